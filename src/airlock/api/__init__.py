@@ -1,0 +1,1 @@
+"""HTTP adapter: the ASGI application built by create_app()."""

@@ -1,0 +1,1 @@
+"""Pure domain values: principals, projects, boundary requests and decisions."""

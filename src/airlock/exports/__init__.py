@@ -1,0 +1,1 @@
+"""Egress: inspection of what tries to leave the enclave (pure)."""

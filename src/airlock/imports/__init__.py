@@ -1,0 +1,1 @@
+"""Ingress: vetting of datasets and software that enter the enclave (pure)."""

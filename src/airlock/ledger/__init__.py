@@ -1,0 +1,1 @@
+"""Tamper-evident ledger: RFC 9162 Merkle math, checkpoints and receipts (pure)."""

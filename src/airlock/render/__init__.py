@@ -1,0 +1,1 @@
+"""Renderers that turn result values into JSON, tables and HTML."""

@@ -1,0 +1,1 @@
+"""Persistence adapters behind one Store protocol."""
