@@ -1,0 +1,45 @@
+"""Bearer-token authentication for state-changing and private endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from airlock.domain.principals import Principal
+from airlock.errors import AuthenticationRequired
+from airlock.service import Actor, Airlock
+
+MAX_AUTHORIZATION_CHARS = 256
+
+
+def get_airlock(request: Request) -> Airlock:
+    airlock: Airlock = request.app.state.airlock
+    return airlock
+
+
+AirlockDep = Annotated[Airlock, Depends(get_airlock)]
+
+
+def current_principal(
+    airlock: AirlockDep, authorization: Annotated[str | None, Header()] = None
+) -> Principal:
+    """Raises: AuthenticationRequired when the header is absent, malformed or unknown."""
+    if not authorization:
+        raise AuthenticationRequired(
+            "this endpoint needs an API token: send 'Authorization: Bearer alk_...'"
+        )
+    scheme, _, token = authorization.partition(" ")
+    if len(authorization) > MAX_AUTHORIZATION_CHARS or scheme.lower() != "bearer" or not token:
+        raise AuthenticationRequired("the Authorization header must be 'Bearer alk_...'")
+    return airlock.authenticate(token.strip())
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def current_actor(principal: PrincipalDep) -> Actor:
+    return Actor.of(principal)
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]

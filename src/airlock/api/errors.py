@@ -1,0 +1,53 @@
+"""The API's error table: the only place that turns airlock errors into HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from airlock.errors import AirlockError, AuthenticationRequired
+
+_log = logging.getLogger("airlock.api")
+
+
+def error_response(status: int, kind: str, message: str) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(
+        {"error": {"type": kind, "message": message}}, status_code=status, headers=headers
+    )
+
+
+def install_error_table(app: FastAPI) -> None:
+    """Map every failure to one JSON shape: ``{"error": {"type", "message"}}``."""
+
+    @app.exception_handler(AirlockError)
+    async def airlock_error(_request: Request, exc: AirlockError) -> JSONResponse:
+        if exc.http_status >= 500:
+            _log.error("request failed: %s", exc.message)
+        kind = (
+            "AuthenticationRequired"
+            if isinstance(exc, AuthenticationRequired)
+            else type(exc).__name__
+        )
+        return error_response(exc.http_status, kind, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_body(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg', 'invalid')}"
+            for err in exc.errors()[:10]
+        )
+        return error_response(400, "InvalidInput", f"the request body is invalid: {problems}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return error_response(exc.status_code, "HTTPError", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        _log.exception("unexpected error", exc_info=exc)
+        return error_response(500, "InternalError", "internal error: see the gateway log")

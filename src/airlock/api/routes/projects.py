@@ -1,0 +1,21 @@
+"""Projects."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from airlock.api.auth import ActorDep, AirlockDep, PrincipalDep
+from airlock.api.schemas import ProjectIn, ProjectOut
+
+router = APIRouter(prefix="/projects", tags=["projects"])
+
+
+@router.get("", response_model=list[ProjectOut])
+def list_projects(airlock: AirlockDep, _caller: PrincipalDep) -> list[ProjectOut]:
+    return [ProjectOut.of(p) for p in airlock.list_projects()]
+
+
+@router.post("", response_model=ProjectOut, status_code=status.HTTP_201_CREATED)
+def add_project(body: ProjectIn, airlock: AirlockDep, actor: ActorDep) -> ProjectOut:
+    """Admins only."""
+    return ProjectOut.of(airlock.add_project(actor, body.name, body.description))

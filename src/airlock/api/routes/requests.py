@@ -1,0 +1,29 @@
+"""Boundary requests (read side)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from airlock.api.auth import AirlockDep, PrincipalDep
+from airlock.api.schemas import RequestOut
+from airlock.domain.requests import RequestStatus
+
+router = APIRouter(prefix="/requests", tags=["requests"])
+
+
+@router.get("", response_model=list[RequestOut])
+def list_requests(
+    airlock: AirlockDep,
+    _caller: PrincipalDep,
+    status: RequestStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[RequestOut]:
+    return [RequestOut.of(r) for r in airlock.list_requests(status, limit)]
+
+
+@router.get("/{request_id}", response_model=RequestOut)
+def get_request(request_id: str, airlock: AirlockDep, _caller: PrincipalDep) -> RequestOut:
+    request, decisions = airlock.get_request(request_id)
+    return RequestOut.of(request, list(decisions))

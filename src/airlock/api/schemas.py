@@ -1,0 +1,145 @@
+"""Request and response bodies of the HTTP API (and only of the API)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from airlock.domain.principals import Principal, PrincipalKind, Role
+from airlock.domain.projects import Project
+from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
+from airlock.service import EnclaveStatus
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ErrorBody(Strict):
+    type: str
+    message: str
+
+
+class ErrorResponse(Strict):
+    error: ErrorBody
+
+
+class Health(Strict):
+    status: str
+    store: str
+
+
+class PrincipalOut(Strict):
+    name: str
+    kind: PrincipalKind
+    role: Role
+    created_at: datetime
+
+    @classmethod
+    def of(cls, principal: Principal) -> PrincipalOut:
+        return cls(
+            name=principal.name,
+            kind=principal.kind,
+            role=principal.role,
+            created_at=principal.created_at,
+        )
+
+
+class PrincipalIn(Strict):
+    name: str = Field(max_length=63)
+    role: Role
+    kind: PrincipalKind = PrincipalKind.PERSON
+
+
+class IssuedTokenOut(Strict):
+    principal: PrincipalOut
+    token: str = Field(description="Bearer token; shown once, stored only as a hash.")
+
+
+class ProjectIn(Strict):
+    name: str = Field(max_length=63)
+    description: str = Field(default="", max_length=1000)
+
+
+class ProjectOut(Strict):
+    name: str
+    description: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, project: Project) -> ProjectOut:
+        return cls(
+            name=project.name, description=project.description, created_at=project.created_at
+        )
+
+
+class ReasonOut(Strict):
+    code: str
+    message: str
+
+
+class DecisionOut(Strict):
+    outcome: str
+    reasons: list[ReasonOut]
+    decided_at: datetime
+    decided_by: str
+    policy_version: str
+
+    @classmethod
+    def of(cls, decision: Decision) -> DecisionOut:
+        return cls(
+            outcome=decision.outcome.value,
+            reasons=[ReasonOut(code=r.code, message=r.message) for r in decision.reasons],
+            decided_at=decision.decided_at,
+            decided_by=decision.decided_by,
+            policy_version=decision.policy_version,
+        )
+
+
+class RequestOut(Strict):
+    id: str
+    kind: str
+    principal: str
+    project: str | None
+    purpose: str
+    digest: str
+    size_bytes: int
+    created_at: datetime
+    status: RequestStatus
+    decisions: list[DecisionOut] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, request: BoundaryRequest, decisions: list[Decision] | None = None) -> RequestOut:
+        return cls(
+            id=request.id,
+            kind=request.kind.value,
+            principal=request.principal,
+            project=request.project,
+            purpose=request.purpose,
+            digest=request.digest,
+            size_bytes=request.size_bytes,
+            created_at=request.created_at,
+            status=request.status,
+            decisions=[DecisionOut.of(d) for d in decisions or []],
+        )
+
+
+class StatusOut(Strict):
+    enclave_name: str
+    store_backend: str
+    policy_version: str
+    principals: int
+    projects: int
+    requests_by_status: dict[str, int]
+
+    @classmethod
+    def of(cls, status: EnclaveStatus) -> StatusOut:
+        return cls(
+            enclave_name=status.enclave_name,
+            store_backend=status.store_backend,
+            policy_version=status.policy_version,
+            principals=status.principals,
+            projects=status.projects,
+            requests_by_status={k.value: v for k, v in status.requests_by_status.items()},
+        )

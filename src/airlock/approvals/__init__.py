@@ -1,0 +1,1 @@
+"""Approvals and policy: the pure decision core of the boundary."""

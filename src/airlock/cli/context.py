@@ -1,0 +1,44 @@
+"""What every command gets: the environment, and settings and the facade opened on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from airlock.service import Airlock
+from airlock.settings import Settings, default_home
+
+
+@dataclass
+class CliContext:
+    """Opened lazily so `airlock --help` and `airlock init` work without a home."""
+
+    environ: Mapping[str, str]
+    home_override: Path | None = None
+    _settings: Settings | None = field(default=None, init=False)
+    _airlock: Airlock | None = field(default=None, init=False)
+
+    @property
+    def home(self) -> Path:
+        return self.home_override or default_home(self.environ)
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = Settings.load(self.environ, self.home)
+        return self._settings
+
+    def airlock(self) -> Airlock:
+        if self._airlock is None:
+            self._airlock = Airlock.from_settings(self.settings())
+        return self._airlock
+
+    def close(self) -> None:
+        if self._airlock is not None:
+            self._airlock.close()
+            self._airlock = None
+
+
+pass_cli = click.make_pass_decorator(CliContext)

@@ -1,0 +1,1 @@
+"""Default files that `airlock init` copies into a new home."""

@@ -1,0 +1,183 @@
+"""The Airlock facade: the single code path behind every CLI command and API endpoint.
+
+Adapters authenticate, parse and render; this class checks permissions, builds domain
+values, and persists them. Wiring happens only in :meth:`Airlock.from_settings`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from airlock.approvals.policy import PolicyBundle
+from airlock.clock import Clock, SystemClock
+from airlock.domain.names import principal_name, project_name, request_id
+from airlock.domain.principals import Principal, PrincipalKind, Role
+from airlock.domain.projects import Project
+from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
+from airlock.domain.tokens import hash_token, new_token
+from airlock.errors import AuthenticationRequired, PermissionDenied
+from airlock.home import load_policy
+from airlock.settings import Settings
+from airlock.store.interface import Store
+from airlock.store.sql import SqlStore
+
+LOCAL_OPERATOR = "local-operator"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is asking. The CLI acts as the local operator: whoever can read the home folder
+    already holds the ledger key, so it is trusted as an administrator."""
+
+    name: str
+    role: Role
+
+    @classmethod
+    def local_operator(cls) -> Actor:
+        return cls(LOCAL_OPERATOR, Role.ADMIN)
+
+    @classmethod
+    def of(cls, principal: Principal) -> Actor:
+        return cls(principal.name, principal.role)
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A principal with a bearer token that is shown once and never stored in clear."""
+
+    principal: Principal
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class EnclaveStatus:
+    enclave_name: str
+    store_backend: str
+    policy_version: str
+    principals: int
+    projects: int
+    requests_by_status: dict[RequestStatus, int]
+
+
+class Airlock:
+    """Every action on the enclave boundary."""
+
+    def __init__(
+        self, settings: Settings, store: Store, clock: Clock, policy: PolicyBundle
+    ) -> None:
+        self.settings = settings
+        self._store = store
+        self._clock = clock
+        self._policy = policy
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Airlock:
+        """Open the configured store and policy.
+
+        Raises:
+            StoreError: the database is unreachable or not migrated.
+            ConfigError: policy files are missing.
+            InvalidInput: the policy does not validate.
+        """
+        store = SqlStore.from_url(settings.database_url)
+        try:
+            store.check_ready()
+            policy = load_policy(settings)
+        except BaseException:
+            store.close()
+            raise
+        return cls(settings, store, clock or SystemClock(), policy)
+
+    def close(self) -> None:
+        self._store.close()
+
+    @property
+    def store_backend(self) -> str:
+        return self._store.backend
+
+    def check_ready(self) -> None:
+        """Raises: StoreError if the store is unreachable or its schema is not current."""
+        self._store.check_ready()
+
+    # --- principals -------------------------------------------------------------------
+
+    def add_principal(
+        self, actor: Actor, name: str, role: Role, kind: PrincipalKind = PrincipalKind.PERSON
+    ) -> IssuedToken:
+        """Create a principal with its first API token.
+
+        Raises:
+            PermissionDenied: the actor is not an administrator.
+            InvalidInput: the name is malformed.
+            Conflict: the name is taken.
+        """
+        self._require_admin(actor, "add principals")
+        principal = Principal(principal_name(name), kind, role, self._clock.now())
+        token = new_token()
+        self._store.add_principal(principal, hash_token(token))
+        return IssuedToken(principal, token)
+
+    def issue_token(self, actor: Actor, name: str) -> IssuedToken:
+        """Another token for an existing principal (rotation without downtime)."""
+        self._require_admin(actor, "issue tokens")
+        principal = self._store.get_principal(principal_name(name))
+        token = new_token()
+        self._store.add_token(principal.name, hash_token(token))
+        return IssuedToken(principal, token)
+
+    def authenticate(self, token: str) -> Principal:
+        """Raises: AuthenticationRequired for a malformed, unknown or revoked token."""
+        principal = self._store.principal_for_token(hash_token(token))
+        if principal is None:
+            raise AuthenticationRequired(
+                "the API token is unknown or revoked: ask an admin for a new one"
+            )
+        return principal
+
+    def list_principals(self) -> Sequence[Principal]:
+        return self._store.list_principals()
+
+    # --- projects ---------------------------------------------------------------------
+
+    def add_project(self, actor: Actor, name: str, description: str = "") -> Project:
+        """Raises: PermissionDenied, InvalidInput, Conflict."""
+        self._require_admin(actor, "add projects")
+        project = Project(project_name(name), description, self._clock.now())
+        self._store.add_project(project)
+        return project
+
+    def list_projects(self) -> Sequence[Project]:
+        return self._store.list_projects()
+
+    # --- requests ---------------------------------------------------------------------
+
+    def list_requests(
+        self, status: RequestStatus | None = None, limit: int = 100
+    ) -> Sequence[BoundaryRequest]:
+        return self._store.list_requests(status, limit)
+
+    def get_request(self, raw_id: str) -> tuple[BoundaryRequest, Sequence[Decision]]:
+        """Raises: InvalidInput for a malformed id, NotFound for an unknown one."""
+        rid = request_id(raw_id)
+        return self._store.get_request(rid), self._store.decisions_for(rid)
+
+    # --- status -----------------------------------------------------------------------
+
+    def status(self) -> EnclaveStatus:
+        counts = self._store.counts()
+        return EnclaveStatus(
+            enclave_name=self.settings.enclave_name,
+            store_backend=self._store.backend,
+            policy_version=self._policy.version,
+            principals=counts.principals,
+            projects=counts.projects,
+            requests_by_status=counts.requests_by_status,
+        )
+
+    @staticmethod
+    def _require_admin(actor: Actor, what: str) -> None:
+        if actor.role is not Role.ADMIN:
+            raise PermissionDenied(
+                f"{actor.name} ({actor.role}) may not {what}: only admins may; ask one"
+            )

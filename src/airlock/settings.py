@@ -1,0 +1,177 @@
+"""One frozen Settings object, loaded once at the edge and passed inward.
+
+Sources, later ones winning: built-in defaults, ``$AIRLOCK_HOME/config.toml``, then the
+``AIRLOCK_DATABASE_URL`` environment variable. Nothing below the adapters reads the
+environment or the file system for configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from airlock.errors import ConfigError
+
+CONFIG_FILE_NAME = "config.toml"
+DATABASE_FILE_NAME = "airlock.db"
+SIGNING_KEY_FILE_NAME = "ledger-signing.key"
+POLICY_DIR_NAME = "policy"
+DEFAULT_PORT = 8750
+DEFAULT_HOST = "127.0.0.1"
+_KNOWN_TOP_LEVEL = {"enclave_name", "database_url", "server", "ledger"}
+_KNOWN_SERVER = {"host", "port"}
+_KNOWN_LEDGER = {"checkpoint_interval_seconds"}
+
+
+def default_home(environ: Mapping[str, str]) -> Path:
+    """The home folder: ``$AIRLOCK_HOME`` if set, else ``~/.airlock``."""
+    configured = environ.get("AIRLOCK_HOME", "").strip()
+    return Path(configured).expanduser() if configured else Path.home() / ".airlock"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """Where the HTTP gateway listens."""
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+
+    def __post_init__(self) -> None:
+        if not self.host:
+            raise ConfigError("server.host is empty: set it to an address such as 127.0.0.1")
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"server.port {self.port} is out of range: use 1-65535")
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerSettings:
+    """How the tamper-evident ledger issues checkpoints."""
+
+    checkpoint_interval_seconds: int = 60
+
+    def __post_init__(self) -> None:
+        if self.checkpoint_interval_seconds < 1:
+            raise ConfigError("ledger.checkpoint_interval_seconds must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything airlock needs to know about its deployment, validated when built."""
+
+    home: Path
+    database_url: str
+    enclave_name: str = "airlock"
+    server: ServerSettings = field(default_factory=ServerSettings)
+    ledger: LedgerSettings = field(default_factory=LedgerSettings)
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            raise ConfigError("database_url is empty: remove it to use the SQLite default")
+        if not self.enclave_name or any(c.isspace() for c in self.enclave_name):
+            raise ConfigError(
+                f"enclave_name {self.enclave_name!r} must be non-empty and contain no spaces"
+            )
+
+    @property
+    def config_path(self) -> Path:
+        return self.home / CONFIG_FILE_NAME
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.home / SIGNING_KEY_FILE_NAME
+
+    @property
+    def policy_dir(self) -> Path:
+        return self.home / POLICY_DIR_NAME
+
+    @classmethod
+    def for_home(cls, home: Path, database_url: str | None = None) -> Settings:
+        """Defaults for a home folder, before any config file exists."""
+        return cls(home=home, database_url=database_url or sqlite_url(home / DATABASE_FILE_NAME))
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None, home: Path | None = None) -> Settings:
+        """Read settings for an initialised home.
+
+        Raises:
+            ConfigError: the home or its config file is missing or malformed.
+        """
+        env = os.environ if environ is None else environ
+        home = home or default_home(env)
+        config_path = home / CONFIG_FILE_NAME
+        if not home.is_dir():
+            raise ConfigError(f"airlock home {home} does not exist: run `airlock init` first")
+        if not config_path.is_file():
+            raise ConfigError(f"{config_path} is missing: run `airlock init` to create it")
+        try:
+            raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{config_path} is not valid TOML ({e}): fix or remove it") from e
+        except OSError as e:
+            raise ConfigError(f"cannot read {config_path}: {e.strerror}") from e
+        return cls.from_mapping(home, raw, env)
+
+    @classmethod
+    def from_mapping(
+        cls, home: Path, raw: Mapping[str, Any], environ: Mapping[str, str]
+    ) -> Settings:
+        """Build settings from a parsed config mapping plus the environment override."""
+        _reject_unknown(raw, _KNOWN_TOP_LEVEL, "")
+        server_raw = _table(raw, "server")
+        ledger_raw = _table(raw, "ledger")
+        _reject_unknown(server_raw, _KNOWN_SERVER, "server.")
+        _reject_unknown(ledger_raw, _KNOWN_LEDGER, "ledger.")
+        database_url = environ.get("AIRLOCK_DATABASE_URL", "").strip() or _string(
+            raw, "database_url", sqlite_url(home / DATABASE_FILE_NAME)
+        )
+        return cls(
+            home=home,
+            database_url=database_url,
+            enclave_name=_string(raw, "enclave_name", "airlock"),
+            server=ServerSettings(
+                host=_string(server_raw, "host", DEFAULT_HOST, "server."),
+                port=_integer(server_raw, "port", DEFAULT_PORT, "server."),
+            ),
+            ledger=LedgerSettings(
+                checkpoint_interval_seconds=_integer(
+                    ledger_raw, "checkpoint_interval_seconds", 60, "ledger."
+                )
+            ),
+        )
+
+
+def sqlite_url(path: Path) -> str:
+    """SQLAlchemy URL of an SQLite database file."""
+    return f"sqlite:///{path.resolve()}"
+
+
+def _reject_unknown(raw: Mapping[str, Any], known: set[str], prefix: str) -> None:
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        names = ", ".join(prefix + k for k in unknown)
+        raise ConfigError(f"unknown config key(s) {names}: check spelling against README")
+
+
+def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"config key {key} must be a table ([{key}])")
+    return value
+
+
+def _string(raw: Mapping[str, Any], key: str, default: str, prefix: str = "") -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigError(f"config key {prefix}{key} must be a string, got {value!r}")
+    return value
+
+
+def _integer(raw: Mapping[str, Any], key: str, default: int, prefix: str = "") -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"config key {prefix}{key} must be an integer, got {value!r}")
+    return value

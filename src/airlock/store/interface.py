@@ -1,0 +1,100 @@
+"""The one persistence interface. Implementations: memory (tests) and SQL (SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from airlock.domain.names import PrincipalName, ProjectName, RequestId
+from airlock.domain.principals import Principal
+from airlock.domain.projects import Project
+from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
+from airlock.domain.tokens import TokenHash
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCounts:
+    """Sizes shown on the status page."""
+
+    principals: int
+    projects: int
+    requests_by_status: dict[RequestStatus, int]
+
+
+class Store(Protocol):
+    """Durable state of one enclave.
+
+    Every method either completes atomically or raises; a raised
+    :class:`~airlock.errors.StoreError` means nothing was written.
+    """
+
+    @property
+    def backend(self) -> str:
+        """A short name of the backend, e.g. ``sqlite``, ``postgresql`` or ``memory``."""
+        ...
+
+    def migrate(self) -> None:
+        """Bring the schema to the version this code needs (idempotent)."""
+        ...
+
+    def check_ready(self) -> None:
+        """Raises StoreError if the database is unreachable or its schema is not current."""
+        ...
+
+    def close(self) -> None: ...
+
+    def add_principal(self, principal: Principal, token_hash: TokenHash) -> None:
+        """Raises Conflict if a principal of that name exists."""
+        ...
+
+    def get_principal(self, name: PrincipalName) -> Principal:
+        """Raises NotFound."""
+        ...
+
+    def list_principals(self) -> Sequence[Principal]: ...
+
+    def add_token(self, name: PrincipalName, token_hash: TokenHash) -> None:
+        """Raises NotFound if the principal does not exist."""
+        ...
+
+    def principal_for_token(self, token_hash: TokenHash) -> Principal | None:
+        """The principal owning an unrevoked token, or None for an unknown token."""
+        ...
+
+    def add_project(self, project: Project) -> None:
+        """Raises Conflict if a project of that name exists."""
+        ...
+
+    def get_project(self, name: ProjectName) -> Project:
+        """Raises NotFound."""
+        ...
+
+    def list_projects(self) -> Sequence[Project]: ...
+
+    def add_request(self, request: BoundaryRequest) -> None:
+        """Raises Conflict on a duplicate id, NotFound for an unknown principal or project."""
+        ...
+
+    def get_request(self, request_id: RequestId) -> BoundaryRequest:
+        """Raises NotFound."""
+        ...
+
+    def list_requests(
+        self, status: RequestStatus | None = None, limit: int = 100
+    ) -> Sequence[BoundaryRequest]:
+        """Newest first."""
+        ...
+
+    def record_decision(self, decision: Decision) -> None:
+        """Store a decision and move its request to the matching status, atomically.
+
+        Raises NotFound for an unknown request.
+        """
+        ...
+
+    def decisions_for(self, request_id: RequestId) -> Sequence[Decision]:
+        """Oldest first."""
+        ...
+
+    def counts(self) -> StoreCounts: ...

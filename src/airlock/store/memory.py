@@ -1,0 +1,133 @@
+"""In-memory Store, for tests. Same contract as the SQL store (tests/contract)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+
+from airlock.domain.names import PrincipalName, ProjectName, RequestId
+from airlock.domain.principals import Principal
+from airlock.domain.projects import Project
+from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
+from airlock.domain.tokens import TokenHash
+from airlock.errors import Conflict, NotFound
+from airlock.store.interface import StoreCounts
+
+
+class MemoryStore:
+    """Dictionaries behind one lock; nothing survives the process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._principals: dict[PrincipalName, Principal] = {}
+        self._tokens: dict[TokenHash, PrincipalName] = {}
+        self._projects: dict[ProjectName, Project] = {}
+        self._requests: dict[RequestId, BoundaryRequest] = {}
+        self._decisions: dict[RequestId, list[Decision]] = {}
+
+    @property
+    def backend(self) -> str:
+        return "memory"
+
+    def migrate(self) -> None:
+        """Nothing to migrate."""
+
+    def check_ready(self) -> None:
+        """Always ready."""
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def add_principal(self, principal: Principal, token_hash: TokenHash) -> None:
+        with self._lock:
+            if principal.name in self._principals:
+                raise Conflict(f"principal {principal.name!r} already exists")
+            self._principals[principal.name] = principal
+            self._tokens[token_hash] = principal.name
+
+    def get_principal(self, name: PrincipalName) -> Principal:
+        with self._lock:
+            return self._principal(name)
+
+    def list_principals(self) -> Sequence[Principal]:
+        with self._lock:
+            return sorted(self._principals.values(), key=lambda p: p.name)
+
+    def add_token(self, name: PrincipalName, token_hash: TokenHash) -> None:
+        with self._lock:
+            self._principal(name)
+            self._tokens[token_hash] = name
+
+    def principal_for_token(self, token_hash: TokenHash) -> Principal | None:
+        with self._lock:
+            name = self._tokens.get(token_hash)
+            return None if name is None else self._principals[name]
+
+    def add_project(self, project: Project) -> None:
+        with self._lock:
+            if project.name in self._projects:
+                raise Conflict(f"project {project.name!r} already exists")
+            self._projects[project.name] = project
+
+    def get_project(self, name: ProjectName) -> Project:
+        with self._lock:
+            if name not in self._projects:
+                raise NotFound(f"no project named {name!r}: list them with `airlock project list`")
+            return self._projects[name]
+
+    def list_projects(self) -> Sequence[Project]:
+        with self._lock:
+            return sorted(self._projects.values(), key=lambda p: p.name)
+
+    def add_request(self, request: BoundaryRequest) -> None:
+        with self._lock:
+            if request.id in self._requests:
+                raise Conflict(f"request {request.id} already exists")
+            self._principal(request.principal)
+            if request.project is not None and request.project not in self._projects:
+                raise NotFound(f"no project named {request.project!r}")
+            self._requests[request.id] = request
+
+    def get_request(self, request_id: RequestId) -> BoundaryRequest:
+        with self._lock:
+            return self._request(request_id)
+
+    def list_requests(
+        self, status: RequestStatus | None = None, limit: int = 100
+    ) -> Sequence[BoundaryRequest]:
+        with self._lock:
+            chosen = [r for r in self._requests.values() if status is None or r.status is status]
+            chosen.sort(key=lambda r: (r.created_at, r.id), reverse=True)
+            return chosen[:limit]
+
+    def record_decision(self, decision: Decision) -> None:
+        with self._lock:
+            request = self._request(decision.request_id)
+            self._requests[request.id] = _with_status(request, decision.status)
+            self._decisions.setdefault(request.id, []).append(decision)
+
+    def decisions_for(self, request_id: RequestId) -> Sequence[Decision]:
+        with self._lock:
+            return list(self._decisions.get(request_id, []))
+
+    def counts(self) -> StoreCounts:
+        with self._lock:
+            by_status = dict.fromkeys(RequestStatus, 0)
+            for request in self._requests.values():
+                by_status[request.status] += 1
+            return StoreCounts(len(self._principals), len(self._projects), by_status)
+
+    def _principal(self, name: PrincipalName) -> Principal:
+        if name not in self._principals:
+            raise NotFound(f"no principal named {name!r}: list them with `airlock principal list`")
+        return self._principals[name]
+
+    def _request(self, request_id: RequestId) -> BoundaryRequest:
+        if request_id not in self._requests:
+            raise NotFound(f"no request {request_id}: list them with `airlock request list`")
+        return self._requests[request_id]
+
+
+def _with_status(request: BoundaryRequest, status: RequestStatus) -> BoundaryRequest:
+    return replace(request, status=status)

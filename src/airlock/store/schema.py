@@ -1,0 +1,99 @@
+"""Table definitions for SQLAlchemy Core queries.
+
+The schema itself is created and changed only by the Alembic migrations in
+``store/migrations``; these objects must describe the schema at the newest revision.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+SCHEMA_REVISION = "0001"
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no offset)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("refusing to store a naive datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+metadata = MetaData()
+
+principals = Table(
+    "principals",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("principal", String(63), ForeignKey("principals.name"), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    Column("description", Text(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+requests = Table(
+    "requests",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("principal", String(63), ForeignKey("principals.name"), nullable=False),
+    Column("project", String(63), ForeignKey("projects.name"), nullable=True),
+    Column("purpose", Text(), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("size_bytes", BigInteger(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Index("ix_requests_status_created", "status", "created_at"),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("request_id", String(36), ForeignKey("requests.id"), nullable=False, index=True),
+    Column("outcome", String(8), nullable=False),
+    Column("reasons_json", Text(), nullable=False),
+    Column("decided_at", UtcDateTime(), nullable=False),
+    Column("decided_by", String(63), nullable=False),
+    Column("policy_version", String(64), nullable=False),
+)

@@ -1,0 +1,337 @@
+"""SQL Store on SQLAlchemy Core: SQLite (embedded default, WAL) and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from airlock.domain.names import PrincipalName, ProjectName, RequestId, request_id, sha256_hex
+from airlock.domain.principals import Principal, PrincipalKind, Role
+from airlock.domain.projects import Project
+from airlock.domain.requests import (
+    BoundaryRequest,
+    Decision,
+    Outcome,
+    Reason,
+    RequestKind,
+    RequestStatus,
+)
+from airlock.domain.tokens import TokenHash
+from airlock.errors import Conflict, NotFound, StoreError
+from airlock.store import schema
+from airlock.store.interface import StoreCounts
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+_SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def create_store_engine(database_url: str) -> Engine:
+    """An engine for the URL, with SQLite set to WAL, foreign keys on and a busy timeout.
+
+    Raises:
+        StoreError: the URL is malformed or names a driver that is not installed.
+    """
+    try:
+        url = make_url(database_url)
+        if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")  # the driver airlock ships with
+        engine = create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, NoSuchModuleError, ValueError) as e:
+        raise StoreError(
+            f"database_url {_redact(database_url)} is not usable ({e}): "
+            "use sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB"
+        ) from e
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _configure_sqlite)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=FULL")  # a decision is acknowledged only once durable
+    cursor.close()
+
+
+def _redact(database_url: str) -> str:
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "<unparseable url>"
+
+
+class SqlStore:
+    """The Store on a relational database; every method is one transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @classmethod
+    def from_url(cls, database_url: str) -> SqlStore:
+        return cls(create_store_engine(database_url))
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def backend(self) -> str:
+        return self._engine.dialect.name
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        try:
+            with self._engine.begin() as connection:
+                yield connection
+        except IntegrityError as e:
+            raise Conflict(f"the change conflicts with existing data: {e.orig}") from e
+        except SQLAlchemyError as e:
+            raise StoreError(
+                f"database {_redact(str(self._engine.url))} failed: {_first_line(e)}; "
+                "check that it is running and that database_url is right"
+            ) from e
+
+    def migrate(self) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        with self._begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def check_ready(self) -> None:
+        with self._begin() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+        if current != schema.SCHEMA_REVISION:
+            raise StoreError(
+                f"database schema is at revision {current or 'none'}, airlock needs "
+                f"{schema.SCHEMA_REVISION}: run `airlock init` to migrate it"
+            )
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # --- principals -----------------------------------------------------------------------
+
+    def add_principal(self, principal: Principal, token_hash: TokenHash) -> None:
+        with self._begin() as c:
+            if c.execute(
+                select(schema.principals.c.name).where(schema.principals.c.name == principal.name)
+            ).first():
+                raise Conflict(f"principal {principal.name!r} already exists")
+            c.execute(
+                schema.principals.insert().values(
+                    name=principal.name,
+                    kind=principal.kind.value,
+                    role=principal.role.value,
+                    created_at=principal.created_at,
+                )
+            )
+            c.execute(
+                schema.api_tokens.insert().values(
+                    token_hash=token_hash, principal=principal.name, created_at=principal.created_at
+                )
+            )
+
+    def get_principal(self, name: PrincipalName) -> Principal:
+        with self._begin() as c:
+            row = c.execute(
+                select(schema.principals).where(schema.principals.c.name == name)
+            ).first()
+        if row is None:
+            raise NotFound(f"no principal named {name!r}: list them with `airlock principal list`")
+        return _principal(row._mapping)
+
+    def list_principals(self) -> Sequence[Principal]:
+        with self._begin() as c:
+            rows = c.execute(select(schema.principals).order_by(schema.principals.c.name))
+            return [_principal(r._mapping) for r in rows]
+
+    def add_token(self, name: PrincipalName, token_hash: TokenHash) -> None:
+        principal = self.get_principal(name)
+        with self._begin() as c:
+            c.execute(
+                schema.api_tokens.insert().values(
+                    token_hash=token_hash, principal=name, created_at=principal.created_at
+                )
+            )
+
+    def principal_for_token(self, token_hash: TokenHash) -> Principal | None:
+        t, p = schema.api_tokens, schema.principals
+        with self._begin() as c:
+            row = c.execute(
+                select(p)
+                .join(t, t.c.principal == p.c.name)
+                .where(t.c.token_hash == token_hash, t.c.revoked_at.is_(None))
+            ).first()
+        return None if row is None else _principal(row._mapping)
+
+    # --- projects -------------------------------------------------------------------------
+
+    def add_project(self, project: Project) -> None:
+        with self._begin() as c:
+            if c.execute(
+                select(schema.projects.c.name).where(schema.projects.c.name == project.name)
+            ).first():
+                raise Conflict(f"project {project.name!r} already exists")
+            c.execute(
+                schema.projects.insert().values(
+                    name=project.name,
+                    description=project.description,
+                    created_at=project.created_at,
+                )
+            )
+
+    def get_project(self, name: ProjectName) -> Project:
+        with self._begin() as c:
+            row = c.execute(select(schema.projects).where(schema.projects.c.name == name)).first()
+        if row is None:
+            raise NotFound(f"no project named {name!r}: list them with `airlock project list`")
+        return Project(**row._mapping)
+
+    def list_projects(self) -> Sequence[Project]:
+        with self._begin() as c:
+            rows = c.execute(select(schema.projects).order_by(schema.projects.c.name))
+            return [Project(**r._mapping) for r in rows]
+
+    # --- requests and decisions -----------------------------------------------------------
+
+    def add_request(self, request: BoundaryRequest) -> None:
+        with self._begin() as c:
+            if c.execute(
+                select(schema.requests.c.id).where(schema.requests.c.id == request.id)
+            ).first():
+                raise Conflict(f"request {request.id} already exists")
+            if not c.execute(
+                select(schema.principals.c.name).where(
+                    schema.principals.c.name == request.principal
+                )
+            ).first():
+                raise NotFound(f"no principal named {request.principal!r}")
+            if (
+                request.project is not None
+                and not c.execute(
+                    select(schema.projects.c.name).where(schema.projects.c.name == request.project)
+                ).first()
+            ):
+                raise NotFound(f"no project named {request.project!r}")
+            c.execute(
+                schema.requests.insert().values(
+                    id=request.id,
+                    kind=request.kind.value,
+                    principal=request.principal,
+                    project=request.project,
+                    purpose=request.purpose,
+                    digest=request.digest,
+                    size_bytes=request.size_bytes,
+                    created_at=request.created_at,
+                    status=request.status.value,
+                )
+            )
+
+    def get_request(self, request_id: RequestId) -> BoundaryRequest:
+        with self._begin() as c:
+            row = c.execute(
+                select(schema.requests).where(schema.requests.c.id == request_id)
+            ).first()
+        if row is None:
+            raise NotFound(f"no request {request_id}: list them with `airlock request list`")
+        return _request(row._mapping)
+
+    def list_requests(
+        self, status: RequestStatus | None = None, limit: int = 100
+    ) -> Sequence[BoundaryRequest]:
+        r = schema.requests
+        query = select(r).order_by(r.c.created_at.desc(), r.c.id.desc()).limit(limit)
+        if status is not None:
+            query = query.where(r.c.status == status.value)
+        with self._begin() as c:
+            return [_request(row._mapping) for row in c.execute(query)]
+
+    def record_decision(self, decision: Decision) -> None:
+        r = schema.requests
+        with self._begin() as c:
+            updated = c.execute(
+                r.update().where(r.c.id == decision.request_id).values(status=decision.status.value)
+            )
+            if updated.rowcount != 1:
+                raise NotFound(f"no request {decision.request_id}")
+            c.execute(
+                schema.decisions.insert().values(
+                    request_id=decision.request_id,
+                    outcome=decision.outcome.value,
+                    reasons_json=json.dumps(
+                        [{"code": x.code, "message": x.message} for x in decision.reasons]
+                    ),
+                    decided_at=decision.decided_at,
+                    decided_by=decision.decided_by,
+                    policy_version=decision.policy_version,
+                )
+            )
+
+    def decisions_for(self, request_id: RequestId) -> Sequence[Decision]:
+        d = schema.decisions
+        with self._begin() as c:
+            rows = c.execute(select(d).where(d.c.request_id == request_id).order_by(d.c.id))
+            return [_decision(row._mapping) for row in rows]
+
+    def counts(self) -> StoreCounts:
+        r = schema.requests
+        with self._begin() as c:
+            principals = c.execute(select(func.count()).select_from(schema.principals)).scalar_one()
+            projects = c.execute(select(func.count()).select_from(schema.projects)).scalar_one()
+            grouped = c.execute(select(r.c.status, func.count()).group_by(r.c.status)).all()
+        by_status = dict.fromkeys(RequestStatus, 0)
+        for status, count in grouped:
+            by_status[RequestStatus(status)] = int(count)
+        return StoreCounts(int(principals), int(projects), by_status)
+
+
+def _first_line(error: Exception) -> str:
+    return str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+
+
+def _principal(row: Any) -> Principal:
+    return Principal(
+        name=PrincipalName(row["name"]),
+        kind=PrincipalKind(row["kind"]),
+        role=Role(row["role"]),
+        created_at=row["created_at"],
+    )
+
+
+def _request(row: Any) -> BoundaryRequest:
+    return BoundaryRequest(
+        id=request_id(row["id"]),
+        kind=RequestKind(row["kind"]),
+        principal=PrincipalName(row["principal"]),
+        project=None if row["project"] is None else ProjectName(row["project"]),
+        purpose=row["purpose"],
+        digest=sha256_hex(row["digest"]),
+        size_bytes=row["size_bytes"],
+        created_at=row["created_at"],
+        status=RequestStatus(row["status"]),
+    )
+
+
+def _decision(row: Any) -> Decision:
+    return Decision(
+        request_id=request_id(row["request_id"]),
+        outcome=Outcome(row["outcome"]),
+        reasons=tuple(Reason(x["code"], x["message"]) for x in json.loads(row["reasons_json"])),
+        decided_at=row["decided_at"],
+        decided_by=row["decided_by"],
+        policy_version=row["policy_version"],
+    )
