@@ -12,6 +12,7 @@ import uvicorn
 from airlock.api.app import create_app
 from airlock.cli.context import CliContext, pass_cli
 from airlock.errors import ServerError
+from airlock.service import Airlock
 
 MAX_HEADER_BYTES = 16 * 1024
 
@@ -34,16 +35,21 @@ def serve_command(cli: CliContext, host: str | None, port: int | None) -> None:
     sock = bind_socket(host, port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # readiness probes would spam it
-    config = uvicorn.Config(
-        create_app(airlock),
-        log_level="info",
-        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-        server_header=False,
-    )
     click.echo(
         f"airlock gateway for enclave {settings.enclave_name} on http://{host}:{port}/", err=True
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    build_server(airlock, "info").run(sockets=[sock])
+
+
+def build_server(airlock: Airlock, log_level: str) -> uvicorn.Server:
+    """The uvicorn server for the gateway, with airlock's limits on headers."""
+    config = uvicorn.Config(
+        create_app(airlock),
+        log_level=log_level,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        server_header=False,
+    )
+    return uvicorn.Server(config)
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

@@ -1,0 +1,190 @@
+"""One contract, every Store: memory, SQLite file, PostgreSQL server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from airlock.domain.names import PrincipalName, ProjectName, RequestId, Sha256Hex
+from airlock.domain.principals import Principal, PrincipalKind, Role
+from airlock.domain.projects import Project
+from airlock.domain.requests import (
+    BoundaryRequest,
+    Decision,
+    Outcome,
+    Reason,
+    RequestKind,
+    RequestStatus,
+)
+from airlock.domain.tokens import TokenHash, hash_token, new_token
+from airlock.errors import Conflict, NotFound
+from airlock.store.interface import Store
+from airlock.store.memory import MemoryStore
+from airlock.store.sql import SqlStore
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'contract.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    sql = SqlStore.from_url(url)
+    sql.migrate()
+    yield sql
+    sql.close()
+
+
+def person(name: str, role: Role = Role.RESEARCHER) -> Principal:
+    return Principal(PrincipalName(name), PrincipalKind.PERSON, role, T0)
+
+
+def export_request(n: int, principal: str = "alice", project: str | None = None) -> BoundaryRequest:
+    return BoundaryRequest(
+        id=RequestId(f"req_{n:032x}"),
+        kind=RequestKind.EXPORT,
+        principal=PrincipalName(principal),
+        project=None if project is None else ProjectName(project),
+        purpose=f"metrics for run {n} — naïve unicode ok",
+        digest=Sha256Hex(f"{n:064x}"),
+        size_bytes=2**40 + n,
+        created_at=T0 + timedelta(minutes=n),
+    )
+
+
+def token_hash() -> TokenHash:
+    return hash_token(new_token())
+
+
+def test_backend_is_named(store: Store) -> None:
+    assert store.backend in {"memory", "sqlite", "postgresql"}
+    store.check_ready()
+
+
+def test_migrate_is_idempotent(store: Store) -> None:
+    store.migrate()
+    store.migrate()
+    store.check_ready()
+
+
+def test_principal_round_trip_and_token_lookup(store: Store) -> None:
+    first, second = token_hash(), token_hash()
+    store.add_principal(person("alice", Role.ADMIN), first)
+    store.add_principal(person("bob"), token_hash())
+    assert store.get_principal(PrincipalName("alice")) == person("alice", Role.ADMIN)
+    assert [p.name for p in store.list_principals()] == ["alice", "bob"]
+    store.add_token(PrincipalName("alice"), second)
+    found_first = store.principal_for_token(first)
+    found_second = store.principal_for_token(second)
+    assert found_first is not None and found_first.name == "alice"
+    assert found_second is not None and found_second.name == "alice"
+    assert store.principal_for_token(token_hash()) is None
+
+
+def test_duplicate_principal_conflicts(store: Store) -> None:
+    store.add_principal(person("alice"), token_hash())
+    with pytest.raises(Conflict, match="alice"):
+        store.add_principal(person("alice"), token_hash())
+
+
+def test_unknown_principal_and_token_owner(store: Store) -> None:
+    with pytest.raises(NotFound, match="carol"):
+        store.get_principal(PrincipalName("carol"))
+    with pytest.raises(NotFound):
+        store.add_token(PrincipalName("carol"), token_hash())
+
+
+def test_projects(store: Store) -> None:
+    store.add_project(Project(ProjectName("monitor-ft"), "fine-tune the monitor", T0))
+    assert store.get_project(ProjectName("monitor-ft")).description == "fine-tune the monitor"
+    assert [p.name for p in store.list_projects()] == ["monitor-ft"]
+    with pytest.raises(Conflict):
+        store.add_project(Project(ProjectName("monitor-ft"), "", T0))
+    with pytest.raises(NotFound):
+        store.get_project(ProjectName("nope"))
+
+
+def test_request_round_trip_keeps_big_sizes_and_timezones(store: Store) -> None:
+    store.add_principal(person("alice"), token_hash())
+    store.add_project(Project(ProjectName("p1"), "", T0))
+    request = export_request(7, project="p1")
+    store.add_request(request)
+    loaded = store.get_request(request.id)
+    assert loaded == request
+    assert loaded.created_at.tzinfo is not None
+    assert loaded.size_bytes > 2**32
+
+
+def test_request_needs_known_principal_and_project(store: Store) -> None:
+    with pytest.raises(NotFound, match="alice"):
+        store.add_request(export_request(1))
+    store.add_principal(person("alice"), token_hash())
+    with pytest.raises(NotFound, match="ghost"):
+        store.add_request(export_request(1, project="ghost"))
+    store.add_request(export_request(1))
+    with pytest.raises(Conflict):
+        store.add_request(export_request(1))
+
+
+def test_list_requests_newest_first_with_filter_and_limit(store: Store) -> None:
+    store.add_principal(person("alice"), token_hash())
+    for n in range(5):
+        store.add_request(export_request(n))
+    assert [r.id[-1] for r in store.list_requests()] == ["4", "3", "2", "1", "0"]
+    assert len(store.list_requests(limit=2)) == 2
+    assert store.list_requests(status=RequestStatus.HELD) == []
+
+
+def test_decision_moves_status_and_is_kept_in_order(store: Store) -> None:
+    store.add_principal(person("alice"), token_hash())
+    request = export_request(3)
+    store.add_request(request)
+    hold = Decision(
+        request.id, Outcome.HOLD, (Reason("opaque-data", "high entropy"),), T0, "policy", "v1"
+    )
+    allow = Decision(request.id, Outcome.ALLOW, (), T0 + timedelta(hours=1), "bob", "v1")
+    store.record_decision(hold)
+    assert store.get_request(request.id).status is RequestStatus.HELD
+    store.record_decision(allow)
+    assert store.get_request(request.id).status is RequestStatus.RELEASED
+    assert list(store.decisions_for(request.id)) == [hold, allow]
+    counts = store.counts()
+    assert counts.principals == 1
+    assert counts.requests_by_status[RequestStatus.RELEASED] == 1
+    assert counts.requests_by_status[RequestStatus.HELD] == 0
+
+
+def test_decision_for_unknown_request(store: Store) -> None:
+    decision = Decision(RequestId("req_" + "0" * 32), Outcome.DENY, (Reason("x", "y"),), T0, "p")
+    with pytest.raises(NotFound):
+        store.record_decision(decision)
+
+
+def test_concurrent_principal_creation_has_one_winner(store: Store) -> None:
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def attempt() -> None:
+        try:
+            store.add_principal(person("racer"), token_hash())
+            result = "won"
+        except Conflict:
+            result = "conflict"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["conflict"] * 7 + ["won"]

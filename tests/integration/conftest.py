@@ -1,0 +1,94 @@
+"""Fixtures that drive airlock as users do: the CLI in-process, the gateway over HTTP."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from airlock.cli.main import run
+from airlock.cli.serve import bind_socket, build_server
+from airlock.service import Actor, Airlock
+from airlock.settings import Settings
+
+
+@dataclass(frozen=True)
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+class CliRunner:
+    """Runs `airlock ...` in-process against one home folder."""
+
+    def __init__(self, home: Path, capsys: pytest.CaptureFixture[str], extra_env: dict[str, str]):
+        self.home = home
+        self._capsys = capsys
+        self.env = {"AIRLOCK_HOME": str(home), **extra_env}
+
+    def __call__(self, *argv: str, env: dict[str, str] | None = None) -> CliResult:
+        self._capsys.readouterr()
+        code = run(list(argv), {**self.env, **(env or {})})
+        captured = self._capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> CliRunner:
+    return CliRunner(tmp_path / "home", capsys, {})
+
+
+@pytest.fixture
+def initialised_cli(cli: CliRunner) -> CliRunner:
+    result = cli("init")
+    assert result.code == 0, result.err
+    return cli
+
+
+@dataclass
+class Gateway:
+    url: str
+    airlock: Airlock
+    admin_token: str
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=10)
+
+
+def start_gateway(airlock: Airlock) -> Iterator[Gateway]:
+    """A real uvicorn server on an ephemeral 127.0.0.1 port, in a thread."""
+    sock = bind_socket("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    server = build_server(airlock, "critical")
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("gateway did not start")
+        time.sleep(0.01)
+    admin = airlock.add_principal(
+        Actor.local_operator(), "root-admin", role=Actor.local_operator().role
+    )
+    try:
+        yield Gateway(f"http://127.0.0.1:{port}", airlock, admin.token)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture
+def gateway(initialised_cli: CliRunner) -> Iterator[Gateway]:
+    airlock = Airlock.from_settings(Settings.load(initialised_cli.env, initialised_cli.home))
+    try:
+        yield from start_gateway(airlock)
+    finally:
+        airlock.close()

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from airlock.errors import ConfigError
+from airlock.settings import Settings, default_home
+
+
+def write_config(home: Path, text: str) -> None:
+    home.mkdir(exist_ok=True)
+    (home / "config.toml").write_text(text, encoding="utf-8")
+
+
+def test_defaults_use_sqlite_in_home(tmp_path: Path) -> None:
+    write_config(tmp_path, "")
+    settings = Settings.load({}, tmp_path)
+    assert settings.database_url == f"sqlite:///{tmp_path.resolve() / 'airlock.db'}"
+    assert (settings.server.host, settings.server.port) == ("127.0.0.1", 8750)
+
+
+def test_environment_overrides_database_url(tmp_path: Path) -> None:
+    write_config(tmp_path, 'database_url = "sqlite:///from-file.db"\n')
+    assert Settings.load({}, tmp_path).database_url == "sqlite:///from-file.db"
+    env = {"AIRLOCK_DATABASE_URL": "postgresql://u@127.0.0.1/db"}
+    assert Settings.load(env, tmp_path).database_url == "postgresql://u@127.0.0.1/db"
+
+
+def test_home_from_environment(tmp_path: Path) -> None:
+    assert default_home({"AIRLOCK_HOME": str(tmp_path)}) == tmp_path
+    assert default_home({}).name == ".airlock"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("port = ", "not valid TOML"),
+        ("colour = 1\n", "unknown config key"),
+        ("[server]\nport = 70000\n", "out of range"),
+        ('[server]\nport = "8750"\n', "must be an integer"),
+        ("server = 3\n", "must be a table"),
+        ('enclave_name = "has space"\n', "no spaces"),
+        ("[ledger]\ncheckpoint_interval_seconds = 0\n", "at least 1"),
+    ],
+)
+def test_bad_config_is_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
+    write_config(tmp_path, text)
+    with pytest.raises(ConfigError, match=message):
+        Settings.load({}, tmp_path)
+
+
+def test_missing_home_and_missing_config(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="airlock init"):
+        Settings.load({}, tmp_path / "absent")
+    with pytest.raises(ConfigError, match=r"config\.toml is missing"):
+        Settings.load({}, tmp_path)
