@@ -34,6 +34,7 @@ from airlock.store.interface import StoreCounts
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
+WRITE_OPTION = "airlock_write"
 
 
 def create_store_engine(database_url: str) -> Engine:
@@ -54,16 +55,27 @@ def create_store_engine(database_url: str) -> Engine:
         ) from e
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
     return engine
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (see _begin_sqlite); pysqlite's own
+    # implicit BEGIN is DEFERRED, which lets two writers deadlock on the lock upgrade.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=FULL")  # a decision is acknowledged only once durable
     cursor.close()
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    # Writers take the write lock up front (IMMEDIATE), so concurrent writers queue on the
+    # busy timeout instead of failing; readers stay DEFERRED and run beside them under WAL.
+    mode = "IMMEDIATE" if connection.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def _redact(database_url: str) -> str:
@@ -92,9 +104,13 @@ class SqlStore:
         return self._engine.dialect.name
 
     @contextmanager
-    def _begin(self) -> Iterator[Connection]:
+    def _begin(self, *, write: bool = False) -> Iterator[Connection]:
+        """One transaction; ``write=True`` for any transaction that may write."""
         try:
-            with self._engine.begin() as connection:
+            with (
+                self._engine.connect().execution_options(**{WRITE_OPTION: write}) as connection,
+                connection.begin(),
+            ):
                 yield connection
         except IntegrityError as e:
             raise Conflict(f"the change conflicts with existing data: {e.orig}") from e
@@ -107,7 +123,7 @@ class SqlStore:
     def migrate(self) -> None:
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
-        with self._begin() as connection:
+        with self._begin(write=True) as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 
@@ -126,7 +142,7 @@ class SqlStore:
     # --- principals -----------------------------------------------------------------------
 
     def add_principal(self, principal: Principal, token_hash: TokenHash) -> None:
-        with self._begin() as c:
+        with self._begin(write=True) as c:
             if c.execute(
                 select(schema.principals.c.name).where(schema.principals.c.name == principal.name)
             ).first():
@@ -161,7 +177,7 @@ class SqlStore:
 
     def add_token(self, name: PrincipalName, token_hash: TokenHash) -> None:
         principal = self.get_principal(name)
-        with self._begin() as c:
+        with self._begin(write=True) as c:
             c.execute(
                 schema.api_tokens.insert().values(
                     token_hash=token_hash, principal=name, created_at=principal.created_at
@@ -181,7 +197,7 @@ class SqlStore:
     # --- projects -------------------------------------------------------------------------
 
     def add_project(self, project: Project) -> None:
-        with self._begin() as c:
+        with self._begin(write=True) as c:
             if c.execute(
                 select(schema.projects.c.name).where(schema.projects.c.name == project.name)
             ).first():
@@ -209,7 +225,7 @@ class SqlStore:
     # --- requests and decisions -----------------------------------------------------------
 
     def add_request(self, request: BoundaryRequest) -> None:
-        with self._begin() as c:
+        with self._begin(write=True) as c:
             if c.execute(
                 select(schema.requests.c.id).where(schema.requests.c.id == request.id)
             ).first():
@@ -262,7 +278,7 @@ class SqlStore:
 
     def record_decision(self, decision: Decision) -> None:
         r = schema.requests
-        with self._begin() as c:
+        with self._begin(write=True) as c:
             updated = c.execute(
                 r.update().where(r.c.id == decision.request_id).values(status=decision.status.value)
             )
