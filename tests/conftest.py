@@ -17,6 +17,8 @@ from sqlalchemy import text
 
 from airlock.store.sql import SqlStore, create_store_engine
 
+pytest_plugins = ["tests.support.gateway"]
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
 _real_connect = socket.socket.connect

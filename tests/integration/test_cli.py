@@ -10,7 +10,7 @@ import stat
 import pytest
 
 from airlock.cli.main import cli as root_group
-from tests.integration.conftest import CliRunner
+from tests.support.gateway import CliRunner
 
 
 def test_help_lists_command_groups_and_each_has_help(cli: CliRunner) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.integration.conftest import Gateway
+from tests.support.gateway import Gateway
 
 
 def test_healthz_and_openapi(gateway: Gateway) -> None:

@@ -1,4 +1,4 @@
-"""Fixtures that drive airlock as users do: the CLI in-process, the gateway over HTTP."""
+"""Shared fixtures that drive airlock as users do: the CLI in-process, the gateway over HTTP."""
 
 from __future__ import annotations
 
