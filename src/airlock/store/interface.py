@@ -11,6 +11,7 @@ from airlock.domain.principals import Principal
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
 from airlock.domain.tokens import TokenHash
+from airlock.store.ledger_interface import LedgerStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,11 @@ class Store(Protocol):
     @property
     def backend(self) -> str:
         """A short name of the backend, e.g. ``sqlite``, ``postgresql`` or ``memory``."""
+        ...
+
+    @property
+    def ledger(self) -> LedgerStore:
+        """The tamper-evident log's storage, in the same database."""
         ...
 
     def migrate(self) -> None:

@@ -13,6 +13,7 @@ from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
 from airlock.domain.tokens import TokenHash
 from airlock.errors import Conflict, NotFound
 from airlock.store.interface import StoreCounts
+from airlock.store.memory_ledger import MemoryLedgerStore
 
 
 class MemoryStore:
@@ -25,6 +26,11 @@ class MemoryStore:
         self._projects: dict[ProjectName, Project] = {}
         self._requests: dict[RequestId, BoundaryRequest] = {}
         self._decisions: dict[RequestId, list[Decision]] = {}
+        self._ledger = MemoryLedgerStore()
+
+    @property
+    def ledger(self) -> MemoryLedgerStore:
+        return self._ledger
 
     @property
     def backend(self) -> str:

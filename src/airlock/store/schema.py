@@ -16,14 +16,16 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
     TypeDecorator,
 )
 
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -96,4 +98,38 @@ decisions = Table(
     Column("decided_at", UtcDateTime(), nullable=False),
     Column("decided_by", String(63), nullable=False),
     Column("policy_version", String(64), nullable=False),
+)
+
+ledger_head = Table(
+    "ledger_head",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=False),
+    Column("size", BigInteger(), nullable=False),
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("idx", BigInteger(), primary_key=True, autoincrement=False),
+    Column("body", LargeBinary(), nullable=False),
+    Column("appended_at", UtcDateTime(), nullable=False),
+)
+
+# Hashes of complete, aligned subtrees: level 0 holds leaf hashes, level k the root of
+# leaves [idx * 2**k, (idx + 1) * 2**k). Any proof needs O(log n) of them.
+ledger_nodes = Table(
+    "ledger_nodes",
+    metadata,
+    Column("level", SmallInteger(), primary_key=True, autoincrement=False),
+    Column("idx", BigInteger(), primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+ledger_checkpoints = Table(
+    "ledger_checkpoints",
+    metadata,
+    Column("size", BigInteger(), primary_key=True, autoincrement=False),
+    Column("root", LargeBinary(32), nullable=False),
+    Column("note", Text(), nullable=False),
+    Column("signed_at", UtcDateTime(), nullable=False),
 )

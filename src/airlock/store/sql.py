@@ -31,6 +31,7 @@ from airlock.domain.tokens import TokenHash
 from airlock.errors import Conflict, NotFound, StoreError
 from airlock.store import schema
 from airlock.store.interface import StoreCounts
+from airlock.store.sql_ledger import SqlLedgerStore
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -90,6 +91,11 @@ class SqlStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._ledger = SqlLedgerStore(self._begin)
+
+    @property
+    def ledger(self) -> SqlLedgerStore:
+        return self._ledger
 
     @classmethod
     def from_url(cls, database_url: str) -> SqlStore:

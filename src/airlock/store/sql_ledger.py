@@ -1,0 +1,137 @@
+"""The LedgerStore on SQL: appends serialised on the head row, O(log n) nodes per leaf."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, select, tuple_
+
+from airlock.errors import Conflict, InvalidInput, LedgerIntegrityError, NotFound
+from airlock.ledger.hashes import hash_children, hash_leaf
+from airlock.store import schema
+from airlock.store.ledger_interface import NodeKey, StoredCheckpoint, StoredEntry
+from airlock.store.ledger_nodes import frontier_keys, nodes_for_append
+
+BeginTransaction = Callable[..., AbstractContextManager[Connection]]
+MAX_BATCH = 10_000
+_READ_BATCH = 2_000
+
+
+class SqlLedgerStore:
+    """Shares the engine and transaction helper of :class:`~airlock.store.sql.SqlStore`."""
+
+    def __init__(self, begin: BeginTransaction) -> None:
+        self._begin = begin
+
+    def append(self, bodies: Sequence[bytes], appended_at: datetime) -> int:
+        if not bodies or len(bodies) > MAX_BATCH:
+            raise InvalidInput(f"append between 1 and {MAX_BATCH} entries at a time")
+        head = schema.ledger_head
+        with self._begin(write=True) as c:
+            # FOR UPDATE holds the head row until commit, so a second gateway process waits
+            # here instead of computing the same indices: the log cannot fork.
+            size = c.execute(
+                select(head.c.size).where(head.c.id == 1).with_for_update()
+            ).scalar_one()
+            frontier = _read_nodes(c, frontier_keys(size))
+            try:
+                created = nodes_for_append(
+                    size, frontier, [hash_leaf(b) for b in bodies], hash_children
+                )
+            except KeyError as e:
+                raise LedgerIntegrityError(
+                    f"ledger node {e.args[0]} is missing at size {size}: the store was altered "
+                    "outside airlock; run `airlock ledger verify`"
+                ) from e
+            c.execute(
+                schema.ledger_entries.insert(),
+                [
+                    {"idx": size + i, "body": b, "appended_at": appended_at}
+                    for i, b in enumerate(bodies)
+                ],
+            )
+            c.execute(
+                schema.ledger_nodes.insert(),
+                [{"level": k[0], "idx": k[1], "hash": h} for k, h in created.items()],
+            )
+            c.execute(head.update().where(head.c.id == 1).values(size=size + len(bodies)))
+        return int(size)
+
+    def size(self) -> int:
+        head = schema.ledger_head
+        with self._begin() as c:
+            return int(c.execute(select(head.c.size).where(head.c.id == 1)).scalar_one())
+
+    def entry(self, index: int) -> StoredEntry:
+        e = schema.ledger_entries
+        with self._begin() as c:
+            row = c.execute(select(e).where(e.c.idx == index)).first()
+        if row is None:
+            raise NotFound(
+                f"ledger has no entry {index}: see `airlock ledger checkpoint` for its size"
+            )
+        return StoredEntry(int(row.idx), bytes(row.body), row.appended_at)
+
+    def entries(self, start: int, stop: int) -> Iterator[StoredEntry]:
+        e = schema.ledger_entries
+        cursor = start
+        while cursor < stop:
+            upper = min(stop, cursor + _READ_BATCH)
+            with self._begin() as c:
+                rows = c.execute(
+                    select(e).where(e.c.idx >= cursor, e.c.idx < upper).order_by(e.c.idx)
+                ).all()
+            yield from (StoredEntry(int(r.idx), bytes(r.body), r.appended_at) for r in rows)
+            cursor = upper
+
+    def nodes(self, keys: Sequence[NodeKey]) -> Mapping[NodeKey, bytes]:
+        with self._begin() as c:
+            return _read_nodes(c, keys)
+
+    def add_checkpoint(self, checkpoint: StoredCheckpoint) -> None:
+        cp = schema.ledger_checkpoints
+        with self._begin(write=True) as c:
+            if c.execute(select(cp.c.size).where(cp.c.size == checkpoint.size)).first():
+                raise Conflict(f"a checkpoint for size {checkpoint.size} exists already")
+            c.execute(
+                cp.insert().values(
+                    size=checkpoint.size,
+                    root=checkpoint.root,
+                    note=checkpoint.note,
+                    signed_at=checkpoint.signed_at,
+                )
+            )
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        cp = schema.ledger_checkpoints
+        with self._begin() as c:
+            row = c.execute(select(cp).order_by(cp.c.size.desc()).limit(1)).first()
+        return None if row is None else _checkpoint(row)
+
+    def checkpoints(self) -> Sequence[StoredCheckpoint]:
+        cp = schema.ledger_checkpoints
+        with self._begin() as c:
+            return [_checkpoint(r) for r in c.execute(select(cp).order_by(cp.c.size))]
+
+
+def _read_nodes(c: Connection, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
+    if not keys:
+        return {}
+    n = schema.ledger_nodes
+    found: dict[NodeKey, bytes] = {}
+    for start in range(0, len(keys), 500):
+        chunk = list(keys[start : start + 500])
+        rows = c.execute(
+            select(n.c.level, n.c.idx, n.c.hash).where(tuple_(n.c.level, n.c.idx).in_(chunk))
+        )
+        found.update({(int(r.level), int(r.idx)): bytes(r.hash) for r in rows})
+    return found
+
+
+def _checkpoint(row: Row[Any]) -> StoredCheckpoint:
+    return StoredCheckpoint(
+        size=int(row.size), root=bytes(row.root), note=row.note, signed_at=row.signed_at
+    )
