@@ -1,0 +1,1 @@
+"""Byte budgets and the time-to-exfiltrate they imply (pure)."""

@@ -1,0 +1,110 @@
+"""Byte budgets per principal, project and the whole enclave, each over a sliding window.
+
+Weights are huge and legitimate outputs are small, so a tight budget on the bytes that
+cross the boundary turns the theft of terabytes into months of visible traffic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from airlock.errors import InvalidInput
+
+ENCLAVE_SUBJECT = "*"
+MAX_WINDOW = timedelta(days=366)
+
+
+class BudgetScope(StrEnum):
+    PRINCIPAL = "principal"
+    PROJECT = "project"
+    ENCLAVE = "enclave"
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """At most ``limit_bytes`` may leave for ``subject`` within any ``window``."""
+
+    scope: BudgetScope
+    subject: str
+    limit_bytes: int
+    window: timedelta
+
+    def __post_init__(self) -> None:
+        if self.limit_bytes < 0:
+            raise InvalidInput("a budget cannot be negative: use 0 to stop all exports")
+        if not timedelta(minutes=1) <= self.window <= MAX_WINDOW:
+            raise InvalidInput("a budget window must be between one minute and 366 days")
+        if (self.scope is BudgetScope.ENCLAVE) != (self.subject == ENCLAVE_SUBJECT):
+            raise InvalidInput("the enclave budget has subject '*'; other budgets name theirs")
+
+    @property
+    def key(self) -> tuple[BudgetScope, str]:
+        return (self.scope, self.subject)
+
+    @property
+    def bytes_per_second(self) -> float:
+        return self.limit_bytes / self.window.total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetCheck:
+    """One budget's answer to one request."""
+
+    budget: Budget
+    used_bytes: int
+    requested_bytes: int
+
+    @property
+    def fits(self) -> bool:
+        return self.used_bytes + self.requested_bytes <= self.budget.limit_bytes
+
+    @property
+    def remaining_bytes(self) -> int:
+        return max(0, self.budget.limit_bytes - self.used_bytes)
+
+    def explain(self) -> str:
+        b = self.budget
+        who = "the enclave" if b.scope is BudgetScope.ENCLAVE else f"{b.scope} {b.subject}"
+        return (
+            f"{who} has used {self.used_bytes} of {b.limit_bytes} bytes in the last "
+            f"{_human(b.window)}; this request needs {self.requested_bytes}"
+        )
+
+
+def applicable(budgets: Sequence[Budget], principal: str, project: str | None) -> list[Budget]:
+    """The budgets that bind a request. Fails closed: no enclave budget means no export.
+
+    Raises:
+        InvalidInput: there is no enclave-wide budget configured.
+    """
+    keys = {(BudgetScope.ENCLAVE, ENCLAVE_SUBJECT), (BudgetScope.PRINCIPAL, principal)}
+    if project is not None:
+        keys.add((BudgetScope.PROJECT, project))
+    chosen = [b for b in budgets if b.key in keys]
+    if not any(b.scope is BudgetScope.ENCLAVE for b in chosen):
+        raise InvalidInput(
+            "no enclave-wide export budget is configured, so nothing may leave: set one with "
+            "`airlock budget set enclave --bytes N --window 1d`"
+        )
+    return chosen
+
+
+def check(
+    budgets: Sequence[Budget], used: Mapping[tuple[BudgetScope, str], int], requested: int
+) -> list[BudgetCheck]:
+    """Each applicable budget with what it has used; the request fits only if all fit."""
+    if requested < 0:
+        raise InvalidInput("requested bytes cannot be negative")
+    return [BudgetCheck(b, used.get(b.key, 0), requested) for b in budgets]
+
+
+def _human(window: timedelta) -> str:
+    seconds = int(window.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} seconds"
