@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 NodeKey = tuple[int, int]  # (level, index): the subtree over leaves [index*2**level, +2**level)
+Sealer = Callable[[int, bytes], bytes]  # (index, body) -> seal, computed once the index is known
 
 
 @dataclass(frozen=True, slots=True)
 class StoredEntry:
     index: int
     body: bytes
+    seal: bytes
     appended_at: datetime
 
 
@@ -25,6 +27,14 @@ class StoredCheckpoint:
     signed_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class StoredCosignature:
+    size: int
+    witness: str
+    line: str
+    timestamp: int
+
+
 class LedgerStore(Protocol):
     """Append-only storage of the log.
 
@@ -33,7 +43,7 @@ class LedgerStore(Protocol):
     processes can never assign the same index and fork the log.
     """
 
-    def append(self, bodies: Sequence[bytes], appended_at: datetime) -> int:
+    def append(self, bodies: Sequence[bytes], appended_at: datetime, seal: Sealer) -> int:
         """Durably append entries, all or none; returns the index of the first."""
         ...
 
@@ -60,3 +70,9 @@ class LedgerStore(Protocol):
     def checkpoints(self) -> Sequence[StoredCheckpoint]:
         """All checkpoints, smallest tree first."""
         ...
+
+    def add_cosignature(self, cosignature: StoredCosignature) -> None:
+        """Keep a witness's cosignature (replacing that witness's earlier one for the size)."""
+        ...
+
+    def cosignatures(self, size: int) -> Sequence[StoredCosignature]: ...

@@ -8,7 +8,13 @@ from datetime import datetime
 
 from airlock.errors import Conflict, InvalidInput, NotFound
 from airlock.ledger.hashes import hash_children, hash_leaf
-from airlock.store.ledger_interface import NodeKey, StoredCheckpoint, StoredEntry
+from airlock.store.ledger_interface import (
+    NodeKey,
+    Sealer,
+    StoredCheckpoint,
+    StoredCosignature,
+    StoredEntry,
+)
 from airlock.store.ledger_nodes import frontier_keys, nodes_for_append
 from airlock.store.sql_ledger import MAX_BATCH
 
@@ -19,8 +25,9 @@ class MemoryLedgerStore:
         self.entries_list: list[StoredEntry] = []
         self.node_map: dict[NodeKey, bytes] = {}
         self._checkpoints: dict[int, StoredCheckpoint] = {}
+        self._cosignatures: dict[tuple[int, str], StoredCosignature] = {}
 
-    def append(self, bodies: Sequence[bytes], appended_at: datetime) -> int:
+    def append(self, bodies: Sequence[bytes], appended_at: datetime, seal: Sealer) -> int:
         if not bodies or len(bodies) > MAX_BATCH:
             raise InvalidInput(f"append between 1 and {MAX_BATCH} entries at a time")
         with self._lock:
@@ -31,7 +38,8 @@ class MemoryLedgerStore:
             )
             self.node_map.update(created)
             self.entries_list.extend(
-                StoredEntry(size + i, bytes(b), appended_at) for i, b in enumerate(bodies)
+                StoredEntry(size + i, bytes(b), seal(size + i, b), appended_at)
+                for i, b in enumerate(bodies)
             )
             return size
 
@@ -67,3 +75,14 @@ class MemoryLedgerStore:
     def checkpoints(self) -> Sequence[StoredCheckpoint]:
         with self._lock:
             return [self._checkpoints[s] for s in sorted(self._checkpoints)]
+
+    def add_cosignature(self, cosignature: StoredCosignature) -> None:
+        with self._lock:
+            self._cosignatures[(cosignature.size, cosignature.witness)] = cosignature
+
+    def cosignatures(self, size: int) -> Sequence[StoredCosignature]:
+        with self._lock:
+            return sorted(
+                (c for (s, _), c in self._cosignatures.items() if s == size),
+                key=lambda c: c.witness,
+            )

@@ -112,6 +112,9 @@ ledger_entries = Table(
     metadata,
     Column("idx", BigInteger(), primary_key=True, autoincrement=False),
     Column("body", LargeBinary(), nullable=False),
+    # HMAC over (index, body) with a key derived from the ledger signing key: a row written
+    # by anyone without the key -- an appended, copied or edited row -- fails verification.
+    Column("seal", LargeBinary(32), nullable=False),
     Column("appended_at", UtcDateTime(), nullable=False),
 )
 
@@ -132,4 +135,13 @@ ledger_checkpoints = Table(
     Column("root", LargeBinary(32), nullable=False),
     Column("note", Text(), nullable=False),
     Column("signed_at", UtcDateTime(), nullable=False),
+)
+
+ledger_cosignatures = Table(
+    "ledger_cosignatures",
+    metadata,
+    Column("size", BigInteger(), primary_key=True, autoincrement=False),
+    Column("witness", String(128), primary_key=True),
+    Column("line", Text(), nullable=False),
+    Column("timestamp", BigInteger(), nullable=False),
 )

@@ -12,7 +12,13 @@ from sqlalchemy import Connection, Row, select, tuple_
 from airlock.errors import Conflict, InvalidInput, LedgerIntegrityError, NotFound
 from airlock.ledger.hashes import hash_children, hash_leaf
 from airlock.store import schema
-from airlock.store.ledger_interface import NodeKey, StoredCheckpoint, StoredEntry
+from airlock.store.ledger_interface import (
+    NodeKey,
+    Sealer,
+    StoredCheckpoint,
+    StoredCosignature,
+    StoredEntry,
+)
 from airlock.store.ledger_nodes import frontier_keys, nodes_for_append
 
 BeginTransaction = Callable[..., AbstractContextManager[Connection]]
@@ -26,7 +32,7 @@ class SqlLedgerStore:
     def __init__(self, begin: BeginTransaction) -> None:
         self._begin = begin
 
-    def append(self, bodies: Sequence[bytes], appended_at: datetime) -> int:
+    def append(self, bodies: Sequence[bytes], appended_at: datetime, seal: Sealer) -> int:
         if not bodies or len(bodies) > MAX_BATCH:
             raise InvalidInput(f"append between 1 and {MAX_BATCH} entries at a time")
         head = schema.ledger_head
@@ -49,7 +55,12 @@ class SqlLedgerStore:
             c.execute(
                 schema.ledger_entries.insert(),
                 [
-                    {"idx": size + i, "body": b, "appended_at": appended_at}
+                    {
+                        "idx": size + i,
+                        "body": b,
+                        "seal": seal(size + i, b),
+                        "appended_at": appended_at,
+                    }
                     for i, b in enumerate(bodies)
                 ],
             )
@@ -73,7 +84,7 @@ class SqlLedgerStore:
             raise NotFound(
                 f"ledger has no entry {index}: see `airlock ledger checkpoint` for its size"
             )
-        return StoredEntry(int(row.idx), bytes(row.body), row.appended_at)
+        return StoredEntry(int(row.idx), bytes(row.body), bytes(row.seal), row.appended_at)
 
     def entries(self, start: int, stop: int) -> Iterator[StoredEntry]:
         e = schema.ledger_entries
@@ -84,7 +95,9 @@ class SqlLedgerStore:
                 rows = c.execute(
                     select(e).where(e.c.idx >= cursor, e.c.idx < upper).order_by(e.c.idx)
                 ).all()
-            yield from (StoredEntry(int(r.idx), bytes(r.body), r.appended_at) for r in rows)
+            yield from (
+                StoredEntry(int(r.idx), bytes(r.body), bytes(r.seal), r.appended_at) for r in rows
+            )
             cursor = upper
 
     def nodes(self, keys: Sequence[NodeKey]) -> Mapping[NodeKey, bytes]:
@@ -115,6 +128,29 @@ class SqlLedgerStore:
         cp = schema.ledger_checkpoints
         with self._begin() as c:
             return [_checkpoint(r) for r in c.execute(select(cp).order_by(cp.c.size))]
+
+    def add_cosignature(self, cosignature: StoredCosignature) -> None:
+        t = schema.ledger_cosignatures
+        with self._begin(write=True) as c:
+            c.execute(
+                t.delete().where(t.c.size == cosignature.size, t.c.witness == cosignature.witness)
+            )
+            c.execute(
+                t.insert().values(
+                    size=cosignature.size,
+                    witness=cosignature.witness,
+                    line=cosignature.line,
+                    timestamp=cosignature.timestamp,
+                )
+            )
+
+    def cosignatures(self, size: int) -> Sequence[StoredCosignature]:
+        t = schema.ledger_cosignatures
+        with self._begin() as c:
+            rows = c.execute(select(t).where(t.c.size == size).order_by(t.c.witness))
+            return [
+                StoredCosignature(int(r.size), r.witness, r.line, int(r.timestamp)) for r in rows
+            ]
 
 
 def _read_nodes(c: Connection, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:

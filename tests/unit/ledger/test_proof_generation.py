@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from datetime import UTC, datetime
 
@@ -22,13 +23,18 @@ from airlock.ledger.proofs import (
 from airlock.store.memory_ledger import MemoryLedgerStore
 from tests.unit.ledger.test_vectors import VECTORS, vector_files
 
+
+def fake_seal(index: int, body: bytes) -> bytes:
+    return hashlib.sha256(index.to_bytes(8, "big") + body).digest()
+
+
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def ledger_of(bodies: list[bytes]) -> MemoryLedgerStore:
     ledger = MemoryLedgerStore()
     if bodies:
-        ledger.append(bodies, T0)
+        ledger.append(bodies, T0, fake_seal)
     return ledger
 
 

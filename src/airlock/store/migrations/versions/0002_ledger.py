@@ -1,4 +1,4 @@
-"""Ledger: entries, Merkle nodes, the head row that serialises appends, signed checkpoints.
+"""Ledger: sealed entries, Merkle nodes, the head row serialising appends, checkpoints.
 
 Revision ID: 0002
 Revises: 0001
@@ -28,6 +28,7 @@ def upgrade() -> None:
         "ledger_entries",
         sa.Column("idx", sa.BigInteger(), primary_key=True, autoincrement=False),
         sa.Column("body", sa.LargeBinary(), nullable=False),
+        sa.Column("seal", sa.LargeBinary(32), nullable=False),
         sa.Column("appended_at", UtcDateTime(), nullable=False),
     )
     op.create_table(
@@ -43,9 +44,17 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("signed_at", UtcDateTime(), nullable=False),
     )
+    op.create_table(
+        "ledger_cosignatures",
+        sa.Column("size", sa.BigInteger(), primary_key=True, autoincrement=False),
+        sa.Column("witness", sa.String(128), primary_key=True),
+        sa.Column("line", sa.Text(), nullable=False),
+        sa.Column("timestamp", sa.BigInteger(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("ledger_cosignatures")
     op.drop_table("ledger_checkpoints")
     op.drop_table("ledger_nodes")
     op.drop_table("ledger_entries")
