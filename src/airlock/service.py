@@ -8,16 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from airlock.approvals.policy import PolicyBundle
+from airlock.audit import AuditLog, seal_key
+from airlock.audit_verify import VerifyReport, verify_log
 from airlock.clock import Clock, SystemClock
-from airlock.domain.names import principal_name, project_name, request_id
+from airlock.domain.names import PrincipalName, principal_name, project_name, request_id
 from airlock.domain.principals import Principal, PrincipalKind, Role
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
 from airlock.domain.tokens import hash_token, new_token
-from airlock.errors import AuthenticationRequired, PermissionDenied
-from airlock.home import load_policy
+from airlock.errors import AuthenticationRequired, Conflict, NotFound, PermissionDenied
+from airlock.home import load_policy, load_signing_key
+from airlock.ledger.records import LedgerRecord
 from airlock.settings import Settings
 from airlock.store.interface import Store
 from airlock.store.sql import SqlStore
@@ -64,12 +70,25 @@ class Airlock:
     """Every action on the enclave boundary."""
 
     def __init__(
-        self, settings: Settings, store: Store, clock: Clock, policy: PolicyBundle
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        policy: PolicyBundle,
+        signing_key: Ed25519PrivateKey,
     ) -> None:
         self.settings = settings
         self._store = store
         self._clock = clock
         self._policy = policy
+        self._signing_key = signing_key
+        self.ledger = AuditLog(
+            store.ledger,
+            signing_key,
+            settings.enclave_name,
+            clock,
+            timedelta(seconds=settings.ledger.checkpoint_interval_seconds),
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Airlock:
@@ -84,10 +103,11 @@ class Airlock:
         try:
             store.check_ready()
             policy = load_policy(settings)
+            signing_key = load_signing_key(settings)
         except BaseException:
             store.close()
             raise
-        return cls(settings, store, clock or SystemClock(), policy)
+        return cls(settings, store, clock or SystemClock(), policy, signing_key)
 
     def close(self) -> None:
         self._store.close()
@@ -114,7 +134,9 @@ class Airlock:
         """
         self._require_admin(actor, "add principals")
         principal = Principal(principal_name(name), kind, role, self._clock.now())
+        self._refuse_existing_principal(principal.name)
         token = new_token()
+        self._record("principal.add", actor, principal.name, role=role.value, kind=kind.value)
         self._store.add_principal(principal, hash_token(token))
         return IssuedToken(principal, token)
 
@@ -123,6 +145,7 @@ class Airlock:
         self._require_admin(actor, "issue tokens")
         principal = self._store.get_principal(principal_name(name))
         token = new_token()
+        self._record("principal.token", actor, principal.name)
         self._store.add_token(principal.name, hash_token(token))
         return IssuedToken(principal, token)
 
@@ -144,6 +167,9 @@ class Airlock:
         """Raises: PermissionDenied, InvalidInput, Conflict."""
         self._require_admin(actor, "add projects")
         project = Project(project_name(name), description, self._clock.now())
+        if any(p.name == project.name for p in self._store.list_projects()):
+            raise Conflict(f"project {project.name!r} already exists")
+        self._record("project.add", actor, project.name, description=description)
         self._store.add_project(project)
         return project
 
@@ -174,6 +200,34 @@ class Airlock:
             projects=counts.projects,
             requests_by_status=counts.requests_by_status,
         )
+
+    # --- ledger -----------------------------------------------------------------------
+
+    def verify_ledger(self) -> VerifyReport:
+        """Replay the whole ledger from storage (see :mod:`airlock.audit_verify`)."""
+        return verify_log(self._store.ledger, self.ledger.verifier_key, seal_key(self._signing_key))
+
+    def _record(self, record_kind: str, actor: Actor, subject: str, **details: str) -> int:
+        """Append the ledger entry for an action before the action takes effect."""
+        return self.ledger.append(
+            LedgerRecord(
+                kind=record_kind,
+                actor=actor.name,
+                at=self._clock.now(),
+                subject=subject,
+                policy_version=self._policy.version,
+                details=details,
+            )
+        )
+
+    def _refuse_existing_principal(self, name: PrincipalName) -> None:
+        # Checked before the ledger entry is written, so a refused duplicate leaves no record
+        # claiming it happened; the store's own uniqueness still settles any race.
+        try:
+            self._store.get_principal(name)
+        except NotFound:
+            return
+        raise Conflict(f"principal {name!r} already exists")
 
     @staticmethod
     def _require_admin(actor: Actor, what: str) -> None:

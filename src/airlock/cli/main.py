@@ -12,6 +12,7 @@ import click
 from airlock import __version__
 from airlock.cli.context import CliContext
 from airlock.cli.init import init_command
+from airlock.cli.ledger import ledger_group
 from airlock.cli.principal import principal_group
 from airlock.cli.project import project_group
 from airlock.cli.request import request_group
@@ -43,6 +44,7 @@ for command in (
     project_group,
     request_group,
     policy_group,
+    ledger_group,
 ):
     cli.add_command(command)
 

@@ -60,7 +60,7 @@ class VerifierKey:
     @classmethod
     def parse(cls, text: str) -> VerifierKey:
         """Raises: LedgerIntegrityError for a malformed or self-inconsistent key string."""
-        parts = text.strip().split("+")
+        parts = text.strip().split("+", 2)  # base64 may itself contain '+'
         if len(parts) != 3 or len(parts[1]) != 8:
             raise LedgerIntegrityError("a verifier key looks like name+8hexdigits+base64")
         try:

@@ -84,7 +84,7 @@ class SqlLedgerStore:
             raise NotFound(
                 f"ledger has no entry {index}: see `airlock ledger checkpoint` for its size"
             )
-        return StoredEntry(int(row.idx), bytes(row.body), bytes(row.seal), row.appended_at)
+        return _entry(row)
 
     def entries(self, start: int, stop: int) -> Iterator[StoredEntry]:
         e = schema.ledger_entries
@@ -95,9 +95,7 @@ class SqlLedgerStore:
                 rows = c.execute(
                     select(e).where(e.c.idx >= cursor, e.c.idx < upper).order_by(e.c.idx)
                 ).all()
-            yield from (
-                StoredEntry(int(r.idx), bytes(r.body), bytes(r.seal), r.appended_at) for r in rows
-            )
+            yield from (_entry(r) for r in rows)
             cursor = upper
 
     def nodes(self, keys: Sequence[NodeKey]) -> Mapping[NodeKey, bytes]:
@@ -163,11 +161,23 @@ def _read_nodes(c: Connection, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
         rows = c.execute(
             select(n.c.level, n.c.idx, n.c.hash).where(tuple_(n.c.level, n.c.idx).in_(chunk))
         )
-        found.update({(int(r.level), int(r.idx)): bytes(r.hash) for r in rows})
+        found.update({(int(r.level), int(r.idx)): _as_bytes(r.hash) for r in rows})
     return found
 
 
 def _checkpoint(row: Row[Any]) -> StoredCheckpoint:
     return StoredCheckpoint(
-        size=int(row.size), root=bytes(row.root), note=row.note, signed_at=row.signed_at
+        size=int(row.size), root=_as_bytes(row.root), note=row.note, signed_at=row.signed_at
     )
+
+
+def _as_bytes(value: object) -> bytes:
+    # SQLite lets a tampering UPDATE turn a BLOB into TEXT; read it back as bytes so the
+    # replay reports a mismatch instead of crashing.
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode("utf-8", "surrogateescape")
+
+
+def _entry(row: Row[Any]) -> StoredEntry:
+    return StoredEntry(int(row.idx), _as_bytes(row.body), _as_bytes(row.seal), row.appended_at)

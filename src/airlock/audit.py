@@ -1,0 +1,189 @@
+"""The audit log: airlock's tamper-evident ledger, wired to its store, key and clock.
+
+Every decision is appended here *before* it takes effect (issue 3): a decision whose leaf
+is not durable is not acknowledged. Entries are sealed with an HMAC keyed from the ledger
+signing key, so rows written by anyone without the key fail :meth:`AuditLog.verify`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from airlock.clock import Clock
+from airlock.errors import InvalidInput, NotFound
+from airlock.ledger.checkpoints import (
+    Checkpoint,
+    SignedCheckpoint,
+    open_checkpoint,
+    sign_checkpoint,
+)
+from airlock.ledger.proofs import consistency_plan, inclusion_plan, materialise, root_at
+from airlock.ledger.receipts import build_receipt
+from airlock.ledger.records import LedgerRecord, parse_record
+from airlock.ledger.signed_note import NoteSigner, VerifierKey
+from airlock.store.ledger_interface import LedgerStore, StoredCheckpoint, StoredEntry
+
+_SEAL_CONTEXT = b"airlock/ledger-entry-seal/v1"
+
+
+def seal_key(signing_key: Ed25519PrivateKey) -> bytes:
+    seed = signing_key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return hashlib.sha256(_SEAL_CONTEXT + seed).digest()
+
+
+def seal_entry(key: bytes, index: int, body: bytes) -> bytes:
+    return hmac.new(key, index.to_bytes(8, "big") + body, hashlib.sha256).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class InclusionProof:
+    index: int
+    size: int
+    proof: tuple[bytes, ...]
+    root: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ConsistencyProof:
+    old_size: int
+    new_size: int
+    proof: tuple[bytes, ...]
+
+
+class AuditLog:
+    """Append, checkpoint, prove and verify the enclave's ledger."""
+
+    def __init__(
+        self,
+        store: LedgerStore,
+        signing_key: Ed25519PrivateKey,
+        origin: str,
+        clock: Clock,
+        checkpoint_interval: timedelta = timedelta(seconds=60),
+    ) -> None:
+        self._store = store
+        self._signer = NoteSigner(origin, signing_key)
+        self._seal_key = seal_key(signing_key)
+        self._clock = clock
+        self._interval = checkpoint_interval
+
+    @property
+    def verifier_key(self) -> VerifierKey:
+        return self._signer.verifier
+
+    @property
+    def origin(self) -> str:
+        return self._signer.name
+
+    def _seal(self, index: int, body: bytes) -> bytes:
+        return seal_entry(self._seal_key, index, body)
+
+    def append(self, record: LedgerRecord) -> int:
+        """Durably append one record; returns its index."""
+        return self._store.append([record.to_bytes()], self._clock.now(), self._seal)
+
+    def append_many(self, records: Sequence[LedgerRecord]) -> int:
+        """Durably append records in one transaction; returns the first index."""
+        return self._store.append([r.to_bytes() for r in records], self._clock.now(), self._seal)
+
+    def size(self) -> int:
+        return self._store.size()
+
+    def entry(self, index: int) -> StoredEntry:
+        return self._store.entry(index)
+
+    # --- checkpoints ----------------------------------------------------------------
+
+    def checkpoint(self) -> SignedCheckpoint:
+        """Sign the current tree head (or return the latest if the log has not grown)."""
+        size = self._store.size()
+        latest = self._store.latest_checkpoint()
+        if latest is not None and latest.size == size:
+            return open_checkpoint(latest.note, self.verifier_key)
+        root = root_at(size, self._store)
+        text = sign_checkpoint(Checkpoint(self.origin, size, root), self._signer)
+        stored = StoredCheckpoint(size, root, text, self._clock.now())
+        self._store.add_checkpoint(stored)
+        return open_checkpoint(text, self.verifier_key)
+
+    def checkpoint_if_due(self) -> SignedCheckpoint | None:
+        """Sign a checkpoint when the log grew and the interval since the last has passed."""
+        latest = self._store.latest_checkpoint()
+        if latest is not None and self._clock.now() - latest.signed_at < self._interval:
+            return None
+        if latest is not None and latest.size == self._store.size():
+            return None
+        return self.checkpoint()
+
+    def latest_checkpoint(self) -> SignedCheckpoint:
+        latest = self._store.latest_checkpoint()
+        if latest is None:
+            return self.checkpoint()
+        return open_checkpoint(latest.note, self.verifier_key)
+
+    def checkpoint_at(self, size: int) -> SignedCheckpoint | None:
+        for stored in self._store.checkpoints():
+            if stored.size == size:
+                return open_checkpoint(stored.note, self.verifier_key)
+        return None
+
+    # --- proofs -----------------------------------------------------------------------
+
+    def prove_inclusion(self, index: int, size: int | None = None) -> InclusionProof:
+        """Raises: InvalidInput when the index or size is outside the log."""
+        size = self._store.size() if size is None else size
+        if not 0 <= index < size <= self._store.size():
+            raise InvalidInput(
+                f"entry {index} is not in a tree of size {size} (log size {self._store.size()})"
+            )
+        proof = materialise(inclusion_plan(index, size), self._store)
+        return InclusionProof(index, size, tuple(proof), root_at(size, self._store))
+
+    def prove_consistency(self, old_size: int, new_size: int) -> ConsistencyProof:
+        """Raises: InvalidInput unless 0 < old_size <= new_size <= log size."""
+        if not 0 < old_size <= new_size <= self._store.size():
+            raise InvalidInput(
+                f"consistency needs 0 < old <= new <= {self._store.size()}, "
+                f"got {old_size} and {new_size}"
+            )
+        proof = materialise(consistency_plan(old_size, new_size), self._store)
+        return ConsistencyProof(old_size, new_size, tuple(proof))
+
+    def receipt(self, index: int) -> bytes:
+        """An offline-verifiable receipt for entry ``index`` against a signed checkpoint.
+
+        Raises:
+            NotFound: no such entry.
+        """
+        if not 0 <= index < self._store.size():
+            raise NotFound(f"ledger has no entry {index}")
+        latest = self._store.latest_checkpoint()
+        signed = (
+            open_checkpoint(latest.note, self.verifier_key)
+            if latest is not None and latest.size > index
+            else self.checkpoint()
+        )
+        size = signed.checkpoint.size
+        proof = materialise(inclusion_plan(index, size), self._store)
+        entry = self._store.entry(index)
+        return build_receipt(index, entry.body, proof, signed.text, size)
+
+    def record(self, index: int) -> dict[str, object]:
+        """The decoded record at ``index``.
+
+        Raises:
+            NotFound: no such entry. LedgerIntegrityError: the stored bytes are not canonical.
+        """
+        return parse_record(self._store.entry(index).body)
+
+    def now(self) -> datetime:
+        return self._clock.now()

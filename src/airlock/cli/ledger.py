@@ -1,0 +1,140 @@
+"""`airlock ledger ...`: checkpoints, entries, proofs, verification and receipts."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import click
+
+from airlock.cli.context import CliContext, pass_cli
+from airlock.errors import ExitCode, LedgerIntegrityError, SourceError
+from airlock.ledger.receipts import MAX_RECEIPT_BYTES, verify_receipt
+from airlock.ledger.signed_note import VerifierKey
+
+
+@click.group("ledger")
+def ledger_group() -> None:
+    """The tamper-evident ledger of every decision (RFC 9162 Merkle log)."""
+
+
+@ledger_group.command("checkpoint")
+@pass_cli
+def checkpoint(cli: CliContext) -> None:
+    """Sign a checkpoint of the current tree head now and print it (a C2SP signed note)."""
+    click.echo(cli.airlock().ledger.checkpoint().text, nl=False)
+
+
+@ledger_group.command("key")
+@pass_cli
+def key(cli: CliContext) -> None:
+    """Print the ledger's verifier key (name+id+key), for witnesses and receipt checks."""
+    click.echo(cli.airlock().ledger.verifier_key.encode())
+
+
+@ledger_group.command("show")
+@click.argument("index", type=click.IntRange(min=0))
+@pass_cli
+def show(cli: CliContext, index: int) -> None:
+    """Print entry INDEX as JSON."""
+    record = cli.airlock().ledger.record(index)
+    click.echo(json.dumps({"index": index, "record": record}, indent=2, sort_keys=True))
+
+
+@ledger_group.command("prove")
+@click.argument("index", type=click.IntRange(min=0))
+@click.option(
+    "--size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Tree size to prove against (default: the current size).",
+)
+@pass_cli
+def prove(cli: CliContext, index: int, size: int | None) -> None:
+    """Print an inclusion proof for entry INDEX (base64 hashes, leaf end first)."""
+    proof = cli.airlock().ledger.prove_inclusion(index, size)
+    click.echo(
+        json.dumps(
+            {
+                "index": proof.index,
+                "tree_size": proof.size,
+                "root": base64.b64encode(proof.root).decode(),
+                "inclusion_proof": [base64.b64encode(p).decode() for p in proof.proof],
+            },
+            indent=2,
+        )
+    )
+
+
+@ledger_group.command("receipt")
+@click.argument("index", type=click.IntRange(min=0))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the receipt to this file instead of standard output.",
+)
+@pass_cli
+def receipt(cli: CliContext, index: int, output: Path | None) -> None:
+    """Export entry INDEX as an offline-verifiable receipt."""
+    data = cli.airlock().ledger.receipt(index)
+    if output is None:
+        click.echo(data.decode(), nl=False)
+    else:
+        output.write_bytes(data)
+        click.echo(f"wrote receipt for entry {index} to {output}", err=True)
+
+
+@ledger_group.command("verify")
+@pass_cli
+def verify(cli: CliContext) -> int:
+    """Replay the whole log: seals, hashes, checkpoint signatures and consistency."""
+    report = cli.airlock().verify_ledger()
+    if report.ok:
+        click.echo(
+            f"ledger ok: {report.entries_checked} entries, "
+            f"{report.checkpoints_checked} checkpoints verified"
+        )
+        return ExitCode.OK
+    first = report.first_problem
+    assert first is not None
+    where = f"first bad entry: {first.index}; " if first.index is not None else ""
+    click.echo(f"airlock: ledger TAMPERED: {where}{first.message}", err=True)
+    for problem in report.problems[1:10]:
+        click.echo(f"  also: {problem.message}", err=True)
+    return ExitCode.INTERNAL
+
+
+@ledger_group.command("verify-receipt")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--key",
+    "key_text",
+    required=True,
+    help="The ledger verifier key (name+id+key) or a file holding it.",
+)
+def verify_receipt_command(file: Path, key_text: str) -> None:
+    """Verify a receipt offline: no database, no network, only the public key."""
+    log_key = VerifierKey.parse(_key_text(key_text))
+    try:
+        if file.stat().st_size > MAX_RECEIPT_BYTES:
+            raise LedgerIntegrityError(f"{file} exceeds {MAX_RECEIPT_BYTES} bytes: not a receipt")
+        data = file.read_bytes()
+    except OSError as e:
+        raise SourceError(f"cannot read receipt {file}: {e.strerror}") from e
+    verified = verify_receipt(data, log_key)
+    record = verified.record
+    click.echo(
+        f"receipt ok: entry {verified.index} ({record.get('kind')} by {record.get('actor')}) "
+        f"is in {verified.checkpoint.checkpoint.origin} at size "
+        f"{verified.checkpoint.checkpoint.size}"
+    )
+
+
+def _key_text(value: str) -> str:
+    path = Path(value)
+    if "+" not in value and path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    return value
