@@ -7,7 +7,7 @@ not the ledger signing key in the airlock home.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import Connection, text
@@ -19,7 +19,7 @@ Tamper = Callable[[Connection], None]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def ledger_cli(request: pytest.FixtureRequest, cli: CliRunner) -> Iterator[tuple[CliRunner, str]]:
+def ledger_cli(request: pytest.FixtureRequest, cli: CliRunner) -> tuple[CliRunner, str]:
     if request.param == "postgresql":
         url = request.getfixturevalue("postgres_url")
         cli.env["AIRLOCK_DATABASE_URL"] = url
@@ -33,7 +33,7 @@ def ledger_cli(request: pytest.FixtureRequest, cli: CliRunner) -> Iterator[tuple
         assert cli("project", "add", name).code == 0
     assert cli("ledger", "checkpoint").code == 0
     assert cli("project", "add", "p4").code == 0  # one entry past the last checkpoint
-    yield cli, url
+    return cli, url
 
 
 def tamper(url: str, action: Tamper) -> None:
