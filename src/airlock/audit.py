@@ -17,18 +17,24 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from airlock.clock import Clock
-from airlock.errors import InvalidInput, NotFound
+from airlock.errors import Conflict, InvalidInput, LedgerIntegrityError, NotFound
 from airlock.ledger.checkpoints import (
     Checkpoint,
     SignedCheckpoint,
     open_checkpoint,
     sign_checkpoint,
+    verify_cosignature,
 )
 from airlock.ledger.proofs import consistency_plan, inclusion_plan, materialise, root_at
 from airlock.ledger.receipts import build_receipt
 from airlock.ledger.records import LedgerRecord, parse_record
 from airlock.ledger.signed_note import NoteSigner, VerifierKey
-from airlock.store.ledger_interface import LedgerStore, StoredCheckpoint, StoredEntry
+from airlock.store.ledger_interface import (
+    LedgerStore,
+    StoredCheckpoint,
+    StoredCosignature,
+    StoredEntry,
+)
 
 _SEAL_CONTEXT = b"airlock/ledger-entry-seal/v1"
 
@@ -112,7 +118,14 @@ class AuditLog:
         root = root_at(size, self._store)
         text = sign_checkpoint(Checkpoint(self.origin, size, root), self._signer)
         stored = StoredCheckpoint(size, root, text, self._clock.now())
-        self._store.add_checkpoint(stored)
+        try:
+            self._store.add_checkpoint(stored)
+        except Conflict:
+            # Another gateway process signed this size first; serve its checkpoint.
+            existing = self.checkpoint_at(size)
+            if existing is None:
+                raise
+            return existing
         return open_checkpoint(text, self.verifier_key)
 
     def checkpoint_if_due(self) -> SignedCheckpoint | None:
@@ -135,6 +148,43 @@ class AuditLog:
             if stored.size == size:
                 return open_checkpoint(stored.note, self.verifier_key)
         return None
+
+    def add_cosignature(self, cosigned_note: str, witnesses: Sequence[VerifierKey]) -> str:
+        """Keep the cosignatures of known witnesses on one of our checkpoints.
+
+        Returns the witness names whose cosignatures were accepted, comma-separated.
+
+        Raises:
+            LedgerIntegrityError: the note is not our checkpoint, or no known witness cosigned.
+        """
+        opened = open_checkpoint(cosigned_note, self.verifier_key)
+        ours = self.checkpoint_at(opened.checkpoint.size)
+        if ours is None or ours.checkpoint != opened.checkpoint:
+            raise LedgerIntegrityError("the cosigned checkpoint is not one this log signed")
+        accepted: list[str] = []
+        for witness in witnesses:
+            try:
+                timestamp = verify_cosignature(opened.note, witness)
+            except LedgerIntegrityError:
+                continue
+            line = next(
+                s.line() for s in opened.note.signatures_by(witness) if len(s.payload) == 72
+            )
+            self._store.add_cosignature(
+                StoredCosignature(opened.checkpoint.size, witness.name, line, timestamp)
+            )
+            accepted.append(witness.name)
+        if not accepted:
+            raise LedgerIntegrityError(
+                "no cosignature by a configured witness: add its key to [ledger] witness_keys"
+            )
+        return ", ".join(accepted)
+
+    def cosigned_checkpoint(self) -> str:
+        """The latest checkpoint note with every stored witness cosignature appended."""
+        latest = self.latest_checkpoint()
+        lines = self._store.cosignatures(latest.checkpoint.size)
+        return latest.text + "".join(c.line for c in lines)
 
     # --- proofs -----------------------------------------------------------------------
 

@@ -21,9 +21,17 @@ from airlock.domain.principals import Principal, PrincipalKind, Role
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
 from airlock.domain.tokens import hash_token, new_token
-from airlock.errors import AuthenticationRequired, Conflict, NotFound, PermissionDenied
+from airlock.errors import (
+    AuthenticationRequired,
+    ConfigError,
+    Conflict,
+    LedgerIntegrityError,
+    NotFound,
+    PermissionDenied,
+)
 from airlock.home import load_policy, load_signing_key
 from airlock.ledger.records import LedgerRecord
+from airlock.ledger.signed_note import VerifierKey
 from airlock.settings import Settings
 from airlock.store.interface import Store
 from airlock.store.sql import SqlStore
@@ -202,6 +210,28 @@ class Airlock:
         )
 
     # --- ledger -----------------------------------------------------------------------
+
+    def accept_cosignature(self, actor: Actor, cosigned_note: str) -> str:
+        """Store cosignatures by configured witnesses on one of our checkpoints.
+
+        Raises:
+            LedgerIntegrityError: not our checkpoint, or no configured witness cosigned it.
+            ConfigError: a configured witness key is malformed.
+        """
+        del actor  # any authenticated principal may deliver cosignatures; they prove themselves
+        return self.ledger.add_cosignature(cosigned_note, self.witness_keys())
+
+    def witness_keys(self) -> list[VerifierKey]:
+        """Raises: ConfigError naming a malformed key in [ledger] witness_keys."""
+        keys: list[VerifierKey] = []
+        for text in self.settings.ledger.witness_keys:
+            try:
+                keys.append(VerifierKey.parse(text))
+            except LedgerIntegrityError as e:
+                raise ConfigError(
+                    f"[ledger] witness_keys entry {text[:40]!r} is invalid: {e}"
+                ) from e
+        return keys
 
     def verify_ledger(self) -> VerifyReport:
         """Replay the whole ledger from storage (see :mod:`airlock.audit_verify`)."""

@@ -24,7 +24,7 @@ DEFAULT_PORT = 8750
 DEFAULT_HOST = "127.0.0.1"
 _KNOWN_TOP_LEVEL = {"enclave_name", "database_url", "server", "ledger"}
 _KNOWN_SERVER = {"host", "port"}
-_KNOWN_LEDGER = {"checkpoint_interval_seconds"}
+_KNOWN_LEDGER = {"checkpoint_interval_seconds", "witness_keys"}
 
 
 def default_home(environ: Mapping[str, str]) -> Path:
@@ -52,6 +52,8 @@ class LedgerSettings:
     """How the tamper-evident ledger issues checkpoints."""
 
     checkpoint_interval_seconds: int = 60
+    # Verifier keys (name+id+base64) of witnesses whose cosignatures the gateway accepts.
+    witness_keys: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.checkpoint_interval_seconds < 1:
@@ -139,7 +141,8 @@ class Settings:
             ledger=LedgerSettings(
                 checkpoint_interval_seconds=_integer(
                     ledger_raw, "checkpoint_interval_seconds", 60, "ledger."
-                )
+                ),
+                witness_keys=_strings(ledger_raw, "witness_keys", "ledger."),
             ),
         )
 
@@ -175,3 +178,10 @@ def _integer(raw: Mapping[str, Any], key: str, default: int, prefix: str = "") -
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(f"config key {prefix}{key} must be an integer, got {value!r}")
     return value
+
+
+def _strings(raw: Mapping[str, Any], key: str, prefix: str = "") -> tuple[str, ...]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"config key {prefix}{key} must be a list of strings")
+    return tuple(value)

@@ -2,24 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from airlock import __version__
 from airlock.api.errors import install_error_table
 from airlock.api.limits import BodyLimitMiddleware
-from airlock.api.routes import health, principals, projects, requests, ui
+from airlock.api.routes import health, ledger, principals, projects, requests, ui
+from airlock.errors import AirlockError
 from airlock.service import Airlock
 
 MAX_JSON_BODY_BYTES = 1024 * 1024
+_log = logging.getLogger("airlock.ledger")
 _TEMPLATES = Path(__file__).parent / "templates"
 
 
 def create_app(airlock: Airlock) -> FastAPI:
-    """The ASGI app serving the JSON API, its OpenAPI document and the web UI."""
+    """The ASGI app serving the JSON API, its OpenAPI document and the web UI.
+
+    While it runs, it signs a ledger checkpoint whenever the log has grown and the
+    configured interval has passed (issue 3: checkpoints on a short interval).
+    """
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_checkpoint_periodically(airlock))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
     app = FastAPI(
+        lifespan=lifespan,
         title="airlock",
         version=__version__,
         description="Boundary gateway of the weight enclave.",
@@ -30,7 +53,20 @@ def create_app(airlock: Airlock) -> FastAPI:
     app.state.airlock = airlock
     app.state.templates = Jinja2Templates(directory=_TEMPLATES)
     install_error_table(app)
-    for group in (health, principals, projects, requests, ui):
+    for group in (health, principals, projects, requests, ledger, ui):
         app.include_router(group.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_JSON_BODY_BYTES)
     return app
+
+
+async def _checkpoint_periodically(airlock: Airlock) -> None:
+    tick = min(5, airlock.settings.ledger.checkpoint_interval_seconds)
+    while True:
+        await asyncio.sleep(tick)
+        try:
+            signed = await run_in_threadpool(airlock.ledger.checkpoint_if_due)
+        except AirlockError as e:
+            _log.warning("could not sign a ledger checkpoint: %s", e.message)
+            continue
+        if signed is not None:
+            _log.info("signed ledger checkpoint at size %d", signed.checkpoint.size)

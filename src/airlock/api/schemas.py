@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -143,3 +144,23 @@ class StatusOut(Strict):
             projects=status.projects,
             requests_by_status={k.value: v for k, v in status.requests_by_status.items()},
         )
+
+
+class EntryOut(Strict):
+    index: int
+    record: dict[str, Any]
+    leaf_hash: str
+    appended_at: datetime
+
+
+class InclusionProofOut(Strict):
+    index: int
+    tree_size: int
+    root: str
+    inclusion_proof: list[str]
+
+
+class ConsistencyProofOut(Strict):
+    old_size: int
+    new_size: int
+    consistency_proof: list[str]

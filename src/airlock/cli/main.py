@@ -18,6 +18,7 @@ from airlock.cli.project import project_group
 from airlock.cli.request import request_group
 from airlock.cli.serve import serve_command
 from airlock.cli.status import policy_group, status_command
+from airlock.cli.witness import witness_group
 from airlock.errors import AirlockError, ExitCode
 
 
@@ -45,6 +46,7 @@ for command in (
     request_group,
     policy_group,
     ledger_group,
+    witness_group,
 ):
     cli.add_command(command)
 

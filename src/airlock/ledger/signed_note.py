@@ -101,8 +101,7 @@ class NoteSigner:
 
     def signature_line(self, payload: bytes) -> str:
         """A signature line for an already-built signature payload (after the key ID)."""
-        blob = base64.b64encode(self.verifier.key_id + payload).decode()
-        return f"{_DASH}{self.name} {blob}\n"
+        return NoteSignature(self.name, self.verifier.key_id, payload).line()
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +109,9 @@ class NoteSignature:
     name: str
     key_id: bytes
     payload: bytes  # everything after the key ID: a signature, or timestamp || signature
+
+    def line(self) -> str:
+        return f"{_DASH}{self.name} {base64.b64encode(self.key_id + self.payload).decode()}\n"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,95 @@
+"""Ledger read endpoints (checkpoints, entries, proofs, receipts) and cosignature intake.
+
+Checkpoints and proofs are hashes only, so witnesses and auditors read them without a
+token; entries and receipts name people and purposes, so they need one.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+from fastapi.responses import PlainTextResponse, Response
+
+from airlock.api.auth import ActorDep, AirlockDep, PrincipalDep
+from airlock.api.schemas import ConsistencyProofOut, EntryOut, InclusionProofOut
+from airlock.ledger.hashes import hash_leaf
+from airlock.ledger.signed_note import MAX_NOTE_BYTES
+
+router = APIRouter(prefix="/ledger", tags=["ledger"])
+NOTE = "text/plain; charset=utf-8"
+
+
+def b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse)
+def latest_checkpoint(airlock: AirlockDep) -> PlainTextResponse:
+    """The latest signed checkpoint (C2SP signed note) with known witness cosignatures."""
+    return PlainTextResponse(airlock.ledger.cosigned_checkpoint(), media_type=NOTE)
+
+
+@router.post("/checkpoint", response_class=PlainTextResponse)
+def sign_checkpoint_now(airlock: AirlockDep, _caller: PrincipalDep) -> PlainTextResponse:
+    """Sign a checkpoint of the current tree head now."""
+    return PlainTextResponse(airlock.ledger.checkpoint().text, media_type=NOTE)
+
+
+@router.get("/entries/{index}", response_model=EntryOut)
+def entry(index: int, airlock: AirlockDep, _caller: PrincipalDep) -> EntryOut:
+    stored = airlock.ledger.entry(index)
+    record: dict[str, Any] = airlock.ledger.record(index)
+    return EntryOut(
+        index=index,
+        record=record,
+        leaf_hash=b64(hash_leaf(stored.body)),
+        appended_at=stored.appended_at,
+    )
+
+
+@router.get("/proofs/inclusion", response_model=InclusionProofOut)
+def inclusion(
+    airlock: AirlockDep,
+    index: Annotated[int, Query(ge=0)],
+    size: Annotated[int | None, Query(ge=1)] = None,
+) -> InclusionProofOut:
+    proof = airlock.ledger.prove_inclusion(index, size)
+    return InclusionProofOut(
+        index=proof.index,
+        tree_size=proof.size,
+        root=b64(proof.root),
+        inclusion_proof=[b64(p) for p in proof.proof],
+    )
+
+
+@router.get("/proofs/consistency", response_model=ConsistencyProofOut)
+def consistency(
+    airlock: AirlockDep,
+    old: Annotated[int, Query(ge=1)],
+    new: Annotated[int, Query(ge=1)],
+) -> ConsistencyProofOut:
+    proof = airlock.ledger.prove_consistency(old, new)
+    return ConsistencyProofOut(
+        old_size=proof.old_size,
+        new_size=proof.new_size,
+        consistency_proof=[b64(p) for p in proof.proof],
+    )
+
+
+@router.get("/receipts/{index}")
+def receipt(index: int, airlock: AirlockDep, _caller: PrincipalDep) -> Response:
+    """An offline-verifiable receipt (see `airlock ledger verify-receipt`)."""
+    return Response(airlock.ledger.receipt(index), media_type="application/json")
+
+
+@router.post("/cosignatures", response_class=PlainTextResponse)
+def add_cosignature(
+    airlock: AirlockDep,
+    actor: ActorDep,
+    note: Annotated[str, Body(media_type="text/plain", max_length=MAX_NOTE_BYTES)],
+) -> PlainTextResponse:
+    """Deliver a witness-cosigned checkpoint; cosignatures by configured witnesses are kept."""
+    accepted = airlock.accept_cosignature(actor, note)
+    return PlainTextResponse(f"accepted cosignatures by {accepted}\n", media_type=NOTE)
