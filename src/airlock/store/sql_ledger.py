@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select, tuple_
+from sqlalchemy import Connection, Row, TextClause, select, text
 
 from airlock.errors import Conflict, InvalidInput, LedgerIntegrityError, NotFound
 from airlock.ledger.hashes import hash_children, hash_leaf
@@ -151,17 +152,47 @@ class SqlLedgerStore:
             ]
 
 
+_POINT_LOOKUP_LIMIT = 64
+
+
+@functools.lru_cache(maxsize=_POINT_LOOKUP_LIMIT)
+def _point_lookup(count: int) -> TextClause:
+    # Proofs need O(log n) scattered nodes: one statement of OR-ed primary-key equalities,
+    # cached per arity because building SQL expressions costs more than running them.
+    terms = " OR ".join(f"(level = :l{i} AND idx = :i{i})" for i in range(count))
+    return text(f"SELECT level, idx, hash FROM ledger_nodes WHERE {terms}")  # noqa: S608 -- only bind names are interpolated
+
+
+_RANGE_LOOKUP = text(
+    "SELECT level, idx, hash FROM ledger_nodes WHERE level = :level AND idx BETWEEN :lo AND :hi"
+)
+
+
 def _read_nodes(c: Connection, keys: Sequence[NodeKey]) -> dict[NodeKey, bytes]:
     if not keys:
         return {}
-    n = schema.ledger_nodes
+    wanted = set(keys)
+    if len(wanted) <= _POINT_LOOKUP_LIMIT:
+        params: dict[str, int] = {}
+        for i, (level, index) in enumerate(wanted):
+            params[f"l{i}"], params[f"i{i}"] = level, index
+        rows: Iterable[Row[Any]] = c.execute(_point_lookup(len(wanted)), params)
+    else:
+        # Bulk reads (the verifier) ask for contiguous runs per level: scan each level's span.
+        spans: dict[int, tuple[int, int]] = {}
+        for level, index in wanted:
+            lo, hi = spans.get(level, (index, index))
+            spans[level] = (min(lo, index), max(hi, index))
+        rows = [
+            row
+            for level, (lo, hi) in sorted(spans.items())
+            for row in c.execute(_RANGE_LOOKUP, {"level": level, "lo": lo, "hi": hi})
+        ]
     found: dict[NodeKey, bytes] = {}
-    for start in range(0, len(keys), 500):
-        chunk = list(keys[start : start + 500])
-        rows = c.execute(
-            select(n.c.level, n.c.idx, n.c.hash).where(tuple_(n.c.level, n.c.idx).in_(chunk))
-        )
-        found.update({(int(r.level), int(r.idx)): _as_bytes(r.hash) for r in rows})
+    for row in rows:
+        key = (int(row.level), int(row.idx))
+        if key in wanted:
+            found[key] = _as_bytes(row.hash)
     return found
 
 
