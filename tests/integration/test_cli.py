@@ -10,13 +10,24 @@ import stat
 import pytest
 
 from airlock.cli.main import cli as root_group
+from airlock.ledger.signed_note import VerifierKey
 from tests.support.gateway import CliRunner
 
 
 def test_help_lists_command_groups_and_each_has_help(cli: CliRunner) -> None:
     result = cli("--help")
     assert result.code == 0
-    for group in ("init", "serve", "status", "principal", "project", "request", "policy"):
+    for group in (
+        "init",
+        "serve",
+        "status",
+        "principal",
+        "project",
+        "request",
+        "policy",
+        "ledger",
+        "witness",
+    ):
         assert group in result.out
     for name in root_group.commands:
         sub = cli(name, "--help")
@@ -34,6 +45,9 @@ def test_init_creates_home_with_private_key_and_is_idempotent(cli: CliRunner) ->
     assert second.code == 0
     assert "kept" in second.out and key.read_bytes() == original
     assert "weights-east" in (cli.home / "config.toml").read_text()
+    published = (cli.home / "ledger.pub").read_text().strip()
+    assert VerifierKey.parse(published).name == "weights-east"
+    assert cli("ledger", "key").out.strip() == published
 
 
 def test_principal_add_prints_token_once_and_status_counts_it(initialised_cli: CliRunner) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import click
 
 from airlock.cli.context import CliContext, pass_cli
-from airlock.home import initialise_home, load_policy
+from airlock.home import initialise_home, load_policy, load_signing_key
+from airlock.ledger.signed_note import NoteSigner
 from airlock.settings import Settings
 from airlock.store.sql import SqlStore
+
+VERIFIER_KEY_FILE_NAME = "ledger.pub"
 
 
 @click.command("init")
@@ -37,8 +40,12 @@ def init_command(cli: CliContext, enclave_name: str, database_url: str | None) -
         store.check_ready()
     finally:
         store.close()
+    verifier = NoteSigner(settings.enclave_name, load_signing_key(settings)).verifier.encode()
+    # Derived from the key, so rewriting it is always safe; auditors and witnesses need it.
+    (cli.home / VERIFIER_KEY_FILE_NAME).write_text(verifier + "\n", encoding="utf-8")
     for path in report.created:
         click.echo(f"created  {path}")
     for path in report.kept:
         click.echo(f"kept     {path}")
     click.echo(f"database ready ({store.backend}); home is {report.home}")
+    click.echo(f"ledger verifier key: {verifier}")
