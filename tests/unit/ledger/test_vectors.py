@@ -12,6 +12,7 @@ import pytest
 from airlock.errors import LedgerIntegrityError
 from airlock.ledger.hashes import hash_children, hash_leaf
 from airlock.ledger.proofs import fold, range_keys, verify_consistency, verify_inclusion
+from airlock.ledger.subtrees import verify_subtree_consistency, verify_subtree_inclusion
 from tests.conftest import SHARED
 
 VECTORS = SHARED / "vectors" / "transparency-dev-merkle"
@@ -35,6 +36,15 @@ def proof(data: dict[str, Any]) -> list[bytes]:
 def test_every_vector_folder_is_loaded() -> None:
     assert len(vector_files("inclusion")) >= 90
     assert len(vector_files("consistency")) >= 90
+    assert len(vector_files("subtreeinclusion")) >= 200
+    assert len(vector_files("subtreeconsistency")) >= 110
+    every = set((VECTORS / "testdata").rglob("*.json"))
+    covered = {
+        p
+        for kind in ("inclusion", "consistency", "subtreeinclusion", "subtreeconsistency")
+        for p in vector_files(kind)
+    }
+    assert every == covered
 
 
 @pytest.mark.parametrize("path", vector_files("inclusion"), ids=lambda p: "/".join(p.parts[-2:]))
@@ -80,3 +90,43 @@ def test_roots_for_sizes_zero_to_eight() -> None:
                     nodes[(level - 1, 2 * i)], nodes[(level - 1, 2 * i + 1)]
                 )
         assert fold([nodes[k] for k in range_keys(0, size)]) == want, size
+
+
+@pytest.mark.parametrize(
+    "path", vector_files("subtreeinclusion"), ids=lambda p: "/".join(p.parts[-2:])
+)
+def test_subtree_inclusion_vectors(path: Path) -> None:
+    data = json.loads(path.read_text())
+    args = (
+        data["leafIdx"],
+        data["start"],
+        data["end"],
+        b64(data["leafHash"]),
+        proof(data),
+        b64(data["root"]),
+    )
+    if data["wantErr"]:
+        with pytest.raises(LedgerIntegrityError):
+            verify_subtree_inclusion(*args)
+    else:
+        verify_subtree_inclusion(*args)
+
+
+@pytest.mark.parametrize(
+    "path", vector_files("subtreeconsistency"), ids=lambda p: "/".join(p.parts[-2:])
+)
+def test_subtree_consistency_vectors(path: Path) -> None:
+    data = json.loads(path.read_text())
+    args = (
+        data["start"],
+        data["end"],
+        data["size"],
+        proof(data),
+        b64(data["root1"]),
+        b64(data["root2"]),
+    )
+    if data["wantErr"]:
+        with pytest.raises(LedgerIntegrityError):
+            verify_subtree_consistency(*args)
+    else:
+        verify_subtree_consistency(*args)
