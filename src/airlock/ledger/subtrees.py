@@ -27,7 +27,7 @@ def check_subtree(start: int, end: int) -> None:
         )
 
 
-def verify_subtree_inclusion(
+def verify_subtree_inclusion(  # noqa: PLR0917 -- the draft's parameter order, kept
     index: int, start: int, end: int, leaf_hash: bytes, proof: Sequence[bytes], root: bytes
 ) -> None:
     """Raises: LedgerIntegrityError unless the leaf at ``index`` lies under the subtree hash."""
@@ -38,7 +38,7 @@ def verify_subtree_inclusion(
         raise LedgerIntegrityError(f"inclusion proof for leaf {index} does not match the subtree")
 
 
-def verify_subtree_consistency(
+def verify_subtree_consistency(  # noqa: PLR0917 -- the draft's parameter order, kept
     start: int, end: int, size: int, proof: Sequence[bytes], subtree_hash: bytes, root: bytes
 ) -> None:
     """Raises: LedgerIntegrityError unless the subtree hash sits at [start, end) under root."""
@@ -58,10 +58,22 @@ def verify_subtree_consistency(
     for value in (subtree_hash, root, *proof):
         if len(value) != HASH_SIZE:
             raise LedgerIntegrityError("subtree consistency hashes must be 32 bytes")
+    subtree, tree = _rebuild(start, end, size, proof, subtree_hash)
+    if subtree != subtree_hash:
+        raise LedgerIntegrityError("subtree consistency proof does not rebuild the subtree hash")
+    if tree != root:
+        raise LedgerIntegrityError("subtree consistency proof does not rebuild the tree root")
+
+
+def _rebuild(
+    start: int, end: int, size: int, proof: Sequence[bytes], subtree_hash: bytes
+) -> tuple[bytes, bytes]:
+    """Draft Appendix B.5: the (subtree hash, tree root) that the proof implies."""
     first, last, tree_last = start, end - 1, size - 1
     # Climb the levels that need no proof hash: all of them when the subtree is flush with
     # the tree's right edge, else only while its last leaf's ancestor is a right child.
-    while first != last and (last == tree_last or last & 1):
+    flush = last == tree_last  # decided once, before climbing (draft B.5)
+    while first != last and (flush or last & 1):
         first, last, tree_last = first >> 1, last >> 1, tree_last >> 1
     if first == last:
         subtree, tree, rest = subtree_hash, subtree_hash, list(proof)
@@ -83,7 +95,4 @@ def verify_subtree_consistency(
         first, last, tree_last = first >> 1, last >> 1, tree_last >> 1
     if tree_last != 0:
         raise LedgerIntegrityError("subtree consistency proof is too short")
-    if subtree != subtree_hash:
-        raise LedgerIntegrityError("subtree consistency proof does not rebuild the subtree hash")
-    if tree != root:
-        raise LedgerIntegrityError("subtree consistency proof does not rebuild the tree root")
+    return subtree, tree
