@@ -9,11 +9,11 @@ carries key ID || 8-byte big-endian timestamp || Ed25519 signature.
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from dataclasses import dataclass
 
 from airlock.errors import LedgerIntegrityError
+from airlock.ledger.encoding import strict_b64decode
 from airlock.ledger.hashes import HASH_SIZE
 from airlock.ledger.signed_note import (
     COSIGNATURE_V1,
@@ -62,10 +62,7 @@ class Checkpoint:
         origin, size, root = lines[:3]
         if not _SIZE.fullmatch(size):
             raise LedgerIntegrityError(f"checkpoint size {size[:30]!r} is not a decimal number")
-        try:
-            root_bytes = base64.b64decode(root, validate=True)
-        except binascii.Error as e:
-            raise LedgerIntegrityError("checkpoint root is not base64") from e
+        root_bytes = strict_b64decode(root, "checkpoint root")
         return cls(origin, int(size), root_bytes, tuple(lines[3:]))
 
 

@@ -7,7 +7,6 @@ checkpoint the proof leads to. Verifying needs no database and no network.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Any
 
 from airlock.errors import LedgerIntegrityError
 from airlock.ledger.checkpoints import SignedCheckpoint, open_checkpoint
+from airlock.ledger.encoding import strict_b64decode
 from airlock.ledger.hashes import hash_leaf
 from airlock.ledger.proofs import verify_inclusion
 from airlock.ledger.records import parse_record
@@ -80,7 +80,4 @@ def verify_receipt(data: bytes, log_key: VerifierKey) -> VerifiedReceipt:
 def _b64(value: object, what: str) -> bytes:
     if not isinstance(value, str):
         raise LedgerIntegrityError(f"receipt's {what} must be a base64 string")
-    try:
-        return base64.b64decode(value, validate=True)
-    except binascii.Error as e:
-        raise LedgerIntegrityError(f"receipt's {what} is not base64") from e
+    return strict_b64decode(value, f"receipt's {what}")

@@ -9,7 +9,6 @@ SHA-256(name || 0x0A || signature type || public key); type 0x01 is Ed25519 over
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 from dataclasses import dataclass
 
@@ -17,6 +16,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from airlock.errors import LedgerIntegrityError
+from airlock.ledger.encoding import strict_b64decode
 
 ED25519 = 0x01
 COSIGNATURE_V1 = 0x04
@@ -63,11 +63,11 @@ class VerifierKey:
         parts = text.strip().split("+", 2)  # base64 may itself contain '+'
         if len(parts) != 3 or len(parts[1]) != 8:
             raise LedgerIntegrityError("a verifier key looks like name+8hexdigits+base64")
+        raw = strict_b64decode(parts[2], "verifier key")
         try:
-            raw = base64.b64decode(parts[2], validate=True)
             expected_id = bytes.fromhex(parts[1])
-        except (binascii.Error, ValueError) as e:
-            raise LedgerIntegrityError(f"verifier key is not valid base64/hex: {e}") from e
+        except ValueError as e:
+            raise LedgerIntegrityError(f"verifier key ID is not hex: {e}") from e
         if len(raw) != 33:
             raise LedgerIntegrityError("verifier key must hold a type byte and a 32-byte key")
         key = cls(parts[0], raw[0], raw[1:])
@@ -169,10 +169,7 @@ def _parse_signature_line(line: str) -> NoteSignature:
     if not sep or " " in blob:
         raise LedgerIntegrityError("malformed signature line in signed note")
     _check_key_name(name)
-    try:
-        decoded = base64.b64decode(blob, validate=True)
-    except binascii.Error as e:
-        raise LedgerIntegrityError("signature in signed note is not base64") from e
+    decoded = strict_b64decode(blob, "signature in signed note")
     if len(decoded) < 5:
         raise LedgerIntegrityError("signature in signed note is too short")
     return NoteSignature(name, decoded[:4], decoded[4:])

@@ -181,3 +181,19 @@ def grown_other() -> MemoryLedgerStore:
     store = MemoryLedgerStore()
     store.append([f"other{i}".encode() for i in range(10)], T0, fake_seal)
     return store
+
+
+def test_every_bit_of_a_signed_checkpoint_matters() -> None:
+    # Exhaustive companion to the property test: no single-bit flip anywhere is accepted,
+    # including the unused low bits of a base64 character.
+    signed = sign_checkpoint(checkpoint(), LOG).encode()
+    accepted = []
+    for position in range(len(signed) * 8):
+        mutated = bytearray(signed)
+        mutated[position // 8] ^= 1 << (position % 8)
+        try:
+            open_checkpoint(bytes(mutated), LOG.verifier)
+        except LedgerIntegrityError:
+            continue
+        accepted.append(position)
+    assert accepted == []
