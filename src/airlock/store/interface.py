@@ -11,6 +11,7 @@ from airlock.domain.principals import Principal
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
 from airlock.domain.tokens import TokenHash
+from airlock.store.budget_interface import BudgetStore
 from airlock.store.ledger_interface import LedgerStore
 
 
@@ -38,6 +39,11 @@ class Store(Protocol):
     @property
     def ledger(self) -> LedgerStore:
         """The tamper-evident log's storage, in the same database."""
+        ...
+
+    @property
+    def budgets(self) -> BudgetStore:
+        """Byte budgets and their reservations, in the same database."""
         ...
 
     def migrate(self) -> None:

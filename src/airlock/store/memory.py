@@ -13,6 +13,7 @@ from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
 from airlock.domain.tokens import TokenHash
 from airlock.errors import Conflict, NotFound
 from airlock.store.interface import StoreCounts
+from airlock.store.memory_budgets import MemoryBudgetStore
 from airlock.store.memory_ledger import MemoryLedgerStore
 
 
@@ -27,6 +28,11 @@ class MemoryStore:
         self._requests: dict[RequestId, BoundaryRequest] = {}
         self._decisions: dict[RequestId, list[Decision]] = {}
         self._ledger = MemoryLedgerStore()
+        self._budgets = MemoryBudgetStore()
+
+    @property
+    def budgets(self) -> MemoryBudgetStore:
+        return self._budgets
 
     @property
     def ledger(self) -> MemoryLedgerStore:

@@ -25,7 +25,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -144,4 +144,28 @@ ledger_cosignatures = Table(
     Column("witness", String(128), primary_key=True),
     Column("line", Text(), nullable=False),
     Column("timestamp", BigInteger(), nullable=False),
+)
+
+budgets = Table(
+    "budgets",
+    metadata,
+    Column("scope", String(16), primary_key=True),
+    Column("subject", String(63), primary_key=True),
+    Column("limit_bytes", BigInteger(), nullable=False),
+    Column("window_seconds", BigInteger(), nullable=False),
+)
+
+# One row per budget a request is counted against; deleted when a request is refused or
+# expires, so only bytes that left (or may still leave) use up the budget.
+budget_usage = Table(
+    "budget_usage",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("scope", String(16), nullable=False),
+    Column("subject", String(63), nullable=False),
+    Column("request_id", String(36), nullable=False),
+    Column("bytes", BigInteger(), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Index("ix_budget_usage_key_at", "scope", "subject", "at"),
+    Index("ix_budget_usage_request", "request_id"),
 )

@@ -31,6 +31,7 @@ from airlock.domain.tokens import TokenHash
 from airlock.errors import Conflict, NotFound, StoreError
 from airlock.store import schema
 from airlock.store.interface import StoreCounts
+from airlock.store.sql_budgets import SqlBudgetStore
 from airlock.store.sql_ledger import SqlLedgerStore
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -92,6 +93,11 @@ class SqlStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._ledger = SqlLedgerStore(self._begin)
+        self._budgets = SqlBudgetStore(self._begin)
+
+    @property
+    def budgets(self) -> SqlBudgetStore:
+        return self._budgets
 
     @property
     def ledger(self) -> SqlLedgerStore:

@@ -1,0 +1,38 @@
+"""Persistence of byte budgets, with reservations that are exact under concurrency."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from airlock.budgets.limits import Budget, BudgetCheck, BudgetScope
+
+BudgetKey = tuple[BudgetScope, str]
+
+
+class BudgetStore(Protocol):
+    def set_budget(self, budget: Budget) -> None:
+        """Create or replace the budget for its (scope, subject)."""
+        ...
+
+    def budgets(self) -> Sequence[Budget]: ...
+
+    def reserve(
+        self, keys: Sequence[BudgetKey], request_id: str, size: int, now: datetime
+    ) -> list[BudgetCheck]:
+        """Count ``size`` bytes against every budget in ``keys`` if all of them fit.
+
+        Atomic: either every budget is charged or none is; concurrent reservations are
+        serialised on the budget rows, so no interleaving can exceed a limit. Keys without
+        a configured budget are ignored; the caller decides whether that is allowed.
+        """
+        ...
+
+    def release(self, request_id: str) -> int:
+        """Drop a request's reservations (refused or expired); returns rows removed."""
+        ...
+
+    def used(self, key: BudgetKey, now: datetime) -> int:
+        """Bytes counted against ``key`` within its window ending at ``now``."""
+        ...

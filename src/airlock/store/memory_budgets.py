@@ -1,0 +1,59 @@
+"""In-memory BudgetStore, for tests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from airlock.budgets.limits import Budget, BudgetCheck
+from airlock.store.budget_interface import BudgetKey
+
+
+@dataclass(frozen=True, slots=True)
+class _Usage:
+    key: BudgetKey
+    request_id: str
+    size: int
+    at: datetime
+
+
+class MemoryBudgetStore:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._budgets: dict[BudgetKey, Budget] = {}
+        self._usage: list[_Usage] = []
+
+    def set_budget(self, budget: Budget) -> None:
+        with self._lock:
+            self._budgets[budget.key] = budget
+
+    def budgets(self) -> Sequence[Budget]:
+        with self._lock:
+            return [self._budgets[k] for k in sorted(self._budgets)]
+
+    def reserve(
+        self, keys: Sequence[BudgetKey], request_id: str, size: int, now: datetime
+    ) -> list[BudgetCheck]:
+        with self._lock:
+            chosen = [self._budgets[k] for k in sorted(set(keys)) if k in self._budgets]
+            checks = [BudgetCheck(b, self._used(b, now), size) for b in chosen]
+            if all(c.fits for c in checks):
+                self._usage += [_Usage(b.key, request_id, size, now) for b in chosen]
+            return checks
+
+    def release(self, request_id: str) -> int:
+        with self._lock:
+            before = len(self._usage)
+            self._usage = [u for u in self._usage if u.request_id != request_id]
+            return before - len(self._usage)
+
+    def used(self, key: BudgetKey, now: datetime) -> int:
+        with self._lock:
+            budget = self._budgets.get(key)
+            return 0 if budget is None else self._used(budget, now)
+
+    def _used(self, budget: Budget, now: datetime) -> int:
+        since = now - budget.window
+        return sum(u.size for u in self._usage if u.key == budget.key and u.at > since)
