@@ -1,0 +1,78 @@
+"""What the inspection engine reports: findings as data, and verdicts per file and overall."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from airlock.domain.requests import Outcome
+
+_SEVERITY = {Outcome.ALLOW: 0, Outcome.HOLD: 1, Outcome.DENY: 2}
+
+
+class FindingKind(StrEnum):
+    TENSOR_FORMAT = "tensor-format"  # a model/tensor container (safetensors, GGUF, ...)
+    RAW_TENSOR = "raw-tensor"  # header-less bytes that look like weights
+    TENSOR_TEXT = "tensor-as-text"  # many floats written out as CSV/JSON text
+    PROTECTED_MODEL = "protected-model"  # a piece of a registered protected model
+    OPAQUE = "opaque-data"  # high-entropy bytes of no known format
+    MALFORMED = "malformed"  # truncated or invalid structure
+    LIMIT = "limit-exceeded"  # bomb, depth, size or member limits
+    UNSAFE_NAME = "unsafe-member-name"  # path traversal and the like in an archive
+    SMALL_TENSOR = "small-tensor"  # tensor data under the weight threshold
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: FindingKind
+    verdict: Outcome
+    detail: str
+    offset: int = 0
+    member: str = ""
+    size: int = 0
+    confidence: float = 1.0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind.value,
+            "verdict": self.verdict.value,
+            "detail": self.detail,
+            "offset": self.offset,
+            "member": self.member,
+            "size": self.size,
+            "confidence": round(self.confidence, 3),
+        }
+
+
+def worst(outcomes: Iterable[Outcome]) -> Outcome:
+    """The most restrictive outcome; ``allow`` when there is nothing to object to."""
+    return max(outcomes, key=_SEVERITY.__getitem__, default=Outcome.ALLOW)
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    path: str
+    size: int
+    findings: tuple[Finding, ...] = field(default_factory=tuple)
+
+    @property
+    def verdict(self) -> Outcome:
+        return worst(f.verdict for f in self.findings)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "size": self.size,
+            "verdict": self.verdict.value,
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+def report_to_json(reports: Iterable[FileReport]) -> dict[str, object]:
+    """The `airlock scan --json` shape: overall verdict plus one entry per file."""
+    files = list(reports)
+    return {
+        "verdict": worst(r.verdict for r in files).value,
+        "files": [r.to_json() for r in files],
+    }

@@ -1,0 +1,164 @@
+"""Push-based scan of a flat byte stream: tensor statistics, opacity and chunk matching."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from airlock.domain.requests import Outcome
+from airlock.exports.chunking import MATCH_MIN_CHUNKS, Chunk, Chunker, FingerprintIndex
+from airlock.exports.findings import Finding, FindingKind
+from airlock.exports.limits import InspectionLimits
+from airlock.exports.tensor_stats import Bytes, guess_tensor, is_opaque
+
+SAMPLE_SLICES = 4
+SLICE_BYTES = 16 * 1024
+
+
+@dataclass
+class ScanTotals:
+    tensor_bytes: int = 0
+    dtypes: dict[str, int] = field(default_factory=dict)
+    first_tensor_offset: int = -1
+    opaque_bytes: int = 0
+    first_opaque_offset: int = -1
+    protected: dict[str, int] = field(default_factory=dict)  # model -> matched bytes
+    first_protected_offset: int = -1
+
+
+class FlatScan:
+    """Feed bytes; windows are tested for tensors (on keyed random samples) and opacity,
+    and every byte goes through content-defined chunking when models are protected."""
+
+    def __init__(
+        self,
+        member: str,
+        limits: InspectionLimits,
+        index: FingerprintIndex,
+        *,
+        check_opacity: bool = True,
+        sample_key: int | None = None,
+    ) -> None:
+        self.member = member
+        self.limits = limits
+        self.index = index
+        self.check_opacity = check_opacity
+        self.totals = ScanTotals()
+        self._buffer = bytearray()
+        self._offset = 0
+        self._chunker = Chunker() if index else None
+        self._run: list[Chunk] = []
+        self._key = secrets.randbits(32) if sample_key is None else sample_key
+        self.head = b""
+
+    def feed(self, data: bytes) -> None:
+        if len(self.head) < 4096:
+            self.head += data[: 4096 - len(self.head)]
+        if self._chunker is not None:
+            for chunk in self._chunker.feed(data):
+                self._match(chunk)
+        self._buffer += data
+        window = self.limits.window_bytes
+        while len(self._buffer) >= window:
+            self._window(bytes(self._buffer[:window]))
+            del self._buffer[:window]
+
+    def finish(self) -> list[Finding]:
+        if self._buffer:
+            self._window(bytes(self._buffer))
+            self._buffer.clear()
+        if self._chunker is not None:
+            for chunk in self._chunker.finish():
+                self._match(chunk)
+            self._close_run()
+        return self.findings()
+
+    def _window(self, data: bytes) -> None:
+        array = np.frombuffer(data, dtype=np.uint8)
+        sample = self._sample(array)
+        guess = guess_tensor(sample)
+        if guess is not None:
+            t = self.totals
+            t.tensor_bytes += len(data)
+            t.dtypes[guess.dtype] = t.dtypes.get(guess.dtype, 0) + len(data)
+            if t.first_tensor_offset < 0:
+                t.first_tensor_offset = self._offset
+        elif self.check_opacity and is_opaque(sample):
+            self.totals.opaque_bytes += len(data)
+            if self.totals.first_opaque_offset < 0:
+                self.totals.first_opaque_offset = self._offset
+        self._offset += len(data)
+
+    def _sample(self, array: Bytes) -> Bytes:
+        # Whole windows when small; otherwise slices at offsets keyed per scan, so an
+        # exporter cannot know which bytes will be looked at and pad around them.
+        if array.size <= SAMPLE_SLICES * SLICE_BYTES * 2:
+            return array
+        slots = array.size // SLICE_BYTES
+        rng = np.random.default_rng((self._key, self._offset))
+        picks = np.sort(rng.choice(slots, size=SAMPLE_SLICES, replace=False))
+        return np.concatenate([array[p * SLICE_BYTES : (p + 1) * SLICE_BYTES] for p in picks])
+
+    def _match(self, chunk: Chunk) -> None:
+        owner = self.index.owner(chunk.digest) if chunk.informative else None
+        if owner is None:
+            self._close_run()
+            return
+        if self._run and self.index.owner(self._run[0].digest) != owner:
+            self._close_run()
+        self._run.append(chunk)
+
+    def _close_run(self) -> None:
+        if len(self._run) >= MATCH_MIN_CHUNKS:
+            owner = self.index.owner(self._run[0].digest) or "?"
+            matched = sum(c.size for c in self._run)
+            self.totals.protected[owner] = self.totals.protected.get(owner, 0) + matched
+            if self.totals.first_protected_offset < 0:
+                self.totals.first_protected_offset = self._run[0].offset
+        self._run = []
+
+    def findings(self) -> list[Finding]:
+        t = self.totals
+        found: list[Finding] = []
+        for model, matched in sorted(t.protected.items()):
+            found.append(
+                Finding(
+                    FindingKind.PROTECTED_MODEL,
+                    Outcome.DENY,
+                    f"contains {matched} bytes of protected model {model}",
+                    t.first_protected_offset,
+                    self.member,
+                    matched,
+                    0.99,
+                )
+            )
+        if t.tensor_bytes:
+            dtypes = ", ".join(sorted(t.dtypes, key=lambda d: -t.dtypes[d]))
+            big = t.tensor_bytes >= self.limits.weight_threshold_bytes
+            found.append(
+                Finding(
+                    FindingKind.RAW_TENSOR if big else FindingKind.SMALL_TENSOR,
+                    Outcome.DENY if big else Outcome.HOLD,
+                    f"about {t.tensor_bytes} bytes look like raw tensor data ({dtypes})",
+                    t.first_tensor_offset,
+                    self.member,
+                    t.tensor_bytes,
+                    0.9 if big else 0.6,
+                )
+            )
+        if t.opaque_bytes:
+            found.append(
+                Finding(
+                    FindingKind.OPAQUE,
+                    Outcome.HOLD,
+                    f"opaque high-entropy data ({t.opaque_bytes} bytes of no known format: "
+                    "encrypted, compressed or random); a person must look at it",
+                    t.first_opaque_offset,
+                    self.member,
+                    t.opaque_bytes,
+                    0.8,
+                )
+            )
+        return found

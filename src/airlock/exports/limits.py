@@ -1,0 +1,26 @@
+"""Bounds on every read of untrusted export data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from airlock.errors import InvalidInput
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class InspectionLimits:
+    max_depth: int = 4  # nested containers / encodings
+    max_members: int = 10_000  # per archive
+    max_expanded_bytes: int = 4096 * MiB  # all decompressed bytes of one top-level file
+    max_ratio: int = 250  # decompressed / compressed, per layer
+    max_header_bytes: int = 16 * MiB  # safetensors/npy/gguf headers
+    max_pickle_opcodes: int = 2_000_000
+    window_bytes: int = 1 * MiB  # unit of streaming statistics
+    weight_threshold_bytes: int = 1 * MiB  # tensor payloads from here on are denied
+    max_text_numbers: int = 262_144  # float tokens in text beyond which text is held
+
+    def __post_init__(self) -> None:
+        if min(self.max_depth, self.max_members, self.max_ratio, self.window_bytes) < 1:
+            raise InvalidInput("inspection limits must be positive")

@@ -1,0 +1,99 @@
+"""File-object wrappers that bound what untrusted archives and streams can make us read."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Protocol
+
+
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+_SPOOL_LIMIT = 256 * 1024 * 1024
+
+
+class LimitReached(Exception):
+    """Internal control flow: a bound was hit; the engine turns it into a finding."""
+
+    def __init__(self, message: str, member: str) -> None:
+        super().__init__(message)
+        self.member = member
+
+
+def unsafe_name(name: str) -> bool:
+    """Absolute paths, '..' components, drive letters and control characters."""
+    parts = name.replace("\\", "/").split("/")
+    return (
+        name.startswith(("/", "\\"))
+        or ".." in parts
+        or (len(name) > 1 and name[1] == ":")
+        or any(ord(c) < 32 for c in name)
+    )
+
+
+class PrefixedReader(io.RawIOBase):
+    """Replays already-read head bytes, then continues with the stream."""
+
+    def __init__(self, head: bytes, stream: Readable) -> None:
+        self._head = head
+        self._stream = stream
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        view = memoryview(buffer).cast("B")
+        if self._position < len(self._head):
+            piece = self._head[self._position : self._position + len(view)]
+            view[: len(piece)] = piece
+            self._position += len(piece)
+            return len(piece)
+        data = self._stream.read(len(view))
+        view[: len(data)] = data
+        self._position += len(data)
+        return len(data)
+
+    def whole(self) -> io.IOBase | io.BytesIO:
+        """A seekable view of the whole stream (for zip); spooled, bounded, if need be."""
+        inner = self._stream
+        if isinstance(inner, io.IOBase) and inner.seekable():
+            inner.seek(0)
+            return inner
+        data = self._head + self._stream.read(_SPOOL_LIMIT - len(self._head) + 1)
+        if len(data) > _SPOOL_LIMIT:
+            raise LimitReached("a nested zip larger than 256 MiB cannot be walked", "")
+        return io.BytesIO(data)
+
+
+class BoundedReader(io.RawIOBase):
+    """Counts decompressed bytes against the run's total and the layer's ratio limit."""
+
+    def __init__(
+        self, stream: Readable, member: str, limit: tuple[int, int], count: Callable[[int], None]
+    ) -> None:
+        self._stream = stream
+        self._member = member
+        self._max_ratio, self._compressed = limit  # compressed size 0: no ratio check
+        self._count = count
+        self._produced = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        view = memoryview(buffer).cast("B")
+        data = self._stream.read(len(view))
+        view[: len(data)] = data
+        self._produced += len(data)
+        self._count(len(data))
+        if self._compressed and self._produced > self._max_ratio * self._compressed + 1024 * 1024:
+            raise LimitReached(
+                f"expands more than {self._max_ratio}x: a decompression bomb", self._member
+            )
+        return len(data)
+
+    def seekable(self) -> bool:
+        return False
