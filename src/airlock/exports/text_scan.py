@@ -9,17 +9,24 @@ from __future__ import annotations
 
 import base64
 import binascii
+import random
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 MIN_RUN_CHARS = 4096  # shorter encoded strings (hashes, keys, small images) are not payloads
-_RUN = re.compile(rb"[A-Za-z0-9+/=\r\n]+")
+_ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n")
+_ALPHABET_BYTES = {bytes([b]) for b in _ALPHABET}
+_IN_ALPHABET = np.zeros(256, dtype=bool)
+_IN_ALPHABET[list(_ALPHABET)] = True
+LONG_RUN = 256  # shorter runs are words, not payloads
 _HEX = re.compile(rb"[0-9a-fA-F\r\n]+")
-_FLOAT = re.compile(rb"-?\d*\.\d{3,}(?:[eE][-+]?\d+)?|-?\d\.?\d*[eE][-+]?\d+")
+_FLOAT = re.compile(rb"-?\d+\.\d{3,}(?:[eE][-+]?\d+)?")
 _SAMPLE_LIMIT = 200_000
+_SLICE = 16 * 1024
 
 
 @dataclass
@@ -86,28 +93,37 @@ class TextScanner:
         self._carry = b""
         self._run: EncodedRun | None = None
         self.runs_decoded = 0
+        self._random = random.Random(secrets.randbits(64))  # noqa: S311 -- sampling, not crypto
 
     def feed(self, window: bytes) -> None:
         self._count_floats(window)
         text = self._carry + window
         self._carry = b""
         position = 0
-        for match in _RUN.finditer(text):
-            start, end = match.span()
+        for start, end in _long_runs(text):
             if self._run is not None and start > position:
-                self._end_run()
+                self._end_run()  # the open run stopped before this run
             if end == len(text):
-                if self._run is None and end - start < MIN_RUN_CHARS:
-                    self._carry = text[start:]  # may continue in the next window
-                    return
-                self._continue(text[start:end])
+                self._open_tail(text[start:])
                 return
             if self._run is not None or end - start >= MIN_RUN_CHARS:
                 self._continue(text[start:end])
                 self._end_run()
             position = end
-        if self._run is not None:
+        if self._run is not None and position == 0 and text[:1] not in _ALPHABET_BYTES:
             self._end_run()
+        tail = _alphabet_tail(text, position)
+        if tail:
+            self._open_tail(tail)
+        elif self._run is not None:
+            self._end_run()
+
+    def _open_tail(self, tail: bytes) -> None:
+        """A run reaching the window's end may continue in the next window."""
+        if self._run is None and len(tail) < MIN_RUN_CHARS:
+            self._carry = tail
+        else:
+            self._continue(tail)
 
     def finish(self) -> None:
         if self._carry and len(self._carry) >= MIN_RUN_CHARS:
@@ -128,13 +144,38 @@ class TextScanner:
             self._run = None
 
     def _count_floats(self, window: bytes) -> None:
-        tokens = _FLOAT.findall(window)
-        self.floats.count += len(tokens)
+        # Large windows are estimated from four random 16 KiB slices: the count only has to
+        # cross a threshold of hundreds of thousands, and the regex is the slowest step.
+        pieces = [window]
+        scale = 1.0
+        if len(window) > 8 * _SLICE:
+            starts = sorted(self._random.sample(range(len(window) // _SLICE), 4))
+            pieces = [window[i * _SLICE : (i + 1) * _SLICE] for i in starts]
+            scale = len(window) / (4 * _SLICE)
+        tokens = [t for piece in pieces for t in _FLOAT.findall(piece)]
+        self.floats.count += round(len(tokens) * scale)
         room = _SAMPLE_LIMIT - len(self.floats.samples)
-        if room > 0 and tokens:
-            step = max(1, len(tokens) // max(1, min(room, 20_000)))
-            for token in tokens[::step][:room]:
-                try:
-                    self.floats.samples.append(float(token))
-                except ValueError:
-                    continue
+        for token in tokens[:room]:
+            try:
+                self.floats.samples.append(float(token))
+            except ValueError:
+                continue
+
+
+def _alphabet_tail(text: bytes, position: int) -> bytes:
+    """The encoded-alphabet characters ending ``text`` (shorter than a long run)."""
+    start = len(text)
+    while start > position and text[start - 1] in _ALPHABET:
+        start -= 1
+    return text[start:]
+
+
+def _long_runs(text: bytes) -> list[tuple[int, int]]:
+    """Spans of encoded-alphabet characters at least LONG_RUN long (vectorised)."""
+    if not text:
+        return []
+    inside = _IN_ALPHABET[np.frombuffer(text, dtype=np.uint8)].astype(np.int8)
+    edges = np.diff(inside, prepend=np.int8(0), append=np.int8(0))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    keep = (ends - starts) >= LONG_RUN
+    return [(int(a), int(b)) for a, b in zip(starts[keep], ends[keep], strict=True)]
