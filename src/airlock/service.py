@@ -6,7 +6,7 @@ values, and persists them. Wiring happens only in :meth:`Airlock.from_settings`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,10 +25,13 @@ from airlock.errors import (
     AuthenticationRequired,
     ConfigError,
     Conflict,
+    InvalidInput,
     LedgerIntegrityError,
     NotFound,
     PermissionDenied,
 )
+from airlock.exports.chunking import ModelFingerprint
+from airlock.exports.engine import Inspector
 from airlock.home import load_policy, load_signing_key
 from airlock.ledger.records import LedgerRecord
 from airlock.ledger.signed_note import VerifierKey
@@ -208,6 +211,39 @@ class Airlock:
             projects=counts.projects,
             requests_by_status=counts.requests_by_status,
         )
+
+    # --- protected weights ------------------------------------------------------------
+
+    def register_protected_model(
+        self, actor: Actor, name: str, pieces: Iterable[bytes], tensors: tuple[str, ...] = ()
+    ) -> ModelFingerprint:
+        """Fingerprint a model so that any piece of it in an export is denied.
+
+        Raises:
+            PermissionDenied: the actor is not an administrator.
+            InvalidInput: the name is empty or the model has no informative content.
+            Conflict: a model of that name is registered.
+        """
+        self._require_admin(actor, "register protected weights")
+        if not name.strip() or len(name) > 128:
+            raise InvalidInput("a protected model needs a name of 1-128 characters")
+        if any(m.name == name for m in self._store.protected_models()):
+            raise Conflict(f"a protected model named {name!r} is registered already")
+        model = ModelFingerprint.of(name, pieces, tensors)
+        if not model.chunks:
+            raise InvalidInput(f"{name} has no informative content to fingerprint")
+        self._record(
+            "weights.register", actor, name, size=str(model.size), chunks=str(len(model.chunks))
+        )
+        self._store.add_protected_model(model, self._clock.now())
+        return model
+
+    def protected_models(self) -> Sequence[ModelFingerprint]:
+        return self._store.protected_models()
+
+    def inspector(self) -> Inspector:
+        """An inspection engine that knows every registered protected model."""
+        return Inspector(protected=self._store.protected_models())
 
     # --- ledger -----------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from airlock.cli.ledger import ledger_group
 from airlock.cli.principal import principal_group
 from airlock.cli.project import project_group
 from airlock.cli.request import request_group
+from airlock.cli.scan import scan_command, weights_group
 from airlock.cli.serve import serve_command
 from airlock.cli.status import policy_group, status_command
 from airlock.cli.witness import witness_group
@@ -47,6 +48,8 @@ for command in (
     policy_group,
     ledger_group,
     witness_group,
+    scan_command,
+    weights_group,
 ):
     cli.add_command(command)
 

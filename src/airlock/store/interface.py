@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from airlock.domain.names import PrincipalName, ProjectName, RequestId
@@ -11,6 +12,7 @@ from airlock.domain.principals import Principal
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
 from airlock.domain.tokens import TokenHash
+from airlock.exports.chunking import ModelFingerprint
 from airlock.store.budget_interface import BudgetStore
 from airlock.store.ledger_interface import LedgerStore
 
@@ -110,3 +112,9 @@ class Store(Protocol):
         ...
 
     def counts(self) -> StoreCounts: ...
+
+    def add_protected_model(self, model: ModelFingerprint, registered_at: datetime) -> None:
+        """Raises Conflict if a model of that name is registered."""
+        ...
+
+    def protected_models(self) -> Sequence[ModelFingerprint]: ...

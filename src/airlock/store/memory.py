@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 
 from airlock.domain.names import PrincipalName, ProjectName, RequestId
 from airlock.domain.principals import Principal
@@ -12,6 +13,7 @@ from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
 from airlock.domain.tokens import TokenHash
 from airlock.errors import Conflict, NotFound
+from airlock.exports.chunking import ModelFingerprint
 from airlock.store.interface import StoreCounts
 from airlock.store.memory_budgets import MemoryBudgetStore
 from airlock.store.memory_ledger import MemoryLedgerStore
@@ -28,6 +30,7 @@ class MemoryStore:
         self._requests: dict[RequestId, BoundaryRequest] = {}
         self._decisions: dict[RequestId, list[Decision]] = {}
         self._ledger = MemoryLedgerStore()
+        self._models: dict[str, ModelFingerprint] = {}
         self._budgets = MemoryBudgetStore()
 
     @property
@@ -129,6 +132,16 @@ class MemoryStore:
             for request in self._requests.values():
                 by_status[request.status] += 1
             return StoreCounts(len(self._principals), len(self._projects), by_status)
+
+    def add_protected_model(self, model: ModelFingerprint, registered_at: datetime) -> None:
+        with self._lock:
+            if model.name in self._models:
+                raise Conflict(f"a protected model named {model.name!r} is registered already")
+            self._models[model.name] = model
+
+    def protected_models(self) -> Sequence[ModelFingerprint]:
+        with self._lock:
+            return [self._models[n] for n in sorted(self._models)]
 
     def _principal(self, name: PrincipalName) -> Principal:
         if name not in self._principals:

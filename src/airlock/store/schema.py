@@ -25,7 +25,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -168,4 +168,20 @@ budget_usage = Table(
     Column("at", UtcDateTime(), nullable=False),
     Index("ix_budget_usage_key_at", "scope", "subject", "at"),
     Index("ix_budget_usage_request", "request_id"),
+)
+
+protected_models = Table(
+    "protected_models",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("size_bytes", BigInteger(), nullable=False),
+    Column("tensors", Text(), nullable=False),
+    Column("registered_at", UtcDateTime(), nullable=False),
+)
+
+protected_chunks = Table(
+    "protected_chunks",
+    metadata,
+    Column("model", String(128), ForeignKey("protected_models.name"), primary_key=True),
+    Column("digest", LargeBinary(32), primary_key=True),
 )

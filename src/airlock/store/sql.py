@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from airlock.domain.requests import (
 )
 from airlock.domain.tokens import TokenHash
 from airlock.errors import Conflict, NotFound, StoreError
+from airlock.exports.chunking import ModelFingerprint
 from airlock.store import schema
 from airlock.store.interface import StoreCounts
 from airlock.store.sql_budgets import SqlBudgetStore
@@ -314,6 +316,37 @@ class SqlStore:
         with self._begin() as c:
             rows = c.execute(select(d).where(d.c.request_id == request_id).order_by(d.c.id))
             return [_decision(row._mapping) for row in rows]
+
+    def add_protected_model(self, model: ModelFingerprint, registered_at: datetime) -> None:
+        m, ch = schema.protected_models, schema.protected_chunks
+        with self._begin(write=True) as c:
+            if c.execute(select(m.c.name).where(m.c.name == model.name)).first():
+                raise Conflict(f"a protected model named {model.name!r} is registered already")
+            c.execute(
+                m.insert().values(
+                    name=model.name,
+                    size_bytes=model.size,
+                    tensors=json.dumps(list(model.tensors)),
+                    registered_at=registered_at,
+                )
+            )
+            rows = [{"model": model.name, "digest": d} for d in sorted(model.chunks)]
+            for start in range(0, len(rows), 5000):
+                c.execute(ch.insert(), rows[start : start + 5000])
+
+    def protected_models(self) -> Sequence[ModelFingerprint]:
+        m, ch = schema.protected_models, schema.protected_chunks
+        with self._begin() as c:
+            models = c.execute(select(m).order_by(m.c.name)).all()
+            digests: dict[str, set[bytes]] = {row.name: set() for row in models}
+            for row in c.execute(select(ch.c.model, ch.c.digest)):
+                digests[row.model].add(bytes(row.digest))
+        return [
+            ModelFingerprint(
+                r.name, int(r.size_bytes), frozenset(digests[r.name]), tuple(json.loads(r.tensors))
+            )
+            for r in models
+        ]
 
     def counts(self) -> StoreCounts:
         r = schema.requests

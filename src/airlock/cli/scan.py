@@ -1,0 +1,111 @@
+"""`airlock scan` and `airlock weights ...`: egress inspection from the command line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+
+from airlock.cli.context import CliContext, pass_cli
+from airlock.domain.requests import Outcome
+from airlock.errors import AirlockError, ExitCode, SourceError
+from airlock.exports.engine import Inspector
+from airlock.exports.findings import FileReport, report_to_json, worst
+from airlock.exports.formats import Format, read_safetensors_header, sniff
+from airlock.render.table import render_table
+from airlock.service import Actor
+
+EXIT_FOR = {Outcome.ALLOW: ExitCode.OK, Outcome.HOLD: ExitCode.HELD, Outcome.DENY: ExitCode.DENIED}
+READ_PIECE = 1024 * 1024
+
+
+@click.command("scan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report.")
+@pass_cli
+def scan_command(cli: CliContext, paths: tuple[Path, ...], as_json: bool) -> int:
+    """Inspect files (folders recursively) as the gateway would before they leave.
+
+    Exit code: 0 allow, 10 hold, 11 deny, 2 bad input.
+    """
+    inspector = _inspector(cli)
+    reports = [_scan_one(inspector, path) for path in _expand(paths)]
+    if as_json:
+        click.echo(json.dumps(report_to_json(reports), indent=2))
+    else:
+        rows = [
+            [r.path, r.verdict.value, f.kind.value, f.member or "-", f.detail]
+            for r in reports
+            for f in r.findings
+        ]
+        rows += [
+            [r.path, r.verdict.value, "-", "-", "nothing found"] for r in reports if not r.findings
+        ]
+        click.echo(render_table(["PATH", "VERDICT", "FINDING", "WHERE", "DETAIL"], rows))
+        click.echo(f"overall: {worst(r.verdict for r in reports).value}")
+    return EXIT_FOR[worst(r.verdict for r in reports)]
+
+
+def _inspector(cli: CliContext) -> Inspector:
+    try:
+        return cli.airlock().inspector()
+    except AirlockError as e:
+        click.echo(f"airlock: note: protected-model matching is off ({e.message})", err=True)
+        return Inspector()
+
+
+def _expand(paths: tuple[Path, ...]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+        elif path.is_file():
+            yield path
+        else:
+            raise SourceError(f"{path} is not a readable file or folder")
+
+
+def _scan_one(inspector: Inspector, path: Path) -> FileReport:
+    try:
+        with path.open("rb") as handle:
+            return inspector.inspect(str(path), handle, path.stat().st_size)
+    except OSError as e:
+        raise SourceError(f"cannot read {path}: {e.strerror}") from e
+
+
+@click.group("weights")
+def weights_group() -> None:
+    """Register protected model weights: any piece of them in an export is denied."""
+
+
+@weights_group.command("register")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--name", required=True, help="The model's name, shown when an export is denied.")
+@pass_cli
+def register(cli: CliContext, path: Path, name: str) -> None:
+    """Fingerprint PATH (content-defined chunks) as protected model NAME."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16 * 1024 * 1024)
+            tensors: tuple[str, ...] = ()
+            if sniff(head) is Format.SAFETENSORS:
+                summary = read_safetensors_header(head, path.stat().st_size, len(head))
+                tensors = (summary.detail,)
+            handle.seek(0)
+            model = cli.airlock().register_protected_model(
+                Actor.local_operator(), name, iter(lambda: handle.read(READ_PIECE), b""), tensors
+            )
+    except OSError as e:
+        raise SourceError(f"cannot read {path}: {e.strerror}") from e
+    click.echo(f"registered {model.name}: {model.size} bytes, {len(model.chunks)} chunks")
+
+
+@weights_group.command("list")
+@pass_cli
+def list_models(cli: CliContext) -> None:
+    """List protected models."""
+    models = cli.airlock().protected_models()
+    click.echo(
+        render_table(["NAME", "BYTES", "CHUNKS"], [[m.name, m.size, len(m.chunks)] for m in models])
+    )
