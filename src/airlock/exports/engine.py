@@ -263,7 +263,18 @@ class _Run:
                 text.feed(piece)
             if fmt is Format.PICKLE and len(pickle_head) < self.limits.max_header_bytes:
                 pickle_head += piece[: self.limits.max_header_bytes - len(pickle_head)]
-        self.findings += scan.finish()
+        flat_findings = scan.finish()
+        self.findings += flat_findings
+        if fmt is Format.BINARY and not flat_findings and total:
+            # Fail closed: bytes we cannot name are not released without a person.
+            self.add(
+                FindingKind.UNKNOWN_FORMAT,
+                Outcome.HOLD,
+                "binary data of no recognised format; a person must look at it",
+                member=member,
+                size=total,
+                confidence=0.5,
+            )
         if text is not None:
             text.finish()
             self.judge_text(text, member)
@@ -383,22 +394,26 @@ class _Run:
         return open_nested, close_nested
 
     def judge_text(self, text: TextScanner, member: str) -> None:
+        # Written out, 1 MiB of float32 weights is 262,144 numbers; weight-like numbers are
+        # denied from half of that (the count is estimated from samples) and held from far
+        # fewer, while any table past the full count is held for a look.
         floats = text.floats
-        if floats.count >= self.limits.max_text_numbers // 4 and floats.weight_like():
-            big = floats.count >= self.limits.max_text_numbers
+        full = self.limits.max_text_numbers
+        if floats.weight_like() and floats.count >= full // 16:
+            big = floats.count >= full // 2
             self.add(
                 FindingKind.TENSOR_TEXT,
                 Outcome.DENY if big else Outcome.HOLD,
-                f"{floats.count} decimal numbers spread around zero like weights",
+                f"about {floats.count} decimal numbers spread around zero like weights",
                 member=member,
                 size=floats.count * 4,
                 confidence=0.8,
             )
-        elif floats.count >= self.limits.max_text_numbers:
+        elif floats.count >= full:
             self.add(
                 FindingKind.TENSOR_TEXT,
                 Outcome.HOLD,
-                f"{floats.count} decimal numbers: a table this large needs a look",
+                f"about {floats.count} decimal numbers: a table this large needs a look",
                 member=member,
                 size=floats.count * 4,
                 confidence=0.5,

@@ -21,6 +21,7 @@ class FindingKind(StrEnum):
     LIMIT = "limit-exceeded"  # bomb, depth, size or member limits
     UNSAFE_NAME = "unsafe-member-name"  # path traversal and the like in an archive
     SMALL_TENSOR = "small-tensor"  # tensor data under the weight threshold
+    UNKNOWN_FORMAT = "unknown-format"  # binary data of no recognised format
 
 
 @dataclass(frozen=True, slots=True)

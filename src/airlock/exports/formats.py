@@ -117,6 +117,8 @@ class TensorSummary:
 
 def read_safetensors_header(head: bytes, file_size: int, max_header: int) -> TensorSummary:
     """Raises: InvalidInput for a truncated, oversized or malformed header."""
+    if len(head) < 8:
+        raise InvalidInput("safetensors header is truncated")
     (length,) = struct.unpack_from("<Q", head)
     if length > max_header:
         raise InvalidInput(f"safetensors header of {length} bytes exceeds {max_header}")
