@@ -394,9 +394,10 @@ class _Run:
         return open_nested, close_nested
 
     def judge_text(self, text: TextScanner, member: str) -> None:
-        # Written out, 1 MiB of float32 weights is 262,144 numbers; weight-like numbers are
-        # denied from half of that (the count is estimated from samples) and held from far
-        # fewer, while any table past the full count is held for a look.
+        # Written out, 1 MiB of float32 weights is 262,144 numbers. Weight-like numbers
+        # (small, centred on zero, both signs) are denied from half that count -- it is
+        # estimated from samples -- and held from a sixteenth. Other numbers (losses,
+        # timings, counts) are what logs are made of and pass.
         floats = text.floats
         full = self.limits.max_text_numbers
         if floats.weight_like() and floats.count >= full // 16:
@@ -408,15 +409,6 @@ class _Run:
                 member=member,
                 size=floats.count * 4,
                 confidence=0.8,
-            )
-        elif floats.count >= full:
-            self.add(
-                FindingKind.TENSOR_TEXT,
-                Outcome.HOLD,
-                f"about {floats.count} decimal numbers: a table this large needs a look",
-                member=member,
-                size=floats.count * 4,
-                confidence=0.5,
             )
 
 
