@@ -21,7 +21,7 @@ from airlock.domain.requests import Outcome
 from airlock.exports.engine import Inspector
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the corpus script lives there
-from scripts.make_inspection_corpus import build  # noqa: E402
+from scripts.make_inspection_corpus import build
 
 
 def main() -> None:

@@ -37,8 +37,9 @@ def test_registered_model_is_named_when_a_piece_leaves_as_base64(
 ) -> None:
     raw = weights(np.random.default_rng(3), 3 << 20, "float16")
     (tmp_path / "model.bin").write_bytes(raw)
-    registered = initialised_cli("weights", "register", str(tmp_path / "model.bin"),
-                                 "--name", "frontier-monitor")
+    registered = initialised_cli(
+        "weights", "register", str(tmp_path / "model.bin"), "--name", "frontier-monitor"
+    )
     assert registered.code == 0, registered.err
     leak = tmp_path / "notes.txt"
     leak.write_bytes(b"see attached\n" + base64.b64encode(raw[500_000:600_000]) + b"\n")

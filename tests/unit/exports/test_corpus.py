@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from scripts.make_inspection_corpus import build
 
 from airlock.domain.requests import Outcome
 from airlock.exports.engine import Inspector
+from scripts.make_inspection_corpus import build
 
 
 @pytest.fixture(scope="module")

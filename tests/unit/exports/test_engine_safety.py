@@ -10,13 +10,13 @@ import tarfile
 import zipfile
 
 import numpy as np
-from scripts.make_inspection_corpus import safetensors, weights
 
 from airlock.domain.requests import Outcome
 from airlock.exports.chunking import ModelFingerprint
 from airlock.exports.engine import Inspector
 from airlock.exports.findings import FindingKind, report_to_json
 from airlock.exports.limits import InspectionLimits
+from scripts.make_inspection_corpus import safetensors, weights
 
 RNG = np.random.default_rng(5)
 

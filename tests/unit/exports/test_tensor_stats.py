@@ -6,9 +6,9 @@ import gzip
 
 import numpy as np
 import pytest
-from scripts.make_inspection_corpus import DTYPES, weights
 
 from airlock.exports.tensor_stats import guess_tensor, is_opaque
+from scripts.make_inspection_corpus import DTYPES, weights
 
 RNG = np.random.default_rng(11)
 
