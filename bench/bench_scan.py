@@ -1,7 +1,8 @@
 """Scan throughput and peak memory against `sha256sum` on the same files, in the same run.
 
-Two inputs (issue 4): a header-less float16 weight file and gzip-compressed training logs,
-1 GiB each by default. Each scan runs in a child process so its peak RSS is its own.
+Inputs (issue 4): a header-less float16 weight file, and training logs compressed with
+gzip and with zstd (1 GiB each before compression, by default). Each scan runs in a child
+process so its peak RSS is its own.
 Targets: throughput >= 0.5x sha256sum's, peak memory <= 256 MiB.
 
     python bench/bench_scan.py [--size-mib 1024] [--protected]
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import zstandard
 
 REPO = Path(__file__).resolve().parents[1]
 MiB = 1024 * 1024
@@ -55,7 +57,7 @@ def make_float16(path: Path, size: int) -> None:
 
 
 def make_logs(path: Path, size: int) -> None:
-    """``size`` bytes of training logs, gzip-compressed as log shippers do."""
+    """``size`` bytes of training logs, compressed (gzip or zstd, by suffix) as shippers do."""
     rng = np.random.default_rng(2)
     block = "".join(
         f"2026-05-01T12:{i % 60:02d}:{i % 59:02d}.{rng.integers(0, 999):03d} step={i} "
@@ -63,8 +65,14 @@ def make_logs(path: Path, size: int) -> None:
         f"host=node{i % 64} req={rng.integers(0, 2**48):012x}\n"
         for i in range(100_000)
     ).encode()
+    repeats = max(1, size // len(block))
+    if path.suffix == ".zst":
+        with path.open("wb") as raw, zstandard.ZstdCompressor(level=3).stream_writer(raw) as out:
+            for _ in range(repeats):
+                out.write(block)
+        return
     with gzip.open(path, "wb", compresslevel=6) as out:
-        for _ in range(max(1, size // len(block))):
+        for _ in range(repeats):
             out.write(block)
 
 
@@ -105,9 +113,11 @@ def main() -> None:
         inputs = {
             "header-less float16": Path(tmp) / "weights.bin",
             "gzip training logs": Path(tmp) / "train.log.gz",
+            "zstd training logs": Path(tmp) / "train.log.zst",
         }
         make_float16(inputs["header-less float16"], size)
         make_logs(inputs["gzip training logs"], size)
+        make_logs(inputs["zstd training logs"], size)
         for label, path in inputs.items():
             file_mib = path.stat().st_size / MiB  # on disk: compressed for the logs
             baseline = sha256sum_seconds(path)

@@ -23,8 +23,11 @@ _ALPHABET_BYTES = {bytes([b]) for b in _ALPHABET}
 _IN_ALPHABET = np.zeros(256, dtype=bool)
 _IN_ALPHABET[list(_ALPHABET)] = True
 LONG_RUN = 256  # shorter runs are words, not payloads
+_RUN_TABLE = bytes(1 if c in _ALPHABET else 0 for c in range(256))
+_RUN_NEEDLE = b"\x01" * LONG_RUN
 _HEX = re.compile(rb"[0-9a-fA-F\r\n]+")
 _FLOAT = re.compile(rb"-?\d+\.\d{3,}(?:[eE][-+]?\d+)?")
+_DECIMALS = re.compile(rb"\.\d{3}")
 _SAMPLE_LIMIT = 200_000
 _SLICE = 16 * 1024
 
@@ -144,18 +147,20 @@ class TextScanner:
             self._run = None
 
     def _count_floats(self, window: bytes) -> None:
-        # Large windows are estimated from four random 16 KiB slices: the count only has to
-        # cross a threshold of hundreds of thousands, and the regex is the slowest step.
+        # Large windows are estimated from four random 16 KiB slices, counting "." followed
+        # by three digits (ten times faster than the full number pattern); only one slice
+        # is parsed into values, while the sample is still filling.
         pieces = [window]
         scale = 1.0
         if len(window) > 8 * _SLICE:
             starts = sorted(self._random.sample(range(len(window) // _SLICE), 4))
             pieces = [window[i * _SLICE : (i + 1) * _SLICE] for i in starts]
             scale = len(window) / (4 * _SLICE)
-        tokens = [t for piece in pieces for t in _FLOAT.findall(piece)]
-        self.floats.count += round(len(tokens) * scale)
+        self.floats.count += round(sum(len(_DECIMALS.findall(p)) for p in pieces) * scale)
         room = _SAMPLE_LIMIT - len(self.floats.samples)
-        for token in tokens[:room]:
+        if room <= 0:
+            return
+        for token in _FLOAT.findall(pieces[0])[:room]:
             try:
                 self.floats.samples.append(float(token))
             except ValueError:
@@ -171,15 +176,14 @@ def _alphabet_tail(text: bytes, position: int) -> bytes:
 
 
 def _long_runs(text: bytes) -> list[tuple[int, int]]:
-    """Spans of encoded-alphabet characters at least LONG_RUN long (vectorised)."""
-    if not text:
+    """Spans of encoded-alphabet characters at least LONG_RUN long.
+
+    ``bytes.translate`` and ``bytes.find`` rule out the common case (no long run) at C speed;
+    only windows that have one pay for the exact numpy pass.
+    """
+    if not text or text.translate(_RUN_TABLE).find(_RUN_NEEDLE) < 0:
         return []
-    inside_mask = _IN_ALPHABET[np.frombuffer(text, dtype=np.uint8)]
-    block = LONG_RUN // 2
-    whole = inside_mask[: inside_mask.size // block * block].reshape(-1, block)
-    if not whole.all(axis=1).any():
-        return []  # a run of LONG_RUN always covers a whole aligned block of half its length
-    inside = inside_mask.astype(np.int8)
+    inside = _IN_ALPHABET[np.frombuffer(text, dtype=np.uint8)].astype(np.int8)
     edges = np.diff(inside, prepend=np.int8(0), append=np.int8(0))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     keep = (ends - starts) >= LONG_RUN
