@@ -6,21 +6,25 @@ values, and persists them. Wiring happens only in :meth:`Airlock.from_settings`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from airlock.approvals.decide import CompiledPolicy
 from airlock.approvals.policy import PolicyBundle
 from airlock.audit import AuditLog, seal_key
 from airlock.audit_verify import VerifyReport, verify_log
+from airlock.budgets.limits import Budget
 from airlock.clock import Clock, SystemClock
 from airlock.domain.names import PrincipalName, principal_name, project_name, request_id
 from airlock.domain.principals import Principal, PrincipalKind, Role
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
 from airlock.domain.tokens import hash_token, new_token
+from airlock.egress import Egress, ExportResult
 from airlock.errors import (
     AuthenticationRequired,
     ConfigError,
@@ -37,6 +41,7 @@ from airlock.ledger.records import LedgerRecord
 from airlock.ledger.signed_note import VerifierKey
 from airlock.settings import Settings
 from airlock.store.interface import Store
+from airlock.store.outbox import FileOutbox, Outbox
 from airlock.store.sql import SqlStore
 
 LOCAL_OPERATOR = "local-operator"
@@ -93,12 +98,22 @@ class Airlock:
         self._clock = clock
         self._policy = policy
         self._signing_key = signing_key
+        self.outbox: Outbox = FileOutbox(settings.home / "outbox")
+        self._compiled = CompiledPolicy(policy)
         self.ledger = AuditLog(
             store.ledger,
             signing_key,
             settings.enclave_name,
             clock,
             timedelta(seconds=settings.ledger.checkpoint_interval_seconds),
+        )
+        self._egress = Egress(
+            store,
+            outbox=self.outbox,
+            ledger=self.ledger,
+            clock=clock,
+            policy=self._compiled,
+            inspector=self.inspector,
         )
 
     @classmethod
@@ -211,6 +226,47 @@ class Airlock:
             projects=counts.projects,
             requests_by_status=counts.requests_by_status,
         )
+
+    # --- egress -----------------------------------------------------------------------
+
+    def submit_export(
+        self,
+        principal: Principal,
+        stream: BinaryIO,
+        name: str,
+        purpose: str,
+        project: str | None = None,
+    ) -> ExportResult:
+        """Inspect, budget, decide and record an export (see :mod:`airlock.egress`)."""
+        return self._egress.submit(principal, stream, name, purpose, project)
+
+    def vote(
+        self, voter: Principal, request: str, approve: bool, reason: str, digest: str
+    ) -> BoundaryRequest:
+        """Approve or deny a held request; the result is the request after the vote."""
+        return self._egress.vote(voter, request, approve, reason, digest)[0]
+
+    def release(self, request: str) -> tuple[BoundaryRequest, Iterator[bytes]]:
+        """The bytes of a released request, digest-checked; refuses anything else."""
+        return self._egress.release_stream(request)
+
+    def principal(self, name: str) -> Principal:
+        return self._store.get_principal(principal_name(name))
+
+    def set_budget(self, actor: Actor, budget: Budget) -> None:
+        """Raises: PermissionDenied unless admin."""
+        self._require_admin(actor, "change budgets")
+        self._record(
+            "budget.set",
+            actor,
+            f"{budget.scope}:{budget.subject}",
+            limit_bytes=str(budget.limit_bytes),
+            window=str(budget.window),
+        )
+        self._store.budgets.set_budget(budget)
+
+    def budgets(self) -> Sequence[Budget]:
+        return self._store.budgets.budgets()
 
     # --- protected weights ------------------------------------------------------------
 

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 
+from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.cli.context import CliContext, pass_cli
 from airlock.home import initialise_home, load_policy, load_signing_key
 from airlock.ledger.signed_note import NoteSigner
+from airlock.service import Actor, Airlock
 from airlock.settings import Settings
 from airlock.store.sql import SqlStore
 
 VERIFIER_KEY_FILE_NAME = "ledger.pub"
+# Legitimate outputs (plots, metrics, papers) are small; 100 MiB a day is generous for them
+# and keeps a 1 TB model, even 100x compressed, more than 95 days from leaving.
+DEFAULT_ENCLAVE_BUDGET = Budget(
+    BudgetScope.ENCLAVE, ENCLAVE_SUBJECT, 100 * 1024 * 1024, timedelta(days=1)
+)
 
 
 @click.command("init")
@@ -43,6 +52,16 @@ def init_command(cli: CliContext, enclave_name: str, database_url: str | None) -
     verifier = NoteSigner(settings.enclave_name, load_signing_key(settings)).verifier.encode()
     # Derived from the key, so rewriting it is always safe; auditors and witnesses need it.
     (cli.home / VERIFIER_KEY_FILE_NAME).write_text(verifier + "\n", encoding="utf-8")
+    airlock = Airlock.from_settings(settings)
+    try:
+        if not any(b.scope is BudgetScope.ENCLAVE for b in airlock.budgets()):
+            airlock.set_budget(Actor.local_operator(), DEFAULT_ENCLAVE_BUDGET)
+            click.echo(
+                f"set the enclave export budget to {DEFAULT_ENCLAVE_BUDGET.limit_bytes} "
+                "bytes per day (change it with `airlock budget set enclave`)"
+            )
+    finally:
+        airlock.close()
     for path in report.created:
         click.echo(f"created  {path}")
     for path in report.kept:

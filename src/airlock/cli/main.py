@@ -11,6 +11,13 @@ import click
 
 from airlock import __version__
 from airlock.cli.context import CliContext
+from airlock.cli.egress import (
+    approve_command,
+    budget_group,
+    export_command,
+    fetch_release,
+    reject_command,
+)
 from airlock.cli.init import init_command
 from airlock.cli.ledger import ledger_group
 from airlock.cli.principal import principal_group
@@ -50,6 +57,11 @@ for command in (
     witness_group,
     scan_command,
     weights_group,
+    export_command,
+    approve_command,
+    reject_command,
+    fetch_release,
+    budget_group,
 ):
     cli.add_command(command)
 

@@ -13,6 +13,7 @@ from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
 from airlock.domain.tokens import TokenHash
 from airlock.exports.chunking import ModelFingerprint
+from airlock.store.approval_interface import ApprovalStore
 from airlock.store.budget_interface import BudgetStore
 from airlock.store.ledger_interface import LedgerStore
 
@@ -46,6 +47,11 @@ class Store(Protocol):
     @property
     def budgets(self) -> BudgetStore:
         """Byte budgets and their reservations, in the same database."""
+        ...
+
+    @property
+    def approvals(self) -> ApprovalStore:
+        """Approval cases and votes, in the same database."""
         ...
 
     def migrate(self) -> None:

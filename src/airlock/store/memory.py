@@ -15,6 +15,7 @@ from airlock.domain.tokens import TokenHash
 from airlock.errors import Conflict, NotFound
 from airlock.exports.chunking import ModelFingerprint
 from airlock.store.interface import StoreCounts
+from airlock.store.memory_approvals import MemoryApprovalStore
 from airlock.store.memory_budgets import MemoryBudgetStore
 from airlock.store.memory_ledger import MemoryLedgerStore
 
@@ -32,6 +33,11 @@ class MemoryStore:
         self._ledger = MemoryLedgerStore()
         self._models: dict[str, ModelFingerprint] = {}
         self._budgets = MemoryBudgetStore()
+        self._approvals = MemoryApprovalStore()
+
+    @property
+    def approvals(self) -> MemoryApprovalStore:
+        return self._approvals
 
     @property
     def budgets(self) -> MemoryBudgetStore:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -25,7 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -184,4 +185,28 @@ protected_chunks = Table(
     metadata,
     Column("model", String(128), ForeignKey("protected_models.name"), primary_key=True),
     Column("digest", LargeBinary(32), primary_key=True),
+)
+
+approval_cases = Table(
+    "approval_cases",
+    metadata,
+    Column("request_id", String(36), ForeignKey("requests.id"), primary_key=True),
+    Column("requester", String(63), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("required", Integer(), nullable=False),
+    Column("roles", String(128), nullable=False),
+    Column("ttl_seconds", BigInteger(), nullable=False),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("closed", String(16), nullable=False),
+)
+
+approval_votes = Table(
+    "approval_votes",
+    metadata,
+    Column("request_id", String(36), ForeignKey("approval_cases.request_id"), primary_key=True),
+    Column("voter", String(63), primary_key=True),
+    Column("approve", Boolean(), nullable=False),
+    Column("reason", Text(), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("cast_at", UtcDateTime(), nullable=False),
 )

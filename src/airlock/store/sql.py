@@ -33,6 +33,7 @@ from airlock.errors import Conflict, NotFound, StoreError
 from airlock.exports.chunking import ModelFingerprint
 from airlock.store import schema
 from airlock.store.interface import StoreCounts
+from airlock.store.sql_approvals import SqlApprovalStore
 from airlock.store.sql_budgets import SqlBudgetStore
 from airlock.store.sql_ledger import SqlLedgerStore
 
@@ -96,6 +97,11 @@ class SqlStore:
         self._engine = engine
         self._ledger = SqlLedgerStore(self._begin)
         self._budgets = SqlBudgetStore(self._begin)
+        self._approvals = SqlApprovalStore(self._begin)
+
+    @property
+    def approvals(self) -> SqlApprovalStore:
+        return self._approvals
 
     @property
     def budgets(self) -> SqlBudgetStore:

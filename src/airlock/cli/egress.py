@@ -1,0 +1,143 @@
+"""`airlock export`, `approve`, `reject`, `fetch-release` and `airlock budget ...`."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
+from airlock.cli.context import CliContext, pass_cli
+from airlock.domain.requests import Outcome
+from airlock.errors import ExitCode, InvalidInput, SourceError
+from airlock.render.table import render_table
+from airlock.service import Actor
+
+EXIT_FOR = {Outcome.ALLOW: ExitCode.OK, Outcome.HOLD: ExitCode.HELD, Outcome.DENY: ExitCode.DENIED}
+_WINDOW = re.compile(r"(\d+)([mhd])")
+_UNITS = {"m": 60, "h": 3600, "d": 86400}
+
+
+@click.command("export")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--as", "as_name", required=True, help="The principal requesting the export.")
+@click.option("--purpose", required=True, help="Why this must leave the enclave.")
+@click.option("--project", default=None, help="Project whose budget it counts against.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_cli
+def export_command(
+    cli: CliContext, path: Path, as_name: str, purpose: str, project: str | None, as_json: bool
+) -> int:
+    """Ask to export PATH. Exit code: 0 released, 10 held for approval, 11 denied."""
+    airlock = cli.airlock()
+    principal = airlock.principal(as_name)
+    try:
+        with path.open("rb") as handle:
+            result = airlock.submit_export(principal, handle, path.name, purpose, project)
+    except OSError as e:
+        raise SourceError(f"cannot read {path}: {e.strerror}") from e
+    outcome = result.decision.outcome
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "request": result.request.id,
+                    "outcome": outcome.value,
+                    "status": result.request.status.value,
+                    "digest": result.request.digest,
+                    "required_approvals": result.required_approvals,
+                    "reasons": [
+                        {"code": r.code, "message": r.message} for r in result.decision.reasons
+                    ],
+                },
+                indent=2,
+            )
+        )
+    else:
+        click.echo(f"{result.request.id}: {outcome.value} ({result.request.status.value})")
+        for reason in result.decision.reasons:
+            click.echo(f"  {reason.code}: {reason.message}")
+    return EXIT_FOR[outcome]
+
+
+def _vote(cli: CliContext, request: str, as_name: str, reason: str, approve: bool) -> None:
+    airlock = cli.airlock()
+    current, _ = airlock.get_request(request)
+    after = airlock.vote(airlock.principal(as_name), request, approve, reason, current.digest)
+    click.echo(f"{after.id}: {after.status.value}")
+
+
+@click.command("approve")
+@click.argument("request")
+@click.option("--as", "as_name", required=True, help="The approving principal.")
+@click.option("--reason", default="", help="Why (kept in the ledger).")
+@pass_cli
+def approve_command(cli: CliContext, request: str, as_name: str, reason: str) -> None:
+    """Approve a held REQUEST (the requester cannot approve their own)."""
+    _vote(cli, request, as_name, reason, approve=True)
+
+
+@click.command("reject")
+@click.argument("request")
+@click.option("--as", "as_name", required=True, help="The rejecting principal.")
+@click.option("--reason", required=True, help="Why (shown to the requester).")
+@pass_cli
+def reject_command(cli: CliContext, request: str, as_name: str, reason: str) -> None:
+    """Reject a held REQUEST at once."""
+    _vote(cli, request, as_name, reason, approve=False)
+
+
+@click.command("fetch-release")
+@click.argument("request")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@pass_cli
+def fetch_release(cli: CliContext, request: str, output: Path) -> None:
+    """Write a released REQUEST's artifact to OUTPUT after checking its digest."""
+    released, pieces = cli.airlock().release(request)
+    try:
+        with output.open("xb") as out:
+            for piece in pieces:
+                out.write(piece)
+    except FileExistsError as e:
+        raise SourceError(f"{output} exists; choose another path") from e
+    click.echo(f"wrote {released.size_bytes} bytes ({released.digest[:16]}...) to {output}")
+
+
+@click.group("budget")
+def budget_group() -> None:
+    """Byte budgets on what leaves: per enclave, project and principal."""
+
+
+def parse_window(text: str) -> timedelta:
+    match = _WINDOW.fullmatch(text.strip())
+    if not match:
+        raise InvalidInput(f"window {text!r} must look like 30m, 12h or 1d")
+    return timedelta(seconds=int(match[1]) * _UNITS[match[2]])
+
+
+@budget_group.command("set")
+@click.argument("scope", type=click.Choice([s.value for s in BudgetScope]))
+@click.argument("subject", required=False, default=ENCLAVE_SUBJECT)
+@click.option("--bytes", "limit", required=True, type=click.IntRange(min=0))
+@click.option("--window", default="1d", show_default=True)
+@pass_cli
+def set_budget(cli: CliContext, scope: str, subject: str, limit: int, window: str) -> None:
+    """Set the budget of SCOPE (enclave, or a principal/project named SUBJECT)."""
+    budget = Budget(BudgetScope(scope), subject, limit, parse_window(window))
+    cli.airlock().set_budget(Actor.local_operator(), budget)
+    click.echo(f"budget {scope} {subject}: {limit} bytes per {budget.window}")
+
+
+@budget_group.command("list")
+@pass_cli
+def list_budgets(cli: CliContext) -> None:
+    """List budgets."""
+    click.echo(
+        render_table(
+            ["SCOPE", "SUBJECT", "BYTES", "WINDOW"],
+            [[b.scope, b.subject, b.limit_bytes, b.window] for b in cli.airlock().budgets()],
+        )
+    )

@@ -1,0 +1,261 @@
+"""The export path: store, inspect, count against budgets, decide, record, release.
+
+Order matters for safety: the artifact is stored by digest first (so what was inspected is
+what can leave), budgets are reserved atomically before deciding (so concurrent exports
+cannot overspend), and the ledger entry is durable before the decision is stored or acted on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import BinaryIO
+
+from airlock.approvals.decide import BoundaryFacts, CompiledPolicy, PolicyOutcome
+from airlock.approvals.workflow import ApprovalCase, ApprovalRule, CaseStatus, Vote, cast_vote
+from airlock.audit import AuditLog
+from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetCheck, BudgetScope
+from airlock.clock import Clock
+from airlock.domain.names import RequestId, Sha256Hex, principal_name, project_name, request_id
+from airlock.domain.principals import Principal
+from airlock.domain.requests import (
+    BoundaryRequest,
+    Decision,
+    Outcome,
+    Reason,
+    RequestKind,
+    RequestStatus,
+)
+from airlock.errors import Conflict, NotFound
+from airlock.exports.engine import Inspector
+from airlock.exports.findings import FileReport
+from airlock.ledger.records import LedgerRecord
+from airlock.store.interface import Store
+from airlock.store.outbox import Outbox
+
+MAX_EXPORT_BYTES = 8 * 1024**3
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    request: BoundaryRequest
+    decision: Decision
+    report: FileReport
+    budgets: tuple[BudgetCheck, ...]
+    required_approvals: int
+
+
+class Egress:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        outbox: Outbox,
+        ledger: AuditLog,
+        clock: Clock,
+        policy: CompiledPolicy,
+        inspector: Callable[[], Inspector],
+    ) -> None:
+        self._store = store
+        self._outbox = outbox
+        self._ledger = ledger
+        self._clock = clock
+        self._policy = policy
+        self._inspector = inspector
+
+    def submit(
+        self, principal: Principal, stream: BinaryIO, name: str, purpose: str, project: str | None
+    ) -> ExportResult:
+        """Raises: InvalidInput (bad purpose/project/oversize), NotFound (unknown project)."""
+        if project is not None:
+            self._store.get_project(project_name(project))
+        digest, size = self._outbox.put(stream, MAX_EXPORT_BYTES)
+        now = self._clock.now()
+        request = BoundaryRequest(
+            id=RequestId("req_" + secrets.token_hex(16)),
+            kind=RequestKind.EXPORT,
+            principal=principal.name,
+            project=None if project is None else project_name(project),
+            purpose=purpose,
+            digest=digest,
+            size_bytes=size,
+            created_at=now,
+        )
+        with self._outbox.path(digest).open("rb") as handle:
+            report = self._inspector().inspect(name, handle, size)
+        keys = [(BudgetScope.ENCLAVE, ENCLAVE_SUBJECT), (BudgetScope.PRINCIPAL, principal.name)]
+        if project is not None:
+            keys.append((BudgetScope.PROJECT, project))
+        checks = tuple(self._store.budgets.reserve(keys, request.id, size, now))
+        has_enclave_budget = any(c.budget.scope is BudgetScope.ENCLAVE for c in checks)
+        within = has_enclave_budget and all(c.fits for c in checks)
+        outcome = self._policy.decide(
+            BoundaryFacts(
+                "export",
+                principal.name,
+                principal.role.value,
+                principal.kind.value,
+                project or "",
+                digest,
+                size,
+                report.verdict,
+                within,
+            )
+        )
+        reasons = _reasons(report, checks, has_enclave_budget, outcome)
+        decision = Decision(
+            request.id, outcome.outcome, reasons, now, "policy", outcome.policy_version
+        )
+        self._ledger.append(
+            LedgerRecord(
+                kind="export.decision",
+                actor=principal.name,
+                at=now,
+                subject=request.id,
+                request_digest=digest,
+                policy_version=outcome.policy_version,
+                outcome=outcome.outcome.value,
+                reasons=tuple({"code": r.code, "message": r.message} for r in reasons),
+                details={
+                    "size": size,
+                    "name": name[:200],
+                    "purpose": purpose[:500],
+                    "required_approvals": outcome.required_approvals,
+                },
+            )
+        )
+        self._store.add_request(request)
+        self._store.record_decision(decision)
+        if outcome.outcome is Outcome.DENY or not within:
+            self._store.budgets.release(request.id)
+        if outcome.outcome is Outcome.HOLD:
+            self._store.approvals.open_case(
+                ApprovalCase(
+                    request.id,
+                    principal.name,
+                    digest,
+                    ApprovalRule(outcome.required_approvals),
+                    now,
+                )
+            )
+        stored = self._store.get_request(request.id)
+        return ExportResult(stored, decision, report, checks, outcome.required_approvals)
+
+    def vote(
+        self, voter: Principal, raw_id: str, approve: bool, reason: str, digest: str
+    ) -> tuple[BoundaryRequest, ApprovalCase]:
+        """Record a vote; release or reject when the case closes.
+
+        Raises: NotFound, Conflict (closed, expired, double vote), PermissionDenied
+        (self-approval, ineligible), InvalidInput (digest mismatch, missing reason).
+        """
+        rid = request_id(raw_id)
+        now = self._clock.now()
+        case = self._expire_if_due(self._store.approvals.get_case(rid))
+        vote = Vote(principal_name(voter.name), approve, reason, Sha256Hex(digest), now)
+        after = cast_vote(case, vote, voter.role, now)
+        self._ledger.append(
+            LedgerRecord(
+                kind="approval.vote",
+                actor=voter.name,
+                at=now,
+                subject=rid,
+                request_digest=digest,
+                outcome="approve" if approve else "deny",
+                reasons=({"code": "vote", "message": reason[:500]},),
+                approvals=tuple(v.voter for v in after.votes if v.approve),
+            )
+        )
+        self._store.approvals.save_vote(after)
+        if after.closed is CaseStatus.APPROVED:
+            self._close(
+                rid,
+                Outcome.ALLOW,
+                "approved",
+                f"approved by {', '.join(v.voter for v in after.votes if v.approve)}",
+                voter.name,
+            )
+        elif after.closed is CaseStatus.REJECTED:
+            self._close(
+                rid, Outcome.DENY, "rejected", f"rejected by {voter.name}: {reason}", voter.name
+            )
+        return self._store.get_request(rid), after
+
+    def release_stream(self, raw_id: str) -> tuple[BoundaryRequest, Iterator[bytes]]:
+        """The released artifact, digest-checked.
+
+        Raises: NotFound, Conflict (not released), LedgerIntegrityError (changed bytes).
+        """
+        request = self._store.get_request(request_id(raw_id))
+        if request.status is RequestStatus.HELD:
+            with contextlib.suppress(NotFound):  # held without a case: nothing can expire
+                self._expire_if_due(self._store.approvals.get_case(request.id))
+            request = self._store.get_request(request.id)
+        if request.status is not RequestStatus.RELEASED:
+            raise Conflict(f"request {request.id} is {request.status}, not released")
+        return request, self._outbox.stream(request.digest)
+
+    def _expire_if_due(self, case: ApprovalCase) -> ApprovalCase:
+        now = self._clock.now()
+        if case.closed is CaseStatus.PENDING and case.status_at(now) is CaseStatus.EXPIRED:
+            self._ledger.append(
+                LedgerRecord(
+                    kind="approval.expired",
+                    actor="airlock",
+                    at=now,
+                    subject=case.request_id,
+                    request_digest=case.digest,
+                )
+            )
+            self._store.approvals.close_case(case.request_id, CaseStatus.EXPIRED.value)
+            self._store.budgets.release(case.request_id)
+            request = self._store.get_request(case.request_id)
+            self._store.record_decision(
+                Decision(
+                    request.id,
+                    Outcome.DENY,
+                    (Reason("expired", f"no decision within {case.rule.ttl}; submit it again"),),
+                    now,
+                    "airlock",
+                    self._policy.version,
+                )
+            )
+            return replace(case, closed=CaseStatus.EXPIRED)
+        return case
+
+    def _close(self, rid: RequestId, outcome: Outcome, code: str, message: str, actor: str) -> None:
+        now = self._clock.now()
+        self._ledger.append(
+            LedgerRecord(
+                kind="export.decision",
+                actor=actor,
+                at=now,
+                subject=rid,
+                outcome=outcome.value,
+                reasons=({"code": code, "message": message},),
+            )
+        )
+        self._store.record_decision(
+            Decision(rid, outcome, (Reason(code, message),), now, actor, self._policy.version)
+        )
+        if outcome is Outcome.DENY:
+            self._store.budgets.release(rid)
+
+
+def _reasons(
+    report: FileReport,
+    checks: tuple[BudgetCheck, ...],
+    has_enclave_budget: bool,
+    outcome: PolicyOutcome,
+) -> tuple[Reason, ...]:
+    reasons = list(outcome.reasons)
+    for finding in report.findings:
+        reasons.append(Reason(finding.kind.value, finding.detail[:500]))
+    if not has_enclave_budget:
+        reasons.append(Reason("no-budget", "no enclave-wide export budget is configured"))
+    for check in checks:
+        if not check.fits:
+            reasons.append(Reason("budget-exceeded", check.explain()))
+    return tuple(reasons)

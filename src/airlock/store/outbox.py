@@ -1,0 +1,100 @@
+"""Content-addressed storage of artifacts waiting to leave (the outbox).
+
+An export is written once, named by its SHA-256, and can only leave through a release that
+re-checks that digest while streaming it out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from airlock.domain.names import Sha256Hex, sha256_hex
+from airlock.errors import InvalidInput, LedgerIntegrityError, NotFound, StoreError
+
+PIECE = 1024 * 1024
+
+
+class Outbox(Protocol):
+    def put(self, stream: BinaryIO, max_bytes: int) -> tuple[Sha256Hex, int]:
+        """Store a stream; returns its digest and size. Raises InvalidInput past max_bytes."""
+        ...
+
+    def path(self, digest: Sha256Hex) -> Path:
+        """Where the blob lives, for reading. Raises NotFound."""
+        ...
+
+    def stream(self, digest: Sha256Hex) -> Iterator[bytes]:
+        """The blob in pieces, verified against its digest as it goes out.
+
+        Raises NotFound, or LedgerIntegrityError when the stored bytes no longer match.
+        """
+        ...
+
+
+class FileOutbox:
+    """Blobs as files named by digest under one folder (0700)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def put(self, stream: BinaryIO, max_bytes: int) -> tuple[Sha256Hex, int]:
+        try:
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+        except OSError as e:
+            raise StoreError(f"cannot write to the outbox {self.root}: {e.strerror}") from e
+        try:
+            with os.fdopen(fd, "wb") as out:
+                digest, size = _copy_bounded(stream, out, max_bytes)
+            Path(temporary).replace(self.root / digest)
+        except OSError as e:
+            Path(temporary).unlink(missing_ok=True)
+            raise StoreError(f"cannot write to the outbox {self.root}: {e.strerror}") from e
+        except InvalidInput:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return digest, size
+
+    def path(self, digest: Sha256Hex) -> Path:
+        target = self.root / sha256_hex(digest)
+        if not target.is_file():
+            raise NotFound(f"the outbox holds no artifact {digest[:16]}...")
+        return target
+
+    def stream(self, digest: Sha256Hex) -> Iterator[bytes]:
+        # Verify before the first byte goes out: a response cannot be taken back.
+        check = hashlib.sha256()
+        path = self.path(digest)
+        with path.open("rb") as handle:
+            while piece := handle.read(PIECE):
+                check.update(piece)
+        if check.hexdigest() != digest:
+            raise LedgerIntegrityError(
+                f"outbox artifact {digest[:16]}... changed after it was inspected; not released"
+            )
+        return _pieces(path)
+
+
+def _pieces(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while piece := handle.read(PIECE):
+            yield piece
+
+
+def _copy_bounded(stream: BinaryIO, out: BinaryIO, max_bytes: int) -> tuple[Sha256Hex, int]:
+    digest = hashlib.sha256()
+    size = 0
+    while piece := stream.read(PIECE):
+        size += len(piece)
+        if size > max_bytes:
+            raise InvalidInput(f"the upload exceeds {max_bytes} bytes, more than any budget allows")
+        digest.update(piece)
+        out.write(piece)
+    out.flush()
+    os.fsync(out.fileno())
+    return sha256_hex(digest.hexdigest()), size
