@@ -51,28 +51,38 @@ def log_key(gateway: Gateway) -> VerifierKey:
 
 
 def test_proofs_over_http_verify_against_signed_checkpoints(gateway: Gateway) -> None:
+    base = gateway.airlock.ledger.size()
     with gateway.client(gateway.admin_token) as admin:
         for name in ("p1", "p2", "p3", "p4"):
             assert admin.post("/projects", json={"name": name}).status_code == 201
         small = admin.post("/ledger/checkpoint").text
         assert admin.post("/projects", json={"name": "p5"}).status_code == 201
         large = admin.post("/ledger/checkpoint").text
-        entry = admin.get("/ledger/entries/2").json()
+        entry = admin.get(f"/ledger/entries/{base + 2}").json()
     key = log_key(gateway)
     old = open_checkpoint(small, key).checkpoint
     new = open_checkpoint(large, key).checkpoint
-    assert (old.size, new.size) == (5, 6)
+    assert (old.size, new.size) == (base + 4, base + 5)
     with gateway.client() as anonymous:
-        proof = anonymous.get("/ledger/proofs/inclusion", params={"index": 2, "size": 6}).json()
-        consistency = anonymous.get(
-            "/ledger/proofs/consistency", params={"old": 5, "new": 6}
+        proof = anonymous.get(
+            "/ledger/proofs/inclusion", params={"index": base + 2, "size": new.size}
         ).json()
-        assert anonymous.get("/ledger/entries/2").status_code == 401
-        assert anonymous.get("/ledger/proofs/inclusion", params={"index": 9}).status_code == 400
+        consistency = anonymous.get(
+            "/ledger/proofs/consistency", params={"old": old.size, "new": new.size}
+        ).json()
+        assert anonymous.get(f"/ledger/entries/{base + 2}").status_code == 401
+        missing = anonymous.get("/ledger/proofs/inclusion", params={"index": base + 99})
+        assert missing.status_code == 400
     leaf = base64.b64decode(entry["leaf_hash"])
-    verify_inclusion(2, 6, leaf, [base64.b64decode(p) for p in proof["inclusion_proof"]], new.root)
+    verify_inclusion(
+        base + 2, new.size, leaf, [base64.b64decode(p) for p in proof["inclusion_proof"]], new.root
+    )
     verify_consistency(
-        5, 6, old.root, new.root, [base64.b64decode(p) for p in consistency["consistency_proof"]]
+        old.size,
+        new.size,
+        old.root,
+        new.root,
+        [base64.b64decode(p) for p in consistency["consistency_proof"]],
     )
     assert entry["record"]["kind"] == "project.add"
 
@@ -82,7 +92,8 @@ def test_receipt_from_http_verifies_offline(
 ) -> None:
     with gateway.client(gateway.admin_token) as admin:
         assert admin.post("/projects", json={"name": "monitor"}).status_code == 201
-        receipt = admin.get("/ledger/receipts/1")
+        index = gateway.airlock.ledger.size() - 1
+        receipt = admin.get(f"/ledger/receipts/{index}")
     assert receipt.status_code == 200
     path = tmp_path / "receipt.json"
     path.write_bytes(receipt.content)
@@ -96,8 +107,8 @@ def test_receipt_from_http_verifies_offline(
         env={"AIRLOCK_HOME": str(tmp_path / "no-home-needed")},
     )
     assert offline.code == 0, offline.err
-    assert "entry 1 (project.add by root-admin)" in offline.out
-    path.write_bytes(receipt.content.replace(b'"index": 1', b'"index": 0'))
+    assert f"entry {index} (project.add by root-admin)" in offline.out
+    path.write_bytes(receipt.content.replace(f'"index": {index}'.encode(), b'"index": 0'))
     assert initialised_cli("ledger", "verify-receipt", str(path), "--key", key_text).code == 1
 
 

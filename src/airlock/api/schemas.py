@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from airlock.domain.principals import Principal, PrincipalKind, Role
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
+from airlock.egress import ExportResult
 from airlock.service import EnclaveStatus
 
 
@@ -164,3 +165,36 @@ class ConsistencyProofOut(Strict):
     old_size: int
     new_size: int
     consistency_proof: list[str]
+
+
+class VoteIn(Strict):
+    approve: bool
+    reason: str = Field(default="", max_length=2000)
+    digest: str = Field(min_length=64, max_length=64)
+
+
+class ExportOut(Strict):
+    request: RequestOut
+    outcome: str
+    required_approvals: int
+    findings: list[dict[str, object]]
+    budgets: list[dict[str, object]]
+
+    @classmethod
+    def of(cls, result: ExportResult) -> ExportOut:
+        return cls(
+            request=RequestOut.of(result.request, [result.decision]),
+            outcome=result.decision.outcome.value,
+            required_approvals=result.required_approvals,
+            findings=[f.to_json() for f in result.report.findings],
+            budgets=[
+                {
+                    "scope": c.budget.scope.value,
+                    "subject": c.budget.subject,
+                    "used_bytes": c.used_bytes,
+                    "limit_bytes": c.budget.limit_bytes,
+                    "fits": c.fits,
+                }
+                for c in result.budgets
+            ],
+        )

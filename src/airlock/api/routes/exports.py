@@ -1,0 +1,50 @@
+"""Exports over HTTP: submit (multipart or raw body), vote, and fetch a release."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, UploadFile, status
+from fastapi.responses import StreamingResponse
+
+from airlock.api.auth import AirlockDep, PrincipalDep
+from airlock.api.schemas import ExportOut, RequestOut, VoteIn
+
+router = APIRouter(tags=["exports"])
+
+
+@router.post("/exports", response_model=ExportOut, status_code=status.HTTP_201_CREATED)
+def submit_export(
+    airlock: AirlockDep,
+    caller: PrincipalDep,
+    file: Annotated[UploadFile, File(description="The artifact that wants to leave.")],
+    purpose: Annotated[str, Form(max_length=2000)],
+    project: Annotated[str | None, Form(max_length=63)] = None,
+) -> ExportOut:
+    """Inspect, count and decide. 201 with the outcome: allow, hold or deny."""
+    result = airlock.submit_export(
+        caller, file.file, file.filename or "upload", purpose, project or None
+    )
+    return ExportOut.of(result)
+
+
+@router.post("/requests/{request_id}/votes", response_model=RequestOut)
+def vote(request_id: str, body: VoteIn, airlock: AirlockDep, caller: PrincipalDep) -> RequestOut:
+    """Approve or deny a held request. The digest binds the vote to the bytes reviewed."""
+    after = airlock.vote(caller, request_id, body.approve, body.reason, body.digest)
+    request, decisions = airlock.get_request(after.id)
+    return RequestOut.of(request, list(decisions))
+
+
+@router.get("/releases/{request_id}")
+def fetch_release(request_id: str, airlock: AirlockDep, _caller: PrincipalDep) -> StreamingResponse:
+    """The released artifact; 409 unless released, and only if its digest still matches."""
+    request, pieces = airlock.release(request_id)
+    return StreamingResponse(
+        pieces,
+        media_type="application/octet-stream",
+        headers={
+            "X-Airlock-Digest": f"sha256:{request.digest}",
+            "Content-Length": str(request.size_bytes),
+        },
+    )
