@@ -23,6 +23,7 @@ MIN_CHUNK = 1024
 MAX_CHUNK = 16 * 1024
 _MASK = (1 << 12) - 1  # ~4 KiB average between boundaries
 _GEAR = np.random.default_rng(0x41524C4B).integers(0, 2**32, size=256, dtype=np.uint64)
+_FEED_BYTES = 1024 * 1024
 MIN_CHUNK_ENTROPY = 3.0  # zero padding and other trivial chunks identify nothing
 
 
@@ -43,6 +44,11 @@ class Chunker:
         self._offset = 0  # stream offset where the current chunk starts
 
     def feed(self, data: bytes) -> Iterator[Chunk]:
+        # Bounded working set: the rolling sums need 8 bytes per input byte.
+        for start in range(0, len(data), _FEED_BYTES):
+            yield from self._feed(data[start : start + _FEED_BYTES])
+
+    def _feed(self, data: bytes) -> Iterator[Chunk]:
         if not data:
             return
         window = np.frombuffer(data, dtype=np.uint8)
