@@ -17,7 +17,12 @@ from airlock.approvals.decide import CompiledPolicy
 from airlock.approvals.policy import PolicyBundle
 from airlock.audit import AuditLog, seal_key
 from airlock.audit_verify import VerifyReport, verify_log
-from airlock.budgets.limits import Budget
+from airlock.budgets.exfiltration import (
+    ExfiltrationEstimate,
+    refuse_if_below_floor,
+    time_to_exfiltrate,
+)
+from airlock.budgets.limits import Budget, BudgetScope
 from airlock.clock import Clock, SystemClock
 from airlock.domain.names import PrincipalName, principal_name, project_name, request_id
 from airlock.domain.principals import Principal, PrincipalKind, Role
@@ -80,6 +85,7 @@ class EnclaveStatus:
     principals: int
     projects: int
     requests_by_status: dict[RequestStatus, int]
+    exfiltration: tuple[ExfiltrationEstimate, ...] = ()
 
 
 class Airlock:
@@ -225,7 +231,17 @@ class Airlock:
             principals=counts.principals,
             projects=counts.projects,
             requests_by_status=counts.requests_by_status,
+            exfiltration=tuple(self.time_to_exfiltrate()),
         )
+
+    def time_to_exfiltrate(self, enclave: Budget | None = None) -> list[ExfiltrationEstimate]:
+        """Per protected model, the fastest theft the (given or current) enclave budget allows."""
+        budget = enclave or next(
+            (b for b in self._store.budgets.budgets() if b.scope is BudgetScope.ENCLAVE), None
+        )
+        if budget is None:
+            return []
+        return [time_to_exfiltrate(m.name, m.size, budget) for m in self._store.protected_models()]
 
     # --- egress -----------------------------------------------------------------------
 
@@ -256,6 +272,13 @@ class Airlock:
     def set_budget(self, actor: Actor, budget: Budget) -> None:
         """Raises: PermissionDenied unless admin."""
         self._require_admin(actor, "change budgets")
+        if budget.scope is BudgetScope.ENCLAVE:
+            floor = self.settings.egress.min_days_to_exfiltrate
+            refuse_if_below_floor(
+                budget,
+                [(m.name, m.size) for m in self._store.protected_models()],
+                timedelta(days=floor) if floor else None,
+            )
         self._record(
             "budget.set",
             actor,

@@ -22,7 +22,8 @@ SIGNING_KEY_FILE_NAME = "ledger-signing.key"
 POLICY_DIR_NAME = "policy"
 DEFAULT_PORT = 8750
 DEFAULT_HOST = "127.0.0.1"
-_KNOWN_TOP_LEVEL = {"enclave_name", "database_url", "server", "ledger"}
+_KNOWN_TOP_LEVEL = {"enclave_name", "database_url", "server", "ledger", "egress"}
+_KNOWN_EGRESS = {"min_days_to_exfiltrate"}
 _KNOWN_SERVER = {"host", "port"}
 _KNOWN_LEDGER = {"checkpoint_interval_seconds", "witness_keys"}
 
@@ -61,6 +62,17 @@ class LedgerSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class EgressSettings:
+    """Floor on the time any protected model would need to leave under the budgets."""
+
+    min_days_to_exfiltrate: int = 0  # 0: no floor
+
+    def __post_init__(self) -> None:
+        if self.min_days_to_exfiltrate < 0:
+            raise ConfigError("egress.min_days_to_exfiltrate cannot be negative")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything airlock needs to know about its deployment, validated when built."""
 
@@ -69,6 +81,7 @@ class Settings:
     enclave_name: str = "airlock"
     server: ServerSettings = field(default_factory=ServerSettings)
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
+    egress: EgressSettings = field(default_factory=EgressSettings)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -125,6 +138,8 @@ class Settings:
         _reject_unknown(raw, _KNOWN_TOP_LEVEL, "")
         server_raw = _table(raw, "server")
         ledger_raw = _table(raw, "ledger")
+        egress_raw = _table(raw, "egress")
+        _reject_unknown(egress_raw, _KNOWN_EGRESS, "egress.")
         _reject_unknown(server_raw, _KNOWN_SERVER, "server.")
         _reject_unknown(ledger_raw, _KNOWN_LEDGER, "ledger.")
         database_url = environ.get("AIRLOCK_DATABASE_URL", "").strip() or _string(
@@ -143,6 +158,9 @@ class Settings:
                     ledger_raw, "checkpoint_interval_seconds", 60, "ledger."
                 ),
                 witness_keys=_strings(ledger_raw, "witness_keys", "ledger."),
+            ),
+            egress=EgressSettings(
+                min_days_to_exfiltrate=_integer(egress_raw, "min_days_to_exfiltrate", 0, "egress.")
             ),
         )
 

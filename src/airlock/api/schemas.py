@@ -134,6 +134,7 @@ class StatusOut(Strict):
     principals: int
     projects: int
     requests_by_status: dict[str, int]
+    days_to_exfiltrate: dict[str, float]
 
     @classmethod
     def of(cls, status: EnclaveStatus) -> StatusOut:
@@ -144,6 +145,7 @@ class StatusOut(Strict):
             principals=status.principals,
             projects=status.projects,
             requests_by_status={k.value: v for k, v in status.requests_by_status.items()},
+            days_to_exfiltrate={e.model: round(e.days, 2) for e in status.exfiltration},
         )
 
 

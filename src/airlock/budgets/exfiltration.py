@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from airlock.budgets.limits import Budget, BudgetScope
+from airlock.budgets.limits import Budget, BudgetScope, describe_window
 from airlock.errors import InvalidInput, PolicyViolation
 
 ASSUMED_COMPRESSION = 100.0
@@ -66,7 +66,8 @@ def refuse_if_below_floor(
         if too_fast:
             worst = min(too_fast, key=lambda e: e.days)
             raise PolicyViolation(
-                f"with {proposed.limit_bytes} bytes per {proposed.window}, {worst.model} could "
+                f"with {proposed.limit_bytes} bytes per {describe_window(proposed.window)}, "
+                f"{worst.model} could "
                 f"leave in {worst.days:.1f} days (at {ASSUMED_COMPRESSION:.0f}x compression), "
                 f"under the policy floor of {floor.days} days: choose a smaller budget"
             )

@@ -70,7 +70,7 @@ class BudgetCheck:
         who = "the enclave" if b.scope is BudgetScope.ENCLAVE else f"{b.scope} {b.subject}"
         return (
             f"{who} has used {self.used_bytes} of {b.limit_bytes} bytes in the last "
-            f"{_human(b.window)}; this request needs {self.requested_bytes}"
+            f"{describe_window(b.window)}; this request needs {self.requested_bytes}"
         )
 
 
@@ -101,7 +101,8 @@ def check(
     return [BudgetCheck(b, used.get(b.key, 0), requested) for b in budgets]
 
 
-def _human(window: timedelta) -> str:
+def describe_window(window: timedelta) -> str:
+    """'1 day', '12 hours', '30 minutes'."""
     seconds = int(window.total_seconds())
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds % size == 0:

@@ -27,6 +27,10 @@ def status_command(cli: CliContext, as_json: bool) -> None:
         ["projects", status.projects],
     ]
     rows += [[f"requests {k.value}", v] for k, v in status.requests_by_status.items()]
+    rows += [
+        [f"days to exfiltrate {e.model}", f"{e.days:.1f} (at 100x compression)"]
+        for e in status.exfiltration
+    ]
     click.echo(render_table(["", ""], rows))
 
 
