@@ -11,9 +11,11 @@ import contextlib
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import BinaryIO
 
 from airlock.approvals.decide import BoundaryFacts, CompiledPolicy, PolicyOutcome
+from airlock.approvals.locks import AnomalyRules, Lock, LockScope, RecentOutcome, anomaly_reason
 from airlock.approvals.workflow import ApprovalCase, ApprovalRule, CaseStatus, Vote, cast_vote
 from airlock.audit import AuditLog
 from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetCheck, BudgetScope
@@ -47,7 +49,12 @@ class ExportResult:
     required_approvals: int
 
 
+_WEIGHT_CODES = {"raw-tensor", "tensor-format", "protected-model", "tensor-as-text"}
+
+
 class Egress:
+    rules = AnomalyRules()
+
     def __init__(
         self,
         store: Store,
@@ -73,6 +80,7 @@ class Egress:
             self._store.get_project(project_name(project))
         digest, size = self._outbox.put(stream, MAX_EXPORT_BYTES)
         now = self._clock.now()
+        lock = self._active_lock(principal.name, project, now)
         request = BoundaryRequest(
             id=RequestId("req_" + secrets.token_hex(16)),
             kind=RequestKind.EXPORT,
@@ -104,6 +112,20 @@ class Egress:
                 within,
             )
         )
+        if lock is not None:
+            outcome = PolicyOutcome(
+                Outcome.DENY,
+                0,
+                (
+                    Reason(
+                        "locked",
+                        f"{lock.scope} {lock.subject} is locked until "
+                        f"{lock.expires_at.isoformat(timespec='minutes')}: {lock.reason}; ask an "
+                        "approver to lift it with `airlock lock lift`",
+                    ),
+                ),
+                outcome.policy_version,
+            )
         reasons = _reasons(report, checks, has_enclave_budget, outcome)
         decision = Decision(
             request.id, outcome.outcome, reasons, now, "policy", outcome.policy_version
@@ -140,8 +162,57 @@ class Egress:
                     now,
                 )
             )
+        if lock is None:
+            self._lock_if_anomalous(principal.name, checks, now)
         stored = self._store.get_request(request.id)
         return ExportResult(stored, decision, report, checks, outcome.required_approvals)
+
+    def _active_lock(self, principal: str, project: str | None, now: datetime) -> Lock | None:
+        wanted = {(LockScope.PRINCIPAL, principal)}
+        if project is not None:
+            wanted.add((LockScope.PROJECT, project))
+        return next(
+            (k for k in self._store.locks() if (k.scope, k.subject) in wanted and k.active_at(now)),
+            None,
+        )
+
+    def _lock_if_anomalous(
+        self, principal: str, checks: tuple[BudgetCheck, ...], now: datetime
+    ) -> None:
+        rules = self.rules
+        horizon = max(rules.weight_window, rules.holds_window)
+        recent = [
+            RecentOutcome(d.outcome, any(r.code in _WEIGHT_CODES for r in d.reasons), d.decided_at)
+            for d in self._store.recent_outcomes(principal_name(principal), now - horizon)
+        ]
+        personal = [c for c in checks if c.budget.scope is BudgetScope.PRINCIPAL]
+        fraction = max(
+            (
+                (c.used_bytes + c.requested_bytes) / c.budget.limit_bytes
+                for c in personal
+                if c.budget.limit_bytes and c.fits
+            ),
+            default=0.0,
+        )
+        reason = anomaly_reason(recent, fraction, rules, now)
+        if reason is not None:
+            self.impose_lock(
+                Lock(LockScope.PRINCIPAL, principal, reason, now, now + rules.duration),
+                actor="airlock",
+            )
+
+    def impose_lock(self, lock: Lock, actor: str) -> None:
+        self._ledger.append(
+            LedgerRecord(
+                kind="lock.add",
+                actor=actor,
+                at=lock.created_at,
+                subject=f"{lock.scope}:{lock.subject}",
+                reasons=({"code": "lock", "message": lock.reason[:500]},),
+                details={"expires_at": lock.expires_at.isoformat()},
+            )
+        )
+        self._store.add_lock(lock)
 
     def vote(
         self, voter: Principal, raw_id: str, approve: bool, reason: str, digest: str

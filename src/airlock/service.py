@@ -14,6 +14,7 @@ from typing import BinaryIO
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from airlock.approvals.decide import CompiledPolicy
+from airlock.approvals.locks import Lock, LockScope
 from airlock.approvals.policy import PolicyBundle
 from airlock.audit import AuditLog, seal_key
 from airlock.audit_verify import VerifyReport, verify_log
@@ -266,6 +267,31 @@ class Airlock:
         """The bytes of a released request, digest-checked; refuses anything else."""
         return self._egress.release_stream(request)
 
+    def lock(
+        self, actor: Actor, scope: LockScope, subject: str, reason: str, hours: float = 24
+    ) -> Lock:
+        """Lock a principal or project by hand. Raises: PermissionDenied unless admin/approver."""
+        self._require_role(actor, {Role.ADMIN, Role.APPROVER}, "lock")
+        now = self._clock.now()
+        lock = Lock(scope, subject, reason, now, now + timedelta(hours=hours))
+        self._egress.impose_lock(lock, actor.name)
+        return lock
+
+    def lift_lock(self, actor: Actor, scope: LockScope, subject: str, reason: str) -> int:
+        """Lift active locks in one logged step. Raises: PermissionDenied, NotFound."""
+        self._require_role(actor, {Role.ADMIN, Role.APPROVER}, "lift locks")
+        now = self._clock.now()
+        if not any(
+            k.scope is scope and k.subject == subject and k.active_at(now)
+            for k in self._store.locks()
+        ):
+            raise NotFound(f"{scope} {subject} has no active lock")
+        self._record("lock.lift", actor, f"{scope}:{subject}", reason=reason[:500])
+        return self._store.lift_locks(scope, subject, actor.name, now)
+
+    def locks(self) -> Sequence[Lock]:
+        return self._store.locks()
+
     def principal(self, name: str) -> Principal:
         return self._store.get_principal(principal_name(name))
 
@@ -373,6 +399,12 @@ class Airlock:
         except NotFound:
             return
         raise Conflict(f"principal {name!r} already exists")
+
+    @staticmethod
+    def _require_role(actor: Actor, roles: set[Role], what: str) -> None:
+        if actor.role not in roles:
+            allowed = " or ".join(sorted(r.value for r in roles))
+            raise PermissionDenied(f"{actor.name} ({actor.role}) may not {what}: needs {allowed}")
 
     @staticmethod
     def _require_admin(actor: Actor, what: str) -> None:

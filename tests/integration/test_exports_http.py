@@ -144,3 +144,33 @@ def test_budget_is_exact_under_32_concurrent_clients(desk: Gateway) -> None:
     assert outcomes.count("allow") == 10
     assert outcomes.count("deny") == 22
     assert desk.airlock.verify_ledger().ok
+
+
+def test_repeated_weight_denials_lock_the_person_until_an_approver_lifts_it(
+    desk: Gateway,
+) -> None:
+    who = tokens(desk, ("rita", "researcher"), ("ann", "approver"))
+    for seed in (1, 2):
+        leaked = weights(np.random.default_rng(seed), 2 << 20, "float16")
+        assert export(desk, who["rita"], leaked).json()["outcome"] == "deny"
+    blocked = export(desk, who["rita"], b"epoch,loss\n1,0.4\n").json()
+    assert blocked["outcome"] == "deny"
+    assert blocked["request"]["decisions"][0]["reasons"][0]["code"] == "locked"
+    with desk.client(who["rita"]) as rita:
+        assert (
+            rita.post(
+                "/locks/lift", json={"scope": "principal", "subject": "rita", "reason": "me"}
+            ).status_code
+            == 403
+        )
+        assert [k["subject"] for k in rita.get("/locks").json() if k["active"]] == ["rita"]
+    with desk.client(who["ann"]) as ann:
+        lifted = ann.post(
+            "/locks/lift",
+            json={"scope": "principal", "subject": "rita", "reason": "talked to rita: test data"},
+        )
+        assert lifted.json() == {"lifted": 1}
+    assert export(desk, who["rita"], b"epoch,loss\n1,0.4\n").json()["outcome"] == "allow"
+    kinds = [desk.airlock.ledger.record(i)["kind"] for i in range(desk.airlock.ledger.size())]
+    assert "lock.add" in kinds and "lock.lift" in kinds
+    assert desk.airlock.verify_ledger().ok

@@ -15,7 +15,16 @@ from starlette.concurrency import run_in_threadpool
 from airlock import __version__
 from airlock.api.errors import install_error_table
 from airlock.api.limits import BodyLimitMiddleware
-from airlock.api.routes import exports, health, ledger, principals, projects, requests, ui
+from airlock.api.routes import (
+    exports,
+    health,
+    ledger,
+    locks,
+    principals,
+    projects,
+    requests,
+    ui,
+)
 from airlock.errors import AirlockError
 from airlock.service import Airlock
 
@@ -53,7 +62,7 @@ def create_app(airlock: Airlock) -> FastAPI:
     app.state.airlock = airlock
     app.state.templates = Jinja2Templates(directory=_TEMPLATES)
     install_error_table(app)
-    for group in (health, principals, projects, requests, exports, ledger, ui):
+    for group in (health, principals, projects, requests, exports, locks, ledger, ui):
         app.include_router(group.router)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=MAX_JSON_BODY_BYTES, exempt_prefixes=("/exports",)

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from airlock.approvals.locks import Lock, LockScope
 from airlock.domain.principals import Principal, PrincipalKind, Role
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
@@ -199,4 +200,30 @@ class ExportOut(Strict):
                 }
                 for c in result.budgets
             ],
+        )
+
+
+class LiftIn(Strict):
+    scope: LockScope
+    subject: str = Field(max_length=63)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class LockOut(Strict):
+    scope: LockScope
+    subject: str
+    reason: str
+    created_at: datetime
+    expires_at: datetime
+    active: bool
+
+    @classmethod
+    def of(cls, lock: Lock, now: datetime) -> LockOut:
+        return cls(
+            scope=lock.scope,
+            subject=lock.subject,
+            reason=lock.reason,
+            created_at=lock.created_at,
+            expires_at=lock.expires_at,
+            active=lock.active_at(now),
         )

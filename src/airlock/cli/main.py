@@ -20,6 +20,7 @@ from airlock.cli.egress import (
 )
 from airlock.cli.init import init_command
 from airlock.cli.ledger import ledger_group
+from airlock.cli.locks import lock_group
 from airlock.cli.principal import principal_group
 from airlock.cli.project import project_group
 from airlock.cli.request import request_group
@@ -62,6 +63,7 @@ for command in (
     reject_command,
     fetch_release,
     budget_group,
+    lock_group,
 ):
     cli.add_command(command)
 

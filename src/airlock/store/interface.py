@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from airlock.approvals.locks import Lock, LockScope
 from airlock.domain.names import PrincipalName, ProjectName, RequestId
 from airlock.domain.principals import Principal
 from airlock.domain.projects import Project
@@ -124,3 +125,17 @@ class Store(Protocol):
         ...
 
     def protected_models(self) -> Sequence[ModelFingerprint]: ...
+
+    def add_lock(self, lock: Lock) -> None: ...
+
+    def locks(self) -> Sequence[Lock]:
+        """Every lock ever imposed, newest first (for audits and friction metrics)."""
+        ...
+
+    def lift_locks(self, scope: LockScope, subject: str, by: str, at: datetime) -> int:
+        """Lift the subject's active locks; returns how many were lifted."""
+        ...
+
+    def recent_outcomes(self, principal: PrincipalName, since: datetime) -> Sequence[Decision]:
+        """Decisions on the principal's requests since ``since``, oldest first."""
+        ...

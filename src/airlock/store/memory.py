@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from airlock.approvals.locks import Lock, LockScope
 from airlock.domain.names import PrincipalName, ProjectName, RequestId
 from airlock.domain.principals import Principal
 from airlock.domain.projects import Project
@@ -32,6 +33,7 @@ class MemoryStore:
         self._decisions: dict[RequestId, list[Decision]] = {}
         self._ledger = MemoryLedgerStore()
         self._models: dict[str, ModelFingerprint] = {}
+        self._locks: list[Lock] = []
         self._budgets = MemoryBudgetStore()
         self._approvals = MemoryApprovalStore()
 
@@ -148,6 +150,31 @@ class MemoryStore:
     def protected_models(self) -> Sequence[ModelFingerprint]:
         with self._lock:
             return [self._models[n] for n in sorted(self._models)]
+
+    def add_lock(self, lock: Lock) -> None:
+        with self._lock:
+            self._locks.append(lock)
+
+    def locks(self) -> Sequence[Lock]:
+        with self._lock:
+            return sorted(self._locks, key=lambda k: k.created_at, reverse=True)
+
+    def lift_locks(self, scope: LockScope, subject: str, by: str, at: datetime) -> int:
+        with self._lock:
+            lifted = 0
+            for i, lock in enumerate(self._locks):
+                if lock.scope is scope and lock.subject == subject and lock.active_at(at):
+                    self._locks[i] = replace(lock, lifted_at=at, lifted_by=by)
+                    lifted += 1
+            return lifted
+
+    def recent_outcomes(self, principal: PrincipalName, since: datetime) -> Sequence[Decision]:
+        with self._lock:
+            mine = {r.id for r in self._requests.values() if r.principal == principal}
+            found = [
+                d for rid in mine for d in self._decisions.get(rid, []) if d.decided_at >= since
+            ]
+            return sorted(found, key=lambda d: d.decided_at)
 
     def _principal(self, name: PrincipalName) -> Principal:
         if name not in self._principals:

@@ -26,7 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -209,4 +209,18 @@ approval_votes = Table(
     Column("reason", Text(), nullable=False),
     Column("digest", String(64), nullable=False),
     Column("cast_at", UtcDateTime(), nullable=False),
+)
+
+locks = Table(
+    "locks",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("scope", String(16), nullable=False),
+    Column("subject", String(63), nullable=False),
+    Column("reason", Text(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("lifted_at", UtcDateTime(), nullable=True),
+    Column("lifted_by", String(63), nullable=False),
+    Index("ix_locks_subject", "scope", "subject"),
 )

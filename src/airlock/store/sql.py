@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from airlock.approvals.locks import Lock, LockScope
 from airlock.domain.names import PrincipalName, ProjectName, RequestId, request_id, sha256_hex
 from airlock.domain.principals import Principal, PrincipalKind, Role
 from airlock.domain.projects import Project
@@ -353,6 +354,63 @@ class SqlStore:
             )
             for r in models
         ]
+
+    def add_lock(self, lock: Lock) -> None:
+        with self._begin(write=True) as c:
+            c.execute(
+                schema.locks.insert().values(
+                    scope=lock.scope.value,
+                    subject=lock.subject,
+                    reason=lock.reason,
+                    created_at=lock.created_at,
+                    expires_at=lock.expires_at,
+                    lifted_at=lock.lifted_at,
+                    lifted_by=lock.lifted_by,
+                )
+            )
+
+    def locks(self) -> Sequence[Lock]:
+        t = schema.locks
+        with self._begin() as c:
+            rows = c.execute(select(t).order_by(t.c.created_at.desc(), t.c.id.desc()))
+            return [
+                Lock(
+                    LockScope(r.scope),
+                    r.subject,
+                    r.reason,
+                    r.created_at,
+                    r.expires_at,
+                    r.lifted_at,
+                    r.lifted_by,
+                )
+                for r in rows
+            ]
+
+    def lift_locks(self, scope: LockScope, subject: str, by: str, at: datetime) -> int:
+        t = schema.locks
+        with self._begin(write=True) as c:
+            result = c.execute(
+                t.update()
+                .where(
+                    t.c.scope == scope.value,
+                    t.c.subject == subject,
+                    t.c.lifted_at.is_(None),
+                    t.c.expires_at > at,
+                )
+                .values(lifted_at=at, lifted_by=by)
+            )
+            return int(result.rowcount)
+
+    def recent_outcomes(self, principal: PrincipalName, since: datetime) -> Sequence[Decision]:
+        d, r = schema.decisions, schema.requests
+        with self._begin() as c:
+            rows = c.execute(
+                select(d)
+                .join(r, r.c.id == d.c.request_id)
+                .where(r.c.principal == principal, d.c.decided_at >= since)
+                .order_by(d.c.decided_at, d.c.id)
+            )
+            return [_decision(row._mapping) for row in rows]
 
     def counts(self) -> StoreCounts:
         r = schema.requests

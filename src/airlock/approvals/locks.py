@@ -1,0 +1,79 @@
+"""Anomaly locks: stop a principal or project quickly, lift it just as quickly.
+
+A lock is cheap to impose and to undo, so rules may be trigger-happy: a lock blocks new
+exports at once, expires on its own, and one authenticated, logged step lifts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from airlock.domain.requests import Outcome
+from airlock.errors import InvalidInput
+
+
+class LockScope(StrEnum):
+    PRINCIPAL = "principal"
+    PROJECT = "project"
+
+
+@dataclass(frozen=True, slots=True)
+class Lock:
+    scope: LockScope
+    subject: str
+    reason: str
+    created_at: datetime
+    expires_at: datetime
+    lifted_at: datetime | None = None
+    lifted_by: str = ""
+
+    def __post_init__(self) -> None:
+        if self.expires_at <= self.created_at:
+            raise InvalidInput("a lock must expire after it starts")
+        if not self.reason.strip():
+            raise InvalidInput("a lock needs a reason the locked person can read")
+
+    def active_at(self, now: datetime) -> bool:
+        return self.lifted_at is None and self.created_at <= now < self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class AnomalyRules:
+    weight_denials: int = 2  # denied exports with tensor findings ...
+    weight_window: timedelta = timedelta(hours=1)  # ... within this window lock the person
+    holds: int = 5  # held exports ...
+    holds_window: timedelta = timedelta(minutes=10)  # ... in a burst lock the person
+    budget_fraction: float = 0.9  # using this much of a personal budget locks the person
+    duration: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class RecentOutcome:
+    outcome: Outcome
+    weights_found: bool
+    at: datetime
+
+
+def anomaly_reason(
+    recent: Sequence[RecentOutcome],
+    budget_fraction_used: float,
+    rules: AnomalyRules,
+    now: datetime,
+) -> str | None:
+    """Why the principal's recent activity warrants a lock, or None."""
+    denied = sum(
+        1
+        for r in recent
+        if r.outcome is Outcome.DENY and r.weights_found and now - r.at <= rules.weight_window
+    )
+    if denied >= rules.weight_denials:
+        return f"{denied} exports with weight content denied within {rules.weight_window}"
+    held = sum(1 for r in recent if r.outcome is Outcome.HOLD and now - r.at <= rules.holds_window)
+    if held >= rules.holds:
+        return f"{held} exports held within {rules.holds_window}"
+    if budget_fraction_used >= rules.budget_fraction:
+        return f"{budget_fraction_used:.0%} of the personal export budget used"
+    return None
