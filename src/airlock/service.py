@@ -14,6 +14,7 @@ from typing import BinaryIO
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from airlock.approvals.decide import CompiledPolicy
+from airlock.approvals.friction import FrictionReport, friction
 from airlock.approvals.locks import Lock, LockScope
 from airlock.approvals.policy import PolicyBundle
 from airlock.audit import AuditLog, seal_key
@@ -291,6 +292,19 @@ class Airlock:
 
     def locks(self) -> Sequence[Lock]:
         return self._store.locks()
+
+    def friction(self, window: timedelta = timedelta(days=7)) -> FrictionReport:
+        """What security cost research over ``window`` (see :mod:`airlock.approvals.friction`)."""
+        now = self._clock.now()
+        since = now - window
+        return friction(
+            [r for r in self._store.list_requests(limit=100_000) if r.created_at >= since],
+            self._store.decisions_since(since),
+            self._store.approvals.votes_since(since),
+            self._store.locks(),
+            window=window,
+            now=now,
+        )
 
     def principal(self, name: str) -> Principal:
         return self._store.get_principal(principal_name(name))

@@ -174,3 +174,23 @@ def test_repeated_weight_denials_lock_the_person_until_an_approver_lifts_it(
     kinds = [desk.airlock.ledger.record(i)["kind"] for i in range(desk.airlock.ledger.size())]
     assert "lock.add" in kinds and "lock.lift" in kinds
     assert desk.airlock.verify_ledger().ok
+
+
+def test_friction_metrics_over_http_and_cli(
+    desk: Gateway, clock: FixedClock, initialised_cli: CliRunner
+) -> None:
+    who = tokens(desk, ("rita", "researcher"), ("ann", "approver"), ("bob", "approver"))
+    assert export(desk, who["rita"], b"a,b\n1,2\n").json()["outcome"] == "allow"
+    held = export(desk, who["rita"], np.random.default_rng(3).bytes(50_000)).json()
+    clock.advance(timedelta(minutes=30))
+    vote = {"approve": True, "reason": "ok", "digest": held["request"]["digest"]}
+    for name in ("ann", "bob"):
+        with desk.client(who[name]) as client:
+            client.post(f"/requests/{held['request']['id']}/votes", json=vote)
+    with desk.client(who["ann"]) as ann:
+        metrics = ann.get("/metrics/friction", params={"days": 1}).json()
+    assert metrics["requests"] == 2
+    assert metrics["auto_release_rate"] == 0.5
+    assert metrics["p90_seconds_to_decision"] == 1800
+    assert metrics["manual_approvals_per_approver_per_day"] == {"ann": 1.0, "bob": 1.0}
+    assert "auto-release rate" in initialised_cli("metrics").out

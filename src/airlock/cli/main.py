@@ -26,7 +26,7 @@ from airlock.cli.project import project_group
 from airlock.cli.request import request_group
 from airlock.cli.scan import scan_command, weights_group
 from airlock.cli.serve import serve_command
-from airlock.cli.status import policy_group, status_command
+from airlock.cli.status import metrics_command, policy_group, status_command
 from airlock.cli.witness import witness_group
 from airlock.errors import AirlockError, ExitCode
 
@@ -64,6 +64,7 @@ for command in (
     fetch_release,
     budget_group,
     lock_group,
+    metrics_command,
 ):
     cli.add_command(command)
 

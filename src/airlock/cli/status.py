@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 
 from airlock.cli.context import CliContext, pass_cli
@@ -45,3 +47,35 @@ def check_policy(cli: CliContext) -> None:
     """Validate the home's policy against its schema and print its version hash."""
     bundle = load_policy(cli.settings())
     click.echo(f"policy valid; version {bundle.version}")
+
+
+@click.command("metrics")
+@click.option("--days", type=click.FloatRange(min=0.01, max=366), default=7.0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_cli
+def metrics_command(cli: CliContext, days: float, as_json: bool) -> None:
+    """Friction metrics: how much security slowed research over the last --days."""
+    report = cli.airlock().friction(timedelta(days=days))
+    if as_json:
+        click.echo(render_json(report))
+        return
+
+    def seconds(value: float | None) -> str:
+        return "-" if value is None else f"{value:.0f} s"
+
+    rows: list[list[object]] = [
+        ["requests", report.requests],
+        ["auto-release rate", f"{report.auto_release_rate:.1%}"],
+        ["median time to decision", seconds(report.median_seconds_to_decision)],
+        ["p90 time to decision", seconds(report.p90_seconds_to_decision)],
+        ["locks", report.locks],
+        [
+            "mean lock duration",
+            "-" if report.mean_lock_hours is None else f"{report.mean_lock_hours:.1f} h",
+        ],
+    ]
+    rows += [
+        [f"approvals/day by {who}", f"{rate:.2f}"]
+        for who, rate in report.manual_approvals_per_approver_per_day.items()
+    ]
+    click.echo(render_table(["", ""], rows))

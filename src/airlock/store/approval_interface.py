@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
-from airlock.approvals.workflow import ApprovalCase
+from airlock.approvals.workflow import ApprovalCase, Vote
 from airlock.domain.names import RequestId
 
 
@@ -25,3 +27,5 @@ class ApprovalStore(Protocol):
         ...
 
     def close_case(self, request_id: RequestId, status: str) -> None: ...
+
+    def votes_since(self, since: datetime) -> Sequence[Vote]: ...

@@ -136,6 +136,10 @@ class Store(Protocol):
         """Lift the subject's active locks; returns how many were lifted."""
         ...
 
+    def decisions_since(self, since: datetime) -> Sequence[Decision]:
+        """Every decision taken since ``since``, oldest first."""
+        ...
+
     def recent_outcomes(self, principal: PrincipalName, since: datetime) -> Sequence[Decision]:
         """Decisions on the principal's requests since ``since``, oldest first."""
         ...

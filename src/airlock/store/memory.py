@@ -168,6 +168,11 @@ class MemoryStore:
                     lifted += 1
             return lifted
 
+    def decisions_since(self, since: datetime) -> Sequence[Decision]:
+        with self._lock:
+            found = [d for ds in self._decisions.values() for d in ds if d.decided_at >= since]
+            return sorted(found, key=lambda d: d.decided_at)
+
     def recent_outcomes(self, principal: PrincipalName, since: datetime) -> Sequence[Decision]:
         with self._lock:
             mine = {r.id for r in self._requests.values() if r.principal == principal}

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 
-from airlock.approvals.workflow import ApprovalCase, CaseStatus
+from airlock.approvals.workflow import ApprovalCase, CaseStatus, Vote
 from airlock.domain.names import RequestId
 from airlock.errors import Conflict, NotFound
 
@@ -39,3 +41,8 @@ class MemoryApprovalStore:
     def close_case(self, request_id: RequestId, status: str) -> None:
         with self._lock:
             self._cases[request_id] = replace(self._cases[request_id], closed=CaseStatus(status))
+
+    def votes_since(self, since: datetime) -> Sequence[Vote]:
+        with self._lock:
+            found = [v for c in self._cases.values() for v in c.votes if v.cast_at >= since]
+            return sorted(found, key=lambda v: v.cast_at)

@@ -401,6 +401,14 @@ class SqlStore:
             )
             return int(result.rowcount)
 
+    def decisions_since(self, since: datetime) -> Sequence[Decision]:
+        d = schema.decisions
+        with self._begin() as c:
+            rows = c.execute(
+                select(d).where(d.c.decided_at >= since).order_by(d.c.decided_at, d.c.id)
+            )
+            return [_decision(row._mapping) for row in rows]
+
     def recent_outcomes(self, principal: PrincipalName, since: datetime) -> Sequence[Decision]:
         d, r = schema.decisions, schema.requests
         with self._begin() as c:

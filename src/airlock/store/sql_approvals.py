@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
@@ -91,3 +91,18 @@ class SqlApprovalStore:
         t = schema.approval_cases
         with self._begin(write=True) as c:
             c.execute(t.update().where(t.c.request_id == request_id).values(closed=status))
+
+    def votes_since(self, since: datetime) -> Sequence[Vote]:
+        v = schema.approval_votes
+        with self._begin() as c:
+            rows = c.execute(select(v).where(v.c.cast_at >= since).order_by(v.c.cast_at))
+            return [
+                Vote(
+                    PrincipalName(x.voter),
+                    bool(x.approve),
+                    x.reason,
+                    Sha256Hex(x.digest),
+                    x.cast_at,
+                )
+                for x in rows
+            ]
