@@ -16,6 +16,7 @@ from airlock import __version__
 from airlock.api.errors import install_error_table
 from airlock.api.limits import BodyLimitMiddleware
 from airlock.api.routes import (
+    approver_ui,
     exports,
     health,
     ledger,
@@ -62,7 +63,7 @@ def create_app(airlock: Airlock) -> FastAPI:
     app.state.airlock = airlock
     app.state.templates = Jinja2Templates(directory=_TEMPLATES)
     install_error_table(app)
-    for group in (health, principals, projects, requests, exports, locks, ledger, ui):
+    for group in (health, principals, projects, requests, exports, locks, ledger, ui, approver_ui):
         app.include_router(group.router)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=MAX_JSON_BODY_BYTES, exempt_prefixes=("/exports",)

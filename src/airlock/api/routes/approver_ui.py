@@ -1,0 +1,140 @@
+"""The approver's web pages: pending requests, what would leave, and the vote.
+
+Sessions are the principal's own API token in an HttpOnly, SameSite=Strict cookie; every
+form that changes state also carries a CSRF token derived from that session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Cookie, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from airlock.api.auth import AirlockDep
+from airlock.domain.principals import Principal
+from airlock.domain.requests import RequestStatus
+from airlock.errors import AirlockError, AuthenticationRequired
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+COOKIE = "airlock_session"
+PREVIEW_BYTES = 4096
+
+
+def _csrf(token: str) -> str:
+    return hmac.new(token.encode(), b"airlock-ui-csrf", hashlib.sha256).hexdigest()
+
+
+def _page(request: Request, name: str, context: dict[str, object], status: int = 200) -> Response:
+    templates = request.app.state.templates
+    response: Response = templates.TemplateResponse(request, name, context, status_code=status)
+    response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'unsafe-inline'"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def _viewer(airlock: AirlockDep, session: str | None) -> tuple[Principal, str] | None:
+    if not session:
+        return None
+    try:
+        return airlock.authenticate(session), session
+    except AuthenticationRequired:
+        return None
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request) -> Response:
+    return _page(request, "login.html", {"error": ""})
+
+
+@router.post("/login")
+def login(request: Request, airlock: AirlockDep, token: Annotated[str, Form()]) -> Response:
+    try:
+        airlock.authenticate(token.strip())
+    except AuthenticationRequired as e:
+        return _page(request, "login.html", {"error": e.message}, status=401)
+    response = RedirectResponse("/ui/requests", status_code=303)
+    response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict", path="/")
+    return response
+
+
+@router.get("/requests", response_class=HTMLResponse)
+def pending(
+    request: Request, airlock: AirlockDep, airlock_session: Annotated[str | None, Cookie()] = None
+) -> Response:
+    viewer = _viewer(airlock, airlock_session)
+    if viewer is None:
+        return RedirectResponse("/ui/login", status_code=303)
+    held = airlock.list_requests(RequestStatus.HELD)
+    rows = [(r, airlock.get_request(r.id)[1]) for r in held]
+    return _page(
+        request,
+        "pending.html",
+        {
+            "viewer": viewer[0],
+            "rows": rows,
+            "status": airlock.status(),
+            "budgets": airlock.budgets(),
+            "checkpoint": airlock.ledger.latest_checkpoint().checkpoint,
+        },
+    )
+
+
+@router.get("/requests/{request_id}", response_class=HTMLResponse)
+def detail(
+    request: Request,
+    request_id: str,
+    airlock: AirlockDep,
+    airlock_session: Annotated[str | None, Cookie()] = None,
+    error: str = "",
+) -> Response:
+    viewer = _viewer(airlock, airlock_session)
+    if viewer is None:
+        return RedirectResponse("/ui/login", status_code=303)
+    boundary_request, decisions = airlock.get_request(request_id)
+    with airlock.outbox.path(boundary_request.digest).open("rb") as handle:
+        head = handle.read(PREVIEW_BYTES)
+    try:
+        preview, is_text = head.decode("utf-8"), True
+    except UnicodeDecodeError:
+        preview, is_text = " ".join(f"{b:02x}" for b in head[:512]), False
+    return _page(
+        request,
+        "request.html",
+        {
+            "viewer": viewer[0],
+            "req": boundary_request,
+            "decisions": decisions,
+            "preview": preview,
+            "is_text": is_text,
+            "csrf": _csrf(viewer[1]),
+            "error": error,
+        },
+    )
+
+
+@router.post("/requests/{request_id}/vote")
+def vote(
+    request_id: str,
+    airlock: AirlockDep,
+    decision: Annotated[str, Form()],
+    reason: Annotated[str, Form()],
+    digest: Annotated[str, Form()],
+    csrf: Annotated[str, Form()],
+    airlock_session: Annotated[str | None, Cookie()] = None,
+) -> Response:
+    viewer = _viewer(airlock, airlock_session)
+    if viewer is None:
+        return RedirectResponse("/ui/login", status_code=303)
+    if not hmac.compare_digest(csrf, _csrf(viewer[1])):
+        return RedirectResponse(f"/ui/requests/{request_id}?error=stale+form", status_code=303)
+    try:
+        airlock.vote(viewer[0], request_id, decision == "approve", reason, digest)
+    except AirlockError as e:
+        return RedirectResponse(
+            f"/ui/requests/{request_id}?error={quote(e.message)}", status_code=303
+        )
+    return RedirectResponse(f"/ui/requests/{request_id}", status_code=303)

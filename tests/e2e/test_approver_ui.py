@@ -1,0 +1,73 @@
+"""An approver signs in, reviews what would leave, and approves, in headless Chromium."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from playwright.sync_api import Browser, Page
+
+from airlock.domain.principals import Role
+from airlock.service import Actor
+from tests.support.gateway import Gateway
+
+
+def sign_in(browser: Browser, gateway: Gateway, token: str) -> Page:
+    page = browser.new_page()
+    page.goto(gateway.url + "/ui/login")
+    page.fill("#token", token)
+    page.click("#sign-in")
+    page.wait_for_url("**/ui/requests")
+    return page
+
+
+def test_two_approvers_release_a_held_export_through_the_ui(
+    browser: Browser, gateway: Gateway
+) -> None:
+    operator = Actor.local_operator()
+    airlock = gateway.airlock
+    rita = airlock.add_principal(operator, "rita", Role.RESEARCHER).principal
+    ann = airlock.add_principal(operator, "ann", Role.APPROVER).token
+    bob = airlock.add_principal(operator, "bob", Role.APPROVER).token
+    blob = b"results header\n" + np.random.default_rng(5).bytes(100_000)
+    held = airlock.submit_export(rita, io.BytesIO(blob), "results.bin", "encrypted eval dump")
+    assert held.decision.outcome.value == "hold"
+
+    page = sign_in(browser, gateway, ann)
+    try:
+        assert page.locator("#viewer").inner_text() == "ann"
+        page.click(f"a[href='/ui/requests/{held.request.id}']")
+        assert page.locator("#request-status").inner_text() == "held"
+        assert "opaque high-entropy data" in page.locator("#reasons").inner_text()
+        assert page.locator("#preview").inner_text().startswith("72 65 73 75")  # "resu" in hex
+        page.fill("#reason", "checked with rita: encrypted eval dump for the partner")
+        page.click("#approve")
+        assert page.locator("#request-status").inner_text() == "held"
+    finally:
+        page.close()
+
+    page = sign_in(browser, gateway, bob)
+    try:
+        page.goto(f"{gateway.url}/ui/requests/{held.request.id}")
+        page.fill("#reason", "agree")
+        page.click("#approve")
+        assert page.locator("#request-status").inner_text() == "released"
+        page.goto(gateway.url + "/ui/requests")
+        assert page.locator("#nothing-pending").is_visible()
+    finally:
+        page.close()
+    assert airlock.verify_ledger().ok
+
+
+def test_wrong_token_is_refused_and_pages_need_a_session(
+    browser: Browser, gateway: Gateway
+) -> None:
+    page = browser.new_page()
+    try:
+        page.goto(gateway.url + "/ui/requests")
+        assert page.url.endswith("/ui/login")
+        page.fill("#token", "alk_wrong")
+        page.click("#sign-in")
+        assert "unknown or revoked" in page.locator("#login-error").inner_text()
+    finally:
+        page.close()
