@@ -54,6 +54,9 @@ def test_two_approvers_release_a_held_export_through_the_ui(
         assert page.locator("#request-status").inner_text() == "released"
         page.goto(gateway.url + "/ui/requests")
         assert page.locator("#nothing-pending").is_visible()
+        page.click("#metrics-link")
+        assert page.locator("#m-requests").inner_text() == "1"
+        assert page.locator("#m-auto").inner_text() == "0.0%"
     finally:
         page.close()
     assert airlock.verify_ledger().ok

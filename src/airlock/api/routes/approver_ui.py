@@ -138,3 +138,13 @@ def vote(
             f"/ui/requests/{request_id}?error={quote(e.message)}", status_code=303
         )
     return RedirectResponse(f"/ui/requests/{request_id}", status_code=303)
+
+
+@router.get("/metrics", response_class=HTMLResponse)
+def metrics(
+    request: Request, airlock: AirlockDep, airlock_session: Annotated[str | None, Cookie()] = None
+) -> Response:
+    viewer = _viewer(airlock, airlock_session)
+    if viewer is None:
+        return RedirectResponse("/ui/login", status_code=303)
+    return _page(request, "metrics.html", {"viewer": viewer[0], "report": airlock.friction()})
