@@ -114,3 +114,7 @@ def run(  # noqa: PLR0911 -- one return per row of the exit-code table
 
 def main() -> None:
     sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()

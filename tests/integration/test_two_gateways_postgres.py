@@ -1,0 +1,94 @@
+"""Two gateway processes sharing one PostgreSQL never release more than the budget."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.gateway import CliRunner
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def two_gateways(
+    cli: CliRunner, postgres_url: str, tmp_path: Path
+) -> Iterator[tuple[list[str], str]]:
+    env = {**os.environ, "AIRLOCK_HOME": str(cli.home), "AIRLOCK_DATABASE_URL": postgres_url}
+    cli.env.update({"AIRLOCK_DATABASE_URL": postgres_url})
+    assert cli("init").code == 0
+    assert cli("budget", "set", "enclave", "--bytes", "20000", "--window", "1d").code == 0
+    token = cli("principal", "add", "rita", "--role", "researcher").out.strip()
+    ports = [free_port(), free_port()]
+    logs = [(tmp_path / f"gateway-{port}.log").open("w") for port in ports]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "airlock.cli.main", "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        for port, log in zip(ports, logs, strict=True)
+    ]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        deadline = time.monotonic() + 30
+        for url in urls:
+            while True:
+                try:
+                    if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("gateways did not start")
+                time.sleep(0.1)
+        yield urls, token
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+        for log in logs:
+            log.close()
+
+
+def test_concurrent_exports_through_two_gateways_respect_the_budget(
+    two_gateways: tuple[list[str], str], cli: CliRunner
+) -> None:
+    urls, token = two_gateways
+    payload = b"x,y\n" + b"1,2\n" * 249  # 1000 bytes
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def client(url: str) -> None:
+        with httpx.Client(
+            base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"}
+        ) as http:
+            for _ in range(8):
+                answer = http.post(
+                    "/exports", files={"file": ("a.csv", payload)}, data={"purpose": "metrics"}
+                )
+                with lock:
+                    outcomes.append(answer.json()["outcome"])
+
+    threads = [threading.Thread(target=client, args=(urls[i % 2],)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(outcomes) == 48
+    assert outcomes.count("allow") == 20
+    assert cli("ledger", "verify").code == 0
