@@ -1,0 +1,167 @@
+"""Gateway benchmark: decisions/s for small benign exports over HTTP, and policy latency.
+
+Baselines measured in the same run: GET /healthz requests/s on the same server (the HTTP
+stack's floor) and one raw cedarpy evaluation (the policy engine's floor). Targets (issue
+5): >= 300 decisions/s on 2 cores, p99 policy decision <= 1 ms.
+
+    python bench/bench_gateway.py [--seconds 10] [--clients 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from importlib import resources
+from pathlib import Path
+
+import cedarpy
+import httpx
+
+from airlock.approvals.decide import BoundaryFacts, CompiledPolicy
+from airlock.approvals.policy import PolicyBundle
+from airlock.domain.requests import Outcome
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.common import percentile
+
+
+def policy_latency(samples: int) -> None:
+    schema = resources.files("airlock.defaults").joinpath("airlock.cedarschema").read_text()
+    policies = resources.files("airlock.defaults").joinpath("airlock.cedar").read_text()
+    compiled = CompiledPolicy(PolicyBundle.load(policies, schema))
+    verdicts = [Outcome.ALLOW, Outcome.HOLD, Outcome.DENY]
+    timings = []
+    for n in range(samples):
+        facts = BoundaryFacts(
+            "export",
+            f"user{n % 50}",
+            "researcher",
+            "person",
+            "p",
+            "ab" * 32,
+            1000 + n,
+            verdicts[n % 3],
+            n % 7 != 0,
+        )
+        start = time.perf_counter()
+        compiled.decide(facts)
+        timings.append(time.perf_counter() - start)
+    policy_set = cedarpy.PolicySet.from_str(policies)
+    request = {
+        "principal": {"type": "Airlock::Principal", "id": "u"},
+        "action": {"type": "Airlock::Action", "id": "export"},
+        "resource": {"type": "Airlock::Artifact", "id": "a"},
+        "context": {
+            "inspection_verdict": "allow",
+            "within_budget": True,
+            "approvals": 0,
+            "project": "",
+        },
+    }
+    raw = []
+    for _ in range(samples // 4):
+        start = time.perf_counter()
+        cedarpy.is_authorized(request, policy_set, [])
+        raw.append(time.perf_counter() - start)
+    p99 = percentile(timings, 0.99)
+    print(
+        f"policy decision (6 approval counts, batched): p50 {percentile(timings, 0.5) * 1e6:.0f} "
+        f"us  p99 {p99 * 1e6:.0f} us   one raw cedarpy call p50 "
+        f"{percentile(raw, 0.5) * 1e6:.0f} us   target p99 <= 1 ms "
+        f"{'MET' if p99 <= 0.001 else 'MISSED'}"
+    )
+
+
+def hammer(url: str, token: str, seconds: float, clients: int, export: bool) -> float:
+    done = 0
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def worker() -> None:
+        nonlocal done
+        with httpx.Client(
+            base_url=url, timeout=30, headers={"Authorization": f"Bearer {token}"}
+        ) as http:
+            while time.monotonic() < stop:
+                if export:
+                    answer = http.post(
+                        "/exports",
+                        files={"file": ("m.csv", b"step,loss\n1,0.5\n")},
+                        data={"purpose": "bench"},
+                    )
+                    assert answer.json()["outcome"] == "allow", answer.text
+                else:
+                    http.get("/healthz")
+                with lock:
+                    done += 1
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return done / (time.monotonic() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--samples", type=int, default=5000)
+    args = parser.parse_args()
+    policy_latency(args.samples)
+    with tempfile.TemporaryDirectory(prefix="airlock-gw-bench-") as home:
+        env = {**os.environ, "AIRLOCK_HOME": home}
+        airlock = [sys.executable, "-m", "airlock.cli.main"]
+        subprocess.run([*airlock, "init"], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [*airlock, "budget", "set", "enclave", "--bytes", str(10**15)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        token = subprocess.run(
+            [*airlock, "principal", "add", "bench", "--role", "researcher"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen(
+            [*airlock, "serve", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(100):
+                try:
+                    httpx.get(url + "/healthz", timeout=1)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            health = hammer(url, token, args.seconds / 2, args.clients, export=False)
+            decisions = hammer(url, token, args.seconds, args.clients, export=True)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    print(
+        f"small benign exports over HTTP: {decisions:.0f} decisions/s   GET /healthz "
+        f"{health:.0f}/s (ratio {decisions / health:.2f})   target >= 300/s "
+        f"{'MET' if decisions >= 300 else 'MISSED'}   ({args.clients} clients, SQLite, 1 worker)"
+    )
+
+
+if __name__ == "__main__":
+    main()
