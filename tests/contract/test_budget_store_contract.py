@@ -3,36 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.store.interface import Store
-from airlock.store.memory import MemoryStore
-from airlock.store.sql import SqlStore
 
 T0 = datetime(2026, 7, 1, 12, tzinfo=UTC)
 DAY = timedelta(days=1)
 ENCLAVE = (BudgetScope.ENCLAVE, ENCLAVE_SUBJECT)
 RITA = (BudgetScope.PRINCIPAL, "rita")
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'budgets.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    sql = SqlStore.from_url(url)
-    sql.migrate()
-    yield sql
-    sql.close()
 
 
 def configure(store: Store, enclave: int = 100, rita: int = 30) -> None:

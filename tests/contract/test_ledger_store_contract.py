@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +12,6 @@ from airlock.errors import Conflict, InvalidInput, NotFound
 from airlock.store.interface import Store
 from airlock.store.ledger_interface import LedgerStore, StoredCheckpoint, StoredCosignature
 from airlock.store.ledger_nodes import frontier_keys
-from airlock.store.memory import MemoryStore
-from airlock.store.sql import SqlStore
 
 
 def fake_seal(index: int, body: bytes) -> bytes:
@@ -51,21 +47,6 @@ def root_from_store(ledger: LedgerStore, size: int) -> bytes:
     for left in reversed(hashes[:-1]):
         current = node(left, current)
     return current
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    sql = SqlStore.from_url(url)
-    sql.migrate()
-    yield sql
-    sql.close()
 
 
 def test_empty_ledger(store: Store) -> None:

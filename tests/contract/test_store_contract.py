@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -23,25 +21,8 @@ from airlock.domain.requests import (
 from airlock.domain.tokens import TokenHash, hash_token, new_token
 from airlock.errors import Conflict, NotFound
 from airlock.store.interface import Store
-from airlock.store.memory import MemoryStore
-from airlock.store.sql import SqlStore
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "memory":
-        yield MemoryStore()
-        return
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'contract.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    sql = SqlStore.from_url(url)
-    sql.migrate()
-    yield sql
-    sql.close()
 
 
 def person(name: str, role: Role = Role.RESEARCHER) -> Principal:
