@@ -169,3 +169,20 @@ def test_concurrent_principal_creation_has_one_winner(store: Store) -> None:
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["conflict"] * 7 + ["won"]
+
+
+def test_recent_outcomes_list_only_refusals_of_that_principal(store: Store) -> None:
+    store.add_principal(person("alice"), token_hash())
+    store.add_principal(person("bob"), token_hash())
+    for n, who in ((1, "alice"), (2, "alice"), (3, "bob")):
+        store.add_request(export_request(n, principal=who))
+    store.record_decision(Decision(RequestId(f"req_{1:032x}"), Outcome.ALLOW, (), T0, "policy"))
+    store.record_decision(
+        Decision(RequestId(f"req_{2:032x}"), Outcome.DENY, (Reason("x", "y"),), T0, "policy")
+    )
+    store.record_decision(
+        Decision(RequestId(f"req_{3:032x}"), Outcome.HOLD, (Reason("x", "y"),), T0, "policy")
+    )
+    found = store.recent_outcomes(PrincipalName("alice"), T0 - timedelta(hours=1))
+    assert [d.outcome for d in found] == [Outcome.DENY]
+    assert store.recent_outcomes(PrincipalName("alice"), T0 + timedelta(seconds=1)) == []

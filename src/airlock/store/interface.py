@@ -141,5 +141,9 @@ class Store(Protocol):
         ...
 
     def recent_outcomes(self, principal: PrincipalName, since: datetime) -> Sequence[Decision]:
-        """Decisions on the principal's requests since ``since``, oldest first."""
+        """Hold and deny decisions on the principal's requests since ``since``, oldest first.
+
+        Allows are left out: anomaly rules look only at refusals, and a busy researcher's
+        releases would otherwise make every check slower.
+        """
         ...

@@ -11,7 +11,7 @@ from airlock.approvals.locks import Lock, LockScope
 from airlock.domain.names import PrincipalName, ProjectName, RequestId
 from airlock.domain.principals import Principal
 from airlock.domain.projects import Project
-from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
+from airlock.domain.requests import BoundaryRequest, Decision, Outcome, RequestStatus
 from airlock.domain.tokens import TokenHash
 from airlock.errors import Conflict, NotFound
 from airlock.exports.chunking import ModelFingerprint
@@ -177,7 +177,10 @@ class MemoryStore:
         with self._lock:
             mine = {r.id for r in self._requests.values() if r.principal == principal}
             found = [
-                d for rid in mine for d in self._decisions.get(rid, []) if d.decided_at >= since
+                d
+                for rid in mine
+                for d in self._decisions.get(rid, [])
+                if d.decided_at >= since and d.outcome is not Outcome.ALLOW
             ]
             return sorted(found, key=lambda d: d.decided_at)
 

@@ -415,7 +415,11 @@ class SqlStore:
             rows = c.execute(
                 select(d)
                 .join(r, r.c.id == d.c.request_id)
-                .where(r.c.principal == principal, d.c.decided_at >= since)
+                .where(
+                    r.c.principal == principal,
+                    d.c.decided_at >= since,
+                    d.c.outcome != Outcome.ALLOW.value,
+                )
                 .order_by(d.c.decided_at, d.c.id)
             )
             return [_decision(row._mapping) for row in rows]
