@@ -106,6 +106,8 @@ class Airlock:
         self._clock = clock
         self._policy = policy
         self._signing_key = signing_key
+        self._inspector: Inspector | None = None
+        self._inspector_stamp = ""
         self.outbox: Outbox = FileOutbox(settings.home / "outbox")
         self._compiled = CompiledPolicy(policy)
         self.ledger = AuditLog(
@@ -361,8 +363,16 @@ class Airlock:
         return self._store.protected_models()
 
     def inspector(self) -> Inspector:
-        """An inspection engine that knows every registered protected model."""
-        return Inspector(protected=self._store.protected_models())
+        """An inspection engine that knows every registered protected model.
+
+        Fingerprints are loaded once and reloaded only when the store's stamp changes, so a
+        model registered through another gateway process is matched from its next export on.
+        """
+        stamp = self._store.protected_models_stamp()
+        if self._inspector is None or stamp != self._inspector_stamp:
+            self._inspector = Inspector(protected=self._store.protected_models())
+            self._inspector_stamp = stamp
+        return self._inspector
 
     # --- ledger -----------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from airlock.domain.requests import (
 )
 from airlock.domain.tokens import TokenHash, hash_token, new_token
 from airlock.errors import Conflict, NotFound
+from airlock.exports.chunking import ModelFingerprint
 from airlock.store.interface import Store
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -186,3 +187,12 @@ def test_recent_outcomes_list_only_refusals_of_that_principal(store: Store) -> N
     found = store.recent_outcomes(PrincipalName("alice"), T0 - timedelta(hours=1))
     assert [d.outcome for d in found] == [Outcome.DENY]
     assert store.recent_outcomes(PrincipalName("alice"), T0 + timedelta(seconds=1)) == []
+
+
+def test_protected_models_stamp_changes_on_registration(store: Store) -> None:
+    before = store.protected_models_stamp()
+    store.add_protected_model(ModelFingerprint("m1", 10, frozenset({b"\x01" * 32})), T0)
+    middle = store.protected_models_stamp()
+    store.add_protected_model(ModelFingerprint("m2", 10, frozenset({b"\x02" * 32})), T0)
+    assert len({before, middle, store.protected_models_stamp()}) == 3
+    assert [m.name for m in store.protected_models()] == ["m1", "m2"]

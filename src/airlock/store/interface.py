@@ -126,6 +126,10 @@ class Store(Protocol):
 
     def protected_models(self) -> Sequence[ModelFingerprint]: ...
 
+    def protected_models_stamp(self) -> str:
+        """Changes whenever a protected model is registered (cheap, for cache checks)."""
+        ...
+
     def add_lock(self, lock: Lock) -> None: ...
 
     def locks(self) -> Sequence[Lock]:

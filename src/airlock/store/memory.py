@@ -151,6 +151,10 @@ class MemoryStore:
         with self._lock:
             return [self._models[n] for n in sorted(self._models)]
 
+    def protected_models_stamp(self) -> str:
+        with self._lock:
+            return ",".join(sorted(self._models))
+
     def add_lock(self, lock: Lock) -> None:
         with self._lock:
             self._locks.append(lock)

@@ -355,6 +355,12 @@ class SqlStore:
             for r in models
         ]
 
+    def protected_models_stamp(self) -> str:
+        m = schema.protected_models
+        with self._begin() as c:
+            count, latest = c.execute(select(func.count(), func.max(m.c.registered_at))).one()
+        return f"{count}:{latest}"
+
     def add_lock(self, lock: Lock) -> None:
         with self._begin(write=True) as c:
             c.execute(
