@@ -12,6 +12,7 @@ import gzip
 import lzma
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from typing import IO
 
@@ -65,6 +66,12 @@ class Inspector:
             run.add(FindingKind.LIMIT, Outcome.HOLD, str(e), member=e.member)
         except OSError as e:
             run.add(FindingKind.MALFORMED, Outcome.HOLD, f"could not read the file: {e}")
+        except Exception as e:  # noqa: BLE001 -- fail closed: any parser failure holds
+            run.add(
+                FindingKind.MALFORMED,
+                Outcome.HOLD,
+                f"inspection stopped on malformed content ({type(e).__name__}: {e})",
+            )
         return FileReport(name, size, tuple(run.findings))
 
 
@@ -179,6 +186,7 @@ class _Run:
                 OSError,
                 ValueError,
                 EOFError,
+                zlib.error,
                 NotImplementedError,
                 RuntimeError,
             ) as e:

@@ -115,3 +115,13 @@ def test_json_report_shape() -> None:
         "verdict": "allow",
         "files": [{"path": "m.csv", "size": len(data), "verdict": "allow", "findings": []}],
     }
+
+
+def test_corrupt_deflate_data_in_a_zip_member_holds() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a.txt", b"hello world " * 1000)
+    data = bytearray(buffer.getvalue())
+    data[40:60] = b"\xff" * 20  # inside the member's deflate stream
+    verdict, kinds = inspect(bytes(data))
+    assert verdict is Outcome.HOLD and FindingKind.MALFORMED in kinds
