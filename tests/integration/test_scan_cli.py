@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from scripts.make_inspection_corpus import weights
+from scripts.make_test_packages import build
 from tests.support.gateway import CliRunner
 
 
@@ -48,3 +49,13 @@ def test_registered_model_is_named_when_a_piece_leaves_as_base64(
     details = [f["detail"] for f in json.loads(result.out)["files"][0]["findings"]]
     assert any("protected model frontier-monitor" in d for d in details)
     assert initialised_cli("ledger", "verify").code == 0
+
+
+def test_package_vet_exit_codes(cli: CliRunner, tmp_path: Path) -> None:
+    built = build(tmp_path / "pkgs")
+    benign = [str(p) for k, p in built.items() if k.startswith("benign:")]
+    assert cli("package", "vet", *benign).code == 0
+    assert cli("package", "vet", str(built["typosquat"])).code == 10
+    denied = cli("package", "vet", "--json", str(built["obfuscated-exec"]))
+    assert denied.code == 11
+    assert json.loads(denied.out)[0]["findings"][0]["rule"] == "obfuscated-exec"

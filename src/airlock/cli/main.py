@@ -21,6 +21,7 @@ from airlock.cli.egress import (
 from airlock.cli.init import init_command
 from airlock.cli.ledger import ledger_group
 from airlock.cli.locks import lock_group
+from airlock.cli.packages import package_group
 from airlock.cli.principal import principal_group
 from airlock.cli.project import project_group
 from airlock.cli.request import request_group
@@ -65,6 +66,7 @@ for command in (
     budget_group,
     lock_group,
     metrics_command,
+    package_group,
 ):
     cli.add_command(command)
 

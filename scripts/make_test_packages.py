@@ -1,0 +1,197 @@
+"""Build small test packages by hand (no network, no build tools): benign and malicious.
+
+Malicious payloads are inert: they name 127.0.0.1 or example.invalid and are never run.
+
+    python scripts/make_test_packages.py OUTDIR
+"""
+
+# ruff: noqa: E501 -- the test packages' sources are written out verbatim, one line each
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import io
+import tarfile
+import zipfile
+from pathlib import Path
+
+
+def wheel(
+    name: str,
+    version: str,
+    files: dict[str, str],
+    *,
+    summary: str = "A test package",
+    record: bool = True,
+    tamper: str = "",
+) -> bytes:
+    """A wheel with METADATA, WHEEL and a correct RECORD (unless told otherwise)."""
+    info = f"{name}-{version}.dist-info"
+    contents = {path: text.encode() for path, text in files.items()}
+    contents[f"{info}/METADATA"] = (
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        + (f"Summary: {summary}\n" if summary else "")
+    ).encode()
+    contents[f"{info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\nGenerator: airlock-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    )
+    lines = []
+    for path, data in contents.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        lines.append(f"{path},sha256={digest},{len(data)}")
+    if tamper:
+        contents[tamper] = contents[tamper] + b"\n# changed after signing\n"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, data in contents.items():
+            archive.writestr(path, data)
+        if record:
+            archive.writestr(f"{info}/RECORD", "\n".join([*lines, f"{info}/RECORD,,"]) + "\n")
+    return buffer.getvalue()
+
+
+def sdist(name: str, version: str, files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        root = f"{name}-{version}"
+        pkg_info = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: test\n"
+        for path, text in {"PKG-INFO": pkg_info, **files}.items():
+            data = text.encode()
+            member = tarfile.TarInfo(f"{root}/{path}")
+            member.size = len(data)
+            archive.addfile(member, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+PAYLOAD = base64.b64encode(b"print('inert')").decode()
+MALICIOUS: dict[str, tuple[str, bytes]] = {
+    "obfuscated-exec": (
+        "obf-0.1-py3-none-any.whl",
+        wheel(
+            "obf",
+            "0.1",
+            {"obf/__init__.py": f"import base64\nexec(base64.b64decode('{PAYLOAD}'))\n"},
+        ),
+    ),
+    "process-call": (
+        "spawn-0.1-py3-none-any.whl",
+        wheel(
+            "spawn", "0.1", {"spawn/__init__.py": "import subprocess\nsubprocess.run(['true'])\n"}
+        ),
+    ),
+    "network-call": (
+        "beacon-0.1-py3-none-any.whl",
+        wheel(
+            "beacon",
+            "0.1",
+            {
+                "beacon/__init__.py": "import urllib.request\nurllib.request.urlopen('http://example.invalid/')\n"
+            },
+        ),
+    ),
+    "credential-path": (
+        "keys-0.1-py3-none-any.whl",
+        wheel(
+            "keys",
+            "0.1",
+            {"keys/__init__.py": "def steal():\n    return open('/root/.ssh/id_ed25519').read()\n"},
+        ),
+    ),
+    "cloud-metadata": (
+        "meta-0.1-py3-none-any.whl",
+        wheel(
+            "meta",
+            "0.1",
+            {"meta/__init__.py": "URL = 'http://169.254.169.254/latest/meta-data/'\n"},
+        ),
+    ),
+    "executable-download": (
+        "fetch-0.1-py3-none-any.whl",
+        wheel(
+            "fetch", "0.1", {"fetch/__init__.py": "URL = 'https://example.invalid/payload.exe'\n"}
+        ),
+    ),
+    "pth-exec": (
+        "hook-0.1-py3-none-any.whl",
+        wheel("hook", "0.1", {"hook.pth": "import os; os.getcwd()\n", "hook/__init__.py": ""}),
+    ),
+    "clipboard": (
+        "clip-0.1-py3-none-any.whl",
+        wheel(
+            "clip",
+            "0.1",
+            {
+                "clip/__init__.py": "import pyperclip\ndef swap():\n    pyperclip.copy('bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq')\n"
+            },
+        ),
+    ),
+    "install-hook": (
+        "hooked-0.1.tar.gz",
+        sdist(
+            "hooked",
+            "0.1",
+            {
+                "setup.py": "from setuptools import setup\nfrom setuptools.command.install import install\n"
+                "class Run(install):\n    def run(self):\n        import os\n        os.system('true')\n"
+                "setup(name='hooked', cmdclass={'install': Run})\n"
+            },
+        ),
+    ),
+    "typosquat": (
+        "reqeusts-2.0-py3-none-any.whl",
+        wheel("reqeusts", "2.0", {"reqeusts/__init__.py": "VERSION = '2.0'\n"}),
+    ),
+    "record-mismatch": (
+        "changed-0.1-py3-none-any.whl",
+        wheel("changed", "0.1", {"changed/__init__.py": "X = 1\n"}, tamper="changed/__init__.py"),
+    ),
+    "suspicious-url": (
+        "hookshot-0.1-py3-none-any.whl",
+        wheel(
+            "hookshot",
+            "0.1",
+            {"hookshot/__init__.py": "URL = 'https://discord.com/api/webhooks/1/x'\n"},
+        ),
+    ),
+}
+BENIGN: dict[str, bytes] = {
+    "tidy-1.0-py3-none-any.whl": wheel(
+        "tidy",
+        "1.0",
+        {
+            "tidy/__init__.py": '"""Tidy tables."""\n\n\ndef tidy(rows):\n    return sorted(rows)\n',
+            "tidy/net.py": "import urllib.request\n\n\ndef fetch(url):\n    return urllib.request.urlopen(url).read()\n",
+        },
+    ),
+    "plain-2.1.tar.gz": sdist(
+        "plain",
+        "2.1",
+        {
+            "setup.py": "from setuptools import setup\nsetup(name='plain', version='2.1')\n",
+            "plain/__init__.py": "def add(a, b):\n    return a + b\n",
+        },
+    ),
+}
+
+
+def build(out: Path) -> dict[str, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for rule, (filename, data) in MALICIOUS.items():
+        (out / filename).write_bytes(data)
+        written[rule] = out / filename
+    for filename, data in BENIGN.items():
+        (out / filename).write_bytes(data)
+        written[f"benign:{filename}"] = out / filename
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Build test packages.")
+    parser.add_argument("out", type=Path)
+    print(f"wrote {len(build(parser.parse_args().out))} packages")
+
+
+if __name__ == "__main__":
+    main()

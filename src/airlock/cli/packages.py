@@ -1,0 +1,59 @@
+"""`airlock package vet`: static vetting of wheels and sdists before they enter."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from airlock.domain.requests import Outcome
+from airlock.errors import ExitCode, SourceError
+from airlock.exports.findings import worst
+from airlock.imports.packages.vet import vet
+from airlock.render.table import render_table
+
+EXIT_FOR = {Outcome.ALLOW: ExitCode.OK, Outcome.HOLD: ExitCode.HELD, Outcome.DENY: ExitCode.DENIED}
+MAX_PACKAGE_BYTES = 512 * 1024 * 1024
+
+
+@click.group("package")
+def package_group() -> None:
+    """Software ingress: vet Python packages without importing or building them."""
+
+
+@package_group.command("vet")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def vet_command(files: tuple[Path, ...], as_json: bool) -> int:
+    """Vet wheel and sdist FILES. Exit code: 0 allow, 10 hold, 11 deny."""
+    reports = []
+    for path in files:
+        try:
+            if path.stat().st_size > MAX_PACKAGE_BYTES:
+                raise SourceError(f"{path} is larger than {MAX_PACKAGE_BYTES} bytes")
+            reports.append(vet(path.name, path.read_bytes()))
+        except OSError as e:
+            raise SourceError(f"cannot read {path}: {e.strerror}") from e
+    if as_json:
+        click.echo(json.dumps([r.to_json() for r in reports], indent=2))
+    else:
+        rows = [
+            [
+                r.filename,
+                r.verdict.value,
+                f.rule,
+                f"{f.path}:{f.line}",
+                f.severity.name.lower(),
+                f.explanation,
+            ]
+            for r in reports
+            for f in r.findings
+        ]
+        rows += [
+            [r.filename, r.verdict.value, "-", "-", "-", "nothing found"]
+            for r in reports
+            if not r.findings
+        ]
+        click.echo(render_table(["FILE", "VERDICT", "RULE", "WHERE", "SEVERITY", "WHY"], rows))
+    return EXIT_FOR[worst(r.verdict for r in reports)]

@@ -1,0 +1,1 @@
+"""Software ingress: static vetting of Python packages before they enter the enclave."""

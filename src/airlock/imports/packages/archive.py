@@ -1,0 +1,92 @@
+"""Bounded reading of wheels (zip) and sdists (tar.gz, zip) without extracting anything."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from airlock.errors import InvalidInput
+from airlock.exports.readers import unsafe_name
+
+MAX_MEMBERS = 20_000
+MAX_MEMBER_BYTES = 16 * 1024 * 1024
+MAX_TOTAL_BYTES = 512 * 1024 * 1024
+MAX_RATIO = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    name: str
+    data: bytes | None  # None: not read (too large, or not a regular file)
+    note: str = ""
+
+
+def read_members(blob: bytes) -> Iterator[Member]:
+    """Members of a wheel or sdist, with text-sized content; problems come back as notes.
+
+    Raises:
+        InvalidInput: not a zip or tar archive at all.
+    """
+    if blob.startswith(b"PK\x03\x04"):
+        yield from _zip_members(blob)
+    elif blob.startswith(b"\x1f\x8b") or blob[257:262] == b"ustar":
+        yield from _tar_members(blob)
+    else:
+        raise InvalidInput("not a wheel or sdist: expected a zip or (gzipped) tar archive")
+
+
+def _zip_members(blob: bytes) -> Iterator[Member]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(blob))
+        infos = archive.infolist()
+    except zipfile.BadZipFile as e:
+        raise InvalidInput(f"unreadable zip archive: {e}") from e
+    if len(infos) > MAX_MEMBERS:
+        raise InvalidInput(f"archive holds {len(infos)} members, over {MAX_MEMBERS}")
+    total = 0
+    for info in infos:
+        if unsafe_name(info.filename):
+            yield Member(info.filename, None, "path escapes the archive")
+            continue
+        if info.is_dir():
+            continue
+        ratio = info.file_size / max(1, info.compress_size)
+        if info.file_size > MAX_MEMBER_BYTES or ratio > MAX_RATIO:
+            yield Member(
+                info.filename, None, f"not read: {info.file_size} bytes, ratio {ratio:.0f}"
+            )
+            continue
+        total += info.file_size
+        if total > MAX_TOTAL_BYTES:
+            raise InvalidInput(f"archive expands past {MAX_TOTAL_BYTES} bytes")
+        try:
+            yield Member(info.filename, archive.read(info))
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+            yield Member(info.filename, None, f"unreadable member: {e}")
+
+
+def _tar_members(blob: bytes) -> Iterator[Member]:
+    total = 0
+    try:
+        with tarfile.open(fileobj=io.BytesIO(blob), mode="r:*") as archive:
+            for count, info in enumerate(archive, start=1):
+                if count > MAX_MEMBERS:
+                    raise InvalidInput(f"archive holds over {MAX_MEMBERS} members")
+                if unsafe_name(info.name) or info.issym() or info.islnk():
+                    yield Member(info.name, None, "link or path that escapes the archive")
+                    continue
+                if not info.isfile():
+                    continue
+                if info.size > MAX_MEMBER_BYTES:
+                    yield Member(info.name, None, f"not read: {info.size} bytes")
+                    continue
+                total += info.size
+                if total > MAX_TOTAL_BYTES:
+                    raise InvalidInput(f"archive expands past {MAX_TOTAL_BYTES} bytes")
+                handle = archive.extractfile(info)
+                yield Member(info.name, handle.read() if handle else None)
+    except (tarfile.TarError, OSError, EOFError) as e:
+        raise InvalidInput(f"unreadable tar archive: {e}") from e

@@ -1,0 +1,52 @@
+"""Every malicious behaviour is caught by its rule; benign packages pass."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from airlock.domain.requests import Outcome
+from airlock.imports.packages.vet import typosquat_of, vet
+from scripts.make_test_packages import BENIGN, MALICIOUS, build
+
+
+@pytest.mark.parametrize("rule", sorted(MALICIOUS))
+def test_each_malicious_behaviour_fires_its_rule(rule: str) -> None:
+    filename, data = MALICIOUS[rule]
+    report = vet(filename, data)
+    assert rule in {f.rule for f in report.findings}, report.to_json()
+    assert report.verdict is not Outcome.ALLOW
+
+
+@pytest.mark.parametrize("filename", sorted(BENIGN))
+def test_benign_packages_are_allowed(filename: str) -> None:
+    report = vet(filename, BENIGN[filename])
+    assert report.verdict is Outcome.ALLOW, report.to_json()
+    assert report.name in ("tidy", "plain")
+
+
+def test_malformed_archives_hold_not_crash() -> None:
+    assert vet("x.whl", b"not an archive").verdict is Outcome.HOLD
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("../../evil.py", "x = 1")
+        archive.writestr("bomb.txt", bytes(50 * 1024 * 1024))
+    report = vet("evil-1.0-py3-none-any.whl", buffer.getvalue())
+    assert report.verdict is Outcome.HOLD
+    assert {"unread-member"} <= {f.rule for f in report.findings}
+
+
+def test_typosquat_detection() -> None:
+    assert typosquat_of("reqeusts") == "requests"
+    assert typosquat_of("py_yaml") == "pyyaml"
+    assert typosquat_of("requests") is None
+    assert typosquat_of("airlock") is None
+
+
+def test_make_test_packages_script_writes_everything(tmp_path: Path) -> None:
+    written = build(tmp_path)
+    assert len(written) == len(MALICIOUS) + len(BENIGN)
+    assert all(p.stat().st_size > 0 for p in written.values())
