@@ -46,8 +46,9 @@ from airlock.exports.engine import Inspector
 from airlock.home import load_policy, load_signing_key
 from airlock.ledger.records import LedgerRecord
 from airlock.ledger.signed_note import VerifierKey
+from airlock.package_ingress import Admission, admit_package
 from airlock.settings import Settings
-from airlock.store.interface import Store
+from airlock.store.interface import PackageFile, Store
 from airlock.store.outbox import FileOutbox, Outbox
 from airlock.store.sql import SqlStore
 
@@ -332,6 +333,25 @@ class Airlock:
 
     def budgets(self) -> Sequence[Budget]:
         return self._store.budgets.budgets()
+
+    # --- software ingress -------------------------------------------------------------
+
+    def admit_package(self, principal: Principal, filename: str, data: bytes) -> Admission:
+        """Vet a package and, if clean (or once approved), serve it on the internal index."""
+        return admit_package(
+            self._store,
+            outbox=self.outbox,
+            ledger=self.ledger,
+            clock=self._clock,
+            principal=principal,
+            filename=filename,
+            data=data,
+            policy_version=self._policy.version,
+        )
+
+    def index_files(self, project: str | None = None) -> Sequence[PackageFile]:
+        """Released package files, as the internal index lists them."""
+        return self._store.package_files(project)
 
     # --- protected weights ------------------------------------------------------------
 

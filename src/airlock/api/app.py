@@ -19,6 +19,7 @@ from airlock.api.routes import (
     approver_ui,
     exports,
     health,
+    index,
     ledger,
     locks,
     principals,
@@ -63,10 +64,23 @@ def create_app(airlock: Airlock) -> FastAPI:
     app.state.airlock = airlock
     app.state.templates = Jinja2Templates(directory=_TEMPLATES)
     install_error_table(app)
-    for group in (health, principals, projects, requests, exports, locks, ledger, ui, approver_ui):
+    for group in (
+        health,
+        principals,
+        projects,
+        requests,
+        exports,
+        locks,
+        ledger,
+        index,
+        ui,
+        approver_ui,
+    ):
         app.include_router(group.router)
     app.add_middleware(
-        BodyLimitMiddleware, max_bytes=MAX_JSON_BODY_BYTES, exempt_prefixes=("/exports",)
+        BodyLimitMiddleware,
+        max_bytes=MAX_JSON_BODY_BYTES,
+        exempt_prefixes=("/exports", "/packages"),
     )
     return app
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from airlock.cli.context import CliContext, pass_cli
 from airlock.domain.requests import Outcome
 from airlock.errors import ExitCode, SourceError
 from airlock.exports.findings import worst
@@ -57,3 +58,15 @@ def vet_command(files: tuple[Path, ...], as_json: bool) -> int:
         ]
         click.echo(render_table(["FILE", "VERDICT", "RULE", "WHERE", "SEVERITY", "WHY"], rows))
     return EXIT_FOR[worst(r.verdict for r in reports)]
+
+
+@package_group.command("admit")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--as", "as_name", required=True, help="The principal bringing the package in.")
+@pass_cli
+def admit(cli: CliContext, path: Path, as_name: str) -> int:
+    """Vet PATH and put it on the internal index if clean (held ones need approvals)."""
+    airlock = cli.airlock()
+    admission = airlock.admit_package(airlock.principal(as_name), path.name, path.read_bytes())
+    click.echo(f"{admission.request.id}: {admission.request.status.value}")
+    return EXIT_FOR[admission.report.verdict]

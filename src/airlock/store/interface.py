@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from airlock.approvals.locks import Lock, LockScope
-from airlock.domain.names import PrincipalName, ProjectName, RequestId
+from airlock.domain.names import PrincipalName, ProjectName, RequestId, Sha256Hex
 from airlock.domain.principals import Principal
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
@@ -17,6 +17,17 @@ from airlock.exports.chunking import ModelFingerprint
 from airlock.store.approval_interface import ApprovalStore
 from airlock.store.budget_interface import BudgetStore
 from airlock.store.ledger_interface import LedgerStore
+
+
+@dataclass(frozen=True, slots=True)
+class PackageFile:
+    """A package file submitted for the internal index, tied to its boundary request."""
+
+    filename: str
+    project: str  # PEP 503 normalised
+    version: str
+    sha256: Sha256Hex
+    request_id: RequestId
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +139,14 @@ class Store(Protocol):
 
     def protected_models_stamp(self) -> str:
         """Changes whenever a protected model is registered (cheap, for cache checks)."""
+        ...
+
+    def add_package_file(self, entry: PackageFile) -> None:
+        """Raises Conflict if a file of that name was admitted before."""
+        ...
+
+    def package_files(self, project: str | None = None) -> Sequence[PackageFile]:
+        """Admitted package files whose request is released, by project when given."""
         ...
 
     def add_lock(self, lock: Lock) -> None: ...

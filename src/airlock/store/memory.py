@@ -15,7 +15,7 @@ from airlock.domain.requests import BoundaryRequest, Decision, Outcome, RequestS
 from airlock.domain.tokens import TokenHash
 from airlock.errors import Conflict, NotFound
 from airlock.exports.chunking import ModelFingerprint
-from airlock.store.interface import StoreCounts
+from airlock.store.interface import PackageFile, StoreCounts
 from airlock.store.memory_approvals import MemoryApprovalStore
 from airlock.store.memory_budgets import MemoryBudgetStore
 from airlock.store.memory_ledger import MemoryLedgerStore
@@ -34,6 +34,7 @@ class MemoryStore:
         self._ledger = MemoryLedgerStore()
         self._models: dict[str, ModelFingerprint] = {}
         self._locks: list[Lock] = []
+        self._packages: dict[str, PackageFile] = {}
         self._budgets = MemoryBudgetStore()
         self._approvals = MemoryApprovalStore()
 
@@ -154,6 +155,24 @@ class MemoryStore:
     def protected_models_stamp(self) -> str:
         with self._lock:
             return ",".join(sorted(self._models))
+
+    def add_package_file(self, entry: PackageFile) -> None:
+        with self._lock:
+            if entry.filename in self._packages:
+                raise Conflict(f"{entry.filename} was submitted before")
+            self._packages[entry.filename] = entry
+
+    def package_files(self, project: str | None = None) -> Sequence[PackageFile]:
+        with self._lock:
+            return sorted(
+                (
+                    p
+                    for p in self._packages.values()
+                    if (project is None or p.project == project)
+                    and self._requests[p.request_id].status is RequestStatus.RELEASED
+                ),
+                key=lambda p: p.filename,
+            )
 
     def add_lock(self, lock: Lock) -> None:
         with self._lock:

@@ -26,7 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -223,4 +223,14 @@ locks = Table(
     Column("lifted_at", UtcDateTime(), nullable=True),
     Column("lifted_by", String(63), nullable=False),
     Index("ix_locks_subject", "scope", "subject"),
+)
+
+package_files = Table(
+    "package_files",
+    metadata,
+    Column("filename", String(255), primary_key=True),
+    Column("project", String(255), nullable=False, index=True),
+    Column("version", String(64), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("request_id", String(36), ForeignKey("requests.id"), nullable=False),
 )

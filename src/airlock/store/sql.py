@@ -33,7 +33,7 @@ from airlock.domain.tokens import TokenHash
 from airlock.errors import Conflict, NotFound, StoreError
 from airlock.exports.chunking import ModelFingerprint
 from airlock.store import schema
-from airlock.store.interface import StoreCounts
+from airlock.store.interface import PackageFile, StoreCounts
 from airlock.store.sql_approvals import SqlApprovalStore
 from airlock.store.sql_budgets import SqlBudgetStore
 from airlock.store.sql_ledger import SqlLedgerStore
@@ -360,6 +360,43 @@ class SqlStore:
         with self._begin() as c:
             count, latest = c.execute(select(func.count(), func.max(m.c.registered_at))).one()
         return f"{count}:{latest}"
+
+    def add_package_file(self, entry: PackageFile) -> None:
+        t = schema.package_files
+        with self._begin(write=True) as c:
+            if c.execute(select(t.c.filename).where(t.c.filename == entry.filename)).first():
+                raise Conflict(f"{entry.filename} was submitted before")
+            c.execute(
+                t.insert().values(
+                    filename=entry.filename,
+                    project=entry.project,
+                    version=entry.version,
+                    sha256=entry.sha256,
+                    request_id=entry.request_id,
+                )
+            )
+
+    def package_files(self, project: str | None = None) -> Sequence[PackageFile]:
+        t, r = schema.package_files, schema.requests
+        query = (
+            select(t)
+            .join(r, r.c.id == t.c.request_id)
+            .where(r.c.status == RequestStatus.RELEASED.value)
+            .order_by(t.c.filename)
+        )
+        if project is not None:
+            query = query.where(t.c.project == project)
+        with self._begin() as c:
+            return [
+                PackageFile(
+                    row.filename,
+                    row.project,
+                    row.version,
+                    sha256_hex(row.sha256),
+                    request_id(row.request_id),
+                )
+                for row in c.execute(query)
+            ]
 
     def add_lock(self, lock: Lock) -> None:
         with self._begin(write=True) as c:

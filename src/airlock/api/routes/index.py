@@ -1,0 +1,68 @@
+"""The vetted package index (PEP 503 / PEP 691) and package submission."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Header, UploadFile, status
+from fastapi.responses import Response, StreamingResponse
+
+from airlock.api.auth import AirlockDep, PrincipalDep
+from airlock.errors import NotFound
+from airlock.imports.packages.index import (
+    HTML_TYPE,
+    JSON_TYPE,
+    project_page,
+    root_page,
+    wants_json,
+)
+from airlock.imports.packages.vet import normalise
+
+router = APIRouter(tags=["index"])
+MAX_UPLOAD = 512 * 1024 * 1024
+
+
+def _page(body: str, as_json: bool) -> Response:
+    return Response(body, media_type=JSON_TYPE if as_json else HTML_TYPE)
+
+
+@router.get("/simple/")
+def simple_root(airlock: AirlockDep, accept: Annotated[str, Header()] = "") -> Response:
+    """Projects with at least one vetted, released file. Read-only; no token needed."""
+    projects = sorted({f.project for f in airlock.index_files()})
+    return _page(root_page(projects, wants_json(accept)), wants_json(accept))
+
+
+@router.get("/simple/{project}/")
+def simple_project(
+    project: str, airlock: AirlockDep, accept: Annotated[str, Header()] = ""
+) -> Response:
+    files = airlock.index_files(normalise(project))
+    if not files:
+        raise NotFound(f"no vetted files for {project!r} on this index")
+    return _page(project_page(normalise(project), files, wants_json(accept)), wants_json(accept))
+
+
+@router.get("/packages/{filename}")
+def package_file(filename: str, airlock: AirlockDep) -> StreamingResponse:
+    """A released file, digest-checked before the first byte is sent."""
+    entry = next((f for f in airlock.index_files() if f.filename == filename), None)
+    if entry is None:
+        raise NotFound(f"{filename} is not a vetted file on this index")
+    return StreamingResponse(
+        airlock.outbox.stream(entry.sha256), media_type="application/octet-stream"
+    )
+
+
+@router.post("/packages", status_code=status.HTTP_201_CREATED)
+def submit_package(
+    airlock: AirlockDep, caller: PrincipalDep, file: Annotated[UploadFile, File()]
+) -> dict[str, object]:
+    """Submit a wheel or sdist for vetting; clean files go on the index at once."""
+    data = file.file.read(MAX_UPLOAD + 1)
+    admission = airlock.admit_package(caller, file.filename or "", data[:MAX_UPLOAD])
+    return {
+        "request": admission.request.id,
+        "status": admission.request.status.value,
+        "report": admission.report.to_json(),
+    }
