@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -59,3 +60,13 @@ def test_package_vet_exit_codes(cli: CliRunner, tmp_path: Path) -> None:
     denied = cli("package", "vet", "--json", str(built["obfuscated-exec"]))
     assert denied.code == 11
     assert json.loads(denied.out)[0]["findings"][0]["rule"] == "obfuscated-exec"
+
+
+def test_sbom_of_another_interpreter(cli: CliRunner, tmp_path: Path) -> None:
+    advisories = tmp_path / "advisories.json"
+    advisories.write_text(json.dumps({"click": [{"spec": ">=0", "id": "TEST-1"}]}))
+    result = cli("sbom", "--python", sys.executable, "--vulnerabilities", str(advisories))
+    assert result.code == 0, result.err
+    components = {c["name"]: c for c in json.loads(result.out)["components"]}
+    reasons = [p["value"] for p in components["click"]["properties"]]
+    assert "known vulnerable: TEST-1" in reasons

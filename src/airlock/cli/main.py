@@ -21,7 +21,7 @@ from airlock.cli.egress import (
 from airlock.cli.init import init_command
 from airlock.cli.ledger import ledger_group
 from airlock.cli.locks import lock_group
-from airlock.cli.packages import package_group
+from airlock.cli.packages import package_group, sbom_command
 from airlock.cli.principal import principal_group
 from airlock.cli.project import project_group
 from airlock.cli.request import request_group
@@ -67,6 +67,7 @@ for command in (
     lock_group,
     metrics_command,
     package_group,
+    sbom_command,
 ):
     cli.add_command(command)
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import click
 
 from airlock.cli.context import CliContext, pass_cli
 from airlock.domain.requests import Outcome
-from airlock.errors import ExitCode, SourceError
+from airlock.errors import AirlockError, ExitCode, InvalidInput, SourceError
 from airlock.exports.findings import worst
+from airlock.imports.packages.sbom import assess, cyclonedx_json, installed, load_vulnerabilities
 from airlock.imports.packages.vet import vet
 from airlock.render.table import render_table
 
@@ -70,3 +73,46 @@ def admit(cli: CliContext, path: Path, as_name: str) -> int:
     admission = airlock.admit_package(airlock.principal(as_name), path.name, path.read_bytes())
     click.echo(f"{admission.request.id}: {admission.request.status.value}")
     return EXIT_FOR[admission.report.verdict]
+
+
+@click.command("sbom")
+@click.option(
+    "--python",
+    "python",
+    default=None,
+    help="Interpreter whose environment to inventory (default: this one).",
+)
+@click.option(
+    "--vulnerabilities",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help='Offline advisories: {"name": [{"spec", "id"}]}.',
+)
+@pass_cli
+def sbom_command(cli: CliContext, python: str | None, vulnerabilities: Path | None) -> None:
+    """Print a CycloneDX SBOM of an environment with a supply-chain risk score per package."""
+    paths = sys.path
+    if python is not None:
+        try:
+            answer = subprocess.run(  # noqa: S603 -- the operator names the interpreter to inspect
+                [python, "-c", "import json, sys; print(json.dumps(sys.path))"],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=60,
+            )
+            paths = json.loads(answer.stdout)
+        except (OSError, subprocess.SubprocessError, ValueError) as e:
+            raise SourceError(f"cannot ask {python} for its sys.path: {e}") from e
+    advisories = {}
+    if vulnerabilities is not None:
+        try:
+            advisories = dict(load_vulnerabilities(vulnerabilities.read_text("utf-8")))
+        except ValueError as e:
+            raise InvalidInput(f"{vulnerabilities}: {e}") from e
+    vetted: set[tuple[str, str]] = set()
+    try:
+        vetted = {(f.project, f.version) for f in cli.airlock().index_files()}
+    except AirlockError as e:
+        click.echo(f"airlock: note: nothing counts as vetted ({e.message})", err=True)
+    click.echo(cyclonedx_json(assess(installed(paths), vetted, advisories)))
