@@ -90,7 +90,7 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             },
         ),
     ),
-    "credential-path": (
+    "credential-read": (
         "keys-0.1-py3-none-any.whl",
         wheel(
             "keys",

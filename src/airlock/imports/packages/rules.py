@@ -119,6 +119,19 @@ class _Visitor(ast.NodeVisitor):
 
     visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _scoped  # noqa: N815
 
+    def visit_If(self, node: ast.If) -> None:
+        # `if __name__ == "__main__":` runs as a script, not on import.
+        test = node.test
+        is_main = (
+            isinstance(test, ast.Compare)
+            and _name(test.left) == "__name__"
+            and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators)
+        )
+        if is_main:
+            self._scoped(node)
+        else:
+            self.generic_visit(node)
+
     def _resolve(self, node: ast.AST) -> str:
         name = _name(node)
         head, _, rest = name.partition(".")
@@ -142,7 +155,7 @@ class _Visitor(ast.NodeVisitor):
                     f"{called}() runs code decoded from an encoded string",
                 )
             elif eager and called != "compile":
-                self.add("dynamic-exec", node, Severity.HIGH, f"{called}() {when}")
+                self.add("dynamic-exec", node, Severity.MEDIUM, f"{called}() {when}")
         elif called in NETWORK:
             self.add(
                 "network-call",
@@ -157,6 +170,11 @@ class _Visitor(ast.NodeVisitor):
                 Severity.CRITICAL if eager else Severity.LOW,
                 f"starts a process via {called} {when}".strip(),
             )
+        elif called in ("open", "io.open", "pathlib.Path.read_text") and any(
+            isinstance(a, ast.Constant) and isinstance(a.value, str) and SECRETS.search(a.value)
+            for a in node.args
+        ):
+            self.add("credential-read", node, Severity.HIGH, "opens a credential file")
         elif called in ("marshal.loads",) and eager:
             self.add("marshal-load", node, Severity.HIGH, "loads marshalled bytecode")
         elif called.endswith(("pyperclip.copy", "pyperclip.paste")):
@@ -169,14 +187,14 @@ class _Visitor(ast.NodeVisitor):
         if isinstance(node.value, str):
             text = node.value
             for rule, pattern, severity, why in (
-                ("credential-path", SECRETS, Severity.HIGH, "mentions a credential file"),
+                ("credential-path", SECRETS, Severity.MEDIUM, "mentions a credential file"),
                 (
                     "cloud-metadata",
                     METADATA,
-                    Severity.CRITICAL,
+                    Severity.HIGH,
                     "targets a cloud metadata endpoint",
                 ),
-                ("executable-download", EXECUTABLE_URL, Severity.CRITICAL, "URL of an executable"),
+                ("executable-download", EXECUTABLE_URL, Severity.HIGH, "URL of an executable"),
                 (
                     "suspicious-url",
                     SUSPICIOUS_URL,
@@ -220,7 +238,7 @@ def scan_pth(path: str, text: str) -> Iterator[PackageFinding]:
                 "pth-exec",
                 path,
                 number,
-                Severity.CRITICAL,
+                Severity.HIGH,
                 ".pth line runs code at every Python start-up",
             )
 
