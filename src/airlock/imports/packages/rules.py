@@ -120,12 +120,17 @@ class _Visitor(ast.NodeVisitor):
     visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _scoped  # noqa: N815
 
     def visit_If(self, node: ast.If) -> None:
-        # `if __name__ == "__main__":` runs as a script, not on import.
-        test = node.test
-        is_main = (
+        # `if __name__ == "__main__":` (also inside an `and`) runs as a script, not on import.
+        tests = (
+            node.test.values
+            if isinstance(node.test, ast.BoolOp) and isinstance(node.test.op, ast.And)
+            else [node.test]
+        )
+        is_main = any(
             isinstance(test, ast.Compare)
             and _name(test.left) == "__name__"
             and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators)
+            for test in tests
         )
         if is_main:
             self._scoped(node)

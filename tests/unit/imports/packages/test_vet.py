@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from airlock.domain.requests import Outcome
+from airlock.imports.packages.rules import Severity, scan_python
 from airlock.imports.packages.vet import typosquat_of, vet
 from scripts.make_test_packages import BENIGN, MALICIOUS, build
 
@@ -52,3 +53,14 @@ def test_make_test_packages_script_writes_everything(tmp_path: Path) -> None:
     written = build(tmp_path)
     assert len(written) == len(MALICIOUS) + len(BENIGN)
     assert all(p.stat().st_size > 0 for p in written.values())
+
+
+def test_main_guards_are_not_import_time() -> None:
+    guarded = scan_python(
+        "m.py",
+        'import os, sys\nif sys.platform != "win32" and __name__ == "__main__":\n'
+        '    os.system("true")\n',
+    )
+    assert all(f.severity < Severity.HIGH for f in guarded)
+    eager = scan_python("m.py", 'import os\nos.system("true")\n')
+    assert [f.severity for f in eager] == [Severity.CRITICAL]
