@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from airlock.domain.principals import Role
 from airlock.service import Actor
 from scripts.make_test_packages import BENIGN, MALICIOUS
-from tests.support.gateway import Gateway
+from tests.support.gateway import CliRunner, Gateway
 
 
 def pip_install(gateway: Gateway, project: str, target: Path) -> subprocess.CompletedProcess[str]:
@@ -69,3 +71,24 @@ def test_pip_installs_vetted_packages_only(gateway: Gateway, tmp_path: Path) -> 
         page = client.get("/simple/tidy/").text
         assert f"#sha256={clean.request.digest}" in page
     assert airlock.verify_ledger().ok
+
+
+def test_vet_name_version_fetches_with_pip(
+    gateway: Gateway, initialised_cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [k for k in os.environ if k.startswith("PIP_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    ops = gateway.airlock.add_principal(Actor.local_operator(), "ops", Role.RESEARCHER).principal
+    gateway.airlock.admit_package(
+        ops, "tidy-1.0-py3-none-any.whl", BENIGN["tidy-1.0-py3-none-any.whl"]
+    )
+    fetched = initialised_cli(
+        "package", "vet", "--json", "--index-url", f"{gateway.url}/simple/", "tidy==1.0"
+    )
+    assert fetched.code == 0, fetched.err
+    assert json.loads(fetched.out)[0]["name"] == "tidy"
+    missing = initialised_cli(
+        "package", "vet", "--index-url", f"{gateway.url}/simple/", "plain==2.1"
+    )
+    assert missing.code == 2 and "pip could not download plain==2.1" in missing.err

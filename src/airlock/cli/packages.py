@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -14,7 +15,7 @@ from airlock.domain.requests import Outcome
 from airlock.errors import AirlockError, ExitCode, InvalidInput, SourceError
 from airlock.exports.findings import worst
 from airlock.imports.packages.sbom import assess, cyclonedx_json, installed, load_vulnerabilities
-from airlock.imports.packages.vet import vet
+from airlock.imports.packages.vet import VetReport, vet
 from airlock.render.table import render_table
 
 EXIT_FOR = {Outcome.ALLOW: ExitCode.OK, Outcome.HOLD: ExitCode.HELD, Outcome.DENY: ExitCode.DENIED}
@@ -27,18 +28,23 @@ def package_group() -> None:
 
 
 @package_group.command("vet")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("targets", nargs=-1, required=True)
+@click.option(
+    "--index-url",
+    default=None,
+    help="Where pip fetches NAME==VERSION targets (default: pip's configuration).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def vet_command(files: tuple[Path, ...], as_json: bool) -> int:
-    """Vet wheel and sdist FILES. Exit code: 0 allow, 10 hold, 11 deny."""
+def vet_command(targets: tuple[str, ...], index_url: str | None, as_json: bool) -> int:
+    """Vet wheel/sdist files, or NAME==VERSION fetched with pip outside the enclave.
+
+    Exit code: 0 allow, 10 hold, 11 deny.
+    """
     reports = []
-    for path in files:
-        try:
-            if path.stat().st_size > MAX_PACKAGE_BYTES:
-                raise SourceError(f"{path} is larger than {MAX_PACKAGE_BYTES} bytes")
-            reports.append(vet(path.name, path.read_bytes()))
-        except OSError as e:
-            raise SourceError(f"cannot read {path}: {e.strerror}") from e
+    with tempfile.TemporaryDirectory(prefix="airlock-vet-") as scratch:
+        for target in targets:
+            for path in _resolve(target, Path(scratch), index_url):
+                reports.append(_vet_file(path))
     if as_json:
         click.echo(json.dumps([r.to_json() for r in reports], indent=2))
     else:
@@ -61,6 +67,48 @@ def vet_command(files: tuple[Path, ...], as_json: bool) -> int:
         ]
         click.echo(render_table(["FILE", "VERDICT", "RULE", "WHERE", "SEVERITY", "WHY"], rows))
     return EXIT_FOR[worst(r.verdict for r in reports)]
+
+
+def _resolve(target: str, scratch: Path, index_url: str | None) -> list[Path]:
+    path = Path(target)
+    if path.is_file():
+        return [path]
+    if "==" not in target:
+        raise SourceError(f"{target} is neither a file nor NAME==VERSION")
+    destination = scratch / target.replace("=", "_")
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--no-cache-dir",
+        "--disable-pip-version-check",
+        "--dest",
+        str(destination),
+        target,
+    ]
+    if index_url:
+        command[4:4] = [
+            "--index-url",
+            index_url,
+            "--trusted-host",
+            index_url.split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0],
+        ]
+    fetched = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)  # noqa: S603 -- pip's own client with fixed arguments
+    if fetched.returncode != 0:
+        last = (fetched.stderr.strip().splitlines() or ["no output"])[-1]
+        raise SourceError(f"pip could not download {target}: {last}")
+    return sorted(destination.iterdir())
+
+
+def _vet_file(path: Path) -> VetReport:
+    try:
+        if path.stat().st_size > MAX_PACKAGE_BYTES:
+            raise SourceError(f"{path} is larger than {MAX_PACKAGE_BYTES} bytes")
+        return vet(path.name, path.read_bytes())
+    except OSError as e:
+        raise SourceError(f"cannot read {path}: {e.strerror}") from e
 
 
 @package_group.command("admit")
