@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from airlock.domain.requests import Outcome
+from airlock.errors import ExitCode
 from airlock.service import Airlock
 from airlock.settings import Settings, default_home
 
@@ -42,3 +44,10 @@ class CliContext:
 
 
 pass_cli = click.make_pass_decorator(CliContext)
+
+# The exit code of every command that ends in a boundary verdict (README: 0 / 10 / 11).
+EXIT_FOR_OUTCOME = {
+    Outcome.ALLOW: ExitCode.OK,
+    Outcome.HOLD: ExitCode.HELD,
+    Outcome.DENY: ExitCode.DENIED,
+}

@@ -10,13 +10,11 @@ from pathlib import Path
 import click
 
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
-from airlock.cli.context import CliContext, pass_cli
-from airlock.domain.requests import Outcome
-from airlock.errors import ExitCode, InvalidInput, SourceError
+from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
+from airlock.errors import InvalidInput, SourceError
 from airlock.render.table import render_table
 from airlock.service import Actor
 
-EXIT_FOR = {Outcome.ALLOW: ExitCode.OK, Outcome.HOLD: ExitCode.HELD, Outcome.DENY: ExitCode.DENIED}
 _WINDOW = re.compile(r"(\d+)([mhd])")
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
 
@@ -60,7 +58,7 @@ def export_command(
         click.echo(f"{result.request.id}: {outcome.value} ({result.request.status.value})")
         for reason in result.decision.reasons:
             click.echo(f"  {reason.code}: {reason.message}")
-    return EXIT_FOR[outcome]
+    return EXIT_FOR_OUTCOME[outcome]
 
 
 def _vote(cli: CliContext, request: str, as_name: str, reason: str, approve: bool) -> None:

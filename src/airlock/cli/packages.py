@@ -10,15 +10,13 @@ from pathlib import Path
 
 import click
 
-from airlock.cli.context import CliContext, pass_cli
-from airlock.domain.requests import Outcome
-from airlock.errors import AirlockError, ExitCode, InvalidInput, SourceError
+from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
+from airlock.errors import AirlockError, InvalidInput, SourceError
 from airlock.exports.findings import worst
 from airlock.imports.packages.sbom import assess, cyclonedx_json, installed, load_vulnerabilities
 from airlock.imports.packages.vet import VetReport, vet
 from airlock.render.table import render_table
 
-EXIT_FOR = {Outcome.ALLOW: ExitCode.OK, Outcome.HOLD: ExitCode.HELD, Outcome.DENY: ExitCode.DENIED}
 MAX_PACKAGE_BYTES = 512 * 1024 * 1024
 
 
@@ -66,7 +64,7 @@ def vet_command(targets: tuple[str, ...], index_url: str | None, as_json: bool) 
             if not r.findings
         ]
         click.echo(render_table(["FILE", "VERDICT", "RULE", "WHERE", "SEVERITY", "WHY"], rows))
-    return EXIT_FOR[worst(r.verdict for r in reports)]
+    return EXIT_FOR_OUTCOME[worst(r.verdict for r in reports)]
 
 
 def _resolve(target: str, scratch: Path, index_url: str | None) -> list[Path]:
@@ -120,7 +118,7 @@ def admit(cli: CliContext, path: Path, as_name: str) -> int:
     airlock = cli.airlock()
     admission = airlock.admit_package(airlock.principal(as_name), path.name, path.read_bytes())
     click.echo(f"{admission.request.id}: {admission.request.status.value}")
-    return EXIT_FOR[admission.report.verdict]
+    return EXIT_FOR_OUTCOME[admission.report.verdict]
 
 
 @click.command("sbom")

@@ -8,16 +8,14 @@ from pathlib import Path
 
 import click
 
-from airlock.cli.context import CliContext, pass_cli
-from airlock.domain.requests import Outcome
-from airlock.errors import AirlockError, ExitCode, SourceError
+from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
+from airlock.errors import AirlockError, SourceError
 from airlock.exports.engine import Inspector
 from airlock.exports.findings import FileReport, report_to_json, worst
 from airlock.exports.formats import Format, read_safetensors_header, sniff
 from airlock.render.table import render_table
 from airlock.service import Actor
 
-EXIT_FOR = {Outcome.ALLOW: ExitCode.OK, Outcome.HOLD: ExitCode.HELD, Outcome.DENY: ExitCode.DENIED}
 READ_PIECE = 1024 * 1024
 
 
@@ -45,7 +43,7 @@ def scan_command(cli: CliContext, paths: tuple[Path, ...], as_json: bool) -> int
         ]
         click.echo(render_table(["PATH", "VERDICT", "FINDING", "WHERE", "DETAIL"], rows))
         click.echo(f"overall: {worst(r.verdict for r in reports).value}")
-    return EXIT_FOR[worst(r.verdict for r in reports)]
+    return EXIT_FOR_OUTCOME[worst(r.verdict for r in reports)]
 
 
 def _inspector(cli: CliContext) -> Inspector:
