@@ -1,0 +1,1 @@
+"""Data ingress: bounded dataset readers and the poisoning scan (pure)."""
