@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -64,7 +65,7 @@ def _zip_members(blob: bytes) -> Iterator[Member]:
             raise InvalidInput(f"archive expands past {MAX_TOTAL_BYTES} bytes")
         try:
             yield Member(info.filename, archive.read(info))
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as e:
             yield Member(info.filename, None, f"unreadable member: {e}")
 
 
