@@ -129,6 +129,11 @@ def main() -> None:
                 f"(target >= 0.5 {'MET' if ratio >= 0.5 else 'MISSED'})  peak RSS {peak:.0f} MiB "
                 f"(target <= 256 {'MET' if peak <= 256 else 'MISSED'})  verdict {verdict} {kinds}"
             )
+            if path.suffix in (".gz", ".zst"):
+                print(
+                    f"{'':22s} about {size / MiB / elapsed:7.1f} MiB/s of decompressed text "
+                    "(what the scanner actually inspects)"
+                )
             if path.suffix == ".gz":
                 inflate = gunzip_seconds(path)
                 print(

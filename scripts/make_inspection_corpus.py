@@ -62,13 +62,28 @@ def weights(rng: np.random.Generator, nbytes: int, dtype: str) -> bytes:  # noqa
 DTYPES = ("float32", "float16", "bfloat16", "fp8_e4m3", "fp8_e5m2", "int8", "q8_0", "q4_0")
 
 
+SAFETENSORS_DTYPES = {
+    "float32": ("F32", 4),
+    "float16": ("F16", 2),
+    "bfloat16": ("BF16", 2),
+    "fp8_e4m3": ("F8_E4M3", 1),
+    "fp8_e5m2": ("F8_E5M2", 1),
+    "int8": ("I8", 1),
+    "q8_0": ("U8", 1),
+    "q4_0": ("U8", 1),
+}
+
+
 def safetensors(payload: bytes, dtype: str) -> bytes:
+    """A one-tensor safetensors file (8-byte header length, JSON header, data)."""
+    code, itemsize = SAFETENSORS_DTYPES[dtype]
+    payload = payload[: len(payload) - len(payload) % itemsize]
     header = json.dumps(
         {
             "__metadata__": {"format": "pt"},
             "layer.weight": {
-                "dtype": dtype.upper()[:4],
-                "shape": [len(payload)],
+                "dtype": code,
+                "shape": [len(payload) // itemsize],
                 "data_offsets": [0, len(payload)],
             },
         }
@@ -255,13 +270,102 @@ def source_archive() -> bytes:
     return buffer.getvalue()
 
 
-def benign(rng: np.random.Generator, scale: float) -> dict[str, bytes]:
-    rows = max(50, int(2000 * scale))
-    files: dict[str, bytes] = {
-        "metrics.csv": (
-            "step,loss,accuracy\n"
-            + "".join(f"{i},{2 / (i + 1):.5f},{min(1, i / rows):.4f}\n" for i in range(rows))
-        ).encode(),
+def pdf_with_image(rng: np.random.Generator, lines: list[str]) -> bytes:
+    """A PDF page with text and a Flate-compressed raster plot (as plotting tools write)."""
+    plot = np.full((200, 300, 3), 255, dtype=np.uint8)
+    ys = (100 + 60 * np.sin(np.linspace(0, 9, 300)) + rng.normal(0, 3, 300)).astype(int)
+    plot[np.clip(ys, 0, 199), np.arange(300)] = (30, 60, 200)
+    image = zlib.compress(plot.tobytes())
+    text = pdf(lines)
+    xobject = (
+        b"5 0 obj\n<< /Type /XObject /Subtype /Image /Width 300 /Height 200 "
+        b"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /Length %d >>"
+        b"\nstream\n" % len(image) + image + b"\nendstream\nendobj\n"
+    )
+    return text.replace(b"trailer", xobject + b"trailer", 1)
+
+
+def jpeg(rng: np.random.Generator, scan_bytes: int) -> bytes:
+    """A structurally valid baseline JPEG: marker segments, then entropy-coded data."""
+
+    def segment(marker: int, body: bytes) -> bytes:
+        return bytes([0xFF, marker]) + struct.pack(">H", len(body) + 2) + body
+
+    scan = bytearray(rng.integers(0, 256, scan_bytes, dtype=np.uint8).tobytes())
+    scan = scan.replace(b"\xff", b"\xff\x00")  # byte stuffing, as in every JPEG scan
+    return (
+        b"\xff\xd8"
+        + segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
+        + segment(0xDB, b"\x00" + bytes(range(1, 65)))
+        + segment(0xC0, b"\x08\x01\xe0\x02\x80\x01\x01\x11\x00")
+        + segment(0xC4, b"\x00" + bytes(16) + b"")
+        + segment(0xDA, b"\x01\x01\x00\x00\x3f\x00")
+        + bytes(scan)
+        + b"\xff\xd9"
+    )
+
+
+def notebook(rng: np.random.Generator) -> bytes:
+    """A Jupyter notebook with an embedded base64 PNG plot, as shared after experiments."""
+    image = base64.b64encode(png(640, 480, rng)).decode()
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Eval of checkpoint 12\n"]},
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "execution_count": 3,
+            "source": ["plt.plot(losses)\n"],
+            "outputs": [
+                {
+                    "output_type": "display_data",
+                    "data": {"image/png": image, "text/plain": ["<Figure>"]},
+                    "metadata": {},
+                }
+            ],
+        },
+    ]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
+
+
+def html_report(rng: np.random.Generator, rows: int) -> bytes:
+    body = "".join(
+        f"<tr><td>task_{i}</td><td>{rng.uniform(0.2, 0.9):.3f}</td><td>{rng.integers(50, 5000)}"
+        "</td></tr>"
+        for i in range(rows)
+    )
+    return (
+        "<!doctype html><html><head><title>Eval</title><style>td{padding:2px}</style></head>"
+        f"<body><h1>Results</h1><table>{body}</table></body></html>"
+    ).encode()
+
+
+def token_ids(rng: np.random.Generator, rows: int) -> bytes:
+    return "".join(
+        json.dumps({"id": i, "tokens": [int(t) for t in rng.integers(0, 50257, 64)]}) + "\n"
+        for i in range(rows)
+    ).encode()
+
+
+def results_zip(rng: np.random.Generator, rows: int) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("results/metrics.csv", metrics_csv(rows))
+        archive.writestr("results/loss.png", png(320, 240, rng))
+        archive.writestr("results/README.md", "Results of run 7.\n" * 20)
+    return buffer.getvalue()
+
+
+def metrics_csv(rows: int) -> bytes:
+    return (
+        "step,loss,accuracy\n"
+        + "".join(f"{i},{2 / (i + 1):.5f},{min(1, i / rows):.4f}\n" for i in range(rows))
+    ).encode()
+
+
+def benign_kinds(rng: np.random.Generator, rows: int) -> dict[str, bytes]:
+    """One of every benign research output, sized by ``rows``."""
+    return {
+        "metrics.csv": metrics_csv(rows),
         "eval.json": json.dumps(
             {
                 "task": "mmlu",
@@ -275,11 +379,17 @@ def benign(rng: np.random.Generator, scale: float) -> dict[str, bytes]:
         "notes.md": ("# Results\n\n" + "The monitor caught 97% of attacks. " * 200).encode(),
         "plot.png": png(640, 480, rng),
         "plot.svg": svg(rng),
+        "photo.jpg": jpeg(rng, 50_000 + rows * 20),
         "report.pdf": pdf([f"Result {i}: accuracy {rng.uniform(0.5, 0.9):.3f}" for i in range(40)]),
+        "figure.pdf": pdf_with_image(rng, [f"Figure {i}" for i in range(5)]),
+        "analysis.ipynb": notebook(rng),
+        "report.html": html_report(rng, rows // 4),
         "harness.tar.gz": source_archive(),
+        "results.zip": results_zip(rng, rows),
         "train.log.gz": gzip.compress(logs(rng, rows * 20)),
         "train.log.zst": zstandard.ZstdCompressor().compress(logs(rng, rows * 20)),
         "train.log.xz": lzma.compress(logs(rng, rows * 10)),
+        "train.log.bz2": bz2.compress(logs(rng, rows * 10)),
         "predictions.jsonl": "".join(
             json.dumps(
                 {
@@ -291,13 +401,80 @@ def benign(rng: np.random.Generator, scale: float) -> dict[str, bytes]:
             + "\n"
             for i in range(rows)
         ).encode(),
+        "tokens.jsonl": token_ids(rng, rows // 4),
         "config.yaml": b"model: llama\nlayers: 32\nlr: 3.0e-4\nbatch: 512\n" * 20,
         "losses.csv": (
             "run,step,loss\n"
             + "".join(f"r{i % 7},{i},{abs(rng.normal(1.5, 0.4)):.6f}\n" for i in range(rows * 10))
         ).encode(),
     }
-    return {f"benign-{name}": data for name, data in files.items()}
+
+
+def benign(rng: np.random.Generator, scale: float) -> dict[str, bytes]:
+    """Benign artifacts: every kind, in several variants of different sizes and content."""
+    variants = max(2, round(8 * scale))
+    files: dict[str, bytes] = {}
+    for variant in range(variants):
+        rows = max(50, int(rng.integers(200, 4000) * scale))
+        for name, data in benign_kinds(rng, rows).items():
+            files[f"benign-{variant}-{name}"] = data
+    return files
+
+
+# Payloads whose tensor structure is hidden (encrypted, scrambled into an unknown layout,
+# re-encoded in an unusual alphabet): the engine cannot prove they are weights, so they
+# hold ("opaque" / "unknown format") rather than deny. Every other payload must be denied.
+HELD_BY_DESIGN = frozenset(
+    f"weights-evasion-{name}" for name in ("ascii85", "base32", "encrypted", "float64")
+)
+
+
+def evasions(rng: np.random.Generator, size: int) -> dict[str, bytes]:
+    """Weights dressed up to slip past: odd encodings, media wrappers, scrambling."""
+    raw16 = weights(rng, size, "float16")
+    int8 = np.frombuffer(weights(rng, size, "int8"), dtype=np.int8)
+    values = rng.normal(0, 0.02, size // 4)
+    stream = zlib.compress(raw16)
+    return {
+        "base32": base64.b32encode(raw16),
+        "ascii85": base64.a85encode(raw16, wrapcol=76),
+        "byte-list-json": json.dumps(list(raw16)).encode(),
+        "int8-as-text": "\n".join(
+            ",".join(str(int(v)) for v in row) for row in int8.reshape(-1, 64)
+        ).encode(),
+        "floats-2e": " ".join(f"{v:.2e}" for v in values).encode(),
+        "png-appended": png(64, 64, rng) + raw16,
+        "jpeg-appended": jpeg(rng, 20_000) + raw16,
+        "pdf-stream": pdf(["cover"]).replace(
+            b"trailer",
+            b"5 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream)
+            + stream
+            + b"\nendstream\nendobj\ntrailer",
+        ),
+        "xor-scrambled": (np.frombuffer(raw16, dtype=np.uint8) ^ np.uint8(0x5A)).tobytes(),
+        "encrypted": rng.bytes(size),  # as a cipher's output would be
+        "float64": rng.normal(0, 0.02, size // 8).astype(np.float64).tobytes(),
+        "keras.zip": keras_zip(hdf5(raw16)),
+        "savedmodel.zip": savedmodel_zip(weights(rng, size, "float32")),
+    }
+
+
+def keras_zip(weights_h5: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("metadata.json", b'{"keras_version": "3.3.3"}')
+        archive.writestr("config.json", b'{"class_name": "Sequential"}')
+        archive.writestr("model.weights.h5", weights_h5)
+    return buffer.getvalue()
+
+
+def savedmodel_zip(payload: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("m/saved_model.pb", b"\x08\x01\x12\x00")
+        archive.writestr("m/variables/variables.index", b"\x00" * 64)
+        archive.writestr("m/variables/variables.data-00000-of-00001", payload)
+    return buffer.getvalue()
 
 
 def weight_payloads(rng: np.random.Generator, scale: float) -> dict[str, bytes]:
@@ -326,6 +503,7 @@ def weight_payloads(rng: np.random.Generator, scale: float) -> dict[str, bytes]:
     for name, encode in ENCODINGS.items():
         files[f"encoded-{name}"] = encode(raw16)
         files[f"encoded-gz-{name}"] = gzip.compress(encode(weights(rng, size, "float32")))
+    files |= {f"evasion-{name}": data for name, data in evasions(rng, size).items()}
     files["text-csv-floats"] = float_text(rng, size // 4, as_json=False)
     files["text-json-floats"] = float_text(rng, size // 4, as_json=True)
     return {f"weights-{name}": data for name, data in files.items()}

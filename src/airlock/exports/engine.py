@@ -1,55 +1,45 @@
 """The inspection engine: walk containers and encodings, bounded, and report findings.
 
 Pull-based over file objects so archives can be walked member by member; flat content
-is pushed through :class:`FlatScan`. Every layer is bounded by :class:`InspectionLimits`;
-a malformed or over-limit input becomes a finding that holds, never an exception.
+is pushed through :class:`FlatScan` (and, by format, the text, pickle and media readers).
+Every layer is bounded by :class:`InspectionLimits`; a malformed or over-limit input
+becomes a finding that holds, never an exception.
 """
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import lzma
-import tarfile
-import zipfile
-import zlib
+import struct
 from collections.abc import Callable, Sequence
-from typing import IO
-
-import zstandard
 
 from airlock.domain.requests import Outcome
-from airlock.errors import InvalidInput
 from airlock.exports.chunking import FingerprintIndex, ModelFingerprint
+from airlock.exports.containers import walk_compressed, walk_tar, walk_zip
+from airlock.exports.decoded import DecodedSink
 from airlock.exports.findings import FileReport, Finding, FindingKind
 from airlock.exports.flat_scan import FlatScan
-from airlock.exports.formats import (
-    COMPRESSORS,
-    TENSOR_FORMATS,
-    Format,
-    read_gguf_header,
-    read_npy_header,
-    read_pickle_opcodes,
-    read_safetensors_header,
-    sniff,
-)
+from airlock.exports.formats import COMPRESSORS, MEDIA, TENSOR_FORMATS, Format, sniff
+from airlock.exports.judges import describe_format, judge_decoded, judge_pickle, judge_text
 from airlock.exports.limits import InspectionLimits
+from airlock.exports.media import PARSED_MEDIA, MediaScan
 from airlock.exports.readers import (
     BoundedReader,
     LimitReached,
     PrefixedReader,
     Readable,
-    unsafe_name,
+    read_full,
 )
 from airlock.exports.text_scan import TextScanner
 
 HEAD_BYTES = 64 * 1024
-_MEDIA = {Format.PNG, Format.JPEG, Format.PDF}
-MEDIA_LIMIT = 64 * 1024 * 1024
+MIN_UNKNOWN_TRAILING = 4096  # bytes after an image's end beyond a stray newline or two
 
 
 class Inspector:
-    """Inspects export candidates against limits and registered protected models."""
+    """Inspects export candidates against limits and registered protected models.
+
+    Build one per set of protected models and reuse it: the fingerprint index is built
+    once. ``inspect`` is safe to call for many files in turn (each call has its own state).
+    """
 
     def __init__(
         self, limits: InspectionLimits | None = None, protected: Sequence[ModelFingerprint] = ()
@@ -58,7 +48,13 @@ class Inspector:
         self.index = FingerprintIndex(protected)
 
     def inspect(self, name: str, stream: Readable, size: int) -> FileReport:
-        """One file's report. Never raises for bad content; read errors become findings."""
+        """One file's report; ``size`` is its length in bytes (0 when unknown).
+
+        Never raises for bad content: truncation, corruption, bombs and parser failures
+        become findings that hold. Reads the stream once, front to back, in windows of
+        ``limits.window_bytes`` (a zip is the exception: its directory sits at the end, so
+        a non-seekable zip is spooled up to a bound).
+        """
         run = _Run(self)
         try:
             run.walk(stream, "", 0, size)
@@ -76,6 +72,8 @@ class Inspector:
 
 
 class _Run:
+    """The state of one file's inspection: findings so far and bytes expanded."""
+
     def __init__(self, inspector: Inspector) -> None:
         self.limits = inspector.limits
         self.index = inspector.index
@@ -117,160 +115,44 @@ class _Run:
         fmt = sniff(head)
         reader = PrefixedReader(head, stream)
         if fmt is Format.ZIP:
-            self.zip(reader, member, depth)
+            walk_zip(self, reader, member, depth)
         elif fmt is Format.TAR:
-            self.tar(reader, member, depth)
+            walk_tar(self, reader, member, depth)
         elif fmt in COMPRESSORS:
-            self.decompress(fmt, reader, member, depth, size)
+            walk_compressed(self, fmt, reader, member, depth=depth, size=size)
         else:
-            self.flat(fmt, head, reader, member, size)
-
-    # --- containers -------------------------------------------------------------------
-
-    def zip(self, reader: PrefixedReader, member: str, depth: int) -> None:
-        try:
-            archive = zipfile.ZipFile(reader.whole())
-            infos = archive.infolist()
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
-            self.add(
-                FindingKind.MALFORMED, Outcome.HOLD, f"unreadable zip archive: {e}", member=member
-            )
-            return
-        if len(infos) > self.limits.max_members:
-            self.add(
-                FindingKind.LIMIT,
-                Outcome.HOLD,
-                f"zip holds {len(infos)} members, over {self.limits.max_members}",
-                member=member,
-            )
-            return
-        names = {i.filename for i in infos}
-        if any(n.endswith("data.pkl") for n in names) and any("/data/" in n for n in names):
-            self.add(
-                FindingKind.TENSOR_FORMAT,
-                Outcome.DENY,
-                "PyTorch checkpoint (zip with data.pkl and tensor storages)",
-                member=member,
-                confidence=0.99,
-            )
-        for info in infos:
-            path = f"{member}/{info.filename}" if member else info.filename
-            if unsafe_name(info.filename):
-                self.add(
-                    FindingKind.UNSAFE_NAME,
-                    Outcome.HOLD,
-                    f"archive member name {info.filename[:80]!r} escapes the archive",
-                    member=path,
-                )
-            if info.is_dir():
-                continue
-            if info.compress_size and info.file_size / info.compress_size > self.limits.max_ratio:
-                self.add(
-                    FindingKind.LIMIT,
-                    Outcome.HOLD,
-                    f"member expands {info.file_size // max(1, info.compress_size)}x: "
-                    "a decompression bomb",
-                    member=path,
-                )
-                continue
-            try:
-                with archive.open(info) as inner:
-                    self.walk(
-                        self.bounded(inner, path, info.compress_size),
-                        path,
-                        depth + 1,
-                        info.file_size,
-                    )
-            except (
-                zipfile.BadZipFile,
-                OSError,
-                ValueError,
-                EOFError,
-                zlib.error,
-                NotImplementedError,
-                RuntimeError,
-            ) as e:
-                self.add(
-                    FindingKind.MALFORMED, Outcome.HOLD, f"unreadable member: {e}", member=path
-                )
-
-    def tar(self, reader: PrefixedReader, member: str, depth: int) -> None:
-        count = 0
-        try:
-            with tarfile.open(fileobj=reader, mode="r|") as archive:
-                for info in archive:
-                    count += 1
-                    path = f"{member}/{info.name}" if member else info.name
-                    if count > self.limits.max_members:
-                        self.add(
-                            FindingKind.LIMIT,
-                            Outcome.HOLD,
-                            f"tar holds over {self.limits.max_members} members",
-                            member=member,
-                        )
-                        return
-                    if unsafe_name(info.name) or info.issym() or info.islnk():
-                        self.add(
-                            FindingKind.UNSAFE_NAME,
-                            Outcome.HOLD,
-                            f"tar member {info.name[:80]!r} is a link or escapes the archive",
-                            member=path,
-                        )
-                    if not info.isfile():
-                        continue
-                    inner = archive.extractfile(info)
-                    if inner is not None:
-                        self.walk(self.bounded(inner, path, 0), path, depth + 1, info.size)
-        except (tarfile.TarError, OSError, EOFError, ValueError) as e:
-            self.add(
-                FindingKind.MALFORMED, Outcome.HOLD, f"unreadable tar archive: {e}", member=member
-            )
-
-    def decompress(
-        self, fmt: Format, reader: PrefixedReader, member: str, depth: int, size: int
-    ) -> None:
-        path = f"{member}!{fmt.value}" if member else f"!{fmt.value}"
-        try:
-            inner = _decompressor(fmt, reader)
-            self.walk(self.bounded(inner, path, size), path, depth + 1, 0)
-        except (OSError, EOFError, ValueError, lzma.LZMAError, zstandard.ZstdError) as e:
-            self.add(
-                FindingKind.MALFORMED,
-                Outcome.HOLD,
-                f"{fmt.value} stream is corrupt or truncated: {e}",
-                member=path,
-            )
+            self.flat(fmt, reader, member, size)
 
     def bounded(self, stream: Readable, member: str, compressed: int) -> BoundedReader:
         return BoundedReader(
             stream, member, (self.limits.max_ratio, compressed), lambda n: self.count(n, member)
         )
 
+    def nested_scan(self, path: str, *, check_opacity: bool) -> FlatScan:
+        return FlatScan(path, self.limits, self.index, check_opacity=check_opacity)
+
     # --- flat content -----------------------------------------------------------------
 
-    def flat(
-        self, fmt: Format, head: bytes, reader: PrefixedReader, member: str, size: int
-    ) -> None:
-        self.describe_format(fmt, head, member, size)
-        scan = FlatScan(
-            member,
-            self.limits,
-            self.index,
-            check_opacity=fmt not in _MEDIA and fmt not in TENSOR_FORMATS,
-        )
+    def flat(self, fmt: Format, reader: PrefixedReader, member: str, size: int) -> None:
+        limits = self.limits
+        first = read_full(reader, max(limits.window_bytes, _header_need(fmt, reader, limits)))
+        self.findings += describe_format(fmt, first, member, size, limits)
+        scan = self.nested_scan(member, check_opacity=fmt not in MEDIA | TENSOR_FORMATS)
         text = TextScanner(*self.nested_decoder(member)) if fmt is Format.TEXT else None
+        media = self.media(fmt, member) if fmt in PARSED_MEDIA else None
         pickle_head = bytearray()
         total = 0
-        while True:
-            piece = reader.read(self.limits.window_bytes)
-            if not piece:
-                break
+        piece = first
+        while piece:
             total += len(piece)
             scan.feed(piece)
             if text is not None:
                 text.feed(piece)
-            if fmt is Format.PICKLE and len(pickle_head) < self.limits.max_header_bytes:
-                pickle_head += piece[: self.limits.max_header_bytes - len(pickle_head)]
+            if media is not None:
+                media[0].feed(piece)
+            if fmt is Format.PICKLE and len(pickle_head) < limits.max_header_bytes:
+                pickle_head += piece[: limits.max_header_bytes - len(pickle_head)]
+            piece = reader.read(limits.window_bytes)
         flat_findings = scan.finish()
         self.findings += flat_findings
         if fmt is Format.BINARY and not flat_findings and total:
@@ -285,10 +167,12 @@ class _Run:
             )
         if text is not None:
             text.finish()
-            self.judge_text(text, member)
+            self.findings += judge_text(text, member, limits)
         if fmt is Format.PICKLE:
-            self.judge_pickle(bytes(pickle_head), member, total)
-        if fmt in _MEDIA and total > MEDIA_LIMIT:
+            self.findings += judge_pickle(bytes(pickle_head), member, total, limits)
+        if media is not None:
+            media[1]()
+        if fmt in MEDIA and total > limits.max_media_bytes:
             self.add(
                 FindingKind.LIMIT,
                 Outcome.HOLD,
@@ -297,136 +181,59 @@ class _Run:
                 size=total,
             )
 
-    def describe_format(self, fmt: Format, head: bytes, member: str, size: int) -> None:
-        try:
-            summary = None
-            if fmt is Format.SAFETENSORS:
-                summary = read_safetensors_header(
-                    head, size or len(head), self.limits.max_header_bytes
-                )
-            elif fmt is Format.NPY:
-                summary = read_npy_header(head, size or len(head))
-            elif fmt is Format.GGUF:
-                summary = read_gguf_header(head, size)
-        except InvalidInput as e:
-            self.add(FindingKind.MALFORMED, Outcome.HOLD, str(e), member=member)
-            return
-        if summary is not None:
-            big = summary.payload_bytes >= self.limits.weight_threshold_bytes or size == 0
-            self.add(
-                FindingKind.TENSOR_FORMAT,
-                Outcome.DENY if big else Outcome.HOLD,
-                summary.detail,
-                member=member,
-                size=summary.payload_bytes,
-            )
-        elif fmt in (Format.HDF5, Format.ONNX):
-            big = size >= self.limits.weight_threshold_bytes or size == 0
-            self.add(
-                FindingKind.TENSOR_FORMAT,
-                Outcome.DENY if big else Outcome.HOLD,
-                f"{fmt.value} model/tensor container",
-                member=member,
-                size=size,
-            )
+    def media(self, fmt: Format, member: str) -> tuple[MediaScan, Callable[[], None]]:
+        """A media reader whose appended and decoded bytes get scans of their own."""
+        trailing = self.nested_scan(f"{member}#after-end", check_opacity=True)
+        decoded = self.nested_scan(f"{member}#streams", check_opacity=False)
+        scan = MediaScan(
+            fmt,
+            trailing.feed,
+            decoded.feed,
+            lambda n: self.count(n, member),
+            self.limits.max_ratio,
+        )
 
-    def judge_pickle(self, head: bytes, member: str, total: int) -> None:
-        try:
-            summary = read_pickle_opcodes(head, self.limits.max_pickle_opcodes)
-        except InvalidInput as e:
-            if len(head) >= self.limits.max_header_bytes:
+        def finish() -> None:
+            self.findings += decoded.finish()
+            found = trailing.finish()
+            self.findings += found
+            if not found and scan.trailing_bytes >= MIN_UNKNOWN_TRAILING:
                 self.add(
-                    FindingKind.LIMIT,
+                    FindingKind.UNKNOWN_FORMAT,
                     Outcome.HOLD,
-                    "pickle too large to read its opcodes within limits",
-                    member=member,
+                    f"{scan.trailing_bytes} bytes appended after the end of the {fmt.value}; "
+                    "a person must look at them",
+                    member=f"{member}#after-end",
+                    size=scan.trailing_bytes,
+                    confidence=0.7,
                 )
-            else:
-                self.add(FindingKind.MALFORMED, Outcome.HOLD, str(e), member=member)
-            return
-        if summary.tensor_globals or summary.persistent_ids:
-            big = total >= self.limits.weight_threshold_bytes
-            self.add(
-                FindingKind.TENSOR_FORMAT,
-                Outcome.DENY if big else Outcome.HOLD,
-                "pickle that rebuilds tensors ("
-                + ", ".join(summary.tensor_globals[:4] or ("persistent storages",))
-                + ")",
-                member=member,
-                size=total,
-            )
-        elif summary.large_bytes >= self.limits.weight_threshold_bytes:
-            self.add(
-                FindingKind.TENSOR_FORMAT,
-                Outcome.HOLD,
-                f"pickle carries {summary.large_bytes} bytes of binary blobs",
-                member=member,
-                size=summary.large_bytes,
-            )
+
+        return scan, finish
 
     def nested_decoder(
         self, member: str
     ) -> tuple[Callable[[str], Callable[[bytes], None]], Callable[[], None]]:
-        current: list[tuple[FlatScan, str]] = []
+        """Callbacks for :class:`TextScanner`: one nested scan per base64 or hex run."""
+        current: list[DecodedSink] = []
 
         def open_nested(encoding: str) -> Callable[[bytes], None]:
             path = f"{member}~{encoding}"
-            scan = FlatScan(path, self.limits, self.index, check_opacity=True)
-            current.append((scan, path))
-
-            def sink(data: bytes) -> None:
-                self.count(len(data), path)
-                scan.feed(data)
-
-            return sink
+            scan = self.nested_scan(path, check_opacity=True)
+            sink = DecodedSink(scan, lambda n: self.count(n, path), self.limits.max_ratio)
+            current.append(sink)
+            return sink.feed
 
         def close_nested() -> None:
-            scan, path = current.pop()
-            self.findings += scan.finish()
-            fmt = sniff(scan.head)
-            if fmt in TENSOR_FORMATS:
-                self.add(
-                    FindingKind.TENSOR_FORMAT,
-                    Outcome.DENY,
-                    f"encoded {fmt.value} tensor file",
-                    member=path,
-                )
-            elif fmt in COMPRESSORS or fmt in (Format.ZIP, Format.TAR):
-                self.add(
-                    FindingKind.OPAQUE,
-                    Outcome.HOLD,
-                    f"an encoded {fmt.value} archive inside text; a person must look",
-                    member=path,
-                )
+            sink = current.pop()
+            sink.finish()
+            self.findings += judge_decoded(sink, sink.scan.finish())
 
         return open_nested, close_nested
 
-    def judge_text(self, text: TextScanner, member: str) -> None:
-        # Written out, 1 MiB of float32 weights is 262,144 numbers. Weight-like numbers
-        # (small, centred on zero, both signs) are denied from half that count -- it is
-        # estimated from samples -- and held from a sixteenth. Other numbers (losses,
-        # timings, counts) are what logs are made of and pass.
-        floats = text.floats
-        full = self.limits.max_text_numbers
-        if floats.weight_like() and floats.count >= full // 16:
-            big = floats.count >= full // 2
-            self.add(
-                FindingKind.TENSOR_TEXT,
-                Outcome.DENY if big else Outcome.HOLD,
-                f"about {floats.count} decimal numbers spread around zero like weights",
-                member=member,
-                size=floats.count * 4,
-                confidence=0.8,
-            )
 
-
-def _decompressor(fmt: Format, reader: PrefixedReader) -> Readable:
-    # Streams are closed with the run; the decompressors hold no OS resources of their own.
-    if fmt is Format.GZIP:
-        return gzip.GzipFile(fileobj=reader)
-    if fmt is Format.BZIP2:
-        return bz2.BZ2File(reader)
-    raw: IO[bytes] = reader  # type: ignore[assignment]  # a RawIOBase is an IO[bytes] at run time
-    if fmt is Format.XZ:
-        return lzma.LZMAFile(raw)
-    return zstandard.ZstdDecompressor().stream_reader(raw)
+def _header_need(fmt: Format, reader: PrefixedReader, limits: InspectionLimits) -> int:
+    """How many bytes the first read must cover to hold a safetensors header whole."""
+    if fmt is not Format.SAFETENSORS:
+        return 0
+    (length,) = struct.unpack_from("<Q", reader.peek_head(8).ljust(8, b"\0"))
+    return int(min(length, limits.max_header_bytes) + 8)

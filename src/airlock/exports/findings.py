@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from airlock.domain.requests import Outcome
+from airlock.errors import InvalidInput
 
 _SEVERITY = {Outcome.ALLOW: 0, Outcome.HOLD: 1, Outcome.DENY: 2}
 
 
 class FindingKind(StrEnum):
+    """What was found; the JSON report's ``kind``."""
+
     TENSOR_FORMAT = "tensor-format"  # a model/tensor container (safetensors, GGUF, ...)
     RAW_TENSOR = "raw-tensor"  # header-less bytes that look like weights
     TENSOR_TEXT = "tensor-as-text"  # many floats written out as CSV/JSON text
@@ -26,6 +29,14 @@ class FindingKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One thing found in a file, with the verdict it calls for.
+
+    ``member`` locates it inside containers and encodings: ``a.zip/w.bin`` for an archive
+    member, ``!gzip`` for a decompressed stream, ``~base64`` for decoded text, ``#streams``
+    and ``#after-end`` for a PDF's decoded streams and bytes after an image's end;
+    ``offset`` is the byte offset within that member (decoded bytes for decoded layers).
+    """
+
     kind: FindingKind
     verdict: Outcome
     detail: str
@@ -33,6 +44,10 @@ class Finding:
     member: str = ""
     size: int = 0
     confidence: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.offset < 0 or self.size < 0 or not 0.0 <= self.confidence <= 1.0:
+            raise InvalidInput("a finding needs offset, size >= 0 and confidence in [0, 1]")
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -53,6 +68,8 @@ def worst(outcomes: Iterable[Outcome]) -> Outcome:
 
 @dataclass(frozen=True, slots=True)
 class FileReport:
+    """Every finding for one file; its verdict is the most restrictive finding's."""
+
     path: str
     size: int
     findings: tuple[Finding, ...] = field(default_factory=tuple)

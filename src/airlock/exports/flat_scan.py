@@ -48,7 +48,7 @@ class FlatScan:
         self.totals = ScanTotals()
         self._buffer = bytearray()
         self._offset = 0
-        self._chunker = Chunker() if index else None
+        self._chunker = Chunker(judge=False) if index else None
         self._run: list[Chunk] = []
         self._key = secrets.randbits(32) if sample_key is None else sample_key
         self.head = b""
@@ -59,8 +59,11 @@ class FlatScan:
         if self._chunker is not None:
             for chunk in self._chunker.feed(data):
                 self._match(chunk)
-        self._buffer += data
         window = self.limits.window_bytes
+        if not self._buffer and len(data) == window:
+            self._window(data)  # the common case: whole windows, no copy
+            return
+        self._buffer += data
         while len(self._buffer) >= window:
             self._window(bytes(self._buffer[:window]))
             del self._buffer[:window]

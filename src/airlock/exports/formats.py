@@ -31,12 +31,18 @@ class Format(StrEnum):
     PNG = "png"
     JPEG = "jpeg"
     PDF = "pdf"
+    GIF = "gif"
+    WEBP = "webp"
+    FONT = "font"
     TEXT = "text"
     BINARY = "binary"
 
 
 TENSOR_FORMATS = {Format.SAFETENSORS, Format.NPY, Format.GGUF, Format.HDF5, Format.ONNX}
 COMPRESSORS = {Format.GZIP, Format.BZIP2, Format.XZ, Format.ZSTD}
+# Compressed media of research outputs: not held for high entropy, but capped in size;
+# PNG, JPEG and PDF are also parsed for appended bytes and Flate streams (media.py).
+MEDIA = {Format.PNG, Format.JPEG, Format.PDF, Format.GIF, Format.WEBP, Format.FONT}
 
 
 _MAGIC = (
@@ -52,6 +58,11 @@ _MAGIC = (
     (b"\x89PNG\r\n\x1a\n", Format.PNG),
     (b"\xff\xd8\xff", Format.JPEG),
     (b"%PDF-", Format.PDF),
+    (b"GIF87a", Format.GIF),
+    (b"GIF89a", Format.GIF),
+    (b"wOFF", Format.FONT),
+    (b"wOF2", Format.FONT),
+    (b"OTTO", Format.FONT),
 )
 
 
@@ -62,6 +73,7 @@ def sniff(head: bytes) -> Format:
             return fmt
     structural = (
         (lambda h: len(h) >= 262 and h[257:262] == b"ustar", Format.TAR),
+        (lambda h: h[:4] == b"RIFF" and h[8:12] == b"WEBP", Format.WEBP),
         (_looks_like_safetensors, Format.SAFETENSORS),
         (lambda h: len(h) >= 2 and h[0] == 0x80 and 2 <= h[1] <= 5, Format.PICKLE),
         (_looks_like_onnx, Format.ONNX),

@@ -11,6 +11,12 @@ MiB = 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class InspectionLimits:
+    """Every bound on one file's inspection; over a bound, the file holds with a finding.
+
+    Raises:
+        InvalidInput: a limit is zero or negative.
+    """
+
     max_depth: int = 4  # nested containers / encodings
     max_members: int = 10_000  # per archive
     max_expanded_bytes: int = 4096 * MiB  # all decompressed bytes of one top-level file
@@ -20,7 +26,9 @@ class InspectionLimits:
     window_bytes: int = 1 * MiB  # unit of streaming statistics
     weight_threshold_bytes: int = 1 * MiB  # tensor payloads from here on are denied
     max_text_numbers: int = 262_144  # float tokens in text beyond which text is held
+    max_media_bytes: int = 64 * MiB  # a PNG, JPEG or PDF larger than this holds
+    max_spool_bytes: int = 96 * MiB  # a zip nested in a stream is read whole, up to this
 
     def __post_init__(self) -> None:
-        if min(self.max_depth, self.max_members, self.max_ratio, self.window_bytes) < 1:
+        if min(getattr(self, name) for name in self.__dataclass_fields__) < 1:
             raise InvalidInput("inspection limits must be positive")

@@ -11,9 +11,6 @@ class Readable(Protocol):
     def read(self, size: int = -1, /) -> bytes: ...
 
 
-_SPOOL_LIMIT = 256 * 1024 * 1024
-
-
 class LimitReached(Exception):
     """Internal control flow: a bound was hit; the engine turns it into a finding."""
 
@@ -33,6 +30,19 @@ def unsafe_name(name: str) -> bool:
     )
 
 
+def read_full(stream: Readable, size: int) -> bytes:
+    """Up to ``size`` bytes, fewer only at the end of the stream (raw reads may be short)."""
+    parts: list[bytes] = []
+    wanted = size
+    while wanted > 0:
+        piece = stream.read(wanted)
+        if not piece:
+            break
+        parts.append(piece)
+        wanted -= len(piece)
+    return b"".join(parts)
+
+
 class PrefixedReader(io.RawIOBase):
     """Replays already-read head bytes, then continues with the stream."""
 
@@ -43,6 +53,10 @@ class PrefixedReader(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
+
+    def peek_head(self, size: int) -> bytes:
+        """The first ``size`` bytes of the stream (at most the head already read)."""
+        return self._head[:size]
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         view = memoryview(buffer).cast("B")
@@ -56,15 +70,22 @@ class PrefixedReader(io.RawIOBase):
         self._position += len(data)
         return len(data)
 
-    def whole(self) -> io.IOBase | io.BytesIO:
-        """A seekable view of the whole stream (for zip); spooled, bounded, if need be."""
+    def whole(self, limit: int) -> io.IOBase | io.BytesIO:
+        """A seekable view of the whole stream (for zip): the stream itself when seekable,
+        otherwise a copy in memory of at most ``limit`` bytes.
+
+        Raises:
+            LimitReached: the stream is not seekable and longer than ``limit``.
+        """
         inner = self._stream
         if isinstance(inner, io.IOBase) and inner.seekable():
             inner.seek(0)
             return inner
-        data = self._head + self._stream.read(_SPOOL_LIMIT - len(self._head) + 1)
-        if len(data) > _SPOOL_LIMIT:
-            raise LimitReached("a nested zip larger than 256 MiB cannot be walked", "")
+        data = self._head + read_full(self._stream, limit - len(self._head) + 1)
+        if len(data) > limit:
+            raise LimitReached(
+                f"a nested zip larger than {limit} bytes cannot be walked in bounded memory", ""
+            )
         return io.BytesIO(data)
 
 

@@ -16,6 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
+
+from airlock.exports.tensor_stats import Bytes, entropy_bits
 
 MIN_RUN_CHARS = 4096  # shorter encoded strings (hashes, keys, small images) are not payloads
 _ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n")
@@ -26,10 +29,14 @@ LONG_RUN = 256  # shorter runs are words, not payloads
 _RUN_TABLE = bytes(1 if c in _ALPHABET else 0 for c in range(256))
 _RUN_NEEDLE = b"\x01" * LONG_RUN
 _HEX = re.compile(rb"[0-9a-fA-F\r\n]+")
-_FLOAT = re.compile(rb"-?\d+\.\d{3,}(?:[eE][-+]?\d+)?")
-_DECIMALS = re.compile(rb"\.\d{3}")
+_FLOAT = re.compile(rb"-?\d*\.\d{2,}(?:[eE][-+]?\d+)?")
+_DECIMALS = re.compile(rb"\.\d\d")
+# Whole integers standing alone (not part of a decimal, a word or a version string).
+_INT = re.compile(rb"(?<![\w.])-?\d{1,6}(?![\w.])")
+_DIGITS = b"0123456789"
 _SAMPLE_LIMIT = 200_000
 _SLICE = 16 * 1024
+DENSE_TEXT_BITS = 6.2  # base85/base91 text; English ~4.5, base64 6.0, minified code ~5.3
 
 
 @dataclass
@@ -48,6 +55,36 @@ class FloatStats:
         spread = float(np.std(values))
         negative = float((values < 0).mean())
         return spread < 1.0 and abs(float(np.mean(values))) < spread and 0.3 < negative < 0.7
+
+
+@dataclass
+class IntStats:
+    """Whole numbers in text: weights scaled to integers, or binary as a list of byte values."""
+
+    count: int = 0
+    samples: list[int] = field(default_factory=list)
+
+    def _values(self) -> npt.NDArray[np.int64] | None:
+        if len(self.samples) < 4096:
+            return None
+        return np.asarray(self.samples, dtype=np.int64)
+
+    def weight_like(self) -> bool:
+        """Signed integers spread symmetrically around zero (quantized or scaled weights)."""
+        values = self._values()
+        if values is None:
+            return False
+        negative = float((values < 0).mean())
+        spread = float(np.std(values))
+        return 0.3 < negative < 0.7 and spread >= 2 and abs(float(np.mean(values))) < spread / 4
+
+    def byte_values(self) -> Bytes | None:
+        """The samples as bytes when the text is a list of byte values with varied content."""
+        values = self._values()
+        if values is None or not bool(((values >= 0) & (values <= 255)).all()):
+            return None
+        as_bytes = values.astype(np.uint8)
+        return as_bytes if entropy_bits(as_bytes) >= 5.0 else None
 
 
 class EncodedRun:
@@ -93,13 +130,15 @@ class TextScanner:
         self._open_nested = open_nested
         self._close_nested = close_nested
         self.floats = FloatStats()
+        self.ints = IntStats()
+        self.dense_windows = 0  # windows of printable ASCII as dense as base85
         self._carry = b""
         self._run: EncodedRun | None = None
         self.runs_decoded = 0
         self._random = random.Random(secrets.randbits(64))  # noqa: S311 -- sampling, not crypto
 
     def feed(self, window: bytes) -> None:
-        self._count_floats(window)
+        self._count_numbers(window)
         text = self._carry + window
         self._carry = b""
         position = 0
@@ -146,10 +185,10 @@ class TextScanner:
             self.runs_decoded += 1
             self._run = None
 
-    def _count_floats(self, window: bytes) -> None:
+    def _count_numbers(self, window: bytes) -> None:
         # Large windows are estimated from four random 16 KiB slices, counting "." followed
-        # by three digits (ten times faster than the full number pattern); only one slice
-        # is parsed into values, while the sample is still filling.
+        # by two digits (ten times faster than the full number pattern); only one slice
+        # is parsed into values, while the samples are still filling.
         pieces = [window]
         scale = 1.0
         if len(window) > 8 * _SLICE:
@@ -157,6 +196,15 @@ class TextScanner:
             pieces = [window[i * _SLICE : (i + 1) * _SLICE] for i in starts]
             scale = len(window) / (4 * _SLICE)
         self.floats.count += round(sum(len(_DECIMALS.findall(p)) for p in pieces) * scale)
+        # Whole numbers are parsed only where digits are a quarter of the text or more.
+        digits = len(pieces[0]) - len(pieces[0].translate(None, _DIGITS))
+        ints = _INT.findall(pieces[0]) if digits * 4 >= len(pieces[0]) else []
+        self.ints.count += round(len(ints) * len(window) / max(1, len(pieces[0])))
+        if _dense(pieces[0]):
+            self.dense_windows += 1
+        room = _SAMPLE_LIMIT - len(self.ints.samples)
+        if room > 0:
+            self.ints.samples += [int(token) for token in ints[:room]]
         room = _SAMPLE_LIMIT - len(self.floats.samples)
         if room <= 0:
             return
@@ -165,6 +213,14 @@ class TextScanner:
                 self.floats.samples.append(float(token))
             except ValueError:
                 continue
+
+
+def _dense(piece: bytes) -> bool:
+    """Printable ASCII with more entropy per character than base64: base85, base91..."""
+    if len(piece) < 4096:
+        return False
+    array = np.frombuffer(piece, dtype=np.uint8)
+    return bool((array < 0x80).all()) and entropy_bits(array) >= DENSE_TEXT_BITS
 
 
 def _alphabet_tail(text: bytes, position: int) -> bytes:

@@ -8,7 +8,7 @@ import pytest
 
 from airlock.domain.requests import Outcome
 from airlock.exports.engine import Inspector
-from scripts.make_inspection_corpus import build
+from scripts.make_inspection_corpus import HELD_BY_DESIGN, build
 
 
 @pytest.fixture(scope="module")
@@ -25,14 +25,15 @@ def verdicts(files: list[Path]) -> dict[str, Outcome]:
     return result
 
 
-def test_every_weight_payload_is_denied(corpus: list[Path]) -> None:
+def test_every_weight_payload_is_caught_and_structured_ones_denied(corpus: list[Path]) -> None:
     weights = {n: v for n, v in verdicts(corpus).items() if n.startswith("weights-")}
-    assert len(weights) >= 50
-    missed = sorted(n for n, v in weights.items() if v is not Outcome.DENY)
-    assert missed == []
+    assert len(weights) >= 65
+    assert sorted(n for n, v in weights.items() if v is Outcome.ALLOW) == []
+    not_denied = {n for n, v in weights.items() if v is not Outcome.DENY}
+    assert not_denied <= HELD_BY_DESIGN, sorted(not_denied - HELD_BY_DESIGN)
 
 
 def test_benign_research_outputs_are_allowed(corpus: list[Path]) -> None:
     benign = {n: v for n, v in verdicts(corpus).items() if n.startswith("benign-")}
-    assert len(benign) >= 12
+    assert len(benign) >= 80
     assert sorted(n for n, v in benign.items() if v is not Outcome.ALLOW) == []

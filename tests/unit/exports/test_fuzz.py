@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import gzip
 import io
+import pickle
+import struct
 import zipfile
+import zlib
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +17,7 @@ from hypothesis import strategies as st
 from airlock.domain.requests import Outcome
 from airlock.errors import InvalidInput
 from airlock.exports.engine import Inspector
+from airlock.exports.fingerprint import npy_tensor, safetensors_tensors
 from airlock.exports.formats import read_npy_header, read_pickle_opcodes, read_safetensors_header
 from airlock.exports.limits import InspectionLimits
 
@@ -36,6 +42,14 @@ def _zip_seed() -> bytes:
 
 
 SEEDS["zip"] = _zip_seed()
+# A real protocol-4 pickle of nested containers, written (never loaded) by the stdlib.
+SEEDS["pickle-nested"] = pickle.dumps(
+    {"a": [1, 2.5, b"\x00" * 40, ("t", None)], "b": {"c": list(range(30))}}, protocol=4
+)
+SEEDS["base64-gzip"] = base64.b64encode(gzip.compress(bytes(range(256)) * 40))
+SEEDS["jpeg"] = b"\xff\xd8\xff\xe0\x00\x04ab\xff\xda\x00\x02" + bytes(range(200)) + b"\xff\xd9"
+SEEDS["png"] = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 4) + b"IHDR" + bytes(8) + b"IEND"
+SEEDS["pdf"] = b"%PDF-1.4\nstream\n" + zlib.compress(b"BT (x) Tj ET" * 50) + b"\nendstream"
 
 
 def mutate(seed: bytes, edits: list[tuple[int, int]], cut: int) -> bytes:
@@ -73,6 +87,8 @@ def test_header_readers_raise_only_invalid_input(data: bytes) -> None:
         lambda d: read_safetensors_header(d, len(d), 1 << 20),
         lambda d: read_npy_header(d, len(d)),
         lambda d: read_pickle_opcodes(d, 10_000),
+        lambda d: safetensors_tensors(d, 1 << 20),
+        lambda d: npy_tensor(b"\x93NUMPY\x01\x00" + d),
     ):
         with contextlib.suppress(InvalidInput):
             reader(data)
