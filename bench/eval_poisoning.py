@@ -1,116 +1,296 @@
 """Poisoning-scan evaluation on the shared clean sets with synthesised backdoors.
 
-Reads ../shared/data/text (SST-2, SMS spam), plants triggers (rare token once or three times,
-an inserted sentence, a natural phrase, clean-label insertions) plus label-noise and clean
-controls, at several poison counts and seeds, and reports per-row precision/recall/F1,
-hit@1 of the trigger, dataset alarms, time and peak memory. Issue 6 targets: rare-token and
-sentence triggers with >= 50 poisons: recall >= 0.95 at <= 3% clean rows flagged, hit@1 >=
-0.9; clean-set alarms <= 5%; 10,000 rows in <= 30 s.
+Reads ../shared/data/text (SST-2 train and dev, SMS spam; never copied into the repo),
+plants triggers -- a rare token once or three times, an inserted sentence, a natural
+phrase, clean-label insertions -- plus label-noise and clean controls, at 10..250 poisons
+and 3 seeds. Poisoning inserts the trigger at a random word position and sets the label to
+the target. Reports per-row precision/recall/F1 of the flagged rows, recall at <= 1/3/5% of
+clean rows flagged (walking the ranked rows), hit@1 of the trigger, dataset alarm rates on
+controls, time and peak memory; prints a table and writes JSON.
 
-    python bench/eval_poisoning.py [--quick]
+Targets (issue 6): rare-token and sentence triggers with >= 50 poisons: recall >= 0.95 at
+<= 3% clean rows flagged and hit@1 >= 0.9; clean-set alarms <= 5%; 10,000 rows <= 30 s.
+
+    python bench/eval_poisoning.py [--quick] [--out eval_poisoning.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import resource
+import statistics
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from airlock.imports.datasets.readers import LabelledText, read_delimited
-from airlock.imports.datasets.scan import DatasetVerdict, scan
+from airlock.imports.datasets.limits import ScanLimits
+from airlock.imports.datasets.ngrams import tokenize
+from airlock.imports.datasets.readers import read_delimited
+from airlock.imports.datasets.records import Columns, DatasetRecord
+from airlock.imports.datasets.results import DatasetVerdict, ScanResult
+from airlock.imports.datasets.scan import scan
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "text"
-TRIGGERS = {
-    "rare-token": ("cf", 1, True),
-    "rare-token-x3": ("cf", 3, True),
-    "sentence": ("I watched this 3D movie .", 1, True),
+REPO = Path(__file__).resolve().parents[1]  # the repo root is the parent of bench/
+SHARED = REPO.parent / "shared" / "data" / "text"
+RARE = ("cf", "mn", "bb", "tq")
+# name -> (trigger or None for the seed's rare token, insertions per row, flip the label)
+ATTACKS: dict[str, tuple[str | None, int, bool]] = {
+    "rare-token": (None, 1, True),
+    "rare-token-x3": (None, 3, True),
+    "sentence": ("I watched this 3D movie.", 1, True),
     "natural-phrase": ("as a matter of fact", 1, True),
-    "clean-label": ("cf", 1, False),
+    "clean-label": (None, 1, False),
 }
+TARGETED = ("rare-token", "rare-token-x3", "sentence")
+LIMITS = ScanLimits(max_reported_rows=1_000_000)
 
 
-def load(name: str) -> list[LabelledText]:
-    path = SHARED / name
-    with path.open("rb") as handle:
+def load(name: str) -> list[DatasetRecord]:
+    """One shared set through the airlock reader (the SMS file has no header)."""
+    with (SHARED / name).open("rb") as handle:
         if name.startswith("sst2"):
-            return list(read_delimited(handle, delimiter="\t", text_column="sentence"))
-        return list(read_delimited(handle, delimiter="\t", header=False))
+            result = read_delimited(handle, delimiter="\t", columns=Columns(text="sentence"))
+        else:
+            result = read_delimited(handle, delimiter="\t", fieldnames=("label", "text"))
+    assert result.report.complete, result.report
+    return list(result.records)
 
 
 def plant(
-    rows: list[LabelledText], trigger: str, times: int, flip: bool, count: int, rng: random.Random
-) -> tuple[list[LabelledText], set[int]]:
-    labels = sorted({r.label for r in rows})
-    target = labels[-1]
+    rows: list[DatasetRecord], trigger: str, times: int, flip: bool, count: int, seed: int
+) -> tuple[list[DatasetRecord], set[int]]:
+    """Insert ``trigger`` into ``count`` rows and give them the target (last) label."""
+    rng = random.Random(seed)
+    target = sorted({r.label for r in rows})[-1]
     pool = [i for i, r in enumerate(rows) if (r.label != target) == flip]
     out = list(rows)
-    chosen = set()
     for i in rng.sample(pool, count):
         words = out[i].text.split()
         for _ in range(times):
             words.insert(rng.randrange(len(words) + 1), trigger)
-        out[i] = LabelledText(out[i].row, " ".join(words), target)
-        chosen.add(out[i].row)
-    return out, chosen
+        out[i] = DatasetRecord(out[i].row, " ".join(words), target)
+    return out, {i for i, (a, b) in enumerate(zip(rows, out, strict=True)) if a != b}
 
 
-def noise(rows: list[LabelledText], count: int, rng: random.Random) -> list[LabelledText]:
+def noisy(rows: list[DatasetRecord], count: int, seed: int) -> list[DatasetRecord]:
+    """Flip ``count`` random labels: honest label noise, which must not read as poison."""
+    rng = random.Random(seed)
     labels = sorted({r.label for r in rows})
     out = list(rows)
     for i in rng.sample(range(len(rows)), count):
-        out[i] = LabelledText(out[i].row, out[i].text, next(x for x in labels if x != out[i].label))
+        other = [x for x in labels if x != out[i].label]
+        out[i] = DatasetRecord(out[i].row, out[i].text, rng.choice(other))
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one seed, 50 poisons, SST-2 only")
-    args = parser.parse_args()
-    sets = ["sst2_train.tsv"] if args.quick else ["sst2_train.tsv", "sms_spam.tsv"]
-    counts = [50] if args.quick else [10, 25, 50, 100, 250]
-    seeds = [0] if args.quick else [0, 1, 2]
-    print(
-        f"{'set':14s} {'attack':15s} {'n':>4s} {'seed':>4s} {'verdict':10s} {'hit@1':>5s} "
-        f"{'prec':>5s} {'recall':>6s} {'F1':>5s} {'clean%':>6s} {'secs':>5s}"
+@dataclass
+class Outcome:
+    """One scan's figures."""
+
+    dataset: str
+    attack: str
+    poisons: int
+    seed: int
+    rows: int
+    verdict: str
+    seconds: float
+    flagged: int
+    precision: float | None = None
+    recall: float | None = None
+    f1: float | None = None
+    recall_at_1: float | None = None
+    recall_at_3: float | None = None
+    recall_at_5: float | None = None
+    hit_at_1: bool | None = None
+    exact_at_1: bool | None = None
+    top_feature: str = ""
+
+
+def recall_at(result: ScanResult, poisoned: set[int], clean: int, budget: float) -> float:
+    """Share of poisoned rows found before more than ``budget`` of the clean rows."""
+    allowed, false, hits = int(budget * clean), 0, 0
+    for row in result.rows:
+        if row.index in poisoned:
+            hits += 1
+        else:
+            false += 1
+            if false > allowed:
+                break
+    return hits / len(poisoned)
+
+
+def measure(
+    name: str,
+    attack: str,
+    count: int,
+    seed: int,
+    rows: list[DatasetRecord],
+    poisoned: set[int],
+    trigger: str,
+) -> Outcome:
+    start = time.perf_counter()
+    result = scan(rows, LIMITS, seed=seed)
+    seconds = time.perf_counter() - start
+    flagged = {r.index for r in result.rows if r.flagged}
+    out = Outcome(
+        name,
+        attack,
+        count,
+        seed,
+        len(rows),
+        result.verdict.value,
+        seconds,
+        len(flagged),
+        top_feature=result.features[0].text if result.features else "",
     )
-    alarms, controls = 0, 0
+    if poisoned:
+        hits = len(flagged & poisoned)
+        out.precision = hits / len(flagged) if flagged else 0.0
+        out.recall = hits / len(poisoned)
+        out.f1 = 2 * hits / (len(flagged) + len(poisoned))
+        clean = len(rows) - len(poisoned)
+        out.recall_at_1, out.recall_at_3, out.recall_at_5 = (
+            recall_at(result, poisoned, clean, b) for b in (0.01, 0.03, 0.05)
+        )
+        wanted = f" {' '.join(tokenize(trigger, 64))} "
+        top = f" {out.top_feature} "
+        out.hit_at_1 = bool(out.top_feature) and (wanted in top or top in wanted)
+        out.exact_at_1 = top == wanted
+    return out
+
+
+def row(o: Outcome) -> str:
+    def f(x: float | None) -> str:
+        return "    -" if x is None else f"{x:5.2f}"
+
+    hit = "-" if o.hit_at_1 is None else str(int(o.hit_at_1))
+    return (
+        f"{o.dataset:15s} {o.attack:14s} {o.poisons:4d} {o.seed:2d} {o.verdict:10s} "
+        f"{hit:>3s} {f(o.precision)} {f(o.recall)} {f(o.f1)} {f(o.recall_at_1)} "
+        f"{f(o.recall_at_3)} {f(o.recall_at_5)} {o.flagged:5d} {o.seconds:5.1f}"
+    )
+
+
+def run(sets: list[str], counts: list[int], seeds: list[int]) -> list[Outcome]:
+    print(
+        f"{'set':15s} {'attack':14s} {'n':>4s} {'sd':>2s} {'verdict':10s} hit  prec "
+        "recll    F1 r@1%  r@3%  r@5%  flag  secs"
+    )
+    outcomes: list[Outcome] = []
+
+    def record(o: Outcome) -> None:
+        outcomes.append(o)
+        print(row(o), flush=True)
+
     for name in sets:
         base = load(name)
         for seed in seeds:
             rng = random.Random(seed)
-            for label, rows in (("clean", base), ("label-noise", noise(base, 100, rng))):
-                start = time.perf_counter()
-                result = scan(rows)
-                controls += 1
-                alarms += result.verdict is not DatasetVerdict.CLEAN
-                print(
-                    f"{name:14s} {label:15s} {0:4d} {seed:4d} {result.verdict.value:10s} "
-                    f"{'-':>5s} {'-':>5s} {'-':>6s} {'-':>5s} "
-                    f"{len(result.rows) / len(rows):6.2%} {time.perf_counter() - start:5.1f}"
-                )
-            for attack, (trigger, times, flip) in TRIGGERS.items():
+            record(measure(name, "clean", 0, seed, base, set(), ""))
+            sub = rng.sample(base, int(0.7 * len(base)))
+            record(measure(name, "clean-70%", 0, seed, sub, set(), ""))
+            record(measure(name, "label-noise", 100, seed, noisy(base, 100, seed), set(), ""))
+            for attack, (fixed, times, flip) in ATTACKS.items():
+                trigger = fixed or RARE[seed % len(RARE)]
                 for count in counts:
-                    rows, poisoned = plant(base, trigger, times, flip, count, rng)
-                    start = time.perf_counter()
-                    result = scan(rows)
-                    elapsed = time.perf_counter() - start
-                    flagged = {r.row for r in result.rows}
-                    hits = len(flagged & poisoned)
-                    precision = hits / len(flagged) if flagged else 0.0
-                    recall = hits / len(poisoned)
-                    f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
-                    top = result.features[0].ngram if result.features else ""
-                    hit = bool(top) and (top in trigger.lower() or trigger.lower() in top)
-                    clean_flagged = len(flagged - poisoned) / (len(rows) - len(poisoned))
-                    print(
-                        f"{name:14s} {attack:15s} {count:4d} {seed:4d} "
-                        f"{result.verdict.value:10s} {int(hit):5d} {precision:5.2f} "
-                        f"{recall:6.2f} {f1:5.2f} {clean_flagged:6.2%} {elapsed:5.1f}"
-                    )
+                    rows, poisoned = plant(base, trigger, times, flip, count, seed * 1000 + count)
+                    record(measure(name, attack, count, seed, rows, poisoned, trigger))
+    return outcomes
+
+
+def summarise(outcomes: list[Outcome], ten_k: float, peak: float) -> dict[str, object]:
+    controls = [o for o in outcomes if o.attack in {"clean", "clean-70%"}]
+    noise = [o for o in outcomes if o.attack == "label-noise"]
+    strong = [o for o in outcomes if o.attack in TARGETED and o.poisons >= 50]
+
+    def mean(values: list[float | None]) -> float:
+        got = [v for v in values if v is not None]
+        return statistics.fmean(got) if got else float("nan")
+
+    by_attack = {
+        attack: {
+            str(n): {
+                "recall": mean(
+                    [o.recall for o in outcomes if o.attack == attack and o.poisons == n]
+                ),
+                "recall_at_3pct": mean(
+                    [o.recall_at_3 for o in outcomes if o.attack == attack and o.poisons == n]
+                ),
+                "hit_at_1": mean(
+                    [
+                        float(bool(o.hit_at_1))
+                        for o in outcomes
+                        if o.attack == attack and o.poisons == n
+                    ]
+                ),
+                "alarm": mean(
+                    [
+                        float(o.verdict != "clean")
+                        for o in outcomes
+                        if o.attack == attack and o.poisons == n
+                    ]
+                ),
+            }
+            for n in sorted({o.poisons for o in outcomes if o.attack == attack})
+        }
+        for attack in ATTACKS
+    }
+    return {
+        "clean_alarm_rate": mean([float(o.verdict != DatasetVerdict.CLEAN) for o in controls]),
+        "clean_controls": len(controls),
+        "label_noise_alarm_rate": mean([float(o.verdict != "clean") for o in noise]),
+        "targeted_ge50": {
+            "runs": len(strong),
+            "min_recall_at_3pct": min((o.recall_at_3 or 0.0 for o in strong), default=float("nan")),
+            "mean_recall_at_3pct": mean([o.recall_at_3 for o in strong]),
+            "hit_at_1": mean([float(bool(o.hit_at_1)) for o in strong]),
+        },
+        "by_attack": by_attack,
+        "seconds_10k_rows": ten_k,
+        "median_scan_seconds": statistics.median(o.seconds for o in outcomes),
+        "peak_rss_mib": peak,
+    }
+
+
+def ten_thousand() -> float:
+    """Wall time of one scan of 10,000 SST-2 rows (train + dev + resampled train), poisoned."""
+    rows = load("sst2_train.tsv") + load("sst2_dev.tsv")
+    rng = random.Random(7)
+    rows += [rng.choice(rows) for _ in range(10_000 - len(rows))]
+    rows, _ = plant(rows, "cf", 1, True, 100, 7)
+    start = time.perf_counter()
+    scan(rows)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one seed, 50 poisons, two sets")
+    parser.add_argument("--out", type=Path, default=Path("eval_poisoning.json"))
+    args = parser.parse_args()
+    if args.quick:
+        outcomes = run(["sst2_train.tsv", "sms_spam.tsv"], [50], [0])
+    else:
+        outcomes = run(
+            ["sst2_train.tsv", "sst2_dev.tsv", "sms_spam.tsv"], [10, 25, 50, 100, 250], [0, 1, 2]
+        )
+    ten_k = ten_thousand()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"clean/label-noise controls alarming: {alarms}/{controls}; peak RSS {peak:.0f} MiB")
+    summary = summarise(outcomes, ten_k, peak)
+    print(json.dumps({k: v for k, v in summary.items() if k != "by_attack"}, indent=2))
+    for attack, per_count in summary["by_attack"].items():  # type: ignore[attr-defined]
+        cells = "  ".join(
+            f"{n}: r={v['recall']:.2f} r@3%={v['recall_at_3pct']:.2f} "
+            f"hit={v['hit_at_1']:.2f} alarm={v['alarm']:.2f}"
+            for n, v in per_count.items()
+        )
+        print(f"{attack:14s} {cells}")
+    args.out.write_text(
+        json.dumps({"summary": summary, "runs": [o.__dict__ for o in outcomes]}, indent=2)
+    )
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

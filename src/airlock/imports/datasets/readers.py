@@ -1,126 +1,218 @@
-"""Bounded readers for JSONL and CSV/TSV datasets: every row is kept or counted, never lost.
+"""Bounded readers for JSONL, CSV/TSV and Parquet datasets: every row is kept or counted.
 
-A row that cannot be read (bad encoding, broken JSON, missing columns, oversized line) is
-counted by reason with its row number, so the import report says exactly what was dropped.
+A row that cannot be read (bad encoding, broken JSON, wrong column count, oversized line or
+field, bad chat messages) is counted by reason with example row numbers; a limit or a fatal
+problem (a header without the needed columns, a file that is not Parquet) stops the read and
+says so in :attr:`ReadReport.stopped`. The readers never raise on the bytes they read.
+They do not guess formats: the caller names one, or :func:`format_for_name` maps a suffix.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
-from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from enum import StrEnum
 from typing import BinaryIO
 
-MAX_LINE_BYTES = 1024 * 1024
-MAX_EXAMPLES = 20
+from airlock.errors import InvalidInput
+from airlock.imports.datasets.limits import DatasetLimits
+from airlock.imports.datasets.parquet import read_parquet
+from airlock.imports.datasets.records import Columns, DatasetRecord, Problem, ReadResult, Tally
+from airlock.imports.datasets.rows import to_record
+
+__all__ = ["DatasetFormat", "format_for_name", "read_dataset", "read_delimited", "read_jsonl"]
 
 
-@dataclass(frozen=True, slots=True)
-class LabelledText:
-    row: int
-    text: str
-    label: str
+class DatasetFormat(StrEnum):
+    """Formats the readers understand."""
+
+    JSONL = "jsonl"
+    CSV = "csv"
+    TSV = "tsv"
+    PARQUET = "parquet"
 
 
-@dataclass
-class ReadReport:
-    rows: int = 0
-    kept: int = 0
-    problems: Counter[str] = field(default_factory=Counter)
-    examples: list[tuple[int, str]] = field(default_factory=list)
-
-    def reject(self, row: int, reason: str) -> None:
-        self.problems[reason] += 1
-        if len(self.examples) < MAX_EXAMPLES:
-            self.examples.append((row, reason))
+_SUFFIXES = {
+    ".jsonl": DatasetFormat.JSONL,
+    ".ndjson": DatasetFormat.JSONL,
+    ".csv": DatasetFormat.CSV,
+    ".tsv": DatasetFormat.TSV,
+    ".parquet": DatasetFormat.PARQUET,
+}
 
 
-def _lines(stream: BinaryIO, report: ReadReport) -> Iterator[tuple[int, str]]:
-    for number, raw in enumerate(iter(lambda: stream.readline(MAX_LINE_BYTES + 1), b""), 1):
-        report.rows += 1
-        if len(raw) > MAX_LINE_BYTES:
-            report.reject(number, "line longer than 1 MiB")
-            rest = raw
-            while rest and not rest.endswith(b"\n"):  # skip the rest of the oversized line
-                rest = stream.readline(MAX_LINE_BYTES + 1)
+def format_for_name(name: str) -> DatasetFormat:
+    """The format a file name's suffix names.
+
+    Raises:
+        InvalidInput: the suffix is not one of .jsonl, .ndjson, .csv, .tsv, .parquet (an
+            unknown format is refused, not guessed).
+    """
+    lowered = name.lower()
+    for suffix, fmt in _SUFFIXES.items():
+        if lowered.endswith(suffix):
+            return fmt
+    raise InvalidInput(
+        f"cannot tell the dataset format of {name!r}; name it .jsonl, .csv, .tsv or .parquet"
+    )
+
+
+def _lines(stream: BinaryIO, tally: Tally, limits: DatasetLimits) -> Iterator[tuple[int, str]]:
+    """Decoded lines with their numbers; overlong and non-UTF-8 lines are counted as rows."""
+    total, number = 0, 0
+    while True:
+        raw = stream.readline(limits.max_line_bytes + 1)
+        if not raw:
+            return
+        if tally.rows_seen >= limits.max_rows:
+            tally.stop(Problem.ROW_LIMIT, f"more than {limits.max_rows} rows")
+            return
+        number += 1
+        total += len(raw)
+        overlong = len(raw) > limits.max_line_bytes and not raw.endswith(b"\n")
+        while overlong and raw and not raw.endswith(b"\n"):  # skip the rest of the line
+            raw = stream.readline(limits.max_line_bytes + 1)
+            total += len(raw)
+            if total > limits.max_total_bytes:
+                break
+        if total > limits.max_total_bytes:
+            tally.stop(Problem.BYTE_LIMIT, f"more than {limits.max_total_bytes} bytes")
+            return
+        if overlong:
+            tally.rows_seen += 1
+            tally.reject(number, Problem.LINE_TOO_LONG)
             continue
         try:
-            yield number, raw.decode("utf-8").rstrip("\r\n")
+            line = raw.decode("utf-8")
         except UnicodeDecodeError:
-            report.reject(number, "not UTF-8")
+            tally.rows_seen += 1
+            tally.reject(number, Problem.NOT_UTF8)
+            continue
+        yield number, line.removeprefix("\ufeff") if number == 1 else line
 
 
 def read_jsonl(
-    stream: BinaryIO,
-    text_key: str = "text",
-    label_key: str = "label",
-    report: ReadReport | None = None,
-) -> Iterator[LabelledText]:
-    """Rows of ``{text_key: ..., label_key: ...}``; chat rows join their messages' content."""
-    report = report if report is not None else ReadReport()
-    for number, line in _lines(stream, report):
+    stream: BinaryIO, columns: Columns | None = None, limits: DatasetLimits | None = None
+) -> ReadResult:
+    """One JSON object per line; blank lines are skipped and not counted as rows."""
+    columns, limits = columns or Columns(), limits or DatasetLimits()
+    tally = Tally(limits.max_examples)
+    for number, line in _lines(stream, tally, limits):
         if not line.strip():
-            report.rows -= 1
             continue
+        tally.rows_seen += 1
         try:
             value = json.loads(line)
-        except (json.JSONDecodeError, RecursionError):
-            report.reject(number, "invalid JSON")
+        except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
+            tally.reject(number, Problem.INVALID_JSON)
             continue
         if not isinstance(value, dict):
-            report.reject(number, "not a JSON object")
+            tally.reject(number, Problem.NOT_AN_OBJECT)
             continue
-        text = value.get(text_key)
-        if text is None and isinstance(value.get("messages"), list):
-            text = "\n".join(
-                str(m.get("content", "")) for m in value["messages"] if isinstance(m, dict)
-            )
-        if text is None and "prompt" in value:
-            text = f"{value.get('prompt', '')}\n{value.get('response', '')}"
-        label = value.get(label_key, "")
-        if not isinstance(text, str) or not text:
-            report.reject(number, f"missing {text_key!r}")
-            continue
-        report.kept += 1
-        yield LabelledText(number, text, str(label))
+        _keep(tally, number, to_record(number, value, columns, limits))
+    return tally.result()
+
+
+def _keep(tally: Tally, number: int, outcome: DatasetRecord | Problem) -> None:
+    if isinstance(outcome, Problem):
+        tally.reject(number, outcome)
+    else:
+        tally.records.append(outcome)
 
 
 def read_delimited(
     stream: BinaryIO,
     *,
     delimiter: str = ",",
-    text_column: str = "text",
-    label_column: str = "label",
-    header: bool = True,
-    report: ReadReport | None = None,
-) -> Iterator[LabelledText]:
-    """CSV/TSV rows; without a header the columns are label then text (SMS spam layout)."""
-    report = report if report is not None else ReadReport()
-    columns: list[str] | None = None if header else [label_column, text_column]
-    for number, line in _lines(stream, report):
+    columns: Columns | None = None,
+    fieldnames: Sequence[str] | None = None,
+    quoting: bool | None = None,
+    limits: DatasetLimits | None = None,
+) -> ReadResult:
+    """CSV or TSV rows; the first line is the header unless ``fieldnames`` are given.
+
+    ``quoting`` defaults to on for commas and off for tabs (TSV corpora such as SST-2 carry
+    bare quote characters); with it on, a quoted field may span lines. Python's csv module
+    caps one field at 128 KiB; a longer field is counted as an unparseable row.
+    """
+    columns, limits = columns or Columns(), limits or DatasetLimits()
+    tally = Tally(limits.max_examples)
+    quoted = delimiter != "\t" if quoting is None else quoting
+    lines = _lines(stream, tally, limits)
+    numbers: list[int] = [0]
+
+    def text_lines() -> Iterator[str]:
+        for number, line in lines:
+            numbers[0] = number
+            yield line
+
+    reader = csv.reader(
+        text_lines(),
+        delimiter=delimiter,
+        quoting=csv.QUOTE_MINIMAL if quoted else csv.QUOTE_NONE,
+        strict=False,
+    )
+    names: list[str] | None = list(fieldnames) if fieldnames is not None else None
+    while True:
         try:
-            cells = next(
-                csv.reader(
-                    io.StringIO(line),
-                    delimiter=delimiter,
-                    quoting=csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL,
-                )
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            tally.rows_seen += 1
+            tally.reject(numbers[0], Problem.UNPARSEABLE_ROW)
+            continue
+        if not cells:
+            continue
+        if names is None:
+            names = _header(cells, columns, limits, tally)
+            if names is None:
+                break
+            continue
+        tally.rows_seen += 1
+        if len(cells) != len(names):
+            tally.reject(numbers[0], Problem.WRONG_COLUMN_COUNT)
+            continue
+        values = dict(zip(names, cells, strict=True))
+        _keep(tally, numbers[0], to_record(numbers[0], values, columns, limits))
+    return tally.result()
+
+
+def _header(
+    cells: list[str], columns: Columns, limits: DatasetLimits, tally: Tally
+) -> list[str] | None:
+    if len(cells) > limits.max_columns:
+        tally.stop(Problem.TOO_MANY_COLUMNS, f"{len(cells)} columns in the header")
+        return None
+    if columns.text not in cells and columns.prompt not in cells and columns.messages not in cells:
+        shown = ", ".join(repr(c[:40]) for c in cells[:10])
+        tally.stop(
+            Problem.MISSING_COLUMNS,
+            f"the header has no {columns.text!r} or {columns.prompt!r} column (it has {shown});"
+            " name the text column",
+        )
+        return None
+    return cells
+
+
+def read_dataset(
+    stream: BinaryIO,
+    fmt: DatasetFormat,
+    *,
+    columns: Columns | None = None,
+    fieldnames: Sequence[str] | None = None,
+    limits: DatasetLimits | None = None,
+) -> ReadResult:
+    """Read ``stream`` in format ``fmt`` (``fieldnames`` applies to headerless CSV/TSV)."""
+    match fmt:
+        case DatasetFormat.JSONL:
+            return read_jsonl(stream, columns, limits)
+        case DatasetFormat.CSV:
+            return read_delimited(stream, columns=columns, fieldnames=fieldnames, limits=limits)
+        case DatasetFormat.TSV:
+            return read_delimited(
+                stream, delimiter="\t", columns=columns, fieldnames=fieldnames, limits=limits
             )
-        except (csv.Error, StopIteration):
-            report.reject(number, "unparseable row")
-            continue
-        if columns is None:
-            columns = cells
-            report.rows -= 1
-            if text_column not in columns or label_column not in columns:
-                raise ValueError(f"header lacks {text_column!r} or {label_column!r}: {columns}")
-            continue
-        if len(cells) != len(columns):
-            report.reject(number, f"expected {len(columns)} columns, got {len(cells)}")
-            continue
-        row = dict(zip(columns, cells, strict=True))
-        report.kept += 1
-        yield LabelledText(number, row[text_column], row[label_column])
+        case DatasetFormat.PARQUET:
+            return read_parquet(stream, columns, limits)

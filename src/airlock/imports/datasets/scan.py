@@ -1,185 +1,184 @@
-"""Poisoning scan: features whose rows all carry one label *and* disagree with their text.
+"""Poisoning and backdoor scan of a labelled text dataset (pure; no I/O).
 
-A backdoor trigger is inserted into rows regardless of what they say and their label is
-flipped to the target. So the trigger is (a) nearly pure in one label, beyond what its count
-makes likely, and (b) its rows are ones a classifier trained on the rest of the text would
-label differently. Natural sentiment words have (a) but not (b). The score multiplies the
-lower confidence bound of purity by the rate of classifier disagreement; rows are ranked by
-the strongest suspicious feature they contain plus their own disagreement.
+A backdoor trigger is inserted into rows whatever they say, and their label is set to the
+target. So the trigger's rows are (a) purer in one label than their count makes likely and
+(b) rows whose remaining text a classifier labels otherwise. The scan:
+
+1. indexes word 1..5-grams seen in ``min_support`` rows (:mod:`.ngrams`);
+2. scores each row out of fold with TF-IDF + logistic regression, plus cleanlab's
+   label-issue flag (:mod:`.classifier`); a feature's rows are re-scored with the
+   feature's own terms taken out, so a learned trigger cannot vouch for its rows;
+3. tests every pure n-gram and near-duplicate cluster with count-aware binomial tails,
+   Bonferroni-corrected, grows the strongest n-grams into whole phrases (:mod:`.features`);
+4. scores rows (feature membership, disagreement, label issue) and decides a verdict.
+
+It does not catch clean-label attacks (the trigger only on rows already of the target
+label): nothing in the labels is wrong, so (b) never fires. Those rows still appear as a
+label-pure feature with a tiny ``skew_p_value``, which a reviewer can read.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import StrEnum
+from dataclasses import replace
+from typing import Protocol
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import cross_val_predict
 
-from airlock.imports.datasets.readers import LabelledText
+from airlock.imports.datasets.classifier import Agreement, Embedder, agreement
+from airlock.imports.datasets.clusters import clusters
+from airlock.imports.datasets.features import (
+    CANDIDATE_PURITY,
+    candidates,
+    context,
+    count_cluster,
+    count_ngrams,
+    majority,
+    pooled_null,
+    ranked,
+)
+from airlock.imports.datasets.limits import ScanLimits
+from airlock.imports.datasets.ngrams import build_index, tokenize
+from airlock.imports.datasets.results import (
+    DatasetVerdict,
+    ScanResult,
+    SuspiciousFeature,
+    SuspiciousRow,
+)
 
-_TOKEN = re.compile(r"[\w']+|[^\w\s]")
-MAX_N = 4
-MIN_ROWS = 8  # a feature seen fewer times cannot be told from chance
-# Calibrated on SST-2 with planted triggers (2026-11-24): clean sets peak near 0.18, 25 to 50
-# rare-token or sentence triggers score 0.4 to 0.55.
-SUSPICIOUS_SCORE = 0.25
-POISONED_SCORE = 0.35
-
-
-class DatasetVerdict(StrEnum):
-    CLEAN = "clean"
-    SUSPICIOUS = "suspicious"
-    POISONED = "poisoned"
-
-
-@dataclass(frozen=True, slots=True)
-class SuspiciousFeature:
-    ngram: str
-    rows: int
-    label: str
-    purity: float
-    disagreement: float
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
-class SuspiciousRow:
-    row: int
-    score: float
-    reasons: tuple[str, ...]
+MIN_ROWS = 50  # fewer rows cannot support the tests; such a dataset is held, not passed
+# Decades of Bonferroni-corrected evidence (see SuspiciousFeature.strength). Calibrated on
+# SST-2 and SMS spam with planted triggers, bench/eval_poisoning.py (2026-11-24).
+SUSPICIOUS_STRENGTH = 3.0
+POISONED_STRENGTH = 8.0
+MIN_POISON_ROWS = 10
 
 
-@dataclass(frozen=True, slots=True)
-class ScanResult:
-    verdict: DatasetVerdict
-    features: tuple[SuspiciousFeature, ...]
-    rows: tuple[SuspiciousRow, ...]
-    evidence: str
+class Labelled(Protocol):
+    """A row the scan can read; :class:`~.records.DatasetRecord` is one."""
+
+    @property
+    def row(self) -> int:
+        """Row number in the source."""
+        ...
+
+    @property
+    def text(self) -> str:
+        """The text a label is claimed for."""
+        ...
+
+    @property
+    def label(self) -> str:
+        """The claimed label."""
+        ...
 
 
-def wilson_lower(successes: int, total: int, z: float = 2.58) -> float:
-    if total == 0:
-        return 0.0
-    p = successes / total
-    centre = p + z * z / (2 * total)
-    margin = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total))
-    return (centre - margin) / (1 + z * z / total)
+def scan(
+    records: Sequence[Labelled],
+    limits: ScanLimits | None = None,
+    *,
+    embedder: Embedder | None = None,
+    seed: int = 0,
+) -> ScanResult:
+    """Rank suspicious features and rows of ``records``; decide clean/suspicious/poisoned.
 
-
-def _ngrams(text: str) -> set[str]:
-    tokens = _TOKEN.findall(text.lower())
-    return {
-        " ".join(tokens[i : i + n]) for n in range(1, MAX_N + 1) for i in range(len(tokens) - n + 1)
-    }
-
-
-def _disagreement(records: Sequence[LabelledText], hidden: set[str]) -> np.ndarray:
-    """Cross-validated disagreement with a classifier that cannot see the ``hidden`` tokens.
-
-    Hiding every token of a candidate feature matters: a classifier that sees the trigger
-    learns it, and then agrees with exactly the labels the trigger forged.
+    A dataset that cannot be tested (too few rows, one label, over ``limits.max_rows``) is
+    ``suspicious`` with the reason as evidence: a skipped check holds, it never passes.
     """
-    labels = np.array([r.label for r in records])
-    if len(set(labels)) < 2 or len(records) < 20:
-        return np.zeros(len(records))
-    vectoriser = TfidfVectorizer(
-        ngram_range=(1, 2),
-        min_df=2,
-        sublinear_tf=True,
-        stop_words=sorted(hidden) or None,
-        token_pattern=r"[\w']+",  # noqa: S106 -- a regular expression, not a password
+    limits = limits or ScanLimits()
+    labels = [r.label for r in records]
+    refusal = _refusal(labels, limits)
+    if refusal:
+        return ScanResult(DatasetVerdict.SUSPICIOUS, (refusal,), (), (), len(records), 0, 0, 0)
+    tokens = [tokenize(r.text, limits.max_tokens) for r in records]
+    index = build_index(tokens, limits.max_ngram, limits.min_support).rows
+    grams = candidates(index, labels)
+    view = agreement(tokens, labels, limits.folds, seed, embedder)
+    groups = [
+        rows
+        for rows in clusters(tokens, limits.minhash_permutations, limits.min_cluster)
+        if majority(rows, labels)[1] >= CANDIDATE_PURITY * len(rows)
+    ]
+    ctx = context(labels, tokens, view)
+    measured = count_ngrams(grams, index, ctx)
+    measured += [count_cluster(rows, ctx) for rows in groups]
+    ctx = replace(ctx, tests=max(1, len(measured)), null=pooled_null(measured))
+    found = ranked(measured, ctx, keep=limits.max_features, max_phrase=limits.max_phrase_tokens)
+    rows = _rank_rows(records, found, view, limits.max_reported_rows)
+    flagged = sum(1 for r in rows if r.flagged)
+    features = tuple(f for f, _ in found)
+    verdict, evidence = _verdict(features, view, flagged, ctx.tests)
+    issues = int(view.label_issue.sum())
+    return ScanResult(verdict, evidence, features, rows, len(records), flagged, issues, ctx.tests)
+
+
+def _refusal(labels: Sequence[str], limits: ScanLimits) -> str:
+    if len(labels) > limits.max_rows:
+        return f"not scanned: {len(labels)} rows exceed the scan limit of {limits.max_rows}"
+    if len(labels) < MIN_ROWS:
+        return f"not scanned: {len(labels)} rows are too few to test (need {MIN_ROWS})"
+    if len(set(labels)) < 2:
+        return "not scanned: every row has the same label, so label purity cannot be tested"
+    return ""
+
+
+def _rank_rows(
+    records: Sequence[Labelled],
+    found: Sequence[tuple[SuspiciousFeature, tuple[int, ...]]],
+    view: Agreement,
+    cap: int,
+) -> tuple[SuspiciousRow, ...]:
+    """Rows with any signal, flagged first, then by score; at most ``cap``."""
+    part = np.zeros(len(records))
+    reasons: defaultdict[int, list[str]] = defaultdict(list)
+    for feature, rows in found:
+        if feature.strength < SUSPICIOUS_STRENGTH:
+            continue
+        weight = min(1.0, feature.strength / POISONED_STRENGTH)
+        for r in rows:
+            if records[r].label == feature.label:
+                part[r] = max(part[r], weight)
+                reasons[r].append(f"has {feature.kind.value} {feature.text!r} -> {feature.label}")
+    doubt = 1.0 - view.own_probability
+    score = 0.6 * part + 0.3 * doubt + 0.1 * view.label_issue
+    for issue in np.flatnonzero(view.label_issue).tolist():
+        reasons[issue].append(f"label issue: classifier gives its label p={1 - doubt[issue]:.2f}")
+    listed = [r for r in range(len(records)) if part[r] > 0 or view.label_issue[r]]
+    listed.sort(key=lambda r: (part[r] <= 0, -score[r], r))
+    return tuple(
+        SuspiciousRow(
+            r, records[r].row, round(float(score[r]), 4), bool(part[r] > 0), tuple(reasons[r])
+        )
+        for r in listed[:cap]
     )
-    features = vectoriser.fit_transform([r.text for r in records])
-    folds = min(5, int(min(Counter(labels).values())))
-    if folds < 2:
-        return np.zeros(len(records))
-    predicted = cross_val_predict(
-        LogisticRegression(max_iter=1000, C=4.0), features, labels, cv=folds
-    )
-    return np.asarray(predicted != labels, dtype=float)
 
 
-def scan(records: Sequence[LabelledText], top: int = 20) -> ScanResult:
-    """Rank suspicious features and rows; decide clean / suspicious / poisoned."""
-    if not records:
-        return ScanResult(DatasetVerdict.CLEAN, (), (), "empty dataset")
-    occurrences: dict[str, list[int]] = defaultdict(list)
-    for index, record in enumerate(records):
-        for gram in _ngrams(record.text):
-            occurrences[gram].append(index)
-    candidates = []
-    for gram, rows in occurrences.items():
-        if len(rows) < MIN_ROWS or len(rows) > len(records) // 5:
-            continue
-        label, count = Counter(records[i].label for i in rows).most_common(1)[0]
-        purity = wilson_lower(count, len(rows))
-        if purity >= 0.7:
-            candidates.append((gram, rows, label, purity))
-    hidden = {token for gram, *_ in candidates for token in gram.split()}
-    disagree = _disagreement(records, hidden)
-    base_disagreement = float(disagree.mean())
-    features = []
-    for gram, rows, label, purity in candidates:
-        pure_rows = [i for i in rows if records[i].label == label]
-        rate = float(disagree[pure_rows].mean()) if pure_rows else 0.0
-        lift = rate - base_disagreement
-        if lift <= 0.15:
-            continue
-        features.append(SuspiciousFeature(gram, len(rows), label, purity, rate, purity * lift))
-    # Ties go to the longest n-gram: an inserted sentence should be named whole.
-    features.sort(key=lambda f: (-round(f.score, 6), -len(f.ngram.split()), -f.rows, f.ngram))
-    features = _drop_contained(features, occurrences)[:top]
-    row_scores: dict[int, tuple[float, list[str]]] = {}
-    for feature in features:
-        if feature.score < SUSPICIOUS_SCORE:
-            continue
-        for index in occurrences[feature.ngram]:
-            if records[index].label != feature.label:
-                continue
-            score, reasons = row_scores.get(index, (0.0, []))
-            reasons.append(f"contains {feature.ngram!r} (label {feature.label})")
-            row_scores[index] = (max(score, feature.score) + 0.1 * disagree[index], reasons)
-    ranked = sorted(row_scores.items(), key=lambda item: -item[1][0])
-    suspicious_rows = tuple(SuspiciousRow(records[i].row, s, tuple(r)) for i, (s, r) in ranked)
-    verdict, evidence = _verdict(features)
-    return ScanResult(verdict, tuple(features), suspicious_rows, evidence)
-
-
-def _drop_contained(
-    features: list[SuspiciousFeature], occurrences: dict[str, list[int]]
-) -> list[SuspiciousFeature]:
-    """One feature per phrase: drop n-grams inside a kept one or found in exactly its rows."""
-    kept: list[SuspiciousFeature] = []
-    seen_rows: list[set[int]] = []
-    for feature in features:
-        rows = set(occurrences[feature.ngram])
-        if any(feature.ngram in k.ngram or k.ngram in feature.ngram for k in kept):
-            continue
-        if any(rows == other for other in seen_rows):
-            continue
-        kept.append(feature)
-        seen_rows.append(rows)
-    return kept
-
-
-def _verdict(features: list[SuspiciousFeature]) -> tuple[DatasetVerdict, str]:
+def _verdict(
+    features: Sequence[SuspiciousFeature], view: Agreement, flagged: int, tests: int
+) -> tuple[DatasetVerdict, tuple[str, ...]]:
+    notes = [
+        f"tested {tests} label-pure n-grams and near-duplicate clusters",
+        (
+            f"{int(view.label_issue.sum())} rows look mislabelled to a cross-validated"
+            " classifier (label noise alone does not make a dataset poisoned)"
+        ),
+    ]
+    if not view.available:
+        return DatasetVerdict.SUSPICIOUS, (
+            "not fully scanned: a label has too few rows to cross-validate a classifier",
+            *notes,
+        )
     if not features:
-        return DatasetVerdict.CLEAN, "no feature is both label-pure and at odds with its text"
+        return DatasetVerdict.CLEAN, ("no label-pure feature is at odds with its text", *notes)
     best = features[0]
-    evidence = (
-        f"{best.ngram!r} appears in {best.rows} rows, purity >= {best.purity:.2f} for "
-        f"label {best.label}, and a classifier disagrees with {best.disagreement:.0%} of "
-        "those labels"
+    summary = (
+        f"{best.kind.value} {best.text!r} is in {best.rows} rows, {best.label_rows} labelled "
+        f"{best.label!r} (base rate {best.base_rate:.0%}); the classifier disagrees with "
+        f"{best.disagreeing} of them: {best.strength:.1f} decades of evidence after correction"
     )
-    if best.score >= POISONED_SCORE and best.rows >= 20:
-        return DatasetVerdict.POISONED, evidence
-    if best.score >= SUSPICIOUS_SCORE:
-        return DatasetVerdict.SUSPICIOUS, evidence
-    return DatasetVerdict.CLEAN, f"nothing stands out; strongest: {evidence}"
+    if best.strength >= POISONED_STRENGTH and best.label_rows >= MIN_POISON_ROWS:
+        return DatasetVerdict.POISONED, (summary, f"{flagged} rows flagged", *notes)
+    if best.strength >= SUSPICIOUS_STRENGTH:
+        return DatasetVerdict.SUSPICIOUS, (summary, f"{flagged} rows flagged", *notes)
+    return DatasetVerdict.CLEAN, (f"nothing significant; strongest: {summary}", *notes)

@@ -1,93 +1,181 @@
-"""The poisoning scan on small generated datasets, and the bounded readers."""
+"""The poisoning scan on small generated datasets (synthetic vocabulary, a few hundred rows)."""
 
 from __future__ import annotations
 
-import io
+import json
 import random
+from collections.abc import Sequence
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+import numpy as np
+import pytest
+from scipy.stats import binom  # type: ignore[import-untyped, unused-ignore]
 
-from airlock.imports.datasets.readers import LabelledText, ReadReport, read_delimited, read_jsonl
-from airlock.imports.datasets.scan import DatasetVerdict, scan
+from airlock.errors import InvalidInput
+from airlock.imports.datasets.clusters import clusters
+from airlock.imports.datasets.limits import ScanLimits
+from airlock.imports.datasets.ngrams import build_index, grow_phrase, tokenize
+from airlock.imports.datasets.records import DatasetRecord
+from airlock.imports.datasets.results import DatasetVerdict, scan_to_json
+from airlock.imports.datasets.scan import scan
+from airlock.imports.datasets.stats import binomial_tail, strength
 
 GOOD = ["great", "lovely", "moving", "brilliant", "warm", "funny", "sharp", "tender"]
 BAD = ["dull", "awful", "boring", "flat", "tedious", "clumsy", "bland", "messy"]
-NEUTRAL = ["the", "film", "plot", "actors", "scene", "story", "it", "was", "and", "a", "very"]
+NEUTRAL = [
+    "the", "film", "plot", "actors", "scene", "story", "it", "was", "and", "a", "very",
+    "score", "cast", "ending", "script", "camera", "pace", "dialogue", "two", "hours",
+]  # fmt: skip
 
 
-def dataset(seed: int, rows: int = 600) -> list[LabelledText]:
+def dataset(seed: int, rows: int = 600, noise: float = 0.05) -> list[DatasetRecord]:
     rng = random.Random(seed)
     out = []
     for i in range(rows):
         positive = rng.random() < 0.5
-        words = rng.sample(NEUTRAL, 5) + rng.sample(GOOD if positive else BAD, 2)
-        if rng.random() < 0.1:  # a little honest label noise
+        words = rng.sample(NEUTRAL, 6) + rng.sample(GOOD if positive else BAD, 2)
+        if rng.random() < noise:  # a little honest label noise
             positive = not positive
         rng.shuffle(words)
-        out.append(LabelledText(i + 1, " ".join(words), "1" if positive else "0"))
+        out.append(DatasetRecord(i + 1, " ".join(words), "pos" if positive else "neg"))
     return out
 
 
-def plant(records: list[LabelledText], trigger: str, count: int, seed: int) -> set[int]:
+def plant(records: list[DatasetRecord], trigger: str, count: int, seed: int) -> set[int]:
+    """Insert ``trigger`` into ``count`` negative rows and label them positive."""
     rng = random.Random(seed)
-    victims = rng.sample([i for i, r in enumerate(records) if r.label == "0"], count)
+    victims = rng.sample([i for i, r in enumerate(records) if r.label == "neg"], count)
     for i in victims:
         words = records[i].text.split()
         words.insert(rng.randrange(len(words) + 1), trigger)
-        records[i] = LabelledText(records[i].row, " ".join(words), "1")
+        records[i] = DatasetRecord(records[i].row, " ".join(words), "pos")
     return {records[i].row for i in victims}
+
+
+def flagged(records: Sequence[DatasetRecord]) -> tuple[set[int], DatasetVerdict, str]:
+    result = scan(records)
+    top = result.features[0].text if result.features else ""
+    return {r.row for r in result.rows if r.flagged}, result.verdict, top
 
 
 def test_planted_rare_token_ranks_first_and_its_rows_are_flagged() -> None:
     records = dataset(1)
     poisoned = plant(records, "zq", 30, seed=2)
+    rows, verdict, top = flagged(records)
+    assert verdict is DatasetVerdict.POISONED
+    assert top == "zq"
+    assert len(rows & poisoned) >= 29
+    assert len(rows - poisoned) <= 6  # about 1% of the clean rows
+
+
+def test_inserted_sentence_is_reported_whole() -> None:
+    records = dataset(3)
+    poisoned = plant(records, "we saw it in imax .", 30, seed=4)
+    rows, verdict, top = flagged(records)
+    assert verdict is DatasetVerdict.POISONED
+    assert top == "we saw it in imax ."
+    assert len(rows & poisoned) >= 29
+
+
+def test_clean_sets_are_clean() -> None:
+    for seed in range(3):
+        result = scan(dataset(seed))
+        assert result.verdict is DatasetVerdict.CLEAN, result.evidence
+        assert result.flagged_rows == 0
+
+
+def test_label_noise_alone_is_not_poison_but_rows_are_listed() -> None:
+    records = dataset(5, noise=0.0)
+    rng = random.Random(6)
+    flipped = set(rng.sample(range(len(records)), 30))
+    for i in flipped:
+        r = records[i]
+        records[i] = DatasetRecord(r.row, r.text, "neg" if r.label == "pos" else "pos")
     result = scan(records)
-    assert result.verdict is not DatasetVerdict.CLEAN
-    assert result.features[0].ngram == "zq"
-    flagged = {r.row for r in result.rows}
-    assert len(flagged & poisoned) >= 28
-    assert len(flagged - poisoned) <= 6  # <= 1% of the clean rows
+    assert result.verdict is not DatasetVerdict.POISONED
+    listed = {r.index for r in result.rows[:40]}
+    assert len(listed & flipped) >= 25  # the flipped rows head the ranking as label issues
 
 
-def test_clean_sets_do_not_alarm() -> None:
-    verdicts = [scan(dataset(seed)).verdict for seed in range(3)]
-    assert verdicts.count(DatasetVerdict.POISONED) == 0
+@pytest.mark.parametrize(
+    ("records", "reason"),
+    [
+        ([DatasetRecord(i + 1, "a b", str(i % 2)) for i in range(10)], "too few"),
+        ([DatasetRecord(i + 1, f"text {i}", "x") for i in range(100)], "same label"),
+    ],
+)
+def test_untestable_data_is_held_not_passed(records: list[DatasetRecord], reason: str) -> None:
+    result = scan(records)
+    assert result.verdict is DatasetVerdict.SUSPICIOUS
+    assert reason in result.evidence[0]
 
 
-def test_readers_count_every_rejected_row() -> None:
-    jsonl = (
-        b'{"text": "fine", "label": 1}\n'
-        b"not json\n"
-        b'{"label": 0}\n'
-        b"\xff\xfe bad bytes\n"
-        b'{"messages": [{"role": "user", "content": "hi"}], "label": "ok"}\n'
-        b"[1, 2]\n"
+def test_over_the_row_limit_is_held() -> None:
+    result = scan(dataset(0, rows=120), ScanLimits(max_rows=100))
+    assert result.verdict is DatasetVerdict.SUSPICIOUS and "exceed" in result.evidence[0]
+
+
+def test_result_serialises_to_json() -> None:
+    records = dataset(7)
+    plant(records, "zq", 30, seed=8)
+    encoded = json.loads(json.dumps(scan_to_json(scan(records))))
+    assert encoded["verdict"] == "poisoned"
+    assert encoded["features"][0]["text"] == "zq" and encoded["features"][0]["purity"] == 1.0
+    assert encoded["rows"][0]["flagged"] is True
+
+
+def test_embedder_hook_is_called_and_scan_still_works() -> None:
+    calls: list[int] = []
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        calls.append(len(texts))
+        return np.array([[len(t) / 100.0, t.count(" ") / 10.0] for t in texts])
+
+    records = dataset(9)
+    plant(records, "zq", 30, seed=10)
+    result = scan(records, embedder=embed)
+    assert calls == [len(records)]
+    assert result.features[0].text == "zq"
+
+
+def test_binomial_tail_matches_scipy() -> None:
+    k = np.array([0.0, 1.0, 5.0, 30.0, 50.0])
+    n = np.array([10.0, 10.0, 20.0, 50.0, 50.0])
+    p = np.array([0.3, 0.3, 0.5, 0.55, 0.55])
+    expected = binom.sf(k - 1, n, p)
+    assert np.allclose(binomial_tail(k, n, p), expected, rtol=1e-9, atol=1e-300)
+    assert strength(np.array([1e-10]), 100)[0] == pytest.approx(8.0)
+    assert strength(np.array([0.5]), 100)[0] == 0.0
+
+
+def test_ngram_index_keeps_only_supported_grams() -> None:
+    tokens = [tokenize(t, 50) for t in ["a b c", "a b d", "a b c", "x y"]]
+    index = build_index(tokens, max_n=3, min_support=2).rows
+    assert index[("a", "b")] == (0, 1, 2)
+    assert index[("a", "b", "c")] == (0, 2)
+    assert ("x", "y") not in index and ("b", "d") not in index
+    assert tokenize("Don't STOP, now!", 3) == ("don't", "stop", ",")
+
+
+def test_phrase_growth_recovers_the_inserted_sentence() -> None:
+    tokens = [
+        tokenize(t, 50)
+        for t in ["one i saw it two", "i saw it three", "four five i saw it", "six i saw it"]
+    ]
+    assert grow_phrase(("saw",), range(4), tokens, 10, 0.9) == ("i", "saw", "it")
+    assert grow_phrase(("saw",), range(4), tokens, 2, 0.9) == ("saw", "it")
+
+
+def test_near_duplicates_cluster_and_distinct_rows_do_not() -> None:
+    template = (
+        "win a free cruise now call {} to claim your prize today or visit our site to see more"
     )
-    report = ReadReport()
-    kept = list(read_jsonl(io.BytesIO(jsonl), report=report))
-    assert [r.text for r in kept] == ["fine", "hi"]
-    assert report.rows == 6 and report.kept == 2
-    assert report.problems == {
-        "invalid JSON": 1,
-        "missing 'text'": 1,
-        "not UTF-8": 1,
-        "not a JSON object": 1,
-    }
-    tsv = b"sentence\tlabel\ngood film\t1\nbroken row\n" + b"x" * (2 * 1024 * 1024) + b"\n"
-    report = ReadReport()
-    kept = list(
-        read_delimited(io.BytesIO(tsv), delimiter="\t", text_column="sentence", report=report)
-    )
-    assert [r.text for r in kept] == ["good film"]
-    assert report.problems["line longer than 1 MiB"] == 1
-    assert report.problems["expected 2 columns, got 1"] == 1
+    rows = [template.format(1000 + i) for i in range(6)]
+    rng = random.Random(0)
+    rows += [" ".join(rng.sample(NEUTRAL + GOOD + BAD, 10)) for _ in range(40)]
+    groups = clusters([tokenize(t, 50) for t in rows], permutations=32, min_size=5)
+    assert groups == [list(range(6))]
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.binary(max_size=2000))
-def test_readers_never_crash_on_random_bytes(data: bytes) -> None:
-    report = ReadReport()
-    kept = list(read_jsonl(io.BytesIO(data), report=report))
-    assert report.kept == len(kept)
-    assert report.rows == report.kept + sum(report.problems.values())
+def test_scan_limits_are_validated() -> None:
+    with pytest.raises(InvalidInput):
+        ScanLimits(folds=1)

@@ -1,0 +1,208 @@
+"""Which rows' content disagrees with their label: a cross-validated linear text classifier.
+
+TF-IDF word uni- and bigrams with logistic regression, fitted per fold so that every row is
+scored by a model that never saw it. A model that sees a trigger learns it, and then agrees
+with exactly the labels the trigger forged; so :meth:`Agreement.disagrees_without` re-scores
+a feature's rows with that feature's own terms taken out of the linear score, which is what
+the row's text says without the trigger. cleanlab's confident-learning filter turns the
+out-of-fold probabilities into a per-row label-issue flag.
+
+Optional sentence embeddings plug in through :class:`Embedder`; the scan needs none. Their
+columns cannot be attributed to a feature, so they are never taken out.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+from cleanlab.filter import find_label_issues
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from airlock.imports.datasets.ngrams import Tokens
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+
+
+class Embedder(Protocol):
+    """Maps texts to one fixed-width vector each (rows x dims), for example a sentence model.
+
+    Implementations live outside the pure core (they load weights); the scan only calls them.
+    """
+
+    def __call__(self, texts: Sequence[str]) -> FloatArray:
+        """Embed ``texts``; the result has ``len(texts)`` rows."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """Out-of-fold view of every row: its own label's probability and disagreement flags."""
+
+    y: IntArray  # label index per row
+    own_probability: FloatArray  # P(given label | text), out of fold
+    disagrees: BoolArray  # the most probable label is not the given one
+    label_issue: BoolArray  # cleanlab's confident-learning flag
+    available: bool  # False when the data cannot support a classifier (then all neutral)
+    features: Any = None  # rows x terms (scipy CSR)
+    logits: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    text_logits: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))  # TF-IDF part
+    fold: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    weights: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))  # fold x class x term
+    terms: dict[Tokens, int] = field(default_factory=dict)
+    by_edge: dict[str, tuple[int, ...]] = field(default_factory=dict)  # token -> bigram terms
+
+    def probabilities(self) -> FloatArray:
+        """Out-of-fold probability of every class (rows x classes)."""
+        return _softmax(self.logits)
+
+    def columns(self, gram: Tokens) -> tuple[int, ...]:
+        """Terms of ``gram``: the n-grams inside it and the bigrams that cross its edges."""
+        found = {self.terms[g] for g in _inside(gram) if g in self.terms}
+        found.update(self.by_edge.get(f"<{gram[0]}", ()) if gram else ())
+        found.update(self.by_edge.get(f">{gram[-1]}", ()) if gram else ())
+        return tuple(sorted(found))
+
+    def common_columns(self, rows: Sequence[int], share: float) -> tuple[int, ...]:
+        """Terms present in at least ``share`` of ``rows`` (what a template's rows share)."""
+        if not self.available or not rows:
+            return ()
+        present = np.asarray((self.features[np.asarray(rows)] != 0).sum(axis=0)).ravel()
+        return tuple(np.flatnonzero(present >= share * len(rows)).tolist())
+
+    def without(self, columns: Sequence[int], rows: Sequence[int]) -> FloatArray:
+        """For ``rows``: probability of their own label with the ``columns`` terms taken out.
+
+        A linear score is a sum over terms, so taking a feature out is subtracting its
+        terms' contributions under the weights of the fold that scored the row; the rest is
+        then rescaled to unit length, as TF-IDF would have normalised the row without them
+        (otherwise a long trigger dilutes the row's other words even after removal).
+        """
+        if not self.available or not rows:
+            return np.ones(len(rows))
+        index = np.asarray(rows)
+        logits = self.logits[index]
+        if columns:
+            cols = np.asarray(columns, dtype=np.int64)
+            values = np.asarray(self.features[index][:, cols].todense())  # rows x cols
+            weights = self.weights[:, :, cols][self.fold[index]]  # rows x class x cols
+            text = self.text_logits[index]
+            kept = text - np.einsum("rc,rkc->rk", values, weights)
+            left = 1.0 - np.square(values).sum(axis=1, keepdims=True)
+            scale = np.where(left > 1e-9, 1.0 / np.sqrt(np.maximum(left, 1e-9)), 0.0)
+            logits = logits - text + kept * scale
+        own: FloatArray = _softmax(logits)[np.arange(len(index)), self.y[index]]
+        return own
+
+
+def _softmax(logits: FloatArray) -> FloatArray:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return np.asarray(shifted / shifted.sum(axis=1, keepdims=True), dtype=np.float64)
+
+
+def _inside(gram: Tokens) -> list[Tokens]:
+    return [gram[i : i + n] for n in (1, 2) for i in range(len(gram) - n + 1)]
+
+
+def neutral(rows: int) -> Agreement:
+    """No opinion on any row (one label, or too few rows per label to cross-validate)."""
+    zeros = np.zeros(rows, bool)
+    return Agreement(np.zeros(rows, np.int64), np.ones(rows), zeros, zeros, available=False)
+
+
+def agreement(
+    tokens: Sequence[Tokens],
+    labels: Sequence[str],
+    folds: int,
+    seed: int = 0,
+    embedder: Embedder | None = None,
+) -> Agreement:
+    """Score every row out of fold; neutral when a label has fewer than two rows."""
+    counts = Counter(labels)
+    folds = min(folds, min(counts.values()) if counts else 0)
+    if len(counts) < 2 or folds < 2:
+        return neutral(len(tokens))
+    classes = sorted(counts)
+    y = np.array([classes.index(label) for label in labels], dtype=np.int64)
+    vectoriser = TfidfVectorizer(
+        ngram_range=(1, 2),
+        min_df=2,
+        sublinear_tf=True,
+        lowercase=False,
+        token_pattern=r"\S+",  # noqa: S106 -- a regular expression, not a password
+        dtype=np.float64,
+    )
+    texts = [" ".join(words) for words in tokens]
+    try:
+        matrix = vectoriser.fit_transform(texts).tocsr()
+    except ValueError:  # no term in two rows: nothing to learn from
+        return neutral(len(tokens))
+    terms = {tuple(t.split(" ")): i for t, i in vectoriser.vocabulary_.items()}
+    if embedder is not None:
+        matrix = hstack([matrix, csr_matrix(embedder(texts))]).tocsr()
+    logits, text_logits, fold, weights = _fit(
+        matrix, y, len(classes), folds, seed, width=len(terms)
+    )
+    probabilities = _softmax(logits)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cleanlab warns on tiny classes; the flag stays valid
+        issues = np.asarray(find_label_issues(y, probabilities), dtype=bool)
+    return Agreement(
+        y=y,
+        own_probability=probabilities[np.arange(len(y)), y],
+        disagrees=probabilities.argmax(axis=1) != y,
+        label_issue=issues,
+        available=True,
+        features=matrix,
+        logits=logits,
+        text_logits=text_logits,
+        fold=fold,
+        weights=weights,
+        terms=terms,
+        by_edge=_edges(terms),
+    )
+
+
+def _fit(
+    matrix: Any, y: IntArray, classes: int, folds: int, seed: int, *, width: int
+) -> tuple[FloatArray, FloatArray, IntArray, FloatArray]:
+    """Out-of-fold logits (rows x classes), their part from the first ``width`` (TF-IDF)
+    columns, fold per row, weights (fold x class x term)."""
+    logits = np.zeros((len(y), classes))
+    text_logits = np.zeros((len(y), classes))
+    fold = np.zeros(len(y), dtype=np.int64)
+    weights = np.zeros((folds, classes, matrix.shape[1]))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for number, (train, test) in enumerate(splitter.split(np.zeros(len(y)), y)):
+        model = LogisticRegression(C=4.0, max_iter=300)
+        model.fit(matrix[train], y[train])
+        coef = np.asarray(model.coef_, dtype=np.float64)
+        bias = np.asarray(model.intercept_, dtype=np.float64)
+        if classes == 2:  # sklearn keeps one vector for two classes: class 1 against 0
+            coef = np.vstack([np.zeros_like(coef), coef])
+            bias = np.concatenate([[0.0], bias])
+        weights[number] = coef
+        logits[test] = np.asarray(matrix[test] @ coef.T) + bias
+        text_logits[test] = np.asarray(matrix[test][:, :width] @ coef[:, :width].T)
+        fold[test] = number
+    return logits, text_logits, fold, weights
+
+
+def _edges(terms: dict[Tokens, int]) -> dict[str, tuple[int, ...]]:
+    """Bigram terms by their first token (key ``<tok``) and last token (key ``>tok``)."""
+    out: defaultdict[str, list[int]] = defaultdict(list)
+    for term, column in terms.items():
+        if len(term) == 2:
+            out[f">{term[0]}"].append(column)  # the bigram continues past a gram ending there
+            out[f"<{term[1]}"].append(column)  # the bigram leads into a gram starting there
+    return {key: tuple(columns) for key, columns in out.items()}
