@@ -67,6 +67,12 @@ class Conflict(InputRejected):
     http_status = 409
 
 
+class AwaitingApproval(Conflict):
+    """The object is held until approvers decide; the message names the request to approve."""
+
+    exit_code = ExitCode.HELD
+
+
 class AuthenticationRequired(InputRejected):
     """No valid API token was presented."""
 

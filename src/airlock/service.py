@@ -26,6 +26,7 @@ from airlock.budgets.exfiltration import (
 )
 from airlock.budgets.limits import Budget, BudgetScope
 from airlock.clock import Clock, SystemClock
+from airlock.data_ingress import DataIngress, DatasetImport, ImportOptions
 from airlock.domain.names import PrincipalName, principal_name, project_name, request_id
 from airlock.domain.principals import Principal, PrincipalKind, Role
 from airlock.domain.projects import Project
@@ -44,10 +45,13 @@ from airlock.errors import (
 from airlock.exports.chunking import ModelFingerprint
 from airlock.exports.engine import Inspector
 from airlock.home import load_policy, load_signing_key
+from airlock.imports.datasets.lineage import BlastRadius
+from airlock.imports.datasets.manifest import FileEntry
 from airlock.ledger.records import LedgerRecord
 from airlock.ledger.signed_note import VerifierKey
 from airlock.package_ingress import Admission, admit_package
 from airlock.settings import Settings
+from airlock.store.dataset_interface import DatasetEntry, dataset_id
 from airlock.store.interface import PackageFile, Store
 from airlock.store.outbox import FileOutbox, Outbox
 from airlock.store.sql import SqlStore
@@ -125,6 +129,13 @@ class Airlock:
             clock=clock,
             policy=self._compiled,
             inspector=self.inspector,
+        )
+        self._data = DataIngress(
+            store,
+            outbox=self.outbox,
+            ledger=self.ledger,
+            clock=clock,
+            policy_version=lambda: self._policy.version,
         )
 
     @classmethod
@@ -352,6 +363,45 @@ class Airlock:
     def index_files(self, project: str | None = None) -> Sequence[PackageFile]:
         """Released package files, as the internal index lists them."""
         return self._store.package_files(project)
+
+    # --- data ingress -----------------------------------------------------------------
+
+    def import_dataset(
+        self, actor: Actor, files: Sequence[tuple[str, BinaryIO]], options: ImportOptions
+    ) -> DatasetImport:
+        """Quarantine, manifest, scan and decide a dataset (see :mod:`airlock.data_ingress`)."""
+        return self._data.import_dataset(principal_name(actor.name), files, options)
+
+    def rescan_dataset(self, actor: Actor, dataset: str) -> DatasetImport:
+        """Raises: PermissionDenied unless admin; NotFound."""
+        self._require_admin(actor, "rescan datasets")
+        return self._data.rescan(actor.name, dataset)
+
+    def release_dataset(
+        self, actor: Actor, dataset: str
+    ) -> tuple[DatasetEntry, str, list[tuple[FileEntry, Iterator[bytes]]]]:
+        """A dataset's files out of quarantine, if its scan passed or approvers overrode it.
+
+        Raises: PermissionDenied (not admin or approver), NotFound, Conflict (held, denied).
+        """
+        self._require_role(actor, {Role.ADMIN, Role.APPROVER}, "release datasets")
+        return self._data.release(actor.name, dataset)
+
+    def datasets(self) -> Sequence[DatasetEntry]:
+        return self._store.datasets.list_datasets()
+
+    def dataset(self, dataset: str) -> DatasetEntry:
+        """Raises: InvalidInput (not an id), NotFound."""
+        return self._store.datasets.get_dataset(dataset_id(dataset))
+
+    def add_lineage(self, actor: Actor, model: str, trained_on: Sequence[str]) -> int:
+        """Raises: PermissionDenied unless admin; NotFound; InvalidInput."""
+        self._require_admin(actor, "record lineage")
+        return self._data.add_lineage(actor.name, model, trained_on)
+
+    def taint(self, actor: Actor, origin: str) -> BlastRadius:
+        """Blast radius of a compromised source, dataset or model. Raises: NotFound."""
+        return self._data.taint(actor.name, self._data.resolve_node(origin))
 
     # --- protected weights ------------------------------------------------------------
 

@@ -11,6 +11,7 @@ import click
 
 from airlock import __version__
 from airlock.cli.context import CliContext
+from airlock.cli.data import data_group, lineage_group
 from airlock.cli.egress import (
     approve_command,
     budget_group,
@@ -68,6 +69,8 @@ for command in (
     metrics_command,
     package_group,
     sbom_command,
+    data_group,
+    lineage_group,
 ):
     cli.add_command(command)
 

@@ -16,6 +16,7 @@ from airlock.domain.tokens import TokenHash
 from airlock.exports.chunking import ModelFingerprint
 from airlock.store.approval_interface import ApprovalStore
 from airlock.store.budget_interface import BudgetStore
+from airlock.store.dataset_interface import DatasetStore
 from airlock.store.ledger_interface import LedgerStore
 
 
@@ -59,6 +60,11 @@ class Store(Protocol):
     @property
     def budgets(self) -> BudgetStore:
         """Byte budgets and their reservations, in the same database."""
+        ...
+
+    @property
+    def datasets(self) -> DatasetStore:
+        """Imported datasets (quarantine records) and lineage edges, in the same database."""
         ...
 
     @property

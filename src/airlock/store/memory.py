@@ -18,6 +18,7 @@ from airlock.exports.chunking import ModelFingerprint
 from airlock.store.interface import PackageFile, StoreCounts
 from airlock.store.memory_approvals import MemoryApprovalStore
 from airlock.store.memory_budgets import MemoryBudgetStore
+from airlock.store.memory_datasets import MemoryDatasetStore
 from airlock.store.memory_ledger import MemoryLedgerStore
 
 
@@ -37,6 +38,7 @@ class MemoryStore:
         self._packages: dict[str, PackageFile] = {}
         self._budgets = MemoryBudgetStore()
         self._approvals = MemoryApprovalStore()
+        self._datasets = MemoryDatasetStore()
 
     @property
     def approvals(self) -> MemoryApprovalStore:
@@ -45,6 +47,10 @@ class MemoryStore:
     @property
     def budgets(self) -> MemoryBudgetStore:
         return self._budgets
+
+    @property
+    def datasets(self) -> MemoryDatasetStore:
+        return self._datasets
 
     @property
     def ledger(self) -> MemoryLedgerStore:

@@ -26,7 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0008"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -233,4 +233,31 @@ package_files = Table(
     Column("version", String(64), nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("request_id", String(36), ForeignKey("requests.id"), nullable=False),
+)
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("id", String(27), primary_key=True),
+    Column("request_id", String(36), ForeignKey("requests.id"), nullable=False),
+    Column("source", Text(), nullable=False),
+    Column("license", Text(), nullable=False),
+    Column("manifest_sha256", String(64), nullable=False),
+    Column("manifest_json", Text(), nullable=False),
+    Column("verdict", String(16), nullable=False),
+    Column("scan_json", Text(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("released_at", UtcDateTime(), nullable=True),
+    Column("released_by", String(63), nullable=False),
+)
+
+lineage_edges = Table(
+    "lineage_edges",
+    metadata,
+    Column("parent_kind", String(16), primary_key=True),
+    Column("parent_id", String(255), primary_key=True),
+    Column("child_kind", String(16), primary_key=True),
+    Column("child_id", String(255), primary_key=True),
+    Column("recorded_by", String(63), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
 )

@@ -36,6 +36,7 @@ from airlock.store import schema
 from airlock.store.interface import PackageFile, StoreCounts
 from airlock.store.sql_approvals import SqlApprovalStore
 from airlock.store.sql_budgets import SqlBudgetStore
+from airlock.store.sql_datasets import SqlDatasetStore
 from airlock.store.sql_ledger import SqlLedgerStore
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -99,6 +100,7 @@ class SqlStore:
         self._ledger = SqlLedgerStore(self._begin)
         self._budgets = SqlBudgetStore(self._begin)
         self._approvals = SqlApprovalStore(self._begin)
+        self._datasets = SqlDatasetStore(self._begin)
 
     @property
     def approvals(self) -> SqlApprovalStore:
@@ -107,6 +109,10 @@ class SqlStore:
     @property
     def budgets(self) -> SqlBudgetStore:
         return self._budgets
+
+    @property
+    def datasets(self) -> SqlDatasetStore:
+        return self._datasets
 
     @property
     def ledger(self) -> SqlLedgerStore:

@@ -1,0 +1,479 @@
+"""Bringing datasets in: quarantine, provenance manifest, poisoning scan, release, lineage.
+
+Files go into the content store by SHA-256 (the quarantine: nothing outside airlock reads
+them there); the manifest and the scan go into the ledger before the store; a dataset
+leaves quarantine only when its scan passed or two approvers overrode it (issue 6).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import secrets
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import BinaryIO
+
+from airlock.approvals.workflow import ApprovalCase, ApprovalRule, CaseStatus
+from airlock.audit import AuditLog
+from airlock.clock import Clock
+from airlock.domain.names import PrincipalName, RequestId, Sha256Hex
+from airlock.domain.requests import (
+    BoundaryRequest,
+    Decision,
+    Outcome,
+    RequestKind,
+    RequestStatus,
+)
+from airlock.errors import AwaitingApproval, Conflict, InvalidInput, NotFound, VettingRejected
+from airlock.imports.datasets.limits import DatasetLimits, ScanLimits
+from airlock.imports.datasets.lineage import BlastRadius, Lineage, Node, NodeKind
+from airlock.imports.datasets.manifest import (
+    FileEntry,
+    Manifest,
+    SignatureStatus,
+    manifest_to_json,
+    verify_signature,
+)
+from airlock.imports.datasets.readers import format_for_name, read_dataset
+from airlock.imports.datasets.records import Columns
+from airlock.imports.datasets.results import scan_to_json
+from airlock.imports.datasets.scan import scan
+from airlock.imports.datasets.vetting import DatasetVetting, FileScan, is_documentation, judge
+from airlock.ledger.records import LedgerRecord
+from airlock.store.dataset_interface import DatasetEntry, DatasetId, LineageEdge, dataset_id
+from airlock.store.interface import Store
+from airlock.store.outbox import Outbox
+
+MAX_FILES = 1000
+REPORTED_ROWS = 200  # ranked rows kept in the stored scan; the flagged ones come first
+APPROVALS_TO_OVERRIDE = 2
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    """What the importer says about a dataset, and how its columns map to records."""
+
+    source: str
+    license: str = "unknown"
+    columns: Columns = field(default_factory=Columns)
+    fieldnames: tuple[str, ...] | None = None  # for CSV/TSV files without a header row
+    signature: bytes | None = None  # the publisher's Ed25519 signature over the file list
+    publisher_key: bytes | None = None  # raw 32-byte Ed25519 public key
+
+    def __post_init__(self) -> None:
+        if not self.source.strip() or len(self.source) > 255:
+            raise InvalidInput("--source must say where the data came from (1-255 characters)")
+        if self.signature is not None and self.publisher_key is None:
+            raise InvalidInput("a signature needs the publisher's key (--signed-by)")
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetImport:
+    """A dataset as it stands after import or a rescan."""
+
+    dataset: DatasetEntry
+    request: BoundaryRequest
+    vetting: DatasetVetting
+    files: tuple[FileScan, ...]
+    signature: SignatureStatus
+
+
+class DataIngress:
+    """The dataset flow over the store, the content store and the ledger."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        outbox: Outbox,
+        ledger: AuditLog,
+        clock: Clock,
+        policy_version: Callable[[], str],
+        limits: DatasetLimits | None = None,
+        scan_limits: ScanLimits | None = None,
+    ) -> None:
+        self._store = store
+        self._outbox = outbox
+        self._ledger = ledger
+        self._clock = clock
+        self._policy_version = policy_version
+        self._limits = limits or DatasetLimits()
+        self._scan_limits = scan_limits or ScanLimits()
+
+    def import_dataset(
+        self, importer: PrincipalName, files: Sequence[tuple[str, BinaryIO]], options: ImportOptions
+    ) -> DatasetImport:
+        """Quarantine ``files``, record the manifest, scan, and decide.
+
+        Raises:
+            InvalidInput: no files, too many, an unsafe or repeated name, a file over the
+                size limit, or a malformed publisher key.
+        """
+        if not files or len(files) > MAX_FILES:
+            raise InvalidInput(f"a dataset needs 1 to {MAX_FILES} files, got {len(files)}")
+        entries = sorted(
+            (self._quarantine(name, stream) for name, stream in files), key=lambda f: f.name
+        )
+        now = self._clock.now()
+        manifest = Manifest(tuple(entries), options.source, options.license, importer, now)
+        signature = SignatureStatus.UNSIGNED
+        if options.publisher_key is not None:
+            signature = verify_signature(manifest.files, options.signature, options.publisher_key)
+        manifest_bytes = json.dumps(
+            {**manifest_to_json(manifest), "signature": signature.value},
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode()
+        digest, _ = self._outbox.put(io.BytesIO(manifest_bytes), len(manifest_bytes))
+        scans = self._scan_files(manifest.files, options)
+        vetting = judge(scans, signature)
+        request = BoundaryRequest(
+            id=RequestId("req_" + secrets.token_hex(16)),
+            kind=RequestKind.DATA_IMPORT,
+            principal=importer,
+            project=None,
+            purpose=f"dataset from {options.source}"[:200],
+            digest=digest,
+            size_bytes=manifest.total_bytes,
+            created_at=now,
+        )
+        entry = DatasetEntry(
+            id=DatasetId("ds_" + secrets.token_hex(12)),
+            request_id=request.id,
+            source=options.source,
+            license=options.license,
+            manifest_sha256=digest,
+            manifest_json=manifest_bytes.decode(),
+            verdict=vetting.verdict.value,
+            scan_json=_scan_json(scans, vetting, options),
+            created_at=now,
+        )
+        self._ledger.append(
+            LedgerRecord(
+                kind="dataset.import",
+                actor=importer,
+                at=now,
+                subject=entry.id,
+                request_digest=digest,
+                policy_version=self._policy_version(),
+                outcome=vetting.outcome.value,
+                reasons=tuple({"code": r.code, "message": r.message} for r in vetting.reasons),
+                details={
+                    "manifest": json.loads(manifest_bytes),
+                    "verdict": vetting.verdict.value,
+                    "scan_sha256": hashlib.sha256(entry.scan_json.encode()).hexdigest(),
+                },
+            )
+        )
+        self._store.add_request(request)
+        self._store.datasets.add_dataset(entry)
+        self._decide(request, vetting)
+        self._store.datasets.add_lineage_edges(
+            [LineageEdge("source", options.source, "dataset", entry.id)], importer, now
+        )
+        return DatasetImport(
+            entry, self._store.get_request(request.id), vetting, tuple(scans), signature
+        )
+
+    def rescan(self, actor: str, raw_id: str) -> DatasetImport:
+        """Scan a quarantined dataset again (same column mapping); a failing rescan holds it.
+
+        Raises: NotFound, InvalidInput for a malformed id.
+        """
+        entry = self._store.datasets.get_dataset(dataset_id(raw_id))
+        stored = json.loads(entry.scan_json)
+        manifest = json.loads(entry.manifest_json)
+        options = ImportOptions(
+            source=entry.source,
+            license=entry.license,
+            columns=Columns(**stored["columns"]),
+            fieldnames=tuple(stored["fieldnames"]) if stored["fieldnames"] else None,
+        )
+        files = tuple(FileEntry(f["name"], f["size"], f["sha256"]) for f in manifest["files"])
+        scans = self._scan_files(files, options)
+        vetting = judge(scans, SignatureStatus(manifest.get("signature", "unsigned")))
+        if manifest.get("signature") == SignatureStatus.INVALID.value:
+            vetting = DatasetVetting(Outcome.DENY, vetting.verdict, vetting.reasons)
+        scan_json = _scan_json(scans, vetting, options)
+        now = self._clock.now()
+        self._ledger.append(
+            LedgerRecord(
+                kind="dataset.scan",
+                actor=actor,
+                at=now,
+                subject=entry.id,
+                request_digest=entry.manifest_sha256,
+                policy_version=self._policy_version(),
+                outcome=vetting.outcome.value,
+                reasons=tuple({"code": r.code, "message": r.message} for r in vetting.reasons),
+                details={
+                    "verdict": vetting.verdict.value,
+                    "scan_sha256": hashlib.sha256(scan_json.encode()).hexdigest(),
+                },
+            )
+        )
+        self._store.datasets.set_scan(entry.id, vetting.verdict.value, scan_json)
+        request = self._store.get_request(entry.request_id)
+        if (
+            request.status is RequestStatus.RELEASED
+            and not vetting.passed
+            and not self._approved(request.id)
+        ):
+            self._decide(request, vetting)  # passed before, fails now: back to held
+        return DatasetImport(
+            self._store.datasets.get_dataset(entry.id),
+            self._store.get_request(entry.request_id),
+            vetting,
+            tuple(scans),
+            SignatureStatus(manifest.get("signature", "unsigned")),
+        )
+
+    def release(
+        self, actor: str, raw_id: str
+    ) -> tuple[DatasetEntry, str, list[tuple[FileEntry, Iterator[bytes]]]]:
+        """Take a dataset out of quarantine: its files, digest-checked, and the basis.
+
+        Releasing again hands out the same files (another copy) with its own ledger entry.
+
+        Raises:
+            NotFound: no such dataset.
+            Conflict: the scan did not pass and no approvals overrode it, or it was denied.
+        """
+        entry = self._store.datasets.get_dataset(dataset_id(raw_id))
+        request = self._store.get_request(entry.request_id)
+        basis = self._release_basis(entry, request)
+        now = self._clock.now()
+        first = entry.released_at is None
+        self._ledger.append(
+            LedgerRecord(
+                kind="dataset.release" if first else "dataset.copy",
+                actor=actor,
+                at=now,
+                subject=entry.id,
+                request_digest=entry.manifest_sha256,
+                policy_version=self._policy_version(),
+                outcome=Outcome.ALLOW.value,
+                reasons=({"code": "basis", "message": basis[:500]},),
+            )
+        )
+        if first:
+            # Released by someone else a moment ago: the copy is still allowed.
+            with contextlib.suppress(Conflict):
+                self._store.datasets.mark_released(entry.id, actor, now)
+        manifest = json.loads(entry.manifest_json)
+        files = [FileEntry(f["name"], f["size"], f["sha256"]) for f in manifest["files"]]
+        return (
+            self._store.datasets.get_dataset(entry.id),
+            basis,
+            [(f, self._outbox.stream(Sha256Hex(f.sha256))) for f in files],
+        )
+
+    def add_lineage(self, actor: str, model: str, trained_on: Sequence[str]) -> int:
+        """Record that ``model`` was trained on the datasets ``trained_on``; returns new edges.
+
+        Raises:
+            InvalidInput: a bad model name or dataset id, or an edge that would form a cycle.
+            NotFound: a dataset that was never imported.
+        """
+        if not model.strip() or len(model) > 128:
+            raise InvalidInput("--model needs a name of 1-128 characters")
+        if not trained_on:
+            raise InvalidInput("name at least one dataset with --trained-on")
+        datasets = [self._store.datasets.get_dataset(dataset_id(d)).id for d in trained_on]
+        edges = [LineageEdge("dataset", d, "model", model) for d in datasets]
+        self._lineage(extra=edges)  # refuses a cycle before anything is written
+        now = self._clock.now()
+        self._ledger.append(
+            LedgerRecord(
+                kind="lineage.add",
+                actor=actor,
+                at=now,
+                subject=f"model:{model}",
+                details={"trained_on": sorted(datasets)},
+            )
+        )
+        return self._store.datasets.add_lineage_edges(edges, actor, now)
+
+    def taint(self, actor: str, origin: Node) -> BlastRadius:
+        """Everything downstream of a source, dataset or model found compromised.
+
+        The taint itself is a ledger entry, so the audit trail shows when it was known.
+
+        Raises:
+            NotFound: lineage has never recorded ``origin``.
+        """
+        lineage = self._lineage()
+        if origin not in lineage.nodes:
+            raise NotFound(f"lineage has no {origin}; see `airlock data list` for sources and ids")
+        radius = lineage.blast_radius(origin)
+        self._ledger.append(
+            LedgerRecord(
+                kind="lineage.taint",
+                actor=actor,
+                at=self._clock.now(),
+                subject=str(origin),
+                details={
+                    "datasets": [n.id for n in radius.datasets],
+                    "models": [n.id for n in radius.models],
+                },
+            )
+        )
+        return radius
+
+    def resolve_node(self, text: str) -> Node:
+        """A dataset id names that dataset; anything else names a source or model (source
+        first, as taint usually starts from an outside origin).
+
+        Raises:
+            NotFound: no dataset, source or model of that name is in the lineage.
+        """
+        if text.startswith("ds_"):
+            return Node(NodeKind.DATASET, self._store.datasets.get_dataset(dataset_id(text)).id)
+        nodes = self._lineage().nodes
+        for kind in (NodeKind.SOURCE, NodeKind.MODEL):
+            if Node(kind, text) in nodes:
+                return Node(kind, text)
+        raise NotFound(f"lineage knows no source, dataset or model called {text[:80]!r}")
+
+    def _lineage(self, extra: Sequence[LineageEdge] = ()) -> Lineage:
+        edges = [*self._store.datasets.lineage_edges(), *extra]
+        return Lineage.from_edges(
+            (Node(NodeKind(e.parent_kind), e.parent_id), Node(NodeKind(e.child_kind), e.child_id))
+            for e in edges
+        )
+
+    # --- helpers ----------------------------------------------------------------------
+
+    def _quarantine(self, name: str, stream: BinaryIO) -> FileEntry:
+        FileEntry(name, 0, "0" * 64)  # the name checks, before any byte is stored
+        digest, size = self._outbox.put(stream, self._limits.max_total_bytes)
+        return FileEntry(name, size, digest)
+
+    def _scan_files(self, files: Sequence[FileEntry], options: ImportOptions) -> list[FileScan]:
+        out: list[FileScan] = []
+        for file in files:
+            try:
+                fmt = format_for_name(file.name)
+            except InvalidInput as e:
+                out.append(
+                    FileScan(file.name)
+                    if is_documentation(file.name)
+                    else FileScan(file.name, refusal=str(e))
+                )
+                continue
+            stream = _IteratorStream(self._outbox.stream(Sha256Hex(file.sha256)))
+            read = read_dataset(
+                io.BufferedReader(stream, 1 << 20),
+                fmt,
+                columns=options.columns,
+                fieldnames=options.fieldnames,
+                limits=self._limits,
+            )
+            result = scan(read.records, self._scan_limits)
+            out.append(FileScan(file.name, read.report, result))
+        return out
+
+    def _decide(self, request: BoundaryRequest, vetting: DatasetVetting) -> None:
+        now = self._clock.now()
+        self._store.record_decision(
+            Decision(
+                request.id,
+                vetting.outcome,
+                vetting.reasons,
+                now,
+                "dataset-scan",
+                self._policy_version(),
+            )
+        )
+        if vetting.outcome is Outcome.HOLD:
+            # A case is open already when a held dataset is scanned again.
+            with contextlib.suppress(Conflict):
+                self._store.approvals.open_case(
+                    ApprovalCase(
+                        request.id,
+                        request.principal,
+                        request.digest,
+                        ApprovalRule(APPROVALS_TO_OVERRIDE),
+                        now,
+                    )
+                )
+
+    def _approved(self, request: RequestId) -> bool:
+        try:
+            return self._store.approvals.get_case(request).closed is CaseStatus.APPROVED
+        except NotFound:
+            return False
+
+    def _release_basis(self, entry: DatasetEntry, request: BoundaryRequest) -> str:
+        stored = json.loads(entry.scan_json)
+        if self._approved(request.id):
+            case = self._store.approvals.get_case(request.id)
+            votes = "; ".join(f"{v.voter}: {v.reason or 'no reason given'}" for v in case.votes)
+            return f"scan overridden by {len(case.votes)} approvals ({votes})"
+        if stored["outcome"] == Outcome.ALLOW.value and request.status is RequestStatus.RELEASED:
+            return "poisoning scan passed"
+        if request.status is RequestStatus.DENIED:
+            raise VettingRejected(
+                f"dataset {entry.id} was denied ({request.id}); it cannot leave quarantine"
+            )
+        raise AwaitingApproval(
+            f"dataset {entry.id} is held: its scan says {entry.verdict}; it needs "
+            f"{APPROVALS_TO_OVERRIDE} approvals: airlock approve {request.id} --as NAME "
+            "--reason TEXT"
+        )
+
+
+class _IteratorStream(io.RawIOBase):
+    """A read-only raw stream over byte pieces (the digest-checked content store)."""
+
+    def __init__(self, pieces: Iterator[bytes]) -> None:
+        self._pieces = pieces
+        self._left = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self._left:
+            piece = next(self._pieces, None)
+            if piece is None:
+                return 0
+            self._left = piece
+        n = min(len(buffer), len(self._left))
+        buffer[:n] = self._left[:n]
+        self._left = self._left[n:]
+        return n
+
+
+def _scan_json(scans: Sequence[FileScan], vetting: DatasetVetting, options: ImportOptions) -> str:
+    files = []
+    for file in scans:
+        item: dict[str, object] = {"name": file.name, "refusal": file.refusal}
+        if file.report is not None:
+            item["read"] = {
+                **{k: v for k, v in asdict(file.report).items() if k != "rejected"},
+                "rejected": {p.value: n for p, n in file.report.rejected},
+                "stopped": file.report.stopped.value if file.report.stopped else None,
+                "examples": [
+                    {"row": e.row, "problem": e.problem.value} for e in file.report.examples
+                ],
+            }
+        if file.result is not None:
+            found = scan_to_json(file.result)
+            found["rows"] = list(found["rows"])[:REPORTED_ROWS]  # type: ignore[call-overload]
+            item["scan"] = found
+        files.append(item)
+    return json.dumps(
+        {
+            "outcome": vetting.outcome.value,
+            "verdict": vetting.verdict.value,
+            "reasons": [{"code": r.code, "message": r.message} for r in vetting.reasons],
+            "columns": asdict(options.columns),
+            "fieldnames": list(options.fieldnames) if options.fieldnames else None,
+            "files": files,
+        },
+        sort_keys=True,
+    )
