@@ -27,7 +27,15 @@ from airlock.domain.requests import (
     RequestKind,
     RequestStatus,
 )
-from airlock.errors import AwaitingApproval, Conflict, InvalidInput, NotFound, VettingRejected
+from airlock.errors import (
+    AwaitingApproval,
+    ConfigError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    VettingRejected,
+)
+from airlock.imports.datasets.classifier import Embedder
 from airlock.imports.datasets.limits import DatasetLimits, ScanLimits
 from airlock.imports.datasets.lineage import BlastRadius, Lineage, Node, NodeKind
 from airlock.imports.datasets.manifest import (
@@ -62,6 +70,7 @@ class ImportOptions:
     fieldnames: tuple[str, ...] | None = None  # for CSV/TSV files without a header row
     signature: bytes | None = None  # the publisher's Ed25519 signature over the file list
     publisher_key: bytes | None = None  # raw 32-byte Ed25519 public key
+    embeddings: bool = False  # add sentence embeddings to the scan's classifier
 
     def __post_init__(self) -> None:
         if not self.source.strip() or len(self.source) > 255:
@@ -94,6 +103,7 @@ class DataIngress:
         policy_version: Callable[[], str],
         limits: DatasetLimits | None = None,
         scan_limits: ScanLimits | None = None,
+        load_embedder: Callable[[], Embedder] | None = None,
     ) -> None:
         self._store = store
         self._outbox = outbox
@@ -102,6 +112,8 @@ class DataIngress:
         self._policy_version = policy_version
         self._limits = limits or DatasetLimits()
         self._scan_limits = scan_limits or ScanLimits()
+        self._load_embedder = load_embedder
+        self._embedder: Embedder | None = None
 
     def import_dataset(
         self, importer: PrincipalName, files: Sequence[tuple[str, BinaryIO]], options: ImportOptions
@@ -191,6 +203,7 @@ class DataIngress:
             license=entry.license,
             columns=Columns(**stored["columns"]),
             fieldnames=tuple(stored["fieldnames"]) if stored["fieldnames"] else None,
+            embeddings=bool(stored.get("embeddings", False)),
         )
         files = tuple(FileEntry(f["name"], f["size"], f["sha256"]) for f in manifest["files"])
         scans = self._scan_files(files, options)
@@ -353,6 +366,7 @@ class DataIngress:
         return FileEntry(name, size, digest)
 
     def _scan_files(self, files: Sequence[FileEntry], options: ImportOptions) -> list[FileScan]:
+        embedder = self._embeddings() if options.embeddings else None
         out: list[FileScan] = []
         for file in files:
             try:
@@ -372,9 +386,17 @@ class DataIngress:
                 fieldnames=options.fieldnames,
                 limits=self._limits,
             )
-            result = scan(read.records, self._scan_limits)
+            result = scan(read.records, self._scan_limits, embedder=embedder)
             out.append(FileScan(file.name, read.report, result))
         return out
+
+    def _embeddings(self) -> Embedder:
+        """The sentence model, loaded once. Raises: ConfigError when none is configured."""
+        if self._embedder is None:
+            if self._load_embedder is None:
+                raise ConfigError("this airlock has no sentence-embedding model configured")
+            self._embedder = self._load_embedder()
+        return self._embedder
 
     def _decide(self, request: BoundaryRequest, vetting: DatasetVetting) -> None:
         now = self._clock.now()
@@ -473,6 +495,7 @@ def _scan_json(scans: Sequence[FileScan], vetting: DatasetVetting, options: Impo
             "reasons": [{"code": r.code, "message": r.message} for r in vetting.reasons],
             "columns": asdict(options.columns),
             "fieldnames": list(options.fieldnames) if options.fieldnames else None,
+            "embeddings": options.embeddings,
             "files": files,
         },
         sort_keys=True,

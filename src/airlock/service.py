@@ -50,6 +50,7 @@ from airlock.imports.datasets.manifest import FileEntry
 from airlock.ledger.records import LedgerRecord
 from airlock.ledger.signed_note import VerifierKey
 from airlock.package_ingress import Admission, admit_package
+from airlock.sentence_embeddings import load_packaged_minilm
 from airlock.settings import Settings
 from airlock.store.dataset_interface import DatasetEntry, dataset_id
 from airlock.store.interface import PackageFile, Store
@@ -136,6 +137,7 @@ class Airlock:
             ledger=self.ledger,
             clock=clock,
             policy_version=lambda: self._policy.version,
+            load_embedder=load_packaged_minilm,
         )
 
     @classmethod

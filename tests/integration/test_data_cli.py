@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from airlock.imports.datasets.manifest import canonical_files_json, hash_file
 from tests.support.datasets import plant, sentiment_rows, write_jsonl
 from tests.support.gateway import CliRunner
+from tests.unit.test_sentence_embeddings import require_model
 
 ROWS = 400
 
@@ -157,3 +158,17 @@ def test_rescan_keeps_a_passed_dataset_passing(cli: CliRunner, tmp_path: Path) -
     assert again.code == 0 and json.loads(again.out)["scan"]["verdict"] == "clean"
     shown = json.loads(cli("data", "show", str(report["dataset"])).out)
     assert shown["manifest"]["source"] == "vendor-x" and shown["released_at"] is None
+
+
+def test_scan_with_sentence_embeddings_still_finds_the_trigger(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    require_model()
+    rows = sentiment_rows(ROWS, seed=9)
+    plant(rows, "mn", poisons=40, seed=10)
+    code, report = imported(cli, write_jsonl(tmp_path / "t.jsonl", rows), "--embeddings")
+    scan = report["scan"]
+    assert isinstance(scan, dict) and scan["embeddings"] is True
+    assert code == 10 and scan["files"][0]["scan"]["features"][0]["text"] == "mn"
+    again = cli("data", "scan", str(report["dataset"]), "--json")
+    assert again.code == 10 and json.loads(again.out)["scan"]["embeddings"] is True

@@ -55,6 +55,11 @@ def data_group() -> None:
 @click.option("--response-column", default="response", show_default=True)
 @click.option("--messages-column", default="messages", show_default=True)
 @click.option("--fieldnames", help="Comma-separated column names for CSV/TSV without a header.")
+@click.option(
+    "--embeddings",
+    is_flag=True,
+    help="Also feed sentence embeddings to the scan (needs airlock[embeddings]).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report.")
 @pass_cli
 def import_command(
@@ -71,6 +76,7 @@ def import_command(
     response_column: str,
     messages_column: str,
     fieldnames: str | None,
+    embeddings: bool,
     as_json: bool,
 ) -> int:
     """Copy the dataset at PATH (a file or a folder) into quarantine and scan it.
@@ -89,6 +95,7 @@ def import_command(
         fieldnames=tuple(f.strip() for f in fieldnames.split(",")) if fieldnames else None,
         signature=sig,
         publisher_key=key,
+        embeddings=embeddings,
     )
     with contextlib.ExitStack() as stack:
         files = [(name, stack.enter_context(_open(p))) for name, p in _files(path)]

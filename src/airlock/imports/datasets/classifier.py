@@ -7,8 +7,10 @@ a feature's rows with that feature's own terms taken out of the linear score, wh
 the row's text says without the trigger. cleanlab's confident-learning filter turns the
 out-of-fold probabilities into a per-row label-issue flag.
 
-Optional sentence embeddings plug in through :class:`Embedder`; the scan needs none. Their
-columns cannot be attributed to a feature, so they are never taken out.
+Optional sentence embeddings plug in through :class:`Embedder`; the scan needs none. They
+feed only the row-level label-issue flag, never the feature ranking: a classifier that sees
+them learns a trigger through them too (measured: 40 planted rows of 400 then ranked clean),
+and embedding columns cannot be attributed to a feature, so they could not be taken out.
 """
 
 from __future__ import annotations
@@ -148,15 +150,20 @@ def agreement(
     except ValueError:  # no term in two rows: nothing to learn from
         return neutral(len(tokens))
     terms = {tuple(t.split(" ")): i for t, i in vectoriser.vocabulary_.items()}
-    if embedder is not None:
-        matrix = hstack([matrix, csr_matrix(embedder(texts))]).tocsr()
     logits, text_logits, fold, weights = _fit(
         matrix, y, len(classes), folds, seed, width=len(terms)
     )
     probabilities = _softmax(logits)
+    if embedder is not None:
+        combined = hstack([matrix, csr_matrix(embedder(texts))]).tocsr()
+        issue_probabilities = _softmax(
+            _fit(combined, y, len(classes), folds, seed, width=len(terms))[0]
+        )
+    else:
+        issue_probabilities = probabilities
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # cleanlab warns on tiny classes; the flag stays valid
-        issues = np.asarray(find_label_issues(y, probabilities), dtype=bool)
+        issues = np.asarray(find_label_issues(y, issue_probabilities), dtype=bool)
     return Agreement(
         y=y,
         own_probability=probabilities[np.arange(len(y)), y],
