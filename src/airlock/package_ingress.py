@@ -18,7 +18,8 @@ from airlock.domain.principals import Principal
 from airlock.domain.requests import BoundaryRequest, Decision, Outcome, Reason, RequestKind
 from airlock.errors import InvalidInput
 from airlock.imports.packages.rules import Severity
-from airlock.imports.packages.vet import VetReport, normalise, vet
+from airlock.imports.packages.typosquat import normalise
+from airlock.imports.packages.vet import VetReport, vet
 from airlock.ledger.records import LedgerRecord
 from airlock.store.interface import PackageFile, Store
 from airlock.store.outbox import Outbox

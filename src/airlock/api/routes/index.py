@@ -16,7 +16,7 @@ from airlock.imports.packages.index import (
     root_page,
     wants_json,
 )
-from airlock.imports.packages.vet import normalise
+from airlock.imports.packages.typosquat import normalise
 
 router = APIRouter(tags=["index"])
 MAX_UPLOAD = 512 * 1024 * 1024

@@ -19,7 +19,7 @@ from packageurl import PackageURL
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from airlock.imports.packages.vet import normalise
+from airlock.imports.packages.typosquat import normalise
 
 Vulnerabilities = Mapping[str, Sequence[Mapping[str, str]]]  # name -> [{"spec", "id"}]
 

@@ -10,7 +10,8 @@ import pytest
 
 from airlock.domain.requests import Outcome
 from airlock.imports.packages.rules import Severity, scan_python
-from airlock.imports.packages.vet import typosquat_of, vet
+from airlock.imports.packages.typosquat import typosquat_of
+from airlock.imports.packages.vet import vet
 from scripts.make_test_packages import BENIGN, MALICIOUS, build
 
 
@@ -47,6 +48,31 @@ def test_typosquat_detection() -> None:
     assert typosquat_of("py_yaml") == "pyyaml"
     assert typosquat_of("requests") is None
     assert typosquat_of("airlock") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "imitated"),
+    [
+        ("nurnpy", "numpy"),  # rn looks like m
+        ("requ3sts", "requests"),  # digit for letter
+        ("djang0", "django"),
+        ("python-requests", "requests"),  # bare prefix
+        ("numpy-py", "numpy"),
+        ("urllib2", "urllib3"),  # version digit
+        ("Scikit_Learn", None),  # only case and separators: PEP 503 says it is the same name
+        ("torchvison", "torchvision"),
+        ("sentence_transformer", "sentence-transformers"),
+    ],
+)
+def test_lookalike_and_affixed_names_are_caught(name: str, imitated: str | None) -> None:
+    assert typosquat_of(name) == imitated
+
+
+@pytest.mark.parametrize(
+    "name", ["pytest-cov", "requests-toolbelt", "numpyro", "flask-login", "airlock", "torch"]
+)
+def test_extensions_and_unrelated_names_are_not_squats(name: str) -> None:
+    assert typosquat_of(name) is None
 
 
 def test_make_test_packages_script_writes_everything(tmp_path: Path) -> None:
