@@ -9,7 +9,6 @@ expands past the ratio limit) becomes a finding; a member is never extracted to 
 from __future__ import annotations
 
 import bz2
-import gzip
 import lzma
 import tarfile
 import zipfile
@@ -21,6 +20,7 @@ import zstandard
 from airlock.domain.requests import Outcome
 from airlock.exports.findings import FindingKind
 from airlock.exports.formats import Format
+from airlock.exports.inflate import GzipReader
 from airlock.exports.limits import InspectionLimits
 from airlock.exports.readers import (
     BoundedReader,
@@ -189,7 +189,7 @@ def walk_compressed(
 def _decompressor(fmt: Format, reader: PrefixedReader) -> Readable:
     # Streams are closed with the run; the decompressors hold no OS resources of their own.
     if fmt is Format.GZIP:
-        return gzip.GzipFile(fileobj=reader)
+        return GzipReader(reader)  # ISA-L when installed: gzip inflation bounds the scan
     if fmt is Format.BZIP2:
         return bz2.BZ2File(reader)
     raw: IO[bytes] = reader  # type: ignore[assignment]  # a RawIOBase is an IO[bytes] at run time

@@ -17,12 +17,12 @@ import zstandard
 
 from airlock.exports.flat_scan import FlatScan
 from airlock.exports.formats import COMPRESSORS, Format, sniff
+from airlock.exports.inflate import GzipInflater
 from airlock.exports.readers import LimitReached
 
 SNIFF_BYTES = 512
 OUT_PIECE = 1 << 20  # largest output per decompressor call
 ZSTD_IN_PIECE = 512  # zstd's push API has no output bound: feed it small inputs instead
-_ZLIB = type(zlib.decompressobj())  # zlib's decompressor class has no public name
 _ERRORS = (zlib.error, OSError, EOFError, ValueError, lzma.LZMAError, zstandard.ZstdError)
 
 
@@ -36,7 +36,7 @@ class PushDecompressor:
 
     def _new(self) -> None:
         if self.fmt is Format.GZIP:
-            self._inner: object = zlib.decompressobj(wbits=31)
+            self._inner: object = GzipInflater()  # all members, in turn
         elif self.fmt is Format.BZIP2:
             self._inner = bz2.BZ2Decompressor()
         elif self.fmt is Format.XZ:
@@ -48,8 +48,11 @@ class PushDecompressor:
     def feed(self, data: bytes) -> Iterator[bytes]:
         """Decompressed output for ``data``, in pieces of at most ``OUT_PIECE`` bytes."""
         inner = self._inner
-        if isinstance(inner, _ZLIB):
-            yield from self._zlib(inner, data)
+        if isinstance(inner, GzipInflater):
+            out = inner.inflate(data, OUT_PIECE)
+            while out:
+                yield out
+                out = b"" if inner.needs_input else inner.inflate(b"", OUT_PIECE)
         elif isinstance(inner, bz2.BZ2Decompressor | lzma.LZMADecompressor):
             out = inner.decompress(data, OUT_PIECE)
             while out:
@@ -65,21 +68,11 @@ class PushDecompressor:
     def complete(self) -> bool:
         """Whether the stream ended properly (zstd cannot tell; it counts as complete)."""
         inner = self._inner
-        if isinstance(inner, _ZLIB | bz2.BZ2Decompressor | lzma.LZMADecompressor):
+        if isinstance(inner, GzipInflater):
+            return inner.complete
+        if isinstance(inner, bz2.BZ2Decompressor | lzma.LZMADecompressor):
             return inner.eof
         return True
-
-    def _zlib(self, inner: zlib._Decompress, data: bytes) -> Iterator[bytes]:
-        while data:
-            out = inner.decompress(data, OUT_PIECE)
-            if out:
-                yield out
-            data = inner.unconsumed_tail
-            if inner.eof:  # the next gzip member starts in the unused data
-                rest = inner.unused_data
-                self._new()
-                inner = self._inner  # type: ignore[assignment]
-                data = rest + data
 
 
 class DecodedSink:

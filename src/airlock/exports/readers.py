@@ -58,16 +58,22 @@ class PrefixedReader(io.RawIOBase):
         """The first ``size`` bytes of the stream (at most the head already read)."""
         return self._head[:size]
 
+    def read(self, size: int = -1, /) -> bytes:
+        # Hands the inner stream's bytes on as they are: RawIOBase.read would copy each
+        # piece twice, and every decompressed byte passes through here (issue 4).
+        if size < 0:
+            return self.readall()
+        if self._position < len(self._head):
+            piece = self._head[self._position : self._position + size]
+        else:
+            piece = self._stream.read(size)
+        self._position += len(piece)
+        return piece
+
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         view = memoryview(buffer).cast("B")
-        if self._position < len(self._head):
-            piece = self._head[self._position : self._position + len(view)]
-            view[: len(piece)] = piece
-            self._position += len(piece)
-            return len(piece)
-        data = self._stream.read(len(view))
+        data = self.read(len(view))
         view[: len(data)] = data
-        self._position += len(data)
         return len(data)
 
     def whole(self, limit: int) -> io.IOBase | io.BytesIO:
@@ -104,16 +110,24 @@ class BoundedReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        view = memoryview(buffer).cast("B")
-        data = self._stream.read(len(view))
-        view[: len(data)] = data
+    def read(self, size: int = -1, /) -> bytes:
+        # No copy, as in PrefixedReader.read; a read of everything goes piece by piece
+        # through here, so each piece is counted before the next is asked for.
+        if size < 0:
+            return self.readall()
+        data = self._stream.read(size)
         self._produced += len(data)
         self._count(len(data))
         if self._compressed and self._produced > self._max_ratio * self._compressed + 1024 * 1024:
             raise LimitReached(
                 f"expands more than {self._max_ratio}x: a decompression bomb", self._member
             )
+        return data
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        view = memoryview(buffer).cast("B")
+        data = self.read(len(view))
+        view[: len(data)] = data
         return len(data)
 
     def seekable(self) -> bool:

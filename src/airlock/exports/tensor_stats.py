@@ -120,11 +120,23 @@ _CANDIDATES: tuple[tuple[str, float, Callable[[Bytes], bool]], ...] = (
 )
 
 
+def _has_top_bits(window: Bytes) -> bool:
+    return bool(window.max(initial=0) >= 0x80)
+
+
 def guess_tensor(window: Bytes) -> TensorGuess | None:
-    """The dtype this window most plausibly encodes as weights, or None."""
+    """The dtype this window most plausibly encodes as weights, or None.
+
+    Every test needs bytes with the top bit set, so a window without any (ASCII text) is
+    answered at once (issue 4): the float and fp8 tests want balanced sign bits; int8 as
+    many negative bytes as positive ones (with none, >= 94% would be zero bytes, far under
+    its entropy floor); 4-bit values a mean high nibble within 0.8 of 8 (ASCII's is <= 7).
+    """
     if window.size < MIN_WINDOW:
         return None
     usable = window[: window.size - window.size % 4]
+    if not _has_top_bits(usable):
+        return None
     for dtype, confidence, matches in _CANDIDATES:
         if matches(usable):
             return TensorGuess(dtype, confidence)
@@ -133,4 +145,5 @@ def guess_tensor(window: Bytes) -> TensorGuess | None:
 
 def is_opaque(window: Bytes) -> bool:
     """High-entropy bytes: compressed, encrypted or random."""
-    return window.size >= MIN_WINDOW and entropy_bits(window) >= 7.95
+    # Bytes below 0x80 carry at most 7 bits each: skip the histogram for text.
+    return window.size >= MIN_WINDOW and _has_top_bits(window) and entropy_bits(window) >= 7.95

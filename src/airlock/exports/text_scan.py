@@ -19,6 +19,12 @@ import numpy as np
 import numpy.typing as npt
 
 from airlock.exports.tensor_stats import Bytes, entropy_bits
+from airlock.exports.text_numbers import (
+    count_decimals,
+    count_standalone_ints,
+    decimal_floats,
+    standalone_ints,
+)
 
 MIN_RUN_CHARS = 4096  # shorter encoded strings (hashes, keys, small images) are not payloads
 _ALPHABET = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n")
@@ -28,11 +34,11 @@ _IN_ALPHABET[list(_ALPHABET)] = True
 LONG_RUN = 256  # shorter runs are words, not payloads
 _RUN_TABLE = bytes(1 if c in _ALPHABET else 0 for c in range(256))
 _RUN_NEEDLE = b"\x01" * LONG_RUN
+# Any LONG_RUN consecutive bytes include LONG_RUN // _STRIDE offsets that are multiples of
+# _STRIDE, so a long run shows as that many alphabet bytes in a row in text[::_STRIDE].
+_STRIDE = 8
+_STRIDE_NEEDLE = b"\x01" * (LONG_RUN // _STRIDE)
 _HEX = re.compile(rb"[0-9a-fA-F\r\n]+")
-_FLOAT = re.compile(rb"-?\d*\.\d{2,}(?:[eE][-+]?\d+)?")
-_DECIMALS = re.compile(rb"\.\d\d")
-# Whole integers standing alone (not part of a decimal, a word or a version string).
-_INT = re.compile(rb"(?<![\w.])-?\d{1,6}(?![\w.])")
 _DIGITS = b"0123456789"
 _SAMPLE_LIMIT = 200_000
 _SLICE = 16 * 1024
@@ -41,6 +47,8 @@ DENSE_TEXT_BITS = 6.2  # base85/base91 text; English ~4.5, base64 6.0, minified 
 
 @dataclass
 class FloatStats:
+    """Decimal numbers in text: the first ``_SAMPLE_LIMIT`` values and an estimated count."""
+
     count: int = 0
     samples: list[float] = field(default_factory=list)
 
@@ -55,6 +63,11 @@ class FloatStats:
         spread = float(np.std(values))
         negative = float((values < 0).mean())
         return spread < 1.0 and abs(float(np.mean(values))) < spread and 0.3 < negative < 0.7
+
+    def may_matter(self) -> bool:
+        """Whether the count can still change a verdict (judge_text needs weight-like
+        samples for any finding): asked once the samples are complete, when they are final."""
+        return self.weight_like()
 
 
 @dataclass
@@ -85,6 +98,11 @@ class IntStats:
             return None
         as_bytes = values.astype(np.uint8)
         return as_bytes if entropy_bits(as_bytes) >= 5.0 else None
+
+    def may_matter(self) -> bool:
+        """Whether the count can still change a verdict (judge_text needs weight-like samples
+        or byte values for any finding): asked once the samples are complete and final."""
+        return self.weight_like() or self.byte_values() is not None
 
 
 class EncodedRun:
@@ -132,6 +150,10 @@ class TextScanner:
         self.floats = FloatStats()
         self.ints = IntStats()
         self.dense_windows = 0  # windows of printable ASCII as dense as base85
+        # None while the samples fill; then whether counting on can change a verdict. Logs
+        # settle after a few hundred windows and skip the counting from then on (issue 4).
+        self._floats_matter: bool | None = None
+        self._ints_matter: bool | None = None
         self._carry = b""
         self._run: EncodedRun | None = None
         self.runs_decoded = 0
@@ -139,8 +161,7 @@ class TextScanner:
 
     def feed(self, window: bytes) -> None:
         self._count_numbers(window)
-        text = self._carry + window
-        self._carry = b""
+        text = self._joined(window)
         position = 0
         for start, end in _long_runs(text):
             if self._run is not None and start > position:
@@ -159,6 +180,18 @@ class TextScanner:
             self._open_tail(tail)
         elif self._run is not None:
             self._end_run()
+
+    def _joined(self, window: bytes) -> bytes:
+        """The carried tail and ``window`` as one text; just ``window`` (no copy of it)
+        when the run the tail starts ends early in ``window`` and short of a long run."""
+        carry, self._carry = self._carry, b""
+        if not carry:
+            return window
+        limit = min(LONG_RUN - len(carry), len(window))
+        lead = 0
+        while lead < limit and window[lead] in _ALPHABET:
+            lead += 1
+        return window if lead < limit else carry + window
 
     def _open_tail(self, tail: bytes) -> None:
         """A run reaching the window's end may continue in the next window."""
@@ -187,32 +220,44 @@ class TextScanner:
 
     def _count_numbers(self, window: bytes) -> None:
         # Large windows are estimated from four random 16 KiB slices, counting "." followed
-        # by two digits (ten times faster than the full number pattern); only one slice
-        # is parsed into values, while the samples are still filling.
+        # by two digits (ten times faster than the full number pattern); whole numbers are
+        # counted in one slice, and floats parsed into values only while samples fill.
         pieces = [window]
         scale = 1.0
         if len(window) > 8 * _SLICE:
             starts = sorted(self._random.sample(range(len(window) // _SLICE), 4))
             pieces = [window[i * _SLICE : (i + 1) * _SLICE] for i in starts]
             scale = len(window) / (4 * _SLICE)
-        self.floats.count += round(sum(len(_DECIMALS.findall(p)) for p in pieces) * scale)
-        # Whole numbers are parsed only where digits are a quarter of the text or more.
-        digits = len(pieces[0]) - len(pieces[0].translate(None, _DIGITS))
-        ints = _INT.findall(pieces[0]) if digits * 4 >= len(pieces[0]) else []
-        self.ints.count += round(len(ints) * len(window) / max(1, len(pieces[0])))
+        if self._floats_matter is not False:
+            # One call for all slices: a line break between them (not a digit) keeps a
+            # match from spanning two.
+            self.floats.count += round(count_decimals(b"\n".join(pieces)) * scale)
+            room = _SAMPLE_LIMIT - len(self.floats.samples)
+            if room > 0:
+                self.floats.samples += decimal_floats(pieces[0], room)
+            elif self._floats_matter is None:
+                self._floats_matter = self.floats.may_matter()
+        if self._ints_matter is not False:
+            self._count_ints(pieces[0], len(window))
         if _dense(pieces[0]):
             self.dense_windows += 1
+
+    def _count_ints(self, piece: bytes, window: int) -> None:
+        # Whole numbers are parsed only where digits are a quarter of the text or more, and
+        # into values only while the samples fill.
+        digits = len(piece) - len(piece.translate(None, _DIGITS))
+        if digits * 4 < len(piece):
+            return
         room = _SAMPLE_LIMIT - len(self.ints.samples)
         if room > 0:
-            self.ints.samples += [int(token) for token in ints[:room]]
-        room = _SAMPLE_LIMIT - len(self.floats.samples)
-        if room <= 0:
-            return
-        for token in _FLOAT.findall(pieces[0])[:room]:
-            try:
-                self.floats.samples.append(float(token))
-            except ValueError:
-                continue
+            ints = standalone_ints(piece)
+            found = ints.size
+            self.ints.samples += ints[:room].tolist()
+        else:
+            found = count_standalone_ints(piece)
+            if self._ints_matter is None:
+                self._ints_matter = self.ints.may_matter()
+        self.ints.count += round(found * window / max(1, len(piece)))
 
 
 def _dense(piece: bytes) -> bool:
@@ -234,10 +279,13 @@ def _alphabet_tail(text: bytes, position: int) -> bytes:
 def _long_runs(text: bytes) -> list[tuple[int, int]]:
     """Spans of encoded-alphabet characters at least LONG_RUN long.
 
-    ``bytes.translate`` and ``bytes.find`` rule out the common case (no long run) at C speed;
-    only windows that have one pay for the exact numpy pass.
+    ``bytes.translate`` and ``bytes.find`` rule out the common case (no long run) at C speed,
+    first on every eighth byte (a necessary condition), then on all bytes; only windows
+    that have a long run pay for the exact numpy pass.
     """
-    if not text or text.translate(_RUN_TABLE).find(_RUN_NEEDLE) < 0:
+    if not text or text[::_STRIDE].translate(_RUN_TABLE).find(_STRIDE_NEEDLE) < 0:
+        return []
+    if text.translate(_RUN_TABLE).find(_RUN_NEEDLE) < 0:
         return []
     inside = _IN_ALPHABET[np.frombuffer(text, dtype=np.uint8)].astype(np.int8)
     edges = np.diff(inside, prepend=np.int8(0), append=np.int8(0))
