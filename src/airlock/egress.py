@@ -34,6 +34,7 @@ from airlock.errors import Conflict, NotFound
 from airlock.exports.engine import Inspector
 from airlock.exports.findings import FileReport
 from airlock.ledger.records import LedgerRecord
+from airlock.store.group_commit import GroupCommit
 from airlock.store.interface import Store
 from airlock.store.outbox import Outbox
 
@@ -71,16 +72,21 @@ class Egress:
         self._clock = clock
         self._policy = policy
         self._inspector = inspector
+        self._commits = GroupCommit(store)
 
     def submit(
         self, principal: Principal, stream: BinaryIO, name: str, purpose: str, project: str | None
     ) -> ExportResult:
-        """Raises: InvalidInput (bad purpose/project/oversize), NotFound (unknown project)."""
+        """Raises: InvalidInput (bad purpose/project/oversize), NotFound (unknown project).
+
+        Storing and inspecting run beside other exports; counting, deciding and recording
+        run as one unit of a shared write batch (:mod:`airlock.store.group_commit`), so the
+        ledger entry, the reservation and the decision become durable together or not at all.
+        """
         if project is not None:
             self._store.get_project(project_name(project))
         digest, size = self._outbox.put(stream, MAX_EXPORT_BYTES)
         now = self._clock.now()
-        lock = self._active_lock(principal.name, project, now)
         request = BoundaryRequest(
             id=RequestId("req_" + secrets.token_hex(16)),
             kind=RequestKind.EXPORT,
@@ -93,25 +99,45 @@ class Egress:
         )
         with self._outbox.path(digest).open("rb") as handle:
             report = self._inspector().inspect(name, handle, size)
+        facts = BoundaryFacts(
+            "export",
+            principal.name,
+            principal.role.value,
+            principal.kind.value,
+            project or "",
+            digest,
+            size,
+            report.verdict,
+            True,
+        )
+        # Policy is a pure function of the facts: decide the common case (within budget)
+        # outside the write batch, and again inside only if the reservation says otherwise.
+        if_within = self._policy.decide(facts)
+        return self._commits.run(
+            lambda: self._record(
+                principal, request, name=name, report=report, facts=facts, if_within=if_within
+            )
+        )
+
+    def _record(
+        self,
+        principal: Principal,
+        request: BoundaryRequest,
+        *,
+        name: str,
+        report: FileReport,
+        facts: BoundaryFacts,
+        if_within: PolicyOutcome,
+    ) -> ExportResult:
+        now, size, project = request.created_at, request.size_bytes, request.project
+        lock = self._active_lock(principal.name, project, now)
         keys = [(BudgetScope.ENCLAVE, ENCLAVE_SUBJECT), (BudgetScope.PRINCIPAL, principal.name)]
         if project is not None:
             keys.append((BudgetScope.PROJECT, project))
         checks = tuple(self._store.budgets.reserve(keys, request.id, size, now))
         has_enclave_budget = any(c.budget.scope is BudgetScope.ENCLAVE for c in checks)
         within = has_enclave_budget and all(c.fits for c in checks)
-        outcome = self._policy.decide(
-            BoundaryFacts(
-                "export",
-                principal.name,
-                principal.role.value,
-                principal.kind.value,
-                project or "",
-                digest,
-                size,
-                report.verdict,
-                within,
-            )
-        )
+        outcome = if_within if within else self._policy.decide(replace(facts, within_budget=False))
         if lock is not None:
             outcome = PolicyOutcome(
                 Outcome.DENY,
@@ -136,14 +162,14 @@ class Egress:
                 actor=principal.name,
                 at=now,
                 subject=request.id,
-                request_digest=digest,
+                request_digest=request.digest,
                 policy_version=outcome.policy_version,
                 outcome=outcome.outcome.value,
                 reasons=tuple({"code": r.code, "message": r.message} for r in reasons),
                 details={
                     "size": size,
                     "name": name[:200],
-                    "purpose": purpose[:500],
+                    "purpose": request.purpose[:500],
                     "required_approvals": outcome.required_approvals,
                 },
             )
@@ -157,14 +183,14 @@ class Egress:
                 ApprovalCase(
                     request.id,
                     principal.name,
-                    digest,
+                    request.digest,
                     ApprovalRule(outcome.required_approvals),
                     now,
                 )
             )
         if lock is None:
             self._lock_if_anomalous(principal.name, checks, now)
-        stored = self._store.get_request(request.id)
+        stored = replace(request, status=decision.status)
         return ExportResult(stored, decision, report, checks, outcome.required_approvals)
 
     def _active_lock(self, principal: str, project: str | None, now: datetime) -> Lock | None:

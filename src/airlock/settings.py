@@ -24,7 +24,8 @@ DEFAULT_PORT = 8750
 DEFAULT_HOST = "127.0.0.1"
 _KNOWN_TOP_LEVEL = {"enclave_name", "database_url", "server", "ledger", "egress"}
 _KNOWN_EGRESS = {"min_days_to_exfiltrate"}
-_KNOWN_SERVER = {"host", "port"}
+_KNOWN_SERVER = {"host", "port", "workers"}
+MAX_WORKERS = 64
 _KNOWN_LEDGER = {"checkpoint_interval_seconds", "witness_keys"}
 
 
@@ -40,12 +41,24 @@ class ServerSettings:
 
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    # Gateway processes sharing the listening socket; 0 means one per CPU (issue 5).
+    workers: int = 0
 
     def __post_init__(self) -> None:
         if not self.host:
             raise ConfigError("server.host is empty: set it to an address such as 127.0.0.1")
         if not 0 < self.port < 65536:
             raise ConfigError(f"server.port {self.port} is out of range: use 1-65535")
+        if not 0 <= self.workers <= MAX_WORKERS:
+            raise ConfigError(
+                f"server.workers {self.workers} is out of range: use 1-{MAX_WORKERS}, "
+                "or 0 for one per CPU"
+            )
+
+    @property
+    def worker_count(self) -> int:
+        """How many gateway processes to run: ``workers``, or one per CPU when it is 0."""
+        return self.workers or min(os.cpu_count() or 1, MAX_WORKERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +165,7 @@ class Settings:
             server=ServerSettings(
                 host=_string(server_raw, "host", DEFAULT_HOST, "server."),
                 port=_integer(server_raw, "port", DEFAULT_PORT, "server."),
+                workers=_integer(server_raw, "workers", 0, "server."),
             ),
             ledger=LedgerSettings(
                 checkpoint_interval_seconds=_integer(

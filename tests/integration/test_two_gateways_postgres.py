@@ -36,7 +36,18 @@ def two_gateways(
     logs = [(tmp_path / f"gateway-{port}.log").open("w") for port in ports]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "airlock.cli.main", "serve", "--port", str(port)],
+            # One process each: what is under test is two gateways sharing PostgreSQL;
+            # several workers per gateway are tested in test_serve_workers.py.
+            [
+                sys.executable,
+                "-m",
+                "airlock.cli.main",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=log,

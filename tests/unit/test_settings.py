@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,13 @@ def test_environment_overrides_database_url(tmp_path: Path) -> None:
     assert Settings.load(env, tmp_path).database_url == "postgresql://u@127.0.0.1/db"
 
 
+def test_workers_default_to_one_per_cpu(tmp_path: Path) -> None:
+    write_config(tmp_path, "")
+    assert Settings.load({}, tmp_path).server.worker_count == min(os.cpu_count() or 1, 64)
+    write_config(tmp_path, "[server]\nworkers = 3\n")
+    assert Settings.load({}, tmp_path).server.worker_count == 3
+
+
 def test_home_from_environment(tmp_path: Path) -> None:
     assert default_home({"AIRLOCK_HOME": str(tmp_path)}) == tmp_path
     assert default_home({}).name == ".airlock"
@@ -39,6 +47,8 @@ def test_home_from_environment(tmp_path: Path) -> None:
         ("colour = 1\n", "unknown config key"),
         ("[server]\nport = 70000\n", "out of range"),
         ('[server]\nport = "8750"\n', "must be an integer"),
+        ("[server]\nworkers = -1\n", "server.workers -1 is out of range"),
+        ("[server]\nworkers = 65\n", "out of range"),
         ("server = 3\n", "must be a table"),
         ('enclave_name = "has space"\n', "no spaces"),
         ("[ledger]\ncheckpoint_interval_seconds = 0\n", "at least 1"),

@@ -1,18 +1,22 @@
-"""`airlock serve`: run the gateway."""
+"""`airlock serve`: run the gateway, in one process or several sharing one socket."""
 
 from __future__ import annotations
 
 import errno
+import functools
 import logging
 import socket
 
 import click
 import uvicorn
+from fastapi import FastAPI
+from uvicorn.supervisors import Multiprocess
 
 from airlock.api.app import create_app
 from airlock.cli.context import CliContext, pass_cli
 from airlock.errors import ServerError
 from airlock.service import Airlock
+from airlock.settings import MAX_WORKERS, Settings
 
 MAX_HEADER_BYTES = 16 * 1024
 
@@ -25,20 +29,32 @@ MAX_HEADER_BYTES = 16 * 1024
     default=None,
     help="Port to listen on (default from config, 8750).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, MAX_WORKERS),
+    default=None,
+    help="Gateway processes (default from config; one per CPU unless set).",
+)
 @pass_cli
-def serve_command(cli: CliContext, host: str | None, port: int | None) -> None:
+def serve_command(cli: CliContext, host: str | None, port: int | None, workers: int | None) -> None:
     """Run the HTTP gateway (JSON API, /openapi.json, /healthz and the web UI)."""
     settings = cli.settings()
     host = host or settings.server.host
     port = port or settings.server.port
-    airlock = cli.airlock()
+    workers = workers or settings.server.worker_count
+    airlock = cli.airlock()  # fails here, once, if the store or policy is not ready
     sock = bind_socket(host, port)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # readiness probes would spam it
+    _configure_logging()
     click.echo(
-        f"airlock gateway for enclave {settings.enclave_name} on http://{host}:{port}/", err=True
+        f"airlock gateway for enclave {settings.enclave_name} on http://{host}:{port}/ "
+        f"({workers} worker{'s' if workers > 1 else ''})",
+        err=True,
     )
-    build_server(airlock, "info").run(sockets=[sock])
+    if workers == 1:
+        build_server(airlock, "info").run(sockets=[sock])
+        return
+    cli.close()  # each worker opens its own store connections
+    run_workers(settings, sock, workers, "info")
 
 
 def build_server(airlock: Airlock, log_level: str) -> uvicorn.Server:
@@ -50,6 +66,35 @@ def build_server(airlock: Airlock, log_level: str) -> uvicorn.Server:
         server_header=False,
     )
     return uvicorn.Server(config)
+
+
+def run_workers(settings: Settings, sock: socket.socket, workers: int, log_level: str) -> None:
+    """Serve ``sock`` from ``workers`` processes until interrupted.
+
+    Each process opens its own facade from ``settings``. What keeps them consistent is the
+    database: SQLite's write lock or PostgreSQL's row locks order every ledger append and
+    budget reservation, whichever process makes it.
+    """
+    config = uvicorn.Config(
+        functools.partial(_worker_app, settings),
+        factory=True,
+        workers=workers,
+        log_level=log_level,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        server_header=False,
+    )
+    Multiprocess(config, sockets=[sock]).run()
+
+
+def _worker_app(settings: Settings) -> FastAPI:
+    # Runs in each freshly spawned worker process (uvicorn pickles the config across).
+    _configure_logging()
+    return create_app(Airlock.from_settings(settings))
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # readiness probes would spam it
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

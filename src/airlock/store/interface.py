@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -81,6 +82,20 @@ class Store(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    def write_batch(self) -> AbstractContextManager[None]:
+        """One write transaction that every store call on this thread joins until it ends.
+
+        It commits once when the block exits normally (group commit: one durable write for
+        many units of work) and rolls everything back when it raises. Batches do not nest.
+        Raises StoreError when the commit fails; then nothing in the batch happened.
+        """
+        ...
+
+    def unit(self) -> AbstractContextManager[None]:
+        """One all-or-nothing unit inside :meth:`write_batch`: if the block raises, the
+        unit's writes are undone and the exception propagates; the batch carries on."""
+        ...
 
     def add_principal(self, principal: Principal, token_hash: TokenHash) -> None:
         """Raises Conflict if a principal of that name exists."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 
@@ -27,6 +28,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._batch_lock = threading.Lock()
         self._principals: dict[PrincipalName, Principal] = {}
         self._tokens: dict[TokenHash, PrincipalName] = {}
         self._projects: dict[ProjectName, Project] = {}
@@ -68,6 +70,18 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to release."""
+
+    @contextmanager
+    def write_batch(self) -> Iterator[None]:
+        """Serialises batches against each other. Nothing here is durable, so there is no
+        commit to share; a batch that raises keeps the writes its units made."""
+        with self._batch_lock:
+            yield
+
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        """Marks a unit of work; unlike the SQL store, a unit that raises is not undone."""
+        yield
 
     def add_principal(self, principal: Principal, token_hash: TokenHash) -> None:
         with self._lock:

@@ -26,7 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_REVISION = "0008"
+SCHEMA_REVISION = "0009"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -99,6 +99,7 @@ decisions = Table(
     Column("decided_at", UtcDateTime(), nullable=False),
     Column("decided_by", String(63), nullable=False),
     Column("policy_version", String(64), nullable=False),
+    Index("ix_decisions_outcome_at", "outcome", "decided_at"),
 )
 
 ledger_head = Table(

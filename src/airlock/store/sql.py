@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,10 +12,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, Engine, create_engine, event, func, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy import Engine, func, select
 
 from airlock.approvals.locks import Lock, LockScope
 from airlock.domain.names import PrincipalName, ProjectName, RequestId, request_id, sha256_hex
@@ -33,63 +30,17 @@ from airlock.domain.tokens import TokenHash
 from airlock.errors import Conflict, NotFound, StoreError
 from airlock.exports.chunking import ModelFingerprint
 from airlock.store import schema
+from airlock.store import sql_statements as statements
 from airlock.store.interface import PackageFile, StoreCounts
 from airlock.store.sql_approvals import SqlApprovalStore
 from airlock.store.sql_budgets import SqlBudgetStore
 from airlock.store.sql_datasets import SqlDatasetStore
+from airlock.store.sql_engine import Transactions, create_store_engine
 from airlock.store.sql_ledger import SqlLedgerStore
 
+__all__ = ["SqlStore", "create_store_engine"]
+
 _MIGRATIONS = Path(__file__).parent / "migrations"
-_SQLITE_BUSY_TIMEOUT_MS = 30_000
-WRITE_OPTION = "airlock_write"
-
-
-def create_store_engine(database_url: str) -> Engine:
-    """An engine for the URL, with SQLite set to WAL, foreign keys on and a busy timeout.
-
-    Raises:
-        StoreError: the URL is malformed or names a driver that is not installed.
-    """
-    try:
-        url = make_url(database_url)
-        if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
-            url = url.set(drivername="postgresql+psycopg")  # the driver airlock ships with
-        engine = create_engine(url, pool_pre_ping=True)
-    except (ArgumentError, NoSuchModuleError, ValueError) as e:
-        raise StoreError(
-            f"database_url {_redact(database_url)} is not usable ({e}): "
-            "use sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB"
-        ) from e
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _configure_sqlite)
-        event.listen(engine, "begin", _begin_sqlite)
-    return engine
-
-
-def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-    # Let SQLAlchemy's "begin" event issue BEGIN itself (see _begin_sqlite); pysqlite's own
-    # implicit BEGIN is DEFERRED, which lets two writers deadlock on the lock upgrade.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA synchronous=FULL")  # a decision is acknowledged only once durable
-    cursor.close()
-
-
-def _begin_sqlite(connection: Connection) -> None:
-    # Writers take the write lock up front (IMMEDIATE), so concurrent writers queue on the
-    # busy timeout instead of failing; readers stay DEFERRED and run beside them under WAL.
-    mode = "IMMEDIATE" if connection.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
-    connection.exec_driver_sql(f"BEGIN {mode}")
-
-
-def _redact(database_url: str) -> str:
-    try:
-        return make_url(database_url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
-        return "<unparseable url>"
 
 
 class SqlStore:
@@ -97,6 +48,8 @@ class SqlStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._transactions = Transactions(engine)
+        self._begin = self._transactions.begin
         self._ledger = SqlLedgerStore(self._begin)
         self._budgets = SqlBudgetStore(self._begin)
         self._approvals = SqlApprovalStore(self._begin)
@@ -130,22 +83,13 @@ class SqlStore:
     def backend(self) -> str:
         return self._engine.dialect.name
 
-    @contextmanager
-    def _begin(self, *, write: bool = False) -> Iterator[Connection]:
-        """One transaction; ``write=True`` for any transaction that may write."""
-        try:
-            with (
-                self._engine.connect().execution_options(**{WRITE_OPTION: write}) as connection,
-                connection.begin(),
-            ):
-                yield connection
-        except IntegrityError as e:
-            raise Conflict(f"the change conflicts with existing data: {e.orig}") from e
-        except SQLAlchemyError as e:
-            raise StoreError(
-                f"database {_redact(str(self._engine.url))} failed: {_first_line(e)}; "
-                "check that it is running and that database_url is right"
-            ) from e
+    def write_batch(self) -> AbstractContextManager[None]:
+        """One write transaction shared by this thread's store calls, committed once."""
+        return self._transactions.write_batch()
+
+    def unit(self) -> AbstractContextManager[None]:
+        """A savepoint in the current write batch; an exception undoes only its writes."""
+        return self._transactions.unit()
 
     def migrate(self) -> None:
         config = Config()
@@ -165,6 +109,7 @@ class SqlStore:
 
     def close(self) -> None:
         self._engine.dispose()
+        self._transactions.close()
 
     # --- principals -----------------------------------------------------------------------
 
@@ -212,13 +157,8 @@ class SqlStore:
             )
 
     def principal_for_token(self, token_hash: TokenHash) -> Principal | None:
-        t, p = schema.api_tokens, schema.principals
         with self._begin() as c:
-            row = c.execute(
-                select(p)
-                .join(t, t.c.principal == p.c.name)
-                .where(t.c.token_hash == token_hash, t.c.revoked_at.is_(None))
-            ).first()
+            row = c.execute(statements.TOKEN_PRINCIPAL, {"token_hash": token_hash}).first()
         return None if row is None else _principal(row._mapping)
 
     # --- projects -------------------------------------------------------------------------
@@ -253,35 +193,29 @@ class SqlStore:
 
     def add_request(self, request: BoundaryRequest) -> None:
         with self._begin(write=True) as c:
-            if c.execute(
-                select(schema.requests.c.id).where(schema.requests.c.id == request.id)
-            ).first():
+            refs = c.execute(
+                statements.REQUEST_REFS,
+                {"id": request.id, "principal": request.principal, "project": request.project},
+            ).one()
+            if refs.taken:
                 raise Conflict(f"request {request.id} already exists")
-            if not c.execute(
-                select(schema.principals.c.name).where(
-                    schema.principals.c.name == request.principal
-                )
-            ).first():
+            if not refs.principal:
                 raise NotFound(f"no principal named {request.principal!r}")
-            if (
-                request.project is not None
-                and not c.execute(
-                    select(schema.projects.c.name).where(schema.projects.c.name == request.project)
-                ).first()
-            ):
+            if request.project is not None and not refs.project:
                 raise NotFound(f"no project named {request.project!r}")
             c.execute(
-                schema.requests.insert().values(
-                    id=request.id,
-                    kind=request.kind.value,
-                    principal=request.principal,
-                    project=request.project,
-                    purpose=request.purpose,
-                    digest=request.digest,
-                    size_bytes=request.size_bytes,
-                    created_at=request.created_at,
-                    status=request.status.value,
-                )
+                schema.requests.insert(),
+                {
+                    "id": request.id,
+                    "kind": request.kind.value,
+                    "principal": request.principal,
+                    "project": request.project,
+                    "purpose": request.purpose,
+                    "digest": request.digest,
+                    "size_bytes": request.size_bytes,
+                    "created_at": request.created_at,
+                    "status": request.status.value,
+                },
             )
 
     def get_request(self, request_id: RequestId) -> BoundaryRequest:
@@ -304,24 +238,25 @@ class SqlStore:
             return [_request(row._mapping) for row in c.execute(query)]
 
     def record_decision(self, decision: Decision) -> None:
-        r = schema.requests
         with self._begin(write=True) as c:
             updated = c.execute(
-                r.update().where(r.c.id == decision.request_id).values(status=decision.status.value)
+                statements.SET_REQUEST_STATUS,
+                {"request_id": decision.request_id, "status": decision.status.value},
             )
             if updated.rowcount != 1:
                 raise NotFound(f"no request {decision.request_id}")
             c.execute(
-                schema.decisions.insert().values(
-                    request_id=decision.request_id,
-                    outcome=decision.outcome.value,
-                    reasons_json=json.dumps(
+                schema.decisions.insert(),
+                {
+                    "request_id": decision.request_id,
+                    "outcome": decision.outcome.value,
+                    "reasons_json": json.dumps(
                         [{"code": x.code, "message": x.message} for x in decision.reasons]
                     ),
-                    decided_at=decision.decided_at,
-                    decided_by=decision.decided_by,
-                    policy_version=decision.policy_version,
-                )
+                    "decided_at": decision.decided_at,
+                    "decided_by": decision.decided_by,
+                    "policy_version": decision.policy_version,
+                },
             )
 
     def decisions_for(self, request_id: RequestId) -> Sequence[Decision]:
@@ -362,9 +297,8 @@ class SqlStore:
         ]
 
     def protected_models_stamp(self) -> str:
-        m = schema.protected_models
         with self._begin() as c:
-            count, latest = c.execute(select(func.count(), func.max(m.c.registered_at))).one()
+            count, latest = c.execute(statements.MODELS_STAMP).one()
         return f"{count}:{latest}"
 
     def add_package_file(self, entry: PackageFile) -> None:
@@ -419,9 +353,8 @@ class SqlStore:
             )
 
     def locks(self) -> Sequence[Lock]:
-        t = schema.locks
         with self._begin() as c:
-            rows = c.execute(select(t).order_by(t.c.created_at.desc(), t.c.id.desc()))
+            rows = c.execute(statements.ALL_LOCKS)
             return [
                 Lock(
                     LockScope(r.scope),
@@ -459,18 +392,8 @@ class SqlStore:
             return [_decision(row._mapping) for row in rows]
 
     def recent_outcomes(self, principal: PrincipalName, since: datetime) -> Sequence[Decision]:
-        d, r = schema.decisions, schema.requests
         with self._begin() as c:
-            rows = c.execute(
-                select(d)
-                .join(r, r.c.id == d.c.request_id)
-                .where(
-                    r.c.principal == principal,
-                    d.c.decided_at >= since,
-                    d.c.outcome != Outcome.ALLOW.value,
-                )
-                .order_by(d.c.decided_at, d.c.id)
-            )
+            rows = c.execute(statements.RECENT_REFUSALS, {"principal": principal, "since": since})
             return [_decision(row._mapping) for row in rows]
 
     def counts(self) -> StoreCounts:
@@ -483,10 +406,6 @@ class SqlStore:
         for status, count in grouped:
             by_status[RequestStatus(status)] = int(count)
         return StoreCounts(int(principals), int(projects), by_status)
-
-
-def _first_line(error: Exception) -> str:
-    return str(getattr(error, "orig", None) or error).strip().splitlines()[0]
 
 
 def _principal(row: Any) -> Principal:

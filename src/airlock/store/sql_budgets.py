@@ -7,10 +7,11 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, or_, select
+from sqlalchemy import Connection, Row, delete, select
 
 from airlock.budgets.limits import Budget, BudgetCheck, BudgetScope
 from airlock.store import schema
+from airlock.store import sql_statements as statements
 from airlock.store.budget_interface import BudgetKey
 
 BeginTransaction = Callable[..., AbstractContextManager[Connection]]
@@ -43,18 +44,16 @@ class SqlBudgetStore:
     def reserve(
         self, keys: Sequence[BudgetKey], request_id: str, size: int, now: datetime
     ) -> list[BudgetCheck]:
-        b, u = schema.budgets, schema.budget_usage
+        u = schema.budget_usage
         wanted = sorted(set(keys))
         if not wanted:
             return []
+        params: dict[str, str] = {}
+        for i, (scope, subject) in enumerate(wanted):
+            params[f"s{i}"], params[f"n{i}"] = scope.value, subject
         with self._begin(write=True) as c:
-            # Lock in a fixed order so two reservations never deadlock on each other.
-            rows = c.execute(
-                select(b)
-                .where(or_(*(and_(b.c.scope == s.value, b.c.subject == n) for s, n in wanted)))
-                .order_by(b.c.scope, b.c.subject)
-                .with_for_update()
-            ).all()
+            # Locked in a fixed order so two reservations never deadlock on each other.
+            rows = c.execute(statements.budgets_for_update(len(wanted)), params).all()
             checks = [
                 BudgetCheck(budget, _used(c, budget, now), size) for budget in map(_budget, rows)
             ]
@@ -89,13 +88,9 @@ class SqlBudgetStore:
 
 
 def _used(c: Connection, budget: Budget, now: datetime) -> int:
-    u = schema.budget_usage
     total = c.execute(
-        select(func.coalesce(func.sum(u.c.bytes), 0)).where(
-            u.c.scope == budget.scope.value,
-            u.c.subject == budget.subject,
-            u.c.at > now - budget.window,
-        )
+        statements.BUDGET_USED,
+        {"scope": budget.scope.value, "subject": budget.subject, "since": now - budget.window},
     ).scalar_one()
     return int(total)
 

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Row, TextClause, select, text
 from airlock.errors import Conflict, InvalidInput, LedgerIntegrityError, NotFound
 from airlock.ledger.hashes import hash_children, hash_leaf
 from airlock.store import schema
+from airlock.store import sql_statements as statements
 from airlock.store.ledger_interface import (
     NodeKey,
     Sealer,
@@ -36,13 +37,10 @@ class SqlLedgerStore:
     def append(self, bodies: Sequence[bytes], appended_at: datetime, seal: Sealer) -> int:
         if not bodies or len(bodies) > MAX_BATCH:
             raise InvalidInput(f"append between 1 and {MAX_BATCH} entries at a time")
-        head = schema.ledger_head
         with self._begin(write=True) as c:
             # FOR UPDATE holds the head row until commit, so a second gateway process waits
             # here instead of computing the same indices: the log cannot fork.
-            size = c.execute(
-                select(head.c.size).where(head.c.id == 1).with_for_update()
-            ).scalar_one()
+            size = c.execute(statements.LEDGER_SIZE_FOR_UPDATE).scalar_one()
             frontier = _read_nodes(c, frontier_keys(size))
             try:
                 created = nodes_for_append(
@@ -69,7 +67,7 @@ class SqlLedgerStore:
                 schema.ledger_nodes.insert(),
                 [{"level": k[0], "idx": k[1], "hash": h} for k, h in created.items()],
             )
-            c.execute(head.update().where(head.c.id == 1).values(size=size + len(bodies)))
+            c.execute(statements.SET_LEDGER_SIZE, {"size": size + len(bodies)})
         return int(size)
 
     def size(self) -> int:

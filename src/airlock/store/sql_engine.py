@@ -1,0 +1,168 @@
+"""Engines and transactions for the SQL store: SQLite pragmas, write locks and write batches.
+
+A *write batch* is one database transaction that several units of work share, so that one
+commit (one fsync) makes all of them durable together: group commit. Each unit runs in its
+own savepoint, so a unit that fails leaves no trace while its neighbours still commit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from airlock.errors import Conflict, StoreError
+from airlock.store import sql_statements as statements
+from airlock.store.writer_lock import WriterLock
+
+_SQLITE_BUSY_TIMEOUT_MS = 30_000
+WRITE_OPTION = "airlock_write"
+
+
+def create_store_engine(database_url: str) -> Engine:
+    """An engine for the URL, with SQLite set to WAL, foreign keys on and a busy timeout.
+
+    Raises:
+        StoreError: the URL is malformed or names a driver that is not installed.
+    """
+    try:
+        url = make_url(database_url)
+        if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")  # the driver airlock ships with
+        # A pooled connection to a server can go stale; one to an SQLite file cannot, and a
+        # ping per checkout would be one more statement on every request.
+        engine = create_engine(url, pool_pre_ping=url.get_backend_name() != "sqlite")
+    except (ArgumentError, NoSuchModuleError, ValueError) as e:
+        raise StoreError(
+            f"database_url {redact(database_url)} is not usable ({e}): "
+            "use sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB"
+        ) from e
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (see _begin_sqlite); pysqlite's own
+    # implicit BEGIN is DEFERRED, which lets two writers deadlock on the lock upgrade.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=FULL")  # a decision is acknowledged only once durable
+    cursor.close()
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    # Writers take the write lock up front (IMMEDIATE), so concurrent writers queue on the
+    # busy timeout instead of failing; readers stay DEFERRED and run beside them under WAL.
+    mode = "IMMEDIATE" if connection.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def redact(database_url: str) -> str:
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "<unparseable url>"
+
+
+class Transactions:
+    """Opens transactions on one engine; inside a write batch, joins the batch instead.
+
+    The batch is per thread: a store call made on the thread that opened
+    :meth:`write_batch` runs in the batch's transaction, calls from other threads do not.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._batch = threading.local()
+        self._writers = _writer_lock(engine)
+
+    def close(self) -> None:
+        if self._writers is not None:
+            self._writers.close()
+
+    def _joined(self) -> Connection | None:
+        connection: Connection | None = getattr(self._batch, "connection", None)
+        return connection
+
+    @contextmanager
+    def begin(self, *, write: bool = False) -> Iterator[Connection]:
+        """One transaction; ``write=True`` for any transaction that may write."""
+        joined = self._joined()
+        with self._errors():
+            if joined is not None:
+                yield joined
+                return
+            queue = self._writers.hold() if write and self._writers else nullcontext()
+            with (
+                queue,
+                self.engine.connect().execution_options(**{WRITE_OPTION: write}) as connection,
+                connection.begin(),
+            ):
+                yield connection
+
+    @contextmanager
+    def write_batch(self) -> Iterator[None]:
+        """One write transaction that this thread's store calls join; one commit at the end.
+
+        It takes the ledger head lock first: every export appends to the ledger anyway, and
+        taking that one lock before any budget row keeps two batches from deadlocking on
+        PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises whole transactions).
+
+        Raises:
+            StoreError: the transaction could not begin or commit; nothing in it is durable.
+        """
+        if self._joined() is not None:
+            raise RuntimeError("write batches do not nest")
+        with self.begin(write=True) as connection:
+            connection.execute(statements.LEDGER_SIZE_FOR_UPDATE)
+            self._batch.connection = connection
+            try:
+                yield
+            finally:
+                self._batch.connection = None
+
+    @contextmanager
+    def unit(self) -> Iterator[None]:
+        """A savepoint inside the current write batch: an exception undoes only this unit."""
+        connection = self._joined()
+        if connection is None:
+            raise RuntimeError("a unit of work needs an open write batch")
+        with self._errors(), connection.begin_nested():
+            yield
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except IntegrityError as e:
+            raise Conflict(f"the change conflicts with existing data: {e.orig}") from e
+        except SQLAlchemyError as e:
+            raise StoreError(
+                f"database {redact(str(self.engine.url))} failed: {_first_line(e)}; "
+                "check that it is running and that database_url is right"
+            ) from e
+
+
+def _writer_lock(engine: Engine) -> WriterLock | None:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):  # URI filenames: leave them to SQLite's own locking
+        return None
+    return WriterLock(Path(f"{database}-writer.lock"), _SQLITE_BUSY_TIMEOUT_MS / 1000)
+
+
+def _first_line(error: Exception) -> str:
+    return str(getattr(error, "orig", None) or error).strip().splitlines()[0]

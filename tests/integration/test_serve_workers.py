@@ -1,0 +1,82 @@
+"""`airlock serve --workers 2`: two processes, one exact budget, one intact ledger."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.gateway import CliRunner
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_worker_processes_share_the_budget_and_the_ledger(
+    cli: CliRunner, tmp_path: Path, request: pytest.FixtureRequest, backend: str
+) -> None:
+    env = {**os.environ, "AIRLOCK_HOME": str(cli.home)}
+    if backend == "postgresql":
+        env["AIRLOCK_DATABASE_URL"] = request.getfixturevalue("postgres_url")
+        cli.env["AIRLOCK_DATABASE_URL"] = env["AIRLOCK_DATABASE_URL"]
+    assert cli("init").code == 0
+    assert cli("budget", "set", "enclave", "--bytes", "10000", "--window", "1d").code == 0
+    token = cli("principal", "add", "rita", "--role", "researcher").out.strip()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log_path = tmp_path / "gateway.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "airlock.cli.main",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while log_path.read_text().count("Application startup complete") < 2:
+                assert time.monotonic() < deadline, log_path.read_text()
+                assert server.poll() is None, log_path.read_text()
+                time.sleep(0.1)
+            payload = b"x,y\n" + b"1,2\n" * 249  # 1000 bytes
+            outcomes: list[str] = []
+            lock = threading.Lock()
+
+            def client() -> None:
+                with httpx.Client(
+                    base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"}
+                ) as http:
+                    for _ in range(4):
+                        answer = http.post(
+                            "/exports", files={"file": ("a.csv", payload)}, data={"purpose": "m"}
+                        )
+                        with lock:
+                            outcomes.append(answer.json()["outcome"])
+
+            threads = [threading.Thread(target=client) for _ in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    assert sorted(outcomes) == ["allow"] * 10 + ["deny"] * 22
+    assert "(2 workers)" in log_path.read_text()
+    assert cli("ledger", "verify").code == 0
