@@ -37,7 +37,6 @@ from airlock.errors import (
 )
 from airlock.imports.datasets.classifier import Embedder
 from airlock.imports.datasets.limits import DatasetLimits, ScanLimits
-from airlock.imports.datasets.lineage import BlastRadius, Lineage, Node, NodeKind
 from airlock.imports.datasets.manifest import (
     FileEntry,
     Manifest,
@@ -208,8 +207,6 @@ class DataIngress:
         files = tuple(FileEntry(f["name"], f["size"], f["sha256"]) for f in manifest["files"])
         scans = self._scan_files(files, options)
         vetting = judge(scans, SignatureStatus(manifest.get("signature", "unsigned")))
-        if manifest.get("signature") == SignatureStatus.INVALID.value:
-            vetting = DatasetVetting(Outcome.DENY, vetting.verdict, vetting.reasons)
         scan_json = _scan_json(scans, vetting, options)
         now = self._clock.now()
         self._ledger.append(
@@ -282,80 +279,6 @@ class DataIngress:
             self._store.datasets.get_dataset(entry.id),
             basis,
             [(f, self._outbox.stream(Sha256Hex(f.sha256))) for f in files],
-        )
-
-    def add_lineage(self, actor: str, model: str, trained_on: Sequence[str]) -> int:
-        """Record that ``model`` was trained on the datasets ``trained_on``; returns new edges.
-
-        Raises:
-            InvalidInput: a bad model name or dataset id, or an edge that would form a cycle.
-            NotFound: a dataset that was never imported.
-        """
-        if not model.strip() or len(model) > 128:
-            raise InvalidInput("--model needs a name of 1-128 characters")
-        if not trained_on:
-            raise InvalidInput("name at least one dataset with --trained-on")
-        datasets = [self._store.datasets.get_dataset(dataset_id(d)).id for d in trained_on]
-        edges = [LineageEdge("dataset", d, "model", model) for d in datasets]
-        self._lineage(extra=edges)  # refuses a cycle before anything is written
-        now = self._clock.now()
-        self._ledger.append(
-            LedgerRecord(
-                kind="lineage.add",
-                actor=actor,
-                at=now,
-                subject=f"model:{model}",
-                details={"trained_on": sorted(datasets)},
-            )
-        )
-        return self._store.datasets.add_lineage_edges(edges, actor, now)
-
-    def taint(self, actor: str, origin: Node) -> BlastRadius:
-        """Everything downstream of a source, dataset or model found compromised.
-
-        The taint itself is a ledger entry, so the audit trail shows when it was known.
-
-        Raises:
-            NotFound: lineage has never recorded ``origin``.
-        """
-        lineage = self._lineage()
-        if origin not in lineage.nodes:
-            raise NotFound(f"lineage has no {origin}; see `airlock data list` for sources and ids")
-        radius = lineage.blast_radius(origin)
-        self._ledger.append(
-            LedgerRecord(
-                kind="lineage.taint",
-                actor=actor,
-                at=self._clock.now(),
-                subject=str(origin),
-                details={
-                    "datasets": [n.id for n in radius.datasets],
-                    "models": [n.id for n in radius.models],
-                },
-            )
-        )
-        return radius
-
-    def resolve_node(self, text: str) -> Node:
-        """A dataset id names that dataset; anything else names a source or model (source
-        first, as taint usually starts from an outside origin).
-
-        Raises:
-            NotFound: no dataset, source or model of that name is in the lineage.
-        """
-        if text.startswith("ds_"):
-            return Node(NodeKind.DATASET, self._store.datasets.get_dataset(dataset_id(text)).id)
-        nodes = self._lineage().nodes
-        for kind in (NodeKind.SOURCE, NodeKind.MODEL):
-            if Node(kind, text) in nodes:
-                return Node(kind, text)
-        raise NotFound(f"lineage knows no source, dataset or model called {text[:80]!r}")
-
-    def _lineage(self, extra: Sequence[LineageEdge] = ()) -> Lineage:
-        edges = [*self._store.datasets.lineage_edges(), *extra]
-        return Lineage.from_edges(
-            (Node(NodeKind(e.parent_kind), e.parent_id), Node(NodeKind(e.child_kind), e.child_id))
-            for e in edges
         )
 
     # --- helpers ----------------------------------------------------------------------

@@ -49,6 +49,7 @@ from airlock.imports.datasets.lineage import BlastRadius
 from airlock.imports.datasets.manifest import FileEntry
 from airlock.ledger.records import LedgerRecord
 from airlock.ledger.signed_note import VerifierKey
+from airlock.lineage_log import LineageLog
 from airlock.package_ingress import Admission, admit_package
 from airlock.sentence_embeddings import load_packaged_minilm
 from airlock.settings import Settings
@@ -139,6 +140,7 @@ class Airlock:
             policy_version=lambda: self._policy.version,
             load_embedder=load_packaged_minilm,
         )
+        self._lineage = LineageLog(store, self.ledger, clock)
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Airlock:
@@ -399,11 +401,11 @@ class Airlock:
     def add_lineage(self, actor: Actor, model: str, trained_on: Sequence[str]) -> int:
         """Raises: PermissionDenied unless admin; NotFound; InvalidInput."""
         self._require_admin(actor, "record lineage")
-        return self._data.add_lineage(actor.name, model, trained_on)
+        return self._lineage.add_lineage(actor.name, model, trained_on)
 
     def taint(self, actor: Actor, origin: str) -> BlastRadius:
         """Blast radius of a compromised source, dataset or model. Raises: NotFound."""
-        return self._data.taint(actor.name, self._data.resolve_node(origin))
+        return self._lineage.taint(actor.name, self._lineage.resolve_node(origin))
 
     # --- protected weights ------------------------------------------------------------
 
