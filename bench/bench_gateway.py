@@ -132,7 +132,8 @@ end
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("AIRLOCK_BENCH_TOKEN")
 function response(status, headers, body)
   local export = os.getenv("AIRLOCK_BENCH_EXPORT") == "1"
-  if status < 200 or status > 299 or (export and not string.find(body, '"outcome":"allow"', 1, true)) then
+  local allowed = string.find(body, '"outcome":"allow"', 1, true)
+  if status < 200 or status > 299 or (export and not allowed) then
     bad = bad + 1
   end
 end
