@@ -52,6 +52,7 @@ class FileOutbox:
             with os.fdopen(fd, "wb") as out:
                 digest, size = _copy_bounded(stream, out, max_bytes)
             Path(temporary).replace(self.root / digest)
+            _sync_folder(self.root)
         except OSError as e:
             Path(temporary).unlink(missing_ok=True)
             raise StoreError(f"cannot write to the outbox {self.root}: {e.strerror}") from e
@@ -78,6 +79,16 @@ class FileOutbox:
                 f"outbox artifact {digest[:16]}... changed after it was inspected; not released"
             )
         return _pieces(path)
+
+
+def _sync_folder(folder: Path) -> None:
+    # The rename is durable only once the folder's entry is: without this, a crash after the
+    # decision is recorded could lose the artifact it names.
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _pieces(path: Path) -> Iterator[bytes]:
