@@ -25,7 +25,7 @@ from airlock.exports.formats import (
 )
 from airlock.exports.limits import InspectionLimits
 from airlock.exports.tensor_stats import guess_tensor
-from airlock.exports.text_scan import TextScanner
+from airlock.exports.text_scan import IntStats, TextScanner
 
 MIN_UNKNOWN_DECODED = 64 * 1024  # an encoded blob this large of no known format holds
 UNKNOWN = 1 << 62  # the length of a stream whose size is not known in advance
@@ -119,17 +119,21 @@ def judge_text(text: TextScanner, member: str, limits: InspectionLimits) -> list
     found: list[Finding] = []
     full = limits.max_text_numbers
     floats, ints = text.floats, text.ints
-    if floats.weight_like() and floats.count >= full // 16:
+    weighty = max(floats.weighty, floats.count if floats.weight_like() else 0)
+    if weighty >= full // 16:
         found.append(
             Finding(
                 FindingKind.TENSOR_TEXT,
-                Outcome.DENY if floats.count >= full // 2 else Outcome.HOLD,
-                f"about {floats.count} decimal numbers spread around zero like weights",
+                Outcome.DENY if weighty >= full // 2 else Outcome.HOLD,
+                f"about {weighty} decimal numbers spread around zero like weights",
                 member=member,
-                size=floats.count * 4,
+                size=weighty * 4,
                 confidence=0.8,
             )
         )
+    pooled = ints.weight_like() or ints.byte_values() is not None
+    if ints.weighty > (ints.count if pooled else 0):  # weights diluted in other numbers
+        ints = IntStats(count=ints.weighty, samples=ints.evidence)
     if ints.count >= full // 16:
         as_bytes = ints.byte_values()
         tensor = as_bytes is not None and guess_tensor(as_bytes) is not None

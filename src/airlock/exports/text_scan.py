@@ -40,17 +40,23 @@ _STRIDE = 8
 _STRIDE_NEEDLE = b"\x01" * (LONG_RUN // _STRIDE)
 _HEX = re.compile(rb"[0-9a-fA-F\r\n]+")
 _DIGITS = b"0123456789"
+_NUMBER_LIST_BYTES = _DIGITS + b"-+,;: \t\r\n[](){}"
 _SAMPLE_LIMIT = 200_000
+SPOT_MIN_MINUS = 384  # weights written out: one "-" per ~17 bytes
+SPOT_BYTES = 12 * 1024  # about 1,300 numbers written like weights: enough to judge alone
+SPOT_SAMPLES = 20_000
 _SLICE = 16 * 1024
 DENSE_TEXT_BITS = 6.2  # base85/base91 text; English ~4.5, base64 6.0, minified code ~5.3
 
 
 @dataclass
 class FloatStats:
-    """Decimal numbers in text: the first ``_SAMPLE_LIMIT`` values and an estimated count."""
+    """Decimal numbers in text: the first ``_SAMPLE_LIMIT`` values, an estimated count, and
+    the estimated count in windows whose own numbers look like weights."""
 
     count: int = 0
     samples: list[float] = field(default_factory=list)
+    weighty: int = 0  # estimated numbers in windows that are weight-like on their own
 
     def weight_like(self) -> bool:
         """Small values spread symmetrically around zero, as trained weights are."""
@@ -76,6 +82,8 @@ class IntStats:
 
     count: int = 0
     samples: list[int] = field(default_factory=list)
+    weighty: int = 0  # estimated integers in windows whose own values encode weights/bytes
+    evidence: list[int] = field(default_factory=list)  # the values of one such window
 
     def _values(self) -> npt.NDArray[np.int64] | None:
         if len(self.samples) < 4096:
@@ -228,6 +236,7 @@ class TextScanner:
             starts = sorted(self._random.sample(range(len(window) // _SLICE), 4))
             pieces = [window[i * _SLICE : (i + 1) * _SLICE] for i in starts]
             scale = len(window) / (4 * _SLICE)
+        self._judge_window_floats(pieces, scale)
         if self._floats_matter is not False:
             # One call for all slices: a line break between them (not a digit) keeps a
             # match from spanning two.
@@ -237,10 +246,36 @@ class TextScanner:
                 self.floats.samples += decimal_floats(pieces[0], room)
             elif self._floats_matter is None:
                 self._floats_matter = self.floats.may_matter()
+        self._judge_window_ints(pieces, len(window))
         if self._ints_matter is not False:
             self._count_ints(pieces[0], len(window))
         if _dense(pieces[0]):
             self.dense_windows += 1
+
+    # Pooled samples can be diluted (weights between long benign logs) and stop growing
+    # once full, so each window's randomly placed slice is also judged on its own, behind
+    # a cheap byte count; the numbers of weight-like windows add up in ``floats.weighty``.
+    # Whole numbers likewise add up in ``ints.weighty``, with one such window's values kept.
+    def _judge_window_floats(self, pieces: list[bytes], scale: float) -> None:
+        piece = pieces[0][:SPOT_BYTES]
+        if piece.count(b"-") < SPOT_MIN_MINUS:  # half of any weights are negative
+            return
+        probe = FloatStats(samples=decimal_floats(piece, SPOT_SAMPLES))
+        if probe.weight_like():
+            self.floats.weighty += round(count_decimals(b"\n".join(pieces)) * scale)
+
+    def _judge_window_ints(self, pieces: list[bytes], window: int) -> None:
+        # Integers that encode weights or bytes come as bare lists: hardly a letter between
+        # them. Logs are full of words and skip the parse.
+        head = pieces[0][:SPOT_BYTES]
+        if len(head.translate(None, _NUMBER_LIST_BYTES)) * 10 > len(head):
+            return
+        text = b"\n".join(pieces)
+        probe = IntStats(samples=standalone_ints(text)[:SPOT_SAMPLES].tolist())
+        if probe.may_matter():
+            self.ints.weighty += round(len(probe.samples) * window / max(1, len(text)))
+            if not self.ints.evidence:
+                self.ints.evidence = probe.samples
 
     def _count_ints(self, piece: bytes, window: int) -> None:
         # Whole numbers are parsed only where digits are a quarter of the text or more, and

@@ -129,3 +129,45 @@ def test_flate_bomb_inside_a_pdf_holds() -> None:
     verdict, found = scan(pdf_stream(bytes(200 << 20)))
     assert verdict is Outcome.HOLD
     assert FindingKind.LIMIT in {kind for kind, _ in found}
+
+
+def benign_log_numbers(lines: int, seed: int) -> bytes:
+    """Training-log lines: positive losses, learning rates and timings, never weight-like."""
+    rng = np.random.default_rng(seed)
+    loss = rng.uniform(0.1, 3.0, lines)
+    return b"".join(
+        f"step {i} loss {loss[i]:.4f} lr 0.0003 time {rng.uniform(1, 2):.3f}\n".encode()
+        for i in range(lines)
+    )
+
+
+@pytest.mark.parametrize("separator", [b",", b"\n"])
+def test_weights_as_text_after_a_long_benign_prefix_are_still_found(separator: bytes) -> None:
+    # The first 200,000 numbers fill the samples and look like a log; the weights come after.
+    prefix = benign_log_numbers(90_000, seed=1)
+    values = np.random.default_rng(2).normal(0, 0.02, 400_000).astype(np.float32)
+    payload = separator.join(f"{v:.5f}".encode() for v in values)
+    verdict, kinds = scan(prefix + payload)
+    assert verdict is Outcome.DENY
+    assert (FindingKind.TENSOR_TEXT, "") in kinds
+
+
+def test_a_long_training_log_alone_passes() -> None:
+    verdict, kinds = scan(benign_log_numbers(120_000, seed=3))
+    assert verdict is Outcome.ALLOW, kinds
+
+
+def test_weights_diluted_between_logs_are_still_found() -> None:
+    # Pooled samples would be three parts log to one part weights: not weight-like overall.
+    values = np.random.default_rng(4).normal(0, 0.02, 300_000).astype(np.float32)
+    payload = b",".join(f"{v:.5f}".encode() for v in values) + b"\n"
+    data = benign_log_numbers(60_000, seed=5) + payload + benign_log_numbers(60_000, seed=6)
+    verdict, kinds = scan(data)
+    assert verdict is Outcome.DENY and (FindingKind.TENSOR_TEXT, "") in kinds
+
+
+def test_weights_as_byte_values_after_a_long_log_are_still_held() -> None:
+    listed = b", ".join(str(b).encode() for b in RAW16[:600_000]) + b"\n"
+    verdict, kinds = scan(benign_log_numbers(90_000, seed=7) + listed)
+    assert verdict in {Outcome.HOLD, Outcome.DENY}
+    assert {k for k, _ in kinds} & {FindingKind.TENSOR_TEXT, FindingKind.UNKNOWN_FORMAT}
