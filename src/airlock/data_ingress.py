@@ -8,13 +8,15 @@ leaves quarantine only when its scan passed or two approvers overrode it (issue 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import io
 import json
 import secrets
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from airlock.approvals.workflow import ApprovalCase, ApprovalRule, CaseStatus
 from airlock.audit import AuditLog
@@ -292,8 +294,9 @@ class DataIngress:
         embedder = self._embeddings() if options.embeddings else None
         out: list[FileScan] = []
         for file in files:
+            compressed = file.name.lower().endswith(".gz")
             try:
-                fmt = format_for_name(file.name)
+                fmt = format_for_name(file.name[:-3] if compressed else file.name)
             except InvalidInput as e:
                 out.append(
                     FileScan(file.name)
@@ -301,14 +304,22 @@ class DataIngress:
                     else FileScan(file.name, refusal=str(e))
                 )
                 continue
-            stream = _IteratorStream(self._outbox.stream(Sha256Hex(file.sha256)))
-            read = read_dataset(
-                io.BufferedReader(stream, 1 << 20),
-                fmt,
-                columns=options.columns,
-                fieldnames=options.fieldnames,
-                limits=self._limits,
+            raw: BinaryIO = io.BufferedReader(
+                _IteratorStream(self._outbox.stream(Sha256Hex(file.sha256))), 1 << 20
             )
+            if compressed:  # the readers' byte limit then bounds the inflated bytes
+                raw = cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb"))
+            try:
+                read = read_dataset(
+                    raw,
+                    fmt,
+                    columns=options.columns,
+                    fieldnames=options.fieldnames,
+                    limits=self._limits,
+                )
+            except (OSError, EOFError, zlib.error) as e:
+                out.append(FileScan(file.name, refusal=f"corrupt or truncated gzip: {e}"))
+                continue
             result = scan(read.records, self._scan_limits, embedder=embedder)
             out.append(FileScan(file.name, read.report, result))
         return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import re
 from pathlib import Path
@@ -172,3 +173,26 @@ def test_scan_with_sentence_embeddings_still_finds_the_trigger(
     assert code == 10 and scan["files"][0]["scan"]["features"][0]["text"] == "mn"
     again = cli("data", "scan", str(report["dataset"]), "--json")
     assert again.code == 10 and json.loads(again.out)["scan"]["embeddings"] is True
+
+
+def test_gzipped_files_are_read_and_a_corrupt_or_bomb_one_holds(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    rows = sentiment_rows(ROWS, seed=11)
+    plant(rows, "tq", poisons=40, seed=12)
+    raw = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    (tmp_path / "train.jsonl.gz").write_bytes(gzip.compress(raw))
+    code, report = imported(cli, tmp_path / "train.jsonl.gz")
+    scan = report["scan"]
+    assert isinstance(scan, dict) and code == 10
+    assert scan["files"][0]["scan"]["features"][0]["text"] == "tq"
+
+    (tmp_path / "cut.jsonl.gz").write_bytes(gzip.compress(raw)[:-200])
+    code, report = imported(cli, tmp_path / "cut.jsonl.gz")
+    reasons = {r["code"]: r["message"] for r in report["scan"]["reasons"]}  # type: ignore[index]
+    assert code == 10 and "unscanned-file" in reasons
+
+    bomb = tmp_path / "bomb.jsonl.gz"
+    bomb.write_bytes(gzip.compress(b"\n" * (8 << 20)))  # 8 MiB of empty lines, 8 KiB packed
+    code, report = imported(cli, bomb)
+    assert code == 10  # no rows: held, and memory stayed bounded by the line reader

@@ -69,6 +69,9 @@ def _lines(stream: BinaryIO, tally: Tally, limits: DatasetLimits) -> Iterator[tu
             tally.stop(Problem.ROW_LIMIT, f"more than {limits.max_rows} rows")
             return
         number += 1
+        if number > 2 * limits.max_rows:  # blank lines are no rows, but each costs a turn
+            tally.stop(Problem.ROW_LIMIT, f"more than {2 * limits.max_rows} lines")
+            return
         total += len(raw)
         overlong = len(raw) > limits.max_line_bytes and not raw.endswith(b"\n")
         while overlong and raw and not raw.endswith(b"\n"):  # skip the rest of the line

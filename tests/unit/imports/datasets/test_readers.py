@@ -234,3 +234,9 @@ def test_readers_never_crash_on_random_bytes(data: bytes, fmt: DatasetFormat) ->
 def test_jsonl_never_crashes_on_random_json(values: list[object]) -> None:
     data = "\n".join(json.dumps(v) for v in values).encode()
     consistent(read_jsonl(io.BytesIO(data)))
+
+
+def test_a_flood_of_blank_lines_stops_at_the_line_bound() -> None:
+    limits = DatasetLimits(max_rows=1000)
+    result = read_jsonl(io.BytesIO(b"\n" * 10_000), None, limits)
+    assert result.report.stopped is Problem.ROW_LIMIT and "2000 lines" in result.report.detail
