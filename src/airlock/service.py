@@ -45,6 +45,7 @@ from airlock.errors import (
 from airlock.exports.chunking import ModelFingerprint
 from airlock.exports.engine import Inspector
 from airlock.home import load_policy, load_signing_key
+from airlock.imports.datasets.limits import DatasetLimits, ScanLimits
 from airlock.imports.datasets.lineage import BlastRadius
 from airlock.imports.datasets.manifest import FileEntry
 from airlock.ledger.records import LedgerRecord
@@ -139,6 +140,11 @@ class Airlock:
             clock=clock,
             policy_version=lambda: self._policy.version,
             load_embedder=load_packaged_minilm,
+            limits=DatasetLimits(
+                max_total_bytes=settings.datasets.max_file_bytes,
+                max_rows=settings.datasets.max_rows,
+            ),
+            scan_limits=ScanLimits(max_rows=settings.datasets.scan_max_rows),
         )
         self._lineage = LineageLog(store, self.ledger, clock)
 

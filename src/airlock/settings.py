@@ -22,7 +22,8 @@ SIGNING_KEY_FILE_NAME = "ledger-signing.key"
 POLICY_DIR_NAME = "policy"
 DEFAULT_PORT = 8750
 DEFAULT_HOST = "127.0.0.1"
-_KNOWN_TOP_LEVEL = {"enclave_name", "database_url", "server", "ledger", "egress"}
+_KNOWN_TOP_LEVEL = {"enclave_name", "database_url", "server", "ledger", "egress", "datasets"}
+_KNOWN_DATASETS = {"max_file_bytes", "max_rows", "scan_max_rows"}
 _KNOWN_EGRESS = {"min_days_to_exfiltrate"}
 _KNOWN_SERVER = {"host", "port", "workers"}
 MAX_WORKERS = 64
@@ -86,6 +87,23 @@ class EgressSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DatasetSettings:
+    """Bounds on reading and scanning imported datasets (issue 6)."""
+
+    max_file_bytes: int = 4 * 1024**3  # one file as stored, and its rows once inflated
+    max_rows: int = 5_000_000  # rows read per file; beyond it reading stops and the set holds
+    scan_max_rows: int = 250_000  # rows the poisoning scan takes on; a larger set holds
+
+    def __post_init__(self) -> None:
+        for name in ("max_file_bytes", "max_rows", "scan_max_rows"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"datasets.{name} must be a positive number")
+
+
+_DATASETS = DatasetSettings()
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything airlock needs to know about its deployment, validated when built."""
 
@@ -95,6 +113,7 @@ class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
     egress: EgressSettings = field(default_factory=EgressSettings)
+    datasets: DatasetSettings = field(default_factory=DatasetSettings)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -152,6 +171,8 @@ class Settings:
         server_raw = _table(raw, "server")
         ledger_raw = _table(raw, "ledger")
         egress_raw = _table(raw, "egress")
+        datasets_raw = _table(raw, "datasets")
+        _reject_unknown(datasets_raw, _KNOWN_DATASETS, "datasets.")
         _reject_unknown(egress_raw, _KNOWN_EGRESS, "egress.")
         _reject_unknown(server_raw, _KNOWN_SERVER, "server.")
         _reject_unknown(ledger_raw, _KNOWN_LEDGER, "ledger.")
@@ -175,6 +196,15 @@ class Settings:
             ),
             egress=EgressSettings(
                 min_days_to_exfiltrate=_integer(egress_raw, "min_days_to_exfiltrate", 0, "egress.")
+            ),
+            datasets=DatasetSettings(
+                max_file_bytes=_integer(
+                    datasets_raw, "max_file_bytes", _DATASETS.max_file_bytes, "datasets."
+                ),
+                max_rows=_integer(datasets_raw, "max_rows", _DATASETS.max_rows, "datasets."),
+                scan_max_rows=_integer(
+                    datasets_raw, "scan_max_rows", _DATASETS.scan_max_rows, "datasets."
+                ),
             ),
         )
 

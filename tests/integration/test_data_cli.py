@@ -196,3 +196,11 @@ def test_gzipped_files_are_read_and_a_corrupt_or_bomb_one_holds(
     bomb.write_bytes(gzip.compress(b"\n" * (8 << 20)))  # 8 MiB of empty lines, 8 KiB packed
     code, report = imported(cli, bomb)
     assert code == 10  # no rows: held, and memory stayed bounded by the line reader
+
+
+def test_configured_file_bound_refuses_a_larger_file(cli: CliRunner, tmp_path: Path) -> None:
+    config = cli.home / "config.toml"
+    config.write_text(config.read_text() + "\n[datasets]\nmax_file_bytes = 1000\n")
+    data = write_jsonl(tmp_path / "t.jsonl", sentiment_rows(ROWS, seed=13))
+    refused = cli("data", "import", str(data), "--source", "s", "--as", "alice")
+    assert refused.code == 2 and "1000" in refused.err

@@ -52,12 +52,24 @@ def test_home_from_environment(tmp_path: Path) -> None:
         ("server = 3\n", "must be a table"),
         ('enclave_name = "has space"\n', "no spaces"),
         ("[ledger]\ncheckpoint_interval_seconds = 0\n", "at least 1"),
+        ("[datasets]\nmax_rows = 0\n", "datasets.max_rows must be a positive"),
+        ("[datasets]\nmax_lines = 5\n", "unknown config key"),
     ],
 )
 def test_bad_config_is_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
     write_config(tmp_path, text)
     with pytest.raises(ConfigError, match=message):
         Settings.load({}, tmp_path)
+
+
+def test_dataset_bounds_are_read(tmp_path: Path) -> None:
+    write_config(tmp_path, "[datasets]\nmax_file_bytes = 1024\nscan_max_rows = 99\n")
+    datasets = Settings.load({}, tmp_path).datasets
+    assert (datasets.max_file_bytes, datasets.max_rows, datasets.scan_max_rows) == (
+        1024,
+        5_000_000,
+        99,
+    )
 
 
 def test_missing_home_and_missing_config(tmp_path: Path) -> None:
