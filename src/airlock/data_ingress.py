@@ -373,7 +373,9 @@ class DataIngress:
             return "poisoning scan passed"
         if request.status is RequestStatus.DENIED:
             raise VettingRejected(
-                f"dataset {entry.id} was denied ({request.id}); it cannot leave quarantine"
+                f"dataset {entry.id} was denied, or its approvals expired ({request.id}); it "
+                "cannot leave quarantine: `airlock data show` says why; import it again to "
+                "start over"
             )
         raise AwaitingApproval(
             f"dataset {entry.id} is held: its scan says {entry.verdict}; it needs "
