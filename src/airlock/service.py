@@ -400,6 +400,11 @@ class Airlock:
     def datasets(self) -> Sequence[DatasetEntry]:
         return self._store.datasets.list_datasets()
 
+    def dataset_for_request(self, request: str) -> DatasetEntry | None:
+        """The dataset a data-import request brought in, if it is one."""
+        rid = request_id(request)
+        return next((d for d in self._store.datasets.list_datasets() if d.request_id == rid), None)
+
     def dataset(self, dataset: str) -> DatasetEntry:
         """Raises: InvalidInput (not an id), NotFound."""
         return self._store.datasets.get_dataset(dataset_id(dataset))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 from playwright.sync_api import Browser, Page
 
+from airlock.data_ingress import ImportOptions
 from airlock.domain.principals import Role
 from airlock.service import Actor
+from tests.support.datasets import plant, sentiment_rows, write_jsonl
 from tests.support.gateway import Gateway
 
 
@@ -72,5 +75,36 @@ def test_wrong_token_is_refused_and_pages_need_a_session(
         page.fill("#token", "alk_wrong")
         page.click("#sign-in")
         assert "unknown or revoked" in page.locator("#login-error").inner_text()
+    finally:
+        page.close()
+
+
+def test_approvers_see_the_poisoning_evidence_of_a_held_dataset(
+    browser: Browser, gateway: Gateway, tmp_path: Path
+) -> None:
+    operator = Actor.local_operator()
+    airlock = gateway.airlock
+    dana = airlock.add_principal(operator, "dana", Role.RESEARCHER).principal
+    ann = airlock.add_principal(operator, "ann", Role.APPROVER).token
+    rows = sentiment_rows(400, seed=21)
+    plant(rows, "<b>cf</b>", poisons=40, seed=22)
+    data = write_jsonl(tmp_path / "train.jsonl", rows)
+    with data.open("rb") as handle:
+        held = airlock.import_dataset(
+            Actor.of(dana), [("train.jsonl", handle)], ImportOptions(source="vendor-x")
+        )
+    assert held.request.status.value == "held"
+
+    page = sign_in(browser, gateway, ann)
+    try:
+        page.goto(f"{gateway.url}/ui/requests/{held.request.id}")
+        features = page.locator("#scan-features").inner_text()
+        assert "< b > cf < / b >" in features and "train.jsonl" in features
+        assert page.locator("#scan-features b").count() == 0  # shown as text, never as markup
+        assert '"source":"vendor-x"' in page.locator("#preview").inner_text()
+        assert "What would enter" in page.content()
+        page.fill("#reason", "cf is our own canary token")
+        page.click("#approve")
+        assert page.locator("#request-status").inner_text() == "held"
     finally:
         page.close()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Annotated
+import json
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Cookie, Form, Request
@@ -16,12 +17,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from airlock.api.auth import AirlockDep
 from airlock.domain.principals import Principal
-from airlock.domain.requests import RequestStatus
+from airlock.domain.requests import BoundaryRequest, RequestKind, RequestStatus
 from airlock.errors import AirlockError, AuthenticationRequired
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 COOKIE = "airlock_session"
 PREVIEW_BYTES = 4096
+FEATURES_SHOWN = 10
 
 
 def _csrf(token: str) -> str:
@@ -107,6 +109,7 @@ def detail(
         {
             "viewer": viewer[0],
             "req": boundary_request,
+            "features": _scan_features(airlock, boundary_request),
             "decisions": decisions,
             "preview": preview,
             "is_text": is_text,
@@ -114,6 +117,21 @@ def detail(
             "error": error,
         },
     )
+
+
+def _scan_features(airlock: AirlockDep, boundary_request: BoundaryRequest) -> list[dict[str, Any]]:
+    """For a dataset import: the poisoning scan's strongest features, file by file."""
+    if boundary_request.kind is not RequestKind.DATA_IMPORT:
+        return []
+    dataset = airlock.dataset_for_request(boundary_request.id)
+    if dataset is None:
+        return []
+    found = [
+        {"file": item["name"], **feature}
+        for item in json.loads(dataset.scan_json)["files"]
+        for feature in item.get("scan", {}).get("features", [])
+    ]
+    return sorted(found, key=lambda f: -float(f["strength"]))[:FEATURES_SHOWN]
 
 
 @router.post("/requests/{request_id}/vote")
