@@ -169,10 +169,17 @@ class _Visitor(ast.NodeVisitor):
                 f"network access via {called} {when}".strip(),
             )
         elif called in PROCESS:
+            # At install time nothing legitimate needs a process behind pip's back: deny. On
+            # import some real packages do (numpy.distutils asks gcc for its multiarch), so
+            # that holds for a person to read; a deny could never be approved.
             self.add(
                 "process-call",
                 node,
-                Severity.CRITICAL if eager else Severity.LOW,
+                Severity.CRITICAL
+                if self.install_time
+                else Severity.HIGH
+                if eager
+                else Severity.LOW,
                 f"starts a process via {called} {when}".strip(),
             )
         elif called in ("open", "io.open", "pathlib.Path.read_text") and any(
