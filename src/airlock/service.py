@@ -6,6 +6,7 @@ values, and persists them. Wiring happens only in :meth:`Airlock.from_settings`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,7 +32,7 @@ from airlock.domain.names import PrincipalName, principal_name, project_name, re
 from airlock.domain.principals import Principal, PrincipalKind, Role
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
-from airlock.domain.tokens import hash_token, new_token
+from airlock.domain.tokens import TokenHash, hash_token, new_token
 from airlock.egress import Egress, ExportResult
 from airlock.errors import (
     AuthenticationRequired,
@@ -60,6 +61,9 @@ from airlock.store.outbox import FileOutbox, Outbox
 from airlock.store.sql import SqlStore
 
 LOCAL_OPERATOR = "local-operator"
+FRESHNESS_SECONDS = 1.0  # how stale a cached token lookup or protected-model stamp may be
+MAX_CACHED_TOKENS = 4096
+_monotonic = time.monotonic  # a seam for tests; cache ages are not domain time
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +120,10 @@ class Airlock:
         self._signing_key = signing_key
         self._inspector: Inspector | None = None
         self._inspector_stamp = ""
+        self._inspector_checked = 0.0
+        # Known tokens only (an unknown one is asked again each time, so a new token works at
+        # once); a revoked token stops working within FRESHNESS_SECONDS.
+        self._principals_by_token: dict[TokenHash, tuple[Principal, float]] = {}
         self.outbox: Outbox = FileOutbox(settings.home / "outbox")
         self._compiled = CompiledPolicy(policy)
         self.ledger = AuditLog(
@@ -209,11 +217,19 @@ class Airlock:
 
     def authenticate(self, token: str) -> Principal:
         """Raises: AuthenticationRequired for a malformed, unknown or revoked token."""
-        principal = self._store.principal_for_token(hash_token(token))
+        hashed = hash_token(token)
+        now = _monotonic()
+        cached = self._principals_by_token.get(hashed)
+        if cached is not None and now < cached[1]:
+            return cached[0]
+        principal = self._store.principal_for_token(hashed)
         if principal is None:
             raise AuthenticationRequired(
                 "the API token is unknown or revoked: ask an admin for a new one"
             )
+        if len(self._principals_by_token) >= MAX_CACHED_TOKENS:
+            self._principals_by_token.clear()
+        self._principals_by_token[hashed] = (principal, now + FRESHNESS_SECONDS)
         return principal
 
     def list_principals(self) -> Sequence[Principal]:
@@ -442,6 +458,7 @@ class Airlock:
             "weights.register", actor, name, size=str(model.size), chunks=str(len(model.chunks))
         )
         self._store.add_protected_model(model, self._clock.now())
+        self._inspector = None  # this process matches the new model from the next export on
         return model
 
     def protected_models(self) -> Sequence[ModelFingerprint]:
@@ -450,13 +467,19 @@ class Airlock:
     def inspector(self) -> Inspector:
         """An inspection engine that knows every registered protected model.
 
-        Fingerprints are loaded once and reloaded only when the store's stamp changes, so a
-        model registered through another gateway process is matched from its next export on.
+        Fingerprints are loaded once and reloaded when the store's stamp changes. The stamp
+        is read at most every ``FRESHNESS_SECONDS`` (one read per export was a fifth of an
+        export's cost, issue 5), so a model registered through another process is matched
+        within that time; one registered through this facade is matched at once.
         """
+        now = _monotonic()
+        if self._inspector is not None and now < self._inspector_checked + FRESHNESS_SECONDS:
+            return self._inspector
         stamp = self._store.protected_models_stamp()
         if self._inspector is None or stamp != self._inspector_stamp:
             self._inspector = Inspector(protected=self._store.protected_models())
             self._inspector_stamp = stamp
+        self._inspector_checked = now
         return self._inspector
 
     # --- ledger -----------------------------------------------------------------------
