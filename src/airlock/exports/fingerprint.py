@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import ast
 import json
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from airlock.errors import InvalidInput
 from airlock.exports.chunking import ModelFingerprint
-from airlock.exports.formats import Format, sniff
+from airlock.exports.formats import Format, npy_header_span, safetensors_header_json, sniff
 from airlock.exports.limits import InspectionLimits
 from airlock.exports.readers import Readable, read_full
 
@@ -101,17 +100,7 @@ def safetensors_tensors(head: bytes, max_header: int) -> list[TensorInfo]:
     Raises:
         InvalidInput: the header is truncated, too large or malformed.
     """
-    if len(head) < 8:
-        raise InvalidInput("safetensors header is truncated")
-    (length,) = struct.unpack_from("<Q", head)
-    if length > max_header or len(head) < 8 + length:
-        raise InvalidInput("safetensors header is truncated or over the header limit")
-    try:
-        header = json.loads(head[8 : 8 + length])
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
-        raise InvalidInput(f"safetensors header is not JSON: {e}") from e
-    if not isinstance(header, dict):
-        raise InvalidInput("safetensors header is not an object")
+    header, _ = safetensors_header_json(head, max_header)
     found: list[TensorInfo] = []
     for key, entry in list(header.items())[:MAX_TENSORS]:
         if key == "__metadata__" or not isinstance(entry, dict):
@@ -139,13 +128,10 @@ def npy_tensor(head: bytes) -> TensorInfo:
     Raises:
         InvalidInput: the header is truncated or not the documented dictionary.
     """
-    if len(head) < 12 or not head.startswith(b"\x93NUMPY"):
+    if not head.startswith(b"\x93NUMPY"):
         raise InvalidInput("npy header is truncated")
-    if head[6] == 1:
-        start, (length,) = 10, struct.unpack_from("<H", head, 8)
-    else:
-        start, (length,) = 12, struct.unpack_from("<I", head, 8)
-    if length > NPY_MAX_HEADER or len(head) < start + length:
+    start, length = npy_header_span(head)
+    if length > NPY_MAX_HEADER:
         raise InvalidInput("npy header is truncated or too large")
     try:
         value = ast.literal_eval(head[start : start + length].decode("latin-1"))

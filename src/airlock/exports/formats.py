@@ -11,6 +11,7 @@ import pickletools
 import struct
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from airlock.errors import InvalidInput
 
@@ -127,8 +128,12 @@ class TensorSummary:
     detail: str
 
 
-def read_safetensors_header(head: bytes, file_size: int, max_header: int) -> TensorSummary:
-    """Raises: InvalidInput for a truncated, oversized or malformed header."""
+def safetensors_header_json(head: bytes, max_header: int) -> tuple[dict[str, Any], int]:
+    """The JSON header object of a safetensors file and its length; ``head`` must hold it.
+
+    Raises:
+        InvalidInput: the header is truncated, over ``max_header`` bytes, or not a JSON object.
+    """
     if len(head) < 8:
         raise InvalidInput("safetensors header is truncated")
     (length,) = struct.unpack_from("<Q", head)
@@ -142,6 +147,31 @@ def read_safetensors_header(head: bytes, file_size: int, max_header: int) -> Ten
         raise InvalidInput(f"safetensors header is not JSON: {e}") from e
     if not isinstance(header, dict):
         raise InvalidInput("safetensors header is not an object")
+    return header, length
+
+
+def npy_header_span(head: bytes) -> tuple[int, int]:
+    """Where a ``.npy`` header's dictionary starts and how long it is (format 1, 2 or 3).
+
+    Raises:
+        InvalidInput: ``head`` is too short to hold the header it declares.
+    """
+    if len(head) < 10:
+        raise InvalidInput("npy header is truncated")
+    if head[6] == 1:
+        start, (length,) = 10, struct.unpack_from("<H", head, 8)
+    else:
+        if len(head) < 12:
+            raise InvalidInput("npy header is truncated")
+        start, (length,) = 12, struct.unpack_from("<I", head, 8)
+    if len(head) < start + length:
+        raise InvalidInput("npy header is truncated or too large")
+    return start, int(length)
+
+
+def read_safetensors_header(head: bytes, file_size: int, max_header: int) -> TensorSummary:
+    """Raises: InvalidInput for a truncated, oversized or malformed header."""
+    header, length = safetensors_header_json(head, max_header)
     dtypes: set[str] = set()
     total = 0
     count = 0
@@ -169,19 +199,7 @@ def read_safetensors_header(head: bytes, file_size: int, max_header: int) -> Ten
 
 def read_npy_header(head: bytes, file_size: int) -> TensorSummary:
     """Raises: InvalidInput for a malformed header."""
-    if len(head) < 10:
-        raise InvalidInput("npy header is truncated")
-    major = head[6]
-    if major == 1:
-        (length,) = struct.unpack_from("<H", head, 8)
-        start = 10
-    else:
-        if len(head) < 12:
-            raise InvalidInput("npy header is truncated")
-        (length,) = struct.unpack_from("<I", head, 8)
-        start = 12
-    if len(head) < start + length:
-        raise InvalidInput("npy header is truncated or too large")
+    start, length = npy_header_span(head)
     text = head[start : start + length].decode("latin-1")
     descr = text.split("'descr':")[1].split(",")[0].strip(" '\"") if "'descr':" in text else "?"
     payload = max(0, file_size - start - length)
