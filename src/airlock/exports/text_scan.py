@@ -171,6 +171,13 @@ class TextScanner:
         self._count_numbers(window)
         text = self._joined(window)
         position = 0
+        if self._run is not None:
+            lead = _alphabet_lead(text, LONG_RUN)
+            if lead < min(LONG_RUN, len(text)):  # the open run ends early in this window,
+                if lead:  # too short for _long_runs to see: feed the rest of it here
+                    self._continue(text[:lead])
+                self._end_run()
+                position = lead
         for start, end in _long_runs(text):
             if self._run is not None and start > position:
                 self._end_run()  # the open run stopped before this run
@@ -196,10 +203,7 @@ class TextScanner:
         if not carry:
             return window
         limit = min(LONG_RUN - len(carry), len(window))
-        lead = 0
-        while lead < limit and window[lead] in _ALPHABET:
-            lead += 1
-        return window if lead < limit else carry + window
+        return window if _alphabet_lead(window, limit) < limit else carry + window
 
     def _open_tail(self, tail: bytes) -> None:
         """A run reaching the window's end may continue in the next window."""
@@ -301,6 +305,14 @@ def _dense(piece: bytes) -> bool:
         return False
     array = np.frombuffer(piece, dtype=np.uint8)
     return bool((array < 0x80).all()) and entropy_bits(array) >= DENSE_TEXT_BITS
+
+
+def _alphabet_lead(text: bytes, limit: int) -> int:
+    """How many encoded-alphabet characters open ``text``, counting at most ``limit``."""
+    lead, limit = 0, min(limit, len(text))
+    while lead < limit and text[lead] in _ALPHABET:
+        lead += 1
+    return lead
 
 
 def _alphabet_tail(text: bytes, position: int) -> bytes:
