@@ -16,6 +16,7 @@ import secrets
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import BinaryIO, cast
 
 from airlock.approvals.workflow import ApprovalCase, ApprovalRule, CaseStatus
@@ -26,6 +27,7 @@ from airlock.domain.requests import (
     BoundaryRequest,
     Decision,
     Outcome,
+    Reason,
     RequestKind,
     RequestStatus,
 )
@@ -164,22 +166,16 @@ class DataIngress:
             scan_json=_scan_json(scans, vetting, options),
             created_at=now,
         )
-        self._ledger.append(
-            LedgerRecord(
-                kind="dataset.import",
-                actor=importer,
-                at=now,
-                subject=entry.id,
-                request_digest=digest,
-                policy_version=self._policy_version(),
-                outcome=vetting.outcome.value,
-                reasons=tuple({"code": r.code, "message": r.message} for r in vetting.reasons),
-                details={
-                    "manifest": json.loads(manifest_bytes),
-                    "verdict": vetting.verdict.value,
-                    "scan_sha256": hashlib.sha256(entry.scan_json.encode()).hexdigest(),
-                },
-            )
+        self._log(
+            "dataset.import",
+            importer,
+            entry,
+            at=now,
+            outcome=vetting.outcome,
+            reasons=vetting.reasons,
+            manifest=json.loads(manifest_bytes),
+            verdict=vetting.verdict.value,
+            scan_sha256=hashlib.sha256(entry.scan_json.encode()).hexdigest(),
         )
         self._store.add_request(request)
         self._store.datasets.add_dataset(entry)
@@ -206,26 +202,19 @@ class DataIngress:
             fieldnames=tuple(stored["fieldnames"]) if stored["fieldnames"] else None,
             embeddings=bool(stored.get("embeddings", False)),
         )
-        files = tuple(FileEntry(f["name"], f["size"], f["sha256"]) for f in manifest["files"])
+        files = _manifest_files(entry)
         scans = self._scan_files(files, options)
         vetting = judge(scans, SignatureStatus(manifest.get("signature", "unsigned")))
         scan_json = _scan_json(scans, vetting, options)
-        now = self._clock.now()
-        self._ledger.append(
-            LedgerRecord(
-                kind="dataset.scan",
-                actor=actor,
-                at=now,
-                subject=entry.id,
-                request_digest=entry.manifest_sha256,
-                policy_version=self._policy_version(),
-                outcome=vetting.outcome.value,
-                reasons=tuple({"code": r.code, "message": r.message} for r in vetting.reasons),
-                details={
-                    "verdict": vetting.verdict.value,
-                    "scan_sha256": hashlib.sha256(scan_json.encode()).hexdigest(),
-                },
-            )
+        self._log(
+            "dataset.scan",
+            actor,
+            entry,
+            at=self._clock.now(),
+            outcome=vetting.outcome,
+            reasons=vetting.reasons,
+            verdict=vetting.verdict.value,
+            scan_sha256=hashlib.sha256(scan_json.encode()).hexdigest(),
         )
         self._store.datasets.set_scan(entry.id, vetting.verdict.value, scan_json)
         request = self._store.get_request(entry.request_id)
@@ -259,24 +248,19 @@ class DataIngress:
         basis = self._release_basis(entry, request)
         now = self._clock.now()
         first = entry.released_at is None
-        self._ledger.append(
-            LedgerRecord(
-                kind="dataset.release" if first else "dataset.copy",
-                actor=actor,
-                at=now,
-                subject=entry.id,
-                request_digest=entry.manifest_sha256,
-                policy_version=self._policy_version(),
-                outcome=Outcome.ALLOW.value,
-                reasons=({"code": "basis", "message": basis[:500]},),
-            )
+        self._log(
+            "dataset.release" if first else "dataset.copy",
+            actor,
+            entry,
+            at=now,
+            outcome=Outcome.ALLOW,
+            reasons=(Reason("basis", basis[:500]),),
         )
         if first:
             # Released by someone else a moment ago: the copy is still allowed.
             with contextlib.suppress(Conflict):
                 self._store.datasets.mark_released(entry.id, actor, now)
-        manifest = json.loads(entry.manifest_json)
-        files = [FileEntry(f["name"], f["size"], f["sha256"]) for f in manifest["files"]]
+        files = _manifest_files(entry)
         return (
             self._store.datasets.get_dataset(entry.id),
             basis,
@@ -284,6 +268,32 @@ class DataIngress:
         )
 
     # --- helpers ----------------------------------------------------------------------
+
+    def _log(
+        self,
+        kind: str,
+        actor: str,
+        entry: DatasetEntry,
+        *,
+        at: datetime,
+        outcome: Outcome,
+        reasons: Sequence[Reason],
+        **details: object,
+    ) -> None:
+        """The ledger entry of a dataset step, bound to its manifest digest."""
+        self._ledger.append(
+            LedgerRecord(
+                kind=kind,
+                actor=actor,
+                at=at,
+                subject=entry.id,
+                request_digest=entry.manifest_sha256,
+                policy_version=self._policy_version(),
+                outcome=outcome.value,
+                reasons=tuple(r.to_json() for r in reasons),
+                details=details,
+            )
+        )
 
     def _quarantine(self, name: str, stream: BinaryIO) -> FileEntry:
         FileEntry(name, 0, "0" * 64)  # the name checks, before any byte is stored
@@ -384,6 +394,13 @@ class DataIngress:
         )
 
 
+def _manifest_files(entry: DatasetEntry) -> tuple[FileEntry, ...]:
+    return tuple(
+        FileEntry(f["name"], f["size"], f["sha256"])
+        for f in json.loads(entry.manifest_json)["files"]
+    )
+
+
 class _IteratorStream(io.RawIOBase):
     """A read-only raw stream over byte pieces (the digest-checked content store)."""
 
@@ -428,7 +445,7 @@ def _scan_json(scans: Sequence[FileScan], vetting: DatasetVetting, options: Impo
         {
             "outcome": vetting.outcome.value,
             "verdict": vetting.verdict.value,
-            "reasons": [{"code": r.code, "message": r.message} for r in vetting.reasons],
+            "reasons": [r.to_json() for r in vetting.reasons],
             "columns": asdict(options.columns),
             "fieldnames": list(options.fieldnames) if options.fieldnames else None,
             "embeddings": options.embeddings,

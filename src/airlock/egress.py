@@ -165,7 +165,7 @@ class Egress:
                 request_digest=request.digest,
                 policy_version=outcome.policy_version,
                 outcome=outcome.outcome.value,
-                reasons=tuple({"code": r.code, "message": r.message} for r in reasons),
+                reasons=tuple(r.to_json() for r in reasons),
                 details={
                     "size": size,
                     "name": name[:200],

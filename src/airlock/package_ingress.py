@@ -73,7 +73,7 @@ def admit_package(
             request_digest=digest,
             policy_version=policy_version,
             outcome=report.verdict.value,
-            reasons=tuple({"code": r.code, "message": r.message} for r in reasons),
+            reasons=tuple(r.to_json() for r in reasons),
             details={
                 "project": report.name,
                 "version": report.version,

@@ -47,9 +47,7 @@ def export_command(
                     "status": result.request.status.value,
                     "digest": result.request.digest,
                     "required_approvals": result.required_approvals,
-                    "reasons": [
-                        {"code": r.code, "message": r.message} for r in result.decision.reasons
-                    ],
+                    "reasons": [r.to_json() for r in result.decision.reasons],
                 },
                 indent=2,
             )

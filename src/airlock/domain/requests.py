@@ -64,6 +64,10 @@ class Reason:
         if len(self.message) > MAX_REASON_CHARS:
             raise InvalidInput(f"reason message exceeds {MAX_REASON_CHARS} characters")
 
+    def to_json(self) -> dict[str, str]:
+        """The reason as the ledger and the JSON outputs carry it."""
+        return {"code": self.code, "message": self.message}
+
 
 @dataclass(frozen=True, slots=True)
 class BoundaryRequest:
