@@ -6,14 +6,12 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.support.gateway import CliRunner
+from tests.support.gateway import CliRunner, export_from_threads
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -54,26 +52,7 @@ def test_two_worker_processes_share_the_budget_and_the_ledger(
                 assert time.monotonic() < deadline, log_path.read_text()
                 assert server.poll() is None, log_path.read_text()
                 time.sleep(0.1)
-            payload = b"x,y\n" + b"1,2\n" * 249  # 1000 bytes
-            outcomes: list[str] = []
-            lock = threading.Lock()
-
-            def client() -> None:
-                with httpx.Client(
-                    base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"}
-                ) as http:
-                    for _ in range(4):
-                        answer = http.post(
-                            "/exports", files={"file": ("a.csv", payload)}, data={"purpose": "m"}
-                        )
-                        with lock:
-                            outcomes.append(answer.json()["outcome"])
-
-            threads = [threading.Thread(target=client) for _ in range(8)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
+            outcomes = export_from_threads([url], token, threads=8, each=4)
         finally:
             server.terminate()
             server.wait(timeout=20)

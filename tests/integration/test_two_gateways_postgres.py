@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.gateway import CliRunner
+from tests.support.gateway import CliRunner, export_from_threads
 
 
 def free_port() -> int:
@@ -80,26 +79,7 @@ def test_concurrent_exports_through_two_gateways_respect_the_budget(
     two_gateways: tuple[list[str], str], cli: CliRunner
 ) -> None:
     urls, token = two_gateways
-    payload = b"x,y\n" + b"1,2\n" * 249  # 1000 bytes
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def client(url: str) -> None:
-        with httpx.Client(
-            base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"}
-        ) as http:
-            for _ in range(8):
-                answer = http.post(
-                    "/exports", files={"file": ("a.csv", payload)}, data={"purpose": "metrics"}
-                )
-                with lock:
-                    outcomes.append(answer.json()["outcome"])
-
-    threads = [threading.Thread(target=client, args=(urls[i % 2],)) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = export_from_threads(urls, token, threads=6, each=8)
     assert len(outcomes) == 48
     assert outcomes.count("allow") == 20
     assert cli("ledger", "verify").code == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,3 +92,29 @@ def gateway(initialised_cli: CliRunner) -> Iterator[Gateway]:
         yield from start_gateway(airlock)
     finally:
         airlock.close()
+
+
+def export_from_threads(urls: Sequence[str], token: str, *, threads: int, each: int) -> list[str]:
+    """Outcomes of ``threads`` concurrent clients (spread over ``urls``) that each post
+    ``each`` exports of the same 1000-byte CSV."""
+    payload = b"x,y\n" + b"1,2\n" * 249
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def client(url: str) -> None:
+        with httpx.Client(
+            base_url=url, timeout=60, headers={"Authorization": f"Bearer {token}"}
+        ) as http:
+            for _ in range(each):
+                answer = http.post(
+                    "/exports", files={"file": ("a.csv", payload)}, data={"purpose": "metrics"}
+                )
+                with lock:
+                    outcomes.append(answer.json()["outcome"])
+
+    workers = [threading.Thread(target=client, args=(urls[i % len(urls)],)) for i in range(threads)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    return outcomes
