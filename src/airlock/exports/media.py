@@ -72,6 +72,12 @@ class MediaScan:
             if rest:
                 self.feed(rest)
 
+    def _skip_within(self, buffer: bytes, position: int) -> int:
+        """Skip as much of the current segment's remaining length as ``buffer`` holds."""
+        step = min(self._skip, len(buffer) - position)
+        self._skip -= step
+        return position + step
+
     # --- PNG: length-prefixed chunks up to IEND -------------------------------------
 
     def _png(self) -> bytes | None:
@@ -79,9 +85,7 @@ class MediaScan:
         position = 0
         while True:
             if self._skip:
-                step = min(self._skip, len(buffer) - position)
-                position += step
-                self._skip -= step
+                position = self._skip_within(buffer, position)
                 if self._skip:
                     break
             if self._last_chunk:
@@ -108,9 +112,7 @@ class MediaScan:
                     return None
                 return buffer[end + 2 :]
             if self._skip:
-                step = min(self._skip, len(buffer) - position)
-                position += step
-                self._skip -= step
+                position = self._skip_within(buffer, position)
                 if self._skip:
                     break
             if len(buffer) - position < 4:
