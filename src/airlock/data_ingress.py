@@ -221,7 +221,7 @@ class DataIngress:
         if (
             request.status is RequestStatus.RELEASED
             and not vetting.passed
-            and not self._approved(request.id)
+            and self._approved(request.id) is None
         ):
             self._decide(request, vetting)  # passed before, fails now: back to held
         return DatasetImport(
@@ -367,16 +367,18 @@ class DataIngress:
                     )
                 )
 
-    def _approved(self, request: RequestId) -> bool:
+    def _approved(self, request: RequestId) -> ApprovalCase | None:
+        """The request's approval case if approvers closed it as approved, else None."""
         try:
-            return self._store.approvals.get_case(request).closed is CaseStatus.APPROVED
+            case = self._store.approvals.get_case(request)
         except NotFound:
-            return False
+            return None
+        return case if case.closed is CaseStatus.APPROVED else None
 
     def _release_basis(self, entry: DatasetEntry, request: BoundaryRequest) -> str:
         stored = json.loads(entry.scan_json)
-        if self._approved(request.id):
-            case = self._store.approvals.get_case(request.id)
+        case = self._approved(request.id)
+        if case is not None:
             votes = "; ".join(f"{v.voter}: {v.reason or 'no reason given'}" for v in case.votes)
             return f"scan overridden by {len(case.votes)} approvals ({votes})"
         if stored["outcome"] == Outcome.ALLOW.value and request.status is RequestStatus.RELEASED:
