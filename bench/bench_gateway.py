@@ -73,7 +73,7 @@ def policy_latency(samples: int) -> None:
         raw.append(time.perf_counter() - start)
     p99 = percentile(timings, 0.99)
     print(
-        f"policy decision (6 approval counts, batched): p50 {percentile(timings, 0.5) * 1e6:.0f} "
+        f"policy decision (allow, hold and deny in turn): p50 {percentile(timings, 0.5) * 1e6:.0f} "
         f"us  p99 {p99 * 1e6:.0f} us   one raw cedarpy call p50 "
         f"{percentile(raw, 0.5) * 1e6:.0f} us   target p99 <= 1 ms "
         f"{'MET' if p99 <= 0.001 else 'MISSED'}"

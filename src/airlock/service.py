@@ -215,13 +215,18 @@ class Airlock:
         self._store.add_token(principal.name, hash_token(token))
         return IssuedToken(principal, token)
 
+    def recently_authenticated(self, token: str) -> Principal | None:
+        """The token's principal if it was looked up within FRESHNESS_SECONDS; no I/O, so an
+        async caller can try it before handing :meth:`authenticate` to a thread."""
+        cached = self._principals_by_token.get(hash_token(token))
+        return cached[0] if cached is not None and _monotonic() < cached[1] else None
+
     def authenticate(self, token: str) -> Principal:
         """Raises: AuthenticationRequired for a malformed, unknown or revoked token."""
+        if (recent := self.recently_authenticated(token)) is not None:
+            return recent
         hashed = hash_token(token)
         now = _monotonic()
-        cached = self._principals_by_token.get(hashed)
-        if cached is not None and now < cached[1]:
-            return cached[0]
         principal = self._store.principal_for_token(hashed)
         if principal is None:
             raise AuthenticationRequired(

@@ -25,7 +25,8 @@ DEFAULT_HOST = "127.0.0.1"
 _KNOWN_TOP_LEVEL = {"enclave_name", "database_url", "server", "ledger", "egress", "datasets"}
 _KNOWN_DATASETS = {"max_file_bytes", "max_rows", "scan_max_rows"}
 _KNOWN_EGRESS = {"min_days_to_exfiltrate"}
-_KNOWN_SERVER = {"host", "port", "workers"}
+_KNOWN_SERVER = {"host", "port", "workers", "access_log"}
+ACCESS_LOG_CHOICES = ("refusals", "all", "off")
 MAX_WORKERS = 64
 _KNOWN_LEDGER = {"checkpoint_interval_seconds", "witness_keys"}
 
@@ -44,8 +45,16 @@ class ServerSettings:
     port: int = DEFAULT_PORT
     # Gateway processes sharing the listening socket; 0 means one per CPU (issue 5).
     workers: int = 0
+    # Which requests the HTTP access log lines cover. Every decision is in the ledger anyway;
+    # refusals (4xx/5xx: bad tokens, oversize bodies) are what the ledger does not see.
+    access_log: str = "refusals"
 
     def __post_init__(self) -> None:
+        if self.access_log not in ACCESS_LOG_CHOICES:
+            raise ConfigError(
+                f"server.access_log {self.access_log!r} is not one of "
+                f"{', '.join(ACCESS_LOG_CHOICES)}"
+            )
         if not self.host:
             raise ConfigError("server.host is empty: set it to an address such as 127.0.0.1")
         if not 0 < self.port < 65536:
@@ -187,6 +196,7 @@ class Settings:
                 host=_string(server_raw, "host", DEFAULT_HOST, "server."),
                 port=_integer(server_raw, "port", DEFAULT_PORT, "server."),
                 workers=_integer(server_raw, "workers", 0, "server."),
+                access_log=_string(server_raw, "access_log", "refusals", "server."),
             ),
             ledger=LedgerSettings(
                 checkpoint_interval_seconds=_integer(

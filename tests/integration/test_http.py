@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import select
+import socket
+from collections.abc import Callable
+from contextlib import suppress
+
 import httpx
 
+from airlock.api.http_protocol import MAX_HEAD_BYTES
 from tests.support.gateway import Gateway
 
 
@@ -88,6 +94,59 @@ def test_huge_header_is_refused_without_crashing(gateway: Gateway) -> None:
         assert client.get("/healthz").status_code == 200
 
 
+def raw_exchange(
+    gateway: Gateway, pieces: list[bytes], until: Callable[[bytes], bool] = bool
+) -> bytes:
+    """Send ``pieces`` one socket write at a time, stopping once what the server sent back
+    satisfies ``until`` (by default: anything), since writing on after it closed would
+    reset the connection and lose its answer. Returns everything the server sent."""
+    host, port = gateway.url.removeprefix("http://").split(":")
+    received = b""
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        for piece in pieces:
+            sock.sendall(piece)
+            if select.select([sock], [], [], 0.05)[0]:
+                received += sock.recv(65536)
+                if until(received):
+                    break
+        with suppress(ConnectionResetError):  # every exchange here ends with the server closing
+            while chunk := sock.recv(65536):
+                received += chunk
+    return received
+
+
+def test_a_header_that_never_ends_is_cut_off_at_the_limit(gateway: Gateway) -> None:
+    # One header line sent in small writes and never finished: the parser would buffer it
+    # for as long as it came, so the byte count, not the line, must trip the limit.
+    endless = [b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: "] + [b"a" * 1000] * 40
+    answer = raw_exchange(gateway, endless)
+    assert answer.startswith(b"HTTP/1.1 431 ")
+    assert b"exceed 16384 bytes" in answer
+
+
+def test_a_head_just_under_the_limit_and_a_large_body_are_served(gateway: Gateway) -> None:
+    pad = b"a" * (MAX_HEAD_BYTES - 200)
+    body = b'{"name": "' + b"x" * 70_000 + b'"}'
+    request = (
+        b"POST /projects HTTP/1.1\r\nHost: x\r\nX-Pad: " + pad + b"\r\n"
+        b"Authorization: Bearer " + gateway.admin_token.encode() + b"\r\n"
+        b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode()
+        + b"\r\nConnection: close\r\n\r\n" + body
+    )  # fmt: skip
+    answer = raw_exchange(gateway, [request[i : i + 4096] for i in range(0, len(request), 4096)])
+    # Past the head, the body is the application's: a project name this long is invalid.
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert b"at most 63 characters" in answer
+
+
+def test_kept_alive_requests_each_get_the_full_head_allowance(gateway: Gateway) -> None:
+    pad = b"a" * (MAX_HEAD_BYTES - 200)
+    one = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + pad + b"\r\n\r\n"
+    last = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    answer = raw_exchange(gateway, [one, one, one, last], until=lambda _: False)
+    assert answer.count(b"HTTP/1.1 200 ") == 4
+
+
 def test_landing_page_shows_status(gateway: Gateway) -> None:
     with gateway.client() as client:
         page = client.get("/")
@@ -95,3 +154,11 @@ def test_landing_page_shows_status(gateway: Gateway) -> None:
     assert "text/html" in page.headers["content-type"]
     assert 'id="enclave-name">airlock<' in page.text
     assert 'id="principal-count">1<' in page.text
+
+
+def test_an_endless_header_after_a_kept_alive_request_is_cut_off(gateway: Gateway) -> None:
+    first = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    endless = [b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: "] + [b"a" * 1000] * 40
+    answer = raw_exchange(gateway, [first, *endless], until=lambda got: b" 431 " in got)
+    assert answer.startswith(b"HTTP/1.1 200 ")
+    assert b"HTTP/1.1 431 " in answer

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.support.gateway import CliRunner, export_from_threads
@@ -42,8 +43,8 @@ def test_two_worker_processes_share_the_budget_and_the_ledger(
                 "2",
             ],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
+            stdout=log,  # uvicorn writes access lines to stdout
+            stderr=subprocess.STDOUT,
         )
         try:
             url = f"http://127.0.0.1:{port}"
@@ -53,9 +54,15 @@ def test_two_worker_processes_share_the_budget_and_the_ledger(
                 assert server.poll() is None, log_path.read_text()
                 time.sleep(0.1)
             outcomes = export_from_threads([url], token, threads=8, each=4)
+            forged = httpx.get(url + "/principals/me", headers={"Authorization": "Bearer alk_x"})
+            assert forged.status_code == 401
         finally:
             server.terminate()
             server.wait(timeout=20)
     assert sorted(outcomes) == ["allow"] * 10 + ["deny"] * 22
-    assert "(2 workers)" in log_path.read_text()
+    log_text = log_path.read_text()
+    assert "(2 workers)" in log_text
+    # The default access log keeps refusals only: the forged token, not the 32 exports.
+    assert '"GET /principals/me HTTP/1.1" 401' in log_text
+    assert '"POST /exports HTTP/1.1"' not in log_text
     assert cli("ledger", "verify").code == 0

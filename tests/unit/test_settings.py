@@ -35,6 +35,13 @@ def test_workers_default_to_one_per_cpu(tmp_path: Path) -> None:
     assert Settings.load({}, tmp_path).server.worker_count == 3
 
 
+def test_access_log_keeps_refusals_unless_told(tmp_path: Path) -> None:
+    write_config(tmp_path, "")
+    assert Settings.load({}, tmp_path).server.access_log == "refusals"
+    write_config(tmp_path, '[server]\naccess_log = "all"\n')
+    assert Settings.load({}, tmp_path).server.access_log == "all"
+
+
 def test_home_from_environment(tmp_path: Path) -> None:
     assert default_home({"AIRLOCK_HOME": str(tmp_path)}) == tmp_path
     assert default_home({}).name == ".airlock"
@@ -49,6 +56,7 @@ def test_home_from_environment(tmp_path: Path) -> None:
         ('[server]\nport = "8750"\n', "must be an integer"),
         ("[server]\nworkers = -1\n", "server.workers -1 is out of range"),
         ("[server]\nworkers = 65\n", "out of range"),
+        ('[server]\naccess_log = "some"\n', "server.access_log 'some' is not one of refusals"),
         ("server = 3\n", "must be a table"),
         ('enclave_name = "has space"\n', "no spaces"),
         ("[ledger]\ncheckpoint_interval_seconds = 0\n", "at least 1"),

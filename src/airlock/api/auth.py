@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from airlock.domain.principals import Principal
 from airlock.errors import AuthenticationRequired
@@ -13,7 +14,11 @@ from airlock.service import Actor, Airlock
 MAX_AUTHORIZATION_CHARS = 256
 
 
-def get_airlock(request: Request) -> Airlock:
+# These dependencies are async so that FastAPI runs them on the event loop: a plain `def`
+# dependency costs a hop to a worker thread and back on every request.
+
+
+async def get_airlock(request: Request) -> Airlock:
     airlock: Airlock = request.app.state.airlock
     return airlock
 
@@ -21,7 +26,7 @@ def get_airlock(request: Request) -> Airlock:
 AirlockDep = Annotated[Airlock, Depends(get_airlock)]
 
 
-def current_principal(
+async def current_principal(
     airlock: AirlockDep, authorization: Annotated[str | None, Header()] = None
 ) -> Principal:
     """Raises: AuthenticationRequired when the header is absent, malformed or unknown."""
@@ -32,13 +37,15 @@ def current_principal(
     scheme, _, token = authorization.partition(" ")
     if len(authorization) > MAX_AUTHORIZATION_CHARS or scheme.lower() != "bearer" or not token:
         raise AuthenticationRequired("the Authorization header must be 'Bearer alk_...'")
-    return airlock.authenticate(token.strip())
+    token = token.strip()
+    recent = airlock.recently_authenticated(token)
+    return recent if recent is not None else await run_in_threadpool(airlock.authenticate, token)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def current_actor(principal: PrincipalDep) -> Actor:
+async def current_actor(principal: PrincipalDep) -> Actor:
     return Actor.of(principal)
 
 

@@ -1,8 +1,9 @@
 """Boundary decisions from Cedar policy: allow, hold for k approvals, or deny.
 
 Cedar answers yes or no; airlock needs "yes", "yes once k people agree", or "no". We ask
-Cedar once per approval count 0..max in one batch (the counts come from Python, as the
-issue requires) and read the smallest count that permits. A matching ``forbid`` is final.
+Cedar with no approvals first and, unless that settles it, once per approval count 1..max in
+one batch (the counts come from Python, as the issue requires), and read the smallest count
+that permits. A matching ``forbid`` is final.
 Anything Cedar cannot evaluate denies: the default is closed.
 """
 
@@ -59,13 +60,11 @@ class CompiledPolicy:
 
     def decide(self, facts: BoundaryFacts) -> PolicyOutcome:
         """Raises: InvalidInput when the facts do not fit the policy schema."""
-        requests = [self._request(facts, k) for k in range(MAX_APPROVALS + 1)]
-        results = cedarpy.is_authorized_batch(
-            requests, self._policies, self._entities(facts), self._schema
-        )
-        errors = [str(e) for r in results for e in r.diagnostics.errors]
-        if errors:
-            raise InvalidInput(f"policy could not evaluate this request: {'; '.join(errors[:3])}")
+        entities = self._entities(facts)
+        # Most requests are settled by the first count (released or forbidden), so that one
+        # is asked alone; cedarpy holds the GIL while it evaluates, so each count costs the
+        # whole gateway time.
+        results = self._ask(facts, entities, range(1))
         first = results[0]
         forbidding = [
             self._names[p] for p in first.diagnostics.reasons if self._effects.get(p) == "forbid"
@@ -74,6 +73,8 @@ class CompiledPolicy:
             return self._outcome(
                 Outcome.DENY, 0, "policy-forbids", f"forbidden by policy {', '.join(forbidding)}"
             )
+        if first.decision != cedarpy.Decision.Allow:
+            results += self._ask(facts, entities, range(1, MAX_APPROVALS + 1))
         for count, result in enumerate(results):
             if result.decision == cedarpy.Decision.Allow:
                 names = ", ".join(self._names[p] for p in result.diagnostics.reasons)
@@ -101,6 +102,17 @@ class CompiledPolicy:
             "no-policy-permits",
             f"no policy permits this {facts.action}, even with {MAX_APPROVALS} approvals",
         )
+
+    def _ask(
+        self, facts: BoundaryFacts, entities: list[dict[str, Any]], counts: range
+    ) -> list[cedarpy.AuthzResult]:
+        results = cedarpy.is_authorized_batch(
+            [self._request(facts, k) for k in counts], self._policies, entities, self._schema
+        )
+        errors = [str(e) for r in results for e in r.diagnostics.errors]
+        if errors:
+            raise InvalidInput(f"policy could not evaluate this request: {'; '.join(errors[:3])}")
+        return list(results)
 
     def _outcome(self, outcome: Outcome, count: int, code: str, message: str) -> PolicyOutcome:
         return PolicyOutcome(outcome, count, (Reason(code, message),), self.version)

@@ -6,6 +6,7 @@ import errno
 import functools
 import logging
 import socket
+from typing import Any
 
 import click
 import uvicorn
@@ -13,12 +14,11 @@ from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
 from airlock.api.app import create_app
+from airlock.api.http_protocol import BoundedHeadHttpToolsProtocol
 from airlock.cli.context import CliContext, pass_cli
 from airlock.errors import ServerError
 from airlock.service import Airlock
 from airlock.settings import MAX_WORKERS, Settings
-
-MAX_HEADER_BYTES = 16 * 1024
 
 
 @click.command("serve")
@@ -59,13 +59,22 @@ def serve_command(cli: CliContext, host: str | None, port: int | None, workers: 
 
 def build_server(airlock: Airlock, log_level: str) -> uvicorn.Server:
     """The uvicorn server for the gateway, with airlock's limits on headers."""
-    config = uvicorn.Config(
-        create_app(airlock),
+    server = uvicorn.Server(_config(create_app(airlock), log_level))
+    _configure_access_log(airlock.settings.server.access_log)  # after uvicorn set its loggers
+    return server
+
+
+def _config(app: Any, log_level: str, **options: Any) -> uvicorn.Config:
+    # httptools and uvloop parse and schedule in C: together with logging only refused
+    # requests they took a small export from about 4.9 to 4.1 ms of CPU (ADR 0005).
+    return uvicorn.Config(
+        app,
         log_level=log_level,
-        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        http=BoundedHeadHttpToolsProtocol,
+        loop="uvloop",
         server_header=False,
+        **options,
     )
-    return uvicorn.Server(config)
 
 
 def run_workers(settings: Settings, sock: socket.socket, workers: int, log_level: str) -> None:
@@ -75,13 +84,8 @@ def run_workers(settings: Settings, sock: socket.socket, workers: int, log_level
     database: SQLite's write lock or PostgreSQL's row locks order every ledger append and
     budget reservation, whichever process makes it.
     """
-    config = uvicorn.Config(
-        functools.partial(_worker_app, settings),
-        factory=True,
-        workers=workers,
-        log_level=log_level,
-        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-        server_header=False,
+    config = _config(
+        functools.partial(_worker_app, settings), log_level, factory=True, workers=workers
     )
     Multiprocess(config, sockets=[sock]).run()
 
@@ -89,12 +93,30 @@ def run_workers(settings: Settings, sock: socket.socket, workers: int, log_level
 def _worker_app(settings: Settings) -> FastAPI:
     # Runs in each freshly spawned worker process (uvicorn pickles the config across).
     _configure_logging()
+    _configure_access_log(settings.server.access_log)
     return create_app(Airlock.from_settings(settings))
 
 
 def _configure_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)  # readiness probes would spam it
+
+
+class _RefusalsOnly(logging.Filter):
+    """Passes uvicorn access lines whose status is 400 or more (its format ends in %d)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = record.args[-1] if isinstance(record.args, tuple) and record.args else None
+        return not isinstance(status, int) or status >= 400
+
+
+def _configure_access_log(choice: str) -> None:
+    access = logging.getLogger("uvicorn.access")
+    access.disabled = choice == "off"
+    for old in [f for f in access.filters if isinstance(f, _RefusalsOnly)]:
+        access.removeFilter(old)
+    if choice == "refusals":
+        access.addFilter(_RefusalsOnly())
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from importlib import resources
 
+import cedarpy
 import pytest
 
-from airlock.approvals.decide import BoundaryFacts, CompiledPolicy
+from airlock.approvals.decide import MAX_APPROVALS, BoundaryFacts, CompiledPolicy
 from airlock.approvals.policy import PolicyBundle
 from airlock.domain.requests import Outcome
 
@@ -60,3 +62,47 @@ def test_version_is_carried_into_the_outcome(default_policy: CompiledPolicy) -> 
     assert (
         default_policy.decide(facts()).policy_version == PolicyBundle.load(DEFAULT, SCHEMA).version
     )
+
+
+# Permits at one, three and five approvals, and a forbid that approvals cannot lift: the
+# first count alone settles some of these requests and not others.
+GRADED = """
+@id("clean") permit (principal, action, resource)
+when { context.inspection_verdict == "allow" && context.within_budget };
+@id("one") permit (principal, action, resource)
+when { context.inspection_verdict == "hold" && context.approvals >= 1 && context.project == "p1" };
+@id("three") permit (principal, action, resource)
+when { context.inspection_verdict == "hold" && context.approvals >= 3 };
+@id("five") permit (principal, action, resource)
+when { !context.within_budget && context.approvals >= 5 };
+@id("weights") forbid (principal, action, resource)
+when { context.inspection_verdict == "deny" };
+"""
+
+
+def every_count_at_once(policy: str, f: BoundaryFacts) -> tuple[Outcome, int]:
+    """The answer from asking Cedar every approval count in one batch, the way it was first
+    written: the reference the cheaper first-count-alone path must agree with."""
+    compiled = CompiledPolicy(PolicyBundle.load(policy, SCHEMA))
+    requests = [compiled._request(f, k) for k in range(MAX_APPROVALS + 1)]
+    results = cedarpy.is_authorized_batch(
+        requests, cedarpy.PolicySet.from_str(policy), compiled._entities(f)
+    )
+    if any(compiled._effects[p] == "forbid" for p in results[0].diagnostics.reasons):
+        return Outcome.DENY, 0
+    for count, result in enumerate(results):
+        if result.decision == cedarpy.Decision.Allow:
+            return (Outcome.ALLOW if count == 0 else Outcome.HOLD), count
+    return Outcome.DENY, 0
+
+
+@pytest.mark.parametrize("policy", [DEFAULT, GRADED], ids=["default", "graded"])
+@pytest.mark.parametrize("verdict", list(Outcome))
+@pytest.mark.parametrize("within_budget", [True, False])
+@pytest.mark.parametrize("project", ["p1", "p2"])
+def test_first_count_alone_agrees_with_asking_every_count(
+    policy: str, verdict: Outcome, within_budget: bool, project: str
+) -> None:
+    f = replace(facts(verdict, within_budget), project=project)
+    decided = CompiledPolicy(PolicyBundle.load(policy, SCHEMA)).decide(f)
+    assert (decided.outcome, decided.required_approvals) == every_count_at_once(policy, f)
