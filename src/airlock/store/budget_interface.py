@@ -26,6 +26,8 @@ class BudgetStore(Protocol):
         Atomic: either every budget is charged or none is; concurrent reservations are
         serialised on the budget rows, so no interleaving can exceed a limit. Keys without
         a configured budget are ignored; the caller decides whether that is allowed.
+        Each check's ``used_bytes`` is exactly :meth:`used` at ``now``, also when ``now``
+        is earlier than that of a previous call (two processes whose clocks disagree).
         """
         ...
 
@@ -34,5 +36,6 @@ class BudgetStore(Protocol):
         ...
 
     def used(self, key: BudgetKey, now: datetime) -> int:
-        """Bytes counted against ``key`` within its window ending at ``now``."""
+        """Bytes counted against ``key`` at ``now``: of the reservations not released, those
+        made at ``at`` with ``now - window < at``, under the budget's current window."""
         ...

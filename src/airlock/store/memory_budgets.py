@@ -1,4 +1,8 @@
-"""In-memory BudgetStore, for tests."""
+"""In-memory BudgetStore, for tests: the definition of usage, summed on every call.
+
+The SQL store keeps running totals instead (docs/adr/0006); the contract tests hold both
+to the same answers.
+"""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_REVISION = "0009"
+SCHEMA_REVISION = "0010"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -155,10 +155,17 @@ budgets = Table(
     Column("subject", String(63), primary_key=True),
     Column("limit_bytes", BigInteger(), nullable=False),
     Column("window_seconds", BigInteger(), nullable=False),
+    # The running total (docs/adr/0006): the bytes of this budget's reservations whose
+    # expires_at is after counted_after. NULL counted_after: no total yet, the next
+    # reservation counts the window from scratch (after migration 0010, after a new window).
+    Column("used_bytes", BigInteger(), nullable=False, server_default="0"),
+    Column("counted_after", UtcDateTime(), nullable=True),
 )
 
 # One row per budget a request is counted against; deleted when a request is refused or
-# expires, so only bytes that left (or may still leave) use up the budget.
+# expires, so only bytes that left (or may still leave) use up the budget. A row counts
+# at ``now`` while ``at > now - window``, that is while ``expires_at`` (``at`` plus the
+# budget's current window, rewritten when the window changes) is after ``now``.
 budget_usage = Table(
     "budget_usage",
     metadata,
@@ -168,7 +175,8 @@ budget_usage = Table(
     Column("request_id", String(36), nullable=False),
     Column("bytes", BigInteger(), nullable=False),
     Column("at", UtcDateTime(), nullable=False),
-    Index("ix_budget_usage_key_at", "scope", "subject", "at"),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Index("ix_budget_usage_key_expires", "scope", "subject", "expires_at"),
     Index("ix_budget_usage_request", "request_id"),
 )
 

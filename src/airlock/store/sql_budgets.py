@@ -1,13 +1,26 @@
-"""BudgetStore on SQL: reservations serialised on the budget rows (FOR UPDATE / IMMEDIATE)."""
+"""BudgetStore on SQL: a running total per budget, kept under the budget row locks.
+
+Each budget row carries the bytes of its reservations that expire after ``counted_after``.
+A reservation sums only the reservations whose expiry lies between that instant and its
+own ``now`` (in steady state, those that left the window since the previous reservation),
+not the whole window: a constant number of statements, three on SQLite and four on
+PostgreSQL, whose cost does not grow with the window (docs/adr/0006).
+
+What it does not do: trust clocks to agree. A ``now`` earlier than ``counted_after`` (a
+process whose clock is behind) adds back what expired in between instead of under-counting;
+the total is exact for every ``now``. Concurrent calls are serialised on the budget rows:
+FOR UPDATE on PostgreSQL, the write transaction itself on SQLite.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, select
+from sqlalchemy import Connection, Row, and_, select, text
 
 from airlock.budgets.limits import Budget, BudgetCheck, BudgetScope
 from airlock.store import schema
@@ -16,6 +29,18 @@ from airlock.store.budget_interface import BudgetKey
 
 BeginTransaction = Callable[..., AbstractContextManager[Connection]]
 
+# SQLite keeps UtcDateTime as 'YYYY-MM-DD HH:MM:SS.ffffff', and its datetime() would round
+# the fraction to milliseconds (.9995 s becomes the next second): only the whole seconds go
+# through it and the fraction is carried over as text, as in migration 0010.
+_SQLITE_EXPIRY = text(
+    "UPDATE budget_usage SET expires_at = datetime(substr(at, 1, 19), :shift)"
+    " || substr(at, 20) WHERE scope = :scope AND subject = :subject"
+)
+_POSTGRESQL_EXPIRY = text(
+    "UPDATE budget_usage SET expires_at = at + make_interval(secs => :seconds)"
+    " WHERE scope = :scope AND subject = :subject"
+)
+
 
 class SqlBudgetStore:
     def __init__(self, begin: BeginTransaction) -> None:
@@ -23,18 +48,24 @@ class SqlBudgetStore:
 
     def set_budget(self, budget: Budget) -> None:
         b = schema.budgets
+        scope, subject = budget.scope.value, budget.subject
+        seconds = int(budget.window.total_seconds())
+        key = and_(b.c.scope == scope, b.c.subject == subject)
         with self._begin(write=True) as c:
-            c.execute(
-                delete(b).where(b.c.scope == budget.scope.value, b.c.subject == budget.subject)
-            )
-            c.execute(
-                b.insert().values(
-                    scope=budget.scope.value,
-                    subject=budget.subject,
-                    limit_bytes=budget.limit_bytes,
-                    window_seconds=int(budget.window.total_seconds()),
-                )
-            )
+            # Updated in place rather than deleted and inserted again: a reservation waiting
+            # for this row's lock then finds the new row, where it used to find none and
+            # skip the budget (PostgreSQL).
+            old = c.execute(select(b.c.window_seconds).where(key).with_for_update()).first()
+            if old is not None and int(old.window_seconds) == seconds:
+                c.execute(b.update().where(key).values(limit_bytes=budget.limit_bytes))
+                return  # same window, same expiries: the total stands
+            recount: dict[str, object] = {"limit_bytes": budget.limit_bytes}
+            recount |= {"window_seconds": seconds, "used_bytes": 0, "counted_after": None}
+            if old is None:
+                c.execute(b.insert().values(scope=scope, subject=subject, **recount))
+            else:
+                c.execute(b.update().where(key).values(**recount))
+            _rewrite_expiry(c, scope, subject, seconds)
 
     def budgets(self) -> Sequence[Budget]:
         b = schema.budgets
@@ -44,22 +75,31 @@ class SqlBudgetStore:
     def reserve(
         self, keys: Sequence[BudgetKey], request_id: str, size: int, now: datetime
     ) -> list[BudgetCheck]:
-        u = schema.budget_usage
         wanted = sorted(set(keys))
         if not wanted:
             return []
-        params: dict[str, str] = {}
+        params: dict[str, object] = {"now": now}
         for i, (scope, subject) in enumerate(wanted):
             params[f"s{i}"], params[f"n{i}"] = scope.value, subject
         with self._begin(write=True) as c:
-            # Locked in a fixed order so two reservations never deadlock on each other.
-            rows = c.execute(statements.budgets_for_update(len(wanted)), params).all()
-            checks = [
-                BudgetCheck(budget, _used(c, budget, now), size) for budget in map(_budget, rows)
+            if c.dialect.name != "sqlite":
+                # Lock, then count in a statement of its own. Under READ COMMITTED a locking
+                # SELECT returns the newest version of a row it waited for, but evaluates the
+                # rest of itself on the snapshot it started with, which can miss the rows the
+                # previous lock holder inserted or deleted. SQLite's write transaction is
+                # exclusive already.
+                c.execute(statements.budgets_for_update(len(wanted)), params)
+            counts = [
+                _count(row, now) for row in c.execute(statements.budget_totals(len(wanted)), params)
             ]
-            if all(check.fits for check in checks):
+            checks = [BudgetCheck(count.budget, count.used, size) for count in counts]
+            fits = all(check.fits for check in checks)
+            totals = [t for count in counts if (t := count.stored(size if fits else 0, now))]
+            if totals:
+                c.execute(statements.SET_BUDGET_TOTAL, totals)
+            if fits and checks:
                 c.execute(
-                    u.insert(),
+                    statements.ADD_RESERVATIONS,
                     [
                         {
                             "scope": ch.budget.scope.value,
@@ -67,6 +107,7 @@ class SqlBudgetStore:
                             "request_id": request_id,
                             "bytes": size,
                             "at": now,
+                            "expires_at": now + ch.budget.window,
                         }
                         for ch in checks
                     ],
@@ -74,25 +115,84 @@ class SqlBudgetStore:
         return checks
 
     def release(self, request_id: str) -> int:
-        u = schema.budget_usage
+        params = {"request_id": request_id}
         with self._begin(write=True) as c:
-            return int(c.execute(delete(u).where(u.c.request_id == request_id)).rowcount)
+            # The budgets are locked before the rows go, in reserve's order: set_budget
+            # rewrites these rows under the budget lock, and the other order could deadlock.
+            after = {
+                (row.scope, row.subject): row.counted_after
+                for row in c.execute(statements.HELD_BUDGETS_FOR_UPDATE, params)
+            }
+            # RETURNING: only what this transaction deleted is taken off, never twice.
+            deleted = c.execute(statements.DELETE_RESERVATIONS, params).all()
+            taken: dict[tuple[str, str], int] = {}
+            for row in deleted:
+                key = (row.scope, row.subject)
+                counted_after = after.get(key)  # None: no budget, or no total to correct
+                if counted_after is not None and row.expires_at > counted_after and row.bytes:
+                    taken[key] = taken.get(key, 0) + int(row.bytes)
+            if taken:
+                c.execute(
+                    statements.TAKE_OFF_BUDGET_TOTAL,
+                    [
+                        {"key_scope": scope, "key_subject": subject, "bytes": size}
+                        for (scope, subject), size in sorted(taken.items())
+                    ],
+                )
+            return len(deleted)
 
     def used(self, key: BudgetKey, now: datetime) -> int:
-        b = schema.budgets
         with self._begin() as c:
-            row = c.execute(
-                select(b).where(b.c.scope == key[0].value, b.c.subject == key[1])
-            ).first()
-            return 0 if row is None else _used(c, _budget(row), now)
+            total = c.execute(
+                statements.BUDGET_USED, {"scope": key[0].value, "subject": key[1], "now": now}
+            ).scalar_one()
+            return int(total)
 
 
-def _used(c: Connection, budget: Budget, now: datetime) -> int:
-    total = c.execute(
-        statements.BUDGET_USED,
-        {"scope": budget.scope.value, "subject": budget.subject, "since": now - budget.window},
-    ).scalar_one()
-    return int(total)
+def _rewrite_expiry(c: Connection, scope: str, subject: str, seconds: int) -> None:
+    """Make every reservation of a budget expire ``seconds`` after it was made."""
+    key = {"scope": scope, "subject": subject}
+    if c.dialect.name == "sqlite":
+        c.execute(_SQLITE_EXPIRY, key | {"shift": f"+{seconds} seconds"})
+    else:
+        c.execute(_POSTGRESQL_EXPIRY, key | {"seconds": seconds})
+
+
+@dataclass(frozen=True, slots=True)
+class _Count:
+    """One budget as a reservation at ``now`` finds it, and its total moved up to ``now``."""
+
+    budget: Budget
+    used: int  # the budget's usage at now: what the reservation is checked against
+    total: int  # the stored total, counted after ``after``
+    after: datetime
+    unchanged: bool
+
+    def stored(self, reserved: int, now: datetime) -> dict[str, object] | None:
+        """The update of the stored total once ``reserved`` bytes are added, if any."""
+        total = self.total
+        if reserved and now + self.budget.window > self.after:
+            total += reserved  # the new row expires after ``after``, so the total holds it
+        if total == self.total and self.unchanged:
+            return None
+        return {
+            "key_scope": self.budget.scope.value,
+            "key_subject": self.budget.subject,
+            "total": total,
+            "after": self.after,
+        }
+
+
+def _count(row: Row[Any], now: datetime) -> _Count:
+    budget, span = _budget(row), int(row.span)
+    stored, after = int(row.used_bytes), row.counted_after
+    if after is None:  # no total yet: ``span`` is everything that counts at now
+        return _Count(budget, span, span, now, unchanged=False)
+    if after < now:  # ``span`` left the window since the total was counted
+        return _Count(budget, stored - span, stored - span, now, unchanged=False)
+    # A clock behind the one that counted: ``span`` has not yet left the window at now.
+    # The total stays where it is; moving it back would cost a later clock the same sum.
+    return _Count(budget, stored + span, stored, after, unchanged=True)
 
 
 def _budget(row: Row[Any]) -> Budget:

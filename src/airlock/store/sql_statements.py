@@ -8,11 +8,24 @@ call. Everything else in the store builds its statements inline, which is cleare
 from __future__ import annotations
 
 import functools
+from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 
 from airlock.domain.requests import Outcome
 from airlock.store import schema
+from airlock.store.schema import UtcDateTime
 
 _b, _u = schema.budgets, schema.budget_usage
 _r, _d = schema.requests, schema.decisions
@@ -64,19 +77,87 @@ MODELS_STAMP = select(func.count(), func.max(schema.protected_models.c.registere
 LEDGER_SIZE_FOR_UPDATE = select(_head.c.size).where(_head.c.id == 1).with_for_update()
 SET_LEDGER_SIZE = _head.update().where(_head.c.id == 1).values(size=bindparam("size"))
 
-BUDGET_USED = select(func.coalesce(func.sum(_u.c.bytes), 0)).where(
-    _u.c.scope == bindparam("scope"),
-    _u.c.subject == bindparam("subject"),
-    _u.c.at > bindparam("since"),
+# --- budgets: running totals (docs/adr/0006) -----------------------------------------------
+# A budget's used_bytes is the sum of its reservations with expires_at > counted_after. A
+# reservation at ``now`` needs the sum between the two instants: what expired since the
+# total was counted (now is later: take it off), or what a clock behind the last one must
+# still count (now is earlier: add it back). A NULL counted_after has no total: count
+# (now, end of time]. Both bounds are plain values per budget row, so the sum is one range
+# of ix_budget_usage_key_expires: its cost is the rows in that range, not the window's.
+_after, _now = _b.c.counted_after, bindparam("now", type_=UtcDateTime())
+_END_OF_TIME = literal(datetime(9999, 12, 31, tzinfo=UTC), UtcDateTime())
+_from = case((_after < _now, _after), else_=_now)  # NULL < now is not true: now
+_to = case((_after.is_(None), _END_OF_TIME), (_after > _now, _after), else_=_now)
+_span = (
+    select(func.coalesce(func.sum(_u.c.bytes), 0))
+    .where(
+        _u.c.scope == _b.c.scope,
+        _u.c.subject == _b.c.subject,
+        _u.c.expires_at > _from,
+        _u.c.expires_at <= _to,
+    )
+    .scalar_subquery()
 )
+
+
+def _keys(count: int) -> ColumnElement[bool]:
+    return or_(
+        *(
+            and_(_b.c.scope == bindparam(f"s{i}"), _b.c.subject == bindparam(f"n{i}"))
+            for i in range(count)
+        )
+    )
 
 
 @functools.lru_cache(maxsize=8)
 def budgets_for_update(count: int) -> Select[tuple[object, ...]]:
     """The budget rows for ``count`` (scope ``s<i>``, subject ``n<i>``) keys, locked in a
     fixed order so two reservations never deadlock on each other."""
-    keys = (
-        and_(_b.c.scope == bindparam(f"s{i}"), _b.c.subject == bindparam(f"n{i}"))
-        for i in range(count)
+    return select(_b).where(_keys(count)).order_by(_b.c.scope, _b.c.subject).with_for_update()
+
+
+@functools.lru_cache(maxsize=8)
+def budget_totals(count: int) -> Select[tuple[object, ...]]:
+    """The budget rows for ``count`` keys with ``span``: the sum of their reservations
+    that expire between ``counted_after`` and ``now`` (see above)."""
+    return select(_b, _span.label("span")).where(_keys(count)).order_by(_b.c.scope, _b.c.subject)
+
+
+SET_BUDGET_TOTAL = (
+    _b.update()
+    .where(_b.c.scope == bindparam("key_scope"), _b.c.subject == bindparam("key_subject"))
+    .values(used_bytes=bindparam("total"), counted_after=bindparam("after", type_=UtcDateTime()))
+)
+TAKE_OFF_BUDGET_TOTAL = (
+    _b.update()
+    .where(_b.c.scope == bindparam("key_scope"), _b.c.subject == bindparam("key_subject"))
+    .values(used_bytes=_b.c.used_bytes - bindparam("bytes"))
+)
+ADD_RESERVATIONS = _u.insert()
+
+# The budgets a request holds reservations against, locked in the same order as above.
+HELD_BUDGETS_FOR_UPDATE = (
+    select(_b)
+    .where(
+        tuple_(_b.c.scope, _b.c.subject).in_(
+            select(_u.c.scope, _u.c.subject).where(_u.c.request_id == bindparam("request_id"))
+        )
     )
-    return select(_b).where(or_(*keys)).order_by(_b.c.scope, _b.c.subject).with_for_update()
+    .order_by(_b.c.scope, _b.c.subject)
+    .with_for_update()
+)
+DELETE_RESERVATIONS = (
+    _u.delete()
+    .where(_u.c.request_id == bindparam("request_id"))
+    .returning(_u.c.scope, _u.c.subject, _u.c.bytes, _u.c.expires_at)
+)
+
+# The read path (status, UI): the exact sum over the window, the definition the totals keep.
+BUDGET_USED = select(func.coalesce(func.sum(_u.c.bytes), 0)).where(
+    _u.c.scope == bindparam("scope"),
+    _u.c.subject == bindparam("subject"),
+    _u.c.expires_at > bindparam("now", type_=UtcDateTime()),
+    select(_b.c.scope)
+    .where(_b.c.scope == bindparam("scope"), _b.c.subject == bindparam("subject"))
+    .exists(),
+)
