@@ -174,8 +174,7 @@ class Egress:
                 },
             )
         )
-        self._store.add_request(request)
-        self._store.record_decision(decision)
+        self._store.add_request(request, decision)
         if outcome.outcome is Outcome.DENY or not within:
             self._store.budgets.release(request.id)
         if outcome.outcome is Outcome.HOLD:

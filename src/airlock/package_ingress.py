@@ -81,8 +81,7 @@ def admit_package(
             },
         )
     )
-    store.add_request(request)
-    store.record_decision(decision)
+    store.add_request(request, decision)
     if report.verdict is Outcome.HOLD:
         store.approvals.open_case(
             ApprovalCase(request.id, principal.name, digest, ApprovalRule(2), now)

@@ -145,6 +145,20 @@ def test_decision_moves_status_and_is_kept_in_order(store: Store) -> None:
     assert counts.requests_by_status[RequestStatus.HELD] == 0
 
 
+def test_request_added_with_its_first_decision(store: Store) -> None:
+    store.add_principal(person("alice"), token_hash())
+    request = export_request(4)
+    hold = Decision(request.id, Outcome.HOLD, (Reason("opaque-data", "x"),), T0, "policy", "v1")
+    store.add_request(request, hold)
+    assert store.get_request(request.id).status is RequestStatus.HELD
+    assert list(store.decisions_for(request.id)) == [hold]
+    other = export_request(5)
+    with pytest.raises(ValueError, match="that request"):
+        store.add_request(other, hold)
+    with pytest.raises(NotFound):
+        store.get_request(other.id)
+
+
 def test_decision_for_unknown_request(store: Store) -> None:
     decision = Decision(RequestId("req_" + "0" * 32), Outcome.DENY, (Reason("x", "y"),), T0, "p")
     with pytest.raises(NotFound):

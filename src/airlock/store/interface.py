@@ -125,8 +125,12 @@ class Store(Protocol):
 
     def list_projects(self) -> Sequence[Project]: ...
 
-    def add_request(self, request: BoundaryRequest) -> None:
-        """Raises Conflict on a duplicate id, NotFound for an unknown principal or project."""
+    def add_request(self, request: BoundaryRequest, decision: Decision | None = None) -> None:
+        """Store a new request, and with ``decision`` its first decision, which sets its status
+        (one step instead of :meth:`record_decision` after it).
+
+        Raises Conflict on a duplicate id, NotFound for an unknown principal or project.
+        """
         ...
 
     def get_request(self, request_id: RequestId) -> BoundaryRequest:

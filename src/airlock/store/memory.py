@@ -124,7 +124,9 @@ class MemoryStore:
         with self._lock:
             return sorted(self._projects.values(), key=lambda p: p.name)
 
-    def add_request(self, request: BoundaryRequest) -> None:
+    def add_request(self, request: BoundaryRequest, decision: Decision | None = None) -> None:
+        if decision is not None and decision.request_id != request.id:
+            raise ValueError("a request's first decision must be about that request")
         with self._lock:
             if request.id in self._requests:
                 raise Conflict(f"request {request.id} already exists")
@@ -132,6 +134,9 @@ class MemoryStore:
             if request.project is not None and request.project not in self._projects:
                 raise NotFound(f"no project named {request.project!r}")
             self._requests[request.id] = request
+            if decision is not None:
+                self._requests[request.id] = _with_status(request, decision.status)
+                self._decisions[request.id] = [decision]
 
     def get_request(self, request_id: RequestId) -> BoundaryRequest:
         with self._lock:

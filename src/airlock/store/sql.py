@@ -50,7 +50,7 @@ class SqlStore:
         self._engine = engine
         self._transactions = Transactions(engine)
         self._begin = self._transactions.begin
-        self._ledger = SqlLedgerStore(self._begin)
+        self._ledger = SqlLedgerStore(self._transactions)
         self._budgets = SqlBudgetStore(self._begin)
         self._approvals = SqlApprovalStore(self._begin)
         self._datasets = SqlDatasetStore(self._begin)
@@ -191,7 +191,10 @@ class SqlStore:
 
     # --- requests and decisions -----------------------------------------------------------
 
-    def add_request(self, request: BoundaryRequest) -> None:
+    def add_request(self, request: BoundaryRequest, decision: Decision | None = None) -> None:
+        if decision is not None and decision.request_id != request.id:
+            raise ValueError("a request's first decision must be about that request")
+        status = request.status if decision is None else decision.status
         with self._begin(write=True) as c:
             refs = c.execute(
                 statements.REQUEST_REFS,
@@ -214,9 +217,11 @@ class SqlStore:
                     "digest": request.digest,
                     "size_bytes": request.size_bytes,
                     "created_at": request.created_at,
-                    "status": request.status.value,
+                    "status": status.value,
                 },
             )
+            if decision is not None:
+                c.execute(schema.decisions.insert(), _decision_row(decision))
 
     def get_request(self, request_id: RequestId) -> BoundaryRequest:
         with self._begin() as c:
@@ -245,19 +250,7 @@ class SqlStore:
             )
             if updated.rowcount != 1:
                 raise NotFound(f"no request {decision.request_id}")
-            c.execute(
-                schema.decisions.insert(),
-                {
-                    "request_id": decision.request_id,
-                    "outcome": decision.outcome.value,
-                    "reasons_json": json.dumps(
-                        [{"code": x.code, "message": x.message} for x in decision.reasons]
-                    ),
-                    "decided_at": decision.decided_at,
-                    "decided_by": decision.decided_by,
-                    "policy_version": decision.policy_version,
-                },
-            )
+            c.execute(schema.decisions.insert(), _decision_row(decision))
 
     def decisions_for(self, request_id: RequestId) -> Sequence[Decision]:
         d = schema.decisions
@@ -440,3 +433,16 @@ def _decision(row: Any) -> Decision:
         decided_by=row["decided_by"],
         policy_version=row["policy_version"],
     )
+
+
+def _decision_row(decision: Decision) -> dict[str, object]:
+    return {
+        "request_id": decision.request_id,
+        "outcome": decision.outcome.value,
+        "reasons_json": json.dumps(
+            [{"code": x.code, "message": x.message} for x in decision.reasons]
+        ),
+        "decided_at": decision.decided_at,
+        "decided_by": decision.decided_by,
+        "policy_version": decision.policy_version,
+    }

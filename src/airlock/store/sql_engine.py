@@ -8,10 +8,10 @@ own savepoint, so a unit that fails leaves no trace while its neighbours still c
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -76,6 +76,23 @@ def redact(database_url: str) -> str:
         return "<unparseable url>"
 
 
+class DeferredWrites(Protocol):
+    """Writes a store holds back during a write batch and makes in one go before the commit.
+
+    A unit that fails is undone in memory too: the batch rolls its deferred writes back to
+    the mark taken when the unit began.
+    """
+
+    def mark(self) -> int: ...
+
+    def rollback_to(self, mark: int) -> None: ...
+
+    def flush(self, connection: Connection) -> None: ...
+
+
+D = TypeVar("D", bound=DeferredWrites)
+
+
 class Transactions:
     """Opens transactions on one engine; inside a write batch, joins the batch instead.
 
@@ -95,6 +112,22 @@ class Transactions:
     def _joined(self) -> Connection | None:
         connection: Connection | None = getattr(self._batch, "connection", None)
         return connection
+
+    def pending(self, key: str) -> bool:
+        """Whether this thread's write batch holds deferred writes under ``key``."""
+        writes = getattr(self._batch, "deferred", {}).get(key)
+        return writes is not None and writes.mark() > 0
+
+    def deferred(self, key: str, create: Callable[[Connection], D]) -> D | None:
+        """This thread's write batch's deferred writes under ``key``, made by ``create`` on
+        first use; None outside a write batch, where a store writes at once."""
+        connection = self._joined()
+        if connection is None:
+            return None
+        pending: dict[str, DeferredWrites] = self._batch.deferred
+        if key not in pending:
+            pending[key] = create(connection)
+        return cast(D, pending[key])
 
     @contextmanager
     def begin(self, *, write: bool = False) -> Iterator[Connection]:
@@ -128,10 +161,14 @@ class Transactions:
         with self.begin(write=True) as connection:
             connection.execute(statements.LEDGER_SIZE_FOR_UPDATE)
             self._batch.connection = connection
+            self._batch.deferred = {}
             try:
                 yield
+                for writes in self._batch.deferred.values():
+                    writes.flush(connection)
             finally:
                 self._batch.connection = None
+                self._batch.deferred = {}
 
     @contextmanager
     def unit(self) -> Iterator[None]:
@@ -139,8 +176,15 @@ class Transactions:
         connection = self._joined()
         if connection is None:
             raise RuntimeError("a unit of work needs an open write batch")
-        with self._errors(), connection.begin_nested():
-            yield
+        pending: dict[str, DeferredWrites] = self._batch.deferred
+        marks = {key: writes.mark() for key, writes in pending.items()}
+        try:
+            with self._errors(), connection.begin_nested():
+                yield
+        except BaseException:
+            for key, writes in pending.items():
+                writes.rollback_to(marks.get(key, 0))  # made during this unit: all of it goes
+            raise
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
