@@ -193,13 +193,10 @@ class Egress:
         return ExportResult(stored, decision, report, checks, outcome.required_approvals)
 
     def _active_lock(self, principal: str, project: str | None, now: datetime) -> Lock | None:
-        wanted = {(LockScope.PRINCIPAL, principal)}
+        wanted = [(LockScope.PRINCIPAL, principal)]
         if project is not None:
-            wanted.add((LockScope.PROJECT, project))
-        return next(
-            (k for k in self._store.locks() if (k.scope, k.subject) in wanted and k.active_at(now)),
-            None,
-        )
+            wanted.append((LockScope.PROJECT, project))
+        return next(iter(self._store.active_locks(wanted, now)), None)
 
     def _lock_if_anomalous(
         self, principal: str, checks: tuple[BudgetCheck, ...], now: datetime

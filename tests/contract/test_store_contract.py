@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from airlock.approvals.locks import Lock, LockScope
 from airlock.domain.names import PrincipalName, ProjectName, RequestId, Sha256Hex
 from airlock.domain.principals import Principal, PrincipalKind, Role
 from airlock.domain.projects import Project
@@ -210,3 +211,27 @@ def test_protected_models_stamp_changes_on_registration(store: Store) -> None:
     store.add_protected_model(ModelFingerprint("m2", 10, frozenset({b"\x02" * 32})), T0)
     assert len({before, middle, store.protected_models_stamp()}) == 3
     assert [m.name for m in store.protected_models()] == ["m1", "m2"]
+
+
+def test_locks_history_and_the_ones_in_force(store: Store) -> None:
+    hour = timedelta(hours=1)
+    rita = (LockScope.PRINCIPAL, "rita")
+    moon = (LockScope.PROJECT, "moon")
+    live = Lock(LockScope.PRINCIPAL, "rita", "burst of holds", T0, T0 + 4 * hour)
+    expired = Lock(LockScope.PRINCIPAL, "rita", "old", T0 - 5 * hour, T0 - hour)
+    later = Lock(LockScope.PRINCIPAL, "rita", "not yet", T0 + 2 * hour, T0 + 3 * hour)
+    project = Lock(LockScope.PROJECT, "moon", "weights", T0 - hour, T0 + hour)
+    other = Lock(LockScope.PRINCIPAL, "sam", "someone else", T0, T0 + hour)
+    for lock in (expired, live, later, project, other):
+        store.add_lock(lock)
+    assert list(store.active_locks([rita], T0)) == [live]
+    assert list(store.active_locks([rita, moon], T0)) == [live, project]  # newest first
+    assert list(store.active_locks([rita], T0 + 2 * hour)) == [later, live]
+    assert list(store.active_locks([], T0)) == []
+    # Lifting takes every lock not yet expired, the one dated later too; the expired one and
+    # other subjects' stay as they were.
+    assert store.lift_locks(LockScope.PRINCIPAL, "rita", "ada", T0 + timedelta(minutes=10)) == 2
+    assert list(store.active_locks([rita, moon], T0 + timedelta(minutes=20))) == [project]
+    assert list(store.active_locks([rita], T0 + 2 * hour)) == []
+    assert list(store.active_locks([(LockScope.PRINCIPAL, "sam")], T0)) == [other]
+    assert len(store.locks()) == 5  # lifting and expiry keep the history

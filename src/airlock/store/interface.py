@@ -180,8 +180,15 @@ class Store(Protocol):
         """Every lock ever imposed, newest first (for audits and friction metrics)."""
         ...
 
+    def active_locks(
+        self, subjects: Sequence[tuple[LockScope, str]], now: datetime
+    ) -> Sequence[Lock]:
+        """The locks in force at ``now`` on any of ``subjects``, newest first."""
+        ...
+
     def lift_locks(self, scope: LockScope, subject: str, by: str, at: datetime) -> int:
-        """Lift the subject's active locks; returns how many were lifted."""
+        """Lift the subject's locks that have not expired, including any dated to start
+        later (a clock ahead); returns how many were lifted."""
         ...
 
     def decisions_since(self, since: datetime) -> Sequence[Decision]:

@@ -207,11 +207,22 @@ class MemoryStore:
         with self._lock:
             return sorted(self._locks, key=lambda k: k.created_at, reverse=True)
 
+    def active_locks(
+        self, subjects: Sequence[tuple[LockScope, str]], now: datetime
+    ) -> Sequence[Lock]:
+        wanted = set(subjects)
+        return [k for k in self.locks() if (k.scope, k.subject) in wanted and k.active_at(now)]
+
     def lift_locks(self, scope: LockScope, subject: str, by: str, at: datetime) -> int:
         with self._lock:
             lifted = 0
             for i, lock in enumerate(self._locks):
-                if lock.scope is scope and lock.subject == subject and lock.active_at(at):
+                if (
+                    lock.scope is scope
+                    and lock.subject == subject
+                    and lock.lifted_at is None
+                    and lock.expires_at > at
+                ):
                     self._locks[i] = replace(lock, lifted_at=at, lifted_by=by)
                     lifted += 1
             return lifted

@@ -12,7 +12,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Row, func, select
 
 from airlock.approvals.locks import Lock, LockScope
 from airlock.domain.names import PrincipalName, ProjectName, RequestId, request_id, sha256_hex
@@ -347,19 +347,19 @@ class SqlStore:
 
     def locks(self) -> Sequence[Lock]:
         with self._begin() as c:
-            rows = c.execute(statements.ALL_LOCKS)
-            return [
-                Lock(
-                    LockScope(r.scope),
-                    r.subject,
-                    r.reason,
-                    r.created_at,
-                    r.expires_at,
-                    r.lifted_at,
-                    r.lifted_by,
-                )
-                for r in rows
-            ]
+            return [_lock(r) for r in c.execute(statements.ALL_LOCKS)]
+
+    def active_locks(
+        self, subjects: Sequence[tuple[LockScope, str]], now: datetime
+    ) -> Sequence[Lock]:
+        wanted = sorted(set(subjects))
+        if not wanted:
+            return []
+        params: dict[str, object] = {"now": now}
+        for i, (scope, subject) in enumerate(wanted):
+            params[f"s{i}"], params[f"n{i}"] = scope.value, subject
+        with self._begin() as c:
+            return [_lock(r) for r in c.execute(statements.active_locks(len(wanted)), params)]
 
     def lift_locks(self, scope: LockScope, subject: str, by: str, at: datetime) -> int:
         t = schema.locks
@@ -446,3 +446,15 @@ def _decision_row(decision: Decision) -> dict[str, object]:
         "decided_by": decision.decided_by,
         "policy_version": decision.policy_version,
     }
+
+
+def _lock(row: Row[Any]) -> Lock:
+    return Lock(
+        LockScope(row.scope),
+        row.subject,
+        row.reason,
+        row.created_at,
+        row.expires_at,
+        row.lifted_at,
+        row.lifted_by,
+    )

@@ -72,6 +72,30 @@ RECENT_REFUSALS = (
 _locks = schema.locks
 ALL_LOCKS = select(_locks).order_by(_locks.c.created_at.desc(), _locks.c.id.desc())
 
+
+@functools.lru_cache(maxsize=4)
+def active_locks(count: int) -> Select[tuple[object, ...]]:
+    """Locks in force at ``now`` on ``count`` subjects (scope ``s<i>``, subject ``n<i>``),
+    newest first: the export path reads these, not the whole lock history."""
+    return (
+        select(_locks)
+        .where(
+            or_(
+                *(
+                    and_(
+                        _locks.c.scope == bindparam(f"s{i}"), _locks.c.subject == bindparam(f"n{i}")
+                    )
+                    for i in range(count)
+                )
+            ),
+            _locks.c.lifted_at.is_(None),
+            _locks.c.created_at <= bindparam("now", type_=UtcDateTime()),
+            _locks.c.expires_at > bindparam("now", type_=UtcDateTime()),
+        )
+        .order_by(_locks.c.created_at.desc(), _locks.c.id.desc())
+    )
+
+
 MODELS_STAMP = select(func.count(), func.max(schema.protected_models.c.registered_at))
 
 LEDGER_SIZE_FOR_UPDATE = select(_head.c.size).where(_head.c.id == 1).with_for_update()
