@@ -352,14 +352,11 @@ class SqlStore:
     def active_locks(
         self, subjects: Sequence[tuple[LockScope, str]], now: datetime
     ) -> Sequence[Lock]:
-        wanted = sorted(set(subjects))
-        if not wanted:
+        count, params = statements.subject_params(subjects, now=now)
+        if not count:
             return []
-        params: dict[str, object] = {"now": now}
-        for i, (scope, subject) in enumerate(wanted):
-            params[f"s{i}"], params[f"n{i}"] = scope.value, subject
         with self._begin() as c:
-            return [_lock(r) for r in c.execute(statements.active_locks(len(wanted)), params)]
+            return [_lock(r) for r in c.execute(statements.active_locks(count), params)]
 
     def lift_locks(self, scope: LockScope, subject: str, by: str, at: datetime) -> int:
         t = schema.locks

@@ -75,12 +75,9 @@ class SqlBudgetStore:
     def reserve(
         self, keys: Sequence[BudgetKey], request_id: str, size: int, now: datetime
     ) -> list[BudgetCheck]:
-        wanted = sorted(set(keys))
-        if not wanted:
+        count, params = statements.subject_params(keys, now=now)
+        if not count:
             return []
-        params: dict[str, object] = {"now": now}
-        for i, (scope, subject) in enumerate(wanted):
-            params[f"s{i}"], params[f"n{i}"] = scope.value, subject
         with self._begin(write=True) as c:
             if c.dialect.name != "sqlite":
                 # Lock, then count in a statement of its own. Under READ COMMITTED a locking
@@ -88,9 +85,9 @@ class SqlBudgetStore:
                 # rest of itself on the snapshot it started with, which can miss the rows the
                 # previous lock holder inserted or deleted. SQLite's write transaction is
                 # exclusive already.
-                c.execute(statements.budgets_for_update(len(wanted)), params)
+                c.execute(statements.budgets_for_update(count), params)
             counts = [
-                _count(row, now) for row in c.execute(statements.budget_totals(len(wanted)), params)
+                _count(row, now) for row in c.execute(statements.budget_totals(count), params)
             ]
             checks = [BudgetCheck(count.budget, count.used, size) for count in counts]
             fits = all(check.fits for check in checks)

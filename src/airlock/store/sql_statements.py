@@ -8,11 +8,14 @@ call. Everything else in the store builds its statements inline, which is cleare
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Table,
     and_,
     bindparam,
     case,
@@ -80,14 +83,7 @@ def active_locks(count: int) -> Select[tuple[object, ...]]:
     return (
         select(_locks)
         .where(
-            or_(
-                *(
-                    and_(
-                        _locks.c.scope == bindparam(f"s{i}"), _locks.c.subject == bindparam(f"n{i}")
-                    )
-                    for i in range(count)
-                )
-            ),
+            _keys(count, _locks),
             _locks.c.lifted_at.is_(None),
             _locks.c.created_at <= bindparam("now", type_=UtcDateTime()),
             _locks.c.expires_at > bindparam("now", type_=UtcDateTime()),
@@ -124,13 +120,27 @@ _span = (
 )
 
 
-def _keys(count: int) -> ColumnElement[bool]:
+def _keys(count: int, table: Table = _b) -> ColumnElement[bool]:
+    """Rows of ``table`` whose (scope, subject) is one of ``count`` bound pairs; see
+    :func:`subject_params`."""
     return or_(
         *(
-            and_(_b.c.scope == bindparam(f"s{i}"), _b.c.subject == bindparam(f"n{i}"))
+            and_(table.c.scope == bindparam(f"s{i}"), table.c.subject == bindparam(f"n{i}"))
             for i in range(count)
         )
     )
+
+
+def subject_params(
+    subjects: Iterable[tuple[StrEnum, str]], **extra: object
+) -> tuple[int, dict[str, object]]:
+    """How many distinct (scope, subject) pairs there are, and their bind parameters, in the
+    fixed order that row locks are taken in."""
+    params: dict[str, object] = dict(extra)
+    wanted = sorted(set(subjects))
+    for i, (scope, subject) in enumerate(wanted):
+        params[f"s{i}"], params[f"n{i}"] = scope.value, subject
+    return len(wanted), params
 
 
 @functools.lru_cache(maxsize=8)
