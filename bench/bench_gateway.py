@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -40,11 +41,11 @@ def policy_latency(samples: int) -> None:
     policies = resources.files("airlock.defaults").joinpath("airlock.cedar").read_text()
     compiled = CompiledPolicy(PolicyBundle.load(policies, schema))
     verdicts = [Outcome.ALLOW, Outcome.HOLD, Outcome.DENY]
-    timings = []
+    timings, remembered = [], []
     for n in range(samples):
         facts = BoundaryFacts(
             "export",
-            f"user{n % 50}",
+            f"user{n}",  # a new person each time: Cedar evaluates, nothing is remembered
             "researcher",
             "person",
             "p",
@@ -56,6 +57,9 @@ def policy_latency(samples: int) -> None:
         start = time.perf_counter()
         compiled.decide(facts)
         timings.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        compiled.decide(replace(facts, digest="cd" * 32, size_bytes=n + 7))
+        remembered.append(time.perf_counter() - start)
     policy_set = cedarpy.PolicySet.from_str(policies)
     request = {
         "principal": {"type": "Airlock::Principal", "id": "u"},
@@ -78,7 +82,8 @@ def policy_latency(samples: int) -> None:
         f"policy decision (allow, hold and deny in turn): p50 {percentile(timings, 0.5) * 1e6:.0f} "
         f"us  p99 {p99 * 1e6:.0f} us   one raw cedarpy call p50 "
         f"{percentile(raw, 0.5) * 1e6:.0f} us   target p99 <= 1 ms "
-        f"{'MET' if p99 <= 0.001 else 'MISSED'}"
+        f"{'MET' if p99 <= 0.001 else 'MISSED'}   (the same person's next export of the same "
+        f"kind, answered from memory: p50 {percentile(remembered, 0.5) * 1e6:.1f} us)"
     )
 
 

@@ -10,6 +10,7 @@ Anything Cedar cannot evaluate denies: the default is closed.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from airlock.domain.requests import Outcome, Reason
 from airlock.errors import InvalidInput
 
 MAX_APPROVALS = 5
+MAX_REMEMBERED = 4096  # outcomes kept per policy; the table starts over when full
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +54,43 @@ class CompiledPolicy:
         self.version = bundle.version
         self._policies = cedarpy.PolicySet.from_str(bundle.policies)
         self._schema = cedarpy.Schema.from_str(bundle.schema)
-        static = json.loads(cedarpy.policies_to_json_str(bundle.policies))["staticPolicies"]
+        parsed = json.loads(cedarpy.policies_to_json_str(bundle.policies))
+        static = parsed["staticPolicies"]
         self._names = {
             pid: body.get("annotations", {}).get("id", pid) for pid, body in static.items()
         }
         self._effects = {pid: body["effect"] for pid, body in static.items()}
+        self._reads_resource = reads_resource(parsed)
+        self._remembered: dict[tuple[object, ...], PolicyOutcome] = {}
+        self._remembered_lock = threading.Lock()
 
     def decide(self, facts: BoundaryFacts) -> PolicyOutcome:
         """Raises: InvalidInput when the facts do not fit the policy schema."""
+        if self._reads_resource:
+            return self._evaluate(facts)
+        # No policy looks at the artifact itself, so its digest and size cannot change the
+        # answer: remember it per everything else, and most of a person's exports skip Cedar.
+        key = (
+            facts.action,
+            facts.principal,
+            facts.role,
+            facts.kind,
+            facts.project,
+            facts.inspection_verdict,
+            facts.within_budget,
+        )
+        with self._remembered_lock:
+            known = self._remembered.get(key)
+        if known is not None:
+            return known
+        decided = self._evaluate(facts)
+        with self._remembered_lock:
+            if len(self._remembered) >= MAX_REMEMBERED:
+                self._remembered.clear()
+            self._remembered[key] = decided
+        return decided
+
+    def _evaluate(self, facts: BoundaryFacts) -> PolicyOutcome:
         entities = self._entities(facts)
         # Most requests are settled by the first count (released or forbidden), so that one
         # is asked alone; cedarpy holds the GIL while it evaluates, so each count costs the
@@ -146,3 +177,19 @@ class CompiledPolicy:
                 "parents": [],
             },
         ]
+
+
+def reads_resource(parsed: dict[str, Any]) -> bool:
+    """Whether any policy (in Cedar's JSON form) could depend on the request's resource.
+
+    Conservative: templates, a constrained resource scope or any mention of the ``resource``
+    variable in a condition all count as reading it.
+    """
+    if parsed.get("templates") or parsed.get("templateLinks"):
+        return True
+    for body in parsed["staticPolicies"].values():
+        if body.get("resource", {}).get("op") != "All":
+            return True
+        if '"resource"' in json.dumps(body.get("conditions", [])):
+            return True
+    return False

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from importlib import resources
 
 import cedarpy
 import pytest
 
-from airlock.approvals.decide import MAX_APPROVALS, BoundaryFacts, CompiledPolicy
+from airlock.approvals.decide import (
+    MAX_APPROVALS,
+    BoundaryFacts,
+    CompiledPolicy,
+    reads_resource,
+)
 from airlock.approvals.policy import PolicyBundle
 from airlock.domain.requests import Outcome
 
@@ -106,3 +112,61 @@ def test_first_count_alone_agrees_with_asking_every_count(
     f = replace(facts(verdict, within_budget), project=project)
     decided = CompiledPolicy(PolicyBundle.load(policy, SCHEMA)).decide(f)
     assert (decided.outcome, decided.required_approvals) == every_count_at_once(policy, f)
+
+
+SIZE_CAPPED = """
+@id("small") permit (principal, action, resource)
+when { context.inspection_verdict == "allow" && resource.size_bytes < 5000 };
+"""
+
+
+def test_reads_resource_is_conservative() -> None:
+    def parsed(policy: str) -> dict[str, object]:
+        return dict(json.loads(cedarpy.policies_to_json_str(policy)))
+
+    assert not reads_resource(parsed(DEFAULT))
+    assert not reads_resource(parsed(GRADED))
+    assert reads_resource(parsed(SIZE_CAPPED))
+    scoped = 'permit (principal, action, resource == Airlock::Artifact::"ab");'
+    assert reads_resource(parsed(scoped))
+    assert reads_resource(parsed("permit (principal, action, resource) when { resource has x };"))
+    assert reads_resource({"templates": {"t": {}}, "staticPolicies": {}})
+
+
+def test_an_outcome_is_remembered_only_when_the_artifact_cannot_matter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[int] = []
+    real = cedarpy.is_authorized_batch
+
+    def counting(requests: list[dict[str, object]], *args: object) -> object:
+        asked.append(len(requests))
+        return real(requests, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cedarpy, "is_authorized_batch", counting)
+    blind = CompiledPolicy(PolicyBundle.load(DEFAULT, SCHEMA))
+    first = blind.decide(replace(facts(), digest="aa" * 32, size_bytes=10))
+    again = blind.decide(replace(facts(), digest="bb" * 32, size_bytes=10**9))
+    assert first == again and first.outcome is Outcome.ALLOW
+    assert len(asked) == 1  # the second export of the same kind did not reach Cedar
+    assert blind.decide(replace(facts(), principal="sam")).outcome is Outcome.ALLOW
+    assert len(asked) == 2  # another person is another question
+
+    sized = CompiledPolicy(PolicyBundle.load(SIZE_CAPPED, SCHEMA))
+    assert sized.decide(replace(facts(), size_bytes=10)).outcome is Outcome.ALLOW
+    assert sized.decide(replace(facts(), size_bytes=10**6)).outcome is Outcome.DENY
+
+
+def test_remembered_outcomes_agree_with_asking_every_count() -> None:
+    for policy in (DEFAULT, GRADED):
+        compiled = CompiledPolicy(PolicyBundle.load(policy, SCHEMA))
+        for round_ in range(2):  # the second round is answered from memory
+            for verdict in Outcome:
+                for within in (True, False):
+                    for project in ("p1", "p2"):
+                        f = replace(
+                            facts(verdict, within), project=project, digest=f"{round_:02x}" * 32
+                        )
+                        decided = compiled.decide(f)
+                        expected = every_count_at_once(policy, f)
+                        assert (decided.outcome, decided.required_approvals) == expected
