@@ -218,15 +218,18 @@ class Airlock:
     def recently_authenticated(self, token: str) -> Principal | None:
         """The token's principal if it was looked up within FRESHNESS_SECONDS; no I/O, so an
         async caller can try it before handing :meth:`authenticate` to a thread."""
-        cached = self._principals_by_token.get(hash_token(token))
-        return cached[0] if cached is not None and _monotonic() < cached[1] else None
+        return self._recently_authenticated(hash_token(token), _monotonic())
+
+    def _recently_authenticated(self, hashed: TokenHash, now: float) -> Principal | None:
+        cached = self._principals_by_token.get(hashed)
+        return cached[0] if cached is not None and now < cached[1] else None
 
     def authenticate(self, token: str) -> Principal:
         """Raises: AuthenticationRequired for a malformed, unknown or revoked token."""
-        if (recent := self.recently_authenticated(token)) is not None:
-            return recent
         hashed = hash_token(token)
         now = _monotonic()
+        if (recent := self._recently_authenticated(hashed, now)) is not None:
+            return recent
         principal = self._store.principal_for_token(hashed)
         if principal is None:
             raise AuthenticationRequired(

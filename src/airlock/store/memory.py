@@ -135,8 +135,7 @@ class MemoryStore:
                 raise NotFound(f"no project named {request.project!r}")
             self._requests[request.id] = request
             if decision is not None:
-                self._requests[request.id] = _with_status(request, decision.status)
-                self._decisions[request.id] = [decision]
+                self._record_decision(decision)
 
     def get_request(self, request_id: RequestId) -> BoundaryRequest:
         with self._lock:
@@ -152,9 +151,12 @@ class MemoryStore:
 
     def record_decision(self, decision: Decision) -> None:
         with self._lock:
-            request = self._request(decision.request_id)
-            self._requests[request.id] = _with_status(request, decision.status)
-            self._decisions.setdefault(request.id, []).append(decision)
+            self._record_decision(decision)
+
+    def _record_decision(self, decision: Decision) -> None:  # the caller holds self._lock
+        request = self._request(decision.request_id)
+        self._requests[request.id] = _with_status(request, decision.status)
+        self._decisions.setdefault(request.id, []).append(decision)
 
     def decisions_for(self, request_id: RequestId) -> Sequence[Decision]:
         with self._lock:
