@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.gateway import CliRunner, export_from_threads
+from tests.support.gateway import CliRunner, export_from_threads, free_port, serve_process
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -26,26 +23,10 @@ def test_two_worker_processes_share_the_budget_and_the_ledger(
     assert cli("init").code == 0
     assert cli("budget", "set", "enclave", "--bytes", "10000", "--window", "1d").code == 0
     token = cli("principal", "add", "rita", "--role", "researcher").out.strip()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     log_path = tmp_path / "gateway.log"
     with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "airlock.cli.main",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                "2",
-            ],
-            env=env,
-            stdout=log,  # uvicorn writes access lines to stdout
-            stderr=subprocess.STDOUT,
-        )
+        server = serve_process(env, port, 2, log)
         try:
             url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 30

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,13 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.gateway import CliRunner, export_from_threads
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.support.gateway import CliRunner, export_from_threads, free_port, serve_process
 
 
 @pytest.fixture
@@ -33,26 +24,9 @@ def two_gateways(
     token = cli("principal", "add", "rita", "--role", "researcher").out.strip()
     ports = [free_port(), free_port()]
     logs = [(tmp_path / f"gateway-{port}.log").open("w") for port in ports]
-    processes = [
-        subprocess.Popen(
-            # One process each: what is under test is two gateways sharing PostgreSQL;
-            # several workers per gateway are tested in test_serve_workers.py.
-            [
-                sys.executable,
-                "-m",
-                "airlock.cli.main",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                "1",
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-        for port, log in zip(ports, logs, strict=True)
-    ]
+    # One process each: what is under test is two gateways sharing PostgreSQL; several
+    # workers per gateway are tested in test_serve_workers.py.
+    processes = [serve_process(env, port, 1, log) for port, log in zip(ports, logs, strict=True)]
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         deadline = time.monotonic() + 30

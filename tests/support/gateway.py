@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -118,3 +122,21 @@ def export_from_threads(urls: Sequence[str], token: str, *, threads: int, each: 
     for t in workers:
         t.join()
     return outcomes
+
+
+def free_port() -> int:
+    """A 127.0.0.1 port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serve_process(
+    env: dict[str, str], port: int, workers: int, log: IO[str]
+) -> subprocess.Popen[bytes]:
+    """`airlock serve` as its own process, as an operator starts it; both streams to ``log``
+    (uvicorn writes access lines to stdout)."""
+    command = [sys.executable, "-m", "airlock.cli.main", "serve", "--port", str(port)]
+    return subprocess.Popen(
+        [*command, "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
