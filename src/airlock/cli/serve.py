@@ -1,4 +1,4 @@
-"""`airlock serve`: run the gateway, in one process or several sharing one socket."""
+"""`airlock serve`: run the gateway, in one process or in workers fed by a supervisor."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from typing import Any
 import click
 import uvicorn
 from fastapi import FastAPI
-from uvicorn.supervisors import Multiprocess
 
 from airlock.api.app import create_app
 from airlock.api.http_protocol import BoundedHeadHttpToolsProtocol
+from airlock.api.supervisor import Supervisor
 from airlock.cli.context import CliContext, pass_cli
 from airlock.errors import ServerError
 from airlock.service import Airlock
@@ -80,14 +80,20 @@ def _config(app: Any, log_level: str, **options: Any) -> uvicorn.Config:
 def run_workers(settings: Settings, sock: socket.socket, workers: int, log_level: str) -> None:
     """Serve ``sock`` from ``workers`` processes until interrupted.
 
-    Each process opens its own facade from ``settings``. What keeps them consistent is the
-    database: SQLite's write lock or PostgreSQL's row locks order every ledger append and
-    budget reservation, whichever process makes it.
+    The parent accepts and hands each connection to the least busy worker
+    (:mod:`airlock.api.supervisor`). Each worker opens its own facade from ``settings``.
+    What keeps them consistent is the database: SQLite's write lock or PostgreSQL's row
+    locks order every ledger append and budget reservation, whichever process makes it.
+
+    Raises:
+        ServerError: a worker could not start (its log says why).
     """
-    config = _config(
-        functools.partial(_worker_app, settings), log_level, factory=True, workers=workers
-    )
-    Multiprocess(config, sockets=[sock]).run()
+    config = _config(functools.partial(_worker_app, settings), log_level, factory=True)
+    if not Supervisor(config, sock, workers).run():
+        raise ServerError(
+            "the gateway's workers could not start: see the log above, fix the cause and "
+            "run `airlock serve` again"
+        )
 
 
 def _worker_app(settings: Settings) -> FastAPI:

@@ -1,0 +1,115 @@
+"""A gateway worker process: uvicorn serving the connections its supervisor hands over.
+
+The worker listens on no socket of its own. It reads accepted connections from its channel
+(:mod:`airlock.api.handoff`), serves each with the same HTTP protocol and application as a
+single-process gateway, and reports how many it has closed so the supervisor can send the
+next one to the least busy worker. When the supervisor goes away the channel closes and the
+worker shuts down gracefully instead of lingering as an orphan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from typing import Any
+
+import uvicorn
+
+from airlock.api import handoff
+
+logger = logging.getLogger("uvicorn.error")
+
+
+class HandoffServer(uvicorn.Server):
+    """uvicorn's server, fed connections through ``channel`` instead of a listening socket."""
+
+    def __init__(self, config: uvicorn.Config, channel: socket.socket) -> None:
+        super().__init__(config)
+        self._channel = channel
+        self._received = 0
+        self._reported_closed = 0
+        self._joining: set[asyncio.Task[None]] = set()  # kept referenced until done
+        self._arriving = 0  # handed over, not yet joined to the loop or dropped
+        self._joined: set[Any] = set()  # protocols of connections joined to the loop
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=[])
+        if self.should_exit:
+            return
+        self._channel.setblocking(False)
+        asyncio.get_running_loop().add_reader(self._channel.fileno(), self._receive)
+        self._send(handoff.READY)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        asyncio.get_running_loop().remove_reader(self._channel.fileno())
+        await super().shutdown(sockets=[])
+        self._channel.close()
+
+    async def on_tick(self, counter: int) -> bool:
+        # A connection counts as open from the moment it arrives until uvicorn drops it from
+        # its connection set: a count that ran ahead would make this worker look idler.
+        self._joined &= self.server_state.connections
+        closed = self._received - self._arriving - len(self._joined)
+        if closed != self._reported_closed:
+            self._send(handoff.closed_report(closed))
+            self._reported_closed = closed
+        return await super().on_tick(counter)
+
+    def _receive(self) -> None:
+        while True:
+            try:
+                message, fds, _flags, _address = socket.recv_fds(
+                    self._channel, handoff.MAX_MESSAGE, 1
+                )
+            except BlockingIOError:
+                return
+            except OSError as e:
+                logger.warning("lost the supervisor's channel (%s); shutting down", e)
+                self.should_exit = True
+                return
+            if not message:
+                logger.info("the supervisor has gone; shutting down")
+                self.should_exit = True
+                return
+            for fd in fds:
+                self._take(socket.socket(fileno=fd))
+
+    def _take(self, connection: socket.socket) -> None:
+        self._received += 1
+        self._arriving += 1
+        task = asyncio.get_running_loop().create_task(self._join(connection))
+        self._joining.add(task)
+        task.add_done_callback(self._joining.discard)
+
+    async def _join(self, connection: socket.socket) -> None:
+        config = self.config
+        protocol_class = config.http_protocol_class
+        try:
+            connection.setblocking(False)
+            _transport, protocol = await asyncio.get_running_loop().connect_accepted_socket(
+                lambda: protocol_class(  # type: ignore[call-arg]
+                    config=config, server_state=self.server_state, app_state=self.lifespan.state
+                ),
+                connection,
+            )
+        except OSError as e:  # the client left before the worker got to it
+            logger.debug("dropped a handed-over connection: %s", e)
+            connection.close()
+        else:
+            self._joined.add(protocol)
+        finally:
+            self._arriving -= 1
+
+    def _send(self, message: bytes) -> None:
+        try:
+            self._channel.send(message)
+        except (BlockingIOError, OSError) as e:
+            # A missed report only leaves the supervisor's count stale until the next one.
+            logger.debug("could not report to the supervisor: %s", e)
+
+
+def serve_handed_over(config: uvicorn.Config, channel: socket.socket) -> None:
+    """A worker process's main: serve until told to stop or the supervisor goes away."""
+    config.configure_logging()
+    HandoffServer(config, channel).run()
