@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from airlock import __version__
+from airlock.api.blocking import new_pool
 from airlock.api.errors import install_error_table
 from airlock.api.limits import BodyLimitMiddleware
 from airlock.api.routes import (
@@ -51,6 +52,7 @@ def create_app(airlock: Airlock) -> FastAPI:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+            await asyncio.to_thread(app.state.blocking.shutdown)  # lets running exports finish
 
     app = FastAPI(
         lifespan=lifespan,
@@ -62,6 +64,7 @@ def create_app(airlock: Airlock) -> FastAPI:
         redoc_url=None,
     )
     app.state.airlock = airlock
+    app.state.blocking = new_pool()
     app.state.templates = Jinja2Templates(directory=_TEMPLATES)
     install_error_table(app)
     for group in (
