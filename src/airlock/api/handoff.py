@@ -35,7 +35,7 @@ def hand_over(channel: socket.socket, connection: socket.socket) -> bool:
     (its channel is full or gone). The caller still owns, and must close, its own copy."""
     try:
         socket.send_fds(channel, [CONNECTION], [connection.fileno()])
-    except (BlockingIOError, BrokenPipeError, ConnectionResetError):
+    except OSError:  # full (EAGAIN), gone (EPIPE, ECONNRESET, EBADF), or out of kernel memory
         return False
     return True
 

@@ -42,6 +42,7 @@ logger = logging.getLogger("uvicorn.error")
 
 _ACCEPTS_PER_WAKEUP = 64  # then look at reports and exits again before accepting more
 _ACCEPT_PAUSE_SECONDS = 0.1  # after accept() fails (e.g. out of file descriptors)
+_MAX_WAITING = 1024  # accepted connections kept while no worker can take one
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 WorkerMain = Callable[[uvicorn.Config, socket.socket], None]
@@ -51,7 +52,8 @@ WorkerMain = Callable[[uvicorn.Config, socket.socket], None]
 class _Worker:
     process: BaseProcess
     channel: socket.socket
-    ready: bool = False
+    ready: bool = False  # takes connections now
+    started: bool = False  # has said it serves, at least once
     handed: int = 0  # connections handed over
     closed: int = 0  # connections the worker reports closed
     last_handed: int = 0  # the supervisor's hand-over sequence number, for ties
@@ -85,6 +87,7 @@ class Supervisor:
         self._workers: list[_Worker] = []
         self._listening = False
         self._paused_until: float | None = None
+        self._waiting: list[socket.socket] = []  # accepted while no worker could take them
         self._sequence = 0
         self._stopping = threading.Event()
         self._failed_to_start = False
@@ -165,7 +168,8 @@ class Supervisor:
                 logger.warning("worker [%s]: %s", worker.process.pid, e)
                 continue
             if closed is None:
-                worker.ready = True
+                worker.ready = worker.started = True
+                self._hand_over_waiting()
                 self._listen()
             else:
                 worker.closed = closed
@@ -178,7 +182,7 @@ class Supervisor:
         code = worker.process.exitcode
         if self._stopping.is_set():
             return
-        if code == STARTUP_FAILURE and not worker.ready:
+        if code == STARTUP_FAILURE and not worker.started:
             logger.error(
                 "gateway worker [%s] could not start; stopping (its log above says why)",
                 worker.process.pid,
@@ -189,7 +193,18 @@ class Supervisor:
         logger.warning(
             "gateway worker [%s] exited with code %s; starting another", worker.process.pid, code
         )
-        self._start_worker()
+        try:
+            self._start_worker()
+        except OSError as e:  # out of processes or memory
+            left = len(self._workers)
+            logger.error(  # noqa: TRY400 -- the cause is the message; no traceback needed
+                "cannot start a gateway worker (%s); %s",
+                e,
+                f"serving with {left} until `airlock serve` is restarted" if left else "stopping",
+            )
+            if not left:
+                self._failed_to_start = True
+                self.stop()
 
     def _forget_channel(self, worker: _Worker) -> None:
         worker.ready = False
@@ -203,6 +218,9 @@ class Supervisor:
         self._stop_listening()
         with contextlib.suppress(OSError):
             self._listener.close()
+        for connection in self._waiting:
+            connection.close()
+        self._waiting.clear()
         for worker in self._workers:
             if worker.process.exitcode is None and worker.process.pid is not None:
                 with contextlib.suppress(ProcessLookupError):
@@ -237,12 +255,13 @@ class Supervisor:
                 self._stop_listening()
                 self._paused_until = time.monotonic() + _ACCEPT_PAUSE_SECONDS
                 return
-            with connection:
-                self._hand_over(connection)
+            with contextlib.suppress(OSError):  # not every listener is TCP
+                connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._hand_over(connection)
 
     def _hand_over(self, connection: socket.socket) -> None:
-        with contextlib.suppress(OSError):  # not every listener is TCP
-            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        """Give ``connection`` to the least busy ready worker, or keep it until one is ready
+        (a worker that died between its last report and now refuses it)."""
         for worker in sorted(
             (w for w in self._workers if w.ready),
             key=lambda w: (w.open_connections, w.last_handed),
@@ -251,11 +270,22 @@ class Supervisor:
                 self._sequence += 1
                 worker.handed += 1
                 worker.last_handed = self._sequence
+                connection.close()  # the worker holds its own descriptor now
                 return
-        logger.error("no gateway worker could take a connection; closed it")
+        if len(self._waiting) >= _MAX_WAITING:
+            logger.error("no gateway worker can take connections; closed one")
+            connection.close()
+            return
+        self._waiting.append(connection)
+        self._stop_listening()  # the kernel's backlog holds the rest meanwhile
+
+    def _hand_over_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        for connection in waiting:
+            self._hand_over(connection)
 
     def _listen(self) -> None:
-        if not self._listening and self._paused_until is None:
+        if not self._listening and self._paused_until is None and not self._waiting:
             self._selector.register(self._listener, selectors.EVENT_READ, self._accept)
             self._listening = True
 

@@ -72,6 +72,11 @@ class HandoffServer(uvicorn.Server):
                 logger.info("the supervisor has gone; shutting down")
                 self.should_exit = True
                 return
+            if message == handoff.CONNECTION and not fds:
+                # The kernel dropped the descriptor (this process is out of them) and with
+                # it the connection; count it in and out so the supervisor's tally holds.
+                logger.warning("a handed-over connection was lost: out of file descriptors?")
+                self._received += 1
             for fd in fds:
                 self._take(socket.socket(fileno=fd))
 

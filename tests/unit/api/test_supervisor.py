@@ -6,6 +6,7 @@ import os
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -30,6 +31,31 @@ def serve_echo(_config: uvicorn.Config, channel: socket.socket) -> None:
         for fd in fds:
             with socket.socket(fileno=fd) as connection:
                 connection.sendall(str(os.getpid()).encode())
+
+
+def serve_one_then_exit(_config: uvicorn.Config, channel: socket.socket) -> None:
+    """A stand-in worker that serves one connection, then dies with the exit code that
+    means "could not start" (which, after it has served, it plainly did)."""
+    channel.send(handoff.READY)
+    _message, fds, _flags, _address = socket.recv_fds(channel, handoff.MAX_MESSAGE, 1)
+    with socket.socket(fileno=fds[0]) as connection:
+        connection.sendall(str(os.getpid()).encode())
+    os._exit(STARTUP_FAILURE)
+
+
+def refuse_or_serve_late(_config: uvicorn.Config, channel: socket.socket) -> None:
+    """The first stand-in to start says it is ready but takes no connection (as a worker
+    that died after its last report); the other says it is ready a second later, then
+    serves like serve_echo."""
+    try:
+        os.close(os.open(os.environ["AIRLOCK_TEST_REFUSER"], os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        time.sleep(1)
+        serve_echo(_config, channel)
+        return
+    channel.send(handoff.READY)
+    channel.shutdown(socket.SHUT_RD)
+    time.sleep(60)
 
 
 def listener() -> socket.socket:
@@ -68,6 +94,58 @@ def test_without_close_reports_hand_overs_alternate() -> None:
         assert set(answers) == set(supervisor.worker_pids)
         assert answers[0::2] == [answers[0]] * 3
         assert answers[1::2] == [answers[1]] * 3
+    finally:
+        supervisor.stop()
+        runner.join(timeout=60)
+    assert not runner.is_alive()
+
+
+def test_a_worker_that_dies_after_serving_is_replaced() -> None:
+    sock = listener()
+    port = sock.getsockname()[1]
+    supervisor = Supervisor(
+        uvicorn.Config(app="unused:app"), sock, 1, worker_main=serve_one_then_exit
+    )
+    runner = threading.Thread(target=supervisor.run)
+    runner.start()
+    try:
+        served: list[int] = []
+        for _ in range(3):
+            deadline = time.monotonic() + 30
+            while set(supervisor.ready_worker_pids) - set(served) == set():
+                assert time.monotonic() < deadline, "no fresh worker became ready"
+                time.sleep(0.02)
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
+                served.append(int(client.recv(16)))
+        assert len(set(served)) == 3  # each answer from a fresh worker
+        assert runner.is_alive()
+    finally:
+        supervisor.stop()
+        runner.join(timeout=60)
+    assert not runner.is_alive()
+
+
+def test_a_connection_no_worker_can_take_waits_for_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRLOCK_TEST_REFUSER", str(tmp_path / "refuser"))
+    sock = listener()
+    port = sock.getsockname()[1]
+    supervisor = Supervisor(
+        uvicorn.Config(app="unused:app"), sock, 2, worker_main=refuse_or_serve_late, stop_timeout=5
+    )
+    runner = threading.Thread(target=supervisor.run)
+    runner.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not supervisor.ready_worker_pids:
+            assert time.monotonic() < deadline, "the refusing stand-in never became ready"
+            time.sleep(0.02)
+        refuser = supervisor.ready_worker_pids[0]
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
+            answer = int(client.recv(16))
+        assert answer in supervisor.worker_pids
+        assert answer != refuser
     finally:
         supervisor.stop()
         runner.join(timeout=60)
