@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -142,6 +143,48 @@ def test_a_worker_that_dies_is_replaced_and_its_peer_keeps_serving(
     for _ in range(6):
         assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code == 200
     assert server.poll() is None
+
+
+def test_a_worker_stopped_alone_hands_back_nothing_lost(
+    gateway: tuple[subprocess.Popen[bytes], int, Path],
+) -> None:
+    # New connections keep coming while one worker is told to stop: each must be answered,
+    # by the worker leaving (if it was already on its way there) or by the other.
+    server, port, log_path = gateway
+    leaving = min(children(server.pid))
+    failures: list[str] = []
+    answered = 0
+    stop = threading.Event()
+
+    def keep_connecting() -> None:
+        nonlocal answered
+        while not stop.is_set():
+            try:
+                status = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).status_code
+            except httpx.HTTPError as e:
+                failures.append(repr(e))
+                continue
+            if status == 200:
+                answered += 1
+            else:
+                failures.append(str(status))
+
+    clients = [threading.Thread(target=keep_connecting) for _ in range(4)]
+    for client in clients:
+        client.start()
+    try:
+        time.sleep(0.5)
+        os.kill(leaving, signal.SIGTERM)
+        wait_for(lambda: not Path(f"/proc/{leaving}").exists(), "the worker to leave")
+        wait_for(lambda: len(children(server.pid)) == WORKERS, "a replacement worker")
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        for client in clients:
+            client.join()
+    assert failures == []
+    assert answered > 0
+    assert f"gateway worker [{leaving}] exited" in log_path.read_text()
 
 
 def test_workers_leave_when_the_supervisor_is_killed(

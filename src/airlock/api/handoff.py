@@ -4,7 +4,8 @@ One ``AF_UNIX``/``SOCK_SEQPACKET`` socket pair per worker, so every message arri
 
 - supervisor to worker: ``c`` with one accepted TCP connection attached (``SCM_RIGHTS``);
 - worker to supervisor: ``r`` once the worker serves, then ``z`` and a 64-bit count of the
-  connections it has closed so far, whenever that count changes.
+  connections it has closed so far, whenever that count changes and at least once a second
+  (the supervisor replaces a worker that stays silent).
 
 The count is a running total, not a delta, so a lost or merged report cannot skew the
 supervisor's picture for longer than until the next one.

@@ -42,6 +42,7 @@ logger = logging.getLogger("uvicorn.error")
 
 _ACCEPTS_PER_WAKEUP = 64  # then look at reports and exits again before accepting more
 _ACCEPT_PAUSE_SECONDS = 0.1  # after accept() fails (e.g. out of file descriptors)
+_SILENCE_CHECK_SECONDS = 1.0  # how often workers' last reports are looked at
 _MAX_WAITING = 1024  # accepted connections kept while no worker can take one
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -57,6 +58,7 @@ class _Worker:
     handed: int = 0  # connections handed over
     closed: int = 0  # connections the worker reports closed
     last_handed: int = 0  # the supervisor's hand-over sequence number, for ties
+    heard_at: float = 0.0  # monotonic time of its last message
 
     @property
     def open_connections(self) -> int:
@@ -74,6 +76,7 @@ class Supervisor:
         *,
         worker_main: WorkerMain = serve_handed_over,
         stop_timeout: float = 30.0,
+        silence_limit: float = 30.0,
     ) -> None:
         if workers < 1:
             raise ValueError("a supervisor needs at least one worker")
@@ -82,6 +85,7 @@ class Supervisor:
         self._count = workers
         self._worker_main = worker_main
         self._stop_timeout = stop_timeout
+        self._silence_limit = silence_limit
         self._spawn = multiprocessing.get_context("spawn")
         self._selector = selectors.DefaultSelector()
         self._workers: list[_Worker] = []
@@ -117,6 +121,7 @@ class Supervisor:
                     self._resume_accepting_if_due()
                     for key, _events in self._selector.select(self._select_timeout()):
                         key.data()
+                    self._replace_silent_workers()
             finally:
                 self._stop_workers()
                 self._selector.close()
@@ -162,6 +167,7 @@ class Supervisor:
             if not message:  # the worker is shutting down; its exit is handled apart
                 self._forget_channel(worker)
                 return
+            worker.heard_at = time.monotonic()
             try:
                 closed = handoff.parse_report(message)
             except ValueError as e:
@@ -206,6 +212,20 @@ class Supervisor:
                 self._failed_to_start = True
                 self.stop()
 
+    def _replace_silent_workers(self) -> None:
+        # A worker reports at least once a second from its event loop; one that has been
+        # silent for long is stuck there. Its exit, once killed, starts the replacement.
+        now = time.monotonic()
+        for worker in self._workers:
+            if worker.ready and now - worker.heard_at > self._silence_limit:
+                logger.error(
+                    "gateway worker [%s] has not reported for %.0f s; replacing it",
+                    worker.process.pid,
+                    now - worker.heard_at,
+                )
+                worker.ready = False
+                worker.process.kill()
+
     def _forget_channel(self, worker: _Worker) -> None:
         worker.ready = False
         if worker.channel.fileno() != -1:
@@ -222,6 +242,9 @@ class Supervisor:
             connection.close()
         self._waiting.clear()
         for worker in self._workers:
+            # A worker serving reads the closed channel as "stop"; SIGTERM reaches one that
+            # is still starting.
+            self._forget_channel(worker)
             if worker.process.exitcode is None and worker.process.pid is not None:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(worker.process.pid, signal.SIGTERM)
@@ -300,10 +323,11 @@ class Supervisor:
             if any(w.ready for w in self._workers):
                 self._listen()
 
-    def _select_timeout(self) -> float | None:
-        if self._paused_until is None:
-            return None
-        return max(0.0, self._paused_until - time.monotonic())
+    def _select_timeout(self) -> float:
+        wait = _SILENCE_CHECK_SECONDS
+        if self._paused_until is not None:
+            wait = min(wait, self._paused_until - time.monotonic())
+        return max(0.0, wait)
 
     # --- signals --------------------------------------------------------------------
 

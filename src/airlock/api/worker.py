@@ -10,6 +10,7 @@ worker shuts down gracefully instead of lingering as an orphan.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 from typing import Any
@@ -19,6 +20,8 @@ import uvicorn
 from airlock.api import handoff
 
 logger = logging.getLogger("uvicorn.error")
+
+_LEAVE_SECONDS = 2.0  # for the supervisor to close its side once this worker leaves
 
 
 class HandoffServer(uvicorn.Server):
@@ -32,6 +35,7 @@ class HandoffServer(uvicorn.Server):
         self._joining: set[asyncio.Task[None]] = set()  # kept referenced until done
         self._arriving = 0  # handed over, not yet joined to the loop or dropped
         self._joined: set[Any] = set()  # protocols of connections joined to the loop
+        self._supervisor_gone = asyncio.Event()
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=[])
@@ -42,16 +46,32 @@ class HandoffServer(uvicorn.Server):
         self._send(handoff.READY)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        asyncio.get_running_loop().remove_reader(self._channel.fileno())
+        await self._leave_supervisor()
         await super().shutdown(sockets=[])
+
+    async def _leave_supervisor(self) -> None:
+        # Say so first (the supervisor reads the end of this side as "hand me nothing
+        # more"), then keep taking what was already on its way until it closes its side:
+        # a connection left in the channel would be lost with it.
+        with contextlib.suppress(OSError):
+            self._channel.shutdown(socket.SHUT_WR)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._supervisor_gone.wait(), _LEAVE_SECONDS)
+        self._stop_receiving()
         self._channel.close()
+
+    def _stop_receiving(self) -> None:
+        if self._channel.fileno() != -1:
+            asyncio.get_running_loop().remove_reader(self._channel.fileno())
 
     async def on_tick(self, counter: int) -> bool:
         # A connection counts as open from the moment it arrives until uvicorn drops it from
         # its connection set: a count that ran ahead would make this worker look idler.
         self._joined &= self.server_state.connections
         closed = self._received - self._arriving - len(self._joined)
-        if closed != self._reported_closed:
+        # Sent when it changes, and once a second anyway: the supervisor takes a worker
+        # that stays silent for long to be stuck, and replaces it.
+        if closed != self._reported_closed or counter % 10 == 0:
             self._send(handoff.closed_report(closed))
             self._reported_closed = closed
         return await super().on_tick(counter)
@@ -66,11 +86,13 @@ class HandoffServer(uvicorn.Server):
                 return
             except OSError as e:
                 logger.warning("lost the supervisor's channel (%s); shutting down", e)
-                self.should_exit = True
-                return
+                message, fds = b"", []
             if not message:
-                logger.info("the supervisor has gone; shutting down")
+                if not self.should_exit:
+                    logger.info("the supervisor has gone; shutting down")
                 self.should_exit = True
+                self._supervisor_gone.set()
+                self._stop_receiving()  # an ended channel would stay readable forever
                 return
             if message == handoff.CONNECTION and not fds:
                 # The kernel dropped the descriptor (this process is out of them) and with

@@ -58,6 +58,12 @@ def refuse_or_serve_late(_config: uvicorn.Config, channel: socket.socket) -> Non
     time.sleep(60)
 
 
+def ready_then_silent(_config: uvicorn.Config, channel: socket.socket) -> None:
+    """A stand-in stuck after it said it serves: it never reports again."""
+    channel.send(handoff.READY)
+    time.sleep(120)
+
+
 def listener() -> socket.socket:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -146,6 +152,33 @@ def test_a_connection_no_worker_can_take_waits_for_one(
             answer = int(client.recv(16))
         assert answer in supervisor.worker_pids
         assert answer != refuser
+    finally:
+        supervisor.stop()
+        runner.join(timeout=60)
+    assert not runner.is_alive()
+
+
+def test_a_worker_that_stops_reporting_is_replaced() -> None:
+    supervisor = Supervisor(
+        uvicorn.Config(app="unused:app"),
+        listener(),
+        1,
+        worker_main=ready_then_silent,
+        stop_timeout=5,
+        silence_limit=1,
+    )
+    runner = threading.Thread(target=supervisor.run)
+    runner.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not supervisor.ready_worker_pids:
+            assert time.monotonic() < deadline, "the stand-in never became ready"
+            time.sleep(0.02)
+        stuck = supervisor.ready_worker_pids[0]
+        while stuck in supervisor.worker_pids or not supervisor.worker_pids:
+            assert time.monotonic() < deadline, "the silent worker was not replaced"
+            time.sleep(0.05)
+        assert not Path(f"/proc/{stuck}").exists()  # killed and reaped
     finally:
         supervisor.stop()
         runner.join(timeout=60)
