@@ -426,8 +426,7 @@ class Airlock:
 
     def dataset_for_request(self, request: str) -> DatasetEntry | None:
         """The dataset a data-import request brought in, if it is one."""
-        rid = request_id(request)
-        return next((d for d in self._store.datasets.list_datasets() if d.request_id == rid), None)
+        return self._store.datasets.dataset_for_request(request_id(request))
 
     def dataset(self, dataset: str) -> DatasetEntry:
         """Raises: InvalidInput (not an id), NotFound."""

@@ -45,6 +45,17 @@ def test_dataset_round_trip_newest_first(store: Store) -> None:
         store.datasets.get_dataset(DatasetId("ds_" + "f" * 24))
 
 
+def test_a_dataset_is_found_by_the_request_that_brought_it_in(store: Store) -> None:
+    first, second = dataset(0, store), dataset(1, store)
+    store.datasets.add_dataset(first)
+    store.datasets.add_dataset(second)
+    assert store.datasets.dataset_for_request(second.request_id) == second
+    assert store.datasets.dataset_for_request(first.request_id) == first
+    other = replace(export_request(2, principal="importer0"), id=RequestId(f"req_{2:032x}"))
+    store.add_request(other)
+    assert store.datasets.dataset_for_request(other.id) is None
+
+
 def test_scan_update_and_release_happen_once(store: Store) -> None:
     entry = dataset(0, store)
     store.datasets.add_dataset(entry)

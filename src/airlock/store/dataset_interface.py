@@ -65,6 +65,10 @@ class DatasetStore(Protocol):
         """Newest first."""
         ...
 
+    def dataset_for_request(self, request: RequestId) -> DatasetEntry | None:
+        """The dataset that the data-import request ``request`` brought in, if any."""
+        ...
+
     def set_scan(self, dataset: DatasetId, verdict: str, scan_json: str) -> None:
         """Replace the stored scan result. Raises NotFound."""
         ...

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from airlock.domain.names import RequestId
 from airlock.errors import Conflict, NotFound
 from airlock.store.dataset_interface import DatasetEntry, DatasetId, LineageEdge
 
@@ -33,6 +34,10 @@ class MemoryDatasetStore:
     def list_datasets(self) -> Sequence[DatasetEntry]:
         with self._lock:
             return sorted(self._datasets.values(), key=lambda d: (d.created_at, d.id), reverse=True)
+
+    def dataset_for_request(self, request: RequestId) -> DatasetEntry | None:
+        with self._lock:
+            return next((d for d in self._datasets.values() if d.request_id == request), None)
 
     def set_scan(self, dataset: DatasetId, verdict: str, scan_json: str) -> None:
         with self._lock:

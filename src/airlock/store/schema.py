@@ -26,7 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_REVISION = "0010"
+SCHEMA_REVISION = "0011"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -258,6 +258,7 @@ datasets = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("released_at", UtcDateTime(), nullable=True),
     Column("released_by", String(63), nullable=False),
+    Index("ix_datasets_request", "request_id"),
 )
 
 lineage_edges = Table(

@@ -56,6 +56,12 @@ class SqlDatasetStore:
             rows = c.execute(select(t).order_by(t.c.created_at.desc(), t.c.id.desc())).all()
         return [_entry(r) for r in rows]
 
+    def dataset_for_request(self, request: RequestId) -> DatasetEntry | None:
+        t = schema.datasets
+        with self._begin() as c:
+            row = c.execute(select(t).where(t.c.request_id == request)).first()
+        return None if row is None else _entry(row)
+
     def set_scan(self, dataset: DatasetId, verdict: str, scan_json: str) -> None:
         t = schema.datasets
         with self._begin(write=True) as c:
