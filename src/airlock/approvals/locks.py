@@ -39,6 +39,11 @@ class Lock:
     def active_at(self, now: datetime) -> bool:
         return self.lifted_at is None and self.created_at <= now < self.expires_at
 
+    def liftable_at(self, at: datetime) -> bool:
+        """Whether a lift at ``at`` ends this lock: not lifted and not yet expired, even if
+        it starts later (the SQL store's ``lift_locks`` says the same in its WHERE)."""
+        return self.lifted_at is None and at < self.expires_at
+
 
 @dataclass(frozen=True, slots=True)
 class AnomalyRules:

@@ -219,12 +219,7 @@ class MemoryStore:
         with self._lock:
             lifted = 0
             for i, lock in enumerate(self._locks):
-                if (
-                    lock.scope is scope
-                    and lock.subject == subject
-                    and lock.lifted_at is None
-                    and lock.expires_at > at
-                ):
+                if lock.scope is scope and lock.subject == subject and lock.liftable_at(at):
                     self._locks[i] = replace(lock, lifted_at=at, lifted_by=by)
                     lifted += 1
             return lifted

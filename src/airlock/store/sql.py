@@ -363,7 +363,7 @@ class SqlStore:
         with self._begin(write=True) as c:
             result = c.execute(
                 t.update()
-                .where(
+                .where(  # Lock.liftable_at
                     t.c.scope == scope.value,
                     t.c.subject == subject,
                     t.c.lifted_at.is_(None),
