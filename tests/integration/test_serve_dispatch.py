@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -58,6 +59,13 @@ def server_side_ports(port: int, pids: set[int]) -> dict[int, set[int]]:
                 if client_port is not None:
                     held[pid].add(client_port)
     return held
+
+
+def _maps(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/maps").read_bytes()
+    except OSError:
+        return b""
 
 
 def wait_for(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:
@@ -211,3 +219,41 @@ def test_sigterm_stops_the_supervisor_and_every_worker(
     assert log_path.read_text().count("Application shutdown complete") == WORKERS
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+
+
+def test_ctrl_c_while_workers_start_stops_everything_without_a_traceback(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    assert cli("init").code == 0
+    log_path = tmp_path / "gateway.log"
+    command = [sys.executable, "-m", "airlock.cli.main", "serve", "--port", str(free_port())]
+    with log_path.open("w") as log:
+        # Its own process group, as a terminal makes one: Ctrl-C reaches every process in it.
+        server = subprocess.Popen(
+            [*command, "--workers", str(WORKERS)],
+            env={**os.environ, "AIRLOCK_HOME": str(cli.home)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_for(
+                lambda: log_path.read_text().count("Started gateway worker") == WORKERS,
+                "the workers to be spawned",
+            )
+            workers = children(server.pid)
+            # Mid-import: Python's own SIGINT handler is in place (a Ctrl-C earlier kills a
+            # worker silently) and the app's modules are loading.
+            wait_for(
+                lambda: all(b"pydantic_core" in _maps(pid) for pid in workers),
+                "the workers to be importing the app",
+            )
+            assert "Application startup complete" not in log_path.read_text()
+            os.killpg(server.pid, signal.SIGINT)
+            assert server.wait(timeout=30) == 0
+        finally:
+            if server.poll() is None:
+                server.kill()
+                server.wait()
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    assert "Traceback" not in log_path.read_text(), log_path.read_text()

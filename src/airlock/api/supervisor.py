@@ -143,7 +143,8 @@ class Supervisor:
             target=self._worker_main, args=(self._config, worker_end), daemon=False
         )
         try:
-            process.start()
+            with _children_ignore_sigint():
+                process.start()
         finally:
             worker_end.close()  # the child holds its own copy now
         worker = _Worker(process, supervisor_end)
@@ -352,3 +353,20 @@ class Supervisor:
         finally:
             for number, handler in previous.items():
                 signal.signal(number, handler)
+
+
+@contextlib.contextmanager
+def _children_ignore_sigint() -> Iterator[None]:
+    # A child starts with SIGINT ignored if its parent ignored it at exec, so a Ctrl-C while
+    # it still imports cannot kill it mid-import with a KeyboardInterrupt traceback: the
+    # supervisor, which handles that Ctrl-C, stops it with SIGTERM. uvicorn installs its own
+    # SIGINT handler once the worker serves. (A Ctrl-C within these few milliseconds of the
+    # supervisor's own is ignored; pressing it again works.)
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
