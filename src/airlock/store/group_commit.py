@@ -25,13 +25,16 @@ MAX_BATCH = 64
 
 
 class _Slot(Generic[T]):
-    __slots__ = ("done", "error", "value", "work")
+    __slots__ = ("done", "error", "value", "woken", "work")
 
     def __init__(self, work: Callable[[], T]) -> None:
         self.work = work
         self.done = False
         self.value: T | None = None
         self.error: BaseException | None = None
+        # Held until the caller is woken, once: its batch has committed, or it writes next.
+        self.woken = threading.Lock()
+        self.woken.acquire()
 
     def result(self) -> T:
         if self.error is not None:
@@ -47,7 +50,7 @@ class GroupCommit:
             raise ValueError("max_batch must be at least 1")
         self._store = store
         self._max_batch = max_batch
-        self._changed = threading.Condition()
+        self._mutex = threading.Lock()
         self._queue: list[_Slot[Any]] = []
         self._writing = False
 
@@ -62,27 +65,49 @@ class GroupCommit:
             StoreError: the batch could not commit, so nothing in it took effect.
         """
         slot: _Slot[T] = _Slot(work)
-        with self._changed:
+        with self._mutex:
             self._queue.append(slot)
-        while True:
-            with self._changed:
-                while self._writing and not slot.done:
-                    self._changed.wait()
-                if slot.done:
-                    return slot.result()
-                self._writing = True
+            writes = not self._writing
+            self._writing = True
+        if not writes:
+            # Each waiting caller is woken alone, when there is something for it: a wakeup
+            # of every waiter per commit cost a futex storm under load (issue 5).
+            slot.woken.acquire()
+            if slot.done:
+                return slot.result()
+        while True:  # this caller writes batches until its own unit is in one
             batch: list[_Slot[Any]] = []
             try:
                 self._write(batch)
-            finally:
-                with self._changed:
-                    for written in batch:
-                        written.done = True
+            except BaseException:
+                self._hand_on(batch, slot, leaving=True)
+                raise
+            self._hand_on(batch, slot, leaving=False)
+            if slot.done:
+                return slot.result()
+
+    def _hand_on(self, batch: list[_Slot[Any]], writer: _Slot[Any], *, leaving: bool) -> None:
+        """Wake the callers of ``batch`` and, if ``writer`` is done or leaving, make the
+        next queued caller the writer."""
+        successor = None
+        with self._mutex:
+            for written in batch:
+                written.done = True
+            if writer.done or leaving:
+                if writer in self._queue:  # leaving before its unit ran: it never will
+                    self._queue.remove(writer)
+                if self._queue:
+                    successor = self._queue[0]
+                else:
                     self._writing = False
-                    self._changed.notify_all()
+        for written in batch:
+            if written is not writer:
+                written.woken.release()
+        if successor is not None:
+            successor.woken.release()
 
     def _take(self, batch: list[_Slot[Any]]) -> None:
-        with self._changed:
+        with self._mutex:
             batch += self._queue[: self._max_batch]
             del self._queue[: self._max_batch]
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -132,6 +134,40 @@ def test_more_queued_units_than_one_batch_holds_are_all_served() -> None:
         t.join(10)
     assert sorted(results) == list(range(20))
     assert sum(store.committed) == 20 and max(store.committed) <= 3
+
+
+def test_many_callers_many_times_each_get_their_own_answer() -> None:
+    # Waiters are woken one by one and the writer's role passes from caller to caller: a
+    # lost wakeup would hang a thread here, a wrong one would hand back another's result.
+    store = RecordingStore()
+    commits = GroupCommit(store, max_batch=4)
+    wrong: list[tuple[int, object]] = []
+
+    def unit(n: int) -> int:
+        time.sleep(0.0005)  # lets the other callers queue up behind the writer
+        if n % 7 == 0:
+            raise Conflict(f"refused {n}")
+        return n
+
+    def caller(first: int) -> None:
+        for n in range(first, first + 50):
+            try:
+                got: object = commits.run(functools.partial(unit, n))
+            except Conflict as e:
+                got = str(e)
+            if got != (f"refused {n}" if n % 7 == 0 else n):
+                wrong.append((n, got))
+
+    threads = [threading.Thread(target=caller, args=(1000 * t,), daemon=True) for t in range(16)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 60
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    assert not any(t.is_alive() for t in threads), "a caller was never woken"
+    assert wrong == []
+    assert sum(store.committed) == 16 * 50
+    assert commits._queue == [] and not commits._writing
 
 
 def test_max_batch_must_be_positive() -> None:
