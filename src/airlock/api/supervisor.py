@@ -122,6 +122,7 @@ class Supervisor:
                     for key, _events in self._selector.select(self._select_timeout()):
                         key.data()
                     self._replace_silent_workers()
+                    self._retry_waiting()
             finally:
                 self._stop_workers()
                 self._selector.close()
@@ -302,6 +303,13 @@ class Supervisor:
             return
         self._waiting.append(connection)
         self._stop_listening()  # the kernel's backlog holds the rest meanwhile
+
+    def _retry_waiting(self) -> None:
+        # Connections wait when every ready worker's channel was full, not only while no
+        # worker was ready: try again at least once a second, as channels drain.
+        if self._waiting:
+            self._hand_over_waiting()
+            self._listen()
 
     def _hand_over_waiting(self) -> None:
         waiting, self._waiting = self._waiting, []

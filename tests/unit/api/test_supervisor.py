@@ -24,6 +24,29 @@ def serve_echo(_config: uvicorn.Config, channel: socket.socket) -> None:
     """A stand-in worker: says it is ready, then answers each handed-over connection with
     its pid, until the supervisor goes away."""
     channel.send(handoff.READY)
+    echo_until_gone(channel)
+
+
+def ready_but_slow_to_read(_config: uvicorn.Config, channel: socket.socket) -> None:
+    """A stand-in that says it is ready, reads nothing for a second and a half (as a worker
+    whose event loop is busy), then serves like serve_echo without saying so again."""
+    channel.send(handoff.READY)
+    time.sleep(1.5)
+    echo_until_gone(channel)
+
+
+def small_channel_pair() -> tuple[socket.socket, socket.socket]:
+    """handoff.channel_pair with the smallest buffers Linux allows: about 6 hand-overs fill it."""
+    supervisor_end, worker_end = real_channel_pair()
+    supervisor_end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1)
+    worker_end.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
+    return supervisor_end, worker_end
+
+
+real_channel_pair = handoff.channel_pair
+
+
+def echo_until_gone(channel: socket.socket) -> None:
     while True:
         message, fds, _flags, _address = socket.recv_fds(channel, handoff.MAX_MESSAGE, 1)
         if not message:
@@ -180,6 +203,34 @@ def test_a_worker_that_stops_reporting_is_replaced() -> None:
             time.sleep(0.05)
         assert not Path(f"/proc/{stuck}").exists()  # killed and reaped
     finally:
+        supervisor.stop()
+        runner.join(timeout=60)
+    assert not runner.is_alive()
+
+
+def test_connections_beyond_a_full_channel_wait_and_are_all_served(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(handoff, "channel_pair", small_channel_pair)
+    sock = listener()
+    port = sock.getsockname()[1]
+    supervisor = Supervisor(
+        uvicorn.Config(app="unused:app"), sock, 1, worker_main=ready_but_slow_to_read
+    )
+    runner = threading.Thread(target=supervisor.run)
+    runner.start()
+    clients: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 30
+        while not supervisor.ready_worker_pids:
+            assert time.monotonic() < deadline, "the stand-in never became ready"
+            time.sleep(0.02)
+        clients = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(40)]
+        answers = {int(client.recv(16)) for client in clients}
+        assert answers == set(supervisor.worker_pids)
+    finally:
+        for client in clients:
+            client.close()
         supervisor.stop()
         runner.join(timeout=60)
     assert not runner.is_alive()
