@@ -146,6 +146,9 @@ class Supervisor:
         try:
             with _children_ignore_sigint():
                 process.start()
+        except BaseException:
+            supervisor_end.close()
+            raise
         finally:
             worker_end.close()  # the child holds its own copy now
         worker = _Worker(process, supervisor_end)

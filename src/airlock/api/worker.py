@@ -131,7 +131,7 @@ class HandoffServer(uvicorn.Server):
     def _send(self, message: bytes) -> None:
         try:
             self._channel.send(message)
-        except (BlockingIOError, OSError) as e:
+        except OSError as e:  # full or gone
             # A missed report only leaves the supervisor's count stale until the next one.
             logger.debug("could not report to the supervisor: %s", e)
 
