@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
 from airlock.api import handoff
-from airlock.api.supervisor import Supervisor
+from airlock.api.supervisor import Supervisor, WorkerMain
 
 
 def fail_to_start(_config: uvicorn.Config, _channel: socket.socket) -> None:
@@ -94,6 +96,40 @@ def listener() -> socket.socket:
     return sock
 
 
+@contextlib.contextmanager
+def running(
+    worker_main: WorkerMain, workers: int = 1, *, ready: int = 1, **options: float
+) -> Iterator[tuple[Supervisor, int]]:
+    """A supervisor of stand-in workers run on a thread, once ``ready`` of them say they
+    serve; stopped afterwards, which must end its thread."""
+    sock = listener()
+    supervisor = Supervisor(
+        uvicorn.Config(app="unused:app"), sock, workers, worker_main=worker_main, **options
+    )
+    runner = threading.Thread(target=supervisor.run)
+    runner.start()
+    try:
+        wait_until(lambda: len(supervisor.ready_worker_pids) >= ready, "stand-ins to be ready")
+        yield supervisor, sock.getsockname()[1]
+    finally:
+        supervisor.stop()
+        runner.join(timeout=60)
+    assert not runner.is_alive()
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def answer_from(port: int) -> int:
+    """The pid a stand-in worker answers a new connection with."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
+        return int(client.recv(16))
+
+
 def test_a_worker_that_cannot_start_stops_the_supervisor_instead_of_looping() -> None:
     config = uvicorn.Config(app="unused:app")
     supervisor = Supervisor(config, listener(), 2, worker_main=fail_to_start, stop_timeout=5)
@@ -106,134 +142,56 @@ def test_a_worker_that_cannot_start_stops_the_supervisor_instead_of_looping() ->
 def test_without_close_reports_hand_overs_alternate() -> None:
     # The stand-in never reports closes, so by the supervisor's count each worker keeps
     # every connection it got: hand-overs alternate strictly, 3 each out of 6.
-    sock = listener()
-    port = sock.getsockname()[1]
-    supervisor = Supervisor(uvicorn.Config(app="unused:app"), sock, 2, worker_main=serve_echo)
-    runner = threading.Thread(target=supervisor.run)
-    runner.start()
-    try:
-        deadline = time.monotonic() + 30
-        while len(supervisor.ready_worker_pids) < 2:
-            assert time.monotonic() < deadline, "the stand-in workers never became ready"
-            time.sleep(0.05)
-        answers = []
-        for _ in range(6):
-            with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
-                answers.append(int(client.recv(16)))
+    with running(serve_echo, 2, ready=2) as (supervisor, port):
+        answers = [answer_from(port) for _ in range(6)]
         assert set(answers) == set(supervisor.worker_pids)
-        assert answers[0::2] == [answers[0]] * 3
-        assert answers[1::2] == [answers[1]] * 3
-    finally:
-        supervisor.stop()
-        runner.join(timeout=60)
-    assert not runner.is_alive()
+    assert answers[0::2] == [answers[0]] * 3
+    assert answers[1::2] == [answers[1]] * 3
 
 
 def test_a_worker_that_dies_after_serving_is_replaced() -> None:
-    sock = listener()
-    port = sock.getsockname()[1]
-    supervisor = Supervisor(
-        uvicorn.Config(app="unused:app"), sock, 1, worker_main=serve_one_then_exit
-    )
-    runner = threading.Thread(target=supervisor.run)
-    runner.start()
-    try:
-        served: list[int] = []
+    served: list[int] = []
+    with running(serve_one_then_exit) as (supervisor, port):
         for _ in range(3):
-            deadline = time.monotonic() + 30
-            while set(supervisor.ready_worker_pids) - set(served) == set():
-                assert time.monotonic() < deadline, "no fresh worker became ready"
-                time.sleep(0.02)
-            with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
-                served.append(int(client.recv(16)))
-        assert len(set(served)) == 3  # each answer from a fresh worker
-        assert runner.is_alive()
-    finally:
-        supervisor.stop()
-        runner.join(timeout=60)
-    assert not runner.is_alive()
+            wait_until(lambda: bool(set(supervisor.ready_worker_pids) - set(served)), "a fresh one")
+            served.append(answer_from(port))
+    assert len(set(served)) == 3  # each answer from a fresh worker
 
 
 def test_a_connection_no_worker_can_take_waits_for_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AIRLOCK_TEST_REFUSER", str(tmp_path / "refuser"))
-    sock = listener()
-    port = sock.getsockname()[1]
-    supervisor = Supervisor(
-        uvicorn.Config(app="unused:app"), sock, 2, worker_main=refuse_or_serve_late, stop_timeout=5
-    )
-    runner = threading.Thread(target=supervisor.run)
-    runner.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not supervisor.ready_worker_pids:
-            assert time.monotonic() < deadline, "the refusing stand-in never became ready"
-            time.sleep(0.02)
+    with running(refuse_or_serve_late, 2, stop_timeout=5) as (supervisor, port):
         refuser = supervisor.ready_worker_pids[0]
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
-            answer = int(client.recv(16))
+        answer = answer_from(port)
         assert answer in supervisor.worker_pids
-        assert answer != refuser
-    finally:
-        supervisor.stop()
-        runner.join(timeout=60)
-    assert not runner.is_alive()
+    assert answer != refuser
 
 
 def test_a_worker_that_stops_reporting_is_replaced() -> None:
-    supervisor = Supervisor(
-        uvicorn.Config(app="unused:app"),
-        listener(),
-        1,
-        worker_main=ready_then_silent,
-        stop_timeout=5,
-        silence_limit=1,
-    )
-    runner = threading.Thread(target=supervisor.run)
-    runner.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not supervisor.ready_worker_pids:
-            assert time.monotonic() < deadline, "the stand-in never became ready"
-            time.sleep(0.02)
+    with running(ready_then_silent, stop_timeout=5, silence_limit=1) as (supervisor, _port):
         stuck = supervisor.ready_worker_pids[0]
-        while stuck in supervisor.worker_pids or not supervisor.worker_pids:
-            assert time.monotonic() < deadline, "the silent worker was not replaced"
-            time.sleep(0.05)
-        assert not Path(f"/proc/{stuck}").exists()  # killed and reaped
-    finally:
-        supervisor.stop()
-        runner.join(timeout=60)
-    assert not runner.is_alive()
+        wait_until(
+            lambda: bool(supervisor.worker_pids) and stuck not in supervisor.worker_pids,
+            "the silent worker to be replaced",
+        )
+    assert not Path(f"/proc/{stuck}").exists()  # killed and reaped
 
 
 def test_connections_beyond_a_full_channel_wait_and_are_all_served(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(handoff, "channel_pair", small_channel_pair)
-    sock = listener()
-    port = sock.getsockname()[1]
-    supervisor = Supervisor(
-        uvicorn.Config(app="unused:app"), sock, 1, worker_main=ready_but_slow_to_read
-    )
-    runner = threading.Thread(target=supervisor.run)
-    runner.start()
     clients: list[socket.socket] = []
-    try:
-        deadline = time.monotonic() + 30
-        while not supervisor.ready_worker_pids:
-            assert time.monotonic() < deadline, "the stand-in never became ready"
-            time.sleep(0.02)
-        clients = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(40)]
-        answers = {int(client.recv(16)) for client in clients}
-        assert answers == set(supervisor.worker_pids)
-    finally:
-        for client in clients:
-            client.close()
-        supervisor.stop()
-        runner.join(timeout=60)
-    assert not runner.is_alive()
+    with running(ready_but_slow_to_read) as (supervisor, port):
+        try:
+            clients = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(40)]
+            answers = {int(client.recv(16)) for client in clients}
+            assert answers == set(supervisor.worker_pids)
+        finally:
+            for client in clients:
+                client.close()
 
 
 @pytest.mark.parametrize("workers", [0, -1])
