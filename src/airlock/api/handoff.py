@@ -5,7 +5,10 @@ One ``AF_UNIX``/``SOCK_SEQPACKET`` socket pair per worker, so every message arri
 - supervisor to worker: ``c`` with one accepted TCP connection attached (``SCM_RIGHTS``);
 - worker to supervisor: ``r`` once the worker serves, then ``z`` and a 64-bit count of the
   connections it has closed so far, whenever that count changes and at least once a second
-  (the supervisor replaces a worker that stays silent).
+  (the supervisor replaces a worker that stays silent);
+- leaving: the worker sends ``l``; the supervisor hands it nothing more and shuts its
+  sending side, and the worker sends back as ``c`` every connection that was already on its
+  way, until it reads that end. Nothing is left in the channel to be lost with it.
 
 The count is a running total, not a delta, so a lost or merged report cannot skew the
 supervisor's picture for longer than until the next one.
@@ -18,6 +21,7 @@ import struct
 
 CONNECTION = b"c"
 READY = b"r"
+LEAVING = b"l"
 CLOSED = b"z"
 _COUNT = struct.Struct(">Q")
 MAX_MESSAGE = 1 + _COUNT.size

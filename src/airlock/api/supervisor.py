@@ -164,15 +164,29 @@ class Supervisor:
     def _read_reports(self, worker: _Worker) -> None:
         while True:
             try:
-                message = worker.channel.recv(handoff.MAX_MESSAGE)
+                message, fds, _flags, _address = socket.recv_fds(
+                    worker.channel, handoff.MAX_MESSAGE, 1
+                )
             except BlockingIOError:
                 return
             except OSError:
-                message = b""
-            if not message:  # the worker is shutting down; its exit is handled apart
+                message, fds = b"", []
+            if not message:  # the worker has left; its exit is handled apart
                 self._forget_channel(worker)
                 return
             worker.heard_at = time.monotonic()
+            connections = [socket.socket(fileno=fd) for fd in fds]
+            if message == handoff.CONNECTION:  # handed back by a worker that is leaving
+                for connection in connections:
+                    self._hand_over(connection)
+                continue
+            for stray in connections:
+                stray.close()
+            if message == handoff.LEAVING:
+                worker.ready = False
+                with contextlib.suppress(OSError):  # the worker reads this end as "no more"
+                    worker.channel.shutdown(socket.SHUT_WR)
+                continue
             try:
                 closed = handoff.parse_report(message)
             except ValueError as e:

@@ -22,6 +22,7 @@ from airlock.api import handoff
 logger = logging.getLogger("uvicorn.error")
 
 _LEAVE_SECONDS = 2.0  # for the supervisor to close its side once this worker leaves
+_SETTLE_SECONDS = 0.2  # for requests on the newest connections to be read before shutdown
 
 
 class HandoffServer(uvicorn.Server):
@@ -36,6 +37,7 @@ class HandoffServer(uvicorn.Server):
         self._arriving = 0  # handed over, not yet joined to the loop or dropped
         self._joined: set[Any] = set()  # protocols of connections joined to the loop
         self._supervisor_gone = asyncio.Event()
+        self._leaving = False
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=[])
@@ -47,14 +49,18 @@ class HandoffServer(uvicorn.Server):
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         await self._leave_supervisor()
+        # uvicorn's shutdown closes every connection that has no request under way, and a
+        # connection joined a moment ago looks like that although its request is already in
+        # the socket: let the loop read those first.
+        await asyncio.sleep(_SETTLE_SECONDS)
         await super().shutdown(sockets=[])
 
     async def _leave_supervisor(self) -> None:
-        # Say so first (the supervisor reads the end of this side as "hand me nothing
-        # more"), then keep taking what was already on its way until it closes its side:
-        # a connection left in the channel would be lost with it.
-        with contextlib.suppress(OSError):
-            self._channel.shutdown(socket.SHUT_WR)
+        # Say so, then hand back what was already on its way (in _receive) until the
+        # supervisor ends its side: a connection left in the channel would be lost with it,
+        # and one taken now would be closed unanswered by the shutdown that follows.
+        self._leaving = True
+        self._send(handoff.LEAVING)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._supervisor_gone.wait(), _LEAVE_SECONDS)
         self._stop_receiving()
@@ -100,7 +106,11 @@ class HandoffServer(uvicorn.Server):
                 logger.warning("a handed-over connection was lost: out of file descriptors?")
                 self._received += 1
             for fd in fds:
-                self._take(socket.socket(fileno=fd))
+                connection = socket.socket(fileno=fd)
+                if self._leaving and handoff.hand_over(self._channel, connection):
+                    connection.close()  # the supervisor holds it now
+                else:
+                    self._take(connection)
 
     def _take(self, connection: socket.socket) -> None:
         self._received += 1

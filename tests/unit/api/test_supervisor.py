@@ -37,6 +37,27 @@ def ready_but_slow_to_read(_config: uvicorn.Config, channel: socket.socket) -> N
     echo_until_gone(channel)
 
 
+def leave_with_connections_or_serve(config: uvicorn.Config, channel: socket.socket) -> None:
+    """The first stand-in to start says it is ready, takes nothing for a second (so that
+    connections pile up in its channel), then leaves as a worker does: it says so and hands
+    back everything it reads until the supervisor ends its side. The other serves_echo."""
+    try:
+        os.close(os.open(os.environ["AIRLOCK_TEST_LEAVER"], os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        serve_echo(config, channel)
+        return
+    channel.send(handoff.READY)
+    time.sleep(1)
+    channel.send(handoff.LEAVING)
+    while True:
+        message, fds, _flags, _address = socket.recv_fds(channel, handoff.MAX_MESSAGE, 1)
+        if not message:
+            return
+        for fd in fds:
+            with socket.socket(fileno=fd) as connection:
+                assert handoff.hand_over(channel, connection)
+
+
 def small_channel_pair() -> tuple[socket.socket, socket.socket]:
     """handoff.channel_pair with the smallest buffers Linux allows: about 6 hand-overs fill it."""
     supervisor_end, worker_end = real_channel_pair()
@@ -167,6 +188,24 @@ def test_a_connection_no_worker_can_take_waits_for_one(
         answer = answer_from(port)
         assert answer in supervisor.worker_pids
     assert answer != refuser
+
+
+def test_a_leaving_worker_hands_back_what_was_on_its_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRLOCK_TEST_LEAVER", str(tmp_path / "leaver"))
+    clients: list[socket.socket] = []
+    with running(leave_with_connections_or_serve, 2, ready=2) as (supervisor, port):
+        try:
+            clients = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(6)]
+            answers = [int(client.recv(16)) for client in clients]
+        finally:
+            for client in clients:
+                client.close()
+        # Half went to the stand-in that left; it handed them back, unanswered, and the
+        # other answered them all.
+        assert len(set(answers)) == 1
+        assert answers[0] in supervisor.ready_worker_pids
 
 
 def test_a_worker_that_stops_reporting_is_replaced() -> None:
