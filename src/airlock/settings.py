@@ -43,7 +43,8 @@ class ServerSettings:
 
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
-    # Gateway processes sharing the listening socket; 0 means one per CPU (issue 5).
+    # Gateway processes (with more than one, a supervisor hands them the connections); 0
+    # means one per CPU (issue 5).
     workers: int = 0
     # Which requests the HTTP access log lines cover. Every decision is in the ledger anyway;
     # refusals (4xx/5xx: bad tokens, oversize bodies) are what the ledger does not see.

@@ -68,6 +68,11 @@ def _maps(pid: int) -> bytes:
         return b""
 
 
+def alive(pids: set[int]) -> bool:
+    """Whether any of ``pids`` is still a process."""
+    return any(Path(f"/proc/{pid}").exists() for pid in pids)
+
+
 def wait_for(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -203,7 +208,7 @@ def test_workers_leave_when_the_supervisor_is_killed(
     server.kill()
     server.wait(timeout=10)
     wait_for(
-        lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers),
+        lambda: not alive(workers),
         "orphaned workers to shut down",
     )
 
@@ -215,7 +220,7 @@ def test_sigterm_stops_the_supervisor_and_every_worker(
     workers = children(server.pid)
     server.terminate()
     assert server.wait(timeout=30) == 0
-    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    assert not alive(workers)
     assert log_path.read_text().count("Application shutdown complete") == WORKERS
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
@@ -255,5 +260,5 @@ def test_ctrl_c_while_workers_start_stops_everything_without_a_traceback(
             if server.poll() is None:
                 server.kill()
                 server.wait()
-    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    assert not alive(workers)
     assert "Traceback" not in log_path.read_text(), log_path.read_text()

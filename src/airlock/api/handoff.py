@@ -16,6 +16,7 @@ supervisor's picture for longer than until the next one.
 
 from __future__ import annotations
 
+import logging
 import socket
 import struct
 
@@ -25,6 +26,8 @@ LEAVING = b"l"
 CLOSED = b"z"
 _COUNT = struct.Struct(">Q")
 MAX_MESSAGE = 1 + _COUNT.size
+
+logger = logging.getLogger("uvicorn.error")
 
 
 def channel_pair() -> tuple[socket.socket, socket.socket]:
@@ -43,6 +46,20 @@ def hand_over(channel: socket.socket, connection: socket.socket) -> bool:
     except OSError:  # full (EAGAIN), gone (EPIPE, ECONNRESET, EBADF), or out of kernel memory
         return False
     return True
+
+
+def receive(channel: socket.socket) -> tuple[bytes, list[socket.socket]] | None:
+    """The next message on ``channel`` and the connections it carries; None when nothing is
+    waiting on a non-blocking channel, and an empty message once the other side has ended
+    its sending (or the channel failed, which is logged)."""
+    try:
+        message, fds, _flags, _address = socket.recv_fds(channel, MAX_MESSAGE, 1)
+    except BlockingIOError:
+        return None
+    except OSError as e:
+        logger.warning("a gateway channel failed (%s); taking it as closed", e)
+        return b"", []
+    return message, [socket.socket(fileno=fd) for fd in fds]
 
 
 def closed_report(closed: int) -> bytes:

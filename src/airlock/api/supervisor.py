@@ -162,20 +162,14 @@ class Supervisor:
         logger.info("Started gateway worker [%s]", process.pid)
 
     def _read_reports(self, worker: _Worker) -> None:
-        while True:
-            try:
-                message, fds, _flags, _address = socket.recv_fds(
-                    worker.channel, handoff.MAX_MESSAGE, 1
-                )
-            except BlockingIOError:
-                return
-            except OSError:
-                message, fds = b"", []
+        if worker.channel.fileno() == -1:  # forgotten earlier in this same wakeup
+            return
+        while (received := handoff.receive(worker.channel)) is not None:
+            message, connections = received
             if not message:  # the worker has left; its exit is handled apart
                 self._forget_channel(worker)
                 return
             worker.heard_at = time.monotonic()
-            connections = [socket.socket(fileno=fd) for fd in fds]
             if message == handoff.CONNECTION:  # handed back by a worker that is leaving
                 for connection in connections:
                     self._hand_over(connection)

@@ -83,16 +83,8 @@ class HandoffServer(uvicorn.Server):
         return await super().on_tick(counter)
 
     def _receive(self) -> None:
-        while True:
-            try:
-                message, fds, _flags, _address = socket.recv_fds(
-                    self._channel, handoff.MAX_MESSAGE, 1
-                )
-            except BlockingIOError:
-                return
-            except OSError as e:
-                logger.warning("lost the supervisor's channel (%s); shutting down", e)
-                message, fds = b"", []
+        while (received := handoff.receive(self._channel)) is not None:
+            message, connections = received
             if not message:
                 if not self.should_exit:
                     logger.info("the supervisor has gone; shutting down")
@@ -100,13 +92,12 @@ class HandoffServer(uvicorn.Server):
                 self._supervisor_gone.set()
                 self._stop_receiving()  # an ended channel would stay readable forever
                 return
-            if message == handoff.CONNECTION and not fds:
+            if message == handoff.CONNECTION and not connections:
                 # The kernel dropped the descriptor (this process is out of them) and with
                 # it the connection; count it in and out so the supervisor's tally holds.
                 logger.warning("a handed-over connection was lost: out of file descriptors?")
                 self._received += 1
-            for fd in fds:
-                connection = socket.socket(fileno=fd)
+            for connection in connections:
                 if self._leaving and handoff.hand_over(self._channel, connection):
                     connection.close()  # the supervisor holds it now
                 else:

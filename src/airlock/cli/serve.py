@@ -97,7 +97,7 @@ def run_workers(settings: Settings, sock: socket.socket, workers: int, log_level
 
 
 def _worker_app(settings: Settings) -> FastAPI:
-    # Runs in each freshly spawned worker process (uvicorn pickles the config across).
+    # Runs in each freshly spawned worker process (the supervisor pickles the config across).
     _configure_logging()
     _configure_access_log(settings.server.access_log)
     return create_app(Airlock.from_settings(settings))

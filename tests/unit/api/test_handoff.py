@@ -15,14 +15,27 @@ def test_a_handed_over_connection_is_the_same_connection_on_the_other_side() -> 
     with supervisor_end, worker_end, client:
         assert handoff.hand_over(supervisor_end, accepted)
         accepted.close()  # the supervisor drops its copy, as it does after every hand-over
-        message, fds, _flags, _address = socket.recv_fds(worker_end, handoff.MAX_MESSAGE, 1)
+        got = handoff.receive(worker_end)
+        assert got is not None
+        message, connections = got
         assert message == handoff.CONNECTION
-        assert len(fds) == 1
-        with socket.socket(fileno=fds[0]) as received:
+        assert len(connections) == 1
+        with connections[0] as received:
             client.sendall(b"ping")
             assert received.recv(4) == b"ping"
             received.sendall(b"pong")
             assert client.recv(4) == b"pong"
+
+
+def test_receive_says_when_nothing_waits_and_when_the_other_side_ended() -> None:
+    supervisor_end, worker_end = handoff.channel_pair()
+    worker_end.setblocking(False)
+    with worker_end:
+        assert handoff.receive(worker_end) is None
+        supervisor_end.send(handoff.READY)
+        assert handoff.receive(worker_end) == (handoff.READY, [])
+        supervisor_end.close()
+        assert handoff.receive(worker_end) == (b"", [])
 
 
 def test_a_full_channel_refuses_instead_of_blocking_the_supervisor() -> None:

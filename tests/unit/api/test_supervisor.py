@@ -26,7 +26,7 @@ def serve_echo(_config: uvicorn.Config, channel: socket.socket) -> None:
     """A stand-in worker: says it is ready, then answers each handed-over connection with
     its pid, until the supervisor goes away."""
     channel.send(handoff.READY)
-    echo_until_gone(channel)
+    each_connection(channel, echo_pid)
 
 
 def ready_but_slow_to_read(_config: uvicorn.Config, channel: socket.socket) -> None:
@@ -34,28 +34,24 @@ def ready_but_slow_to_read(_config: uvicorn.Config, channel: socket.socket) -> N
     whose event loop is busy), then serves like serve_echo without saying so again."""
     channel.send(handoff.READY)
     time.sleep(1.5)
-    echo_until_gone(channel)
+    each_connection(channel, echo_pid)
 
 
 def leave_with_connections_or_serve(config: uvicorn.Config, channel: socket.socket) -> None:
     """The first stand-in to start says it is ready, takes nothing for a second (so that
     connections pile up in its channel), then leaves as a worker does: it says so and hands
     back everything it reads until the supervisor ends its side. The other serves_echo."""
-    try:
-        os.close(os.open(os.environ["AIRLOCK_TEST_LEAVER"], os.O_CREAT | os.O_EXCL))
-    except FileExistsError:
+    if not first_to_start("AIRLOCK_TEST_LEAVER"):
         serve_echo(config, channel)
         return
+
+    def hand_back(connection: socket.socket) -> None:
+        assert handoff.hand_over(channel, connection)
+
     channel.send(handoff.READY)
     time.sleep(1)
     channel.send(handoff.LEAVING)
-    while True:
-        message, fds, _flags, _address = socket.recv_fds(channel, handoff.MAX_MESSAGE, 1)
-        if not message:
-            return
-        for fd in fds:
-            with socket.socket(fileno=fd) as connection:
-                assert handoff.hand_over(channel, connection)
+    each_connection(channel, hand_back)
 
 
 def small_channel_pair() -> tuple[socket.socket, socket.socket]:
@@ -69,23 +65,35 @@ def small_channel_pair() -> tuple[socket.socket, socket.socket]:
 real_channel_pair = handoff.channel_pair
 
 
-def echo_until_gone(channel: socket.socket) -> None:
-    while True:
-        message, fds, _flags, _address = socket.recv_fds(channel, handoff.MAX_MESSAGE, 1)
-        if not message:
-            return
-        for fd in fds:
-            with socket.socket(fileno=fd) as connection:
-                connection.sendall(str(os.getpid()).encode())
+def each_connection(channel: socket.socket, act: Callable[[socket.socket], None]) -> None:
+    """``act`` on every connection handed over on ``channel``, until the supervisor ends it."""
+    while (received := handoff.receive(channel)) and received[0]:
+        for connection in received[1]:
+            with connection:
+                act(connection)
+
+
+def echo_pid(connection: socket.socket) -> None:
+    connection.sendall(str(os.getpid()).encode())
+
+
+def first_to_start(marker_variable: str) -> bool:
+    """True in the one stand-in that creates the file named by ``marker_variable`` first."""
+    try:
+        os.close(os.open(os.environ[marker_variable], os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        return False
+    return True
 
 
 def serve_one_then_exit(_config: uvicorn.Config, channel: socket.socket) -> None:
     """A stand-in worker that serves one connection, then dies with the exit code that
     means "could not start" (which, after it has served, it plainly did)."""
     channel.send(handoff.READY)
-    _message, fds, _flags, _address = socket.recv_fds(channel, handoff.MAX_MESSAGE, 1)
-    with socket.socket(fileno=fds[0]) as connection:
-        connection.sendall(str(os.getpid()).encode())
+    received = handoff.receive(channel)
+    assert received is not None
+    with received[1][0] as connection:
+        echo_pid(connection)
     os._exit(STARTUP_FAILURE)
 
 
@@ -93,9 +101,7 @@ def refuse_or_serve_late(_config: uvicorn.Config, channel: socket.socket) -> Non
     """The first stand-in to start says it is ready but takes no connection (as a worker
     that died after its last report); the other says it is ready a second later, then
     serves like serve_echo."""
-    try:
-        os.close(os.open(os.environ["AIRLOCK_TEST_REFUSER"], os.O_CREAT | os.O_EXCL))
-    except FileExistsError:
+    if not first_to_start("AIRLOCK_TEST_REFUSER"):
         time.sleep(1)
         serve_echo(_config, channel)
         return
