@@ -20,7 +20,7 @@ from airlock.store.sql import SqlStore, create_store_engine
 pytest_plugins = ["tests.support.gateway"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED = REPO_ROOT.parent / "shared"
+TEST_DATA = REPO_ROOT / "tests" / "data"  # test inputs that ship with the repository
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 

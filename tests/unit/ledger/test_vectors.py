@@ -1,4 +1,5 @@
-"""The transparency-dev/merkle vectors in ../shared are the reference: we agree with all."""
+"""The transparency-dev/merkle vectors (tests/data/vectors, see SOURCE.txt) are the reference:
+we agree with all."""
 
 from __future__ import annotations
 
@@ -13,15 +14,15 @@ from airlock.errors import LedgerIntegrityError
 from airlock.ledger.hashes import hash_children, hash_leaf
 from airlock.ledger.proofs import fold, range_keys, verify_consistency, verify_inclusion
 from airlock.ledger.subtrees import verify_subtree_consistency, verify_subtree_inclusion
-from tests.conftest import SHARED
+from tests.conftest import TEST_DATA
 
-VECTORS = SHARED / "vectors" / "transparency-dev-merkle"
+VECTORS = TEST_DATA / "vectors" / "transparency-dev-merkle"
 
 
 def vector_files(kind: str) -> list[Path]:
     files = sorted((VECTORS / "testdata" / kind).rglob("*.json"))
     if not files:
-        pytest.fail(f"no {kind} vectors under {VECTORS}: ../shared must sit beside the repo")
+        pytest.fail(f"no {kind} vectors under {VECTORS}: the vectors ship in the repository")
     return files
 
 
