@@ -13,13 +13,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.gateway import CliRunner, free_port, serve_process
+from tests.support.waiting import wait_until as wait_for
 
 WORKERS = 2
 
@@ -71,13 +72,6 @@ def _maps(pid: int) -> bytes:
 def alive(pids: set[int]) -> bool:
     """Whether any of ``pids`` is still a process."""
     return any(Path(f"/proc/{pid}").exists() for pid in pids)
-
-
-def wait_for(condition: Callable[[], bool], what: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def keep_alive_connection(port: int) -> socket.socket:

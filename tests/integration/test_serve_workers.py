@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.support.gateway import CliRunner, export_from_threads, free_port, serve_process
+from tests.support.waiting import wait_until
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -29,11 +29,12 @@ def test_two_worker_processes_share_the_budget_and_the_ledger(
         server = serve_process(env, port, 2, log)
         try:
             url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while log_path.read_text().count("Application startup complete") < 2:
-                assert time.monotonic() < deadline, log_path.read_text()
+
+            def both_started() -> bool:
                 assert server.poll() is None, log_path.read_text()
-                time.sleep(0.1)
+                return log_path.read_text().count("Application startup complete") >= 2
+
+            wait_until(both_started, "both workers to start")
             outcomes = export_from_threads([url], token, threads=8, each=4)
             forged = httpx.get(url + "/principals/me", headers={"Authorization": "Bearer alk_x"})
             assert forged.status_code == 401

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.support.gateway import CliRunner, export_from_threads, free_port, serve_process
+from tests.support.gateway import (
+    CliRunner,
+    answers_healthz,
+    export_from_threads,
+    free_port,
+    serve_process,
+)
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
@@ -29,17 +35,8 @@ def two_gateways(
     processes = [serve_process(env, port, 1, log) for port, log in zip(ports, logs, strict=True)]
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
-        deadline = time.monotonic() + 30
         for url in urls:
-            while True:
-                try:
-                    if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("gateways did not start")
-                time.sleep(0.1)
+            wait_until(partial(answers_healthz, url), f"the gateway at {url} to answer /healthz")
         yield urls, token
     finally:
         for process in processes:

@@ -6,7 +6,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from airlock.cli.main import run
 from airlock.cli.serve import bind_socket, build_server
 from airlock.service import Actor, Airlock
 from airlock.settings import Settings
+from tests.support.waiting import wait_until
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,12 @@ def start_gateway(airlock: Airlock) -> Iterator[Gateway]:
     server = build_server(airlock, "critical")
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("gateway did not start")
-        time.sleep(0.01)
+
+    def started() -> bool:
+        assert thread.is_alive(), "the gateway thread ended before it started serving"
+        return bool(server.started)
+
+    wait_until(started, "the in-process gateway to start", interval=0.01)
     admin = airlock.add_principal(
         Actor.local_operator(), "root-admin", role=Actor.local_operator().role
     )
@@ -122,6 +123,14 @@ def export_from_threads(urls: Sequence[str], token: str, *, threads: int, each: 
     for t in workers:
         t.join()
     return outcomes
+
+
+def answers_healthz(url: str) -> bool:
+    """Whether a gateway at ``url`` answers /healthz with 200 now."""
+    try:
+        return httpx.get(url + "/healthz", timeout=5).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def free_port() -> int:

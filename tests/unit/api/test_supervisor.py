@@ -16,6 +16,7 @@ from uvicorn.config import STARTUP_FAILURE
 
 from airlock.api import handoff
 from airlock.api.supervisor import Supervisor, WorkerMain
+from tests.support.waiting import wait_until
 
 
 def fail_to_start(_config: uvicorn.Config, _channel: socket.socket) -> None:
@@ -142,13 +143,6 @@ def running(
         supervisor.stop()
         runner.join(timeout=60)
     assert not runner.is_alive()
-
-
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + 30
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
 
 
 def answer_from(port: int) -> int:
