@@ -23,6 +23,7 @@ from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
 from airlock.data_ingress import MAX_FILES, DatasetImport, ImportOptions
 from airlock.errors import InvalidInput, SourceError
 from airlock.imports.datasets.records import Columns
+from airlock.render.json import render_json
 from airlock.render.table import render_table
 from airlock.service import Actor
 
@@ -149,10 +150,14 @@ def release_command(cli: CliContext, dataset: str, destination: Path) -> None:
 
 
 @data_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_cli
-def list_command(cli: CliContext) -> None:
+def list_command(cli: CliContext, as_json: bool) -> None:
     """Imported datasets, newest first."""
     airlock = cli.airlock()
+    if as_json:
+        click.echo(render_json(list(airlock.datasets())))
+        return
     rows = []
     for d in airlock.datasets():
         request, _ = airlock.get_request(d.request_id)
