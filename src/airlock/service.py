@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -59,6 +59,10 @@ from airlock.store.dataset_interface import DatasetEntry, dataset_id
 from airlock.store.interface import PackageFile, Store
 from airlock.store.outbox import FileOutbox, Outbox
 from airlock.store.sql import SqlStore
+
+if TYPE_CHECKING:
+    from airlock.assess.attest import Answer
+    from airlock.assess.gather import Assessment
 
 LOCAL_OPERATOR = "local-operator"
 FRESHNESS_SECONDS = 1.0  # how stale a cached token lookup or protected-model stamp may be
@@ -488,6 +492,62 @@ class Airlock:
             self._inspector_stamp = stamp
         self._inspector_checked = now
         return self._inspector
+
+    # --- assessment (issue 17) ----------------------------------------------------------
+
+    def assess(
+        self, target: int, sbom: tuple[tuple[str, str], ...] | None = None, record: bool = True
+    ) -> Assessment:
+        """Judge every SL measure from the store and ledger (see :mod:`airlock.assess.gather`).
+
+        With ``record``, appends an ``assess.snapshot`` entry and signs a checkpoint over it.
+        """
+        from airlock.assess.gather import Sources, assess  # noqa: PLC0415 -- lazy: CLI start-up
+
+        sources = Sources(
+            store=self._store,
+            ledger=self.ledger,
+            policy=self._compiled,
+            policy_version=self._policy.version,
+            clock=self._clock,
+            checkpoint_interval=timedelta(seconds=self.settings.ledger.checkpoint_interval_seconds),
+            witness_names=tuple(k.name for k in self.witness_keys()),
+            anomaly_rules=self._egress.rules,
+            verify=self.verify_ledger,
+            friction=self.friction,
+        )
+        return assess(sources, self.settings.enclave_name, target, sbom, record)
+
+    def record_assessment(self, assessment: Assessment, results_sha256: str) -> int:
+        """Append the ``assess.result`` entry a later ``--since`` compares with."""
+        from airlock.assess.gather import record_result  # noqa: PLC0415
+
+        return record_result(self.ledger, self._clock, assessment, results_sha256)
+
+    def attest(self, principal: Principal, answers: Sequence[Answer]) -> list[int]:
+        """Record questionnaire answers as the authenticated principal's own.
+
+        Raises:
+            PermissionDenied: an answer names someone else, or the principal is not a person.
+        """
+        if principal.kind is not PrincipalKind.PERSON:
+            raise PermissionDenied(f"{principal.name} is a service; only people attest")
+        for answer in answers:
+            if answer.by != principal.name:
+                raise PermissionDenied(
+                    f"the answer to {answer.control} is by {answer.by!r}, but {principal.name} "
+                    "signed in: each person records their own answers with their own token"
+                )
+        return [
+            self._record(
+                "assess.attest",
+                Actor.of(principal),
+                a.control,
+                answer="yes" if a.satisfied else "no",
+                note=a.note,
+            )
+            for a in answers
+        ]
 
     # --- ledger -----------------------------------------------------------------------
 
