@@ -307,7 +307,9 @@ def assess_controls(snapshot: Snapshot) -> tuple[Finding, ...]:
     for c in CONTROLS:
         check = _attested(c) if c.evidence is EvidenceKind.ATTESTED else _AUTOMATED[c.id]
         status, reason, links = check(snapshot)
-        newest = sorted({i for i in links if i >= 0}, reverse=True)
+        # A finding with nothing of its own to cite rests on the snapshot entry, which
+        # records the state it was judged on.
+        newest = sorted({i for i in links or [snapshot.snapshot_index] if i >= 0}, reverse=True)
         findings.append(
             Finding(c, status, reason, tuple(newest[:MAX_LINKS]), len(newest[MAX_LINKS:]))
         )

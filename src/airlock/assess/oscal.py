@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from importlib import resources
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -145,6 +146,16 @@ def shipped_content() -> dict[str, dict[str, Any]]:
     for level in LEVELS:
         out[f"airlock-sl{level}-profile.json"] = profile_dict(level)
     return out
+
+
+def shipped_files() -> dict[str, str]:
+    """The shipped content files as packaged (``airlock/assess/content``), by name."""
+    folder = resources.files("airlock.assess") / "content"
+    return {
+        entry.name: entry.read_text(encoding="utf-8")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".json")
+    }
 
 
 def assessment_results_dict(

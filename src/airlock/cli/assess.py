@@ -101,6 +101,8 @@ def assess_group(
             (output / "evidence").mkdir(parents=True, exist_ok=True)
             for i in cited:
                 (output / hrefs[i]).write_bytes(airlock.ledger.receipt(i))
+            for name, text in oscal.shipped_files().items():  # what import-ap refers to
+                (output / name).write_text(text, encoding="utf-8")
             (output / "assessment-results.json").write_text(encoded, encoding="utf-8")
             (output / "report.md").write_text(markdown, encoding="utf-8")
             (output / "report.html").write_text(page, encoding="utf-8")
