@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from importlib import resources
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from importlib import resources
 from typing import Any
 
 from airlock import __version__

@@ -29,18 +29,18 @@ def test_the_shipped_content_is_what_the_script_builds() -> None:
 
 def test_trestle_reads_every_shipped_file(tmp_path: Path) -> None:
     catalog = Catalog.oscal_read(CONTENT / oscal.CATALOG_HREF)
-    assert catalog is not None
+    assert isinstance(catalog, Catalog)
     assert catalog.groups is not None
     ids = [c.id for g in catalog.groups for c in (g.controls or [])]
     assert sorted(ids) == sorted(c.id for c in CONTROLS)
     profile = Profile.oscal_read(CONTENT / "airlock-sl3-profile.json")
-    assert profile is not None
+    assert isinstance(profile, Profile)
     selected = json.loads(profile.oscal_serialize_json())["profile"]["imports"][0]
     assert set(selected["include-controls"][0]["with-ids"]) == {
         c.id for c in CONTROLS if c.level <= 3
     }
     component = ComponentDefinition.oscal_read(CONTENT / "airlock-component-definition.json")
-    assert component is not None
+    assert isinstance(component, ComponentDefinition)
     assert component.components is not None
 
 
@@ -72,7 +72,7 @@ def test_assessment_results_validate_and_carry_evidence_links(tmp_path: Path) ->
     path = tmp_path / "ar.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     parsed = AssessmentResults.oscal_read(path)
-    assert parsed is not None
+    assert isinstance(parsed, AssessmentResults)
     result = parsed.results[0]
     assert len(result.findings or []) == len(CONTROLS)
     assert result.observations is not None
