@@ -6,12 +6,15 @@ same offline, in a mail attachment or behind the enclave's boundary.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from html import escape
 
 from airlock.assess.controls import FAMILIES
 from airlock.assess.evidence import Status
 from airlock.assess.gather import Assessment, Movement, status_counts
+
+WIDTH = 100  # columns of the Markdown report, so it reads in a terminal
 
 _MARK = {Status.SATISFIED: "#", Status.NOT_SATISFIED: "x", Status.NOT_ASSESSED: "."}
 _COLOUR = {
@@ -24,6 +27,10 @@ _WORD = {
     Status.NOT_SATISFIED: "NOT satisfied",
     Status.NOT_ASSESSED: "not assessed",
 }
+
+
+def _wrap(text: str) -> str:
+    return textwrap.fill(text, width=WIDTH, subsequent_indent="   ", break_on_hyphens=False)
 
 
 def _seconds(value: float | None) -> str:
@@ -73,14 +80,17 @@ def markdown(
         f = g.finding
         raise_to = f" -> SL{g.level_if_fixed}" if g.level_if_fixed > a.level else ""
         out.append(
-            f"{n}. **{f.control.id}** (SL{f.control.level}, {', '.join(f.control.nist)})"
-            f"{raise_to}: {f.control.title}. {_WORD[f.status]}: {f.reason}"
+            _wrap(
+                f"{n}. **{f.control.id}** (SL{f.control.level}, {', '.join(f.control.nist)})"
+                f"{raise_to}: {f.control.title}. {_WORD[f.status]}: {f.reason}"
+            )
         )
-    out += ["", "## Every measure", "", "| measure | level | status | why |", "|---|---|---|---|"]
+    out += ["", "## Every measure", ""]
     for f in a.findings:
         if f.control.level <= a.target:
-            why = f.reason.replace("|", "/")
-            out.append(f"| {f.control.id} | SL{f.control.level} | {_WORD[f.status]} | {why} |")
+            out.append(
+                _wrap(f"- [{_MARK[f.status]}] SL{f.control.level} {f.control.id}: {f.reason}")
+            )
     out += ["", "## What security costs research", ""]
     out += [f"- {k}: {v}" for k, v in _friction_rows(a)]
     if moved is not None:
