@@ -31,7 +31,7 @@ class Family:
 FAMILIES = (
     Family("ac", "Access and approval"),
     Family("au", "Audit and non-repudiation"),
-    Family("cm", "Inventory and allow-listed software"),
+    Family("cm", "Inventory and software"),
     Family("pe", "Physical and personnel"),
     Family("sc", "Egress and isolation"),
     Family("si", "Monitoring and integrity"),

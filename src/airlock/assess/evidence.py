@@ -88,6 +88,7 @@ class Snapshot:
     ledger_ok: bool = False
     ledger_problem: str = "the ledger was not verified"
     ledger_entries: int = 0
+    witnesses: int = 0  # witness keys configured in [ledger] witness_keys
     latest_checkpoint_at: datetime | None = None
     latest_cosignature_at: datetime | None = None
     cosigned_size: int = 0
@@ -206,6 +207,8 @@ def _days(days: float) -> str:
 
 
 def _witness(s: Snapshot) -> tuple[Status, str, list[int]]:
+    if s.witnesses == 0:
+        return _NO, "no witness configured: `airlock witness init`, then [ledger] witness_keys", []
     if s.latest_checkpoint_at is None:
         return _NO, "no checkpoint has been signed", []
     if s.latest_cosignature_at is None:

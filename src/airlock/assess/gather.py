@@ -233,6 +233,7 @@ def snapshot(src: Sources, sbom: tuple[tuple[str, str], ...] | None, record: boo
         ledger_ok=report.ok,
         ledger_problem="" if problem is None else problem.message,
         ledger_entries=report.entries_checked,
+        witnesses=len(src.witness_names),
         latest_checkpoint_at=None if checkpoint is None else checkpoint.signed_at,
         latest_cosignature_at=cosigned_at,
         cosigned_size=cosigned_size,

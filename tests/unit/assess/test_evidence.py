@@ -61,6 +61,7 @@ VOTES = (
 SL3 = replace(
     SL2,
     enclave_budget=(PER_DAY, 30),
+    witnesses=1,
     latest_checkpoint_at=NOW,
     latest_cosignature_at=NOW,
     cosigned_size=39,
@@ -132,6 +133,7 @@ def test_the_exfiltration_floors_follow_the_budget() -> None:
         ({"hold_requires_approvals": 1}, {"ac-dual-policy"}),
         ({"anomaly_locks_enabled": False}, {"si-locks"}),
         ({"latest_cosignature_at": None}, {"au-witness"}),
+        ({"witnesses": 0}, {"au-witness"}),
         ({"latest_cosignature_at": NOW - timedelta(minutes=5)}, {"au-witness"}),
         ({"released_by_approval": ()}, {"ac-dual-used"}),
         ({"released_by_approval": (("req_1", ("bob", "bob"), 12),)}, {"ac-dual-used"}),
