@@ -524,6 +524,12 @@ class Airlock:
 
         return record_result(self.ledger, self._clock, assessment, results_sha256)
 
+    def last_assessment(self, before: int) -> int | None:
+        """The ledger index of the newest ``assess.result`` entry below ``before``."""
+        from airlock.assess.gather import last_result  # noqa: PLC0415
+
+        return last_result(self._store, before)
+
     def attest(self, principal: Principal, answers: Sequence[Answer]) -> list[int]:
         """Record questionnaire answers as the authenticated principal's own.
 

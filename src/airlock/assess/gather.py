@@ -94,8 +94,9 @@ def sbom_components(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(set(out)))
 
 
-def _records(ledger: AuditLog) -> list[tuple[int, dict[str, Any]]]:
-    return [(i, parse_record(ledger.entry(i).body)) for i in range(ledger.size())]
+def _records(store: Store) -> list[tuple[int, dict[str, Any]]]:
+    """Every ledger record, read in the store's bounded batches."""
+    return [(e.index, parse_record(e.body)) for e in store.ledger.entries(0, store.ledger.size())]
 
 
 def _probe_dual_approval(policy: CompiledPolicy) -> int | None:
@@ -121,7 +122,7 @@ def _probe_dual_approval(policy: CompiledPolicy) -> int | None:
 def snapshot(src: Sources, sbom: tuple[tuple[str, str], ...] | None, record: bool) -> Snapshot:
     """Read everything the checks need and, if ``record``, append ``assess.snapshot``."""
     store, now = src.store, src.clock.now()
-    records = _records(src.ledger)
+    records = _records(src.store)
     latest: dict[tuple[str, str], int] = {}
     for i, r in records:
         latest[(r["kind"], r["subject"])] = i
@@ -336,12 +337,13 @@ def since(
     return (level if isinstance(level, int) else 0), moved
 
 
-def last_result(ledger: AuditLog, before: int) -> int | None:
+def last_result(store: Store, before: int) -> int | None:
     """The index of the newest ``assess.result`` below ``before``, if any."""
-    for i in range(min(before, ledger.size()) - 1, -1, -1):
-        if ledger.record(i).get("kind") == "assess.result":
-            return i
-    return None
+    found = None
+    for entry in store.ledger.entries(0, min(before, store.ledger.size())):
+        if parse_record(entry.body).get("kind") == "assess.result":
+            found = entry.index
+    return found
 
 
 def status_counts(findings: Sequence[Finding], family: str, target: int) -> dict[Status, int]:

@@ -74,7 +74,7 @@ def assess_group(
     moved = None
     if since_ref is not None:
         ref = (
-            gather.last_result(airlock.ledger, assessment.snapshot_index)
+            airlock.last_assessment(assessment.snapshot_index)
             if since_ref == "last"
             else _index(since_ref)
         )
