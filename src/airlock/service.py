@@ -20,6 +20,7 @@ from airlock.approvals.locks import Lock, LockScope
 from airlock.approvals.policy import PolicyBundle
 from airlock.audit import AuditLog, seal_key
 from airlock.audit_verify import VerifyReport, verify_log
+from airlock.budgets.compression import LosslessSample
 from airlock.budgets.exfiltration import (
     ExfiltrationEstimate,
     refuse_if_below_floor,
@@ -462,11 +463,18 @@ class Airlock:
             raise InvalidInput("a protected model needs a name of 1-128 characters")
         if any(m.name == name for m in self._store.protected_models()):
             raise Conflict(f"a protected model named {name!r} is registered already")
-        model = ModelFingerprint.of(name, pieces, tensors)
+        sample = LosslessSample()
+        model = ModelFingerprint.of(name, sample.feed(pieces), tensors)
         if not model.chunks:
             raise InvalidInput(f"{name} has no informative content to fingerprint")
         self._record(
-            "weights.register", actor, name, size=str(model.size), chunks=str(len(model.chunks))
+            "weights.register",
+            actor,
+            name,
+            size=str(model.size),
+            chunks=str(len(model.chunks)),
+            # measured lossless compression, in thousandths (ledger records hold no floats)
+            lossless_ratio_milli=str(round(sample.ratio() * 1000)),
         )
         self._store.add_protected_model(model, self._clock.now())
         self._inspector = None  # this process matches the new model from the next export on

@@ -124,6 +124,8 @@ def test_each_control_added_flips_exactly_its_findings(
         tight = Budget(BudgetScope.ENCLAVE, ENCLAVE_SUBJECT, 50, timedelta(days=1))  # 419 days
         airlock.set_budget(OPERATOR, tight)
         assert walk.step() == {f"sc-exfil-sl{n}": (no, sat) for n in (3, 4, 5)}
+        floor = next(f for f in airlock.assess(5).findings if f.control.id == "sc-exfil-sl5")
+        assert "x lossless (measured)" in floor.reason  # measured when the model was registered
 
         airlock.attest(
             carol, [Answer(c, True, "carol", "checked") for c in ("sc-isolation", "pe-physical")]

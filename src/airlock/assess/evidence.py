@@ -44,6 +44,20 @@ class Cited:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelSeen:
+    """A protected model, its registration entry, and its measured lossless ratio (None for
+    models registered before airlock measured it)."""
+
+    cited: Cited
+    size: int
+    lossless_ratio: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.size <= 0 or (self.lossless_ratio is not None and self.lossless_ratio < 1):
+            raise InvalidInput("a model has a positive size and a lossless ratio of at least 1")
+
+
+@dataclass(frozen=True, slots=True)
 class VoteSeen:
     request: str
     voter: str
@@ -78,9 +92,9 @@ class Snapshot:
 
     now: datetime
     snapshot_index: int  # the assess.snapshot ledger entry holding the probes below
-    models: tuple[tuple[Cited, int], ...] = ()  # protected model (registration), size in bytes
+    models: tuple[ModelSeen, ...] = ()
     enclave_budget: tuple[Budget, int] | None = None  # and the budget.set entry
-    lossless_ratio: float = 1.5
+    assumed_lossless_ratio: float = 1.5  # for models without a measured ratio
     exports: tuple[Cited, ...] = ()  # export requests with their first policy decision entry
     uninspected_exports: tuple[str, ...] = ()
     hold_requires_approvals: int | None = 0  # approvals policy asks of a held export; None: never
@@ -101,7 +115,7 @@ class Snapshot:
     attestations: Mapping[str, Attestation] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.lossless_ratio < 1:
+        if self.assumed_lossless_ratio < 1:
             raise InvalidInput("a lossless compression ratio is at least 1")
 
 
@@ -121,12 +135,9 @@ _OK, _NO, _NA = Status.SATISFIED, Status.NOT_SATISFIED, Status.NOT_ASSESSED
 def _inventory(s: Snapshot) -> tuple[Status, str, list[int]]:
     if not s.models:
         return _NO, "no protected model is registered: run `airlock weights register`", []
-    names = ", ".join(c.subject for c, _ in s.models)
-    return (
-        _OK,
-        f"{len(s.models)} protected model(s): {names}",
-        [c.ledger_index for c, _ in s.models],
-    )
+    names = ", ".join(m.cited.subject for m in s.models)
+    links = [m.cited.ledger_index for m in s.models]
+    return _OK, f"{len(s.models)} protected model(s): {names}", links
 
 
 def _ledger(s: Snapshot) -> tuple[Status, str, list[int]]:
@@ -182,18 +193,19 @@ def _exfil(level: int) -> Check:
         if not s.models:
             return _NA, "no protected model registered to measure", []
         budget, budget_index = s.enclave_budget
-        worst = min(
-            (time_to_exfiltrate(c.subject, size, budget) for c, size in s.models),
-            key=lambda e: e.seconds,
+        worst_model = min(
+            s.models, key=lambda m: time_to_exfiltrate(m.cited.subject, m.size, budget).seconds
         )
-        lossless = min(
-            time_to_exfiltrate(c.subject, size, budget, s.lossless_ratio).days
-            for c, size in s.models
+        worst = time_to_exfiltrate(worst_model.cited.subject, worst_model.size, budget)
+        ratio = worst_model.lossless_ratio
+        lossless = time_to_exfiltrate(
+            worst.model, worst.model_bytes, budget, ratio or s.assumed_lossless_ratio
         )
-        links = [budget_index, *(c.ledger_index for c, _ in s.models)]
+        how = "measured" if ratio is not None else "assumed"
+        links = [budget_index, *(m.cited.ledger_index for m in s.models)]
         figures = (
             f"{worst.model}: {_days(worst.days)} at {ASSUMED_COMPRESSION:.0f}x compression, "
-            f"{_days(lossless)} at {s.lossless_ratio:g}x lossless"
+            f"{_days(lossless.days)} at {ratio or s.assumed_lossless_ratio:.2f}x lossless ({how})"
         )
         if worst.days < floor_days:
             return _NO, f"{figures}; SL{level} needs {floor_days} days", links

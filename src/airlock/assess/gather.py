@@ -24,6 +24,7 @@ from airlock.assess.evidence import (
     DatasetSeen,
     Finding,
     Gap,
+    ModelSeen,
     Snapshot,
     Status,
     VoteSeen,
@@ -99,6 +100,14 @@ def _records(store: Store) -> list[tuple[int, dict[str, Any]]]:
     return [(e.index, parse_record(e.body)) for e in store.ledger.entries(0, store.ledger.size())]
 
 
+def _model_seen(
+    name: str, size: int, index: int, records: Sequence[tuple[int, dict[str, Any]]]
+) -> ModelSeen:
+    milli = records[index][1]["details"].get("lossless_ratio_milli") if index >= 0 else None
+    ratio = int(milli) / 1000 if isinstance(milli, str) and milli.isdigit() else None
+    return ModelSeen(Cited(name, index), size, ratio if ratio and ratio >= 1 else None)
+
+
 def _probe_dual_approval(policy: CompiledPolicy) -> int | None:
     facts = BoundaryFacts(
         "export",
@@ -129,7 +138,7 @@ def snapshot(src: Sources, sbom: tuple[tuple[str, str], ...] | None, record: boo
     principals = {p.name: p for p in store.list_principals()}
 
     models = tuple(
-        (Cited(m.name, latest.get(("weights.register", m.name), -1)), m.size)
+        _model_seen(m.name, m.size, latest.get(("weights.register", m.name), -1), records)
         for m in store.protected_models()
     )
     enclave = next((b for b in store.budgets.budgets() if b.scope is BudgetScope.ENCLAVE), None)

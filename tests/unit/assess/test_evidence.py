@@ -12,6 +12,7 @@ from airlock.assess.evidence import (
     Attestation,
     Cited,
     DatasetSeen,
+    ModelSeen,
     Snapshot,
     Status,
     VoteSeen,
@@ -51,7 +52,7 @@ FRESH = Snapshot(
 )
 SL2 = replace(
     FRESH,
-    models=((Cited("frontier-1", 3), MODEL),),
+    models=(ModelSeen(Cited("frontier-1", 3), MODEL, 1.25),),
     enclave_budget=(Budget(BudgetScope.ENCLAVE, "*", 100 * 2**20, timedelta(days=1)), 1),
 )
 VOTES = (
@@ -119,8 +120,11 @@ def test_the_exfiltration_floors_follow_the_budget() -> None:
     assert set(exfil(PER_DAY).values()) == {sat}
     finding = next(f for f in assess_controls(SL3) if f.control.id == "sc-exfil-sl5")
     assert "100x compression" in finding.reason
-    assert "1.5x lossless" in finding.reason
     assert finding.evidence == (30, 3)  # the budget.set and weights.register entries
+    assert "1.25x lossless (measured)" in finding.reason
+    assumed = replace(SL3, models=(ModelSeen(Cited("frontier-0", 2), MODEL),))
+    finding = next(f for f in assess_controls(assumed) if f.control.id == "sc-exfil-sl5")
+    assert "1.50x lossless (assumed)" in finding.reason
 
 
 @pytest.mark.parametrize(
