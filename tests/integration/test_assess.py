@@ -248,3 +248,19 @@ def test_questionnaire_round_trip_through_the_cli(
     assert "pe-physical: yes by carol" in recorded.out
     report = cli("assess", "--level", "SL3").out
     assert "carol attests" in report
+
+
+@pytest.mark.postgres
+def test_assess_on_postgres(cli: CliRunner, postgres_url: str, tmp_path: Path) -> None:
+    env = {"AIRLOCK_DATABASE_URL": postgres_url}
+    assert cli("init", env=env).code == 0
+    model = tmp_path / "model.bin"
+    model.write_bytes(MODEL)
+    assert cli("weights", "register", str(model), "--name", "frontier-1", env=env).code == 0
+    first = cli("assess", env=env)
+    assert first.code == 0, first.err
+    assert "Level reached: SL2" in first.out
+    again = cli("assess", "--since", "last", "-o", str(tmp_path / "out"), env=env)
+    assert again.code == 0, again.err
+    assert "nothing moved" in again.out
+    assert AssessmentResults.oscal_read(tmp_path / "out" / "assessment-results.json") is not None
