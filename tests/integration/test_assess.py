@@ -219,6 +219,18 @@ def test_oscal_results_validate_and_every_evidence_link_verifies_offline(
     assert shown["details"]["results_sha256"] == digest
 
 
+def test_a_wrong_since_reference_is_refused_before_anything_is_recorded(
+    initialised_cli: CliRunner,
+) -> None:
+    cli = initialised_cli
+    size = int(cli("ledger", "checkpoint").out.splitlines()[1])  # a checkpoint's size line
+    for reference in ("last", "0", "999", "x"):
+        refused = cli("assess", "--since", reference)
+        assert refused.code == 2, (reference, refused.err)
+    assert int(cli("ledger", "checkpoint").out.splitlines()[1]) == size  # nothing recorded
+    assert "not an assessment" in cli("assess", "--since", "0").err
+
+
 def test_the_markdown_report_reads_in_a_terminal(initialised_cli: CliRunner) -> None:
     result = initialised_cli("assess", "--level", "SL3")
     assert result.code == 0, result.err

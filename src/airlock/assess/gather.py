@@ -320,10 +320,17 @@ class Movement:
     after: str
 
 
-def since(
-    ledger: AuditLog, reference: int, assessment: Assessment
-) -> tuple[int, tuple[Movement, ...]]:
-    """The earlier assessment's level and the measures whose status changed since.
+@dataclass(frozen=True, slots=True)
+class Earlier:
+    """An earlier assessment, as its ``assess.result`` entry recorded it."""
+
+    index: int
+    level: int
+    statuses: Mapping[str, object]
+
+
+def earlier(ledger: AuditLog, reference: int) -> Earlier:
+    """Read an earlier ``assess.result`` entry.
 
     Raises: NotFound (no such entry), InvalidInput (the entry is not an assessment).
     """
@@ -336,14 +343,18 @@ def since(
     statuses = details.get("statuses") if isinstance(details, dict) else None
     if not isinstance(details, dict) or not isinstance(statuses, dict):
         raise InvalidInput(f"ledger entry {reference} holds no statuses to compare with")
-    before: Mapping[str, object] = statuses
-    moved = tuple(
-        Movement(f.control.id, str(before.get(f.control.id, "absent")), f.status.value)
-        for f in assessment.findings
-        if before.get(f.control.id) != f.status.value
-    )
     level = details.get("level", 0)
-    return (level if isinstance(level, int) else 0), moved
+    return Earlier(reference, level if isinstance(level, int) else 0, statuses)
+
+
+def since(before: Earlier, assessment: Assessment) -> tuple[int, tuple[Movement, ...]]:
+    """The earlier assessment's level and the measures whose status changed since."""
+    moved = tuple(
+        Movement(f.control.id, str(before.statuses.get(f.control.id, "absent")), f.status.value)
+        for f in assessment.findings
+        if before.statuses.get(f.control.id) != f.status.value
+    )
+    return before.level, moved
 
 
 def last_result(store: Store, before: int) -> int | None:

@@ -70,17 +70,18 @@ def assess_group(
     target = parse_level(level)
     components = None if sbom is None else gather.sbom_components(_read(sbom, MAX_SBOM_BYTES))
     airlock = cli.airlock()
-    assessment = airlock.assess(target, components)
-    moved = None
-    if since_ref is not None:
+    before = None
+    if since_ref is not None:  # checked before anything is recorded
         ref = (
-            airlock.last_assessment(assessment.snapshot_index)
+            airlock.last_assessment(airlock.ledger.size())
             if since_ref == "last"
             else _index(since_ref)
         )
         if ref is None:
             raise InvalidInput("no earlier assessment in the ledger: --since needs one")
-        moved = gather.since(airlock.ledger, ref, assessment)
+        before = gather.earlier(airlock.ledger, ref)
+    assessment = airlock.assess(target, components)
+    moved = None if before is None else gather.since(before, assessment)
     cited = sorted({i for f in assessment.findings for i in f.evidence})
     hrefs = {i: f"evidence/entry-{i}.json" for i in cited}
     results = oscal.assessment_results_dict(
