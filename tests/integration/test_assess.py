@@ -28,7 +28,7 @@ from airlock.service import Actor, Airlock
 from airlock.settings import Settings
 from scripts.make_inspection_corpus import weights
 from scripts.make_test_packages import BENIGN
-from tests.support.gateway import CliRunner
+from tests.support.gateway import CliRunner, Gateway
 
 OPERATOR = Actor.local_operator()
 WITNESS = NoteSigner("witness.example", Ed25519PrivateKey.generate(), COSIGNATURE_V1)
@@ -276,3 +276,18 @@ def test_assess_on_postgres(cli: CliRunner, postgres_url: str, tmp_path: Path) -
     assert again.code == 0, again.err
     assert "nothing moved" in again.out
     assert AssessmentResults.oscal_read(tmp_path / "out" / "assessment-results.json") is not None
+
+
+def test_the_assess_page_is_for_those_who_guard_the_enclave(gateway: Gateway) -> None:
+    operator = Actor.local_operator()
+    rita = gateway.airlock.add_principal(operator, "rita", Role.RESEARCHER).token
+    ann = gateway.airlock.add_principal(operator, "ann", Role.AUDITOR).token
+    with gateway.client() as http:
+        assert http.get("/ui/assess").status_code == 303  # not signed in: to the login page
+        http.cookies.set("airlock_session", rita)
+        assert http.get("/ui/assess").status_code == 403
+        http.cookies.set("airlock_session", ann)
+        page = http.get("/ui/assess?level=SL2")
+    assert page.status_code == 200
+    assert "Level reached: SL" in page.text
+    assert "default-src 'none'" in page.headers["content-security-policy"]

@@ -15,8 +15,10 @@ from starlette.concurrency import run_in_threadpool
 
 from airlock.api.auth import AirlockDep
 from airlock.api.routes.approver_ui import _viewer
+from airlock.domain.principals import Role
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
+_MAY_SEE = frozenset({Role.ADMIN, Role.APPROVER, Role.AUDITOR})
 
 
 @router.get("/assess", response_class=HTMLResponse)
@@ -28,6 +30,12 @@ async def assess_page(
     viewer = await run_in_threadpool(_viewer, airlock, airlock_session)
     if viewer is None:
         return RedirectResponse("/ui/login", status_code=303)
+    if viewer[0].role not in _MAY_SEE:  # a list of the enclave's weak spots is not for everyone
+        return HTMLResponse(
+            "<!doctype html><title>airlock</title><p>Only admins, approvers and "
+            "auditors may see the assessment.</p>",
+            status_code=403,
+        )
     from airlock.assess.controls import parse_level  # noqa: PLC0415 -- lazy, as in the CLI
     from airlock.assess.report import html  # noqa: PLC0415
 
