@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -20,6 +20,7 @@ from airlock.approvals.locks import Lock, LockScope
 from airlock.approvals.policy import PolicyBundle
 from airlock.audit import AuditLog, seal_key
 from airlock.audit_verify import VerifyReport, verify_log
+from airlock.budgets.compression import LosslessSample
 from airlock.budgets.exfiltration import (
     ExfiltrationEstimate,
     refuse_if_below_floor,
@@ -59,6 +60,10 @@ from airlock.store.dataset_interface import DatasetEntry, dataset_id
 from airlock.store.interface import PackageFile, Store
 from airlock.store.outbox import FileOutbox, Outbox
 from airlock.store.sql import SqlStore
+
+if TYPE_CHECKING:
+    from airlock.assess.attest import Answer
+    from airlock.assess.gather import Assessment
 
 LOCAL_OPERATOR = "local-operator"
 FRESHNESS_SECONDS = 1.0  # how stale a cached token lookup or protected-model stamp may be
@@ -458,11 +463,18 @@ class Airlock:
             raise InvalidInput("a protected model needs a name of 1-128 characters")
         if any(m.name == name for m in self._store.protected_models()):
             raise Conflict(f"a protected model named {name!r} is registered already")
-        model = ModelFingerprint.of(name, pieces, tensors)
+        sample = LosslessSample()
+        model = ModelFingerprint.of(name, sample.feed(pieces), tensors)
         if not model.chunks:
             raise InvalidInput(f"{name} has no informative content to fingerprint")
         self._record(
-            "weights.register", actor, name, size=str(model.size), chunks=str(len(model.chunks))
+            "weights.register",
+            actor,
+            name,
+            size=str(model.size),
+            chunks=str(len(model.chunks)),
+            # measured lossless compression, in thousandths (ledger records hold no floats)
+            lossless_ratio_milli=str(round(sample.ratio() * 1000)),
         )
         self._store.add_protected_model(model, self._clock.now())
         self._inspector = None  # this process matches the new model from the next export on
@@ -488,6 +500,68 @@ class Airlock:
             self._inspector_stamp = stamp
         self._inspector_checked = now
         return self._inspector
+
+    # --- assessment (issue 17) ----------------------------------------------------------
+
+    def assess(
+        self, target: int, sbom: tuple[tuple[str, str], ...] | None = None, record: bool = True
+    ) -> Assessment:
+        """Judge every SL measure from the store and ledger (see :mod:`airlock.assess.gather`).
+
+        With ``record``, appends an ``assess.snapshot`` entry and signs a checkpoint over it.
+        """
+        from airlock.assess.gather import Sources, assess  # noqa: PLC0415 -- lazy: CLI start-up
+
+        sources = Sources(
+            store=self._store,
+            ledger=self.ledger,
+            policy=self._compiled,
+            policy_version=self._policy.version,
+            clock=self._clock,
+            checkpoint_interval=timedelta(seconds=self.settings.ledger.checkpoint_interval_seconds),
+            witness_names=tuple(k.name for k in self.witness_keys()),
+            anomaly_rules=self._egress.rules,
+            verify=self.verify_ledger,
+            friction=self.friction,
+        )
+        return assess(sources, self.settings.enclave_name, target, sbom, record)
+
+    def record_assessment(self, assessment: Assessment, results_sha256: str) -> int:
+        """Append the ``assess.result`` entry a later ``--since`` compares with."""
+        from airlock.assess.gather import record_result  # noqa: PLC0415
+
+        return record_result(self.ledger, self._clock, assessment, results_sha256)
+
+    def last_assessment(self, before: int) -> int | None:
+        """The ledger index of the newest ``assess.result`` entry below ``before``."""
+        from airlock.assess.gather import last_result  # noqa: PLC0415
+
+        return last_result(self._store, before)
+
+    def attest(self, principal: Principal, answers: Sequence[Answer]) -> list[int]:
+        """Record questionnaire answers as the authenticated principal's own.
+
+        Raises:
+            PermissionDenied: an answer names someone else, or the principal is not a person.
+        """
+        if principal.kind is not PrincipalKind.PERSON:
+            raise PermissionDenied(f"{principal.name} is a service; only people attest")
+        for answer in answers:
+            if answer.by != principal.name:
+                raise PermissionDenied(
+                    f"the answer to {answer.control} is by {answer.by!r}, but {principal.name} "
+                    "signed in: each person records their own answers with their own token"
+                )
+        return [
+            self._record(
+                "assess.attest",
+                Actor.of(principal),
+                a.control,
+                answer="yes" if a.satisfied else "no",
+                note=a.note,
+            )
+            for a in answers
+        ]
 
     # --- ledger -----------------------------------------------------------------------
 

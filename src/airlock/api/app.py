@@ -18,6 +18,7 @@ from airlock.api.errors import install_error_table
 from airlock.api.limits import BodyLimitMiddleware
 from airlock.api.routes import (
     approver_ui,
+    assess_ui,
     exports,
     health,
     index,
@@ -78,6 +79,7 @@ def create_app(airlock: Airlock) -> FastAPI:
         index,
         ui,
         approver_ui,
+        assess_ui,
     ):
         app.include_router(group.router)
     app.add_middleware(

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from airlock import __version__
+from airlock.cli.assess import assess_group
 from airlock.cli.context import CliContext
 from airlock.cli.data import data_group, lineage_group
 from airlock.cli.egress import (
@@ -71,6 +72,7 @@ for command in (
     sbom_command,
     data_group,
     lineage_group,
+    assess_group,
 ):
     cli.add_command(command)
 
