@@ -62,6 +62,7 @@ def test_readme_tour_runs_top_to_bottom(tmp_path: Path) -> None:
         "2 exports with weight content denied",  # the anomaly lock
         "lifted 1 lock(s) on principal rita",
         "receipt ok: entry",
+        "Level reached: SL",  # airlock assess
         '"status":"ok"',  # /healthz of the gateway the tour started
         '"name":"alice"',  # $TOKEN authenticates alice
         "Saved ",  # pip fetched tidy from the gateway's index
