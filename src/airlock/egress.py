@@ -7,7 +7,6 @@ cannot overspend), and the ledger entry is durable before the decision is stored
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -16,11 +15,11 @@ from typing import BinaryIO
 
 from airlock.approvals.decide import BoundaryFacts, CompiledPolicy, PolicyOutcome
 from airlock.approvals.locks import AnomalyRules, Lock, LockScope, RecentOutcome, anomaly_reason
-from airlock.approvals.workflow import ApprovalCase, ApprovalRule, CaseStatus, Vote, cast_vote
+from airlock.approvals.workflow import ApprovalCase, ApprovalRule
 from airlock.audit import AuditLog
 from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetCheck, BudgetScope
 from airlock.clock import Clock
-from airlock.domain.names import RequestId, Sha256Hex, principal_name, project_name, request_id
+from airlock.domain.names import RequestId, principal_name, project_name, request_id
 from airlock.domain.principals import Principal
 from airlock.domain.requests import (
     BoundaryRequest,
@@ -30,13 +29,14 @@ from airlock.domain.requests import (
     RequestKind,
     RequestStatus,
 )
-from airlock.errors import Conflict, NotFound
+from airlock.errors import Conflict
 from airlock.exports.engine import Inspector
 from airlock.exports.findings import FileReport
 from airlock.ledger.records import LedgerRecord
 from airlock.store.group_commit import GroupCommit
 from airlock.store.interface import Store
 from airlock.store.outbox import Outbox
+from airlock.votes import Votes
 
 MAX_EXPORT_BYTES = 8 * 1024**3
 
@@ -73,6 +73,7 @@ class Egress:
         self._policy = policy
         self._inspector = inspector
         self._commits = GroupCommit(store)
+        self._votes = Votes(store, ledger=ledger, clock=clock, policy=policy, commits=self._commits)
 
     def submit(
         self, principal: Principal, stream: BinaryIO, name: str, purpose: str, project: str | None
@@ -239,42 +240,12 @@ class Egress:
     def vote(
         self, voter: Principal, raw_id: str, approve: bool, reason: str, digest: str
     ) -> tuple[BoundaryRequest, ApprovalCase]:
-        """Record a vote; release or reject when the case closes.
+        """Record a vote; release or reject when the case closes (see :mod:`airlock.votes`).
 
         Raises: NotFound, Conflict (closed, expired, double vote), PermissionDenied
         (self-approval, ineligible), InvalidInput (digest mismatch, missing reason).
         """
-        rid = request_id(raw_id)
-        now = self._clock.now()
-        case = self._expire_if_due(self._store.approvals.get_case(rid))
-        vote = Vote(principal_name(voter.name), approve, reason, Sha256Hex(digest), now)
-        after = cast_vote(case, vote, voter.role, now)
-        self._ledger.append(
-            LedgerRecord(
-                kind="approval.vote",
-                actor=voter.name,
-                at=now,
-                subject=rid,
-                request_digest=digest,
-                outcome="approve" if approve else "deny",
-                reasons=({"code": "vote", "message": reason[:500]},),
-                approvals=tuple(v.voter for v in after.votes if v.approve),
-            )
-        )
-        self._store.approvals.save_vote(after)
-        if after.closed is CaseStatus.APPROVED:
-            self._close(
-                rid,
-                Outcome.ALLOW,
-                "approved",
-                f"approved by {', '.join(v.voter for v in after.votes if v.approve)}",
-                voter.name,
-            )
-        elif after.closed is CaseStatus.REJECTED:
-            self._close(
-                rid, Outcome.DENY, "rejected", f"rejected by {voter.name}: {reason}", voter.name
-            )
-        return self._store.get_request(rid), after
+        return self._votes.vote(voter, raw_id, approve, reason, digest)
 
     def release_stream(self, raw_id: str) -> tuple[BoundaryRequest, Iterator[bytes]]:
         """The released artifact, digest-checked.
@@ -283,58 +254,11 @@ class Egress:
         """
         request = self._store.get_request(request_id(raw_id))
         if request.status is RequestStatus.HELD:
-            with contextlib.suppress(NotFound):  # held without a case: nothing can expire
-                self._expire_if_due(self._store.approvals.get_case(request.id))
+            self._votes.expire_if_due(request.id)
             request = self._store.get_request(request.id)
         if request.status is not RequestStatus.RELEASED:
             raise Conflict(f"request {request.id} is {request.status}, not released")
         return request, self._outbox.stream(request.digest)
-
-    def _expire_if_due(self, case: ApprovalCase) -> ApprovalCase:
-        now = self._clock.now()
-        if case.closed is CaseStatus.PENDING and case.status_at(now) is CaseStatus.EXPIRED:
-            self._ledger.append(
-                LedgerRecord(
-                    kind="approval.expired",
-                    actor="airlock",
-                    at=now,
-                    subject=case.request_id,
-                    request_digest=case.digest,
-                )
-            )
-            self._store.approvals.close_case(case.request_id, CaseStatus.EXPIRED.value)
-            self._store.budgets.release(case.request_id)
-            request = self._store.get_request(case.request_id)
-            self._store.record_decision(
-                Decision(
-                    request.id,
-                    Outcome.DENY,
-                    (Reason("expired", f"no decision within {case.rule.ttl}; submit it again"),),
-                    now,
-                    "airlock",
-                    self._policy.version,
-                )
-            )
-            return replace(case, closed=CaseStatus.EXPIRED)
-        return case
-
-    def _close(self, rid: RequestId, outcome: Outcome, code: str, message: str, actor: str) -> None:
-        now = self._clock.now()
-        self._ledger.append(
-            LedgerRecord(
-                kind="export.decision",
-                actor=actor,
-                at=now,
-                subject=rid,
-                outcome=outcome.value,
-                reasons=({"code": code, "message": message},),
-            )
-        )
-        self._store.record_decision(
-            Decision(rid, outcome, (Reason(code, message),), now, actor, self._policy.version)
-        )
-        if outcome is Outcome.DENY:
-            self._store.budgets.release(rid)
 
 
 def _reasons(

@@ -15,8 +15,14 @@ class ApprovalStore(Protocol):
         """Raises Conflict if the request already has a case."""
         ...
 
-    def get_case(self, request_id: RequestId) -> ApprovalCase:
-        """Raises NotFound."""
+    def get_case(self, request_id: RequestId, *, lock: bool = False) -> ApprovalCase:
+        """The case with its votes, oldest first. Raises NotFound.
+
+        ``lock=True`` (inside a write batch) also locks the case row until the batch ends, so
+        no other transaction can vote on or close the case between this read and the
+        batch's writes (issue 22). SQLite has no row locks: its write batches already run
+        one at a time.
+        """
         ...
 
     def save_vote(self, case: ApprovalCase) -> None:

@@ -23,7 +23,9 @@ class MemoryApprovalStore:
                 raise Conflict(f"request {case.request_id} already has an approval case")
             self._cases[case.request_id] = case
 
-    def get_case(self, request_id: RequestId) -> ApprovalCase:
+    def get_case(self, request_id: RequestId, *, lock: bool = False) -> ApprovalCase:
+        """``lock`` is moot here: the memory store's write batches hold one lock."""
+        del lock
         with self._lock:
             if request_id not in self._cases:
                 raise NotFound(f"request {request_id} is not waiting for approval")

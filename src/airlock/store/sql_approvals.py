@@ -39,10 +39,11 @@ class SqlApprovalStore:
                 )
             )
 
-    def get_case(self, request_id: RequestId) -> ApprovalCase:
+    def get_case(self, request_id: RequestId, *, lock: bool = False) -> ApprovalCase:
         t, v = schema.approval_cases, schema.approval_votes
-        with self._begin() as c:
-            row = c.execute(select(t).where(t.c.request_id == request_id)).first()
+        query = select(t).where(t.c.request_id == request_id)
+        with self._begin(write=lock) as c:
+            row = c.execute(query.with_for_update() if lock else query).first()
             if row is None:
                 raise NotFound(f"request {request_id} is not waiting for approval")
             votes = c.execute(select(v).where(v.c.request_id == request_id).order_by(v.c.cast_at))
