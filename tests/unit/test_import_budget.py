@@ -38,6 +38,18 @@ NOT_FOR_STATUS = DATA_STACK | {
 }
 # `--version` has no store and no policy to open.
 NOT_FOR_VERSION = NOT_FOR_STATUS | {"sqlalchemy", "cedarpy"}
+# `--help` imports every command module for its one-line help: none may import at the top
+# what only running it needs.
+NOT_FOR_HELP = DATA_STACK | {
+    "numpy",
+    "alembic",
+    "fastapi",
+    "uvicorn",
+    "pydantic",
+    "sqlalchemy",
+    "httpx",
+    "cyclonedx",
+}
 
 
 def _clean_env(**extra: str) -> dict[str, str]:
@@ -97,6 +109,13 @@ def test_version_imports_no_store_policy_engine_or_data_stack() -> None:
     assert "airlock, version" in out
     assert "click" in loaded  # the probe sees imports at all
     assert not loaded & NOT_FOR_VERSION, sorted(loaded & NOT_FOR_VERSION)
+
+
+def test_help_imports_no_command_s_heavy_dependencies() -> None:
+    out, loaded = imported_by_command(["--help"], _clean_env())
+    assert "data" in out
+    assert "airlock" in loaded
+    assert not loaded & NOT_FOR_HELP, sorted(loaded & NOT_FOR_HELP)
 
 
 @pytest.fixture(scope="module")
