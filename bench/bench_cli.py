@@ -3,10 +3,11 @@
 Makes its own home with `airlock init` in a temporary folder, then runs each command
 ``--runs`` times as a fresh process and prints the median wall time and the largest peak
 RSS (from ``os.wait4``, per child). Baselines measured in the same run: ``python -c pass``
-(the interpreter's floor) and ``python -c "import click"`` (the floor of any click CLI);
-the ratio column divides by the click baseline. Then the gateway: seconds from spawning
-`airlock serve` (1 and 2 workers) to the first 200 from /healthz, beside the same for a
-bare ASGI app on uvicorn (the server's floor).
+(the interpreter's floor), ``python -c "import click"`` (the floor of any click CLI;
+the ratio column divides by it) and importing click, SQLAlchemy and cedarpy (the floor of
+`airlock status`, which must open the store and validate the policy). Then the gateway:
+seconds from spawning `airlock serve` (1 and 2 workers) to the first 200 from /healthz,
+beside the same for a bare ASGI app on uvicorn (the server's floor).
 
 Targets (issue 13): `airlock --version` and `airlock status` <= 0.3 s and <= 60 MB;
 the gateway answers /healthz <= 2 s after spawn. Timings are noisy on a shared machine:
@@ -158,13 +159,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp:
         env = {**os.environ, "AIRLOCK_HOME": str(Path(tmp) / "home")}
         env.pop("AIRLOCK_DATABASE_URL", None)  # the embedded SQLite default, like `make run`
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package has its bytecode
         subprocess.run([*airlock, "init"], env=env, check=True, capture_output=True)
 
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         print(f"{'command':34} {'median s':>9} {'cpu s':>6} {'peak MiB':>9} {'x click':>8}")
         floor = measure([sys.executable, "-c", "pass"], env, args.runs)
         click = measure([sys.executable, "-c", "import click"], env, args.runs)
-        rows = [("python -c pass (baseline)", floor), ("python -c import click (baseline)", click)]
+        # What `airlock status` cannot do without: the store's SQLAlchemy and Cedar.
+        store_floor = measure(
+            [sys.executable, "-c", "import click, sqlalchemy, cedarpy"], env, args.runs
+        )
+        rows = [
+            ("python -c pass (baseline)", floor),
+            ("python -c import click (baseline)", click),
+            ("import click, sqlalchemy, cedarpy", store_floor),
+        ]
         for words in (["--version"], ["status"]):
             rows.append((f"airlock {' '.join(words)}", measure([*airlock, *words], env, args.runs)))
         for label, r in rows:
