@@ -10,13 +10,14 @@ import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typing import TYPE_CHECKING
 
 from airlock.approvals.policy import PolicyBundle
 from airlock.errors import ConfigError
 from airlock.settings import CONFIG_FILE_NAME, Settings
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 POLICY_FILE_NAME = "airlock.cedar"
 SCHEMA_FILE_NAME = "airlock.cedarschema"
@@ -81,6 +82,18 @@ def load_policy(settings: Settings) -> PolicyBundle:
 
 def load_signing_key(settings: Settings) -> Ed25519PrivateKey:
     """Raises: ConfigError if the key is missing, unreadable, too open, or not Ed25519."""
+    return parse_signing_key(settings.signing_key_path, read_signing_key(settings))
+
+
+def read_signing_key(settings: Settings) -> bytes:
+    """The key file's bytes, refused if it is unreadable or readable by others.
+
+    Split from :func:`parse_signing_key` so that opening the facade checks the file without
+    importing cryptography, which only commands that sign need (issue 13).
+
+    Raises:
+        ConfigError: the key is missing, unreadable, or too open.
+    """
     path = settings.signing_key_path
     try:
         mode = path.stat().st_mode & 0o777
@@ -89,6 +102,14 @@ def load_signing_key(settings: Settings) -> Ed25519PrivateKey:
         raise ConfigError(f"cannot read ledger signing key {path}: {e.strerror}") from e
     if mode & 0o077:
         raise ConfigError(f"{path} is readable by others (mode {mode:o}): chmod 600 it")
+    return data
+
+
+def parse_signing_key(path: Path, data: bytes) -> Ed25519PrivateKey:
+    """Raises: ConfigError if ``data`` (read from ``path``) is not an Ed25519 PEM key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except ValueError as e:
@@ -114,6 +135,9 @@ def _write_once(path: Path, data: bytes, mode: int, created: list[str], kept: li
 
 
 def _new_signing_key_pem() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     return Ed25519PrivateKey.generate().private_bytes(
         encoding=serialization.Encoding.PEM,
         format=serialization.PrivateFormat.PKCS8,

@@ -2,39 +2,39 @@
 
 Adapters authenticate, parse and render; this class checks permissions, builds domain
 values, and persists them. Wiring happens only in :meth:`Airlock.from_settings`.
+
+It is also the composition root of the capabilities behind it, and builds each one when it
+is first used: egress and the inspection engine (numpy), data ingress (cleanlab,
+scikit-learn, pyarrow, sentence models), package ingress, lineage and the ledger verifier
+are imported by the property or method that needs them, so that `airlock status` or a
+gateway's start does not pay seconds for all of them (issue 13; the import budget is
+guarded by tests/unit/test_import_budget.py).
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, BinaryIO
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from airlock.approvals.decide import CompiledPolicy
 from airlock.approvals.friction import FrictionReport, friction
 from airlock.approvals.locks import Lock, LockScope
-from airlock.approvals.policy import PolicyBundle
-from airlock.audit import AuditLog, seal_key
-from airlock.audit_verify import VerifyReport, verify_log
-from airlock.budgets.compression import LosslessSample
 from airlock.budgets.exfiltration import (
     ExfiltrationEstimate,
     refuse_if_below_floor,
     time_to_exfiltrate,
 )
 from airlock.budgets.limits import Budget, BudgetScope
+from airlock.capability import capability
 from airlock.clock import Clock, SystemClock
-from airlock.data_ingress import DataIngress, DatasetImport, ImportOptions
 from airlock.domain.names import PrincipalName, principal_name, project_name, request_id
 from airlock.domain.principals import Principal, PrincipalKind, Role
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
 from airlock.domain.tokens import TokenHash, hash_token, new_token
-from airlock.egress import Egress, ExportResult
 from airlock.errors import (
     AuthenticationRequired,
     ConfigError,
@@ -44,26 +44,30 @@ from airlock.errors import (
     NotFound,
     PermissionDenied,
 )
-from airlock.exports.chunking import ModelFingerprint
-from airlock.exports.engine import Inspector
-from airlock.home import load_policy, load_signing_key
-from airlock.imports.datasets.limits import DatasetLimits, ScanLimits
-from airlock.imports.datasets.lineage import BlastRadius
-from airlock.imports.datasets.manifest import FileEntry
 from airlock.ledger.records import LedgerRecord
-from airlock.ledger.signed_note import VerifierKey
-from airlock.lineage_log import LineageLog
-from airlock.package_ingress import Admission, admit_package
-from airlock.sentence_embeddings import load_packaged_minilm
 from airlock.settings import Settings
 from airlock.store.dataset_interface import DatasetEntry, dataset_id
 from airlock.store.interface import PackageFile, Store
 from airlock.store.outbox import FileOutbox, Outbox
-from airlock.store.sql import SqlStore
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from airlock.approvals.decide import CompiledPolicy
+    from airlock.approvals.policy import PolicyBundle
     from airlock.assess.attest import Answer
     from airlock.assess.gather import Assessment
+    from airlock.audit import AuditLog
+    from airlock.audit_verify import VerifyReport
+    from airlock.data_ingress import DataIngress, DatasetImport, ImportOptions
+    from airlock.egress import Egress, ExportResult
+    from airlock.exports.engine import Inspector
+    from airlock.exports.model_fingerprint import ModelFingerprint
+    from airlock.imports.datasets.lineage import BlastRadius
+    from airlock.imports.datasets.manifest import FileEntry
+    from airlock.ledger.signed_note import VerifierKey
+    from airlock.lineage_log import LineageLog
+    from airlock.package_ingress import Admission
 
 LOCAL_OPERATOR = "local-operator"
 FRESHNESS_SECONDS = 1.0  # how stale a cached token lookup or protected-model stamp may be
@@ -116,13 +120,15 @@ class Airlock:
         store: Store,
         clock: Clock,
         policy: PolicyBundle,
-        signing_key: Ed25519PrivateKey,
+        signing_key: Ed25519PrivateKey | Callable[[], Ed25519PrivateKey],
     ) -> None:
+        """``signing_key`` may be a function that loads it: it is called when the ledger is
+        first used, so commands that sign nothing do not import cryptography (issue 13)."""
         self.settings = settings
         self._store = store
         self._clock = clock
         self._policy = policy
-        self._signing_key = signing_key
+        self._key_source = signing_key
         self._inspector: Inspector | None = None
         self._inspector_stamp = ""
         self._inspector_checked = 0.0
@@ -130,36 +136,71 @@ class Airlock:
         # once); a revoked token stops working within FRESHNESS_SECONDS.
         self._principals_by_token: dict[TokenHash, tuple[Principal, float]] = {}
         self.outbox: Outbox = FileOutbox(settings.home / "outbox")
-        self._compiled = CompiledPolicy(policy)
-        self.ledger = AuditLog(
-            store.ledger,
-            signing_key,
-            settings.enclave_name,
-            clock,
-            timedelta(seconds=settings.ledger.checkpoint_interval_seconds),
+        self._build_lock = threading.RLock()  # see airlock.capability
+
+    # --- capabilities, each built (and its module imported) when first used ------------
+
+    @capability
+    def _signing_key(self) -> Ed25519PrivateKey:
+        source = self._key_source
+        return source() if callable(source) else source
+
+    @capability
+    def ledger(self) -> AuditLog:
+        from airlock.audit import AuditLog
+
+        return AuditLog(
+            self._store.ledger,
+            self._signing_key,
+            self.settings.enclave_name,
+            self._clock,
+            timedelta(seconds=self.settings.ledger.checkpoint_interval_seconds),
         )
-        self._egress = Egress(
-            store,
+
+    @capability
+    def _compiled(self) -> CompiledPolicy:
+        from airlock.approvals.decide import CompiledPolicy
+
+        return CompiledPolicy(self._policy)
+
+    @capability
+    def _egress(self) -> Egress:
+        from airlock.egress import Egress
+
+        return Egress(
+            self._store,
             outbox=self.outbox,
             ledger=self.ledger,
-            clock=clock,
+            clock=self._clock,
             policy=self._compiled,
             inspector=self.inspector,
         )
-        self._data = DataIngress(
-            store,
+
+    @capability
+    def _data(self) -> DataIngress:
+        from airlock.data_ingress import DataIngress
+        from airlock.imports.datasets.limits import DatasetLimits, ScanLimits
+        from airlock.sentence_embeddings import load_packaged_minilm
+
+        return DataIngress(
+            self._store,
             outbox=self.outbox,
             ledger=self.ledger,
-            clock=clock,
+            clock=self._clock,
             policy_version=lambda: self._policy.version,
             load_embedder=load_packaged_minilm,
             limits=DatasetLimits(
-                max_total_bytes=settings.datasets.max_file_bytes,
-                max_rows=settings.datasets.max_rows,
+                max_total_bytes=self.settings.datasets.max_file_bytes,
+                max_rows=self.settings.datasets.max_rows,
             ),
-            scan_limits=ScanLimits(max_rows=settings.datasets.scan_max_rows),
+            scan_limits=ScanLimits(max_rows=self.settings.datasets.scan_max_rows),
         )
-        self._lineage = LineageLog(store, self.ledger, clock)
+
+    @capability
+    def _lineage(self) -> LineageLog:
+        from airlock.lineage_log import LineageLog
+
+        return LineageLog(self._store, self.ledger, self._clock)
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> Airlock:
@@ -167,18 +208,27 @@ class Airlock:
 
         Raises:
             StoreError: the database is unreachable or not migrated.
-            ConfigError: policy files are missing.
+            ConfigError: policy files or the signing key file are missing or unreadable.
             InvalidInput: the policy does not validate.
         """
+        from airlock.home import load_policy, parse_signing_key, read_signing_key
+        from airlock.store.sql import SqlStore
+
         store = SqlStore.from_url(settings.database_url)
         try:
             store.check_ready()
             policy = load_policy(settings)
-            signing_key = load_signing_key(settings)
+            key_pem = read_signing_key(settings)  # a missing or open key file fails here
         except BaseException:
             store.close()
             raise
-        return cls(settings, store, clock or SystemClock(), policy, signing_key)
+        return cls(
+            settings,
+            store,
+            clock or SystemClock(),
+            policy,
+            lambda: parse_signing_key(settings.signing_key_path, key_pem),
+        )
 
     def close(self) -> None:
         self._store.close()
@@ -388,6 +438,8 @@ class Airlock:
 
     def admit_package(self, principal: Principal, filename: str, data: bytes) -> Admission:
         """Vet a package and, if clean (or once approved), serve it on the internal index."""
+        from airlock.package_ingress import admit_package
+
         return admit_package(
             self._store,
             outbox=self.outbox,
@@ -463,6 +515,9 @@ class Airlock:
             raise InvalidInput("a protected model needs a name of 1-128 characters")
         if any(m.name == name for m in self._store.protected_models()):
             raise Conflict(f"a protected model named {name!r} is registered already")
+        from airlock.budgets.compression import LosslessSample
+        from airlock.exports.model_fingerprint import ModelFingerprint
+
         sample = LosslessSample()
         model = ModelFingerprint.of(name, sample.feed(pieces), tensors)
         if not model.chunks:
@@ -494,6 +549,8 @@ class Airlock:
         now = _monotonic()
         if self._inspector is not None and now < self._inspector_checked + FRESHNESS_SECONDS:
             return self._inspector
+        from airlock.exports.engine import Inspector
+
         stamp = self._store.protected_models_stamp()
         if self._inspector is None or stamp != self._inspector_stamp:
             self._inspector = Inspector(protected=self._store.protected_models())
@@ -510,7 +567,7 @@ class Airlock:
 
         With ``record``, appends an ``assess.snapshot`` entry and signs a checkpoint over it.
         """
-        from airlock.assess.gather import Sources, assess  # noqa: PLC0415 -- lazy: CLI start-up
+        from airlock.assess.gather import Sources, assess
 
         sources = Sources(
             store=self._store,
@@ -528,13 +585,13 @@ class Airlock:
 
     def record_assessment(self, assessment: Assessment, results_sha256: str) -> int:
         """Append the ``assess.result`` entry a later ``--since`` compares with."""
-        from airlock.assess.gather import record_result  # noqa: PLC0415
+        from airlock.assess.gather import record_result
 
         return record_result(self.ledger, self._clock, assessment, results_sha256)
 
     def last_assessment(self, before: int) -> int | None:
         """The ledger index of the newest ``assess.result`` entry below ``before``."""
-        from airlock.assess.gather import last_result  # noqa: PLC0415
+        from airlock.assess.gather import last_result
 
         return last_result(self._store, before)
 
@@ -577,6 +634,8 @@ class Airlock:
 
     def witness_keys(self) -> list[VerifierKey]:
         """Raises: ConfigError naming a malformed key in [ledger] witness_keys."""
+        from airlock.ledger.signed_note import VerifierKey
+
         keys: list[VerifierKey] = []
         for text in self.settings.ledger.witness_keys:
             try:
@@ -589,6 +648,9 @@ class Airlock:
 
     def verify_ledger(self) -> VerifyReport:
         """Replay the whole ledger from storage (see :mod:`airlock.audit_verify`)."""
+        from airlock.audit import seal_key
+        from airlock.audit_verify import verify_log
+
         return verify_log(self._store.ledger, self.ledger.verifier_key, seal_key(self._signing_key))
 
     def _record(self, record_kind: str, actor: Actor, subject: str, **details: str) -> int:

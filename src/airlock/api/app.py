@@ -64,6 +64,9 @@ def create_app(airlock: Airlock) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    # The facade parses the signing key when the ledger is first used (issue 13): here, so
+    # that a key it cannot use stops the gateway's start rather than its first request.
+    _ = airlock.ledger
     app.state.airlock = airlock
     app.state.blocking = new_pool()
     app.state.templates = Jinja2Templates(directory=_TEMPLATES)

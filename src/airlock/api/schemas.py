@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,8 +11,10 @@ from airlock.approvals.locks import Lock, LockScope
 from airlock.domain.principals import Principal, PrincipalKind, Role
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
-from airlock.egress import ExportResult
 from airlock.service import EnclaveStatus
+
+if TYPE_CHECKING:  # egress imports the inspection engine (numpy): first export, not start
+    from airlock.egress import ExportResult
 
 
 class Strict(BaseModel):

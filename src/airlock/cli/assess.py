@@ -63,8 +63,8 @@ def assess_group(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from airlock.assess import gather, oscal, report  # noqa: PLC0415 -- lazy: start-up time
-    from airlock.assess.controls import parse_level  # noqa: PLC0415
+    from airlock.assess import gather, oscal, report
+    from airlock.assess.controls import parse_level
 
     cli: CliContext = ctx.find_object(CliContext)  # type: ignore[assignment]
     target = parse_level(level)
@@ -121,7 +121,7 @@ def assess_group(
 @assess_group.command("questionnaire")
 def questionnaire() -> None:
     """Print a blank questionnaire of what airlock cannot see (TOML), to fill in."""
-    from airlock.assess.attest import questionnaire_template  # noqa: PLC0415
+    from airlock.assess.attest import questionnaire_template
 
     click.echo(questionnaire_template())
 
@@ -132,7 +132,7 @@ def questionnaire() -> None:
 @pass_cli
 def attest(cli: CliContext, file: Path, token: str | None) -> None:
     """Record your answers in FILE in the ledger, as yours (you sign in with your token)."""
-    from airlock.assess.attest import (  # noqa: PLC0415
+    from airlock.assess.attest import (
         MAX_QUESTIONNAIRE_BYTES,
         parse_questionnaire,
     )

@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from airlock.domain.requests import Outcome
 from airlock.errors import ExitCode
-from airlock.service import Airlock
 from airlock.settings import Settings, default_home
+
+if TYPE_CHECKING:
+    from airlock.service import Airlock
 
 
 @dataclass
@@ -34,6 +37,8 @@ class CliContext:
 
     def airlock(self) -> Airlock:
         if self._airlock is None:
+            from airlock.service import Airlock  # only the commands that use the facade
+
             self._airlock = Airlock.from_settings(self.settings())
         return self._airlock
 

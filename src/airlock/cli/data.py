@@ -9,23 +9,21 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import click
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    PublicFormat,
-    load_pem_public_key,
-)
 
 from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
-from airlock.data_ingress import MAX_FILES, DatasetImport, ImportOptions
 from airlock.errors import InvalidInput, SourceError
 from airlock.imports.datasets.records import Columns
 from airlock.render.json import render_json
 from airlock.render.table import render_table
 from airlock.service import Actor
+
+# Data ingress brings the dataset scan (cleanlab, scikit-learn, pyarrow): imported by the
+# commands that run it, not by `airlock --help` (issue 13).
+if TYPE_CHECKING:
+    from airlock.data_ingress import DatasetImport
 
 MAX_KEY_FILE_BYTES = 16 * 1024
 
@@ -89,6 +87,8 @@ def import_command(
     if signed_by is not None:
         key = _public_key(signed_by)
         sig = _signature(signature or path.with_name(path.name + ".sig"))
+    from airlock.data_ingress import ImportOptions
+
     options = ImportOptions(
         source=source,
         license=license_,
@@ -242,6 +242,8 @@ def lineage_taint(cli: CliContext, origin: str, as_json: bool) -> None:
 
 
 def _files(path: Path) -> Iterator[tuple[str, Path]]:
+    from airlock.data_ingress import MAX_FILES
+
     if path.is_symlink():
         raise InvalidInput(f"{path} is a symbolic link; import the real file or folder")
     if path.is_file():
@@ -277,6 +279,13 @@ def _read_small(path: Path, what: str) -> bytes:
 
 
 def _public_key(path: Path) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        PublicFormat,
+        load_pem_public_key,
+    )
+
     data = _read_small(path, "publisher key")
     if data.lstrip().startswith(b"-----BEGIN"):
         try:

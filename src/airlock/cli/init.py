@@ -12,7 +12,6 @@ from airlock.home import initialise_home, load_policy, load_signing_key
 from airlock.ledger.signed_note import NoteSigner
 from airlock.service import Actor, Airlock
 from airlock.settings import Settings
-from airlock.store.sql import SqlStore
 
 VERIFIER_KEY_FILE_NAME = "ledger.pub"
 # Legitimate outputs (plots, metrics, papers) are small; 100 MiB a day is generous for them
@@ -40,6 +39,8 @@ def init_command(cli: CliContext, enclave_name: str, database_url: str | None) -
 
     Safe to run again: existing keys and files are kept, and the schema is migrated.
     """
+    from airlock.store.sql import SqlStore  # SQLAlchemy, Alembic: not for `airlock --help`
+
     report = initialise_home(cli.home, enclave_name, database_url)
     settings = Settings.load(cli.environ, cli.home)
     load_policy(settings)

@@ -10,31 +10,44 @@ from pathlib import Path
 import click
 
 from airlock import __version__
-from airlock.cli.assess import assess_group
 from airlock.cli.context import CliContext
-from airlock.cli.data import data_group, lineage_group
-from airlock.cli.egress import (
-    approve_command,
-    budget_group,
-    export_command,
-    fetch_release,
-    reject_command,
-)
-from airlock.cli.init import init_command
-from airlock.cli.ledger import ledger_group
-from airlock.cli.locks import lock_group
-from airlock.cli.packages import package_group, sbom_command
-from airlock.cli.principal import principal_group
-from airlock.cli.project import project_group
-from airlock.cli.request import request_group
-from airlock.cli.scan import scan_command, weights_group
-from airlock.cli.serve import serve_command
-from airlock.cli.status import metrics_command, policy_group, status_command
-from airlock.cli.witness import witness_group
+from airlock.cli.lazy import LazyGroup
 from airlock.errors import AirlockError, ExitCode
 
+# Each command group is imported only when it runs (or for `--help`): a command pays only
+# for its own dependencies (issue 13). A new command group adds one line here.
+COMMANDS = {
+    "init": "airlock.cli.init:init_command",
+    "serve": "airlock.cli.serve:serve_command",
+    "status": "airlock.cli.status:status_command",
+    "principal": "airlock.cli.principal:principal_group",
+    "project": "airlock.cli.project:project_group",
+    "request": "airlock.cli.request:request_group",
+    "policy": "airlock.cli.status:policy_group",
+    "ledger": "airlock.cli.ledger:ledger_group",
+    "witness": "airlock.cli.witness:witness_group",
+    "scan": "airlock.cli.scan:scan_command",
+    "weights": "airlock.cli.scan:weights_group",
+    "export": "airlock.cli.egress:export_command",
+    "approve": "airlock.cli.egress:approve_command",
+    "reject": "airlock.cli.egress:reject_command",
+    "fetch-release": "airlock.cli.egress:fetch_release",
+    "budget": "airlock.cli.egress:budget_group",
+    "lock": "airlock.cli.locks:lock_group",
+    "metrics": "airlock.cli.status:metrics_command",
+    "package": "airlock.cli.packages:package_group",
+    "sbom": "airlock.cli.packages:sbom_command",
+    "data": "airlock.cli.data:data_group",
+    "lineage": "airlock.cli.data:lineage_group",
+    "assess": "airlock.cli.assess:assess_group",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(
+    cls=LazyGroup,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="airlock")
 @click.option(
     "--home",
@@ -47,34 +60,6 @@ def cli(ctx: click.Context, home: Path | None) -> None:
     """Airlock guards the boundary of the weight enclave: what leaves, what enters, who
     approved it, and a tamper-evident record of every decision."""
     ctx.obj.home_override = home
-
-
-for command in (
-    init_command,
-    serve_command,
-    status_command,
-    principal_group,
-    project_group,
-    request_group,
-    policy_group,
-    ledger_group,
-    witness_group,
-    scan_command,
-    weights_group,
-    export_command,
-    approve_command,
-    reject_command,
-    fetch_release,
-    budget_group,
-    lock_group,
-    metrics_command,
-    package_group,
-    sbom_command,
-    data_group,
-    lineage_group,
-    assess_group,
-):
-    cli.add_command(command)
 
 
 def run(  # noqa: PLR0911 -- one return per row of the exit-code table

@@ -13,7 +13,6 @@ import click
 from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
 from airlock.errors import AirlockError, InvalidInput, SourceError
 from airlock.exports.findings import worst
-from airlock.imports.packages.sbom import assess, cyclonedx_json, installed, load_vulnerabilities
 from airlock.imports.packages.vet import VetReport, vet
 from airlock.render.table import render_table
 
@@ -150,6 +149,14 @@ def sbom_command(cli: CliContext, python: str | None, vulnerabilities: Path | No
             paths = json.loads(answer.stdout)
         except (OSError, subprocess.SubprocessError, ValueError) as e:
             raise SourceError(f"cannot ask {python} for its sys.path: {e}") from e
+    # CycloneDX's library is imported by this command only, not by `airlock --help`.
+    from airlock.imports.packages.sbom import (
+        assess,
+        cyclonedx_json,
+        installed,
+        load_vulnerabilities,
+    )
+
     advisories = {}
     if vulnerabilities is not None:
         try:

@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
 from airlock.errors import AirlockError, SourceError
-from airlock.exports.engine import Inspector
 from airlock.exports.findings import FileReport, report_to_json, worst
 from airlock.exports.formats import Format, read_safetensors_header, sniff
 from airlock.render.table import render_table
 from airlock.service import Actor
+
+if TYPE_CHECKING:  # the engine (numpy) is imported by the commands that inspect (issue 13)
+    from airlock.exports.engine import Inspector
 
 READ_PIECE = 1024 * 1024
 
@@ -47,6 +50,8 @@ def scan_command(cli: CliContext, paths: tuple[Path, ...], as_json: bool) -> int
 
 
 def _inspector(cli: CliContext) -> Inspector:
+    from airlock.exports.engine import Inspector
+
     try:
         return cli.airlock().inspector()
     except AirlockError as e:

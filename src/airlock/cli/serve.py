@@ -6,19 +6,24 @@ import errno
 import functools
 import logging
 import socket
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
-import uvicorn
-from fastapi import FastAPI
 
-from airlock.api.app import create_app
-from airlock.api.http_protocol import BoundedHeadHttpToolsProtocol
-from airlock.api.supervisor import Supervisor
 from airlock.cli.context import CliContext, pass_cli
+from airlock.domain.principals import Principal, Role
 from airlock.errors import ServerError
-from airlock.service import Airlock
 from airlock.settings import MAX_WORKERS, Settings
+
+# The application (FastAPI, pydantic, the routes) is imported where it is built: with
+# several workers the supervising parent never builds it, and each worker imports it once
+# (issue 13: gateway ready within 2 s).
+if TYPE_CHECKING:
+    import uvicorn
+    from fastapi import FastAPI
+
+    from airlock.service import Airlock
 
 
 @click.command("serve")
@@ -50,6 +55,9 @@ def serve_command(cli: CliContext, host: str | None, port: int | None, workers: 
         f"({workers} worker{'s' if workers > 1 else ''})",
         err=True,
     )
+    hint = next_step(airlock.list_principals(), host, port)
+    if hint:
+        click.echo(hint, err=True)
     if workers == 1:
         build_server(airlock, "info").run(sockets=[sock])
         return
@@ -57,8 +65,29 @@ def serve_command(cli: CliContext, host: str | None, port: int | None, workers: 
     run_workers(settings, sock, workers, "info")
 
 
+def next_step(principals: Sequence[Principal], host: str, port: int) -> str:
+    """What to do first on a gateway that nobody can administer yet ("" once someone can).
+
+    `make run` on a fresh checkout ends in `airlock serve`, and the web UI wants a token
+    that only `airlock principal add` prints (issue 13).
+    """
+    if any(p.role is Role.ADMIN for p in principals):
+        return ""
+    local = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104 -- a name, not a bind
+    shown = f"[{local}]" if ":" in local else local
+    return (
+        "no admin yet: in another shell run `airlock principal add NAME --role admin` "
+        "(it prints the admin's API token once), then open "
+        f"http://{shown}:{port}/ui/login and sign in with that token"
+    )
+
+
 def build_server(airlock: Airlock, log_level: str) -> uvicorn.Server:
     """The uvicorn server for the gateway, with airlock's limits on headers."""
+    import uvicorn
+
+    from airlock.api.app import create_app
+
     server = uvicorn.Server(_config(create_app(airlock), log_level))
     _configure_access_log(airlock.settings.server.access_log)  # after uvicorn set its loggers
     return server
@@ -67,6 +96,10 @@ def build_server(airlock: Airlock, log_level: str) -> uvicorn.Server:
 def _config(app: Any, log_level: str, **options: Any) -> uvicorn.Config:
     # httptools and uvloop parse and schedule in C: together with logging only refused
     # requests they took a small export from about 4.9 to 4.1 ms of CPU (ADR 0005).
+    import uvicorn
+
+    from airlock.api.http_protocol import BoundedHeadHttpToolsProtocol
+
     return uvicorn.Config(
         app,
         log_level=log_level,
@@ -88,6 +121,8 @@ def run_workers(settings: Settings, sock: socket.socket, workers: int, log_level
     Raises:
         ServerError: a worker could not start (its log says why).
     """
+    from airlock.api.supervisor import Supervisor
+
     config = _config(functools.partial(_worker_app, settings), log_level, factory=True)
     if not Supervisor(config, sock, workers).run():
         raise ServerError(
@@ -100,6 +135,9 @@ def _worker_app(settings: Settings) -> FastAPI:
     # Runs in each freshly spawned worker process (the supervisor pickles the config across).
     _configure_logging()
     _configure_access_log(settings.server.access_log)
+    from airlock.api.app import create_app
+    from airlock.service import Airlock
+
     return create_app(Airlock.from_settings(settings))
 
 

@@ -10,9 +10,9 @@ import base64
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -20,6 +20,9 @@ from airlock.errors import ConfigError, LedgerIntegrityError, SourceError
 from airlock.ledger.checkpoints import open_checkpoint
 from airlock.ledger.signed_note import COSIGNATURE_V1, MAX_NOTE_BYTES, NoteSigner, VerifierKey
 from airlock.ledger.witness import WitnessState, witness_checkpoint
+
+if TYPE_CHECKING:  # the HTTP client is imported by the command that uses it (issue 13)
+    import httpx
 
 KEY_FILE = "witness.key"
 NAME_FILE = "witness.name"
@@ -88,6 +91,8 @@ def cosign_latest(
     state = WitnessState(None)
     if last_path.exists():
         state = WitnessState(open_checkpoint(_read_note(last_path), key).checkpoint)
+    import httpx
+
     with httpx.Client(
         base_url=gateway, timeout=30, headers={"Authorization": f"Bearer {token}"}
     ) as client:
@@ -121,6 +126,8 @@ def cosign_latest(
 
 
 def _get(client: httpx.Client, path: str) -> httpx.Response:
+    import httpx
+
     try:
         response = client.get(path)
     except httpx.HTTPError as e:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from airlock.domain.requests import Outcome
-from airlock.exports.chunking import ModelFingerprint
 from airlock.exports.engine import Inspector
 from airlock.exports.findings import FileReport, worst
 from airlock.exports.limits import InspectionLimits
+from airlock.exports.model_fingerprint import ModelFingerprint
 from airlock.exports.readers import Readable
 
 Verdict = Outcome  # allow / hold / deny; one enum across requests and inspection

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from airlock.errors import InvalidInput
-from airlock.exports.chunking import ModelFingerprint
 from airlock.exports.formats import Format, npy_header_span, safetensors_header_json, sniff
 from airlock.exports.limits import InspectionLimits
+from airlock.exports.model_fingerprint import ModelFingerprint
 from airlock.exports.readers import Readable, read_full
 
 NPY_MAX_HEADER = 10_000  # numpy's own default bound before it parses the literal

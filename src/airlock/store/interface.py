@@ -14,7 +14,7 @@ from airlock.domain.principals import Principal
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
 from airlock.domain.tokens import TokenHash
-from airlock.exports.chunking import ModelFingerprint
+from airlock.exports.model_fingerprint import ModelFingerprint
 from airlock.store.approval_interface import ApprovalStore
 from airlock.store.budget_interface import BudgetStore
 from airlock.store.dataset_interface import DatasetStore

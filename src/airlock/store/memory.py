@@ -15,7 +15,7 @@ from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, Outcome, RequestStatus
 from airlock.domain.tokens import TokenHash
 from airlock.errors import Conflict, NotFound
-from airlock.exports.chunking import ModelFingerprint
+from airlock.exports.model_fingerprint import ModelFingerprint
 from airlock.store.interface import PackageFile, StoreCounts
 from airlock.store.memory_approvals import MemoryApprovalStore
 from airlock.store.memory_budgets import MemoryBudgetStore

@@ -9,10 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, Row, func, select
+from sqlalchemy import Engine, Row, column, func, inspect, select, table
 
 from airlock.approvals.locks import Lock, LockScope
 from airlock.domain.names import PrincipalName, ProjectName, RequestId, request_id, sha256_hex
@@ -28,7 +25,7 @@ from airlock.domain.requests import (
 )
 from airlock.domain.tokens import TokenHash
 from airlock.errors import Conflict, NotFound, StoreError
-from airlock.exports.chunking import ModelFingerprint
+from airlock.exports.model_fingerprint import ModelFingerprint
 from airlock.store import schema
 from airlock.store import sql_statements as statements
 from airlock.store.interface import PackageFile, StoreCounts
@@ -41,6 +38,8 @@ from airlock.store.sql_ledger import SqlLedgerStore
 __all__ = ["SqlStore", "create_store_engine"]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+# Alembic's version table under its default name (env.py does not change it).
+_VERSION = table("alembic_version", column("version_num"))
 
 
 class SqlStore:
@@ -92,6 +91,11 @@ class SqlStore:
         return self._transactions.unit()
 
     def migrate(self) -> None:
+        # Alembic (and Mako, Pygments) only here: every command but `init` needs only to
+        # read the revision, which check_ready does with one query (issue 13).
+        from alembic import command
+        from alembic.config import Config
+
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
         with self._begin(write=True) as connection:
@@ -99,8 +103,18 @@ class SqlStore:
             command.upgrade(config, "head")
 
     def check_ready(self) -> None:
+        """Raises: StoreError unless the schema is at exactly :data:`schema.SCHEMA_REVISION`.
+
+        Reads Alembic's version table as Alembic's ``get_current_revision`` does (our
+        migrations are one line of history, so one row), without importing Alembic.
+        """
         with self._begin() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
+            revisions = (
+                list(connection.scalars(select(_VERSION.c.version_num)))
+                if inspect(connection).has_table(_VERSION.name)
+                else []
+            )
+        current = revisions[0] if len(revisions) == 1 else ", ".join(revisions) or None
         if current != schema.SCHEMA_REVISION:
             raise StoreError(
                 f"database schema is at revision {current or 'none'}, airlock needs "

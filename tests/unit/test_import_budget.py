@@ -1,0 +1,153 @@
+"""What a command imports before it does anything (issue 13).
+
+Every CLI command used to import cleanlab, scikit-learn, pyarrow and the dataset scan:
+10-14 s and 320 MB before `airlock --version` printed a line. Each test runs a fresh
+interpreter (this one has imported everything already) and lists the modules it loaded.
+bench/bench_cli.py measures the time and memory this buys.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+# The dataset scan's stack and the optional sentence model: only the commands and routes
+# that import datasets or register models may load them.
+DATA_STACK = frozenset(
+    {"cleanlab", "sklearn", "scipy", "pyarrow", "pandas", "torch", "sentence_transformers"}
+)
+# What neither `airlock --version` nor `airlock status` needs: the inspection engine's
+# numpy, migrations (alembic), the HTTP stack, and the ledger's cryptography.
+NOT_FOR_STATUS = DATA_STACK | {
+    "numpy",
+    "alembic",
+    "mako",
+    "fastapi",
+    "starlette",
+    "pydantic",
+    "uvicorn",
+    "jinja2",
+    "httpx",
+    "cryptography",
+}
+# `--version` has no store and no policy to open.
+NOT_FOR_VERSION = NOT_FOR_STATUS | {"sqlalchemy", "cedarpy"}
+# `--help` imports every command module for its one-line help: none may import at the top
+# what only running it needs.
+NOT_FOR_HELP = DATA_STACK | {
+    "numpy",
+    "alembic",
+    "fastapi",
+    "uvicorn",
+    "pydantic",
+    "sqlalchemy",
+    "httpx",
+    "cyclonedx",
+}
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRLOCK_")}
+    return {**env, **extra}
+
+
+def imported_by(code: str) -> set[str]:
+    """Top-level packages in sys.modules after running ``code`` in a fresh interpreter."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=_clean_env(), capture_output=True, text=True, check=True
+    ).stdout
+    return {name.split(".")[0] for name in json.loads(out.splitlines()[-1])}
+
+
+def imported_by_command(argv: Iterable[str], env: dict[str, str]) -> tuple[str, set[str]]:
+    """Stdout of `airlock ARGV` as its own process, and the top-level packages it imported
+    (from ``python -X importtime``, which lists every module a process imports)."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "airlock.cli.main", *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    names = {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    return result.stdout, names
+
+
+def test_importing_the_cli_loads_nothing_heavy() -> None:
+    loaded = imported_by("import airlock.cli.main")
+    assert "click" in loaded  # the probe sees imports at all
+    assert not loaded & NOT_FOR_VERSION, sorted(loaded & NOT_FOR_VERSION)
+
+
+def test_cli_main_imports_command_modules_only_when_used() -> None:
+    probe = (
+        "import sys, airlock.cli.main\n"
+        "print('serve' if 'airlock.cli.serve' in sys.modules else '-')\n"
+        "print('data' if 'airlock.cli.data' in sys.modules else '-')\n"
+        "print('service' if 'airlock.service' in sys.modules else '-')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=_clean_env(), capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["-", "-", "-"]
+
+
+def test_version_imports_no_store_policy_engine_or_data_stack() -> None:
+    out, loaded = imported_by_command(["--version"], _clean_env())
+    assert "airlock, version" in out
+    assert "click" in loaded  # the probe sees imports at all
+    assert not loaded & NOT_FOR_VERSION, sorted(loaded & NOT_FOR_VERSION)
+
+
+def test_help_imports_no_command_s_heavy_dependencies() -> None:
+    out, loaded = imported_by_command(["--help"], _clean_env())
+    assert "data" in out
+    assert "airlock" in loaded
+    assert not loaded & NOT_FOR_HELP, sorted(loaded & NOT_FOR_HELP)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("budget") / "home"
+    subprocess.run(
+        [sys.executable, "-m", "airlock.cli.main", "init"],
+        env=_clean_env(AIRLOCK_HOME=str(home)),
+        capture_output=True,
+        check=True,
+    )
+    return home
+
+
+def test_status_imports_the_store_and_policy_only(home: Path) -> None:
+    out, loaded = imported_by_command(["status"], _clean_env(AIRLOCK_HOME=str(home)))
+    assert "policy version" in out
+    assert {"sqlalchemy", "cedarpy"} <= loaded
+    assert not loaded & NOT_FOR_STATUS, sorted(loaded & NOT_FOR_STATUS)
+
+
+def test_gateway_starts_without_the_data_stack_or_migrations(home: Path) -> None:
+    # What a worker runs before it serves: the facade and create_app.
+    loaded = imported_by(
+        "import os\n"
+        "from pathlib import Path\n"
+        "from airlock.api.app import create_app\n"
+        "from airlock.service import Airlock\n"
+        "from airlock.settings import Settings\n"
+        f"home = Path({str(home)!r})\n"
+        "create_app(Airlock.from_settings(Settings.load({'AIRLOCK_HOME': str(home)}, home)))"
+    )
+    assert {"fastapi", "sqlalchemy", "cryptography"} <= loaded
+    forbidden = DATA_STACK | {"alembic", "mako"}
+    assert not loaded & forbidden, sorted(loaded & forbidden)
