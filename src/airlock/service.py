@@ -7,10 +7,10 @@ values, and persists them. Wiring happens only in :meth:`Airlock.from_settings`.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -59,6 +59,10 @@ from airlock.store.dataset_interface import DatasetEntry, dataset_id
 from airlock.store.interface import PackageFile, Store
 from airlock.store.outbox import FileOutbox, Outbox
 from airlock.store.sql import SqlStore
+
+if TYPE_CHECKING:
+    from airlock.errors import AirlockError
+    from airlock.ops.siem import LedgerEvent
 
 LOCAL_OPERATOR = "local-operator"
 FRESHNESS_SECONDS = 1.0  # how stale a cached token lookup or protected-model stamp may be
@@ -516,6 +520,28 @@ class Airlock:
     def verify_ledger(self) -> VerifyReport:
         """Replay the whole ledger from storage (see :mod:`airlock.audit_verify`)."""
         return verify_log(self._store.ledger, self.ledger.verifier_key, seal_key(self._signing_key))
+
+    # --- operations (issue 21): built on demand, so the CLI starts without them -------------
+
+    def ledger_events(
+        self,
+        since: int,
+        *,
+        follow: bool,
+        poll_seconds: float = 1.0,
+        on_error: Callable[[AirlockError], None] = lambda _e: None,
+    ) -> Iterator[LedgerEvent]:
+        """Ledger entries from ``since`` on, as SIEM events (:mod:`airlock.ops.ledger_export`)."""
+        from airlock.ops.ledger_export import ledger_events  # noqa: PLC0415 -- on demand
+
+        return ledger_events(
+            self._store.ledger,
+            self.ledger.origin,
+            since,
+            follow=follow,
+            poll_seconds=poll_seconds,
+            on_error=on_error,
+        )
 
     def _record(self, record_kind: str, actor: Actor, subject: str, **details: str) -> int:
         """Append the ledger entry for an action before the action takes effect."""
