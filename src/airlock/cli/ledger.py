@@ -191,6 +191,7 @@ def export_ledger(
     start = since
     if start is None and cursor_file is not None:
         start = read_cursor(cursor_file)
+
     def warn(error: AirlockError) -> None:
         click.echo(f"airlock: ledger export waiting for the store: {error.message}", err=True)
 
