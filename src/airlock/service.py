@@ -61,7 +61,10 @@ from airlock.store.outbox import FileOutbox, Outbox
 from airlock.store.sql import SqlStore
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from airlock.errors import AirlockError
+    from airlock.ops.backup import BackupReport
     from airlock.ops.siem import LedgerEvent
 
 LOCAL_OPERATOR = "local-operator"
@@ -542,6 +545,12 @@ class Airlock:
             poll_seconds=poll_seconds,
             on_error=on_error,
         )
+
+    def backup(self, folder: Path, passphrase: bytes | None = None) -> BackupReport:
+        """Snapshot the deployment into ``folder`` (see :mod:`airlock.ops.backup`)."""
+        from airlock.ops.backup import take_backup  # noqa: PLC0415 -- on demand
+
+        return take_backup(self.settings, self._signing_key, folder, self._clock.now(), passphrase)
 
     def _record(self, record_kind: str, actor: Actor, subject: str, **details: str) -> int:
         """Append the ledger entry for an action before the action takes effect."""

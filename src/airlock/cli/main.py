@@ -22,6 +22,7 @@ from airlock.cli.egress import (
 from airlock.cli.init import init_command
 from airlock.cli.ledger import ledger_group
 from airlock.cli.locks import lock_group
+from airlock.cli.ops import backup_command, restore_command
 from airlock.cli.packages import package_group, sbom_command
 from airlock.cli.principal import principal_group
 from airlock.cli.project import project_group
@@ -71,6 +72,8 @@ for command in (
     sbom_command,
     data_group,
     lineage_group,
+    backup_command,
+    restore_command,
 ):
     cli.add_command(command)
 
