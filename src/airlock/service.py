@@ -42,6 +42,7 @@ from airlock.errors import (
     LedgerIntegrityError,
     NotFound,
     PermissionDenied,
+    StoreError,
 )
 from airlock.exports.chunking import ModelFingerprint
 from airlock.exports.engine import Inspector
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
 
     from airlock.errors import AirlockError
     from airlock.ops.backup import BackupReport
+    from airlock.ops.metrics import BoundaryFigures
     from airlock.ops.siem import LedgerEvent
 
 LOCAL_OPERATOR = "local-operator"
@@ -551,6 +553,24 @@ class Airlock:
         from airlock.ops.backup import take_backup  # noqa: PLC0415 -- on demand
 
         return take_backup(self.settings, self._signing_key, folder, self._clock.now(), passphrase)
+
+    def boundary_figures(self) -> BoundaryFigures:
+        """What `GET /metrics` reports, read from the store now (:mod:`airlock.ops.metrics`).
+
+        Raises:
+            StoreError: the database did not answer.
+        """
+        from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415 -- on demand
+
+        from airlock.ops.metrics_sql import read_figures  # noqa: PLC0415
+
+        if not isinstance(self._store, SqlStore):
+            raise ConfigError("metrics need the SQL store")
+        report = self.friction()
+        try:
+            return read_figures(self._store.engine, self._clock.now(), report)
+        except SQLAlchemyError as e:
+            raise StoreError(f"cannot read metrics from the store: {e}") from e
 
     def _record(self, record_kind: str, actor: Actor, subject: str, **details: str) -> int:
         """Append the ledger entry for an action before the action takes effect."""

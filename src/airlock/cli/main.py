@@ -22,7 +22,7 @@ from airlock.cli.egress import (
 from airlock.cli.init import init_command
 from airlock.cli.ledger import ledger_group
 from airlock.cli.locks import lock_group
-from airlock.cli.ops import backup_command, restore_command
+from airlock.cli.ops import backup_command, restore_command, scrape_token_command
 from airlock.cli.packages import package_group, sbom_command
 from airlock.cli.principal import principal_group
 from airlock.cli.project import project_group
@@ -74,6 +74,7 @@ for command in (
     lineage_group,
     backup_command,
     restore_command,
+    scrape_token_command,
 ):
     cli.add_command(command)
 

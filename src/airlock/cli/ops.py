@@ -127,3 +127,16 @@ def _read(path: Path) -> str:
         return path.read_text(encoding="utf-8")[:1_000_000]
     except (OSError, UnicodeDecodeError) as e:
         raise SourceError(f"cannot read {path}: {e}") from e
+
+
+@click.command("scrape-token")
+def scrape_token_command() -> None:
+    """Make a Prometheus scrape token for GET /metrics: the token goes to stdout (put it in
+    Prometheus's authorization.credentials), its hash to stderr (put it in config.toml)."""
+    import hashlib  # noqa: PLC0415
+    import secrets  # noqa: PLC0415
+
+    token = "alm_" + secrets.token_urlsafe(32)
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    click.echo(token)
+    click.echo(f'add to config.toml:\n[metrics]\nscrape_token_sha256 = "{digest}"', err=True)

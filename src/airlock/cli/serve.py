@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import logging
+import os
 import socket
+import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -17,8 +21,11 @@ from airlock.api.http_protocol import BoundedHeadHttpToolsProtocol
 from airlock.api.supervisor import Supervisor
 from airlock.cli.context import CliContext, pass_cli
 from airlock.errors import ServerError
+from airlock.ops.logs import configure_logging
 from airlock.service import Airlock
 from airlock.settings import MAX_WORKERS, Settings
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 @click.command("serve")
@@ -45,10 +52,13 @@ def serve_command(cli: CliContext, host: str | None, port: int | None, workers: 
     airlock = cli.airlock()  # fails here, once, if the store or policy is not ready
     sock = bind_socket(host, port)
     _configure_logging()
-    click.echo(
-        f"airlock gateway for enclave {settings.enclave_name} on http://{host}:{port}/ "
-        f"({workers} worker{'s' if workers > 1 else ''})",
-        err=True,
+    logging.getLogger("airlock.gateway").info(
+        "airlock gateway for enclave %s on http://%s:%d/ (%d worker%s)",
+        settings.enclave_name,
+        host,
+        port,
+        workers,
+        "s" if workers > 1 else "",
     )
     if workers == 1:
         build_server(airlock, "info").run(sockets=[sock])
@@ -69,6 +79,7 @@ def _config(app: Any, log_level: str, **options: Any) -> uvicorn.Config:
     # requests they took a small export from about 4.9 to 4.1 ms of CPU (ADR 0005).
     return uvicorn.Config(
         app,
+        log_config=None,  # uvicorn's loggers go to the root handler (JSON lines, issue 21)
         log_level=log_level,
         http=BoundedHeadHttpToolsProtocol,
         loop="uvloop",
@@ -89,7 +100,9 @@ def run_workers(settings: Settings, sock: socket.socket, workers: int, log_level
         ServerError: a worker could not start (its log says why).
     """
     config = _config(functools.partial(_worker_app, settings), log_level, factory=True)
-    if not Supervisor(config, sock, workers).run():
+    with _multiprocess_metrics():
+        started = Supervisor(config, sock, workers).run()
+    if not started:
         raise ServerError(
             "the gateway's workers could not start: see the log above, fix the cause and "
             "run `airlock serve` again"
@@ -100,12 +113,31 @@ def _worker_app(settings: Settings) -> FastAPI:
     # Runs in each freshly spawned worker process (the supervisor pickles the config across).
     _configure_logging()
     _configure_access_log(settings.server.access_log)
-    return create_app(Airlock.from_settings(settings))
+    return create_app(Airlock.from_settings(settings), os.environ.get(METRICS_DIR_ENV) or None)
+
+
+@contextlib.contextmanager
+def _multiprocess_metrics() -> Iterator[None]:
+    """A fresh prometheus_client multiprocess folder for this run's workers (issue 21).
+
+    It must be in the environment before a worker imports prometheus_client, so it is set
+    here, before the supervisor spawns them; they inherit it. An operator's own folder is
+    used as given (and not emptied).
+    """
+    if os.environ.get(METRICS_DIR_ENV):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="airlock-metrics-") as folder:
+        os.environ[METRICS_DIR_ENV] = folder
+        try:
+            yield
+        finally:
+            del os.environ[METRICS_DIR_ENV]
 
 
 def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # readiness probes would spam it
+    # JSON lines unless standard error is a terminal (AIRLOCK_LOG_FORMAT overrides; issue 21).
+    configure_logging(os.environ)
 
 
 class _RefusalsOnly(logging.Filter):
