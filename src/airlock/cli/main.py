@@ -22,7 +22,12 @@ from airlock.cli.egress import (
 from airlock.cli.init import init_command
 from airlock.cli.ledger import ledger_group
 from airlock.cli.locks import lock_group
-from airlock.cli.ops import backup_command, restore_command, scrape_token_command
+from airlock.cli.ops import (
+    backup_command,
+    doctor_command,
+    restore_command,
+    scrape_token_command,
+)
 from airlock.cli.packages import package_group, sbom_command
 from airlock.cli.principal import principal_group
 from airlock.cli.project import project_group
@@ -75,6 +80,7 @@ for command in (
     backup_command,
     restore_command,
     scrape_token_command,
+    doctor_command,
 ):
     cli.add_command(command)
 

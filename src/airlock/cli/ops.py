@@ -140,3 +140,34 @@ def scrape_token_command() -> None:
     digest = hashlib.sha256(token.encode()).hexdigest()
     click.echo(token)
     click.echo(f'add to config.toml:\n[metrics]\nscrape_token_sha256 = "{digest}"', err=True)
+
+
+@click.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_cli
+def doctor_command(cli: CliContext, as_json: bool) -> int:
+    """Check a deployment: permissions, key custody, config, policy, disk, database and
+    migrations, clock, checkpoint and witness freshness; print what to fix.
+
+    Exit 0 when nothing fails (warnings allowed), 1 otherwise.
+    """
+    import json  # noqa: PLC0415
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from airlock.ops.doctor import Status, evaluate  # noqa: PLC0415
+    from airlock.ops.doctor_probe import probe  # noqa: PLC0415
+
+    checks = evaluate(probe(cli.home, cli.environ, datetime.now(UTC)))
+    if as_json:
+        rows = [
+            {"check": c.name, "status": c.status.value, "detail": c.detail, "fix": c.fix}
+            for c in checks
+        ]
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        for c in checks:
+            click.echo(f"{c.status.value.upper():4}  {c.name:12}  {c.detail}")
+            if c.fix and c.status is not Status.OK:
+                click.echo(f"{'':4}  {'':12}  fix: {c.fix}")
+    failed = [c for c in checks if c.status is Status.FAIL]
+    return ExitCode.INTERNAL if failed else ExitCode.OK
