@@ -535,8 +535,8 @@ class Airlock:
         follow: bool,
         poll_seconds: float = 1.0,
         on_error: Callable[[AirlockError], None] = lambda _e: None,
-    ) -> Iterator[LedgerEvent]:
-        """Ledger entries from ``since`` on, as SIEM events (:mod:`airlock.ops.ledger_export`)."""
+    ) -> Iterator[list[LedgerEvent]]:
+        """Ledger entries from ``since`` on, in batches (:mod:`airlock.ops.ledger_export`)."""
         from airlock.ops.ledger_export import ledger_events  # noqa: PLC0415 -- on demand
 
         return ledger_events(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from pathlib import Path
 
@@ -169,6 +170,11 @@ def _key_text(value: str) -> str:
     show_default=True,
     help="With --follow: how often to look for new entries.",
 )
+@click.option(
+    "--webhook",
+    default=None,
+    help="POST each batch (NDJSON, HMAC-signed with $AIRLOCK_WEBHOOK_SECRET) here too.",
+)
 @pass_cli
 def export_ledger(
     cli: CliContext,
@@ -177,6 +183,7 @@ def export_ledger(
     follow: bool,
     cursor_file: Path | None,
     poll_seconds: float,
+    webhook: str | None,
 ) -> None:
     """Write every ledger entry from --since on as one JSON event per line (for a SIEM).
 
@@ -195,10 +202,23 @@ def export_ledger(
     def warn(error: AirlockError) -> None:
         click.echo(f"airlock: ledger export waiting for the store: {error.message}", err=True)
 
-    events = cli.airlock().ledger_events(
+    sink = client = None
+    if webhook is not None:
+        import httpx  # noqa: PLC0415 -- only with a webhook
+
+        from airlock.ops.webhook import WebhookSink  # noqa: PLC0415
+
+        sink = WebhookSink(webhook, cli.environ.get("AIRLOCK_WEBHOOK_SECRET", "").encode())
+        client = httpx.Client(timeout=30)
+    batches = cli.airlock().ledger_events(
         start or 0, follow=follow, poll_seconds=poll_seconds, on_error=warn
     )
-    for event in events:
-        click.echo(encode_line(to_event(event, ExportFormat(fmt), __version__)))  # flushes
-        if cursor_file is not None:
-            write_cursor(cursor_file, event.index + 1)
+    with contextlib.closing(client) if client is not None else contextlib.nullcontext():
+        for batch in batches:
+            lines = [encode_line(to_event(e, ExportFormat(fmt), __version__)) for e in batch]
+            if sink is not None and client is not None:
+                sink.deliver(client, batch[0].index, lines)
+            for line in lines:
+                click.echo(line)  # flushes
+            if cursor_file is not None:
+                write_cursor(cursor_file, batch[-1].index + 1)

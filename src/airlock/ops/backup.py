@@ -176,7 +176,7 @@ def restore_backup(
     loaded_url: str | None = None
     try:
         for entry in manifest.files:
-            if entry.path in {manifest.database_file, PUBLIC_KEY_NAME, PRIVATE_KEY_NAME}:
+            if entry.path in {manifest.database_file, PRIVATE_KEY_NAME}:
                 continue
             target = staging / entry.path
             target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ from airlock.ops.siem import LedgerEvent
 from airlock.store.ledger_interface import LedgerStore
 
 MAX_CURSOR_BYTES = 64
+MAX_BATCH = 500  # events per batch: one webhook POST, one cursor write
 
 
 def ledger_events(
@@ -38,8 +39,9 @@ def ledger_events(
     sleep: Callable[[float], None] = time.sleep,
     on_error: Callable[[AirlockError], None] = lambda _e: None,
     stop: Callable[[], bool] = lambda: False,
-) -> Iterator[LedgerEvent]:
-    """Entries from ``since`` on, in index order, without gaps.
+) -> Iterator[list[LedgerEvent]]:
+    """Entries from ``since`` on, in index order, without gaps, in batches of at most
+    ``MAX_BATCH`` (a batch never waits for more entries to fill up).
 
     Without ``follow`` it stops at the log's size when it started; with it, it polls every
     ``poll_seconds`` until ``stop()`` is true, and rides out store errors (reported through
@@ -58,10 +60,14 @@ def ledger_events(
     while True:
         try:
             size = store.size()
-            for entry in store.entries(cursor, size):
-                _check_contiguous(entry.index, cursor)
-                yield LedgerEvent.of(origin, entry.index, entry.body, entry.appended_at)
-                cursor += 1
+            while cursor < size:
+                batch: list[LedgerEvent] = []
+                for entry in store.entries(cursor, min(size, cursor + MAX_BATCH)):
+                    _check_contiguous(entry.index, cursor + len(batch))
+                    batch.append(LedgerEvent.of(origin, entry.index, entry.body, entry.appended_at))
+                _check_contiguous(cursor + len(batch), min(size, cursor + MAX_BATCH))
+                yield batch
+                cursor += len(batch)
         except StoreError as e:
             if not follow:
                 raise
