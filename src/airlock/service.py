@@ -72,6 +72,7 @@ if TYPE_CHECKING:
 LOCAL_OPERATOR = "local-operator"
 FRESHNESS_SECONDS = 1.0  # how stale a cached token lookup or protected-model stamp may be
 MAX_CACHED_TOKENS = 4096
+FRICTION_CACHE_SECONDS = 60.0  # how stale the friction gauges of /metrics may be
 _monotonic = time.monotonic  # a seam for tests; cache ages are not domain time
 
 
@@ -133,6 +134,7 @@ class Airlock:
         # Known tokens only (an unknown one is asked again each time, so a new token works at
         # once); a revoked token stops working within FRESHNESS_SECONDS.
         self._principals_by_token: dict[TokenHash, tuple[Principal, float]] = {}
+        self._friction_cache: tuple[float, FrictionReport] | None = None
         self.outbox: Outbox = FileOutbox(settings.home / "outbox")
         self._compiled = CompiledPolicy(policy)
         self.ledger = AuditLog(
@@ -566,7 +568,12 @@ class Airlock:
 
         if not isinstance(self._store, SqlStore):
             raise ConfigError("metrics need the SQL store")
-        report = self.friction()
+        # The friction figures read every request of the last week (about 0.1 s per 2000,
+        # bench/bench_ops.py): recomputed at most once a minute, not on every scrape.
+        now = _monotonic()
+        if self._friction_cache is None or now >= self._friction_cache[0]:
+            self._friction_cache = (now + FRICTION_CACHE_SECONDS, self.friction())
+        report = self._friction_cache[1]
         try:
             return read_figures(self._store.engine, self._clock.now(), report)
         except SQLAlchemyError as e:
