@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from airlock.domain.names import request_id
+from airlock.domain.names import request_id, sha256_hex
 from airlock.domain.requests import BoundaryRequest, Decision, Outcome, Reason, RequestKind
 from airlock.home import initialise_home
 from airlock.ledger.records import LedgerRecord, parse_record
@@ -121,6 +121,7 @@ def main() -> None:
         )
 
         scrape_s = _timed(airlock.boundary_figures, repeat=7)
+        assert isinstance(store, SqlStore)
         with store.engine.connect() as c:
             count_s = _timed(
                 lambda: c.execute(select(func.count()).select_from(schema.requests)).scalar(),
