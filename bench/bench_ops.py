@@ -81,7 +81,7 @@ def main() -> None:
                 rita.principal.name,
                 None,
                 "bench",
-                "ab" * 32,
+                sha256_hex("ab" * 32),
                 1000,
                 now - timedelta(seconds=i),
             )
