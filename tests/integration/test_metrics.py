@@ -87,6 +87,8 @@ def test_metrics_from_two_workers_add_up_to_the_ledger(
         assert samples[("airlock_decision_seconds_count", (("kind", "export"),))] == 24
         assert samples[("airlock_inspected_requests_total", (("kind", "export"),))] == 24
         assert samples[("airlock_ledger_entries", ())] == len(ledger)
+        released = samples[("airlock_released_bytes_total", (("kind", "export"),))]
+        assert released == 1000 * decided["allow"]
         budget = (("scope", "enclave"), ("subject", "*"))
         assert samples[("airlock_budget_limit_bytes", budget)] == 10000
         assert samples[("airlock_budget_used_bytes", budget)] == 1000 * decided["allow"]

@@ -41,6 +41,7 @@ class BoundaryFigures:
 
     decisions: dict[tuple[str, str], int]  # (request kind, outcome) -> decisions taken
     inspected: dict[str, tuple[int, int]]  # request kind -> (requests, bytes) received
+    released_bytes: dict[str, int]  # request kind -> bytes of released requests
     weight_denials: int
     budgets: tuple[BudgetFigure, ...]
     holds_waiting: int
@@ -75,6 +76,14 @@ def families(figures: BoundaryFigures) -> Iterator[Metric]:
         inspected.add_metric([kind], size)
     yield requests
     yield inspected
+    released = CounterMetricFamily(
+        "airlock_released_bytes",
+        "Bytes of requests released across the boundary.",
+        labels=["kind"],
+    )
+    for kind, size in sorted(figures.released_bytes.items()):
+        released.add_metric([kind], size)
+    yield released
     yield CounterMetricFamily(
         "airlock_weight_denials",
         "Denied requests whose findings include model weights (tensors, protected models).",

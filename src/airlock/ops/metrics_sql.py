@@ -26,6 +26,11 @@ def read_figures(engine: Engine, now: datetime, friction: FrictionReport) -> Bou
                 r.c.kind
             )
         ).all()
+        released = c.execute(
+            select(r.c.kind, func.coalesce(func.sum(r.c.size_bytes), 0))
+            .where(r.c.status == "released")
+            .group_by(r.c.kind)
+        ).all()
         weight = c.execute(
             select(func.count()).where(
                 d.c.outcome == "deny",
@@ -47,6 +52,7 @@ def read_figures(engine: Engine, now: datetime, friction: FrictionReport) -> Bou
     return BoundaryFigures(
         decisions={(str(k), str(o)): int(n) for k, o, n in decided},
         inspected={str(k): (int(n), int(total)) for k, n, total in inspected},
+        released_bytes={str(k): int(total) for k, total in released},
         weight_denials=int(weight),
         budgets=tuple(BudgetFigure(s, sub, int(u), int(lim)) for s, sub, u, lim in budgets),
         holds_waiting=int(held[0]),

@@ -12,6 +12,7 @@ from tests.conftest import REPO_ROOT
 FIGURES = BoundaryFigures(
     decisions={("export", "deny"): 2},
     inspected={"export": (2, 10)},
+    released_bytes={"export": 5},
     weight_denials=1,
     budgets=(BudgetFigure("enclave", "*", 950, 1000),),
     holds_waiting=0,
