@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.gateway import CliRunner, export_from_threads, free_port, serve_process
@@ -24,17 +25,20 @@ def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_metrics_from_two_workers_add_up_to_the_ledger(
-    initialised_cli: CliRunner, tmp_path: Path
+    cli: CliRunner, tmp_path: Path, request: pytest.FixtureRequest, backend: str
 ) -> None:
-    cli = initialised_cli
+    if backend == "postgresql":
+        cli.env["AIRLOCK_DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    assert cli("init").code == 0
     scrape_token = cli("scrape-token")
     token_line = scrape_token.err.splitlines()[-1]
     config = cli.home / "config.toml"
     config.write_text(config.read_text() + "\n[metrics]\n" + token_line + "\n")
     assert cli("budget", "set", "enclave", "--bytes", "10000", "--window", "1d").code == 0
     token = cli("principal", "add", "rita", "--role", "researcher").out.strip()
-    env = {**os.environ, "AIRLOCK_HOME": str(cli.home)}
+    env = {**os.environ, **cli.env}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env.pop("AIRLOCK_LOG_FORMAT", None)
     port = free_port()

@@ -48,7 +48,7 @@ def dump(database_url: str, target: Path) -> None:
     if backend_of(database_url) == "sqlite":
         source = sqlite_path(database_url)
         try:
-            src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+            src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
             try:
                 dst = sqlite3.connect(target)
                 try:
