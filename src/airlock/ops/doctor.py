@@ -52,6 +52,7 @@ class Facts:
     witnesses: int
     seconds_since_cosignature: float | None
     metrics_enabled: bool
+    backup_tool_error: str = ""  # e.g. pg_dump missing for a PostgreSQL store
 
 
 def evaluate(facts: Facts) -> list[Check]:
@@ -68,6 +69,11 @@ def evaluate(facts: Facts) -> list[Check]:
         else Check("policy", Status.OK, "the Cedar policy validates")
     )
     checks += [_disk(facts), _database(facts), _clock(facts), _checkpoint(facts), _witness(facts)]
+    checks.append(
+        Check("backup", Status.WARN, facts.backup_tool_error, "install the PostgreSQL client")
+        if facts.backup_tool_error
+        else Check("backup", Status.OK, "`airlock backup` has what it needs")
+    )
     checks.append(
         Check("metrics", Status.OK, "GET /metrics is on")
         if facts.metrics_enabled

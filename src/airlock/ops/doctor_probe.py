@@ -52,7 +52,14 @@ def probe(home: Path, environ: Mapping[str, str], now: datetime) -> Facts:
         ledger_size=database.ledger_size,
         seconds_since_checkpoint=database.seconds_since_checkpoint,
         seconds_since_cosignature=database.seconds_since_cosignature,
+        backup_tool_error=_backup_tool(settings),
     )
+
+
+def _backup_tool(settings: Settings) -> str:
+    if not settings.database_url.startswith("postgresql") or shutil.which("pg_dump"):
+        return ""
+    return "pg_dump is not on PATH: `airlock backup` cannot copy a PostgreSQL store"
 
 
 @dataclass(slots=True)

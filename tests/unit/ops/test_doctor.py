@@ -59,3 +59,5 @@ def test_stale_checkpoint_and_missing_witness_warn() -> None:
     assert stale["checkpoint"] is Status.WARN and stale["witness"] is Status.WARN
     future = _status(replace(HEALTHY, newest_entry_ahead_seconds=600.0))
     assert future["clock"] is Status.FAIL
+    no_pg_dump = _status(replace(HEALTHY, backup_tool_error="pg_dump is not on PATH"))
+    assert no_pg_dump["backup"] is Status.WARN
