@@ -107,6 +107,21 @@ def test_backup_under_load_then_restore_keeps_every_acknowledged_decision(
     manifest = json.loads((backup / "manifest.json").read_text())
     assert manifest["ledger_size"] >= 5
 
+    if database_url:
+        # The database still holds the live store: a restore must refuse, and leave it be.
+        other = tmp_path / "other-home"
+        refused = cli(
+            "--home",
+            str(other),
+            "restore",
+            str(backup),
+            "--checkpoint",
+            str(witnessed),
+            env=PASSPHRASE,
+        )
+        assert refused.code != 0 and "already holds an airlock store" in refused.err
+        assert cli("ledger", "verify").code == 0
+        assert not other.exists()
     _destroy(cli, database_url)
     # Stale: a witness has cosigned more than the backup holds.
     code, said = _restore(cli, backup, newer)

@@ -191,8 +191,9 @@ def restore_backup(
         )
         settings = Settings.load(environ, staging)
         url = _restore_url(settings, home)
+        db_snapshot.ensure_empty(url)  # checked first: a refused target is never dropped
+        loaded_url = url  # from here a failure undoes a partial load too
         db_snapshot.load(url, folder / manifest.database_file)
-        loaded_url = url
         size, requests, witnessed = _verify_restored(url, settings, log_key, key, witnessed_note)
         if dry_run:
             db_snapshot.drop_store(url)

@@ -67,23 +67,29 @@ def dump(database_url: str, target: Path) -> None:
     )
 
 
+def ensure_empty(database_url: str) -> None:
+    """Raises: StoreError when the target already holds a database (never overwritten)."""
+    if backend_of(database_url) == "sqlite":
+        target = sqlite_path(database_url)
+        if target.exists():
+            raise StoreError(f"{target} exists: restore only into a new database file")
+    elif has_store(database_url):
+        raise StoreError(
+            f"{redact(database_url)} already holds an airlock store: restore into an empty "
+            "database, or drop it first if it is the damaged one"
+        )
+
+
 def load(database_url: str, source: Path) -> None:
     """Load a copy made by :func:`dump` into an empty database.
 
     Raises:
         StoreError: the target already holds an airlock store, or loading failed.
     """
+    ensure_empty(database_url)
     if backend_of(database_url) == "sqlite":
-        target = sqlite_path(database_url)
-        if target.exists():
-            raise StoreError(f"{target} exists: restore only into a new database file")
-        shutil.copyfile(source, target)
+        shutil.copyfile(source, sqlite_path(database_url))
         return
-    if has_store(database_url):
-        raise StoreError(
-            f"{redact(database_url)} already holds an airlock store: restore into an empty "
-            "database, or drop it first if it is the damaged one"
-        )
     _run_pg(
         "pg_restore",
         ["--no-owner", "--no-privileges", "--exit-on-error", str(source)],
