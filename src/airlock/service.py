@@ -43,6 +43,7 @@ from airlock.errors import (
     LedgerIntegrityError,
     NotFound,
     PermissionDenied,
+    StoreError,
 )
 from airlock.ledger.records import LedgerRecord
 from airlock.settings import Settings
@@ -69,9 +70,18 @@ if TYPE_CHECKING:
     from airlock.lineage_log import LineageLog
     from airlock.package_ingress import Admission
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from airlock.errors import AirlockError
+    from airlock.ops.backup import BackupReport
+    from airlock.ops.metrics import BoundaryFigures
+    from airlock.ops.siem import LedgerEvent
+
 LOCAL_OPERATOR = "local-operator"
 FRESHNESS_SECONDS = 1.0  # how stale a cached token lookup or protected-model stamp may be
 MAX_CACHED_TOKENS = 4096
+FRICTION_CACHE_SECONDS = 60.0  # how stale the friction gauges of /metrics may be
 _monotonic = time.monotonic  # a seam for tests; cache ages are not domain time
 
 
@@ -135,6 +145,7 @@ class Airlock:
         # Known tokens only (an unknown one is asked again each time, so a new token works at
         # once); a revoked token stops working within FRESHNESS_SECONDS.
         self._principals_by_token: dict[TokenHash, tuple[Principal, float]] = {}
+        self._friction_cache: tuple[float, FrictionReport] | None = None
         self.outbox: Outbox = FileOutbox(settings.home / "outbox")
         self._build_lock = threading.RLock()  # see airlock.capability
 
@@ -652,6 +663,58 @@ class Airlock:
         from airlock.audit_verify import verify_log
 
         return verify_log(self._store.ledger, self.ledger.verifier_key, seal_key(self._signing_key))
+
+    # --- operations (issue 21): built on demand, so the CLI starts without them -------------
+
+    def ledger_events(
+        self,
+        since: int,
+        *,
+        follow: bool,
+        poll_seconds: float = 1.0,
+        on_error: Callable[[AirlockError], None] = lambda _e: None,
+    ) -> Iterator[list[LedgerEvent]]:
+        """Ledger entries from ``since`` on, in batches (:mod:`airlock.ops.ledger_export`)."""
+        from airlock.ops.ledger_export import ledger_events
+
+        return ledger_events(
+            self._store.ledger,
+            self.ledger.origin,
+            since,
+            follow=follow,
+            poll_seconds=poll_seconds,
+            on_error=on_error,
+        )
+
+    def backup(self, folder: Path, passphrase: bytes | None = None) -> BackupReport:
+        """Snapshot the deployment into ``folder`` (see :mod:`airlock.ops.backup`)."""
+        from airlock.ops.backup import take_backup
+
+        return take_backup(self.settings, self._signing_key, folder, self._clock.now(), passphrase)
+
+    def boundary_figures(self) -> BoundaryFigures:
+        """What `GET /metrics` reports, read from the store now (:mod:`airlock.ops.metrics`).
+
+        Raises:
+            StoreError: the database did not answer.
+        """
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from airlock.ops.metrics_sql import read_figures
+        from airlock.store.sql import SqlStore
+
+        if not isinstance(self._store, SqlStore):
+            raise ConfigError("metrics need the SQL store")
+        # The friction figures read every request of the last week (about 0.1 s per 2000,
+        # bench/bench_ops.py): recomputed at most once a minute, not on every scrape.
+        now = _monotonic()
+        if self._friction_cache is None or now >= self._friction_cache[0]:
+            self._friction_cache = (now + FRICTION_CACHE_SECONDS, self.friction())
+        report = self._friction_cache[1]
+        try:
+            return read_figures(self._store.engine, self._clock.now(), report)
+        except SQLAlchemyError as e:
+            raise StoreError(f"cannot read metrics from the store: {e}") from e
 
     def _record(self, record_kind: str, actor: Actor, subject: str, **details: str) -> int:
         """Append the ledger entry for an action before the action takes effect."""

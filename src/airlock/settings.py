@@ -22,7 +22,16 @@ SIGNING_KEY_FILE_NAME = "ledger-signing.key"
 POLICY_DIR_NAME = "policy"
 DEFAULT_PORT = 8750
 DEFAULT_HOST = "127.0.0.1"
-_KNOWN_TOP_LEVEL = {"enclave_name", "database_url", "server", "ledger", "egress", "datasets"}
+_KNOWN_TOP_LEVEL = {
+    "enclave_name",
+    "database_url",
+    "server",
+    "ledger",
+    "egress",
+    "datasets",
+    "metrics",
+}
+_KNOWN_METRICS = {"scrape_token_sha256"}
 _KNOWN_DATASETS = {"max_file_bytes", "max_rows", "scan_max_rows"}
 _KNOWN_EGRESS = {"min_days_to_exfiltrate"}
 _KNOWN_SERVER = {"host", "port", "workers", "access_log"}
@@ -114,6 +123,22 @@ _DATASETS = DatasetSettings()
 
 
 @dataclass(frozen=True, slots=True)
+class MetricsSettings:
+    """``GET /metrics`` (issue 21): off unless a scrape token's SHA-256 is configured."""
+
+    # Hex SHA-256 of the bearer token Prometheus sends; `airlock scrape-token` makes one.
+    scrape_token_sha256: str = ""
+
+    def __post_init__(self) -> None:
+        digest = self.scrape_token_sha256
+        if digest and (len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest)):
+            raise ConfigError(
+                "metrics.scrape_token_sha256 must be 64 lowercase hex digits: "
+                "run `airlock scrape-token` to make one"
+            )
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything airlock needs to know about its deployment, validated when built."""
 
@@ -124,6 +149,7 @@ class Settings:
     ledger: LedgerSettings = field(default_factory=LedgerSettings)
     egress: EgressSettings = field(default_factory=EgressSettings)
     datasets: DatasetSettings = field(default_factory=DatasetSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -182,6 +208,8 @@ class Settings:
         ledger_raw = _table(raw, "ledger")
         egress_raw = _table(raw, "egress")
         datasets_raw = _table(raw, "datasets")
+        metrics_raw = _table(raw, "metrics")
+        _reject_unknown(metrics_raw, _KNOWN_METRICS, "metrics.")
         _reject_unknown(datasets_raw, _KNOWN_DATASETS, "datasets.")
         _reject_unknown(egress_raw, _KNOWN_EGRESS, "egress.")
         _reject_unknown(server_raw, _KNOWN_SERVER, "server.")
@@ -216,6 +244,9 @@ class Settings:
                 scan_max_rows=_integer(
                     datasets_raw, "scan_max_rows", _DATASETS.scan_max_rows, "datasets."
                 ),
+            ),
+            metrics=MetricsSettings(
+                scrape_token_sha256=_string(metrics_raw, "scrape_token_sha256", "", "metrics.")
             ),
         )
 

@@ -16,6 +16,7 @@ from airlock import __version__
 from airlock.api.blocking import new_pool
 from airlock.api.errors import install_error_table
 from airlock.api.limits import BodyLimitMiddleware
+from airlock.api.request_ids import RequestIdMiddleware
 from airlock.api.routes import (
     approver_ui,
     assess_ui,
@@ -24,6 +25,7 @@ from airlock.api.routes import (
     index,
     ledger,
     locks,
+    metrics,
     principals,
     projects,
     requests,
@@ -37,11 +39,12 @@ _log = logging.getLogger("airlock.ledger")
 _TEMPLATES = Path(__file__).parent / "templates"
 
 
-def create_app(airlock: Airlock) -> FastAPI:
+def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
     """The ASGI app serving the JSON API, its OpenAPI document and the web UI.
 
     While it runs, it signs a ledger checkpoint whenever the log has grown and the
     configured interval has passed (issue 3: checkpoints on a short interval).
+    ``metrics_dir`` is prometheus_client's multiprocess folder when several workers serve.
     """
 
     @asynccontextmanager
@@ -69,6 +72,9 @@ def create_app(airlock: Airlock) -> FastAPI:
     _ = airlock.ledger
     app.state.airlock = airlock
     app.state.blocking = new_pool()
+    from airlock.ops.scrape import DecisionTimer  # noqa: PLC0415 -- keeps CLI start-up light
+
+    app.state.decision_timer = DecisionTimer(metrics_dir)
     app.state.templates = Jinja2Templates(directory=_TEMPLATES)
     install_error_table(app)
     for group in (
@@ -79,6 +85,7 @@ def create_app(airlock: Airlock) -> FastAPI:
         exports,
         locks,
         ledger,
+        metrics,
         index,
         ui,
         approver_ui,
@@ -90,6 +97,7 @@ def create_app(airlock: Airlock) -> FastAPI:
         max_bytes=MAX_JSON_BODY_BYTES,
         exempt_prefixes=("/exports", "/packages"),
     )
+    app.add_middleware(RequestIdMiddleware)  # outermost: refusals by the others carry it too
     return app
 
 

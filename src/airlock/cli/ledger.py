@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from pathlib import Path
 
 import click
 
 from airlock.cli.context import CliContext, pass_cli
-from airlock.errors import ExitCode, LedgerIntegrityError, SourceError
+from airlock.errors import AirlockError, ExitCode, LedgerIntegrityError, SourceError
 from airlock.ledger.receipts import MAX_RECEIPT_BYTES, verify_receipt
 from airlock.ledger.signed_note import VerifierKey
 
@@ -138,3 +139,86 @@ def _key_text(value: str) -> str:
     if "+" not in value and path.is_file():
         return path.read_text(encoding="utf-8").strip()
     return value
+
+
+@ledger_group.command("export")
+@click.option(
+    "--since",
+    type=click.IntRange(min=0),
+    default=None,
+    help="First index to send (default: the cursor file's, else 0).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "ocsf"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: airlock's records; ocsf: OCSF 1.1.0 API Activity (6003).",
+)
+@click.option("--follow", is_flag=True, help="Keep running and send new entries as they land.")
+@click.option(
+    "--cursor-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Resume from, and keep saving, the next index in this file.",
+)
+@click.option(
+    "--poll-seconds",
+    type=click.FloatRange(min=0.05, max=3600),
+    default=1.0,
+    show_default=True,
+    help="With --follow: how often to look for new entries.",
+)
+@click.option(
+    "--webhook",
+    default=None,
+    help="POST each batch (NDJSON, HMAC-signed with $AIRLOCK_WEBHOOK_SECRET) here too.",
+)
+@pass_cli
+def export_ledger(
+    cli: CliContext,
+    since: int | None,
+    fmt: str,
+    follow: bool,
+    cursor_file: Path | None,
+    poll_seconds: float,
+    webhook: str | None,
+) -> None:
+    """Write every ledger entry from --since on as one JSON event per line (for a SIEM).
+
+    Each event carries its index and a proof handle (origin, index, leaf hash): fetch
+    `airlock ledger receipt INDEX` later to prove the entry is in the signed log. Delivery
+    is at least once; deduplicate on (log, index).
+    """
+    from airlock import __version__
+    from airlock.ops.ledger_export import read_cursor, write_cursor
+    from airlock.ops.siem import ExportFormat, encode_line, to_event
+
+    start = since
+    if start is None and cursor_file is not None:
+        start = read_cursor(cursor_file)
+
+    def warn(error: AirlockError) -> None:
+        click.echo(f"airlock: ledger export waiting for the store: {error.message}", err=True)
+
+    sink = client = None
+    if webhook is not None:
+        import httpx
+
+        from airlock.ops.webhook import WebhookSink
+
+        sink = WebhookSink(webhook, cli.environ.get("AIRLOCK_WEBHOOK_SECRET", "").encode())
+        client = httpx.Client(timeout=30)
+    batches = cli.airlock().ledger_events(
+        start or 0, follow=follow, poll_seconds=poll_seconds, on_error=warn
+    )
+    with contextlib.closing(client) if client is not None else contextlib.nullcontext():
+        for batch in batches:
+            lines = [encode_line(to_event(e, ExportFormat(fmt), __version__)) for e in batch]
+            if sink is not None and client is not None:
+                sink.deliver(client, batch[0].index, lines)
+            for line in lines:
+                click.echo(line)  # flushes
+            if cursor_file is not None:
+                write_cursor(cursor_file, batch[-1].index + 1)

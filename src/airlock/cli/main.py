@@ -40,6 +40,10 @@ COMMANDS = {
     "data": "airlock.cli.data:data_group",
     "lineage": "airlock.cli.data:lineage_group",
     "assess": "airlock.cli.assess:assess_group",
+    "backup": "airlock.cli.ops:backup_command",
+    "restore": "airlock.cli.ops:restore_command",
+    "scrape-token": "airlock.cli.ops:scrape_token_command",
+    "doctor": "airlock.cli.ops:doctor_command",
 }
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import logging
+import os
 import socket
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -14,7 +17,10 @@ import click
 from airlock.cli.context import CliContext, pass_cli
 from airlock.domain.principals import Principal, Role
 from airlock.errors import ServerError
+from airlock.ops.logs import configure_logging
 from airlock.settings import MAX_WORKERS, Settings
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 # The application (FastAPI, pydantic, the routes) is imported where it is built: with
 # several workers the supervising parent never builds it, and each worker imports it once
@@ -50,10 +56,13 @@ def serve_command(cli: CliContext, host: str | None, port: int | None, workers: 
     airlock = cli.airlock()  # fails here, once, if the store or policy is not ready
     sock = bind_socket(host, port)
     _configure_logging()
-    click.echo(
-        f"airlock gateway for enclave {settings.enclave_name} on http://{host}:{port}/ "
-        f"({workers} worker{'s' if workers > 1 else ''})",
-        err=True,
+    logging.getLogger("airlock.gateway").info(
+        "airlock gateway for enclave %s on http://%s:%d/ (%d worker%s)",
+        settings.enclave_name,
+        host,
+        port,
+        workers,
+        "s" if workers > 1 else "",
     )
     hint = next_step(airlock.list_principals(), host, port)
     if hint:
@@ -102,6 +111,7 @@ def _config(app: Any, log_level: str, **options: Any) -> uvicorn.Config:
 
     return uvicorn.Config(
         app,
+        log_config=None,  # uvicorn's loggers go to the root handler (JSON lines, issue 21)
         log_level=log_level,
         http=BoundedHeadHttpToolsProtocol,
         loop="uvloop",
@@ -124,7 +134,9 @@ def run_workers(settings: Settings, sock: socket.socket, workers: int, log_level
     from airlock.api.supervisor import Supervisor
 
     config = _config(functools.partial(_worker_app, settings), log_level, factory=True)
-    if not Supervisor(config, sock, workers).run():
+    with _multiprocess_metrics():
+        started = Supervisor(config, sock, workers).run()
+    if not started:
         raise ServerError(
             "the gateway's workers could not start: see the log above, fix the cause and "
             "run `airlock serve` again"
@@ -138,12 +150,31 @@ def _worker_app(settings: Settings) -> FastAPI:
     from airlock.api.app import create_app
     from airlock.service import Airlock
 
-    return create_app(Airlock.from_settings(settings))
+    return create_app(Airlock.from_settings(settings), os.environ.get(METRICS_DIR_ENV) or None)
+
+
+@contextlib.contextmanager
+def _multiprocess_metrics() -> Iterator[None]:
+    """A fresh prometheus_client multiprocess folder for this run's workers (issue 21).
+
+    It must be in the environment before a worker imports prometheus_client, so it is set
+    here, before the supervisor spawns them; they inherit it. An operator's own folder is
+    used as given (and not emptied).
+    """
+    if os.environ.get(METRICS_DIR_ENV):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="airlock-metrics-") as folder:
+        os.environ[METRICS_DIR_ENV] = folder
+        try:
+            yield
+        finally:
+            del os.environ[METRICS_DIR_ENV]
 
 
 def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # readiness probes would spam it
+    # JSON lines unless standard error is a terminal (AIRLOCK_LOG_FORMAT overrides; issue 21).
+    configure_logging(os.environ)
 
 
 class _RefusalsOnly(logging.Filter):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile, status
@@ -12,6 +14,7 @@ from airlock.api.blocking import run_blocking
 from airlock.api.schemas import ExportOut, RequestOut, VoteIn
 
 router = APIRouter(tags=["exports"])
+_log = logging.getLogger("airlock.decisions")
 
 
 @router.post("/exports", response_model=ExportOut, status_code=status.HTTP_201_CREATED)
@@ -24,11 +27,23 @@ async def submit_export(
     project: Annotated[str | None, Form(max_length=63)] = None,
 ) -> Response:
     """Inspect, count and decide. 201 with the outcome: allow, hold or deny."""
+    started = time.perf_counter()
     result = await run_blocking(
         request,
         lambda: airlock.submit_export(
             caller, file.file, file.filename or "upload", purpose, project or None
         ),
+    )
+    request.app.state.decision_timer.observe("export", time.perf_counter() - started)
+    _log.info(
+        "export decided",
+        extra={
+            "principal": caller.name,
+            "outcome": result.decision.outcome.value,
+            "request": result.request.id,
+            "kind": "export",
+            "size": result.request.size_bytes,
+        },
     )
     # Serialised here, from the model built for it: FastAPI would otherwise validate the
     # returned model against response_model all over again (response_model stays for the
