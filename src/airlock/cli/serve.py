@@ -65,8 +65,8 @@ def serve_command(cli: CliContext, host: str | None, port: int | None, workers: 
         "s" if workers > 1 else "",
     )
     hint = next_step(airlock.list_principals(), host, port)
-    if hint:
-        click.echo(hint, err=True)
+    if hint:  # a log record like the line above: JSON lines off a terminal (issue 21)
+        logging.getLogger("airlock.gateway").warning("%s", hint)
     if workers == 1:
         build_server(airlock, "info").run(sockets=[sock])
         return
