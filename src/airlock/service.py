@@ -57,7 +57,7 @@ from airlock.sentence_embeddings import load_packaged_minilm
 from airlock.settings import Settings
 from airlock.store.dataset_interface import DatasetEntry, dataset_id
 from airlock.store.interface import PackageFile, Store
-from airlock.store.outbox import FileOutbox, Outbox
+from airlock.store.outbox import FileOutbox, Outbox, probe_writable
 from airlock.store.sql import SqlStore
 
 LOCAL_OPERATOR = "local-operator"
@@ -185,6 +185,16 @@ class Airlock:
     def check_ready(self) -> None:
         """Raises: StoreError if the store is unreachable or its schema is not current."""
         self._store.check_ready()
+
+    def check_writable(self) -> None:
+        """Readiness: whether an export could be recorded now (issue 22).
+
+        Raises: StoreError if the store is not current, or the store or the outbox cannot
+        take a write. Nothing is written: the store's probe is rolled back.
+        """
+        self._store.check_ready()
+        self._store.check_writable()
+        probe_writable(self.settings.home / "outbox")
 
     # --- principals -------------------------------------------------------------------
 

@@ -81,6 +81,10 @@ class Store(Protocol):
         """Raises StoreError if the database is unreachable or its schema is not current."""
         ...
 
+    def check_writable(self) -> None:
+        """Raises StoreError unless the store can take a write now (a probe rolled back)."""
+        ...
+
     def close(self) -> None: ...
 
     def write_batch(self) -> AbstractContextManager[None]:

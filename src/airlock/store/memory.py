@@ -68,6 +68,9 @@ class MemoryStore:
     def check_ready(self) -> None:
         """Always ready."""
 
+    def check_writable(self) -> None:
+        """Always writable."""
+
     def close(self) -> None:
         """Nothing to release."""
 

@@ -107,6 +107,14 @@ class SqlStore:
                 f"{schema.SCHEMA_REVISION}: run `airlock init` to migrate it"
             )
 
+    def check_writable(self) -> None:
+        """A write the way an export's begins (a write transaction, one row changed), then
+        rolled back: it fails on a read-only database (SQLite ``query_only`` or a read-only
+        file, a PostgreSQL standby or ``default_transaction_read_only``) and on a full disk
+        only when the write needs new pages, which this one does not."""
+        with self._transactions.probe() as connection:
+            connection.execute(statements.WRITE_PROBE)
+
     def close(self) -> None:
         self._engine.dispose()
         self._transactions.close()

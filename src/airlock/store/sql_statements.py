@@ -95,6 +95,8 @@ def active_locks(count: int) -> Select[tuple[object, ...]]:
 MODELS_STAMP = select(func.count(), func.max(schema.protected_models.c.registered_at))
 
 LEDGER_SIZE_FOR_UPDATE = select(_head.c.size).where(_head.c.id == 1).with_for_update()
+# Readiness (issue 22): a write that changes nothing, in a transaction that is rolled back.
+WRITE_PROBE = _head.update().where(_head.c.id == 1).values(size=_head.c.size)
 SET_LEDGER_SIZE = _head.update().where(_head.c.id == 1).values(size=bindparam("size"))
 
 # --- budgets: running totals (docs/adr/0006) -----------------------------------------------
