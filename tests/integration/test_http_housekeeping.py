@@ -117,7 +117,7 @@ def read_only_gateway(initialised_cli: CliRunner) -> Iterator[Gateway]:
         event.listen(store.engine, "connect", read_only)
         store.engine.dispose()  # pooled connections were opened writable
         yield gateway
-        gateways.close()
+        next(gateways, None)  # runs start_gateway's shutdown
     finally:
         airlock.close()
 
