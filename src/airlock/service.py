@@ -268,6 +268,27 @@ class Airlock:
     def list_projects(self) -> Sequence[Project]:
         return self._store.list_projects()
 
+    def add_member(self, actor: Actor, project: str, principal: str) -> None:
+        """Make ``principal`` a member of ``project``: its exports are charged to the project
+        (see :func:`airlock.domain.membership.charged_project`).
+
+        Raises: PermissionDenied (not admin), InvalidInput, NotFound, Conflict (a member).
+        """
+        self._require_admin(actor, "add project members")
+        where, who = project_name(project), principal_name(principal)
+        self._store.get_project(where)
+        self._store.get_principal(who)
+        if who in self._store.members.members(where):
+            raise Conflict(f"{who} is already a member of project {where!r}")
+        self._record("project.member.add", actor, where, principal=who)
+        self._store.members.add_member(where, who, self._clock.now())
+
+    def project_members(self, project: str) -> Sequence[PrincipalName]:
+        """Raises: InvalidInput, NotFound."""
+        where = project_name(project)
+        self._store.get_project(where)
+        return self._store.members.members(where)
+
     # --- requests ---------------------------------------------------------------------
 
     def list_requests(

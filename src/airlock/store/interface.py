@@ -19,6 +19,7 @@ from airlock.store.approval_interface import ApprovalStore
 from airlock.store.budget_interface import BudgetStore
 from airlock.store.dataset_interface import DatasetStore
 from airlock.store.ledger_interface import LedgerStore
+from airlock.store.membership_interface import MembershipStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,11 @@ class Store(Protocol):
     @property
     def approvals(self) -> ApprovalStore:
         """Approval cases and votes, in the same database."""
+        ...
+
+    @property
+    def members(self) -> MembershipStore:
+        """Project membership, in the same database."""
         ...
 
     def migrate(self) -> None:

@@ -37,6 +37,7 @@ from airlock.store.sql_budgets import SqlBudgetStore
 from airlock.store.sql_datasets import SqlDatasetStore
 from airlock.store.sql_engine import Transactions, create_store_engine
 from airlock.store.sql_ledger import SqlLedgerStore
+from airlock.store.sql_members import SqlMembershipStore
 
 __all__ = ["SqlStore", "create_store_engine"]
 
@@ -54,10 +55,15 @@ class SqlStore:
         self._budgets = SqlBudgetStore(self._begin)
         self._approvals = SqlApprovalStore(self._begin)
         self._datasets = SqlDatasetStore(self._begin)
+        self._members = SqlMembershipStore(self._begin)
 
     @property
     def approvals(self) -> SqlApprovalStore:
         return self._approvals
+
+    @property
+    def members(self) -> SqlMembershipStore:
+        return self._members
 
     @property
     def budgets(self) -> SqlBudgetStore:
