@@ -29,6 +29,10 @@ def test_document_declares_the_bearer_scheme_instead_of_a_header_parameter(
     assert me["security"] == [{"HTTPBearer": []}]
     assert not [p for p in me.get("parameters", []) if p["name"].lower() == "authorization"]
     assert "security" not in spec["paths"]["/healthz"]["get"]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            secured = "security" in operation
+            assert ("401" in operation["responses"]) is secured, (path, method)
 
 
 def test_document_gives_validation_errors_the_status_and_body_the_api_sends(
