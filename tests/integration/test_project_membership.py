@@ -6,9 +6,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.support.gateway import CliRunner, Gateway
 
 CSV = b"x,y\n" + b"1,2\n" * 249  # 1000 bytes, clean
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_cli(request: pytest.FixtureRequest, cli: CliRunner) -> CliRunner:
+    """An initialised home on the default SQLite file, or on the test PostgreSQL server."""
+    if request.param == "postgresql":
+        cli.env["AIRLOCK_DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    result = cli("init")
+    assert result.code == 0, result.err
+    return cli
 
 
 def artifact(tmp_path: Path) -> Path:
@@ -36,45 +48,45 @@ def export(cli: CliRunner, path: Path, who: str, *extra: str) -> tuple[int, dict
 
 
 def test_a_members_export_is_charged_to_its_project_without_naming_it(
-    initialised_cli: CliRunner, tmp_path: Path
+    backend_cli: CliRunner, tmp_path: Path
 ) -> None:
-    setup(initialised_cli)
+    setup(backend_cli)
     path = artifact(tmp_path)
-    code, answer = export(initialised_cli, path, "rita")  # no --project
+    code, answer = export(backend_cli, path, "rita")  # no --project
     assert code != 0, answer  # 1000 bytes against vision's 100
     assert any(
         r["code"] == "budget-exceeded" and "vision" in r["message"]
         for r in answer["reasons"]  # type: ignore[attr-defined]
     ), answer
-    listed = initialised_cli("project", "member", "list", "vision", "--json")
+    listed = backend_cli("project", "member", "list", "vision", "--json")
     assert json.loads(listed.out) == ["rita"]
     # sam is in no project: only the enclave and principal budgets apply, as before.
-    assert export(initialised_cli, path, "sam")[0] == 0
+    assert export(backend_cli, path, "sam")[0] == 0
 
 
 def test_a_member_of_several_projects_must_name_one(
-    initialised_cli: CliRunner, tmp_path: Path
+    backend_cli: CliRunner, tmp_path: Path
 ) -> None:
-    setup(initialised_cli)
-    assert initialised_cli("project", "member", "add", "audio", "rita").code == 0
+    setup(backend_cli)
+    assert backend_cli("project", "member", "add", "audio", "rita").code == 0
     path = artifact(tmp_path)
-    refused = initialised_cli("export", str(path), "--as", "rita", "--purpose", "metrics")
+    refused = backend_cli("export", str(path), "--as", "rita", "--purpose", "metrics")
     assert refused.code == 2
     assert "several projects (audio, vision)" in refused.err
-    assert export(initialised_cli, path, "rita", "--project", "audio")[0] == 0
+    assert export(backend_cli, path, "rita", "--project", "audio")[0] == 0
 
 
 def test_naming_a_project_one_is_not_a_member_of_is_refused(
-    initialised_cli: CliRunner, tmp_path: Path
+    backend_cli: CliRunner, tmp_path: Path
 ) -> None:
-    setup(initialised_cli)
-    refused = initialised_cli(
+    setup(backend_cli)
+    refused = backend_cli(
         "export", str(artifact(tmp_path)), "--as", "sam", "--purpose", "x", "--project", "vision"
     )
     assert refused.code == 2
     assert "not a member of project 'vision'" in refused.err
     assert "project member add vision sam" in refused.err
-    requests = initialised_cli("request", "list", "--json")
+    requests = backend_cli("request", "list", "--json")
     assert "sam" not in requests.out  # refused before anything was stored
 
 
