@@ -64,9 +64,7 @@ def test_a_members_export_is_charged_to_its_project_without_naming_it(
     assert export(backend_cli, path, "sam")[0] == 0
 
 
-def test_a_member_of_several_projects_must_name_one(
-    backend_cli: CliRunner, tmp_path: Path
-) -> None:
+def test_a_member_of_several_projects_must_name_one(backend_cli: CliRunner, tmp_path: Path) -> None:
     setup(backend_cli)
     assert backend_cli("project", "member", "add", "audio", "rita").code == 0
     path = artifact(tmp_path)
