@@ -19,7 +19,14 @@ from airlock.approvals.workflow import ApprovalCase, ApprovalRule
 from airlock.audit import AuditLog
 from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetCheck, BudgetScope
 from airlock.clock import Clock
-from airlock.domain.names import RequestId, principal_name, project_name, request_id
+from airlock.domain.membership import charged_project
+from airlock.domain.names import (
+    ProjectName,
+    RequestId,
+    principal_name,
+    project_name,
+    request_id,
+)
 from airlock.domain.principals import Principal
 from airlock.domain.requests import (
     BoundaryRequest,
@@ -78,21 +85,22 @@ class Egress:
     def submit(
         self, principal: Principal, stream: BinaryIO, name: str, purpose: str, project: str | None
     ) -> ExportResult:
-        """Raises: InvalidInput (bad purpose/project/oversize), NotFound (unknown project).
+        """Raises: InvalidInput (bad purpose/project/oversize; no project named by a member of
+        several), NotFound (unknown project), PermissionDenied (a project the principal is
+        not a member of: see :func:`airlock.domain.membership.charged_project`).
 
         Storing and inspecting run beside other exports; counting, deciding and recording
         run as one unit of a shared write batch (:mod:`airlock.store.group_commit`), so the
         ledger entry, the reservation and the decision become durable together or not at all.
         """
-        if project is not None:
-            self._store.get_project(project_name(project))
+        project = self._charged_project(principal, project)
         digest, size = self._outbox.put(stream, MAX_EXPORT_BYTES)
         now = self._clock.now()
         request = BoundaryRequest(
             id=RequestId("req_" + secrets.token_hex(16)),
             kind=RequestKind.EXPORT,
             principal=principal.name,
-            project=None if project is None else project_name(project),
+            project=project,
             purpose=purpose,
             digest=digest,
             size_bytes=size,
@@ -119,6 +127,13 @@ class Egress:
                 principal, request, name=name, report=report, facts=facts, if_within=if_within
             )
         )
+
+    def _charged_project(self, principal: Principal, named: str | None) -> ProjectName | None:
+        wanted = None if named is None else project_name(named)
+        if wanted is not None:
+            self._store.get_project(wanted)  # an unknown name is a typo: say so first
+        member_of = self._store.members.projects_of(principal_name(principal.name))
+        return charged_project(principal_name(principal.name), wanted, member_of)
 
     def _record(
         self,

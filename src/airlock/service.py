@@ -49,7 +49,7 @@ from airlock.ledger.records import LedgerRecord
 from airlock.settings import Settings
 from airlock.store.dataset_interface import DatasetEntry, dataset_id
 from airlock.store.interface import PackageFile, Store
-from airlock.store.outbox import FileOutbox, Outbox
+from airlock.store.outbox import FileOutbox, Outbox, probe_writable
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -252,6 +252,16 @@ class Airlock:
         """Raises: StoreError if the store is unreachable or its schema is not current."""
         self._store.check_ready()
 
+    def check_writable(self) -> None:
+        """Readiness: whether an export could be recorded now (issue 22).
+
+        Raises: StoreError if the store is not current, or the store or the outbox cannot
+        take a write. Nothing is written: the store's probe is rolled back.
+        """
+        self._store.check_ready()
+        self._store.check_writable()
+        probe_writable(self.settings.home / "outbox")
+
     # --- principals -------------------------------------------------------------------
 
     def add_principal(
@@ -323,6 +333,27 @@ class Airlock:
 
     def list_projects(self) -> Sequence[Project]:
         return self._store.list_projects()
+
+    def add_member(self, actor: Actor, project: str, principal: str) -> None:
+        """Make ``principal`` a member of ``project``: its exports are charged to the project
+        (see :func:`airlock.domain.membership.charged_project`).
+
+        Raises: PermissionDenied (not admin), InvalidInput, NotFound, Conflict (a member).
+        """
+        self._require_admin(actor, "add project members")
+        where, who = project_name(project), principal_name(principal)
+        self._store.get_project(where)
+        self._store.get_principal(who)
+        if who in self._store.members.members(where):
+            raise Conflict(f"{who} is already a member of project {where!r}")
+        self._record("project.member.add", actor, where, principal=who)
+        self._store.members.add_member(where, who, self._clock.now())
+
+    def project_members(self, project: str) -> Sequence[PrincipalName]:
+        """Raises: InvalidInput, NotFound."""
+        where = project_name(project)
+        self._store.get_project(where)
+        return self._store.members.members(where)
 
     # --- requests ---------------------------------------------------------------------
 

@@ -16,10 +16,12 @@ from airlock import __version__
 from airlock.api.blocking import new_pool
 from airlock.api.errors import install_error_table
 from airlock.api.limits import BodyLimitMiddleware
+from airlock.api.openapi import install_openapi
 from airlock.api.request_ids import RequestIdMiddleware
 from airlock.api.routes import (
     approver_ui,
     assess_ui,
+    docs,
     exports,
     health,
     index,
@@ -90,8 +92,11 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
         ui,
         approver_ui,
         assess_ui,
+        docs,
     ):
         app.include_router(group.router)
+    docs.mount_assets(app)
+    install_openapi(app)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=MAX_JSON_BODY_BYTES,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from airlock.domain.principals import Principal
@@ -12,6 +13,10 @@ from airlock.errors import AuthenticationRequired
 from airlock.service import Actor, Airlock
 
 MAX_AUTHORIZATION_CHARS = 256
+# Declares the bearer scheme in the OpenAPI document (issue 18). It does not decide anything:
+# auto_error=False, and current_principal reads the header itself so that a missing and a
+# malformed header keep their own messages and the error table's 401 body.
+BEARER = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer alk_...`")
 
 
 # These dependencies are async so that FastAPI runs them on the event loop: a plain `def`
@@ -27,9 +32,12 @@ AirlockDep = Annotated[Airlock, Depends(get_airlock)]
 
 
 async def current_principal(
-    airlock: AirlockDep, authorization: Annotated[str | None, Header()] = None
+    request: Request,
+    airlock: AirlockDep,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
 ) -> Principal:
     """Raises: AuthenticationRequired when the header is absent, malformed or unknown."""
+    authorization = request.headers.get("authorization")
     if not authorization:
         raise AuthenticationRequired(
             "this endpoint needs an API token: send 'Authorization: Bearer alk_...'"

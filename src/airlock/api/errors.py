@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,10 +15,14 @@ from airlock.errors import AirlockError, AuthenticationRequired
 _log = logging.getLogger("airlock.api")
 
 
-def error_response(status: int, kind: str, message: str) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+def error_response(
+    status: int, kind: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    sent = dict(headers or {})
+    if status == 401:
+        sent["WWW-Authenticate"] = "Bearer"
     return JSONResponse(
-        {"error": {"type": kind, "message": message}}, status_code=status, headers=headers
+        {"error": {"type": kind, "message": message}}, status_code=status, headers=sent or None
     )
 
 
@@ -45,7 +50,8 @@ def install_error_table(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return error_response(exc.status_code, "HTTPError", str(exc.detail))
+        # The framework's own headers stay: `Allow` on a 405 (RFC 9110 section 15.5.6).
+        return error_response(exc.status_code, "HTTPError", str(exc.detail), exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

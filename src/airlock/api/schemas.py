@@ -79,6 +79,15 @@ class ProjectOut(Strict):
         )
 
 
+class MemberIn(Strict):
+    principal: str = Field(max_length=63)
+
+
+class MembersOut(Strict):
+    project: str
+    members: list[str]
+
+
 class ReasonOut(Strict):
     code: str
     message: str

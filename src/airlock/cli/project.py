@@ -35,3 +35,31 @@ def list_projects(cli: CliContext, as_json: bool) -> None:
         click.echo(render_json(list(projects)))
         return
     click.echo(render_table(["NAME", "DESCRIPTION"], [[p.name, p.description] for p in projects]))
+
+
+@project_group.group("member")
+def member_group() -> None:
+    """Project members: a member's exports are charged to the project's budget."""
+
+
+@member_group.command("add")
+@click.argument("project")
+@click.argument("principal")
+@pass_cli
+def add_member(cli: CliContext, project: str, principal: str) -> None:
+    """Make PRINCIPAL a member of PROJECT."""
+    cli.airlock().add_member(Actor.local_operator(), project, principal)
+    click.echo(f"{principal} is a member of project {project}")
+
+
+@member_group.command("list")
+@click.argument("project")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_cli
+def list_members(cli: CliContext, project: str, as_json: bool) -> None:
+    """List the members of PROJECT."""
+    members = list(cli.airlock().project_members(project))
+    if as_json:
+        click.echo(render_json(members))
+        return
+    click.echo(render_table(["PRINCIPAL"], [[m] for m in members]))

@@ -19,6 +19,7 @@ from airlock.store.approval_interface import ApprovalStore
 from airlock.store.budget_interface import BudgetStore
 from airlock.store.dataset_interface import DatasetStore
 from airlock.store.ledger_interface import LedgerStore
+from airlock.store.membership_interface import MembershipStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +74,21 @@ class Store(Protocol):
         """Approval cases and votes, in the same database."""
         ...
 
+    @property
+    def members(self) -> MembershipStore:
+        """Project membership, in the same database."""
+        ...
+
     def migrate(self) -> None:
         """Bring the schema to the version this code needs (idempotent)."""
         ...
 
     def check_ready(self) -> None:
         """Raises StoreError if the database is unreachable or its schema is not current."""
+        ...
+
+    def check_writable(self) -> None:
+        """Raises StoreError unless the store can take a write now (a probe rolled back)."""
         ...
 
     def close(self) -> None: ...

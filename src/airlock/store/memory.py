@@ -21,6 +21,7 @@ from airlock.store.memory_approvals import MemoryApprovalStore
 from airlock.store.memory_budgets import MemoryBudgetStore
 from airlock.store.memory_datasets import MemoryDatasetStore
 from airlock.store.memory_ledger import MemoryLedgerStore
+from airlock.store.memory_members import MemoryMembershipStore
 
 
 class MemoryStore:
@@ -41,10 +42,19 @@ class MemoryStore:
         self._budgets = MemoryBudgetStore()
         self._approvals = MemoryApprovalStore()
         self._datasets = MemoryDatasetStore()
+        self._members = MemoryMembershipStore(self._known_member)
 
     @property
     def approvals(self) -> MemoryApprovalStore:
         return self._approvals
+
+    @property
+    def members(self) -> MemoryMembershipStore:
+        return self._members
+
+    def _known_member(self, project: ProjectName, principal: PrincipalName) -> None:
+        self.get_project(project)
+        self.get_principal(principal)
 
     @property
     def budgets(self) -> MemoryBudgetStore:
@@ -67,6 +77,9 @@ class MemoryStore:
 
     def check_ready(self) -> None:
         """Always ready."""
+
+    def check_writable(self) -> None:
+        """Always writable."""
 
     def close(self) -> None:
         """Nothing to release."""

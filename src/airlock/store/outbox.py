@@ -109,3 +109,18 @@ def _copy_bounded(stream: BinaryIO, out: BinaryIO, max_bytes: int) -> tuple[Sha2
     out.flush()
     os.fsync(out.fileno())
     return sha256_hex(digest.hexdigest()), size
+
+
+def probe_writable(root: Path) -> None:
+    """Create and remove one empty file under ``root``: what an export's first write needs.
+
+    Raises: StoreError when the folder cannot be created or written (full disk, read-only
+    mount, permissions).
+    """
+    try:
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=root, prefix=".probe-")
+        os.close(fd)
+        Path(temporary).unlink()
+    except OSError as e:
+        raise StoreError(f"cannot write to the outbox {root}: {e.strerror}") from e

@@ -26,7 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_REVISION = "0011"
+SCHEMA_REVISION = "0012_project_members"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -72,6 +72,16 @@ projects = Table(
     Column("name", String(63), primary_key=True),
     Column("description", Text(), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# Who works on which project (issue 22, migration 0012_project_members).
+project_members = Table(
+    "project_members",
+    metadata,
+    Column("project", String(63), ForeignKey("projects.name"), primary_key=True),
+    Column("principal", String(63), ForeignKey("principals.name"), primary_key=True),
+    Column("added_at", UtcDateTime(), nullable=False),
+    Index("ix_project_members_principal", "principal"),
 )
 
 requests = Table(

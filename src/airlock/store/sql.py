@@ -34,6 +34,7 @@ from airlock.store.sql_budgets import SqlBudgetStore
 from airlock.store.sql_datasets import SqlDatasetStore
 from airlock.store.sql_engine import Transactions, create_store_engine
 from airlock.store.sql_ledger import SqlLedgerStore
+from airlock.store.sql_members import SqlMembershipStore
 
 __all__ = ["SqlStore", "create_store_engine"]
 
@@ -53,10 +54,15 @@ class SqlStore:
         self._budgets = SqlBudgetStore(self._begin)
         self._approvals = SqlApprovalStore(self._begin)
         self._datasets = SqlDatasetStore(self._begin)
+        self._members = SqlMembershipStore(self._begin)
 
     @property
     def approvals(self) -> SqlApprovalStore:
         return self._approvals
+
+    @property
+    def members(self) -> SqlMembershipStore:
+        return self._members
 
     @property
     def budgets(self) -> SqlBudgetStore:
@@ -120,6 +126,14 @@ class SqlStore:
                 f"database schema is at revision {current or 'none'}, airlock needs "
                 f"{schema.SCHEMA_REVISION}: run `airlock init` to migrate it"
             )
+
+    def check_writable(self) -> None:
+        """A write the way an export's begins (a write transaction, one row changed), then
+        rolled back: it fails on a read-only database (SQLite ``query_only`` or a read-only
+        file, a PostgreSQL standby or ``default_transaction_read_only``) and on a full disk
+        only when the write needs new pages, which this one does not."""
+        with self._transactions.probe() as connection:
+            connection.execute(statements.WRITE_PROBE)
 
     def close(self) -> None:
         self._engine.dispose()

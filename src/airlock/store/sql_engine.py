@@ -146,6 +146,20 @@ class Transactions:
                 yield connection
 
     @contextmanager
+    def probe(self) -> Iterator[Connection]:
+        """A write transaction that is always rolled back: for readiness checks, which must
+        find out whether a write would work without making one."""
+        with (
+            self._errors(),
+            self.engine.connect().execution_options(**{WRITE_OPTION: True}) as connection,
+        ):
+            transaction = connection.begin()
+            try:
+                yield connection
+            finally:
+                transaction.rollback()
+
+    @contextmanager
     def write_batch(self) -> Iterator[None]:
         """One write transaction that this thread's store calls join; one commit at the end.
 

@@ -19,10 +19,12 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    column,
     func,
     literal,
     or_,
     select,
+    table,
     tuple_,
 )
 
@@ -95,6 +97,11 @@ def active_locks(count: int) -> Select[tuple[object, ...]]:
 MODELS_STAMP = select(func.count(), func.max(schema.protected_models.c.registered_at))
 
 LEDGER_SIZE_FOR_UPDATE = select(_head.c.size).where(_head.c.id == 1).with_for_update()
+# Readiness (issue 22): a write that changes nothing, in a transaction that is rolled back.
+# On Alembic's one-row table, not ledger_head: every export's write batch locks that row, and
+# a probe must neither wait for exports nor make them wait.
+_alembic = table("alembic_version", column("version_num"))
+WRITE_PROBE = _alembic.update().values(version_num=_alembic.c.version_num)
 SET_LEDGER_SIZE = _head.update().where(_head.c.id == 1).values(size=bindparam("size"))
 
 # --- budgets: running totals (docs/adr/0006) -----------------------------------------------

@@ -11,13 +11,19 @@ from fastapi.responses import Response, StreamingResponse
 
 from airlock.api.auth import AirlockDep, PrincipalDep
 from airlock.api.blocking import run_blocking
+from airlock.api.openapi import binary, errors
 from airlock.api.schemas import ExportOut, RequestOut, VoteIn
 
 router = APIRouter(tags=["exports"])
 _log = logging.getLogger("airlock.decisions")
 
 
-@router.post("/exports", response_model=ExportOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/exports",
+    response_model=ExportOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=errors(400, 401, 403, 404),
+)
 async def submit_export(
     request: Request,
     airlock: AirlockDep,
@@ -55,7 +61,11 @@ async def submit_export(
     )
 
 
-@router.post("/requests/{request_id}/votes", response_model=RequestOut)
+@router.post(
+    "/requests/{request_id}/votes",
+    response_model=RequestOut,
+    responses=errors(400, 401, 403, 404, 409, 413),
+)
 def vote(request_id: str, body: VoteIn, airlock: AirlockDep, caller: PrincipalDep) -> RequestOut:
     """Approve or deny a held request. The digest binds the vote to the bytes reviewed."""
     after = airlock.vote(caller, request_id, body.approve, body.reason, body.digest)
@@ -63,7 +73,11 @@ def vote(request_id: str, body: VoteIn, airlock: AirlockDep, caller: PrincipalDe
     return RequestOut.of(request, list(decisions))
 
 
-@router.get("/releases/{request_id}")
+@router.get(
+    "/releases/{request_id}",
+    response_class=Response,
+    responses={**binary("The released artifact."), **errors(400, 401, 404, 409, 422)},
+)
 def fetch_release(request_id: str, airlock: AirlockDep, _caller: PrincipalDep) -> StreamingResponse:
     """The released artifact; 409 unless released, and only if its digest still matches."""
     request, pieces = airlock.release(request_id)

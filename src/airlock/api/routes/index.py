@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Header, UploadFile, status
 from fastapi.responses import Response, StreamingResponse
 
 from airlock.api.auth import AirlockDep, PrincipalDep
+from airlock.api.openapi import binary, content, errors
 from airlock.errors import NotFound
 from airlock.imports.packages.index import (
     HTML_TYPE,
@@ -20,20 +21,32 @@ from airlock.imports.packages.typosquat import normalise
 
 router = APIRouter(tags=["index"])
 MAX_UPLOAD = 512 * 1024 * 1024
+_PAGES = (HTML_TYPE, JSON_TYPE)
 
 
 def _page(body: str, as_json: bool) -> Response:
     return Response(body, media_type=JSON_TYPE if as_json else HTML_TYPE)
 
 
-@router.get("/simple/")
+@router.get(
+    "/simple/",
+    response_class=Response,
+    responses={**content("The index root (PEP 503 HTML or PEP 691 JSON).", *_PAGES), **errors()},
+)
 def simple_root(airlock: AirlockDep, accept: Annotated[str, Header()] = "") -> Response:
     """Projects with at least one vetted, released file. Read-only; no token needed."""
     projects = sorted({f.project for f in airlock.index_files()})
     return _page(root_page(projects, wants_json(accept)), wants_json(accept))
 
 
-@router.get("/simple/{project}/")
+@router.get(
+    "/simple/{project}/",
+    response_class=Response,
+    responses={
+        **content("A project's files (PEP 503 HTML or PEP 691 JSON).", *_PAGES),
+        **errors(404),
+    },
+)
 def simple_project(
     project: str, airlock: AirlockDep, accept: Annotated[str, Header()] = ""
 ) -> Response:
@@ -43,7 +56,11 @@ def simple_project(
     return _page(project_page(normalise(project), files, wants_json(accept)), wants_json(accept))
 
 
-@router.get("/packages/{filename}")
+@router.get(
+    "/packages/{filename}",
+    response_class=Response,
+    responses={**binary("A vetted package file."), **errors(404, 422)},
+)
 def package_file(filename: str, airlock: AirlockDep) -> StreamingResponse:
     """A released file, digest-checked before the first byte is sent."""
     entry = next((f for f in airlock.index_files() if f.filename == filename), None)
@@ -54,7 +71,12 @@ def package_file(filename: str, airlock: AirlockDep) -> StreamingResponse:
     )
 
 
-@router.post("/packages", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/packages",
+    status_code=status.HTTP_201_CREATED,
+    response_model=dict[str, object],
+    responses=errors(400, 401, 403, 409),
+)
 def submit_package(
     airlock: AirlockDep, caller: PrincipalDep, file: Annotated[UploadFile, File()]
 ) -> dict[str, object]:

@@ -5,18 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from airlock.api.auth import ActorDep, AirlockDep, PrincipalDep
+from airlock.api.openapi import errors
 from airlock.api.schemas import LiftIn, LockOut
 
 router = APIRouter(prefix="/locks", tags=["locks"])
 
 
-@router.get("", response_model=list[LockOut])
+@router.get("", response_model=list[LockOut], responses=errors(401))
 def list_locks(airlock: AirlockDep, _caller: PrincipalDep) -> list[LockOut]:
     now = airlock.ledger.now()
     return [LockOut.of(k, now) for k in airlock.locks()]
 
 
-@router.post("/lift", response_model=dict[str, int])
+@router.post("/lift", response_model=dict[str, int], responses=errors(400, 401, 403, 404, 413))
 def lift(body: LiftIn, airlock: AirlockDep, actor: ActorDep) -> dict[str, int]:
     """Approvers and admins lift a lock in one step; the reason goes into the ledger."""
     return {"lifted": airlock.lift_lock(actor, body.scope, body.subject, body.reason)}

@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from airlock.api.auth import AirlockDep, PrincipalDep
+from airlock.api.openapi import errors
 from airlock.api.schemas import RequestOut
 from airlock.domain.requests import RequestStatus
 
 router = APIRouter(prefix="/requests", tags=["requests"])
 
 
-@router.get("", response_model=list[RequestOut])
+@router.get("", response_model=list[RequestOut], responses=errors(400, 401))
 def list_requests(
     airlock: AirlockDep,
     _caller: PrincipalDep,
@@ -23,7 +24,7 @@ def list_requests(
     return [RequestOut.of(r) for r in airlock.list_requests(status, limit)]
 
 
-@router.get("/{request_id}", response_model=RequestOut)
+@router.get("/{request_id}", response_model=RequestOut, responses=errors(400, 401, 404))
 def get_request(request_id: str, airlock: AirlockDep, _caller: PrincipalDep) -> RequestOut:
     request, decisions = airlock.get_request(request_id)
     return RequestOut.of(request, list(decisions))
