@@ -29,6 +29,7 @@ from airlock.ledger.proofs import consistency_plan, inclusion_plan, materialise,
 from airlock.ledger.receipts import build_receipt
 from airlock.ledger.records import LedgerRecord, parse_record
 from airlock.ledger.signed_note import NoteSigner, VerifierKey
+from airlock.ledger.state_seal import state_key
 from airlock.store.ledger_interface import (
     LedgerStore,
     StoredCheckpoint,
@@ -44,6 +45,14 @@ def seal_key(signing_key: Ed25519PrivateKey) -> bytes:
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
     return hashlib.sha256(_SEAL_CONTEXT + seed).digest()
+
+
+def state_seal_key(signing_key: Ed25519PrivateKey) -> bytes:
+    """The key of row seals (docs/adr/0007-sealed-state.md), HKDF from the same seed."""
+    seed = signing_key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return state_key(seed)
 
 
 def seal_entry(key: bytes, index: int, body: bytes) -> bytes:
@@ -234,6 +243,26 @@ class AuditLog:
             NotFound: no such entry. LedgerIntegrityError: the stored bytes are not canonical.
         """
         return parse_record(self._store.entry(index).body)
+
+    def checked_record(self, index: int) -> dict[str, object]:
+        """The record at ``index`` after checking its seal and that the log still holds it.
+
+        Raises:
+            LedgerIntegrityError: the entry is gone (the log was truncated), its seal fails
+                or its bytes are not a canonical record.
+        """
+        size = self._store.size()
+        if not 0 <= index < size:
+            raise LedgerIntegrityError(
+                f"ledger entry {index} is missing: the log holds {size} entries (truncated?)"
+            )
+        try:
+            entry = self._store.entry(index)
+        except NotFound as e:
+            raise LedgerIntegrityError(f"ledger entry {index} is missing: {e}") from e
+        if not hmac.compare_digest(entry.seal, self._seal(index, entry.body)):
+            raise LedgerIntegrityError(f"ledger entry {index} has an invalid seal")
+        return parse_record(entry.body)
 
     def now(self) -> datetime:
         return self._clock.now()

@@ -34,6 +34,7 @@ from airlock.errors import Conflict, NotFound
 from airlock.exports.engine import Inspector
 from airlock.exports.findings import FileReport
 from airlock.ledger.records import LedgerRecord
+from airlock.state_seals import StateSeals
 from airlock.store.group_commit import GroupCommit
 from airlock.store.interface import Store
 from airlock.store.outbox import Outbox
@@ -60,6 +61,7 @@ class Egress:
         self,
         store: Store,
         *,
+        seals: StateSeals,
         outbox: Outbox,
         ledger: AuditLog,
         clock: Clock,
@@ -67,6 +69,7 @@ class Egress:
         inspector: Callable[[], Inspector],
     ) -> None:
         self._store = store
+        self._seals = seals
         self._outbox = outbox
         self._ledger = ledger
         self._clock = clock
@@ -156,7 +159,7 @@ class Egress:
         decision = Decision(
             request.id, outcome.outcome, reasons, now, "policy", outcome.policy_version
         )
-        self._ledger.append(
+        index = self._ledger.append(
             LedgerRecord(
                 kind="export.decision",
                 actor=principal.name,
@@ -175,6 +178,7 @@ class Egress:
             )
         )
         self._store.add_request(request, decision)
+        self._seals.seal("requests", {"id": request.id}, index)
         if outcome.outcome is Outcome.DENY or not within:
             self._store.budgets.release(request.id)
         if outcome.outcome is Outcome.HOLD:
@@ -187,6 +191,7 @@ class Egress:
                     now,
                 )
             )
+            self._seals.seal("approval_cases", {"request_id": request.id}, index)
         if lock is None:
             self._lock_if_anomalous(principal.name, checks, now)
         stored = replace(request, status=decision.status)
@@ -224,7 +229,7 @@ class Egress:
             )
 
     def impose_lock(self, lock: Lock, actor: str) -> None:
-        self._ledger.append(
+        index = self._ledger.append(
             LedgerRecord(
                 kind="lock.add",
                 actor=actor,
@@ -235,6 +240,7 @@ class Egress:
             )
         )
         self._store.add_lock(lock)
+        self._seals.seal("locks", {"scope": lock.scope.value, "subject": lock.subject}, index)
 
     def vote(
         self, voter: Principal, raw_id: str, approve: bool, reason: str, digest: str
@@ -249,7 +255,7 @@ class Egress:
         case = self._expire_if_due(self._store.approvals.get_case(rid))
         vote = Vote(principal_name(voter.name), approve, reason, Sha256Hex(digest), now)
         after = cast_vote(case, vote, voter.role, now)
-        self._ledger.append(
+        index = self._ledger.append(
             LedgerRecord(
                 kind="approval.vote",
                 actor=voter.name,
@@ -262,6 +268,7 @@ class Egress:
             )
         )
         self._store.approvals.save_vote(after)
+        self._seal_case(rid, index)
         if after.closed is CaseStatus.APPROVED:
             self._close(
                 rid,
@@ -288,12 +295,25 @@ class Egress:
             request = self._store.get_request(request.id)
         if request.status is not RequestStatus.RELEASED:
             raise Conflict(f"request {request.id} is {request.status}, not released")
+        # The status must be the one airlock sealed, made by a ledger entry that allowed
+        # this request and is still in the log (issue 22): an UPDATE cannot release it.
+        self.check_released(request)
         return request, self._outbox.stream(request.digest)
+
+    def check_released(self, request: BoundaryRequest) -> None:
+        """Raises: LedgerIntegrityError unless the request's release is sealed and logged."""
+        self._seals.check(
+            "requests", {"id": request.id}, outcome="allow", subjects=(request.id, request.digest)
+        )
+
+    def _seal_case(self, rid: RequestId, index: int) -> None:
+        self._seals.seal("approval_votes", {"request_id": rid}, index)
+        self._seals.seal("approval_cases", {"request_id": rid}, index)
 
     def _expire_if_due(self, case: ApprovalCase) -> ApprovalCase:
         now = self._clock.now()
         if case.closed is CaseStatus.PENDING and case.status_at(now) is CaseStatus.EXPIRED:
-            self._ledger.append(
+            index = self._ledger.append(
                 LedgerRecord(
                     kind="approval.expired",
                     actor="airlock",
@@ -315,12 +335,14 @@ class Egress:
                     self._policy.version,
                 )
             )
+            self._seal_case(case.request_id, index)
+            self._seals.seal("requests", {"id": request.id}, index)
             return replace(case, closed=CaseStatus.EXPIRED)
         return case
 
     def _close(self, rid: RequestId, outcome: Outcome, code: str, message: str, actor: str) -> None:
         now = self._clock.now()
-        self._ledger.append(
+        index = self._ledger.append(
             LedgerRecord(
                 kind="export.decision",
                 actor=actor,
@@ -333,6 +355,7 @@ class Egress:
         self._store.record_decision(
             Decision(rid, outcome, (Reason(code, message),), now, actor, self._policy.version)
         )
+        self._seals.seal("requests", {"id": rid}, index)
         if outcome is Outcome.DENY:
             self._store.budgets.release(rid)
 

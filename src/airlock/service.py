@@ -18,7 +18,7 @@ from airlock.approvals.decide import CompiledPolicy
 from airlock.approvals.friction import FrictionReport, friction
 from airlock.approvals.locks import Lock, LockScope
 from airlock.approvals.policy import PolicyBundle
-from airlock.audit import AuditLog, seal_key
+from airlock.audit import AuditLog, seal_key, state_seal_key
 from airlock.audit_verify import VerifyReport, verify_log
 from airlock.budgets.exfiltration import (
     ExfiltrationEstimate,
@@ -55,6 +55,7 @@ from airlock.lineage_log import LineageLog
 from airlock.package_ingress import Admission, admit_package
 from airlock.sentence_embeddings import load_packaged_minilm
 from airlock.settings import Settings
+from airlock.state_seals import StateSeals
 from airlock.store.dataset_interface import DatasetEntry, dataset_id
 from airlock.store.interface import PackageFile, Store
 from airlock.store.outbox import FileOutbox, Outbox
@@ -133,8 +134,10 @@ class Airlock:
             clock,
             timedelta(seconds=settings.ledger.checkpoint_interval_seconds),
         )
+        self.seals = StateSeals(store.seals, state_seal_key(signing_key), self.ledger)
         self._egress = Egress(
             store,
+            seals=self.seals,
             outbox=self.outbox,
             ledger=self.ledger,
             clock=clock,
@@ -143,6 +146,7 @@ class Airlock:
         )
         self._data = DataIngress(
             store,
+            seals=self.seals,
             outbox=self.outbox,
             ledger=self.ledger,
             clock=clock,
@@ -202,8 +206,12 @@ class Airlock:
         principal = Principal(principal_name(name), kind, role, self._clock.now())
         self._refuse_existing_principal(principal.name)
         token = new_token()
-        self._record("principal.add", actor, principal.name, role=role.value, kind=kind.value)
+        index = self._record(
+            "principal.add", actor, principal.name, role=role.value, kind=kind.value
+        )
         self._store.add_principal(principal, hash_token(token))
+        self.seals.seal("principals", {"name": principal.name}, index)
+        self.seals.seal("api_tokens", {"principal": principal.name}, index)
         return IssuedToken(principal, token)
 
     def issue_token(self, actor: Actor, name: str) -> IssuedToken:
@@ -211,8 +219,9 @@ class Airlock:
         self._require_admin(actor, "issue tokens")
         principal = self._store.get_principal(principal_name(name))
         token = new_token()
-        self._record("principal.token", actor, principal.name)
+        index = self._record("principal.token", actor, principal.name)
         self._store.add_token(principal.name, hash_token(token))
+        self.seals.seal("api_tokens", {"principal": principal.name}, index)
         return IssuedToken(principal, token)
 
     def recently_authenticated(self, token: str) -> Principal | None:
@@ -235,6 +244,10 @@ class Airlock:
             raise AuthenticationRequired(
                 "the API token is unknown or revoked: ask an admin for a new one"
             )
+        # Fail closed on a token or principal row written or edited outside airlock
+        # (issue 22): a forged admin or a role raised by SQL must not authenticate.
+        self.seals.check("api_tokens", {"token_hash": hashed})
+        self.seals.check("principals", {"name": principal.name})
         if len(self._principals_by_token) >= MAX_CACHED_TOKENS:
             self._principals_by_token.clear()
         self._principals_by_token[hashed] = (principal, now + FRESHNESS_SECONDS)
@@ -251,8 +264,9 @@ class Airlock:
         project = Project(project_name(name), description, self._clock.now())
         if any(p.name == project.name for p in self._store.list_projects()):
             raise Conflict(f"project {project.name!r} already exists")
-        self._record("project.add", actor, project.name, description=description)
+        index = self._record("project.add", actor, project.name, description=description)
         self._store.add_project(project)
+        self.seals.seal("projects", {"name": project.name}, index)
         return project
 
     def list_projects(self) -> Sequence[Project]:
@@ -335,8 +349,10 @@ class Airlock:
             for k in self._store.locks()
         ):
             raise NotFound(f"{scope} {subject} has no active lock")
-        self._record("lock.lift", actor, f"{scope}:{subject}", reason=reason[:500])
-        return self._store.lift_locks(scope, subject, actor.name, now)
+        index = self._record("lock.lift", actor, f"{scope}:{subject}", reason=reason[:500])
+        lifted = self._store.lift_locks(scope, subject, actor.name, now)
+        self.seals.seal("locks", {"scope": scope.value, "subject": subject}, index)
+        return lifted
 
     def locks(self) -> Sequence[Lock]:
         return self._store.locks()
@@ -367,7 +383,7 @@ class Airlock:
                 [(m.name, m.size) for m in self._store.protected_models()],
                 timedelta(days=floor) if floor else None,
             )
-        self._record(
+        index = self._record(
             "budget.set",
             actor,
             f"{budget.scope}:{budget.subject}",
@@ -375,6 +391,7 @@ class Airlock:
             window=str(budget.window),
         )
         self._store.budgets.set_budget(budget)
+        self.seals.seal("budgets", {"scope": budget.scope.value, "subject": budget.subject}, index)
 
     def budgets(self) -> Sequence[Budget]:
         return self._store.budgets.budgets()
@@ -385,6 +402,7 @@ class Airlock:
         """Vet a package and, if clean (or once approved), serve it on the internal index."""
         return admit_package(
             self._store,
+            seals=self.seals,
             outbox=self.outbox,
             ledger=self.ledger,
             clock=self._clock,
@@ -395,8 +413,30 @@ class Airlock:
         )
 
     def index_files(self, project: str | None = None) -> Sequence[PackageFile]:
-        """Released package files, as the internal index lists them."""
-        return self._store.package_files(project)
+        """Released package files, as the internal index lists them.
+
+        Raises:
+            LedgerIntegrityError: a listed file or its request is not as airlock sealed it.
+        """
+        files = self._store.package_files(project)
+        for entry in files:
+            self._check_package(entry)
+        return files
+
+    def package_file(self, filename: str) -> PackageFile:
+        """A released package file whose row and release are sealed (issue 22).
+
+        Raises: NotFound, LedgerIntegrityError.
+        """
+        entry = next((f for f in self._store.package_files() if f.filename == filename), None)
+        if entry is None:
+            raise NotFound(f"{filename} is not a vetted file on this index")
+        self._check_package(entry)
+        return entry
+
+    def _check_package(self, entry: PackageFile) -> None:
+        self.seals.check("package_files", {"filename": entry.filename})
+        self._egress.check_released(self._store.get_request(entry.request_id))
 
     # --- data ingress -----------------------------------------------------------------
 
@@ -461,10 +501,11 @@ class Airlock:
         model = ModelFingerprint.of(name, pieces, tensors)
         if not model.chunks:
             raise InvalidInput(f"{name} has no informative content to fingerprint")
-        self._record(
+        index = self._record(
             "weights.register", actor, name, size=str(model.size), chunks=str(len(model.chunks))
         )
         self._store.add_protected_model(model, self._clock.now())
+        self.seals.seal("protected_models", {"name": name}, index)
         self._inspector = None  # this process matches the new model from the next export on
         return model
 
