@@ -178,9 +178,9 @@ class Egress:
             )
         )
         self._store.add_request(request, decision)
-        self._seals.seal("requests", {"id": request.id}, index)
         if outcome.outcome is Outcome.DENY or not within:
             self._store.budgets.release(request.id)
+        self._seals.seal("requests", {"id": request.id}, index)
         if outcome.outcome is Outcome.HOLD:
             self._store.approvals.open_case(
                 ApprovalCase(
@@ -355,9 +355,9 @@ class Egress:
         self._store.record_decision(
             Decision(rid, outcome, (Reason(code, message),), now, actor, self._policy.version)
         )
-        self._seals.seal("requests", {"id": rid}, index)
         if outcome is Outcome.DENY:
             self._store.budgets.release(rid)
+        self._seals.seal("requests", {"id": rid}, index)
 
 
 def _reasons(

@@ -56,6 +56,7 @@ from airlock.package_ingress import Admission, admit_package
 from airlock.sentence_embeddings import load_packaged_minilm
 from airlock.settings import Settings
 from airlock.state_seals import StateSeals
+from airlock.state_verify import StateReport, verify_state
 from airlock.store.dataset_interface import DatasetEntry, dataset_id
 from airlock.store.interface import PackageFile, Store
 from airlock.store.outbox import FileOutbox, Outbox
@@ -557,6 +558,12 @@ class Airlock:
     def verify_ledger(self) -> VerifyReport:
         """Replay the whole ledger from storage (see :mod:`airlock.audit_verify`)."""
         return verify_log(self._store.ledger, self.ledger.verifier_key, seal_key(self._signing_key))
+
+    def verify_state(self) -> StateReport:
+        """Every sealed row against its seal and the ledger (see :mod:`airlock.state_verify`)."""
+        return verify_state(
+            self._store.seals, self._store.ledger, state_seal_key(self._signing_key)
+        )
 
     def _record(self, record_kind: str, actor: Actor, subject: str, **details: str) -> int:
         """Append the ledger entry for an action before the action takes effect."""

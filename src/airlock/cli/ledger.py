@@ -88,23 +88,44 @@ def receipt(cli: CliContext, index: int, output: Path | None) -> None:
 
 
 @ledger_group.command("verify")
+@click.option(
+    "--state",
+    "check_state",
+    is_flag=True,
+    help="Also check every sealed row of the database against its seal and the ledger.",
+)
 @pass_cli
-def verify(cli: CliContext) -> int:
+def verify(cli: CliContext, check_state: bool) -> int:
     """Replay the whole log: seals, hashes, checkpoint signatures and consistency."""
-    report = cli.airlock().verify_ledger()
+    airlock = cli.airlock()
+    report = airlock.verify_ledger()
+    code: int = ExitCode.OK
     if report.ok:
         click.echo(
             f"ledger ok: {report.entries_checked} entries, "
             f"{report.checkpoints_checked} checkpoints verified"
         )
-        return ExitCode.OK
-    first = report.first_problem
-    assert first is not None
-    where = f"first bad entry: {first.index}; " if first.index is not None else ""
-    click.echo(f"airlock: ledger TAMPERED: {where}{first.message}", err=True)
-    for problem in report.problems[1:10]:
-        click.echo(f"  also: {problem.message}", err=True)
-    return ExitCode.INTERNAL
+    else:
+        first = report.first_problem
+        assert first is not None
+        where = f"first bad entry: {first.index}; " if first.index is not None else ""
+        click.echo(f"airlock: ledger TAMPERED: {where}{first.message}", err=True)
+        for problem in report.problems[1:10]:
+            click.echo(f"  also: {problem.message}", err=True)
+        code = ExitCode.INTERNAL
+    if check_state:
+        state = airlock.verify_state()
+        if state.ok:
+            click.echo(
+                f"state ok: {state.rows_checked} sealed rows, "
+                f"{state.entries_replayed} entries replayed"
+            )
+        else:
+            click.echo(f"airlock: state TAMPERED: {len(state.problems)} problems", err=True)
+            for message in state.problems:  # every row, as the issue asks
+                click.echo(f"  {message}", err=True)
+            code = ExitCode.INTERNAL
+    return code
 
 
 @ledger_group.command("verify-receipt")

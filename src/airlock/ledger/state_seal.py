@@ -9,7 +9,8 @@ Deleting a row together with its seal is caught by the ledger cross-check instea
 
 Pure: no I/O. Rows come in as mappings of column name to value, as the store reads them;
 a few tables carry counts of dependent rows (``decisions`` of a request, ``votes`` of a case,
-``chunks`` of a protected model) that the store computes with them.
+``chunks`` of a protected model) and a request the bytes it holds reserved against budgets
+(``reserved``), which the store computes with them.
 """
 
 from __future__ import annotations
@@ -54,7 +55,16 @@ SPECS: Mapping[str, TableSpec] = {
         TableSpec(
             "requests",
             ("id",),
-            ("kind", "principal", "project", "digest", "size_bytes", "status", "decisions"),
+            (
+                "kind",
+                "principal",
+                "project",
+                "digest",
+                "size_bytes",
+                "status",
+                "decisions",
+                "reserved",
+            ),
         ),
         TableSpec(
             "approval_cases",

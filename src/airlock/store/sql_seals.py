@@ -30,7 +30,14 @@ def _count(child: Table, column: str, parent: Table, key: str, label: str) -> Co
 def _select(table: str) -> Select[tuple[object, ...]]:
     t = _TABLES[table]
     if table == "requests":
-        return select(t, _count(schema.decisions, "request_id", t, "id", "decisions"))
+        u = schema.budget_usage
+        reserved = (
+            select(func.coalesce(func.sum(u.c.bytes), 0))
+            .where(u.c.request_id == t.c.id)
+            .scalar_subquery()
+            .label("reserved")
+        )
+        return select(t, _count(schema.decisions, "request_id", t, "id", "decisions"), reserved)
     if table == "approval_cases":
         votes = _count(schema.approval_votes, "request_id", t, "request_id", "votes")
         return select(t, votes)
