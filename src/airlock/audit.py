@@ -30,6 +30,7 @@ from airlock.ledger.receipts import build_receipt
 from airlock.ledger.records import LedgerRecord, parse_record
 from airlock.ledger.signed_note import NoteSigner, VerifierKey
 from airlock.ledger.state_seal import state_key
+from airlock.local_witness import LocalWitness
 from airlock.store.ledger_interface import (
     LedgerStore,
     StoredCheckpoint,
@@ -84,8 +85,11 @@ class AuditLog:
         origin: str,
         clock: Clock,
         checkpoint_interval: timedelta = timedelta(seconds=60),
+        *,
+        witness: LocalWitness | None = None,
     ) -> None:
         self._store = store
+        self._witness = witness
         self._signer = NoteSigner(origin, signing_key)
         self._seal_key = seal_key(signing_key)
         self._clock = clock
@@ -135,7 +139,61 @@ class AuditLog:
             if existing is None:
                 raise
             return existing
+        self._witness_cosign(text)
         return open_checkpoint(text, self.verifier_key)
+
+    def _witness_cosign(self, note: str) -> None:
+        """Have the home's witness cosign and retain the checkpoint just signed (issue 22).
+
+        Raises: LedgerIntegrityError when the witness sees a rollback or a fork.
+        """
+        if self._witness is None:
+            return
+        cosigned = self._witness.cosign(
+            note,
+            self._store.size(),
+            lambda old, new: materialise(consistency_plan(old, new), self._store),
+        )
+        if cosigned is not None:
+            self.add_cosignature(cosigned, [self._witness.verifier])
+
+    def rollback_problem(self) -> str | None:
+        """Why the log is not (an extension of) the checkpoint retained outside the
+        database, or None when it is or when no checkpoint is retained.
+
+        Raises: LedgerIntegrityError when the retained file is not our signed checkpoint.
+        """
+        retained = None if self._witness is None else self._witness.retained()
+        if retained is None:
+            return None
+        size = self._store.size()
+        if size < retained.size:
+            return (
+                f"the log holds {size} entries but the checkpoint retained outside the "
+                f"database covers {retained.size}: the ledger was truncated or rolled back"
+            )
+        try:
+            root = root_at(retained.size, self._store)
+        except (LedgerIntegrityError, NotFound, KeyError) as e:
+            return f"the log cannot prove the retained checkpoint of size {retained.size}: {e}"
+        if root != retained.root:
+            return (
+                f"the log's first {retained.size} entries no longer hash to the retained "
+                "checkpoint's root: the ledger was rewritten"
+            )
+        return None
+
+    def check_not_rolled_back(self) -> None:
+        """Refuse to serve a log shorter than, or forked from, the retained checkpoint.
+
+        Raises: LedgerIntegrityError naming what is wrong.
+        """
+        problem = self.rollback_problem()
+        if problem is not None:
+            raise LedgerIntegrityError(
+                f"{problem}; refusing to start: restore the database from a backup that holds "
+                "the retained checkpoint, then run `airlock ledger verify --state`"
+            )
 
     def checkpoint_if_due(self) -> SignedCheckpoint | None:
         """Sign a checkpoint when the log grew and the interval since the last has passed."""

@@ -19,7 +19,7 @@ from airlock.approvals.friction import FrictionReport, friction
 from airlock.approvals.locks import Lock, LockScope
 from airlock.approvals.policy import PolicyBundle
 from airlock.audit import AuditLog, seal_key, state_seal_key
-from airlock.audit_verify import VerifyReport, verify_log
+from airlock.audit_verify import Problem, VerifyReport, verify_log
 from airlock.budgets.exfiltration import (
     ExfiltrationEstimate,
     refuse_if_below_floor,
@@ -50,8 +50,9 @@ from airlock.imports.datasets.limits import DatasetLimits, ScanLimits
 from airlock.imports.datasets.lineage import BlastRadius
 from airlock.imports.datasets.manifest import FileEntry
 from airlock.ledger.records import LedgerRecord
-from airlock.ledger.signed_note import VerifierKey
+from airlock.ledger.signed_note import NoteSigner, VerifierKey
 from airlock.lineage_log import LineageLog
+from airlock.local_witness import LocalWitness
 from airlock.package_ingress import Admission, admit_package
 from airlock.sentence_embeddings import load_packaged_minilm
 from airlock.settings import Settings
@@ -134,6 +135,9 @@ class Airlock:
             settings.enclave_name,
             clock,
             timedelta(seconds=settings.ledger.checkpoint_interval_seconds),
+            witness=LocalWitness.in_home(
+                settings.home, NoteSigner(settings.enclave_name, signing_key).verifier
+            ),
         )
         self.seals = StateSeals(store.seals, state_seal_key(signing_key), self.ledger)
         self._egress = Egress(
@@ -545,7 +549,8 @@ class Airlock:
 
     def witness_keys(self) -> list[VerifierKey]:
         """Raises: ConfigError naming a malformed key in [ledger] witness_keys."""
-        keys: list[VerifierKey] = []
+        local = LocalWitness.in_home(self.settings.home, self.ledger.verifier_key)
+        keys: list[VerifierKey] = [] if local is None else [local.verifier]
         for text in self.settings.ledger.witness_keys:
             try:
                 keys.append(VerifierKey.parse(text))
@@ -556,8 +561,18 @@ class Airlock:
         return keys
 
     def verify_ledger(self) -> VerifyReport:
-        """Replay the whole ledger from storage (see :mod:`airlock.audit_verify`)."""
-        return verify_log(self._store.ledger, self.ledger.verifier_key, seal_key(self._signing_key))
+        """Replay the whole ledger from storage (see :mod:`airlock.audit_verify`), and
+        compare it with the checkpoint retained outside the database (issue 22)."""
+        report = verify_log(
+            self._store.ledger, self.ledger.verifier_key, seal_key(self._signing_key)
+        )
+        try:
+            problem = self.ledger.rollback_problem()
+        except LedgerIntegrityError as e:
+            problem = f"the retained checkpoint does not verify: {e}"
+        if problem is not None:
+            report.problems.append(Problem(None, problem))
+        return report
 
     def verify_state(self) -> StateReport:
         """Every sealed row against its seal and the ledger (see :mod:`airlock.state_verify`)."""

@@ -41,7 +41,12 @@ def create_app(airlock: Airlock) -> FastAPI:
 
     While it runs, it signs a ledger checkpoint whenever the log has grown and the
     configured interval has passed (issue 3: checkpoints on a short interval).
+
+    Raises:
+        LedgerIntegrityError: the database's log is shorter than, or forked from, the
+            checkpoint retained outside it (issue 22): a rolled-back database is not served.
     """
+    airlock.ledger.check_not_rolled_back()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
