@@ -26,7 +26,7 @@ from airlock.ledger.checkpoints import (
     verify_cosignature,
 )
 from airlock.ledger.proofs import consistency_plan, inclusion_plan, materialise, root_at
-from airlock.ledger.receipts import build_receipt
+from airlock.ledger.receipts import VerifiedReceipt, build_receipt
 from airlock.ledger.records import LedgerRecord, parse_record
 from airlock.ledger.signed_note import NoteSigner, VerifierKey
 from airlock.ledger.state_seal import state_key
@@ -182,6 +182,26 @@ class AuditLog:
                 "checkpoint's root: the ledger was rewritten"
             )
         return None
+
+    def confirm_receipt(self, receipt: VerifiedReceipt) -> None:
+        """Check that a receipt (already verified offline) is still true of this log: the log
+        extends the retained checkpoint and the receipt's checkpoint, and holds its entry.
+
+        Raises: LedgerIntegrityError when the entry was removed or the log rewritten.
+        """
+        self.check_not_rolled_back()
+        size, signed = self._store.size(), receipt.checkpoint.checkpoint
+        if not receipt.index < signed.size <= size:
+            raise LedgerIntegrityError(
+                f"the receipt's checkpoint covers {signed.size} entries but the log holds "
+                f"{size}: entry {receipt.index} was removed (the ledger was truncated)"
+            )
+        if root_at(signed.size, self._store) != signed.root:
+            raise LedgerIntegrityError(
+                f"the log no longer hashes to the receipt's checkpoint at size {signed.size}"
+            )
+        if parse_record(self._store.entry(receipt.index).body) != receipt.record:
+            raise LedgerIntegrityError(f"ledger entry {receipt.index} differs from the receipt")
 
     def check_not_rolled_back(self) -> None:
         """Refuse to serve a log shorter than, or forked from, the retained checkpoint.

@@ -136,8 +136,18 @@ def verify(cli: CliContext, check_state: bool) -> int:
     required=True,
     help="The ledger verifier key (name+id+key) or a file holding it.",
 )
-def verify_receipt_command(file: Path, key_text: str) -> None:
-    """Verify a receipt offline: no database, no network, only the public key."""
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Also check, in this home's database, that the log still holds the entry and "
+    "extends both the receipt's checkpoint and the checkpoint retained outside the database.",
+)
+@pass_cli
+def verify_receipt_command(cli: CliContext, file: Path, key_text: str, live: bool) -> None:
+    """Verify a receipt offline: no database, no network, only the public key.
+
+    With --live, a receipt for an entry later removed from the log fails (issue 22).
+    """
     log_key = VerifierKey.parse(_key_text(key_text))
     try:
         if file.stat().st_size > MAX_RECEIPT_BYTES:
@@ -146,6 +156,8 @@ def verify_receipt_command(file: Path, key_text: str) -> None:
     except OSError as e:
         raise SourceError(f"cannot read receipt {file}: {e.strerror}") from e
     verified = verify_receipt(data, log_key)
+    if live:
+        cli.airlock().ledger.confirm_receipt(verified)
     record = verified.record
     click.echo(
         f"receipt ok: entry {verified.index} ({record.get('kind')} by {record.get('actor')}) "
