@@ -574,6 +574,21 @@ class Airlock:
             report.problems.append(Problem(None, problem))
         return report
 
+    def seal_unsealed_state(self, actor: Actor) -> int:
+        """Seal the rows of a database from before seals existed (migration 0012), once,
+        right after upgrading. It trusts those rows as they stand: run it only on a
+        database you trust. Rows with a failing seal are left to be reported.
+
+        Raises:
+            PermissionDenied: not an administrator.
+            LedgerIntegrityError: the ledger itself does not verify.
+        """
+        self._require_admin(actor, "seal state")
+        if not self.verify_ledger().ok:
+            raise LedgerIntegrityError("the ledger does not verify: run `airlock ledger verify`")
+        index = self._record("state.seal", actor, "rows without a seal")
+        return self.seals.seal_unsealed(index)
+
     def verify_state(self) -> StateReport:
         """Every sealed row against its seal and the ledger (see :mod:`airlock.state_verify`)."""
         return verify_state(

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from airlock.audit import AuditLog
 from airlock.errors import LedgerIntegrityError
-from airlock.ledger.state_seal import row_key, seal_problem, seal_row
+from airlock.ledger.state_seal import SPECS, row_key, seal_problem, seal_row
 from airlock.store.seal_interface import Row, SealStore
 
 _ADVICE = "; refusing to act on it: run `airlock ledger verify --state` and restore the database"
@@ -31,6 +31,19 @@ class StateSeals:
         rows = self._store.rows(table, where)
         self._store.put([seal_row(self._key, table, r, ledger_index) for r in rows])
         return len(rows)
+
+    def seal_unsealed(self, ledger_index: int) -> int:
+        """Seal every row that has no seal yet (rows from before seals existed); rows whose
+        seal fails stay as they are. Returns how many were sealed."""
+        sealed = {(x.table, x.row_key) for x in self._store.all()}
+        new = [
+            seal_row(self._key, table, row, ledger_index)
+            for table in SPECS
+            for row in self._store.rows(table)
+            if (table, row_key(table, row)) not in sealed
+        ]
+        self._store.put(new)
+        return len(new)
 
     def check(
         self,

@@ -46,6 +46,7 @@ SEALED_BY = "SELECT ledger_idx FROM row_seals WHERE table_name = 'requests' AND 
 @dataclass(frozen=True)
 class Enclave:
     home: Path
+    url: str
     tokens: dict[str, str]
     allowed: str  # request ids
     denied: str
@@ -56,14 +57,18 @@ class Enclave:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Enclave:
     home = tmp_path_factory.mktemp("enclave") / "home"
+    return build(home, _url(home))
+
+
+def build(home: Path, url: str) -> Enclave:
     initialise_home(home, "airlock", None)
-    settings = Settings.load({"AIRLOCK_DATABASE_URL": _url(home)}, home)
+    settings = Settings.load({"AIRLOCK_DATABASE_URL": url}, home)
     store = SqlStore.from_url(settings.database_url)
     store.migrate()
     store.close()
     airlock = Airlock.from_settings(settings, clock=FixedClock(START))
     try:
-        return _populate(airlock, home)
+        return _populate(airlock, home, url)
     finally:
         airlock.close()
 
@@ -72,7 +77,7 @@ def _url(home: Path) -> str:
     return f"sqlite:///{home / 'airlock.db'}"
 
 
-def _populate(a: Airlock, home: Path) -> Enclave:
+def _populate(a: Airlock, home: Path, url: str) -> Enclave:
     a.set_budget(OP, Budget(BudgetScope.ENCLAVE, ENCLAVE_SUBJECT, 10**9, timedelta(days=1)))
     issued = {
         n: a.add_principal(OP, n, r)
@@ -111,6 +116,7 @@ def _populate(a: Airlock, home: Path) -> Enclave:
     assert a.verify_state().ok, a.verify_state().problems
     return Enclave(
         home,
+        url,
         {n: t.token for n, t in issued.items()},
         allowed.request.id,
         denied.request.id,
@@ -121,11 +127,13 @@ def _populate(a: Airlock, home: Path) -> Enclave:
 
 @pytest.fixture
 def enclave(template: Enclave, cli: CliRunner) -> tuple[Enclave, CliRunner]:
+    """A copy of the SQLite enclave."""
     shutil.copytree(template.home, cli.home)
     cli.env["AIRLOCK_DATABASE_URL"] = _url(cli.home)
     return (
         Enclave(
             cli.home,
+            _url(cli.home),
             template.tokens,
             template.allowed,
             template.denied,
@@ -138,7 +146,7 @@ def enclave(template: Enclave, cli: CliRunner) -> tuple[Enclave, CliRunner]:
 
 def sql(e: Enclave, statement: str, **params: object) -> int:
     """Run one raw statement; it must change at least one row (or the test proves nothing)."""
-    engine = create_store_engine(_url(e.home))
+    engine = create_store_engine(e.url)
     try:
         with engine.begin() as c:
             changed = c.execute(text(statement), params).rowcount
@@ -165,7 +173,7 @@ def login(name: str) -> Refusal:
 
 def truncate_tail(e: Enclave) -> None:
     """Drop the last entries (the denied export's decision onwards) and every trace of them."""
-    engine = create_store_engine(_url(e.home))
+    engine = create_store_engine(e.url)
     try:
         with engine.begin() as c:
             cut = c.execute(
@@ -186,7 +194,7 @@ def _drop_from(c: Connection, cut: int) -> None:
 
 def edit_entry(e: Enclave) -> None:
     """Rename the file in the allowed export's decision entry."""
-    engine = create_store_engine(_url(e.home))
+    engine = create_store_engine(e.url)
     try:
         with engine.begin() as c:
             idx = c.execute(
@@ -237,7 +245,7 @@ CASES = [
         lambda e: sql(
             e,
             "INSERT INTO approval_votes (request_id, voter, approve, reason, "
-            "digest, cast_at) SELECT request_id, 'bob', 1, 'x', digest, opened_at "
+            "digest, cast_at) SELECT request_id, 'bob', true, 'x', digest, opened_at "
             "FROM approval_cases WHERE request_id = :r",
             r=e.held,
         ),
@@ -250,7 +258,9 @@ CASES = [
     ),
     Case(
         "vote_flipped",
-        lambda e: sql(e, "UPDATE approval_votes SET approve = 0 WHERE request_id = :r", r=e.held),
+        lambda e: sql(
+            e, "UPDATE approval_votes SET approve = false WHERE request_id = :r", r=e.held
+        ),
         lambda e: f"approval_votes row {e.held}/ann",
     ),
     Case(
@@ -382,7 +392,47 @@ def test_untouched_enclave_verifies_and_releases(enclave: tuple[Enclave, CliRunn
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_tampering_is_named_and_refused(enclave: tuple[Enclave, CliRunner], case: Case) -> None:
+    check_case(*enclave, case)
+
+
+POSTGRES_CASES = [
+    c
+    for c in CASES
+    if c.name
+    in {
+        "release_denied_request",
+        "vote_forged",
+        "admin_added",
+        "reservations_deleted",
+        "request_deleted_with_its_seal",
+        "ledger_tail_truncated",
+    }
+]
+
+
+@pytest.mark.parametrize("case", POSTGRES_CASES, ids=[c.name for c in POSTGRES_CASES])
+def test_tampering_on_postgresql(postgres_url: str, cli: CliRunner, case: Case) -> None:
+    cli.env["AIRLOCK_DATABASE_URL"] = postgres_url
+    check_case(build(cli.home, postgres_url), cli, case)
+
+
+def test_rows_from_before_seals_are_refused_until_sealed(
+    enclave: tuple[Enclave, CliRunner],
+) -> None:
     e, cli = enclave
+    sql(e, "DELETE FROM row_seals")  # a database migrated from before row seals
+    airlock = open_airlock(cli)
+    try:
+        with pytest.raises(LedgerIntegrityError, match="has no seal"):
+            airlock.authenticate(e.tokens["root"])
+        assert airlock.seal_unsealed_state(OP) > 0
+        assert airlock.authenticate(e.tokens["root"]).name == "root"
+        assert airlock.verify_state().ok, airlock.verify_state().problems
+    finally:
+        airlock.close()
+
+
+def check_case(e: Enclave, cli: CliRunner, case: Case) -> None:
     case.tamper(e)
     result = cli("ledger", "verify", "--state")
     assert result.code == 1, result.out

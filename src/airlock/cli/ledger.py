@@ -12,6 +12,7 @@ from airlock.cli.context import CliContext, pass_cli
 from airlock.errors import ExitCode, LedgerIntegrityError, SourceError
 from airlock.ledger.receipts import MAX_RECEIPT_BYTES, verify_receipt
 from airlock.ledger.signed_note import VerifierKey
+from airlock.service import Actor
 
 
 @click.group("ledger")
@@ -126,6 +127,15 @@ def verify(cli: CliContext, check_state: bool) -> int:
                 click.echo(f"  {message}", err=True)
             code = ExitCode.INTERNAL
     return code
+
+
+@ledger_group.command("seal-state")
+@pass_cli
+def seal_state(cli: CliContext) -> None:
+    """Seal the rows of a database upgraded from before row seals (run once, on a trusted
+    database, right after `airlock init` migrated it); see docs/adr/0007-sealed-state.md."""
+    sealed = cli.airlock().seal_unsealed_state(Actor.local_operator())
+    click.echo(f"sealed {sealed} rows that had no seal")
 
 
 @ledger_group.command("verify-receipt")

@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, and_, delete, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    and_,
+    cast,
+    delete,
+    func,
+    select,
+)
 
 from airlock.errors import InvalidInput
 from airlock.ledger.state_seal import SPECS, RowSeal
@@ -32,7 +43,7 @@ def _select(table: str) -> Select[tuple[object, ...]]:
     if table == "requests":
         u = schema.budget_usage
         reserved = (
-            select(func.coalesce(func.sum(u.c.bytes), 0))
+            select(cast(func.coalesce(func.sum(u.c.bytes), 0), BigInteger))  # not Decimal
             .where(u.c.request_id == t.c.id)
             .scalar_subquery()
             .label("reserved")
