@@ -40,7 +40,7 @@ def _open(home: Path) -> Airlock:
 
 
 def _exports(airlock: Airlock, who: Principal, count: int) -> tuple[float, list[str]]:
-    ids = []
+    ids: list[str] = []
     start = time.perf_counter()
     for i in range(count):
         data = f"epoch,loss\n{i},0.{i:04d}\n".encode()
