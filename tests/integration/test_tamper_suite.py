@@ -34,7 +34,7 @@ from airlock.store.sql import SqlStore, create_store_engine
 from scripts.make_inspection_corpus import weights
 from scripts.make_test_packages import BENIGN
 from tests.support.datasets import sentiment_rows
-from tests.support.gateway import CliRunner
+from tests.support.gateway import CliRunner, start_gateway
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 OP = Actor.local_operator()
@@ -443,5 +443,27 @@ def check_case(e: Enclave, cli: CliRunner, case: Case) -> None:
     try:
         with pytest.raises((LedgerIntegrityError, AuthenticationRequired)):
             case.refused(airlock, e)
+    finally:
+        airlock.close()
+
+
+def test_http_refuses_a_released_denial_and_a_forged_admin(
+    enclave: tuple[Enclave, CliRunner],
+) -> None:
+    e, cli = enclave
+    sql(e, "UPDATE requests SET status = 'released' WHERE id = :r", r=e.denied)
+    sql(e, "UPDATE principals SET role = 'admin' WHERE name = 'rita'")
+    airlock = open_airlock(cli)
+    try:
+        for gateway in start_gateway(airlock):
+            with gateway.client(e.tokens["ann"]) as ann:
+                refused = ann.get(f"/releases/{e.denied}")
+                assert refused.status_code == 422, refused.text
+                assert f"requests row {e.denied}" in refused.json()["error"]["message"]
+                assert ann.get(f"/releases/{e.allowed}").status_code == 200
+            with gateway.client(e.tokens["rita"]) as rita:
+                raised = rita.get("/principals/me")
+                assert raised.status_code == 422
+                assert "principals row rita" in raised.json()["error"]["message"]
     finally:
         airlock.close()
