@@ -26,7 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_REVISION = "0012"
+SCHEMA_REVISION = "0012_h4_row_seals"  # issue 22; the integrator may renumber
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -4,7 +4,7 @@ One row per sealed row of another table: the ledger entry that made that row wha
 and an HMAC keyed from the ledger signing key. Existing rows get no seal here (a migration
 has no key): they read as unsealed, and the release path refuses them until resealed.
 
-Revision ID: 0012
+Revision ID: 0012_h4_row_seals
 Revises: 0011
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
+revision = "0012_h4_row_seals"
 down_revision: str | None = "0011"
 branch_labels: str | None = None
 depends_on: str | None = None
