@@ -5,6 +5,7 @@ Three passes (docs/adr/0007-sealed-state.md):
 1. Every row of every sealed table has a seal that holds, and every seal still has its row:
    an edited, added or deleted row is named.
 2. Every seal points at a ledger entry the log still holds: a truncated log is named.
+   Each budget's running total must be the sum of its counted reservations (ADR 0006).
 3. The ledger replayed: each entry that made a row (a principal, project, decision, vote,
    lock, budget, protected model) still has that row, and each request's status is the
    outcome of the last decision the ledger holds for it. Deleting a row together with its
@@ -59,10 +60,21 @@ def verify_state(seals: SealStore, ledger: LedgerStore, key: bytes) -> StateRepo
                     f"{table} row {seal.row_key} is sealed by ledger entry {seal.ledger_index},"
                     f" but the log holds {size} entries: the ledger was truncated"
                 )
+    report.problems += _budget_totals(tables["budgets"])
     for seal in stored.values():
         report.problems.append(seal_problem(key, seal.table, None, seal) or "")
     _Replay(tables, report).run(_records(ledger, size))
     return report
+
+
+def _budget_totals(budgets: list[Row]) -> list[str]:
+    """A running total that is not the sum of its reservations was edited (a reset)."""
+    return [
+        f"budgets row {row_key('budgets', row)} counts {row['used_bytes']} bytes used but its "
+        f"reservations add up to {row['counted_bytes']}: its total was reset outside airlock"
+        for row in budgets
+        if row.get("counted_after") is not None and row["used_bytes"] != row["counted_bytes"]
+    ]
 
 
 def _records(ledger: LedgerStore, size: int) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -311,6 +311,11 @@ CASES = [
         lambda e: "budgets row principal/rita",
     ),
     Case(
+        "budget_total_reset",
+        lambda e: sql(e, "UPDATE budgets SET used_bytes = 0 WHERE used_bytes > 0"),
+        lambda e: "its total was reset outside airlock",
+    ),
+    Case(
         "budget_removed_with_its_seal",
         lambda e: (
             sql(e, "DELETE FROM budgets WHERE scope = 'principal'"),
@@ -404,6 +409,7 @@ POSTGRES_CASES = [
         "vote_forged",
         "admin_added",
         "reservations_deleted",
+        "budget_total_reset",
         "request_deleted_with_its_seal",
         "ledger_tail_truncated",
     }

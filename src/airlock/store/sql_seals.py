@@ -52,6 +52,21 @@ def _select(table: str) -> Select[tuple[object, ...]]:
     if table == "approval_cases":
         votes = _count(schema.approval_votes, "request_id", t, "request_id", "votes")
         return select(t, votes)
+    if table == "budgets":
+        # Not sealed (it moves with every export) but checkable: the running total must be
+        # the sum of the budget's reservations that expire after counted_after (ADR 0006).
+        u = schema.budget_usage
+        counted = (
+            select(cast(func.coalesce(func.sum(u.c.bytes), 0), BigInteger))
+            .where(
+                u.c.scope == t.c.scope,
+                u.c.subject == t.c.subject,
+                u.c.expires_at > t.c.counted_after,
+            )
+            .scalar_subquery()
+            .label("counted_bytes")
+        )
+        return select(t, counted)
     if table == "protected_models":
         return select(t, _count(schema.protected_chunks, "model", t, "name", "chunks"))
     return select(t)
