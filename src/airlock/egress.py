@@ -253,6 +253,7 @@ class Egress:
         rid = request_id(raw_id)
         now = self._clock.now()
         case = self._expire_if_due(self._store.approvals.get_case(rid))
+        self._check_case(case)
         vote = Vote(principal_name(voter.name), approve, reason, Sha256Hex(digest), now)
         after = cast_vote(case, vote, voter.role, now)
         index = self._ledger.append(
@@ -305,6 +306,19 @@ class Egress:
         self._seals.check(
             "requests", {"id": request.id}, outcome="allow", subjects=(request.id, request.digest)
         )
+
+    def _check_case(self, case: ApprovalCase) -> None:
+        """A vote counts the votes already cast: each must be one airlock sealed, and the
+        case must hold no more and no fewer of them (issue 22: a forged vote row must not
+        tip a case into a sealed release).
+
+        Raises: LedgerIntegrityError naming the row.
+        """
+        self._seals.check("approval_cases", {"request_id": case.request_id})
+        for cast in case.votes:
+            self._seals.check(
+                "approval_votes", {"request_id": case.request_id, "voter": cast.voter}
+            )
 
     def _seal_case(self, rid: RequestId, index: int) -> None:
         self._seals.seal("approval_votes", {"request_id": rid}, index)

@@ -213,6 +213,16 @@ def edit_entry(e: Enclave) -> None:
         engine.dispose()
 
 
+def another_vote(voter: str) -> Refusal:
+    """A genuine vote on the held request, which would count the forged one."""
+
+    def vote(a: Airlock, e: Enclave) -> object:
+        digest = a.get_request(e.held)[0].digest
+        return a.vote(a.principal(voter), e.held, True, "fine", digest)
+
+    return vote
+
+
 @dataclass(frozen=True)
 class Case:
     name: str
@@ -250,11 +260,13 @@ CASES = [
             r=e.held,
         ),
         lambda e: f"approval_votes row {e.held}/bob",
+        another_vote("root"),
     ),
     Case(
         "vote_deleted",
         lambda e: sql(e, "DELETE FROM approval_votes WHERE request_id = :r", r=e.held),
         lambda e: f"approval_votes row {e.held}/ann",
+        another_vote("root"),
     ),
     Case(
         "vote_flipped",
@@ -262,6 +274,7 @@ CASES = [
             e, "UPDATE approval_votes SET approve = false WHERE request_id = :r", r=e.held
         ),
         lambda e: f"approval_votes row {e.held}/ann",
+        another_vote("root"),
     ),
     Case(
         "case_closed",
@@ -269,6 +282,7 @@ CASES = [
             e, "UPDATE approval_cases SET closed = 'approved' WHERE request_id = :r", r=e.held
         ),
         lambda e: f"approval_cases row {e.held}",
+        another_vote("root"),
     ),
     Case(
         "admin_added",
@@ -391,6 +405,9 @@ def test_untouched_enclave_verifies_and_releases(enclave: tuple[Enclave, CliRunn
         assert airlock.authenticate(e.tokens["root"]).name == "root"
         assert airlock.package_file(WHEEL).filename == WHEEL
         assert airlock.release_dataset(OP, e.dataset)[0].id == e.dataset
+        another_vote("root")(airlock, e)  # the second approval: sealed, and released
+        assert airlock.release(e.held)[0].status.value == "released"
+        assert airlock.verify_state().ok, airlock.verify_state().problems
     finally:
         airlock.close()
 
