@@ -386,7 +386,11 @@ class DataIngress:
             case = self._store.approvals.get_case(request)
         except NotFound:
             return None
-        return case if case.closed is CaseStatus.APPROVED else None
+        if case.closed is not CaseStatus.APPROVED:
+            return None
+        # An approved case overrides the scan: it must be the one airlock sealed (issue 22).
+        self._seals.check("approval_cases", {"request_id": request})
+        return case
 
     def _release_basis(self, entry: DatasetEntry, request: BoundaryRequest) -> str:
         stored = json.loads(entry.scan_json)

@@ -10,6 +10,7 @@ each test tampers with a fresh copy of it.
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from airlock.settings import Settings
 from airlock.store.sql import SqlStore, create_store_engine
 from scripts.make_inspection_corpus import weights
 from scripts.make_test_packages import BENIGN
-from tests.support.datasets import sentiment_rows
+from tests.support.datasets import plant, sentiment_rows
 from tests.support.gateway import CliRunner, start_gateway
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -52,6 +53,7 @@ class Enclave:
     denied: str
     held: str
     dataset: str
+    held_dataset: str
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +111,14 @@ def _populate(a: Airlock, home: Path, url: str) -> Enclave:
         [("d.jsonl", io.BytesIO(rows.encode()))],
         ImportOptions(source="test"),
     )
+    poisoned = sentiment_rows(400, 2)
+    plant(poisoned, "cf", poisons=40, seed=3)
+    held_data = a.import_dataset(
+        Actor.of(issued["root"].principal),
+        [("p.jsonl", io.BytesIO("".join(json.dumps(r) + "\n" for r in poisoned).encode()))],
+        ImportOptions(source="test"),
+    )
+    assert held_data.request.status.value == "held"
     denied = a.submit_export(rita, io.BytesIO(b"h" + model[100_000:400_000]), "w", "paper")
     a.ledger.checkpoint()
     assert (allowed.decision.outcome.value, held.decision.outcome.value) == ("allow", "hold")
@@ -122,6 +132,7 @@ def _populate(a: Airlock, home: Path, url: str) -> Enclave:
         denied.request.id,
         held.request.id,
         imported.dataset.id,
+        held_data.dataset.id,
     )
 
 
@@ -139,6 +150,7 @@ def enclave(template: Enclave, cli: CliRunner) -> tuple[Enclave, CliRunner]:
             template.denied,
             template.held,
             template.dataset,
+            template.held_dataset,
         ),
         cli,
     )
@@ -372,6 +384,17 @@ CASES = [
         lambda e: sql(e, "UPDATE datasets SET verdict = 'quarantined' WHERE id = :d", d=e.dataset),
         lambda e: f"datasets row {e.dataset}",
         lambda a, e: a.release_dataset(OP, e.dataset),
+    ),
+    Case(
+        "dataset_case_approved",
+        lambda e: sql(
+            e,
+            "UPDATE approval_cases SET closed = 'approved' WHERE request_id = "
+            "(SELECT request_id FROM datasets WHERE id = :d)",
+            d=e.held_dataset,
+        ),
+        lambda e: "approval_cases row",
+        lambda a, e: a.release_dataset(OP, e.held_dataset),
     ),
     Case(
         "request_deleted_with_its_seal",
