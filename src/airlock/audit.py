@@ -127,7 +127,10 @@ class AuditLog:
         size = self._store.size()
         latest = self._store.latest_checkpoint()
         if latest is not None and latest.size == size:
-            return open_checkpoint(latest.note, self.verifier_key)
+            opened = open_checkpoint(latest.note, self.verifier_key)
+            if self._witness is not None and self._witness_behind(size):
+                self._witness_cosign(latest.note)  # e.g. a witness added to an older home
+            return opened
         root = root_at(size, self._store)
         text = sign_checkpoint(Checkpoint(self.origin, size, root), self._signer)
         stored = StoredCheckpoint(size, root, text, self._clock.now())
@@ -141,6 +144,11 @@ class AuditLog:
             return existing
         self._witness_cosign(text)
         return open_checkpoint(text, self.verifier_key)
+
+    def _witness_behind(self, size: int) -> bool:
+        assert self._witness is not None
+        retained = self._witness.retained()
+        return retained is None or retained.size < size
 
     def _witness_cosign(self, note: str) -> None:
         """Have the home's witness cosign and retain the checkpoint just signed (issue 22).

@@ -128,3 +128,15 @@ def test_rewritten_tail_of_the_same_length_is_reported(home: tuple[CliRunner, st
     verified = cli("ledger", "verify")
     assert verified.code == 1
     assert "retained" in verified.err, verified.err
+
+
+def test_a_witness_added_to_an_older_home_retains_the_latest_checkpoint(
+    cli: CliRunner,
+) -> None:
+    assert cli("init", "--no-local-witness").code == 0
+    assert cli("principal", "add", "ann", "--role", "approver").code == 0
+    size = int(cli("ledger", "checkpoint").out.splitlines()[1])
+    assert not (cli.home / WITNESS_DIR).exists()
+    assert cli("init").code == 0  # the upgrade: init again, with the default witness
+    assert retained_size(cli) == size
+    assert cli("ledger", "verify").code == 0
