@@ -40,6 +40,7 @@ from airlock.errors import Conflict
 from airlock.exports.engine import Inspector
 from airlock.exports.findings import FileReport
 from airlock.ledger.records import LedgerRecord
+from airlock.state_seals import StateSeals
 from airlock.store.group_commit import GroupCommit
 from airlock.store.interface import Store
 from airlock.store.outbox import Outbox
@@ -67,6 +68,7 @@ class Egress:
         self,
         store: Store,
         *,
+        seals: StateSeals,
         outbox: Outbox,
         ledger: AuditLog,
         clock: Clock,
@@ -74,13 +76,21 @@ class Egress:
         inspector: Callable[[], Inspector],
     ) -> None:
         self._store = store
+        self._seals = seals
         self._outbox = outbox
         self._ledger = ledger
         self._clock = clock
         self._policy = policy
         self._inspector = inspector
         self._commits = GroupCommit(store)
-        self._votes = Votes(store, ledger=ledger, clock=clock, policy=policy, commits=self._commits)
+        self._votes = Votes(
+            store,
+            ledger=ledger,
+            clock=clock,
+            policy=policy,
+            commits=self._commits,
+            seals=seals,
+        )
 
     def submit(
         self, principal: Principal, stream: BinaryIO, name: str, purpose: str, project: str | None
@@ -172,7 +182,7 @@ class Egress:
         decision = Decision(
             request.id, outcome.outcome, reasons, now, "policy", outcome.policy_version
         )
-        self._ledger.append(
+        index = self._ledger.append(
             LedgerRecord(
                 kind="export.decision",
                 actor=principal.name,
@@ -193,6 +203,7 @@ class Egress:
         self._store.add_request(request, decision)
         if outcome.outcome is Outcome.DENY or not within:
             self._store.budgets.release(request.id)
+        self._seals.seal("requests", {"id": request.id}, index)
         if outcome.outcome is Outcome.HOLD:
             self._store.approvals.open_case(
                 ApprovalCase(
@@ -203,6 +214,7 @@ class Egress:
                     now,
                 )
             )
+            self._seals.seal("approval_cases", {"request_id": request.id}, index)
         if lock is None:
             self._lock_if_anomalous(principal.name, checks, now)
         stored = replace(request, status=decision.status)
@@ -240,7 +252,7 @@ class Egress:
             )
 
     def impose_lock(self, lock: Lock, actor: str) -> None:
-        self._ledger.append(
+        index = self._ledger.append(
             LedgerRecord(
                 kind="lock.add",
                 actor=actor,
@@ -251,6 +263,7 @@ class Egress:
             )
         )
         self._store.add_lock(lock)
+        self._seals.seal("locks", {"scope": lock.scope.value, "subject": lock.subject}, index)
 
     def vote(
         self, voter: Principal, raw_id: str, approve: bool, reason: str, digest: str
@@ -273,7 +286,16 @@ class Egress:
             request = self._store.get_request(request.id)
         if request.status is not RequestStatus.RELEASED:
             raise Conflict(f"request {request.id} is {request.status}, not released")
+        # The status must be the one airlock sealed, made by a ledger entry that allowed
+        # this request and is still in the log (issue 22): an UPDATE cannot release it.
+        self.check_released(request)
         return request, self._outbox.stream(request.digest)
+
+    def check_released(self, request: BoundaryRequest) -> None:
+        """Raises: LedgerIntegrityError unless the request's release is sealed and logged."""
+        self._seals.check(
+            "requests", {"id": request.id}, outcome="allow", subjects=(request.id, request.digest)
+        )
 
 
 def _reasons(

@@ -21,6 +21,7 @@ from airlock.imports.packages.rules import Severity
 from airlock.imports.packages.typosquat import normalise
 from airlock.imports.packages.vet import VetReport, vet
 from airlock.ledger.records import LedgerRecord
+from airlock.state_seals import StateSeals
 from airlock.store.interface import PackageFile, Store
 from airlock.store.outbox import Outbox
 
@@ -37,6 +38,7 @@ class Admission:
 def admit_package(
     store: Store,
     *,
+    seals: StateSeals,
     outbox: Outbox,
     ledger: AuditLog,
     clock: Clock,
@@ -64,7 +66,7 @@ def admit_package(
     serious = [f for f in report.findings if f.severity >= Severity.HIGH]
     reasons = tuple(Reason(f.rule, f"{f.path}:{f.line}: {f.explanation}"[:500]) for f in serious)
     decision = Decision(request.id, report.verdict, reasons, now, "vetting", policy_version)
-    ledger.append(
+    index = ledger.append(
         LedgerRecord(
             kind="package.decision",
             actor=principal.name,
@@ -82,11 +84,14 @@ def admit_package(
         )
     )
     store.add_request(request, decision)
+    seals.seal("requests", {"id": request.id}, index)
     if report.verdict is Outcome.HOLD:
         store.approvals.open_case(
             ApprovalCase(request.id, principal.name, digest, ApprovalRule(2), now)
         )
+        seals.seal("approval_cases", {"request_id": request.id}, index)
     store.add_package_file(
         PackageFile(filename, normalise(report.name), report.version, digest, request.id)
     )
+    seals.seal("package_files", {"filename": filename}, index)
     return Admission(store.get_request(request.id), decision, report)

@@ -69,6 +69,8 @@ if TYPE_CHECKING:
     from airlock.ledger.signed_note import VerifierKey
     from airlock.lineage_log import LineageLog
     from airlock.package_ingress import Admission
+    from airlock.state_seals import StateSeals
+    from airlock.state_verify import StateReport
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -159,6 +161,8 @@ class Airlock:
     @capability
     def ledger(self) -> AuditLog:
         from airlock.audit import AuditLog
+        from airlock.ledger.signed_note import NoteSigner
+        from airlock.local_witness import LocalWitness
 
         return AuditLog(
             self._store.ledger,
@@ -166,7 +170,18 @@ class Airlock:
             self.settings.enclave_name,
             self._clock,
             timedelta(seconds=self.settings.ledger.checkpoint_interval_seconds),
+            witness=LocalWitness.in_home(
+                self.settings.home,
+                NoteSigner(self.settings.enclave_name, self._signing_key).verifier,
+            ),
         )
+
+    @capability
+    def seals(self) -> StateSeals:
+        from airlock.audit import state_seal_key
+        from airlock.state_seals import StateSeals
+
+        return StateSeals(self._store.seals, state_seal_key(self._signing_key), self.ledger)
 
     @capability
     def _compiled(self) -> CompiledPolicy:
@@ -180,6 +195,7 @@ class Airlock:
 
         return Egress(
             self._store,
+            seals=self.seals,
             outbox=self.outbox,
             ledger=self.ledger,
             clock=self._clock,
@@ -195,6 +211,7 @@ class Airlock:
 
         return DataIngress(
             self._store,
+            seals=self.seals,
             outbox=self.outbox,
             ledger=self.ledger,
             clock=self._clock,
@@ -278,8 +295,12 @@ class Airlock:
         principal = Principal(principal_name(name), kind, role, self._clock.now())
         self._refuse_existing_principal(principal.name)
         token = new_token()
-        self._record("principal.add", actor, principal.name, role=role.value, kind=kind.value)
+        index = self._record(
+            "principal.add", actor, principal.name, role=role.value, kind=kind.value
+        )
         self._store.add_principal(principal, hash_token(token))
+        self.seals.seal("principals", {"name": principal.name}, index)
+        self.seals.seal("api_tokens", {"principal": principal.name}, index)
         return IssuedToken(principal, token)
 
     def issue_token(self, actor: Actor, name: str) -> IssuedToken:
@@ -287,8 +308,9 @@ class Airlock:
         self._require_admin(actor, "issue tokens")
         principal = self._store.get_principal(principal_name(name))
         token = new_token()
-        self._record("principal.token", actor, principal.name)
+        index = self._record("principal.token", actor, principal.name)
         self._store.add_token(principal.name, hash_token(token))
+        self.seals.seal("api_tokens", {"principal": principal.name}, index)
         return IssuedToken(principal, token)
 
     def recently_authenticated(self, token: str) -> Principal | None:
@@ -311,6 +333,10 @@ class Airlock:
             raise AuthenticationRequired(
                 "the API token is unknown or revoked: ask an admin for a new one"
             )
+        # Fail closed on a token or principal row written or edited outside airlock
+        # (issue 22): a forged admin or a role raised by SQL must not authenticate.
+        self.seals.check("api_tokens", {"token_hash": hashed})
+        self.seals.check("principals", {"name": principal.name})
         if len(self._principals_by_token) >= MAX_CACHED_TOKENS:
             self._principals_by_token.clear()
         self._principals_by_token[hashed] = (principal, now + FRESHNESS_SECONDS)
@@ -327,8 +353,9 @@ class Airlock:
         project = Project(project_name(name), description, self._clock.now())
         if any(p.name == project.name for p in self._store.list_projects()):
             raise Conflict(f"project {project.name!r} already exists")
-        self._record("project.add", actor, project.name, description=description)
+        index = self._record("project.add", actor, project.name, description=description)
         self._store.add_project(project)
+        self.seals.seal("projects", {"name": project.name}, index)
         return project
 
     def list_projects(self) -> Sequence[Project]:
@@ -432,8 +459,10 @@ class Airlock:
             for k in self._store.locks()
         ):
             raise NotFound(f"{scope} {subject} has no active lock")
-        self._record("lock.lift", actor, f"{scope}:{subject}", reason=reason[:500])
-        return self._store.lift_locks(scope, subject, actor.name, now)
+        index = self._record("lock.lift", actor, f"{scope}:{subject}", reason=reason[:500])
+        lifted = self._store.lift_locks(scope, subject, actor.name, now)
+        self.seals.seal("locks", {"scope": scope.value, "subject": subject}, index)
+        return lifted
 
     def locks(self) -> Sequence[Lock]:
         return self._store.locks()
@@ -464,7 +493,7 @@ class Airlock:
                 [(m.name, m.size) for m in self._store.protected_models()],
                 timedelta(days=floor) if floor else None,
             )
-        self._record(
+        index = self._record(
             "budget.set",
             actor,
             f"{budget.scope}:{budget.subject}",
@@ -472,6 +501,7 @@ class Airlock:
             window=str(budget.window),
         )
         self._store.budgets.set_budget(budget)
+        self.seals.seal("budgets", {"scope": budget.scope.value, "subject": budget.subject}, index)
 
     def budgets(self) -> Sequence[Budget]:
         return self._store.budgets.budgets()
@@ -484,6 +514,7 @@ class Airlock:
 
         return admit_package(
             self._store,
+            seals=self.seals,
             outbox=self.outbox,
             ledger=self.ledger,
             clock=self._clock,
@@ -494,8 +525,30 @@ class Airlock:
         )
 
     def index_files(self, project: str | None = None) -> Sequence[PackageFile]:
-        """Released package files, as the internal index lists them."""
-        return self._store.package_files(project)
+        """Released package files, as the internal index lists them.
+
+        Raises:
+            LedgerIntegrityError: a listed file or its request is not as airlock sealed it.
+        """
+        files = self._store.package_files(project)
+        for entry in files:
+            self._check_package(entry)
+        return files
+
+    def package_file(self, filename: str) -> PackageFile:
+        """A released package file whose row and release are sealed (issue 22).
+
+        Raises: NotFound, LedgerIntegrityError.
+        """
+        entry = next((f for f in self._store.package_files() if f.filename == filename), None)
+        if entry is None:
+            raise NotFound(f"{filename} is not a vetted file on this index")
+        self._check_package(entry)
+        return entry
+
+    def _check_package(self, entry: PackageFile) -> None:
+        self.seals.check("package_files", {"filename": entry.filename})
+        self._egress.check_released(self._store.get_request(entry.request_id))
 
     # --- data ingress -----------------------------------------------------------------
 
@@ -564,7 +617,7 @@ class Airlock:
         model = ModelFingerprint.of(name, sample.feed(pieces), tensors)
         if not model.chunks:
             raise InvalidInput(f"{name} has no informative content to fingerprint")
-        self._record(
+        index = self._record(
             "weights.register",
             actor,
             name,
@@ -574,6 +627,7 @@ class Airlock:
             lossless_ratio_milli=str(round(sample.ratio() * 1000)),
         )
         self._store.add_protected_model(model, self._clock.now())
+        self.seals.seal("protected_models", {"name": name}, index)
         self._inspector = None  # this process matches the new model from the next export on
         return model
 
@@ -677,8 +731,10 @@ class Airlock:
     def witness_keys(self) -> list[VerifierKey]:
         """Raises: ConfigError naming a malformed key in [ledger] witness_keys."""
         from airlock.ledger.signed_note import VerifierKey
+        from airlock.local_witness import LocalWitness
 
-        keys: list[VerifierKey] = []
+        local = LocalWitness.in_home(self.settings.home, self.ledger.verifier_key)
+        keys: list[VerifierKey] = [] if local is None else [local.verifier]
         for text in self.settings.ledger.witness_keys:
             try:
                 keys.append(VerifierKey.parse(text))
@@ -689,11 +745,45 @@ class Airlock:
         return keys
 
     def verify_ledger(self) -> VerifyReport:
-        """Replay the whole ledger from storage (see :mod:`airlock.audit_verify`)."""
+        """Replay the whole ledger from storage (see :mod:`airlock.audit_verify`), and
+        compare it with the checkpoint retained outside the database (issue 22)."""
         from airlock.audit import seal_key
-        from airlock.audit_verify import verify_log
+        from airlock.audit_verify import Problem, verify_log
 
-        return verify_log(self._store.ledger, self.ledger.verifier_key, seal_key(self._signing_key))
+        report = verify_log(
+            self._store.ledger, self.ledger.verifier_key, seal_key(self._signing_key)
+        )
+        try:
+            problem = self.ledger.rollback_problem()
+        except LedgerIntegrityError as e:
+            problem = f"the retained checkpoint does not verify: {e}"
+        if problem is not None:
+            report.problems.append(Problem(None, problem))
+        return report
+
+    def seal_unsealed_state(self, actor: Actor) -> int:
+        """Seal the rows of a database from before seals existed (migration 0013), once,
+        right after upgrading. It trusts those rows as they stand: run it only on a
+        database you trust. Rows with a failing seal are left to be reported.
+
+        Raises:
+            PermissionDenied: not an administrator.
+            LedgerIntegrityError: the ledger itself does not verify.
+        """
+        self._require_admin(actor, "seal state")
+        if not self.verify_ledger().ok:
+            raise LedgerIntegrityError("the ledger does not verify: run `airlock ledger verify`")
+        index = self._record("state.seal", actor, "rows without a seal")
+        return self.seals.seal_unsealed(index)
+
+    def verify_state(self) -> StateReport:
+        """Every sealed row against its seal and the ledger (see :mod:`airlock.state_verify`)."""
+        from airlock.audit import state_seal_key
+        from airlock.state_verify import verify_state
+
+        return verify_state(
+            self._store.seals, self._store.ledger, state_seal_key(self._signing_key)
+        )
 
     # --- operations (issue 21): built on demand, so the CLI starts without them -------------
 

@@ -47,7 +47,12 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
     While it runs, it signs a ledger checkpoint whenever the log has grown and the
     configured interval has passed (issue 3: checkpoints on a short interval).
     ``metrics_dir`` is prometheus_client's multiprocess folder when several workers serve.
+
+    Raises:
+        LedgerIntegrityError: the database's log is shorter than, or forked from, the
+            checkpoint retained outside it (issue 22): a rolled-back database is not served.
     """
+    airlock.ledger.check_not_rolled_back()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

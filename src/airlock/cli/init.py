@@ -10,6 +10,7 @@ from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.cli.context import CliContext, pass_cli
 from airlock.home import initialise_home, load_policy, load_signing_key
 from airlock.ledger.signed_note import NoteSigner
+from airlock.local_witness import WITNESS_DIR, create_witness
 from airlock.service import Actor, Airlock
 from airlock.settings import Settings
 
@@ -33,8 +34,17 @@ DEFAULT_ENCLAVE_BUDGET = Budget(
     default=None,
     help="Write this database URL into config (default: SQLite in the home).",
 )
+@click.option(
+    "--local-witness/--no-local-witness",
+    default=True,
+    show_default=True,
+    help="Keep a witness in <home>/witness that cosigns and retains every checkpoint outside "
+    "the database (turn off only when a remote witness is configured).",
+)
 @pass_cli
-def init_command(cli: CliContext, enclave_name: str, database_url: str | None) -> None:
+def init_command(
+    cli: CliContext, enclave_name: str, database_url: str | None, local_witness: bool
+) -> None:
     """Create the home folder, ledger signing key, default policy and database schema.
 
     Safe to run again: existing keys and files are kept, and the schema is migrated.
@@ -53,6 +63,9 @@ def init_command(cli: CliContext, enclave_name: str, database_url: str | None) -
     verifier = NoteSigner(settings.enclave_name, load_signing_key(settings)).verifier.encode()
     # Derived from the key, so rewriting it is always safe; auditors and witnesses need it.
     (cli.home / VERIFIER_KEY_FILE_NAME).write_text(verifier + "\n", encoding="utf-8")
+    witness = None
+    if local_witness:
+        witness = create_witness(cli.home / WITNESS_DIR, f"{settings.enclave_name}.local-witness")
     airlock = Airlock.from_settings(settings)
     try:
         if not any(b.scope is BudgetScope.ENCLAVE for b in airlock.budgets()):
@@ -61,6 +74,10 @@ def init_command(cli: CliContext, enclave_name: str, database_url: str | None) -
                 f"set the enclave export budget to {DEFAULT_ENCLAVE_BUDGET.limit_bytes} "
                 "bytes per day (change it with `airlock budget set enclave`)"
             )
+        if witness is not None:
+            # The first retained checkpoint: from here on a shorter log is a rollback.
+            airlock.ledger.checkpoint()
+            click.echo(f"local witness key: {witness.verifier.encode()}")
     finally:
         airlock.close()
     for path in report.created:

@@ -54,6 +54,7 @@ def serve_command(cli: CliContext, host: str | None, port: int | None, workers: 
     port = port or settings.server.port
     workers = workers or settings.server.worker_count
     airlock = cli.airlock()  # fails here, once, if the store or policy is not ready
+    airlock.ledger.check_not_rolled_back()  # and here, before any worker, on a rolled-back log
     sock = bind_socket(host, port)
     _configure_logging()
     logging.getLogger("airlock.gateway").info(

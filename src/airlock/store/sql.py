@@ -35,6 +35,7 @@ from airlock.store.sql_datasets import SqlDatasetStore
 from airlock.store.sql_engine import Transactions, create_store_engine
 from airlock.store.sql_ledger import SqlLedgerStore
 from airlock.store.sql_members import SqlMembershipStore
+from airlock.store.sql_seals import SqlSealStore
 
 __all__ = ["SqlStore", "create_store_engine"]
 
@@ -55,6 +56,11 @@ class SqlStore:
         self._approvals = SqlApprovalStore(self._begin)
         self._datasets = SqlDatasetStore(self._begin)
         self._members = SqlMembershipStore(self._begin)
+        self._seals = SqlSealStore(self._begin)
+
+    @property
+    def seals(self) -> SqlSealStore:
+        return self._seals
 
     @property
     def approvals(self) -> SqlApprovalStore:

@@ -63,9 +63,7 @@ def simple_project(
 )
 def package_file(filename: str, airlock: AirlockDep) -> StreamingResponse:
     """A released file, digest-checked before the first byte is sent."""
-    entry = next((f for f in airlock.index_files() if f.filename == filename), None)
-    if entry is None:
-        raise NotFound(f"{filename} is not a vetted file on this index")
+    entry = airlock.package_file(filename)
     return StreamingResponse(
         airlock.outbox.stream(entry.sha256), media_type="application/octet-stream"
     )
