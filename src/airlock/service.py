@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 
     from airlock.approvals.decide import CompiledPolicy
     from airlock.approvals.policy import PolicyBundle
+    from airlock.approvals.workflow import ApprovalCase
     from airlock.assess.attest import Answer
     from airlock.assess.gather import Assessment
     from airlock.audit import AuditLog
@@ -102,6 +103,17 @@ class Actor:
     @classmethod
     def of(cls, principal: Principal) -> Actor:
         return cls(principal.name, principal.role)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDetail:
+    """A request as a person reviewing it needs it. ``ledger_entry`` is the index of the
+    ledger entry behind the request's current state (its row seal), for a receipt."""
+
+    request: BoundaryRequest
+    decisions: tuple[Decision, ...]
+    case: ApprovalCase | None
+    ledger_entry: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,6 +400,29 @@ class Airlock:
         self, status: RequestStatus | None = None, limit: int = 100
     ) -> Sequence[BoundaryRequest]:
         return self._store.list_requests(status, limit)
+
+    def request_detail(self, raw_id: str) -> RequestDetail:
+        """A request with its decisions, its approval case (votes in and needed) and the
+        ledger entry that made its current state, for `request show` and receipts.
+
+        Raises: InvalidInput for a malformed id, NotFound for an unknown one.
+        """
+        rid = request_id(raw_id)
+        request = self._store.get_request(rid)
+        try:
+            case: ApprovalCase | None = self._store.approvals.get_case(rid)
+        except NotFound:
+            case = None
+        try:
+            seal = self._store.seals.get("requests", rid)
+        except StoreError:  # a store that keeps no seals (the memory store)
+            seal = None
+        return RequestDetail(
+            request,
+            tuple(self._store.decisions_for(rid)),
+            case,
+            None if seal is None else seal.ledger_index,
+        )
 
     def get_request(self, raw_id: str) -> tuple[BoundaryRequest, Sequence[Decision]]:
         """Raises: InvalidInput for a malformed id, NotFound for an unknown one."""
