@@ -65,7 +65,11 @@ class Egress:
         clock: Clock,
         policy: CompiledPolicy,
         inspector: Callable[[], Inspector],
+        max_bytes: int = MAX_EXPORT_BYTES,
+        keep_denied: bool = False,
     ) -> None:
+        self._max_bytes = max_bytes
+        self._keep_denied = keep_denied
         self._store = store
         self._outbox = outbox
         self._ledger = ledger
@@ -85,7 +89,7 @@ class Egress:
         """
         if project is not None:
             self._store.get_project(project_name(project))
-        digest, size = self._outbox.put(stream, MAX_EXPORT_BYTES)
+        digest, size, fresh = self._outbox.store(stream, self._max_bytes)
         now = self._clock.now()
         request = BoundaryRequest(
             id=RequestId("req_" + secrets.token_hex(16)),
@@ -113,11 +117,29 @@ class Egress:
         # Policy is a pure function of the facts: decide the common case (within budget)
         # outside the write batch, and again inside only if the reservation says otherwise.
         if_within = self._policy.decide(facts)
-        return self._commits.run(
+        result = self._commits.run(
             lambda: self._record(
                 principal, request, name=name, report=report, facts=facts, if_within=if_within
             )
         )
+        if result.decision.outcome is Outcome.DENY and fresh and not self._keep_denied:
+            # Denied bytes never leave, so they need not stay (issue 22): the ledger keeps the
+            # digest and the findings. Blobs that were there before belong to earlier requests.
+            self._outbox.discard(digest)
+        return result
+
+    def allowance(self, principal: Principal) -> int:
+        """Bytes ``principal`` could still export now, before any project budget: 0 when a
+        lock holds them or no enclave budget exists. For refusing an upload before reading
+        it; the reservation made when deciding stays the authority (it sees concurrency)."""
+        now = self._clock.now()
+        if self._active_lock(principal.name, None, now) is not None:
+            return 0
+        wanted = {(BudgetScope.ENCLAVE, ENCLAVE_SUBJECT), (BudgetScope.PRINCIPAL, principal.name)}
+        budgets = [b for b in self._store.budgets.budgets() if b.key in wanted]
+        if not any(b.scope is BudgetScope.ENCLAVE for b in budgets):
+            return 0
+        return min(max(0, b.limit_bytes - self._store.budgets.used(b.key, now)) for b in budgets)
 
     def _record(
         self,

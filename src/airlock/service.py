@@ -140,6 +140,8 @@ class Airlock:
             clock=clock,
             policy=self._compiled,
             inspector=self.inspector,
+            max_bytes=settings.uploads.max_export_bytes,
+            keep_denied=settings.uploads.keep_denied,
         )
         self._data = DataIngress(
             store,
@@ -305,6 +307,10 @@ class Airlock:
     ) -> ExportResult:
         """Inspect, budget, decide and record an export (see :mod:`airlock.egress`)."""
         return self._egress.submit(principal, stream, name, purpose, project)
+
+    def export_allowance(self, principal: Principal) -> int:
+        """Bytes ``principal`` could export now (see :meth:`airlock.egress.Egress.allowance`)."""
+        return self._egress.allowance(principal)
 
     def vote(
         self, voter: Principal, request: str, approve: bool, reason: str, digest: str

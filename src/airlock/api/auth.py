@@ -30,6 +30,15 @@ async def current_principal(
     airlock: AirlockDep, authorization: Annotated[str | None, Header()] = None
 ) -> Principal:
     """Raises: AuthenticationRequired when the header is absent, malformed or unknown."""
+    return await principal_for_header(airlock, authorization)
+
+
+async def principal_for_header(airlock: Airlock, authorization: str | None) -> Principal:
+    """The principal an ``Authorization`` header names; no request body is involved, so the
+    upload guard (:mod:`airlock.api.upload_guard`) calls it before reading one.
+
+    Raises: AuthenticationRequired when the header is absent, malformed or unknown.
+    """
     if not authorization:
         raise AuthenticationRequired(
             "this endpoint needs an API token: send 'Authorization: Bearer alk_...'"

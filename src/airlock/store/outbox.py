@@ -11,17 +11,32 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, NamedTuple, Protocol
 
 from airlock.domain.names import Sha256Hex, sha256_hex
 from airlock.errors import InvalidInput, LedgerIntegrityError, NotFound, StoreError
 
 PIECE = 1024 * 1024
+INCOMING_PREFIX = ".incoming-"
+
+
+class Stored(NamedTuple):
+    digest: Sha256Hex
+    size: int
+    fresh: bool  # no blob with this digest was there before: this upload brought the bytes
 
 
 class Outbox(Protocol):
     def put(self, stream: BinaryIO, max_bytes: int) -> tuple[Sha256Hex, int]:
         """Store a stream; returns its digest and size. Raises InvalidInput past max_bytes."""
+        ...
+
+    def store(self, stream: BinaryIO, max_bytes: int) -> Stored:
+        """:meth:`put`, also saying whether the blob is new (so a refusal may discard it)."""
+        ...
+
+    def discard(self, digest: Sha256Hex) -> None:
+        """Remove a blob's bytes (a refused upload's); absent is fine."""
         ...
 
     def path(self, digest: Sha256Hex) -> Path:
@@ -43,23 +58,36 @@ class FileOutbox:
         self.root = root
 
     def put(self, stream: BinaryIO, max_bytes: int) -> tuple[Sha256Hex, int]:
+        stored = self.store(stream, max_bytes)
+        return stored.digest, stored.size
+
+    def store(self, stream: BinaryIO, max_bytes: int) -> Stored:
         try:
             self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
+            fd, temporary = tempfile.mkstemp(dir=self.root, prefix=INCOMING_PREFIX)
         except OSError as e:
             raise StoreError(f"cannot write to the outbox {self.root}: {e.strerror}") from e
         try:
             with os.fdopen(fd, "wb") as out:
                 digest, size = _copy_bounded(stream, out, max_bytes)
+            fresh = not (self.root / digest).exists()
             Path(temporary).replace(self.root / digest)
             _sync_folder(self.root)
         except OSError as e:
             Path(temporary).unlink(missing_ok=True)
             raise StoreError(f"cannot write to the outbox {self.root}: {e.strerror}") from e
-        except InvalidInput:
+        except BaseException:
+            # Over the limit, or the client went away mid-body (issue 22): an abandoned
+            # upload leaves no bytes behind.
             Path(temporary).unlink(missing_ok=True)
             raise
-        return digest, size
+        return Stored(digest, size, fresh)
+
+    def discard(self, digest: Sha256Hex) -> None:
+        try:
+            (self.root / sha256_hex(digest)).unlink(missing_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot remove {digest[:16]}... from the outbox: {e.strerror}") from e
 
     def path(self, digest: Sha256Hex) -> Path:
         target = self.root / sha256_hex(digest)

@@ -1,0 +1,139 @@
+"""Uploads that cannot hurt the gateway before or after a decision (issue 22), over real HTTP."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
+from airlock.service import Actor, Airlock
+from airlock.settings import Settings
+from scripts.make_inspection_corpus import weights
+from tests.support.gateway import CliRunner, Gateway, start_gateway
+from tests.support.uploads import folder_bytes, stream_upload
+
+GIB = 1024**3
+MIB = 1024**2
+
+
+@pytest.fixture
+def spool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The process's temporary folder (where a framework would spool a body), made ours."""
+    folder = tmp_path / "spool"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def _gateway(cli: CliRunner, uploads: str = "") -> Iterator[Gateway]:
+    if uploads:
+        with (cli.home / "config.toml").open("a", encoding="utf-8") as config:
+            config.write(f"\n[uploads]\n{uploads}\n")
+    airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
+    try:
+        yield from start_gateway(airlock)
+    finally:
+        airlock.close()
+
+
+@pytest.fixture
+def desk(initialised_cli: CliRunner, spool: Path) -> Iterator[Gateway]:
+    _ = spool
+    yield from _gateway(initialised_cli)
+
+
+def _port(gateway: Gateway) -> int:
+    return int(gateway.url.rsplit(":", 1)[1])
+
+
+def _researcher(gateway: Gateway, name: str = "rita") -> str:
+    with gateway.client(gateway.admin_token) as admin:
+        answer = admin.post("/principals", json={"name": name, "role": "researcher"})
+    token: str = answer.json()["token"]
+    return token
+
+
+def _budget(gateway: Gateway, limit: int) -> None:
+    gateway.airlock.set_budget(
+        Actor.local_operator(),
+        Budget(BudgetScope.ENCLAVE, ENCLAVE_SUBJECT, limit, timedelta(days=1)),
+    )
+
+
+def _disk(gateway: Gateway, spool: Path) -> int:
+    return folder_bytes(gateway.airlock.settings.home / "outbox") + folder_bytes(spool)
+
+
+def _settles_to(gateway: Gateway, spool: Path, start: int, within: float = 1.0) -> bool:
+    deadline = time.monotonic() + within
+    while _disk(gateway, spool) != start:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+@pytest.mark.parametrize("path", ["/exports", "/packages"])
+def test_unauthenticated_gigabyte_is_refused_before_a_mebibyte(
+    desk: Gateway, spool: Path, path: str
+) -> None:
+    start = _disk(desk, spool)
+    upload = stream_upload(_port(desk), path, declared=GIB)
+    assert upload.status == 401, upload.answer[:300]
+    assert upload.sent < MIB
+    assert _settles_to(desk, spool, start)
+
+
+def test_unauthenticated_chunked_body_is_refused_before_a_mebibyte(
+    desk: Gateway, spool: Path
+) -> None:
+    upload = stream_upload(_port(desk), "/exports", declared=None)
+    assert upload.status == 401, upload.answer[:300]
+    assert upload.sent < MIB
+
+
+def test_over_budget_upload_is_refused_before_its_body(desk: Gateway, spool: Path) -> None:
+    _budget(desk, 1_000_000)
+    token = _researcher(desk)
+    start = _disk(desk, spool)
+    upload = stream_upload(_port(desk), "/exports", declared=2 * GIB, token=token)
+    assert upload.status == 403, upload.answer[:300]
+    assert b"BudgetExceeded" in upload.answer
+    assert upload.sent < MIB
+    assert _settles_to(desk, spool, start)
+
+
+def test_chunked_over_budget_upload_is_cut_while_streaming(desk: Gateway, spool: Path) -> None:
+    _budget(desk, 1_000_000)
+    token = _researcher(desk)
+    start = _disk(desk, spool)
+    upload = stream_upload(_port(desk), "/exports", declared=None, token=token)
+    assert upload.status == 403, upload.answer[:300]
+    assert upload.sent < 4 * MIB  # the budget plus the framing slack, plus socket buffers
+    assert _settles_to(desk, spool, start)
+
+
+def test_denied_export_leaves_digest_and_findings_but_no_bytes(desk: Gateway) -> None:
+    _budget(desk, 64 * MIB)
+    token = _researcher(desk)
+    model = weights(np.random.default_rng(22), 2 << 20, "bfloat16")
+    with desk.client(token) as client:
+        answer = client.post(
+            "/exports", files={"file": ("w.bin", model)}, data={"purpose": "paper"}
+        )
+    body = answer.json()
+    assert body["outcome"] == "deny", body
+    assert body["findings"]
+    digest = body["request"]["digest"].removeprefix("sha256:")
+    outbox = desk.airlock.settings.home / "outbox"
+    assert not (outbox / digest).exists()
+    assert folder_bytes(outbox) == 0
+    request, decisions = desk.airlock.get_request(body["request"]["id"])
+    assert request.digest == digest
+    assert decisions[-1].reasons

@@ -1,0 +1,93 @@
+"""A raw HTTP/1.1 uploader over a socket, for tests that count what a server lets in.
+
+httpx hides how much of a body went out before the answer came; these tests need that
+number (issue 22), and a body generated lazily so that a gigabyte is never in memory.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+PIECE = 64 * 1024
+GIVE_UP_BYTES = 64 * 1024 * 1024  # a server still reading by then is not refusing early
+
+
+@dataclass
+class Upload:
+    status: int | None  # None: no answer before the connection ended
+    sent: int  # body bytes the client got into its socket before the answer or close
+    answer: bytes
+
+
+def folder_bytes(folder: Path) -> int:
+    """Bytes of the regular files under ``folder`` (0 if it does not exist)."""
+    if not folder.exists():
+        return 0
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def stream_upload(
+    port: int,
+    path: str,
+    *,
+    declared: int | None,
+    token: str | None = None,
+    boundary: str = "airlock-test-boundary",
+    give_up: int = GIVE_UP_BYTES,
+) -> Upload:
+    """POST a multipart body of ``declared`` bytes (chunked and endless up to ``give_up``
+    when None), stopping as soon as the server answers or closes."""
+    head = [
+        f"POST {path} HTTP/1.1",
+        "Host: 127.0.0.1",
+        f"Content-Type: multipart/form-data; boundary={boundary}",
+    ]
+    head.append(
+        f"Content-Length: {declared}" if declared is not None else "Transfer-Encoding: chunked"
+    )
+    if token is not None:
+        head.append(f"Authorization: Bearer {token}")
+    connection = socket.create_connection(("127.0.0.1", port), timeout=10)
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, PIECE)
+    answered = threading.Event()
+    received = bytearray()
+
+    def read() -> None:
+        try:
+            while chunk := connection.recv(65536):
+                received.extend(chunk)
+                if b"\r\n\r\n" in received:
+                    answered.set()
+        except OSError:
+            pass
+        answered.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    sent = 0
+    try:
+        connection.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
+        opening = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"'
+            "\r\nContent-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        piece = opening + b"\0" * (PIECE - len(opening))
+        limit = give_up if declared is None else min(declared, give_up)
+        while sent < limit and not answered.is_set():
+            chunk = piece[: limit - sent]
+            framed = chunk if declared is not None else b"%x\r\n%s\r\n" % (len(chunk), chunk)
+            connection.sendall(framed)
+            sent += len(chunk)
+            piece = b"\0" * PIECE
+    except OSError:
+        pass  # reset by a server that answered and closed: what the tests want
+    answered.wait(10)
+    connection.close()
+    reader.join(10)
+    status = None
+    if received.startswith(b"HTTP/1.1 "):
+        status = int(received[9:12])
+    return Upload(status, sent, bytes(received))
