@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import secrets
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from airlock.approvals.workflow import ApprovalCase, ApprovalRule
 from airlock.audit import AuditLog
@@ -42,14 +43,23 @@ def admit_package(
     clock: Clock,
     principal: Principal,
     filename: str,
-    data: bytes,
+    data: bytes | BinaryIO,
     policy_version: str,
+    max_bytes: int = MAX_PACKAGE_BYTES,
+    keep_denied: bool = False,
 ) -> Admission:
-    """Raises: InvalidInput for a bad file name, Conflict for a file admitted before."""
+    """Store, vet, record and decide. The file streams into the outbox and is vetted from
+    there, so an upload is never whole in memory (issue 22).
+
+    Raises: InvalidInput for a bad file name or a file over ``max_bytes`` (never cut short),
+    Conflict for a file admitted before.
+    """
     if "/" in filename or "\\" in filename or not filename.endswith((".whl", ".tar.gz", ".zip")):
         raise InvalidInput(f"{filename!r} is not a wheel or sdist file name")
-    report = vet(filename, data)
-    digest, size = outbox.put(io.BytesIO(data), MAX_PACKAGE_BYTES)
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    digest, size, fresh = outbox.store(source, max_bytes)
+    with outbox.path(digest).open("rb") as handle:
+        report = vet(filename, handle)
     now = clock.now()
     request = BoundaryRequest(
         id=RequestId("req_" + secrets.token_hex(16)),
@@ -89,4 +99,6 @@ def admit_package(
     store.add_package_file(
         PackageFile(filename, normalise(report.name), report.version, digest, request.id)
     )
+    if report.verdict is Outcome.DENY and fresh and not keep_denied:
+        outbox.discard(digest)  # never served; the ledger keeps the digest and the findings
     return Admission(store.get_request(request.id), decision, report)

@@ -387,7 +387,9 @@ class Airlock:
 
     # --- software ingress -------------------------------------------------------------
 
-    def admit_package(self, principal: Principal, filename: str, data: bytes) -> Admission:
+    def admit_package(
+        self, principal: Principal, filename: str, data: bytes | BinaryIO
+    ) -> Admission:
         """Vet a package and, if clean (or once approved), serve it on the internal index."""
         return admit_package(
             self._store,
@@ -398,6 +400,8 @@ class Airlock:
             filename=filename,
             data=data,
             policy_version=self._policy.version,
+            max_bytes=self.settings.uploads.max_package_bytes,
+            keep_denied=self.settings.uploads.keep_denied,
         )
 
     def index_files(self, project: str | None = None) -> Sequence[PackageFile]:

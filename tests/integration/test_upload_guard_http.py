@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -84,7 +85,7 @@ def test_unauthenticated_gigabyte_is_refused_before_a_mebibyte(
     desk: Gateway, spool: Path, path: str
 ) -> None:
     start = _disk(desk, spool)
-    upload = stream_upload(_port(desk), path, declared=GIB)
+    upload = stream_upload(_port(desk), path, size=GIB)
     assert upload.status == 401, upload.answer[:300]
     assert upload.sent < MIB
     assert _settles_to(desk, spool, start)
@@ -93,7 +94,7 @@ def test_unauthenticated_gigabyte_is_refused_before_a_mebibyte(
 def test_unauthenticated_chunked_body_is_refused_before_a_mebibyte(
     desk: Gateway, spool: Path
 ) -> None:
-    upload = stream_upload(_port(desk), "/exports", declared=None)
+    upload = stream_upload(_port(desk), "/exports", size=GIB, chunked=True)
     assert upload.status == 401, upload.answer[:300]
     assert upload.sent < MIB
 
@@ -102,7 +103,7 @@ def test_over_budget_upload_is_refused_before_its_body(desk: Gateway, spool: Pat
     _budget(desk, 1_000_000)
     token = _researcher(desk)
     start = _disk(desk, spool)
-    upload = stream_upload(_port(desk), "/exports", declared=2 * GIB, token=token)
+    upload = stream_upload(_port(desk), "/exports", size=2 * GIB, token=token)
     assert upload.status == 403, upload.answer[:300]
     assert b"BudgetExceeded" in upload.answer
     assert upload.sent < MIB
@@ -113,7 +114,7 @@ def test_chunked_over_budget_upload_is_cut_while_streaming(desk: Gateway, spool:
     _budget(desk, 1_000_000)
     token = _researcher(desk)
     start = _disk(desk, spool)
-    upload = stream_upload(_port(desk), "/exports", declared=None, token=token)
+    upload = stream_upload(_port(desk), "/exports", size=GIB, chunked=True, token=token)
     assert upload.status == 403, upload.answer[:300]
     assert upload.sent < 4 * MIB  # the budget plus the framing slack, plus socket buffers
     assert _settles_to(desk, spool, start)
@@ -137,3 +138,84 @@ def test_denied_export_leaves_digest_and_findings_but_no_bytes(desk: Gateway) ->
     request, decisions = desk.airlock.get_request(body["request"]["id"])
     assert request.digest == digest
     assert decisions[-1].reasons
+
+
+@pytest.fixture
+def small_packages(initialised_cli: CliRunner, spool: Path) -> Iterator[Gateway]:
+    _ = spool
+    yield from _gateway(initialised_cli, f"max_package_bytes = {MIB}")
+
+
+def _admin_packages(gateway: Gateway, spool: Path) -> tuple[int, int]:
+    """Rows of package requests, and bytes in the outbox and spool, for 'nothing was kept'."""
+    rows = sum(1 for r in gateway.airlock.list_requests() if r.kind.value == "package_import")
+    return rows, _disk(gateway, spool)
+
+
+def test_package_over_the_default_limit_is_refused_413_from_its_head(
+    desk: Gateway, spool: Path
+) -> None:
+    before = _admin_packages(desk, spool)
+    upload = stream_upload(
+        _port(desk), "/packages", size=600 * MIB, token=desk.admin_token, filename="x-1.whl"
+    )
+    assert upload.status == 413, upload.answer[:300]
+    assert upload.sent < MIB
+    assert _admin_packages(desk, spool) == before
+
+
+def test_chunked_package_over_the_limit_is_refused_413_not_cut_short(
+    small_packages: Gateway, spool: Path
+) -> None:
+    gateway = small_packages
+    before = _admin_packages(gateway, spool)
+    upload = stream_upload(
+        _port(gateway),
+        "/packages",
+        size=3 * MIB,
+        chunked=True,
+        token=gateway.admin_token,
+        filename="x-1.whl",
+    )
+    assert upload.status == 413, upload.answer[:300]
+    assert b"exceeds" in upload.answer
+    time.sleep(0.2)  # the spool is closed once the refusal is sent
+    assert _admin_packages(gateway, spool) == before
+
+
+def _rss() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS in /proc/self/status")
+
+
+def test_large_package_streams_to_the_outbox_with_bounded_memory(
+    desk: Gateway, spool: Path
+) -> None:
+    peak = start = _rss()
+    done = threading.Event()
+
+    def watch() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _rss())
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        upload = stream_upload(
+            _port(desk),
+            "/packages",
+            size=96 * MIB,
+            token=desk.admin_token,
+            filename="x-1.whl",
+            give_up=GIB,
+        )
+    finally:
+        done.set()
+        watcher.join()
+    assert upload.status == 201, upload.answer[:300]
+    assert peak - start < 32 * MIB  # the whole file would be 96 MiB (twice, when it was cut)
+    assert folder_bytes(desk.airlock.settings.home / "outbox") == 96 * MIB

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,21 +34,28 @@ def stream_upload(
     port: int,
     path: str,
     *,
-    declared: int | None,
+    size: int,
+    chunked: bool = False,
     token: str | None = None,
-    boundary: str = "airlock-test-boundary",
+    filename: str = "big.bin",
     give_up: int = GIVE_UP_BYTES,
 ) -> Upload:
-    """POST a multipart body of ``declared`` bytes (chunked and endless up to ``give_up``
-    when None), stopping as soon as the server answers or closes."""
+    """POST a multipart form whose one file holds ``size`` zero bytes, generated as it goes
+    out, with its Content-Length declared (or chunked); stop as soon as the server answers
+    or closes, or once ``give_up`` bytes went out unanswered."""
+    boundary = "airlock-test-boundary"
+    opening = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"'
+        "\r\nContent-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    closing = f"\r\n--{boundary}--\r\n".encode()
+    total = len(opening) + size + len(closing)
     head = [
         f"POST {path} HTTP/1.1",
         "Host: 127.0.0.1",
         f"Content-Type: multipart/form-data; boundary={boundary}",
+        "Transfer-Encoding: chunked" if chunked else f"Content-Length: {total}",
     ]
-    head.append(
-        f"Content-Length: {declared}" if declared is not None else "Transfer-Encoding: chunked"
-    )
     if token is not None:
         head.append(f"Authorization: Bearer {token}")
     connection = socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -70,24 +78,28 @@ def stream_upload(
     sent = 0
     try:
         connection.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
-        opening = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"'
-            "\r\nContent-Type: application/octet-stream\r\n\r\n"
-        ).encode()
-        piece = opening + b"\0" * (PIECE - len(opening))
-        limit = give_up if declared is None else min(declared, give_up)
-        while sent < limit and not answered.is_set():
-            chunk = piece[: limit - sent]
-            framed = chunk if declared is not None else b"%x\r\n%s\r\n" % (len(chunk), chunk)
-            connection.sendall(framed)
+        for chunk in _pieces(opening, size, closing):
+            if answered.is_set() or sent >= give_up:
+                break
+            connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
             sent += len(chunk)
-            piece = b"\0" * PIECE
+        else:
+            if chunked:
+                connection.sendall(b"0\r\n\r\n")
     except OSError:
         pass  # reset by a server that answered and closed: what the tests want
     answered.wait(10)
     connection.close()
     reader.join(10)
-    status = None
-    if received.startswith(b"HTTP/1.1 "):
-        status = int(received[9:12])
+    status = int(received[9:12]) if received.startswith(b"HTTP/1.1 ") else None
     return Upload(status, sent, bytes(received))
+
+
+def _pieces(opening: bytes, size: int, closing: bytes) -> Iterator[bytes]:
+    yield opening
+    zeros = b"\0" * PIECE
+    left = size
+    while left > 0:
+        yield zeros[: min(left, PIECE)]
+        left -= PIECE
+    yield closing

@@ -19,7 +19,6 @@ from airlock.imports.packages.index import (
 from airlock.imports.packages.typosquat import normalise
 
 router = APIRouter(tags=["index"])
-MAX_UPLOAD = 512 * 1024 * 1024
 
 
 def _page(body: str, as_json: bool) -> Response:
@@ -58,9 +57,12 @@ def package_file(filename: str, airlock: AirlockDep) -> StreamingResponse:
 def submit_package(
     airlock: AirlockDep, caller: PrincipalDep, file: Annotated[UploadFile, File()]
 ) -> dict[str, object]:
-    """Submit a wheel or sdist for vetting; clean files go on the index at once."""
-    data = file.file.read(MAX_UPLOAD + 1)
-    admission = airlock.admit_package(caller, file.filename or "", data[:MAX_UPLOAD])
+    """Submit a wheel or sdist for vetting; clean files go on the index at once.
+
+    The upload guard has already refused a body over ``uploads.max_package_bytes`` with 413;
+    the file streams from the framework's spool into the outbox, never whole in memory.
+    """
+    admission = airlock.admit_package(caller, file.filename or "", file.file)
     return {
         "request": admission.request.id,
         "status": admission.request.status.value,
