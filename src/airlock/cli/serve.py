@@ -13,7 +13,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from airlock.api.app import create_app
-from airlock.api.http_protocol import BoundedHeadHttpToolsProtocol
+from airlock.api.http_protocol import BoundedHeadHttpToolsProtocol, ConnectionLimits, GatewayConfig
 from airlock.api.supervisor import Supervisor
 from airlock.cli.context import CliContext, pass_cli
 from airlock.errors import ServerError
@@ -59,16 +59,22 @@ def serve_command(cli: CliContext, host: str | None, port: int | None, workers: 
 
 def build_server(airlock: Airlock, log_level: str) -> uvicorn.Server:
     """The uvicorn server for the gateway, with airlock's limits on headers."""
-    server = uvicorn.Server(_config(create_app(airlock), log_level))
+    server = uvicorn.Server(_config(create_app(airlock), log_level, airlock.settings))
     _configure_access_log(airlock.settings.server.access_log)  # after uvicorn set its loggers
     return server
 
 
-def _config(app: Any, log_level: str, **options: Any) -> uvicorn.Config:
+def _config(app: Any, log_level: str, settings: Settings, **options: Any) -> uvicorn.Config:
     # httptools and uvloop parse and schedule in C: together with logging only refused
     # requests they took a small export from about 4.9 to 4.1 ms of CPU (ADR 0005).
-    return uvicorn.Config(
+    uploads = settings.uploads
+    return GatewayConfig(
         app,
+        limits=ConnectionLimits(
+            head_timeout=uploads.head_timeout_seconds,
+            body_idle=uploads.body_idle_seconds,
+            max_per_client=uploads.max_connections_per_client,
+        ),
         log_level=log_level,
         http=BoundedHeadHttpToolsProtocol,
         loop="uvloop",
@@ -88,7 +94,7 @@ def run_workers(settings: Settings, sock: socket.socket, workers: int, log_level
     Raises:
         ServerError: a worker could not start (its log says why).
     """
-    config = _config(functools.partial(_worker_app, settings), log_level, factory=True)
+    config = _config(functools.partial(_worker_app, settings), log_level, settings, factory=True)
     if not Supervisor(config, sock, workers).run():
         raise ServerError(
             "the gateway's workers could not start: see the log above, fix the cause and "
