@@ -1,8 +1,11 @@
 """The export path: store, inspect, count against budgets, decide, record, release.
 
-Order matters for safety: the artifact is stored by digest first (so what was inspected is
-what can leave), budgets are reserved atomically before deciding (so concurrent exports
-cannot overspend), and the ledger entry is durable before the decision is stored or acted on.
+Order matters for safety: the artifact is written and synced first and inspected from that
+file (so what was inspected is what can leave), budgets are reserved atomically before
+deciding (so concurrent exports cannot overspend), and the ledger entry is durable before
+the decision is stored or acted on. Only then is the file put in place by its digest, or
+dropped when denied (issue 22); a crash in between leaves it as an ``.incoming-`` file that
+the sweep at start puts in place if a request names its digest.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from airlock.exports.findings import FileReport
 from airlock.ledger.records import LedgerRecord
 from airlock.store.group_commit import GroupCommit
 from airlock.store.interface import Store
-from airlock.store.outbox import Outbox
+from airlock.store.outbox import Outbox, Staged
 
 MAX_EXPORT_BYTES = 8 * 1024**3
 
@@ -89,7 +92,22 @@ class Egress:
         """
         if project is not None:
             self._store.get_project(project_name(project))
-        digest, size, fresh = self._outbox.store(stream, self._max_bytes)
+        staged = self._outbox.stage(stream, self._max_bytes)
+        try:
+            result = self._decide(principal, staged, name, purpose, project)
+            if result.decision.outcome is not Outcome.DENY or self._keep_denied:
+                self._outbox.commit(staged)
+        finally:
+            # Denied bytes never leave, so they need not stay (issue 22): the ledger keeps
+            # the digest and the findings. They were inspected under a private name, so
+            # dropping them cannot touch a blob of the same digest another request brought.
+            self._outbox.drop(staged)
+        return result
+
+    def _decide(
+        self, principal: Principal, staged: Staged, name: str, purpose: str, project: str | None
+    ) -> ExportResult:
+        digest, size = staged.digest, staged.size
         now = self._clock.now()
         request = BoundaryRequest(
             id=RequestId("req_" + secrets.token_hex(16)),
@@ -101,7 +119,7 @@ class Egress:
             size_bytes=size,
             created_at=now,
         )
-        with self._outbox.path(digest).open("rb") as handle:
+        with staged.path.open("rb") as handle:
             report = self._inspector().inspect(name, handle, size)
         facts = BoundaryFacts(
             "export",
@@ -117,16 +135,11 @@ class Egress:
         # Policy is a pure function of the facts: decide the common case (within budget)
         # outside the write batch, and again inside only if the reservation says otherwise.
         if_within = self._policy.decide(facts)
-        result = self._commits.run(
+        return self._commits.run(
             lambda: self._record(
                 principal, request, name=name, report=report, facts=facts, if_within=if_within
             )
         )
-        if result.decision.outcome is Outcome.DENY and fresh and not self._keep_denied:
-            # Denied bytes never leave, so they need not stay (issue 22): the ledger keeps the
-            # digest and the findings. Blobs that were there before belong to earlier requests.
-            self._outbox.discard(digest)
-        return result
 
     def allowance(self, principal: Principal) -> int:
         """Bytes ``principal`` could still export now, before any project budget: 0 when a

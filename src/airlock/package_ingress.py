@@ -23,7 +23,7 @@ from airlock.imports.packages.typosquat import normalise
 from airlock.imports.packages.vet import VetReport, vet
 from airlock.ledger.records import LedgerRecord
 from airlock.store.interface import PackageFile, Store
-from airlock.store.outbox import Outbox
+from airlock.store.outbox import Outbox, Staged
 
 MAX_PACKAGE_BYTES = 512 * 1024 * 1024
 
@@ -57,8 +57,36 @@ def admit_package(
     if "/" in filename or "\\" in filename or not filename.endswith((".whl", ".tar.gz", ".zip")):
         raise InvalidInput(f"{filename!r} is not a wheel or sdist file name")
     source = io.BytesIO(data) if isinstance(data, bytes) else data
-    digest, size, fresh = outbox.store(source, max_bytes)
-    with outbox.path(digest).open("rb") as handle:
+    staged = outbox.stage(source, max_bytes)
+    try:
+        admission = _admit(
+            store,
+            ledger=ledger,
+            clock=clock,
+            principal=principal,
+            filename=filename,
+            staged=staged,
+            policy_version=policy_version,
+        )
+        if admission.decision.outcome is not Outcome.DENY or keep_denied:
+            outbox.commit(staged)
+    finally:
+        outbox.drop(staged)  # a denied file is never served; the ledger keeps its digest
+    return admission
+
+
+def _admit(
+    store: Store,
+    *,
+    ledger: AuditLog,
+    clock: Clock,
+    principal: Principal,
+    filename: str,
+    staged: Staged,
+    policy_version: str,
+) -> Admission:
+    digest, size = staged.digest, staged.size
+    with staged.path.open("rb") as handle:
         report = vet(filename, handle)
     now = clock.now()
     request = BoundaryRequest(
@@ -99,6 +127,4 @@ def admit_package(
     store.add_package_file(
         PackageFile(filename, normalise(report.name), report.version, digest, request.id)
     )
-    if report.verdict is Outcome.DENY and fresh and not keep_denied:
-        outbox.discard(digest)  # never served; the ledger keeps the digest and the findings
     return Admission(store.get_request(request.id), decision, report)

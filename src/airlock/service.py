@@ -52,6 +52,7 @@ from airlock.imports.datasets.manifest import FileEntry
 from airlock.ledger.records import LedgerRecord
 from airlock.ledger.signed_note import VerifierKey
 from airlock.lineage_log import LineageLog
+from airlock.outbox_sweep import SweepReport, sweep_outbox
 from airlock.package_ingress import Admission, admit_package
 from airlock.sentence_embeddings import load_packaged_minilm
 from airlock.settings import Settings
@@ -183,6 +184,15 @@ class Airlock:
     @property
     def store_backend(self) -> str:
         return self._store.backend
+
+    def sweep_outbox(self) -> SweepReport:
+        """Remove partial uploads and blobs no request refers to (see
+        :mod:`airlock.outbox_sweep`). Raises: StoreError; then nothing was swept."""
+        return sweep_outbox(
+            self.settings.home / "outbox",
+            self._store,
+            self.settings.uploads.orphan_min_age_seconds,
+        )
 
     def check_ready(self) -> None:
         """Raises: StoreError if the store is unreachable or its schema is not current."""

@@ -136,7 +136,7 @@ class UploadSettings:
     body_idle_seconds: int = 30  # a body that sends nothing for this long is cut
     max_connections_per_client: int = 64  # open connections per client address (per worker)
     keep_denied: bool = False  # keep the bytes of denied exports (digest and findings stay)
-    orphan_min_age_seconds: int = 3600  # swept at start only if untouched for this long
+    orphan_min_age_seconds: int = 86400  # swept at start only once untouched for this long
 
     def __post_init__(self) -> None:
         for name in (

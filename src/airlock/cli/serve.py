@@ -16,7 +16,7 @@ from airlock.api.app import create_app
 from airlock.api.http_protocol import BoundedHeadHttpToolsProtocol, ConnectionLimits, GatewayConfig
 from airlock.api.supervisor import Supervisor
 from airlock.cli.context import CliContext, pass_cli
-from airlock.errors import ServerError
+from airlock.errors import ServerError, StoreError
 from airlock.service import Airlock
 from airlock.settings import MAX_WORKERS, Settings
 
@@ -43,6 +43,7 @@ def serve_command(cli: CliContext, host: str | None, port: int | None, workers: 
     port = port or settings.server.port
     workers = workers or settings.server.worker_count
     airlock = cli.airlock()  # fails here, once, if the store or policy is not ready
+    _sweep_outbox(airlock)
     sock = bind_socket(host, port)
     _configure_logging()
     click.echo(
@@ -55,6 +56,22 @@ def serve_command(cli: CliContext, host: str | None, port: int | None, workers: 
         return
     cli.close()  # each worker opens its own store connections
     run_workers(settings, sock, workers, "info")
+
+
+def _sweep_outbox(airlock: Airlock) -> None:
+    # Once, in the process that starts the gateway, before any worker takes an upload: what
+    # a crash left in the outbox (issue 22). A failure leaves the outbox as it was.
+    try:
+        swept = airlock.sweep_outbox()
+    except StoreError as e:
+        click.echo(f"warning: {e.message}", err=True)
+        return
+    if swept.incoming or swept.orphans:
+        click.echo(
+            f"outbox: removed {swept.incoming} partial upload(s) and {swept.orphans} "
+            f"unreferenced artifact(s), {swept.bytes_freed} bytes",
+            err=True,
+        )
 
 
 def build_server(airlock: Airlock, log_level: str) -> uvicorn.Server:

@@ -20,10 +20,15 @@ PIECE = 1024 * 1024
 INCOMING_PREFIX = ".incoming-"
 
 
-class Stored(NamedTuple):
+class Staged(NamedTuple):
+    """An upload written in full (and synced) under a private name, not yet in the outbox:
+    what an undecided request is inspected from. :meth:`Outbox.commit` puts it in place by
+    digest; :meth:`Outbox.drop` removes it (a denial, issue 22) without touching a blob of
+    the same digest that another request brought."""
+
+    path: Path
     digest: Sha256Hex
     size: int
-    fresh: bool  # no blob with this digest was there before: this upload brought the bytes
 
 
 class Outbox(Protocol):
@@ -31,12 +36,17 @@ class Outbox(Protocol):
         """Store a stream; returns its digest and size. Raises InvalidInput past max_bytes."""
         ...
 
-    def store(self, stream: BinaryIO, max_bytes: int) -> Stored:
-        """:meth:`put`, also saying whether the blob is new (so a refusal may discard it)."""
+    def stage(self, stream: BinaryIO, max_bytes: int) -> Staged:
+        """Write a stream under a private name. Raises InvalidInput past max_bytes (never cut
+        short) and StoreError; a failed or abandoned upload leaves nothing behind."""
         ...
 
-    def discard(self, digest: Sha256Hex) -> None:
-        """Remove a blob's bytes (a refused upload's); absent is fine."""
+    def commit(self, staged: Staged) -> None:
+        """Put a staged upload in place by its digest, durably. Raises StoreError."""
+        ...
+
+    def drop(self, staged: Staged) -> None:
+        """Remove a staged upload's bytes; absent is fine."""
         ...
 
     def path(self, digest: Sha256Hex) -> Path:
@@ -58,10 +68,14 @@ class FileOutbox:
         self.root = root
 
     def put(self, stream: BinaryIO, max_bytes: int) -> tuple[Sha256Hex, int]:
-        stored = self.store(stream, max_bytes)
-        return stored.digest, stored.size
+        staged = self.stage(stream, max_bytes)
+        try:
+            self.commit(staged)
+        finally:
+            self.drop(staged)  # gone already once committed
+        return staged.digest, staged.size
 
-    def store(self, stream: BinaryIO, max_bytes: int) -> Stored:
+    def stage(self, stream: BinaryIO, max_bytes: int) -> Staged:
         try:
             self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=self.root, prefix=INCOMING_PREFIX)
@@ -70,9 +84,6 @@ class FileOutbox:
         try:
             with os.fdopen(fd, "wb") as out:
                 digest, size = _copy_bounded(stream, out, max_bytes)
-            fresh = not (self.root / digest).exists()
-            Path(temporary).replace(self.root / digest)
-            _sync_folder(self.root)
         except OSError as e:
             Path(temporary).unlink(missing_ok=True)
             raise StoreError(f"cannot write to the outbox {self.root}: {e.strerror}") from e
@@ -81,13 +92,20 @@ class FileOutbox:
             # upload leaves no bytes behind.
             Path(temporary).unlink(missing_ok=True)
             raise
-        return Stored(digest, size, fresh)
+        return Staged(Path(temporary), digest, size)
 
-    def discard(self, digest: Sha256Hex) -> None:
+    def commit(self, staged: Staged) -> None:
         try:
-            (self.root / sha256_hex(digest)).unlink(missing_ok=True)
+            staged.path.replace(self.root / staged.digest)
+            _sync_folder(self.root)
         except OSError as e:
-            raise StoreError(f"cannot remove {digest[:16]}... from the outbox: {e.strerror}") from e
+            raise StoreError(f"cannot write to the outbox {self.root}: {e.strerror}") from e
+
+    def drop(self, staged: Staged) -> None:
+        try:
+            staged.path.unlink(missing_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot remove an upload from the outbox: {e.strerror}") from e
 
     def path(self, digest: Sha256Hex) -> Path:
         target = self.root / sha256_hex(digest)
