@@ -92,8 +92,21 @@ class Egress:
         """
         if project is not None:
             self._store.get_project(project_name(project))
-        staged = self._outbox.stage(stream, self._max_bytes)
+        return self.submit_staged(
+            principal, self._outbox.stage(stream, self._max_bytes), name, purpose, project
+        )
+
+    def submit_staged(
+        self, principal: Principal, staged: Staged, name: str, purpose: str, project: str | None
+    ) -> ExportResult:
+        """:meth:`submit` of an upload already staged in the outbox (the HTTP path streams
+        it there); the staged file is committed or dropped here, whatever happens.
+
+        Raises: as :meth:`submit`.
+        """
         try:
+            if project is not None:
+                self._store.get_project(project_name(project))
             result = self._decide(principal, staged, name, purpose, project)
             if result.decision.outcome is not Outcome.DENY or self._keep_denied:
                 self._outbox.commit(staged)

@@ -54,11 +54,40 @@ def admit_package(
     Raises: InvalidInput for a bad file name or a file over ``max_bytes`` (never cut short),
     Conflict for a file admitted before.
     """
-    if "/" in filename or "\\" in filename or not filename.endswith((".whl", ".tar.gz", ".zip")):
-        raise InvalidInput(f"{filename!r} is not a wheel or sdist file name")
+    _check_filename(filename)
     source = io.BytesIO(data) if isinstance(data, bytes) else data
-    staged = outbox.stage(source, max_bytes)
+    return admit_staged_package(
+        store,
+        outbox=outbox,
+        ledger=ledger,
+        clock=clock,
+        principal=principal,
+        filename=filename,
+        staged=outbox.stage(source, max_bytes),
+        policy_version=policy_version,
+        keep_denied=keep_denied,
+    )
+
+
+def admit_staged_package(
+    store: Store,
+    *,
+    outbox: Outbox,
+    ledger: AuditLog,
+    clock: Clock,
+    principal: Principal,
+    filename: str,
+    staged: Staged,
+    policy_version: str,
+    keep_denied: bool = False,
+) -> Admission:
+    """:func:`admit_package` of a file already staged in the outbox (the HTTP path streams
+    it there); the staged file is committed or dropped here, whatever happens.
+
+    Raises: as :func:`admit_package`.
+    """
     try:
+        _check_filename(filename)
         admission = _admit(
             store,
             ledger=ledger,
@@ -73,6 +102,11 @@ def admit_package(
     finally:
         outbox.drop(staged)  # a denied file is never served; the ledger keeps its digest
     return admission
+
+
+def _check_filename(filename: str) -> None:
+    if "/" in filename or "\\" in filename or not filename.endswith((".whl", ".tar.gz", ".zip")):
+        raise InvalidInput(f"{filename!r} is not a wheel or sdist file name")
 
 
 def _admit(

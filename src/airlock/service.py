@@ -53,12 +53,12 @@ from airlock.ledger.records import LedgerRecord
 from airlock.ledger.signed_note import VerifierKey
 from airlock.lineage_log import LineageLog
 from airlock.outbox_sweep import SweepReport, sweep_outbox
-from airlock.package_ingress import Admission, admit_package
+from airlock.package_ingress import Admission, admit_package, admit_staged_package
 from airlock.sentence_embeddings import load_packaged_minilm
 from airlock.settings import Settings
 from airlock.store.dataset_interface import DatasetEntry, dataset_id
 from airlock.store.interface import PackageFile, Store
-from airlock.store.outbox import FileOutbox, Outbox
+from airlock.store.outbox import FileOutbox, Outbox, Staged
 from airlock.store.sql import SqlStore
 
 LOCAL_OPERATOR = "local-operator"
@@ -318,6 +318,17 @@ class Airlock:
         """Inspect, budget, decide and record an export (see :mod:`airlock.egress`)."""
         return self._egress.submit(principal, stream, name, purpose, project)
 
+    def submit_staged_export(
+        self,
+        principal: Principal,
+        staged: Staged,
+        name: str,
+        purpose: str,
+        project: str | None = None,
+    ) -> ExportResult:
+        """:meth:`submit_export` of an upload already staged in the outbox."""
+        return self._egress.submit_staged(principal, staged, name, purpose, project)
+
     def export_allowance(self, principal: Principal) -> int:
         """Bytes ``principal`` could export now (see :meth:`airlock.egress.Egress.allowance`)."""
         return self._egress.allowance(principal)
@@ -411,6 +422,22 @@ class Airlock:
             data=data,
             policy_version=self._policy.version,
             max_bytes=self.settings.uploads.max_package_bytes,
+            keep_denied=self.settings.uploads.keep_denied,
+        )
+
+    def admit_staged_package(
+        self, principal: Principal, filename: str, staged: Staged
+    ) -> Admission:
+        """:meth:`admit_package` of a file already staged in the outbox."""
+        return admit_staged_package(
+            self._store,
+            outbox=self.outbox,
+            ledger=self.ledger,
+            clock=self._clock,
+            principal=principal,
+            filename=filename,
+            staged=staged,
+            policy_version=self._policy.version,
             keep_denied=self.settings.uploads.keep_denied,
         )
 

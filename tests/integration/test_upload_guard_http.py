@@ -219,3 +219,96 @@ def test_large_package_streams_to_the_outbox_with_bounded_memory(
     assert upload.status == 201, upload.answer[:300]
     assert peak - start < 32 * MIB  # the whole file would be 96 MiB (twice, when it was cut)
     assert folder_bytes(desk.airlock.settings.home / "outbox") == 96 * MIB
+
+
+def _watch_disk(gateway: Gateway, spool: Path) -> tuple[threading.Event, list[int]]:
+    """Samples the bytes in the outbox and the spool until the event is set; [spool, all]."""
+    stop, peaks = threading.Event(), [0, 0]
+
+    def watch() -> None:
+        while not stop.is_set():
+            peaks[0] = max(peaks[0], folder_bytes(spool))
+            peaks[1] = max(peaks[1], _disk(gateway, spool))
+            time.sleep(0.005)
+
+    threading.Thread(target=watch, daemon=True).start()
+    return stop, peaks
+
+
+def test_an_accepted_upload_streams_into_the_outbox_once(desk: Gateway, spool: Path) -> None:
+    _budget(desk, 256 * MIB)
+    token = _researcher(desk)
+    stop, peaks = _watch_disk(desk, spool)
+    try:
+        upload = stream_upload(
+            _port(desk),
+            "/exports",
+            size=48 * MIB,
+            token=token,
+            fields={"purpose": "paper"},
+            give_up=GIB,
+        )
+    finally:
+        stop.set()
+    assert upload.status == 201, upload.answer[:300]
+    assert peaks[0] == 0  # nothing spooled outside the outbox
+    assert peaks[1] <= 49 * MIB  # one copy (a spool and the outbox made it two)
+    assert b'"purpose":"paper"' in upload.answer
+
+
+def _post_raw(gateway: Gateway, token: str, body: bytes, *, hang_up: bool = False) -> bytes:
+    import socket  # noqa: PLC0415
+
+    head = (
+        "POST /exports HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: Bearer {token}\r\n"
+        "Content-Type: multipart/form-data; boundary=B\r\n"
+        f"Content-Length: {len(body) + (10 * MIB if hang_up else 0)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", _port(gateway)), timeout=10) as connection:
+        connection.sendall(head + body)
+        if hang_up:
+            return b""
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+            if b"\r\n\r\n" in answer and b"}" in answer:
+                break
+        return answer
+
+
+FILE_PART = b'--B\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (FILE_PART + b"x,y\n1,2\n\r\n--B--\r\n", b"purpose"),
+        (FILE_PART + b"x,y\n1,2\n" * 100_000, b"closing boundary"),
+        (
+            b'--B\r\nContent-Disposition: form-data; name="purpose"\r\n\r\np\r\n--B--\r\n',
+            b"no file",
+        ),
+    ],
+)
+def test_a_bad_form_is_400_and_leaves_nothing(
+    desk: Gateway, spool: Path, body: bytes, problem: bytes
+) -> None:
+    _budget(desk, 64 * MIB)
+    token = _researcher(desk)
+    start = _disk(desk, spool)
+    answer = _post_raw(desk, token, body)
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert problem in answer
+    assert _settles_to(desk, spool, start)
+    assert not list((desk.airlock.settings.home / "outbox").glob(".incoming-*"))
+
+
+def test_an_abandoned_upload_leaves_nothing_in_the_outbox(desk: Gateway, spool: Path) -> None:
+    _budget(desk, 64 * MIB)
+    token = _researcher(desk)
+    start = _disk(desk, spool)
+    _post_raw(desk, token, FILE_PART + b"\0" * (4 * MIB), hang_up=True)
+    time.sleep(1.0)  # the gateway reads what was sent, then meets the hang-up
+    assert _disk(desk, spool) == start
+    assert not list((desk.airlock.settings.home / "outbox").glob(".incoming-*"))

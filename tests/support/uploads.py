@@ -7,6 +7,7 @@ number (issue 22), and a body generated lazily so that a gigabyte is never in me
 from __future__ import annotations
 
 import socket
+import stat
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,10 +25,28 @@ class Upload:
 
 
 def folder_bytes(folder: Path) -> int:
-    """Bytes of the regular files under ``folder`` (0 if it does not exist)."""
-    if not folder.exists():
-        return 0
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    """Bytes of the files under ``folder`` (0 if it does not exist), counting also the files
+    this process holds open there after removing them or creating them unnamed (a spooled
+    temporary file is one: it takes disk yet appears in no listing)."""
+    sizes: dict[tuple[int, int], int] = {}
+    if folder.exists():
+        for path in folder.rglob("*"):
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                continue
+            if path.is_file():
+                sizes[(info.st_dev, info.st_ino)] = info.st_size
+    for descriptor in Path("/proc/self/fd").iterdir():
+        try:
+            if not str(descriptor.readlink()).startswith(str(folder) + "/"):
+                continue
+            info = descriptor.stat()
+        except OSError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            sizes[(info.st_dev, info.st_ino)] = info.st_size
+    return sum(sizes.values())
 
 
 def stream_upload(
@@ -38,16 +57,24 @@ def stream_upload(
     chunked: bool = False,
     token: str | None = None,
     filename: str = "big.bin",
+    fields: dict[str, str] | None = None,
     give_up: int = GIVE_UP_BYTES,
 ) -> Upload:
     """POST a multipart form whose one file holds ``size`` zero bytes, generated as it goes
     out, with its Content-Length declared (or chunked); stop as soon as the server answers
     or closes, or once ``give_up`` bytes went out unanswered."""
     boundary = "airlock-test-boundary"
+    text = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+        for k, v in (fields or {}).items()
+    )
     opening = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"'
-        "\r\nContent-Type: application/octet-stream\r\n\r\n"
-    ).encode()
+        text.encode()
+        + (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"'
+            "\r\nContent-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+    )
     closing = f"\r\n--{boundary}--\r\n".encode()
     total = len(opening) + size + len(closing)
     head = [

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Header, UploadFile, status
+from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import Response, StreamingResponse
 
 from airlock.api.auth import AirlockDep, PrincipalDep
+from airlock.api.blocking import run_blocking
+from airlock.api.upload_form import multipart_form, read_upload_form
 from airlock.errors import NotFound
 from airlock.imports.packages.index import (
     HTML_TYPE,
@@ -53,16 +55,28 @@ def package_file(filename: str, airlock: AirlockDep) -> StreamingResponse:
     )
 
 
-@router.post("/packages", status_code=status.HTTP_201_CREATED)
-def submit_package(
-    airlock: AirlockDep, caller: PrincipalDep, file: Annotated[UploadFile, File()]
+@router.post(
+    "/packages",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=multipart_form("A wheel or sdist.", {}),
+)
+async def submit_package(
+    request: Request, airlock: AirlockDep, caller: PrincipalDep
 ) -> dict[str, object]:
     """Submit a wheel or sdist for vetting; clean files go on the index at once.
 
     The upload guard has already refused a body over ``uploads.max_package_bytes`` with 413;
-    the file streams from the framework's spool into the outbox, never whole in memory.
+    the file streams into the outbox as it arrives, never whole in memory (issue 22).
     """
-    admission = airlock.admit_package(caller, file.filename or "", file.file)
+    form = await read_upload_form(
+        request,
+        airlock.outbox,
+        max_file_bytes=airlock.settings.uploads.max_package_bytes,
+        text_fields={},
+    )
+    admission = await run_blocking(
+        request, lambda: airlock.admit_staged_package(caller, form.filename, form.staged)
+    )
     return {
         "request": admission.request.id,
         "status": admission.request.status.value,
