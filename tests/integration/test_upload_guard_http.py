@@ -88,6 +88,7 @@ def test_unauthenticated_gigabyte_is_refused_before_a_mebibyte(
     upload = stream_upload(_port(desk), path, size=GIB)
     assert upload.status == 401, upload.answer[:300]
     assert upload.sent < MIB
+    assert upload.closed
     assert _settles_to(desk, spool, start)
 
 
@@ -312,3 +313,13 @@ def test_an_abandoned_upload_leaves_nothing_in_the_outbox(desk: Gateway, spool: 
     time.sleep(1.0)  # the gateway reads what was sent, then meets the hang-up
     assert _disk(desk, spool) == start
     assert not list((desk.airlock.settings.home / "outbox").glob(".incoming-*"))
+
+
+@pytest.mark.parametrize(("path", "chunked"), [("/exports/", False), ("/nowhere", True)])
+def test_a_body_the_app_never_reads_is_not_drained(
+    desk: Gateway, spool: Path, path: str, chunked: bool
+) -> None:
+    upload = stream_upload(_port(desk), path, size=GIB, chunked=chunked)
+    assert upload.status is not None, upload.answer[:300]
+    assert upload.sent < MIB
+    assert upload.closed  # not kept open to read and drop what the client sends next

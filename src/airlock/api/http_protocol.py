@@ -17,7 +17,9 @@ for ever; 5,000 of them were held open in the review of issue 22. Here
   client disconnect and drops what it had); time in which the server itself stopped reading
   (the application is not keeping up) does not count against the client;
 * one client address may hold at most ``max_per_client`` connections of this process; more
-  get 503 and are closed at once.
+  get 503 and are closed at once;
+* a response given before its request's body was read in full closes the connection, rather
+  than leaving uvicorn to read and drop the rest (a gigabyte, for a mistyped path).
 """
 
 from __future__ import annotations
@@ -102,6 +104,13 @@ class BoundedHeadHttpToolsProtocol(HttpToolsProtocol):
         self._in_body = False
         self._disarm()
         self._in_head = True  # what arrives next on a kept-alive connection is the next head
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._in_body and not self.transport.is_closing():
+            # Answered before the body was read in full (a refusal, a redirect, a 404): do
+            # not go on reading and dropping the rest to keep the connection alive.
+            self.transport.close()
 
     # --- bounds ---------------------------------------------------------------------
 
