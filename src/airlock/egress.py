@@ -1,8 +1,11 @@
 """The export path: store, inspect, count against budgets, decide, record, release.
 
-Order matters for safety: the artifact is stored by digest first (so what was inspected is
-what can leave), budgets are reserved atomically before deciding (so concurrent exports
-cannot overspend), and the ledger entry is durable before the decision is stored or acted on.
+Order matters for safety: the artifact is written and synced first and inspected from that
+file (so what was inspected is what can leave), budgets are reserved atomically before
+deciding (so concurrent exports cannot overspend), and the ledger entry is durable before
+the decision is stored or acted on. Only then is the file put in place by its digest, or
+dropped when denied (issue 22); a crash in between leaves it as an ``.incoming-`` file that
+the sweep at start puts in place if a request names its digest.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from airlock.ledger.records import LedgerRecord
 from airlock.state_seals import StateSeals
 from airlock.store.group_commit import GroupCommit
 from airlock.store.interface import Store
-from airlock.store.outbox import Outbox
+from airlock.store.outbox import Outbox, Staged
 from airlock.votes import Votes
 
 MAX_EXPORT_BYTES = 8 * 1024**3
@@ -74,7 +77,11 @@ class Egress:
         clock: Clock,
         policy: CompiledPolicy,
         inspector: Callable[[], Inspector],
+        max_bytes: int = MAX_EXPORT_BYTES,
+        keep_denied: bool = False,
     ) -> None:
+        self._max_bytes = max_bytes
+        self._keep_denied = keep_denied
         self._store = store
         self._seals = seals
         self._outbox = outbox
@@ -103,8 +110,40 @@ class Egress:
         run as one unit of a shared write batch (:mod:`airlock.store.group_commit`), so the
         ledger entry, the reservation and the decision become durable together or not at all.
         """
-        project = self._charged_project(principal, project)
-        digest, size = self._outbox.put(stream, MAX_EXPORT_BYTES)
+        self._charged_project(principal, project)  # refused before the upload is stored
+        return self.submit_staged(
+            principal, self._outbox.stage(stream, self._max_bytes), name, purpose, project
+        )
+
+    def submit_staged(
+        self, principal: Principal, staged: Staged, name: str, purpose: str, project: str | None
+    ) -> ExportResult:
+        """:meth:`submit` of an upload already staged in the outbox (the HTTP path streams
+        it there); the staged file is committed or dropped here, whatever happens.
+
+        Raises: as :meth:`submit`.
+        """
+        try:
+            charged = self._charged_project(principal, project)
+            result = self._decide(principal, staged, name, purpose, charged)
+            if result.decision.outcome is not Outcome.DENY or self._keep_denied:
+                self._outbox.commit(staged)
+        finally:
+            # Denied bytes never leave, so they need not stay (issue 22): the ledger keeps
+            # the digest and the findings. They were inspected under a private name, so
+            # dropping them cannot touch a blob of the same digest another request brought.
+            self._outbox.drop(staged)
+        return result
+
+    def _decide(
+        self,
+        principal: Principal,
+        staged: Staged,
+        name: str,
+        purpose: str,
+        project: ProjectName | None,
+    ) -> ExportResult:
+        digest, size = staged.digest, staged.size
         now = self._clock.now()
         request = BoundaryRequest(
             id=RequestId("req_" + secrets.token_hex(16)),
@@ -116,7 +155,7 @@ class Egress:
             size_bytes=size,
             created_at=now,
         )
-        with self._outbox.path(digest).open("rb") as handle:
+        with staged.path.open("rb") as handle:
             report = self._inspector().inspect(name, handle, size)
         facts = BoundaryFacts(
             "export",
@@ -144,6 +183,19 @@ class Egress:
             self._store.get_project(wanted)  # an unknown name is a typo: say so first
         member_of = self._store.members.projects_of(principal_name(principal.name))
         return charged_project(principal_name(principal.name), wanted, member_of)
+
+    def allowance(self, principal: Principal) -> int:
+        """Bytes ``principal`` could still export now, before any project budget: 0 when a
+        lock holds them or no enclave budget exists. For refusing an upload before reading
+        it; the reservation made when deciding stays the authority (it sees concurrency)."""
+        now = self._clock.now()
+        if self._active_lock(principal.name, None, now) is not None:
+            return 0
+        wanted = {(BudgetScope.ENCLAVE, ENCLAVE_SUBJECT), (BudgetScope.PRINCIPAL, principal.name)}
+        budgets = [b for b in self._store.budgets.budgets() if b.key in wanted]
+        if not any(b.scope is BudgetScope.ENCLAVE for b in budgets):
+            return 0
+        return min(max(0, b.limit_bytes - self._store.budgets.used(b.key, now)) for b in budgets)
 
     def _record(
         self,

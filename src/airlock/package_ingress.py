@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import secrets
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from airlock.approvals.workflow import ApprovalCase, ApprovalRule
 from airlock.audit import AuditLog
@@ -23,7 +24,7 @@ from airlock.imports.packages.vet import VetReport, vet
 from airlock.ledger.records import LedgerRecord
 from airlock.state_seals import StateSeals
 from airlock.store.interface import PackageFile, Store
-from airlock.store.outbox import Outbox
+from airlock.store.outbox import Outbox, Staged
 
 MAX_PACKAGE_BYTES = 512 * 1024 * 1024
 
@@ -44,14 +45,89 @@ def admit_package(
     clock: Clock,
     principal: Principal,
     filename: str,
-    data: bytes,
+    data: bytes | BinaryIO,
     policy_version: str,
+    max_bytes: int = MAX_PACKAGE_BYTES,
+    keep_denied: bool = False,
 ) -> Admission:
-    """Raises: InvalidInput for a bad file name, Conflict for a file admitted before."""
+    """Store, vet, record and decide. The file streams into the outbox and is vetted from
+    there, so an upload is never whole in memory (issue 22).
+
+    Raises: InvalidInput for a bad file name or a file over ``max_bytes`` (never cut short),
+    Conflict for a file admitted before.
+    """
+    _check_filename(filename)
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    return admit_staged_package(
+        store,
+        seals=seals,
+        outbox=outbox,
+        ledger=ledger,
+        clock=clock,
+        principal=principal,
+        filename=filename,
+        staged=outbox.stage(source, max_bytes),
+        policy_version=policy_version,
+        keep_denied=keep_denied,
+    )
+
+
+def admit_staged_package(
+    store: Store,
+    *,
+    seals: StateSeals,
+    outbox: Outbox,
+    ledger: AuditLog,
+    clock: Clock,
+    principal: Principal,
+    filename: str,
+    staged: Staged,
+    policy_version: str,
+    keep_denied: bool = False,
+) -> Admission:
+    """:func:`admit_package` of a file already staged in the outbox (the HTTP path streams
+    it there); the staged file is committed or dropped here, whatever happens.
+
+    Raises: as :func:`admit_package`.
+    """
+    try:
+        _check_filename(filename)
+        admission = _admit(
+            store,
+            seals=seals,
+            ledger=ledger,
+            clock=clock,
+            principal=principal,
+            filename=filename,
+            staged=staged,
+            policy_version=policy_version,
+        )
+        if admission.decision.outcome is not Outcome.DENY or keep_denied:
+            outbox.commit(staged)
+    finally:
+        outbox.drop(staged)  # a denied file is never served; the ledger keeps its digest
+    return admission
+
+
+def _check_filename(filename: str) -> None:
     if "/" in filename or "\\" in filename or not filename.endswith((".whl", ".tar.gz", ".zip")):
         raise InvalidInput(f"{filename!r} is not a wheel or sdist file name")
-    report = vet(filename, data)
-    digest, size = outbox.put(io.BytesIO(data), MAX_PACKAGE_BYTES)
+
+
+def _admit(
+    store: Store,
+    *,
+    seals: StateSeals,
+    ledger: AuditLog,
+    clock: Clock,
+    principal: Principal,
+    filename: str,
+    staged: Staged,
+    policy_version: str,
+) -> Admission:
+    digest, size = staged.digest, staged.size
+    with staged.path.open("rb") as handle:
+        report = vet(filename, handle)
     now = clock.now()
     request = BoundaryRequest(
         id=RequestId("req_" + secrets.token_hex(16)),

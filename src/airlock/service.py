@@ -49,7 +49,7 @@ from airlock.ledger.records import LedgerRecord
 from airlock.settings import Settings
 from airlock.store.dataset_interface import DatasetEntry, dataset_id
 from airlock.store.interface import PackageFile, Store
-from airlock.store.outbox import FileOutbox, Outbox, probe_writable
+from airlock.store.outbox import FileOutbox, Outbox, Staged, probe_writable
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -69,6 +69,7 @@ if TYPE_CHECKING:
     from airlock.imports.datasets.manifest import FileEntry
     from airlock.ledger.signed_note import VerifierKey
     from airlock.lineage_log import LineageLog
+    from airlock.outbox_sweep import SweepReport
     from airlock.package_ingress import Admission
     from airlock.state_seals import StateSeals
     from airlock.state_verify import StateReport
@@ -213,6 +214,8 @@ class Airlock:
             clock=self._clock,
             policy=self._compiled,
             inspector=self.inspector,
+            max_bytes=self.settings.uploads.max_export_bytes,
+            keep_denied=self.settings.uploads.keep_denied,
         )
 
     @capability
@@ -276,6 +279,17 @@ class Airlock:
     @property
     def store_backend(self) -> str:
         return self._store.backend
+
+    def sweep_outbox(self) -> SweepReport:
+        """Remove partial uploads and blobs no request refers to (see
+        :mod:`airlock.outbox_sweep`). Raises: StoreError; then nothing was swept."""
+        from airlock.outbox_sweep import sweep_outbox
+
+        return sweep_outbox(
+            self.settings.home / "outbox",
+            self._store,
+            self.settings.uploads.orphan_min_age_seconds,
+        )
 
     def check_ready(self) -> None:
         """Raises: StoreError if the store is unreachable or its schema is not current."""
@@ -465,6 +479,21 @@ class Airlock:
         """Inspect, budget, decide and record an export (see :mod:`airlock.egress`)."""
         return self._egress.submit(principal, stream, name, purpose, project)
 
+    def submit_staged_export(
+        self,
+        principal: Principal,
+        staged: Staged,
+        name: str,
+        purpose: str,
+        project: str | None = None,
+    ) -> ExportResult:
+        """:meth:`submit_export` of an upload already staged in the outbox."""
+        return self._egress.submit_staged(principal, staged, name, purpose, project)
+
+    def export_allowance(self, principal: Principal) -> int:
+        """Bytes ``principal`` could export now (see :meth:`airlock.egress.Egress.allowance`)."""
+        return self._egress.allowance(principal)
+
     def vote(
         self, voter: Principal, request: str, approve: bool, reason: str, digest: str
     ) -> BoundaryRequest:
@@ -543,7 +572,9 @@ class Airlock:
 
     # --- software ingress -------------------------------------------------------------
 
-    def admit_package(self, principal: Principal, filename: str, data: bytes) -> Admission:
+    def admit_package(
+        self, principal: Principal, filename: str, data: bytes | BinaryIO
+    ) -> Admission:
         """Vet a package and, if clean (or once approved), serve it on the internal index."""
         from airlock.package_ingress import admit_package
 
@@ -557,6 +588,27 @@ class Airlock:
             filename=filename,
             data=data,
             policy_version=self._policy.version,
+            max_bytes=self.settings.uploads.max_package_bytes,
+            keep_denied=self.settings.uploads.keep_denied,
+        )
+
+    def admit_staged_package(
+        self, principal: Principal, filename: str, staged: Staged
+    ) -> Admission:
+        """:meth:`admit_package` of a file already staged in the outbox."""
+        from airlock.package_ingress import admit_staged_package
+
+        return admit_staged_package(
+            self._store,
+            seals=self.seals,
+            outbox=self.outbox,
+            ledger=self.ledger,
+            clock=self._clock,
+            principal=principal,
+            filename=filename,
+            staged=staged,
+            policy_version=self._policy.version,
+            keep_denied=self.settings.uploads.keep_denied,
         )
 
     def index_files(self, project: str | None = None) -> Sequence[PackageFile]:

@@ -33,6 +33,7 @@ from airlock.api.routes import (
     requests,
     ui,
 )
+from airlock.api.upload_guard import RouteLimit, UploadGuard
 from airlock.errors import AirlockError
 from airlock.service import Airlock
 
@@ -106,6 +107,15 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
         BodyLimitMiddleware,
         max_bytes=MAX_JSON_BODY_BYTES,
         exempt_prefixes=("/exports", "/packages"),
+    )
+    uploads = airlock.settings.uploads
+    app.add_middleware(
+        UploadGuard,
+        airlock=airlock,
+        routes={
+            "/exports": RouteLimit(uploads.max_export_bytes, budgeted=True),
+            "/packages": RouteLimit(uploads.max_package_bytes),
+        },
     )
     app.add_middleware(RequestIdMiddleware)  # outermost: refusals by the others carry it too
     return app

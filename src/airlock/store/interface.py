@@ -159,6 +159,11 @@ class Store(Protocol):
         """Newest first."""
         ...
 
+    def request_digests(self) -> set[str]:
+        """The digest of every request, whatever its status: the outbox blobs the store
+        refers to, for the sweep of orphans at start (issue 22)."""
+        ...
+
     def record_decision(self, decision: Decision) -> None:
         """Store a decision and move its request to the matching status, atomically.
 

@@ -168,6 +168,10 @@ class MemoryStore:
             chosen.sort(key=lambda r: (r.created_at, r.id), reverse=True)
             return chosen[:limit]
 
+    def request_digests(self) -> set[str]:
+        with self._lock:
+            return {r.digest for r in self._requests.values()}
+
     def record_decision(self, decision: Decision) -> None:
         with self._lock:
             self._record_decision(decision)

@@ -276,6 +276,11 @@ class SqlStore:
         with self._begin() as c:
             return [_request(row._mapping) for row in c.execute(query)]
 
+    def request_digests(self) -> set[str]:
+        r = schema.requests
+        with self._begin() as c:
+            return {str(d) for d in c.execute(select(r.c.digest).distinct()).scalars()}
+
     def record_decision(self, decision: Decision) -> None:
         with self._begin(write=True) as c:
             updated = c.execute(
