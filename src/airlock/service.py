@@ -759,7 +759,7 @@ class Airlock:
             policy_version=self._policy.version,
             clock=self._clock,
             checkpoint_interval=timedelta(seconds=self.settings.ledger.checkpoint_interval_seconds),
-            witness_names=tuple(k.name for k in self.witness_keys()),
+            witness_names=tuple(k.name for k in self.independent_witness_keys()),
             anomaly_rules=self._egress.rules,
             verify=self.verify_ledger,
             friction=self.friction,
@@ -816,12 +816,23 @@ class Airlock:
         return self.ledger.add_cosignature(cosigned_note, self.witness_keys())
 
     def witness_keys(self) -> list[VerifierKey]:
-        """Raises: ConfigError naming a malformed key in [ledger] witness_keys."""
-        from airlock.ledger.signed_note import VerifierKey
+        """The local witness (if any) and the configured ones.
+
+        Raises: ConfigError naming a malformed key in [ledger] witness_keys."""
         from airlock.local_witness import LocalWitness
 
         local = LocalWitness.in_home(self.settings.home, self.ledger.verifier_key)
-        keys: list[VerifierKey] = [] if local is None else [local.verifier]
+        return ([] if local is None else [local.verifier]) + self.independent_witness_keys()
+
+    def independent_witness_keys(self) -> list[VerifierKey]:
+        """The witnesses of [ledger] witness_keys. The local witness is left out: it lives in
+        the home, so whoever can rewrite the home can rewrite it; it catches a rolled-back
+        database, not an operator (issue 22), and the assessment does not count it.
+
+        Raises: ConfigError naming a malformed key in [ledger] witness_keys."""
+        from airlock.ledger.signed_note import VerifierKey
+
+        keys: list[VerifierKey] = []
         for text in self.settings.ledger.witness_keys:
             try:
                 keys.append(VerifierKey.parse(text))
