@@ -19,6 +19,7 @@ from airlock.store.approval_interface import ApprovalStore
 from airlock.store.budget_interface import BudgetStore
 from airlock.store.dataset_interface import DatasetStore
 from airlock.store.ledger_interface import LedgerStore
+from airlock.store.output_interface import OutputStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,11 @@ class Store(Protocol):
     @property
     def datasets(self) -> DatasetStore:
         """Imported datasets (quarantine records) and lineage edges, in the same database."""
+        ...
+
+    @property
+    def outputs(self) -> OutputStore:
+        """The model-output channel's transcript log (issue 20), in the same database."""
         ...
 
     @property

@@ -21,6 +21,7 @@ from airlock.store.memory_approvals import MemoryApprovalStore
 from airlock.store.memory_budgets import MemoryBudgetStore
 from airlock.store.memory_datasets import MemoryDatasetStore
 from airlock.store.memory_ledger import MemoryLedgerStore
+from airlock.store.memory_outputs import MemoryOutputStore
 
 
 class MemoryStore:
@@ -41,6 +42,7 @@ class MemoryStore:
         self._budgets = MemoryBudgetStore()
         self._approvals = MemoryApprovalStore()
         self._datasets = MemoryDatasetStore()
+        self._outputs = MemoryOutputStore()
 
     @property
     def approvals(self) -> MemoryApprovalStore:
@@ -53,6 +55,10 @@ class MemoryStore:
     @property
     def datasets(self) -> MemoryDatasetStore:
         return self._datasets
+
+    @property
+    def outputs(self) -> MemoryOutputStore:
+        return self._outputs
 
     @property
     def ledger(self) -> MemoryLedgerStore:

@@ -7,11 +7,11 @@ to the same answers.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from airlock.budgets.limits import Budget, BudgetCheck
+from airlock.budgets.limits import Budget, BudgetCheck, BudgetScope
 from airlock.store.budget_interface import BudgetKey
 
 
@@ -46,6 +46,15 @@ class MemoryBudgetStore:
             if all(c.fits for c in checks):
                 self._usage += [_Usage(b.key, request_id, size, now) for b in chosen]
             return checks
+
+    def settle(self, request_id: str, sizes: Mapping[BudgetScope, int]) -> None:
+        with self._lock:
+            self._usage = [
+                replace(u, size=min(u.size, sizes[u.key[0]]))
+                if u.request_id == request_id and u.key[0] in sizes
+                else u
+                for u in self._usage
+            ]
 
     def release(self, request_id: str) -> int:
         with self._lock:

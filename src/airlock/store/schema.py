@@ -271,3 +271,24 @@ lineage_edges = Table(
     Column("recorded_by", String(63), nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
 )
+
+# The model-output channel (issue 20): one row per logged response, content-addressed.
+# ``batch_index`` is the ledger index of the outputs.batch record whose tree holds it.
+output_transcripts = Table(
+    "output_transcripts",
+    metadata,
+    Column("seq", Integer(), primary_key=True, autoincrement=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("caller", String(63), nullable=False),
+    Column("upstream", String(63), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("tokens", Integer(), nullable=False),
+    Column("size_bytes", BigInteger(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("batch_index", BigInteger(), nullable=True),
+    Column("leaf_index", Integer(), nullable=True),
+    Column("unexplained_milli", BigInteger(), nullable=True),
+    Column("capacity_milli", BigInteger(), nullable=True),
+    Column("verified_at", UtcDateTime(), nullable=True),
+    Index("ix_output_transcripts_batch", "batch_index"),
+)

@@ -37,6 +37,7 @@ from airlock.store.sql_budgets import SqlBudgetStore
 from airlock.store.sql_datasets import SqlDatasetStore
 from airlock.store.sql_engine import Transactions, create_store_engine
 from airlock.store.sql_ledger import SqlLedgerStore
+from airlock.store.sql_outputs import SqlOutputStore
 
 __all__ = ["SqlStore", "create_store_engine"]
 
@@ -54,6 +55,7 @@ class SqlStore:
         self._budgets = SqlBudgetStore(self._begin)
         self._approvals = SqlApprovalStore(self._begin)
         self._datasets = SqlDatasetStore(self._begin)
+        self._outputs = SqlOutputStore(self._begin)
 
     @property
     def approvals(self) -> SqlApprovalStore:
@@ -66,6 +68,10 @@ class SqlStore:
     @property
     def datasets(self) -> SqlDatasetStore:
         return self._datasets
+
+    @property
+    def outputs(self) -> SqlOutputStore:
+        return self._outputs
 
     @property
     def ledger(self) -> SqlLedgerStore:

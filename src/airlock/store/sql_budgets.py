@@ -14,7 +14,7 @@ FOR UPDATE on PostgreSQL, the write transaction itself on SQLite.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -110,6 +110,33 @@ class SqlBudgetStore:
                     ],
                 )
         return checks
+
+    def settle(self, request_id: str, sizes: Mapping[BudgetScope, int]) -> None:
+        params = {"request_id": request_id}
+        u = schema.budget_usage
+        with self._begin(write=True) as c:
+            # Budgets first, in reserve's lock order (see release).
+            after = {
+                (row.scope, row.subject): row.counted_after
+                for row in c.execute(statements.HELD_BUDGETS_FOR_UPDATE, params)
+            }
+            rows = c.execute(
+                select(u.c.id, u.c.scope, u.c.subject, u.c.bytes, u.c.expires_at).where(
+                    u.c.request_id == request_id
+                )
+            ).all()
+            for row in rows:
+                scope = BudgetScope(row.scope)
+                if scope not in sizes or sizes[scope] >= int(row.bytes):
+                    continue
+                taken = int(row.bytes) - max(0, sizes[scope])
+                c.execute(u.update().where(u.c.id == row.id).values(bytes=max(0, sizes[scope])))
+                counted_after = after.get((row.scope, row.subject))
+                if counted_after is not None and row.expires_at > counted_after:
+                    c.execute(
+                        statements.TAKE_OFF_BUDGET_TOTAL,
+                        {"key_scope": row.scope, "key_subject": row.subject, "bytes": taken},
+                    )
 
     def release(self, request_id: str) -> int:
         params = {"request_id": request_id}
