@@ -24,6 +24,7 @@ from airlock.api.routes import (
     index,
     ledger,
     locks,
+    outputs,
     principals,
     projects,
     requests,
@@ -46,13 +47,18 @@ def create_app(airlock: Airlock) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_checkpoint_periodically(airlock))
+        tasks = [asyncio.create_task(_checkpoint_periodically(airlock))]
+        if airlock.settings.outputs.upstream_url:
+            tasks.append(asyncio.create_task(_commit_outputs_periodically(airlock)))
         try:
             yield
         finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+            if airlock.settings.outputs.upstream_url:
+                await airlock.outputs_gateway().aclose()
             await asyncio.to_thread(app.state.blocking.shutdown)  # lets running exports finish
 
     app = FastAPI(
@@ -76,6 +82,7 @@ def create_app(airlock: Airlock) -> FastAPI:
         exports,
         locks,
         ledger,
+        outputs,
         index,
         ui,
         approver_ui,
@@ -88,6 +95,16 @@ def create_app(airlock: Airlock) -> FastAPI:
         exempt_prefixes=("/exports", "/packages"),
     )
     return app
+
+
+async def _commit_outputs_periodically(airlock: Airlock) -> None:
+    """Commit logged model responses to the ledger in batches (issue 20)."""
+    while True:
+        await asyncio.sleep(airlock.settings.outputs.batch_seconds)
+        try:
+            await run_in_threadpool(airlock.commit_outputs)
+        except AirlockError as e:
+            _log.warning("could not commit a batch of model outputs: %s", e.message)
 
 
 async def _checkpoint_periodically(airlock: Airlock) -> None:

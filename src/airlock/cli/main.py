@@ -23,6 +23,7 @@ from airlock.cli.egress import (
 from airlock.cli.init import init_command
 from airlock.cli.ledger import ledger_group
 from airlock.cli.locks import lock_group
+from airlock.cli.outputs import outputs_group
 from airlock.cli.packages import package_group, sbom_command
 from airlock.cli.principal import principal_group
 from airlock.cli.project import project_group
@@ -73,6 +74,7 @@ for command in (
     data_group,
     lineage_group,
     assess_group,
+    outputs_group,
 ):
     cli.add_command(command)
 

@@ -272,7 +272,6 @@ class OutputGateway:
                 pieces.append(piece)
                 assert isinstance(event, dict)
                 yield b"data: " + json.dumps(strip(event)).encode() + b"\n\n"
-        yield b"data: [DONE]\n\n"
 
     @staticmethod
     def _check(admission: Admission, tokens: int, size: int) -> None:
