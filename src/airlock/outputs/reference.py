@@ -162,6 +162,8 @@ def tiny_model(vocab: int = 256, seed: int = 0) -> Any:
         resid_pdrop=0.0,
         embd_pdrop=0.0,
         attn_pdrop=0.0,
+        bos_token_id=0,
+        eos_token_id=0,
     )
     model = GPT2LMHeadModel(config)
     with torch.no_grad():

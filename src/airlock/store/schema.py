@@ -26,7 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_REVISION = "0011"
+SCHEMA_REVISION = "0012"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
