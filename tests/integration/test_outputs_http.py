@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ import pytest
 
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.domain.principals import Role
+from airlock.outputs.adversary import NearTieEncoder
+from airlock.outputs.reference import model_digest
 from airlock.service import Actor, Airlock
 from airlock.settings import Settings
 from tests.support.gateway import CliRunner, Gateway, start_gateway
@@ -31,7 +34,6 @@ from tests.support.openai_upstream import (
 )
 
 MODEL = "tiny-gpt2"
-DAY = "1d"
 TOLERANCE = "0.001"  # CPU float32 replay vs a KV-cached generation differs by ~1e-6
 
 
@@ -49,8 +51,6 @@ def _gateway(
     *,
     tokens_limit: int = 10_000_000,
 ) -> Iterator[tuple[Gateway, str]]:
-    from airlock.outputs.reference import model_digest
-
     directory, model = model_dir
     for url in start_upstream(build_upstream(model, chooser_for)):
         config = cli.home / "config.toml"
@@ -63,7 +63,7 @@ def _gateway(
         )
         airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
         admin = Actor.local_operator()
-        window = Budget(BudgetScope.ENCLAVE, ENCLAVE_SUBJECT, 1, _day()).window
+        window = timedelta(days=1)
         airlock.set_budget(
             admin, Budget(BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT, tokens_limit, window)
         )
@@ -76,12 +76,6 @@ def _gateway(
                 yield gateway, rita.token
         finally:
             airlock.close()
-
-
-def _day() -> Any:
-    from datetime import timedelta
-
-    return timedelta(days=1)
 
 
 def _complete(http: httpx.Client, i: int, tokens: int, stream: bool) -> str:
@@ -150,8 +144,6 @@ def test_honest_upstream_passes_verification_at_10000_tokens(
 def test_dishonest_upstream_is_detected_and_locked(
     initialised_cli: CliRunner, model_dir: tuple[Path, Any]
 ) -> None:
-    from airlock.outputs.adversary import NearTieEncoder
-
     encoders: list[NearTieEncoder] = []
 
     def chooser() -> NearTieEncoder:
@@ -188,11 +180,11 @@ def test_output_token_budget_holds_exactly_under_concurrency(
     initialised_cli: CliRunner, model_dir: tuple[Path, Any]
 ) -> None:
     limit, each = 300, 10
+    statuses: list[int] = []
+    lock = threading.Lock()
     for gateway, token in _gateway(initialised_cli, model_dir, None, tokens_limit=limit):
-        statuses: list[int] = []
-        lock = threading.Lock()
 
-        def client() -> None:
+        def client(gateway: Gateway, token: str) -> None:
             with gateway.client(token) as http:
                 http.timeout = httpx.Timeout(120)
                 for _ in range(6):
@@ -202,7 +194,7 @@ def test_output_token_budget_holds_exactly_under_concurrency(
                     with lock:
                         statuses.append(answer.status_code)
 
-        threads = [threading.Thread(target=client) for _ in range(8)]
+        threads = [threading.Thread(target=client, args=(gateway, token)) for _ in range(8)]
         for t in threads:
             t.start()
         for t in threads:

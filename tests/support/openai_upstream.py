@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from airlock.cli.serve import bind_socket
+from airlock.outputs.reference import argmax_chooser, generate, tiny_model
 from tests.support.legs import OUTPUTS, skip_leg
 from tests.support.waiting import wait_until
 
@@ -30,8 +32,8 @@ Chooser = Callable[[Any, int], int]
 def need_torch() -> None:
     """Skip (in CI: fail) unless the outputs extra is installed."""
     try:
-        import torch  # noqa: F401
-        import transformers  # noqa: F401
+        import torch  # noqa: F401, PLC0415 -- optional extra
+        import transformers  # noqa: F401, PLC0415
     except ImportError:
         skip_leg(OUTPUTS, "torch and transformers are not installed")
 
@@ -55,8 +57,6 @@ class Upstream:
 
 
 def build_upstream(model: Any, chooser_for: Callable[[], Chooser] | None = None) -> FastAPI:
-    from airlock.outputs.reference import argmax_chooser, generate
-
     app = FastAPI()
     lock = threading.Lock()  # one generation at a time on the shared model
 
@@ -134,8 +134,6 @@ def build_upstream(model: Any, chooser_for: Callable[[], Chooser] | None = None)
 
 
 def start_upstream(app: FastAPI) -> Iterator[str]:
-    import uvicorn
-
     sock = bind_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
@@ -152,9 +150,7 @@ def start_upstream(app: FastAPI) -> Iterator[str]:
 
 def save_tiny_model(directory: Path, seed: int = 0) -> Any:
     """Build the tiny model (fixed random weights), save it for the verifier; return it."""
-    import torch
-
-    from airlock.outputs.reference import tiny_model
+    import torch  # noqa: PLC0415 -- optional extra
 
     torch.set_num_threads(1)
     model = tiny_model(vocab=256, seed=seed)

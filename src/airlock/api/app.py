@@ -49,6 +49,7 @@ def create_app(airlock: Airlock) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(_checkpoint_periodically(airlock))]
         if airlock.settings.outputs.upstream_url:
+            airlock.outputs_gateway().defer_settlement = True
             tasks.append(asyncio.create_task(_commit_outputs_periodically(airlock)))
         try:
             yield
@@ -59,6 +60,7 @@ def create_app(airlock: Airlock) -> FastAPI:
                     await task
             if airlock.settings.outputs.upstream_url:
                 await airlock.outputs_gateway().aclose()
+                await run_in_threadpool(airlock.outputs_gateway().settle_pending)
             await asyncio.to_thread(app.state.blocking.shutdown)  # lets running exports finish
 
     app = FastAPI(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -71,6 +72,12 @@ class OutputGateway:
         self._clock = clock
         self._policy_version = policy_version
         self._client: httpx.AsyncClient | None = None
+        # With a committer running (the gateway app), reservations shrink in its batches
+        # rather than in the request: until then a response counts at its reserved maximum,
+        # which over-counts, never under-counts.
+        self.defer_settlement = False
+        self._settling = threading.Lock()
+        self._unsettled: list[tuple[str, dict[BudgetScope, int]]] = []
 
     # --- synchronous steps (run in a worker thread) -----------------------------------------
 
@@ -97,13 +104,7 @@ class OutputGateway:
         forced = force_request(endpoint, raw, model=s.model, seed=seed, max_tokens_cap=s.max_tokens)
         request_id = str(uuid.uuid4())
         max_bytes = forced.max_tokens * s.max_bytes_per_token
-        budgets = self._store.budgets
-        try:
-            self._reserve(request_id, caller, "tokens", forced.max_tokens, now)
-            self._reserve(request_id, caller, "output", max_bytes, now)
-        except BaseException:
-            budgets.release(request_id)
-            raise
+        self._reserve(request_id, caller, forced.max_tokens, max_bytes, now)
         return Admission(
             request_id,
             caller,
@@ -117,16 +118,29 @@ class OutputGateway:
             forced.prompt_tokens,
         )
 
-    def _reserve(self, request_id: str, caller: str, kind: str, size: int, now: datetime) -> None:
-        enclave, personal = BudgetScope(f"{kind}-enclave"), BudgetScope(f"{kind}-principal")
-        checks = self._store.budgets.reserve(
-            [(enclave, ENCLAVE_SUBJECT), (personal, caller)], request_id, size, now
-        )
-        if not any(c.budget.scope is enclave for c in checks):
-            raise InvalidInput(
-                f"no {enclave} budget is configured, so no model output may leave: set one "
-                f"with `airlock budget set {enclave} --bytes N --window 1d`"
-            )
+    def _reserve(self, request_id: str, caller: str, tokens: int, size: int, now: datetime) -> None:
+        """Tokens and bytes, caller's and enclave's, in one transaction (one disk flush)."""
+        keys = [
+            (BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT),
+            (BudgetScope.TOKENS_PRINCIPAL, caller),
+            (BudgetScope.OUTPUT_ENCLAVE, ENCLAVE_SUBJECT),
+            (BudgetScope.OUTPUT_PRINCIPAL, caller),
+        ]
+        sizes = {
+            BudgetScope.TOKENS_ENCLAVE: tokens,
+            BudgetScope.TOKENS_PRINCIPAL: tokens,
+            BudgetScope.OUTPUT_ENCLAVE: size,
+            BudgetScope.OUTPUT_PRINCIPAL: size,
+        }
+        checks = self._store.budgets.reserve(keys, request_id, size, now, sizes)
+        configured = {c.budget.scope for c in checks}
+        for enclave in (BudgetScope.TOKENS_ENCLAVE, BudgetScope.OUTPUT_ENCLAVE):
+            if enclave not in configured:
+                self._store.budgets.release(request_id)
+                raise InvalidInput(
+                    f"no {enclave} budget is configured, so no model output may leave: set "
+                    f"one with `airlock budget set {enclave} --bytes N --window 1d`"
+                )
         refused: list[BudgetCheck] = [c for c in checks if not c.fits]
         if refused:
             raise BudgetExceeded("; ".join(c.explain() for c in refused))
@@ -167,16 +181,26 @@ class OutputGateway:
         )
         self._store.outputs.add_transcript(transcript, text_bytes, now)
         if not partial:
-            self._store.budgets.settle(
-                admission.request_id,
-                {
-                    BudgetScope.TOKENS_ENCLAVE: len(tokens),
-                    BudgetScope.TOKENS_PRINCIPAL: len(tokens),
-                    BudgetScope.OUTPUT_ENCLAVE: text_bytes,
-                    BudgetScope.OUTPUT_PRINCIPAL: text_bytes,
-                },
-            )
+            sizes = {
+                BudgetScope.TOKENS_ENCLAVE: len(tokens),
+                BudgetScope.TOKENS_PRINCIPAL: len(tokens),
+                BudgetScope.OUTPUT_ENCLAVE: text_bytes,
+                BudgetScope.OUTPUT_PRINCIPAL: text_bytes,
+            }
+            if self.defer_settlement:
+                with self._settling:
+                    self._unsettled.append((admission.request_id, sizes))
+            else:
+                self._store.budgets.settle(admission.request_id, sizes)
         return transcript
+
+    def settle_pending(self) -> int:
+        """Shrink the reservations of finished responses (deferred: one flush per batch)."""
+        with self._settling:
+            pending, self._unsettled = self._unsettled, []
+        for request_id, sizes in pending:
+            self._store.budgets.settle(request_id, sizes)
+        return len(pending)
 
     def abandon(self, admission: Admission) -> None:
         """Nothing left: give the reservations back."""
@@ -184,6 +208,7 @@ class OutputGateway:
 
     def commit_batch(self) -> int | None:
         """Commit pending transcripts as one ``outputs.batch`` ledger leaf; its index."""
+        self.settle_pending()
         pending = self._store.outputs.pending(self.settings.batch_max)
         if not pending:
             return None

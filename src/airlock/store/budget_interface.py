@@ -19,9 +19,17 @@ class BudgetStore(Protocol):
     def budgets(self) -> Sequence[Budget]: ...
 
     def reserve(
-        self, keys: Sequence[BudgetKey], request_id: str, size: int, now: datetime
+        self,
+        keys: Sequence[BudgetKey],
+        request_id: str,
+        size: int,
+        now: datetime,
+        sizes: Mapping[BudgetScope, int] | None = None,
     ) -> list[BudgetCheck]:
         """Count ``size`` bytes against every budget in ``keys`` if all of them fit.
+
+        ``sizes`` overrides ``size`` per scope (a model response reserves tokens in the
+        token scopes and bytes in the output scopes, in one transaction).
 
         Atomic: either every budget is charged or none is; concurrent reservations are
         serialised on the budget rows, so no interleaving can exceed a limit. Keys without

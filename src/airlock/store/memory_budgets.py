@@ -38,13 +38,25 @@ class MemoryBudgetStore:
             return [self._budgets[k] for k in sorted(self._budgets)]
 
     def reserve(
-        self, keys: Sequence[BudgetKey], request_id: str, size: int, now: datetime
+        self,
+        keys: Sequence[BudgetKey],
+        request_id: str,
+        size: int,
+        now: datetime,
+        sizes: Mapping[BudgetScope, int] | None = None,
     ) -> list[BudgetCheck]:
         with self._lock:
             chosen = [self._budgets[k] for k in sorted(set(keys)) if k in self._budgets]
-            checks = [BudgetCheck(b, self._used(b, now), size) for b in chosen]
+            checks = [
+                BudgetCheck(
+                    b, self._used(b, now), size if sizes is None else sizes.get(b.scope, size)
+                )
+                for b in chosen
+            ]
             if all(c.fits for c in checks):
-                self._usage += [_Usage(b.key, request_id, size, now) for b in chosen]
+                self._usage += [
+                    _Usage(c.budget.key, request_id, c.requested_bytes, now) for c in checks
+                ]
             return checks
 
     def settle(self, request_id: str, sizes: Mapping[BudgetScope, int]) -> None:

@@ -73,8 +73,16 @@ class SqlBudgetStore:
             return [_budget(r) for r in c.execute(select(b).order_by(b.c.scope, b.c.subject))]
 
     def reserve(
-        self, keys: Sequence[BudgetKey], request_id: str, size: int, now: datetime
+        self,
+        keys: Sequence[BudgetKey],
+        request_id: str,
+        size: int,
+        now: datetime,
+        sizes: Mapping[BudgetScope, int] | None = None,
     ) -> list[BudgetCheck]:
+        def size_of(budget: Budget) -> int:
+            return size if sizes is None else sizes.get(budget.scope, size)
+
         count, params = statements.subject_params(keys, now=now)
         if not count:
             return []
@@ -89,9 +97,9 @@ class SqlBudgetStore:
             counts = [
                 _count(row, now) for row in c.execute(statements.budget_totals(count), params)
             ]
-            checks = [BudgetCheck(count.budget, count.used, size) for count in counts]
+            checks = [BudgetCheck(c.budget, c.used, size_of(c.budget)) for c in counts]
             fits = all(check.fits for check in checks)
-            totals = [t for count in counts if (t := count.stored(size if fits else 0, now))]
+            totals = [t for c in counts if (t := c.stored(size_of(c.budget) if fits else 0, now))]
             if totals:
                 c.execute(statements.SET_BUDGET_TOTAL, totals)
             if fits and checks:
@@ -102,7 +110,7 @@ class SqlBudgetStore:
                             "scope": ch.budget.scope.value,
                             "subject": ch.budget.subject,
                             "request_id": request_id,
-                            "bytes": size,
+                            "bytes": size_of(ch.budget),
                             "at": now,
                             "expires_at": now + ch.budget.window,
                         }
