@@ -207,3 +207,45 @@ def test_output_token_budget_holds_exactly_under_concurrency(
 
 def test_chat_prompt_is_the_upstreams() -> None:
     assert chat_prompt([{"role": "user", "content": "a"}])[:6] == list(b"<user>")
+
+
+def test_a_response_that_cannot_be_logged_never_reaches_the_caller(
+    initialised_cli: CliRunner, tmp_path: Path
+) -> None:
+    from fastapi import FastAPI  # noqa: PLC0415
+
+    app = FastAPI()
+
+    @app.post("/v1/completions")
+    async def no_token_ids() -> dict[str, object]:
+        return {"choices": [{"index": 0, "text": "secret weights here"}]}
+
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "w.bin").write_bytes(b"w")
+    for url in start_upstream(app):
+        config = initialised_cli.home / "config.toml"
+        config.write_text(
+            config.read_text()
+            + f'\n[outputs]\nupstream_url = "{url}"\nmodel = "{MODEL}"\n'
+            + f'model_digest = "{model_digest(tmp_path / "m")}"\n'
+        )
+        airlock = Airlock.from_settings(Settings.load(initialised_cli.env, initialised_cli.home))
+        try:
+            admin = Actor.local_operator()
+            rita = airlock.add_principal(admin, "rita", Role.RESEARCHER)
+            for gateway in start_gateway(airlock):
+                with gateway.client(rita.token) as http:
+                    refused = http.post("/v1/completions", json={"prompt": "x"})
+                    assert refused.status_code == 400 and "budget" in refused.text  # none set
+                    window = timedelta(days=1)
+                    for scope in (BudgetScope.TOKENS_ENCLAVE, BudgetScope.OUTPUT_ENCLAVE):
+                        airlock.set_budget(admin, Budget(scope, ENCLAVE_SUBJECT, 10**6, window))
+                    answer = http.post("/v1/completions", json={"prompt": "x"})
+                    assert answer.status_code == 503, answer.text
+                    assert "secret" not in answer.text
+            now = airlock.ledger.now()
+            key = (BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT)
+            assert airlock._store.budgets.used(key, now) == 0  # the reservation went back
+            assert airlock.output_metrics().totals.responses == 0
+        finally:
+            airlock.close()
