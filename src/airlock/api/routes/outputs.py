@@ -62,10 +62,11 @@ async def _serve(request: Request, airlock: Airlock, caller: Principal, kind: st
         )
     try:
         document, piece = await gateway.call(admission)
+        transcript = await run_in_threadpool(gateway.finish, admission, [piece])
     except BaseException:
+        # Nothing reached the caller: a response that cannot be logged is not sent.
         await run_in_threadpool(gateway.abandon, admission)
         raise
-    transcript = await run_in_threadpool(gateway.finish, admission, [piece])
     document["airlock"] = {
         "transcript": transcript.digest,
         "seed": admission.seed,
