@@ -15,6 +15,7 @@ lets a dishonest upstream pick other tokens than the protocol's.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -134,7 +135,9 @@ def generate(
     out: list[int] = []
     past: Any = None
     ids = torch.tensor([list(prompt)], dtype=torch.long)
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # newer transformers rename past_key_values; the old name works from 4.40 on
+        warnings.simplefilter("ignore", FutureWarning)
         for position in range(max_tokens):
             result = model(input_ids=ids, past_key_values=past, use_cache=True)
             past = result.past_key_values
