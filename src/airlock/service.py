@@ -70,6 +70,10 @@ if TYPE_CHECKING:
     from airlock.ledger.signed_note import VerifierKey
     from airlock.lineage_log import LineageLog
     from airlock.outbox_sweep import SweepReport
+    from airlock.outputs.gateway import OutputGateway
+    from airlock.outputs.metrics import OutputMetrics
+    from airlock.outputs.reference import ReferenceModel
+    from airlock.outputs.verifier import VerifyReport as OutputsReport
     from airlock.package_ingress import Admission
     from airlock.state_seals import StateSeals
     from airlock.state_verify import StateReport
@@ -163,6 +167,7 @@ class Airlock:
         self._friction_cache: tuple[float, FrictionReport] | None = None
         self.outbox: Outbox = FileOutbox(settings.home / "outbox")
         self._build_lock = threading.RLock()  # see airlock.capability
+        self._outputs: OutputGateway | None = None
 
     # --- capabilities, each built (and its module imported) when first used ------------
 
@@ -802,6 +807,94 @@ class Airlock:
             )
             for a in answers
         ]
+
+    # --- model outputs (issue 20) -----------------------------------------------------
+
+    def outputs_gateway(self) -> OutputGateway:
+        """The inference gateway's workflow, built on first use (it pulls in httpx clients)."""
+        if self._outputs is None:
+            from airlock.outputs.gateway import OutputGateway
+
+            self._outputs = OutputGateway(
+                self.settings.outputs,
+                self._store,
+                self.ledger,
+                self._clock,
+                lambda: self._policy.version,
+            )
+        return self._outputs
+
+    def commit_outputs(self) -> int | None:
+        """Commit pending transcripts as one ledger leaf; the leaf's index, if any."""
+        return self.outputs_gateway().commit_batch()
+
+    def verify_outputs(
+        self,
+        actor: Actor,
+        reference: ReferenceModel,
+        fraction: float | None = None,
+        tolerance: float | None = None,
+        lock_bits: int | None = None,
+    ) -> OutputsReport:
+        """Replay a beacon-chosen sample of logged responses (see airlock.outputs.verifier).
+
+        Raises:
+            PermissionDenied: the actor is neither admin nor approver.
+        """
+        from airlock.outputs.verifier import (
+            VERIFIER_ACTOR,
+            VerifyOptions,
+            verify_outputs,
+        )
+
+        self._require_role(actor, {Role.ADMIN, Role.APPROVER}, "verify model outputs")
+        s = self.settings.outputs
+        self.commit_outputs()
+        options = VerifyOptions(
+            fraction=s.verify_fraction if fraction is None else fraction,
+            tolerance=s.logit_tolerance if tolerance is None else tolerance,
+            lock_bits=s.lock_bits if lock_bits is None else lock_bits,
+        )
+        return verify_outputs(
+            self._store,
+            self.ledger,
+            self._clock,
+            reference,
+            options=options,
+            impose=lambda lock: self._egress.impose_lock(lock, VERIFIER_ACTOR),
+            policy_version=self._policy.version,
+            timer=time.perf_counter,
+        )
+
+    def output_proof(self, digest: str) -> bytes:
+        """An offline proof that a response is in the output log (committing it if needed).
+
+        Raises:
+            NotFound: no transcript with that digest.
+        """
+        from airlock.outputs.batches import build_output_proof
+        from airlock.outputs.transcript import TranscriptDigest
+
+        key = TranscriptDigest(digest.lower())
+        row = self._store.outputs.get(key)
+        if row.batch_index is None:
+            self.commit_outputs()
+            row = self._store.outputs.get(key)
+        if row.batch_index is None or row.leaf_index is None:
+            raise Conflict(f"transcript {digest[:16]}... is not committed yet: try again")
+        digests = self._store.outputs.batch(row.batch_index)
+        return build_output_proof(
+            row.transcript, row.leaf_index, digests, self.ledger.receipt(row.batch_index)
+        )
+
+    def output_metrics(self) -> OutputMetrics:
+        from airlock.outputs.metrics import output_metrics
+
+        return output_metrics(
+            self._store.outputs.totals(),
+            self._store.budgets.budgets(),
+            [(m.name, m.size) for m in self._store.protected_models()],
+        )
 
     # --- ledger -----------------------------------------------------------------------
 

@@ -29,7 +29,8 @@ POSTGRES = Leg(
 )
 BROWSER = Leg("browser", "install Debian's chromium package")
 EMBEDDINGS = Leg("embeddings", "run .venv/bin/pip install -e '.[dev,embeddings]'")
-LEGS = (POSTGRES, BROWSER, EMBEDDINGS)
+OUTPUTS = Leg("outputs", "run .venv/bin/pip install -e '.[dev,outputs]'")
+LEGS = (POSTGRES, BROWSER, EMBEDDINGS, OUTPUTS)
 _TAG = re.compile(r"\[(\w+) leg\]")
 
 

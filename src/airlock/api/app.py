@@ -28,6 +28,7 @@ from airlock.api.routes import (
     ledger,
     locks,
     metrics,
+    outputs,
     principals,
     projects,
     requests,
@@ -57,13 +58,20 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_checkpoint_periodically(airlock))
+        tasks = [asyncio.create_task(_checkpoint_periodically(airlock))]
+        if airlock.settings.outputs.upstream_url:
+            airlock.outputs_gateway().defer_settlement = True
+            tasks.append(asyncio.create_task(_commit_outputs_periodically(airlock)))
         try:
             yield
         finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+            if airlock.settings.outputs.upstream_url:
+                await airlock.outputs_gateway().aclose()
+                await run_in_threadpool(airlock.outputs_gateway().settle_pending)
             await asyncio.to_thread(app.state.blocking.shutdown)  # lets running exports finish
 
     app = FastAPI(
@@ -94,6 +102,7 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
         locks,
         ledger,
         metrics,
+        outputs,
         index,
         ui,
         approver_ui,
@@ -119,6 +128,16 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
     )
     app.add_middleware(RequestIdMiddleware)  # outermost: refusals by the others carry it too
     return app
+
+
+async def _commit_outputs_periodically(airlock: Airlock) -> None:
+    """Commit logged model responses to the ledger in batches (issue 20)."""
+    while True:
+        await asyncio.sleep(airlock.settings.outputs.batch_seconds)
+        try:
+            await run_in_threadpool(airlock.commit_outputs)
+        except AirlockError as e:
+            _log.warning("could not commit a batch of model outputs: %s", e.message)
 
 
 async def _checkpoint_periodically(airlock: Airlock) -> None:

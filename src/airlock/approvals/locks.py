@@ -18,6 +18,7 @@ from airlock.errors import InvalidInput
 class LockScope(StrEnum):
     PRINCIPAL = "principal"
     PROJECT = "project"
+    UPSTREAM = "upstream"  # an inference upstream behind /v1 (issue 20)
 
 
 @dataclass(frozen=True, slots=True)

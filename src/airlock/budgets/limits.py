@@ -21,6 +21,27 @@ class BudgetScope(StrEnum):
     PRINCIPAL = "principal"
     PROJECT = "project"
     ENCLAVE = "enclave"
+    # The model-output channel (issue 20): generated tokens and their bytes, per caller and
+    # for the whole enclave, kept apart from the export budgets. A token budget's
+    # ``limit_bytes`` counts tokens.
+    TOKENS_PRINCIPAL = "tokens-principal"
+    TOKENS_ENCLAVE = "tokens-enclave"
+    OUTPUT_PRINCIPAL = "output-principal"
+    OUTPUT_ENCLAVE = "output-enclave"
+
+    @property
+    def enclave_wide(self) -> bool:
+        return self in _ENCLAVE_WIDE
+
+    @property
+    def unit(self) -> str:
+        return "tokens" if self in _TOKEN_SCOPES else "bytes"
+
+
+_ENCLAVE_WIDE = frozenset(
+    {BudgetScope.ENCLAVE, BudgetScope.TOKENS_ENCLAVE, BudgetScope.OUTPUT_ENCLAVE}
+)
+_TOKEN_SCOPES = frozenset({BudgetScope.TOKENS_PRINCIPAL, BudgetScope.TOKENS_ENCLAVE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +58,8 @@ class Budget:
             raise InvalidInput("a budget cannot be negative: use 0 to stop all exports")
         if not timedelta(minutes=1) <= self.window <= MAX_WINDOW:
             raise InvalidInput("a budget window must be between one minute and 366 days")
-        if (self.scope is BudgetScope.ENCLAVE) != (self.subject == ENCLAVE_SUBJECT):
-            raise InvalidInput("the enclave budget has subject '*'; other budgets name theirs")
+        if self.scope.enclave_wide != (self.subject == ENCLAVE_SUBJECT):
+            raise InvalidInput("enclave-wide budgets have subject '*'; other budgets name theirs")
 
     @property
     def key(self) -> tuple[BudgetScope, str]:
@@ -67,9 +88,9 @@ class BudgetCheck:
 
     def explain(self) -> str:
         b = self.budget
-        who = "the enclave" if b.scope is BudgetScope.ENCLAVE else f"{b.scope} {b.subject}"
+        who = f"the enclave ({b.scope})" if b.scope.enclave_wide else f"{b.scope} {b.subject}"
         return (
-            f"{who} has used {self.used_bytes} of {b.limit_bytes} bytes in the last "
+            f"{who} has used {self.used_bytes} of {b.limit_bytes} {b.scope.unit} in the last "
             f"{describe_window(b.window)}; this request needs {self.requested_bytes}"
         )
 

@@ -117,14 +117,20 @@ def parse_window(text: str) -> timedelta:
 @budget_group.command("set")
 @click.argument("scope", type=click.Choice([s.value for s in BudgetScope]))
 @click.argument("subject", required=False, default=ENCLAVE_SUBJECT)
-@click.option("--bytes", "limit", required=True, type=click.IntRange(min=0))
+@click.option(
+    "--bytes",
+    "limit",
+    required=True,
+    type=click.IntRange(min=0),
+    help="The limit: bytes, or tokens for the tokens-* scopes.",
+)
 @click.option("--window", default="1d", show_default=True)
 @pass_cli
 def set_budget(cli: CliContext, scope: str, subject: str, limit: int, window: str) -> None:
     """Set the budget of SCOPE (enclave, or a principal/project named SUBJECT)."""
     budget = Budget(BudgetScope(scope), subject, limit, parse_window(window))
     cli.airlock().set_budget(Actor.local_operator(), budget)
-    click.echo(f"budget {scope} {subject}: {limit} bytes per {budget.window}")
+    click.echo(f"budget {scope} {subject}: {limit} {budget.scope.unit} per {budget.window}")
 
 
 @budget_group.command("list")

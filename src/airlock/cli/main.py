@@ -44,6 +44,7 @@ COMMANDS = {
     "restore": "airlock.cli.ops:restore_command",
     "scrape-token": "airlock.cli.ops:scrape_token_command",
     "doctor": "airlock.cli.ops:doctor_command",
+    "outputs": "airlock.cli.outputs:outputs_group",
 }
 
 

@@ -78,4 +78,35 @@ def metrics_command(cli: CliContext, days: float, as_json: bool) -> None:
         [f"approvals/day by {who}", f"{rate:.2f}"]
         for who, rate in report.manual_approvals_per_approver_per_day.items()
     ]
+    rows += _output_rows(cli)
     click.echo(render_table(["", ""], rows))
+
+
+def _days(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return "never (0 bits/token pass)" if value == float("inf") else f"{value:.1f} days"
+
+
+def _output_rows(cli: CliContext) -> list[list[object]]:
+    """The model-output channel (issue 20): served, verified, unexplained, time to steal."""
+    m = cli.airlock().output_metrics()
+    t = m.totals
+    rows: list[list[object]] = [
+        ["output tokens served", t.tokens],
+        [
+            "output share verified",
+            f"{m.share_verified:.1%} of tokens ({t.verified_responses} responses)",
+        ],
+        ["output unexplained bits", f"{m.unexplained_bits:.1f}"],
+        [
+            "output bits/token passing verification",
+            "-" if m.bits_per_token is None else f"{m.bits_per_token:.4f}",
+        ],
+    ]
+    for model in m.models:
+        rows.append([f"days to exfiltrate {model.model} via outputs, raw", _days(model.raw_days)])
+        rows.append(
+            [f"days to exfiltrate {model.model} via outputs, verified", _days(model.verified_days)]
+        )
+    return rows

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -19,15 +19,32 @@ class BudgetStore(Protocol):
     def budgets(self) -> Sequence[Budget]: ...
 
     def reserve(
-        self, keys: Sequence[BudgetKey], request_id: str, size: int, now: datetime
+        self,
+        keys: Sequence[BudgetKey],
+        request_id: str,
+        size: int,
+        now: datetime,
+        sizes: Mapping[BudgetScope, int] | None = None,
     ) -> list[BudgetCheck]:
         """Count ``size`` bytes against every budget in ``keys`` if all of them fit.
+
+        ``sizes`` overrides ``size`` per scope (a model response reserves tokens in the
+        token scopes and bytes in the output scopes, in one transaction).
 
         Atomic: either every budget is charged or none is; concurrent reservations are
         serialised on the budget rows, so no interleaving can exceed a limit. Keys without
         a configured budget are ignored; the caller decides whether that is allowed.
         Each check's ``used_bytes`` is exactly :meth:`used` at ``now``, also when ``now``
         is earlier than that of a previous call (two processes whose clocks disagree).
+        """
+        ...
+
+    def settle(self, request_id: str, sizes: Mapping[BudgetScope, int]) -> None:
+        """Shrink a request's reservations in the given scopes to the sizes that were used.
+
+        For a reservation made for the most a request could use (a model response's
+        ``max_tokens``) and settled once its real size is known: the limit holds throughout,
+        since a reservation only ever shrinks. A size above the reservation leaves it as is.
         """
         ...
 

@@ -20,6 +20,7 @@ from airlock.store.budget_interface import BudgetStore
 from airlock.store.dataset_interface import DatasetStore
 from airlock.store.ledger_interface import LedgerStore
 from airlock.store.membership_interface import MembershipStore
+from airlock.store.output_interface import OutputStore
 from airlock.store.seal_interface import SealStore
 
 
@@ -73,6 +74,11 @@ class Store(Protocol):
     @property
     def seals(self) -> SealStore:
         """Seals on the state the boundary acts on (docs/adr/0012-sealed-state.md)."""
+        ...
+
+    @property
+    def outputs(self) -> OutputStore:
+        """The model-output channel's transcript log (issue 20), in the same database."""
         ...
 
     @property

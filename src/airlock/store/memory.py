@@ -23,6 +23,7 @@ from airlock.store.memory_budgets import MemoryBudgetStore
 from airlock.store.memory_datasets import MemoryDatasetStore
 from airlock.store.memory_ledger import MemoryLedgerStore
 from airlock.store.memory_members import MemoryMembershipStore
+from airlock.store.memory_outputs import MemoryOutputStore
 from airlock.store.seal_interface import Row
 
 
@@ -45,6 +46,7 @@ class MemoryStore:
         self._approvals = MemoryApprovalStore()
         self._datasets = MemoryDatasetStore()
         self._members = MemoryMembershipStore(self._known_member)
+        self._outputs = MemoryOutputStore()
 
     @property
     def seals(self) -> UnsealedStore:
@@ -69,6 +71,10 @@ class MemoryStore:
     @property
     def datasets(self) -> MemoryDatasetStore:
         return self._datasets
+
+    @property
+    def outputs(self) -> MemoryOutputStore:
+        return self._outputs
 
     @property
     def ledger(self) -> MemoryLedgerStore:

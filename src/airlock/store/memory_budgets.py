@@ -7,11 +7,11 @@ to the same answers.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from airlock.budgets.limits import Budget, BudgetCheck
+from airlock.budgets.limits import Budget, BudgetCheck, BudgetScope
 from airlock.store.budget_interface import BudgetKey
 
 
@@ -38,14 +38,35 @@ class MemoryBudgetStore:
             return [self._budgets[k] for k in sorted(self._budgets)]
 
     def reserve(
-        self, keys: Sequence[BudgetKey], request_id: str, size: int, now: datetime
+        self,
+        keys: Sequence[BudgetKey],
+        request_id: str,
+        size: int,
+        now: datetime,
+        sizes: Mapping[BudgetScope, int] | None = None,
     ) -> list[BudgetCheck]:
         with self._lock:
             chosen = [self._budgets[k] for k in sorted(set(keys)) if k in self._budgets]
-            checks = [BudgetCheck(b, self._used(b, now), size) for b in chosen]
+            checks = [
+                BudgetCheck(
+                    b, self._used(b, now), size if sizes is None else sizes.get(b.scope, size)
+                )
+                for b in chosen
+            ]
             if all(c.fits for c in checks):
-                self._usage += [_Usage(b.key, request_id, size, now) for b in chosen]
+                self._usage += [
+                    _Usage(c.budget.key, request_id, c.requested_bytes, now) for c in checks
+                ]
             return checks
+
+    def settle(self, request_id: str, sizes: Mapping[BudgetScope, int]) -> None:
+        with self._lock:
+            self._usage = [
+                replace(u, size=min(u.size, sizes[u.key[0]]))
+                if u.request_id == request_id and u.key[0] in sizes
+                else u
+                for u in self._usage
+            ]
 
     def release(self, request_id: str) -> int:
         with self._lock:

@@ -26,7 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_REVISION = "0013_row_seals"  # issue 22
+SCHEMA_REVISION = "0014_output_transcripts"  # issue 20
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -291,4 +291,25 @@ row_seals = Table(
     Column("row_key", String(400), primary_key=True),
     Column("ledger_idx", BigInteger(), nullable=False),
     Column("mac", LargeBinary(32), nullable=False),
+)
+
+# The model-output channel (issue 20): one row per logged response, content-addressed.
+# ``batch_index`` is the ledger index of the outputs.batch record whose tree holds it.
+output_transcripts = Table(
+    "output_transcripts",
+    metadata,
+    Column("seq", Integer(), primary_key=True, autoincrement=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("caller", String(63), nullable=False),
+    Column("upstream", String(63), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("tokens", Integer(), nullable=False),
+    Column("size_bytes", BigInteger(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("batch_index", BigInteger(), nullable=True),
+    Column("leaf_index", Integer(), nullable=True),
+    Column("unexplained_milli", BigInteger(), nullable=True),
+    Column("capacity_milli", BigInteger(), nullable=True),
+    Column("verified_at", UtcDateTime(), nullable=True),
+    Index("ix_output_transcripts_batch", "batch_index"),
 )

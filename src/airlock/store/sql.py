@@ -35,6 +35,7 @@ from airlock.store.sql_datasets import SqlDatasetStore
 from airlock.store.sql_engine import Transactions, create_store_engine
 from airlock.store.sql_ledger import SqlLedgerStore
 from airlock.store.sql_members import SqlMembershipStore
+from airlock.store.sql_outputs import SqlOutputStore
 from airlock.store.sql_seals import SqlSealStore
 
 __all__ = ["SqlStore", "create_store_engine"]
@@ -57,6 +58,7 @@ class SqlStore:
         self._datasets = SqlDatasetStore(self._begin)
         self._members = SqlMembershipStore(self._begin)
         self._seals = SqlSealStore(self._begin)
+        self._outputs = SqlOutputStore(self._begin)
 
     @property
     def seals(self) -> SqlSealStore:
@@ -77,6 +79,10 @@ class SqlStore:
     @property
     def datasets(self) -> SqlDatasetStore:
         return self._datasets
+
+    @property
+    def outputs(self) -> SqlOutputStore:
+        return self._outputs
 
     @property
     def ledger(self) -> SqlLedgerStore:

@@ -14,7 +14,7 @@ FOR UPDATE on PostgreSQL, the write transaction itself on SQLite.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -73,8 +73,16 @@ class SqlBudgetStore:
             return [_budget(r) for r in c.execute(select(b).order_by(b.c.scope, b.c.subject))]
 
     def reserve(
-        self, keys: Sequence[BudgetKey], request_id: str, size: int, now: datetime
+        self,
+        keys: Sequence[BudgetKey],
+        request_id: str,
+        size: int,
+        now: datetime,
+        sizes: Mapping[BudgetScope, int] | None = None,
     ) -> list[BudgetCheck]:
+        def size_of(budget: Budget) -> int:
+            return size if sizes is None else sizes.get(budget.scope, size)
+
         count, params = statements.subject_params(keys, now=now)
         if not count:
             return []
@@ -89,9 +97,9 @@ class SqlBudgetStore:
             counts = [
                 _count(row, now) for row in c.execute(statements.budget_totals(count), params)
             ]
-            checks = [BudgetCheck(count.budget, count.used, size) for count in counts]
+            checks = [BudgetCheck(c.budget, c.used, size_of(c.budget)) for c in counts]
             fits = all(check.fits for check in checks)
-            totals = [t for count in counts if (t := count.stored(size if fits else 0, now))]
+            totals = [t for c in counts if (t := c.stored(size_of(c.budget) if fits else 0, now))]
             if totals:
                 c.execute(statements.SET_BUDGET_TOTAL, totals)
             if fits and checks:
@@ -102,7 +110,7 @@ class SqlBudgetStore:
                             "scope": ch.budget.scope.value,
                             "subject": ch.budget.subject,
                             "request_id": request_id,
-                            "bytes": size,
+                            "bytes": size_of(ch.budget),
                             "at": now,
                             "expires_at": now + ch.budget.window,
                         }
@@ -110,6 +118,33 @@ class SqlBudgetStore:
                     ],
                 )
         return checks
+
+    def settle(self, request_id: str, sizes: Mapping[BudgetScope, int]) -> None:
+        params = {"request_id": request_id}
+        u = schema.budget_usage
+        with self._begin(write=True) as c:
+            # Budgets first, in reserve's lock order (see release).
+            after = {
+                (row.scope, row.subject): row.counted_after
+                for row in c.execute(statements.HELD_BUDGETS_FOR_UPDATE, params)
+            }
+            rows = c.execute(
+                select(u.c.id, u.c.scope, u.c.subject, u.c.bytes, u.c.expires_at).where(
+                    u.c.request_id == request_id
+                )
+            ).all()
+            for row in rows:
+                scope = BudgetScope(row.scope)
+                if scope not in sizes or sizes[scope] >= int(row.bytes):
+                    continue
+                taken = int(row.bytes) - max(0, sizes[scope])
+                c.execute(u.update().where(u.c.id == row.id).values(bytes=max(0, sizes[scope])))
+                counted_after = after.get((row.scope, row.subject))
+                if counted_after is not None and row.expires_at > counted_after:
+                    c.execute(
+                        statements.TAKE_OFF_BUDGET_TOTAL,
+                        {"key_scope": row.scope, "key_subject": row.subject, "bytes": taken},
+                    )
 
     def release(self, request_id: str) -> int:
         params = {"request_id": request_id}
