@@ -18,15 +18,20 @@ from airlock.store import schema
 
 MAX_ROWS = 20_000
 _rc, _ch = schema.refused_content, schema.refused_chunks
-_since = bindparam("since", type_=schema.UtcDateTime())
-_LIKE = union_all(
-    select(_rc, null().cast(LargeBinary()).label("chunk")).where(
-        _rc.c.digest == bindparam("digest"), _rc.c.refused_at > _since
+# What a clean export pays: one statement of index probes that finds nothing. The refusals
+# themselves (their time, who, which request) are read only when something was found.
+_SHARED = union_all(
+    select(_rc.c.id.label("content_id"), null().cast(LargeBinary()).label("chunk")).where(
+        _rc.c.digest == bindparam("digest")
     ),
-    select(_rc, _ch.c.chunk)
-    .join(_ch, _ch.c.content_id == _rc.c.id)
-    .where(_ch.c.chunk.in_(bindparam("chunks", expanding=True)), _rc.c.refused_at > _since),
+    select(_ch.c.content_id, _ch.c.chunk).where(
+        _ch.c.chunk.in_(bindparam("chunks", expanding=True))
+    ),
 ).limit(literal(MAX_ROWS))
+_REFUSED = select(_rc).where(
+    _rc.c.id.in_(bindparam("ids", expanding=True)),
+    _rc.c.refused_at > bindparam("since", type_=schema.UtcDateTime()),
+)
 
 
 def remember(c: Connection, refused: RefusedContent) -> None:
@@ -46,8 +51,19 @@ def remember(c: Connection, refused: RefusedContent) -> None:
 
 
 def like(c: Connection, digest: str, sketch: Sketch, since: datetime) -> list[Candidate]:
-    params = {"digest": digest, "since": since, "chunks": sorted(sketch.digests)}
-    rows = [(_refused(r._mapping), r.chunk) for r in c.execute(_LIKE, params)]
+    shared: dict[int, list[bytes | None]] = {}
+    params = {"digest": digest, "chunks": sorted(sketch.digests)}
+    for content_id, chunk in c.execute(_SHARED, params):
+        shared.setdefault(int(content_id), []).append(chunk)
+    if not shared:
+        return []
+    refused = c.execute(_REFUSED, {"ids": sorted(shared), "since": since})
+    rows = [
+        (content, chunk)
+        for row in refused
+        for content in (_refused(row._mapping),)
+        for chunk in shared[int(row.id)]
+    ]
     return group_candidates(rows, digest)
 
 
