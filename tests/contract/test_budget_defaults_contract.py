@@ -135,3 +135,39 @@ def test_many_threads_against_defaults_stay_exact(store: Store) -> None:
     for who in people:
         seen = store.budgets.reserve([person(who)], f"probe-{who}", 0, T0)
         assert [c.used_bytes for c in seen] == [by_person[who]]
+
+
+def test_first_reservations_racing_to_inherit_neither_fail_nor_double_count(
+    store: Store,
+) -> None:
+    """No enclave row to queue on: 24 threads make the first reservations of the same 3
+    principals and 2 projects at once, so their inherited rows are inserted concurrently."""
+    store.budgets.set_budget(Budget(P, DEFAULT_SUBJECT, 50, DAY))
+    store.budgets.set_budget(Budget(J, DEFAULT_SUBJECT, 10**6, DAY))
+    start = threading.Barrier(24)
+    granted: Counter[str] = Counter()
+    errors: list[BaseException] = []
+    guard = threading.Lock()
+
+    def work(worker: int) -> None:
+        who, project = f"v{worker % 3}", f"q{worker % 2}"
+        try:
+            start.wait()
+            for n in range(4):
+                keys = [person(who), (J, project)]
+                if all(c.fits for c in store.budgets.reserve(keys, f"v{worker}-{n}", 5, T0)):
+                    with guard:
+                        granted[who] += 5
+        except BaseException as e:  # noqa: BLE001 -- reported by the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    for who in ("v0", "v1", "v2"):
+        assert granted[who] == 50  # 32 attempts of 5 bytes each against 50: exactly 10 fit
+        assert store.budgets.used(person(who), T0) == 50
+    assert store.budgets.used((J, "q0"), T0) + store.budgets.used((J, "q1"), T0) == 150
