@@ -76,3 +76,14 @@ def test_the_api_status_gives_one_account_and_k(initialised_cli: CliRunner, tmp_
     assert status["days_to_exfiltrate_colluding"] == {"frontier-q": 74.0}
     assert default["colluding_accounts"] == 5  # [egress] colluding_accounts
     assert default["days_to_exfiltrate_colluding"] == {"frontier-q": 59.0}
+
+
+def test_a_default_budget_is_set_by_name_only(initialised_cli: CliRunner) -> None:
+    cli = initialised_cli
+    forgotten = cli("budget", "set", "principal", "--bytes", "10")
+    assert forgotten.code == 2 and "'*' for the default" in forgotten.err
+    assert cli("budget", "set", "project", "*", "--bytes", "10").code == 0
+    assert cli("budget", "set", "enclave", "--bytes", "10").out.startswith("budget enclave *:")
+    assert ["project", "*", "10"] in [
+        line.split()[:3] for line in cli("budget", "list").out.splitlines()
+    ]
