@@ -262,7 +262,11 @@ class Egress:
                 actor="airlock",
             )
             return
-        horizon = max(rules.weight_window, rules.holds_window, rules.budget_refusals_window)
+        horizon = max(rules.weight_window, rules.holds_window)
+        if not all(c.fits for c in checks):
+            # Only a budget refusal can complete a run of them: a clean export reads no more
+            # history than before (the day of refusals is read on the refusal path alone).
+            horizon = max(horizon, rules.budget_refusals_window)
         recent = [
             RecentOutcome(
                 d.outcome,
