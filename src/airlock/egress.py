@@ -160,7 +160,9 @@ class Egress:
         repeat = self._refused_before(request, report)
         if repeat is not None:
             outcome = _refuse(outcome, Reason("refused-content", repeat.explain(principal.name)))
-        remember = outcome.outcome is Outcome.DENY  # a refusal for what was sent, not who
+        remember = outcome.outcome is Outcome.DENY and (
+            repeat is not None or if_within.outcome is Outcome.DENY or _personal_refusal(checks)
+        )
         if lock is not None:
             outcome = PolicyOutcome(
                 Outcome.DENY,
@@ -327,6 +329,13 @@ class Egress:
         if request.status is not RequestStatus.RELEASED:
             raise Conflict(f"request {request.id} is {request.status}, not released")
         return request, self._outbox.stream(request.digest)
+
+
+def _personal_refusal(checks: tuple[BudgetCheck, ...]) -> bool:
+    """Whether a budget that another account would not share refused the request: a
+    principal's or a project's. A full enclave budget refuses everyone alike, so what it
+    refused is not remembered against the next sender (issue 14)."""
+    return any(not c.fits and c.budget.scope is not BudgetScope.ENCLAVE for c in checks)
 
 
 def _refuse(outcome: PolicyOutcome, reason: Reason) -> PolicyOutcome:

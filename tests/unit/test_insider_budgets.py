@@ -147,3 +147,16 @@ def test_twenty_budget_refusals_lock_the_person(enclave: Enclave) -> None:
     assert enclave.locked("rita")
     outcome, codes = enclave.export("rita", b"step,loss\n1,0.5\n")
     assert outcome is Outcome.DENY and "locked" in codes
+
+
+def test_what_a_full_enclave_refused_is_not_held_against_the_next_sender(
+    enclave: Enclave,
+) -> None:
+    enclave.airlock.set_budget(ADMIN, Budget(BudgetScope.ENCLAVE, ENCLAVE_SUBJECT, 2 * MIB, DAY))
+    assert enclave.export("rita", prose(1, MIB + MIB // 2))[0] is Outcome.ALLOW
+    paper = prose(2, MIB)
+    outcome, codes = enclave.export("rita", paper)  # rita's own budget has room; not the enclave's
+    assert outcome is Outcome.DENY and "budget-exceeded" in codes
+    enclave.clock.advance(DAY)
+    assert enclave.export("sam", paper)[0] is Outcome.ALLOW
+    assert not enclave.locked("sam")
