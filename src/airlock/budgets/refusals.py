@@ -101,14 +101,18 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class ContentRules:
-    """When a match refuses: at ``deny_containment`` of the export's sampled chunks."""
+    """When a match refuses: at ``deny_containment`` of the export's sampled chunks, and at
+    least ``min_shared`` of them (one shared chunk, a licence header say, is not a copy)."""
 
     deny_containment: float = 0.5
+    min_shared: int = 2
     memory: timedelta = timedelta(days=30)  # refusals older than this are not matched
 
     def __post_init__(self) -> None:
         if not 0.0 < self.deny_containment <= 1.0 or self.memory <= timedelta(0):
             raise InvalidInput("containment is in (0, 1] and the memory positive")
+        if self.min_shared < 1:
+            raise InvalidInput("a match shares at least one chunk")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +146,9 @@ def best_match(
         sampled = [d for d in export.digests if passes(d, level)]
         shared = sum(1 for d in sampled if d in refused.sketch.digests)
         containment = shared / len(sampled) if sampled else 0.0
-        if not candidate.same_digest and containment < rules.deny_containment:
+        if not candidate.same_digest and (
+            containment < rules.deny_containment or shared < rules.min_shared
+        ):
             continue
         match = ContentMatch(
             refused, 1.0 if candidate.same_digest else containment, candidate.same_digest
