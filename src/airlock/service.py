@@ -24,6 +24,7 @@ from airlock.approvals.friction import FrictionReport, friction
 from airlock.approvals.locks import Lock, LockScope
 from airlock.budgets.exfiltration import (
     ExfiltrationEstimate,
+    most_generous,
     refuse_if_below_floor,
     time_to_exfiltrate,
 )
@@ -137,7 +138,10 @@ class EnclaveStatus:
     principals: int
     projects: int
     requests_by_status: dict[RequestStatus, int]
-    exfiltration: tuple[ExfiltrationEstimate, ...] = ()
+    exfiltration: tuple[ExfiltrationEstimate, ...] = ()  # one account
+    # The same for k colluding accounts, each with the most generous personal budget
+    # (issue 14): k is [egress] colluding_accounts unless the caller asks for another.
+    exfiltration_colluding: tuple[ExfiltrationEstimate, ...] = ()
 
 
 class Airlock:
@@ -450,7 +454,9 @@ class Airlock:
 
     # --- status -----------------------------------------------------------------------
 
-    def status(self) -> EnclaveStatus:
+    def status(self, accounts: int | None = None) -> EnclaveStatus:
+        """Raises: InvalidInput (``accounts`` below 1)."""
+        k = self.settings.egress.colluding_accounts if accounts is None else accounts
         counts = self._store.counts()
         return EnclaveStatus(
             enclave_name=self.settings.enclave_name,
@@ -460,16 +466,26 @@ class Airlock:
             projects=counts.projects,
             requests_by_status=counts.requests_by_status,
             exfiltration=tuple(self.time_to_exfiltrate()),
+            exfiltration_colluding=tuple(self.time_to_exfiltrate(accounts=k)),
         )
 
-    def time_to_exfiltrate(self, enclave: Budget | None = None) -> list[ExfiltrationEstimate]:
-        """Per protected model, the fastest theft the (given or current) enclave budget allows."""
-        budget = enclave or next(
-            (b for b in self._store.budgets.budgets() if b.scope is BudgetScope.ENCLAVE), None
-        )
+    def time_to_exfiltrate(
+        self, enclave: Budget | None = None, accounts: int = 1
+    ) -> list[ExfiltrationEstimate]:
+        """Per protected model, the fastest theft by ``accounts`` colluding accounts that the
+        (given or current) enclave budget and the personal budgets allow.
+
+        Raises: InvalidInput (``accounts`` below 1).
+        """
+        budgets = self._store.budgets.budgets()
+        budget = enclave or next((b for b in budgets if b.scope is BudgetScope.ENCLAVE), None)
         if budget is None:
             return []
-        return [time_to_exfiltrate(m.name, m.size, budget) for m in self._store.protected_models()]
+        personal = most_generous(budgets)
+        return [
+            time_to_exfiltrate(m.name, m.size, budget, personal=personal, accounts=accounts)
+            for m in self._store.protected_models()
+        ]
 
     # --- egress -----------------------------------------------------------------------
 

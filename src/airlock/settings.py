@@ -49,7 +49,7 @@ _KNOWN_OUTPUTS = {
     "timeout_seconds",
 }
 _KNOWN_DATASETS = {"max_file_bytes", "max_rows", "scan_max_rows"}
-_KNOWN_EGRESS = {"min_days_to_exfiltrate"}
+_KNOWN_EGRESS = {"min_days_to_exfiltrate", "colluding_accounts"}
 _KNOWN_SERVER = {"host", "port", "workers", "access_log"}
 ACCESS_LOG_CHOICES = ("refusals", "all", "off")
 MAX_WORKERS = 64
@@ -115,10 +115,13 @@ class EgressSettings:
     """Floor on the time any protected model would need to leave under the budgets."""
 
     min_days_to_exfiltrate: int = 0  # 0: no floor
+    colluding_accounts: int = 5  # k of the time to exfiltrate for k accounts (issue 14)
 
     def __post_init__(self) -> None:
         if self.min_days_to_exfiltrate < 0:
             raise ConfigError("egress.min_days_to_exfiltrate cannot be negative")
+        if not 1 <= self.colluding_accounts <= 1_000_000:
+            raise ConfigError("egress.colluding_accounts must be between 1 and 1000000")
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,7 +329,8 @@ class Settings:
                 witness_keys=_strings(ledger_raw, "witness_keys", "ledger."),
             ),
             egress=EgressSettings(
-                min_days_to_exfiltrate=_integer(egress_raw, "min_days_to_exfiltrate", 0, "egress.")
+                min_days_to_exfiltrate=_integer(egress_raw, "min_days_to_exfiltrate", 0, "egress."),
+                colluding_accounts=_integer(egress_raw, "colluding_accounts", 5, "egress."),
             ),
             datasets=DatasetSettings(
                 max_file_bytes=_integer(

@@ -147,9 +147,12 @@ class StatusOut(Strict):
     projects: int
     requests_by_status: dict[str, int]
     days_to_exfiltrate: dict[str, float]
+    colluding_accounts: int
+    days_to_exfiltrate_colluding: dict[str, float]
 
     @classmethod
     def of(cls, status: EnclaveStatus) -> StatusOut:
+        colluding = status.exfiltration_colluding
         return cls(
             enclave_name=status.enclave_name,
             store_backend=status.store_backend,
@@ -158,6 +161,8 @@ class StatusOut(Strict):
             projects=status.projects,
             requests_by_status={k.value: v for k, v in status.requests_by_status.items()},
             days_to_exfiltrate={e.model: round(e.days, 2) for e in status.exfiltration},
+            colluding_accounts=colluding[0].accounts if colluding else 1,
+            days_to_exfiltrate_colluding={e.model: round(e.days, 2) for e in colluding},
         )
 
 

@@ -14,6 +14,10 @@ from enum import StrEnum
 from airlock.errors import InvalidInput
 
 ENCLAVE_SUBJECT = "*"
+# A principal or project budget whose subject is '*' is the default (issue 14): it applies
+# to each principal (project) with no budget of its own, counted per principal (project),
+# never shared among them -- a second account is a second budget, not a loophole.
+DEFAULT_SUBJECT = "*"
 MAX_WINDOW = timedelta(days=366)
 
 
@@ -58,8 +62,21 @@ class Budget:
             raise InvalidInput("a budget cannot be negative: use 0 to stop all exports")
         if not timedelta(minutes=1) <= self.window <= MAX_WINDOW:
             raise InvalidInput("a budget window must be between one minute and 366 days")
-        if self.scope.enclave_wide != (self.subject == ENCLAVE_SUBJECT):
+        if self.scope.enclave_wide and self.subject != ENCLAVE_SUBJECT:
             raise InvalidInput("enclave-wide budgets have subject '*'; other budgets name theirs")
+        if not self.subject:
+            raise InvalidInput("a budget names its principal or project, or '*' for the default")
+
+    @property
+    def is_default(self) -> bool:
+        """A principal or project budget for '*': the one each subject without its own gets."""
+        return not self.scope.enclave_wide and self.subject == DEFAULT_SUBJECT
+
+    def inherited_by(self, subject: str) -> Budget:
+        """This default as the budget of ``subject``, which has none of its own."""
+        if not self.is_default or subject == DEFAULT_SUBJECT:
+            raise InvalidInput("only a default budget is inherited, and only by a named subject")
+        return Budget(self.scope, subject, self.limit_bytes, self.window)
 
     @property
     def key(self) -> tuple[BudgetScope, str]:
@@ -101,16 +118,28 @@ def applicable(budgets: Sequence[Budget], principal: str, project: str | None) -
     Raises:
         InvalidInput: there is no enclave-wide budget configured.
     """
-    keys = {(BudgetScope.ENCLAVE, ENCLAVE_SUBJECT), (BudgetScope.PRINCIPAL, principal)}
+    by_key = {b.key: b for b in budgets}
+    wanted = [(BudgetScope.ENCLAVE, ENCLAVE_SUBJECT), (BudgetScope.PRINCIPAL, principal)]
     if project is not None:
-        keys.add((BudgetScope.PROJECT, project))
-    chosen = [b for b in budgets if b.key in keys]
+        wanted.append((BudgetScope.PROJECT, project))
+    chosen = [b for k in wanted if (b := effective(by_key, k)) is not None]
     if not any(b.scope is BudgetScope.ENCLAVE for b in chosen):
         raise InvalidInput(
             "no enclave-wide export budget is configured, so nothing may leave: set one with "
             "`airlock budget set enclave --bytes N --window 1d`"
         )
     return chosen
+
+
+def effective(
+    budgets: Mapping[tuple[BudgetScope, str], Budget], key: tuple[BudgetScope, str]
+) -> Budget | None:
+    """The budget that binds ``key``: its own, else its scope's default, else none."""
+    own = budgets.get(key)
+    if own is not None or key[0].enclave_wide:
+        return own
+    default = budgets.get((key[0], DEFAULT_SUBJECT))
+    return None if default is None else default.inherited_by(key[1])
 
 
 def check(

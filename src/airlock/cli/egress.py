@@ -116,7 +116,7 @@ def parse_window(text: str) -> timedelta:
 
 @budget_group.command("set")
 @click.argument("scope", type=click.Choice([s.value for s in BudgetScope]))
-@click.argument("subject", required=False, default=ENCLAVE_SUBJECT)
+@click.argument("subject", required=False, default=None)
 @click.option(
     "--bytes",
     "limit",
@@ -126,11 +126,16 @@ def parse_window(text: str) -> timedelta:
 )
 @click.option("--window", default="1d", show_default=True)
 @pass_cli
-def set_budget(cli: CliContext, scope: str, subject: str, limit: int, window: str) -> None:
-    """Set the budget of SCOPE (enclave, or a principal/project named SUBJECT)."""
-    budget = Budget(BudgetScope(scope), subject, limit, parse_window(window))
+def set_budget(cli: CliContext, scope: str, subject: str | None, limit: int, window: str) -> None:
+    """Set the budget of SCOPE (enclave, or a principal/project named SUBJECT). SUBJECT '*'
+    sets the default: each principal (project) without a budget of its own gets one like
+    it, counted for itself alone."""
+    if subject is None and scope != BudgetScope.ENCLAVE.value:
+        # Not the default by omission: a forgotten name must not set everyone's budget.
+        raise InvalidInput(f"name the {scope}, or '*' for the default of every {scope}")
+    budget = Budget(BudgetScope(scope), subject or ENCLAVE_SUBJECT, limit, parse_window(window))
     cli.airlock().set_budget(Actor.local_operator(), budget)
-    click.echo(f"budget {scope} {subject}: {limit} {budget.scope.unit} per {budget.window}")
+    click.echo(f"budget {scope} {budget.subject}: {limit} {budget.scope.unit} per {budget.window}")
 
 
 @budget_group.command("list")

@@ -7,16 +7,20 @@ from datetime import datetime
 from typing import Protocol
 
 from airlock.budgets.limits import Budget, BudgetCheck, BudgetScope
+from airlock.budgets.refusals import Candidate, RefusedContent, Sketch
 
 BudgetKey = tuple[BudgetScope, str]
 
 
 class BudgetStore(Protocol):
     def set_budget(self, budget: Budget) -> None:
-        """Create or replace the budget for its (scope, subject)."""
+        """Create or replace the budget for its (scope, subject). A default ('*' for a
+        principal or project scope) binds each subject of the scope without its own."""
         ...
 
-    def budgets(self) -> Sequence[Budget]: ...
+    def budgets(self) -> Sequence[Budget]:
+        """The budgets set, defaults included; not what subjects inherit from them."""
+        ...
 
     def reserve(
         self,
@@ -33,7 +37,9 @@ class BudgetStore(Protocol):
 
         Atomic: either every budget is charged or none is; concurrent reservations are
         serialised on the budget rows, so no interleaving can exceed a limit. Keys without
-        a configured budget are ignored; the caller decides whether that is allowed.
+        a budget of their own take their scope's default, counted under their own key (per
+        principal, never shared); keys with neither are ignored: the caller decides whether
+        that is allowed.
         Each check's ``used_bytes`` is exactly :meth:`used` at ``now``, also when ``now``
         is earlier than that of a previous call (two processes whose clocks disagree).
         """
@@ -55,4 +61,14 @@ class BudgetStore(Protocol):
     def used(self, key: BudgetKey, now: datetime) -> int:
         """Bytes counted against ``key`` at ``now``: of the reservations not released, those
         made at ``at`` with ``now - window < at``, under the budget's current window."""
+        ...
+
+    def remember_refusal(self, refused: RefusedContent) -> None:
+        """Keep what was refused (digest and chunk sketch), for :meth:`refusals_like`."""
+        ...
+
+    def refusals_like(self, digest: str, sketch: Sketch, since: datetime) -> list[Candidate]:
+        """Content refused after ``since`` with the digest ``digest`` or sharing a digest of
+        ``sketch``; each candidate's sketch holds only the shared digests. Bounded by the
+        size of ``sketch`` (index probes), not by the number of refusals kept."""
         ...

@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from airlock.budgets.limits import Budget, BudgetCheck, BudgetScope
+from airlock.budgets.limits import Budget, BudgetCheck, BudgetScope, effective
+from airlock.budgets.refusals import Candidate, RefusedContent, Sketch, group_candidates
 from airlock.store.budget_interface import BudgetKey
 
 
@@ -28,12 +29,14 @@ class MemoryBudgetStore:
         self._lock = threading.Lock()
         self._budgets: dict[BudgetKey, Budget] = {}
         self._usage: list[_Usage] = []
+        self._refused: list[RefusedContent] = []
 
     def set_budget(self, budget: Budget) -> None:
         with self._lock:
             self._budgets[budget.key] = budget
 
     def budgets(self) -> Sequence[Budget]:
+        """The budgets set, defaults included; not the copies that subjects inherit."""
         with self._lock:
             return [self._budgets[k] for k in sorted(self._budgets)]
 
@@ -46,7 +49,9 @@ class MemoryBudgetStore:
         sizes: Mapping[BudgetScope, int] | None = None,
     ) -> list[BudgetCheck]:
         with self._lock:
-            chosen = [self._budgets[k] for k in sorted(set(keys)) if k in self._budgets]
+            # A key without a budget of its own takes its scope's default ('*'), counted
+            # under its own key: the definition the SQL store's inherited rows keep.
+            chosen = [b for k in sorted(set(keys)) if (b := effective(self._budgets, k))]
             checks = [
                 BudgetCheck(
                     b, self._used(b, now), size if sizes is None else sizes.get(b.scope, size)
@@ -76,9 +81,24 @@ class MemoryBudgetStore:
 
     def used(self, key: BudgetKey, now: datetime) -> int:
         with self._lock:
-            budget = self._budgets.get(key)
+            budget = effective(self._budgets, key)
             return 0 if budget is None else self._used(budget, now)
 
     def _used(self, budget: Budget, now: datetime) -> int:
         since = now - budget.window
         return sum(u.size for u in self._usage if u.key == budget.key and u.at > since)
+
+    def remember_refusal(self, refused: RefusedContent) -> None:
+        with self._lock:
+            self._refused.append(refused)
+
+    def refusals_like(self, digest: str, sketch: Sketch, since: datetime) -> list[Candidate]:
+        with self._lock:
+            rows: list[tuple[RefusedContent, bytes | None]] = []
+            for refused in self._refused:
+                if refused.refused_at <= since:
+                    continue
+                if refused.digest == digest:
+                    rows.append((refused, None))
+                rows += [(refused, d) for d in sketch.digests & refused.sketch.digests]
+            return group_candidates(rows, digest)
