@@ -92,6 +92,13 @@ class SqlBudgetStore:
         if not count:
             return []
         with self._begin(write=True) as c:
+            if c.dialect.name != "sqlite":
+                # The ledger head lock first, as every write batch takes it (sql_engine): a
+                # reservation outside a batch (the output channel's) then queues behind
+                # batches instead of crossing them, and two first reservations inheriting
+                # the same defaults cannot deadlock on each other's new rows (ADR 0015).
+                # Inside a batch this transaction holds it already.
+                c.execute(statements.LEDGER_SIZE_FOR_UPDATE)
             rows = _locked_totals(c, count, params)
             found = {(str(row.scope), str(row.subject)) for row in rows}
             missing = sorted(
