@@ -79,6 +79,12 @@ class AuthenticationRequired(InputRejected):
     http_status = 401
 
 
+class TooManyAttempts(InputRejected):
+    """Too many failed sign-ins from one client address; wait before trying again."""
+
+    http_status = 429
+
+
 class PermissionDenied(InputRejected):
     """The principal is known but not allowed to do this."""
 

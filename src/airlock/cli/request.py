@@ -8,6 +8,7 @@ from airlock.cli.context import CliContext, pass_cli
 from airlock.domain.requests import RequestStatus
 from airlock.render.json import render_json
 from airlock.render.table import render_table
+from airlock.service import Actor
 
 
 @click.group("request")
@@ -22,7 +23,9 @@ def request_group() -> None:
 @pass_cli
 def list_requests(cli: CliContext, status: str | None, limit: int, as_json: bool) -> None:
     """List requests, newest first."""
-    requests = cli.airlock().list_requests(RequestStatus(status) if status else None, limit)
+    requests = cli.airlock().list_requests(
+        Actor.local_operator(), RequestStatus(status) if status else None, limit
+    )
     if as_json:
         click.echo(render_json(list(requests)))
         return
@@ -39,5 +42,5 @@ def list_requests(cli: CliContext, status: str | None, limit: int, as_json: bool
 @pass_cli
 def show_request(cli: CliContext, request_id: str) -> None:
     """Show one request with its decisions, as JSON."""
-    request, decisions = cli.airlock().get_request(request_id)
+    request, decisions = cli.airlock().get_request(Actor.local_operator(), request_id)
     click.echo(render_json({"request": request, "decisions": list(decisions)}))

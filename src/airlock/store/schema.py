@@ -26,7 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_REVISION = "0012_project_members"
+SCHEMA_REVISION = "0013_token_lifetimes_h11"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -64,6 +64,7 @@ api_tokens = Table(
     Column("principal", String(63), ForeignKey("principals.name"), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("revoked_at", UtcDateTime(), nullable=True),
+    Column("expires_at", UtcDateTime(), nullable=True),  # NULL: issued before expiry existed
 )
 
 projects = Table(

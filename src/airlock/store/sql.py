@@ -35,6 +35,7 @@ from airlock.store.sql_datasets import SqlDatasetStore
 from airlock.store.sql_engine import Transactions, create_store_engine
 from airlock.store.sql_ledger import SqlLedgerStore
 from airlock.store.sql_members import SqlMembershipStore
+from airlock.store.sql_tokens import SqlTokenStore
 
 __all__ = ["SqlStore", "create_store_engine"]
 
@@ -55,6 +56,7 @@ class SqlStore:
         self._approvals = SqlApprovalStore(self._begin)
         self._datasets = SqlDatasetStore(self._begin)
         self._members = SqlMembershipStore(self._begin)
+        self._tokens = SqlTokenStore(self._begin)
 
     @property
     def approvals(self) -> SqlApprovalStore:
@@ -63,6 +65,10 @@ class SqlStore:
     @property
     def members(self) -> SqlMembershipStore:
         return self._members
+
+    @property
+    def tokens(self) -> SqlTokenStore:
+        return self._tokens
 
     @property
     def budgets(self) -> SqlBudgetStore:
@@ -141,7 +147,9 @@ class SqlStore:
 
     # --- principals -----------------------------------------------------------------------
 
-    def add_principal(self, principal: Principal, token_hash: TokenHash) -> None:
+    def add_principal(
+        self, principal: Principal, token_hash: TokenHash, expires_at: datetime | None = None
+    ) -> None:
         with self._begin(write=True) as c:
             if c.execute(
                 select(schema.principals.c.name).where(schema.principals.c.name == principal.name)
@@ -157,7 +165,10 @@ class SqlStore:
             )
             c.execute(
                 schema.api_tokens.insert().values(
-                    token_hash=token_hash, principal=principal.name, created_at=principal.created_at
+                    token_hash=token_hash,
+                    principal=principal.name,
+                    created_at=principal.created_at,
+                    expires_at=expires_at,
                 )
             )
 

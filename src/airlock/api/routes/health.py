@@ -33,9 +33,10 @@ async def readyz(airlock: AirlockDep) -> Health:
     return Health(status="ready", store=airlock.store_backend)
 
 
-@router.get("/status", response_model=StatusOut, responses=errors())
-def status(airlock: AirlockDep) -> StatusOut:
-    """Enclave summary: counts and the active policy version; no secrets."""
+@router.get("/status", response_model=StatusOut, responses=errors(401))
+def status(airlock: AirlockDep, _caller: PrincipalDep) -> StatusOut:
+    """Enclave summary: counts, the active policy version, protected models and time to
+    exfiltrate. Signed-in admins, approvers and auditors only."""
     return StatusOut.of(airlock.status())
 
 
