@@ -185,9 +185,9 @@ def require(actor: Subject, action: Action, *, owner: str | None = None) -> None
     who = f"{actor.name} ({actor.role})"
     match reach(actor, action):
         case None:
-            roles = " or ".join(sorted(r.value for r, row in MATRIX.items() if action in row))
+            roles = " or ".join(sorted(f"{r.value}s" for r, row in MATRIX.items() if action in row))
             raise PermissionDenied(
-                f"{who} may not {action.value}: that needs the role {roles or 'none'}; "
+                f"{who} may not {action.value}: only {roles or 'nobody'} may; "
                 "ask an admin if your work needs it"
             )
         case Reach.OWN:
