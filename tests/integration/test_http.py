@@ -151,7 +151,8 @@ def test_landing_page_shows_status(gateway: Gateway) -> None:
     with gateway.client() as client:
         assert client.get("/").headers["location"] == "/ui/login"  # behind sign-in (issue 14)
         assert client.get("/status").status_code == 401
-        page = client.get("/", cookies={"airlock_session": gateway.admin_token})
+    with httpx.Client(base_url=gateway.url, cookies={"airlock_session": gateway.admin_token}) as ui:
+        page = ui.get("/")
     assert page.status_code == 200
     assert "text/html" in page.headers["content-type"]
     assert 'id="enclave-name">airlock<' in page.text
