@@ -174,7 +174,11 @@ def test_an_expired_token_is_refused_and_a_new_one_works(desk: Gateway, clock: F
     ledger = desk.airlock.ledger
     entry = ledger.record(ledger.size() - 1)
     assert entry["kind"] == "principal.token" and entry["subject"] == "rita"
-    assert entry["details"]["token_id"] == issued["token_id"]
+    assert entry["details"] == {"token_id": issued["token_id"], "expires_at": issued_expiry(issued)}
+
+
+def issued_expiry(issued: dict[str, str]) -> str:
+    return datetime.fromisoformat(issued["expires_at"].replace("Z", "+00:00")).isoformat()
 
 
 def test_a_ui_session_lives_no_longer_than_its_token(desk: Gateway) -> None:
