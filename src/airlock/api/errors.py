@@ -12,7 +12,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from airlock.api.route_permissions import Guarded, rule_for
-from airlock.errors import AirlockError, AuthenticationRequired, PermissionDenied
+from airlock.errors import (
+    AirlockError,
+    AuthenticationRequired,
+    PermissionDenied,
+    TooManyAttempts,
+)
 
 _log = logging.getLogger("airlock.api")
 
@@ -45,7 +50,12 @@ def install_error_table(app: FastAPI) -> None:
             if isinstance(exc, AuthenticationRequired)
             else type(exc).__name__
         )
-        return error_response(exc.http_status, kind, exc.message)
+        headers = (
+            {"Retry-After": str(exc.retry_after_seconds)}
+            if isinstance(exc, TooManyAttempts)
+            else None
+        )
+        return error_response(exc.http_status, kind, exc.message, headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_body(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -45,7 +45,8 @@ class SignInThrottle:
                 return
             wait = max(1, round(recent[0] + self._window - self._now()))
         raise TooManyAttempts(
-            f"too many failed sign-ins from {address}: wait {wait} s, then use a valid token"
+            f"too many failed sign-ins from {address}: wait {wait} s, then use a valid token",
+            retry_after_seconds=wait,
         )
 
     def failed(self, address: str) -> None:

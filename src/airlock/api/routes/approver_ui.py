@@ -22,7 +22,7 @@ from airlock.api.auth import SESSION_COOKIE, AirlockDep, client_address, throttl
 from airlock.approvals.permissions import Action, allowed
 from airlock.domain.principals import Principal
 from airlock.domain.requests import BoundaryRequest, RequestKind, RequestStatus
-from airlock.errors import AirlockError, AuthenticationRequired
+from airlock.errors import AirlockError, AuthenticationRequired, TooManyAttempts
 from airlock.service import Actor
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -63,7 +63,12 @@ def login(request: Request, airlock: AirlockDep, token: Annotated[str, Form()]) 
     limit); the session cookie expires with the token."""
     address = client_address(request)
     limiter = throttle(request)
-    limiter.check(address)
+    try:
+        limiter.check(address)
+    except TooManyAttempts as e:
+        page = _page(request, "login.html", {"error": e.message}, status=429)
+        page.headers["Retry-After"] = str(e.retry_after_seconds)
+        return page
     try:
         _principal, record = airlock.token_record(token.strip())
     except AuthenticationRequired as e:
