@@ -39,6 +39,7 @@ from tests.support.gateway import CliRunner, start_gateway
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 OP = Actor.local_operator()
+AUDITOR = Actor("auditor", Role.AUDITOR)  # reads any release (issue 14 permission matrix)
 WHEEL = "tidy-1.0-py3-none-any.whl"
 FORGED_TOKEN = "alk_" + "f" * 40
 SEALED_BY = "SELECT ledger_idx FROM row_seals WHERE table_name = 'requests' AND row_key = :r"
@@ -176,7 +177,7 @@ Refusal = Callable[[Airlock, Enclave], object]
 
 
 def release(request: Callable[[Enclave], str]) -> Refusal:
-    return lambda a, e: b"".join(a.release(request(e))[1])
+    return lambda a, e: b"".join(a.release(AUDITOR, request(e))[1])
 
 
 def login(name: str) -> Refusal:
@@ -229,7 +230,7 @@ def another_vote(voter: str) -> Refusal:
     """A genuine vote on the held request, which would count the forged one."""
 
     def vote(a: Airlock, e: Enclave) -> object:
-        digest = a.get_request(e.held)[0].digest
+        digest = a.get_request(AUDITOR, e.held)[0].digest
         return a.vote(a.principal(voter), e.held, True, "fine", digest)
 
     return vote
@@ -424,12 +425,12 @@ def test_untouched_enclave_verifies_and_releases(enclave: tuple[Enclave, CliRunn
     assert "state ok:" in result.out
     airlock = open_airlock(cli)
     try:
-        assert b"".join(airlock.release(e.allowed)[1]) == b"epoch,loss\n1,0.52\n"
+        assert b"".join(airlock.release(AUDITOR, e.allowed)[1]) == b"epoch,loss\n1,0.52\n"
         assert airlock.authenticate(e.tokens["root"]).name == "root"
         assert airlock.package_file(WHEEL).filename == WHEEL
         assert airlock.release_dataset(OP, e.dataset)[0].id == e.dataset
         another_vote("root")(airlock, e)  # the second approval: sealed, and released
-        assert airlock.release(e.held)[0].status.value == "released"
+        assert airlock.release(AUDITOR, e.held)[0].status.value == "released"
         assert airlock.verify_state().ok, airlock.verify_state().problems
     finally:
         airlock.close()

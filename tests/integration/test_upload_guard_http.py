@@ -136,7 +136,7 @@ def test_denied_export_leaves_digest_and_findings_but_no_bytes(desk: Gateway) ->
     outbox = desk.airlock.settings.home / "outbox"
     assert not (outbox / digest).exists()
     assert folder_bytes(outbox) == 0
-    request, decisions = desk.airlock.get_request(body["request"]["id"])
+    request, decisions = desk.airlock.get_request(Actor.local_operator(), body["request"]["id"])
     assert request.digest == digest
     assert decisions[-1].reasons
 
@@ -149,7 +149,11 @@ def small_packages(initialised_cli: CliRunner, spool: Path) -> Iterator[Gateway]
 
 def _admin_packages(gateway: Gateway, spool: Path) -> tuple[int, int]:
     """Rows of package requests, and bytes in the outbox and spool, for 'nothing was kept'."""
-    rows = sum(1 for r in gateway.airlock.list_requests() if r.kind.value == "package_import")
+    rows = sum(
+        1
+        for r in gateway.airlock.list_requests(Actor.local_operator())
+        if r.kind.value == "package_import"
+    )
     return rows, _disk(gateway, spool)
 
 

@@ -8,16 +8,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from airlock import __version__
+from airlock.api.auth import authorize
 from airlock.api.blocking import new_pool
 from airlock.api.errors import install_error_table
 from airlock.api.limits import BodyLimitMiddleware
 from airlock.api.openapi import install_openapi
 from airlock.api.request_ids import RequestIdMiddleware
+from airlock.api.route_permissions import unlisted_routes
 from airlock.api.routes import (
     approver_ui,
     assess_ui,
@@ -34,8 +36,9 @@ from airlock.api.routes import (
     requests,
     ui,
 )
+from airlock.api.throttle import SignInThrottle
 from airlock.api.upload_guard import RouteLimit, UploadGuard
-from airlock.errors import AirlockError
+from airlock.errors import AirlockError, ConfigError
 from airlock.service import Airlock
 
 MAX_JSON_BODY_BYTES = 1024 * 1024
@@ -92,6 +95,7 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
 
     app.state.decision_timer = DecisionTimer(metrics_dir)
     app.state.templates = Jinja2Templates(directory=_TEMPLATES)
+    app.state.sign_in_throttle = SignInThrottle()
     install_error_table(app)
     for group in (
         health,
@@ -109,8 +113,11 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
         assess_ui,
         docs,
     ):
-        app.include_router(group.router)
+        # One gate for every route: the permission table (issue 14).
+        app.include_router(group.router, dependencies=[Depends(authorize)])
     docs.mount_assets(app)
+    if missing := unlisted_routes(app.routes):
+        raise ConfigError(f"routes without a permission entry: {', '.join(missing)}")
     install_openapi(app)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -61,7 +61,7 @@ def export_command(
 
 def _vote(cli: CliContext, request: str, as_name: str, reason: str, approve: bool) -> None:
     airlock = cli.airlock()
-    current, _ = airlock.get_request(request)
+    current, _ = airlock.get_request(Actor.local_operator(), request)
     after = airlock.vote(airlock.principal(as_name), request, approve, reason, current.digest)
     click.echo(f"{after.id}: {after.status.value}")
 
@@ -89,10 +89,19 @@ def reject_command(cli: CliContext, request: str, as_name: str, reason: str) -> 
 @click.command("fetch-release")
 @click.argument("request")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--as",
+    "as_name",
+    default=None,
+    help="Fetch as this principal (default: the requester; the operator holds the outbox).",
+)
 @pass_cli
-def fetch_release(cli: CliContext, request: str, output: Path) -> None:
+def fetch_release(cli: CliContext, request: str, output: Path, as_name: str | None) -> None:
     """Write a released REQUEST's artifact to OUTPUT after checking its digest."""
-    released, pieces = cli.airlock().release(request)
+    airlock = cli.airlock()
+    if as_name is None:
+        as_name = airlock.get_request(Actor.local_operator(), request)[0].principal
+    released, pieces = airlock.release(Actor.of(airlock.principal(as_name)), request)
     try:
         with output.open("xb") as out:
             for piece in pieces:

@@ -22,6 +22,7 @@ from airlock.store.ledger_interface import LedgerStore
 from airlock.store.membership_interface import MembershipStore
 from airlock.store.output_interface import OutputStore
 from airlock.store.seal_interface import SealStore
+from airlock.store.token_interface import TokenStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,11 @@ class Store(Protocol):
         """Project membership, in the same database."""
         ...
 
+    @property
+    def tokens(self) -> TokenStore:
+        """API tokens with their expiry and revocation, in the same database."""
+        ...
+
     def migrate(self) -> None:
         """Bring the schema to the version this code needs (idempotent)."""
         ...
@@ -119,7 +125,9 @@ class Store(Protocol):
         unit's writes are undone and the exception propagates; the batch carries on."""
         ...
 
-    def add_principal(self, principal: Principal, token_hash: TokenHash) -> None:
+    def add_principal(
+        self, principal: Principal, token_hash: TokenHash, expires_at: datetime | None = None
+    ) -> None:
         """Raises Conflict if a principal of that name exists."""
         ...
 

@@ -27,7 +27,7 @@ from sqlalchemy import (
     false,
 )
 
-SCHEMA_REVISION = "0015_budget_defaults_refusals"  # issue 14
+SCHEMA_REVISION = "0016_token_lifetimes"  # issue 14
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -65,6 +65,7 @@ api_tokens = Table(
     Column("principal", String(63), ForeignKey("principals.name"), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("revoked_at", UtcDateTime(), nullable=True),
+    Column("expires_at", UtcDateTime(), nullable=True),  # NULL: issued before expiry existed
 )
 
 projects = Table(
