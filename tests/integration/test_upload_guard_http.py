@@ -162,7 +162,7 @@ def test_package_over_the_default_limit_is_refused_413_from_its_head(
 ) -> None:
     before = _admin_packages(desk, spool)
     upload = stream_upload(
-        _port(desk), "/packages", size=600 * MIB, token=desk.admin_token, filename="x-1.whl"
+        _port(desk), "/packages", size=600 * MIB, token=_researcher(desk), filename="x-1.whl"
     )
     assert upload.status == 413, upload.answer[:300]
     assert upload.sent < MIB
@@ -179,7 +179,7 @@ def test_chunked_package_over_the_limit_is_refused_413_not_cut_short(
         "/packages",
         size=3 * MIB,
         chunked=True,
-        token=gateway.admin_token,
+        token=_researcher(gateway),
         filename="x-1.whl",
     )
     assert upload.status == 413, upload.answer[:300]
@@ -214,7 +214,7 @@ def test_large_package_streams_to_the_outbox_with_bounded_memory(
             _port(desk),
             "/packages",
             size=96 * MIB,
-            token=desk.admin_token,
+            token=_researcher(desk),
             filename="x-1.whl",
             give_up=GIB,
         )
