@@ -12,9 +12,10 @@ from collections.abc import Mapping
 
 from airlock.audit import AuditLog
 from airlock.errors import LedgerIntegrityError
-from airlock.ledger.state_seal import SPECS, row_key, seal_problem, seal_row
+from airlock.ledger.state_seal import SPECS, RowSeal, row_key, seal_problem, seal_row
 from airlock.store.seal_interface import Row, SealStore
 
+_READS = 3  # reads of a row and its seal before a mismatch is believed; see _sealed_row
 _ADVICE = "; refusing to act on it: run `airlock ledger verify --state` and restore the database"
 
 
@@ -56,10 +57,30 @@ class StateSeals:
             LedgerIntegrityError: a matching row has no seal, or one that does not match.
         """
         for row in self._store.rows(table, where):
-            seal = self._store.get(table, row_key(table, row))
-            problem = seal_problem(self._key, table, row, seal)
-            if problem is not None or seal is None:
-                raise LedgerIntegrityError(f"{problem}{_ADVICE}")
+            self._sealed_row(table, {c: row[c] for c in SPECS[table].key})
+
+    def _sealed_row(self, table: str, where: Mapping[str, object]) -> tuple[Row, RowSeal]:
+        """The one matching row and its seal, which must hold.
+
+        The row and its seal are two reads: on PostgreSQL (READ COMMITTED) a writer that
+        reseals the row between them (a racing vote) makes them disagree for a moment. A
+        mismatch is read again, up to ``_READS`` times: an edit made outside airlock stays
+        a mismatch however often it is read (issue 22: racing votes got a false 422).
+
+        Raises: LedgerIntegrityError (no such row, no seal, or one that does not hold).
+        """
+        problem: str | None = None
+        for _ in range(_READS):
+            rows = self._store.rows(table, where)
+            if len(rows) != 1:
+                raise LedgerIntegrityError(
+                    f"{table} has {len(rows)} rows for {dict(where)}{_ADVICE}"
+                )
+            seal = self._store.get(table, row_key(table, rows[0]))
+            problem = seal_problem(self._key, table, rows[0], seal)
+            if problem is None and seal is not None:
+                return rows[0], seal
+        raise LedgerIntegrityError(f"{problem}{_ADVICE}")
 
     def check(
         self,
@@ -76,15 +97,8 @@ class StateSeals:
             LedgerIntegrityError: no such row, no seal, a seal that does not match, or a
                 ledger entry that is missing (truncated log), forged or says otherwise.
         """
-        rows = self._store.rows(table, where)
-        if len(rows) != 1:
-            raise LedgerIntegrityError(f"{table} has {len(rows)} rows for {dict(where)}{_ADVICE}")
-        row = rows[0]
-        name = row_key(table, row)
-        seal = self._store.get(table, name)
-        problem = seal_problem(self._key, table, row, seal)
-        if problem is not None or seal is None:
-            raise LedgerIntegrityError(f"{problem}{_ADVICE}")
+        row, seal = self._sealed_row(table, where)
+        name = seal.row_key
         try:
             record = self._ledger.checked_record(seal.ledger_index)
         except LedgerIntegrityError as e:

@@ -65,7 +65,7 @@ def test_the_api_status_gives_one_account_and_k(initialised_cli: CliRunner, tmp_
     airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
     try:
         for gateway in start_gateway(airlock):
-            with gateway.client() as client:
+            with gateway.client(gateway.admin_token) as client:
                 status = client.get("/status", params={"accounts": 4}).json()
                 assert client.get("/status", params={"accounts": 0}).status_code == 400
                 default = client.get("/status").json()
