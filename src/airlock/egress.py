@@ -19,6 +19,7 @@ from airlock.approvals.workflow import ApprovalCase, ApprovalRule
 from airlock.audit import AuditLog
 from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetCheck, BudgetScope
 from airlock.clock import Clock
+from airlock.domain.identity import BREAK_GLASS_SUBJECT, AuthMethod, auth_details
 from airlock.domain.membership import charged_project
 from airlock.domain.names import (
     ProjectName,
@@ -83,7 +84,14 @@ class Egress:
         self._votes = Votes(store, ledger=ledger, clock=clock, policy=policy, commits=self._commits)
 
     def submit(
-        self, principal: Principal, stream: BinaryIO, name: str, purpose: str, project: str | None
+        self,
+        principal: Principal,
+        stream: BinaryIO,
+        name: str,
+        purpose: str,
+        project: str | None,
+        *,
+        auth: AuthMethod = AuthMethod.TOKEN,
     ) -> ExportResult:
         """Raises: InvalidInput (bad purpose/project/oversize; no project named by a member of
         several), NotFound (unknown project), PermissionDenied (a project the principal is
@@ -124,7 +132,13 @@ class Egress:
         if_within = self._policy.decide(facts)
         return self._commits.run(
             lambda: self._record(
-                principal, request, name=name, report=report, facts=facts, if_within=if_within
+                principal,
+                request,
+                name=name,
+                report=report,
+                facts=facts,
+                if_within=if_within,
+                auth=auth,
             )
         )
 
@@ -144,6 +158,7 @@ class Egress:
         report: FileReport,
         facts: BoundaryFacts,
         if_within: PolicyOutcome,
+        auth: AuthMethod,
     ) -> ExportResult:
         now, size, project = request.created_at, request.size_bytes, request.project
         lock = self._active_lock(principal.name, project, now)
@@ -187,6 +202,7 @@ class Egress:
                     "name": name[:200],
                     "purpose": request.purpose[:500],
                     "required_approvals": outcome.required_approvals,
+                    **auth_details(auth),
                 },
             )
         )
@@ -209,7 +225,8 @@ class Egress:
         return ExportResult(stored, decision, report, checks, outcome.required_approvals)
 
     def _active_lock(self, principal: str, project: str | None, now: datetime) -> Lock | None:
-        wanted = [(LockScope.PRINCIPAL, principal)]
+        # A break-glass recovery locks every export until a second person confirms it.
+        wanted = [(LockScope.ENCLAVE, BREAK_GLASS_SUBJECT), (LockScope.PRINCIPAL, principal)]
         if project is not None:
             wanted.append((LockScope.PROJECT, project))
         return next(iter(self._store.active_locks(wanted, now)), None)
@@ -253,14 +270,21 @@ class Egress:
         self._store.add_lock(lock)
 
     def vote(
-        self, voter: Principal, raw_id: str, approve: bool, reason: str, digest: str
+        self,
+        voter: Principal,
+        raw_id: str,
+        approve: bool,
+        reason: str,
+        digest: str,
+        *,
+        auth: AuthMethod = AuthMethod.TOKEN,
     ) -> tuple[BoundaryRequest, ApprovalCase]:
         """Record a vote; release or reject when the case closes (see :mod:`airlock.votes`).
 
         Raises: NotFound, Conflict (closed, expired, double vote), PermissionDenied
         (self-approval, ineligible), InvalidInput (digest mismatch, missing reason).
         """
-        return self._votes.vote(voter, raw_id, approve, reason, digest)
+        return self._votes.vote(voter, raw_id, approve, reason, digest, auth=auth)
 
     def release_stream(self, raw_id: str) -> tuple[BoundaryRequest, Iterator[bytes]]:
         """The released artifact, digest-checked.

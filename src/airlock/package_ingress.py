@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from airlock.approvals.workflow import ApprovalCase, ApprovalRule
 from airlock.audit import AuditLog
 from airlock.clock import Clock
+from airlock.domain.identity import AuthMethod, auth_details
 from airlock.domain.names import RequestId
 from airlock.domain.principals import Principal
 from airlock.domain.requests import BoundaryRequest, Decision, Outcome, Reason, RequestKind
@@ -44,6 +45,7 @@ def admit_package(
     filename: str,
     data: bytes,
     policy_version: str,
+    auth: AuthMethod = AuthMethod.TOKEN,
 ) -> Admission:
     """Raises: InvalidInput for a bad file name, Conflict for a file admitted before."""
     if "/" in filename or "\\" in filename or not filename.endswith((".whl", ".tar.gz", ".zip")):
@@ -78,6 +80,7 @@ def admit_package(
                 "project": report.name,
                 "version": report.version,
                 "unknown_signals": ", ".join(report.unknown),
+                **auth_details(auth),
             },
         )
     )

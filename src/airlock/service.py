@@ -30,6 +30,7 @@ from airlock.budgets.exfiltration import (
 from airlock.budgets.limits import Budget, BudgetScope
 from airlock.capability import capability
 from airlock.clock import Clock, SystemClock
+from airlock.domain.identity import BREAK_GLASS_SUBJECT, STRONG_METHODS, AuthMethod, auth_details
 from airlock.domain.names import PrincipalName, principal_name, project_name, request_id
 from airlock.domain.principals import Principal, PrincipalKind, Role
 from airlock.domain.projects import Project
@@ -79,6 +80,7 @@ if TYPE_CHECKING:
     from airlock.ops.siem import LedgerEvent
 
 LOCAL_OPERATOR = "local-operator"
+BREAK_GLASS_LOCK_DAYS = 3650  # a break-glass lock ends by confirmation, not by waiting
 FRESHNESS_SECONDS = 1.0  # how stale a cached token lookup or protected-model stamp may be
 MAX_CACHED_TOKENS = 4096
 FRICTION_CACHE_SECONDS = 60.0  # how stale the friction gauges of /metrics may be
@@ -87,19 +89,30 @@ _monotonic = time.monotonic  # a seam for tests; cache ages are not domain time
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who is asking. The CLI acts as the local operator: whoever can read the home folder
-    already holds the ledger key, so it is trusted as an administrator."""
+    """Who is asking, and how they proved it (issue 14).
+
+    A principal acts with its own credential (``auth`` token or peercred). The local
+    operator is whoever can open the home folder: it acts only to initialise the enclave
+    (before any admin exists) or in a break-glass recovery, and is recorded with the OS user.
+    """
 
     name: str
     role: Role
+    auth: AuthMethod = AuthMethod.TOKEN
+    os_user: str = ""
+    break_glass: bool = False
 
     @classmethod
-    def local_operator(cls) -> Actor:
-        return cls(LOCAL_OPERATOR, Role.ADMIN)
+    def local_operator(cls, os_user: str = "", *, break_glass: bool = False) -> Actor:
+        return cls(LOCAL_OPERATOR, Role.ADMIN, AuthMethod.LOCAL_OPERATOR, os_user, break_glass)
 
     @classmethod
-    def of(cls, principal: Principal) -> Actor:
-        return cls(principal.name, principal.role)
+    def of(cls, principal: Principal, auth: AuthMethod = AuthMethod.TOKEN) -> Actor:
+        return cls(principal.name, principal.role, auth)
+
+    def ledger_details(self) -> dict[str, str]:
+        """What every ledger entry this actor makes says about how they were authenticated."""
+        return auth_details(self.auth, self.os_user, self.break_glass)
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,15 +412,31 @@ class Airlock:
         name: str,
         purpose: str,
         project: str | None = None,
+        *,
+        auth: AuthMethod = AuthMethod.TOKEN,
     ) -> ExportResult:
-        """Inspect, budget, decide and record an export (see :mod:`airlock.egress`)."""
-        return self._egress.submit(principal, stream, name, purpose, project)
+        """Inspect, budget, decide and record an export (see :mod:`airlock.egress`).
+
+        ``principal`` must come from :meth:`authenticate` (or the gateway's peer check);
+        ``auth`` says which, and is recorded with the decision.
+        """
+        return self._egress.submit(principal, stream, name, purpose, project, auth=auth)
 
     def vote(
-        self, voter: Principal, request: str, approve: bool, reason: str, digest: str
+        self,
+        voter: Principal,
+        request: str,
+        approve: bool,
+        reason: str,
+        digest: str,
+        *,
+        auth: AuthMethod = AuthMethod.TOKEN,
     ) -> BoundaryRequest:
-        """Approve or deny a held request; the result is the request after the vote."""
-        return self._egress.vote(voter, request, approve, reason, digest)[0]
+        """Approve or deny a held request; the result is the request after the vote.
+
+        Raises: PermissionDenied when ``auth`` is not a strong method (see :mod:`airlock.votes`).
+        """
+        return self._egress.vote(voter, request, approve, reason, digest, auth=auth)[0]
 
     def release(self, request: str) -> tuple[BoundaryRequest, Iterator[bytes]]:
         """The bytes of a released request, digest-checked; refuses anything else."""
@@ -416,16 +445,29 @@ class Airlock:
     def lock(
         self, actor: Actor, scope: LockScope, subject: str, reason: str, hours: float = 24
     ) -> Lock:
-        """Lock a principal or project by hand. Raises: PermissionDenied unless admin/approver."""
+        """Lock a principal or project by hand. Raises: PermissionDenied unless admin/approver.
+
+        The whole enclave is locked only by a break-glass recovery (:meth:`break_glass`).
+        """
         self._require_role(actor, {Role.ADMIN, Role.APPROVER}, "lock")
+        if scope is LockScope.ENCLAVE:
+            raise PermissionDenied("only a break-glass recovery locks the whole enclave")
         now = self._clock.now()
         lock = Lock(scope, subject, reason, now, now + timedelta(hours=hours))
         self._egress.impose_lock(lock, actor.name)
         return lock
 
     def lift_lock(self, actor: Actor, scope: LockScope, subject: str, reason: str) -> int:
-        """Lift active locks in one logged step. Raises: PermissionDenied, NotFound."""
+        """Lift active locks in one logged step. Raises: PermissionDenied, NotFound.
+
+        The enclave lock of a break-glass lifts only by :meth:`confirm_break_glass`.
+        """
         self._require_role(actor, {Role.ADMIN, Role.APPROVER}, "lift locks")
+        if scope is LockScope.ENCLAVE:
+            raise PermissionDenied(
+                "the enclave lock of a break-glass lifts only when a second admin confirms "
+                "it with their own token: `airlock break-glass confirm --reason ...`"
+            )
         now = self._clock.now()
         if not any(
             k.scope is scope and k.subject == subject and k.active_at(now)
@@ -478,7 +520,14 @@ class Airlock:
 
     # --- software ingress -------------------------------------------------------------
 
-    def admit_package(self, principal: Principal, filename: str, data: bytes) -> Admission:
+    def admit_package(
+        self,
+        principal: Principal,
+        filename: str,
+        data: bytes,
+        *,
+        auth: AuthMethod = AuthMethod.TOKEN,
+    ) -> Admission:
         """Vet a package and, if clean (or once approved), serve it on the internal index."""
         from airlock.package_ingress import admit_package
 
@@ -491,6 +540,7 @@ class Airlock:
             filename=filename,
             data=data,
             policy_version=self._policy.version,
+            auth=auth,
         )
 
     def index_files(self, project: str | None = None) -> Sequence[PackageFile]:
@@ -503,12 +553,14 @@ class Airlock:
         self, actor: Actor, files: Sequence[tuple[str, BinaryIO]], options: ImportOptions
     ) -> DatasetImport:
         """Quarantine, manifest, scan and decide a dataset (see :mod:`airlock.data_ingress`)."""
-        return self._data.import_dataset(principal_name(actor.name), files, options)
+        return self._data.import_dataset(
+            principal_name(actor.name), files, options, actor.ledger_details()
+        )
 
     def rescan_dataset(self, actor: Actor, dataset: str) -> DatasetImport:
         """Raises: PermissionDenied unless admin; NotFound."""
         self._require_admin(actor, "rescan datasets")
-        return self._data.rescan(actor.name, dataset)
+        return self._data.rescan(actor.name, dataset, actor.ledger_details())
 
     def release_dataset(
         self, actor: Actor, dataset: str
@@ -518,7 +570,7 @@ class Airlock:
         Raises: PermissionDenied (not admin or approver), NotFound, Conflict (held, denied).
         """
         self._require_role(actor, {Role.ADMIN, Role.APPROVER}, "release datasets")
-        return self._data.release(actor.name, dataset)
+        return self._data.release(actor.name, dataset, actor.ledger_details())
 
     def datasets(self) -> Sequence[DatasetEntry]:
         return self._store.datasets.list_datasets()
@@ -662,6 +714,73 @@ class Airlock:
             for a in answers
         ]
 
+    # --- identity (issue 14) ------------------------------------------------------------
+
+    def has_admin(self) -> bool:
+        """Whether any admin exists: until one does, the local operator bootstraps the
+        enclave; after, direct access acts only in a break-glass recovery."""
+        return any(p.role is Role.ADMIN for p in self._store.list_principals())
+
+    def refuse_identity(self, actor: Actor, action: str, claimed: str, reason: str) -> int:
+        """Record that an action was refused for want of the right identity (a name claimed
+        without its credential, or someone else's). Returns the ledger index."""
+        return self._record(
+            "identity.refused", actor, action, claimed=claimed[:128], reason=reason[:500]
+        )
+
+    def break_glass(self, os_user: str, command: str, reason: str) -> Actor:
+        """Act as the local operator in a recovery: record it with the OS user, and lock
+        every export of the enclave until a second person confirms it.
+
+        The entry and the lock come before the action, so a recovery that fails half way
+        still leaves the enclave locked (fail closed).
+
+        Raises: InvalidInput without a reason.
+        """
+        if not reason.strip():
+            raise InvalidInput("a break-glass needs --reason: why direct access was necessary")
+        actor = Actor.local_operator(os_user, break_glass=True)
+        now = self._clock.now()
+        lock = Lock(
+            LockScope.ENCLAVE,
+            BREAK_GLASS_SUBJECT,
+            f"break-glass by OS user {os_user or '?'} ({command}): {reason}"[:500],
+            now,
+            now + timedelta(days=BREAK_GLASS_LOCK_DAYS),
+        )
+        self._record("break_glass.use", actor, command[:200], reason=reason[:500])
+        self._record(
+            "lock.add",
+            actor,
+            f"{lock.scope}:{lock.subject}",
+            expires_at=lock.expires_at.isoformat(),
+        )
+        self._store.add_lock(lock)
+        return actor
+
+    def confirm_break_glass(self, actor: Actor, reason: str) -> int:
+        """A second person, an admin with their own credential, confirms a break-glass and
+        so lifts the enclave's export lock.
+
+        Raises:
+            PermissionDenied: the actor is not an admin, or acts with direct access.
+            NotFound: no break-glass awaits confirmation.
+        """
+        if actor.auth not in STRONG_METHODS:
+            raise PermissionDenied(
+                "a break-glass is confirmed by a second person with their own credential: "
+                "set AIRLOCK_TOKEN to an admin's token"
+            )
+        self._require_admin(actor, "confirm a break-glass")
+        now = self._clock.now()
+        if not any(
+            k.scope is LockScope.ENCLAVE and k.subject == BREAK_GLASS_SUBJECT and k.active_at(now)
+            for k in self._store.locks()
+        ):
+            raise NotFound("no break-glass awaits confirmation")
+        self._record("break_glass.confirm", actor, BREAK_GLASS_SUBJECT, reason=reason[:500])
+        return self._store.lift_locks(LockScope.ENCLAVE, BREAK_GLASS_SUBJECT, actor.name, now)
+
     # --- ledger -----------------------------------------------------------------------
 
     def accept_cosignature(self, actor: Actor, cosigned_note: str) -> str:
@@ -756,7 +875,7 @@ class Airlock:
                 at=self._clock.now(),
                 subject=subject,
                 policy_version=self._policy.version,
-                details=details,
+                details={**details, **actor.ledger_details()},
             )
         )
 

@@ -13,7 +13,6 @@ from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
 from airlock.errors import InvalidInput, SourceError
 from airlock.render.table import render_table
-from airlock.service import Actor
 
 _WINDOW = re.compile(r"(\d+)([mhd])")
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
@@ -21,17 +20,28 @@ _UNITS = {"m": 60, "h": 3600, "d": 86400}
 
 @click.command("export")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--as", "as_name", required=True, help="The principal requesting the export.")
+@click.option(
+    "--as",
+    "as_name",
+    default=None,
+    help="Optional: must name the token's own principal (a name alone is refused).",
+)
 @click.option("--purpose", required=True, help="Why this must leave the enclave.")
 @click.option("--project", default=None, help="Project whose budget it counts against.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_cli
 def export_command(
-    cli: CliContext, path: Path, as_name: str, purpose: str, project: str | None, as_json: bool
+    cli: CliContext,
+    path: Path,
+    as_name: str | None,
+    purpose: str,
+    project: str | None,
+    as_json: bool,
 ) -> int:
-    """Ask to export PATH. Exit code: 0 released, 10 held for approval, 11 denied."""
+    """Ask to export PATH as yourself ($AIRLOCK_TOKEN). Exit code: 0 released, 10 held for
+    approval, 11 denied."""
     airlock = cli.airlock()
-    principal = airlock.principal(as_name)
+    principal = cli.acting_principal("export", as_name)
     try:
         with path.open("rb") as handle:
             result = airlock.submit_export(principal, handle, path.name, purpose, project)
@@ -59,30 +69,41 @@ def export_command(
     return EXIT_FOR_OUTCOME[outcome]
 
 
-def _vote(cli: CliContext, request: str, as_name: str, reason: str, approve: bool) -> None:
+def _vote(cli: CliContext, request: str, as_name: str | None, reason: str, approve: bool) -> None:
     airlock = cli.airlock()
+    voter = cli.acting_principal("approve" if approve else "reject", as_name)
     current, _ = airlock.get_request(request)
-    after = airlock.vote(airlock.principal(as_name), request, approve, reason, current.digest)
+    after = airlock.vote(voter, request, approve, reason, current.digest)
     click.echo(f"{after.id}: {after.status.value}")
 
 
 @click.command("approve")
 @click.argument("request")
-@click.option("--as", "as_name", required=True, help="The approving principal.")
+@click.option(
+    "--as",
+    "as_name",
+    default=None,
+    help="Optional: must name the token's own principal (a name alone is refused).",
+)
 @click.option("--reason", default="", help="Why (kept in the ledger).")
 @pass_cli
-def approve_command(cli: CliContext, request: str, as_name: str, reason: str) -> None:
-    """Approve a held REQUEST (the requester cannot approve their own)."""
+def approve_command(cli: CliContext, request: str, as_name: str | None, reason: str) -> None:
+    """Approve a held REQUEST as yourself ($AIRLOCK_TOKEN; not the requester)."""
     _vote(cli, request, as_name, reason, approve=True)
 
 
 @click.command("reject")
 @click.argument("request")
-@click.option("--as", "as_name", required=True, help="The rejecting principal.")
+@click.option(
+    "--as",
+    "as_name",
+    default=None,
+    help="Optional: must name the token's own principal (a name alone is refused).",
+)
 @click.option("--reason", required=True, help="Why (shown to the requester).")
 @pass_cli
-def reject_command(cli: CliContext, request: str, as_name: str, reason: str) -> None:
-    """Reject a held REQUEST at once."""
+def reject_command(cli: CliContext, request: str, as_name: str | None, reason: str) -> None:
+    """Reject a held REQUEST at once, as yourself ($AIRLOCK_TOKEN)."""
     _vote(cli, request, as_name, reason, approve=False)
 
 
@@ -123,7 +144,7 @@ def parse_window(text: str) -> timedelta:
 def set_budget(cli: CliContext, scope: str, subject: str, limit: int, window: str) -> None:
     """Set the budget of SCOPE (enclave, or a principal/project named SUBJECT)."""
     budget = Budget(BudgetScope(scope), subject, limit, parse_window(window))
-    cli.airlock().set_budget(Actor.local_operator(), budget)
+    cli.airlock().set_budget(cli.operator_actor("budget set"), budget)
     click.echo(f"budget {scope} {subject}: {limit} bytes per {budget.window}")
 
 

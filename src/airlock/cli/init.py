@@ -7,7 +7,7 @@ from datetime import timedelta
 import click
 
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
-from airlock.cli.context import CliContext, pass_cli
+from airlock.cli.context import CliContext, os_user, pass_cli
 from airlock.home import initialise_home, load_policy, load_signing_key
 from airlock.ledger.signed_note import NoteSigner
 from airlock.service import Actor, Airlock
@@ -56,7 +56,7 @@ def init_command(cli: CliContext, enclave_name: str, database_url: str | None) -
     airlock = Airlock.from_settings(settings)
     try:
         if not any(b.scope is BudgetScope.ENCLAVE for b in airlock.budgets()):
-            airlock.set_budget(Actor.local_operator(), DEFAULT_ENCLAVE_BUDGET)
+            airlock.set_budget(Actor.local_operator(os_user()), DEFAULT_ENCLAVE_BUDGET)
             click.echo(
                 f"set the enclave export budget to {DEFAULT_ENCLAVE_BUDGET.limit_bytes} "
                 "bytes per day (change it with `airlock budget set enclave`)"

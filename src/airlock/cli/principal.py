@@ -8,7 +8,6 @@ from airlock.cli.context import CliContext, pass_cli
 from airlock.domain.principals import PrincipalKind, Role, parse_kind, parse_role
 from airlock.render.json import render_json
 from airlock.render.table import render_table
-from airlock.service import Actor
 
 
 @click.group("principal")
@@ -34,7 +33,7 @@ def principal_group() -> None:
 def add_principal(cli: CliContext, name: str, role: str, kind: str) -> None:
     """Add a principal and print its API token (shown only this once)."""
     issued = cli.airlock().add_principal(
-        Actor.local_operator(), name, parse_role(role), parse_kind(kind)
+        cli.operator_actor("principal add"), name, parse_role(role), parse_kind(kind)
     )
     click.echo(
         f"added {issued.principal.kind} {issued.principal.name} ({issued.principal.role})", err=True
@@ -48,7 +47,7 @@ def add_principal(cli: CliContext, name: str, role: str, kind: str) -> None:
 @pass_cli
 def issue_token(cli: CliContext, name: str) -> None:
     """Issue an additional API token for an existing principal."""
-    click.echo(cli.airlock().issue_token(Actor.local_operator(), name).token)
+    click.echo(cli.airlock().issue_token(cli.operator_actor("principal token"), name).token)
 
 
 @principal_group.command("list")
