@@ -28,7 +28,7 @@ from airlock.ledger.checkpoints import (
 from airlock.ledger.proofs import consistency_plan, inclusion_plan, materialise, root_at
 from airlock.ledger.receipts import build_receipt
 from airlock.ledger.records import LedgerRecord, parse_record
-from airlock.ledger.signed_note import NoteSigner, VerifierKey
+from airlock.ledger.signed_note import LedgerKey, NoteSigner, VerifierKey
 from airlock.store.ledger_interface import (
     LedgerStore,
     StoredCheckpoint,
@@ -39,11 +39,20 @@ from airlock.store.ledger_interface import (
 _SEAL_CONTEXT = b"airlock/ledger-entry-seal/v1"
 
 
-def seal_key(signing_key: Ed25519PrivateKey) -> bytes:
-    seed = signing_key.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    )
-    return hashlib.sha256(_SEAL_CONTEXT + seed).digest()
+def seal_key(signing_key: LedgerKey) -> bytes:
+    """The HMAC key of per-entry seals, derived from the ledger key.
+
+    A key file's seed is hashed; a key held in a PKCS#11 token never shows its seed, so its
+    (deterministic, RFC 8032) Ed25519 signature over the seal context is hashed instead.
+    """
+    if isinstance(signing_key, Ed25519PrivateKey):
+        seed = signing_key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        return hashlib.sha256(_SEAL_CONTEXT + seed).digest()
+    return hashlib.sha256(_SEAL_CONTEXT + signing_key.sign(_SEAL_CONTEXT)).digest()
 
 
 def seal_entry(key: bytes, index: int, body: bytes) -> bytes:
@@ -71,7 +80,7 @@ class AuditLog:
     def __init__(
         self,
         store: LedgerStore,
-        signing_key: Ed25519PrivateKey,
+        signing_key: LedgerKey,
         origin: str,
         clock: Clock,
         checkpoint_interval: timedelta = timedelta(seconds=60),

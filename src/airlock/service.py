@@ -53,8 +53,6 @@ from airlock.store.interface import PackageFile, Store
 from airlock.store.outbox import FileOutbox, Outbox, probe_writable
 
 if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     from airlock.approvals.decide import CompiledPolicy
     from airlock.approvals.policy import PolicyBundle
     from airlock.assess.attest import Answer
@@ -67,7 +65,7 @@ if TYPE_CHECKING:
     from airlock.exports.model_fingerprint import ModelFingerprint
     from airlock.imports.datasets.lineage import BlastRadius
     from airlock.imports.datasets.manifest import FileEntry
-    from airlock.ledger.signed_note import VerifierKey
+    from airlock.ledger.signed_note import LedgerKey, VerifierKey
     from airlock.lineage_log import LineageLog
     from airlock.package_ingress import Admission
 
@@ -143,7 +141,7 @@ class Airlock:
         store: Store,
         clock: Clock,
         policy: PolicyBundle,
-        signing_key: Ed25519PrivateKey | Callable[[], Ed25519PrivateKey],
+        signing_key: LedgerKey | Callable[[], LedgerKey],
     ) -> None:
         """``signing_key`` may be a function that loads it: it is called when the ledger is
         first used, so commands that sign nothing do not import cryptography (issue 13)."""
@@ -165,7 +163,7 @@ class Airlock:
     # --- capabilities, each built (and its module imported) when first used ------------
 
     @capability
-    def _signing_key(self) -> Ed25519PrivateKey:
+    def _signing_key(self) -> LedgerKey:
         source = self._key_source
         return source() if callable(source) else source
 
@@ -235,24 +233,24 @@ class Airlock:
             ConfigError: policy files or the signing key file are missing or unreadable.
             InvalidInput: the policy does not validate.
         """
-        from airlock.home import load_policy, parse_signing_key, read_signing_key
+        from airlock.home import load_policy, load_signing_key, parse_signing_key, read_signing_key
         from airlock.store.sql import SqlStore
 
         store = SqlStore.from_url(settings.database_url)
         try:
             store.check_ready()
             policy = load_policy(settings)
-            key_pem = read_signing_key(settings)  # a missing or open key file fails here
+            # A missing or open key file fails here; a PKCS#11 token is opened when first used.
+            key_pem = b"" if settings.ledger.signing_key else read_signing_key(settings)
         except BaseException:
             store.close()
             raise
-        return cls(
-            settings,
-            store,
-            clock or SystemClock(),
-            policy,
-            lambda: parse_signing_key(settings.signing_key_path, key_pem),
+        key_source: Callable[[], LedgerKey] = (
+            (lambda: load_signing_key(settings))
+            if settings.ledger.signing_key
+            else (lambda: parse_signing_key(settings.signing_key_path, key_pem))
         )
+        return cls(settings, store, clock or SystemClock(), policy, key_source)
 
     def close(self) -> None:
         self._store.close()

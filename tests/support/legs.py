@@ -29,7 +29,8 @@ POSTGRES = Leg(
 )
 BROWSER = Leg("browser", "install Debian's chromium package")
 EMBEDDINGS = Leg("embeddings", "run .venv/bin/pip install -e '.[dev,embeddings]'")
-LEGS = (POSTGRES, BROWSER, EMBEDDINGS)
+HSM = Leg("hsm", "install Debian's softhsm2 package and pip install -e '.[dev]' (python-pkcs11)")
+LEGS = (POSTGRES, BROWSER, EMBEDDINGS, HSM)
 _TAG = re.compile(r"\[(\w+) leg\]")
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import click
 
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.cli.context import CliContext, os_user, pass_cli
+from airlock.errors import InvalidInput
 from airlock.home import initialise_home, load_policy, load_signing_key
 from airlock.ledger.signed_note import NoteSigner
 from airlock.service import Actor, Airlock
@@ -33,15 +35,26 @@ DEFAULT_ENCLAVE_BUDGET = Budget(
     default=None,
     help="Write this database URL into config (default: SQLite in the home).",
 )
+@click.option(
+    "--signing-key",
+    default="",
+    metavar="PKCS11_URI",
+    help="Keep the ledger key in a PKCS#11 token (pkcs11:token=..;object=..?module-path=..&"
+    "pin-source=..) instead of a file in the home. Only on a new home.",
+)
 @pass_cli
-def init_command(cli: CliContext, enclave_name: str, database_url: str | None) -> None:
+def init_command(
+    cli: CliContext, enclave_name: str, database_url: str | None, signing_key: str
+) -> None:
     """Create the home folder, ledger signing key, default policy and database schema.
 
     Safe to run again: existing keys and files are kept, and the schema is migrated.
     """
     from airlock.store.sql import SqlStore  # SQLAlchemy, Alembic: not for `airlock --help`
 
-    report = initialise_home(cli.home, enclave_name, database_url)
+    if signing_key and not signing_key.startswith("pkcs11:"):
+        raise InvalidInput("--signing-key takes a pkcs11: URI (RFC 7512)")
+    report = initialise_home(cli.home, enclave_name, database_url, signing_key)
     settings = Settings.load(cli.environ, cli.home)
     load_policy(settings)
     store = SqlStore.from_url(settings.database_url)
@@ -50,6 +63,9 @@ def init_command(cli: CliContext, enclave_name: str, database_url: str | None) -
         store.check_ready()
     finally:
         store.close()
+    if settings.database_url.startswith("sqlite:///"):
+        # The ledger, principals and token hashes: the gateway's user alone (issue 14).
+        Path(settings.database_url.removeprefix("sqlite:///")).chmod(0o600)
     verifier = NoteSigner(settings.enclave_name, load_signing_key(settings)).verifier.encode()
     # Derived from the key, so rewriting it is always safe; auditors and witnesses need it.
     (cli.home / VERIFIER_KEY_FILE_NAME).write_text(verifier + "\n", encoding="utf-8")
