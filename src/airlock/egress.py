@@ -8,7 +8,7 @@ cannot overspend), and the ledger entry is durable before the decision is stored
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import BinaryIO
@@ -256,7 +256,8 @@ class Egress:
                 actor="airlock",
             )
 
-    def impose_lock(self, lock: Lock, actor: str) -> None:
+    def impose_lock(self, lock: Lock, actor: str, auth: Mapping[str, str] | None = None) -> None:
+        """Record and impose ``lock``; ``auth`` says how a person who imposed it signed in."""
         self._ledger.append(
             LedgerRecord(
                 kind="lock.add",
@@ -264,7 +265,7 @@ class Egress:
                 at=lock.created_at,
                 subject=f"{lock.scope}:{lock.subject}",
                 reasons=({"code": "lock", "message": lock.reason[:500]},),
-                details={"expires_at": lock.expires_at.isoformat()},
+                details={"expires_at": lock.expires_at.isoformat(), **(auth or {})},
             )
         )
         self._store.add_lock(lock)

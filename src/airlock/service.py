@@ -452,7 +452,7 @@ class Airlock:
             raise PermissionDenied("only a break-glass recovery locks the whole enclave")
         now = self._clock.now()
         lock = Lock(scope, subject, reason, now, now + timedelta(hours=hours))
-        self._egress.impose_lock(lock, actor.name)
+        self._egress.impose_lock(lock, actor.name, actor.ledger_details())
         return lock
 
     def lift_lock(self, actor: Actor, scope: LockScope, subject: str, reason: str) -> int:
@@ -584,11 +584,13 @@ class Airlock:
     def add_lineage(self, actor: Actor, model: str, trained_on: Sequence[str]) -> int:
         """Raises: PermissionDenied unless admin; NotFound; InvalidInput."""
         self._require_admin(actor, "record lineage")
-        return self._lineage.add_lineage(actor.name, model, trained_on)
+        return self._lineage.add_lineage(actor.name, model, trained_on, actor.ledger_details())
 
     def taint(self, actor: Actor, origin: str) -> BlastRadius:
         """Blast radius of a compromised source, dataset or model. Raises: NotFound."""
-        return self._lineage.taint(actor.name, self._lineage.resolve_node(origin))
+        return self._lineage.taint(
+            actor.name, self._lineage.resolve_node(origin), actor.ledger_details()
+        )
 
     # --- protected weights ------------------------------------------------------------
 
