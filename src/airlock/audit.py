@@ -26,9 +26,11 @@ from airlock.ledger.checkpoints import (
     verify_cosignature,
 )
 from airlock.ledger.proofs import consistency_plan, inclusion_plan, materialise, root_at
-from airlock.ledger.receipts import build_receipt
+from airlock.ledger.receipts import VerifiedReceipt, build_receipt
 from airlock.ledger.records import LedgerRecord, parse_record
 from airlock.ledger.signed_note import LedgerKey, NoteSigner, VerifierKey
+from airlock.ledger.state_seal import state_key
+from airlock.local_witness import LocalWitness
 from airlock.store.ledger_interface import (
     LedgerStore,
     StoredCheckpoint,
@@ -53,6 +55,25 @@ def seal_key(signing_key: LedgerKey) -> bytes:
         )
         return hashlib.sha256(_SEAL_CONTEXT + seed).digest()
     return hashlib.sha256(_SEAL_CONTEXT + signing_key.sign(_SEAL_CONTEXT)).digest()
+
+
+_STATE_SEED_CONTEXT = b"airlock/state-seal-seed/v1"
+
+
+def state_seal_key(signing_key: LedgerKey) -> bytes:
+    """The key of row seals (docs/adr/0012-sealed-state.md), HKDF from the same seed.
+
+    A key held in a PKCS#11 token never shows its seed: its deterministic Ed25519 signature
+    over a fixed context stands in for it (ADR 0014), as for :func:`seal_key`.
+    """
+    if isinstance(signing_key, Ed25519PrivateKey):
+        seed = signing_key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        return state_key(seed)
+    return state_key(hashlib.sha256(signing_key.sign(_STATE_SEED_CONTEXT)).digest())
 
 
 def seal_entry(key: bytes, index: int, body: bytes) -> bytes:
@@ -84,8 +105,11 @@ class AuditLog:
         origin: str,
         clock: Clock,
         checkpoint_interval: timedelta = timedelta(seconds=60),
+        *,
+        witness: LocalWitness | None = None,
     ) -> None:
         self._store = store
+        self._witness = witness
         self._signer = NoteSigner(origin, signing_key)
         self._seal_key = seal_key(signing_key)
         self._clock = clock
@@ -123,7 +147,10 @@ class AuditLog:
         size = self._store.size()
         latest = self._store.latest_checkpoint()
         if latest is not None and latest.size == size:
-            return open_checkpoint(latest.note, self.verifier_key)
+            opened = open_checkpoint(latest.note, self.verifier_key)
+            if self._witness is not None and self._witness_behind(size):
+                self._witness_cosign(latest.note)  # e.g. a witness added to an older home
+            return opened
         root = root_at(size, self._store)
         text = sign_checkpoint(Checkpoint(self.origin, size, root), self._signer)
         stored = StoredCheckpoint(size, root, text, self._clock.now())
@@ -135,7 +162,86 @@ class AuditLog:
             if existing is None:
                 raise
             return existing
+        self._witness_cosign(text)
         return open_checkpoint(text, self.verifier_key)
+
+    def _witness_behind(self, size: int) -> bool:
+        assert self._witness is not None
+        retained = self._witness.retained()
+        return retained is None or retained.size < size
+
+    def _witness_cosign(self, note: str) -> None:
+        """Have the home's witness cosign and retain the checkpoint just signed (issue 22).
+
+        Raises: LedgerIntegrityError when the witness sees a rollback or a fork.
+        """
+        if self._witness is None:
+            return
+        cosigned = self._witness.cosign(
+            note,
+            self._store.size(),
+            lambda old, new: materialise(consistency_plan(old, new), self._store),
+        )
+        if cosigned is not None:
+            self.add_cosignature(cosigned, [self._witness.verifier])
+
+    def rollback_problem(self) -> str | None:
+        """Why the log is not (an extension of) the checkpoint retained outside the
+        database, or None when it is or when no checkpoint is retained.
+
+        Raises: LedgerIntegrityError when the retained file is not our signed checkpoint.
+        """
+        retained = None if self._witness is None else self._witness.retained()
+        if retained is None:
+            return None
+        size = self._store.size()
+        if size < retained.size:
+            return (
+                f"the log holds {size} entries but the checkpoint retained outside the "
+                f"database covers {retained.size}: the ledger was truncated or rolled back"
+            )
+        try:
+            root = root_at(retained.size, self._store)
+        except (LedgerIntegrityError, NotFound, KeyError) as e:
+            return f"the log cannot prove the retained checkpoint of size {retained.size}: {e}"
+        if root != retained.root:
+            return (
+                f"the log's first {retained.size} entries no longer hash to the retained "
+                "checkpoint's root: the ledger was rewritten"
+            )
+        return None
+
+    def confirm_receipt(self, receipt: VerifiedReceipt) -> None:
+        """Check that a receipt (already verified offline) is still true of this log: the log
+        extends the retained checkpoint and the receipt's checkpoint, and holds its entry.
+
+        Raises: LedgerIntegrityError when the entry was removed or the log rewritten.
+        """
+        self.check_not_rolled_back()
+        size, signed = self._store.size(), receipt.checkpoint.checkpoint
+        if not receipt.index < signed.size <= size:
+            raise LedgerIntegrityError(
+                f"the receipt's checkpoint covers {signed.size} entries but the log holds "
+                f"{size}: entry {receipt.index} was removed (the ledger was truncated)"
+            )
+        if root_at(signed.size, self._store) != signed.root:
+            raise LedgerIntegrityError(
+                f"the log no longer hashes to the receipt's checkpoint at size {signed.size}"
+            )
+        if parse_record(self._store.entry(receipt.index).body) != receipt.record:
+            raise LedgerIntegrityError(f"ledger entry {receipt.index} differs from the receipt")
+
+    def check_not_rolled_back(self) -> None:
+        """Refuse to serve a log shorter than, or forked from, the retained checkpoint.
+
+        Raises: LedgerIntegrityError naming what is wrong.
+        """
+        problem = self.rollback_problem()
+        if problem is not None:
+            raise LedgerIntegrityError(
+                f"{problem}; refusing to start: restore the database from a backup that holds "
+                "the retained checkpoint, then run `airlock ledger verify --state`"
+            )
 
     def checkpoint_if_due(self) -> SignedCheckpoint | None:
         """Sign a checkpoint when the log grew and the interval since the last has passed."""
@@ -243,6 +349,26 @@ class AuditLog:
             NotFound: no such entry. LedgerIntegrityError: the stored bytes are not canonical.
         """
         return parse_record(self._store.entry(index).body)
+
+    def checked_record(self, index: int) -> dict[str, object]:
+        """The record at ``index`` after checking its seal and that the log still holds it.
+
+        Raises:
+            LedgerIntegrityError: the entry is gone (the log was truncated), its seal fails
+                or its bytes are not a canonical record.
+        """
+        size = self._store.size()
+        if not 0 <= index < size:
+            raise LedgerIntegrityError(
+                f"ledger entry {index} is missing: the log holds {size} entries (truncated?)"
+            )
+        try:
+            entry = self._store.entry(index)
+        except NotFound as e:
+            raise LedgerIntegrityError(f"ledger entry {index} is missing: {e}") from e
+        if not hmac.compare_digest(entry.seal, self._seal(index, entry.body)):
+            raise LedgerIntegrityError(f"ledger entry {index} has an invalid seal")
+        return parse_record(entry.body)
 
     def now(self) -> datetime:
         return self._clock.now()

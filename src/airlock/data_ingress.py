@@ -54,6 +54,7 @@ from airlock.imports.datasets.results import scan_to_json
 from airlock.imports.datasets.scan import scan
 from airlock.imports.datasets.vetting import DatasetVetting, FileScan, is_documentation, judge
 from airlock.ledger.records import LedgerRecord
+from airlock.state_seals import StateSeals
 from airlock.store.dataset_interface import DatasetEntry, DatasetId, LineageEdge, dataset_id
 from airlock.store.interface import Store
 from airlock.store.outbox import Outbox
@@ -100,6 +101,7 @@ class DataIngress:
         self,
         store: Store,
         *,
+        seals: StateSeals,
         outbox: Outbox,
         ledger: AuditLog,
         clock: Clock,
@@ -109,6 +111,7 @@ class DataIngress:
         load_embedder: Callable[[], Embedder] | None = None,
     ) -> None:
         self._store = store
+        self._seals = seals
         self._outbox = outbox
         self._ledger = ledger
         self._clock = clock
@@ -170,7 +173,7 @@ class DataIngress:
             scan_json=_scan_json(scans, vetting, options),
             created_at=now,
         )
-        self._log(
+        index = self._log(
             "dataset.import",
             importer,
             entry,
@@ -184,7 +187,8 @@ class DataIngress:
         )
         self._store.add_request(request)
         self._store.datasets.add_dataset(entry)
-        self._decide(request, vetting)
+        self._seals.seal("datasets", {"id": entry.id}, index)
+        self._decide(request, vetting, index)
         self._store.datasets.add_lineage_edges(
             [LineageEdge("source", options.source, "dataset", entry.id)], importer, now
         )
@@ -213,7 +217,7 @@ class DataIngress:
         scans = self._scan_files(files, options)
         vetting = judge(scans, SignatureStatus(manifest.get("signature", "unsigned")))
         scan_json = _scan_json(scans, vetting, options)
-        self._log(
+        index = self._log(
             "dataset.scan",
             actor,
             entry,
@@ -225,13 +229,14 @@ class DataIngress:
             **(auth or {}),
         )
         self._store.datasets.set_scan(entry.id, vetting.verdict.value, scan_json)
+        self._seals.seal("datasets", {"id": entry.id}, index)
         request = self._store.get_request(entry.request_id)
         if (
             request.status is RequestStatus.RELEASED
             and not vetting.passed
             and self._approved(request.id) is None
         ):
-            self._decide(request, vetting)  # passed before, fails now: back to held
+            self._decide(request, vetting, index)  # passed before, fails now: back to held
         return DatasetImport(
             self._store.datasets.get_dataset(entry.id),
             self._store.get_request(entry.request_id),
@@ -253,10 +258,15 @@ class DataIngress:
         """
         entry = self._store.datasets.get_dataset(dataset_id(raw_id))
         request = self._store.get_request(entry.request_id)
+        # The verdict and status the release rests on must be as airlock sealed them.
+        self._seals.check("datasets", {"id": entry.id})
+        self._seals.check(
+            "requests", {"id": request.id}, subjects=(entry.id, request.id, request.digest)
+        )
         basis = self._release_basis(entry, request)
         now = self._clock.now()
         first = entry.released_at is None
-        self._log(
+        index = self._log(
             "dataset.release" if first else "dataset.copy",
             actor,
             entry,
@@ -269,6 +279,7 @@ class DataIngress:
             # Released by someone else a moment ago: the copy is still allowed.
             with contextlib.suppress(Conflict):
                 self._store.datasets.mark_released(entry.id, actor, now)
+            self._seals.seal("datasets", {"id": entry.id}, index)
         files = _manifest_files(entry)
         return (
             self._store.datasets.get_dataset(entry.id),
@@ -288,9 +299,9 @@ class DataIngress:
         outcome: Outcome,
         reasons: Sequence[Reason],
         **details: object,
-    ) -> None:
-        """The ledger entry of a dataset step, bound to its manifest digest."""
-        self._ledger.append(
+    ) -> int:
+        """The ledger entry of a dataset step, bound to its manifest digest; its index."""
+        return self._ledger.append(
             LedgerRecord(
                 kind=kind,
                 actor=actor,
@@ -351,7 +362,7 @@ class DataIngress:
             self._embedder = self._load_embedder()
         return self._embedder
 
-    def _decide(self, request: BoundaryRequest, vetting: DatasetVetting) -> None:
+    def _decide(self, request: BoundaryRequest, vetting: DatasetVetting, index: int) -> None:
         now = self._clock.now()
         self._store.record_decision(
             Decision(
@@ -363,6 +374,7 @@ class DataIngress:
                 self._policy_version(),
             )
         )
+        self._seals.seal("requests", {"id": request.id}, index)
         if vetting.outcome is Outcome.HOLD:
             # A case is open already when a held dataset is scanned again.
             with contextlib.suppress(Conflict):
@@ -375,6 +387,7 @@ class DataIngress:
                         now,
                     )
                 )
+            self._seals.seal("approval_cases", {"request_id": request.id}, index)
 
     def _approved(self, request: RequestId) -> ApprovalCase | None:
         """The request's approval case if approvers closed it as approved, else None."""
@@ -382,7 +395,11 @@ class DataIngress:
             case = self._store.approvals.get_case(request)
         except NotFound:
             return None
-        return case if case.closed is CaseStatus.APPROVED else None
+        if case.closed is not CaseStatus.APPROVED:
+            return None
+        # An approved case overrides the scan: it must be the one airlock sealed (issue 22).
+        self._seals.check("approval_cases", {"request_id": request})
+        return case
 
     def _release_basis(self, entry: DatasetEntry, request: BoundaryRequest) -> str:
         stored = json.loads(entry.scan_json)

@@ -1,8 +1,11 @@
 """The export path: store, inspect, count against budgets, decide, record, release.
 
-Order matters for safety: the artifact is stored by digest first (so what was inspected is
-what can leave), budgets are reserved atomically before deciding (so concurrent exports
-cannot overspend), and the ledger entry is durable before the decision is stored or acted on.
+Order matters for safety: the artifact is written and synced first and inspected from that
+file (so what was inspected is what can leave), budgets are reserved atomically before
+deciding (so concurrent exports cannot overspend), and the ledger entry is durable before
+the decision is stored or acted on. Only then is the file put in place by its digest, or
+dropped when denied (issue 22); a crash in between leaves it as an ``.incoming-`` file that
+the sweep at start puts in place if a request names its digest.
 """
 
 from __future__ import annotations
@@ -41,9 +44,10 @@ from airlock.errors import Conflict
 from airlock.exports.engine import Inspector
 from airlock.exports.findings import FileReport
 from airlock.ledger.records import LedgerRecord
+from airlock.state_seals import StateSeals
 from airlock.store.group_commit import GroupCommit
 from airlock.store.interface import Store
-from airlock.store.outbox import Outbox
+from airlock.store.outbox import Outbox, Staged
 from airlock.votes import Votes
 
 MAX_EXPORT_BYTES = 8 * 1024**3
@@ -68,20 +72,33 @@ class Egress:
         self,
         store: Store,
         *,
+        seals: StateSeals,
         outbox: Outbox,
         ledger: AuditLog,
         clock: Clock,
         policy: CompiledPolicy,
         inspector: Callable[[], Inspector],
+        max_bytes: int = MAX_EXPORT_BYTES,
+        keep_denied: bool = False,
     ) -> None:
+        self._max_bytes = max_bytes
+        self._keep_denied = keep_denied
         self._store = store
+        self._seals = seals
         self._outbox = outbox
         self._ledger = ledger
         self._clock = clock
         self._policy = policy
         self._inspector = inspector
         self._commits = GroupCommit(store)
-        self._votes = Votes(store, ledger=ledger, clock=clock, policy=policy, commits=self._commits)
+        self._votes = Votes(
+            store,
+            ledger=ledger,
+            clock=clock,
+            policy=policy,
+            commits=self._commits,
+            seals=seals,
+        )
 
     def submit(
         self,
@@ -101,8 +118,54 @@ class Egress:
         run as one unit of a shared write batch (:mod:`airlock.store.group_commit`), so the
         ledger entry, the reservation and the decision become durable together or not at all.
         """
-        project = self._charged_project(principal, project)
-        digest, size = self._outbox.put(stream, MAX_EXPORT_BYTES)
+        self._charged_project(principal, project)  # refused before the upload is stored
+        return self.submit_staged(
+            principal,
+            self._outbox.stage(stream, self._max_bytes),
+            name,
+            purpose,
+            project,
+            auth=auth,
+        )
+
+    def submit_staged(
+        self,
+        principal: Principal,
+        staged: Staged,
+        name: str,
+        purpose: str,
+        project: str | None,
+        *,
+        auth: AuthMethod = AuthMethod.TOKEN,
+    ) -> ExportResult:
+        """:meth:`submit` of an upload already staged in the outbox (the HTTP path streams
+        it there); the staged file is committed or dropped here, whatever happens.
+
+        Raises: as :meth:`submit`.
+        """
+        try:
+            charged = self._charged_project(principal, project)
+            result = self._decide(principal, staged, name, purpose, charged, auth=auth)
+            if result.decision.outcome is not Outcome.DENY or self._keep_denied:
+                self._outbox.commit(staged)
+        finally:
+            # Denied bytes never leave, so they need not stay (issue 22): the ledger keeps
+            # the digest and the findings. They were inspected under a private name, so
+            # dropping them cannot touch a blob of the same digest another request brought.
+            self._outbox.drop(staged)
+        return result
+
+    def _decide(
+        self,
+        principal: Principal,
+        staged: Staged,
+        name: str,
+        purpose: str,
+        project: ProjectName | None,
+        *,
+        auth: AuthMethod,
+    ) -> ExportResult:
+        digest, size = staged.digest, staged.size
         now = self._clock.now()
         request = BoundaryRequest(
             id=RequestId("req_" + secrets.token_hex(16)),
@@ -114,7 +177,7 @@ class Egress:
             size_bytes=size,
             created_at=now,
         )
-        with self._outbox.path(digest).open("rb") as handle:
+        with staged.path.open("rb") as handle:
             report = self._inspector().inspect(name, handle, size)
         facts = BoundaryFacts(
             "export",
@@ -148,6 +211,19 @@ class Egress:
             self._store.get_project(wanted)  # an unknown name is a typo: say so first
         member_of = self._store.members.projects_of(principal_name(principal.name))
         return charged_project(principal_name(principal.name), wanted, member_of)
+
+    def allowance(self, principal: Principal) -> int:
+        """Bytes ``principal`` could still export now, before any project budget: 0 when a
+        lock holds them or no enclave budget exists. For refusing an upload before reading
+        it; the reservation made when deciding stays the authority (it sees concurrency)."""
+        now = self._clock.now()
+        if self._active_lock(principal.name, None, now) is not None:
+            return 0
+        wanted = {(BudgetScope.ENCLAVE, ENCLAVE_SUBJECT), (BudgetScope.PRINCIPAL, principal.name)}
+        budgets = [b for b in self._store.budgets.budgets() if b.key in wanted]
+        if not any(b.scope is BudgetScope.ENCLAVE for b in budgets):
+            return 0
+        return min(max(0, b.limit_bytes - self._store.budgets.used(b.key, now)) for b in budgets)
 
     def _record(
         self,
@@ -187,7 +263,7 @@ class Egress:
         decision = Decision(
             request.id, outcome.outcome, reasons, now, "policy", outcome.policy_version
         )
-        self._ledger.append(
+        index = self._ledger.append(
             LedgerRecord(
                 kind="export.decision",
                 actor=principal.name,
@@ -209,6 +285,7 @@ class Egress:
         self._store.add_request(request, decision)
         if outcome.outcome is Outcome.DENY or not within:
             self._store.budgets.release(request.id)
+        self._seals.seal("requests", {"id": request.id}, index)
         if outcome.outcome is Outcome.HOLD:
             self._store.approvals.open_case(
                 ApprovalCase(
@@ -219,6 +296,7 @@ class Egress:
                     now,
                 )
             )
+            self._seals.seal("approval_cases", {"request_id": request.id}, index)
         if lock is None:
             self._lock_if_anomalous(principal.name, checks, now)
         stored = replace(request, status=decision.status)
@@ -258,7 +336,7 @@ class Egress:
 
     def impose_lock(self, lock: Lock, actor: str, auth: Mapping[str, str] | None = None) -> None:
         """Record and impose ``lock``; ``auth`` says how a person who imposed it signed in."""
-        self._ledger.append(
+        index = self._ledger.append(
             LedgerRecord(
                 kind="lock.add",
                 actor=actor,
@@ -269,6 +347,7 @@ class Egress:
             )
         )
         self._store.add_lock(lock)
+        self._seals.seal("locks", {"scope": lock.scope.value, "subject": lock.subject}, index)
 
     def vote(
         self,
@@ -298,7 +377,16 @@ class Egress:
             request = self._store.get_request(request.id)
         if request.status is not RequestStatus.RELEASED:
             raise Conflict(f"request {request.id} is {request.status}, not released")
+        # The status must be the one airlock sealed, made by a ledger entry that allowed
+        # this request and is still in the log (issue 22): an UPDATE cannot release it.
+        self.check_released(request)
         return request, self._outbox.stream(request.digest)
+
+    def check_released(self, request: BoundaryRequest) -> None:
+        """Raises: LedgerIntegrityError unless the request's release is sealed and logged."""
+        self._seals.check(
+            "requests", {"id": request.id}, outcome="allow", subjects=(request.id, request.digest)
+        )
 
 
 def _reasons(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import secrets
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from airlock.approvals.workflow import ApprovalCase, ApprovalRule
 from airlock.audit import AuditLog
@@ -22,8 +23,9 @@ from airlock.imports.packages.rules import Severity
 from airlock.imports.packages.typosquat import normalise
 from airlock.imports.packages.vet import VetReport, vet
 from airlock.ledger.records import LedgerRecord
+from airlock.state_seals import StateSeals
 from airlock.store.interface import PackageFile, Store
-from airlock.store.outbox import Outbox
+from airlock.store.outbox import Outbox, Staged
 
 MAX_PACKAGE_BYTES = 512 * 1024 * 1024
 
@@ -38,20 +40,100 @@ class Admission:
 def admit_package(
     store: Store,
     *,
+    seals: StateSeals,
     outbox: Outbox,
     ledger: AuditLog,
     clock: Clock,
     principal: Principal,
     filename: str,
-    data: bytes,
+    data: bytes | BinaryIO,
     policy_version: str,
+    max_bytes: int = MAX_PACKAGE_BYTES,
+    keep_denied: bool = False,
     auth: AuthMethod = AuthMethod.TOKEN,
 ) -> Admission:
-    """Raises: InvalidInput for a bad file name, Conflict for a file admitted before."""
+    """Store, vet, record and decide. The file streams into the outbox and is vetted from
+    there, so an upload is never whole in memory (issue 22).
+
+    Raises: InvalidInput for a bad file name or a file over ``max_bytes`` (never cut short),
+    Conflict for a file admitted before.
+    """
+    _check_filename(filename)
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    return admit_staged_package(
+        store,
+        seals=seals,
+        outbox=outbox,
+        ledger=ledger,
+        clock=clock,
+        principal=principal,
+        filename=filename,
+        staged=outbox.stage(source, max_bytes),
+        policy_version=policy_version,
+        keep_denied=keep_denied,
+        auth=auth,
+    )
+
+
+def admit_staged_package(
+    store: Store,
+    *,
+    seals: StateSeals,
+    outbox: Outbox,
+    ledger: AuditLog,
+    clock: Clock,
+    principal: Principal,
+    filename: str,
+    staged: Staged,
+    policy_version: str,
+    keep_denied: bool = False,
+    auth: AuthMethod = AuthMethod.TOKEN,
+) -> Admission:
+    """:func:`admit_package` of a file already staged in the outbox (the HTTP path streams
+    it there); the staged file is committed or dropped here, whatever happens.
+
+    Raises: as :func:`admit_package`.
+    """
+    try:
+        _check_filename(filename)
+        admission = _admit(
+            store,
+            seals=seals,
+            ledger=ledger,
+            clock=clock,
+            principal=principal,
+            filename=filename,
+            staged=staged,
+            policy_version=policy_version,
+            auth=auth,
+        )
+        if admission.decision.outcome is not Outcome.DENY or keep_denied:
+            outbox.commit(staged)
+    finally:
+        outbox.drop(staged)  # a denied file is never served; the ledger keeps its digest
+    return admission
+
+
+def _check_filename(filename: str) -> None:
     if "/" in filename or "\\" in filename or not filename.endswith((".whl", ".tar.gz", ".zip")):
         raise InvalidInput(f"{filename!r} is not a wheel or sdist file name")
-    report = vet(filename, data)
-    digest, size = outbox.put(io.BytesIO(data), MAX_PACKAGE_BYTES)
+
+
+def _admit(
+    store: Store,
+    *,
+    seals: StateSeals,
+    ledger: AuditLog,
+    clock: Clock,
+    principal: Principal,
+    filename: str,
+    staged: Staged,
+    policy_version: str,
+    auth: AuthMethod,
+) -> Admission:
+    digest, size = staged.digest, staged.size
+    with staged.path.open("rb") as handle:
+        report = vet(filename, handle)
     now = clock.now()
     request = BoundaryRequest(
         id=RequestId("req_" + secrets.token_hex(16)),
@@ -66,7 +148,7 @@ def admit_package(
     serious = [f for f in report.findings if f.severity >= Severity.HIGH]
     reasons = tuple(Reason(f.rule, f"{f.path}:{f.line}: {f.explanation}"[:500]) for f in serious)
     decision = Decision(request.id, report.verdict, reasons, now, "vetting", policy_version)
-    ledger.append(
+    index = ledger.append(
         LedgerRecord(
             kind="package.decision",
             actor=principal.name,
@@ -85,11 +167,14 @@ def admit_package(
         )
     )
     store.add_request(request, decision)
+    seals.seal("requests", {"id": request.id}, index)
     if report.verdict is Outcome.HOLD:
         store.approvals.open_case(
             ApprovalCase(request.id, principal.name, digest, ApprovalRule(2), now)
         )
+        seals.seal("approval_cases", {"request_id": request.id}, index)
     store.add_package_file(
         PackageFile(filename, normalise(report.name), report.version, digest, request.id)
     )
+    seals.seal("package_files", {"filename": filename}, index)
     return Admission(store.get_request(request.id), decision, report)

@@ -50,11 +50,12 @@ from airlock.ledger.records import LedgerRecord
 from airlock.settings import Settings
 from airlock.store.dataset_interface import DatasetEntry, dataset_id
 from airlock.store.interface import PackageFile, Store
-from airlock.store.outbox import FileOutbox, Outbox, probe_writable
+from airlock.store.outbox import FileOutbox, Outbox, Staged, probe_writable
 
 if TYPE_CHECKING:
     from airlock.approvals.decide import CompiledPolicy
     from airlock.approvals.policy import PolicyBundle
+    from airlock.approvals.workflow import ApprovalCase
     from airlock.assess.attest import Answer
     from airlock.assess.gather import Assessment
     from airlock.audit import AuditLog
@@ -67,7 +68,10 @@ if TYPE_CHECKING:
     from airlock.imports.datasets.manifest import FileEntry
     from airlock.ledger.signed_note import LedgerKey, VerifierKey
     from airlock.lineage_log import LineageLog
+    from airlock.outbox_sweep import SweepReport
     from airlock.package_ingress import Admission
+    from airlock.state_seals import StateSeals
+    from airlock.state_verify import StateReport
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -111,6 +115,17 @@ class Actor:
     def ledger_details(self) -> dict[str, str]:
         """What every ledger entry this actor makes says about how they were authenticated."""
         return auth_details(self.auth, self.os_user, self.break_glass)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestDetail:
+    """A request as a person reviewing it needs it. ``ledger_entry`` is the index of the
+    ledger entry behind the request's current state (its row seal), for a receipt."""
+
+    request: BoundaryRequest
+    decisions: tuple[Decision, ...]
+    case: ApprovalCase | None
+    ledger_entry: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +185,8 @@ class Airlock:
     @capability
     def ledger(self) -> AuditLog:
         from airlock.audit import AuditLog
+        from airlock.ledger.signed_note import NoteSigner
+        from airlock.local_witness import LocalWitness
 
         return AuditLog(
             self._store.ledger,
@@ -177,7 +194,18 @@ class Airlock:
             self.settings.enclave_name,
             self._clock,
             timedelta(seconds=self.settings.ledger.checkpoint_interval_seconds),
+            witness=LocalWitness.in_home(
+                self.settings.home,
+                NoteSigner(self.settings.enclave_name, self._signing_key).verifier,
+            ),
         )
+
+    @capability
+    def seals(self) -> StateSeals:
+        from airlock.audit import state_seal_key
+        from airlock.state_seals import StateSeals
+
+        return StateSeals(self._store.seals, state_seal_key(self._signing_key), self.ledger)
 
     @capability
     def _compiled(self) -> CompiledPolicy:
@@ -191,11 +219,14 @@ class Airlock:
 
         return Egress(
             self._store,
+            seals=self.seals,
             outbox=self.outbox,
             ledger=self.ledger,
             clock=self._clock,
             policy=self._compiled,
             inspector=self.inspector,
+            max_bytes=self.settings.uploads.max_export_bytes,
+            keep_denied=self.settings.uploads.keep_denied,
         )
 
     @capability
@@ -206,6 +237,7 @@ class Airlock:
 
         return DataIngress(
             self._store,
+            seals=self.seals,
             outbox=self.outbox,
             ledger=self.ledger,
             clock=self._clock,
@@ -259,6 +291,17 @@ class Airlock:
     def store_backend(self) -> str:
         return self._store.backend
 
+    def sweep_outbox(self) -> SweepReport:
+        """Remove partial uploads and blobs no request refers to (see
+        :mod:`airlock.outbox_sweep`). Raises: StoreError; then nothing was swept."""
+        from airlock.outbox_sweep import sweep_outbox
+
+        return sweep_outbox(
+            self.settings.home / "outbox",
+            self._store,
+            self.settings.uploads.orphan_min_age_seconds,
+        )
+
     def check_ready(self) -> None:
         """Raises: StoreError if the store is unreachable or its schema is not current."""
         self._store.check_ready()
@@ -289,8 +332,12 @@ class Airlock:
         principal = Principal(principal_name(name), kind, role, self._clock.now())
         self._refuse_existing_principal(principal.name)
         token = new_token()
-        self._record("principal.add", actor, principal.name, role=role.value, kind=kind.value)
+        index = self._record(
+            "principal.add", actor, principal.name, role=role.value, kind=kind.value
+        )
         self._store.add_principal(principal, hash_token(token))
+        self.seals.seal("principals", {"name": principal.name}, index)
+        self.seals.seal("api_tokens", {"principal": principal.name}, index)
         return IssuedToken(principal, token)
 
     def issue_token(self, actor: Actor, name: str) -> IssuedToken:
@@ -298,8 +345,9 @@ class Airlock:
         self._require_admin(actor, "issue tokens")
         principal = self._store.get_principal(principal_name(name))
         token = new_token()
-        self._record("principal.token", actor, principal.name)
+        index = self._record("principal.token", actor, principal.name)
         self._store.add_token(principal.name, hash_token(token))
+        self.seals.seal("api_tokens", {"principal": principal.name}, index)
         return IssuedToken(principal, token)
 
     def recently_authenticated(self, token: str) -> Principal | None:
@@ -322,6 +370,10 @@ class Airlock:
             raise AuthenticationRequired(
                 "the API token is unknown or revoked: ask an admin for a new one"
             )
+        # Fail closed on a token or principal row written or edited outside airlock
+        # (issue 22): a forged admin or a role raised by SQL must not authenticate.
+        self.seals.check("api_tokens", {"token_hash": hashed})
+        self.seals.check("principals", {"name": principal.name})
         if len(self._principals_by_token) >= MAX_CACHED_TOKENS:
             self._principals_by_token.clear()
         self._principals_by_token[hashed] = (principal, now + FRESHNESS_SECONDS)
@@ -338,8 +390,9 @@ class Airlock:
         project = Project(project_name(name), description, self._clock.now())
         if any(p.name == project.name for p in self._store.list_projects()):
             raise Conflict(f"project {project.name!r} already exists")
-        self._record("project.add", actor, project.name, description=description)
+        index = self._record("project.add", actor, project.name, description=description)
         self._store.add_project(project)
+        self.seals.seal("projects", {"name": project.name}, index)
         return project
 
     def list_projects(self) -> Sequence[Project]:
@@ -372,6 +425,29 @@ class Airlock:
         self, status: RequestStatus | None = None, limit: int = 100
     ) -> Sequence[BoundaryRequest]:
         return self._store.list_requests(status, limit)
+
+    def request_detail(self, raw_id: str) -> RequestDetail:
+        """A request with its decisions, its approval case (votes in and needed) and the
+        ledger entry that made its current state, for `request show` and receipts.
+
+        Raises: InvalidInput for a malformed id, NotFound for an unknown one.
+        """
+        rid = request_id(raw_id)
+        request = self._store.get_request(rid)
+        try:
+            case: ApprovalCase | None = self._store.approvals.get_case(rid)
+        except NotFound:
+            case = None
+        try:
+            seal = self._store.seals.get("requests", rid)
+        except StoreError:  # a store that keeps no seals (the memory store)
+            seal = None
+        return RequestDetail(
+            request,
+            tuple(self._store.decisions_for(rid)),
+            case,
+            None if seal is None else seal.ledger_index,
+        )
 
     def get_request(self, raw_id: str) -> tuple[BoundaryRequest, Sequence[Decision]]:
         """Raises: InvalidInput for a malformed id, NotFound for an unknown one."""
@@ -419,6 +495,21 @@ class Airlock:
         ``auth`` says which, and is recorded with the decision.
         """
         return self._egress.submit(principal, stream, name, purpose, project, auth=auth)
+
+    def submit_staged_export(
+        self,
+        principal: Principal,
+        staged: Staged,
+        name: str,
+        purpose: str,
+        project: str | None = None,
+    ) -> ExportResult:
+        """:meth:`submit_export` of an upload already staged in the outbox."""
+        return self._egress.submit_staged(principal, staged, name, purpose, project)
+
+    def export_allowance(self, principal: Principal) -> int:
+        """Bytes ``principal`` could export now (see :meth:`airlock.egress.Egress.allowance`)."""
+        return self._egress.allowance(principal)
 
     def vote(
         self,
@@ -472,8 +563,10 @@ class Airlock:
             for k in self._store.locks()
         ):
             raise NotFound(f"{scope} {subject} has no active lock")
-        self._record("lock.lift", actor, f"{scope}:{subject}", reason=reason[:500])
-        return self._store.lift_locks(scope, subject, actor.name, now)
+        index = self._record("lock.lift", actor, f"{scope}:{subject}", reason=reason[:500])
+        lifted = self._store.lift_locks(scope, subject, actor.name, now)
+        self.seals.seal("locks", {"scope": scope.value, "subject": subject}, index)
+        return lifted
 
     def locks(self) -> Sequence[Lock]:
         return self._store.locks()
@@ -504,7 +597,7 @@ class Airlock:
                 [(m.name, m.size) for m in self._store.protected_models()],
                 timedelta(days=floor) if floor else None,
             )
-        self._record(
+        index = self._record(
             "budget.set",
             actor,
             f"{budget.scope}:{budget.subject}",
@@ -512,6 +605,7 @@ class Airlock:
             window=str(budget.window),
         )
         self._store.budgets.set_budget(budget)
+        self.seals.seal("budgets", {"scope": budget.scope.value, "subject": budget.subject}, index)
 
     def budgets(self) -> Sequence[Budget]:
         return self._store.budgets.budgets()
@@ -522,7 +616,7 @@ class Airlock:
         self,
         principal: Principal,
         filename: str,
-        data: bytes,
+        data: bytes | BinaryIO,
         *,
         auth: AuthMethod = AuthMethod.TOKEN,
     ) -> Admission:
@@ -531,6 +625,7 @@ class Airlock:
 
         return admit_package(
             self._store,
+            seals=self.seals,
             outbox=self.outbox,
             ledger=self.ledger,
             clock=self._clock,
@@ -538,12 +633,61 @@ class Airlock:
             filename=filename,
             data=data,
             policy_version=self._policy.version,
+            max_bytes=self.settings.uploads.max_package_bytes,
+            keep_denied=self.settings.uploads.keep_denied,
+            auth=auth,
+        )
+
+    def admit_staged_package(
+        self,
+        principal: Principal,
+        filename: str,
+        staged: Staged,
+        *,
+        auth: AuthMethod = AuthMethod.TOKEN,
+    ) -> Admission:
+        """:meth:`admit_package` of a file already staged in the outbox."""
+        from airlock.package_ingress import admit_staged_package
+
+        return admit_staged_package(
+            self._store,
+            seals=self.seals,
+            outbox=self.outbox,
+            ledger=self.ledger,
+            clock=self._clock,
+            principal=principal,
+            filename=filename,
+            staged=staged,
+            policy_version=self._policy.version,
+            keep_denied=self.settings.uploads.keep_denied,
             auth=auth,
         )
 
     def index_files(self, project: str | None = None) -> Sequence[PackageFile]:
-        """Released package files, as the internal index lists them."""
-        return self._store.package_files(project)
+        """Released package files, as the internal index lists them.
+
+        Raises:
+            LedgerIntegrityError: a listed file or its request is not as airlock sealed it.
+        """
+        files = self._store.package_files(project)
+        for entry in files:
+            self._check_package(entry)
+        return files
+
+    def package_file(self, filename: str) -> PackageFile:
+        """A released package file whose row and release are sealed (issue 22).
+
+        Raises: NotFound, LedgerIntegrityError.
+        """
+        entry = next((f for f in self._store.package_files() if f.filename == filename), None)
+        if entry is None:
+            raise NotFound(f"{filename} is not a vetted file on this index")
+        self._check_package(entry)
+        return entry
+
+    def _check_package(self, entry: PackageFile) -> None:
+        self.seals.check("package_files", {"filename": entry.filename})
+        self._egress.check_released(self._store.get_request(entry.request_id))
 
     # --- data ingress -----------------------------------------------------------------
 
@@ -616,7 +760,7 @@ class Airlock:
         model = ModelFingerprint.of(name, sample.feed(pieces), tensors)
         if not model.chunks:
             raise InvalidInput(f"{name} has no informative content to fingerprint")
-        self._record(
+        index = self._record(
             "weights.register",
             actor,
             name,
@@ -626,6 +770,7 @@ class Airlock:
             lossless_ratio_milli=str(round(sample.ratio() * 1000)),
         )
         self._store.add_protected_model(model, self._clock.now())
+        self.seals.seal("protected_models", {"name": name}, index)
         self._inspector = None  # this process matches the new model from the next export on
         return model
 
@@ -670,7 +815,7 @@ class Airlock:
             policy_version=self._policy.version,
             clock=self._clock,
             checkpoint_interval=timedelta(seconds=self.settings.ledger.checkpoint_interval_seconds),
-            witness_names=tuple(k.name for k in self.witness_keys()),
+            witness_names=tuple(k.name for k in self.independent_witness_keys()),
             anomaly_rules=self._egress.rules,
             verify=self.verify_ledger,
             friction=self.friction,
@@ -794,7 +939,20 @@ class Airlock:
         return self.ledger.add_cosignature(cosigned_note, self.witness_keys())
 
     def witness_keys(self) -> list[VerifierKey]:
-        """Raises: ConfigError naming a malformed key in [ledger] witness_keys."""
+        """The local witness (if any) and the configured ones.
+
+        Raises: ConfigError naming a malformed key in [ledger] witness_keys."""
+        from airlock.local_witness import LocalWitness
+
+        local = LocalWitness.in_home(self.settings.home, self.ledger.verifier_key)
+        return ([] if local is None else [local.verifier]) + self.independent_witness_keys()
+
+    def independent_witness_keys(self) -> list[VerifierKey]:
+        """The witnesses of [ledger] witness_keys. The local witness is left out: it lives in
+        the home, so whoever can rewrite the home can rewrite it; it catches a rolled-back
+        database, not an operator (issue 22), and the assessment does not count it.
+
+        Raises: ConfigError naming a malformed key in [ledger] witness_keys."""
         from airlock.ledger.signed_note import VerifierKey
 
         keys: list[VerifierKey] = []
@@ -808,11 +966,45 @@ class Airlock:
         return keys
 
     def verify_ledger(self) -> VerifyReport:
-        """Replay the whole ledger from storage (see :mod:`airlock.audit_verify`)."""
+        """Replay the whole ledger from storage (see :mod:`airlock.audit_verify`), and
+        compare it with the checkpoint retained outside the database (issue 22)."""
         from airlock.audit import seal_key
-        from airlock.audit_verify import verify_log
+        from airlock.audit_verify import Problem, verify_log
 
-        return verify_log(self._store.ledger, self.ledger.verifier_key, seal_key(self._signing_key))
+        report = verify_log(
+            self._store.ledger, self.ledger.verifier_key, seal_key(self._signing_key)
+        )
+        try:
+            problem = self.ledger.rollback_problem()
+        except LedgerIntegrityError as e:
+            problem = f"the retained checkpoint does not verify: {e}"
+        if problem is not None:
+            report.problems.append(Problem(None, problem))
+        return report
+
+    def seal_unsealed_state(self, actor: Actor) -> int:
+        """Seal the rows of a database from before seals existed (migration 0013), once,
+        right after upgrading. It trusts those rows as they stand: run it only on a
+        database you trust. Rows with a failing seal are left to be reported.
+
+        Raises:
+            PermissionDenied: not an administrator.
+            LedgerIntegrityError: the ledger itself does not verify.
+        """
+        self._require_admin(actor, "seal state")
+        if not self.verify_ledger().ok:
+            raise LedgerIntegrityError("the ledger does not verify: run `airlock ledger verify`")
+        index = self._record("state.seal", actor, "rows without a seal")
+        return self.seals.seal_unsealed(index)
+
+    def verify_state(self) -> StateReport:
+        """Every sealed row against its seal and the ledger (see :mod:`airlock.state_verify`)."""
+        from airlock.audit import state_seal_key
+        from airlock.state_verify import verify_state
+
+        return verify_state(
+            self._store.seals, self._store.ledger, state_seal_key(self._signing_key)
+        )
 
     # --- operations (issue 21): built on demand, so the CLI starts without them -------------
 

@@ -30,6 +30,7 @@ _KNOWN_TOP_LEVEL = {
     "egress",
     "datasets",
     "metrics",
+    "uploads",
 }
 _KNOWN_METRICS = {"scrape_token_sha256"}
 _KNOWN_DATASETS = {"max_file_bytes", "max_rows", "scan_max_rows"}
@@ -146,6 +147,41 @@ class MetricsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class UploadSettings:
+    """Bounds on what a client can make the gateway hold before and after a decision (issue 22).
+
+    Every byte count is checked against the declared Content-Length before the body is read
+    and again while it streams; the timeouts and the per-address bound close connections
+    that would otherwise be held open for ever (slowloris).
+    """
+
+    max_export_bytes: int = 8 * 1024**3  # one export request body
+    max_package_bytes: int = 512 * 1024**2  # one package upload request body
+    head_timeout_seconds: int = 10  # a request line and headers must arrive within this
+    body_idle_seconds: int = 30  # a body that sends nothing for this long is cut
+    max_connections_per_client: int = 64  # open connections per client address (per worker)
+    keep_denied: bool = False  # keep the bytes of denied exports (digest and findings stay)
+    orphan_min_age_seconds: int = 86400  # swept at start only once untouched for this long
+
+    def __post_init__(self) -> None:
+        for name in (
+            "max_export_bytes",
+            "max_package_bytes",
+            "head_timeout_seconds",
+            "body_idle_seconds",
+            "max_connections_per_client",
+        ):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"uploads.{name} must be a positive number")
+        if self.orphan_min_age_seconds < 0:
+            raise ConfigError("uploads.orphan_min_age_seconds cannot be negative")
+
+
+_UPLOADS = UploadSettings()
+_KNOWN_UPLOADS = set(UploadSettings.__dataclass_fields__)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything airlock needs to know about its deployment, validated when built."""
 
@@ -157,6 +193,7 @@ class Settings:
     egress: EgressSettings = field(default_factory=EgressSettings)
     datasets: DatasetSettings = field(default_factory=DatasetSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    uploads: UploadSettings = field(default_factory=UploadSettings)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -218,6 +255,8 @@ class Settings:
         metrics_raw = _table(raw, "metrics")
         _reject_unknown(metrics_raw, _KNOWN_METRICS, "metrics.")
         _reject_unknown(datasets_raw, _KNOWN_DATASETS, "datasets.")
+        uploads_raw = _table(raw, "uploads")
+        _reject_unknown(uploads_raw, _KNOWN_UPLOADS, "uploads.")
         _reject_unknown(egress_raw, _KNOWN_EGRESS, "egress.")
         _reject_unknown(server_raw, _KNOWN_SERVER, "server.")
         _reject_unknown(ledger_raw, _KNOWN_LEDGER, "ledger.")
@@ -256,7 +295,22 @@ class Settings:
             metrics=MetricsSettings(
                 scrape_token_sha256=_string(metrics_raw, "scrape_token_sha256", "", "metrics.")
             ),
+            uploads=_uploads(uploads_raw),
         )
+
+
+def _uploads(raw: Mapping[str, Any]) -> UploadSettings:
+    values: dict[str, Any] = {}
+    for name in _KNOWN_UPLOADS:
+        default = getattr(_UPLOADS, name)
+        if isinstance(default, bool):
+            value = raw.get(name, default)
+            if not isinstance(value, bool):
+                raise ConfigError(f"config key uploads.{name} must be true or false")
+            values[name] = value
+        else:
+            values[name] = _integer(raw, name, default, "uploads.")
+    return UploadSettings(**values)
 
 
 def sqlite_url(path: Path) -> str:

@@ -35,6 +35,7 @@ from airlock.domain.principals import Principal, Role
 from airlock.domain.requests import BoundaryRequest, Decision, Outcome, Reason, RequestStatus
 from airlock.errors import Conflict, NotFound, PermissionDenied
 from airlock.ledger.records import LedgerRecord
+from airlock.state_seals import StateSeals
 from airlock.store.group_commit import GroupCommit
 from airlock.store.interface import Store
 
@@ -59,8 +60,10 @@ class Votes:
         clock: Clock,
         policy: CompiledPolicy,
         commits: GroupCommit,
+        seals: StateSeals,
     ) -> None:
         self._store = store
+        self._seals = seals
         self._ledger = ledger
         self._clock = clock
         self._policy = policy
@@ -95,6 +98,7 @@ class Votes:
         rid = request_id(raw_id)
         now = self._clock.now()
         vote = Vote(principal_name(voter.name), approve, reason, Sha256Hex(digest), now)
+        self._check_case_logged(rid)
         voted = self._commits.run(lambda: self._cast(rid, vote, voter.role, now, auth))
         if voted.request is None:  # the expiry is durable; the vote itself is refused
             cast_vote(voted.case, vote, voter.role, now)
@@ -120,12 +124,13 @@ class Votes:
         # Everything that can refuse the vote runs before the first write, so a refusal
         # leaves nothing behind in any store (the memory store does not undo a unit).
         case = self._store.approvals.get_case(rid, lock=True)
+        self._check_case_sealed(rid)
         if self._due(case, now):
             self._expire(case, now)
             return _Voted(replace(case, closed=CaseStatus.EXPIRED), None)
         after = cast_vote(case, vote, role, now)
         self._require_held(rid)
-        self._ledger.append(
+        index = self._ledger.append(
             LedgerRecord(
                 kind="approval.vote",
                 actor=vote.voter,
@@ -139,6 +144,7 @@ class Votes:
             )
         )
         self._store.approvals.save_vote(after)
+        self._seal_case(rid, index)
         if after.closed is CaseStatus.APPROVED:
             approvers = ", ".join(v.voter for v in after.votes if v.approve)
             self._close(rid, Outcome.ALLOW, "approved", f"approved by {approvers}", vote, auth=auth)
@@ -166,7 +172,7 @@ class Votes:
     def _expire(self, case: ApprovalCase, now: datetime) -> None:
         """Close an overdue case as expired and deny its request, in the caller's unit."""
         request = self._require_held(case.request_id)
-        self._ledger.append(
+        index = self._ledger.append(
             LedgerRecord(
                 kind="approval.expired",
                 actor="airlock",
@@ -187,6 +193,8 @@ class Votes:
                 self._policy.version,
             )
         )
+        self._seal_case(case.request_id, index)
+        self._seals.seal("requests", {"id": request.id}, index)
 
     def _close(
         self,
@@ -199,7 +207,7 @@ class Votes:
         auth: AuthMethod,
     ) -> None:
         now = vote.cast_at
-        self._ledger.append(
+        index = self._ledger.append(
             LedgerRecord(
                 kind="export.decision",
                 actor=vote.voter,
@@ -215,3 +223,26 @@ class Votes:
         )
         if outcome is Outcome.DENY:
             self._store.budgets.release(rid)
+        self._seals.seal("requests", {"id": rid}, index)
+
+    def _check_case_logged(self, rid: RequestId) -> None:
+        """Before the unit: the case and every vote already cast are rows airlock sealed,
+        made by ledger entries still in the log (issue 22: a forged vote row must not tip a
+        case into a release airlock would then seal itself).
+
+        Raises: NotFound (no case), LedgerIntegrityError naming the row.
+        """
+        case = self._store.approvals.get_case(rid)
+        self._seals.check("approval_cases", {"request_id": rid})
+        for cast in case.votes:
+            self._seals.check("approval_votes", {"request_id": rid, "voter": cast.voter})
+
+    def _check_case_sealed(self, rid: RequestId) -> None:
+        # Inside the unit the ledger cannot be read (a batch holds its appends back); the
+        # seals alone still refuse a row written since the check above without the key.
+        self._seals.check_written("approval_cases", {"request_id": rid})
+        self._seals.check_written("approval_votes", {"request_id": rid})
+
+    def _seal_case(self, rid: RequestId, index: int) -> None:
+        self._seals.seal("approval_votes", {"request_id": rid}, index)
+        self._seals.seal("approval_cases", {"request_id": rid}, index)

@@ -127,6 +127,30 @@ def test_list_requests_newest_first_with_filter_and_limit(store: Store) -> None:
     assert store.list_requests(status=RequestStatus.HELD) == []
 
 
+def test_request_digests_name_every_request_once(store: Store) -> None:
+    assert store.request_digests() == set()
+    store.add_principal(person("alice"), token_hash())
+    for n in range(3):
+        store.add_request(export_request(n))
+    again = export_request(9)
+    store.add_request(
+        BoundaryRequest(
+            again.id,
+            again.kind,
+            again.principal,
+            None,
+            "same bytes again",
+            export_request(1).digest,
+            1,
+            again.created_at,
+        )
+    )
+    store.record_decision(
+        Decision(again.id, Outcome.DENY, (Reason("weights", "a tensor"),), T0, "policy", "v1")
+    )
+    assert store.request_digests() == {f"{n:064x}" for n in range(3)}
+
+
 def test_decision_moves_status_and_is_kept_in_order(store: Store) -> None:
     store.add_principal(person("alice"), token_hash())
     request = export_request(3)

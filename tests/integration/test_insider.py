@@ -71,7 +71,7 @@ def test_one_shell_user_cannot_cast_two_votes_under_two_names(
     as_carol = cli("approve", held, "--as", "carol", "--reason", "me", env=cli.signed_in("bob"))
     assert as_carol.code == 2 and "the token is bob's" in as_carol.err
 
-    status = json.loads(cli("request", "show", held).out)["request"]["status"]
+    status = json.loads(cli("request", "show", held, "--json").out)["request"]["status"]
     assert status == "held"  # one real vote of the two the rule needs
     new = records(cli)[before:]
     refused = [r for r in new if r["kind"] == "identity.refused"]

@@ -33,6 +33,7 @@ from airlock.api.routes import (
     requests,
     ui,
 )
+from airlock.api.upload_guard import RouteLimit, UploadGuard
 from airlock.errors import AirlockError
 from airlock.service import Airlock
 
@@ -47,7 +48,12 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
     While it runs, it signs a ledger checkpoint whenever the log has grown and the
     configured interval has passed (issue 3: checkpoints on a short interval).
     ``metrics_dir`` is prometheus_client's multiprocess folder when several workers serve.
+
+    Raises:
+        LedgerIntegrityError: the database's log is shorter than, or forked from, the
+            checkpoint retained outside it (issue 22): a rolled-back database is not served.
     """
+    airlock.ledger.check_not_rolled_back()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -101,6 +107,15 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
         BodyLimitMiddleware,
         max_bytes=MAX_JSON_BODY_BYTES,
         exempt_prefixes=("/exports", "/packages"),
+    )
+    uploads = airlock.settings.uploads
+    app.add_middleware(
+        UploadGuard,
+        airlock=airlock,
+        routes={
+            "/exports": RouteLimit(uploads.max_export_bytes, budgeted=True),
+            "/packages": RouteLimit(uploads.max_package_bytes),
+        },
     )
     app.add_middleware(RequestIdMiddleware)  # outermost: refusals by the others carry it too
     return app

@@ -37,7 +37,15 @@ async def current_principal(
     _declared: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
 ) -> Principal:
     """Raises: AuthenticationRequired when the header is absent, malformed or unknown."""
-    authorization = request.headers.get("authorization")
+    return await principal_for_header(airlock, request.headers.get("authorization"))
+
+
+async def principal_for_header(airlock: Airlock, authorization: str | None) -> Principal:
+    """The principal an ``Authorization`` header names; no request body is involved, so the
+    upload guard (:mod:`airlock.api.upload_guard`) calls it before reading one.
+
+    Raises: AuthenticationRequired when the header is absent, malformed or unknown.
+    """
     if not authorization:
         raise AuthenticationRequired(
             "this endpoint needs an API token: send 'Authorization: Bearer alk_...'"

@@ -80,6 +80,7 @@ class BodyLimitMiddleware:
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),  # do not drain the rest of the body
                 ],
             }
         )

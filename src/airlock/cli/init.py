@@ -12,6 +12,7 @@ from airlock.cli.context import CliContext, os_user, pass_cli
 from airlock.errors import InvalidInput
 from airlock.home import initialise_home, load_policy, load_signing_key
 from airlock.ledger.signed_note import NoteSigner
+from airlock.local_witness import WITNESS_DIR, create_witness
 from airlock.service import Actor, Airlock
 from airlock.settings import Settings
 
@@ -42,9 +43,20 @@ DEFAULT_ENCLAVE_BUDGET = Budget(
     help="Keep the ledger key in a PKCS#11 token (pkcs11:token=..;object=..?module-path=..&"
     "pin-source=..) instead of a file in the home. Only on a new home.",
 )
+@click.option(
+    "--local-witness/--no-local-witness",
+    default=True,
+    show_default=True,
+    help="Keep a witness in <home>/witness that cosigns and retains every checkpoint outside "
+    "the database (turn off only when a remote witness is configured).",
+)
 @pass_cli
 def init_command(
-    cli: CliContext, enclave_name: str, database_url: str | None, signing_key: str
+    cli: CliContext,
+    enclave_name: str,
+    database_url: str | None,
+    signing_key: str,
+    local_witness: bool,
 ) -> None:
     """Create the home folder, ledger signing key, default policy and database schema.
 
@@ -69,6 +81,9 @@ def init_command(
     verifier = NoteSigner(settings.enclave_name, load_signing_key(settings)).verifier.encode()
     # Derived from the key, so rewriting it is always safe; auditors and witnesses need it.
     (cli.home / VERIFIER_KEY_FILE_NAME).write_text(verifier + "\n", encoding="utf-8")
+    witness = None
+    if local_witness:
+        witness = create_witness(cli.home / WITNESS_DIR, f"{settings.enclave_name}.local-witness")
     airlock = Airlock.from_settings(settings)
     try:
         if not any(b.scope is BudgetScope.ENCLAVE for b in airlock.budgets()):
@@ -77,6 +92,10 @@ def init_command(
                 f"set the enclave export budget to {DEFAULT_ENCLAVE_BUDGET.limit_bytes} "
                 "bytes per day (change it with `airlock budget set enclave`)"
             )
+        if witness is not None:
+            # The first retained checkpoint: from here on a shorter log is a rollback.
+            airlock.ledger.checkpoint()
+            click.echo(f"local witness key: {witness.verifier.encode()}")
     finally:
         airlock.close()
     for path in report.created:

@@ -13,6 +13,7 @@ from airlock.cli.context import CliContext, pass_cli
 from airlock.errors import AirlockError, ExitCode, LedgerIntegrityError, SourceError
 from airlock.ledger.receipts import MAX_RECEIPT_BYTES, verify_receipt
 from airlock.ledger.signed_note import VerifierKey
+from airlock.service import Actor
 
 
 @click.group("ledger")
@@ -89,23 +90,53 @@ def receipt(cli: CliContext, index: int, output: Path | None) -> None:
 
 
 @ledger_group.command("verify")
+@click.option(
+    "--state",
+    "check_state",
+    is_flag=True,
+    help="Also check every sealed row of the database against its seal and the ledger.",
+)
 @pass_cli
-def verify(cli: CliContext) -> int:
+def verify(cli: CliContext, check_state: bool) -> int:
     """Replay the whole log: seals, hashes, checkpoint signatures and consistency."""
-    report = cli.airlock().verify_ledger()
+    airlock = cli.airlock()
+    report = airlock.verify_ledger()
+    code: int = ExitCode.OK
     if report.ok:
         click.echo(
             f"ledger ok: {report.entries_checked} entries, "
             f"{report.checkpoints_checked} checkpoints verified"
         )
-        return ExitCode.OK
-    first = report.first_problem
-    assert first is not None
-    where = f"first bad entry: {first.index}; " if first.index is not None else ""
-    click.echo(f"airlock: ledger TAMPERED: {where}{first.message}", err=True)
-    for problem in report.problems[1:10]:
-        click.echo(f"  also: {problem.message}", err=True)
-    return ExitCode.INTERNAL
+    else:
+        first = report.first_problem
+        assert first is not None
+        where = f"first bad entry: {first.index}; " if first.index is not None else ""
+        click.echo(f"airlock: ledger TAMPERED: {where}{first.message}", err=True)
+        for problem in report.problems[1:10]:
+            click.echo(f"  also: {problem.message}", err=True)
+        code = ExitCode.INTERNAL
+    if check_state:
+        state = airlock.verify_state()
+        if state.ok:
+            click.echo(
+                f"state ok: {state.rows_checked} sealed rows, "
+                f"{state.entries_replayed} entries replayed"
+            )
+        else:
+            click.echo(f"airlock: state TAMPERED: {len(state.problems)} problems", err=True)
+            for message in state.problems:  # every row, as the issue asks
+                click.echo(f"  {message}", err=True)
+            code = ExitCode.INTERNAL
+    return code
+
+
+@ledger_group.command("seal-state")
+@pass_cli
+def seal_state(cli: CliContext) -> None:
+    """Seal the rows of a database upgraded from before row seals (run once, on a trusted
+    database, right after `airlock init` migrated it); see docs/adr/0012-sealed-state.md."""
+    sealed = cli.airlock().seal_unsealed_state(Actor.local_operator())
+    click.echo(f"sealed {sealed} rows that had no seal")
 
 
 @ledger_group.command("verify-receipt")
@@ -116,8 +147,18 @@ def verify(cli: CliContext) -> int:
     required=True,
     help="The ledger verifier key (name+id+key) or a file holding it.",
 )
-def verify_receipt_command(file: Path, key_text: str) -> None:
-    """Verify a receipt offline: no database, no network, only the public key."""
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Also check, in this home's database, that the log still holds the entry and "
+    "extends both the receipt's checkpoint and the checkpoint retained outside the database.",
+)
+@pass_cli
+def verify_receipt_command(cli: CliContext, file: Path, key_text: str, live: bool) -> None:
+    """Verify a receipt offline: no database, no network, only the public key.
+
+    With --live, a receipt for an entry later removed from the log fails (issue 22).
+    """
     log_key = VerifierKey.parse(_key_text(key_text))
     try:
         if file.stat().st_size > MAX_RECEIPT_BYTES:
@@ -126,6 +167,8 @@ def verify_receipt_command(file: Path, key_text: str) -> None:
     except OSError as e:
         raise SourceError(f"cannot read receipt {file}: {e.strerror}") from e
     verified = verify_receipt(data, log_key)
+    if live:
+        cli.airlock().ledger.confirm_receipt(verified)
     record = verified.record
     click.echo(
         f"receipt ok: entry {verified.index} ({record.get('kind')} by {record.get('actor')}) "

@@ -20,6 +20,7 @@ from airlock.store.budget_interface import BudgetStore
 from airlock.store.dataset_interface import DatasetStore
 from airlock.store.ledger_interface import LedgerStore
 from airlock.store.membership_interface import MembershipStore
+from airlock.store.seal_interface import SealStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,11 @@ class Store(Protocol):
     @property
     def datasets(self) -> DatasetStore:
         """Imported datasets (quarantine records) and lineage edges, in the same database."""
+        ...
+
+    @property
+    def seals(self) -> SealStore:
+        """Seals on the state the boundary acts on (docs/adr/0012-sealed-state.md)."""
         ...
 
     @property
@@ -151,6 +157,11 @@ class Store(Protocol):
         self, status: RequestStatus | None = None, limit: int = 100
     ) -> Sequence[BoundaryRequest]:
         """Newest first."""
+        ...
+
+    def request_digests(self) -> set[str]:
+        """The digest of every request, whatever its status: the outbox blobs the store
+        refers to, for the sweep of orphans at start (issue 22)."""
         ...
 
     def record_decision(self, decision: Decision) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -14,14 +14,16 @@ from airlock.domain.principals import Principal
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, Outcome, RequestStatus
 from airlock.domain.tokens import TokenHash
-from airlock.errors import Conflict, NotFound
+from airlock.errors import Conflict, NotFound, StoreError
 from airlock.exports.model_fingerprint import ModelFingerprint
+from airlock.ledger.state_seal import RowSeal
 from airlock.store.interface import PackageFile, StoreCounts
 from airlock.store.memory_approvals import MemoryApprovalStore
 from airlock.store.memory_budgets import MemoryBudgetStore
 from airlock.store.memory_datasets import MemoryDatasetStore
 from airlock.store.memory_ledger import MemoryLedgerStore
 from airlock.store.memory_members import MemoryMembershipStore
+from airlock.store.seal_interface import Row
 
 
 class MemoryStore:
@@ -43,6 +45,10 @@ class MemoryStore:
         self._approvals = MemoryApprovalStore()
         self._datasets = MemoryDatasetStore()
         self._members = MemoryMembershipStore(self._known_member)
+
+    @property
+    def seals(self) -> UnsealedStore:
+        return UnsealedStore()
 
     @property
     def approvals(self) -> MemoryApprovalStore:
@@ -162,6 +168,10 @@ class MemoryStore:
             chosen.sort(key=lambda r: (r.created_at, r.id), reverse=True)
             return chosen[:limit]
 
+    def request_digests(self) -> set[str]:
+        with self._lock:
+            return {r.digest for r in self._requests.values()}
+
     def record_decision(self, decision: Decision) -> None:
         with self._lock:
             self._record_decision(decision)
@@ -266,3 +276,26 @@ class MemoryStore:
 
 def _with_status(request: BoundaryRequest, status: RequestStatus) -> BoundaryRequest:
     return replace(request, status=status)
+
+
+class UnsealedStore:
+    """The memory store keeps no seals: every call fails, so nothing trusts unsealed state.
+
+    Seals are computed over rows as the SQL store reads them (docs/adr/0012-sealed-state.md);
+    the facade only ever runs on the SQL store.
+    """
+
+    def _refuse(self) -> StoreError:
+        return StoreError("sealed state needs the SQL store; the memory store keeps no seals")
+
+    def rows(self, table: str, where: Mapping[str, object] | None = None) -> list[Row]:
+        raise self._refuse()
+
+    def put(self, seals: Sequence[RowSeal]) -> None:
+        raise self._refuse()
+
+    def get(self, table: str, row_key: str) -> RowSeal | None:
+        raise self._refuse()
+
+    def all(self) -> list[RowSeal]:
+        raise self._refuse()

@@ -26,7 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_REVISION = "0012_project_members"
+SCHEMA_REVISION = "0013_row_seals"  # issue 22
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -280,4 +280,15 @@ lineage_edges = Table(
     Column("child_id", String(255), primary_key=True),
     Column("recorded_by", String(63), nullable=False),
     Column("recorded_at", UtcDateTime(), nullable=False),
+)
+
+# Seals on the rows above (docs/adr/0012-sealed-state.md): an HMAC keyed from the ledger
+# signing key over a row's security-relevant columns and the ledger entry that made it.
+row_seals = Table(
+    "row_seals",
+    metadata,
+    Column("table_name", String(32), primary_key=True),
+    Column("row_key", String(400), primary_key=True),
+    Column("ledger_idx", BigInteger(), nullable=False),
+    Column("mac", LargeBinary(32), nullable=False),
 )

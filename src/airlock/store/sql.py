@@ -35,6 +35,7 @@ from airlock.store.sql_datasets import SqlDatasetStore
 from airlock.store.sql_engine import Transactions, create_store_engine
 from airlock.store.sql_ledger import SqlLedgerStore
 from airlock.store.sql_members import SqlMembershipStore
+from airlock.store.sql_seals import SqlSealStore
 
 __all__ = ["SqlStore", "create_store_engine"]
 
@@ -55,6 +56,11 @@ class SqlStore:
         self._approvals = SqlApprovalStore(self._begin)
         self._datasets = SqlDatasetStore(self._begin)
         self._members = SqlMembershipStore(self._begin)
+        self._seals = SqlSealStore(self._begin)
+
+    @property
+    def seals(self) -> SqlSealStore:
+        return self._seals
 
     @property
     def approvals(self) -> SqlApprovalStore:
@@ -269,6 +275,11 @@ class SqlStore:
             query = query.where(r.c.status == status.value)
         with self._begin() as c:
             return [_request(row._mapping) for row in c.execute(query)]
+
+    def request_digests(self) -> set[str]:
+        r = schema.requests
+        with self._begin() as c:
+            return {str(d) for d in c.execute(select(r.c.digest).distinct()).scalars()}
 
     def record_decision(self, decision: Decision) -> None:
         with self._begin(write=True) as c:

@@ -48,3 +48,41 @@ def test_changed_bytes_are_refused_before_any_leave(tmp_path: Path) -> None:
         outbox.stream(digest)
     with pytest.raises(NotFound):
         outbox.path(Sha256Hex("0" * 64))
+
+
+class _Abandoned(io.RawIOBase):
+    """A body whose client goes away after its first piece."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        self.calls += 1
+        if self.calls > 1:
+            raise RuntimeError("client went away")  # as the framework's ClientDisconnect
+        buffer[:4] = b"part"
+        return 4
+
+
+def test_an_abandoned_upload_leaves_nothing_behind(tmp_path: Path) -> None:
+    outbox = FileOutbox(tmp_path)
+    with pytest.raises(RuntimeError, match="went away"):
+        outbox.stage(io.BufferedReader(_Abandoned(), 4), 1024)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dropping_a_staged_upload_spares_a_committed_blob_of_the_same_digest(
+    tmp_path: Path,
+) -> None:
+    outbox = FileOutbox(tmp_path)
+    kept = outbox.stage(io.BytesIO(b"same bytes"), 100)
+    denied = outbox.stage(io.BytesIO(b"same bytes"), 100)
+    assert kept.digest == denied.digest
+    assert kept.path != denied.path
+    outbox.commit(kept)
+    outbox.drop(denied)
+    assert b"".join(outbox.stream(kept.digest)) == b"same bytes"
+    assert [p.name for p in tmp_path.iterdir()] == [kept.digest]

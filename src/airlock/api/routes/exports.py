@@ -4,40 +4,55 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import Response, StreamingResponse
 
 from airlock.api.auth import AirlockDep, PrincipalDep
 from airlock.api.blocking import run_blocking
 from airlock.api.openapi import binary, errors
 from airlock.api.schemas import ExportOut, RequestOut, VoteIn
+from airlock.api.upload_form import multipart_form, read_upload_form
+from airlock.errors import InvalidInput
 
 router = APIRouter(tags=["exports"])
 _log = logging.getLogger("airlock.decisions")
+
+
+_EXPORT_FORM = multipart_form(
+    "The artifact that wants to leave.",
+    {"purpose": ("Why it needs to leave.", 2000, True), "project": ("Project name.", 63, False)},
+)
 
 
 @router.post(
     "/exports",
     response_model=ExportOut,
     status_code=status.HTTP_201_CREATED,
-    responses=errors(400, 401, 403, 404),
+    responses=errors(400, 401, 403, 404, 413),
+    openapi_extra=_EXPORT_FORM,
 )
-async def submit_export(
-    request: Request,
-    airlock: AirlockDep,
-    caller: PrincipalDep,
-    file: Annotated[UploadFile, File(description="The artifact that wants to leave.")],
-    purpose: Annotated[str, Form(max_length=2000)],
-    project: Annotated[str | None, Form(max_length=63)] = None,
-) -> Response:
-    """Inspect, count and decide. 201 with the outcome: allow, hold or deny."""
+async def submit_export(request: Request, airlock: AirlockDep, caller: PrincipalDep) -> Response:
+    """Inspect, count and decide. 201 with the outcome: allow, hold or deny.
+
+    The form is read as it streams, its file straight into the outbox (issue 22): the
+    upload guard has authenticated the caller and sized the body before this runs.
+    """
     started = time.perf_counter()
+    form = await read_upload_form(
+        request,
+        airlock.outbox,
+        max_file_bytes=airlock.settings.uploads.max_export_bytes,
+        text_fields={"purpose": 2000, "project": 63},
+    )
+    purpose, project = form.fields.get("purpose"), form.fields.get("project") or None
+    if purpose is None:
+        airlock.outbox.drop(form.staged)
+        raise InvalidInput("the form needs a 'purpose': say why the artifact must leave")
     result = await run_blocking(
         request,
-        lambda: airlock.submit_export(
-            caller, file.file, file.filename or "upload", purpose, project or None
+        lambda: airlock.submit_staged_export(
+            caller, form.staged, form.filename or "upload", purpose, project
         ),
     )
     request.app.state.decision_timer.observe("export", time.perf_counter() - started)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Header, UploadFile, status
+from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import Response, StreamingResponse
 
 from airlock.api.auth import AirlockDep, PrincipalDep
+from airlock.api.blocking import run_blocking
 from airlock.api.openapi import binary, content, errors
+from airlock.api.upload_form import multipart_form, read_upload_form
 from airlock.errors import NotFound
 from airlock.imports.packages.index import (
     HTML_TYPE,
@@ -20,7 +22,6 @@ from airlock.imports.packages.index import (
 from airlock.imports.packages.typosquat import normalise
 
 router = APIRouter(tags=["index"])
-MAX_UPLOAD = 512 * 1024 * 1024
 _PAGES = (HTML_TYPE, JSON_TYPE)
 
 
@@ -63,9 +64,7 @@ def simple_project(
 )
 def package_file(filename: str, airlock: AirlockDep) -> StreamingResponse:
     """A released file, digest-checked before the first byte is sent."""
-    entry = next((f for f in airlock.index_files() if f.filename == filename), None)
-    if entry is None:
-        raise NotFound(f"{filename} is not a vetted file on this index")
+    entry = airlock.package_file(filename)
     return StreamingResponse(
         airlock.outbox.stream(entry.sha256), media_type="application/octet-stream"
     )
@@ -75,14 +74,26 @@ def package_file(filename: str, airlock: AirlockDep) -> StreamingResponse:
     "/packages",
     status_code=status.HTTP_201_CREATED,
     response_model=dict[str, object],
-    responses=errors(400, 401, 403, 409),
+    responses=errors(400, 401, 403, 409, 413),
+    openapi_extra=multipart_form("A wheel or sdist.", {}),
 )
-def submit_package(
-    airlock: AirlockDep, caller: PrincipalDep, file: Annotated[UploadFile, File()]
+async def submit_package(
+    request: Request, airlock: AirlockDep, caller: PrincipalDep
 ) -> dict[str, object]:
-    """Submit a wheel or sdist for vetting; clean files go on the index at once."""
-    data = file.file.read(MAX_UPLOAD + 1)
-    admission = airlock.admit_package(caller, file.filename or "", data[:MAX_UPLOAD])
+    """Submit a wheel or sdist for vetting; clean files go on the index at once.
+
+    The upload guard has already refused a body over ``uploads.max_package_bytes`` with 413;
+    the file streams into the outbox as it arrives, never whole in memory (issue 22).
+    """
+    form = await read_upload_form(
+        request,
+        airlock.outbox,
+        max_file_bytes=airlock.settings.uploads.max_package_bytes,
+        text_fields={},
+    )
+    admission = await run_blocking(
+        request, lambda: airlock.admit_staged_package(caller, form.filename, form.staged)
+    )
     return {
         "request": admission.request.id,
         "status": admission.request.status.value,

@@ -8,6 +8,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from airlock.errors import InvalidInput
 from airlock.exports.readers import unsafe_name
@@ -25,23 +26,28 @@ class Member:
     note: str = ""
 
 
-def read_members(blob: bytes) -> Iterator[Member]:
-    """Members of a wheel or sdist, with text-sized content; problems come back as notes.
+def read_members(blob: bytes | BinaryIO) -> Iterator[Member]:
+    """Members of a wheel or sdist (bytes, or a seekable stream that is read in bounded
+    pieces), with text-sized content; problems come back as notes.
 
     Raises:
         InvalidInput: not a zip or tar archive at all.
     """
-    if blob.startswith(b"PK\x03\x04"):
-        yield from _zip_members(blob)
-    elif blob.startswith(b"\x1f\x8b") or blob[257:262] == b"ustar":
-        yield from _tar_members(blob)
+    stream = io.BytesIO(blob) if isinstance(blob, bytes) else blob
+    stream.seek(0)
+    head = stream.read(262)
+    stream.seek(0)
+    if head.startswith(b"PK\x03\x04"):
+        yield from _zip_members(stream)
+    elif head.startswith(b"\x1f\x8b") or head[257:262] == b"ustar":
+        yield from _tar_members(stream)
     else:
         raise InvalidInput("not a wheel or sdist: expected a zip or (gzipped) tar archive")
 
 
-def _zip_members(blob: bytes) -> Iterator[Member]:
+def _zip_members(stream: BinaryIO) -> Iterator[Member]:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(blob))
+        archive = zipfile.ZipFile(stream)
         infos = archive.infolist()
     except zipfile.BadZipFile as e:
         raise InvalidInput(f"unreadable zip archive: {e}") from e
@@ -69,10 +75,10 @@ def _zip_members(blob: bytes) -> Iterator[Member]:
             yield Member(info.filename, None, f"unreadable member: {e}")
 
 
-def _tar_members(blob: bytes) -> Iterator[Member]:
+def _tar_members(stream: BinaryIO) -> Iterator[Member]:
     total = 0
     try:
-        with tarfile.open(fileobj=io.BytesIO(blob), mode="r:*") as archive:
+        with tarfile.open(fileobj=stream, mode="r:*") as archive:
             for count, info in enumerate(archive, start=1):
                 if count > MAX_MEMBERS:
                     raise InvalidInput(f"archive holds over {MAX_MEMBERS} members")

@@ -12,6 +12,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from airlock.domain.requests import Outcome
 from airlock.errors import InvalidInput
@@ -65,9 +66,17 @@ class VetReport:
         }
 
 
-def vet(filename: str, blob: bytes) -> VetReport:
-    """Vet a wheel or sdist given as bytes. Never imports, builds or runs it."""
-    digest = hashlib.sha256(blob).hexdigest()
+def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
+    """Vet a wheel or sdist given as bytes or a seekable stream (read in bounded pieces, so
+    a large upload need not be in memory, issue 22). Never imports, builds or runs it."""
+    if isinstance(blob, bytes):
+        digest = hashlib.sha256(blob).hexdigest()
+    else:
+        blob.seek(0)
+        hashing = hashlib.sha256()
+        while piece := blob.read(1 << 20):
+            hashing.update(piece)
+        digest = hashing.hexdigest()
     findings: list[PackageFinding] = []
     members: list[Member] = []
     try:

@@ -1,0 +1,102 @@
+"""Row seals wired to the store and the ledger: seal rows as they are written, check them
+before acting on them (issue 22, docs/adr/0012-sealed-state.md).
+
+Writers call :meth:`StateSeals.seal` right after a row is written, with the index of the
+ledger entry that made the change; inside a write batch the seal commits with the row. The
+release path and authentication call :meth:`StateSeals.check`, which fails closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from airlock.audit import AuditLog
+from airlock.errors import LedgerIntegrityError
+from airlock.ledger.state_seal import SPECS, row_key, seal_problem, seal_row
+from airlock.store.seal_interface import Row, SealStore
+
+_ADVICE = "; refusing to act on it: run `airlock ledger verify --state` and restore the database"
+
+
+class StateSeals:
+    """Seal and check rows of the tables in :data:`airlock.ledger.state_seal.SPECS`."""
+
+    def __init__(self, store: SealStore, key: bytes, ledger: AuditLog) -> None:
+        self._store = store
+        self._key = key
+        self._ledger = ledger
+
+    def seal(self, table: str, where: Mapping[str, object], ledger_index: int) -> int:
+        """(Re)seal the rows of ``table`` matching ``where`` as they now stand; returns how many."""
+        rows = self._store.rows(table, where)
+        self._store.put([seal_row(self._key, table, r, ledger_index) for r in rows])
+        return len(rows)
+
+    def seal_unsealed(self, ledger_index: int) -> int:
+        """Seal every row that has no seal yet (rows from before seals existed); rows whose
+        seal fails stay as they are. Returns how many were sealed."""
+        sealed = {(x.table, x.row_key) for x in self._store.all()}
+        new = [
+            seal_row(self._key, table, row, ledger_index)
+            for table in SPECS
+            for row in self._store.rows(table)
+            if (table, row_key(table, row)) not in sealed
+        ]
+        self._store.put(new)
+        return len(new)
+
+    def check_written(self, table: str, where: Mapping[str, object]) -> None:
+        """Every row of ``table`` matching ``where`` carries a seal that holds (the HMAC only).
+
+        For use inside a write batch, where the ledger cannot be read: a row written without
+        the key is refused; whether its ledger entry is still in the log is :meth:`check`'s
+        part, done before the batch.
+
+        Raises:
+            LedgerIntegrityError: a matching row has no seal, or one that does not match.
+        """
+        for row in self._store.rows(table, where):
+            seal = self._store.get(table, row_key(table, row))
+            problem = seal_problem(self._key, table, row, seal)
+            if problem is not None or seal is None:
+                raise LedgerIntegrityError(f"{problem}{_ADVICE}")
+
+    def check(
+        self,
+        table: str,
+        where: Mapping[str, object],
+        *,
+        outcome: str | None = None,
+        subjects: tuple[str, ...] = (),
+    ) -> Row:
+        """The one row of ``table`` matching ``where``, if its seal holds and the ledger
+        still has the entry behind the seal (with ``outcome`` and one of ``subjects``).
+
+        Raises:
+            LedgerIntegrityError: no such row, no seal, a seal that does not match, or a
+                ledger entry that is missing (truncated log), forged or says otherwise.
+        """
+        rows = self._store.rows(table, where)
+        if len(rows) != 1:
+            raise LedgerIntegrityError(f"{table} has {len(rows)} rows for {dict(where)}{_ADVICE}")
+        row = rows[0]
+        name = row_key(table, row)
+        seal = self._store.get(table, name)
+        problem = seal_problem(self._key, table, row, seal)
+        if problem is not None or seal is None:
+            raise LedgerIntegrityError(f"{problem}{_ADVICE}")
+        try:
+            record = self._ledger.checked_record(seal.ledger_index)
+        except LedgerIntegrityError as e:
+            raise LedgerIntegrityError(f"{table} row {name} is sealed by {e}{_ADVICE}") from e
+        if outcome is not None and record.get("outcome") != outcome:
+            raise LedgerIntegrityError(
+                f"{table} row {name}: ledger entry {seal.ledger_index} says "
+                f"{record.get('outcome')!r}, not {outcome!r}{_ADVICE}"
+            )
+        if subjects and not ({record.get("subject"), record.get("request_digest")} & set(subjects)):
+            raise LedgerIntegrityError(
+                f"{table} row {name}: ledger entry {seal.ledger_index} is about something else"
+                f"{_ADVICE}"
+            )
+        return row

@@ -1,0 +1,58 @@
+"""`airlock request show`: approvals in and needed, the votes, and the ledger entry behind the
+request's state, which `ledger receipt` proves offline (issues 13 and 18)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from tests.support.gateway import CliRunner
+
+
+def held_export(cli: CliRunner, tmp_path: Path) -> str:
+    for name in ("bob", "carol"):
+        assert cli("principal", "add", name, "--role", "approver").code == 0
+    assert cli("principal", "add", "rita", "--role", "researcher").code == 0
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(os.urandom(100_000))
+    assert cli("export", str(blob), "--as", "rita", "--purpose", "results").code == 10
+    held = json.loads(cli("request", "list", "--status", "held", "--json").out)
+    return str(held[0]["id"])
+
+
+def test_show_says_how_many_approvals_are_in_and_who_voted(
+    initialised_cli: CliRunner, tmp_path: Path
+) -> None:
+    rid = held_export(initialised_cli, tmp_path)
+    assert initialised_cli("approve", rid, "--as", "bob", "--reason", "checked").code == 0
+    shown = initialised_cli("request", "show", rid)
+    assert shown.code == 0, shown.err
+    assert "approvals  1 of 2 (pending" in shown.out
+    assert "bob: approve - checked" in shown.out
+    assert "status     held" in shown.out
+
+
+def test_the_ledger_entry_shown_is_the_decision_that_released_it(
+    initialised_cli: CliRunner, tmp_path: Path
+) -> None:
+    cli = initialised_cli
+    rid = held_export(cli, tmp_path)
+    assert cli("approve", rid, "--as", "bob", "--reason", "checked").code == 0
+    assert cli("approve", rid, "--as", "carol", "--reason", "agreed").code == 0
+    detail = json.loads(cli("request", "show", rid, "--json").out)
+    assert detail["approval"]["approvals"] == 2
+    assert detail["approval"]["required"] == 2
+    assert [v["voter"] for v in detail["approval"]["votes"]] == ["bob", "carol"]
+    index = detail["ledger_entry"]
+    assert isinstance(index, int)
+    record = json.loads(cli("ledger", "show", str(index)).out)["record"]
+    assert record["kind"] == "export.decision"
+    assert record["subject"] == rid
+    assert record["outcome"] == "allow"
+    receipt = tmp_path / "receipt.json"
+    assert cli("ledger", "receipt", str(index), "-o", str(receipt)).code == 0
+    key = (cli.home / "ledger.pub").read_text().strip()
+    verified = cli("ledger", "verify-receipt", str(receipt), "--key", key)
+    assert verified.code == 0, verified.err
+    assert f"entry {index} (export.decision by carol)" in verified.out
