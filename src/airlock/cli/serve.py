@@ -55,9 +55,9 @@ def serve_command(cli: CliContext, host: str | None, port: int | None, workers: 
     workers = workers or settings.server.worker_count
     airlock = cli.airlock()  # fails here, once, if the store or policy is not ready
     airlock.ledger.check_not_rolled_back()  # and here, before any worker, on a rolled-back log
-    _sweep_outbox(airlock)
     sock = bind_socket(host, port)
     _configure_logging()
+    _sweep_outbox(airlock)
     logging.getLogger("airlock.gateway").info(
         "airlock gateway for enclave %s on http://%s:%d/ (%d worker%s)",
         settings.enclave_name,

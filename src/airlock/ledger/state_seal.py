@@ -21,9 +21,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from airlock.errors import InvalidInput
 from airlock.ledger.records import canonical_json
 
@@ -102,6 +99,11 @@ def state_key(ledger_seed: bytes) -> bytes:
 
     Distinct from the ledger-entry seal key, so neither MAC can stand in for the other.
     """
+    # Imported here: the stores import this module for RowSeal, and `airlock status` should
+    # not pay for cryptography (issue 13).
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(hashes.SHA256(), 32, salt=None, info=_HKDF_INFO).derive(ledger_seed)
 
 
