@@ -6,13 +6,18 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
-from airlock.errors import InvalidInput, SourceError
+from airlock.domain.requests import Outcome
+from airlock.errors import AuthenticationRequired, InvalidInput, PermissionDenied, SourceError
 from airlock.render.table import render_table
+
+if TYPE_CHECKING:
+    from airlock.cli.remote import Gateway
 
 _WINDOW = re.compile(r"(\d+)([mhd])")
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
@@ -40,6 +45,15 @@ def export_command(
 ) -> int:
     """Ask to export PATH as yourself ($AIRLOCK_TOKEN). Exit code: 0 released, 10 held for
     approval, 11 denied."""
+    if cli.environ.get("AIRLOCK_URL"):
+        answer = _remote(cli, as_name).export(path, purpose, project)
+        outcome = Outcome(answer["outcome"])
+        click.echo(
+            json.dumps(answer, indent=2)
+            if as_json
+            else f"{answer['request']['id']}: {outcome.value} ({answer['request']['status']})"
+        )
+        return EXIT_FOR_OUTCOME[outcome]
     airlock = cli.airlock()
     principal = cli.acting_principal("export", as_name)
     try:
@@ -69,7 +83,26 @@ def export_command(
     return EXIT_FOR_OUTCOME[outcome]
 
 
+def _remote(cli: CliContext, as_name: str | None) -> Gateway:
+    """The gateway at $AIRLOCK_URL, called with the caller's own token."""
+    from airlock.cli.remote import Gateway
+
+    token = cli.token()
+    if token is None:
+        raise AuthenticationRequired(
+            "acting through the gateway ($AIRLOCK_URL) needs your own token: set AIRLOCK_TOKEN"
+        )
+    gateway = Gateway(cli.environ["AIRLOCK_URL"], token)
+    if as_name is not None and (me := gateway.me()) != as_name:
+        raise PermissionDenied(f"the token is {me}'s, so --as {as_name} is refused")
+    return gateway
+
+
 def _vote(cli: CliContext, request: str, as_name: str | None, reason: str, approve: bool) -> None:
+    if cli.environ.get("AIRLOCK_URL"):
+        answer = _remote(cli, as_name).vote(request, approve, reason)
+        click.echo(f"{answer['id']}: {answer['status']}")
+        return
     airlock = cli.airlock()
     voter = cli.acting_principal("approve" if approve else "reject", as_name)
     current, _ = airlock.get_request(request)
