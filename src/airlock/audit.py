@@ -64,7 +64,7 @@ def state_seal_key(signing_key: LedgerKey) -> bytes:
     """The key of row seals (docs/adr/0012-sealed-state.md), HKDF from the same seed.
 
     A key held in a PKCS#11 token never shows its seed: its deterministic Ed25519 signature
-    over a fixed context stands in for it (ADR 0014), as for :func:`seal_key`.
+    over a fixed context stands in for it (ADR 0017), as for :func:`seal_key`.
     """
     if isinstance(signing_key, Ed25519PrivateKey):
         seed = signing_key.private_bytes(
