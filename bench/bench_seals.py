@@ -73,7 +73,7 @@ def main() -> None:
         sealed_rate, plain_rate = statistics.median(sealed), statistics.median(plain)
         checks = []
         for rid in ids[:300]:
-            request = airlock.get_request(rid)[0]
+            request = airlock.get_request(Actor.local_operator(), rid)[0]
             start = time.perf_counter()
             airlock._egress.check_released(request)
             checks.append(time.perf_counter() - start)

@@ -21,6 +21,7 @@ from airlock.approvals.locks import AnomalyRules, Lock, LockScope, RecentOutcome
 from airlock.approvals.workflow import ApprovalCase, ApprovalRule
 from airlock.audit import AuditLog
 from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetCheck, BudgetScope
+from airlock.budgets.refusals import ContentMatch, ContentRules, RefusedContent, best_match
 from airlock.clock import Clock
 from airlock.domain.identity import BREAK_GLASS_SUBJECT, AuthMethod, auth_details
 from airlock.domain.membership import charged_project
@@ -67,6 +68,7 @@ _WEIGHT_CODES = {"raw-tensor", "tensor-format", "protected-model", "tensor-as-te
 
 class Egress:
     rules = AnomalyRules()
+    content_rules = ContentRules()
 
     def __init__(
         self,
@@ -245,6 +247,13 @@ class Egress:
         has_enclave_budget = any(c.budget.scope is BudgetScope.ENCLAVE for c in checks)
         within = has_enclave_budget and all(c.fits for c in checks)
         outcome = if_within if within else self._policy.decide(replace(facts, within_budget=False))
+        # In the write batch, so a refusal committed just before is seen (issue 14).
+        repeat = self._refused_before(request, report)
+        if repeat is not None:
+            outcome = _refuse(outcome, Reason("refused-content", repeat.explain(principal.name)))
+        remember = outcome.outcome is Outcome.DENY and (
+            repeat is not None or if_within.outcome is Outcome.DENY or _personal_refusal(checks)
+        )
         if lock is not None:
             outcome = PolicyOutcome(
                 Outcome.DENY,
@@ -297,8 +306,12 @@ class Egress:
                 )
             )
             self._seals.seal("approval_cases", {"request_id": request.id}, index)
+        if remember:
+            self._store.budgets.remember_refusal(
+                RefusedContent(request.digest, request.id, principal.name, now, report.sketch)
+            )
         if lock is None:
-            self._lock_if_anomalous(principal.name, checks, now)
+            self._lock_if_anomalous(principal.name, checks, now, repeat)
         stored = replace(request, status=decision.status)
         return ExportResult(stored, decision, report, checks, outcome.required_approvals)
 
@@ -309,13 +322,55 @@ class Egress:
             wanted.append((LockScope.PROJECT, project))
         return next(iter(self._store.active_locks(wanted, now)), None)
 
+    def _refused_before(self, request: BoundaryRequest, report: FileReport) -> ContentMatch | None:
+        """The content refused to someone else that this export repeats (issue 14).
+
+        The requester's own refusals are left to inspection and to their own budget, which
+        see a repeat just as they saw the original: what a person may send again in a new
+        window is what the budget is for. A repeat through another account is the split
+        that per-person budgets cannot see.
+        """
+        rules = self.content_rules
+        since = request.created_at - rules.memory
+        candidates = [
+            c
+            for c in self._store.budgets.refusals_like(request.digest, report.sketch, since)
+            if c.refused.principal != request.principal
+        ]
+        return best_match(report.sketch, candidates, rules) if candidates else None
+
     def _lock_if_anomalous(
-        self, principal: str, checks: tuple[BudgetCheck, ...], now: datetime
+        self,
+        principal: str,
+        checks: tuple[BudgetCheck, ...],
+        now: datetime,
+        repeat: ContentMatch | None = None,
     ) -> None:
         rules = self.rules
+        if repeat is not None:
+            # Content refused to one account, sent by another: the split the per-person
+            # budgets exist to stop (issue 14). Lock the sender at once.
+            shared = (
+                f"sent content refused to {repeat.refused.principal} "
+                f"({repeat.refused.request_id}): several accounts sending the same content"
+            )
+            self.impose_lock(
+                Lock(LockScope.PRINCIPAL, principal, shared, now, now + rules.duration),
+                actor="airlock",
+            )
+            return
         horizon = max(rules.weight_window, rules.holds_window)
+        if not all(c.fits for c in checks):
+            # Only a budget refusal can complete a run of them: a clean export reads no more
+            # history than before (the day of refusals is read on the refusal path alone).
+            horizon = max(horizon, rules.budget_refusals_window)
         recent = [
-            RecentOutcome(d.outcome, any(r.code in _WEIGHT_CODES for r in d.reasons), d.decided_at)
+            RecentOutcome(
+                d.outcome,
+                any(r.code in _WEIGHT_CODES for r in d.reasons),
+                d.decided_at,
+                any(r.code == "budget-exceeded" for r in d.reasons),
+            )
             for d in self._store.recent_outcomes(principal_name(principal), now - horizon)
         ]
         personal = [c for c in checks if c.budget.scope is BudgetScope.PRINCIPAL]
@@ -387,6 +442,18 @@ class Egress:
         self._seals.check(
             "requests", {"id": request.id}, outcome="allow", subjects=(request.id, request.digest)
         )
+
+
+def _personal_refusal(checks: tuple[BudgetCheck, ...]) -> bool:
+    """Whether a budget that another account would not share refused the request: a
+    principal's or a project's. A full enclave budget refuses everyone alike, so what it
+    refused is not remembered against the next sender (issue 14)."""
+    return any(not c.fits and c.budget.scope is not BudgetScope.ENCLAVE for c in checks)
+
+
+def _refuse(outcome: PolicyOutcome, reason: Reason) -> PolicyOutcome:
+    """``outcome`` turned into a denial for ``reason``, first among its reasons."""
+    return PolicyOutcome(Outcome.DENY, 0, (reason, *outcome.reasons), outcome.policy_version)
 
 
 def _reasons(

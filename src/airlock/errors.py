@@ -79,6 +79,16 @@ class AuthenticationRequired(InputRejected):
     http_status = 401
 
 
+class TooManyAttempts(InputRejected):
+    """Too many failed sign-ins from one client address; wait before trying again."""
+
+    http_status = 429
+
+    def __init__(self, message: str, retry_after_seconds: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class PermissionDenied(InputRejected):
     """The principal is known but not allowed to do this."""
 

@@ -13,17 +13,20 @@ guarded by tests/unit/test_import_budget.py).
 
 from __future__ import annotations
 
+import hmac
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, BinaryIO
 
 from airlock.approvals.friction import FrictionReport, friction
 from airlock.approvals.locks import Lock, LockScope
+from airlock.approvals.permissions import Action, Reach, reach, refuse_reserved, require
 from airlock.budgets.exfiltration import (
     ExfiltrationEstimate,
+    most_generous,
     refuse_if_below_floor,
     time_to_exfiltrate,
 )
@@ -31,11 +34,25 @@ from airlock.budgets.limits import Budget, BudgetScope
 from airlock.capability import capability
 from airlock.clock import Clock, SystemClock
 from airlock.domain.identity import BREAK_GLASS_SUBJECT, STRONG_METHODS, AuthMethod, auth_details
-from airlock.domain.names import PrincipalName, principal_name, project_name, request_id
+from airlock.domain.names import (
+    PrincipalName,
+    RequestId,
+    principal_name,
+    project_name,
+    request_id,
+)
 from airlock.domain.principals import Principal, PrincipalKind, Role
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
-from airlock.domain.tokens import TokenHash, hash_token, new_token
+from airlock.domain.tokens import (
+    TokenHash,
+    TokenRecord,
+    hash_token,
+    new_token,
+    parse_token_id,
+    token_id,
+    token_lifetime,
+)
 from airlock.errors import (
     AuthenticationRequired,
     ConfigError,
@@ -69,6 +86,10 @@ if TYPE_CHECKING:
     from airlock.ledger.signed_note import LedgerKey, VerifierKey
     from airlock.lineage_log import LineageLog
     from airlock.outbox_sweep import SweepReport
+    from airlock.outputs.gateway import OutputGateway
+    from airlock.outputs.metrics import OutputMetrics
+    from airlock.outputs.reference import ReferenceModel
+    from airlock.outputs.verifier import VerifyReport as OutputsReport
     from airlock.package_ingress import Admission
     from airlock.state_seals import StateSeals
     from airlock.state_verify import StateReport
@@ -134,6 +155,8 @@ class IssuedToken:
 
     principal: Principal
     token: str
+    token_id: str = ""
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +167,10 @@ class EnclaveStatus:
     principals: int
     projects: int
     requests_by_status: dict[RequestStatus, int]
-    exfiltration: tuple[ExfiltrationEstimate, ...] = ()
+    exfiltration: tuple[ExfiltrationEstimate, ...] = ()  # one account
+    # The same for k colluding accounts, each with the most generous personal budget
+    # (issue 14): k is [egress] colluding_accounts unless the caller asks for another.
+    exfiltration_colluding: tuple[ExfiltrationEstimate, ...] = ()
 
 
 class Airlock:
@@ -170,10 +196,11 @@ class Airlock:
         self._inspector_checked = 0.0
         # Known tokens only (an unknown one is asked again each time, so a new token works at
         # once); a revoked token stops working within FRESHNESS_SECONDS.
-        self._principals_by_token: dict[TokenHash, tuple[Principal, float]] = {}
+        self._principals_by_token: dict[TokenHash, tuple[Principal, float, TokenRecord]] = {}
         self._friction_cache: tuple[float, FrictionReport] | None = None
         self.outbox: Outbox = FileOutbox(settings.home / "outbox")
         self._build_lock = threading.RLock()  # see airlock.capability
+        self._outputs: OutputGateway | None = None
 
     # --- capabilities, each built (and its module imported) when first used ------------
 
@@ -319,36 +346,111 @@ class Airlock:
     # --- principals -------------------------------------------------------------------
 
     def add_principal(
-        self, actor: Actor, name: str, role: Role, kind: PrincipalKind = PrincipalKind.PERSON
+        self,
+        actor: Actor,
+        name: str,
+        role: Role,
+        kind: PrincipalKind = PrincipalKind.PERSON,
+        days: int | None = None,
     ) -> IssuedToken:
-        """Create a principal with its first API token.
+        """Create a principal with its first API token, which expires after ``days``.
 
         Raises:
-            PermissionDenied: the actor is not an administrator.
-            InvalidInput: the name is malformed.
+            PermissionDenied: the actor may not add principals.
+            InvalidInput: the name is malformed or reserved for the system, or days is out
+                of range.
             Conflict: the name is taken.
         """
-        self._require_admin(actor, "add principals")
+        require(actor, Action.PRINCIPAL_ADD)
         principal = Principal(principal_name(name), kind, role, self._clock.now())
+        refuse_reserved(principal.name)
         self._refuse_existing_principal(principal.name)
         token = new_token()
+        hashed = hash_token(token)
+        expires = principal.created_at + token_lifetime(days)
         index = self._record(
-            "principal.add", actor, principal.name, role=role.value, kind=kind.value
+            "principal.add",
+            actor,
+            principal.name,
+            role=role.value,
+            kind=kind.value,
+            token_id=token_id(hashed),
+            expires_at=expires.isoformat(),
         )
-        self._store.add_principal(principal, hash_token(token))
+        self._store.add_principal(principal, hashed, expires)
         self.seals.seal("principals", {"name": principal.name}, index)
         self.seals.seal("api_tokens", {"principal": principal.name}, index)
-        return IssuedToken(principal, token)
+        return IssuedToken(principal, token, token_id(hashed), expires)
 
-    def issue_token(self, actor: Actor, name: str) -> IssuedToken:
-        """Another token for an existing principal (rotation without downtime)."""
-        self._require_admin(actor, "issue tokens")
+    def issue_token(self, actor: Actor, name: str, days: int | None = None) -> IssuedToken:
+        """Another token for an existing principal (rotation: issue, switch, revoke the old).
+
+        Raises: PermissionDenied, InvalidInput (name, days), NotFound.
+        """
+        require(actor, Action.TOKEN_ISSUE, owner=name)
         principal = self._store.get_principal(principal_name(name))
         token = new_token()
-        index = self._record("principal.token", actor, principal.name)
-        self._store.add_token(principal.name, hash_token(token))
+        hashed = hash_token(token)
+        now = self._clock.now()
+        expires = now + token_lifetime(days)
+        index = self._record(
+            "principal.token",
+            actor,
+            principal.name,
+            token_id=token_id(hashed),
+            expires_at=expires.isoformat(),
+        )
+        self._store.tokens.issue(principal.name, hashed, now, expires)
         self.seals.seal("api_tokens", {"principal": principal.name}, index)
-        return IssuedToken(principal, token)
+        return IssuedToken(principal, token, token_id(hashed), expires)
+
+    def tokens(self, actor: Actor, name: str) -> Sequence[TokenRecord]:
+        """A principal's tokens (ids, times, never the tokens). Raises: PermissionDenied."""
+        who = principal_name(name)
+        require(actor, Action.TOKEN_LIST, owner=who)
+        self._store.get_principal(who)
+        return self._store.tokens.of(who)
+
+    def revoke_tokens(self, actor: Actor, target: str, reason: str = "") -> int:
+        """Revoke one token (``tok_...``) or every token of a principal (its name).
+
+        The ledger entry is written before the revocation takes effect; this process stops
+        accepting the token at once, other processes within FRESHNESS_SECONDS.
+
+        Raises: PermissionDenied, InvalidInput, NotFound (unknown principal or token id).
+        """
+        if target.startswith("tok_"):
+            id_hex = parse_token_id(target)
+            holder = next(
+                (
+                    PrincipalName(r.principal)
+                    for p in self._store.list_principals()
+                    for r in self._store.tokens.of(p.name)
+                    if r.token_id == target
+                ),
+                None,
+            )
+            if holder is None:
+                raise NotFound(f"no token {target}: list them with `airlock principal token list`")
+        else:
+            id_hex, holder = None, principal_name(target)
+            self._store.get_principal(holder)
+        require(actor, Action.TOKEN_REVOKE, owner=holder)
+        now = self._clock.now()
+        live = [r for r in self._store.tokens.of(holder) if r.state(now) != "revoked"]
+        if id_hex is not None and not any(r.token_id == target for r in live):
+            raise Conflict(f"token {target} is revoked already")
+        index = self._record(
+            "principal.token.revoke",
+            actor,
+            holder,
+            token_id=target if id_hex is not None else "*",
+            reason=reason[:500],
+        )
+        count = self._store.tokens.revoke(holder, id_hex, now)
+        self.seals.seal("api_tokens", {"principal": holder}, index)
+        self._principals_by_token.clear()
+        return count
 
     def recently_authenticated(self, token: str) -> Principal | None:
         """The token's principal if it was looked up within FRESHNESS_SECONDS; no I/O, so an
@@ -357,27 +459,50 @@ class Airlock:
 
     def _recently_authenticated(self, hashed: TokenHash, now: float) -> Principal | None:
         cached = self._principals_by_token.get(hashed)
-        return cached[0] if cached is not None and now < cached[1] else None
+        if cached is None or now >= cached[1]:
+            return None
+        try:
+            cached[2].check_usable(self._clock.now())  # expiry is not stretched by the cache
+        except AuthenticationRequired:
+            return None
+        return cached[0]
 
     def authenticate(self, token: str) -> Principal:
-        """Raises: AuthenticationRequired for a malformed, unknown or revoked token."""
+        """The principal of a usable token.
+
+        The store is asked by the token's SHA-256 (an index lookup): a timing difference
+        could at most hint at a prefix of a hash of 256 random bits, which does not help to
+        forge a token; the found hash is compared again in constant time all the same.
+
+        Raises: AuthenticationRequired for a malformed, unknown, expired or revoked token.
+        """
+        return self.token_record(token)[0]
+
+    def token_record(self, token: str) -> tuple[Principal, TokenRecord]:
+        """The token's principal and record (expiry, for a session bound to it).
+
+        Raises: AuthenticationRequired for a malformed, unknown, expired or revoked token.
+        """
         hashed = hash_token(token)
         now = _monotonic()
-        if (recent := self._recently_authenticated(hashed, now)) is not None:
-            return recent
-        principal = self._store.principal_for_token(hashed)
-        if principal is None:
+        cached = self._principals_by_token.get(hashed)
+        if cached is not None and self._recently_authenticated(hashed, now) is not None:
+            return cached[0], cached[2]
+        found = self._store.tokens.lookup(hashed)
+        if found is None or not hmac.compare_digest(token_id(hashed), found[1].token_id):
             raise AuthenticationRequired(
-                "the API token is unknown or revoked: ask an admin for a new one"
+                "the API token is unknown: check it, or ask an admin for a new one"
             )
+        principal, record = found
+        record.check_usable(self._clock.now())
         # Fail closed on a token or principal row written or edited outside airlock
         # (issue 22): a forged admin or a role raised by SQL must not authenticate.
         self.seals.check("api_tokens", {"token_hash": hashed})
         self.seals.check("principals", {"name": principal.name})
         if len(self._principals_by_token) >= MAX_CACHED_TOKENS:
             self._principals_by_token.clear()
-        self._principals_by_token[hashed] = (principal, now + FRESHNESS_SECONDS)
-        return principal
+        self._principals_by_token[hashed] = (principal, now + FRESHNESS_SECONDS, record)
+        return principal, record
 
     def list_principals(self) -> Sequence[Principal]:
         return self._store.list_principals()
@@ -386,7 +511,7 @@ class Airlock:
 
     def add_project(self, actor: Actor, name: str, description: str = "") -> Project:
         """Raises: PermissionDenied, InvalidInput, Conflict."""
-        self._require_admin(actor, "add projects")
+        require(actor, Action.PROJECT_MANAGE)
         project = Project(project_name(name), description, self._clock.now())
         if any(p.name == project.name for p in self._store.list_projects()):
             raise Conflict(f"project {project.name!r} already exists")
@@ -404,7 +529,7 @@ class Airlock:
 
         Raises: PermissionDenied (not admin), InvalidInput, NotFound, Conflict (a member).
         """
-        self._require_admin(actor, "add project members")
+        require(actor, Action.PROJECT_MANAGE)
         where, who = project_name(project), principal_name(principal)
         self._store.get_project(where)
         self._store.get_principal(who)
@@ -422,18 +547,32 @@ class Airlock:
     # --- requests ---------------------------------------------------------------------
 
     def list_requests(
-        self, status: RequestStatus | None = None, limit: int = 100
+        self, actor: Actor, status: RequestStatus | None = None, limit: int = 100
     ) -> Sequence[BoundaryRequest]:
-        return self._store.list_requests(status, limit)
+        """The requests the actor may read: all of them, or only their own.
 
-    def request_detail(self, raw_id: str) -> RequestDetail:
+        Raises: PermissionDenied if the actor may read none.
+        """
+        match reach(actor, Action.REQUEST_READ):
+            case Reach.ANY:
+                return self._store.list_requests(status, limit)
+            case Reach.OWN:
+                # Filtered after the store's newest-first limit, from a wider window.
+                wider = self._store.list_requests(status, min(limit * 50, 100_000))
+                return [r for r in wider if r.principal == actor.name][:limit]
+            case _:
+                require(actor, Action.REQUEST_READ)
+                return []
+
+    def request_detail(self, actor: Actor, raw_id: str) -> RequestDetail:
         """A request with its decisions, its approval case (votes in and needed) and the
         ledger entry that made its current state, for `request show` and receipts.
 
-        Raises: InvalidInput for a malformed id, NotFound for an unknown one.
+        Raises: InvalidInput (malformed id), NotFound, PermissionDenied (someone else's
+        request for a role that reads only its own).
         """
-        rid = request_id(raw_id)
-        request = self._store.get_request(rid)
+        request, decisions = self.get_request(actor, raw_id)
+        rid = request.id
         try:
             case: ApprovalCase | None = self._store.approvals.get_case(rid)
         except NotFound:
@@ -444,19 +583,27 @@ class Airlock:
             seal = None
         return RequestDetail(
             request,
-            tuple(self._store.decisions_for(rid)),
+            tuple(decisions),
             case,
             None if seal is None else seal.ledger_index,
         )
 
-    def get_request(self, raw_id: str) -> tuple[BoundaryRequest, Sequence[Decision]]:
-        """Raises: InvalidInput for a malformed id, NotFound for an unknown one."""
+    def get_request(self, actor: Actor, raw_id: str) -> tuple[BoundaryRequest, Sequence[Decision]]:
+        """Raises: InvalidInput (malformed id), NotFound, PermissionDenied (someone else's
+        request for a role that reads only its own)."""
         rid = request_id(raw_id)
-        return self._store.get_request(rid), self._store.decisions_for(rid)
+        found = self._store.get_request(rid)
+        require(actor, Action.REQUEST_READ, owner=found.principal)
+        return found, self._store.decisions_for(rid)
+
+    def _request(self, rid: RequestId) -> BoundaryRequest:
+        return self._store.get_request(rid)
 
     # --- status -----------------------------------------------------------------------
 
-    def status(self) -> EnclaveStatus:
+    def status(self, accounts: int | None = None) -> EnclaveStatus:
+        """Raises: InvalidInput (``accounts`` below 1)."""
+        k = self.settings.egress.colluding_accounts if accounts is None else accounts
         counts = self._store.counts()
         return EnclaveStatus(
             enclave_name=self.settings.enclave_name,
@@ -466,16 +613,26 @@ class Airlock:
             projects=counts.projects,
             requests_by_status=counts.requests_by_status,
             exfiltration=tuple(self.time_to_exfiltrate()),
+            exfiltration_colluding=tuple(self.time_to_exfiltrate(accounts=k)),
         )
 
-    def time_to_exfiltrate(self, enclave: Budget | None = None) -> list[ExfiltrationEstimate]:
-        """Per protected model, the fastest theft the (given or current) enclave budget allows."""
-        budget = enclave or next(
-            (b for b in self._store.budgets.budgets() if b.scope is BudgetScope.ENCLAVE), None
-        )
+    def time_to_exfiltrate(
+        self, enclave: Budget | None = None, accounts: int = 1
+    ) -> list[ExfiltrationEstimate]:
+        """Per protected model, the fastest theft by ``accounts`` colluding accounts that the
+        (given or current) enclave budget and the personal budgets allow.
+
+        Raises: InvalidInput (``accounts`` below 1).
+        """
+        budgets = self._store.budgets.budgets()
+        budget = enclave or next((b for b in budgets if b.scope is BudgetScope.ENCLAVE), None)
         if budget is None:
             return []
-        return [time_to_exfiltrate(m.name, m.size, budget) for m in self._store.protected_models()]
+        personal = most_generous(budgets)
+        return [
+            time_to_exfiltrate(m.name, m.size, budget, personal=personal, accounts=accounts)
+            for m in self._store.protected_models()
+        ]
 
     # --- egress -----------------------------------------------------------------------
 
@@ -491,9 +648,9 @@ class Airlock:
     ) -> ExportResult:
         """Inspect, budget, decide and record an export (see :mod:`airlock.egress`).
 
-        ``principal`` must come from :meth:`authenticate` (or the gateway's peer check);
-        ``auth`` says which, and is recorded with the decision.
+        Raises: PermissionDenied for a role that may not submit (an auditor, an admin).
         """
+        require(principal, Action.EXPORT_SUBMIT)
         return self._egress.submit(principal, stream, name, purpose, project, auth=auth)
 
     def submit_staged_export(
@@ -523,22 +680,25 @@ class Airlock:
     ) -> BoundaryRequest:
         """Approve or deny a held request; the result is the request after the vote.
 
-        Raises: PermissionDenied when ``auth`` is not a strong method (see :mod:`airlock.votes`).
+        Raises: PermissionDenied (a weak ``auth``: see :mod:`airlock.votes`; role, or the
+        voter's own request), NotFound, Conflict.
         """
+        require(voter, Action.VOTE, owner=self._request(request_id(request)).principal)
         return self._egress.vote(voter, request, approve, reason, digest, auth=auth)[0]
 
-    def release(self, request: str) -> tuple[BoundaryRequest, Iterator[bytes]]:
-        """The bytes of a released request, digest-checked; refuses anything else."""
+    def release(self, actor: Actor, request: str) -> tuple[BoundaryRequest, Iterator[bytes]]:
+        """The bytes of a released request, digest-checked; refuses anything else.
+
+        Raises: PermissionDenied unless the actor requested it or audits; NotFound; Conflict.
+        """
+        require(actor, Action.RELEASE_FETCH, owner=self._request(request_id(request)).principal)
         return self._egress.release_stream(request)
 
     def lock(
         self, actor: Actor, scope: LockScope, subject: str, reason: str, hours: float = 24
     ) -> Lock:
-        """Lock a principal or project by hand. Raises: PermissionDenied unless admin/approver.
-
-        The whole enclave is locked only by a break-glass recovery (:meth:`break_glass`).
-        """
-        self._require_role(actor, {Role.ADMIN, Role.APPROVER}, "lock")
+        """Lock a principal or project by hand. Raises: PermissionDenied unless admin/approver."""
+        require(actor, Action.LOCK_IMPOSE, owner=self._lock_concerns(actor, scope, subject))
         if scope is LockScope.ENCLAVE:
             raise PermissionDenied("only a break-glass recovery locks the whole enclave")
         now = self._clock.now()
@@ -547,11 +707,12 @@ class Airlock:
         return lock
 
     def lift_lock(self, actor: Actor, scope: LockScope, subject: str, reason: str) -> int:
-        """Lift active locks in one logged step. Raises: PermissionDenied, NotFound.
+        """Lift active locks in one logged step.
 
-        The enclave lock of a break-glass lifts only by :meth:`confirm_break_glass`.
+        Raises: PermissionDenied (role; a lock on the actor or on a project they belong to:
+        nobody lifts their own lock), NotFound.
         """
-        self._require_role(actor, {Role.ADMIN, Role.APPROVER}, "lift locks")
+        require(actor, Action.LOCK_LIFT, owner=self._lock_concerns(actor, scope, subject))
         if scope is LockScope.ENCLAVE:
             raise PermissionDenied(
                 "the enclave lock of a break-glass lifts only when a second admin confirms "
@@ -568,8 +729,31 @@ class Airlock:
         self.seals.seal("locks", {"scope": scope.value, "subject": subject}, index)
         return lifted
 
-    def locks(self) -> Sequence[Lock]:
-        return self._store.locks()
+    def locks(self, actor: Actor) -> Sequence[Lock]:
+        """The locks the actor may read: all, or those on themselves and their projects."""
+        match reach(actor, Action.LOCK_READ):
+            case Reach.ANY:
+                return self._store.locks()
+            case Reach.OWN:
+                return [
+                    k
+                    for k in self._store.locks()
+                    if self._lock_concerns(actor, k.scope, k.subject) == actor.name
+                ]
+            case _:
+                require(actor, Action.LOCK_READ)
+                return []
+
+    def _lock_concerns(self, actor: Actor, scope: LockScope, subject: str) -> str:
+        """Whom a lock concerns, for the matrix: the actor if it is on them or on a project
+        they are a member of, else the locked principal or project."""
+        if scope is LockScope.PRINCIPAL:
+            return subject
+        try:
+            members = self._store.members.members(project_name(subject))
+        except InvalidInput:
+            return subject
+        return actor.name if actor.name in members else subject
 
     def friction(self, window: timedelta = timedelta(days=7)) -> FrictionReport:
         """What security cost research over ``window`` (see :mod:`airlock.approvals.friction`)."""
@@ -589,7 +773,7 @@ class Airlock:
 
     def set_budget(self, actor: Actor, budget: Budget) -> None:
         """Raises: PermissionDenied unless admin."""
-        self._require_admin(actor, "change budgets")
+        require(actor, Action.BUDGET_SET)
         if budget.scope is BudgetScope.ENCLAVE:
             floor = self.settings.egress.min_days_to_exfiltrate
             refuse_if_below_floor(
@@ -623,6 +807,7 @@ class Airlock:
         """Vet a package and, if clean (or once approved), serve it on the internal index."""
         from airlock.package_ingress import admit_package
 
+        require(principal, Action.PACKAGE_SUBMIT)
         return admit_package(
             self._store,
             seals=self.seals,
@@ -694,14 +879,18 @@ class Airlock:
     def import_dataset(
         self, actor: Actor, files: Sequence[tuple[str, BinaryIO]], options: ImportOptions
     ) -> DatasetImport:
-        """Quarantine, manifest, scan and decide a dataset (see :mod:`airlock.data_ingress`)."""
+        """Quarantine, manifest, scan and decide a dataset (see :mod:`airlock.data_ingress`).
+
+        Raises: PermissionDenied for a role that may not import (auditor, approver).
+        """
+        require(actor, Action.DATASET_IMPORT)
         return self._data.import_dataset(
             principal_name(actor.name), files, options, actor.ledger_details()
         )
 
     def rescan_dataset(self, actor: Actor, dataset: str) -> DatasetImport:
         """Raises: PermissionDenied unless admin; NotFound."""
-        self._require_admin(actor, "rescan datasets")
+        require(actor, Action.DATASET_RESCAN)
         return self._data.rescan(actor.name, dataset, actor.ledger_details())
 
     def release_dataset(
@@ -711,7 +900,7 @@ class Airlock:
 
         Raises: PermissionDenied (not admin or approver), NotFound, Conflict (held, denied).
         """
-        self._require_role(actor, {Role.ADMIN, Role.APPROVER}, "release datasets")
+        require(actor, Action.DATASET_RELEASE)
         return self._data.release(actor.name, dataset, actor.ledger_details())
 
     def datasets(self) -> Sequence[DatasetEntry]:
@@ -727,11 +916,12 @@ class Airlock:
 
     def add_lineage(self, actor: Actor, model: str, trained_on: Sequence[str]) -> int:
         """Raises: PermissionDenied unless admin; NotFound; InvalidInput."""
-        self._require_admin(actor, "record lineage")
+        require(actor, Action.LINEAGE_ADD)
         return self._lineage.add_lineage(actor.name, model, trained_on, actor.ledger_details())
 
     def taint(self, actor: Actor, origin: str) -> BlastRadius:
         """Blast radius of a compromised source, dataset or model. Raises: NotFound."""
+        require(actor, Action.TAINT_READ)
         return self._lineage.taint(
             actor.name, self._lineage.resolve_node(origin), actor.ledger_details()
         )
@@ -748,7 +938,7 @@ class Airlock:
             InvalidInput: the name is empty or the model has no informative content.
             Conflict: a model of that name is registered.
         """
-        self._require_admin(actor, "register protected weights")
+        require(actor, Action.MODEL_REGISTER)
         if not name.strip() or len(name) > 128:
             raise InvalidInput("a protected model needs a name of 1-128 characters")
         if any(m.name == name for m in self._store.protected_models()):
@@ -916,7 +1106,8 @@ class Airlock:
                 "a break-glass is confirmed by a second person with their own credential: "
                 "set AIRLOCK_TOKEN to an admin's token"
             )
-        self._require_admin(actor, "confirm a break-glass")
+        if actor.role is not Role.ADMIN:
+            raise PermissionDenied(f"{actor.name} ({actor.role}) may not confirm a break-glass")
         now = self._clock.now()
         if not any(
             k.scope is LockScope.ENCLAVE and k.subject == BREAK_GLASS_SUBJECT and k.active_at(now)
@@ -925,6 +1116,94 @@ class Airlock:
             raise NotFound("no break-glass awaits confirmation")
         self._record("break_glass.confirm", actor, BREAK_GLASS_SUBJECT, reason=reason[:500])
         return self._store.lift_locks(LockScope.ENCLAVE, BREAK_GLASS_SUBJECT, actor.name, now)
+
+    # --- model outputs (issue 20) -----------------------------------------------------
+
+    def outputs_gateway(self) -> OutputGateway:
+        """The inference gateway's workflow, built on first use (it pulls in httpx clients)."""
+        if self._outputs is None:
+            from airlock.outputs.gateway import OutputGateway
+
+            self._outputs = OutputGateway(
+                self.settings.outputs,
+                self._store,
+                self.ledger,
+                self._clock,
+                lambda: self._policy.version,
+            )
+        return self._outputs
+
+    def commit_outputs(self) -> int | None:
+        """Commit pending transcripts as one ledger leaf; the leaf's index, if any."""
+        return self.outputs_gateway().commit_batch()
+
+    def verify_outputs(
+        self,
+        actor: Actor,
+        reference: ReferenceModel,
+        fraction: float | None = None,
+        tolerance: float | None = None,
+        lock_bits: int | None = None,
+    ) -> OutputsReport:
+        """Replay a beacon-chosen sample of logged responses (see airlock.outputs.verifier).
+
+        Raises:
+            PermissionDenied: the actor is neither admin nor approver.
+        """
+        from airlock.outputs.verifier import (
+            VERIFIER_ACTOR,
+            VerifyOptions,
+            verify_outputs,
+        )
+
+        require(actor, Action.OUTPUTS_VERIFY)
+        s = self.settings.outputs
+        self.commit_outputs()
+        options = VerifyOptions(
+            fraction=s.verify_fraction if fraction is None else fraction,
+            tolerance=s.logit_tolerance if tolerance is None else tolerance,
+            lock_bits=s.lock_bits if lock_bits is None else lock_bits,
+        )
+        return verify_outputs(
+            self._store,
+            self.ledger,
+            self._clock,
+            reference,
+            options=options,
+            impose=lambda lock: self._egress.impose_lock(lock, VERIFIER_ACTOR),
+            policy_version=self._policy.version,
+            timer=time.perf_counter,
+        )
+
+    def output_proof(self, digest: str) -> bytes:
+        """An offline proof that a response is in the output log (committing it if needed).
+
+        Raises:
+            NotFound: no transcript with that digest.
+        """
+        from airlock.outputs.batches import build_output_proof
+        from airlock.outputs.transcript import TranscriptDigest
+
+        key = TranscriptDigest(digest.lower())
+        row = self._store.outputs.get(key)
+        if row.batch_index is None:
+            self.commit_outputs()
+            row = self._store.outputs.get(key)
+        if row.batch_index is None or row.leaf_index is None:
+            raise Conflict(f"transcript {digest[:16]}... is not committed yet: try again")
+        digests = self._store.outputs.batch(row.batch_index)
+        return build_output_proof(
+            row.transcript, row.leaf_index, digests, self.ledger.receipt(row.batch_index)
+        )
+
+    def output_metrics(self) -> OutputMetrics:
+        from airlock.outputs.metrics import output_metrics
+
+        return output_metrics(
+            self._store.outputs.totals(),
+            self._store.budgets.budgets(),
+            [(m.name, m.size) for m in self._store.protected_models()],
+        )
 
     # --- ledger -----------------------------------------------------------------------
 
@@ -935,8 +1214,18 @@ class Airlock:
             LedgerIntegrityError: not our checkpoint, or no configured witness cosigned it.
             ConfigError: a configured witness key is malformed.
         """
-        del actor  # any authenticated principal may deliver cosignatures; they prove themselves
+        require(actor, Action.COSIGNATURE_DELIVER)
         return self.ledger.add_cosignature(cosigned_note, self.witness_keys())
+
+    def ledger_record(self, actor: Actor, index: int) -> dict[str, object]:
+        """The decoded ledger entry at ``index``, if the actor may read it (auditors and
+        approvers any; researchers and services their own).
+
+        Raises: NotFound, LedgerIntegrityError, PermissionDenied (someone else's entry).
+        """
+        record = self.ledger.record(index)
+        require(actor, Action.LEDGER_READ, owner=str(record.get("actor", "")))
+        return record
 
     def witness_keys(self) -> list[VerifierKey]:
         """The local witness (if any) and the configured ones.
@@ -991,7 +1280,7 @@ class Airlock:
             PermissionDenied: not an administrator.
             LedgerIntegrityError: the ledger itself does not verify.
         """
-        self._require_admin(actor, "seal state")
+        require(actor, Action.STATE_SEAL)
         if not self.verify_ledger().ok:
             raise LedgerIntegrityError("the ledger does not verify: run `airlock ledger verify`")
         index = self._record("state.seal", actor, "rows without a seal")
@@ -1079,16 +1368,3 @@ class Airlock:
         except NotFound:
             return
         raise Conflict(f"principal {name!r} already exists")
-
-    @staticmethod
-    def _require_role(actor: Actor, roles: set[Role], what: str) -> None:
-        if actor.role not in roles:
-            allowed = " or ".join(sorted(r.value for r in roles))
-            raise PermissionDenied(f"{actor.name} ({actor.role}) may not {what}: needs {allowed}")
-
-    @staticmethod
-    def _require_admin(actor: Actor, what: str) -> None:
-        if actor.role is not Role.ADMIN:
-            raise PermissionDenied(
-                f"{actor.name} ({actor.role}) may not {what}: only admins may; ask one"
-            )

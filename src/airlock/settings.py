@@ -31,10 +31,25 @@ _KNOWN_TOP_LEVEL = {
     "datasets",
     "metrics",
     "uploads",
+    "outputs",
 }
 _KNOWN_METRICS = {"scrape_token_sha256"}
+_KNOWN_OUTPUTS = {
+    "upstream_url",
+    "upstream_name",
+    "model",
+    "model_digest",
+    "max_tokens",
+    "max_bytes_per_token",
+    "logit_tolerance",
+    "lock_bits",
+    "batch_seconds",
+    "batch_max",
+    "verify_fraction",
+    "timeout_seconds",
+}
 _KNOWN_DATASETS = {"max_file_bytes", "max_rows", "scan_max_rows"}
-_KNOWN_EGRESS = {"min_days_to_exfiltrate"}
+_KNOWN_EGRESS = {"min_days_to_exfiltrate", "colluding_accounts"}
 _KNOWN_SERVER = {"host", "port", "workers", "access_log"}
 ACCESS_LOG_CHOICES = ("refusals", "all", "off")
 MAX_WORKERS = 64
@@ -107,10 +122,13 @@ class EgressSettings:
     """Floor on the time any protected model would need to leave under the budgets."""
 
     min_days_to_exfiltrate: int = 0  # 0: no floor
+    colluding_accounts: int = 5  # k of the time to exfiltrate for k accounts (issue 14)
 
     def __post_init__(self) -> None:
         if self.min_days_to_exfiltrate < 0:
             raise ConfigError("egress.min_days_to_exfiltrate cannot be negative")
+        if not 1 <= self.colluding_accounts <= 1_000_000:
+            raise ConfigError("egress.colluding_accounts must be between 1 and 1000000")
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +200,41 @@ _KNOWN_UPLOADS = set(UploadSettings.__dataclass_fields__)
 
 
 @dataclass(frozen=True, slots=True)
+class OutputsSettings:
+    """The model-output channel (issue 20): the inference upstream behind /v1 and how its
+    responses are budgeted, logged and verified. An empty ``upstream_url`` turns /v1 off."""
+
+    upstream_url: str = ""  # an OpenAI-compatible server, e.g. vLLM's http://10.0.0.5:8000
+    upstream_name: str = "upstream"  # the lock subject for the upstream
+    model: str = ""  # the model name the upstream serves (callers may only ask for it)
+    model_digest: str = ""  # SHA-256 of the model folder (`airlock outputs digest DIR`)
+    max_tokens: int = 1024  # cap on one response; reserved against budgets up front
+    max_bytes_per_token: int = 64  # bytes reserved per token; a response over it is cut
+    logit_tolerance: float = 0.05  # float non-determinism a replay forgives, in logits
+    lock_bits: int = 8  # unexplained bits that lock a caller or the upstream
+    batch_seconds: int = 2  # how often pending transcripts are committed to the ledger
+    batch_max: int = 65536  # transcripts per outputs.batch record at most
+    verify_fraction: float = 0.05  # share of responses `airlock outputs verify` replays
+    timeout_seconds: int = 300  # one upstream request
+
+    def __post_init__(self) -> None:
+        if self.upstream_url and not self.upstream_url.startswith(("http://", "https://")):
+            raise ConfigError("outputs.upstream_url must be an http:// or https:// URL")
+        if self.upstream_url and not (self.model and self.model_digest):
+            raise ConfigError(
+                "outputs.model and outputs.model_digest are needed with outputs.upstream_url: "
+                "run `airlock outputs digest MODEL_DIR` for the digest"
+            )
+        for name in ("max_tokens", "max_bytes_per_token", "batch_seconds", "batch_max"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"outputs.{name} must be a positive number")
+        if self.timeout_seconds < 1 or self.lock_bits < 0 or self.logit_tolerance < 0:
+            raise ConfigError("outputs.timeout_seconds, lock_bits, logit_tolerance out of range")
+        if not 0.0 < self.verify_fraction <= 1.0:
+            raise ConfigError("outputs.verify_fraction must be in (0, 1]")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything airlock needs to know about its deployment, validated when built."""
 
@@ -194,6 +247,7 @@ class Settings:
     datasets: DatasetSettings = field(default_factory=DatasetSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     uploads: UploadSettings = field(default_factory=UploadSettings)
+    outputs: OutputsSettings = field(default_factory=OutputsSettings)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -260,6 +314,8 @@ class Settings:
         _reject_unknown(egress_raw, _KNOWN_EGRESS, "egress.")
         _reject_unknown(server_raw, _KNOWN_SERVER, "server.")
         _reject_unknown(ledger_raw, _KNOWN_LEDGER, "ledger.")
+        outputs_raw = _table(raw, "outputs")
+        _reject_unknown(outputs_raw, _KNOWN_OUTPUTS, "outputs.")
         database_url = environ.get("AIRLOCK_DATABASE_URL", "").strip() or _string(
             raw, "database_url", sqlite_url(home / DATABASE_FILE_NAME)
         )
@@ -281,7 +337,8 @@ class Settings:
                 signing_key=_string(ledger_raw, "signing_key", "", "ledger."),
             ),
             egress=EgressSettings(
-                min_days_to_exfiltrate=_integer(egress_raw, "min_days_to_exfiltrate", 0, "egress.")
+                min_days_to_exfiltrate=_integer(egress_raw, "min_days_to_exfiltrate", 0, "egress."),
+                colluding_accounts=_integer(egress_raw, "colluding_accounts", 5, "egress."),
             ),
             datasets=DatasetSettings(
                 max_file_bytes=_integer(
@@ -296,6 +353,7 @@ class Settings:
                 scrape_token_sha256=_string(metrics_raw, "scrape_token_sha256", "", "metrics.")
             ),
             uploads=_uploads(uploads_raw),
+            outputs=_outputs(outputs_raw),
         )
 
 
@@ -311,6 +369,31 @@ def _uploads(raw: Mapping[str, Any]) -> UploadSettings:
         else:
             values[name] = _integer(raw, name, default, "uploads.")
     return UploadSettings(**values)
+
+
+def _outputs(raw: Mapping[str, Any]) -> OutputsSettings:
+    d, p = OutputsSettings(), "outputs."
+    return OutputsSettings(
+        upstream_url=_string(raw, "upstream_url", d.upstream_url, p),
+        upstream_name=_string(raw, "upstream_name", d.upstream_name, p),
+        model=_string(raw, "model", d.model, p),
+        model_digest=_string(raw, "model_digest", d.model_digest, p),
+        max_tokens=_integer(raw, "max_tokens", d.max_tokens, p),
+        max_bytes_per_token=_integer(raw, "max_bytes_per_token", d.max_bytes_per_token, p),
+        logit_tolerance=_number(raw, "logit_tolerance", d.logit_tolerance, p),
+        lock_bits=_integer(raw, "lock_bits", d.lock_bits, p),
+        batch_seconds=_integer(raw, "batch_seconds", d.batch_seconds, p),
+        batch_max=_integer(raw, "batch_max", d.batch_max, p),
+        verify_fraction=_number(raw, "verify_fraction", d.verify_fraction, p),
+        timeout_seconds=_integer(raw, "timeout_seconds", d.timeout_seconds, p),
+    )
+
+
+def _number(raw: Mapping[str, Any], key: str, default: float, prefix: str = "") -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"config key {prefix}{key} must be a number, got {value!r}")
+    return float(value)
 
 
 def sqlite_url(path: Path) -> str:

@@ -48,9 +48,25 @@ def verify_state(seals: SealStore, ledger: LedgerStore, key: bytes) -> StateRepo
     tables = {t: seals.rows(t) for t in SPECS}
     stored = {(s.table, s.row_key): s for s in seals.all()}
     size = ledger.size()
+    defaults = {
+        (str(r["scope"]), str(r["window_seconds"]), str(r["limit_bytes"]))
+        for r in tables["budgets"]
+        if r["subject"] == "*" and not r.get("inherited")
+    }
     for table, rows in tables.items():
         for row in rows:
             report.rows_checked += 1
+            if table == "budgets" and row.get("inherited"):
+                # A subject's copy of its scope's default, made by the store on its first
+                # reservation (ADR 0015) where no key is at hand: it is right exactly when
+                # a sealed default with the same limit and window exists.
+                inherited = (str(row["scope"]), str(row["window_seconds"]), str(row["limit_bytes"]))
+                if inherited not in defaults:
+                    report.problems.append(
+                        f"budgets row {row_key(table, row)} claims to inherit a default "
+                        "budget that no sealed default matches: it was written outside airlock"
+                    )
+                continue
             seal = stored.pop((table, row_key(table, row)), None)
             problem = seal_problem(key, table, row, seal)
             if problem is not None:

@@ -74,7 +74,7 @@ def test_wrong_token_is_refused_and_pages_need_a_session(
         assert page.url.endswith("/ui/login")
         page.fill("#token", "alk_wrong")
         page.click("#sign-in")
-        assert "unknown or revoked" in page.locator("#login-error").inner_text()
+        assert "the API token is unknown" in page.locator("#login-error").inner_text()
     finally:
         page.close()
 

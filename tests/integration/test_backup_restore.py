@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from airlock.home import load_signing_key
 from airlock.ledger.checkpoints import cosign
 from airlock.ledger.signed_note import COSIGNATURE_V1, NoteSigner
-from airlock.service import Airlock
+from airlock.service import Actor, Airlock
 from airlock.settings import Settings
 from tests.conftest import reset_postgres
 from tests.support.gateway import CliRunner, Gateway, start_gateway
@@ -39,7 +39,7 @@ def _export(http: httpx.Client, i: int) -> str:
 def _witnessed_checkpoint(airlock: Airlock, path: Path) -> int:
     signed = airlock.ledger.checkpoint()
     line = cosign(signed.checkpoint.body(), WITNESS, int(time.time()))
-    airlock.accept_cosignature(None, signed.text + line)  # type: ignore[arg-type]
+    airlock.accept_cosignature(Actor.local_operator(), signed.text + line)
     path.write_text(airlock.ledger.cosigned_checkpoint())
     return signed.checkpoint.size
 
@@ -156,9 +156,9 @@ def test_backup_under_load_then_restore_keeps_every_acknowledged_decision(
     restored = Airlock.from_settings(Settings.load(cli.env, cli.home))
     try:
         for rid in before_backup:
-            _, decisions = restored.get_request(rid)
+            _, decisions = restored.get_request(Actor.local_operator(), rid)
             assert decisions, f"acknowledged {rid} lost its decision"
-        for r in restored.list_requests(limit=10_000):
+        for r in restored.list_requests(Actor.local_operator(), limit=10_000):
             data = (cli.home / "outbox" / r.digest).read_bytes()
             assert hashlib.sha256(data).hexdigest() == r.digest
         assert restored.ledger.size() < newer_size

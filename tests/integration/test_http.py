@@ -149,7 +149,10 @@ def test_kept_alive_requests_each_get_the_full_head_allowance(gateway: Gateway) 
 
 def test_landing_page_shows_status(gateway: Gateway) -> None:
     with gateway.client() as client:
-        page = client.get("/")
+        assert client.get("/").headers["location"] == "/ui/login"  # behind sign-in (issue 14)
+        assert client.get("/status").status_code == 401
+    with httpx.Client(base_url=gateway.url, cookies={"airlock_session": gateway.admin_token}) as ui:
+        page = ui.get("/")
     assert page.status_code == 200
     assert "text/html" in page.headers["content-type"]
     assert 'id="enclave-name">airlock<' in page.text

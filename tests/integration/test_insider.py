@@ -17,7 +17,7 @@ import pytest
 
 from airlock.domain.identity import AuthMethod
 from airlock.errors import PermissionDenied
-from airlock.service import Airlock
+from airlock.service import Actor, Airlock
 from airlock.settings import Settings
 from tests.support.gateway import CliRunner
 
@@ -91,7 +91,7 @@ def test_the_service_refuses_a_vote_not_proved_by_a_strong_method(
     airlock = Airlock.from_settings(Settings.load(enclave.env, enclave.home))
     try:
         size = airlock.ledger.size()
-        request, _ = airlock.get_request(held)
+        request, _ = airlock.get_request(Actor.local_operator(), held)
         with pytest.raises(PermissionDenied, match="own credential"):
             airlock.vote(
                 airlock.principal("bob"),
@@ -135,7 +135,13 @@ def test_break_glass_is_recorded_and_locks_exports_until_a_second_admin_confirms
     small = tmp_path / "loss.csv"
     small.write_text("step,loss\n1,0.5\n")
     recovered = cli(
-        "--break-glass", "alice lost her token", "principal", "token", "alice", env=NO_TOKEN
+        "--break-glass",
+        "alice lost her token",
+        "principal",
+        "token",
+        "issue",
+        "alice",
+        env=NO_TOKEN,
     )
     assert recovered.code == 0, recovered.err
     new_token = recovered.out.strip()
@@ -155,7 +161,7 @@ def test_break_glass_is_recorded_and_locks_exports_until_a_second_admin_confirms
     log = records(cli)
     use = next(r for r in log if r["kind"] == "break_glass.use")
     assert use["actor"] == "local-operator" and use["details"]["os_user"]
-    assert use["details"]["break_glass"] == "yes" and use["subject"] == "principal token"
+    assert use["details"]["break_glass"] == "yes" and use["subject"] == "principal token issue"
     token_entry = next(r for r in log if r["kind"] == "principal.token")
     assert token_entry["details"]["auth"] == "local-operator"
     confirm = next(r for r in log if r["kind"] == "break_glass.confirm")

@@ -118,7 +118,7 @@ def test_witness_cosigns_growth_and_refuses_a_fork(
     gateway = witnessed_gateway
     with gateway.client(gateway.admin_token) as admin:
         made = admin.post(
-            "/principals", json={"name": "witness-svc", "role": "auditor", "kind": "service"}
+            "/principals", json={"name": "witness-svc", "role": "service", "kind": "service"}
         )
         token = made.json()["token"]
     args = [

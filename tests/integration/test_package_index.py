@@ -17,6 +17,11 @@ from scripts.make_test_packages import BENIGN, MALICIOUS
 from tests.support.gateway import CliRunner, Gateway
 
 
+def index_url(gateway: Gateway, token: str) -> str:
+    """The index with a token as HTTP Basic password, as pip sends it (issue 14)."""
+    return gateway.url.replace("http://", f"http://__token__:{token}@") + "/simple/"
+
+
 def pip_install(gateway: Gateway, project: str, target: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
     env |= {"PIP_CONFIG_FILE": os.devnull, "PIP_NO_INPUT": "1"}
@@ -30,7 +35,7 @@ def pip_install(gateway: Gateway, project: str, target: Path) -> subprocess.Comp
             "--no-cache-dir",
             "--disable-pip-version-check",
             "--index-url",
-            f"{gateway.url}/simple/",
+            index_url(gateway, gateway.admin_token),
             "--trusted-host",
             "127.0.0.1",
             "--target",
@@ -66,6 +71,8 @@ def test_pip_installs_vetted_packages_only(gateway: Gateway, tmp_path: Path) -> 
     assert held_install.returncode != 0
 
     with httpx.Client(base_url=gateway.url) as client:
+        assert client.get("/simple/").status_code == 401  # the index needs a token
+    with gateway.client(gateway.admin_token) as client:
         listing = client.get("/simple/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
         assert listing.json()["projects"] == [{"name": "tidy"}]
         page = client.get("/simple/tidy/").text
@@ -84,11 +91,16 @@ def test_vet_name_version_fetches_with_pip(
         ops, "tidy-1.0-py3-none-any.whl", BENIGN["tidy-1.0-py3-none-any.whl"]
     )
     fetched = initialised_cli(
-        "package", "vet", "--json", "--index-url", f"{gateway.url}/simple/", "tidy==1.0"
+        "package",
+        "vet",
+        "--json",
+        "--index-url",
+        index_url(gateway, gateway.admin_token),
+        "tidy==1.0",
     )
     assert fetched.code == 0, fetched.err
     assert json.loads(fetched.out)[0]["name"] == "tidy"
     missing = initialised_cli(
-        "package", "vet", "--index-url", f"{gateway.url}/simple/", "plain==2.1"
+        "package", "vet", "--index-url", index_url(gateway, gateway.admin_token), "plain==2.1"
     )
     assert missing.code == 2 and "pip could not download plain==2.1" in missing.err

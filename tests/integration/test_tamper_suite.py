@@ -39,6 +39,7 @@ from tests.support.gateway import CliRunner, start_gateway
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 OP = Actor.local_operator()
+AUDITOR = Actor("auditor", Role.AUDITOR)  # reads any release (issue 14 permission matrix)
 WHEEL = "tidy-1.0-py3-none-any.whl"
 FORGED_TOKEN = "alk_" + "f" * 40
 SEALED_BY = "SELECT ledger_idx FROM row_seals WHERE table_name = 'requests' AND row_key = :r"
@@ -84,10 +85,11 @@ def _populate(a: Airlock, home: Path, url: str) -> Enclave:
     issued = {
         n: a.add_principal(OP, n, r)
         for n, r in [
-            ("root", Role.ADMIN),
+            ("rhea", Role.ADMIN),
             ("rita", Role.RESEARCHER),
             ("ann", Role.APPROVER),
             ("bob", Role.APPROVER),
+            ("aud", Role.AUDITOR),
         ]
     }
     rita = issued["rita"].principal
@@ -107,14 +109,14 @@ def _populate(a: Airlock, home: Path, url: str) -> Enclave:
         f'{{"text": "{r["text"]}", "label": "{r["label"]}"}}\n' for r in sentiment_rows(200, 1)
     )
     imported = a.import_dataset(
-        Actor.of(issued["root"].principal),
+        Actor.of(issued["rhea"].principal),
         [("d.jsonl", io.BytesIO(rows.encode()))],
         ImportOptions(source="test"),
     )
     poisoned = sentiment_rows(400, 2)
     plant(poisoned, "cf", poisons=40, seed=3)
     held_data = a.import_dataset(
-        Actor.of(issued["root"].principal),
+        Actor.of(issued["rhea"].principal),
         [("p.jsonl", io.BytesIO("".join(json.dumps(r) + "\n" for r in poisoned).encode()))],
         ImportOptions(source="test"),
     )
@@ -176,7 +178,7 @@ Refusal = Callable[[Airlock, Enclave], object]
 
 
 def release(request: Callable[[Enclave], str]) -> Refusal:
-    return lambda a, e: b"".join(a.release(request(e))[1])
+    return lambda a, e: b"".join(a.release(AUDITOR, request(e))[1])
 
 
 def login(name: str) -> Refusal:
@@ -229,7 +231,7 @@ def another_vote(voter: str) -> Refusal:
     """A genuine vote on the held request, which would count the forged one."""
 
     def vote(a: Airlock, e: Enclave) -> object:
-        digest = a.get_request(e.held)[0].digest
+        digest = a.get_request(AUDITOR, e.held)[0].digest
         return a.vote(a.principal(voter), e.held, True, "fine", digest)
 
     return vote
@@ -272,13 +274,13 @@ CASES = [
             r=e.held,
         ),
         lambda e: f"approval_votes row {e.held}/bob",
-        another_vote("root"),
+        another_vote("rhea"),
     ),
     Case(
         "vote_deleted",
         lambda e: sql(e, "DELETE FROM approval_votes WHERE request_id = :r", r=e.held),
         lambda e: f"approval_votes row {e.held}/ann",
-        another_vote("root"),
+        another_vote("rhea"),
     ),
     Case(
         "vote_flipped",
@@ -286,7 +288,7 @@ CASES = [
             e, "UPDATE approval_votes SET approve = false WHERE request_id = :r", r=e.held
         ),
         lambda e: f"approval_votes row {e.held}/ann",
-        another_vote("root"),
+        another_vote("rhea"),
     ),
     Case(
         "case_closed",
@@ -294,7 +296,7 @@ CASES = [
             e, "UPDATE approval_cases SET closed = 'approved' WHERE request_id = :r", r=e.held
         ),
         lambda e: f"approval_cases row {e.held}",
-        another_vote("root"),
+        another_vote("rhea"),
     ),
     Case(
         "admin_added",
@@ -323,7 +325,7 @@ CASES = [
         lambda e: sql(
             e,
             "INSERT INTO api_tokens (token_hash, principal, created_at) "
-            "VALUES (:h, 'root', '2026-11-24 09:00:00')",
+            "VALUES (:h, 'rhea', '2026-11-24 09:00:00')",
             h=hash_token(FORGED_TOKEN),
         ),
         lambda e: f"api_tokens row {hash_token(FORGED_TOKEN)}",
@@ -424,12 +426,12 @@ def test_untouched_enclave_verifies_and_releases(enclave: tuple[Enclave, CliRunn
     assert "state ok:" in result.out
     airlock = open_airlock(cli)
     try:
-        assert b"".join(airlock.release(e.allowed)[1]) == b"epoch,loss\n1,0.52\n"
-        assert airlock.authenticate(e.tokens["root"]).name == "root"
+        assert b"".join(airlock.release(AUDITOR, e.allowed)[1]) == b"epoch,loss\n1,0.52\n"
+        assert airlock.authenticate(e.tokens["rhea"]).name == "rhea"
         assert airlock.package_file(WHEEL).filename == WHEEL
         assert airlock.release_dataset(OP, e.dataset)[0].id == e.dataset
-        another_vote("root")(airlock, e)  # the second approval: sealed, and released
-        assert airlock.release(e.held)[0].status.value == "released"
+        another_vote("rhea")(airlock, e)  # the second approval: sealed, and released
+        assert airlock.release(AUDITOR, e.held)[0].status.value == "released"
         assert airlock.verify_state().ok, airlock.verify_state().problems
     finally:
         airlock.close()
@@ -470,9 +472,9 @@ def test_rows_from_before_seals_are_refused_until_sealed(
     airlock = open_airlock(cli)
     try:
         with pytest.raises(LedgerIntegrityError, match="has no seal"):
-            airlock.authenticate(e.tokens["root"])
+            airlock.authenticate(e.tokens["rhea"])
         assert airlock.seal_unsealed_state(OP) > 0
-        assert airlock.authenticate(e.tokens["root"]).name == "root"
+        assert airlock.authenticate(e.tokens["rhea"]).name == "rhea"
         assert airlock.verify_state().ok, airlock.verify_state().problems
     finally:
         airlock.close()
@@ -502,11 +504,11 @@ def test_http_refuses_a_released_denial_and_a_forged_admin(
     airlock = open_airlock(cli)
     try:
         for gateway in start_gateway(airlock):
-            with gateway.client(e.tokens["ann"]) as ann:
-                refused = ann.get(f"/releases/{e.denied}")
+            with gateway.client(e.tokens["aud"]) as auditor:  # auditors read any release
+                refused = auditor.get(f"/releases/{e.denied}")
                 assert refused.status_code == 422, refused.text
                 assert f"requests row {e.denied}" in refused.json()["error"]["message"]
-                assert ann.get(f"/releases/{e.allowed}").status_code == 200
+                assert auditor.get(f"/releases/{e.allowed}").status_code == 200
             with gateway.client(e.tokens["rita"]) as rita:
                 raised = rita.get("/principals/me")
                 assert raised.status_code == 422

@@ -136,7 +136,7 @@ def test_denied_export_leaves_digest_and_findings_but_no_bytes(desk: Gateway) ->
     outbox = desk.airlock.settings.home / "outbox"
     assert not (outbox / digest).exists()
     assert folder_bytes(outbox) == 0
-    request, decisions = desk.airlock.get_request(body["request"]["id"])
+    request, decisions = desk.airlock.get_request(Actor.local_operator(), body["request"]["id"])
     assert request.digest == digest
     assert decisions[-1].reasons
 
@@ -149,7 +149,11 @@ def small_packages(initialised_cli: CliRunner, spool: Path) -> Iterator[Gateway]
 
 def _admin_packages(gateway: Gateway, spool: Path) -> tuple[int, int]:
     """Rows of package requests, and bytes in the outbox and spool, for 'nothing was kept'."""
-    rows = sum(1 for r in gateway.airlock.list_requests() if r.kind.value == "package_import")
+    rows = sum(
+        1
+        for r in gateway.airlock.list_requests(Actor.local_operator())
+        if r.kind.value == "package_import"
+    )
     return rows, _disk(gateway, spool)
 
 
@@ -158,7 +162,7 @@ def test_package_over_the_default_limit_is_refused_413_from_its_head(
 ) -> None:
     before = _admin_packages(desk, spool)
     upload = stream_upload(
-        _port(desk), "/packages", size=600 * MIB, token=desk.admin_token, filename="x-1.whl"
+        _port(desk), "/packages", size=600 * MIB, token=_researcher(desk), filename="x-1.whl"
     )
     assert upload.status == 413, upload.answer[:300]
     assert upload.sent < MIB
@@ -175,7 +179,7 @@ def test_chunked_package_over_the_limit_is_refused_413_not_cut_short(
         "/packages",
         size=3 * MIB,
         chunked=True,
-        token=gateway.admin_token,
+        token=_researcher(gateway),
         filename="x-1.whl",
     )
     assert upload.status == 413, upload.answer[:300]
@@ -210,7 +214,7 @@ def test_large_package_streams_to_the_outbox_with_bounded_memory(
             _port(desk),
             "/packages",
             size=96 * MIB,
-            token=desk.admin_token,
+            token=_researcher(desk),
             filename="x-1.whl",
             give_up=GIB,
         )

@@ -114,7 +114,10 @@ def test_a_late_vote_is_refused_but_records_the_expiry_once(desk: Desk) -> None:
     for who in ("ann", "bob"):
         with pytest.raises(Conflict, match="expired"):
             vote(desk, desk.airlock, who, request, approve=True)
-    assert desk.airlock.get_request(request.id)[0].status is RequestStatus.DENIED
+    assert (
+        desk.airlock.get_request(Actor.local_operator(), request.id)[0].status
+        is RequestStatus.DENIED
+    )
     assert desk.kinds(request.id)["approval.expired"] == 1
     assert desk.kinds(request.id)["approval.vote"] == 0
     assert desk.used() == 0
@@ -128,7 +131,10 @@ def test_an_approval_keeps_the_reservation_and_a_later_deny_is_refused(desk: Des
     desk.people["carl"] = admin.principal
     with pytest.raises(Conflict, match="approved"):
         vote(desk, desk.airlock, "carl", request, approve=False)
-    assert desk.airlock.get_request(request.id)[0].status is RequestStatus.RELEASED
+    assert (
+        desk.airlock.get_request(Actor.local_operator(), request.id)[0].status
+        is RequestStatus.RELEASED
+    )
     assert desk.used() == request.size_bytes
     assert desk.kinds(request.id) == Counter({"export.decision": 2, "approval.vote": 2})
 
@@ -141,7 +147,7 @@ def fetch_at_once(gateways: tuple[Airlock, Airlock], rid: str) -> list[str]:
     def fetch(airlock: Airlock) -> None:
         barrier.wait()
         try:
-            airlock.release(rid)
+            airlock.release(Actor("auditor-on-duty", Role.AUDITOR), rid)
         except Conflict as e:
             refused.append(str(e))
 
@@ -162,7 +168,9 @@ def test_two_gateways_fetching_an_overdue_request_record_one_expiry(desk: Desk) 
             refused = fetch_at_once((desk.airlock, other), request.id)
             assert len(refused) == 2 and all("denied" in r for r in refused), refused
             assert desk.kinds(request.id)["approval.expired"] == 1
-            assert len(desk.airlock.get_request(request.id)[1]) == 2  # hold, then expiry
+            assert (
+                len(desk.airlock.get_request(Actor.local_operator(), request.id)[1]) == 2
+            )  # hold, then expiry
     finally:
         other.close()
     assert desk.used() == 0

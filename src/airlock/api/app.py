@@ -8,16 +8,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from airlock import __version__
+from airlock.api.auth import authorize
 from airlock.api.blocking import new_pool
 from airlock.api.errors import install_error_table
 from airlock.api.limits import BodyLimitMiddleware
 from airlock.api.openapi import install_openapi
 from airlock.api.request_ids import RequestIdMiddleware
+from airlock.api.route_permissions import unlisted_routes
 from airlock.api.routes import (
     approver_ui,
     assess_ui,
@@ -28,13 +30,15 @@ from airlock.api.routes import (
     ledger,
     locks,
     metrics,
+    outputs,
     principals,
     projects,
     requests,
     ui,
 )
+from airlock.api.throttle import SignInThrottle
 from airlock.api.upload_guard import RouteLimit, UploadGuard
-from airlock.errors import AirlockError
+from airlock.errors import AirlockError, ConfigError
 from airlock.service import Airlock
 
 MAX_JSON_BODY_BYTES = 1024 * 1024
@@ -57,13 +61,20 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_checkpoint_periodically(airlock))
+        tasks = [asyncio.create_task(_checkpoint_periodically(airlock))]
+        if airlock.settings.outputs.upstream_url:
+            airlock.outputs_gateway().defer_settlement = True
+            tasks.append(asyncio.create_task(_commit_outputs_periodically(airlock)))
         try:
             yield
         finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+            if airlock.settings.outputs.upstream_url:
+                await airlock.outputs_gateway().aclose()
+                await run_in_threadpool(airlock.outputs_gateway().settle_pending)
             await asyncio.to_thread(app.state.blocking.shutdown)  # lets running exports finish
 
     app = FastAPI(
@@ -84,6 +95,7 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
 
     app.state.decision_timer = DecisionTimer(metrics_dir)
     app.state.templates = Jinja2Templates(directory=_TEMPLATES)
+    app.state.sign_in_throttle = SignInThrottle()
     install_error_table(app)
     for group in (
         health,
@@ -94,14 +106,18 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
         locks,
         ledger,
         metrics,
+        outputs,
         index,
         ui,
         approver_ui,
         assess_ui,
         docs,
     ):
-        app.include_router(group.router)
+        # One gate for every route: the permission table (issue 14).
+        app.include_router(group.router, dependencies=[Depends(authorize)])
     docs.mount_assets(app)
+    if missing := unlisted_routes(app.routes):
+        raise ConfigError(f"routes without a permission entry: {', '.join(missing)}")
     install_openapi(app)
     app.add_middleware(
         BodyLimitMiddleware,
@@ -119,6 +135,16 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
     )
     app.add_middleware(RequestIdMiddleware)  # outermost: refusals by the others carry it too
     return app
+
+
+async def _commit_outputs_periodically(airlock: Airlock) -> None:
+    """Commit logged model responses to the ledger in batches (issue 20)."""
+    while True:
+        await asyncio.sleep(airlock.settings.outputs.batch_seconds)
+        try:
+            await run_in_threadpool(airlock.commit_outputs)
+        except AirlockError as e:
+            _log.warning("could not commit a batch of model outputs: %s", e.message)
 
 
 async def _checkpoint_periodically(airlock: Airlock) -> None:

@@ -1,18 +1,30 @@
-"""Bearer-token authentication for state-changing and private endpoints."""
+"""Authentication (bearer tokens, UI sessions) and the one authorisation gate of every route.
+
+:func:`authorize` runs before every route's own dependencies and body handling: it looks the
+route up in :data:`airlock.api.route_permissions.ROUTES`, refuses a route with no entry, lets
+open routes through, and otherwise authenticates the caller (counting failures per client
+address) and checks the caller's role reaches the route's action.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from airlock.api.route_permissions import Guarded, Open, rule_for
+from airlock.api.throttle import SignInThrottle
+from airlock.approvals.permissions import require_some
 from airlock.domain.principals import Principal
-from airlock.errors import AuthenticationRequired
+from airlock.errors import AuthenticationRequired, PermissionDenied
 from airlock.service import Actor, Airlock
 
 MAX_AUTHORIZATION_CHARS = 256
+SESSION_COOKIE = "airlock_session"
 # Declares the bearer scheme in the OpenAPI document (issue 18). It does not decide anything:
 # auto_error=False, and current_principal reads the header itself so that a missing and a
 # malformed header keep their own messages and the error table's 401 body.
@@ -31,31 +43,130 @@ async def get_airlock(request: Request) -> Airlock:
 AirlockDep = Annotated[Airlock, Depends(get_airlock)]
 
 
-async def current_principal(
-    request: Request,
-    airlock: AirlockDep,
-    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
-) -> Principal:
-    """Raises: AuthenticationRequired when the header is absent, malformed or unknown."""
-    return await principal_for_header(airlock, request.headers.get("authorization"))
+def client_address(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
 
 
-async def principal_for_header(airlock: Airlock, authorization: str | None) -> Principal:
-    """The principal an ``Authorization`` header names; no request body is involved, so the
-    upload guard (:mod:`airlock.api.upload_guard`) calls it before reading one.
+def throttle(request: Request) -> SignInThrottle:
+    found: SignInThrottle = request.app.state.sign_in_throttle
+    return found
 
-    Raises: AuthenticationRequired when the header is absent, malformed or unknown.
+
+def bearer_token(request: Request, *, basic: bool = False) -> str:
+    """The token of the Authorization header (``Basic`` with the token as password too, if
+    ``basic``: pip sends an index's credentials so).
+
+    Raises: AuthenticationRequired when the header is absent or malformed.
+    """
+    return token_of(request.headers.get("authorization"), basic=basic)
+
+
+async def principal_for_header(airlock: Airlock, authorization: str | None, path: str) -> Principal:
+    """The principal an ``Authorization`` header names, if the permission table lets them
+    ``POST`` to ``path``. No request body is involved, so the upload guard
+    (:mod:`airlock.api.upload_guard`) calls it before reading one (issue 22); the route's
+    own gate (:func:`authorize`) still runs after it.
+
+    Raises: AuthenticationRequired, PermissionDenied.
+    """
+    token = token_of(authorization)
+    recent = airlock.recently_authenticated(token)
+    principal = (
+        recent if recent is not None else await run_in_threadpool(airlock.authenticate, token)
+    )
+    rule = rule_for("POST", path)
+    if not isinstance(rule, Guarded):
+        raise PermissionDenied(f"POST {path} has no guarded entry in the permission table")
+    require_some(principal, rule.action)
+    return principal
+
+
+def token_of(authorization: str | None, *, basic: bool = False) -> str:
+    """The token in an ``Authorization`` header value; see :func:`bearer_token`.
+
+    Raises: AuthenticationRequired when the header is absent or malformed.
     """
     if not authorization:
         raise AuthenticationRequired(
             "this endpoint needs an API token: send 'Authorization: Bearer alk_...'"
         )
     scheme, _, token = authorization.partition(" ")
-    if len(authorization) > MAX_AUTHORIZATION_CHARS or scheme.lower() != "bearer" or not token:
+    if len(authorization) > MAX_AUTHORIZATION_CHARS or not token.strip():
         raise AuthenticationRequired("the Authorization header must be 'Bearer alk_...'")
-    token = token.strip()
-    recent = airlock.recently_authenticated(token)
-    return recent if recent is not None else await run_in_threadpool(airlock.authenticate, token)
+    if basic and scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(token.strip(), validate=True).decode("ascii")
+        except (binascii.Error, UnicodeDecodeError):
+            raise AuthenticationRequired("the Basic credentials are not base64 ASCII") from None
+        return decoded.partition(":")[2]
+    if scheme.lower() != "bearer":
+        raise AuthenticationRequired("the Authorization header must be 'Bearer alk_...'")
+    return token.strip()
+
+
+async def sign_in(request: Request, airlock: Airlock, token: str) -> Principal:
+    """The token's principal, refused while the client address is throttled; a refused
+    token counts as a failure of that address.
+
+    Raises: TooManyAttempts, AuthenticationRequired.
+    """
+    address = client_address(request)
+    limiter = throttle(request)
+    limiter.check(address)
+    try:
+        recent = airlock.recently_authenticated(token)
+        if recent is not None:
+            return recent
+        return await run_in_threadpool(airlock.authenticate, token)
+    except AuthenticationRequired:
+        limiter.failed(address)
+        raise
+
+
+async def authorize(request: Request, airlock: AirlockDep) -> None:
+    """The gate of every route (installed by ``create_app`` on every router).
+
+    Raises:
+        PermissionDenied: the route has no entry in the table, or the caller's role does
+            not reach its action (the message names both).
+        AuthenticationRequired, TooManyAttempts: no usable token or session.
+    """
+    route = request.scope.get("route")
+    path = getattr(route, "path", request.url.path)
+    rule = rule_for(request.method, path)
+    match rule:
+        case None:
+            raise PermissionDenied(
+                f"{request.method} {path} has no entry in the permission table, so it is "
+                "refused: add it to airlock.api.route_permissions.ROUTES"
+            )
+        case Open():
+            return
+        case Guarded(action=action, ui=ui):
+            if ui:
+                token = request.cookies.get(SESSION_COOKIE)
+                if not token:
+                    raise AuthenticationRequired("sign in at /ui/login to see this page")
+            else:
+                token = bearer_token(request, basic=path.startswith(("/simple/", "/packages/")))
+            principal = await sign_in(request, airlock, token)
+            require_some(principal, action)
+            request.state.principal = principal
+
+
+async def current_principal(
+    request: Request,
+    airlock: AirlockDep,
+    _declared: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
+) -> Principal:
+    """The principal :func:`authorize` let in (authenticated afresh if it did not run).
+
+    Raises: AuthenticationRequired when the header is absent, malformed or unknown.
+    """
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:
+        return known
+    return await sign_in(request, airlock, bearer_token(request))
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -21,6 +21,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from airlock.api.route_permissions import Guarded, rule_for
 from airlock.api.schemas import ErrorResponse
 from airlock.errors import AirlockError
 
@@ -32,6 +33,7 @@ _GUARDS = {
     413: "the request body is larger than the API accepts (InvalidInput)",
 }
 _STORE_DOWN = 503
+_GATE = (401, 403, 429)  # no token or session, a role that may not, too many failures
 _FRAMEWORK_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
 
@@ -97,9 +99,12 @@ def install_openapi(app: FastAPI) -> None:
             description=app.description,
             routes=app.routes,
         )
-        for path in document.get("paths", {}).values():
-            for operation in path.values():
-                _as_error_table(operation.get("responses", {}))
+        for route, path in document.get("paths", {}).items():
+            for method, operation in path.items():
+                responses = operation.setdefault("responses", {})
+                if isinstance(rule_for(method.upper(), route), Guarded):
+                    _add_gate_statuses(responses)
+                _as_error_table(responses)
         schemas = document.get("components", {}).get("schemas", {})
         for name in _FRAMEWORK_SCHEMAS:
             schemas.pop(name, None)
@@ -107,6 +112,20 @@ def install_openapi(app: FastAPI) -> None:
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _add_gate_statuses(responses: dict[str, Any]) -> None:
+    """What the permission gate (airlock.api.auth.authorize) answers on a guarded route."""
+    for status in _GATE:
+        responses.setdefault(
+            str(status),
+            {
+                "description": _describe(status),
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}
+                },
+            },
+        )
 
 
 def _as_error_table(responses: dict[str, Any]) -> None:

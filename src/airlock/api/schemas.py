@@ -11,6 +11,7 @@ from airlock.approvals.locks import Lock, LockScope
 from airlock.domain.principals import Principal, PrincipalKind, Role
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
+from airlock.domain.tokens import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, TokenRecord
 from airlock.service import EnclaveStatus
 
 if TYPE_CHECKING:  # egress imports the inspection engine (numpy): first export, not start
@@ -35,6 +36,9 @@ class Health(Strict):
     store: str
 
 
+_DAYS = f"Token lifetime in days (default {DEFAULT_TOKEN_DAYS})."
+
+
 class PrincipalOut(Strict):
     name: str
     kind: PrincipalKind
@@ -55,11 +59,40 @@ class PrincipalIn(Strict):
     name: str = Field(max_length=63)
     role: Role
     kind: PrincipalKind = PrincipalKind.PERSON
+    days: int | None = Field(default=None, ge=1, le=MAX_TOKEN_DAYS, description=_DAYS)
 
 
 class IssuedTokenOut(Strict):
     principal: PrincipalOut
     token: str = Field(description="Bearer token; shown once, stored only as a hash.")
+    token_id: str = Field(description="The token's public id, for listing and revoking.")
+    expires_at: datetime | None
+
+
+class TokenIn(Strict):
+    days: int | None = Field(default=None, ge=1, le=MAX_TOKEN_DAYS, description=_DAYS)
+
+
+class RevokeIn(Strict):
+    reason: str = Field(default="", max_length=500)
+
+
+class TokenOut(Strict):
+    token_id: str
+    principal: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, record: TokenRecord) -> TokenOut:
+        return cls(
+            token_id=record.token_id,
+            principal=record.principal,
+            created_at=record.created_at,
+            expires_at=record.expires_at,
+            revoked_at=record.revoked_at,
+        )
 
 
 class ProjectIn(Strict):
@@ -147,9 +180,12 @@ class StatusOut(Strict):
     projects: int
     requests_by_status: dict[str, int]
     days_to_exfiltrate: dict[str, float]
+    colluding_accounts: int
+    days_to_exfiltrate_colluding: dict[str, float]
 
     @classmethod
     def of(cls, status: EnclaveStatus) -> StatusOut:
+        colluding = status.exfiltration_colluding
         return cls(
             enclave_name=status.enclave_name,
             store_backend=status.store_backend,
@@ -158,6 +194,8 @@ class StatusOut(Strict):
             projects=status.projects,
             requests_by_status={k.value: v for k, v in status.requests_by_status.items()},
             days_to_exfiltrate={e.model: round(e.days, 2) for e in status.exfiltration},
+            colluding_accounts=colluding[0].accounts if colluding else 1,
+            days_to_exfiltrate_colluding={e.model: round(e.days, 2) for e in colluding},
         )
 
 

@@ -75,18 +75,20 @@ class UploadGuard:
             return
         headers = dict(scope.get("headers", []))
         try:
-            bound = await self._bound(route, headers)
+            bound = await self._bound(route, headers, str(scope.get("path", "")))
         except AirlockError as e:
             await _refuse(send, e.http_status, _kind(e), e.message)
             return
         body = _Body(receive, send, bound)
         await self.app(scope, body.receive, body.send)
 
-    async def _bound(self, route: RouteLimit, headers: Mapping[bytes, bytes]) -> _Bound:
-        """Raises: AuthenticationRequired, InvalidInput (413), BudgetExceeded."""
+    async def _bound(self, route: RouteLimit, headers: Mapping[bytes, bytes], path: str) -> _Bound:
+        """Raises: AuthenticationRequired, PermissionDenied, InvalidInput (413), BudgetExceeded."""
         authorization = headers.get(b"authorization")
         principal = await principal_for_header(
-            self.airlock, authorization.decode("latin-1") if authorization is not None else None
+            self.airlock,
+            authorization.decode("latin-1") if authorization is not None else None,
+            path,
         )
         raw_length = headers.get(b"content-length")
         if raw_length is not None and not raw_length.isdigit():

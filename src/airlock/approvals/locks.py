@@ -19,6 +19,7 @@ class LockScope(StrEnum):
     PRINCIPAL = "principal"
     PROJECT = "project"
     ENCLAVE = "enclave"  # every export: imposed by a break-glass recovery (issue 14)
+    UPSTREAM = "upstream"  # an inference upstream behind /v1 (issue 20)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,8 @@ class AnomalyRules:
     holds: int = 5  # held exports ...
     holds_window: timedelta = timedelta(minutes=10)  # ... in a burst lock the person
     budget_fraction: float = 0.9  # using this much of a personal budget locks the person
+    budget_refusals: int = 20  # exports refused for their budget ... (issue 14)
+    budget_refusals_window: timedelta = timedelta(hours=24)  # ... within this lock the person
     duration: timedelta = timedelta(hours=24)
 
 
@@ -61,6 +64,7 @@ class RecentOutcome:
     outcome: Outcome
     weights_found: bool
     at: datetime
+    over_budget: bool = False  # refused because a byte budget had no room left
 
 
 def anomaly_reason(
@@ -80,6 +84,18 @@ def anomaly_reason(
     held = sum(1 for r in recent if r.outcome is Outcome.HOLD and now - r.at <= rules.holds_window)
     if held >= rules.holds:
         return f"{held} exports held within {rules.holds_window}"
+    refused = sum(
+        1
+        for r in recent
+        if r.outcome is Outcome.DENY
+        and r.over_budget
+        and now - r.at <= rules.budget_refusals_window
+    )
+    if refused >= rules.budget_refusals:
+        return (
+            f"{refused} exports refused for their byte budget within "
+            f"{rules.budget_refusals_window}: splitting an export does not get it out"
+        )
     if budget_fraction_used >= rules.budget_fraction:
         return f"{budget_fraction_used:.0%} of the personal export budget used"
     return None

@@ -3,6 +3,10 @@
 Published attacks compress weights 16-100x before exfiltration, so the estimate assumes the
 attacker achieves the top of that range: the bytes that must leave are the model's size
 divided by the compression factor, and they can leave no faster than the enclave budget.
+
+Per-person budgets bound one insider; ``k`` colluding accounts move ``min(k * b, E)`` per
+window (issue 14), so the estimate is given for one account and for ``k``. A person with no
+budget of their own and no default ('*') is bound by the enclave budget alone.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ class ExfiltrationEstimate:
     model_bytes: int
     compressed_bytes: int
     seconds: float  # math.inf when the enclave budget is zero and nothing can leave
+    accounts: int = 1  # colluding accounts the estimate assumes
 
     @property
     def days(self) -> float:
@@ -31,25 +36,53 @@ class ExfiltrationEstimate:
 
 
 def time_to_exfiltrate(
-    model: str, model_bytes: int, enclave: Budget, compression: float = ASSUMED_COMPRESSION
+    model: str,
+    model_bytes: int,
+    enclave: Budget,
+    compression: float = ASSUMED_COMPRESSION,
+    *,
+    personal: Budget | None = None,
+    accounts: int = 1,
 ) -> ExfiltrationEstimate:
-    """Minimum time for ``model_bytes`` to leave through the enclave budget.
+    """Minimum time for ``model_bytes`` to leave through the budgets, for ``accounts``
+    colluding accounts each bound by ``personal`` (None: by the enclave budget alone).
 
-    The budget is a sliding window, so a full window's allowance can leave at once and the
-    rest follows one window at a time: the time is ``(ceil(needed / limit) - 1) * window``
-    plus the instant of the last burst; we report whole windows, the attacker's best case.
+    Each budget is a sliding window, so a full window's allowance can leave at once and the
+    rest follows one window at a time: through a budget of ``limit`` per ``window`` the time
+    is ``(ceil(needed / limit) - 1) * window`` plus the instant of the last burst; we report
+    whole windows, the attacker's best case. ``accounts`` personal budgets together allow
+    ``accounts * limit`` per their window; both the enclave's and theirs must be respected,
+    so the time is the longer of the two: ``min(k * b, E)`` per window when the windows agree.
     """
     if enclave.scope is not BudgetScope.ENCLAVE:
         raise InvalidInput("time to exfiltrate is measured against the enclave-wide budget")
-    if model_bytes <= 0 or compression < 1:
-        raise InvalidInput("model size must be positive and compression at least 1")
+    if personal is not None and personal.scope is not BudgetScope.PRINCIPAL:
+        raise InvalidInput("colluding accounts are bound by a principal budget")
+    if model_bytes <= 0 or compression < 1 or accounts < 1:
+        raise InvalidInput("model size, compression and accounts must be at least 1")
     needed = math.ceil(model_bytes / compression)
-    if enclave.limit_bytes == 0:
-        return ExfiltrationEstimate(model, model_bytes, needed, math.inf)
-    windows = -(-needed // enclave.limit_bytes) - 1  # integer ceil: exact for huge models
-    return ExfiltrationEstimate(
-        model, model_bytes, needed, windows * enclave.window.total_seconds()
-    )
+    seconds = _through(needed, enclave.limit_bytes, enclave.window)
+    if personal is not None:
+        together = personal.limit_bytes * accounts
+        seconds = max(seconds, _through(needed, together, personal.window))
+    return ExfiltrationEstimate(model, model_bytes, needed, seconds, accounts)
+
+
+def _through(needed: int, limit: int, window: timedelta) -> float:
+    if limit == 0:
+        return math.inf
+    windows = -(-needed // limit) - 1  # integer ceil: exact for huge models
+    return windows * window.total_seconds()
+
+
+def most_generous(budgets: Sequence[Budget]) -> Budget | None:
+    """The per-person budget a colluding account has at best: the highest rate among the
+    principal budgets, or None (unbounded) when there is no default ('*') for those with
+    none of their own."""
+    personal = [b for b in budgets if b.scope is BudgetScope.PRINCIPAL]
+    if not any(b.is_default for b in personal):
+        return None
+    return max(personal, key=lambda b: b.bytes_per_second)
 
 
 def refuse_if_below_floor(

@@ -14,6 +14,10 @@ from enum import StrEnum
 from airlock.errors import InvalidInput
 
 ENCLAVE_SUBJECT = "*"
+# A principal or project budget whose subject is '*' is the default (issue 14): it applies
+# to each principal (project) with no budget of its own, counted per principal (project),
+# never shared among them -- a second account is a second budget, not a loophole.
+DEFAULT_SUBJECT = "*"
 MAX_WINDOW = timedelta(days=366)
 
 
@@ -21,6 +25,27 @@ class BudgetScope(StrEnum):
     PRINCIPAL = "principal"
     PROJECT = "project"
     ENCLAVE = "enclave"
+    # The model-output channel (issue 20): generated tokens and their bytes, per caller and
+    # for the whole enclave, kept apart from the export budgets. A token budget's
+    # ``limit_bytes`` counts tokens.
+    TOKENS_PRINCIPAL = "tokens-principal"
+    TOKENS_ENCLAVE = "tokens-enclave"
+    OUTPUT_PRINCIPAL = "output-principal"
+    OUTPUT_ENCLAVE = "output-enclave"
+
+    @property
+    def enclave_wide(self) -> bool:
+        return self in _ENCLAVE_WIDE
+
+    @property
+    def unit(self) -> str:
+        return "tokens" if self in _TOKEN_SCOPES else "bytes"
+
+
+_ENCLAVE_WIDE = frozenset(
+    {BudgetScope.ENCLAVE, BudgetScope.TOKENS_ENCLAVE, BudgetScope.OUTPUT_ENCLAVE}
+)
+_TOKEN_SCOPES = frozenset({BudgetScope.TOKENS_PRINCIPAL, BudgetScope.TOKENS_ENCLAVE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +62,21 @@ class Budget:
             raise InvalidInput("a budget cannot be negative: use 0 to stop all exports")
         if not timedelta(minutes=1) <= self.window <= MAX_WINDOW:
             raise InvalidInput("a budget window must be between one minute and 366 days")
-        if (self.scope is BudgetScope.ENCLAVE) != (self.subject == ENCLAVE_SUBJECT):
-            raise InvalidInput("the enclave budget has subject '*'; other budgets name theirs")
+        if self.scope.enclave_wide and self.subject != ENCLAVE_SUBJECT:
+            raise InvalidInput("enclave-wide budgets have subject '*'; other budgets name theirs")
+        if not self.subject:
+            raise InvalidInput("a budget names its principal or project, or '*' for the default")
+
+    @property
+    def is_default(self) -> bool:
+        """A principal or project budget for '*': the one each subject without its own gets."""
+        return not self.scope.enclave_wide and self.subject == DEFAULT_SUBJECT
+
+    def inherited_by(self, subject: str) -> Budget:
+        """This default as the budget of ``subject``, which has none of its own."""
+        if not self.is_default or subject == DEFAULT_SUBJECT:
+            raise InvalidInput("only a default budget is inherited, and only by a named subject")
+        return Budget(self.scope, subject, self.limit_bytes, self.window)
 
     @property
     def key(self) -> tuple[BudgetScope, str]:
@@ -67,9 +105,9 @@ class BudgetCheck:
 
     def explain(self) -> str:
         b = self.budget
-        who = "the enclave" if b.scope is BudgetScope.ENCLAVE else f"{b.scope} {b.subject}"
+        who = f"the enclave ({b.scope})" if b.scope.enclave_wide else f"{b.scope} {b.subject}"
         return (
-            f"{who} has used {self.used_bytes} of {b.limit_bytes} bytes in the last "
+            f"{who} has used {self.used_bytes} of {b.limit_bytes} {b.scope.unit} in the last "
             f"{describe_window(b.window)}; this request needs {self.requested_bytes}"
         )
 
@@ -80,16 +118,28 @@ def applicable(budgets: Sequence[Budget], principal: str, project: str | None) -
     Raises:
         InvalidInput: there is no enclave-wide budget configured.
     """
-    keys = {(BudgetScope.ENCLAVE, ENCLAVE_SUBJECT), (BudgetScope.PRINCIPAL, principal)}
+    by_key = {b.key: b for b in budgets}
+    wanted = [(BudgetScope.ENCLAVE, ENCLAVE_SUBJECT), (BudgetScope.PRINCIPAL, principal)]
     if project is not None:
-        keys.add((BudgetScope.PROJECT, project))
-    chosen = [b for b in budgets if b.key in keys]
+        wanted.append((BudgetScope.PROJECT, project))
+    chosen = [b for k in wanted if (b := effective(by_key, k)) is not None]
     if not any(b.scope is BudgetScope.ENCLAVE for b in chosen):
         raise InvalidInput(
             "no enclave-wide export budget is configured, so nothing may leave: set one with "
             "`airlock budget set enclave --bytes N --window 1d`"
         )
     return chosen
+
+
+def effective(
+    budgets: Mapping[tuple[BudgetScope, str], Budget], key: tuple[BudgetScope, str]
+) -> Budget | None:
+    """The budget that binds ``key``: its own, else its scope's default, else none."""
+    own = budgets.get(key)
+    if own is not None or key[0].enclave_wide:
+        return own
+    default = budgets.get((key[0], DEFAULT_SUBJECT))
+    return None if default is None else default.inherited_by(key[1])
 
 
 def check(

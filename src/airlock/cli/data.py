@@ -165,7 +165,7 @@ def list_command(cli: CliContext, as_json: bool) -> None:
         return
     rows = []
     for d in airlock.datasets():
-        request, _ = airlock.get_request(d.request_id)
+        request, _ = airlock.get_request(Actor.local_operator(), d.request_id)
         released = d.released_at.isoformat(timespec="seconds") if d.released_at else "-"
         rows.append(
             [

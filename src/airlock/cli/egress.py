@@ -15,6 +15,7 @@ from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
 from airlock.domain.requests import Outcome
 from airlock.errors import AuthenticationRequired, InvalidInput, PermissionDenied, SourceError
 from airlock.render.table import render_table
+from airlock.service import Actor
 
 if TYPE_CHECKING:
     from airlock.cli.remote import Gateway
@@ -105,7 +106,7 @@ def _vote(cli: CliContext, request: str, as_name: str | None, reason: str, appro
         return
     airlock = cli.airlock()
     voter = cli.acting_principal("approve" if approve else "reject", as_name)
-    current, _ = airlock.get_request(request)
+    current, _ = airlock.get_request(Actor.of(voter), request)
     after = airlock.vote(voter, request, approve, reason, current.digest)
     click.echo(f"{after.id}: {after.status.value}")
 
@@ -143,10 +144,19 @@ def reject_command(cli: CliContext, request: str, as_name: str | None, reason: s
 @click.command("fetch-release")
 @click.argument("request")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--as",
+    "as_name",
+    default=None,
+    help="Fetch as this principal (default: the requester; the operator holds the outbox).",
+)
 @pass_cli
-def fetch_release(cli: CliContext, request: str, output: Path) -> None:
+def fetch_release(cli: CliContext, request: str, output: Path, as_name: str | None) -> None:
     """Write a released REQUEST's artifact to OUTPUT after checking its digest."""
-    released, pieces = cli.airlock().release(request)
+    airlock = cli.airlock()
+    if as_name is None:
+        as_name = airlock.get_request(Actor.local_operator(), request)[0].principal
+    released, pieces = airlock.release(Actor.of(airlock.principal(as_name)), request)
     try:
         with output.open("xb") as out:
             for piece in pieces:
@@ -170,15 +180,26 @@ def parse_window(text: str) -> timedelta:
 
 @budget_group.command("set")
 @click.argument("scope", type=click.Choice([s.value for s in BudgetScope]))
-@click.argument("subject", required=False, default=ENCLAVE_SUBJECT)
-@click.option("--bytes", "limit", required=True, type=click.IntRange(min=0))
+@click.argument("subject", required=False, default=None)
+@click.option(
+    "--bytes",
+    "limit",
+    required=True,
+    type=click.IntRange(min=0),
+    help="The limit: bytes, or tokens for the tokens-* scopes.",
+)
 @click.option("--window", default="1d", show_default=True)
 @pass_cli
-def set_budget(cli: CliContext, scope: str, subject: str, limit: int, window: str) -> None:
-    """Set the budget of SCOPE (enclave, or a principal/project named SUBJECT)."""
-    budget = Budget(BudgetScope(scope), subject, limit, parse_window(window))
+def set_budget(cli: CliContext, scope: str, subject: str | None, limit: int, window: str) -> None:
+    """Set the budget of SCOPE (enclave, or a principal/project named SUBJECT). SUBJECT '*'
+    sets the default: each principal (project) without a budget of its own gets one like
+    it, counted for itself alone."""
+    if subject is None and scope != BudgetScope.ENCLAVE.value:
+        # Not the default by omission: a forgotten name must not set everyone's budget.
+        raise InvalidInput(f"name the {scope}, or '*' for the default of every {scope}")
+    budget = Budget(BudgetScope(scope), subject or ENCLAVE_SUBJECT, limit, parse_window(window))
     cli.airlock().set_budget(cli.operator_actor("budget set"), budget)
-    click.echo(f"budget {scope} {subject}: {limit} bytes per {budget.window}")
+    click.echo(f"budget {scope} {budget.subject}: {limit} {budget.scope.unit} per {budget.window}")
 
 
 @budget_group.command("list")

@@ -7,6 +7,7 @@ import click
 from airlock.approvals.locks import LockScope
 from airlock.cli.context import CliContext, pass_cli
 from airlock.render.table import render_table
+from airlock.service import Actor
 
 
 @click.group("lock")
@@ -29,7 +30,7 @@ def list_locks(cli: CliContext, show_all: bool) -> None:
             k.expires_at.isoformat(timespec="minutes"),
             k.reason,
         ]
-        for k in airlock.locks()
+        for k in airlock.locks(Actor.local_operator())
         if show_all or k.active_at(now)
     ]
     click.echo(render_table(["SCOPE", "SUBJECT", "STATE", "EXPIRES", "REASON"], rows))

@@ -45,6 +45,7 @@ COMMANDS = {
     "scrape-token": "airlock.cli.ops:scrape_token_command",
     "doctor": "airlock.cli.ops:doctor_command",
     "break-glass": "airlock.cli.breakglass:break_glass_group",
+    "outputs": "airlock.cli.outputs:outputs_group",
 }
 
 

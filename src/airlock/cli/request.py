@@ -10,6 +10,7 @@ from airlock.cli.context import CliContext, pass_cli
 from airlock.domain.requests import RequestStatus
 from airlock.render.json import render_json
 from airlock.render.table import render_table
+from airlock.service import Actor
 
 if TYPE_CHECKING:
     from airlock.service import RequestDetail
@@ -27,7 +28,9 @@ def request_group() -> None:
 @pass_cli
 def list_requests(cli: CliContext, status: str | None, limit: int, as_json: bool) -> None:
     """List requests, newest first."""
-    requests = cli.airlock().list_requests(RequestStatus(status) if status else None, limit)
+    requests = cli.airlock().list_requests(
+        Actor.local_operator(), RequestStatus(status) if status else None, limit
+    )
     if as_json:
         click.echo(render_json(list(requests)))
         return
@@ -46,7 +49,7 @@ def list_requests(cli: CliContext, status: str | None, limit: int, as_json: bool
 def show_request(cli: CliContext, request_id: str, as_json: bool) -> None:
     """Show one request: its decisions, approvals in and needed, votes, and the ledger entry
     behind its current state (`airlock ledger receipt INDEX` proves it offline)."""
-    detail = cli.airlock().request_detail(request_id)
+    detail = cli.airlock().request_detail(Actor.local_operator(), request_id)
     if as_json:
         click.echo(render_json(_as_json(detail)))
         return

@@ -107,10 +107,30 @@ def register(cli: CliContext, path: Path, name: str) -> None:
 
 
 @weights_group.command("list")
+@click.option(
+    "--accounts",
+    type=click.IntRange(min=1, max=1_000_000),
+    default=None,
+    help="Colluding accounts for the time to exfiltrate [default: egress.colluding_accounts].",
+)
 @pass_cli
-def list_models(cli: CliContext) -> None:
-    """List protected models."""
-    models = cli.airlock().protected_models()
+def list_models(cli: CliContext, accounts: int | None) -> None:
+    """List protected models, with the days each would take to leave through one account and
+    through several colluding ones (at 100x compression; '-' with no enclave budget)."""
+    airlock = cli.airlock()
+    k = accounts or cli.settings().egress.colluding_accounts
+    one = {e.model: e.days for e in airlock.time_to_exfiltrate()}
+    many = {e.model: e.days for e in airlock.time_to_exfiltrate(accounts=k)}
+
+    def days(table: dict[str, float], name: str) -> str:
+        return f"{table[name]:.1f}" if name in table else "-"
+
     click.echo(
-        render_table(["NAME", "BYTES", "CHUNKS"], [[m.name, m.size, len(m.chunks)] for m in models])
+        render_table(
+            ["NAME", "BYTES", "CHUNKS", "DAYS (1 ACCOUNT)", f"DAYS ({k} ACCOUNTS)"],
+            [
+                [m.name, m.size, len(m.chunks), days(one, m.name), days(many, m.name)]
+                for m in airlock.protected_models()
+            ],
+        )
     )

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import click
 
+from airlock.budgets.exfiltration import ExfiltrationEstimate
 from airlock.cli.context import CliContext, pass_cli
 from airlock.home import load_policy
 from airlock.render.json import render_json
@@ -14,10 +15,17 @@ from airlock.render.table import render_table
 
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--accounts",
+    type=click.IntRange(min=1, max=1_000_000),
+    default=None,
+    help="Colluding accounts for the time to exfiltrate [default: egress.colluding_accounts].",
+)
 @pass_cli
-def status_command(cli: CliContext, as_json: bool) -> None:
-    """Show the enclave's state: store, policy version, counts."""
-    status = cli.airlock().status()
+def status_command(cli: CliContext, as_json: bool, accounts: int | None) -> None:
+    """Show the enclave's state: store, policy version, counts, and how long each protected
+    model would take to leave through one account and through several colluding ones."""
+    status = cli.airlock().status(accounts)
     if as_json:
         click.echo(render_json(status))
         return
@@ -30,10 +38,18 @@ def status_command(cli: CliContext, as_json: bool) -> None:
     ]
     rows += [[f"requests {k.value}", v] for k, v in status.requests_by_status.items()]
     rows += [
-        [f"days to exfiltrate {e.model}", f"{e.days:.1f} (at 100x compression)"]
-        for e in status.exfiltration
+        [f"days to exfiltrate {one.model}", exfiltration_days(one, k)]
+        for one, k in zip(status.exfiltration, status.exfiltration_colluding, strict=True)
     ]
     click.echo(render_table(["", ""], rows))
+
+
+def exfiltration_days(one: ExfiltrationEstimate, colluding: ExfiltrationEstimate) -> str:
+    """'299.0 by 1 account, 59.0 by 5 colluding (at 100x compression)'."""
+    return (
+        f"{one.days:.1f} by 1 account, {colluding.days:.1f} by {colluding.accounts} colluding "
+        "(at 100x compression)"
+    )
 
 
 @click.group("policy")
@@ -78,4 +94,35 @@ def metrics_command(cli: CliContext, days: float, as_json: bool) -> None:
         [f"approvals/day by {who}", f"{rate:.2f}"]
         for who, rate in report.manual_approvals_per_approver_per_day.items()
     ]
+    rows += _output_rows(cli)
     click.echo(render_table(["", ""], rows))
+
+
+def _days(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return "never (0 bits/token pass)" if value == float("inf") else f"{value:.1f} days"
+
+
+def _output_rows(cli: CliContext) -> list[list[object]]:
+    """The model-output channel (issue 20): served, verified, unexplained, time to steal."""
+    m = cli.airlock().output_metrics()
+    t = m.totals
+    rows: list[list[object]] = [
+        ["output tokens served", t.tokens],
+        [
+            "output share verified",
+            f"{m.share_verified:.1%} of tokens ({t.verified_responses} responses)",
+        ],
+        ["output unexplained bits", f"{m.unexplained_bits:.1f}"],
+        [
+            "output bits/token passing verification",
+            "-" if m.bits_per_token is None else f"{m.bits_per_token:.4f}",
+        ],
+    ]
+    for model in m.models:
+        rows.append([f"days to exfiltrate {model.model} via outputs, raw", _days(model.raw_days)])
+        rows.append(
+            [f"days to exfiltrate {model.model} via outputs, verified", _days(model.verified_days)]
+        )
+    return rows

@@ -22,6 +22,7 @@ class Role(StrEnum):
     APPROVER = "approver"  # votes on held requests
     RESEARCHER = "researcher"  # submits boundary requests
     AUDITOR = "auditor"  # reads everything, changes nothing
+    SERVICE = "service"  # a machine account: submits its own work, delivers cosignatures
 
 
 def parse_role(value: str) -> Role:

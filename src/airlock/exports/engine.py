@@ -11,6 +11,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Sequence
 
+from airlock.budgets.refusals import SketchBuilder
 from airlock.domain.requests import Outcome
 from airlock.exports.chunking import FingerprintIndex, ModelFingerprint
 from airlock.exports.containers import walk_compressed, walk_tar, walk_zip
@@ -68,7 +69,7 @@ class Inspector:
                 Outcome.HOLD,
                 f"inspection stopped on malformed content ({type(e).__name__}: {e})",
             )
-        return FileReport(name, size, tuple(run.findings))
+        return FileReport(name, size, tuple(run.findings), run.sketch.sketch())
 
 
 class _Run:
@@ -79,6 +80,7 @@ class _Run:
         self.index = inspector.index
         self.findings: list[Finding] = []
         self.expanded = 0
+        self.sketch = SketchBuilder()  # every layer's chunks: a re-zipped copy sketches alike
 
     def add(
         self,
@@ -129,7 +131,9 @@ class _Run:
         )
 
     def nested_scan(self, path: str, *, check_opacity: bool) -> FlatScan:
-        return FlatScan(path, self.limits, self.index, check_opacity=check_opacity)
+        return FlatScan(
+            path, self.limits, self.index, check_opacity=check_opacity, sketch=self.sketch
+        )
 
     # --- flat content -----------------------------------------------------------------
 

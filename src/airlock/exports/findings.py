@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from airlock.budgets.refusals import EMPTY, Sketch
 from airlock.domain.requests import Outcome
 from airlock.errors import InvalidInput
 
@@ -73,6 +74,9 @@ class FileReport:
     path: str
     size: int
     findings: tuple[Finding, ...] = field(default_factory=tuple)
+    # A sample of the content-defined chunk digests of every flat layer (issue 14): what a
+    # refusal remembers this file by. Not part of the report's JSON.
+    sketch: Sketch = field(default=EMPTY, compare=False, repr=False)
 
     @property
     def verdict(self) -> Outcome:

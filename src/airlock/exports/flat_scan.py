@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from airlock.budgets.refusals import SketchBuilder
 from airlock.domain.requests import Outcome
 from airlock.exports.chunking import MATCH_MIN_CHUNKS, Chunk, Chunker, FingerprintIndex
 from airlock.exports.findings import Finding, FindingKind
@@ -42,6 +43,7 @@ class FlatScan:
         *,
         check_opacity: bool = True,
         sample_key: int | None = None,
+        sketch: SketchBuilder | None = None,
     ) -> None:
         self.member = member
         self.limits = limits
@@ -50,7 +52,10 @@ class FlatScan:
         self.totals = ScanTotals()
         self._buffer = bytearray()
         self._offset = 0
-        self._chunker = Chunker(judge=False) if index else None
+        # Chunks are also the sketch that refused content is remembered and matched by
+        # (airlock.budgets.refusals, issue 14), so they are cut even with no model protected.
+        self._sketch = sketch
+        self._chunker = Chunker(judge=False) if index or sketch is not None else None
         self._run: list[Chunk] = []
         key = secrets.randbits(128) if sample_key is None else sample_key
         self._key = (key % (1 << 128)).to_bytes(16, "little")
@@ -78,7 +83,8 @@ class FlatScan:
         if self._chunker is not None:
             for chunk in self._chunker.finish():
                 self._match(chunk)
-            self._close_run()
+            if self.index:
+                self._close_run()
         return self.findings()
 
     def _window(self, data: bytes) -> None:
@@ -121,6 +127,10 @@ class FlatScan:
         return sorted(picks)
 
     def _match(self, chunk: Chunk) -> None:
+        if self._sketch is not None:
+            self._sketch.add(chunk.digest)
+        if not self.index:
+            return
         owner = self.index.owner(chunk.digest) if chunk.informative else None
         if owner is None:
             self._close_run()

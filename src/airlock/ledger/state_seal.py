@@ -47,7 +47,7 @@ SPECS: Mapping[str, TableSpec] = {
     s.table: s
     for s in (
         TableSpec("principals", ("name",), ("kind", "role")),
-        TableSpec("api_tokens", ("token_hash",), ("principal", "revoked_at")),
+        TableSpec("api_tokens", ("token_hash",), ("principal", "expires_at", "revoked_at")),
         TableSpec("projects", ("name",), ("description",)),
         TableSpec(
             "requests",

@@ -20,7 +20,9 @@ from airlock.store.budget_interface import BudgetStore
 from airlock.store.dataset_interface import DatasetStore
 from airlock.store.ledger_interface import LedgerStore
 from airlock.store.membership_interface import MembershipStore
+from airlock.store.output_interface import OutputStore
 from airlock.store.seal_interface import SealStore
+from airlock.store.token_interface import TokenStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,11 @@ class Store(Protocol):
         ...
 
     @property
+    def outputs(self) -> OutputStore:
+        """The model-output channel's transcript log (issue 20), in the same database."""
+        ...
+
+    @property
     def approvals(self) -> ApprovalStore:
         """Approval cases and votes, in the same database."""
         ...
@@ -83,6 +90,11 @@ class Store(Protocol):
     @property
     def members(self) -> MembershipStore:
         """Project membership, in the same database."""
+        ...
+
+    @property
+    def tokens(self) -> TokenStore:
+        """API tokens with their expiry and revocation, in the same database."""
         ...
 
     def migrate(self) -> None:
@@ -113,7 +125,9 @@ class Store(Protocol):
         unit's writes are undone and the exception propagates; the batch carries on."""
         ...
 
-    def add_principal(self, principal: Principal, token_hash: TokenHash) -> None:
+    def add_principal(
+        self, principal: Principal, token_hash: TokenHash, expires_at: datetime | None = None
+    ) -> None:
         """Raises Conflict if a principal of that name exists."""
         ...
 

@@ -23,6 +23,8 @@ from airlock.store.memory_budgets import MemoryBudgetStore
 from airlock.store.memory_datasets import MemoryDatasetStore
 from airlock.store.memory_ledger import MemoryLedgerStore
 from airlock.store.memory_members import MemoryMembershipStore
+from airlock.store.memory_outputs import MemoryOutputStore
+from airlock.store.memory_tokens import MemoryTokenStore
 from airlock.store.seal_interface import Row
 
 
@@ -33,7 +35,7 @@ class MemoryStore:
         self._lock = threading.Lock()
         self._batch_lock = threading.Lock()
         self._principals: dict[PrincipalName, Principal] = {}
-        self._tokens: dict[TokenHash, PrincipalName] = {}
+        self._tokens = MemoryTokenStore(self.get_principal)
         self._projects: dict[ProjectName, Project] = {}
         self._requests: dict[RequestId, BoundaryRequest] = {}
         self._decisions: dict[RequestId, list[Decision]] = {}
@@ -45,6 +47,7 @@ class MemoryStore:
         self._approvals = MemoryApprovalStore()
         self._datasets = MemoryDatasetStore()
         self._members = MemoryMembershipStore(self._known_member)
+        self._outputs = MemoryOutputStore()
 
     @property
     def seals(self) -> UnsealedStore:
@@ -69,6 +72,10 @@ class MemoryStore:
     @property
     def datasets(self) -> MemoryDatasetStore:
         return self._datasets
+
+    @property
+    def outputs(self) -> MemoryOutputStore:
+        return self._outputs
 
     @property
     def ledger(self) -> MemoryLedgerStore:
@@ -102,12 +109,18 @@ class MemoryStore:
         """Marks a unit of work; unlike the SQL store, a unit that raises is not undone."""
         yield
 
-    def add_principal(self, principal: Principal, token_hash: TokenHash) -> None:
+    def add_principal(
+        self, principal: Principal, token_hash: TokenHash, expires_at: datetime | None = None
+    ) -> None:
         with self._lock:
             if principal.name in self._principals:
                 raise Conflict(f"principal {principal.name!r} already exists")
             self._principals[principal.name] = principal
-            self._tokens[token_hash] = principal.name
+        self._tokens.issue(principal.name, token_hash, principal.created_at, expires_at)
+
+    @property
+    def tokens(self) -> MemoryTokenStore:
+        return self._tokens
 
     def get_principal(self, name: PrincipalName) -> Principal:
         with self._lock:
@@ -118,14 +131,12 @@ class MemoryStore:
             return sorted(self._principals.values(), key=lambda p: p.name)
 
     def add_token(self, name: PrincipalName, token_hash: TokenHash) -> None:
-        with self._lock:
-            self._principal(name)
-            self._tokens[token_hash] = name
+        principal = self.get_principal(name)
+        self._tokens.issue(name, token_hash, principal.created_at, None)
 
     def principal_for_token(self, token_hash: TokenHash) -> Principal | None:
-        with self._lock:
-            name = self._tokens.get(token_hash)
-            return None if name is None else self._principals[name]
+        found = self._tokens.lookup(token_hash)
+        return None if found is None or found[1].revoked_at is not None else found[0]
 
     def add_project(self, project: Project) -> None:
         with self._lock:

@@ -7,11 +7,12 @@ to the same answers.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from airlock.budgets.limits import Budget, BudgetCheck
+from airlock.budgets.limits import Budget, BudgetCheck, BudgetScope, effective
+from airlock.budgets.refusals import Candidate, RefusedContent, Sketch, group_candidates
 from airlock.store.budget_interface import BudgetKey
 
 
@@ -28,24 +29,49 @@ class MemoryBudgetStore:
         self._lock = threading.Lock()
         self._budgets: dict[BudgetKey, Budget] = {}
         self._usage: list[_Usage] = []
+        self._refused: list[RefusedContent] = []
 
     def set_budget(self, budget: Budget) -> None:
         with self._lock:
             self._budgets[budget.key] = budget
 
     def budgets(self) -> Sequence[Budget]:
+        """The budgets set, defaults included; not the copies that subjects inherit."""
         with self._lock:
             return [self._budgets[k] for k in sorted(self._budgets)]
 
     def reserve(
-        self, keys: Sequence[BudgetKey], request_id: str, size: int, now: datetime
+        self,
+        keys: Sequence[BudgetKey],
+        request_id: str,
+        size: int,
+        now: datetime,
+        sizes: Mapping[BudgetScope, int] | None = None,
     ) -> list[BudgetCheck]:
         with self._lock:
-            chosen = [self._budgets[k] for k in sorted(set(keys)) if k in self._budgets]
-            checks = [BudgetCheck(b, self._used(b, now), size) for b in chosen]
+            # A key without a budget of its own takes its scope's default ('*'), counted
+            # under its own key: the definition the SQL store's inherited rows keep.
+            chosen = [b for k in sorted(set(keys)) if (b := effective(self._budgets, k))]
+            checks = [
+                BudgetCheck(
+                    b, self._used(b, now), size if sizes is None else sizes.get(b.scope, size)
+                )
+                for b in chosen
+            ]
             if all(c.fits for c in checks):
-                self._usage += [_Usage(b.key, request_id, size, now) for b in chosen]
+                self._usage += [
+                    _Usage(c.budget.key, request_id, c.requested_bytes, now) for c in checks
+                ]
             return checks
+
+    def settle(self, request_id: str, sizes: Mapping[BudgetScope, int]) -> None:
+        with self._lock:
+            self._usage = [
+                replace(u, size=min(u.size, sizes[u.key[0]]))
+                if u.request_id == request_id and u.key[0] in sizes
+                else u
+                for u in self._usage
+            ]
 
     def release(self, request_id: str) -> int:
         with self._lock:
@@ -55,9 +81,24 @@ class MemoryBudgetStore:
 
     def used(self, key: BudgetKey, now: datetime) -> int:
         with self._lock:
-            budget = self._budgets.get(key)
+            budget = effective(self._budgets, key)
             return 0 if budget is None else self._used(budget, now)
 
     def _used(self, budget: Budget, now: datetime) -> int:
         since = now - budget.window
         return sum(u.size for u in self._usage if u.key == budget.key and u.at > since)
+
+    def remember_refusal(self, refused: RefusedContent) -> None:
+        with self._lock:
+            self._refused.append(refused)
+
+    def refusals_like(self, digest: str, sketch: Sketch, since: datetime) -> list[Candidate]:
+        with self._lock:
+            rows: list[tuple[RefusedContent, bytes | None]] = []
+            for refused in self._refused:
+                if refused.refused_at <= since:
+                    continue
+                if refused.digest == digest:
+                    rows.append((refused, None))
+                rows += [(refused, d) for d in sketch.digests & refused.sketch.digests]
+            return group_candidates(rows, digest)

@@ -24,9 +24,10 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 
-SCHEMA_REVISION = "0013_row_seals"  # issue 22
+SCHEMA_REVISION = "0016_token_lifetimes"  # issue 14
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -64,6 +65,7 @@ api_tokens = Table(
     Column("principal", String(63), ForeignKey("principals.name"), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("revoked_at", UtcDateTime(), nullable=True),
+    Column("expires_at", UtcDateTime(), nullable=True),  # NULL: issued before expiry existed
 )
 
 projects = Table(
@@ -170,6 +172,10 @@ budgets = Table(
     # reservation counts the window from scratch (after migration 0010, after a new window).
     Column("used_bytes", BigInteger(), nullable=False, server_default="0"),
     Column("counted_after", UtcDateTime(), nullable=True),
+    # A row a subject inherited from its scope's default ('*', issue 14): made on the first
+    # reservation, it carries the default's limit and window and follows it when the default
+    # changes, until a budget of the subject's own replaces it in place.
+    Column("inherited", Boolean(), nullable=False, server_default=false()),
 )
 
 # One row per budget a request is counted against; deleted when a request is refused or
@@ -188,6 +194,27 @@ budget_usage = Table(
     Column("expires_at", UtcDateTime(), nullable=False),
     Index("ix_budget_usage_key_expires", "scope", "subject", "expires_at"),
     Index("ix_budget_usage_request", "request_id"),
+)
+
+# Content refused to someone (issue 14): its digest, and a sample of its content-defined
+# chunk digests (airlock.budgets.refusals), so that the same or nearly the same content is
+# refused to everyone else too.
+refused_content = Table(
+    "refused_content",
+    metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=True),
+    Column("digest", String(64), nullable=False),
+    Column("request_id", String(36), nullable=False),
+    Column("principal", String(63), nullable=False),
+    Column("refused_at", UtcDateTime(), nullable=False),
+    Column("level", SmallInteger(), nullable=False),
+    Index("ix_refused_content_digest", "digest"),
+)
+refused_chunks = Table(
+    "refused_chunks",
+    metadata,
+    Column("chunk", LargeBinary(32), primary_key=True),
+    Column("content_id", Integer(), ForeignKey("refused_content.id"), primary_key=True),
 )
 
 protected_models = Table(
@@ -291,4 +318,25 @@ row_seals = Table(
     Column("row_key", String(400), primary_key=True),
     Column("ledger_idx", BigInteger(), nullable=False),
     Column("mac", LargeBinary(32), nullable=False),
+)
+
+# The model-output channel (issue 20): one row per logged response, content-addressed.
+# ``batch_index`` is the ledger index of the outputs.batch record whose tree holds it.
+output_transcripts = Table(
+    "output_transcripts",
+    metadata,
+    Column("seq", Integer(), primary_key=True, autoincrement=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("caller", String(63), nullable=False),
+    Column("upstream", String(63), nullable=False),
+    Column("body", Text(), nullable=False),
+    Column("tokens", Integer(), nullable=False),
+    Column("size_bytes", BigInteger(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("batch_index", BigInteger(), nullable=True),
+    Column("leaf_index", Integer(), nullable=True),
+    Column("unexplained_milli", BigInteger(), nullable=True),
+    Column("capacity_milli", BigInteger(), nullable=True),
+    Column("verified_at", UtcDateTime(), nullable=True),
+    Index("ix_output_transcripts_batch", "batch_index"),
 )

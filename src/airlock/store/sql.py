@@ -35,7 +35,9 @@ from airlock.store.sql_datasets import SqlDatasetStore
 from airlock.store.sql_engine import Transactions, create_store_engine
 from airlock.store.sql_ledger import SqlLedgerStore
 from airlock.store.sql_members import SqlMembershipStore
+from airlock.store.sql_outputs import SqlOutputStore
 from airlock.store.sql_seals import SqlSealStore
+from airlock.store.sql_tokens import SqlTokenStore
 
 __all__ = ["SqlStore", "create_store_engine"]
 
@@ -57,6 +59,8 @@ class SqlStore:
         self._datasets = SqlDatasetStore(self._begin)
         self._members = SqlMembershipStore(self._begin)
         self._seals = SqlSealStore(self._begin)
+        self._outputs = SqlOutputStore(self._begin)
+        self._tokens = SqlTokenStore(self._begin)
 
     @property
     def seals(self) -> SqlSealStore:
@@ -71,12 +75,20 @@ class SqlStore:
         return self._members
 
     @property
+    def tokens(self) -> SqlTokenStore:
+        return self._tokens
+
+    @property
     def budgets(self) -> SqlBudgetStore:
         return self._budgets
 
     @property
     def datasets(self) -> SqlDatasetStore:
         return self._datasets
+
+    @property
+    def outputs(self) -> SqlOutputStore:
+        return self._outputs
 
     @property
     def ledger(self) -> SqlLedgerStore:
@@ -147,7 +159,9 @@ class SqlStore:
 
     # --- principals -----------------------------------------------------------------------
 
-    def add_principal(self, principal: Principal, token_hash: TokenHash) -> None:
+    def add_principal(
+        self, principal: Principal, token_hash: TokenHash, expires_at: datetime | None = None
+    ) -> None:
         with self._begin(write=True) as c:
             if c.execute(
                 select(schema.principals.c.name).where(schema.principals.c.name == principal.name)
@@ -163,7 +177,10 @@ class SqlStore:
             )
             c.execute(
                 schema.api_tokens.insert().values(
-                    token_hash=token_hash, principal=principal.name, created_at=principal.created_at
+                    token_hash=token_hash,
+                    principal=principal.name,
+                    created_at=principal.created_at,
+                    expires_at=expires_at,
                 )
             )
 

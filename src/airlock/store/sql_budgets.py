@@ -14,16 +14,19 @@ FOR UPDATE on PostgreSQL, the write transaction itself on SQLite.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, select, text
+from sqlalchemy import Connection, Row, and_, false, select, text, true
+from sqlalchemy.dialects import postgresql, sqlite
 
-from airlock.budgets.limits import Budget, BudgetCheck, BudgetScope
+from airlock.budgets.limits import DEFAULT_SUBJECT, Budget, BudgetCheck, BudgetScope
+from airlock.budgets.refusals import Candidate, RefusedContent, Sketch
 from airlock.store import schema
+from airlock.store import sql_refusals as refusals
 from airlock.store import sql_statements as statements
 from airlock.store.budget_interface import BudgetKey
 
@@ -49,49 +52,68 @@ class SqlBudgetStore:
     def set_budget(self, budget: Budget) -> None:
         b = schema.budgets
         scope, subject = budget.scope.value, budget.subject
-        seconds = int(budget.window.total_seconds())
         key = and_(b.c.scope == scope, b.c.subject == subject)
         with self._begin(write=True) as c:
             # Updated in place rather than deleted and inserted again: a reservation waiting
             # for this row's lock then finds the new row, where it used to find none and
             # skip the budget (PostgreSQL).
             old = c.execute(select(b.c.window_seconds).where(key).with_for_update()).first()
-            if old is not None and int(old.window_seconds) == seconds:
-                c.execute(b.update().where(key).values(limit_bytes=budget.limit_bytes))
-                return  # same window, same expiries: the total stands
-            recount: dict[str, object] = {"limit_bytes": budget.limit_bytes}
-            recount |= {"window_seconds": seconds, "used_bytes": 0, "counted_after": None}
-            if old is None:
-                c.execute(b.insert().values(scope=scope, subject=subject, **recount))
-            else:
-                c.execute(b.update().where(key).values(**recount))
-            _rewrite_expiry(c, scope, subject, seconds)
+            _set_one(c, scope, subject, budget, old, inherited=False)
+            if budget.is_default:
+                # Every subject that inherited the default follows it (issue 14); an admin
+                # action, one row at a time, never on the export path.
+                inherited = and_(b.c.scope == scope, b.c.inherited == true())
+                for row in c.execute(
+                    select(b.c.subject, b.c.window_seconds)
+                    .where(inherited)
+                    .order_by(b.c.subject)
+                    .with_for_update()
+                ).all():
+                    _set_one(c, scope, row.subject, budget, row, inherited=True)
 
     def budgets(self) -> Sequence[Budget]:
         b = schema.budgets
         with self._begin() as c:
-            return [_budget(r) for r in c.execute(select(b).order_by(b.c.scope, b.c.subject))]
+            own = select(b).where(b.c.inherited == false()).order_by(b.c.scope, b.c.subject)
+            return [_budget(r) for r in c.execute(own)]
 
     def reserve(
-        self, keys: Sequence[BudgetKey], request_id: str, size: int, now: datetime
+        self,
+        keys: Sequence[BudgetKey],
+        request_id: str,
+        size: int,
+        now: datetime,
+        sizes: Mapping[BudgetScope, int] | None = None,
     ) -> list[BudgetCheck]:
+        def size_of(budget: Budget) -> int:
+            return size if sizes is None else sizes.get(budget.scope, size)
+
         count, params = statements.subject_params(keys, now=now)
         if not count:
             return []
         with self._begin(write=True) as c:
             if c.dialect.name != "sqlite":
-                # Lock, then count in a statement of its own. Under READ COMMITTED a locking
-                # SELECT returns the newest version of a row it waited for, but evaluates the
-                # rest of itself on the snapshot it started with, which can miss the rows the
-                # previous lock holder inserted or deleted. SQLite's write transaction is
-                # exclusive already.
-                c.execute(statements.budgets_for_update(count), params)
-            counts = [
-                _count(row, now) for row in c.execute(statements.budget_totals(count), params)
-            ]
-            checks = [BudgetCheck(count.budget, count.used, size) for count in counts]
+                # The ledger head lock first, as every write batch takes it (sql_engine): a
+                # reservation outside a batch (the output channel's) then queues behind
+                # batches instead of crossing them, and two first reservations inheriting
+                # the same defaults cannot deadlock on each other's new rows (ADR 0015).
+                # Inside a batch this transaction holds it already.
+                c.execute(statements.LEDGER_SIZE_FOR_UPDATE)
+            rows = _locked_totals(c, count, params)
+            found = {(str(row.scope), str(row.subject)) for row in rows}
+            missing = sorted(
+                (scope, subject)
+                for scope, subject in set(keys)
+                if not scope.enclave_wide
+                and subject != DEFAULT_SUBJECT
+                and (scope.value, subject) not in found
+            )
+            if missing and _inherit(c, missing):
+                rows = _locked_totals(c, count, params)
+            counts = [_count(row, now) for row in rows]
+            checks = [BudgetCheck(c.budget, c.used, size_of(c.budget)) for c in counts]
             fits = all(check.fits for check in checks)
-            totals = [t for count in counts if (t := count.stored(size if fits else 0, now))]
+            totals = [t for c in counts if (t := c.stored(size_of(c.budget) if fits else 0, now))]
             if totals:
                 c.execute(statements.SET_BUDGET_TOTAL, totals)
             if fits and checks:
@@ -102,7 +124,7 @@ class SqlBudgetStore:
                             "scope": ch.budget.scope.value,
                             "subject": ch.budget.subject,
                             "request_id": request_id,
-                            "bytes": size,
+                            "bytes": size_of(ch.budget),
                             "at": now,
                             "expires_at": now + ch.budget.window,
                         }
@@ -110,6 +132,33 @@ class SqlBudgetStore:
                     ],
                 )
         return checks
+
+    def settle(self, request_id: str, sizes: Mapping[BudgetScope, int]) -> None:
+        params = {"request_id": request_id}
+        u = schema.budget_usage
+        with self._begin(write=True) as c:
+            # Budgets first, in reserve's lock order (see release).
+            after = {
+                (row.scope, row.subject): row.counted_after
+                for row in c.execute(statements.HELD_BUDGETS_FOR_UPDATE, params)
+            }
+            rows = c.execute(
+                select(u.c.id, u.c.scope, u.c.subject, u.c.bytes, u.c.expires_at).where(
+                    u.c.request_id == request_id
+                )
+            ).all()
+            for row in rows:
+                scope = BudgetScope(row.scope)
+                if scope not in sizes or sizes[scope] >= int(row.bytes):
+                    continue
+                taken = int(row.bytes) - max(0, sizes[scope])
+                c.execute(u.update().where(u.c.id == row.id).values(bytes=max(0, sizes[scope])))
+                counted_after = after.get((row.scope, row.subject))
+                if counted_after is not None and row.expires_at > counted_after:
+                    c.execute(
+                        statements.TAKE_OFF_BUDGET_TOTAL,
+                        {"key_scope": row.scope, "key_subject": row.subject, "bytes": taken},
+                    )
 
     def release(self, request_id: str) -> int:
         params = {"request_id": request_id}
@@ -138,12 +187,85 @@ class SqlBudgetStore:
                 )
             return len(deleted)
 
+    def remember_refusal(self, refused: RefusedContent) -> None:
+        with self._begin(write=True) as c:
+            refusals.remember(c, refused)
+
+    def refusals_like(self, digest: str, sketch: Sketch, since: datetime) -> list[Candidate]:
+        with self._begin() as c:
+            return refusals.like(c, digest, sketch, since)
+
     def used(self, key: BudgetKey, now: datetime) -> int:
         with self._begin() as c:
             total = c.execute(
                 statements.BUDGET_USED, {"scope": key[0].value, "subject": key[1], "now": now}
             ).scalar_one()
             return int(total)
+
+
+def _locked_totals(c: Connection, count: int, params: dict[str, object]) -> list[Row[Any]]:
+    if c.dialect.name != "sqlite":
+        # Lock, then count in a statement of its own. Under READ COMMITTED a locking
+        # SELECT returns the newest version of a row it waited for, but evaluates the
+        # rest of itself on the snapshot it started with, which can miss the rows the
+        # previous lock holder inserted or deleted. SQLite's write transaction is
+        # exclusive already.
+        c.execute(statements.budgets_for_update(count), params)
+    return list(c.execute(statements.budget_totals(count), params))
+
+
+def _inherit(c: Connection, missing: Sequence[BudgetKey]) -> bool:
+    """Give each subject in ``missing`` its scope's default, if there is one (issue 14).
+
+    The copy is a budget row like any other, so it keeps a running total of its own: the
+    default is counted per subject, never shared. Only a subject's first reservation pays
+    for this (one read of the defaults, one insert). Concurrent first reservations insert
+    the same row: the loser's insert does nothing (ON CONFLICT), and both then lock it.
+    """
+    b = schema.budgets
+    scopes = sorted({scope.value for scope, _ in missing})
+    defaults = {
+        str(row.scope): row
+        for row in c.execute(select(b).where(b.c.scope.in_(scopes), b.c.subject == DEFAULT_SUBJECT))
+    }
+    rows = [
+        {
+            "scope": scope.value,
+            "subject": subject,
+            "limit_bytes": int(d.limit_bytes),
+            "window_seconds": int(d.window_seconds),
+            "used_bytes": 0,
+            "counted_after": None,
+            "inherited": True,
+        }
+        for scope, subject in missing
+        if (d := defaults.get(scope.value)) is not None
+    ]
+    if not rows:
+        return False
+    dialect = postgresql if c.dialect.name == "postgresql" else sqlite
+    c.execute(dialect.insert(b).on_conflict_do_nothing(), rows)
+    return True
+
+
+def _set_one(
+    c: Connection, scope: str, subject: str, budget: Budget, old: Any, *, inherited: bool
+) -> None:
+    """Set the limit and window of one budget row (locked, or None when there is none)."""
+    b = schema.budgets
+    key = and_(b.c.scope == scope, b.c.subject == subject)
+    seconds = int(budget.window.total_seconds())
+    if old is not None and int(old.window_seconds) == seconds:
+        values = {"limit_bytes": budget.limit_bytes, "inherited": inherited}
+        c.execute(b.update().where(key).values(**values))
+        return  # same window, same expiries: the total stands
+    recount: dict[str, object] = {"limit_bytes": budget.limit_bytes, "inherited": inherited}
+    recount |= {"window_seconds": seconds, "used_bytes": 0, "counted_after": None}
+    if old is None:
+        c.execute(b.insert().values(scope=scope, subject=subject, **recount))
+    else:
+        c.execute(b.update().where(key).values(**recount))
+    _rewrite_expiry(c, scope, subject, seconds)
 
 
 def _rewrite_expiry(c: Connection, scope: str, subject: str, seconds: int) -> None:

@@ -1,7 +1,10 @@
 """The approver's web pages: pending requests, what would leave, and the vote.
 
-Sessions are the principal's own API token in an HttpOnly, SameSite=Strict cookie; every
-form that changes state also carries a CSRF token derived from that session.
+Sessions are the principal's own API token in an HttpOnly, SameSite=Strict cookie that
+lives no longer than the token (and a revoked token ends its sessions at once, since every
+page authenticates it again); every form that changes state also carries a CSRF token
+derived from that session. What a page shows is filtered by the permission matrix: a
+researcher sees their own requests only, and the status only if their role reads it.
 """
 
 from __future__ import annotations
@@ -15,13 +18,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Cookie, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from airlock.api.auth import AirlockDep
+from airlock.api.auth import SESSION_COOKIE, AirlockDep, client_address, throttle
+from airlock.approvals.permissions import Action, allowed
 from airlock.domain.principals import Principal
 from airlock.domain.requests import BoundaryRequest, RequestKind, RequestStatus
-from airlock.errors import AirlockError, AuthenticationRequired
+from airlock.errors import AirlockError, AuthenticationRequired, TooManyAttempts
+from airlock.service import Actor
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
-COOKIE = "airlock_session"
+COOKIE = SESSION_COOKIE
 PREVIEW_BYTES = 4096
 FEATURES_SHOWN = 10
 
@@ -54,12 +59,28 @@ def login_form(request: Request) -> Response:
 
 @router.post("/login")
 def login(request: Request, airlock: AirlockDep, token: Annotated[str, Form()]) -> Response:
+    """Sign in with an API token. Failures count against the client address (429 past the
+    limit); the session cookie expires with the token."""
+    address = client_address(request)
+    limiter = throttle(request)
     try:
-        airlock.authenticate(token.strip())
+        limiter.check(address)
+    except TooManyAttempts as e:
+        page = _page(request, "login.html", {"error": e.message}, status=429)
+        page.headers["Retry-After"] = str(e.retry_after_seconds)
+        return page
+    try:
+        _principal, record = airlock.token_record(token.strip())
     except AuthenticationRequired as e:
+        limiter.failed(address)
         return _page(request, "login.html", {"error": e.message}, status=401)
     response = RedirectResponse("/ui/requests", status_code=303)
-    response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict", path="/")
+    left = None
+    if record.expires_at is not None:
+        left = max(1, int((record.expires_at - airlock.ledger.now()).total_seconds()))
+    response.set_cookie(
+        COOKIE, token.strip(), max_age=left, httponly=True, samesite="strict", path="/"
+    )
     return response
 
 
@@ -70,17 +91,20 @@ def pending(
     viewer = _viewer(airlock, airlock_session)
     if viewer is None:
         return RedirectResponse("/ui/login", status_code=303)
-    held = airlock.list_requests(RequestStatus.HELD)
-    rows = [(r, airlock.get_request(r.id)[1]) for r in held]
+    actor = Actor.of(viewer[0])
+    held = airlock.list_requests(actor, RequestStatus.HELD)
+    rows = [(r, airlock.get_request(actor, r.id)[1]) for r in held]
+    overseer = allowed(viewer[0], Action.STATUS_READ)
     return _page(
         request,
         "pending.html",
         {
             "viewer": viewer[0],
             "rows": rows,
-            "status": airlock.status(),
-            "budgets": airlock.budgets(),
-            "checkpoint": airlock.ledger.latest_checkpoint().checkpoint,
+            "overseer": overseer,
+            "status": airlock.status() if overseer else None,
+            "budgets": airlock.budgets() if overseer else (),
+            "checkpoint": airlock.ledger.latest_checkpoint().checkpoint if overseer else None,
         },
     )
 
@@ -96,7 +120,7 @@ def detail(
     viewer = _viewer(airlock, airlock_session)
     if viewer is None:
         return RedirectResponse("/ui/login", status_code=303)
-    boundary_request, decisions = airlock.get_request(request_id)
+    boundary_request, decisions = airlock.get_request(Actor.of(viewer[0]), request_id)
     with airlock.outbox.path(boundary_request.digest).open("rb") as handle:
         head = handle.read(PREVIEW_BYTES)
     try:

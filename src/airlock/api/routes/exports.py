@@ -14,6 +14,7 @@ from airlock.api.openapi import binary, errors
 from airlock.api.schemas import ExportOut, RequestOut, VoteIn
 from airlock.api.upload_form import multipart_form, read_upload_form
 from airlock.errors import InvalidInput
+from airlock.service import Actor
 
 router = APIRouter(tags=["exports"])
 _log = logging.getLogger("airlock.decisions")
@@ -84,18 +85,19 @@ async def submit_export(request: Request, airlock: AirlockDep, caller: Principal
 def vote(request_id: str, body: VoteIn, airlock: AirlockDep, caller: PrincipalDep) -> RequestOut:
     """Approve or deny a held request. The digest binds the vote to the bytes reviewed."""
     after = airlock.vote(caller, request_id, body.approve, body.reason, body.digest)
-    request, decisions = airlock.get_request(after.id)
+    request, decisions = airlock.get_request(Actor.of(caller), after.id)
     return RequestOut.of(request, list(decisions))
 
 
 @router.get(
     "/releases/{request_id}",
     response_class=Response,
-    responses={**binary("The released artifact."), **errors(400, 401, 404, 409, 422)},
+    responses={**binary("The released artifact."), **errors(400, 401, 403, 404, 409, 422)},
 )
-def fetch_release(request_id: str, airlock: AirlockDep, _caller: PrincipalDep) -> StreamingResponse:
-    """The released artifact; 409 unless released, and only if its digest still matches."""
-    request, pieces = airlock.release(request_id)
+def fetch_release(request_id: str, airlock: AirlockDep, caller: PrincipalDep) -> StreamingResponse:
+    """The released artifact, for its requester and auditors only; 409 unless released,
+    and only if its digest still matches."""
+    request, pieces = airlock.release(Actor.of(caller), request_id)
     return StreamingResponse(
         pieces,
         media_type="application/octet-stream",

@@ -33,10 +33,17 @@ async def readyz(airlock: AirlockDep) -> Health:
     return Health(status="ready", store=airlock.store_backend)
 
 
-@router.get("/status", response_model=StatusOut, responses=errors())
-def status(airlock: AirlockDep) -> StatusOut:
-    """Enclave summary: counts and the active policy version; no secrets."""
-    return StatusOut.of(airlock.status())
+@router.get("/status", response_model=StatusOut, responses=errors(401))
+def status(
+    airlock: AirlockDep,
+    _caller: PrincipalDep,
+    accounts: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+) -> StatusOut:
+    """Enclave summary: counts, the active policy version and the time to exfiltrate each
+    protected model for one account and for ``accounts`` colluding ones (default: the
+    configured ``[egress] colluding_accounts``). Signed-in admins, approvers and auditors
+    only."""
+    return StatusOut.of(airlock.status(accounts))
 
 
 @router.get("/metrics/friction", response_model=dict[str, object], responses=errors(401))

@@ -32,10 +32,16 @@ def _page(body: str, as_json: bool) -> Response:
 @router.get(
     "/simple/",
     response_class=Response,
-    responses={**content("The index root (PEP 503 HTML or PEP 691 JSON).", *_PAGES), **errors()},
+    responses={
+        **content("The index root (PEP 503 HTML or PEP 691 JSON).", *_PAGES),
+        **errors(401),
+    },
 )
-def simple_root(airlock: AirlockDep, accept: Annotated[str, Header()] = "") -> Response:
-    """Projects with at least one vetted, released file. Read-only; no token needed."""
+def simple_root(
+    airlock: AirlockDep, _caller: PrincipalDep, accept: Annotated[str, Header()] = ""
+) -> Response:
+    """Projects with at least one vetted, released file. Read-only; needs a token, as a
+    bearer or as the password of HTTP Basic (pip: ``http://__token__:alk_...@host/simple/``)."""
     projects = sorted({f.project for f in airlock.index_files()})
     return _page(root_page(projects, wants_json(accept)), wants_json(accept))
 
@@ -45,11 +51,14 @@ def simple_root(airlock: AirlockDep, accept: Annotated[str, Header()] = "") -> R
     response_class=Response,
     responses={
         **content("A project's files (PEP 503 HTML or PEP 691 JSON).", *_PAGES),
-        **errors(404),
+        **errors(401, 404),
     },
 )
 def simple_project(
-    project: str, airlock: AirlockDep, accept: Annotated[str, Header()] = ""
+    project: str,
+    airlock: AirlockDep,
+    _caller: PrincipalDep,
+    accept: Annotated[str, Header()] = "",
 ) -> Response:
     files = airlock.index_files(normalise(project))
     if not files:
@@ -60,9 +69,9 @@ def simple_project(
 @router.get(
     "/packages/{filename}",
     response_class=Response,
-    responses={**binary("A vetted package file."), **errors(404, 422)},
+    responses={**binary("A vetted package file."), **errors(401, 404, 422)},
 )
-def package_file(filename: str, airlock: AirlockDep) -> StreamingResponse:
+def package_file(filename: str, airlock: AirlockDep, _caller: PrincipalDep) -> StreamingResponse:
     """A released file, digest-checked before the first byte is sent."""
     entry = airlock.package_file(filename)
     return StreamingResponse(

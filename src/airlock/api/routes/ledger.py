@@ -42,10 +42,11 @@ def sign_checkpoint_now(airlock: AirlockDep, _caller: PrincipalDep) -> PlainText
     return PlainTextResponse(airlock.ledger.checkpoint().text, media_type=NOTE)
 
 
-@router.get("/entries/{index}", response_model=EntryOut, responses=errors(400, 401, 404, 422))
-def entry(index: Index, airlock: AirlockDep, _caller: PrincipalDep) -> EntryOut:
+@router.get("/entries/{index}", response_model=EntryOut, responses=errors(400, 401, 403, 404, 422))
+def entry(index: Index, airlock: AirlockDep, actor: ActorDep) -> EntryOut:
+    """An entry: auditors, approvers and admins read any; others their own."""
+    record: dict[str, Any] = airlock.ledger_record(actor, index)
     stored = airlock.ledger.entry(index)
-    record: dict[str, Any] = airlock.ledger.record(index)
     return EntryOut(
         index=index,
         record=record,
@@ -88,16 +89,18 @@ def consistency(
     response_class=Response,
     responses={
         **content("An offline-verifiable receipt.", "application/json", schema={"type": "object"}),
-        **errors(400, 401, 404, 422),
+        **errors(400, 401, 403, 404, 422),
     },
 )
-def receipt(index: Index, airlock: AirlockDep, _caller: PrincipalDep) -> Response:
-    """An offline-verifiable receipt (see `airlock ledger verify-receipt`)."""
+def receipt(index: Index, airlock: AirlockDep, actor: ActorDep) -> Response:
+    """An offline-verifiable receipt (see `airlock ledger verify-receipt`), of an entry the
+    caller may read."""
+    airlock.ledger_record(actor, index)
     return Response(airlock.ledger.receipt(index), media_type="application/json")
 
 
 @router.post(
-    "/cosignatures", response_class=PlainTextResponse, responses=errors(400, 401, 413, 422)
+    "/cosignatures", response_class=PlainTextResponse, responses=errors(400, 401, 403, 413, 422)
 )
 def add_cosignature(
     airlock: AirlockDep,

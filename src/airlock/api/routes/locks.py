@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from airlock.api.auth import ActorDep, AirlockDep, PrincipalDep
+from airlock.api.auth import ActorDep, AirlockDep
 from airlock.api.openapi import errors
 from airlock.api.schemas import LiftIn, LockOut
 
@@ -12,12 +12,14 @@ router = APIRouter(prefix="/locks", tags=["locks"])
 
 
 @router.get("", response_model=list[LockOut], responses=errors(401))
-def list_locks(airlock: AirlockDep, _caller: PrincipalDep) -> list[LockOut]:
+def list_locks(airlock: AirlockDep, actor: ActorDep) -> list[LockOut]:
+    """Every lock for auditors, approvers and admins; others see the locks on themselves."""
     now = airlock.ledger.now()
-    return [LockOut.of(k, now) for k in airlock.locks()]
+    return [LockOut.of(k, now) for k in airlock.locks(actor)]
 
 
 @router.post("/lift", response_model=dict[str, int], responses=errors(400, 401, 403, 404, 413))
 def lift(body: LiftIn, airlock: AirlockDep, actor: ActorDep) -> dict[str, int]:
-    """Approvers and admins lift a lock in one step; the reason goes into the ledger."""
+    """Approvers and admins lift a lock in one step; the reason goes into the ledger. Nobody
+    lifts a lock on themselves or on a project they belong to (403)."""
     return {"lifted": airlock.lift_lock(actor, body.scope, body.subject, body.reason)}

@@ -1,0 +1,103 @@
+"""The OpenAI-compatible inference gateway (issue 20): /v1/completions, /v1/chat/completions.
+
+Thin: authenticate (the gateway's bearer tokens), read the JSON body, and hand it to the
+output workflow (:mod:`airlock.outputs.gateway`), which forces the parameters, reserves the
+budgets, calls the upstream and logs the transcript. The response carries an ``airlock``
+member (non-streaming) or headers and a closing SSE comment (streaming) naming the seed
+and the transcript.
+Nothing of :mod:`airlock.outputs` is imported until the first request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from airlock.api.auth import AirlockDep, PrincipalDep
+from airlock.domain.principals import Principal
+from airlock.errors import AirlockError, ConfigError, InvalidInput
+from airlock.service import Airlock
+
+if TYPE_CHECKING:
+    from airlock.outputs.gateway import Admission, OutputGateway
+    from airlock.outputs.openai import Piece
+
+router = APIRouter(tags=["outputs"])
+_log = logging.getLogger("airlock.outputs")
+
+
+@router.post("/v1/completions")
+async def completions(request: Request, airlock: AirlockDep, caller: PrincipalDep) -> Response:
+    """OpenAI-compatible text completion through the airlock (streaming or not)."""
+    return await _serve(request, airlock, caller, "completions")
+
+
+@router.post("/v1/chat/completions")
+async def chat_completions(request: Request, airlock: AirlockDep, caller: PrincipalDep) -> Response:
+    """OpenAI-compatible chat completion through the airlock (streaming or not)."""
+    return await _serve(request, airlock, caller, "chat")
+
+
+async def _serve(request: Request, airlock: Airlock, caller: Principal, kind: str) -> Response:
+    from airlock.outputs.openai import Endpoint
+
+    if not airlock.settings.outputs.upstream_url:
+        raise ConfigError("no inference upstream is configured: set [outputs] upstream_url")
+    try:
+        body = json.loads(await request.body())
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise InvalidInput(f"the request body is not JSON: {e}") from e
+    gateway = airlock.outputs_gateway()
+    admission = await run_in_threadpool(gateway.admit, caller.name, Endpoint(kind), body)
+    if admission.stream:
+        headers = {"X-Airlock-Seed": str(admission.seed), "X-Airlock-Request": admission.request_id}
+        return StreamingResponse(
+            _events(gateway, admission), media_type="text/event-stream", headers=headers
+        )
+    try:
+        document, piece = await gateway.call(admission)
+        transcript = await run_in_threadpool(gateway.finish, admission, [piece])
+    except BaseException:
+        # Nothing reached the caller: a response that cannot be logged is not sent.
+        await run_in_threadpool(gateway.abandon, admission)
+        raise
+    document["airlock"] = {
+        "transcript": transcript.digest,
+        "seed": admission.seed,
+        "request": admission.request_id,
+    }
+    return JSONResponse(document)
+
+
+async def _events(gateway: OutputGateway, admission: Admission) -> AsyncIterator[bytes]:
+    pieces: list[Piece] = []
+    try:
+        async for chunk in gateway.stream(admission, pieces):
+            yield chunk
+    except AirlockError as e:
+        _log.warning("stream %s ended early: %s", admission.request_id, e.message)
+        yield b'data: {"error": {"type": "SourceError", "message": "upstream failed"}}\n\n'
+        _settle_partial(gateway, admission, pieces)
+        return
+    except BaseException:
+        _settle_partial(gateway, admission, pieces)
+        raise
+    transcript = await run_in_threadpool(gateway.finish, admission, pieces)
+    yield f": airlock transcript={transcript.digest}\n\n".encode()  # an SSE comment
+    yield b"data: [DONE]\n\n"
+
+
+def _settle_partial(gateway: OutputGateway, admission: Admission, pieces: list[Piece]) -> None:
+    """A stream cut short: log what left and keep the whole reservation (fail closed)."""
+    if not any(p.tokens for p in pieces):
+        return  # nothing left; the reservation stays until it expires, never under-counting
+    try:
+        gateway.finish(admission, pieces, partial=True)
+    except AirlockError as e:
+        _log.error("could not log the partial stream %s: %s", admission.request_id, e.message)

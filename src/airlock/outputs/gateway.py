@@ -1,0 +1,307 @@
+"""The inference gateway's workflow: admit (lock check, forced parameters, budget
+reservation), forward to the upstream, log the transcript, settle the budgets.
+
+Order matters for failing closed: the budgets are reserved for the most a response may use
+(``max_tokens`` tokens, ``max_tokens * max_bytes_per_token`` bytes) before the upstream is
+asked, so no interleaving of concurrent requests can exceed a limit; once the response is
+known the reservations shrink to what it used. A response the gateway cannot log (no token
+ids, more tokens or bytes than reserved) never reaches the caller; a stream that fails
+half-way keeps its full reservation (its tokens may have left).
+
+Transcripts are stored at once and committed to the ledger in batches
+(:func:`commit_batch`), so the ledger sees one leaf per batch, not per response.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from airlock.approvals.locks import LockScope
+from airlock.audit import AuditLog
+from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetCheck, BudgetScope
+from airlock.clock import Clock
+from airlock.errors import BudgetExceeded, InvalidInput, PolicyViolation, SourceError
+from airlock.ledger.records import LedgerRecord
+from airlock.outputs.batches import BATCH_RECORD, batch_root
+from airlock.outputs.openai import Endpoint, Piece, force_request, parse_event, read_piece, strip
+from airlock.outputs.transcript import MAX_SEED, PROTOCOL, Transcript, temperature_milli
+from airlock.settings import OutputsSettings
+from airlock.store.interface import Store
+
+GATEWAY_ACTOR = "airlock-gateway"
+MAX_UPSTREAM_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """A request let through: its caller, forced body and reservations."""
+
+    request_id: str
+    caller: str
+    endpoint: Endpoint
+    body: dict[str, Any]
+    temperature: float
+    seed: int
+    max_tokens: int
+    max_bytes: int
+    stream: bool
+    prompt_tokens: tuple[int, ...] | None
+
+
+class OutputGateway:
+    def __init__(
+        self,
+        settings: OutputsSettings,
+        store: Store,
+        ledger: AuditLog,
+        clock: Clock,
+        policy_version: Callable[[], str],
+    ) -> None:
+        self.settings = settings
+        self._store = store
+        self._ledger = ledger
+        self._clock = clock
+        self._policy_version = policy_version
+        self._client: httpx.AsyncClient | None = None
+        # With a committer running (the gateway app), reservations shrink in its batches
+        # rather than in the request: until then a response counts at its reserved maximum,
+        # which over-counts, never under-counts.
+        self.defer_settlement = False
+        self._settling = threading.Lock()
+        self._unsettled: list[tuple[str, dict[BudgetScope, int]]] = []
+
+    # --- synchronous steps (run in a worker thread) -----------------------------------------
+
+    def admit(self, caller: str, endpoint: Endpoint, raw: object) -> Admission:
+        """Check locks, force the parameters, reserve the budgets.
+
+        Raises:
+            InvalidInput: the body cannot be forced, or no enclave output budget is set.
+            PolicyViolation: the caller or the upstream is locked.
+            BudgetExceeded: a token or byte budget would be crossed.
+        """
+        s = self.settings
+        now = self._clock.now()
+        locks = self._store.active_locks(
+            [(LockScope.PRINCIPAL, caller), (LockScope.UPSTREAM, s.upstream_name)], now
+        )
+        if locks:
+            lock = locks[0]
+            raise PolicyViolation(
+                f"{lock.scope} {lock.subject} is locked until {lock.expires_at:%Y-%m-%d %H:%M} "
+                f"UTC: {lock.reason} (an approver lifts it with `airlock lock lift`)"
+            )
+        seed = secrets.randbelow(MAX_SEED + 1)
+        forced = force_request(endpoint, raw, model=s.model, seed=seed, max_tokens_cap=s.max_tokens)
+        request_id = str(uuid.uuid4())
+        max_bytes = forced.max_tokens * s.max_bytes_per_token
+        self._reserve(request_id, caller, forced.max_tokens, max_bytes, now)
+        return Admission(
+            request_id,
+            caller,
+            endpoint,
+            forced.body,
+            forced.temperature,
+            seed,
+            forced.max_tokens,
+            max_bytes,
+            forced.stream,
+            forced.prompt_tokens,
+        )
+
+    def _reserve(self, request_id: str, caller: str, tokens: int, size: int, now: datetime) -> None:
+        """Tokens and bytes, caller's and enclave's, in one transaction (one disk flush)."""
+        keys = [
+            (BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT),
+            (BudgetScope.TOKENS_PRINCIPAL, caller),
+            (BudgetScope.OUTPUT_ENCLAVE, ENCLAVE_SUBJECT),
+            (BudgetScope.OUTPUT_PRINCIPAL, caller),
+        ]
+        sizes = {
+            BudgetScope.TOKENS_ENCLAVE: tokens,
+            BudgetScope.TOKENS_PRINCIPAL: tokens,
+            BudgetScope.OUTPUT_ENCLAVE: size,
+            BudgetScope.OUTPUT_PRINCIPAL: size,
+        }
+        checks = self._store.budgets.reserve(keys, request_id, size, now, sizes)
+        configured = {c.budget.scope for c in checks}
+        for enclave in (BudgetScope.TOKENS_ENCLAVE, BudgetScope.OUTPUT_ENCLAVE):
+            if enclave not in configured:
+                self._store.budgets.release(request_id)
+                raise InvalidInput(
+                    f"no {enclave} budget is configured, so no model output may leave: set "
+                    f"one with `airlock budget set {enclave} --bytes N --window 1d`"
+                )
+        refused: list[BudgetCheck] = [c for c in checks if not c.fits]
+        if refused:
+            raise BudgetExceeded("; ".join(c.explain() for c in refused))
+
+    def finish(
+        self, admission: Admission, pieces: Sequence[Piece], *, partial: bool = False
+    ) -> Transcript:
+        """Log the response and shrink the reservations to what it used.
+
+        With ``partial`` (a stream that broke off) the reservations stay whole.
+
+        Raises:
+            SourceError: the upstream sent no prompt token ids and the caller sent text.
+        """
+        tokens = tuple(t for p in pieces for t in p.tokens)
+        text_bytes = sum(len(p.text.encode()) for p in pieces)
+        prompt = admission.prompt_tokens or next(
+            (p.prompt_tokens for p in pieces if p.prompt_tokens), None
+        )
+        if prompt is None:
+            raise SourceError(
+                "the upstream did not return the prompt's token ids, so the response cannot "
+                "be replayed: run vLLM with return_token_ids support"
+            )
+        now = self._clock.now()
+        transcript = Transcript(
+            model=self.settings.model,
+            model_digest=self.settings.model_digest,
+            caller=admission.caller,
+            upstream=self.settings.upstream_name,
+            endpoint=admission.endpoint.value,
+            prompt_tokens=prompt,
+            output_tokens=tokens,
+            temperature_milli=temperature_milli(admission.temperature),
+            seed=admission.seed,
+            request_id=admission.request_id,
+            at=now.isoformat(),
+        )
+        self._store.outputs.add_transcript(transcript, text_bytes, now)
+        if not partial:
+            sizes = {
+                BudgetScope.TOKENS_ENCLAVE: len(tokens),
+                BudgetScope.TOKENS_PRINCIPAL: len(tokens),
+                BudgetScope.OUTPUT_ENCLAVE: text_bytes,
+                BudgetScope.OUTPUT_PRINCIPAL: text_bytes,
+            }
+            if self.defer_settlement:
+                with self._settling:
+                    self._unsettled.append((admission.request_id, sizes))
+            else:
+                self._store.budgets.settle(admission.request_id, sizes)
+        return transcript
+
+    def settle_pending(self) -> int:
+        """Shrink the reservations of finished responses (deferred: one flush per batch)."""
+        with self._settling:
+            pending, self._unsettled = self._unsettled, []
+        for request_id, sizes in pending:
+            self._store.budgets.settle(request_id, sizes)
+        return len(pending)
+
+    def abandon(self, admission: Admission) -> None:
+        """Nothing left: give the reservations back."""
+        self._store.budgets.release(admission.request_id)
+
+    def commit_batch(self) -> int | None:
+        """Commit pending transcripts as one ``outputs.batch`` ledger leaf; its index."""
+        self.settle_pending()
+        pending = self._store.outputs.pending(self.settings.batch_max)
+        if not pending:
+            return None
+        index = self._ledger.append(
+            LedgerRecord(
+                kind=BATCH_RECORD,
+                actor=GATEWAY_ACTOR,
+                at=self._clock.now(),
+                subject=self.settings.upstream_name,
+                policy_version=self._policy_version(),
+                details={
+                    "protocol": PROTOCOL,
+                    "root": batch_root(pending).hex(),
+                    "count": str(len(pending)),
+                    "first": pending[0],
+                    "last": pending[-1],
+                },
+            )
+        )
+        self._store.outputs.mark_batch(pending, index)
+        return index
+
+    # --- the upstream (async, on the event loop) ---------------------------------------------
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                base_url=self.settings.upstream_url,
+                timeout=self.settings.timeout_seconds,
+                limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def call(self, admission: Admission) -> tuple[dict[str, Any], Piece]:
+        """One non-streaming response, checked against the reservation.
+
+        Raises:
+            SourceError: the upstream failed, or answered what cannot be logged.
+        """
+        try:
+            answer = await self._http().post(admission.endpoint.path, json=admission.body)
+        except httpx.HTTPError as e:
+            raise SourceError(f"the inference upstream is unreachable: {e}") from e
+        if answer.status_code != 200:
+            raise SourceError(
+                f"the inference upstream answered {answer.status_code}: {answer.text[:200]}"
+            )
+        if len(answer.content) > MAX_UPSTREAM_BYTES:
+            raise SourceError("the inference upstream's answer is too large")
+        try:
+            document = answer.json()
+        except ValueError as e:
+            raise SourceError("the inference upstream's answer is not JSON") from e
+        piece = read_piece(admission.endpoint, document, final=True)
+        self._check(admission, len(piece.tokens), len(piece.text.encode()))
+        return strip(document), piece
+
+    async def stream(self, admission: Admission, pieces: list[Piece]) -> AsyncIterator[bytes]:
+        """Server-sent events for the caller; every piece is appended to ``pieces``.
+
+        Raises:
+            SourceError: the upstream failed or sent more than was reserved (the stream
+                ends there; what was sent stays charged).
+        """
+        tokens = size = 0
+        async with self._http().stream(
+            "POST", admission.endpoint.path, json=admission.body
+        ) as answer:
+            if answer.status_code != 200:
+                raise SourceError(f"the inference upstream answered {answer.status_code}")
+            async for line in answer.aiter_lines():
+                if not line.strip():
+                    continue
+                event = parse_event(line.encode())
+                if event is None:
+                    break
+                piece = read_piece(admission.endpoint, event, final=False)
+                tokens += len(piece.tokens)
+                size += len(piece.text.encode())
+                self._check(admission, tokens, size)
+                pieces.append(piece)
+                assert isinstance(event, dict)
+                yield b"data: " + json.dumps(strip(event)).encode() + b"\n\n"
+
+    @staticmethod
+    def _check(admission: Admission, tokens: int, size: int) -> None:
+        if tokens > admission.max_tokens or size > admission.max_bytes:
+            raise SourceError(
+                f"the upstream sent {tokens} tokens / {size} bytes, more than the "
+                f"{admission.max_tokens} tokens / {admission.max_bytes} bytes reserved"
+            )

@@ -1,0 +1,72 @@
+"""The output channel in figures: served, verified, unexplained, and time to exfiltrate. Pure.
+
+Time to exfiltrate a protected model through model outputs, at the same 100x compression
+the export floors assume (``budgets/exfiltration.py``):
+
+* raw: if every byte of the enclave's output byte budget were payload (no verification);
+* under verification: the enclave's token budget times the bits per token a cheating
+  upstream could carry undetected (the tolerance capacity measured by the verifier, plus
+  any unexplained bits it observed), per verified token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from airlock.budgets.limits import Budget, BudgetScope
+from airlock.store.output_interface import OutputTotals
+
+ASSUMED_COMPRESSION = 100.0
+SECONDS_PER_DAY = 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class ModelThroughOutputs:
+    model: str
+    size_bytes: int
+    raw_days: float | None  # None: no output byte budget
+    verified_days: float | None  # None: nothing verified yet, or no token budget; inf: 0 bits
+
+
+@dataclass(frozen=True, slots=True)
+class OutputMetrics:
+    totals: OutputTotals
+    bits_per_token: float | None  # what passes verification, per verified token
+    models: tuple[ModelThroughOutputs, ...]
+
+    @property
+    def share_verified(self) -> float:
+        t = self.totals
+        return t.verified_tokens / t.tokens if t.tokens else 0.0
+
+    @property
+    def unexplained_bits(self) -> float:
+        return self.totals.unexplained_milli / 1000
+
+
+def output_metrics(
+    totals: OutputTotals, budgets: Sequence[Budget], models: Sequence[tuple[str, int]]
+) -> OutputMetrics:
+    by_scope = {b.scope: b for b in budgets if b.scope.enclave_wide}
+    byte_budget = by_scope.get(BudgetScope.OUTPUT_ENCLAVE)
+    token_budget = by_scope.get(BudgetScope.TOKENS_ENCLAVE)
+    bits_per_token = (
+        (totals.capacity_milli + totals.unexplained_milli) / 1000 / totals.verified_tokens
+        if totals.verified_tokens
+        else None
+    )
+    rows = []
+    for name, size in models:
+        payload_bits = size * 8 / ASSUMED_COMPRESSION
+        raw = (
+            payload_bits / (byte_budget.bytes_per_second * 8) / SECONDS_PER_DAY
+            if byte_budget is not None and byte_budget.limit_bytes
+            else None
+        )
+        verified: float | None = None
+        if token_budget is not None and bits_per_token is not None:
+            rate = token_budget.bytes_per_second * bits_per_token  # tokens/s * bits/token
+            verified = payload_bits / rate / SECONDS_PER_DAY if rate > 0 else float("inf")
+        rows.append(ModelThroughOutputs(name, size, raw, verified))
+    return OutputMetrics(totals, bits_per_token, tuple(rows))

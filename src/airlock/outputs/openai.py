@@ -1,0 +1,222 @@
+"""The OpenAI-compatible wire format, as the gateway forces and reads it. Pure.
+
+The gateway rewrites every request so that the response is replayable and every token is
+accounted for: one choice, the logged seed, top-p 1 and no top-k, penalties or logit bias
+(each would make choices the verifier cannot replay), ``max_tokens`` capped, and token ids
+asked for (vLLM's ``return_token_ids``; the ``token_id:N`` form of ``logprobs`` tokens is
+accepted too). Responses without token ids are refused (fail closed). Log-probs and token
+ids are stripped before the response leaves: they would be a second, unverified channel.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from airlock.errors import InvalidInput, SourceError
+from airlock.outputs.transcript import MAX_TEMPERATURE
+
+MAX_PROMPT_TOKENS = 1 << 20
+_STRIPPED = ("logprobs", "token_ids", "prompt_token_ids", "prompt_logprobs")
+_REFUSED = ("logit_bias", "best_of", "guided_json", "guided_regex", "guided_choice")
+_TOKEN_ID_PREFIX = "token_id:"  # noqa: S105 -- vLLM's token naming, not a secret
+
+
+class Endpoint(StrEnum):
+    COMPLETIONS = "completions"
+    CHAT = "chat"
+
+    @property
+    def path(self) -> str:
+        return "/v1/completions" if self is Endpoint.COMPLETIONS else "/v1/chat/completions"
+
+
+@dataclass(frozen=True, slots=True)
+class ForcedRequest:
+    body: dict[str, Any]
+    temperature: float
+    max_tokens: int
+    stream: bool
+    prompt_tokens: tuple[int, ...] | None  # when the caller sent token ids itself
+
+
+def force_request(
+    endpoint: Endpoint, raw: object, *, model: str, seed: int, max_tokens_cap: int
+) -> ForcedRequest:
+    """The request the upstream gets. Raises: InvalidInput for what cannot be forced."""
+    if not isinstance(raw, dict):
+        raise InvalidInput("the request body must be a JSON object")
+    body = dict(raw)
+    asked_model = body.get("model", model)
+    if asked_model != model:
+        raise InvalidInput(f"this gateway serves model {model!r}, not {asked_model!r}")
+    for key in _REFUSED:
+        if body.get(key) not in (None, 1 if key == "best_of" else None):
+            raise InvalidInput(f"{key} is not allowed through the airlock: remove it")
+    if body.get("n", 1) != 1:
+        raise InvalidInput("n must be 1: each choice is logged and verified on its own")
+    temperature = _temperature(body.get("temperature", 1.0))
+    asked = body.get("max_completion_tokens", body.get("max_tokens", max_tokens_cap))
+    if isinstance(asked, bool) or not isinstance(asked, int) or asked < 1:
+        raise InvalidInput("max_tokens must be a positive integer")
+    max_tokens = min(asked, max_tokens_cap)
+    stream = body.get("stream", False)
+    if not isinstance(stream, bool):
+        raise InvalidInput("stream must be true or false")
+    prompt_tokens = _prompt_tokens(endpoint, body)
+    for key in (*_STRIPPED, "top_logprobs", "max_completion_tokens", "stream_options"):
+        body.pop(key, None)
+    body |= {
+        "model": model,
+        "seed": seed,
+        "temperature": float(temperature),
+        "top_p": 1.0,
+        "top_k": -1,
+        "n": 1,
+        "presence_penalty": 0.0,
+        "frequency_penalty": 0.0,
+        "repetition_penalty": 1.0,
+        "max_tokens": max_tokens,
+        "return_token_ids": True,
+        "return_tokens_as_token_ids": True,
+        "logprobs": True if endpoint is Endpoint.CHAT else 1,
+    }
+    if stream:
+        body["stream_options"] = {"include_usage": True}
+    return ForcedRequest(body, float(temperature), max_tokens, stream, prompt_tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """What one response (or one streamed chunk) carried."""
+
+    tokens: tuple[int, ...]
+    text: str
+    prompt_tokens: tuple[int, ...] | None
+
+
+def _temperature(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInput("temperature must be a number")
+    if not 0.0 <= float(value) <= MAX_TEMPERATURE:
+        raise InvalidInput(f"temperature must be between 0 and {MAX_TEMPERATURE}")
+    return float(value)
+
+
+def _prompt_tokens(endpoint: Endpoint, body: Mapping[str, Any]) -> tuple[int, ...] | None:
+    """The caller's prompt as token ids, when it sent them; validates the prompt's shape."""
+    if endpoint is Endpoint.CHAT:
+        if not isinstance(body.get("messages"), list):
+            raise InvalidInput("messages must be a list")
+        return None
+    prompt = body.get("prompt")
+    if isinstance(prompt, list) and all(type(t) is int and t >= 0 for t in prompt):
+        if len(prompt) > MAX_PROMPT_TOKENS:
+            raise InvalidInput("the prompt is too long")
+        return tuple(prompt)
+    if not isinstance(prompt, str):
+        raise InvalidInput("prompt must be one string or one list of token ids")
+    return None
+
+
+def read_piece(endpoint: Endpoint, document: object, *, final: bool) -> Piece:
+    """Token ids and text of a response (``final``) or of one streamed chunk.
+
+    Raises:
+        SourceError: the upstream's answer is malformed or lacks token ids.
+    """
+    if not isinstance(document, dict):
+        raise SourceError("the upstream's answer is not a JSON object")
+    choices = document.get("choices")
+    if not isinstance(choices, list) or len(choices) > 1:
+        raise SourceError("the upstream answered with other than one choice")
+    if not choices:  # a usage-only chunk at the end of a stream
+        return Piece((), "", _token_list(document.get("prompt_token_ids")))
+    choice = choices[0]
+    if not isinstance(choice, dict):
+        raise SourceError("the upstream's choice is not an object")
+    if endpoint is Endpoint.COMPLETIONS:
+        text = choice.get("text") or ""
+    else:
+        holder = choice.get("message" if final else "delta") or {}
+        text = holder.get("content") or "" if isinstance(holder, dict) else ""
+    if not isinstance(text, str):
+        raise SourceError("the upstream's text is not a string")
+    tokens = _token_list(choice.get("token_ids"))
+    if tokens is None:
+        tokens = _logprob_tokens(choice.get("logprobs"))
+    if tokens is None:
+        if not text and not final:
+            tokens = ()  # a role-only or finish-only chunk
+        else:
+            raise SourceError(
+                "the upstream sent no token ids, so the response cannot be verified: run "
+                "vLLM with return_token_ids support (see README, 'Model outputs')"
+            )
+    prompt = _token_list(choice.get("prompt_token_ids"))
+    if prompt is None:
+        prompt = _token_list(document.get("prompt_token_ids"))
+    return Piece(tokens, text, prompt)
+
+
+def strip(document: dict[str, Any]) -> dict[str, Any]:
+    """The document the caller gets: no log-probs or token ids (a second channel)."""
+    out = {k: v for k, v in document.items() if k not in _STRIPPED}
+    choices = out.get("choices")
+    if isinstance(choices, list):
+        out["choices"] = [
+            {k: v for k, v in c.items() if k not in _STRIPPED} if isinstance(c, dict) else c
+            for c in choices
+        ]
+    return out
+
+
+def parse_event(line: bytes) -> object | None:
+    """The JSON of one ``data:`` line of a server-sent-events stream; None for [DONE].
+
+    Raises:
+        SourceError: the line is not an SSE data line with JSON.
+    """
+    if not line.startswith(b"data:"):
+        raise SourceError("the upstream's stream holds a line that is not 'data:'")
+    payload = line[5:].strip()
+    if payload == b"[DONE]":
+        return None
+    try:
+        parsed: object = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise SourceError(f"the upstream's stream holds malformed JSON: {e}") from e
+    return parsed
+
+
+def _token_list(value: object) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(type(t) is int and t >= 0 for t in value):
+        raise SourceError("the upstream's token ids are not a list of non-negative integers")
+    return tuple(value)
+
+
+def _logprob_tokens(value: object) -> tuple[int, ...] | None:
+    """``token_id:N`` strings from completions' ``tokens`` or chat's ``content[].token``."""
+    if not isinstance(value, Mapping):
+        return None
+    names: list[object]
+    if isinstance(value.get("tokens"), list):
+        names = list(value["tokens"])
+    elif isinstance(value.get("content"), list):
+        names = [c.get("token") if isinstance(c, Mapping) else None for c in value["content"]]
+    else:
+        return None
+    ids: list[int] = []
+    for name in names:
+        if not isinstance(name, str) or not name.startswith(_TOKEN_ID_PREFIX):
+            return None
+        try:
+            ids.append(int(name[len(_TOKEN_ID_PREFIX) :]))
+        except ValueError:
+            return None
+    return tuple(ids)

@@ -1,0 +1,122 @@
+"""Transcripts: what the trusted logger records for every response. Pure, no numpy.
+
+A transcript is (model digest, prompt tokens, sampling parameters, seed, output tokens)
+plus who asked and through which upstream; its SHA-256 over canonical JSON is its address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NewType
+
+from airlock.errors import InvalidInput
+from airlock.ledger.records import canonical_json
+
+PROTOCOL = "airlock-gumbel-v1"  # the sampling protocol, see airlock.outputs.protocol
+MAX_SEED = 2**63 - 1  # what OpenAI-compatible servers accept as a seed
+MAX_TEMPERATURE = 2.0
+TranscriptDigest = NewType("TranscriptDigest", str)  # hex SHA-256 of the canonical transcript
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """One response as the trusted logger records it: enough to replay it exactly.
+
+    ``temperature_milli`` keeps the temperature as an integer (thousandths): transcripts are
+    canonical JSON, which holds no floats.
+    """
+
+    model: str
+    model_digest: str
+    caller: str
+    upstream: str
+    endpoint: str
+    prompt_tokens: tuple[int, ...]
+    output_tokens: tuple[int, ...]
+    temperature_milli: int
+    seed: int
+    request_id: str
+    at: str  # ISO 8601, UTC
+    protocol: str = PROTOCOL
+
+    def __post_init__(self) -> None:
+        if self.protocol != PROTOCOL:
+            raise InvalidInput(f"unknown sampling protocol {self.protocol!r}")
+        if not 0 <= self.temperature_milli <= MAX_TEMPERATURE * 1000:
+            raise InvalidInput("temperature_milli is out of range")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise InvalidInput("the seed must be a non-negative 63-bit integer")
+        if any(t < 0 for t in self.prompt_tokens) or any(t < 0 for t in self.output_tokens):
+            raise InvalidInput("token ids cannot be negative")
+
+    @property
+    def temperature(self) -> float:
+        return self.temperature_milli / 1000
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "protocol": self.protocol,
+            "model": self.model,
+            "model_digest": self.model_digest,
+            "caller": self.caller,
+            "upstream": self.upstream,
+            "endpoint": self.endpoint,
+            "prompt_tokens": list(self.prompt_tokens),
+            "output_tokens": list(self.output_tokens),
+            "temperature_milli": self.temperature_milli,
+            "seed": self.seed,
+            "request_id": self.request_id,
+            "at": self.at,
+        }
+
+    def to_bytes(self) -> bytes:
+        return canonical_json(self.to_json())
+
+    @property
+    def digest(self) -> TranscriptDigest:
+        return TranscriptDigest(hashlib.sha256(self.to_bytes()).hexdigest())
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Transcript:
+        """Raises: InvalidInput when a field is missing or of the wrong type."""
+        try:
+            return cls(
+                model=_str(raw["model"]),
+                model_digest=_str(raw["model_digest"]),
+                caller=_str(raw["caller"]),
+                upstream=_str(raw["upstream"]),
+                endpoint=_str(raw["endpoint"]),
+                prompt_tokens=_ints(raw["prompt_tokens"]),
+                output_tokens=_ints(raw["output_tokens"]),
+                temperature_milli=_int(raw["temperature_milli"]),
+                seed=_int(raw["seed"]),
+                request_id=_str(raw["request_id"]),
+                at=_str(raw["at"]),
+                protocol=_str(raw["protocol"]),
+            )
+        except (KeyError, TypeError) as e:
+            raise InvalidInput(f"transcript is malformed: {e}") from e
+
+
+def temperature_milli(temperature: float) -> int:
+    return round(temperature * 1000)
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _int(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer, got {type(value).__name__}")
+    return value
+
+
+def _ints(value: object) -> tuple[int, ...]:
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise TypeError("expected a list of token ids")
+    return tuple(_int(v) for v in value)

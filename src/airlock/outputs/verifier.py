@@ -1,0 +1,228 @@
+"""The verifier: sample logged responses unpredictably, replay them, score, and lock.
+
+Selection (Rinberg et al., arXiv 2511.02620, section 3: the server must not know which
+responses will be checked): after committing pending transcripts, the verifier signs a
+checkpoint and uses ``beacon = SHA-256(signed checkpoint note)`` as randomness; a response
+is replayed iff ``SHA-256(beacon || digest) < fraction * 2**256``. The Ed25519 signature
+is made with the ledger key, which the inference upstream never holds, after the
+responses were committed: the upstream can neither predict nor steer the choice, and anyone
+with the public key can recompute it from the ``outputs.verify`` ledger record.
+
+Each replayed response is scored token by token (:mod:`airlock.outputs.scoring`); its
+unexplained bits are added per caller and per upstream, and a total at or above
+``lock_bits`` locks the caller or the upstream, the reason naming the tokens that did not
+fit. Responses whose model digest differs from the reference model's are reported as
+unverifiable, never as passed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from airlock.approvals.locks import Lock, LockScope
+from airlock.audit import AuditLog
+from airlock.clock import Clock
+from airlock.errors import InvalidInput
+from airlock.ledger.records import LedgerRecord
+from airlock.outputs.reference import ReferenceModel
+from airlock.outputs.scoring import ResponseScore, TokenScore, score_response
+from airlock.outputs.transcript import TranscriptDigest
+from airlock.store.interface import Store
+from airlock.store.output_interface import StoredTranscript, Verification
+
+VERIFY_RECORD = "outputs.verify"
+VERIFIER_ACTOR = "airlock-verifier"
+MAX_SHOWN_TOKENS = 8
+
+
+def beacon_of(signed_checkpoint_text: str) -> bytes:
+    return hashlib.sha256(signed_checkpoint_text.encode()).digest()
+
+
+def selected(beacon: bytes, digest: str, fraction: float) -> bool:
+    """Whether the beacon picks this response for replay."""
+    if not 0.0 < fraction <= 1.0:
+        raise InvalidInput("the verified fraction must be in (0, 1]")
+    draw = int.from_bytes(hashlib.sha256(beacon + bytes.fromhex(digest)).digest(), "big")
+    return draw < fraction * 2**256
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseVerdict:
+    digest: TranscriptDigest
+    caller: str
+    upstream: str
+    tokens: int
+    score: ResponseScore | None  # None: the model digest did not match (unverifiable)
+
+    @property
+    def unexplained_bits(self) -> float:
+        return 0.0 if self.score is None else self.score.unexplained_bits
+
+
+@dataclass(slots=True)
+class Tally:
+    responses: int = 0
+    tokens: int = 0
+    unexplained_bits: float = 0.0
+    capacity_bits: float = 0.0
+    unfit: list[TokenScore] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyReport:
+    checkpoint_size: int
+    beacon: str
+    fraction: float
+    considered: int
+    verdicts: tuple[ResponseVerdict, ...]
+    callers: dict[str, Tally]
+    upstreams: dict[str, Tally]
+    locks: tuple[Lock, ...]
+    ledger_index: int
+    replay_seconds: float
+
+    @property
+    def replayed_tokens(self) -> int:
+        return sum(v.tokens for v in self.verdicts if v.score is not None)
+
+    @property
+    def unverifiable(self) -> int:
+        return sum(1 for v in self.verdicts if v.score is None)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyOptions:
+    fraction: float
+    tolerance: float
+    lock_bits: int
+    limit: int = 100_000
+    lock_hours: float = 24.0
+
+
+def verify_outputs(
+    store: Store,
+    ledger: AuditLog,
+    clock: Clock,
+    reference: ReferenceModel,
+    *,
+    options: VerifyOptions,
+    impose: Callable[[Lock], None],
+    policy_version: str,
+    timer: Callable[[], float],
+) -> VerifyReport:
+    """Sample, replay, score, record and lock (see the module docstring)."""
+    signed = ledger.checkpoint()
+    beacon = beacon_of(signed.text)
+    candidates = store.outputs.unverified(signed.checkpoint.size, options.limit)
+    chosen = [c for c in candidates if selected(beacon, c.digest, options.fraction)]
+    started = timer()
+    verdicts = [_replay(c, reference, options.tolerance) for c in chosen]
+    replay_seconds = timer() - started
+    callers: dict[str, Tally] = {}
+    upstreams: dict[str, Tally] = {}
+    for v in verdicts:
+        if v.score is None:
+            continue
+        for tally in (
+            callers.setdefault(v.caller, Tally()),
+            upstreams.setdefault(v.upstream, Tally()),
+        ):
+            tally.responses += 1
+            tally.tokens += v.tokens
+            tally.unexplained_bits += v.score.unexplained_bits
+            tally.capacity_bits += v.score.capacity_bits
+            tally.unfit += v.score.unexplained
+    now = clock.now()
+    locks = [
+        _lock(scope, subject, tally, options, now)
+        for scope, tallies in ((LockScope.PRINCIPAL, callers), (LockScope.UPSTREAM, upstreams))
+        for subject, tally in sorted(tallies.items())
+        if options.lock_bits and tally.unexplained_bits >= options.lock_bits
+    ]
+    index = ledger.append(
+        LedgerRecord(
+            kind=VERIFY_RECORD,
+            actor=VERIFIER_ACTOR,
+            at=now,
+            subject=f"checkpoint:{signed.checkpoint.size}",
+            policy_version=policy_version,
+            outcome="alarm" if locks else "pass",
+            details={
+                "beacon": beacon.hex(),
+                "fraction_milli": str(round(options.fraction * 1000)),
+                "tolerance_micro": str(round(options.tolerance * 1_000_000)),
+                "considered": str(len(candidates)),
+                "replayed": str(len(verdicts)),
+                "unverifiable": str(sum(1 for v in verdicts if v.score is None)),
+                "tokens": str(sum(v.tokens for v in verdicts if v.score is not None)),
+                "unexplained_milli": str(round(sum(v.unexplained_bits for v in verdicts) * 1000)),
+                "responses": [
+                    f"{v.digest}:{round(v.unexplained_bits * 1000)}"
+                    for v in verdicts
+                    if v.unexplained_bits > 0
+                ][:100],
+            },
+        )
+    )
+    for lock in locks:
+        impose(lock)
+    store.outputs.mark_verified(
+        [
+            Verification(
+                v.digest,
+                round(v.score.unexplained_bits * 1000),
+                round(v.score.capacity_bits * 1000),
+            )
+            for v in verdicts
+            if v.score is not None
+        ],
+        [c.digest for c in candidates],
+        now,
+    )
+    return VerifyReport(
+        checkpoint_size=signed.checkpoint.size,
+        beacon=beacon.hex(),
+        fraction=options.fraction,
+        considered=len(candidates),
+        verdicts=tuple(verdicts),
+        callers=callers,
+        upstreams=upstreams,
+        locks=tuple(locks),
+        ledger_index=index,
+        replay_seconds=replay_seconds,
+    )
+
+
+def _replay(row: StoredTranscript, reference: ReferenceModel, tolerance: float) -> ResponseVerdict:
+    t = row.transcript
+    tokens = len(t.output_tokens)
+    if t.model_digest != reference.digest:
+        return ResponseVerdict(row.digest, t.caller, t.upstream, tokens, None)
+    logits = reference.logits(t.prompt_tokens, t.output_tokens)
+    score = score_response(
+        logits, t.output_tokens, temperature=t.temperature, seed=t.seed, tolerance=tolerance
+    )
+    return ResponseVerdict(row.digest, t.caller, t.upstream, tokens, score)
+
+
+def _lock(
+    scope: LockScope, subject: str, tally: Tally, options: VerifyOptions, now: datetime
+) -> Lock:
+    shown = ", ".join(
+        f"pos {s.position}: token {s.token} (replay {s.replayed}, rank {s.rank})"
+        for s in tally.unfit[:MAX_SHOWN_TOKENS]
+    )
+    reason = (
+        f"model outputs carry {tally.unexplained_bits:.1f} unexplained bits in "
+        f"{tally.tokens} replayed tokens (threshold {options.lock_bits}); tokens that did "
+        f"not fit: {shown}"
+    )
+    return Lock(scope, subject, reason, now, now + timedelta(hours=options.lock_hours))
+
+
+def unexplained_tokens(verdicts: Sequence[ResponseVerdict]) -> list[tuple[str, TokenScore]]:
+    return [(v.digest, s) for v in verdicts if v.score is not None for s in v.score.unexplained]

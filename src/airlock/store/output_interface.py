@@ -1,0 +1,77 @@
+"""Persistence of the model-output channel: content-addressed transcripts and their batches."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from airlock.outputs.transcript import Transcript, TranscriptDigest
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTranscript:
+    transcript: Transcript
+    digest: TranscriptDigest
+    size_bytes: int
+    batch_index: int | None  # ledger index of the outputs.batch record
+    leaf_index: int | None
+    unexplained_milli: int | None  # set once verified
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    digest: TranscriptDigest
+    unexplained_milli: int  # unexplained bits, thousandths
+    capacity_milli: int  # tolerance capacity bits, thousandths
+
+
+@dataclass(frozen=True, slots=True)
+class OutputTotals:
+    responses: int
+    tokens: int
+    bytes: int
+    verified_responses: int
+    verified_tokens: int
+    unexplained_milli: int
+    capacity_milli: int
+
+
+class OutputStore(Protocol):
+    def add_transcript(self, transcript: Transcript, size_bytes: int, at: datetime) -> None:
+        """Store a transcript under its digest; storing the same one again is a no-op."""
+        ...
+
+    def pending(self, limit: int) -> Sequence[TranscriptDigest]:
+        """Digests of transcripts in no batch yet, oldest first."""
+        ...
+
+    def mark_batch(self, digests: Sequence[TranscriptDigest], ledger_index: int) -> int:
+        """Put the digests (in order: leaf i is digests[i]) in the batch; returns how many
+        were still pending (a batch committed twice by two processes keeps the first)."""
+        ...
+
+    def batch(self, ledger_index: int) -> Sequence[TranscriptDigest]:
+        """The batch's digests in leaf order."""
+        ...
+
+    def get(self, digest: TranscriptDigest) -> StoredTranscript:
+        """Raises: NotFound."""
+        ...
+
+    def unverified(self, below_index: int, limit: int) -> Sequence[StoredTranscript]:
+        """Committed (in a batch with ledger index < below_index) but not yet verified."""
+        ...
+
+    def mark_verified(
+        self,
+        results: Sequence[Verification],
+        considered: Sequence[TranscriptDigest],
+        at: datetime,
+    ) -> None:
+        """Record replay results; every ``considered`` transcript (replayed or not) leaves
+        :meth:`unverified`, so a later beacon cannot draw it again."""
+        ...
+
+    def totals(self) -> OutputTotals: ...

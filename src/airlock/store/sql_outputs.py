@@ -1,0 +1,149 @@
+"""OutputStore on SQL: one row per transcript, keyed by its digest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, select
+
+from airlock.errors import NotFound
+from airlock.outputs.transcript import Transcript, TranscriptDigest
+from airlock.store import schema
+from airlock.store.output_interface import OutputTotals, StoredTranscript, Verification
+
+BeginTransaction = Callable[..., AbstractContextManager[Connection]]
+_t = schema.output_transcripts
+
+
+class SqlOutputStore:
+    def __init__(self, begin: BeginTransaction) -> None:
+        self._begin = begin
+
+    def add_transcript(self, transcript: Transcript, size_bytes: int, at: datetime) -> None:
+        digest = transcript.digest
+        with self._begin(write=True) as c:
+            if c.execute(select(_t.c.digest).where(_t.c.digest == digest)).first() is not None:
+                return
+            c.execute(
+                _t.insert().values(
+                    digest=digest,
+                    caller=transcript.caller,
+                    upstream=transcript.upstream,
+                    body=transcript.to_bytes().decode(),
+                    tokens=len(transcript.output_tokens),
+                    size_bytes=size_bytes,
+                    created_at=at,
+                )
+            )
+
+    def pending(self, limit: int) -> Sequence[TranscriptDigest]:
+        with self._begin() as c:
+            rows = c.execute(
+                select(_t.c.digest)
+                .where(_t.c.batch_index.is_(None))
+                .order_by(_t.c.seq)
+                .limit(limit)
+            )
+            return [TranscriptDigest(r.digest) for r in rows]
+
+    def mark_batch(self, digests: Sequence[TranscriptDigest], ledger_index: int) -> int:
+        marked = 0
+        with self._begin(write=True) as c:
+            for leaf, digest in enumerate(digests):
+                result = c.execute(
+                    _t.update()
+                    .where(_t.c.digest == digest, _t.c.batch_index.is_(None))
+                    .values(batch_index=ledger_index, leaf_index=leaf)
+                )
+                marked += result.rowcount
+        return marked
+
+    def batch(self, ledger_index: int) -> Sequence[TranscriptDigest]:
+        with self._begin() as c:
+            rows = c.execute(
+                select(_t.c.digest)
+                .where(_t.c.batch_index == ledger_index)
+                .order_by(_t.c.leaf_index)
+            )
+            return [TranscriptDigest(r.digest) for r in rows]
+
+    def get(self, digest: TranscriptDigest) -> StoredTranscript:
+        with self._begin() as c:
+            row = c.execute(select(_t).where(_t.c.digest == digest)).first()
+        if row is None:
+            raise NotFound(f"no transcript {digest[:16]}... in the output log")
+        return _stored(row)
+
+    def unverified(self, below_index: int, limit: int) -> Sequence[StoredTranscript]:
+        with self._begin() as c:
+            rows = c.execute(
+                select(_t)
+                .where(_t.c.batch_index < below_index, _t.c.verified_at.is_(None))
+                .order_by(_t.c.seq)
+                .limit(limit)
+            )
+            return [_stored(r) for r in rows]
+
+    def mark_verified(
+        self,
+        results: Sequence[Verification],
+        considered: Sequence[TranscriptDigest],
+        at: datetime,
+    ) -> None:
+        with self._begin(write=True) as c:
+            for digest in considered:
+                c.execute(_t.update().where(_t.c.digest == digest).values(verified_at=at))
+            for v in results:
+                c.execute(
+                    _t.update()
+                    .where(_t.c.digest == v.digest)
+                    .values(
+                        unexplained_milli=v.unexplained_milli,
+                        capacity_milli=v.capacity_milli,
+                        verified_at=at,
+                    )
+                )
+
+    def totals(self) -> OutputTotals:
+        verified = _t.c.unexplained_milli.is_not(None)
+        with self._begin() as c:
+            row = c.execute(
+                select(
+                    func.count(),
+                    func.coalesce(func.sum(_t.c.tokens), 0),
+                    func.coalesce(func.sum(_t.c.size_bytes), 0),
+                )
+            ).one()
+            done = c.execute(
+                select(
+                    func.count(),
+                    func.coalesce(func.sum(_t.c.tokens), 0),
+                    func.coalesce(func.sum(_t.c.unexplained_milli), 0),
+                    func.coalesce(func.sum(_t.c.capacity_milli), 0),
+                ).where(verified)
+            ).one()
+        return OutputTotals(
+            responses=int(row[0]),
+            tokens=int(row[1]),
+            bytes=int(row[2]),
+            verified_responses=int(done[0]),
+            verified_tokens=int(done[1]),
+            unexplained_milli=int(done[2]),
+            capacity_milli=int(done[3]),
+        )
+
+
+def _stored(row: Row[Any]) -> StoredTranscript:
+    transcript = Transcript.from_json(json.loads(row.body))
+    return StoredTranscript(
+        transcript,
+        TranscriptDigest(row.digest),
+        int(row.size_bytes),
+        None if row.batch_index is None else int(row.batch_index),
+        None if row.leaf_index is None else int(row.leaf_index),
+        None if row.unexplained_milli is None else int(row.unexplained_milli),
+    )

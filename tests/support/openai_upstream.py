@@ -1,0 +1,165 @@
+"""A small OpenAI-compatible inference server on 127.0.0.1 for the output-channel tests.
+
+It serves a tiny transformers model with the airlock-gumbel-v1 protocol
+(:func:`airlock.outputs.reference.generate`), over a byte tokenizer (token i is byte i), and
+answers /v1/completions and /v1/chat/completions, streaming or not, with vLLM's
+``token_ids`` / ``prompt_token_ids`` fields. ``chooser_for`` lets a test make it dishonest.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from airlock.cli.serve import bind_socket
+from airlock.outputs.reference import argmax_chooser, generate, tiny_model
+from tests.support.legs import OUTPUTS, skip_leg
+from tests.support.waiting import wait_until
+
+Chooser = Callable[[Any, int], int]
+
+
+def need_torch() -> None:
+    """Skip (in CI: fail) unless the outputs extra is installed."""
+    try:
+        import torch  # noqa: F401, PLC0415 -- optional extra
+        import transformers  # noqa: F401, PLC0415
+    except ImportError:
+        skip_leg(OUTPUTS, "torch and transformers are not installed")
+
+
+def encode(text: str) -> list[int]:
+    return list(text.encode("utf-8"))
+
+
+def chat_prompt(messages: list[dict[str, str]]) -> list[int]:
+    return encode("".join(f"<{m['role']}>{m['content']}\n" for m in messages) + "<assistant>")
+
+
+def token_text(token: int) -> str:
+    return bytes([token]).decode("latin-1")
+
+
+@dataclass
+class Upstream:
+    url: str
+    requests: int = 0
+
+
+def build_upstream(model: Any, chooser_for: Callable[[], Chooser] | None = None) -> FastAPI:
+    app = FastAPI()
+    lock = threading.Lock()  # one generation at a time on the shared model
+
+    def run(body: dict[str, Any], prompt: list[int]) -> list[int]:
+        chooser = chooser_for() if chooser_for else argmax_chooser
+        with lock:
+            return generate(
+                model,
+                prompt,
+                int(body["max_tokens"]),
+                temperature=float(body["temperature"]),
+                seed=int(body["seed"]),
+                chooser=chooser,
+            )
+
+    def serve(body: dict[str, Any], chat: bool) -> Response:
+        for forced in ("seed", "temperature", "max_tokens"):
+            if forced not in body:
+                return JSONResponse({"error": f"{forced} missing"}, status_code=400)
+        if chat:
+            prompt = chat_prompt(body["messages"])
+        elif isinstance(body["prompt"], list):
+            prompt = list(body["prompt"])
+        else:
+            prompt = encode(body["prompt"])
+        tokens = run(body, prompt)
+        rid = str(uuid.uuid4())
+        if not body.get("stream"):
+            text = "".join(token_text(t) for t in tokens)
+            choice: dict[str, Any] = {
+                "index": 0,
+                "finish_reason": "length",
+                "token_ids": tokens,
+                "prompt_token_ids": prompt,
+            }
+            if chat:
+                choice["message"] = {"role": "assistant", "content": text}
+            else:
+                choice["text"] = text
+            return JSONResponse(
+                {
+                    "id": rid,
+                    "object": "chat.completion" if chat else "text_completion",
+                    "model": body["model"],
+                    "choices": [choice],
+                    "usage": {"prompt_tokens": len(prompt), "completion_tokens": len(tokens)},
+                }
+            )
+
+        def events() -> Iterator[bytes]:
+            for i, t in enumerate(tokens):
+                piece: dict[str, Any] = {"index": 0, "token_ids": [t]}
+                if i == 0:
+                    piece["prompt_token_ids"] = prompt
+                if chat:
+                    piece["delta"] = {"content": token_text(t)}
+                else:
+                    piece["text"] = token_text(t)
+                yield b"data: " + json.dumps({"id": rid, "choices": [piece]}).encode() + b"\n\n"
+            usage = {"prompt_tokens": len(prompt), "completion_tokens": len(tokens)}
+            yield b"data: " + json.dumps({"id": rid, "choices": [], "usage": usage}).encode()
+            yield b"\n\ndata: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    @app.post("/v1/completions")
+    async def completions(request: Request) -> Response:
+        return serve(json.loads(await request.body()), chat=False)
+
+    @app.post("/v1/chat/completions")
+    async def chat(request: Request) -> Response:
+        return serve(json.loads(await request.body()), chat=True)
+
+    return app
+
+
+def start_upstream(app: FastAPI) -> Iterator[str]:
+    sock = bind_socket("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="critical", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    wait_until(lambda: bool(server.started), "the in-test inference upstream", interval=0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def save_tiny_model(directory: Path, seed: int = 0) -> Any:
+    """Build the tiny model (fixed random weights), save it for the verifier; return it."""
+    import torch  # noqa: PLC0415 -- optional extra
+
+    torch.set_num_threads(1)
+    model = tiny_model(vocab=256, seed=seed)
+    model.save_pretrained(directory)
+    return model
+
+
+@pytest.fixture
+def tiny_model_dir(tmp_path: Path) -> tuple[Path, Any]:
+    need_torch()
+    directory = tmp_path / "tiny-model"
+    return directory, save_tiny_model(directory)
