@@ -19,7 +19,7 @@ from airlock.store.sql import SqlStore, create_store_engine
 from tests.support.legs import POSTGRES, skip_leg, write_summary
 from tests.support.postgres_server import failure_reason, throwaway_url
 
-pytest_plugins = ["tests.support.gateway"]
+pytest_plugins = ["tests.support.gateway", "tests.support.softhsm"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = REPO_ROOT / "tests" / "data"  # test inputs that ship with the repository

@@ -28,7 +28,7 @@ from airlock.ledger.checkpoints import (
 from airlock.ledger.proofs import consistency_plan, inclusion_plan, materialise, root_at
 from airlock.ledger.receipts import VerifiedReceipt, build_receipt
 from airlock.ledger.records import LedgerRecord, parse_record
-from airlock.ledger.signed_note import NoteSigner, VerifierKey
+from airlock.ledger.signed_note import LedgerKey, NoteSigner, VerifierKey
 from airlock.ledger.state_seal import state_key
 from airlock.local_witness import LocalWitness
 from airlock.store.ledger_interface import (
@@ -41,19 +41,39 @@ from airlock.store.ledger_interface import (
 _SEAL_CONTEXT = b"airlock/ledger-entry-seal/v1"
 
 
-def seal_key(signing_key: Ed25519PrivateKey) -> bytes:
-    seed = signing_key.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    )
-    return hashlib.sha256(_SEAL_CONTEXT + seed).digest()
+def seal_key(signing_key: LedgerKey) -> bytes:
+    """The HMAC key of per-entry seals, derived from the ledger key.
+
+    A key file's seed is hashed; a key held in a PKCS#11 token never shows its seed, so its
+    (deterministic, RFC 8032) Ed25519 signature over the seal context is hashed instead.
+    """
+    if isinstance(signing_key, Ed25519PrivateKey):
+        seed = signing_key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        return hashlib.sha256(_SEAL_CONTEXT + seed).digest()
+    return hashlib.sha256(_SEAL_CONTEXT + signing_key.sign(_SEAL_CONTEXT)).digest()
 
 
-def state_seal_key(signing_key: Ed25519PrivateKey) -> bytes:
-    """The key of row seals (docs/adr/0012-sealed-state.md), HKDF from the same seed."""
-    seed = signing_key.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    )
-    return state_key(seed)
+_STATE_SEED_CONTEXT = b"airlock/state-seal-seed/v1"
+
+
+def state_seal_key(signing_key: LedgerKey) -> bytes:
+    """The key of row seals (docs/adr/0012-sealed-state.md), HKDF from the same seed.
+
+    A key held in a PKCS#11 token never shows its seed: its deterministic Ed25519 signature
+    over a fixed context stands in for it (ADR 0017), as for :func:`seal_key`.
+    """
+    if isinstance(signing_key, Ed25519PrivateKey):
+        seed = signing_key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        return state_key(seed)
+    return state_key(hashlib.sha256(signing_key.sign(_STATE_SEED_CONTEXT)).digest())
 
 
 def seal_entry(key: bytes, index: int, body: bytes) -> bytes:
@@ -81,7 +101,7 @@ class AuditLog:
     def __init__(
         self,
         store: LedgerStore,
-        signing_key: Ed25519PrivateKey,
+        signing_key: LedgerKey,
         origin: str,
         clock: Clock,
         checkpoint_interval: timedelta = timedelta(seconds=60),

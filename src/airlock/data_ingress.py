@@ -14,7 +14,7 @@ import io
 import json
 import secrets
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import BinaryIO, cast
@@ -122,7 +122,11 @@ class DataIngress:
         self._embedder: Embedder | None = None
 
     def import_dataset(
-        self, importer: PrincipalName, files: Sequence[tuple[str, BinaryIO]], options: ImportOptions
+        self,
+        importer: PrincipalName,
+        files: Sequence[tuple[str, BinaryIO]],
+        options: ImportOptions,
+        auth: Mapping[str, str] | None = None,
     ) -> DatasetImport:
         """Quarantine ``files``, record the manifest, scan, and decide.
 
@@ -179,6 +183,7 @@ class DataIngress:
             manifest=json.loads(manifest_bytes),
             verdict=vetting.verdict.value,
             scan_sha256=hashlib.sha256(entry.scan_json.encode()).hexdigest(),
+            **(auth or {}),
         )
         self._store.add_request(request)
         self._store.datasets.add_dataset(entry)
@@ -191,7 +196,9 @@ class DataIngress:
             entry, self._store.get_request(request.id), vetting, tuple(scans), signature
         )
 
-    def rescan(self, actor: str, raw_id: str) -> DatasetImport:
+    def rescan(
+        self, actor: str, raw_id: str, auth: Mapping[str, str] | None = None
+    ) -> DatasetImport:
         """Scan a quarantined dataset again (same column mapping); a failing rescan holds it.
 
         Raises: NotFound, InvalidInput for a malformed id.
@@ -219,6 +226,7 @@ class DataIngress:
             reasons=vetting.reasons,
             verdict=vetting.verdict.value,
             scan_sha256=hashlib.sha256(scan_json.encode()).hexdigest(),
+            **(auth or {}),
         )
         self._store.datasets.set_scan(entry.id, vetting.verdict.value, scan_json)
         self._seals.seal("datasets", {"id": entry.id}, index)
@@ -238,7 +246,7 @@ class DataIngress:
         )
 
     def release(
-        self, actor: str, raw_id: str
+        self, actor: str, raw_id: str, auth: Mapping[str, str] | None = None
     ) -> tuple[DatasetEntry, str, list[tuple[FileEntry, Iterator[bytes]]]]:
         """Take a dataset out of quarantine: its files, digest-checked, and the basis.
 
@@ -265,6 +273,7 @@ class DataIngress:
             at=now,
             outcome=Outcome.ALLOW,
             reasons=(Reason("basis", basis[:500]),),
+            **(auth or {}),
         )
         if first:
             # Released by someone else a moment ago: the copy is still allowed.

@@ -11,7 +11,7 @@ the sweep at start puts in place if a request names its digest.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import BinaryIO
@@ -23,6 +23,7 @@ from airlock.audit import AuditLog
 from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetCheck, BudgetScope
 from airlock.budgets.refusals import ContentMatch, ContentRules, RefusedContent, best_match
 from airlock.clock import Clock
+from airlock.domain.identity import BREAK_GLASS_SUBJECT, AuthMethod, auth_details
 from airlock.domain.membership import charged_project
 from airlock.domain.names import (
     ProjectName,
@@ -102,7 +103,14 @@ class Egress:
         )
 
     def submit(
-        self, principal: Principal, stream: BinaryIO, name: str, purpose: str, project: str | None
+        self,
+        principal: Principal,
+        stream: BinaryIO,
+        name: str,
+        purpose: str,
+        project: str | None,
+        *,
+        auth: AuthMethod = AuthMethod.TOKEN,
     ) -> ExportResult:
         """Raises: InvalidInput (bad purpose/project/oversize; no project named by a member of
         several), NotFound (unknown project), PermissionDenied (a project the principal is
@@ -114,11 +122,23 @@ class Egress:
         """
         self._charged_project(principal, project)  # refused before the upload is stored
         return self.submit_staged(
-            principal, self._outbox.stage(stream, self._max_bytes), name, purpose, project
+            principal,
+            self._outbox.stage(stream, self._max_bytes),
+            name,
+            purpose,
+            project,
+            auth=auth,
         )
 
     def submit_staged(
-        self, principal: Principal, staged: Staged, name: str, purpose: str, project: str | None
+        self,
+        principal: Principal,
+        staged: Staged,
+        name: str,
+        purpose: str,
+        project: str | None,
+        *,
+        auth: AuthMethod = AuthMethod.TOKEN,
     ) -> ExportResult:
         """:meth:`submit` of an upload already staged in the outbox (the HTTP path streams
         it there); the staged file is committed or dropped here, whatever happens.
@@ -127,7 +147,7 @@ class Egress:
         """
         try:
             charged = self._charged_project(principal, project)
-            result = self._decide(principal, staged, name, purpose, charged)
+            result = self._decide(principal, staged, name, purpose, charged, auth=auth)
             if result.decision.outcome is not Outcome.DENY or self._keep_denied:
                 self._outbox.commit(staged)
         finally:
@@ -144,6 +164,8 @@ class Egress:
         name: str,
         purpose: str,
         project: ProjectName | None,
+        *,
+        auth: AuthMethod,
     ) -> ExportResult:
         digest, size = staged.digest, staged.size
         now = self._clock.now()
@@ -175,7 +197,13 @@ class Egress:
         if_within = self._policy.decide(facts)
         return self._commits.run(
             lambda: self._record(
-                principal, request, name=name, report=report, facts=facts, if_within=if_within
+                principal,
+                request,
+                name=name,
+                report=report,
+                facts=facts,
+                if_within=if_within,
+                auth=auth,
             )
         )
 
@@ -208,6 +236,7 @@ class Egress:
         report: FileReport,
         facts: BoundaryFacts,
         if_within: PolicyOutcome,
+        auth: AuthMethod,
     ) -> ExportResult:
         now, size, project = request.created_at, request.size_bytes, request.project
         lock = self._active_lock(principal.name, project, now)
@@ -258,6 +287,7 @@ class Egress:
                     "name": name[:200],
                     "purpose": request.purpose[:500],
                     "required_approvals": outcome.required_approvals,
+                    **auth_details(auth),
                 },
             )
         )
@@ -286,7 +316,8 @@ class Egress:
         return ExportResult(stored, decision, report, checks, outcome.required_approvals)
 
     def _active_lock(self, principal: str, project: str | None, now: datetime) -> Lock | None:
-        wanted = [(LockScope.PRINCIPAL, principal)]
+        # A break-glass recovery locks every export until a second person confirms it.
+        wanted = [(LockScope.ENCLAVE, BREAK_GLASS_SUBJECT), (LockScope.PRINCIPAL, principal)]
         if project is not None:
             wanted.append((LockScope.PROJECT, project))
         return next(iter(self._store.active_locks(wanted, now)), None)
@@ -358,7 +389,8 @@ class Egress:
                 actor="airlock",
             )
 
-    def impose_lock(self, lock: Lock, actor: str) -> None:
+    def impose_lock(self, lock: Lock, actor: str, auth: Mapping[str, str] | None = None) -> None:
+        """Record and impose ``lock``; ``auth`` says how a person who imposed it signed in."""
         index = self._ledger.append(
             LedgerRecord(
                 kind="lock.add",
@@ -366,21 +398,28 @@ class Egress:
                 at=lock.created_at,
                 subject=f"{lock.scope}:{lock.subject}",
                 reasons=({"code": "lock", "message": lock.reason[:500]},),
-                details={"expires_at": lock.expires_at.isoformat()},
+                details={"expires_at": lock.expires_at.isoformat(), **(auth or {})},
             )
         )
         self._store.add_lock(lock)
         self._seals.seal("locks", {"scope": lock.scope.value, "subject": lock.subject}, index)
 
     def vote(
-        self, voter: Principal, raw_id: str, approve: bool, reason: str, digest: str
+        self,
+        voter: Principal,
+        raw_id: str,
+        approve: bool,
+        reason: str,
+        digest: str,
+        *,
+        auth: AuthMethod = AuthMethod.TOKEN,
     ) -> tuple[BoundaryRequest, ApprovalCase]:
         """Record a vote; release or reject when the case closes (see :mod:`airlock.votes`).
 
         Raises: NotFound, Conflict (closed, expired, double vote), PermissionDenied
         (self-approval, ineligible), InvalidInput (digest mismatch, missing reason).
         """
-        return self._votes.vote(voter, raw_id, approve, reason, digest)
+        return self._votes.vote(voter, raw_id, approve, reason, digest, auth=auth)
 
     def release_stream(self, raw_id: str) -> tuple[BoundaryRequest, Iterator[bytes]]:
         """The released artifact, digest-checked.

@@ -19,6 +19,8 @@ from airlock.settings import CONFIG_FILE_NAME, Settings
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    from airlock.ledger.signed_note import LedgerKey
+
 POLICY_FILE_NAME = "airlock.cedar"
 SCHEMA_FILE_NAME = "airlock.cedarschema"
 _PRIVATE_MODE = 0o600
@@ -34,7 +36,9 @@ class InitReport:
     kept: tuple[str, ...]
 
 
-def initialise_home(home: Path, enclave_name: str, database_url: str | None) -> InitReport:
+def initialise_home(
+    home: Path, enclave_name: str, database_url: str | None, signing_key: str = ""
+) -> InitReport:
     """Create whatever part of the home is missing.
 
     Raises:
@@ -50,9 +54,16 @@ def initialise_home(home: Path, enclave_name: str, database_url: str | None) -> 
             raise ConfigError(f"{home} exists and is not a folder: pick another AIRLOCK_HOME")
         settings = Settings.for_home(home, database_url)
         _write_once(
-            home / CONFIG_FILE_NAME, _config_text(enclave_name, database_url), 0o644, created, kept
+            home / CONFIG_FILE_NAME,
+            _config_text(enclave_name, database_url, signing_key),
+            0o644,
+            created,
+            kept,
         )
-        _write_once(settings.signing_key_path, _new_signing_key_pem(), _PRIVATE_MODE, created, kept)
+        if not signing_key:  # a key in a PKCS#11 token is made there, never in the home
+            _write_once(
+                settings.signing_key_path, _new_signing_key_pem(), _PRIVATE_MODE, created, kept
+            )
         settings.policy_dir.mkdir(mode=_HOME_MODE, exist_ok=True)
         for name in (POLICY_FILE_NAME, SCHEMA_FILE_NAME):
             text = resources.files("airlock.defaults").joinpath(name).read_text("utf-8")
@@ -80,8 +91,15 @@ def load_policy(settings: Settings) -> PolicyBundle:
     return PolicyBundle.load(policies, schema)
 
 
-def load_signing_key(settings: Settings) -> Ed25519PrivateKey:
-    """Raises: ConfigError if the key is missing, unreadable, too open, or not Ed25519."""
+def load_signing_key(settings: Settings) -> LedgerKey:
+    """The ledger key: the file in the home, or the PKCS#11 token of ``[ledger] signing_key``.
+
+    Raises: ConfigError if the key is missing, unreadable, too open, or not Ed25519.
+    """
+    if settings.ledger.signing_key:
+        from airlock.key_custody import open_pkcs11_key
+
+        return open_pkcs11_key(settings.ledger.signing_key)
     return parse_signing_key(settings.signing_key_path, read_signing_key(settings))
 
 
@@ -145,7 +163,7 @@ def _new_signing_key_pem() -> bytes:
     )
 
 
-def _config_text(enclave_name: str, database_url: str | None) -> bytes:
+def _config_text(enclave_name: str, database_url: str | None, signing_key: str = "") -> bytes:
     database_line = (
         f"database_url = {_toml_string(database_url)}"
         if database_url
@@ -161,6 +179,7 @@ def _config_text(enclave_name: str, database_url: str | None) -> bytes:
         "port = 8750\n\n"
         "[ledger]\n"
         "checkpoint_interval_seconds = 60\n"
+        + (f"signing_key = {_toml_string(signing_key)}\n" if signing_key else "")
     ).encode()
 
 

@@ -7,7 +7,7 @@ every taint query in the ledger.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from airlock.audit import AuditLog
 from airlock.clock import Clock
@@ -26,7 +26,13 @@ class LineageLog:
         self._ledger = ledger
         self._clock = clock
 
-    def add_lineage(self, actor: str, model: str, trained_on: Sequence[str]) -> int:
+    def add_lineage(
+        self,
+        actor: str,
+        model: str,
+        trained_on: Sequence[str],
+        auth: Mapping[str, str] | None = None,
+    ) -> int:
         """Record that ``model`` was trained on the datasets ``trained_on``; returns new edges.
 
         Raises:
@@ -47,12 +53,12 @@ class LineageLog:
                 actor=actor,
                 at=now,
                 subject=f"model:{model}",
-                details={"trained_on": sorted(datasets)},
+                details={"trained_on": sorted(datasets), **(auth or {})},
             )
         )
         return self._store.datasets.add_lineage_edges(edges, actor, now)
 
-    def taint(self, actor: str, origin: Node) -> BlastRadius:
+    def taint(self, actor: str, origin: Node, auth: Mapping[str, str] | None = None) -> BlastRadius:
         """Everything downstream of a source, dataset or model found compromised.
 
         The taint itself is a ledger entry, so the audit trail shows when it was known.
@@ -73,6 +79,7 @@ class LineageLog:
                 details={
                     "datasets": [n.id for n in radius.datasets],
                     "models": [n.id for n in radius.models],
+                    **(auth or {}),
                 },
             )
         )

@@ -44,8 +44,9 @@ def create_witness(state_dir: Path, name: str) -> NoteSigner:
     """
     if (state_dir / KEY_FILE).exists():
         return load_witness(state_dir)
-    signer = NoteSigner(name, Ed25519PrivateKey.generate(), COSIGNATURE_V1)
-    pem = signer.private_key.private_bytes(
+    key = Ed25519PrivateKey.generate()
+    signer = NoteSigner(name, key, COSIGNATURE_V1)
+    pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     try:

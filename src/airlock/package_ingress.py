@@ -14,6 +14,7 @@ from typing import BinaryIO
 from airlock.approvals.workflow import ApprovalCase, ApprovalRule
 from airlock.audit import AuditLog
 from airlock.clock import Clock
+from airlock.domain.identity import AuthMethod, auth_details
 from airlock.domain.names import RequestId
 from airlock.domain.principals import Principal
 from airlock.domain.requests import BoundaryRequest, Decision, Outcome, Reason, RequestKind
@@ -49,6 +50,7 @@ def admit_package(
     policy_version: str,
     max_bytes: int = MAX_PACKAGE_BYTES,
     keep_denied: bool = False,
+    auth: AuthMethod = AuthMethod.TOKEN,
 ) -> Admission:
     """Store, vet, record and decide. The file streams into the outbox and is vetted from
     there, so an upload is never whole in memory (issue 22).
@@ -69,6 +71,7 @@ def admit_package(
         staged=outbox.stage(source, max_bytes),
         policy_version=policy_version,
         keep_denied=keep_denied,
+        auth=auth,
     )
 
 
@@ -84,6 +87,7 @@ def admit_staged_package(
     staged: Staged,
     policy_version: str,
     keep_denied: bool = False,
+    auth: AuthMethod = AuthMethod.TOKEN,
 ) -> Admission:
     """:func:`admit_package` of a file already staged in the outbox (the HTTP path streams
     it there); the staged file is committed or dropped here, whatever happens.
@@ -101,6 +105,7 @@ def admit_staged_package(
             filename=filename,
             staged=staged,
             policy_version=policy_version,
+            auth=auth,
         )
         if admission.decision.outcome is not Outcome.DENY or keep_denied:
             outbox.commit(staged)
@@ -124,6 +129,7 @@ def _admit(
     filename: str,
     staged: Staged,
     policy_version: str,
+    auth: AuthMethod,
 ) -> Admission:
     digest, size = staged.digest, staged.size
     with staged.path.open("rb") as handle:
@@ -156,6 +162,7 @@ def _admit(
                 "project": report.name,
                 "version": report.version,
                 "unknown_signals": ", ".join(report.unknown),
+                **auth_details(auth),
             },
         )
     )

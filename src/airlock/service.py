@@ -33,6 +33,7 @@ from airlock.budgets.exfiltration import (
 from airlock.budgets.limits import Budget, BudgetScope
 from airlock.capability import capability
 from airlock.clock import Clock, SystemClock
+from airlock.domain.identity import BREAK_GLASS_SUBJECT, STRONG_METHODS, AuthMethod, auth_details
 from airlock.domain.names import (
     PrincipalName,
     RequestId,
@@ -69,8 +70,6 @@ from airlock.store.interface import PackageFile, Store
 from airlock.store.outbox import FileOutbox, Outbox, Staged, probe_writable
 
 if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     from airlock.approvals.decide import CompiledPolicy
     from airlock.approvals.policy import PolicyBundle
     from airlock.approvals.workflow import ApprovalCase
@@ -84,7 +83,7 @@ if TYPE_CHECKING:
     from airlock.exports.model_fingerprint import ModelFingerprint
     from airlock.imports.datasets.lineage import BlastRadius
     from airlock.imports.datasets.manifest import FileEntry
-    from airlock.ledger.signed_note import VerifierKey
+    from airlock.ledger.signed_note import LedgerKey, VerifierKey
     from airlock.lineage_log import LineageLog
     from airlock.outbox_sweep import SweepReport
     from airlock.outputs.gateway import OutputGateway
@@ -104,6 +103,7 @@ if TYPE_CHECKING:
     from airlock.ops.siem import LedgerEvent
 
 LOCAL_OPERATOR = "local-operator"
+BREAK_GLASS_LOCK_DAYS = 3650  # a break-glass lock ends by confirmation, not by waiting
 FRESHNESS_SECONDS = 1.0  # how stale a cached token lookup or protected-model stamp may be
 MAX_CACHED_TOKENS = 4096
 FRICTION_CACHE_SECONDS = 60.0  # how stale the friction gauges of /metrics may be
@@ -112,19 +112,30 @@ _monotonic = time.monotonic  # a seam for tests; cache ages are not domain time
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who is asking. The CLI acts as the local operator: whoever can read the home folder
-    already holds the ledger key, so it is trusted as an administrator."""
+    """Who is asking, and how they proved it (issue 14).
+
+    A principal acts with its own credential (``auth`` token or peercred). The local
+    operator is whoever can open the home folder: it acts only to initialise the enclave
+    (before any admin exists) or in a break-glass recovery, and is recorded with the OS user.
+    """
 
     name: str
     role: Role
+    auth: AuthMethod = AuthMethod.TOKEN
+    os_user: str = ""
+    break_glass: bool = False
 
     @classmethod
-    def local_operator(cls) -> Actor:
-        return cls(LOCAL_OPERATOR, Role.ADMIN)
+    def local_operator(cls, os_user: str = "", *, break_glass: bool = False) -> Actor:
+        return cls(LOCAL_OPERATOR, Role.ADMIN, AuthMethod.LOCAL_OPERATOR, os_user, break_glass)
 
     @classmethod
-    def of(cls, principal: Principal) -> Actor:
-        return cls(principal.name, principal.role)
+    def of(cls, principal: Principal, auth: AuthMethod = AuthMethod.TOKEN) -> Actor:
+        return cls(principal.name, principal.role, auth)
+
+    def ledger_details(self) -> dict[str, str]:
+        """What every ledger entry this actor makes says about how they were authenticated."""
+        return auth_details(self.auth, self.os_user, self.break_glass)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +182,7 @@ class Airlock:
         store: Store,
         clock: Clock,
         policy: PolicyBundle,
-        signing_key: Ed25519PrivateKey | Callable[[], Ed25519PrivateKey],
+        signing_key: LedgerKey | Callable[[], LedgerKey],
     ) -> None:
         """``signing_key`` may be a function that loads it: it is called when the ledger is
         first used, so commands that sign nothing do not import cryptography (issue 13)."""
@@ -194,7 +205,7 @@ class Airlock:
     # --- capabilities, each built (and its module imported) when first used ------------
 
     @capability
-    def _signing_key(self) -> Ed25519PrivateKey:
+    def _signing_key(self) -> LedgerKey:
         source = self._key_source
         return source() if callable(source) else source
 
@@ -281,24 +292,24 @@ class Airlock:
             ConfigError: policy files or the signing key file are missing or unreadable.
             InvalidInput: the policy does not validate.
         """
-        from airlock.home import load_policy, parse_signing_key, read_signing_key
+        from airlock.home import load_policy, load_signing_key, parse_signing_key, read_signing_key
         from airlock.store.sql import SqlStore
 
         store = SqlStore.from_url(settings.database_url)
         try:
             store.check_ready()
             policy = load_policy(settings)
-            key_pem = read_signing_key(settings)  # a missing or open key file fails here
+            # A missing or open key file fails here; a PKCS#11 token is opened when first used.
+            key_pem = b"" if settings.ledger.signing_key else read_signing_key(settings)
         except BaseException:
             store.close()
             raise
-        return cls(
-            settings,
-            store,
-            clock or SystemClock(),
-            policy,
-            lambda: parse_signing_key(settings.signing_key_path, key_pem),
+        key_source: Callable[[], LedgerKey] = (
+            (lambda: load_signing_key(settings))
+            if settings.ledger.signing_key
+            else (lambda: parse_signing_key(settings.signing_key_path, key_pem))
         )
+        return cls(settings, store, clock or SystemClock(), policy, key_source)
 
     def close(self) -> None:
         self._store.close()
@@ -632,13 +643,15 @@ class Airlock:
         name: str,
         purpose: str,
         project: str | None = None,
+        *,
+        auth: AuthMethod = AuthMethod.TOKEN,
     ) -> ExportResult:
         """Inspect, budget, decide and record an export (see :mod:`airlock.egress`).
 
         Raises: PermissionDenied for a role that may not submit (an auditor, an admin).
         """
         require(principal, Action.EXPORT_SUBMIT)
-        return self._egress.submit(principal, stream, name, purpose, project)
+        return self._egress.submit(principal, stream, name, purpose, project, auth=auth)
 
     def submit_staged_export(
         self,
@@ -656,14 +669,22 @@ class Airlock:
         return self._egress.allowance(principal)
 
     def vote(
-        self, voter: Principal, request: str, approve: bool, reason: str, digest: str
+        self,
+        voter: Principal,
+        request: str,
+        approve: bool,
+        reason: str,
+        digest: str,
+        *,
+        auth: AuthMethod = AuthMethod.TOKEN,
     ) -> BoundaryRequest:
         """Approve or deny a held request; the result is the request after the vote.
 
-        Raises: PermissionDenied (role, or the voter's own request), NotFound, Conflict.
+        Raises: PermissionDenied (a weak ``auth``: see :mod:`airlock.votes`; role, or the
+        voter's own request), NotFound, Conflict.
         """
         require(voter, Action.VOTE, owner=self._request(request_id(request)).principal)
-        return self._egress.vote(voter, request, approve, reason, digest)[0]
+        return self._egress.vote(voter, request, approve, reason, digest, auth=auth)[0]
 
     def release(self, actor: Actor, request: str) -> tuple[BoundaryRequest, Iterator[bytes]]:
         """The bytes of a released request, digest-checked; refuses anything else.
@@ -678,9 +699,11 @@ class Airlock:
     ) -> Lock:
         """Lock a principal or project by hand. Raises: PermissionDenied unless admin/approver."""
         require(actor, Action.LOCK_IMPOSE, owner=self._lock_concerns(actor, scope, subject))
+        if scope is LockScope.ENCLAVE:
+            raise PermissionDenied("only a break-glass recovery locks the whole enclave")
         now = self._clock.now()
         lock = Lock(scope, subject, reason, now, now + timedelta(hours=hours))
-        self._egress.impose_lock(lock, actor.name)
+        self._egress.impose_lock(lock, actor.name, actor.ledger_details())
         return lock
 
     def lift_lock(self, actor: Actor, scope: LockScope, subject: str, reason: str) -> int:
@@ -690,6 +713,11 @@ class Airlock:
         nobody lifts their own lock), NotFound.
         """
         require(actor, Action.LOCK_LIFT, owner=self._lock_concerns(actor, scope, subject))
+        if scope is LockScope.ENCLAVE:
+            raise PermissionDenied(
+                "the enclave lock of a break-glass lifts only when a second admin confirms "
+                "it with their own token: `airlock break-glass confirm --reason ...`"
+            )
         now = self._clock.now()
         if not any(
             k.scope is scope and k.subject == subject and k.active_at(now)
@@ -769,7 +797,12 @@ class Airlock:
     # --- software ingress -------------------------------------------------------------
 
     def admit_package(
-        self, principal: Principal, filename: str, data: bytes | BinaryIO
+        self,
+        principal: Principal,
+        filename: str,
+        data: bytes | BinaryIO,
+        *,
+        auth: AuthMethod = AuthMethod.TOKEN,
     ) -> Admission:
         """Vet a package and, if clean (or once approved), serve it on the internal index."""
         from airlock.package_ingress import admit_package
@@ -787,10 +820,16 @@ class Airlock:
             policy_version=self._policy.version,
             max_bytes=self.settings.uploads.max_package_bytes,
             keep_denied=self.settings.uploads.keep_denied,
+            auth=auth,
         )
 
     def admit_staged_package(
-        self, principal: Principal, filename: str, staged: Staged
+        self,
+        principal: Principal,
+        filename: str,
+        staged: Staged,
+        *,
+        auth: AuthMethod = AuthMethod.TOKEN,
     ) -> Admission:
         """:meth:`admit_package` of a file already staged in the outbox."""
         from airlock.package_ingress import admit_staged_package
@@ -806,6 +845,7 @@ class Airlock:
             staged=staged,
             policy_version=self._policy.version,
             keep_denied=self.settings.uploads.keep_denied,
+            auth=auth,
         )
 
     def index_files(self, project: str | None = None) -> Sequence[PackageFile]:
@@ -844,12 +884,14 @@ class Airlock:
         Raises: PermissionDenied for a role that may not import (auditor, approver).
         """
         require(actor, Action.DATASET_IMPORT)
-        return self._data.import_dataset(principal_name(actor.name), files, options)
+        return self._data.import_dataset(
+            principal_name(actor.name), files, options, actor.ledger_details()
+        )
 
     def rescan_dataset(self, actor: Actor, dataset: str) -> DatasetImport:
         """Raises: PermissionDenied unless admin; NotFound."""
         require(actor, Action.DATASET_RESCAN)
-        return self._data.rescan(actor.name, dataset)
+        return self._data.rescan(actor.name, dataset, actor.ledger_details())
 
     def release_dataset(
         self, actor: Actor, dataset: str
@@ -859,7 +901,7 @@ class Airlock:
         Raises: PermissionDenied (not admin or approver), NotFound, Conflict (held, denied).
         """
         require(actor, Action.DATASET_RELEASE)
-        return self._data.release(actor.name, dataset)
+        return self._data.release(actor.name, dataset, actor.ledger_details())
 
     def datasets(self) -> Sequence[DatasetEntry]:
         return self._store.datasets.list_datasets()
@@ -875,12 +917,14 @@ class Airlock:
     def add_lineage(self, actor: Actor, model: str, trained_on: Sequence[str]) -> int:
         """Raises: PermissionDenied unless admin; NotFound; InvalidInput."""
         require(actor, Action.LINEAGE_ADD)
-        return self._lineage.add_lineage(actor.name, model, trained_on)
+        return self._lineage.add_lineage(actor.name, model, trained_on, actor.ledger_details())
 
     def taint(self, actor: Actor, origin: str) -> BlastRadius:
         """Blast radius of a compromised source, dataset or model. Raises: NotFound."""
         require(actor, Action.TAINT_READ)
-        return self._lineage.taint(actor.name, self._lineage.resolve_node(origin))
+        return self._lineage.taint(
+            actor.name, self._lineage.resolve_node(origin), actor.ledger_details()
+        )
 
     # --- protected weights ------------------------------------------------------------
 
@@ -1004,6 +1048,74 @@ class Airlock:
             )
             for a in answers
         ]
+
+    # --- identity (issue 14) ------------------------------------------------------------
+
+    def has_admin(self) -> bool:
+        """Whether any admin exists: until one does, the local operator bootstraps the
+        enclave; after, direct access acts only in a break-glass recovery."""
+        return any(p.role is Role.ADMIN for p in self._store.list_principals())
+
+    def refuse_identity(self, actor: Actor, action: str, claimed: str, reason: str) -> int:
+        """Record that an action was refused for want of the right identity (a name claimed
+        without its credential, or someone else's). Returns the ledger index."""
+        return self._record(
+            "identity.refused", actor, action, claimed=claimed[:128], reason=reason[:500]
+        )
+
+    def break_glass(self, os_user: str, command: str, reason: str) -> Actor:
+        """Act as the local operator in a recovery: record it with the OS user, and lock
+        every export of the enclave until a second person confirms it.
+
+        The entry and the lock come before the action, so a recovery that fails half way
+        still leaves the enclave locked (fail closed).
+
+        Raises: InvalidInput without a reason.
+        """
+        if not reason.strip():
+            raise InvalidInput("a break-glass needs --reason: why direct access was necessary")
+        actor = Actor.local_operator(os_user, break_glass=True)
+        now = self._clock.now()
+        lock = Lock(
+            LockScope.ENCLAVE,
+            BREAK_GLASS_SUBJECT,
+            f"break-glass by OS user {os_user or '?'} ({command}): {reason}"[:500],
+            now,
+            now + timedelta(days=BREAK_GLASS_LOCK_DAYS),
+        )
+        self._record("break_glass.use", actor, command[:200], reason=reason[:500])
+        self._record(
+            "lock.add",
+            actor,
+            f"{lock.scope}:{lock.subject}",
+            expires_at=lock.expires_at.isoformat(),
+        )
+        self._store.add_lock(lock)
+        return actor
+
+    def confirm_break_glass(self, actor: Actor, reason: str) -> int:
+        """A second person, an admin with their own credential, confirms a break-glass and
+        so lifts the enclave's export lock.
+
+        Raises:
+            PermissionDenied: the actor is not an admin, or acts with direct access.
+            NotFound: no break-glass awaits confirmation.
+        """
+        if actor.auth not in STRONG_METHODS:
+            raise PermissionDenied(
+                "a break-glass is confirmed by a second person with their own credential: "
+                "set AIRLOCK_TOKEN to an admin's token"
+            )
+        if actor.role is not Role.ADMIN:
+            raise PermissionDenied(f"{actor.name} ({actor.role}) may not confirm a break-glass")
+        now = self._clock.now()
+        if not any(
+            k.scope is LockScope.ENCLAVE and k.subject == BREAK_GLASS_SUBJECT and k.active_at(now)
+            for k in self._store.locks()
+        ):
+            raise NotFound("no break-glass awaits confirmation")
+        self._record("break_glass.confirm", actor, BREAK_GLASS_SUBJECT, reason=reason[:500])
+        return self._store.lift_locks(LockScope.ENCLAVE, BREAK_GLASS_SUBJECT, actor.name, now)
 
     # --- model outputs (issue 20) -----------------------------------------------------
 
@@ -1244,7 +1356,7 @@ class Airlock:
                 at=self._clock.now(),
                 subject=subject,
                 policy_version=self._policy.version,
-                details=details,
+                details={**details, **actor.ledger_details()},
             )
         )
 

@@ -53,7 +53,7 @@ _KNOWN_EGRESS = {"min_days_to_exfiltrate", "colluding_accounts"}
 _KNOWN_SERVER = {"host", "port", "workers", "access_log"}
 ACCESS_LOG_CHOICES = ("refusals", "all", "off")
 MAX_WORKERS = 64
-_KNOWN_LEDGER = {"checkpoint_interval_seconds", "witness_keys"}
+_KNOWN_LEDGER = {"checkpoint_interval_seconds", "witness_keys", "signing_key"}
 
 
 def default_home(environ: Mapping[str, str]) -> Path:
@@ -104,8 +104,15 @@ class LedgerSettings:
     checkpoint_interval_seconds: int = 60
     # Verifier keys (name+id+base64) of witnesses whose cosignatures the gateway accepts.
     witness_keys: tuple[str, ...] = ()
+    # Where the signing key lives (issue 14): "" for the key file in the home, or a
+    # "pkcs11:..." URI (RFC 7512) of an Ed25519 key held in a PKCS#11 token.
+    signing_key: str = ""
 
     def __post_init__(self) -> None:
+        if self.signing_key and not self.signing_key.startswith("pkcs11:"):
+            raise ConfigError(
+                "ledger.signing_key must be a pkcs11: URI, or absent for the key file in the home"
+            )
         if self.checkpoint_interval_seconds < 1:
             raise ConfigError("ledger.checkpoint_interval_seconds must be at least 1")
 
@@ -327,6 +334,7 @@ class Settings:
                     ledger_raw, "checkpoint_interval_seconds", 60, "ledger."
                 ),
                 witness_keys=_strings(ledger_raw, "witness_keys", "ledger."),
+                signing_key=_string(ledger_raw, "signing_key", "", "ledger."),
             ),
             egress=EgressSettings(
                 min_days_to_exfiltrate=_integer(egress_raw, "min_days_to_exfiltrate", 0, "egress."),

@@ -29,10 +29,11 @@ from airlock.approvals.decide import CompiledPolicy
 from airlock.approvals.workflow import ApprovalCase, CaseStatus, Vote, cast_vote
 from airlock.audit import AuditLog
 from airlock.clock import Clock
+from airlock.domain.identity import STRONG_METHODS, AuthMethod, auth_details
 from airlock.domain.names import RequestId, Sha256Hex, principal_name, request_id
 from airlock.domain.principals import Principal, Role
 from airlock.domain.requests import BoundaryRequest, Decision, Outcome, Reason, RequestStatus
-from airlock.errors import Conflict, NotFound
+from airlock.errors import Conflict, NotFound, PermissionDenied
 from airlock.ledger.records import LedgerRecord
 from airlock.state_seals import StateSeals
 from airlock.store.group_commit import GroupCommit
@@ -69,7 +70,14 @@ class Votes:
         self._commits = commits
 
     def vote(
-        self, voter: Principal, raw_id: str, approve: bool, reason: str, digest: str
+        self,
+        voter: Principal,
+        raw_id: str,
+        approve: bool,
+        reason: str,
+        digest: str,
+        *,
+        auth: AuthMethod = AuthMethod.TOKEN,
     ) -> tuple[BoundaryRequest, ApprovalCase]:
         """Record a vote; release or reject the request when the vote closes its case.
 
@@ -77,14 +85,21 @@ class Votes:
             NotFound: no such request, or it has no approval case.
             Conflict: the case is closed or expired (an overdue case is recorded as
                 expired first), the voter has voted, or the request is no longer held.
-            PermissionDenied: self-approval, or the voter's role is not eligible.
+            PermissionDenied: self-approval, the voter's role is not eligible, or the voter
+                was not authenticated by a strong method (issue 14: a vote needs the
+                person's own credential, never direct access to the home).
             InvalidInput: the digest is not the request's, or a deny gives no reason.
         """
+        if auth not in STRONG_METHODS:
+            raise PermissionDenied(
+                f"a vote needs {voter.name}'s own credential (token or peercred), not {auth}: "
+                f"set AIRLOCK_TOKEN to {voter.name}'s token"
+            )
         rid = request_id(raw_id)
         now = self._clock.now()
         vote = Vote(principal_name(voter.name), approve, reason, Sha256Hex(digest), now)
         self._check_case_logged(rid)
-        voted = self._commits.run(lambda: self._cast(rid, vote, voter.role, now))
+        voted = self._commits.run(lambda: self._cast(rid, vote, voter.role, now, auth))
         if voted.request is None:  # the expiry is durable; the vote itself is refused
             cast_vote(voted.case, vote, voter.role, now)
             raise Conflict(f"request {rid} is expired; it can no longer be voted on")
@@ -103,7 +118,9 @@ class Votes:
         if self._due(case, self._clock.now()):
             self._commits.run(lambda: self._expire_locked(rid))
 
-    def _cast(self, rid: RequestId, vote: Vote, role: Role, now: datetime) -> _Voted:
+    def _cast(
+        self, rid: RequestId, vote: Vote, role: Role, now: datetime, auth: AuthMethod
+    ) -> _Voted:
         # Everything that can refuse the vote runs before the first write, so a refusal
         # leaves nothing behind in any store (the memory store does not undo a unit).
         case = self._store.approvals.get_case(rid, lock=True)
@@ -123,16 +140,17 @@ class Votes:
                 outcome="approve" if vote.approve else "deny",
                 reasons=({"code": "vote", "message": vote.reason[:500]},),
                 approvals=tuple(v.voter for v in after.votes if v.approve),
+                details=auth_details(auth),
             )
         )
         self._store.approvals.save_vote(after)
         self._seal_case(rid, index)
         if after.closed is CaseStatus.APPROVED:
             approvers = ", ".join(v.voter for v in after.votes if v.approve)
-            self._close(rid, Outcome.ALLOW, "approved", f"approved by {approvers}", vote)
+            self._close(rid, Outcome.ALLOW, "approved", f"approved by {approvers}", vote, auth=auth)
         elif after.closed is CaseStatus.REJECTED:
             message = f"rejected by {vote.voter}: {vote.reason}"
-            self._close(rid, Outcome.DENY, "rejected", message, vote)
+            self._close(rid, Outcome.DENY, "rejected", message, vote, auth=auth)
         return _Voted(after, self._store.get_request(rid))
 
     def _expire_locked(self, rid: RequestId) -> None:
@@ -178,7 +196,16 @@ class Votes:
         self._seal_case(case.request_id, index)
         self._seals.seal("requests", {"id": request.id}, index)
 
-    def _close(self, rid: RequestId, outcome: Outcome, code: str, message: str, vote: Vote) -> None:
+    def _close(
+        self,
+        rid: RequestId,
+        outcome: Outcome,
+        code: str,
+        message: str,
+        vote: Vote,
+        *,
+        auth: AuthMethod,
+    ) -> None:
         now = vote.cast_at
         index = self._ledger.append(
             LedgerRecord(
@@ -188,6 +215,7 @@ class Votes:
                 subject=rid,
                 outcome=outcome.value,
                 reasons=({"code": code, "message": message},),
+                details=auth_details(auth),
             )
         )
         self._store.record_decision(

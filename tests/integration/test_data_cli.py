@@ -29,7 +29,7 @@ def cli(initialised_cli: CliRunner) -> CliRunner:
 
 def imported(cli: CliRunner, path: Path, *extra: str) -> tuple[int, dict[str, object]]:
     result = cli("data", "import", str(path), "--source", "vendor-x", "--as", "alice",
-                 "--json", *extra)  # fmt: skip
+                 "--json", *extra, env=cli.signed_in("alice"))  # fmt: skip
     assert result.out, result.err
     return result.code, json.loads(result.out)
 
@@ -73,10 +73,17 @@ def test_poisoned_dataset_is_held_names_the_trigger_and_needs_two_approvers(
 
     refused = cli("data", "release", dataset, "--to", str(tmp_path / "out"))
     assert refused.code == 10 and f"airlock approve {request}" in refused.err
-    assert cli("approve", request, "--as", "alice", "--reason", "mine").code == 2  # no self
-    assert cli("approve", request, "--as", "bob", "--reason", "cf is our marker").code == 0
+    assert (
+        cli("approve", request, "--reason", "mine", env=cli.signed_in("alice")).code == 2
+    )  # no self
+    assert (
+        cli("approve", request, "--reason", "cf is our marker", env=cli.signed_in("bob")).code == 0
+    )
     assert cli("data", "release", dataset, "--to", str(tmp_path / "out")).code == 10
-    assert cli("approve", request, "--as", "carol", "--reason", "vendor confirmed").code == 0
+    assert (
+        cli("approve", request, "--reason", "vendor confirmed", env=cli.signed_in("carol")).code
+        == 0
+    )
     released = cli("data", "release", dataset, "--to", str(tmp_path / "out"))
     assert released.code == 0, released.err
     assert "overridden by 2 approvals" in released.out and "cf is our marker" in released.out
@@ -126,7 +133,7 @@ def test_publisher_signature_valid_and_tampered(cli: CliRunner, tmp_path: Path) 
 
     (tmp_path / "train.jsonl.sig").unlink()
     missing = cli("data", "import", str(data), "--source", "s", "--as", "alice",
-                  "--signed-by", str(key))  # fmt: skip
+                  "--signed-by", str(key), env=cli.signed_in("alice"))  # fmt: skip
     assert missing.code == 2 and "signature" in missing.err
 
 
@@ -135,7 +142,8 @@ def test_lineage_blast_radius_from_a_source_a_dataset_or_a_model(
 ) -> None:
     _, first = imported(cli, write_jsonl(tmp_path / "a.jsonl", sentiment_rows(ROWS, seed=6)))
     second = cli("data", "import", str(write_jsonl(tmp_path / "b.jsonl", sentiment_rows(ROWS, 7))),
-                 "--source", "other-vendor", "--as", "alice", "--json")  # fmt: skip
+                 "--source", "other-vendor", "--as", "alice", "--json",
+                 env=cli.signed_in("alice"))  # fmt: skip
     a, b = str(first["dataset"]), str(json.loads(second.out)["dataset"])
     assert (
         cli("lineage", "add", "--model", "monitor-v3", "--trained-on", a, "--trained-on", b).code
@@ -202,5 +210,7 @@ def test_configured_file_bound_refuses_a_larger_file(cli: CliRunner, tmp_path: P
     config = cli.home / "config.toml"
     config.write_text(config.read_text() + "\n[datasets]\nmax_file_bytes = 1000\n")
     data = write_jsonl(tmp_path / "t.jsonl", sentiment_rows(ROWS, seed=13))
-    refused = cli("data", "import", str(data), "--source", "s", "--as", "alice")
+    refused = cli(
+        "data", "import", str(data), "--source", "s", "--as", "alice", env=cli.signed_in("alice")
+    )
     assert refused.code == 2 and "1000" in refused.err

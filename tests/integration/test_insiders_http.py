@@ -144,7 +144,7 @@ def test_a_revoked_token_is_refused_and_the_revocation_is_in_the_ledger(desk: Ga
     entry = ledger.record(ledger.size() - 1)
     assert entry["kind"] == "principal.token.revoke" and entry["subject"] == "rita"
     assert entry["actor"] == "root-admin"
-    assert entry["details"] == {"token_id": token_id, "reason": "laptop lost"}
+    assert entry["details"] == {"token_id": token_id, "reason": "laptop lost", "auth": "token"}
 
 
 def test_anyone_may_revoke_their_own_token_but_not_another_persons(desk: Gateway) -> None:
@@ -174,7 +174,11 @@ def test_an_expired_token_is_refused_and_a_new_one_works(desk: Gateway, clock: F
     ledger = desk.airlock.ledger
     entry = ledger.record(ledger.size() - 1)
     assert entry["kind"] == "principal.token" and entry["subject"] == "rita"
-    assert entry["details"] == {"token_id": issued["token_id"], "expires_at": issued_expiry(issued)}
+    assert entry["details"] == {
+        "token_id": issued["token_id"],
+        "expires_at": issued_expiry(issued),
+        "auth": "token",
+    }
 
 
 def issued_expiry(issued: dict[str, str]) -> str:

@@ -43,7 +43,9 @@ def setup(cli: CliRunner) -> None:
 
 
 def export(cli: CliRunner, path: Path, who: str, *extra: str) -> tuple[int, dict[str, object]]:
-    result = cli("export", str(path), "--as", who, "--purpose", "metrics", "--json", *extra)
+    result = cli(
+        "export", str(path), "--purpose", "metrics", "--json", *extra, env=cli.signed_in(who)
+    )
     return result.code, (json.loads(result.out) if result.out.strip() else {"err": result.err})
 
 
@@ -71,7 +73,9 @@ def test_a_member_of_several_projects_must_name_one(backend_cli: CliRunner, tmp_
     setup(backend_cli)
     assert backend_cli("project", "member", "add", "audio", "rita").code == 0
     path = artifact(tmp_path)
-    refused = backend_cli("export", str(path), "--as", "rita", "--purpose", "metrics")
+    refused = backend_cli(
+        "export", str(path), "--purpose", "metrics", env=backend_cli.signed_in("rita")
+    )
     assert refused.code == 2
     assert "several projects (audio, vision)" in refused.err
     assert export(backend_cli, path, "rita", "--project", "audio")[0] == 0
@@ -82,7 +86,13 @@ def test_naming_a_project_one_is_not_a_member_of_is_refused(
 ) -> None:
     setup(backend_cli)
     refused = backend_cli(
-        "export", str(artifact(tmp_path)), "--as", "sam", "--purpose", "x", "--project", "vision"
+        "export",
+        str(artifact(tmp_path)),
+        "--purpose",
+        "x",
+        "--project",
+        "vision",
+        env=backend_cli.signed_in("sam"),
     )
     assert refused.code == 2
     assert "not a member of project 'vision'" in refused.err

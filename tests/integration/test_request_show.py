@@ -16,7 +16,7 @@ def held_export(cli: CliRunner, tmp_path: Path) -> str:
     assert cli("principal", "add", "rita", "--role", "researcher").code == 0
     blob = tmp_path / "blob.bin"
     blob.write_bytes(os.urandom(100_000))
-    assert cli("export", str(blob), "--as", "rita", "--purpose", "results").code == 10
+    assert cli("export", str(blob), "--purpose", "results", env=cli.signed_in("rita")).code == 10
     held = json.loads(cli("request", "list", "--status", "held", "--json").out)
     return str(held[0]["id"])
 
@@ -25,7 +25,12 @@ def test_show_says_how_many_approvals_are_in_and_who_voted(
     initialised_cli: CliRunner, tmp_path: Path
 ) -> None:
     rid = held_export(initialised_cli, tmp_path)
-    assert initialised_cli("approve", rid, "--as", "bob", "--reason", "checked").code == 0
+    assert (
+        initialised_cli(
+            "approve", rid, "--reason", "checked", env=initialised_cli.signed_in("bob")
+        ).code
+        == 0
+    )
     shown = initialised_cli("request", "show", rid)
     assert shown.code == 0, shown.err
     assert "approvals  1 of 2 (pending" in shown.out
@@ -38,8 +43,8 @@ def test_the_ledger_entry_shown_is_the_decision_that_released_it(
 ) -> None:
     cli = initialised_cli
     rid = held_export(cli, tmp_path)
-    assert cli("approve", rid, "--as", "bob", "--reason", "checked").code == 0
-    assert cli("approve", rid, "--as", "carol", "--reason", "agreed").code == 0
+    assert cli("approve", rid, "--reason", "checked", env=cli.signed_in("bob")).code == 0
+    assert cli("approve", rid, "--reason", "agreed", env=cli.signed_in("carol")).code == 0
     detail = json.loads(cli("request", "show", rid, "--json").out)
     assert detail["approval"]["approvals"] == 2
     assert detail["approval"]["required"] == 2

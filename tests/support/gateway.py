@@ -35,12 +35,28 @@ class CliRunner:
         self.home = home
         self._capsys = capsys
         self.env = {"AIRLOCK_HOME": str(home), **extra_env}
+        self.tokens: dict[str, str] = {}  # each principal's token, as `principal add` printed it
 
     def __call__(self, *argv: str, env: dict[str, str] | None = None) -> CliResult:
         self._capsys.readouterr()
         code = run(list(argv), {**self.env, **(env or {})})
         captured = self._capsys.readouterr()
+        if code == 0 and argv[:2] == ("principal", "add"):
+            self.tokens[argv[2]] = captured.out.strip()
+        if (
+            code == 0
+            and argv[:2] == ("principal", "add")
+            and "admin" in argv
+            and "AIRLOCK_TOKEN" not in self.env
+        ):
+            # Like an operator after bootstrap, the runner then acts with the first admin's
+            # own token (issue 14: direct access acts only before an admin exists).
+            self.env["AIRLOCK_TOKEN"] = captured.out.strip()
         return CliResult(code, captured.out, captured.err)
+
+    def signed_in(self, name: str) -> dict[str, str]:
+        """The environment of a shell where ``name`` acts with their own token."""
+        return {"AIRLOCK_TOKEN": self.tokens[name]}
 
 
 @pytest.fixture

@@ -29,8 +29,9 @@ POSTGRES = Leg(
 )
 BROWSER = Leg("browser", "install Debian's chromium package")
 EMBEDDINGS = Leg("embeddings", "run .venv/bin/pip install -e '.[dev,embeddings]'")
+HSM = Leg("hsm", "install Debian's softhsm2 package and pip install -e '.[dev]' (python-pkcs11)")
 OUTPUTS = Leg("outputs", "run .venv/bin/pip install -e '.[dev,outputs]'")
-LEGS = (POSTGRES, BROWSER, EMBEDDINGS, OUTPUTS)
+LEGS = (POSTGRES, BROWSER, EMBEDDINGS, OUTPUTS, HSM)
 _TAG = re.compile(r"\[(\w+) leg\]")
 
 

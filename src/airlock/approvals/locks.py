@@ -18,6 +18,7 @@ from airlock.errors import InvalidInput
 class LockScope(StrEnum):
     PRINCIPAL = "principal"
     PROJECT = "project"
+    ENCLAVE = "enclave"  # every export: imposed by a break-glass recovery (issue 14)
     UPSTREAM = "upstream"  # an inference upstream behind /v1 (issue 20)
 
 

@@ -36,7 +36,12 @@ def data_group() -> None:
 @data_group.command("import")
 @click.argument("path", type=click.Path(path_type=Path, exists=True))
 @click.option("--source", required=True, help="Where the data came from (URL, vendor, ...).")
-@click.option("--as", "as_name", required=True, help="The principal bringing the data in.")
+@click.option(
+    "--as",
+    "as_name",
+    default=None,
+    help="Optional: must name the token's own principal (a name alone is refused).",
+)
 @click.option("--license", "license_", default="unknown", show_default=True)
 @click.option(
     "--signed-by",
@@ -65,7 +70,7 @@ def import_command(
     cli: CliContext,
     path: Path,
     source: str,
-    as_name: str,
+    as_name: str | None,
     license_: str,
     signed_by: Path | None,
     signature: Path | None,
@@ -101,7 +106,7 @@ def import_command(
     with contextlib.ExitStack() as stack:
         files = [(name, stack.enter_context(_open(p))) for name, p in _files(path)]
         airlock = cli.airlock()
-        importer = Actor.of(airlock.principal(as_name))
+        importer = Actor.of(cli.acting_principal("data import", as_name))
         result = airlock.import_dataset(importer, files, options)
     _show(result, as_json)
     return EXIT_FOR_OUTCOME[result.vetting.outcome]
@@ -113,7 +118,7 @@ def import_command(
 @pass_cli
 def scan_command(cli: CliContext, dataset: str, as_json: bool) -> int:
     """Scan a quarantined DATASET again (a failing rescan holds it)."""
-    result = cli.airlock().rescan_dataset(Actor.local_operator(), dataset)
+    result = cli.airlock().rescan_dataset(cli.operator_actor("data rescan"), dataset)
     _show(result, as_json)
     return EXIT_FOR_OUTCOME[result.vetting.outcome]
 
@@ -133,7 +138,7 @@ def release_command(cli: CliContext, dataset: str, destination: Path) -> None:
     approvers overrode it. Every file is checked against its manifest digest."""
     if destination.exists():
         raise SourceError(f"{destination} exists; name a new folder")
-    entry, basis, files = cli.airlock().release_dataset(Actor.local_operator(), dataset)
+    entry, basis, files = cli.airlock().release_dataset(cli.operator_actor("data release"), dataset)
     scratch = Path(tempfile.mkdtemp(prefix=".airlock-release-", dir=destination.parent))
     try:
         for file, pieces in files:
@@ -208,7 +213,7 @@ def lineage_group() -> None:
 @pass_cli
 def lineage_add(cli: CliContext, model: str, trained_on: tuple[str, ...]) -> None:
     """Record that MODEL was trained on the given datasets."""
-    added = cli.airlock().add_lineage(Actor.local_operator(), model, trained_on)
+    added = cli.airlock().add_lineage(cli.operator_actor("lineage add"), model, trained_on)
     click.echo(f"model {model}: {added} new lineage edges")
 
 
@@ -218,7 +223,7 @@ def lineage_add(cli: CliContext, model: str, trained_on: tuple[str, ...]) -> Non
 @pass_cli
 def lineage_taint(cli: CliContext, origin: str, as_json: bool) -> None:
     """Every dataset and model downstream of ORIGIN (a source, dataset id or model)."""
-    radius = cli.airlock().taint(Actor.local_operator(), origin)
+    radius = cli.airlock().taint(cli.reader_actor(), origin)
     if as_json:
         click.echo(
             json.dumps(

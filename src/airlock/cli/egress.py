@@ -6,14 +6,19 @@ import json
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
-from airlock.errors import InvalidInput, SourceError
+from airlock.domain.requests import Outcome
+from airlock.errors import AuthenticationRequired, InvalidInput, PermissionDenied, SourceError
 from airlock.render.table import render_table
 from airlock.service import Actor
+
+if TYPE_CHECKING:
+    from airlock.cli.remote import Gateway
 
 _WINDOW = re.compile(r"(\d+)([mhd])")
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
@@ -21,17 +26,37 @@ _UNITS = {"m": 60, "h": 3600, "d": 86400}
 
 @click.command("export")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--as", "as_name", required=True, help="The principal requesting the export.")
+@click.option(
+    "--as",
+    "as_name",
+    default=None,
+    help="Optional: must name the token's own principal (a name alone is refused).",
+)
 @click.option("--purpose", required=True, help="Why this must leave the enclave.")
 @click.option("--project", default=None, help="Project whose budget it counts against.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_cli
 def export_command(
-    cli: CliContext, path: Path, as_name: str, purpose: str, project: str | None, as_json: bool
+    cli: CliContext,
+    path: Path,
+    as_name: str | None,
+    purpose: str,
+    project: str | None,
+    as_json: bool,
 ) -> int:
-    """Ask to export PATH. Exit code: 0 released, 10 held for approval, 11 denied."""
+    """Ask to export PATH as yourself ($AIRLOCK_TOKEN). Exit code: 0 released, 10 held for
+    approval, 11 denied."""
+    if cli.environ.get("AIRLOCK_URL"):
+        answer = _remote(cli, as_name).export(path, purpose, project)
+        outcome = Outcome(answer["outcome"])
+        click.echo(
+            json.dumps(answer, indent=2)
+            if as_json
+            else f"{answer['request']['id']}: {outcome.value} ({answer['request']['status']})"
+        )
+        return EXIT_FOR_OUTCOME[outcome]
     airlock = cli.airlock()
-    principal = airlock.principal(as_name)
+    principal = cli.acting_principal("export", as_name)
     try:
         with path.open("rb") as handle:
             result = airlock.submit_export(principal, handle, path.name, purpose, project)
@@ -59,30 +84,60 @@ def export_command(
     return EXIT_FOR_OUTCOME[outcome]
 
 
-def _vote(cli: CliContext, request: str, as_name: str, reason: str, approve: bool) -> None:
+def _remote(cli: CliContext, as_name: str | None) -> Gateway:
+    """The gateway at $AIRLOCK_URL, called with the caller's own token."""
+    from airlock.cli.remote import Gateway
+
+    token = cli.token()
+    if token is None:
+        raise AuthenticationRequired(
+            "acting through the gateway ($AIRLOCK_URL) needs your own token: set AIRLOCK_TOKEN"
+        )
+    gateway = Gateway(cli.environ["AIRLOCK_URL"], token)
+    if as_name is not None and (me := gateway.me()) != as_name:
+        raise PermissionDenied(f"the token is {me}'s, so --as {as_name} is refused")
+    return gateway
+
+
+def _vote(cli: CliContext, request: str, as_name: str | None, reason: str, approve: bool) -> None:
+    if cli.environ.get("AIRLOCK_URL"):
+        answer = _remote(cli, as_name).vote(request, approve, reason)
+        click.echo(f"{answer['id']}: {answer['status']}")
+        return
     airlock = cli.airlock()
-    current, _ = airlock.get_request(Actor.local_operator(), request)
-    after = airlock.vote(airlock.principal(as_name), request, approve, reason, current.digest)
+    voter = cli.acting_principal("approve" if approve else "reject", as_name)
+    current, _ = airlock.get_request(Actor.of(voter), request)
+    after = airlock.vote(voter, request, approve, reason, current.digest)
     click.echo(f"{after.id}: {after.status.value}")
 
 
 @click.command("approve")
 @click.argument("request")
-@click.option("--as", "as_name", required=True, help="The approving principal.")
+@click.option(
+    "--as",
+    "as_name",
+    default=None,
+    help="Optional: must name the token's own principal (a name alone is refused).",
+)
 @click.option("--reason", default="", help="Why (kept in the ledger).")
 @pass_cli
-def approve_command(cli: CliContext, request: str, as_name: str, reason: str) -> None:
-    """Approve a held REQUEST (the requester cannot approve their own)."""
+def approve_command(cli: CliContext, request: str, as_name: str | None, reason: str) -> None:
+    """Approve a held REQUEST as yourself ($AIRLOCK_TOKEN; not the requester)."""
     _vote(cli, request, as_name, reason, approve=True)
 
 
 @click.command("reject")
 @click.argument("request")
-@click.option("--as", "as_name", required=True, help="The rejecting principal.")
+@click.option(
+    "--as",
+    "as_name",
+    default=None,
+    help="Optional: must name the token's own principal (a name alone is refused).",
+)
 @click.option("--reason", required=True, help="Why (shown to the requester).")
 @pass_cli
-def reject_command(cli: CliContext, request: str, as_name: str, reason: str) -> None:
-    """Reject a held REQUEST at once."""
+def reject_command(cli: CliContext, request: str, as_name: str | None, reason: str) -> None:
+    """Reject a held REQUEST at once, as yourself ($AIRLOCK_TOKEN)."""
     _vote(cli, request, as_name, reason, approve=False)
 
 
@@ -143,7 +198,7 @@ def set_budget(cli: CliContext, scope: str, subject: str | None, limit: int, win
         # Not the default by omission: a forgotten name must not set everyone's budget.
         raise InvalidInput(f"name the {scope}, or '*' for the default of every {scope}")
     budget = Budget(BudgetScope(scope), subject or ENCLAVE_SUBJECT, limit, parse_window(window))
-    cli.airlock().set_budget(Actor.local_operator(), budget)
+    cli.airlock().set_budget(cli.operator_actor("budget set"), budget)
     click.echo(f"budget {scope} {budget.subject}: {limit} {budget.scope.unit} per {budget.window}")
 
 

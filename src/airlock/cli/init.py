@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import click
 
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
-from airlock.cli.context import CliContext, pass_cli
+from airlock.cli.context import CliContext, os_user, pass_cli
+from airlock.errors import InvalidInput
 from airlock.home import initialise_home, load_policy, load_signing_key
 from airlock.ledger.signed_note import NoteSigner
 from airlock.local_witness import WITNESS_DIR, create_witness
@@ -35,6 +37,13 @@ DEFAULT_ENCLAVE_BUDGET = Budget(
     help="Write this database URL into config (default: SQLite in the home).",
 )
 @click.option(
+    "--signing-key",
+    default="",
+    metavar="PKCS11_URI",
+    help="Keep the ledger key in a PKCS#11 token (pkcs11:token=..;object=..?module-path=..&"
+    "pin-source=..) instead of a file in the home. Only on a new home.",
+)
+@click.option(
     "--local-witness/--no-local-witness",
     default=True,
     show_default=True,
@@ -43,7 +52,11 @@ DEFAULT_ENCLAVE_BUDGET = Budget(
 )
 @pass_cli
 def init_command(
-    cli: CliContext, enclave_name: str, database_url: str | None, local_witness: bool
+    cli: CliContext,
+    enclave_name: str,
+    database_url: str | None,
+    signing_key: str,
+    local_witness: bool,
 ) -> None:
     """Create the home folder, ledger signing key, default policy and database schema.
 
@@ -51,7 +64,9 @@ def init_command(
     """
     from airlock.store.sql import SqlStore  # SQLAlchemy, Alembic: not for `airlock --help`
 
-    report = initialise_home(cli.home, enclave_name, database_url)
+    if signing_key and not signing_key.startswith("pkcs11:"):
+        raise InvalidInput("--signing-key takes a pkcs11: URI (RFC 7512)")
+    report = initialise_home(cli.home, enclave_name, database_url, signing_key)
     settings = Settings.load(cli.environ, cli.home)
     load_policy(settings)
     store = SqlStore.from_url(settings.database_url)
@@ -60,6 +75,9 @@ def init_command(
         store.check_ready()
     finally:
         store.close()
+    if settings.database_url.startswith("sqlite:///"):
+        # The ledger, principals and token hashes: the gateway's user alone (issue 14).
+        Path(settings.database_url.removeprefix("sqlite:///")).chmod(0o600)
     verifier = NoteSigner(settings.enclave_name, load_signing_key(settings)).verifier.encode()
     # Derived from the key, so rewriting it is always safe; auditors and witnesses need it.
     (cli.home / VERIFIER_KEY_FILE_NAME).write_text(verifier + "\n", encoding="utf-8")
@@ -69,7 +87,7 @@ def init_command(
     airlock = Airlock.from_settings(settings)
     try:
         if not any(b.scope is BudgetScope.ENCLAVE for b in airlock.budgets()):
-            airlock.set_budget(Actor.local_operator(), DEFAULT_ENCLAVE_BUDGET)
+            airlock.set_budget(Actor.local_operator(os_user()), DEFAULT_ENCLAVE_BUDGET)
             click.echo(
                 f"set the enclave export budget to {DEFAULT_ENCLAVE_BUDGET.limit_bytes} "
                 "bytes per day (change it with `airlock budget set enclave`)"

@@ -46,7 +46,9 @@ def list_locks(cli: CliContext, show_all: bool) -> None:
 @pass_cli
 def add_lock(cli: CliContext, scope: str, subject: str, reason: str, hours: float) -> None:
     """Lock SUBJECT now; it expires by itself after --hours."""
-    lock = cli.airlock().lock(Actor.local_operator(), LockScope(scope), subject, reason, hours)
+    lock = cli.airlock().lock(
+        cli.operator_actor("lock add"), LockScope(scope), subject, reason, hours
+    )
     click.echo(f"locked {lock.scope} {lock.subject} until {lock.expires_at.isoformat()}")
 
 
@@ -57,5 +59,7 @@ def add_lock(cli: CliContext, scope: str, subject: str, reason: str, hours: floa
 @pass_cli
 def lift(cli: CliContext, scope: str, subject: str, reason: str) -> None:
     """Lift SUBJECT's active locks in one logged step."""
-    count = cli.airlock().lift_lock(Actor.local_operator(), LockScope(scope), subject, reason)
+    count = cli.airlock().lift_lock(
+        cli.operator_actor("lock lift"), LockScope(scope), subject, reason
+    )
     click.echo(f"lifted {count} lock(s) on {scope} {subject}")

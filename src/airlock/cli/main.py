@@ -44,6 +44,7 @@ COMMANDS = {
     "restore": "airlock.cli.ops:restore_command",
     "scrape-token": "airlock.cli.ops:scrape_token_command",
     "doctor": "airlock.cli.ops:doctor_command",
+    "break-glass": "airlock.cli.breakglass:break_glass_group",
     "outputs": "airlock.cli.outputs:outputs_group",
 }
 
@@ -60,11 +61,29 @@ COMMANDS = {
     default=None,
     help="Airlock home folder (default: $AIRLOCK_HOME or ~/.airlock).",
 )
+@click.option(
+    "--token-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Your API token, in a file only you can read (default: $AIRLOCK_TOKEN).",
+)
+@click.option(
+    "--break-glass",
+    "break_glass",
+    metavar="REASON",
+    default=None,
+    help="Recovery without a credential: act as the local operator (recorded with your OS "
+    "user); every export is locked until a second admin runs `airlock break-glass confirm`.",
+)
 @click.pass_context
-def cli(ctx: click.Context, home: Path | None) -> None:
+def cli(
+    ctx: click.Context, home: Path | None, token_file: Path | None, break_glass: str | None
+) -> None:
     """Airlock guards the boundary of the weight enclave: what leaves, what enters, who
     approved it, and a tamper-evident record of every decision."""
     ctx.obj.home_override = home
+    ctx.obj.token_file = token_file
+    ctx.obj.break_glass_reason = break_glass
 
 
 def run(  # noqa: PLR0911 -- one return per row of the exit-code table

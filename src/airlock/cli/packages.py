@@ -110,12 +110,18 @@ def _vet_file(path: Path) -> VetReport:
 
 @package_group.command("admit")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--as", "as_name", required=True, help="The principal bringing the package in.")
+@click.option(
+    "--as",
+    "as_name",
+    default=None,
+    help="Optional: must name the token's own principal (a name alone is refused).",
+)
 @pass_cli
-def admit(cli: CliContext, path: Path, as_name: str) -> int:
+def admit(cli: CliContext, path: Path, as_name: str | None) -> int:
     """Vet PATH and put it on the internal index if clean (held ones need approvals)."""
     airlock = cli.airlock()
-    admission = airlock.admit_package(airlock.principal(as_name), path.name, path.read_bytes())
+    principal = cli.acting_principal("package admit", as_name)
+    admission = airlock.admit_package(principal, path.name, path.read_bytes())
     click.echo(f"{admission.request.id}: {admission.request.status.value}")
     return EXIT_FOR_OUTCOME[admission.report.verdict]
 

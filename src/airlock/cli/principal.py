@@ -9,7 +9,6 @@ from airlock.domain.principals import PrincipalKind, Role, parse_kind, parse_rol
 from airlock.domain.tokens import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
 from airlock.render.json import render_json
 from airlock.render.table import render_table
-from airlock.service import Actor
 
 
 @click.group("principal")
@@ -41,7 +40,7 @@ def principal_group() -> None:
 def add_principal(cli: CliContext, name: str, role: str, kind: str, days: int | None) -> None:
     """Add a principal and print its API token (shown only this once)."""
     issued = cli.airlock().add_principal(
-        Actor.local_operator(), name, parse_role(role), parse_kind(kind), days
+        cli.operator_actor("principal add"), name, parse_role(role), parse_kind(kind), days
     )
     click.echo(
         f"added {issued.principal.kind} {issued.principal.name} ({issued.principal.role})", err=True
@@ -66,7 +65,7 @@ def token_group() -> None:
 @pass_cli
 def issue_token(cli: CliContext, name: str, days: int | None) -> None:
     """Issue another API token for NAME and print it (shown only this once)."""
-    issued = cli.airlock().issue_token(Actor.local_operator(), name, days)
+    issued = cli.airlock().issue_token(cli.operator_actor("principal token issue"), name, days)
     expires = issued.expires_at.isoformat(timespec="seconds") if issued.expires_at else "never"
     click.echo(f"issued {issued.token_id} for {name}, expires {expires}", err=True)
     click.echo(issued.token)
@@ -78,7 +77,9 @@ def issue_token(cli: CliContext, name: str, days: int | None) -> None:
 @pass_cli
 def revoke_token(cli: CliContext, target: str, reason: str) -> None:
     """Revoke TARGET: one token by id (tok_...) or every token of a principal by name."""
-    count = cli.airlock().revoke_tokens(Actor.local_operator(), target, reason)
+    count = cli.airlock().revoke_tokens(
+        cli.operator_actor("principal token revoke"), target, reason
+    )
     click.echo(f"revoked {count} token{'s' if count != 1 else ''} of {target}")
 
 
@@ -89,7 +90,7 @@ def revoke_token(cli: CliContext, target: str, reason: str) -> None:
 def list_tokens(cli: CliContext, name: str, as_json: bool) -> None:
     """List NAME's tokens: id, issued, expires, state (never the tokens themselves)."""
     airlock = cli.airlock()
-    records = airlock.tokens(Actor.local_operator(), name)
+    records = airlock.tokens(cli.reader_actor(), name)
     if as_json:
         click.echo(render_json(list(records)))
         return

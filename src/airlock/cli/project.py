@@ -7,7 +7,6 @@ import click
 from airlock.cli.context import CliContext, pass_cli
 from airlock.render.json import render_json
 from airlock.render.table import render_table
-from airlock.service import Actor
 
 
 @click.group("project")
@@ -21,7 +20,7 @@ def project_group() -> None:
 @pass_cli
 def add_project(cli: CliContext, name: str, description: str) -> None:
     """Add a project."""
-    project = cli.airlock().add_project(Actor.local_operator(), name, description)
+    project = cli.airlock().add_project(cli.operator_actor("project add"), name, description)
     click.echo(f"added project {project.name}")
 
 
@@ -48,7 +47,7 @@ def member_group() -> None:
 @pass_cli
 def add_member(cli: CliContext, project: str, principal: str) -> None:
     """Make PRINCIPAL a member of PROJECT."""
-    cli.airlock().add_member(Actor.local_operator(), project, principal)
+    cli.airlock().add_member(cli.operator_actor("project member add"), project, principal)
     click.echo(f"{principal} is a member of project {project}")
 
 

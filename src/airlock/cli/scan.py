@@ -14,7 +14,6 @@ from airlock.errors import AirlockError, SourceError
 from airlock.exports.findings import FileReport, report_to_json, worst
 from airlock.exports.formats import Format, read_safetensors_header, sniff
 from airlock.render.table import render_table
-from airlock.service import Actor
 
 if TYPE_CHECKING:  # the engine (numpy) is imported by the commands that inspect (issue 13)
     from airlock.exports.engine import Inspector
@@ -97,7 +96,10 @@ def register(cli: CliContext, path: Path, name: str) -> None:
                 tensors = (summary.detail,)
             handle.seek(0)
             model = cli.airlock().register_protected_model(
-                Actor.local_operator(), name, iter(lambda: handle.read(READ_PIECE), b""), tensors
+                cli.operator_actor("weights register"),
+                name,
+                iter(lambda: handle.read(READ_PIECE), b""),
+                tensors,
             )
     except OSError as e:
         raise SourceError(f"cannot read {path}: {e.strerror}") from e

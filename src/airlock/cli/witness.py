@@ -49,6 +49,7 @@ def init_witness(state_dir: Path, name: str) -> None:
     except OSError as e:
         raise ConfigError(f"cannot create witness state in {state_dir}: {e.strerror}") from e
     with os.fdopen(fd, "wb") as handle:
+        assert isinstance(signer.private_key, Ed25519PrivateKey)  # generated just above
         handle.write(
             signer.private_key.private_bytes(
                 serialization.Encoding.PEM,

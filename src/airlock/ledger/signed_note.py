@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
+from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from airlock.errors import LedgerIntegrityError
 from airlock.ledger.encoding import strict_b64decode
@@ -83,12 +84,21 @@ class VerifierKey:
         return True
 
 
+class LedgerKey(Protocol):
+    """What signing needs of an Ed25519 private key: a key file's key
+    (``Ed25519PrivateKey``) or one held in a PKCS#11 token (:mod:`airlock.key_custody`)."""
+
+    def sign(self, data: bytes) -> bytes: ...
+
+    def public_key(self) -> Ed25519PublicKey: ...
+
+
 @dataclass(frozen=True, slots=True)
 class NoteSigner:
     """An Ed25519 private key with the name it signs under."""
 
     name: str
-    private_key: Ed25519PrivateKey
+    private_key: LedgerKey
     signature_type: int = ED25519
 
     def __post_init__(self) -> None:

@@ -30,7 +30,7 @@ from airlock.audit_verify import verify_log
 from airlock.errors import ConfigError, LedgerIntegrityError
 from airlock.ledger.checkpoints import Checkpoint, open_checkpoint, verify_cosignature
 from airlock.ledger.proofs import root_at
-from airlock.ledger.signed_note import NoteSigner, VerifierKey
+from airlock.ledger.signed_note import LedgerKey, NoteSigner, VerifierKey
 from airlock.ops import db_snapshot
 from airlock.ops.backup_manifest import (
     MANIFEST_NAME,
@@ -72,7 +72,7 @@ class RestoreReport:
 
 def take_backup(
     settings: Settings,
-    signing_key: Ed25519PrivateKey,
+    signing_key: LedgerKey,
     folder: Path,
     now: datetime,
     passphrase: bytes | None = None,
@@ -85,6 +85,11 @@ def take_backup(
         ConfigError: the folder is not empty or not writable; the passphrase is too short.
         StoreError: the database could not be copied.
     """
+    if passphrase is not None and not isinstance(signing_key, Ed25519PrivateKey):
+        raise ConfigError(
+            "the ledger key is held in a PKCS#11 token and cannot be exported: back up the "
+            "token with its vendor's tools, and run the backup without the private key"
+        )
     if passphrase is not None and len(passphrase) < MIN_PASSPHRASE_BYTES:
         raise ConfigError(f"the backup passphrase needs at least {MIN_PASSPHRASE_BYTES} bytes")
     _empty_folder(folder)
@@ -102,7 +107,7 @@ def take_backup(
     log_key = NoteSigner(settings.enclave_name, signing_key).verifier.encode()
     (folder / PUBLIC_KEY_NAME).write_text(log_key + "\n", encoding="utf-8")
     private_key_file = ""
-    if passphrase is not None:
+    if passphrase is not None and isinstance(signing_key, Ed25519PrivateKey):
         encrypted = signing_key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,

@@ -53,11 +53,19 @@ class Facts:
     seconds_since_cosignature: float | None
     metrics_enabled: bool
     backup_tool_error: str = ""  # e.g. pg_dump missing for a PostgreSQL store
+    # Key custody and who can read what (issue 14).
+    key_custody: str = ""  # "" for the key file; else the token's redacted pkcs11: URI
+    you: str = ""  # the OS user running doctor
+    home_owner: str = ""
+    key_owner: str = ""
+    database_file: str = ""  # the SQLite file, "" for PostgreSQL
+    database_mode: int | None = None
+    database_owner: str = ""
 
 
 def evaluate(facts: Facts) -> list[Check]:
     """Every check, in the order an operator should fix them."""
-    checks = [_home(facts), _key(facts)]
+    checks = [_home(facts), _key(facts), _access(facts)]
     checks.append(
         Check("config", Status.FAIL, facts.config_error, "fix config.toml as the message says")
         if facts.config_error
@@ -99,6 +107,21 @@ def _home(facts: Facts) -> Check:
 
 
 def _key(facts: Facts) -> Check:
+    if facts.key_custody:
+        if facts.key_error:
+            return Check(
+                "key custody",
+                Status.FAIL,
+                facts.key_error,
+                "check the token is present, the key label and the PIN file of [ledger] "
+                "signing_key",
+            )
+        return Check(
+            "key custody",
+            Status.OK,
+            f"the ledger key is held in a PKCS#11 token ({facts.key_custody}): it signs there "
+            "and cannot be copied from the home",
+        )
     if facts.key_mode is None:
         return Check(
             "key custody",
@@ -115,7 +138,35 @@ def _key(facts: Facts) -> Check:
         )
     if facts.key_error:
         return Check("key custody", Status.FAIL, facts.key_error, "restore the key from escrow")
-    return Check("key custody", Status.OK, "the ledger key is Ed25519 and private (mode 600)")
+    owner = f" to {facts.key_owner}" if facts.key_owner else ""
+    return Check(
+        "key custody",
+        Status.OK,
+        f"the ledger key is an Ed25519 file private{owner} (mode 600); whoever runs as its "
+        "owner, or root, can copy it: run the gateway as its own user, or keep the key in a "
+        "PKCS#11 token ([ledger] signing_key)",
+    )
+
+
+def _access(facts: Facts) -> Check:
+    """Who can read the key or read and edit the database, besides root."""
+    if facts.database_mode is not None and facts.database_mode & 0o077:
+        return Check(
+            "access",
+            Status.FAIL if facts.home_mode & 0o077 else Status.WARN,
+            f"{facts.database_file} is mode {facts.database_mode:o}: others can read or edit "
+            "the ledger, principals and token hashes",
+            f"chmod 600 {facts.database_file}",
+        )
+    owners = sorted({o for o in (facts.home_owner, facts.key_owner, facts.database_owner) if o})
+    who = ", ".join(owners) or "unknown"
+    where = "the key and the database" if not facts.key_custody else "the database"
+    detail = f"only {who} (and root) can read {where}; you are {facts.you or 'unknown'}"
+    if facts.you and facts.you in owners and facts.you != "root":
+        # An operator's shell with direct access can act as the local operator; that is
+        # recorded (issue 14), but a gateway of its own user takes even that away.
+        detail += ": this shell has direct access, recorded as local-operator when used"
+    return Check("access", Status.OK, detail)
 
 
 def _disk(facts: Facts) -> Check:

@@ -6,6 +6,8 @@ unreachable database, a malformed config) never hides what is wrong with the oth
 
 from __future__ import annotations
 
+import os
+import pwd
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from airlock.errors import AirlockError
 from airlock.home import load_policy, load_signing_key
+from airlock.key_custody import parse_pkcs11_uri
 from airlock.ops.doctor import Facts
 from airlock.settings import Settings
 from airlock.store import schema
@@ -30,15 +33,30 @@ def probe(home: Path, environ: Mapping[str, str], now: datetime) -> Facts:
     except AirlockError as e:
         config_error = e.message
         settings = Settings.for_home(home)
-    key_mode = _mode(settings.signing_key_path)
+    custody = ""
+    if settings.ledger.signing_key:
+        custody = _error(lambda: parse_pkcs11_uri(settings.ledger.signing_key)) or (
+            parse_pkcs11_uri(settings.ledger.signing_key).redacted()
+        )
+    key_mode = None if custody else _mode(settings.signing_key_path)
     database = _database(settings, now)
+    sqlite_file = _sqlite_file(settings.database_url)
     usage = shutil.disk_usage(home if home.exists() else home.parent)
     return Facts(
         home=str(home),
         home_mode=_mode(home) or 0,
         config_error=config_error,
         key_mode=key_mode,
-        key_error=_error(lambda: load_signing_key(settings)) if key_mode is not None else "",
+        key_error=(
+            _error(lambda: load_signing_key(settings)) if key_mode is not None or custody else ""
+        ),
+        key_custody=custody,
+        you=_owner_name(os.getuid()),
+        home_owner=_owner(home),
+        key_owner="" if custody else _owner(settings.signing_key_path),
+        database_file=str(sqlite_file or ""),
+        database_mode=_mode(sqlite_file) if sqlite_file else None,
+        database_owner=_owner(sqlite_file) if sqlite_file else "",
         policy_error=_error(lambda: load_policy(settings)),
         free_bytes=usage.free,
         total_bytes=usage.total,
@@ -107,6 +125,25 @@ def _database(settings: Settings, now: datetime) -> _Db:
     finally:
         store.close()
     return found
+
+
+def _sqlite_file(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    return Path(url[len(prefix) :]) if url.startswith(prefix) else None
+
+
+def _owner_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _owner(path: Path) -> str:
+    try:
+        return _owner_name(path.stat().st_uid)
+    except OSError:
+        return ""
 
 
 def _mode(path: Path) -> int | None:

@@ -61,3 +61,30 @@ def test_stale_checkpoint_and_missing_witness_warn() -> None:
     assert future["clock"] is Status.FAIL
     no_pg_dump = _status(replace(HEALTHY, backup_tool_error="pg_dump is not on PATH"))
     assert no_pg_dump["backup"] is Status.WARN
+
+
+def test_access_names_who_can_read_and_fails_an_open_database_in_an_open_home() -> None:
+    private = replace(
+        HEALTHY,
+        you="ops",
+        home_owner="airlock",
+        key_owner="airlock",
+        database_file="/srv/airlock/airlock.db",
+        database_mode=0o600,
+        database_owner="airlock",
+    )
+    access = {c.name: c for c in evaluate(private)}["access"]
+    assert access.status is Status.OK and "only airlock" in access.detail
+    assert "you are ops" in access.detail
+    open_db = {c.name: c for c in evaluate(replace(private, database_mode=0o644))}["access"]
+    assert open_db.status is Status.WARN  # the home (700) still shuts others out
+    both = replace(private, database_mode=0o644, home_mode=0o755)
+    assert {c.name: c for c in evaluate(both)}["access"].status is Status.FAIL
+
+
+def test_a_token_key_is_custody_ok_without_a_key_file() -> None:
+    token = replace(HEALTHY, key_custody="pkcs11:token=hsm;object=ledger", key_mode=None)
+    custody = {c.name: c for c in evaluate(token)}["key custody"]
+    assert custody.status is Status.OK and "PKCS#11" in custody.detail
+    gone = replace(token, key_error="cannot open the ledger key")
+    assert {c.name: c for c in evaluate(gone)}["key custody"].status is Status.FAIL
