@@ -77,6 +77,12 @@ SUSPICIOUS_URL = re.compile(
     r"https?://(\d{1,3}\.){3}\d{1,3}|pastebin\.com|discord(app)?\.com/api/"
     r"webhooks|ngrok\.io|transfer\.sh"
 )
+# Paste sites, webhooks and tunnels are where stolen data goes; an IP literal alone is common
+# in tests and proxy code (issue 16) and only weighs when it is a sink's target (chains.py).
+DROP_SITE = re.compile(
+    r"pastebin\.com|discord(app)?\.com/api/webhooks|ngrok\.io|transfer\.sh|"
+    r"api\.telegram\.org/bot|webhook\.site|pipedream\.net|interact\.sh|oast\.\w+|burpcollaborator"
+)
 LONG_ENCODED = re.compile(r"[A-Za-z0-9+/=]{400,}")
 
 
@@ -144,57 +150,6 @@ class _Visitor(ast.NodeVisitor):
             return f"{self.aliases[head]}.{rest}" if rest else self.aliases[head]
         return name
 
-    def visit_Call(self, node: ast.Call) -> None:
-        called = self._resolve(node.func)
-        eager = self.depth == 0 or self.install_time
-        when = "at install time" if self.install_time else "on import" if self.depth == 0 else ""
-        if called in DYNAMIC:
-            decoded = any(
-                self._resolve(n.func) in DECODERS for n in ast.walk(node) if isinstance(n, ast.Call)
-            )
-            if decoded:
-                self.add(
-                    "obfuscated-exec",
-                    node,
-                    Severity.CRITICAL,
-                    f"{called}() runs code decoded from an encoded string",
-                )
-            elif eager and called != "compile":
-                self.add("dynamic-exec", node, Severity.MEDIUM, f"{called}() {when}")
-        elif called in NETWORK:
-            self.add(
-                "network-call",
-                node,
-                Severity.HIGH if eager else Severity.LOW,
-                f"network access via {called} {when}".strip(),
-            )
-        elif called in PROCESS:
-            # At install time nothing legitimate needs a process behind pip's back: deny. On
-            # import some real packages do (numpy.distutils asks gcc for its multiarch), so
-            # that holds for a person to read; a deny could never be approved.
-            self.add(
-                "process-call",
-                node,
-                Severity.CRITICAL
-                if self.install_time
-                else Severity.HIGH
-                if eager
-                else Severity.LOW,
-                f"starts a process via {called} {when}".strip(),
-            )
-        elif called in ("open", "io.open", "pathlib.Path.read_text") and any(
-            isinstance(a, ast.Constant) and isinstance(a.value, str) and SECRETS.search(a.value)
-            for a in node.args
-        ):
-            self.add("credential-read", node, Severity.HIGH, "opens a credential file")
-        elif called in ("marshal.loads",) and eager:
-            self.add("marshal-load", node, Severity.HIGH, "loads marshalled bytecode")
-        elif called.endswith(("pyperclip.copy", "pyperclip.paste")):
-            self.add("clipboard", node, Severity.HIGH, "reads or writes the clipboard")
-        elif called in ("os.environ.copy", "dict") and eager and "environ" in ast.unparse(node):
-            self.add("env-harvest", node, Severity.MEDIUM, "copies the whole environment")
-        self.generic_visit(node)
-
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str):
             text = node.value
@@ -203,16 +158,11 @@ class _Visitor(ast.NodeVisitor):
                 (
                     "cloud-metadata",
                     METADATA,
-                    Severity.HIGH,
-                    "targets a cloud metadata endpoint",
+                    Severity.MEDIUM,  # cloud SDKs read it; the chain that sends it out denies
+                    "names a cloud metadata endpoint",
                 ),
                 ("executable-download", EXECUTABLE_URL, Severity.HIGH, "URL of an executable"),
-                (
-                    "suspicious-url",
-                    SUSPICIOUS_URL,
-                    Severity.HIGH,
-                    "IP literal, paste or webhook URL",
-                ),
+                ("suspicious-url", DROP_SITE, Severity.HIGH, "paste, webhook or tunnel URL"),
                 ("wallet-address", WALLET, Severity.MEDIUM, "looks like a crypto-wallet address"),
                 ("long-encoded-string", LONG_ENCODED, Severity.MEDIUM, "long encoded blob"),
             ):
@@ -220,25 +170,10 @@ class _Visitor(ast.NodeVisitor):
                     self.add(rule, node, severity, why)
 
 
-def scan_python(path: str, source: str, *, install_time: bool = False) -> list[PackageFinding]:
-    """Findings for one Python file; a file that does not parse is itself a finding."""
-    try:
-        tree = ast.parse(source, filename=path)
-    except (SyntaxError, ValueError, RecursionError) as e:
-        return [
-            PackageFinding(
-                "unparseable-source",
-                path,
-                0,
-                Severity.MEDIUM,
-                f"could not parse as Python ({type(e).__name__}); cannot vet it",
-            )
-        ]
-    visitor = _Visitor(path, install_time)
-    try:
-        visitor.visit(tree)
-    except RecursionError:
-        visitor.add("unparseable-source", tree, Severity.MEDIUM, "nesting too deep to vet")
+def scan_constants(path: str, tree: ast.AST) -> list[PackageFinding]:
+    """Findings from the string constants of one parsed file."""
+    visitor = _Visitor(path, install_time=False)
+    visitor.visit(tree)
     return visitor.found
 
 

