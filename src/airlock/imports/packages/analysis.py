@@ -36,8 +36,13 @@ COLLECTORS |= {"pyperclip", "PIL.ImageGrab", "cv2", "pyAesCrypt", "secure_delete
 CHANNELS = {"telebot", "telegram", "discord_webhook", "dhooks", "discord", "discordwebhook"}
 
 
-def scan_python(path: str, source: str, *, install_time: bool = False) -> list[PackageFinding]:
-    """Findings for one Python file; a file that does not parse is itself a finding."""
+def scan_python(
+    path: str, source: str, *, install_time: bool = False, helper: bool = False
+) -> list[PackageFinding]:
+    """Findings for one Python file; a file that does not parse is itself a finding.
+
+    ``install_time``: the file is ``setup.py``. ``helper``: ``setup.py`` imports the file.
+    """
     try:
         tree = ast.parse(source, filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
@@ -52,7 +57,7 @@ def scan_python(path: str, source: str, *, install_time: bool = False) -> list[P
         ]
     try:
         found = scan_constants(path, tree)
-        found += score(path, trace(tree, install_time=install_time))
+        found += score(path, trace(tree, install_time=install_time, helper=helper))
     except RecursionError:
         return [PackageFinding("unparseable-source", path, 0, Severity.MEDIUM, "too deep to vet")]
     found += off_screen(path, source.encode("utf-8", "replace"))
@@ -129,3 +134,18 @@ def _embedded(path: str, tree: ast.AST) -> list[PackageFinding]:
             )
         )
     return found
+
+
+def setup_imports(source: str) -> set[str]:
+    """Top-level names ``setup.py`` imports (its local helpers are among them)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names

@@ -148,8 +148,9 @@ def _canon(ref: str) -> str:
 class Interpreter:
     """Walk one module; see the module docstring. Use :func:`trace`."""
 
-    def __init__(self, install_time: bool) -> None:
+    def __init__(self, install_time: bool, helper: bool = False) -> None:
         self.install_time = install_time
+        self.helper = helper  # a module setup.py imports: its functions run during install
         self.trace = Trace()
         self.depth = 0
         self.applied = 0
@@ -163,6 +164,7 @@ class Interpreter:
         seen: set[int] = set()
         while self.pending:
             func, fwhen = self.pending.pop()
+            fwhen = When.INSTALL if self.helper else fwhen
             if id(func) in seen:
                 continue
             seen.add(id(func))
@@ -479,7 +481,8 @@ class Interpreter:
             )
         if isinstance(node, ast.FormattedValue):
             return self.partial(node.value, env)
-        return _text(self.expr(node, env, When.LATER).const)
+        value = self.expr(node, env, When.LATER)
+        return _text(value.const) or value.ref
 
     def apply(
         self,
@@ -653,8 +656,12 @@ def _secret_path(path: str) -> bool:
     return any(marker in lowered for marker in SECRET_PATH_MARKERS)
 
 
-def trace(tree: ast.Module, *, install_time: bool) -> Trace:
-    """Sink events and recovered strings for one parsed module."""
-    interp = Interpreter(install_time)
+def trace(tree: ast.Module, *, install_time: bool, helper: bool = False) -> Trace:
+    """Sink events and recovered strings for one parsed module.
+
+    ``helper`` marks a module that ``setup.py`` imports: its functions are taken to run
+    during install (issue 16: a dropper moved out of setup.py into ``pre_install.py``).
+    """
+    interp = Interpreter(install_time or helper, helper)
     interp.run_module(tree)
     return interp.trace

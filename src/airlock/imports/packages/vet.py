@@ -11,12 +11,14 @@ import csv
 import hashlib
 import io
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 from airlock.domain.requests import Outcome
 from airlock.errors import InvalidInput
-from airlock.imports.packages.analysis import scan_python
+from airlock.imports.packages.analysis import scan_python, setup_imports
 from airlock.imports.packages.archive import Member, read_members
+from airlock.imports.packages.feed import KnownBad
 from airlock.imports.packages.native import is_native, scan_native
 from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, scan_pickle
 from airlock.imports.packages.rules import (
@@ -78,13 +80,14 @@ def vet(filename: str, blob: bytes) -> VetReport:
         findings.append(PackageFinding("unreadable-archive", filename, 0, Severity.HIGH, e.message))
     metadata = ""
     record = ""
+    helpers = _install_helpers(members)
     for member in members:
         if member.data is None:
             findings.append(
                 PackageFinding("unread-member", member.name, 0, Severity.HIGH, member.note)
             )
             continue
-        findings += _member_findings(member.name, member.data)
+        findings += _member_findings(member.name, member.data, helper=member.name in helpers)
         if member.name.endswith((".dist-info/METADATA", "/PKG-INFO")) and not metadata:
             metadata = member.data.decode("utf-8", "replace")
         if member.name.endswith(".dist-info/RECORD"):
@@ -117,7 +120,19 @@ SIDE_CODE = re.compile(
 )
 
 
-def _member_findings(path: str, data: bytes) -> list[PackageFinding]:
+def _install_helpers(members: list[Member]) -> set[str]:
+    """Local modules next to an sdist's setup.py that setup.py imports: they run on install."""
+    setups = [m for m in members if m.name.count("/") <= 1 and m.name.endswith("setup.py")]
+    if not setups or setups[0].data is None:
+        return set()
+    root = setups[0].name.rpartition("/")[0]
+    prefix = f"{root}/" if root else ""
+    names = setup_imports(setups[0].data.decode("utf-8", "replace"))
+    # Root-level modules only: a package importing itself for its version stays as it was.
+    return {f"{prefix}{name}.py" for name in names}
+
+
+def _member_findings(path: str, data: bytes, *, helper: bool = False) -> list[PackageFinding]:
     base = path.rsplit("/", 1)[-1]
     if base.endswith(".pth"):
         return list(scan_pth(path, data.decode("utf-8", "replace")))
@@ -129,7 +144,7 @@ def _member_findings(path: str, data: bytes) -> list[PackageFinding]:
         return []
     source = data.decode("utf-8", "replace")
     install = base == "setup.py" and path.count("/") <= 1
-    found = scan_python(path, source, install_time=install)
+    found = scan_python(path, source, install_time=install, helper=helper)
     if install:
         found += list(setup_py_hooks(path, source))
     if SIDE_CODE.search(path):
@@ -174,6 +189,25 @@ def project_of_filename(filename: str) -> str:
         if base.endswith(suffix):
             return base[: -len(suffix)].rsplit("-", maxsplit=1)[0]
     return base.split("-", maxsplit=1)[0]
+
+
+def vet_many(files: Iterable[tuple[str, bytes]], known: KnownBad | None = None) -> list[VetReport]:
+    """Vet several files in one call; a name and version in the known-bad feed denies."""
+    reports = []
+    for filename, blob in files:
+        report = vet(filename, blob)
+        advisory = known.match(report.name, report.version) if known is not None else None
+        if advisory:
+            finding = PackageFinding(
+                "known-malicious",
+                filename,
+                0,
+                Severity.CRITICAL,
+                f"{report.name} {report.version} is listed as malicious ({advisory})",
+            )
+            report = replace(report, findings=(finding, *report.findings))
+        reports.append(report)
+    return reports
 
 
 def _empty_package(filename: str, members: list[Member]) -> list[PackageFinding]:

