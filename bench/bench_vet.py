@@ -342,6 +342,17 @@ def guarddog(cache: Path) -> Path | None:
     return binary
 
 
+def guarddog_severities(binary: Path) -> dict[str, str]:
+    """Rule name -> GuardDog's own severity, read from the rules in its venv."""
+    out = {}
+    for rule in binary.parent.parent.glob("lib/python*/site-packages/guarddog/analyzer/**/*.yar"):
+        for line in rule.read_text("utf-8", "replace").splitlines():
+            if line.strip().startswith("severity ="):
+                out[rule.stem] = line.split("=", 1)[1].strip().strip('"')
+                break
+    return out
+
+
 def guarddog_scan(binary: Path, cache: Path, item: Item) -> dict[str, object]:
     """GuardDog's result for one file, cached by SHA-256: {"rules": [...], "seconds": s}."""
     digest = hashlib.sha256(item.data).hexdigest()
@@ -387,6 +398,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write per-file verdicts here")
     parser.add_argument("--only", choices=("malicious", "popular"), help="one corpus")
     parser.add_argument("--split", choices=("calibration", "held-out"), help="one half")
+    parser.add_argument("--progress", action="store_true", help="a line per file as it goes")
     args = parser.parse_args()
 
     items = [] if args.only == "popular" else malicious_items(args.samples)
@@ -407,6 +419,10 @@ def main() -> None:
         ours.append(time.perf_counter() - start)
         rules = sorted({f.rule for f in report.findings if f.severity >= 3})
         key = (item.corpus, split[item.project])
+        if args.progress:
+            shown = rules if key[1] == "calibration" else []  # held-out: counted, never shown
+            name = item.filename if key[1] == "calibration" else ""
+            print(f"  .. {key[1]} {report.verdict.value} {ours[-1]:.2f}s {name}", shown, flush=True)
         rows.setdefault(key, []).append((item, report.verdict, ours[-1], rules))
 
     print(
@@ -456,19 +472,25 @@ def main() -> None:
     if binary is None:
         print("GuardDog: not run (pass --guarddog N)")
         return
+    severity = guarddog_severities(binary)
     for key in sorted(rows):
         sample = rows[key][: args.guarddog]
-        flagged = ours_caught = 0
+        high = threat = ours_deny = ours_caught = 0
         seconds = []
         for item, verdict, _, _ in sample:
             outcome = guarddog_scan(binary, args.cache, item)
             seconds.append(float(str(outcome["seconds"])))
-            flagged += bool(outcome["rules"]) or bool(outcome["error"])
+            rules = [str(r) for r in outcome["rules"]]  # type: ignore[attr-defined]
+            high += any(severity.get(r) == "high" for r in rules)
+            threat += any(not r.startswith("capability-") for r in rules)
+            ours_deny += verdict is Outcome.DENY
             ours_caught += verdict is not Outcome.ALLOW
+        n = len(sample)
         print(
-            f"GuardDog {key[0] + '/' + key[1]:24} first {len(sample)}: flagged "
-            f"{pct(flagged, len(sample))} (airlock held/denied {pct(ours_caught, len(sample))} of "
-            f"the same files), median {statistics.median(seconds):.2f} s per file"
+            f"GuardDog {key[0] + '/' + key[1]:24} first {n}: high-severity {pct(high, n)}, any "
+            f"threat rule {pct(threat, n)}; airlock on the same files: deny {pct(ours_deny, n)},"
+            f" deny+hold {pct(ours_caught, n)}; GuardDog median {statistics.median(seconds):.2f}"
+            " s per file (whole process)"
         )
 
 

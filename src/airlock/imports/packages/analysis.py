@@ -17,7 +17,9 @@ from airlock.imports.packages.rules import PackageFinding, Severity, scan_consta
 
 # Code far to the right of a line's visible part: a classic way to hide a payload (issue 16).
 OFF_SCREEN = re.compile(rb"\S[ \t]{150,}(?P<code>[^\s#\"'][^\n]{4,})")
-OFF_SCREEN_CODE = re.compile(rb"import|exec|eval|system|popen|;|\(")
+OFF_SCREEN_CODE = re.compile(
+    rb"^;?\s*(import |from \S+ import|exec|eval|__import__|os\.|subprocess)"
+)
 # Dependencies that only stealers need in a package that claims to be something else.
 STEALER_DEPS = re.compile(
     r"browser[_-]cookie3|discord[_-]?webhook|dhooks|robloxpy|pycryptodome.*win32crypt|"
@@ -26,8 +28,18 @@ STEALER_DEPS = re.compile(
 )
 
 
+# Only a file that names a sink or a way to hide one needs the data-flow pass: the rest
+# (most of a large library's tests) cannot reach exec, a process, the network or a file.
+MAY_ACT = re.compile(
+    r"\b(exec|eval|compile|__import__|import_module|getattr|globals|vars|locals|subprocess|"
+    r"system|popen|spawn\w*|socket|urlopen|urlretrieve|requests|httpx|aiohttp|urllib3|"
+    r"http\.client|smtplib|ftplib|webbrowser|telebot|\w*webhook\w*|pickle|marshal|pip|"
+    r"startfile|open|pyperclip|clipboard|ctypes|decrypt|fernet|Fernet|__builtins__|builtins|"
+    r"map|chr|b64decode|fromhex|decompress)\b"
+)
+IMPORTS = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.MULTILINE)
 # A string constant that is itself obfuscated Python, written out or run later.
-EMBEDDED_CODE = re.compile(r"from builtins import \*|exec\(|__import__\(|marshal\.loads\(")
+EMBEDDED_CODE = re.compile(r"from builtins import \*|\\x65\\x78\\x65\\x63|\\x5f\\x5f\\x69")
 ESCAPES = re.compile(r"\\x[0-9a-fA-F]{2}")
 TELEGRAM_TOKEN = re.compile(r"\b\d{8,10}:AA[A-Za-z0-9_-]{33}\b")
 # Remote-control kits: a collector of screens, keys, cookies or clipboard plus a chat channel.
@@ -43,25 +55,8 @@ def scan_python(
 
     ``install_time``: the file is ``setup.py``. ``helper``: ``setup.py`` imports the file.
     """
-    try:
-        tree = ast.parse(source, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
-        return [
-            PackageFinding(
-                "unparseable-source",
-                path,
-                0,
-                Severity.MEDIUM,
-                f"could not parse as Python ({type(e).__name__}); cannot vet it",
-            )
-        ]
-    try:
-        found = scan_constants(path, tree)
-        found += score(path, trace(tree, install_time=install_time, helper=helper))
-    except RecursionError:
-        return [PackageFinding("unparseable-source", path, 0, Severity.MEDIUM, "too deep to vet")]
+    found = scan_constants(path, source) + _embedded(path, source)
     found += off_screen(path, source.encode("utf-8", "replace"))
-    found += _embedded(path, tree)
     if install_time and STEALER_DEPS.search(source):
         found.append(
             PackageFinding(
@@ -71,6 +66,27 @@ def scan_python(
                 Severity.HIGH,
                 "setup.py depends on cookie, webhook or game-account stealing libraries",
             )
+        )
+    if not (install_time or helper or MAY_ACT.search(source)):
+        return found  # names no sink and no way to reach one: nothing for the flow pass
+    try:
+        tree = ast.parse(source, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
+        return [
+            *found,
+            PackageFinding(
+                "unparseable-source",
+                path,
+                0,
+                Severity.MEDIUM,
+                f"could not parse as Python ({type(e).__name__}); cannot vet it",
+            ),
+        ]
+    try:
+        found += score(path, trace(tree, install_time=install_time, helper=helper))
+    except RecursionError:
+        found.append(
+            PackageFinding("unparseable-source", path, 0, Severity.MEDIUM, "too deep to vet")
         )
     return found
 
@@ -95,33 +111,25 @@ def off_screen(path: str, data: bytes) -> list[PackageFinding]:
     return found
 
 
-def _embedded(path: str, tree: ast.AST) -> list[PackageFinding]:
+def _embedded(path: str, source: str) -> list[PackageFinding]:
     """Obfuscated code kept in a string, bot tokens, and remote-control import sets."""
     found = []
-    imported: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            text = node.value
-            if len(text) >= 200 and EMBEDDED_CODE.search(text) and len(ESCAPES.findall(text)) >= 20:
-                found.append(
-                    PackageFinding(
-                        "embedded-payload",
-                        path,
-                        node.lineno,
-                        Severity.CRITICAL,
-                        "a string holds obfuscated Python (escaped names, exec/__import__)",
-                    )
-                )
-            if TELEGRAM_TOKEN.search(text):
-                found.append(
-                    PackageFinding(
-                        "bot-token", path, node.lineno, Severity.HIGH, "embeds a Telegram bot token"
-                    )
-                )
-        elif isinstance(node, ast.Import):
-            imported |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    code = EMBEDDED_CODE.search(source)
+    if code and len(ESCAPES.findall(source, code.start(), code.start() + 20_000)) >= 20:
+        found.append(
+            PackageFinding(
+                "embedded-payload",
+                path,
+                source.count("\n", 0, code.start()) + 1,
+                Severity.CRITICAL,
+                "obfuscated Python (escaped names with exec/__import__) kept in the source",
+            )
+        )
+    if TELEGRAM_TOKEN.search(source):
+        found.append(
+            PackageFinding("bot-token", path, 0, Severity.HIGH, "embeds a Telegram bot token")
+        )
+    imported = {m.group(1) or m.group(2) for m in IMPORTS.finditer(source)}
     collectors = imported & COLLECTORS
     if imported & CHANNELS and len(collectors) >= 2:
         found.append(

@@ -96,7 +96,9 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:
     if event.labels & {REMOTE, DECODED} or STRONG_DROPPER.search(event.text):
         return "dropper", Severity.CRITICAL  # download-and-run needs no moment to be bad
     if DROPPER.search(event.text):
-        return "dropper", Severity.CRITICAL if eager else Severity.HIGH
+        # A URL or a shell word in a command is a download-and-run only when it runs early;
+        # inside a function it is what installers and VCS helpers do (git clone https://…).
+        return ("dropper", Severity.CRITICAL) if eager else ("process-call", Severity.MEDIUM)
     if HIDDEN in event.labels:
         return "hidden-process", Severity.CRITICAL if eager else Severity.HIGH
     if BUILD_TOOL.search(event.text) or "sys.executable" in event.text:
@@ -157,9 +159,10 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- 
             network_lines.append(event.line)
         elif event.kind == "open":
             verdict = _open(event, eager)
-        elif event.kind == "opaque-load":
-            severity = Severity.CRITICAL if DECODED in event.labels else Severity.HIGH
-            verdict = ("marshal-load", severity) if eager else None
+        elif event.kind == "opaque-load" and event.labels & {DECODED, REMOTE}:
+            verdict = ("marshal-load", Severity.CRITICAL)  # decoded bytecode or pickle, run
+        elif event.kind == "opaque-load" and eager:
+            verdict = ("marshal-load", Severity.MEDIUM)
         elif event.kind == "native-load" and eager:
             verdict = ("native-load", Severity.MEDIUM)
         if event.labels & {SECRET}:
@@ -192,7 +195,7 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- 
         add(
             "secret-and-network",
             secret_lines[0],
-            Severity.HIGH,
+            Severity.MEDIUM,  # auth libraries do both; only a traced flow is exfiltration
             "reads secrets and talks to the network in the same file",
         )
     return list(out.values())

@@ -29,8 +29,8 @@ from enum import Enum
 
 MAX_FOLD = 1_000_000  # characters of a folded constant; longer values are dropped
 MAX_ITEMS = 100_000  # items of a folded list
-MAX_CALL_DEPTH = 4
-MAX_APPLIES = 5_000  # user-function evaluations per file
+MAX_CALL_DEPTH = 3
+MAX_APPLIES = 400  # user-function evaluations per file
 WIDE_FORMAT = re.compile(r"[%:{][^a-zA-Z}]*\d{4,}")  # '%99999d' would allocate while folding
 METADATA_HOSTS = re.compile(
     r"169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200"
@@ -55,12 +55,17 @@ PROCESS_PREFIXES: tuple[str, ...] = (
     "pip._internal.main", "pip._internal.cli.main", "os.startfile", "commands.getoutput",
     "asyncio.create_subprocess",
 )  # fmt: skip
-NETWORK_PREFIXES: tuple[str, ...] = (
-    "socket.", "urllib.request.", "urllib2.", "requests.", "http.client.", "httpx.", "aiohttp.",
-    "smtplib.", "ftplib.", "urllib3.", "discord_webhook.", "dhooks.", "telebot.",
-    "webbrowser.open", "discordwebhook.",
-)  # fmt: skip
-SOCKET_LOCAL = ("socket.gethostname", "socket.inet", "socket.AF_", "socket.SOCK_", "socket.timeout")
+HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"}
+HTTP_MODULES = ("requests", "httpx", "urllib3", "requests.api", "aiohttp")
+NETWORK = {
+    "socket.socket", "socket.create_connection", "socket.gethostbyname", "socket.getaddrinfo",
+    "socket.gethostbyname_ex", "urllib.request.urlopen", "urllib.request.urlretrieve",
+    "urllib2.urlopen", "urllib.urlopen", "urllib.urlretrieve", "http.client.HTTPConnection",
+    "http.client.HTTPSConnection", "httplib.HTTPConnection", "httplib.HTTPSConnection",
+    "smtplib.SMTP", "smtplib.SMTP_SSL", "ftplib.FTP", "webbrowser.open", "telebot.TeleBot",
+    "discord_webhook.DiscordWebhook", "dhooks.Webhook", "discordwebhook.Discord",
+    "urllib3.PoolManager", "requests.Session", "aiohttp.ClientSession", "httpx.Client",
+}  # fmt: skip
 SECRET_SOURCES = {"os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "dotenv."}
 SECRET_SOURCES |= {"browser_cookie3.", "win32crypt.", "keyring.get_password", "pyperclip.paste"}
 SECRET_SOURCES |= {"PIL.ImageGrab.grab", "pyautogui.screenshot"}
@@ -154,6 +159,7 @@ class Interpreter:
         self.trace = Trace()
         self.depth = 0
         self.applied = 0
+        self.memo: dict[tuple[int, When, tuple[tuple[str, frozenset[str]], ...]], Val | None] = {}
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, When]] = []
 
     # --- statements -------------------------------------------------------------------
@@ -417,7 +423,9 @@ class Interpreter:
         hidden = callee.labels & {HIDDEN}
         if ref == "getattr" and len(args) >= 2 and isinstance(c[1], str):
             target = args[0].ref
-            name = _canon(f"{target}.{c[1]}") if target else c[1]
+            if not target:
+                return Val(labels=labels - {HIDDEN})  # an attribute of some object
+            name = _canon(f"{target}.{c[1]}")
             return Val(ref=name, labels=frozenset({HIDDEN}) | _source_labels(name))
         if ref in ("__import__", "importlib.import_module") and c and isinstance(c[0], str):
             return Val(ref=c[0], labels=frozenset({HIDDEN}))
@@ -441,10 +449,13 @@ class Interpreter:
             [self.partial(a, env) for a in node.args] + [_text(v.const) for v in kwargs.values()]
         )[:4096]
         kind = _kind(ref)
+        marks = (labels - {HIDDEN}) | hidden | callee.labels
+        if kind == "exec" and c and isinstance(c[0], str) and not labels & {DECODED, REMOTE}:
+            # exec of code in plain sight (six's exec_ of a literal): interpret that code too.
+            marks -= {HIDDEN}
+            self.nested(c[0], env, when)
         if kind:
-            self.trace.events.append(
-                Event(kind, ref, node.lineno, when, text, labels | hidden | callee.labels)
-            )
+            self.trace.events.append(Event(kind, ref, node.lineno, when, text, marks))
         if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or _decrypts(ref):
             labels |= {DECODED}
         if kind == "network":
@@ -454,6 +465,20 @@ class Interpreter:
         if ref == "open" and c and isinstance(c[0], str) and _secret_path(c[0]):
             labels |= {SECRET}
         return Val(labels=labels | _source_labels(ref) | callee.labels - {HIDDEN})
+
+    def nested(self, code: str, env: dict[str, Val], when: When) -> None:
+        """Interpret a literal string that is exec'd, as if it were source (bounded depth)."""
+        if self.depth >= MAX_CALL_DEPTH or len(code) > MAX_FOLD:
+            return
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return
+        self.depth += 1
+        try:
+            self.block(tree.body, dict(env), when)
+        finally:
+            self.depth -= 1
 
     def map_const(self, fn: Val, items: list[object] | str | bytes, env: dict[str, Val]) -> object:
         if len(items) > MAX_ITEMS:
@@ -494,6 +519,22 @@ class Interpreter:
         """Evaluate a user function or lambda with its arguments bound (bounded depth)."""
         if self.depth >= MAX_CALL_DEPTH or self.applied >= MAX_APPLIES:
             return None
+        if when is When.LATER and not any(a.const is not None or a.labels for a in args):
+            return None  # nothing to carry in, and its body is analysed once on its own
+        key = (id(func), when, tuple((repr(a.const)[:200], a.labels) for a in args))
+        if key in self.memo:
+            return self.memo[key]
+        result = self._apply(func, args, env, when)
+        self.memo[key] = result
+        return result
+
+    def _apply(
+        self,
+        func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef,
+        args: list[Val],
+        env: dict[str, Val],
+        when: When,
+    ) -> Val | None:
         self.applied += 1
         local = dict(env)
         for param, arg in zip(func.args.args, args, strict=False):
@@ -528,7 +569,8 @@ def _intop(op: ast.operator, a: int, b: int) -> int | None:
         ast.FloorDiv: lambda: a // b if b else None,
     }
     fn = table.get(type(op))
-    return fn() if fn else None
+    out = fn() if fn else None
+    return out if out is None or abs(out) < 1 << 64 else None  # no bignum work while folding
 
 
 _BUILTIN_STR = {"copyright": "Copyright (c) 2001-2023 Python Software Foundation."}
@@ -623,7 +665,8 @@ def _kind(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
         return "exec"
     if ref.startswith(PROCESS_PREFIXES) and ref not in ("subprocess.PIPE", "subprocess.DEVNULL"):
         return "process"
-    if ref.startswith(NETWORK_PREFIXES) and not ref.startswith(SOCKET_LOCAL):
+    head, _, leaf = ref.rpartition(".")
+    if ref in NETWORK or (head in HTTP_MODULES and leaf in HTTP_VERBS):
         return "network"
     if ref in OPAQUE_LOADERS:
         return "opaque-load"

@@ -7,7 +7,6 @@ call inside a function.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -86,95 +85,27 @@ DROP_SITE = re.compile(
 LONG_ENCODED = re.compile(r"[A-Za-z0-9+/=]{400,}")
 
 
-def _name(node: ast.AST) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _name(node.value)
-        return f"{base}.{node.attr}" if base else node.attr
-    return ""
+CONSTANT_RULES = (
+    ("credential-path", SECRETS, Severity.MEDIUM, "mentions a credential file"),
+    # Cloud SDKs read the metadata service; only the chain that sends it out denies.
+    ("cloud-metadata", METADATA, Severity.MEDIUM, "names a cloud metadata endpoint"),
+    # Installers name .exe and .sh URLs; fetching and running one is the chain that denies.
+    ("executable-download", EXECUTABLE_URL, Severity.MEDIUM, "URL of an executable"),
+    ("suspicious-url", DROP_SITE, Severity.HIGH, "paste, webhook or tunnel URL"),
+    ("wallet-address", WALLET, Severity.MEDIUM, "looks like a crypto-wallet address"),
+    ("long-encoded-string", LONG_ENCODED, Severity.MEDIUM, "long encoded blob"),
+)
 
 
-class _Visitor(ast.NodeVisitor):
-    def __init__(self, path: str, install_time: bool) -> None:
-        self.path = path
-        self.install_time = install_time
-        self.depth = 0  # function nesting: 0 means the code runs on import
-        self.aliases: dict[str, str] = {}
-        self.found: list[PackageFinding] = []
-
-    def add(self, rule: str, node: ast.AST, severity: Severity, why: str) -> None:
-        self.found.append(
-            PackageFinding(rule, self.path, getattr(node, "lineno", 0), severity, why)
-        )
-
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            self.aliases[alias.asname or alias.name] = alias.name
-        self.generic_visit(node)
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        for alias in node.names:
-            self.aliases[alias.asname or alias.name] = f"{node.module or ''}.{alias.name}"
-        self.generic_visit(node)
-
-    def _scoped(self, node: ast.AST) -> None:
-        self.depth += 1
-        self.generic_visit(node)
-        self.depth -= 1
-
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _scoped  # noqa: N815
-
-    def visit_If(self, node: ast.If) -> None:
-        # `if __name__ == "__main__":` (also inside an `and`) runs as a script, not on import.
-        tests = (
-            node.test.values
-            if isinstance(node.test, ast.BoolOp) and isinstance(node.test.op, ast.And)
-            else [node.test]
-        )
-        is_main = any(
-            isinstance(test, ast.Compare)
-            and _name(test.left) == "__name__"
-            and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators)
-            for test in tests
-        )
-        if is_main:
-            self._scoped(node)
-        else:
-            self.generic_visit(node)
-
-    def _resolve(self, node: ast.AST) -> str:
-        name = _name(node)
-        head, _, rest = name.partition(".")
-        if head in self.aliases:
-            return f"{self.aliases[head]}.{rest}" if rest else self.aliases[head]
-        return name
-
-    def visit_Constant(self, node: ast.Constant) -> None:
-        if isinstance(node.value, str):
-            text = node.value
-            for rule, pattern, severity, why in (
-                ("credential-path", SECRETS, Severity.MEDIUM, "mentions a credential file"),
-                (
-                    "cloud-metadata",
-                    METADATA,
-                    Severity.MEDIUM,  # cloud SDKs read it; the chain that sends it out denies
-                    "names a cloud metadata endpoint",
-                ),
-                ("executable-download", EXECUTABLE_URL, Severity.HIGH, "URL of an executable"),
-                ("suspicious-url", DROP_SITE, Severity.HIGH, "paste, webhook or tunnel URL"),
-                ("wallet-address", WALLET, Severity.MEDIUM, "looks like a crypto-wallet address"),
-                ("long-encoded-string", LONG_ENCODED, Severity.MEDIUM, "long encoded blob"),
-            ):
-                if pattern.search(text):
-                    self.add(rule, node, severity, why)
-
-
-def scan_constants(path: str, tree: ast.AST) -> list[PackageFinding]:
-    """Findings from the string constants of one parsed file."""
-    visitor = _Visitor(path, install_time=False)
-    visitor.visit(tree)
-    return visitor.found
+def scan_constants(path: str, source: str) -> list[PackageFinding]:
+    """Findings from string patterns in one file's text (one C-speed pass per rule)."""
+    found = []
+    for rule, pattern, severity, why in CONSTANT_RULES:
+        match = pattern.search(source)
+        if match:
+            line = source.count("\n", 0, match.start()) + 1
+            found.append(PackageFinding(rule, path, line, severity, why))
+    return found
 
 
 def scan_pth(path: str, text: str) -> Iterator[PackageFinding]:
