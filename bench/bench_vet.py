@@ -398,6 +398,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write per-file verdicts here")
     parser.add_argument("--only", choices=("malicious", "popular"), help="one corpus")
     parser.add_argument("--split", choices=("calibration", "held-out"), help="one half")
+    parser.add_argument("--sample", type=int, default=0, help="first N files of each split")
     parser.add_argument("--progress", action="store_true", help="a line per file as it goes")
     args = parser.parse_args()
 
@@ -407,6 +408,15 @@ def main() -> None:
     split |= halves([i.project for i in items if i.corpus == "popular"])
     if args.split:
         items = [i for i in items if split[i.project] == args.split]
+    if args.sample:
+        taken: dict[tuple[str, str], int] = {}
+        kept = []
+        for i in items:
+            key = (i.corpus, split[i.project])
+            taken[key] = taken.get(key, 0) + 1
+            if taken[key] <= args.sample:
+                kept.append(i)
+        items = kept
 
     rows: dict[tuple[str, str], list[tuple[Item, Outcome, float, list[str]]]] = {}
     ours, base = [], []

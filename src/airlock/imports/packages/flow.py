@@ -44,6 +44,7 @@ class When(Enum):
 
 
 SECRET = "secret"  # noqa: S105 -- a label name, not a password
+ENV = "environment"  # environment variables: secrets sometimes, configuration mostly
 HOSTINFO = "host-info"
 DECODED = "decoded"
 REMOTE = "remote"
@@ -114,6 +115,7 @@ class Event:
     when: When
     text: str  # folded arguments, for the scorer's patterns
     labels: frozenset[str]
+    direct: bool = True  # False: inside a function that an eager call evaluated
 
 
 @dataclass(slots=True)
@@ -455,7 +457,8 @@ class Interpreter:
             marks -= {HIDDEN}
             self.nested(c[0], env, when)
         if kind:
-            self.trace.events.append(Event(kind, ref, node.lineno, when, text, marks))
+            direct = self.depth == 0
+            self.trace.events.append(Event(kind, ref, node.lineno, when, text, marks, direct))
         if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or _decrypts(ref):
             labels |= {DECODED}
         if kind == "network":
@@ -680,6 +683,8 @@ def _kind(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
 
 
 def _source_labels(ref: str) -> frozenset[str]:
+    if ref in ("os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "os.environ.items"):
+        return frozenset({ENV})
     if ref in SECRET_SOURCES or ref.startswith(("browser_cookie3.", "win32crypt.", "dotenv.")):
         return frozenset({SECRET})
     if ref in HOSTINFO_SOURCES:

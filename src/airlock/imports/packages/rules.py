@@ -80,7 +80,7 @@ SUSPICIOUS_URL = re.compile(
 # in tests and proxy code (issue 16) and only weighs when it is a sink's target (chains.py).
 DROP_SITE = re.compile(
     r"pastebin\.com|discord(app)?\.com/api/webhooks|ngrok\.io|transfer\.sh|"
-    r"api\.telegram\.org/bot|webhook\.site|pipedream\.net|interact\.sh|oast\.\w+|burpcollaborator"
+    r"api\.telegram\.org/bot|webhook\.site|pipedream\.net|interact\.sh|\boast\.(?:fun|site|me|pro|live|online)|burpcollaborator"
 )
 LONG_ENCODED = re.compile(r"[A-Za-z0-9+/=]{400,}")
 
@@ -91,7 +91,8 @@ CONSTANT_RULES = (
     ("cloud-metadata", METADATA, Severity.MEDIUM, "names a cloud metadata endpoint"),
     # Installers name .exe and .sh URLs; fetching and running one is the chain that denies.
     ("executable-download", EXECUTABLE_URL, Severity.MEDIUM, "URL of an executable"),
-    ("suspicious-url", DROP_SITE, Severity.HIGH, "paste, webhook or tunnel URL"),
+    # tqdm ships Telegram and Discord progress bars: naming a chat API is not sending to it.
+    ("suspicious-url", DROP_SITE, Severity.MEDIUM, "paste, webhook or tunnel URL"),
     ("wallet-address", WALLET, Severity.MEDIUM, "looks like a crypto-wallet address"),
     ("long-encoded-string", LONG_ENCODED, Severity.MEDIUM, "long encoded blob"),
 )
@@ -125,5 +126,9 @@ def setup_py_hooks(path: str, source: str) -> Iterator[PackageFinding]:
     """Custom install commands in setup.py run arbitrary code during pip install."""
     if re.search(r"cmdclass\s*=", source):
         yield PackageFinding(
-            "install-hook", path, 0, Severity.HIGH, "setup.py overrides install commands (cmdclass)"
+            "install-hook",
+            path,
+            0,
+            Severity.MEDIUM,  # versioneer and build_ext do it; the flow pass reads the hook
+            "setup.py overrides install commands (cmdclass)",
         )

@@ -83,9 +83,14 @@ def vet(filename: str, blob: bytes) -> VetReport:
     helpers = _install_helpers(members)
     for member in members:
         if member.data is None:
-            findings.append(
-                PackageFinding("unread-member", member.name, 0, Severity.HIGH, member.note)
+            # Unread code is a skipped check and holds; unread data (a large test matrix) is
+            # not something any rule reads anyway.
+            severity = (
+                Severity.HIGH
+                if _is_code(member.name) or is_native(member.name)
+                else Severity.MEDIUM
             )
+            findings.append(PackageFinding("unread-member", member.name, 0, severity, member.note))
             continue
         findings += _member_findings(member.name, member.data, helper=member.name in helpers)
         if member.name.endswith((".dist-info/METADATA", "/PKG-INFO")) and not metadata:
@@ -118,6 +123,13 @@ SIDE_CODE = re.compile(
     r"(^|/)(tests?|testing|docs?|examples?|samples?|benchmarks?|demos?)/|"
     r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$"
 )
+
+
+def _is_code(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    return base.endswith(
+        (".py", ".pth", ".pyc", "RECORD", "METADATA", "PKG-INFO", *PICKLE_SUFFIXES)
+    )
 
 
 def _install_helpers(members: list[Member]) -> set[str]:
