@@ -182,7 +182,7 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- 
             verdict = ("marshal-load", Severity.CRITICAL)  # decoded bytecode or pickle, run
         elif event.kind == "opaque-load" and event.labels & {DECODED, REMOTE}:
             # Dataset fetchers unpickle what they download, when asked to (scikit-learn).
-            verdict = ("marshal-load", Severity.HIGH if DECODED in event.labels else Severity.LOW)
+            verdict = ("marshal-load", Severity.MEDIUM)
         elif event.kind == "opaque-load" and eager:
             verdict = ("marshal-load", Severity.MEDIUM)
         elif event.kind == "native-load" and eager:

@@ -81,6 +81,7 @@ def vet(filename: str, blob: bytes) -> VetReport:
     metadata = ""
     record = ""
     helpers = _install_helpers(members)
+    scripts = _sdist_scripts(filename, members)
     for member in members:
         if member.data is None:
             # Unread code is a skipped check and holds; unread data (a large test matrix) is
@@ -92,7 +93,8 @@ def vet(filename: str, blob: bytes) -> VetReport:
             )
             findings.append(PackageFinding("unread-member", member.name, 0, severity, member.note))
             continue
-        findings += _member_findings(member.name, member.data, helper=member.name in helpers)
+        found = _member_findings(member.name, member.data, helper=member.name in helpers)
+        findings += [_lighter(f) for f in found] if member.name in scripts else found
         if member.name.endswith((".dist-info/METADATA", "/PKG-INFO")) and not metadata:
             metadata = member.data.decode("utf-8", "replace")
         if member.name.endswith(".dist-info/RECORD"):
@@ -130,6 +132,24 @@ def _is_code(name: str) -> bool:
     return base.endswith(
         (".py", ".pth", ".pyc", "RECORD", "METADATA", "PKG-INFO", *PICKLE_SUFFIXES)
     )
+
+
+def _sdist_scripts(filename: str, members: list[Member]) -> set[str]:
+    """Python files of an sdist outside any package (CI actions, dev tools): never imported.
+
+    A wheel installs every file, so it has none. setup.py and root modules are not counted.
+    """
+    if filename.endswith(".whl"):
+        return set()
+    packages = {m.name.rpartition("/")[0] for m in members if m.name.endswith("/__init__.py")}
+    return {
+        m.name
+        for m in members
+        if m.name.endswith(".py")
+        and m.name.count("/") >= 2
+        and m.name.rpartition("/")[0] not in packages
+        and "/src/" not in f"/{m.name}"
+    }
 
 
 def _install_helpers(members: list[Member]) -> set[str]:
@@ -180,7 +200,7 @@ def _lighter(finding: PackageFinding) -> PackageFinding:
         finding.path,
         finding.line,
         cap,
-        finding.explanation + " (in tests, docs or examples: weighs less)",
+        finding.explanation + " (tests, docs, examples or scripts outside a package: weighs less)",
     )
 
 

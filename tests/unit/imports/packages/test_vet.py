@@ -195,3 +195,11 @@ def test_plain_uses_of_the_same_calls_do_not_deny() -> None:
         "def fetch(url):\n    return requests.get(url, timeout=5).text\n"
     )
     assert all(f.severity < Severity.HIGH for f in scan_python("m/__init__.py", source))
+
+
+def test_sdist_scripts_outside_a_package_weigh_less() -> None:
+    spawn = "import os\nos.system('true')\n"
+    script = vet("s-1.0.tar.gz", sdist("s", "1.0", {"s/__init__.py": "", "tools/run.py": spawn}))
+    assert script.verdict is Outcome.ALLOW, script.to_json()
+    package = vet("s-1.0.tar.gz", sdist("s", "1.0", {"s/__init__.py": "", "s/run.py": spawn}))
+    assert package.verdict is Outcome.HOLD, package.to_json()
