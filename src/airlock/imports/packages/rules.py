@@ -7,7 +7,6 @@ call inside a function.
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -77,169 +76,37 @@ SUSPICIOUS_URL = re.compile(
     r"https?://(\d{1,3}\.){3}\d{1,3}|pastebin\.com|discord(app)?\.com/api/"
     r"webhooks|ngrok\.io|transfer\.sh"
 )
+# Paste sites, webhooks and tunnels are where stolen data goes; an IP literal alone is common
+# in tests and proxy code (issue 16) and only weighs when it is a sink's target (chains.py).
+DROP_SITE = re.compile(
+    r"pastebin\.com|discord(app)?\.com/api/webhooks|ngrok\.io|transfer\.sh|"
+    r"api\.telegram\.org/bot|webhook\.site|pipedream\.net|interact\.sh|\boast\.(?:fun|site|me|pro|live|online)|burpcollaborator"
+)
 LONG_ENCODED = re.compile(r"[A-Za-z0-9+/=]{400,}")
 
 
-def _name(node: ast.AST) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _name(node.value)
-        return f"{base}.{node.attr}" if base else node.attr
-    return ""
+CONSTANT_RULES = (
+    ("credential-path", SECRETS, Severity.MEDIUM, "mentions a credential file"),
+    # Cloud SDKs read the metadata service; only the chain that sends it out denies.
+    ("cloud-metadata", METADATA, Severity.MEDIUM, "names a cloud metadata endpoint"),
+    # Installers name .exe and .sh URLs; fetching and running one is the chain that denies.
+    ("executable-download", EXECUTABLE_URL, Severity.MEDIUM, "URL of an executable"),
+    # tqdm ships Telegram and Discord progress bars: naming a chat API is not sending to it.
+    ("suspicious-url", DROP_SITE, Severity.MEDIUM, "paste, webhook or tunnel URL"),
+    ("wallet-address", WALLET, Severity.MEDIUM, "looks like a crypto-wallet address"),
+    ("long-encoded-string", LONG_ENCODED, Severity.MEDIUM, "long encoded blob"),
+)
 
 
-class _Visitor(ast.NodeVisitor):
-    def __init__(self, path: str, install_time: bool) -> None:
-        self.path = path
-        self.install_time = install_time
-        self.depth = 0  # function nesting: 0 means the code runs on import
-        self.aliases: dict[str, str] = {}
-        self.found: list[PackageFinding] = []
-
-    def add(self, rule: str, node: ast.AST, severity: Severity, why: str) -> None:
-        self.found.append(
-            PackageFinding(rule, self.path, getattr(node, "lineno", 0), severity, why)
-        )
-
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            self.aliases[alias.asname or alias.name] = alias.name
-        self.generic_visit(node)
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        for alias in node.names:
-            self.aliases[alias.asname or alias.name] = f"{node.module or ''}.{alias.name}"
-        self.generic_visit(node)
-
-    def _scoped(self, node: ast.AST) -> None:
-        self.depth += 1
-        self.generic_visit(node)
-        self.depth -= 1
-
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _scoped  # noqa: N815
-
-    def visit_If(self, node: ast.If) -> None:
-        # `if __name__ == "__main__":` (also inside an `and`) runs as a script, not on import.
-        tests = (
-            node.test.values
-            if isinstance(node.test, ast.BoolOp) and isinstance(node.test.op, ast.And)
-            else [node.test]
-        )
-        is_main = any(
-            isinstance(test, ast.Compare)
-            and _name(test.left) == "__name__"
-            and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators)
-            for test in tests
-        )
-        if is_main:
-            self._scoped(node)
-        else:
-            self.generic_visit(node)
-
-    def _resolve(self, node: ast.AST) -> str:
-        name = _name(node)
-        head, _, rest = name.partition(".")
-        if head in self.aliases:
-            return f"{self.aliases[head]}.{rest}" if rest else self.aliases[head]
-        return name
-
-    def visit_Call(self, node: ast.Call) -> None:
-        called = self._resolve(node.func)
-        eager = self.depth == 0 or self.install_time
-        when = "at install time" if self.install_time else "on import" if self.depth == 0 else ""
-        if called in DYNAMIC:
-            decoded = any(
-                self._resolve(n.func) in DECODERS for n in ast.walk(node) if isinstance(n, ast.Call)
-            )
-            if decoded:
-                self.add(
-                    "obfuscated-exec",
-                    node,
-                    Severity.CRITICAL,
-                    f"{called}() runs code decoded from an encoded string",
-                )
-            elif eager and called != "compile":
-                self.add("dynamic-exec", node, Severity.MEDIUM, f"{called}() {when}")
-        elif called in NETWORK:
-            self.add(
-                "network-call",
-                node,
-                Severity.HIGH if eager else Severity.LOW,
-                f"network access via {called} {when}".strip(),
-            )
-        elif called in PROCESS:
-            # At install time nothing legitimate needs a process behind pip's back: deny. On
-            # import some real packages do (numpy.distutils asks gcc for its multiarch), so
-            # that holds for a person to read; a deny could never be approved.
-            self.add(
-                "process-call",
-                node,
-                Severity.CRITICAL
-                if self.install_time
-                else Severity.HIGH
-                if eager
-                else Severity.LOW,
-                f"starts a process via {called} {when}".strip(),
-            )
-        elif called in ("open", "io.open", "pathlib.Path.read_text") and any(
-            isinstance(a, ast.Constant) and isinstance(a.value, str) and SECRETS.search(a.value)
-            for a in node.args
-        ):
-            self.add("credential-read", node, Severity.HIGH, "opens a credential file")
-        elif called in ("marshal.loads",) and eager:
-            self.add("marshal-load", node, Severity.HIGH, "loads marshalled bytecode")
-        elif called.endswith(("pyperclip.copy", "pyperclip.paste")):
-            self.add("clipboard", node, Severity.HIGH, "reads or writes the clipboard")
-        elif called in ("os.environ.copy", "dict") and eager and "environ" in ast.unparse(node):
-            self.add("env-harvest", node, Severity.MEDIUM, "copies the whole environment")
-        self.generic_visit(node)
-
-    def visit_Constant(self, node: ast.Constant) -> None:
-        if isinstance(node.value, str):
-            text = node.value
-            for rule, pattern, severity, why in (
-                ("credential-path", SECRETS, Severity.MEDIUM, "mentions a credential file"),
-                (
-                    "cloud-metadata",
-                    METADATA,
-                    Severity.HIGH,
-                    "targets a cloud metadata endpoint",
-                ),
-                ("executable-download", EXECUTABLE_URL, Severity.HIGH, "URL of an executable"),
-                (
-                    "suspicious-url",
-                    SUSPICIOUS_URL,
-                    Severity.HIGH,
-                    "IP literal, paste or webhook URL",
-                ),
-                ("wallet-address", WALLET, Severity.MEDIUM, "looks like a crypto-wallet address"),
-                ("long-encoded-string", LONG_ENCODED, Severity.MEDIUM, "long encoded blob"),
-            ):
-                if pattern.search(text):
-                    self.add(rule, node, severity, why)
-
-
-def scan_python(path: str, source: str, *, install_time: bool = False) -> list[PackageFinding]:
-    """Findings for one Python file; a file that does not parse is itself a finding."""
-    try:
-        tree = ast.parse(source, filename=path)
-    except (SyntaxError, ValueError, RecursionError) as e:
-        return [
-            PackageFinding(
-                "unparseable-source",
-                path,
-                0,
-                Severity.MEDIUM,
-                f"could not parse as Python ({type(e).__name__}); cannot vet it",
-            )
-        ]
-    visitor = _Visitor(path, install_time)
-    try:
-        visitor.visit(tree)
-    except RecursionError:
-        visitor.add("unparseable-source", tree, Severity.MEDIUM, "nesting too deep to vet")
-    return visitor.found
+def scan_constants(path: str, source: str) -> list[PackageFinding]:
+    """Findings from string patterns in one file's text (one C-speed pass per rule)."""
+    found = []
+    for rule, pattern, severity, why in CONSTANT_RULES:
+        match = pattern.search(source)
+        if match:
+            line = source.count("\n", 0, match.start()) + 1
+            found.append(PackageFinding(rule, path, line, severity, why))
+    return found
 
 
 def scan_pth(path: str, text: str) -> Iterator[PackageFinding]:
@@ -259,5 +126,9 @@ def setup_py_hooks(path: str, source: str) -> Iterator[PackageFinding]:
     """Custom install commands in setup.py run arbitrary code during pip install."""
     if re.search(r"cmdclass\s*=", source):
         yield PackageFinding(
-            "install-hook", path, 0, Severity.HIGH, "setup.py overrides install commands (cmdclass)"
+            "install-hook",
+            path,
+            0,
+            Severity.MEDIUM,  # versioneer and build_ext do it; the flow pass reads the hook
+            "setup.py overrides install commands (cmdclass)",
         )

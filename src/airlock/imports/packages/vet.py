@@ -11,17 +11,21 @@ import csv
 import hashlib
 import io
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 from airlock.domain.requests import Outcome
 from airlock.errors import InvalidInput
+from airlock.imports.packages.analysis import scan_python, setup_imports
 from airlock.imports.packages.archive import Member, read_members
+from airlock.imports.packages.feed import KnownBad
+from airlock.imports.packages.native import is_native, scan_native
+from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, scan_pickle
 from airlock.imports.packages.rules import (
     PackageFinding,
     Severity,
     scan_pth,
-    scan_python,
     setup_py_hooks,
 )
 from airlock.imports.packages.typosquat import normalise, typosquat_of
@@ -85,18 +89,27 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
         findings.append(PackageFinding("unreadable-archive", filename, 0, Severity.HIGH, e.message))
     metadata = ""
     record = ""
+    helpers = _install_helpers(members)
+    scripts = _sdist_scripts(filename, members)
     for member in members:
         if member.data is None:
-            findings.append(
-                PackageFinding("unread-member", member.name, 0, Severity.HIGH, member.note)
+            # Unread code is a skipped check and holds; unread data (a large test matrix) is
+            # not something any rule reads anyway.
+            severity = (
+                Severity.HIGH
+                if _is_code(member.name) or is_native(member.name)
+                else Severity.MEDIUM
             )
+            findings.append(PackageFinding("unread-member", member.name, 0, severity, member.note))
             continue
-        findings += _member_findings(member.name, member.data)
+        found = _member_findings(member.name, member.data, helper=member.name in helpers)
+        findings += [_lighter(f) for f in found] if member.name in scripts else found
         if member.name.endswith((".dist-info/METADATA", "/PKG-INFO")) and not metadata:
             metadata = member.data.decode("utf-8", "replace")
         if member.name.endswith(".dist-info/RECORD"):
             record = member.data.decode("utf-8", "replace")
-    name = _header(metadata, "Name") or filename.split("-", maxsplit=1)[0]
+    findings += _empty_package(filename, members)
+    name = _header(metadata, "Name") or project_of_filename(filename)
     version = _header(metadata, "Version")
     findings += _metadata_findings(filename, name, metadata)
     if record:
@@ -115,18 +128,149 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     return VetReport(filename, digest, name, version, tuple(findings), tuple(unknown))
 
 
-def _member_findings(path: str, data: bytes) -> list[PackageFinding]:
+# Code that neither import nor install runs (issue 16): tests, docs, examples, benchmarks.
+# Its findings weigh one step less: a chain there holds instead of denying.
+SIDE_CODE = re.compile(
+    r"(^|/)(tests?|testing|docs?|examples?|samples?|benchmarks?|demos?)/|"
+    r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$"
+)
+
+
+def _is_code(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    return base.endswith(
+        (".py", ".pth", ".pyc", "RECORD", "METADATA", "PKG-INFO", *PICKLE_SUFFIXES)
+    )
+
+
+def _sdist_scripts(filename: str, members: list[Member]) -> set[str]:
+    """Python files of an sdist outside any package (CI actions, dev tools): never imported.
+
+    A wheel installs every file, so it has none. setup.py and root modules are not counted.
+    """
+    if filename.endswith(".whl"):
+        return set()
+    packages = {m.name.rpartition("/")[0] for m in members if m.name.endswith("/__init__.py")}
+    return {
+        m.name
+        for m in members
+        if m.name.endswith(".py")
+        and m.name.count("/") >= 2
+        and m.name.rpartition("/")[0] not in packages
+        and "/src/" not in f"/{m.name}"
+    }
+
+
+def _install_helpers(members: list[Member]) -> set[str]:
+    """Local modules next to an sdist's setup.py that setup.py imports: they run on install."""
+    setups = [m for m in members if m.name.count("/") <= 1 and m.name.endswith("setup.py")]
+    if not setups or setups[0].data is None:
+        return set()
+    root = setups[0].name.rpartition("/")[0]
+    prefix = f"{root}/" if root else ""
+    names = setup_imports(setups[0].data.decode("utf-8", "replace"))
+    # Root-level modules only: a package importing itself for its version stays as it was.
+    return {f"{prefix}{name}.py" for name in names}
+
+
+def _member_findings(path: str, data: bytes, *, helper: bool = False) -> list[PackageFinding]:
     base = path.rsplit("/", 1)[-1]
     if base.endswith(".pth"):
         return list(scan_pth(path, data.decode("utf-8", "replace")))
+    if is_native(path):
+        return scan_native(path, data)
+    if base.endswith(PICKLE_SUFFIXES) and looks_pickled(base, data):
+        return scan_pickle(path, data)
     if not base.endswith(".py"):
         return []
     source = data.decode("utf-8", "replace")
-    install = base == "setup.py"
-    found = scan_python(path, source, install_time=install)
+    install = base == "setup.py" and path.count("/") <= 1
+    found = scan_python(path, source, install_time=install, helper=helper)
     if install:
         found += list(setup_py_hooks(path, source))
+    if SIDE_CODE.search(path):
+        found = [_lighter(f) for f in found]
     return found
+
+
+# Chains that no test needs: in side code they still hold for a person to read.
+KEEP_HIGH = {
+    "obfuscated-exec", "remote-exec", "hidden-exec", "dropper", "exfiltration",
+    "hidden-payload", "string-obfuscation", "embedded-payload",
+}  # fmt: skip
+
+
+def _lighter(finding: PackageFinding) -> PackageFinding:
+    cap = Severity.HIGH if finding.rule in KEEP_HIGH else Severity.MEDIUM
+    if finding.severity <= cap:
+        return finding
+    return PackageFinding(
+        finding.rule,
+        finding.path,
+        finding.line,
+        cap,
+        finding.explanation + " (tests, docs, examples or scripts outside a package: weighs less)",
+    )
+
+
+SDIST_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip")
+
+
+def project_of_filename(filename: str) -> str:
+    """The project name a package file name claims (before normalisation).
+
+    A wheel's name part never holds a hyphen (PEP 427 escapes it), so it ends at the first one.
+    An sdist is ``{name}-{version}{suffix}`` and older sdists keep hyphens in the name
+    (``python-dateutil-2.8.2.tar.gz``) while the version holds none, so it ends at the last.
+    """
+    base = filename.rsplit("/", 1)[-1]
+    if base.endswith(".whl"):
+        return base.split("-", maxsplit=1)[0]
+    for suffix in SDIST_SUFFIXES:
+        if base.endswith(suffix):
+            return base[: -len(suffix)].rsplit("-", maxsplit=1)[0]
+    return base.split("-", maxsplit=1)[0]
+
+
+def vet_many(files: Iterable[tuple[str, bytes]], known: KnownBad | None = None) -> list[VetReport]:
+    """Vet several files in one call; a name and version in the known-bad feed denies."""
+    reports = []
+    for filename, blob in files:
+        report = vet(filename, blob)
+        advisory = known.match(report.name, report.version) if known is not None else None
+        if advisory:
+            finding = PackageFinding(
+                "known-malicious",
+                filename,
+                0,
+                Severity.CRITICAL,
+                f"{report.name} {report.version} is listed as malicious ({advisory})",
+            )
+            report = replace(report, findings=(finding, *report.findings))
+        reports.append(report)
+    return reports
+
+
+def _empty_package(filename: str, members: list[Member]) -> list[PackageFinding]:
+    """A package with no code of its own squats a name (issue 16: "dummy" packages)."""
+    if not members:
+        return []
+    code = [
+        m.name
+        for m in members
+        if (m.name.endswith(".py") and m.name.rsplit("/", 1)[-1] != "setup.py") or is_native(m.name)
+    ]
+    if code:
+        return []
+    return [
+        PackageFinding(
+            "empty-package",
+            filename,
+            0,
+            Severity.HIGH,
+            "package ships no code of its own: a placeholder squatting the name",
+        )
+    ]
 
 
 def _header(metadata: str, key: str) -> str:
@@ -151,7 +295,7 @@ def _metadata_findings(filename: str, name: str, metadata: str) -> list[PackageF
         found.append(
             PackageFinding("empty-summary", filename, 0, Severity.LOW, "metadata has no summary")
         )
-    if metadata and normalise(filename.split("-", maxsplit=1)[0]) != normalise(name):
+    if metadata and normalise(project_of_filename(filename)) != normalise(name):
         found.append(
             PackageFinding(
                 "name-mismatch",

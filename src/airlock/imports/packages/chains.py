@@ -1,0 +1,230 @@
+"""Score what :mod:`flow` recovered as chains: source -> transform -> sink, and when it runs.
+
+A sink alone weighs little when it runs later (inside a function) and more when it runs on
+import or install; a sink fed by a secret, by decoded or downloaded data, or reached through
+hidden names is a chain and denies. Compiler and build-tool checks in ``setup.py`` are not
+droppers: they are reported low (issue 16, cffi and psutil were denied for them).
+
+Pure. What it does not catch: chains split across files or through attributes of objects,
+payloads whose decoding needs a key computed at run time, and native code.
+"""
+
+from __future__ import annotations
+
+import re
+
+from airlock.imports.packages.flow import (
+    DECODED,
+    ENV,
+    HIDDEN,
+    HOSTINFO,
+    REMOTE,
+    SECRET,
+    Event,
+    Trace,
+    When,
+)
+from airlock.imports.packages.rules import (
+    EXECUTABLE_URL,
+    SUSPICIOUS_URL,
+    WALLET,
+    PackageFinding,
+    Severity,
+)
+
+DROPPER = re.compile(
+    r"powershell|-encodedcommand|certutil|bitsadmin|mshta|invoke-webrequest|iwr |curl |wget |"
+    r"/dev/tcp/|\bnc\b.* -e|chmod \+x|\.exe\b|\.vbs\b|\.bat\b|\.ps1\b|https?://|start /b|"
+    r"rundll32|schtasks|reg add|crontab|osascript|base64 -d|\| *(ba)?sh\b|python\S* -c",
+    re.IGNORECASE,
+)
+STRONG_DROPPER = re.compile(
+    r"(curl|wget|invoke-webrequest|iwr|certutil|bitsadmin)\b.{0,300}"
+    r"(chmod \+x|\|\s*(ba|z)?sh\b|&&\s*\S*/tmp/|start-process|\.exe\b|\bstart\b)|"
+    r"-encodedcommand|-enc\s+[a-z0-9+/=]{20,}|powershell.{0,80}-w(indowstyle)?\s+hidden",
+    re.IGNORECASE | re.DOTALL,
+)
+DNS = ("socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo")
+DOMAIN = re.compile(r"\.[a-z][a-z0-9-]*\.[a-z]{2,}", re.IGNORECASE)
+BUILD_TOOL = re.compile(
+    r"^\s*(\S*/)?(cc|c\+\+|gcc|g\+\+|clang|clang\+\+|cl|icc|pkg-config|pkgconf|git|uname|"
+    r"xcrun|sw_vers|cmake|make|ninja|nvcc|ldconfig|which|lsb_release|ar|nm|otool|ld|lipo|"
+    r"rustc|cargo|cython|swig|llvm-config|hipcc|gfortran|icx|dpkg-architecture|python[\d.]*|"
+    r"twine|sphinx-build|pip|tox|hg|svn|rm|cp|mkdir|cmd|sh -c (cc|gcc|make))(\s|$)",
+)
+HIDDEN_PAYLOAD = re.compile(
+    r"https?://|\bimport\s+\w|exec\(|eval\(|__import__|subprocess|os\.system|powershell|"
+    r"\bcurl\b|\bwget\b|/bin/(ba)?sh|socket\.",
+    re.IGNORECASE,
+)
+PERSISTENCE = re.compile(
+    r"startup|\\run\b|\.bashrc|\.zshrc|\.profile|crontab|launchagents|autostart|"
+    r"site-packages|\.pth$|/etc/|system32|appdata",
+    re.IGNORECASE,
+)
+SECRET_FILE = re.compile(
+    r"\.ssh|id_rsa|id_ed25519|\.aws|\.env\b|wallet|login data|cookies|\.git-credentials|"
+    r"local state|leveldb|\.netrc|keychain|exodus|\.kube/config|\.docker/config",
+    re.IGNORECASE,
+)
+TELL = {
+    SECRET: "a secret (credential file, cookies, wallet key)",
+    ENV: "environment variables",
+    HOSTINFO: "host information",
+    DECODED: "decoded data",
+    REMOTE: "downloaded data",
+}
+
+
+def _why(event: Event, what: str) -> str:
+    carried = ", ".join(TELL[k] for k in sorted(event.labels) if k in TELL)
+    hidden = " reached through hidden names" if HIDDEN in event.labels else ""
+    return f"{what} via {event.callee}{hidden} {event.when.value}" + (
+        f", carrying {carried}" if carried else ""
+    )
+
+
+def _exec(event: Event, eager: bool) -> tuple[str, Severity] | None:
+    if REMOTE in event.labels:
+        return "remote-exec", Severity.CRITICAL
+    if DECODED in event.labels:
+        return "obfuscated-exec", Severity.CRITICAL
+    if HIDDEN in event.labels:
+        return "hidden-exec", Severity.CRITICAL if eager else Severity.HIGH
+    if eager and event.callee != "compile":
+        return "dynamic-exec", Severity.MEDIUM
+    return None
+
+
+def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR0911 -- a ladder of chains
+    if event.labels & {REMOTE, DECODED} or STRONG_DROPPER.search(event.text):
+        return "dropper", Severity.CRITICAL  # download-and-run needs no moment to be bad
+    if DROPPER.search(event.text):
+        # A URL or a shell word in a command is a download-and-run only when it runs early;
+        # inside a function it is what installers and VCS helpers do (git clone https://…).
+        return ("dropper", Severity.CRITICAL) if eager else ("process-call", Severity.MEDIUM)
+    if HIDDEN in event.labels:
+        return "hidden-process", Severity.CRITICAL if eager else Severity.HIGH
+    if BUILD_TOOL.search(event.text) or "sys.executable" in event.text:
+        return "build-tool", Severity.LOW
+    if eager and not event.text.strip():
+        # A command the analysis cannot read (built from build variables) at install holds
+        # no more than a person's attention: droppers spell theirs out or decode them.
+        return "process-call", Severity.MEDIUM
+    if event.labels & {SECRET, HOSTINFO} and eager:
+        return "process-call", Severity.HIGH
+    return "process-call", Severity.HIGH if eager else Severity.LOW
+
+
+def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa: PLR0911 -- a ladder of chains
+    if event.callee in ("socket.socket", "requests.Session", "urllib3.PoolManager"):
+        return None  # constructing a client is not traffic; its use is the sink
+    if event.callee in DNS:
+        # Resolving a name built from host data under an attacker's domain is DNS exfiltration;
+        # resolving one's own host name is not.
+        if event.labels & {SECRET, ENV, HOSTINFO} and DOMAIN.search(event.text):
+            return "exfiltration", Severity.CRITICAL
+        return None
+    if SECRET in event.labels:
+        return "exfiltration", Severity.CRITICAL  # credential files, cookies, wallet keys
+    if event.labels & {ENV, HOSTINFO}:
+        # Host data or environment sent early, or to a hidden or throwaway endpoint, is a
+        # beacon; an SDK sending its API token from the environment when called is not.
+        hidden = event.labels & {DECODED, HIDDEN} or SUSPICIOUS_URL.search(event.text)
+        if eager or hidden:
+            return "exfiltration", Severity.CRITICAL
+        return "sends-host-data", Severity.MEDIUM
+    if event.labels & {DECODED, HIDDEN}:
+        return "hidden-endpoint", Severity.CRITICAL if eager else Severity.HIGH
+    if eager and (SUSPICIOUS_URL.search(event.text) or EXECUTABLE_URL.search(event.text)):
+        return "network-call", Severity.CRITICAL
+    if eager and not event.direct:
+        # Inside a function called on import, both arms of every branch are walked:
+        # matplotlib reads its rc file through a helper that could also open a URL.
+        return "network-call", Severity.MEDIUM
+    return "network-call", Severity.HIGH if eager else Severity.LOW
+
+
+def _open(event: Event, eager: bool) -> tuple[str, Severity] | None:
+    writes = re.search(r"\s[wa]b?\+?$|\s[wa]b?\+?\s", event.text + " ")
+    if SECRET_FILE.search(event.text) and not writes:
+        return "credential-read", Severity.HIGH
+    if writes and PERSISTENCE.search(event.text) and eager:
+        return "persistence", Severity.CRITICAL
+    if writes and event.labels & {REMOTE, DECODED} and eager:
+        return "dropper", Severity.CRITICAL
+    return None
+
+
+def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- one branch per sink kind
+    """Findings for one file's trace, at most one per rule and line (the worst)."""
+    out: dict[tuple[str, int], PackageFinding] = {}
+
+    def add(rule: str, line: int, severity: Severity, why: str) -> None:
+        key = (rule, line)
+        if key not in out or out[key].severity < severity:
+            out[key] = PackageFinding(rule, path, line, severity, why)
+
+    network_lines, secret_lines = [], []
+    for event in found.events:
+        eager = event.when is not When.LATER
+        verdict: tuple[str, Severity] | None = None
+        if event.kind == "exec":
+            verdict = _exec(event, eager)
+        elif event.kind == "process":
+            verdict = _process(event, eager)
+        elif event.kind == "network":
+            verdict = _network(event, eager)
+            network_lines.append(event.line)
+        elif event.kind == "open":
+            verdict = _open(event, eager)
+        elif event.kind == "opaque-load" and event.labels & {DECODED} and eager:
+            verdict = ("marshal-load", Severity.CRITICAL)  # decoded bytecode or pickle, run
+        elif event.kind == "opaque-load" and event.labels & {DECODED, REMOTE}:
+            # Dataset fetchers unpickle what they download, when asked to (scikit-learn).
+            verdict = ("marshal-load", Severity.MEDIUM)
+        elif event.kind == "opaque-load" and eager:
+            verdict = ("marshal-load", Severity.MEDIUM)
+        elif event.kind == "native-load" and eager:
+            verdict = ("native-load", Severity.MEDIUM)
+        if event.labels & {SECRET, ENV}:
+            secret_lines.append(event.line)
+        if verdict is not None:
+            add(verdict[0], event.line, verdict[1], _why(event, verdict[0].replace("-", " ")))
+        if event.kind == "clipboard":
+            # A clipper swaps wallet addresses; editors (prompt_toolkit) copy text when asked.
+            bad = eager or WALLET.search(event.text)
+            add(
+                "clipboard",
+                event.line,
+                Severity.HIGH if bad else Severity.LOW,
+                "reads or writes the clipboard" + (" with a wallet address" if bad else ""),
+            )
+    for line, text, labels in found.recovered:
+        if HIDDEN_PAYLOAD.search(text) and labels & {DECODED, HIDDEN}:
+            add(
+                "hidden-payload",
+                line,
+                Severity.CRITICAL,
+                "a string recovered by decoding or folding holds code or a URL: "
+                + text[:80].encode("unicode_escape").decode(),
+            )
+        elif SUSPICIOUS_URL.search(text) or (DROPPER.search(text) and DECODED in labels):
+            add("hidden-payload", line, Severity.CRITICAL, "decoded string names an endpoint")
+    hidden_strings = [line for line, _, labels in found.recovered if HIDDEN in labels]
+    if len(hidden_strings) >= 3:
+        add(
+            "string-obfuscation",
+            hidden_strings[0],
+            Severity.CRITICAL,
+            f"{len(hidden_strings)} strings are built through builtins reached by name "
+            "(getattr/__import__ with chr maps): code that hides what it calls",
+        )
+    if network_lines and secret_lines:
+        add(
+            "secret-and-network",
+            secret_lines[0],
+            Severity.MEDIUM,  # auth libraries do both; only a traced flow is exfiltration
+            "reads secrets and talks to the network in the same file",
+        )
+    return list(out.values())

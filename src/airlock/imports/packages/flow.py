@@ -1,0 +1,715 @@
+"""Behaviour over tokens: fold, resolve and trace one Python file's AST (issue 16).
+
+Pure and static: nothing is imported, built or run. A small abstract interpreter walks the
+statements in order and, for every expression, computes a :class:`Val`: the constant it folds
+to (string building with ``chr``/``join``/slices/``%``, ``bytes.fromhex``, base64/zlib/rot13
+decode chains, ``X.__str__()`` of builtins), the object it refers to (imports, ``getattr``,
+``__import__``, ``importlib.import_module``, ``globals()[...]``, lambdas and aliases), and the
+labels of the data it carries (secret, host information, decoded, remote). Calls to
+sinks are recorded as :class:`Event` values with the moment they run: on install (``setup.py``
+module level, functions it calls, install-command classes), on import (module level), or later
+(inside a function). :mod:`airlock.imports.packages.chains` scores the events.
+
+What it deliberately does not do: follow data across files, model loops or branches (both arms
+are walked), run anything, or fold values past ``MAX_FOLD`` characters.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import binascii
+import builtins
+import codecs
+import re
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+MAX_FOLD = 1_000_000  # characters of a folded constant; longer values are dropped
+MAX_ITEMS = 100_000  # items of a folded list
+MAX_CALL_DEPTH = 3
+MAX_APPLIES = 400  # user-function evaluations per file
+WIDE_FORMAT = re.compile(r"[%:{][^a-zA-Z}]*\d{4,}")  # '%99999d' would allocate while folding
+METADATA_HOSTS = re.compile(
+    r"169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200"
+)  # nested evaluation of user functions and lambdas
+
+
+class When(Enum):
+    INSTALL = "at install time"
+    IMPORT = "on import"
+    LATER = "when called"
+
+
+SECRET = "secret"  # noqa: S105 -- a label name, not a password
+ENV = "environment"  # environment variables: secrets sometimes, configuration mostly
+HOSTINFO = "host-info"
+DECODED = "decoded"
+REMOTE = "remote"
+HIDDEN = "hidden"  # the callee itself was reached through strings, getattr or __import__
+
+EXEC = {"exec", "eval", "compile", "builtins.exec", "builtins.eval", "builtins.compile"}
+PROCESS_PREFIXES: tuple[str, ...] = (
+    "subprocess.", "os.system", "os.popen", "os.exec", "os.spawn", "pty.spawn", "pip.main",
+    "pip._internal.main", "pip._internal.cli.main", "os.startfile", "commands.getoutput",
+    "asyncio.create_subprocess",
+)  # fmt: skip
+HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"}
+HTTP_MODULES = ("requests", "httpx", "urllib3", "requests.api", "aiohttp")
+NETWORK = {
+    "socket.socket", "socket.create_connection", "socket.gethostbyname", "socket.getaddrinfo",
+    "socket.gethostbyname_ex", "urllib.request.urlopen", "urllib.request.urlretrieve",
+    "urllib2.urlopen", "urllib.urlopen", "urllib.urlretrieve", "http.client.HTTPConnection",
+    "http.client.HTTPSConnection", "httplib.HTTPConnection", "httplib.HTTPSConnection",
+    "smtplib.SMTP", "smtplib.SMTP_SSL", "ftplib.FTP", "webbrowser.open", "telebot.TeleBot",
+    "discord_webhook.DiscordWebhook", "dhooks.Webhook", "discordwebhook.Discord",
+    "urllib3.PoolManager", "requests.Session", "aiohttp.ClientSession", "httpx.Client",
+}  # fmt: skip
+SECRET_SOURCES = {"os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "dotenv."}
+SECRET_SOURCES |= {"browser_cookie3.", "win32crypt.", "keyring.get_password", "pyperclip.paste"}
+SECRET_SOURCES |= {"PIL.ImageGrab.grab", "pyautogui.screenshot"}
+HOSTINFO_SOURCES = {"socket.gethostname", "getpass.getuser", "os.getlogin", "platform.node"}
+HOSTINFO_SOURCES |= {"os.getcwd", "platform.platform", "platform.uname", "uuid.getnode"}
+HOSTINFO_SOURCES |= {"os.uname", "socket.gethostbyname", "platform.system", "os.path.expanduser"}
+DECODERS = {
+    "base64.b64decode": base64.b64decode,
+    "base64.standard_b64decode": base64.standard_b64decode,
+    "base64.urlsafe_b64decode": base64.urlsafe_b64decode,
+    "base64.b32decode": base64.b32decode,
+    "base64.b16decode": base64.b16decode,
+    "base64.b85decode": base64.b85decode,
+    "base64.a85decode": base64.a85decode,
+    "base64.decodebytes": base64.decodebytes,
+    "binascii.unhexlify": binascii.unhexlify,
+    "binascii.a2b_base64": binascii.a2b_base64,
+    "bytes.fromhex": bytes.fromhex,
+}
+DECOMPRESSORS = {"zlib.decompress", "bz2.decompress", "lzma.decompress", "gzip.decompress"}
+# Values whose names say they are wallet keys (issue 16: keys sent from inside functions).
+SECRET_NAMES = re.compile(
+    r"mnemonic|private_?key|priv_?key|seed_?phrase|wallet_?key|keystore", re.I
+)
+SECRET_NAME = frozenset({SECRET})
+OPAQUE_LOADERS = {"marshal.loads", "pickle.loads", "dill.loads", "cloudpickle.loads"}
+_BUILTINS = set(dir(builtins)) | {"__builtins__", "builtins"}
+
+
+@dataclass(frozen=True, slots=True)
+class Val:
+    const: object = None  # folded str, bytes, int or list; None when unknown
+    ref: str = ""  # dotted name of what this refers to ("os.system", "base64", "exec")
+    labels: frozenset[str] = frozenset()
+    func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | None = None
+
+
+UNKNOWN = Val()
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    kind: str  # exec | process | network | write | opaque-load | decode
+    callee: str
+    line: int
+    when: When
+    text: str  # folded arguments, for the scorer's patterns
+    labels: frozenset[str]
+    direct: bool = True  # False: inside a function that an eager call evaluated
+
+
+@dataclass(slots=True)
+class Trace:
+    """What a file does: sink events and the strings recovered by folding."""
+
+    events: list[Event] = field(default_factory=list)
+    recovered: list[tuple[int, str, frozenset[str]]] = field(default_factory=list)
+    class_bases: dict[str, str] = field(default_factory=dict)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    if isinstance(value, list):
+        return " ".join(_text(v) for v in value[:64])
+    return "" if value is None else str(value)
+
+
+def _small(value: object) -> bool:
+    if isinstance(value, (str, bytes)):
+        return len(value) <= MAX_FOLD
+    if isinstance(value, list):
+        return len(value) <= MAX_ITEMS
+    return isinstance(value, (int, float, bool))
+
+
+def _canon(ref: str) -> str:
+    for prefix in ("builtins.", "__builtins__.", "__builtin__."):
+        if ref.startswith(prefix):
+            return ref[len(prefix) :]
+    return ref
+
+
+class Interpreter:
+    """Walk one module; see the module docstring. Use :func:`trace`."""
+
+    def __init__(self, install_time: bool, helper: bool = False) -> None:
+        self.install_time = install_time
+        self.helper = helper  # a module setup.py imports: its functions run during install
+        self.trace = Trace()
+        self.depth = 0
+        self.applied = 0
+        self.memo: dict[tuple[int, When, tuple[tuple[str, frozenset[str]], ...]], Val | None] = {}
+        self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, When]] = []
+
+    # --- statements -------------------------------------------------------------------
+    def run_module(self, tree: ast.Module) -> None:
+        when = When.INSTALL if self.install_time else When.IMPORT
+        env: dict[str, Val] = {}
+        self.block(tree.body, env, when)
+        seen: set[int] = set()
+        while self.pending:
+            func, fwhen = self.pending.pop()
+            fwhen = When.INSTALL if self.helper else fwhen
+            if id(func) in seen:
+                continue
+            seen.add(id(func))
+            local = dict(env)
+            for arg in func.args.args + func.args.kwonlyargs:
+                local[arg.arg] = UNKNOWN
+            self.block(func.body, local, fwhen)
+
+    def block(self, body: list[ast.stmt], env: dict[str, Val], when: When) -> None:
+        for stmt in body:
+            self.stmt(stmt, env, when)
+
+    # An AST dispatcher: one branch per statement kind reads better than a table here.
+    def stmt(self, node: ast.stmt, env: dict[str, Val], when: When) -> None:  # noqa: PLR0912, PLR0915
+        if isinstance(node, ast.Assign):
+            value = self.expr(node.value, env, when)
+            for target in node.targets:
+                self.bind(target, value, env)
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            if node.value is not None:
+                value = self.expr(node.value, env, when)
+                if isinstance(node, ast.AugAssign):
+                    old = self.expr(node.target, env, when)
+                    value = self.binop(node.op, old, value)
+                self.bind(node.target, value, env)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                name = alias.asname or alias.name.split(".")[0]
+                env[name] = Val(ref=alias.name if alias.asname else name)
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                env[alias.asname or alias.name] = Val(ref=f"{node.module or ''}.{alias.name}")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for decorator in node.decorator_list:
+                self.expr(decorator, env, when)
+            env[node.name] = Val(func=node)
+            later = when if self.install_time and when is When.INSTALL else When.LATER
+            self.pending.append((node, later if when is When.INSTALL else When.LATER))
+        elif isinstance(node, ast.ClassDef):
+            bases = [self.expr(b, env, when).ref for b in node.bases]
+            self.trace.class_bases[node.name] = ",".join(bases)
+            hook = self.install_time and any(_install_command(b) for b in bases)
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.pending.append((item, When.INSTALL if hook else When.LATER))
+                else:
+                    self.stmt(item, dict(env), when)
+            env[node.name] = Val(ref=node.name)
+        elif isinstance(node, ast.If):
+            self.expr(node.test, env, when)
+            inner = When.LATER if _is_main_guard(node.test) else when
+            self.block(node.body, env, inner)
+            self.block(node.orelse, env, when)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            seq = self.expr(node.iter, env, when)
+            self.bind(node.target, Val(labels=seq.labels), env)
+            self.block(node.body, env, when)
+            self.block(node.orelse, env, when)
+        elif isinstance(node, ast.While):
+            self.expr(node.test, env, when)
+            self.block(node.body, env, when)
+            self.block(node.orelse, env, when)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for withitem in node.items:
+                value = self.expr(withitem.context_expr, env, when)
+                if withitem.optional_vars is not None:
+                    self.bind(withitem.optional_vars, value, env)
+            self.block(node.body, env, when)
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            self.block(node.body, env, when)  # type: ignore[attr-defined]
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                self.block(handler.body, env, when)
+            self.block(node.orelse, env, when)  # type: ignore[attr-defined]
+            self.block(node.finalbody, env, when)  # type: ignore[attr-defined]
+        elif isinstance(node, (ast.Expr, ast.Return)) and node.value is not None:
+            self.expr(node.value, env, when)
+        else:
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self.expr(child, env, when)
+                elif isinstance(child, ast.stmt):
+                    self.stmt(child, env, when)
+
+    def bind(self, target: ast.expr, value: Val, env: dict[str, Val]) -> None:
+        if isinstance(target, ast.Name):
+            env[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            items = value.const if isinstance(value.const, list) else None
+            for i, element in enumerate(target.elts):
+                const = items[i] if items is not None and i < len(items) else None
+                self.bind(element, Val(const=const, labels=value.labels), env)
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
+            old = env.get(target.value.id, UNKNOWN)
+            env[target.value.id] = Val(ref=old.ref, labels=old.labels | value.labels)
+
+    # --- expressions ------------------------------------------------------------------
+    def expr(self, node: ast.expr, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912
+        if isinstance(node, ast.Constant):
+            value = node.value
+            return Val(const=value) if _small(value) else UNKNOWN
+        if isinstance(node, ast.Name):
+            if node.id in env:
+                found = env[node.id]
+                return (
+                    Val(found.const, found.ref, found.labels | SECRET_NAME, found.func)
+                    if (SECRET_NAMES.search(node.id) and SECRET not in found.labels)
+                    else found
+                )
+            return Val(ref=node.id) if node.id in _BUILTINS else UNKNOWN
+        if isinstance(node, ast.Attribute):
+            base = self.expr(node.value, env, when)
+            if base.ref:
+                ref = _canon(f"{base.ref}.{node.attr}")
+                return Val(ref=ref, labels=base.labels | _source_labels(ref))
+            if isinstance(base.const, (str, bytes)):
+                return Val(ref=f"{type(base.const).__name__}.{node.attr}", const=base.const)
+            return Val(labels=base.labels)
+        if isinstance(node, ast.Call):
+            return self.call(node, env, when)
+        if isinstance(node, ast.BinOp):
+            return self.binop(
+                node.op, self.expr(node.left, env, when), self.expr(node.right, env, when)
+            )
+        if isinstance(node, ast.Subscript):
+            return self.subscript(node, env, when)
+        if isinstance(node, ast.JoinedStr):
+            parts = [self.expr(v, env, when) for v in node.values]
+            labels = frozenset().union(*(p.labels for p in parts))
+            if all(isinstance(p.const, str) for p in parts):
+                return Val(const="".join(str(p.const) for p in parts), labels=labels)
+            return Val(labels=labels)
+        if isinstance(node, ast.FormattedValue):
+            inner = self.expr(node.value, env, when)
+            const = inner.const if isinstance(inner.const, (str, int)) else None
+            return Val(const=None if const is None else str(const), labels=inner.labels)
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            items = [self.expr(e, env, when) for e in node.elts[:MAX_ITEMS]]
+            labels = frozenset().union(*(i.labels for i in items))
+            consts = [i.const for i in items]
+            known = all(c is not None for c in consts) and len(node.elts) <= MAX_ITEMS
+            return Val(const=consts if known else None, labels=labels)
+        if isinstance(node, ast.Dict):
+            parts = [self.expr(v, env, when) for v in node.values]
+            for key in node.keys:
+                if key is not None:
+                    self.expr(key, env, when)
+            return Val(labels=frozenset().union(*(p.labels for p in parts)))
+        if isinstance(node, ast.Lambda):
+            return Val(func=node)
+        if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
+            return self.comprehension(node, env, when)
+        if isinstance(node, ast.IfExp):
+            self.expr(node.test, env, when)
+            a, b = self.expr(node.body, env, when), self.expr(node.orelse, env, when)
+            return Val(ref=a.ref or b.ref, labels=a.labels | b.labels)
+        if isinstance(node, ast.UnaryOp):
+            inner = self.expr(node.operand, env, when)
+            if isinstance(inner.const, int) and isinstance(node.op, ast.USub):
+                return Val(const=-inner.const)
+            if isinstance(inner.const, int) and isinstance(node.op, ast.Invert):
+                return Val(const=~inner.const)
+            return Val(labels=inner.labels)
+        carried: frozenset[str] = frozenset()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                carried |= self.expr(child, env, when).labels
+        return Val(labels=carried)
+
+    def binop(self, op: ast.operator, left: Val, right: Val) -> Val:
+        labels = left.labels | right.labels
+        a, b = left.const, right.const
+        try:
+            folded: object = None
+            if isinstance(op, ast.Add) and type(a) is type(b) and a is not None:
+                folded = a + b  # type: ignore[operator]
+            elif isinstance(op, ast.Mod) and isinstance(a, str) and not WIDE_FORMAT.search(a):
+                folded = a % (tuple(b) if isinstance(b, list) else b)
+            elif isinstance(a, int) and isinstance(b, int) and abs(b) < 4096:
+                folded = _intop(op, a, b)
+            elif isinstance(op, ast.Mult) and isinstance(a, (str, bytes)) and isinstance(b, int):
+                folded = a * b if len(a) * b <= MAX_FOLD else None
+            if folded is not None and _small(folded):
+                return Val(const=folded, labels=labels)
+        except (TypeError, ValueError, LookupError, ArithmeticError):
+            pass
+        return Val(labels=labels)
+
+    def subscript(self, node: ast.Subscript, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911 -- one return per folding case
+        base = self.expr(node.value, env, when)
+        index = node.slice
+        if isinstance(index, ast.Slice):
+            parts = [
+                None if p is None else self.expr(p, env, when).const
+                for p in (index.lower, index.upper, index.step)
+            ]
+            ints = [p if isinstance(p, int) else None for p in parts]
+            if isinstance(base.const, (str, bytes, list)) and all(
+                p is None or isinstance(p, int) for p in parts
+            ):
+                return Val(const=base.const[slice(*ints)], labels=base.labels)
+            return Val(labels=base.labels)
+        key = self.expr(index, env, when)
+        if base.ref in GLOBAL_TABLES and isinstance(key.const, str):
+            return Val(ref=_canon(key.const), labels=frozenset({HIDDEN}))
+        if base.ref.endswith("__dict__") and isinstance(key.const, str):
+            return Val(ref=_canon(f"{base.ref[: -len('.__dict__')]}.{key.const}"))
+        if isinstance(base.const, (str, bytes, list)) and isinstance(key.const, int):
+            try:
+                return Val(const=base.const[key.const], labels=base.labels)
+            except IndexError:
+                return UNKNOWN
+        labels = base.labels | key.labels | _source_labels(base.ref)
+        return Val(labels=labels)
+
+    def comprehension(
+        self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp, env: dict[str, Val], when: When
+    ) -> Val:
+        gen = node.generators[0]
+        seq = self.expr(gen.iter, env, when)
+        local = dict(env)
+        if (
+            len(node.generators) == 1
+            and not gen.ifs
+            and isinstance(gen.target, ast.Name)
+            and isinstance(seq.const, (list, str, bytes))
+            and len(seq.const) <= MAX_ITEMS
+        ):
+            out = []
+            for item in seq.const:
+                local[gen.target.id] = Val(const=item)
+                value = self.expr(node.elt, local, When.LATER)
+                if value.const is None:
+                    break
+                out.append(value.const)
+            else:
+                return Val(const=out, labels=seq.labels)
+        self.bind(gen.target, Val(labels=seq.labels), local)
+        value = self.expr(node.elt, local, when)
+        return Val(labels=seq.labels | value.labels)
+
+    def call(self, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912
+        callee = self.expr(node.func, env, when)
+        args = [
+            self.expr(a.value if isinstance(a, ast.Starred) else a, env, when) for a in node.args
+        ]
+        kwargs = {k.arg: self.expr(k.value, env, when) for k in node.keywords}
+        labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
+        ref = callee.ref
+        c = [a.const for a in args]
+        hidden = callee.labels & {HIDDEN}
+        if ref == "getattr" and len(args) >= 2 and isinstance(c[1], str):
+            target = args[0].ref
+            if not target:
+                return Val(labels=labels - {HIDDEN})  # an attribute of some object
+            name = _canon(f"{target}.{c[1]}")
+            return Val(ref=name, labels=frozenset({HIDDEN}) | _source_labels(name))
+        if ref in ("__import__", "importlib.import_module") and c and isinstance(c[0], str):
+            return Val(ref=c[0], labels=frozenset({HIDDEN}))
+        if ref in ("globals", "locals", "vars") and not args:
+            return Val(ref="globals")
+        if callee.func is not None:
+            return self.apply(callee.func, args, env, when) or Val(labels=labels)
+        if ref == "map" and len(args) == 2 and isinstance(c[1], (list, str, bytes)):
+            mapped = self.map_const(args[0], c[1], env)
+            if mapped is not None:
+                return Val(const=mapped, labels=labels)
+        folded = _fold_call(ref, callee.const, c, kwargs)
+        if folded is not None and _small(folded):
+            extra = frozenset({DECODED}) if ref in DECODERS or ref in DECOMPRESSORS else frozenset()
+            extra |= frozenset({DECODED}) if ref == "codecs.decode" else frozenset()
+            if extra or (labels | callee.labels) & {HIDDEN}:
+                marks = labels | extra | (callee.labels & {HIDDEN})
+                self.trace.recovered.append((node.lineno, _text(folded)[:4096], marks))
+            return Val(const=folded, labels=labels | extra)
+        text = " ".join(
+            [self.partial(a, env) for a in node.args] + [_text(v.const) for v in kwargs.values()]
+        )[:4096]
+        kind = _kind(ref)
+        marks = (labels - {HIDDEN}) | hidden | callee.labels
+        if kind == "exec" and c and isinstance(c[0], str) and not labels & {DECODED, REMOTE}:
+            # exec of code in plain sight (six's exec_ of a literal): interpret that code too.
+            marks -= {HIDDEN}
+            self.nested(c[0], env, when)
+        if kind:
+            direct = self.depth == 0
+            self.trace.events.append(Event(kind, ref, node.lineno, when, text, marks, direct))
+        if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or _decrypts(ref):
+            labels |= {DECODED}
+        if kind == "network":
+            labels |= {REMOTE}
+            if METADATA_HOSTS.search(text):
+                labels |= {SECRET}  # cloud credentials come back from the metadata service
+        if ref == "open" and c and isinstance(c[0], str) and _secret_path(c[0]):
+            labels |= {SECRET}
+        return Val(labels=labels | _source_labels(ref) | callee.labels - {HIDDEN})
+
+    def nested(self, code: str, env: dict[str, Val], when: When) -> None:
+        """Interpret a literal string that is exec'd, as if it were source (bounded depth)."""
+        if self.depth >= MAX_CALL_DEPTH or len(code) > MAX_FOLD:
+            return
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return
+        self.depth += 1
+        try:
+            self.block(tree.body, dict(env), when)
+        finally:
+            self.depth -= 1
+
+    def map_const(self, fn: Val, items: list[object] | str | bytes, env: dict[str, Val]) -> object:
+        if len(items) > MAX_ITEMS:
+            return None
+        out = []
+        for item in items:
+            if fn.func is not None:
+                value = self.apply(fn.func, [Val(const=item)], env, When.LATER)
+                folded = value.const if value is not None else None
+            else:
+                folded = _fold_call(fn.ref, None, [item], {})
+            if folded is None:
+                return None
+            out.append(folded)
+        return out
+
+    def partial(self, node: ast.expr, env: dict[str, Val]) -> str:
+        """Folded text of an argument; a list keeps the elements that fold."""
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return " ".join(self.partial(e, env) for e in node.elts[:64])
+        if isinstance(node, ast.JoinedStr):
+            return "".join(
+                str(v.value) if isinstance(v, ast.Constant) else self.partial(v, env) or "{}"
+                for v in node.values
+            )
+        if isinstance(node, ast.FormattedValue):
+            return self.partial(node.value, env)
+        value = self.expr(node, env, When.LATER)
+        return _text(value.const) or value.ref
+
+    def apply(
+        self,
+        func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef,
+        args: list[Val],
+        env: dict[str, Val],
+        when: When,
+    ) -> Val | None:
+        """Evaluate a user function or lambda with its arguments bound (bounded depth)."""
+        if self.depth >= MAX_CALL_DEPTH or self.applied >= MAX_APPLIES:
+            return None
+        if when is When.LATER and not any(a.const is not None or a.labels for a in args):
+            return None  # nothing to carry in, and its body is analysed once on its own
+        key = (id(func), when, tuple((repr(a.const)[:200], a.labels) for a in args))
+        if key in self.memo:
+            return self.memo[key]
+        result = self._apply(func, args, env, when)
+        self.memo[key] = result
+        return result
+
+    def _apply(
+        self,
+        func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef,
+        args: list[Val],
+        env: dict[str, Val],
+        when: When,
+    ) -> Val | None:
+        self.applied += 1
+        local = dict(env)
+        for param, arg in zip(func.args.args, args, strict=False):
+            local[param.arg] = arg
+        self.depth += 1
+        try:
+            if isinstance(func, ast.Lambda):
+                return self.expr(func.body, local, when)
+            # Run the body with the arguments bound: a function called on import or install
+            # runs then, and its return value carries what its arguments carried.
+            self.block(func.body, local, when)
+            returns = [n.value for n in _own_nodes(func) if isinstance(n, ast.Return) and n.value]
+            values = [self.expr(r, local, When.LATER) for r in returns[:4]]
+            if len(values) == 1:
+                return values[0]
+            return Val(labels=frozenset().union(*(v.labels for v in values)))
+        finally:
+            self.depth -= 1
+
+
+def _intop(op: ast.operator, a: int, b: int) -> int | None:
+    table: dict[type[ast.operator], Callable[[], int | None]] = {
+        ast.Add: lambda: a + b,
+        ast.Sub: lambda: a - b,
+        ast.Mult: lambda: a * b,
+        ast.LShift: lambda: a << b if 0 <= b < 64 else None,
+        ast.RShift: lambda: a >> b if b >= 0 else None,
+        ast.BitXor: lambda: a ^ b,
+        ast.BitOr: lambda: a | b,
+        ast.BitAnd: lambda: a & b,
+        ast.Mod: lambda: a % b if b else None,
+        ast.FloorDiv: lambda: a // b if b else None,
+    }
+    fn = table.get(type(op))
+    out = fn() if fn else None
+    return out if out is None or abs(out) < 1 << 64 else None  # no bignum work while folding
+
+
+_BUILTIN_STR = {"copyright": "Copyright (c) 2001-2023 Python Software Foundation."}
+
+
+def _fold_call(ref: str, bound: object, c: list[object], kwargs: dict[str | None, Val]) -> object:  # noqa: PLR0911, PLR0912
+    """The constant a call returns when its inputs are constant, or None."""
+    try:
+        if ref == "chr" and len(c) == 1 and isinstance(c[0], int):
+            return chr(c[0])
+        if ref == "ord" and len(c) == 1 and isinstance(c[0], str) and len(c[0]) == 1:
+            return ord(c[0])
+        if ref in ("bytes", "bytearray") and len(c) == 1 and isinstance(c[0], list):
+            return bytes(c[0])
+        if ref in ("str", "int") and len(c) == 1 and isinstance(c[0], (str, int)):
+            return str(c[0]) if ref == "str" else int(c[0])
+        if ref in ("list", "tuple", "reversed") and len(c) == 1 and isinstance(c[0], (list, str)):
+            items = list(c[0])
+            return items[::-1] if ref == "reversed" else items
+        if ref == "map" and len(c) == 2 and isinstance(c[1], (list, str, bytes)):
+            return None  # handled below through the callee name kept in the first argument
+        if ref.endswith(".__str__") and not c:
+            head = ref[: -len(".__str__")]
+            return _BUILTIN_STR.get(head, f"<built-in function {head}>")
+        if ref in DECODERS and c and isinstance(c[0], (str, bytes)):
+            return DECODERS[ref](c[0])  # type: ignore[operator]
+        if ref in DECOMPRESSORS and c and isinstance(c[0], bytes):
+            out = zlib.decompressobj(15 + 32).decompress(c[0], MAX_FOLD) if ref != "lzma" else b""
+            return out if ref in ("zlib.decompress", "gzip.decompress") else None
+        if ref == "codecs.decode" and len(c) >= 2 and isinstance(c[1], str):
+            if c[1].lower().replace("_", "") in ("rot13", "rot-13"):
+                return codecs.decode(str(c[0]), "rot13")
+            if c[1] in ("hex", "base64") and isinstance(c[0], (str, bytes)):
+                data = c[0].encode() if isinstance(c[0], str) else c[0]
+                return codecs.decode(data, c[1])
+        if ref in ("str.join", "bytes.join") and len(c) == 1 and isinstance(c[0], list):
+            return bound.join(c[0])  # type: ignore[attr-defined]
+        if ref in ("str.replace", "bytes.replace") and len(c) == 2:
+            return bound.replace(c[0], c[1])  # type: ignore[attr-defined]
+        if ref in ("bytes.decode", "str.encode", "bytearray.decode"):
+            return (
+                bound.decode("utf-8", "replace")
+                if isinstance(bound, bytes)
+                else str(bound).encode()
+            )
+        if ref in ("str.upper", "str.lower", "str.strip", "bytes.strip") and not c:
+            return getattr(bound, ref.split(".")[1])()
+        if ref == "str.format" and isinstance(bound, str) and all(x is not None for x in c):
+            return None if WIDE_FORMAT.search(bound) else bound.format(*c)
+    except (ValueError, TypeError, LookupError, ArithmeticError, AttributeError, zlib.error):
+        return None  # binascii.Error and UnicodeError are ValueErrors
+    return None
+
+
+def _decrypts(ref: str) -> bool:
+    leaf = ref.rsplit(".", 1)[-1]
+    return leaf == "decrypt" or ref.startswith(("fernet.", "cryptography.fernet.", "pyaes."))
+
+
+def _install_command(ref: str) -> bool:
+    leaf = ref.rsplit(".", 1)[-1]
+    return leaf in ("install", "develop", "egg_info", "bdist_egg", "sdist", "build_py") or (
+        ".command." in ref and leaf != "build_ext"
+    )
+
+
+def _own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    """Nodes of a function's body, not descending into nested functions or classes."""
+    out: list[ast.AST] = []
+    todo: list[ast.AST] = list(func.body)
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    tests = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+    return any(
+        isinstance(t, ast.Compare)
+        and isinstance(t.left, ast.Name)
+        and t.left.id == "__name__"
+        and any(isinstance(x, ast.Constant) and x.value == "__main__" for x in t.comparators)
+        for t in tests
+    )
+
+
+def _kind(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
+    if ref in EXEC:
+        return "exec"
+    if ref.startswith(PROCESS_PREFIXES) and ref not in ("subprocess.PIPE", "subprocess.DEVNULL"):
+        return "process"
+    head, _, leaf = ref.rpartition(".")
+    if ref in NETWORK or (head in HTTP_MODULES and leaf in HTTP_VERBS):
+        return "network"
+    if ref in OPAQUE_LOADERS:
+        return "opaque-load"
+    if ref.startswith(("pyperclip.", "clipboard.")):
+        return "clipboard"
+    if ref in ("open", "io.open", "pathlib.Path.write_bytes", "pathlib.Path.write_text"):
+        return "open"
+    if ref in ("ctypes.windll", "ctypes.CDLL", "ctypes.cdll.LoadLibrary", "ctypes.WinDLL"):
+        return "native-load"
+    return ""
+
+
+def _source_labels(ref: str) -> frozenset[str]:
+    if ref in ("os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "os.environ.items"):
+        return frozenset({ENV})
+    if ref in SECRET_SOURCES or ref.startswith(("browser_cookie3.", "win32crypt.", "dotenv.")):
+        return frozenset({SECRET})
+    if ref in HOSTINFO_SOURCES:
+        return frozenset({HOSTINFO})
+    return frozenset()
+
+
+SECRET_PATH_MARKERS = (
+    ".ssh", "id_rsa", ".aws", ".env", "wallet", "login data", "cookies", ".git-credentials",
+    "local state", "leveldb", ".netrc", "keychain", "exodus",
+)  # fmt: skip
+GLOBAL_TABLES = ("globals", "locals", "vars", "builtins.__dict__", "__builtins__.__dict__")
+
+
+def _secret_path(path: str) -> bool:
+    lowered = path.lower()
+    return any(marker in lowered for marker in SECRET_PATH_MARKERS)
+
+
+def trace(tree: ast.Module, *, install_time: bool, helper: bool = False) -> Trace:
+    """Sink events and recovered strings for one parsed module.
+
+    ``helper`` marks a module that ``setup.py`` imports: its functions are taken to run
+    during install (issue 16: a dropper moved out of setup.py into ``pre_install.py``).
+    """
+    interp = Interpreter(install_time or helper, helper)
+    interp.run_module(tree)
+    return interp.trace
