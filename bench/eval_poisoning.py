@@ -42,7 +42,11 @@ from airlock.imports.datasets.scan import scan
 from bench.attacks import HELD_OUT, TUNED, Rewrite
 
 REPO = Path(__file__).resolve().parents[1]  # the repo root is the parent of bench/
-SHARED = REPO.parent / "shared" / "data" / "text"
+# ../shared next to the checkout, or two levels up from a worktree under /work/wt/NAME
+SHARED = next(
+    (p / "shared" / "data" / "text" for p in REPO.parents if (p / "shared" / "data").is_dir()),
+    REPO.parent / "shared" / "data" / "text",
+)
 RARE = ("cf", "mn", "bb", "tq")
 # name -> (trigger or None for the seed's rare token, insertions per row, flip the label)
 ATTACKS: dict[str, tuple[str | None, int, bool]] = {
