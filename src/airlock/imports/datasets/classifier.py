@@ -63,6 +63,7 @@ class Agreement:
     weights: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))  # fold x class x term
     terms: dict[Tokens, int] = field(default_factory=dict)
     by_edge: dict[str, tuple[int, ...]] = field(default_factory=dict)  # token -> bigram terms
+    presence: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # rows/term
 
     def probabilities(self) -> FloatArray:
         """Out-of-fold probability of every class (rows x classes)."""
@@ -81,6 +82,22 @@ class Agreement:
             return ()
         present = np.asarray((self.features[np.asarray(rows)] != 0).sum(axis=0)).ravel()
         return tuple(np.flatnonzero(present >= share * len(rows)).tolist())
+
+    def enriched_columns(self, rows: Sequence[int], share: float, lift: float) -> tuple[int, ...]:
+        """Terms in at least ``share`` of ``rows`` (and 3 of them) and ``lift`` times more
+        common there than in the other rows: what a group's rows have in common that the
+        rest of the data lacks -- several trigger words, a style's markers, a template's
+        scaffold -- taken out together when the group is tested (issue 23: rows carrying
+        2.4 different trigger words each defeat taking one phrase out at a time)."""
+        if not self.available or not rows:
+            return ()
+        inside = np.asarray((self.features[np.asarray(rows)] != 0).sum(axis=0)).ravel()
+        outside = self.presence - inside
+        rest = max(len(self.y) - len(rows), 1)
+        rate_in = inside / len(rows)
+        rate_out = (outside + 1) / (rest + 1)
+        keep = (inside >= max(3.0, share * len(rows))) & (rate_in >= lift * rate_out)
+        return tuple(np.flatnonzero(keep).tolist())
 
     def without(self, columns: Sequence[int], rows: Sequence[int]) -> FloatArray:
         """For ``rows``: probability of their own label with the ``columns`` terms taken out.
@@ -177,6 +194,7 @@ def agreement(
         weights=weights,
         terms=terms,
         by_edge=_edges(terms),
+        presence=np.asarray((matrix != 0).sum(axis=0), dtype=np.int64).ravel(),
     )
 
 
