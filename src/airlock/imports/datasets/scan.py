@@ -155,18 +155,17 @@ def _families(measured: Sequence[Measured], labels: Sequence[str], ctx: Context)
 
 
 def _core(m: Measured, ctx: Context) -> tuple[int, ...]:
-    """The rows of a family to flag: its label's rows that carry two or more members, or one
-    and read like another label once the family's terms are taken out (below even odds for
-    their own label, or as low as :func:`.features.context`'s other-like cut). A family's members
-    include natural phrases that share some rows with the trigger's; flagging all of their
-    rows would list clean rows (the family is tested on all of them, unselected)."""
-    carried = Counter(r for part in m.parts for r in part)
+    """The rows of a family to flag: its label's rows that read like another label once the
+    family's terms are taken out (below even odds for their own label, or as low as the
+    other-like cut of :func:`.features.context`). A family's members include natural phrases
+    that share some rows with the trigger's; flagging all of their rows would list clean
+    rows. The family is tested on all of its rows, unselected; this only picks which to list.
+    (Counting members per row did not help: a word and its skeleton n-grams are members
+    found in the same rows.)"""
     own = [r for r in m.rows if ctx.labels[r] == m.label]
     remaining = ctx.agreement.without(m.columns, own)
     other = (remaining <= ctx.other[m.label]) | (remaining < 0.5)
-    return tuple(
-        sorted(r for r, odd in zip(own, other.tolist(), strict=True) if odd or carried[r] >= 2)
-    )
+    return tuple(sorted(r for r, odd in zip(own, other.tolist(), strict=True) if odd))
 
 
 def _described(
