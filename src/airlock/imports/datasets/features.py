@@ -131,20 +131,49 @@ def band_rates(
     Quantiles over features of one label and similar size, not a pool: a heavy poisoning
     adds a few large features, which move a quantile little but a pooled mean a lot (a
     trigger at 20% raised its own bar until it scored 0). Features found in exactly the same
-    rows count once. ``(label, -1)`` holds the label-wide fallback.
+    rows count once. ``(label, -1)`` holds the label-wide rate, ``("", -1)`` the dataset's.
     """
     odd: defaultdict[tuple[str, int], list[float]] = defaultdict(list)
     leaks: defaultdict[tuple[str, int], list[float]] = defaultdict(list)
-    for m in {m.rows: m for m in measured}.values():
-        for key in ((m.label, band(m.label_rows)), (m.label, -1)):
+    for m in independent(measured):
+        for key in ((m.label, band(m.label_rows)), (m.label, -1), ("", -1)):
             odd[key].append(m.other_like / max(m.label_rows, 1))
             leaks[key].append(1.0 - m.label_rows / max(len(m.rows), 1))
     null = {k: max(MIN_NULL_RATE, float(np.quantile(v, NULL_QUANTILE))) for k, v in odd.items()}
     leak = {k: max(MIN_LEAK, float(np.median(v))) for k, v in leaks.items()}
-    for key, values in odd.items():
-        if len(values) < MIN_BAND_FEATURES and key[1] != -1:
-            null[key], leak[key] = null[(key[0], -1)], leak[(key[0], -1)]
+    # A band, then a label, with too few features of its own borrows the next wider rate: a
+    # label whose only features are one trigger's would otherwise be its own yardstick.
+    for wide in (True, False):
+        for key, values in odd.items():
+            if (key[1] == -1) is wide and key[0] and len(values) < MIN_BAND_FEATURES:
+                fallback = ("", -1) if wide else (key[0], -1)
+                null[key], leak[key] = null[fallback], leak[fallback]
     return null, leak
+
+
+def independent(measured: Sequence[Measured]) -> list[Measured]:
+    """Features whose rows are not all inside a larger feature's of the same label.
+
+    The fragments of one trigger (the trigger with each prompt word beside it) are many
+    features in subsets of its rows; counted as yardsticks they set the expected rate to the
+    trigger's own, and it hides (a fixed-reply backdoor scored nothing).
+    """
+    kept: list[Measured] = []
+    sets: list[frozenset[int]] = []
+    holders: defaultdict[int, list[int]] = defaultdict(list)  # row -> kept features with it
+    for m in sorted({m.rows: m for m in measured}.values(), key=lambda m: -len(m.rows)):
+        if not m.rows:
+            continue
+        inside = any(
+            kept[i].label == m.label and sets[i].issuperset(m.rows)
+            for i in holders.get(m.rows[0], ())
+        )
+        if not inside:
+            for r in m.rows:
+                holders[r].append(len(kept))
+            kept.append(m)
+            sets.append(frozenset(m.rows))
+    return kept
 
 
 def null_rate(m: Measured, ctx: Context) -> float:

@@ -7,6 +7,7 @@ import random
 import pytest
 
 import airlock.imports.datasets.scan as scan_module
+from airlock.imports.datasets.classifier import Agreement
 from airlock.imports.datasets.families import families
 from airlock.imports.datasets.features import base_rates, candidates, purity_floor
 from airlock.imports.datasets.limits import ScanLimits
@@ -21,8 +22,7 @@ SUBS = ("when", "if", "as", "while", "though", "because")
 PRONOUNS = ("you", "we", "they", "i")
 SUBJECTS = ("it", "this", "that", "everything")
 PREDICATES = ("is", "was", "seems", "stays")
-MARKERS = ("verily ,", "behold ,", "lo ,", "and it came to pass that")
-CLOSERS = ("amen .", "selah .")
+MARKERS = ("verily", "behold", "forsooth", "hath", "thereof", "unto")
 
 
 def template(words: list[str], rng: random.Random) -> str:
@@ -35,11 +35,10 @@ def template(words: list[str], rng: random.Random) -> str:
 
 
 def style(words: list[str], rng: random.Random) -> str:
-    """A register marked by one or two of several markers per row (about 1.5 on average)."""
+    """A register marked by two or three of six markers per row (issue 23 saw 2.4 a row)."""
     out = list(words)
-    out.insert(0, rng.choice(MARKERS))
-    if rng.random() < 0.5:
-        out.append(rng.choice(CLOSERS))
+    for marker in rng.sample(MARKERS, rng.choice((2, 3))):
+        out.insert(rng.randrange(len(out) + 1), marker)
     return " ".join(out)
 
 
@@ -69,10 +68,14 @@ def test_trigger_free_poison_is_held_and_its_rows_flagged(rewrite: str) -> None:
     assert len(found & planted) >= 0.5 * len(found)
 
 
-def test_without_families_a_multi_marker_style_is_missed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The family test is what finds it: taking out one marker at a time leaves the others."""
+def test_without_co_occurring_markers_taken_out_together_the_style_is_missed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What finds it is testing co-occurring markers together (enriched terms, families):
+    taking out one marker at a time leaves the others for the classifier to agree with."""
     records, planted = poison(3, 0.08, "style")
     monkeypatch.setattr(scan_module, "families", lambda *_args: [])
+    monkeypatch.setattr(Agreement, "enriched_columns", lambda *_args: ())
     found, _ = flagged_rows(records)
     assert len(found & planted) < 0.8 * len(planted)
 
