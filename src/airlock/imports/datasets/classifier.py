@@ -63,7 +63,7 @@ class Agreement:
     weights: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))  # fold x class x term
     terms: dict[Tokens, int] = field(default_factory=dict)
     by_edge: dict[str, tuple[int, ...]] = field(default_factory=dict)  # token -> bigram terms
-    presence: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # rows/term
+    presence: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))  # c x t
 
     def probabilities(self) -> FloatArray:
         """Out-of-fold probability of every class (rows x classes)."""
@@ -91,12 +91,21 @@ class Agreement:
         2.4 different trigger words each defeat taking one phrase out at a time)."""
         if not self.available or not rows:
             return ()
-        inside = np.asarray((self.features[np.asarray(rows)] != 0).sum(axis=0)).ravel()
-        outside = self.presence - inside
-        rest = max(len(self.y) - len(rows), 1)
-        rate_in = inside / len(rows)
-        rate_out = (outside + 1) / (rest + 1)
-        keep = (inside >= max(3.0, share * len(rows))) & (rate_in >= lift * rate_out)
+        index = np.asarray(rows)
+        classes = self.presence.shape[0]
+        inside = np.zeros_like(self.presence)
+        sizes = np.bincount(self.y, minlength=classes).astype(np.float64)
+        for c in range(classes):
+            mine = index[self.y[index] == c]
+            if len(mine):
+                inside[c] = np.asarray((self.features[mine] != 0).sum(axis=0)).ravel()
+                sizes[c] -= len(mine)
+        total = inside.sum(axis=0)
+        rate_in = total / len(rows)
+        # elsewhere = each label's other rows separately: a flipped row's own words are
+        # common in the rows of the label it really has, so they stay (they are the evidence)
+        rate_out = ((self.presence - inside + 1) / (sizes[:, None] + 1)).max(axis=0)
+        keep = (total >= max(3.0, share * len(rows))) & (rate_in >= lift * rate_out)
         return tuple(np.flatnonzero(keep).tolist())
 
     def without(self, columns: Sequence[int], rows: Sequence[int]) -> FloatArray:
@@ -194,7 +203,9 @@ def agreement(
         weights=weights,
         terms=terms,
         by_edge=_edges(terms),
-        presence=np.asarray((matrix != 0).sum(axis=0), dtype=np.int64).ravel(),
+        presence=np.vstack(
+            [np.asarray((matrix[y == c] != 0).sum(axis=0)).ravel() for c in range(len(classes))]
+        ).astype(np.int64),
     )
 
 
