@@ -253,7 +253,15 @@ def _verdict(
     features: Sequence[SuspiciousFeature], view: Agreement, flagged: int, tests: int
 ) -> tuple[DatasetVerdict, tuple[str, ...]]:
     notes = [
-        f"tested {tests} label-pure n-grams and near-duplicate clusters",
+        (
+            f"tested {tests} label-pure n-grams, sentence forms, near-duplicate clusters and "
+            "families of co-occurring markers"
+        ),
+        (
+            "attack families tested: inserted words and sentences, templates, styles with "
+            "markers; not tested: paraphrases that keep both words and form, clean-label "
+            "rows without label-pure markers, embedding clusters"
+        ),
         (
             f"{int(view.label_issue.sum())} rows look mislabelled to a cross-validated"
             " classifier (label noise alone does not make a dataset poisoned)"
