@@ -32,6 +32,7 @@ from sklearn.model_selection import StratifiedKFold
 from airlock.imports.datasets.ngrams import Tokens
 
 FloatArray = npt.NDArray[np.float64]
+MIN_LEFT = 0.25  # share of a row's squared TF-IDF mass that must remain to read it
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
@@ -130,6 +131,10 @@ class Agreement:
             scale = np.where(left > 1e-9, 1.0 / np.sqrt(np.maximum(left, 1e-9)), 0.0)
             logits = logits - text + kept * scale
         own: FloatArray = _softmax(logits)[np.arange(len(index)), self.y[index]]
+        if columns:
+            # A row left with under MIN_LEFT of its TF-IDF mass says too little to disagree:
+            # a canned message ("Sorry, I'll call later") minus its phrase is one word.
+            own = np.where(left.ravel() < MIN_LEFT, 1.0, own)
         return own
 
 

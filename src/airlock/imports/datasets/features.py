@@ -208,7 +208,9 @@ def judge(m: Measured, ctx: Context, members: tuple[str, ...] = ()) -> Suspiciou
         disagreeing=m.other_like,
         skew_p_value=float(skew[0]),
         p_value=p_value,
-        strength=float(decades.max()),
+        # The purity test is reported, not decided on: on SMS spam natural forms ("£") are as
+        # pure as a planted style, and it held every clean SMS set (bench, issue 23).
+        strength=float(decades[0]),
         members=members,
         purity_p_value=float(purity[0]),
         disagreement_strength=float(decades[0]),
