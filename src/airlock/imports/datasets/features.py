@@ -13,7 +13,8 @@ For a feature found in ``n`` rows, ``k`` of which carry its majority label ``L``
 * label purity (issue 23): P(at most n - k rows of other labels), where the expected
   share of other labels is the median over candidate features of L of similar size. When
   the whole form of a row is the trigger the classifier learns it, agrees with the poisoned
-  labels, and only the purity is left; it ranks and decides too.
+  labels, and only the purity is left. It is reported, not decided on: natural forms of
+  SMS spam ("£") are as pure as a planted style, and deciding on it held clean sets.
 
 Issue 23 also moved both expected rates from one pool per label (which a heavy poisoning
 raised until it hid itself) to robust quantiles per label and frequency band, and takes out

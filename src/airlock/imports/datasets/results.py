@@ -33,9 +33,10 @@ class SuspiciousFeature:
     ``p_value`` tests how many rows have that label *and* text a classifier blind to the
     phrase (and to every term enriched in its rows) labels differently;
     ``purity_p_value`` tests the share of other labels against what features of that label
-    and size usually have. ``strength`` is -log10 of the smaller after Bonferroni correction
-    over ``tests`` candidates (decades of evidence); ``disagreement_strength`` that of
-    ``p_value`` alone. ``example`` is one of its rows, ``evidence`` the finding in words.
+    and size usually have (reported for reviewers, clean-label poison shows there; it does not
+    decide: natural spam forms are as pure). ``strength`` is -log10 of ``p_value`` after
+    Bonferroni correction over ``tests`` candidates (decades of evidence), equal to
+    ``disagreement_strength``. ``example`` is one of its rows, ``evidence`` the finding in words.
     """
 
     kind: FeatureKind
