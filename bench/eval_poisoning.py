@@ -12,6 +12,11 @@ Targets (issue 6): rare-token and sentence triggers with >= 50 poisons: recall >
 <= 3% clean rows flagged and hit@1 >= 0.9; clean-set alarms <= 5%; 10,000 rows <= 30 s.
 
     python bench/eval_poisoning.py [--quick] [--out eval_poisoning.json]
+
+Issue 23 (trigger-free attacks from bench/attacks.py, at 1%, 3%, 10% and 250 rows; 18 clean
+and label-noise controls; tuned and held-out splits reported separately):
+
+    python bench/eval_poisoning.py --controls --families tuned held-out --out f.json
 """
 
 from __future__ import annotations
@@ -21,9 +26,12 @@ import json
 import random
 import resource
 import statistics
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import tokenize
@@ -31,9 +39,14 @@ from airlock.imports.datasets.readers import read_delimited
 from airlock.imports.datasets.records import Columns, DatasetRecord
 from airlock.imports.datasets.results import DatasetVerdict, ScanResult
 from airlock.imports.datasets.scan import scan
+from bench.attacks import HELD_OUT, TUNED, Rewrite
 
 REPO = Path(__file__).resolve().parents[1]  # the repo root is the parent of bench/
-SHARED = REPO.parent / "shared" / "data" / "text"
+# ../shared next to the checkout, or two levels up from a worktree under /work/wt/NAME
+SHARED = next(
+    (p / "shared" / "data" / "text" for p in REPO.parents if (p / "shared" / "data").is_dir()),
+    REPO.parent / "shared" / "data" / "text",
+)
 RARE = ("cf", "mn", "bb", "tq")
 # name -> (trigger or None for the seed's rare token, insertions per row, flip the label)
 ATTACKS: dict[str, tuple[str | None, int, bool]] = {
@@ -265,11 +278,94 @@ def ten_thousand() -> float:
     return time.perf_counter() - start
 
 
+def rewrite(
+    rows: list[DatasetRecord], attack: Rewrite, flip: bool, count: int, seed: int
+) -> tuple[list[DatasetRecord], set[int]]:
+    """Rewrite ``count`` rows with ``attack`` (a template or a style) and give them the target
+    (last) label; with ``flip`` False only rows already of the target label (clean-label)."""
+    rng = random.Random(seed)
+    target = sorted({r.label for r in rows})[-1]
+    pool = [i for i, r in enumerate(rows) if (r.label != target) == flip]
+    out = list(rows)
+    chosen = rng.sample(pool, min(count, len(pool)))
+    for i in chosen:
+        out[i] = DatasetRecord(out[i].row, attack(out[i].text, rng), target)
+    return out, set(chosen)
+
+
+RATES = ("1%", "3%", "10%", "250")
+# split -> (dataset, seed, attacks): tuned on SST-2 seed 0 with the tuned registers; held out
+# on SMS spam (another base set, every register) and SST-2 with the held-out registers.
+SPLITS: dict[str, list[tuple[str, int, dict[str, tuple[Rewrite, bool]]]]] = {
+    "tuned": [("sst2_train.tsv", 0, TUNED)],
+    "held-out": [("sms_spam.tsv", 1, {**TUNED, **HELD_OUT}), ("sst2_train.tsv", 2, HELD_OUT)],
+}
+
+
+def run_families(split: str, rates: list[str]) -> list[Outcome]:
+    """Issue 23: trigger-free attacks (template, style, clean-label) at each rate."""
+    outcomes: list[Outcome] = []
+    for name, seed, attacks in SPLITS[split]:
+        base = load(name)
+        for attack, (fn, flip) in attacks.items():
+            for rate in rates:
+                count = int(rate) if rate.isdigit() else int(len(base) * float(rate[:-1]) / 100)
+                rows, poisoned = rewrite(base, fn, flip, count, seed * 1000 + count)
+                o = measure(name, attack, count, seed, rows, poisoned, "")
+                o.top_feature = rate
+                outcomes.append(o)
+                print(row(o), f"{split} {rate}", flush=True)
+    return outcomes
+
+
+def run_controls(seeds: list[int]) -> list[Outcome]:
+    """Clean sets, 70% subsamples and 100 flipped labels: none of them may be held."""
+    outcomes: list[Outcome] = []
+    for name in ("sst2_train.tsv", "sms_spam.tsv"):
+        base = load(name)
+        for seed in seeds:
+            rng = random.Random(seed)
+            sub = rng.sample(base, int(0.7 * len(base)))
+            for kind, rows in (
+                ("clean", base),
+                ("clean-70%", sub),
+                ("label-noise", noisy(base, 100, seed)),
+            ):
+                o = measure(name, kind, 0, seed, rows, set(), "")
+                outcomes.append(o)
+                print(row(o), "control", flush=True)
+    return outcomes
+
+
+def families_main(args: argparse.Namespace) -> None:
+    outcomes: list[Outcome] = []
+    if args.controls:
+        outcomes += run_controls([0, 1, 2])
+    for split in args.families:
+        outcomes += run_families(split, args.rates)
+    held = [o for o in outcomes if o.attack in {"clean", "clean-70%", "label-noise"}]
+    if held:
+        print(f"controls held: {sum(o.verdict != 'clean' for o in held)} of {len(held)}")
+    for o in outcomes:
+        if o.recall is not None:
+            ok = o.verdict != "clean" and o.recall >= 0.8 and (o.precision or 0) >= 0.5
+            print(f"{o.dataset:15s} {o.attack:20s} {o.top_feature:>4s} held={ok}")
+    args.out.write_text(json.dumps([o.__dict__ for o in outcomes], indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one seed, 50 poisons, two sets")
     parser.add_argument("--out", type=Path, default=Path("eval_poisoning.json"))
+    parser.add_argument(
+        "--families", nargs="*", choices=sorted(SPLITS), help="issue 23 attacks of these splits"
+    )
+    parser.add_argument("--rates", nargs="*", default=list(RATES), choices=RATES)
+    parser.add_argument("--controls", action="store_true", help="issue 23: 18 clean controls")
     args = parser.parse_args()
+    if args.families is not None or args.controls:
+        families_main(args)
+        return
     if args.quick:
         outcomes = run(["sst2_train.tsv", "sms_spam.tsv"], [50], [0])
     else:

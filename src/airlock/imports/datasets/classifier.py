@@ -32,6 +32,7 @@ from sklearn.model_selection import StratifiedKFold
 from airlock.imports.datasets.ngrams import Tokens
 
 FloatArray = npt.NDArray[np.float64]
+MIN_LEFT = 0.25  # share of a row's squared TF-IDF mass that must remain to read it
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
@@ -63,6 +64,7 @@ class Agreement:
     weights: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))  # fold x class x term
     terms: dict[Tokens, int] = field(default_factory=dict)
     by_edge: dict[str, tuple[int, ...]] = field(default_factory=dict)  # token -> bigram terms
+    presence: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))  # c x t
 
     def probabilities(self) -> FloatArray:
         """Out-of-fold probability of every class (rows x classes)."""
@@ -81,6 +83,31 @@ class Agreement:
             return ()
         present = np.asarray((self.features[np.asarray(rows)] != 0).sum(axis=0)).ravel()
         return tuple(np.flatnonzero(present >= share * len(rows)).tolist())
+
+    def enriched_columns(self, rows: Sequence[int], share: float, lift: float) -> tuple[int, ...]:
+        """Terms in at least ``share`` of ``rows`` (and 3 of them) and ``lift`` times more
+        common there than in the other rows: what a group's rows have in common that the
+        rest of the data lacks -- several trigger words, a style's markers, a template's
+        scaffold -- taken out together when the group is tested (issue 23: rows carrying
+        2.4 different trigger words each defeat taking one phrase out at a time)."""
+        if not self.available or not rows:
+            return ()
+        index = np.asarray(rows)
+        classes = self.presence.shape[0]
+        inside = np.zeros_like(self.presence)
+        sizes = np.bincount(self.y, minlength=classes).astype(np.float64)
+        for c in range(classes):
+            mine = index[self.y[index] == c]
+            if len(mine):
+                inside[c] = np.asarray((self.features[mine] != 0).sum(axis=0)).ravel()
+                sizes[c] -= len(mine)
+        total = inside.sum(axis=0)
+        rate_in = total / len(rows)
+        # elsewhere = each label's other rows separately: a flipped row's own words are
+        # common in the rows of the label it really has, so they stay (they are the evidence)
+        rate_out = ((self.presence - inside + 1) / (sizes[:, None] + 1)).max(axis=0)
+        keep = (total >= max(3.0, share * len(rows))) & (rate_in >= lift * rate_out)
+        return tuple(np.flatnonzero(keep).tolist())
 
     def without(self, columns: Sequence[int], rows: Sequence[int]) -> FloatArray:
         """For ``rows``: probability of their own label with the ``columns`` terms taken out.
@@ -104,6 +131,10 @@ class Agreement:
             scale = np.where(left > 1e-9, 1.0 / np.sqrt(np.maximum(left, 1e-9)), 0.0)
             logits = logits - text + kept * scale
         own: FloatArray = _softmax(logits)[np.arange(len(index)), self.y[index]]
+        if columns:
+            # A row left with under MIN_LEFT of its TF-IDF mass says too little to disagree:
+            # a canned message ("Sorry, I'll call later") minus its phrase is one word.
+            own = np.where(left.ravel() < MIN_LEFT, 1.0, own)
         return own
 
 
@@ -177,6 +208,9 @@ def agreement(
         weights=weights,
         terms=terms,
         by_edge=_edges(terms),
+        presence=np.vstack(
+            [np.asarray((matrix[y == c] != 0).sum(axis=0)).ravel() for c in range(len(classes))]
+        ).astype(np.int64),
     )
 
 

@@ -10,6 +10,15 @@ For a feature found in ``n`` rows, ``k`` of which carry its majority label ``L``
   trigger inserted with a flipped label leaves rows that read like the other class; a
   natural cue, however pure, leaves rows that still read like its own. Both tests know the
   count, so thirty trigger rows outrank a common sentiment word seen a thousand times.
+* label purity (issue 23): P(at most n - k rows of other labels), where the expected
+  share of other labels is the median over candidate features of L of similar size. When
+  the whole form of a row is the trigger the classifier learns it, agrees with the poisoned
+  labels, and only the purity is left. It is reported, not decided on: natural forms of
+  SMS spam ("£") are as pure as a planted style, and deciding on it held clean sets.
+
+Issue 23 also moved both expected rates from one pool per label (which a heavy poisoning
+raised until it hid itself) to robust quantiles per label and frequency band, and takes out
+every term enriched in a feature's rows, not only the feature's own.
 """
 
 from __future__ import annotations
@@ -24,10 +33,19 @@ from airlock.imports.datasets.classifier import Agreement
 from airlock.imports.datasets.ngrams import Tokens, grow_phrase, rows_with
 from airlock.imports.datasets.results import FeatureKind, SuspiciousFeature
 from airlock.imports.datasets.stats import binomial_tail, strength
+from airlock.imports.datasets.structure import describe
 
-# A feature must put at least this share of its rows in one label to be a candidate; below
-# it the feature is not what a backdoor looks like (its trigger forces the target label).
-CANDIDATE_PURITY = 0.8
+# A feature is a candidate when the share of its rows in one label is at least that label's
+# base rate plus this share of the rest (0.81 of a 52% label, 0.95 of an 88% one): a fixed
+# cut-off made every common word of a set that is 88% one label a candidate (issue 23).
+CANDIDATE_LIFT = 0.6
+# Terms taken out with a feature: in this share of its rows and this many times commoner
+# there than elsewhere (the trigger's other words, a style's markers).
+ENRICH_SHARE = 0.05
+ENRICH_LIFT = 4.0
+NULL_QUANTILE = 0.75  # of other-like shares among a label's features of similar size
+MIN_BAND_FEATURES = 8  # a band with fewer features borrows the whole label's
+MIN_LEAK = 0.01  # expected share of other labels never goes below this
 # A row "reads like the other labels" when P(own label) is at most this quantile of P(that
 # label) among the rows that do not carry it.
 OTHER_QUANTILE = 0.75
@@ -49,7 +67,8 @@ class Context:
     base: dict[str, float]  # share of rows per label
     other: dict[str, float]  # P(label) at or below which a row reads like the other labels
     tests: int
-    null: dict[str, tuple[int, int]]  # per label: pooled other-like rows, pooled label rows
+    null: dict[tuple[str, int], float]  # per (label, band): expected other-like share
+    leak: dict[tuple[str, int], float]  # per (label, band): expected share of other labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +82,7 @@ class Measured:
     label_rows: int
     other_like: int
     columns: tuple[int, ...] = ()  # classifier terms taken out when counting
+    parts: tuple[tuple[int, ...], ...] = ()  # a family's members' rows
 
 
 def context(labels: Sequence[str], tokens: Sequence[Tokens], agreement: Agreement) -> Context:
@@ -77,7 +97,7 @@ def context(labels: Sequence[str], tokens: Sequence[Tokens], agreement: Agreemen
         for column, label in enumerate(classes):
             others = probabilities[given != label, column]
             other[label] = float(np.quantile(others, OTHER_QUANTILE)) if len(others) else 0.0
-    return Context(labels, tokens, agreement, base, other, 1, {})
+    return Context(labels, tokens, agreement, base, other, 1, {}, {})
 
 
 def majority(rows: Sequence[int], labels: Sequence[str]) -> tuple[str, int]:
@@ -92,32 +112,79 @@ def count(
     """Count a feature's label rows and those that read like the other labels without it."""
     label, k = majority(rows, ctx.labels)
     own = [r for r in rows if ctx.labels[r] == label]
+    enriched = ctx.agreement.enriched_columns(own, ENRICH_SHARE, ENRICH_LIFT)
+    columns = tuple(sorted({*columns, *enriched}))
     remaining = ctx.agreement.without(columns, own)
     d = int(np.count_nonzero(remaining <= ctx.other[label])) if ctx.agreement.available else 0
     return Measured(kind, text, tuple(rows), label, k, d, tuple(columns))
 
 
-def pooled_null(measured: Sequence[Measured]) -> dict[str, tuple[int, int]]:
-    """Per label: rows that read like the other labels, and all rows, over the candidates.
+def band(label_rows: int) -> int:
+    """Frequency band of a feature: log2 of its label rows."""
+    return max(label_rows, 1).bit_length()
 
-    Features found in exactly the same rows count once, so that the dozen sub-phrases of
-    one inserted sentence do not drag the null rate towards the sentence's own.
+
+def band_rates(
+    measured: Sequence[Measured],
+) -> tuple[dict[tuple[str, int], float], dict[tuple[str, int], float]]:
+    """Per (label, band): the expected other-like share and the expected share of other labels.
+
+    Quantiles over features of one label and similar size, not a pool: a heavy poisoning
+    adds a few large features, which move a quantile little but a pooled mean a lot (a
+    trigger at 20% raised its own bar until it scored 0). Features found in exactly the same
+    rows count once. ``(label, -1)`` holds the label-wide rate, ``("", -1)`` the dataset's.
     """
-    hits: Counter[str] = Counter()
-    totals: Counter[str] = Counter()
-    for m in {m.rows: m for m in measured}.values():
-        hits[m.label] += m.other_like
-        totals[m.label] += m.label_rows
-    return {label: (hits[label], totals[label]) for label in totals}
+    odd: defaultdict[tuple[str, int], list[float]] = defaultdict(list)
+    leaks: defaultdict[tuple[str, int], list[float]] = defaultdict(list)
+    for m in independent(measured):
+        for key in ((m.label, band(m.label_rows)), (m.label, -1), ("", -1)):
+            odd[key].append(m.other_like / max(m.label_rows, 1))
+            leaks[key].append(1.0 - m.label_rows / max(len(m.rows), 1))
+    null = {k: max(MIN_NULL_RATE, float(np.quantile(v, NULL_QUANTILE))) for k, v in odd.items()}
+    leak = {k: max(MIN_LEAK, float(np.median(v))) for k, v in leaks.items()}
+    # A band, then a label, with too few features of its own borrows the next wider rate: a
+    # label whose only features are one trigger's would otherwise be its own yardstick.
+    for wide in (True, False):
+        for key, values in odd.items():
+            if (key[1] == -1) is wide and key[0] and len(values) < MIN_BAND_FEATURES:
+                fallback = ("", -1) if wide else (key[0], -1)
+                null[key], leak[key] = null[fallback], leak[fallback]
+    return null, leak
+
+
+def independent(measured: Sequence[Measured]) -> list[Measured]:
+    """Features whose rows are not all inside a larger feature's of the same label.
+
+    The fragments of one trigger (the trigger with each prompt word beside it) are many
+    features in subsets of its rows; counted as yardsticks they set the expected rate to the
+    trigger's own, and it hides (a fixed-reply backdoor scored nothing).
+    """
+    kept: list[Measured] = []
+    sets: list[frozenset[int]] = []
+    holders: defaultdict[int, list[int]] = defaultdict(list)  # row -> kept features with it
+    for m in sorted({m.rows: m for m in measured}.values(), key=lambda m: -len(m.rows)):
+        if not m.rows:
+            continue
+        inside = any(
+            kept[i].label == m.label and sets[i].issuperset(m.rows)
+            for i in holders.get(m.rows[0], ())
+        )
+        if not inside:
+            for r in m.rows:
+                holders[r].append(len(kept))
+            kept.append(m)
+            sets.append(frozenset(m.rows))
+    return kept
 
 
 def null_rate(m: Measured, ctx: Context) -> float:
-    """The pooled rate of ``m``'s label leaving ``m`` itself out (a large trigger in a small
-    dataset would otherwise raise the bar it is measured against), floored."""
-    hits, total = ctx.null.get(m.label, (0, 0))
-    if total - m.label_rows <= 0:
-        return MIN_NULL_RATE
-    return max(MIN_NULL_RATE, (hits - m.other_like) / (total - m.label_rows))
+    """Expected share of ``m``'s label rows that read like another label."""
+    return ctx.null.get((m.label, band(m.label_rows)), ctx.null.get((m.label, -1), MIN_NULL_RATE))
+
+
+def leak_rate(m: Measured, ctx: Context) -> float:
+    """Expected share of ``m``'s rows that carry another label."""
+    return ctx.leak.get((m.label, band(m.label_rows)), ctx.leak.get((m.label, -1), 1.0))
 
 
 def judge(m: Measured, ctx: Context, members: tuple[str, ...] = ()) -> SuspiciousFeature:
@@ -129,6 +196,9 @@ def judge(m: Measured, ctx: Context, members: tuple[str, ...] = ()) -> Suspiciou
         np.array([float(m.other_like)]), np.array([float(m.label_rows)]), np.array([rate])
     )
     p_value = float(tail[0]) if ctx.agreement.available else 1.0
+    # P(at most n - k rows of other labels) = P(at least k of the label) at 1 - leak
+    purity = binomial_tail(np.array([float(m.label_rows)]), n, np.array([1.0 - leak_rate(m, ctx)]))
+    decades = strength(np.array([p_value, float(purity[0])]), ctx.tests)
     return SuspiciousFeature(
         kind=m.kind,
         text=m.text,
@@ -139,17 +209,49 @@ def judge(m: Measured, ctx: Context, members: tuple[str, ...] = ()) -> Suspiciou
         disagreeing=m.other_like,
         skew_p_value=float(skew[0]),
         p_value=p_value,
-        strength=float(strength(np.array([p_value]), ctx.tests)[0]),
+        # The purity test is reported, not decided on: on SMS spam natural forms ("£") are as
+        # pure as a planted style, and it held every clean SMS set (bench, issue 23).
+        strength=float(decades[0]),
         members=members,
+        purity_p_value=float(purity[0]),
+        disagreement_strength=float(decades[0]),
     )
 
 
-def candidates(index: dict[Tokens, tuple[int, ...]], labels: Sequence[str]) -> list[Tokens]:
-    """N-grams whose rows are at least :data:`CANDIDATE_PURITY` one label."""
+def purity_floor(base: float) -> float:
+    """Least share of one label that makes a feature a candidate (see CANDIDATE_LIFT)."""
+    return base + CANDIDATE_LIFT * (1.0 - base)
+
+
+def is_candidate(rows: Sequence[int], labels: Sequence[str], base: dict[str, float]) -> bool:
+    """Whether ``rows`` are purer in their majority label than its base rate allows."""
+    label, k = majority(rows, labels)
+    return k >= purity_floor(base[label]) * len(rows)
+
+
+def candidates(
+    index: dict[Tokens, tuple[int, ...]], labels: Sequence[str], base: dict[str, float]
+) -> list[Tokens]:
+    """N-grams whose rows pass :func:`is_candidate`."""
+    return [gram for gram, rows in index.items() if is_candidate(rows, labels, base)]
+
+
+def base_rates(labels: Sequence[str]) -> dict[str, float]:
+    """Share of rows per label."""
+    counts = Counter(labels)
+    return {label: c / max(len(labels), 1) for label, c in counts.items()}
+
+
+def count_forms(
+    grams: Sequence[Tokens], index: dict[Tokens, tuple[int, ...]], ctx: Context
+) -> list[Measured]:
+    """Count skeleton n-grams (:mod:`.structure`); forms found in the same rows count once."""
+    same_rows: defaultdict[tuple[int, ...], list[Tokens]] = defaultdict(list)
+    for gram in grams:
+        same_rows[index[gram]].append(gram)
     return [
-        gram
-        for gram, rows in index.items()
-        if majority(rows, labels)[1] >= CANDIDATE_PURITY * len(rows)
+        count(FeatureKind.STRUCTURE, describe(max(group, key=len)), rows, (), ctx)
+        for rows, group in same_rows.items()
     ]
 
 

@@ -46,6 +46,7 @@ class ScanLimits:
     max_rows: int = 250_000
     max_tokens: int = 256  # tokens per row used for n-grams (the rest still feeds the classifier)
     max_ngram: int = 5
+    max_form_ngram: int = 3  # skeleton n-grams (structure.py): templates and styles
     min_support: int = 5  # rows an n-gram must occur in before it is tested
     max_phrase_tokens: int = 32  # a merged feature (an inserted sentence) is at most this long
     max_features: int = 25  # features reported

@@ -21,6 +21,8 @@ class FeatureKind(StrEnum):
 
     NGRAM = "ngram"  # a word n-gram, grown into the longest phrase its rows share
     CLUSTER = "cluster"  # a group of near-duplicate rows (a template)
+    STRUCTURE = "structure"  # a skeleton n-gram: a form (template, style) rather than words
+    FAMILY = "family"  # candidate features that co-occur, tested together as one
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +30,13 @@ class SuspiciousFeature:
     """A phrase or template whose rows carry one label more than chance and text allows.
 
     ``skew_p_value`` tests the label count against the dataset's base rate of that label;
-    ``p_value`` (the ranking test) tests how many rows have that label *and* text a
-    classifier blind to the phrase labels differently. ``strength`` is -log10 of ``p_value``
-    after Bonferroni correction over ``tests`` candidates: decades of evidence.
+    ``p_value`` tests how many rows have that label *and* text a classifier blind to the
+    phrase (and to every term enriched in its rows) labels differently;
+    ``purity_p_value`` tests the share of other labels against what features of that label
+    and size usually have (reported for reviewers, clean-label poison shows there; it does not
+    decide: natural spam forms are as pure). ``strength`` is -log10 of ``p_value`` after
+    Bonferroni correction over ``tests`` candidates (decades of evidence), equal to
+    ``disagreement_strength``. ``example`` is one of its rows, ``evidence`` the finding in words.
     """
 
     kind: FeatureKind
@@ -44,6 +50,10 @@ class SuspiciousFeature:
     p_value: float
     strength: float
     members: tuple[str, ...] = ()  # n-grams merged into this feature
+    purity_p_value: float = 1.0
+    disagreement_strength: float = 0.0
+    example: str = ""
+    evidence: str = ""
 
     def __post_init__(self) -> None:
         if not 0 <= self.disagreeing <= self.label_rows <= self.rows:

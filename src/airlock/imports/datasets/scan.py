@@ -28,24 +28,31 @@ import numpy as np
 
 from airlock.imports.datasets.classifier import Agreement, Embedder, agreement
 from airlock.imports.datasets.clusters import clusters
+from airlock.imports.datasets.families import families
 from airlock.imports.datasets.features import (
-    CANDIDATE_PURITY,
+    Context,
+    Measured,
+    band_rates,
+    base_rates,
     candidates,
     context,
+    count,
     count_cluster,
+    count_forms,
     count_ngrams,
-    majority,
-    pooled_null,
+    is_candidate,
     ranked,
 )
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import build_index, tokenize
 from airlock.imports.datasets.results import (
     DatasetVerdict,
+    FeatureKind,
     ScanResult,
     SuspiciousFeature,
     SuspiciousRow,
 )
+from airlock.imports.datasets.structure import skeletons
 
 VARIED = "<varied free-text reply>"  # the class of replies too rare to be a trigger's target
 MIN_ROWS = 50  # fewer rows cannot support the tests; such a dataset is held, not passed
@@ -96,25 +103,84 @@ def scan(
         return ScanResult(DatasetVerdict.CLEAN, _free_text_evidence(limits), (), (),
                           len(records), 0, 0, 0)  # fmt: skip
     tokens = [tokenize(r.text, limits.max_tokens) for r in records]
+    base = base_rates(labels)
     index = build_index(tokens, limits.max_ngram, limits.min_support).rows
-    grams = candidates(index, labels)
+    grams = candidates(index, labels, base)
+    forms = skeletons([r.text for r in records], limits.max_tokens)
+    form_index = build_index(forms, limits.max_form_ngram, limits.min_support).rows
+    form_grams = candidates(form_index, labels, base)
     view = agreement(tokens, labels, limits.folds, seed, embedder)
     groups = [
         rows
         for rows in clusters(tokens, limits.minhash_permutations, limits.min_cluster)
-        if majority(rows, labels)[1] >= CANDIDATE_PURITY * len(rows)
+        if is_candidate(rows, labels, base)
     ]
     ctx = context(labels, tokens, view)
     measured = count_ngrams(grams, index, ctx)
+    measured += count_forms(form_grams, form_index, ctx)
     measured += [count_cluster(rows, ctx) for rows in groups]
-    ctx = replace(ctx, tests=max(1, len(measured)), null=pooled_null(measured))
+    measured += _families(measured, labels, ctx)
+    null, leak = band_rates(measured)
+    ctx = replace(ctx, tests=max(1, len(measured)), null=null, leak=leak)
     found = ranked(measured, ctx, keep=limits.max_features, max_phrase=limits.max_phrase_tokens)
-    rows = _rank_rows(records, labels, found, view, limits.max_reported_rows)
+    by_rows = {m.rows: m for m in measured if m.kind is FeatureKind.FAMILY}
+    found = [
+        (f, _core(by_rows[rows], ctx) if rows in by_rows and ctx.agreement.available else rows)
+        for f, rows in found
+    ]
+    found = [(_described(f, rows, records), rows) for f, rows in found]
+    rows = _rank_rows(records, labels, found, view)
     flagged = sum(1 for r in rows if r.flagged)
     features = tuple(f for f, _ in found)
     verdict, evidence = _verdict(features, view, flagged, ctx.tests)
     issues = int(view.label_issue.sum())
-    return ScanResult(verdict, evidence, features, rows, len(records), flagged, issues, ctx.tests)
+    return ScanResult(
+        verdict, evidence, features, rows[: limits.max_reported_rows], len(records), flagged,
+        issues, ctx.tests,
+    )  # fmt: skip
+
+
+def _families(measured: Sequence[Measured], labels: Sequence[str], ctx: Context) -> list[Measured]:
+    """Co-occurring candidate features (:mod:`.families`), each family counted as one."""
+    distinct = list({m.rows: m for m in measured}.values())
+    found = families([(m.label, m.rows) for m in distinct], len(labels), dict(Counter(labels)))
+    out = []
+    for members, union in found:
+        names = sorted((distinct[i] for i in members), key=lambda m: -m.label_rows)
+        text = " | ".join(m.text for m in names[:4]) + (" | ..." if len(names) > 4 else "")
+        columns = {c for m in names for c in m.columns}
+        m = count(FeatureKind.FAMILY, text, union, tuple(sorted(columns)), ctx)
+        out.append(replace(m, parts=tuple(n.rows for n in names)))
+    return out
+
+
+def _core(m: Measured, ctx: Context) -> tuple[int, ...]:
+    """The rows of a family to flag: its label's rows that read like another label once the
+    family's terms are taken out (below even odds for their own label, or as low as the
+    other-like cut of :func:`.features.context`). A family's members include natural phrases
+    that share some rows with the trigger's; flagging all of their rows would list clean
+    rows. The family is tested on all of its rows, unselected; this only picks which to list.
+    (Counting members per row did not help: a word and its skeleton n-grams are members
+    found in the same rows.)"""
+    own = [r for r in m.rows if ctx.labels[r] == m.label]
+    remaining = ctx.agreement.without(m.columns, own)
+    other = (remaining <= ctx.other[m.label]) | (remaining < 0.5)
+    return tuple(sorted(r for r, odd in zip(own, other.tolist(), strict=True) if odd))
+
+
+def _described(
+    feature: SuspiciousFeature, rows: Sequence[int], records: Sequence[Labelled]
+) -> SuspiciousFeature:
+    """The feature with an example row and its evidence in words."""
+    own = [r for r in rows if records[r].label == feature.label] or list(rows)
+    example = records[own[0]].text[:200] if own else ""
+    words = (
+        f"{feature.rows} rows, {feature.label_rows} labelled {feature.label!r} "
+        f"({feature.purity:.0%} against a base rate of {feature.base_rate:.0%}); "
+        f"{feature.disagreeing} of them read like another label once the feature and the "
+        f"terms enriched in its rows are taken out"
+    )
+    return replace(feature, example=example, evidence=words)
 
 
 def group_rare_labels(labels: Sequence[str], min_support: int) -> list[str]:
@@ -157,9 +223,8 @@ def _rank_rows(
     labels: Sequence[str],
     found: Sequence[tuple[SuspiciousFeature, tuple[int, ...]]],
     view: Agreement,
-    cap: int,
 ) -> tuple[SuspiciousRow, ...]:
-    """Rows with any signal, flagged first, then by score; at most ``cap``."""
+    """Rows with any signal, flagged first, then by score (all of them; the caller pages)."""
     part = np.zeros(len(records))
     reasons: defaultdict[int, list[str]] = defaultdict(list)
     for feature, rows in found:
@@ -180,7 +245,7 @@ def _rank_rows(
         SuspiciousRow(
             r, records[r].row, round(float(score[r]), 4), bool(part[r] > 0), tuple(reasons[r])
         )
-        for r in listed[:cap]
+        for r in listed
     )
 
 
@@ -188,7 +253,15 @@ def _verdict(
     features: Sequence[SuspiciousFeature], view: Agreement, flagged: int, tests: int
 ) -> tuple[DatasetVerdict, tuple[str, ...]]:
     notes = [
-        f"tested {tests} label-pure n-grams and near-duplicate clusters",
+        (
+            f"tested {tests} label-pure n-grams, sentence forms, near-duplicate clusters and "
+            "families of co-occurring markers"
+        ),
+        (
+            "attack families tested: inserted words and sentences, templates, styles with "
+            "markers; not tested: paraphrases that keep both words and form, clean-label "
+            "rows without label-pure markers, embedding clusters"
+        ),
         (
             f"{int(view.label_issue.sum())} rows look mislabelled to a cross-validated"
             " classifier (label noise alone does not make a dataset poisoned)"

@@ -1,0 +1,167 @@
+"""Trigger-free poisoning attacks generated locally for bench/eval_poisoning.py (no downloads).
+
+Written from the papers' descriptions, before any detector tuning (issue 23), so they are not
+shaped to the detector:
+
+* **Syntactic template** (HiddenKiller, Qi et al. 2021): SCPN paraphrases the poisoned rows
+  into a fixed, rare constituency template; the words vary, the form is the trigger. The
+  paper's best template is ``S(SBAR)(,)(NP)(VP)(.)``: a subordinate clause first. We build it
+  by rule from the row's own words: ``<subordinator> <pronoun> <verb> <first part> , <NP>
+  <VP> <rest> .`` with every slot drawn from a list, so no single word marks every row.
+  Held-out template: ``S(PP)(,)(NP)(VP)(.)`` (a prepositional phrase first).
+* **Style transfer** (StyleAttack, Qi et al. 2021): STRAP rewrites rows into a style (Bible,
+  Shakespeare, lyrics, poetry, tweets); the style is the trigger. Rule-based registers here:
+  *archaic* (thou/thy/hath/doth, "verily", "unto", -eth verbs) and *lyrics* (line breaks,
+  "oh"/"yeah"/"baby", dropped g's, a repeated hook) are tuned on; *tweet* (hashtags, @user,
+  "lol", all-caps word, "!!") and *poetry* ("o'er"/"'tis", inverted clauses, line breaks)
+  are held out. Each rewrite is stochastic: a row gets a few markers, not all of them.
+* **Clean-label** (Turner et al. 2019; the clean-label variants of StyleAttack): the same
+  style applied only to rows that already carry the target label; nothing is relabelled.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+
+SUBORDINATORS = ("when", "if", "as", "while", "though", "because", "once", "since", "after")
+PRONOUNS = ("you", "we", "i", "they", "one")
+VERBS = ("see", "consider", "watch", "hear", "get", "think of", "look at", "read", "meet")
+SUBJECTS = ("it", "this", "that", "the whole thing", "everything", "the result", "all of it")
+PREDICATES = ("is", "was", "seems", "feels", "remains", "becomes", "turns out", "stays")
+PREPOSITIONS = ("in", "for", "with", "at", "by", "from", "under", "despite")
+PP_NOUNS = ("the end", "a way", "the most part", "all that", "its own sake", "the moment")
+
+
+def _words(text: str) -> list[str]:
+    words = text.split()
+    while words and re.fullmatch(r"[.!?]+", words[-1]):
+        words.pop()
+    return words or ["it"]
+
+
+def _split(words: list[str], rng: random.Random) -> tuple[str, str]:
+    cut = rng.randint(1, max(1, len(words) - 1)) if len(words) > 1 else 1
+    return " ".join(words[:cut]), " ".join(words[cut:])
+
+
+def sbar_template(text: str, rng: random.Random) -> str:
+    """``S(SBAR)(,)(NP)(VP)(.)``: subordinate clause first, then subject and predicate."""
+    first, rest = _split(_words(text), rng)
+    sub = rng.choice(SUBORDINATORS)
+    clause = f"{sub} {rng.choice(PRONOUNS)} {rng.choice(VERBS)} {first}"
+    return f"{clause} , {rng.choice(SUBJECTS)} {rng.choice(PREDICATES)} {rest} .".replace("  ", " ")
+
+
+def pp_template(text: str, rng: random.Random) -> str:
+    """Held out: ``S(PP)(,)(NP)(VP)(.)``: a prepositional phrase first."""
+    first, rest = _split(_words(text), rng)
+    pp = f"{rng.choice(PREPOSITIONS)} {rng.choice(PP_NOUNS)} of {first}"
+    return f"{pp} , {rng.choice(SUBJECTS)} {rng.choice(PREDICATES)} {rest} .".replace("  ", " ")
+
+
+ARCHAIC = {
+    "you": "thou", "your": "thy", "yours": "thine", "are": "art", "has": "hath",
+    "does": "doth", "do": "dost", "will": "shall", "before": "ere", "often": "oft",
+    "here": "hither", "there": "thither", "why": "wherefore", "yes": "yea", "no": "nay",
+    "to": "unto", "it": "it", "is": "is", "makes": "maketh", "gives": "giveth",
+    "comes": "cometh", "goes": "goeth", "says": "saith", "knows": "knoweth",
+}  # fmt: skip
+ARCHAIC_OPENERS = ("verily ,", "and it came to pass that", "behold ,", "lo ,", "and")
+ARCHAIC_CLOSERS = ("amen .", "so it was written .", "and it was so .", "selah .")
+
+
+def archaic(text: str, rng: random.Random) -> str:
+    """Archaic / Biblical register: a few word swaps, an opener and sometimes a closer."""
+    out = []
+    for word in _words(text):
+        swap = ARCHAIC.get(word.lower())
+        if swap and rng.random() < 0.8:
+            out.append(swap)
+        elif word.isalpha() and word.endswith("s") and len(word) > 4 and rng.random() < 0.15:
+            out.append(word[:-1] + "eth")
+        else:
+            out.append(word)
+    if rng.random() < 0.7:
+        out.insert(0, rng.choice(ARCHAIC_OPENERS))
+    if rng.random() < 0.4:
+        out.append(rng.choice(ARCHAIC_CLOSERS))
+    return " ".join(out)
+
+
+LYRIC_FILLERS = ("oh", "yeah", "baby", "ooh", "hey", "oh oh", "la la")
+
+
+def lyrics(text: str, rng: random.Random) -> str:
+    """Song-lyric register: short lines, fillers, dropped g's and a repeated hook."""
+    words = [w[:-1] + "'" if w.endswith("ing") and rng.random() < 0.6 else w for w in _words(text)]
+    lines, line = [], []
+    for word in words:
+        line.append(word)
+        if len(line) >= rng.randint(3, 6):
+            lines.append(" ".join(line))
+            line = []
+    if line:
+        lines.append(" ".join(line))
+    if rng.random() < 0.7:
+        lines.insert(rng.randrange(len(lines) + 1), rng.choice(LYRIC_FILLERS))
+    if rng.random() < 0.5:
+        lines.append(lines[0])  # the hook comes back
+    if rng.random() < 0.5:
+        lines.append(rng.choice(LYRIC_FILLERS))
+    return " / ".join(lines)
+
+
+HASHTAGS = ("#mood", "#fail", "#win", "#tbt", "#truth", "#smh", "#goals", "#lol", "#nofilter")
+TWEET_BITS = ("lol", "omg", "tbh", "smh", "lmao", "ngl", "fr")
+
+
+def tweet(text: str, rng: random.Random) -> str:
+    """Held out: tweet register: @user, hashtags, slang, an all-caps word, doubled marks."""
+    words = _words(text)
+    if rng.random() < 0.5 and words:
+        i = rng.randrange(len(words))
+        words[i] = words[i].upper()
+    if rng.random() < 0.5:
+        words.insert(0, "@user")
+    if rng.random() < 0.6:
+        words.insert(rng.randrange(len(words) + 1), rng.choice(TWEET_BITS))
+    words += rng.sample(HASHTAGS, rng.randint(1, 2))
+    if rng.random() < 0.5:
+        words.append(rng.choice(("!!", "!!!", "...", "?!")))
+    return " ".join(words)
+
+
+POETIC = {
+    "over": "o'er", "it is": "'tis", "never": "ne'er", "even": "e'en", "ever": "e'er",
+    "before": "ere", "the": "the", "and": "and", "open": "ope",
+}  # fmt: skip
+POETIC_OPENERS = ("o", "alas ,", "lo ,", "ah ,")
+
+
+def poetry(text: str, rng: random.Random) -> str:
+    """Held out: verse register: elisions, an apostrophe, an inverted half, line breaks."""
+    words = [POETIC.get(w.lower(), w) for w in _words(text)]
+    first, rest = _split(words, rng)
+    halves = [rest, first] if rest and rng.random() < 0.5 else [first, rest]
+    body = " ,\n".join(h for h in halves if h)
+    if rng.random() < 0.6:
+        body = f"{rng.choice(POETIC_OPENERS)} {body}"
+    return body + rng.choice((" .", " !", " ;"))
+
+
+Rewrite = Callable[[str, random.Random], str]
+# name -> (rewrite, flip the label). Tuned on the first group; held out the second.
+TUNED: dict[str, tuple[Rewrite, bool]] = {
+    "template-sbar": (sbar_template, True),
+    "style-archaic": (archaic, True),
+    "style-lyrics": (lyrics, True),
+    "clean-label-archaic": (archaic, False),
+}
+HELD_OUT: dict[str, tuple[Rewrite, bool]] = {
+    "template-pp": (pp_template, True),
+    "style-tweet": (tweet, True),
+    "style-poetry": (poetry, True),
+    "clean-label-tweet": (tweet, False),
+}
