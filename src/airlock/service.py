@@ -662,6 +662,11 @@ class Airlock:
         project: str | None = None,
     ) -> ExportResult:
         """:meth:`submit_export` of an upload already staged in the outbox."""
+        try:
+            require(principal, Action.EXPORT_SUBMIT)  # the HTTP gate checked too
+        except PermissionDenied:
+            self.outbox.drop(staged)
+            raise
         return self._egress.submit_staged(principal, staged, name, purpose, project)
 
     def export_allowance(self, principal: Principal) -> int:
@@ -834,6 +839,11 @@ class Airlock:
         """:meth:`admit_package` of a file already staged in the outbox."""
         from airlock.package_ingress import admit_staged_package
 
+        try:
+            require(principal, Action.PACKAGE_SUBMIT)  # the HTTP gate checked too
+        except PermissionDenied:
+            self.outbox.drop(staged)
+            raise
         return admit_staged_package(
             self._store,
             seals=self.seals,
