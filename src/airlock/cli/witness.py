@@ -7,26 +7,20 @@ folder of its own (not the airlock home): it is meant to run outside the gateway
 from __future__ import annotations
 
 import base64
-import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from airlock.errors import ConfigError, LedgerIntegrityError, SourceError
 from airlock.ledger.checkpoints import open_checkpoint
-from airlock.ledger.signed_note import COSIGNATURE_V1, MAX_NOTE_BYTES, NoteSigner, VerifierKey
+from airlock.ledger.signed_note import MAX_NOTE_BYTES, VerifierKey
 from airlock.ledger.witness import WitnessState, witness_checkpoint
+from airlock.local_witness import KEY_FILE, LAST_FILE, create_witness, load_witness
 
 if TYPE_CHECKING:  # the HTTP client is imported by the command that uses it (issue 13)
     import httpx
-
-KEY_FILE = "witness.key"
-NAME_FILE = "witness.name"
-LAST_FILE = "last-checkpoint.note"
 
 
 @click.group("witness")
@@ -39,25 +33,9 @@ def witness_group() -> None:
 @click.option("--name", required=True, help="The witness's key name, e.g. witness.example.org")
 def init_witness(state_dir: Path, name: str) -> None:
     """Create a witness key in STATE_DIR and print its verifier key."""
-    signer = NoteSigner(name, Ed25519PrivateKey.generate(), COSIGNATURE_V1)
-    try:
-        state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        key_path = state_dir / KEY_FILE
-        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError as e:
-        raise ConfigError(f"{state_dir} already holds a witness key; use `witness key`") from e
-    except OSError as e:
-        raise ConfigError(f"cannot create witness state in {state_dir}: {e.strerror}") from e
-    with os.fdopen(fd, "wb") as handle:
-        assert isinstance(signer.private_key, Ed25519PrivateKey)  # generated just above
-        handle.write(
-            signer.private_key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-    (state_dir / NAME_FILE).write_text(name + "\n", encoding="utf-8")
+    if (state_dir / KEY_FILE).exists():
+        raise ConfigError(f"{state_dir} already holds a witness key; use `witness key`")
+    signer = create_witness(state_dir, name)
     click.echo(signer.verifier.encode())
 
 
@@ -65,7 +43,7 @@ def init_witness(state_dir: Path, name: str) -> None:
 @click.argument("state_dir", type=click.Path(file_okay=False, path_type=Path))
 def witness_key(state_dir: Path) -> None:
     """Print the witness's verifier key (add it to the gateway's [ledger] witness_keys)."""
-    click.echo(_load_signer(state_dir).verifier.encode())
+    click.echo(load_witness(state_dir).verifier.encode())
 
 
 @witness_group.command("cosign")
@@ -86,7 +64,7 @@ def cosign_latest(
 
     Refuses (exit 1) on a rollback or a fork, and keeps its state unchanged.
     """
-    signer = _load_signer(state_dir)
+    signer = load_witness(state_dir)
     key = VerifierKey.parse(log_key)
     last_path = state_dir / LAST_FILE
     state = WitnessState(None)
@@ -142,16 +120,3 @@ def _read_note(path: Path) -> str:
     if path.stat().st_size > MAX_NOTE_BYTES:
         raise LedgerIntegrityError(f"{path} is larger than any checkpoint")
     return path.read_text(encoding="utf-8")
-
-
-def _load_signer(state_dir: Path) -> NoteSigner:
-    try:
-        name = (state_dir / NAME_FILE).read_text(encoding="utf-8").strip()
-        key = serialization.load_pem_private_key((state_dir / KEY_FILE).read_bytes(), None)
-    except (OSError, ValueError) as e:
-        raise ConfigError(
-            f"no usable witness state in {state_dir}: run `airlock witness init`"
-        ) from e
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ConfigError(f"{state_dir / KEY_FILE} is not an Ed25519 key")
-    return NoteSigner(name, key, COSIGNATURE_V1)
