@@ -120,14 +120,10 @@ class Egress:
         run as one unit of a shared write batch (:mod:`airlock.store.group_commit`), so the
         ledger entry, the reservation and the decision become durable together or not at all.
         """
-        self._charged_project(principal, project)  # refused before the upload is stored
-        return self.submit_staged(
-            principal,
-            self._outbox.stage(stream, self._max_bytes),
-            name,
-            purpose,
-            project,
-            auth=auth,
+        charged = self._charged_project(principal, project)  # refused before it is stored
+        staged = self._outbox.stage(stream, self._max_bytes)
+        return self._commit_or_drop(
+            staged, lambda: self._decide(principal, staged, name, purpose, charged, auth=auth)
         )
 
     def submit_staged(
@@ -145,9 +141,17 @@ class Egress:
 
         Raises: as :meth:`submit`.
         """
-        try:
+
+        def decide() -> ExportResult:
             charged = self._charged_project(principal, project)
-            result = self._decide(principal, staged, name, purpose, charged, auth=auth)
+            return self._decide(principal, staged, name, purpose, charged, auth=auth)
+
+        return self._commit_or_drop(staged, decide)
+
+    def _commit_or_drop(self, staged: Staged, decide: Callable[[], ExportResult]) -> ExportResult:
+        """Decide on ``staged``; keep its bytes unless denied, and drop the staging file."""
+        try:
+            result = decide()
             if result.decision.outcome is not Outcome.DENY or self._keep_denied:
                 self._outbox.commit(staged)
         finally:
