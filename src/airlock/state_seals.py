@@ -56,8 +56,16 @@ class StateSeals:
         Raises:
             LedgerIntegrityError: a matching row has no seal, or one that does not match.
         """
+        # One read: a write batch holds the writer lock, so no reseal can land in between.
         for row in self._store.rows(table, where):
-            self._sealed_row(table, {c: row[c] for c in SPECS[table].key})
+            problem = self._problem(table, row)[1]
+            if problem is not None:
+                raise LedgerIntegrityError(f"{problem}{_ADVICE}")
+
+    def _problem(self, table: str, row: Row) -> tuple[RowSeal | None, str | None]:
+        """The row's seal, and what is wrong with it (None when it holds)."""
+        seal = self._store.get(table, row_key(table, row))
+        return seal, seal_problem(self._key, table, row, seal)
 
     def _sealed_row(self, table: str, where: Mapping[str, object]) -> tuple[Row, RowSeal]:
         """The one matching row and its seal, which must hold.
@@ -76,8 +84,7 @@ class StateSeals:
                 raise LedgerIntegrityError(
                     f"{table} has {len(rows)} rows for {dict(where)}{_ADVICE}"
                 )
-            seal = self._store.get(table, row_key(table, rows[0]))
-            problem = seal_problem(self._key, table, rows[0], seal)
+            seal, problem = self._problem(table, rows[0])
             if problem is None and seal is not None:
                 return rows[0], seal
         raise LedgerIntegrityError(f"{problem}{_ADVICE}")
