@@ -20,7 +20,7 @@ from airlock.approvals.decide import BoundaryFacts, CompiledPolicy, PolicyOutcom
 from airlock.approvals.locks import AnomalyRules, Lock, LockScope, RecentOutcome, anomaly_reason
 from airlock.approvals.workflow import ApprovalCase, ApprovalRule
 from airlock.audit import AuditLog
-from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetCheck, BudgetScope
+from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetCheck, BudgetScope, applicable
 from airlock.budgets.refusals import ContentMatch, ContentRules, RefusedContent, best_match
 from airlock.clock import Clock
 from airlock.domain.identity import BREAK_GLASS_SUBJECT, AuthMethod, auth_details
@@ -41,7 +41,7 @@ from airlock.domain.requests import (
     RequestKind,
     RequestStatus,
 )
-from airlock.errors import Conflict
+from airlock.errors import Conflict, InvalidInput
 from airlock.exports.engine import Inspector
 from airlock.exports.findings import FileReport
 from airlock.ledger.records import LedgerRecord
@@ -225,11 +225,11 @@ class Egress:
         now = self._clock.now()
         if self._active_lock(principal.name, None, now) is not None:
             return 0
-        wanted = {(BudgetScope.ENCLAVE, ENCLAVE_SUBJECT), (BudgetScope.PRINCIPAL, principal.name)}
-        budgets = [b for b in self._store.budgets.budgets() if b.key in wanted]
-        if not any(b.scope is BudgetScope.ENCLAVE for b in budgets):
+        try:  # the same choice of budgets as a decision, personal defaults ('*') included
+            chosen = applicable(self._store.budgets.budgets(), principal.name, None)
+        except InvalidInput:  # no enclave budget: nothing may leave
             return 0
-        return min(max(0, b.limit_bytes - self._store.budgets.used(b.key, now)) for b in budgets)
+        return min(max(0, b.limit_bytes - self._store.budgets.used(b.key, now)) for b in chosen)
 
     def _record(
         self,

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
+from airlock.budgets.limits import DEFAULT_SUBJECT, ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.service import Actor, Airlock
 from airlock.settings import Settings
 from scripts.make_inspection_corpus import weights
@@ -105,6 +105,23 @@ def test_over_budget_upload_is_refused_before_its_body(desk: Gateway, spool: Pat
     token = _researcher(desk)
     start = _disk(desk, spool)
     upload = stream_upload(_port(desk), "/exports", size=2 * GIB, token=token)
+    assert upload.status == 403, upload.answer[:300]
+    assert b"BudgetExceeded" in upload.answer
+    assert upload.sent < MIB
+    assert _settles_to(desk, spool, start)
+
+
+def test_a_default_personal_budget_refuses_an_upload_before_its_body(
+    desk: Gateway, spool: Path
+) -> None:
+    _budget(desk, GIB)  # the enclave would let it through; rita's default ('*') would not
+    desk.airlock.set_budget(
+        Actor.local_operator(),
+        Budget(BudgetScope.PRINCIPAL, DEFAULT_SUBJECT, 1_000_000, timedelta(days=1)),
+    )
+    token = _researcher(desk)
+    start = _disk(desk, spool)
+    upload = stream_upload(_port(desk), "/exports", size=64 * MIB, token=token)
     assert upload.status == 403, upload.answer[:300]
     assert b"BudgetExceeded" in upload.answer
     assert upload.sent < MIB
