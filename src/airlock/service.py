@@ -26,9 +26,8 @@ from airlock.approvals.locks import Lock, LockScope
 from airlock.approvals.permissions import Action, Reach, reach, refuse_reserved, require
 from airlock.budgets.exfiltration import (
     ExfiltrationEstimate,
-    most_generous,
+    estimates_for,
     refuse_if_below_floor,
-    time_to_exfiltrate,
 )
 from airlock.budgets.limits import Budget, BudgetScope
 from airlock.capability import capability
@@ -53,6 +52,7 @@ from airlock.domain.tokens import (
     token_id,
     token_lifetime,
 )
+from airlock.enclave_status import EnclaveStatus, StoreGlance, enclave_status
 from airlock.errors import (
     AuthenticationRequired,
     ConfigError,
@@ -157,20 +157,6 @@ class IssuedToken:
     token: str
     token_id: str = ""
     expires_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EnclaveStatus:
-    enclave_name: str
-    store_backend: str
-    policy_version: str
-    principals: int
-    projects: int
-    requests_by_status: dict[RequestStatus, int]
-    exfiltration: tuple[ExfiltrationEstimate, ...] = ()  # one account
-    # The same for k colluding accounts, each with the most generous personal budget
-    # (issue 14): k is [egress] colluding_accounts unless the caller asks for another.
-    exfiltration_colluding: tuple[ExfiltrationEstimate, ...] = ()
 
 
 class Airlock:
@@ -605,16 +591,15 @@ class Airlock:
         """Raises: InvalidInput (``accounts`` below 1)."""
         k = self.settings.egress.colluding_accounts if accounts is None else accounts
         counts = self._store.counts()
-        return EnclaveStatus(
-            enclave_name=self.settings.enclave_name,
-            store_backend=self._store.backend,
-            policy_version=self._policy.version,
+        glance = StoreGlance(
+            backend=self._store.backend,
             principals=counts.principals,
             projects=counts.projects,
             requests_by_status=counts.requests_by_status,
-            exfiltration=tuple(self.time_to_exfiltrate()),
-            exfiltration_colluding=tuple(self.time_to_exfiltrate(accounts=k)),
+            budgets=self._store.budgets.budgets(),
+            models=self._store.protected_model_sizes(),
         )
+        return enclave_status(self.settings.enclave_name, self._policy.version, glance, k)
 
     def time_to_exfiltrate(
         self, enclave: Budget | None = None, accounts: int = 1
@@ -624,15 +609,10 @@ class Airlock:
 
         Raises: InvalidInput (``accounts`` below 1).
         """
-        budgets = self._store.budgets.budgets()
-        budget = enclave or next((b for b in budgets if b.scope is BudgetScope.ENCLAVE), None)
-        if budget is None:
-            return []
-        personal = most_generous(budgets)
-        return [
-            time_to_exfiltrate(m.name, m.size, budget, personal=personal, accounts=accounts)
-            for m in self._store.protected_models()
-        ]
+        budgets = list(self._store.budgets.budgets())
+        if enclave is not None:
+            budgets = [b for b in budgets if b.scope is not BudgetScope.ENCLAVE] + [enclave]
+        return estimates_for(budgets, self._store.protected_model_sizes(), accounts)
 
     # --- egress -----------------------------------------------------------------------
 

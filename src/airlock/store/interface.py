@@ -197,6 +197,10 @@ class Store(Protocol):
 
     def protected_models(self) -> Sequence[ModelFingerprint]: ...
 
+    def protected_model_sizes(self) -> Sequence[tuple[str, int]]:
+        """(name, size) of each protected model, by name, without its chunk digests."""
+        ...
+
     def protected_models_stamp(self) -> str:
         """Changes whenever a protected model is registered (cheap, for cache checks)."""
         ...

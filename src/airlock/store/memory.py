@@ -213,6 +213,10 @@ class MemoryStore:
         with self._lock:
             return [self._models[n] for n in sorted(self._models)]
 
+    def protected_model_sizes(self) -> Sequence[tuple[str, int]]:
+        with self._lock:
+            return [(n, self._models[n].size) for n in sorted(self._models)]
+
     def protected_models_stamp(self) -> str:
         with self._lock:
             return ",".join(sorted(self._models))

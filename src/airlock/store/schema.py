@@ -27,7 +27,9 @@ from sqlalchemy import (
     false,
 )
 
-SCHEMA_REVISION = "0016_token_lifetimes"  # issue 14
+from airlock.store import revision
+
+SCHEMA_REVISION = revision.SCHEMA_REVISION
 
 
 class UtcDateTime(TypeDecorator[datetime]):

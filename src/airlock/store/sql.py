@@ -345,6 +345,12 @@ class SqlStore:
             for r in models
         ]
 
+    def protected_model_sizes(self) -> Sequence[tuple[str, int]]:
+        m = schema.protected_models
+        with self._begin() as c:
+            rows = c.execute(select(m.c.name, m.c.size_bytes).order_by(m.c.name)).all()
+        return [(str(name), int(size)) for name, size in rows]
+
     def protected_models_stamp(self) -> str:
         with self._begin() as c:
             count, latest = c.execute(statements.MODELS_STAMP).one()
