@@ -90,7 +90,7 @@ if TYPE_CHECKING:
     from airlock.outputs.metrics import OutputMetrics
     from airlock.outputs.reference import ReferenceModel
     from airlock.outputs.verifier import VerifyReport as OutputsReport
-    from airlock.package_ingress import Admission
+    from airlock.package_ingress import Admission, FeedImport
     from airlock.state_seals import StateSeals
     from airlock.state_verify import StateReport
 
@@ -763,7 +763,7 @@ class Airlock:
             floor = self.settings.egress.min_days_to_exfiltrate
             refuse_if_below_floor(
                 budget,
-                [(m.name, m.size) for m in self._store.protected_models()],
+                self._store.protected_model_sizes(),
                 timedelta(days=floor) if floor else None,
             )
         index = self._record(
@@ -807,6 +807,32 @@ class Airlock:
             keep_denied=self.settings.uploads.keep_denied,
             auth=auth,
         )
+
+    def import_package_feed(self, actor: Actor, paths: Sequence[Path]) -> FeedImport:
+        """Import an offline OSV malicious-packages feed (files, folders or a zip of JSON).
+
+        Raises: PermissionDenied unless admin; SourceError (unreadable), InvalidInput (not
+        OSV, no PyPI record, over the size bounds) before anything is recorded.
+        """
+        from airlock.imports.packages.feed import feed_entries
+        from airlock.imports.packages.feed_files import feed_texts
+        from airlock.package_ingress import import_feed
+
+        require(actor, Action.PACKAGE_FEED_IMPORT)
+        entries = feed_entries(feed_texts(paths))
+        return import_feed(
+            self._store,
+            ledger=self.ledger,
+            clock=self._clock,
+            actor=actor.name,
+            actor_details=actor.ledger_details(),
+            policy_version=self._policy.version,
+            entries=entries,
+        )
+
+    def package_feed_size(self) -> int:
+        """Entries of the known-bad package feed the store holds."""
+        return self._store.known_bad.known_bad_count()
 
     def admit_staged_package(
         self,

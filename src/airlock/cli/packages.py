@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
+from airlock.cli.package_feed import feed_group
 from airlock.errors import AirlockError, InvalidInput, SourceError
 from airlock.exports.findings import worst
 from airlock.render.table import render_table
@@ -21,6 +22,9 @@ MAX_PACKAGE_BYTES = 512 * 1024 * 1024
 @click.group("package")
 def package_group() -> None:
     """Software ingress: vet Python packages without importing or building them."""
+
+
+package_group.add_command(feed_group)
 
 
 @package_group.command("vet")
@@ -137,6 +141,8 @@ def admit(cli: CliContext, path: Path, as_name: str | None) -> int:
     principal = cli.acting_principal("package admit", as_name)
     admission = airlock.admit_package(principal, path.name, path.read_bytes())
     click.echo(f"{admission.request.id}: {admission.request.status.value}")
+    for reason in admission.decision.reasons:  # why, in the vetting's own words
+        click.echo(f"  {reason.code}: {reason.message}")
     return EXIT_FOR_OUTCOME[admission.report.verdict]
 
 

@@ -21,6 +21,7 @@ from airlock.store.interface import PackageFile, StoreCounts
 from airlock.store.memory_approvals import MemoryApprovalStore
 from airlock.store.memory_budgets import MemoryBudgetStore
 from airlock.store.memory_datasets import MemoryDatasetStore
+from airlock.store.memory_known_bad import MemoryKnownBadStore
 from airlock.store.memory_ledger import MemoryLedgerStore
 from airlock.store.memory_members import MemoryMembershipStore
 from airlock.store.memory_outputs import MemoryOutputStore
@@ -48,6 +49,7 @@ class MemoryStore:
         self._datasets = MemoryDatasetStore()
         self._members = MemoryMembershipStore(self._known_member)
         self._outputs = MemoryOutputStore()
+        self._known_bad = MemoryKnownBadStore()
 
     @property
     def seals(self) -> UnsealedStore:
@@ -56,6 +58,10 @@ class MemoryStore:
     @property
     def approvals(self) -> MemoryApprovalStore:
         return self._approvals
+
+    @property
+    def known_bad(self) -> MemoryKnownBadStore:
+        return self._known_bad
 
     @property
     def members(self) -> MemoryMembershipStore:
