@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from airlock.approvals.friction import FrictionReport, friction
 from airlock.approvals.locks import Lock, LockScope
 from airlock.approvals.permissions import Action, Reach, reach, refuse_reserved, require
+from airlock.approvals.refusals import ANONYMOUS, OVERFLOW
 from airlock.budgets.exfiltration import (
     ExfiltrationEstimate,
     most_generous,
@@ -72,6 +73,7 @@ from airlock.store.outbox import FileOutbox, Outbox, Staged, probe_writable
 if TYPE_CHECKING:
     from airlock.approvals.decide import CompiledPolicy
     from airlock.approvals.policy import PolicyBundle
+    from airlock.approvals.refusals import Entry as RefusalEntry
     from airlock.approvals.workflow import ApprovalCase
     from airlock.assess.attest import Answer
     from airlock.assess.gather import Assessment
@@ -1071,6 +1073,36 @@ class Airlock:
         without its credential, or someone else's). Returns the ledger index."""
         return self._record(
             "identity.refused", actor, action, claimed=claimed[:128], reason=reason[:500]
+        )
+
+    def record_refusal(self, entry: RefusalEntry) -> int:
+        """Append an ``access.refused`` entry: a refusal answered at the gateway's gate, by
+        the facade's owner checks or by the upload guard (issue 14), as the refusal tally
+        (:mod:`airlock.approvals.refusals`) coalesced it. Returns the ledger index.
+
+        It records; it decides nothing (the refusal was answered already).
+        """
+        first = entry.first
+        coalesced = "overflow" if entry.overflow else "summary" if entry.summary else "first"
+        return self.ledger.append(
+            LedgerRecord(
+                kind="access.refused",
+                actor=first.who or ANONYMOUS,
+                at=self._clock.now(),
+                subject=OVERFLOW if entry.overflow else first.action,
+                policy_version=self._policy.version,
+                outcome="refused",
+                details={
+                    "auth": first.auth,
+                    "address": first.address,
+                    "error": first.reason,
+                    "status": first.status,
+                    "reason": first.message,
+                    "path": first.subject,
+                    "count": entry.count,
+                    "coalesced": coalesced,
+                },
+            )
         )
 
     def break_glass(self, os_user: str, command: str, reason: str) -> Actor:

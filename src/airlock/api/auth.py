@@ -61,24 +61,25 @@ def bearer_token(request: Request, *, basic: bool = False) -> str:
     return token_of(request.headers.get("authorization"), basic=basic)
 
 
-async def principal_for_header(airlock: Airlock, authorization: str | None, path: str) -> Principal:
-    """The principal an ``Authorization`` header names, if the permission table lets them
-    ``POST`` to ``path``. No request body is involved, so the upload guard
-    (:mod:`airlock.api.upload_guard`) calls it before reading one (issue 22); the route's
-    own gate (:func:`authorize`) still runs after it.
+async def principal_of_header(airlock: Airlock, authorization: str | None) -> Principal:
+    """The principal an ``Authorization`` header's token belongs to. No request body is
+    involved, so the upload guard (:mod:`airlock.api.upload_guard`) calls it, and
+    :func:`require_post`, before reading one (issue 22); the route's own gate
+    (:func:`authorize`) still runs after them.
 
-    Raises: AuthenticationRequired, PermissionDenied.
+    Raises: AuthenticationRequired.
     """
     token = token_of(authorization)
     recent = airlock.recently_authenticated(token)
-    principal = (
-        recent if recent is not None else await run_in_threadpool(airlock.authenticate, token)
-    )
+    return recent if recent is not None else await run_in_threadpool(airlock.authenticate, token)
+
+
+def require_post(principal: Principal, path: str) -> None:
+    """Raises: PermissionDenied unless the table lets ``principal`` ``POST`` to ``path``."""
     rule = rule_for("POST", path)
     if not isinstance(rule, Guarded):
         raise PermissionDenied(f"POST {path} has no guarded entry in the permission table")
     require_some(principal, rule.action)
-    return principal
 
 
 def token_of(authorization: str | None, *, basic: bool = False) -> str:
@@ -150,6 +151,9 @@ async def authorize(request: Request, airlock: AirlockDep) -> None:
             else:
                 token = bearer_token(request, basic=path.startswith(("/simple/", "/packages/")))
             principal = await sign_in(request, airlock, token)
+            # Known before the role is checked, so that a refusal is recorded under the
+            # name of who was refused (airlock.api.refusal_log); `principal` stays unset.
+            request.state.authenticated = principal
             require_some(principal, action)
             request.state.principal = principal
 
