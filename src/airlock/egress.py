@@ -23,7 +23,7 @@ from airlock.audit import AuditLog
 from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetCheck, BudgetScope, applicable
 from airlock.budgets.refusals import ContentMatch, ContentRules, RefusedContent, best_match
 from airlock.clock import Clock
-from airlock.domain.identity import BREAK_GLASS_SUBJECT, AuthMethod, auth_details
+from airlock.domain.identity import BREAK_GLASS_SUBJECT, STRONG_METHODS, AuthMethod, auth_details
 from airlock.domain.membership import charged_project
 from airlock.domain.names import (
     ProjectName,
@@ -82,6 +82,7 @@ class Egress:
         inspector: Callable[[], Inspector],
         max_bytes: int = MAX_EXPORT_BYTES,
         keep_denied: bool = False,
+        vote_methods: frozenset[AuthMethod] = STRONG_METHODS,
     ) -> None:
         self._max_bytes = max_bytes
         self._keep_denied = keep_denied
@@ -100,6 +101,7 @@ class Egress:
             policy=policy,
             commits=self._commits,
             seals=seals,
+            methods=vote_methods,
         )
 
     def submit(

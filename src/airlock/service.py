@@ -256,6 +256,7 @@ class Airlock:
             inspector=self.inspector,
             max_bytes=self.settings.uploads.max_export_bytes,
             keep_denied=self.settings.uploads.keep_denied,
+            vote_methods=frozenset(AuthMethod(m) for m in self.settings.approvals.vote_methods),
         )
 
     @capability

@@ -61,7 +61,11 @@ class Votes:
         policy: CompiledPolicy,
         commits: GroupCommit,
         seals: StateSeals,
+        methods: frozenset[AuthMethod] = STRONG_METHODS,
     ) -> None:
+        """``methods``: how a voter may have been authenticated ([approvals] vote_methods);
+        only strong methods count, whatever it holds."""
+        self._methods = methods & STRONG_METHODS
         self._store = store
         self._seals = seals
         self._ledger = ledger
@@ -87,13 +91,20 @@ class Votes:
                 expired first), the voter has voted, or the request is no longer held.
             PermissionDenied: self-approval, the voter's role is not eligible, or the voter
                 was not authenticated by a strong method (issue 14: a vote needs the
-                person's own credential, never direct access to the home).
+                person's own credential, never direct access to the home) that the
+                enclave's ``[approvals] vote_methods`` lists.
             InvalidInput: the digest is not the request's, or a deny gives no reason.
         """
         if auth not in STRONG_METHODS:
             raise PermissionDenied(
                 f"a vote needs {voter.name}'s own credential (token or peercred), not {auth}: "
                 f"set AIRLOCK_TOKEN to {voter.name}'s token"
+            )
+        if auth not in self._methods:
+            allowed = " or ".join(sorted(self._methods)) or "no method"
+            raise PermissionDenied(
+                f"{voter.name} signed in by {auth}, but this enclave takes votes only by "
+                f"{allowed} ([approvals] vote_methods): vote again signed in that way"
             )
         rid = request_id(raw_id)
         now = self._clock.now()

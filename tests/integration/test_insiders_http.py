@@ -370,3 +370,42 @@ def test_a_ledger_that_fails_does_not_change_a_refusal(
     with desk.client(who["aude"]) as aude:
         export = aude.post("/exports", files={"file": ("a.csv", CSV)}, data={"purpose": "x"})
         assert "may not submit exports" in refusal(export)
+
+
+def test_a_vote_by_a_method_the_enclave_does_not_take_is_refused_and_ledgered(
+    initialised_cli: CliRunner, clock: FixedClock
+) -> None:
+    """`[approvals] vote_methods = ["peercred"]`: an approver's token vote over HTTP is
+    refused (403), counts for nothing, and the refusal is in the ledger with its method."""
+    config = initialised_cli.home / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + '\n[approvals]\nvote_methods = ["peercred"]\n',
+        encoding="utf-8",
+    )
+    settings = Settings.load(initialised_cli.env, initialised_cli.home)
+    assert settings.approvals.vote_methods == ("peercred",)
+    airlock = Airlock.from_settings(settings, clock=clock)
+    try:
+        for desk in start_gateway(airlock):
+            who = people(desk, ("rita", Role.RESEARCHER), ("ann", Role.APPROVER))
+            who |= people(desk, ("aude", Role.AUDITOR))
+            blob = np.random.default_rng(5).bytes(50_000)
+            held = airlock.submit_export(airlock.principal("rita"), io.BytesIO(blob), "b", "x")
+            assert held.request.status.value == "held"
+            since = airlock.ledger.size()
+            vote = {"approve": True, "reason": "fine", "digest": held.request.digest}
+            with desk.client(who["ann"]) as ann:
+                message = refusal(ann.post(f"/requests/{held.request.id}/votes", json=vote))
+            assert "ann signed in by token" in message
+            assert "takes votes only by peercred ([approvals] vote_methods)" in message
+            found = refusals_since(desk, who["aude"], since)
+            assert [(e["actor"], e["subject"]) for e in found] == [
+                ("ann", "POST /requests/{request_id}/votes")
+            ]
+            assert details(found[0])["auth"] == "token"
+            assert "vote_methods" in str(details(found[0])["reason"])
+            after, decisions = airlock.get_request(OPERATOR, held.request.id)
+            assert after.status.value == "held"  # the vote counted for nothing
+            assert [d.decided_by for d in decisions] == ["policy"]
+    finally:
+        airlock.close()
