@@ -1076,6 +1076,24 @@ class Airlock:
             "identity.refused", actor, action, claimed=claimed[:128], reason=reason[:500]
         )
 
+    def refuse_access(self, actor: Actor, action: str, error: AirlockError, path: str = "") -> int:
+        """Record one refusal of ``actor`` outside the gateway (the CLI acting on the home
+        with a person's token), as the gateway records its own, uncoalesced: each such
+        command is a process of its own. Returns the ledger index."""
+        from airlock.approvals.refusals import Entry, Refusal
+
+        refusal = Refusal(
+            actor.name,
+            "local",
+            action,
+            type(error).__name__,
+            error.message,
+            error.http_status,
+            actor.auth.value,
+            path,
+        )
+        return self.record_refusal(Entry(refusal, 1, summary=False))
+
     def record_refusal(self, entry: RefusalEntry) -> int:
         """Append an ``access.refused`` entry: a refusal answered at the gateway's gate, by
         the facade's owner checks or by the upload guard (issue 14), as the refusal tally

@@ -107,7 +107,11 @@ def _vote(cli: CliContext, request: str, as_name: str | None, reason: str, appro
     airlock = cli.airlock()
     voter = cli.acting_principal("approve" if approve else "reject", as_name)
     current, _ = airlock.get_request(Actor.of(voter), request)
-    after = airlock.vote(voter, request, approve, reason, current.digest)
+    try:
+        after = airlock.vote(voter, request, approve, reason, current.digest)
+    except PermissionDenied as e:  # self-approval, role, a method the enclave does not take
+        airlock.refuse_access(Actor.of(voter), "approve" if approve else "reject", e, request)
+        raise
     click.echo(f"{after.id}: {after.status.value}")
 
 
