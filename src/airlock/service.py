@@ -34,7 +34,14 @@ from airlock.budgets.exfiltration import (
 from airlock.budgets.limits import Budget, BudgetScope
 from airlock.capability import capability
 from airlock.clock import Clock, SystemClock
-from airlock.domain.identity import BREAK_GLASS_SUBJECT, STRONG_METHODS, AuthMethod, auth_details
+from airlock.domain.identity import (
+    BREAK_GLASS_SUBJECT,
+    STRONG_METHODS,
+    Auth,
+    AuthMethod,
+    Credential,
+    auth_details,
+)
 from airlock.domain.names import (
     PrincipalName,
     RequestId,
@@ -126,18 +133,28 @@ class Actor:
     auth: AuthMethod = AuthMethod.TOKEN
     os_user: str = ""
     break_glass: bool = False
+    uid: int | None = None  # the OS uid, for a principal signed in by peercred
 
     @classmethod
     def local_operator(cls, os_user: str = "", *, break_glass: bool = False) -> Actor:
         return cls(LOCAL_OPERATOR, Role.ADMIN, AuthMethod.LOCAL_OPERATOR, os_user, break_glass)
 
     @classmethod
-    def of(cls, principal: Principal, auth: AuthMethod = AuthMethod.TOKEN) -> Actor:
+    def of(cls, principal: Principal, auth: Auth = AuthMethod.TOKEN) -> Actor:
+        if isinstance(auth, Credential):
+            return cls(principal.name, principal.role, auth.method, auth.os_user, uid=auth.uid)
         return cls(principal.name, principal.role, auth)
+
+    @property
+    def credential(self) -> Credential:
+        return Credential(self.auth, self.os_user, self.uid)
 
     def ledger_details(self) -> dict[str, str]:
         """What every ledger entry this actor makes says about how they were authenticated."""
-        return auth_details(self.auth, self.os_user, self.break_glass)
+        found = auth_details(self.auth, self.os_user, self.break_glass)
+        if self.uid is not None:
+            found["uid"] = str(self.uid)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -507,6 +524,37 @@ class Airlock:
         self._principals_by_token[hashed] = (principal, now + FRESHNESS_SECONDS, record)
         return principal, record
 
+    def authenticate_peer(self, uid: int) -> tuple[Principal, str]:
+        """The principal ``[identity] os_users`` maps the OS user of ``uid`` to, and that
+        OS user's name: the peer of a Unix socket, as the kernel reported it (SO_PEERCRED).
+
+        Raises: AuthenticationRequired when the uid has no user name, the user is mapped to
+        no principal, or to one that does not exist (or whose row fails its seal).
+        """
+        import pwd
+
+        try:
+            os_user = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            raise AuthenticationRequired(
+                f"OS uid {uid} has no user name: send a token instead"
+            ) from None
+        mapped = self.settings.identity.principal_of(os_user)
+        if mapped is None:
+            raise AuthenticationRequired(
+                f"OS user {os_user} (uid {uid}) is mapped to no principal: an admin adds it to "
+                "[identity] os_users, or send your token"
+            )
+        try:
+            principal = self._store.get_principal(principal_name(mapped))
+        except (NotFound, InvalidInput):
+            raise AuthenticationRequired(
+                f"OS user {os_user} is mapped to {mapped!r}, which is no principal: fix "
+                "[identity] os_users"
+            ) from None
+        self.seals.check("principals", {"name": principal.name})
+        return principal, os_user
+
     def list_principals(self) -> Sequence[Principal]:
         return self._store.list_principals()
 
@@ -647,7 +695,7 @@ class Airlock:
         purpose: str,
         project: str | None = None,
         *,
-        auth: AuthMethod = AuthMethod.TOKEN,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> ExportResult:
         """Inspect, budget, decide and record an export (see :mod:`airlock.egress`).
 
@@ -663,6 +711,8 @@ class Airlock:
         name: str,
         purpose: str,
         project: str | None = None,
+        *,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> ExportResult:
         """:meth:`submit_export` of an upload already staged in the outbox."""
         try:
@@ -670,7 +720,7 @@ class Airlock:
         except PermissionDenied:
             self.outbox.drop(staged)
             raise
-        return self._egress.submit_staged(principal, staged, name, purpose, project)
+        return self._egress.submit_staged(principal, staged, name, purpose, project, auth=auth)
 
     def export_allowance(self, principal: Principal) -> int:
         """Bytes ``principal`` could export now (see :meth:`airlock.egress.Egress.allowance`)."""
@@ -684,7 +734,7 @@ class Airlock:
         reason: str,
         digest: str,
         *,
-        auth: AuthMethod = AuthMethod.TOKEN,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> BoundaryRequest:
         """Approve or deny a held request; the result is the request after the vote.
 
@@ -810,7 +860,7 @@ class Airlock:
         filename: str,
         data: bytes | BinaryIO,
         *,
-        auth: AuthMethod = AuthMethod.TOKEN,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> Admission:
         """Vet a package and, if clean (or once approved), serve it on the internal index."""
         from airlock.package_ingress import admit_package
@@ -837,7 +887,7 @@ class Airlock:
         filename: str,
         staged: Staged,
         *,
-        auth: AuthMethod = AuthMethod.TOKEN,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> Admission:
         """:meth:`admit_package` of a file already staged in the outbox."""
         from airlock.package_ingress import admit_staged_package

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from airlock.api.auth import credential_of
 from airlock.approvals.refusals import Entry, Refusal, RefusalTally
 from airlock.domain.principals import Principal
 from airlock.errors import AirlockError, AuthenticationRequired, PermissionDenied, TooManyAttempts
@@ -109,7 +110,7 @@ def refusal_of(
         reason=type(error).__name__,
         message=error.message,
         status=error.http_status,
-        auth="token" if who is not None else "none",
+        auth=credential_of(request).method.value if who is not None else "none",
         subject=request.url.path,
     )
 

@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from airlock.api.auth import principal_of_header, require_post
+from airlock.api.auth import peer_uid_of, principal_of_header, require_post
 from airlock.api.refusal_log import RefusalLog
 from airlock.approvals.refusals import Refusal
 from airlock.domain.principals import Principal
@@ -87,19 +87,26 @@ class UploadGuard:
         headers = dict(scope.get("headers", []))
         path = str(scope.get("path", ""))
         principal: Principal | None = None
+        auth = "none"
         try:
             authorization = headers.get(b"authorization")
-            principal = await principal_of_header(
-                self.airlock,
-                authorization.decode("latin-1") if authorization is not None else None,
-            )
+            uid = peer_uid_of(scope)
+            if uid is not None and authorization is None:  # a Unix-socket peer (peercred)
+                principal = (await run_in_threadpool(self.airlock.authenticate_peer, uid))[0]
+                auth = "peercred"
+            else:
+                principal = await principal_of_header(
+                    self.airlock,
+                    authorization.decode("latin-1") if authorization is not None else None,
+                )
+                auth = "token"
             require_post(principal, path)
             bound = await self._bound(route, headers, principal)
         except AirlockError as e:
             # Recorded, then answered: recording never raises and waits a bounded time, so
             # the refusal stands whatever the ledger does.
             await self.refusals.record(
-                _refusal(scope, principal, _kind(e), e.http_status, e.message)
+                _refusal(scope, principal, _kind(e), e.http_status, e.message, auth=auth)
             )
             await _refuse(send, e.http_status, _kind(e), e.message)
             return
@@ -109,7 +116,7 @@ class UploadGuard:
         finally:
             if body.cut is not None:
                 await self.refusals.record(
-                    _refusal(scope, principal, "UploadRefused", body.cut[0], body.cut[1])
+                    _refusal(scope, principal, "UploadRefused", body.cut[0], body.cut[1], auth=auth)
                 )
 
     async def _bound(
@@ -192,7 +199,7 @@ class _Body:
 
 
 def _refusal(
-    scope: Scope, principal: Principal | None, kind: str, status: int, message: str
+    scope: Scope, principal: Principal | None, kind: str, status: int, message: str, *, auth: str
 ) -> Refusal:
     client = scope.get("client")
     path = str(scope.get("path", ""))
@@ -203,7 +210,7 @@ def _refusal(
         reason=kind,
         message=message,
         status=status,
-        auth="token" if principal is not None else "none",
+        auth=auth if principal is not None else "none",
         subject=path,
     )
 

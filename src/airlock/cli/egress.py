@@ -85,15 +85,17 @@ def export_command(
 
 
 def _remote(cli: CliContext, as_name: str | None) -> Gateway:
-    """The gateway at $AIRLOCK_URL, called with the caller's own token."""
+    """The gateway at $AIRLOCK_URL, called with the caller's own token (or, at
+    ``unix:PATH``, as the OS user the gateway maps to a principal)."""
     from airlock.cli.remote import Gateway
 
     token = cli.token()
-    if token is None:
+    url = cli.environ["AIRLOCK_URL"]
+    if token is None and not url.startswith("unix:"):  # on the socket, the OS user signs in
         raise AuthenticationRequired(
             "acting through the gateway ($AIRLOCK_URL) needs your own token: set AIRLOCK_TOKEN"
         )
-    gateway = Gateway(cli.environ["AIRLOCK_URL"], token)
+    gateway = Gateway(url, token or "")
     if as_name is not None and (me := gateway.me()) != as_name:
         raise PermissionDenied(f"the token is {me}'s, so --as {as_name} is refused")
     return gateway
