@@ -67,6 +67,9 @@ def test_home_from_environment(tmp_path: Path) -> None:
         ('[approvals]\nvote_methods = ["token", "local-operator"]\n', "not local-operator"),
         ('[approvals]\nvote_methods = "token"\n', "must be a list of strings"),
         ("[approvals]\nquorum = 3\n", "unknown config key"),
+        ('[identity]\nos_users = ["alice"]\n', "must be a table of strings"),
+        ("[identity]\nos_users = { alice = 3 }\n", "must be a table of strings"),
+        ('[identity]\nos_users = { alice = "" }\n', "maps OS user names to principal"),
     ],
 )
 def test_bad_config_is_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
@@ -98,3 +101,10 @@ def test_vote_methods_default_to_the_strong_ones_and_may_be_narrowed(tmp_path: P
     assert {AuthMethod(m) for m in methods} == STRONG_METHODS
     write_config(tmp_path, '[approvals]\nvote_methods = ["peercred"]\n')
     assert Settings.load({}, tmp_path).approvals.vote_methods == ("peercred",)
+
+
+def test_os_users_map_os_user_names_to_principals(tmp_path: Path) -> None:
+    write_config(tmp_path, '[identity]\nos_users = { alice = "alice", svc-ci = "ci-bot" }\n')
+    identity = Settings.load({}, tmp_path).identity
+    assert identity.principal_of("svc-ci") == "ci-bot"
+    assert identity.principal_of("alice") == "alice" and identity.principal_of("bob") is None
