@@ -46,7 +46,17 @@ AirlockDep = Annotated[Airlock, Depends(get_airlock)]
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client is not None else "unknown"
+    """The client's IP address, or ``uid N`` for a Unix-socket peer (so that throttles and
+    refusal counts are per local user, not one bucket for the socket)."""
+    return address_of(request.scope)
+
+
+def address_of(scope: Mapping[str, Any]) -> str:
+    uid = peer_uid_of(scope)
+    if uid is not None:
+        return f"uid {uid}"
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 def throttle(request: Request) -> SignInThrottle:

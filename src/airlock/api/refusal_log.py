@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from airlock.api.auth import credential_of
+from airlock.api.auth import client_address, credential_of
 from airlock.approvals.refusals import Entry, Refusal, RefusalTally
 from airlock.domain.principals import Principal
 from airlock.errors import AirlockError, AuthenticationRequired, PermissionDenied, TooManyAttempts
@@ -105,7 +105,7 @@ def refusal_of(
     template = str(getattr(route, "path", request.url.path))
     return Refusal(
         who=who.name if who is not None else "",
-        address=request.client.host if request.client is not None else "unknown",
+        address=client_address(request),
         action=f"{request.method} {template}",
         reason=type(error).__name__,
         message=error.message,

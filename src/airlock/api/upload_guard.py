@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from airlock.api.auth import peer_uid_of, principal_of_header, require_post
+from airlock.api.auth import address_of, peer_uid_of, principal_of_header, require_post
 from airlock.api.refusal_log import RefusalLog
 from airlock.approvals.refusals import Refusal
 from airlock.domain.principals import Principal
@@ -201,11 +201,10 @@ class _Body:
 def _refusal(
     scope: Scope, principal: Principal | None, kind: str, status: int, message: str, *, auth: str
 ) -> Refusal:
-    client = scope.get("client")
     path = str(scope.get("path", ""))
     return Refusal(
         who=principal.name if principal is not None else "",
-        address=str(client[0]) if client else "unknown",
+        address=address_of(scope),
         action=f"POST {path}",
         reason=kind,
         message=message,
