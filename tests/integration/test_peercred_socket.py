@@ -115,14 +115,14 @@ def test_an_os_user_mapped_to_nobody_must_send_a_token(
             with over(socket_path, token) as rita:  # a token works on the socket too
                 assert rita.get("/principals/me").json()["name"] == "rita"
         # Stopped: the refusals were counted per local user, and written as one summary.
-        refused = [
+        entries = [
             airlock.ledger.record(i)
             for i in range(airlock.ledger.size())
             if airlock.ledger.record(i)["kind"] == "access.refused"
         ]
         assert [
             (r["actor"], r["details"]["address"], r["details"]["count"], r["details"]["auth"])
-            for r in refused
+            for r in entries
         ] == [("anonymous", f"uid {os.getuid()}", 2, "none")]
     finally:
         airlock.close()
