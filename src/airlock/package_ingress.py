@@ -16,7 +16,7 @@ from typing import BinaryIO
 from airlock.approvals.workflow import ApprovalCase, ApprovalRule
 from airlock.audit import AuditLog
 from airlock.clock import Clock
-from airlock.domain.identity import AuthMethod, auth_details
+from airlock.domain.identity import Auth, AuthMethod, credential
 from airlock.domain.names import RequestId
 from airlock.domain.principals import Principal
 from airlock.domain.requests import BoundaryRequest, Decision, Outcome, Reason, RequestKind
@@ -52,7 +52,7 @@ def admit_package(
     policy_version: str,
     max_bytes: int = MAX_PACKAGE_BYTES,
     keep_denied: bool = False,
-    auth: AuthMethod = AuthMethod.TOKEN,
+    auth: Auth = AuthMethod.TOKEN,
 ) -> Admission:
     """Store, vet, record and decide. The file streams into the outbox and is vetted from
     there, so an upload is never whole in memory (issue 22).
@@ -89,7 +89,7 @@ def admit_staged_package(
     staged: Staged,
     policy_version: str,
     keep_denied: bool = False,
-    auth: AuthMethod = AuthMethod.TOKEN,
+    auth: Auth = AuthMethod.TOKEN,
 ) -> Admission:
     """:func:`admit_package` of a file already staged in the outbox (the HTTP path streams
     it there); the staged file is committed or dropped here, whatever happens.
@@ -131,7 +131,7 @@ def _admit(
     filename: str,
     staged: Staged,
     policy_version: str,
-    auth: AuthMethod,
+    auth: Auth,
 ) -> Admission:
     digest, size = staged.digest, staged.size
     with staged.path.open("rb") as handle:
@@ -167,7 +167,7 @@ def _admit(
                 "project": report.name,
                 "version": report.version,
                 "unknown_signals": ", ".join(report.unknown),
-                **auth_details(auth),
+                **credential(auth).details(),
             },
         )
     )
