@@ -23,7 +23,13 @@ from starlette.requests import Request
 from airlock.api.auth import client_address, credential_of
 from airlock.approvals.refusals import Entry, Refusal, RefusalTally
 from airlock.domain.principals import Principal
-from airlock.errors import AirlockError, AuthenticationRequired, PermissionDenied, TooManyAttempts
+from airlock.errors import (
+    AirlockError,
+    AuthenticationRequired,
+    PermissionDenied,
+    TamperedState,
+    TooManyAttempts,
+)
 from airlock.service import Airlock
 
 _log = logging.getLogger("airlock.api")
@@ -92,7 +98,8 @@ async def flush_refusals_periodically(log: RefusalLog) -> None:
         await log.flush_due()
 
 
-RECORDED = (AuthenticationRequired, TooManyAttempts, PermissionDenied)
+# A tampered row found at use is recorded too: an insider's database edit, refused.
+RECORDED = (AuthenticationRequired, TooManyAttempts, PermissionDenied, TamperedState)
 
 
 def refusal_of(
