@@ -45,7 +45,8 @@ from airlock.errors import InvalidInput
 Floats = npt.NDArray[np.float64]
 SCHEME = "dm-qim/v1"
 SCALE_STRIDE = 16  # every 16th element stays unmarked and sets the lattice step
-CHUNK = 1 << 20  # elements per keyed chunk: bounded memory for tensors of any size
+CHUNK = 1 << 16  # elements per keyed chunk: each has its own generator, so any can be made alone
+TRACE_CHUNKS = 16  # a trace scores at most this many chunks (1 Mi elements) per tensor
 _KEY_INFO = b"airlock/watermark/copy-key/v1"
 _COMMIT_CONTEXT = b"airlock/watermark/commitment/v1"
 
@@ -57,9 +58,10 @@ class MarkParams:
     moves to its lattice point; tensors with fewer than ``min_elements`` or one dimension
     (biases, norms) are left alone."""
 
+    # As strong as a bf16 round trip on the test model (bench/eval_watermark.py, ADR 0021).
     step: float = 0.06
-    fraction: float = 0.5
-    strength: float = 0.7
+    fraction: float = 0.1
+    strength: float = 0.3
     min_elements: int = 1024
 
     def __post_init__(self) -> None:
@@ -110,11 +112,15 @@ def _tensor_seed(key: bytes, name: str, shape: Sequence[int]) -> bytes:
 
 
 def _chunks(
-    seed: bytes, size: int, params: MarkParams
+    seed: bytes, size: int, params: MarkParams, limit: int | None = None
 ) -> Iterator[tuple[slice, npt.NDArray[np.bool_], Floats]]:
     """Per chunk of the flat tensor: its slice, the keyed mask of marked elements and the
-    keyed dither. Chunk ``c`` has its own generator, so no chunk needs another's state."""
-    for start in range(0, size, CHUNK):
+    keyed dither. Chunk ``c`` has its own generator, so no chunk needs another's state; with
+    ``limit``, only that many chunks, evenly spread over the tensor."""
+    count = -(-size // CHUNK)
+    picked = range(count) if limit is None or count <= limit else np.linspace(0, count - 1, limit)
+    for c in sorted({int(i) for i in picked}):
+        start = c * CHUNK
         stop = min(size, start + CHUNK)
         chunk_seed = hmac.new(seed, start.to_bytes(8, "big"), hashlib.sha256).digest()
         rng = np.random.Generator(np.random.Philox(int.from_bytes(chunk_seed, "big")))
@@ -179,9 +185,14 @@ class Evidence:
 
 
 def tensor_evidence(
-    key: bytes, name: str, values: npt.NDArray[Any], params: MarkParams
+    key: bytes,
+    name: str,
+    values: npt.NDArray[Any],
+    params: MarkParams,
+    limit: int | None = TRACE_CHUNKS,
 ) -> Evidence:
-    """How strongly one suspect tensor carries ``key``'s mark (no original needed)."""
+    """How strongly one suspect tensor carries ``key``'s mark (no original needed), scored on
+    at most ``limit`` chunks of it: a trace's cost is bounded per tensor, not per byte."""
     if not markable(values.shape, params):
         return Evidence()
     flat = np.asarray(values).reshape(-1)
@@ -189,7 +200,8 @@ def tensor_evidence(
     if step <= 0.0:
         return Evidence()
     total = Evidence()
-    for where, mask, dither in _chunks(_tensor_seed(key, name, values.shape), flat.size, params):
+    seed = _tensor_seed(key, name, values.shape)
+    for where, mask, dither in _chunks(seed, flat.size, params, limit):
         x = np.asarray(flat[where], dtype=np.float64)[mask]
         phases = np.cos(2 * np.pi * (x / step - dither[mask]))
         total += Evidence(int(x.size), float(np.nansum(phases)))

@@ -125,3 +125,15 @@ def test_bad_parameters_are_refused() -> None:
         MarkParams(step=0)
     with pytest.raises(InvalidInput):
         trace([], copies(), alpha=2.0)
+
+
+def test_a_large_tensor_is_traced_on_a_bounded_sample() -> None:
+    from airlock.identity.watermark import CHUNK, TRACE_CHUNKS, tensor_evidence
+
+    w = np.random.default_rng(6).normal(0, 0.02, (TRACE_CHUNKS + 3, CHUNK)).astype(np.float32)
+    key = copies(1)[0].key
+    leak = mark_tensor(key, "big", w, PARAMS)[0].astype(np.float16)
+    sampled = tensor_evidence(key, "big", leak, PARAMS)
+    whole = tensor_evidence(key, "big", leak, PARAMS, limit=None)
+    assert sampled.elements < whole.elements
+    assert sampled.log10_p < -100 and whole.z > sampled.z
