@@ -1011,7 +1011,7 @@ class Airlock:
         Raises:
             PermissionDenied: the actor is not an administrator.
             InvalidInput: a bad copy name, or a model with nothing to mark.
-            Conflict: that copy of that model is recorded already.
+            Conflict: that copy of that model is recorded already, or ``out`` exists.
             SourceError: a file cannot be read or written.
         """
         from airlock.identity import marking
@@ -1021,6 +1021,8 @@ class Airlock:
         require(actor, Action.MODEL_REGISTER)
         if not copy.strip() or len(copy) > 128:
             raise InvalidInput("a marked copy needs a name of 1-128 characters")
+        if out.exists():
+            raise Conflict(f"{out} exists already: remove it or choose another --out")
         params = params or MarkParams()
         model_digest = marking.file_digest(source)
         for m in self._recorded_marks():

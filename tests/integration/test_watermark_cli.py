@@ -60,7 +60,14 @@ def test_mark_cast_trace_names_the_copy(initialised_cli: CliRunner, tmp_path: Pa
     for copy in ("lab-a", "lab-b", "lab-c"):
         done = initialised_cli("weights", "mark", str(original), "--copy", copy)
         assert done.code == 0, done.err
-    assert initialised_cli("weights", "mark", str(original), "--copy", "lab-b").code != 0
+    again = initialised_cli(
+        "weights", "mark", str(original), "--copy", "lab-b", "--out", str(tmp_path / "x")
+    )
+    assert again.code != 0 and "recorded already" in again.err
+    over = initialised_cli(
+        "weights", "mark", str(original), "--copy", "lab-d", "--out", str(original)
+    )
+    assert over.code != 0 and "exists already" in over.err
     leaked = tmp_path / "leak.safetensors"
     cast_to_f16(tmp_path / "model.lab-b.safetensors", leaked)
 
