@@ -92,6 +92,8 @@ def test_the_ledger_holds_a_commitment_not_the_key(
 ) -> None:
     original = tmp_path / "model.safetensors"
     tiny_model(original, 3)
+    nothing = initialised_cli("weights", "trace", str(original))
+    assert nothing.code == 10 and "records no marked copy" in nothing.out
     out = tmp_path / "for-bob.safetensors"
     done = initialised_cli("weights", "mark", str(original), "--copy", "bob", "--out", str(out))
     assert done.code == 0, done.err

@@ -85,7 +85,9 @@ def trace_command(cli: CliContext, file: Path, alpha: float, as_json: bool) -> i
             for s in result.scores[:10]
         ]
         click.echo(render_table(["COPY", "MODEL", "ELEMENTS", "Z", "LOG10 P"], rows))
-        if named:
+        if not result.scores:
+            click.echo("not traced: the ledger records no marked copy (airlock weights mark)")
+        elif named:
             click.echo(f"traced to copy {named!r} (p < 10^{result.log10_threshold:.1f})")
         else:
             click.echo(f"not traced: no copy has p < 10^{result.log10_threshold:.1f}")
