@@ -113,9 +113,9 @@ def _tensor_seed(key: bytes, name: str, shape: Sequence[int]) -> bytes:
 
 def _chunks(
     seed: bytes, size: int, params: MarkParams, limit: int | None = None
-) -> Iterator[tuple[slice, npt.NDArray[np.bool_], Floats]]:
-    """Per chunk of the flat tensor: its slice, the keyed mask of marked elements and the
-    keyed dither. Chunk ``c`` has its own generator, so no chunk needs another's state; with
+) -> Iterator[tuple[npt.NDArray[np.intp], Floats]]:
+    """Per chunk of the flat tensor: the flat indices of its keyed marked elements and their
+    keyed dithers. Chunk ``c`` has its own generator, so no chunk needs another's state; with
     ``limit``, only that many chunks, evenly spread over the tensor."""
     count = -(-size // CHUNK)
     picked = range(count) if limit is None or count <= limit else np.linspace(0, count - 1, limit)
@@ -125,9 +125,10 @@ def _chunks(
         chunk_seed = hmac.new(seed, start.to_bytes(8, "big"), hashlib.sha256).digest()
         rng = np.random.Generator(np.random.Philox(int.from_bytes(chunk_seed, "big")))
         n = stop - start
-        mask = rng.random(n) < params.fraction
+        mask = rng.random(n, dtype=np.float32) < params.fraction
         mask[(-start) % SCALE_STRIDE :: SCALE_STRIDE] = False
-        yield slice(start, stop), mask, rng.random(n)
+        where = np.flatnonzero(mask)
+        yield where + start, rng.random(where.size)
 
 
 def lattice_step(flat: npt.NDArray[Any], params: MarkParams) -> float:
@@ -152,11 +153,11 @@ def mark_tensor(
     if step <= 0.0:
         return out, 0
     marked = 0
-    for where, mask, dither in _chunks(_tensor_seed(key, name, out.shape), flat.size, params):
+    for where, dither in _chunks(_tensor_seed(key, name, out.shape), flat.size, params):
         x = flat[where]
         lattice = step * (np.round(x / step - dither) + dither)
-        x[mask] += params.strength * (lattice[mask] - x[mask])
-        marked += int(mask.sum())
+        flat[where] = x + params.strength * (lattice - x)
+        marked += where.size
     return out, marked
 
 
@@ -201,9 +202,9 @@ def tensor_evidence(
         return Evidence()
     total = Evidence()
     seed = _tensor_seed(key, name, values.shape)
-    for where, mask, dither in _chunks(seed, flat.size, params, limit):
-        x = np.asarray(flat[where], dtype=np.float64)[mask]
-        phases = np.cos(2 * np.pi * (x / step - dither[mask]))
+    for where, dither in _chunks(seed, flat.size, params, limit):
+        x = np.asarray(flat[where], dtype=np.float64)
+        phases = np.cos(2 * np.pi * (x / step - dither))
         total += Evidence(int(x.size), float(np.nansum(phases)))
     return total
 
