@@ -90,6 +90,8 @@ if TYPE_CHECKING:
     from airlock.egress import Egress, ExportResult
     from airlock.exports.engine import Inspector
     from airlock.exports.model_fingerprint import ModelFingerprint
+    from airlock.identity.marking import MarkReceipt, RecordedMark
+    from airlock.identity.watermark import MarkParams, TraceResult
     from airlock.imports.datasets.lineage import BlastRadius
     from airlock.imports.datasets.manifest import FileEntry
     from airlock.ledger.signed_note import LedgerKey, VerifierKey
@@ -1055,6 +1057,96 @@ class Airlock:
             self._inspector_stamp = stamp
         self._inspector_checked = now
         return self._inspector
+
+    # --- per-copy watermarks (issue 19) --------------------------------------------------
+
+    def mark_weights(
+        self, actor: Actor, source: Path, copy: str, out: Path, params: MarkParams | None = None
+    ) -> MarkReceipt:
+        """Write ``out``: a copy of the safetensors model ``source`` carrying copy ``copy``'s
+        keyed mark (:mod:`airlock.identity.watermark`); the ``weights.mark`` entry records the
+        copy, both files' digests and a commitment to the key, never the key.
+
+        Raises:
+            PermissionDenied: the actor is not an administrator.
+            InvalidInput: a bad copy name, or a model with nothing to mark.
+            Conflict: that copy of that model is recorded already, or ``out`` exists.
+            SourceError: a file cannot be read or written.
+        """
+        from airlock.identity import marking
+        from airlock.identity.marking import MarkReceipt
+        from airlock.identity.watermark import MarkParams, copy_key
+
+        require(actor, Action.MODEL_REGISTER)
+        if not copy.strip() or len(copy) > 128:
+            raise InvalidInput("a marked copy needs a name of 1-128 characters")
+        if out.exists():
+            raise Conflict(f"{out} exists already: remove it or choose another --out")
+        params = params or MarkParams()
+        model_digest = marking.file_digest(source)
+        for m in self._recorded_marks():
+            if m.copy == copy and m.model_digest == model_digest:
+                raise Conflict(
+                    f"copy {copy!r} of this model is recorded already (ledger entry {m.index}); "
+                    "give each recipient a new copy name"
+                )
+        key = copy_key(self._watermark_secret, model_digest, copy)
+        staged = out.with_name(f".{out.name}.marking")
+        marked = marking.write_marked(source, staged, key, params)
+        try:
+            index = self._record(
+                marking.MARK_KIND,
+                actor,
+                copy,
+                **marking.mark_details(model_digest, key, marked, params),
+            )
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
+        marking.publish(marked, out)
+        return MarkReceipt(
+            copy, model_digest, marked.digest, marked.tensors, marked.elements, index
+        )
+
+    def trace_weights(self, actor: Actor, suspect: Path, alpha: float = 1e-6) -> TraceResult:
+        """Which recorded copy ``suspect`` (a safetensors file) comes from, if any, with a
+        p-value per copy; no original is needed. Raises: PermissionDenied (not an
+        administrator), InvalidInput/SourceError (an unreadable file or a changed key)."""
+        from airlock.identity import marking
+        from airlock.identity.watermark import copy_key
+
+        require(actor, Action.MODEL_REGISTER)
+        secret = self._watermark_secret
+        copies = marking.candidates(
+            self._recorded_marks(), lambda digest, copy: copy_key(secret, digest, copy)
+        )
+        return marking.trace_file(suspect, copies, alpha)
+
+    @capability
+    def _watermark_secret(self) -> bytes:
+        from airlock.identity.marking import watermark_secret
+
+        return watermark_secret(self._signing_key)
+
+    def _recorded_marks(self) -> list[RecordedMark]:
+        """Every ``weights.mark`` entry: the ledger is the registry of marked copies."""
+        from airlock.audit import seal_entry, seal_key
+        from airlock.identity.marking import MARK_KIND, recorded_mark
+        from airlock.ledger.records import parse_record
+
+        ledger, key, marks = self._store.ledger, seal_key(self._signing_key), []
+        needle = f'"kind":"{MARK_KIND}"'.encode()
+        for entry in ledger.entries(0, ledger.size()):
+            if needle not in entry.body:  # parse only candidates: a ledger has millions
+                continue
+            if not hmac.compare_digest(entry.seal, seal_entry(key, entry.index, entry.body)):
+                raise LedgerIntegrityError(
+                    f"ledger entry {entry.index} has an invalid seal: run `airlock ledger "
+                    "verify` before trusting a trace"
+                )
+            if (mark := recorded_mark(entry.index, parse_record(entry.body))) is not None:
+                marks.append(mark)
+        return marks
 
     # --- assessment (issue 17) ----------------------------------------------------------
 
