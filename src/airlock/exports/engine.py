@@ -13,12 +13,21 @@ from collections.abc import Callable, Sequence
 
 from airlock.budgets.refusals import SketchBuilder
 from airlock.domain.requests import Outcome
+from airlock.exports.account import account_finding
 from airlock.exports.chunking import FingerprintIndex, ModelFingerprint
 from airlock.exports.containers import walk_compressed, walk_tar, walk_zip
 from airlock.exports.decoded import DecodedSink
 from airlock.exports.findings import FileReport, Finding, FindingKind
 from airlock.exports.flat_scan import FlatScan
-from airlock.exports.formats import COMPRESSORS, MEDIA, TENSOR_FORMATS, Format, sniff
+from airlock.exports.formats import (
+    COMPRESSORS,
+    IMAGES,
+    MEDIA,
+    TENSOR_FORMATS,
+    Format,
+    sniff,
+)
+from airlock.exports.images import judge_image
 from airlock.exports.judges import describe_format, judge_decoded, judge_pickle, judge_text
 from airlock.exports.limits import InspectionLimits
 from airlock.exports.media import PARSED_MEDIA, MediaScan
@@ -29,10 +38,14 @@ from airlock.exports.readers import (
     Readable,
     read_full,
 )
+from airlock.exports.structured import STRUCTURED, judge_structured
 from airlock.exports.text_scan import TextScanner
 
 HEAD_BYTES = 64 * 1024
 MIN_UNKNOWN_TRAILING = 4096  # bytes after an image's end beyond a stray newline or two
+# Machine code's byte histograms pass these tests by themselves (issue 15: wheels with .so
+# files were denied as "fp8"); float windows inside a library still count.
+CODE_LOOKALIKES = frozenset(["fp8 e4m3", "fp8 e5m2", "int8 quantized", "4-bit quantized"])
 
 
 class Inspector:
@@ -69,6 +82,9 @@ class Inspector:
                 Outcome.HOLD,
                 f"inspection stopped on malformed content ({type(e).__name__}: {e})",
             )
+        account = account_finding(run.findings, self.limits)
+        if account is not None:
+            run.findings.append(account)
         return FileReport(name, size, tuple(run.findings), run.sketch.sketch())
 
 
@@ -130,18 +146,33 @@ class _Run:
             stream, member, (self.limits.max_ratio, compressed), lambda n: self.count(n, member)
         )
 
-    def nested_scan(self, path: str, *, check_opacity: bool) -> FlatScan:
+    def nested_scan(
+        self, path: str, *, check_opacity: bool, ignore_dtypes: frozenset[str] = frozenset()
+    ) -> FlatScan:
         return FlatScan(
-            path, self.limits, self.index, check_opacity=check_opacity, sketch=self.sketch
+            path,
+            self.limits,
+            self.index,
+            check_opacity=check_opacity,
+            sketch=self.sketch,
+            ignore_dtypes=ignore_dtypes,
         )
 
     # --- flat content -----------------------------------------------------------------
 
     def flat(self, fmt: Format, reader: PrefixedReader, member: str, size: int) -> None:
         limits = self.limits
+        whole, parsed = self.parse(fmt, reader, member)
+        if whole is not None:
+            reader = PrefixedReader(whole, reader)
         first = read_full(reader, max(limits.window_bytes, _header_need(fmt, reader, limits)))
-        self.findings += describe_format(fmt, first, member, size, limits)
-        scan = self.nested_scan(member, check_opacity=fmt not in MEDIA | TENSOR_FORMATS)
+        if not parsed:
+            self.findings += describe_format(fmt, first, member, size, limits)
+        scan = self.nested_scan(
+            member,
+            check_opacity=fmt not in MEDIA | TENSOR_FORMATS | STRUCTURED,
+            ignore_dtypes=CODE_LOOKALIKES if fmt is Format.NATIVE else frozenset(),
+        )
         text = TextScanner(*self.nested_decoder(member)) if fmt is Format.TEXT else None
         media = self.media(fmt, member) if fmt in PARSED_MEDIA else None
         pickle_head = bytearray()
@@ -158,6 +189,8 @@ class _Run:
                 pickle_head += piece[: limits.max_header_bytes - len(pickle_head)]
             piece = reader.read(limits.window_bytes)
         flat_findings = scan.finish()
+        if parsed:  # judged column by column: only a protected model's chunks still count
+            flat_findings = [f for f in flat_findings if f.kind is FindingKind.PROTECTED_MODEL]
         self.findings += flat_findings
         if fmt is Format.BINARY and not flat_findings and total:
             # Fail closed: bytes we cannot name are not released without a person.
@@ -184,6 +217,33 @@ class _Run:
                 member=member,
                 size=total,
             )
+
+    def parse(self, fmt: Format, reader: PrefixedReader, member: str) -> tuple[bytes | None, bool]:
+        """Read a structured file or an image whole (bounded) and judge it by its content.
+
+        Returns the bytes read (None: nothing to parse) and whether a structured file
+        parsed; a file over ``max_parsed_bytes`` holds and is judged by its bytes alone.
+        """
+        if fmt not in STRUCTURED and fmt not in IMAGES:
+            return None, False
+        bound = self.limits.max_parsed_bytes
+        whole = read_full(reader, bound + 1)
+        if len(whole) > bound:
+            self.add(
+                FindingKind.LIMIT,
+                Outcome.HOLD,
+                f"{fmt.value} file of more than {bound} bytes is too large to parse and "
+                "judge by its content; split it into smaller files",
+                member=member,
+                size=len(whole),
+            )
+            return whole, False
+        if fmt in IMAGES:
+            self.findings += judge_image(whole, member, self.limits)
+            return whole, False
+        found, parsed = judge_structured(fmt, whole, member, self.limits)
+        self.findings += found
+        return whole, parsed
 
     def media(self, fmt: Format, member: str) -> tuple[MediaScan, Callable[[], None]]:
         """A media reader whose appended and decoded bytes get scans of their own."""
@@ -223,16 +283,42 @@ class _Run:
         def open_nested(encoding: str) -> Callable[[bytes], None]:
             path = f"{member}~{encoding}"
             scan = self.nested_scan(path, check_opacity=True)
-            sink = DecodedSink(scan, lambda n: self.count(n, path), self.limits.max_ratio)
+            sink = DecodedSink(
+                scan,
+                lambda n: self.count(n, path),
+                self.limits.max_ratio,
+                keep=self.limits.max_media_bytes,
+            )
             current.append(sink)
             return sink.feed
 
         def close_nested() -> None:
             sink = current.pop()
             sink.finish()
-            self.findings += judge_decoded(sink, sink.scan.finish())
+            found = sink.scan.finish()
+            if sink.image is not None:
+                found = self.decoded_image(sink.image, bytes(sink.kept), sink.scan.member, found)
+            self.findings += judge_decoded(sink, found)
 
         return open_nested, close_nested
+
+    def decoded_image(
+        self, fmt: Format, data: bytes, path: str, found: list[Finding]
+    ) -> list[Finding]:
+        """An image encoded in text (a notebook's output, an HTML report's inline plot):
+        judged by its pixels; a real picture's compressed bytes are not opaque data."""
+        judged = judge_image(data, path, self.limits)
+        trailing = 0
+        if fmt in PARSED_MEDIA:
+            ends = MediaScan(fmt, lambda _: None, lambda _: None, lambda _: None)
+            ends.feed(data)
+            trailing = ends.trailing_bytes
+        picture = trailing < MIN_UNKNOWN_TRAILING and not any(
+            f.kind in (FindingKind.MALFORMED, FindingKind.LIMIT) for f in judged
+        )
+        if picture:
+            found = [f for f in found if f.kind is not FindingKind.OPAQUE]
+        return found + judged
 
 
 def _header_need(fmt: Format, reader: PrefixedReader, limits: InspectionLimits) -> int:

@@ -1,0 +1,170 @@
+"""Judge a picture by its pixels: is it a picture, or data stored as one?
+
+Decoded with Pillow (imported here, on first use; the ``formats`` extra) inside a pixel
+bound. Two questions: whether the pixel bytes themselves are weights (float16 as 16-bit
+grey, float32 as RGBA: the pixel array then passes the raw-tensor recogniser), and whether
+the low one or two bit planes are random where a plot or a photograph's are not -- and if
+so, whether those bits, packed back into bytes, are weights. A JPEG is only decoded (its
+lossy pixels cannot carry bits). A picture that decodes and passes both is explained.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from airlock.domain.requests import Outcome
+from airlock.exports.findings import Finding, FindingKind
+from airlock.exports.limits import InspectionLimits
+from airlock.exports.tensor_stats import Bytes, entropy_bits, guess_tensor
+
+SAMPLE_BYTES = 256 * 1024  # from each of the start, middle and end of the pixel bytes
+LOSSY = ("JPEG", "MPO")
+
+
+def judge_image(data: bytes, member: str, limits: InspectionLimits) -> list[Finding]:
+    """Findings for one encoded image; none when it is a plain picture."""
+    try:
+        from PIL import Image  # noqa: PLC0415 -- optional and heavy (formats extra)
+    except ImportError:
+        return [
+            _hold(
+                member,
+                "Pillow is not installed, so images cannot be decoded: install airlock[formats]",
+            )
+        ]
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > limits.max_image_pixels:
+                return [
+                    Finding(
+                        FindingKind.LIMIT,
+                        Outcome.HOLD,
+                        f"image of {width}x{height} pixels is over the "
+                        f"{limits.max_image_pixels}-pixel bound; export it smaller",
+                        member=member,
+                    )
+                ]
+            lossy = image.format in LOSSY
+            image.load()
+            pixels = _pixels(image)
+    except Exception as e:  # noqa: BLE001 -- Pillow raises many kinds; any failure holds
+        return [_hold(member, f"image does not decode ({type(e).__name__}: {e})")]
+    if lossy:
+        return []
+    found = _pixels_as_data(pixels, member, limits)
+    return found or _low_bits(pixels, member, limits)
+
+
+def _hold(member: str, detail: str) -> Finding:
+    return Finding(FindingKind.MALFORMED, Outcome.HOLD, detail, member=member)
+
+
+def _pixels(image: Any) -> npt.NDArray[Any]:
+    """The pixel samples as stored: uint16 for 16-bit grey, uint8 per channel otherwise."""
+    if image.mode.startswith("I;16"):
+        return np.asarray(image).astype("<u2")
+    if image.mode == "I":
+        array = np.asarray(image)
+        return array.astype("<u2") if array.size and int(array.max()) < 65536 else array
+    if image.mode not in ("1", "L", "LA", "RGB", "RGBA", "CMYK", "P"):
+        image = image.convert("RGBA")
+    return np.asarray(image)
+
+
+def _sample(raw: Bytes) -> Bytes:
+    if raw.size <= 3 * SAMPLE_BYTES:
+        return raw
+    middle = raw.size // 2 - SAMPLE_BYTES // 2
+    return np.concatenate(
+        [raw[:SAMPLE_BYTES], raw[middle : middle + SAMPLE_BYTES], raw[-SAMPLE_BYTES:]]
+    )
+
+
+def _sized(size: int, limits: InspectionLimits) -> tuple[FindingKind, Outcome]:
+    if size >= limits.weight_threshold_bytes:
+        return FindingKind.RAW_TENSOR, Outcome.DENY
+    return FindingKind.SMALL_TENSOR, Outcome.HOLD
+
+
+def _pixels_as_data(
+    pixels: npt.NDArray[Any], member: str, limits: InspectionLimits
+) -> list[Finding]:
+    raw = np.frombuffer(np.ascontiguousarray(pixels).tobytes(), dtype=np.uint8)
+    guess = guess_tensor(_sample(raw))
+    if guess is None:
+        return []
+    kind, verdict = _sized(raw.size, limits)
+    shape = "x".join(str(n) for n in pixels.shape)
+    return [
+        Finding(
+            kind,
+            verdict,
+            f"the pixels ({shape} of {pixels.dtype}) are {guess.dtype} weights stored as an "
+            "image, not a picture; export the numbers in a format that says what they are",
+            member=f"{member}#pixels",
+            size=int(raw.size),
+            confidence=guess.confidence,
+        )
+    ]
+
+
+def _low_bits(pixels: npt.NDArray[Any], member: str, limits: InspectionLimits) -> list[Finding]:
+    if pixels.dtype != np.uint8:
+        return []
+    samples = _sample(np.ascontiguousarray(pixels).reshape(-1))
+    step = pixels.shape[2] if pixels.ndim == 3 else 1  # the same channel, next pixel
+    for bits in (2, 1):
+        plane: Bytes = (samples & np.uint8((1 << bits) - 1)).astype(np.uint8)
+        if not _random_plane(plane, bits, step):
+            continue
+        capacity = int(pixels.size) * bits // 8
+        guess = next(
+            (g for packed in _packed(plane, bits) if (g := guess_tensor(packed)) is not None),
+            None,
+        )
+        if guess is not None:
+            kind, verdict = _sized(capacity, limits)
+            detail = (
+                f"the low {bits} bit(s) of every pixel hold {guess.dtype} weights "
+                f"(about {capacity} bytes hidden in the picture)"
+            )
+        else:
+            kind, verdict = FindingKind.OPAQUE, Outcome.ALLOW
+            detail = (
+                f"the low {bits} bit(s) of the pixels are random (noise or hidden data; "
+                f"{capacity} bytes counted in the information account)"
+            )
+        return [
+            Finding(
+                kind,
+                verdict,
+                detail,
+                member=f"{member}#low-bits",
+                size=capacity,
+                confidence=0.8 if guess else 0.5,
+            )
+        ]
+    return []
+
+
+def _random_plane(plane: Bytes, bits: int, step: int) -> bool:
+    """Uniform values that do not agree with the same channel of the next pixel."""
+    if plane.size < 4096 * step:
+        return False
+    agree = float((plane[:-step] == plane[step:]).mean())
+    return entropy_bits(plane, 1 << bits) >= bits - 0.03 and agree <= 2.0**-bits + 0.05
+
+
+def _packed(plane: Bytes, bits: int) -> list[Bytes]:
+    """The bit plane packed back into bytes, first sample in the high and in the low bits."""
+    per = 8 // bits
+    groups = plane[: plane.size - plane.size % per].reshape(-1, per).astype(np.uint8)
+    shifts = np.arange(per, dtype=np.uint8) * bits
+    high_first = (groups << shifts[::-1]).sum(axis=1, dtype=np.uint32).astype(np.uint8)
+    low_first = (groups << shifts).sum(axis=1, dtype=np.uint32).astype(np.uint8)
+    return [high_first, low_first]

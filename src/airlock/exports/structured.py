@@ -1,0 +1,224 @@
+"""Parquet, Arrow, HDF5, SQLite and NumPy files judged column by column, array by array.
+
+Each file is parsed in memory (bounded by ``max_parsed_bytes`` before parsing and by its own
+declared sizes while parsing) with the library that writes it: pyarrow, h5py (the
+``formats`` extra), the standard library's sqlite3 (a read-only in-memory copy, never a
+file on disk) and numpy (``allow_pickle=False``). Every numeric column, dataset or blob
+column is judged by :func:`airlock.exports.arrays.judge_array`; what is not explained
+becomes a finding whose size the information account adds up (account.py).
+
+``judge_structured`` returns None when the file does not parse: the caller then judges
+its raw bytes as before and the parse failure itself holds.
+"""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from airlock.domain.requests import Outcome
+from airlock.exports.arrays import judge_array
+from airlock.exports.findings import Finding, FindingKind
+from airlock.exports.formats import Format
+from airlock.exports.limits import InspectionLimits
+
+Arrays = Iterator[tuple[str, npt.NDArray[Any]]]
+ADVICE = "export summary statistics or a plot instead of the raw values"
+
+
+class Unparsed(Exception):
+    """The file could not be parsed: the reason, for a finding that holds."""
+
+
+def judge_structured(
+    fmt: Format, data: bytes, member: str, limits: InspectionLimits
+) -> tuple[list[Finding], bool]:
+    """Findings for one structured file, and whether it parsed (False: judge its bytes)."""
+    reader = _READERS[fmt]
+    found: list[Finding] = []
+    try:
+        for name, values in reader(data, limits):
+            found += _judge(values, f"{member}:{name}" if member else name, limits)
+    except Unparsed as e:
+        return [_hold(member, f"{fmt.value} file could not be read: {e}")], False
+    except Exception as e:  # noqa: BLE001 -- fail closed: any parser failure holds
+        detail = f"{fmt.value} file could not be parsed ({type(e).__name__}: {e})"
+        return [_hold(member, detail)], False
+    return found, True
+
+
+def _hold(member: str, detail: str) -> Finding:
+    return Finding(FindingKind.MALFORMED, Outcome.HOLD, detail, member=member)
+
+
+def _judge(values: npt.NDArray[Any], where: str, limits: InspectionLimits) -> list[Finding]:
+    judged = judge_array(values)
+    if judged.explained:
+        return []
+    if judged.tensorish:
+        big = judged.nbytes >= limits.weight_threshold_bytes
+        return [
+            Finding(
+                FindingKind.RAW_TENSOR if big else FindingKind.SMALL_TENSOR,
+                Outcome.DENY if big else Outcome.ALLOW,
+                f"{judged.what}: {ADVICE}"
+                if big
+                else f"{judged.what} (counted in the "
+                "information account: many such pieces hold or deny)",
+                member=where,
+                size=judged.nbytes,
+                confidence=0.9 if big else 0.6,
+            )
+        ]
+    return [
+        Finding(
+            FindingKind.OPAQUE,
+            Outcome.ALLOW,
+            f"{judged.what} (counted in the information account)",
+            member=where,
+            size=judged.nbytes,
+            confidence=0.5,
+        )
+    ]
+
+
+def _need(module: str) -> Any:
+    try:
+        return __import__(module, fromlist=["_"])
+    except ImportError as e:
+        raise Unparsed(f"{module} is not installed: install airlock[formats]") from e
+
+
+# --- Parquet and Arrow IPC ----------------------------------------------------------------
+
+
+def _parquet(data: bytes, limits: InspectionLimits) -> Arrays:
+    pa = _need("pyarrow")
+    pq = _need("pyarrow.parquet")
+    meta = pq.ParquetFile(pa.BufferReader(data)).metadata
+    declared = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if declared > limits.max_parsed_bytes:
+        raise Unparsed(f"its columns declare {declared} bytes, over {limits.max_parsed_bytes}")
+    yield from _table(pq.read_table(pa.BufferReader(data)))
+
+
+def _arrow(data: bytes, limits: InspectionLimits) -> Arrays:
+    pa = _need("pyarrow")
+    ipc = _need("pyarrow.ipc")
+    del limits  # an IPC file's buffers are the file's own bytes: no expansion
+    yield from _table(ipc.open_file(pa.BufferReader(data)).read_all())
+
+
+def _table(table: Any) -> Arrays:
+    for name in table.column_names:
+        yield from _column(f"column {name!r}", table.column(name).combine_chunks())
+
+
+def _column(name: str, column: Any) -> Arrays:
+    pa = _need("pyarrow")
+    types = pa.types
+    kind = column.type
+    if types.is_list(kind) or types.is_large_list(kind) or types.is_fixed_size_list(kind):
+        yield from _column(name, column.flatten())
+    elif types.is_struct(kind):
+        for index in range(kind.num_fields):
+            yield from _column(f"{name}.{kind.field(index).name}", column.field(index))
+    elif types.is_integer(kind) or types.is_floating(kind):
+        yield name, column.drop_null().to_numpy(zero_copy_only=False)
+    elif types.is_binary(kind) or types.is_large_binary(kind) or types.is_fixed_size_binary(kind):
+        blobs = b"".join(v for v in column.drop_null().to_pylist())
+        yield name, np.frombuffer(blobs, dtype=np.uint8)
+
+
+# --- HDF5 ---------------------------------------------------------------------------------
+
+
+def _hdf5(data: bytes, limits: InspectionLimits) -> Arrays:
+    h5py = _need("h5py")
+    datasets: list[tuple[str, Any]] = []
+    with h5py.File(io.BytesIO(data), "r") as handle:
+        handle.visititems(
+            lambda name, item: (
+                datasets.append((name, item)) if isinstance(item, h5py.Dataset) else None
+            )
+        )
+        total = 0
+        for name, dataset in datasets:
+            total += int(dataset.size) * int(dataset.dtype.itemsize)
+            if total > limits.max_parsed_bytes:
+                raise Unparsed(f"its datasets hold over {limits.max_parsed_bytes} bytes")
+            values = np.asarray(dataset[()])
+            if values.dtype.names:
+                for field in values.dtype.names:
+                    yield f"dataset {name}.{field}", np.asarray(values[field])
+            else:
+                yield f"dataset {name}", values
+
+
+# --- SQLite -------------------------------------------------------------------------------
+
+
+def _sqlite(data: bytes, limits: InspectionLimits) -> Arrays:
+    del limits  # values come from the file's own pages: no expansion
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.deserialize(data)
+        connection.execute("PRAGMA query_only = ON")
+        tables = [
+            row[0]
+            for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        for table in tables:
+            quoted = '"' + str(table).replace('"', '""') + '"'
+            cursor = connection.execute(f"SELECT * FROM {quoted}")  # noqa: S608 -- quoted name
+            names = [d[0] for d in cursor.description]
+            columns: list[list[Any]] = [[] for _ in names]
+            for row in cursor:
+                for index, value in enumerate(row):
+                    columns[index].append(value)
+            for name, values in zip(names, columns, strict=True):
+                yield from _sql_column(f"table {table!r} column {name!r}", values)
+    except sqlite3.DatabaseError as e:
+        raise Unparsed(str(e)) from e
+    finally:
+        connection.close()
+
+
+def _sql_column(name: str, values: list[Any]) -> Arrays:
+    """A column's numbers (as float or int arrays) and blobs; text is explained."""
+    floats = [v for v in values if isinstance(v, float)]
+    ints = [v for v in values if isinstance(v, int) and -(1 << 63) <= v < (1 << 63)]
+    blobs = b"".join(v for v in values if isinstance(v, bytes))
+    if floats:
+        yield name, np.asarray(floats, dtype=np.float64)
+    if ints:
+        yield name, np.asarray(ints, dtype=np.int64)
+    if blobs:
+        yield f"{name} blobs", np.frombuffer(blobs, dtype=np.uint8)
+
+
+# --- NumPy --------------------------------------------------------------------------------
+
+
+def _npy(data: bytes, limits: InspectionLimits) -> Arrays:
+    del limits  # the payload is the file's own bytes
+    try:
+        values = np.load(io.BytesIO(data), allow_pickle=False)
+    except ValueError as e:  # object arrays need pickle: not judged, held
+        raise Unparsed(str(e)) from e
+    yield "array", values
+
+
+_READERS: dict[Format, Callable[[bytes, InspectionLimits], Arrays]] = {
+    Format.PARQUET: _parquet,
+    Format.ARROW: _arrow,
+    Format.HDF5: _hdf5,
+    Format.SQLITE: _sqlite,
+    Format.NPY: _npy,
+}
+STRUCTURED = frozenset(_READERS)
