@@ -288,6 +288,7 @@ class Egress:
                 reasons=tuple(r.to_json() for r in reasons),
                 details={
                     "size": size,
+                    "unexplained_bytes": report.unexplained_bytes,  # issue 15's account
                     "name": name[:200],
                     "purpose": request.purpose[:500],
                     "required_approvals": outcome.required_approvals,

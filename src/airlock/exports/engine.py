@@ -279,9 +279,13 @@ class _Run:
     ) -> tuple[Callable[[str], Callable[[bytes], None]], Callable[[], None]]:
         """Callbacks for :class:`TextScanner`: one nested scan per base64 or hex run."""
         current: list[DecodedSink] = []
+        opened = [0]
 
         def open_nested(encoding: str) -> Callable[[bytes], None]:
-            path = f"{member}~{encoding}"
+            # The second and later runs are numbered: each is a piece of its own in the
+            # information account (a notebook's many outputs add up).
+            opened[0] += 1
+            path = f"{member}~{encoding}" + (f"[{opened[0]}]" if opened[0] > 1 else "")
             scan = self.nested_scan(path, check_opacity=True)
             sink = DecodedSink(
                 scan,
