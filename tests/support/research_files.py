@@ -7,6 +7,7 @@ needs one skips with the ``formats`` leg tag when it is missing (tests/support/l
 from __future__ import annotations
 
 import base64
+import importlib
 import io
 import shutil
 import sqlite3
@@ -139,8 +140,8 @@ def hdf5_weights() -> bytes:
 
 def notebook(outputs: list[bytes]) -> bytes:
     """An nbformat v4 notebook whose one code cell displays ``outputs`` as image/png."""
-    import nbformat  # noqa: PLC0415 -- formats leg
-    from nbformat import v4  # noqa: PLC0415
+    nbformat: Any = importlib.import_module("nbformat")  # formats leg; partly typed
+    v4: Any = nbformat.v4
 
     cell = v4.new_code_cell("plt.plot(loss); plt.show()")
     cell.outputs = [
@@ -151,7 +152,8 @@ def notebook(outputs: list[bytes]) -> bytes:
         for png in outputs
     ]
     book = v4.new_notebook(cells=[v4.new_markdown_cell("# Training run"), cell])
-    return nbformat.writes(book).encode()
+    text: str = nbformat.writes(book)
+    return text.encode()
 
 
 def notebook_with_plot() -> bytes:
@@ -206,3 +208,33 @@ def native_code() -> bytes:
     """A copy of a real ELF executable from this machine."""
     found = shutil.which("ls") or "/bin/ls"
     return Path(found).read_bytes()
+
+
+def plot_pdf_with_picture() -> bytes:
+    """A matplotlib PDF whose figure is an imshow of noise: a Flate image stream."""
+    import matplotlib  # noqa: PLC0415 -- formats leg
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    figure, axes = plt.subplots(figsize=(8, 6))
+    axes.imshow(np.random.default_rng(RNG_SEED).random((300, 300)))
+    axes.set_title("attention map")
+    out = io.BytesIO()
+    figure.savefig(out, format="pdf")
+    plt.close(figure)
+    return out.getvalue()
+
+
+def pdf_image_stream_of_weights(count: int = 768 * 1024) -> bytes:
+    """A PDF whose one "image" stream is float16 weights, Flate-compressed."""
+    import zlib  # noqa: PLC0415
+
+    data = zlib.compress(weights(count).tobytes())
+    side = int((count * 2 / 3) ** 0.5)
+    head = (
+        b"1 0 obj\n<< /Type /XObject /Subtype /Image /Width %d /Height %d "
+        b"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\n"
+        b"stream\n" % (side, side, len(data))
+    )
+    return b"%PDF-1.4\n" + head + data + b"\nendstream\nendobj\ntrailer\n<< >>\n%%EOF\n"

@@ -249,16 +249,22 @@ class _Run:
         """A media reader whose appended and decoded bytes get scans of their own."""
         trailing = self.nested_scan(f"{member}#after-end", check_opacity=True)
         decoded = self.nested_scan(f"{member}#streams", check_opacity=False)
+        # Image samples and font programs, as their dictionaries declare: 8-bit look-alikes
+        # of quantized weights are what pictures and fonts are; float windows still count.
+        binary = self.nested_scan(
+            f"{member}#image-font-streams", check_opacity=False, ignore_dtypes=CODE_LOOKALIKES
+        )
         scan = MediaScan(
             fmt,
             trailing.feed,
             decoded.feed,
             lambda n: self.count(n, member),
             self.limits.max_ratio,
+            binary=binary.feed,
         )
 
         def finish() -> None:
-            self.findings += decoded.finish()
+            self.findings += decoded.finish() + binary.finish()
             found = trailing.finish()
             self.findings += found
             if not found and scan.trailing_bytes >= MIN_UNKNOWN_TRAILING:

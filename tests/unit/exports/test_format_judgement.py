@@ -49,6 +49,7 @@ BENIGN: dict[str, tuple[tuple[str, ...], Callable[[], bytes]]] = {
     "metrics-h5": (("h5py",), r.hdf5_metrics),
     "notebook-with-plot": (("nbformat", "matplotlib"), r.notebook_with_plot),
     "mlflow-sqlite": ((), r.sqlite_metrics),
+    "matplotlib-pdf-with-picture": (("matplotlib",), r.plot_pdf_with_picture),
     "elf-executable": ((), r.native_code),
     "wheel-with-so": ((), wheel_with_native_code),
 }
@@ -71,6 +72,7 @@ PAYLOADS: dict[str, tuple[tuple[str, ...], Callable[[], bytes], str, str]] = {
     "float16-parquet-column": (("pyarrow",), r.parquet_weights, "column 'w'", "weight-like"),
     "float16-h5-dataset": (("h5py",), r.hdf5_weights, "model/layer0/kernel", "weight-like"),
     "sqlite-weight-blobs": ((), r.sqlite_weight_blobs, "column 'blob'", "weight-like"),
+    "pdf-image-stream-of-weights": ((), r.pdf_image_stream_of_weights, "#image-font", "float16"),
 }
 
 
