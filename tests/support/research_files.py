@@ -238,3 +238,57 @@ def pdf_image_stream_of_weights(count: int = 768 * 1024) -> bytes:
         b"stream\n" % (side, side, len(data))
     )
     return b"%PDF-1.4\n" + head + data + b"\nendstream\nendobj\ntrailer\n<< >>\n%%EOF\n"
+
+
+def tensorboard_events(write: Callable[[Any], None]) -> bytes:
+    """The event file a tensorboardX SummaryWriter leaves after ``write(writer)``."""
+    from tensorboardX import SummaryWriter  # noqa: PLC0415 -- formats leg
+
+    with tempfile.TemporaryDirectory() as folder:
+        writer = SummaryWriter(folder)
+        write(writer)
+        writer.close()
+        (path,) = Path(folder).glob("events.out.tfevents.*")
+        return path.read_bytes()
+
+
+def tensorboard_training_run() -> bytes:
+    """Scalars every step, weight histograms every 1,000 and a plot image: a normal run."""
+    rng = np.random.default_rng(RNG_SEED)
+    curve = loss_curve(20_000)
+
+    def write(w: Any) -> None:
+        for step, value in enumerate(curve):
+            w.add_scalar("train/loss", float(value), step)
+            if step % 1000 == 0:
+                w.add_scalar("train/lr", 3e-4 * (1 - step / curve.size), step)
+                w.add_histogram("layer0/weights", rng.standard_normal(10_000) * 0.02, step)
+        w.add_image("samples", cover_image(256)[..., :3], 0, dataformats="HWC")
+        w.add_text("notes", "baseline run, lr 3e-4, no warmup")
+
+    return tensorboard_events(write)
+
+
+def tensorboard_image_of_weights() -> bytes:
+    """An image summary whose RGBA pixels are 1 MiB of float32 weights."""
+    pixels = weights(512 * 512, "float32").view(np.uint8).reshape(512, 512, 4)
+    return tensorboard_events(lambda w: w.add_image("attn", pixels, 0, dataformats="HWC"))
+
+
+def tensorboard_histogram_of_weights() -> bytes:
+    """A raw histogram whose 'bucket limits' are 300,000 weights (2.4 MB of doubles)."""
+    values = weights(300_000, "float64")
+
+    def write(w: Any) -> None:
+        w.add_histogram_raw(
+            "w",
+            0,
+            1,
+            values.size,
+            0.0,
+            0.0,
+            bucket_limits=values,
+            bucket_counts=np.ones(values.size),
+        )
+
+    return tensorboard_events(write)

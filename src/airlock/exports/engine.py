@@ -8,8 +8,12 @@ becomes a finding that holds, never an exception.
 
 from __future__ import annotations
 
+import io
 import struct
 from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy.typing as npt
 
 from airlock.budgets.refusals import SketchBuilder
 from airlock.domain.requests import Outcome
@@ -38,8 +42,9 @@ from airlock.exports.readers import (
     Readable,
     read_full,
 )
-from airlock.exports.structured import STRUCTURED, judge_structured
+from airlock.exports.structured import STRUCTURED, judge_structured, judge_values
 from airlock.exports.text_scan import TextScanner
+from airlock.exports.tfevents import BadEvents, EventScan
 
 HEAD_BYTES = 64 * 1024
 MIN_UNKNOWN_TRAILING = 4096  # bytes after an image's end beyond a stray newline or two
@@ -139,7 +144,7 @@ class _Run:
         elif fmt in COMPRESSORS:
             walk_compressed(self, fmt, reader, member, depth=depth, size=size)
         else:
-            self.flat(fmt, reader, member, size)
+            self.flat(fmt, reader, member, size, depth)
 
     def bounded(self, stream: Readable, member: str, compressed: int) -> BoundedReader:
         return BoundedReader(
@@ -160,7 +165,9 @@ class _Run:
 
     # --- flat content -----------------------------------------------------------------
 
-    def flat(self, fmt: Format, reader: PrefixedReader, member: str, size: int) -> None:
+    def flat(
+        self, fmt: Format, reader: PrefixedReader, member: str, size: int, depth: int = 0
+    ) -> None:
         limits = self.limits
         whole, parsed = self.parse(fmt, reader, member)
         if whole is not None:
@@ -175,20 +182,23 @@ class _Run:
         )
         text = TextScanner(*self.nested_decoder(member)) if fmt is Format.TEXT else None
         media = self.media(fmt, member) if fmt in PARSED_MEDIA else None
+        events = self.events(member, depth) if fmt is Format.TFEVENTS else None
+        feeders = [scan.feed] + [
+            part.feed for part in (text, media and media[0], events) if part
+        ]
         pickle_head = bytearray()
         total = 0
         piece = first
         while piece:
             total += len(piece)
-            scan.feed(piece)
-            if text is not None:
-                text.feed(piece)
-            if media is not None:
-                media[0].feed(piece)
+            for feed in feeders:
+                feed(piece)
             if fmt is Format.PICKLE and len(pickle_head) < limits.max_header_bytes:
                 pickle_head += piece[: limits.max_header_bytes - len(pickle_head)]
             piece = reader.read(limits.window_bytes)
         flat_findings = scan.finish()
+        if events is not None:
+            parsed = events.finish()
         if parsed:  # judged column by column: only a protected model's chunks still count
             flat_findings = [f for f in flat_findings if f.kind is FindingKind.PROTECTED_MODEL]
         self.findings += flat_findings
@@ -244,6 +254,17 @@ class _Run:
         found, parsed = judge_structured(fmt, whole, member, self.limits)
         self.findings += found
         return whole, parsed
+
+    def events(self, member: str, depth: int) -> _Events:
+        """A TensorBoard event reader whose arrays are judged and whose blobs are walked."""
+
+        def array(where: str, values: npt.NDArray[Any]) -> None:
+            self.findings += judge_values(values, where, self.limits)
+
+        def blob(where: str, data: bytes) -> None:
+            self.walk(io.BytesIO(data), where, depth + 1, len(data))
+
+        return _Events(self, EventScan(member, array, blob))
 
     def media(self, fmt: Format, member: str) -> tuple[MediaScan, Callable[[], None]]:
         """A media reader whose appended and decoded bytes get scans of their own."""
@@ -329,6 +350,38 @@ class _Run:
         if picture:
             found = [f for f in found if f.kind is not FindingKind.OPAQUE]
         return found + judged
+
+
+class _Events:
+    """An :class:`EventScan` that stops at bad framing and says so with a finding."""
+
+    def __init__(self, run: _Run, scan: EventScan) -> None:
+        self._run = run
+        self._scan = scan
+        self._broken = ""
+
+    def feed(self, data: bytes) -> None:
+        if not self._broken:
+            try:
+                self._scan.feed(data)
+            except BadEvents as e:
+                self._broken = str(e)
+
+    def finish(self) -> bool:
+        """Whether the whole file read as events (False: a finding holds it)."""
+        if not self._broken:
+            try:
+                self._scan.finish()
+            except BadEvents as e:
+                self._broken = str(e)
+        if self._broken:
+            self._run.add(
+                FindingKind.MALFORMED,
+                Outcome.HOLD,
+                f"TensorBoard event file is malformed: {self._broken}",
+                member=self._scan.member,
+            )
+        return not self._broken
 
 
 def _header_need(fmt: Format, reader: PrefixedReader, limits: InspectionLimits) -> int:

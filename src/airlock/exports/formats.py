@@ -39,6 +39,7 @@ class Format(StrEnum):
     ARROW = "arrow"
     SQLITE = "sqlite"
     NATIVE = "native-code"  # ELF, Mach-O, PE: executables and shared libraries
+    TFEVENTS = "tensorboard-events"  # TFRecord-framed Event protobufs (tfevents.py)
     TEXT = "text"
     BINARY = "binary"
 
@@ -88,6 +89,7 @@ def sniff(head: bytes) -> Format:
         (lambda h: len(h) >= 262 and h[257:262] == b"ustar", Format.TAR),
         (lambda h: h[:4] == b"RIFF" and h[8:12] == b"WEBP", Format.WEBP),
         (_looks_like_pe, Format.NATIVE),
+        (_looks_like_tfevents, Format.TFEVENTS),
         (_looks_like_safetensors, Format.SAFETENSORS),
         (lambda h: len(h) >= 2 and h[0] == 0x80 and 2 <= h[1] <= 5, Format.PICKLE),
         (_looks_like_onnx, Format.ONNX),
@@ -97,6 +99,14 @@ def sniff(head: bytes) -> Format:
         if test(head):
             return fmt
     return Format.BINARY
+
+
+def _looks_like_tfevents(head: bytes) -> bool:
+    """A TensorBoard event file's first record: short, and it says ``brain.Event:N``."""
+    if len(head) < 16:
+        return False
+    (length,) = struct.unpack_from("<Q", head)
+    return 0 < length <= 4096 and b"brain.Event:" in head[12 : 12 + length]
 
 
 def _looks_like_pe(head: bytes) -> bool:

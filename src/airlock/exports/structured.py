@@ -43,7 +43,7 @@ def judge_structured(
     found: list[Finding] = []
     try:
         for name, values in reader(data, limits):
-            found += _judge(values, f"{member}:{name}" if member else name, limits)
+            found += judge_values(values, f"{member}:{name}" if member else name, limits)
     except Unparsed as e:
         return [_hold(member, f"{fmt.value} file could not be read: {e}")], False
     except Exception as e:  # noqa: BLE001 -- fail closed: any parser failure holds
@@ -56,7 +56,8 @@ def _hold(member: str, detail: str) -> Finding:
     return Finding(FindingKind.MALFORMED, Outcome.HOLD, detail, member=member)
 
 
-def _judge(values: npt.NDArray[Any], where: str, limits: InspectionLimits) -> list[Finding]:
+def judge_values(values: npt.NDArray[Any], where: str, limits: InspectionLimits) -> list[Finding]:
+    """No finding for an explained array; else one that the information account counts."""
     judged = judge_array(values)
     if judged.explained:
         return []

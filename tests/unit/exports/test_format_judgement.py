@@ -50,6 +50,7 @@ BENIGN: dict[str, tuple[tuple[str, ...], Callable[[], bytes]]] = {
     "notebook-with-plot": (("nbformat", "matplotlib"), r.notebook_with_plot),
     "mlflow-sqlite": ((), r.sqlite_metrics),
     "matplotlib-pdf-with-picture": (("matplotlib",), r.plot_pdf_with_picture),
+    "tensorboard-run": (("tensorboardX", "PIL"), r.tensorboard_training_run),
     "elf-executable": ((), r.native_code),
     "wheel-with-so": ((), wheel_with_native_code),
 }
@@ -73,6 +74,18 @@ PAYLOADS: dict[str, tuple[tuple[str, ...], Callable[[], bytes], str, str]] = {
     "float16-h5-dataset": (("h5py",), r.hdf5_weights, "model/layer0/kernel", "weight-like"),
     "sqlite-weight-blobs": ((), r.sqlite_weight_blobs, "column 'blob'", "weight-like"),
     "pdf-image-stream-of-weights": ((), r.pdf_image_stream_of_weights, "#image-font", "float16"),
+    "tensorboard-image-of-weights": (
+        ("tensorboardX", "PIL"),
+        r.tensorboard_image_of_weights,
+        "record2:attn#pixels",
+        "float32",
+    ),
+    "tensorboard-histogram-of-weights": (
+        ("tensorboardX",),
+        r.tensorboard_histogram_of_weights,
+        "record2:w",
+        "weight-like",
+    ),
 }
 
 
@@ -156,3 +169,11 @@ def test_verdicts_are_the_same_every_run() -> None:
         data = make()
         first = scan(data).to_json()
         assert all(scan(data).to_json() == first for _ in range(3))
+
+
+def test_a_truncated_tensorboard_file_holds() -> None:
+    need("tensorboardX", "PIL")
+    data = r.tensorboard_training_run()
+    report = scan(data[: len(data) // 2], "events.out.tfevents.1")
+    assert report.verdict is Outcome.HOLD, report.to_json()
+    assert any("ends inside a record" in f.detail for f in report.findings)
