@@ -292,3 +292,16 @@ def tensorboard_histogram_of_weights() -> bytes:
         )
 
     return tensorboard_events(write)
+
+
+def photo_png() -> bytes:
+    """A real photograph (scikit-learn ships it) saved as PNG."""
+    from sklearn.datasets import load_sample_image  # noqa: PLC0415
+
+    return _png(load_sample_image("china.jpg"))
+
+
+def html_report(png: bytes) -> bytes:
+    """An HTML report with the picture inline, as a data: URI."""
+    inline = base64.b64encode(png)
+    return b'<html><body><h1>Eval report</h1><img src="data:image/png;base64,' + inline + b'">'

@@ -183,9 +183,7 @@ class _Run:
         text = TextScanner(*self.nested_decoder(member)) if fmt is Format.TEXT else None
         media = self.media(fmt, member) if fmt in PARSED_MEDIA else None
         events = self.events(member, depth) if fmt is Format.TFEVENTS else None
-        feeders = [scan.feed] + [
-            part.feed for part in (text, media and media[0], events) if part
-        ]
+        feeders = [scan.feed] + [part.feed for part in (text, media and media[0], events) if part]
         pickle_head = bytearray()
         total = 0
         piece = first

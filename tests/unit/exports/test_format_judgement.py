@@ -49,6 +49,8 @@ BENIGN: dict[str, tuple[tuple[str, ...], Callable[[], bytes]]] = {
     "metrics-h5": (("h5py",), r.hdf5_metrics),
     "notebook-with-plot": (("nbformat", "matplotlib"), r.notebook_with_plot),
     "mlflow-sqlite": ((), r.sqlite_metrics),
+    "html-with-photo": (("PIL",), lambda: r.html_report(r.photo_png())),
+    "notebook-with-photo": (("PIL", "nbformat"), lambda: r.notebook([r.photo_png()])),
     "matplotlib-pdf-with-picture": (("matplotlib",), r.plot_pdf_with_picture),
     "tensorboard-run": (("tensorboardX", "PIL"), r.tensorboard_training_run),
     "elf-executable": ((), r.native_code),
@@ -69,6 +71,12 @@ def test_research_outputs_are_allowed_and_explained(name: str) -> None:
 PAYLOADS: dict[str, tuple[tuple[str, ...], Callable[[], bytes], str, str]] = {
     "float16-as-grey16-png": (("PIL",), r.float16_as_grey16_png, "#pixels", "float16"),
     "float32-as-rgba-png": (("PIL",), r.float32_as_rgba_png, "#pixels", "float32"),
+    "html-with-weights-as-pixels": (
+        ("PIL",),
+        lambda: r.html_report(r.float32_as_rgba_png()),
+        "~base64#pixels",
+        "float32",
+    ),
     "weights-in-low-bits-png": (("PIL",), r.weights_in_low_bits_png, "#low-bits", "low 2 bit"),
     "float16-parquet-column": (("pyarrow",), r.parquet_weights, "column 'w'", "weight-like"),
     "float16-h5-dataset": (("h5py",), r.hdf5_weights, "model/layer0/kernel", "weight-like"),
