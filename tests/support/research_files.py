@@ -11,6 +11,7 @@ import importlib
 import io
 import shutil
 import sqlite3
+import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -305,3 +306,43 @@ def html_report(png: bytes) -> bytes:
     """An HTML report with the picture inline, as a data: URI."""
     inline = base64.b64encode(png)
     return b'<html><body><h1>Eval report</h1><img src="data:image/png;base64,' + inline + b'">'
+
+
+def git_bundle(files: dict[str, bytes], edits: int = 2) -> bytes:
+    """A real ``git bundle`` of a repository holding ``files``, edited and committed again
+    ``edits`` times (so the pack has deltas)."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+
+        def git(*args: str) -> None:
+            subprocess.run(
+                ["git", "-c", "user.name=r", "-c", "user.email=r@example.org", *args],
+                cwd=root,
+                check=True,
+                capture_output=True,
+            )
+
+        git("init", "-q", "-b", "main")
+        for round_ in range(edits + 1):
+            for name, data in files.items():
+                path = root / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data + (b"\n# edit %d\n" % round_ if round_ else b""))
+            git("add", "-A")
+            git("commit", "-q", "-m", f"round {round_}")
+        git("bundle", "create", "-q", "repo.bundle", "--all")
+        return (root / "repo.bundle").read_bytes()
+
+
+def source_files() -> dict[str, bytes]:
+    """This repository's own inspection engine, as a researcher's code to bundle."""
+    here = Path(__file__).resolve().parents[2] / "src" / "airlock" / "exports"
+    return {f"src/{p.name}": p.read_bytes() for p in sorted(here.glob("*.py"))}
+
+
+def git_bundle_of_code() -> bytes:
+    return git_bundle(source_files())
+
+
+def git_bundle_with_weights() -> bytes:
+    return git_bundle({**source_files(), "ckpt/weights.bin": weights(1_000_000).tobytes()}, 0)

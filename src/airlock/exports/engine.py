@@ -31,6 +31,7 @@ from airlock.exports.formats import (
     Format,
     sniff,
 )
+from airlock.exports.gitpack import BadPack, pack_contents
 from airlock.exports.images import judge_image
 from airlock.exports.judges import describe_format, judge_decoded, judge_pickle, judge_text
 from airlock.exports.limits import InspectionLimits
@@ -169,7 +170,7 @@ class _Run:
         self, fmt: Format, reader: PrefixedReader, member: str, size: int, depth: int = 0
     ) -> None:
         limits = self.limits
-        whole, parsed = self.parse(fmt, reader, member)
+        whole, parsed = self.parse(fmt, reader, member, depth)
         if whole is not None:
             reader = PrefixedReader(whole, reader)
         first = read_full(reader, max(limits.window_bytes, _header_need(fmt, reader, limits)))
@@ -226,13 +227,15 @@ class _Run:
                 size=total,
             )
 
-    def parse(self, fmt: Format, reader: PrefixedReader, member: str) -> tuple[bytes | None, bool]:
+    def parse(
+        self, fmt: Format, reader: PrefixedReader, member: str, depth: int
+    ) -> tuple[bytes | None, bool]:
         """Read a structured file or an image whole (bounded) and judge it by its content.
 
         Returns the bytes read (None: nothing to parse) and whether a structured file
         parsed; a file over ``max_parsed_bytes`` holds and is judged by its bytes alone.
         """
-        if fmt not in STRUCTURED and fmt not in IMAGES:
+        if fmt not in STRUCTURED and fmt not in IMAGES and fmt is not Format.GIT:
             return None, False
         bound = self.limits.max_parsed_bytes
         whole = read_full(reader, bound + 1)
@@ -249,9 +252,21 @@ class _Run:
         if fmt in IMAGES:
             self.findings += judge_image(whole, member, self.limits)
             return whole, False
+        if fmt is Format.GIT:
+            return whole, self.git(whole, member, depth)
         found, parsed = judge_structured(fmt, whole, member, self.limits)
         self.findings += found
         return whole, parsed
+
+    def git(self, data: bytes, member: str, depth: int) -> bool:
+        """Walk a pack's blobs and deltas' inserted bytes like files; False if malformed."""
+        try:
+            for label, content in pack_contents(data, lambda n: self.count(n, member)):
+                self.walk(io.BytesIO(content), f"{member}#{label}", depth + 1, len(content))
+        except BadPack as e:
+            self.add(FindingKind.MALFORMED, Outcome.HOLD, f"git pack: {e}", member=member)
+            return False
+        return True
 
     def events(self, member: str, depth: int) -> _Events:
         """A TensorBoard event reader whose arrays are judged and whose blobs are walked."""

@@ -40,6 +40,7 @@ class Format(StrEnum):
     SQLITE = "sqlite"
     NATIVE = "native-code"  # ELF, Mach-O, PE: executables and shared libraries
     TFEVENTS = "tensorboard-events"  # TFRecord-framed Event protobufs (tfevents.py)
+    GIT = "git-pack"  # a git pack or bundle (gitpack.py)
     TEXT = "text"
     BINARY = "binary"
 
@@ -74,6 +75,10 @@ _MAGIC = (
     (b"PAR1", Format.PARQUET),
     (b"ARROW1", Format.ARROW),
     (b"SQLite format 3\x00", Format.SQLITE),
+    (b"PACK\x00\x00\x00\x02", Format.GIT),
+    (b"PACK\x00\x00\x00\x03", Format.GIT),
+    (b"# v2 git bundle\n", Format.GIT),
+    (b"# v3 git bundle\n", Format.GIT),
     (b"\x7fELF", Format.NATIVE),
     (b"\xcf\xfa\xed\xfe", Format.NATIVE),  # Mach-O 64-bit
     (b"\xce\xfa\xed\xfe", Format.NATIVE),  # Mach-O 32-bit

@@ -55,6 +55,7 @@ BENIGN: dict[str, tuple[tuple[str, ...], Callable[[], bytes]]] = {
     "tensorboard-run": (("tensorboardX", "PIL"), r.tensorboard_training_run),
     "elf-executable": ((), r.native_code),
     "wheel-with-so": ((), wheel_with_native_code),
+    "git-bundle-of-code": ((), r.git_bundle_of_code),
 }
 
 
@@ -81,6 +82,7 @@ PAYLOADS: dict[str, tuple[tuple[str, ...], Callable[[], bytes], str, str]] = {
     "float16-parquet-column": (("pyarrow",), r.parquet_weights, "column 'w'", "weight-like"),
     "float16-h5-dataset": (("h5py",), r.hdf5_weights, "model/layer0/kernel", "weight-like"),
     "sqlite-weight-blobs": ((), r.sqlite_weight_blobs, "column 'blob'", "weight-like"),
+    "git-bundle-with-weights": ((), r.git_bundle_with_weights, "-blob", "raw tensor"),
     "pdf-image-stream-of-weights": ((), r.pdf_image_stream_of_weights, "#image-font", "float16"),
     "tensorboard-image-of-weights": (
         ("tensorboardX", "PIL"),
@@ -185,3 +187,12 @@ def test_a_truncated_tensorboard_file_holds() -> None:
     report = scan(data[: len(data) // 2], "events.out.tfevents.1")
     assert report.verdict is Outcome.HOLD, report.to_json()
     assert any("ends inside a record" in f.detail for f in report.findings)
+
+
+def test_a_corrupt_git_pack_holds() -> None:
+    data = bytearray(r.git_bundle_of_code())
+    start = data.find(b"PACK")
+    data[start + 40 : start + 48] = b"\xff" * 8  # inside the first object's zlib stream
+    report = scan(bytes(data), "repo.bundle")
+    assert report.verdict is Outcome.HOLD, report.to_json()
+    assert any(f.detail.startswith("git pack:") for f in report.findings)
