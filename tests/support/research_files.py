@@ -346,3 +346,29 @@ def git_bundle_of_code() -> bytes:
 
 def git_bundle_with_weights() -> bytes:
     return git_bundle({**source_files(), "ckpt/weights.bin": weights(1_000_000).tobytes()}, 0)
+
+
+def parquet_text_of_weights() -> bytes:
+    """A string column whose values are base64 of weights (64 KiB each, 2 MB in all)."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    data = weights(1_000_000).tobytes()
+    step = 64 * 1024
+    rows = [base64.b64encode(data[i : i + step]).decode() for i in range(0, len(data), step)]
+    return _parquet_table(pa.table({"id": list(range(len(rows))), "note": rows}))
+
+
+def parquet_image_dataset() -> bytes:
+    """A dataset of pictures as a binary column with labels, as image datasets ship them."""
+    import pyarrow as pa  # noqa: PLC0415
+
+    pictures = [_png(np.roll(cover_image(128), shift * 8, axis=1)) for shift in range(12)]
+    return _parquet_table(pa.table({"image": pictures, "label": list(range(12))}))
+
+
+def _parquet_table(table: Any) -> bytes:
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    out = io.BytesIO()
+    pq.write_table(table, out)
+    return out.getvalue()

@@ -254,8 +254,10 @@ class _Run:
             return whole, False
         if fmt is Format.GIT:
             return whole, self.git(whole, member, depth)
-        found, parsed = judge_structured(fmt, whole, member, self.limits)
+        found, parsed, files = judge_structured(fmt, whole, member, self.limits)
         self.findings += found
+        for where, content in files:
+            self.walk(io.BytesIO(content), where, depth + 1, len(content))
         return whole, parsed
 
     def git(self, data: bytes, member: str, depth: int) -> bool:

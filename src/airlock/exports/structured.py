@@ -7,8 +7,10 @@ file on disk) and numpy (``allow_pickle=False``). Every numeric column, dataset 
 column is judged by :func:`airlock.exports.arrays.judge_array`; what is not explained
 becomes a finding whose size the information account adds up (account.py).
 
-``judge_structured`` returns None when the file does not parse: the caller then judges
-its raw bytes as before and the parse failure itself holds.
+Text columns are handed back to be walked like files (base64 or numbers written out in
+them are found by the text scanner), and so are blobs of a known format (a dataset of
+images). When the file does not parse the caller judges its raw bytes as before and the
+parse failure itself holds.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ import numpy.typing as npt
 from airlock.domain.requests import Outcome
 from airlock.exports.arrays import judge_array
 from airlock.exports.findings import Finding, FindingKind
-from airlock.exports.formats import Format
+from airlock.exports.formats import Format, sniff
 from airlock.exports.limits import InspectionLimits
 
-Arrays = Iterator[tuple[str, npt.NDArray[Any]]]
+Files = list[bytes]  # contents walked like files: a text column joined, images one by one
+Arrays = Iterator[tuple[str, npt.NDArray[Any] | Files]]
+MAX_TEXT = 64 * 1024 * 1024  # a text column's joined values beyond this are cut
 ADVICE = "export summary statistics or a plot instead of the raw values"
 
 
@@ -37,19 +41,44 @@ class Unparsed(Exception):
 
 def judge_structured(
     fmt: Format, data: bytes, member: str, limits: InspectionLimits
-) -> tuple[list[Finding], bool]:
-    """Findings for one structured file, and whether it parsed (False: judge its bytes)."""
+) -> tuple[list[Finding], bool, list[tuple[str, bytes]]]:
+    """Findings for one structured file, whether it parsed (False: judge its bytes), and
+    contents to walk like files (text columns, so base64 or numbers in them are found;
+    blobs of a known format such as images)."""
     reader = _READERS[fmt]
     found: list[Finding] = []
+    files: list[tuple[str, bytes]] = []
     try:
         for name, values in reader(data, limits):
-            found += judge_values(values, f"{member}:{name}" if member else name, limits)
+            where = f"{member}:{name}" if member else name
+            if isinstance(values, list):
+                files += [
+                    (where if len(values) == 1 else f"{where}[{i}]", v)
+                    for i, v in enumerate(values)
+                ]
+            else:
+                found += judge_values(values, where, limits)
     except Unparsed as e:
-        return [_hold(member, f"{fmt.value} file could not be read: {e}")], False
+        return [_hold(member, f"{fmt.value} file could not be read: {e}")], False, []
     except Exception as e:  # noqa: BLE001 -- fail closed: any parser failure holds
         detail = f"{fmt.value} file could not be parsed ({type(e).__name__}: {e})"
-        return [_hold(member, detail)], False
-    return found, True
+        return [_hold(member, detail)], False, []
+    return found, True, files
+
+
+def _text(values: list[Any]) -> Files:
+    """String values, one a line, as one text to scan (empty: nothing to scan). A tab ends
+    each value: base64 runs may span lines, so values must not run into each other."""
+    joined = "\t\n".join(v for v in values if isinstance(v, str)).encode("utf-8", "replace")
+    return [joined[:MAX_TEXT]] if joined else []
+
+
+def _blobs(values: list[bytes]) -> npt.NDArray[np.uint8] | Files:
+    """Blobs of a known format (images...) one by one; others as one byte array."""
+    values = [v for v in values if v]
+    if values and sniff(values[0][:4096]) is not Format.BINARY:
+        return values
+    return np.frombuffer(b"".join(values), dtype=np.uint8)
 
 
 def _hold(member: str, detail: str) -> Finding:
@@ -132,8 +161,9 @@ def _column(name: str, column: Any) -> Arrays:
     elif types.is_integer(kind) or types.is_floating(kind):
         yield name, column.drop_null().to_numpy(zero_copy_only=False)
     elif types.is_binary(kind) or types.is_large_binary(kind) or types.is_fixed_size_binary(kind):
-        blobs = b"".join(v for v in column.drop_null().to_pylist())
-        yield name, np.frombuffer(blobs, dtype=np.uint8)
+        yield name, _blobs(column.drop_null().to_pylist())
+    elif types.is_string(kind) or types.is_large_string(kind):
+        yield name, _text(column.drop_null().to_pylist())
 
 
 # --- HDF5 ---------------------------------------------------------------------------------
@@ -154,7 +184,13 @@ def _hdf5(data: bytes, limits: InspectionLimits) -> Arrays:
             if total > limits.max_parsed_bytes:
                 raise Unparsed(f"its datasets hold over {limits.max_parsed_bytes} bytes")
             values = np.asarray(dataset[()])
-            if values.dtype.names:
+            if values.dtype.kind in "SUO":  # strings: scanned as text
+                text = [
+                    v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+                    for v in values.reshape(-1).tolist()
+                ]
+                yield f"dataset {name}", _text(text)
+            elif values.dtype.names:
                 for field in values.dtype.names:
                     yield f"dataset {name}.{field}", np.asarray(values[field])
             else:
@@ -194,13 +230,16 @@ def _sql_column(name: str, values: list[Any]) -> Arrays:
     """A column's numbers (as float or int arrays) and blobs; text is explained."""
     floats = [v for v in values if isinstance(v, float)]
     ints = [v for v in values if isinstance(v, int) and -(1 << 63) <= v < (1 << 63)]
-    blobs = b"".join(v for v in values if isinstance(v, bytes))
+    blobs = [v for v in values if isinstance(v, bytes)]
     if floats:
         yield name, np.asarray(floats, dtype=np.float64)
     if ints:
         yield name, np.asarray(ints, dtype=np.int64)
     if blobs:
-        yield f"{name} blobs", np.frombuffer(blobs, dtype=np.uint8)
+        yield f"{name} blobs", _blobs(blobs)
+    text = _text(values)
+    if text:
+        yield f"{name} text", text
 
 
 # --- NumPy --------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ BENIGN: dict[str, tuple[tuple[str, ...], Callable[[], bytes]]] = {
     "matplotlib-png": (("matplotlib",), r.plot_png),
     "picture-png": (("PIL",), lambda: r._png(r.cover_image(1024))),
     "loss-parquet": (("pyarrow",), r.parquet_loss_curve),
+    "image-dataset-parquet": (("pyarrow", "PIL"), r.parquet_image_dataset),
     "metrics-h5": (("h5py",), r.hdf5_metrics),
     "notebook-with-plot": (("nbformat", "matplotlib"), r.notebook_with_plot),
     "mlflow-sqlite": ((), r.sqlite_metrics),
@@ -80,6 +81,13 @@ PAYLOADS: dict[str, tuple[tuple[str, ...], Callable[[], bytes], str, str]] = {
     ),
     "weights-in-low-bits-png": (("PIL",), r.weights_in_low_bits_png, "#low-bits", "low 2 bit"),
     "float16-parquet-column": (("pyarrow",), r.parquet_weights, "column 'w'", "weight-like"),
+    # 31 values of 64 KiB each, every one small: the account adds them up and names them.
+    "base64-in-parquet-text": (
+        ("pyarrow",),
+        r.parquet_text_of_weights,
+        "",
+        "31 tensor-like pieces add up to 2000000 bytes (largest: column 'note'~base64",
+    ),
     "float16-h5-dataset": (("h5py",), r.hdf5_weights, "model/layer0/kernel", "weight-like"),
     "sqlite-weight-blobs": ((), r.sqlite_weight_blobs, "column 'blob'", "weight-like"),
     "git-bundle-with-weights": ((), r.git_bundle_with_weights, "-blob", "raw tensor"),
