@@ -3,8 +3,9 @@
 Every finding that names content of no benign structure (tensor-like windows, weight-like
 columns or pixels, opaque or unknown bytes) has a size; per member the largest counts
 (:func:`airlock.exports.findings.pieces`). Pieces too small to object to alone still add
-up: many sub-threshold tensor-like pieces in one export deny like one large one, and many
-small unexplained pieces hold. The verdict stays the worst finding's; this only adds one.
+up: many sub-threshold tensor-like pieces in one export deny like one large one; tensor-like
+pieces from ``max_tensor_like_bytes`` (64 KiB) and any unexplained pieces from
+``max_unexplained_bytes`` (256 KiB) hold. The verdict stays the worst finding's; this only adds one.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ def account_finding(findings: Sequence[Finding], limits: InspectionLimits) -> Fi
     current = worst(f.verdict for f in findings)
     if tensor_total >= limits.weight_threshold_bytes and len(tensorish) > 1:
         verdict, chosen, what = Outcome.DENY, tensorish, "tensor-like"
+    elif tensor_total >= limits.max_tensor_like_bytes:
+        verdict, chosen, what = Outcome.HOLD, tensorish, "tensor-like"
     elif total >= limits.max_unexplained_bytes:
         verdict, chosen, what = Outcome.HOLD, {m: s for m, (s, _) in found.items()}, "unexplained"
     else:

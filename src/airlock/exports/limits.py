@@ -31,6 +31,7 @@ class InspectionLimits:
     # Unexplained bytes (account.py) beyond which an export holds even when each piece of
     # them was too small to object to alone.
     max_unexplained_bytes: int = 256 * 1024
+    max_tensor_like_bytes: int = 64 * 1024  # the same for weight-like pieces
     # Parquet, SQLite, HDF5, images... are parsed in memory up to this; larger ones hold.
     max_parsed_bytes: int = 64 * MiB
     max_image_pixels: int = 64 * 1024 * 1024
