@@ -90,6 +90,12 @@ PAYLOADS: dict[str, tuple[tuple[str, ...], Callable[[], bytes], str, str]] = {
     ),
     "float16-h5-dataset": (("h5py",), r.hdf5_weights, "model/layer0/kernel", "weight-like"),
     "sqlite-weight-blobs": ((), r.sqlite_weight_blobs, "column 'blob'", "weight-like"),
+    "elf-with-float16-data": (
+        (),
+        lambda: r.native_code() + r.weights(1_000_000).tobytes(),
+        "",
+        "float16",
+    ),
     "git-bundle-with-weights": ((), r.git_bundle_with_weights, "-blob", "raw tensor"),
     "pdf-image-stream-of-weights": ((), r.pdf_image_stream_of_weights, "#image-font", "float16"),
     "tensorboard-image-of-weights": (
