@@ -34,7 +34,7 @@ class InspectionLimits:
     max_tensor_like_bytes: int = 64 * 1024  # the same for weight-like pieces
     # Parquet, SQLite, HDF5, images... are parsed in memory up to this; larger ones hold.
     max_parsed_bytes: int = 64 * MiB
-    max_image_pixels: int = 64 * 1024 * 1024
+    max_image_pixels: int = 16 * 1024 * 1024  # decoded RGBA: 64 MiB
 
     def __post_init__(self) -> None:
         if min(getattr(self, name) for name in self.__dataclass_fields__) < 1:

@@ -15,6 +15,7 @@ parse failure itself holds.
 
 from __future__ import annotations
 
+import array
 import io
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -211,35 +212,43 @@ def _sqlite(data: bytes, limits: InspectionLimits) -> Arrays:
             for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         ]
         for table in tables:
-            quoted = '"' + str(table).replace('"', '""') + '"'
-            cursor = connection.execute(f"SELECT * FROM {quoted}")  # noqa: S608 -- quoted name
-            names = [d[0] for d in cursor.description]
-            columns: list[list[Any]] = [[] for _ in names]
-            for row in cursor:
-                for index, value in enumerate(row):
-                    columns[index].append(value)
-            for name, values in zip(names, columns, strict=True):
-                yield from _sql_column(f"table {table!r} column {name!r}", values)
+            quoted = _quoted(str(table))
+            cursor = connection.execute(f"SELECT * FROM {quoted} LIMIT 0")  # noqa: S608
+            for (name,) in [(d[0],) for d in cursor.description]:
+                rows = connection.execute(f"SELECT {_quoted(name)} FROM {quoted}")  # noqa: S608
+                yield from _sql_column(f"table {table!r} column {name!r}", rows)
     except sqlite3.DatabaseError as e:
         raise Unparsed(str(e)) from e
     finally:
         connection.close()
 
 
-def _sql_column(name: str, values: list[Any]) -> Arrays:
-    """A column's numbers (as float or int arrays) and blobs; text is explained."""
-    floats = [v for v in values if isinstance(v, float)]
-    ints = [v for v in values if isinstance(v, int) and -(1 << 63) <= v < (1 << 63)]
-    blobs = [v for v in values if isinstance(v, bytes)]
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_column(name: str, rows: Iterator[tuple[Any, ...]]) -> Arrays:
+    """One column read row by row into compact arrays: numbers, blobs and text apart."""
+    floats, ints = array.array("d"), array.array("q")
+    blobs: list[bytes] = []
+    text: list[str] = []
+    for (value,) in rows:
+        if isinstance(value, float):
+            floats.append(value)
+        elif isinstance(value, int) and -(1 << 63) <= value < (1 << 63):
+            ints.append(value)
+        elif isinstance(value, bytes):
+            blobs.append(value)
+        elif isinstance(value, str):
+            text.append(value)
     if floats:
-        yield name, np.asarray(floats, dtype=np.float64)
+        yield name, np.frombuffer(floats, dtype=np.float64)
     if ints:
-        yield name, np.asarray(ints, dtype=np.int64)
+        yield name, np.frombuffer(ints, dtype=np.int64)
     if blobs:
         yield f"{name} blobs", _blobs(blobs)
-    text = _text(values)
     if text:
-        yield f"{name} text", text
+        yield f"{name} text", _text(text)
 
 
 # --- NumPy --------------------------------------------------------------------------------
