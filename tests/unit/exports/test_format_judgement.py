@@ -6,17 +6,24 @@ pyarrow, h5py, nbformat, sqlite3) or copied from this machine (an ELF executable
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import importlib
 import io
 import sys
 import zipfile
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from airlock.domain.requests import Outcome
 from airlock.exports import FindingKind, InspectionLimits, inspect_stream, report_to_json
 from airlock.exports.findings import FileReport
+from airlock.exports.gitpack import BadPack, pack_contents
+from airlock.exports.tfevents import BadEvents, EventScan
 from tests.support import research_files as r
 from tests.support.legs import FORMATS, skip_leg
 
@@ -211,3 +218,39 @@ def test_a_corrupt_git_pack_holds() -> None:
     report = scan(bytes(data), "repo.bundle")
     assert report.verdict is Outcome.HOLD, report.to_json()
     assert any(f.detail.startswith("git pack:") for f in report.findings)
+
+
+@functools.cache
+def _parser_seeds() -> dict[str, bytes]:
+    def write(w: Any) -> None:
+        for step in range(5):
+            w.add_scalar("loss", 1.0 / (step + 1), step)
+        w.add_histogram("w", r.weights(64, "float64"), 0)
+        w.add_text("notes", "x" * 5000)
+
+    return {"events": r.tensorboard_events(write), "bundle": r.git_bundle({"a.py": b"x = 1\n"})}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    kind=st.sampled_from(["events", "bundle"]),
+    edits=st.lists(st.tuples(st.integers(0, 100_000), st.integers(0, 255)), max_size=8),
+    cut=st.integers(0, 100_000),
+)
+def test_mutated_events_and_packs_raise_only_their_own_errors(
+    kind: str, edits: list[tuple[int, int]], cut: int
+) -> None:
+    need("tensorboardX")
+    data = bytearray(_parser_seeds()[kind])
+    for position, value in edits:
+        data[position % len(data)] = value
+    mutated = bytes(data[: max(1, cut % (len(data) + 1))])
+    if kind == "events":
+        scan_ = EventScan("e", lambda _w, _v: None, lambda _w, _b: None)
+        with contextlib.suppress(BadEvents):
+            scan_.feed(mutated)
+            scan_.finish()
+    else:
+        with contextlib.suppress(BadPack):
+            for _ in pack_contents(mutated, lambda _n: None):
+                pass
