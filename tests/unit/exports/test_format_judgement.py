@@ -186,11 +186,18 @@ def test_files_that_do_not_parse_hold_with_a_reason(name: str, data: bytes) -> N
     assert any(f.kind is FindingKind.MALFORMED for f in report.findings)
 
 
-def test_a_missing_library_holds_and_says_which_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    need("h5py")
-    data = r.hdf5_metrics()
-    monkeypatch.setitem(sys.modules, "h5py", None)  # import h5py now raises ImportError
-    report = scan(data, "m.h5")
+@pytest.mark.parametrize(
+    ("module", "blocked", "make"),
+    [("h5py", "h5py", r.hdf5_metrics), ("PIL", "PIL", r.plot_png)],
+    ids=["h5py", "pillow"],
+)
+def test_a_missing_library_holds_and_says_which_extra(
+    monkeypatch: pytest.MonkeyPatch, module: str, blocked: str, make: Callable[[], bytes]
+) -> None:
+    need(module, "matplotlib")
+    data = make()
+    monkeypatch.setitem(sys.modules, blocked, None)  # importing it now raises ImportError
+    report = scan(data, "m")
     assert report.verdict is Outcome.HOLD
     assert any("airlock[formats]" in f.detail for f in report.findings), report.to_json()
 
