@@ -372,3 +372,24 @@ def _parquet_table(table: Any) -> bytes:
     out = io.BytesIO()
     pq.write_table(table, out)
     return out.getvalue()
+
+
+def feather(columns: dict[str, npt.NDArray[Any]]) -> bytes:
+    """An Arrow IPC file (Feather v2), uncompressed."""
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.feather as feather_  # noqa: PLC0415
+
+    out = io.BytesIO()
+    feather_.write_feather(pa.table(columns), out, compression="uncompressed")
+    return out.getvalue()
+
+
+def zip_of_small_weight_files(pieces: int = 8, piece_bytes: int = 192 * 1024) -> bytes:
+    """Shards of weights, each under the 1 MiB threshold, in one zip."""
+    import zipfile  # noqa: PLC0415
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for i in range(pieces):
+            archive.writestr(f"shard{i}.bin", weights(piece_bytes // 2, seed=i).tobytes())
+    return out.getvalue()

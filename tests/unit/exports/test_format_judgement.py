@@ -53,6 +53,7 @@ BENIGN: dict[str, tuple[tuple[str, ...], Callable[[], bytes]]] = {
     "matplotlib-png": (("matplotlib",), r.plot_png),
     "picture-png": (("PIL",), lambda: r._png(r.cover_image(1024))),
     "loss-parquet": (("pyarrow",), r.parquet_loss_curve),
+    "loss-feather": (("pyarrow",), lambda: r.feather({"loss": r.loss_curve()})),
     "image-dataset-parquet": (("pyarrow", "PIL"), r.parquet_image_dataset),
     "metrics-h5": (("h5py",), r.hdf5_metrics),
     "notebook-with-plot": (("nbformat", "matplotlib"), r.notebook_with_plot),
@@ -88,6 +89,13 @@ PAYLOADS: dict[str, tuple[tuple[str, ...], Callable[[], bytes], str, str]] = {
     ),
     "weights-in-low-bits-png": (("PIL",), r.weights_in_low_bits_png, "#low-bits", "low 2 bit"),
     "float16-parquet-column": (("pyarrow",), r.parquet_weights, "column 'w'", "weight-like"),
+    "float32-feather-column": (
+        ("pyarrow",),
+        lambda: r.feather({"w": r.weights(300_000, "float32")}),
+        "column 'w'",
+        "weight-like",
+    ),
+    "zip-of-small-shards": ((), r.zip_of_small_weight_files, "", "8 tensor-like pieces"),
     # 31 values of 64 KiB each, every one small: the account adds them up and names them.
     "base64-in-parquet-text": (
         ("pyarrow",),
