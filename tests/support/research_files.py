@@ -61,9 +61,11 @@ def _png(array: npt.NDArray[Any]) -> bytes:
     return out.getvalue()
 
 
-def float16_as_grey16_png(side: int = 1024) -> bytes:
-    """float16 weights whose bit patterns are the pixels of a 16-bit greyscale PNG."""
-    return _png(weights(side * side).view(np.uint16).reshape(side, side))
+def float16_as_grey16_png(side: int = 1024, repeat: int = 1) -> bytes:
+    """float16 weights whose bit patterns are the pixels of a 16-bit greyscale PNG; with
+    ``repeat``, each value fills a repeat x repeat block (so neighbours agree)."""
+    grid = weights(side * side).view(np.uint16).reshape(side, side)
+    return _png(np.repeat(np.repeat(grid, repeat, axis=0), repeat, axis=1))
 
 
 def float32_as_rgba_png(side: int = 512) -> bytes:

@@ -23,6 +23,7 @@ from airlock.exports.tensor_stats import Bytes, entropy_bits, guess_tensor
 
 SAMPLE_BYTES = 256 * 1024  # from each of the start, middle and end of the pixel bytes
 LOSSY = ("JPEG", "MPO")
+REPEATS = (8, 4, 3, 2)  # block sizes tried for weights repeated over blocks of pixels
 
 
 def judge_image(data: bytes, member: str, limits: InspectionLimits) -> list[Finding]:
@@ -94,23 +95,44 @@ def _sized(size: int, limits: InspectionLimits) -> tuple[FindingKind, Outcome]:
 def _pixels_as_data(
     pixels: npt.NDArray[Any], member: str, limits: InspectionLimits
 ) -> list[Finding]:
-    raw = np.frombuffer(np.ascontiguousarray(pixels).tobytes(), dtype=np.uint8)
+    """Weights stored as the pixels, also when each value is repeated over a block of
+    pixels (which would make neighbours agree): the blocks are collapsed first."""
+    rows, columns = _repeat(pixels, 0), _repeat(pixels, 1)
+    view = np.ascontiguousarray(pixels[::rows, ::columns])
+    raw = np.frombuffer(view.tobytes(), dtype=np.uint8)
     guess = guess_tensor(_sample(raw))
-    if guess is None or _continuous(pixels):
+    if guess is None or _continuous(view):
         return []
     kind, verdict = _sized(raw.size, limits)
     shape = "x".join(str(n) for n in pixels.shape)
+    blocks = f", one value per {rows}x{columns} block" if rows * columns > 1 else ""
     return [
         Finding(
             kind,
             verdict,
-            f"the pixels ({shape} of {pixels.dtype}) are {guess.dtype} weights stored as an "
-            "image, not a picture; export the numbers in a format that says what they are",
+            f"the pixels ({shape} of {pixels.dtype}{blocks}) are {guess.dtype} weights "
+            "stored as an image, not a picture; export the numbers in a format that says "
+            "what they are",
             member=f"{member}#pixels",
             size=int(raw.size),
             confidence=guess.confidence,
         )
     ]
+
+
+def _repeat(pixels: npt.NDArray[Any], axis: int) -> int:
+    """The largest of ``REPEATS`` by which (nearly) every value repeats along ``axis``."""
+    middle = pixels.shape[0] // 2
+    sample = pixels[middle : middle + 64] if axis == 1 else pixels[:, :64]
+    for factor in REPEATS:
+        length = sample.shape[axis] - sample.shape[axis] % factor
+        if length < 2 * factor:
+            continue
+        cut = np.take(sample, np.arange(length), axis=axis)
+        starts = np.repeat(np.take(cut, np.arange(0, length, factor), axis=axis), factor, axis=axis)
+        if float((cut == starts).mean()) >= 0.98:
+            return factor
+    return 1
 
 
 def _continuous(pixels: npt.NDArray[Any]) -> bool:

@@ -81,6 +81,12 @@ def test_research_outputs_are_allowed_and_explained(name: str) -> None:
 PAYLOADS: dict[str, tuple[tuple[str, ...], Callable[[], bytes], str, str]] = {
     "float16-as-grey16-png": (("PIL",), r.float16_as_grey16_png, "#pixels", "float16"),
     "float32-as-rgba-png": (("PIL",), r.float32_as_rgba_png, "#pixels", "float32"),
+    "float16-in-2x2-blocks-png": (
+        ("PIL",),
+        lambda: r.float16_as_grey16_png(725, repeat=2),
+        "#pixels",
+        "one value per 2x2 block",
+    ),
     "html-with-weights-as-pixels": (
         ("PIL",),
         lambda: r.html_report(r.float32_as_rgba_png()),
