@@ -69,7 +69,13 @@ class ExportResult:
     required_approvals: int
 
 
-_WEIGHT_CODES = {"raw-tensor", "tensor-format", "protected-model", "tensor-as-text"}
+_WEIGHT_CODES = {
+    "raw-tensor",
+    "tensor-format",
+    "protected-model",
+    "tensor-as-text",
+    "information-account",  # only denies for tensor-like pieces that add up (issue 15)
+}
 
 
 class Egress:
@@ -296,6 +302,7 @@ class Egress:
                 reasons=tuple(r.to_json() for r in reasons),
                 details={
                     "size": size,
+                    "unexplained_bytes": report.unexplained_bytes,  # issue 15's account
                     "name": name[:200],
                     "purpose": request.purpose[:500],
                     "required_approvals": outcome.required_approvals,

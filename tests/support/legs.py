@@ -31,7 +31,8 @@ BROWSER = Leg("browser", "install Debian's chromium package")
 EMBEDDINGS = Leg("embeddings", "run .venv/bin/pip install -e '.[dev,embeddings]'")
 HSM = Leg("hsm", "install Debian's softhsm2 package and pip install -e '.[dev]' (python-pkcs11)")
 OUTPUTS = Leg("outputs", "run .venv/bin/pip install -e '.[dev,outputs]'")
-LEGS = (POSTGRES, BROWSER, EMBEDDINGS, OUTPUTS, HSM)
+FORMATS = Leg("formats", "run .venv/bin/pip install -e '.[dev,formats]'")
+LEGS = (POSTGRES, BROWSER, EMBEDDINGS, OUTPUTS, HSM, FORMATS)
 _TAG = re.compile(r"\[(\w+) leg\]")
 
 

@@ -230,6 +230,8 @@ class ExportOut(Strict):
     outcome: str
     required_approvals: int
     findings: list[dict[str, object]]
+    # Bytes the inspector could not explain as benign structure (issue 15's account).
+    unexplained_bytes: int
     budgets: list[dict[str, object]]
 
     @classmethod
@@ -239,6 +241,7 @@ class ExportOut(Strict):
             outcome=result.decision.outcome.value,
             required_approvals=result.required_approvals,
             findings=[f.to_json() for f in result.report.findings],
+            unexplained_bytes=result.report.unexplained_bytes,
             budgets=[
                 {
                     "scope": c.budget.scope.value,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 import zstandard
 
 from airlock.exports.flat_scan import FlatScan
-from airlock.exports.formats import COMPRESSORS, Format, sniff
+from airlock.exports.formats import COMPRESSORS, IMAGES, Format, sniff
 from airlock.exports.inflate import GzipInflater
 from airlock.exports.readers import LimitReached
 
@@ -82,8 +82,14 @@ class DecodedSink:
     ``broken`` is set when the compressed stream turned out corrupt.
     """
 
-    def __init__(self, scan: FlatScan, count: Callable[[int], None], max_ratio: int) -> None:
+    def __init__(
+        self, scan: FlatScan, count: Callable[[int], None], max_ratio: int, keep: int = 0
+    ) -> None:
         self.scan = scan
+        # An encoded image (a notebook's plot) is kept, up to ``keep`` bytes, to be decoded.
+        self.image: Format | None = None
+        self.kept = bytearray()
+        self._keep = keep
         self.decoded = 0  # bytes decoded from the text
         self.plain = 0  # bytes after decompression
         self.compressed: Format | None = None
@@ -115,6 +121,8 @@ class DecodedSink:
     def _decide(self, head: bytes) -> None:
         self._decided = True
         fmt = sniff(head)
+        if fmt in IMAGES and self._keep:
+            self.image = fmt
         if fmt in COMPRESSORS:
             self.compressed = fmt
             self._inflater = PushDecompressor(fmt)
@@ -140,4 +148,6 @@ class DecodedSink:
     def _plain(self, data: bytes) -> None:
         self._count(len(data))
         self.plain += len(data)
+        if self.image is not None and len(self.kept) <= self._keep:
+            self.kept += data[: self._keep + 1 - len(self.kept)]
         self.scan.feed(data)

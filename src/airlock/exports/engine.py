@@ -8,17 +8,31 @@ becomes a finding that holds, never an exception.
 
 from __future__ import annotations
 
+import io
 import struct
 from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy.typing as npt
 
 from airlock.budgets.refusals import SketchBuilder
 from airlock.domain.requests import Outcome
+from airlock.exports.account import account_finding
 from airlock.exports.chunking import FingerprintIndex, ModelFingerprint
 from airlock.exports.containers import walk_compressed, walk_tar, walk_zip
 from airlock.exports.decoded import DecodedSink
 from airlock.exports.findings import FileReport, Finding, FindingKind
 from airlock.exports.flat_scan import FlatScan
-from airlock.exports.formats import COMPRESSORS, MEDIA, TENSOR_FORMATS, Format, sniff
+from airlock.exports.formats import (
+    COMPRESSORS,
+    IMAGES,
+    MEDIA,
+    TENSOR_FORMATS,
+    Format,
+    sniff,
+)
+from airlock.exports.gitpack import BadPack, pack_contents
+from airlock.exports.images import judge_image
 from airlock.exports.judges import describe_format, judge_decoded, judge_pickle, judge_text
 from airlock.exports.limits import InspectionLimits
 from airlock.exports.media import PARSED_MEDIA, MediaScan
@@ -29,10 +43,15 @@ from airlock.exports.readers import (
     Readable,
     read_full,
 )
+from airlock.exports.structured import STRUCTURED, judge_structured, judge_values
 from airlock.exports.text_scan import TextScanner
+from airlock.exports.tfevents import BadEvents, EventScan
 
 HEAD_BYTES = 64 * 1024
 MIN_UNKNOWN_TRAILING = 4096  # bytes after an image's end beyond a stray newline or two
+# Machine code's byte histograms pass these tests by themselves (issue 15: wheels with .so
+# files were denied as "fp8"); float windows inside a library still count.
+CODE_LOOKALIKES = frozenset(["fp8 e4m3", "fp8 e5m2", "int8 quantized", "4-bit quantized"])
 
 
 class Inspector:
@@ -69,6 +88,9 @@ class Inspector:
                 Outcome.HOLD,
                 f"inspection stopped on malformed content ({type(e).__name__}: {e})",
             )
+        account = account_finding(run.findings, self.limits)
+        if account is not None:
+            run.findings.append(account)
         return FileReport(name, size, tuple(run.findings), run.sketch.sketch())
 
 
@@ -123,41 +145,61 @@ class _Run:
         elif fmt in COMPRESSORS:
             walk_compressed(self, fmt, reader, member, depth=depth, size=size)
         else:
-            self.flat(fmt, reader, member, size)
+            self.flat(fmt, reader, member, size, depth)
 
     def bounded(self, stream: Readable, member: str, compressed: int) -> BoundedReader:
         return BoundedReader(
             stream, member, (self.limits.max_ratio, compressed), lambda n: self.count(n, member)
         )
 
-    def nested_scan(self, path: str, *, check_opacity: bool) -> FlatScan:
+    def nested_scan(
+        self, path: str, *, check_opacity: bool, ignore_dtypes: frozenset[str] = frozenset()
+    ) -> FlatScan:
         return FlatScan(
-            path, self.limits, self.index, check_opacity=check_opacity, sketch=self.sketch
+            path,
+            self.limits,
+            self.index,
+            check_opacity=check_opacity,
+            sketch=self.sketch,
+            ignore_dtypes=ignore_dtypes,
         )
 
     # --- flat content -----------------------------------------------------------------
 
-    def flat(self, fmt: Format, reader: PrefixedReader, member: str, size: int) -> None:
+    def flat(
+        self, fmt: Format, reader: PrefixedReader, member: str, size: int, depth: int = 0
+    ) -> None:
         limits = self.limits
+        whole, parsed = self.parse(fmt, reader, member, depth)
+        if whole is not None:
+            reader = PrefixedReader(whole, reader)
         first = read_full(reader, max(limits.window_bytes, _header_need(fmt, reader, limits)))
-        self.findings += describe_format(fmt, first, member, size, limits)
-        scan = self.nested_scan(member, check_opacity=fmt not in MEDIA | TENSOR_FORMATS)
+        if not parsed:
+            self.findings += describe_format(fmt, first, member, size, limits)
+        scan = self.nested_scan(
+            member,
+            check_opacity=fmt not in MEDIA | TENSOR_FORMATS | STRUCTURED,
+            ignore_dtypes=CODE_LOOKALIKES if fmt is Format.NATIVE else frozenset(),
+        )
         text = TextScanner(*self.nested_decoder(member)) if fmt is Format.TEXT else None
         media = self.media(fmt, member) if fmt in PARSED_MEDIA else None
+        events = self.events(member, depth) if fmt is Format.TFEVENTS else None
+        feeders = [scan.feed] + [part.feed for part in (text, media and media[0], events) if part]
         pickle_head = bytearray()
         total = 0
         piece = first
         while piece:
             total += len(piece)
-            scan.feed(piece)
-            if text is not None:
-                text.feed(piece)
-            if media is not None:
-                media[0].feed(piece)
+            for feed in feeders:
+                feed(piece)
             if fmt is Format.PICKLE and len(pickle_head) < limits.max_header_bytes:
                 pickle_head += piece[: limits.max_header_bytes - len(pickle_head)]
             piece = reader.read(limits.window_bytes)
         flat_findings = scan.finish()
+        if events is not None:
+            parsed = events.finish()
+        if parsed:  # judged column by column: only a protected model's chunks still count
+            flat_findings = [f for f in flat_findings if f.kind is FindingKind.PROTECTED_MODEL]
         self.findings += flat_findings
         if fmt is Format.BINARY and not flat_findings and total:
             # Fail closed: bytes we cannot name are not released without a person.
@@ -185,20 +227,80 @@ class _Run:
                 size=total,
             )
 
+    def parse(
+        self, fmt: Format, reader: PrefixedReader, member: str, depth: int
+    ) -> tuple[bytes | None, bool]:
+        """Read a structured file or an image whole (bounded) and judge it by its content.
+
+        Returns the bytes read (None: nothing to parse) and whether a structured file
+        parsed; a file over ``max_parsed_bytes`` holds and is judged by its bytes alone.
+        """
+        if fmt not in STRUCTURED and fmt not in IMAGES and fmt is not Format.GIT:
+            return None, False
+        bound = self.limits.max_parsed_bytes
+        whole = read_full(reader, bound + 1)
+        if len(whole) > bound:
+            self.add(
+                FindingKind.LIMIT,
+                Outcome.HOLD,
+                f"{fmt.value} file of more than {bound} bytes is too large to parse and "
+                "judge by its content; split it into smaller files",
+                member=member,
+                size=len(whole),
+            )
+            return whole, False
+        if fmt in IMAGES:
+            self.findings += judge_image(whole, member, self.limits)
+            return whole, False
+        if fmt is Format.GIT:
+            return whole, self.git(whole, member, depth)
+        found, parsed, files = judge_structured(fmt, whole, member, self.limits)
+        self.findings += found
+        for where, content in files:
+            self.walk(io.BytesIO(content), where, depth + 1, len(content))
+        return whole, parsed
+
+    def git(self, data: bytes, member: str, depth: int) -> bool:
+        """Walk a pack's blobs and deltas' inserted bytes like files; False if malformed."""
+        try:
+            for label, content in pack_contents(data, lambda n: self.count(n, member)):
+                self.walk(io.BytesIO(content), f"{member}#{label}", depth + 1, len(content))
+        except BadPack as e:
+            self.add(FindingKind.MALFORMED, Outcome.HOLD, f"git pack: {e}", member=member)
+            return False
+        return True
+
+    def events(self, member: str, depth: int) -> _Events:
+        """A TensorBoard event reader whose arrays are judged and whose blobs are walked."""
+
+        def array(where: str, values: npt.NDArray[Any]) -> None:
+            self.findings += judge_values(values, where, self.limits)
+
+        def blob(where: str, data: bytes) -> None:
+            self.walk(io.BytesIO(data), where, depth + 1, len(data))
+
+        return _Events(self, EventScan(member, array, blob))
+
     def media(self, fmt: Format, member: str) -> tuple[MediaScan, Callable[[], None]]:
         """A media reader whose appended and decoded bytes get scans of their own."""
         trailing = self.nested_scan(f"{member}#after-end", check_opacity=True)
         decoded = self.nested_scan(f"{member}#streams", check_opacity=False)
+        # Image samples and font programs, as their dictionaries declare: 8-bit look-alikes
+        # of quantized weights are what pictures and fonts are; float windows still count.
+        binary = self.nested_scan(
+            f"{member}#image-font-streams", check_opacity=False, ignore_dtypes=CODE_LOOKALIKES
+        )
         scan = MediaScan(
             fmt,
             trailing.feed,
             decoded.feed,
             lambda n: self.count(n, member),
             self.limits.max_ratio,
+            binary=binary.feed,
         )
 
         def finish() -> None:
-            self.findings += decoded.finish()
+            self.findings += decoded.finish() + binary.finish()
             found = trailing.finish()
             self.findings += found
             if not found and scan.trailing_bytes >= MIN_UNKNOWN_TRAILING:
@@ -219,20 +321,82 @@ class _Run:
     ) -> tuple[Callable[[str], Callable[[bytes], None]], Callable[[], None]]:
         """Callbacks for :class:`TextScanner`: one nested scan per base64 or hex run."""
         current: list[DecodedSink] = []
+        opened = [0]
 
         def open_nested(encoding: str) -> Callable[[bytes], None]:
-            path = f"{member}~{encoding}"
+            # The second and later runs are numbered: each is a piece of its own in the
+            # information account (a notebook's many outputs add up).
+            opened[0] += 1
+            path = f"{member}~{encoding}" + (f"[{opened[0]}]" if opened[0] > 1 else "")
             scan = self.nested_scan(path, check_opacity=True)
-            sink = DecodedSink(scan, lambda n: self.count(n, path), self.limits.max_ratio)
+            sink = DecodedSink(
+                scan,
+                lambda n: self.count(n, path),
+                self.limits.max_ratio,
+                keep=self.limits.max_media_bytes,
+            )
             current.append(sink)
             return sink.feed
 
         def close_nested() -> None:
             sink = current.pop()
             sink.finish()
-            self.findings += judge_decoded(sink, sink.scan.finish())
+            found = sink.scan.finish()
+            if sink.image is not None:
+                found = self.decoded_image(sink.image, bytes(sink.kept), sink.scan.member, found)
+            self.findings += judge_decoded(sink, found)
 
         return open_nested, close_nested
+
+    def decoded_image(
+        self, fmt: Format, data: bytes, path: str, found: list[Finding]
+    ) -> list[Finding]:
+        """An image encoded in text (a notebook's output, an HTML report's inline plot):
+        judged by its pixels; a real picture's compressed bytes are not opaque data."""
+        judged = judge_image(data, path, self.limits)
+        trailing = 0
+        if fmt in PARSED_MEDIA:
+            ends = MediaScan(fmt, lambda _: None, lambda _: None, lambda _: None)
+            ends.feed(data)
+            trailing = ends.trailing_bytes
+        picture = trailing < MIN_UNKNOWN_TRAILING and not any(
+            f.kind in (FindingKind.MALFORMED, FindingKind.LIMIT) for f in judged
+        )
+        if picture:
+            found = [f for f in found if f.kind is not FindingKind.OPAQUE]
+        return found + judged
+
+
+class _Events:
+    """An :class:`EventScan` that stops at bad framing and says so with a finding."""
+
+    def __init__(self, run: _Run, scan: EventScan) -> None:
+        self._run = run
+        self._scan = scan
+        self._broken = ""
+
+    def feed(self, data: bytes) -> None:
+        if not self._broken:
+            try:
+                self._scan.feed(data)
+            except BadEvents as e:
+                self._broken = str(e)
+
+    def finish(self) -> bool:
+        """Whether the whole file read as events (False: a finding holds it)."""
+        if not self._broken:
+            try:
+                self._scan.finish()
+            except BadEvents as e:
+                self._broken = str(e)
+        if self._broken:
+            self._run.add(
+                FindingKind.MALFORMED,
+                Outcome.HOLD,
+                f"TensorBoard event file is malformed: {self._broken}",
+                member=self._scan.member,
+            )
+        return not self._broken
 
 
 def _header_need(fmt: Format, reader: PrefixedReader, limits: InspectionLimits) -> int:

@@ -26,6 +26,7 @@ class FindingKind(StrEnum):
     UNSAFE_NAME = "unsafe-member-name"  # path traversal and the like in an archive
     SMALL_TENSOR = "small-tensor"  # tensor data under the weight threshold
     UNKNOWN_FORMAT = "unknown-format"  # binary data of no recognised format
+    ACCOUNT = "information-account"  # many unexplained pieces that add up (account.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +83,51 @@ class FileReport:
     def verdict(self) -> Outcome:
         return worst(f.verdict for f in self.findings)
 
+    @property
+    def unexplained_bytes(self) -> int:
+        """Bytes the inspector could not explain as benign structure (see account.py)."""
+        return unexplained(self.findings)
+
     def to_json(self) -> dict[str, object]:
         return {
             "path": self.path,
             "size": self.size,
             "verdict": self.verdict.value,
+            "unexplained_bytes": self.unexplained_bytes,
             "findings": [f.to_json() for f in self.findings],
         }
+
+
+# Kinds whose ``size`` is content the inspector could not explain; tensor-like ones first.
+TENSORISH = frozenset(
+    [
+        FindingKind.TENSOR_FORMAT,
+        FindingKind.RAW_TENSOR,
+        FindingKind.SMALL_TENSOR,
+        FindingKind.TENSOR_TEXT,
+        FindingKind.PROTECTED_MODEL,
+    ]
+)
+UNEXPLAINED = TENSORISH | {FindingKind.OPAQUE, FindingKind.UNKNOWN_FORMAT}
+
+
+def pieces(findings: Iterable[Finding]) -> dict[str, tuple[int, bool]]:
+    """Unexplained bytes per member, and whether they look like tensors.
+
+    Findings about the same member describe the same bytes (a protected model's chunks are
+    also raw tensor windows), so a member counts its largest finding, not their sum.
+    """
+    found: dict[str, tuple[int, bool]] = {}
+    for f in findings:
+        if f.kind not in UNEXPLAINED or not f.size:
+            continue
+        size, tensorish = found.get(f.member, (0, False))
+        found[f.member] = (max(size, f.size), tensorish or f.kind in TENSORISH)
+    return found
+
+
+def unexplained(findings: Iterable[Finding]) -> int:
+    return sum(size for size, _ in pieces(findings).values())
 
 
 def report_to_json(reports: Iterable[FileReport]) -> dict[str, object]:

@@ -44,8 +44,10 @@ class FlatScan:
         check_opacity: bool = True,
         sample_key: int | None = None,
         sketch: SketchBuilder | None = None,
+        ignore_dtypes: frozenset[str] = frozenset(),
     ) -> None:
         self.member = member
+        self.ignore_dtypes = ignore_dtypes  # guesses that this content makes by itself
         self.limits = limits
         self.index = index
         self.check_opacity = check_opacity
@@ -91,6 +93,8 @@ class FlatScan:
         array = np.frombuffer(data, dtype=np.uint8)
         sample = self._sample(array)
         guess = guess_tensor(sample)
+        if guess is not None and guess.dtype in self.ignore_dtypes:
+            guess = None
         if guess is not None:
             t = self.totals
             t.tensor_bytes += len(data)

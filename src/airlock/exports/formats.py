@@ -35,12 +35,20 @@ class Format(StrEnum):
     GIF = "gif"
     WEBP = "webp"
     FONT = "font"
+    PARQUET = "parquet"
+    ARROW = "arrow"
+    SQLITE = "sqlite"
+    NATIVE = "native-code"  # ELF, Mach-O, PE: executables and shared libraries
+    TFEVENTS = "tensorboard-events"  # TFRecord-framed Event protobufs (tfevents.py)
+    GIT = "git-pack"  # a git pack or bundle (gitpack.py)
     TEXT = "text"
     BINARY = "binary"
 
 
 TENSOR_FORMATS = {Format.SAFETENSORS, Format.NPY, Format.GGUF, Format.HDF5, Format.ONNX}
 COMPRESSORS = {Format.GZIP, Format.BZIP2, Format.XZ, Format.ZSTD}
+# Pictures judged by their pixels (images.py); PNG and JPEG are also parsed by media.py.
+IMAGES = {Format.PNG, Format.JPEG, Format.GIF, Format.WEBP}
 # Compressed media of research outputs: not held for high entropy, but capped in size;
 # PNG, JPEG and PDF are also parsed for appended bytes and Flate streams (media.py).
 MEDIA = {Format.PNG, Format.JPEG, Format.PDF, Format.GIF, Format.WEBP, Format.FONT}
@@ -64,6 +72,16 @@ _MAGIC = (
     (b"wOFF", Format.FONT),
     (b"wOF2", Format.FONT),
     (b"OTTO", Format.FONT),
+    (b"PAR1", Format.PARQUET),
+    (b"ARROW1", Format.ARROW),
+    (b"SQLite format 3\x00", Format.SQLITE),
+    (b"PACK\x00\x00\x00\x02", Format.GIT),
+    (b"PACK\x00\x00\x00\x03", Format.GIT),
+    (b"# v2 git bundle\n", Format.GIT),
+    (b"# v3 git bundle\n", Format.GIT),
+    (b"\x7fELF", Format.NATIVE),
+    (b"\xcf\xfa\xed\xfe", Format.NATIVE),  # Mach-O 64-bit
+    (b"\xce\xfa\xed\xfe", Format.NATIVE),  # Mach-O 32-bit
 )
 
 
@@ -75,6 +93,8 @@ def sniff(head: bytes) -> Format:
     structural = (
         (lambda h: len(h) >= 262 and h[257:262] == b"ustar", Format.TAR),
         (lambda h: h[:4] == b"RIFF" and h[8:12] == b"WEBP", Format.WEBP),
+        (_looks_like_pe, Format.NATIVE),
+        (_looks_like_tfevents, Format.TFEVENTS),
         (_looks_like_safetensors, Format.SAFETENSORS),
         (lambda h: len(h) >= 2 and h[0] == 0x80 and 2 <= h[1] <= 5, Format.PICKLE),
         (_looks_like_onnx, Format.ONNX),
@@ -84,6 +104,22 @@ def sniff(head: bytes) -> Format:
         if test(head):
             return fmt
     return Format.BINARY
+
+
+def _looks_like_tfevents(head: bytes) -> bool:
+    """A TensorBoard event file's first record: short, and it says ``brain.Event:N``."""
+    if len(head) < 16:
+        return False
+    (length,) = struct.unpack_from("<Q", head)
+    return 0 < length <= 4096 and b"brain.Event:" in head[12 : 12 + length]
+
+
+def _looks_like_pe(head: bytes) -> bool:
+    """A Windows executable or DLL (.pyd): "MZ", then "PE\\0\\0" where the DOS header says."""
+    if len(head) < 64 or head[:2] != b"MZ":
+        return False
+    (offset,) = struct.unpack_from("<I", head, 0x3C)
+    return head[offset : offset + 4] == b"PE\x00\x00"
 
 
 def _looks_like_safetensors(head: bytes) -> bool:

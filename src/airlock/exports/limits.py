@@ -28,6 +28,13 @@ class InspectionLimits:
     max_text_numbers: int = 262_144  # float tokens in text beyond which text is held
     max_media_bytes: int = 64 * MiB  # a PNG, JPEG or PDF larger than this holds
     max_spool_bytes: int = 96 * MiB  # a zip nested in a stream is read whole, up to this
+    # Unexplained bytes (account.py) beyond which an export holds even when each piece of
+    # them was too small to object to alone.
+    max_unexplained_bytes: int = 256 * 1024
+    max_tensor_like_bytes: int = 64 * 1024  # the same for weight-like pieces
+    # Parquet, SQLite, HDF5, images... are parsed in memory up to this; larger ones hold.
+    max_parsed_bytes: int = 64 * MiB
+    max_image_pixels: int = 16 * 1024 * 1024  # decoded RGBA: 64 MiB
 
     def __post_init__(self) -> None:
         if min(getattr(self, name) for name in self.__dataclass_fields__) < 1:

@@ -21,7 +21,13 @@ _PNG_SIGNATURE = 8
 _JPEG_STANDALONE = frozenset([0x01, *range(0xD0, 0xD8)])  # TEM and RSTn carry no length
 _STREAM = re.compile(rb"stream\r?\n")
 PARSED_MEDIA = frozenset([Format.PNG, Format.JPEG, Format.PDF])
-MAX_CARRY = 64  # bytes kept between pieces to find a marker cut in two
+MAX_CARRY = 2048  # bytes kept between pieces: a marker cut in two, a stream's dictionary
+DICT_LOOKBACK = 1024  # how far before "stream" its dictionary is looked for
+# A PDF stream's dictionary declares what it is: an image's samples or a font program are
+# not weights even when their byte histograms pass the 8-bit tests (issue 15).
+_BINARY_STREAM = re.compile(
+    rb"/Subtype\s*/Image|/FontFile[23]?\b|/Length1\b|/Subtype\s*/(?:Type1C|CIDFontType0C|OpenType)"
+)
 Sink = Callable[[bytes], None]
 
 
@@ -39,6 +45,8 @@ class MediaScan:
         decoded: Sink,
         count: Callable[[int], None],
         max_ratio: int = 250,
+        *,
+        binary: Sink | None = None,
     ) -> None:
         self.fmt = fmt
         self.fed_bytes = 0
@@ -47,6 +55,8 @@ class MediaScan:
         self.decoded_bytes = 0
         self._trailing = trailing
         self._decoded = decoded
+        self._binary = binary or decoded  # image and font streams, by their dictionary
+        self._sink = decoded  # where the open stream goes
         self._count = count
         self._buffer = b""
         self._ended = False
@@ -148,6 +158,9 @@ class MediaScan:
                 if buffer[position : position + 1] != b"\x78":  # not a zlib stream
                     continue
                 self._inflate = zlib.decompressobj()
+                self._sink = self._declared(
+                    buffer[max(0, match.start() - DICT_LOOKBACK) : match.start()]
+                )
             try:
                 out = self._inflate.decompress(buffer[position:], 1 << 20)
             except zlib.error:
@@ -165,6 +178,12 @@ class MediaScan:
             buffer, position = unused, 0
         self._buffer = b""
 
+    def _declared(self, before: bytes) -> Sink:
+        """The sink for a stream whose dictionary is in ``before`` (from its object's start)."""
+        start = before.rfind(b" obj")
+        dictionary = before[start:] if start >= 0 else before
+        return self._binary if _BINARY_STREAM.search(dictionary) else self._decoded
+
     def _emit(self, out: bytes) -> None:
         if out:
             self._count(len(out))
@@ -174,4 +193,4 @@ class MediaScan:
                     f"PDF streams expand more than {self._max_ratio}x: a decompression bomb",
                     "#streams",
                 )
-            self._decoded(out)
+            self._sink(out)

@@ -24,7 +24,13 @@ from airlock.approvals.friction import FrictionReport
 # Decision latency, seconds: an export of a few KB decides in milliseconds, a large
 # archive in tens of seconds.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 120.0)
-WEIGHT_CODES = ("raw-tensor", "tensor-format", "protected-model", "tensor-as-text")
+WEIGHT_CODES = (
+    "raw-tensor",
+    "tensor-format",
+    "protected-model",
+    "tensor-as-text",
+    "information-account",  # denies only for tensor-like pieces that add up (issue 15)
+)
 
 
 @dataclass(frozen=True, slots=True)

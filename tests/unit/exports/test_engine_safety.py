@@ -113,7 +113,15 @@ def test_json_report_shape() -> None:
     shape = report_to_json([Inspector().inspect("m.csv", io.BytesIO(data), len(data))])
     assert shape == {
         "verdict": "allow",
-        "files": [{"path": "m.csv", "size": len(data), "verdict": "allow", "findings": []}],
+        "files": [
+            {
+                "path": "m.csv",
+                "size": len(data),
+                "verdict": "allow",
+                "unexplained_bytes": 0,
+                "findings": [],
+            }
+        ],
     }
 
 
