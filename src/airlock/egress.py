@@ -10,6 +10,7 @@ the sweep at start puts in place if a request names its digest.
 
 from __future__ import annotations
 
+import mimetypes
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -43,7 +44,7 @@ from airlock.domain.requests import (
 )
 from airlock.errors import Conflict, InvalidInput
 from airlock.exports.engine import Inspector
-from airlock.exports.findings import FileReport
+from airlock.exports.findings import FileReport, Finding
 from airlock.ledger.records import LedgerRecord
 from airlock.state_seals import StateSeals
 from airlock.store.group_commit import GroupCommit
@@ -289,6 +290,8 @@ class Egress:
                 details={
                     "size": size,
                     "name": name[:200],
+                    "media_type": _media_type(name),
+                    "findings": [_finding_json(f) for f in report.findings[:MAX_RECORDED_FINDINGS]],
                     "purpose": request.purpose[:500],
                     "required_approvals": outcome.required_approvals,
                     **auth_details(auth),
@@ -458,6 +461,25 @@ def _personal_refusal(checks: tuple[BudgetCheck, ...]) -> bool:
 def _refuse(outcome: PolicyOutcome, reason: Reason) -> PolicyOutcome:
     """``outcome`` turned into a denial for ``reason``, first among its reasons."""
     return PolicyOutcome(Outcome.DENY, 0, (reason, *outcome.reasons), outcome.policy_version)
+
+
+MAX_RECORDED_FINDINGS = 20  # where each finding is, for the approver's view (issue 18)
+
+
+def _finding_json(finding: Finding) -> dict[str, object]:
+    """A finding as the decision's ledger entry keeps it: what, and where (member, offset)."""
+    return {
+        "kind": finding.kind.value,
+        "detail": finding.detail[:300],
+        "member": finding.member[:200],
+        "offset": finding.offset,
+    }
+
+
+def _media_type(name: str) -> str:
+    """The type the file's name claims (the inspection's findings say what it really is)."""
+    guessed, _ = mimetypes.guess_type(name, strict=False)
+    return guessed or "application/octet-stream"
 
 
 def _reasons(

@@ -54,6 +54,7 @@ from airlock.domain.tokens import (
     token_lifetime,
 )
 from airlock.errors import (
+    AirlockError,
     AuthenticationRequired,
     ConfigError,
     Conflict,
@@ -72,6 +73,7 @@ from airlock.store.outbox import FileOutbox, Outbox, Staged, probe_writable
 if TYPE_CHECKING:
     from airlock.approvals.decide import CompiledPolicy
     from airlock.approvals.policy import PolicyBundle
+    from airlock.approvals.progress import RequestProgress
     from airlock.approvals.workflow import ApprovalCase
     from airlock.assess.attest import Answer
     from airlock.assess.gather import Assessment
@@ -97,7 +99,6 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from airlock.errors import AirlockError
     from airlock.ops.backup import BackupReport
     from airlock.ops.metrics import BoundaryFigures
     from airlock.ops.siem import LedgerEvent
@@ -587,6 +588,37 @@ class Airlock:
             case,
             None if seal is None else seal.ledger_index,
         )
+
+    def request_progress(self, actor: Actor, raw_id: str) -> RequestProgress:
+        """The request's progress and next step as ``actor`` sees it (issue 18): the same
+        view model for `request show`, the API and the pages.
+
+        Raises: InvalidInput, NotFound, PermissionDenied (as :meth:`request_detail`).
+        """
+        from airlock.approvals.progress import progress
+
+        detail = self.request_detail(actor, raw_id)
+        return progress(
+            detail.request,
+            detail.decisions,
+            detail.case,
+            self._store.list_principals(),
+            origin=self._origin_details(detail.ledger_entry),
+            viewer=None if actor.name == LOCAL_OPERATOR else actor.name,
+            now=self._clock.now(),
+        )
+
+    def _origin_details(self, index: int | None) -> dict[str, object] | None:
+        """The details the request's deciding ledger entry recorded (file name, type,
+        findings), when the entry behind its current state is that decision."""
+        if index is None:
+            return None
+        try:
+            record = self.ledger.record(index)
+        except AirlockError:
+            return None
+        details = record.get("details")
+        return details if isinstance(details, dict) else None
 
     def get_request(self, actor: Actor, raw_id: str) -> tuple[BoundaryRequest, Sequence[Decision]]:
         """Raises: InvalidInput (malformed id), NotFound, PermissionDenied (someone else's

@@ -33,7 +33,9 @@ def test_show_says_how_many_approvals_are_in_and_who_voted(
     )
     shown = initialised_cli("request", "show", rid)
     assert shown.code == 0, shown.err
-    assert "approvals  1 of 2 (pending" in shown.out
+    assert "approvals  1 of 2" in shown.out
+    assert "eligible   carol" in shown.out
+    assert "blob.bin (98 KiB; export, application/octet-stream)" in shown.out
     assert "bob: approve - checked" in shown.out
     assert "status     held" in shown.out
 

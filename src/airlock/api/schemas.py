@@ -15,6 +15,7 @@ from airlock.domain.tokens import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, TokenRecor
 from airlock.service import EnclaveStatus
 
 if TYPE_CHECKING:  # egress imports the inspection engine (numpy): first export, not start
+    from airlock.approvals.progress import RequestProgress
     from airlock.egress import ExportResult
 
 
@@ -144,6 +145,55 @@ class DecisionOut(Strict):
         )
 
 
+class FindingOut(Strict):
+    code: str
+    plain: str = Field(description="What was found, in plain words.")
+    detail: str
+    member: str = Field(description="Where inside a container ('' for the file itself).")
+    offset: int | None = Field(description="Byte offset within the member, when known.")
+    where: str
+
+
+class VoteOut(Strict):
+    voter: str
+    vote: str = Field(description="approve or deny")
+    reason: str
+    cast_at: datetime
+
+
+class ProgressOut(Strict):
+    """A request's progress and next step, as the caller sees it (issue 18)."""
+
+    request_id: str
+    kind: str
+    principal: str
+    project: str | None
+    purpose: str
+    status: str
+    digest: str
+    name: str | None = Field(description="The file's name, when its decision recorded it.")
+    size_bytes: int
+    size_text: str = Field(description="The size in B/KiB/MiB/GiB.")
+    media_type: str | None
+    created_at: datetime
+    waited_text: str
+    findings: list[FindingOut]
+    approvals: int
+    required: int | None = Field(description="Approvals needed; null when none is.")
+    summary: str = Field(description="Approvals in and needed, e.g. '1 of 2 (you)'.")
+    votes: list[VoteOut]
+    eligible: list[str] = Field(description="Who else may still vote.")
+    expires_at: datetime | None
+    expires_text: str | None
+    viewer: str | None
+    viewer_may_vote: bool
+    next_step: str
+
+    @classmethod
+    def of(cls, shown: RequestProgress) -> ProgressOut:
+        return cls.model_validate(shown.to_json())
+
+
 class RequestOut(Strict):
     id: str
     kind: str
@@ -155,9 +205,17 @@ class RequestOut(Strict):
     created_at: datetime
     status: RequestStatus
     decisions: list[DecisionOut] = Field(default_factory=list)
+    progress: ProgressOut | None = Field(
+        default=None, description="Progress and next step (on a single request and a vote)."
+    )
 
     @classmethod
-    def of(cls, request: BoundaryRequest, decisions: list[Decision] | None = None) -> RequestOut:
+    def of(
+        cls,
+        request: BoundaryRequest,
+        decisions: list[Decision] | None = None,
+        shown: RequestProgress | None = None,
+    ) -> RequestOut:
         return cls(
             id=request.id,
             kind=request.kind.value,
@@ -169,6 +227,7 @@ class RequestOut(Strict):
             created_at=request.created_at,
             status=request.status,
             decisions=[DecisionOut.of(d) for d in decisions or []],
+            progress=None if shown is None else ProgressOut.of(shown),
         )
 
 

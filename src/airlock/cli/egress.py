@@ -102,13 +102,22 @@ def _remote(cli: CliContext, as_name: str | None) -> Gateway:
 def _vote(cli: CliContext, request: str, as_name: str | None, reason: str, approve: bool) -> None:
     if cli.environ.get("AIRLOCK_URL"):
         answer = _remote(cli, as_name).vote(request, approve, reason)
-        click.echo(f"{answer['id']}: {answer['status']}")
+        shown = answer.get("progress") or {}
+        click.echo(_vote_answer(answer["id"], answer["status"], shown))
         return
     airlock = cli.airlock()
     voter = cli.acting_principal("approve" if approve else "reject", as_name)
     current, _ = airlock.get_request(Actor.of(voter), request)
     after = airlock.vote(voter, request, approve, reason, current.digest)
-    click.echo(f"{after.id}: {after.status.value}")
+    progress = airlock.request_progress(Actor.of(voter), after.id)
+    click.echo(_vote_answer(after.id, after.status.value, progress.to_json()))
+
+
+def _vote_answer(rid: str, status: str, shown: dict[str, object]) -> str:
+    """``req_...: held, 1 of 2 (you); next: waiting for 1 more approval from carol``."""
+    if not shown:
+        return f"{rid}: {status}"
+    return f"{rid}: {status}, {shown.get('summary')}\nnext: {shown.get('next_step')}"
 
 
 @click.command("approve")

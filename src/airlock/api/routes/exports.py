@@ -83,10 +83,12 @@ async def submit_export(request: Request, airlock: AirlockDep, caller: Principal
     responses=errors(400, 401, 403, 404, 409, 413),
 )
 def vote(request_id: str, body: VoteIn, airlock: AirlockDep, caller: PrincipalDep) -> RequestOut:
-    """Approve or deny a held request. The digest binds the vote to the bytes reviewed."""
+    """Approve or deny a held request. The digest binds the vote to the bytes reviewed; the
+    answer carries the new state (``progress.summary`` reads like "1 of 2 (you)")."""
     after = airlock.vote(caller, request_id, body.approve, body.reason, body.digest)
-    request, decisions = airlock.get_request(Actor.of(caller), after.id)
-    return RequestOut.of(request, list(decisions))
+    actor = Actor.of(caller)
+    request, decisions = airlock.get_request(actor, after.id)
+    return RequestOut.of(request, list(decisions), airlock.request_progress(actor, after.id))
 
 
 @router.get(
