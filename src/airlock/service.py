@@ -72,6 +72,7 @@ from airlock.store.outbox import FileOutbox, Outbox, Staged, probe_writable
 
 if TYPE_CHECKING:
     from airlock.approvals.decide import CompiledPolicy
+    from airlock.approvals.friction_trends import FrictionTrends
     from airlock.approvals.policy import PolicyBundle
     from airlock.approvals.progress import RequestProgress
     from airlock.approvals.workflow import ApprovalCase
@@ -802,6 +803,23 @@ class Airlock:
             self._store.approvals.votes_since(since),
             self._store.locks(),
             window=window,
+            now=now,
+        )
+
+    def friction_trends(self, weeks: int = 8) -> FrictionTrends:
+        """The friction figures week by week and team by team over the last ``weeks``
+        weeks (see :mod:`airlock.approvals.friction_trends`), for the dashboard and
+        `airlock metrics --weeks N`."""
+        from airlock.approvals.friction_trends import trends
+
+        now = self._clock.now()
+        since = now - timedelta(weeks=weeks)
+        return trends(
+            [r for r in self._store.list_requests(limit=100_000) if r.created_at >= since],
+            self._store.decisions_since(since),
+            self._store.approvals.votes_since(since),
+            self._store.locks(),
+            weeks=weeks,
             now=now,
         )
 

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
-from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from airlock import __version__
@@ -18,6 +17,7 @@ from airlock.api.blocking import new_pool
 from airlock.api.errors import install_error_table
 from airlock.api.limits import BodyLimitMiddleware
 from airlock.api.openapi import install_openapi
+from airlock.api.pages import build_templates
 from airlock.api.request_ids import RequestIdMiddleware
 from airlock.api.route_permissions import unlisted_routes
 from airlock.api.routes import (
@@ -94,7 +94,7 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
     from airlock.ops.scrape import DecisionTimer  # noqa: PLC0415 -- keeps CLI start-up light
 
     app.state.decision_timer = DecisionTimer(metrics_dir)
-    app.state.templates = Jinja2Templates(directory=_TEMPLATES)
+    app.state.templates = build_templates(_TEMPLATES)
     app.state.sign_in_throttle = SignInThrottle()
     install_error_table(app)
     for group in (

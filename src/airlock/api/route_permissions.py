@@ -15,6 +15,7 @@ Open routes, and why:
 * ``/ledger/checkpoint`` and ``/ledger/proofs/*``: hashes and signatures only, for witnesses
   and auditors outside the enclave to check the log without an account (issue 3).
 * ``/ui/login``: signing in itself, rate limited per client address.
+* ``/ui/logout``: signing out deletes the session cookie and nothing else.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ ROUTES: Mapping[tuple[str, str], Rule] = MappingProxyType(
         ("GET", "/ledger/proofs/consistency"): WITNESS,
         ("GET", "/ui/login"): SIGN_IN,
         ("POST", "/ui/login"): SIGN_IN,
+        ("POST", "/ui/logout"): Open("signing out only deletes the session cookie"),
         ("GET", "/status"): Guarded(Action.STATUS_READ),
         ("GET", "/metrics/friction"): Guarded(Action.FRICTION_READ),
         ("POST", "/v1/completions"): Guarded(Action.OUTPUT_GENERATE),
@@ -96,6 +98,7 @@ ROUTES: Mapping[tuple[str, str], Rule] = MappingProxyType(
         ("GET", "/"): Guarded(Action.SELF_READ, ui=True),  # what it shows is filtered
         ("GET", "/ui/requests"): Guarded(Action.REQUEST_READ, ui=True),
         ("GET", "/ui/requests/{request_id}"): Guarded(Action.REQUEST_READ, ui=True),
+        ("GET", "/ui/mine"): Guarded(Action.REQUEST_READ, ui=True),  # the viewer's own
         ("POST", "/ui/requests/{request_id}/vote"): Guarded(Action.VOTE, ui=True),
         ("GET", "/ui/metrics"): Guarded(Action.FRICTION_READ, ui=True),
         ("GET", "/ui/assess"): Guarded(Action.ASSESS_READ, ui=True),

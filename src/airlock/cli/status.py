@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import click
 
 from airlock.budgets.exfiltration import ExfiltrationEstimate
 from airlock.cli.context import CliContext, pass_cli
 from airlock.home import load_policy
-from airlock.render.json import render_json
+from airlock.render.json import render_json, to_jsonable
 from airlock.render.table import render_table
+
+if TYPE_CHECKING:
+    from airlock.approvals.friction_trends import FrictionTrends
 
 
 @click.command("status")
@@ -68,13 +72,26 @@ def check_policy(cli: CliContext) -> None:
 @click.command("metrics")
 @click.option("--days", type=click.FloatRange(min=0.01, max=366), default=7.0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--weeks",
+    type=click.IntRange(min=1, max=52),
+    default=None,
+    help="Also the figures week by week and team by team over the last N weeks (as on the "
+    "web page /ui/metrics?weeks=N).",
+)
 @pass_cli
-def metrics_command(cli: CliContext, days: float, as_json: bool) -> None:
+def metrics_command(cli: CliContext, days: float, as_json: bool, weeks: int | None) -> None:
     """Friction metrics: how much security slowed research over the last --days."""
     report = cli.airlock().friction(timedelta(days=days))
+    trends = None if weeks is None else cli.airlock().friction_trends(weeks)
     if as_json:
-        click.echo(render_json(report))
+        if trends is None:
+            click.echo(render_json(report))
+        else:
+            click.echo(render_json({**to_jsonable(report), **to_jsonable(trends)}))
         return
+    if trends is not None:
+        _echo_trends(trends)
 
     def seconds(value: float | None) -> str:
         return "-" if value is None else f"{value:.0f} s"
@@ -96,6 +113,31 @@ def metrics_command(cli: CliContext, days: float, as_json: bool) -> None:
     ]
     rows += _output_rows(cli)
     click.echo(render_table(["", ""], rows))
+
+
+def _echo_trends(trends: FrictionTrends) -> None:
+    """The week-by-week and team-by-team tables."""
+    from airlock.render.units import format_seconds
+
+    def wait(value: float | None) -> str:
+        return "-" if value is None else format_seconds(value)
+
+    for heading, slices in (("week", trends.weeks), ("team", trends.teams)):
+        rows: list[list[object]] = [
+            [
+                s.label,
+                s.report.requests,
+                f"{s.report.auto_release_rate:.0%}",
+                wait(s.report.median_seconds_to_decision),
+                wait(s.report.p90_seconds_to_decision),
+                s.overturned,
+                s.report.locks,
+            ]
+            for s in slices
+        ]
+        headers = [heading, "requests", "auto", "median wait", "p90 wait", "overturned", "locks"]
+        click.echo(render_table(headers, rows))
+        click.echo()
 
 
 def _days(value: float | None) -> str:

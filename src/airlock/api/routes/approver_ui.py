@@ -12,35 +12,39 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Cookie, Form, Request
+from fastapi import APIRouter, Cookie, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from airlock.api.auth import SESSION_COOKIE, AirlockDep, client_address, throttle
+from airlock.api.pages import page
 from airlock.approvals.permissions import Action, allowed
 from airlock.domain.principals import Principal
-from airlock.domain.requests import BoundaryRequest, RequestKind, RequestStatus
+from airlock.domain.requests import (
+    BoundaryRequest,
+    Decision,
+    Outcome,
+    RequestKind,
+    RequestStatus,
+)
 from airlock.errors import AirlockError, AuthenticationRequired, TooManyAttempts
+from airlock.render.preview import Preview, preview_file
+from airlock.render.units import format_seconds
 from airlock.service import Actor
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 COOKIE = SESSION_COOKIE
-PREVIEW_BYTES = 4096
+MANIFEST_BYTES = 64 * 1024
+MIN_REASON_CHARS = 3
 FEATURES_SHOWN = 10
 
 
 def _csrf(token: str) -> str:
     return hmac.new(token.encode(), b"airlock-ui-csrf", hashlib.sha256).hexdigest()
-
-
-def _page(request: Request, name: str, context: dict[str, object], status: int = 200) -> Response:
-    templates = request.app.state.templates
-    response: Response = templates.TemplateResponse(request, name, context, status_code=status)
-    response.headers["Content-Security-Policy"] = "default-src 'self'; style-src 'unsafe-inline'"
-    response.headers["X-Frame-Options"] = "DENY"
-    return response
 
 
 def _viewer(airlock: AirlockDep, session: str | None) -> tuple[Principal, str] | None:
@@ -53,8 +57,9 @@ def _viewer(airlock: AirlockDep, session: str | None) -> tuple[Principal, str] |
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request) -> Response:
-    return _page(request, "login.html", {"error": ""})
+def login_form(request: Request, signed_out: str = "") -> Response:
+    notice = "You are signed out." if signed_out else ""
+    return page(request, "login.html", {"error": "", "notice": notice}, viewer=None)
 
 
 @router.post("/login")
@@ -66,14 +71,14 @@ def login(request: Request, airlock: AirlockDep, token: Annotated[str, Form()]) 
     try:
         limiter.check(address)
     except TooManyAttempts as e:
-        page = _page(request, "login.html", {"error": e.message}, status=429)
-        page.headers["Retry-After"] = str(e.retry_after_seconds)
-        return page
+        refused = page(request, "login.html", {"error": e.message}, viewer=None, status=429)
+        refused.headers["Retry-After"] = str(e.retry_after_seconds)
+        return refused
     try:
         _principal, record = airlock.token_record(token.strip())
     except AuthenticationRequired as e:
         limiter.failed(address)
-        return _page(request, "login.html", {"error": e.message}, status=401)
+        return page(request, "login.html", {"error": e.message}, viewer=None, status=401)
     response = RedirectResponse("/ui/requests", status_code=303)
     left = None
     if record.expires_at is not None:
@@ -88,25 +93,53 @@ def login(request: Request, airlock: AirlockDep, token: Annotated[str, Form()]) 
 def pending(
     request: Request, airlock: AirlockDep, airlock_session: Annotated[str | None, Cookie()] = None
 ) -> Response:
+    """What waits for approval: all of it for approvers, a researcher's own for them."""
     viewer = _viewer(airlock, airlock_session)
     if viewer is None:
         return RedirectResponse("/ui/login", status_code=303)
     actor = Actor.of(viewer[0])
     held = airlock.list_requests(actor, RequestStatus.HELD)
-    rows = [(r, airlock.get_request(actor, r.id)[1]) for r in held]
+    rows = [airlock.request_progress(actor, r.id) for r in held]
     overseer = allowed(viewer[0], Action.STATUS_READ)
-    return _page(
+    return page(
         request,
         "pending.html",
         {
-            "viewer": viewer[0],
             "rows": rows,
             "overseer": overseer,
             "status": airlock.status() if overseer else None,
             "budgets": airlock.budgets() if overseer else (),
             "checkpoint": airlock.ledger.latest_checkpoint().checkpoint if overseer else None,
         },
+        viewer=viewer[0],
     )
+
+
+@router.get("/mine", response_class=HTMLResponse)
+def mine(
+    request: Request, airlock: AirlockDep, airlock_session: Annotated[str | None, Cookie()] = None
+) -> Response:
+    """The viewer's own requests, newest first: the state of each and how long it waited
+    (until its decision, or until now while it waits)."""
+    viewer = _viewer(airlock, airlock_session)
+    if viewer is None:
+        return RedirectResponse("/ui/login", status_code=303)
+    actor = Actor.of(viewer[0])
+    own = [r for r in airlock.list_requests(actor) if r.principal == viewer[0].name]
+    now = airlock.ledger.now()
+    rows = []
+    for boundary_request in own:
+        shown = airlock.request_progress(actor, boundary_request.id)
+        _, decisions = airlock.get_request(actor, boundary_request.id)
+        rows.append((shown, waited(boundary_request, decisions, now)))
+    return page(request, "mine.html", {"rows": rows}, viewer=viewer[0])
+
+
+def waited(boundary_request: BoundaryRequest, decisions: Sequence[Decision], now: datetime) -> str:
+    """How long the request waited: until its final decision, or until ``now`` if none."""
+    final = [d for d in decisions if d.outcome is not Outcome.HOLD]
+    end = max(d.decided_at for d in final) if final else now
+    return format_seconds(max(0.0, (end - boundary_request.created_at).total_seconds()))
 
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
@@ -115,32 +148,45 @@ def detail(
     request_id: str,
     airlock: AirlockDep,
     airlock_session: Annotated[str | None, Cookie()] = None,
-    error: str = "",
+    error: Annotated[str, Query(max_length=500)] = "",
 ) -> Response:
+    """One request as a reviewer needs it: what it is, why it was held, the approvals in
+    and needed, the next step, the vote (for those who still may) and a preview that suits
+    the content. The facade refuses someone else's request to a researcher (ADR 0016), so
+    a preview is only ever shown to those allowed to read the request."""
     viewer = _viewer(airlock, airlock_session)
     if viewer is None:
         return RedirectResponse("/ui/login", status_code=303)
-    boundary_request, decisions = airlock.get_request(Actor.of(viewer[0]), request_id)
-    with airlock.outbox.path(boundary_request.digest).open("rb") as handle:
-        head = handle.read(PREVIEW_BYTES)
-    try:
-        preview, is_text = head.decode("utf-8"), True
-    except UnicodeDecodeError:
-        preview, is_text = " ".join(f"{b:02x}" for b in head[:512]), False
-    return _page(
+    actor = Actor.of(viewer[0])
+    shown = airlock.request_progress(actor, request_id)
+    boundary_request, _ = airlock.get_request(actor, request_id)
+    return page(
         request,
         "request.html",
         {
-            "viewer": viewer[0],
+            "p": shown,
             "req": boundary_request,
             "features": _scan_features(airlock, boundary_request),
-            "decisions": decisions,
-            "preview": preview,
-            "is_text": is_text,
+            "preview": _preview(airlock, boundary_request, shown.name),
             "csrf": _csrf(viewer[1]),
             "error": error,
         },
+        viewer=viewer[0],
     )
+
+
+def _preview(airlock: AirlockDep, boundary_request: BoundaryRequest, name: str | None) -> Preview:
+    """The stored bytes' preview; a dataset import's manifest as indented JSON text."""
+    path = airlock.outbox.path(boundary_request.digest)
+    if boundary_request.kind is RequestKind.DATA_IMPORT:
+        with path.open("rb") as handle:
+            head = handle.read(MANIFEST_BYTES)
+        try:
+            text = json.dumps(json.loads(head), indent=2, ensure_ascii=False)
+        except ValueError:
+            text = head.decode("utf-8", errors="replace")
+        return Preview("text", "application/json", text=text, truncated=len(head) == MANIFEST_BYTES)
+    return preview_file(path, name or "", boundary_request.size_bytes)
 
 
 def _scan_features(airlock: AirlockDep, boundary_request: BoundaryRequest) -> list[dict[str, Any]]:
@@ -163,16 +209,24 @@ def vote(
     request_id: str,
     airlock: AirlockDep,
     decision: Annotated[str, Form()],
-    reason: Annotated[str, Form()],
     digest: Annotated[str, Form()],
     csrf: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
     airlock_session: Annotated[str | None, Cookie()] = None,
 ) -> Response:
+    """Cast the viewer's vote and show the request again with its new progress. A vote on
+    the page needs a reason (the form says so before sending; this says so after)."""
     viewer = _viewer(airlock, airlock_session)
     if viewer is None:
         return RedirectResponse("/ui/login", status_code=303)
     if not hmac.compare_digest(csrf, _csrf(viewer[1])):
         return RedirectResponse(f"/ui/requests/{request_id}?error=stale+form", status_code=303)
+    if len(reason.strip()) < MIN_REASON_CHARS:
+        problem = quote(
+            f"say in at least {MIN_REASON_CHARS} characters why you approve or deny: "
+            "the requester and the auditors read it"
+        )
+        return RedirectResponse(f"/ui/requests/{request_id}?error={problem}", status_code=303)
     try:
         airlock.vote(viewer[0], request_id, decision == "approve", reason, digest)
     except AirlockError as e:
@@ -184,9 +238,22 @@ def vote(
 
 @router.get("/metrics", response_class=HTMLResponse)
 def metrics(
-    request: Request, airlock: AirlockDep, airlock_session: Annotated[str | None, Cookie()] = None
+    request: Request,
+    airlock: AirlockDep,
+    airlock_session: Annotated[str | None, Cookie()] = None,
+    weeks: Annotated[int, Query(ge=1, le=52)] = 8,
 ) -> Response:
+    """The friction dashboard: the week's figures, then week by week and team by team as
+    server-rendered SVG bars (the same numbers as `airlock metrics --json --weeks N`)."""
     viewer = _viewer(airlock, airlock_session)
     if viewer is None:
         return RedirectResponse("/ui/login", status_code=303)
-    return _page(request, "metrics.html", {"viewer": viewer[0], "report": airlock.friction()})
+    from airlock.api.friction_page import charts
+
+    trends = airlock.friction_trends(weeks)
+    return page(
+        request,
+        "metrics.html",
+        {"report": airlock.friction(), "trends": trends, "charts": charts(trends), "weeks": weeks},
+        viewer=viewer[0],
+    )
