@@ -11,8 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from airlock.api.auth import SESSION_COOKIE
 from airlock.api.pages import page, secure
 from airlock.api.route_permissions import Guarded, rule_for
+from airlock.domain.principals import Principal
 from airlock.errors import (
     AirlockError,
     AuthenticationRequired,
@@ -107,11 +109,24 @@ _PAGE_ERRORS: Mapping[int, tuple[str, str]] = {
 }
 
 
+def _session_viewer(request: Request) -> Principal | None:
+    """The signed-in person of a page no route matched (the gate did not run), for the
+    navigation; None without a valid session."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        principal: Principal = request.app.state.airlock.authenticate(token)
+    except AirlockError:
+        return None
+    return principal
+
+
 def error_page(request: Request, status: int, message: str) -> Response:
     """The HTML page of a failed page request: what went wrong and the way back, inside
     the site's navigation (never the API's JSON)."""
     heading, hint = _PAGE_ERRORS.get(status, ("Something went wrong", "Try again later."))
-    viewer = getattr(request.state, "principal", None)
+    viewer = getattr(request.state, "principal", None) or _session_viewer(request)
     templates = getattr(request.app.state, "templates", None)
     if templates is None:  # pragma: no cover -- an app built without its templates
         body = f'<!doctype html><title>airlock</title><p id="refusal">{html.escape(message)}</p>'
