@@ -42,7 +42,9 @@ def test_two_approvers_release_a_held_export_through_the_ui(
         page.click(f"a[href='/ui/requests/{held.request.id}']")
         assert page.locator("#request-status").inner_text() == "held"
         assert "opaque high-entropy data" in page.locator("#reasons").inner_text()
-        assert page.locator("#preview").text_content().startswith("72 65 73 75")  # "resu" in hex
+        assert (page.locator("#preview").text_content() or "").startswith(
+            "72 65 73 75"
+        )  # "resu" in hex
         page.fill("#reason", "checked with rita: encrypted eval dump for the partner")
         page.click("#approve")
         assert page.locator("#request-status").inner_text() == "held"

@@ -17,19 +17,31 @@ class Chart:
     svg: str  # escaped by airlock.render.svg: safe to insert as markup
 
 
+TIME = "time"  # seconds, charted in the unit that suits the longest
+_TIME_UNITS = ((86400.0 * 2, 86400.0, " days"), (7200.0, 3600.0, " h"), (120.0, 60.0, " min"))
+
+
+def time_unit(longest: float) -> tuple[float, str]:
+    """(seconds per unit, unit) for charting waits up to ``longest`` seconds."""
+    for above, size, unit in _TIME_UNITS:
+        if longest >= above:
+            return size, unit
+    return 1.0, " s"
+
+
 _MEASURES: tuple[tuple[str, str, str, Callable[[Slice], float]], ...] = (
     ("auto", "Released automatically", "%", lambda s: s.report.auto_release_rate * 100),
     (
         "median",
         "Median wait for a decision",
-        " min",
-        lambda s: (s.report.median_seconds_to_decision or 0.0) / 60,
+        TIME,
+        lambda s: s.report.median_seconds_to_decision or 0.0,
     ),
     (
         "p90",
         "90th percentile wait for a decision",
-        " min",
-        lambda s: (s.report.p90_seconds_to_decision or 0.0) / 60,
+        TIME,
+        lambda s: s.report.p90_seconds_to_decision or 0.0,
     ),
     ("overturned", "Holds overturned by approvers", "", lambda s: float(s.overturned)),
     ("locks", "Locks imposed", "", lambda s: float(s.report.locks)),
@@ -56,6 +68,9 @@ def _chart(
     measure: Callable[[Slice], float],
 ) -> Chart:
     values = [measure(s) for s in slices]
+    if unit == TIME:
+        size, unit = time_unit(max(values, default=0.0))
+        values = [v / size for v in values]
     labels = [s.label for s in slices]
     described = "; ".join(
         f"{label}: {value:.1f}{unit}" for label, value in zip(labels, values, strict=True)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import csv
 import io
-import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -216,7 +215,7 @@ def _charts(path: Path, size: int) -> tuple[str, str, float]:
     with path.open("rb") as handle:
         sample = np.frombuffer(handle.read(HISTOGRAM_BYTES), dtype=np.uint8)
         counts = np.bincount(sample, minlength=256)
-        blocks = max(1, min(ENTROPY_BLOCKS, math.ceil(size / ENTROPY_BLOCK)))
+        blocks = max(1, min(ENTROPY_BLOCKS, size // ENTROPY_BLOCK))  # whole blocks only
         stride = max(ENTROPY_BLOCK, size // blocks)
         entropies = []
         for i in range(blocks):
