@@ -42,7 +42,7 @@ from airlock.domain.requests import (
     RequestKind,
     RequestStatus,
 )
-from airlock.errors import Conflict, InvalidInput
+from airlock.errors import AwaitingApproval, Conflict, InvalidInput, Refused
 from airlock.exports.engine import Inspector
 from airlock.exports.findings import FileReport, Finding
 from airlock.ledger.records import LedgerRecord
@@ -437,8 +437,21 @@ class Egress:
         if request.status is RequestStatus.HELD:
             self._votes.expire_if_due(request.id)
             request = self._store.get_request(request.id)
-        if request.status is not RequestStatus.RELEASED:
-            raise Conflict(f"request {request.id} is {request.status}, not released")
+        match request.status:
+            case RequestStatus.RELEASED:
+                pass
+            case RequestStatus.HELD:
+                raise AwaitingApproval(
+                    f"request {request.id} is held, not released: it needs approvals "
+                    f"(`airlock request show {request.id}` says whose)"
+                )
+            case RequestStatus.DENIED | RequestStatus.EXPIRED:
+                raise Refused(
+                    f"request {request.id} is {request.status}: it will not be released; "
+                    "`airlock request show` says why"
+                )
+            case _:
+                raise Conflict(f"request {request.id} is {request.status}, not released")
         # The status must be the one airlock sealed, made by a ledger entry that allowed
         # this request and is still in the log (issue 22): an UPDATE cannot release it.
         self.check_released(request)

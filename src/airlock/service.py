@@ -849,6 +849,15 @@ class Airlock:
     def budgets(self) -> Sequence[Budget]:
         return self._store.budgets.budgets()
 
+    def budget_usage(self) -> list[tuple[Budget, int]]:
+        """Each budget with what is counted against it now (0 for a default '*', which each
+        principal or project without its own budget inherits and uses separately)."""
+        now = self._clock.now()
+        return [
+            (b, 0 if b.is_default else self._store.budgets.used(b.key, now))
+            for b in self._store.budgets.budgets()
+        ]
+
     # --- software ingress -------------------------------------------------------------
 
     def admit_package(

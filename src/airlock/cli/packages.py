@@ -43,7 +43,7 @@ def vet_command(
 ) -> int:
     """Vet wheel/sdist files, or NAME==VERSION fetched with pip outside the enclave.
 
-    Exit code: 0 allow, 10 hold, 11 deny.
+    Exit code: 0 allow, 10 hold, 11 deny, 2 for a file that is no package at all.
     """
     from airlock.imports.packages.feed import known_bad
     from airlock.imports.packages.vet import vet_many
@@ -54,6 +54,8 @@ def vet_command(
         raise SourceError(f"cannot read the feed: {e}") from e
     with tempfile.TemporaryDirectory(prefix="airlock-vet-") as scratch:
         paths = [p for target in targets for p in _resolve(target, Path(scratch), index_url)]
+        for path in paths:
+            _check_is_package(path)
         # One file in memory at a time: vet_many consumes the generator as it goes.
         reports = vet_many((_read_file(path) for path in paths), known)
     if as_json:
@@ -120,6 +122,20 @@ def _read_file(path: Path) -> tuple[str, bytes]:
         return path.name, path.read_bytes()
     except OSError as e:
         raise SourceError(f"cannot read {path}: {e.strerror}") from e
+
+
+def _check_is_package(path: Path) -> None:
+    """Raises: InvalidInput (exit 2) for a file that is no wheel or sdist at all."""
+    from airlock.imports.packages.vet import not_a_package
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(512)
+    except OSError as e:
+        raise SourceError(f"cannot read {path}: {e.strerror}") from e
+    problem = not_a_package(path.name, head)
+    if problem is not None:
+        raise InvalidInput(problem)
 
 
 @package_group.command("admit")

@@ -12,6 +12,7 @@ from airlock.cli.context import CliContext, pass_cli
 from airlock.home import load_policy
 from airlock.render.json import render_json, to_jsonable
 from airlock.render.table import render_table
+from airlock.render.units import format_seconds
 
 if TYPE_CHECKING:
     from airlock.approvals.friction_trends import FrictionTrends
@@ -42,17 +43,18 @@ def status_command(cli: CliContext, as_json: bool, accounts: int | None) -> None
     ]
     rows += [[f"requests {k.value}", v] for k, v in status.requests_by_status.items()]
     rows += [
-        [f"days to exfiltrate {one.model}", exfiltration_days(one, k)]
+        [f"time to exfiltrate {one.model}", exfiltration_days(one, k)]
         for one, k in zip(status.exfiltration, status.exfiltration_colluding, strict=True)
     ]
     click.echo(render_table(["", ""], rows))
 
 
 def exfiltration_days(one: ExfiltrationEstimate, colluding: ExfiltrationEstimate) -> str:
-    """'299.0 by 1 account, 59.0 by 5 colluding (at 100x compression)'."""
+    """'299 days by 1 account, 59 days by 5 colluding (at 100x compression)'; a model that
+    leaves in 45 seconds reads '45 s', never '0.0 days' (issue 18)."""
     return (
-        f"{one.days:.1f} by 1 account, {colluding.days:.1f} by {colluding.accounts} colluding "
-        "(at 100x compression)"
+        f"{format_seconds(one.seconds)} by 1 account, {format_seconds(colluding.seconds)} by "
+        f"{colluding.accounts} colluding (at 100x compression)"
     )
 
 
@@ -94,7 +96,7 @@ def metrics_command(cli: CliContext, days: float, as_json: bool, weeks: int | No
         _echo_trends(trends)
 
     def seconds(value: float | None) -> str:
-        return "-" if value is None else f"{value:.0f} s"
+        return "-" if value is None else format_seconds(value)
 
     rows: list[list[object]] = [
         ["requests", report.requests],
@@ -104,7 +106,9 @@ def metrics_command(cli: CliContext, days: float, as_json: bool, weeks: int | No
         ["locks", report.locks],
         [
             "mean lock duration",
-            "-" if report.mean_lock_hours is None else f"{report.mean_lock_hours:.1f} h",
+            "-"
+            if report.mean_lock_hours is None
+            else format_seconds(report.mean_lock_hours * 3600),
         ],
     ]
     rows += [
@@ -143,7 +147,7 @@ def _echo_trends(trends: FrictionTrends) -> None:
 def _days(value: float | None) -> str:
     if value is None:
         return "-"
-    return "never (0 bits/token pass)" if value == float("inf") else f"{value:.1f} days"
+    return "never (0 bits/token pass)" if value == float("inf") else format_seconds(value * 86400)
 
 
 def _output_rows(cli: CliContext) -> list[list[object]]:
