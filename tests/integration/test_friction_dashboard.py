@@ -3,6 +3,7 @@ the page errors of the UI are HTML pages (issue 18), over real HTTP."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import re
@@ -10,6 +11,7 @@ import re
 import numpy as np
 
 from airlock.domain.principals import Role
+from airlock.errors import NotFound
 from airlock.render.json import to_jsonable
 from airlock.service import Actor
 from tests.support.gateway import CliRunner, Gateway
@@ -88,3 +90,21 @@ def test_sign_out_deletes_the_session_cookie(gateway: Gateway) -> None:
     assert answer.status_code == 303 and answer.headers["location"] == "/ui/login?signed_out=1"
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith('airlock_session=""') and "Max-Age=0" in cookie
+
+
+def test_a_request_whose_bytes_are_gone_still_has_its_page(gateway: Gateway) -> None:
+    airlock = gateway.airlock
+    operator = Actor.local_operator()
+    rita = airlock.add_principal(operator, "rita", Role.RESEARCHER).principal
+    ann = airlock.add_principal(operator, "ann", Role.APPROVER).principal
+    held = airlock.submit_export(
+        rita, io.BytesIO(np.random.default_rng(2).bytes(30_000)), "gone.bin", "dump"
+    )
+    airlock.vote(ann, held.request.id, False, "not without a reason", held.request.digest)
+    with contextlib.suppress(NotFound):  # denial may already have dropped them
+        airlock.outbox.path(held.request.digest).unlink()
+    with gateway.client() as client:
+        client.cookies.set("airlock_session", gateway.admin_token)
+        page = client.get(f"/ui/requests/{held.request.id}")
+    assert page.status_code == 200, page.text
+    assert "no longer kept" in page.text and 'id="request-status">denied<' in page.text

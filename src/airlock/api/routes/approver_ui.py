@@ -31,7 +31,7 @@ from airlock.domain.requests import (
     RequestKind,
     RequestStatus,
 )
-from airlock.errors import AirlockError, AuthenticationRequired, TooManyAttempts
+from airlock.errors import AirlockError, AuthenticationRequired, NotFound, TooManyAttempts
 from airlock.render.preview import Preview, preview_file
 from airlock.render.units import format_seconds
 from airlock.service import Actor
@@ -177,7 +177,14 @@ def detail(
 
 def _preview(airlock: AirlockDep, boundary_request: BoundaryRequest, name: str | None) -> Preview:
     """The stored bytes' preview; a dataset import's manifest as indented JSON text."""
-    path = airlock.outbox.path(boundary_request.digest)
+    try:
+        path = airlock.outbox.path(boundary_request.digest)
+    except NotFound:
+        return Preview(
+            "empty",
+            "application/octet-stream",
+            note="The bytes are no longer kept: a denied or expired request's are dropped.",
+        )
     if boundary_request.kind is RequestKind.DATA_IMPORT:
         with path.open("rb") as handle:
             head = handle.read(MANIFEST_BYTES)
