@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -23,11 +22,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from airlock.api.auth import SESSION_COOKIE, AirlockDep, client_address, throttle
 from airlock.api.pages import page
 from airlock.approvals.permissions import Action, allowed
+from airlock.approvals.progress import RequestProgress
 from airlock.domain.principals import Principal
 from airlock.domain.requests import (
     BoundaryRequest,
-    Decision,
-    Outcome,
     RequestKind,
     RequestStatus,
 )
@@ -39,6 +37,7 @@ from airlock.service import Actor
 router = APIRouter(prefix="/ui", include_in_schema=False)
 COOKIE = SESSION_COOKIE
 MANIFEST_BYTES = 64 * 1024
+MINE_SHOWN = 50  # the newest; each row is a few reads of the store
 MIN_REASON_CHARS = 3
 FEATURES_SHOWN = 10
 
@@ -128,18 +127,29 @@ def mine(
     own = [r for r in airlock.list_requests(actor) if r.principal == viewer[0].name]
     now = airlock.ledger.now()
     rows = []
-    for boundary_request in own:
+    for boundary_request in own[:MINE_SHOWN]:
         shown = airlock.request_progress(actor, boundary_request.id)
-        _, decisions = airlock.get_request(actor, boundary_request.id)
-        rows.append((shown, waited(boundary_request, decisions, now)))
-    return page(request, "mine.html", {"rows": rows}, viewer=viewer[0])
+        end = decided_at(shown, now)
+        if end is None:  # expired: its decision's time is in the decisions only
+            _, decisions = airlock.get_request(actor, boundary_request.id)
+            end = max((d.decided_at for d in decisions), default=now)
+        rows.append((shown, format_seconds(max(0.0, (end - shown.created_at).total_seconds()))))
+    return page(
+        request, "mine.html", {"rows": rows, "more": len(own) > MINE_SHOWN}, viewer=viewer[0]
+    )
 
 
-def waited(boundary_request: BoundaryRequest, decisions: Sequence[Decision], now: datetime) -> str:
-    """How long the request waited: until its final decision, or until ``now`` if none."""
-    final = [d for d in decisions if d.outcome is not Outcome.HOLD]
-    end = max(d.decided_at for d in final) if final else now
-    return format_seconds(max(0.0, (end - boundary_request.created_at).total_seconds()))
+def decided_at(shown: RequestProgress, now: datetime) -> datetime | None:
+    """When the request stopped waiting, from its progress alone: ``now`` while it waits,
+    its last vote when people decided it, its submission when the policy decided at once;
+    None when it expired (the caller reads the decision)."""
+    match shown.status:
+        case "held" | "pending":
+            return now
+        case "expired":
+            return None
+        case _:
+            return max((v.cast_at for v in shown.votes), default=shown.created_at)
 
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
