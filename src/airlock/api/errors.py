@@ -86,10 +86,11 @@ def install_error_table(app: FastAPI) -> None:
 
 
 def _is_page(request: Request) -> bool:
-    """Whether the route is a page of the web UI (its table entry says so)."""
-    route = request.scope.get("route")
-    rule = rule_for(request.method, getattr(route, "path", ""))
-    return isinstance(rule, Guarded) and rule.ui
+    """Whether the route is a page of the web UI: its table entry says so, or it is one of
+    the open ``/ui/`` routes (signing in and out)."""
+    path = str(getattr(request.scope.get("route"), "path", ""))
+    rule = rule_for(request.method, path)
+    return (isinstance(rule, Guarded) and rule.ui) or path.startswith("/ui/")
 
 
 def _wants_page(request: Request) -> bool:
