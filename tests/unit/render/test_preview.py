@@ -88,3 +88,9 @@ def test_a_bad_zip_or_parquet_falls_back_to_bytes(tmp_path: Path) -> None:
 
 def test_an_empty_file(tmp_path: Path) -> None:
     assert preview_file(write(tmp_path, "e", b""), "e", 0).kind == "empty"
+
+
+def test_an_svg_image_is_shown_as_text_never_as_an_image(tmp_path: Path) -> None:
+    data = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    shown = preview_file(write(tmp_path, "s", data), "s.svg", len(data))
+    assert shown.kind == "text" and shown.image_url == "" and "<script>" in shown.text
