@@ -831,9 +831,13 @@ class Airlock:
     def budgets(self) -> Sequence[Budget]:
         return self._store.budgets.budgets()
 
-    def budget_usage(self) -> list[tuple[Budget, int]]:
+    def budget_usage(self, actor: Actor) -> list[tuple[Budget, int]]:
         """Each budget with what is counted against it now (0 for a default '*', which each
-        principal or project without its own budget inherits and uses separately)."""
+        principal or project without its own budget inherits and uses separately).
+
+        Raises: PermissionDenied for a role that may not read the enclave status.
+        """
+        require(actor, Action.STATUS_READ)
         now = self._clock.now()
         return [
             (b, 0 if b.is_default else self._store.budgets.used(b.key, now))
@@ -956,6 +960,33 @@ class Airlock:
 
     def datasets(self) -> Sequence[DatasetEntry]:
         return self._store.datasets.list_datasets()
+
+    def datasets_for(self, actor: Actor) -> list[DatasetEntry]:
+        """The datasets the actor may read: all of them, or those they imported.
+
+        Raises: PermissionDenied if the actor may read no request.
+        """
+        match reach(actor, Action.REQUEST_READ):
+            case Reach.ANY:
+                return list(self._store.datasets.list_datasets())
+            case Reach.OWN:
+                return [
+                    d
+                    for d in self._store.datasets.list_datasets()
+                    if self._store.get_request(d.request_id).principal == actor.name
+                ]
+            case _:
+                require(actor, Action.REQUEST_READ)
+                return []
+
+    def dataset_for(self, actor: Actor, dataset: str) -> DatasetEntry:
+        """One dataset, if the actor may read the request that brought it in.
+
+        Raises: InvalidInput (not an id), NotFound, PermissionDenied.
+        """
+        entry = self._store.datasets.get_dataset(dataset_id(dataset))
+        self.get_request(actor, entry.request_id)
+        return entry
 
     def dataset_for_request(self, request: str) -> DatasetEntry | None:
         """The dataset a data-import request brought in, if it is one."""

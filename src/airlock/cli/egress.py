@@ -232,7 +232,7 @@ def set_budget(
 @pass_cli
 def list_budgets(cli: CliContext, as_json: bool) -> None:
     """List budgets with what is used of each now."""
-    usage = cli.airlock().budget_usage()
+    usage = cli.airlock().budget_usage(Actor.local_operator())
     if as_json:
         click.echo(
             json.dumps(
