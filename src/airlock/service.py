@@ -14,6 +14,7 @@ guarded by tests/unit/test_import_budget.py).
 from __future__ import annotations
 
 import hmac
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -101,8 +102,10 @@ if TYPE_CHECKING:
 
     from airlock.ops.backup import BackupReport
     from airlock.ops.metrics import BoundaryFigures
+    from airlock.ops.notifier import Notifier
     from airlock.ops.siem import LedgerEvent
 
+_log = logging.getLogger("airlock.notify")
 LOCAL_OPERATOR = "local-operator"
 BREAK_GLASS_LOCK_DAYS = 3650  # a break-glass lock ends by confirmation, not by waiting
 FRESHNESS_SECONDS = 1.0  # how stale a cached token lookup or protected-model stamp may be
@@ -313,7 +316,31 @@ class Airlock:
         return cls(settings, store, clock or SystemClock(), policy, key_source)
 
     def close(self) -> None:
+        notifier = self.__dict__.get("_notifier")
+        if notifier is not None:
+            notifier.close()  # a short CLI run still sends its notice (bounded wait)
         self._store.close()
+
+    @capability
+    def _notifier(self) -> Notifier | None:
+        if not self.settings.notify.enabled:
+            return None
+        from airlock.ops.notifier import Notifier
+
+        return Notifier(self.settings.notify)
+
+    def _announce(self, request: BoundaryRequest) -> None:
+        """Tell the approvers' groups of a newly held request (issue 18), without waiting:
+        the notifier delivers from its own thread. Nothing here may fail the decision."""
+        if request.status is not RequestStatus.HELD or not self.settings.notify.enabled:
+            return
+        notifier = self._notifier
+        if notifier is None:
+            return
+        try:
+            notifier.held(self.request_progress(Actor.local_operator(), request.id))
+        except AirlockError as e:
+            _log.warning("could not build the notice of %s: %s", request.id, e.message)
 
     @property
     def store_backend(self) -> str:
@@ -683,7 +710,9 @@ class Airlock:
         Raises: PermissionDenied for a role that may not submit (an auditor, an admin).
         """
         require(principal, Action.EXPORT_SUBMIT)
-        return self._egress.submit(principal, stream, name, purpose, project, auth=auth)
+        result = self._egress.submit(principal, stream, name, purpose, project, auth=auth)
+        self._announce(result.request)
+        return result
 
     def submit_staged_export(
         self,
@@ -699,7 +728,9 @@ class Airlock:
         except PermissionDenied:
             self.outbox.drop(staged)
             raise
-        return self._egress.submit_staged(principal, staged, name, purpose, project)
+        result = self._egress.submit_staged(principal, staged, name, purpose, project)
+        self._announce(result.request)
+        return result
 
     def export_allowance(self, principal: Principal) -> int:
         """Bytes ``principal`` could export now (see :meth:`airlock.egress.Egress.allowance`)."""
@@ -858,7 +889,7 @@ class Airlock:
         from airlock.package_ingress import admit_package
 
         require(principal, Action.PACKAGE_SUBMIT)
-        return admit_package(
+        admission = admit_package(
             self._store,
             seals=self.seals,
             outbox=self.outbox,
@@ -872,6 +903,8 @@ class Airlock:
             keep_denied=self.settings.uploads.keep_denied,
             auth=auth,
         )
+        self._announce(admission.request)
+        return admission
 
     def admit_staged_package(
         self,
@@ -889,7 +922,7 @@ class Airlock:
         except PermissionDenied:
             self.outbox.drop(staged)
             raise
-        return admit_staged_package(
+        admission = admit_staged_package(
             self._store,
             seals=self.seals,
             outbox=self.outbox,
@@ -902,6 +935,8 @@ class Airlock:
             keep_denied=self.settings.uploads.keep_denied,
             auth=auth,
         )
+        self._announce(admission.request)
+        return admission
 
     def index_files(self, project: str | None = None) -> Sequence[PackageFile]:
         """Released package files, as the internal index lists them.
@@ -939,9 +974,11 @@ class Airlock:
         Raises: PermissionDenied for a role that may not import (auditor, approver).
         """
         require(actor, Action.DATASET_IMPORT)
-        return self._data.import_dataset(
+        result = self._data.import_dataset(
             principal_name(actor.name), files, options, actor.ledger_details()
         )
+        self._announce(result.request)
+        return result
 
     def rescan_dataset(self, actor: Actor, dataset: str) -> DatasetImport:
         """Raises: PermissionDenied unless admin; NotFound."""
