@@ -296,9 +296,9 @@ class ExportOut(Strict):
     budgets: list[dict[str, object]]
 
     @classmethod
-    def of(cls, result: ExportResult) -> ExportOut:
+    def of(cls, result: ExportResult, shown: RequestProgress | None = None) -> ExportOut:
         return cls(
-            request=RequestOut.of(result.request, [result.decision]),
+            request=RequestOut.of(result.request, [result.decision], shown),
             outcome=result.decision.outcome.value,
             required_approvals=result.required_approvals,
             findings=[f.to_json() for f in result.report.findings],
