@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from airlock.errors import ConfigError
+from airlock.notify_settings import NotifySettings
 
 CONFIG_FILE_NAME = "config.toml"
 DATABASE_FILE_NAME = "airlock.db"
@@ -32,6 +33,7 @@ _KNOWN_TOP_LEVEL = {
     "metrics",
     "uploads",
     "outputs",
+    "notify",
 }
 _KNOWN_METRICS = {"scrape_token_sha256"}
 _KNOWN_OUTPUTS = {
@@ -248,6 +250,7 @@ class Settings:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     uploads: UploadSettings = field(default_factory=UploadSettings)
     outputs: OutputsSettings = field(default_factory=OutputsSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -354,6 +357,7 @@ class Settings:
             ),
             uploads=_uploads(uploads_raw),
             outputs=_outputs(outputs_raw),
+            notify=NotifySettings.from_mapping(_table(raw, "notify"), environ),
         )
 
 

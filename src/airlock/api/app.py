@@ -23,18 +23,23 @@ from airlock.api.route_permissions import unlisted_routes
 from airlock.api.routes import (
     approver_ui,
     assess_ui,
+    budgets,
+    datasets,
     docs,
     exports,
     health,
     index,
     ledger,
+    lineage,
     locks,
     metrics,
     outputs,
     principals,
     projects,
     requests,
+    scans,
     ui,
+    weights,
 )
 from airlock.api.throttle import SignInThrottle
 from airlock.api.upload_guard import RouteLimit, UploadGuard
@@ -42,6 +47,8 @@ from airlock.errors import AirlockError, ConfigError
 from airlock.service import Airlock
 
 MAX_JSON_BODY_BYTES = 1024 * 1024
+# Uploads stream into the outbox under the upload guard's per-route bound instead.
+UPLOAD_PATHS = ("/exports", "/packages", "/datasets", "/protected-models", "/scans")
 _log = logging.getLogger("airlock.ledger")
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -104,6 +111,11 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
         requests,
         exports,
         locks,
+        budgets,
+        datasets,
+        lineage,
+        weights,
+        scans,
         ledger,
         metrics,
         outputs,
@@ -122,7 +134,7 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=MAX_JSON_BODY_BYTES,
-        exempt_prefixes=("/exports", "/packages"),
+        exempt_prefixes=UPLOAD_PATHS,
     )
     uploads = airlock.settings.uploads
     app.add_middleware(
@@ -131,6 +143,9 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
         routes={
             "/exports": RouteLimit(uploads.max_export_bytes, budgeted=True),
             "/packages": RouteLimit(uploads.max_package_bytes),
+            "/datasets": RouteLimit(uploads.max_export_bytes),
+            "/protected-models": RouteLimit(uploads.max_export_bytes),
+            "/scans": RouteLimit(uploads.max_export_bytes),
         },
     )
     app.add_middleware(RequestIdMiddleware)  # outermost: refusals by the others carry it too

@@ -50,10 +50,12 @@ def export_command(
     if cli.environ.get("AIRLOCK_URL"):
         answer = _remote(cli, as_name).export(path, purpose, project)
         outcome = Outcome(answer["outcome"])
+        shown = answer["request"].get("progress") or {}
         click.echo(
             json.dumps(answer, indent=2)
             if as_json
             else f"{answer['request']['id']}: {outcome.value} ({answer['request']['status']})"
+            + (f"\nnext: {shown['next_step']}" if shown.get("next_step") else "")
         )
         return EXIT_FOR_OUTCOME[outcome]
     airlock = cli.airlock()
@@ -232,7 +234,7 @@ def set_budget(
 @pass_cli
 def list_budgets(cli: CliContext, as_json: bool) -> None:
     """List budgets with what is used of each now."""
-    usage = cli.airlock().budget_usage()
+    usage = cli.airlock().budget_usage(Actor.local_operator())
     if as_json:
         click.echo(
             json.dumps(

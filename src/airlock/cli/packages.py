@@ -11,9 +11,11 @@ from pathlib import Path
 import click
 
 from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
+from airlock.domain.requests import RequestStatus
 from airlock.errors import AirlockError, InvalidInput, SourceError
 from airlock.exports.findings import worst
 from airlock.render.table import render_table
+from airlock.service import Actor
 
 MAX_PACKAGE_BYTES = 512 * 1024 * 1024
 
@@ -153,6 +155,10 @@ def admit(cli: CliContext, path: Path, as_name: str | None) -> int:
     principal = cli.acting_principal("package admit", as_name)
     admission = airlock.admit_package(principal, path.name, path.read_bytes())
     click.echo(f"{admission.request.id}: {admission.request.status.value}")
+    if admission.request.status is RequestStatus.HELD:
+        shown = airlock.request_progress(Actor.of(principal), admission.request.id)
+        click.echo(f"approvals {shown.summary}; may approve: {', '.join(shown.eligible)}")
+        click.echo(f"next: {shown.next_step}")
     return EXIT_FOR_OUTCOME[admission.report.verdict]
 
 

@@ -10,6 +10,7 @@ from airlock.cli.context import CliContext, pass_cli
 from airlock.domain.requests import RequestStatus
 from airlock.render.json import render_json
 from airlock.render.table import render_table
+from airlock.render.units import format_bytes
 from airlock.service import Actor
 
 if TYPE_CHECKING:
@@ -37,8 +38,11 @@ def list_requests(cli: CliContext, status: str | None, limit: int, as_json: bool
         return
     click.echo(
         render_table(
-            ["ID", "KIND", "PRINCIPAL", "STATUS", "BYTES", "PURPOSE"],
-            [[r.id, r.kind, r.principal, r.status, r.size_bytes, r.purpose[:40]] for r in requests],
+            ["ID", "KIND", "PRINCIPAL", "STATUS", "SIZE", "PURPOSE"],
+            [
+                [r.id, r.kind, r.principal, r.status, format_bytes(r.size_bytes), r.purpose[:40]]
+                for r in requests
+            ],
         )
     )
 

@@ -103,6 +103,10 @@ def metrics_command(cli: CliContext, days: float, as_json: bool, weeks: int | No
         ["auto-release rate", f"{report.auto_release_rate:.1%}"],
         ["median time to decision", seconds(report.median_seconds_to_decision)],
         ["p90 time to decision", seconds(report.p90_seconds_to_decision)],
+        ["held", report.held],
+        ["held, nobody looked yet", report.held_unlooked],
+        ["median hold to first look", seconds(report.median_seconds_to_first_look)],
+        ["p90 hold to first look", seconds(report.p90_seconds_to_first_look)],
         ["locks", report.locks],
         [
             "mean lock duration",

@@ -56,6 +56,9 @@ async def submit_export(request: Request, airlock: AirlockDep, caller: Principal
             caller, form.staged, form.filename or "upload", purpose, project
         ),
     )
+    shown = await run_blocking(
+        request, lambda: airlock.request_progress(Actor.of(caller), result.request.id)
+    )
     request.app.state.decision_timer.observe("export", time.perf_counter() - started)
     _log.info(
         "export decided",
@@ -71,7 +74,7 @@ async def submit_export(request: Request, airlock: AirlockDep, caller: Principal
     # returned model against response_model all over again (response_model stays for the
     # OpenAPI document).
     return Response(
-        ExportOut.of(result).model_dump_json(),
+        ExportOut.of(result, shown).model_dump_json(),
         status_code=status.HTTP_201_CREATED,
         media_type="application/json",
     )
