@@ -306,11 +306,15 @@ def test_the_friction_dashboard_charts_weeks_and_teams(
         page.goto(gateway.url + "/ui/metrics?weeks=4")
         assert page.locator("#m-requests").inner_text() == "2"
         assert page.locator("#m-auto").inner_text() == "50.0%"
+        assert page.locator("#m-held").inner_text() == "1"
+        assert page.locator("#m-unlooked").inner_text() == "0"
+        assert page.locator("#m-first-look").inner_text().endswith(" s")
         weeks = page.locator("#friction-weeks tr")
         assert weeks.count() == 5  # a header and four weeks
         this_week = weeks.last.inner_text().split("\t")
-        assert this_week[1:3] == ["2", "50%"] and this_week[6] == "1"  # one hold overturned
-        for chart in ("auto-by-week", "p90-by-week", "overturned-by-team", "locks-by-team"):
+        assert this_week[1:3] == ["2", "50%"] and this_week[7] == "1"  # one hold overturned
+        charted = ("auto-by-week", "p90-by-week", "first-look-by-week", "overturned-by-team")
+        for chart in (*charted, "locks-by-team"):
             assert page.locator(f"#svg-{chart} svg[role=img] title").count() >= 1
         assert page.locator("#svg-auto-by-week svg rect").count() == 4
         assert_accessible(page)

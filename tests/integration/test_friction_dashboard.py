@@ -54,9 +54,9 @@ def test_metrics_json_by_week_and_team_matches_the_page(
     assert cells[0] == this_week["label"]
     assert cells[1] == str(this_week["report"]["requests"])
     assert cells[2] == f"{this_week['report']['auto_release_rate'] * 100:.0f}%"
-    assert cells[6] == str(this_week["overturned"])
+    assert cells[7] == str(this_week["overturned"])
     assert "<script" not in page.text  # charts are server-rendered SVG, no JavaScript
-    assert page.text.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 12
+    assert page.text.count('<svg xmlns="http://www.w3.org/2000/svg" role="img"') == 14
 
 
 def test_text_metrics_print_weeks_and_teams(initialised_cli: CliRunner) -> None:

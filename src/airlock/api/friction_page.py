@@ -43,6 +43,12 @@ _MEASURES: tuple[tuple[str, str, str, Callable[[Slice], float]], ...] = (
         TIME,
         lambda s: s.report.p90_seconds_to_decision or 0.0,
     ),
+    (
+        "first-look",
+        "Median time from hold to first look",
+        TIME,
+        lambda s: s.report.median_seconds_to_first_look or 0.0,
+    ),
     ("overturned", "Holds overturned by approvers", "", lambda s: float(s.overturned)),
     ("locks", "Locks imposed", "", lambda s: float(s.report.locks)),
     ("lock-hours", "Mean lock duration", " h", lambda s: s.report.mean_lock_hours or 0.0),

@@ -138,12 +138,14 @@ def _echo_trends(trends: FrictionTrends) -> None:
                 f"{s.report.auto_release_rate:.0%}",
                 wait(s.report.median_seconds_to_decision),
                 wait(s.report.p90_seconds_to_decision),
+                wait(s.report.median_seconds_to_first_look),
                 s.overturned,
                 s.report.locks,
             ]
             for s in slices
         ]
-        headers = [heading, "requests", "auto", "median wait", "p90 wait", "overturned", "locks"]
+        headers = [heading, "requests", "auto", "median wait", "p90 wait", "first look"]
+        headers += ["overturned", "locks"]
         click.echo(render_table(headers, rows))
         click.echo()
 
