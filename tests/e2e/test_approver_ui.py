@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, Page
 from airlock.data_ingress import ImportOptions
 from airlock.domain.principals import Role
 from airlock.service import Actor
+from tests.support.accessibility import assert_accessible, open_signed_in
 from tests.support.datasets import plant, sentiment_rows, write_jsonl
 from tests.support.gateway import Gateway
 
@@ -97,9 +98,10 @@ def test_approvers_see_the_poisoning_evidence_of_a_held_dataset(
         )
     assert held.request.status.value == "held"
 
-    page = sign_in(browser, gateway, ann)
+    page = open_signed_in(browser, gateway, ann)
     try:
         page.goto(f"{gateway.url}/ui/requests/{held.request.id}")
+        assert_accessible(page)
         features = page.locator("#scan-features").inner_text()
         assert "< b > cf < / b >" in features and "train.jsonl" in features
         assert page.locator("#scan-features b").count() == 0  # shown as text, never as markup

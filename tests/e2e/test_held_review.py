@@ -13,29 +13,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser
 
 from airlock.domain.principals import Role
 from airlock.egress import ExportResult
 from airlock.service import Actor
-from tests.support.accessibility import serious_violations
+from scripts.make_test_packages import BENIGN
+from tests.support.accessibility import assert_accessible, open_signed_in, serious_violations
 from tests.support.gateway import Gateway
 
-
-def open_signed_in(browser: Browser, gateway: Gateway, token: str) -> Page:
-    """A fresh browser page signed in with ``token`` (CSP bypassed only so that the test can
-    inject axe-core; the pages themselves never run scripts)."""
-    page = browser.new_page(bypass_csp=True)
-    page.goto(gateway.url + "/ui/login")
-    page.fill("#token", token)
-    page.click("#sign-in")
-    page.wait_for_url("**/ui/requests")
-    return page
-
-
-def assert_accessible(page: Page) -> None:
-    found = serious_violations(page)
-    assert found == [], f"{page.url}: " + "; ".join(found)
+WHEEL = "tidy-1.0-py3-none-any.whl"
 
 
 def png(width: int = 4, height: int = 3) -> bytes:
@@ -265,6 +252,11 @@ def test_previews_suit_the_content_and_pass_axe(
         page.goto(f"{gateway.url}/ui/requests/{ids['bundle.zip']}")
         members = page.locator("#preview-members").inner_text()
         assert "notes/readme.txt" in members and "plot.txt" in members
+        assert_accessible(page)
+
+        wheel = airlock.admit_package(rita, WHEEL, BENIGN[WHEEL]).request.id
+        page.goto(f"{gateway.url}/ui/requests/{wheel}")
+        assert "tidy-1.0.dist-info/METADATA" in page.locator("#preview-members").inner_text()
         assert_accessible(page)
     finally:
         page.close()

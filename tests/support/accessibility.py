@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
+
+from tests.support.gateway import Gateway
 
 AXE = Path(__file__).resolve().parent.parent / "data" / "axe-core" / "axe.min.js"
 SERIOUS = frozenset({"serious", "critical"})
@@ -38,3 +40,19 @@ def serious_violations(page: Page) -> list[str]:
         for v in axe_violations(page)
         if v.get("impact") in SERIOUS
     ]
+
+
+def open_signed_in(browser: Browser, gateway: Gateway, token: str) -> Page:
+    """A fresh browser page signed in with ``token`` (CSP bypassed only so that the test can
+    inject axe-core; the pages themselves never run scripts)."""
+    page = browser.new_page(bypass_csp=True)
+    page.goto(gateway.url + "/ui/login")
+    page.fill("#token", token)
+    page.click("#sign-in")
+    page.wait_for_url("**/ui/requests")
+    return page
+
+
+def assert_accessible(page: Page) -> None:
+    found = serious_violations(page)
+    assert found == [], f"{page.url}: " + "; ".join(found)
