@@ -89,7 +89,12 @@ def test_page_errors_are_html_with_the_way_back(gateway: Gateway) -> None:
 def test_sign_out_deletes_the_session_cookie(gateway: Gateway) -> None:
     with gateway.client() as client:
         client.cookies.set("airlock_session", gateway.admin_token)
-        answer = client.post("/ui/logout")
+        forged = client.post("/ui/logout", data={"csrf": "from another site"})
+        assert forged.status_code == 303 and "set-cookie" not in forged.headers
+        form = client.get("/").text
+        csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', form)
+        assert csrf is not None
+        answer = client.post("/ui/logout", data={"csrf": csrf.group(1)})
     assert answer.status_code == 303 and answer.headers["location"] == "/ui/login?signed_out=1"
     cookie = answer.headers["set-cookie"]
     assert cookie.startswith('airlock_session=""') and "Max-Age=0" in cookie

@@ -8,6 +8,8 @@ source besides the page itself that the CSP allows for images; nothing loads fro
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +19,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
+from airlock.api.auth import SESSION_COOKIE
 from airlock.approvals.permissions import Action, allowed
 from airlock.domain.principals import Principal
 from airlock.render.units import format_bytes, format_seconds
@@ -46,6 +49,11 @@ def navigation(viewer: Principal | None) -> tuple[Link, ...]:
     return tuple(links)
 
 
+def csrf_token(session: str) -> str:
+    """The CSRF token of a session: forms that change state carry it (issue 14)."""
+    return hmac.new(session.encode(), b"airlock-ui-csrf", hashlib.sha256).hexdigest()
+
+
 def _when(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -69,7 +77,14 @@ def page(
 ) -> Response:
     """Template ``name`` with ``context``, the viewer's navigation and the safety headers."""
     templates: Jinja2Templates = request.app.state.templates
-    full = {"viewer": viewer, "nav": navigation(viewer), "path": request.url.path, **context}
+    session = request.cookies.get(SESSION_COOKIE, "")
+    full = {
+        "viewer": viewer,
+        "nav": navigation(viewer),
+        "path": request.url.path,
+        "session_csrf": csrf_token(session) if session and viewer is not None else "",
+        **context,
+    }
     response = templates.TemplateResponse(request, name, full, status_code=status)
     secure(response)
     return response

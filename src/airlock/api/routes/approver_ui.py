@@ -9,7 +9,6 @@ researcher sees their own requests only, and the status only if their role reads
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from datetime import datetime
@@ -20,7 +19,7 @@ from fastapi import APIRouter, Cookie, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from airlock.api.auth import SESSION_COOKIE, AirlockDep, client_address, throttle
-from airlock.api.pages import page
+from airlock.api.pages import csrf_token, page
 from airlock.approvals.permissions import Action, allowed
 from airlock.approvals.progress import RequestProgress
 from airlock.domain.principals import Principal
@@ -43,7 +42,7 @@ FEATURES_SHOWN = 10
 
 
 def _csrf(token: str) -> str:
-    return hmac.new(token.encode(), b"airlock-ui-csrf", hashlib.sha256).hexdigest()
+    return csrf_token(token)
 
 
 def _viewer(airlock: AirlockDep, session: str | None) -> tuple[Principal, str] | None:

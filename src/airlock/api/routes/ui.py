@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Request
+from fastapi import APIRouter, Cookie, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from airlock.api.auth import SESSION_COOKIE, AirlockDep
-from airlock.api.pages import page, secure
+from airlock.api.pages import csrf_token, page, secure
 from airlock.approvals.permissions import Action, allowed
 from airlock.domain.requests import RequestStatus
 
@@ -56,9 +57,15 @@ def landing(
 
 
 @router.post("/ui/logout")
-def logout() -> Response:
+def logout(
+    csrf: Annotated[str, Form()] = "",
+    airlock_session: Annotated[str | None, Cookie()] = None,
+) -> Response:
     """End the browser's session: the cookie goes (the token itself stays valid for the
-    CLI; `airlock principal revoke` ends that)."""
+    CLI; `airlock principal revoke` ends that). The form's CSRF token must match the
+    session, so another site cannot sign a person out."""
+    if airlock_session and not hmac.compare_digest(csrf, csrf_token(airlock_session)):
+        return secure(RedirectResponse("/?error=stale+form", status_code=303))
     response = RedirectResponse("/ui/login?signed_out=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return secure(response)
