@@ -124,8 +124,8 @@ def test_a_second_vote_is_an_html_refusal_not_json(
     try:
         page.goto(f"{gateway.url}/ui/requests/{rid}")
         form = {
-            "digest": page.locator("input[name=digest]").get_attribute("value") or "",
-            "csrf": page.locator("input[name=csrf]").get_attribute("value") or "",
+            "digest": page.locator("#vote-form input[name=digest]").get_attribute("value") or "",
+            "csrf": page.locator("#vote-form input[name=csrf]").get_attribute("value") or "",
         }
         page.fill("#reason", "fine")
         page.click("#approve")
