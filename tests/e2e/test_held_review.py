@@ -245,6 +245,15 @@ def test_previews_suit_the_content_and_pass_axe(
         assert page.locator("#preview script").count() == 0  # shown as text, never run
         assert_accessible(page)
 
+        changed = b"<script>alert(1)</script> results are better\n"
+        second = airlock.submit_export(rita, io.BytesIO(changed), "notes.txt", "again").request
+        page.goto(f"{gateway.url}/ui/requests/{second.id}")
+        diff = page.locator("#preview-diff").inner_text()
+        assert "-<script>alert(1)</script> results are good" in diff
+        assert "+<script>alert(1)</script> results are better" in diff
+        assert ids["notes.txt"] in page.locator("#diff-details summary").inner_text()
+        assert_accessible(page)
+
         page.goto(f"{gateway.url}/ui/requests/{ids['table.parquet']}")
         assert page.locator("#preview-table th").all_inner_texts() == ["step", "loss"]
         assert "0.4" in page.locator("#preview-table").inner_text()

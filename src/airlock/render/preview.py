@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import difflib
 import io
 import zipfile
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ MEMBERS_SHOWN = 200
 ENTROPY_BLOCK = 4096
 ENTROPY_BLOCKS = 128
 HISTOGRAM_BYTES = 1024 * 1024
+DIFF_LINES = 400
 _IMAGES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -249,3 +251,21 @@ def _entropy(counts: Any) -> float:
         return 0.0
     p = array[array > 0] / total
     return float(-(p * np.log2(p)).sum())
+
+
+def read_text(path: Path) -> str | None:
+    """The head of a stored file as text, or None if it is not text."""
+    with path.open("rb") as handle:
+        return _as_text(handle.read(HEAD_BYTES))
+
+
+def text_diff(old: str, new: str, old_label: str, new_label: str) -> str:
+    """A unified diff of two texts (at most :data:`DIFF_LINES` lines); empty when equal."""
+    lines = list(
+        difflib.unified_diff(
+            old.splitlines(), new.splitlines(), old_label, new_label, lineterm="", n=2
+        )
+    )
+    if len(lines) > DIFF_LINES:
+        lines = [*lines[:DIFF_LINES], f"... {len(lines) - DIFF_LINES} more lines of changes"]
+    return "\n".join(lines)

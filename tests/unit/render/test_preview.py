@@ -11,7 +11,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from airlock.render.preview import MAX_IMAGE_BYTES, TABLE_ROWS, preview_file
+from airlock.render.preview import (
+    DIFF_LINES,
+    MAX_IMAGE_BYTES,
+    TABLE_ROWS,
+    preview_file,
+    read_text,
+    text_diff,
+)
 
 PNG_HEAD = b"\x89PNG\r\n\x1a\n"
 
@@ -94,3 +101,14 @@ def test_an_svg_image_is_shown_as_text_never_as_an_image(tmp_path: Path) -> None
     data = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
     shown = preview_file(write(tmp_path, "s", data), "s.svg", len(data))
     assert shown.kind == "text" and shown.image_url == "" and "<script>" in shown.text
+
+
+def test_a_text_diff_names_both_versions_and_is_bounded(tmp_path: Path) -> None:
+    diff = text_diff("a\nb\nc\n", "a\nB\nc\n", "req_old", "req_new")
+    assert diff.splitlines()[:2] == ["--- req_old", "+++ req_new"]
+    assert "-b" in diff.splitlines() and "+B" in diff.splitlines()
+    assert text_diff("same\n", "same\n", "x", "y") == ""
+    old = "\n".join(str(i) for i in range(2000))
+    long = text_diff(old, old.replace("1", "one"), "x", "y").splitlines()
+    assert len(long) == DIFF_LINES + 1 and long[-1].endswith("more lines of changes")
+    assert read_text(write(tmp_path, "b", b"\0\1")) is None

@@ -29,13 +29,14 @@ from airlock.domain.requests import (
     RequestStatus,
 )
 from airlock.errors import AirlockError, AuthenticationRequired, NotFound, TooManyAttempts
-from airlock.render.preview import Preview, preview_file
+from airlock.render.preview import Preview, preview_file, read_text, text_diff
 from airlock.render.units import format_seconds
 from airlock.service import Actor
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 COOKIE = SESSION_COOKIE
 MANIFEST_BYTES = 64 * 1024
+DIFF_SEARCHED = 20  # earlier requests of the same person looked at for a previous version
 MINE_SHOWN = 50  # the newest; each row is a few reads of the store
 MIN_REASON_CHARS = 3
 FEATURES_SHOWN = 10
@@ -169,14 +170,16 @@ def detail(
     actor = Actor.of(viewer[0])
     shown = airlock.request_progress(actor, request_id)
     boundary_request, _ = airlock.get_request(actor, request_id)
+    preview = _preview(airlock, boundary_request, shown.name)
     return page(
         request,
         "request.html",
         {
             "p": shown,
+            "diff": _diff(airlock, actor, boundary_request, shown.name, preview),
             "req": boundary_request,
             "features": _scan_features(airlock, boundary_request),
-            "preview": _preview(airlock, boundary_request, shown.name),
+            "preview": preview,
             "csrf": _csrf(viewer[1]),
             "error": error,
         },
@@ -203,6 +206,41 @@ def _preview(airlock: AirlockDep, boundary_request: BoundaryRequest, name: str |
             text = head.decode("utf-8", errors="replace")
         return Preview("text", "application/json", text=text, truncated=len(head) == MANIFEST_BYTES)
     return preview_file(path, name or "", boundary_request.size_bytes)
+
+
+def _diff(
+    airlock: AirlockDep,
+    actor: Actor,
+    boundary_request: BoundaryRequest,
+    name: str | None,
+    preview: Preview,
+) -> tuple[str, str] | None:
+    """(earlier request id, unified diff) against the requester's latest earlier export of
+    the same file name whose bytes are still kept, for text; None when there is none."""
+    if preview.kind not in {"text", "table"} or not name:
+        return None
+    if boundary_request.kind is not RequestKind.EXPORT:
+        return None
+    earlier = [
+        r
+        for r in airlock.list_requests(actor, limit=DIFF_SEARCHED * 5)
+        if r.principal == boundary_request.principal
+        and r.kind is RequestKind.EXPORT
+        and r.created_at < boundary_request.created_at
+        and r.id != boundary_request.id
+    ][:DIFF_SEARCHED]
+    new_text = read_text(airlock.outbox.path(boundary_request.digest))
+    for candidate in earlier:
+        if airlock.request_progress(actor, candidate.id).name != name:
+            continue
+        try:
+            old_text = read_text(airlock.outbox.path(candidate.digest))
+        except NotFound:
+            continue
+        if old_text is None or new_text is None:
+            return None
+        return candidate.id, text_diff(old_text, new_text, candidate.id, boundary_request.id)
+    return None
 
 
 def _scan_features(airlock: AirlockDep, boundary_request: BoundaryRequest) -> list[dict[str, Any]]:
