@@ -14,8 +14,8 @@ from airlock.domain.principals import Principal, PrincipalKind, Role
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
 from airlock.domain.tokens import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, TokenRecord
+from airlock.enclave_status import EnclaveStatus
 from airlock.render.units import MAX_PARSED_BYTES, format_seconds
-from airlock.service import EnclaveStatus
 from airlock.store.dataset_interface import DatasetEntry
 
 if TYPE_CHECKING:  # egress imports the inspection engine (numpy): first export, not start
