@@ -25,16 +25,23 @@ from typing import TYPE_CHECKING, BinaryIO
 from airlock.approvals.friction import FrictionReport, friction
 from airlock.approvals.locks import Lock, LockScope
 from airlock.approvals.permissions import Action, Reach, reach, refuse_reserved, require
+from airlock.approvals.refusals import ANONYMOUS, OVERFLOW
 from airlock.budgets.exfiltration import (
     ExfiltrationEstimate,
-    most_generous,
+    estimates_for,
     refuse_if_below_floor,
-    time_to_exfiltrate,
 )
 from airlock.budgets.limits import Budget, BudgetScope
 from airlock.capability import capability
 from airlock.clock import Clock, SystemClock
-from airlock.domain.identity import BREAK_GLASS_SUBJECT, STRONG_METHODS, AuthMethod, auth_details
+from airlock.domain.identity import (
+    BREAK_GLASS_SUBJECT,
+    STRONG_METHODS,
+    Auth,
+    AuthMethod,
+    Credential,
+    auth_details,
+)
 from airlock.domain.names import (
     PrincipalName,
     RequestId,
@@ -54,6 +61,7 @@ from airlock.domain.tokens import (
     token_id,
     token_lifetime,
 )
+from airlock.enclave_status import EnclaveStatus, StoreGlance, enclave_status
 from airlock.errors import (
     AirlockError,
     AuthenticationRequired,
@@ -76,6 +84,7 @@ if TYPE_CHECKING:
     from airlock.approvals.friction_trends import FrictionTrends
     from airlock.approvals.policy import PolicyBundle
     from airlock.approvals.progress import RequestProgress
+    from airlock.approvals.refusals import Entry as RefusalEntry
     from airlock.approvals.workflow import ApprovalCase
     from airlock.assess.attest import Answer
     from airlock.assess.gather import Assessment
@@ -94,7 +103,7 @@ if TYPE_CHECKING:
     from airlock.outputs.metrics import OutputMetrics
     from airlock.outputs.reference import ReferenceModel
     from airlock.outputs.verifier import VerifyReport as OutputsReport
-    from airlock.package_ingress import Admission
+    from airlock.package_ingress import Admission, FeedImport
     from airlock.state_seals import StateSeals
     from airlock.state_verify import StateReport
 
@@ -129,18 +138,28 @@ class Actor:
     auth: AuthMethod = AuthMethod.TOKEN
     os_user: str = ""
     break_glass: bool = False
+    uid: int | None = None  # the OS uid, for a principal signed in by peercred
 
     @classmethod
     def local_operator(cls, os_user: str = "", *, break_glass: bool = False) -> Actor:
         return cls(LOCAL_OPERATOR, Role.ADMIN, AuthMethod.LOCAL_OPERATOR, os_user, break_glass)
 
     @classmethod
-    def of(cls, principal: Principal, auth: AuthMethod = AuthMethod.TOKEN) -> Actor:
+    def of(cls, principal: Principal, auth: Auth = AuthMethod.TOKEN) -> Actor:
+        if isinstance(auth, Credential):
+            return cls(principal.name, principal.role, auth.method, auth.os_user, uid=auth.uid)
         return cls(principal.name, principal.role, auth)
+
+    @property
+    def credential(self) -> Credential:
+        return Credential(self.auth, self.os_user, self.uid)
 
     def ledger_details(self) -> dict[str, str]:
         """What every ledger entry this actor makes says about how they were authenticated."""
-        return auth_details(self.auth, self.os_user, self.break_glass)
+        found = auth_details(self.auth, self.os_user, self.break_glass)
+        if self.uid is not None:
+            found["uid"] = str(self.uid)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,20 +181,6 @@ class IssuedToken:
     token: str
     token_id: str = ""
     expires_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EnclaveStatus:
-    enclave_name: str
-    store_backend: str
-    policy_version: str
-    principals: int
-    projects: int
-    requests_by_status: dict[RequestStatus, int]
-    exfiltration: tuple[ExfiltrationEstimate, ...] = ()  # one account
-    # The same for k colluding accounts, each with the most generous personal budget
-    # (issue 14): k is [egress] colluding_accounts unless the caller asks for another.
-    exfiltration_colluding: tuple[ExfiltrationEstimate, ...] = ()
 
 
 class Airlock:
@@ -259,6 +264,7 @@ class Airlock:
             inspector=self.inspector,
             max_bytes=self.settings.uploads.max_export_bytes,
             keep_denied=self.settings.uploads.keep_denied,
+            vote_methods=frozenset(AuthMethod(m) for m in self.settings.approvals.vote_methods),
         )
 
     @capability
@@ -533,6 +539,37 @@ class Airlock:
         self._principals_by_token[hashed] = (principal, now + FRESHNESS_SECONDS, record)
         return principal, record
 
+    def authenticate_peer(self, uid: int) -> tuple[Principal, str]:
+        """The principal ``[identity] os_users`` maps the OS user of ``uid`` to, and that
+        OS user's name: the peer of a Unix socket, as the kernel reported it (SO_PEERCRED).
+
+        Raises: AuthenticationRequired when the uid has no user name, the user is mapped to
+        no principal, or to one that does not exist (or whose row fails its seal).
+        """
+        import pwd
+
+        try:
+            os_user = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            raise AuthenticationRequired(
+                f"OS uid {uid} has no user name: send a token instead"
+            ) from None
+        mapped = self.settings.identity.principal_of(os_user)
+        if mapped is None:
+            raise AuthenticationRequired(
+                f"OS user {os_user} (uid {uid}) is mapped to no principal: an admin adds it to "
+                "[identity] os_users, or send your token"
+            )
+        try:
+            principal = self._store.get_principal(principal_name(mapped))
+        except (NotFound, InvalidInput):
+            raise AuthenticationRequired(
+                f"OS user {os_user} is mapped to {mapped!r}, which is no principal: fix "
+                "[identity] os_users"
+            ) from None
+        self.seals.check("principals", {"name": principal.name})
+        return principal, os_user
+
     def list_principals(self) -> Sequence[Principal]:
         return self._store.list_principals()
 
@@ -665,16 +702,15 @@ class Airlock:
         """Raises: InvalidInput (``accounts`` below 1)."""
         k = self.settings.egress.colluding_accounts if accounts is None else accounts
         counts = self._store.counts()
-        return EnclaveStatus(
-            enclave_name=self.settings.enclave_name,
-            store_backend=self._store.backend,
-            policy_version=self._policy.version,
+        glance = StoreGlance(
+            backend=self._store.backend,
             principals=counts.principals,
             projects=counts.projects,
             requests_by_status=counts.requests_by_status,
-            exfiltration=tuple(self.time_to_exfiltrate()),
-            exfiltration_colluding=tuple(self.time_to_exfiltrate(accounts=k)),
+            budgets=self._store.budgets.budgets(),
+            models=self._store.protected_model_sizes(),
         )
+        return enclave_status(self.settings.enclave_name, self._policy.version, glance, k)
 
     def time_to_exfiltrate(
         self, enclave: Budget | None = None, accounts: int = 1
@@ -684,15 +720,10 @@ class Airlock:
 
         Raises: InvalidInput (``accounts`` below 1).
         """
-        budgets = self._store.budgets.budgets()
-        budget = enclave or next((b for b in budgets if b.scope is BudgetScope.ENCLAVE), None)
-        if budget is None:
-            return []
-        personal = most_generous(budgets)
-        return [
-            time_to_exfiltrate(m.name, m.size, budget, personal=personal, accounts=accounts)
-            for m in self._store.protected_models()
-        ]
+        budgets = list(self._store.budgets.budgets())
+        if enclave is not None:
+            budgets = [b for b in budgets if b.scope is not BudgetScope.ENCLAVE] + [enclave]
+        return estimates_for(budgets, self._store.protected_model_sizes(), accounts)
 
     # --- egress -----------------------------------------------------------------------
 
@@ -704,7 +735,7 @@ class Airlock:
         purpose: str,
         project: str | None = None,
         *,
-        auth: AuthMethod = AuthMethod.TOKEN,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> ExportResult:
         """Inspect, budget, decide and record an export (see :mod:`airlock.egress`).
 
@@ -722,6 +753,8 @@ class Airlock:
         name: str,
         purpose: str,
         project: str | None = None,
+        *,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> ExportResult:
         """:meth:`submit_export` of an upload already staged in the outbox."""
         try:
@@ -729,7 +762,7 @@ class Airlock:
         except PermissionDenied:
             self.outbox.drop(staged)
             raise
-        result = self._egress.submit_staged(principal, staged, name, purpose, project)
+        result = self._egress.submit_staged(principal, staged, name, purpose, project, auth=auth)
         self._announce(result.request)
         return result
 
@@ -745,7 +778,7 @@ class Airlock:
         reason: str,
         digest: str,
         *,
-        auth: AuthMethod = AuthMethod.TOKEN,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> BoundaryRequest:
         """Approve or deny a held request; the result is the request after the vote.
 
@@ -864,7 +897,7 @@ class Airlock:
             floor = self.settings.egress.min_days_to_exfiltrate
             refuse_if_below_floor(
                 budget,
-                [(m.name, m.size) for m in self._store.protected_models()],
+                self._store.protected_model_sizes(),
                 timedelta(days=floor) if floor else None,
             )
         index = self._record(
@@ -901,7 +934,7 @@ class Airlock:
         filename: str,
         data: bytes | BinaryIO,
         *,
-        auth: AuthMethod = AuthMethod.TOKEN,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> Admission:
         """Vet a package and, if clean (or once approved), serve it on the internal index."""
         from airlock.package_ingress import admit_package
@@ -924,13 +957,39 @@ class Airlock:
         self._announce(admission.request)
         return admission
 
+    def import_package_feed(self, actor: Actor, paths: Sequence[Path]) -> FeedImport:
+        """Import an offline OSV malicious-packages feed (files, folders or a zip of JSON).
+
+        Raises: PermissionDenied unless admin; SourceError (unreadable), InvalidInput (not
+        OSV, no PyPI record, over the size bounds) before anything is recorded.
+        """
+        from airlock.imports.packages.feed import feed_entries
+        from airlock.imports.packages.feed_files import feed_texts
+        from airlock.package_ingress import import_feed
+
+        require(actor, Action.PACKAGE_FEED_IMPORT)
+        entries = feed_entries(feed_texts(paths))
+        return import_feed(
+            self._store,
+            ledger=self.ledger,
+            clock=self._clock,
+            actor=actor.name,
+            actor_details=actor.ledger_details(),
+            policy_version=self._policy.version,
+            entries=entries,
+        )
+
+    def package_feed_size(self) -> int:
+        """Entries of the known-bad package feed the store holds."""
+        return self._store.known_bad.known_bad_count()
+
     def admit_staged_package(
         self,
         principal: Principal,
         filename: str,
         staged: Staged,
         *,
-        auth: AuthMethod = AuthMethod.TOKEN,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> Admission:
         """:meth:`admit_package` of a file already staged in the outbox."""
         from airlock.package_ingress import admit_staged_package
@@ -1198,6 +1257,54 @@ class Airlock:
         without its credential, or someone else's). Returns the ledger index."""
         return self._record(
             "identity.refused", actor, action, claimed=claimed[:128], reason=reason[:500]
+        )
+
+    def refuse_access(self, actor: Actor, action: str, error: AirlockError, path: str = "") -> int:
+        """Record one refusal of ``actor`` outside the gateway (the CLI acting on the home
+        with a person's token), as the gateway records its own, uncoalesced: each such
+        command is a process of its own. Returns the ledger index."""
+        from airlock.approvals.refusals import Entry, Refusal
+
+        refusal = Refusal(
+            actor.name,
+            "local",
+            action,
+            type(error).__name__,
+            error.message,
+            error.http_status,
+            actor.auth.value,
+            path,
+        )
+        return self.record_refusal(Entry(refusal, 1, summary=False))
+
+    def record_refusal(self, entry: RefusalEntry) -> int:
+        """Append an ``access.refused`` entry: a refusal answered at the gateway's gate, by
+        the facade's owner checks or by the upload guard (issue 14), as the refusal tally
+        (:mod:`airlock.approvals.refusals`) coalesced it. Returns the ledger index.
+
+        It records; it decides nothing (the refusal was answered already).
+        """
+        first = entry.first
+        coalesced = "overflow" if entry.overflow else "summary" if entry.summary else "first"
+        return self.ledger.append(
+            LedgerRecord(
+                kind="access.refused",
+                actor=first.who or ANONYMOUS,
+                at=self._clock.now(),
+                subject=OVERFLOW if entry.overflow else first.action,
+                policy_version=self._policy.version,
+                outcome="refused",
+                details={
+                    "auth": first.auth,
+                    "address": first.address,
+                    "error": first.reason,
+                    "status": first.status,
+                    "reason": first.message,
+                    "path": first.subject,
+                    "count": entry.count,
+                    "coalesced": coalesced,
+                },
+            )
         )
 
     def break_glass(self, os_user: str, command: str, reason: str) -> Actor:

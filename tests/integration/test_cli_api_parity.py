@@ -39,6 +39,7 @@ ROUTE_FOR: dict[str, tuple[str, str]] = {
     "weights list": ("GET", "/protected-models"),
     "weights register": ("POST", "/protected-models"),
     "package admit": ("POST", "/packages"),
+    "package feed status": ("GET", "/package-feed"),
     "principal add": ("POST", "/principals"),
     "principal list": ("GET", "/principals"),
     "principal token issue": ("POST", "/principals/{name}/tokens"),
@@ -67,6 +68,10 @@ LOCAL_ONLY: dict[str, str] = {
     "break-glass confirm": "recovery without a working credential path, at the console",
     "scrape-token": "issues the /metrics scrape token, written into the home's config",
     "policy check": "validates the policy file in the home before a gateway loads it",
+    "data diff": "compares two dataset files on this machine without the store, before an "
+    "import; the gateway's scan of an import is POST /datasets",
+    "package feed import": "loads a copy of a malicious-packages feed from this machine (folders "
+    "of thousands of OSV files, or a zip); what it holds is GET /package-feed",
     "sbom": "inventories a local Python environment (a path on this machine)",
     "package vet": "static vetting of files on the submitter's machine before they are sent "
     "(pip download runs outside the enclave); the gateway's vetting is POST /packages",

@@ -72,6 +72,7 @@ def test_the_api_status_gives_one_account_and_k(initialised_cli: CliRunner, tmp_
     finally:
         airlock.close()
     assert status["days_to_exfiltrate"] == {"frontier-q": 299.0}
+    assert status["time_to_exfiltrate"] == {"frontier-q": "299 days"}
     assert status["colluding_accounts"] == 4
     assert status["days_to_exfiltrate_colluding"] == {"frontier-q": 74.0}
     assert default["colluding_accounts"] == 5  # [egress] colluding_accounts

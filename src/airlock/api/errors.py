@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from airlock.api.auth import SESSION_COOKIE
 from airlock.api.pages import page, secure
+from airlock.api.refusal_log import RECORDED, refusal_of, refusals
 from airlock.api.route_permissions import Guarded, rule_for
 from airlock.domain.principals import Principal
 from airlock.errors import (
@@ -40,6 +41,8 @@ def install_error_table(app: FastAPI) -> None:
 
     @app.exception_handler(AirlockError)
     async def airlock_error(request: Request, exc: AirlockError) -> Response:
+        if isinstance(exc, RECORDED):  # into the ledger, coalesced; never raises
+            await refusals(request).record(refusal_of(request, exc))
         if _is_page(request):
             if isinstance(exc, AuthenticationRequired):
                 return RedirectResponse("/ui/login", status_code=303)

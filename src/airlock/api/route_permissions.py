@@ -109,6 +109,7 @@ ROUTES: Mapping[tuple[str, str], Rule] = MappingProxyType(
         ("GET", "/simple/{project}/"): Guarded(Action.INDEX_READ),
         ("GET", "/packages/{filename}"): Guarded(Action.INDEX_READ),
         ("POST", "/packages"): Guarded(Action.PACKAGE_SUBMIT),
+        ("GET", "/package-feed"): Guarded(Action.STATUS_READ),
         ("GET", "/"): Guarded(Action.SELF_READ, ui=True),  # what it shows is filtered
         ("GET", "/ui/requests"): Guarded(Action.REQUEST_READ, ui=True),
         ("GET", "/ui/requests/{request_id}"): Guarded(Action.REQUEST_READ, ui=True),

@@ -14,8 +14,8 @@ from airlock.domain.principals import Principal, PrincipalKind, Role
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
 from airlock.domain.tokens import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, TokenRecord
-from airlock.render.units import MAX_PARSED_BYTES
-from airlock.service import EnclaveStatus
+from airlock.enclave_status import EnclaveStatus
+from airlock.render.units import MAX_PARSED_BYTES, format_seconds
 from airlock.store.dataset_interface import DatasetEntry
 
 if TYPE_CHECKING:  # egress imports the inspection engine (numpy): first export, not start
@@ -245,6 +245,9 @@ class StatusOut(Strict):
     days_to_exfiltrate: dict[str, float]
     colluding_accounts: int
     days_to_exfiltrate_colluding: dict[str, float]
+    time_to_exfiltrate: dict[str, str] = Field(
+        default_factory=dict, description="Per model, through one account: '45 s', '3 days'."
+    )
 
     @classmethod
     def of(cls, status: EnclaveStatus) -> StatusOut:
@@ -259,6 +262,7 @@ class StatusOut(Strict):
             days_to_exfiltrate={e.model: round(e.days, 2) for e in status.exfiltration},
             colluding_accounts=colluding[0].accounts if colluding else 1,
             days_to_exfiltrate_colluding={e.model: round(e.days, 2) for e in colluding},
+            time_to_exfiltrate={e.model: format_seconds(e.seconds) for e in status.exfiltration},
         )
 
 

@@ -63,7 +63,7 @@ class FindingView:
         parts = []
         if self.member:
             parts.append(f"in {self.member}")
-        if self.offset is not None:
+        if self.offset is not None and (self.offset or self.member):
             parts.append(f"at byte {self.offset:,}")
         return " ".join(parts)
 

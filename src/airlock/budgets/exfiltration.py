@@ -105,3 +105,22 @@ def refuse_if_below_floor(
                 f"under the policy floor of {floor.days} days: choose a smaller budget"
             )
     return estimates
+
+
+def estimates_for(
+    budgets: Sequence[Budget], models: Sequence[tuple[str, int]], accounts: int = 1
+) -> list[ExfiltrationEstimate]:
+    """Per protected model (name, size), the fastest theft by ``accounts`` colluding accounts
+    that ``budgets`` allow: bound by the enclave budget and the most generous personal one.
+    No enclave budget, no estimate (nothing bounds the theft but the link).
+
+    Raises: InvalidInput (``accounts`` below 1).
+    """
+    enclave = next((b for b in budgets if b.scope is BudgetScope.ENCLAVE), None)
+    if enclave is None:
+        return []
+    personal = most_generous(budgets)
+    return [
+        time_to_exfiltrate(name, size, enclave, personal=personal, accounts=accounts)
+        for name, size in models
+    ]

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from airlock.api.auth import SESSION_COOKIE, AirlockDep, client_address, throttle
 from airlock.api.pages import csrf_token, page
+from airlock.api.refusal_log import RECORDED, refusal_of, refusals
 from airlock.approvals.permissions import Action, allowed
 from airlock.approvals.progress import RequestProgress
 from airlock.domain.principals import Principal
@@ -70,6 +71,7 @@ def login(request: Request, airlock: AirlockDep, token: Annotated[str, Form()]) 
     try:
         limiter.check(address)
     except TooManyAttempts as e:
+        refusals(request).record_in_thread(refusal_of(request, e))
         refused = page(request, "login.html", {"error": e.message}, viewer=None, status=429)
         refused.headers["Retry-After"] = str(e.retry_after_seconds)
         return refused
@@ -77,6 +79,7 @@ def login(request: Request, airlock: AirlockDep, token: Annotated[str, Form()]) 
         _principal, record = airlock.token_record(token.strip())
     except AuthenticationRequired as e:
         limiter.failed(address)
+        refusals(request).record_in_thread(refusal_of(request, e))
         return page(request, "login.html", {"error": e.message}, viewer=None, status=401)
     response = RedirectResponse("/ui/requests", status_code=303)
     left = None
@@ -260,6 +263,7 @@ def _scan_features(airlock: AirlockDep, boundary_request: BoundaryRequest) -> li
 
 @router.post("/requests/{request_id}/vote")
 def vote(
+    request: Request,
     request_id: str,
     airlock: AirlockDep,
     decision: Annotated[str, Form()],
@@ -284,6 +288,8 @@ def vote(
     try:
         airlock.vote(viewer[0], request_id, decision == "approve", reason, digest)
     except AirlockError as e:
+        if isinstance(e, RECORDED):
+            refusals(request).record_in_thread(refusal_of(request, e, viewer[0]))
         return RedirectResponse(
             f"/ui/requests/{request_id}?error={quote(e.message)}", status_code=303
         )
