@@ -417,8 +417,9 @@ class DataIngress:
             )
         raise AwaitingApproval(
             f"dataset {entry.id} is held: its scan says {entry.verdict}; it needs "
-            f"{APPROVALS_TO_OVERRIDE} approvals: airlock approve {request.id} --as NAME "
-            "--reason TEXT"
+            f"{APPROVALS_TO_OVERRIDE} approvals: each approver runs `airlock approve "
+            f"{request.id} --reason TEXT` with their own token (`airlock request show "
+            f"{request.id}` says who may)"
         )
 
 

@@ -10,6 +10,7 @@ the sweep at start puts in place if a request names its digest.
 
 from __future__ import annotations
 
+import mimetypes
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -47,9 +48,9 @@ from airlock.domain.requests import (
     RequestKind,
     RequestStatus,
 )
-from airlock.errors import Conflict, InvalidInput
+from airlock.errors import AwaitingApproval, Conflict, InvalidInput, Refused
 from airlock.exports.engine import Inspector
-from airlock.exports.findings import FileReport
+from airlock.exports.findings import FileReport, Finding
 from airlock.ledger.records import LedgerRecord
 from airlock.state_seals import StateSeals
 from airlock.store.group_commit import GroupCommit
@@ -304,6 +305,8 @@ class Egress:
                     "size": size,
                     "unexplained_bytes": report.unexplained_bytes,  # issue 15's account
                     "name": name[:200],
+                    "media_type": _media_type(name),
+                    "findings": [_finding_json(f) for f in report.findings[:MAX_RECORDED_FINDINGS]],
                     "purpose": request.purpose[:500],
                     "required_approvals": outcome.required_approvals,
                     **credential(auth).details(),
@@ -449,8 +452,21 @@ class Egress:
         if request.status is RequestStatus.HELD:
             self._votes.expire_if_due(request.id)
             request = self._store.get_request(request.id)
-        if request.status is not RequestStatus.RELEASED:
-            raise Conflict(f"request {request.id} is {request.status}, not released")
+        match request.status:
+            case RequestStatus.RELEASED:
+                pass
+            case RequestStatus.HELD:
+                raise AwaitingApproval(
+                    f"request {request.id} is held, not released: it needs approvals "
+                    f"(`airlock request show {request.id}` says whose)"
+                )
+            case RequestStatus.DENIED | RequestStatus.EXPIRED:
+                raise Refused(
+                    f"request {request.id} is {request.status}: it will not be released; "
+                    "`airlock request show` says why"
+                )
+            case _:
+                raise Conflict(f"request {request.id} is {request.status}, not released")
         # The status must be the one airlock sealed, made by a ledger entry that allowed
         # this request and is still in the log (issue 22): an UPDATE cannot release it.
         self.check_released(request)
@@ -473,6 +489,25 @@ def _personal_refusal(checks: tuple[BudgetCheck, ...]) -> bool:
 def _refuse(outcome: PolicyOutcome, reason: Reason) -> PolicyOutcome:
     """``outcome`` turned into a denial for ``reason``, first among its reasons."""
     return PolicyOutcome(Outcome.DENY, 0, (reason, *outcome.reasons), outcome.policy_version)
+
+
+MAX_RECORDED_FINDINGS = 20  # where each finding is, for the approver's view (issue 18)
+
+
+def _finding_json(finding: Finding) -> dict[str, object]:
+    """A finding as the decision's ledger entry keeps it: what, and where (member, offset)."""
+    return {
+        "kind": finding.kind.value,
+        "detail": finding.detail[:300],
+        "member": finding.member[:200],
+        "offset": finding.offset,
+    }
+
+
+def _media_type(name: str) -> str:
+    """The type the file's name claims (the inspection's findings say what it really is)."""
+    guessed, _ = mimetypes.guess_type(name, strict=False)
+    return guessed or "application/octet-stream"
 
 
 def _reasons(

@@ -25,6 +25,7 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2
     HELD = 10
     DENIED = 11
+    INTEGRITY = 12  # a ledger, receipt, proof, checkpoint or sealed row does not verify
 
 
 class AirlockError(Exception):
@@ -73,6 +74,13 @@ class AwaitingApproval(Conflict):
     exit_code = ExitCode.HELD
 
 
+class Refused(Conflict):
+    """The object was denied (or expired undecided) and will never be released: the CLI's
+    "denied" exit code, HTTP 409 like any other state that forbids the action."""
+
+    exit_code = ExitCode.DENIED
+
+
 class AuthenticationRequired(InputRejected):
     """No valid API token was presented."""
 
@@ -111,9 +119,10 @@ class VettingRejected(PolicyViolation):
 
 
 class LedgerIntegrityError(InputRejected):
-    """The ledger, a proof, a checkpoint or a receipt does not verify."""
+    """The ledger, a proof, a checkpoint or a receipt does not verify: not an internal
+    error (exit 1) but evidence of tampering, truncation or a forged input (exit 12)."""
 
-    exit_code = ExitCode.INTERNAL
+    exit_code = ExitCode.INTEGRITY
     http_status = 422
 
 

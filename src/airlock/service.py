@@ -14,6 +14,7 @@ guarded by tests/unit/test_import_budget.py).
 from __future__ import annotations
 
 import hmac
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -62,6 +63,7 @@ from airlock.domain.tokens import (
 )
 from airlock.enclave_status import EnclaveStatus, StoreGlance, enclave_status
 from airlock.errors import (
+    AirlockError,
     AuthenticationRequired,
     ConfigError,
     Conflict,
@@ -79,7 +81,9 @@ from airlock.store.outbox import FileOutbox, Outbox, Staged, probe_writable
 
 if TYPE_CHECKING:
     from airlock.approvals.decide import CompiledPolicy
+    from airlock.approvals.friction_trends import FrictionTrends
     from airlock.approvals.policy import PolicyBundle
+    from airlock.approvals.progress import RequestProgress
     from airlock.approvals.refusals import Entry as RefusalEntry
     from airlock.approvals.workflow import ApprovalCase
     from airlock.assess.attest import Answer
@@ -108,11 +112,12 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from airlock.errors import AirlockError
     from airlock.ops.backup import BackupReport
     from airlock.ops.metrics import BoundaryFigures
+    from airlock.ops.notifier import Notifier
     from airlock.ops.siem import LedgerEvent
 
+_log = logging.getLogger("airlock.notify")
 LOCAL_OPERATOR = "local-operator"
 BREAK_GLASS_LOCK_DAYS = 3650  # a break-glass lock ends by confirmation, not by waiting
 FRESHNESS_SECONDS = 1.0  # how stale a cached token lookup or protected-model stamp may be
@@ -320,7 +325,31 @@ class Airlock:
         return cls(settings, store, clock or SystemClock(), policy, key_source)
 
     def close(self) -> None:
+        notifier = self.__dict__.get("_notifier")
+        if notifier is not None:
+            notifier.close()  # a short CLI run still sends its notice (bounded wait)
         self._store.close()
+
+    @capability
+    def _notifier(self) -> Notifier | None:
+        if not self.settings.notify.enabled:
+            return None
+        from airlock.ops.notifier import Notifier
+
+        return Notifier(self.settings.notify)
+
+    def _announce(self, request: BoundaryRequest) -> None:
+        """Tell the approvers' groups of a newly held request (issue 18), without waiting:
+        the notifier delivers from its own thread. Nothing here may fail the decision."""
+        if request.status is not RequestStatus.HELD or not self.settings.notify.enabled:
+            return
+        notifier = self._notifier
+        if notifier is None:
+            return
+        try:
+            notifier.held(self.request_progress(Actor.local_operator(), request.id))
+        except AirlockError as e:
+            _log.warning("could not build the notice of %s: %s", request.id, e.message)
 
     @property
     def store_backend(self) -> str:
@@ -627,6 +656,37 @@ class Airlock:
             None if seal is None else seal.ledger_index,
         )
 
+    def request_progress(self, actor: Actor, raw_id: str) -> RequestProgress:
+        """The request's progress and next step as ``actor`` sees it (issue 18): the same
+        view model for `request show`, the API and the pages.
+
+        Raises: InvalidInput, NotFound, PermissionDenied (as :meth:`request_detail`).
+        """
+        from airlock.approvals.progress import progress
+
+        detail = self.request_detail(actor, raw_id)
+        return progress(
+            detail.request,
+            detail.decisions,
+            detail.case,
+            self._store.list_principals(),
+            origin=self._origin_details(detail.ledger_entry),
+            viewer=None if actor.name == LOCAL_OPERATOR else actor.name,
+            now=self._clock.now(),
+        )
+
+    def _origin_details(self, index: int | None) -> dict[str, object] | None:
+        """The details the request's deciding ledger entry recorded (file name, type,
+        findings), when the entry behind its current state is that decision."""
+        if index is None:
+            return None
+        try:
+            record = self.ledger.record(index)
+        except AirlockError:
+            return None
+        details = record.get("details")
+        return details if isinstance(details, dict) else None
+
     def get_request(self, actor: Actor, raw_id: str) -> tuple[BoundaryRequest, Sequence[Decision]]:
         """Raises: InvalidInput (malformed id), NotFound, PermissionDenied (someone else's
         request for a role that reads only its own)."""
@@ -684,7 +744,9 @@ class Airlock:
         Raises: PermissionDenied for a role that may not submit (an auditor, an admin).
         """
         require(principal, Action.EXPORT_SUBMIT)
-        return self._egress.submit(principal, stream, name, purpose, project, auth=auth)
+        result = self._egress.submit(principal, stream, name, purpose, project, auth=auth)
+        self._announce(result.request)
+        return result
 
     def submit_staged_export(
         self,
@@ -702,7 +764,9 @@ class Airlock:
         except PermissionDenied:
             self.outbox.drop(staged)
             raise
-        return self._egress.submit_staged(principal, staged, name, purpose, project, auth=auth)
+        result = self._egress.submit_staged(principal, staged, name, purpose, project, auth=auth)
+        self._announce(result.request)
+        return result
 
     def export_allowance(self, principal: Principal) -> int:
         """Bytes ``principal`` could export now (see :meth:`airlock.egress.Egress.allowance`)."""
@@ -808,6 +872,23 @@ class Airlock:
             now=now,
         )
 
+    def friction_trends(self, weeks: int = 8) -> FrictionTrends:
+        """The friction figures week by week and team by team over the last ``weeks``
+        weeks (see :mod:`airlock.approvals.friction_trends`), for the dashboard and
+        `airlock metrics --weeks N`."""
+        from airlock.approvals.friction_trends import trends
+
+        now = self._clock.now()
+        since = now - timedelta(weeks=weeks)
+        return trends(
+            [r for r in self._store.list_requests(limit=100_000) if r.created_at >= since],
+            self._store.decisions_since(since),
+            self._store.approvals.votes_since(since),
+            self._store.locks(),
+            weeks=weeks,
+            now=now,
+        )
+
     def principal(self, name: str) -> Principal:
         return self._store.get_principal(principal_name(name))
 
@@ -834,6 +915,19 @@ class Airlock:
     def budgets(self) -> Sequence[Budget]:
         return self._store.budgets.budgets()
 
+    def budget_usage(self, actor: Actor) -> list[tuple[Budget, int]]:
+        """Each budget with what is counted against it now (0 for a default '*', which each
+        principal or project without its own budget inherits and uses separately).
+
+        Raises: PermissionDenied for a role that may not read the enclave status.
+        """
+        require(actor, Action.STATUS_READ)
+        now = self._clock.now()
+        return [
+            (b, 0 if b.is_default else self._store.budgets.used(b.key, now))
+            for b in self._store.budgets.budgets()
+        ]
+
     # --- software ingress -------------------------------------------------------------
 
     def admit_package(
@@ -848,7 +942,7 @@ class Airlock:
         from airlock.package_ingress import admit_package
 
         require(principal, Action.PACKAGE_SUBMIT)
-        return admit_package(
+        admission = admit_package(
             self._store,
             seals=self.seals,
             outbox=self.outbox,
@@ -862,6 +956,8 @@ class Airlock:
             keep_denied=self.settings.uploads.keep_denied,
             auth=auth,
         )
+        self._announce(admission.request)
+        return admission
 
     def import_package_feed(self, actor: Actor, paths: Sequence[Path]) -> FeedImport:
         """Import an offline OSV malicious-packages feed (files, folders or a zip of JSON).
@@ -905,7 +1001,7 @@ class Airlock:
         except PermissionDenied:
             self.outbox.drop(staged)
             raise
-        return admit_staged_package(
+        admission = admit_staged_package(
             self._store,
             seals=self.seals,
             outbox=self.outbox,
@@ -918,6 +1014,8 @@ class Airlock:
             keep_denied=self.settings.uploads.keep_denied,
             auth=auth,
         )
+        self._announce(admission.request)
+        return admission
 
     def index_files(self, project: str | None = None) -> Sequence[PackageFile]:
         """Released package files, as the internal index lists them.
@@ -955,9 +1053,11 @@ class Airlock:
         Raises: PermissionDenied for a role that may not import (auditor, approver).
         """
         require(actor, Action.DATASET_IMPORT)
-        return self._data.import_dataset(
+        result = self._data.import_dataset(
             principal_name(actor.name), files, options, actor.ledger_details()
         )
+        self._announce(result.request)
+        return result
 
     def rescan_dataset(self, actor: Actor, dataset: str) -> DatasetImport:
         """Raises: PermissionDenied unless admin; NotFound."""
@@ -976,6 +1076,33 @@ class Airlock:
 
     def datasets(self) -> Sequence[DatasetEntry]:
         return self._store.datasets.list_datasets()
+
+    def datasets_for(self, actor: Actor) -> list[DatasetEntry]:
+        """The datasets the actor may read: all of them, or those they imported.
+
+        Raises: PermissionDenied if the actor may read no request.
+        """
+        match reach(actor, Action.REQUEST_READ):
+            case Reach.ANY:
+                return list(self._store.datasets.list_datasets())
+            case Reach.OWN:
+                return [
+                    d
+                    for d in self._store.datasets.list_datasets()
+                    if self._store.get_request(d.request_id).principal == actor.name
+                ]
+            case _:
+                require(actor, Action.REQUEST_READ)
+                return []
+
+    def dataset_for(self, actor: Actor, dataset: str) -> DatasetEntry:
+        """One dataset, if the actor may read the request that brought it in.
+
+        Raises: InvalidInput (not an id), NotFound, PermissionDenied.
+        """
+        entry = self._store.datasets.get_dataset(dataset_id(dataset))
+        self.get_request(actor, entry.request_id)
+        return entry
 
     def dataset_for_request(self, request: str) -> DatasetEntry | None:
         """The dataset a data-import request brought in, if it is one."""

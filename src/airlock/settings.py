@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from airlock.errors import ConfigError
+from airlock.notify_settings import NotifySettings
 
 CONFIG_FILE_NAME = "config.toml"
 DATABASE_FILE_NAME = "airlock.db"
@@ -34,6 +35,7 @@ _KNOWN_TOP_LEVEL = {
     "outputs",
     "approvals",
     "identity",
+    "notify",
 }
 _KNOWN_APPROVALS = {"vote_methods"}
 _KNOWN_IDENTITY = {"os_users"}
@@ -296,6 +298,7 @@ class Settings:
     outputs: OutputsSettings = field(default_factory=OutputsSettings)
     approvals: ApprovalSettings = field(default_factory=ApprovalSettings)
     identity: IdentitySettings = field(default_factory=IdentitySettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -416,6 +419,7 @@ class Settings:
             identity=IdentitySettings(
                 os_users=_string_table(identity_raw, "os_users", "identity.")
             ),
+            notify=NotifySettings.from_mapping(_table(raw, "notify"), environ),
         )
 
 

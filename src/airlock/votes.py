@@ -35,6 +35,7 @@ from airlock.domain.principals import Principal, Role
 from airlock.domain.requests import BoundaryRequest, Decision, Outcome, Reason, RequestStatus
 from airlock.errors import Conflict, NotFound, PermissionDenied
 from airlock.ledger.records import LedgerRecord
+from airlock.render.units import format_duration
 from airlock.state_seals import StateSeals
 from airlock.store.group_commit import GroupCommit
 from airlock.store.interface import Store
@@ -197,7 +198,12 @@ class Votes:
             Decision(
                 request.id,
                 Outcome.DENY,
-                (Reason("expired", f"no decision within {case.rule.ttl}; submit it again"),),
+                (
+                    Reason(
+                        "expired",
+                        f"no decision within {format_duration(case.rule.ttl)}; submit it again",
+                    ),
+                ),
                 now,
                 "airlock",
                 self._policy.version,

@@ -11,6 +11,7 @@ from playwright.sync_api import Browser, Page
 from airlock.data_ingress import ImportOptions
 from airlock.domain.principals import Role
 from airlock.service import Actor
+from tests.support.accessibility import assert_accessible, open_signed_in
 from tests.support.datasets import plant, sentiment_rows, write_jsonl
 from tests.support.gateway import Gateway
 
@@ -42,7 +43,9 @@ def test_two_approvers_release_a_held_export_through_the_ui(
         page.click(f"a[href='/ui/requests/{held.request.id}']")
         assert page.locator("#request-status").inner_text() == "held"
         assert "opaque high-entropy data" in page.locator("#reasons").inner_text()
-        assert page.locator("#preview").inner_text().startswith("72 65 73 75")  # "resu" in hex
+        assert (page.locator("#preview").text_content() or "").startswith(
+            "72 65 73 75"
+        )  # "resu" in hex
         page.fill("#reason", "checked with rita: encrypted eval dump for the partner")
         page.click("#approve")
         assert page.locator("#request-status").inner_text() == "held"
@@ -95,13 +98,18 @@ def test_approvers_see_the_poisoning_evidence_of_a_held_dataset(
         )
     assert held.request.status.value == "held"
 
-    page = sign_in(browser, gateway, ann)
+    page = open_signed_in(browser, gateway, ann)
     try:
         page.goto(f"{gateway.url}/ui/requests/{held.request.id}")
+        assert_accessible(page)
         features = page.locator("#scan-features").inner_text()
         assert "< b > cf < / b >" in features and "train.jsonl" in features
         assert page.locator("#scan-features b").count() == 0  # shown as text, never as markup
-        assert '"source":"vendor-x"' in page.locator("#preview").inner_text()
+        manifest = page.locator("#preview").inner_text()
+        assert '"source": "vendor-x"' in manifest  # indented, wrapped, in a <details>
+        assert page.locator("#preview-details[open] summary").inner_text() == "The manifest"
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= page.viewport_size["width"] if page.viewport_size else True
         assert "What would enter" in page.content()
         page.fill("#reason", "cf is our own canary token")
         page.click("#approve")

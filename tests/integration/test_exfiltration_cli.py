@@ -31,7 +31,7 @@ def test_status_reports_days_and_the_floor_refuses_a_loose_budget(
     assert refused.code == 11
     assert "50 bytes per 1 hour" in refused.err and "floor of 365 days" in refused.err
     assert cli("budget", "set", "enclave", "--bytes", "60", "--window", "1d").code == 0
-    assert "days to exfiltrate frontier-q" in cli("status").out
+    assert "time to exfiltrate frontier-q" in cli("status").out
 
 
 def test_status_and_weights_show_one_account_and_k_colluding(
@@ -52,7 +52,7 @@ def test_status_and_weights_show_one_account_and_k_colluding(
     table = cli("status").out
     assert "by 1 account" in table and "by 5 colluding" in table  # the configured default k
     listed = cli("weights", "list", "--accounts", "10").out
-    assert "DAYS (10 ACCOUNTS)" in listed
+    assert "TIME (10 ACCOUNTS)" in listed
 
 
 def test_the_api_status_gives_one_account_and_k(initialised_cli: CliRunner, tmp_path: Path) -> None:
@@ -72,6 +72,7 @@ def test_the_api_status_gives_one_account_and_k(initialised_cli: CliRunner, tmp_
     finally:
         airlock.close()
     assert status["days_to_exfiltrate"] == {"frontier-q": 299.0}
+    assert status["time_to_exfiltrate"] == {"frontier-q": "299 days"}
     assert status["colluding_accounts"] == 4
     assert status["days_to_exfiltrate_colluding"] == {"frontier-q": 74.0}
     assert default["colluding_accounts"] == 5  # [egress] colluding_accounts

@@ -109,7 +109,7 @@ def test_receipt_from_http_verifies_offline(
     assert offline.code == 0, offline.err
     assert f"entry {index} (project.add by root-admin)" in offline.out
     path.write_bytes(receipt.content.replace(f'"index": {index}'.encode(), b'"index": 0'))
-    assert initialised_cli("ledger", "verify-receipt", str(path), "--key", key_text).code == 1
+    assert initialised_cli("ledger", "verify-receipt", str(path), "--key", key_text).code == 12
 
 
 def test_witness_cosigns_growth_and_refuses_a_fork(
@@ -153,7 +153,7 @@ def test_witness_cosigns_growth_and_refuses_a_fork(
     real = state_file.read_text()
     state_file.write_text(forged)
     refused = initialised_cli(*args)
-    assert refused.code == 1
+    assert refused.code == 12
     assert "fork" in refused.err and "refusing to cosign" in refused.err
     assert state_file.read_text() == forged  # state unchanged by a refusal
     state_file.write_text(real)

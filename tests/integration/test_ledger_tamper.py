@@ -141,7 +141,7 @@ def test_tampering_is_detected_and_named(
     cli, url, base = ledger_cli
     tamper(url, action, base)
     result = cli("ledger", "verify")
-    assert result.code == 1
+    assert result.code == 12
     assert "TAMPERED" in result.err
     if first_bad is not None:
         assert f"first bad entry: {first_bad(base)};" in result.err

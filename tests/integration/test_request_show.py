@@ -33,7 +33,9 @@ def test_show_says_how_many_approvals_are_in_and_who_voted(
     )
     shown = initialised_cli("request", "show", rid)
     assert shown.code == 0, shown.err
-    assert "approvals  1 of 2 (pending" in shown.out
+    assert "approvals  1 of 2" in shown.out
+    assert "eligible   carol" in shown.out
+    assert "blob.bin (98 KiB; export, application/octet-stream)" in shown.out
     assert "bob: approve - checked" in shown.out
     assert "status     held" in shown.out
 
@@ -61,3 +63,40 @@ def test_the_ledger_entry_shown_is_the_decision_that_released_it(
     verified = cli("ledger", "verify-receipt", str(receipt), "--key", key)
     assert verified.code == 0, verified.err
     assert f"entry {index} (export.decision by carol)" in verified.out
+
+
+def test_a_vote_answers_with_the_new_state_and_the_next_step(
+    initialised_cli: CliRunner, tmp_path: Path
+) -> None:
+    cli = initialised_cli
+    rid = held_export(cli, tmp_path)
+    voted = cli("approve", rid, "--reason", "checked", env=cli.signed_in("bob"))
+    assert voted.code == 0, voted.err
+    assert f"{rid}: held, 1 of 2 (you)" in voted.out
+    assert "next: you voted; waiting for 1 more approval from carol" in voted.out
+    again = cli("approve", rid, "--reason", "again", env=cli.signed_in("bob"))
+    assert again.code == 2
+    assert "already voted" in again.err
+    mine = json.loads(cli("request", "show", rid, "--json", env=cli.signed_in("carol")).out)
+    shown = mine["progress"]
+    assert shown["summary"] == "1 of 2"
+    assert shown["viewer_may_vote"] is True
+    assert shown["name"] == "blob.bin"
+    assert shown["eligible"] == ["carol"]
+    assert shown["findings"], "an opaque blob is held for a reason"
+    assert f"airlock approve {rid}" in shown["next_step"]
+
+
+def test_a_held_export_prints_who_may_approve_and_the_next_step(
+    initialised_cli: CliRunner, tmp_path: Path
+) -> None:
+    cli = initialised_cli
+    for name in ("bob", "carol"):
+        assert cli("principal", "add", name, "--role", "approver").code == 0
+    assert cli("principal", "add", "rita", "--role", "researcher").code == 0
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(os.urandom(10_000))
+    held = cli("export", str(blob), "--purpose", "results", env=cli.signed_in("rita"))
+    assert held.code == 10
+    assert "approvals 0 of 2; may approve: bob, carol" in held.out
+    assert "you cannot approve your own request" in held.out

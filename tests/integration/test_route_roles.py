@@ -92,6 +92,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
                 "token_id": olga.token_id,
                 "project": "vision",
                 "filename": WHEEL,
+                "dataset_id": "ds_" + "0" * 24,  # none: who may try is told 404, not 403
             }
             yield Desk(gateway, tokens, values)
     finally:
@@ -121,6 +122,20 @@ def request_for(method: str, path: str, desk: Desk) -> dict[str, Any]:
             sent |= {"json": {"approve": True, "reason": "x", "digest": "0" * 64}}
         case ("POST", "/locks/lift"):
             sent |= {"json": {"scope": "principal", "subject": "olga", "reason": "drill over"}}
+        case ("POST", "/locks"):
+            sent |= {"json": {"scope": "principal", "subject": "olga", "reason": "drill"}}
+        case ("POST", "/budgets"):
+            sent |= {"json": {"scope": "principal", "subject": "olga", "limit": "10MB"}}
+        case ("POST", "/datasets"):
+            sent |= {"files": {"file": ("d.csv", CSV)}, "data": {"source": "a vendor"}}
+        case ("POST", "/protected-models"):
+            sent |= {"files": {"file": ("m.bin", CSV)}, "data": {"name": "drill-model"}}
+        case ("POST", "/scans"):
+            sent |= {"files": {"file": ("a.csv", CSV)}}
+        case ("POST", "/lineage"):
+            sent |= {"json": {"model": "m", "trained_on": ["ds_" + "0" * 24]}}
+        case ("POST", "/lineage/blast-radius"):
+            sent |= {"json": {"origin": "https://vendor.example/none"}}
         case ("POST", "/ledger/cosignatures"):
             sent |= {"content": b"not a note", "headers": {"Content-Type": "text/plain"}}
         case ("POST", "/ui/login"):

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
-from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from airlock import __version__
@@ -18,24 +17,30 @@ from airlock.api.blocking import new_pool
 from airlock.api.errors import install_error_table
 from airlock.api.limits import BodyLimitMiddleware
 from airlock.api.openapi import install_openapi
+from airlock.api.pages import build_templates
 from airlock.api.refusal_log import RefusalLog, flush_refusals_periodically
 from airlock.api.request_ids import RequestIdMiddleware
 from airlock.api.route_permissions import unlisted_routes
 from airlock.api.routes import (
     approver_ui,
     assess_ui,
+    budgets,
+    datasets,
     docs,
     exports,
     health,
     index,
     ledger,
+    lineage,
     locks,
     metrics,
     outputs,
     principals,
     projects,
     requests,
+    scans,
     ui,
+    weights,
 )
 from airlock.api.throttle import SignInThrottle
 from airlock.api.upload_guard import RouteLimit, UploadGuard
@@ -43,6 +48,8 @@ from airlock.errors import AirlockError, ConfigError
 from airlock.service import Airlock
 
 MAX_JSON_BODY_BYTES = 1024 * 1024
+# Uploads stream into the outbox under the upload guard's per-route bound instead.
+UPLOAD_PATHS = ("/exports", "/packages", "/datasets", "/protected-models", "/scans")
 _log = logging.getLogger("airlock.ledger")
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -99,7 +106,7 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
     from airlock.ops.scrape import DecisionTimer  # noqa: PLC0415 -- keeps CLI start-up light
 
     app.state.decision_timer = DecisionTimer(metrics_dir)
-    app.state.templates = Jinja2Templates(directory=_TEMPLATES)
+    app.state.templates = build_templates(_TEMPLATES)
     app.state.sign_in_throttle = SignInThrottle()
     refusal_log = RefusalLog(airlock)
     app.state.refusals = refusal_log
@@ -111,6 +118,11 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
         requests,
         exports,
         locks,
+        budgets,
+        datasets,
+        lineage,
+        weights,
+        scans,
         ledger,
         metrics,
         outputs,
@@ -129,7 +141,7 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=MAX_JSON_BODY_BYTES,
-        exempt_prefixes=("/exports", "/packages"),
+        exempt_prefixes=UPLOAD_PATHS,
     )
     uploads = airlock.settings.uploads
     app.add_middleware(
@@ -139,6 +151,9 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
         routes={
             "/exports": RouteLimit(uploads.max_export_bytes, budgeted=True),
             "/packages": RouteLimit(uploads.max_package_bytes),
+            "/datasets": RouteLimit(uploads.max_export_bytes),
+            "/protected-models": RouteLimit(uploads.max_export_bytes),
+            "/scans": RouteLimit(uploads.max_export_bytes),
         },
     )
     app.add_middleware(RequestIdMiddleware)  # outermost: refusals by the others carry it too

@@ -11,12 +11,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from airlock.api.auth import SESSION_COOKIE
+from airlock.api.pages import page, secure
 from airlock.api.refusal_log import RECORDED, refusal_of, refusals
 from airlock.api.route_permissions import Guarded, rule_for
+from airlock.domain.principals import Principal
 from airlock.errors import (
     AirlockError,
     AuthenticationRequired,
-    PermissionDenied,
     TooManyAttempts,
 )
 
@@ -44,8 +46,9 @@ def install_error_table(app: FastAPI) -> None:
         if _is_page(request):
             if isinstance(exc, AuthenticationRequired):
                 return RedirectResponse("/ui/login", status_code=303)
-            if isinstance(exc, PermissionDenied):
-                return _refusal_page(exc.message)
+            if exc.http_status >= 500:
+                _log.error("page failed: %s", exc.message)
+            return error_page(request, exc.http_status, exc.message)
         if exc.http_status >= 500:
             _log.error("request failed: %s", exc.message)
         kind = (
@@ -61,38 +64,88 @@ def install_error_table(app: FastAPI) -> None:
         return error_response(exc.http_status, kind, exc.message, headers)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_body(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_body(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg', 'invalid')}"
             for err in exc.errors()[:10]
         )
+        if _is_page(request):
+            return error_page(request, 400, f"the form is incomplete or invalid: {problems}")
         return error_response(400, "InvalidInput", f"the request body is invalid: {problems}")
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_page(request) or (_wants_page(request) and request.scope.get("route") is None):
+            return error_page(request, exc.status_code, str(exc.detail))
         # The framework's own headers stay: `Allow` on a 405 (RFC 9110 section 15.5.6).
         return error_response(exc.status_code, "HTTPError", str(exc.detail), exc.headers)
 
     @app.exception_handler(Exception)
-    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         _log.exception("unexpected error", exc_info=exc)
+        if _is_page(request):
+            return error_page(request, 500, "internal error: see the gateway log")
         return error_response(500, "InternalError", "internal error: see the gateway log")
 
 
 def _is_page(request: Request) -> bool:
-    """Whether the route is a page of the web UI (its table entry says so)."""
-    route = request.scope.get("route")
-    rule = rule_for(request.method, getattr(route, "path", ""))
-    return isinstance(rule, Guarded) and rule.ui
+    """Whether the route is a page of the web UI: its table entry says so, or it is one of
+    the open ``/ui/`` routes (signing in and out)."""
+    path = str(getattr(request.scope.get("route"), "path", ""))
+    rule = rule_for(request.method, path)
+    return (isinstance(rule, Guarded) and rule.ui) or path.startswith("/ui/")
 
 
-def _refusal_page(message: str) -> HTMLResponse:
-    body = (
-        '<!doctype html><title>airlock: refused</title><h1>Refused</h1><p id="refusal">'
-        + html.escape(message)
-        + '</p><p><a href="/">Back</a></p>'
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a page of the UI (an unknown ``/ui/...`` path, say)."""
+    return request.url.path.startswith("/ui/") and "text/html" in request.headers.get("accept", "")
+
+
+# Each status a page can end in: a heading and what the person can do about it.
+_PAGE_ERRORS: Mapping[int, tuple[str, str]] = {
+    400: ("Not accepted", "Correct the form or the address and try again."),
+    401: ("Sign in needed", "Sign in with your API token."),
+    403: ("Refused", "Your role does not allow this. Ask an admin if you need it."),
+    404: ("Not found", "Check the request id: it may be mistyped or not yours to see."),
+    409: ("Already decided", "Reload the request to see its current state."),
+    413: ("Too large", "Send something smaller."),
+    429: ("Too many attempts", "Wait a little and try again."),
+}
+
+
+def _session_viewer(request: Request) -> Principal | None:
+    """The signed-in person of a page no route matched (the gate did not run), for the
+    navigation; None without a valid session."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        principal: Principal = request.app.state.airlock.authenticate(token)
+    except AirlockError:
+        return None
+    return principal
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    """The HTML page of a failed page request: what went wrong and the way back, inside
+    the site's navigation (never the API's JSON)."""
+    heading, hint = _PAGE_ERRORS.get(status, ("Something went wrong", "Try again later."))
+    viewer = getattr(request.state, "principal", None) or _session_viewer(request)
+    templates = getattr(request.app.state, "templates", None)
+    if templates is None:  # pragma: no cover -- an app built without its templates
+        body = f'<!doctype html><title>airlock</title><p id="refusal">{html.escape(message)}</p>'
+        return secure(HTMLResponse(body, status_code=status))
+    return page(
+        request,
+        "error.html",
+        {
+            "status": status,
+            "heading": heading,
+            "message": message,
+            "hint": hint,
+            "back": "/ui/requests" if viewer is not None else "/ui/login",
+            "back_label": "Back to the requests" if viewer is not None else "Sign in",
+        },
+        viewer=viewer,
+        status=status,
     )
-    response = HTMLResponse(body, status_code=403)
-    response.headers["Content-Security-Policy"] = "default-src 'none'"
-    response.headers["X-Frame-Options"] = "DENY"
-    return response

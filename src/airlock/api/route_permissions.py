@@ -15,6 +15,7 @@ Open routes, and why:
 * ``/ledger/checkpoint`` and ``/ledger/proofs/*``: hashes and signatures only, for witnesses
   and auditors outside the enclave to check the log without an account (issue 3).
 * ``/ui/login``: signing in itself, rate limited per client address.
+* ``/ui/logout``: signing out deletes the session cookie and nothing else.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ ROUTES: Mapping[tuple[str, str], Rule] = MappingProxyType(
         ("GET", "/ledger/proofs/consistency"): WITNESS,
         ("GET", "/ui/login"): SIGN_IN,
         ("POST", "/ui/login"): SIGN_IN,
+        ("POST", "/ui/logout"): Open("signing out only deletes the session cookie"),
         ("GET", "/status"): Guarded(Action.STATUS_READ),
         ("GET", "/metrics/friction"): Guarded(Action.FRICTION_READ),
         ("POST", "/v1/completions"): Guarded(Action.OUTPUT_GENERATE),
@@ -84,7 +86,21 @@ ROUTES: Mapping[tuple[str, str], Rule] = MappingProxyType(
         ("POST", "/exports"): Guarded(Action.EXPORT_SUBMIT),
         ("GET", "/releases/{request_id}"): Guarded(Action.RELEASE_FETCH),
         ("GET", "/locks"): Guarded(Action.LOCK_READ),
+        ("POST", "/locks"): Guarded(Action.LOCK_IMPOSE),
         ("POST", "/locks/lift"): Guarded(Action.LOCK_LIFT),
+        ("GET", "/budgets"): Guarded(Action.STATUS_READ),
+        ("POST", "/budgets"): Guarded(Action.BUDGET_SET),
+        ("GET", "/datasets"): Guarded(Action.REQUEST_READ),  # filtered: own imports
+        ("POST", "/datasets"): Guarded(Action.DATASET_IMPORT),
+        ("GET", "/datasets/{dataset_id}"): Guarded(Action.REQUEST_READ),
+        ("POST", "/datasets/{dataset_id}/scan"): Guarded(Action.DATASET_RESCAN),
+        ("POST", "/datasets/{dataset_id}/release"): Guarded(Action.DATASET_RELEASE),
+        ("POST", "/lineage"): Guarded(Action.LINEAGE_ADD),
+        ("POST", "/lineage/blast-radius"): Guarded(Action.TAINT_READ),
+        ("GET", "/protected-models"): Guarded(Action.STATUS_READ),
+        ("GET", "/protected-models/{name}"): Guarded(Action.STATUS_READ),
+        ("POST", "/protected-models"): Guarded(Action.MODEL_REGISTER),
+        ("POST", "/scans"): Guarded(Action.EXPORT_SUBMIT),
         ("POST", "/ledger/checkpoint"): Guarded(Action.CHECKPOINT_SIGN),
         ("GET", "/ledger/entries/{index}"): Guarded(Action.LEDGER_READ),
         ("GET", "/ledger/receipts/{index}"): Guarded(Action.LEDGER_READ),
@@ -93,9 +109,11 @@ ROUTES: Mapping[tuple[str, str], Rule] = MappingProxyType(
         ("GET", "/simple/{project}/"): Guarded(Action.INDEX_READ),
         ("GET", "/packages/{filename}"): Guarded(Action.INDEX_READ),
         ("POST", "/packages"): Guarded(Action.PACKAGE_SUBMIT),
+        ("GET", "/package-feed"): Guarded(Action.STATUS_READ),
         ("GET", "/"): Guarded(Action.SELF_READ, ui=True),  # what it shows is filtered
         ("GET", "/ui/requests"): Guarded(Action.REQUEST_READ, ui=True),
         ("GET", "/ui/requests/{request_id}"): Guarded(Action.REQUEST_READ, ui=True),
+        ("GET", "/ui/mine"): Guarded(Action.REQUEST_READ, ui=True),  # the viewer's own
         ("POST", "/ui/requests/{request_id}/vote"): Guarded(Action.VOTE, ui=True),
         ("GET", "/ui/metrics"): Guarded(Action.FRICTION_READ, ui=True),
         ("GET", "/ui/assess"): Guarded(Action.ASSESS_READ, ui=True),

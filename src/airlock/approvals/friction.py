@@ -24,6 +24,13 @@ class FrictionReport:
     manual_approvals_per_approver_per_day: dict[str, float]
     locks: int
     mean_lock_hours: float | None
+    # Hold to first look (issue 18): from a request being held to the first approver acting
+    # on it (their first vote: the first look that leaves a record). Held and not yet looked
+    # at are counted apart, so a queue nobody reads does not hide behind a short median.
+    held: int = 0
+    held_unlooked: int = 0
+    median_seconds_to_first_look: float | None = None
+    p90_seconds_to_first_look: float | None = None
 
 
 def friction(
@@ -58,6 +65,8 @@ def friction(
         ((k.lifted_at or min(k.expires_at, now)) - k.created_at).total_seconds() / 3600
         for k in window_locks
     ]
+    looks = _first_looks(in_window, by_request, votes)
+    held = [rid for rid, ds in by_request.items() if ds[0].outcome is Outcome.HOLD]
     return FrictionReport(
         window_days=days,
         requests=len(in_window),
@@ -69,4 +78,36 @@ def friction(
         manual_approvals_per_approver_per_day={v: n / days for v, n in sorted(approvals.items())},
         locks=len(window_locks),
         mean_lock_hours=statistics.fmean(durations) if durations else None,
+        held=len(held),
+        held_unlooked=sum(1 for rid in held if rid not in looks),
+        median_seconds_to_first_look=statistics.median(looks.values()) if looks else None,
+        p90_seconds_to_first_look=_p90(sorted(looks.values())),
     )
+
+
+def _p90(values: Sequence[float]) -> float | None:
+    return values[min(len(values) - 1, int(0.9 * len(values)))] if values else None
+
+
+def _first_looks(
+    requests: dict[RequestId, BoundaryRequest],
+    decisions: dict[RequestId, list[Decision]],
+    votes: Sequence[Vote],
+) -> dict[RequestId, float]:
+    """Seconds from each held request's hold to the first vote on it. A vote names the
+    request's digest, not its id: it is counted for the newest held request of that digest
+    made before the vote."""
+    held_at = {
+        rid: ds[0].decided_at for rid, ds in decisions.items() if ds[0].outcome is Outcome.HOLD
+    }
+    by_digest: dict[str, list[RequestId]] = {}
+    for rid in held_at:
+        by_digest.setdefault(requests[rid].digest, []).append(rid)
+    looks: dict[RequestId, float] = {}
+    for vote in sorted(votes, key=lambda v: v.cast_at):
+        candidates = [r for r in by_digest.get(vote.digest, []) if held_at[r] <= vote.cast_at]
+        if not candidates:
+            continue
+        rid = max(candidates, key=lambda r: held_at[r])
+        looks.setdefault(rid, (vote.cast_at - held_at[rid]).total_seconds())
+    return looks

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from airlock.domain.requests import Outcome
 from airlock.errors import InvalidInput
+from airlock.render.units import format_duration
 
 
 class LockScope(StrEnum):
@@ -80,10 +81,13 @@ def anomaly_reason(
         if r.outcome is Outcome.DENY and r.weights_found and now - r.at <= rules.weight_window
     )
     if denied >= rules.weight_denials:
-        return f"{denied} exports with weight content denied within {rules.weight_window}"
+        return (
+            f"{denied} exports with weight content denied within "
+            f"{format_duration(rules.weight_window)}"
+        )
     held = sum(1 for r in recent if r.outcome is Outcome.HOLD and now - r.at <= rules.holds_window)
     if held >= rules.holds:
-        return f"{held} exports held within {rules.holds_window}"
+        return f"{held} exports held within {format_duration(rules.holds_window)}"
     refused = sum(
         1
         for r in recent
@@ -94,7 +98,8 @@ def anomaly_reason(
     if refused >= rules.budget_refusals:
         return (
             f"{refused} exports refused for their byte budget within "
-            f"{rules.budget_refusals_window}: splitting an export does not get it out"
+            f"{format_duration(rules.budget_refusals_window)}: splitting an export does not get "
+            "it out"
         )
     if budget_fraction_used >= rules.budget_fraction:
         return f"{budget_fraction_used:.0%} of the personal export budget used"

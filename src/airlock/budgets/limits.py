@@ -12,6 +12,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from airlock.errors import InvalidInput
+from airlock.render.units import format_bytes
 
 ENCLAVE_SUBJECT = "*"
 # A principal or project budget whose subject is '*' is the default (issue 14): it applies
@@ -107,9 +108,15 @@ class BudgetCheck:
         b = self.budget
         who = f"the enclave ({b.scope})" if b.scope.enclave_wide else f"{b.scope} {b.subject}"
         return (
-            f"{who} has used {self.used_bytes} of {b.limit_bytes} {b.scope.unit} in the last "
-            f"{describe_window(b.window)}; this request needs {self.requested_bytes}"
+            f"{who} has used {amount(self.used_bytes, b.scope)} of "
+            f"{amount(b.limit_bytes, b.scope)} in the last {describe_window(b.window)}; this "
+            f"request needs {amount(self.requested_bytes, b.scope)}"
         )
+
+
+def amount(count: int, scope: BudgetScope) -> str:
+    """``100 MiB`` for a byte budget, ``1,000 tokens`` for a token budget."""
+    return format_bytes(count) if scope.unit == "bytes" else f"{count:,} tokens"
 
 
 def applicable(budgets: Sequence[Budget], principal: str, project: str | None) -> list[Budget]:

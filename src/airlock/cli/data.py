@@ -15,6 +15,7 @@ import click
 
 from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
 from airlock.cli.data_diff import diff_command
+from airlock.domain.requests import RequestStatus
 from airlock.errors import InvalidInput, SourceError
 from airlock.imports.datasets.records import Columns
 from airlock.render.json import render_json
@@ -113,6 +114,9 @@ def import_command(
         importer = Actor.of(cli.acting_principal("data import", as_name))
         result = airlock.import_dataset(importer, files, options)
     _show(result, as_json)
+    if not as_json and result.request.status is RequestStatus.HELD:
+        shown = airlock.request_progress(importer, result.request.id)
+        click.echo(f"approvals {shown.summary}; may approve: {', '.join(shown.eligible) or '-'}")
     return EXIT_FOR_OUTCOME[result.vetting.outcome]
 
 

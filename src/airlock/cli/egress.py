@@ -10,18 +10,19 @@ from typing import TYPE_CHECKING
 
 import click
 
-from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
+from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope, amount, describe_window
 from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
 from airlock.domain.requests import Outcome
 from airlock.errors import AuthenticationRequired, InvalidInput, PermissionDenied, SourceError
 from airlock.render.table import render_table
+from airlock.render.units import format_window, parse_bytes, parse_duration
 from airlock.service import Actor
 
 if TYPE_CHECKING:
     from airlock.cli.remote import Gateway
 
-_WINDOW = re.compile(r"(\d+)([mhd])")
-_UNITS = {"m": 60, "h": 3600, "d": 86400}
+_WINDOW = re.compile(r"(\d+)([mhdw])")
+_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
 
 @click.command("export")
@@ -49,10 +50,12 @@ def export_command(
     if cli.environ.get("AIRLOCK_URL"):
         answer = _remote(cli, as_name).export(path, purpose, project)
         outcome = Outcome(answer["outcome"])
+        shown = answer["request"].get("progress") or {}
         click.echo(
             json.dumps(answer, indent=2)
             if as_json
             else f"{answer['request']['id']}: {outcome.value} ({answer['request']['status']})"
+            + (f"\nnext: {shown['next_step']}" if shown.get("next_step") else "")
         )
         return EXIT_FOR_OUTCOME[outcome]
     airlock = cli.airlock()
@@ -63,6 +66,7 @@ def export_command(
     except OSError as e:
         raise SourceError(f"cannot read {path}: {e.strerror}") from e
     outcome = result.decision.outcome
+    shown = airlock.request_progress(Actor.of(principal), result.request.id)
     if as_json:
         click.echo(
             json.dumps(
@@ -73,14 +77,19 @@ def export_command(
                     "digest": result.request.digest,
                     "required_approvals": result.required_approvals,
                     "reasons": [r.to_json() for r in result.decision.reasons],
+                    "progress": shown.to_json(),
                 },
                 indent=2,
             )
         )
     else:
         click.echo(f"{result.request.id}: {outcome.value} ({result.request.status.value})")
-        for reason in result.decision.reasons:
-            click.echo(f"  {reason.code}: {reason.message}")
+        for finding in shown.findings:
+            where = f" ({finding.where})" if finding.where else ""
+            click.echo(f"  {finding.code}{where}: {finding.detail}")
+        if shown.required is not None:
+            click.echo(f"approvals {shown.summary}; may approve: {', '.join(shown.eligible)}")
+        click.echo(f"next: {shown.next_step}")
     return EXIT_FOR_OUTCOME[outcome]
 
 
@@ -104,7 +113,8 @@ def _remote(cli: CliContext, as_name: str | None) -> Gateway:
 def _vote(cli: CliContext, request: str, as_name: str | None, reason: str, approve: bool) -> None:
     if cli.environ.get("AIRLOCK_URL"):
         answer = _remote(cli, as_name).vote(request, approve, reason)
-        click.echo(f"{answer['id']}: {answer['status']}")
+        shown = answer.get("progress") or {}
+        click.echo(_vote_answer(answer["id"], answer["status"], shown))
         return
     airlock = cli.airlock()
     voter = cli.acting_principal("approve" if approve else "reject", as_name)
@@ -114,7 +124,15 @@ def _vote(cli: CliContext, request: str, as_name: str | None, reason: str, appro
     except PermissionDenied as e:  # self-approval, role, a method the enclave does not take
         airlock.refuse_access(Actor.of(voter), "approve" if approve else "reject", e, request)
         raise
-    click.echo(f"{after.id}: {after.status.value}")
+    progress = airlock.request_progress(Actor.of(voter), after.id)
+    click.echo(_vote_answer(after.id, after.status.value, progress.to_json()))
+
+
+def _vote_answer(rid: str, status: str, shown: dict[str, object]) -> str:
+    """``req_...: held, 1 of 2 (you); next: waiting for 1 more approval from carol``."""
+    if not shown:
+        return f"{rid}: {status}"
+    return f"{rid}: {status}, {shown.get('summary')}\nnext: {shown.get('next_step')}"
 
 
 @click.command("approve")
@@ -178,10 +196,11 @@ def budget_group() -> None:
 
 
 def parse_window(text: str) -> timedelta:
+    """Raises: InvalidInput for anything but a duration such as 30m, 12h, 1d or 2w."""
     match = _WINDOW.fullmatch(text.strip())
-    if not match:
-        raise InvalidInput(f"window {text!r} must look like 30m, 12h or 1d")
-    return timedelta(seconds=int(match[1]) * _UNITS[match[2]])
+    if match:
+        return timedelta(seconds=int(match[1]) * _UNITS[match[2]])
+    return parse_duration(text)
 
 
 @budget_group.command("set")
@@ -189,32 +208,71 @@ def parse_window(text: str) -> timedelta:
 @click.argument("subject", required=False, default=None)
 @click.option(
     "--bytes",
-    "limit",
+    "limit_text",
     required=True,
-    type=click.IntRange(min=0),
-    help="The limit: bytes, or tokens for the tokens-* scopes.",
+    metavar="SIZE",
+    help="The limit: bytes with an optional unit (4096, 100MB, 1.5GiB; MB = 10^6, "
+    "MiB = 2^20), or a count of tokens for the tokens-* scopes.",
 )
-@click.option("--window", default="1d", show_default=True)
+@click.option("--window", default="1d", show_default=True, help="30m, 12h, 1d, 2w...")
 @pass_cli
-def set_budget(cli: CliContext, scope: str, subject: str | None, limit: int, window: str) -> None:
+def set_budget(
+    cli: CliContext, scope: str, subject: str | None, limit_text: str, window: str
+) -> None:
     """Set the budget of SCOPE (enclave, or a principal/project named SUBJECT). SUBJECT '*'
     sets the default: each principal (project) without a budget of its own gets one like
     it, counted for itself alone."""
     if subject is None and scope != BudgetScope.ENCLAVE.value:
         # Not the default by omission: a forgotten name must not set everyone's budget.
         raise InvalidInput(f"name the {scope}, or '*' for the default of every {scope}")
+    limit = parse_bytes(limit_text)
     budget = Budget(BudgetScope(scope), subject or ENCLAVE_SUBJECT, limit, parse_window(window))
     cli.airlock().set_budget(cli.operator_actor("budget set"), budget)
-    click.echo(f"budget {scope} {budget.subject}: {limit} {budget.scope.unit} per {budget.window}")
+    exact = f" ({limit:,} {budget.scope.unit})" if limit >= 1024 else ""
+    click.echo(
+        f"budget {scope} {budget.subject}: {amount(limit, budget.scope)}{exact} "
+        f"per {describe_window(budget.window)}"
+    )
 
 
 @budget_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (exact counts).")
 @pass_cli
-def list_budgets(cli: CliContext) -> None:
-    """List budgets."""
+def list_budgets(cli: CliContext, as_json: bool) -> None:
+    """List budgets with what is used of each now."""
+    usage = cli.airlock().budget_usage(Actor.local_operator())
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "scope": b.scope.value,
+                        "subject": b.subject,
+                        "unit": b.scope.unit,
+                        "limit": b.limit_bytes,
+                        "used": used,
+                        "window_seconds": int(b.window.total_seconds()),
+                        "window": format_window(b.window),
+                    }
+                    for b, used in usage
+                ],
+                indent=2,
+            )
+        )
+        return
     click.echo(
         render_table(
-            ["SCOPE", "SUBJECT", "BYTES", "WINDOW"],
-            [[b.scope, b.subject, b.limit_bytes, b.window] for b in cli.airlock().budgets()],
+            ["SCOPE", "SUBJECT", "LIMIT", "USED", "USE", "WINDOW"],
+            [
+                [
+                    b.scope,
+                    b.subject,
+                    amount(b.limit_bytes, b.scope),
+                    "each separately" if b.is_default else amount(used, b.scope),
+                    "-" if b.is_default or not b.limit_bytes else f"{used / b.limit_bytes:.0%}",
+                    describe_window(b.window),
+                ]
+                for b, used in usage
+            ],
         )
     )

@@ -114,7 +114,7 @@ def verify(cli: CliContext, check_state: bool) -> int:
         click.echo(f"airlock: ledger TAMPERED: {where}{first.message}", err=True)
         for problem in report.problems[1:10]:
             click.echo(f"  also: {problem.message}", err=True)
-        code = ExitCode.INTERNAL
+        code = ExitCode.INTEGRITY
     if check_state:
         state = airlock.verify_state()
         if state.ok:
@@ -126,7 +126,7 @@ def verify(cli: CliContext, check_state: bool) -> int:
             click.echo(f"airlock: state TAMPERED: {len(state.problems)} problems", err=True)
             for message in state.problems:  # every row, as the issue asks
                 click.echo(f"  {message}", err=True)
-            code = ExitCode.INTERNAL
+            code = ExitCode.INTEGRITY
     return code
 
 

@@ -13,10 +13,11 @@ import click
 
 from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
 from airlock.cli.package_feed import feed_group
-from airlock.domain.requests import Outcome
+from airlock.domain.requests import Outcome, RequestStatus
 from airlock.errors import AirlockError, InvalidInput, SourceError
 from airlock.exports.findings import worst
 from airlock.render.table import render_table
+from airlock.service import Actor
 
 if TYPE_CHECKING:
     from airlock.imports.packages.lockfile import LockedPackage
@@ -65,7 +66,8 @@ def vet_command(
     """Vet wheel/sdist files or folders of them (a whole environment in one process), or
     NAME==VERSION fetched with pip outside the enclave.
 
-    Exit code: 0 allow, 10 hold (or a locked package with no file), 11 deny.
+    Exit code: 0 allow, 10 hold (or a locked package with no file), 11 deny, 2 for a file
+    that is no package at all.
     """
     from airlock.imports.packages.feed import known_bad
     from airlock.imports.packages.lockfile import apply_lock
@@ -77,6 +79,8 @@ def vet_command(
         raise SourceError(f"cannot read the feed: {e}") from e
     with tempfile.TemporaryDirectory(prefix="airlock-vet-") as scratch:
         paths = [p for target in targets for p in _resolve(target, Path(scratch), index_url)]
+        for path in paths:
+            _check_is_package(path)
         # One file in memory at a time: vet_many consumes the generator as it goes.
         reports = vet_many((_read_file(path) for path in paths), known)
     missing: list[LockedPackage] = []
@@ -176,6 +180,20 @@ def _read_file(path: Path) -> tuple[str, bytes]:
         raise SourceError(f"cannot read {path}: {e.strerror}") from e
 
 
+def _check_is_package(path: Path) -> None:
+    """Raises: InvalidInput (exit 2) for a file that is no wheel or sdist at all."""
+    from airlock.imports.packages.vet import not_a_package
+
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(512)
+    except OSError as e:
+        raise SourceError(f"cannot read {path}: {e.strerror}") from e
+    problem = not_a_package(path.name, head)
+    if problem is not None:
+        raise InvalidInput(problem)
+
+
 @package_group.command("admit")
 @click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option(
@@ -193,6 +211,10 @@ def admit(cli: CliContext, path: Path, as_name: str | None) -> int:
     click.echo(f"{admission.request.id}: {admission.request.status.value}")
     for reason in admission.decision.reasons:  # why, in the vetting's own words
         click.echo(f"  {reason.code}: {reason.message}")
+    if admission.request.status is RequestStatus.HELD:
+        shown = airlock.request_progress(Actor.of(principal), admission.request.id)
+        click.echo(f"approvals {shown.summary}; may approve: {', '.join(shown.eligible)}")
+        click.echo(f"next: {shown.next_step}")
     return EXIT_FOR_OUTCOME[admission.report.verdict]
 
 

@@ -10,9 +10,11 @@ from airlock.cli.context import CliContext, pass_cli
 from airlock.domain.requests import RequestStatus
 from airlock.render.json import render_json
 from airlock.render.table import render_table
+from airlock.render.units import format_bytes
 from airlock.service import Actor
 
 if TYPE_CHECKING:
+    from airlock.approvals.progress import RequestProgress
     from airlock.service import RequestDetail
 
 
@@ -36,8 +38,11 @@ def list_requests(cli: CliContext, status: str | None, limit: int, as_json: bool
         return
     click.echo(
         render_table(
-            ["ID", "KIND", "PRINCIPAL", "STATUS", "BYTES", "PURPOSE"],
-            [[r.id, r.kind, r.principal, r.status, r.size_bytes, r.purpose[:40]] for r in requests],
+            ["ID", "KIND", "PRINCIPAL", "STATUS", "SIZE", "PURPOSE"],
+            [
+                [r.id, r.kind, r.principal, r.status, format_bytes(r.size_bytes), r.purpose[:40]]
+                for r in requests
+            ],
         )
     )
 
@@ -47,13 +52,25 @@ def list_requests(cli: CliContext, status: str | None, limit: int, as_json: bool
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_cli
 def show_request(cli: CliContext, request_id: str, as_json: bool) -> None:
-    """Show one request: its decisions, approvals in and needed, votes, and the ledger entry
-    behind its current state (`airlock ledger receipt INDEX` proves it offline)."""
-    detail = cli.airlock().request_detail(Actor.local_operator(), request_id)
+    """Show one request: what it is, why it was held, approvals in and needed, who voted and
+    who else may, when it expires, the next step, and the ledger entry behind its current
+    state (`airlock ledger receipt INDEX` proves it offline)."""
+    airlock = cli.airlock()
+    actor = _viewer(cli)
+    detail = airlock.request_detail(actor, request_id)
+    shown = airlock.request_progress(actor, request_id)
     if as_json:
-        click.echo(render_json(_as_json(detail)))
+        click.echo(render_json({**_as_json(detail), "progress": shown.to_json()}))
         return
-    click.echo(_as_text(detail))
+    click.echo(_as_text(detail, shown))
+
+
+def _viewer(cli: CliContext) -> Actor:
+    """Who is looking: the token's owner when a token is given (so "you" and "your next
+    step" mean them), else the operator at the console."""
+    if cli.token() is None:
+        return Actor.local_operator()
+    return Actor.of(cli.airlock().authenticate(cli.token() or ""))
 
 
 def _as_json(detail: RequestDetail) -> dict[str, object]:
@@ -75,31 +92,11 @@ def _as_json(detail: RequestDetail) -> dict[str, object]:
     }
 
 
-def _as_text(detail: RequestDetail) -> str:
-    r = detail.request
-    lines = [
-        f"request    {r.id}",
-        f"kind       {r.kind}",
-        f"principal  {r.principal}",
-        f"project    {r.project or '-'}",
-        f"status     {r.status}",
-        f"size       {r.size_bytes} bytes",
-        f"digest     {r.digest}",
-        f"purpose    {r.purpose}",
-    ]
-    case = detail.case
-    if case is not None:
-        lines.append(
-            f"approvals  {case.approvals} of {case.rule.required} "
-            f"({case.closed.value}; deadline {case.deadline.isoformat(timespec='minutes')})"
-        )
-        lines.extend(
-            f"  vote     {v.voter}: {'approve' if v.approve else 'deny'} - {v.reason}"
-            for v in case.votes
-        )
+def _as_text(detail: RequestDetail, shown: RequestProgress) -> str:
+    lines = shown.text_lines()
     for d in detail.decisions:
-        lines.append(f"decision   {d.outcome} by {d.decided_by} at {d.decided_at.isoformat()}")
-        lines.extend(f"  {reason.code}: {reason.message}" for reason in d.reasons)
+        at = d.decided_at.isoformat(timespec="seconds")
+        lines.append(f"decision   {d.outcome} by {d.decided_by} at {at}")
     if detail.ledger_entry is not None:
         lines.append(
             f"ledger     entry {detail.ledger_entry} made its current state "

@@ -124,21 +124,23 @@ def register(cli: CliContext, path: Path, name: str) -> None:
 )
 @pass_cli
 def list_models(cli: CliContext, accounts: int | None) -> None:
-    """List protected models, with the days each would take to leave through one account and
+    """List protected models, with the time each would take to leave through one account and
     through several colluding ones (at 100x compression; '-' with no enclave budget)."""
+    from airlock.render.units import format_bytes, format_seconds
+
     airlock = cli.airlock()
     k = accounts or cli.settings().egress.colluding_accounts
-    one = {e.model: e.days for e in airlock.time_to_exfiltrate()}
-    many = {e.model: e.days for e in airlock.time_to_exfiltrate(accounts=k)}
+    one = {e.model: e.seconds for e in airlock.time_to_exfiltrate()}
+    many = {e.model: e.seconds for e in airlock.time_to_exfiltrate(accounts=k)}
 
-    def days(table: dict[str, float], name: str) -> str:
-        return f"{table[name]:.1f}" if name in table else "-"
+    def took(table: dict[str, float], name: str) -> str:
+        return format_seconds(table[name]) if name in table else "-"
 
     click.echo(
         render_table(
-            ["NAME", "BYTES", "CHUNKS", "DAYS (1 ACCOUNT)", f"DAYS ({k} ACCOUNTS)"],
+            ["NAME", "SIZE", "CHUNKS", "TIME (1 ACCOUNT)", f"TIME ({k} ACCOUNTS)"],
             [
-                [m.name, m.size, len(m.chunks), days(one, m.name), days(many, m.name)]
+                [m.name, format_bytes(m.size), len(m.chunks), took(one, m.name), took(many, m.name)]
                 for m in airlock.protected_models()
             ],
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,9 +11,13 @@ from airlock.budgets.exfiltration import ExfiltrationEstimate
 from airlock.cli.context import CliContext, pass_cli
 from airlock.enclave_status import EnclaveStatus, enclave_status
 from airlock.home import load_policy
-from airlock.render.json import render_json
+from airlock.render.json import render_json, to_jsonable
 from airlock.render.table import render_table
+from airlock.render.units import format_seconds
 from airlock.store.sqlite_glance import glance, sqlite_file
+
+if TYPE_CHECKING:
+    from airlock.approvals.friction_trends import FrictionTrends
 
 
 @click.command("status")
@@ -40,7 +45,7 @@ def status_command(cli: CliContext, as_json: bool, accounts: int | None) -> None
     ]
     rows += [[f"requests {k.value}", v] for k, v in status.requests_by_status.items()]
     rows += [
-        [f"days to exfiltrate {one.model}", exfiltration_days(one, k)]
+        [f"time to exfiltrate {one.model}", exfiltration_days(one, k)]
         for one, k in zip(status.exfiltration, status.exfiltration_colluding, strict=True)
     ]
     click.echo(render_table(["", ""], rows))
@@ -58,10 +63,11 @@ def _status(cli: CliContext, accounts: int | None) -> EnclaveStatus:
 
 
 def exfiltration_days(one: ExfiltrationEstimate, colluding: ExfiltrationEstimate) -> str:
-    """'299.0 by 1 account, 59.0 by 5 colluding (at 100x compression)'."""
+    """'299 days by 1 account, 59 days by 5 colluding (at 100x compression)'; a model that
+    leaves in 45 seconds reads '45 s', never '0.0 days' (issue 18)."""
     return (
-        f"{one.days:.1f} by 1 account, {colluding.days:.1f} by {colluding.accounts} colluding "
-        "(at 100x compression)"
+        f"{format_seconds(one.seconds)} by 1 account, {format_seconds(colluding.seconds)} by "
+        f"{colluding.accounts} colluding (at 100x compression)"
     )
 
 
@@ -81,26 +87,45 @@ def check_policy(cli: CliContext) -> None:
 @click.command("metrics")
 @click.option("--days", type=click.FloatRange(min=0.01, max=366), default=7.0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option(
+    "--weeks",
+    type=click.IntRange(min=1, max=52),
+    default=None,
+    help="Also the figures week by week and team by team over the last N weeks (as on the "
+    "web page /ui/metrics?weeks=N).",
+)
 @pass_cli
-def metrics_command(cli: CliContext, days: float, as_json: bool) -> None:
+def metrics_command(cli: CliContext, days: float, as_json: bool, weeks: int | None) -> None:
     """Friction metrics: how much security slowed research over the last --days."""
     report = cli.airlock().friction(timedelta(days=days))
+    trends = None if weeks is None else cli.airlock().friction_trends(weeks)
     if as_json:
-        click.echo(render_json(report))
+        if trends is None:
+            click.echo(render_json(report))
+        else:
+            click.echo(render_json({**to_jsonable(report), **to_jsonable(trends)}))
         return
+    if trends is not None:
+        _echo_trends(trends)
 
     def seconds(value: float | None) -> str:
-        return "-" if value is None else f"{value:.0f} s"
+        return "-" if value is None else format_seconds(value)
 
     rows: list[list[object]] = [
         ["requests", report.requests],
         ["auto-release rate", f"{report.auto_release_rate:.1%}"],
         ["median time to decision", seconds(report.median_seconds_to_decision)],
         ["p90 time to decision", seconds(report.p90_seconds_to_decision)],
+        ["held", report.held],
+        ["held, nobody looked yet", report.held_unlooked],
+        ["median hold to first look", seconds(report.median_seconds_to_first_look)],
+        ["p90 hold to first look", seconds(report.p90_seconds_to_first_look)],
         ["locks", report.locks],
         [
             "mean lock duration",
-            "-" if report.mean_lock_hours is None else f"{report.mean_lock_hours:.1f} h",
+            "-"
+            if report.mean_lock_hours is None
+            else format_seconds(report.mean_lock_hours * 3600),
         ],
     ]
     rows += [
@@ -111,10 +136,37 @@ def metrics_command(cli: CliContext, days: float, as_json: bool) -> None:
     click.echo(render_table(["", ""], rows))
 
 
+def _echo_trends(trends: FrictionTrends) -> None:
+    """The week-by-week and team-by-team tables."""
+    from airlock.render.units import format_seconds
+
+    def wait(value: float | None) -> str:
+        return "-" if value is None else format_seconds(value)
+
+    for heading, slices in (("week", trends.weeks), ("team", trends.teams)):
+        rows: list[list[object]] = [
+            [
+                s.label,
+                s.report.requests,
+                f"{s.report.auto_release_rate:.0%}",
+                wait(s.report.median_seconds_to_decision),
+                wait(s.report.p90_seconds_to_decision),
+                wait(s.report.median_seconds_to_first_look),
+                s.overturned,
+                s.report.locks,
+            ]
+            for s in slices
+        ]
+        headers = [heading, "requests", "auto", "median wait", "p90 wait", "first look"]
+        headers += ["overturned", "locks"]
+        click.echo(render_table(headers, rows))
+        click.echo()
+
+
 def _days(value: float | None) -> str:
     if value is None:
         return "-"
-    return "never (0 bits/token pass)" if value == float("inf") else f"{value:.1f} days"
+    return "never (0 bits/token pass)" if value == float("inf") else format_seconds(value * 86400)
 
 
 def _output_rows(cli: CliContext) -> list[list[object]]:

@@ -154,6 +154,20 @@ def _friction(report: FrictionReport) -> Iterator[Metric]:
             "Time from request to final decision (NaN: none).",
             value=float("nan") if value is None else value,
         )
+    for name, value in (
+        ("airlock_friction_median_seconds_to_first_look", report.median_seconds_to_first_look),
+        ("airlock_friction_p90_seconds_to_first_look", report.p90_seconds_to_first_look),
+    ):
+        yield GaugeMetricFamily(
+            name,
+            "Time from a hold to the first approver's vote on it (NaN: none).",
+            value=float("nan") if value is None else value,
+        )
+    yield GaugeMetricFamily(
+        "airlock_friction_held_unlooked",
+        "Requests held in the friction window that no approver has acted on yet.",
+        value=report.held_unlooked,
+    )
     yield GaugeMetricFamily(
         "airlock_friction_locks", "Locks imposed in the friction window.", value=report.locks
     )

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """Left-aligned columns separated by two spaces; control characters are escaped so a
-    hostile value (a name or purpose) cannot rewrite the operator's terminal."""
+    hostile value (a name or purpose) cannot rewrite the operator's terminal. Headers print
+    in capitals, so every command's tables look alike (issue 18)."""
+    headers = [h.upper() for h in headers]
     cells = [[_printable(str(c)) for c in row] for row in rows]
     widths = [len(h) for h in headers]
     for row in cells:

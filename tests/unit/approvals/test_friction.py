@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from airlock.approvals.friction import friction
@@ -69,3 +70,20 @@ def test_empty_window() -> None:
         0.0,
         None,
     )
+
+
+def test_hold_to_first_look_counts_the_first_vote_and_the_unlooked() -> None:
+    other = Sha256Hex("cd" * 32)
+    requests = [request(5, 90), replace(request(6, 90), digest=other), request(7, 30)]
+    decisions = [decision(5, Outcome.HOLD, 90), decision(6, Outcome.HOLD, 90)]
+    decisions.append(decision(7, Outcome.HOLD, 30))
+    votes = [
+        Vote(PrincipalName("ann"), True, "", DIGEST, NOW - timedelta(minutes=80)),  # req 5: 10 min
+        Vote(PrincipalName("bob"), True, "", DIGEST, NOW - timedelta(minutes=70)),  # not first
+        Vote(PrincipalName("ann"), True, "", DIGEST, NOW - timedelta(minutes=25)),  # req 7: 5 min
+    ]
+    report = friction(requests, decisions, votes, [], window=timedelta(days=1), now=NOW)
+    assert report.held == 3
+    assert report.held_unlooked == 1  # req 6: nobody has looked
+    assert report.median_seconds_to_first_look == 450
+    assert report.p90_seconds_to_first_look == 600

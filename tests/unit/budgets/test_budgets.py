@@ -41,7 +41,7 @@ def test_check_counts_used_bytes() -> None:
     assert all(r.fits for r in results)
     over = check(budgets, {(BudgetScope.PRINCIPAL, "rita"): 7}, 4)
     assert [r.fits for r in over] == [True, False]
-    assert "principal rita has used 7 of 10 bytes in the last 1 day" in over[1].explain()
+    assert "principal rita has used 7 B of 10 B in the last 1 day" in over[1].explain()
 
 
 def test_budget_validation() -> None:

@@ -58,6 +58,9 @@ async def submit_export(
             caller, form.staged, form.filename or "upload", purpose, project, auth=credential
         ),
     )
+    shown = await run_blocking(
+        request, lambda: airlock.request_progress(Actor.of(caller, credential), result.request.id)
+    )
     request.app.state.decision_timer.observe("export", time.perf_counter() - started)
     _log.info(
         "export decided",
@@ -73,7 +76,7 @@ async def submit_export(
     # returned model against response_model all over again (response_model stays for the
     # OpenAPI document).
     return Response(
-        ExportOut.of(result).model_dump_json(),
+        ExportOut.of(result, shown).model_dump_json(),
         status_code=status.HTTP_201_CREATED,
         media_type="application/json",
     )
@@ -91,12 +94,14 @@ def vote(
     caller: PrincipalDep,
     credential: CredentialDep,
 ) -> RequestOut:
-    """Approve or deny a held request. The digest binds the vote to the bytes reviewed."""
+    """Approve or deny a held request. The digest binds the vote to the bytes reviewed; the
+    answer carries the new state (``progress.summary`` reads like "1 of 2 (you)")."""
     after = airlock.vote(
         caller, request_id, body.approve, body.reason, body.digest, auth=credential
     )
-    request, decisions = airlock.get_request(Actor.of(caller, credential), after.id)
-    return RequestOut.of(request, list(decisions))
+    actor = Actor.of(caller, credential)
+    request, decisions = airlock.get_request(actor, after.id)
+    return RequestOut.of(request, list(decisions), airlock.request_progress(actor, after.id))
 
 
 @router.get(

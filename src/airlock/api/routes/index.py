@@ -109,3 +109,9 @@ async def submit_package(
         "status": admission.request.status.value,
         "report": admission.report.to_json(),
     }
+
+
+@router.get("/package-feed", response_model=dict[str, int], responses=errors(401))
+def feed_status(airlock: AirlockDep) -> dict[str, int]:
+    """How many known-bad package entries the store holds (admission denies them)."""
+    return {"entries": airlock.package_feed_size()}

@@ -28,5 +28,7 @@ def list_requests(
 
 @router.get("/{request_id}", response_model=RequestOut, responses=errors(400, 401, 403, 404))
 def get_request(request_id: str, airlock: AirlockDep, actor: ActorDep) -> RequestOut:
+    """One request with its decisions and its progress (approvals in and needed, votes,
+    who else may vote, expiry, the next step) as the caller sees it."""
     request, decisions = airlock.get_request(actor, request_id)
-    return RequestOut.of(request, list(decisions))
+    return RequestOut.of(request, list(decisions), airlock.request_progress(actor, request_id))

@@ -216,6 +216,24 @@ def _lighter(finding: PackageFinding) -> PackageFinding:
 SDIST_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip")
 
 
+_ARCHIVE_MAGIC = (b"PK\x03\x04", b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
+
+
+def not_a_package(filename: str, head: bytes) -> str | None:
+    """Why ``filename`` (whose first 512 bytes are ``head``) cannot be a wheel or an sdist,
+    or None when it could be. `package vet` refuses such input as a usage error instead of
+    holding it like a suspicious package (issue 18: a README is not a held package)."""
+    base = filename.rsplit("/", 1)[-1]
+    if not base.endswith((".whl", *SDIST_SUFFIXES)):
+        return (
+            f"{base} is not a package: vet takes a wheel (.whl) or an sdist "
+            f"({', '.join(SDIST_SUFFIXES)}), or NAME==VERSION"
+        )
+    if not head.startswith(_ARCHIVE_MAGIC) and head[257:262] != b"ustar":
+        return f"{base} is named like a package but is not an archive (zip, tar, gzip, bz2, xz)"
+    return None
+
+
 def project_of_filename(filename: str) -> str:
     """The project name a package file name claims (before normalisation).
 
