@@ -1,0 +1,8 @@
+"""Protected-model identity beyond exact bytes (issue 19).
+
+Pure cores: :mod:`.dtypes` (decode stored tensor bytes), :mod:`.tensor_stream` (a push parser
+for safetensors, NumPy and GGUF), :mod:`.sampled` (the keyed, sampled exact fingerprint),
+:mod:`.sketch` (per-tensor derivative sketches), :mod:`.compressibility`. Thin adapters:
+:mod:`.tensors` (files and folders of shards) and :mod:`.registry` (registration workflow).
+Nothing here is imported by ``import airlock`` (numpy is loaded on demand).
+"""
