@@ -46,7 +46,7 @@ def test_safetensors_every_float_dtype_decodes() -> None:
     }
     dtypes = {"f32": "F32", "f16": "F16", "bf16": "BF16", "e4m3": "F8_E4M3"}
     dtypes |= {"e5m2": "F8_E5M2", "i8": "I8"}
-    raw = _safetensors(tensors, dtypes)
+    raw = _safetensors(tensors, dtypes)  # dtype names as the safetensors spec spells them
     stream = TensorStream()
     found = {}
     for i in range(0, len(raw), 7):  # odd piece sizes: tensors straddle pieces
