@@ -16,6 +16,7 @@ from airlock.domain.requests import Outcome
 from airlock.exports.chunking import FingerprintIndex, ModelFingerprint
 from airlock.exports.containers import walk_compressed, walk_tar, walk_zip
 from airlock.exports.decoded import DecodedSink
+from airlock.exports.derivative_scan import DerivativeScan, derivative_index
 from airlock.exports.findings import FileReport, Finding, FindingKind
 from airlock.exports.flat_scan import FlatScan
 from airlock.exports.formats import COMPRESSORS, MEDIA, TENSOR_FORMATS, Format, sniff
@@ -32,6 +33,7 @@ from airlock.exports.readers import (
 from airlock.exports.text_scan import TextScanner
 
 HEAD_BYTES = 64 * 1024
+_SKETCHED = {Format.SAFETENSORS, Format.NPY, Format.GGUF}
 MIN_UNKNOWN_TRAILING = 4096  # bytes after an image's end beyond a stray newline or two
 
 
@@ -43,10 +45,17 @@ class Inspector:
     """
 
     def __init__(
-        self, limits: InspectionLimits | None = None, protected: Sequence[ModelFingerprint] = ()
+        self,
+        limits: InspectionLimits | None = None,
+        protected: Sequence[ModelFingerprint] = (),
+        *,
+        identity_key: bytes = b"",
     ) -> None:
         self.limits = limits or InspectionLimits()
-        self.index = FingerprintIndex(protected)
+        # Sampled fingerprints and derivative sketches are keyed by the enclave's identity
+        # key (issue 19); without it only full fingerprints are matched.
+        self.index = FingerprintIndex(protected, key=identity_key)
+        self.derivatives = derivative_index(protected, identity_key)
 
     def inspect(self, name: str, stream: Readable, size: int) -> FileReport:
         """One file's report; ``size`` is its length in bytes (0 when unknown).
@@ -78,6 +87,7 @@ class _Run:
     def __init__(self, inspector: Inspector) -> None:
         self.limits = inspector.limits
         self.index = inspector.index
+        self.derivatives = inspector.derivatives
         self.findings: list[Finding] = []
         self.expanded = 0
         self.sketch = SketchBuilder()  # every layer's chunks: a re-zipped copy sketches alike
@@ -144,12 +154,15 @@ class _Run:
         scan = self.nested_scan(member, check_opacity=fmt not in MEDIA | TENSOR_FORMATS)
         text = TextScanner(*self.nested_decoder(member)) if fmt is Format.TEXT else None
         media = self.media(fmt, member) if fmt in PARSED_MEDIA else None
+        tensors = DerivativeScan(self.derivatives, member, limits) if fmt in _SKETCHED else None
         pickle_head = bytearray()
         total = 0
         piece = first
         while piece:
             total += len(piece)
             scan.feed(piece)
+            if tensors is not None:
+                tensors.feed(piece)
             if text is not None:
                 text.feed(piece)
             if media is not None:
@@ -159,6 +172,8 @@ class _Run:
             piece = reader.read(limits.window_bytes)
         flat_findings = scan.finish()
         self.findings += flat_findings
+        if tensors is not None:
+            self.findings += tensors.finish()
         if fmt is Format.BINARY and not flat_findings and total:
             # Fail closed: bytes we cannot name are not released without a person.
             self.add(

@@ -8,6 +8,7 @@ same class.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -100,3 +101,14 @@ class ModelFingerprint:
             raise InvalidInput(f"a model fingerprint chunk is not hex: {e}") from e
         identity = value.get("identity", "")
         return cls(name, size, digests, tuple(str(t) for t in tensors), str(identity or ""))
+
+
+def lossless_ratio(model: ModelFingerprint) -> float:
+    """The lossless compression ratio measured when ``model`` was registered (1.0 when it was
+    registered before issue 19 recorded one, or the record is unreadable)."""
+    try:
+        value = json.loads(model.identity) if model.identity else {}
+        ratio = float(value.get("lossless_ratio", 1.0))
+    except (ValueError, TypeError, AttributeError):
+        return 1.0
+    return max(1.0, ratio)

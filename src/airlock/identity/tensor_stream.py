@@ -65,9 +65,16 @@ def tensor_format(head: bytes) -> str | None:
 class TensorStream:
     """Feed bytes, get ``(name, float32 array)`` pairs; see the module docstring."""
 
-    def __init__(self, *, max_header: int = 16 * MiB, max_tensor_bytes: int = 256 * MiB) -> None:
+    def __init__(
+        self,
+        *,
+        max_header: int = 16 * MiB,
+        max_tensor_bytes: int = 256 * MiB,
+        want: Callable[[tuple[int, ...]], bool] | None = None,
+    ) -> None:
         self.max_header = max_header
         self.max_tensor_bytes = max_tensor_bytes
+        self.want = want  # tensors of a shape it refuses are passed over unread
         self.format: str | None = None
         self.skipped: list[str] = []
         self.failed = ""  # why the header could not be read, if it could not
@@ -136,7 +143,9 @@ class TensorStream:
         plan = {"safetensors": self._safetensors, "npy": self._npy, "gguf": self._gguf}
         entries = plan[self.format](head)
         for entry in entries:
-            if entry.end - entry.start > self.max_tensor_bytes:
+            if self.want is not None and not self.want(entry.shape):
+                entry.skip = True
+            elif entry.end - entry.start > self.max_tensor_bytes:
                 entry.skip = True
                 self.skipped.append(entry.name)
         return sorted(entries, key=lambda e: (e.start, e.end))
