@@ -22,10 +22,14 @@ from airlock.errors import InvalidInput
 from airlock.identity.sketch import (
     BITS,
     CANDIDATES,
+    KEEP,
+    MAX_DISTANCE,
+    MIN_HITS,
     Projections,
     Side,
     as_matrix,
-    match_side,
+    distances,
+    one_thread,
     sketch_side,
 )
 
@@ -113,6 +117,16 @@ class DerivativeIndex:
                 for side in sides:
                     self._by_length.setdefault(side.length, []).append((model.name, tensor, side))
 
+        # One stacked array of hashes per row length: an export's side is compared with every
+        # registered side of its length in one vectorised step (not one call per side).
+        self._stacked = {
+            length: (
+                np.concatenate([side.hashes for _, _, side in entries]),
+                np.cumsum([0] + [side.hashes.shape[0] for _, _, side in entries])[:-1],
+            )
+            for length, entries in self._by_length.items()
+        }
+
     def __bool__(self) -> bool:
         return bool(self._by_length)
 
@@ -129,6 +143,10 @@ class DerivativeIndex:
         matrix = as_matrix(values)
         if matrix is None:
             return []
+        with one_thread():
+            return self._match(name, matrix)
+
+    def _match(self, name: str, matrix: Floats) -> list[TensorMatch]:
         found: dict[tuple[str, str], TensorMatch] = {}
         for rows in (matrix, matrix.T):
             if rows.shape[1] not in self._by_length:
@@ -136,11 +154,18 @@ class DerivativeIndex:
             candidate = sketch_side(rows, self.projections, CANDIDATES)
             if candidate is None:
                 continue
-            for model, tensor, side in self._by_length[rows.shape[1]]:
-                hit = match_side(candidate, side)
-                best = found.get((model, tensor))
-                if hit is not None and (best is None or hit.score > best.score):
+            stacked, starts = self._stacked[rows.shape[1]]
+            best = distances(candidate.hashes, stacked).min(axis=0)
+            close = best <= MAX_DISTANCE
+            hits = np.add.reduceat(close.astype(np.int64), starts)
+            for i in np.flatnonzero(hits >= MIN_HITS).tolist():
+                model, tensor, side = self._by_length[rows.shape[1]][i]
+                segment = slice(int(starts[i]), int(starts[i]) + side.hashes.shape[0])
+                near = best[segment][close[segment]]
+                score = int(hits[i]) / KEEP
+                known = found.get((model, tensor))
+                if known is None or score > known.score:
                     found[model, tensor] = TensorMatch(
-                        model, tensor, name, hit.score, hit.mean_distance
+                        model, tensor, name, score, float(near.mean())
                     )
         return sorted(found.values(), key=lambda m: (-m.score, m.model, m.tensor))

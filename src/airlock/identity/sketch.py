@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -77,6 +79,13 @@ class Projections:
         return selector, matrix
 
 
+def one_thread() -> AbstractContextManager[object]:
+    """BLAS on one thread while sketching: these products are small (a few ms each), and on
+    a busy machine OpenBLAS's spinning threads made them 15x slower (issue 19 bench)."""
+    limits: AbstractContextManager[object] = threadpool_limits(1, user_api="blas")
+    return limits
+
+
 def as_matrix(values: Floats) -> Floats | None:
     """The tensor as rows x columns, or None when it is too small or flat to sketch."""
     if values.ndim < 2 or values.size < MIN_ELEMENTS:
@@ -113,7 +122,8 @@ def sketch_tensor(values: Floats, projections: Projections, keep: int = KEEP) ->
     matrix = as_matrix(values)
     if matrix is None:
         return []
-    sides = [sketch_side(matrix, projections, keep), sketch_side(matrix.T, projections, keep)]
+    with one_thread():
+        sides = [sketch_side(matrix, projections, keep), sketch_side(matrix.T, projections, keep)]
     return [s for s in sides if s is not None]
 
 
