@@ -155,7 +155,7 @@ class DerivativeIndex:
             if candidate is None:
                 continue
             stacked, starts = self._stacked[rows.shape[1]]
-            best = distances(candidate.hashes, stacked).min(axis=0)
+            best = distances(candidate.hashes, stacked).min(axis=0).astype(np.int64)
             close = best <= MAX_DISTANCE
             hits = np.add.reduceat(close.astype(np.int64), starts)
             for i in np.flatnonzero(hits >= MIN_HITS).tolist():

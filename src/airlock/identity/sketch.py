@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 
 BITS = 128
 KEEP = 32  # rows sampled per side at registration
-CANDIDATES = 128  # rows an export's side offers for matching (slack for noisy selection)
+CANDIDATES = 64  # rows an export's side offers (the 32nd and 64th best scores are ~0.2 apart
+# even among 30,000 rows; 4-bit quantisation moves a score by ~0.08)
 MAX_DISTANCE = 32  # bits of 128; an unrelated pair is this close with p ~ 1e-10
 MIN_HITS = 4  # sampled rows that must be found for a side to match
 MIN_SIDE = 32  # a side's rows need at least this many elements to be sketched
@@ -99,16 +100,22 @@ def as_matrix(values: Floats) -> Floats | None:
 def sketch_side(rows: Floats, projections: Projections, keep: int) -> Side | None:
     """The hashes of the ``keep`` best-scoring rows of ``rows`` (m x n)."""
     length = rows.shape[1]
-    if length < MIN_SIDE or not np.isfinite(rows).all():
+    if length < MIN_SIDE:
         return None
     selector, matrix = projections.get(length)
-    means = rows.mean(axis=1, dtype=np.float64).astype(np.float32)
-    norms = np.sqrt(np.maximum((rows * rows).sum(axis=1) - length * means * means, 0.0))
-    live = norms > 1e-12 * max(1.0, float(norms.max(initial=0.0)))
+    # Matrix-vector products and einsum, not ufunc reductions: 5-20x faster on rows of a
+    # transposed (column-major) view. A row holding NaN or inf gets a NaN norm: not live.
+    means = (rows @ np.ones(length, dtype=np.float32)) / np.float32(length)
+    squares = np.einsum("ij,ij->i", rows, rows)
+    with np.errstate(invalid="ignore", over="ignore"):
+        norms = np.sqrt(np.maximum(squares - length * means * means, 0.0))
+        projected = rows @ selector - means * selector.sum()
+    finite = np.isfinite(norms) & np.isfinite(projected)
+    peak = float(norms[finite].max(initial=0.0))
+    live = finite & (norms > 1e-12 * max(1.0, peak))
     if not live.any():
         return None
     scores = np.full(rows.shape[0], -np.inf, dtype=np.float32)
-    projected = rows @ selector - means * selector.sum()
     scores[live] = projected[live] / norms[live]
     count = min(keep, int(live.sum()))
     picks = np.argpartition(-scores, count - 1)[:count]
@@ -127,10 +134,11 @@ def sketch_tensor(values: Floats, projections: Projections, keep: int = KEEP) ->
     return [s for s in sides if s is not None]
 
 
-def distances(candidates: Hashes, registered: Hashes) -> NDArray[np.int64]:
-    """Hamming distances, candidates x registered."""
-    xor = candidates[:, None, :] ^ registered[None, :, :]
-    counted: NDArray[np.int64] = np.bitwise_count(xor).sum(axis=2, dtype=np.int64)
+def distances(candidates: Hashes, registered: Hashes) -> NDArray[np.uint8]:
+    """Hamming distances, candidates x registered (at most 128: uint8 adds suffice)."""
+    counted: NDArray[np.uint8] = np.bitwise_count(candidates[:, None, 0] ^ registered[None, :, 0])
+    for word in range(1, candidates.shape[1]):
+        counted += np.bitwise_count(candidates[:, None, word] ^ registered[None, :, word])
     return counted
 
 
@@ -148,7 +156,7 @@ def match_side(candidate: Side, registered: Side) -> SideMatch | None:
     """How well an export's side (sketched with ``CANDIDATES``) covers a registered one."""
     if candidate.length != registered.length:
         return None
-    best = distances(candidate.hashes, registered.hashes).min(axis=0)
+    best = distances(candidate.hashes, registered.hashes).min(axis=0).astype(np.int64)
     found = best <= MAX_DISTANCE
     hits = int(found.sum())
     if hits < MIN_HITS:
