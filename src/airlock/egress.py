@@ -23,7 +23,13 @@ from airlock.audit import AuditLog
 from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetCheck, BudgetScope, applicable
 from airlock.budgets.refusals import ContentMatch, ContentRules, RefusedContent, best_match
 from airlock.clock import Clock
-from airlock.domain.identity import BREAK_GLASS_SUBJECT, AuthMethod, auth_details
+from airlock.domain.identity import (
+    BREAK_GLASS_SUBJECT,
+    STRONG_METHODS,
+    Auth,
+    AuthMethod,
+    credential,
+)
 from airlock.domain.membership import charged_project
 from airlock.domain.names import (
     ProjectName,
@@ -82,6 +88,7 @@ class Egress:
         inspector: Callable[[], Inspector],
         max_bytes: int = MAX_EXPORT_BYTES,
         keep_denied: bool = False,
+        vote_methods: frozenset[AuthMethod] = STRONG_METHODS,
     ) -> None:
         self._max_bytes = max_bytes
         self._keep_denied = keep_denied
@@ -100,6 +107,7 @@ class Egress:
             policy=policy,
             commits=self._commits,
             seals=seals,
+            methods=vote_methods,
         )
 
     def submit(
@@ -110,7 +118,7 @@ class Egress:
         purpose: str,
         project: str | None,
         *,
-        auth: AuthMethod = AuthMethod.TOKEN,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> ExportResult:
         """Raises: InvalidInput (bad purpose/project/oversize; no project named by a member of
         several), NotFound (unknown project), PermissionDenied (a project the principal is
@@ -134,7 +142,7 @@ class Egress:
         purpose: str,
         project: str | None,
         *,
-        auth: AuthMethod = AuthMethod.TOKEN,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> ExportResult:
         """:meth:`submit` of an upload already staged in the outbox (the HTTP path streams
         it there); the staged file is committed or dropped here, whatever happens.
@@ -169,7 +177,7 @@ class Egress:
         purpose: str,
         project: ProjectName | None,
         *,
-        auth: AuthMethod,
+        auth: Auth,
     ) -> ExportResult:
         digest, size = staged.digest, staged.size
         now = self._clock.now()
@@ -240,7 +248,7 @@ class Egress:
         report: FileReport,
         facts: BoundaryFacts,
         if_within: PolicyOutcome,
-        auth: AuthMethod,
+        auth: Auth,
     ) -> ExportResult:
         now, size, project = request.created_at, request.size_bytes, request.project
         lock = self._active_lock(principal.name, project, now)
@@ -291,7 +299,7 @@ class Egress:
                     "name": name[:200],
                     "purpose": request.purpose[:500],
                     "required_approvals": outcome.required_approvals,
-                    **auth_details(auth),
+                    **credential(auth).details(),
                 },
             )
         )
@@ -416,7 +424,7 @@ class Egress:
         reason: str,
         digest: str,
         *,
-        auth: AuthMethod = AuthMethod.TOKEN,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> tuple[BoundaryRequest, ApprovalCase]:
         """Record a vote; release or reject when the case closes (see :mod:`airlock.votes`).
 

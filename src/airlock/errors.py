@@ -117,6 +117,11 @@ class LedgerIntegrityError(InputRejected):
     http_status = 422
 
 
+class TamperedState(LedgerIntegrityError):
+    """A row the boundary acts on was changed outside airlock: its seal, or the ledger entry
+    behind the seal, does not hold (issue 22). Refused, and recorded like any refusal."""
+
+
 # --- we could not do the work -----------------------------------------------------------
 
 

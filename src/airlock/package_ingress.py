@@ -6,22 +6,24 @@ same approvals workflow as a held export; one that vetting denies never appears.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from airlock.approvals.workflow import ApprovalCase, ApprovalRule
 from airlock.audit import AuditLog
 from airlock.clock import Clock
-from airlock.domain.identity import AuthMethod, auth_details
+from airlock.domain.identity import Auth, AuthMethod, credential
 from airlock.domain.names import RequestId
 from airlock.domain.principals import Principal
 from airlock.domain.requests import BoundaryRequest, Decision, Outcome, Reason, RequestKind
 from airlock.errors import InvalidInput
 from airlock.imports.packages.rules import Severity
 from airlock.imports.packages.typosquat import normalise
-from airlock.imports.packages.vet import VetReport, vet
+from airlock.imports.packages.vet import VetReport, vet, with_advisory
 from airlock.ledger.records import LedgerRecord
 from airlock.state_seals import StateSeals
 from airlock.store.interface import PackageFile, Store
@@ -50,7 +52,7 @@ def admit_package(
     policy_version: str,
     max_bytes: int = MAX_PACKAGE_BYTES,
     keep_denied: bool = False,
-    auth: AuthMethod = AuthMethod.TOKEN,
+    auth: Auth = AuthMethod.TOKEN,
 ) -> Admission:
     """Store, vet, record and decide. The file streams into the outbox and is vetted from
     there, so an upload is never whole in memory (issue 22).
@@ -87,7 +89,7 @@ def admit_staged_package(
     staged: Staged,
     policy_version: str,
     keep_denied: bool = False,
-    auth: AuthMethod = AuthMethod.TOKEN,
+    auth: Auth = AuthMethod.TOKEN,
 ) -> Admission:
     """:func:`admit_package` of a file already staged in the outbox (the HTTP path streams
     it there); the staged file is committed or dropped here, whatever happens.
@@ -129,11 +131,14 @@ def _admit(
     filename: str,
     staged: Staged,
     policy_version: str,
-    auth: AuthMethod,
+    auth: Auth,
 ) -> Admission:
     digest, size = staged.digest, staged.size
     with staged.path.open("rb") as handle:
         report = vet(filename, handle)
+    # The feed is read after vetting: the report's name and version are what the file says.
+    advisory = store.known_bad.known_bad_advisory(normalise(report.name), report.version)
+    report = with_advisory(report, advisory)
     now = clock.now()
     request = BoundaryRequest(
         id=RequestId("req_" + secrets.token_hex(16)),
@@ -162,7 +167,7 @@ def _admit(
                 "project": report.name,
                 "version": report.version,
                 "unknown_signals": ", ".join(report.unknown),
-                **auth_details(auth),
+                **credential(auth).details(),
             },
         )
     )
@@ -178,3 +183,50 @@ def _admit(
     )
     seals.seal("package_files", {"filename": filename}, index)
     return Admission(store.get_request(request.id), decision, report)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedImport:
+    """What an import of the known-bad feed changed."""
+
+    entries: int  # PyPI (name, version) entries in the files
+    added: int  # of those, new to the store
+    total: int  # entries the store now holds
+    digest: str  # SHA-256 over the entries, as recorded in the ledger
+    ledger_index: int
+
+
+def import_feed(
+    store: Store,
+    *,
+    ledger: AuditLog,
+    clock: Clock,
+    actor: str,
+    actor_details: Mapping[str, str],
+    policy_version: str,
+    entries: Sequence[tuple[str, str, str]],
+) -> FeedImport:
+    """Record, then add, the entries of an OSV malicious-packages feed (issue 16): from then
+    on an admission whose name and version (or name, at every version) is listed is denied.
+
+    The ledger entry carries the count and a digest of the sorted entries, so an auditor can
+    tell which feed was in force; the rows are not sealed one by one (a feed holds tens of
+    thousands), so deleting a row from the database is caught by comparing
+    ``airlock package feed status`` with the ledger, not at admission.
+    """
+    digest = hashlib.sha256(
+        "\n".join("\t".join(e) for e in sorted(entries)).encode("utf-8")
+    ).hexdigest()
+    now = clock.now()
+    index = ledger.append(
+        LedgerRecord(
+            kind="package.feed.import",
+            actor=actor,
+            at=now,
+            subject="known-bad-feed",
+            policy_version=policy_version,
+            details={"entries": str(len(entries)), "entries_sha256": digest, **actor_details},
+        )
+    )
+    added = store.known_bad.add_known_bad(entries, now, index)
+    return FeedImport(len(entries), added, store.known_bad.known_bad_count(), digest, index)

@@ -24,17 +24,23 @@ from typing import TYPE_CHECKING, BinaryIO
 from airlock.approvals.friction import FrictionReport, friction
 from airlock.approvals.locks import Lock, LockScope
 from airlock.approvals.permissions import Action, Reach, reach, refuse_reserved, require
+from airlock.approvals.refusals import ANONYMOUS, OVERFLOW
 from airlock.budgets.exfiltration import (
-    ASSUMED_COMPRESSION,
     ExfiltrationEstimate,
-    most_generous,
+    estimates_for,
     refuse_if_below_floor,
-    time_to_exfiltrate,
 )
 from airlock.budgets.limits import Budget, BudgetScope
 from airlock.capability import capability
 from airlock.clock import Clock, SystemClock
-from airlock.domain.identity import BREAK_GLASS_SUBJECT, STRONG_METHODS, AuthMethod, auth_details
+from airlock.domain.identity import (
+    BREAK_GLASS_SUBJECT,
+    STRONG_METHODS,
+    Auth,
+    AuthMethod,
+    Credential,
+    auth_details,
+)
 from airlock.domain.names import (
     PrincipalName,
     RequestId,
@@ -54,6 +60,7 @@ from airlock.domain.tokens import (
     token_id,
     token_lifetime,
 )
+from airlock.enclave_status import EnclaveStatus, StoreGlance, enclave_status
 from airlock.errors import (
     AuthenticationRequired,
     ConfigError,
@@ -73,6 +80,7 @@ from airlock.store.outbox import FileOutbox, Outbox, Staged, probe_writable
 if TYPE_CHECKING:
     from airlock.approvals.decide import CompiledPolicy
     from airlock.approvals.policy import PolicyBundle
+    from airlock.approvals.refusals import Entry as RefusalEntry
     from airlock.approvals.workflow import ApprovalCase
     from airlock.assess.attest import Answer
     from airlock.assess.gather import Assessment
@@ -82,6 +90,8 @@ if TYPE_CHECKING:
     from airlock.egress import Egress, ExportResult
     from airlock.exports.engine import Inspector
     from airlock.exports.model_fingerprint import ModelFingerprint
+    from airlock.identity.marking import MarkReceipt, RecordedMark
+    from airlock.identity.watermark import MarkParams, TraceResult
     from airlock.imports.datasets.lineage import BlastRadius
     from airlock.imports.datasets.manifest import FileEntry
     from airlock.ledger.signed_note import LedgerKey, VerifierKey
@@ -91,7 +101,7 @@ if TYPE_CHECKING:
     from airlock.outputs.metrics import OutputMetrics
     from airlock.outputs.reference import ReferenceModel
     from airlock.outputs.verifier import VerifyReport as OutputsReport
-    from airlock.package_ingress import Admission
+    from airlock.package_ingress import Admission, FeedImport
     from airlock.state_seals import StateSeals
     from airlock.state_verify import StateReport
 
@@ -125,18 +135,28 @@ class Actor:
     auth: AuthMethod = AuthMethod.TOKEN
     os_user: str = ""
     break_glass: bool = False
+    uid: int | None = None  # the OS uid, for a principal signed in by peercred
 
     @classmethod
     def local_operator(cls, os_user: str = "", *, break_glass: bool = False) -> Actor:
         return cls(LOCAL_OPERATOR, Role.ADMIN, AuthMethod.LOCAL_OPERATOR, os_user, break_glass)
 
     @classmethod
-    def of(cls, principal: Principal, auth: AuthMethod = AuthMethod.TOKEN) -> Actor:
+    def of(cls, principal: Principal, auth: Auth = AuthMethod.TOKEN) -> Actor:
+        if isinstance(auth, Credential):
+            return cls(principal.name, principal.role, auth.method, auth.os_user, uid=auth.uid)
         return cls(principal.name, principal.role, auth)
+
+    @property
+    def credential(self) -> Credential:
+        return Credential(self.auth, self.os_user, self.uid)
 
     def ledger_details(self) -> dict[str, str]:
         """What every ledger entry this actor makes says about how they were authenticated."""
-        return auth_details(self.auth, self.os_user, self.break_glass)
+        found = auth_details(self.auth, self.os_user, self.break_glass)
+        if self.uid is not None:
+            found["uid"] = str(self.uid)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,20 +178,6 @@ class IssuedToken:
     token: str
     token_id: str = ""
     expires_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EnclaveStatus:
-    enclave_name: str
-    store_backend: str
-    policy_version: str
-    principals: int
-    projects: int
-    requests_by_status: dict[RequestStatus, int]
-    exfiltration: tuple[ExfiltrationEstimate, ...] = ()  # one account
-    # The same for k colluding accounts, each with the most generous personal budget
-    # (issue 14): k is [egress] colluding_accounts unless the caller asks for another.
-    exfiltration_colluding: tuple[ExfiltrationEstimate, ...] = ()
 
 
 class Airlock:
@@ -265,6 +271,7 @@ class Airlock:
             inspector=self.inspector,
             max_bytes=self.settings.uploads.max_export_bytes,
             keep_denied=self.settings.uploads.keep_denied,
+            vote_methods=frozenset(AuthMethod(m) for m in self.settings.approvals.vote_methods),
         )
 
     @capability
@@ -515,6 +522,37 @@ class Airlock:
         self._principals_by_token[hashed] = (principal, now + FRESHNESS_SECONDS, record)
         return principal, record
 
+    def authenticate_peer(self, uid: int) -> tuple[Principal, str]:
+        """The principal ``[identity] os_users`` maps the OS user of ``uid`` to, and that
+        OS user's name: the peer of a Unix socket, as the kernel reported it (SO_PEERCRED).
+
+        Raises: AuthenticationRequired when the uid has no user name, the user is mapped to
+        no principal, or to one that does not exist (or whose row fails its seal).
+        """
+        import pwd
+
+        try:
+            os_user = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            raise AuthenticationRequired(
+                f"OS uid {uid} has no user name: send a token instead"
+            ) from None
+        mapped = self.settings.identity.principal_of(os_user)
+        if mapped is None:
+            raise AuthenticationRequired(
+                f"OS user {os_user} (uid {uid}) is mapped to no principal: an admin adds it to "
+                "[identity] os_users, or send your token"
+            )
+        try:
+            principal = self._store.get_principal(principal_name(mapped))
+        except (NotFound, InvalidInput):
+            raise AuthenticationRequired(
+                f"OS user {os_user} is mapped to {mapped!r}, which is no principal: fix "
+                "[identity] os_users"
+            ) from None
+        self.seals.check("principals", {"name": principal.name})
+        return principal, os_user
+
     def list_principals(self) -> Sequence[Principal]:
         return self._store.list_principals()
 
@@ -616,16 +654,15 @@ class Airlock:
         """Raises: InvalidInput (``accounts`` below 1)."""
         k = self.settings.egress.colluding_accounts if accounts is None else accounts
         counts = self._store.counts()
-        return EnclaveStatus(
-            enclave_name=self.settings.enclave_name,
-            store_backend=self._store.backend,
-            policy_version=self._policy.version,
+        glance = StoreGlance(
+            backend=self._store.backend,
             principals=counts.principals,
             projects=counts.projects,
             requests_by_status=counts.requests_by_status,
-            exfiltration=tuple(self.time_to_exfiltrate()),
-            exfiltration_colluding=tuple(self.time_to_exfiltrate(accounts=k)),
+            budgets=self._store.budgets.budgets(),
+            models=self._store.protected_model_sizes(),
         )
+        return enclave_status(self.settings.enclave_name, self._policy.version, glance, k)
 
     def time_to_exfiltrate(
         self, enclave: Budget | None = None, accounts: int = 1, *, measured: bool = False
@@ -636,24 +673,20 @@ class Airlock:
 
         Raises: InvalidInput (``accounts`` below 1).
         """
-        budgets = self._store.budgets.budgets()
-        budget = enclave or next((b for b in budgets if b.scope is BudgetScope.ENCLAVE), None)
-        if budget is None:
-            return []
-        personal = most_generous(budgets)
+        budgets = list(self._store.budgets.budgets())
+        if enclave is not None:
+            budgets = [b for b in budgets if b.scope is not BudgetScope.ENCLAVE] + [enclave]
+        if not measured:
+            return estimates_for(budgets, self._store.protected_model_sizes(), accounts)
         from airlock.exports.model_fingerprint import lossless_ratio
 
-        return [
-            time_to_exfiltrate(
-                m.name,
-                m.size,
-                budget,
-                lossless_ratio(m) if measured else ASSUMED_COMPRESSION,
-                personal=personal,
-                accounts=accounts,
-            )
-            for m in self._store.protected_models()
-        ]
+        models = self._store.protected_models()
+        return estimates_for(
+            budgets,
+            [(m.name, m.size) for m in models],
+            accounts,
+            compression={m.name: lossless_ratio(m) for m in models},
+        )
 
     # --- egress -----------------------------------------------------------------------
 
@@ -665,7 +698,7 @@ class Airlock:
         purpose: str,
         project: str | None = None,
         *,
-        auth: AuthMethod = AuthMethod.TOKEN,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> ExportResult:
         """Inspect, budget, decide and record an export (see :mod:`airlock.egress`).
 
@@ -681,6 +714,8 @@ class Airlock:
         name: str,
         purpose: str,
         project: str | None = None,
+        *,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> ExportResult:
         """:meth:`submit_export` of an upload already staged in the outbox."""
         try:
@@ -688,7 +723,7 @@ class Airlock:
         except PermissionDenied:
             self.outbox.drop(staged)
             raise
-        return self._egress.submit_staged(principal, staged, name, purpose, project)
+        return self._egress.submit_staged(principal, staged, name, purpose, project, auth=auth)
 
     def export_allowance(self, principal: Principal) -> int:
         """Bytes ``principal`` could export now (see :meth:`airlock.egress.Egress.allowance`)."""
@@ -702,7 +737,7 @@ class Airlock:
         reason: str,
         digest: str,
         *,
-        auth: AuthMethod = AuthMethod.TOKEN,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> BoundaryRequest:
         """Approve or deny a held request; the result is the request after the vote.
 
@@ -804,7 +839,7 @@ class Airlock:
             floor = self.settings.egress.min_days_to_exfiltrate
             refuse_if_below_floor(
                 budget,
-                [(m.name, m.size) for m in self._store.protected_models()],
+                self._store.protected_model_sizes(),
                 timedelta(days=floor) if floor else None,
             )
         index = self._record(
@@ -828,7 +863,7 @@ class Airlock:
         filename: str,
         data: bytes | BinaryIO,
         *,
-        auth: AuthMethod = AuthMethod.TOKEN,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> Admission:
         """Vet a package and, if clean (or once approved), serve it on the internal index."""
         from airlock.package_ingress import admit_package
@@ -849,13 +884,39 @@ class Airlock:
             auth=auth,
         )
 
+    def import_package_feed(self, actor: Actor, paths: Sequence[Path]) -> FeedImport:
+        """Import an offline OSV malicious-packages feed (files, folders or a zip of JSON).
+
+        Raises: PermissionDenied unless admin; SourceError (unreadable), InvalidInput (not
+        OSV, no PyPI record, over the size bounds) before anything is recorded.
+        """
+        from airlock.imports.packages.feed import feed_entries
+        from airlock.imports.packages.feed_files import feed_texts
+        from airlock.package_ingress import import_feed
+
+        require(actor, Action.PACKAGE_FEED_IMPORT)
+        entries = feed_entries(feed_texts(paths))
+        return import_feed(
+            self._store,
+            ledger=self.ledger,
+            clock=self._clock,
+            actor=actor.name,
+            actor_details=actor.ledger_details(),
+            policy_version=self._policy.version,
+            entries=entries,
+        )
+
+    def package_feed_size(self) -> int:
+        """Entries of the known-bad package feed the store holds."""
+        return self._store.known_bad.known_bad_count()
+
     def admit_staged_package(
         self,
         principal: Principal,
         filename: str,
         staged: Staged,
         *,
-        auth: AuthMethod = AuthMethod.TOKEN,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> Admission:
         """:meth:`admit_package` of a file already staged in the outbox."""
         from airlock.package_ingress import admit_staged_package
@@ -1041,6 +1102,96 @@ class Airlock:
         self._inspector_checked = now
         return self._inspector
 
+    # --- per-copy watermarks (issue 19) --------------------------------------------------
+
+    def mark_weights(
+        self, actor: Actor, source: Path, copy: str, out: Path, params: MarkParams | None = None
+    ) -> MarkReceipt:
+        """Write ``out``: a copy of the safetensors model ``source`` carrying copy ``copy``'s
+        keyed mark (:mod:`airlock.identity.watermark`); the ``weights.mark`` entry records the
+        copy, both files' digests and a commitment to the key, never the key.
+
+        Raises:
+            PermissionDenied: the actor is not an administrator.
+            InvalidInput: a bad copy name, or a model with nothing to mark.
+            Conflict: that copy of that model is recorded already, or ``out`` exists.
+            SourceError: a file cannot be read or written.
+        """
+        from airlock.identity import marking
+        from airlock.identity.marking import MarkReceipt
+        from airlock.identity.watermark import MarkParams, copy_key
+
+        require(actor, Action.MODEL_REGISTER)
+        if not copy.strip() or len(copy) > 128:
+            raise InvalidInput("a marked copy needs a name of 1-128 characters")
+        if out.exists():
+            raise Conflict(f"{out} exists already: remove it or choose another --out")
+        params = params or MarkParams()
+        model_digest = marking.file_digest(source)
+        for m in self._recorded_marks():
+            if m.copy == copy and m.model_digest == model_digest:
+                raise Conflict(
+                    f"copy {copy!r} of this model is recorded already (ledger entry {m.index}); "
+                    "give each recipient a new copy name"
+                )
+        key = copy_key(self._watermark_secret, model_digest, copy)
+        staged = out.with_name(f".{out.name}.marking")
+        marked = marking.write_marked(source, staged, key, params)
+        try:
+            index = self._record(
+                marking.MARK_KIND,
+                actor,
+                copy,
+                **marking.mark_details(model_digest, key, marked, params),
+            )
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
+        marking.publish(marked, out)
+        return MarkReceipt(
+            copy, model_digest, marked.digest, marked.tensors, marked.elements, index
+        )
+
+    def trace_weights(self, actor: Actor, suspect: Path, alpha: float = 1e-6) -> TraceResult:
+        """Which recorded copy ``suspect`` (a safetensors file) comes from, if any, with a
+        p-value per copy; no original is needed. Raises: PermissionDenied (not an
+        administrator), InvalidInput/SourceError (an unreadable file or a changed key)."""
+        from airlock.identity import marking
+        from airlock.identity.watermark import copy_key
+
+        require(actor, Action.MODEL_REGISTER)
+        secret = self._watermark_secret
+        copies = marking.candidates(
+            self._recorded_marks(), lambda digest, copy: copy_key(secret, digest, copy)
+        )
+        return marking.trace_file(suspect, copies, alpha)
+
+    @capability
+    def _watermark_secret(self) -> bytes:
+        from airlock.identity.marking import watermark_secret
+
+        return watermark_secret(self._signing_key)
+
+    def _recorded_marks(self) -> list[RecordedMark]:
+        """Every ``weights.mark`` entry: the ledger is the registry of marked copies."""
+        from airlock.audit import seal_entry, seal_key
+        from airlock.identity.marking import MARK_KIND, recorded_mark
+        from airlock.ledger.records import parse_record
+
+        ledger, key, marks = self._store.ledger, seal_key(self._signing_key), []
+        needle = f'"kind":"{MARK_KIND}"'.encode()
+        for entry in ledger.entries(0, ledger.size()):
+            if needle not in entry.body:  # parse only candidates: a ledger has millions
+                continue
+            if not hmac.compare_digest(entry.seal, seal_entry(key, entry.index, entry.body)):
+                raise LedgerIntegrityError(
+                    f"ledger entry {entry.index} has an invalid seal: run `airlock ledger "
+                    "verify` before trusting a trace"
+                )
+            if (mark := recorded_mark(entry.index, parse_record(entry.body))) is not None:
+                marks.append(mark)
+        return marks
+
     # --- assessment (issue 17) ----------------------------------------------------------
 
     def assess(
@@ -1115,6 +1266,54 @@ class Airlock:
         without its credential, or someone else's). Returns the ledger index."""
         return self._record(
             "identity.refused", actor, action, claimed=claimed[:128], reason=reason[:500]
+        )
+
+    def refuse_access(self, actor: Actor, action: str, error: AirlockError, path: str = "") -> int:
+        """Record one refusal of ``actor`` outside the gateway (the CLI acting on the home
+        with a person's token), as the gateway records its own, uncoalesced: each such
+        command is a process of its own. Returns the ledger index."""
+        from airlock.approvals.refusals import Entry, Refusal
+
+        refusal = Refusal(
+            actor.name,
+            "local",
+            action,
+            type(error).__name__,
+            error.message,
+            error.http_status,
+            actor.auth.value,
+            path,
+        )
+        return self.record_refusal(Entry(refusal, 1, summary=False))
+
+    def record_refusal(self, entry: RefusalEntry) -> int:
+        """Append an ``access.refused`` entry: a refusal answered at the gateway's gate, by
+        the facade's owner checks or by the upload guard (issue 14), as the refusal tally
+        (:mod:`airlock.approvals.refusals`) coalesced it. Returns the ledger index.
+
+        It records; it decides nothing (the refusal was answered already).
+        """
+        first = entry.first
+        coalesced = "overflow" if entry.overflow else "summary" if entry.summary else "first"
+        return self.ledger.append(
+            LedgerRecord(
+                kind="access.refused",
+                actor=first.who or ANONYMOUS,
+                at=self._clock.now(),
+                subject=OVERFLOW if entry.overflow else first.action,
+                policy_version=self._policy.version,
+                outcome="refused",
+                details={
+                    "auth": first.auth,
+                    "address": first.address,
+                    "error": first.reason,
+                    "status": first.status,
+                    "reason": first.message,
+                    "path": first.subject,
+                    "count": entry.count,
+                    "coalesced": coalesced,
+                },
+            )
         )
 
     def break_glass(self, os_user: str, command: str, reason: str) -> Actor:

@@ -32,7 +32,14 @@ _KNOWN_TOP_LEVEL = {
     "metrics",
     "uploads",
     "outputs",
+    "approvals",
+    "identity",
 }
+_KNOWN_APPROVALS = {"vote_methods"}
+_KNOWN_IDENTITY = {"os_users"}
+# How a voter may have proved who they are (issue 14): the strong methods, never direct
+# access to the home (local-operator). Kept as strings here; airlock.domain.identity names them.
+STRONG_VOTE_METHODS = ("token", "peercred")
 _KNOWN_METRICS = {"scrape_token_sha256"}
 _KNOWN_OUTPUTS = {
     "upstream_url",
@@ -235,6 +242,45 @@ class OutputsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ApprovalSettings:
+    """What a vote must prove (issue 14): ``vote_methods`` are the ways a voter may have
+    been authenticated, a non-empty subset of the strong methods (token, peercred); e.g.
+    ``["peercred"]`` to take votes only from people signed in to the gateway's host."""
+
+    vote_methods: tuple[str, ...] = STRONG_VOTE_METHODS
+
+    def __post_init__(self) -> None:
+        if not self.vote_methods:
+            raise ConfigError(
+                "approvals.vote_methods is empty, which would refuse every vote: list "
+                f"one or more of {', '.join(STRONG_VOTE_METHODS)}"
+            )
+        weak = sorted(set(self.vote_methods) - set(STRONG_VOTE_METHODS))
+        if weak:
+            raise ConfigError(
+                f"approvals.vote_methods may hold only {', '.join(STRONG_VOTE_METHODS)}, "
+                f"not {', '.join(weak)}: a vote needs the person's own credential"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class IdentitySettings:
+    """Who a Unix-socket peer is (issue 14): ``os_users`` maps an OS user name, as the
+    kernel reports the connecting process's uid (SO_PEERCRED), to a principal. An OS user
+    not listed is not signed in by the socket (it may still send a token)."""
+
+    os_users: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        for os_user, principal in self.os_users:
+            if not os_user or not principal:
+                raise ConfigError("identity.os_users maps OS user names to principal names")
+
+    def principal_of(self, os_user: str) -> str | None:
+        return dict(self.os_users).get(os_user)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything airlock needs to know about its deployment, validated when built."""
 
@@ -248,6 +294,8 @@ class Settings:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     uploads: UploadSettings = field(default_factory=UploadSettings)
     outputs: OutputsSettings = field(default_factory=OutputsSettings)
+    approvals: ApprovalSettings = field(default_factory=ApprovalSettings)
+    identity: IdentitySettings = field(default_factory=IdentitySettings)
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -316,6 +364,10 @@ class Settings:
         _reject_unknown(ledger_raw, _KNOWN_LEDGER, "ledger.")
         outputs_raw = _table(raw, "outputs")
         _reject_unknown(outputs_raw, _KNOWN_OUTPUTS, "outputs.")
+        approvals_raw = _table(raw, "approvals")
+        _reject_unknown(approvals_raw, _KNOWN_APPROVALS, "approvals.")
+        identity_raw = _table(raw, "identity")
+        _reject_unknown(identity_raw, _KNOWN_IDENTITY, "identity.")
         database_url = environ.get("AIRLOCK_DATABASE_URL", "").strip() or _string(
             raw, "database_url", sqlite_url(home / DATABASE_FILE_NAME)
         )
@@ -354,6 +406,16 @@ class Settings:
             ),
             uploads=_uploads(uploads_raw),
             outputs=_outputs(outputs_raw),
+            approvals=ApprovalSettings(
+                vote_methods=(
+                    _strings(approvals_raw, "vote_methods", "approvals.")
+                    if "vote_methods" in approvals_raw
+                    else STRONG_VOTE_METHODS
+                )
+            ),
+            identity=IdentitySettings(
+                os_users=_string_table(identity_raw, "os_users", "identity.")
+            ),
         )
 
 
@@ -434,3 +496,14 @@ def _strings(raw: Mapping[str, Any], key: str, prefix: str = "") -> tuple[str, .
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"config key {prefix}{key} must be a list of strings")
     return tuple(value)
+
+
+def _string_table(
+    raw: Mapping[str, Any], key: str, prefix: str = ""
+) -> tuple[tuple[str, str], ...]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigError(
+            f'config key {prefix}{key} must be a table of strings ({{alice = "alice"}})'
+        )
+    return tuple(sorted(value.items()))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from airlock.audit import AuditLog
-from airlock.errors import LedgerIntegrityError
+from airlock.errors import LedgerIntegrityError, TamperedState
 from airlock.ledger.state_seal import SPECS, RowSeal, row_key, seal_problem, seal_row
 from airlock.store.seal_interface import Row, SealStore
 
@@ -60,7 +60,7 @@ class StateSeals:
         for row in self._store.rows(table, where):
             problem = self._problem(table, row)[1]
             if problem is not None:
-                raise LedgerIntegrityError(f"{problem}{_ADVICE}")
+                raise TamperedState(f"{problem}{_ADVICE}")
 
     def _problem(self, table: str, row: Row) -> tuple[RowSeal | None, str | None]:
         """The row's seal, and what is wrong with it (None when it holds)."""
@@ -81,13 +81,11 @@ class StateSeals:
         for _ in range(_READS):
             rows = self._store.rows(table, where)
             if len(rows) != 1:
-                raise LedgerIntegrityError(
-                    f"{table} has {len(rows)} rows for {dict(where)}{_ADVICE}"
-                )
+                raise TamperedState(f"{table} has {len(rows)} rows for {dict(where)}{_ADVICE}")
             seal, problem = self._problem(table, rows[0])
             if problem is None and seal is not None:
                 return rows[0], seal
-        raise LedgerIntegrityError(f"{problem}{_ADVICE}")
+        raise TamperedState(f"{problem}{_ADVICE}")
 
     def check(
         self,
@@ -109,14 +107,14 @@ class StateSeals:
         try:
             record = self._ledger.checked_record(seal.ledger_index)
         except LedgerIntegrityError as e:
-            raise LedgerIntegrityError(f"{table} row {name} is sealed by {e}{_ADVICE}") from e
+            raise TamperedState(f"{table} row {name} is sealed by {e}{_ADVICE}") from e
         if outcome is not None and record.get("outcome") != outcome:
-            raise LedgerIntegrityError(
+            raise TamperedState(
                 f"{table} row {name}: ledger entry {seal.ledger_index} says "
                 f"{record.get('outcome')!r}, not {outcome!r}{_ADVICE}"
             )
         if subjects and not ({record.get("subject"), record.get("request_digest")} & set(subjects)):
-            raise LedgerIntegrityError(
+            raise TamperedState(
                 f"{table} row {name}: ledger entry {seal.ledger_index} is about something else"
                 f"{_ADVICE}"
             )

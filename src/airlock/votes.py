@@ -29,7 +29,7 @@ from airlock.approvals.decide import CompiledPolicy
 from airlock.approvals.workflow import ApprovalCase, CaseStatus, Vote, cast_vote
 from airlock.audit import AuditLog
 from airlock.clock import Clock
-from airlock.domain.identity import STRONG_METHODS, AuthMethod, auth_details
+from airlock.domain.identity import STRONG_METHODS, Auth, AuthMethod, credential
 from airlock.domain.names import RequestId, Sha256Hex, principal_name, request_id
 from airlock.domain.principals import Principal, Role
 from airlock.domain.requests import BoundaryRequest, Decision, Outcome, Reason, RequestStatus
@@ -61,7 +61,11 @@ class Votes:
         policy: CompiledPolicy,
         commits: GroupCommit,
         seals: StateSeals,
+        methods: frozenset[AuthMethod] = STRONG_METHODS,
     ) -> None:
+        """``methods``: how a voter may have been authenticated ([approvals] vote_methods);
+        only strong methods count, whatever it holds."""
+        self._methods = methods & STRONG_METHODS
         self._store = store
         self._seals = seals
         self._ledger = ledger
@@ -77,7 +81,7 @@ class Votes:
         reason: str,
         digest: str,
         *,
-        auth: AuthMethod = AuthMethod.TOKEN,
+        auth: Auth = AuthMethod.TOKEN,
     ) -> tuple[BoundaryRequest, ApprovalCase]:
         """Record a vote; release or reject the request when the vote closes its case.
 
@@ -87,13 +91,21 @@ class Votes:
                 expired first), the voter has voted, or the request is no longer held.
             PermissionDenied: self-approval, the voter's role is not eligible, or the voter
                 was not authenticated by a strong method (issue 14: a vote needs the
-                person's own credential, never direct access to the home).
+                person's own credential, never direct access to the home) that the
+                enclave's ``[approvals] vote_methods`` lists.
             InvalidInput: the digest is not the request's, or a deny gives no reason.
         """
-        if auth not in STRONG_METHODS:
+        method = credential(auth).method
+        if method not in STRONG_METHODS:
             raise PermissionDenied(
-                f"a vote needs {voter.name}'s own credential (token or peercred), not {auth}: "
+                f"a vote needs {voter.name}'s own credential (token or peercred), not {method}: "
                 f"set AIRLOCK_TOKEN to {voter.name}'s token"
+            )
+        if method not in self._methods:
+            allowed = " or ".join(sorted(self._methods)) or "no method"
+            raise PermissionDenied(
+                f"{voter.name} signed in by {method}, but this enclave takes votes only by "
+                f"{allowed} ([approvals] vote_methods): vote again signed in that way"
             )
         rid = request_id(raw_id)
         now = self._clock.now()
@@ -118,9 +130,7 @@ class Votes:
         if self._due(case, self._clock.now()):
             self._commits.run(lambda: self._expire_locked(rid))
 
-    def _cast(
-        self, rid: RequestId, vote: Vote, role: Role, now: datetime, auth: AuthMethod
-    ) -> _Voted:
+    def _cast(self, rid: RequestId, vote: Vote, role: Role, now: datetime, auth: Auth) -> _Voted:
         # Everything that can refuse the vote runs before the first write, so a refusal
         # leaves nothing behind in any store (the memory store does not undo a unit).
         case = self._store.approvals.get_case(rid, lock=True)
@@ -140,7 +150,7 @@ class Votes:
                 outcome="approve" if vote.approve else "deny",
                 reasons=({"code": "vote", "message": vote.reason[:500]},),
                 approvals=tuple(v.voter for v in after.votes if v.approve),
-                details=auth_details(auth),
+                details=credential(auth).details(),
             )
         )
         self._store.approvals.save_vote(after)
@@ -204,7 +214,7 @@ class Votes:
         message: str,
         vote: Vote,
         *,
-        auth: AuthMethod,
+        auth: Auth,
     ) -> None:
         now = vote.cast_at
         index = self._ledger.append(
@@ -215,7 +225,7 @@ class Votes:
                 subject=rid,
                 outcome=outcome.value,
                 reasons=({"code": code, "message": message},),
-                details=auth_details(auth),
+                details=credential(auth).details(),
             )
         )
         self._store.record_decision(

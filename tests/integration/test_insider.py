@@ -216,3 +216,26 @@ def test_doctor_says_who_can_read_the_key_and_the_database(initialised_cli: CliR
     assert broken.code == 1
     assert "FAIL  access" in broken.out and "chmod 600" in broken.out
     assert "FAIL  key custody" in broken.out and "FAIL  permissions" in broken.out
+
+
+def test_a_cli_vote_by_a_method_the_enclave_does_not_take_is_refused_and_ledgered(
+    enclave: CliRunner, held: str
+) -> None:
+    """`[approvals] vote_methods = ["peercred"]`: bob's token vote from a shell on the
+    home is refused and recorded (`access.refused`, with his method), and counts nothing."""
+    cli = enclave
+    config = cli.home / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + '\n[approvals]\nvote_methods = ["peercred"]\n',
+        encoding="utf-8",
+    )
+    before = len(records(cli))
+    voted = cli("approve", held, "--reason", "checked", env=cli.signed_in("bob"))
+    assert voted.code != 0 and "takes votes only by peercred" in voted.err, voted.err
+    new = [r for r in records(cli)[before:] if r["kind"] == "access.refused"]
+    assert [(r["actor"], r["subject"], r["details"]["auth"]) for r in new] == [
+        ("bob", "approve", "token")
+    ]
+    assert new[0]["details"]["path"] == held and new[0]["details"]["address"] == "local"
+    status = json.loads(cli("request", "show", held, "--json").out)["request"]["status"]
+    assert status == "held"

@@ -238,3 +238,174 @@ def test_a_researcher_sees_only_their_own_held_requests_in_the_ui(desk: Gateway)
     assert "secret" not in detail.text  # no preview of sam's content
     with httpx.Client(base_url=desk.url, cookies={"airlock_session": who["sam"]}) as sam:
         assert held.request.id in sam.get("/ui/requests").text
+
+
+# --- every refusal is in the ledger, coalesced (issue 14) ------------------------------------
+
+
+def entries_since(desk: Gateway, reader: str, since: int) -> list[dict[str, object]]:
+    """Ledger entries from index ``since`` on, read over HTTP as ``reader`` (an auditor)."""
+    found: list[dict[str, object]] = []
+    with desk.client(reader) as client:
+        while (answer := client.get(f"/ledger/entries/{since + len(found)}")).status_code == 200:
+            found.append(answer.json()["record"])
+    assert answer.status_code == 404, answer.text
+    return found
+
+
+def refusals_since(desk: Gateway, reader: str, since: int) -> list[dict[str, object]]:
+    return [e for e in entries_since(desk, reader, since) if e["kind"] == "access.refused"]
+
+
+def details(entry: dict[str, object]) -> dict[str, object]:
+    found = entry["details"]
+    assert isinstance(found, dict)
+    return found
+
+
+def test_each_insider_refusal_is_in_the_ledger(desk: Gateway) -> None:
+    """An auditor submitting, a researcher fetching another's release, an approver lifting
+    a lock on themselves: each refused request is an `access.refused` entry, read back
+    through the ledger API, naming who, what, why and how they were authenticated."""
+    who = people(
+        desk,
+        ("aude", Role.AUDITOR),
+        ("rita", Role.RESEARCHER),
+        ("sam", Role.RESEARCHER),
+        ("ann", Role.APPROVER),
+    )
+    rid = desk.airlock.submit_export(
+        desk.airlock.principal("rita"), io.BytesIO(CSV), "l.csv", "fig"
+    ).request.id
+    desk.airlock.lock(OPERATOR, LockScope.PRINCIPAL, "ann", "odd votes", hours=2)
+    since = desk.airlock.ledger.size()
+    with desk.client(who["aude"]) as aude:
+        refusal(aude.post("/exports", files={"file": ("a.csv", CSV)}, data={"purpose": "x"}))
+        refusal(aude.post("/packages", files={"file": ("x-1.0.tar.gz", b"junk")}))
+    with desk.client(who["sam"]) as sam:
+        refusal(sam.get(f"/releases/{rid}"))
+    with desk.client(who["ann"]) as ann:
+        lift = {"scope": "principal", "subject": "ann", "reason": "it was me"}
+        refusal(ann.post("/locks/lift", json=lift))
+    found = refusals_since(desk, who["aude"], since)
+    assert [(e["actor"], e["subject"]) for e in found] == [
+        ("aude", "POST /exports"),
+        ("aude", "POST /packages"),
+        ("sam", "GET /releases/{request_id}"),
+        ("ann", "POST /locks/lift"),
+    ]
+    for entry in found:
+        assert entry["outcome"] == "refused"
+        assert details(entry)["auth"] == "token" and details(entry)["count"] == 1
+        assert details(entry)["status"] == 403 and details(entry)["error"] == "PermissionDenied"
+        assert details(entry)["address"] == "127.0.0.1"
+    assert "may not submit exports" in str(details(found[0])["reason"])
+    assert details(found[2])["path"] == f"/releases/{rid}"
+    assert "fetch released artifacts of rita" in str(details(found[2])["reason"])
+    assert "concern themselves" in str(details(found[3])["reason"])
+    # The refused may read their own refusal; a researcher cannot read another's.
+    with desk.client(who["rita"]) as rita:
+        index = since + entries_since(desk, who["aude"], since).index(found[2])
+        assert rita.get(f"/ledger/entries/{index}").status_code == 403
+
+
+def stop(gateway: Iterator[Gateway]) -> None:
+    """Stop a gateway of ``start_gateway``: its shutdown writes pending refusal counts."""
+    gateway.close()  # type: ignore[attr-defined]
+
+
+def test_repeated_refusals_are_one_entry_and_a_count(
+    initialised_cli: CliRunner, clock: FixedClock
+) -> None:
+    """Twenty identical refusals write one entry at once; the nineteen repeats become one
+    summary when the window closes (here: the gateway stops). Noise without a token is
+    counted per address, never written one by one."""
+    airlock = Airlock.from_settings(
+        Settings.load(initialised_cli.env, initialised_cli.home), clock=clock
+    )
+    try:
+        running = start_gateway(airlock)
+        desk = next(running)
+        who = people(desk, ("aude", Role.AUDITOR), ("sam", Role.RESEARCHER))
+        since = airlock.ledger.size()
+        with desk.client(who["sam"]) as sam:
+            assert all(sam.get("/status").status_code == 403 for _ in range(20))
+        with desk.client() as anonymous:
+            assert all(anonymous.get("/status").status_code == 401 for _ in range(30))
+            assert all(anonymous.get("/locks").status_code == 401 for _ in range(5))
+        now = refusals_since(desk, who["aude"], since)
+        assert [(e["actor"], details(e)["count"]) for e in now] == [("sam", 1)]
+        stop(running)
+        auditor = Actor.of(airlock.principal("aude"))
+        later = [
+            airlock.ledger_record(auditor, i)
+            for i in range(since + len(now), airlock.ledger.size())
+        ]
+    finally:
+        airlock.close()
+    summaries = {
+        (e["actor"], details(e)["auth"], details(e)["count"], details(e)["coalesced"])
+        for e in later
+        if e["kind"] == "access.refused"
+    }
+    assert summaries == {("sam", "token", 19, "summary"), ("anonymous", "none", 35, "summary")}
+
+
+def test_a_ledger_that_fails_does_not_change_a_refusal(
+    desk: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fail closed: a store error while recording is logged, and the caller still gets the
+    same refusal (not a 500, never the resource)."""
+    who = people(desk, ("rita", Role.RESEARCHER), ("sam", Role.RESEARCHER), ("aude", Role.AUDITOR))
+    rid = desk.airlock.submit_export(
+        desk.airlock.principal("rita"), io.BytesIO(CSV), "l.csv", "fig"
+    ).request.id
+
+    def broken(*_args: object) -> int:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(desk.airlock, "record_refusal", broken)
+    with desk.client(who["sam"]) as sam:
+        assert "fetch released artifacts of rita" in refusal(sam.get(f"/releases/{rid}"))
+    with desk.client(who["aude"]) as aude:
+        export = aude.post("/exports", files={"file": ("a.csv", CSV)}, data={"purpose": "x"})
+        assert "may not submit exports" in refusal(export)
+
+
+def test_a_vote_by_a_method_the_enclave_does_not_take_is_refused_and_ledgered(
+    initialised_cli: CliRunner, clock: FixedClock
+) -> None:
+    """`[approvals] vote_methods = ["peercred"]`: an approver's token vote over HTTP is
+    refused (403), counts for nothing, and the refusal is in the ledger with its method."""
+    config = initialised_cli.home / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + '\n[approvals]\nvote_methods = ["peercred"]\n',
+        encoding="utf-8",
+    )
+    settings = Settings.load(initialised_cli.env, initialised_cli.home)
+    assert settings.approvals.vote_methods == ("peercred",)
+    airlock = Airlock.from_settings(settings, clock=clock)
+    try:
+        for desk in start_gateway(airlock):
+            who = people(desk, ("rita", Role.RESEARCHER), ("ann", Role.APPROVER))
+            who |= people(desk, ("aude", Role.AUDITOR))
+            blob = np.random.default_rng(5).bytes(50_000)
+            held = airlock.submit_export(airlock.principal("rita"), io.BytesIO(blob), "b", "x")
+            assert held.request.status.value == "held"
+            since = airlock.ledger.size()
+            vote = {"approve": True, "reason": "fine", "digest": held.request.digest}
+            with desk.client(who["ann"]) as ann:
+                message = refusal(ann.post(f"/requests/{held.request.id}/votes", json=vote))
+            assert "ann signed in by token" in message
+            assert "takes votes only by peercred ([approvals] vote_methods)" in message
+            found = refusals_since(desk, who["aude"], since)
+            assert [(e["actor"], e["subject"]) for e in found] == [
+                ("ann", "POST /requests/{request_id}/votes")
+            ]
+            assert details(found[0])["auth"] == "token"
+            assert "vote_methods" in str(details(found[0])["reason"])
+            after, decisions = airlock.get_request(OPERATOR, held.request.id)
+            assert after.status.value == "held"  # the vote counted for nothing
+            assert [d.decided_by for d in decisions] == ["policy"]
+    finally:
+        airlock.close()

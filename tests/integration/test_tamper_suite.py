@@ -513,5 +513,13 @@ def test_http_refuses_a_released_denial_and_a_forged_admin(
                 raised = rita.get("/principals/me")
                 assert raised.status_code == 422
                 assert "principals row rita" in raised.json()["error"]["message"]
+        # Each refusal of an edited row is in the ledger (issue 14: an insider's edit).
+        size = airlock.ledger.size()
+        entries = [airlock.ledger.record(i) for i in range(size)]
+        logged = [r for r in entries if r["kind"] == "access.refused"]
+        assert sorted((str(r["subject"]), str(r["details"]["error"])) for r in logged) == [  # type: ignore[index]
+            ("GET /principals/me", "TamperedState"),  # rita's own row: nobody authenticated
+            ("GET /releases/{request_id}", "TamperedState"),
+        ], logged
     finally:
         airlock.close()

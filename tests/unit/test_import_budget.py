@@ -130,10 +130,11 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
-def test_status_imports_the_store_and_policy_only(home: Path) -> None:
+def test_status_on_sqlite_reads_the_store_without_sqlalchemy(home: Path) -> None:
     out, loaded = imported_by_command(["status"], _clean_env(AIRLOCK_HOME=str(home)))
     assert "policy version" in out
-    assert {"sqlalchemy", "cedarpy"} <= loaded
+    assert {"sqlite3", "cedarpy"} <= loaded  # the store is read and the policy validated
+    assert "sqlalchemy" not in loaded
     assert not loaded & NOT_FOR_STATUS, sorted(loaded & NOT_FOR_STATUS)
 
 

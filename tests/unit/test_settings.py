@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from airlock.domain.identity import STRONG_METHODS, AuthMethod
 from airlock.errors import ConfigError
 from airlock.settings import Settings, default_home
 
@@ -62,6 +63,13 @@ def test_home_from_environment(tmp_path: Path) -> None:
         ("[ledger]\ncheckpoint_interval_seconds = 0\n", "at least 1"),
         ("[datasets]\nmax_rows = 0\n", "datasets.max_rows must be a positive"),
         ("[datasets]\nmax_lines = 5\n", "unknown config key"),
+        ("[approvals]\nvote_methods = []\n", "would refuse every vote"),
+        ('[approvals]\nvote_methods = ["token", "local-operator"]\n', "not local-operator"),
+        ('[approvals]\nvote_methods = "token"\n', "must be a list of strings"),
+        ("[approvals]\nquorum = 3\n", "unknown config key"),
+        ('[identity]\nos_users = ["alice"]\n', "must be a table of strings"),
+        ("[identity]\nos_users = { alice = 3 }\n", "must be a table of strings"),
+        ('[identity]\nos_users = { alice = "" }\n', "maps OS user names to principal"),
     ],
 )
 def test_bad_config_is_one_clear_error(tmp_path: Path, text: str, message: str) -> None:
@@ -85,3 +93,18 @@ def test_missing_home_and_missing_config(tmp_path: Path) -> None:
         Settings.load({}, tmp_path / "absent")
     with pytest.raises(ConfigError, match=r"config\.toml is missing"):
         Settings.load({}, tmp_path)
+
+
+def test_vote_methods_default_to_the_strong_ones_and_may_be_narrowed(tmp_path: Path) -> None:
+    write_config(tmp_path, "")
+    methods = Settings.load({}, tmp_path).approvals.vote_methods
+    assert {AuthMethod(m) for m in methods} == STRONG_METHODS
+    write_config(tmp_path, '[approvals]\nvote_methods = ["peercred"]\n')
+    assert Settings.load({}, tmp_path).approvals.vote_methods == ("peercred",)
+
+
+def test_os_users_map_os_user_names_to_principals(tmp_path: Path) -> None:
+    write_config(tmp_path, '[identity]\nos_users = { alice = "alice", svc-ci = "ci-bot" }\n')
+    identity = Settings.load({}, tmp_path).identity
+    assert identity.principal_of("svc-ci") == "ci-bot"
+    assert identity.principal_of("alice") == "alice" and identity.principal_of("bob") is None

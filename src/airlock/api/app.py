@@ -18,6 +18,7 @@ from airlock.api.blocking import new_pool
 from airlock.api.errors import install_error_table
 from airlock.api.limits import BodyLimitMiddleware
 from airlock.api.openapi import install_openapi
+from airlock.api.refusal_log import RefusalLog, flush_refusals_periodically
 from airlock.api.request_ids import RequestIdMiddleware
 from airlock.api.route_permissions import unlisted_routes
 from airlock.api.routes import (
@@ -61,7 +62,10 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(_checkpoint_periodically(airlock))]
+        tasks = [
+            asyncio.create_task(_checkpoint_periodically(airlock)),
+            asyncio.create_task(flush_refusals_periodically(refusal_log)),
+        ]
         if airlock.settings.outputs.upstream_url:
             airlock.outputs_gateway().defer_settlement = True
             tasks.append(asyncio.create_task(_commit_outputs_periodically(airlock)))
@@ -76,6 +80,7 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
                 await airlock.outputs_gateway().aclose()
                 await run_in_threadpool(airlock.outputs_gateway().settle_pending)
             await asyncio.to_thread(app.state.blocking.shutdown)  # lets running exports finish
+            await run_in_threadpool(refusal_log.drain)
 
     app = FastAPI(
         lifespan=lifespan,
@@ -96,6 +101,8 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
     app.state.decision_timer = DecisionTimer(metrics_dir)
     app.state.templates = Jinja2Templates(directory=_TEMPLATES)
     app.state.sign_in_throttle = SignInThrottle()
+    refusal_log = RefusalLog(airlock)
+    app.state.refusals = refusal_log
     install_error_table(app)
     for group in (
         health,
@@ -128,6 +135,7 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
     app.add_middleware(
         UploadGuard,
         airlock=airlock,
+        refusals=refusal_log,
         routes={
             "/exports": RouteLimit(uploads.max_export_bytes, budgeted=True),
             "/packages": RouteLimit(uploads.max_package_bytes),

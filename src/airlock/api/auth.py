@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -19,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from airlock.api.route_permissions import Guarded, Open, rule_for
 from airlock.api.throttle import SignInThrottle
 from airlock.approvals.permissions import require_some
+from airlock.domain.identity import PEER_EXTENSION, AuthMethod, Credential
 from airlock.domain.principals import Principal
 from airlock.errors import AuthenticationRequired, PermissionDenied
 from airlock.service import Actor, Airlock
@@ -44,7 +46,17 @@ AirlockDep = Annotated[Airlock, Depends(get_airlock)]
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client is not None else "unknown"
+    """The client's IP address, or ``uid N`` for a Unix-socket peer (so that throttles and
+    refusal counts are per local user, not one bucket for the socket)."""
+    return address_of(request.scope)
+
+
+def address_of(scope: Mapping[str, Any]) -> str:
+    uid = peer_uid_of(scope)
+    if uid is not None:
+        return f"uid {uid}"
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 def throttle(request: Request) -> SignInThrottle:
@@ -61,24 +73,25 @@ def bearer_token(request: Request, *, basic: bool = False) -> str:
     return token_of(request.headers.get("authorization"), basic=basic)
 
 
-async def principal_for_header(airlock: Airlock, authorization: str | None, path: str) -> Principal:
-    """The principal an ``Authorization`` header names, if the permission table lets them
-    ``POST`` to ``path``. No request body is involved, so the upload guard
-    (:mod:`airlock.api.upload_guard`) calls it before reading one (issue 22); the route's
-    own gate (:func:`authorize`) still runs after it.
+async def principal_of_header(airlock: Airlock, authorization: str | None) -> Principal:
+    """The principal an ``Authorization`` header's token belongs to. No request body is
+    involved, so the upload guard (:mod:`airlock.api.upload_guard`) calls it, and
+    :func:`require_post`, before reading one (issue 22); the route's own gate
+    (:func:`authorize`) still runs after them.
 
-    Raises: AuthenticationRequired, PermissionDenied.
+    Raises: AuthenticationRequired.
     """
     token = token_of(authorization)
     recent = airlock.recently_authenticated(token)
-    principal = (
-        recent if recent is not None else await run_in_threadpool(airlock.authenticate, token)
-    )
+    return recent if recent is not None else await run_in_threadpool(airlock.authenticate, token)
+
+
+def require_post(principal: Principal, path: str) -> None:
+    """Raises: PermissionDenied unless the table lets ``principal`` ``POST`` to ``path``."""
     rule = rule_for("POST", path)
     if not isinstance(rule, Guarded):
         raise PermissionDenied(f"POST {path} has no guarded entry in the permission table")
     require_some(principal, rule.action)
-    return principal
 
 
 def token_of(authorization: str | None, *, basic: bool = False) -> str:
@@ -123,6 +136,47 @@ async def sign_in(request: Request, airlock: Airlock, token: str) -> Principal:
         raise
 
 
+def peer_uid_of(scope: Mapping[str, Any]) -> int | None:
+    """The uid the kernel reported for a Unix-socket peer (set by the HTTP protocol, never
+    by the client), or None."""
+    peer = scope.get("extensions", {}).get(PEER_EXTENSION)
+    uid = peer.get("uid") if isinstance(peer, dict) else None
+    return uid if isinstance(uid, int) else None
+
+
+async def sign_in_peer(request: Request, airlock: Airlock, uid: int) -> Principal:
+    """The principal ``[identity] os_users`` maps the peer's OS user to; remembers the
+    credential (method peercred, OS user, uid) for the actor's ledger entries. A refusal
+    counts as a failed sign-in of the address, as a refused token does.
+
+    Raises: TooManyAttempts, AuthenticationRequired.
+    """
+    address = client_address(request)
+    limiter = throttle(request)
+    limiter.check(address)
+    try:
+        principal, os_user = await run_in_threadpool(airlock.authenticate_peer, uid)
+    except AuthenticationRequired:
+        limiter.failed(address)
+        raise
+    request.state.credential = Credential(AuthMethod.PEERCRED, os_user, uid)
+    return principal
+
+
+def credential_of(request: Request) -> Credential:
+    """How the request's principal was authenticated: peercred if the gate said so, else
+    the token (the only other way past it)."""
+    found = getattr(request.state, "credential", None)
+    return found if isinstance(found, Credential) else Credential(AuthMethod.TOKEN)
+
+
+async def current_credential(request: Request) -> Credential:
+    return credential_of(request)
+
+
+CredentialDep = Annotated[Credential, Depends(current_credential)]
+
+
 async def authorize(request: Request, airlock: AirlockDep) -> None:
     """The gate of every route (installed by ``create_app`` on every router).
 
@@ -143,13 +197,21 @@ async def authorize(request: Request, airlock: AirlockDep) -> None:
         case Open():
             return
         case Guarded(action=action, ui=ui):
-            if ui:
-                token = request.cookies.get(SESSION_COOKIE)
-                if not token:
-                    raise AuthenticationRequired("sign in at /ui/login to see this page")
+            uid = peer_uid_of(request.scope)
+            if uid is not None and not ui and "authorization" not in request.headers:
+                principal = await sign_in_peer(request, airlock, uid)
             else:
-                token = bearer_token(request, basic=path.startswith(("/simple/", "/packages/")))
-            principal = await sign_in(request, airlock, token)
+                if ui:
+                    token = request.cookies.get(SESSION_COOKIE)
+                    if not token:
+                        raise AuthenticationRequired("sign in at /ui/login to see this page")
+                else:
+                    basic = path.startswith(("/simple/", "/packages/"))
+                    token = bearer_token(request, basic=basic)
+                principal = await sign_in(request, airlock, token)
+            # Known before the role is checked, so that a refusal is recorded under the
+            # name of who was refused (airlock.api.refusal_log); `principal` stays unset.
+            request.state.authenticated = principal
             require_some(principal, action)
             request.state.principal = principal
 
@@ -172,8 +234,8 @@ async def current_principal(
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-async def current_actor(principal: PrincipalDep) -> Actor:
-    return Actor.of(principal)
+async def current_actor(principal: PrincipalDep, credential: CredentialDep) -> Actor:
+    return Actor.of(principal, credential)
 
 
 ActorDep = Annotated[Actor, Depends(current_actor)]

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from airlock.api.refusal_log import RECORDED, refusal_of, refusals
 from airlock.api.route_permissions import Guarded, rule_for
 from airlock.errors import (
     AirlockError,
@@ -38,6 +39,8 @@ def install_error_table(app: FastAPI) -> None:
 
     @app.exception_handler(AirlockError)
     async def airlock_error(request: Request, exc: AirlockError) -> Response:
+        if isinstance(exc, RECORDED):  # into the ledger, coalesced; never raises
+            await refusals(request).record(refusal_of(request, exc))
         if _is_page(request):
             if isinstance(exc, AuthenticationRequired):
                 return RedirectResponse("/ui/login", status_code=303)

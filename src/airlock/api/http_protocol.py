@@ -25,11 +25,15 @@ for ever; 5,000 of them were held open in the review of issue 22. Here
 from __future__ import annotations
 
 import asyncio
+import socket
+import struct
 from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from airlock.domain.identity import PEER_EXTENSION
 
 MAX_HEAD_BYTES = 16 * 1024
 _REFUSAL = b"request line and headers exceed 16384 bytes"
@@ -71,9 +75,11 @@ class BoundedHeadHttpToolsProtocol(HttpToolsProtocol):
         self._in_body = False
         self._last_data = 0.0
         self._timer: asyncio.TimerHandle | None = None
+        self._peer_uid: int | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._peer_uid = peer_uid(transport)
         if self._too_many_from_client():
             return
         self._arm(self._limits.head_timeout, self._head_expired)
@@ -91,6 +97,13 @@ class BoundedHeadHttpToolsProtocol(HttpToolsProtocol):
         super().data_received(data)
         if self._in_head and self._head_bytes > MAX_HEAD_BYTES:
             self._refuse_head()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self._peer_uid is not None:
+            # The kernel's word on who is connected (a Unix socket), for the gate to map to
+            # a principal (airlock.api.auth); a client cannot set it.
+            self.scope["extensions"] = {PEER_EXTENSION: {"uid": self._peer_uid}}
 
     def on_headers_complete(self) -> None:
         self._in_head = False
@@ -180,3 +193,20 @@ class BoundedHeadHttpToolsProtocol(HttpToolsProtocol):
             b"connection: close\r\n\r\n" + message
         )
         self.transport.close()
+
+
+def peer_uid(transport: asyncio.BaseTransport) -> int | None:
+    """The uid of the process at the other end of a Unix socket (SO_PEERCRED, Linux), or
+    None for any other socket or where the kernel does not say."""
+    sock = transport.get_extra_info("socket")
+    if sock is None or getattr(sock, "family", None) != socket.AF_UNIX:
+        return None
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return None
+    try:
+        raw = sock.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
+    except OSError:
+        return None
+    _pid, uid, _gid = struct.unpack("3i", raw)
+    return int(uid)

@@ -12,7 +12,7 @@ from airlock.domain.principals import Principal, PrincipalKind, Role
 from airlock.domain.projects import Project
 from airlock.domain.requests import BoundaryRequest, Decision, RequestStatus
 from airlock.domain.tokens import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, TokenRecord
-from airlock.service import EnclaveStatus
+from airlock.enclave_status import EnclaveStatus
 
 if TYPE_CHECKING:  # egress imports the inspection engine (numpy): first export, not start
     from airlock.egress import ExportResult

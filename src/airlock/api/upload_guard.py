@@ -12,7 +12,8 @@ request head alone,
 
 and then counts the body as it streams, cutting it at the same bounds (a chunked body
 declares no length). Every early answer carries ``Connection: close``, so the server stops
-reading the rest instead of draining it to keep the connection alive.
+reading the rest instead of draining it to keep the connection alive. Each refusal, early
+or a cut-off, goes to the ledger through :mod:`airlock.api.refusal_log` (coalesced).
 
 It does not replace the route's own checks: the route authenticates again (from a cache)
 and the export's budget reservation stays the authority, since budgets move under
@@ -30,7 +31,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from airlock.api.auth import principal_for_header
+from airlock.api.auth import address_of, peer_uid_of, principal_of_header, require_post
+from airlock.api.refusal_log import RefusalLog
+from airlock.approvals.refusals import Refusal
+from airlock.domain.principals import Principal
 from airlock.errors import AirlockError, BudgetExceeded, InvalidInput
 from airlock.service import Airlock
 
@@ -63,10 +67,17 @@ class UploadRefused(HTTPException):
 class UploadGuard:
     """ASGI middleware guarding ``POST`` to the paths in ``routes``."""
 
-    def __init__(self, app: ASGIApp, airlock: Airlock, routes: Mapping[str, RouteLimit]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        airlock: Airlock,
+        routes: Mapping[str, RouteLimit],
+        refusals: RefusalLog | None = None,
+    ) -> None:
         self.app = app
         self.airlock = airlock
         self.routes = dict(routes)
+        self.refusals = refusals if refusals is not None else RefusalLog(airlock)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         route = self.routes.get(str(scope.get("path", ""))) if scope["type"] == "http" else None
@@ -74,22 +85,44 @@ class UploadGuard:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers", []))
+        path = str(scope.get("path", ""))
+        principal: Principal | None = None
+        auth = "none"
         try:
-            bound = await self._bound(route, headers, str(scope.get("path", "")))
+            authorization = headers.get(b"authorization")
+            uid = peer_uid_of(scope)
+            if uid is not None and authorization is None:  # a Unix-socket peer (peercred)
+                principal = (await run_in_threadpool(self.airlock.authenticate_peer, uid))[0]
+                auth = "peercred"
+            else:
+                principal = await principal_of_header(
+                    self.airlock,
+                    authorization.decode("latin-1") if authorization is not None else None,
+                )
+                auth = "token"
+            require_post(principal, path)
+            bound = await self._bound(route, headers, principal)
         except AirlockError as e:
+            # Recorded, then answered: recording never raises and waits a bounded time, so
+            # the refusal stands whatever the ledger does.
+            await self.refusals.record(
+                _refusal(scope, principal, _kind(e), e.http_status, e.message, auth=auth)
+            )
             await _refuse(send, e.http_status, _kind(e), e.message)
             return
         body = _Body(receive, send, bound)
-        await self.app(scope, body.receive, body.send)
+        try:
+            await self.app(scope, body.receive, body.send)
+        finally:
+            if body.cut is not None:
+                await self.refusals.record(
+                    _refusal(scope, principal, "UploadRefused", body.cut[0], body.cut[1], auth=auth)
+                )
 
-    async def _bound(self, route: RouteLimit, headers: Mapping[bytes, bytes], path: str) -> _Bound:
-        """Raises: AuthenticationRequired, PermissionDenied, InvalidInput (413), BudgetExceeded."""
-        authorization = headers.get(b"authorization")
-        principal = await principal_for_header(
-            self.airlock,
-            authorization.decode("latin-1") if authorization is not None else None,
-            path,
-        )
+    async def _bound(
+        self, route: RouteLimit, headers: Mapping[bytes, bytes], principal: Principal
+    ) -> _Bound:
+        """Raises: InvalidInput (413), BudgetExceeded."""
         raw_length = headers.get(b"content-length")
         if raw_length is not None and not raw_length.isdigit():
             raise InvalidInput("Content-Length must be a number of bytes")
@@ -133,6 +166,7 @@ class _Body:
         self._bound = bound
         self._seen = 0
         self._complete = False
+        self.cut: tuple[int, str] | None = None  # the status and message of a cut-off
 
     async def receive(self) -> Message:
         message = await self._receive()
@@ -143,10 +177,13 @@ class _Body:
             if self._seen > bound.max_bytes:
                 self._complete = False
                 if bound.allowance is not None and bound.allowance + FORM_SLACK_BYTES < self._seen:
-                    raise UploadRefused(
-                        403, f"the upload passed the {bound.allowance} bytes you may export now"
+                    self.cut = (
+                        403,
+                        f"the upload passed the {bound.allowance} bytes you may export now",
                     )
-                raise UploadRefused(413, f"the request body exceeds {bound.max_bytes} bytes")
+                else:
+                    self.cut = (413, f"the request body exceeds {bound.max_bytes} bytes")
+                raise UploadRefused(*self.cut)
         return message
 
     async def send(self, message: Message) -> None:
@@ -159,6 +196,22 @@ class _Body:
                 ],
             }
         await self._send(message)
+
+
+def _refusal(
+    scope: Scope, principal: Principal | None, kind: str, status: int, message: str, *, auth: str
+) -> Refusal:
+    path = str(scope.get("path", ""))
+    return Refusal(
+        who=principal.name if principal is not None else "",
+        address=address_of(scope),
+        action=f"POST {path}",
+        reason=kind,
+        message=message,
+        status=status,
+        auth=auth if principal is not None else "none",
+        subject=path,
+    )
 
 
 def _kind(error: AirlockError) -> str:

@@ -53,6 +53,7 @@ class Action(StrEnum):
     LOCK_LIFT = "lift locks"
     BUDGET_SET = "change budgets"
     MODEL_REGISTER = "register protected weights"
+    PACKAGE_FEED_IMPORT = "import the known-bad package feed"
     INDEX_READ = "read the vetted package index"
     LEDGER_READ = "read ledger entries and receipts"
     CHECKPOINT_SIGN = "sign a ledger checkpoint"
@@ -132,6 +133,7 @@ MATRIX: Mapping[Role, Mapping[Action, Reach]] = MappingProxyType(
                 Action.LOCK_LIFT: X,
                 Action.BUDGET_SET: A,
                 Action.MODEL_REGISTER: A,
+                Action.PACKAGE_FEED_IMPORT: A,
                 Action.DATASET_RESCAN: A,
                 Action.DATASET_RELEASE: A,
                 Action.DATASET_IMPORT: A,

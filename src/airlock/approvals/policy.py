@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-import cedarpy
-
 from airlock.errors import InvalidInput
 
 MAX_POLICY_CHARS = 1_000_000
@@ -38,6 +36,8 @@ class PolicyBundle:
             raise InvalidInput(
                 "the policy file is empty, which would deny everything: restore a policy"
             )
+        import cedarpy  # noqa: PLC0415 -- ~25 ms of start-up that only a policy load needs
+
         try:
             result = cedarpy.validate_policies(policies, schema)
         except (ValueError, RuntimeError) as e:

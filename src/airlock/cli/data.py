@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import click
 
 from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
+from airlock.cli.data_diff import diff_command
 from airlock.errors import InvalidInput, SourceError
 from airlock.imports.datasets.records import Columns
 from airlock.render.json import render_json
@@ -31,6 +32,9 @@ MAX_KEY_FILE_BYTES = 16 * 1024
 @click.group("data")
 def data_group() -> None:
     """Outside datasets: quarantine, provenance, poisoning scan and release."""
+
+
+data_group.add_command(diff_command)
 
 
 @data_group.command("import")

@@ -85,15 +85,17 @@ def export_command(
 
 
 def _remote(cli: CliContext, as_name: str | None) -> Gateway:
-    """The gateway at $AIRLOCK_URL, called with the caller's own token."""
+    """The gateway at $AIRLOCK_URL, called with the caller's own token (or, at
+    ``unix:PATH``, as the OS user the gateway maps to a principal)."""
     from airlock.cli.remote import Gateway
 
     token = cli.token()
-    if token is None:
+    url = cli.environ["AIRLOCK_URL"]
+    if token is None and not url.startswith("unix:"):  # on the socket, the OS user signs in
         raise AuthenticationRequired(
             "acting through the gateway ($AIRLOCK_URL) needs your own token: set AIRLOCK_TOKEN"
         )
-    gateway = Gateway(cli.environ["AIRLOCK_URL"], token)
+    gateway = Gateway(url, token or "")
     if as_name is not None and (me := gateway.me()) != as_name:
         raise PermissionDenied(f"the token is {me}'s, so --as {as_name} is refused")
     return gateway
@@ -107,7 +109,11 @@ def _vote(cli: CliContext, request: str, as_name: str | None, reason: str, appro
     airlock = cli.airlock()
     voter = cli.acting_principal("approve" if approve else "reject", as_name)
     current, _ = airlock.get_request(Actor.of(voter), request)
-    after = airlock.vote(voter, request, approve, reason, current.digest)
+    try:
+        after = airlock.vote(voter, request, approve, reason, current.digest)
+    except PermissionDenied as e:  # self-approval, role, a method the enclave does not take
+        airlock.refuse_access(Actor.of(voter), "approve" if approve else "reject", e, request)
+        raise
     click.echo(f"{after.id}: {after.status.value}")
 
 

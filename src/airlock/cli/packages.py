@@ -7,13 +7,19 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
+from airlock.cli.package_feed import feed_group
+from airlock.domain.requests import Outcome
 from airlock.errors import AirlockError, InvalidInput, SourceError
 from airlock.exports.findings import worst
 from airlock.render.table import render_table
+
+if TYPE_CHECKING:
+    from airlock.imports.packages.lockfile import LockedPackage
 
 MAX_PACKAGE_BYTES = 512 * 1024 * 1024
 
@@ -21,6 +27,9 @@ MAX_PACKAGE_BYTES = 512 * 1024 * 1024
 @click.group("package")
 def package_group() -> None:
     """Software ingress: vet Python packages without importing or building them."""
+
+
+package_group.add_command(feed_group)
 
 
 @package_group.command("vet")
@@ -37,15 +46,29 @@ def package_group() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Offline OSV malicious-packages feed (JSON or JSON lines); exact matches deny.",
 )
+@click.option(
+    "--lock",
+    "lock",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="requirements.txt with --hash lines, or pylock.toml: every file must be one it locks, "
+    "and every locked package must be among the files.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def vet_command(
-    targets: tuple[str, ...], index_url: str | None, feeds: tuple[Path, ...], as_json: bool
+    targets: tuple[str, ...],
+    index_url: str | None,
+    feeds: tuple[Path, ...],
+    lock: Path | None,
+    as_json: bool,
 ) -> int:
-    """Vet wheel/sdist files, or NAME==VERSION fetched with pip outside the enclave.
+    """Vet wheel/sdist files or folders of them (a whole environment in one process), or
+    NAME==VERSION fetched with pip outside the enclave.
 
-    Exit code: 0 allow, 10 hold, 11 deny.
+    Exit code: 0 allow, 10 hold (or a locked package with no file), 11 deny.
     """
     from airlock.imports.packages.feed import known_bad
+    from airlock.imports.packages.lockfile import apply_lock
     from airlock.imports.packages.vet import vet_many
 
     try:
@@ -56,8 +79,17 @@ def vet_command(
         paths = [p for target in targets for p in _resolve(target, Path(scratch), index_url)]
         # One file in memory at a time: vet_many consumes the generator as it goes.
         reports = vet_many((_read_file(path) for path in paths), known)
+    missing: list[LockedPackage] = []
+    if lock is not None:
+        reports, missing = apply_lock(reports, _read_lock(lock))
     if as_json:
-        click.echo(json.dumps([r.to_json() for r in reports], indent=2))
+        body: object = [r.to_json() for r in reports]
+        if lock is not None:
+            body = {
+                "files": body,
+                "missing": [{"name": p.name, "version": p.version} for p in missing],
+            }
+        click.echo(json.dumps(body, indent=2))
     else:
         rows = [
             [
@@ -76,14 +108,36 @@ def vet_command(
             for r in reports
             if not r.findings
         ]
+        rows += [
+            [f"{p.name}=={p.version}", "hold", "locked-not-vetted", "-", "high", "no file given"]
+            for p in missing
+        ]
         click.echo(render_table(["FILE", "VERDICT", "RULE", "WHERE", "SEVERITY", "WHY"], rows))
-    return EXIT_FOR_OUTCOME[worst(r.verdict for r in reports)]
+    verdicts = [r.verdict for r in reports] + [Outcome.HOLD for _ in missing]
+    return EXIT_FOR_OUTCOME[worst(verdicts)]
+
+
+def _read_lock(path: Path) -> list[LockedPackage]:
+    from airlock.imports.packages.lockfile import parse_lock
+
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise SourceError(f"cannot read the lock file {path}: {e}") from e
+    return parse_lock(text, path.name)
+
+
+PACKAGE_SUFFIXES = (".whl", ".tar.gz", ".zip")
 
 
 def _resolve(target: str, scratch: Path, index_url: str | None) -> list[Path]:
     path = Path(target)
     if path.is_file():
         return [path]
+    if path.is_dir():  # a wheelhouse: every package file in it, in a stable order
+        return sorted(
+            p for p in path.iterdir() if p.is_file() and p.name.endswith(PACKAGE_SUFFIXES)
+        )
     if "==" not in target:
         raise SourceError(f"{target} is neither a file nor NAME==VERSION")
     destination = scratch / target.replace("=", "_")
@@ -137,6 +191,8 @@ def admit(cli: CliContext, path: Path, as_name: str | None) -> int:
     principal = cli.acting_principal("package admit", as_name)
     admission = airlock.admit_package(principal, path.name, path.read_bytes())
     click.echo(f"{admission.request.id}: {admission.request.status.value}")
+    for reason in admission.decision.reasons:  # why, in the vetting's own words
+        click.echo(f"  {reason.code}: {reason.message}")
     return EXIT_FOR_OUTCOME[admission.report.verdict]
 
 

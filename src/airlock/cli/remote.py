@@ -35,15 +35,35 @@ _BY_STATUS: dict[int, type[AirlockError]] = {
 }
 
 
+UNIX_PREFIX = "unix:"
+
+
 @dataclass(frozen=True, slots=True)
 class Gateway:
+    """``url`` is ``http(s)://...`` (then ``token`` is required), or ``unix:PATH`` of a
+    gateway's Unix socket, where the gateway knows the caller by their OS user
+    (SO_PEERCRED) and ``token`` may be "" (issue 14)."""
+
     url: str
     token: str
 
+    @property
+    def over_socket(self) -> bool:
+        return self.url.startswith(UNIX_PREFIX)
+
     def _client(self) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        if self.over_socket:
+            return httpx.Client(
+                base_url="http://airlock",
+                headers=headers,
+                timeout=TIMEOUT_SECONDS,
+                transport=httpx.HTTPTransport(uds=self.url.removeprefix(UNIX_PREFIX)),
+                trust_env=False,
+            )
         return httpx.Client(
             base_url=self.url.rstrip("/"),
-            headers={"Authorization": f"Bearer {self.token}"},
+            headers=headers,
             timeout=TIMEOUT_SECONDS,
             trust_env=False,  # never through a proxy from the environment: the token goes here
         )

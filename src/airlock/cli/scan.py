@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
+from airlock.cli.lazy import LazyGroup
 from airlock.errors import AirlockError, SourceError
 from airlock.exports.findings import FileReport, report_to_json, worst
 from airlock.exports.formats import Format, read_safetensors_header, sniff
@@ -76,9 +77,17 @@ def _scan_one(inspector: Inspector, path: Path) -> FileReport:
         raise SourceError(f"cannot read {path}: {e.strerror}") from e
 
 
-@click.group("weights")
+@click.group(
+    "weights",
+    cls=LazyGroup,
+    lazy_commands={
+        "mark": "airlock.cli.weights:mark_command",
+        "trace": "airlock.cli.weights:trace_command",
+    },
+)
 def weights_group() -> None:
-    """Register protected model weights: any piece of them in an export is denied."""
+    """Protected model weights: register them (any piece in an export is denied), mark
+    per-recipient copies and trace a leaked file to its copy."""
 
 
 SAMPLE_ABOVE = 1024**3  # --fingerprint auto samples models larger than this

@@ -10,6 +10,7 @@ import os
 import socket
 import tempfile
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -46,10 +47,42 @@ if TYPE_CHECKING:
     default=None,
     help="Gateway processes (default from config; one per CPU unless set).",
 )
+@click.option(
+    "--unix-socket",
+    "unix_socket",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Serve on this Unix socket instead (one process): people on this host are signed in "
+    "as the principal [identity] os_users maps their OS user to (SO_PEERCRED), no token.",
+)
 @pass_cli
-def serve_command(cli: CliContext, host: str | None, port: int | None, workers: int | None) -> None:
+def serve_command(
+    cli: CliContext,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    unix_socket: Path | None,
+) -> None:
     """Run the HTTP gateway (JSON API, /openapi.json, /healthz and the web UI)."""
     settings = cli.settings()
+    if unix_socket is not None:
+        airlock = cli.airlock()
+        airlock.ledger.check_not_rolled_back()
+        sock = bind_unix_socket(unix_socket)
+        _configure_logging()
+        _sweep_outbox(airlock)
+        logging.getLogger("airlock.gateway").info(
+            "airlock gateway for enclave %s on unix:%s (1 worker; peers signed in by "
+            "[identity] os_users)",
+            settings.enclave_name,
+            unix_socket,
+        )
+        try:
+            build_server(airlock, "info").run(sockets=[sock])
+        finally:
+            with contextlib.suppress(OSError):
+                unix_socket.unlink()
+        return
     host = host or settings.server.host
     port = port or settings.server.port
     workers = workers or settings.server.worker_count
@@ -219,6 +252,29 @@ def _configure_access_log(choice: str) -> None:
         access.removeFilter(old)
     if choice == "refusals":
         access.addFilter(_RefusalsOnly())
+
+
+def bind_unix_socket(path: Path) -> socket.socket:
+    """A listening Unix socket at ``path`` that every local user may connect to: who they
+    are is what the kernel says (SO_PEERCRED), mapped by ``[identity] os_users``; a user
+    not mapped gets 401 unless they send a token. A stale socket file is replaced; any
+    other file there is an error.
+
+    Raises: ServerError.
+    """
+    if path.is_socket():
+        path.unlink()
+    elif path.exists():
+        raise ServerError(f"{path} exists and is not a socket: choose another --unix-socket")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(str(path))
+        path.chmod(0o666)  # connecting proves nothing by itself; the mapping decides
+        sock.listen(2048)
+    except OSError as e:
+        sock.close()
+        raise ServerError(f"cannot listen on unix:{path}: {e.strerror}") from e
+    return sock
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

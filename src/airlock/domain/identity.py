@@ -9,8 +9,12 @@ Pure: no environment, no files. The CLI and the gateway decide which method appl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
+# The ASGI scope extension in which the gateway's HTTP protocol passes the kernel's
+# SO_PEERCRED uid of a Unix-socket peer to the gate (never set from anything a client sends).
+PEER_EXTENSION = "airlock.peercred"
 BREAK_GLASS_SUBJECT = "break-glass"  # the subject of the enclave lock a break-glass imposes
 
 
@@ -36,3 +40,26 @@ def auth_details(
     if break_glass:
         details["break_glass"] = "yes"
     return details
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """How one request's actor was authenticated, with what the method learnt: for
+    ``peercred`` the OS user and uid the kernel reported for the Unix socket's peer."""
+
+    method: AuthMethod
+    os_user: str = ""
+    uid: int | None = None
+
+    def details(self) -> dict[str, str]:
+        found = auth_details(self.method, self.os_user)
+        if self.uid is not None:
+            found["uid"] = str(self.uid)
+        return found
+
+
+Auth = AuthMethod | Credential  # what the facade's submit and vote paths accept
+
+
+def credential(auth: Auth) -> Credential:
+    return auth if isinstance(auth, Credential) else Credential(auth)

@@ -18,6 +18,7 @@ from airlock.exports.model_fingerprint import ModelFingerprint
 from airlock.store.approval_interface import ApprovalStore
 from airlock.store.budget_interface import BudgetStore
 from airlock.store.dataset_interface import DatasetStore
+from airlock.store.known_bad_interface import KnownBadStore
 from airlock.store.ledger_interface import LedgerStore
 from airlock.store.membership_interface import MembershipStore
 from airlock.store.output_interface import OutputStore
@@ -85,6 +86,11 @@ class Store(Protocol):
     @property
     def approvals(self) -> ApprovalStore:
         """Approval cases and votes, in the same database."""
+        ...
+
+    @property
+    def known_bad(self) -> KnownBadStore:
+        """The known-bad package feed, in the same database."""
         ...
 
     @property
@@ -196,6 +202,10 @@ class Store(Protocol):
         ...
 
     def protected_models(self) -> Sequence[ModelFingerprint]: ...
+
+    def protected_model_sizes(self) -> Sequence[tuple[str, int]]:
+        """(name, size) of each protected model, by name, without its chunk digests."""
+        ...
 
     def protected_models_stamp(self) -> str:
         """Changes whenever a protected model is registered (cheap, for cache checks)."""

@@ -21,6 +21,7 @@ from airlock.store.interface import PackageFile, StoreCounts
 from airlock.store.memory_approvals import MemoryApprovalStore
 from airlock.store.memory_budgets import MemoryBudgetStore
 from airlock.store.memory_datasets import MemoryDatasetStore
+from airlock.store.memory_known_bad import MemoryKnownBadStore
 from airlock.store.memory_ledger import MemoryLedgerStore
 from airlock.store.memory_members import MemoryMembershipStore
 from airlock.store.memory_outputs import MemoryOutputStore
@@ -48,6 +49,7 @@ class MemoryStore:
         self._datasets = MemoryDatasetStore()
         self._members = MemoryMembershipStore(self._known_member)
         self._outputs = MemoryOutputStore()
+        self._known_bad = MemoryKnownBadStore()
 
     @property
     def seals(self) -> UnsealedStore:
@@ -56,6 +58,10 @@ class MemoryStore:
     @property
     def approvals(self) -> MemoryApprovalStore:
         return self._approvals
+
+    @property
+    def known_bad(self) -> MemoryKnownBadStore:
+        return self._known_bad
 
     @property
     def members(self) -> MemoryMembershipStore:
@@ -212,6 +218,10 @@ class MemoryStore:
     def protected_models(self) -> Sequence[ModelFingerprint]:
         with self._lock:
             return [self._models[n] for n in sorted(self._models)]
+
+    def protected_model_sizes(self) -> Sequence[tuple[str, int]]:
+        with self._lock:
+            return [(n, self._models[n].size) for n in sorted(self._models)]
 
     def protected_models_stamp(self) -> str:
         with self._lock:

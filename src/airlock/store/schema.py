@@ -27,7 +27,9 @@ from sqlalchemy import (
     false,
 )
 
-SCHEMA_REVISION = "0016_token_lifetimes"  # issue 14
+from airlock.store import revision
+
+SCHEMA_REVISION = revision.SCHEMA_REVISION
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -279,6 +281,18 @@ package_files = Table(
     Column("version", String(64), nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("request_id", String(36), ForeignKey("requests.id"), nullable=False),
+)
+
+# The offline OSV malicious-packages feed (issue 16, migration 0017_known_bad_packages):
+# a name at a version, or at every version ('*'), is denied at admission.
+known_bad_packages = Table(
+    "known_bad_packages",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("version", String(128), primary_key=True),
+    Column("advisory", String(128), nullable=False),
+    Column("imported_at", UtcDateTime(), nullable=False),
+    Column("ledger_index", BigInteger(), nullable=False),
 )
 
 datasets = Table(

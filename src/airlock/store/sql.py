@@ -33,6 +33,7 @@ from airlock.store.sql_approvals import SqlApprovalStore
 from airlock.store.sql_budgets import SqlBudgetStore
 from airlock.store.sql_datasets import SqlDatasetStore
 from airlock.store.sql_engine import Transactions, create_store_engine
+from airlock.store.sql_known_bad import SqlKnownBadStore
 from airlock.store.sql_ledger import SqlLedgerStore
 from airlock.store.sql_members import SqlMembershipStore
 from airlock.store.sql_outputs import SqlOutputStore
@@ -61,6 +62,7 @@ class SqlStore:
         self._seals = SqlSealStore(self._begin)
         self._outputs = SqlOutputStore(self._begin)
         self._tokens = SqlTokenStore(self._begin)
+        self._known_bad = SqlKnownBadStore(self._begin)
 
     @property
     def seals(self) -> SqlSealStore:
@@ -73,6 +75,10 @@ class SqlStore:
     @property
     def members(self) -> SqlMembershipStore:
         return self._members
+
+    @property
+    def known_bad(self) -> SqlKnownBadStore:
+        return self._known_bad
 
     @property
     def tokens(self) -> SqlTokenStore:
@@ -344,6 +350,12 @@ class SqlStore:
             )
             for r in models
         ]
+
+    def protected_model_sizes(self) -> Sequence[tuple[str, int]]:
+        m = schema.protected_models
+        with self._begin() as c:
+            rows = c.execute(select(m.c.name, m.c.size_bytes).order_by(m.c.name)).all()
+        return [(str(name), int(size)) for name, size in rows]
 
     def protected_models_stamp(self) -> str:
         with self._begin() as c:

@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Row, and_, false, select, text, true
-from sqlalchemy.dialects import postgresql, sqlite
 
 from airlock.budgets.limits import DEFAULT_SUBJECT, Budget, BudgetCheck, BudgetScope
 from airlock.budgets.refusals import Candidate, RefusedContent, Sketch
@@ -243,6 +242,8 @@ def _inherit(c: Connection, missing: Sequence[BudgetKey]) -> bool:
     ]
     if not rows:
         return False
+    from sqlalchemy.dialects import postgresql, sqlite  # noqa: PLC0415 -- ~50 ms at start-up
+
     dialect = postgresql if c.dialect.name == "postgresql" else sqlite
     c.execute(dialect.insert(b).on_conflict_do_nothing(), rows)
     return True

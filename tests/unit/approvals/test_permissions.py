@@ -34,6 +34,7 @@ CHANGES = {
     Action.LOCK_LIFT,
     Action.BUDGET_SET,
     Action.MODEL_REGISTER,
+    Action.PACKAGE_FEED_IMPORT,
     Action.COSIGNATURE_DELIVER,
 }
 

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Cookie, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from airlock.api.auth import SESSION_COOKIE, AirlockDep, client_address, throttle
+from airlock.api.refusal_log import RECORDED, refusal_of, refusals
 from airlock.approvals.permissions import Action, allowed
 from airlock.domain.principals import Principal
 from airlock.domain.requests import BoundaryRequest, RequestKind, RequestStatus
@@ -66,6 +67,7 @@ def login(request: Request, airlock: AirlockDep, token: Annotated[str, Form()]) 
     try:
         limiter.check(address)
     except TooManyAttempts as e:
+        refusals(request).record_in_thread(refusal_of(request, e))
         page = _page(request, "login.html", {"error": e.message}, status=429)
         page.headers["Retry-After"] = str(e.retry_after_seconds)
         return page
@@ -73,6 +75,7 @@ def login(request: Request, airlock: AirlockDep, token: Annotated[str, Form()]) 
         _principal, record = airlock.token_record(token.strip())
     except AuthenticationRequired as e:
         limiter.failed(address)
+        refusals(request).record_in_thread(refusal_of(request, e))
         return _page(request, "login.html", {"error": e.message}, status=401)
     response = RedirectResponse("/ui/requests", status_code=303)
     left = None
@@ -160,6 +163,7 @@ def _scan_features(airlock: AirlockDep, boundary_request: BoundaryRequest) -> li
 
 @router.post("/requests/{request_id}/vote")
 def vote(
+    request: Request,
     request_id: str,
     airlock: AirlockDep,
     decision: Annotated[str, Form()],
@@ -176,6 +180,8 @@ def vote(
     try:
         airlock.vote(viewer[0], request_id, decision == "approve", reason, digest)
     except AirlockError as e:
+        if isinstance(e, RECORDED):
+            refusals(request).record_in_thread(refusal_of(request, e, viewer[0]))
         return RedirectResponse(
             f"/ui/requests/{request_id}?error={quote(e.message)}", status_code=303
         )

@@ -8,7 +8,7 @@ import time
 from fastapi import APIRouter, Request, status
 from fastapi.responses import Response, StreamingResponse
 
-from airlock.api.auth import AirlockDep, PrincipalDep
+from airlock.api.auth import ActorDep, AirlockDep, CredentialDep, PrincipalDep
 from airlock.api.blocking import run_blocking
 from airlock.api.openapi import binary, errors
 from airlock.api.schemas import ExportOut, RequestOut, VoteIn
@@ -33,7 +33,9 @@ _EXPORT_FORM = multipart_form(
     responses=errors(400, 401, 403, 404, 413),
     openapi_extra=_EXPORT_FORM,
 )
-async def submit_export(request: Request, airlock: AirlockDep, caller: PrincipalDep) -> Response:
+async def submit_export(
+    request: Request, airlock: AirlockDep, caller: PrincipalDep, credential: CredentialDep
+) -> Response:
     """Inspect, count and decide. 201 with the outcome: allow, hold or deny.
 
     The form is read as it streams, its file straight into the outbox (issue 22): the
@@ -53,7 +55,7 @@ async def submit_export(request: Request, airlock: AirlockDep, caller: Principal
     result = await run_blocking(
         request,
         lambda: airlock.submit_staged_export(
-            caller, form.staged, form.filename or "upload", purpose, project
+            caller, form.staged, form.filename or "upload", purpose, project, auth=credential
         ),
     )
     request.app.state.decision_timer.observe("export", time.perf_counter() - started)
@@ -82,10 +84,18 @@ async def submit_export(request: Request, airlock: AirlockDep, caller: Principal
     response_model=RequestOut,
     responses=errors(400, 401, 403, 404, 409, 413),
 )
-def vote(request_id: str, body: VoteIn, airlock: AirlockDep, caller: PrincipalDep) -> RequestOut:
+def vote(
+    request_id: str,
+    body: VoteIn,
+    airlock: AirlockDep,
+    caller: PrincipalDep,
+    credential: CredentialDep,
+) -> RequestOut:
     """Approve or deny a held request. The digest binds the vote to the bytes reviewed."""
-    after = airlock.vote(caller, request_id, body.approve, body.reason, body.digest)
-    request, decisions = airlock.get_request(Actor.of(caller), after.id)
+    after = airlock.vote(
+        caller, request_id, body.approve, body.reason, body.digest, auth=credential
+    )
+    request, decisions = airlock.get_request(Actor.of(caller, credential), after.id)
     return RequestOut.of(request, list(decisions))
 
 
@@ -94,10 +104,10 @@ def vote(request_id: str, body: VoteIn, airlock: AirlockDep, caller: PrincipalDe
     response_class=Response,
     responses={**binary("The released artifact."), **errors(400, 401, 403, 404, 409, 422)},
 )
-def fetch_release(request_id: str, airlock: AirlockDep, caller: PrincipalDep) -> StreamingResponse:
+def fetch_release(request_id: str, airlock: AirlockDep, actor: ActorDep) -> StreamingResponse:
     """The released artifact, for its requester and auditors only; 409 unless released,
     and only if its digest still matches."""
-    request, pieces = airlock.release(Actor.of(caller), request_id)
+    request, pieces = airlock.release(actor, request_id)
     return StreamingResponse(
         pieces,
         media_type="application/octet-stream",

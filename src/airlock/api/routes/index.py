@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, status
 from fastapi.responses import Response, StreamingResponse
 
-from airlock.api.auth import AirlockDep, PrincipalDep
+from airlock.api.auth import AirlockDep, CredentialDep, PrincipalDep
 from airlock.api.blocking import run_blocking
 from airlock.api.openapi import binary, content, errors
 from airlock.api.upload_form import multipart_form, read_upload_form
@@ -87,7 +87,7 @@ def package_file(filename: str, airlock: AirlockDep, _caller: PrincipalDep) -> S
     openapi_extra=multipart_form("A wheel or sdist.", {}),
 )
 async def submit_package(
-    request: Request, airlock: AirlockDep, caller: PrincipalDep
+    request: Request, airlock: AirlockDep, caller: PrincipalDep, credential: CredentialDep
 ) -> dict[str, object]:
     """Submit a wheel or sdist for vetting; clean files go on the index at once.
 
@@ -101,7 +101,8 @@ async def submit_package(
         text_fields={},
     )
     admission = await run_blocking(
-        request, lambda: airlock.admit_staged_package(caller, form.filename, form.staged)
+        request,
+        lambda: airlock.admit_staged_package(caller, form.filename, form.staged, auth=credential),
     )
     return {
         "request": admission.request.id,

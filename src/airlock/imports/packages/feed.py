@@ -66,6 +66,8 @@ def parse_osv(text: str) -> list[tuple[str, str, str]]:
 
 def _entries(record: dict[str, object]) -> Iterable[tuple[str, str, str]]:
     advisory = str(record["id"])
+    if record.get("withdrawn"):  # a retracted report (a false positive) denies nothing
+        return
     affected = record.get("affected")
     for item in affected if isinstance(affected, list) else []:
         package = item.get("package") if isinstance(item, dict) else None
@@ -78,17 +80,26 @@ def _entries(record: dict[str, object]) -> Iterable[tuple[str, str, str]]:
             yield advisory, name, version
 
 
-def known_bad(texts: Iterable[str]) -> KnownBad:
-    """One lookup table from several feed files.
+def feed_entries(texts: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(advisory, normalised name, version or ``*``) of every PyPI entry in ``texts``, in
+    order, the first advisory kept for a name and version listed twice.
 
     Raises:
-        InvalidInput: see :func:`parse_osv`; an empty feed is refused (fail closed: an operator
-        who meant to load one must notice).
+        InvalidInput: see :func:`parse_osv`; a feed with no PyPI record is refused (fail
+        closed: an operator who meant to load one must notice).
     """
     entries: dict[tuple[str, str], str] = {}
     for text in texts:
         for advisory, name, version in parse_osv(text):
-            entries[(normalise(name), version)] = advisory
+            entries.setdefault((normalise(name), version), advisory)
     if not entries:
         raise InvalidInput("the feed holds no PyPI records")
-    return KnownBad(entries)
+    return [(advisory, name, version) for (name, version), advisory in entries.items()]
+
+
+def known_bad(texts: Iterable[str]) -> KnownBad:
+    """One lookup table from several feed files.
+
+    Raises: InvalidInput, as :func:`feed_entries`.
+    """
+    return KnownBad({(name, version): advisory for advisory, name, version in feed_entries(texts)})

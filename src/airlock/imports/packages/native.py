@@ -1,34 +1,32 @@
-"""A bounded strings scan of native code in a package (.so, .pyd, .dylib, .dll, .exe).
+"""YARA rules over the native code in a package (.so, .pyd, .dylib, .dll, .exe).
 
-Pure. Compiled extensions used to be left unread, so every numpy or pyarrow release needed two
-approvers (issue 16). Reading them whole is not needed to find what droppers and stealers carry
-in clear: exfiltration endpoints (webhooks, paste sites, bot APIs), encoded PowerShell and shell
-download-and-run lines. Only printable runs of at least 8 bytes are matched, and at most
-``MAX_SCAN_BYTES`` of each file.
+Compiled extensions used to be left unread, so every numpy or pyarrow release needed two
+approvers (issue 16). Reading them whole is not needed to find what droppers, stealers and
+miners carry in clear: exfiltration endpoints (webhooks, paste sites, bot APIs), encoded
+PowerShell and shell download-and-run lines, reverse shells, mining pools, credential-store
+paths (in ASCII and UTF-16), UPX packing. The rules live in ``yara/native.yar`` (YARA's own
+language, so an operator can read and extend them); at most ``MAX_SCAN_BYTES`` of each file is
+scanned, under a time bound.
 
 What it does not do: disassemble, unpack packed or encrypted binaries, or judge what the code
-does; a clean strings scan is not proof of a clean library.
+does; a clean scan is not proof of a clean library.
 """
 
 from __future__ import annotations
 
-import re
+import functools
+from importlib import resources
+from typing import TYPE_CHECKING
 
 from airlock.imports.packages.rules import PackageFinding, Severity
 
+if TYPE_CHECKING:
+    import yara
+
 NATIVE_SUFFIXES = (".so", ".pyd", ".dylib", ".dll", ".exe")
 MAX_SCAN_BYTES = 256 * 1024 * 1024
-STRONG = re.compile(
-    rb"discord(?:app)?\.com/api/webhooks/\d+|api\.telegram\.org/bot\d+|pastebin\.com/raw/|"
-    rb"-EncodedCommand [A-Za-z0-9+/=]{40,}|transfer\.sh/|ngrok\.io|webhook\.site/|"
-    rb"(?:curl|wget) [^\x00]{0,80}\| *(?:ba)?sh\b|Invoke-WebRequest [^\x00]{0,120}\.exe",
-    re.IGNORECASE,
-)
-STEALER = re.compile(
-    rb"\\Google\\Chrome\\User Data\\Default\\Login Data|\\Local Storage\\leveldb|"
-    rb"Exodus\\exodus\.wallet|\\Discord\\Local Storage|wallet\.dat\x00",
-    re.IGNORECASE,
-)
+SCAN_TIMEOUT_SECONDS = 60
+_SEVERITY = {"critical": Severity.CRITICAL, "high": Severity.HIGH}
 
 
 def is_native(name: str) -> bool:
@@ -36,31 +34,53 @@ def is_native(name: str) -> bool:
     return base.endswith(NATIVE_SUFFIXES) or ".so." in base
 
 
+@functools.cache
+def native_rules() -> yara.Rules:
+    """The shipped rules, compiled once per process."""
+    import yara  # noqa: PLC0415 -- only vetting a package with native code needs it
+
+    source = resources.files("airlock.imports.packages.yara").joinpath("native.yar")
+    return yara.compile(source=source.read_text("utf-8"))
+
+
 def scan_native(path: str, data: bytes) -> list[PackageFinding]:
-    """Findings from clear-text indicators in one native file."""
-    window = memoryview(data)[:MAX_SCAN_BYTES]
-    found = []
-    strong = STRONG.search(window)
-    if strong:
-        found.append(
+    """Findings from YARA rule matches in one native file.
+
+    A scan that fails or runs out of time is itself a finding (held): the file is unread.
+    """
+    import yara  # noqa: PLC0415 -- see native_rules
+
+    window = data[:MAX_SCAN_BYTES]
+    try:
+        matches = native_rules().match(data=window, timeout=SCAN_TIMEOUT_SECONDS)
+    except yara.Error as e:
+        return [
             PackageFinding(
-                "native-indicator",
-                path,
-                0,
-                Severity.CRITICAL,
-                "native code carries an exfiltration endpoint or download-and-run line: "
-                + strong.group(0)[:60].decode("latin-1"),
-            )
-        )
-    stealer = STEALER.search(window)
-    if stealer:
-        found.append(
-            PackageFinding(
-                "native-stealer",
+                "native-unread",
                 path,
                 0,
                 Severity.HIGH,
-                "native code names browser or wallet credential stores",
+                f"native code could not be scanned ({e}); nobody has read it",
+            )
+        ]
+    found = []
+    for match in matches:
+        severity = _SEVERITY.get(str(match.meta.get("severity")), Severity.HIGH)
+        found.append(
+            PackageFinding(
+                f"native-{match.rule.replace('_', '-')}",
+                path,
+                0,
+                severity,
+                f"{match.meta.get('why', match.rule)}: {_first_text(match)}",
             )
         )
     return found
+
+
+def _first_text(match: yara.Match) -> str:
+    for string in match.strings:
+        for instance in string.instances:
+            text = bytes(instance.matched_data)[:60]
+            return text.replace(b"\x00", b"").decode("latin-1")
+    return str(match.rule)

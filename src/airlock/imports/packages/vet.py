@@ -238,17 +238,22 @@ def vet_many(files: Iterable[tuple[str, bytes]], known: KnownBad | None = None) 
     for filename, blob in files:
         report = vet(filename, blob)
         advisory = known.match(report.name, report.version) if known is not None else None
-        if advisory:
-            finding = PackageFinding(
-                "known-malicious",
-                filename,
-                0,
-                Severity.CRITICAL,
-                f"{report.name} {report.version} is listed as malicious ({advisory})",
-            )
-            report = replace(report, findings=(finding, *report.findings))
-        reports.append(report)
+        reports.append(with_advisory(report, advisory))
     return reports
+
+
+def with_advisory(report: VetReport, advisory: str | None) -> VetReport:
+    """``report`` denied as known-malicious when a feed lists its name and version."""
+    if not advisory:
+        return report
+    finding = PackageFinding(
+        "known-malicious",
+        report.filename,
+        0,
+        Severity.CRITICAL,
+        f"{report.name} {report.version} is listed as malicious ({advisory})",
+    )
+    return replace(report, findings=(finding, *report.findings))
 
 
 def _empty_package(filename: str, members: list[Member]) -> list[PackageFinding]:

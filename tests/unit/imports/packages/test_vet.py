@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import _sqlite3
+import _ssl
 import io
 import zipfile
 from pathlib import Path
 
 import pytest
+import yara
 
 from airlock.domain.requests import Outcome
+from airlock.imports.packages import native
 from airlock.imports.packages.analysis import scan_python
 from airlock.imports.packages.rules import Severity
 from airlock.imports.packages.typosquat import typosquat_of
 from airlock.imports.packages.vet import project_of_filename, vet
-from scripts.make_test_packages import BENIGN, MALICIOUS, build, sdist
+from scripts.make_test_packages import BENIGN, MALICIOUS, build, sdist, wheel
 
 
 @pytest.mark.parametrize("rule", sorted(MALICIOUS))
@@ -203,3 +207,23 @@ def test_sdist_scripts_outside_a_package_weigh_less() -> None:
     assert script.verdict is Outcome.ALLOW, script.to_json()
     package = vet("s-1.0.tar.gz", sdist("s", "1.0", {"s/__init__.py": "", "s/run.py": spawn}))
     assert package.verdict is Outcome.HOLD, package.to_json()
+
+
+def test_real_native_extensions_pass_the_yara_rules() -> None:
+    # Compiled extensions this interpreter itself loads: real ELF code, no indicators.
+    files: dict[str, str | bytes] = {"realnat/__init__.py": ""}
+    for module in (_sqlite3, _ssl):
+        path = Path(str(module.__file__))
+        files[f"realnat/{path.name}"] = path.read_bytes()
+    report = vet("realnat-1.0-cp311-cp311-linux_x86_64.whl", wheel("realnat", "1.0", files))
+    assert report.verdict is Outcome.ALLOW, report.to_json()
+
+
+def test_a_scan_that_cannot_finish_holds_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Failing:
+        def match(self, **_: object) -> object:
+            raise yara.TimeoutError("scan timed out")
+
+    monkeypatch.setattr(native, "native_rules", Failing)
+    findings = native.scan_native("x/_core.so", b"\x7fELF")
+    assert [(f.rule, f.severity) for f in findings] == [("native-unread", Severity.HIGH)]

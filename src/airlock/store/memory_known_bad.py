@@ -1,0 +1,33 @@
+"""In-memory KnownBadStore, for tests."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+
+from airlock.imports.packages.feed import EVERY_VERSION
+
+
+class MemoryKnownBadStore:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple[str, str], str] = {}
+
+    def add_known_bad(
+        self, entries: Sequence[tuple[str, str, str]], at: datetime, ledger_index: int
+    ) -> int:
+        del at, ledger_index
+        with self._lock:
+            before = len(self._entries)
+            for advisory, name, version in entries:
+                self._entries.setdefault((name, version), advisory)
+            return len(self._entries) - before
+
+    def known_bad_advisory(self, name: str, version: str) -> str | None:
+        with self._lock:
+            return self._entries.get((name, version)) or self._entries.get((name, EVERY_VERSION))
+
+    def known_bad_count(self) -> int:
+        with self._lock:
+            return len(self._entries)

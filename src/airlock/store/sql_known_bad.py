@@ -1,0 +1,71 @@
+"""KnownBadStore on SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+
+from sqlalchemy import Connection, func, or_, select, tuple_
+
+from airlock.imports.packages.feed import EVERY_VERSION
+from airlock.store import schema
+
+BeginTransaction = Callable[..., AbstractContextManager[Connection]]
+_bad = schema.known_bad_packages
+_CHUNK = 500  # rows per IN (...) probe and per insert: well under every backend's bound
+
+
+class SqlKnownBadStore:
+    def __init__(self, begin: BeginTransaction) -> None:
+        self._begin = begin
+
+    def add_known_bad(
+        self, entries: Sequence[tuple[str, str, str]], at: datetime, ledger_index: int
+    ) -> int:
+        wanted: dict[tuple[str, str], str] = {}
+        for advisory, name, version in entries:
+            wanted.setdefault((name, version), advisory)
+        keys = list(wanted)
+        added = 0
+        with self._begin(write=True) as c:
+            for start in range(0, len(keys), _CHUNK):
+                chunk = keys[start : start + _CHUNK]
+                held = {
+                    (r.name, r.version)
+                    for r in c.execute(
+                        select(_bad.c.name, _bad.c.version).where(
+                            tuple_(_bad.c.name, _bad.c.version).in_(chunk)
+                        )
+                    )
+                }
+                rows = [
+                    {
+                        "name": name,
+                        "version": version,
+                        "advisory": wanted[(name, version)],
+                        "imported_at": at,
+                        "ledger_index": ledger_index,
+                    }
+                    for name, version in chunk
+                    if (name, version) not in held
+                ]
+                if rows:
+                    c.execute(_bad.insert(), rows)
+                    added += len(rows)
+        return added
+
+    def known_bad_advisory(self, name: str, version: str) -> str | None:
+        with self._begin() as c:
+            rows = c.execute(
+                select(_bad.c.version, _bad.c.advisory).where(
+                    _bad.c.name == name,
+                    or_(_bad.c.version == version, _bad.c.version == EVERY_VERSION),
+                )
+            ).all()
+        exact = [str(r.advisory) for r in rows if r.version == version]
+        return next(iter(exact or [str(r.advisory) for r in rows]), None)
+
+    def known_bad_count(self) -> int:
+        with self._begin() as c:
+            return int(c.execute(select(func.count()).select_from(_bad)).scalar_one())

@@ -1,0 +1,39 @@
+"""The known-bad package feed (issue 16) holds the same on every store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from airlock.store.interface import Store
+
+AT = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def test_entries_are_added_once_and_matched_exactly_or_at_every_version(store: Store) -> None:
+    feed = store.known_bad
+    assert feed.known_bad_count() == 0
+    assert feed.known_bad_advisory("tidy", "1.0") is None
+    added = feed.add_known_bad(
+        [("MAL-1", "tidy", "1.0"), ("MAL-2", "plain", "*"), ("MAL-9", "tidy", "1.0")], AT, 3
+    )
+    assert added == 2 and feed.known_bad_count() == 2
+    assert feed.known_bad_advisory("tidy", "1.0") == "MAL-1"  # the first advisory stays
+    assert feed.known_bad_advisory("tidy", "1.1") is None
+    assert feed.known_bad_advisory("plain", "0.0.1") == "MAL-2"
+    # A second import adds what is new and keeps what was there.
+    assert feed.add_known_bad([("MAL-3", "tidy", "1.1"), ("MAL-4", "tidy", "1.0")], AT, 4) == 1
+    assert feed.known_bad_advisory("tidy", "1.0") == "MAL-1"
+    assert feed.known_bad_advisory("tidy", "1.1") == "MAL-3"
+    assert feed.known_bad_count() == 3
+
+
+def test_an_exact_version_wins_over_every_version(store: Store) -> None:
+    store.known_bad.add_known_bad([("MAL-A", "x", "*"), ("MAL-B", "x", "2.0")], AT, 1)
+    assert store.known_bad.known_bad_advisory("x", "2.0") == "MAL-B"
+    assert store.known_bad.known_bad_advisory("x", "3.0") == "MAL-A"
+
+
+def test_a_large_feed_goes_in_by_chunks(store: Store) -> None:
+    entries = [(f"MAL-{i}", f"pkg-{i}", "*") for i in range(1_234)]
+    assert store.known_bad.add_known_bad(entries, AT, 1) == 1_234
+    assert store.known_bad.known_bad_advisory("pkg-1233", "9") == "MAL-1233"
