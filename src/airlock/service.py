@@ -222,6 +222,16 @@ class Airlock:
         return source() if callable(source) else source
 
     @capability
+    def identity_key(self) -> bytes:
+        """The enclave's key for sampled fingerprints and derivative sketches (issue 19),
+        derived from the ledger key: whoever cannot read the home cannot tell which chunks
+        are sampled or what a sketch projects onto."""
+        from airlock.audit import seal_key
+        from airlock.identity.sampled_index import identity_key
+
+        return identity_key(seal_key(self._signing_key))
+
+    @capability
     def ledger(self) -> AuditLog:
         from airlock.audit import AuditLog
         from airlock.ledger.signed_note import NoteSigner
@@ -715,17 +725,28 @@ class Airlock:
         return enclave_status(self.settings.enclave_name, self._policy.version, glance, k)
 
     def time_to_exfiltrate(
-        self, enclave: Budget | None = None, accounts: int = 1
+        self, enclave: Budget | None = None, accounts: int = 1, *, measured: bool = False
     ) -> list[ExfiltrationEstimate]:
         """Per protected model, the fastest theft by ``accounts`` colluding accounts that the
-        (given or current) enclave budget and the personal budgets allow.
+        (given or current) enclave budget and the personal budgets allow: at the assumed
+        100x compression, or (``measured``) at the lossless ratio measured at registration.
 
         Raises: InvalidInput (``accounts`` below 1).
         """
         budgets = list(self._store.budgets.budgets())
         if enclave is not None:
             budgets = [b for b in budgets if b.scope is not BudgetScope.ENCLAVE] + [enclave]
-        return estimates_for(budgets, self._store.protected_model_sizes(), accounts)
+        if not measured:
+            return estimates_for(budgets, self._store.protected_model_sizes(), accounts)
+        from airlock.exports.model_fingerprint import lossless_ratio
+
+        models = self._store.protected_models()
+        return estimates_for(
+            budgets,
+            [(m.name, m.size) for m in models],
+            accounts,
+            compression={m.name: lossless_ratio(m) for m in models},
+        )
 
     # --- egress -----------------------------------------------------------------------
 
@@ -1127,35 +1148,55 @@ class Airlock:
     # --- protected weights ------------------------------------------------------------
 
     def register_protected_model(
-        self, actor: Actor, name: str, pieces: Iterable[bytes], tensors: tuple[str, ...] = ()
+        self,
+        actor: Actor,
+        name: str,
+        pieces: Iterable[bytes],
+        tensors: tuple[str, ...] = (),
+        *,
+        shards: Iterable[tuple[str, Iterable[bytes]]] | None = None,
+        sampled: bool = False,
     ) -> ModelFingerprint:
-        """Fingerprint a model so that any piece of it in an export is denied.
+        """Fingerprint a model so that any piece of it, or a derivative, in an export is denied.
+
+        ``shards`` (name, pieces) replace ``pieces`` for a model of many files. In one pass:
+        every chunk's SHA-256 (``sampled=False``) or the enclave-keyed 1/32 sample of them
+        (``sampled=True``: about 50 MB per TB, any 1 MiB piece still named with > 99%),
+        per-tensor derivative sketches, and the lossless ratio (issue 19).
 
         Raises:
             PermissionDenied: the actor is not an administrator.
             InvalidInput: the name is empty or the model has no informative content.
-            Conflict: a model of that name is registered.
+            Conflict: a model of that name is registered already.
         """
         require(actor, Action.MODEL_REGISTER)
         if not name.strip() or len(name) > 128:
             raise InvalidInput("a protected model needs a name of 1-128 characters")
         if any(m.name == name for m in self._store.protected_models()):
             raise Conflict(f"a protected model named {name!r} is registered already")
-        from airlock.budgets.compression import LosslessSample
-        from airlock.exports.model_fingerprint import ModelFingerprint
+        from airlock.identity.registration import register_shards
 
-        sample = LosslessSample()
-        model = ModelFingerprint.of(name, sample.feed(pieces), tensors)
+        registration = register_shards(
+            self.identity_key,
+            name,
+            shards if shards is not None else [("", pieces)],
+            sampled=sampled,
+            tensors=tensors,
+        )
+        model = registration.model
         if not model.chunks:
-            raise InvalidInput(f"{name} has no informative content to fingerprint")
+            hint = " too small to sample: register it with a full fingerprint" if sampled else ""
+            raise InvalidInput(f"{name} has no informative content to fingerprint;{hint}")
         index = self._record(
             "weights.register",
             actor,
             name,
             size=str(model.size),
             chunks=str(len(model.chunks)),
+            fingerprint="sampled" if sampled else "full",
+            sketched_tensors=str(registration.tensors_sketched),
             # measured lossless compression, in thousandths (ledger records hold no floats)
-            lossless_ratio_milli=str(round(sample.ratio() * 1000)),
+            lossless_ratio_milli=str(round(registration.lossless_ratio * 1000)),
         )
         self._store.add_protected_model(model, self._clock.now())
         self.seals.seal("protected_models", {"name": name}, index)
@@ -1180,7 +1221,10 @@ class Airlock:
 
         stamp = self._store.protected_models_stamp()
         if self._inspector is None or stamp != self._inspector_stamp:
-            self._inspector = Inspector(protected=self._store.protected_models())
+            models = self._store.protected_models()
+            keyed = any(m.sampled or m.identity for m in models)
+            key = self.identity_key if keyed else b""
+            self._inspector = Inspector(protected=models, identity_key=key)
             self._inspector_stamp = stamp
         self._inspector_checked = now
         return self._inspector

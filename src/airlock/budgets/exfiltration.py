@@ -12,7 +12,7 @@ budget of their own and no default ('*') is bound by the enclave budget alone.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -108,19 +108,34 @@ def refuse_if_below_floor(
 
 
 def estimates_for(
-    budgets: Sequence[Budget], models: Sequence[tuple[str, int]], accounts: int = 1
+    budgets: Sequence[Budget],
+    models: Sequence[tuple[str, int]],
+    accounts: int = 1,
+    *,
+    compression: Mapping[str, float] | None = None,
 ) -> list[ExfiltrationEstimate]:
     """Per protected model (name, size), the fastest theft by ``accounts`` colluding accounts
     that ``budgets`` allow: bound by the enclave budget and the most generous personal one.
     No enclave budget, no estimate (nothing bounds the theft but the link).
 
+    ``compression`` gives a model's own ratio (the lossless one measured at registration,
+    issue 19) instead of the assumed 100x.
+
     Raises: InvalidInput (``accounts`` below 1).
     """
+    ratios = compression or {}
     enclave = next((b for b in budgets if b.scope is BudgetScope.ENCLAVE), None)
     if enclave is None:
         return []
     personal = most_generous(budgets)
     return [
-        time_to_exfiltrate(name, size, enclave, personal=personal, accounts=accounts)
+        time_to_exfiltrate(
+            name,
+            size,
+            enclave,
+            ratios.get(name, ASSUMED_COMPRESSION),
+            personal=personal,
+            accounts=accounts,
+        )
         for name, size in models
     ]

@@ -90,29 +90,65 @@ def weights_group() -> None:
     per-recipient copies and trace a leaked file to its copy."""
 
 
+SAMPLE_ABOVE = 1024**3  # --fingerprint auto samples models larger than this
+
+
 @weights_group.command("register")
-@click.argument("path", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("path", type=click.Path(path_type=Path, exists=True))
 @click.option("--name", required=True, help="The model's name, shown when an export is denied.")
+@click.option(
+    "--fingerprint",
+    type=click.Choice(["auto", "full", "sampled"]),
+    default="auto",
+    show_default=True,
+    help="full: every chunk (names pieces from 64 KiB; 0.6% of the model's size); sampled: "
+    "a keyed 1/32 sample (names pieces from 1 MiB; ~50 MB per TB); auto: sampled above 1 GiB.",
+)
 @pass_cli
-def register(cli: CliContext, path: Path, name: str) -> None:
-    """Fingerprint PATH (content-defined chunks) as protected model NAME."""
+def register(cli: CliContext, path: Path, name: str, fingerprint: str) -> None:
+    """Fingerprint PATH (a model file, or a folder of shards) as protected model NAME.
+
+    One streaming pass: content-defined chunk digests, per-tensor derivative sketches
+    (safetensors, GGUF, NumPy) and the lossless compression ratio.
+    """
+    from airlock.identity.tensors import model_files
+
+    files = model_files(path)
+    if not files:
+        raise SourceError(f"{path} holds no model file (.safetensors, .gguf, .npy, .pt, .bin)")
+    total = sum(f.stat().st_size for f in files)
+    sampled = fingerprint == "sampled" or (fingerprint == "auto" and total > SAMPLE_ABOVE)
+    tensors: tuple[str, ...] = ()
     try:
-        with path.open("rb") as handle:
-            head = handle.read(16 * 1024 * 1024)
-            tensors: tuple[str, ...] = ()
+        if len(files) == 1:
+            with files[0].open("rb") as handle:
+                head = handle.read(16 * 1024 * 1024)
             if sniff(head) is Format.SAFETENSORS:
-                summary = read_safetensors_header(head, path.stat().st_size, len(head))
-                tensors = (summary.detail,)
-            handle.seek(0)
-            model = cli.airlock().register_protected_model(
-                cli.operator_actor("weights register"),
-                name,
-                iter(lambda: handle.read(READ_PIECE), b""),
-                tensors,
-            )
+                tensors = (read_safetensors_header(head, total, len(head)).detail,)
+        root = path if path.is_dir() else path.parent
+        model = cli.airlock().register_protected_model(
+            cli.operator_actor("weights register"),
+            name,
+            (),
+            tensors,
+            shards=[(str(f.relative_to(root)) if path.is_dir() else "", _pieces(f)) for f in files],
+            sampled=sampled,
+        )
     except OSError as e:
         raise SourceError(f"cannot read {path}: {e.strerror}") from e
-    click.echo(f"registered {model.name}: {model.size} bytes, {len(model.chunks)} chunks")
+    from airlock.exports.model_fingerprint import lossless_ratio
+
+    kind = "sampled chunks" if model.sampled else "chunks"
+    click.echo(
+        f"registered {model.name}: {model.size} bytes in {len(files)} file(s), "
+        f"{len(model.chunks)} {kind}, lossless ratio {lossless_ratio(model):.2f}"
+    )
+
+
+def _pieces(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while piece := handle.read(READ_PIECE):
+            yield piece
 
 
 @weights_group.command("list")
@@ -125,22 +161,41 @@ def register(cli: CliContext, path: Path, name: str) -> None:
 @pass_cli
 def list_models(cli: CliContext, accounts: int | None) -> None:
     """List protected models, with the time each would take to leave through one account and
-    through several colluding ones (at 100x compression; '-' with no enclave budget)."""
+    through several colluding ones (at 100x compression; '-' with no enclave budget), and
+    through one account at the lossless ratio measured when it was registered."""
+    from airlock.exports.model_fingerprint import lossless_ratio
     from airlock.render.units import format_bytes, format_seconds
 
     airlock = cli.airlock()
     k = accounts or cli.settings().egress.colluding_accounts
     one = {e.model: e.seconds for e in airlock.time_to_exfiltrate()}
     many = {e.model: e.seconds for e in airlock.time_to_exfiltrate(accounts=k)}
+    measured = {e.model: e.seconds for e in airlock.time_to_exfiltrate(measured=True)}
 
     def took(table: dict[str, float], name: str) -> str:
         return format_seconds(table[name]) if name in table else "-"
 
     click.echo(
         render_table(
-            ["NAME", "SIZE", "CHUNKS", "TIME (1 ACCOUNT)", f"TIME ({k} ACCOUNTS)"],
             [
-                [m.name, format_bytes(m.size), len(m.chunks), took(one, m.name), took(many, m.name)]
+                "NAME",
+                "SIZE",
+                "CHUNKS",
+                "LOSSLESS",
+                "TIME (1 ACCOUNT)",
+                f"TIME ({k} ACCOUNTS)",
+                "TIME (1, LOSSLESS)",
+            ],
+            [
+                [
+                    m.name,
+                    format_bytes(m.size),
+                    f"{len(m.chunks)}{' sampled' if m.sampled else ''}",
+                    f"{lossless_ratio(m):.2f}x",
+                    took(one, m.name),
+                    took(many, m.name),
+                    took(measured, m.name),
+                ]
                 for m in airlock.protected_models()
             ],
         )

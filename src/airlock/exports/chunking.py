@@ -20,6 +20,7 @@ import numpy as np
 
 from airlock.exports.model_fingerprint import ModelFingerprint
 from airlock.exports.tensor_stats import entropy_bits
+from airlock.identity.sampled_index import SampledIndex
 
 # ModelFingerprint is re-exported: it moved out so that reading fingerprints needs no numpy
 # (issue 13), and importing it from here still works.
@@ -148,16 +149,31 @@ MATCH_MIN_CHUNKS = 3  # three whole chunks in a row are at least 3 KiB of the mo
 
 
 class FingerprintIndex:
-    """Looks up chunk digests across every registered model."""
+    """Looks up chunk digests across every registered model.
 
-    def __init__(self, models: Iterable[ModelFingerprint]) -> None:
+    Models fingerprinted in full are looked up by SHA-256 (:meth:`owner`, a run of
+    ``MATCH_MIN_CHUNKS`` names the model); sampled ones (issue 19) by the keyed value of the
+    chunk's SHA-256 (:meth:`sampled_owner`, one chunk names the model: it is a keyed 1/32
+    sample, so an unrelated file hits one only by a 59-bit collision). Sampled models need
+    the enclave's identity ``key``; without one they are not matched.
+    """
+
+    def __init__(self, models: Iterable[ModelFingerprint], key: bytes = b"") -> None:
         self._owner: dict[bytes, str] = {}
+        sampled: list[ModelFingerprint] = []
         for model in models:
+            if model.sampled:
+                sampled.append(model)
+                continue
             for digest in model.chunks:
                 self._owner.setdefault(digest, model.name)
+        self._sampled = SampledIndex(key, sampled) if key and sampled else None
 
     def __bool__(self) -> bool:
-        return bool(self._owner)
+        return bool(self._owner) or self._sampled is not None
 
     def owner(self, digest: bytes) -> str | None:
         return self._owner.get(digest)
+
+    def sampled_owner(self, digest: bytes) -> str | None:
+        return self._sampled.owner(digest) if self._sampled is not None else None

@@ -21,6 +21,7 @@ from airlock.exports.account import account_finding
 from airlock.exports.chunking import FingerprintIndex, ModelFingerprint
 from airlock.exports.containers import walk_compressed, walk_tar, walk_zip
 from airlock.exports.decoded import DecodedSink
+from airlock.exports.derivative_scan import DerivativeScan, derivative_index
 from airlock.exports.findings import FileReport, Finding, FindingKind
 from airlock.exports.flat_scan import FlatScan
 from airlock.exports.formats import (
@@ -48,6 +49,7 @@ from airlock.exports.text_scan import TextScanner
 from airlock.exports.tfevents import BadEvents, EventScan
 
 HEAD_BYTES = 64 * 1024
+_SKETCHED = {Format.SAFETENSORS, Format.NPY, Format.GGUF}
 MIN_UNKNOWN_TRAILING = 4096  # bytes after an image's end beyond a stray newline or two
 # Machine code's byte histograms pass these tests by themselves (issue 15: wheels with .so
 # files were denied as "fp8"); float windows inside a library still count.
@@ -62,10 +64,17 @@ class Inspector:
     """
 
     def __init__(
-        self, limits: InspectionLimits | None = None, protected: Sequence[ModelFingerprint] = ()
+        self,
+        limits: InspectionLimits | None = None,
+        protected: Sequence[ModelFingerprint] = (),
+        *,
+        identity_key: bytes = b"",
     ) -> None:
         self.limits = limits or InspectionLimits()
-        self.index = FingerprintIndex(protected)
+        # Sampled fingerprints and derivative sketches are keyed by the enclave's identity
+        # key (issue 19); without it only full fingerprints are matched.
+        self.index = FingerprintIndex(protected, key=identity_key)
+        self.derivatives = derivative_index(protected, identity_key)
 
     def inspect(self, name: str, stream: Readable, size: int) -> FileReport:
         """One file's report; ``size`` is its length in bytes (0 when unknown).
@@ -100,6 +109,7 @@ class _Run:
     def __init__(self, inspector: Inspector) -> None:
         self.limits = inspector.limits
         self.index = inspector.index
+        self.derivatives = inspector.derivatives
         self.findings: list[Finding] = []
         self.expanded = 0
         self.sketch = SketchBuilder()  # every layer's chunks: a re-zipped copy sketches alike
@@ -184,7 +194,9 @@ class _Run:
         text = TextScanner(*self.nested_decoder(member)) if fmt is Format.TEXT else None
         media = self.media(fmt, member) if fmt in PARSED_MEDIA else None
         events = self.events(member, depth) if fmt is Format.TFEVENTS else None
-        feeders = [scan.feed] + [part.feed for part in (text, media and media[0], events) if part]
+        tensors = DerivativeScan(self.derivatives, member, limits) if fmt in _SKETCHED else None
+        parts = (text, media and media[0], events, tensors)
+        feeders = [scan.feed] + [part.feed for part in parts if part]
         pickle_head = bytearray()
         total = 0
         piece = first
@@ -201,16 +213,9 @@ class _Run:
         if parsed:  # judged column by column: only a protected model's chunks still count
             flat_findings = [f for f in flat_findings if f.kind is FindingKind.PROTECTED_MODEL]
         self.findings += flat_findings
-        if fmt is Format.BINARY and not flat_findings and total:
-            # Fail closed: bytes we cannot name are not released without a person.
-            self.add(
-                FindingKind.UNKNOWN_FORMAT,
-                Outcome.HOLD,
-                "binary data of no recognised format; a person must look at it",
-                member=member,
-                size=total,
-                confidence=0.5,
-            )
+        if tensors is not None:
+            self.findings += tensors.finish()
+        self.unexplained(fmt, member, total, bool(flat_findings))
         if text is not None:
             text.finish()
             self.findings += judge_text(text, member, limits)
@@ -225,6 +230,19 @@ class _Run:
                 f"{fmt.value} of {total} bytes is larger than any plot or report",
                 member=member,
                 size=total,
+            )
+
+    def unexplained(self, fmt: Format, member: str, total: int, found: bool) -> None:
+        """Fail closed: bytes of no recognised format, with nothing else found, are not
+        released without a person."""
+        if fmt is Format.BINARY and not found and total:
+            self.add(
+                FindingKind.UNKNOWN_FORMAT,
+                Outcome.HOLD,
+                "binary data of no recognised format; a person must look at it",
+                member=member,
+                size=total,
+                confidence=0.5,
             )
 
     def parse(

@@ -138,6 +138,9 @@ class FlatScan:
         owner = self.index.owner(chunk.digest) if chunk.informative else None
         if owner is None:
             self._close_run()
+            sampled = self.index.sampled_owner(chunk.digest) if chunk.informative else None
+            if sampled is not None:  # one keyed sampled chunk names its model (issue 19)
+                self._protected(sampled, chunk.offset, chunk.size)
             return
         if self._run and self.index.owner(self._run[0].digest) != owner:
             self._close_run()
@@ -146,11 +149,13 @@ class FlatScan:
     def _close_run(self) -> None:
         if len(self._run) >= MATCH_MIN_CHUNKS:
             owner = self.index.owner(self._run[0].digest) or "?"
-            matched = sum(c.size for c in self._run)
-            self.totals.protected[owner] = self.totals.protected.get(owner, 0) + matched
-            if self.totals.first_protected_offset < 0:
-                self.totals.first_protected_offset = self._run[0].offset
+            self._protected(owner, self._run[0].offset, sum(c.size for c in self._run))
         self._run = []
+
+    def _protected(self, owner: str, offset: int, matched: int) -> None:
+        self.totals.protected[owner] = self.totals.protected.get(owner, 0) + matched
+        if self.totals.first_protected_offset < 0:
+            self.totals.first_protected_offset = offset
 
     def findings(self) -> list[Finding]:
         t = self.totals

@@ -8,10 +8,13 @@ same class.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from airlock.errors import InvalidInput
+
+SAMPLED_WIDTH = 8  # bytes of one keyed sampled value (airlock.identity.sampled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +22,9 @@ class ModelFingerprint:
     """The chunk digests of one protected model, and what its file declares.
 
     ``chunks`` holds the SHA-256 of every informative content-defined chunk of the file's
-    raw bytes; ``tensors`` one description per tensor where the format is known (see
+    raw bytes, or -- for a sampled fingerprint (issue 19, :mod:`airlock.identity.sampled`) --
+    the 8-byte keyed values of a keyed 1/32 sample of them; ``tensors`` one description per
+    tensor where the format is known (see
     :func:`airlock.exports.fingerprint.fingerprint_model`; JSON objects with name, dtype,
     shape and size), or free text. Serialisable with :meth:`to_json` / :meth:`from_json`.
     """
@@ -28,12 +33,23 @@ class ModelFingerprint:
     size: int
     chunks: frozenset[bytes]
     tensors: tuple[str, ...] = ()
+    # JSON text: derivative sketches and the lossless ratio (airlock.identity.record), or ""
+    identity: str = ""
 
     def __post_init__(self) -> None:
         if not self.name or self.size < 0:
             raise InvalidInput("a model fingerprint needs a name and a size of 0 or more bytes")
-        if any(len(d) != 32 for d in self.chunks):
-            raise InvalidInput(f"fingerprint of {self.name!r} holds a digest that is not SHA-256")
+        widths = {len(d) for d in self.chunks}
+        if not widths <= {32} and widths != {SAMPLED_WIDTH}:
+            raise InvalidInput(
+                f"fingerprint of {self.name!r} mixes digests or holds one that is neither a "
+                "SHA-256 nor an 8-byte sampled value"
+            )
+
+    @property
+    def sampled(self) -> bool:
+        """Whether ``chunks`` are keyed sampled values rather than every chunk's SHA-256."""
+        return any(len(d) == SAMPLED_WIDTH for d in self.chunks)
 
     @classmethod
     def of(
@@ -57,6 +73,7 @@ class ModelFingerprint:
             "size": self.size,
             "chunks": sorted(d.hex() for d in self.chunks),
             "tensors": list(self.tensors),
+            "identity": self.identity,
         }
 
     @classmethod
@@ -82,4 +99,16 @@ class ModelFingerprint:
             digests = frozenset(bytes.fromhex(c) for c in chunks)
         except ValueError as e:
             raise InvalidInput(f"a model fingerprint chunk is not hex: {e}") from e
-        return cls(name, size, digests, tuple(str(t) for t in tensors))
+        identity = value.get("identity", "")
+        return cls(name, size, digests, tuple(str(t) for t in tensors), str(identity or ""))
+
+
+def lossless_ratio(model: ModelFingerprint) -> float:
+    """The lossless compression ratio measured when ``model`` was registered (1.0 when it was
+    registered before issue 19 recorded one, or the record is unreadable)."""
+    try:
+        value = json.loads(model.identity) if model.identity else {}
+        ratio = float(value.get("lossless_ratio", 1.0))
+    except (ValueError, TypeError, AttributeError):
+        return 1.0
+    return max(1.0, ratio)

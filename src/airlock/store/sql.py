@@ -329,7 +329,7 @@ class SqlStore:
                 m.insert().values(
                     name=model.name,
                     size_bytes=model.size,
-                    tensors=json.dumps(list(model.tensors)),
+                    tensors=_tensors_text(model),
                     registered_at=registered_at,
                 )
             )
@@ -346,7 +346,7 @@ class SqlStore:
                 digests[row.model].add(bytes(row.digest))
         return [
             ModelFingerprint(
-                r.name, int(r.size_bytes), frozenset(digests[r.name]), tuple(json.loads(r.tensors))
+                r.name, int(r.size_bytes), frozenset(digests[r.name]), *_tensors_of(r.tensors)
             )
             for r in models
         ]
@@ -523,3 +523,19 @@ def _lock(row: Row[Any]) -> Lock:
         row.lifted_at,
         row.lifted_by,
     )
+
+
+def _tensors_text(model: ModelFingerprint) -> str:
+    """The ``tensors`` column: the list of tensor descriptions, or -- for a model with an
+    identity (issue 19: sketches, lossless ratio) -- an object holding both, so that the
+    row's seal covers the identity too without a schema change."""
+    if not model.identity:
+        return json.dumps(list(model.tensors))
+    return json.dumps({"tensors": list(model.tensors), "identity": model.identity})
+
+
+def _tensors_of(text: str) -> tuple[tuple[str, ...], str]:
+    value = json.loads(text)
+    if isinstance(value, dict):
+        return tuple(value.get("tensors", [])), str(value.get("identity", ""))
+    return tuple(value), ""
