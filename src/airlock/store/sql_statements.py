@@ -102,6 +102,10 @@ LEDGER_SIZE_FOR_UPDATE = select(_head.c.size).where(_head.c.id == 1).with_for_up
 # a probe must neither wait for exports nor make them wait.
 _alembic = table("alembic_version", column("version_num"))
 WRITE_PROBE = _alembic.update().values(version_num=_alembic.c.version_num)
+# Transactions.sync on PostgreSQL: a row lock writes WAL and takes a transaction id, so its
+# durable commit flushes the WAL up to it (every earlier asynchronous commit with it); on the
+# same one-row table, so that it never waits for an export's batch.
+SYNC_ROW_FOR_UPDATE = select(_alembic.c.version_num).with_for_update()
 SET_LEDGER_SIZE = _head.update().where(_head.c.id == 1).values(size=bindparam("size"))
 
 # --- budgets: running totals (docs/adr/0006) -----------------------------------------------
