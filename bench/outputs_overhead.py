@@ -95,6 +95,7 @@ class Rig:
     gateway: str
     token: str
     gateway_pid: int
+    upstream_pid: int
 
 
 def _airlock(args: list[str], env: dict[str, str]) -> str:
@@ -109,7 +110,7 @@ def _airlock(args: list[str], env: dict[str, str]) -> str:
 
 
 @contextmanager
-def rig(where: str | None, workers: int = 1) -> Iterator[Rig]:
+def rig(where: str | None, workers: int = 1, flush_window_ms: int | None = None) -> Iterator[Rig]:
     """An upstream and an `airlock serve` in front of it, each in its own process."""
     uport, gport = _free_port(), _free_port()
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
@@ -136,8 +137,10 @@ def rig(where: str | None, workers: int = 1) -> Iterator[Rig]:
                     f'\n[outputs]\nupstream_url = "{upstream}"\nmodel = "m"\n'
                     f'model_digest = "{model_digest(model_dir)}"\nmax_tokens = 64\n'
                 )
+                if flush_window_ms is not None:  # None: a tree without the setting
+                    config.write(f"flush_window_ms = {flush_window_ms}\n")
             for scope in ("tokens-enclave", "output-enclave"):
-                _airlock(["budget", "set", scope, "--bytes", str(10**12)], env)
+                _airlock(["budget", "set", scope, "*", "--bytes", str(10**12)], env)
             out = _airlock(["principal", "add", "bench", "--role", "researcher"], env)
             token = next(w for w in out.split() if w.startswith("alk_"))
             gateway_process = subprocess.Popen(
@@ -149,7 +152,7 @@ def rig(where: str | None, workers: int = 1) -> Iterator[Rig]:
             gateway = f"http://127.0.0.1:{gport}"
             _wait(upstream + "/docs", upstream_process)
             _wait(gateway + "/healthz", gateway_process)
-            yield Rig(upstream, gateway, token, gateway_process.pid)
+            yield Rig(upstream, gateway, token, gateway_process.pid, upstream_process.pid)
     finally:
         for process in (gateway_process, upstream_process):
             if process is not None:
@@ -187,6 +190,20 @@ async def _round(
     return samples
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its children (uvicorn's workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def _pct(samples: list[float], q: int) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[q - 1]
 
@@ -200,6 +217,7 @@ async def measure(
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     direct: list[float] = []
     through: list[float] = []
+    cpu = {"direct": 0.0, "gateway": 0.0}
     async with (
         httpx.AsyncClient(timeout=60, limits=limits) as plain,
         httpx.AsyncClient(
@@ -210,9 +228,19 @@ async def measure(
         await _round(authed, gateway_url, stream, concurrency, 4 * concurrency)
         per_round = max(concurrency, requests // rounds)
         for _ in range(rounds):
+            start = cpu_seconds(r.upstream_pid)
             direct += await _round(plain, direct_url, stream, concurrency, per_round)
+            cpu["direct"] += cpu_seconds(r.upstream_pid) - start
+            start = cpu_seconds(r.gateway_pid)
             through += await _round(authed, gateway_url, stream, concurrency, per_round)
-    result = {"requests": float(len(through))}
+            cpu["gateway"] += cpu_seconds(r.gateway_pid) - start
+    result = {
+        "requests": float(len(through)),
+        # CPU per request: the upstream's per direct call (the baseline), the gateway's per
+        # call through it. Unlike latency it hardly moves with the machine's load.
+        "upstream_cpu_ms": cpu["direct"] / len(direct) * 1000,
+        "gateway_cpu_ms": cpu["gateway"] / len(through) * 1000,
+    }
     for q in (50, 90):
         d, g = _pct(direct, q), _pct(through, q)
         result |= {f"direct_p{q}": d, f"gateway_p{q}": g, f"added_p{q}": g - d}
@@ -223,9 +251,11 @@ def _load() -> str:
     return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def report(requests: int, where: str | None, label: str, workers: int = 1) -> list[dict[str, Any]]:
+def report(
+    requests: int, where: str | None, label: str, workers: int, window: int | None
+) -> list[dict[str, Any]]:
     rows = []
-    with rig(where, workers) as r:
+    with rig(where, workers, window) as r:
         for stream in (False, True):
             for concurrency in (1, 8):
                 before = _load()
@@ -237,10 +267,14 @@ def report(requests: int, where: str | None, label: str, workers: int = 1) -> li
                     f"  {mode:6} x{concurrency}: direct p50 {m['direct_p50']:6.2f} "
                     f"p90 {m['direct_p90']:6.2f} | airlock p50 {m['gateway_p50']:6.2f} "
                     f"p90 {m['gateway_p90']:6.2f} | added p50 {m['added_p50']:5.2f} "
-                    f"p90 {m['added_p90']:5.2f} ms (target p50 <= 2) [{before}]",
+                    f"p90 {m['added_p90']:5.2f} ms (target p50 <= 2) | CPU/request: airlock "
+                    f"{m['gateway_cpu_ms']:.2f} ms, upstream {m['upstream_cpu_ms']:.2f} ms "
+                    f"[{before}]",
                     flush=True,
                 )
-                rows.append({"db": label, "mode": mode, "clients": concurrency, **m})
+                rows.append(
+                    {"db": label, "window": window, "mode": mode, "clients": concurrency, **m}
+                )
     return rows
 
 
@@ -249,10 +283,22 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--where", default=None, help="folder for the database (default: tmp)")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--windows",
+        default="0,10",
+        help="outputs.flush_window_ms values to run ('none': leave it out, for older trees)",
+    )
     args = parser.parse_args()
     label = args.where or tempfile.gettempdir()
-    print(f"gateway overhead, database in {label}, {args.workers} worker(s):")
-    rows = report(args.requests, args.where, label, args.workers)
+    rows = []
+    for text in args.windows.split(","):
+        window = None if text == "none" else int(text)
+        print(
+            f"gateway overhead, database in {label}, {args.workers} worker(s), "
+            f"flush_window_ms {window}:",
+            flush=True,
+        )
+        rows += report(args.requests, args.where, label, args.workers, window)
     print(json.dumps(rows))
 
 

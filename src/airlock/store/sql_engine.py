@@ -78,9 +78,10 @@ def _begin_sqlite(connection: Connection) -> None:
     options = connection.get_execution_options()
     # A lazy write commits to the WAL without an fsync (synchronous=NORMAL: in WAL mode the
     # database stays consistent and a crash of the process loses nothing); Transactions.sync
-    # flushes the WAL later. The pragma cannot change inside a transaction: set it here.
+    # flushes the WAL later. The pragma cannot change inside a transaction: set it here,
+    # for writers only (a reader commits nothing, so it need not switch it back).
     synchronous = "NORMAL" if options.get(LAZY_OPTION) else "FULL"
-    if connection.info.get(_SYNCHRONOUS) != synchronous:
+    if options.get(WRITE_OPTION) and connection.info.get(_SYNCHRONOUS) != synchronous:
         connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
         connection.info[_SYNCHRONOUS] = synchronous
     mode = "IMMEDIATE" if options.get(WRITE_OPTION) else "DEFERRED"
