@@ -65,7 +65,12 @@ async def _events(body: dict[str, Any]) -> AsyncIterator[bytes]:
         choice: dict[str, Any] = {"index": 0, "text": chr(token), "token_ids": [token]}
         if i == 0:
             choice["prompt_token_ids"] = [1, 2, 3]
-        event = {"id": "x", "object": "text_completion", "model": body.get("model"), "choices": [choice]}
+        event = {
+            "id": "x",
+            "object": "text_completion",
+            "model": body.get("model"),
+            "choices": [choice],
+        }
         yield b"data: " + json.dumps(event).encode() + b"\n\n"
     yield b"data: [DONE]\n\n"
 
@@ -83,9 +88,10 @@ def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
             raise SystemExit(f"{url} exited with {process.returncode}")
         try:
             httpx.get(url, timeout=2)
-            return
         except httpx.TransportError:
             time.sleep(0.1)
+        else:
+            return
     raise SystemExit(f"{url} did not start")
 
 
@@ -113,11 +119,14 @@ def _airlock(args: list[str], env: dict[str, str]) -> str:
 def rig(where: str | None, workers: int = 1, flush_window_ms: int | None = None) -> Iterator[Rig]:
     """An upstream and an `airlock serve` in front of it, each in its own process."""
     uport, gport = _free_port(), _free_port()
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    quiet = subprocess.DEVNULL
     upstream_process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "outputs_overhead:fast_upstream"]
-        + ["--app-dir", str(BENCH), "--port", str(uport), "--log-level", "critical"],
-        **quiet,  # type: ignore[arg-type]
+        [
+            *(sys.executable, "-m", "uvicorn", "--factory", "outputs_overhead:fast_upstream"),
+            *("--app-dir", str(BENCH), "--port", str(uport), "--log-level", "critical"),
+        ],
+        stdout=quiet,
+        stderr=quiet,
     )
     upstream = f"http://127.0.0.1:{uport}"
     gateway_process: subprocess.Popen[bytes] | None = None
@@ -144,10 +153,13 @@ def rig(where: str | None, workers: int = 1, flush_window_ms: int | None = None)
             out = _airlock(["principal", "add", "bench", "--role", "researcher"], env)
             token = next(w for w in out.split() if w.startswith("alk_"))
             gateway_process = subprocess.Popen(
-                [sys.executable, "-m", "airlock.cli.main", "serve", "--port", str(gport)]
-                + ["--workers", str(workers)],
+                [
+                    *(sys.executable, "-m", "airlock.cli.main", "serve", "--port", str(gport)),
+                    *("--workers", str(workers)),
+                ],
                 env={**os.environ, **env},
-                **quiet,  # type: ignore[arg-type]
+                stdout=quiet,
+                stderr=quiet,
             )
             gateway = f"http://127.0.0.1:{gport}"
             _wait(upstream + "/docs", upstream_process)

@@ -52,7 +52,7 @@ class SharedSync:
                 failure: BaseException | None = None
                 try:
                     self._sync()
-                except BaseException as e:  # handed to every waiter of this flush
+                except BaseException as e:  # noqa: BLE001 -- handed to every waiter of this flush
                     failure = e
                 finally:
                     self._changed.acquire()
