@@ -49,6 +49,7 @@ from airlock.store.shared_sync import SharedSync
 
 GATEWAY_ACTOR = "airlock-gateway"
 MAX_UPSTREAM_BYTES = 64 * 1024 * 1024
+MAX_EVENT_BYTES = 4 * 1024 * 1024  # one server-sent event of a stream
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,19 +316,35 @@ class OutputGateway:
         ) as answer:
             if answer.status_code != 200:
                 raise SourceError(f"the inference upstream answered {answer.status_code}")
-            async for line in answer.aiter_lines():
-                if not line.strip():
-                    continue
-                event = parse_event(line.encode())
-                if event is None:
-                    break
-                piece = read_piece(admission.endpoint, event, final=False)
-                tokens += len(piece.tokens)
-                size += len(piece.text.encode())
-                self._check(admission, tokens, size)
-                pieces.append(piece)
-                assert isinstance(event, dict)
-                yield b"data: " + json.dumps(strip(event)).encode() + b"\n\n"
+            pending = b""
+            done = False
+            # Every event the upstream sent in one read leaves in one write: one pass through
+            # the ASGI stack per read, not per token (a token per event is vLLM's default).
+            async for chunk in answer.aiter_bytes():
+                *lines, pending = (pending + chunk).split(b"\n")
+                if len(pending) > MAX_EVENT_BYTES:
+                    raise SourceError("the inference upstream sent an event too large to read")
+                out: list[bytes] = []
+                for line in lines:
+                    if not line.strip():
+                        continue
+                    event = parse_event(line.strip())
+                    if event is None:
+                        done = True
+                        break
+                    piece = read_piece(admission.endpoint, event, final=False)
+                    tokens += len(piece.tokens)
+                    size += len(piece.text.encode())
+                    self._check(admission, tokens, size)
+                    pieces.append(piece)
+                    assert isinstance(event, dict)
+                    out.append(b"data: " + json.dumps(strip(event)).encode() + b"\n\n")
+                if out:
+                    yield b"".join(out)
+                if done:
+                    return
+            if pending.strip():
+                raise SourceError("the inference upstream's stream ended inside an event")
 
     @staticmethod
     def _check(admission: Admission, tokens: int, size: int) -> None:
