@@ -240,7 +240,17 @@ class OutputGateway:
         self._store.budgets.release(admission.request_id)
 
     def commit_batch(self) -> int | None:
-        """Commit pending transcripts as one ``outputs.batch`` ledger leaf; its index."""
+        """Commit pending transcripts as one ``outputs.batch`` ledger leaf; its index.
+
+        One write batch for reading the pending rows, the leaf and marking them: two
+        workers committing at once queue on the ledger head, so the second finds only what
+        the first left. (Separately, both could read the same rows; the second leaf's root
+        then covered rows that kept the first batch, and their siblings had no proof.)
+        """
+        with self._store.write_batch():
+            return self._commit_pending()
+
+    def _commit_pending(self) -> int | None:
         pending = self._store.outputs.pending(self.settings.batch_max)
         if not pending:
             return None
