@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,41 @@ def _upstream() -> FastAPI:
     return app
 
 
+def _both_started(log: Path) -> Callable[[], bool]:
+    return lambda: log.read_text().count("Application startup complete") >= 2
+
+
+def _eight_clients(url: str, token: str) -> tuple[list[int], list[str]]:
+    """Eight threads, half of them streaming, six requests of 10 tokens each."""
+    statuses: list[int] = []
+    digests: list[str] = []
+    lock = threading.Lock()
+
+    def client(stream: bool) -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        body = {"prompt": [1], "max_tokens": 10, "stream": stream}
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as http:
+            for _ in range(6):
+                answer = http.post("/v1/completions", json=body)
+                digest = ""
+                for line in answer.text.splitlines():
+                    if line.startswith(": airlock transcript="):
+                        digest = line.split("=", 1)[1]
+                if answer.status_code == 200 and not stream:
+                    digest = answer.json()["airlock"]["transcript"]
+                with lock:
+                    statuses.append(answer.status_code)
+                    if digest:
+                        digests.append(digest)
+
+    threads = [threading.Thread(target=client, args=(i % 2 == 0,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statuses, digests
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 @pytest.mark.parametrize("window", [0, 20])
 def test_two_workers_share_the_output_token_budget_exactly(
@@ -63,7 +99,6 @@ def test_two_workers_share_the_output_token_budget_exactly(
     token = cli("principal", "add", "rita", "--role", "researcher").out.strip()
     statuses: list[int] = []
     digests: list[str] = []
-    lock = threading.Lock()
     for upstream in start_upstream(_upstream()):
         config = cli.home / "config.toml"
         config.write_text(
@@ -77,33 +112,8 @@ def test_two_workers_share_the_output_token_budget_exactly(
             server = serve_process(env, port, 2, log)
             try:
                 url = f"http://127.0.0.1:{port}"
-                wait_until(
-                    lambda: log_path.read_text().count("Application startup complete") >= 2,
-                    "both workers to start",
-                )
-
-                def client(stream: bool) -> None:
-                    headers = {"Authorization": f"Bearer {token}"}
-                    body = {"prompt": [1], "max_tokens": 10, "stream": stream}
-                    with httpx.Client(base_url=url, headers=headers, timeout=60) as http:
-                        for _ in range(6):
-                            answer = http.post("/v1/completions", json=body)
-                            digest = ""
-                            for line in answer.text.splitlines():
-                                if line.startswith(": airlock transcript="):
-                                    digest = line.split("=", 1)[1]
-                            if answer.status_code == 200 and not stream:
-                                digest = answer.json()["airlock"]["transcript"]
-                            with lock:
-                                statuses.append(answer.status_code)
-                                if digest:
-                                    digests.append(digest)
-
-                threads = [threading.Thread(target=client, args=(i % 2 == 0,)) for i in range(8)]
-                for t in threads:
-                    t.start()
-                for t in threads:
-                    t.join()
+                wait_until(_both_started(log_path), "both workers to start")
+                statuses, digests = _eight_clients(url, token)
             finally:
                 server.terminate()
                 server.wait(timeout=30)
