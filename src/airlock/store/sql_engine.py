@@ -192,7 +192,9 @@ class Transactions:
         """
         if self.engine.dialect.name == "postgresql":
             with self.begin(write=True) as connection:
-                # A row lock writes WAL and takes a transaction id, so this commit flushes.
+                # A row lock writes WAL and takes a transaction id, so this commit flushes
+                # (whatever the server's default synchronous_commit).
+                connection.exec_driver_sql("SET LOCAL synchronous_commit = on")
                 connection.execute(statements.SYNC_ROW_FOR_UPDATE)
             return
         if self._wal is None:
