@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
@@ -12,7 +13,6 @@ from sqlalchemy import Connection, Row, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from airlock.errors import NotFound
-from airlock.outputs.batches import digest_of
 from airlock.outputs.transcript import Transcript, TranscriptDigest
 from airlock.store import schema
 from airlock.store.output_interface import OutputTotals, StoredTranscript, Verification
@@ -38,7 +38,8 @@ class SqlOutputStore:
             c.execute(
                 dialect.insert(_t).on_conflict_do_nothing(index_elements=[_t.c.digest]),
                 {
-                    "digest": digest_of(body),
+                    # Transcript.digest, without encoding the transcript a second time
+                    "digest": hashlib.sha256(body).hexdigest(),
                     "caller": transcript.caller,
                     "upstream": transcript.upstream,
                     "body": body.decode(),
