@@ -10,8 +10,9 @@
 * False alarms on honest traffic: 10^5 tokens sampled under the protocol, replayed and
   scored (target: 0 unexplained tokens), at the CPU tolerance and at the default 0.05.
 * Verification cost per token against the same model's generation cost (baseline).
-* Gateway overhead per request: p50 through `airlock serve` vs calling the same upstream
-  directly (target <= 2 ms added), over 127.0.0.1.
+* Gateway overhead per request (bench/outputs_overhead.py): p50 and p90 through `airlock
+  serve` vs calling the same upstream directly in the same run (target <= 2 ms p50 added),
+  non-streaming and streaming, 1 and 8 clients, with CPU per request, over 127.0.0.1.
 
 Tiny model: GPT-2, 2 layers, hidden 64, vocabulary 256, fixed random weights.
 
@@ -23,31 +24,21 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import socket
-import statistics
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import torch
-import uvicorn
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from airlock.cli.main import run
 from airlock.outputs.adversary import NearTieEncoder
 from airlock.outputs.protocol import perturbed
-from airlock.outputs.reference import Chooser, argmax_chooser, model_digest, tiny_model
+from airlock.outputs.reference import Chooser, argmax_chooser, tiny_model
 from airlock.outputs.scoring import Fit, score_response
+from bench.outputs_overhead import report
 
 PROMPT = 8
 LENGTH = 64
@@ -172,146 +163,14 @@ def detection(model: Any, gaps: list[float], rng: np.random.Generator, responses
         )
 
 
-# --- gateway overhead --------------------------------------------------------------------
-
-
-def _fast_upstream() -> FastAPI:
-    app = FastAPI()
-    tokens = list(range(65, 81))
-
-    @app.post("/v1/completions")
-    async def complete(body: dict[str, Any]) -> JSONResponse:
-        return JSONResponse(
-            {
-                "id": "x",
-                "object": "text_completion",
-                "model": body.get("model", "m"),
-                "choices": [
-                    {
-                        "index": 0,
-                        "text": bytes(tokens).decode(),
-                        "finish_reason": "length",
-                        "token_ids": tokens,
-                        "prompt_token_ids": [1, 2, 3],
-                    }
-                ],
-            }
-        )
-
-    return app
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _p50_ms(client: httpx.Client, url: str, body: dict[str, Any], n: int) -> float:
-    samples = []
-    for i in range(n + 20):
-        start = time.perf_counter()
-        answer = client.post(url, json=body)
-        elapsed = time.perf_counter() - start
-        if answer.status_code != 200:
-            raise SystemExit(f"{url}: {answer.status_code} {answer.text[:200]}")
-        if i >= 20:
-            samples.append(elapsed * 1000)
-    return statistics.median(samples)
-
-
-def overhead(requests: int, where: str | None, label: str) -> None:
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(_fast_upstream(), host="127.0.0.1", port=port, log_level="critical")
-    )
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.01)
-    upstream = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory(dir=where) as tmp:
-        home = Path(tmp) / "home"
-        env = {"AIRLOCK_HOME": str(home)}
-        run(["init", "--enclave-name", "bench"], env)
-        model_dir = Path(tmp) / "model"
-        model_dir.mkdir()
-        (model_dir / "weights.bin").write_bytes(b"stand-in")
-        with (home / "config.toml").open("a") as config:
-            config.write(
-                f'\n[outputs]\nupstream_url = "{upstream}"\nmodel = "m"\n'
-                f'model_digest = "{model_digest(model_dir)}"\nmax_tokens = 64\n'
-            )
-        for scope in ("tokens-enclave", "output-enclave"):
-            run(["budget", "set", scope, "--bytes", str(10**12)], env)
-        token_file = Path(tmp) / "token"
-        with token_file.open("w") as out:
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "airlock.cli.main",
-                    "principal",
-                    "add",
-                    "bench",
-                    "--role",
-                    "researcher",
-                ],
-                env={**os.environ, **env},
-                stdout=out,
-                check=True,
-            )
-        token = token_file.read_text().strip()
-        gport = _free_port()
-        gateway = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "airlock.cli.main",
-                "serve",
-                "--port",
-                str(gport),
-                "--workers",
-                "1",
-            ],
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            url = f"http://127.0.0.1:{gport}"
-            deadline = time.time() + 120
-            while time.time() < deadline:
-                try:
-                    if httpx.get(url + "/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            body = {"model": "m", "prompt": [1, 2, 3], "max_tokens": 16}
-            with (
-                httpx.Client(timeout=30) as direct,
-                httpx.Client(timeout=30, headers={"Authorization": f"Bearer {token}"}) as through,
-            ):
-                direct_ms = _p50_ms(direct, upstream + "/v1/completions", body, requests)
-                gateway_ms = _p50_ms(through, url + "/v1/completions", body, requests)
-                direct_again = _p50_ms(direct, upstream + "/v1/completions", body, requests)
-        finally:
-            gateway.terminate()
-            gateway.wait(timeout=30)
-            server.should_exit = True
-    base = min(direct_ms, direct_again)
-    print(
-        f"gateway overhead ({label}): p50 {gateway_ms:.2f} ms through airlock vs "
-        f"{base:.2f} ms direct "
-        f"(baseline); added {gateway_ms - base:.2f} ms (target <= 2 ms); ratio "
-        f"{gateway_ms / base:.2f}x over {requests} requests"
-    )
+# --- gateway overhead: bench/outputs_overhead.py (also runnable on its own) ----------------
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--honest-tokens", type=int, default=100_000)
     parser.add_argument("--responses", type=int, default=100)
-    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--skip-gateway", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -320,9 +179,12 @@ def main() -> None:
     gaps = honest(model, args.honest_tokens, rng)
     detection(model, gaps, rng, args.responses)
     if not args.skip_gateway:
-        overhead(args.requests, None, "database on the temp disk, synchronous=FULL")
-        if Path("/dev/shm").is_dir():
-            overhead(args.requests, "/dev/shm", "database in /dev/shm: the flush cost removed")
+        for window in (0, 10):
+            print(
+                f"gateway overhead (database on the temp disk; flush_window_ms {window}: "
+                + ("each response waits for its fsync)" if window == 0 else "released before it)")
+            )
+            report(args.requests, None, "tmp", 1, window)
     print(json.dumps({"done": True}))
 
 

@@ -56,7 +56,9 @@ _KNOWN_OUTPUTS = {
     "batch_max",
     "verify_fraction",
     "timeout_seconds",
+    "flush_window_ms",
 }
+MAX_FLUSH_WINDOW_MS = 1000  # a longer window would be a longer loss on a machine crash
 _KNOWN_DATASETS = {"max_file_bytes", "max_rows", "scan_max_rows"}
 _KNOWN_EGRESS = {"min_days_to_exfiltrate", "colluding_accounts"}
 _KNOWN_SERVER = {"host", "port", "workers", "access_log"}
@@ -225,6 +227,11 @@ class OutputsSettings:
     batch_max: int = 65536  # transcripts per outputs.batch record at most
     verify_fraction: float = 0.05  # share of responses `airlock outputs verify` replays
     timeout_seconds: int = 300  # one upstream request
+    # 0: a response (or streamed token) leaves only once its reservation and transcript are
+    # on disk. N > 0: it leaves once they are committed (seen by every worker, kept through
+    # a crash of the process) and the disk flush follows within N ms; what a crash of the
+    # machine in that window costs is in docs/adr/0014.
+    flush_window_ms: int = 0
 
     def __post_init__(self) -> None:
         if self.upstream_url and not self.upstream_url.startswith(("http://", "https://")):
@@ -237,6 +244,10 @@ class OutputsSettings:
         for name in ("max_tokens", "max_bytes_per_token", "batch_seconds", "batch_max"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"outputs.{name} must be a positive number")
+        if not 0 <= self.flush_window_ms <= MAX_FLUSH_WINDOW_MS:
+            raise ConfigError(
+                f"outputs.flush_window_ms must be between 0 and {MAX_FLUSH_WINDOW_MS}"
+            )
         if self.timeout_seconds < 1 or self.lock_bits < 0 or self.logit_tolerance < 0:
             raise ConfigError("outputs.timeout_seconds, lock_bits, logit_tolerance out of range")
         if not 0.0 < self.verify_fraction <= 1.0:
@@ -452,6 +463,7 @@ def _outputs(raw: Mapping[str, Any]) -> OutputsSettings:
         batch_max=_integer(raw, "batch_max", d.batch_max, p),
         verify_fraction=_number(raw, "verify_fraction", d.verify_fraction, p),
         timeout_seconds=_integer(raw, "timeout_seconds", d.timeout_seconds, p),
+        flush_window_ms=_integer(raw, "flush_window_ms", d.flush_window_ms, p),
     )
 
 

@@ -88,3 +88,14 @@ def test_a_default_budget_is_set_by_name_only(initialised_cli: CliRunner) -> Non
     assert ["project", "*", "10"] in [
         line.split()[:3] for line in cli("budget", "list").out.splitlines()
     ]
+
+
+def test_enclave_wide_output_budgets_need_no_subject(initialised_cli: CliRunner) -> None:
+    # The command the gateway's "no tokens-enclave budget" message tells the operator to run.
+    cli = initialised_cli
+    done = cli("budget", "set", "tokens-enclave", "--bytes", "5000", "--window", "1d")
+    assert done.code == 0, done.err
+    assert "budget tokens-enclave *: 5000 tokens" in done.out
+    assert cli("budget", "set", "output-enclave", "--bytes", "9000").code == 0
+    refused = cli("budget", "set", "tokens-principal", "--bytes", "10")
+    assert refused.code != 0 and "name the tokens-principal" in refused.err

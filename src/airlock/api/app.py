@@ -74,8 +74,9 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
             asyncio.create_task(flush_refusals_periodically(refusal_log)),
         ]
         if airlock.settings.outputs.upstream_url:
-            airlock.outputs_gateway().defer_settlement = True
             tasks.append(asyncio.create_task(_commit_outputs_periodically(airlock)))
+            if airlock.settings.outputs.flush_window_ms:
+                tasks.append(asyncio.create_task(_flush_outputs_periodically(airlock)))
         try:
             yield
         finally:
@@ -85,7 +86,7 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
                     await task
             if airlock.settings.outputs.upstream_url:
                 await airlock.outputs_gateway().aclose()
-                await run_in_threadpool(airlock.outputs_gateway().settle_pending)
+                await run_in_threadpool(airlock.outputs_gateway().flush_if_needed)
             await asyncio.to_thread(app.state.blocking.shutdown)  # lets running exports finish
             await run_in_threadpool(refusal_log.drain)
 
@@ -168,6 +169,18 @@ async def _commit_outputs_periodically(airlock: Airlock) -> None:
             await run_in_threadpool(airlock.commit_outputs)
         except AirlockError as e:
             _log.warning("could not commit a batch of model outputs: %s", e.message)
+
+
+async def _flush_outputs_periodically(airlock: Airlock) -> None:
+    """With ``flush_window_ms > 0``, responses leave before their disk flush: it runs here,
+    at least every ``flush_window_ms`` (docs/adr/0014)."""
+    gateway = airlock.outputs_gateway()
+    while True:
+        await asyncio.sleep(airlock.settings.outputs.flush_window_ms / 1000)
+        try:
+            await run_in_threadpool(gateway.flush_if_needed)
+        except AirlockError as e:
+            _log.error("could not flush logged model outputs to disk: %s", e.message)
 
 
 async def _checkpoint_periodically(airlock: Airlock) -> None:

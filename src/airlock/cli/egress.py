@@ -222,7 +222,7 @@ def set_budget(
     """Set the budget of SCOPE (enclave, or a principal/project named SUBJECT). SUBJECT '*'
     sets the default: each principal (project) without a budget of its own gets one like
     it, counted for itself alone."""
-    if subject is None and scope != BudgetScope.ENCLAVE.value:
+    if subject is None and not BudgetScope(scope).enclave_wide:
         # Not the default by omission: a forgotten name must not set everyone's budget.
         raise InvalidInput(f"name the {scope}, or '*' for the default of every {scope}")
     limit = parse_bytes(limit_text)

@@ -10,6 +10,14 @@ half-way keeps its full reservation (its tokens may have left).
 
 Transcripts are stored at once and committed to the ledger in batches
 (:func:`commit_batch`), so the ledger sees one leaf per batch, not per response.
+
+Durability (docs/adr/0014): the reservation and the transcript (with the settlement, in
+one transaction, group-committed with those of concurrent requests) commit *lazily*:
+visible to every worker at once, so budgets stay exact, and safe from a crash of the
+process, but flushed to disk by one shared fsync (:class:`SharedSync`). With
+``flush_window_ms = 0`` no response (and no streamed token) leaves before the flush that
+covers its reservation and transcript; with N > 0 it leaves once committed and the flush
+follows within N ms.
 """
 
 from __future__ import annotations
@@ -35,10 +43,13 @@ from airlock.outputs.batches import BATCH_RECORD, batch_root
 from airlock.outputs.openai import Endpoint, Piece, force_request, parse_event, read_piece, strip
 from airlock.outputs.transcript import MAX_SEED, PROTOCOL, Transcript, temperature_milli
 from airlock.settings import OutputsSettings
+from airlock.store.group_commit import GroupCommit
 from airlock.store.interface import Store
+from airlock.store.shared_sync import SharedSync
 
 GATEWAY_ACTOR = "airlock-gateway"
 MAX_UPSTREAM_BYTES = 64 * 1024 * 1024
+MAX_EVENT_BYTES = 4 * 1024 * 1024  # one server-sent event of a stream
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +83,14 @@ class OutputGateway:
         self._clock = clock
         self._policy_version = policy_version
         self._client: httpx.AsyncClient | None = None
-        # With a committer running (the gateway app), reservations shrink in its batches
-        # rather than in the request: until then a response counts at its reserved maximum,
-        # which over-counts, never under-counts.
-        self.defer_settlement = False
-        self._settling = threading.Lock()
-        self._unsettled: list[tuple[str, dict[BudgetScope, int]]] = []
+        self._commits = GroupCommit(store, durable=False)
+        self._flushes = SharedSync(store.sync)
+        self._unflushed = threading.Event()  # lazy commits since the last flush began
+
+    @property
+    def waits_for_flush(self) -> bool:
+        """Whether a response leaves only once on disk (``flush_window_ms = 0``)."""
+        return self.settings.flush_window_ms == 0
 
     # --- synchronous steps (run in a worker thread) -----------------------------------------
 
@@ -90,21 +103,27 @@ class OutputGateway:
             BudgetExceeded: a token or byte budget would be crossed.
         """
         s = self.settings
-        now = self._clock.now()
-        locks = self._store.active_locks(
-            [(LockScope.PRINCIPAL, caller), (LockScope.UPSTREAM, s.upstream_name)], now
-        )
-        if locks:
-            lock = locks[0]
-            raise PolicyViolation(
-                f"{lock.scope} {lock.subject} is locked until {lock.expires_at:%Y-%m-%d %H:%M} "
-                f"UTC: {lock.reason} (an approver lifts it with `airlock lock lift`)"
-            )
         seed = secrets.randbelow(MAX_SEED + 1)
         forced = force_request(endpoint, raw, model=s.model, seed=seed, max_tokens_cap=s.max_tokens)
         request_id = str(uuid.uuid4())
         max_bytes = forced.max_tokens * s.max_bytes_per_token
-        self._reserve(request_id, caller, forced.max_tokens, max_bytes, now)
+        now = self._clock.now()
+        # One lazy transaction: the lock check and the reservation. Lazy is enough: nothing
+        # leaves before a flush covers this commit too (the WAL is flushed in order), and it
+        # is visible to every other worker at once, so no interleaving exceeds a limit.
+        with self._store.write_batch(durable=False):
+            locks = self._store.active_locks(
+                [(LockScope.PRINCIPAL, caller), (LockScope.UPSTREAM, s.upstream_name)], now
+            )
+            if locks:
+                lock = locks[0]
+                raise PolicyViolation(
+                    f"{lock.scope} {lock.subject} is locked until "
+                    f"{lock.expires_at:%Y-%m-%d %H:%M} UTC: {lock.reason} (an approver lifts "
+                    "it with `airlock lock lift`)"
+                )
+            self._reserve(request_id, caller, forced.max_tokens, max_bytes, now)
+        self._unflushed.set()
         return Admission(
             request_id,
             caller,
@@ -148,7 +167,9 @@ class OutputGateway:
     def finish(
         self, admission: Admission, pieces: Sequence[Piece], *, partial: bool = False
     ) -> Transcript:
-        """Log the response and shrink the reservations to what it used.
+        """Log the response and shrink the reservations to what it used, in one transaction
+        shared with concurrent requests; then, with ``flush_window_ms = 0``, wait for the
+        flush that makes it durable.
 
         With ``partial`` (a stream that broke off) the reservations stay whole.
 
@@ -179,36 +200,57 @@ class OutputGateway:
             request_id=admission.request_id,
             at=now.isoformat(),
         )
-        self._store.outputs.add_transcript(transcript, text_bytes, now)
-        if not partial:
-            sizes = {
-                BudgetScope.TOKENS_ENCLAVE: len(tokens),
-                BudgetScope.TOKENS_PRINCIPAL: len(tokens),
-                BudgetScope.OUTPUT_ENCLAVE: text_bytes,
-                BudgetScope.OUTPUT_PRINCIPAL: text_bytes,
-            }
-            if self.defer_settlement:
-                with self._settling:
-                    self._unsettled.append((admission.request_id, sizes))
-            else:
+        sizes = {
+            BudgetScope.TOKENS_ENCLAVE: len(tokens),
+            BudgetScope.TOKENS_PRINCIPAL: len(tokens),
+            BudgetScope.OUTPUT_ENCLAVE: text_bytes,
+            BudgetScope.OUTPUT_PRINCIPAL: text_bytes,
+        }
+
+        def record() -> None:
+            self._store.outputs.add_transcript(transcript, text_bytes, now)
+            if not partial:
                 self._store.budgets.settle(admission.request_id, sizes)
+
+        self._commits.run(record)
+        self._unflushed.set()
+        if self.waits_for_flush:
+            self.flush()
         return transcript
 
-    def settle_pending(self) -> int:
-        """Shrink the reservations of finished responses (deferred: one flush per batch)."""
-        with self._settling:
-            pending, self._unsettled = self._unsettled, []
-        for request_id, sizes in pending:
-            self._store.budgets.settle(request_id, sizes)
-        return len(pending)
+    def flush(self) -> None:
+        """Return once every lazy commit made before the call is on disk (one fsync shared
+        by every thread waiting at the same time).
+
+        Raises:
+            StoreError: the flush failed; nothing that waited on it may leave.
+        """
+        self._unflushed.clear()
+        self._flushes.wait()
+
+    def flush_if_needed(self) -> bool:
+        """The periodic flush of ``flush_window_ms > 0``: only if something was written."""
+        if not self._unflushed.is_set():
+            return False
+        self.flush()
+        return True
 
     def abandon(self, admission: Admission) -> None:
         """Nothing left: give the reservations back."""
         self._store.budgets.release(admission.request_id)
 
     def commit_batch(self) -> int | None:
-        """Commit pending transcripts as one ``outputs.batch`` ledger leaf; its index."""
-        self.settle_pending()
+        """Commit pending transcripts as one ``outputs.batch`` ledger leaf; its index.
+
+        One write batch for reading the pending rows, the leaf and marking them: two
+        workers committing at once queue on the ledger head, so the second finds only what
+        the first left. (Separately, both could read the same rows; the second leaf's root
+        then covered rows that kept the first batch, and their siblings had no proof.)
+        """
+        with self._store.write_batch():
+            return self._commit_pending()
+
+    def _commit_pending(self) -> int | None:
         pending = self._store.outputs.pending(self.settings.batch_max)
         if not pending:
             return None
@@ -284,19 +326,35 @@ class OutputGateway:
         ) as answer:
             if answer.status_code != 200:
                 raise SourceError(f"the inference upstream answered {answer.status_code}")
-            async for line in answer.aiter_lines():
-                if not line.strip():
-                    continue
-                event = parse_event(line.encode())
-                if event is None:
-                    break
-                piece = read_piece(admission.endpoint, event, final=False)
-                tokens += len(piece.tokens)
-                size += len(piece.text.encode())
-                self._check(admission, tokens, size)
-                pieces.append(piece)
-                assert isinstance(event, dict)
-                yield b"data: " + json.dumps(strip(event)).encode() + b"\n\n"
+            pending = b""
+            done = False
+            # Every event the upstream sent in one read leaves in one write: one pass through
+            # the ASGI stack per read, not per token (a token per event is vLLM's default).
+            async for chunk in answer.aiter_bytes():
+                *lines, pending = (pending + chunk).split(b"\n")
+                if len(pending) > MAX_EVENT_BYTES:
+                    raise SourceError("the inference upstream sent an event too large to read")
+                out: list[bytes] = []
+                for line in lines:
+                    if not line.strip():
+                        continue
+                    event = parse_event(line.strip())
+                    if event is None:
+                        done = True
+                        break
+                    piece = read_piece(admission.endpoint, event, final=False)
+                    tokens += len(piece.tokens)
+                    size += len(piece.text.encode())
+                    self._check(admission, tokens, size)
+                    pieces.append(piece)
+                    assert isinstance(event, dict)
+                    out.append(b"data: " + json.dumps(strip(event)).encode() + b"\n\n")
+                if out:
+                    yield b"".join(out)
+                if done:
+                    return
+            if pending.strip():
+                raise SourceError("the inference upstream's stream ended inside an event")
 
     @staticmethod
     def _check(admission: Admission, tokens: int, size: int) -> None:

@@ -45,10 +45,13 @@ class _Slot(Generic[T]):
 class GroupCommit:
     """Runs units of work in shared write batches of ``store``; see the module docstring."""
 
-    def __init__(self, store: Store, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, store: Store, max_batch: int = MAX_BATCH, *, durable: bool = True) -> None:
+        """``durable=False``: batches commit lazily (``Store.write_batch(durable=False)``);
+        the caller makes them durable with ``Store.sync`` before it acts on them."""
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
         self._store = store
+        self._durable = durable
         self._max_batch = max_batch
         self._mutex = threading.Lock()
         self._queue: list[_Slot[Any]] = []
@@ -115,7 +118,7 @@ class GroupCommit:
         # The batch is taken only once the write transaction is open: units that arrive
         # while this writer waits for the database's write lock still join this commit.
         try:
-            with self._store.write_batch():
+            with self._store.write_batch(durable=self._durable):
                 self._take(batch)
                 for slot in batch:
                     try:

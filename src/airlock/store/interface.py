@@ -117,13 +117,23 @@ class Store(Protocol):
 
     def close(self) -> None: ...
 
-    def write_batch(self) -> AbstractContextManager[None]:
+    def write_batch(self, *, durable: bool = True) -> AbstractContextManager[None]:
         """One write transaction that every store call on this thread joins until it ends.
 
         It commits once when the block exits normally (group commit: one durable write for
         many units of work) and rolls everything back when it raises. Batches do not nest.
         Raises StoreError when the commit fails; then nothing in the batch happened.
+
+        With ``durable=False`` the commit is visible to every reader at once and survives a
+        crash of this process, but a crash of the machine (or database server) before the
+        next :meth:`sync` may undo it: for writes whose effect waits for that sync anyway.
         """
+        ...
+
+    def sync(self) -> None:
+        """Make every commit made so far durable (those of ``durable=False`` batches).
+
+        Raises StoreError when the flush fails."""
         ...
 
     def unit(self) -> AbstractContextManager[None]:

@@ -104,11 +104,14 @@ class MemoryStore:
         """Nothing to release."""
 
     @contextmanager
-    def write_batch(self) -> Iterator[None]:
+    def write_batch(self, *, durable: bool = True) -> Iterator[None]:
         """Serialises batches against each other. Nothing here is durable, so there is no
         commit to share; a batch that raises keeps the writes its units made."""
         with self._batch_lock:
             yield
+
+    def sync(self) -> None:
+        """Nothing to flush."""
 
     @contextmanager
     def unit(self) -> Iterator[None]:

@@ -112,9 +112,13 @@ class SqlStore:
     def backend(self) -> str:
         return self._engine.dialect.name
 
-    def write_batch(self) -> AbstractContextManager[None]:
+    def write_batch(self, *, durable: bool = True) -> AbstractContextManager[None]:
         """One write transaction shared by this thread's store calls, committed once."""
-        return self._transactions.write_batch()
+        return self._transactions.write_batch(durable=durable)
+
+    def sync(self) -> None:
+        """Flush lazy commits to disk (see Transactions.sync)."""
+        self._transactions.sync()
 
     def unit(self) -> AbstractContextManager[None]:
         """A savepoint in the current write batch; an exception undoes only its writes."""

@@ -3,10 +3,17 @@
 A *write batch* is one database transaction that several units of work share, so that one
 commit (one fsync) makes all of them durable together: group commit. Each unit runs in its
 own savepoint, so a unit that fails leaves no trace while its neighbours still commit.
+
+A write may also be *visible before it is durable* (``durable=False``): it commits at once,
+every connection of every process sees it, a crash of the process loses nothing, and only a
+crash of the machine (or of the PostgreSQL server) before the next :meth:`Transactions.sync`
+can lose it. The write lock is then held for the writes alone, not for a disk flush, and one
+``sync`` makes the commits of many requests durable (docs/adr/0014).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -24,6 +31,8 @@ from airlock.store.writer_lock import WriterLock
 
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "airlock_write"
+LAZY_OPTION = "airlock_lazy"  # durable=False: visible at commit, durable at the next sync
+_SYNCHRONOUS = "airlock_synchronous"  # the connection's PRAGMA synchronous, to skip repeats
 
 
 def create_store_engine(database_url: str) -> Engine:
@@ -50,7 +59,7 @@ def create_store_engine(database_url: str) -> Engine:
     return engine
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+def _configure_sqlite(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN itself (see _begin_sqlite); pysqlite's own
     # implicit BEGIN is DEFERRED, which lets two writers deadlock on the lock upgrade.
     dbapi_connection.isolation_level = None
@@ -60,12 +69,22 @@ def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> No
     cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=FULL")  # a decision is acknowledged only once durable
     cursor.close()
+    record.info[_SYNCHRONOUS] = "FULL"
 
 
 def _begin_sqlite(connection: Connection) -> None:
     # Writers take the write lock up front (IMMEDIATE), so concurrent writers queue on the
     # busy timeout instead of failing; readers stay DEFERRED and run beside them under WAL.
-    mode = "IMMEDIATE" if connection.get_execution_options().get(WRITE_OPTION) else "DEFERRED"
+    options = connection.get_execution_options()
+    # A lazy write commits to the WAL without an fsync (synchronous=NORMAL: in WAL mode the
+    # database stays consistent and a crash of the process loses nothing); Transactions.sync
+    # flushes the WAL later. The pragma cannot change inside a transaction: set it here,
+    # for writers only (a reader commits nothing, so it need not switch it back).
+    synchronous = "NORMAL" if options.get(LAZY_OPTION) else "FULL"
+    if options.get(WRITE_OPTION) and connection.info.get(_SYNCHRONOUS) != synchronous:
+        connection.exec_driver_sql(f"PRAGMA synchronous={synchronous}")
+        connection.info[_SYNCHRONOUS] = synchronous
+    mode = "IMMEDIATE" if options.get(WRITE_OPTION) else "DEFERRED"
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -104,6 +123,10 @@ class Transactions:
         self.engine = engine
         self._batch = threading.local()
         self._writers = _writer_lock(engine)
+        self._wal = _wal_file(engine)
+        self._wal_seen: tuple[int, int] | None = None  # (device, inode) last flushed
+        # Lazy writes only where sync can flush them: an SQLite file or PostgreSQL.
+        self._lazy_ok = self._wal is not None or engine.dialect.name == "postgresql"
 
     def close(self) -> None:
         if self._writers is not None:
@@ -130,20 +153,73 @@ class Transactions:
         return cast(D, pending[key])
 
     @contextmanager
-    def begin(self, *, write: bool = False) -> Iterator[Connection]:
-        """One transaction; ``write=True`` for any transaction that may write."""
+    def begin(self, *, write: bool = False, durable: bool = True) -> Iterator[Connection]:
+        """One transaction; ``write=True`` for any transaction that may write.
+
+        ``durable=False``: the commit is visible at once but survives a crash of the machine
+        only after the next :meth:`sync` (or a later durable commit). Joined write batches
+        keep the durability they were opened with.
+        """
         joined = self._joined()
         with self._errors():
             if joined is not None:
                 yield joined
                 return
+            lazy = write and not durable and self._lazy_ok
+            options = {WRITE_OPTION: write, LAZY_OPTION: lazy}
             queue = self._writers.hold() if write and self._writers else nullcontext()
             with (
                 queue,
-                self.engine.connect().execution_options(**{WRITE_OPTION: write}) as connection,
+                self.engine.connect().execution_options(**options) as connection,
                 connection.begin(),
             ):
+                if lazy and connection.dialect.name == "postgresql":
+                    # The WAL writer flushes within 3 x wal_writer_delay; sync() at once.
+                    connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
                 yield connection
+
+    def sync(self) -> None:
+        """Make every commit this process has seen durable (a no-op where all are).
+
+        SQLite: an fsync of the WAL file, which holds every commit in order, so the commits of
+        all writers before this call are on disk after it (and the folder, the first time a
+        WAL file is seen, as SQLite does for a new WAL). PostgreSQL: one durable commit,
+        which flushes the WAL up to it, every earlier asynchronous commit included. Outside
+        the write lock: writers go on while the disk flushes.
+
+        Raises:
+            StoreError: the flush failed; what was written since the last sync may be lost.
+        """
+        if self.engine.dialect.name == "postgresql":
+            with self.begin(write=True) as connection:
+                # A row lock writes WAL and takes a transaction id, so this commit flushes
+                # (whatever the server's default synchronous_commit).
+                connection.exec_driver_sql("SET LOCAL synchronous_commit = on")
+                connection.execute(statements.SYNC_ROW_FOR_UPDATE)
+            return
+        if self._wal is None:
+            return
+        try:
+            fd = os.open(self._wal, os.O_RDONLY)
+        except FileNotFoundError:
+            return  # checkpointed and removed: SQLite synced the database file itself
+        except OSError as e:
+            raise StoreError(f"cannot open {self._wal} to flush it: {e}") from e
+        try:
+            os.fsync(fd)
+            seen = os.fstat(fd)
+            identity = (seen.st_dev, seen.st_ino)
+            if identity != self._wal_seen:
+                folder = os.open(self._wal.parent, os.O_RDONLY)
+                try:
+                    os.fsync(folder)
+                finally:
+                    os.close(folder)
+                self._wal_seen = identity
+        except OSError as e:
+            raise StoreError(f"flushing {self._wal} to disk failed: {e}") from e
+        finally:
+            os.close(fd)
 
     @contextmanager
     def probe(self) -> Iterator[Connection]:
@@ -160,8 +236,9 @@ class Transactions:
                 transaction.rollback()
 
     @contextmanager
-    def write_batch(self) -> Iterator[None]:
-        """One write transaction that this thread's store calls join; one commit at the end.
+    def write_batch(self, *, durable: bool = True) -> Iterator[None]:
+        """One write transaction that this thread's store calls join; one commit at the end
+        (durable at once, or at the next :meth:`sync` with ``durable=False``).
 
         It takes the ledger head lock first: every export appends to the ledger anyway, and
         taking that one lock before any budget row keeps two batches from deadlocking on
@@ -172,7 +249,7 @@ class Transactions:
         """
         if self._joined() is not None:
             raise RuntimeError("write batches do not nest")
-        with self.begin(write=True) as connection:
+        with self.begin(write=True, durable=durable) as connection:
             connection.execute(statements.LEDGER_SIZE_FOR_UPDATE)
             self._batch.connection = connection
             self._batch.deferred = {}
@@ -220,6 +297,16 @@ def _writer_lock(engine: Engine) -> WriterLock | None:
     if database.startswith("file:"):  # URI filenames: leave them to SQLite's own locking
         return None
     return WriterLock(Path(f"{database}-writer.lock"), _SQLITE_BUSY_TIMEOUT_MS / 1000)
+
+
+def _wal_file(engine: Engine) -> Path | None:
+    """The WAL file of an SQLite database file (None for memory, URIs, other backends)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):
+        return None
+    return Path(f"{database}-wal").absolute()
 
 
 def _first_line(error: Exception) -> str:

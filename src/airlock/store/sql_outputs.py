@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from airlock.errors import NotFound
 from airlock.outputs.transcript import Transcript, TranscriptDigest
@@ -17,6 +19,11 @@ from airlock.store.output_interface import OutputTotals, StoredTranscript, Verif
 
 BeginTransaction = Callable[..., AbstractContextManager[Connection]]
 _t = schema.output_transcripts
+_MARK_BATCH = (
+    _t.update()
+    .where(_t.c.digest == bindparam("key"), _t.c.batch_index.is_(None))
+    .values(batch_index=bindparam("batch"), leaf_index=bindparam("leaf"))
+)
 
 
 class SqlOutputStore:
@@ -24,20 +31,22 @@ class SqlOutputStore:
         self._begin = begin
 
     def add_transcript(self, transcript: Transcript, size_bytes: int, at: datetime) -> None:
-        digest = transcript.digest
+        body = transcript.to_bytes()
         with self._begin(write=True) as c:
-            if c.execute(select(_t.c.digest).where(_t.c.digest == digest)).first() is not None:
-                return
+            # One statement on the request path: a digest stored already is left as it is.
+            dialect = postgresql if c.dialect.name == "postgresql" else sqlite
             c.execute(
-                _t.insert().values(
-                    digest=digest,
-                    caller=transcript.caller,
-                    upstream=transcript.upstream,
-                    body=transcript.to_bytes().decode(),
-                    tokens=len(transcript.output_tokens),
-                    size_bytes=size_bytes,
-                    created_at=at,
-                )
+                dialect.insert(_t).on_conflict_do_nothing(index_elements=[_t.c.digest]),
+                {
+                    # Transcript.digest, without encoding the transcript a second time
+                    "digest": hashlib.sha256(body).hexdigest(),
+                    "caller": transcript.caller,
+                    "upstream": transcript.upstream,
+                    "body": body.decode(),
+                    "tokens": len(transcript.output_tokens),
+                    "size_bytes": size_bytes,
+                    "created_at": at,
+                },
             )
 
     def pending(self, limit: int) -> Sequence[TranscriptDigest]:
@@ -51,16 +60,19 @@ class SqlOutputStore:
             return [TranscriptDigest(r.digest) for r in rows]
 
     def mark_batch(self, digests: Sequence[TranscriptDigest], ledger_index: int) -> int:
-        marked = 0
+        if not digests:
+            return 0
         with self._begin(write=True) as c:
-            for leaf, digest in enumerate(digests):
-                result = c.execute(
-                    _t.update()
-                    .where(_t.c.digest == digest, _t.c.batch_index.is_(None))
-                    .values(batch_index=ledger_index, leaf_index=leaf)
-                )
-                marked += result.rowcount
-        return marked
+            # Only still-pending rows: a batch committed twice by two processes keeps the
+            # first. Checked after the update (executemany's rowcount is not portable).
+            c.execute(
+                _MARK_BATCH,
+                [{"key": d, "batch": ledger_index, "leaf": i} for i, d in enumerate(digests)],
+            )
+            marked = c.execute(
+                select(func.count()).where(_t.c.batch_index == ledger_index)
+            ).scalar_one()
+        return int(marked)
 
     def batch(self, ledger_index: int) -> Sequence[TranscriptDigest]:
         with self._begin() as c:

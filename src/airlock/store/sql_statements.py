@@ -28,6 +28,7 @@ from sqlalchemy import (
     tuple_,
 )
 
+from airlock.budgets.limits import DEFAULT_SUBJECT
 from airlock.domain.requests import Outcome
 from airlock.store import schema
 from airlock.store.schema import UtcDateTime
@@ -102,6 +103,10 @@ LEDGER_SIZE_FOR_UPDATE = select(_head.c.size).where(_head.c.id == 1).with_for_up
 # a probe must neither wait for exports nor make them wait.
 _alembic = table("alembic_version", column("version_num"))
 WRITE_PROBE = _alembic.update().values(version_num=_alembic.c.version_num)
+# Transactions.sync on PostgreSQL: a row lock writes WAL and takes a transaction id, so its
+# durable commit flushes the WAL up to it (every earlier asynchronous commit with it); on the
+# same one-row table, so that it never waits for an export's batch.
+SYNC_ROW_FOR_UPDATE = select(_alembic.c.version_num).with_for_update()
 SET_LEDGER_SIZE = _head.update().where(_head.c.id == 1).values(size=bindparam("size"))
 
 # --- budgets: running totals (docs/adr/0006) -----------------------------------------------
@@ -175,6 +180,16 @@ TAKE_OFF_BUDGET_TOTAL = (
     .values(used_bytes=_b.c.used_bytes - bindparam("bytes"))
 )
 ADD_RESERVATIONS = _u.insert()
+HELD_RESERVATIONS = select(_u.c.id, _u.c.scope, _u.c.subject, _u.c.bytes, _u.c.expires_at).where(
+    _u.c.request_id == bindparam("request_id")
+)
+SHRINK_RESERVATION = (
+    _u.update().where(_u.c.id == bindparam("row_id")).values(bytes=bindparam("new_bytes"))
+)
+# A scope's default budgets ('*'), which subjects without their own inherit (issue 14).
+DEFAULT_BUDGETS = select(_b).where(
+    _b.c.scope.in_(bindparam("scopes", expanding=True)), _b.c.subject == DEFAULT_SUBJECT
+)
 
 # The budgets a request holds reservations against, locked in the same order as above.
 HELD_BUDGETS_FOR_UPDATE = (

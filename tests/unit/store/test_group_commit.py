@@ -27,10 +27,10 @@ class RecordingStore(MemoryStore):
         self._units = 0
 
     @contextmanager
-    def write_batch(self) -> Iterator[None]:
+    def write_batch(self, *, durable: bool = True) -> Iterator[None]:
         if self.fail_begin:
             raise StoreError("database is down")
-        with super().write_batch():
+        with super().write_batch(durable=durable):
             self._units = 0
             yield
             self.batches.append(self._units)

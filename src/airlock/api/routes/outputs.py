@@ -10,6 +10,7 @@ Nothing of :mod:`airlock.outputs` is imported until the first request.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -77,8 +78,16 @@ async def _serve(request: Request, airlock: Airlock, caller: Principal, kind: st
 
 async def _events(gateway: OutputGateway, admission: Admission) -> AsyncIterator[bytes]:
     pieces: list[Piece] = []
+    # Tokens leave as they come, so the reservation must be on disk before the first one
+    # does (with flush_window_ms = 0): its flush runs while the upstream starts generating.
+    flushed = (
+        asyncio.ensure_future(run_in_threadpool(gateway.flush)) if gateway.waits_for_flush else None
+    )
     try:
         async for chunk in gateway.stream(admission, pieces):
+            if flushed is not None:
+                await flushed
+                flushed = None
             yield chunk
     except AirlockError as e:
         _log.warning("stream %s ended early: %s", admission.request_id, e.message)
@@ -88,6 +97,9 @@ async def _events(gateway: OutputGateway, admission: Admission) -> AsyncIterator
     except BaseException:
         _settle_partial(gateway, admission, pieces)
         raise
+    finally:
+        if flushed is not None:
+            flushed.cancel()
     transcript = await run_in_threadpool(gateway.finish, admission, pieces)
     yield f": airlock transcript={transcript.digest}\n\n".encode()  # an SSE comment
     yield b"data: [DONE]\n\n"

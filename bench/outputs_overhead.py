@@ -1,0 +1,318 @@
+"""Gateway overhead of the model-output channel (issue 20): latency added by `airlock serve`
+in front of an OpenAI-compatible upstream, against calling that upstream directly.
+
+The upstream is a fixed answer (16 tokens, no model) in its own process, so what is measured
+is the gateway: authentication, forcing the request, the budget reservation, the transcript
+and settlement, stripping the answer. The direct calls and the calls through airlock go to
+the same upstream process and alternate in rounds, so a change of machine load shifts both.
+Reported per mode (non-streaming, streaming: the whole stream read) and per concurrency
+(1 and 8 clients): p50 and p90 of each, and the p50 and p90 added.
+
+    python bench/outputs_overhead.py [--requests 400] [--where /dev/shm] [--workers 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+TOKENS = list(range(65, 81))  # 16 tokens, one ASCII letter each
+BODY = {"model": "m", "prompt": [1, 2, 3], "max_tokens": 16}
+
+
+def fast_upstream() -> FastAPI:
+    """An OpenAI-compatible upstream that answers at once (uvicorn --factory)."""
+    app = FastAPI()
+
+    @app.post("/v1/completions")
+    async def complete(request: Request) -> Response:
+        body: dict[str, Any] = json.loads(await request.body())
+        if body.get("stream"):
+            return StreamingResponse(_events(body), media_type="text/event-stream")
+        choice = {
+            "index": 0,
+            "text": bytes(TOKENS).decode(),
+            "finish_reason": "length",
+            "token_ids": TOKENS,
+            "prompt_token_ids": [1, 2, 3],
+        }
+        return JSONResponse({"id": "x", "object": "text_completion", "choices": [choice]})
+
+    return app
+
+
+async def _events(body: dict[str, Any]) -> AsyncIterator[bytes]:
+    for i, token in enumerate(TOKENS):
+        choice: dict[str, Any] = {"index": 0, "text": chr(token), "token_ids": [token]}
+        if i == 0:
+            choice["prompt_token_ids"] = [1, 2, 3]
+        event = {
+            "id": "x",
+            "object": "text_completion",
+            "model": body.get("model"),
+            "choices": [choice],
+        }
+        yield b"data: " + json.dumps(event).encode() + b"\n\n"
+    yield b"data: [DONE]\n\n"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{url} exited with {process.returncode}")
+        try:
+            httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            time.sleep(0.1)
+        else:
+            return
+    raise SystemExit(f"{url} did not start")
+
+
+@dataclass(frozen=True)
+class Rig:
+    upstream: str
+    gateway: str
+    token: str
+    gateway_pid: int
+    upstream_pid: int
+
+
+def _airlock(args: list[str], env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "airlock.cli.main", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+@contextmanager
+def rig(where: str | None, workers: int = 1, flush_window_ms: int | None = None) -> Iterator[Rig]:
+    """An upstream and an `airlock serve` in front of it, each in its own process."""
+    uport, gport = _free_port(), _free_port()
+    quiet = subprocess.DEVNULL
+    upstream_process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "uvicorn", "--factory", "outputs_overhead:fast_upstream"),
+            *("--app-dir", str(BENCH), "--port", str(uport), "--log-level", "critical"),
+        ],
+        stdout=quiet,
+        stderr=quiet,
+    )
+    upstream = f"http://127.0.0.1:{uport}"
+    gateway_process: subprocess.Popen[bytes] | None = None
+    try:
+        with tempfile.TemporaryDirectory(dir=where) as tmp:
+            home = Path(tmp) / "home"
+            env = {"AIRLOCK_HOME": str(home)}
+            _airlock(["init", "--enclave-name", "bench"], env)
+            sys.path.insert(0, str(ROOT / "src"))
+            from airlock.outputs.reference import model_digest  # noqa: PLC0415
+
+            model_dir = Path(tmp) / "model"
+            model_dir.mkdir()
+            (model_dir / "weights.bin").write_bytes(b"stand-in")
+            with (home / "config.toml").open("a") as config:
+                config.write(
+                    f'\n[outputs]\nupstream_url = "{upstream}"\nmodel = "m"\n'
+                    f'model_digest = "{model_digest(model_dir)}"\nmax_tokens = 64\n'
+                )
+                if flush_window_ms is not None:  # None: a tree without the setting
+                    config.write(f"flush_window_ms = {flush_window_ms}\n")
+            for scope in ("tokens-enclave", "output-enclave"):
+                _airlock(["budget", "set", scope, "*", "--bytes", str(10**12)], env)
+            out = _airlock(["principal", "add", "bench", "--role", "researcher"], env)
+            token = next(w for w in out.split() if w.startswith("alk_"))
+            gateway_process = subprocess.Popen(
+                [
+                    *(sys.executable, "-m", "airlock.cli.main", "serve", "--port", str(gport)),
+                    *("--workers", str(workers)),
+                ],
+                env={**os.environ, **env},
+                stdout=quiet,
+                stderr=quiet,
+            )
+            gateway = f"http://127.0.0.1:{gport}"
+            _wait(upstream + "/docs", upstream_process)
+            _wait(gateway + "/healthz", gateway_process)
+            yield Rig(upstream, gateway, token, gateway_process.pid, upstream_process.pid)
+    finally:
+        for process in (gateway_process, upstream_process):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
+
+
+async def _one(client: httpx.AsyncClient, url: str, body: dict[str, Any], stream: bool) -> float:
+    start = time.perf_counter()
+    if stream:
+        async with client.stream("POST", url, json=body | {"stream": True}) as answer:
+            lines = [line async for line in answer.aiter_lines()]
+        ok = answer.status_code == 200 and lines.count("data: [DONE]") == 1
+    else:
+        answer = await client.post(url, json=body)
+        ok = answer.status_code == 200
+        lines = [answer.text]
+    elapsed = time.perf_counter() - start
+    if not ok:
+        raise SystemExit(f"{url}: {answer.status_code} {' '.join(lines)[:300]}")
+    return elapsed * 1000
+
+
+async def _round(
+    client: httpx.AsyncClient, url: str, stream: bool, concurrency: int, n: int
+) -> list[float]:
+    samples: list[float] = []
+
+    async def worker(count: int) -> None:
+        for _ in range(count):
+            samples.append(await _one(client, url, BODY, stream))
+
+    share = [n // concurrency + (i < n % concurrency) for i in range(concurrency)]
+    await asyncio.gather(*(worker(k) for k in share))
+    return samples
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its children (uvicorn's workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def _pct(samples: list[float], q: int) -> float:
+    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1]
+
+
+async def measure(
+    r: Rig, *, stream: bool, concurrency: int, requests: int, rounds: int = 8
+) -> dict[str, float]:
+    """Alternating rounds of direct and gateway calls; percentiles of each, in ms."""
+    direct_url = r.upstream + "/v1/completions"
+    gateway_url = r.gateway + "/v1/completions"
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    direct: list[float] = []
+    through: list[float] = []
+    cpu = {"direct": 0.0, "gateway": 0.0}
+    async with (
+        httpx.AsyncClient(timeout=60, limits=limits) as plain,
+        httpx.AsyncClient(
+            timeout=60, limits=limits, headers={"Authorization": f"Bearer {r.token}"}
+        ) as authed,
+    ):
+        await _round(plain, direct_url, stream, concurrency, 4 * concurrency)  # warm-up
+        await _round(authed, gateway_url, stream, concurrency, 4 * concurrency)
+        per_round = max(concurrency, requests // rounds)
+        for _ in range(rounds):
+            start = cpu_seconds(r.upstream_pid)
+            direct += await _round(plain, direct_url, stream, concurrency, per_round)
+            cpu["direct"] += cpu_seconds(r.upstream_pid) - start
+            start = cpu_seconds(r.gateway_pid)
+            through += await _round(authed, gateway_url, stream, concurrency, per_round)
+            cpu["gateway"] += cpu_seconds(r.gateway_pid) - start
+    result = {
+        "requests": float(len(through)),
+        # CPU per request: the upstream's per direct call (the baseline), the gateway's per
+        # call through it. Unlike latency it hardly moves with the machine's load.
+        "upstream_cpu_ms": cpu["direct"] / len(direct) * 1000,
+        "gateway_cpu_ms": cpu["gateway"] / len(through) * 1000,
+    }
+    for q in (50, 90):
+        d, g = _pct(direct, q), _pct(through, q)
+        result |= {f"direct_p{q}": d, f"gateway_p{q}": g, f"added_p{q}": g - d}
+    return result
+
+
+def _load() -> str:
+    return "load " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def report(
+    requests: int, where: str | None, label: str, workers: int, window: int | None
+) -> list[dict[str, Any]]:
+    rows = []
+    with rig(where, workers, window) as r:
+        for stream in (False, True):
+            for concurrency in (1, 8):
+                before = _load()
+                m = asyncio.run(
+                    measure(r, stream=stream, concurrency=concurrency, requests=requests)
+                )
+                mode = "stream" if stream else "plain"
+                print(
+                    f"  {mode:6} x{concurrency}: direct p50 {m['direct_p50']:6.2f} "
+                    f"p90 {m['direct_p90']:6.2f} | airlock p50 {m['gateway_p50']:6.2f} "
+                    f"p90 {m['gateway_p90']:6.2f} | added p50 {m['added_p50']:5.2f} "
+                    f"p90 {m['added_p90']:5.2f} ms (target p50 <= 2) | CPU/request: airlock "
+                    f"{m['gateway_cpu_ms']:.2f} ms, upstream {m['upstream_cpu_ms']:.2f} ms "
+                    f"[{before}]",
+                    flush=True,
+                )
+                rows.append(
+                    {"db": label, "window": window, "mode": mode, "clients": concurrency, **m}
+                )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--where", default=None, help="folder for the database (default: tmp)")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--windows",
+        default="0,10",
+        help="outputs.flush_window_ms values to run ('none': leave it out, for older trees)",
+    )
+    args = parser.parse_args()
+    label = args.where or tempfile.gettempdir()
+    rows = []
+    for text in args.windows.split(","):
+        window = None if text == "none" else int(text)
+        print(
+            f"gateway overhead, database in {label}, {args.workers} worker(s), "
+            f"flush_window_ms {window}:",
+            flush=True,
+        )
+        rows += report(args.requests, args.where, label, args.workers, window)
+    print(json.dumps(rows))
+
+
+if __name__ == "__main__":
+    main()

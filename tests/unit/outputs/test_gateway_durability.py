@@ -1,0 +1,76 @@
+"""When a response may leave: after the flush that covers its reservation and transcript
+(flush_window_ms = 0), or at once with the flush following (flush_window_ms > 0)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+import pytest
+
+from airlock.audit import AuditLog
+from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
+from airlock.clock import FixedClock
+from airlock.errors import BudgetExceeded
+from airlock.outputs.gateway import OutputGateway
+from airlock.outputs.openai import Endpoint, Piece
+from airlock.settings import OutputsSettings
+from airlock.store.memory import MemoryStore
+
+T0 = datetime(2026, 7, 1, 12, tzinfo=UTC)
+TOKENS = (BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT)
+BODY = {"prompt": [1, 2, 3], "max_tokens": 16}
+PIECE = Piece((65, 66, 67), "ABC", (1, 2, 3))
+
+
+class CountingStore(MemoryStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.syncs = 0
+
+    def sync(self) -> None:
+        self.syncs += 1
+
+
+def _gateway(window: int, limit: int = 1000) -> tuple[OutputGateway, CountingStore]:
+    store = CountingStore()
+    day = timedelta(days=1)
+    store.budgets.set_budget(Budget(BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT, limit, day))
+    store.budgets.set_budget(Budget(BudgetScope.OUTPUT_ENCLAVE, ENCLAVE_SUBJECT, 10**6, day))
+    settings = OutputsSettings(
+        upstream_url="http://127.0.0.1:9",
+        model="m",
+        model_digest="ab" * 32,
+        flush_window_ms=window,
+    )
+    ledger = cast(AuditLog, None)  # commit_batch is not called here
+    return OutputGateway(settings, store, ledger, FixedClock(T0), lambda: "p"), store
+
+
+def test_without_a_window_finish_returns_only_after_a_flush() -> None:
+    gateway, store = _gateway(0)
+    admission = gateway.admit("rita", Endpoint.COMPLETIONS, BODY)
+    assert store.syncs == 0  # the reservation is flushed with the transcript
+    gateway.finish(admission, [PIECE])
+    assert store.syncs == 1
+    assert store.budgets.used(TOKENS, T0) == 3  # settled in the same transaction
+    assert store.outputs.totals().responses == 1
+    assert not gateway.flush_if_needed()  # nothing new since
+
+
+def test_with_a_window_finish_returns_at_once_and_the_flush_follows() -> None:
+    gateway, store = _gateway(10)
+    gateway.finish(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])
+    assert store.syncs == 0
+    assert store.outputs.totals().responses == 1
+    assert gateway.flush_if_needed()
+    assert store.syncs == 1
+    assert not gateway.flush_if_needed()
+
+
+def test_a_refused_admission_is_not_charged() -> None:
+    gateway, store = _gateway(0, limit=20)
+    gateway.admit("rita", Endpoint.COMPLETIONS, BODY)
+    with pytest.raises(BudgetExceeded):
+        gateway.admit("rita", Endpoint.COMPLETIONS, BODY)
+    assert store.budgets.used(TOKENS, T0) == 16
