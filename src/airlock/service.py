@@ -992,7 +992,12 @@ class Airlock:
 
         stamp = self._store.protected_models_stamp()
         if self._inspector is None or stamp != self._inspector_stamp:
-            self._inspector = Inspector(protected=self._store.protected_models())
+            from airlock.home import load_sampling_key
+
+            self._inspector = Inspector(
+                protected=self._store.protected_models(),
+                sampling_key=load_sampling_key(self.settings.home),
+            )
             self._inspector_stamp = stamp
         self._inspector_checked = now
         return self._inspector

@@ -8,6 +8,8 @@ becomes a finding that holds, never an exception.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import struct
 from collections.abc import Callable, Sequence
 
@@ -32,6 +34,9 @@ from airlock.exports.readers import (
 from airlock.exports.text_scan import TextScanner
 
 HEAD_BYTES = 64 * 1024
+# The key of an inspector built without the enclave's: sampling is still a function of the
+# bytes (same verdict every run), but an exporter who reads this source can predict it.
+PUBLIC_SAMPLING_KEY = b"airlock: no enclave sampling key"
 MIN_UNKNOWN_TRAILING = 4096  # bytes after an image's end beyond a stray newline or two
 
 
@@ -40,13 +45,23 @@ class Inspector:
 
     Build one per set of protected models and reuse it: the fingerprint index is built
     once. ``inspect`` is safe to call for many files in turn (each call has its own state).
+
+    ``sampling_key`` is the enclave's secret (``airlock.home.load_sampling_key``): which
+    slices of a large window are sampled is derived from it and the content's digest, so the
+    same bytes get the same verdict on every run and every worker, and an exporter without
+    the key cannot know which bytes will be looked at (issue 15).
     """
 
     def __init__(
-        self, limits: InspectionLimits | None = None, protected: Sequence[ModelFingerprint] = ()
+        self,
+        limits: InspectionLimits | None = None,
+        protected: Sequence[ModelFingerprint] = (),
+        *,
+        sampling_key: bytes = PUBLIC_SAMPLING_KEY,
     ) -> None:
         self.limits = limits or InspectionLimits()
         self.index = FingerprintIndex(protected)
+        self.sampling_key = sampling_key
 
     def inspect(self, name: str, stream: Readable, size: int) -> FileReport:
         """One file's report; ``size`` is its length in bytes (0 when unknown).
@@ -78,6 +93,8 @@ class _Run:
     def __init__(self, inspector: Inspector) -> None:
         self.limits = inspector.limits
         self.index = inspector.index
+        self._sampling_key = inspector.sampling_key
+        self._content = b""  # digest of the first window of the member being judged
         self.findings: list[Finding] = []
         self.expanded = 0
         self.sketch = SketchBuilder()  # every layer's chunks: a re-zipped copy sketches alike
@@ -132,17 +149,35 @@ class _Run:
 
     def nested_scan(self, path: str, *, check_opacity: bool) -> FlatScan:
         return FlatScan(
-            path, self.limits, self.index, check_opacity=check_opacity, sketch=self.sketch
+            path,
+            self.limits,
+            self.index,
+            check_opacity=check_opacity,
+            sample_key=self.sample_key(path),
+            sketch=self.sketch,
         )
+
+    def sample_key(self, path: str) -> int:
+        """A 128-bit sampling key for the scan at ``path``: HMAC of the enclave's key over
+        the digest of the content it lies in (the first window and size of the member being
+        judged: every scan is opened while its member is) and ``path`` itself -- a function
+        of the bytes, never of the run."""
+        mac = hmac.new(self._sampling_key, self._content + path.encode(), hashlib.sha256)
+        return int.from_bytes(mac.digest()[:16], "little")
 
     # --- flat content -----------------------------------------------------------------
 
     def flat(self, fmt: Format, reader: PrefixedReader, member: str, size: int) -> None:
         limits = self.limits
         first = read_full(reader, max(limits.window_bytes, _header_need(fmt, reader, limits)))
+        self._content = hashlib.sha256(first).digest() + size.to_bytes(8, "little")
         self.findings += describe_format(fmt, first, member, size, limits)
         scan = self.nested_scan(member, check_opacity=fmt not in MEDIA | TENSOR_FORMATS)
-        text = TextScanner(*self.nested_decoder(member)) if fmt is Format.TEXT else None
+        text = (
+            TextScanner(*self.nested_decoder(member), seed=self.sample_key(f"{member}#numbers"))
+            if fmt is Format.TEXT
+            else None
+        )
         media = self.media(fmt, member) if fmt in PARSED_MEDIA else None
         pickle_head = bytearray()
         total = 0
