@@ -28,7 +28,7 @@ SLICE = 16 * 1024
 
 def _mixed_binary() -> bytes:
     rng = np.random.default_rng(15)
-    pieces = []
+    pieces: list[bytes] = []
     for n in range(8 * 64):  # 8 windows of 64 slices, about a third of them weights
         if rng.uniform() < 0.35:
             pieces.append(rng.normal(0, 0.02, SLICE // 2).astype(np.float16).tobytes())
@@ -40,7 +40,7 @@ def _mixed_binary() -> bytes:
 
 def _mixed_text() -> bytes:
     rng = np.random.default_rng(16)
-    pieces = []
+    pieces: list[bytes] = []
     while sum(map(len, pieces)) < 3 * 1024 * 1024:
         if rng.uniform() < 0.4:
             values = rng.normal(0, 0.02, 1400)
