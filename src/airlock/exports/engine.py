@@ -18,6 +18,7 @@ from airlock.domain.requests import Outcome
 from airlock.exports.chunking import FingerprintIndex, ModelFingerprint
 from airlock.exports.containers import walk_compressed, walk_tar, walk_zip
 from airlock.exports.decoded import DecodedSink
+from airlock.exports.encodings import LineDecoder
 from airlock.exports.findings import FileReport, Finding, FindingKind
 from airlock.exports.flat_scan import FlatScan
 from airlock.exports.formats import COMPRESSORS, MEDIA, TENSOR_FORMATS, Format, sniff
@@ -179,6 +180,12 @@ class _Run:
             else None
         )
         media = self.media(fmt, member) if fmt in PARSED_MEDIA else None
+        # yEnc is 8-bit, so a news article carrying it is binary, not text (issue 15)
+        yenc = (
+            LineDecoder(*self.nested_decoder(member))
+            if fmt is Format.BINARY and b"=ybegin " in first[:HEAD_BYTES]
+            else None
+        )
         pickle_head = bytearray()
         total = 0
         piece = first
@@ -189,9 +196,13 @@ class _Run:
                 text.feed(piece)
             if media is not None:
                 media[0].feed(piece)
+            if yenc is not None:
+                yenc.feed(piece)
             if fmt is Format.PICKLE and len(pickle_head) < limits.max_header_bytes:
                 pickle_head += piece[: limits.max_header_bytes - len(pickle_head)]
             piece = reader.read(limits.window_bytes)
+        if yenc is not None:
+            yenc.finish()
         flat_findings = scan.finish()
         self.findings += flat_findings
         if fmt is Format.BINARY and not flat_findings and total:
@@ -251,8 +262,10 @@ class _Run:
 
     def nested_decoder(
         self, member: str
-    ) -> tuple[Callable[[str], Callable[[bytes], None]], Callable[[], None]]:
-        """Callbacks for :class:`TextScanner`: one nested scan per base64 or hex run."""
+    ) -> tuple[Callable[[str], Callable[[bytes], None]], Callable[[Callable[[bytes], None]], None]]:
+        """Callbacks for :class:`TextScanner`: one nested scan per encoded run or body
+        (base64, base32, hex, uuencode, quoted-printable, yEnc, ascii85, base85); several
+        may be open at once, so a run is closed by the sink it was given."""
         current: list[DecodedSink] = []
 
         def open_nested(encoding: str) -> Callable[[bytes], None]:
@@ -262,8 +275,9 @@ class _Run:
             current.append(sink)
             return sink.feed
 
-        def close_nested() -> None:
-            sink = current.pop()
+        def close_nested(feed: Callable[[bytes], None]) -> None:
+            sink = next(s for s in current if s.feed == feed)
+            current.remove(sink)
             sink.finish()
             self.findings += judge_decoded(sink, sink.scan.finish())
 
