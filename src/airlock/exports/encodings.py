@@ -45,16 +45,16 @@ _YENC_TABLE = bytes((b - 42) & 255 for b in range(256))
 def classify_run(text: bytes) -> str | None:
     """Which encoding a long run of base64-alphabet characters is in: ``hex``, ``base32``,
     ``base32hex`` or ``base64``; None when it is none of them (quoted-printable's ``=XX``
-    escapes are base64 characters too, but base64 has ``=`` only at its end)."""
+    escapes are base64 and base32hex characters too, but those have ``=`` only at the end)."""
     chars = frozenset(text)
     if chars <= _HEX_CHARS:
         return "hex"
+    if text.rstrip(b"=\r\n").count(b"=") * 32 > len(text):  # padding is only at the end
+        return None
     if chars <= _B32_CHARS:
         return "base32"
     if chars <= _B32HEX_CHARS:
         return "base32hex"
-    if text.rstrip(b"=\r\n").count(b"=") * 32 > len(text):
-        return None
     return "base64"
 
 
