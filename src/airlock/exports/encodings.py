@@ -140,12 +140,24 @@ def _uu_line(line: bytes) -> bytes | None:
         return None
 
 
+_PROBE = 4096
+_PROBE_EVERY = 256 * 1024  # a body this long always holds a probe
+
+
 def _worth_a_look(window: bytes) -> bool:
-    """C-speed pre-checks: many uuencoded lines, many ``=`` escapes, or a yEnc header."""
-    return (
-        b"=ybegin " in window
-        or window.count(b"\nM") * 124 > len(window)  # half the lines full uuencode lines
-        or window.count(b"=") * 8 > len(window)  # quoted-printable binary: a third escapes
+    """Cheap pre-checks on 4 KiB probes every 256 KiB (bodies shorter than that between
+    two probes are below every threshold that counts): a yEnc header, a quarter of a probe
+    in full uuencoded lines, or in ``=XX`` escapes (binary quoted-printable is about half
+    escapes; a log's ``key=value`` pairs have ``=`` but no escapes)."""
+    starts = [*range(0, max(1, len(window) - _PROBE), _PROBE_EVERY), max(0, len(window) - _PROBE)]
+    return any(_probe_worth(window[start : start + _PROBE]) for start in starts)
+
+
+def _probe_worth(probe: bytes) -> bool:
+    if b"=ybegin " in probe or probe.count(b"\nM") * 62 * 4 > len(probe):
+        return True
+    return probe.count(b"=") * 3 * 4 > len(probe) and len(_QP_ESCAPE.findall(probe)) * 3 * 4 > len(
+        probe
     )
 
 
@@ -154,16 +166,20 @@ class LineDecoder:
 
     ``open_nested(encoding)`` gives a sink for one body's decoded bytes and
     ``close_nested(sink)`` ends it, as for base64 runs. Bodies shorter than ``MIN_DECODED``
-    decoded bytes never open a sink.
+    decoded bytes never open a sink. Windows that fail cheap pre-checks are skipped unless
+    a body is open or ``every_line`` is set.
     """
 
     def __init__(
         self,
         open_nested: Callable[[str], Callable[[bytes], None]],
         close_nested: Callable[[Callable[[bytes], None]], None],
+        *,
+        every_line: bool = False,
     ) -> None:
         self._open_nested = open_nested
         self._close_nested = close_nested
+        self._every_line = every_line  # skip the pre-checks (a yEnc article: binary)
         self._carry = b""
         self._kind: str | None = None
         self._sink: Callable[[bytes], None] | None = None
@@ -172,7 +188,8 @@ class LineDecoder:
         self.bodies = 0  # bodies decoded into a nested scan
 
     def feed(self, window: bytes) -> None:
-        if self._kind is None and not self._in_yenc and not _worth_a_look(window):
+        idle = self._kind is None and not self._in_yenc and not self._every_line
+        if idle and not _worth_a_look(window):
             self._carry = b""
             return
         text = self._carry + window

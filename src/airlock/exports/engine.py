@@ -182,7 +182,7 @@ class _Run:
         media = self.media(fmt, member) if fmt in PARSED_MEDIA else None
         # yEnc is 8-bit, so a news article carrying it is binary, not text (issue 15)
         yenc = (
-            LineDecoder(*self.nested_decoder(member))
+            LineDecoder(*self.nested_decoder(member), every_line=True)
             if fmt is Format.BINARY and b"=ybegin " in first[:HEAD_BYTES]
             else None
         )
