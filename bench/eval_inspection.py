@@ -6,6 +6,16 @@ benign artifacts were held or denied. Targets (issue 4): recall >= 99% for weigh
 >= 1 MiB, false holds/denials <= 1% on benign artifacts.
 
     python bench/eval_inspection.py [--seeds 3] [--scale 1.0]
+
+``--research`` runs issue 15's corpus instead: benign research outputs made by the real
+libraries (scripts/research_corpus.py; needs the ``bench`` extra, and PyPI once for wheels)
+and every payload category of the issue (scripts/payload_corpus.py), in a tuning split and a
+held-out split built from different seeds, with a protected model registered as in
+production. Each file is inspected ``--runs`` times by fresh inspectors (a new worker each)
+and must get the same verdict every time. ``--baseline-src DIR`` first runs the same bench
+on the engine in DIR (e.g. an export of main's src/) so both are measured on one machine.
+
+    python bench/eval_inspection.py --research [--runs 5] [--big-log-mib 100]
 """
 
 from __future__ import annotations
@@ -28,7 +38,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--research", action="store_true", help="issue 15's corpus")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--tuning-seed", type=int, default=1515)
+    parser.add_argument("--heldout-seed", type=int, default=9151)
+    parser.add_argument("--big-log-mib", type=int, default=100)
+    parser.add_argument("--variants", type=int, default=9)
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "airlock-bench")
+    parser.add_argument("--baseline-src", type=Path)
+    parser.add_argument("--only", choices=("tuning", "heldout"))
     args = parser.parse_args()
+    if args.research:
+        from bench.research_eval import run_research
+
+        run_research(args)
+        return
     outcomes: Counter[tuple[str, Outcome]] = Counter()
     misses: list[str] = []
     scanned = 0

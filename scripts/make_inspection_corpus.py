@@ -421,12 +421,11 @@ def benign(rng: np.random.Generator, scale: float) -> dict[str, bytes]:
     return files
 
 
-# Payloads whose tensor structure is hidden (encrypted, scrambled into an unknown layout,
-# re-encoded in an unusual alphabet): the engine cannot prove they are weights, so they
-# hold ("opaque" / "unknown format") rather than deny. Every other payload must be denied.
-HELD_BY_DESIGN = frozenset(
-    f"weights-evasion-{name}" for name in ("ascii85", "base32", "encrypted", "float64")
-)
+# Payloads whose tensor structure is hidden (encrypted, or in a layout the engine does not
+# know): it cannot prove they are weights, so they hold ("opaque" / "unknown format")
+# rather than deny. Every other payload must be denied (base32 and ascii85 are decoded
+# since issue 15).
+HELD_BY_DESIGN = frozenset(f"weights-evasion-{name}" for name in ("encrypted", "float64"))
 
 
 def evasions(rng: np.random.Generator, size: int) -> dict[str, bytes]:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from airlock.ledger.signed_note import LedgerKey
 
 POLICY_FILE_NAME = "airlock.cedar"
+SAMPLING_KEY_FILE_NAME = "sampling.key"  # the enclave's secret for keyed sampling (issue 15)
 SCHEMA_FILE_NAME = "airlock.cedarschema"
 _PRIVATE_MODE = 0o600
 _HOME_MODE = 0o700
@@ -64,6 +65,7 @@ def initialise_home(
             _write_once(
                 settings.signing_key_path, _new_signing_key_pem(), _PRIVATE_MODE, created, kept
             )
+        _write_once(home / SAMPLING_KEY_FILE_NAME, os.urandom(32), _PRIVATE_MODE, created, kept)
         settings.policy_dir.mkdir(mode=_HOME_MODE, exist_ok=True)
         for name in (POLICY_FILE_NAME, SCHEMA_FILE_NAME):
             text = resources.files("airlock.defaults").joinpath(name).read_text("utf-8")
@@ -101,6 +103,39 @@ def load_signing_key(settings: Settings) -> LedgerKey:
 
         return open_pkcs11_key(settings.ledger.signing_key)
     return parse_signing_key(settings.signing_key_path, read_signing_key(settings))
+
+
+def load_sampling_key(home: Path) -> bytes:
+    """The enclave's secret that the inspection engine derives its sampling offsets from.
+
+    Made on first use in a home initialised before it existed, written aside and linked into
+    place (two workers starting at once end up with the same, complete key), so every worker
+    of one enclave samples alike.
+
+    Raises:
+        ConfigError: the key cannot be read or made, is readable by others, or is not the
+            32 bytes airlock writes.
+    """
+    path = home / SAMPLING_KEY_FILE_NAME
+    try:
+        if not path.exists():
+            aside = path.with_name(f".{path.name}.{os.getpid()}")
+            _write_once(aside, os.urandom(32), _PRIVATE_MODE, [], [])
+            try:
+                os.link(aside, path)
+            except FileExistsError:
+                pass  # another worker made it first: use theirs
+            finally:
+                aside.unlink()
+        mode = path.stat().st_mode & 0o777
+        data = path.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"cannot read or create sampling key {path}: {e.strerror}") from e
+    if mode & 0o077:
+        raise ConfigError(f"{path} is readable by others (mode {mode:o}): chmod 600 it")
+    if len(data) != 32:
+        raise ConfigError(f"{path} is not a 32-byte key: remove it and a new one is made")
+    return data
 
 
 def read_signing_key(settings: Settings) -> bytes:

@@ -1221,10 +1221,15 @@ class Airlock:
 
         stamp = self._store.protected_models_stamp()
         if self._inspector is None or stamp != self._inspector_stamp:
+            from airlock.home import load_sampling_key
+
             models = self._store.protected_models()
             keyed = any(m.sampled or m.identity for m in models)
-            key = self.identity_key if keyed else b""
-            self._inspector = Inspector(protected=models, identity_key=key)
+            self._inspector = Inspector(
+                protected=models,
+                identity_key=self.identity_key if keyed else b"",
+                sampling_key=load_sampling_key(self.settings.home),
+            )
             self._inspector_stamp = stamp
         self._inspector_checked = now
         return self._inspector

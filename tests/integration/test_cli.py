@@ -41,9 +41,13 @@ def test_init_creates_home_with_private_key_and_is_idempotent(cli: CliRunner) ->
     key = cli.home / "ledger-signing.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     original = key.read_bytes()
+    sampling = cli.home / "sampling.key"  # the inspection engine's keyed sampling (issue 15)
+    assert stat.S_IMODE(sampling.stat().st_mode) == 0o600
+    sampling_key = sampling.read_bytes()
     second = cli("init")
     assert second.code == 0
     assert "kept" in second.out and key.read_bytes() == original
+    assert sampling.read_bytes() == sampling_key
     assert "weights-east" in (cli.home / "config.toml").read_text()
     published = (cli.home / "ledger.pub").read_text().strip()
     assert VerifierKey.parse(published).name == "weights-east"

@@ -8,6 +8,8 @@ becomes a finding that holds, never an exception.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import struct
 from collections.abc import Callable, Sequence
@@ -22,6 +24,7 @@ from airlock.exports.chunking import FingerprintIndex, ModelFingerprint
 from airlock.exports.containers import walk_compressed, walk_tar, walk_zip
 from airlock.exports.decoded import DecodedSink
 from airlock.exports.derivative_scan import DerivativeScan, derivative_index
+from airlock.exports.encodings import LineDecoder
 from airlock.exports.findings import FileReport, Finding, FindingKind
 from airlock.exports.flat_scan import FlatScan
 from airlock.exports.formats import (
@@ -50,6 +53,9 @@ from airlock.exports.tfevents import BadEvents, EventScan
 
 HEAD_BYTES = 64 * 1024
 _SKETCHED = {Format.SAFETENSORS, Format.NPY, Format.GGUF}
+# The key of an inspector built without the enclave's: sampling is still a function of the
+# bytes (same verdict every run), but an exporter who reads this source can predict it.
+PUBLIC_SAMPLING_KEY = b"airlock: no enclave sampling key"
 MIN_UNKNOWN_TRAILING = 4096  # bytes after an image's end beyond a stray newline or two
 # Machine code's byte histograms pass these tests by themselves (issue 15: wheels with .so
 # files were denied as "fp8"); float windows inside a library still count.
@@ -61,6 +67,11 @@ class Inspector:
 
     Build one per set of protected models and reuse it: the fingerprint index is built
     once. ``inspect`` is safe to call for many files in turn (each call has its own state).
+
+    ``sampling_key`` is the enclave's secret (``airlock.home.load_sampling_key``): which
+    slices of a large window are sampled is derived from it and the content's digest, so the
+    same bytes get the same verdict on every run and every worker, and an exporter without
+    the key cannot know which bytes will be looked at (issue 15).
     """
 
     def __init__(
@@ -69,12 +80,14 @@ class Inspector:
         protected: Sequence[ModelFingerprint] = (),
         *,
         identity_key: bytes = b"",
+        sampling_key: bytes = PUBLIC_SAMPLING_KEY,
     ) -> None:
         self.limits = limits or InspectionLimits()
         # Sampled fingerprints and derivative sketches are keyed by the enclave's identity
         # key (issue 19); without it only full fingerprints are matched.
         self.index = FingerprintIndex(protected, key=identity_key)
         self.derivatives = derivative_index(protected, identity_key)
+        self.sampling_key = sampling_key
 
     def inspect(self, name: str, stream: Readable, size: int) -> FileReport:
         """One file's report; ``size`` is its length in bytes (0 when unknown).
@@ -110,6 +123,8 @@ class _Run:
         self.limits = inspector.limits
         self.index = inspector.index
         self.derivatives = inspector.derivatives
+        self._sampling_key = inspector.sampling_key
+        self._content = b""  # digest of the first window of the member being judged
         self.findings: list[Finding] = []
         self.expanded = 0
         self.sketch = SketchBuilder()  # every layer's chunks: a re-zipped copy sketches alike
@@ -170,9 +185,18 @@ class _Run:
             self.limits,
             self.index,
             check_opacity=check_opacity,
+            sample_key=self.sample_key(path),
             sketch=self.sketch,
             ignore_dtypes=ignore_dtypes,
         )
+
+    def sample_key(self, path: str) -> int:
+        """A 128-bit sampling key for the scan at ``path``: HMAC of the enclave's key over
+        the digest of the content it lies in (the first window and size of the member being
+        judged: every scan is opened while its member is) and ``path`` itself -- a function
+        of the bytes, never of the run."""
+        mac = hmac.new(self._sampling_key, self._content + path.encode(), hashlib.sha256)
+        return int.from_bytes(mac.digest()[:16], "little")
 
     # --- flat content -----------------------------------------------------------------
 
@@ -184,6 +208,7 @@ class _Run:
         if whole is not None:
             reader = PrefixedReader(whole, reader)
         first = read_full(reader, max(limits.window_bytes, _header_need(fmt, reader, limits)))
+        self._content = hashlib.sha256(first).digest() + size.to_bytes(8, "little")
         if not parsed:
             self.findings += describe_format(fmt, first, member, size, limits)
         scan = self.nested_scan(
@@ -191,22 +216,34 @@ class _Run:
             check_opacity=fmt not in MEDIA | TENSOR_FORMATS | STRUCTURED,
             ignore_dtypes=CODE_LOOKALIKES if fmt is Format.NATIVE else frozenset(),
         )
-        text = TextScanner(*self.nested_decoder(member)) if fmt is Format.TEXT else None
+        text = (
+            TextScanner(*self.nested_decoder(member), seed=self.sample_key(f"{member}#numbers"))
+            if fmt is Format.TEXT
+            else None
+        )
         media = self.media(fmt, member) if fmt in PARSED_MEDIA else None
         events = self.events(member, depth) if fmt is Format.TFEVENTS else None
         tensors = DerivativeScan(self.derivatives, member, limits) if fmt in _SKETCHED else None
-        parts = (text, media and media[0], events, tensors)
+        # yEnc is 8-bit, so a news article carrying it is binary, not text (issue 15)
+        yenc = (
+            LineDecoder(*self.nested_decoder(member), every_line=True)
+            if fmt is Format.BINARY and b"=ybegin " in first[:HEAD_BYTES]
+            else None
+        )
+        parts = (text, media and media[0], events, tensors, yenc)
         feeders = [scan.feed] + [part.feed for part in parts if part]
         pickle_head = bytearray()
+        if fmt is Format.PICKLE:
+            feeders.append(lambda piece: _keep_head(pickle_head, piece, limits.max_header_bytes))
         total = 0
         piece = first
         while piece:
             total += len(piece)
             for feed in feeders:
                 feed(piece)
-            if fmt is Format.PICKLE and len(pickle_head) < limits.max_header_bytes:
-                pickle_head += piece[: limits.max_header_bytes - len(pickle_head)]
             piece = reader.read(limits.window_bytes)
+        if yenc is not None:
+            yenc.finish()
         flat_findings = scan.finish()
         if events is not None:
             parsed = events.finish()
@@ -216,11 +253,27 @@ class _Run:
         if tensors is not None:
             self.findings += tensors.finish()
         self.unexplained(fmt, member, total, bool(flat_findings))
+        self.finish_readers(
+            fmt, member, total, text=text, media=media, pickle_head=bytes(pickle_head)
+        )
+
+    def finish_readers(
+        self,
+        fmt: Format,
+        member: str,
+        total: int,
+        *,
+        text: TextScanner | None,
+        media: tuple[MediaScan, Callable[[], None]] | None,
+        pickle_head: bytes,
+    ) -> None:
+        """Judge what the text, pickle and media readers saw of a flat member."""
+        limits = self.limits
         if text is not None:
             text.finish()
             self.findings += judge_text(text, member, limits)
         if fmt is Format.PICKLE:
-            self.findings += judge_pickle(bytes(pickle_head), member, total, limits)
+            self.findings += judge_pickle(pickle_head, member, total, limits)
         if media is not None:
             media[1]()
         if fmt in MEDIA and total > limits.max_media_bytes:
@@ -336,8 +389,10 @@ class _Run:
 
     def nested_decoder(
         self, member: str
-    ) -> tuple[Callable[[str], Callable[[bytes], None]], Callable[[], None]]:
-        """Callbacks for :class:`TextScanner`: one nested scan per base64 or hex run."""
+    ) -> tuple[Callable[[str], Callable[[bytes], None]], Callable[[Callable[[bytes], None]], None]]:
+        """Callbacks for :class:`TextScanner`: one nested scan per encoded run or body
+        (base64, base32, hex, uuencode, quoted-printable, yEnc, ascii85, base85); several
+        may be open at once, so a run is closed by the sink it was given."""
         current: list[DecodedSink] = []
         opened = [0]
 
@@ -356,8 +411,9 @@ class _Run:
             current.append(sink)
             return sink.feed
 
-        def close_nested() -> None:
-            sink = current.pop()
+        def close_nested(feed: Callable[[bytes], None]) -> None:
+            sink = next(s for s in current if s.feed == feed)
+            current.remove(sink)
             sink.finish()
             found = sink.scan.finish()
             if sink.image is not None:
@@ -415,6 +471,12 @@ class _Events:
                 member=self._scan.member,
             )
         return not self._broken
+
+
+def _keep_head(head: bytearray, piece: bytes, bound: int) -> None:
+    """Append to ``head`` what of ``piece`` fits under ``bound`` bytes."""
+    if len(head) < bound:
+        head += piece[: bound - len(head)]
 
 
 def _header_need(fmt: Format, reader: PrefixedReader, limits: InspectionLimits) -> int:

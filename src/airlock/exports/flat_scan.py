@@ -59,6 +59,8 @@ class FlatScan:
         self._sketch = sketch
         self._chunker = Chunker(judge=False) if index or sketch is not None else None
         self._run: list[Chunk] = []
+        # The engine derives the key from the enclave's key and the content (issue 15); a
+        # scan built without one (tests, tools) samples at random.
         key = secrets.randbits(128) if sample_key is None else sample_key
         self._key = (key % (1 << 128)).to_bytes(16, "little")
         self.head = b""

@@ -7,17 +7,14 @@ sampled so that a CSV or JSON dump of weights is recognised by its size and its 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import random
-import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
+from airlock.exports.encodings import Base85Run, EncodedRun, LineDecoder, classify_run
 from airlock.exports.tensor_stats import Bytes, entropy_bits
 from airlock.exports.text_numbers import (
     count_decimals,
@@ -38,7 +35,6 @@ _RUN_NEEDLE = b"\x01" * LONG_RUN
 # _STRIDE, so a long run shows as that many alphabet bytes in a row in text[::_STRIDE].
 _STRIDE = 8
 _STRIDE_NEEDLE = b"\x01" * (LONG_RUN // _STRIDE)
-_HEX = re.compile(rb"[0-9a-fA-F\r\n]+")
 _DIGITS = b"0123456789"
 _NUMBER_LIST_BYTES = _DIGITS + b"-+,;: \t\r\n[](){}"
 _SAMPLE_LIMIT = 200_000
@@ -113,48 +109,22 @@ class IntStats:
         return self.weight_like() or self.byte_values() is not None
 
 
-class EncodedRun:
-    """Decodes one streaming base64 or hex run in aligned pieces."""
-
-    def __init__(self, sink: Callable[[bytes], None], hex_only: bool) -> None:
-        self.sink = sink
-        self.hex_only = hex_only
-        self.pending = b""
-        self.chars = 0
-        self.broken = False
-
-    def feed(self, text: bytes) -> None:
-        compact = text.replace(b"\r", b"").replace(b"\n", b"")
-        self.chars += len(compact)
-        data = self.pending + compact
-        unit = 2 if self.hex_only else 4
-        usable = len(data) - len(data) % unit
-        self.pending = data[usable:]
-        if usable and not self.broken:
-            try:
-                decoded = (
-                    binascii.unhexlify(data[:usable])
-                    if self.hex_only
-                    else base64.b64decode(
-                        data[:usable].rstrip(b"=") + b"=" * (-len(data[:usable].rstrip(b"=")) % 4)
-                    )
-                )
-            except (binascii.Error, ValueError):
-                self.broken = True
-                return
-            self.sink(decoded)
-
-
 class TextScanner:
     """Feed text windows; learns float statistics and decodes long encoded runs."""
 
     def __init__(
         self,
         open_nested: Callable[[str], Callable[[bytes], None]],
-        close_nested: Callable[[], None],
+        close_nested: Callable[[Callable[[bytes], None]], None],
+        *,
+        seed: int = 0,
     ) -> None:
         self._open_nested = open_nested
         self._close_nested = close_nested
+        # uuencode, quoted-printable, yEnc, ascii85 and base85 bodies (issue 15)
+        self._lines = LineDecoder(open_nested, close_nested)
+        self._base85 = Base85Run(open_nested, close_nested)
+        self._window_dense = False
         self.floats = FloatStats()
         self.ints = IntStats()
         self.dense_windows = 0  # windows of printable ASCII as dense as base85
@@ -165,10 +135,14 @@ class TextScanner:
         self._carry = b""
         self._run: EncodedRun | None = None
         self.runs_decoded = 0
-        self._random = random.Random(secrets.randbits(64))  # noqa: S311 -- sampling, not crypto
+        # Keyed by the caller (the enclave's key and the content's digest): the same text
+        # samples the same slices on every run (issue 15).
+        self._random = random.Random(seed)  # noqa: S311 -- sampling, not crypto
 
     def feed(self, window: bytes) -> None:
+        self._lines.feed(window)
         self._count_numbers(window)
+        self._base85.feed(window, self._window_dense)
         text = self._joined(window)
         position = 0
         if self._run is not None:
@@ -217,16 +191,21 @@ class TextScanner:
             self._continue(self._carry)
         if self._run is not None:
             self._end_run()
+        self._lines.finish()
+        self._base85.finish()
 
     def _continue(self, text: bytes) -> None:
         if self._run is None:
-            hex_only = _HEX.fullmatch(text) is not None
-            self._run = EncodedRun(self._open_nested("hex" if hex_only else "base64"), hex_only)
+            encoding = classify_run(text)
+            if encoding is None:
+                return  # quoted-printable: the line decoder's
+            self._run = EncodedRun(self._open_nested(encoding), encoding)
         self._run.feed(text)
 
     def _end_run(self) -> None:
         if self._run is not None:
-            self._close_nested()
+            self._run.finish()
+            self._close_nested(self._run.sink)
             self.runs_decoded += 1
             self._run = None
 
@@ -253,7 +232,8 @@ class TextScanner:
         self._judge_window_ints(pieces, len(window))
         if self._ints_matter is not False:
             self._count_ints(pieces[0], len(window))
-        if _dense(pieces[0]):
+        self._window_dense = _dense(pieces[0])
+        if self._window_dense:
             self.dense_windows += 1
 
     # Pooled samples can be diluted (weights between long benign logs) and stop growing

@@ -41,8 +41,8 @@ def pdf_stream(payload: bytes) -> bytes:
         (jpeg(RNG, 5000) + RAW16, FindingKind.RAW_TENSOR, "#after-end"),
         (png(32, 32, RNG) + RNG.bytes(1 << 20), FindingKind.OPAQUE, "#after-end"),
         (pdf_stream(RAW16), FindingKind.RAW_TENSOR, "#streams"),
-        (base64.b32encode(RAW16), FindingKind.UNKNOWN_FORMAT, "~base64"),
-        (base64.a85encode(RAW16, wrapcol=76), FindingKind.OPAQUE, ""),
+        (base64.b32encode(RAW16), FindingKind.RAW_TENSOR, "~base32"),
+        (base64.a85encode(RAW16, wrapcol=76), FindingKind.RAW_TENSOR, "~ascii85"),
         (json.dumps(list(RAW16)).encode(), FindingKind.TENSOR_TEXT, ""),
         (
             " ".join(f"{v:.2e}" for v in RNG.normal(0, 0.02, 300_000)).encode(),

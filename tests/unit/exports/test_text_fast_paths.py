@@ -69,7 +69,7 @@ def test_long_runs_are_found_exactly(pieces: list[tuple[int, bytes]]) -> None:
 
 def _decoded_by_scanner(windows: list[bytes]) -> bytes:
     decoded: list[bytes] = []
-    scanner = TextScanner(lambda _: decoded.append, lambda: None)
+    scanner = TextScanner(lambda _: decoded.append, lambda _: None)
     for window in windows:
         scanner.feed(window)
     scanner.finish()
