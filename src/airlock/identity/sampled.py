@@ -13,7 +13,7 @@ Recall: a contiguous piece of ``L`` bytes holds at least ``L / 16 KiB - 2`` whol
 and about ``L / 5 KiB - 2`` for model weights (chunk ends fall where content says, so the
 piece's chunks are the model's chunks). Each is kept independently with probability
 ``p = 1/32`` (the keyed hash is a pseudo-random function of distinct chunks), so the chance
-that none is kept is ``(1 - p) ** n``: for 1 MiB, n ~ 200 gives 0.2%; see ADR 0020.
+that none is kept is ``(1 - p) ** n``: for 1 MiB, n ~ 200 gives 0.2%; see ADR 0021.
 Pure: no I/O. The index lives in :mod:`airlock.identity.sampled_index`.
 """
 

@@ -7,7 +7,7 @@ towards the nearest point of the shifted lattice ``step * (k + r)``, where ``ste
 fraction of the tensor's RMS. This is dither modulation with distortion compensation
 (Chen & Wornell, "Quantization index modulation", IEEE Trans. IT 47(4), 2001), used as a
 one-bit keyed mark, in the spirit of EmMark (arXiv 2402.17938) and GaussMark (keyed
-perturbation + a statistical test): see docs/adr/0021-h19-watermark-per-copy-marks.md.
+perturbation + a statistical test): see docs/adr/0022-per-copy-watermarks.md.
 
 The test needs no original: per marked element, ``cos(2 pi (x / step - r))`` is near 1 for
 the copy's own key and, for any file not derived from that copy, has mean 0 and variance
@@ -58,7 +58,7 @@ class MarkParams:
     moves to its lattice point; tensors with fewer than ``min_elements`` or one dimension
     (biases, norms) are left alone."""
 
-    # As strong as a bf16 round trip on the test model (bench/eval_watermark.py, ADR 0021).
+    # As strong as a bf16 round trip on the test model (bench/eval_watermark.py, ADR 0022).
     step: float = 0.06
     fraction: float = 0.1
     strength: float = 0.3
