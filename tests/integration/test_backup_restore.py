@@ -23,6 +23,7 @@ from airlock.service import Actor, Airlock
 from airlock.settings import Settings
 from tests.conftest import reset_postgres
 from tests.support.gateway import CliRunner, Gateway, start_gateway
+from tests.support.waiting import wait_until
 
 PASSPHRASE = {"AIRLOCK_BACKUP_PASSPHRASE": "correct horse battery staple"}
 WITNESS = NoteSigner("witness.test", Ed25519PrivateKey.generate(), COSIGNATURE_V1)
@@ -92,7 +93,8 @@ def test_backup_under_load_then_restore_keeps_every_acknowledged_decision(
         load = threading.Thread(target=keep_exporting)
         load.start()
         try:
-            time.sleep(0.3)
+            # The backup starts once the load is running, however slow the machine is.
+            wait_until(lambda: len(acknowledged) > 5, "exports to run beside the backup")
             before_backup = list(acknowledged)
             made = cli("backup", str(backup), "--include-private-key", env=PASSPHRASE)
             assert made.code == 0, made.err

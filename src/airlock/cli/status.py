@@ -10,7 +10,7 @@ import click
 from airlock.budgets.exfiltration import ExfiltrationEstimate
 from airlock.cli.context import CliContext, pass_cli
 from airlock.enclave_status import EnclaveStatus, enclave_status
-from airlock.home import load_policy
+from airlock.home import load_policy, read_signing_key
 from airlock.render.json import render_json, to_jsonable
 from airlock.render.table import render_table
 from airlock.render.units import format_seconds
@@ -58,6 +58,8 @@ def _status(cli: CliContext, accounts: int | None) -> EnclaveStatus:
     path = sqlite_file(settings.database_url)
     if path is None:
         return cli.airlock().status(accounts)
+    if not settings.ledger.signing_key:  # a file key must be private, as the facade insists
+        read_signing_key(settings)
     k = settings.egress.colluding_accounts if accounts is None else accounts
     return enclave_status(settings.enclave_name, load_policy(settings).version, glance(path), k)
 
