@@ -688,14 +688,21 @@ class Airlock:
     def _origin_details(self, index: int | None) -> dict[str, object] | None:
         """The details the request's deciding ledger entry recorded (file name, type,
         findings), when the entry behind its current state is that decision."""
-        if index is None:
-            return None
-        try:
-            record = self.ledger.record(index)
-        except AirlockError:
-            return None
-        details = record.get("details")
-        return details if isinstance(details, dict) else None
+        for _ in range(2):  # a closing vote's entry points at the first decision: one hop
+            if index is None:
+                return None
+            try:
+                record = self.ledger.record(index)
+            except AirlockError:
+                return None
+            details = record.get("details")
+            if not isinstance(details, dict):
+                return None
+            origin = details.get("origin")
+            if not isinstance(origin, int) or origin >= index:
+                return details
+            index = origin
+        return None
 
     def get_request(self, actor: Actor, raw_id: str) -> tuple[BoundaryRequest, Sequence[Decision]]:
         """Raises: InvalidInput (malformed id), NotFound, PermissionDenied (someone else's

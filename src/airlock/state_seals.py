@@ -33,6 +33,12 @@ class StateSeals:
         self._store.put([seal_row(self._key, table, r, ledger_index) for r in rows])
         return len(rows)
 
+    def sealed_by(self, table: str, key: str) -> int | None:
+        """The ledger index behind the seal of the row with ``key`` (None: no seal); the
+        seal is not checked here."""
+        seal = self._store.get(table, key)
+        return None if seal is None else seal.ledger_index
+
     def seal_unsealed(self, ledger_index: int) -> int:
         """Seal every row that has no seal yet (rows from before seals existed); rows whose
         seal fails stay as they are. Returns how many were sealed."""

@@ -223,6 +223,12 @@ class Votes:
         auth: Auth,
     ) -> None:
         now = vote.cast_at
+        # The entry that decided the request first (its file name, type and findings) stays
+        # reachable after this one reseals the request: reviews read it through "origin".
+        origin = self._seals.sealed_by("requests", rid)
+        details: dict[str, object] = dict(credential(auth).details())
+        if origin is not None:
+            details["origin"] = origin
         index = self._ledger.append(
             LedgerRecord(
                 kind="export.decision",
@@ -231,7 +237,7 @@ class Votes:
                 subject=rid,
                 outcome=outcome.value,
                 reasons=({"code": code, "message": message},),
-                details=credential(auth).details(),
+                details=details,
             )
         )
         self._store.record_decision(

@@ -57,6 +57,10 @@ def test_the_ledger_entry_shown_is_the_decision_that_released_it(
     assert record["kind"] == "export.decision"
     assert record["subject"] == rid
     assert record["outcome"] == "allow"
+    # The closing vote's entry points back at the first decision, so the review still knows
+    # what the file is once votes have released it.
+    assert isinstance(record["details"]["origin"], int) and record["details"]["origin"] < index
+    assert "blob.bin (98 KiB; export, application/octet-stream)" in cli("request", "show", rid).out
     receipt = tmp_path / "receipt.json"
     assert cli("ledger", "receipt", str(index), "-o", str(receipt)).code == 0
     key = (cli.home / "ledger.pub").read_text().strip()
