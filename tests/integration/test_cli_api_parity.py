@@ -92,6 +92,10 @@ LOCAL_ONLY: dict[str, str] = {
     "outputs verify": "replays logged responses on the reference model in a local directory "
     "(GPU or CPU time on the machine that holds the weights)",
     "outputs verify-proof": "offline by design: checks a proof with the public key only",
+    "weights mark": "reads the model and writes the marked copy on the machine that holds the "
+    "weights (gigabytes that must not cross the gateway); the mark is in the ledger",
+    "weights trace": "reads a leaked file where it was found, on the investigator's machine; "
+    "sending a leak into the enclave's gateway would be an export of its own",
 }
 
 

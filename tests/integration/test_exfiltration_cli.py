@@ -95,7 +95,7 @@ def test_enclave_wide_output_budgets_need_no_subject(initialised_cli: CliRunner)
     cli = initialised_cli
     done = cli("budget", "set", "tokens-enclave", "--bytes", "5000", "--window", "1d")
     assert done.code == 0, done.err
-    assert "budget tokens-enclave *: 5000 tokens" in done.out
+    assert "budget tokens-enclave *: 5,000 tokens per 1 day" in done.out
     assert cli("budget", "set", "output-enclave", "--bytes", "9000").code == 0
     refused = cli("budget", "set", "tokens-principal", "--bytes", "10")
     assert refused.code != 0 and "name the tokens-principal" in refused.err

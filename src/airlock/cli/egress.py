@@ -228,7 +228,8 @@ def set_budget(
     limit = parse_bytes(limit_text)
     budget = Budget(BudgetScope(scope), subject or ENCLAVE_SUBJECT, limit, parse_window(window))
     cli.airlock().set_budget(cli.operator_actor("budget set"), budget)
-    exact = f" ({limit:,} {budget.scope.unit})" if limit >= 1024 else ""
+    # A readable size hides the exact byte count; a count of tokens is already exact.
+    exact = f" ({limit:,} bytes)" if limit >= 1024 and budget.scope.unit == "bytes" else ""
     click.echo(
         f"budget {scope} {budget.subject}: {amount(limit, budget.scope)}{exact} "
         f"per {describe_window(budget.window)}"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, status
+from fastapi import APIRouter, Depends, Header, Request, status
 from fastapi.responses import Response, StreamingResponse
 
-from airlock.api.auth import AirlockDep, CredentialDep, PrincipalDep
+from airlock.api.auth import AirlockDep, CredentialDep, PrincipalDep, current_actor
 from airlock.api.blocking import run_blocking
 from airlock.api.openapi import binary, content, errors
 from airlock.api.upload_form import multipart_form, read_upload_form
@@ -111,7 +111,12 @@ async def submit_package(
     }
 
 
-@router.get("/package-feed", response_model=dict[str, int], responses=errors(401))
+@router.get(
+    "/package-feed",
+    response_model=dict[str, int],
+    responses=errors(401),
+    dependencies=[Depends(current_actor)],  # signed in: the document declares the scheme
+)
 def feed_status(airlock: AirlockDep) -> dict[str, int]:
     """How many known-bad package entries the store holds (admission denies them)."""
     return {"entries": airlock.package_feed_size()}

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from airlock.api.auth import AirlockDep
+from airlock.api.auth import AirlockDep, current_actor
 from airlock.api.blocking import run_blocking
 from airlock.api.openapi import errors
 from airlock.api.schemas import ScanOut
 from airlock.api.upload_form import multipart_form, read_upload_form
 from airlock.render.units import format_bytes
 
-router = APIRouter(tags=["scans"])
+# Signed in (the gate checks the role); named on the router so the document says so.
+router = APIRouter(tags=["scans"], dependencies=[Depends(current_actor)])
 
 
 @router.post(

@@ -6,10 +6,10 @@ and dropped: only the chunk digests are kept), exactly as `airlock weights regis
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import Response
 
-from airlock.api.auth import ActorDep, AirlockDep
+from airlock.api.auth import ActorDep, AirlockDep, current_actor
 from airlock.api.blocking import run_blocking
 from airlock.api.openapi import errors
 from airlock.api.schemas import ProtectedModelOut
@@ -18,7 +18,11 @@ from airlock.errors import InvalidInput, NotFound
 from airlock.render.units import format_bytes, format_seconds
 from airlock.service import Airlock
 
-router = APIRouter(prefix="/protected-models", tags=["protected models"])
+# Every route here is signed in (the gate checks the role); naming the dependency on the
+# router puts the bearer scheme in the document of the read routes too.
+router = APIRouter(
+    prefix="/protected-models", tags=["protected models"], dependencies=[Depends(current_actor)]
+)
 READ_PIECE = 1024 * 1024
 
 
