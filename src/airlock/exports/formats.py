@@ -41,6 +41,9 @@ class Format(StrEnum):
     NATIVE = "native-code"  # ELF, Mach-O, PE: executables and shared libraries
     TFEVENTS = "tensorboard-events"  # TFRecord-framed Event protobufs (tfevents.py)
     GIT = "git-pack"  # a git pack or bundle (gitpack.py)
+    # CPython bytecode (.pyc): named so it is not "no recognised format", and nothing more:
+    # every weight test (8-bit look-alikes and opacity included) still reads it.
+    BYTECODE = "python-bytecode"
     TEXT = "text"
     BINARY = "binary"
 
@@ -98,6 +101,7 @@ def sniff(head: bytes) -> Format:
         (_looks_like_safetensors, Format.SAFETENSORS),
         (lambda h: len(h) >= 2 and h[0] == 0x80 and 2 <= h[1] <= 5, Format.PICKLE),
         (_looks_like_onnx, Format.ONNX),
+        (_looks_like_pyc, Format.BYTECODE),
         (_looks_like_text, Format.TEXT),
     )
     for test, fmt in structural:
@@ -112,6 +116,16 @@ def _looks_like_tfevents(head: bytes) -> bool:
         return False
     (length,) = struct.unpack_from("<Q", head)
     return 0 < length <= 4096 and b"brain.Event:" in head[12 : 12 + length]
+
+
+def _looks_like_pyc(head: bytes) -> bool:
+    """A CPython 3 .pyc (PEP 552): a magic number of 3000-3999 then CR LF, flags 0-3, eight
+    bytes of source stamp, and a marshalled code object ('c', with or without FLAG_REF)."""
+    if len(head) < 17 or head[2:4] != b"\r\n":
+        return False
+    magic = int.from_bytes(head[:2], "little")
+    flags = int.from_bytes(head[4:8], "little")
+    return 3000 <= magic < 4000 and flags <= 3 and head[16] in (0x63, 0xE3)
 
 
 def _looks_like_pe(head: bytes) -> bool:

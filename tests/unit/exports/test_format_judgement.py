@@ -9,19 +9,26 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib
+import importlib.util
 import io
+import json as json_module
+import marshal
 import sys
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from airlock.domain.requests import Outcome
 from airlock.exports import FindingKind, InspectionLimits, inspect_stream, report_to_json
+from airlock.exports.engine import Inspector
 from airlock.exports.findings import FileReport
+from airlock.exports.formats import Format, sniff
 from airlock.exports.gitpack import BadPack, pack_contents
 from airlock.exports.tfevents import BadEvents, EventScan
 from tests.support import research_files as r
@@ -275,3 +282,18 @@ def test_mutated_events_and_packs_raise_only_their_own_errors(
         with contextlib.suppress(BadPack):
             for _ in pack_contents(mutated, lambda _n: None):
                 pass
+
+
+def test_python_bytecode_is_a_recognised_format_and_weights_inside_still_count() -> None:
+    # A real .pyc of a stdlib module, compiled by this interpreter.
+    source = Path(json_module.__file__).read_text()
+    code = compile(source, "json/__init__.py", "exec")
+    pyc = importlib.util.MAGIC_NUMBER + b"\0" * 12 + marshal.dumps(code)
+    assert sniff(pyc[:4096]) is Format.BYTECODE
+    report = Inspector().inspect("__init__.cpython-311.pyc", io.BytesIO(pyc), len(pyc))
+    assert report.verdict is Outcome.ALLOW, report.findings
+    # The header does not vouch for what follows it: weights behind it are still weights.
+    weights = np.random.default_rng(3).normal(0, 0.02, 600_000).astype(np.float16).tobytes()
+    smuggled = pyc + weights
+    judged = Inspector().inspect("x.pyc", io.BytesIO(smuggled), len(smuggled))
+    assert judged.verdict is not Outcome.ALLOW, judged.findings
