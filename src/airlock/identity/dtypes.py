@@ -31,7 +31,7 @@ SAFETENSORS_WIDTH = {
     "I8": 1,
     "U8": 1,
 }
-_PLAIN = {
+SAFETENSORS_NUMPY: dict[str, str] = {  # safetensors dtype -> numpy's spelling
     "F64": "<f8",
     "F32": "<f4",
     "F16": "<f2",
@@ -80,8 +80,8 @@ def _fp8_table(exponent_bits: int) -> Floats:
 
 def decode_safetensors(dtype: str, data: bytes | memoryview) -> Floats | None:
     """The elements of a safetensors tensor as float32; None for a dtype not decoded here."""
-    if dtype in _PLAIN:
-        return np.frombuffer(data, dtype=_PLAIN[dtype]).astype(np.float32)
+    if dtype in SAFETENSORS_NUMPY:
+        return np.frombuffer(data, dtype=SAFETENSORS_NUMPY[dtype]).astype(np.float32)
     if dtype == "BF16":
         return bf16_to_f32(np.frombuffer(data, dtype="<u2"))
     if dtype == "F8_E4M3":

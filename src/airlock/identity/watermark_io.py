@@ -24,18 +24,10 @@ import numpy.typing as npt
 
 from airlock.errors import InvalidInput, SourceError
 from airlock.exports.formats import safetensors_header_json
+from airlock.identity.dtypes import SAFETENSORS_NUMPY
 
 MAX_HEADER = 16 * 1024 * 1024
-_NUMPY: dict[str, str] = {
-    "F64": "<f8",
-    "F32": "<f4",
-    "F16": "<f2",
-    "I64": "<i8",
-    "I32": "<i4",
-    "I16": "<i2",
-    "I8": "i1",
-    "U8": "u1",
-}
+_NUMPY = SAFETENSORS_NUMPY
 FLOAT_DTYPES = frozenset({"F64", "F32", "F16", "BF16"})
 
 
