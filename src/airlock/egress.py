@@ -13,7 +13,7 @@ from __future__ import annotations
 import mimetypes
 import secrets
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import BinaryIO
 
@@ -68,6 +68,9 @@ class ExportResult:
     report: FileReport
     budgets: tuple[BudgetCheck, ...]
     required_approvals: int
+    # What the decision's ledger entry recorded of the file (name, type, findings...): the
+    # progress view's "origin", in hand without reading the entry back.
+    recorded: Mapping[str, object] = field(default_factory=dict)
 
 
 _WEIGHT_CODES = {
@@ -291,6 +294,16 @@ class Egress:
         decision = Decision(
             request.id, outcome.outcome, reasons, now, "policy", outcome.policy_version
         )
+        recorded: dict[str, object] = {
+            "size": size,
+            "unexplained_bytes": report.unexplained_bytes,  # issue 15's account
+            "name": name[:200],
+            "media_type": _media_type(name),
+            "findings": [_finding_json(f) for f in report.findings[:MAX_RECORDED_FINDINGS]],
+            "purpose": request.purpose[:500],
+            "required_approvals": outcome.required_approvals,
+            **credential(auth).details(),
+        }
         index = self._ledger.append(
             LedgerRecord(
                 kind="export.decision",
@@ -301,16 +314,7 @@ class Egress:
                 policy_version=outcome.policy_version,
                 outcome=outcome.outcome.value,
                 reasons=tuple(r.to_json() for r in reasons),
-                details={
-                    "size": size,
-                    "unexplained_bytes": report.unexplained_bytes,  # issue 15's account
-                    "name": name[:200],
-                    "media_type": _media_type(name),
-                    "findings": [_finding_json(f) for f in report.findings[:MAX_RECORDED_FINDINGS]],
-                    "purpose": request.purpose[:500],
-                    "required_approvals": outcome.required_approvals,
-                    **credential(auth).details(),
-                },
+                details=recorded,
             )
         )
         self._store.add_request(request, decision)
@@ -335,7 +339,7 @@ class Egress:
         if lock is None:
             self._lock_if_anomalous(principal.name, checks, now, repeat)
         stored = replace(request, status=decision.status)
-        return ExportResult(stored, decision, report, checks, outcome.required_approvals)
+        return ExportResult(stored, decision, report, checks, outcome.required_approvals, recorded)
 
     def _active_lock(self, principal: str, project: str | None, now: datetime) -> Lock | None:
         # A break-glass recovery locks every export until a second person confirms it.

@@ -59,7 +59,7 @@ async def submit_export(
         ),
     )
     shown = await run_blocking(
-        request, lambda: airlock.request_progress(Actor.of(caller, credential), result.request.id)
+        request, lambda: airlock.export_progress(Actor.of(caller, credential), result)
     )
     request.app.state.decision_timer.observe("export", time.perf_counter() - started)
     _log.info(
