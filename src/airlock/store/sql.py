@@ -24,11 +24,12 @@ from airlock.domain.requests import (
     RequestStatus,
 )
 from airlock.domain.tokens import TokenHash
-from airlock.errors import Conflict, NotFound, StoreError
+from airlock.errors import Conflict, NotFound
 from airlock.exports.model_fingerprint import ModelFingerprint
 from airlock.store import schema
 from airlock.store import sql_statements as statements
 from airlock.store.interface import PackageFile, StoreCounts
+from airlock.store.revision import require_revision
 from airlock.store.sql_approvals import SqlApprovalStore
 from airlock.store.sql_budgets import SqlBudgetStore
 from airlock.store.sql_datasets import SqlDatasetStore
@@ -137,23 +138,15 @@ class SqlStore:
             command.upgrade(config, "head")
 
     def check_ready(self) -> None:
-        """Raises: StoreError unless the schema is at exactly :data:`schema.SCHEMA_REVISION`.
-
-        Reads Alembic's version table as Alembic's ``get_current_revision`` does (our
-        migrations are one line of history, so one row), without importing Alembic.
-        """
+        """Raises: StoreError unless the schema is at exactly :data:`schema.SCHEMA_REVISION`
+        (:func:`~airlock.store.revision.require_revision`), read without importing Alembic."""
         with self._begin() as connection:
             revisions = (
                 list(connection.scalars(select(_VERSION.c.version_num)))
                 if inspect(connection).has_table(_VERSION.name)
                 else []
             )
-        current = revisions[0] if len(revisions) == 1 else ", ".join(revisions) or None
-        if current != schema.SCHEMA_REVISION:
-            raise StoreError(
-                f"database schema is at revision {current or 'none'}, airlock needs "
-                f"{schema.SCHEMA_REVISION}: run `airlock init` to migrate it"
-            )
+        require_revision([str(r) for r in revisions])
 
     def check_writable(self) -> None:
         """A write the way an export's begins (a write transaction, one row changed), then

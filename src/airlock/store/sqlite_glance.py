@@ -19,7 +19,7 @@ from airlock.budgets.limits import Budget, BudgetScope
 from airlock.domain.requests import RequestStatus
 from airlock.enclave_status import StoreGlance
 from airlock.errors import StoreError
-from airlock.store.revision import SCHEMA_REVISION
+from airlock.store.revision import require_revision
 
 _SQLITE_PREFIX = "sqlite:///"
 
@@ -61,12 +61,7 @@ def _check_revision(connection: sqlite3.Connection) -> None:
         if has_table
         else []
     )
-    current = revisions[0] if len(revisions) == 1 else ", ".join(revisions) or None
-    if current != SCHEMA_REVISION:
-        raise StoreError(
-            f"database schema is at revision {current or 'none'}, airlock needs "
-            f"{SCHEMA_REVISION}: run `airlock init` to migrate it"
-        )
+    require_revision(revisions)
 
 
 def _read(connection: sqlite3.Connection) -> StoreGlance:
