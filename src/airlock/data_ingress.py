@@ -48,7 +48,7 @@ from airlock.imports.datasets.manifest import (
     manifest_to_json,
     verify_signature,
 )
-from airlock.imports.datasets.readers import format_for_name, read_dataset
+from airlock.imports.datasets.readers import gzipped_format_for_name, read_dataset
 from airlock.imports.datasets.records import Columns
 from airlock.imports.datasets.results import scan_to_json
 from airlock.imports.datasets.scan import scan
@@ -324,9 +324,8 @@ class DataIngress:
         embedder = self._embeddings() if options.embeddings else None
         out: list[FileScan] = []
         for file in files:
-            compressed = file.name.lower().endswith(".gz")
             try:
-                fmt = format_for_name(file.name[:-3] if compressed else file.name)
+                fmt, compressed = gzipped_format_for_name(file.name)
             except InvalidInput as e:
                 out.append(
                     FileScan(file.name)

@@ -73,10 +73,9 @@ def _triples(records: list[DatasetRecord]) -> list[tuple[int, str, str]]:
 
 
 def _read(path: Path, columns: Columns) -> list[DatasetRecord]:
-    from airlock.imports.datasets.readers import format_for_name, read_dataset
+    from airlock.imports.datasets.readers import gzipped_format_for_name, read_dataset
 
-    compressed = path.name.lower().endswith(".gz")
-    fmt = format_for_name(path.name[:-3] if compressed else path.name)
+    fmt, compressed = gzipped_format_for_name(path.name)
     try:
         with path.open("rb") as raw:
             stream = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw

@@ -21,7 +21,14 @@ from airlock.imports.datasets.parquet import read_parquet
 from airlock.imports.datasets.records import Columns, DatasetRecord, Problem, ReadResult, Tally
 from airlock.imports.datasets.rows import to_record
 
-__all__ = ["DatasetFormat", "format_for_name", "read_dataset", "read_delimited", "read_jsonl"]
+__all__ = [
+    "DatasetFormat",
+    "format_for_name",
+    "gzipped_format_for_name",
+    "read_dataset",
+    "read_delimited",
+    "read_jsonl",
+]
 
 
 class DatasetFormat(StrEnum):
@@ -56,6 +63,15 @@ def format_for_name(name: str) -> DatasetFormat:
     raise InvalidInput(
         f"cannot tell the dataset format of {name!r}; name it .jsonl, .csv, .tsv or .parquet"
     )
+
+
+def gzipped_format_for_name(name: str) -> tuple[DatasetFormat, bool]:
+    """The format a file name names and whether it is gzipped (``reviews.csv.gz``).
+
+    Raises: InvalidInput, as :func:`format_for_name`.
+    """
+    gzipped = name.lower().endswith(".gz")
+    return format_for_name(name[:-3] if gzipped else name), gzipped
 
 
 def _lines(stream: BinaryIO, tally: Tally, limits: DatasetLimits) -> Iterator[tuple[int, str]]:
