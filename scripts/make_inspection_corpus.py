@@ -74,14 +74,14 @@ SAFETENSORS_DTYPES = {
 }
 
 
-def safetensors(payload: bytes, dtype: str) -> bytes:
+def safetensors(payload: bytes, dtype: str, tensor: str = "layer.weight") -> bytes:
     """A one-tensor safetensors file (8-byte header length, JSON header, data)."""
     code, itemsize = SAFETENSORS_DTYPES[dtype]
     payload = payload[: len(payload) - len(payload) % itemsize]
     header = json.dumps(
         {
             "__metadata__": {"format": "pt"},
-            "layer.weight": {
+            tensor: {
                 "dtype": code,
                 "shape": [len(payload) // itemsize],
                 "data_offsets": [0, len(payload)],

@@ -18,13 +18,14 @@ import binascii
 import io
 import json
 import quopri
-import struct
 import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 import ml_dtypes
 import numpy as np
+
+from scripts.make_inspection_corpus import safetensors as inspection_safetensors
 
 MiB = 1024 * 1024
 
@@ -35,20 +36,8 @@ def fp(rng: np.random.Generator, nbytes: int, dtype: str) -> bytes:
     return rng.normal(0, 0.02, nbytes // itemsize).astype(kind).tobytes()
 
 
-def safetensors(payload: bytes, code: str, itemsize: int) -> bytes:
-    payload = payload[: len(payload) - len(payload) % itemsize]
-    header = json.dumps(
-        {
-            "__metadata__": {"format": "pt"},
-            "model.layers.0.mlp.weight": {
-                "dtype": code,
-                "shape": [len(payload) // itemsize],
-                "data_offsets": [0, len(payload)],
-            },
-        }
-    ).encode()
-    header += b" " * (-len(header) % 8)
-    return struct.pack("<Q", len(header)) + header + payload
+def safetensors(payload: bytes, dtype: str) -> bytes:
+    return inspection_safetensors(payload, dtype, tensor="model.layers.0.mlp.weight")
 
 
 def uuencode(data: bytes, name: str = "weights.bin") -> bytes:
@@ -221,10 +210,10 @@ def payloads(seed: int, size: int, model: bytes) -> dict[str, bytes]:
     for dtype in ("fp16", "fp32", "bf16"):
         files[f"raw-{dtype}"] = fp(rng, size, dtype)
         files[f"raw-{dtype}-offset3"] = rng.bytes(3) + fp(rng, size, dtype)
-    files["safetensors-fp16"] = safetensors(fp(rng, size, "fp16"), "F16", 2)
-    files["safetensors-bf16"] = safetensors(fp(rng, size, "bf16"), "BF16", 2)
+    files["safetensors-fp16"] = safetensors(fp(rng, size, "fp16"), "float16")
+    files["safetensors-bf16"] = safetensors(fp(rng, size, "bf16"), "bfloat16")
     files["registered-raw"] = piece()
-    files["registered-safetensors"] = safetensors(piece(), "F16", 2)
+    files["registered-safetensors"] = safetensors(piece(), "float16")
     for name, encode in ENCODERS.items():
         files[f"registered-{name}"] = encode(piece())
         files[f"fresh-fp16-{name}"] = encode(fp(rng, size, "fp16"))
