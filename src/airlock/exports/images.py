@@ -118,7 +118,8 @@ def _pixels_as_data(
     shape = "x".join(str(n) for n in pixels.shape)
     blocks = f", one value per {rows}x{columns} block" if rows * columns > 1 else ""
     named = match(raw.tobytes(), f"{member}#pixels") if match is not None else []
-    return named + [
+    return [
+        *named,
         Finding(
             kind,
             verdict,
@@ -128,7 +129,7 @@ def _pixels_as_data(
             member=f"{member}#pixels",
             size=int(raw.size),
             confidence=guess.confidence,
-        )
+        ),
     ]
 
 

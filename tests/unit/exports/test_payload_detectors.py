@@ -78,8 +78,8 @@ def scan(name: str, data: bytes, protected: tuple[ModelFingerprint, ...] = ()) -
 @pytest.mark.parametrize(
     ("kind", "make"),
     [
-        ("q8_0", lambda v: q8_0(v)),
-        ("q4_0", lambda v: q4_0(v)),
+        ("q8_0", q8_0),
+        ("q4_0", q4_0),
         ("q4_0", lambda v: q4_0(v, llama=False)),
         ("q4_0", lambda v: swap_scales(q4_0(v), 18)),
         ("q8_0", lambda v: swap_scales(q8_0(v), 34)),
