@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from airlock.exports.chunking import FingerprintIndex
+from airlock.exports.chunking import Chunk, FingerprintIndex
 from airlock.exports.flat_scan import FlatScan
 from airlock.exports.limits import InspectionLimits
-from airlock.exports.chunking import Chunk
 from airlock.identity.sampled import (
     SAMPLE_DENOMINATOR,
     WINNOW,
