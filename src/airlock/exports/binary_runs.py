@@ -24,17 +24,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from airlock.exports.tensor_stats import MIN_WINDOW, Bytes, guess_tensor
 
 BLOCK = 256
 MIN_MARKS = 6  # of 256: weights carry ~25, text 0
 MIN_RUN = MIN_WINDOW
-MIN_POOLED = 64  # shorter runs are not binary data worth a look (a stray byte or two)
+SLICE = 16 * 1024  # a long run is judged on three slices of this size
+MIN_POOLED = 16  # shorter runs are not binary data worth a look (a stray byte or two)
 
 _MARK = np.zeros(256, dtype=bool)
 _MARK[[*range(0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20), 0x7F]] = True
 _MARK[[0xC0, 0xC1, *range(0xF5, 0x100)]] = True
+MIN_TEXT = 32  # printable bytes in a row that end a binary run (weights: ~1e-17 per byte)
+_UNMARKED = bytes(b for b in range(256) if not _MARK[b])
+_TEXT = np.zeros(256, dtype=bool)
+_TEXT[[0x09, 0x0A, 0x0D, *range(0x20, 0x7F)]] = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +53,9 @@ class RunGuess:
 
 
 def binary_runs(window: Bytes) -> list[tuple[int, int]]:
-    """``(start, end)`` of every run of binary blocks in ``window``, trimmed to marked bytes."""
+    """``(start, end)`` of every run of binary bytes in ``window``: binary blocks joined, then
+    split wherever ``MIN_TEXT`` or more printable ASCII bytes in a row sit between them (a log
+    line between two splices), each piece trimmed to its first and last marked byte."""
     marks = _MARK[window]
     usable = window.size - window.size % BLOCK
     per_block = marks[:usable].reshape(-1, BLOCK).sum(axis=1)
@@ -59,23 +67,53 @@ def binary_runs(window: Bytes) -> list[tuple[int, int]]:
     edges = np.diff(np.concatenate([[0], binary.astype(np.int8), [0]]))
     runs = []
     for first, last in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
-        start, end = int(first) * BLOCK, min(int(last) * BLOCK, window.size)
-        inside = np.flatnonzero(marks[start:end])
-        runs.append((start + int(inside[0]), start + int(inside[-1]) + 1))
+        start = max(0, int(first) * BLOCK - BLOCK)  # a neighbour block may hold a short run
+        end = min(int(last) * BLOCK + BLOCK, window.size)
+        runs += [(start + a, start + b) for a, b in _split(window[start:end], marks[start:end])]
     return runs
+
+
+def _split(region: Bytes, marks: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    """The pieces of ``region`` between runs of ``MIN_TEXT`` printable bytes, trimmed to
+    marked bytes; pieces with no marked byte are text (UTF-8 letters, say) and dropped."""
+    printable = _TEXT[region]
+    whole = region.size - region.size % MIN_TEXT
+    if not printable[:whole].reshape(-1, MIN_TEXT).all(axis=1).any():
+        # no aligned MIN_TEXT printable bytes: no text run of 2 * MIN_TEXT, one piece
+        where = np.flatnonzero(marks)
+        return [(int(where[0]), int(where[-1]) + 1)] if where.size else []
+    text = np.concatenate([[False], printable, [False]])
+    edges = np.diff(text.astype(np.int8))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    long = ends - starts >= MIN_TEXT
+    cuts_from = np.concatenate([[0], ends[long]])
+    cuts_to = np.concatenate([starts[long], [region.size]])
+    where = np.flatnonzero(marks)  # sorted: each piece's first and last mark by bisection
+    first = np.searchsorted(where, cuts_from)
+    last = np.searchsorted(where, cuts_to)
+    keep = last > first
+    return list(
+        zip(
+            where[first[keep]].tolist(),
+            (where[last[keep] - 1] + 1).tolist(),
+            strict=True,
+        )
+    )
 
 
 def judge_runs(window: Bytes) -> RunGuess | None:
     """Tensor-like binary runs of a text window, added up; None when there are none."""
     if window.size < MIN_POOLED or int(window.max(initial=0)) < 0x80:
-        return None  # every run of weights has bytes with the top bit set
+        return None  # every run of weights has bytes with the top bit set; ASCII logs stop here
+    if not window.tobytes().translate(None, _UNMARKED):
+        return None  # no byte that text never has (UTF-8 text), at C speed
     size, dtypes, first, first_short = 0, [], -1, -1
     pool: list[Bytes] = []
     pooled = reach = 0
     for start, end in binary_runs(window):
         run = window[start:end]
         if run.size >= MIN_RUN:
-            guess = guess_tensor(run)
+            guess = guess_tensor(_slices(run))
             if guess is not None:
                 size += _reach(window, start, end)
                 dtypes.append(guess.dtype)
@@ -109,11 +147,29 @@ def _reach(window: Bytes, start: int, end: int) -> int:
     return last - first
 
 
+def _slices(run: Bytes) -> Bytes:
+    """A long run's start, middle and end ``SLICE`` bytes (at offsets that are multiples of 4
+    from its start, so a value's bytes stay in step): the cost per run is bounded."""
+    if run.size <= 4 * SLICE:
+        return run
+    middle = (run.size // 2) // 4 * 4
+    end = (run.size - SLICE) // 4 * 4
+    return np.concatenate([run[:SLICE], run[middle : middle + SLICE], run[end : end + SLICE]])
+
+
 def _aligned(run: Bytes) -> Bytes:
-    """``run`` cut to an even length, starting at the byte that makes its odd bytes look most
-    like the high bytes of small 16-bit floats (exponent field <= 17), and to a multiple of 4."""
-    odd = ((run[1::2] & 0x7F) >> 2) <= 17
-    even = ((run[0::2] & 0x7F) >> 2) <= 17
-    start = 1 if float(even.mean()) > float(odd.mean()) else 0
+    """``run`` cut to start where its own bytes say a value starts, and to a multiple of 4:
+    at the byte after which every fourth byte sits in float32's exponent band if one does
+    (fp32), else where the odd bytes look most like small fp16 high bytes (exponent <= 17)."""
+    magnitude = run & 0x7F
+    band = (magnitude >= 0x30) & (magnitude <= 0x41)
+    words = [float(band[s + 3 :: 4].mean()) if run.size > s + 3 else 0.0 for s in range(4)]
+    best = int(np.argmax(words))
+    if words[best] >= 0.9:
+        start = best
+    else:
+        odd = float(((magnitude[1::2] >> 2) <= 17).mean())
+        even = float(((magnitude[0::2] >> 2) <= 17).mean())
+        start = 1 if even > odd else 0
     cut = run[start:]
     return cut[: cut.size - cut.size % 4]

@@ -221,7 +221,8 @@ class _Run:
             member,
             check_opacity=fmt not in MEDIA | TENSOR_FORMATS | STRUCTURED,
             ignore_dtypes=CODE_LOOKALIKES if fmt is Format.NATIVE else frozenset(),
-            text_runs=fmt is Format.TEXT,  # binary runs spliced into text (issue 15)
+            # binary runs spliced into text, or text into binary runs (issue 15)
+            text_runs=fmt in (Format.TEXT, Format.BINARY),
         )
         text = (
             TextScanner(*self.nested_decoder(member), seed=self.sample_key(f"{member}#numbers"))
