@@ -49,7 +49,7 @@ class FlatScan:
         text_runs: bool = False,
     ) -> None:
         self.member = member
-        self.text_runs = text_runs  # text: judge runs of binary bytes in it (binary_runs)
+        self.text_runs = text_runs  # judge runs of binary bytes between text (binary_runs)
         self.ignore_dtypes = ignore_dtypes  # guesses that this content makes by itself
         self.limits = limits
         self.index = index
