@@ -210,3 +210,14 @@ def test_a_registered_model_as_16_bit_grey_pixels_is_named() -> None:
     assert not any(
         f.kind is FindingKind.PROTECTED_MODEL for f in scan("g.png", png(fresh), protected).findings
     )
+
+
+def test_a_log_made_binary_by_many_short_splices_is_denied() -> None:
+    text, parts, pos = log(60_000), [], 0
+    for _ in range(2048):  # 2 MiB of weights in 1 KiB runs between log lines
+        step = 300 + int(RNG.integers(0, 200))
+        parts += [text[pos : pos + step], weights(256).astype("<f4").tobytes()]
+        pos += step
+    report = scan("train.log", b"".join(parts) + text[pos:])
+    assert report.verdict is Outcome.DENY
+    assert any("float32" in f.detail for f in report.findings)
