@@ -27,9 +27,9 @@ import numpy.typing as npt
 from airlock.exports.tensor_stats import MIN_WINDOW, entropy_bits, guess_tensor, is_opaque
 
 DENSE_BITS = 8.0  # integers carrying more than this a value are a channel, weights or not
-SMOOTH_CORRELATION = 0.9
+SMOOTH_CORRELATION = 0.9  # lag-1 autocorrelation of a curve; weights are near 0
 WIDE_FLOATS = frozenset({"float32", "float16", "bfloat16"})
-_FLOAT_AS = {8: "float32", 4: "float32", 2: "float16"}  # what a float array's values read as  # lag-1 autocorrelation of a curve; weights are near 0
+_FLOAT_AS = {8: "float32", 4: "float32", 2: "float16"}  # what a float array's values read as
 SAMPLE_VALUES = 65_536  # values taken from each of the array's start, middle and end
 MIN_SERIES = 16
 
@@ -65,6 +65,12 @@ def judge_array(values: npt.NDArray[Any]) -> ArrayJudgement:
     sample = _sample(flat)
     if kind in "iu" and flat.dtype.itemsize > 1:
         return _integers(flat, sample)
+    return _by_bytes(flat, sample)
+
+
+def _by_bytes(flat: npt.NDArray[Any], sample: npt.NDArray[Any]) -> ArrayJudgement:
+    """Floats, bytes and booleans by their bytes in the stored dtype (float64 as float32)."""
+    nbytes, kind = int(flat.nbytes), flat.dtype.kind
     if kind == "f" and _smooth(sample):
         return ArrayJudgement(True, False, f"smooth series of {flat.size} {flat.dtype}", nbytes)
     raw = _as_stored(sample)

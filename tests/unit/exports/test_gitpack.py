@@ -61,7 +61,7 @@ def delta(base: bytes, copy: int, insert: bytes) -> bytes:
 
 
 def object_id(kind: str, content: bytes) -> bytes:
-    return hashlib.sha1(b"%s %d\x00" % (kind.encode(), len(content)) + content).digest()  # noqa: S324
+    return hashlib.sha1(b"%s %d\x00" % (kind.encode(), len(content)) + content).digest()
 
 
 def pack(objects: list[tuple[int, bytes, bytes | int | None]]) -> bytes:
@@ -76,7 +76,7 @@ def pack(objects: list[tuple[int, bytes, bytes | int | None]]) -> bytes:
             body += base
         body += zlib.compress(content)
     data = b"PACK" + struct.pack(">II", 2, len(objects)) + body
-    return data + hashlib.sha1(data).digest()  # noqa: S324
+    return data + hashlib.sha1(data).digest()
 
 
 SOURCE = b"def score(p, l):\n    return sum(a == b for a, b in zip(p, l))\n" * 40
@@ -126,9 +126,7 @@ def test_weights_as_the_ids_of_a_tree_made_by_a_delta_are_denied() -> None:
     forged = b"".join(
         b"100644 f%d\x00" % i + payload[i : i + 20] for i in range(0, len(payload), 20)
     )
-    data = pack(
-        [(BLOB, SOURCE, None), (TREE, base, None), (OFS_DELTA, delta(base, 0, forged), 1)]
-    )
+    data = pack([(BLOB, SOURCE, None), (TREE, base, None), (OFS_DELTA, delta(base, 0, forged), 1)])
     report = scan(data)
     assert report.verdict is Outcome.DENY, report.to_json()
     assert any("foreign-ids" in f.member for f in report.findings)
