@@ -9,9 +9,9 @@ unknown binary). Commits and tags are handed on as text (a message can carry bas
 a tree is git's own structure once parsed, except the names of its entries (text) and the
 ids of entries that name no object in the pack (20 free bytes each, handed on as binary).
 
-Resolved contents are kept (deltas may name any earlier object) up to ``max_kept`` bytes;
-past that, and for a delta whose base is not in the pack (a thin pack), the delta's literal
-inserts are handed on instead, as before: the bytes it adds are all it can carry. Every
+Objects are kept as delta bases (a delta may name any earlier object) up to ``max_kept``
+bytes; past that, and for a delta whose base is not in the pack (a thin pack), the delta's
+literal inserts are handed on instead, as before: the bytes it adds are all it can carry. Every
 inflated and every resolved byte is charged to the caller's ``count`` (bombs hit the run's
 expansion bound); malformed packs and deltas raise :class:`BadPack`, which holds.
 """
@@ -59,53 +59,89 @@ def pack_contents(
     """(label, bytes) to judge like files: every blob (deltas resolved), commit and tag;
     of every tree its entry names and the ids that name no object in the pack; of every
     delta that cannot be resolved, its inserted bytes. Labels name the object
-    (``object7-blob``, ``object9-blob-from-delta``).
+    (``object7-blob``, ``object9-blob-from-delta``). One pass in pack order: objects are
+    handed on as they are read, and only delta bases, trees (judged at the end, when every
+    id in the pack is known) and waiting ref-deltas are kept, up to ``max_kept`` bytes.
 
     Raises:
         BadPack: the pack or one of its deltas is malformed.
     """
-    entries = _read_pack(data, count)
-    resolved: dict[int, tuple[int, bytes]] = {}  # offset -> (kind, content)
-    ids: dict[bytes, int] = {}  # object id -> offset
-    kept = 0
-    unresolved: dict[int, _Entry] = {}
-    for offset, entry in entries.items():
-        if entry.kind not in (OFS_DELTA, REF_DELTA):
-            resolved[offset] = (entry.kind, entry.content)
-        else:
-            unresolved[offset] = entry
-    progress = True
-    while unresolved and progress:  # a ref-delta may name an object later in the pack
-        ids.update(_ids(resolved, ids))
-        progress = False
-        for offset, entry in list(unresolved.items()):
-            base = ids.get(entry.base) if isinstance(entry.base, bytes) else entry.base
-            if base is None or base not in resolved or kept + _made(entry.content) > max_kept:
-                continue
-            kind, source = resolved[base]
-            content = _apply(source, entry.content, count)
-            kept += len(content)
-            resolved[offset] = (kind, content)
-            del unresolved[offset]
-            progress = True
-    ids.update(_ids(resolved, ids))
-    for offset, entry in entries.items():
+    pack = _Pack(count, max_kept)
+    for offset, entry in _entries(data, count):
+        yield from pack.add(offset, entry)
+    yield from pack.finish()
+
+
+class _Pack:
+    """The objects read so far: kept bases by offset, ids, and what waits for the end."""
+
+    def __init__(self, count: Callable[[int], None], max_kept: int) -> None:
+        self.count, self.room = count, max_kept
+        self.bases: dict[int, tuple[int, bytes]] = {}  # offset -> (kind, content)
+        self.ids: dict[bytes, int] = {}  # every object id seen -> its offset
+        self.waiting: dict[int, _Entry] = {}  # ref-deltas whose base is not read yet
+        self.trees: list[tuple[str, bytes]] = []
+
+    def _keep(self, size: int) -> bool:
+        if size > self.room:
+            return False
+        self.room -= size
+        return True
+
+    def add(self, offset: int, entry: _Entry) -> Iterator[tuple[str, bytes]]:
         label = f"object{entry.index + 1}-{OBJECT_TYPES[entry.kind]}"
-        if offset in unresolved:
-            inserted = _inserts(entry.content)
-            if inserted:
-                yield f"{label}-unresolved", inserted
-            continue
-        kind, content = resolved[offset]
-        if kind != entry.kind:
+        if entry.kind not in (OFS_DELTA, REF_DELTA):
+            yield from self._resolved(offset, label, entry.kind, entry.content)
+            return
+        base = self.ids.get(entry.base) if isinstance(entry.base, bytes) else entry.base
+        if base in self.bases:
+            kind, source = self.bases[base]
+            content = _apply(source, entry.content, self.count)
             label = f"object{entry.index + 1}-{OBJECT_TYPES[kind]}-from-delta"
-        if kind == TREE:
-            yield from _tree(label, content, ids)
+            yield from self._resolved(offset, label, kind, content)
+        elif base is None and self._keep(len(entry.content)):
+            self.waiting[offset] = entry  # a ref-delta may name an object later in the pack
+        else:
+            yield from _unresolved(label, entry)
+
+    def _resolved(
+        self, offset: int, label: str, kind: int, content: bytes
+    ) -> Iterator[tuple[str, bytes]]:
+        head = b"%s %d\x00" % (OBJECT_TYPES[kind].encode(), len(content))
+        self.ids[hashlib.sha1(head + content).digest()] = offset  # noqa: S324 -- git's id
+        if self._keep(len(content)):
+            self.bases[offset] = (kind, content)
+            if kind == TREE:
+                self.trees.append((label, content))
+                return
+        if kind == TREE:  # no room to wait: judged against the ids read so far
+            yield from _tree(label, content, self.ids)
         else:  # blobs as files; commits and tags as the text they are
             yield label, content
 
+    def finish(self) -> Iterator[tuple[str, bytes]]:
+        progress = True
+        while self.waiting and progress:
+            progress = False
+            for offset, entry in list(self.waiting.items()):
+                base = self.ids.get(entry.base) if isinstance(entry.base, bytes) else None
+                if base is not None and base in self.bases:
+                    del self.waiting[offset]
+                    progress = True
+                    yield from self.add(offset, entry)
+        for entry in self.waiting.values():
+            yield from _unresolved(f"object{entry.index + 1}-{OBJECT_TYPES[entry.kind]}", entry)
+        for label, tree in self.trees:
+            yield from _tree(label, tree, self.ids)
 
-def _read_pack(data: bytes, count: Callable[[int], None]) -> dict[int, _Entry]:
+
+def _unresolved(label: str, entry: _Entry) -> Iterator[tuple[str, bytes]]:
+    inserted = _inserts(entry.content)
+    if inserted:
+        yield f"{label}-unresolved", inserted
+
+
+def _entries(data: bytes, count: Callable[[int], None]) -> Iterator[tuple[int, _Entry]]:
     position = pack_start(data)
     if data[position : position + 4] != b"PACK" or len(data) < position + 12:
         raise BadPack("no PACK header")
@@ -113,7 +149,6 @@ def _read_pack(data: bytes, count: Callable[[int], None]) -> dict[int, _Entry]:
     if version not in (2, 3):
         raise BadPack(f"pack version {version}")
     start, position = position, position + 12
-    entries: dict[int, _Entry] = {}
     for index in range(objects):
         offset = position - start
         kind, size, position = _object_header(data, position)
@@ -128,8 +163,7 @@ def _read_pack(data: bytes, count: Callable[[int], None]) -> dict[int, _Entry]:
         if kind not in OBJECT_TYPES:
             raise BadPack(f"object {index} has type {kind}")
         content, position = _inflate(data, position, size, count)
-        entries[offset] = _Entry(index, kind, content, base)
-    return entries
+        yield offset, _Entry(index, kind, content, base)
 
 
 def _base_offset(data: bytes, position: int) -> tuple[int, int]:
@@ -146,17 +180,6 @@ def _base_offset(data: bytes, position: int) -> tuple[int, int]:
         value = ((value + 1) << 7) | (byte & 0x7F)
         position += 1
     return value, position
-
-
-def _ids(resolved: dict[int, tuple[int, bytes]], known: dict[bytes, int]) -> dict[bytes, int]:
-    done = set(known.values())
-    return {
-        hashlib.sha1(  # noqa: S324 -- git's object id, not a security digest
-            b"%s %d\x00" % (OBJECT_TYPES[kind].encode(), len(content)) + content
-        ).digest(): offset
-        for offset, (kind, content) in resolved.items()
-        if offset not in done
-    }
 
 
 def _tree(label: str, tree: bytes, ids: dict[bytes, int]) -> Iterator[tuple[str, bytes]]:
@@ -219,11 +242,6 @@ def _varint(delta: bytes, position: int) -> tuple[int, int]:
         position += 1
         if not byte & 0x80:
             return value, position
-
-
-def _made(delta: bytes) -> int:
-    """The size a delta declares it makes."""
-    return _varint(delta, _varint(delta, 0)[1])[0]
 
 
 def _apply(base: bytes, delta: bytes, count: Callable[[int], None]) -> bytes:

@@ -160,3 +160,10 @@ def test_resolved_bytes_are_charged_and_kept_bytes_bounded() -> None:
     # Nothing may be kept: the delta's inserts are judged instead of its result.
     labels = dict(pack_contents(data, lambda n: None, max_kept=1))
     assert "object2-ofs-delta-unresolved" in labels
+
+
+def test_a_ref_delta_before_its_base_is_resolved_at_the_end() -> None:
+    base_id = object_id("blob", SOURCE)
+    data = pack([(REF_DELTA, delta(SOURCE, len(SOURCE), b"!\n"), base_id), (BLOB, SOURCE, None)])
+    contents = dict(pack_contents(data, lambda n: None))
+    assert contents == {"object2-blob": SOURCE, "object1-blob-from-delta": SOURCE + b"!\n"}
