@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import struct
 import zlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from airlock.domain.requests import Outcome
 from airlock.exports import InspectionLimits, inspect_stream
@@ -167,3 +170,21 @@ def test_a_ref_delta_before_its_base_is_resolved_at_the_end() -> None:
     data = pack([(REF_DELTA, delta(SOURCE, len(SOURCE), b"!\n"), base_id), (BLOB, SOURCE, None)])
     contents = dict(pack_contents(data, lambda n: None))
     assert contents == {"object2-blob": SOURCE, "object1-blob-from-delta": SOURCE + b"!\n"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    body=st.binary(max_size=64),
+    made=st.integers(0, 5000),
+    tree=st.binary(max_size=64),
+    kind=st.sampled_from([OFS_DELTA, REF_DELTA]),
+)
+def test_arbitrary_deltas_and_trees_raise_only_bad_pack(
+    body: bytes, made: int, tree: bytes, kind: int
+) -> None:
+    """Inflated contents are what an attacker controls after zlib: deltas and trees."""
+    instructions = _varint(len(SOURCE)) + _varint(made) + body
+    base: bytes | int = object_id("blob", SOURCE) if kind == REF_DELTA else 0
+    data = pack([(BLOB, SOURCE, None), (kind, instructions, base), (TREE, tree, None)])
+    with contextlib.suppress(BadPack):
+        list(pack_contents(data, lambda n: None))
