@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from airlock.domain.requests import Outcome
 from airlock.exports import FindingKind, InspectionLimits, inspect_stream
@@ -180,3 +182,13 @@ def test_a_margin_column_beside_a_raw_tensor_piece_holds_at_the_stricter_thresho
     assert "column 'blob'" in next(
         f.detail for f in report.findings if f.kind is FindingKind.ACCOUNT
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-(1 << 63), (1 << 63) - 1), min_size=1, max_size=50))
+def test_narrowing_keeps_every_value(values: list[int]) -> None:
+    array = np.array(values, dtype=np.int64)
+    narrow = narrowed(array)
+    assert (narrow.astype(np.int64) == array).all()
+    assert narrow.dtype.itemsize <= 8
+    assert 0.0 <= plane_bits(array) <= 64.0
