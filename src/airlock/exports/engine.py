@@ -333,14 +333,15 @@ class _Run:
             return whole, False
         if fmt is Format.GIT:
             return whole, self.git(whole, member, depth)
-        found, parsed, files = judge_structured(fmt, whole, member, self.limits)
+        found, parsed, files = judge_structured(fmt, whole, member, self.limits, self.match_pixels)
         self.findings += found
         for where, content in files:
             self.walk(io.BytesIO(content), where, depth + 1, len(content))
         return whole, parsed
 
     def match_pixels(self, pixels: bytes, path: str) -> list[Finding]:
-        """A protected model's chunks in an image's pixel bytes (weights stored as pixels)."""
+        """A protected model's chunks in decoded bytes: an image's pixels (weights stored as
+        pixels) or a weight-like column of a table."""
         if not self.index:
             return []
         scan = self.nested_scan(path, check_opacity=False)

@@ -30,6 +30,10 @@ from airlock.exports.findings import Finding, FindingKind
 from airlock.exports.formats import Format, sniff
 from airlock.exports.limits import InspectionLimits
 
+BytesMatcher = Callable[[bytes, str], list[Finding]]
+_WEIGHT_LIKE = frozenset(
+    {FindingKind.RAW_TENSOR, FindingKind.WEIGHT_LIKE_VALUES, FindingKind.SMALL_TENSOR}
+)
 Files = list[bytes]  # contents walked like files: a text column joined, images one by one
 Arrays = Iterator[tuple[str, npt.NDArray[Any] | Files]]
 MAX_TEXT = 64 * 1024 * 1024  # a text column's joined values beyond this are cut
@@ -41,11 +45,20 @@ class Unparsed(Exception):
 
 
 def judge_structured(
-    fmt: Format, data: bytes, member: str, limits: InspectionLimits
+    fmt: Format,
+    data: bytes,
+    member: str,
+    limits: InspectionLimits,
+    match: BytesMatcher | None = None,
 ) -> tuple[list[Finding], bool, list[tuple[str, bytes]]]:
     """Findings for one structured file, whether it parsed (False: judge its bytes), and
     contents to walk like files (text columns, so base64 or numbers in them are found;
-    blobs of a known format such as images)."""
+    blobs of a known format such as images).
+
+    ``match`` is given the stored bytes of every column judged weight-like and returns the
+    protected models found in them: a column the per-export allowance would let pass is
+    still denied, and the model named, when it is a piece of a registered model.
+    """
     reader = _READERS[fmt]
     found: list[Finding] = []
     files: list[tuple[str, bytes]] = []
@@ -58,7 +71,10 @@ def judge_structured(
                     for i, v in enumerate(values)
                 ]
             else:
-                found += judge_values(values, where, limits)
+                judged = judge_values(values, where, limits)
+                if match is not None and any(f.kind in _WEIGHT_LIKE for f in judged):
+                    judged = match(np.ascontiguousarray(values).tobytes(), where) + judged
+                found += judged
     except Unparsed as e:
         return [_hold(member, f"{fmt.value} file could not be read: {e}")], False, []
     except Exception as e:  # noqa: BLE001 -- fail closed: any parser failure holds

@@ -192,3 +192,34 @@ def test_narrowing_keeps_every_value(values: list[int]) -> None:
     assert (narrow.astype(np.int64) == array).all()
     assert narrow.dtype.itemsize <= 8
     assert 0.0 <= plane_bits(array) <= 64.0
+
+
+def test_a_piece_of_a_registered_model_in_a_margin_column_is_denied_and_named() -> None:
+    """The values allowance is for weights nobody registered: 300 KB of a protected model's
+    fp32 bytes in a float column would pass under it, so columns are matched too. zstd pages
+    (the attacker's choice) hide the bytes from the scan of the file as stored."""
+    need_pyarrow()
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    from airlock.exports.chunking import ModelFingerprint  # noqa: PLC0415
+    from airlock.exports.engine import Inspector  # noqa: PLC0415
+
+    model = r.weights(1_000_000, "float32")
+    protected = (ModelFingerprint.of("frontier-x", [model.tobytes()]),)
+    inspector = Inspector(protected=protected)
+
+    def inspect(column: npt.NDArray[Any]) -> FileReport:
+        out = io.BytesIO()
+        table = pa.table({"margin": column, "id": np.arange(column.size)})
+        pq.write_table(table, out, compression="zstd")
+        data = out.getvalue()
+        return inspector.inspect("eval.parquet", io.BytesIO(data), len(data))
+
+    stolen = inspect(model[200_000:275_000])
+    assert stolen.verdict is Outcome.DENY, stolen.to_json()
+    assert any(
+        f.kind is FindingKind.PROTECTED_MODEL and "frontier-x" in f.detail for f in stolen.findings
+    )
+    honest = inspect(margins(75_000).astype(np.float32))
+    assert honest.verdict is Outcome.ALLOW, honest.to_json()
