@@ -31,8 +31,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import httpx
-
 from airlock.approvals.locks import LockScope
 from airlock.audit import AuditLog
 from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetCheck, BudgetScope
@@ -42,6 +40,7 @@ from airlock.ledger.records import LedgerRecord
 from airlock.outputs.batches import BATCH_RECORD, batch_root
 from airlock.outputs.openai import Endpoint, Piece, force_request, parse_event, read_piece, strip
 from airlock.outputs.transcript import MAX_SEED, PROTOCOL, Transcript, temperature_milli
+from airlock.outputs.upstream import HttpUpstream, Upstream
 from airlock.settings import OutputsSettings
 from airlock.store.group_commit import GroupCommit
 from airlock.store.interface import Store
@@ -82,7 +81,8 @@ class OutputGateway:
         self._ledger = ledger
         self._clock = clock
         self._policy_version = policy_version
-        self._client: httpx.AsyncClient | None = None
+        # One pooled keep-alive client per gateway (so per worker process), made on first use.
+        self.upstream: Upstream = HttpUpstream(settings.upstream_url, settings.timeout_seconds)
         self._commits = GroupCommit(store, durable=False)
         self._flushes = SharedSync(store.sync)
         self._unflushed = threading.Event()  # lazy commits since the last flush began
@@ -275,19 +275,8 @@ class OutputGateway:
 
     # --- the upstream (async, on the event loop) ---------------------------------------------
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                base_url=self.settings.upstream_url,
-                timeout=self.settings.timeout_seconds,
-                limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
-            )
-        return self._client
-
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self.upstream.aclose()
 
     async def call(self, admission: Admission) -> tuple[dict[str, Any], Piece]:
         """One non-streaming response, checked against the reservation.
@@ -295,20 +284,18 @@ class OutputGateway:
         Raises:
             SourceError: the upstream failed, or answered what cannot be logged.
         """
+        status, content = await self.upstream.post(
+            admission.endpoint.path, admission.body, MAX_UPSTREAM_BYTES
+        )
+        if status != 200:
+            shown = content[:200].decode(errors="replace")
+            raise SourceError(f"the inference upstream answered {status}: {shown}")
         try:
-            answer = await self._http().post(admission.endpoint.path, json=admission.body)
-        except httpx.HTTPError as e:
-            raise SourceError(f"the inference upstream is unreachable: {e}") from e
-        if answer.status_code != 200:
-            raise SourceError(
-                f"the inference upstream answered {answer.status_code}: {answer.text[:200]}"
-            )
-        if len(answer.content) > MAX_UPSTREAM_BYTES:
-            raise SourceError("the inference upstream's answer is too large")
-        try:
-            document = answer.json()
+            document = json.loads(content)
         except ValueError as e:
             raise SourceError("the inference upstream's answer is not JSON") from e
+        if not isinstance(document, dict):
+            raise SourceError("the inference upstream's answer is not a JSON object")
         piece = read_piece(admission.endpoint, document, final=True)
         self._check(admission, len(piece.tokens), len(piece.text.encode()))
         return strip(document), piece
@@ -321,16 +308,17 @@ class OutputGateway:
                 ends there; what was sent stays charged).
         """
         tokens = size = 0
-        async with self._http().stream(
-            "POST", admission.endpoint.path, json=admission.body
-        ) as answer:
-            if answer.status_code != 200:
-                raise SourceError(f"the inference upstream answered {answer.status_code}")
+        async with self.upstream.stream(admission.endpoint.path, admission.body) as (
+            status,
+            reads,
+        ):
+            if status != 200:
+                raise SourceError(f"the inference upstream answered {status}")
             pending = b""
             done = False
             # Every event the upstream sent in one read leaves in one write: one pass through
             # the ASGI stack per read, not per token (a token per event is vLLM's default).
-            async for chunk in answer.aiter_bytes():
+            async for chunk in reads:
                 *lines, pending = (pending + chunk).split(b"\n")
                 if len(pending) > MAX_EVENT_BYTES:
                     raise SourceError("the inference upstream sent an event too large to read")

@@ -36,16 +36,24 @@ _log = logging.getLogger("airlock.outputs")
 @router.post("/v1/completions")
 async def completions(request: Request, airlock: AirlockDep, caller: PrincipalDep) -> Response:
     """OpenAI-compatible text completion through the airlock (streaming or not)."""
-    return await _serve(request, airlock, caller, "completions")
+    return await serve(request, airlock, caller, "completions")
 
 
 @router.post("/v1/chat/completions")
 async def chat_completions(request: Request, airlock: AirlockDep, caller: PrincipalDep) -> Response:
     """OpenAI-compatible chat completion through the airlock (streaming or not)."""
-    return await _serve(request, airlock, caller, "chat")
+    return await serve(request, airlock, caller, "chat")
 
 
-async def _serve(request: Request, airlock: Airlock, caller: Principal, kind: str) -> Response:
+async def serve(request: Request, airlock: Airlock, caller: Principal, kind: str) -> Response:
+    """One inference request of ``caller``, already through the gate (the routes above, or
+    :mod:`airlock.api.fast_outputs` in front of the router, which serves them in practice).
+
+    Raises:
+        ConfigError: no upstream is configured.
+        InvalidInput, PolicyViolation, BudgetExceeded: refused at admission.
+        SourceError: the upstream failed or answered what cannot be logged; nothing leaves.
+    """
     from airlock.outputs.openai import Endpoint
 
     if not airlock.settings.outputs.upstream_url:
