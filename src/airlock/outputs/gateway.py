@@ -167,9 +167,23 @@ class OutputGateway:
     def finish(
         self, admission: Admission, pieces: Sequence[Piece], *, partial: bool = False
     ) -> Transcript:
-        """Log the response and shrink the reservations to what it used, in one transaction
-        shared with concurrent requests; then, with ``flush_window_ms = 0``, wait for the
-        flush that makes it durable.
+        """:meth:`record`, then, with ``flush_window_ms = 0``, wait for the flush that makes
+        it durable.
+
+        Raises: as :meth:`record`, and StoreError (the flush failed).
+        """
+        transcript = self.record(admission, pieces, partial=partial)
+        if self.waits_for_flush:
+            self.flush()
+        return transcript
+
+    def record(
+        self, admission: Admission, pieces: Sequence[Piece], *, partial: bool = False
+    ) -> Transcript:
+        """Log the response and shrink the reservations to what it used, in one lazy
+        transaction shared with concurrent requests. Nothing may leave before
+        :meth:`flush` returns if :attr:`waits_for_flush` (the HTTP route awaits it in a
+        thread, the commit itself runs on the event loop).
 
         With ``partial`` (a stream that broke off) the reservations stay whole.
 
@@ -214,8 +228,6 @@ class OutputGateway:
 
         self._commits.run(record)
         self._unflushed.set()
-        if self.waits_for_flush:
-            self.flush()
         return transcript
 
     def flush(self) -> None:
