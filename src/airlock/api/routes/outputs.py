@@ -5,6 +5,9 @@ output workflow (:mod:`airlock.outputs.gateway`), which forces the parameters, r
 budgets, calls the upstream and logs the transcript. The response carries an ``airlock``
 member (non-streaming) or headers and a closing SSE comment (streaming) naming the seed
 and the transcript.
+In a running gateway these requests are answered by :mod:`airlock.api.fast_outputs` in
+front of the router, through :func:`serve` below and the same gate; the routes here are
+what OpenAPI and the permission table see (and serve an app built without that layer).
 Nothing of :mod:`airlock.outputs` is imported until the first request.
 """
 
