@@ -11,8 +11,8 @@ half-way keeps its full reservation (its tokens may have left).
 Transcripts are stored at once and committed to the ledger in batches
 (:func:`commit_batch`), so the ledger sees one leaf per batch, not per response.
 
-Durability (docs/adr/0014): the reservation and the transcript (with the settlement, in
-one transaction, group-committed with those of concurrent requests) commit *lazily*:
+Durability (docs/adr/0014, 0020): the reservation and the transcript (with the settlement,
+in one transaction) commit *lazily*, on the event loop:
 visible to every worker at once, so budgets stay exact, and safe from a crash of the
 process, but flushed to disk by one shared fsync (:class:`SharedSync`). With
 ``flush_window_ms = 0`` no response (and no streamed token) leaves before the flush that
@@ -42,7 +42,6 @@ from airlock.outputs.openai import Endpoint, Piece, force_request, parse_event, 
 from airlock.outputs.transcript import MAX_SEED, PROTOCOL, Transcript, temperature_milli
 from airlock.outputs.upstream import HttpUpstream, Upstream
 from airlock.settings import OutputsSettings
-from airlock.store.group_commit import GroupCommit
 from airlock.store.interface import Store
 from airlock.store.shared_sync import SharedSync
 
@@ -83,7 +82,6 @@ class OutputGateway:
         self._policy_version = policy_version
         # One pooled keep-alive client per gateway (so per worker process), made on first use.
         self.upstream: Upstream = HttpUpstream(settings.upstream_url, settings.timeout_seconds)
-        self._commits = GroupCommit(store, durable=False)
         self._flushes = SharedSync(store.sync)
         self._unflushed = threading.Event()  # lazy commits since the last flush began
 
@@ -181,7 +179,7 @@ class OutputGateway:
         self, admission: Admission, pieces: Sequence[Piece], *, partial: bool = False
     ) -> Transcript:
         """Log the response and shrink the reservations to what it used, in one lazy
-        transaction shared with concurrent requests. Nothing may leave before
+        transaction. Nothing may leave before
         :meth:`flush` returns if :attr:`waits_for_flush` (the HTTP route awaits it in a
         thread, the commit itself runs on the event loop).
 
@@ -226,7 +224,10 @@ class OutputGateway:
             if not partial:
                 self._store.budgets.settle(admission.request_id, sizes)
 
-        self._commits.run(record)
+        # One lazy transaction of its own. (Group commit pays for itself only when commits
+        # flush: lazy ones cost microseconds, and the savepoint per unit cost more.)
+        with self._store.write_batch(durable=False):
+            record()
         self._unflushed.set()
         return transcript
 
