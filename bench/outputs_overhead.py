@@ -6,9 +6,14 @@ is the gateway: authentication, forcing the request, the budget reservation, the
 and settlement, stripping the answer. The direct calls and the calls through airlock go to
 the same upstream process and alternate in rounds, so a change of machine load shifts both.
 Reported per mode (non-streaming, streaming: the whole stream read) and per concurrency
-(1 and 8 clients): p50 and p90 of each, and the p50 and p90 added.
+(1 and 8 clients): p50, p90 and p95 of each, the p50, p90 and p95 added, and CPU per request.
+
+To compare two trees on the same machine in one run (the before and after of a change),
+name their source folders with ``--src``; with ``--repeat N`` each tree is measured N times,
+the trees taking turns, and a summary prints the medians per tree:
 
     python bench/outputs_overhead.py [--requests 400] [--where /dev/shm] [--workers 1]
+        [--windows 0,10] [--src /work/main/src --src src --repeat 3]
 """
 
 from __future__ import annotations
@@ -105,6 +110,7 @@ class Rig:
 
 
 def _airlock(args: list[str], env: dict[str, str]) -> str:
+    """Runs the CLI of the tree in ``env["PYTHONPATH"]`` (this environment's without it)."""
     done = subprocess.run(
         [sys.executable, "-m", "airlock.cli.main", *args],
         env={**os.environ, **env},
@@ -116,8 +122,14 @@ def _airlock(args: list[str], env: dict[str, str]) -> str:
 
 
 @contextmanager
-def rig(where: str | None, workers: int = 1, flush_window_ms: int | None = None) -> Iterator[Rig]:
-    """An upstream and an `airlock serve` in front of it, each in its own process."""
+def rig(
+    where: str | None,
+    workers: int = 1,
+    flush_window_ms: int | None = None,
+    src: str | None = None,
+) -> Iterator[Rig]:
+    """An upstream and an `airlock serve` in front of it, each in its own process; the
+    gateway runs the tree whose source folder is ``src`` (default: this environment's)."""
     uport, gport = _free_port(), _free_port()
     quiet = subprocess.DEVNULL
     upstream_process = subprocess.Popen(
@@ -133,7 +145,7 @@ def rig(where: str | None, workers: int = 1, flush_window_ms: int | None = None)
     try:
         with tempfile.TemporaryDirectory(dir=where) as tmp:
             home = Path(tmp) / "home"
-            env = {"AIRLOCK_HOME": str(home)}
+            env = {"AIRLOCK_HOME": str(home)} | ({"PYTHONPATH": src} if src else {})
             _airlock(["init", "--enclave-name", "bench"], env)
             sys.path.insert(0, str(ROOT / "src"))
             from airlock.outputs.reference import model_digest  # noqa: PLC0415
@@ -253,7 +265,7 @@ async def measure(
         "upstream_cpu_ms": cpu["direct"] / len(direct) * 1000,
         "gateway_cpu_ms": cpu["gateway"] / len(through) * 1000,
     }
-    for q in (50, 90):
+    for q in (50, 90, 95):
         d, g = _pct(direct, q), _pct(through, q)
         result |= {f"direct_p{q}": d, f"gateway_p{q}": g, f"added_p{q}": g - d}
     return result
@@ -264,10 +276,15 @@ def _load() -> str:
 
 
 def report(
-    requests: int, where: str | None, label: str, workers: int, window: int | None
+    requests: int,
+    where: str | None,
+    label: str,
+    workers: int,
+    window: int | None,
+    src: str | None = None,
 ) -> list[dict[str, Any]]:
     rows = []
-    with rig(where, workers, window) as r:
+    with rig(where, workers, window, src) as r:
         for stream in (False, True):
             for concurrency in (1, 8):
                 before = _load()
@@ -279,13 +296,22 @@ def report(
                     f"  {mode:6} x{concurrency}: direct p50 {m['direct_p50']:6.2f} "
                     f"p90 {m['direct_p90']:6.2f} | airlock p50 {m['gateway_p50']:6.2f} "
                     f"p90 {m['gateway_p90']:6.2f} | added p50 {m['added_p50']:5.2f} "
-                    f"p90 {m['added_p90']:5.2f} ms (target p50 <= 2) | CPU/request: airlock "
+                    f"p90 {m['added_p90']:5.2f} p95 {m['added_p95']:5.2f} ms (target p50 <= 2) "
+                    "| CPU/request: airlock "
                     f"{m['gateway_cpu_ms']:.2f} ms, upstream {m['upstream_cpu_ms']:.2f} ms "
                     f"[{before}]",
                     flush=True,
                 )
                 rows.append(
-                    {"db": label, "window": window, "mode": mode, "clients": concurrency, **m}
+                    {
+                        "db": label,
+                        "src": src or "",
+                        "window": window,
+                        "mode": mode,
+                        "clients": concurrency,
+                        "load": before,
+                        **m,
+                    }
                 )
     return rows
 
@@ -300,18 +326,47 @@ def main() -> None:
         default="0,10",
         help="outputs.flush_window_ms values to run ('none': leave it out, for older trees)",
     )
+    parser.add_argument(
+        "--src",
+        action="append",
+        default=None,
+        help="a tree's source folder for the gateway (repeat to compare trees in one run)",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="measurements per tree")
     args = parser.parse_args()
     label = args.where or tempfile.gettempdir()
+    trees: list[str | None] = list(args.src) if args.src else [None]
     rows = []
-    for text in args.windows.split(","):
-        window = None if text == "none" else int(text)
-        print(
-            f"gateway overhead, database in {label}, {args.workers} worker(s), "
-            f"flush_window_ms {window}:",
-            flush=True,
-        )
-        rows += report(args.requests, args.where, label, args.workers, window)
+    for turn in range(args.repeat):
+        for src in trees if turn % 2 == 0 else trees[::-1]:  # take turns, first and last
+            for text in args.windows.split(","):
+                window = None if text == "none" else int(text)
+                print(
+                    f"gateway overhead, database in {label}, {args.workers} worker(s), "
+                    f"flush_window_ms {window}, tree {src or 'this environment'}:",
+                    flush=True,
+                )
+                rows += report(args.requests, args.where, label, args.workers, window, src)
+    if args.repeat > 1 or len(trees) > 1:
+        summary(rows)
     print(json.dumps(rows))
+
+
+def summary(rows: list[dict[str, Any]]) -> None:
+    """Medians over the repeats, per tree, window, mode and concurrency."""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault((row["window"], row["mode"], row["clients"], row["src"]), []).append(row)
+    print("medians over repeats (ms): added p50 / p95, direct p50, CPU per request airlock")
+    for (window, mode, clients, src), group in sorted(groups.items(), key=str):
+        med = {k: statistics.median(g[k] for g in group) for k in group[0] if k.endswith("ms")}
+        med |= {k: statistics.median(g[k] for g in group) for k in ("added_p50", "added_p95")}
+        med["direct_p50"] = statistics.median(g["direct_p50"] for g in group)
+        print(
+            f"  window {window} {mode:6} x{clients} {src or 'this environment':24}: added "
+            f"{med['added_p50']:6.2f} / {med['added_p95']:6.2f}, direct {med['direct_p50']:5.2f}, "
+            f"CPU {med['gateway_cpu_ms']:5.2f} ({len(group)} runs)"
+        )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from airlock import __version__
 from airlock.api.auth import authorize
 from airlock.api.blocking import new_pool
 from airlock.api.errors import install_error_table
+from airlock.api.fast_outputs import OutputsFastPath
 from airlock.api.limits import BodyLimitMiddleware
 from airlock.api.openapi import install_openapi
 from airlock.api.pages import build_templates
@@ -139,6 +140,9 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
     if missing := unlisted_routes(app.routes):
         raise ConfigError(f"routes without a permission entry: {', '.join(missing)}")
     install_openapi(app)
+    # Innermost: the inference endpoints, answered before the router (issue 20), inside
+    # the body limit, the upload guard and the request ids like every route.
+    app.add_middleware(OutputsFastPath)
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=MAX_JSON_BODY_BYTES,

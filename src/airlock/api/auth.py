@@ -186,7 +186,15 @@ async def authorize(request: Request, airlock: AirlockDep) -> None:
         AuthenticationRequired, TooManyAttempts: no usable token or session.
     """
     route = request.scope.get("route")
-    path = getattr(route, "path", request.url.path)
+    await gate(request, airlock, getattr(route, "path", request.url.path))
+
+
+async def gate(request: Request, airlock: Airlock, path: str) -> None:
+    """:func:`authorize` for the route template ``path``: also called by the inference
+    fast path (:mod:`airlock.api.fast_outputs`), which answers before the router runs.
+
+    Raises: as :func:`authorize`.
+    """
     rule = rule_for(request.method, path)
     match rule:
         case None:

@@ -41,27 +41,7 @@ def install_error_table(app: FastAPI) -> None:
 
     @app.exception_handler(AirlockError)
     async def airlock_error(request: Request, exc: AirlockError) -> Response:
-        if isinstance(exc, RECORDED):  # into the ledger, coalesced; never raises
-            await refusals(request).record(refusal_of(request, exc))
-        if _is_page(request):
-            if isinstance(exc, AuthenticationRequired):
-                return RedirectResponse("/ui/login", status_code=303)
-            if exc.http_status >= 500:
-                _log.error("page failed: %s", exc.message)
-            return error_page(request, exc.http_status, exc.message)
-        if exc.http_status >= 500:
-            _log.error("request failed: %s", exc.message)
-        kind = (
-            "AuthenticationRequired"
-            if isinstance(exc, AuthenticationRequired)
-            else type(exc).__name__
-        )
-        headers = (
-            {"Retry-After": str(exc.retry_after_seconds)}
-            if isinstance(exc, TooManyAttempts)
-            else None
-        )
-        return error_response(exc.http_status, kind, exc.message, headers)
+        return await airlock_error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_body(request: Request, exc: RequestValidationError) -> Response:
@@ -86,6 +66,29 @@ def install_error_table(app: FastAPI) -> None:
         if _is_page(request):
             return error_page(request, 500, "internal error: see the gateway log")
         return error_response(500, "InternalError", "internal error: see the gateway log")
+
+
+async def airlock_error_response(request: Request, exc: AirlockError) -> Response:
+    """The answer to ``exc``: recorded in the ledger if it is a refusal of access, an HTML
+    page on UI routes, else the JSON error shape. Also used by the inference fast path
+    (:mod:`airlock.api.fast_outputs`), which answers before the router runs."""
+    if isinstance(exc, RECORDED):  # into the ledger, coalesced; never raises
+        await refusals(request).record(refusal_of(request, exc))
+    if _is_page(request):
+        if isinstance(exc, AuthenticationRequired):
+            return RedirectResponse("/ui/login", status_code=303)
+        if exc.http_status >= 500:
+            _log.error("page failed: %s", exc.message)
+        return error_page(request, exc.http_status, exc.message)
+    if exc.http_status >= 500:
+        _log.error("request failed: %s", exc.message)
+    kind = (
+        "AuthenticationRequired" if isinstance(exc, AuthenticationRequired) else type(exc).__name__
+    )
+    headers = (
+        {"Retry-After": str(exc.retry_after_seconds)} if isinstance(exc, TooManyAttempts) else None
+    )
+    return error_response(exc.http_status, kind, exc.message, headers)
 
 
 def _is_page(request: Request) -> bool:

@@ -11,8 +11,8 @@ half-way keeps its full reservation (its tokens may have left).
 Transcripts are stored at once and committed to the ledger in batches
 (:func:`commit_batch`), so the ledger sees one leaf per batch, not per response.
 
-Durability (docs/adr/0014): the reservation and the transcript (with the settlement, in
-one transaction, group-committed with those of concurrent requests) commit *lazily*:
+Durability (docs/adr/0014, 0020): the reservation and the transcript (with the settlement,
+in one transaction) commit *lazily*, on the event loop:
 visible to every worker at once, so budgets stay exact, and safe from a crash of the
 process, but flushed to disk by one shared fsync (:class:`SharedSync`). With
 ``flush_window_ms = 0`` no response (and no streamed token) leaves before the flush that
@@ -31,8 +31,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import httpx
-
 from airlock.approvals.locks import LockScope
 from airlock.audit import AuditLog
 from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetCheck, BudgetScope
@@ -42,8 +40,8 @@ from airlock.ledger.records import LedgerRecord
 from airlock.outputs.batches import BATCH_RECORD, batch_root
 from airlock.outputs.openai import Endpoint, Piece, force_request, parse_event, read_piece, strip
 from airlock.outputs.transcript import MAX_SEED, PROTOCOL, Transcript, temperature_milli
+from airlock.outputs.upstream import HttpUpstream, Upstream
 from airlock.settings import OutputsSettings
-from airlock.store.group_commit import GroupCommit
 from airlock.store.interface import Store
 from airlock.store.shared_sync import SharedSync
 
@@ -82,8 +80,8 @@ class OutputGateway:
         self._ledger = ledger
         self._clock = clock
         self._policy_version = policy_version
-        self._client: httpx.AsyncClient | None = None
-        self._commits = GroupCommit(store, durable=False)
+        # One pooled keep-alive client per gateway (so per worker process), made on first use.
+        self.upstream: Upstream = HttpUpstream(settings.upstream_url, settings.timeout_seconds)
         self._flushes = SharedSync(store.sync)
         self._unflushed = threading.Event()  # lazy commits since the last flush began
 
@@ -167,9 +165,23 @@ class OutputGateway:
     def finish(
         self, admission: Admission, pieces: Sequence[Piece], *, partial: bool = False
     ) -> Transcript:
-        """Log the response and shrink the reservations to what it used, in one transaction
-        shared with concurrent requests; then, with ``flush_window_ms = 0``, wait for the
-        flush that makes it durable.
+        """:meth:`record`, then, with ``flush_window_ms = 0``, wait for the flush that makes
+        it durable.
+
+        Raises: as :meth:`record`, and StoreError (the flush failed).
+        """
+        transcript = self.record(admission, pieces, partial=partial)
+        if self.waits_for_flush:
+            self.flush()
+        return transcript
+
+    def record(
+        self, admission: Admission, pieces: Sequence[Piece], *, partial: bool = False
+    ) -> Transcript:
+        """Log the response and shrink the reservations to what it used, in one lazy
+        transaction. Nothing may leave before
+        :meth:`flush` returns if :attr:`waits_for_flush` (the HTTP route awaits it in a
+        thread, the commit itself runs on the event loop).
 
         With ``partial`` (a stream that broke off) the reservations stay whole.
 
@@ -212,10 +224,11 @@ class OutputGateway:
             if not partial:
                 self._store.budgets.settle(admission.request_id, sizes)
 
-        self._commits.run(record)
+        # One lazy transaction of its own. (Group commit pays for itself only when commits
+        # flush: lazy ones cost microseconds, and the savepoint per unit cost more.)
+        with self._store.write_batch(durable=False):
+            record()
         self._unflushed.set()
-        if self.waits_for_flush:
-            self.flush()
         return transcript
 
     def flush(self) -> None:
@@ -275,19 +288,8 @@ class OutputGateway:
 
     # --- the upstream (async, on the event loop) ---------------------------------------------
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                base_url=self.settings.upstream_url,
-                timeout=self.settings.timeout_seconds,
-                limits=httpx.Limits(max_connections=256, max_keepalive_connections=64),
-            )
-        return self._client
-
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self.upstream.aclose()
 
     async def call(self, admission: Admission) -> tuple[dict[str, Any], Piece]:
         """One non-streaming response, checked against the reservation.
@@ -295,20 +297,18 @@ class OutputGateway:
         Raises:
             SourceError: the upstream failed, or answered what cannot be logged.
         """
+        status, content = await self.upstream.post(
+            admission.endpoint.path, admission.body, MAX_UPSTREAM_BYTES
+        )
+        if status != 200:
+            shown = content[:200].decode(errors="replace")
+            raise SourceError(f"the inference upstream answered {status}: {shown}")
         try:
-            answer = await self._http().post(admission.endpoint.path, json=admission.body)
-        except httpx.HTTPError as e:
-            raise SourceError(f"the inference upstream is unreachable: {e}") from e
-        if answer.status_code != 200:
-            raise SourceError(
-                f"the inference upstream answered {answer.status_code}: {answer.text[:200]}"
-            )
-        if len(answer.content) > MAX_UPSTREAM_BYTES:
-            raise SourceError("the inference upstream's answer is too large")
-        try:
-            document = answer.json()
+            document = json.loads(content)
         except ValueError as e:
             raise SourceError("the inference upstream's answer is not JSON") from e
+        if not isinstance(document, dict):
+            raise SourceError("the inference upstream's answer is not a JSON object")
         piece = read_piece(admission.endpoint, document, final=True)
         self._check(admission, len(piece.tokens), len(piece.text.encode()))
         return strip(document), piece
@@ -321,16 +321,17 @@ class OutputGateway:
                 ends there; what was sent stays charged).
         """
         tokens = size = 0
-        async with self._http().stream(
-            "POST", admission.endpoint.path, json=admission.body
-        ) as answer:
-            if answer.status_code != 200:
-                raise SourceError(f"the inference upstream answered {answer.status_code}")
+        async with self.upstream.stream(admission.endpoint.path, admission.body) as (
+            status,
+            reads,
+        ):
+            if status != 200:
+                raise SourceError(f"the inference upstream answered {status}")
             pending = b""
             done = False
             # Every event the upstream sent in one read leaves in one write: one pass through
             # the ASGI stack per read, not per token (a token per event is vLLM's default).
-            async for chunk in answer.aiter_bytes():
+            async for chunk in reads:
                 *lines, pending = (pending + chunk).split(b"\n")
                 if len(pending) > MAX_EVENT_BYTES:
                     raise SourceError("the inference upstream sent an event too large to read")

@@ -250,7 +250,8 @@ class Transactions:
         if self._joined() is not None:
             raise RuntimeError("write batches do not nest")
         with self.begin(write=True, durable=durable) as connection:
-            connection.execute(statements.LEDGER_SIZE_FOR_UPDATE)
+            if connection.dialect.name != "sqlite":  # there BEGIN IMMEDIATE took the lock
+                connection.execute(statements.LEDGER_SIZE_FOR_UPDATE)
             self._batch.connection = connection
             self._batch.deferred = {}
             try:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
 from airlock.errors import SourceError
 from airlock.outputs.openai import Endpoint, Piece
+from airlock.outputs.upstream import ScriptedUpstream
 from tests.unit.outputs.test_gateway_durability import BODY, _gateway
 
 
@@ -22,15 +21,7 @@ def _event(token: int) -> bytes:
 
 def _relay(reads: list[bytes]) -> tuple[list[bytes], list[Piece]]:
     gateway, _ = _gateway(10)
-
-    def handler(_request: httpx.Request) -> httpx.Response:
-        async def body() -> AsyncIterator[bytes]:
-            for read in reads:
-                yield read
-
-        return httpx.Response(200, content=body())
-
-    gateway._client = httpx.AsyncClient(transport=httpx.MockTransport(handler), base_url="http://u")
+    gateway.upstream = ScriptedUpstream(reads)
     admission = gateway.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
     pieces: list[Piece] = []
 

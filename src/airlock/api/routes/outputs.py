@@ -5,6 +5,9 @@ output workflow (:mod:`airlock.outputs.gateway`), which forces the parameters, r
 budgets, calls the upstream and logs the transcript. The response carries an ``airlock``
 member (non-streaming) or headers and a closing SSE comment (streaming) naming the seed
 and the transcript.
+In a running gateway these requests are answered by :mod:`airlock.api.fast_outputs` in
+front of the router, through :func:`serve` below and the same gate; the routes here are
+what OpenAPI and the permission table see (and serve an app built without that layer).
 Nothing of :mod:`airlock.outputs` is imported until the first request.
 """
 
@@ -36,16 +39,24 @@ _log = logging.getLogger("airlock.outputs")
 @router.post("/v1/completions")
 async def completions(request: Request, airlock: AirlockDep, caller: PrincipalDep) -> Response:
     """OpenAI-compatible text completion through the airlock (streaming or not)."""
-    return await _serve(request, airlock, caller, "completions")
+    return await serve(request, airlock, caller, "completions")
 
 
 @router.post("/v1/chat/completions")
 async def chat_completions(request: Request, airlock: AirlockDep, caller: PrincipalDep) -> Response:
     """OpenAI-compatible chat completion through the airlock (streaming or not)."""
-    return await _serve(request, airlock, caller, "chat")
+    return await serve(request, airlock, caller, "chat")
 
 
-async def _serve(request: Request, airlock: Airlock, caller: Principal, kind: str) -> Response:
+async def serve(request: Request, airlock: Airlock, caller: Principal, kind: str) -> Response:
+    """One inference request of ``caller``, already through the gate (the routes above, or
+    :mod:`airlock.api.fast_outputs` in front of the router, which serves them in practice).
+
+    Raises:
+        ConfigError: no upstream is configured.
+        InvalidInput, PolicyViolation, BudgetExceeded: refused at admission.
+        SourceError: the upstream failed or answered what cannot be logged; nothing leaves.
+    """
     from airlock.outputs.openai import Endpoint
 
     if not airlock.settings.outputs.upstream_url:
@@ -55,7 +66,10 @@ async def _serve(request: Request, airlock: Airlock, caller: Principal, kind: st
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise InvalidInput(f"the request body is not JSON: {e}") from e
     gateway = airlock.outputs_gateway()
-    admission = await run_in_threadpool(gateway.admit, caller.name, Endpoint(kind), body)
+    # On the event loop, not in a worker thread: a lazy commit (a fraction of a millisecond
+    # of CPU) that waits only for the database's write lock, where a thread hop per step
+    # cost more than the step (docs/adr/0020). Only disk flushes go to threads.
+    admission = gateway.admit(caller.name, Endpoint(kind), body)
     if admission.stream:
         headers = {"X-Airlock-Seed": str(admission.seed), "X-Airlock-Request": admission.request_id}
         return StreamingResponse(
@@ -63,7 +77,9 @@ async def _serve(request: Request, airlock: Airlock, caller: Principal, kind: st
         )
     try:
         document, piece = await gateway.call(admission)
-        transcript = await run_in_threadpool(gateway.finish, admission, [piece])
+        transcript = gateway.record(admission, [piece])
+        if gateway.waits_for_flush:
+            await run_in_threadpool(gateway.flush)
     except BaseException:
         # Nothing reached the caller: a response that cannot be logged is not sent.
         await run_in_threadpool(gateway.abandon, admission)
@@ -100,7 +116,9 @@ async def _events(gateway: OutputGateway, admission: Admission) -> AsyncIterator
     finally:
         if flushed is not None:
             flushed.cancel()
-    transcript = await run_in_threadpool(gateway.finish, admission, pieces)
+    transcript = gateway.record(admission, pieces)
+    if gateway.waits_for_flush:
+        await run_in_threadpool(gateway.flush)
     yield f": airlock transcript={transcript.digest}\n\n".encode()  # an SSE comment
     yield b"data: [DONE]\n\n"
 
