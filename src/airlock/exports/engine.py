@@ -248,7 +248,11 @@ class _Run:
         )
         media = self.media(fmt, member) if fmt in PARSED_MEDIA else None
         events = self.events(member, depth) if fmt is Format.TFEVENTS else None
-        tensors = DerivativeScan(self.derivatives, member, limits) if fmt in _SKETCHED else None
+        tensors = (
+            DerivativeScan(self.derivatives, member, limits, key=self._chunk_key)
+            if fmt in _SKETCHED
+            else None
+        )
         # yEnc is 8-bit, so a news article carrying it is binary, not text (issue 15)
         yenc = (
             LineDecoder(*self.nested_decoder(member), every_line=True)
