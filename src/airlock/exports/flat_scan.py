@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import secrets
 import struct
@@ -42,7 +43,7 @@ class FlatScan:
     the scan denies whatever else it finds), only one window in ``CHUNK_EVERY`` (picked
     with ``chunk_key``) is chunked and matched: a registered model still gets named when
     the file holds much of it (a 64 MiB piece: 98%), but a few MiB of it among other
-    tensors may go unnamed. The same holds for windows of 7-bit text past that many bytes
+    tensors may go unnamed. The same holds for windows of UTF-8 text past that many bytes
     of them (logs: their refusal sketch is then a sample too). 0 (the default) chunks
     every byte; the engine passes it only where raw-tensor findings count.
     """
@@ -75,7 +76,7 @@ class FlatScan:
         self._run: list[Chunk] = []
         self._sample_chunks_after = sample_chunks_after
         self._chunk_gap = False  # windows were skipped since the chunker last ran
-        self._ascii_bytes = 0
+        self._text_bytes = 0
         self.chunked_bytes = 0
         # The engine derives the key from the enclave's key and the content (issue 15); a
         # scan built without one (tests, tools) samples at random.
@@ -126,16 +127,17 @@ class FlatScan:
 
     def _sampling(self, data: bytes) -> bool:
         """Whether this window is chunked only if keyed-picked: the scan already denies as
-        raw tensor data, or this is 7-bit text past the bound (weights are never 7-bit;
-        encoded weights are decoded and chunked by nested scans)."""
+        raw tensor data, or this is UTF-8 text past the bound (raw weights never are: one
+        KiB of them spliced in breaks UTF-8; encoded weights are decoded and chunked by
+        nested scans)."""
         after = self._sample_chunks_after
         if not after:
             return False
         if self.totals.tensor_bytes >= after:
             return True
-        if data.isascii():
-            self._ascii_bytes += len(data)
-            return self._ascii_bytes > after
+        if _is_text(data):
+            self._text_bytes += len(data)
+            return self._text_bytes > after
         return False
 
     def _chunk_picked(self) -> bool:
@@ -258,3 +260,18 @@ class FlatScan:
                 )
             )
         return found
+
+
+def _is_text(data: bytes) -> bool:
+    """Whether a window is UTF-8 text (7-bit first: the common case costs ~nothing). A
+    window may start or end inside a character: up to 3 bytes each side are let through."""
+    if data.isascii():
+        return True
+    start = 0
+    while start < min(3, len(data)) and 0x80 <= data[start] < 0xC0:
+        start += 1
+    try:
+        codecs.utf_8_decode(data[start:], "strict", False)
+    except UnicodeDecodeError:
+        return False
+    return True

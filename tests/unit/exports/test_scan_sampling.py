@@ -79,6 +79,22 @@ def test_seven_bit_text_past_the_bound_is_chunked_in_keyed_windows() -> None:
     assert _scan(edited, index, after=4 * WINDOW).chunked_bytes == scan.chunked_bytes
 
 
+def test_utf8_text_is_sampled_but_not_with_weights_spliced_in() -> None:
+    bar = "█" * 30
+    text = "".join(f"epoch {i} |{bar}| loss={2 / (i + 1):.4f} ✓\n" for i in range(20_000))
+    data = text.encode()
+    index = FingerprintIndex([ModelFingerprint.of("m", [_fp16(256 * 1024, seed=9)])])
+    scan = _scan(data, index, after=4 * WINDOW)
+    scan.finish()
+    assert scan.chunked_bytes < len(data) // 3
+    middle = len(data) // 2
+    spliced = data[:middle] + _fp16(2048, seed=10) + data[middle:]
+    full = _scan(spliced, index, after=4 * WINDOW)
+    full.finish()
+    # the window the weights fall in (not one the keyed pick takes) is chunked in full
+    assert full.chunked_bytes >= scan.chunked_bytes + WINDOW
+
+
 def test_a_large_log_is_scanned_whatever_it_inflates_to() -> None:
     rng = np.random.default_rng(8)
     lines = b"".join(
