@@ -94,7 +94,9 @@ def make_logs(path: Path, size: int) -> None:
                 out.write(block)  # type: ignore[no-untyped-call]
 
 
-def timed(argv: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+def timed(
+    argv: Sequence[str], env: dict[str, str] | None = None, *, capture: bool = True
+) -> tuple[float, float, str]:
     """Wall seconds, peak RSS (MiB) and stdout of a child process, start-up included.
 
     The peak comes from `/usr/bin/time` (a small process forks the child): Linux carries the
@@ -107,13 +109,13 @@ def timed(argv: Sequence[str], env: dict[str, str] | None = None) -> tuple[float
             [*wrapper, *argv],
             check=False,
             env=env,
-            stdout=subprocess.PIPE,
+            stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         elapsed = time.perf_counter() - start
         lines = rss.read().split()
     peak = int(lines[-1]) / 1024 if lines and lines[-1].isdigit() else float("nan")
-    return elapsed, peak, proc.stdout.decode(errors="replace")
+    return elapsed, peak, (proc.stdout or b"").decode(errors="replace")
 
 
 def scan(path: Path, env: dict[str, str]) -> tuple[float, float, str]:
@@ -149,9 +151,11 @@ def measure(label: str, path: Path, env: dict[str, str], repeat: int) -> None:
     # Interleaved, best of --repeat: one run of either can land on a busy moment.
     for _ in range(repeat):
         loads.append(os.getloadavg()[0])
-        best["sha256sum"] = min(best.get("sha256sum", 1e9), timed(["sha256sum", str(path)])[0])
+        # Baselines write to /dev/null: through a pipe, GiBs of output slowed `gzip -dc`.
+        sha = timed(["sha256sum", str(path)], capture=False)[0]
+        best["sha256sum"] = min(best.get("sha256sum", 1e9), sha)
         if decompress and shutil.which(decompress):
-            seconds = timed([decompress, "-dc", str(path)])[0]
+            seconds = timed([decompress, "-dc", str(path)], capture=False)[0]
             best[f"{decompress} -dc"] = min(best.get(f"{decompress} -dc", 1e9), seconds)
         seconds, rss, verdict = scan(path, env)
         best["scan"] = min(best.get("scan", 1e9), seconds)
