@@ -36,6 +36,7 @@ PLAIN_WORDS: Mapping[str, str] = {
     "limit-exceeded": "an inspection limit was hit (size, depth, members or a bomb)",
     "unsafe-member-name": "an archive member with an unsafe path",
     "small-tensor": "a small amount of tensor data",
+    "weight-like-values": "a column of numbers as spread as model weights (counted)",
     "unknown-format": "binary data of no recognised format",
     "budget-exceeded": "over an export budget",
     "no-budget": "no export budget is configured",

@@ -195,6 +195,7 @@ class _Run:
         *,
         check_opacity: bool,
         ignore_dtypes: frozenset[str] = frozenset(),
+        text_runs: bool = False,
         tensors_count: bool = True,
     ) -> FlatScan:
         """A flat scan at ``path``; ``tensors_count=False`` where its raw-tensor findings may
@@ -207,6 +208,7 @@ class _Run:
             sample_key=self.sample_key(path),
             sketch=self.sketch,
             ignore_dtypes=ignore_dtypes,
+            text_runs=text_runs,
             sample_chunks_after=(
                 self.limits.sample_chunks_after_tensor_bytes if tensors_count else 0
             ),
@@ -238,6 +240,8 @@ class _Run:
             member,
             check_opacity=fmt not in MEDIA | TENSOR_FORMATS | STRUCTURED,
             ignore_dtypes=CODE_LOOKALIKES if fmt is Format.NATIVE else frozenset(),
+            # binary runs spliced into text, or text into binary runs (issue 15)
+            text_runs=fmt in (Format.TEXT, Format.BINARY),
             # raw-tensor findings of parsed formats are dropped below: match every byte
             tensors_count=fmt not in STRUCTURED and fmt not in _PARSED_APART,
         )
@@ -350,7 +354,7 @@ class _Run:
             )
             return whole, False
         if fmt in IMAGES:
-            self.findings += judge_image(whole, member, self.limits)
+            self.findings += judge_image(whole, member, self.limits, self.match_pixels)
             return whole, False
         if fmt is Format.GIT:
             return whole, self.git(whole, member, depth)
@@ -359,6 +363,16 @@ class _Run:
         for where, content in files:
             self.walk(io.BytesIO(content), where, depth + 1, len(content))
         return whole, parsed
+
+    def match_pixels(self, pixels: bytes, path: str) -> list[Finding]:
+        """A protected model's chunks in an image's pixel bytes (weights stored as pixels)."""
+        if not self.index:
+            return []
+        scan = self.nested_scan(path, check_opacity=False)
+        window = self.limits.window_bytes
+        for start in range(0, len(pixels), window):
+            scan.feed(pixels[start : start + window])
+        return [f for f in scan.finish() if f.kind is FindingKind.PROTECTED_MODEL]
 
     def git(self, data: bytes, member: str, depth: int) -> bool:
         """Walk a pack's blobs and deltas' inserted bytes like files; False if malformed."""
@@ -456,7 +470,7 @@ class _Run:
     ) -> list[Finding]:
         """An image encoded in text (a notebook's output, an HTML report's inline plot):
         judged by its pixels; a real picture's compressed bytes are not opaque data."""
-        judged = judge_image(data, path, self.limits)
+        judged = judge_image(data, path, self.limits, self.match_pixels)
         trailing = 0
         if fmt in PARSED_MEDIA:
             ends = MediaScan(fmt, lambda _: None, lambda _: None, lambda _: None)

@@ -25,6 +25,9 @@ class FindingKind(StrEnum):
     LIMIT = "limit-exceeded"  # bomb, depth, size or member limits
     UNSAFE_NAME = "unsafe-member-name"  # path traversal and the like in an archive
     SMALL_TENSOR = "small-tensor"  # tensor data under the weight threshold
+    # A weight-like numeric column, dataset or histogram under the weight threshold: as
+    # weight-like as weights, with an allowance of its own in the account (account.py).
+    WEIGHT_LIKE_VALUES = "weight-like-values"
     UNKNOWN_FORMAT = "unknown-format"  # binary data of no recognised format
     ACCOUNT = "information-account"  # many unexplained pieces that add up (account.py)
 
@@ -104,6 +107,7 @@ TENSORISH = frozenset(
         FindingKind.TENSOR_FORMAT,
         FindingKind.RAW_TENSOR,
         FindingKind.SMALL_TENSOR,
+        FindingKind.WEIGHT_LIKE_VALUES,
         FindingKind.TENSOR_TEXT,
         FindingKind.PROTECTED_MODEL,
     ]

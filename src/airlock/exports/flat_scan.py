@@ -12,6 +12,7 @@ import numpy as np
 
 from airlock.budgets.refusals import SketchBuilder
 from airlock.domain.requests import Outcome
+from airlock.exports.binary_runs import judge_runs
 from airlock.exports.chunking import MATCH_MIN_CHUNKS, Chunk, Chunker, FingerprintIndex
 from airlock.exports.findings import Finding, FindingKind
 from airlock.exports.limits import InspectionLimits
@@ -58,10 +59,12 @@ class FlatScan:
         sample_key: int | None = None,
         sketch: SketchBuilder | None = None,
         ignore_dtypes: frozenset[str] = frozenset(),
+        text_runs: bool = False,
         sample_chunks_after: int = 0,
         chunk_key: bytes = b"",
     ) -> None:
         self.member = member
+        self.text_runs = text_runs  # judge runs of binary bytes between text (binary_runs)
         self.ignore_dtypes = ignore_dtypes  # guesses that this content makes by itself
         self.limits = limits
         self.index = index
@@ -156,16 +159,21 @@ class FlatScan:
         if guess is not None and guess.dtype in self.ignore_dtypes:
             guess = None
         if guess is not None:
-            t = self.totals
-            t.tensor_bytes += len(data)
-            t.dtypes[guess.dtype] = t.dtypes.get(guess.dtype, 0) + len(data)
-            if t.first_tensor_offset < 0:
-                t.first_tensor_offset = self._offset
+            self._tensor(guess.dtype, len(data), self._offset)
+        elif self.text_runs and (runs := judge_runs(array)) is not None:
+            self._tensor(runs.dtype, runs.size, self._offset + runs.offset)
         elif self.check_opacity and is_opaque(sample):
             self.totals.opaque_bytes += len(data)
             if self.totals.first_opaque_offset < 0:
                 self.totals.first_opaque_offset = self._offset
         self._offset += len(data)
+
+    def _tensor(self, dtype: str, size: int, offset: int) -> None:
+        t = self.totals
+        t.tensor_bytes += size
+        t.dtypes[dtype] = t.dtypes.get(dtype, 0) + size
+        if t.first_tensor_offset < 0:
+            t.first_tensor_offset = offset
 
     def _sample(self, array: Bytes) -> Bytes:
         # Whole windows when small; otherwise slices at offsets keyed per scan, so an

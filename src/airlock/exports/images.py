@@ -11,6 +11,7 @@ lossy pixels cannot carry bits). A picture that decodes and passes both is expla
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -26,8 +27,18 @@ LOSSY = ("JPEG", "MPO")
 REPEATS = (8, 4, 3, 2)  # block sizes tried for weights repeated over blocks of pixels
 
 
-def judge_image(data: bytes, member: str, limits: InspectionLimits) -> list[Finding]:
-    """Findings for one encoded image; none when it is a plain picture."""
+PixelMatcher = Callable[[bytes, str], list[Finding]]
+
+
+def judge_image(
+    data: bytes, member: str, limits: InspectionLimits, match: PixelMatcher | None = None
+) -> list[Finding]:
+    """Findings for one encoded image; none when it is a plain picture.
+
+    ``match`` is given the pixel bytes (as stored, little-endian) when they are weights, and
+    returns what it finds in them -- the engine matches them against the protected models,
+    so a registered model stored as pixels is named, not only denied (issue 15).
+    """
     try:
         from PIL import Image  # noqa: PLC0415 -- optional and heavy (formats extra)
     except ImportError:
@@ -57,7 +68,7 @@ def judge_image(data: bytes, member: str, limits: InspectionLimits) -> list[Find
         return [_hold(member, f"image does not decode ({type(e).__name__}: {e})")]
     if lossy:
         return []
-    found = _pixels_as_data(pixels, member, limits)
+    found = _pixels_as_data(pixels, member, limits, match)
     return found or _low_bits(pixels, member, limits)
 
 
@@ -93,7 +104,7 @@ def _sized(size: int, limits: InspectionLimits) -> tuple[FindingKind, Outcome]:
 
 
 def _pixels_as_data(
-    pixels: npt.NDArray[Any], member: str, limits: InspectionLimits
+    pixels: npt.NDArray[Any], member: str, limits: InspectionLimits, match: PixelMatcher | None
 ) -> list[Finding]:
     """Weights stored as the pixels, also when each value is repeated over a block of
     pixels (which would make neighbours agree): the blocks are collapsed first."""
@@ -106,7 +117,9 @@ def _pixels_as_data(
     kind, verdict = _sized(raw.size, limits)
     shape = "x".join(str(n) for n in pixels.shape)
     blocks = f", one value per {rows}x{columns} block" if rows * columns > 1 else ""
+    named = match(raw.tobytes(), f"{member}#pixels") if match is not None else []
     return [
+        *named,
         Finding(
             kind,
             verdict,
@@ -116,7 +129,7 @@ def _pixels_as_data(
             member=f"{member}#pixels",
             size=int(raw.size),
             confidence=guess.confidence,
-        )
+        ),
     ]
 
 
@@ -151,11 +164,15 @@ def _low_bits(pixels: npt.NDArray[Any], member: str, limits: InspectionLimits) -
     """Weights packed into the low bit planes, else random low bits counted as unexplained."""
     if pixels.dtype != np.uint8:
         return []
-    samples = _sample(np.ascontiguousarray(pixels).reshape(-1))
+    flat = np.ascontiguousarray(pixels).reshape(-1)
+    samples = _sample(flat)
     step = pixels.shape[2] if pixels.ndim == 3 else 1  # the same channel, next pixel
     planes = {bits: (samples & np.uint8((1 << bits) - 1)).astype(np.uint8) for bits in (2, 1)}
-    for bits, plane in planes.items():
-        for packed in _packed(plane, bits):
+    for bits in planes:
+        # Each part alone, cut at a multiple of 8 samples from the first pixel: packing the
+        # concatenated start/middle/end would put the end out of step with the bytes hidden
+        # from the first pixel on (issue 15: a 2-bit fp16 payload held, not denied).
+        for packed in (p for part in _parts(flat) for p in _packed(_plane(part, bits), bits)):
             guess = guess_tensor(packed)
             if guess is None:
                 continue
@@ -185,6 +202,19 @@ def _low_bits(pixels: npt.NDArray[Any], member: str, limits: InspectionLimits) -
                 )
             ]
     return []
+
+
+def _plane(samples: Bytes, bits: int) -> Bytes:
+    return (samples & np.uint8((1 << bits) - 1)).astype(np.uint8)
+
+
+def _parts(raw: Bytes) -> list[Bytes]:
+    """The start, middle and end samples, each starting at a multiple of 8 samples."""
+    if raw.size <= 3 * SAMPLE_BYTES:
+        return [raw]
+    middle = (raw.size // 2 - SAMPLE_BYTES // 2) // 8 * 8
+    end = (raw.size - SAMPLE_BYTES) // 8 * 8
+    return [raw[:SAMPLE_BYTES], raw[middle : middle + SAMPLE_BYTES], raw[end:]]
 
 
 def _random_plane(plane: Bytes, bits: int, step: int) -> bool:

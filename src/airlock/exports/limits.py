@@ -33,6 +33,9 @@ class InspectionLimits:
     # them was too small to object to alone.
     max_unexplained_bytes: int = 256 * 1024
     max_tensor_like_bytes: int = 64 * 1024  # the same for weight-like pieces
+    # Weight-like numeric columns/datasets (a column of per-example margins cannot be told
+    # from weights): unexplained bytes with them hold from here (ADR 0003).
+    max_weight_like_values_bytes: int = 512 * 1024
     # Parquet, SQLite, HDF5, images... are parsed in memory up to this; larger ones hold.
     max_parsed_bytes: int = 64 * MiB
     max_image_pixels: int = 16 * 1024 * 1024  # decoded RGBA: 64 MiB

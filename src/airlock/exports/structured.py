@@ -92,17 +92,21 @@ def judge_values(values: npt.NDArray[Any], where: str, limits: InspectionLimits)
     if judged.explained:
         return []
     if judged.tensorish:
-        big = judged.nbytes >= limits.weight_threshold_bytes
+        big = judged.size >= limits.weight_threshold_bytes
         return [
             Finding(
-                FindingKind.RAW_TENSOR if big else FindingKind.SMALL_TENSOR,
+                FindingKind.RAW_TENSOR
+                if big
+                else FindingKind.WEIGHT_LIKE_VALUES
+                if judged.as_values
+                else FindingKind.SMALL_TENSOR,
                 Outcome.DENY if big else Outcome.ALLOW,
                 f"{judged.what}: {ADVICE}"
                 if big
                 else f"{judged.what} (counted in the "
                 "information account: many such pieces hold or deny)",
                 member=where,
-                size=judged.nbytes,
+                size=judged.size,
                 confidence=0.9 if big else 0.6,
             )
         ]
@@ -112,7 +116,7 @@ def judge_values(values: npt.NDArray[Any], where: str, limits: InspectionLimits)
             Outcome.ALLOW,
             f"{judged.what} (counted in the information account)",
             member=where,
-            size=judged.nbytes,
+            size=judged.size,
             confidence=0.5,
         )
     ]

@@ -130,7 +130,8 @@ def guess_tensor(window: Bytes) -> TensorGuess | None:
     Every test needs bytes with the top bit set, so a window without any (ASCII text) is
     answered at once (issue 4): the float and fp8 tests want balanced sign bits; int8 as
     many negative bytes as positive ones (with none, >= 94% would be zero bytes, far under
-    its entropy floor); 4-bit values a mean high nibble within 0.8 of 8 (ASCII's is <= 7).
+    its entropy floor); 4-bit values a mean high nibble within 0.8 of 8 (ASCII's is <= 7);
+    GGML Q8_0/Q4_0 blocks (:mod:`airlock.exports.ggml_blocks`) small fp16 scales.
     """
     if window.size < MIN_WINDOW:
         return None
@@ -140,7 +141,10 @@ def guess_tensor(window: Bytes) -> TensorGuess | None:
     for dtype, confidence, matches in _CANDIDATES:
         if matches(usable):
             return TensorGuess(dtype, confidence)
-    return None
+    from airlock.exports.ggml_blocks import guess_blocks  # noqa: PLC0415 -- it imports this
+
+    blocks = guess_blocks(window)
+    return TensorGuess(blocks, 0.85) if blocks else None
 
 
 def is_opaque(window: Bytes) -> bool:

@@ -15,7 +15,12 @@ from airlock.exports.model_fingerprint import ModelFingerprint
 
 SAMPLE_DENOMINATOR = 32
 SAMPLED_DIGEST_BYTES = 8
+# Fingerprints registered before issue 19's winnowing kept the chunks below this value.
 THRESHOLD = (1 << 64) // SAMPLE_DENOMINATOR
+# Winnowing (issue 19): the smallest keyed value of every WINNOW consecutive informative
+# chunks is kept, so any run of WINNOW whole chunks of the model holds a kept one; about
+# 2 / (WINNOW + 1) of the chunks are kept (a 1/30.5 sample).
+WINNOW = 60
 KEY_CONTEXT = b"airlock/identity/sampled-chunks/v1"
 
 
@@ -51,6 +56,7 @@ class SampledIndex:
         order = np.argsort(np.array(values, dtype=np.uint64), kind="stable")
         self._values = np.array(values, dtype=np.uint64)[order]
         self._owners = np.array(owners, dtype=np.int32)[order]
+        self._largest = int(self._values[-1]) if self._values.size else -1
 
     def __bool__(self) -> bool:
         return bool(self._values.size)
@@ -58,7 +64,7 @@ class SampledIndex:
     def owner(self, digest: bytes) -> str | None:
         """The model a chunk (by its SHA-256) is a sampled chunk of, if any."""
         value = keyed_value(self.key, digest)
-        if value >= THRESHOLD:
+        if value > self._largest:  # winnowed values are minima: most chunks stop here
             return None
         at = int(np.searchsorted(self._values, np.uint64(value)))
         if at < self._values.size and int(self._values[at]) == value:

@@ -171,13 +171,16 @@ def test_many_small_outputs_add_up_to_a_denial() -> None:
 
 
 def test_small_weight_like_columns_add_up_to_a_hold() -> None:
-    """One 60 KB weight-like column (per-example margins, say) is allowed and counted; two
+    """One 60 KB weight-like column (per-example margins, say) is allowed and counted, and
+    so are two; five of 120 KB (600 KB, past the 512 KiB allowance for weight-like values)
     hold; six of 200 KB (1.2 MB) deny."""
     need("pyarrow")
     one = scan(r.parquet({"margin": r.weights(30_000)}))
     assert one.verdict is Outcome.ALLOW and one.unexplained_bytes == 60_000
     two = scan(r.parquet({f"c{i}": r.weights(30_000, seed=i) for i in range(2)}))
-    assert two.verdict is Outcome.HOLD, two.to_json()
+    assert two.verdict is Outcome.ALLOW and two.unexplained_bytes == 120_000
+    five = scan(r.parquet({f"c{i}": r.weights(60_000, seed=i) for i in range(5)}))
+    assert five.verdict is Outcome.HOLD, five.to_json()
     six = scan(r.parquet({f"c{i}": r.weights(100_000, seed=i) for i in range(6)}))
     assert six.verdict is Outcome.DENY, six.to_json()
     assert "6 tensor-like pieces" in next(
