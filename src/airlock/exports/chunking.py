@@ -68,11 +68,11 @@ class Chunker:
     finds no owner anyway -- and it is a third of the cost.
     """
 
-    def __init__(self, *, judge: bool = True) -> None:
+    def __init__(self, *, judge: bool = True, offset: int = 0) -> None:
         self._judge = judge
         self._tail = np.zeros(0, dtype=np.uint8)  # last ROLLING_WINDOW bytes seen
         self._pending = bytearray()  # bytes of the current, unfinished chunk
-        self._offset = 0  # stream offset where the current chunk starts
+        self._offset = offset  # stream offset where the current chunk starts
 
     def feed(self, data: bytes) -> Iterator[Chunk]:
         # Bounded working set: the rolling sums need 4 bytes per input byte.

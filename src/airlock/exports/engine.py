@@ -53,6 +53,7 @@ from airlock.exports.tfevents import BadEvents, EventScan
 
 HEAD_BYTES = 64 * 1024
 _SKETCHED = {Format.SAFETENSORS, Format.NPY, Format.GGUF}
+_PARSED_APART = {Format.GIT, Format.TFEVENTS}  # judged by their parsers, like STRUCTURED
 # The key of an inspector built without the enclave's: sampling is still a function of the
 # bytes (same verdict every run), but an exporter who reads this source can predict it.
 PUBLIC_SAMPLING_KEY = b"airlock: no enclave sampling key"
@@ -88,6 +89,9 @@ class Inspector:
         self.index = FingerprintIndex(protected, key=identity_key)
         self.derivatives = derivative_index(protected, identity_key)
         self.sampling_key = sampling_key
+        # Which windows a sampling scan chunks: keyed by the enclave, not by the content, so
+        # that a copy edited in place is chunked in the same windows (refusal sketches).
+        self.chunk_key = hmac.new(sampling_key, b"chunk windows", hashlib.sha256).digest()[:16]
 
     def inspect(self, name: str, stream: Readable, size: int) -> FileReport:
         """One file's report; ``size`` is its length in bytes (0 when unknown).
@@ -98,6 +102,7 @@ class Inspector:
         a non-seekable zip is spooled up to a bound).
         """
         run = _Run(self)
+        run.expanded_bound = max(self.limits.max_expanded_bytes, size * self.limits.max_ratio)
         try:
             run.walk(stream, "", 0, size)
         except LimitReached as e:
@@ -125,8 +130,10 @@ class _Run:
         self.derivatives = inspector.derivatives
         self._sampling_key = inspector.sampling_key
         self._content = b""  # digest of the first window of the member being judged
+        self._chunk_key = inspector.chunk_key
         self.findings: list[Finding] = []
         self.expanded = 0
+        self.expanded_bound = self.limits.max_expanded_bytes  # raised to size x ratio
         self.sketch = SketchBuilder()  # every layer's chunks: a re-zipped copy sketches alike
 
     def add(
@@ -143,11 +150,16 @@ class _Run:
         self.findings.append(Finding(kind, verdict, detail, offset, member, size, confidence))
 
     def count(self, n: int, member: str) -> None:
+        """Charge ``n`` decompressed bytes to the file: the work per byte of input is bounded
+        (``max_ratio`` times its size, or ``max_expanded_bytes`` if more), never the total, so
+        a large log is scanned whatever it inflates to (issue 15); nested layers, whose
+        ratios multiply, are what this stops."""
         self.expanded += n
-        if self.expanded > self.limits.max_expanded_bytes:
+        if self.expanded > self.expanded_bound:
             raise LimitReached(
-                f"more than {self.limits.max_expanded_bytes} bytes after decompression "
-                "(a decompression bomb or an oversized archive)",
+                f"more than {self.expanded_bound} bytes after decompression, over "
+                f"{self.limits.max_ratio}x the file's size (a decompression bomb or an "
+                "oversized archive)",
                 member,
             )
 
@@ -184,7 +196,10 @@ class _Run:
         check_opacity: bool,
         ignore_dtypes: frozenset[str] = frozenset(),
         text_runs: bool = False,
+        tensors_count: bool = True,
     ) -> FlatScan:
+        """A flat scan at ``path``; ``tensors_count=False`` where its raw-tensor findings may
+        be dropped (a parsed structured file), so chunk matching must never sample."""
         return FlatScan(
             path,
             self.limits,
@@ -194,6 +209,10 @@ class _Run:
             sketch=self.sketch,
             ignore_dtypes=ignore_dtypes,
             text_runs=text_runs,
+            sample_chunks_after=(
+                self.limits.sample_chunks_after_tensor_bytes if tensors_count else 0
+            ),
+            chunk_key=self._chunk_key,
         )
 
     def sample_key(self, path: str) -> int:
@@ -223,6 +242,8 @@ class _Run:
             ignore_dtypes=CODE_LOOKALIKES if fmt is Format.NATIVE else frozenset(),
             # binary runs spliced into text, or text into binary runs (issue 15)
             text_runs=fmt in (Format.TEXT, Format.BINARY),
+            # raw-tensor findings of parsed formats are dropped below: match every byte
+            tensors_count=fmt not in STRUCTURED and fmt not in _PARSED_APART,
         )
         text = (
             TextScanner(*self.nested_decoder(member), seed=self.sample_key(f"{member}#numbers"))
@@ -231,7 +252,11 @@ class _Run:
         )
         media = self.media(fmt, member) if fmt in PARSED_MEDIA else None
         events = self.events(member, depth) if fmt is Format.TFEVENTS else None
-        tensors = DerivativeScan(self.derivatives, member, limits) if fmt in _SKETCHED else None
+        tensors = (
+            DerivativeScan(self.derivatives, member, limits, key=self._chunk_key)
+            if fmt in _SKETCHED
+            else None
+        )
         # yEnc is 8-bit, so a news article carrying it is binary, not text (issue 15)
         yenc = (
             LineDecoder(*self.nested_decoder(member), every_line=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import secrets
 import struct
@@ -19,6 +20,9 @@ from airlock.exports.tensor_stats import Bytes, guess_tensor, is_opaque
 
 SAMPLE_SLICES = 4
 SLICE_BYTES = 16 * 1024
+# Once a scan is sure to deny its bytes as raw tensor data, content-defined chunking (the
+# per-byte cost: ~8x SHA-256's) runs on one keyed window in CHUNK_EVERY only (issues 15, 19).
+CHUNK_EVERY = 16
 
 
 @dataclass
@@ -34,7 +38,16 @@ class ScanTotals:
 
 class FlatScan:
     """Feed bytes; windows are tested for tensors (on keyed random samples) and opacity,
-    and every byte goes through content-defined chunking when models are protected."""
+    and every byte goes through content-defined chunking when models are protected.
+
+    ``sample_chunks_after``: once this many bytes of windows read as raw tensor data (so
+    the scan denies whatever else it finds), only one window in ``CHUNK_EVERY`` (picked
+    with ``chunk_key``) is chunked and matched: a registered model still gets named when
+    the file holds much of it (a 64 MiB piece: 98%), but a few MiB of it among other
+    tensors may go unnamed. The same holds for windows of UTF-8 text past that many bytes
+    of them (logs: their refusal sketch is then a sample too). 0 (the default) chunks
+    every byte; the engine passes it only where raw-tensor findings count.
+    """
 
     def __init__(
         self,
@@ -47,6 +60,8 @@ class FlatScan:
         sketch: SketchBuilder | None = None,
         ignore_dtypes: frozenset[str] = frozenset(),
         text_runs: bool = False,
+        sample_chunks_after: int = 0,
+        chunk_key: bytes = b"",
     ) -> None:
         self.member = member
         self.text_runs = text_runs  # judge runs of binary bytes between text (binary_runs)
@@ -62,18 +77,20 @@ class FlatScan:
         self._sketch = sketch
         self._chunker = Chunker(judge=False) if index or sketch is not None else None
         self._run: list[Chunk] = []
+        self._sample_chunks_after = sample_chunks_after
+        self._chunk_gap = False  # windows were skipped since the chunker last ran
+        self._text_bytes = 0
+        self.chunked_bytes = 0
         # The engine derives the key from the enclave's key and the content (issue 15); a
         # scan built without one (tests, tools) samples at random.
         key = secrets.randbits(128) if sample_key is None else sample_key
         self._key = (key % (1 << 128)).to_bytes(16, "little")
+        self._chunk_key = chunk_key or self._key
         self.head = b""
 
     def feed(self, data: bytes) -> None:
         if len(self.head) < 4096:
             self.head += data[: 4096 - len(self.head)]
-        if self._chunker is not None:
-            for chunk in self._chunker.feed(data):
-                self._match(chunk)
         window = self.limits.window_bytes
         if not self._buffer and len(data) == window:
             self._window(data)  # the common case: whole windows, no copy
@@ -88,13 +105,54 @@ class FlatScan:
             self._window(bytes(self._buffer))
             self._buffer.clear()
         if self._chunker is not None:
-            for chunk in self._chunker.finish():
-                self._match(chunk)
+            if not self._chunk_gap:  # else the chunker holds bytes from before the gap
+                for chunk in self._chunker.finish():
+                    self._match(chunk)
             if self.index:
                 self._close_run()
         return self.findings()
 
+    def _chunks(self, data: bytes) -> None:
+        """Content-defined chunks of one window, matched; sampled past the bound (below)."""
+        if self._chunker is None:
+            return
+        if self._sampling(data) and not self._chunk_picked():
+            if not self._chunk_gap:
+                self._close_run()  # a run of a full fingerprint's chunks ends at a gap
+                self._chunk_gap = True
+            return
+        if self._chunk_gap:  # chunks re-synchronise after the first boundary (ADR 0003)
+            self._chunker = Chunker(judge=False, offset=self._offset)
+            self._chunk_gap = False
+        self.chunked_bytes += len(data)
+        for chunk in self._chunker.feed(data):
+            self._match(chunk)
+
+    def _sampling(self, data: bytes) -> bool:
+        """Whether this window is chunked only if keyed-picked: the scan already denies as
+        raw tensor data, or this is UTF-8 text past the bound (raw weights never are: one
+        KiB of them spliced in breaks UTF-8; encoded weights are decoded and chunked by
+        nested scans)."""
+        after = self._sample_chunks_after
+        if not after:
+            return False
+        if self.totals.tensor_bytes >= after:
+            return True
+        if _is_text(data):
+            self._text_bytes += len(data)
+            return self._text_bytes > after
+        return False
+
+    def _chunk_picked(self) -> bool:
+        """Whether the window at the current offset is chunked while sampling: keyed, so an
+        exporter cannot tell which windows are, and a function of the offset and the key
+        alone, so a copy edited in place picks the same windows (refusal sketches)."""
+        block = struct.pack("<Q", self._offset) + b"chunk"
+        digest = hashlib.blake2b(block, key=self._chunk_key, digest_size=8).digest()
+        return int.from_bytes(digest, "little") % CHUNK_EVERY == 0
+
     def _window(self, data: bytes) -> None:
+        self._chunks(data)
         array = np.frombuffer(data, dtype=np.uint8)
         sample = self._sample(array)
         guess = guess_tensor(sample)
@@ -210,3 +268,18 @@ class FlatScan:
                 )
             )
         return found
+
+
+def _is_text(data: bytes) -> bool:
+    """Whether a window is UTF-8 text (7-bit first: the common case costs ~nothing). A
+    window may start or end inside a character: up to 3 bytes each side are let through."""
+    if data.isascii():
+        return True
+    start = 0
+    while start < min(3, len(data)) and 0x80 <= data[start] < 0xC0:
+        start += 1
+    try:
+        codecs.utf_8_decode(data[start:], "strict", False)
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -19,7 +19,8 @@ class InspectionLimits:
 
     max_depth: int = 4  # nested containers / encodings
     max_members: int = 10_000  # per archive
-    max_expanded_bytes: int = 4096 * MiB  # all decompressed bytes of one top-level file
+    # all decompressed bytes of one top-level file: this, or max_ratio x its size if more
+    max_expanded_bytes: int = 4096 * MiB
     max_ratio: int = 250  # decompressed / compressed, per layer
     max_header_bytes: int = 16 * MiB  # safetensors/npy/gguf headers
     max_pickle_opcodes: int = 2_000_000
@@ -38,6 +39,9 @@ class InspectionLimits:
     # Parquet, SQLite, HDF5, images... are parsed in memory up to this; larger ones hold.
     max_parsed_bytes: int = 64 * MiB
     max_image_pixels: int = 16 * 1024 * 1024  # decoded RGBA: 64 MiB
+    # Raw tensor bytes of one scan after which (the scan denies) protected-model chunking
+    # samples keyed windows instead of every byte (flat_scan.CHUNK_EVERY; issues 15, 19).
+    sample_chunks_after_tensor_bytes: int = 8 * MiB
 
     def __post_init__(self) -> None:
         if min(getattr(self, name) for name in self.__dataclass_fields__) < 1:

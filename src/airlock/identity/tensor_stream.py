@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from airlock.identity.dtypes import Floats
 
 MiB = 1024 * 1024
-Decoder = Callable[[bytes], "Floats | None"]
+Decoder = Callable[[bytes | memoryview], "Floats | None"]
 
 
 class _NeedMore(Exception):
@@ -125,7 +125,9 @@ class TensorStream:
             i += 1
 
     def _finish(self, entry: _Entry) -> tuple[str, Floats] | None:
-        values = entry.decode(bytes(entry.buffer))
+        # A view, not a copy: decoders make new float32 arrays (a 256 MiB tensor was held
+        # three times: buffer, copy, floats; the scan's RSS bound is 256 MiB, issue 15).
+        values = entry.decode(memoryview(entry.buffer))
         count = int(np.prod(entry.shape)) if entry.shape else 1
         if values is None or values.size != count:
             self.skipped.append(entry.name)
@@ -187,7 +189,7 @@ class TensorStream:
         base = start + length
         size = int(np.prod(shape)) * dtype.itemsize
 
-        def decode(data: bytes) -> Floats:
+        def decode(data: bytes | memoryview) -> Floats:
             flat = np.frombuffer(data, dtype=dtype).astype(np.float32)
             if fortran:
                 return flat.reshape(shape[::-1]).T.reshape(-1)
