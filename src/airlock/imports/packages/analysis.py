@@ -13,7 +13,7 @@ import re
 
 from airlock.imports.packages.chains import score
 from airlock.imports.packages.flow import trace
-from airlock.imports.packages.rules import PackageFinding, Severity, scan_constants
+from airlock.imports.packages.rules import DROP_SITE, PackageFinding, Severity, scan_constants
 
 # Code far to the right of a line's visible part: a classic way to hide a payload (issue 16).
 OFF_SCREEN = re.compile(rb"\S[ \t]{150,}(?P<code>[^\s#\"'][^\n]{4,})")
@@ -45,6 +45,7 @@ TELEGRAM_TOKEN = re.compile(r"\b\d{8,10}:AA[A-Za-z0-9_-]{33}\b")
 # Remote-control kits: a collector of screens, keys, cookies or clipboard plus a chat channel.
 COLLECTORS = {"mss", "pynput", "pyautogui", "browser_cookie3", "win32crypt", "clipboard"}
 COLLECTORS |= {"pyperclip", "PIL.ImageGrab", "cv2", "pyAesCrypt", "secure_delete", "keyboard"}
+STEALERS = {"browser_cookie3", "win32crypt", "browser_cookie"}  # read browsers' saved secrets
 CHANNELS = {"telebot", "telegram", "discord_webhook", "dhooks", "discord", "discordwebhook"}
 
 
@@ -131,6 +132,16 @@ def _embedded(path: str, source: str) -> list[PackageFinding]:
         )
     imported = {m.group(1) or m.group(2) for m in IMPORTS.finditer(source)}
     collectors = imported & COLLECTORS
+    if imported & STEALERS and DROP_SITE.search(source):
+        found.append(
+            PackageFinding(
+                "stealer-kit",
+                path,
+                0,
+                Severity.CRITICAL,
+                "imports a browser-credential reader and names a webhook or paste site to send to",
+            )
+        )
     if imported & CHANNELS and len(collectors) >= 2:
         found.append(
             PackageFinding(

@@ -14,8 +14,11 @@ from __future__ import annotations
 import re
 
 from airlock.imports.packages.flow import (
+    CLIENTS,
     DECODED,
+    DROPPED,
     ENV,
+    FILE,
     HIDDEN,
     HOSTINFO,
     REMOTE,
@@ -25,6 +28,7 @@ from airlock.imports.packages.flow import (
     When,
 )
 from airlock.imports.packages.rules import (
+    DROP_SITE,
     EXECUTABLE_URL,
     SUSPICIOUS_URL,
     WALLET,
@@ -59,7 +63,7 @@ HIDDEN_PAYLOAD = re.compile(
 )
 PERSISTENCE = re.compile(
     r"startup|\\run\b|\.bashrc|\.zshrc|\.profile|crontab|launchagents|autostart|"
-    r"site-packages|\.pth$|/etc/|system32|appdata",
+    r"site-packages|\.pth$|(^|\s)/etc/|system32|appdata",
     re.IGNORECASE,
 )
 SECRET_FILE = re.compile(
@@ -96,9 +100,24 @@ def _exec(event: Event, eager: bool) -> tuple[str, Severity] | None:
     return None
 
 
+# A shell with nothing to run: someone else will type into it (a bind or reverse shell).
+BARE_SHELL = re.compile(
+    r"\s*(\S*[/\\])?(ba|z|da|k|c)?sh(\.exe)?(\s+-i)?|\s*(\S*[/\\])?(cmd|powershell|pwsh)(\.exe)?",
+    re.IGNORECASE,
+)
+# A public IPv4 literal as a URL's host (loopback, private and link-local ranges excluded).
+PUBLIC_IP_URL = re.compile(
+    r"https?://(?!(?:127|10|0)\.|192\.168\.|169\.254\.|172\.(?:1[6-9]|2\d|3[01])\.)"
+    r"(?:\d{1,3}\.){3}\d{1,3}\b"
+)
+
+
 def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR0911 -- a ladder of chains
-    if event.labels & {REMOTE, DECODED} or STRONG_DROPPER.search(event.text):
+    if event.labels & {REMOTE, DECODED, DROPPED} or STRONG_DROPPER.search(event.text):
         return "dropper", Severity.CRITICAL  # download-and-run needs no moment to be bad
+    shell = BARE_SHELL.fullmatch(event.text.removesuffix(" True").strip())
+    if shell and (eager or event.callee == "pty.spawn"):
+        return "shell-spawn", Severity.CRITICAL
     if DROPPER.search(event.text):
         # A URL or a shell word in a command is a download-and-run only when it runs early;
         # inside a function it is what installers and VCS helpers do (git clone https://…).
@@ -117,7 +136,7 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
 
 
 def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa: PLR0911 -- a ladder of chains
-    if event.callee in ("socket.socket", "requests.Session", "urllib3.PoolManager"):
+    if event.callee == "socket.socket" or event.callee in CLIENTS:
         return None  # constructing a client is not traffic; its use is the sink
     if event.callee in DNS:
         # Resolving a name built from host data under an attacker's domain is DNS exfiltration;
@@ -127,6 +146,8 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
         return None
     if SECRET in event.labels:
         return "exfiltration", Severity.CRITICAL  # credential files, cookies, wallet keys
+    if FILE in event.labels and PUBLIC_IP_URL.search(event.text):
+        return "exfiltration", Severity.CRITICAL  # a local file uploaded to a bare address
     if event.labels & {ENV, HOSTINFO}:
         # Host data or environment sent early, or to a hidden or throwaway endpoint, is a
         # beacon; an SDK sending its API token from the environment when called is not.
@@ -136,13 +157,25 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
         return "sends-host-data", Severity.MEDIUM
     if event.labels & {DECODED, HIDDEN}:
         return "hidden-endpoint", Severity.CRITICAL if eager else Severity.HIGH
-    if eager and (SUSPICIOUS_URL.search(event.text) or EXECUTABLE_URL.search(event.text)):
-        return "network-call", Severity.CRITICAL
+    endpoint = SUSPICIOUS_URL.search(event.text) or DROP_SITE.search(event.text)
+    if eager and (endpoint or EXECUTABLE_URL.search(event.text)):
+        return "network-call", Severity.CRITICAL  # a beacon to a paste site or webhook
     if eager and not event.direct:
         # Inside a function called on import, both arms of every branch are walked:
         # matplotlib reads its rc file through a helper that could also open a URL.
         return "network-call", Severity.MEDIUM
     return "network-call", Severity.HIGH if eager else Severity.LOW
+
+
+def _write(event: Event, eager: bool) -> tuple[str, Severity] | None:
+    """Data written to an open file: ``event.text`` is the file's path as far as it folds."""
+    downloaded = event.labels & {REMOTE, DECODED}
+    if downloaded and (eager or EXECUTABLE_PATH.search(event.text)):
+        return "dropper", Severity.CRITICAL  # fetched or decoded code saved to run
+    return None
+
+
+EXECUTABLE_PATH = re.compile(r"\.(exe|scr|bat|cmd|ps1|vbs|dll|so|dylib|sh|elf|bin)\b", re.I)
 
 
 def _open(event: Event, eager: bool) -> tuple[str, Severity] | None:
@@ -169,7 +202,9 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- 
     for event in found.events:
         eager = event.when is not When.LATER
         verdict: tuple[str, Severity] | None = None
-        if event.kind == "exec":
+        if event.kind in ("exec", "native-load") and DROPPED in event.labels:
+            verdict = ("dropper", Severity.CRITICAL)  # runs a file downloaded data went to
+        elif event.kind == "exec":
             verdict = _exec(event, eager)
         elif event.kind == "process":
             verdict = _process(event, eager)
@@ -178,6 +213,8 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- 
             network_lines.append(event.line)
         elif event.kind == "open":
             verdict = _open(event, eager)
+        elif event.kind == "write":
+            verdict = _write(event, eager)
         elif event.kind == "opaque-load" and event.labels & {DECODED} and eager:
             verdict = ("marshal-load", Severity.CRITICAL)  # decoded bytecode or pickle, run
         elif event.kind == "opaque-load" and event.labels & {DECODED, REMOTE}:

@@ -49,6 +49,8 @@ HOSTINFO = "host-info"
 DECODED = "decoded"
 REMOTE = "remote"
 HIDDEN = "hidden"  # the callee itself was reached through strings, getattr or __import__
+FILE = "file-data"  # read from a local file
+DROPPED = "dropped"  # a path that downloaded or decoded data was written to
 
 EXEC = {"exec", "eval", "compile", "builtins.exec", "builtins.eval", "builtins.compile"}
 PROCESS_PREFIXES: tuple[str, ...] = (
@@ -67,6 +69,13 @@ NETWORK = {
     "discord_webhook.DiscordWebhook", "dhooks.Webhook", "discordwebhook.Discord",
     "urllib3.PoolManager", "requests.Session", "aiohttp.ClientSession", "httpx.Client",
 }  # fmt: skip
+# HTTP client objects: an instance is referred to by its class, so ``client.post`` is traffic.
+CLIENTS = {
+    "requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client",
+    "httpx.AsyncClient", "aiohttp.ClientSession", "urllib3.PoolManager",
+}  # fmt: skip
+# Methods that put their arguments into the object they are called on.
+MUTATORS = {"append", "extend", "insert", "add", "update", "write", "writelines", "appendleft"}
 SECRET_SOURCES = {"os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "dotenv."}
 SECRET_SOURCES |= {"browser_cookie3.", "win32crypt.", "keyring.get_password", "pyperclip.paste"}
 SECRET_SOURCES |= {"PIL.ImageGrab.grab", "pyautogui.screenshot"}
@@ -102,6 +111,9 @@ class Val:
     ref: str = ""  # dotted name of what this refers to ("os.system", "base64", "exec")
     labels: frozenset[str] = frozenset()
     func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | None = None
+    handle: str = ""  # an open file written to: its path as far as it folds ("" otherwise)
+    path_var: str = ""  # an open file: the variable holding its path, when it is one
+    shape: str = ""  # text of a value that does not fold: ``$APPDATA\\Startup`` (issue 16)
 
 
 UNKNOWN = Val()
@@ -125,6 +137,8 @@ class Trace:
     events: list[Event] = field(default_factory=list)
     recovered: list[tuple[int, str, frozenset[str]]] = field(default_factory=list)
     class_bases: dict[str, str] = field(default_factory=dict)
+    dropped: set[str] = field(default_factory=set)  # literal paths downloaded data went to
+    budget_spent: bool = False  # MAX_STEPS ran out: the rest of the module was not read
 
 
 def _text(value: object) -> str:
@@ -303,7 +317,7 @@ class Interpreter:
             labels = frozenset().union(*(p.labels for p in parts))
             if all(isinstance(p.const, str) for p in parts):
                 return Val(const="".join(str(p.const) for p in parts), labels=labels)
-            return Val(labels=labels)
+            return Val(labels=labels, shape="".join(_shape(p) for p in parts)[:MAX_SHAPE])
         if isinstance(node, ast.FormattedValue):
             inner = self.expr(node.value, env, when)
             const = inner.const if isinstance(inner.const, (str, int)) else None
@@ -358,6 +372,9 @@ class Interpreter:
                 return Val(const=folded, labels=labels)
         except (TypeError, ValueError, LookupError, ArithmeticError):
             pass
+        if isinstance(op, ast.Add) and (left.shape or right.shape):
+            shape = (_shape(left) + _shape(right))[:MAX_SHAPE]
+            return Val(labels=labels, shape=shape)
         return Val(labels=labels)
 
     def subscript(self, node: ast.Subscript, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911 -- one return per folding case
@@ -385,6 +402,8 @@ class Interpreter:
             except IndexError:
                 return UNKNOWN
         labels = base.labels | key.labels | _source_labels(base.ref)
+        if base.ref == "os.environ" and isinstance(key.const, str):
+            return Val(labels=labels, shape=f"${key.const}")
         return Val(labels=labels)
 
     def comprehension(
@@ -413,7 +432,7 @@ class Interpreter:
         value = self.expr(node.elt, local, when)
         return Val(labels=seq.labels | value.labels)
 
-    def call(self, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912
+    def call(self, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911
         callee = self.expr(node.func, env, when)
         args = [
             self.expr(a.value if isinstance(a, ast.Starred) else a, env, when) for a in node.args
@@ -422,7 +441,6 @@ class Interpreter:
         labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
         ref = callee.ref
         c = [a.const for a in args]
-        hidden = callee.labels & {HIDDEN}
         if ref == "getattr" and len(args) >= 2 and isinstance(c[1], str):
             target = args[0].ref
             if not target:
@@ -447,11 +465,36 @@ class Interpreter:
                 marks = labels | extra | (callee.labels & {HIDDEN})
                 self.trace.recovered.append((node.lineno, _text(folded)[:4096], marks))
             return Val(const=folded, labels=labels | extra)
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+            self.mutate(node, labels, env, when)
+        return self.sink(node, callee, args, kwargs, env, when)
+
+    def sink(  # noqa: PLR0917 -- the parts of one call, evaluated once by call()
+        self,
+        node: ast.Call,
+        callee: Val,
+        args: list[Val],
+        kwargs: dict[str | None, Val],
+        env: dict[str, Val],
+        when: When,
+    ) -> Val:
+        """Record the call as a sink event when it is one; the value it returns."""
+        ref = callee.ref
+        c = [a.const for a in args]
+        labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
+        # Arguments already evaluated give their text; lists keep the elements that fold.
         text = " ".join(
-            [self.partial(a, env) for a in node.args] + [_text(v.const) for v in kwargs.values()]
+            [
+                self.partial(a, env) if isinstance(a, (ast.List, ast.Tuple)) else _arg_text(v)
+                for a, v in zip(node.args, args, strict=False)
+            ]
+            + [_text(v.const) for v in kwargs.values()]
         )[:4096]
         kind = _kind(ref)
-        marks = (labels - {HIDDEN}) | hidden | callee.labels
+        marks = (labels - {HIDDEN}) | (callee.labels & {HIDDEN}) | callee.labels
+        runs = kind in ("process", "exec", "native-load")
+        if runs and any(p in text for p in self.trace.dropped):
+            marks |= {DROPPED}  # runs a file that downloaded data was written to
         if kind == "exec" and c and isinstance(c[0], str) and not labels & {DECODED, REMOTE}:
             # exec of code in plain sight (six's exec_ of a literal): interpret that code too.
             marks -= {HIDDEN}
@@ -467,7 +510,50 @@ class Interpreter:
                 labels |= {SECRET}  # cloud credentials come back from the metadata service
         if ref == "open" and c and isinstance(c[0], str) and _secret_path(c[0]):
             labels |= {SECRET}
+        if ref in CLIENTS:
+            return Val(ref=ref, labels=labels)  # the client object, named by its class
+        shape = _call_shape(ref, args)
+        if shape:
+            return Val(labels=labels | _source_labels(ref), shape=shape)
+        if ref.endswith("urlretrieve") and len(node.args) >= 2:
+            self.dropped_to(node.args[1], env, _arg_text(args[1]))
+        if kind == "open" and node.args:
+            mode = c[1] if len(c) > 1 else (kwargs["mode"].const if "mode" in kwargs else "r")
+            var = node.args[0].id if isinstance(node.args[0], ast.Name) else ""
+            if isinstance(mode, str) and any(m in mode for m in "wax+"):
+                return Val(labels=labels, handle=_arg_text(args[0]) or "?", path_var=var)
+            labels |= {FILE}
         return Val(labels=labels | _source_labels(ref) | callee.labels - {HIDDEN})
+
+    def mutate(
+        self, node: ast.Call, labels: frozenset[str], env: dict[str, Val], when: When
+    ) -> None:
+        """``name.append(x)``, ``f.write(x)``: the object now holds what ``x`` carried."""
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            return
+        name, method = func.value.id, func.attr
+        recv = env.get(name)
+        if recv is None or method not in MUTATORS or (recv.ref and not recv.handle):
+            return  # a module, class or client is not data
+        if recv.handle and method in ("write", "writelines"):
+            line, direct = node.lineno, self.depth == 0
+            self.trace.events.append(
+                Event("write", "write", line, when, recv.handle, labels, direct)
+            )
+            if labels & {REMOTE, DECODED}:
+                target = ast.Name(recv.path_var) if recv.path_var else ast.Constant(recv.handle)
+                self.dropped_to(target, env, recv.handle)
+        if labels - recv.labels:
+            env[name] = Val(None, "", recv.labels | labels, recv.func, recv.handle, recv.path_var)
+
+    def dropped_to(self, target: ast.expr, env: dict[str, Val], path: str) -> None:
+        """Downloaded or decoded data was written to ``target``: running it is a dropper."""
+        if isinstance(target, ast.Name):
+            old = env.get(target.id, UNKNOWN)
+            env[target.id] = Val(old.const, old.ref, old.labels | {DROPPED}, old.func)
+        if len(path) >= 4 and path != "?":
+            self.trace.dropped.add(path)
 
     def nested(self, code: str, env: dict[str, Val], when: When) -> None:
         """Interpret a literal string that is exec'd, as if it were source (bounded depth)."""
@@ -509,8 +595,10 @@ class Interpreter:
             )
         if isinstance(node, ast.FormattedValue):
             return self.partial(node.value, env)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self.partial(node.left, env) + self.partial(node.right, env)
         value = self.expr(node, env, When.LATER)
-        return _text(value.const) or value.ref
+        return _text(value.const) or value.shape or value.ref
 
     def apply(
         self,
@@ -628,6 +716,31 @@ def _fold_call(ref: str, bound: object, c: list[object], kwargs: dict[str | None
     return None
 
 
+MAX_SHAPE = 512
+
+
+def _arg_text(value: Val) -> str:
+    return _text(value.const) or value.shape or value.ref
+
+
+def _shape(value: Val) -> str:
+    return value.const if isinstance(value.const, str) else value.shape or "{}"
+
+
+def _call_shape(ref: str, args: list[Val]) -> str:
+    """The text a path-building call leaves when its value does not fold: an environment
+    variable as ``$NAME``, the home folder as ``~``, joined parts with ``/``."""
+    if not args:
+        return ""
+    if ref in ("os.getenv", "os.environ.get") and isinstance(args[0].const, str):
+        return f"${args[0].const}"
+    if ref in ("os.path.expanduser", "os.path.expandvars", "os.path.abspath", "pathlib.Path"):
+        return _shape(args[0]) if isinstance(args[0].const, str) or args[0].shape else ""
+    if ref == "os.path.join" and all(isinstance(a.const, str) or a.shape for a in args):
+        return "/".join(_shape(a) for a in args[:8])[:MAX_SHAPE]
+    return ""
+
+
 def _decrypts(ref: str) -> bool:
     leaf = ref.rsplit(".", 1)[-1]
     return leaf == "decrypt" or ref.startswith(("fernet.", "cryptography.fernet.", "pyaes."))
@@ -669,7 +782,7 @@ def _kind(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
     if ref.startswith(PROCESS_PREFIXES) and ref not in ("subprocess.PIPE", "subprocess.DEVNULL"):
         return "process"
     head, _, leaf = ref.rpartition(".")
-    if ref in NETWORK or (head in HTTP_MODULES and leaf in HTTP_VERBS):
+    if ref in NETWORK or ((head in HTTP_MODULES or head in CLIENTS) and leaf in HTTP_VERBS):
         return "network"
     if ref in OPAQUE_LOADERS:
         return "opaque-load"

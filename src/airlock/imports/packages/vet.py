@@ -109,6 +109,7 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
         if member.name.endswith(".dist-info/RECORD"):
             record = member.data.decode("utf-8", "replace")
     findings += _empty_package(filename, members)
+    findings += bytecode_findings(members)
     name = _header(metadata, "Name") or project_of_filename(filename)
     version = _header(metadata, "Version")
     findings += _metadata_findings(filename, name, metadata)
@@ -272,6 +273,41 @@ def with_advisory(report: VetReport, advisory: str | None) -> VetReport:
         f"{report.name} {report.version} is listed as malicious ({advisory})",
     )
     return replace(report, findings=(finding, *report.findings))
+
+
+def bytecode_findings(members: list[Member]) -> list[PackageFinding]:
+    """Compiled bytecode shipped in place of source cannot be read: it holds; a ``.pyc``
+    that is not bytecode at all (no ``\\r\\n`` after the magic number) is a payload in
+    disguise and denies (issue 16: an encrypted blob in ``__pycache__``)."""
+    sources = {m.name.removesuffix(".py") for m in members if m.name.endswith(".py")}
+    found = []
+    for member in members:
+        if not member.name.endswith(".pyc") or member.data is None:
+            continue
+        folder, _, base = member.name.rpartition("/")
+        stem = base.split(".", 1)[0]
+        parent = folder.removesuffix("__pycache__").rstrip("/")
+        if member.data[2:4] != b"\r\n":
+            found.append(
+                PackageFinding(
+                    "disguised-bytecode",
+                    member.name,
+                    0,
+                    Severity.CRITICAL,
+                    "named as Python bytecode but is not bytecode: an opaque payload",
+                )
+            )
+        elif f"{parent}/{stem}".lstrip("/") not in sources:
+            found.append(
+                PackageFinding(
+                    "orphan-bytecode",
+                    member.name,
+                    0,
+                    Severity.HIGH,
+                    "compiled bytecode without its source: nobody can read what it does",
+                )
+            )
+    return found
 
 
 def _empty_package(filename: str, members: list[Member]) -> list[PackageFinding]:
