@@ -13,6 +13,7 @@ import re
 
 from airlock.imports.packages.chains import score
 from airlock.imports.packages.flow import trace
+from airlock.imports.packages.prefilter import may_act
 from airlock.imports.packages.rules import DROP_SITE, PackageFinding, Severity, scan_constants
 
 # Code far to the right of a line's visible part: a classic way to hide a payload (issue 16).
@@ -28,15 +29,6 @@ STEALER_DEPS = re.compile(
 )
 
 
-# Only a file that names a sink or a way to hide one needs the data-flow pass: the rest
-# (most of a large library's tests) cannot reach exec, a process, the network or a file.
-MAY_ACT = re.compile(
-    r"\b(exec|eval|compile|__import__|import_module|getattr|globals|vars|locals|subprocess|"
-    r"system|popen|spawn\w*|socket|urlopen|urlretrieve|requests|httpx|aiohttp|urllib3|"
-    r"http\.client|smtplib|ftplib|webbrowser|telebot|\w*webhook\w*|pickle|marshal|pip|"
-    r"startfile|open|pyperclip|clipboard|ctypes|decrypt|fernet|Fernet|__builtins__|builtins|"
-    r"map|chr|b64decode|fromhex|decompress)\b"
-)
 IMPORTS = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.MULTILINE)
 # A string constant that is itself obfuscated Python, written out or run later.
 EMBEDDED_CODE = re.compile(r"from builtins import \*|\\x65\\x78\\x65\\x63|\\x5f\\x5f\\x69")
@@ -68,7 +60,7 @@ def scan_python(
                 "setup.py depends on cookie, webhook or game-account stealing libraries",
             )
         )
-    if not (install_time or helper or MAY_ACT.search(source)):
+    if not (install_time or helper or may_act(source)):
         return found  # names no sink and no way to reach one: nothing for the flow pass
     try:
         tree = ast.parse(source, filename=path)
@@ -84,7 +76,7 @@ def scan_python(
             ),
         ]
     try:
-        found += score(path, trace(tree, install_time=install_time, helper=helper))
+        found += score(path, trace(tree, install_time=install_time, helper=helper, source=source))
     except RecursionError:
         found.append(
             PackageFinding("unparseable-source", path, 0, Severity.MEDIUM, "too deep to vet")
@@ -94,7 +86,9 @@ def scan_python(
 
 def off_screen(path: str, data: bytes) -> list[PackageFinding]:
     """Code placed after a long run of blanks on one line."""
-    found = []
+    found: list[PackageFinding] = []
+    if b" " * 64 not in data and b"\t" * 16 not in data:
+        return found  # no long run of blanks (mixed runs of both are not looked for)
     for match in OFF_SCREEN.finditer(data):
         code = match.group("code")
         if OFF_SCREEN_CODE.search(code):
@@ -126,7 +120,7 @@ def _embedded(path: str, source: str) -> list[PackageFinding]:
                 "obfuscated Python (escaped names with exec/__import__) kept in the source",
             )
         )
-    if TELEGRAM_TOKEN.search(source):
+    if ":AA" in source and TELEGRAM_TOKEN.search(source):
         found.append(
             PackageFinding("bot-token", path, 0, Severity.HIGH, "embeds a Telegram bot token")
         )

@@ -21,6 +21,7 @@ from airlock.imports.packages.flow import (
     FILE,
     HIDDEN,
     HOSTINFO,
+    MAX_STEPS,
     REMOTE,
     SECRET,
     Event,
@@ -256,6 +257,13 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- 
             Severity.CRITICAL,
             f"{len(hidden_strings)} strings are built through builtins reached by name "
             "(getattr/__import__ with chr maps): code that hides what it calls",
+        )
+    if found.budget_spent:
+        add(
+            "analysis-budget",
+            0,
+            Severity.HIGH,
+            f"module too large to trace within {MAX_STEPS} steps: the rest was not read",
         )
     if network_lines and secret_lines:
         add(

@@ -27,14 +27,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
+from airlock.imports.packages.prefilter import may_act
+
 MAX_FOLD = 1_000_000  # characters of a folded constant; longer values are dropped
 MAX_ITEMS = 100_000  # items of a folded list
 MAX_CALL_DEPTH = 3
 MAX_APPLIES = 400  # user-function evaluations per file
+# Expressions evaluated per module. Past it the module holds: work is bounded, and what was
+# not read is not passed (issue 16). Generated modules of a million nodes reach it.
+MAX_STEPS = 400_000
 WIDE_FORMAT = re.compile(r"[%:{][^a-zA-Z}]*\d{4,}")  # '%99999d' would allocate while folding
 METADATA_HOSTS = re.compile(
     r"169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200"
 )  # nested evaluation of user functions and lambdas
+
+
+class OverBudget(Exception):  # a signal inside the walk, never raised out of trace()
+    """The module's step budget ran out."""
 
 
 class When(Enum):
@@ -169,12 +178,20 @@ def _canon(ref: str) -> str:
 class Interpreter:
     """Walk one module; see the module docstring. Use :func:`trace`."""
 
-    def __init__(self, install_time: bool, helper: bool = False) -> None:
+    def __init__(
+        self,
+        install_time: bool,
+        helper: bool = False,
+        source: str | None = None,
+        max_steps: int = MAX_STEPS,
+    ) -> None:
         self.install_time = install_time
         self.helper = helper  # a module setup.py imports: its functions run during install
         self.trace = Trace()
         self.depth = 0
         self.applied = 0
+        self.lines = None if source is None or install_time else source.splitlines()
+        self.steps = max_steps
         self.memo: dict[tuple[int, When, tuple[tuple[str, frozenset[str]], ...]], Val | None] = {}
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, When]] = []
 
@@ -187,13 +204,20 @@ class Interpreter:
         while self.pending:
             func, fwhen = self.pending.pop()
             fwhen = When.INSTALL if self.helper else fwhen
-            if id(func) in seen:
+            if id(func) in seen or not self.may_act(func):
                 continue
             seen.add(id(func))
             local = dict(env)
             for arg in func.args.args + func.args.kwonlyargs:
                 local[arg.arg] = UNKNOWN
             self.block(func.body, local, fwhen)
+
+    def may_act(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """Whether a function walked on its own could make a chain (see :func:`trace`)."""
+        if self.lines is None:
+            return True
+        first = min([func.lineno, *(d.lineno for d in func.decorator_list)]) - 1
+        return may_act("\n".join(self.lines[first : func.end_lineno or len(self.lines)]))
 
     def block(self, body: list[ast.stmt], env: dict[str, Val], when: When) -> None:
         for stmt in body:
@@ -284,6 +308,9 @@ class Interpreter:
 
     # --- expressions ------------------------------------------------------------------
     def expr(self, node: ast.expr, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912
+        self.steps -= 1
+        if self.steps < 0:
+            raise OverBudget
         if isinstance(node, ast.Constant):
             value = node.value
             return Val(const=value) if _small(value) else UNKNOWN
@@ -817,12 +844,26 @@ def _secret_path(path: str) -> bool:
     return any(marker in lowered for marker in SECRET_PATH_MARKERS)
 
 
-def trace(tree: ast.Module, *, install_time: bool, helper: bool = False) -> Trace:
+def trace(
+    tree: ast.Module,
+    *,
+    install_time: bool,
+    helper: bool = False,
+    source: str | None = None,
+    max_steps: int = MAX_STEPS,
+) -> Trace:
     """Sink events and recovered strings for one parsed module.
 
     ``helper`` marks a module that ``setup.py`` imports: its functions are taken to run
     during install (issue 16: a dropper moved out of setup.py into ``pre_install.py``).
+    ``source``: the module's text; when given, a function that runs later (not on install) and
+    whose text names no sink (:func:`prefilter.may_act`) is not walked on its own: it cannot
+    make a chain. ``max_steps`` bounds the expressions evaluated; past it the walk stops and
+    ``Trace.budget_spent`` is set, which the scorer turns into a hold (fail closed).
     """
-    interp = Interpreter(install_time or helper, helper)
-    interp.run_module(tree)
+    interp = Interpreter(install_time or helper, helper, source, max_steps)
+    try:
+        interp.run_module(tree)
+    except OverBudget:
+        interp.trace.budget_spent = True
     return interp.trace
