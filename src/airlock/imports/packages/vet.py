@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import hashlib
 import io
 import re
@@ -20,6 +21,7 @@ from airlock.errors import InvalidInput
 from airlock.imports.packages.analysis import scan_python, setup_imports
 from airlock.imports.packages.archive import Member, read_members
 from airlock.imports.packages.feed import KnownBad
+from airlock.imports.packages.memo import MEMO
 from airlock.imports.packages.native import is_native, scan_native
 from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, scan_pickle
 from airlock.imports.packages.rules import (
@@ -90,6 +92,7 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     metadata = ""
     record = ""
     helpers = _install_helpers(members)
+    digests: dict[str, bytes] = {}
     scripts = _sdist_scripts(filename, members)
     for member in members:
         if member.data is None:
@@ -102,7 +105,15 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
             )
             findings.append(PackageFinding("unread-member", member.name, 0, severity, member.note))
             continue
-        found = _member_findings(member.name, member.data, helper=member.name in helpers)
+        member_digest = hashlib.sha256(member.data).digest()
+        digests[member.name] = member_digest
+        helper = member.name in helpers
+        base, side = member.name.rsplit("/", 1)[-1], bool(SIDE_CODE.search(member.name))
+        found = MEMO.findings(
+            (member_digest, base, helper, _runs_setup(member.name), side),
+            member.name,
+            functools.partial(_member_findings, member.name, member.data, helper=helper),
+        )
         findings += [_lighter(f) for f in found] if member.name in scripts else found
         if member.name.endswith((".dist-info/METADATA", "/PKG-INFO")) and not metadata:
             metadata = member.data.decode("utf-8", "replace")
@@ -114,7 +125,7 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     version = _header(metadata, "Version")
     findings += _metadata_findings(filename, name, metadata)
     if record:
-        findings += _record_findings(record, members)
+        findings += _record_findings(record, members, digests)
     unknown = ["attestations (PEP 740)", "release age", "maintainer count"]
     if filename.endswith(".whl") and not record:
         findings.append(
@@ -174,6 +185,11 @@ def _install_helpers(members: list[Member]) -> set[str]:
     return {f"{prefix}{name}.py" for name in names}
 
 
+def _runs_setup(path: str) -> bool:
+    """The sdist's own ``setup.py`` (at its root): its module level runs on install."""
+    return path.rsplit("/", 1)[-1] == "setup.py" and path.count("/") <= 1
+
+
 def _member_findings(path: str, data: bytes, *, helper: bool = False) -> list[PackageFinding]:
     base = path.rsplit("/", 1)[-1]
     if base.endswith(".pth"):
@@ -185,7 +201,7 @@ def _member_findings(path: str, data: bytes, *, helper: bool = False) -> list[Pa
     if not base.endswith(".py"):
         return []
     source = data.decode("utf-8", "replace")
-    install = base == "setup.py" and path.count("/") <= 1
+    install = _runs_setup(path)
     found = scan_python(path, source, install_time=install, helper=helper)
     if install:
         found += list(setup_py_hooks(path, source))
@@ -367,7 +383,9 @@ def _metadata_findings(filename: str, name: str, metadata: str) -> list[PackageF
     return found
 
 
-def _record_findings(record: str, members: list[Member]) -> list[PackageFinding]:
+def _record_findings(
+    record: str, members: list[Member], digests: dict[str, bytes]
+) -> list[PackageFinding]:
     listed: dict[str, str] = {}
     for row in csv.reader(io.StringIO(record)):
         if row and len(row) >= 2 and row[1]:
@@ -390,7 +408,11 @@ def _record_findings(record: str, members: list[Member]) -> list[PackageFinding]
             continue
         actual = (
             "sha256="
-            + base64.urlsafe_b64encode(hashlib.sha256(member.data).digest()).rstrip(b"=").decode()
+            + base64.urlsafe_b64encode(
+                digests.get(member.name) or hashlib.sha256(member.data).digest()
+            )
+            .rstrip(b"=")
+            .decode()
         )
         if actual != expected:
             found.append(

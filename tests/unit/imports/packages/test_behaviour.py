@@ -5,9 +5,16 @@ Fixtures are inert and come from scripts/make_test_packages.py (nothing here rea
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from airlock.domain.requests import Outcome
+from airlock.imports.packages.chains import score
+from airlock.imports.packages.flow import trace
+from airlock.imports.packages.memo import FindingsMemo
+from airlock.imports.packages.prefilter import may_act
+from airlock.imports.packages.rules import PackageFinding, Severity
 from airlock.imports.packages.vet import vet
 from scripts.make_test_packages import BENIGN, MALICIOUS
 
@@ -35,3 +42,43 @@ def test_download_saved_but_not_run_and_bytecode_with_source_pass() -> None:
     name = "fetcher-1.0-py3-none-any.whl"
     report = vet(name, BENIGN[name])
     assert report.verdict is Outcome.ALLOW, report.to_json()
+
+
+def test_identical_members_are_read_once_and_keep_their_own_paths() -> None:
+    memo = FindingsMemo()
+    calls: list[str] = []
+
+    def compute(path: str) -> list[PackageFinding]:
+        calls.append(path)
+        return [PackageFinding("network-call", path, 3, Severity.LOW, "why")]
+
+    key = (b"d" * 32, "net.py", False, False, False)
+    first = memo.findings(key, "a-1.0/a/net.py", lambda: compute("a-1.0/a/net.py"))
+    second = memo.findings(key, "a/net.py", lambda: compute("a/net.py"))
+    assert calls == ["a-1.0/a/net.py"]
+    assert [f.path for f in first] == ["a-1.0/a/net.py"]
+    assert [f.path for f in second] == ["a/net.py"]
+    other = memo.findings((b"e" * 32, *key[1:]), "b.py", lambda: compute("b.py"))
+    assert [f.path for f in other] == ["b.py"]
+    assert memo.hits == 1
+
+
+def test_step_budget_holds_instead_of_passing_what_it_did_not_read() -> None:
+    source = "import os\n" + "x = [1, 2, 3] + [4, 5, 6]\n" * 50 + "os.system('id')\n"
+    spent = trace(ast.parse(source), install_time=False, max_steps=40)
+    assert spent.budget_spent
+    findings = score("m.py", spent)
+    assert any(f.rule == "analysis-budget" and f.severity == Severity.HIGH for f in findings)
+    assert not trace(ast.parse(source), install_time=False).budget_spent
+
+
+def test_later_functions_without_sink_words_are_not_walked_but_others_are() -> None:
+    source = (
+        "import requests\n\n\ndef quiet(rows):\n    return sorted(rows)\n\n\n"
+        "def send(data):\n    requests.post('https://example.invalid', data=data)\n"
+    )
+    tree = ast.parse(source)
+    walked = trace(tree, install_time=False, source=source)
+    assert [e.callee for e in walked.events] == ["requests.post"]
+    assert not may_act("def quiet(rows):\n    return model.eval(rows)\n")
+    assert may_act("exec(code)") and may_act("open(os.path.expanduser('~/.ssh/id_rsa'))")
