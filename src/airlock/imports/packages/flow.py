@@ -21,6 +21,7 @@ import base64
 import binascii
 import builtins
 import codecs
+import functools
 import re
 import zlib
 from collections.abc import Callable
@@ -166,6 +167,12 @@ def _small(value: object) -> bool:
     if isinstance(value, list):
         return len(value) <= MAX_ITEMS
     return isinstance(value, (int, float, bool))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _secret_name(name: str) -> bool:
+    """A variable named like a wallet key (cached: every name lookup asks)."""
+    return SECRET_NAMES.search(name) is not None
 
 
 def _canon(ref: str) -> str:
@@ -319,7 +326,7 @@ class Interpreter:
                 found = env[node.id]
                 return (
                     Val(found.const, found.ref, found.labels | SECRET_NAME, found.func)
-                    if (SECRET_NAMES.search(node.id) and SECRET not in found.labels)
+                    if (_secret_name(node.id) and SECRET not in found.labels)
                     else found
                 )
             return Val(ref=node.id) if node.id in _BUILTINS else UNKNOWN

@@ -123,7 +123,7 @@ def scan_constants(path: str, source: str) -> list[PackageFinding]:
     when a literal the rule needs is present)."""
     found = []
     lowered = source.lower()
-    long_line = any(len(line) >= 400 for line in source.splitlines())
+    long_line = max(map(len, source.splitlines()), default=0) >= 400
     for rule, pattern, severity, why, needles in CONSTANT_RULES:
         if needles and not any(n in lowered for n in needles):
             continue
