@@ -13,21 +13,7 @@ from __future__ import annotations
 
 import re
 
-from airlock.imports.packages.flow import (
-    CLIENTS,
-    DECODED,
-    DROPPED,
-    ENV,
-    FILE,
-    HIDDEN,
-    HOSTINFO,
-    MAX_STEPS,
-    REMOTE,
-    SECRET,
-    Event,
-    Trace,
-    When,
-)
+from airlock.imports.packages.flow import MAX_STEPS, Event, Trace, When
 from airlock.imports.packages.rules import (
     DROP_SITE,
     EXECUTABLE_URL,
@@ -35,6 +21,17 @@ from airlock.imports.packages.rules import (
     WALLET,
     PackageFinding,
     Severity,
+)
+from airlock.imports.packages.sinks import (
+    CLIENTS,
+    DECODED,
+    DROPPED,
+    ENV,
+    FILE,
+    HIDDEN,
+    HOSTINFO,
+    REMOTE,
+    SECRET,
 )
 
 DROPPER = re.compile(

@@ -17,30 +17,45 @@ are walked), run anything, or fold values past ``MAX_FOLD`` characters.
 from __future__ import annotations
 
 import ast
-import base64
-import binascii
 import builtins
-import codecs
 import functools
 import re
-import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
+from airlock.imports.packages.fold import (
+    DECODERS,
+    DECOMPRESSORS,
+    MAX_FOLD,
+    MAX_ITEMS,
+    WIDE_FORMAT,
+    fold_call,
+    intop,
+    small,
+    text_of,
+)
 from airlock.imports.packages.prefilter import may_act
+from airlock.imports.packages.sinks import (
+    CLIENTS,
+    DECODED,
+    DROPPED,
+    FILE,
+    HIDDEN,
+    METADATA_HOSTS,
+    REMOTE,
+    SECRET,
+    decrypts,
+    install_command,
+    kind_of,
+    secret_path,
+    source_labels,
+)
 
-MAX_FOLD = 1_000_000  # characters of a folded constant; longer values are dropped
-MAX_ITEMS = 100_000  # items of a folded list
 MAX_CALL_DEPTH = 3
 MAX_APPLIES = 400  # user-function evaluations per file
 # Expressions evaluated per module. Past it the module holds: work is bounded, and what was
 # not read is not passed (issue 16). Generated modules of a million nodes reach it.
 MAX_STEPS = 400_000
-WIDE_FORMAT = re.compile(r"[%:{][^a-zA-Z}]*\d{4,}")  # '%99999d' would allocate while folding
-METADATA_HOSTS = re.compile(
-    r"169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200"
-)  # nested evaluation of user functions and lambdas
 
 
 class OverBudget(Exception):  # a signal inside the walk, never raised out of trace()
@@ -53,65 +68,13 @@ class When(Enum):
     LATER = "when called"
 
 
-SECRET = "secret"  # noqa: S105 -- a label name, not a password
-ENV = "environment"  # environment variables: secrets sometimes, configuration mostly
-HOSTINFO = "host-info"
-DECODED = "decoded"
-REMOTE = "remote"
-HIDDEN = "hidden"  # the callee itself was reached through strings, getattr or __import__
-FILE = "file-data"  # read from a local file
-DROPPED = "dropped"  # a path that downloaded or decoded data was written to
-
-EXEC = {"exec", "eval", "compile", "builtins.exec", "builtins.eval", "builtins.compile"}
-PROCESS_PREFIXES: tuple[str, ...] = (
-    "subprocess.", "os.system", "os.popen", "os.exec", "os.spawn", "pty.spawn", "pip.main",
-    "pip._internal.main", "pip._internal.cli.main", "os.startfile", "commands.getoutput",
-    "asyncio.create_subprocess",
-)  # fmt: skip
-HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"}
-HTTP_MODULES = ("requests", "httpx", "urllib3", "requests.api", "aiohttp")
-NETWORK = {
-    "socket.socket", "socket.create_connection", "socket.gethostbyname", "socket.getaddrinfo",
-    "socket.gethostbyname_ex", "urllib.request.urlopen", "urllib.request.urlretrieve",
-    "urllib2.urlopen", "urllib.urlopen", "urllib.urlretrieve", "http.client.HTTPConnection",
-    "http.client.HTTPSConnection", "httplib.HTTPConnection", "httplib.HTTPSConnection",
-    "smtplib.SMTP", "smtplib.SMTP_SSL", "ftplib.FTP", "webbrowser.open", "telebot.TeleBot",
-    "discord_webhook.DiscordWebhook", "dhooks.Webhook", "discordwebhook.Discord",
-    "urllib3.PoolManager", "requests.Session", "aiohttp.ClientSession", "httpx.Client",
-}  # fmt: skip
-# HTTP client objects: an instance is referred to by its class, so ``client.post`` is traffic.
-CLIENTS = {
-    "requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client",
-    "httpx.AsyncClient", "aiohttp.ClientSession", "urllib3.PoolManager",
-}  # fmt: skip
 # Methods that put their arguments into the object they are called on.
 MUTATORS = {"append", "extend", "insert", "add", "update", "write", "writelines", "appendleft"}
-SECRET_SOURCES = {"os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "dotenv."}
-SECRET_SOURCES |= {"browser_cookie3.", "win32crypt.", "keyring.get_password", "pyperclip.paste"}
-SECRET_SOURCES |= {"PIL.ImageGrab.grab", "pyautogui.screenshot"}
-HOSTINFO_SOURCES = {"socket.gethostname", "getpass.getuser", "os.getlogin", "platform.node"}
-HOSTINFO_SOURCES |= {"os.getcwd", "platform.platform", "platform.uname", "uuid.getnode"}
-HOSTINFO_SOURCES |= {"os.uname", "socket.gethostbyname", "platform.system", "os.path.expanduser"}
-DECODERS = {
-    "base64.b64decode": base64.b64decode,
-    "base64.standard_b64decode": base64.standard_b64decode,
-    "base64.urlsafe_b64decode": base64.urlsafe_b64decode,
-    "base64.b32decode": base64.b32decode,
-    "base64.b16decode": base64.b16decode,
-    "base64.b85decode": base64.b85decode,
-    "base64.a85decode": base64.a85decode,
-    "base64.decodebytes": base64.decodebytes,
-    "binascii.unhexlify": binascii.unhexlify,
-    "binascii.a2b_base64": binascii.a2b_base64,
-    "bytes.fromhex": bytes.fromhex,
-}
-DECOMPRESSORS = {"zlib.decompress", "bz2.decompress", "lzma.decompress", "gzip.decompress"}
 # Values whose names say they are wallet keys (issue 16: keys sent from inside functions).
 SECRET_NAMES = re.compile(
     r"mnemonic|private_?key|priv_?key|seed_?phrase|wallet_?key|keystore", re.I
 )
 SECRET_NAME = frozenset({SECRET})
-OPAQUE_LOADERS = {"marshal.loads", "pickle.loads", "dill.loads", "cloudpickle.loads"}
 _BUILTINS = set(dir(builtins)) | {"__builtins__", "builtins"}
 
 
@@ -149,24 +112,6 @@ class Trace:
     class_bases: dict[str, str] = field(default_factory=dict)
     dropped: set[str] = field(default_factory=set)  # literal paths downloaded data went to
     budget_spent: bool = False  # MAX_STEPS ran out: the rest of the module was not read
-
-
-def _text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bytes):
-        return value.decode("latin-1")
-    if isinstance(value, list):
-        return " ".join(_text(v) for v in value[:64])
-    return "" if value is None else str(value)
-
-
-def _small(value: object) -> bool:
-    if isinstance(value, (str, bytes)):
-        return len(value) <= MAX_FOLD
-    if isinstance(value, list):
-        return len(value) <= MAX_ITEMS
-    return isinstance(value, (int, float, bool))
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -259,7 +204,7 @@ class Interpreter:
         elif isinstance(node, ast.ClassDef):
             bases = [self.expr(b, env, when).ref for b in node.bases]
             self.trace.class_bases[node.name] = ",".join(bases)
-            hook = self.install_time and any(_install_command(b) for b in bases)
+            hook = self.install_time and any(install_command(b) for b in bases)
             for item in node.body:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     self.pending.append((item, When.INSTALL if hook else When.LATER))
@@ -320,7 +265,7 @@ class Interpreter:
             raise OverBudget
         if isinstance(node, ast.Constant):
             value = node.value
-            return Val(const=value) if _small(value) else UNKNOWN
+            return Val(const=value) if small(value) else UNKNOWN
         if isinstance(node, ast.Name):
             if node.id in env:
                 found = env[node.id]
@@ -334,7 +279,7 @@ class Interpreter:
             base = self.expr(node.value, env, when)
             if base.ref:
                 ref = _canon(f"{base.ref}.{node.attr}")
-                return Val(ref=ref, labels=base.labels | _source_labels(ref))
+                return Val(ref=ref, labels=base.labels | source_labels(ref))
             if isinstance(base.const, (str, bytes)):
                 return Val(ref=f"{type(base.const).__name__}.{node.attr}", const=base.const)
             return Val(labels=base.labels)
@@ -399,10 +344,10 @@ class Interpreter:
             elif isinstance(op, ast.Mod) and isinstance(a, str) and not WIDE_FORMAT.search(a):
                 folded = a % (tuple(b) if isinstance(b, list) else b)
             elif isinstance(a, int) and isinstance(b, int) and abs(b) < 4096:
-                folded = _intop(op, a, b)
+                folded = intop(op, a, b)
             elif isinstance(op, ast.Mult) and isinstance(a, (str, bytes)) and isinstance(b, int):
                 folded = a * b if len(a) * b <= MAX_FOLD else None
-            if folded is not None and _small(folded):
+            if folded is not None and small(folded):
                 return Val(const=folded, labels=labels)
         except (TypeError, ValueError, LookupError, ArithmeticError):
             pass
@@ -435,7 +380,7 @@ class Interpreter:
                 return Val(const=base.const[key.const], labels=base.labels)
             except IndexError:
                 return UNKNOWN
-        labels = base.labels | key.labels | _source_labels(base.ref)
+        labels = base.labels | key.labels | source_labels(base.ref)
         if base.ref == "os.environ" and isinstance(key.const, str):
             return Val(labels=labels, shape=f"${key.const}")
         return Val(labels=labels)
@@ -480,7 +425,7 @@ class Interpreter:
             if not target:
                 return Val(labels=labels - {HIDDEN})  # an attribute of some object
             name = _canon(f"{target}.{c[1]}")
-            return Val(ref=name, labels=frozenset({HIDDEN}) | _source_labels(name))
+            return Val(ref=name, labels=frozenset({HIDDEN}) | source_labels(name))
         if ref in ("__import__", "importlib.import_module") and c and isinstance(c[0], str):
             return Val(ref=c[0], labels=frozenset({HIDDEN}))
         if ref in ("globals", "locals", "vars") and not args:
@@ -491,13 +436,13 @@ class Interpreter:
             mapped = self.map_const(args[0], c[1], env)
             if mapped is not None:
                 return Val(const=mapped, labels=labels)
-        folded = _fold_call(ref, callee.const, c, kwargs)
-        if folded is not None and _small(folded):
+        folded = fold_call(ref, callee.const, c, kwargs)
+        if folded is not None and small(folded):
             extra = frozenset({DECODED}) if ref in DECODERS or ref in DECOMPRESSORS else frozenset()
             extra |= frozenset({DECODED}) if ref == "codecs.decode" else frozenset()
             if extra or (labels | callee.labels) & {HIDDEN}:
                 marks = labels | extra | (callee.labels & {HIDDEN})
-                self.trace.recovered.append((node.lineno, _text(folded)[:4096], marks))
+                self.trace.recovered.append((node.lineno, text_of(folded)[:4096], marks))
             return Val(const=folded, labels=labels | extra)
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
             self.mutate(node, labels, env, when)
@@ -522,9 +467,9 @@ class Interpreter:
                 self.partial(a, env) if isinstance(a, (ast.List, ast.Tuple)) else _arg_text(v)
                 for a, v in zip(node.args, args, strict=False)
             ]
-            + [_text(v.const) for v in kwargs.values()]
+            + [text_of(v.const) for v in kwargs.values()]
         )[:4096]
-        kind = _kind(ref)
+        kind = kind_of(ref)
         marks = (labels - {HIDDEN}) | (callee.labels & {HIDDEN}) | callee.labels
         runs = kind in ("process", "exec", "native-load")
         if runs and any(p in text for p in self.trace.dropped):
@@ -536,19 +481,19 @@ class Interpreter:
         if kind:
             direct = self.depth == 0
             self.trace.events.append(Event(kind, ref, node.lineno, when, text, marks, direct))
-        if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or _decrypts(ref):
+        if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or decrypts(ref):
             labels |= {DECODED}
         if kind == "network":
             labels |= {REMOTE}
             if METADATA_HOSTS.search(text):
                 labels |= {SECRET}  # cloud credentials come back from the metadata service
-        if ref == "open" and c and isinstance(c[0], str) and _secret_path(c[0]):
+        if ref == "open" and c and isinstance(c[0], str) and secret_path(c[0]):
             labels |= {SECRET}
         if ref in CLIENTS:
             return Val(ref=ref, labels=labels)  # the client object, named by its class
         shape = _call_shape(ref, args)
         if shape:
-            return Val(labels=labels | _source_labels(ref), shape=shape)
+            return Val(labels=labels | source_labels(ref), shape=shape)
         if ref.endswith("urlretrieve") and len(node.args) >= 2:
             self.dropped_to(node.args[1], env, _arg_text(args[1]))
         if kind == "open" and node.args:
@@ -557,7 +502,7 @@ class Interpreter:
             if isinstance(mode, str) and any(m in mode for m in "wax+"):
                 return Val(labels=labels, handle=_arg_text(args[0]) or "?", path_var=var)
             labels |= {FILE}
-        return Val(labels=labels | _source_labels(ref) | callee.labels - {HIDDEN})
+        return Val(labels=labels | source_labels(ref) | callee.labels - {HIDDEN})
 
     def mutate(
         self, node: ast.Call, labels: frozenset[str], env: dict[str, Val], when: When
@@ -612,7 +557,7 @@ class Interpreter:
                 value = self.apply(fn.func, [Val(const=item)], env, When.LATER)
                 folded = value.const if value is not None else None
             else:
-                folded = _fold_call(fn.ref, None, [item], {})
+                folded = fold_call(fn.ref, None, [item], {})
             if folded is None:
                 return None
             out.append(folded)
@@ -632,7 +577,7 @@ class Interpreter:
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return self.partial(node.left, env) + self.partial(node.right, env)
         value = self.expr(node, env, When.LATER)
-        return _text(value.const) or value.shape or value.ref
+        return text_of(value.const) or value.shape or value.ref
 
     def apply(
         self,
@@ -680,81 +625,11 @@ class Interpreter:
             self.depth -= 1
 
 
-def _intop(op: ast.operator, a: int, b: int) -> int | None:
-    table: dict[type[ast.operator], Callable[[], int | None]] = {
-        ast.Add: lambda: a + b,
-        ast.Sub: lambda: a - b,
-        ast.Mult: lambda: a * b,
-        ast.LShift: lambda: a << b if 0 <= b < 64 else None,
-        ast.RShift: lambda: a >> b if b >= 0 else None,
-        ast.BitXor: lambda: a ^ b,
-        ast.BitOr: lambda: a | b,
-        ast.BitAnd: lambda: a & b,
-        ast.Mod: lambda: a % b if b else None,
-        ast.FloorDiv: lambda: a // b if b else None,
-    }
-    fn = table.get(type(op))
-    out = fn() if fn else None
-    return out if out is None or abs(out) < 1 << 64 else None  # no bignum work while folding
-
-
-_BUILTIN_STR = {"copyright": "Copyright (c) 2001-2023 Python Software Foundation."}
-
-
-def _fold_call(ref: str, bound: object, c: list[object], kwargs: dict[str | None, Val]) -> object:  # noqa: PLR0911, PLR0912
-    """The constant a call returns when its inputs are constant, or None."""
-    try:
-        if ref == "chr" and len(c) == 1 and isinstance(c[0], int):
-            return chr(c[0])
-        if ref == "ord" and len(c) == 1 and isinstance(c[0], str) and len(c[0]) == 1:
-            return ord(c[0])
-        if ref in ("bytes", "bytearray") and len(c) == 1 and isinstance(c[0], list):
-            return bytes(c[0])
-        if ref in ("str", "int") and len(c) == 1 and isinstance(c[0], (str, int)):
-            return str(c[0]) if ref == "str" else int(c[0])
-        if ref in ("list", "tuple", "reversed") and len(c) == 1 and isinstance(c[0], (list, str)):
-            items = list(c[0])
-            return items[::-1] if ref == "reversed" else items
-        if ref == "map" and len(c) == 2 and isinstance(c[1], (list, str, bytes)):
-            return None  # handled below through the callee name kept in the first argument
-        if ref.endswith(".__str__") and not c:
-            head = ref[: -len(".__str__")]
-            return _BUILTIN_STR.get(head, f"<built-in function {head}>")
-        if ref in DECODERS and c and isinstance(c[0], (str, bytes)):
-            return DECODERS[ref](c[0])  # type: ignore[operator]
-        if ref in DECOMPRESSORS and c and isinstance(c[0], bytes):
-            out = zlib.decompressobj(15 + 32).decompress(c[0], MAX_FOLD) if ref != "lzma" else b""
-            return out if ref in ("zlib.decompress", "gzip.decompress") else None
-        if ref == "codecs.decode" and len(c) >= 2 and isinstance(c[1], str):
-            if c[1].lower().replace("_", "") in ("rot13", "rot-13"):
-                return codecs.decode(str(c[0]), "rot13")
-            if c[1] in ("hex", "base64") and isinstance(c[0], (str, bytes)):
-                data = c[0].encode() if isinstance(c[0], str) else c[0]
-                return codecs.decode(data, c[1])
-        if ref in ("str.join", "bytes.join") and len(c) == 1 and isinstance(c[0], list):
-            return bound.join(c[0])  # type: ignore[attr-defined]
-        if ref in ("str.replace", "bytes.replace") and len(c) == 2:
-            return bound.replace(c[0], c[1])  # type: ignore[attr-defined]
-        if ref in ("bytes.decode", "str.encode", "bytearray.decode"):
-            return (
-                bound.decode("utf-8", "replace")
-                if isinstance(bound, bytes)
-                else str(bound).encode()
-            )
-        if ref in ("str.upper", "str.lower", "str.strip", "bytes.strip") and not c:
-            return getattr(bound, ref.split(".")[1])()
-        if ref == "str.format" and isinstance(bound, str) and all(x is not None for x in c):
-            return None if WIDE_FORMAT.search(bound) else bound.format(*c)
-    except (ValueError, TypeError, LookupError, ArithmeticError, AttributeError, zlib.error):
-        return None  # binascii.Error and UnicodeError are ValueErrors
-    return None
-
-
 MAX_SHAPE = 512
 
 
 def _arg_text(value: Val) -> str:
-    return _text(value.const) or value.shape or value.ref
+    return text_of(value.const) or value.shape or value.ref
 
 
 def _shape(value: Val) -> str:
@@ -773,18 +648,6 @@ def _call_shape(ref: str, args: list[Val]) -> str:
     if ref == "os.path.join" and all(isinstance(a.const, str) or a.shape for a in args):
         return "/".join(_shape(a) for a in args[:8])[:MAX_SHAPE]
     return ""
-
-
-def _decrypts(ref: str) -> bool:
-    leaf = ref.rsplit(".", 1)[-1]
-    return leaf == "decrypt" or ref.startswith(("fernet.", "cryptography.fernet.", "pyaes."))
-
-
-def _install_command(ref: str) -> bool:
-    leaf = ref.rsplit(".", 1)[-1]
-    return leaf in ("install", "develop", "egg_info", "bdist_egg", "sdist", "build_py") or (
-        ".command." in ref and leaf != "build_ext"
-    )
 
 
 def _own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
@@ -810,45 +673,7 @@ def _is_main_guard(test: ast.expr) -> bool:
     )
 
 
-def _kind(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
-    if ref in EXEC:
-        return "exec"
-    if ref.startswith(PROCESS_PREFIXES) and ref not in ("subprocess.PIPE", "subprocess.DEVNULL"):
-        return "process"
-    head, _, leaf = ref.rpartition(".")
-    if ref in NETWORK or ((head in HTTP_MODULES or head in CLIENTS) and leaf in HTTP_VERBS):
-        return "network"
-    if ref in OPAQUE_LOADERS:
-        return "opaque-load"
-    if ref.startswith(("pyperclip.", "clipboard.")):
-        return "clipboard"
-    if ref in ("open", "io.open", "pathlib.Path.write_bytes", "pathlib.Path.write_text"):
-        return "open"
-    if ref in ("ctypes.windll", "ctypes.CDLL", "ctypes.cdll.LoadLibrary", "ctypes.WinDLL"):
-        return "native-load"
-    return ""
-
-
-def _source_labels(ref: str) -> frozenset[str]:
-    if ref in ("os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "os.environ.items"):
-        return frozenset({ENV})
-    if ref in SECRET_SOURCES or ref.startswith(("browser_cookie3.", "win32crypt.", "dotenv.")):
-        return frozenset({SECRET})
-    if ref in HOSTINFO_SOURCES:
-        return frozenset({HOSTINFO})
-    return frozenset()
-
-
-SECRET_PATH_MARKERS = (
-    ".ssh", "id_rsa", ".aws", ".env", "wallet", "login data", "cookies", ".git-credentials",
-    "local state", "leveldb", ".netrc", "keychain", "exodus",
-)  # fmt: skip
 GLOBAL_TABLES = ("globals", "locals", "vars", "builtins.__dict__", "__builtins__.__dict__")
-
-
-def _secret_path(path: str) -> bool:
-    lowered = path.lower()
-    return any(marker in lowered for marker in SECRET_PATH_MARKERS)
 
 
 def trace(
