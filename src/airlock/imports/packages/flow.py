@@ -34,7 +34,7 @@ from airlock.imports.packages.fold import (
     small,
     text_of,
 )
-from airlock.imports.packages.prefilter import may_act
+from airlock.imports.packages.prefilter import PATH_WORDS, may_act
 from airlock.imports.packages.sinks import (
     CLIENTS,
     DECODED,
@@ -143,6 +143,8 @@ class Interpreter:
         self.depth = 0
         self.applied = 0
         self.lines = None if source is None or install_time else source.splitlines()
+        lowered = (source or "").lower()
+        self.paths = any(word in lowered for word in PATH_WORDS)
         self.steps = max_steps
         self.memo: dict[tuple[int, When, tuple[tuple[str, frozenset[str]], ...]], Val | None] = {}
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, When]] = []
@@ -169,7 +171,8 @@ class Interpreter:
         if self.lines is None:
             return True
         first = min([func.lineno, *(d.lineno for d in func.decorator_list)]) - 1
-        return may_act("\n".join(self.lines[first : func.end_lineno or len(self.lines)]))
+        text = "\n".join(self.lines[first : func.end_lineno or len(self.lines)])
+        return may_act(text, paths=self.paths)
 
     def block(self, body: list[ast.stmt], env: dict[str, Val], when: When) -> None:
         for stmt in body:

@@ -56,13 +56,18 @@ WORDS = re.compile(
 CALLS = re.compile(r"(?:exec|eval|compile|globals|vars|locals|breakpoint)\s*\(")
 
 
-def may_act(text: str) -> bool:
-    """Whether ``text`` names a sink, a way to hide one, or a secret to send to one."""
+def may_act(text: str, *, paths: bool = True) -> bool:
+    """Whether ``text`` names a sink, a way to hide one, or a secret to send to one.
+
+    ``paths=False`` skips the credential-file and persistence words (the caller knows the
+    enclosing file names none)."""
     if WORDS.search(text):
         return True
     for match in CALLS.finditer(text):
         before = text[match.start() - 1] if match.start() else " "
         if not (before.isalnum() or before in "._"):
             return True
+    if not paths:
+        return False
     lowered = text.lower()
     return any(word in lowered for word in PATH_WORDS)
