@@ -168,9 +168,13 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
 def _write(event: Event, eager: bool) -> tuple[str, Severity] | None:
     """Data written to an open file: ``event.text`` is the file's path as far as it folds."""
     downloaded = event.labels & {REMOTE, DECODED}
-    if downloaded and (eager or EXECUTABLE_PATH.search(event.text)):
-        return "dropper", Severity.CRITICAL  # fetched or decoded code saved to run
-    return None
+    if downloaded and EXECUTABLE_PATH.search(event.text):
+        return "dropper", Severity.CRITICAL  # fetched or decoded code saved as a program
+    if DECODED in event.labels and eager:
+        return "dropper", Severity.CRITICAL  # a decoded blob written out on install or import
+    if REMOTE in event.labels and event.when is When.INSTALL:
+        return "install-download", Severity.HIGH  # setup.py saving what it fetched
+    return None  # saving a download is what clients do; running it is the chain (DROPPED)
 
 
 EXECUTABLE_PATH = re.compile(r"\.(exe|scr|bat|cmd|ps1|vbs|dll|so|dylib|sh|elf|bin)\b", re.I)
