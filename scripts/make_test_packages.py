@@ -122,7 +122,11 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
     ),
     "pth-exec": (
         "hook-0.1-py3-none-any.whl",
-        wheel("hook", "0.1", {"hook.pth": "import os; os.getcwd()\n", "hook/__init__.py": ""}),
+        wheel(
+            "hook",
+            "0.1",
+            {"hook.pth": "import os, _unshipped; os.getcwd()\n", "hook/__init__.py": ""},
+        ),
     ),
     "clipboard": (
         "clip-0.1-py3-none-any.whl",
@@ -442,6 +446,17 @@ BENIGN: dict[str, bytes] = {
             "    with open(path, 'wb') as f:\n        f.write(requests.get(url).content)\n\n\n"
             "def version():\n    return subprocess.run(['git', 'describe'], check=False)\n",
             "fetcher/__pycache__/__init__.cpython-311.pyc": b"\xa7\r\r\n" + bytes(12),
+        },
+    ),
+    # A .pth that imports its own shim (setuptools, virtualenv) and an SDK reading its config.
+    "shim-1.0-py3-none-any.whl": wheel(
+        "shim",
+        "1.0",
+        {
+            "shim.pth": "import os; os.environ.get('X') and __import__('_shim').install()\n",
+            "_shim/__init__.py": "def install():\n    return None\n",
+            "shim/__init__.py": "import os\n\n\ndef config():\n"
+            "    return open(os.path.expanduser('~/.aws/config')).read()\n",
         },
     ),
     "plain-2.1.tar.gz": sdist(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
+from dataclasses import replace
 
 from airlock.imports.packages.chains import score
 from airlock.imports.packages.flow import trace
@@ -161,4 +163,56 @@ def setup_imports(source: str) -> set[str]:
             names |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             names.add(node.module.split(".")[0])
+    return names
+
+
+def scan_pth(path: str, text: str, shipped: frozenset[str]) -> list[PackageFinding]:
+    """Lines of a ``.pth`` file that start with ``import`` run at every interpreter start.
+
+    Each such line is read by the data-flow pass as code that runs on import, so a chain in
+    it keeps its weight. A line that only imports the standard library and modules this
+    archive ships (whose own code is vetted in the same report) and calls no sink is
+    reported (medium: setuptools' distutils shim, virtualenv's hook); any other line holds.
+    """
+    found: list[PackageFinding] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.lstrip().startswith(("import ", "import\t")):
+            continue
+        try:
+            tree = ast.parse(line.strip())
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = None
+        traced = trace(tree, install_time=False) if tree is not None else None
+        chains = [replace(f, line=number) for f in score(path, traced)] if traced else []
+        found += chains
+        named = _imported_names(tree) if tree is not None else {""}
+        known = set(sys.stdlib_module_names) | shipped
+        plain = traced is not None and not traced.events and named <= known
+        if not any(f.severity >= Severity.HIGH for f in chains):
+            found.append(
+                PackageFinding(
+                    "pth-exec",
+                    path,
+                    number,
+                    Severity.MEDIUM if plain else Severity.HIGH,
+                    ".pth line runs code at every Python start-up"
+                    + (" (imports only its own package and the standard library)" if plain else ""),
+                )
+            )
+    return found
+
+
+def _imported_names(tree: ast.Module) -> set[str]:
+    """Top-level modules a snippet imports, by statement or by ``__import__('name')``."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names.add((node.module or "").split(".")[0])
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            callee = node.func
+            name = callee.id if isinstance(callee, ast.Name) else getattr(callee, "attr", "")
+            if name in ("__import__", "import_module"):
+                names.add(str(node.args[0].value).split(".")[0])
     return names

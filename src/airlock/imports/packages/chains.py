@@ -69,6 +69,11 @@ SECRET_FILE = re.compile(
     r"local state|leveldb|\.netrc|keychain|exodus|\.kube/config|\.docker/config",
     re.IGNORECASE,
 )
+STOLEN_FILE = re.compile(
+    r"id_rsa|id_ed25519|id_ecdsa|id_dsa|login data|cookies|wallet|local state|leveldb|"
+    r"keychain|exodus|\.git-credentials",
+    re.IGNORECASE,
+)
 TELL = {
     SECRET: "a secret (credential file, cookies, wallet key)",
     ENV: "environment variables",
@@ -183,12 +188,23 @@ EXECUTABLE_PATH = re.compile(r"\.(exe|scr|bat|cmd|ps1|vbs|dll|so|dylib|sh|elf|bi
 def _open(event: Event, eager: bool) -> tuple[str, Severity] | None:
     writes = re.search(r"\s[wa]b?\+?$|\s[wa]b?\+?\s", event.text + " ")
     if SECRET_FILE.search(event.text) and not writes:
-        return "credential-read", Severity.HIGH
+        # SDKs read ~/.aws, ~/.netrc or ~/.ssh/config when asked; sending it is exfiltration
+        # (the SECRET label on the network sink). Private keys and browser stores no library
+        # needs; any credential file read on install or import holds.
+        stolen = eager or STOLEN_FILE.search(event.text)
+        return "credential-read", Severity.HIGH if stolen else Severity.MEDIUM
     if writes and PERSISTENCE.search(event.text) and eager:
         return "persistence", Severity.CRITICAL
     if writes and event.labels & {REMOTE, DECODED} and eager:
         return "dropper", Severity.CRITICAL
     return None
+
+
+def _texty(text: str) -> bool:
+    """Mostly printable: code or a URL, not the bytes of a picture or an archive."""
+    sample = text[:4096]
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in sample)
+    return printable >= 0.9 * len(sample)
 
 
 def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- one branch per sink kind
@@ -240,6 +256,8 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- 
                 "reads or writes the clipboard" + (" with a wallet address" if bad else ""),
             )
     for line, text, labels in found.recovered:
+        if not _texty(text):
+            continue  # decoded binary data (an image in a docs example) is not code
         if HIDDEN_PAYLOAD.search(text) and labels & {DECODED, HIDDEN}:
             add(
                 "hidden-payload",

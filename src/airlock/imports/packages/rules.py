@@ -138,19 +138,6 @@ def scan_constants(path: str, source: str) -> list[PackageFinding]:
     return found
 
 
-def scan_pth(path: str, text: str) -> Iterator[PackageFinding]:
-    """Lines of a .pth file that start with 'import' run at every interpreter start."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.lstrip().startswith(("import ", "import\t")):
-            yield PackageFinding(
-                "pth-exec",
-                path,
-                number,
-                Severity.HIGH,
-                ".pth line runs code at every Python start-up",
-            )
-
-
 def setup_py_hooks(path: str, source: str) -> Iterator[PackageFinding]:
     """Custom install commands in setup.py run arbitrary code during pip install."""
     if re.search(r"cmdclass\s*=", source):

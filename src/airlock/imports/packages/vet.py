@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from airlock.domain.requests import Outcome
 from airlock.errors import InvalidInput
-from airlock.imports.packages.analysis import scan_python, setup_imports
+from airlock.imports.packages.analysis import scan_pth, scan_python, setup_imports
 from airlock.imports.packages.archive import Member, read_members
 from airlock.imports.packages.feed import KnownBad
 from airlock.imports.packages.memo import MEMO
@@ -27,7 +27,6 @@ from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, sca
 from airlock.imports.packages.rules import (
     PackageFinding,
     Severity,
-    scan_pth,
     setup_py_hooks,
 )
 from airlock.imports.packages.typosquat import normalise, typosquat_of
@@ -92,6 +91,7 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     metadata = ""
     record = ""
     helpers = _install_helpers(members)
+    shipped = shipped_modules(members)
     digests: dict[str, bytes] = {}
     scripts = _sdist_scripts(filename, members)
     for member in members:
@@ -109,15 +109,19 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
         digests[member.name] = member_digest
         helper = member.name in helpers
         base, side = member.name.rsplit("/", 1)[-1], bool(SIDE_CODE.search(member.name))
-        found = MEMO.findings(
-            (member_digest, base, helper, _runs_setup(member.name), side),
-            member.name,
-            functools.partial(_member_findings, member.name, member.data, helper=helper),
+        found = (
+            _member_findings(member.name, member.data, shipped=shipped)
+            if base.endswith(".pth")  # depends on the rest of the archive: not memoised
+            else MEMO.findings(
+                (member_digest, base, helper, _runs_setup(member.name), side),
+                member.name,
+                functools.partial(_member_findings, member.name, member.data, helper=helper),
+            )
         )
         findings += [_lighter(f) for f in found] if member.name in scripts else found
         if member.name.endswith((".dist-info/METADATA", "/PKG-INFO")) and not metadata:
             metadata = member.data.decode("utf-8", "replace")
-        if member.name.endswith(".dist-info/RECORD"):
+        if _own_record(filename, member.name):
             record = member.data.decode("utf-8", "replace")
     findings += _empty_package(filename, members)
     findings += bytecode_findings(members)
@@ -143,9 +147,26 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
 # Code that neither import nor install runs (issue 16): tests, docs, examples, benchmarks.
 # Its findings weigh one step less: a chain there holds instead of denying.
 SIDE_CODE = re.compile(
-    r"(^|/)(tests?|testing|docs?|examples?|samples?|benchmarks?|demos?)/|"
+    r"(^|/)(tests?|testing|docs?|docs?_src|examples?|samples?|benchmarks?|demos?)/|"
     r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$"
 )
+
+
+def shipped_modules(members: list[Member]) -> frozenset[str]:
+    """Names a ``.pth`` line could import from this archive: every folder and module stem."""
+    names: set[str] = set()
+    for member in members:
+        if member.name.endswith(".py"):
+            parts = member.name.removesuffix(".py").split("/")
+            names.update(p for p in parts if p.isidentifier())
+    return frozenset(names)
+
+
+def _own_record(filename: str, name: str) -> bool:
+    """The wheel's own RECORD (``{name}-{version}.dist-info/RECORD`` at the top): a RECORD
+    vendored deeper, or inside an sdist, lists another distribution's files (issue 16: an
+    sdist vendoring wheels was held for every file its vendored RECORD did not list)."""
+    return filename.endswith(".whl") and name.count("/") == 1 and name.endswith(".dist-info/RECORD")
 
 
 def _is_code(name: str) -> bool:
@@ -190,10 +211,12 @@ def _runs_setup(path: str) -> bool:
     return path.rsplit("/", 1)[-1] == "setup.py" and path.count("/") <= 1
 
 
-def _member_findings(path: str, data: bytes, *, helper: bool = False) -> list[PackageFinding]:
+def _member_findings(
+    path: str, data: bytes, *, helper: bool = False, shipped: frozenset[str] = frozenset()
+) -> list[PackageFinding]:
     base = path.rsplit("/", 1)[-1]
     if base.endswith(".pth"):
-        return list(scan_pth(path, data.decode("utf-8", "replace")))
+        return scan_pth(path, data.decode("utf-8", "replace"), shipped)
     if is_native(path):
         return scan_native(path, data)
     if base.endswith(PICKLE_SUFFIXES) and looks_pickled(base, data):
