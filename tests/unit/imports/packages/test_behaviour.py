@@ -6,17 +6,22 @@ Fixtures are inert and come from scripts/make_test_packages.py (nothing here rea
 from __future__ import annotations
 
 import ast
+import base64
+import io
+import zipfile
 
 import pytest
 
 from airlock.domain.requests import Outcome
+from airlock.imports.packages.analysis import scan_python
+from airlock.imports.packages.archive import read_members
 from airlock.imports.packages.chains import score
 from airlock.imports.packages.flow import trace
 from airlock.imports.packages.memo import FindingsMemo
 from airlock.imports.packages.prefilter import may_act
 from airlock.imports.packages.rules import PackageFinding, Severity
 from airlock.imports.packages.vet import vet
-from scripts.make_test_packages import BENIGN, MALICIOUS
+from scripts.make_test_packages import BENIGN, MALICIOUS, sdist
 
 DENIED = [
     "dropper:download-write-run",  # fetched bytes saved, made executable and run
@@ -82,3 +87,38 @@ def test_later_functions_without_sink_words_are_not_walked_but_others_are() -> N
     assert [e.callee for e in walked.events] == ["requests.post"]
     assert not may_act("def quiet(rows):\n    return model.eval(rows)\n")
     assert may_act("exec(code)") and may_act("open(os.path.expanduser('~/.ssh/id_rsa'))")
+
+
+def test_pth_that_imports_its_own_shim_passes_and_sdk_config_read_is_not_held() -> None:
+    name = "shim-1.0-py3-none-any.whl"
+    report = vet(name, BENIGN[name])
+    assert report.verdict is Outcome.ALLOW, report.to_json()
+    rules = {f.rule: f.severity for f in report.findings}
+    assert rules["pth-exec"] == Severity.MEDIUM
+    assert rules["credential-read"] == Severity.MEDIUM
+
+
+def test_vendored_record_in_an_sdist_is_not_checked_against_the_sdist() -> None:
+    vendored = "vendor/dep-1.0.dist-info/RECORD"
+    data = sdist(
+        "vend", "1.0", {"vend/__init__.py": "", vendored: "vendor/dep/__init__.py,sha256=x,0\n"}
+    )
+    report = vet("vend-1.0.tar.gz", data)
+    assert "record-incomplete" not in {f.rule for f in report.findings}, report.to_json()
+
+
+def test_decoded_binary_with_a_url_inside_is_data_not_a_payload() -> None:
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) + b"http://x.invalid/").decode()
+    source = f"import base64\nIMAGE = base64.b64decode('{png}')\n"
+    assert "hidden-payload" not in {f.rule for f in scan_python("pkg/img.py", source)}
+    code = base64.b64encode(b"import os; os.system('id')").decode()
+    hidden = scan_python("pkg/x.py", f"import base64\nX = base64.b64decode('{code}')\n")
+    assert "hidden-payload" in {f.rule for f in hidden}
+
+
+def test_a_small_padded_native_library_is_read() -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("pad/_core.so", b"\x7fELF" + bytes(2 * 1024 * 1024))
+    members = {m.name: m for m in read_members(buffer.getvalue())}
+    assert members["pad/_core.so"].data is not None
