@@ -453,7 +453,8 @@ BENIGN: dict[str, bytes] = {
         "shim",
         "1.0",
         {
-            "shim.pth": "import os; os.environ.get('X') and __import__('_shim').install()\n",
+            "shim.pth": "import os; os.environ.get('X') and __import__('_shim').install()\n"
+            "import sys; exec('import os\\nif os.getenv(\"X\"):\\n import shim')\n",
             "_shim/__init__.py": "def install():\n    return None\n",
             "shim/__init__.py": "import os\n\n\ndef config():\n"
             "    return open(os.path.expanduser('~/.aws/config')).read()\n",

@@ -159,6 +159,12 @@ def setup_imports(source: str) -> set[str]:
         return set()
     names: set[str] = set()
     for node in ast.walk(tree):
+        literal = _exec_literal(node)
+        if literal is not None:
+            try:
+                names |= _imported_names(ast.parse(literal))
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                names.add("")  # unreadable code run at start-up: not plain
         if isinstance(node, ast.Import):
             names |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -187,7 +193,9 @@ def scan_pth(path: str, text: str, shipped: frozenset[str]) -> list[PackageFindi
         found += chains
         named = _imported_names(tree) if tree is not None else {""}
         known = set(sys.stdlib_module_names) | shipped
-        plain = traced is not None and not traced.events and named <= known
+        # exec of code in plain sight is interpreted by the pass; its imports count too.
+        sinks = [e for e in traced.events if e.kind != "exec" or e.labels] if traced else [None]
+        plain = not sinks and named <= known
         if not any(f.severity >= Severity.HIGH for f in chains):
             found.append(
                 PackageFinding(
@@ -206,6 +214,12 @@ def _imported_names(tree: ast.Module) -> set[str]:
     """Top-level modules a snippet imports, by statement or by ``__import__('name')``."""
     names: set[str] = set()
     for node in ast.walk(tree):
+        literal = _exec_literal(node)
+        if literal is not None:
+            try:
+                names |= _imported_names(ast.parse(literal))
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                names.add("")  # unreadable code run at start-up: not plain
         if isinstance(node, ast.Import):
             names |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom):
@@ -216,3 +230,13 @@ def _imported_names(tree: ast.Module) -> set[str]:
             if name in ("__import__", "import_module"):
                 names.add(str(node.args[0].value).split(".")[0])
     return names
+
+
+def _exec_literal(node: ast.AST) -> str | None:
+    """The code of ``exec('...')`` with a literal string, else None."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        return None
+    if node.func.id != "exec" or not node.args or not isinstance(node.args[0], ast.Constant):
+        return None
+    value = node.args[0].value
+    return value if isinstance(value, str) and len(value) < 100_000 else None

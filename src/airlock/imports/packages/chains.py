@@ -203,7 +203,8 @@ def _open(event: Event, eager: bool) -> tuple[str, Severity] | None:
 def _texty(text: str) -> bool:
     """Mostly printable: code or a URL, not the bytes of a picture or an archive."""
     sample = text[:4096]
-    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in sample)
+    # U+FFFD is what bytes that are not UTF-8 become when decoded with errors="replace".
+    printable = sum((ch.isprintable() and ch != "\ufffd") or ch in "\r\n\t" for ch in sample)
     return printable >= 0.9 * len(sample)
 
 

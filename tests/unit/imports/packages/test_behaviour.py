@@ -21,7 +21,7 @@ from airlock.imports.packages.memo import FindingsMemo
 from airlock.imports.packages.prefilter import may_act
 from airlock.imports.packages.rules import PackageFinding, Severity
 from airlock.imports.packages.vet import vet
-from scripts.make_test_packages import BENIGN, MALICIOUS, sdist
+from scripts.make_test_packages import BENIGN, MALICIOUS, sdist, wheel
 
 DENIED = [
     "dropper:download-write-run",  # fetched bytes saved, made executable and run
@@ -122,3 +122,10 @@ def test_a_small_padded_native_library_is_read() -> None:
         archive.writestr("pad/_core.so", b"\x7fELF" + bytes(2 * 1024 * 1024))
     members = {m.name: m for m in read_members(buffer.getvalue())}
     assert members["pad/_core.so"].data is not None
+
+
+def test_pth_running_a_command_through_exec_of_a_literal_still_holds() -> None:
+    pth = "import sys; exec('import os\\nos.system(\"id\")')\n"
+    data = wheel("sneak", "0.1", {"sneak.pth": pth, "sneak/__init__.py": ""})
+    report = vet("sneak-0.1-py3-none-any.whl", data)
+    assert report.verdict is not Outcome.ALLOW, report.to_json()
