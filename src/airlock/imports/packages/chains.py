@@ -200,8 +200,15 @@ def _open(event: Event, eager: bool) -> tuple[str, Severity] | None:
     return None
 
 
+# Pictures and documents decode to data even when their metadata holds a URL (XMP, EXIF).
+# Executables and archives are not here: decoded, they are payloads.
+MEDIA_MAGIC = ("\x89PNG", "GIF8", "\xff\xd8\xff", "%PDF", "RIFF", "wOFF", "wOF2", "<svg", "II*\x00")
+
+
 def _texty(text: str) -> bool:
     """Mostly printable: code or a URL, not the bytes of a picture or an archive."""
+    if text.startswith(MEDIA_MAGIC):
+        return False
     sample = text[:4096]
     # U+FFFD is what bytes that are not UTF-8 become when decoded with errors="replace".
     printable = sum((ch.isprintable() and ch != "\ufffd") or ch in "\r\n\t" for ch in sample)

@@ -108,9 +108,10 @@ def test_vendored_record_in_an_sdist_is_not_checked_against_the_sdist() -> None:
 
 
 def test_decoded_binary_with_a_url_inside_is_data_not_a_payload() -> None:
-    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) + b"http://x.invalid/").decode()
-    source = f"import base64\nIMAGE = base64.b64decode('{png}')\n"
-    assert "hidden-payload" not in {f.rule for f in scan_python("pkg/img.py", source)}
+    for body in (bytes(range(256)), b"Raw profile type exif " * 40):  # noise, then metadata
+        png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + body + b"http://x.invalid/").decode()
+        source = f"import base64\nIMAGE = base64.b64decode('{png}')\n"
+        assert "hidden-payload" not in {f.rule for f in scan_python("pkg/img.py", source)}
     code = base64.b64encode(b"import os; os.system('id')").decode()
     hidden = scan_python("pkg/x.py", f"import base64\nX = base64.b64decode('{code}')\n")
     assert "hidden-payload" in {f.rule for f in hidden}
