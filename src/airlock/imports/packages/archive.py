@@ -27,6 +27,9 @@ def member_limit(name: str) -> int:
 
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
 MAX_RATIO = 200
+# Below this a high ratio is padding (a zero-filled section of a small .so), not a bomb: the
+# total bound above already caps what an archive can expand to (issue 16, a wheel was held).
+RATIO_FLOOR = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +74,8 @@ def _zip_members(stream: BinaryIO) -> Iterator[Member]:
         if info.is_dir():
             continue
         ratio = info.file_size / max(1, info.compress_size)
-        if info.file_size > member_limit(info.filename) or ratio > MAX_RATIO:
+        bomb = ratio > MAX_RATIO and info.file_size > RATIO_FLOOR
+        if info.file_size > member_limit(info.filename) or bomb:
             yield Member(
                 info.filename, None, f"not read: {info.file_size} bytes, ratio {ratio:.0f}"
             )

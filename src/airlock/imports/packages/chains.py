@@ -13,23 +13,25 @@ from __future__ import annotations
 
 import re
 
-from airlock.imports.packages.flow import (
-    DECODED,
-    ENV,
-    HIDDEN,
-    HOSTINFO,
-    REMOTE,
-    SECRET,
-    Event,
-    Trace,
-    When,
-)
+from airlock.imports.packages.flow import MAX_STEPS, Event, Trace, When
 from airlock.imports.packages.rules import (
+    DROP_SITE,
     EXECUTABLE_URL,
     SUSPICIOUS_URL,
     WALLET,
     PackageFinding,
     Severity,
+)
+from airlock.imports.packages.sinks import (
+    CLIENTS,
+    DECODED,
+    DROPPED,
+    ENV,
+    FILE,
+    HIDDEN,
+    HOSTINFO,
+    REMOTE,
+    SECRET,
 )
 
 DROPPER = re.compile(
@@ -59,12 +61,17 @@ HIDDEN_PAYLOAD = re.compile(
 )
 PERSISTENCE = re.compile(
     r"startup|\\run\b|\.bashrc|\.zshrc|\.profile|crontab|launchagents|autostart|"
-    r"site-packages|\.pth$|/etc/|system32|appdata",
+    r"site-packages|\.pth$|(^|\s)/etc/|system32|appdata",
     re.IGNORECASE,
 )
 SECRET_FILE = re.compile(
     r"\.ssh|id_rsa|id_ed25519|\.aws|\.env\b|wallet|login data|cookies|\.git-credentials|"
     r"local state|leveldb|\.netrc|keychain|exodus|\.kube/config|\.docker/config",
+    re.IGNORECASE,
+)
+STOLEN_FILE = re.compile(
+    r"id_rsa|id_ed25519|id_ecdsa|id_dsa|login data|cookies|wallet|local state|leveldb|"
+    r"keychain|exodus|\.git-credentials",
     re.IGNORECASE,
 )
 TELL = {
@@ -96,9 +103,24 @@ def _exec(event: Event, eager: bool) -> tuple[str, Severity] | None:
     return None
 
 
+# A shell with nothing to run: someone else will type into it (a bind or reverse shell).
+BARE_SHELL = re.compile(
+    r"\s*(\S*[/\\])?(ba|z|da|k|c)?sh(\.exe)?(\s+-i)?|\s*(\S*[/\\])?(cmd|powershell|pwsh)(\.exe)?",
+    re.IGNORECASE,
+)
+# A public IPv4 literal as a URL's host (loopback, private and link-local ranges excluded).
+PUBLIC_IP_URL = re.compile(
+    r"https?://(?!(?:127|10|0)\.|192\.168\.|169\.254\.|172\.(?:1[6-9]|2\d|3[01])\.)"
+    r"(?:\d{1,3}\.){3}\d{1,3}\b"
+)
+
+
 def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR0911 -- a ladder of chains
-    if event.labels & {REMOTE, DECODED} or STRONG_DROPPER.search(event.text):
+    if event.labels & {REMOTE, DECODED, DROPPED} or STRONG_DROPPER.search(event.text):
         return "dropper", Severity.CRITICAL  # download-and-run needs no moment to be bad
+    shell = BARE_SHELL.fullmatch(event.text.removesuffix(" True").strip())
+    if shell and (eager or event.callee == "pty.spawn"):
+        return "shell-spawn", Severity.CRITICAL
     if DROPPER.search(event.text):
         # A URL or a shell word in a command is a download-and-run only when it runs early;
         # inside a function it is what installers and VCS helpers do (git clone https://…).
@@ -117,7 +139,7 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
 
 
 def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa: PLR0911 -- a ladder of chains
-    if event.callee in ("socket.socket", "requests.Session", "urllib3.PoolManager"):
+    if event.callee == "socket.socket" or event.callee in CLIENTS:
         return None  # constructing a client is not traffic; its use is the sink
     if event.callee in DNS:
         # Resolving a name built from host data under an attacker's domain is DNS exfiltration;
@@ -127,6 +149,8 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
         return None
     if SECRET in event.labels:
         return "exfiltration", Severity.CRITICAL  # credential files, cookies, wallet keys
+    if FILE in event.labels and PUBLIC_IP_URL.search(event.text):
+        return "exfiltration", Severity.CRITICAL  # a local file uploaded to a bare address
     if event.labels & {ENV, HOSTINFO}:
         # Host data or environment sent early, or to a hidden or throwaway endpoint, is a
         # beacon; an SDK sending its API token from the environment when called is not.
@@ -136,8 +160,9 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
         return "sends-host-data", Severity.MEDIUM
     if event.labels & {DECODED, HIDDEN}:
         return "hidden-endpoint", Severity.CRITICAL if eager else Severity.HIGH
-    if eager and (SUSPICIOUS_URL.search(event.text) or EXECUTABLE_URL.search(event.text)):
-        return "network-call", Severity.CRITICAL
+    endpoint = SUSPICIOUS_URL.search(event.text) or DROP_SITE.search(event.text)
+    if eager and (endpoint or EXECUTABLE_URL.search(event.text)):
+        return "network-call", Severity.CRITICAL  # a beacon to a paste site or webhook
     if eager and not event.direct:
         # Inside a function called on import, both arms of every branch are walked:
         # matplotlib reads its rc file through a helper that could also open a URL.
@@ -145,15 +170,49 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
     return "network-call", Severity.HIGH if eager else Severity.LOW
 
 
+def _write(event: Event, eager: bool) -> tuple[str, Severity] | None:
+    """Data written to an open file: ``event.text`` is the file's path as far as it folds."""
+    downloaded = event.labels & {REMOTE, DECODED}
+    if downloaded and EXECUTABLE_PATH.search(event.text):
+        return "dropper", Severity.CRITICAL  # fetched or decoded code saved as a program
+    if DECODED in event.labels and eager:
+        return "dropper", Severity.CRITICAL  # a decoded blob written out on install or import
+    if REMOTE in event.labels and event.when is When.INSTALL:
+        return "install-download", Severity.HIGH  # setup.py saving what it fetched
+    return None  # saving a download is what clients do; running it is the chain (DROPPED)
+
+
+EXECUTABLE_PATH = re.compile(r"\.(exe|scr|bat|cmd|ps1|vbs|dll|so|dylib|sh|elf|bin)\b", re.I)
+
+
 def _open(event: Event, eager: bool) -> tuple[str, Severity] | None:
     writes = re.search(r"\s[wa]b?\+?$|\s[wa]b?\+?\s", event.text + " ")
     if SECRET_FILE.search(event.text) and not writes:
-        return "credential-read", Severity.HIGH
+        # SDKs read ~/.aws, ~/.netrc or ~/.ssh/config when asked; sending it is exfiltration
+        # (the SECRET label on the network sink). Private keys and browser stores no library
+        # needs; any credential file read on install or import holds.
+        stolen = eager or STOLEN_FILE.search(event.text)
+        return "credential-read", Severity.HIGH if stolen else Severity.MEDIUM
     if writes and PERSISTENCE.search(event.text) and eager:
         return "persistence", Severity.CRITICAL
     if writes and event.labels & {REMOTE, DECODED} and eager:
         return "dropper", Severity.CRITICAL
     return None
+
+
+# Pictures and documents decode to data even when their metadata holds a URL (XMP, EXIF).
+# Executables and archives are not here: decoded, they are payloads.
+MEDIA_MAGIC = ("\x89PNG", "GIF8", "\xff\xd8\xff", "%PDF", "RIFF", "wOFF", "wOF2", "<svg", "II*\x00")
+
+
+def _texty(text: str) -> bool:
+    """Mostly printable: code or a URL, not the bytes of a picture or an archive."""
+    if text.startswith(MEDIA_MAGIC):
+        return False
+    sample = text[:4096]
+    # U+FFFD is what bytes that are not UTF-8 become when decoded with errors="replace".
+    printable = sum((ch.isprintable() and ch != "\ufffd") or ch in "\r\n\t" for ch in sample)
+    return printable >= 0.9 * len(sample)
 
 
 def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- one branch per sink kind
@@ -169,7 +228,9 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- 
     for event in found.events:
         eager = event.when is not When.LATER
         verdict: tuple[str, Severity] | None = None
-        if event.kind == "exec":
+        if event.kind in ("exec", "native-load") and DROPPED in event.labels:
+            verdict = ("dropper", Severity.CRITICAL)  # runs a file downloaded data went to
+        elif event.kind == "exec":
             verdict = _exec(event, eager)
         elif event.kind == "process":
             verdict = _process(event, eager)
@@ -178,6 +239,8 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- 
             network_lines.append(event.line)
         elif event.kind == "open":
             verdict = _open(event, eager)
+        elif event.kind == "write":
+            verdict = _write(event, eager)
         elif event.kind == "opaque-load" and event.labels & {DECODED} and eager:
             verdict = ("marshal-load", Severity.CRITICAL)  # decoded bytecode or pickle, run
         elif event.kind == "opaque-load" and event.labels & {DECODED, REMOTE}:
@@ -201,6 +264,8 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- 
                 "reads or writes the clipboard" + (" with a wallet address" if bad else ""),
             )
     for line, text, labels in found.recovered:
+        if not _texty(text):
+            continue  # decoded binary data (an image in a docs example) is not code
         if HIDDEN_PAYLOAD.search(text) and labels & {DECODED, HIDDEN}:
             add(
                 "hidden-payload",
@@ -219,6 +284,13 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- 
             Severity.CRITICAL,
             f"{len(hidden_strings)} strings are built through builtins reached by name "
             "(getattr/__import__ with chr maps): code that hides what it calls",
+        )
+    if found.budget_spent:
+        add(
+            "analysis-budget",
+            0,
+            Severity.HIGH,
+            f"module too large to trace within {MAX_STEPS} steps: the rest was not read",
         )
     if network_lines and secret_lines:
         add(

@@ -17,24 +17,49 @@ are walked), run anything, or fold values past ``MAX_FOLD`` characters.
 from __future__ import annotations
 
 import ast
-import base64
-import binascii
 import builtins
-import codecs
+import functools
 import re
-import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
-MAX_FOLD = 1_000_000  # characters of a folded constant; longer values are dropped
-MAX_ITEMS = 100_000  # items of a folded list
+from airlock.imports.packages.fold import (
+    DECODERS,
+    DECOMPRESSORS,
+    MAX_FOLD,
+    MAX_ITEMS,
+    WIDE_FORMAT,
+    fold_call,
+    intop,
+    small,
+    text_of,
+)
+from airlock.imports.packages.prefilter import PATH_WORDS, may_act
+from airlock.imports.packages.sinks import (
+    CLIENTS,
+    DECODED,
+    DROPPED,
+    FILE,
+    HIDDEN,
+    METADATA_HOSTS,
+    REMOTE,
+    SECRET,
+    decrypts,
+    install_command,
+    kind_of,
+    secret_path,
+    source_labels,
+)
+
 MAX_CALL_DEPTH = 3
 MAX_APPLIES = 400  # user-function evaluations per file
-WIDE_FORMAT = re.compile(r"[%:{][^a-zA-Z}]*\d{4,}")  # '%99999d' would allocate while folding
-METADATA_HOSTS = re.compile(
-    r"169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200"
-)  # nested evaluation of user functions and lambdas
+# Expressions evaluated per module. Past it the module holds: work is bounded, and what was
+# not read is not passed (issue 16). Generated modules of a million nodes reach it.
+MAX_STEPS = 400_000
+
+
+class OverBudget(Exception):  # a signal inside the walk, never raised out of trace()
+    """The module's step budget ran out."""
 
 
 class When(Enum):
@@ -43,56 +68,13 @@ class When(Enum):
     LATER = "when called"
 
 
-SECRET = "secret"  # noqa: S105 -- a label name, not a password
-ENV = "environment"  # environment variables: secrets sometimes, configuration mostly
-HOSTINFO = "host-info"
-DECODED = "decoded"
-REMOTE = "remote"
-HIDDEN = "hidden"  # the callee itself was reached through strings, getattr or __import__
-
-EXEC = {"exec", "eval", "compile", "builtins.exec", "builtins.eval", "builtins.compile"}
-PROCESS_PREFIXES: tuple[str, ...] = (
-    "subprocess.", "os.system", "os.popen", "os.exec", "os.spawn", "pty.spawn", "pip.main",
-    "pip._internal.main", "pip._internal.cli.main", "os.startfile", "commands.getoutput",
-    "asyncio.create_subprocess",
-)  # fmt: skip
-HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"}
-HTTP_MODULES = ("requests", "httpx", "urllib3", "requests.api", "aiohttp")
-NETWORK = {
-    "socket.socket", "socket.create_connection", "socket.gethostbyname", "socket.getaddrinfo",
-    "socket.gethostbyname_ex", "urllib.request.urlopen", "urllib.request.urlretrieve",
-    "urllib2.urlopen", "urllib.urlopen", "urllib.urlretrieve", "http.client.HTTPConnection",
-    "http.client.HTTPSConnection", "httplib.HTTPConnection", "httplib.HTTPSConnection",
-    "smtplib.SMTP", "smtplib.SMTP_SSL", "ftplib.FTP", "webbrowser.open", "telebot.TeleBot",
-    "discord_webhook.DiscordWebhook", "dhooks.Webhook", "discordwebhook.Discord",
-    "urllib3.PoolManager", "requests.Session", "aiohttp.ClientSession", "httpx.Client",
-}  # fmt: skip
-SECRET_SOURCES = {"os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "dotenv."}
-SECRET_SOURCES |= {"browser_cookie3.", "win32crypt.", "keyring.get_password", "pyperclip.paste"}
-SECRET_SOURCES |= {"PIL.ImageGrab.grab", "pyautogui.screenshot"}
-HOSTINFO_SOURCES = {"socket.gethostname", "getpass.getuser", "os.getlogin", "platform.node"}
-HOSTINFO_SOURCES |= {"os.getcwd", "platform.platform", "platform.uname", "uuid.getnode"}
-HOSTINFO_SOURCES |= {"os.uname", "socket.gethostbyname", "platform.system", "os.path.expanduser"}
-DECODERS = {
-    "base64.b64decode": base64.b64decode,
-    "base64.standard_b64decode": base64.standard_b64decode,
-    "base64.urlsafe_b64decode": base64.urlsafe_b64decode,
-    "base64.b32decode": base64.b32decode,
-    "base64.b16decode": base64.b16decode,
-    "base64.b85decode": base64.b85decode,
-    "base64.a85decode": base64.a85decode,
-    "base64.decodebytes": base64.decodebytes,
-    "binascii.unhexlify": binascii.unhexlify,
-    "binascii.a2b_base64": binascii.a2b_base64,
-    "bytes.fromhex": bytes.fromhex,
-}
-DECOMPRESSORS = {"zlib.decompress", "bz2.decompress", "lzma.decompress", "gzip.decompress"}
+# Methods that put their arguments into the object they are called on.
+MUTATORS = {"append", "extend", "insert", "add", "update", "write", "writelines", "appendleft"}
 # Values whose names say they are wallet keys (issue 16: keys sent from inside functions).
 SECRET_NAMES = re.compile(
     r"mnemonic|private_?key|priv_?key|seed_?phrase|wallet_?key|keystore", re.I
 )
 SECRET_NAME = frozenset({SECRET})
-OPAQUE_LOADERS = {"marshal.loads", "pickle.loads", "dill.loads", "cloudpickle.loads"}
 _BUILTINS = set(dir(builtins)) | {"__builtins__", "builtins"}
 
 
@@ -102,6 +84,9 @@ class Val:
     ref: str = ""  # dotted name of what this refers to ("os.system", "base64", "exec")
     labels: frozenset[str] = frozenset()
     func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | None = None
+    handle: str = ""  # an open file written to: its path as far as it folds ("" otherwise)
+    path_var: str = ""  # an open file: the variable holding its path, when it is one
+    shape: str = ""  # text of a value that does not fold: ``$APPDATA\\Startup`` (issue 16)
 
 
 UNKNOWN = Val()
@@ -125,24 +110,14 @@ class Trace:
     events: list[Event] = field(default_factory=list)
     recovered: list[tuple[int, str, frozenset[str]]] = field(default_factory=list)
     class_bases: dict[str, str] = field(default_factory=dict)
+    dropped: set[str] = field(default_factory=set)  # literal paths downloaded data went to
+    budget_spent: bool = False  # MAX_STEPS ran out: the rest of the module was not read
 
 
-def _text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bytes):
-        return value.decode("latin-1")
-    if isinstance(value, list):
-        return " ".join(_text(v) for v in value[:64])
-    return "" if value is None else str(value)
-
-
-def _small(value: object) -> bool:
-    if isinstance(value, (str, bytes)):
-        return len(value) <= MAX_FOLD
-    if isinstance(value, list):
-        return len(value) <= MAX_ITEMS
-    return isinstance(value, (int, float, bool))
+@functools.lru_cache(maxsize=65_536)
+def _secret_name(name: str) -> bool:
+    """A variable named like a wallet key (cached: every name lookup asks)."""
+    return SECRET_NAMES.search(name) is not None
 
 
 def _canon(ref: str) -> str:
@@ -155,12 +130,22 @@ def _canon(ref: str) -> str:
 class Interpreter:
     """Walk one module; see the module docstring. Use :func:`trace`."""
 
-    def __init__(self, install_time: bool, helper: bool = False) -> None:
+    def __init__(
+        self,
+        install_time: bool,
+        helper: bool = False,
+        source: str | None = None,
+        max_steps: int = MAX_STEPS,
+    ) -> None:
         self.install_time = install_time
         self.helper = helper  # a module setup.py imports: its functions run during install
         self.trace = Trace()
         self.depth = 0
         self.applied = 0
+        self.lines = None if source is None or install_time else source.splitlines()
+        lowered = (source or "").lower()
+        self.paths = any(word in lowered for word in PATH_WORDS)
+        self.steps = max_steps
         self.memo: dict[tuple[int, When, tuple[tuple[str, frozenset[str]], ...]], Val | None] = {}
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, When]] = []
 
@@ -173,13 +158,21 @@ class Interpreter:
         while self.pending:
             func, fwhen = self.pending.pop()
             fwhen = When.INSTALL if self.helper else fwhen
-            if id(func) in seen:
+            if id(func) in seen or not self.may_act(func):
                 continue
             seen.add(id(func))
             local = dict(env)
             for arg in func.args.args + func.args.kwonlyargs:
                 local[arg.arg] = UNKNOWN
             self.block(func.body, local, fwhen)
+
+    def may_act(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """Whether a function walked on its own could make a chain (see :func:`trace`)."""
+        if self.lines is None:
+            return True
+        first = min([func.lineno, *(d.lineno for d in func.decorator_list)]) - 1
+        text = "\n".join(self.lines[first : func.end_lineno or len(self.lines)])
+        return may_act(text, paths=self.paths)
 
     def block(self, body: list[ast.stmt], env: dict[str, Val], when: When) -> None:
         for stmt in body:
@@ -214,7 +207,7 @@ class Interpreter:
         elif isinstance(node, ast.ClassDef):
             bases = [self.expr(b, env, when).ref for b in node.bases]
             self.trace.class_bases[node.name] = ",".join(bases)
-            hook = self.install_time and any(_install_command(b) for b in bases)
+            hook = self.install_time and any(install_command(b) for b in bases)
             for item in node.body:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     self.pending.append((item, When.INSTALL if hook else When.LATER))
@@ -270,15 +263,18 @@ class Interpreter:
 
     # --- expressions ------------------------------------------------------------------
     def expr(self, node: ast.expr, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912
+        self.steps -= 1
+        if self.steps < 0:
+            raise OverBudget
         if isinstance(node, ast.Constant):
             value = node.value
-            return Val(const=value) if _small(value) else UNKNOWN
+            return Val(const=value) if small(value) else UNKNOWN
         if isinstance(node, ast.Name):
             if node.id in env:
                 found = env[node.id]
                 return (
                     Val(found.const, found.ref, found.labels | SECRET_NAME, found.func)
-                    if (SECRET_NAMES.search(node.id) and SECRET not in found.labels)
+                    if (_secret_name(node.id) and SECRET not in found.labels)
                     else found
                 )
             return Val(ref=node.id) if node.id in _BUILTINS else UNKNOWN
@@ -286,7 +282,7 @@ class Interpreter:
             base = self.expr(node.value, env, when)
             if base.ref:
                 ref = _canon(f"{base.ref}.{node.attr}")
-                return Val(ref=ref, labels=base.labels | _source_labels(ref))
+                return Val(ref=ref, labels=base.labels | source_labels(ref))
             if isinstance(base.const, (str, bytes)):
                 return Val(ref=f"{type(base.const).__name__}.{node.attr}", const=base.const)
             return Val(labels=base.labels)
@@ -303,7 +299,7 @@ class Interpreter:
             labels = frozenset().union(*(p.labels for p in parts))
             if all(isinstance(p.const, str) for p in parts):
                 return Val(const="".join(str(p.const) for p in parts), labels=labels)
-            return Val(labels=labels)
+            return Val(labels=labels, shape="".join(_shape(p) for p in parts)[:MAX_SHAPE])
         if isinstance(node, ast.FormattedValue):
             inner = self.expr(node.value, env, when)
             const = inner.const if isinstance(inner.const, (str, int)) else None
@@ -351,13 +347,16 @@ class Interpreter:
             elif isinstance(op, ast.Mod) and isinstance(a, str) and not WIDE_FORMAT.search(a):
                 folded = a % (tuple(b) if isinstance(b, list) else b)
             elif isinstance(a, int) and isinstance(b, int) and abs(b) < 4096:
-                folded = _intop(op, a, b)
+                folded = intop(op, a, b)
             elif isinstance(op, ast.Mult) and isinstance(a, (str, bytes)) and isinstance(b, int):
                 folded = a * b if len(a) * b <= MAX_FOLD else None
-            if folded is not None and _small(folded):
+            if folded is not None and small(folded):
                 return Val(const=folded, labels=labels)
         except (TypeError, ValueError, LookupError, ArithmeticError):
             pass
+        if isinstance(op, ast.Add) and (left.shape or right.shape):
+            shape = (_shape(left) + _shape(right))[:MAX_SHAPE]
+            return Val(labels=labels, shape=shape)
         return Val(labels=labels)
 
     def subscript(self, node: ast.Subscript, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911 -- one return per folding case
@@ -384,7 +383,9 @@ class Interpreter:
                 return Val(const=base.const[key.const], labels=base.labels)
             except IndexError:
                 return UNKNOWN
-        labels = base.labels | key.labels | _source_labels(base.ref)
+        labels = base.labels | key.labels | source_labels(base.ref)
+        if base.ref == "os.environ" and isinstance(key.const, str):
+            return Val(labels=labels, shape=f"${key.const}")
         return Val(labels=labels)
 
     def comprehension(
@@ -413,7 +414,7 @@ class Interpreter:
         value = self.expr(node.elt, local, when)
         return Val(labels=seq.labels | value.labels)
 
-    def call(self, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912
+    def call(self, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911
         callee = self.expr(node.func, env, when)
         args = [
             self.expr(a.value if isinstance(a, ast.Starred) else a, env, when) for a in node.args
@@ -422,13 +423,12 @@ class Interpreter:
         labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
         ref = callee.ref
         c = [a.const for a in args]
-        hidden = callee.labels & {HIDDEN}
         if ref == "getattr" and len(args) >= 2 and isinstance(c[1], str):
             target = args[0].ref
             if not target:
                 return Val(labels=labels - {HIDDEN})  # an attribute of some object
             name = _canon(f"{target}.{c[1]}")
-            return Val(ref=name, labels=frozenset({HIDDEN}) | _source_labels(name))
+            return Val(ref=name, labels=frozenset({HIDDEN}) | source_labels(name))
         if ref in ("__import__", "importlib.import_module") and c and isinstance(c[0], str):
             return Val(ref=c[0], labels=frozenset({HIDDEN}))
         if ref in ("globals", "locals", "vars") and not args:
@@ -439,19 +439,44 @@ class Interpreter:
             mapped = self.map_const(args[0], c[1], env)
             if mapped is not None:
                 return Val(const=mapped, labels=labels)
-        folded = _fold_call(ref, callee.const, c, kwargs)
-        if folded is not None and _small(folded):
+        folded = fold_call(ref, callee.const, c, kwargs)
+        if folded is not None and small(folded):
             extra = frozenset({DECODED}) if ref in DECODERS or ref in DECOMPRESSORS else frozenset()
             extra |= frozenset({DECODED}) if ref == "codecs.decode" else frozenset()
             if extra or (labels | callee.labels) & {HIDDEN}:
                 marks = labels | extra | (callee.labels & {HIDDEN})
-                self.trace.recovered.append((node.lineno, _text(folded)[:4096], marks))
+                self.trace.recovered.append((node.lineno, text_of(folded)[:4096], marks))
             return Val(const=folded, labels=labels | extra)
+        if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+            self.mutate(node, labels, env, when)
+        return self.sink(node, callee, args, kwargs, env, when)
+
+    def sink(  # noqa: PLR0917 -- the parts of one call, evaluated once by call()
+        self,
+        node: ast.Call,
+        callee: Val,
+        args: list[Val],
+        kwargs: dict[str | None, Val],
+        env: dict[str, Val],
+        when: When,
+    ) -> Val:
+        """Record the call as a sink event when it is one; the value it returns."""
+        ref = callee.ref
+        c = [a.const for a in args]
+        labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
+        # Arguments already evaluated give their text; lists keep the elements that fold.
         text = " ".join(
-            [self.partial(a, env) for a in node.args] + [_text(v.const) for v in kwargs.values()]
+            [
+                self.partial(a, env) if isinstance(a, (ast.List, ast.Tuple)) else _arg_text(v)
+                for a, v in zip(node.args, args, strict=False)
+            ]
+            + [text_of(v.const) for v in kwargs.values()]
         )[:4096]
-        kind = _kind(ref)
-        marks = (labels - {HIDDEN}) | hidden | callee.labels
+        kind = kind_of(ref)
+        marks = (labels - {HIDDEN}) | (callee.labels & {HIDDEN}) | callee.labels
+        runs = kind in ("process", "exec", "native-load")
+        if runs and any(p in text for p in self.trace.dropped):
+            marks |= {DROPPED}  # runs a file that downloaded data was written to
         if kind == "exec" and c and isinstance(c[0], str) and not labels & {DECODED, REMOTE}:
             # exec of code in plain sight (six's exec_ of a literal): interpret that code too.
             marks -= {HIDDEN}
@@ -459,15 +484,58 @@ class Interpreter:
         if kind:
             direct = self.depth == 0
             self.trace.events.append(Event(kind, ref, node.lineno, when, text, marks, direct))
-        if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or _decrypts(ref):
+        if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or decrypts(ref):
             labels |= {DECODED}
         if kind == "network":
             labels |= {REMOTE}
             if METADATA_HOSTS.search(text):
                 labels |= {SECRET}  # cloud credentials come back from the metadata service
-        if ref == "open" and c and isinstance(c[0], str) and _secret_path(c[0]):
+        if ref == "open" and c and isinstance(c[0], str) and secret_path(c[0]):
             labels |= {SECRET}
-        return Val(labels=labels | _source_labels(ref) | callee.labels - {HIDDEN})
+        if ref in CLIENTS:
+            return Val(ref=ref, labels=labels)  # the client object, named by its class
+        shape = _call_shape(ref, args)
+        if shape:
+            return Val(labels=labels | source_labels(ref), shape=shape)
+        if ref.endswith("urlretrieve") and len(node.args) >= 2:
+            self.dropped_to(node.args[1], env, _arg_text(args[1]))
+        if kind == "open" and node.args:
+            mode = c[1] if len(c) > 1 else (kwargs["mode"].const if "mode" in kwargs else "r")
+            var = node.args[0].id if isinstance(node.args[0], ast.Name) else ""
+            if isinstance(mode, str) and any(m in mode for m in "wax+"):
+                return Val(labels=labels, handle=_arg_text(args[0]) or "?", path_var=var)
+            labels |= {FILE}
+        return Val(labels=labels | source_labels(ref) | callee.labels - {HIDDEN})
+
+    def mutate(
+        self, node: ast.Call, labels: frozenset[str], env: dict[str, Val], when: When
+    ) -> None:
+        """``name.append(x)``, ``f.write(x)``: the object now holds what ``x`` carried."""
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            return
+        name, method = func.value.id, func.attr
+        recv = env.get(name)
+        if recv is None or method not in MUTATORS or (recv.ref and not recv.handle):
+            return  # a module, class or client is not data
+        if recv.handle and method in ("write", "writelines"):
+            line, direct = node.lineno, self.depth == 0
+            self.trace.events.append(
+                Event("write", "write", line, when, recv.handle, labels, direct)
+            )
+            if labels & {REMOTE, DECODED}:
+                target = ast.Name(recv.path_var) if recv.path_var else ast.Constant(recv.handle)
+                self.dropped_to(target, env, recv.handle)
+        if labels - recv.labels:
+            env[name] = Val(None, "", recv.labels | labels, recv.func, recv.handle, recv.path_var)
+
+    def dropped_to(self, target: ast.expr, env: dict[str, Val], path: str) -> None:
+        """Downloaded or decoded data was written to ``target``: running it is a dropper."""
+        if isinstance(target, ast.Name):
+            old = env.get(target.id, UNKNOWN)
+            env[target.id] = Val(old.const, old.ref, old.labels | {DROPPED}, old.func)
+        if len(path) >= 4 and path != "?":
+            self.trace.dropped.add(path)
 
     def nested(self, code: str, env: dict[str, Val], when: When) -> None:
         """Interpret a literal string that is exec'd, as if it were source (bounded depth)."""
@@ -492,7 +560,7 @@ class Interpreter:
                 value = self.apply(fn.func, [Val(const=item)], env, When.LATER)
                 folded = value.const if value is not None else None
             else:
-                folded = _fold_call(fn.ref, None, [item], {})
+                folded = fold_call(fn.ref, None, [item], {})
             if folded is None:
                 return None
             out.append(folded)
@@ -509,8 +577,10 @@ class Interpreter:
             )
         if isinstance(node, ast.FormattedValue):
             return self.partial(node.value, env)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self.partial(node.left, env) + self.partial(node.right, env)
         value = self.expr(node, env, When.LATER)
-        return _text(value.const) or value.ref
+        return text_of(value.const) or value.shape or value.ref
 
     def apply(
         self,
@@ -558,86 +628,29 @@ class Interpreter:
             self.depth -= 1
 
 
-def _intop(op: ast.operator, a: int, b: int) -> int | None:
-    table: dict[type[ast.operator], Callable[[], int | None]] = {
-        ast.Add: lambda: a + b,
-        ast.Sub: lambda: a - b,
-        ast.Mult: lambda: a * b,
-        ast.LShift: lambda: a << b if 0 <= b < 64 else None,
-        ast.RShift: lambda: a >> b if b >= 0 else None,
-        ast.BitXor: lambda: a ^ b,
-        ast.BitOr: lambda: a | b,
-        ast.BitAnd: lambda: a & b,
-        ast.Mod: lambda: a % b if b else None,
-        ast.FloorDiv: lambda: a // b if b else None,
-    }
-    fn = table.get(type(op))
-    out = fn() if fn else None
-    return out if out is None or abs(out) < 1 << 64 else None  # no bignum work while folding
+MAX_SHAPE = 512
 
 
-_BUILTIN_STR = {"copyright": "Copyright (c) 2001-2023 Python Software Foundation."}
+def _arg_text(value: Val) -> str:
+    return text_of(value.const) or value.shape or value.ref
 
 
-def _fold_call(ref: str, bound: object, c: list[object], kwargs: dict[str | None, Val]) -> object:  # noqa: PLR0911, PLR0912
-    """The constant a call returns when its inputs are constant, or None."""
-    try:
-        if ref == "chr" and len(c) == 1 and isinstance(c[0], int):
-            return chr(c[0])
-        if ref == "ord" and len(c) == 1 and isinstance(c[0], str) and len(c[0]) == 1:
-            return ord(c[0])
-        if ref in ("bytes", "bytearray") and len(c) == 1 and isinstance(c[0], list):
-            return bytes(c[0])
-        if ref in ("str", "int") and len(c) == 1 and isinstance(c[0], (str, int)):
-            return str(c[0]) if ref == "str" else int(c[0])
-        if ref in ("list", "tuple", "reversed") and len(c) == 1 and isinstance(c[0], (list, str)):
-            items = list(c[0])
-            return items[::-1] if ref == "reversed" else items
-        if ref == "map" and len(c) == 2 and isinstance(c[1], (list, str, bytes)):
-            return None  # handled below through the callee name kept in the first argument
-        if ref.endswith(".__str__") and not c:
-            head = ref[: -len(".__str__")]
-            return _BUILTIN_STR.get(head, f"<built-in function {head}>")
-        if ref in DECODERS and c and isinstance(c[0], (str, bytes)):
-            return DECODERS[ref](c[0])  # type: ignore[operator]
-        if ref in DECOMPRESSORS and c and isinstance(c[0], bytes):
-            out = zlib.decompressobj(15 + 32).decompress(c[0], MAX_FOLD) if ref != "lzma" else b""
-            return out if ref in ("zlib.decompress", "gzip.decompress") else None
-        if ref == "codecs.decode" and len(c) >= 2 and isinstance(c[1], str):
-            if c[1].lower().replace("_", "") in ("rot13", "rot-13"):
-                return codecs.decode(str(c[0]), "rot13")
-            if c[1] in ("hex", "base64") and isinstance(c[0], (str, bytes)):
-                data = c[0].encode() if isinstance(c[0], str) else c[0]
-                return codecs.decode(data, c[1])
-        if ref in ("str.join", "bytes.join") and len(c) == 1 and isinstance(c[0], list):
-            return bound.join(c[0])  # type: ignore[attr-defined]
-        if ref in ("str.replace", "bytes.replace") and len(c) == 2:
-            return bound.replace(c[0], c[1])  # type: ignore[attr-defined]
-        if ref in ("bytes.decode", "str.encode", "bytearray.decode"):
-            return (
-                bound.decode("utf-8", "replace")
-                if isinstance(bound, bytes)
-                else str(bound).encode()
-            )
-        if ref in ("str.upper", "str.lower", "str.strip", "bytes.strip") and not c:
-            return getattr(bound, ref.split(".")[1])()
-        if ref == "str.format" and isinstance(bound, str) and all(x is not None for x in c):
-            return None if WIDE_FORMAT.search(bound) else bound.format(*c)
-    except (ValueError, TypeError, LookupError, ArithmeticError, AttributeError, zlib.error):
-        return None  # binascii.Error and UnicodeError are ValueErrors
-    return None
+def _shape(value: Val) -> str:
+    return value.const if isinstance(value.const, str) else value.shape or "{}"
 
 
-def _decrypts(ref: str) -> bool:
-    leaf = ref.rsplit(".", 1)[-1]
-    return leaf == "decrypt" or ref.startswith(("fernet.", "cryptography.fernet.", "pyaes."))
-
-
-def _install_command(ref: str) -> bool:
-    leaf = ref.rsplit(".", 1)[-1]
-    return leaf in ("install", "develop", "egg_info", "bdist_egg", "sdist", "build_py") or (
-        ".command." in ref and leaf != "build_ext"
-    )
+def _call_shape(ref: str, args: list[Val]) -> str:
+    """The text a path-building call leaves when its value does not fold: an environment
+    variable as ``$NAME``, the home folder as ``~``, joined parts with ``/``."""
+    if not args:
+        return ""
+    if ref in ("os.getenv", "os.environ.get") and isinstance(args[0].const, str):
+        return f"${args[0].const}"
+    if ref in ("os.path.expanduser", "os.path.expandvars", "os.path.abspath", "pathlib.Path"):
+        return _shape(args[0]) if isinstance(args[0].const, str) or args[0].shape else ""
+    if ref == "os.path.join" and all(isinstance(a.const, str) or a.shape for a in args):
+        return "/".join(_shape(a) for a in args[:8])[:MAX_SHAPE]
+    return ""
 
 
 def _own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
@@ -663,53 +676,29 @@ def _is_main_guard(test: ast.expr) -> bool:
     )
 
 
-def _kind(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
-    if ref in EXEC:
-        return "exec"
-    if ref.startswith(PROCESS_PREFIXES) and ref not in ("subprocess.PIPE", "subprocess.DEVNULL"):
-        return "process"
-    head, _, leaf = ref.rpartition(".")
-    if ref in NETWORK or (head in HTTP_MODULES and leaf in HTTP_VERBS):
-        return "network"
-    if ref in OPAQUE_LOADERS:
-        return "opaque-load"
-    if ref.startswith(("pyperclip.", "clipboard.")):
-        return "clipboard"
-    if ref in ("open", "io.open", "pathlib.Path.write_bytes", "pathlib.Path.write_text"):
-        return "open"
-    if ref in ("ctypes.windll", "ctypes.CDLL", "ctypes.cdll.LoadLibrary", "ctypes.WinDLL"):
-        return "native-load"
-    return ""
-
-
-def _source_labels(ref: str) -> frozenset[str]:
-    if ref in ("os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "os.environ.items"):
-        return frozenset({ENV})
-    if ref in SECRET_SOURCES or ref.startswith(("browser_cookie3.", "win32crypt.", "dotenv.")):
-        return frozenset({SECRET})
-    if ref in HOSTINFO_SOURCES:
-        return frozenset({HOSTINFO})
-    return frozenset()
-
-
-SECRET_PATH_MARKERS = (
-    ".ssh", "id_rsa", ".aws", ".env", "wallet", "login data", "cookies", ".git-credentials",
-    "local state", "leveldb", ".netrc", "keychain", "exodus",
-)  # fmt: skip
 GLOBAL_TABLES = ("globals", "locals", "vars", "builtins.__dict__", "__builtins__.__dict__")
 
 
-def _secret_path(path: str) -> bool:
-    lowered = path.lower()
-    return any(marker in lowered for marker in SECRET_PATH_MARKERS)
-
-
-def trace(tree: ast.Module, *, install_time: bool, helper: bool = False) -> Trace:
+def trace(
+    tree: ast.Module,
+    *,
+    install_time: bool,
+    helper: bool = False,
+    source: str | None = None,
+    max_steps: int = MAX_STEPS,
+) -> Trace:
     """Sink events and recovered strings for one parsed module.
 
     ``helper`` marks a module that ``setup.py`` imports: its functions are taken to run
     during install (issue 16: a dropper moved out of setup.py into ``pre_install.py``).
+    ``source``: the module's text; when given, a function that runs later (not on install) and
+    whose text names no sink (:func:`prefilter.may_act`) is not walked on its own: it cannot
+    make a chain. ``max_steps`` bounds the expressions evaluated; past it the walk stops and
+    ``Trace.budget_spent`` is set, which the scorer turns into a hold (fail closed).
     """
-    interp = Interpreter(install_time or helper, helper)
-    interp.run_module(tree)
+    interp = Interpreter(install_time or helper, helper, source, max_steps)
+    try:
+        interp.run_module(tree)
+    except OverBudget:
+        interp.trace.budget_spent = True
     return interp.trace

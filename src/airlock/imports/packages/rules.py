@@ -85,41 +85,57 @@ DROP_SITE = re.compile(
 LONG_ENCODED = re.compile(r"[A-Za-z0-9+/=]{400,}")
 
 
-CONSTANT_RULES = (
-    ("credential-path", SECRETS, Severity.MEDIUM, "mentions a credential file"),
+DROP_SITE_WORDS = (
+    "pastebin", "discord", "ngrok", "transfer.sh", "telegram", "webhook", "pipedream",
+    "interact.sh", "oast.", "burpcollaborator",
+)  # fmt: skip
+# Each rule with the literals (in the lower-cased text) one of which any match contains:
+# a substring test is many times faster than a regex pass, and most files hold none of them.
+CONSTANT_RULES: tuple[tuple[str, re.Pattern[str], Severity, str, tuple[str, ...]], ...] = (
+    ("credential-path", SECRETS, Severity.MEDIUM, "mentions a credential file", ()),
     # Cloud SDKs read the metadata service; only the chain that sends it out denies.
-    ("cloud-metadata", METADATA, Severity.MEDIUM, "names a cloud metadata endpoint"),
+    (
+        "cloud-metadata",
+        METADATA,
+        Severity.MEDIUM,
+        "names a cloud metadata endpoint",
+        ("169.254.169.254", "metadata.google", "100.100.100.200"),
+    ),
     # Installers name .exe and .sh URLs; fetching and running one is the chain that denies.
-    ("executable-download", EXECUTABLE_URL, Severity.MEDIUM, "URL of an executable"),
+    ("executable-download", EXECUTABLE_URL, Severity.MEDIUM, "URL of an executable", ("http",)),
     # tqdm ships Telegram and Discord progress bars: naming a chat API is not sending to it.
-    ("suspicious-url", DROP_SITE, Severity.MEDIUM, "paste, webhook or tunnel URL"),
-    ("wallet-address", WALLET, Severity.MEDIUM, "looks like a crypto-wallet address"),
-    ("long-encoded-string", LONG_ENCODED, Severity.MEDIUM, "long encoded blob"),
+    (
+        "suspicious-url",
+        DROP_SITE,
+        Severity.MEDIUM,
+        "paste, webhook or tunnel URL",
+        DROP_SITE_WORDS,
+    ),
+    ("wallet-address", WALLET, Severity.MEDIUM, "looks like a crypto-wallet address", ()),
+    ("long-encoded-string", LONG_ENCODED, Severity.MEDIUM, "long encoded blob", ()),
 )
+# Words without which a wallet address in a file is only a coincidence of letters.
+WALLET_WORDS = ("wallet", "clipboard", "clip", "bitcoin", "btc", "eth", "crypto", "usdt", "coin")
 
 
 def scan_constants(path: str, source: str) -> list[PackageFinding]:
-    """Findings from string patterns in one file's text (one C-speed pass per rule)."""
+    """Findings from string patterns in one file's text (one C-speed pass per rule, run only
+    when a literal the rule needs is present)."""
     found = []
-    for rule, pattern, severity, why in CONSTANT_RULES:
+    lowered = source.lower()
+    long_line = max(map(len, source.splitlines()), default=0) >= 400
+    for rule, pattern, severity, why, needles in CONSTANT_RULES:
+        if needles and not any(n in lowered for n in needles):
+            continue
+        if rule == "wallet-address" and not any(w in lowered for w in WALLET_WORDS):
+            continue
+        if rule == "long-encoded-string" and not long_line:
+            continue  # 400 encoded characters in a row need a line at least that long
         match = pattern.search(source)
         if match:
             line = source.count("\n", 0, match.start()) + 1
             found.append(PackageFinding(rule, path, line, severity, why))
     return found
-
-
-def scan_pth(path: str, text: str) -> Iterator[PackageFinding]:
-    """Lines of a .pth file that start with 'import' run at every interpreter start."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.lstrip().startswith(("import ", "import\t")):
-            yield PackageFinding(
-                "pth-exec",
-                path,
-                number,
-                Severity.HIGH,
-                ".pth line runs code at every Python start-up",
-            )
 
 
 def setup_py_hooks(path: str, source: str) -> Iterator[PackageFinding]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import hashlib
 import io
 import re
@@ -17,15 +18,15 @@ from typing import BinaryIO
 
 from airlock.domain.requests import Outcome
 from airlock.errors import InvalidInput
-from airlock.imports.packages.analysis import scan_python, setup_imports
+from airlock.imports.packages.analysis import scan_pth, scan_python, setup_imports
 from airlock.imports.packages.archive import Member, read_members
 from airlock.imports.packages.feed import KnownBad
+from airlock.imports.packages.memo import MEMO
 from airlock.imports.packages.native import is_native, scan_native
 from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, scan_pickle
 from airlock.imports.packages.rules import (
     PackageFinding,
     Severity,
-    scan_pth,
     setup_py_hooks,
 )
 from airlock.imports.packages.typosquat import normalise, typosquat_of
@@ -90,6 +91,8 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     metadata = ""
     record = ""
     helpers = _install_helpers(members)
+    shipped = shipped_modules(members)
+    digests: dict[str, bytes] = {}
     scripts = _sdist_scripts(filename, members)
     for member in members:
         if member.data is None:
@@ -102,18 +105,31 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
             )
             findings.append(PackageFinding("unread-member", member.name, 0, severity, member.note))
             continue
-        found = _member_findings(member.name, member.data, helper=member.name in helpers)
+        member_digest = hashlib.sha256(member.data).digest()
+        digests[member.name] = member_digest
+        helper = member.name in helpers
+        base, side = member.name.rsplit("/", 1)[-1], bool(SIDE_CODE.search(member.name))
+        found = (
+            _member_findings(member.name, member.data, shipped=shipped)
+            if base.endswith(".pth")  # depends on the rest of the archive: not memoised
+            else MEMO.findings(
+                (member_digest, base, helper, _runs_setup(member.name), side),
+                member.name,
+                functools.partial(_member_findings, member.name, member.data, helper=helper),
+            )
+        )
         findings += [_lighter(f) for f in found] if member.name in scripts else found
         if member.name.endswith((".dist-info/METADATA", "/PKG-INFO")) and not metadata:
             metadata = member.data.decode("utf-8", "replace")
-        if member.name.endswith(".dist-info/RECORD"):
+        if _own_record(filename, member.name):
             record = member.data.decode("utf-8", "replace")
     findings += _empty_package(filename, members)
+    findings += bytecode_findings(members)
     name = _header(metadata, "Name") or project_of_filename(filename)
     version = _header(metadata, "Version")
     findings += _metadata_findings(filename, name, metadata)
     if record:
-        findings += _record_findings(record, members)
+        findings += _record_findings(record, members, digests)
     unknown = ["attestations (PEP 740)", "release age", "maintainer count"]
     if filename.endswith(".whl") and not record:
         findings.append(
@@ -131,9 +147,26 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
 # Code that neither import nor install runs (issue 16): tests, docs, examples, benchmarks.
 # Its findings weigh one step less: a chain there holds instead of denying.
 SIDE_CODE = re.compile(
-    r"(^|/)(tests?|testing|docs?|examples?|samples?|benchmarks?|demos?)/|"
+    r"(^|/)(tests?|testing|docs?|docs?_src|examples?|samples?|benchmarks?|demos?)/|"
     r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$"
 )
+
+
+def shipped_modules(members: list[Member]) -> frozenset[str]:
+    """Names a ``.pth`` line could import from this archive: every folder and module stem."""
+    names: set[str] = set()
+    for member in members:
+        if member.name.endswith(".py"):
+            parts = member.name.removesuffix(".py").split("/")
+            names.update(p for p in parts if p.isidentifier())
+    return frozenset(names)
+
+
+def _own_record(filename: str, name: str) -> bool:
+    """The wheel's own RECORD (``{name}-{version}.dist-info/RECORD`` at the top): a RECORD
+    vendored deeper, or inside an sdist, lists another distribution's files (issue 16: an
+    sdist vendoring wheels was held for every file its vendored RECORD did not list)."""
+    return filename.endswith(".whl") and name.count("/") == 1 and name.endswith(".dist-info/RECORD")
 
 
 def _is_code(name: str) -> bool:
@@ -173,10 +206,17 @@ def _install_helpers(members: list[Member]) -> set[str]:
     return {f"{prefix}{name}.py" for name in names}
 
 
-def _member_findings(path: str, data: bytes, *, helper: bool = False) -> list[PackageFinding]:
+def _runs_setup(path: str) -> bool:
+    """The sdist's own ``setup.py`` (at its root): its module level runs on install."""
+    return path.rsplit("/", 1)[-1] == "setup.py" and path.count("/") <= 1
+
+
+def _member_findings(
+    path: str, data: bytes, *, helper: bool = False, shipped: frozenset[str] = frozenset()
+) -> list[PackageFinding]:
     base = path.rsplit("/", 1)[-1]
     if base.endswith(".pth"):
-        return list(scan_pth(path, data.decode("utf-8", "replace")))
+        return scan_pth(path, data.decode("utf-8", "replace"), shipped)
     if is_native(path):
         return scan_native(path, data)
     if base.endswith(PICKLE_SUFFIXES) and looks_pickled(base, data):
@@ -184,7 +224,7 @@ def _member_findings(path: str, data: bytes, *, helper: bool = False) -> list[Pa
     if not base.endswith(".py"):
         return []
     source = data.decode("utf-8", "replace")
-    install = base == "setup.py" and path.count("/") <= 1
+    install = _runs_setup(path)
     found = scan_python(path, source, install_time=install, helper=helper)
     if install:
         found += list(setup_py_hooks(path, source))
@@ -274,6 +314,41 @@ def with_advisory(report: VetReport, advisory: str | None) -> VetReport:
     return replace(report, findings=(finding, *report.findings))
 
 
+def bytecode_findings(members: list[Member]) -> list[PackageFinding]:
+    """Compiled bytecode shipped in place of source cannot be read: it holds; a ``.pyc``
+    that is not bytecode at all (no ``\\r\\n`` after the magic number) is a payload in
+    disguise and denies (issue 16: an encrypted blob in ``__pycache__``)."""
+    sources = {m.name.removesuffix(".py") for m in members if m.name.endswith(".py")}
+    found = []
+    for member in members:
+        if not member.name.endswith(".pyc") or member.data is None:
+            continue
+        folder, _, base = member.name.rpartition("/")
+        stem = base.split(".", 1)[0]
+        parent = folder.removesuffix("__pycache__").rstrip("/")
+        if member.data[2:4] != b"\r\n":
+            found.append(
+                PackageFinding(
+                    "disguised-bytecode",
+                    member.name,
+                    0,
+                    Severity.CRITICAL,
+                    "named as Python bytecode but is not bytecode: an opaque payload",
+                )
+            )
+        elif f"{parent}/{stem}".lstrip("/") not in sources:
+            found.append(
+                PackageFinding(
+                    "orphan-bytecode",
+                    member.name,
+                    0,
+                    Severity.HIGH,
+                    "compiled bytecode without its source: nobody can read what it does",
+                )
+            )
+    return found
+
+
 def _empty_package(filename: str, members: list[Member]) -> list[PackageFinding]:
     """A package with no code of its own squats a name (issue 16: "dummy" packages)."""
     if not members:
@@ -331,7 +406,9 @@ def _metadata_findings(filename: str, name: str, metadata: str) -> list[PackageF
     return found
 
 
-def _record_findings(record: str, members: list[Member]) -> list[PackageFinding]:
+def _record_findings(
+    record: str, members: list[Member], digests: dict[str, bytes]
+) -> list[PackageFinding]:
     listed: dict[str, str] = {}
     for row in csv.reader(io.StringIO(record)):
         if row and len(row) >= 2 and row[1]:
@@ -354,7 +431,11 @@ def _record_findings(record: str, members: list[Member]) -> list[PackageFinding]
             continue
         actual = (
             "sha256="
-            + base64.urlsafe_b64encode(hashlib.sha256(member.data).digest()).rstrip(b"=").decode()
+            + base64.urlsafe_b64encode(
+                digests.get(member.name) or hashlib.sha256(member.data).digest()
+            )
+            .rstrip(b"=")
+            .decode()
         )
         if actual != expected:
             found.append(

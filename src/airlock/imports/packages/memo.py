@@ -1,0 +1,50 @@
+"""Findings of identical files, computed once per process (issue 16: bounded work).
+
+A wheel and the sdist of the same release, vendored copies (pip inside virtualenv, six in a
+dozen projects) and a lock file naming many packages repeat the same modules byte for byte.
+A member's findings depend only on its bytes and on what its path says about it (its base
+name, whether ``setup.py`` runs it, whether it is side code), so they are kept under the
+SHA-256 of the bytes and that context, with the path left out and put back on the way out.
+
+Bounded: at most ``MAX_ENTRIES`` results (findings only, never the bytes), least recently
+used first out. Pure apart from that cache; nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import replace
+
+from airlock.imports.packages.rules import PackageFinding
+
+MAX_ENTRIES = 16_384
+Key = tuple[bytes, str, bool, bool, bool]
+
+
+class FindingsMemo:
+    """A bounded least-recently-used map from (digest, context) to findings."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Key, tuple[PackageFinding, ...]] = OrderedDict()
+        self.hits = 0
+
+    def findings(
+        self, key: Key, path: str, compute: Callable[[], list[PackageFinding]]
+    ) -> list[PackageFinding]:
+        """``compute()``'s findings for ``path``, from the memo when ``key`` was seen."""
+        stored = self._entries.get(key)
+        if stored is None:
+            found = compute()
+            self._entries[key] = tuple(replace(f, path="") if f.path == path else f for f in found)
+            if len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+            return found
+        self.hits += 1
+        self._entries.move_to_end(key)
+        return [replace(f, path=path) if not f.path else f for f in stored]
+
+
+# One per process, like the compiled YARA rules: results of pure functions of the bytes.
+MEMO = FindingsMemo()

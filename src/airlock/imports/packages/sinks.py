@@ -1,0 +1,106 @@
+"""What the data-flow pass treats as a sink or a source: names of calls that run code,
+start processes, reach the network, open files or load opaque objects, and the labels data
+picks up from secret and host-information sources.
+
+Pure tables and small lookups over dotted names (``os.system``, ``requests.post``); the
+interpretation that resolves a call to such a name lives in :mod:`flow`.
+"""
+
+from __future__ import annotations
+
+import re
+
+METADATA_HOSTS = re.compile(
+    r"169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200"
+)  # nested evaluation of user functions and lambdas
+SECRET = "secret"  # noqa: S105 -- a label name, not a password
+ENV = "environment"  # environment variables: secrets sometimes, configuration mostly
+HOSTINFO = "host-info"
+DECODED = "decoded"
+REMOTE = "remote"
+HIDDEN = "hidden"  # the callee itself was reached through strings, getattr or __import__
+FILE = "file-data"  # read from a local file
+DROPPED = "dropped"  # a path that downloaded or decoded data was written to
+PROCESS_PREFIXES: tuple[str, ...] = (
+    "subprocess.", "os.system", "os.popen", "os.exec", "os.spawn", "pty.spawn", "pip.main",
+    "pip._internal.main", "pip._internal.cli.main", "os.startfile", "commands.getoutput",
+    "asyncio.create_subprocess",
+)  # fmt: skip
+EXEC = {"exec", "eval", "compile", "builtins.exec", "builtins.eval", "builtins.compile"}
+HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"}
+HTTP_MODULES = ("requests", "httpx", "urllib3", "requests.api", "aiohttp")
+NETWORK = {
+    "socket.socket", "socket.create_connection", "socket.gethostbyname", "socket.getaddrinfo",
+    "socket.gethostbyname_ex", "urllib.request.urlopen", "urllib.request.urlretrieve",
+    "urllib2.urlopen", "urllib.urlopen", "urllib.urlretrieve", "http.client.HTTPConnection",
+    "http.client.HTTPSConnection", "httplib.HTTPConnection", "httplib.HTTPSConnection",
+    "smtplib.SMTP", "smtplib.SMTP_SSL", "ftplib.FTP", "webbrowser.open", "telebot.TeleBot",
+    "discord_webhook.DiscordWebhook", "dhooks.Webhook", "discordwebhook.Discord",
+    "urllib3.PoolManager", "requests.Session", "aiohttp.ClientSession", "httpx.Client",
+}  # fmt: skip
+
+
+# HTTP client objects: an instance is referred to by its class, so ``client.post`` is traffic.
+CLIENTS = {
+    "requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client",
+    "httpx.AsyncClient", "aiohttp.ClientSession", "urllib3.PoolManager",
+}  # fmt: skip
+SECRET_SOURCES = {"os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "dotenv."}
+SECRET_SOURCES |= {"browser_cookie3.", "win32crypt.", "keyring.get_password", "pyperclip.paste"}
+SECRET_SOURCES |= {"PIL.ImageGrab.grab", "pyautogui.screenshot"}
+HOSTINFO_SOURCES = {"socket.gethostname", "getpass.getuser", "os.getlogin", "platform.node"}
+HOSTINFO_SOURCES |= {"os.getcwd", "platform.platform", "platform.uname", "uuid.getnode"}
+HOSTINFO_SOURCES |= {"os.uname", "socket.gethostbyname", "platform.system", "os.path.expanduser"}
+OPAQUE_LOADERS = {"marshal.loads", "pickle.loads", "dill.loads", "cloudpickle.loads"}
+
+
+def decrypts(ref: str) -> bool:
+    leaf = ref.rsplit(".", 1)[-1]
+    return leaf == "decrypt" or ref.startswith(("fernet.", "cryptography.fernet.", "pyaes."))
+
+
+def install_command(ref: str) -> bool:
+    leaf = ref.rsplit(".", 1)[-1]
+    return leaf in ("install", "develop", "egg_info", "bdist_egg", "sdist", "build_py") or (
+        ".command." in ref and leaf != "build_ext"
+    )
+
+
+def kind_of(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
+    if ref in EXEC:
+        return "exec"
+    if ref.startswith(PROCESS_PREFIXES) and ref not in ("subprocess.PIPE", "subprocess.DEVNULL"):
+        return "process"
+    head, _, leaf = ref.rpartition(".")
+    if ref in NETWORK or ((head in HTTP_MODULES or head in CLIENTS) and leaf in HTTP_VERBS):
+        return "network"
+    if ref in OPAQUE_LOADERS:
+        return "opaque-load"
+    if ref.startswith(("pyperclip.", "clipboard.")):
+        return "clipboard"
+    if ref in ("open", "io.open", "pathlib.Path.write_bytes", "pathlib.Path.write_text"):
+        return "open"
+    if ref in ("ctypes.windll", "ctypes.CDLL", "ctypes.cdll.LoadLibrary", "ctypes.WinDLL"):
+        return "native-load"
+    return ""
+
+
+def source_labels(ref: str) -> frozenset[str]:
+    if ref in ("os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "os.environ.items"):
+        return frozenset({ENV})
+    if ref in SECRET_SOURCES or ref.startswith(("browser_cookie3.", "win32crypt.", "dotenv.")):
+        return frozenset({SECRET})
+    if ref in HOSTINFO_SOURCES:
+        return frozenset({HOSTINFO})
+    return frozenset()
+
+
+SECRET_PATH_MARKERS = (
+    ".ssh", "id_rsa", ".aws", ".env", "wallet", "login data", "cookies", ".git-credentials",
+    "local state", "leveldb", ".netrc", "keychain", "exodus",
+)  # fmt: skip
+
+
+def secret_path(path: str) -> bool:
+    lowered = path.lower()
+    return any(marker in lowered for marker in SECRET_PATH_MARKERS)
