@@ -182,6 +182,23 @@ def null_rate(m: Measured, ctx: Context) -> float:
     return ctx.null.get((m.label, band(m.label_rows)), ctx.null.get((m.label, -1), MIN_NULL_RATE))
 
 
+def poisoned_share(m: Measured, ctx: Context) -> float:
+    """Estimated share of ``m``'s label rows that were planted with a flipped label.
+
+    A clean row of the label reads like another label at the expected rate ``mu``
+    (:func:`null_rate`); a row whose label was flipped reads so at about
+    :data:`OTHER_QUANTILE` (the cut is that quantile of the other labels' own rows). The
+    observed share ``d / k`` mixes the two, so the planted share is
+    ``(d / k - mu) / (OTHER_QUANTILE - mu)``, clipped to 0..1.
+    """
+    if not m.label_rows:
+        return 0.0
+    mu = null_rate(m, ctx)
+    if mu >= OTHER_QUANTILE:
+        return 0.0
+    return float(min(1.0, max(0.0, (m.other_like / m.label_rows - mu) / (OTHER_QUANTILE - mu))))
+
+
 def leak_rate(m: Measured, ctx: Context) -> float:
     """Expected share of ``m``'s rows that carry another label."""
     return ctx.leak.get((m.label, band(m.label_rows)), ctx.leak.get((m.label, -1), 1.0))
