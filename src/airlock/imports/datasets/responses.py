@@ -72,11 +72,11 @@ def join_near_fixed(labels: Sequence[str]) -> list[str]:
         # MinHash proposes candidates; the exact word sets decide.
         groups = clusters([words[i] for i in short], PERMUTATIONS, 2, SIMILARITY - 0.1, shingle=1)
         for group in groups:
-            first = set(words[short[group[0]]])
+            head = set(words[short[group[0]]])
             for member in group[1:]:
                 other = set(words[short[member]])
-                shared = len(first & other)
-                if shared >= MIN_SHARED and shared >= SIMILARITY * len(first | other):
+                shared = len(head & other)
+                if shared >= MIN_SHARED and shared >= SIMILARITY * len(head | other):
                     parent[root(short[member])] = root(short[group[0]])
     members: dict[int, list[int]] = {}
     for i in range(len(distinct)):
