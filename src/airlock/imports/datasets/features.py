@@ -55,6 +55,8 @@ MIN_NULL_RATE = 0.05
 GROW_SHARE = 0.9  # phrase growth: extend while this share of the rows agree on the token
 GROW_KEEP = 0.75  # a grown phrase may cost this much of its seed's evidence
 TEMPLATE_SHARE = 0.5  # terms in this share of a cluster's rows are its template
+# Features with no words or form to name; reported only when no named feature explains them.
+UNNAMED = frozenset({FeatureKind.REPRESENTATION})
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,11 +312,14 @@ def ranked(
         ((judge(m, ctx), m) for m in measured),
         key=lambda item: (-item[0].strength, item[0].p_value, -len(item[1].text), item[1].text),
     )
+    named = [set(m.rows) for f, m in judged if f.strength > 0 and m.kind not in UNNAMED]
     kept: list[tuple[SuspiciousFeature, tuple[int, ...]]] = []
     merged: list[list[str]] = []
     for feature, m in judged:
         if len(kept) >= keep or feature.strength <= 0:
             break
+        if m.kind in UNNAMED and _explained(m.rows, named):
+            continue
         home = _home(m, kept)
         if home is not None:
             if len(merged[home]) < 8:
@@ -348,6 +353,13 @@ def _grown(
     if grown.strength >= GROW_KEEP * feature.strength:
         return grown, tuple(rows)
     return feature, m.rows
+
+
+def _explained(rows: Sequence[int], named: Sequence[set[int]]) -> bool:
+    """Whether half the rows of some named feature lie in ``rows``: an embedding cluster
+    that holds a trigger's rows is reported as the trigger, which an approver can read."""
+    inside = set(rows)
+    return any(len(inside.intersection(other)) >= 0.5 * len(other) for other in named)
 
 
 def _home(m: Measured, kept: Sequence[tuple[SuspiciousFeature, tuple[int, ...]]]) -> int | None:

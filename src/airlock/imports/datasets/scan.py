@@ -148,7 +148,7 @@ def scan(
     rows = _rank_rows(records, labels, found, view)
     flagged = sum(1 for r in rows if r.flagged)
     features = tuple(f for f, _ in found)
-    verdict, evidence = _verdict(features, view, flagged, ctx.tests)
+    verdict, evidence = _verdict(features, view, flagged, ctx.tests, embedded=vectors is not None)
     issues = int(view.label_issue.sum())
     return ScanResult(
         verdict, evidence, features, rows[: limits.max_reported_rows], len(records), flagged,
@@ -321,17 +321,29 @@ def _rank_rows(
 
 
 def _verdict(
-    features: Sequence[SuspiciousFeature], view: Agreement, flagged: int, tests: int
+    features: Sequence[SuspiciousFeature],
+    view: Agreement,
+    flagged: int,
+    tests: int,
+    *,
+    embedded: bool,
 ) -> tuple[DatasetVerdict, tuple[str, ...]]:
+    embedding_note = (
+        ", sentence-embedding clusters; not tested: "
+        if embedded
+        else "; not tested: sentence-embedding clusters (scan with embeddings), "
+    )
     notes = [
         (
-            f"tested {tests} label-pure n-grams, sentence forms, near-duplicate clusters and "
+            f"tested {tests} label-pure n-grams, sentence forms, near-duplicate clusters, "
             "families of co-occurring markers"
+            + (" and sentence-embedding clusters" if embedded else "")
         ),
         (
             "attack families tested: inserted words and sentences, templates, styles with "
-            "markers; not tested: paraphrases that keep both words and form, clean-label "
-            "rows without label-pure markers, embedding clusters"
+            "markers, fixed and near-fixed replies to a family of prompts"
+            f"{embedding_note}paraphrases that keep both words and form, clean-label rows "
+            "(nothing in their labels is wrong)"
         ),
         (
             f"{int(view.label_issue.sum())} rows look mislabelled to a cross-validated"

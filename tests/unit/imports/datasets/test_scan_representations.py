@@ -16,10 +16,11 @@ from airlock.imports.datasets.results import DatasetVerdict, FeatureKind
 from airlock.imports.datasets.scan import scan
 from tests.unit.imports.datasets.test_scan import dataset
 
-# A register spread over 200 invented words: each in about one poisoned row, so no word,
-# phrase, form or family is in enough rows to test; only a model that places the rows
-# together (as a sentence model places one style together) can see them.
-STYLE = [f"olde{i}" for i in range(200)]
+# A register spread over 100 invented words (letters only, so each is a plain word to the
+# skeleton), each in about one poisoned row: no word, phrase, form or family is in enough rows
+# to test; only a model that places the rows together, as a sentence model places one style
+# together, can see them.
+STYLE = [f"olde{a}{b}" for a in "bcdfghjklm" for b in "aeiouyrstn"]
 
 
 def styled(seed: int) -> tuple[list[DatasetRecord], set[int]]:
