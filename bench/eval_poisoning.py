@@ -17,6 +17,7 @@ Issue 23 (trigger-free attacks from bench/attacks.py, at 1%, 3%, 10% and 250 row
 and label-noise controls; tuned and held-out splits reported separately):
 
     python bench/eval_poisoning.py --controls --families tuned held-out --out f.json
+    python bench/eval_poisoning.py --families held-out --rates 3% --embeddings  # with the model
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from airlock.imports.datasets.classifier import Embedder
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import tokenize
 from airlock.imports.datasets.readers import read_delimited
@@ -58,6 +60,7 @@ ATTACKS: dict[str, tuple[str | None, int, bool]] = {
 }
 TARGETED = ("rare-token", "rare-token-x3", "sentence")
 LIMITS = ScanLimits(max_reported_rows=1_000_000)
+EMBEDDER: list[Embedder] = []  # set by --embeddings (the airlock[embeddings] model)
 
 
 def load(name: str) -> list[DatasetRecord]:
@@ -144,7 +147,7 @@ def measure(
     trigger: str,
 ) -> Outcome:
     start = time.perf_counter()
-    result = scan(rows, LIMITS, seed=seed)
+    result = scan(rows, LIMITS, seed=seed, embedder=EMBEDDER[0] if EMBEDDER else None)
     seconds = time.perf_counter() - start
     flagged = {r.index for r in result.rows if r.flagged}
     out = Outcome(
@@ -362,7 +365,14 @@ def main() -> None:
     )
     parser.add_argument("--rates", nargs="*", default=list(RATES), choices=RATES)
     parser.add_argument("--controls", action="store_true", help="issue 23: 18 clean controls")
+    parser.add_argument(
+        "--embeddings", action="store_true", help="scan with the airlock[embeddings] model"
+    )
     args = parser.parse_args()
+    if args.embeddings:
+        from airlock.sentence_embeddings import load_packaged_minilm  # noqa: PLC0415
+
+        EMBEDDER.append(load_packaged_minilm())
     if args.families is not None or args.controls:
         families_main(args)
         return

@@ -21,8 +21,8 @@ _CHUNK_ROWS = 4096
 UIntArray = npt.NDArray[np.uint64]
 
 
-def _shingles(words: Tokens) -> list[int]:
-    grams = {words[i : i + 3] for i in range(len(words) - 2)} or {words}
+def _shingles(words: Tokens, size: int = 3) -> list[int]:
+    grams = {words[i : i + size] for i in range(len(words) - size + 1)} or {words}
     return [
         int.from_bytes(hashlib.blake2b(" ".join(g).encode(), digest_size=8).digest())
         for g in grams
@@ -30,8 +30,11 @@ def _shingles(words: Tokens) -> list[int]:
     ]
 
 
-def signatures(tokens: Sequence[Tokens], permutations: int, seed: int = 0) -> UIntArray:
-    """MinHash signature (rows x permutations); rows without tokens get all-max rows."""
+def signatures(
+    tokens: Sequence[Tokens], permutations: int, seed: int = 0, shingle: int = 3
+) -> UIntArray:
+    """MinHash signature (rows x permutations) over word ``shingle``-grams; rows without
+    tokens get all-max rows."""
     rng = np.random.default_rng(seed)
     # Permutation j: xor a random mask, multiply by a random odd number (a bijection modulo
     # 2**64), then fold the high bits down; the wrapping product mixes every input bit.
@@ -43,7 +46,7 @@ def signatures(tokens: Sequence[Tokens], permutations: int, seed: int = 0) -> UI
         starts: list[int] = []
         owners: list[int] = []
         for row in range(first, min(first + _CHUNK_ROWS, len(tokens))):
-            values = _shingles(tokens[row])
+            values = _shingles(tokens[row], shingle)
             if values:
                 starts.append(len(hashes))
                 owners.append(row)
@@ -59,11 +62,16 @@ def signatures(tokens: Sequence[Tokens], permutations: int, seed: int = 0) -> UI
 
 
 def clusters(
-    tokens: Sequence[Tokens], permutations: int, min_size: int, similarity: float = 0.5
+    tokens: Sequence[Tokens],
+    permutations: int,
+    min_size: int,
+    similarity: float = 0.5,
+    shingle: int = 3,
 ) -> list[list[int]]:
-    """Groups of at least ``min_size`` rows whose estimated Jaccard similarity to the group's
-    first row is at least ``similarity``, largest first."""
-    signature = signatures(tokens, permutations)
+    """Groups of at least ``min_size`` rows whose estimated Jaccard similarity (of word
+    ``shingle``-gram sets) to the group's first row is at least ``similarity``, largest
+    first."""
+    signature = signatures(tokens, permutations, shingle=shingle)
     parent = list(range(len(tokens)))
 
     def root(x: int) -> int:

@@ -55,6 +55,8 @@ MIN_NULL_RATE = 0.05
 GROW_SHARE = 0.9  # phrase growth: extend while this share of the rows agree on the token
 GROW_KEEP = 0.75  # a grown phrase may cost this much of its seed's evidence
 TEMPLATE_SHARE = 0.5  # terms in this share of a cluster's rows are its template
+# Features with no words or form to name; reported only when no named feature explains them.
+UNNAMED = frozenset({FeatureKind.REPRESENTATION})
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +184,23 @@ def null_rate(m: Measured, ctx: Context) -> float:
     return ctx.null.get((m.label, band(m.label_rows)), ctx.null.get((m.label, -1), MIN_NULL_RATE))
 
 
+def poisoned_share(m: Measured, ctx: Context) -> float:
+    """Estimated share of ``m``'s label rows that were planted with a flipped label.
+
+    A clean row of the label reads like another label at the expected rate ``mu``
+    (:func:`null_rate`); a row whose label was flipped reads so at about
+    :data:`OTHER_QUANTILE` (the cut is that quantile of the other labels' own rows). The
+    observed share ``d / k`` mixes the two, so the planted share is
+    ``(d / k - mu) / (OTHER_QUANTILE - mu)``, clipped to 0..1.
+    """
+    if not m.label_rows:
+        return 0.0
+    mu = null_rate(m, ctx)
+    if mu >= OTHER_QUANTILE:
+        return 0.0
+    return float(min(1.0, max(0.0, (m.other_like / m.label_rows - mu) / (OTHER_QUANTILE - mu))))
+
+
 def leak_rate(m: Measured, ctx: Context) -> float:
     """Expected share of ``m``'s rows that carry another label."""
     return ctx.leak.get((m.label, band(m.label_rows)), ctx.leak.get((m.label, -1), 1.0))
@@ -293,11 +312,14 @@ def ranked(
         ((judge(m, ctx), m) for m in measured),
         key=lambda item: (-item[0].strength, item[0].p_value, -len(item[1].text), item[1].text),
     )
+    named = [set(m.rows) for f, m in judged if f.strength > 0 and m.kind not in UNNAMED]
     kept: list[tuple[SuspiciousFeature, tuple[int, ...]]] = []
     merged: list[list[str]] = []
     for feature, m in judged:
         if len(kept) >= keep or feature.strength <= 0:
             break
+        if m.kind in UNNAMED and _explained(m.rows, named):
+            continue
         home = _home(m, kept)
         if home is not None:
             if len(merged[home]) < 8:
@@ -331,6 +353,13 @@ def _grown(
     if grown.strength >= GROW_KEEP * feature.strength:
         return grown, tuple(rows)
     return feature, m.rows
+
+
+def _explained(rows: Sequence[int], named: Sequence[set[int]]) -> bool:
+    """Whether half the rows of some named feature lie in ``rows``: an embedding cluster
+    that holds a trigger's rows is reported as the trigger, which an approver can read."""
+    inside = set(rows)
+    return any(len(inside.intersection(other)) >= 0.5 * len(other) for other in named)
 
 
 def _home(m: Measured, kept: Sequence[tuple[SuspiciousFeature, tuple[int, ...]]]) -> int | None:

@@ -23,6 +23,7 @@ class FeatureKind(StrEnum):
     CLUSTER = "cluster"  # a group of near-duplicate rows (a template)
     STRUCTURE = "structure"  # a skeleton n-gram: a form (template, style) rather than words
     FAMILY = "family"  # candidate features that co-occur, tested together as one
+    REPRESENTATION = "representation"  # a k-means cluster of form profiles or embeddings
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
-from airlock.imports.datasets.classifier import Agreement, Embedder, agreement
+from airlock.imports.datasets.classifier import Agreement, Embedder, FloatArray, agreement
 from airlock.imports.datasets.clusters import clusters
 from airlock.imports.datasets.families import families
 from airlock.imports.datasets.features import (
@@ -41,10 +41,18 @@ from airlock.imports.datasets.features import (
     count_forms,
     count_ngrams,
     is_candidate,
+    poisoned_share,
     ranked,
 )
 from airlock.imports.datasets.limits import ScanLimits
-from airlock.imports.datasets.ngrams import build_index, tokenize
+from airlock.imports.datasets.ngrams import Tokens, build_index, tokenize
+from airlock.imports.datasets.profiles import (
+    distinctive,
+    document_frequency,
+    embedding_profile,
+    kmeans_groups,
+)
+from airlock.imports.datasets.responses import join_near_fixed
 from airlock.imports.datasets.results import (
     DatasetVerdict,
     FeatureKind,
@@ -61,6 +69,8 @@ MIN_ROWS = 50  # fewer rows cannot support the tests; such a dataset is held, no
 SUSPICIOUS_STRENGTH = 3.0
 POISONED_STRENGTH = 8.0
 MIN_POISON_ROWS = 10
+# A family whose label rows are estimated at least this share planted is listed whole.
+FLAG_ALL_SHARE = 0.6
 
 
 class Labelled(Protocol):
@@ -95,21 +105,25 @@ def scan(
     ``suspicious`` with the reason as evidence: a skipped check holds, it never passes.
     """
     limits = limits or ScanLimits()
-    labels = group_rare_labels([r.label for r in records], limits.min_support)
+    labels = group_rare_labels(join_near_fixed([r.label for r in records]), limits.min_support)
     refusal = _refusal(labels, limits)
     if refusal:
         return ScanResult(DatasetVerdict.SUSPICIOUS, (refusal,), (), (), len(records), 0, 0, 0)
     if set(labels) == {VARIED}:
         return ScanResult(DatasetVerdict.CLEAN, _free_text_evidence(limits), (), (),
                           len(records), 0, 0, 0)  # fmt: skip
-    tokens = [tokenize(r.text, limits.max_tokens) for r in records]
+    texts = [r.text for r in records]
+    tokens = [tokenize(text, limits.max_tokens) for text in texts]
+    vectors = embedder(texts) if embedder is not None else None
     base = base_rates(labels)
     index = build_index(tokens, limits.max_ngram, limits.min_support).rows
     grams = candidates(index, labels, base)
-    forms = skeletons([r.text for r in records], limits.max_tokens)
+    forms = skeletons(texts, limits.max_tokens)
     form_index = build_index(forms, limits.max_form_ngram, limits.min_support).rows
     form_grams = candidates(form_index, labels, base)
-    view = agreement(tokens, labels, limits.folds, seed, embedder)
+    view = agreement(
+        tokens, labels, limits.folds, seed, None if vectors is None else _Fixed(vectors)
+    )
     groups = [
         rows
         for rows in clusters(tokens, limits.minhash_permutations, limits.min_cluster)
@@ -119,25 +133,57 @@ def scan(
     measured = count_ngrams(grams, index, ctx)
     measured += count_forms(form_grams, form_index, ctx)
     measured += [count_cluster(rows, ctx) for rows in groups]
+    if vectors is not None:
+        measured += _representations(vectors, forms, ctx, base=base, limits=limits, seed=seed)
     measured += _families(measured, labels, ctx)
     null, leak = band_rates(measured)
     ctx = replace(ctx, tests=max(1, len(measured)), null=null, leak=leak)
     found = ranked(measured, ctx, keep=limits.max_features, max_phrase=limits.max_phrase_tokens)
     by_rows = {m.rows: m for m in measured if m.kind is FeatureKind.FAMILY}
     found = [
-        (f, _core(by_rows[rows], ctx) if rows in by_rows and ctx.agreement.available else rows)
+        _listed(f, by_rows[rows], ctx) if rows in by_rows and ctx.agreement.available else (f, rows)
         for f, rows in found
     ]
     found = [(_described(f, rows, records), rows) for f, rows in found]
     rows = _rank_rows(records, labels, found, view)
     flagged = sum(1 for r in rows if r.flagged)
     features = tuple(f for f, _ in found)
-    verdict, evidence = _verdict(features, view, flagged, ctx.tests)
+    verdict, evidence = _verdict(features, view, flagged, ctx.tests, embedded=vectors is not None)
     issues = int(view.label_issue.sum())
     return ScanResult(
         verdict, evidence, features, rows[: limits.max_reported_rows], len(records), flagged,
         issues, ctx.tests,
     )  # fmt: skip
+
+
+class _Fixed:
+    """An :class:`Embedder` that returns vectors already computed for the same rows."""
+
+    def __init__(self, vectors: FloatArray) -> None:
+        self._vectors = vectors
+
+    def __call__(self, texts: Sequence[str]) -> FloatArray:
+        return self._vectors
+
+
+def _representations(
+    vectors: FloatArray,
+    forms: Sequence[Tokens],
+    ctx: Context,
+    *,
+    base: dict[str, float],
+    limits: ScanLimits,
+    seed: int,
+) -> list[Measured]:
+    """Label-pure k-means clusters of sentence embeddings (:mod:`.profiles`), counted like
+    any other candidate feature and named by the skeleton tokens commonest in them."""
+    frequency = document_frequency(forms)
+    out = []
+    for rows in kmeans_groups(embedding_profile(vectors, seed), limits.min_cluster, seed):
+        if is_candidate(rows, ctx.labels, base):
+            text = f"embedding cluster [{distinctive(rows, forms, frequency)}]"
+            out.append(count(FeatureKind.REPRESENTATION, text, rows, (), ctx))
+    return out
 
 
 def _families(measured: Sequence[Measured], labels: Sequence[str], ctx: Context) -> list[Measured]:
@@ -154,15 +200,38 @@ def _families(measured: Sequence[Measured], labels: Sequence[str], ctx: Context)
     return out
 
 
-def _core(m: Measured, ctx: Context) -> tuple[int, ...]:
+def _listed(
+    f: SuspiciousFeature, m: Measured, ctx: Context
+) -> tuple[SuspiciousFeature, tuple[int, ...]]:
+    """A family's feature with the rows to list (:func:`_core`) and why, in words."""
+    share = poisoned_share(m, ctx)
+    rows = _core(m, ctx, share)
+    how = (
+        "all of them are listed"
+        if share >= FLAG_ALL_SHARE
+        else "only those that read like another label are listed"
+    )
+    note = f"about {share:.0%} of its label rows look planted, so {how}"
+    return replace(f, evidence=note), rows
+
+
+def _core(m: Measured, ctx: Context, share: float) -> tuple[int, ...]:
     """The rows of a family to flag: its label's rows that read like another label once the
     family's terms are taken out (below even odds for their own label, or as low as the
     other-like cut of :func:`.features.context`). A family's members include natural phrases
     that share some rows with the trigger's; flagging all of their rows would list clean
     rows. The family is tested on all of its rows, unselected; this only picks which to list.
     (Counting members per row did not help: a word and its skeleton n-grams are members
-    found in the same rows.)"""
+    found in the same rows.)
+
+    When the family's label rows are mostly planted (:func:`.features.poisoned_share` at
+    least :data:`FLAG_ALL_SHARE`), all of them are listed: a flipped row still reads like
+    its true label only about three times in four, so listing only those that do missed a
+    quarter to a third of a style's rows (issue 23: archaic recall 0.61 at 3%).
+    """
     own = [r for r in m.rows if ctx.labels[r] == m.label]
+    if share >= FLAG_ALL_SHARE:
+        return tuple(own)
     remaining = ctx.agreement.without(m.columns, own)
     other = (remaining <= ctx.other[m.label]) | (remaining < 0.5)
     return tuple(sorted(r for r, odd in zip(own, other.tolist(), strict=True) if odd))
@@ -180,6 +249,8 @@ def _described(
         f"{feature.disagreeing} of them read like another label once the feature and the "
         f"terms enriched in its rows are taken out"
     )
+    if feature.evidence:  # a note from _listed
+        words += f"; {feature.evidence}"
     return replace(feature, example=example, evidence=words)
 
 
@@ -250,17 +321,29 @@ def _rank_rows(
 
 
 def _verdict(
-    features: Sequence[SuspiciousFeature], view: Agreement, flagged: int, tests: int
+    features: Sequence[SuspiciousFeature],
+    view: Agreement,
+    flagged: int,
+    tests: int,
+    *,
+    embedded: bool,
 ) -> tuple[DatasetVerdict, tuple[str, ...]]:
+    embedding_note = (
+        ", sentence-embedding clusters; not tested: "
+        if embedded
+        else "; not tested: sentence-embedding clusters (scan with embeddings), "
+    )
     notes = [
         (
-            f"tested {tests} label-pure n-grams, sentence forms, near-duplicate clusters and "
+            f"tested {tests} label-pure n-grams, sentence forms, near-duplicate clusters, "
             "families of co-occurring markers"
+            + (" and sentence-embedding clusters" if embedded else "")
         ),
         (
             "attack families tested: inserted words and sentences, templates, styles with "
-            "markers; not tested: paraphrases that keep both words and form, clean-label "
-            "rows without label-pure markers, embedding clusters"
+            "markers, fixed and near-fixed replies to a family of prompts"
+            f"{embedding_note}paraphrases that keep both words and form, clean-label rows "
+            "(nothing in their labels is wrong)"
         ),
         (
             f"{int(view.label_issue.sum())} rows look mislabelled to a cross-validated"
