@@ -32,11 +32,16 @@ if TYPE_CHECKING:
     Ints = npt.NDArray[np.int64]
 
 RADIUS = 16
-CHAIN = 10  # gaps per key: ~55 bits of gap and sign entropy on weights (see ADR 0021)
-# One key in SAMPLE is kept: a 1 MiB Q8_0 piece (~30 k anchors) expects ~15 kept keys that
-# survive, a 1 MiB Q4_0 piece (~56 k anchors) ~5; 8 bytes per 512 x 33 elements is ~0.5 MB
-# per GB of fp16 weights (see ADR 0021 for the measurement).
-SAMPLE = 512
+# Gaps per key. Each gap carries ~5.2 bits (Renyi entropy of gaps on weights; 17-100 apart,
+# mean 33) and each sign 1: ~50 bits of chain collision entropy at 8. Shorter chains survive
+# Q4_0 better (a lost or spurious anchor breaks CHAIN + 1 keys); measured at random offsets,
+# chains surviving Q8_0 / llama.cpp Q4_0 / round-to-nearest Q4_0: 0.93 / 0.39 / 0.16 at 6,
+# 0.91 / 0.29 / 0.10 at 8, 0.89 / 0.22 / 0.06 at 10 (ADR 0021).
+CHAIN = 8
+# One key in SAMPLE is kept: 8 bytes per 1024 x 33 elements, 127 MB per TB of fp16 weights
+# (63 MB per TB of fp32). A 1 MiB piece (~30 k anchors in Q8_0, ~56 k in Q4_0) expects ~27
+# surviving kept keys in Q8_0, ~16 in llama.cpp's Q4_0, ~5 in round-to-nearest Q4_0.
+SAMPLE = 1024
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -103,8 +108,12 @@ def chain_keys(key: bytes, values: Floats) -> tuple[Keys, Ints]:
 def sampled_keys(key: bytes, values: Floats) -> Keys:
     """The chain keys of ``values`` that registration keeps (``0 mod SAMPLE``)."""
     keys, _ = chain_keys(key, values)
-    kept: Keys = keys[keys % np.uint64(SAMPLE) == 0]
-    return kept
+    kept = keys[keys % np.uint64(SAMPLE) == 0]
+    # A chain repeated inside one tensor is structure (periodic or constant-built values,
+    # which another model may share), not this model's: such keys are never kept.
+    unique, counts = np.unique(kept, return_counts=True)
+    once: Keys = unique[counts == 1]
+    return once
 
 
 def encode_keys(keys: Keys) -> str:

@@ -17,8 +17,8 @@ from airlock.identity.registration import register_shards
 from airlock.identity.st_writer import safetensors_bytes
 
 KEY = b"engine anchor key"
-ELEMENTS = 4 * 1024 * 1024
-PIECE = 2 * 1024 * 1024  # elements: 1.1 MiB of Q4_0, 2.1 MiB of Q8_0
+ELEMENTS = 8 * 1024 * 1024
+PIECE = 3 * 1024 * 1024  # elements: 1.7 MiB of Q4_0, 3.2 MiB of Q8_0
 
 
 def _model(seed: int) -> np.ndarray:
@@ -85,7 +85,7 @@ def test_quantised_piece_at_an_odd_offset_is_named(inspector: Inspector, name: s
 @pytest.mark.parametrize("name", list(QUANTISERS))
 def test_fresh_and_unrelated_weights_are_denied_not_named(inspector: Inspector, name: str) -> None:
     fresh = np.random.default_rng(99).normal(0, 0.02, PIECE).astype(np.float16)
-    others = [_model(seed)[: 2 * PIECE] for seed in range(10, 15)]  # 5 unrelated models
+    others = [_model(seed)[:PIECE] for seed in range(10, 15)]  # 5 unrelated models
     for values in [fresh, *others]:
         report = _inspect(inspector, QUANTISERS[name](values[:PIECE]))
         assert report.verdict is Outcome.DENY  # GGML blocks, whatever they are of
