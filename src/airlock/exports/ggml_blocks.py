@@ -88,11 +88,16 @@ def dequantise(data: Bytes, stride: int, phase: int, *, big: bool) -> Floats:
     if stride == 34:
         q = blocks[:, 2:].view(np.int8).astype(np.float32)
     else:
-        packed = blocks[:, 2:]
-        q = np.concatenate([packed & 0x0F, packed >> 4], axis=1).astype(np.float32) - 8
-        clipped = np.flatnonzero(~(q == -8).any(axis=1) & (q == 7).any(axis=1))
-        q[clipped, (q[clipped] == 7).argmax(axis=1)] = 8
-    values: Floats = (q * scale).reshape(-1)
+        nibbles = np.empty((n, 32), dtype=np.uint8)
+        np.bitwise_and(blocks[:, 2:], 0x0F, out=nibbles[:, :16])
+        np.right_shift(blocks[:, 2:], 4, out=nibbles[:, 16:])
+        top = nibbles == 15
+        clipped = np.flatnonzero(top.any(axis=1) & ~(nibbles == 0).any(axis=1))
+        q = nibbles.astype(np.float32)
+        q -= 8
+        q[clipped, top[clipped].argmax(axis=1)] = 8
+    q *= scale
+    values: Floats = q.reshape(-1)
     values[~np.isfinite(values)] = 0  # a corrupt scale must not poison the anchors
     return values
 
