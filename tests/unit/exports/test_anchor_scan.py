@@ -40,7 +40,7 @@ def _nearest(kind: str) -> Callable[[np.ndarray], bytes]:
         q = np.round(blocks / np.where(scale == 0, 1, scale))
         scales = scale.astype("<f2").view(np.uint8).reshape(-1, 2)
         if kind == "q8_0":
-            quants = q.clip(-127, 127).astype(np.int8).view(np.uint8)
+            quants: np.ndarray = q.clip(-127, 127).astype(np.int8).view(np.uint8)
         else:
             nibbles = (q.clip(-8, 7) + 8).astype(np.uint8)
             quants = nibbles[:, :16] | (nibbles[:, 16:] << 4)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import ml_dtypes
 import numpy as np
@@ -34,14 +35,14 @@ def round_to_nearest(values: np.ndarray, kind: str) -> bytes:
     q = np.round(blocks / np.where(scale == 0, 1, scale))
     scales = scale.astype("<f2").view(np.uint8).reshape(-1, 2)
     if kind == "q8_0":
-        quants = q.clip(-127, 127).astype(np.int8).view(np.uint8)
+        quants: np.ndarray = q.clip(-127, 127).astype(np.int8).view(np.uint8)
     else:
         nibbles = (q.clip(-8, 7) + 8).astype(np.uint8)
         quants = nibbles[:, :16] | (nibbles[:, 16:] << 4)
     return np.concatenate([scales, quants], axis=1).tobytes()
 
 
-QUANTISERS = {
+QUANTISERS: dict[str, Callable[[np.ndarray], bytes]] = {
     "q8_0 llama.cpp": quantize_q8_0,
     "q4_0 llama.cpp": quantize_q4_0,
     "q8_0 nearest": lambda v: round_to_nearest(v, "q8_0"),
