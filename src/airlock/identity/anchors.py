@@ -42,6 +42,7 @@ CHAIN = 8
 # (63 MB per TB of fp32). A 1 MiB piece (~30 k anchors in Q8_0, ~56 k in Q4_0) expects ~27
 # surviving kept keys in Q8_0, ~16 in llama.cpp's Q4_0, ~5 in round-to-nearest Q4_0.
 SAMPLE = 1024
+BLOCK = 1 << 18
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -53,9 +54,21 @@ def anchors(values: Floats) -> Ints:
     leftmost: Q4_0's 16 levels make ties common, and half of two-way ties then survive).
 
     Positions closer than ``RADIUS`` to either end are never anchors (their window is cut).
-    The sliding maximum is built by doubling: ``m[i] = max |v[i : i + RADIUS]|``.
+    The sliding maximum is built by doubling: ``m[i] = max |v[i : i + RADIUS]|``, on blocks
+    of ``BLOCK`` values overlapping by ``RADIUS`` (a whole tensor per pass left the cache:
+    2x slower at registration).
     """
-    magnitude = np.abs(np.asarray(values, dtype=np.float32).reshape(-1))
+    flat = np.asarray(values).reshape(-1)
+    found = []
+    for start in range(0, flat.size, BLOCK):
+        low = max(0, start - RADIUS)
+        at = _anchors(flat[low : start + BLOCK + RADIUS]) + low
+        found.append(at[(at >= start) & (at < start + BLOCK)])
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+
+def _anchors(values: Floats) -> Ints:
+    magnitude = np.abs(values.astype(np.float32))
     n = magnitude.size
     if n < 2 * RADIUS + 1:
         return np.empty(0, dtype=np.int64)

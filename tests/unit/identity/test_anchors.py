@@ -129,3 +129,13 @@ def test_identity_keeps_anchors_and_reads_old_identities() -> None:
     assert legacy is not None
     assert legacy.anchors.size == 0
     assert "anchors" not in json.loads(encode_identity(1.1, []))
+
+
+@pytest.mark.parametrize("n", [0, 10, 33, 34, 1000, 5000])
+def test_blocked_anchors_equal_one_pass(n: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    values = np.random.default_rng(n).normal(size=n).astype(np.float32)
+    whole = anchors(values)
+    monkeypatch.setattr("airlock.identity.anchors.BLOCK", 7)  # under RADIUS: overlaps matter
+    assert np.array_equal(anchors(values), whole)
+    monkeypatch.setattr("airlock.identity.anchors.BLOCK", 1000)
+    assert np.array_equal(anchors(values), whole)
