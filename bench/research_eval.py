@@ -6,7 +6,9 @@ Run through ``python bench/eval_inspection.py --research``; see that module's do
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -19,6 +21,7 @@ from airlock.domain.requests import Outcome
 from airlock.exports.engine import Inspector
 from airlock.exports.findings import FileReport, FindingKind
 from airlock.exports.model_fingerprint import ModelFingerprint
+from airlock.identity.registration import register_shards
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -26,6 +29,7 @@ from scripts.payload_corpus import build_payloads  # noqa: E402
 from scripts.research_corpus import build_research  # noqa: E402
 
 MODEL = "frontier-x"
+BENCH_KEY = b"airlock bench: research split identity key"
 
 
 @dataclass
@@ -40,6 +44,26 @@ class Split:
     wrong: list[str] = field(default_factory=list)
     files: int = 0
     seconds: float = 0.0
+
+
+def _register(model: bytes) -> ModelFingerprint:
+    """The split's model registered as production does (``Airlock.register_model``): one
+    fp16 checkpoint tensor through :func:`register_shards` with an identity key, which the
+    inspectors are given too (``Airlock.inspector``). The full fingerprint: the model is
+    under 1 GiB, where ``--fingerprint auto`` keeps every chunk."""
+    columns = 4096 if len(model) % (2 * 4096) == 0 else len(model) // 2
+    header = json.dumps(
+        {
+            "model.layers.0.mlp.weight": {
+                "dtype": "F16",
+                "shape": [len(model) // 2 // columns, columns],
+                "data_offsets": [0, len(model)],
+            }
+        }
+    ).encode()
+    header += b" " * (-len(header) % 8)
+    checkpoint = struct.pack("<Q", len(header)) + header + model
+    return register_shards(BENCH_KEY, MODEL, [("", [checkpoint])], sampled=False).model
 
 
 def _inspect(inspector: Inspector, path: Path) -> FileReport:
@@ -61,8 +85,10 @@ def run_split(name: str, seed: int, args: argparse.Namespace, tmp: Path) -> Spli
     benign = build_research(
         tmp / "benign", seed, name, args.cache, variants=args.variants, big_log_mib=args.big_log_mib
     )
-    fingerprint = ModelFingerprint.of(MODEL, [model])
-    inspectors = [Inspector(protected=[fingerprint]) for _ in range(args.runs)]
+    fingerprint = _register(model)
+    inspectors = [
+        Inspector(protected=[fingerprint], identity_key=BENCH_KEY) for _ in range(args.runs)
+    ]
     start = time.perf_counter()
     for path in payloads + benign:
         reports = [_inspect(inspector, path) for inspector in inspectors]

@@ -20,6 +20,7 @@ import numpy.typing as npt
 from airlock.budgets.refusals import SketchBuilder
 from airlock.domain.requests import Outcome
 from airlock.exports.account import account_finding
+from airlock.exports.anchor_scan import anchor_index
 from airlock.exports.chunking import FingerprintIndex, ModelFingerprint
 from airlock.exports.containers import walk_compressed, walk_tar, walk_zip
 from airlock.exports.decoded import DecodedSink
@@ -88,6 +89,7 @@ class Inspector:
         # key (issue 19); without it only full fingerprints are matched.
         self.index = FingerprintIndex(protected, key=identity_key)
         self.derivatives = derivative_index(protected, identity_key)
+        self.anchors = anchor_index(protected, identity_key)
         self.sampling_key = sampling_key
         # Which windows a sampling scan chunks: keyed by the enclave, not by the content, so
         # that a copy edited in place is chunked in the same windows (refusal sketches).
@@ -128,6 +130,7 @@ class _Run:
         self.limits = inspector.limits
         self.index = inspector.index
         self.derivatives = inspector.derivatives
+        self.anchors = inspector.anchors
         self._sampling_key = inspector.sampling_key
         self._content = b""  # digest of the first window of the member being judged
         self._chunk_key = inspector.chunk_key
@@ -213,6 +216,7 @@ class _Run:
                 self.limits.sample_chunks_after_tensor_bytes if tensors_count else 0
             ),
             chunk_key=self._chunk_key,
+            anchors=self.anchors,
         )
 
     def sample_key(self, path: str) -> int:

@@ -12,11 +12,13 @@ import numpy as np
 
 from airlock.budgets.refusals import SketchBuilder
 from airlock.domain.requests import Outcome
+from airlock.exports.anchor_scan import AnchorScan
 from airlock.exports.binary_runs import judge_runs
 from airlock.exports.chunking import MATCH_MIN_CHUNKS, Chunk, Chunker, FingerprintIndex
 from airlock.exports.findings import Finding, FindingKind
 from airlock.exports.limits import InspectionLimits
 from airlock.exports.tensor_stats import Bytes, guess_tensor, is_opaque
+from airlock.identity.anchors import AnchorIndex
 
 SAMPLE_SLICES = 4
 SLICE_BYTES = 16 * 1024
@@ -62,6 +64,7 @@ class FlatScan:
         text_runs: bool = False,
         sample_chunks_after: int = 0,
         chunk_key: bytes = b"",
+        anchors: AnchorIndex | None = None,
     ) -> None:
         self.member = member
         self.text_runs = text_runs  # judge runs of binary bytes between text (binary_runs)
@@ -87,6 +90,9 @@ class FlatScan:
         self._key = (key % (1 << 128)).to_bytes(16, "little")
         self._chunk_key = chunk_key or self._key
         self.head = b""
+        # GGML block windows are matched on anchor chains (issue 15), in the windows chunked
+        self._anchors = AnchorScan(anchors, member) if anchors else None
+        self._chunked = True  # whether the current window was chunked (not sampled out)
 
     def feed(self, data: bytes) -> None:
         if len(self.head) < 4096:
@@ -114,9 +120,11 @@ class FlatScan:
 
     def _chunks(self, data: bytes) -> None:
         """Content-defined chunks of one window, matched; sampled past the bound (below)."""
+        self._chunked = True
         if self._chunker is None:
             return
         if self._sampling(data) and not self._chunk_picked():
+            self._chunked = False
             if not self._chunk_gap:
                 self._close_run()  # a run of a full fingerprint's chunks ends at a gap
                 self._chunk_gap = True
@@ -160,6 +168,8 @@ class FlatScan:
             guess = None
         if guess is not None:
             self._tensor(guess.dtype, len(data), self._offset)
+            if self._anchors is not None and self._chunked and guess.dtype.startswith("ggml "):
+                self._anchors.window(array, self._offset)
         elif self.text_runs and (runs := judge_runs(array)) is not None:
             self._tensor(runs.dtype, runs.size, self._offset + runs.offset)
         elif self.check_opacity and is_opaque(sample):
@@ -227,7 +237,7 @@ class FlatScan:
 
     def findings(self) -> list[Finding]:
         t = self.totals
-        found: list[Finding] = []
+        found: list[Finding] = [] if self._anchors is None else self._anchors.findings()
         for model, matched in sorted(t.protected.items()):
             found.append(
                 Finding(

@@ -23,9 +23,14 @@ and i-quants (super-blocks of 144-210 bytes), and blocks whose scales are not fp
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from airlock.exports.tensor_stats import Bytes, entropy_bits
+
+if TYPE_CHECKING:
+    from airlock.identity.dtypes import Floats
 
 PART_BYTES = 16 * 1024
 MIN_BLOCKS = 64
@@ -49,6 +54,12 @@ def guess_blocks(window: Bytes) -> str | None:
 
 
 def _part_kind(part: Bytes) -> str | None:
+    layout = locate_blocks(part)
+    return layout[0] if layout else None
+
+
+def locate_blocks(part: Bytes) -> tuple[str, int, int, bool] | None:
+    """``(kind, stride, phase, big_endian_scale)`` of the blocks ``part`` holds, or None."""
     small = (part & 0x7F) < _SMALL
     for kind, stride in KINDS:
         n = part.size // stride - 1
@@ -60,8 +71,35 @@ def _part_kind(part: Bytes) -> str | None:
             for phase, big in (((column - 1) % stride, False), (column, True)):
                 blocks = part[phase : phase + n * stride].reshape(n, stride)
                 if _blocks_match(blocks, stride, big=big):
-                    return kind
+                    return kind, stride, phase, big
     return None
+
+
+def dequantise(data: Bytes, stride: int, phase: int, *, big: bool) -> Floats:
+    """The values of the whole blocks of ``data`` from byte ``phase`` on: scale x q.
+
+    Q4_0: ``(nibble - 8) x d``, low nibbles the first 16 values, high nibbles the next 16.
+    A Q4_0 block with no -8 but a +7 had a positive peak clipped (scale = amax / 8, rounded
+    to nearest); its first +7 is restored to +8, so the block's peak keeps its magnitude.
+    """
+    n = (data.size - phase) // stride
+    blocks = data[phase : phase + n * stride].reshape(n, stride)
+    scale = blocks[:, :2].copy().view(">f2" if big else "<f2").astype(np.float32)
+    if stride == 34:
+        q = blocks[:, 2:].view(np.int8).astype(np.float32)
+    else:
+        nibbles = np.empty((n, 32), dtype=np.uint8)
+        np.bitwise_and(blocks[:, 2:], 0x0F, out=nibbles[:, :16])
+        np.right_shift(blocks[:, 2:], 4, out=nibbles[:, 16:])
+        top = nibbles == 15
+        clipped = np.flatnonzero(top.any(axis=1) & ~(nibbles == 0).any(axis=1))
+        q = nibbles.astype(np.float32)
+        q -= 8
+        q[clipped, top[clipped].argmax(axis=1)] = 8
+    q *= scale
+    values: Floats = q.reshape(-1)
+    values[~np.isfinite(values)] = 0  # a corrupt scale must not poison the anchors
+    return values
 
 
 def _blocks_match(blocks: Bytes, stride: int, *, big: bool) -> bool:

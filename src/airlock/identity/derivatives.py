@@ -2,7 +2,8 @@
 
 A model's sketches travel in :attr:`ModelFingerprint.identity` (JSON text, with the
 lossless ratio measured at registration, see :mod:`airlock.identity.registration`):
-``{"v": 1, "lossless_ratio": r, "sketches": [{"tensor": name, "sides": [[n, b64], ...]}]}``.
+``{"v": 1, "lossless_ratio": r, "sketches": [{"tensor": name, "sides": [[n, b64], ...]}]}``
+and, since issue 15's anchor chains, an optional ``"anchors": b64`` (sorted uint64 keys).
 :class:`DerivativeIndex` groups every registered side by row length; :meth:`match` takes one
 tensor found in an export and names the registered tensors it derives from.
 Pure: values in, values out.
@@ -13,12 +14,13 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from airlock.errors import InvalidInput
+from airlock.identity.anchors import decode_keys, encode_keys
 from airlock.identity.sketch import (
     BITS,
     CANDIDATES,
@@ -35,15 +37,26 @@ from airlock.identity.sketch import (
 
 if TYPE_CHECKING:
     from airlock.exports.model_fingerprint import ModelFingerprint
+    from airlock.identity.anchors import Keys
     from airlock.identity.dtypes import Floats
 
 IDENTITY_VERSION = 1
 
 
-def encode_identity(lossless_ratio: float, sketches: Sequence[tuple[str, list[Side]]]) -> str:
-    """The JSON text stored with a model (sorted keys: equal inputs, equal text)."""
+def encode_identity(
+    lossless_ratio: float,
+    sketches: Sequence[tuple[str, list[Side]]],
+    anchors: Keys | None = None,
+) -> str:
+    """The JSON text stored with a model (sorted keys: equal inputs, equal text).
+
+    ``anchors``: the sampled anchor-chain keys (:mod:`airlock.identity.anchors`), stored as
+    an optional ``"anchors"`` field; identities written before it have none.
+    """
+    extra = {} if anchors is None else {"anchors": encode_keys(anchors)}
     return json.dumps(
         {
+            **extra,
             "v": IDENTITY_VERSION,
             "lossless_ratio": round(lossless_ratio, 4),
             "sketches": [
@@ -65,6 +78,7 @@ def encode_identity(lossless_ratio: float, sketches: Sequence[tuple[str, list[Si
 class Identity:
     lossless_ratio: float
     sketches: tuple[tuple[str, tuple[Side, ...]], ...]
+    anchors: Keys = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
 
 
 def decode_identity(text: str) -> Identity | None:
@@ -87,7 +101,10 @@ def decode_identity(text: str) -> Identity | None:
                 hashes = np.frombuffer(raw, dtype=np.uint64).reshape(-1, BITS // 64)
                 sides.append(Side(int(length), hashes))
             sketches.append((str(entry["tensor"]), tuple(sides)))
-        return Identity(float(value["lossless_ratio"]), tuple(sketches))
+        anchors = decode_keys(str(value["anchors"])) if "anchors" in value else None
+        if anchors is None:
+            return Identity(float(value["lossless_ratio"]), tuple(sketches))
+        return Identity(float(value["lossless_ratio"]), tuple(sketches), anchors)
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise InvalidInput(f"model identity is malformed: {e}") from e
 

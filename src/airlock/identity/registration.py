@@ -4,22 +4,31 @@ Each shard's bytes are read once, front to back, and feed at the same time: the
 content-defined chunker (every SHA-256 for a full fingerprint, or the keyed sample of
 :mod:`airlock.identity.sampled`), a :class:`TensorStream` per shard whose tensors are
 sketched (:mod:`airlock.identity.sketch`) and dropped, and byte-plane compressibility
-samples. Memory: one tensor (bounded) plus the fingerprint being built. No files are opened
-here: the caller hands each shard as an iterable of byte pieces.
+samples; every tensor's flattened values also give the sampled anchor-chain keys
+(:mod:`airlock.identity.anchors`) that name GGML-quantised pieces. Memory: one tensor
+(bounded) plus the fingerprint being built. No files are opened here: the caller hands
+each shard as an iterable of byte pieces.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from airlock.exports.chunking import chunk_stream
 from airlock.exports.model_fingerprint import ModelFingerprint
+from airlock.identity.anchors import sampled_keys
 from airlock.identity.compressibility import PlaneSample, best_ratio
 from airlock.identity.derivatives import encode_identity
 from airlock.identity.sampled import SAMPLED_DIGEST_BYTES, sampled_values
 from airlock.identity.sketch import Projections, Side, sketch_tensor
 from airlock.identity.tensor_stream import TensorStream
+
+if TYPE_CHECKING:
+    from airlock.identity.anchors import Keys
 
 Shard = tuple[str, Iterable[bytes]]
 
@@ -49,6 +58,7 @@ def register_shards(
     planes = [PlaneSample(1), PlaneSample(2), PlaneSample(4)]
     skipped = 0
     size = 0
+    anchor_keys: list[Keys] = []
 
     def pieces() -> Iterator[bytes]:
         nonlocal skipped, size
@@ -60,6 +70,7 @@ def register_shards(
                 for plane in planes:
                     plane.feed(piece)
                 for tensor, values in stream.feed(piece):
+                    anchor_keys.append(sampled_keys(key, values))
                     sides = sketch_tensor(values, projections)
                     if sides:
                         sketches.append((prefix + tensor, sides))
@@ -73,6 +84,7 @@ def register_shards(
     else:
         kept = {c.digest for c in chunk_stream(pieces()) if c.informative}
     ratio = best_ratio(planes)
-    identity = encode_identity(ratio, sketches)
+    anchors = np.concatenate(anchor_keys) if anchor_keys else np.empty(0, dtype=np.uint64)
+    identity = encode_identity(ratio, sketches, anchors)
     model = ModelFingerprint(name, size, frozenset(kept), tensors, identity)
     return Registration(model, ratio, len(sketches), skipped)
