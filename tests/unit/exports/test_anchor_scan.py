@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -12,9 +11,10 @@ from airlock.domain.requests import Outcome
 from airlock.exports.engine import Inspector
 from airlock.exports.findings import FileReport, FindingKind
 from airlock.exports.model_fingerprint import ModelFingerprint
-from airlock.identity.dtypes import quantize_q4_0, quantize_q8_0
+from airlock.identity.dtypes import quantize_q8_0
 from airlock.identity.registration import register_shards
 from airlock.identity.st_writer import safetensors_bytes
+from tests.support.ggml import QUANTISERS
 
 KEY = b"engine anchor key"
 ELEMENTS = 8 * 1024 * 1024
@@ -30,31 +30,6 @@ def _register(name: str, values: np.ndarray) -> ModelFingerprint:
     return register_shards(KEY, name, [("", [checkpoint])], sampled=False).model
 
 
-def _nearest(kind: str) -> Callable[[np.ndarray], bytes]:
-    """Rounded to nearest with scale amax / 127 or amax / 8 (a positive Q4_0 peak clips)."""
-
-    def quantise(values: np.ndarray) -> bytes:
-        blocks = values.astype(np.float32).reshape(-1, 32)
-        top = 127 if kind == "q8_0" else 8
-        scale = np.abs(blocks).max(axis=1, keepdims=True) / top
-        q = np.round(blocks / np.where(scale == 0, 1, scale))
-        scales = scale.astype("<f2").view(np.uint8).reshape(-1, 2)
-        if kind == "q8_0":
-            quants: np.ndarray = q.clip(-127, 127).astype(np.int8).view(np.uint8)
-        else:
-            nibbles = (q.clip(-8, 7) + 8).astype(np.uint8)
-            quants = nibbles[:, :16] | (nibbles[:, 16:] << 4)
-        return np.concatenate([scales, quants], axis=1).tobytes()
-
-    return quantise
-
-
-QUANTISERS: dict[str, Callable[[np.ndarray], bytes]] = {
-    "q8_0 llama.cpp": quantize_q8_0,
-    "q4_0 llama.cpp": quantize_q4_0,
-    "q8_0 nearest": _nearest("q8_0"),
-    "q4_0 nearest": _nearest("q4_0"),
-}
 PROTECTED = _model(1)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import ml_dtypes
 import numpy as np
@@ -19,35 +18,10 @@ from airlock.identity.anchors import (
     sampled_keys,
 )
 from airlock.identity.derivatives import decode_identity, encode_identity
-from airlock.identity.dtypes import quantize_q4_0, quantize_q8_0
+from tests.support.ggml import QUANTISERS
 
 KEY = b"anchor test key"
 MODEL = np.random.default_rng(7).normal(0, 0.02, 4 * 1024 * 1024).astype(np.float16)
-
-
-def round_to_nearest(values: np.ndarray, kind: str) -> bytes:
-    """GGML blocks rounded the other way from llama.cpp: scale = amax / 127 or amax / 8,
-    round to nearest, clip (Q4_0's positive peak becomes +7)."""
-    blocks = values.astype(np.float32).reshape(-1, 32)
-    amax = np.abs(blocks).max(axis=1, keepdims=True)
-    top = 127 if kind == "q8_0" else 8
-    scale = amax / top
-    q = np.round(blocks / np.where(scale == 0, 1, scale))
-    scales = scale.astype("<f2").view(np.uint8).reshape(-1, 2)
-    if kind == "q8_0":
-        quants: np.ndarray = q.clip(-127, 127).astype(np.int8).view(np.uint8)
-    else:
-        nibbles = (q.clip(-8, 7) + 8).astype(np.uint8)
-        quants = nibbles[:, :16] | (nibbles[:, 16:] << 4)
-    return np.concatenate([scales, quants], axis=1).tobytes()
-
-
-QUANTISERS: dict[str, Callable[[np.ndarray], bytes]] = {
-    "q8_0 llama.cpp": quantize_q8_0,
-    "q4_0 llama.cpp": quantize_q4_0,
-    "q8_0 nearest": lambda v: round_to_nearest(v, "q8_0"),
-    "q4_0 nearest": lambda v: round_to_nearest(v, "q4_0"),
-}
 
 
 def _dequantised(blocks: bytes) -> np.ndarray:

@@ -152,24 +152,13 @@ def _embedded(path: str, source: str) -> list[PackageFinding]:
 
 
 def setup_imports(source: str) -> set[str]:
-    """Top-level names ``setup.py`` imports (its local helpers are among them)."""
+    """Top-level names ``setup.py`` imports (its local helpers are among them), by statement,
+    by ``__import__`` or in code it execs."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return set()
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        literal = _exec_literal(node)
-        if literal is not None:
-            try:
-                names |= _imported_names(ast.parse(literal))
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                names.add("")  # unreadable code run at start-up: not plain
-        if isinstance(node, ast.Import):
-            names |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.add(node.module.split(".")[0])
-    return names
+    return _imported_names(tree) - {""}
 
 
 def scan_pth(path: str, text: str, shipped: frozenset[str]) -> list[PackageFinding]:
