@@ -41,20 +41,28 @@ from airlock.store.ledger_interface import (
 _SEAL_CONTEXT = b"airlock/ledger-entry-seal/v1"
 
 
-def seal_key(signing_key: LedgerKey) -> bytes:
-    """The HMAC key of per-entry seals, derived from the ledger key.
+def file_seed(signing_key: LedgerKey) -> bytes | None:
+    """The raw Ed25519 seed of a key file; None for a key held in a PKCS#11 token, which
+    never shows its seed."""
+    if not isinstance(signing_key, Ed25519PrivateKey):
+        return None
+    return signing_key.private_bytes(
+        serialization.Encoding.Raw,
+        serialization.PrivateFormat.Raw,
+        serialization.NoEncryption(),
+    )
 
-    A key file's seed is hashed; a key held in a PKCS#11 token never shows its seed, so its
-    (deterministic, RFC 8032) Ed25519 signature over the seal context is hashed instead.
-    """
-    if isinstance(signing_key, Ed25519PrivateKey):
-        seed = signing_key.private_bytes(
-            serialization.Encoding.Raw,
-            serialization.PrivateFormat.Raw,
-            serialization.NoEncryption(),
-        )
-        return hashlib.sha256(_SEAL_CONTEXT + seed).digest()
-    return hashlib.sha256(_SEAL_CONTEXT + signing_key.sign(_SEAL_CONTEXT)).digest()
+
+def derived_secret(signing_key: LedgerKey, context: bytes) -> bytes:
+    """SHA-256 of ``context`` and the key's seed: for a token key, of ``context`` and its
+    (deterministic, RFC 8032) Ed25519 signature over ``context``, which stands in for it."""
+    seed = file_seed(signing_key)
+    return hashlib.sha256(context + (signing_key.sign(context) if seed is None else seed)).digest()
+
+
+def seal_key(signing_key: LedgerKey) -> bytes:
+    """The HMAC key of per-entry seals, derived from the ledger key."""
+    return derived_secret(signing_key, _SEAL_CONTEXT)
 
 
 _STATE_SEED_CONTEXT = b"airlock/state-seal-seed/v1"
@@ -66,14 +74,10 @@ def state_seal_key(signing_key: LedgerKey) -> bytes:
     A key held in a PKCS#11 token never shows its seed: its deterministic Ed25519 signature
     over a fixed context stands in for it (ADR 0017), as for :func:`seal_key`.
     """
-    if isinstance(signing_key, Ed25519PrivateKey):
-        seed = signing_key.private_bytes(
-            serialization.Encoding.Raw,
-            serialization.PrivateFormat.Raw,
-            serialization.NoEncryption(),
-        )
-        return state_key(seed)
-    return state_key(hashlib.sha256(signing_key.sign(_STATE_SEED_CONTEXT)).digest())
+    seed = file_seed(signing_key)
+    if seed is None:
+        seed = hashlib.sha256(signing_key.sign(_STATE_SEED_CONTEXT)).digest()
+    return state_key(seed)
 
 
 def seal_entry(key: bytes, index: int, body: bytes) -> bytes:

@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
+from airlock.audit import derived_secret
 from airlock.errors import InvalidInput, SourceError
 from airlock.identity.watermark import (
     SCHEME,
@@ -43,16 +41,8 @@ READ_PIECE = 1024 * 1024
 
 def watermark_secret(signing_key: LedgerKey) -> bytes:
     """The enclave secret copy keys derive from, taken from the ledger key as the entry seal
-    key is (:func:`airlock.audit.seal_key`): a key file's seed is hashed; a PKCS#11 key's
-    deterministic Ed25519 signature over a fixed context stands in for its seed."""
-    if isinstance(signing_key, Ed25519PrivateKey):
-        seed = signing_key.private_bytes(
-            serialization.Encoding.Raw,
-            serialization.PrivateFormat.Raw,
-            serialization.NoEncryption(),
-        )
-        return hashlib.sha256(_SECRET_CONTEXT + seed).digest()
-    return hashlib.sha256(_SECRET_CONTEXT + signing_key.sign(_SECRET_CONTEXT)).digest()
+    key is (:func:`airlock.audit.seal_key`)."""
+    return derived_secret(signing_key, _SECRET_CONTEXT)
 
 
 def file_digest(path: Path) -> str:
