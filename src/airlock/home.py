@@ -127,12 +127,9 @@ def load_sampling_key(home: Path) -> bytes:
                 pass  # another worker made it first: use theirs
             finally:
                 aside.unlink()
-        mode = path.stat().st_mode & 0o777
-        data = path.read_bytes()
     except OSError as e:
-        raise ConfigError(f"cannot read or create sampling key {path}: {e.strerror}") from e
-    if mode & 0o077:
-        raise ConfigError(f"{path} is readable by others (mode {mode:o}): chmod 600 it")
+        raise ConfigError(f"cannot create sampling key {path}: {e.strerror}") from e
+    data = _read_private(path, "sampling key")
     if len(data) != 32:
         raise ConfigError(f"{path} is not a 32-byte key: remove it and a new one is made")
     return data
@@ -147,12 +144,16 @@ def read_signing_key(settings: Settings) -> bytes:
     Raises:
         ConfigError: the key is missing, unreadable, or too open.
     """
-    path = settings.signing_key_path
+    return _read_private(settings.signing_key_path, "ledger signing key")
+
+
+def _read_private(path: Path, what: str) -> bytes:
+    """A secret file's bytes, refused if it is unreadable or readable by others."""
     try:
         mode = path.stat().st_mode & 0o777
         data = path.read_bytes()
     except OSError as e:
-        raise ConfigError(f"cannot read ledger signing key {path}: {e.strerror}") from e
+        raise ConfigError(f"cannot read {what} {path}: {e.strerror}") from e
     if mode & 0o077:
         raise ConfigError(f"{path} is readable by others (mode {mode:o}): chmod 600 it")
     return data
