@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import struct
 from pathlib import Path
 
 import numpy as np
 
+from airlock.identity.st_writer import safetensors_bytes
 from airlock.identity.watermark_io import SafetensorsFile
 from tests.support.gateway import CliRunner
 
@@ -21,37 +21,13 @@ def tiny_model(path: Path, seed: int) -> None:
         "fc1.bias": np.zeros(256, dtype="<f4"),
         "fc2.weight": rng.normal(0, 0.05, (32, 256)).astype("<f4"),
     }
-    header: dict[str, object] = {}
-    offset = 0
-    for name, v in tensors.items():
-        header[name] = {
-            "dtype": "F32",
-            "shape": list(v.shape),
-            "data_offsets": [offset, offset + v.nbytes],
-        }
-        offset += v.nbytes
-    text = json.dumps(header).encode()
-    path.write_bytes(
-        struct.pack("<Q", len(text)) + text + b"".join(v.tobytes() for v in tensors.values())
-    )
+    path.write_bytes(safetensors_bytes(tensors))
 
 
 def cast_to_f16(source: Path, target: Path) -> None:
     with SafetensorsFile(source) as model:
         tensors = {e.name: v.astype("<f2") for e, v in model.tensors()}
-    header: dict[str, object] = {}
-    offset = 0
-    for name, v in tensors.items():
-        header[name] = {
-            "dtype": "F16",
-            "shape": list(v.shape),
-            "data_offsets": [offset, offset + v.nbytes],
-        }
-        offset += v.nbytes
-    text = json.dumps(header).encode()
-    target.write_bytes(
-        struct.pack("<Q", len(text)) + text + b"".join(v.tobytes() for v in tensors.values())
-    )
+    target.write_bytes(safetensors_bytes(tensors))
 
 
 def test_mark_cast_trace_names_the_copy(initialised_cli: CliRunner, tmp_path: Path) -> None:
