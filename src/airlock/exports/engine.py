@@ -358,25 +358,25 @@ class _Run:
             )
             return whole, False
         if fmt in IMAGES:
-            self.findings += judge_image(whole, member, self.limits, self.match_pixels)
+            self.findings += judge_image(whole, member, self.limits, self.match_decoded)
             return whole, False
         if fmt is Format.GIT:
             return whole, self.git(whole, member, depth)
-        found, parsed, files = judge_structured(fmt, whole, member, self.limits, self.match_pixels)
+        found, parsed, files = judge_structured(fmt, whole, member, self.limits, self.match_decoded)
         self.findings += found
         for where, content in files:
             self.walk(io.BytesIO(content), where, depth + 1, len(content))
         return whole, parsed
 
-    def match_pixels(self, pixels: bytes, path: str) -> list[Finding]:
+    def match_decoded(self, decoded: bytes, path: str) -> list[Finding]:
         """A protected model's chunks in decoded bytes: an image's pixels (weights stored as
         pixels) or a weight-like column of a table."""
         if not self.index:
             return []
         scan = self.nested_scan(path, check_opacity=False)
         window = self.limits.window_bytes
-        for start in range(0, len(pixels), window):
-            scan.feed(pixels[start : start + window])
+        for start in range(0, len(decoded), window):
+            scan.feed(decoded[start : start + window])
         return [f for f in scan.finish() if f.kind is FindingKind.PROTECTED_MODEL]
 
     def git(self, data: bytes, member: str, depth: int) -> bool:
@@ -475,7 +475,7 @@ class _Run:
     ) -> list[Finding]:
         """An image encoded in text (a notebook's output, an HTML report's inline plot):
         judged by its pixels; a real picture's compressed bytes are not opaque data."""
-        judged = judge_image(data, path, self.limits, self.match_pixels)
+        judged = judge_image(data, path, self.limits, self.match_decoded)
         trailing = 0
         if fmt in PARSED_MEDIA:
             ends = MediaScan(fmt, lambda _: None, lambda _: None, lambda _: None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -69,6 +69,11 @@ class Finding:
 def worst(outcomes: Iterable[Outcome]) -> Outcome:
     """The most restrictive outcome; ``allow`` when there is nothing to object to."""
     return max(outcomes, key=_SEVERITY.__getitem__, default=Outcome.ALLOW)
+
+
+# Given decoded bytes (an image's pixels, a table's column) and where they came from, the
+# protected-model findings in them: how parsers hand decoded content to the engine's matcher.
+BytesMatcher = Callable[[bytes, str], list[Finding]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,14 +11,13 @@ lossy pixels cannot carry bits). A picture that decodes and passes both is expla
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from airlock.domain.requests import Outcome
-from airlock.exports.findings import Finding, FindingKind
+from airlock.exports.findings import BytesMatcher, Finding, FindingKind
 from airlock.exports.limits import InspectionLimits
 from airlock.exports.tensor_stats import Bytes, entropy_bits, guess_tensor
 
@@ -27,11 +26,8 @@ LOSSY = ("JPEG", "MPO")
 REPEATS = (8, 4, 3, 2)  # block sizes tried for weights repeated over blocks of pixels
 
 
-PixelMatcher = Callable[[bytes, str], list[Finding]]
-
-
 def judge_image(
-    data: bytes, member: str, limits: InspectionLimits, match: PixelMatcher | None = None
+    data: bytes, member: str, limits: InspectionLimits, match: BytesMatcher | None = None
 ) -> list[Finding]:
     """Findings for one encoded image; none when it is a plain picture.
 
@@ -104,7 +100,7 @@ def _sized(size: int, limits: InspectionLimits) -> tuple[FindingKind, Outcome]:
 
 
 def _pixels_as_data(
-    pixels: npt.NDArray[Any], member: str, limits: InspectionLimits, match: PixelMatcher | None
+    pixels: npt.NDArray[Any], member: str, limits: InspectionLimits, match: BytesMatcher | None
 ) -> list[Finding]:
     """Weights stored as the pixels, also when each value is repeated over a block of
     pixels (which would make neighbours agree): the blocks are collapsed first."""

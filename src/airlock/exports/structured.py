@@ -26,11 +26,10 @@ import numpy.typing as npt
 
 from airlock.domain.requests import Outcome
 from airlock.exports.arrays import judge_array
-from airlock.exports.findings import Finding, FindingKind
+from airlock.exports.findings import BytesMatcher, Finding, FindingKind
 from airlock.exports.formats import Format, sniff
 from airlock.exports.limits import InspectionLimits
 
-BytesMatcher = Callable[[bytes, str], list[Finding]]
 _WEIGHT_LIKE = frozenset(
     {FindingKind.RAW_TENSOR, FindingKind.WEIGHT_LIKE_VALUES, FindingKind.SMALL_TENSOR}
 )
