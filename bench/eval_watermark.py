@@ -174,6 +174,17 @@ def threshold_z(t: Tensors, count: int) -> float:
     return float(t_needed / np.sqrt(n / 2))
 
 
+def cost_variants(original: Tensors) -> dict[str, Tensors]:
+    """What the capability cost compares: one marked copy, and fp16/bf16 round trips as the
+    yardstick of a change nobody minds."""
+    copy = Candidate("c", "d", copy_key(SECRET, "d", "c"))
+    return {
+        "watermark": mark_model(original, copy),
+        "fp16 round trip (baseline)": {n: v.astype(np.float16) for n, v in original.items()},
+        "bf16 round trip (baseline)": {n: bf16(v) for n, v in original.items()},
+    }
+
+
 def gpt2_tensors(model: Any) -> Tensors:
     state = model.state_dict()
     return {
@@ -194,12 +205,7 @@ def gpt2_cost(original: Tensors) -> None:
     inputs = torch.from_numpy(rng.integers(0, 256, (64, 32)))
     with torch.no_grad():
         base = load(tiny_model(seed=0), original)(inputs).logits
-    copy = Candidate("c", "d", copy_key(SECRET, "d", "c"))
-    variants = {
-        "watermark": mark_model(original, copy),
-        "fp16 round trip (baseline)": {n: v.astype(np.float16) for n, v in original.items()},
-        "bf16 round trip (baseline)": {n: bf16(v) for n, v in original.items()},
-    }
+    variants = cost_variants(original)
     print(
         f"\n== capability cost, tiny GPT-2, 64x32 fixed tokens (logit std {float(base.std()):.3f})"
     )
@@ -274,12 +280,7 @@ def minilm(path: Path) -> None:
             return pooled
 
     base = embed(original)
-    copy = Candidate("c", "d", copy_key(SECRET, "d", "c"))
-    variants = {
-        "watermark": mark_model(original, copy),
-        "fp16 round trip (baseline)": {n: v.astype(np.float16) for n, v in original.items()},
-        "bf16 round trip (baseline)": {n: bf16(v) for n, v in original.items()},
-    }
+    variants = cost_variants(original)
     print(
         "\n== capability cost, all-MiniLM-L6-v2, 64 fixed token sequences, mean-pooled embeddings"
     )
