@@ -24,6 +24,7 @@ from airlock.imports.packages.feed import KnownBad
 from airlock.imports.packages.memo import MEMO
 from airlock.imports.packages.native import is_native, scan_native
 from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, scan_pickle
+from airlock.imports.packages.provenance import Check, Publisher, Verified, judge, trusted_build
 from airlock.imports.packages.rules import (
     PackageFinding,
     Severity,
@@ -40,6 +41,7 @@ class VetReport:
     version: str
     findings: tuple[PackageFinding, ...]
     unknown: tuple[str, ...] = field(default_factory=tuple)  # provenance signals not present
+    publisher: str = ""  # the verified PEP 740 publisher identity (build config URI), if any
 
     @property
     def verdict(self) -> Outcome:
@@ -58,6 +60,7 @@ class VetReport:
             "version": self.version,
             "verdict": self.verdict.value,
             "unknown_signals": list(self.unknown),
+            "publisher": self.publisher or None,
             "findings": [
                 {
                     "rule": f.rule,
@@ -130,7 +133,7 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     findings += _metadata_findings(filename, name, metadata)
     if record:
         findings += _record_findings(record, members, digests)
-    unknown = ["attestations (PEP 740)", "release age", "maintainer count"]
+    unknown = [ATTESTATIONS, "release age", "maintainer count"]
     if filename.endswith(".whl") and not record:
         findings.append(
             PackageFinding(
@@ -143,6 +146,8 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
         )
     return VetReport(filename, digest, name, version, tuple(findings), tuple(unknown))
 
+
+ATTESTATIONS = "attestations (PEP 740)"
 
 # Code that neither import nor install runs (issue 16): tests, docs, examples, benchmarks.
 # Its findings weigh one step less: a chain there holds instead of denying.
@@ -312,6 +317,22 @@ def with_advisory(report: VetReport, advisory: str | None) -> VetReport:
         f"{report.name} {report.version} is listed as malicious ({advisory})",
     )
     return replace(report, findings=(finding, *report.findings))
+
+
+def with_provenance(report: VetReport, pin: Publisher | None, check: Check) -> VetReport:
+    """``report`` with what its PEP 740 attestation says (see
+    :mod:`airlock.imports.packages.provenance`): the verified publisher recorded, unread native
+    code relaxed for the project's pinned publisher, held or denied otherwise."""
+    findings = report.findings
+    publisher = ""
+    unknown = report.unknown
+    if isinstance(check, Verified):
+        publisher = str(check.identity)
+        unknown = tuple(u for u in unknown if u != ATTESTATIONS)
+        if check.pinned_match:
+            findings = trusted_build(findings)
+    added = judge(report.filename, report.name, pin, check)
+    return replace(report, findings=(*added, *findings), publisher=publisher, unknown=unknown)
 
 
 def bytecode_findings(members: list[Member]) -> list[PackageFinding]:
