@@ -13,6 +13,8 @@ import click
 
 from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
 from airlock.cli.package_feed import feed_group
+from airlock.cli.package_provenance import publisher_group
+from airlock.cli.package_typosquat import typosquat_group
 from airlock.domain.requests import Outcome, RequestStatus
 from airlock.errors import AirlockError, InvalidInput, SourceError
 from airlock.exports.findings import worst
@@ -30,6 +32,8 @@ def package_group() -> None:
 
 
 package_group.add_command(feed_group)
+package_group.add_command(publisher_group)
+package_group.add_command(typosquat_group)
 
 
 @package_group.command("vet")
@@ -54,12 +58,31 @@ package_group.add_command(feed_group)
     help="requirements.txt with --hash lines, or pylock.toml: every file must be one it locks, "
     "and every locked package must be among the files.",
 )
+@click.option(
+    "--attestation",
+    "attestations",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="PEP 740 attestation or PyPI provenance JSON, named FILE.provenance or "
+    "FILE.publish.attestation after the file it attests (one saved beside a file is found "
+    "without this option). Verified offline against Sigstore's pinned production root.",
+)
+@click.option(
+    "--publisher",
+    "publishers",
+    multiple=True,
+    metavar="PROJECT=KIND:REPO:WORKFLOW",
+    help="Pin PROJECT's Trusted Publisher, e.g. numpy=github:numpy/numpy:wheels.yml: its "
+    "files need an attestation by it (else hold); unread native code in them is allowed.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def vet_command(
     targets: tuple[str, ...],
     index_url: str | None,
     feeds: tuple[Path, ...],
     lock: Path | None,
+    attestations: tuple[Path, ...],
+    publishers: tuple[str, ...],
     as_json: bool,
 ) -> int:
     """Vet wheel/sdist files or folders of them (a whole environment in one process), or
@@ -82,6 +105,10 @@ def vet_command(
             _check_is_package(path)
         # One file in memory at a time: vet_many consumes the generator as it goes.
         reports = vet_many((_read_file(path) for path in paths), known)
+        if attestations or publishers or _any_beside(paths):
+            from airlock.cli.package_provenance import apply_provenance, parse_pins
+
+            reports = apply_provenance(reports, paths, attestations, parse_pins(publishers))
     missing: list[LockedPackage] = []
     if lock is not None:
         reports, missing = apply_lock(reports, _read_lock(lock))
@@ -118,6 +145,12 @@ def vet_command(
         click.echo(render_table(["FILE", "VERDICT", "RULE", "WHERE", "SEVERITY", "WHY"], rows))
     verdicts = [r.verdict for r in reports] + [Outcome.HOLD for _ in missing]
     return EXIT_FOR_OUTCOME[worst(verdicts)]
+
+
+def _any_beside(paths: list[Path]) -> bool:
+    from airlock.cli.package_provenance import SUFFIXES
+
+    return any(p.with_name(p.name + s).is_file() for p in paths for s in SUFFIXES)
 
 
 def _read_lock(path: Path) -> list[LockedPackage]:

@@ -30,7 +30,7 @@ from airlock.imports.packages.rules import (
     Severity,
     setup_py_hooks,
 )
-from airlock.imports.packages.typosquat import normalise, typosquat_of
+from airlock.imports.packages.typosquat import Protected, normalise, typosquat_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +317,38 @@ def with_advisory(report: VetReport, advisory: str | None) -> VetReport:
         f"{report.name} {report.version} is listed as malicious ({advisory})",
     )
     return replace(report, findings=(finding, *report.findings))
+
+
+def with_names(report: VetReport, protected: Protected) -> VetReport:
+    """``report`` judged against the names a refresh stored and the feed's names (issue 16):
+    a name imitating one of them holds; a name the feed lists at another version holds."""
+    found = []
+    own = normalise(report.name)
+    if own in protected.bad and not any(f.rule == "known-malicious" for f in report.findings):
+        found.append(
+            PackageFinding(
+                "known-bad-name",
+                report.filename,
+                0,
+                Severity.HIGH,
+                f"{report.name} is listed in the malicious-packages feed at other versions: "
+                "this name has shipped malware",
+            )
+        )
+    imitated = None
+    if protected.extra and not any(f.rule == "typosquat" for f in report.findings):
+        imitated = typosquat_of(report.name, protected.extra)
+    if imitated:
+        found.append(
+            PackageFinding(
+                "typosquat",
+                report.filename,
+                0,
+                Severity.HIGH,
+                f"name {report.name!r} imitates {imitated!r} (a protected name)",
+            )
+        )
+    return replace(report, findings=(*found, *report.findings)) if found else report
 
 
 def with_provenance(report: VetReport, pin: Publisher | None, check: Check) -> VetReport:
