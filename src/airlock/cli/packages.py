@@ -143,6 +143,9 @@ def vet_command(
             for p in missing
         ]
         click.echo(render_table(["FILE", "VERDICT", "RULE", "WHERE", "SEVERITY", "WHY"], rows))
+        for r in reports:
+            if r.publisher:
+                click.echo(f"{r.filename}: attestation verified, published by {r.publisher}")
     verdicts = [r.verdict for r in reports] + [Outcome.HOLD for _ in missing]
     return EXIT_FOR_OUTCOME[worst(verdicts)]
 
@@ -234,12 +237,27 @@ def _check_is_package(path: Path) -> None:
     default=None,
     help="Optional: must name the token's own principal (a name alone is refused).",
 )
+@click.option(
+    "--attestation",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="PEP 740 attestation or PyPI provenance of PATH (default: PATH.provenance or "
+    "PATH.publish.attestation when one is beside it).",
+)
 @pass_cli
-def admit(cli: CliContext, path: Path, as_name: str | None) -> int:
+def admit(cli: CliContext, path: Path, as_name: str | None, attestation: Path | None) -> int:
     """Vet PATH and put it on the internal index if clean (held ones need approvals)."""
+    from airlock.cli.package_provenance import attestation_for, read_attestation
+
     airlock = cli.airlock()
     principal = cli.acting_principal("package admit", as_name)
-    admission = airlock.admit_package(principal, path.name, path.read_bytes())
+    found = attestation_for(path, [attestation] if attestation else [], only_file=True)
+    admission = airlock.admit_package(
+        principal,
+        path.name,
+        path.read_bytes(),
+        attestation=read_attestation(found) if found else None,
+    )
     click.echo(f"{admission.request.id}: {admission.request.status.value}")
     for reason in admission.decision.reasons:  # why, in the vetting's own words
         click.echo(f"  {reason.code}: {reason.message}")

@@ -111,6 +111,8 @@ def popular_names(text: str) -> list[str]:
         found = [str(r.get("project", "")) for r in rows if isinstance(r, dict)]
     else:
         found = [line.split("#", 1)[0].split(",", 1)[0].strip() for line in text.splitlines()]
+        if "," in text.split("\n", 1)[0] and found and found[0].lower() in {"project", "name"}:
+            found = found[1:]  # a CSV header row
     names = [normalise(n) for n in found if _NAME.fullmatch(n)]
     return list(dict.fromkeys(names))
 
