@@ -152,7 +152,9 @@ def _admit(
     advisory = store.known_bad.known_bad_advisory(normalise(report.name), report.version)
     report = with_advisory(report, advisory)
     feed = store.known_bad
-    report = with_names(report, Protected.of(feed.protected_names(), feed.known_bad_names()))
+    own = normalise(report.name)
+    listed = [own] if feed.known_bad_name(own) else []
+    report = with_names(report, Protected.of(feed.protected_names(), listed))
     report = _provenance(store, report, attestation)
     now = clock.now()
     request = BoundaryRequest(
@@ -188,6 +190,10 @@ def _admit(
         )
     )
     store.add_request(request, decision)
+    if report.publisher:
+        store.known_bad.record_attestation(
+            filename, normalise(report.name), report.version, report.publisher, index
+        )
     seals.seal("requests", {"id": request.id}, index)
     if report.verdict is Outcome.HOLD:
         store.approvals.open_case(

@@ -1055,6 +1055,10 @@ class Airlock:
         """project -> pinned Trusted Publisher."""
         return self._store.known_bad.publisher_pins()
 
+    def attested_publishers(self) -> dict[tuple[str, str], str]:
+        """(project, version) -> the publisher a verified attestation named at admission."""
+        return self._store.known_bad.attested_publishers()
+
     def refresh_protected_names(self, actor: Actor, popular: Sequence[str]) -> NamesRefresh:
         """Add ``popular`` names and every project the index serves to the typosquat check's
         protected names (issue 16). Raises: PermissionDenied unless admin."""

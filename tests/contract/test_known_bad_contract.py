@@ -64,3 +64,14 @@ def test_protected_names_are_added_once_per_source(store: Store) -> None:
     ]
     store.known_bad.add_known_bad([("MAL-1", "evil", "1.0"), ("MAL-2", "evil", "2.0")], AT, 3)
     assert names.known_bad_names() == {"evil"}
+
+
+def test_a_name_listed_at_any_version_and_attested_publishers(store: Store) -> None:
+    feed = store.known_bad
+    assert feed.known_bad_name("evil") is None
+    feed.add_known_bad([("MAL-2", "evil", "2.0"), ("MAL-1", "evil", "1.0")], AT, 1)
+    assert feed.known_bad_name("evil") == "MAL-1"
+    assert feed.attested_publishers() == {}
+    feed.record_attestation("a-1.0-py3-none-any.whl", "a", "1.0", "https://x/w.yml@v1", 4)
+    feed.record_attestation("a-1.0.tar.gz", "a", "1.0", "https://x/w.yml@v1", 5)
+    assert feed.attested_publishers() == {("a", "1.0"): "https://x/w.yml@v1"}

@@ -75,9 +75,14 @@ def test_an_attested_admission_records_the_publisher(enclave: CliRunner, tmp_pat
     )
     assert admitted.code == 0, admitted.out + admitted.err
     decision = next(r for r in _ledger(cli) if r["kind"] == "package.decision")
-    assert decision["details"]["publisher"].startswith(
-        "https://github.com/trailofbits/pypi-attestations/.github/workflows/release.yml@"
-    )
+    build = "https://github.com/trailofbits/pypi-attestations/.github/workflows/release.yml@"
+    assert decision["details"]["publisher"].startswith(build)
+    airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
+    try:
+        recorded = airlock.attested_publishers()
+    finally:
+        airlock.close()
+    assert recorded == {("pypi-attestations", "0.0.19"): build + "refs/tags/v0.0.19"}
 
 
 def test_a_malformed_or_tampered_attestation_never_passes(

@@ -314,8 +314,10 @@ def sbom_command(cli: CliContext, python: str | None, vulnerabilities: Path | No
         except ValueError as e:
             raise InvalidInput(f"{vulnerabilities}: {e}") from e
     vetted: set[tuple[str, str]] = set()
+    publishers: dict[tuple[str, str], str] = {}
     try:
         vetted = {(f.project, f.version) for f in cli.airlock().index_files()}
+        publishers = cli.airlock().attested_publishers()
     except AirlockError as e:
         click.echo(f"airlock: note: nothing counts as vetted ({e.message})", err=True)
-    click.echo(cyclonedx_json(assess(installed(paths), vetted, advisories)))
+    click.echo(cyclonedx_json(assess(installed(paths), vetted, advisories, publishers)))

@@ -26,6 +26,20 @@ class KnownBadStore(Protocol):
         """Every (normalised) name the feed lists, at any version."""
         ...
 
+    def known_bad_name(self, name: str) -> str | None:
+        """An advisory listing ``name`` (normalised) at some version, or None."""
+        ...
+
+    def record_attestation(
+        self, filename: str, project: str, version: str, publisher: str, ledger_index: int
+    ) -> None:
+        """Remember the verified publisher of an admitted file."""
+        ...
+
+    def attested_publishers(self) -> dict[tuple[str, str], str]:
+        """(project, version) -> verified publisher, of every admitted file that had one."""
+        ...
+
     def pin_publisher(self, project: str, publisher: str, at: datetime, ledger_index: int) -> None:
         """Pin (or re-pin) ``project`` (normalised) to a Trusted Publisher; ``publisher`` ''
         removes the pin."""

@@ -15,6 +15,7 @@ class MemoryKnownBadStore:
         self._entries: dict[tuple[str, str], str] = {}
         self._pins: dict[str, str] = {}
         self._names: set[tuple[str, str]] = set()
+        self._attested: dict[str, tuple[str, str, str]] = {}
 
     def add_known_bad(
         self, entries: Sequence[tuple[str, str, str]], at: datetime, ledger_index: int
@@ -62,3 +63,18 @@ class MemoryKnownBadStore:
     def protected_names(self) -> list[tuple[str, str]]:
         with self._lock:
             return sorted(self._names)
+
+    def known_bad_name(self, name: str) -> str | None:
+        with self._lock:
+            return next((a for (n, _), a in sorted(self._entries.items()) if n == name), None)
+
+    def record_attestation(
+        self, filename: str, project: str, version: str, publisher: str, ledger_index: int
+    ) -> None:
+        del ledger_index
+        with self._lock:
+            self._attested[filename] = (project, version, publisher)
+
+    def attested_publishers(self) -> dict[tuple[str, str], str]:
+        with self._lock:
+            return {(p, v): who for p, v, who in self._attested.values()}

@@ -317,6 +317,18 @@ protected_names = Table(
     Column("ledger_index", BigInteger(), nullable=False),
 )
 
+# The verified PEP 740 publisher of an admitted file (issue 16, migration 0018_vet_attest), for
+# the SBOM; the package.decision ledger entry carries the same value.
+package_attestations = Table(
+    "package_attestations",
+    metadata,
+    Column("filename", String(255), primary_key=True),
+    Column("project", String(255), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("publisher", String(1024), nullable=False),
+    Column("ledger_index", BigInteger(), nullable=False),
+)
+
 datasets = Table(
     "datasets",
     metadata,

@@ -15,6 +15,7 @@ BeginTransaction = Callable[..., AbstractContextManager[Connection]]
 _bad = schema.known_bad_packages
 _pins = schema.package_publishers
 _names = schema.protected_names
+_attested = schema.package_attestations
 _CHUNK = 500  # rows per IN (...) probe and per insert: well under every backend's bound
 
 
@@ -128,3 +129,34 @@ class SqlKnownBadStore:
                 (str(r.name), str(r.source))
                 for r in c.execute(select(_names.c.name, _names.c.source))
             )
+
+    def known_bad_name(self, name: str) -> str | None:
+        with self._begin() as c:
+            row = c.execute(
+                select(_bad.c.advisory).where(_bad.c.name == name).order_by(_bad.c.version).limit(1)
+            ).first()
+        return None if row is None else str(row.advisory)
+
+    def record_attestation(
+        self, filename: str, project: str, version: str, publisher: str, ledger_index: int
+    ) -> None:
+        with self._begin(write=True) as c:
+            c.execute(delete(_attested).where(_attested.c.filename == filename))
+            c.execute(
+                _attested.insert().values(
+                    filename=filename,
+                    project=project,
+                    version=version,
+                    publisher=publisher,
+                    ledger_index=ledger_index,
+                )
+            )
+
+    def attested_publishers(self) -> dict[tuple[str, str], str]:
+        with self._begin() as c:
+            rows = c.execute(
+                select(_attested.c.project, _attested.c.version, _attested.c.publisher).order_by(
+                    _attested.c.filename
+                )
+            )
+            return {(str(r.project), str(r.version)): str(r.publisher) for r in rows}

@@ -89,6 +89,8 @@ class Protected:
 
     @classmethod
     def of(cls, stored: Iterable[tuple[str, str]], feed_names: Iterable[str]) -> Protected:
+        """From the stored (name, source) rows and the feed's names (all of them, or only the
+        vetted file's own name when the feed lists it: that is all a report is judged on)."""
         extra = frozenset(normalise(n) for n, _ in stored) - POPULAR
         safe = POPULAR | extra
         return cls(extra, frozenset(normalise(n) for n in feed_names) - safe)

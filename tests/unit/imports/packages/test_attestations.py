@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -121,16 +122,12 @@ def test_a_pinned_publishers_unread_native_code_is_allowed_and_nothing_else() ->
     yara = PackageFinding("native-webhook", "pkg/_c.so", 0, Severity.HIGH, "a webhook")
     code = PackageFinding("unread-member", "pkg/big.py", 0, Severity.HIGH, "too large")
     base = vet(SDIST, _sdist())
-    alone = with_provenance(base.__class__(**{**_fields(base), "findings": (native,)}), PIN, check)
+    alone = with_provenance(replace(base, findings=(native,)), PIN, check)
     assert alone.verdict is Outcome.ALLOW
     assert "pinned publisher" in alone.findings[0].explanation
     for other in (yara, code):
-        mixed = base.__class__(**{**_fields(base), "findings": (native, other)})
+        mixed = replace(base, findings=(native, other))
         assert with_provenance(mixed, PIN, check).verdict is Outcome.HOLD, other.rule
-
-
-def _fields(report: object) -> dict[str, object]:
-    return {k: getattr(report, k) for k in report.__slots__}  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""Trusted Publishers pinned per project and the typosquat check's protected names (issue 16).
+"""Trusted Publishers pinned per project, the verified publisher of admitted files and the
+typosquat check's protected names (issue 16).
 
 Revision ID: 0018_vet_attest
 Revises: 0017_known_bad_packages
@@ -26,6 +27,14 @@ def upgrade() -> None:
         sa.Column("ledger_index", sa.BigInteger(), nullable=False),
     )
     op.create_table(
+        "package_attestations",
+        sa.Column("filename", sa.String(255), primary_key=True),
+        sa.Column("project", sa.String(255), nullable=False),
+        sa.Column("version", sa.String(64), nullable=False),
+        sa.Column("publisher", sa.String(1024), nullable=False),
+        sa.Column("ledger_index", sa.BigInteger(), nullable=False),
+    )
+    op.create_table(
         "protected_names",
         sa.Column("name", sa.String(255), primary_key=True),
         sa.Column("source", sa.String(16), primary_key=True),
@@ -36,4 +45,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("protected_names")
+    op.drop_table("package_attestations")
     op.drop_table("package_publishers")
