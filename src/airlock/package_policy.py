@@ -4,15 +4,19 @@ and the typosquat check's protected names, each change recorded in the ledger fi
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from airlock.audit import AuditLog
 from airlock.clock import Clock
+from airlock.errors import InvalidInput
 from airlock.imports.packages.provenance import Publisher
 from airlock.imports.packages.typosquat import normalise, refreshed_names
 from airlock.ledger.records import LedgerRecord
 from airlock.store.interface import Store
+
+_PROJECT = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,198}[A-Za-z0-9])?")  # PEP 508 names
 
 
 def pin_publisher(
@@ -28,8 +32,11 @@ def pin_publisher(
 ) -> int:
     """Pin ``project`` to ``publisher`` (``''`` unpins); returns the ledger index.
 
-    Raises: InvalidInput for a publisher that is not ``KIND:REPOSITORY:WORKFLOW``.
+    Raises: InvalidInput for a project name that is not one (PEP 508) or a publisher that is
+    not ``KIND:REPOSITORY:WORKFLOW``.
     """
+    if not _PROJECT.fullmatch(project.strip()):
+        raise InvalidInput(f"{project[:80]!r} is not a project name")
     name = normalise(project.strip())
     canonical = str(Publisher.parse(publisher)) if publisher else ""
     now = clock.now()

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from airlock.service import Airlock
+from airlock.domain.principals import Role
+from airlock.service import Actor, Airlock
 from airlock.settings import Settings
 from scripts.make_test_packages import BENIGN
-from tests.support.gateway import CliRunner
+from tests.support.gateway import CliRunner, Gateway
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "attestations"
 SDIST = "pypi_attestations-0.0.19.tar.gz"
@@ -119,3 +120,32 @@ def test_refresh_protects_the_index_and_a_popular_list(enclave: CliRunner, tmp_p
     squat.write_bytes(BENIGN[squat.name])
     held = cli("package", "admit", str(squat), env=cli.signed_in("rita"))
     assert held.code == 10 and "typosquat" in held.out, held.out + held.err
+
+
+def test_pins_and_an_attested_upload_over_http(gateway: Gateway) -> None:
+    airlock = gateway.airlock
+    rita = airlock.add_principal(Actor.local_operator(), "rita", Role.RESEARCHER).token
+    with gateway.client(gateway.admin_token) as admin:
+        bad = admin.put("/package-publishers/pypi-attestations", json={"publisher": "x"})
+        assert bad.status_code == 400 and "github:OWNER/REPO" in bad.text
+        assert (
+            admin.put("/package-publishers/no%20such", json={"publisher": PUBLISHER}).status_code
+            == 400
+        )
+        pinned = admin.put("/package-publishers/Pypi_Attestations", json={"publisher": PUBLISHER})
+        assert pinned.status_code == 200, pinned.text
+        assert admin.get("/package-publishers").json() == {"pypi-attestations": PUBLISHER}
+    with gateway.client(rita) as client:
+        assert client.put("/package-publishers/x", json={"publisher": PUBLISHER}).status_code == 403
+        sent = client.post(
+            "/packages",
+            files={"file": (SDIST, (FIXTURES / SDIST).read_bytes())},
+            data={"attestation": (FIXTURES / (SDIST + ".provenance")).read_text()},
+        )
+    assert sent.status_code == 201, sent.text
+    answer = sent.json()
+    assert answer["status"] == "released"
+    assert answer["report"]["publisher"].startswith("https://github.com/trailofbits/")
+    with gateway.client(gateway.admin_token) as admin:
+        assert admin.delete("/package-publishers/pypi-attestations").status_code == 200
+        assert admin.get("/package-publishers").json() == {}
