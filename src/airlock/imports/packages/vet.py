@@ -296,12 +296,18 @@ def project_of_filename(filename: str) -> str:
 
 
 def vet_many(files: Iterable[tuple[str, bytes]], known: KnownBad | None = None) -> list[VetReport]:
-    """Vet several files in one call; a name and version in the known-bad feed denies."""
+    """Vet several files in one call; a name and version in the known-bad feed denies, a name
+    it lists at other versions holds (see :func:`with_names`)."""
+    listed = {name for name, _ in known.entries} if known is not None else set()
     reports = []
     for filename, blob in files:
         report = vet(filename, blob)
         advisory = known.match(report.name, report.version) if known is not None else None
-        reports.append(with_advisory(report, advisory))
+        report = with_advisory(report, advisory)
+        own = normalise(report.name)
+        if own in listed:
+            report = with_names(report, Protected.of([], [own]))
+        reports.append(report)
     return reports
 
 

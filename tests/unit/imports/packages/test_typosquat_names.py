@@ -8,6 +8,7 @@ import json
 import pytest
 
 from airlock.domain.requests import Outcome
+from airlock.imports.packages.feed import known_bad
 from airlock.imports.packages.typosquat import (
     POPULAR,
     Protected,
@@ -15,7 +16,7 @@ from airlock.imports.packages.typosquat import (
     refreshed_names,
     typosquat_of,
 )
-from airlock.imports.packages.vet import vet, with_advisory, with_names
+from airlock.imports.packages.vet import vet, vet_many, with_advisory, with_names
 from scripts.make_test_packages import BENIGN
 
 WHEEL = "tidy-1.0-py3-none-any.whl"
@@ -72,3 +73,13 @@ def test_a_name_the_feed_lists_at_another_version_holds() -> None:
 def test_a_hijacked_popular_or_own_project_is_not_held_at_every_version() -> None:
     protected = Protected.of([("tidy", "index")], ["requests", "tidy", "evil"])
     assert protected.bad == frozenset({"evil"})
+
+
+def test_vetting_with_a_feed_file_holds_its_names_at_other_versions() -> None:
+    feed = known_bad(
+        [json.dumps({"id": "MAL-1", "affected": [
+            {"package": {"ecosystem": "PyPI", "name": "tidy"}, "versions": ["0.9"]}
+        ]})]
+    )  # fmt: skip
+    (report,) = vet_many([(WHEEL, BENIGN[WHEEL])], feed)
+    assert report.verdict is Outcome.HOLD and report.findings[0].rule == "known-bad-name"
