@@ -21,9 +21,16 @@ from airlock.domain.names import RequestId
 from airlock.domain.principals import Principal
 from airlock.domain.requests import BoundaryRequest, Decision, Outcome, Reason, RequestKind
 from airlock.errors import InvalidInput
+from airlock.imports.packages.provenance import Publisher
 from airlock.imports.packages.rules import Severity
-from airlock.imports.packages.typosquat import normalise
-from airlock.imports.packages.vet import VetReport, vet, with_advisory
+from airlock.imports.packages.typosquat import Protected, normalise
+from airlock.imports.packages.vet import (
+    VetReport,
+    vet,
+    with_advisory,
+    with_names,
+    with_provenance,
+)
 from airlock.ledger.records import LedgerRecord
 from airlock.state_seals import StateSeals
 from airlock.store.interface import PackageFile, Store
@@ -53,6 +60,7 @@ def admit_package(
     max_bytes: int = MAX_PACKAGE_BYTES,
     keep_denied: bool = False,
     auth: Auth = AuthMethod.TOKEN,
+    attestation: bytes | None = None,
 ) -> Admission:
     """Store, vet, record and decide. The file streams into the outbox and is vetted from
     there, so an upload is never whole in memory (issue 22).
@@ -74,6 +82,7 @@ def admit_package(
         policy_version=policy_version,
         keep_denied=keep_denied,
         auth=auth,
+        attestation=attestation,
     )
 
 
@@ -90,6 +99,7 @@ def admit_staged_package(
     policy_version: str,
     keep_denied: bool = False,
     auth: Auth = AuthMethod.TOKEN,
+    attestation: bytes | None = None,
 ) -> Admission:
     """:func:`admit_package` of a file already staged in the outbox (the HTTP path streams
     it there); the staged file is committed or dropped here, whatever happens.
@@ -108,6 +118,7 @@ def admit_staged_package(
             staged=staged,
             policy_version=policy_version,
             auth=auth,
+            attestation=attestation,
         )
         if admission.decision.outcome is not Outcome.DENY or keep_denied:
             outbox.commit(staged)
@@ -132,6 +143,7 @@ def _admit(
     staged: Staged,
     policy_version: str,
     auth: Auth,
+    attestation: bytes | None = None,
 ) -> Admission:
     digest, size = staged.digest, staged.size
     with staged.path.open("rb") as handle:
@@ -139,6 +151,11 @@ def _admit(
     # The feed is read after vetting: the report's name and version are what the file says.
     advisory = store.known_bad.known_bad_advisory(normalise(report.name), report.version)
     report = with_advisory(report, advisory)
+    feed = store.known_bad
+    own = normalise(report.name)
+    listed = [own] if feed.known_bad_name(own) else []
+    report = with_names(report, Protected.of(feed.protected_names(), listed))
+    report = _provenance(store, report, attestation)
     now = clock.now()
     request = BoundaryRequest(
         id=RequestId("req_" + secrets.token_hex(16)),
@@ -167,11 +184,16 @@ def _admit(
                 "project": report.name,
                 "version": report.version,
                 "unknown_signals": ", ".join(report.unknown),
+                "publisher": report.publisher,
                 **credential(auth).details(),
             },
         )
     )
     store.add_request(request, decision)
+    if report.publisher:
+        store.known_bad.record_attestation(
+            filename, normalise(report.name), report.version, report.publisher, index
+        )
     seals.seal("requests", {"id": request.id}, index)
     if report.verdict is Outcome.HOLD:
         store.approvals.open_case(
@@ -183,6 +205,23 @@ def _admit(
     )
     seals.seal("package_files", {"filename": filename}, index)
     return Admission(store.get_request(request.id), decision, report)
+
+
+def _provenance(store: Store, report: VetReport, attestation: bytes | None) -> VetReport:
+    """The report with its attestation verified and the project's pinned publisher applied.
+
+    Raises: InvalidInput (an attestation that is not one), ConfigError (no attest extra).
+    """
+    pinned = store.known_bad.publisher_pins().get(normalise(report.name))
+    pin = Publisher.parse(pinned) if pinned else None
+    if pin is None and attestation is None:
+        return report
+    check = None
+    if attestation is not None:
+        from airlock.imports.packages.attest import check_attestation  # noqa: PLC0415 -- extra
+
+        check = check_attestation(report.filename, report.sha256, attestation, pin)
+    return with_provenance(report, pin, check)
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,6 +106,7 @@ if TYPE_CHECKING:
     from airlock.outputs.reference import ReferenceModel
     from airlock.outputs.verifier import VerifyReport as OutputsReport
     from airlock.package_ingress import Admission, FeedImport
+    from airlock.package_policy import NamesRefresh
     from airlock.state_seals import StateSeals
     from airlock.state_verify import StateReport
 
@@ -984,8 +985,10 @@ class Airlock:
         data: bytes | BinaryIO,
         *,
         auth: Auth = AuthMethod.TOKEN,
+        attestation: bytes | None = None,
     ) -> Admission:
-        """Vet a package and, if clean (or once approved), serve it on the internal index."""
+        """Vet a package and, if clean (or once approved), serve it on the internal index;
+        ``attestation`` is its PEP 740 attestation or PyPI provenance, verified offline."""
         from airlock.package_ingress import admit_package
 
         require(principal, Action.PACKAGE_SUBMIT)
@@ -1002,6 +1005,7 @@ class Airlock:
             max_bytes=self.settings.uploads.max_package_bytes,
             keep_denied=self.settings.uploads.keep_denied,
             auth=auth,
+            attestation=attestation,
         )
         self._announce(admission.request)
         return admission
@@ -1028,6 +1032,50 @@ class Airlock:
             entries=entries,
         )
 
+    def pin_publisher(self, actor: Actor, project: str, publisher: str) -> int:
+        """Pin ``project``'s Trusted Publisher (``''`` unpins); returns the ledger index.
+
+        Raises: PermissionDenied unless admin; InvalidInput for a malformed publisher.
+        """
+        from airlock.package_policy import pin_publisher
+
+        require(actor, Action.PACKAGE_POLICY)
+        return pin_publisher(
+            self._store,
+            ledger=self.ledger,
+            clock=self._clock,
+            actor=actor.name,
+            actor_details=actor.ledger_details(),
+            policy_version=self._policy.version,
+            project=project,
+            publisher=publisher,
+        )
+
+    def publisher_pins(self) -> dict[str, str]:
+        """project -> pinned Trusted Publisher."""
+        return self._store.known_bad.publisher_pins()
+
+    def attested_publishers(self) -> dict[tuple[str, str], str]:
+        """(project, version) -> the publisher a verified attestation named at admission."""
+        return self._store.known_bad.attested_publishers()
+
+    def refresh_protected_names(self, actor: Actor, popular: Sequence[str]) -> NamesRefresh:
+        """Add ``popular`` names and every project the index serves to the typosquat check's
+        protected names (issue 16). Raises: PermissionDenied unless admin."""
+        from airlock.package_policy import refresh_names
+
+        require(actor, Action.PACKAGE_POLICY)
+        return refresh_names(
+            self._store,
+            ledger=self.ledger,
+            clock=self._clock,
+            actor=actor.name,
+            actor_details=actor.ledger_details(),
+            policy_version=self._policy.version,
+            popular=popular,
+            index_projects=sorted({f.project for f in self._store.package_files()}),
+        )
+
     def package_feed_size(self) -> int:
         """Entries of the known-bad package feed the store holds."""
         return self._store.known_bad.known_bad_count()
@@ -1039,6 +1087,7 @@ class Airlock:
         staged: Staged,
         *,
         auth: Auth = AuthMethod.TOKEN,
+        attestation: bytes | None = None,
     ) -> Admission:
         """:meth:`admit_package` of a file already staged in the outbox."""
         from airlock.package_ingress import admit_staged_package
@@ -1060,6 +1109,7 @@ class Airlock:
             policy_version=self._policy.version,
             keep_denied=self.settings.uploads.keep_denied,
             auth=auth,
+            attestation=attestation,
         )
         self._announce(admission.request)
         return admission

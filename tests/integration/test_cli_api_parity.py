@@ -40,6 +40,9 @@ ROUTE_FOR: dict[str, tuple[str, str]] = {
     "weights register": ("POST", "/protected-models"),
     "package admit": ("POST", "/packages"),
     "package feed status": ("GET", "/package-feed"),
+    "package publisher pin": ("PUT", "/package-publishers/{project}"),
+    "package publisher unpin": ("DELETE", "/package-publishers/{project}"),
+    "package publisher list": ("GET", "/package-publishers"),
     "principal add": ("POST", "/principals"),
     "principal list": ("GET", "/principals"),
     "principal token issue": ("POST", "/principals/{name}/tokens"),
@@ -72,6 +75,8 @@ LOCAL_ONLY: dict[str, str] = {
     "import; the gateway's scan of an import is POST /datasets",
     "package feed import": "loads a copy of a malicious-packages feed from this machine (folders "
     "of thousands of OSV files, or a zip); what it holds is GET /package-feed",
+    "package typosquat refresh": "reads offline popularity lists from this machine (files of "
+    "thousands of names) beside the index's own projects; admission applies what it stored",
     "sbom": "inventories a local Python environment (a path on this machine)",
     "package vet": "static vetting of files on the submitter's machine before they are sent "
     "(pip download runs outside the enclave); the gateway's vetting is POST /packages",

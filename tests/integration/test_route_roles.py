@@ -142,6 +142,8 @@ def request_for(method: str, path: str, desk: Desk) -> dict[str, Any]:
             sent |= {"data": {"token": "alk_not-a-token"}}
         case ("POST", "/ui/requests/{request_id}/vote"):
             sent |= {"data": {"decision": "approve", "reason": "x", "digest": "0", "csrf": "x"}}
+        case ("PUT", "/package-publishers/{project}"):
+            sent |= {"json": {"publisher": "github:vision/vision:release.yml"}}
         case ("POST", "/principals/{name}/tokens"):
             sent |= {"json": {"days": 1}}
     return sent

@@ -110,6 +110,9 @@ ROUTES: Mapping[tuple[str, str], Rule] = MappingProxyType(
         ("GET", "/packages/{filename}"): Guarded(Action.INDEX_READ),
         ("POST", "/packages"): Guarded(Action.PACKAGE_SUBMIT),
         ("GET", "/package-feed"): Guarded(Action.STATUS_READ),
+        ("GET", "/package-publishers"): Guarded(Action.STATUS_READ),
+        ("PUT", "/package-publishers/{project}"): Guarded(Action.PACKAGE_POLICY),
+        ("DELETE", "/package-publishers/{project}"): Guarded(Action.PACKAGE_POLICY),
         ("GET", "/"): Guarded(Action.SELF_READ, ui=True),  # what it shows is filtered
         ("GET", "/ui/requests"): Guarded(Action.REQUEST_READ, ui=True),
         ("GET", "/ui/requests/{request_id}"): Guarded(Action.REQUEST_READ, ui=True),

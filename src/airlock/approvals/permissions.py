@@ -54,6 +54,7 @@ class Action(StrEnum):
     BUDGET_SET = "change budgets"
     MODEL_REGISTER = "register protected weights"
     PACKAGE_FEED_IMPORT = "import the known-bad package feed"
+    PACKAGE_POLICY = "pin package publishers and refresh protected names"
     INDEX_READ = "read the vetted package index"
     LEDGER_READ = "read ledger entries and receipts"
     CHECKPOINT_SIGN = "sign a ledger checkpoint"
@@ -134,6 +135,7 @@ MATRIX: Mapping[Role, Mapping[Action, Reach]] = MappingProxyType(
                 Action.BUDGET_SET: A,
                 Action.MODEL_REGISTER: A,
                 Action.PACKAGE_FEED_IMPORT: A,
+                Action.PACKAGE_POLICY: A,
                 Action.DATASET_RESCAN: A,
                 Action.DATASET_RELEASE: A,
                 Action.DATASET_IMPORT: A,

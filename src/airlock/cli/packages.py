@@ -13,6 +13,8 @@ import click
 
 from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
 from airlock.cli.package_feed import feed_group
+from airlock.cli.package_provenance import publisher_group
+from airlock.cli.package_typosquat import typosquat_group
 from airlock.domain.requests import Outcome, RequestStatus
 from airlock.errors import AirlockError, InvalidInput, SourceError
 from airlock.exports.findings import worst
@@ -30,6 +32,8 @@ def package_group() -> None:
 
 
 package_group.add_command(feed_group)
+package_group.add_command(publisher_group)
+package_group.add_command(typosquat_group)
 
 
 @package_group.command("vet")
@@ -54,12 +58,31 @@ package_group.add_command(feed_group)
     help="requirements.txt with --hash lines, or pylock.toml: every file must be one it locks, "
     "and every locked package must be among the files.",
 )
+@click.option(
+    "--attestation",
+    "attestations",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="PEP 740 attestation or PyPI provenance JSON, named FILE.provenance or "
+    "FILE.publish.attestation after the file it attests (one saved beside a file is found "
+    "without this option). Verified offline against Sigstore's pinned production root.",
+)
+@click.option(
+    "--publisher",
+    "publishers",
+    multiple=True,
+    metavar="PROJECT=KIND:REPO:WORKFLOW",
+    help="Pin PROJECT's Trusted Publisher, e.g. numpy=github:numpy/numpy:wheels.yml: its "
+    "files need an attestation by it (else hold); unread native code in them is allowed.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def vet_command(
     targets: tuple[str, ...],
     index_url: str | None,
     feeds: tuple[Path, ...],
     lock: Path | None,
+    attestations: tuple[Path, ...],
+    publishers: tuple[str, ...],
     as_json: bool,
 ) -> int:
     """Vet wheel/sdist files or folders of them (a whole environment in one process), or
@@ -82,6 +105,10 @@ def vet_command(
             _check_is_package(path)
         # One file in memory at a time: vet_many consumes the generator as it goes.
         reports = vet_many((_read_file(path) for path in paths), known)
+        if attestations or publishers or _any_beside(paths):
+            from airlock.cli.package_provenance import apply_provenance, parse_pins
+
+            reports = apply_provenance(reports, paths, attestations, parse_pins(publishers))
     missing: list[LockedPackage] = []
     if lock is not None:
         reports, missing = apply_lock(reports, _read_lock(lock))
@@ -116,8 +143,17 @@ def vet_command(
             for p in missing
         ]
         click.echo(render_table(["FILE", "VERDICT", "RULE", "WHERE", "SEVERITY", "WHY"], rows))
+        for r in reports:
+            if r.publisher:
+                click.echo(f"{r.filename}: attestation verified, published by {r.publisher}")
     verdicts = [r.verdict for r in reports] + [Outcome.HOLD for _ in missing]
     return EXIT_FOR_OUTCOME[worst(verdicts)]
+
+
+def _any_beside(paths: list[Path]) -> bool:
+    from airlock.cli.package_provenance import SUFFIXES
+
+    return any(p.with_name(p.name + s).is_file() for p in paths for s in SUFFIXES)
 
 
 def _read_lock(path: Path) -> list[LockedPackage]:
@@ -201,12 +237,27 @@ def _check_is_package(path: Path) -> None:
     default=None,
     help="Optional: must name the token's own principal (a name alone is refused).",
 )
+@click.option(
+    "--attestation",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="PEP 740 attestation or PyPI provenance of PATH (default: PATH.provenance or "
+    "PATH.publish.attestation when one is beside it).",
+)
 @pass_cli
-def admit(cli: CliContext, path: Path, as_name: str | None) -> int:
+def admit(cli: CliContext, path: Path, as_name: str | None, attestation: Path | None) -> int:
     """Vet PATH and put it on the internal index if clean (held ones need approvals)."""
+    from airlock.cli.package_provenance import attestation_for, read_attestation
+
     airlock = cli.airlock()
     principal = cli.acting_principal("package admit", as_name)
-    admission = airlock.admit_package(principal, path.name, path.read_bytes())
+    found = attestation_for(path, [attestation] if attestation else [], only_file=True)
+    admission = airlock.admit_package(
+        principal,
+        path.name,
+        path.read_bytes(),
+        attestation=read_attestation(found) if found else None,
+    )
     click.echo(f"{admission.request.id}: {admission.request.status.value}")
     for reason in admission.decision.reasons:  # why, in the vetting's own words
         click.echo(f"  {reason.code}: {reason.message}")
@@ -263,8 +314,10 @@ def sbom_command(cli: CliContext, python: str | None, vulnerabilities: Path | No
         except ValueError as e:
             raise InvalidInput(f"{vulnerabilities}: {e}") from e
     vetted: set[tuple[str, str]] = set()
+    publishers: dict[tuple[str, str], str] = {}
     try:
         vetted = {(f.project, f.version) for f in cli.airlock().index_files()}
+        publishers = cli.airlock().attested_publishers()
     except AirlockError as e:
         click.echo(f"airlock: note: nothing counts as vetted ({e.message})", err=True)
-    click.echo(cyclonedx_json(assess(installed(paths), vetted, advisories)))
+    click.echo(cyclonedx_json(assess(installed(paths), vetted, advisories, publishers)))

@@ -295,6 +295,40 @@ known_bad_packages = Table(
     Column("ledger_index", BigInteger(), nullable=False),
 )
 
+# Trusted Publishers pinned per project (issue 16, migration 0018_vet_attest): an admission
+# of a pinned project needs a PEP 740 attestation by that publisher, or it is held.
+package_publishers = Table(
+    "package_publishers",
+    metadata,
+    Column("project", String(255), primary_key=True),
+    Column("publisher", String(512), nullable=False),
+    Column("pinned_at", UtcDateTime(), nullable=False),
+    Column("ledger_index", BigInteger(), nullable=False),
+)
+
+# Names the typosquat check protects beyond the shipped list, and names known to have shipped
+# malware (issue 16, migration 0018_vet_attest): source is 'popular', 'index' or 'known-bad'.
+protected_names = Table(
+    "protected_names",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("source", String(16), primary_key=True),
+    Column("added_at", UtcDateTime(), nullable=False),
+    Column("ledger_index", BigInteger(), nullable=False),
+)
+
+# The verified PEP 740 publisher of an admitted file (issue 16, migration 0018_vet_attest), for
+# the SBOM; the package.decision ledger entry carries the same value.
+package_attestations = Table(
+    "package_attestations",
+    metadata,
+    Column("filename", String(255), primary_key=True),
+    Column("project", String(255), nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("publisher", String(1024), nullable=False),
+    Column("ledger_index", BigInteger(), nullable=False),
+)
+
 datasets = Table(
     "datasets",
     metadata,

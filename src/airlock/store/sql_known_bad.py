@@ -6,13 +6,16 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 
-from sqlalchemy import Connection, func, or_, select, tuple_
+from sqlalchemy import Connection, delete, func, or_, select, tuple_
 
 from airlock.imports.packages.feed import EVERY_VERSION
 from airlock.store import schema
 
 BeginTransaction = Callable[..., AbstractContextManager[Connection]]
 _bad = schema.known_bad_packages
+_pins = schema.package_publishers
+_names = schema.protected_names
+_attested = schema.package_attestations
 _CHUNK = 500  # rows per IN (...) probe and per insert: well under every backend's bound
 
 
@@ -69,3 +72,91 @@ class SqlKnownBadStore:
     def known_bad_count(self) -> int:
         with self._begin() as c:
             return int(c.execute(select(func.count()).select_from(_bad)).scalar_one())
+
+    def known_bad_names(self) -> set[str]:
+        with self._begin() as c:
+            return {str(r.name) for r in c.execute(select(_bad.c.name).distinct())}
+
+    def pin_publisher(self, project: str, publisher: str, at: datetime, ledger_index: int) -> None:
+        with self._begin(write=True) as c:
+            c.execute(delete(_pins).where(_pins.c.project == project))
+            if publisher:
+                c.execute(
+                    _pins.insert().values(
+                        project=project,
+                        publisher=publisher,
+                        pinned_at=at,
+                        ledger_index=ledger_index,
+                    )
+                )
+
+    def publisher_pins(self) -> dict[str, str]:
+        with self._begin() as c:
+            return {
+                str(r.project): str(r.publisher)
+                for r in c.execute(select(_pins.c.project, _pins.c.publisher))
+            }
+
+    def add_protected_names(
+        self, names: Sequence[tuple[str, str]], at: datetime, ledger_index: int
+    ) -> int:
+        wanted = sorted(set(names))
+        added = 0
+        with self._begin(write=True) as c:
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                held = {
+                    (r.name, r.source)
+                    for r in c.execute(
+                        select(_names.c.name, _names.c.source).where(
+                            tuple_(_names.c.name, _names.c.source).in_(chunk)
+                        )
+                    )
+                }
+                rows = [
+                    {"name": n, "source": s, "added_at": at, "ledger_index": ledger_index}
+                    for n, s in chunk
+                    if (n, s) not in held
+                ]
+                if rows:
+                    c.execute(_names.insert(), rows)
+                    added += len(rows)
+        return added
+
+    def protected_names(self) -> list[tuple[str, str]]:
+        with self._begin() as c:
+            return sorted(
+                (str(r.name), str(r.source))
+                for r in c.execute(select(_names.c.name, _names.c.source))
+            )
+
+    def known_bad_name(self, name: str) -> str | None:
+        with self._begin() as c:
+            row = c.execute(
+                select(_bad.c.advisory).where(_bad.c.name == name).order_by(_bad.c.version).limit(1)
+            ).first()
+        return None if row is None else str(row.advisory)
+
+    def record_attestation(
+        self, filename: str, project: str, version: str, publisher: str, ledger_index: int
+    ) -> None:
+        with self._begin(write=True) as c:
+            c.execute(delete(_attested).where(_attested.c.filename == filename))
+            c.execute(
+                _attested.insert().values(
+                    filename=filename,
+                    project=project,
+                    version=version,
+                    publisher=publisher,
+                    ledger_index=ledger_index,
+                )
+            )
+
+    def attested_publishers(self) -> dict[tuple[str, str], str]:
+        with self._begin() as c:
+            rows = c.execute(
+                select(_attested.c.project, _attested.c.version, _attested.c.publisher).order_by(
+                    _attested.c.filename
+                )
+            )
+            return {(str(r.project), str(r.version)): str(r.publisher) for r in rows}

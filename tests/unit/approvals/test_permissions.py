@@ -35,6 +35,7 @@ CHANGES = {
     Action.BUDGET_SET,
     Action.MODEL_REGISTER,
     Action.PACKAGE_FEED_IMPORT,
+    Action.PACKAGE_POLICY,
     Action.COSIGNATURE_DELIVER,
 }
 

@@ -6,12 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, status
 from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, Field
 
-from airlock.api.auth import AirlockDep, CredentialDep, PrincipalDep, current_actor
+from airlock.api.auth import ActorDep, AirlockDep, CredentialDep, PrincipalDep, current_actor
 from airlock.api.blocking import run_blocking
 from airlock.api.openapi import binary, content, errors
 from airlock.api.upload_form import multipart_form, read_upload_form
 from airlock.errors import NotFound
+from airlock.imports.packages.attest import MAX_ATTESTATION_BYTES
 from airlock.imports.packages.index import (
     HTML_TYPE,
     JSON_TYPE,
@@ -84,7 +86,16 @@ def package_file(filename: str, airlock: AirlockDep, _caller: PrincipalDep) -> S
     status_code=status.HTTP_201_CREATED,
     response_model=dict[str, object],
     responses=errors(400, 401, 403, 409, 413),
-    openapi_extra=multipart_form("A wheel or sdist.", {}),
+    openapi_extra=multipart_form(
+        "A wheel or sdist, and optionally its PEP 740 attestation or PyPI provenance (JSON).",
+        {
+            "attestation": (
+                "PEP 740 attestation or PyPI provenance JSON of the file",
+                MAX_ATTESTATION_BYTES,
+                False,
+            )
+        },
+    ),
 )
 async def submit_package(
     request: Request, airlock: AirlockDep, caller: PrincipalDep, credential: CredentialDep
@@ -98,11 +109,18 @@ async def submit_package(
         request,
         airlock.outbox,
         max_file_bytes=airlock.settings.uploads.max_package_bytes,
-        text_fields={},
+        text_fields={"attestation": MAX_ATTESTATION_BYTES},
     )
+    attestation = form.fields.get("attestation")
     admission = await run_blocking(
         request,
-        lambda: airlock.admit_staged_package(caller, form.filename, form.staged, auth=credential),
+        lambda: airlock.admit_staged_package(
+            caller,
+            form.filename,
+            form.staged,
+            auth=credential,
+            attestation=attestation.encode("utf-8") if attestation else None,
+        ),
     )
     return {
         "request": admission.request.id,
@@ -120,3 +138,46 @@ async def submit_package(
 def feed_status(airlock: AirlockDep) -> dict[str, int]:
     """How many known-bad package entries the store holds (admission denies them)."""
     return {"entries": airlock.package_feed_size()}
+
+
+class PinBody(BaseModel):
+    publisher: str = Field(
+        description="github:OWNER/REPO:WORKFLOW or gitlab:NAMESPACE/PROJECT:CI-FILE",
+        max_length=512,
+    )
+
+
+@router.get(
+    "/package-publishers",
+    response_model=dict[str, str],
+    responses=errors(401),
+    dependencies=[Depends(current_actor)],
+)
+def publisher_pins(airlock: AirlockDep) -> dict[str, str]:
+    """Trusted Publishers pinned per project: a pinned project's files need a PEP 740
+    attestation by that publisher, or they are held."""
+    return airlock.publisher_pins()
+
+
+@router.put(
+    "/package-publishers/{project}",
+    response_model=dict[str, object],
+    responses=errors(400, 401, 403),
+)
+def pin_publisher(
+    project: str, body: PinBody, airlock: AirlockDep, actor: ActorDep
+) -> dict[str, object]:
+    """Pin a project's Trusted Publisher (an admin; recorded in the ledger)."""
+    index = airlock.pin_publisher(actor, project, body.publisher)
+    return {"project": normalise(project), "publisher": body.publisher, "ledger_index": index}
+
+
+@router.delete(
+    "/package-publishers/{project}",
+    response_model=dict[str, object],
+    responses=errors(401, 403),
+)
+def unpin_publisher(project: str, airlock: AirlockDep, actor: ActorDep) -> dict[str, object]:
+    """Remove a project's pin (an admin; recorded in the ledger)."""
+    index = airlock.pin_publisher(actor, project, "")
+    return {"project": normalise(project), "publisher": None, "ledger_index": index}

@@ -30,6 +30,7 @@ class InventoryItem:
     version: str
     risk: int
     reasons: tuple[str, ...]
+    publisher: str = ""  # verified PEP 740 publisher (build config URI) recorded at admission
 
 
 def installed(paths: Sequence[str]) -> list[tuple[str, str, bool]]:
@@ -49,7 +50,10 @@ def assess(
     distributions: Iterable[tuple[str, str, bool]],
     vetted: set[tuple[str, str]],
     vulnerabilities: Vulnerabilities,
+    publishers: Mapping[tuple[str, str], str] | None = None,
 ) -> list[InventoryItem]:
+    """Risk per distribution; ``publishers`` maps (name, version) to the publisher a verified
+    attestation named when airlock admitted it (recorded, not scored: a pin decides that)."""
     items = []
     for name, version, has_pth in distributions:
         risk, reasons = 0, []
@@ -64,7 +68,8 @@ def assess(
                 risk += 40
                 reasons.append(f"known vulnerable: {advisory.get('id', '?')}")
         reasons.append("release age and maintainer count unknown offline")
-        items.append(InventoryItem(name, version, min(100, risk), tuple(reasons)))
+        publisher = (publishers or {}).get((name, version), "")
+        items.append(InventoryItem(name, version, min(100, risk), tuple(reasons), publisher))
     return items
 
 
@@ -89,6 +94,11 @@ def cyclonedx_json(items: Sequence[InventoryItem]) -> str:
                 properties=[
                     Property(name="airlock:risk-score", value=str(item.risk)),
                     *(Property(name="airlock:risk-reason", value=r) for r in item.reasons),
+                    *(
+                        [Property(name="airlock:attested-publisher", value=item.publisher)]
+                        if item.publisher
+                        else []
+                    ),
                 ],
             )
         )

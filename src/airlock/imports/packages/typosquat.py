@@ -1,269 +1,23 @@
 """Does a project name imitate a popular one? (typosquatting and combosquatting)
 
-Pure. ``POPULAR`` holds widely used PyPI projects (top downloads, plus the ML stack an
-enclave installs); a name is suspect when, after PEP 503 normalisation, it differs from one of
-them by one edit, only by separators, only by look-alike characters (``0``/``o``, ``1``/``l``,
-``rn``/``m``), or by a bare "python"/"py" prefix or suffix or a trailing version digit.
+Pure but for reading the shipped list. ``POPULAR`` holds widely used PyPI projects (top
+downloads, plus the ML stack an enclave installs), shipped as data in ``data/popular.txt``;
+:class:`Protected` adds what ``airlock package typosquat refresh`` stored (names from an
+offline popularity list and the internal index's own projects) and the names the
+malicious-packages feed lists. A name is suspect when, after PEP 503 normalisation, it
+differs from one of them by one edit, only by separators, only by look-alike characters
+(``0``/``o``, ``1``/``l``, ``rn``/``m``), or by a bare "python"/"py" prefix or suffix or a
+trailing version digit.
 Extensions with a real suffix (``pytest-cov``, ``requests-toolbelt``) are not flagged.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Set
+from dataclasses import dataclass
+from importlib import resources
 
-POPULAR = frozenset(
-    [
-        "aiobotocore",
-        "aiohttp",
-        "aiosignal",
-        "alembic",
-        "anyio",
-        "appdirs",
-        "argcomplete",
-        "asgiref",
-        "asn1crypto",
-        "astroid",
-        "async-timeout",
-        "attrs",
-        "autopep8",
-        "awscli",
-        "azure-core",
-        "azure-identity",
-        "azure-storage-blob",
-        "babel",
-        "backoff",
-        "bcrypt",
-        "beautifulsoup4",
-        "black",
-        "bleach",
-        "blinker",
-        "boto",
-        "boto3",
-        "botocore",
-        "build",
-        "cachetools",
-        "celery",
-        "certifi",
-        "cffi",
-        "chardet",
-        "charset-normalizer",
-        "click",
-        "cloudpickle",
-        "colorama",
-        "coverage",
-        "cryptography",
-        "cycler",
-        "cython",
-        "dask",
-        "databricks-sdk",
-        "datasets",
-        "decorator",
-        "defusedxml",
-        "deprecated",
-        "dill",
-        "distlib",
-        "distro",
-        "django",
-        "djangorestframework",
-        "dnspython",
-        "docker",
-        "docutils",
-        "einops",
-        "elasticsearch",
-        "email-validator",
-        "et-xmlfile",
-        "exceptiongroup",
-        "fastapi",
-        "filelock",
-        "flake8",
-        "flask",
-        "fonttools",
-        "frozenlist",
-        "fsspec",
-        "gast",
-        "gitdb",
-        "gitpython",
-        "google-api-core",
-        "google-auth",
-        "google-cloud-storage",
-        "googleapis-common-protos",
-        "greenlet",
-        "grpcio",
-        "gunicorn",
-        "h11",
-        "h5py",
-        "httpcore",
-        "httplib2",
-        "httpx",
-        "huggingface-hub",
-        "hypothesis",
-        "idna",
-        "importlib-metadata",
-        "iniconfig",
-        "isodate",
-        "isort",
-        "itsdangerous",
-        "jax",
-        "jaxlib",
-        "jedi",
-        "jinja2",
-        "jmespath",
-        "joblib",
-        "jsonpatch",
-        "jsonpointer",
-        "jsonschema",
-        "jupyter",
-        "jupyterlab",
-        "keras",
-        "kiwisolver",
-        "langchain",
-        "lightgbm",
-        "llvmlite",
-        "lxml",
-        "mako",
-        "markdown",
-        "markupsafe",
-        "matplotlib",
-        "mccabe",
-        "mock",
-        "more-itertools",
-        "mpmath",
-        "msgpack",
-        "multidict",
-        "mypy",
-        "mypy-extensions",
-        "nest-asyncio",
-        "networkx",
-        "nltk",
-        "nose",
-        "notebook",
-        "numba",
-        "numpy",
-        "oauthlib",
-        "onnx",
-        "onnxruntime",
-        "openai",
-        "openpyxl",
-        "opencv-python",
-        "opentelemetry-api",
-        "orjson",
-        "packaging",
-        "pandas",
-        "paramiko",
-        "parso",
-        "pathspec",
-        "pendulum",
-        "pexpect",
-        "pillow",
-        "pip",
-        "platformdirs",
-        "plotly",
-        "pluggy",
-        "poetry",
-        "prometheus-client",
-        "prompt-toolkit",
-        "protobuf",
-        "psutil",
-        "psycopg",
-        "psycopg2",
-        "psycopg2-binary",
-        "ptyprocess",
-        "pyarrow",
-        "pyasn1",
-        "pyasn1-modules",
-        "pycodestyle",
-        "pycparser",
-        "pycryptodome",
-        "pydantic",
-        "pydantic-core",
-        "pyflakes",
-        "pygments",
-        "pyjwt",
-        "pylint",
-        "pymongo",
-        "pymysql",
-        "pynacl",
-        "pyopenssl",
-        "pyparsing",
-        "pyproject-hooks",
-        "pyspark",
-        "pytest",
-        "pytest-cov",
-        "python-dateutil",
-        "python-dotenv",
-        "python-multipart",
-        "pytz",
-        "pyyaml",
-        "pyzmq",
-        "redis",
-        "regex",
-        "requests",
-        "requests-oauthlib",
-        "rich",
-        "rsa",
-        "ruamel-yaml",
-        "ruff",
-        "s3fs",
-        "s3transfer",
-        "safetensors",
-        "scikit-learn",
-        "scipy",
-        "seaborn",
-        "sentence-transformers",
-        "sentencepiece",
-        "setuptools",
-        "shapely",
-        "simplejson",
-        "six",
-        "smmap",
-        "sniffio",
-        "snowflake-connector-python",
-        "sortedcontainers",
-        "soupsieve",
-        "sqlalchemy",
-        "sqlparse",
-        "starlette",
-        "statsmodels",
-        "sympy",
-        "tabulate",
-        "tenacity",
-        "tensorboard",
-        "tensorflow",
-        "termcolor",
-        "threadpoolctl",
-        "tiktoken",
-        "tokenizers",
-        "toml",
-        "tomli",
-        "tomlkit",
-        "toolz",
-        "torch",
-        "torchaudio",
-        "torchvision",
-        "tornado",
-        "tqdm",
-        "traitlets",
-        "transformers",
-        "triton",
-        "typing-extensions",
-        "tzdata",
-        "ujson",
-        "urllib3",
-        "uvicorn",
-        "virtualenv",
-        "wandb",
-        "websocket-client",
-        "websockets",
-        "werkzeug",
-        "wheel",
-        "wrapt",
-        "xgboost",
-        "xlrd",
-        "yarl",
-        "zipp",
-        "zstandard",
-    ]
-)
 _LOOKALIKE = str.maketrans({"0": "o", "1": "l", "3": "e", "5": "s", "7": "t", "i": "l"})
 _BARE_AFFIX = re.compile(r"^(?:python-?|py-)?(?P<core>.+?)(?:-?python|-py|-?[0-9])?$")
 
@@ -271,6 +25,16 @@ _BARE_AFFIX = re.compile(r"^(?:python-?|py-)?(?P<core>.+?)(?:-?python|-py|-?[0-9
 def normalise(name: str) -> str:
     """PEP 503 normalised project name."""
     return re.sub(r"[-_.]+", "-", name).lower()
+
+
+POPULAR = frozenset(
+    normalise(line.split("#", 1)[0].strip())
+    for line in resources.files("airlock.imports.packages.data")
+    .joinpath("popular.txt")
+    .read_text("utf-8")
+    .splitlines()
+    if line.split("#", 1)[0].strip()
+)
 
 
 def distance(a: str, b: str) -> int:
@@ -290,17 +54,77 @@ def _skeleton(name: str) -> str:
     return name.replace("-", "").replace("rn", "m").replace("vv", "w").translate(_LOOKALIKE)
 
 
-def typosquat_of(name: str) -> str | None:
-    """The popular project ``name`` imitates, or None (also None for a popular name)."""
+def typosquat_of(name: str, protected: Set[str] = POPULAR) -> str | None:
+    """The protected project ``name`` imitates, or None (also None for a protected name)."""
     own = normalise(name)
-    if own in POPULAR:
+    if own in protected:
         return None
     shape = _skeleton(own)
     match = _BARE_AFFIX.fullmatch(own)
     core = match["core"] if match else own
-    for popular in sorted(POPULAR):
+    for popular in sorted(protected):
         if shape == _skeleton(popular) or (core != own and core == popular):
             return popular
         if len(popular) > 4 and abs(len(own) - len(popular)) <= 1 and distance(own, popular) == 1:
             return popular
     return None
+
+
+POPULAR_SOURCE = "popular"
+INDEX_SOURCE = "index"
+
+
+@dataclass(frozen=True, slots=True)
+class Protected:
+    """What the typosquat and known-bad-name checks compare a name with, beyond the shipped list.
+
+    ``extra``: names stored by a refresh (popular or served by the index); ``bad``: names the
+    malicious-packages feed lists at some version, except protected ones (a popular project
+    whose one release was hijacked is denied at that release by the feed, not held at every
+    other release).
+    """
+
+    extra: frozenset[str]
+    bad: frozenset[str]
+
+    @classmethod
+    def of(cls, stored: Iterable[tuple[str, str]], feed_names: Iterable[str]) -> Protected:
+        """From the stored (name, source) rows and the feed's names (all of them, or only the
+        vetted file's own name when the feed lists it: that is all a report is judged on)."""
+        extra = frozenset(normalise(n) for n, _ in stored) - POPULAR
+        safe = POPULAR | extra
+        return cls(extra, frozenset(normalise(n) for n in feed_names) - safe)
+
+
+def popular_names(text: str) -> list[str]:
+    """Project names from an offline popularity list: one a line (``#`` comments), a CSV whose
+    first column is the name (a header row is skipped), or the JSON of
+    hugovk's top-pypi-packages (``{"rows": [{"project": ...}]}``).
+
+    Raises: ValueError for JSON of another shape.
+    """
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        import json  # noqa: PLC0415 -- only this shape needs it
+
+        rows = json.loads(stripped).get("rows")
+        if not isinstance(rows, list):
+            raise ValueError('expected {"rows": [{"project": NAME}, ...]}')
+        found = [str(r.get("project", "")) for r in rows if isinstance(r, dict)]
+    else:
+        found = [line.split("#", 1)[0].split(",", 1)[0].strip() for line in text.splitlines()]
+        if "," in text.split("\n", 1)[0] and found and found[0].lower() in {"project", "name"}:
+            found = found[1:]  # a CSV header row
+    names = [normalise(n) for n in found if _NAME.fullmatch(n)]
+    return list(dict.fromkeys(names))
+
+
+_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+
+
+def refreshed_names(popular: Iterable[str], index_projects: Iterable[str]) -> list[tuple[str, str]]:
+    """(normalised name, source) rows a refresh stores: the offline list's names that are not
+    shipped already, and every project the internal index serves."""
+    rows = {(normalise(n), POPULAR_SOURCE) for n in popular if normalise(n) not in POPULAR}
+    rows |= {(normalise(n), INDEX_SOURCE) for n in index_projects}
+    return sorted(rows)

@@ -24,12 +24,13 @@ from airlock.imports.packages.feed import KnownBad
 from airlock.imports.packages.memo import MEMO
 from airlock.imports.packages.native import is_native, scan_native
 from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, scan_pickle
+from airlock.imports.packages.provenance import Check, Publisher, Verified, judge, trusted_build
 from airlock.imports.packages.rules import (
     PackageFinding,
     Severity,
     setup_py_hooks,
 )
-from airlock.imports.packages.typosquat import normalise, typosquat_of
+from airlock.imports.packages.typosquat import Protected, normalise, typosquat_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class VetReport:
     version: str
     findings: tuple[PackageFinding, ...]
     unknown: tuple[str, ...] = field(default_factory=tuple)  # provenance signals not present
+    publisher: str = ""  # the verified PEP 740 publisher identity (build config URI), if any
 
     @property
     def verdict(self) -> Outcome:
@@ -58,6 +60,7 @@ class VetReport:
             "version": self.version,
             "verdict": self.verdict.value,
             "unknown_signals": list(self.unknown),
+            "publisher": self.publisher or None,
             "findings": [
                 {
                     "rule": f.rule,
@@ -130,7 +133,7 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     findings += _metadata_findings(filename, name, metadata)
     if record:
         findings += _record_findings(record, members, digests)
-    unknown = ["attestations (PEP 740)", "release age", "maintainer count"]
+    unknown = [ATTESTATIONS, "release age", "maintainer count"]
     if filename.endswith(".whl") and not record:
         findings.append(
             PackageFinding(
@@ -143,6 +146,8 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
         )
     return VetReport(filename, digest, name, version, tuple(findings), tuple(unknown))
 
+
+ATTESTATIONS = "attestations (PEP 740)"
 
 # Code that neither import nor install runs (issue 16): tests, docs, examples, benchmarks.
 # Its findings weigh one step less: a chain there holds instead of denying.
@@ -291,12 +296,18 @@ def project_of_filename(filename: str) -> str:
 
 
 def vet_many(files: Iterable[tuple[str, bytes]], known: KnownBad | None = None) -> list[VetReport]:
-    """Vet several files in one call; a name and version in the known-bad feed denies."""
+    """Vet several files in one call; a name and version in the known-bad feed denies, a name
+    it lists at other versions holds (see :func:`with_names`)."""
+    listed = {name for name, _ in known.entries} if known is not None else set()
     reports = []
     for filename, blob in files:
         report = vet(filename, blob)
         advisory = known.match(report.name, report.version) if known is not None else None
-        reports.append(with_advisory(report, advisory))
+        report = with_advisory(report, advisory)
+        own = normalise(report.name)
+        if own in listed:
+            report = with_names(report, Protected.of([], [own]))
+        reports.append(report)
     return reports
 
 
@@ -312,6 +323,54 @@ def with_advisory(report: VetReport, advisory: str | None) -> VetReport:
         f"{report.name} {report.version} is listed as malicious ({advisory})",
     )
     return replace(report, findings=(finding, *report.findings))
+
+
+def with_names(report: VetReport, protected: Protected) -> VetReport:
+    """``report`` judged against the names a refresh stored and the feed's names (issue 16):
+    a name imitating one of them holds; a name the feed lists at another version holds."""
+    found = []
+    own = normalise(report.name)
+    if own in protected.bad and not any(f.rule == "known-malicious" for f in report.findings):
+        found.append(
+            PackageFinding(
+                "known-bad-name",
+                report.filename,
+                0,
+                Severity.HIGH,
+                f"{report.name} is listed in the malicious-packages feed at other versions: "
+                "this name has shipped malware",
+            )
+        )
+    imitated = None
+    if protected.extra and not any(f.rule == "typosquat" for f in report.findings):
+        imitated = typosquat_of(report.name, protected.extra)
+    if imitated:
+        found.append(
+            PackageFinding(
+                "typosquat",
+                report.filename,
+                0,
+                Severity.HIGH,
+                f"name {report.name!r} imitates {imitated!r} (a protected name)",
+            )
+        )
+    return replace(report, findings=(*found, *report.findings)) if found else report
+
+
+def with_provenance(report: VetReport, pin: Publisher | None, check: Check) -> VetReport:
+    """``report`` with what its PEP 740 attestation says (see
+    :mod:`airlock.imports.packages.provenance`): the verified publisher recorded, unread native
+    code relaxed for the project's pinned publisher, held or denied otherwise."""
+    findings = report.findings
+    publisher = ""
+    unknown = report.unknown
+    if isinstance(check, Verified):
+        publisher = str(check.identity)
+        unknown = tuple(u for u in unknown if u != ATTESTATIONS)
+        if check.pinned_match:
+            findings = trusted_build(findings)
+    added = judge(report.filename, report.name, pin, check)
+    return replace(report, findings=(*added, *findings), publisher=publisher, unknown=unknown)
 
 
 def bytecode_findings(members: list[Member]) -> list[PackageFinding]:

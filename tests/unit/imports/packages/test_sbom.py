@@ -36,3 +36,17 @@ def test_risk_scores_and_cyclonedx(tmp_path: Path) -> None:
         if p["name"] == "airlock:risk-score"
     }
     assert scores == {"55"}
+
+
+def test_an_attested_publisher_is_a_cyclonedx_property() -> None:
+    build = "https://github.com/o/tidy/.github/workflows/release.yml@refs/tags/v1.0"
+    items = assess(
+        [("tidy", "1.0", False), ("plain", "2.1", False)],
+        {("tidy", "1.0"), ("plain", "2.1")},
+        {},
+        {("tidy", "1.0"): build},
+    )
+    bom = json.loads(cyclonedx_json(items))
+    props = {c["name"]: {p["name"]: p["value"] for p in c["properties"]} for c in bom["components"]}
+    assert props["tidy"]["airlock:attested-publisher"] == build
+    assert "airlock:attested-publisher" not in props["plain"]

@@ -1,0 +1,1 @@
+"""Data shipped with the package vetting (the typosquat check's popular names)."""

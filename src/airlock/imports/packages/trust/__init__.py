@@ -1,0 +1,1 @@
+"""The pinned Sigstore trust root (package data)."""
