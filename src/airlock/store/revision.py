@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from airlock.errors import StoreError
 
-SCHEMA_REVISION = "0017_known_bad_packages"  # issue 16
+SCHEMA_REVISION = "0018_outputs_lease_budget_leases"  # issue 20 (branch outputs-lease)
 
 
 def require_revision(revisions: Sequence[str]) -> None:

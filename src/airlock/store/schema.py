@@ -198,6 +198,30 @@ budget_usage = Table(
     Index("ix_budget_usage_request", "request_id"),
 )
 
+# Budget leases of the model-output channel (issue 20, docs/adr/0020 decision 6): a block of
+# one caller's output budgets, reserved in budget_usage under ``id`` as request_id, from
+# which the ``owner`` worker admits requests in memory until ``expires_at``. ``used_*`` is
+# what was charged (with the transcripts), ``streaming_*`` the reservations of streams
+# under way; closing shrinks the reservation to their sum (see store/lease_interface.py).
+budget_leases = Table(
+    "budget_leases",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("owner", String(128), nullable=False),
+    Column("caller", String(63), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("granted_tokens", BigInteger(), nullable=False),
+    Column("granted_bytes", BigInteger(), nullable=False),
+    Column("used_tokens", BigInteger(), nullable=False, server_default="0"),
+    Column("used_bytes", BigInteger(), nullable=False, server_default="0"),
+    Column("streaming_tokens", BigInteger(), nullable=False, server_default="0"),
+    Column("streaming_bytes", BigInteger(), nullable=False, server_default="0"),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    Index("ix_budget_leases_state_expires", "state", "expires_at"),
+)
+
 # Content refused to someone (issue 14): its digest, and a sample of its content-defined
 # chunk digests (airlock.budgets.refusals), so that the same or nearly the same content is
 # refused to everyone else too.
