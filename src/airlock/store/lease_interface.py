@@ -20,8 +20,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from airlock.budgets.leases import Amount, LeaseGrant
-from airlock.budgets.limits import BudgetCheck
+from airlock.budgets.leases import BYTE_SCOPES, TOKEN_SCOPES, Amount, LeaseGrant
+from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetCheck
 from airlock.store.budget_interface import BudgetKey
 
 
@@ -48,6 +48,19 @@ class LeaseView:
         if self.state is not LeaseState.OPEN:
             return Amount(0, 0)
         return self.grant.granted - self.used - self.streaming
+
+
+def leased_unused(views: Sequence[LeaseView]) -> dict[BudgetKey, int]:
+    """Per budget, what open leases hold and has not been charged: counted as used (the
+    budget is held for it) but not yet spent; for the status views."""
+    held: dict[BudgetKey, int] = {}
+    for view in views:
+        unused = view.unused
+        for scopes, size in ((TOKEN_SCOPES, unused.tokens), (BYTE_SCOPES, unused.bytes)):
+            for scope in scopes:
+                key = (scope, ENCLAVE_SUBJECT if scope.enclave_wide else view.grant.caller)
+                held[key] = held.get(key, 0) + size
+    return held
 
 
 class LeaseStore(Protocol):
