@@ -364,7 +364,6 @@ class OutputGateway:
         used = admission.reserved if partial else Amount(len(tokens), text_bytes)
 
         def record() -> None:
-            self._store.outputs.add_transcript(transcript, text_bytes, now)
             if admission.lease_id is not None:
                 # One statement: the charge commits with the transcript, or neither does.
                 streamed = admission.reserved if admission.stream else None
@@ -376,6 +375,7 @@ class OutputGateway:
                     )
             elif not partial:
                 self._store.budgets.settle(admission.request_id, sizes)
+            self._store.outputs.add_transcript(transcript, text_bytes, now)
 
         # One lazy transaction of its own. (Group commit pays for itself only when commits
         # flush: lazy ones cost microseconds, and the savepoint per unit cost more.)
