@@ -259,6 +259,12 @@ class OutputGateway:
             if reserved is not None and lease is not None and lease.lease_id == admission.lease_id:
                 lease.settle(reserved, used, streamed=admission.stream)
 
+    def _drop_lease(self, admission: Admission) -> None:
+        with self._lease_lock:
+            lease = self._leases.get(admission.caller)
+            if lease is not None and lease.lease_id == admission.lease_id:
+                del self._leases[admission.caller]
+
     def maintain_leases(self) -> None:
         """Periodically: close this worker's expired leases with nothing in flight (their
         unused blocks return to the budgets) and reclaim the expired leases of dead workers."""
@@ -379,8 +385,12 @@ class OutputGateway:
 
         # One lazy transaction of its own. (Group commit pays for itself only when commits
         # flush: lazy ones cost microseconds, and the savepoint per unit cost more.)
-        with self._store.write_batch(durable=False):
-            record()
+        try:
+            with self._store.write_batch(durable=False):
+                record()
+        except SourceError:
+            self._drop_lease(admission)  # reclaimed: the next request leases anew
+            raise
         self._unflushed.set()
         if admission.lease_id is not None:
             self._settle_leased(admission, used)
