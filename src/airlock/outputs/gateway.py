@@ -247,7 +247,8 @@ class OutputGateway:
         refused = [c for c in checks if not c.fits]
         raise BudgetExceeded(
             "; ".join(c.explain() for c in refused)
-            + " (usage includes the blocks workers hold on lease: `airlock budget list --json` shows them as leased)"
+            + " (usage includes the blocks workers hold on lease, shown as `leased` by "
+            "`airlock budget list --json`; an unused block returns within lease_seconds)"
         )
 
     def _settle_leased(self, admission: Admission, used: Amount) -> None:
@@ -258,6 +259,12 @@ class OutputGateway:
             lease = self._leases.get(admission.caller)
             if reserved is not None and lease is not None and lease.lease_id == admission.lease_id:
                 lease.settle(reserved, used, streamed=admission.stream)
+
+    def keep_reserved(self, admission: Admission) -> None:
+        """A stream that ended before any token: its reservation stays counted (on its
+        lease, until the lease closes; per request, until it leaves the window)."""
+        with self._lease_lock:
+            self._unsettled.pop(admission.request_id, None)
 
     def _drop_lease(self, admission: Admission) -> None:
         with self._lease_lock:
