@@ -477,6 +477,8 @@ def _outputs(raw: Mapping[str, Any]) -> OutputsSettings:
         verify_fraction=_number(raw, "verify_fraction", d.verify_fraction, p),
         timeout_seconds=_integer(raw, "timeout_seconds", d.timeout_seconds, p),
         flush_window_ms=_integer(raw, "flush_window_ms", d.flush_window_ms, p),
+        lease_requests=_integer(raw, "lease_requests", d.lease_requests, p),
+        lease_seconds=_integer(raw, "lease_seconds", d.lease_seconds, p),
     )
 
 
