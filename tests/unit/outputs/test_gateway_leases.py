@@ -5,6 +5,7 @@ late response is not sent; expired and closed leases give back what they hold un
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import cast
 
 import pytest
@@ -12,10 +13,10 @@ import pytest
 from airlock.audit import AuditLog
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.clock import FixedClock
-from airlock.errors import BudgetExceeded, SourceError
+from airlock.errors import BudgetExceeded, ConfigError, SourceError
 from airlock.outputs.gateway import RECLAIM_GRACE, OutputGateway
 from airlock.outputs.openai import Endpoint, Piece
-from airlock.settings import OutputsSettings
+from airlock.settings import OutputsSettings, Settings
 from airlock.store.lease_interface import LeaseState, leased_unused
 from airlock.store.memory import MemoryStore
 
@@ -121,3 +122,13 @@ def test_without_leases_each_request_reserves_on_its_own() -> None:
     gateway.record(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])
     assert not store.leases.leases()
     assert store.budgets.used(TOKENS, T0) == 3
+
+
+def test_lease_settings_are_read_and_bounded(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("[outputs]\nlease_requests = 0\nlease_seconds = 30\n")
+    outputs = Settings.load({}, tmp_path).outputs
+    assert (outputs.lease_requests, outputs.lease_seconds) == (0, 30)
+    with pytest.raises(ConfigError, match="lease_seconds"):
+        OutputsSettings(lease_seconds=0)
+    with pytest.raises(ConfigError, match="lease_requests"):
+        OutputsSettings(lease_requests=-1)
