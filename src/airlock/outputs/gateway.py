@@ -8,6 +8,12 @@ known the reservations shrink to what it used. A response the gateway cannot log
 ids, more tokens or bytes than reserved) never reaches the caller; a stream that fails
 half-way keeps its full reservation (its tokens may have left).
 
+With ``lease_requests > 0`` (the default; docs/adr/0020 decision 6) the reservation is
+taken in memory from a block of the caller's budgets this worker leased from the database
+(:mod:`airlock.budgets.leases`), and the charge of what the response used commits with its
+transcript; the database holds every lease's whole block until it is closed, so the
+budgets stay exact across workers and processes.
+
 Transcripts are stored at once and committed to the ledger in batches
 (:func:`commit_batch`), so the ledger sees one leaf per batch, not per response.
 
