@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from airlock.approvals.friction import FrictionReport
 from airlock.budgets.leases import Amount, LeaseGrant, OpenLease
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
+from airlock.ops.metrics_sql import read_figures
 from airlock.store.budget_interface import BudgetKey
 from airlock.store.interface import Store
-from airlock.store.lease_interface import LeaseState
+from airlock.store.lease_interface import LeaseState, leased_unused
 from airlock.store.sql import SqlStore
 
 T0 = datetime(2026, 7, 1, 12, tzinfo=UTC)
@@ -235,3 +237,22 @@ def test_leases_stay_exact_across_processes(
     assert not opened(store, LeaseGrant("x", "t", "carol", Amount(left + 1, 0), T0, T0))
     assert opened(store, LeaseGrant("y", "t", "carol", Amount(left, 0), T0, T0))
     store.close()
+
+
+def test_views_and_metrics_show_the_leased_part_of_used(store: Store) -> None:
+    configure(store)
+    g = grant("rita", 60)
+    assert opened(store, g)
+    with store.write_batch(durable=False):
+        assert store.leases.charge_lease(g.lease_id, Amount(15, 150))
+    held = leased_unused(store.leases.leases(open_only=True))
+    assert store.budgets.used(TOKENS, T0) == 60
+    assert held[TOKENS] == held[(BudgetScope.TOKENS_PRINCIPAL, "rita")] == 45
+    assert held[BYTES] == held[(BudgetScope.OUTPUT_PRINCIPAL, "rita")] == 450
+    if isinstance(store, SqlStore):
+        friction = FrictionReport(1.0, 0, 0.0, None, None, {}, 0, None)
+        figures = read_figures(store.engine, T0, friction)
+        leased = {(f.scope, f.subject): f.leased_bytes for f in figures.budgets}
+        assert leased["tokens-enclave", ENCLAVE_SUBJECT] == 45
+        assert leased["tokens-principal", "rita"] == 45
+        assert leased["output-enclave", ENCLAVE_SUBJECT] == 450
