@@ -105,6 +105,13 @@ def test_a_lease_counts_until_its_expiry_plus_the_window(store: Store) -> None:
     # a request admitted at T0 + 59 s counts until T0 + 59 s + 1 day: the charge does too
     assert store.budgets.used(TOKENS, T0 + DAY + timedelta(seconds=59)) == 10
     assert store.budgets.used(TOKENS, T0 + DAY + timedelta(seconds=60)) == 0
+    # the running totals agree: a reservation is checked against the same counts
+    late = T0 + DAY + timedelta(seconds=59)
+    assert not all(c.fits for c in store.budgets.reserve([TOKENS], "a", 91, late))
+    assert all(c.fits for c in store.budgets.reserve([TOKENS], "b", 90, late))
+    assert store.budgets.release("b") == 1
+    later = T0 + DAY + timedelta(seconds=60)
+    assert all(c.fits for c in store.budgets.reserve([TOKENS], "c", 100, later))
 
 
 def test_reclaiming_a_dead_workers_lease_keeps_charges_and_streams(store: Store) -> None:
