@@ -12,10 +12,11 @@ store (:mod:`airlock.store.lease_interface`) keeps the lease rows, and what was 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from airlock.budgets.limits import BudgetScope
+from airlock.budgets.limits import BudgetCheck, BudgetScope
 from airlock.errors import InvalidInput
 
 # How the two amounts of a lease map onto the four budgets it reserves against.
@@ -108,9 +109,35 @@ class OpenLease:
             self.in_flight = self.in_flight - reserved
 
 
-def lease_size(need: Amount, block: Amount) -> list[Amount]:
-    """The sizes to try for a new lease, largest first: the block (if it holds the request),
-    then exactly what the request needs. Near the end of a budget, leases shrink to one
-    request's reservation, as reservations were before leases."""
-    sizes = [block] if block.covers(need) and block != need else []
-    return [*sizes, need]
+# A lease takes at most this share of what its budgets had free when the worker last
+# looked, so the blocks held idle by other workers shrink as a budget runs out.
+LEASE_SHARE = 8
+
+
+def lease_size(need: Amount, most: int, free: Amount | None) -> list[Amount]:
+    """The sizes to try for a new lease, largest first: up to ``most`` requests' worth, at
+    most 1/LEASE_SHARE of ``free`` (what the budgets had free after this worker's previous
+    lease; None: not known yet, so one request's worth first), then exactly what the
+    request needs. Near the end of a budget, leases shrink to one request's reservation,
+    as reservations were before leases."""
+    requests = 1
+    if free is not None:
+        fits = min(
+            free.tokens // need.tokens if need.tokens else most,
+            free.bytes // need.bytes if need.bytes else most,
+        )
+        requests = max(1, min(most, fits // LEASE_SHARE))
+    block = need.scaled(requests)
+    return [block, need] if block != need else [need]
+
+
+def free_after(checks: Sequence[BudgetCheck]) -> Amount:
+    """What the budgets of ``checks`` have free once their reservation is made: the least
+    over the token budgets and over the byte budgets."""
+    tokens = [c for c in checks if c.budget.scope in TOKEN_SCOPES]
+    sizes = [c for c in checks if c.budget.scope in BYTE_SCOPES]
+
+    def least(group: Sequence[BudgetCheck]) -> int:
+        return min((c.remaining_bytes - c.requested_bytes for c in group), default=0)
+
+    return Amount(max(0, least(tokens)), max(0, least(sizes)))

@@ -41,7 +41,14 @@ from typing import Any
 
 from airlock.approvals.locks import LockScope
 from airlock.audit import AuditLog
-from airlock.budgets.leases import NOTHING, Amount, LeaseGrant, OpenLease, lease_size
+from airlock.budgets.leases import (
+    NOTHING,
+    Amount,
+    LeaseGrant,
+    OpenLease,
+    free_after,
+    lease_size,
+)
 from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetCheck, BudgetScope
 from airlock.clock import Clock
 from airlock.errors import BudgetExceeded, InvalidInput, PolicyViolation, SourceError
@@ -108,6 +115,7 @@ class OutputGateway:
         self._lease_lock = threading.Lock()
         self._leases: dict[str, OpenLease] = {}
         self._unsettled: dict[str, Amount] = {}
+        self._free: dict[str, Amount] = {}  # per caller: free after this worker's last lease
 
     @property
     def leasing(self) -> bool:
@@ -236,7 +244,7 @@ class OutputGateway:
         ]
         expires = now + timedelta(seconds=s.lease_seconds)
         checks: list[BudgetCheck] = []
-        for size in lease_size(need, need.scaled(s.lease_requests)):
+        for size in lease_size(need, s.lease_requests, self._free.get(caller)):
             grant = LeaseGrant(str(uuid.uuid4()), self._owner, caller, size, now, expires)
             checks = self._store.leases.open_lease(grant, keys, now)
             fits = bool(checks) and all(c.fits for c in checks)
@@ -248,8 +256,10 @@ class OutputGateway:
                 raise
             if fits:
                 self._unflushed.set()
+                self._free[caller] = free_after(checks)
                 lease = self._leases[caller] = OpenLease(grant)
                 return lease
+            self._free.pop(caller, None)
         refused = [c for c in checks if not c.fits]
         raise BudgetExceeded(
             "; ".join(c.explain() for c in refused)

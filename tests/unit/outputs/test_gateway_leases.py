@@ -11,6 +11,7 @@ from typing import cast
 import pytest
 
 from airlock.audit import AuditLog
+from airlock.budgets.leases import Amount, lease_size
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.clock import FixedClock
 from airlock.errors import BudgetExceeded, ConfigError, SourceError
@@ -53,13 +54,25 @@ def _unused(store: MemoryStore) -> int:
 def test_requests_are_admitted_from_one_lease_and_charged_what_they_used() -> None:
     store, clock = _store(1000), FixedClock(T0)
     gateway = _gateway(store, clock)
-    for _ in range(4):
+    for _ in range(5):
         gateway.record(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])
-    (lease,) = store.leases.leases()
-    assert lease.grant.granted.tokens == 40  # four requests' reservations, one transaction
-    assert store.budgets.used(TOKENS, T0) == 40 and _unused(store) == 28
+    # the first lease is one request's (what the budgets have free is not known yet), the
+    # next four requests' reservations, in one transaction
+    first, second = sorted(store.leases.leases(), key=lambda v: v.grant.granted.tokens)
+    assert (first.grant.granted.tokens, second.grant.granted.tokens) == (10, 40)
+    assert first.state is LeaseState.CLOSED and first.used.tokens == 3
+    assert store.budgets.used(TOKENS, T0) == 3 + 40 and _unused(store) == 28
     gateway.close_leases()
-    assert store.budgets.used(TOKENS, T0) == 12 and _unused(store) == 0
+    assert store.budgets.used(TOKENS, T0) == 15 and _unused(store) == 0
+
+
+def test_lease_sizes_shrink_with_what_is_free() -> None:
+    need = Amount(10, 100)
+    assert lease_size(need, 16, None) == [need]  # unknown: one request first
+    assert lease_size(need, 16, Amount(10**6, 10**9)) == [need.scaled(16), need]
+    assert lease_size(need, 16, Amount(400, 10**9)) == [need.scaled(5), need]  # 40 / 8
+    assert lease_size(need, 16, Amount(79, 10**9)) == [need]
+    assert lease_size(need, 16, Amount(10**6, 1600)) == [need.scaled(2), need]  # bytes bind
 
 
 def test_two_workers_never_pass_the_budget_and_end_exact() -> None:
