@@ -7,6 +7,11 @@ Baseline in the same run, on the same folder: one bare SQLite commit with
 `synchronous=FULL` (the cost of one fsync) and with `NORMAL`.
 
     python bench/outputs_phases.py [--where /dev/shm] [--requests 300] [--window 0]
+        [--lease-requests 0,16]
+
+``--lease-requests`` runs each value in turn (``outputs.lease_requests``: 0 reserves per
+request, N > 0 admits from budget leases, docs/adr/0020 decision 6); the mean CPU includes
+the lease renewals that the median skips.
 """
 
 from __future__ import annotations
@@ -51,7 +56,15 @@ def main() -> None:
     parser.add_argument("--where", default=None)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--window", type=int, default=0, help="outputs.flush_window_ms")
+    parser.add_argument(
+        "--lease-requests", default="none", help="outputs.lease_requests values, e.g. 0,16"
+    )
     args = parser.parse_args()
+    for text in args.lease_requests.split(","):
+        measure(args, None if text == "none" else int(text))
+
+
+def measure(args: argparse.Namespace, lease_requests: int | None) -> None:
     with tempfile.TemporaryDirectory(dir=args.where) as tmp:
         folder = Path(tmp)
         home = folder / "home"
@@ -65,6 +78,8 @@ def main() -> None:
                 f'model_digest = "{model_digest(folder / "model")}"\nmax_tokens = 64\n'
                 f"flush_window_ms = {args.window}\n"
             )
+            if lease_requests is not None:
+                config.write(f"lease_requests = {lease_requests}\n")
         for scope in ("tokens-enclave", "output-enclave"):
             run(["budget", "set", scope, "*", "--bytes", str(10**12)], env)
         airlock = Airlock.from_settings(Settings.load(env, home))
@@ -84,11 +99,14 @@ def main() -> None:
         airlock.close()
         full = bare_commits(folder, "FULL", args.requests)
         normal = bare_commits(folder, "NORMAL", args.requests)
-    print(f"flush_window_ms {args.window}, database in {args.where or tempfile.gettempdir()}:")
+    where = args.where or tempfile.gettempdir()
+    leases = "default" if lease_requests is None else lease_requests
+    print(f"flush_window_ms {args.window}, lease_requests {leases}, database in {where}:")
     for name, samples in steps.items():
         cpu = statistics.median(s[0] for s in samples)
+        mean = statistics.fmean(s[0] for s in samples)
         wall = statistics.median(s[1] for s in samples)
-        print(f"  {name:6}: p50 CPU {cpu:.3f} ms, wall {wall:.3f} ms")
+        print(f"  {name:6}: p50 CPU {cpu:.3f} ms (mean {mean:.3f}), wall {wall:.3f} ms")
     print(f"  baseline: one bare commit p50 {full:.3f} ms (FULL), {normal:.3f} ms (NORMAL)")
 
 

@@ -976,6 +976,17 @@ class Airlock:
             for b in self._store.budgets.budgets()
         ]
 
+    def budget_leased(self, actor: Actor) -> dict[tuple[BudgetScope, str], int]:
+        """Per budget, what workers hold on lease for the output channel and have not used
+        yet (docs/adr/0020 decision 6): part of :meth:`budget_usage`'s count, not spent.
+
+        Raises: PermissionDenied for a role that may not read the enclave status.
+        """
+        from airlock.store.lease_interface import leased_unused
+
+        require(actor, Action.STATUS_READ)
+        return leased_unused(self._store.leases.leases(open_only=True))
+
     # --- software ingress -------------------------------------------------------------
 
     def admit_package(

@@ -57,8 +57,12 @@ _KNOWN_OUTPUTS = {
     "verify_fraction",
     "timeout_seconds",
     "flush_window_ms",
+    "lease_requests",
+    "lease_seconds",
 }
 MAX_FLUSH_WINDOW_MS = 1000  # a longer window would be a longer loss on a machine crash
+MAX_LEASE_REQUESTS = 1024
+MAX_LEASE_SECONDS = 300  # a lease's charges count this much longer than the window
 _KNOWN_DATASETS = {"max_file_bytes", "max_rows", "scan_max_rows"}
 _KNOWN_EGRESS = {"min_days_to_exfiltrate", "colluding_accounts"}
 _KNOWN_SERVER = {"host", "port", "workers", "access_log"}
@@ -232,8 +236,17 @@ class OutputsSettings:
     # a crash of the process) and the disk flush follows within N ms; what a crash of the
     # machine in that window costs is in docs/adr/0014.
     flush_window_ms: int = 0
+    # Budget leases (docs/adr/0020 decision 6): each worker leases blocks of a caller's
+    # output budgets of ``lease_requests`` times a request's reservation, for at most
+    # ``lease_seconds``, and admits from them in memory. 0: one reservation per request.
+    lease_requests: int = 16
+    lease_seconds: int = 10
 
     def __post_init__(self) -> None:
+        if not 0 <= self.lease_requests <= MAX_LEASE_REQUESTS:
+            raise ConfigError(f"outputs.lease_requests must be between 0 and {MAX_LEASE_REQUESTS}")
+        if not 1 <= self.lease_seconds <= MAX_LEASE_SECONDS:
+            raise ConfigError(f"outputs.lease_seconds must be between 1 and {MAX_LEASE_SECONDS}")
         if self.upstream_url and not self.upstream_url.startswith(("http://", "https://")):
             raise ConfigError("outputs.upstream_url must be an http:// or https:// URL")
         if self.upstream_url and not (self.model and self.model_digest):
@@ -464,6 +477,8 @@ def _outputs(raw: Mapping[str, Any]) -> OutputsSettings:
         verify_fraction=_number(raw, "verify_fraction", d.verify_fraction, p),
         timeout_seconds=_integer(raw, "timeout_seconds", d.timeout_seconds, p),
         flush_window_ms=_integer(raw, "flush_window_ms", d.flush_window_ms, p),
+        lease_requests=_integer(raw, "lease_requests", d.lease_requests, p),
+        lease_seconds=_integer(raw, "lease_seconds", d.lease_seconds, p),
     )
 
 

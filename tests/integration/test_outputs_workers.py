@@ -16,6 +16,7 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetScope
 from airlock.outputs.reference import model_digest
 from airlock.service import Airlock
 from airlock.settings import Settings
@@ -87,6 +88,47 @@ def _eight_clients(url: str, token: str) -> tuple[list[int], list[str]]:
 def test_two_workers_share_the_output_token_budget_exactly(
     cli: CliRunner, tmp_path: Path, request: pytest.FixtureRequest, backend: str, window: int
 ) -> None:
+    """One reservation per request (``lease_requests = 0``): every token of the budget is
+    served, none more. With leases a worker's idle block is refused to the other worker's
+    clients until it returns (docs/adr/0020 decision 6), so the count of 200s varies; that
+    is the test below."""
+    statuses, digests = _serve_48(cli, tmp_path, request, backend, window, leases=0)
+    assert statuses.count(200) == 30, statuses
+    assert statuses.count(403) == 18
+    assert len(set(digests)) == 30  # every response that left has its transcript
+    _check_log(cli, digests, tokens=300)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_workers_with_leases_never_pass_the_budget_and_return_their_blocks(
+    cli: CliRunner, tmp_path: Path, request: pytest.FixtureRequest, backend: str
+) -> None:
+    statuses, digests = _serve_48(cli, tmp_path, request, backend, 20, leases=16)
+    served = statuses.count(200)
+    assert 0 < served <= 30 and served + statuses.count(403) == 48, statuses
+    assert len(set(digests)) == served  # every response that left has its transcript
+    _check_log(cli, digests, tokens=10 * served)
+    # the workers gave their blocks back at shutdown: the budget counts what was served
+    airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
+    try:
+        now = airlock.ledger.now()
+        key = (BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT)
+        assert airlock._store.budgets.used(key, now) == 10 * served
+        assert not airlock._store.leases.leases(open_only=True)
+    finally:
+        airlock.close()
+
+
+def _serve_48(
+    cli: CliRunner,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    backend: str,
+    window: int,
+    *,
+    leases: int,
+) -> tuple[list[int], list[str]]:
+    """Two workers, a 300-token budget, eight clients asking 48 responses of 10 tokens."""
     env = {**os.environ, "AIRLOCK_HOME": str(cli.home)}
     if backend == "postgresql":
         env["AIRLOCK_DATABASE_URL"] = request.getfixturevalue("postgres_url")
@@ -105,7 +147,7 @@ def test_two_workers_share_the_output_token_budget_exactly(
             config.read_text()
             + f'\n[outputs]\nupstream_url = "{upstream}"\nmodel = "m"\n'
             + f'model_digest = "{model_digest(tmp_path / "model")}"\nmax_tokens = 64\n'
-            + f"batch_seconds = 1\nflush_window_ms = {window}\n"
+            + f"batch_seconds = 1\nflush_window_ms = {window}\nlease_requests = {leases}\n"
         )
         port, log_path = free_port(), tmp_path / "gateway.log"
         with log_path.open("w") as log:
@@ -117,13 +159,14 @@ def test_two_workers_share_the_output_token_budget_exactly(
             finally:
                 server.terminate()
                 server.wait(timeout=30)
-    assert statuses.count(200) == 30, statuses
-    assert statuses.count(403) == 18
-    assert len(set(digests)) == 30  # every response that left has its transcript
+    return statuses, digests
+
+
+def _check_log(cli: CliRunner, digests: list[str], tokens: int) -> None:
     airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
     try:
         totals = airlock.output_metrics().totals
-        assert totals.responses == 30 and totals.tokens == 300
+        assert totals.responses == len(digests) and totals.tokens == tokens
         for digest in digests:
             airlock.output_proof(digest)  # committed to the ledger, provable
     finally:

@@ -87,6 +87,7 @@ def create_app(airlock: Airlock, metrics_dir: str | None = None) -> FastAPI:
                     await task
             if airlock.settings.outputs.upstream_url:
                 await airlock.outputs_gateway().aclose()
+                await run_in_threadpool(airlock.outputs_gateway().close_leases)
                 await run_in_threadpool(airlock.outputs_gateway().flush_if_needed)
             await asyncio.to_thread(app.state.blocking.shutdown)  # lets running exports finish
             await run_in_threadpool(refusal_log.drain)
@@ -173,6 +174,11 @@ async def _commit_outputs_periodically(airlock: Airlock) -> None:
             await run_in_threadpool(airlock.commit_outputs)
         except AirlockError as e:
             _log.warning("could not commit a batch of model outputs: %s", e.message)
+        try:
+            # Expired budget leases: this worker's go back, dead workers' are reclaimed.
+            await run_in_threadpool(airlock.outputs_gateway().maintain_leases)
+        except AirlockError as e:
+            _log.warning("could not close expired output budget leases: %s", e.message)
 
 
 async def _flush_outputs_periodically(airlock: Airlock) -> None:

@@ -376,11 +376,13 @@ class BudgetOut(Strict):
     limit_text: str
     used: int
     used_text: str
+    # Of ``used``: held by the output gateway's workers on lease, not yet spent (ADR 0020).
+    leased: int = 0
     window_seconds: int
     window_text: str
 
     @classmethod
-    def of(cls, budget: Budget, used: int) -> BudgetOut:
+    def of(cls, budget: Budget, used: int, leased: int = 0) -> BudgetOut:
         return cls(
             scope=budget.scope,
             subject=budget.subject,
@@ -389,6 +391,7 @@ class BudgetOut(Strict):
             limit_text=amount(budget.limit_bytes, budget.scope),
             used=used,
             used_text=amount(used, budget.scope),
+            leased=leased,
             window_seconds=int(budget.window.total_seconds()),
             window_text=describe_window(budget.window),
         )

@@ -242,6 +242,7 @@ def set_budget(
 def list_budgets(cli: CliContext, as_json: bool) -> None:
     """List budgets with what is used of each now."""
     usage = cli.airlock().budget_usage(Actor.local_operator())
+    leased = cli.airlock().budget_leased(Actor.local_operator())
     if as_json:
         click.echo(
             json.dumps(
@@ -252,6 +253,7 @@ def list_budgets(cli: CliContext, as_json: bool) -> None:
                         "unit": b.scope.unit,
                         "limit": b.limit_bytes,
                         "used": used,
+                        "leased": leased.get(b.key, 0),
                         "window_seconds": int(b.window.total_seconds()),
                         "window": format_window(b.window),
                     }

@@ -39,6 +39,9 @@ class BudgetFigure:
     subject: str
     used_bytes: int
     limit_bytes: int
+    # Of used_bytes: held by the output gateway's open budget leases, not yet spent
+    # (docs/adr/0020 decision 6).
+    leased_bytes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +106,19 @@ def families(figures: BoundaryFigures) -> Iterator[Metric]:
     limit = GaugeMetricFamily(
         "airlock_budget_limit_bytes", "A budget's limit.", labels=["scope", "subject"]
     )
+    leased = GaugeMetricFamily(
+        "airlock_budget_leased_bytes",
+        "Of the bytes (tokens) counted against a budget, those the output gateway's workers "
+        "hold on lease and have not spent yet.",
+        labels=["scope", "subject"],
+    )
     for budget in figures.budgets:
         used.add_metric([budget.scope, budget.subject], budget.used_bytes)
         limit.add_metric([budget.scope, budget.subject], budget.limit_bytes)
+        leased.add_metric([budget.scope, budget.subject], budget.leased_bytes)
     yield used
     yield limit
+    yield leased
     yield GaugeMetricFamily(
         "airlock_holds_waiting", "Requests held for approval now.", value=figures.holds_waiting
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Connection, Engine, func, or_, select
 
 from airlock.approvals.friction import FrictionReport
+from airlock.budgets.leases import BYTE_SCOPES, TOKEN_SCOPES
+from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetScope
 from airlock.ops.metrics import WEIGHT_CODES, BoundaryFigures, BudgetFigure
 from airlock.store import schema
 
@@ -41,6 +43,7 @@ def read_figures(engine: Engine, now: datetime, friction: FrictionReport) -> Bou
             select(func.count(), func.min(r.c.created_at)).where(r.c.status == "held")
         ).one()
         budgets = c.execute(select(b.c.scope, b.c.subject, b.c.used_bytes, b.c.limit_bytes)).all()
+        leased = _leased(c)
         lk = schema.locks
         locks = c.execute(
             select(func.count()).where(lk.c.lifted_at.is_(None), lk.c.expires_at > now)
@@ -54,7 +57,10 @@ def read_figures(engine: Engine, now: datetime, friction: FrictionReport) -> Bou
         inspected={str(k): (int(n), int(total)) for k, n, total in inspected},
         released_bytes={str(k): int(total) for k, total in released},
         weight_denials=int(weight),
-        budgets=tuple(BudgetFigure(s, sub, int(u), int(lim)) for s, sub, u, lim in budgets),
+        budgets=tuple(
+            BudgetFigure(s, sub, int(u), int(lim), leased.get((BudgetScope(s), sub), 0))
+            for s, sub, u, lim in budgets
+        ),
         holds_waiting=int(held[0]),
         oldest_hold_seconds=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
         active_locks=int(locks),
@@ -65,3 +71,24 @@ def read_figures(engine: Engine, now: datetime, friction: FrictionReport) -> Bou
         ),
         friction=friction,
     )
+
+
+def _leased(c: Connection) -> dict[tuple[BudgetScope, str], int]:
+    """Per budget, what open output budget leases hold unspent (one grouped query)."""
+    lease = schema.budget_leases
+    rows = c.execute(
+        select(
+            lease.c.caller,
+            func.sum(lease.c.granted_tokens - lease.c.used_tokens - lease.c.streaming_tokens),
+            func.sum(lease.c.granted_bytes - lease.c.used_bytes - lease.c.streaming_bytes),
+        )
+        .where(lease.c.state == "open")
+        .group_by(lease.c.caller)
+    ).all()
+    held: dict[tuple[BudgetScope, str], int] = {}
+    for caller, tokens, size in rows:
+        for scopes, amount in ((TOKEN_SCOPES, int(tokens or 0)), (BYTE_SCOPES, int(size or 0))):
+            for scope in scopes:
+                key = (scope, ENCLAVE_SUBJECT if scope.enclave_wide else str(caller))
+                held[key] = held.get(key, 0) + max(0, amount)
+    return held

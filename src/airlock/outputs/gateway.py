@@ -8,6 +8,12 @@ known the reservations shrink to what it used. A response the gateway cannot log
 ids, more tokens or bytes than reserved) never reaches the caller; a stream that fails
 half-way keeps its full reservation (its tokens may have left).
 
+With ``lease_requests > 0`` (the default; docs/adr/0020 decision 6) the reservation is
+taken in memory from a block of the caller's budgets this worker leased from the database
+(:mod:`airlock.budgets.leases`), and the charge of what the response used commits with its
+transcript; the database holds every lease's whole block until it is closed, so the
+budgets stay exact across workers and processes.
+
 Transcripts are stored at once and committed to the ledger in batches
 (:func:`commit_batch`), so the ledger sees one leaf per batch, not per response.
 
@@ -23,16 +29,26 @@ follows within N ms.
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import socket
 import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from airlock.approvals.locks import LockScope
 from airlock.audit import AuditLog
+from airlock.budgets.leases import (
+    NOTHING,
+    Amount,
+    LeaseGrant,
+    OpenLease,
+    free_after,
+    lease_size,
+)
 from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetCheck, BudgetScope
 from airlock.clock import Clock
 from airlock.errors import BudgetExceeded, InvalidInput, PolicyViolation, SourceError
@@ -48,6 +64,10 @@ from airlock.store.shared_sync import SharedSync
 GATEWAY_ACTOR = "airlock-gateway"
 MAX_UPSTREAM_BYTES = 64 * 1024 * 1024
 MAX_EVENT_BYTES = 4 * 1024 * 1024  # one server-sent event of a stream
+# An open lease expired this long ago is taken for its owner's (a dead or stalled worker's)
+# and reclaimed; more than any clock skew between workers is expected to be. Exactness does
+# not depend on it: a stalled owner's late charge is refused and its response not sent.
+RECLAIM_GRACE = timedelta(seconds=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +84,11 @@ class Admission:
     max_bytes: int
     stream: bool
     prompt_tokens: tuple[int, ...] | None
+    lease_id: str | None = None  # the budget lease it was admitted from (decision 6)
+
+    @property
+    def reserved(self) -> Amount:
+        return Amount(self.max_tokens, self.max_bytes)
 
 
 class OutputGateway:
@@ -84,6 +109,17 @@ class OutputGateway:
         self.upstream: Upstream = HttpUpstream(settings.upstream_url, settings.timeout_seconds)
         self._flushes = SharedSync(store.sync)
         self._unflushed = threading.Event()  # lazy commits since the last flush began
+        # Budget leases (decision 6): this worker's open lease per caller, and what each
+        # request admitted from one reserved until it is charged or abandoned.
+        self._owner = f"{socket.gethostname()}:{os.getpid()}"
+        self._lease_lock = threading.Lock()
+        self._leases: dict[str, OpenLease] = {}
+        self._unsettled: dict[str, Amount] = {}
+        self._free: dict[str, Amount] = {}  # per caller: free after this worker's last lease
+
+    @property
+    def leasing(self) -> bool:
+        return self.settings.lease_requests > 0
 
     @property
     def waits_for_flush(self) -> bool:
@@ -106,20 +142,28 @@ class OutputGateway:
         request_id = str(uuid.uuid4())
         max_bytes = forced.max_tokens * s.max_bytes_per_token
         now = self._clock.now()
+        if self.leasing:
+            need = Amount(forced.max_tokens, max_bytes)
+            self._check_locks(caller, now)
+            lease_id = self._admit_leased(request_id, caller, need, now, stream=forced.stream)
+            return Admission(
+                request_id,
+                caller,
+                endpoint,
+                forced.body,
+                forced.temperature,
+                seed,
+                forced.max_tokens,
+                max_bytes,
+                forced.stream,
+                forced.prompt_tokens,
+                lease_id,
+            )
         # One lazy transaction: the lock check and the reservation. Lazy is enough: nothing
         # leaves before a flush covers this commit too (the WAL is flushed in order), and it
         # is visible to every other worker at once, so no interleaving exceeds a limit.
         with self._store.write_batch(durable=False):
-            locks = self._store.active_locks(
-                [(LockScope.PRINCIPAL, caller), (LockScope.UPSTREAM, s.upstream_name)], now
-            )
-            if locks:
-                lock = locks[0]
-                raise PolicyViolation(
-                    f"{lock.scope} {lock.subject} is locked until "
-                    f"{lock.expires_at:%Y-%m-%d %H:%M} UTC: {lock.reason} (an approver lifts "
-                    "it with `airlock lock lift`)"
-                )
+            self._check_locks(caller, now)
             self._reserve(request_id, caller, forced.max_tokens, max_bytes, now)
         self._unflushed.set()
         return Admission(
@@ -134,6 +178,136 @@ class OutputGateway:
             forced.stream,
             forced.prompt_tokens,
         )
+
+    def _check_locks(self, caller: str, now: datetime) -> None:
+        """Raises: PolicyViolation when the caller or the upstream is locked."""
+        subjects = [
+            (LockScope.PRINCIPAL, caller),
+            (LockScope.UPSTREAM, self.settings.upstream_name),
+        ]
+        locks = self._store.active_locks(subjects, now)
+        if locks:
+            lock = locks[0]
+            raise PolicyViolation(
+                f"{lock.scope} {lock.subject} is locked until "
+                f"{lock.expires_at:%Y-%m-%d %H:%M} UTC: {lock.reason} (an approver lifts "
+                "it with `airlock lock lift`)"
+            )
+
+    # --- budget leases (docs/adr/0020 decision 6) ----------------------------------------------
+
+    def _admit_leased(
+        self, request_id: str, caller: str, need: Amount, now: datetime, *, stream: bool
+    ) -> str:
+        """Admit from this worker's lease for ``caller``, leasing a new block when it has
+        none, it expired, or what is left is too little. A stream's reservation is also
+        recorded on the lease in the store before any of its tokens can leave.
+
+        Raises:
+            InvalidInput: no enclave output budget is configured.
+            BudgetExceeded: not even this request's own reservation fits.
+        """
+        for _ in range(2):
+            with self._lease_lock:
+                lease = self._leases.get(caller)
+                if lease is None or not lease.admits(need, now, timedelta(0)):
+                    lease = self._renew(caller, lease, need, now)
+                lease.admit(need, streamed=stream)
+                self._unsettled[request_id] = need
+            if not stream:
+                return lease.lease_id
+            with self._store.write_batch(durable=False):
+                started = self._store.leases.stream_on_lease(lease.lease_id, need)
+            self._unflushed.set()
+            if started:
+                return lease.lease_id
+            # Reclaimed under us (this worker stalled past its expiry): lease anew.
+            with self._lease_lock:
+                self._unsettled.pop(request_id, None)
+                if self._leases.get(caller) is lease:
+                    del self._leases[caller]
+        raise SourceError("the output budget lease was reclaimed twice in a row; try again")
+
+    def _renew(self, caller: str, old: OpenLease | None, need: Amount, now: datetime) -> OpenLease:
+        """Close ``old`` (its requests in flight counted at their reservation) and lease a
+        new block; called with the lease lock held."""
+        s = self.settings
+        if old is not None:
+            del self._leases[caller]
+            self._store.leases.close_lease(old.lease_id, old.in_flight, now)
+        self._store.leases.reclaim_leases(now - RECLAIM_GRACE, now)
+        keys = [
+            (BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT),
+            (BudgetScope.TOKENS_PRINCIPAL, caller),
+            (BudgetScope.OUTPUT_ENCLAVE, ENCLAVE_SUBJECT),
+            (BudgetScope.OUTPUT_PRINCIPAL, caller),
+        ]
+        expires = now + timedelta(seconds=s.lease_seconds)
+        checks: list[BudgetCheck] = []
+        for size in lease_size(need, s.lease_requests, self._free.get(caller)):
+            grant = LeaseGrant(str(uuid.uuid4()), self._owner, caller, size, now, expires)
+            checks = self._store.leases.open_lease(grant, keys, now)
+            fits = bool(checks) and all(c.fits for c in checks)
+            try:
+                _require_enclave_budgets(checks)
+            except InvalidInput:
+                if fits:
+                    self._store.leases.close_lease(grant.lease_id, NOTHING, now)
+                raise
+            if fits:
+                self._unflushed.set()
+                self._free[caller] = free_after(checks)
+                lease = self._leases[caller] = OpenLease(grant)
+                return lease
+            self._free.pop(caller, None)
+        refused = [c for c in checks if not c.fits]
+        raise BudgetExceeded(
+            "; ".join(c.explain() for c in refused)
+            + " (usage includes the blocks workers hold on lease, shown as `leased` by "
+            "`airlock budget list --json`; an unused block returns within lease_seconds)"
+        )
+
+    def _settle_leased(self, admission: Admission, used: Amount) -> None:
+        """In memory: the request's reservation becomes ``used`` on its lease, if that is
+        still this worker's current lease (a closed one counted it in full already)."""
+        with self._lease_lock:
+            reserved = self._unsettled.pop(admission.request_id, None)
+            lease = self._leases.get(admission.caller)
+            if reserved is not None and lease is not None and lease.lease_id == admission.lease_id:
+                lease.settle(reserved, used, streamed=admission.stream)
+
+    def keep_reserved(self, admission: Admission) -> None:
+        """A stream that ended before any token: its reservation stays counted (on its
+        lease, until the lease closes; per request, until it leaves the window)."""
+        with self._lease_lock:
+            self._unsettled.pop(admission.request_id, None)
+
+    def _drop_lease(self, admission: Admission) -> None:
+        with self._lease_lock:
+            lease = self._leases.get(admission.caller)
+            if lease is not None and lease.lease_id == admission.lease_id:
+                del self._leases[admission.caller]
+
+    def maintain_leases(self) -> None:
+        """Periodically: close this worker's expired leases with nothing in flight (their
+        unused blocks return to the budgets) and reclaim the expired leases of dead workers."""
+        if not self.leasing:
+            return
+        now = self._clock.now()
+        with self._lease_lock:
+            for caller, lease in list(self._leases.items()):
+                if lease.grant.expires_at <= now and lease.in_flight == NOTHING:
+                    del self._leases[caller]
+                    self._store.leases.close_lease(lease.lease_id, lease.in_flight, now)
+            self._store.leases.reclaim_leases(now - RECLAIM_GRACE, now)
+
+    def close_leases(self) -> None:
+        """On shutdown: give back what this worker's leases hold unused."""
+        now = self._clock.now()
+        with self._lease_lock:
+            for lease in self._leases.values():
+                self._store.leases.close_lease(lease.lease_id, lease.in_flight, now)
+            self._leases.clear()
 
     def _reserve(self, request_id: str, caller: str, tokens: int, size: int, now: datetime) -> None:
         """Tokens and bytes, caller's and enclave's, in one transaction (one disk flush)."""
@@ -150,14 +324,11 @@ class OutputGateway:
             BudgetScope.OUTPUT_PRINCIPAL: size,
         }
         checks = self._store.budgets.reserve(keys, request_id, size, now, sizes)
-        configured = {c.budget.scope for c in checks}
-        for enclave in (BudgetScope.TOKENS_ENCLAVE, BudgetScope.OUTPUT_ENCLAVE):
-            if enclave not in configured:
-                self._store.budgets.release(request_id)
-                raise InvalidInput(
-                    f"no {enclave} budget is configured, so no model output may leave: set "
-                    f"one with `airlock budget set {enclave} --bytes N --window 1d`"
-                )
+        try:
+            _require_enclave_budgets(checks)
+        except InvalidInput:
+            self._store.budgets.release(request_id)
+            raise
         refused: list[BudgetCheck] = [c for c in checks if not c.fits]
         if refused:
             raise BudgetExceeded("; ".join(c.explain() for c in refused))
@@ -219,16 +390,33 @@ class OutputGateway:
             BudgetScope.OUTPUT_PRINCIPAL: text_bytes,
         }
 
+        used = admission.reserved if partial else Amount(len(tokens), text_bytes)
+
         def record() -> None:
-            self._store.outputs.add_transcript(transcript, text_bytes, now)
-            if not partial:
+            if admission.lease_id is not None:
+                # One statement: the charge commits with the transcript, or neither does.
+                streamed = admission.reserved if admission.stream else None
+                if not self._store.leases.charge_lease(admission.lease_id, used, streamed):
+                    raise SourceError(
+                        "this worker's output budget lease was reclaimed while the upstream "
+                        "answered (the worker stalled past its expiry), so the response is "
+                        "not sent: try again"
+                    )
+            elif not partial:
                 self._store.budgets.settle(admission.request_id, sizes)
+            self._store.outputs.add_transcript(transcript, text_bytes, now)
 
         # One lazy transaction of its own. (Group commit pays for itself only when commits
         # flush: lazy ones cost microseconds, and the savepoint per unit cost more.)
-        with self._store.write_batch(durable=False):
-            record()
+        try:
+            with self._store.write_batch(durable=False):
+                record()
+        except SourceError:
+            self._drop_lease(admission)  # reclaimed: the next request leases anew
+            raise
         self._unflushed.set()
+        if admission.lease_id is not None:
+            self._settle_leased(admission, used)
         return transcript
 
     def flush(self) -> None:
@@ -249,8 +437,12 @@ class OutputGateway:
         return True
 
     def abandon(self, admission: Admission) -> None:
-        """Nothing left: give the reservations back."""
-        self._store.budgets.release(admission.request_id)
+        """Nothing left: give the reservations back (not a charge already committed: then
+        the budget keeps it, though the response did not leave)."""
+        if admission.lease_id is None:
+            self._store.budgets.release(admission.request_id)
+        elif not admission.stream:  # a stream's reservation stays on its lease, fail closed
+            self._settle_leased(admission, NOTHING)
 
     def commit_batch(self) -> int | None:
         """Commit pending transcripts as one ``outputs.batch`` ledger leaf; its index.
@@ -363,4 +555,15 @@ class OutputGateway:
             raise SourceError(
                 f"the upstream sent {tokens} tokens / {size} bytes, more than the "
                 f"{admission.max_tokens} tokens / {admission.max_bytes} bytes reserved"
+            )
+
+
+def _require_enclave_budgets(checks: Sequence[BudgetCheck]) -> None:
+    """Raises: InvalidInput unless both enclave output budgets bind (fail closed)."""
+    configured = {c.budget.scope for c in checks}
+    for enclave in (BudgetScope.TOKENS_ENCLAVE, BudgetScope.OUTPUT_ENCLAVE):
+        if enclave not in configured:
+            raise InvalidInput(
+                f"no {enclave} budget is configured, so no model output may leave: set "
+                f"one with `airlock budget set {enclave} --bytes N --window 1d`"
             )

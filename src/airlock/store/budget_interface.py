@@ -29,6 +29,8 @@ class BudgetStore(Protocol):
         size: int,
         now: datetime,
         sizes: Mapping[BudgetScope, int] | None = None,
+        *,
+        hold_until: datetime | None = None,
     ) -> list[BudgetCheck]:
         """Count ``size`` bytes against every budget in ``keys`` if all of them fit.
 
@@ -42,6 +44,10 @@ class BudgetStore(Protocol):
         that is allowed.
         Each check's ``used_bytes`` is exactly :meth:`used` at ``now``, also when ``now``
         is earlier than that of a previous call (two processes whose clocks disagree).
+
+        ``hold_until`` (not before ``now``) dates the reservation then instead of at
+        ``now``: it counts from now until ``hold_until`` plus the window (a budget lease,
+        whose requests are admitted until then).
         """
         ...
 

@@ -19,6 +19,7 @@ from airlock.store.approval_interface import ApprovalStore
 from airlock.store.budget_interface import BudgetStore
 from airlock.store.dataset_interface import DatasetStore
 from airlock.store.known_bad_interface import KnownBadStore
+from airlock.store.lease_interface import LeaseStore
 from airlock.store.ledger_interface import LedgerStore
 from airlock.store.membership_interface import MembershipStore
 from airlock.store.output_interface import OutputStore
@@ -66,6 +67,11 @@ class Store(Protocol):
     @property
     def budgets(self) -> BudgetStore:
         """Byte budgets and their reservations, in the same database."""
+        ...
+
+    @property
+    def leases(self) -> LeaseStore:
+        """Budget leases of the model-output channel (issue 20), in the same database."""
         ...
 
     @property

@@ -22,6 +22,7 @@ from airlock.store.memory_approvals import MemoryApprovalStore
 from airlock.store.memory_budgets import MemoryBudgetStore
 from airlock.store.memory_datasets import MemoryDatasetStore
 from airlock.store.memory_known_bad import MemoryKnownBadStore
+from airlock.store.memory_leases import MemoryLeaseStore
 from airlock.store.memory_ledger import MemoryLedgerStore
 from airlock.store.memory_members import MemoryMembershipStore
 from airlock.store.memory_outputs import MemoryOutputStore
@@ -45,6 +46,7 @@ class MemoryStore:
         self._locks: list[Lock] = []
         self._packages: dict[str, PackageFile] = {}
         self._budgets = MemoryBudgetStore()
+        self._leases = MemoryLeaseStore(self._budgets)
         self._approvals = MemoryApprovalStore()
         self._datasets = MemoryDatasetStore()
         self._members = MemoryMembershipStore(self._known_member)
@@ -74,6 +76,10 @@ class MemoryStore:
     @property
     def budgets(self) -> MemoryBudgetStore:
         return self._budgets
+
+    @property
+    def leases(self) -> MemoryLeaseStore:
+        return self._leases
 
     @property
     def datasets(self) -> MemoryDatasetStore:

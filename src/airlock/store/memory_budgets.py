@@ -47,7 +47,10 @@ class MemoryBudgetStore:
         size: int,
         now: datetime,
         sizes: Mapping[BudgetScope, int] | None = None,
+        *,
+        hold_until: datetime | None = None,
     ) -> list[BudgetCheck]:
+        at = now if hold_until is None else max(now, hold_until)
         with self._lock:
             # A key without a budget of its own takes its scope's default ('*'), counted
             # under its own key: the definition the SQL store's inherited rows keep.
@@ -60,7 +63,7 @@ class MemoryBudgetStore:
             ]
             if all(c.fits for c in checks):
                 self._usage += [
-                    _Usage(c.budget.key, request_id, c.requested_bytes, now) for c in checks
+                    _Usage(c.budget.key, request_id, c.requested_bytes, at) for c in checks
                 ]
             return checks
 

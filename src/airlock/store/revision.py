@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from airlock.errors import StoreError
 
-SCHEMA_REVISION = "0018_vet_attest"  # issue 16: publisher pins, protected names
+SCHEMA_REVISION = "0019_budget_leases"  # issue 20: output budget leases
 
 
 def require_revision(revisions: Sequence[str]) -> None:

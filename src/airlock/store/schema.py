@@ -198,6 +198,30 @@ budget_usage = Table(
     Index("ix_budget_usage_request", "request_id"),
 )
 
+# Budget leases of the model-output channel (issue 20, docs/adr/0020 decision 6): a block of
+# one caller's output budgets, reserved in budget_usage under ``id`` as request_id, from
+# which the ``owner`` worker admits requests in memory until ``expires_at``. ``used_*`` is
+# what was charged (with the transcripts), ``streaming_*`` the reservations of streams
+# under way; closing shrinks the reservation to their sum (see store/lease_interface.py).
+budget_leases = Table(
+    "budget_leases",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("owner", String(128), nullable=False),
+    Column("caller", String(63), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("granted_tokens", BigInteger(), nullable=False),
+    Column("granted_bytes", BigInteger(), nullable=False),
+    Column("used_tokens", BigInteger(), nullable=False, server_default="0"),
+    Column("used_bytes", BigInteger(), nullable=False, server_default="0"),
+    Column("streaming_tokens", BigInteger(), nullable=False, server_default="0"),
+    Column("streaming_bytes", BigInteger(), nullable=False, server_default="0"),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("closed_at", UtcDateTime(), nullable=True),
+    Index("ix_budget_leases_state_expires", "state", "expires_at"),
+)
+
 # Content refused to someone (issue 14): its digest, and a sample of its content-defined
 # chunk digests (airlock.budgets.refusals), so that the same or nearly the same content is
 # refused to everyone else too.
@@ -295,7 +319,7 @@ known_bad_packages = Table(
     Column("ledger_index", BigInteger(), nullable=False),
 )
 
-# Trusted Publishers pinned per project (issue 16, migration 0018_vet_attest): an admission
+# Trusted Publishers pinned per project (issue 16, migration 0018_publisher_pins): an admission
 # of a pinned project needs a PEP 740 attestation by that publisher, or it is held.
 package_publishers = Table(
     "package_publishers",
@@ -307,7 +331,7 @@ package_publishers = Table(
 )
 
 # Names the typosquat check protects beyond the shipped list, and names known to have shipped
-# malware (issue 16, migration 0018_vet_attest): source is 'popular', 'index' or 'known-bad'.
+# malware (issue 16, migration 0018_publisher_pins): source is 'popular', 'index' or 'known-bad'.
 protected_names = Table(
     "protected_names",
     metadata,
@@ -317,7 +341,7 @@ protected_names = Table(
     Column("ledger_index", BigInteger(), nullable=False),
 )
 
-# The verified PEP 740 publisher of an admitted file (issue 16, migration 0018_vet_attest), for
+# The verified PEP 740 publisher of an admitted file (issue 16, migration 0018_publisher_pins), for
 # the SBOM; the package.decision ledger entry carries the same value.
 package_attestations = Table(
     "package_attestations",

@@ -35,6 +35,7 @@ from airlock.store.sql_budgets import SqlBudgetStore
 from airlock.store.sql_datasets import SqlDatasetStore
 from airlock.store.sql_engine import Transactions, create_store_engine
 from airlock.store.sql_known_bad import SqlKnownBadStore
+from airlock.store.sql_leases import SqlLeaseStore
 from airlock.store.sql_ledger import SqlLedgerStore
 from airlock.store.sql_members import SqlMembershipStore
 from airlock.store.sql_outputs import SqlOutputStore
@@ -57,6 +58,7 @@ class SqlStore:
         self._begin = self._transactions.begin
         self._ledger = SqlLedgerStore(self._transactions)
         self._budgets = SqlBudgetStore(self._begin)
+        self._leases = SqlLeaseStore(self._begin, self._transactions.write_batch, self._budgets)
         self._approvals = SqlApprovalStore(self._begin)
         self._datasets = SqlDatasetStore(self._begin)
         self._members = SqlMembershipStore(self._begin)
@@ -88,6 +90,10 @@ class SqlStore:
     @property
     def budgets(self) -> SqlBudgetStore:
         return self._budgets
+
+    @property
+    def leases(self) -> SqlLeaseStore:
+        return self._leases
 
     @property
     def datasets(self) -> SqlDatasetStore:

@@ -83,7 +83,11 @@ class SqlBudgetStore:
         size: int,
         now: datetime,
         sizes: Mapping[BudgetScope, int] | None = None,
+        *,
+        hold_until: datetime | None = None,
     ) -> list[BudgetCheck]:
+        at = now if hold_until is None else max(now, hold_until)
+
         def size_of(budget: Budget) -> int:
             return size if sizes is None else sizes.get(budget.scope, size)
 
@@ -112,7 +116,7 @@ class SqlBudgetStore:
             counts = [_count(row, now) for row in rows]
             checks = [BudgetCheck(c.budget, c.used, size_of(c.budget)) for c in counts]
             fits = all(check.fits for check in checks)
-            totals = [t for c in counts if (t := c.stored(size_of(c.budget) if fits else 0, now))]
+            totals = [t for c in counts if (t := c.stored(size_of(c.budget) if fits else 0, at))]
             if totals:
                 c.execute(statements.SET_BUDGET_TOTAL, totals)
             if fits and checks:
@@ -124,8 +128,8 @@ class SqlBudgetStore:
                             "subject": ch.budget.subject,
                             "request_id": request_id,
                             "bytes": size_of(ch.budget),
-                            "at": now,
-                            "expires_at": now + ch.budget.window,
+                            "at": at,
+                            "expires_at": at + ch.budget.window,
                         }
                         for ch in checks
                     ],
@@ -291,10 +295,11 @@ class _Count:
     after: datetime
     unchanged: bool
 
-    def stored(self, reserved: int, now: datetime) -> dict[str, object] | None:
-        """The update of the stored total once ``reserved`` bytes are added, if any."""
+    def stored(self, reserved: int, at: datetime) -> dict[str, object] | None:
+        """The update of the stored total once ``reserved`` bytes dated ``at`` are added,
+        if any."""
         total = self.total
-        if reserved and now + self.budget.window > self.after:
+        if reserved and at + self.budget.window > self.after:
             total += reserved  # the new row expires after ``after``, so the total holds it
         if total == self.total and self.unchanged:
             return None

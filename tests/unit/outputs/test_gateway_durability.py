@@ -15,6 +15,7 @@ from airlock.errors import BudgetExceeded
 from airlock.outputs.gateway import OutputGateway
 from airlock.outputs.openai import Endpoint, Piece
 from airlock.settings import OutputsSettings
+from airlock.store.lease_interface import leased_unused
 from airlock.store.memory import MemoryStore
 
 T0 = datetime(2026, 7, 1, 12, tzinfo=UTC)
@@ -32,7 +33,19 @@ class CountingStore(MemoryStore):
         self.syncs += 1
 
 
-def _gateway(window: int, limit: int = 1000) -> tuple[OutputGateway, CountingStore]:
+# Every test runs with one reservation per request (0) and with budget leases (16).
+pytestmark = pytest.mark.parametrize("leases", [0, 16])
+
+
+def charged(store: MemoryStore) -> int:
+    """Counted against the enclave's token budget, less what open leases hold unused."""
+    held = leased_unused(store.leases.leases(open_only=True))
+    return store.budgets.used(TOKENS, T0) - held.get(TOKENS, 0)
+
+
+def _gateway(
+    window: int, limit: int = 1000, leases: int = 0
+) -> tuple[OutputGateway, CountingStore]:
     store = CountingStore()
     day = timedelta(days=1)
     store.budgets.set_budget(Budget(BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT, limit, day))
@@ -42,24 +55,25 @@ def _gateway(window: int, limit: int = 1000) -> tuple[OutputGateway, CountingSto
         model="m",
         model_digest="ab" * 32,
         flush_window_ms=window,
+        lease_requests=leases,
     )
     ledger = cast(AuditLog, None)  # commit_batch is not called here
     return OutputGateway(settings, store, ledger, FixedClock(T0), lambda: "p"), store
 
 
-def test_without_a_window_finish_returns_only_after_a_flush() -> None:
-    gateway, store = _gateway(0)
+def test_without_a_window_finish_returns_only_after_a_flush(leases: int) -> None:
+    gateway, store = _gateway(0, leases=leases)
     admission = gateway.admit("rita", Endpoint.COMPLETIONS, BODY)
     assert store.syncs == 0  # the reservation is flushed with the transcript
     gateway.finish(admission, [PIECE])
     assert store.syncs == 1
-    assert store.budgets.used(TOKENS, T0) == 3  # settled in the same transaction
+    assert charged(store) == 3  # settled in the same transaction
     assert store.outputs.totals().responses == 1
     assert not gateway.flush_if_needed()  # nothing new since
 
 
-def test_with_a_window_finish_returns_at_once_and_the_flush_follows() -> None:
-    gateway, store = _gateway(10)
+def test_with_a_window_finish_returns_at_once_and_the_flush_follows(leases: int) -> None:
+    gateway, store = _gateway(10, leases=leases)
     gateway.finish(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])
     assert store.syncs == 0
     assert store.outputs.totals().responses == 1
@@ -68,9 +82,9 @@ def test_with_a_window_finish_returns_at_once_and_the_flush_follows() -> None:
     assert not gateway.flush_if_needed()
 
 
-def test_a_refused_admission_is_not_charged() -> None:
-    gateway, store = _gateway(0, limit=20)
+def test_a_refused_admission_is_not_charged(leases: int) -> None:
+    gateway, store = _gateway(0, limit=20, leases=leases)
     gateway.admit("rita", Endpoint.COMPLETIONS, BODY)
     with pytest.raises(BudgetExceeded):
         gateway.admit("rita", Endpoint.COMPLETIONS, BODY)
-    assert store.budgets.used(TOKENS, T0) == 16
+    assert charged(store) == 16

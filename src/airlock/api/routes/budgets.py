@@ -15,8 +15,10 @@ router = APIRouter(prefix="/budgets", tags=["budgets"])
 
 @router.get("", response_model=list[BudgetOut], responses=errors(401))
 def list_budgets(airlock: AirlockDep, actor: ActorDep) -> list[BudgetOut]:
-    """Every budget, its limit and what is counted against it now (in readable units too)."""
-    return [BudgetOut.of(b, used) for b, used in airlock.budget_usage(actor)]
+    """Every budget, its limit and what is counted against it now (in readable units too);
+    ``leased``: the part of it the output gateway's workers hold on lease, not yet spent."""
+    leased = airlock.budget_leased(actor)
+    return [BudgetOut.of(b, used, leased.get(b.key, 0)) for b, used in airlock.budget_usage(actor)]
 
 
 @router.post("", response_model=BudgetOut, responses=errors(400, 401, 403, 413))

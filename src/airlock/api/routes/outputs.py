@@ -126,6 +126,7 @@ async def _events(gateway: OutputGateway, admission: Admission) -> AsyncIterator
 def _settle_partial(gateway: OutputGateway, admission: Admission, pieces: list[Piece]) -> None:
     """A stream cut short: log what left and keep the whole reservation (fail closed)."""
     if not any(p.tokens for p in pieces):
+        gateway.keep_reserved(admission)
         return  # nothing left; the reservation stays until it expires, never under-counting
     try:
         gateway.finish(admission, pieces, partial=True)

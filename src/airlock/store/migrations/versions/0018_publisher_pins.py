@@ -1,7 +1,7 @@
 """Trusted Publishers pinned per project, the verified publisher of admitted files and the
 typosquat check's protected names (issue 16).
 
-Revision ID: 0018_vet_attest
+Revision ID: 0018_publisher_pins
 Revises: 0017_known_bad_packages
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 from airlock.store.schema import UtcDateTime
 
-revision = "0018_vet_attest"
+revision = "0018_publisher_pins"
 down_revision: str | None = "0017_known_bad_packages"
 branch_labels: str | None = None
 depends_on: str | None = None

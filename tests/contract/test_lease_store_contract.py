@@ -1,0 +1,265 @@
+"""Budget leases (issue 20, docs/adr/0020 decision 6): a lease holds its whole block against
+the budgets until closed; closing keeps what was charged (and what was in flight); a dead
+worker's lease is reclaimed down to what it charged; the sum over leases and charges never
+passes a budget, also with several processes on one database."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from airlock.approvals.friction import FrictionReport
+from airlock.budgets.leases import Amount, LeaseGrant, OpenLease
+from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
+from airlock.ops.metrics_sql import read_figures
+from airlock.store.budget_interface import BudgetKey
+from airlock.store.interface import Store
+from airlock.store.lease_interface import LeaseState, leased_unused
+from airlock.store.sql import SqlStore
+
+T0 = datetime(2026, 7, 1, 12, tzinfo=UTC)
+DAY = timedelta(days=1)
+TOKENS = (BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT)
+BYTES = (BudgetScope.OUTPUT_ENCLAVE, ENCLAVE_SUBJECT)
+
+
+def keys(caller: str) -> list[BudgetKey]:
+    return [
+        TOKENS,
+        (BudgetScope.TOKENS_PRINCIPAL, caller),
+        BYTES,
+        (BudgetScope.OUTPUT_PRINCIPAL, caller),
+    ]
+
+
+def configure(store: Store, tokens: int = 100, caller_tokens: int = 1000) -> None:
+    for scope, subject, limit in (
+        (BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT, tokens),
+        (BudgetScope.OUTPUT_ENCLAVE, ENCLAVE_SUBJECT, 10**9),
+        (BudgetScope.TOKENS_PRINCIPAL, "*", caller_tokens),
+        (BudgetScope.OUTPUT_PRINCIPAL, "*", 10**9),
+    ):
+        store.budgets.set_budget(Budget(scope, subject, limit, DAY))
+
+
+def grant(caller: str, tokens: int, at: datetime = T0, seconds: int = 10) -> LeaseGrant:
+    return LeaseGrant(
+        str(uuid.uuid4()),
+        "test:1",
+        caller,
+        Amount(tokens, tokens * 10),
+        at,
+        at + timedelta(seconds=seconds),
+    )
+
+
+def opened(store: Store, g: LeaseGrant, now: datetime = T0) -> bool:
+    return all(c.fits for c in store.leases.open_lease(g, keys(g.caller), now))
+
+
+def test_a_lease_holds_its_block_and_closing_keeps_what_was_charged(store: Store) -> None:
+    configure(store)
+    first = grant("rita", 60)
+    assert opened(store, first)
+    assert store.budgets.used(TOKENS, T0) == 60
+    assert not opened(store, grant("ann", 41))  # 60 + 41 > 100
+    with store.write_batch(durable=False):
+        assert store.leases.charge_lease(first.lease_id, Amount(15, 150))
+    assert store.leases.close_lease(first.lease_id, Amount(5, 50), T0)  # 5 still in flight
+    assert store.budgets.used(TOKENS, T0) == 20
+    assert store.budgets.used((BudgetScope.TOKENS_PRINCIPAL, "rita"), T0) == 20
+    # the request in flight was counted at its reservation: charging it now is a no-op
+    assert store.leases.charge_lease(first.lease_id, Amount(3, 30))
+    assert store.budgets.used(TOKENS, T0) == 20
+    assert not store.leases.close_lease(first.lease_id, Amount(0, 0), T0)
+    assert opened(store, grant("ann", 80))
+    assert not opened(store, grant("ann", 1))
+    (view,) = [v for v in store.leases.leases() if v.grant.lease_id == first.lease_id]
+    assert (view.state, view.used, view.unused) == (
+        LeaseState.CLOSED,
+        Amount(15, 150),
+        Amount(0, 0),
+    )
+
+
+def test_a_lease_counts_until_its_expiry_plus_the_window(store: Store) -> None:
+    configure(store)
+    g = grant("rita", 30, seconds=60)
+    assert opened(store, g)
+    assert store.leases.close_lease(g.lease_id, Amount(0, 0), T0)
+    with store.write_batch(durable=False):
+        pass
+    assert store.budgets.used(TOKENS, T0 + DAY + timedelta(seconds=30)) == 0  # nothing charged
+    g = grant("rita", 30, seconds=60)
+    assert opened(store, g)
+    with store.write_batch(durable=False):
+        assert store.leases.charge_lease(g.lease_id, Amount(10, 100))
+    assert store.leases.close_lease(g.lease_id, Amount(0, 0), T0)
+    # a request admitted at T0 + 59 s counts until T0 + 59 s + 1 day: the charge does too
+    assert store.budgets.used(TOKENS, T0 + DAY + timedelta(seconds=59)) == 10
+    assert store.budgets.used(TOKENS, T0 + DAY + timedelta(seconds=60)) == 0
+    # the running totals agree: a reservation is checked against the same counts
+    late = T0 + DAY + timedelta(seconds=59)
+    assert not all(c.fits for c in store.budgets.reserve([TOKENS], "a", 91, late))
+    assert all(c.fits for c in store.budgets.reserve([TOKENS], "b", 90, late))
+    assert store.budgets.release("b") == 1
+    later = T0 + DAY + timedelta(seconds=60)
+    assert all(c.fits for c in store.budgets.reserve([TOKENS], "c", 100, later))
+
+
+def test_reclaiming_a_dead_workers_lease_keeps_charges_and_streams(store: Store) -> None:
+    configure(store)
+    dead, alive = grant("rita", 50), grant("ann", 20, seconds=3600)
+    assert opened(store, dead)
+    assert opened(store, alive)
+    with store.write_batch(durable=False):
+        assert store.leases.charge_lease(dead.lease_id, Amount(7, 70))
+    assert store.leases.stream_on_lease(dead.lease_id, Amount(10, 100))
+    assert store.leases.reclaim_leases(T0 + timedelta(seconds=5), T0) == 0  # not yet expired
+    assert store.leases.reclaim_leases(T0 + timedelta(seconds=11), T0) == 1
+    assert store.budgets.used(TOKENS, T0) == 7 + 10 + 20
+    # its owner, had it only stalled, may not charge it again: the response is not sent
+    with store.write_batch(durable=False):
+        assert not store.leases.charge_lease(dead.lease_id, Amount(1, 10))
+    assert not store.leases.stream_on_lease(dead.lease_id, Amount(1, 10))
+    assert not store.leases.charge_lease("no-such-lease", Amount(1, 10))
+    states = {v.grant.lease_id: v.state for v in store.leases.leases()}
+    assert states == {dead.lease_id: LeaseState.RECLAIMED, alive.lease_id: LeaseState.OPEN}
+    assert [v.grant.lease_id for v in store.leases.leases(open_only=True)] == [alive.lease_id]
+
+
+def test_a_stream_ended_on_its_lease_keeps_what_it_used(store: Store) -> None:
+    configure(store)
+    g = grant("rita", 40)
+    assert opened(store, g)
+    assert store.leases.stream_on_lease(g.lease_id, Amount(20, 200))
+    with store.write_batch(durable=False):
+        assert store.leases.charge_lease(g.lease_id, Amount(12, 120), Amount(20, 200))
+    (view,) = store.leases.leases()
+    assert (view.used, view.streaming, view.unused) == (
+        Amount(12, 120),
+        Amount(0, 0),
+        Amount(28, 280),
+    )
+    assert store.leases.close_lease(g.lease_id, Amount(0, 0), T0)
+    assert store.budgets.used(TOKENS, T0) == 12
+
+
+# --- several processes on one database ------------------------------------------------------
+
+NEED = Amount(10, 100)
+
+
+def _worker(url: str, caller: str, owner: str, crash: bool, results: str) -> None:
+    """One worker: lease, admit from the lease in memory, charge, close; until refused with
+    no live worker holding a lease (the budget is spent, not held by another's block)."""
+    store = SqlStore.from_url(url)
+    rng = random.Random(owner)
+    served = refusals = 0
+    while refusals < 5000:
+        g = LeaseGrant(
+            str(uuid.uuid4()), owner, caller, NEED.scaled(3), T0, T0 + timedelta(seconds=10)
+        )
+        if not opened(store, g):
+            g = LeaseGrant(g.lease_id, owner, caller, NEED, T0, g.expires_at)
+            if not opened(store, g):
+                held = [v for v in store.leases.leases(open_only=True) if v.grant.owner != "w3"]
+                if not held:
+                    break
+                refusals += 1
+                time.sleep(0.005)
+                continue
+        lease = OpenLease(g)
+        while lease.admits(NEED, T0, timedelta(0)):
+            lease.admit(NEED, streamed=False)
+            used = rng.randint(0, NEED.tokens)
+            with store.write_batch(durable=False):
+                charged = store.leases.charge_lease(g.lease_id, Amount(used, used * 10))
+            assert charged
+            served += used
+            lease.settle(NEED, Amount(used, used * 10), streamed=False)
+            if crash and served > 20:
+                Path(results, owner).write_text(str(served))
+                os._exit(0)  # dies holding its lease
+        store.leases.close_lease(g.lease_id, lease.in_flight, T0)
+    Path(results, owner).write_text(str(served))
+    store.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_leases_stay_exact_across_processes(
+    backend: str, tmp_path: os.PathLike[str], request: pytest.FixtureRequest
+) -> None:
+    url = (
+        f"sqlite:///{tmp_path}/leases.db"
+        if backend == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    store = SqlStore.from_url(url)
+    store.migrate()
+    limit = 400
+    configure(store, tokens=limit, caller_tokens=250)
+    context = multiprocessing.get_context("spawn")
+    results = Path(tmp_path, "served")
+    results.mkdir()
+    workers = [
+        context.Process(target=_worker, args=(url, caller, f"w{n}", n == 3, str(results)))
+        for n, caller in enumerate(["rita", "rita", "ann", "ann", "bob"])
+    ]
+    dying = workers[3]  # first, alone: it dies holding its lease, then the others contend
+    dying.start()
+    dying.join(timeout=120)
+    for w in workers:
+        if w is not dying:
+            w.start()
+    seen = []
+    while any(w.is_alive() for w in workers):
+        # the invariant, sampled while they run: every lease's block plus every charge
+        seen.append(store.budgets.used(TOKENS, T0))
+        assert seen[-1] <= limit
+        time.sleep(0.005)
+    for w in workers:
+        w.join()
+    served = {f.name: int(f.read_text()) for f in results.iterdir()}
+    assert all(w.exitcode == 0 for w in workers)
+    assert max(seen) > 0
+    # exhausted: what is left (the crashed worker's lease still held in full) is less than
+    # one request
+    assert limit - store.budgets.used(TOKENS, T0) < NEED.tokens
+    assert store.leases.reclaim_leases(T0 + DAY, T0) == 1
+    total = sum(served.values())
+    assert store.budgets.used(TOKENS, T0) == total <= limit
+    for caller, owners in (("rita", ("w0", "w1")), ("ann", ("w2", "w3"))):
+        mine = sum(served[o] for o in owners)
+        assert store.budgets.used((BudgetScope.TOKENS_PRINCIPAL, caller), T0) == mine <= 250
+    # exact: what is left fits a lease to the token, one more does not
+    left = limit - total
+    assert not opened(store, LeaseGrant("x", "t", "carol", Amount(left + 1, 0), T0, T0))
+    assert opened(store, LeaseGrant("y", "t", "carol", Amount(left, 0), T0, T0))
+    store.close()
+
+
+def test_views_and_metrics_show_the_leased_part_of_used(store: Store) -> None:
+    configure(store)
+    g = grant("rita", 60)
+    assert opened(store, g)
+    with store.write_batch(durable=False):
+        assert store.leases.charge_lease(g.lease_id, Amount(15, 150))
+    held = leased_unused(store.leases.leases(open_only=True))
+    assert store.budgets.used(TOKENS, T0) == 60
+    assert held[TOKENS] == held[(BudgetScope.TOKENS_PRINCIPAL, "rita")] == 45
+    assert held[BYTES] == held[(BudgetScope.OUTPUT_PRINCIPAL, "rita")] == 450
+    if isinstance(store, SqlStore):
+        friction = FrictionReport(1.0, 0, 0.0, None, None, {}, 0, None)
+        figures = read_figures(store.engine, T0, friction)
+        leased = {(f.scope, f.subject): f.leased_bytes for f in figures.budgets}
+        assert leased["tokens-enclave", ENCLAVE_SUBJECT] == 45
+        assert leased["tokens-principal", "rita"] == 45
+        assert leased["output-enclave", ENCLAVE_SUBJECT] == 450

@@ -1,0 +1,147 @@
+"""The gateway's budget leases (docs/adr/0020 decision 6): requests admitted in memory from
+a leased block, charged with their transcripts; two workers stay exact; a stalled worker's
+late response is not sent; expired and closed leases give back what they hold unused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+from airlock.audit import AuditLog
+from airlock.budgets.leases import Amount, lease_size
+from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
+from airlock.clock import FixedClock
+from airlock.errors import BudgetExceeded, ConfigError, SourceError
+from airlock.outputs.gateway import RECLAIM_GRACE, OutputGateway
+from airlock.outputs.openai import Endpoint, Piece
+from airlock.settings import OutputsSettings, Settings
+from airlock.store.lease_interface import LeaseState, leased_unused
+from airlock.store.memory import MemoryStore
+
+T0 = datetime(2026, 7, 1, 12, tzinfo=UTC)
+TOKENS = (BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT)
+BODY = {"prompt": [1, 2, 3], "max_tokens": 10}
+PIECE = Piece((65, 66, 67), "ABC", (1, 2, 3))  # 3 tokens used of 10 reserved
+
+
+def _store(limit: int) -> MemoryStore:
+    store = MemoryStore()
+    day = timedelta(days=1)
+    store.budgets.set_budget(Budget(BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT, limit, day))
+    store.budgets.set_budget(Budget(BudgetScope.OUTPUT_ENCLAVE, ENCLAVE_SUBJECT, 10**6, day))
+    return store
+
+
+def _gateway(store: MemoryStore, clock: FixedClock, leases: int = 4) -> OutputGateway:
+    settings = OutputsSettings(
+        upstream_url="http://127.0.0.1:9",
+        model="m",
+        model_digest="ab" * 32,
+        flush_window_ms=10,
+        lease_requests=leases,
+        lease_seconds=10,
+    )
+    return OutputGateway(settings, store, cast(AuditLog, None), clock, lambda: "p")
+
+
+def _unused(store: MemoryStore) -> int:
+    return leased_unused(store.leases.leases(open_only=True)).get(TOKENS, 0)
+
+
+def test_requests_are_admitted_from_one_lease_and_charged_what_they_used() -> None:
+    store, clock = _store(1000), FixedClock(T0)
+    gateway = _gateway(store, clock)
+    for _ in range(5):
+        gateway.record(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])
+    # the first lease is one request's (what the budgets have free is not known yet), the
+    # next four requests' reservations, in one transaction
+    first, second = sorted(store.leases.leases(), key=lambda v: v.grant.granted.tokens)
+    assert (first.grant.granted.tokens, second.grant.granted.tokens) == (10, 40)
+    assert first.state is LeaseState.CLOSED and first.used.tokens == 3
+    assert store.budgets.used(TOKENS, T0) == 3 + 40 and _unused(store) == 28
+    gateway.close_leases()
+    assert store.budgets.used(TOKENS, T0) == 15 and _unused(store) == 0
+
+
+def test_lease_sizes_shrink_with_what_is_free() -> None:
+    need = Amount(10, 100)
+    assert lease_size(need, 16, None) == [need]  # unknown: one request first
+    assert lease_size(need, 16, Amount(10**6, 10**9)) == [need.scaled(16), need]
+    assert lease_size(need, 16, Amount(400, 10**9)) == [need.scaled(5), need]  # 40 / 8
+    assert lease_size(need, 16, Amount(79, 10**9)) == [need]
+    assert lease_size(need, 16, Amount(10**6, 1600)) == [need.scaled(2), need]  # bytes bind
+
+
+def test_two_workers_never_pass_the_budget_and_end_exact() -> None:
+    store, clock = _store(95), FixedClock(T0)
+    workers = [_gateway(store, clock), _gateway(store, clock)]
+    served = refused = 0
+    for n in range(40):
+        gateway = workers[n % 2]
+        try:
+            admission = gateway.admit("rita", Endpoint.COMPLETIONS, BODY)
+        except BudgetExceeded:
+            refused += 1
+            continue
+        gateway.record(admission, [PIECE])
+        served += 3
+        assert store.budgets.used(TOKENS, T0) <= 95
+    assert refused and served
+    for gateway in workers:
+        gateway.close_leases()
+    assert store.budgets.used(TOKENS, T0) == served
+    # what is left is leased to the token, and no more
+    left = 95 - served
+    assert left < 10  # the last refusals were real
+
+
+def test_a_stalled_workers_late_response_is_not_sent_after_its_lease_is_reclaimed() -> None:
+    store, clock = _store(1000), FixedClock(T0)
+    stalled, other = _gateway(store, clock), _gateway(store, clock)
+    admission = stalled.admit("rita", Endpoint.COMPLETIONS, BODY)
+    clock.advance(timedelta(seconds=10) + RECLAIM_GRACE + timedelta(seconds=1))
+    other.maintain_leases()  # takes the stalled worker's lease for a dead one's
+    assert store.leases.leases()[0].state is LeaseState.RECLAIMED
+    with pytest.raises(SourceError, match="reclaimed"):
+        stalled.record(admission, [PIECE])
+    stalled.abandon(admission)
+    assert store.outputs.totals().responses == 0
+    assert store.budgets.used(TOKENS, clock.now()) == 0
+    # the stalled worker leases anew (its clock may still call the old lease valid)
+    clock.advance(timedelta(seconds=-40))
+    stalled.record(stalled.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])
+    assert store.outputs.totals().responses == 1
+
+
+def test_an_expired_lease_goes_back_and_a_stream_keeps_its_reservation_until_it_ends() -> None:
+    store, clock = _store(1000), FixedClock(T0)
+    gateway = _gateway(store, clock)
+    stream = gateway.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
+    assert store.leases.leases()[0].streaming.tokens == 10  # recorded before tokens leave
+    gateway.record(stream, [PIECE])
+    assert store.leases.leases()[0].streaming.tokens == 0
+    clock.advance(timedelta(seconds=11))
+    gateway.maintain_leases()
+    assert store.leases.leases()[0].state is LeaseState.CLOSED
+    assert store.budgets.used(TOKENS, clock.now()) == 3
+
+
+def test_without_leases_each_request_reserves_on_its_own() -> None:
+    store, clock = _store(1000), FixedClock(T0)
+    gateway = _gateway(store, clock, leases=0)
+    gateway.record(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])
+    assert not store.leases.leases()
+    assert store.budgets.used(TOKENS, T0) == 3
+
+
+def test_lease_settings_are_read_and_bounded(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("[outputs]\nlease_requests = 0\nlease_seconds = 30\n")
+    outputs = Settings.load({}, tmp_path).outputs
+    assert (outputs.lease_requests, outputs.lease_seconds) == (0, 30)
+    with pytest.raises(ConfigError, match="lease_seconds"):
+        OutputsSettings(lease_seconds=0)
+    with pytest.raises(ConfigError, match="lease_requests"):
+        OutputsSettings(lease_requests=-1)
