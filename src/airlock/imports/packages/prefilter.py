@@ -16,6 +16,8 @@ the flow pass could not follow either.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from itertools import groupby
 
 # Names of sinks, decoders, ways to reach names by string, and secret sources (case kept).
@@ -54,6 +56,8 @@ WORDS = re.compile(
 )
 # exec/eval/compile as a call of the builtin: ``model.eval()`` and ``re.compile(`` are not.
 CALLS = re.compile(r"(?:exec|eval|compile|globals|vars|locals|breakpoint)\s*\(")
+PATHS = re.compile("|".join(re.escape(w) for w in sorted(PATH_WORDS, key=len, reverse=True)))
+NEWLINES = re.compile(r"\r\n?|\n")
 
 
 def may_act(text: str, *, paths: bool = True) -> bool:
@@ -71,3 +75,47 @@ def may_act(text: str, *, paths: bool = True) -> bool:
         return False
     lowered = text.lower()
     return any(word in lowered for word in PATH_WORDS)
+
+
+class HitLines:
+    """The lines of one module where :func:`may_act` finds something, found in one pass.
+
+    ``may_act`` asked of each function's text scans a method once for itself and again for
+    every function around it; this index scans the module once and answers per line range.
+    It never says no where ``may_act`` of the range's text would say yes: a range counts as
+    acting when any match (of the words, of a builtin call, or of a path word when the
+    module names one) overlaps it, including one that starts before the range and runs into it.
+    Lines are numbered as the parser numbers them (``\\n``, ``\\r\\n`` and ``\\r`` end one).
+    """
+
+    def __init__(self, source: str) -> None:
+        spans = [(m.start(), m.end()) for m in WORDS.finditer(source)]
+        for m in CALLS.finditer(source):
+            before = source[m.start() - 1] if m.start() else " "
+            if not (before.isalnum() or before in "._"):
+                spans.append((m.start(), m.end()))
+        lines = _line_finder(source)
+        found = [(lines(a), lines(max(a, b - 1))) for a, b in spans]
+        lowered = source.lower()  # lower() keeps every line break, so lines count the same
+        path_spans = [(m.start(), m.end()) for m in PATHS.finditer(lowered)]
+        if path_spans:
+            lowered_lines = lines if len(lowered) == len(source) else _line_finder(lowered)
+            found += [(lowered_lines(a), lowered_lines(max(a, b - 1))) for a, b in path_spans]
+        found.sort()
+        self._starts = [a for a, _ in found]
+        self._long = [(a, b) for a, b in found if b > a]  # a match over several lines
+
+    def __bool__(self) -> bool:
+        return bool(self._starts)
+
+    def acts(self, first: int, last: int) -> bool:
+        """Whether lines ``first``..``last`` (1-based, inclusive) hold or touch a match."""
+        if bisect_right(self._starts, last) > bisect_left(self._starts, first):
+            return True
+        return any(a < first <= b for a, b in self._long)
+
+
+def _line_finder(text: str) -> Callable[[int], int]:
+    """A function from an offset in ``text`` to its 1-based line number."""
+    breaks = [m.end() for m in NEWLINES.finditer(text)]
+    return lambda offset: bisect_right(breaks, offset) + 1

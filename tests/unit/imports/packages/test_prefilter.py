@@ -1,0 +1,51 @@
+"""The one-pass line index agrees with asking ``may_act`` of each function's text (issue 16)."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from airlock.imports.packages.prefilter import PATH_WORDS, HitLines, may_act
+
+SOURCES = [
+    "import os\n\n\ndef a():\n    return 1\n\n\ndef b():\n    os.system('x')\n",
+    (
+        "class C:\n    def m(self):\n        return eval (x)\n\n"
+        "    def n(self):\n        return m.eval(x)\n"
+    ),
+    "def f():\n    return getattr(\n        os, 'x')\n\n\ndef g():\n    pass\n",
+    "X = 1\r\ndef f():\r\n    return 2\r\ndef g():\r\n    return exec(y)\r\n",
+    (
+        "def f():\n    return '~/.SSH/config'\n\n\ndef g():\n    return 'İİİ'.lower()\n"
+        "\n\ndef h():\n    return '.ssh'\n"
+    ),
+    (
+        "@deco(subprocess)\ndef f():\n    pass\n\n\ndef g():\n    def inner():\n        spawn()\n"
+        "\n\ndef h():\n    pass\n"
+    ),
+]
+
+
+def _functions(tree: ast.Module) -> list[ast.FunctionDef]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_hit_lines_answer_as_may_act_of_each_function_text(source: str) -> None:
+    lines = source.replace("\r\n", "\n").split("\n")
+    paths = any(word in source.lower() for word in PATH_WORDS)
+    hits = HitLines(source)
+    answers = []
+    for func in _functions(ast.parse(source)):
+        first = min([func.lineno, *(d.lineno for d in func.decorator_list)])
+        text = "\n".join(lines[first - 1 : func.end_lineno])
+        assert hits.acts(first, func.end_lineno or first) == may_act(text, paths=paths), func.name
+        answers.append(hits.acts(first, func.end_lineno or first))
+    assert any(answers) and not all(answers)  # each source has both kinds
+
+
+def test_empty_index_is_false_and_a_match_over_lines_touches_both() -> None:
+    assert not HitLines("def f():\n    return 1\n")
+    hits = HitLines("x = getattr(\n    os, 'system')\n")
+    assert hits and hits.acts(2, 2) and hits.acts(1, 1) and not hits.acts(3, 9)
