@@ -23,16 +23,27 @@ from itertools import groupby
 # Names of sinks, decoders, ways to reach names by string, and secret sources (case kept).
 LITERALS = (
     "__import__", "import_module", "__builtins__", "builtins", "__dict__[", "subprocess",
-    "system", "popen", "spawn", "execl", "execv", "pty.", "startfile", "getoutput", "pip",
+    "popen", "spawn", "execl", "execv", "startfile", "getoutput",
     "socket", "urllib", "urlopen", "urlretrieve", "httplib", "http.client", "smtplib", "ftplib",
     "webbrowser", "telebot", "telegram", "webhook", "dhooks", "discord", "requests", "httpx",
     "aiohttp", "marshal", "pickle", "dill", "pyperclip", "clipboard", "ctypes", "decrypt",
     "fernet", "Fernet", "pyaes", "b64decode", "b32decode", "b16decode", "b85decode",
     "a85decode", "decodebytes", "unhexlify", "a2b_base64", "fromhex", "decompress", "codecs",
-    "environ", "getenv", "gethostname", "getuser", "getlogin", "expanduser", "browser_cookie3",
+    "getenv", "gethostname", "getuser", "getlogin", "expanduser", "browser_cookie3",
     "win32crypt", "keyring", "dotenv", "ImageGrab", "pyautogui", "mnemonic", "private_key",
     "privatekey", "seed_phrase", "seedphrase", "wallet_key", "keystore",
 )  # fmt: skip
+# Names that are also the tail or head of common longer words, which do not name the sink:
+# ``empty.``, ``filesystem``, ``pipeline``, ``environment`` (issue 16: those words made six
+# in ten popular modules parse). Each is (word, must not follow a letter/digit/_, what must
+# not follow it). ``os.system``, ``pty.spawn``, ``pip install``/``pip3``, ``os.environ``
+# and the names in strings still match.
+BOUNDED = (
+    ("system", True, ""),
+    ("pty.", True, ""),
+    ("pip", True, r"(?![a-z_])"),
+    ("environ", False, r"(?![a-z])"),
+)
 # Credential files and persistence places, looked for in the lower-cased text.
 PATH_WORDS = (
     ".ssh", "id_rsa", "id_ed25519", ".aws", ".netrc", ".git-credentials", "login data",
@@ -41,18 +52,24 @@ PATH_WORDS = (
 )  # fmt: skip
 
 
-def _by_first_letter(words: tuple[str, ...]) -> str:
+def _by_first_letter(
+    words: tuple[str, ...], bounded: tuple[tuple[str, bool, str], ...] = ()
+) -> str:
     """One alternation per first character: the regex engine rejects most positions after
     one comparison instead of trying every word (seven times faster than a flat list)."""
+    entries = [(w, False, "") for w in words] + list(bounded)
     parts = []
-    for head, group in groupby(sorted(set(words)), key=lambda w: w[0]):
-        tails = sorted({re.escape(w[1:]) for w in group}, key=len, reverse=True)
-        parts.append(re.escape(head) + "(?:" + "|".join(tails) + ")")
+    for head, group in groupby(sorted(set(entries)), key=lambda e: e[0][0]):
+        tails = {
+            (rf"(?<!\w{re.escape(head)})" if left else "") + re.escape(word[1:]) + after
+            for word, left, after in group
+        }
+        parts.append(re.escape(head) + "(?:" + "|".join(sorted(tails, key=len, reverse=True)) + ")")
     return "|".join(parts)
 
 
 WORDS = re.compile(
-    _by_first_letter(LITERALS) + r"|getattr\(\s*(?:os|sys|subprocess|socket|importlib)\b"
+    _by_first_letter(LITERALS, BOUNDED) + r"|getattr\(\s*(?:os|sys|subprocess|socket|importlib)\b"
 )
 # exec/eval/compile as a call of the builtin: ``model.eval()`` and ``re.compile(`` are not.
 CALLS = re.compile(r"(?:exec|eval|compile|globals|vars|locals|breakpoint)\s*\(")
@@ -67,14 +84,22 @@ def may_act(text: str, *, paths: bool = True) -> bool:
     enclosing file names none)."""
     if WORDS.search(text):
         return True
-    for match in CALLS.finditer(text):
-        before = text[match.start() - 1] if match.start() else " "
-        if not (before.isalnum() or before in "._"):
-            return True
+    if any(_builtin_call(text, match.start()) for match in CALLS.finditer(text)):
+        return True
     if not paths:
         return False
     lowered = text.lower()
     return any(word in lowered for word in PATH_WORDS)
+
+
+def _builtin_call(text: str, start: int) -> bool:
+    """Whether the CALLS match at ``start`` calls the builtin: not a method (``m.eval(``),
+    not part of a longer name (``re_compile(``), not a definition (``def eval(self)``)."""
+    before = text[start - 1] if start else " "
+    if before.isalnum() or before in "._":
+        return False
+    head = text[max(0, start - 16) : start].rstrip()
+    return not (head.endswith("def") and not head[-4:-3].isidentifier())
 
 
 class HitLines:
@@ -90,10 +115,9 @@ class HitLines:
 
     def __init__(self, source: str) -> None:
         spans = [(m.start(), m.end()) for m in WORDS.finditer(source)]
-        for m in CALLS.finditer(source):
-            before = source[m.start() - 1] if m.start() else " "
-            if not (before.isalnum() or before in "._"):
-                spans.append((m.start(), m.end()))
+        spans += [
+            (m.start(), m.end()) for m in CALLS.finditer(source) if _builtin_call(source, m.start())
+        ]
         lines = _line_finder(source)
         found = [(lines(a), lines(max(a, b - 1))) for a, b in spans]
         lowered = source.lower()  # lower() keeps every line break, so lines count the same

@@ -49,3 +49,25 @@ def test_empty_index_is_false_and_a_match_over_lines_touches_both() -> None:
     assert not HitLines("def f():\n    return 1\n")
     hits = HitLines("x = getattr(\n    os, 'system')\n")
     assert hits and hits.acts(2, 2) and hits.acts(1, 1) and not hits.acts(3, 9)
+
+
+@pytest.mark.parametrize(
+    ("text", "acts"),
+    [
+        ("os.system('id')", True),
+        ("'system'", True),
+        ("pty.spawn('/bin/sh')", True),
+        ("subprocess.call(['pip3', 'install', x])", True),
+        ("from pip._internal import main", True),
+        ("os.environ['HOME']", True),
+        ("exec(code)", True),
+        ("the filesystem is empty.", False),
+        ("file_system.pipeline(pipes)", False),
+        ("set up the environment", False),
+        ("    def eval(cls, arg):", False),
+        ("async def compile(self):", False),
+    ],
+)
+def test_sink_words_match_as_names_not_inside_longer_words(text: str, acts: bool) -> None:
+    assert may_act(text) is acts
+    assert bool(HitLines(text)) is acts
