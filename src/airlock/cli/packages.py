@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +14,6 @@ from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
 from airlock.cli.package_feed import feed_group
 from airlock.domain.requests import Outcome, RequestStatus
 from airlock.errors import AirlockError, InvalidInput, SourceError
-from airlock.exports.findings import worst
 from airlock.render.table import render_table
 
 if TYPE_CHECKING:
@@ -76,8 +74,8 @@ def vet_command(
         known = known_bad(p.read_text("utf-8") for p in feeds) if feeds else None
     except (OSError, UnicodeDecodeError) as e:
         raise SourceError(f"cannot read the feed: {e}") from e
-    with tempfile.TemporaryDirectory(prefix="airlock-vet-") as scratch:
-        paths = [p for target in targets for p in _resolve(target, Path(scratch), index_url)]
+    with ExitStack() as stack:
+        paths = [p for target in targets for p in _resolve(target, stack, index_url)]
         for path in paths:
             _check_is_package(path)
         # One file in memory at a time: vet_many consumes the generator as it goes.
@@ -117,7 +115,9 @@ def vet_command(
         ]
         click.echo(render_table(["FILE", "VERDICT", "RULE", "WHERE", "SEVERITY", "WHY"], rows))
     verdicts = [r.verdict for r in reports] + [Outcome.HOLD for _ in missing]
-    return EXIT_FOR_OUTCOME[worst(verdicts)]
+    # The most restrictive verdict (exports.findings.worst, whose import `vet` need not pay).
+    order = (Outcome.ALLOW, Outcome.HOLD, Outcome.DENY)
+    return EXIT_FOR_OUTCOME[max(verdicts, key=order.index, default=Outcome.ALLOW)]
 
 
 def _read_lock(path: Path) -> list[LockedPackage]:
@@ -133,7 +133,12 @@ def _read_lock(path: Path) -> list[LockedPackage]:
 PACKAGE_SUFFIXES = (".whl", ".tar.gz", ".zip")
 
 
-def _resolve(target: str, scratch: Path, index_url: str | None) -> list[Path]:
+def _resolve(target: str, stack: ExitStack, index_url: str | None) -> list[Path]:
+    """Package files named by ``target``; NAME==VERSION is downloaded into a scratch folder
+    that lives as long as ``stack`` (made only then: vetting files needs none)."""
+    import subprocess
+    import tempfile
+
     path = Path(target)
     if path.is_file():
         return [path]
@@ -143,6 +148,7 @@ def _resolve(target: str, scratch: Path, index_url: str | None) -> list[Path]:
         )
     if "==" not in target:
         raise SourceError(f"{target} is neither a file nor NAME==VERSION")
+    scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="airlock-vet-")))
     destination = scratch / target.replace("=", "_")
     command = [
         sys.executable,
@@ -235,6 +241,8 @@ def admit(cli: CliContext, path: Path, as_name: str | None) -> int:
 @pass_cli
 def sbom_command(cli: CliContext, python: str | None, vulnerabilities: Path | None) -> None:
     """Print a CycloneDX SBOM of an environment with a supply-chain risk score per package."""
+    import subprocess
+
     paths = sys.path
     if python is not None:
         try:
