@@ -16,9 +16,7 @@ the flow pass could not follow either.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
-from collections.abc import Callable
-from itertools import groupby
+from itertools import accumulate, groupby
 
 # Names of sinks, decoders, ways to reach names by string, and secret sources (case kept).
 LITERALS = (
@@ -72,8 +70,14 @@ WORDS = re.compile(
     _by_first_letter(LITERALS, BOUNDED) + r"|getattr\(\s*(?:os|sys|subprocess|socket|importlib)\b"
 )
 # exec/eval/compile as a call of the builtin: ``model.eval()`` and ``re.compile(`` are not.
+CALL_NAMES = ("exec", "eval", "compile", "globals", "vars", "locals", "breakpoint")
 CALLS = re.compile(r"(?:exec|eval|compile|globals|vars|locals|breakpoint)\s*\(")
-PATHS = re.compile("|".join(re.escape(w) for w in sorted(PATH_WORDS, key=len, reverse=True)))
+# The words and the calls in one pass (a call is the match that ends with "(": no word does).
+ANY = re.compile(
+    _by_first_letter(LITERALS, (*BOUNDED, *((name, False, r"\s*\(") for name in CALL_NAMES)))
+    + r"|getattr\(\s*(?:os|sys|subprocess|socket|importlib)\b"
+)
+PATHS = re.compile(_by_first_letter(PATH_WORDS))
 NEWLINES = re.compile(r"\r\n?|\n")
 
 
@@ -82,14 +86,17 @@ def may_act(text: str, *, paths: bool = True) -> bool:
 
     ``paths=False`` skips the credential-file and persistence words (the caller knows the
     enclosing file names none)."""
-    if WORDS.search(text):
-        return True
-    if any(_builtin_call(text, match.start()) for match in CALLS.finditer(text)):
+    if any(_acts(text, match) for match in ANY.finditer(text)):
         return True
     if not paths:
         return False
     lowered = text.lower()
     return any(word in lowered for word in PATH_WORDS)
+
+
+def _acts(text: str, match: re.Match[str]) -> bool:
+    """A word always acts; a call only when it calls the builtin (:func:`_builtin_call`)."""
+    return not match.group().endswith("(") or _builtin_call(text, match.start())
 
 
 def _builtin_call(text: str, start: int) -> bool:
@@ -103,43 +110,52 @@ def _builtin_call(text: str, start: int) -> bool:
 
 
 class HitLines:
-    """The lines of one module where :func:`may_act` finds something, found in one pass.
+    """:func:`may_act` of line ranges of one module, without copying their text.
 
-    ``may_act`` asked of each function's text scans a method once for itself and again for
-    every function around it; this index scans the module once and answers per line range.
-    It never says no where ``may_act`` of the range's text would say yes: a range counts as
-    acting when any match (of the words, of a builtin call, or of a path word when the
-    module names one) overlaps it, including one that starts before the range and runs into it.
-    Lines are numbered as the parser numbers them (``\\n``, ``\\r\\n`` and ``\\r`` end one).
+    The flow pass asks it of each function that runs later; this searches the module's own
+    text between the range's offsets (the regex stops at the first hit), and the answer is
+    that of ``may_act`` on the range's lines joined (what was asked before). Lines are
+    numbered as the parser numbers them (``\\n``, ``\\r\\n`` and a lone ``\\r`` end one).
     """
 
     def __init__(self, source: str) -> None:
-        spans = [(m.start(), m.end()) for m in WORDS.finditer(source)]
-        spans += [
-            (m.start(), m.end()) for m in CALLS.finditer(source) if _builtin_call(source, m.start())
-        ]
-        lines = _line_finder(source)
-        found = [(lines(a), lines(max(a, b - 1))) for a, b in spans]
-        lowered = source.lower()  # lower() keeps every line break, so lines count the same
-        path_spans = [(m.start(), m.end()) for m in PATHS.finditer(lowered)]
-        if path_spans:
-            lowered_lines = lines if len(lowered) == len(source) else _line_finder(lowered)
-            found += [(lowered_lines(a), lowered_lines(max(a, b - 1))) for a, b in path_spans]
-        found.sort()
-        self._starts = [a for a, _ in found]
-        self._long = [(a, b) for a, b in found if b > a]  # a match over several lines
+        self._source = source
+        self._lowered = source.lower()
+        self._paths = any(word in self._lowered for word in PATH_WORDS)
+        self._starts: list[int] | None = None
+        self._lowered_starts: list[int] | None = None
 
     def __bool__(self) -> bool:
-        return bool(self._starts)
+        return may_act(self._source)
 
     def acts(self, first: int, last: int) -> bool:
-        """Whether lines ``first``..``last`` (1-based, inclusive) hold or touch a match."""
-        if bisect_right(self._starts, last) > bisect_left(self._starts, first):
+        """Whether lines ``first``..``last`` (1-based, inclusive) name a sink (``may_act``)."""
+        if self._starts is None:
+            self._starts = _line_starts(self._source)
+        begin, end = _range(self._starts, first, last)
+        source = self._source
+        if any(_acts(source, m) for m in ANY.finditer(source, begin, end)):
             return True
-        return any(a < first <= b for a, b in self._long)
+        if not self._paths:
+            return False
+        lowered = self._lowered
+        if len(lowered) != len(source):  # lower() changed some lengths: its own offsets
+            if self._lowered_starts is None:
+                self._lowered_starts = _line_starts(lowered)
+            begin, end = _range(self._lowered_starts, first, last)
+        return any(lowered.find(word, begin, end) >= 0 for word in PATH_WORDS)
 
 
-def _line_finder(text: str) -> Callable[[int], int]:
-    """A function from an offset in ``text`` to its 1-based line number."""
-    breaks = [m.end() for m in NEWLINES.finditer(text)]
-    return lambda offset: bisect_right(breaks, offset) + 1
+def _line_starts(text: str) -> list[int]:
+    """Offset of each line's first character (index 0 is line 1)."""
+    if "\r" in text:  # a lone \r ends a line too
+        return [0, *(m.end() for m in NEWLINES.finditer(text))]
+    return [0, *accumulate(len(line) + 1 for line in text.split("\n"))][:-1]
+
+
+def _range(starts: list[int], first: int, last: int) -> tuple[int, int]:
+    """Offsets of lines ``first``..``last``, without the break after the last one."""
+    begin = starts[min(first, len(starts)) - 1]
+    if last >= len(starts):
+        return begin, 1 << 62
+    return begin, starts[last] - 1

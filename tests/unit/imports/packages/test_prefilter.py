@@ -45,10 +45,11 @@ def test_hit_lines_answer_as_may_act_of_each_function_text(source: str) -> None:
     assert any(answers) and not all(answers)  # each source has both kinds
 
 
-def test_empty_index_is_false_and_a_match_over_lines_touches_both() -> None:
+def test_ranges_are_searched_within_their_own_lines() -> None:
     assert not HitLines("def f():\n    return 1\n")
-    hits = HitLines("x = getattr(\n    os, 'system')\n")
-    assert hits and hits.acts(2, 2) and hits.acts(1, 1) and not hits.acts(3, 9)
+    hits = HitLines("x = getattr(\n    os, 'system')\nimport os\r\ny = 1\rz = eval(w)\n")
+    assert hits and hits.acts(1, 2) and hits.acts(2, 2)  # 'system' on line 2
+    assert not hits.acts(3, 4) and hits.acts(5, 5) and hits.acts(5, 99)
 
 
 @pytest.mark.parametrize(
