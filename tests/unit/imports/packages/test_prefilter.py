@@ -6,7 +6,9 @@ import ast
 
 import pytest
 
+from airlock.imports.packages.analysis import CHANNELS, KIT_WORDS, STEALERS
 from airlock.imports.packages.prefilter import PATH_WORDS, HitLines, may_act
+from airlock.imports.packages.rules import WALLET
 
 SOURCES = [
     "import os\n\n\ndef a():\n    return 1\n\n\ndef b():\n    os.system('x')\n",
@@ -72,3 +74,20 @@ def test_ranges_are_searched_within_their_own_lines() -> None:
 def test_sink_words_match_as_names_not_inside_longer_words(text: str, acts: bool) -> None:
     assert may_act(text) is acts
     assert bool(HitLines(text)) is acts
+
+
+def test_shortcuts_cover_what_they_skip() -> None:
+    """The kit rules read imports only when a kit word occurs; the wallet regex is the word-
+    bounded address pattern written for speed."""
+    assert all(any(word in name for word in KIT_WORDS) for name in STEALERS | CHANNELS)
+    address = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"
+    for text, found in [
+        (f"x = '{address}'", True),
+        (f"a{address}", False),
+        ("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", True),
+        ("0x" + "a" * 40, True),
+        ("_0x" + "a" * 40, False),
+        ("0x" + "a" * 41, False),
+        ("3" + "a" * 30 + "_", False),
+    ]:
+        assert bool(WALLET.search(text)) is found, text
