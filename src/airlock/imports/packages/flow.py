@@ -22,6 +22,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 from airlock.imports.packages.fold import (
     DECODERS,
@@ -78,8 +79,7 @@ SECRET_NAME = frozenset({SECRET})
 _BUILTINS = set(dir(builtins)) | {"__builtins__", "builtins"}
 
 
-@dataclass(frozen=True, slots=True)
-class Val:
+class Val(NamedTuple):  # immutable; a NamedTuple builds 2.5x faster than a frozen dataclass
     const: object = None  # folded str, bytes, int or list; None when unknown
     ref: str = ""  # dotted name of what this refers to ("os.system", "base64", "exec")
     labels: frozenset[str] = frozenset()
