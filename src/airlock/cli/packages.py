@@ -17,6 +17,7 @@ from airlock.errors import AirlockError, InvalidInput, SourceError
 from airlock.render.table import render_table
 
 if TYPE_CHECKING:
+    from airlock.imports.packages.feed import KnownBad
     from airlock.imports.packages.lockfile import LockedPackage
 
 MAX_PACKAGE_BYTES = 512 * 1024 * 1024
@@ -66,12 +67,10 @@ def vet_command(
     Exit code: 0 allow, 10 hold (or a locked package with no file), 11 deny, 2 for a file
     that is no package at all.
     """
-    from airlock.imports.packages.feed import known_bad
-    from airlock.imports.packages.lockfile import apply_lock
     from airlock.imports.packages.vet import vet_many
 
     try:
-        known = known_bad(p.read_text("utf-8") for p in feeds) if feeds else None
+        known = _known_bad(feeds) if feeds else None
     except (OSError, UnicodeDecodeError) as e:
         raise SourceError(f"cannot read the feed: {e}") from e
     with ExitStack() as stack:
@@ -82,6 +81,8 @@ def vet_command(
         reports = vet_many((_read_file(path) for path in paths), known)
     missing: list[LockedPackage] = []
     if lock is not None:
+        from airlock.imports.packages.lockfile import apply_lock
+
         reports, missing = apply_lock(reports, _read_lock(lock))
     if as_json:
         body: object = [r.to_json() for r in reports]
@@ -118,6 +119,12 @@ def vet_command(
     # The most restrictive verdict (exports.findings.worst, whose import `vet` need not pay).
     order = (Outcome.ALLOW, Outcome.HOLD, Outcome.DENY)
     return EXIT_FOR_OUTCOME[max(verdicts, key=order.index, default=Outcome.ALLOW)]
+
+
+def _known_bad(feeds: tuple[Path, ...]) -> KnownBad:
+    from airlock.imports.packages.feed import known_bad
+
+    return known_bad(p.read_text("utf-8") for p in feeds)
 
 
 def _read_lock(path: Path) -> list[LockedPackage]:
