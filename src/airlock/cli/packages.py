@@ -143,9 +143,6 @@ PACKAGE_SUFFIXES = (".whl", ".tar.gz", ".zip")
 def _resolve(target: str, stack: ExitStack, index_url: str | None) -> list[Path]:
     """Package files named by ``target``; NAME==VERSION is downloaded into a scratch folder
     that lives as long as ``stack`` (made only then: vetting files needs none)."""
-    import subprocess
-    import tempfile
-
     path = Path(target)
     if path.is_file():
         return [path]
@@ -155,6 +152,9 @@ def _resolve(target: str, stack: ExitStack, index_url: str | None) -> list[Path]
         )
     if "==" not in target:
         raise SourceError(f"{target} is neither a file nor NAME==VERSION")
+    import subprocess
+    import tempfile
+
     scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="airlock-vet-")))
     destination = scratch / target.replace("=", "_")
     command = [

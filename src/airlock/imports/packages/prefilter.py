@@ -66,18 +66,13 @@ def _by_first_letter(
     return "|".join(parts)
 
 
-WORDS = re.compile(
-    _by_first_letter(LITERALS, BOUNDED) + r"|getattr\(\s*(?:os|sys|subprocess|socket|importlib)\b"
-)
 # exec/eval/compile as a call of the builtin: ``model.eval()`` and ``re.compile(`` are not.
 CALL_NAMES = ("exec", "eval", "compile", "globals", "vars", "locals", "breakpoint")
-CALLS = re.compile(r"(?:exec|eval|compile|globals|vars|locals|breakpoint)\s*\(")
 # The words and the calls in one pass (a call is the match that ends with "(": no word does).
 ANY = re.compile(
     _by_first_letter(LITERALS, (*BOUNDED, *((name, False, r"\s*\(") for name in CALL_NAMES)))
     + r"|getattr\(\s*(?:os|sys|subprocess|socket|importlib)\b"
 )
-PATHS = re.compile(_by_first_letter(PATH_WORDS))
 NEWLINES = re.compile(r"\r\n?|\n")
 
 
@@ -100,7 +95,7 @@ def _acts(text: str, match: re.Match[str]) -> bool:
 
 
 def _builtin_call(text: str, start: int) -> bool:
-    """Whether the CALLS match at ``start`` calls the builtin: not a method (``m.eval(``),
+    """Whether the call matched at ``start`` calls the builtin: not a method (``m.eval(``),
     not part of a longer name (``re_compile(``), not a definition (``def eval(self)``)."""
     before = text[start - 1] if start else " "
     if before.isalnum() or before in "._":
