@@ -22,11 +22,11 @@ import click
 
 from airlock.domain.requests import Outcome
 from airlock.errors import AuthenticationRequired, ConfigError, ExitCode, PermissionDenied
-from airlock.settings import Settings, default_home
 
 if TYPE_CHECKING:
     from airlock.domain.principals import Principal
     from airlock.service import Actor, Airlock
+    from airlock.settings import Settings
 
 MAX_TOKEN_FILE_BYTES = 4096
 
@@ -44,10 +44,15 @@ class CliContext:
 
     @property
     def home(self) -> Path:
+        # Settings are imported when a command needs them: `package vet` never does.
+        from airlock.settings import default_home
+
         return self.home_override or default_home(self.environ)
 
     def settings(self) -> Settings:
         if self._settings is None:
+            from airlock.settings import Settings
+
             self._settings = Settings.load(self.environ, self.home)
         return self._settings
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,10 +16,10 @@ from airlock.cli.package_provenance import publisher_group
 from airlock.cli.package_typosquat import typosquat_group
 from airlock.domain.requests import Outcome, RequestStatus
 from airlock.errors import AirlockError, InvalidInput, SourceError
-from airlock.exports.findings import worst
 from airlock.render.table import render_table
 
 if TYPE_CHECKING:
+    from airlock.imports.packages.feed import KnownBad
     from airlock.imports.packages.lockfile import LockedPackage
 
 MAX_PACKAGE_BYTES = 512 * 1024 * 1024
@@ -91,16 +90,14 @@ def vet_command(
     Exit code: 0 allow, 10 hold (or a locked package with no file), 11 deny, 2 for a file
     that is no package at all.
     """
-    from airlock.imports.packages.feed import known_bad
-    from airlock.imports.packages.lockfile import apply_lock
     from airlock.imports.packages.vet import vet_many
 
     try:
-        known = known_bad(p.read_text("utf-8") for p in feeds) if feeds else None
+        known = _known_bad(feeds) if feeds else None
     except (OSError, UnicodeDecodeError) as e:
         raise SourceError(f"cannot read the feed: {e}") from e
-    with tempfile.TemporaryDirectory(prefix="airlock-vet-") as scratch:
-        paths = [p for target in targets for p in _resolve(target, Path(scratch), index_url)]
+    with ExitStack() as stack:
+        paths = [p for target in targets for p in _resolve(target, stack, index_url)]
         for path in paths:
             _check_is_package(path)
         # One file in memory at a time: vet_many consumes the generator as it goes.
@@ -111,6 +108,8 @@ def vet_command(
             reports = apply_provenance(reports, paths, attestations, parse_pins(publishers))
     missing: list[LockedPackage] = []
     if lock is not None:
+        from airlock.imports.packages.lockfile import apply_lock
+
         reports, missing = apply_lock(reports, _read_lock(lock))
     if as_json:
         body: object = [r.to_json() for r in reports]
@@ -147,7 +146,15 @@ def vet_command(
             if r.publisher:
                 click.echo(f"{r.filename}: attestation verified, published by {r.publisher}")
     verdicts = [r.verdict for r in reports] + [Outcome.HOLD for _ in missing]
-    return EXIT_FOR_OUTCOME[worst(verdicts)]
+    # The most restrictive verdict (exports.findings.worst, whose import `vet` need not pay).
+    order = (Outcome.ALLOW, Outcome.HOLD, Outcome.DENY)
+    return EXIT_FOR_OUTCOME[max(verdicts, key=order.index, default=Outcome.ALLOW)]
+
+
+def _known_bad(feeds: tuple[Path, ...]) -> KnownBad:
+    from airlock.imports.packages.feed import known_bad
+
+    return known_bad(p.read_text("utf-8") for p in feeds)
 
 
 def _any_beside(paths: list[Path]) -> bool:
@@ -169,7 +176,9 @@ def _read_lock(path: Path) -> list[LockedPackage]:
 PACKAGE_SUFFIXES = (".whl", ".tar.gz", ".zip")
 
 
-def _resolve(target: str, scratch: Path, index_url: str | None) -> list[Path]:
+def _resolve(target: str, stack: ExitStack, index_url: str | None) -> list[Path]:
+    """Package files named by ``target``; NAME==VERSION is downloaded into a scratch folder
+    that lives as long as ``stack`` (made only then: vetting files needs none)."""
     path = Path(target)
     if path.is_file():
         return [path]
@@ -179,6 +188,10 @@ def _resolve(target: str, scratch: Path, index_url: str | None) -> list[Path]:
         )
     if "==" not in target:
         raise SourceError(f"{target} is neither a file nor NAME==VERSION")
+    import subprocess
+    import tempfile
+
+    scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="airlock-vet-")))
     destination = scratch / target.replace("=", "_")
     command = [
         sys.executable,
@@ -286,6 +299,8 @@ def admit(cli: CliContext, path: Path, as_name: str | None, attestation: Path | 
 @pass_cli
 def sbom_command(cli: CliContext, python: str | None, vulnerabilities: Path | None) -> None:
     """Print a CycloneDX SBOM of an environment with a supply-chain risk score per package."""
+    import subprocess
+
     paths = sys.path
     if python is not None:
         try:

