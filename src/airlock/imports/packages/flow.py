@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import functools
 import re
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from airlock.imports.packages.fold import (
     small,
     text_of,
 )
+from airlock.imports.packages.local import LocalModules, absolute
 from airlock.imports.packages.prefilter import PATH_WORDS, may_act
 from airlock.imports.packages.sinks import (
     CLIENTS,
@@ -136,8 +138,18 @@ class Interpreter:
         helper: bool = False,
         source: str | None = None,
         max_steps: int = MAX_STEPS,
+        *,
+        package: LocalModules | None = None,
+        module: str = "",
     ) -> None:
         self.install_time = install_time
+        # Other modules of the same archive: a call made on install or import into one of
+        # them is followed there (issue 16: chains across files). Only with a package are
+        # calls followed, and then functions that run later are not walked on their own.
+        self.package = package
+        self.module = module  # this module's dotted name, for relative imports
+        self.foreign: dict[str, Trace] = {}  # member path -> events of functions followed
+        self.aliases: re.Pattern[str] | None = None
         self.helper = helper  # a module setup.py imports: its functions run during install
         self.trace = Trace()
         self.depth = 0
@@ -154,10 +166,13 @@ class Interpreter:
         when = When.INSTALL if self.install_time else When.IMPORT
         env: dict[str, Val] = {}
         self.block(tree.body, env, when)
+        self.aliases = _aliases(env)
         seen: set[int] = set()
         while self.pending:
             func, fwhen = self.pending.pop()
             fwhen = When.INSTALL if self.helper else fwhen
+            if self.package is not None and fwhen is When.LATER:
+                continue  # following calls across files: the file's own pass walks these
             if id(func) in seen or not self.may_act(func):
                 continue
             seen.add(id(func))
@@ -172,7 +187,11 @@ class Interpreter:
             return True
         first = min([func.lineno, *(d.lineno for d in func.decorator_list)]) - 1
         text = "\n".join(self.lines[first : func.end_lineno or len(self.lines)])
-        return may_act(text, paths=self.paths)
+        # A sink imported or bound under another name (``from os import system as run``,
+        # ``run = getattr(os, 'sys' + 'tem')``) is called by that name (issue 16).
+        return may_act(text, paths=self.paths) or bool(
+            self.aliases is not None and self.aliases.search(text)
+        )
 
     def block(self, body: list[ast.stmt], env: dict[str, Val], when: When) -> None:
         for stmt in body:
@@ -196,8 +215,15 @@ class Interpreter:
                 name = alias.asname or alias.name.split(".")[0]
                 env[name] = Val(ref=alias.name if alias.asname else name)
         elif isinstance(node, ast.ImportFrom):
+            # A relative import keeps its dots (``.util.run``): it names this package's own
+            # module, never a library of the same name; :meth:`follow` resolves it.
+            prefix = "." * node.level
+            base = f"{prefix}{node.module}." if node.module else prefix
             for alias in node.names:
-                env[alias.asname or alias.name] = Val(ref=f"{node.module or ''}.{alias.name}")
+                if alias.name == "*":
+                    env.update(self.star(base.rstrip(".") or prefix))
+                    continue
+                env[alias.asname or alias.name] = Val(ref=f"{base}{alias.name}")
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for decorator in node.decorator_list:
                 self.expr(decorator, env, when)
@@ -429,12 +455,18 @@ class Interpreter:
                 return Val(labels=labels - {HIDDEN})  # an attribute of some object
             name = _canon(f"{target}.{c[1]}")
             return Val(ref=name, labels=frozenset({HIDDEN}) | source_labels(name))
-        if ref in ("__import__", "importlib.import_module") and c and isinstance(c[0], str):
+        if ref in ("__import__", "importlib.import_module", "importlib.__import__") and (
+            c and isinstance(c[0], str)
+        ):
             return Val(ref=c[0], labels=frozenset({HIDDEN}))
         if ref in ("globals", "locals", "vars") and not args:
             return Val(ref="globals")
         if callee.func is not None:
             return self.apply(callee.func, args, env, when) or Val(labels=labels)
+        if self.package is not None and ref and when is not When.LATER:
+            followed = self.follow(ref, args, when)
+            if followed is not None:
+                return followed
         if ref == "map" and len(args) == 2 and isinstance(c[1], (list, str, bytes)):
             mapped = self.map_const(args[0], c[1], env)
             if mapped is not None:
@@ -582,6 +614,83 @@ class Interpreter:
         value = self.expr(node, env, When.LATER)
         return text_of(value.const) or value.shape or value.ref
 
+    # --- calls across files (issue 16) -----------------------------------------------
+    def follow(self, ref: str, args: list[Val], when: When) -> Val | None:
+        """Evaluate a function of another module of this archive called on install or
+        import; its events are kept under that module's path. None when ``ref`` is not one."""
+        found = self.local_function(ref, self.module, 0)
+        if found is None or self.package is None:
+            return None
+        module, func = found
+        env = self.module_env(module)
+        path = self.package.path(module)
+        saved = (self.trace, self.module)
+        self.trace = self.foreign.setdefault(path, Trace())
+        self.module = module
+        try:
+            return self.apply(func, args, env, when) or UNKNOWN
+        finally:
+            self.trace, self.module = saved
+
+    def local_function(
+        self, ref: str, module: str, hops: int
+    ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef] | None:
+        """The module and definition ``ref`` (seen from ``module``) names, when the archive
+        ships it and the module names a sink; names re-exported by ``from .x import f`` are
+        followed (twice at most)."""
+        if self.package is None:
+            return None
+        name = absolute(ref, module, self.package.is_package(module))
+        owner, _, attr = name.rpartition(".")
+        tree = self.package.parsed(owner) if owner else None
+        if tree is None:
+            return None
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == attr:
+                return (owner, stmt) if self.package.acts(owner) else None
+        if hops >= 2:
+            return None
+        for stmt in tree.body:
+            if isinstance(stmt, ast.ImportFrom) and stmt.module != "__future__":
+                for alias in stmt.names:
+                    if (alias.asname or alias.name) == attr:
+                        prefix = "." * stmt.level
+                        base = f"{prefix}{stmt.module}." if stmt.module else prefix
+                        return self.local_function(f"{base}{alias.name}", owner, hops + 1)
+        return None
+
+    def module_env(self, module: str) -> dict[str, Val]:
+        """Names a module binds at its top level (imports, functions, constants), computed
+        once per archive by a walk whose events are dropped (its own pass reports them)."""
+        if self.package is None:
+            return {}
+        cached = self.package.envs.get(module)
+        if isinstance(cached, dict):
+            return cached
+        env: dict[str, Val] = {}
+        tree = self.package.parsed(module)
+        if tree is not None:
+            quiet = Interpreter(False, max_steps=MAX_FOREIGN_STEPS, module=module)
+            with contextlib.suppress(OverBudget):  # what was bound so far is what it sees
+                quiet.block(tree.body, env, When.LATER)
+        self.package.envs[module] = env
+        return env
+
+    def star(self, ref: str) -> dict[str, Val]:
+        """``from .x import *`` of a module this archive ships: its functions, by name."""
+        if self.package is None:
+            return {}
+        name = absolute(ref, self.module, self.package.is_package(self.module))
+        tree = self.package.parsed(name)
+        if tree is None:
+            return {}
+        return {
+            stmt.name: Val(ref=f"{name}.{stmt.name}")
+            for stmt in tree.body
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and not stmt.name.startswith("_")
+        }
+
     def apply(
         self,
         func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef,
@@ -629,6 +738,23 @@ class Interpreter:
 
 
 MAX_SHAPE = 512
+MAX_FOREIGN_STEPS = 20_000  # top level of a module a call is followed into
+
+
+def _aliases(env: dict[str, Val]) -> re.Pattern[str] | None:
+    """Names bound to a sink under a name of their own (``import urllib.request as r``,
+    ``run = getattr(os, 'sys' + 'tem')``): a function calling them is walked."""
+    names = sorted(
+        name
+        for name, value in env.items()
+        if value.ref
+        and value.ref != name
+        and not may_act(name, paths=False)
+        and (kind_of(value.ref) or may_act(value.ref, paths=False) or HIDDEN in value.labels)
+    )
+    if not names:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names[:200]) + r")\b")
 
 
 def _arg_text(value: Val) -> str:
@@ -676,7 +802,9 @@ def _is_main_guard(test: ast.expr) -> bool:
     )
 
 
-GLOBAL_TABLES = ("globals", "locals", "vars", "builtins.__dict__", "__builtins__.__dict__")
+GLOBAL_TABLES = (
+    "globals", "locals", "vars", "builtins.__dict__", "__builtins__.__dict__", "sys.modules",
+)  # fmt: skip
 
 
 def trace(
@@ -686,6 +814,8 @@ def trace(
     helper: bool = False,
     source: str | None = None,
     max_steps: int = MAX_STEPS,
+    package: LocalModules | None = None,
+    module: str = "",
 ) -> Trace:
     """Sink events and recovered strings for one parsed module.
 
@@ -696,9 +826,29 @@ def trace(
     make a chain. ``max_steps`` bounds the expressions evaluated; past it the walk stops and
     ``Trace.budget_spent`` is set, which the scorer turns into a hold (fail closed).
     """
-    interp = Interpreter(install_time or helper, helper, source, max_steps)
+    interp = Interpreter(
+        install_time or helper, helper, source, max_steps, package=package, module=module
+    )
     try:
         interp.run_module(tree)
     except OverBudget:
         interp.trace.budget_spent = True
     return interp.trace
+
+
+def trace_across(
+    tree: ast.Module,
+    *,
+    install_time: bool,
+    package: LocalModules,
+    module: str,
+    max_steps: int = MAX_FOREIGN_STEPS * 5,
+) -> tuple[Trace, dict[str, Trace]]:
+    """The events of ``tree`` run on install or import with calls into the archive's other
+    modules followed: its own trace and, per member path, the followed functions' events.
+    Functions that run later are not walked (the file's own pass does); a spent budget
+    stops the walk without holding (this pass only adds to the file's own)."""
+    interp = Interpreter(install_time, False, None, max_steps, package=package, module=module)
+    with contextlib.suppress(OverBudget):
+        interp.run_module(tree)
+    return interp.trace, interp.foreign

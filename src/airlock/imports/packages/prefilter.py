@@ -30,7 +30,16 @@ LITERALS = (
     "environ", "getenv", "gethostname", "getuser", "getlogin", "expanduser", "browser_cookie3",
     "win32crypt", "keyring", "dotenv", "ImageGrab", "pyautogui", "mnemonic", "private_key",
     "privatekey", "seed_phrase", "seedphrase", "wallet_key", "keystore",
+    # Sinks reachable without any word above (``from http import client``; issue 16).
+    "HTTPConnection", "HTTPSConnection", "xmlrpc", "telnetlib", "open_connection",
+    "sys.modules[",
 )  # fmt: skip
+# ``getattr(o, 'sys' + 'tem')``, ``getattr(o, 'metsys'[::-1])``, ``getattr(o, chr(115) + x)``:
+# an attribute named by a string built on the spot, whatever the module is called locally.
+BUILT_NAME = (
+    r"getattr\([^,()\n]{1,60},\s*(?:[rbu]?['\"][^'\"\n]*['\"]\s*(?:[+%*]|\[|\.join)|"
+    r"chr\(|bytes|[\w.]+\s*\+|f['\"][^'\"\n]*\{)"
+)
 # Credential files and persistence places, looked for in the lower-cased text.
 PATH_WORDS = (
     ".ssh", "id_rsa", "id_ed25519", ".aws", ".netrc", ".git-credentials", "login data",
@@ -50,7 +59,9 @@ def _by_first_letter(words: tuple[str, ...]) -> str:
 
 
 WORDS = re.compile(
-    _by_first_letter(LITERALS) + r"|getattr\(\s*(?:os|sys|subprocess|socket|importlib)\b"
+    _by_first_letter(LITERALS)
+    + r"|getattr\(\s*(?:os|sys|subprocess|socket|importlib)\b|"
+    + BUILT_NAME
 )
 # exec/eval/compile as a call of the builtin: ``model.eval()`` and ``re.compile(`` are not.
 CALLS = re.compile(r"(?:exec|eval|compile|globals|vars|locals|breakpoint)\s*\(")

@@ -18,9 +18,11 @@ from typing import BinaryIO
 
 from airlock.domain.requests import Outcome
 from airlock.errors import InvalidInput
-from airlock.imports.packages.analysis import scan_pth, scan_python, setup_imports
+from airlock.imports.packages.analysis import scan_across, scan_pth, scan_python, setup_imports
 from airlock.imports.packages.archive import Member, read_members
 from airlock.imports.packages.feed import KnownBad
+from airlock.imports.packages.imposture import impostor_of
+from airlock.imports.packages.local import LocalModules, module_names
 from airlock.imports.packages.memo import MEMO
 from airlock.imports.packages.native import is_native, scan_native
 from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, scan_pickle
@@ -94,6 +96,10 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     shipped = shipped_modules(members)
     digests: dict[str, bytes] = {}
     scripts = _sdist_scripts(filename, members)
+    package = LocalModules.of(
+        {m.name: m.data for m in members if m.name.endswith(".py") and m.data is not None},
+        sdist=not filename.endswith(".whl"),
+    )
     for member in members:
         if member.data is None:
             # Unread code is a skipped check and holds; unread data (a large test matrix) is
@@ -110,7 +116,7 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
         helper = member.name in helpers
         base, side = member.name.rsplit("/", 1)[-1], bool(SIDE_CODE.search(member.name))
         found = (
-            _member_findings(member.name, member.data, shipped=shipped)
+            _member_findings(member.name, member.data, shipped=shipped, package=package)
             if base.endswith(".pth")  # depends on the rest of the archive: not memoised
             else MEMO.findings(
                 (member_digest, base, helper, _runs_setup(member.name), side),
@@ -123,11 +129,13 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
             metadata = member.data.decode("utf-8", "replace")
         if _own_record(filename, member.name):
             record = member.data.decode("utf-8", "replace")
+    findings = _archive_findings(filename, findings, members, package, scripts, shipped)
     findings += _empty_package(filename, members)
     findings += bytecode_findings(members)
     name = _header(metadata, "Name") or project_of_filename(filename)
     version = _header(metadata, "Version")
     findings += _metadata_findings(filename, name, metadata)
+    findings += _impostor(filename, name, metadata, package)
     if record:
         findings += _record_findings(record, members, digests)
     unknown = ["attestations (PEP 740)", "release age", "maintainer count"]
@@ -212,11 +220,16 @@ def _runs_setup(path: str) -> bool:
 
 
 def _member_findings(
-    path: str, data: bytes, *, helper: bool = False, shipped: frozenset[str] = frozenset()
+    path: str,
+    data: bytes,
+    *,
+    helper: bool = False,
+    shipped: frozenset[str] = frozenset(),
+    package: LocalModules | None = None,
 ) -> list[PackageFinding]:
     base = path.rsplit("/", 1)[-1]
     if base.endswith(".pth"):
-        return scan_pth(path, data.decode("utf-8", "replace"), shipped)
+        return scan_pth(path, data.decode("utf-8", "replace"), shipped, package)
     if is_native(path):
         return scan_native(path, data)
     if base.endswith(PICKLE_SUFFIXES) and looks_pickled(base, data):
@@ -231,6 +244,122 @@ def _member_findings(
     if SIDE_CODE.search(path):
         found = [_lighter(f) for f in found]
     return found
+
+
+# Files that declare what a distribution depends on.
+DECLARING = {"METADATA", "PKG-INFO", "requires.txt", "setup.py", "setup.cfg", "pyproject.toml"}
+LOOKALIKE_NAME = re.compile(r"imports '(\w+)'")
+
+
+def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the members
+    filename: str,
+    findings: list[PackageFinding],
+    members: list[Member],
+    package: LocalModules,
+    scripts: set[str],
+    shipped: frozenset[str],
+) -> list[PackageFinding]:
+    """Findings that need the whole archive: chains across files, and look-alike imports
+    less those the archive ships or declares."""
+    sdist = not filename.endswith(".whl")
+    found = _merge(findings, _across(members, package, scripts, sdist=sdist))
+    if not any(f.rule == "stdlib-lookalike-import" for f in found):
+        return found
+    declared = "\n".join(
+        m.data.decode("utf-8", "replace")
+        for m in members
+        if m.data is not None and m.name.rsplit("/", 1)[-1] in DECLARING and m.name.count("/") <= 2
+    )
+    return _declared_lookalikes(found, shipped | package.tops, declared)
+
+
+def _across(
+    members: list[Member], package: LocalModules, scripts: set[str], *, sdist: bool
+) -> list[PackageFinding]:
+    """Chains from ``setup.py`` or a package's ``__init__.py`` into functions of the
+    archive's other modules, called on install or import (issue 16: chains across files).
+
+    Only files that import from their own package are parsed again for this."""
+    found: list[PackageFinding] = []
+    for member in members:
+        if member.data is None:
+            continue
+        install = _runs_setup(member.name)
+        if not (install or member.name.endswith("/__init__.py")):
+            continue
+        if not _imports_locally(member.data, package.tops):
+            continue
+        names = module_names(member.name, sdist=sdist)
+        source = member.data.decode("utf-8", "replace")
+        side = bool(SIDE_CODE.search(member.name)) or member.name in scripts
+        for finding in scan_across(
+            member.name, source, package, names[0] if names else "", install_time=install
+        ):
+            light = side or SIDE_CODE.search(finding.path) or finding.path in scripts
+            found.append(_lighter(finding) if light else finding)
+    return found
+
+
+def _imports_locally(data: bytes, tops: frozenset[str]) -> bool:
+    if b"from ." in data:
+        return True
+    return any(
+        b"import " + top.encode() in data or b"from " + top.encode() in data
+        for top in sorted(tops)[:64]
+    )
+
+
+def _merge(findings: list[PackageFinding], more: list[PackageFinding]) -> list[PackageFinding]:
+    """``findings`` plus those of ``more`` that say something new (rule, path and line not
+    already reported at that severity or above)."""
+    worst: dict[tuple[str, str, int], Severity] = {}
+    for f in findings:
+        key = (f.rule, f.path, f.line)
+        worst[key] = max(worst.get(key, Severity.LOW), f.severity)
+    out = list(findings)
+    for f in more:
+        key = (f.rule, f.path, f.line)
+        if key not in worst or f.severity > worst[key]:
+            worst[key] = f.severity
+            out.append(f)
+    return out
+
+
+def _declared_lookalikes(
+    findings: list[PackageFinding], shipped: frozenset[str], declared: str
+) -> list[PackageFinding]:
+    """Drop look-alike imports of a module the archive ships or declares as a dependency
+    (``ujson``-like libraries one letter from the standard library)."""
+    out = []
+    for f in findings:
+        lookalike = f.rule == "stdlib-lookalike-import"
+        match = LOOKALIKE_NAME.search(f.explanation) if lookalike else None
+        if match and (
+            match.group(1) in shipped
+            or re.search(rf"(?<![\w-]){re.escape(match.group(1))}(?![\w-])", declared, re.I)
+        ):
+            continue
+        out.append(f)
+    return out
+
+
+def _impostor(
+    filename: str, name: str, metadata: str, package: LocalModules
+) -> list[PackageFinding]:
+    packages = frozenset(t for t in package.tops if package.is_package(t))
+    imitated = impostor_of(name, metadata, packages) if metadata else None
+    if not imitated:
+        return []
+    return [
+        PackageFinding(
+            "impostor-package",
+            filename,
+            0,
+            Severity.HIGH,
+            f"{name!r} ships the import package of the project its metadata points to "
+            f"({imitated!r}) under another name: installing it shadows that project",
+        )
+    ]
 
 
 # Chains that no test needs: in side code they still hold for a person to read.
