@@ -249,6 +249,13 @@ def _member_findings(
 # Files that declare what a distribution depends on.
 DECLARING = {"METADATA", "PKG-INFO", "requires.txt", "setup.py", "setup.cfg", "pyproject.toml"}
 LOOKALIKE_NAME = re.compile(r"imports '(\w+)'")
+LOCAL_IMPORT = re.compile(
+    rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[\w, \t]+)|"
+    rb"import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?)",
+    re.MULTILINE,
+)
+IDENT = re.compile(rb"[A-Za-z_]\w*")
+REQUIRES = re.compile(r"^Requires(?:-Dist)?:.*$", re.MULTILINE)
 
 
 def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the members
@@ -266,7 +273,7 @@ def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the
     if not any(f.rule == "stdlib-lookalike-import" for f in found):
         return found
     declared = "\n".join(
-        m.data.decode("utf-8", "replace")
+        _requirements(m.name, m.data.decode("utf-8", "replace"))
         for m in members
         if m.data is not None and m.name.rsplit("/", 1)[-1] in DECLARING and m.name.count("/") <= 2
     )
@@ -287,9 +294,9 @@ def _across(
         install = _runs_setup(member.name)
         if not (install or member.name.endswith("/__init__.py")):
             continue
-        if not _imports_locally(member.data, package.tops):
-            continue
         names = module_names(member.name, sdist=sdist)
+        if not _calls_locally(member.data, package.tops - set(names)):
+            continue
         source = member.data.decode("utf-8", "replace")
         side = bool(SIDE_CODE.search(member.name)) or member.name in scripts
         for finding in scan_across(
@@ -300,13 +307,25 @@ def _across(
     return found
 
 
-def _imports_locally(data: bytes, tops: frozenset[str]) -> bool:
-    if b"from ." in data:
-        return True
-    return any(
-        b"import " + top.encode() in data or b"from " + top.encode() in data
-        for top in sorted(tops)[:64]
-    )
+def _calls_locally(data: bytes, tops: frozenset[str]) -> bool:
+    """Whether the file imports a name from its own package and calls it (a cheap text
+    test: most ``__init__.py`` files only re-export)."""
+    wanted = {t.encode() for t in tops if t.isidentifier()}
+    names: list[bytes] = []
+    for match in LOCAL_IMPORT.finditer(data):
+        module = match.group(1) or match.group(3)
+        if not (module.startswith(b".") or module.split(b".")[0] in wanted):
+            continue
+        if match.group(2):
+            names += [n.split()[-1] for n in match.group(2).strip(b"()").split(b",") if n.split()]
+        else:
+            names.append(match.group(4) or module.split(b".")[0])
+    for name in dict.fromkeys(names):
+        if IDENT.fullmatch(name) and re.search(
+            rb"(?<![\w.])" + re.escape(name) + rb"(?:\.\w+)*\s*\(", data
+        ):
+            return True
+    return False
 
 
 def _merge(findings: list[PackageFinding], more: list[PackageFinding]) -> list[PackageFinding]:
@@ -323,6 +342,14 @@ def _merge(findings: list[PackageFinding], more: list[PackageFinding]) -> list[P
             worst[key] = f.severity
             out.append(f)
     return out
+
+
+def _requirements(path: str, text: str) -> str:
+    """What a declaring file says about dependencies: the ``Requires-Dist`` headers of
+    metadata (its description mentions words, not dependencies), other files whole."""
+    if path.endswith(("METADATA", "PKG-INFO")):
+        return "\n".join(REQUIRES.findall(text))
+    return text
 
 
 def _declared_lookalikes(
