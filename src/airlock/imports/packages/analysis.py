@@ -22,6 +22,8 @@ from airlock.imports.packages.rules import DROP_SITE, PackageFinding, Severity, 
 
 # Code far to the right of a line's visible part: a classic way to hide a payload (issue 16).
 OFF_SCREEN = re.compile(rb"\S[ \t]{150,}(?P<code>[^\s#\"'][^\n]{4,})")
+# A long run that mixes spaces and tabs (no 64 spaces or 16 tabs in a row): three switches.
+MIXED_BLANKS = re.compile(rb" \t+ +\t| *\t +\t+ ")
 OFF_SCREEN_CODE = re.compile(
     rb"^;?\s*(import |from \S+ import|exec|eval|__import__|os\.|subprocess)"
 )
@@ -91,8 +93,9 @@ def scan_python(
 def off_screen(path: str, data: bytes) -> list[PackageFinding]:
     """Code placed after a long run of blanks on one line."""
     found: list[PackageFinding] = []
-    if b" " * 64 not in data and b"\t" * 16 not in data:
-        return found  # no long run of blanks (mixed runs of both are not looked for)
+    mixed = b"\t " in data and MIXED_BLANKS.search(data)
+    if b" " * 64 not in data and b"\t" * 16 not in data and not mixed:
+        return found  # no long run of blanks
     for match in OFF_SCREEN.finditer(data):
         code = match.group("code")
         if OFF_SCREEN_CODE.search(code):

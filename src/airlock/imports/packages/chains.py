@@ -46,6 +46,7 @@ STRONG_DROPPER = re.compile(
     r"-encodedcommand|-enc\s+[a-z0-9+/=]{20,}|powershell.{0,80}-w(indowstyle)?\s+hidden",
     re.IGNORECASE | re.DOTALL,
 )
+PIP_INSTALL = re.compile(r"\bpip[\d.]*\b.{0,40}\binstall\b(?!\s+(-e\s+)?\.(\s|$))", re.DOTALL)
 DNS = ("socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo")
 DOMAIN = re.compile(r"\.[a-z][a-z0-9-]*\.[a-z]{2,}", re.IGNORECASE)
 BUILD_TOOL = re.compile(
@@ -127,6 +128,9 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         return ("dropper", Severity.CRITICAL) if eager else ("process-call", Severity.MEDIUM)
     if HIDDEN in event.labels:
         return "hidden-process", Severity.CRITICAL if eager else Severity.HIGH
+    if event.when is When.INSTALL and PIP_INSTALL.search(f"{event.callee} {event.text}"):
+        # Packages installed by setup.py itself bypass the vetting of dependencies.
+        return "install-time-pip", Severity.HIGH
     if BUILD_TOOL.search(event.text) or "sys.executable" in event.text:
         return "build-tool", Severity.LOW
     if eager and not event.text.strip():

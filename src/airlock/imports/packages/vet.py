@@ -545,6 +545,7 @@ def _metadata_findings(filename: str, name: str, metadata: str) -> list[PackageF
                 f"name {name!r} imitates the popular {imitated!r}",
             )
         )
+    found += _dependency_findings(filename, metadata)
     if metadata and not _header(metadata, "Summary"):
         found.append(
             PackageFinding("empty-summary", filename, 0, Severity.LOW, "metadata has no summary")
@@ -559,6 +560,46 @@ def _metadata_findings(filename: str, name: str, metadata: str) -> list[PackageF
                 f"file name does not match the metadata name {name!r}",
             )
         )
+    return found
+
+
+# ``name @ https://…``: a dependency fetched from a URL, past the index and its vetting.
+URL_REQUIREMENT = re.compile(r"^[A-Za-z0-9][\w.\-]*\s*(?:\[[^\]]*\])?\s*@\s*\S+://", re.I)
+REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][\w.\-]*")
+
+
+@functools.lru_cache(maxsize=4096)
+def _squatted(name: str) -> str | None:
+    return typosquat_of(name)  # the same dependencies recur across a lock file's packages
+
+
+def _dependency_findings(filename: str, metadata: str) -> list[PackageFinding]:
+    """Declared dependencies that are typosquats of popular projects or are fetched from a
+    URL (issue 16: malicious dependencies declared but not shipped)."""
+    found = []
+    for line in REQUIRES.findall(metadata)[:200]:
+        value = line.split(":", 1)[1].strip()
+        name = REQUIREMENT_NAME.match(value)
+        if URL_REQUIREMENT.match(value):
+            found.append(
+                PackageFinding(
+                    "url-dependency",
+                    filename,
+                    0,
+                    Severity.HIGH,
+                    f"depends on a package fetched from a URL, not the index: {value[:120]}",
+                )
+            )
+        elif name and (imitated := _squatted(name.group(0))):
+            found.append(
+                PackageFinding(
+                    "typosquat-dependency",
+                    filename,
+                    0,
+                    Severity.HIGH,
+                    f"depends on {name.group(0)!r}, which imitates the popular {imitated!r}",
+                )
+            )
     return found
 
 
