@@ -141,7 +141,7 @@ def test_stdlib_lookalikes(name: str, imitated: str | None) -> None:
 
 
 def test_a_declared_or_shipped_lookalike_is_not_reported() -> None:
-    source = {"pkg/__init__.py": "import sockets\n"}
+    source: dict[str, str | bytes] = {"pkg/__init__.py": "import sockets\n"}
     declared = wheel("pkg", "1.0", source, requires="Requires-Dist: sockets>=1\n")
     assert vet("pkg-1.0-py3-none-any.whl", declared).verdict is Outcome.ALLOW
     shipped = wheel("pkg", "1.0", {**source, "sockets/__init__.py": "X = 1\n"})
