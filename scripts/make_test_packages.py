@@ -540,6 +540,18 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             {"offmix/__init__.py": "x = 1" + "  \t   \t\t  " * 20 + "import os;os.getcwd()\n"},
         ),
     ),
+    # A look-alike whose setup.py installs the project it imitates, so the victim sees it work.
+    "squatting-install": (
+        "widgetz-0.1.tar.gz",
+        sdist(
+            "widgetz",
+            "0.1",
+            {
+                "setup.py": "from setuptools import setup\nfrom pip._internal import main\n\nmain(['install', 'widgets'])\nsetup(name='widgetz', version='0.1')\n",
+                "widgetz/__init__.py": "def hello():\n    return 1\n",
+            },
+        ),
+    ),
 }
 BENIGN: dict[str, bytes] = {
     "tidy-1.0-py3-none-any.whl": wheel(

@@ -87,8 +87,12 @@ TELL = {
 def _why(event: Event, what: str) -> str:
     carried = ", ".join(TELL[k] for k in sorted(event.labels) if k in TELL)
     hidden = " reached through hidden names" if HIDDEN in event.labels else ""
-    return f"{what} via {event.callee}{hidden} {event.when.value}" + (
-        f", carrying {carried}" if carried else ""
+    # What pip installs: the archive-level check compares it with the project's own name.
+    command = f": {event.text[:160]}" if what == "install time pip" else ""
+    return (
+        f"{what} via {event.callee}{hidden} {event.when.value}"
+        + (f", carrying {carried}" if carried else "")
+        + command
     )
 
 

@@ -28,7 +28,10 @@ KNOWN = frozenset({
     "ujson", "orjson", "typer", "timm", "crypto", "httpx", "emails", "tokens", "sqlite",
     "stats", "html5", "json5", "dbus", "yaml", "mock", "attr", "sets", "sha", "md5",
 })  # fmt: skip
-_STDLIB = tuple(sorted(n for n in sys.stdlib_module_names if not n.startswith("_") and len(n) >= 4))
+_STDLIB: dict[int, list[str]] = {}
+for _name in sorted(sys.stdlib_module_names):
+    if not _name.startswith("_") and len(_name) >= 4:
+        _STDLIB.setdefault(len(_name), []).append(_name)
 GITHUB_REPO = re.compile(
     r"^(?:Home-page|Project-URL):.*?\b(?:github|gitlab)\.com/[\w.-]+/([\w.-]+?)(?:\.git)?/?\s*$",
     re.MULTILINE | re.IGNORECASE,
@@ -45,9 +48,10 @@ def stdlib_lookalike(name: str) -> str | None:
     stem = lowered.rstrip("0123456789")
     if stem != lowered and stem in sys.stdlib_module_names:
         return None  # a numbered backport (pickle5, pathlib2, selectors2)
-    for module in _STDLIB:
-        if abs(len(module) - len(lowered)) <= 1 and distance(lowered, module) == 1:
-            return module
+    for size in (len(lowered) - 1, len(lowered), len(lowered) + 1):
+        for module in _STDLIB.get(size, ()):
+            if distance(lowered, module) == 1:
+                return module
     return None
 
 

@@ -31,7 +31,7 @@ from airlock.imports.packages.rules import (
     Severity,
     setup_py_hooks,
 )
-from airlock.imports.packages.typosquat import normalise, typosquat_of
+from airlock.imports.packages.typosquat import distance, normalise, typosquat_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +136,7 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     version = _header(metadata, "Version")
     findings += _metadata_findings(filename, name, metadata)
     findings += _impostor(filename, name, metadata, package)
+    findings += _squatting_installs(name, findings)
     if record:
         findings += _record_findings(record, members, digests)
     unknown = ["attestations (PEP 740)", "release age", "maintainer count"]
@@ -256,6 +257,7 @@ LOCAL_IMPORT = re.compile(
 )
 IDENT = re.compile(rb"[A-Za-z_]\w*")
 REQUIRES = re.compile(r"^Requires(?:-Dist)?:.*$", re.MULTILINE)
+INSTALLED = re.compile(r"(?<![\w./-])([A-Za-z][\w.-]{2,})")
 
 
 def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the members
@@ -368,6 +370,35 @@ def _declared_lookalikes(
             continue
         out.append(f)
     return out
+
+
+def _squatting_installs(name: str, findings: list[PackageFinding]) -> list[PackageFinding]:
+    """A look-alike that installs packages on install denies (issue 16): a typosquat's
+    ``setup.py`` installs the project it imitates, so that the victim sees it work."""
+    installs = [f for f in findings if f.rule == "install-time-pip"]
+    if not installs:
+        return []
+    own = normalise(name)
+    squat = any(f.rule == "typosquat" for f in findings)
+    for finding in installs:
+        words = INSTALLED.findall(finding.explanation.rpartition(": ")[2])
+        imitated = [w for w in words if normalise(w) != own and distance(normalise(w), own) <= 2]
+        if squat or imitated:
+            what = (
+                f"installs {imitated[0]!r}, a name next to its own"
+                if imitated
+                else ("has a look-alike name and installs packages")
+            )
+            return [
+                PackageFinding(
+                    "squatting-install",
+                    finding.path,
+                    finding.line,
+                    Severity.CRITICAL,
+                    f"{name!r} {what} when installed: a typosquat passing as the real project",
+                )
+            ]
+    return []
 
 
 def _impostor(

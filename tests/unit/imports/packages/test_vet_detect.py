@@ -184,3 +184,18 @@ def test_raw_socket_traffic_is_a_network_sink() -> None:
     assert report.verdict is Outcome.DENY
     ping = "import socket\n\n\ndef ping(h):\n    s = socket.socket()\n    s.connect((h, 80))\n"
     assert _worst(scan_python("p.py", ping)) < Severity.MEDIUM
+
+
+def test_a_lookalike_that_installs_what_it_imitates_denies() -> None:
+    report = vet(*MALICIOUS["squatting-install"])
+    assert report.verdict is Outcome.DENY
+    unrelated = sdist(
+        "plotkit",
+        "0.1",
+        {
+            "setup.py": "from setuptools import setup\nfrom pip._internal import main\n\n"
+            "main(['install', 'numpy'])\nsetup(name='plotkit', version='0.1')\n",
+            "plotkit/__init__.py": "def plot():\n    return 1\n",
+        },
+    )
+    assert vet("plotkit-0.1.tar.gz", unrelated).verdict is Outcome.HOLD
