@@ -552,6 +552,17 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             },
         ),
     ),
+    # No code of its own, and setup.py calls out when installed: a placeholder that acts.
+    "pretender-acts": (
+        "placeholder-0.1.tar.gz",
+        sdist(
+            "placeholder",
+            "0.1",
+            {
+                "setup.py": "import urllib.request\nfrom setuptools import setup\n\nurllib.request.urlopen('http://example.invalid/installed')\nsetup(name='placeholder', version='0.1')\n",
+            },
+        ),
+    ),
 }
 BENIGN: dict[str, bytes] = {
     "tidy-1.0-py3-none-any.whl": wheel(

@@ -137,6 +137,7 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     findings += _metadata_findings(filename, name, metadata)
     findings += _impostor(filename, name, metadata, package)
     findings += _squatting_installs(name, findings)
+    findings += _pretender_behaviour(findings)
     if record:
         findings += _record_findings(record, members, digests)
     unknown = ["attestations (PEP 740)", "release age", "maintainer count"]
@@ -401,6 +402,39 @@ def _squatting_installs(name: str, findings: list[PackageFinding]) -> list[Packa
     return []
 
 
+# Signs that a package pretends (a name it has no right to, no code of its own) and held
+# behaviours that run on install or import: either alone holds, the two together deny.
+PRETENDING = {
+    "empty-package", "typosquat", "name-mismatch", "impostor-package", "stdlib-lookalike-import",
+    "typosquat-dependency", "url-dependency",
+}  # fmt: skip
+ACTING = {
+    "network-call", "process-call", "install-download", "install-time-pip", "credential-read",
+    "hidden-exec", "hidden-process", "hidden-endpoint", "dropper", "exfiltration",
+}  # fmt: skip
+LIGHTER = "(tests, docs, examples or scripts outside a package: weighs less)"
+
+
+def _pretender_behaviour(findings: list[PackageFinding]) -> list[PackageFinding]:
+    """A package that pretends and acts on install or import denies (issue 16: look-alikes
+    and empty packages whose ``setup.py`` calls home or runs a command when installed)."""
+    if not any(f.rule in PRETENDING for f in findings):
+        return []
+    pretends = sorted({f.rule for f in findings if f.rule in PRETENDING})
+    for f in findings:
+        if f.rule in ACTING and f.severity is Severity.HIGH and LIGHTER not in f.explanation:
+            return [
+                PackageFinding(
+                    "pretender-acts",
+                    f.path,
+                    f.line,
+                    Severity.CRITICAL,
+                    f"{', '.join(pretends)} and {f.rule}: {f.explanation}",
+                )
+            ]
+    return []
+
+
 def _impostor(
     filename: str, name: str, metadata: str, package: LocalModules
 ) -> list[PackageFinding]:
@@ -436,7 +470,7 @@ def _lighter(finding: PackageFinding) -> PackageFinding:
         finding.path,
         finding.line,
         cap,
-        finding.explanation + " (tests, docs, examples or scripts outside a package: weighs less)",
+        f"{finding.explanation} {LIGHTER}",
     )
 
 

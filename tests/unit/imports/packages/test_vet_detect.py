@@ -199,3 +199,14 @@ def test_a_lookalike_that_installs_what_it_imitates_denies() -> None:
         },
     )
     assert vet("plotkit-0.1.tar.gz", unrelated).verdict is Outcome.HOLD
+
+
+def test_a_package_that_pretends_and_acts_on_install_denies() -> None:
+    filename, data = MALICIOUS["pretender-acts"]
+    assert vet(filename, data).verdict is Outcome.DENY
+    setup = (
+        "import urllib.request\nfrom setuptools import setup\n\n"
+        "urllib.request.urlopen('http://example.invalid/installed')\nsetup(name='real')\n"
+    )
+    with_code = sdist("real", "0.1", {"setup.py": setup, "real/__init__.py": "X = 1\n"})
+    assert vet("real-0.1.tar.gz", with_code).verdict is Outcome.HOLD  # acts, pretends not
