@@ -563,6 +563,30 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             },
         ),
     ),
+    # A payload in a .pyw file (Python run without a console), and a typosquat dependency
+    # declared only in setup.py's install_requires.
+    "obfuscated-exec:pyw-member": (
+        "quietw-0.1-py3-none-any.whl",
+        wheel(
+            "quietw",
+            "0.1",
+            {
+                "quietw/__init__.py": "",
+                "quietw/agent.pyw": f"import base64\nexec(base64.b64decode('{PAYLOAD}'))\n",
+            },
+        ),
+    ),
+    "typosquat-dependency:install-requires": (
+        "depsq-0.1.tar.gz",
+        sdist(
+            "depsq",
+            "0.1",
+            {
+                "setup.py": "from setuptools import setup\nsetup(name='depsq', version='0.1', install_requires=['numpy', 'reqeusts>=2'])\n",
+                "depsq/__init__.py": "def hello():\n    return 1\n",
+            },
+        ),
+    ),
 }
 BENIGN: dict[str, bytes] = {
     "tidy-1.0-py3-none-any.whl": wheel(

@@ -135,9 +135,9 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     name = _header(metadata, "Name") or project_of_filename(filename)
     version = _header(metadata, "Version")
     findings += _metadata_findings(filename, name, metadata)
+    findings += _dependency_findings(filename, _requirements_of(metadata, members))
     findings += _impostor(filename, name, metadata, package)
-    findings += _squatting_installs(name, findings)
-    findings += _pretender_behaviour(findings)
+    findings += _squatting_installs(name, findings) + _pretender_behaviour(findings)
     if record:
         findings += _record_findings(record, members, digests)
     unknown = ["attestations (PEP 740)", "release age", "maintainer count"]
@@ -182,7 +182,7 @@ def _own_record(filename: str, name: str) -> bool:
 def _is_code(name: str) -> bool:
     base = name.rsplit("/", 1)[-1]
     return base.endswith(
-        (".py", ".pth", ".pyc", "RECORD", "METADATA", "PKG-INFO", *PICKLE_SUFFIXES)
+        (".py", ".pyw", ".pth", ".pyc", "RECORD", "METADATA", "PKG-INFO", *PICKLE_SUFFIXES)
     )
 
 
@@ -236,7 +236,7 @@ def _member_findings(
         return scan_native(path, data)
     if base.endswith(PICKLE_SUFFIXES) and looks_pickled(base, data):
         return scan_pickle(path, data)
-    if not base.endswith(".py"):
+    if not base.endswith((".py", ".pyw")):  # .pyw: Python run without a console window
         return []
     source = data.decode("utf-8", "replace")
     install = _runs_setup(path)
@@ -258,6 +258,7 @@ LOCAL_IMPORT = re.compile(
 )
 IDENT = re.compile(rb"[A-Za-z_]\w*")
 REQUIRES = re.compile(r"^Requires(?:-Dist)?:.*$", re.MULTILINE)
+INSTALL_REQUIRES = re.compile(r"install_requires\s*=\s*[\[(]([^\])]{0,20000})[\])]")
 INSTALLED = re.compile(r"(?<![\w./-])([A-Za-z][\w.-]{2,})")
 
 
@@ -577,7 +578,8 @@ def _empty_package(filename: str, members: list[Member]) -> list[PackageFinding]
     code = [
         m.name
         for m in members
-        if (m.name.endswith(".py") and m.name.rsplit("/", 1)[-1] != "setup.py") or is_native(m.name)
+        if (m.name.endswith((".py", ".pyw")) and m.name.rsplit("/", 1)[-1] != "setup.py")
+        or is_native(m.name)
     ]
     if code:
         return []
@@ -610,7 +612,6 @@ def _metadata_findings(filename: str, name: str, metadata: str) -> list[PackageF
                 f"name {name!r} imitates the popular {imitated!r}",
             )
         )
-    found += _dependency_findings(filename, metadata)
     if metadata and not _header(metadata, "Summary"):
         found.append(
             PackageFinding("empty-summary", filename, 0, Severity.LOW, "metadata has no summary")
@@ -638,12 +639,29 @@ def _squatted(name: str) -> str | None:
     return typosquat_of(name)  # the same dependencies recur across a lock file's packages
 
 
-def _dependency_findings(filename: str, metadata: str) -> list[PackageFinding]:
+def _requirements_of(metadata: str, members: list[Member]) -> list[str]:
+    """Requirement strings the package declares: metadata ``Requires-Dist`` and, in an sdist
+    (whose PKG-INFO often lists none), ``requires.txt`` and a literal ``install_requires``."""
+    found = [line.split(":", 1)[1].strip() for line in REQUIRES.findall(metadata)[:200]]
+    for member in members:
+        base = member.name.rsplit("/", 1)[-1]
+        if member.data is None or member.name.count("/") > 2:
+            continue
+        if base == "requires.txt":
+            text = member.data.decode("utf-8", "replace").split("\n[", 1)[0]
+            found += [line.strip() for line in text.splitlines() if line.strip()][:200]
+        elif base == "setup.py" and _runs_setup(member.name):
+            listed = INSTALL_REQUIRES.search(member.data.decode("utf-8", "replace"))
+            if listed:
+                found += re.findall(r"['\"]([^'\"\n]{1,200})['\"]", listed.group(1))[:200]
+    return list(dict.fromkeys(found))
+
+
+def _dependency_findings(filename: str, requirements: list[str]) -> list[PackageFinding]:
     """Declared dependencies that are typosquats of popular projects or are fetched from a
     URL (issue 16: malicious dependencies declared but not shipped)."""
     found = []
-    for line in REQUIRES.findall(metadata)[:200]:
-        value = line.split(":", 1)[1].strip()
+    for value in requirements:
         name = REQUIREMENT_NAME.match(value)
         if URL_REQUIREMENT.match(value):
             found.append(
