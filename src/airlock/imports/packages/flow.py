@@ -43,6 +43,7 @@ from airlock.imports.packages.sinks import (
     DROPPED,
     FILE,
     HIDDEN,
+    HOSTINFO,
     METADATA_HOSTS,
     REMOTE,
     SECRET,
@@ -380,7 +381,9 @@ class Interpreter:
                 return Val(const=folded, labels=labels)
         except (TypeError, ValueError, LookupError, ArithmeticError):
             pass
-        if isinstance(op, ast.Add) and (left.shape or right.shape):
+        # Host data joined to a literal keeps the literal: ``getuser() + '.evil.example'``.
+        told = any(v.labels & {HOSTINFO, SECRET} and v.const is None for v in (left, right))
+        if isinstance(op, ast.Add) and (left.shape or right.shape or told):
             shape = (_shape(left) + _shape(right))[:MAX_SHAPE]
             return Val(labels=labels, shape=shape)
         return Val(labels=labels)
@@ -463,10 +466,10 @@ class Interpreter:
             return Val(ref="globals")
         if callee.func is not None:
             return self.apply(callee.func, args, env, when) or Val(labels=labels)
-        if self.package is not None and ref and when is not When.LATER:
-            followed = self.follow(ref, args, when)
-            if followed is not None:
-                return followed
+        if when is not When.LATER:
+            ran = self.runs_now(ref, args, kwargs, env, when)
+            if ran is not None:
+                return ran
         if ref == "map" and len(args) == 2 and isinstance(c[1], (list, str, bytes)):
             mapped = self.map_const(args[0], c[1], env)
             if mapped is not None:
@@ -615,6 +618,26 @@ class Interpreter:
         return text_of(value.const) or value.shape or value.ref
 
     # --- calls across files (issue 16) -----------------------------------------------
+    def runs_now(
+        self,
+        ref: str,
+        args: list[Val],
+        kwargs: dict[str | None, Val],
+        env: dict[str, Val],
+        when: When,
+    ) -> Val | None:
+        """On install or import: a thread's target runs now; a call into another module of
+        the archive is followed there. The call's value, or None when it is neither."""
+        if ref in THREADS:
+            timer = args[1] if ref.endswith("Timer") and len(args) > 1 else None
+            target = kwargs.get("target") or timer
+            if target is not None and target.func is not None:
+                self.apply(target.func, [], env, when)
+            return None
+        if self.package is not None and ref:
+            return self.follow(ref, args, when)
+        return None
+
     def follow(self, ref: str, args: list[Val], when: When) -> Val | None:
         """Evaluate a function of another module of this archive called on install or
         import; its events are kept under that module's path. None when ``ref`` is not one."""
@@ -739,6 +762,8 @@ class Interpreter:
 
 MAX_SHAPE = 512
 MAX_FOREIGN_STEPS = 20_000  # top level of a module a call is followed into
+# Calls that run a function they are given: ``Thread(target=f).start()`` on import runs f.
+THREADS = {"threading.Thread", "threading.Timer", "multiprocessing.Process"}
 
 
 def _aliases(env: dict[str, Val]) -> re.Pattern[str] | None:

@@ -32,6 +32,7 @@ HTTP_MODULES = ("requests", "httpx", "urllib3", "requests.api", "aiohttp")
 NETWORK = {
     "socket.socket", "socket.create_connection", "socket.gethostbyname", "socket.getaddrinfo",
     "socket.gethostbyname_ex", "urllib.request.urlopen", "urllib.request.urlretrieve",
+    "dns.resolver.resolve", "dns.resolver.query",
     "urllib2.urlopen", "urllib.urlopen", "urllib.urlretrieve", "http.client.HTTPConnection",
     "http.client.HTTPSConnection", "httplib.HTTPConnection", "httplib.HTTPSConnection",
     "smtplib.SMTP", "smtplib.SMTP_SSL", "ftplib.FTP", "webbrowser.open", "telebot.TeleBot",

@@ -210,3 +210,17 @@ def test_a_package_that_pretends_and_acts_on_install_denies() -> None:
     )
     with_code = sdist("real", "0.1", {"setup.py": setup, "real/__init__.py": "X = 1\n"})
     assert vet("real-0.1.tar.gz", with_code).verdict is Outcome.HOLD  # acts, pretends not
+
+
+@pytest.mark.parametrize("key", ["exfiltration:thread-on-import", "exfiltration:dns-resolver"])
+def test_host_data_sent_from_an_import_time_thread_or_dns_denies(key: str) -> None:
+    assert vet(*MALICIOUS[key]).verdict is Outcome.DENY
+
+
+def test_a_thread_started_later_is_not_import_time() -> None:
+    source = (
+        "import platform, threading, urllib.request\n\n\n"
+        "def beacon():\n    urllib.request.urlopen('http://127.0.0.1:9/?h=' + platform.node())\n\n\n"
+        "def start():\n    threading.Thread(target=beacon).start()\n"
+    )
+    assert _worst(scan_python("t.py", source)) < Severity.HIGH
