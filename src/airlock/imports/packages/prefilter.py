@@ -32,7 +32,7 @@ LITERALS = (
     "privatekey", "seed_phrase", "seedphrase", "wallet_key", "keystore",
     # Sinks reachable without any word above (``from http import client``; issue 16).
     "HTTPConnection", "HTTPSConnection", "xmlrpc", "telnetlib", "open_connection",
-    "sys.modules[", "dns.resolver", "Thread(",
+    "dns.resolver",
 )  # fmt: skip
 # ``getattr(o, 'sys' + 'tem')``, ``getattr(o, 'metsys'[::-1])``, ``getattr(o, chr(115) + x)``:
 # an attribute named by a string built on the spot, whatever the module is called locally.

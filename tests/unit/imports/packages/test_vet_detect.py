@@ -96,7 +96,7 @@ def test_module_names_and_relative_imports() -> None:
         "getattr(o, 'metsys'[::-1])('id')\n",
         "getattr(o, chr(115) + rest)('id')\n",
         "from http import client\nclient.HTTPSConnection('127.0.0.1')\n",
-        "import sys\nsys.modules['o' + 's']\n",
+        "import sys\nm = sys.modules['o' + 's']\ngetattr(m, 'sy' + 'stem')('id')\n",
     ],
 )
 def test_the_prefilter_sees_built_names_and_bare_sinks(text: str) -> None:
