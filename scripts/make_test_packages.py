@@ -523,15 +523,6 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             requires="Requires-Dist: helper @ https://example.invalid/helper-1.0.tar.gz\n",
         ),
     ),
-    "typosquat-dependency": (
-        "squatdep-0.1-py3-none-any.whl",
-        wheel(
-            "squatdep",
-            "0.1",
-            {"squatdep/__init__.py": "def hello():\n    return 1\n"},
-            requires="Requires-Dist: reqeusts>=2\n",
-        ),
-    ),
     "off-screen-code:mixed-blanks": (
         "offmix-0.1-py3-none-any.whl",
         wheel(
@@ -563,7 +554,7 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             },
         ),
     ),
-    # A payload in a .pyw file (Python run without a console), and a typosquat dependency
+    # A payload in a .pyw file (Python run without a console), and a URL dependency
     # declared only in setup.py's install_requires.
     "obfuscated-exec:pyw-member": (
         "quietw-0.1-py3-none-any.whl",
@@ -576,13 +567,13 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             },
         ),
     ),
-    "typosquat-dependency:install-requires": (
+    "url-dependency:install-requires": (
         "depsq-0.1.tar.gz",
         sdist(
             "depsq",
             "0.1",
             {
-                "setup.py": "from setuptools import setup\nsetup(name='depsq', version='0.1', install_requires=['numpy', 'reqeusts>=2'])\n",
+                "setup.py": "from setuptools import setup\nsetup(name='depsq', version='0.1', install_requires=['numpy', 'helper @ https://example.invalid/helper-1.0.tar.gz'])\n",
                 "depsq/__init__.py": "def hello():\n    return 1\n",
             },
         ),

@@ -407,7 +407,7 @@ def _squatting_installs(name: str, findings: list[PackageFinding]) -> list[Packa
 # behaviours that run on install or import: either alone holds, the two together deny.
 PRETENDING = {
     "empty-package", "typosquat", "name-mismatch", "impostor-package", "stdlib-lookalike-import",
-    "typosquat-dependency", "url-dependency",
+    "url-dependency",
 }  # fmt: skip
 ACTING = {
     "network-call", "process-call", "install-download", "install-time-pip", "credential-read",
@@ -631,12 +631,6 @@ def _metadata_findings(filename: str, name: str, metadata: str) -> list[PackageF
 
 # ``name @ https://…``: a dependency fetched from a URL, past the index and its vetting.
 URL_REQUIREMENT = re.compile(r"^[A-Za-z0-9][\w.\-]*\s*(?:\[[^\]]*\])?\s*@\s*\S+://", re.I)
-REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9][\w.\-]*")
-
-
-@functools.lru_cache(maxsize=4096)
-def _squatted(name: str) -> str | None:
-    return typosquat_of(name)  # the same dependencies recur across a lock file's packages
 
 
 def _requirements_of(metadata: str, members: list[Member]) -> list[str]:
@@ -658,11 +652,11 @@ def _requirements_of(metadata: str, members: list[Member]) -> list[str]:
 
 
 def _dependency_findings(filename: str, requirements: list[str]) -> list[PackageFinding]:
-    """Declared dependencies that are typosquats of popular projects or are fetched from a
-    URL (issue 16: malicious dependencies declared but not shipped)."""
+    """Declared dependencies fetched from a URL, past the index and its vetting (issue 16:
+    malicious dependencies declared but not shipped). Look-alike names are not judged here:
+    real dependencies sit one letter from popular ones (``cchardet``, ``pymssql``)."""
     found = []
     for value in requirements:
-        name = REQUIREMENT_NAME.match(value)
         if URL_REQUIREMENT.match(value):
             found.append(
                 PackageFinding(
@@ -671,16 +665,6 @@ def _dependency_findings(filename: str, requirements: list[str]) -> list[Package
                     0,
                     Severity.HIGH,
                     f"depends on a package fetched from a URL, not the index: {value[:120]}",
-                )
-            )
-        elif name and (imitated := _squatted(name.group(0))):
-            found.append(
-                PackageFinding(
-                    "typosquat-dependency",
-                    filename,
-                    0,
-                    Severity.HIGH,
-                    f"depends on {name.group(0)!r}, which imitates the popular {imitated!r}",
                 )
             )
     return found
