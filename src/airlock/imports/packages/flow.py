@@ -641,19 +641,29 @@ class Interpreter:
     def follow(self, ref: str, args: list[Val], when: When) -> Val | None:
         """Evaluate a function of another module of this archive called on install or
         import; its events are kept under that module's path. None when ``ref`` is not one."""
+        if self.package is None or self.package.steps_left <= 0:
+            return None
         found = self.local_function(ref, self.module, 0)
-        if found is None or self.package is None:
+        if found is None:
             return None
         module, func = found
+        # Once per function, moment and labels carried in, per archive: a large package's
+        # hundred ``__init__.py`` files calling one helper are read once (issue 16: bounded).
+        key = (module, func.name, when.name, frozenset().union(*(a.labels for a in args)))
+        done = self.package.followed.get(key)
+        if isinstance(done, Val):
+            return done
         env = self.module_env(module)
         path = self.package.path(module)
         saved = (self.trace, self.module)
         self.trace = self.foreign.setdefault(path, Trace())
         self.module = module
         try:
-            return self.apply(func, args, env, when) or UNKNOWN
+            value = self.apply(func, args, env, when) or UNKNOWN
         finally:
             self.trace, self.module = saved
+        self.package.followed[key] = value
+        return value
 
     def local_function(
         self, ref: str, module: str, hops: int
@@ -665,7 +675,9 @@ class Interpreter:
             return None
         name = absolute(ref, module, self.package.is_package(module))
         owner, _, attr = name.rpartition(".")
-        tree = self.package.parsed(owner) if owner else None
+        # A module naming no sink is read only to follow a re-export from a package.
+        useful = owner and (self.package.acts(owner) or self.package.is_package(owner))
+        tree = self.package.parsed(owner) if useful else None
         if tree is None:
             return None
         for stmt in tree.body:
@@ -696,6 +708,7 @@ class Interpreter:
             quiet = Interpreter(False, max_steps=MAX_FOREIGN_STEPS, module=module)
             with contextlib.suppress(OverBudget):  # what was bound so far is what it sees
                 quiet.block(tree.body, env, When.LATER)
+            self.package.steps_left -= MAX_FOREIGN_STEPS - max(quiet.steps, 0)
         self.package.envs[module] = env
         return env
 
@@ -704,7 +717,7 @@ class Interpreter:
         if self.package is None:
             return {}
         name = absolute(ref, self.module, self.package.is_package(self.module))
-        tree = self.package.parsed(name)
+        tree = self.package.parsed(name) if self.package.acts(name) else None
         if tree is None:
             return {}
         return {
@@ -873,7 +886,10 @@ def trace_across(
     modules followed: its own trace and, per member path, the followed functions' events.
     Functions that run later are not walked (the file's own pass does); a spent budget
     stops the walk without holding (this pass only adds to the file's own)."""
-    interp = Interpreter(install_time, False, None, max_steps, package=package, module=module)
-    with contextlib.suppress(OverBudget):
-        interp.run_module(tree)
+    budget = min(max_steps, package.steps_left)
+    interp = Interpreter(install_time, False, None, budget, package=package, module=module)
+    if budget > 0:
+        with contextlib.suppress(OverBudget):
+            interp.run_module(tree)
+    package.steps_left -= budget - max(interp.steps, 0)
     return interp.trace, interp.foreign

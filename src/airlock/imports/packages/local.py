@@ -18,6 +18,8 @@ import re
 from airlock.imports.packages.prefilter import may_act
 
 MAX_MODULE_BYTES = 1 << 20  # larger modules are not followed into (generated tables)
+MAX_ARCHIVE_STEPS = 300_000
+MAX_ARCHIVE_PARSE = 4 << 20  # bytes of source the cross-file pass may parse per archive
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*\Z")
 
 
@@ -30,6 +32,11 @@ class LocalModules:
         self._trees: dict[str, ast.Module | None] = {}
         self._acts: dict[str, bool] = {}
         self.envs: dict[str, object] = {}  # flow's module environments, computed on demand
+        self.followed: dict[tuple[str, str, str, frozenset[str]], object] = {}  # call -> value
+        # Expressions the cross-file pass may still evaluate in this archive (it only adds to
+        # each file's own pass, so running out stops following; it does not hold).
+        self.steps_left = MAX_ARCHIVE_STEPS
+        self.parse_left = MAX_ARCHIVE_PARSE
 
     @classmethod
     def of(cls, files: dict[str, bytes], *, sdist: bool) -> LocalModules:
@@ -50,7 +57,8 @@ class LocalModules:
             return self._trees[module]
         found = self.sources.get(module)
         tree = None
-        if found is not None and len(found[1]) <= MAX_MODULE_BYTES:
+        if found is not None and len(found[1]) <= min(MAX_MODULE_BYTES, self.parse_left):
+            self.parse_left -= len(found[1])
             try:
                 tree = ast.parse(found[1].decode("utf-8", "replace"))
             except (SyntaxError, ValueError, RecursionError, MemoryError):

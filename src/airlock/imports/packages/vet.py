@@ -301,6 +301,9 @@ def _across(
         names = module_names(member.name, sdist=sdist)
         if not _calls_locally(member.data, package.tops - set(names)):
             continue
+        if package.steps_left <= 0 or package.parse_left < len(member.data):
+            break  # bounded per archive: this pass only adds to each file's own
+        package.parse_left -= len(member.data)
         source = member.data.decode("utf-8", "replace")
         side = bool(SIDE_CODE.search(member.name)) or member.name in scripts
         for finding in scan_across(
