@@ -441,6 +441,17 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             },
         ),
     ),
+    "dropper:star-imported-call-on-import": (
+        "starx-0.1-py3-none-any.whl",
+        wheel(
+            "starx",
+            "0.1",
+            {
+                "starx/__init__.py": "from .impl import *\n\nstart()\n",
+                "starx/impl.py": "import subprocess\n\n\ndef start():\n    subprocess.Popen(['python', '-c', 'print(1)'])\n",
+            },
+        ),
+    ),
     # A .pth that calls its own package's function: the function runs at every start-up.
     "dropper:pth-calls-own-module": (
         "pthrun-0.1-py3-none-any.whl",

@@ -150,6 +150,7 @@ class Interpreter:
         self.package = package
         self.module = module  # this module's dotted name, for relative imports
         self.foreign: dict[str, Trace] = {}  # member path -> events of functions followed
+        self.stars: list[str] = []  # modules this one star-imports from its own package
         self.aliases: re.Pattern[str] | None = None
         self.helper = helper  # a module setup.py imports: its functions run during install
         self.trace = Trace()
@@ -222,7 +223,8 @@ class Interpreter:
             base = f"{prefix}{node.module}." if node.module else prefix
             for alias in node.names:
                 if alias.name == "*":
-                    env.update(self.star(base.rstrip(".") or prefix))
+                    if self.package is not None:  # read only when a name from it is called
+                        self.stars.append(base.rstrip(".") or prefix)
                     continue
                 env[alias.asname or alias.name] = Val(ref=f"{base}{alias.name}")
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -467,7 +469,7 @@ class Interpreter:
         if callee.func is not None:
             return self.apply(callee.func, args, env, when) or Val(labels=labels)
         if when is not When.LATER:
-            ran = self.runs_now(ref, args, kwargs, env, when)
+            ran = self.runs_now(node, ref, args, kwargs, env, when)
             if ran is not None:
                 return ran
         if ref == "map" and len(args) == 2 and isinstance(c[1], (list, str, bytes)):
@@ -618,8 +620,9 @@ class Interpreter:
         return text_of(value.const) or value.shape or value.ref
 
     # --- calls across files (issue 16) -----------------------------------------------
-    def runs_now(
+    def runs_now(  # noqa: PLR0917 -- the parts of one call, evaluated once by call()
         self,
+        node: ast.Call,
         ref: str,
         args: list[Val],
         kwargs: dict[str | None, Val],
@@ -634,6 +637,8 @@ class Interpreter:
             if target is not None and target.func is not None:
                 self.apply(target.func, [], env, when)
             return None
+        if not ref and self.stars and isinstance(node.func, ast.Name):
+            ref = self.star(node.func.id)
         if self.package is not None and ref:
             return self.follow(ref, args, when)
         return None
@@ -712,20 +717,20 @@ class Interpreter:
         self.package.envs[module] = env
         return env
 
-    def star(self, ref: str) -> dict[str, Val]:
-        """``from .x import *`` of a module this archive ships: its functions, by name."""
-        if self.package is None:
-            return {}
-        name = absolute(ref, self.module, self.package.is_package(self.module))
-        tree = self.package.parsed(name) if self.package.acts(name) else None
-        if tree is None:
-            return {}
-        return {
-            stmt.name: Val(ref=f"{name}.{stmt.name}")
-            for stmt in tree.body
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and not stmt.name.startswith("_")
-        }
+    def star(self, called: str) -> str:
+        """The ref of ``called`` when a ``from .x import *`` of this module brought it (x
+        shipped and naming a sink), else ""."""
+        if self.package is None or called.startswith("_"):
+            return ""
+        for ref in self.stars:
+            name = absolute(ref, self.module, self.package.is_package(self.module))
+            tree = self.package.parsed(name) if self.package.acts(name) else None
+            for stmt in tree.body if tree is not None else []:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                    stmt.name == called
+                ):
+                    return f"{name}.{called}"
+        return ""
 
     def apply(
         self,

@@ -252,11 +252,12 @@ def _member_findings(
 DECLARING = {"METADATA", "PKG-INFO", "requires.txt", "setup.py", "setup.cfg", "pyproject.toml"}
 LOOKALIKE_NAME = re.compile(r"imports '(\w+)'")
 LOCAL_IMPORT = re.compile(
-    rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[\w, \t]+)|"
+    rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|\*|[\w, \t]+)|"
     rb"import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?)",
     re.MULTILINE,
 )
 IDENT = re.compile(rb"[A-Za-z_]\w*")
+TOP_CALL = re.compile(rb"^[A-Za-z_]\w*\s*\(", re.MULTILINE)
 REQUIRES = re.compile(r"^Requires(?:-Dist)?:.*$", re.MULTILINE)
 INSTALL_REQUIRES = re.compile(r"install_requires\s*=\s*[\[(]([^\])]{0,20000})[\])]")
 INSTALLED = re.compile(r"(?<![\w./-])([A-Za-z][\w.-]{2,})")
@@ -323,7 +324,10 @@ def _calls_locally(data: bytes, tops: frozenset[str]) -> bool:
         module = match.group(1) or match.group(3)
         if not (module.startswith(b".") or module.split(b".")[0] in wanted):
             continue
-        if match.group(2):
+        if match.group(2) and match.group(2).strip() == b"*":
+            if TOP_CALL.search(data):  # a name the star import brought, called on import
+                return True
+        elif match.group(2):
             names += [n.split()[-1] for n in match.group(2).strip(b"()").split(b",") if n.split()]
         else:
             names.append(match.group(4) or module.split(b".")[0])

@@ -26,6 +26,7 @@ def _worst(findings: list) -> Severity:  # type: ignore[type-arg]
         ("exfiltration:environment-across-files", "telemetry/report.py"),
         ("dropper:relative-module-on-import", "relimp/_boot.py"),
         ("dropper:pth-calls-own-module", "pthrun/__init__.py"),
+        ("dropper:star-imported-call-on-import", "starx/impl.py"),
     ],
 )
 def test_a_sink_reached_through_a_sibling_module_counts_as_import_time(
