@@ -687,6 +687,13 @@ BENIGN: dict[str, bytes] = {
         {"gadget/__init__.py": "def gadget():\n    return 1\n"},
         extra_metadata="Project-URL: Source, https://github.com/example/gadget\n",
     ),
+    # A project named after its repository with a suffix (grpcio from the grpc repository).
+    "widgetio-1.0.tar.gz": sdist(
+        "widgetio",
+        "1.0",
+        {"widget/__init__.py": "def widget():\n    return 1\n"},
+        extra_metadata="Project-URL: Source Code, https://github.com/example/widget\n",
+    ),
     "plain-2.1.tar.gz": sdist(
         "plain",
         "2.1",

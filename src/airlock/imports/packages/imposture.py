@@ -62,8 +62,9 @@ def impostor_of(project: str, metadata: str, packages: frozenset[str]) -> str | 
     own_words = set(own.split("-"))
     for repo in GITHUB_REPO.findall(metadata):
         other = normalise(repo)
-        if other == own or other.removeprefix("python-") == own:
-            continue
+        squashed, own_squashed = other.replace("-", ""), own.replace("-", "")
+        if squashed in own_squashed or own_squashed in squashed:
+            continue  # ``grpcio`` from the ``grpc`` repository, ``python-x`` from ``x``
         for package in packages:
             if normalise(package) != other:
                 continue

@@ -165,6 +165,8 @@ def test_impostor_rule() -> None:
     assert impostor_of("python-acme-widgets", meta, frozenset({"acme_widgets"})) is None
     assert impostor_of("acme-widgets-fork", meta, frozenset({"acme_widgets"})) is None
     assert impostor_of("acme-upgrade", meta, frozenset({"upgrade"})) is None
+    source = "Project-URL: Source Code, https://github.com/example/widget\n"
+    assert impostor_of("widgetio", source, frozenset({"widget"})) is None
     home = "Home-page: https://github.com/dateutil/dateutil\n"
     assert impostor_of("python-dateutil", home, frozenset({"dateutil"})) is None
 
