@@ -5,7 +5,7 @@ import or install; a sink fed by a secret, by decoded or downloaded data, or rea
 hidden names is a chain and denies. Compiler and build-tool checks in ``setup.py`` are not
 droppers: they are reported low (issue 16, cffi and psutil were denied for them).
 
-Pure. What it does not catch: chains split across files or through attributes of objects,
+Pure. What it does not catch: chains through attributes of objects,
 payloads whose decoding needs a key computed at run time, and native code.
 """
 

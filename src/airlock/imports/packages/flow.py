@@ -10,8 +10,11 @@ sinks are recorded as :class:`Event` values with the moment they run: on install
 module level, functions it calls, install-command classes), on import (module level), or later
 (inside a function). :mod:`airlock.imports.packages.chains` scores the events.
 
-What it deliberately does not do: follow data across files, model loops or branches (both arms
-are walked), run anything, or fold values past ``MAX_FOLD`` characters.
+Given the archive's other modules (:class:`local.LocalModules`), a call made on install or
+import into one of them is followed there (:func:`trace_across`; ADR 0027).
+
+What it deliberately does not do: follow calls across files that run later, model loops or
+branches (both arms are walked), run anything, or fold values past ``MAX_FOLD`` characters.
 """
 
 from __future__ import annotations
