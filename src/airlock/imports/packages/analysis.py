@@ -14,12 +14,16 @@ import sys
 from dataclasses import replace
 
 from airlock.imports.packages.chains import score
-from airlock.imports.packages.flow import trace
+from airlock.imports.packages.flow import Trace, trace, trace_across
+from airlock.imports.packages.imposture import stdlib_lookalike
+from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.prefilter import may_act
 from airlock.imports.packages.rules import DROP_SITE, PackageFinding, Severity, scan_constants
 
 # Code far to the right of a line's visible part: a classic way to hide a payload (issue 16).
 OFF_SCREEN = re.compile(rb"\S[ \t]{150,}(?P<code>[^\s#\"'][^\n]{4,})")
+# A long run that mixes spaces and tabs (no 64 spaces or 16 tabs in a row): three switches.
+MIXED_BLANKS = re.compile(rb" \t+ +\t| *\t +\t+ ")
 OFF_SCREEN_CODE = re.compile(
     rb"^;?\s*(import |from \S+ import|exec|eval|__import__|os\.|subprocess)"
 )
@@ -31,7 +35,7 @@ STEALER_DEPS = re.compile(
 )
 
 
-IMPORTS = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.MULTILINE)
+IMPORTS = re.compile(r"^(\s*)(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.MULTILINE)
 # A string constant that is itself obfuscated Python, written out or run later.
 EMBEDDED_CODE = re.compile(r"from builtins import \*|\\x65\\x78\\x65\\x63|\\x5f\\x5f\\x69")
 ESCAPES = re.compile(r"\\x[0-9a-fA-F]{2}")
@@ -41,8 +45,6 @@ COLLECTORS = {"mss", "pynput", "pyautogui", "browser_cookie3", "win32crypt", "cl
 COLLECTORS |= {"pyperclip", "PIL.ImageGrab", "cv2", "pyAesCrypt", "secure_delete", "keyboard"}
 STEALERS = {"browser_cookie3", "win32crypt", "browser_cookie"}  # read browsers' saved secrets
 CHANNELS = {"telebot", "telegram", "discord_webhook", "dhooks", "discord", "discordwebhook"}
-# Every name in STEALERS and CHANNELS holds one of these: without them neither kit rule fires.
-KIT_WORDS = ("browser_cookie", "win32crypt", "telebot", "telegram", "dhooks", "discord")
 
 
 def scan_python(
@@ -91,8 +93,9 @@ def scan_python(
 def off_screen(path: str, data: bytes) -> list[PackageFinding]:
     """Code placed after a long run of blanks on one line."""
     found: list[PackageFinding] = []
-    if b" " * 64 not in data and b"\t" * 16 not in data:
-        return found  # no long run of blanks (mixed runs of both are not looked for)
+    mixed = b"\t " in data and MIXED_BLANKS.search(data)
+    if b" " * 64 not in data and b"\t" * 16 not in data and not mixed:
+        return found  # no long run of blanks
     for match in OFF_SCREEN.finditer(data):
         code = match.group("code")
         if OFF_SCREEN_CODE.search(code):
@@ -128,9 +131,23 @@ def _embedded(path: str, source: str) -> list[PackageFinding]:
         found.append(
             PackageFinding("bot-token", path, 0, Severity.HIGH, "embeds a Telegram bot token")
         )
-    # Import statements matter only for the kit rules below: read them when a kit's name occurs.
-    kits = any(word in source for word in KIT_WORDS)
-    imported = {m.group(1) or m.group(2) for m in IMPORTS.finditer(source)} if kits else set()
+    imported = set()
+    for match in IMPORTS.finditer(source):
+        name = match.group(2) or match.group(3)
+        imported.add(name)
+        top = name.split(".", 1)[0]
+        imitated = stdlib_lookalike(top) if not match.group(1).rpartition("\n")[2] else None
+        if imitated:
+            found.append(
+                PackageFinding(
+                    "stdlib-lookalike-import",
+                    path,
+                    source.count("\n", 0, match.start(2) if match.group(2) else match.start(3)) + 1,
+                    Severity.HIGH,
+                    f"imports {top!r} when loaded: not the standard library's {imitated!r} but a "
+                    "look-alike only the package index can supply",
+                )
+            )
     collectors = imported & COLLECTORS
     if imported & STEALERS and DROP_SITE.search(source):
         found.append(
@@ -165,7 +182,31 @@ def setup_imports(source: str) -> set[str]:
     return _imported_names(tree) - {""}
 
 
-def scan_pth(path: str, text: str, shipped: frozenset[str]) -> list[PackageFinding]:
+def scan_across(
+    path: str, source: str, package: LocalModules, module: str, *, install_time: bool
+) -> list[PackageFinding]:
+    """Chains that start in ``path`` on install or import and continue in a function of
+    another module of the same archive (issue 16: ``from .util import run; run()``).
+
+    The findings name the module where each sink is; the file's own pass (:func:`scan_python`)
+    reports what it does alone, so duplicates are left for the caller to merge."""
+    try:
+        tree = ast.parse(source, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []  # the file's own pass reports it
+    try:
+        own, foreign = trace_across(tree, install_time=install_time, package=package, module=module)
+        found = score(path, own)
+        for target, events in foreign.items():
+            found += score(target, events)
+    except RecursionError:
+        return []
+    return found
+
+
+def scan_pth(
+    path: str, text: str, shipped: frozenset[str], package: LocalModules | None = None
+) -> list[PackageFinding]:
     """Lines of a ``.pth`` file that start with ``import`` run at every interpreter start.
 
     Each such line is read by the data-flow pass as code that runs on import, so a chain in
@@ -181,13 +222,22 @@ def scan_pth(path: str, text: str, shipped: frozenset[str]) -> list[PackageFindi
             tree = ast.parse(line.strip())
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             tree = None
-        traced = trace(tree, install_time=False) if tree is not None else None
+        traced: Trace | None = None
+        foreign: dict[str, Trace] = {}
+        if tree is not None and package is not None:
+            # ``import pkg; pkg.run()``: the function is followed into the archive's module.
+            traced, foreign = trace_across(tree, install_time=False, package=package, module="")
+        elif tree is not None:
+            traced = trace(tree, install_time=False)
         chains = [replace(f, line=number) for f in score(path, traced)] if traced else []
+        for target, followed in foreign.items():
+            chains += score(target, followed)
         found += chains
         named = _imported_names(tree) if tree is not None else {""}
         known = set(sys.stdlib_module_names) | shipped
         # exec of code in plain sight is interpreted by the pass; its imports count too.
-        sinks = [e for e in traced.events if e.kind != "exec" or e.labels] if traced else [None]
+        run = [e for t in (traced, *foreign.values()) if t for e in t.events]
+        sinks = [e for e in run if e.kind != "exec" or e.labels] if traced else [None]
         plain = not sinks and named <= known
         if not any(f.severity >= Severity.HIGH for f in chains):
             found.append(

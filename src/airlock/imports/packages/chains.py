@@ -5,7 +5,7 @@ import or install; a sink fed by a secret, by decoded or downloaded data, or rea
 hidden names is a chain and denies. Compiler and build-tool checks in ``setup.py`` are not
 droppers: they are reported low (issue 16, cffi and psutil were denied for them).
 
-Pure. What it does not catch: chains split across files or through attributes of objects,
+Pure. What it does not catch: chains through attributes of objects,
 payloads whose decoding needs a key computed at run time, and native code.
 """
 
@@ -46,7 +46,11 @@ STRONG_DROPPER = re.compile(
     r"-encodedcommand|-enc\s+[a-z0-9+/=]{20,}|powershell.{0,80}-w(indowstyle)?\s+hidden",
     re.IGNORECASE | re.DOTALL,
 )
-DNS = ("socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo")
+PIP_INSTALL = re.compile(r"\bpip[\d.]*\b.{0,40}\binstall\b(?!\s+(-e\s+)?\.(\s|$))", re.DOTALL)
+DNS = (
+    "socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo",
+    "dns.resolver.resolve", "dns.resolver.query", "dns.resolver.Resolver.resolve",
+)  # fmt: skip
 DOMAIN = re.compile(r"\.[a-z][a-z0-9-]*\.[a-z]{2,}", re.IGNORECASE)
 BUILD_TOOL = re.compile(
     r"^\s*(\S*/)?(cc|c\+\+|gcc|g\+\+|clang|clang\+\+|cl|icc|pkg-config|pkgconf|git|uname|"
@@ -86,8 +90,12 @@ TELL = {
 def _why(event: Event, what: str) -> str:
     carried = ", ".join(TELL[k] for k in sorted(event.labels) if k in TELL)
     hidden = " reached through hidden names" if HIDDEN in event.labels else ""
-    return f"{what} via {event.callee}{hidden} {event.when.value}" + (
-        f", carrying {carried}" if carried else ""
+    # What pip installs: the archive-level check compares it with the project's own name.
+    command = f": {event.text[:160]}" if what == "install time pip" else ""
+    return (
+        f"{what} via {event.callee}{hidden} {event.when.value}"
+        + (f", carrying {carried}" if carried else "")
+        + command
     )
 
 
@@ -127,6 +135,9 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         return ("dropper", Severity.CRITICAL) if eager else ("process-call", Severity.MEDIUM)
     if HIDDEN in event.labels:
         return "hidden-process", Severity.CRITICAL if eager else Severity.HIGH
+    if event.when is When.INSTALL and PIP_INSTALL.search(f"{event.callee} {event.text}"):
+        # Packages installed by setup.py itself bypass the vetting of dependencies.
+        return "install-time-pip", Severity.HIGH
     if BUILD_TOOL.search(event.text) or "sys.executable" in event.text:
         return "build-tool", Severity.LOW
     if eager and not event.text.strip():

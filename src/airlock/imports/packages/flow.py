@@ -10,14 +10,18 @@ sinks are recorded as :class:`Event` values with the moment they run: on install
 module level, functions it calls, install-command classes), on import (module level), or later
 (inside a function). :mod:`airlock.imports.packages.chains` scores the events.
 
-What it deliberately does not do: follow data across files, model loops or branches (both arms
-are walked), run anything, or fold values past ``MAX_FOLD`` characters.
+Given the archive's other modules (:class:`local.LocalModules`), a call made on install or
+import into one of them is followed there (:func:`trace_across`; ADR 0027).
+
+What it deliberately does not do: follow calls across files that run later, model loops or
+branches (both arms are walked), run anything, or fold values past ``MAX_FOLD`` characters.
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import functools
 import re
 from dataclasses import dataclass, field
@@ -35,13 +39,15 @@ from airlock.imports.packages.fold import (
     small,
     text_of,
 )
-from airlock.imports.packages.prefilter import HitLines
+from airlock.imports.packages.local import LocalModules, absolute
+from airlock.imports.packages.prefilter import HitLines, may_act
 from airlock.imports.packages.sinks import (
     CLIENTS,
     DECODED,
     DROPPED,
     FILE,
     HIDDEN,
+    HOSTINFO,
     METADATA_HOSTS,
     REMOTE,
     SECRET,
@@ -136,8 +142,19 @@ class Interpreter:
         helper: bool = False,
         source: str | None = None,
         max_steps: int = MAX_STEPS,
+        *,
+        package: LocalModules | None = None,
+        module: str = "",
     ) -> None:
         self.install_time = install_time
+        # Other modules of the same archive: a call made on install or import into one of
+        # them is followed there (issue 16: chains across files). Only with a package are
+        # calls followed, and then functions that run later are not walked on their own.
+        self.package = package
+        self.module = module  # this module's dotted name, for relative imports
+        self.foreign: dict[str, Trace] = {}  # member path -> events of functions followed
+        self.stars: list[str] = []  # modules this one star-imports from its own package
+        self.aliases: re.Pattern[str] | None = None
         self.helper = helper  # a module setup.py imports: its functions run during install
         self.trace = Trace()
         self.depth = 0
@@ -152,10 +169,13 @@ class Interpreter:
         when = When.INSTALL if self.install_time else When.IMPORT
         env: dict[str, Val] = {}
         self.block(tree.body, env, when)
+        self.aliases = _aliases(env)
         seen: set[int] = set()
         while self.pending:
             func, fwhen = self.pending.pop()
             fwhen = When.INSTALL if self.helper else fwhen
+            if self.package is not None and fwhen is When.LATER:
+                continue  # following calls across files: the file's own pass walks these
             if id(func) in seen or not self.may_act(func):
                 continue
             seen.add(id(func))
@@ -169,7 +189,12 @@ class Interpreter:
         if self.hits is None:
             return True
         first = min([func.lineno, *(d.lineno for d in func.decorator_list)])
-        return self.hits.acts(first, func.end_lineno or 1 << 30)
+        last = func.end_lineno or 1 << 30
+        # A sink imported or bound under another name (``from os import system as run``,
+        # ``run = getattr(os, 'sys' + 'tem')``) is called by that name (issue 16).
+        return self.hits.acts(first, last) or (
+            self.aliases is not None and self.hits.search(self.aliases, first, last)
+        )
 
     def block(self, body: list[ast.stmt], env: dict[str, Val], when: When) -> None:
         for stmt in body:
@@ -193,8 +218,16 @@ class Interpreter:
                 name = alias.asname or alias.name.split(".")[0]
                 env[name] = Val(ref=alias.name if alias.asname else name)
         elif isinstance(node, ast.ImportFrom):
+            # A relative import keeps its dots (``.util.run``): it names this package's own
+            # module, never a library of the same name; :meth:`follow` resolves it.
+            prefix = "." * node.level
+            base = f"{prefix}{node.module}." if node.module else prefix
             for alias in node.names:
-                env[alias.asname or alias.name] = Val(ref=f"{node.module or ''}.{alias.name}")
+                if alias.name == "*":
+                    if self.package is not None:  # read only when a name from it is called
+                        self.stars.append(base.rstrip(".") or prefix)
+                    continue
+                env[alias.asname or alias.name] = Val(ref=f"{base}{alias.name}")
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for decorator in node.decorator_list:
                 self.expr(decorator, env, when)
@@ -351,7 +384,9 @@ class Interpreter:
                 return Val(const=folded, labels=labels)
         except (TypeError, ValueError, LookupError, ArithmeticError):
             pass
-        if isinstance(op, ast.Add) and (left.shape or right.shape):
+        # Host data joined to a literal keeps the literal: ``getuser() + '.evil.example'``.
+        told = any(v.labels & {HOSTINFO, SECRET} and v.const is None for v in (left, right))
+        if isinstance(op, ast.Add) and (left.shape or right.shape or told):
             shape = (_shape(left) + _shape(right))[:MAX_SHAPE]
             return Val(labels=labels, shape=shape)
         return Val(labels=labels)
@@ -426,12 +461,18 @@ class Interpreter:
                 return Val(labels=labels - {HIDDEN})  # an attribute of some object
             name = _canon(f"{target}.{c[1]}")
             return Val(ref=name, labels=frozenset({HIDDEN}) | source_labels(name))
-        if ref in ("__import__", "importlib.import_module") and c and isinstance(c[0], str):
+        if ref in ("__import__", "importlib.import_module", "importlib.__import__") and (
+            c and isinstance(c[0], str)
+        ):
             return Val(ref=c[0], labels=frozenset({HIDDEN}))
         if ref in ("globals", "locals", "vars") and not args:
             return Val(ref="globals")
         if callee.func is not None:
             return self.apply(callee.func, args, env, when) or Val(labels=labels)
+        if when is not When.LATER:
+            ran = self.runs_now(node, ref, args, kwargs, env, when)
+            if ran is not None:
+                return ran
         if ref == "map" and len(args) == 2 and isinstance(c[1], (list, str, bytes)):
             mapped = self.map_const(args[0], c[1], env)
             if mapped is not None:
@@ -579,6 +620,119 @@ class Interpreter:
         value = self.expr(node, env, When.LATER)
         return text_of(value.const) or value.shape or value.ref
 
+    # --- calls across files (issue 16) -----------------------------------------------
+    def runs_now(  # noqa: PLR0917 -- the parts of one call, evaluated once by call()
+        self,
+        node: ast.Call,
+        ref: str,
+        args: list[Val],
+        kwargs: dict[str | None, Val],
+        env: dict[str, Val],
+        when: When,
+    ) -> Val | None:
+        """On install or import: a thread's target runs now; a call into another module of
+        the archive is followed there. The call's value, or None when it is neither."""
+        if ref in THREADS:
+            timer = args[1] if ref.endswith("Timer") and len(args) > 1 else None
+            target = kwargs.get("target") or timer
+            if target is not None and target.func is not None:
+                self.apply(target.func, [], env, when)
+            return None
+        if not ref and self.stars and isinstance(node.func, ast.Name):
+            ref = self.star(node.func.id)
+        if self.package is not None and ref:
+            return self.follow(ref, args, when)
+        return None
+
+    def follow(self, ref: str, args: list[Val], when: When) -> Val | None:
+        """Evaluate a function of another module of this archive called on install or
+        import; its events are kept under that module's path. None when ``ref`` is not one."""
+        if self.package is None or self.package.steps_left <= 0:
+            return None
+        found = self.local_function(ref, self.module, 0)
+        if found is None:
+            return None
+        module, func = found
+        # Once per function, moment and labels carried in, per archive: a large package's
+        # hundred ``__init__.py`` files calling one helper are read once (issue 16: bounded).
+        key = (module, func.name, when.name, frozenset().union(*(a.labels for a in args)))
+        done = self.package.followed.get(key)
+        if isinstance(done, Val):
+            return done
+        env = self.module_env(module)
+        path = self.package.path(module)
+        saved = (self.trace, self.module)
+        self.trace = self.foreign.setdefault(path, Trace())
+        self.module = module
+        try:
+            value = self.apply(func, args, env, when) or UNKNOWN
+        finally:
+            self.trace, self.module = saved
+        self.package.followed[key] = value
+        return value
+
+    def local_function(
+        self, ref: str, module: str, hops: int
+    ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef] | None:
+        """The module and definition ``ref`` (seen from ``module``) names, when the archive
+        ships it and the module names a sink; names re-exported by ``from .x import f`` are
+        followed (twice at most)."""
+        if self.package is None:
+            return None
+        name = absolute(ref, module, self.package.is_package(module))
+        owner, _, attr = name.rpartition(".")
+        # A module naming no sink is read only to follow a re-export from a package.
+        useful = owner and (self.package.acts(owner) or self.package.is_package(owner))
+        tree = self.package.parsed(owner) if useful else None
+        if tree is None:
+            return None
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == attr:
+                return (owner, stmt) if self.package.acts(owner) else None
+        if hops >= 2:
+            return None
+        for stmt in tree.body:
+            if isinstance(stmt, ast.ImportFrom) and stmt.module != "__future__":
+                for alias in stmt.names:
+                    if (alias.asname or alias.name) == attr:
+                        prefix = "." * stmt.level
+                        base = f"{prefix}{stmt.module}." if stmt.module else prefix
+                        return self.local_function(f"{base}{alias.name}", owner, hops + 1)
+        return None
+
+    def module_env(self, module: str) -> dict[str, Val]:
+        """Names a module binds at its top level (imports, functions, constants), computed
+        once per archive by a walk whose events are dropped (its own pass reports them)."""
+        if self.package is None:
+            return {}
+        cached = self.package.envs.get(module)
+        if isinstance(cached, dict):
+            return cached
+        env: dict[str, Val] = {}
+        tree = self.package.parsed(module)
+        if tree is not None:
+            quiet = Interpreter(False, max_steps=MAX_FOREIGN_STEPS, module=module)
+            with contextlib.suppress(OverBudget):  # what was bound so far is what it sees
+                quiet.block(tree.body, env, When.LATER)
+            self.package.steps_left -= MAX_FOREIGN_STEPS - max(quiet.steps, 0)
+        self.package.envs[module] = env
+        return env
+
+    def star(self, called: str) -> str:
+        """The ref of ``called`` when a ``from .x import *`` of this module brought it (x
+        shipped and naming a sink), else ""."""
+        if self.package is None or called.startswith("_"):
+            return ""
+        for ref in self.stars:
+            name = absolute(ref, self.module, self.package.is_package(self.module))
+            tree = self.package.parsed(name) if self.package.acts(name) else None
+            for stmt in tree.body if tree is not None else []:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+                    stmt.name == called
+                ):
+                    return f"{name}.{called}"
+        return ""
+
     def apply(
         self,
         func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef,
@@ -626,6 +780,25 @@ class Interpreter:
 
 
 MAX_SHAPE = 512
+MAX_FOREIGN_STEPS = 20_000  # top level of a module a call is followed into
+# Calls that run a function they are given: ``Thread(target=f).start()`` on import runs f.
+THREADS = {"threading.Thread", "threading.Timer", "multiprocessing.Process"}
+
+
+def _aliases(env: dict[str, Val]) -> re.Pattern[str] | None:
+    """Names bound to a sink under a name of their own (``import urllib.request as r``,
+    ``run = getattr(os, 'sys' + 'tem')``): a function calling them is walked."""
+    names = sorted(
+        name
+        for name, value in env.items()
+        if value.ref
+        and value.ref != name
+        and not may_act(name, paths=False)
+        and (kind_of(value.ref) or may_act(value.ref, paths=False) or HIDDEN in value.labels)
+    )
+    if not names:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names[:200]) + r")\b")
 
 
 def _arg_text(value: Val) -> str:
@@ -673,7 +846,9 @@ def _is_main_guard(test: ast.expr) -> bool:
     )
 
 
-GLOBAL_TABLES = ("globals", "locals", "vars", "builtins.__dict__", "__builtins__.__dict__")
+GLOBAL_TABLES = (
+    "globals", "locals", "vars", "builtins.__dict__", "__builtins__.__dict__", "sys.modules",
+)  # fmt: skip
 
 
 def trace(
@@ -683,6 +858,8 @@ def trace(
     helper: bool = False,
     source: str | None = None,
     max_steps: int = MAX_STEPS,
+    package: LocalModules | None = None,
+    module: str = "",
 ) -> Trace:
     """Sink events and recovered strings for one parsed module.
 
@@ -693,9 +870,32 @@ def trace(
     make a chain. ``max_steps`` bounds the expressions evaluated; past it the walk stops and
     ``Trace.budget_spent`` is set, which the scorer turns into a hold (fail closed).
     """
-    interp = Interpreter(install_time or helper, helper, source, max_steps)
+    interp = Interpreter(
+        install_time or helper, helper, source, max_steps, package=package, module=module
+    )
     try:
         interp.run_module(tree)
     except OverBudget:
         interp.trace.budget_spent = True
     return interp.trace
+
+
+def trace_across(
+    tree: ast.Module,
+    *,
+    install_time: bool,
+    package: LocalModules,
+    module: str,
+    max_steps: int = MAX_FOREIGN_STEPS * 5,
+) -> tuple[Trace, dict[str, Trace]]:
+    """The events of ``tree`` run on install or import with calls into the archive's other
+    modules followed: its own trace and, per member path, the followed functions' events.
+    Functions that run later are not walked (the file's own pass does); a spent budget
+    stops the walk without holding (this pass only adds to the file's own)."""
+    budget = min(max_steps, package.steps_left)
+    interp = Interpreter(install_time, False, None, budget, package=package, module=module)
+    if budget > 0:
+        with contextlib.suppress(OverBudget):
+            interp.run_module(tree)
+    package.steps_left -= budget - max(interp.steps, 0)
+    return interp.trace, interp.foreign

@@ -30,6 +30,9 @@ LITERALS = (
     "getenv", "gethostname", "getuser", "getlogin", "expanduser", "browser_cookie3",
     "win32crypt", "keyring", "dotenv", "ImageGrab", "pyautogui", "mnemonic", "private_key",
     "privatekey", "seed_phrase", "seedphrase", "wallet_key", "keystore",
+    # Sinks reachable without any word above (``from http import client``; issue 16).
+    "HTTPConnection", "HTTPSConnection", "xmlrpc", "telnetlib", "open_connection",
+    "dns.resolver",
 )  # fmt: skip
 # Names that are also the tail or head of common longer words, which do not name the sink:
 # ``empty.``, ``filesystem``, ``pipeline``, ``environment`` (issue 16: those words made six
@@ -41,6 +44,12 @@ BOUNDED = (
     ("pty.", True, ""),
     ("pip", True, r"(?![a-z_])"),
     ("environ", False, r"(?![a-z])"),
+)
+# ``getattr(o, 'sys' + 'tem')``, ``getattr(o, 'metsys'[::-1])``, ``getattr(o, chr(115) + x)``:
+# an attribute named by a string built on the spot, whatever the module is called locally.
+BUILT_NAME = (
+    r"getattr\([^,()\n]{1,60},\s*(?:[rbu]?['\"][^'\"\n]*['\"]\s*(?:[+%*]|\[|\.join)|"
+    r"chr(?=\()|bytes|[\w.]+\s*\+|f['\"][^'\"\n]*\{)"
 )
 # Credential files and persistence places, looked for in the lower-cased text.
 PATH_WORDS = (
@@ -71,7 +80,8 @@ CALL_NAMES = ("exec", "eval", "compile", "globals", "vars", "locals", "breakpoin
 # The words and the calls in one pass (a call is the match that ends with "(": no word does).
 ANY = re.compile(
     _by_first_letter(LITERALS, (*BOUNDED, *((name, False, r"\s*\(") for name in CALL_NAMES)))
-    + r"|getattr\(\s*(?:os|sys|subprocess|socket|importlib)\b"
+    + r"|getattr\(\s*(?:os|sys|subprocess|socket|importlib)\b|"
+    + BUILT_NAME
 )
 NEWLINES = re.compile(r"\r\n?|\n")
 
@@ -139,6 +149,13 @@ class HitLines:
                 self._lowered_starts = _line_starts(lowered)
             begin, end = _range(self._lowered_starts, first, last)
         return any(lowered.find(word, begin, end) >= 0 for word in PATH_WORDS)
+
+    def search(self, pattern: re.Pattern[str], first: int, last: int) -> bool:
+        """Whether ``pattern`` occurs in lines ``first``..``last`` (1-based, inclusive)."""
+        if self._starts is None:
+            self._starts = _line_starts(self._source)
+        begin, end = _range(self._starts, first, last)
+        return pattern.search(self._source, begin, end) is not None
 
 
 def _line_starts(text: str) -> list[int]:

@@ -32,6 +32,7 @@ HTTP_MODULES = ("requests", "httpx", "urllib3", "requests.api", "aiohttp")
 NETWORK = {
     "socket.socket", "socket.create_connection", "socket.gethostbyname", "socket.getaddrinfo",
     "socket.gethostbyname_ex", "urllib.request.urlopen", "urllib.request.urlretrieve",
+    "dns.resolver.resolve", "dns.resolver.query",
     "urllib2.urlopen", "urllib.urlopen", "urllib.urlretrieve", "http.client.HTTPConnection",
     "http.client.HTTPSConnection", "httplib.HTTPConnection", "httplib.HTTPSConnection",
     "smtplib.SMTP", "smtplib.SMTP_SSL", "ftplib.FTP", "webbrowser.open", "telebot.TeleBot",
@@ -43,8 +44,10 @@ NETWORK = {
 # HTTP client objects: an instance is referred to by its class, so ``client.post`` is traffic.
 CLIENTS = {
     "requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client",
-    "httpx.AsyncClient", "aiohttp.ClientSession", "urllib3.PoolManager",
+    "httpx.AsyncClient", "aiohttp.ClientSession", "urllib3.PoolManager", "socket.socket",
 }  # fmt: skip
+# A raw socket's traffic (issue 16: exfiltration and reverse shells over plain sockets).
+SOCKET_VERBS = {"connect", "connect_ex", "send", "sendall", "sendto"}
 SECRET_SOURCES = {"os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "dotenv."}
 SECRET_SOURCES |= {"browser_cookie3.", "win32crypt.", "keyring.get_password", "pyperclip.paste"}
 SECRET_SOURCES |= {"PIL.ImageGrab.grab", "pyautogui.screenshot"}
@@ -73,6 +76,8 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
         return "process"
     head, _, leaf = ref.rpartition(".")
     if ref in NETWORK or ((head in HTTP_MODULES or head in CLIENTS) and leaf in HTTP_VERBS):
+        return "network"
+    if head == "socket.socket" and leaf in SOCKET_VERBS:
         return "network"
     if ref in OPAQUE_LOADERS:
         return "opaque-load"

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from airlock.domain.requests import Outcome
 from airlock.errors import InvalidInput
-from airlock.imports.packages.analysis import scan_pth, scan_python, setup_imports
+from airlock.imports.packages.analysis import scan_across, scan_pth, scan_python, setup_imports
 from airlock.imports.packages.archive import Member, read_members
+from airlock.imports.packages.imposture import impostor_of
+from airlock.imports.packages.local import LocalModules, module_names
 from airlock.imports.packages.memo import MEMO
 from airlock.imports.packages.native import is_native, scan_native
 from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, scan_pickle
@@ -29,7 +31,7 @@ from airlock.imports.packages.rules import (
     Severity,
     setup_py_hooks,
 )
-from airlock.imports.packages.typosquat import Protected, normalise, typosquat_of
+from airlock.imports.packages.typosquat import Protected, distance, normalise, typosquat_of
 
 if TYPE_CHECKING:
     from airlock.imports.packages.feed import KnownBad
@@ -99,6 +101,10 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     shipped = shipped_modules(members)
     digests: dict[str, bytes] = {}
     scripts = _sdist_scripts(filename, members)
+    package = LocalModules.of(
+        {m.name: m.data for m in members if m.name.endswith(".py") and m.data is not None},
+        sdist=not filename.endswith(".whl"),
+    )
     for member in members:
         if member.data is None:
             # Unread code is a skipped check and holds; unread data (a large test matrix) is
@@ -115,7 +121,7 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
         helper = member.name in helpers
         base, side = member.name.rsplit("/", 1)[-1], bool(SIDE_CODE.search(member.name))
         found = (
-            _member_findings(member.name, member.data, shipped=shipped)
+            _member_findings(member.name, member.data, shipped=shipped, package=package)
             if base.endswith(".pth")  # depends on the rest of the archive: not memoised
             else MEMO.findings(
                 (member_digest, base, helper, _runs_setup(member.name), side),
@@ -128,11 +134,15 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
             metadata = member.data.decode("utf-8", "replace")
         if _own_record(filename, member.name):
             record = member.data.decode("utf-8", "replace")
+    findings = _archive_findings(filename, findings, members, package, scripts, shipped)
     findings += _empty_package(filename, members)
     findings += bytecode_findings(members)
     name = _header(metadata, "Name") or project_of_filename(filename)
     version = _header(metadata, "Version")
     findings += _metadata_findings(filename, name, metadata)
+    findings += _dependency_findings(filename, _requirements_of(metadata, members))
+    findings += _impostor(filename, name, metadata, package)
+    findings += _squatting_installs(name, findings) + _pretender_behaviour(findings)
     if record:
         findings += _record_findings(record, members, digests)
     unknown = [ATTESTATIONS, "release age", "maintainer count"]
@@ -179,7 +189,7 @@ def _own_record(filename: str, name: str) -> bool:
 def _is_code(name: str) -> bool:
     base = name.rsplit("/", 1)[-1]
     return base.endswith(
-        (".py", ".pth", ".pyc", "RECORD", "METADATA", "PKG-INFO", *PICKLE_SUFFIXES)
+        (".py", ".pyw", ".pth", ".pyc", "RECORD", "METADATA", "PKG-INFO", *PICKLE_SUFFIXES)
     )
 
 
@@ -219,16 +229,21 @@ def _runs_setup(path: str) -> bool:
 
 
 def _member_findings(
-    path: str, data: bytes, *, helper: bool = False, shipped: frozenset[str] = frozenset()
+    path: str,
+    data: bytes,
+    *,
+    helper: bool = False,
+    shipped: frozenset[str] = frozenset(),
+    package: LocalModules | None = None,
 ) -> list[PackageFinding]:
     base = path.rsplit("/", 1)[-1]
     if base.endswith(".pth"):
-        return scan_pth(path, data.decode("utf-8", "replace"), shipped)
+        return scan_pth(path, data.decode("utf-8", "replace"), shipped, package)
     if is_native(path):
         return scan_native(path, data)
     if base.endswith(PICKLE_SUFFIXES) and looks_pickled(base, data):
         return scan_pickle(path, data)
-    if not base.endswith(".py"):
+    if not base.endswith((".py", ".pyw")):  # .pyw: Python run without a console window
         return []
     source = data.decode("utf-8", "replace")
     install = _runs_setup(path)
@@ -238,6 +253,220 @@ def _member_findings(
     if SIDE_CODE.search(path):
         found = [_lighter(f) for f in found]
     return found
+
+
+# Files that declare what a distribution depends on.
+DECLARING = {"METADATA", "PKG-INFO", "requires.txt", "setup.py", "setup.cfg", "pyproject.toml"}
+LOOKALIKE_NAME = re.compile(r"imports '(\w+)'")
+LOCAL_IMPORT = re.compile(
+    rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|\*|[\w, \t]+)|"
+    rb"import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?)",
+    re.MULTILINE,
+)
+IDENT = re.compile(rb"[A-Za-z_]\w*")
+TOP_CALL = re.compile(rb"^[A-Za-z_]\w*\s*\(", re.MULTILINE)
+REQUIRES = re.compile(r"^Requires(?:-Dist)?:.*$", re.MULTILINE)
+INSTALL_REQUIRES = re.compile(r"install_requires\s*=\s*[\[(]([^\])]{0,20000})[\])]")
+INSTALLED = re.compile(r"(?<![\w./-])([A-Za-z][\w.-]{2,})")
+
+
+def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the members
+    filename: str,
+    findings: list[PackageFinding],
+    members: list[Member],
+    package: LocalModules,
+    scripts: set[str],
+    shipped: frozenset[str],
+) -> list[PackageFinding]:
+    """Findings that need the whole archive: chains across files, and look-alike imports
+    less those the archive ships or declares."""
+    sdist = not filename.endswith(".whl")
+    found = _merge(findings, _across(members, package, scripts, sdist=sdist))
+    if not any(f.rule == "stdlib-lookalike-import" for f in found):
+        return found
+    declared = "\n".join(
+        _requirements(m.name, m.data.decode("utf-8", "replace"))
+        for m in members
+        if m.data is not None and m.name.rsplit("/", 1)[-1] in DECLARING and m.name.count("/") <= 2
+    )
+    return _declared_lookalikes(found, shipped | package.tops, declared)
+
+
+def _across(
+    members: list[Member], package: LocalModules, scripts: set[str], *, sdist: bool
+) -> list[PackageFinding]:
+    """Chains from ``setup.py`` or a package's ``__init__.py`` into functions of the
+    archive's other modules, called on install or import (issue 16: chains across files).
+
+    Only files that import from their own package are parsed again for this."""
+    found: list[PackageFinding] = []
+    for member in members:
+        if member.data is None:
+            continue
+        install = _runs_setup(member.name)
+        if not (install or member.name.endswith("/__init__.py")):
+            continue
+        names = module_names(member.name, sdist=sdist)
+        if not _calls_locally(member.data, package.tops - set(names)):
+            continue
+        if package.steps_left <= 0 or package.parse_left < len(member.data):
+            break  # bounded per archive: this pass only adds to each file's own
+        package.parse_left -= len(member.data)
+        source = member.data.decode("utf-8", "replace")
+        side = bool(SIDE_CODE.search(member.name)) or member.name in scripts
+        for finding in scan_across(
+            member.name, source, package, names[0] if names else "", install_time=install
+        ):
+            light = side or SIDE_CODE.search(finding.path) or finding.path in scripts
+            found.append(_lighter(finding) if light else finding)
+    return found
+
+
+def _calls_locally(data: bytes, tops: frozenset[str]) -> bool:
+    """Whether the file imports a name from its own package and calls it (a cheap text
+    test: most ``__init__.py`` files only re-export)."""
+    wanted = {t.encode() for t in tops if t.isidentifier()}
+    names: list[bytes] = []
+    for match in LOCAL_IMPORT.finditer(data):
+        module = match.group(1) or match.group(3)
+        if not (module.startswith(b".") or module.split(b".")[0] in wanted):
+            continue
+        if match.group(2) and match.group(2).strip() == b"*":
+            if TOP_CALL.search(data):  # a name the star import brought, called on import
+                return True
+        elif match.group(2):
+            names += [n.split()[-1] for n in match.group(2).strip(b"()").split(b",") if n.split()]
+        else:
+            names.append(match.group(4) or module.split(b".")[0])
+    for name in dict.fromkeys(names):
+        if IDENT.fullmatch(name) and re.search(
+            rb"(?<![\w.])" + re.escape(name) + rb"(?:\.\w+)*\s*\(", data
+        ):
+            return True
+    return False
+
+
+def _merge(findings: list[PackageFinding], more: list[PackageFinding]) -> list[PackageFinding]:
+    """``findings`` plus those of ``more`` that say something new (rule, path and line not
+    already reported at that severity or above)."""
+    worst: dict[tuple[str, str, int], Severity] = {}
+    for f in findings:
+        key = (f.rule, f.path, f.line)
+        worst[key] = max(worst.get(key, Severity.LOW), f.severity)
+    out = list(findings)
+    for f in more:
+        key = (f.rule, f.path, f.line)
+        if key not in worst or f.severity > worst[key]:
+            worst[key] = f.severity
+            out.append(f)
+    return out
+
+
+def _requirements(path: str, text: str) -> str:
+    """What a declaring file says about dependencies: the ``Requires-Dist`` headers of
+    metadata (its description mentions words, not dependencies), other files whole."""
+    if path.endswith(("METADATA", "PKG-INFO")):
+        return "\n".join(REQUIRES.findall(text))
+    return text
+
+
+def _declared_lookalikes(
+    findings: list[PackageFinding], shipped: frozenset[str], declared: str
+) -> list[PackageFinding]:
+    """Drop look-alike imports of a module the archive ships or declares as a dependency
+    (``ujson``-like libraries one letter from the standard library)."""
+    out = []
+    for f in findings:
+        lookalike = f.rule == "stdlib-lookalike-import"
+        match = LOOKALIKE_NAME.search(f.explanation) if lookalike else None
+        if match and (
+            match.group(1) in shipped
+            or re.search(rf"(?<![\w-]){re.escape(match.group(1))}(?![\w-])", declared, re.I)
+        ):
+            continue
+        out.append(f)
+    return out
+
+
+def _squatting_installs(name: str, findings: list[PackageFinding]) -> list[PackageFinding]:
+    """A look-alike that installs packages on install denies (issue 16): a typosquat's
+    ``setup.py`` installs the project it imitates, so that the victim sees it work."""
+    installs = [f for f in findings if f.rule == "install-time-pip"]
+    if not installs:
+        return []
+    own = normalise(name)
+    squat = any(f.rule == "typosquat" for f in findings)
+    for finding in installs:
+        words = INSTALLED.findall(finding.explanation.rpartition(": ")[2])
+        imitated = [w for w in words if normalise(w) != own and distance(normalise(w), own) <= 2]
+        if squat or imitated:
+            what = (
+                f"installs {imitated[0]!r}, a name next to its own"
+                if imitated
+                else ("has a look-alike name and installs packages")
+            )
+            return [
+                PackageFinding(
+                    "squatting-install",
+                    finding.path,
+                    finding.line,
+                    Severity.CRITICAL,
+                    f"{name!r} {what} when installed: a typosquat passing as the real project",
+                )
+            ]
+    return []
+
+
+# Signs that a package pretends (a name it has no right to, no code of its own) and held
+# behaviours that run on install or import: either alone holds, the two together deny.
+PRETENDING = {
+    "empty-package", "typosquat", "name-mismatch", "impostor-package", "stdlib-lookalike-import",
+    "url-dependency",
+}  # fmt: skip
+ACTING = {
+    "network-call", "process-call", "install-download", "install-time-pip", "credential-read",
+    "hidden-exec", "hidden-process", "hidden-endpoint", "dropper", "exfiltration",
+}  # fmt: skip
+LIGHTER = "(tests, docs, examples or scripts outside a package: weighs less)"
+
+
+def _pretender_behaviour(findings: list[PackageFinding]) -> list[PackageFinding]:
+    """A package that pretends and acts on install or import denies (issue 16: look-alikes
+    and empty packages whose ``setup.py`` calls home or runs a command when installed)."""
+    if not any(f.rule in PRETENDING for f in findings):
+        return []
+    pretends = sorted({f.rule for f in findings if f.rule in PRETENDING})
+    for f in findings:
+        if f.rule in ACTING and f.severity is Severity.HIGH and LIGHTER not in f.explanation:
+            return [
+                PackageFinding(
+                    "pretender-acts",
+                    f.path,
+                    f.line,
+                    Severity.CRITICAL,
+                    f"{', '.join(pretends)} and {f.rule}: {f.explanation}",
+                )
+            ]
+    return []
+
+
+def _impostor(
+    filename: str, name: str, metadata: str, package: LocalModules
+) -> list[PackageFinding]:
+    packages = frozenset(t for t in package.tops if package.is_package(t))
+    imitated = impostor_of(name, metadata, packages) if metadata else None
+    if not imitated:
+        return []
+    return [
+        PackageFinding(
+            "impostor-package",
+            filename,
+            0,
+            Severity.HIGH,
+            f"{name!r} ships the import package of the project its metadata points to "
+            f"({imitated!r}) under another name: installing it shadows that project",
+        )
+    ]
 
 
 # Chains that no test needs: in side code they still hold for a person to read.
@@ -256,7 +485,7 @@ def _lighter(finding: PackageFinding) -> PackageFinding:
         finding.path,
         finding.line,
         cap,
-        finding.explanation + " (tests, docs, examples or scripts outside a package: weighs less)",
+        f"{finding.explanation} {LIGHTER}",
     )
 
 
@@ -417,7 +646,8 @@ def _empty_package(filename: str, members: list[Member]) -> list[PackageFinding]
     code = [
         m.name
         for m in members
-        if (m.name.endswith(".py") and m.name.rsplit("/", 1)[-1] != "setup.py") or is_native(m.name)
+        if (m.name.endswith((".py", ".pyw")) and m.name.rsplit("/", 1)[-1] != "setup.py")
+        or is_native(m.name)
     ]
     if code:
         return []
@@ -464,6 +694,47 @@ def _metadata_findings(filename: str, name: str, metadata: str) -> list[PackageF
                 f"file name does not match the metadata name {name!r}",
             )
         )
+    return found
+
+
+# ``name @ https://…``: a dependency fetched from a URL, past the index and its vetting.
+URL_REQUIREMENT = re.compile(r"^[A-Za-z0-9][\w.\-]*\s*(?:\[[^\]]*\])?\s*@\s*\S+://", re.I)
+
+
+def _requirements_of(metadata: str, members: list[Member]) -> list[str]:
+    """Requirement strings the package declares: metadata ``Requires-Dist`` and, in an sdist
+    (whose PKG-INFO often lists none), ``requires.txt`` and a literal ``install_requires``."""
+    found = [line.split(":", 1)[1].strip() for line in REQUIRES.findall(metadata)[:200]]
+    for member in members:
+        base = member.name.rsplit("/", 1)[-1]
+        if member.data is None or member.name.count("/") > 2:
+            continue
+        if base == "requires.txt":
+            text = member.data.decode("utf-8", "replace").split("\n[", 1)[0]
+            found += [line.strip() for line in text.splitlines() if line.strip()][:200]
+        elif base == "setup.py" and _runs_setup(member.name):
+            listed = INSTALL_REQUIRES.search(member.data.decode("utf-8", "replace"))
+            if listed:
+                found += re.findall(r"['\"]([^'\"\n]{1,200})['\"]", listed.group(1))[:200]
+    return list(dict.fromkeys(found))
+
+
+def _dependency_findings(filename: str, requirements: list[str]) -> list[PackageFinding]:
+    """Declared dependencies fetched from a URL, past the index and its vetting (issue 16:
+    malicious dependencies declared but not shipped). Look-alike names are not judged here:
+    real dependencies sit one letter from popular ones (``cchardet``, ``pymssql``)."""
+    found = []
+    for value in requirements:
+        if URL_REQUIREMENT.match(value):
+            found.append(
+                PackageFinding(
+                    "url-dependency",
+                    filename,
+                    0,
+                    Severity.HIGH,
+                    f"depends on a package fetched from a URL, not the index: {value[:120]}",
+                )
+            )
     return found
 
 

@@ -1,0 +1,74 @@
+"""Names that pretend to be something else (issue 16: malware with no code signal).
+
+Pure. Two tricks with no sink to trace:
+
+* **A look-alike of a standard-library module** imported at a module's top level
+  (``import sockets``): the module is not in the standard library, so the import only
+  works once someone installs that name from the index, which is the attacker's package.
+  Backports and well-known libraries one letter from a stdlib name (``ujson``, ``pathlib2``)
+  are declared as dependencies by the packages that use them; an import that the archive
+  neither ships nor declares is the trick (:func:`stdlib_lookalike`, filtered in ``vet``).
+* **An impostor distribution**: a project that ships another project's import package,
+  named after the repository its own metadata points to, under a name that does not contain
+  it (``celium-collateral-upgrade`` shipping ``celium_collateral_contracts`` from
+  ``github.com/…/celium-collateral-contracts``). Installing it shadows the real package.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+
+from airlock.imports.packages.typosquat import distance, normalise
+
+# Python 2 names and well-known libraries a letter away from a stdlib module.
+KNOWN = frozenset({
+    "urllib2", "cpickle", "copy_reg", "thread", "httplib", "queue", "stringio", "cstringio",
+    "ujson", "orjson", "typer", "timm", "crypto", "httpx", "emails", "tokens", "sqlite",
+    "stats", "html5", "json5", "dbus", "yaml", "mock", "attr", "sets", "sha", "md5",
+})  # fmt: skip
+_STDLIB: dict[int, list[str]] = {}
+for _name in sorted(sys.stdlib_module_names):
+    if not _name.startswith("_") and len(_name) >= 4:
+        _STDLIB.setdefault(len(_name), []).append(_name)
+GITHUB_REPO = re.compile(
+    r"^(?:Home-page|Project-URL):.*?\b(?:github|gitlab)\.com/[\w.-]+/([\w.-]+?)(?:\.git)?/?\s*$",
+    re.MULTILINE | re.IGNORECASE,
+)
+
+
+@functools.lru_cache(maxsize=8192)
+def stdlib_lookalike(name: str) -> str | None:
+    """The standard-library module ``name`` is one edit away from, or None (also None for
+    a stdlib module, a Python 2 name, a known library or a backport like ``glob2``)."""
+    lowered = name.lower()
+    if len(lowered) < 5 or lowered in KNOWN or name in sys.stdlib_module_names:
+        return None
+    stem = lowered.rstrip("0123456789")
+    if stem != lowered and stem in sys.stdlib_module_names:
+        return None  # a numbered backport (pickle5, pathlib2, selectors2)
+    for size in (len(lowered) - 1, len(lowered), len(lowered) + 1):
+        for module in _STDLIB.get(size, ()):
+            if distance(lowered, module) == 1:
+                return module
+    return None
+
+
+def impostor_of(project: str, metadata: str, packages: frozenset[str]) -> str | None:
+    """The project whose import package this distribution ships, when its metadata names
+    that project's repository and its own name does not contain the package's; else None."""
+    own = normalise(project)
+    own_words = set(own.split("-"))
+    for repo in GITHUB_REPO.findall(metadata):
+        other = normalise(repo)
+        squashed, own_squashed = other.replace("-", ""), own.replace("-", "")
+        if squashed in own_squashed or own_squashed in squashed:
+            continue  # ``grpcio`` from the ``grpc`` repository, ``python-x`` from ``x``
+        for package in packages:
+            if normalise(package) != other:
+                continue
+            words = set(other.split("-")) - {"python", "py"}
+            if not words <= own_words:
+                return str(repo)
+    return None

@@ -1,0 +1,108 @@
+"""The modules one archive ships, by dotted name: what calls across files resolve against.
+
+Pure. A package's ``__init__.py`` (or ``setup.py``, or a ``.pth`` line) may call, when it
+runs, a function defined in a sibling module (issue 16: ``from .util import run; run()``
+where ``run`` reads a wallet and posts it). :mod:`flow` asks this map for the module a dotted
+name lives in and evaluates that function as if it ran there and then.
+
+Bounded: a module is parsed only when it is asked for and its text names a sink or a way to
+reach one (:func:`prefilter.may_act`); a module that names none cannot make a chain, so the
+call is not followed. Each module is parsed at most once per archive.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from airlock.imports.packages.prefilter import may_act
+
+MAX_MODULE_BYTES = 1 << 20  # larger modules are not followed into (generated tables)
+MAX_ARCHIVE_STEPS = 300_000
+MAX_ARCHIVE_PARSE = 4 << 20  # bytes of source the cross-file pass may parse per archive
+IDENTIFIER = re.compile(r"[A-Za-z_]\w*\Z")
+
+
+class LocalModules:
+    """Python modules of one archive: dotted name -> (member path, source bytes)."""
+
+    def __init__(self, sources: dict[str, tuple[str, bytes]]) -> None:
+        self.sources = sources
+        self.tops = frozenset(name.split(".", 1)[0] for name in sources)
+        self._trees: dict[str, ast.Module | None] = {}
+        self._acts: dict[str, bool] = {}
+        self.envs: dict[str, object] = {}  # flow's module environments, computed on demand
+        self.followed: dict[tuple[str, str, str, frozenset[str]], object] = {}  # call -> value
+        # Expressions the cross-file pass may still evaluate in this archive (it only adds to
+        # each file's own pass, so running out stops following; it does not hold).
+        self.steps_left = MAX_ARCHIVE_STEPS
+        self.parse_left = MAX_ARCHIVE_PARSE
+
+    @classmethod
+    def of(cls, files: dict[str, bytes], *, sdist: bool) -> LocalModules:
+        """From member path -> text. A wheel's paths are taken from its root; an sdist's
+        below its top folder (and below ``src/`` there)."""
+        sources: dict[str, tuple[str, bytes]] = {}
+        for path, data in files.items():
+            for name in module_names(path, sdist=sdist):
+                sources.setdefault(name, (path, data))
+        return cls(sources)
+
+    def path(self, module: str) -> str:
+        return self.sources[module][0] if module in self.sources else ""
+
+    def parsed(self, module: str) -> ast.Module | None:
+        """The parsed module when the archive ships it (and it is not too large), else None."""
+        if module in self._trees:
+            return self._trees[module]
+        found = self.sources.get(module)
+        tree = None
+        if found is not None and len(found[1]) <= min(MAX_MODULE_BYTES, self.parse_left):
+            self.parse_left -= len(found[1])
+            try:
+                tree = ast.parse(found[1].decode("utf-8", "replace"))
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                tree = None
+        self._trees[module] = tree
+        return tree
+
+    def acts(self, module: str) -> bool:
+        """Whether the module's text names a sink or a way to reach one (else a call into
+        it cannot make a chain and is not followed)."""
+        if module not in self._acts:
+            found = self.sources.get(module)
+            self._acts[module] = found is not None and may_act(found[1].decode("utf-8", "replace"))
+        return self._acts[module]
+
+    def is_package(self, module: str) -> bool:
+        return self.path(module).endswith("__init__.py")
+
+
+def module_names(path: str, *, sdist: bool) -> list[str]:
+    """Dotted names a member is imported as: ``pkg/sub/mod.py`` -> ``pkg.sub.mod``; in an
+    sdist ``name-1.0/src/pkg/__init__.py`` -> ``pkg``."""
+    if not path.endswith(".py"):
+        return []
+    parts = path.removesuffix(".py").split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    if sdist:
+        parts = parts[1:]
+        if len(parts) > 1 and parts[0] in ("src", "lib"):
+            parts = parts[1:]
+    if not parts or not all(IDENTIFIER.match(p) for p in parts):
+        return []
+    return [".".join(parts)]
+
+
+def absolute(ref: str, module: str, is_package: bool) -> str:
+    """``ref`` with leading dots (a relative import as :mod:`flow` records it) made absolute
+    against ``module``; a ref without dots is returned as it is."""
+    if not ref.startswith("."):
+        return ref
+    level = len(ref) - len(ref.lstrip("."))
+    base = module.split(".") if is_package else module.split(".")[:-1]
+    if level > 1:
+        base = base[: len(base) - (level - 1)]
+    rest = ref[level:]
+    return ".".join([*base, rest]) if rest else ".".join(base)
