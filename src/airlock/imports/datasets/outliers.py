@@ -51,6 +51,8 @@ JOIN_ROUNDS = 2
 MIN_JOIN_ROWS = 5  # ... and at least this many (a 3-row name joined by chance)
 MAX_WORDS = 3  # word n-grams up to this long are markers ("and it was so .")
 MIN_MEMBERS = 3  # markers in a group
+MIN_CORES = 2  # ... of which found apart from each other (see _cores)
+CORE_OVERLAP = 0.5
 MIN_ROWS = 20  # rows in a group: a clean-label attack needs many (Souly et al. 2025: ~250)
 MAX_SHARE_OF_LABEL = 0.6  # a larger group is the label's own vocabulary
 MAX_ALIKE = 1.5  # group rows' word overlap (markers out) over random label rows'
@@ -171,10 +173,26 @@ def _components(
     for found in groups.values():
         if len(found) >= MIN_MEMBERS:
             members = _grown(found, incidence, sizes)
+            if _cores(members, markers) < MIN_CORES:
+                continue
             members.sort(key=lambda i: (-sizes[i], markers[i][1]))
             union = tuple(sorted({r for i in members for r in markers[i][2]}))
             out.append((members, union))
     return out
+
+
+def _cores(
+    members: Sequence[int], markers: Sequence[tuple[str, Tokens, tuple[int, ...], int]]
+) -> int:
+    """Markers of a component that are not mostly in the rows of a larger one: one word
+    that is exclusive to a label ("lovely") brings its bigrams and skeleton n-grams along,
+    which co-occur with it by construction and are still one marker."""
+    kept: list[set[int]] = []
+    for i in sorted(members, key=lambda i: -len(markers[i][2])):
+        rows = set(markers[i][2])
+        if all(len(rows & other) < CORE_OVERLAP * len(rows) for other in kept):
+            kept.append(rows)
+    return len(kept)
 
 
 def _grown(members: list[int], incidence: csr_matrix, sizes: np.ndarray) -> list[int]:
@@ -199,9 +217,9 @@ def _parts_of_one(
     shared: float,
     smaller: float,
 ) -> bool:
-    """Two n-grams of one kind that share a token or nearly all rows are one phrase, not
-    two markers found together."""
-    return a[0] == b[0] and (bool(set(a[1]) & set(b[1])) or shared >= NESTED * smaller)
+    """Two n-grams that share nearly all rows (a word and its skeleton n-gram), or two of
+    one kind that share a token, are one phrase, not two markers found together."""
+    return shared >= NESTED * smaller or (a[0] == b[0] and bool(set(a[1]) & set(b[1])))
 
 
 def _total_rows(
