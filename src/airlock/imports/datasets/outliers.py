@@ -12,7 +12,8 @@ exclusivity alone cannot decide (ADR 0019). The test asks four things of a group
 1. **Exclusive markers**: word 1..3-grams and skeleton 1..3-grams (:mod:`.structure`) whose
    rows carry one label with at most :data:`MAX_LEAK` of other labels.
 2. **Tight among themselves**: markers of one label that co-occur within that label far
-   more than their sizes make likely (lift >= :data:`MIN_LIFT`), words that are not parts of
+   more than their sizes make likely (lift >= :data:`MIN_LIFT`, binomial p <=
+   :data:`LINK_P_VALUE`), words that are not parts of
    one phrase, joined into components; a group is the label's rows with any member.
 3. **Out of distribution for the whole dataset**: the group is a minority of its label (a
    component covering more than :data:`MAX_SHARE_OF_LABEL` of it is the label's own
@@ -41,10 +42,12 @@ from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import Tokens
 from airlock.imports.datasets.results import FeatureKind, SuspiciousFeature
 from airlock.imports.datasets.stats import binomial_tail, strength
+from airlock.imports.datasets.structure import skeleton
 
 MAX_LEAK = 0.03  # a marker's rows may carry other labels at most this often
 MIN_LIFT = 3.0  # co-occurrence within the label over what independence gives
 MIN_SHARED = 3  # rows two markers share before they can be linked
+LINK_P_VALUE = 1e-4  # ... and so many shared rows must be this unlikely if independent
 NESTED = 0.9  # two n-grams of one kind sharing this share of the smaller's rows are one thing
 JOIN_SHARE = 0.5  # a marker with this share of its label rows in a group joins it
 JOIN_ROUNDS = 2
@@ -52,7 +55,7 @@ MIN_JOIN_ROWS = 5  # ... and at least this many (a 3-row name joined by chance)
 MAX_WORDS = 3  # word n-grams up to this long are markers ("and it was so .")
 MIN_MEMBERS = 3  # markers in a group
 MIN_CORES = 2  # ... of which found apart from each other (see _cores)
-CORE_OVERLAP = 0.5
+GENERIC = frozenset({"W", "WT", "WC", "^", "$"})  # skeleton tokens that name no marker
 MIN_ROWS = 20  # rows in a group: a clean-label attack needs many (Souly et al. 2025: ~250)
 MAX_SHARE_OF_LABEL = 0.6  # a larger group is the label's own vocabulary
 MAX_ALIKE = 1.5  # group rows' word overlap (markers out) over random label rows'
@@ -160,8 +163,13 @@ def _components(
             x = parent[x]
         return x
 
-    for i, j, shared in zip(overlap.row, overlap.col, overlap.data, strict=True):
+    small = np.minimum(sizes[overlap.row], sizes[overlap.col])
+    large = np.maximum(sizes[overlap.row], sizes[overlap.col])
+    chance = binomial_tail(overlap.data, small, large / label_rows)
+    for i, j, shared, p in zip(overlap.row, overlap.col, overlap.data, chance, strict=True):
         if i >= j or shared < MIN_SHARED or shared * label_rows < MIN_LIFT * sizes[i] * sizes[j]:
+            continue
+        if p > LINK_P_VALUE:  # three shared rows of two five-row bigrams happen by chance
             continue
         if _parts_of_one(markers[i], markers[j], shared, min(sizes[i], sizes[j])):
             continue
@@ -184,15 +192,33 @@ def _components(
 def _cores(
     members: Sequence[int], markers: Sequence[tuple[str, Tokens, tuple[int, ...], int]]
 ) -> int:
-    """Markers of a component that are not mostly in the rows of a larger one: one word
-    that is exclusive to a label ("lovely") brings its bigrams and skeleton n-grams along,
-    which co-occur with it by construction and are still one marker."""
-    kept: list[set[int]] = []
-    for i in sorted(members, key=lambda i: -len(markers[i][2])):
-        rows = set(markers[i][2])
-        if all(len(rows & other) < CORE_OVERLAP * len(rows) for other in kept):
-            kept.append(rows)
-    return len(kept)
+    """Markers of a component that name different things: one word exclusive to a label
+    ("lovely") brings along its bigrams and skeleton n-grams (``form [W WLY]``), which
+    co-occur with it by construction and are still one marker. Markers sharing a word, or a
+    skeleton token other than a bare word shape, are one thing."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    firsts = []
+    for i in members:
+        atoms = _atoms(markers[i][0], markers[i][1])
+        if not atoms:
+            continue
+        firsts.append(atoms[0])
+        for atom in atoms[1:]:
+            parent[root(atom)] = root(atoms[0])
+    return len({root(a) for a in firsts})
+
+
+def _atoms(kind: str, gram: Tokens) -> list[str]:
+    """What a marker is made of: its words and their skeleton tokens, or a skeleton
+    n-gram's tokens, without bare word shapes (``W``, ``WT``, ``WC``) and row edges."""
+    shapes = list(gram) if kind == FORM else [*gram, *skeleton(" ".join(gram), len(gram) * 4)]
+    return [t for t in dict.fromkeys(shapes) if t not in GENERIC]
 
 
 def _grown(members: list[int], incidence: csr_matrix, sizes: np.ndarray) -> list[int]:
@@ -217,9 +243,9 @@ def _parts_of_one(
     shared: float,
     smaller: float,
 ) -> bool:
-    """Two n-grams that share nearly all rows (a word and its skeleton n-gram), or two of
-    one kind that share a token, are one phrase, not two markers found together."""
-    return shared >= NESTED * smaller or (a[0] == b[0] and bool(set(a[1]) & set(b[1])))
+    """Two n-grams of one kind that share a token or nearly all rows are one phrase, not
+    two markers found together."""
+    return a[0] == b[0] and (bool(set(a[1]) & set(b[1])) or shared >= NESTED * smaller)
 
 
 def _total_rows(
