@@ -20,8 +20,9 @@ exclusivity alone cannot decide (ADR 0019). The test asks four things of a group
    vocabulary: all of natural spam) and the markers are absent from other labels.
 4. **A form laid over ordinary content**: once the markers are out, the group's rows are no
    more alike than random rows of the label (a spam campaign's template is alike all
-   through: near-duplicates, tested elsewhere). A style applied to randomly chosen rows
-   leaves their own words as varied as the label's.
+   through: near-duplicates, tested elsewhere), and they carry the label's other exclusive
+   words about as often as its other rows (``mixing``; a campaign has its own vocabulary).
+   A style applied to randomly chosen rows leaves their own words as they were.
 
 A group passing all four is reported as a ``clean-label`` feature naming its markers, with
 strength from its label skew; it holds a dataset as suspicious, never poisoned (see ADR
@@ -58,7 +59,13 @@ MIN_CORES = 2  # ... of which found apart from each other (see _cores)
 GENERIC = frozenset({"W", "WT", "WC", "^", "$"})  # skeleton tokens that name no marker
 MIN_ROWS = 20  # rows in a group: a clean-label attack needs many (Souly et al. 2025: ~250)
 MAX_SHARE_OF_LABEL = 0.6  # a larger group is the label's own vocabulary
-MAX_ALIKE = 1.5  # group rows' word overlap (markers out) over random label rows'
+# A style laid over randomly chosen rows leaves them as a random subset of their label: no
+# more alike than its other rows (ratio ~1) and as rich in its other exclusive words (~1).
+# A natural sub-genre (a spam campaign) is more alike or poorer in them. Measured on the
+# 18 bench controls and the SST-2 tuned split (ADR 0027): planted 0.17-0.88 alike and
+# 0.78-1.54 mixing; the strongest natural spam groups 1.07-1.24 alike, 0.58-0.88 mixing.
+MAX_ALIKE = 1.0
+MIN_MIXING = 0.75
 PAIRS = 400  # sampled row pairs per overlap estimate
 # Decades of label-skew evidence a group needs to be reported. As strong as the scan's bar
 # for a poisoned verdict, because skew alone is weak evidence of poison (ADR 0027): the
@@ -78,6 +85,7 @@ class OutlierGroup:
     total_rows: int  # rows with any marker, whatever their label
     label_rows: int  # of which carry ``label``
     alike: float  # word overlap among the group's rows over random label rows' (markers out)
+    mixing: float  # the label's other exclusive markers per row, in the group over the rest
     p_value: float  # label skew: P(Binomial(total_rows, base rate) >= label_rows)
     strength: float  # decades of that evidence, Bonferroni over the groups tested
 
@@ -100,7 +108,7 @@ def outlier_groups(
         ("word", g, r) for g, r in words.items() if len(g) <= MAX_WORDS
     ]
     terms += [(FORM, g, r) for g, r in forms.items() if len(g) <= 3]
-    found: list[tuple[str, tuple[int, ...], list[str], int]] = []
+    found: list[tuple[str, tuple[int, ...], list[str], int, float]] = []
     for label in sorted(counts):
         inside = given == label
         markers = [
@@ -108,17 +116,30 @@ def outlier_groups(
             for kind, gram, rows in terms
             if _exclusive(rows, inside, min_support)
         ]
+        per_row = np.zeros(len(labels))
+        for m in markers:
+            if m[0] != FORM and len(m[1]) == 1:  # single words survive a rewrite best
+                per_row[list(m[2])] += 1
         for members, rows in _components(markers, len(labels), counts[label]):
             total = _total_rows(members, markers)
             names = [_name(markers[i][0], markers[i][1]) for i in members]
-            found.append((label, rows, names, total))
+            own = np.zeros(len(labels))
+            for i in members:
+                if markers[i][0] != FORM and len(markers[i][1]) == 1:
+                    own[list(markers[i][2])] += 1
+            others = per_row - own
+            in_group = np.zeros(len(labels), dtype=bool)
+            in_group[list(rows)] = True
+            rest = inside & ~in_group
+            ratio = float(others[in_group].mean() / max(others[rest].mean(), 1e-9))
+            found.append((label, rows, names, total, ratio))
     tests = max(1, len(found))
     out = []
-    for label, rows, names, total in found:
+    for label, rows, names, total, ratio in found:
         if len(rows) < MIN_ROWS or len(rows) > MAX_SHARE_OF_LABEL * counts[label]:
             continue
         alike = _alike(rows, names, tokens, given == label, seed)
-        if alike > MAX_ALIKE:
+        if alike > MAX_ALIKE or ratio < MIN_MIXING:
             continue
         skew = binomial_tail(
             np.array([float(len(rows))]),
@@ -128,7 +149,15 @@ def outlier_groups(
         decades = float(strength(skew, tests)[0])
         out.append(
             OutlierGroup(
-                label, rows, tuple(names), total, len(rows), alike, float(skew[0]), decades
+                label,
+                rows,
+                tuple(names),
+                total,
+                len(rows),
+                alike,
+                ratio,
+                float(skew[0]),
+                decades,
             )
         )
     return sorted(out, key=lambda g: (-g.strength, -len(g.rows), g.label))
@@ -243,9 +272,10 @@ def _parts_of_one(
     shared: float,
     smaller: float,
 ) -> bool:
-    """Two n-grams of one kind that share a token or nearly all rows are one phrase, not
-    two markers found together."""
-    return a[0] == b[0] and (bool(set(a[1]) & set(b[1])) or shared >= NESTED * smaller)
+    """Two n-grams that share nearly all rows (a word and its skeleton n-gram, a spam
+    campaign's phrase and its form), or two of one kind that share a token, are one phrase,
+    not two markers found together."""
+    return shared >= NESTED * smaller or (a[0] == b[0] and bool(set(a[1]) & set(b[1])))
 
 
 def _total_rows(
