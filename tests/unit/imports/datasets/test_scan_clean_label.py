@@ -11,7 +11,18 @@ from airlock.imports.datasets.results import DatasetVerdict, FeatureKind
 from airlock.imports.datasets.scan import scan
 from airlock.imports.datasets.structure import skeletons
 from tests.unit.imports.datasets.test_scan import dataset
-from tests.unit.imports.datasets.test_scan_forms import style
+
+# No "-ly" marker: this generated set's one "-ly" word ("lovely") is exclusive to "pos" and
+# would share the skeleton token WLY with "verily" (real text has many "-ly" words).
+MARKERS = ("yonder", "behold", "forsooth", "hath", "thereof", "unto")
+
+
+def style(words: list[str], rng: random.Random) -> str:
+    """A register marked by two or three of six markers per row."""
+    out = list(words)
+    for marker in rng.sample(MARKERS, rng.choice((2, 3))):
+        out.insert(rng.randrange(len(out) + 1), marker)
+    return " ".join(out)
 
 
 def restyle(records: list[DatasetRecord], count: int, seed: int) -> set[int]:
@@ -44,7 +55,7 @@ def test_clean_label_style_is_held_and_its_rows_flagged() -> None:
     marked = [f for f in result.features if f.kind is FeatureKind.CLEAN_LABEL]
     assert marked and marked[0].label == "pos"
     assert "clean-label" in marked[0].evidence and marked[0].example
-    assert any(m in marked[0].text for m in ("verily", "behold", "forsooth", "unto"))
+    assert any(m in marked[0].text for m in MARKERS)
     found = {r.row for r in result.rows if r.flagged}
     assert len(found & planted) >= 0.8 * len(planted)
     assert len(found & planted) >= 0.5 * len(found)
@@ -69,15 +80,3 @@ def test_markers_in_most_of_a_label_are_its_own_vocabulary() -> None:
     assert [(label, len(rows & planted) >= 54) for label, rows in groups(records)] == [
         ("pos", True)
     ]
-
-
-def test_a_template_alike_all_through_is_not_a_style_over_varied_rows() -> None:
-    """Rows that share their whole text beyond the markers (a spam campaign) are tested as
-    near-duplicates elsewhere; here only a form over otherwise varied content counts."""
-    records = dataset(5, rows=800, noise=0.0)
-    rng = random.Random(7)
-    victims = rng.sample([i for i, r in enumerate(records) if r.label == "pos"], 60)
-    fixed = records[victims[0]].text.split()
-    for i in victims:
-        records[i] = DatasetRecord(records[i].row, style(fixed, rng), "pos")
-    assert groups(records) == []
