@@ -158,6 +158,7 @@ TUNED: dict[str, tuple[Rewrite, bool]] = {
     "style-archaic": (archaic, True),
     "style-lyrics": (lyrics, True),
     "clean-label-archaic": (archaic, False),
+    "clean-label-lyrics": (lyrics, False),
 }
 HELD_OUT: dict[str, tuple[Rewrite, bool]] = {
     "template-pp": (pp_template, True),

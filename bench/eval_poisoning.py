@@ -18,6 +18,8 @@ and label-noise controls; tuned and held-out splits reported separately):
 
     python bench/eval_poisoning.py --controls --families tuned held-out --out f.json
     python bench/eval_poisoning.py --families held-out --rates 3% --embeddings  # with the model
+    python bench/eval_poisoning.py --families held-out --rates 3% --only clean-label
+    python bench/eval_poisoning.py --ten-k --embeddings  # model load and a 10,000-row scan
 """
 
 from __future__ import annotations
@@ -271,13 +273,14 @@ def summarise(outcomes: list[Outcome], ten_k: float, peak: float) -> dict[str, o
 
 
 def ten_thousand() -> float:
-    """Wall time of one scan of 10,000 SST-2 rows (train + dev + resampled train), poisoned."""
+    """Wall time of one scan of 10,000 SST-2 rows (train + dev + resampled train), poisoned;
+    with the embedder of ``--embeddings`` when one is loaded (its encoding included)."""
     rows = load("sst2_train.tsv") + load("sst2_dev.tsv")
     rng = random.Random(7)
     rows += [rng.choice(rows) for _ in range(10_000 - len(rows))]
     rows, _ = plant(rows, "cf", 1, True, 100, 7)
     start = time.perf_counter()
-    scan(rows)
+    scan(rows, embedder=EMBEDDER[0] if EMBEDDER else None)
     return time.perf_counter() - start
 
 
@@ -305,12 +308,15 @@ SPLITS: dict[str, list[tuple[str, int, dict[str, tuple[Rewrite, bool]]]]] = {
 }
 
 
-def run_families(split: str, rates: list[str]) -> list[Outcome]:
-    """Issue 23: trigger-free attacks (template, style, clean-label) at each rate."""
+def run_families(split: str, rates: list[str], only: str = "") -> list[Outcome]:
+    """Issue 23: trigger-free attacks (template, style, clean-label) at each rate; ``only``
+    keeps the attacks whose name contains it."""
     outcomes: list[Outcome] = []
     for name, seed, attacks in SPLITS[split]:
         base = load(name)
         for attack, (fn, flip) in attacks.items():
+            if only not in attack:
+                continue
             for rate in rates:
                 count = int(rate) if rate.isdigit() else int(len(base) * float(rate[:-1]) / 100)
                 rows, poisoned = rewrite(base, fn, flip, count, seed * 1000 + count)
@@ -345,7 +351,7 @@ def families_main(args: argparse.Namespace) -> None:
     if args.controls:
         outcomes += run_controls([0, 1, 2])
     for split in args.families:
-        outcomes += run_families(split, args.rates)
+        outcomes += run_families(split, args.rates, args.only)
     held = [o for o in outcomes if o.attack in {"clean", "clean-70%", "label-noise"}]
     if held:
         print(f"controls held: {sum(o.verdict != 'clean' for o in held)} of {len(held)}")
@@ -365,14 +371,23 @@ def main() -> None:
     )
     parser.add_argument("--rates", nargs="*", default=list(RATES), choices=RATES)
     parser.add_argument("--controls", action="store_true", help="issue 23: 18 clean controls")
+    parser.add_argument("--only", default="", help="issue 23: attacks whose name has this")
+    parser.add_argument(
+        "--ten-k", action="store_true", help="only time one scan of 10,000 rows (and exit)"
+    )
     parser.add_argument(
         "--embeddings", action="store_true", help="scan with the airlock[embeddings] model"
     )
     args = parser.parse_args()
     if args.embeddings:
+        start = time.perf_counter()
         from airlock.sentence_embeddings import load_packaged_minilm  # noqa: PLC0415
 
         EMBEDDER.append(load_packaged_minilm())
+        print(f"embedding model imported and loaded in {time.perf_counter() - start:.1f} s")
+    if args.ten_k:
+        print(f"10,000 rows scanned in {ten_thousand():.1f} s", flush=True)
+        return
     if args.families is not None or args.controls:
         families_main(args)
         return

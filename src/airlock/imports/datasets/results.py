@@ -24,6 +24,7 @@ class FeatureKind(StrEnum):
     STRUCTURE = "structure"  # a skeleton n-gram: a form (template, style) rather than words
     FAMILY = "family"  # candidate features that co-occur, tested together as one
     REPRESENTATION = "representation"  # a k-means cluster of form profiles or embeddings
+    CLEAN_LABEL = "clean-label"  # foreign markers found together in one label (outliers.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,10 @@ target. So the trigger's rows are (a) purer in one label than their count makes 
    Bonferroni-corrected, grows the strongest n-grams into whole phrases (:mod:`.features`);
 4. scores rows (feature membership, disagreement, label issue) and decides a verdict.
 
-It does not catch clean-label attacks (the trigger only on rows already of the target
-label): nothing in the labels is wrong, so (b) never fires. Those rows still appear as a
-label-pure feature with a tiny ``skew_p_value``, which a reviewer can read.
+Clean-label attacks (the trigger only on rows already of the target label) leave nothing
+wrong in the labels, so (b) never fires; :mod:`.outliers` looks for their form instead
+(markers foreign to the rest of the data, found together in one label) and holds such a
+dataset as suspicious, never poisoned.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from airlock.imports.datasets.features import (
 )
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import Tokens, build_index, tokenize
+from airlock.imports.datasets.outliers import clean_label_features
 from airlock.imports.datasets.profiles import (
     distinctive,
     document_frequency,
@@ -145,10 +147,16 @@ def scan(
         for f, rows in found
     ]
     found = [(_described(f, rows, records), rows) for f, rows in found]
-    rows = _rank_rows(records, labels, found, view)
+    marked = clean_label_features(
+        index, form_index, tokens, labels, texts, limits=limits, seed=seed
+    )
+    rows = _rank_rows(records, labels, [*found, *marked], view)
     flagged = sum(1 for r in rows if r.flagged)
     features = tuple(f for f, _ in found)
     verdict, evidence = _verdict(features, view, flagged, ctx.tests, embedded=vectors is not None)
+    if marked and verdict is DatasetVerdict.CLEAN:  # clean-label groups hold, never poison
+        verdict, evidence = DatasetVerdict.SUSPICIOUS, (marked[0][0].evidence, *evidence[1:])
+    features += tuple(f for f, _ in marked)
     issues = int(view.label_issue.sum())
     return ScanResult(
         verdict, evidence, features, rows[: limits.max_reported_rows], len(records), flagged,
@@ -341,9 +349,10 @@ def _verdict(
         ),
         (
             "attack families tested: inserted words and sentences, templates, styles with "
-            "markers, fixed and near-fixed replies to a family of prompts"
+            "markers, fixed and near-fixed replies to a family of prompts, clean-label "
+            "styles with markers foreign to the rest of the data"
             f"{embedding_note}paraphrases that keep both words and form, clean-label rows "
-            "(nothing in their labels is wrong)"
+            "whose rewrite leaves no marker exclusive to them"
         ),
         (
             f"{int(view.label_issue.sum())} rows look mislabelled to a cross-validated"

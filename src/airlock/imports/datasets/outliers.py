@@ -1,0 +1,376 @@
+"""Clean-label poison: a family of foreign markers planted in rows of one label (pure).
+
+A clean-label attack (Turner et al. 2019; StyleAttack's clean-label variant) rewrites rows
+that already carry the target label into a style or template; no label is wrong, so the
+scan's disagreement test never fires. What is left is the form: markers that no natural row
+of either label uses ("verily", "#mood", a line break every few words), found only in rows
+of the target label and found *together* there.
+
+Natural data has label-exclusive markers too (spam is formulaic: "claim", "£", "txt"), so
+exclusivity alone cannot decide (ADR 0019). The test asks four things of a group:
+
+1. **Exclusive markers**: word 1..3-grams and skeleton 1..3-grams (:mod:`.structure`) whose
+   rows carry one label with at most :data:`MAX_LEAK` of other labels.
+2. **Tight among themselves**: markers of one label that co-occur within that label far
+   more than their sizes make likely (lift >= :data:`MIN_LIFT`, binomial p <=
+   :data:`LINK_P_VALUE`), words that are not parts of
+   one phrase, joined into components; a group is the label's rows with any member.
+3. **Out of distribution for the whole dataset**: the group is a minority of its label (a
+   component covering more than :data:`MAX_SHARE_OF_LABEL` of it is the label's own
+   vocabulary: all of natural spam) and the markers are absent from other labels.
+4. **A form laid over ordinary content**: once the markers are out, the group's rows are no
+   more alike than random rows of the label (a spam campaign's template is alike all
+   through: near-duplicates, tested elsewhere), and they carry the label's other exclusive
+   words about as often as its other rows (``mixing``; a campaign has its own vocabulary).
+   A style applied to randomly chosen rows leaves their own words as they were.
+
+A group passing all four is reported as a ``clean-label`` feature naming its markers, with
+strength from its label skew; it holds a dataset as suspicious, never poisoned (see ADR
+0027: a natural sub-genre exclusive to one label and varied in content would pass too, so
+an approver must read it). Deterministic: pair sampling uses a fixed seed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from airlock.imports.datasets.limits import ScanLimits
+from airlock.imports.datasets.ngrams import Tokens
+from airlock.imports.datasets.results import FeatureKind, SuspiciousFeature
+from airlock.imports.datasets.stats import binomial_tail, strength
+from airlock.imports.datasets.structure import skeleton
+
+MAX_LEAK = 0.03  # a marker's rows may carry other labels at most this often
+MIN_LIFT = 3.0  # co-occurrence within the label over what independence gives
+MIN_SHARED = 3  # rows two markers share before they can be linked
+LINK_P_VALUE = 1e-4  # ... and so many shared rows must be this unlikely if independent
+NESTED = 0.9  # two n-grams of one kind sharing this share of the smaller's rows are one thing
+JOIN_SHARE = 0.5  # a marker with this share of its label rows in a group joins it
+JOIN_ROUNDS = 2
+MIN_JOIN_ROWS = 5  # ... and at least this many (a 3-row name joined by chance)
+MAX_WORDS = 3  # word n-grams up to this long are markers ("and it was so .")
+MIN_MEMBERS = 3  # markers in a group
+MIN_CORES = 2  # ... of which found apart from each other (see _cores)
+GENERIC = frozenset({"W", "WT", "WC", "^", "$"})  # skeleton tokens that name no marker
+MIN_ROWS = 20  # rows in a group: a clean-label attack needs many (Souly et al. 2025: ~250)
+MAX_SHARE_OF_LABEL = 0.6  # a larger group is the label's own vocabulary
+# A style laid over randomly chosen rows leaves them as a random subset of their label: no
+# more alike than its other rows (ratio ~1) and as rich in its other exclusive words (~1).
+# A natural sub-genre (a spam campaign) is more alike or poorer in them. Measured on the
+# 18 bench controls and the SST-2 tuned split (ADR 0027): planted 0.15-1.00 alike and
+# 0.78-1.54 mixing; the strongest natural spam groups 1.07-1.24 alike, 0.58-0.88 mixing
+# (thin margins: the bar is the ratio a random subset has, 1, plus sampling noise).
+MAX_ALIKE = 1.05
+MIN_MIXING = 0.75
+PAIRS = 5000  # sampled row pairs per overlap estimate (400 left it noisy: 0.79-1.02 by seed)
+# Decades of label-skew evidence a group needs to be reported. As strong as the scan's bar
+# for a poisoned verdict, because skew alone is weak evidence of poison (ADR 0027): the
+# clean controls' strongest groups scored 0.7 and 1.6 (SMS spam, bench/eval_poisoning.py).
+CLEAN_LABEL_STRENGTH = 8.0
+SHOWN_MARKERS = 6
+FORM = "form"  # kind prefix of skeleton n-grams among the markers
+
+
+@dataclass(frozen=True, slots=True)
+class OutlierGroup:
+    """A group of rows of one label sharing foreign markers (a possible clean-label attack)."""
+
+    label: str
+    rows: tuple[int, ...]  # the label's rows carrying any marker (ascending)
+    markers: tuple[str, ...]  # commonest first; skeleton n-grams as ``form [...]``
+    total_rows: int  # rows with any marker, whatever their label
+    label_rows: int  # of which carry ``label``
+    alike: float  # word overlap among the group's rows over random label rows' (markers out)
+    mixing: float  # the label's other exclusive markers per row, in the group over the rest
+    p_value: float  # label skew: P(Binomial(total_rows, base rate) >= label_rows)
+    strength: float  # decades of that evidence, Bonferroni over the groups tested
+
+
+def outlier_groups(
+    words: Mapping[Tokens, tuple[int, ...]],
+    forms: Mapping[Tokens, tuple[int, ...]],
+    tokens: Sequence[Tokens],
+    labels: Sequence[str],
+    *,
+    min_support: int,
+    seed: int = 0,
+) -> list[OutlierGroup]:
+    """Groups of foreign markers concentrated in one label (see the module text), strongest
+    first. ``words`` and ``forms`` index word and skeleton n-grams to their rows; n-grams
+    longer than :data:`MAX_WORDS` words or 3 skeleton tokens are ignored."""
+    counts = Counter(labels)
+    given = np.asarray(labels)
+    terms: list[tuple[str, Tokens, tuple[int, ...]]] = [
+        ("word", g, r) for g, r in words.items() if len(g) <= MAX_WORDS
+    ]
+    terms += [(FORM, g, r) for g, r in forms.items() if len(g) <= 3]
+    found: list[tuple[str, tuple[int, ...], list[str], int, float]] = []
+    for label in sorted(counts):
+        inside = given == label
+        markers = [
+            (kind, gram, tuple(r for r in rows if inside[r]), len(rows))
+            for kind, gram, rows in terms
+            if _exclusive(rows, inside, min_support)
+        ]
+        per_row = np.zeros(len(labels))
+        for m in markers:
+            if m[0] != FORM and len(m[1]) == 1:  # single words survive a rewrite best
+                per_row[list(m[2])] += 1
+        for members, rows in _components(markers, len(labels), counts[label]):
+            total = _total_rows(members, markers)
+            names = [_name(markers[i][0], markers[i][1]) for i in members]
+            own = np.zeros(len(labels))
+            for i in members:
+                if markers[i][0] != FORM and len(markers[i][1]) == 1:
+                    own[list(markers[i][2])] += 1
+            others = per_row - own
+            in_group = np.zeros(len(labels), dtype=bool)
+            in_group[list(rows)] = True
+            rest = inside & ~in_group
+            ratio = float(others[in_group].mean() / max(others[rest].mean(), 1e-9))
+            found.append((label, rows, names, total, ratio))
+    tests = max(1, len(found))
+    out = []
+    for label, rows, names, total, ratio in found:
+        if len(rows) < MIN_ROWS or len(rows) > MAX_SHARE_OF_LABEL * counts[label]:
+            continue
+        alike = _alike(rows, names, tokens, given == label, seed)
+        if alike > MAX_ALIKE or ratio < MIN_MIXING:
+            continue
+        skew = binomial_tail(
+            np.array([float(len(rows))]),
+            np.array([float(total)]),
+            np.array([counts[label] / len(labels)]),
+        )
+        decades = float(strength(skew, tests)[0])
+        out.append(
+            OutlierGroup(
+                label,
+                rows,
+                tuple(names),
+                total,
+                len(rows),
+                alike,
+                ratio,
+                float(skew[0]),
+                decades,
+            )
+        )
+    return sorted(out, key=lambda g: (-g.strength, -len(g.rows), g.label))
+
+
+def _exclusive(rows: Sequence[int], inside: np.ndarray, min_support: int) -> bool:
+    own = int(np.count_nonzero(inside[list(rows)]))
+    return own >= min_support and len(rows) - own <= MAX_LEAK * len(rows)
+
+
+def _name(kind: str, gram: Tokens) -> str:
+    return f"form [{' '.join(gram)}]" if kind == FORM else " ".join(gram)
+
+
+def _components(
+    markers: Sequence[tuple[str, Tokens, tuple[int, ...], int]], rows: int, label_rows: int
+) -> list[tuple[list[int], tuple[int, ...]]]:
+    """Components of markers linked by co-occurrence within the label; each with its
+    members (largest first) and the union of their label rows."""
+    if len(markers) < MIN_MEMBERS:
+        return []
+    sizes = np.array([len(m[2]) for m in markers], dtype=np.float64)
+    columns = np.concatenate([np.asarray(m[2], dtype=np.int64) for m in markers])
+    pointers = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    incidence = csr_matrix((np.ones(len(columns)), columns, pointers), shape=(len(markers), rows))
+    overlap = (incidence @ incidence.T).tocoo()
+    parent = list(range(len(markers)))
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    small = np.minimum(sizes[overlap.row], sizes[overlap.col])
+    large = np.maximum(sizes[overlap.row], sizes[overlap.col])
+    chance = binomial_tail(overlap.data, small, large / label_rows)
+    for i, j, shared, p in zip(overlap.row, overlap.col, overlap.data, chance, strict=True):
+        if i >= j or shared < MIN_SHARED or shared * label_rows < MIN_LIFT * sizes[i] * sizes[j]:
+            continue
+        if p > LINK_P_VALUE:  # three shared rows of two five-row bigrams happen by chance
+            continue
+        if _parts_of_one(markers[i], markers[j], shared, min(sizes[i], sizes[j])):
+            continue
+        parent[root(int(i))] = root(int(j))
+    groups: dict[int, list[int]] = {}
+    for i in range(len(markers)):
+        groups.setdefault(root(i), []).append(i)
+    out = []
+    for found in groups.values():
+        if len(found) >= MIN_MEMBERS:
+            members = _grown(found, incidence, sizes)
+            if _cores(members, markers) < MIN_CORES:
+                continue
+            members.sort(key=lambda i: (-sizes[i], markers[i][1]))
+            union = tuple(sorted({r for i in members for r in markers[i][2]}))
+            out.append((members, union))
+    return out
+
+
+def _cores(
+    members: Sequence[int], markers: Sequence[tuple[str, Tokens, tuple[int, ...], int]]
+) -> int:
+    """Markers of a component that name different things: one word exclusive to a label
+    ("lovely") brings along its bigrams and skeleton n-grams (``form [W WLY]``), which
+    co-occur with it by construction and are still one marker. Markers sharing a word, or a
+    skeleton token other than a bare word shape, are one thing."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    firsts = []
+    for i in members:
+        atoms = _atoms(markers[i][0], markers[i][1])
+        if not atoms:
+            continue
+        firsts.append(atoms[0])
+        for atom in atoms[1:]:
+            parent[root(atom)] = root(atoms[0])
+    return len({root(a) for a in firsts})
+
+
+def _atoms(kind: str, gram: Tokens) -> list[str]:
+    """What a marker is made of: its words and their skeleton tokens, or a skeleton
+    n-gram's tokens, without bare word shapes (``W``, ``WT``, ``WC``) and row edges."""
+    shapes = list(gram) if kind == FORM else [*gram, *skeleton(" ".join(gram), len(gram) * 4)]
+    return [t for t in dict.fromkeys(shapes) if t not in GENERIC]
+
+
+def _grown(members: list[int], incidence: csr_matrix, sizes: np.ndarray) -> list[int]:
+    """``members`` with every marker of the label whose rows lie mostly (:data:`JOIN_SHARE`)
+    in the group's rows, twice over: a style's rarer markers ("thy", "-eth" verbs) are in
+    rewritten rows that lack the commoner ones, so linking by pairs alone missed a quarter of
+    an archaic rewrite's rows (issue 23, SST-2 tuned split)."""
+    chosen = set(members)
+    for _ in range(JOIN_ROUNDS):
+        inside = np.asarray(incidence[sorted(chosen)].sum(axis=0)).ravel() > 0
+        shared = np.asarray(incidence @ inside.astype(np.float64)).ravel()
+        joining = np.flatnonzero((shared >= JOIN_SHARE * sizes) & (shared >= MIN_JOIN_ROWS))
+        if set(joining.tolist()) <= chosen:
+            break
+        chosen.update(joining.tolist())
+    return sorted(chosen)
+
+
+def _parts_of_one(
+    a: tuple[str, Tokens, tuple[int, ...], int],
+    b: tuple[str, Tokens, tuple[int, ...], int],
+    shared: float,
+    smaller: float,
+) -> bool:
+    """Two n-grams that share nearly all rows (a word and its skeleton n-gram, a spam
+    campaign's phrase and its form), or two of one kind that share a token, are one phrase,
+    not two markers found together."""
+    return shared >= NESTED * smaller or (a[0] == b[0] and bool(set(a[1]) & set(b[1])))
+
+
+def _total_rows(
+    members: Sequence[int], markers: Sequence[tuple[str, Tokens, tuple[int, ...], int]]
+) -> int:
+    """Rows of any label with a member marker, estimated from each marker's leak."""
+    own = {r for i in members for r in markers[i][2]}
+    leak = sum(markers[i][3] - len(markers[i][2]) for i in members)
+    return len(own) + leak
+
+
+def _alike(
+    rows: Sequence[int],
+    names: Sequence[str],
+    tokens: Sequence[Tokens],
+    inside: np.ndarray,
+    seed: int,
+) -> float:
+    """Mean word-set Jaccard of sampled pairs of ``rows`` over that of random rows of the
+    label, with the markers' words taken out of both."""
+    drop = {w for name in names if not name.startswith(f"{FORM} [") for w in name.split(" ")}
+    rng = np.random.default_rng(seed)
+    label_rows = np.flatnonzero(inside)
+    group = _mean_jaccard(np.asarray(rows), tokens, drop, rng)
+    natural = _mean_jaccard(label_rows, tokens, drop, rng)
+    return group / max(natural, 1e-9)
+
+
+def _mean_jaccard(
+    rows: np.ndarray, tokens: Sequence[Tokens], drop: set[str], rng: np.random.Generator
+) -> float:
+    if len(rows) < 2:
+        return 0.0
+    first = rng.choice(rows, PAIRS)
+    second = rng.choice(rows, PAIRS)
+    total = 0.0
+    pairs = 0
+    for a, b in zip(first.tolist(), second.tolist(), strict=True):
+        if a == b:
+            continue
+        x, y = set(tokens[a]) - drop, set(tokens[b]) - drop
+        total += len(x & y) / max(len(x | y), 1)
+        pairs += 1
+    return total / max(pairs, 1)
+
+
+def clean_label_features(
+    words: Mapping[Tokens, tuple[int, ...]],
+    forms: Mapping[Tokens, tuple[int, ...]],
+    tokens: Sequence[Tokens],
+    labels: Sequence[str],
+    texts: Sequence[str],
+    *,
+    limits: ScanLimits,
+    seed: int = 0,
+) -> list[tuple[SuspiciousFeature, tuple[int, ...]]]:
+    """Groups of :func:`outlier_groups` with at least :data:`CLEAN_LABEL_STRENGTH` decades
+    of evidence, as ``clean-label`` features with their rows, an example and the evidence in
+    words."""
+    found = outlier_groups(words, forms, tokens, labels, min_support=limits.min_support, seed=seed)
+    counts = Counter(labels)
+    out = []
+    for g in found:
+        if g.strength < CLEAN_LABEL_STRENGTH:
+            continue
+        base = counts[g.label] / len(labels)
+        shown = " | ".join(g.markers[:SHOWN_MARKERS])
+        more = (
+            f" and {len(g.markers) - SHOWN_MARKERS} more" if len(g.markers) > SHOWN_MARKERS else ""
+        )
+        evidence = (
+            f"possible clean-label poisoning: {len(g.rows)} rows labelled {g.label!r} "
+            f"({len(g.rows) / counts[g.label]:.0%} of that label) share markers found in no "
+            f"other rows of any label ({shown}{more}); {g.label_rows} of the {g.total_rows} "
+            f"rows with them carry {g.label!r} against a base rate of {base:.0%} "
+            f"({g.strength:.1f} decades), and without the markers these rows are no more alike "
+            f"than the label's other rows ({g.alike:.2f}x), as a style laid over randomly "
+            "chosen rows leaves them; labels are not wrong, so this holds the dataset for "
+            "review rather than calling it poisoned"
+        )
+        feature = SuspiciousFeature(
+            kind=FeatureKind.CLEAN_LABEL,
+            text=shown,
+            rows=g.total_rows,
+            label=g.label,
+            label_rows=g.label_rows,
+            base_rate=round(base, 6),
+            disagreeing=0,
+            skew_p_value=g.p_value,
+            p_value=g.p_value,
+            strength=g.strength,
+            members=g.markers[SHOWN_MARKERS : SHOWN_MARKERS + 8],
+            example=texts[g.rows[0]][:200],
+            evidence=evidence,
+        )
+        out.append((feature, g.rows))
+    return out
