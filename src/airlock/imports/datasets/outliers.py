@@ -62,14 +62,14 @@ MAX_SHARE_OF_LABEL = 0.6  # a larger group is the label's own vocabulary
 # A style laid over randomly chosen rows leaves them as a random subset of their label: no
 # more alike than its other rows (ratio ~1) and as rich in its other exclusive words (~1).
 # A natural sub-genre (a spam campaign) is more alike or poorer in them. Measured on the
-# 18 bench controls and the SST-2 tuned split (ADR 0027): planted 0.15-1.00 alike and
+# 18 bench controls and the SST-2 tuned split (ADR 0031): planted 0.15-1.00 alike and
 # 0.78-1.54 mixing; the strongest natural spam groups 1.07-1.24 alike, 0.58-0.88 mixing
 # (thin margins: the bar is the ratio a random subset has, 1, plus sampling noise).
 MAX_ALIKE = 1.05
 MIN_MIXING = 0.75
 PAIRS = 5000  # sampled row pairs per overlap estimate (400 left it noisy: 0.79-1.02 by seed)
 # Decades of label-skew evidence a group needs to be reported. As strong as the scan's bar
-# for a poisoned verdict, because skew alone is weak evidence of poison (ADR 0027): the
+# for a poisoned verdict, because skew alone is weak evidence of poison (ADR 0031): the
 # clean controls' strongest groups scored 0.7 and 1.6 (SMS spam, bench/eval_poisoning.py).
 CLEAN_LABEL_STRENGTH = 8.0
 SHOWN_MARKERS = 6

@@ -11,7 +11,7 @@ module level, functions it calls, install-command classes), on import (module le
 (inside a function). :mod:`airlock.imports.packages.chains` scores the events.
 
 Given the archive's other modules (:class:`local.LocalModules`), a call made on install or
-import into one of them is followed there (:func:`trace_across`; ADR 0027).
+import into one of them is followed there (:func:`trace_across`; ADR 0029).
 
 What it deliberately does not do: follow calls across files that run later, model loops or
 branches (both arms are walked), run anything, or fold values past ``MAX_FOLD`` characters.
