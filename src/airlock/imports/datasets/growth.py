@@ -32,7 +32,7 @@ MIN_COLUMN_ROWS = 3  # a column must be in this many core rows (and CORE_COLUMN_
 CORE_COLUMN_SHARE = 0.02
 FOLDS = 3
 REGULARISATION = 1.0  # C of the logistic regression
-MAX_BACKGROUND = 20_000  # background rows sampled beyond this (seeded), for time
+MAX_BACKGROUND = 5_000  # background rows sampled beyond this (seeded), for time
 
 
 def form_scores(

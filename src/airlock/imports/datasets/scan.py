@@ -79,7 +79,7 @@ FLAG_ALL_SHARE = 0.6
 # it at least these odds.
 FORM_ODDS = 0.5
 # Form features and families read again by a model that never saw their rows (.refit).
-REREAD = 4
+REREAD = 3
 
 
 class Labelled(Protocol):
