@@ -80,6 +80,9 @@ FLAG_ALL_SHARE = 0.6
 FORM_ODDS = 0.5
 # Form features and families read again by a model that never saw their rows (.refit).
 REREAD = 3
+# ... when they hold at most this share of their label: a model fitted without most of a
+# label's rows cannot read that label (natural words of a label, left out, read as the other).
+REREAD_SHARE = 0.5
 
 
 class Labelled(Protocol):
@@ -207,10 +210,12 @@ def _reread(measured: Sequence[Measured], ctx: Context, seed: int) -> tuple[list
     if not ctx.agreement.available:
         return list(measured), 0
     classes = sorted(set(ctx.labels))
+    sizes = Counter(ctx.labels)
     pool = {
         m.rows: m
         for m in measured
-        if m.kind in {FeatureKind.STRUCTURE, FeatureKind.FAMILY} and m.label_rows >= MIN_POISON_ROWS
+        if m.kind in {FeatureKind.STRUCTURE, FeatureKind.FAMILY}
+        and MIN_POISON_ROWS <= m.label_rows <= REREAD_SHARE * sizes[m.label]
     }
     skew = {
         rows: float(
