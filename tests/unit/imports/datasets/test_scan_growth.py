@@ -24,7 +24,7 @@ def test_form_scores_find_the_cores_form_outside_the_core_and_drop_ordinary_core
     planted = list(range(60))  # carry the form ("^ SUB PRON" and ", DET AUX")
     forms = {
         ("^", "SUB", "PRON"): tuple(planted),
-        (",", "DET", "AUX"): tuple(planted[::2]) + (100, 101),
+        (",", "DET", "AUX"): (*planted[::2], 100, 101),
         ("W", "W"): tuple(range(rows)),
     }
     core = [*planted[:40], 300, 301]  # most planted rows, two ordinary rows by chance
