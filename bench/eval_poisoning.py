@@ -18,6 +18,7 @@ and label-noise controls; tuned and held-out splits reported separately):
 
     python bench/eval_poisoning.py --controls --families tuned held-out --out f.json
     python bench/eval_poisoning.py --families held-out --rates 3% --embeddings  # with the model
+    python bench/eval_poisoning.py --families tuned-skewed --rates 3% 10% 20%  # heavy shares
 """
 
 from __future__ import annotations
