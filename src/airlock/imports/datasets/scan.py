@@ -78,6 +78,9 @@ FLAG_ALL_SHARE = 0.6
 # A row is listed with a family when the form classifier seeded by its core (.growth) gives
 # it at least these odds.
 FORM_ODDS = 0.5
+# A core row itself stays listed down to these odds (a style row with few markers scores
+# low; a clean row that reads oddly by chance, in an ordinary form, lower still).
+CORE_ODDS = 0.2
 # Form features and families read again by a model that never saw their rows (.refit).
 REREAD = 3
 # ... when they hold at most this share of their label: a model fitted without most of a
@@ -294,9 +297,10 @@ def _listed(
             ),
         )
     else:
-        formed = {
+        kept = {r for r in odd if scores[r] >= CORE_ODDS}  # the core, trimmed of plain forms
+        formed = kept.union(
             r for r in np.flatnonzero(scores >= FORM_ODDS).tolist() if ctx.labels[r] == m.label
-        }
+        )
         rows = tuple(sorted(formed.union(core) if share >= FLAG_ALL_SHARE else formed))
         how = (
             f"all of them and the label's other rows of the same form are listed ({len(rows)})"
