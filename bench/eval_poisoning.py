@@ -20,6 +20,7 @@ and label-noise controls; tuned and held-out splits reported separately):
     python bench/eval_poisoning.py --families held-out --rates 3% --embeddings  # with the model
     python bench/eval_poisoning.py --families held-out --rates 3% --only clean-label
     python bench/eval_poisoning.py --ten-k --embeddings  # model load and a 10,000-row scan
+    python bench/eval_poisoning.py --families tuned-skewed --rates 3% 10% 20%  # heavy shares
 """
 
 from __future__ import annotations
@@ -66,7 +67,19 @@ EMBEDDER: list[Embedder] = []  # set by --embeddings (the airlock[embeddings] mo
 
 
 def load(name: str) -> list[DatasetRecord]:
-    """One shared set through the airlock reader (the SMS file has no header)."""
+    """One shared set through the airlock reader (the SMS file has no header).
+
+    ``NAME@P%`` keeps only the first P% of the last (target) label's rows, so the tuned
+    registers can be tried on a skewed set like SMS spam (13% spam), where a heavy poisoning
+    is a large share of its label (issue 23: 10% hid itself there).
+    """
+    name, _, keep = name.partition("@")
+    if keep:
+        rows = load(name)
+        target = sorted({r.label for r in rows})[-1]
+        others = [r for r in rows if r.label != target]
+        wanted = round(len(others) * float(keep[:-1]) / (100 - float(keep[:-1])))
+        return others + [r for r in rows if r.label == target][:wanted]
     with (SHARED / name).open("rb") as handle:
         if name.startswith("sst2"):
             result = read_delimited(handle, delimiter="\t", columns=Columns(text="sentence"))
@@ -300,10 +313,13 @@ def rewrite(
 
 
 RATES = ("1%", "3%", "10%", "250")
+HEAVY = ("20%",)  # tuned only: a heavy share must not hide itself (issue 23)
 # split -> (dataset, seed, attacks): tuned on SST-2 seed 0 with the tuned registers; held out
 # on SMS spam (another base set, every register) and SST-2 with the held-out registers.
 SPLITS: dict[str, list[tuple[str, int, dict[str, tuple[Rewrite, bool]]]]] = {
     "tuned": [("sst2_train.tsv", 0, TUNED)],
+    # SST-2 with positives thinned to 13% of rows (SMS spam's share), tuned registers
+    "tuned-skewed": [("sst2_train.tsv@13%", 0, TUNED)],
     "held-out": [("sms_spam.tsv", 1, {**TUNED, **HELD_OUT}), ("sst2_train.tsv", 2, HELD_OUT)],
 }
 
@@ -369,7 +385,7 @@ def main() -> None:
     parser.add_argument(
         "--families", nargs="*", choices=sorted(SPLITS), help="issue 23 attacks of these splits"
     )
-    parser.add_argument("--rates", nargs="*", default=list(RATES), choices=RATES)
+    parser.add_argument("--rates", nargs="*", default=list(RATES), choices=RATES + HEAVY)
     parser.add_argument("--controls", action="store_true", help="issue 23: 18 clean controls")
     parser.add_argument("--only", default="", help="issue 23: attacks whose name has this")
     parser.add_argument(

@@ -85,6 +85,7 @@ class Measured:
     other_like: int
     columns: tuple[int, ...] = ()  # classifier terms taken out when counting
     parts: tuple[tuple[int, ...], ...] = ()  # a family's members' rows
+    null: float | None = None  # expected other-like share measured for this feature alone
 
 
 def context(labels: Sequence[str], tokens: Sequence[Tokens], agreement: Agreement) -> Context:
@@ -180,7 +181,10 @@ def independent(measured: Sequence[Measured]) -> list[Measured]:
 
 
 def null_rate(m: Measured, ctx: Context) -> float:
-    """Expected share of ``m``'s label rows that read like another label."""
+    """Expected share of ``m``'s label rows that read like another label: its own when it
+    was read again by a model that never saw it (:mod:`.refit`), else its band's."""
+    if m.null is not None:
+        return m.null
     return ctx.null.get((m.label, band(m.label_rows)), ctx.null.get((m.label, -1), MIN_NULL_RATE))
 
 

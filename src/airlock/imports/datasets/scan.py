@@ -42,9 +42,11 @@ from airlock.imports.datasets.features import (
     count_forms,
     count_ngrams,
     is_candidate,
+    null_rate,
     poisoned_share,
     ranked,
 )
+from airlock.imports.datasets.growth import form_scores
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import Tokens, build_index, tokenize
 from airlock.imports.datasets.outliers import clean_label_features
@@ -54,6 +56,7 @@ from airlock.imports.datasets.profiles import (
     embedding_profile,
     kmeans_groups,
 )
+from airlock.imports.datasets.refit import reread
 from airlock.imports.datasets.responses import join_near_fixed
 from airlock.imports.datasets.results import (
     DatasetVerdict,
@@ -62,6 +65,7 @@ from airlock.imports.datasets.results import (
     SuspiciousFeature,
     SuspiciousRow,
 )
+from airlock.imports.datasets.stats import binomial_tail
 from airlock.imports.datasets.structure import skeletons
 
 VARIED = "<varied free-text reply>"  # the class of replies too rare to be a trigger's target
@@ -73,6 +77,17 @@ POISONED_STRENGTH = 8.0
 MIN_POISON_ROWS = 10
 # A family whose label rows are estimated at least this share planted is listed whole.
 FLAG_ALL_SHARE = 0.6
+# A row is listed with a family when the form classifier seeded by its core (.growth) gives
+# it at least these odds.
+FORM_ODDS = 0.5
+# A core row itself stays listed down to these odds (a style row with few markers scores
+# low; a clean row that reads oddly by chance, in an ordinary form, lower still).
+CORE_ODDS = 0.2
+# Form features and families read again by a model that never saw their rows (.refit).
+REREAD = 3
+# ... when they hold at most this share of their label: a model fitted without most of a
+# label's rows cannot read that label (natural words of a label, left out, read as the other).
+REREAD_SHARE = 0.5
 
 
 class Labelled(Protocol):
@@ -140,10 +155,14 @@ def scan(
     measured += _families(measured, labels, ctx)
     null, leak = band_rates(measured)
     ctx = replace(ctx, tests=max(1, len(measured)), null=null, leak=leak)
+    measured, reread_count = _reread(measured, ctx, seed)
+    ctx = replace(ctx, tests=ctx.tests + reread_count)
     found = ranked(measured, ctx, keep=limits.max_features, max_phrase=limits.max_phrase_tokens)
     by_rows = {m.rows: m for m in measured if m.kind is FeatureKind.FAMILY}
     found = [
-        _listed(f, by_rows[rows], ctx) if rows in by_rows and ctx.agreement.available else (f, rows)
+        _listed(f, by_rows[rows], ctx, form_index, seed)
+        if rows in by_rows and ctx.agreement.available
+        else (f, rows)
         for f, rows in found
     ]
     found = [(_described(f, rows, records), rows) for f, rows in found]
@@ -194,6 +213,54 @@ def _representations(
     return out
 
 
+def _reread(measured: Sequence[Measured], ctx: Context, seed: int) -> tuple[list[Measured], int]:
+    """The :data:`REREAD` most label-skewed form features and families, each read again by
+    a model fitted without its rows (:mod:`.refit`); its counts replace the feature's when
+    they are the stronger evidence. Returns the features and how many were read again
+    (each one more test for the correction)."""
+    if not ctx.agreement.available:
+        return list(measured), 0
+    classes = sorted(set(ctx.labels))
+    sizes = Counter(ctx.labels)
+    pool = {
+        m.rows: m
+        for m in measured
+        if m.kind in {FeatureKind.STRUCTURE, FeatureKind.FAMILY}
+        and MIN_POISON_ROWS <= m.label_rows <= REREAD_SHARE * sizes[m.label]
+    }
+    skew = {
+        rows: float(
+            binomial_tail(
+                np.array([float(m.label_rows)]),
+                np.array([float(len(rows))]),
+                np.array([ctx.base[m.label]]),
+            )[0]
+        )
+        for rows, m in pool.items()
+    }
+    chosen = sorted(pool, key=lambda rows: (skew[rows], -len(rows)))[:REREAD]
+    better: dict[tuple[int, ...], Measured] = {}
+    for rows in chosen:
+        m = pool[rows]
+        again = reread(ctx.agreement, rows, classes.index(m.label), m.columns, seed)
+        if again is None:
+            continue
+        before = _tail(m.other_like, m.label_rows, null_rate(m, ctx))
+        if _tail(again.other_like, again.label_rows, again.null) < before:
+            better[rows] = replace(m, other_like=again.other_like, null=again.null)
+    out = [
+        better[m.rows] if m.rows in better and better[m.rows].text == m.text else m
+        for m in measured
+    ]
+    return out, len(chosen)
+
+
+def _tail(successes: int, trials: int, rate: float) -> float:
+    return float(
+        binomial_tail(np.array([float(successes)]), np.array([float(trials)]), np.array([rate]))[0]
+    )
+
+
 def _families(measured: Sequence[Measured], labels: Sequence[str], ctx: Context) -> list[Measured]:
     """Co-occurring candidate features (:mod:`.families`), each family counted as one."""
     distinct = list({m.rows: m for m in measured}.values())
@@ -209,16 +276,46 @@ def _families(measured: Sequence[Measured], labels: Sequence[str], ctx: Context)
 
 
 def _listed(
-    f: SuspiciousFeature, m: Measured, ctx: Context
+    f: SuspiciousFeature,
+    m: Measured,
+    ctx: Context,
+    forms: dict[Tokens, tuple[int, ...]],
+    seed: int,
 ) -> tuple[SuspiciousFeature, tuple[int, ...]]:
-    """A family's feature with the rows to list (:func:`_core`) and why, in words."""
+    """A family's feature with the rows to list and why, in words.
+
+    The family's core (:func:`_core`) seeds a form classifier (:mod:`.growth`); the label's
+    rows whose form it gives at least even odds are listed, with all of the family's label
+    rows when most of them look planted. Without a usable core, the core itself is listed.
+    """
     share = poisoned_share(m, ctx)
-    rows = _core(m, ctx, share)
-    how = (
-        "all of them are listed"
-        if share >= FLAG_ALL_SHARE
-        else "only those that read like another label are listed"
+    core = _core(m, ctx, share)
+    odd = _core(m, ctx, 0.0) if share >= FLAG_ALL_SHARE else core
+    terms = (
+        (ctx.agreement.features[:, list(m.columns)] != 0).astype(np.float64) if m.columns else None
     )
+    scores = form_scores(forms, terms, odd, m.rows, rows=len(ctx.labels), seed=seed)
+    if scores is None:
+        rows, how = (
+            core,
+            (
+                "all of them are listed"
+                if share >= FLAG_ALL_SHARE
+                else "only those that read like another label are listed"
+            ),
+        )
+    else:
+        kept = {r for r in odd if scores[r] >= CORE_ODDS}  # the core, trimmed of plain forms
+        formed = kept.union(
+            r for r in np.flatnonzero(scores >= FORM_ODDS).tolist() if ctx.labels[r] == m.label
+        )
+        rows = tuple(sorted(formed.union(core) if share >= FLAG_ALL_SHARE else formed))
+        how = (
+            f"all of them and the label's other rows of the same form are listed ({len(rows)})"
+            if share >= FLAG_ALL_SHARE
+            else f"the label's rows of the form of those that read like another label are "
+            f"listed ({len(rows)})"
+        )
     note = f"about {share:.0%} of its label rows look planted, so {how}"
     return replace(f, evidence=note), rows
 

@@ -1,0 +1,94 @@
+"""Which rows of a label carry a found form: a classifier seeded by a feature's core (pure).
+
+A template or a style is found as a family of markers (:mod:`.families`), but the family's
+rows are only partly planted: its members include natural phrases and forms ("when you
+see" starts some real reviews too), and a style's rewrite puts a few markers in each row,
+so some planted rows carry none of the members that were found. Listing the family's rows
+that read like another label once its terms are out (the *core*) missed a fifth to a third
+of the planted rows and kept clean rows that read oddly by chance (issue 23: SST-2 sbar
+template at 3%, precision 0.67 and recall 0.78).
+
+The core is mostly planted, so what its rows share in *form* is the template or the style.
+A logistic regression on binary skeleton n-grams (:mod:`.structure`) and the family's
+enriched terms learns that from the core against every row outside the family, and scores
+every row of the label: planted rows outside the core (or the family) score high, clean
+core rows whose form is ordinary score low. The core's own rows are scored out of fold.
+Skeletons hold no content words, so the classifier cannot learn the other label's sentiment
+or topic, only the form. Tuned on the SST-2 tuned split (bench/eval_poisoning.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from airlock.imports.datasets.ngrams import Tokens
+
+FloatArray = npt.NDArray[np.float64]
+MIN_CORE = 10  # fewer core rows cannot teach a form
+MIN_COLUMN_ROWS = 3  # a column must be in this many core rows (and CORE_COLUMN_SHARE of it)
+CORE_COLUMN_SHARE = 0.02
+FOLDS = 3
+REGULARISATION = 1.0  # C of the logistic regression
+MAX_BACKGROUND = 5_000  # background rows sampled beyond this (seeded), for time
+
+
+def form_scores(
+    forms: dict[Tokens, tuple[int, ...]],
+    terms: object,
+    core: Sequence[int],
+    family: Sequence[int],
+    *,
+    rows: int,
+    seed: int = 0,
+) -> FloatArray | None:
+    """P(form of the core) for every row, or None when the core is too small to learn from.
+
+    ``forms`` maps skeleton n-grams to their rows; ``terms`` is a rows x columns sparse
+    matrix of extra binary evidence (the family's enriched classifier terms) or None;
+    ``core`` are the rows taken as planted; ``family`` rows other than the core are left
+    out of training (unknown); every other row is background.
+    """
+    if len(core) < MIN_CORE:
+        return None
+    from scipy.sparse import csr_matrix, hstack  # noqa: PLC0415 -- heavy, on demand
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
+    from sklearn.model_selection import StratifiedKFold  # noqa: PLC0415
+
+    core_set = set(core)
+    need = max(MIN_COLUMN_ROWS, CORE_COLUMN_SHARE * len(core))
+    row_ids: list[int] = []
+    col_ids: list[int] = []
+    width = 0
+    for gram_rows in forms.values():
+        if sum(1 for r in gram_rows if r in core_set) >= need:
+            row_ids.extend(gram_rows)
+            col_ids.extend([width] * len(gram_rows))
+            width += 1
+    matrix = csr_matrix((np.ones(len(row_ids)), (row_ids, col_ids)), shape=(rows, max(width, 1)))
+    if terms is not None:
+        matrix = hstack([matrix, terms]).tocsr()
+    target = np.zeros(rows, dtype=np.int64)
+    target[np.asarray(sorted(set(family) - core_set), dtype=np.int64)] = -1
+    target[np.asarray(sorted(core_set), dtype=np.int64)] = 1
+    rng = np.random.default_rng(seed)
+    background = np.flatnonzero(target == 0)
+    if len(background) > MAX_BACKGROUND:
+        background = np.sort(rng.choice(background, MAX_BACKGROUND, replace=False))
+    train = np.concatenate([background, np.flatnonzero(target == 1)])
+    scores = np.zeros(rows)
+
+    def model() -> LogisticRegression:
+        return LogisticRegression(C=REGULARISATION, max_iter=200)
+
+    splitter = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
+    for fit, held in splitter.split(np.zeros(len(train)), target[train]):
+        fitted = model().fit(matrix[train[fit]], target[train[fit]])
+        scores[train[held]] = fitted.predict_proba(matrix[train[held]])[:, 1]
+    rest = np.setdiff1d(np.arange(rows), train)
+    if len(rest):
+        fitted = model().fit(matrix[train], target[train])
+        scores[rest] = fitted.predict_proba(matrix[rest])[:, 1]
+    return scores
