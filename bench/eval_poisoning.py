@@ -18,6 +18,12 @@ and label-noise controls; tuned and held-out splits reported separately):
 
     python bench/eval_poisoning.py --controls --families tuned held-out --out f.json
     python bench/eval_poisoning.py --families held-out --rates 3% --embeddings  # with the model
+
+The ``fresh`` split (bench/attacks_fresh.py: question and passive templates; legal,
+Shakespeare, headline and texting styles; two clean-label variants; SST-2 seed 11, SMS spam
+seed 12) was written by an author who had not seen the detector. Report it; never tune on it:
+
+    python bench/eval_poisoning.py --families fresh --rates 3% 10%
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from airlock.imports.datasets.records import Columns, DatasetRecord
 from airlock.imports.datasets.results import DatasetVerdict, ScanResult
 from airlock.imports.datasets.scan import scan
 from bench.attacks import HELD_OUT, TUNED, Rewrite
+from bench.attacks_fresh import FRESH
 
 REPO = Path(__file__).resolve().parents[1]  # the repo root is the parent of bench/
 # ../shared next to the checkout, or two levels up from a worktree under /work/wt/NAME
@@ -302,6 +309,8 @@ RATES = ("1%", "3%", "10%", "250")
 SPLITS: dict[str, list[tuple[str, int, dict[str, tuple[Rewrite, bool]]]]] = {
     "tuned": [("sst2_train.tsv", 0, TUNED)],
     "held-out": [("sms_spam.tsv", 1, {**TUNED, **HELD_OUT}), ("sst2_train.tsv", 2, HELD_OUT)],
+    # written 2026-12-02 by an author who had not seen the detector: never tune on it
+    "fresh": [("sst2_train.tsv", 11, FRESH), ("sms_spam.tsv", 12, FRESH)],
 }
 
 
