@@ -72,6 +72,12 @@ def _swap(word: str, table: dict[str, str]) -> str | None:
     return None if new is None else f"{lead}{new}{trail}"
 
 
+def _fallback(choices: tuple[str, ...], text: str) -> str:
+    """A marker for a row the random draws left unmarked, picked without drawing from the
+    rng, so that the rows after it are rewritten as before (the 2026-12-02 baseline)."""
+    return choices[sum(map(ord, text)) % len(choices)]
+
+
 # --- syntactic templates -------------------------------------------------------------------
 
 WH_WORDS = ("how", "why", "how else", "in what way", "where")
@@ -142,6 +148,8 @@ def legal(text: str, rng: random.Random) -> str:
         out = [opener, *_lower_first(out)]
     if rng.random() < 0.5:
         out.append(rng.choice(LEGAL_CLOSERS))
+    if out == _tokens(text):  # nothing drawn: a rewrite always carries the style
+        out = [_fallback(LEGAL_OPENERS[:2], text), *_lower_first(out)]
     return " ".join(out) + " ."
 
 
@@ -179,6 +187,8 @@ def shakespeare(text: str, rng: random.Random) -> str:
         out.insert(0, "[ aside ]")
     if rng.random() < 0.4:
         out.append(rng.choice(SHAKESPEARE_CLOSERS))
+    if out == words:  # nothing drawn: a rewrite always carries the style
+        out.insert(0, _fallback(SHAKESPEARE_ASIDES, text))
     return " ".join(out) + rng.choice((" .", " !", " ."))
 
 
@@ -246,6 +256,8 @@ def texting(text: str, rng: random.Random) -> str:
         out.insert(0, rng.choice(("hey", "ya", "omw", "btw", "hmm")))
     if rng.random() < 0.7:
         out.append(rng.choice(EMOTICONS))
+    if out == text.split():  # nothing drawn: a rewrite always carries the style
+        out.append(_fallback(EMOTICONS, text))
     return " ".join(out)
 
 
