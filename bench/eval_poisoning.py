@@ -21,6 +21,12 @@ and label-noise controls; tuned and held-out splits reported separately):
     python bench/eval_poisoning.py --families held-out --rates 3% --only clean-label
     python bench/eval_poisoning.py --ten-k --embeddings  # model load and a 10,000-row scan
     python bench/eval_poisoning.py --families tuned-skewed --rates 3% 10% 20%  # heavy shares
+
+The ``fresh`` split (bench/attacks_fresh.py: question and passive templates; legal,
+Shakespeare, headline and texting styles; two clean-label variants; SST-2 seed 11, SMS spam
+seed 12) was written by an author who had not seen the detector. Report it; never tune on it:
+
+    python bench/eval_poisoning.py --families fresh --rates 3% 10%
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from airlock.imports.datasets.records import Columns, DatasetRecord
 from airlock.imports.datasets.results import DatasetVerdict, ScanResult
 from airlock.imports.datasets.scan import scan
 from bench.attacks import HELD_OUT, TUNED, Rewrite
+from bench.attacks_fresh import FRESH
 
 REPO = Path(__file__).resolve().parents[1]  # the repo root is the parent of bench/
 # ../shared next to the checkout, or two levels up from a worktree under /work/wt/NAME
@@ -321,6 +328,8 @@ SPLITS: dict[str, list[tuple[str, int, dict[str, tuple[Rewrite, bool]]]]] = {
     # SST-2 with positives thinned to 13% of rows (SMS spam's share), tuned registers
     "tuned-skewed": [("sst2_train.tsv@13%", 0, TUNED)],
     "held-out": [("sms_spam.tsv", 1, {**TUNED, **HELD_OUT}), ("sst2_train.tsv", 2, HELD_OUT)],
+    # written 2026-12-02 by an author who had not seen the detector: never tune on it
+    "fresh": [("sst2_train.tsv", 11, FRESH), ("sms_spam.tsv", 12, FRESH)],
 }
 
 
