@@ -146,26 +146,15 @@ class OutputGateway:
             need = Amount(forced.max_tokens, max_bytes)
             self._check_locks(caller, now)
             lease_id = self._admit_leased(request_id, caller, need, now, stream=forced.stream)
-            return Admission(
-                request_id,
-                caller,
-                endpoint,
-                forced.body,
-                forced.temperature,
-                seed,
-                forced.max_tokens,
-                max_bytes,
-                forced.stream,
-                forced.prompt_tokens,
-                lease_id,
-            )
-        # One lazy transaction: the lock check and the reservation. Lazy is enough: nothing
-        # leaves before a flush covers this commit too (the WAL is flushed in order), and it
-        # is visible to every other worker at once, so no interleaving exceeds a limit.
-        with self._store.write_batch(durable=False):
-            self._check_locks(caller, now)
-            self._reserve(request_id, caller, forced.max_tokens, max_bytes, now)
-        self._unflushed.set()
+        else:
+            # One lazy transaction: the lock check and the reservation. Lazy is enough: nothing
+            # leaves before a flush covers this commit too (the WAL is flushed in order), and it
+            # is visible to every other worker at once, so no interleaving exceeds a limit.
+            with self._store.write_batch(durable=False):
+                self._check_locks(caller, now)
+                self._reserve(request_id, caller, forced.max_tokens, max_bytes, now)
+            self._unflushed.set()
+            lease_id = None
         return Admission(
             request_id,
             caller,
@@ -177,6 +166,7 @@ class OutputGateway:
             max_bytes,
             forced.stream,
             forced.prompt_tokens,
+            lease_id,
         )
 
     def _check_locks(self, caller: str, now: datetime) -> None:
