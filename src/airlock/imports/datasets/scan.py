@@ -166,16 +166,24 @@ def scan(
         for f, rows in found
     ]
     found = [(_described(f, rows, records), rows) for f, rows in found]
-    marked = clean_label_features(
-        index, form_index, tokens, labels, texts, limits=limits, seed=seed
-    )
-    rows = _rank_rows(records, labels, [*found, *marked], view)
+    rows = _rank_rows(records, labels, found, view)
     flagged = sum(1 for r in rows if r.flagged)
     features = tuple(f for f, _ in found)
     verdict, evidence = _verdict(features, view, flagged, ctx.tests, embedded=vectors is not None)
-    if marked and verdict is DatasetVerdict.CLEAN:  # clean-label groups hold, never poison
+    # Clean-label groups hold a set nothing else holds, never poison it; on a set already
+    # held they are not asked for: a group there also gathers the label's natural rows that
+    # share the planted form, and would list them (SMS spam, template at 10%: precision
+    # 0.99 -> 0.34 when they were).
+    marked = (
+        clean_label_features(index, form_index, tokens, labels, texts, limits=limits, seed=seed)
+        if verdict is DatasetVerdict.CLEAN
+        else []
+    )
+    if marked:
+        rows = _rank_rows(records, labels, [*found, *marked], view)
+        flagged = sum(1 for r in rows if r.flagged)
         verdict, evidence = DatasetVerdict.SUSPICIOUS, (marked[0][0].evidence, *evidence[1:])
-    features += tuple(f for f, _ in marked)
+        features += tuple(f for f, _ in marked)
     issues = int(view.label_issue.sum())
     return ScanResult(
         verdict, evidence, features, rows[: limits.max_reported_rows], len(records), flagged,
