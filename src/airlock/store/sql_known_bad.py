@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, or_, select, tuple_
+from sqlalchemy import Connection, Table, delete, func, or_, select, tuple_
 
 from airlock.imports.packages.feed import EVERY_VERSION
 from airlock.store import schema
@@ -29,34 +29,15 @@ class SqlKnownBadStore:
         wanted: dict[tuple[str, str], str] = {}
         for advisory, name, version in entries:
             wanted.setdefault((name, version), advisory)
-        keys = list(wanted)
-        added = 0
         with self._begin(write=True) as c:
-            for start in range(0, len(keys), _CHUNK):
-                chunk = keys[start : start + _CHUNK]
-                held = {
-                    (r.name, r.version)
-                    for r in c.execute(
-                        select(_bad.c.name, _bad.c.version).where(
-                            tuple_(_bad.c.name, _bad.c.version).in_(chunk)
-                        )
-                    )
-                }
-                rows = [
-                    {
-                        "name": name,
-                        "version": version,
-                        "advisory": wanted[(name, version)],
-                        "imported_at": at,
-                        "ledger_index": ledger_index,
-                    }
-                    for name, version in chunk
-                    if (name, version) not in held
-                ]
-                if rows:
-                    c.execute(_bad.insert(), rows)
-                    added += len(rows)
-        return added
+            return _insert_new(
+                c,
+                _bad,
+                ("name", "version"),
+                list(wanted),
+                lambda key: {"advisory": wanted[key], "imported_at": at},
+                ledger_index=ledger_index,
+            )
 
     def known_bad_advisory(self, name: str, version: str) -> str | None:
         with self._begin() as c:
@@ -100,28 +81,15 @@ class SqlKnownBadStore:
     def add_protected_names(
         self, names: Sequence[tuple[str, str]], at: datetime, ledger_index: int
     ) -> int:
-        wanted = sorted(set(names))
-        added = 0
         with self._begin(write=True) as c:
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start : start + _CHUNK]
-                held = {
-                    (r.name, r.source)
-                    for r in c.execute(
-                        select(_names.c.name, _names.c.source).where(
-                            tuple_(_names.c.name, _names.c.source).in_(chunk)
-                        )
-                    )
-                }
-                rows = [
-                    {"name": n, "source": s, "added_at": at, "ledger_index": ledger_index}
-                    for n, s in chunk
-                    if (n, s) not in held
-                ]
-                if rows:
-                    c.execute(_names.insert(), rows)
-                    added += len(rows)
-        return added
+            return _insert_new(
+                c,
+                _names,
+                ("name", "source"),
+                sorted(set(names)),
+                lambda _key: {"added_at": at},
+                ledger_index=ledger_index,
+            )
 
     def protected_names(self) -> list[tuple[str, str]]:
         with self._begin() as c:
@@ -160,3 +128,33 @@ class SqlKnownBadStore:
                 )
             )
             return {(str(r.project), str(r.version)): str(r.publisher) for r in rows}
+
+
+def _insert_new(
+    c: Connection,
+    table: Table,
+    key_columns: tuple[str, str],
+    keys: Sequence[tuple[str, str]],
+    rest: Callable[[tuple[str, str]], dict[str, object]],
+    *,
+    ledger_index: int,
+) -> int:
+    """Insert a row for each key of ``keys`` the table does not hold yet, ``_CHUNK`` at a
+    time; the rows added."""
+    first, second = (table.c[name] for name in key_columns)
+    added = 0
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        held = {
+            (r[0], r[1])
+            for r in c.execute(select(first, second).where(tuple_(first, second).in_(chunk)))
+        }
+        rows = [
+            dict(zip(key_columns, key, strict=True), **rest(key), ledger_index=ledger_index)
+            for key in chunk
+            if key not in held
+        ]
+        if rows:
+            c.execute(table.insert(), rows)
+            added += len(rows)
+    return added
