@@ -27,12 +27,13 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from airlock.api.app import create_app
 from airlock.cli.main import run
-from airlock.outputs.reference import model_digest
 from airlock.outputs.upstream import ScriptedUpstream
 from airlock.service import Airlock
 from airlock.settings import Settings
+from bench.outputs_phases import output_home
 
 TOKENS = list(range(65, 81))
 ANSWER = {
@@ -92,20 +93,7 @@ async def _call(app: Any, token: str) -> int:
 def measure(where: str | None, requests: int, window: int, lease_requests: int) -> float:
     """CPU ms per request of the app, one fresh home."""
     with tempfile.TemporaryDirectory(dir=where) as tmp, contextlib.redirect_stdout(io.StringIO()):
-        folder = Path(tmp)
-        home = folder / "home"
-        env = {"AIRLOCK_HOME": str(home)}
-        run(["init", "--enclave-name", "bench"], env)
-        (folder / "model").mkdir()
-        (folder / "model" / "w.bin").write_bytes(b"w")
-        with (home / "config.toml").open("a") as config:
-            config.write(
-                '\n[outputs]\nupstream_url = "http://127.0.0.1:9"\nmodel = "m"\n'
-                f'model_digest = "{model_digest(folder / "model")}"\nmax_tokens = 64\n'
-                f"flush_window_ms = {window}\nlease_requests = {lease_requests}\n"
-            )
-        for scope in ("tokens-enclave", "output-enclave"):
-            run(["budget", "set", scope, "*", "--bytes", str(10**12)], env)
+        home, env = output_home(Path(tmp), window, lease_requests)
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             run(["principal", "add", "bench", "--role", "researcher"], env)

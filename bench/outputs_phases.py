@@ -64,24 +64,33 @@ def main() -> None:
         measure(args, None if text == "none" else int(text))
 
 
+def output_home(
+    folder: Path, window: int, lease_requests: int | None
+) -> tuple[Path, dict[str, str]]:
+    """A fresh airlock home in ``folder`` serving outputs of a one-byte model, with output
+    budgets no bench reaches; its path and the environment naming it."""
+    home = folder / "home"
+    env = {"AIRLOCK_HOME": str(home)}
+    run(["init", "--enclave-name", "bench"], env)
+    (folder / "model").mkdir()
+    (folder / "model" / "w.bin").write_bytes(b"w")
+    with (home / "config.toml").open("a") as config:
+        config.write(
+            '\n[outputs]\nupstream_url = "http://127.0.0.1:9"\nmodel = "m"\n'
+            f'model_digest = "{model_digest(folder / "model")}"\nmax_tokens = 64\n'
+            f"flush_window_ms = {window}\n"
+        )
+        if lease_requests is not None:
+            config.write(f"lease_requests = {lease_requests}\n")
+    for scope in ("tokens-enclave", "output-enclave"):
+        run(["budget", "set", scope, "*", "--bytes", str(10**12)], env)
+    return home, env
+
+
 def measure(args: argparse.Namespace, lease_requests: int | None) -> None:
     with tempfile.TemporaryDirectory(dir=args.where) as tmp:
         folder = Path(tmp)
-        home = folder / "home"
-        env = {"AIRLOCK_HOME": str(home)}
-        run(["init", "--enclave-name", "bench"], env)
-        (folder / "model").mkdir()
-        (folder / "model" / "w.bin").write_bytes(b"w")
-        with (home / "config.toml").open("a") as config:
-            config.write(
-                '\n[outputs]\nupstream_url = "http://127.0.0.1:9"\nmodel = "m"\n'
-                f'model_digest = "{model_digest(folder / "model")}"\nmax_tokens = 64\n'
-                f"flush_window_ms = {args.window}\n"
-            )
-            if lease_requests is not None:
-                config.write(f"lease_requests = {lease_requests}\n")
-        for scope in ("tokens-enclave", "output-enclave"):
-            run(["budget", "set", scope, "*", "--bytes", str(10**12)], env)
+        home, env = output_home(folder, args.window, lease_requests)
         airlock = Airlock.from_settings(Settings.load(env, home))
         gateway = airlock.outputs_gateway()
         piece = Piece(tuple(range(65, 81)), "ABCDEFGHIJKLMNOP", (1, 2, 3))
