@@ -19,17 +19,9 @@ from airlock.domain.identity import AuthMethod
 from airlock.errors import PermissionDenied
 from airlock.service import Actor, Airlock
 from airlock.settings import Settings
-from tests.support.gateway import CliRunner
+from tests.support.gateway import CliRunner, ledger_records
 
 NO_TOKEN = {"AIRLOCK_TOKEN": ""}  # a shell with direct access and nobody's credential
-
-
-def records(cli: CliRunner) -> list[dict[str, Any]]:
-    airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
-    try:
-        return [airlock.ledger.record(i) for i in range(airlock.ledger.size())]
-    finally:
-        airlock.close()
 
 
 def export(cli: CliRunner, path: Path, who: str) -> tuple[int, dict[str, Any]]:
@@ -63,7 +55,7 @@ def test_one_shell_user_cannot_cast_two_votes_under_two_names(
     enclave: CliRunner, held: str
 ) -> None:
     cli = enclave
-    before = len(records(cli))
+    before = len(ledger_records(cli))
     for name in ("bob", "carol"):
         claimed = cli("approve", held, "--as", name, "--reason", "lgtm", env=NO_TOKEN)
         assert claimed.code == 2 and "AIRLOCK_TOKEN" in claimed.err, claimed.err
@@ -73,7 +65,7 @@ def test_one_shell_user_cannot_cast_two_votes_under_two_names(
 
     status = json.loads(cli("request", "show", held, "--json").out)["request"]["status"]
     assert status == "held"  # one real vote of the two the rule needs
-    new = records(cli)[before:]
+    new = ledger_records(cli)[before:]
     refused = [r for r in new if r["kind"] == "identity.refused"]
     assert [(r["actor"], r["details"]["claimed"], r["details"]["auth"]) for r in refused] == [
         ("local-operator", "bob", "local-operator"),
@@ -115,7 +107,7 @@ def test_after_bootstrap_admin_commands_need_an_admin_token(enclave: CliRunner) 
     by_researcher = cli("budget", "set", "enclave", "--bytes", "1", env=cli.signed_in("rita"))
     assert by_researcher.code == 2 and "only admins" in by_researcher.err
     assert cli("budget", "set", "enclave", "--bytes", "1000000").code == 0  # alice's token
-    kinds = [(r["kind"], r["subject"], r["details"]["auth"]) for r in records(cli)[-3:]]
+    kinds = [(r["kind"], r["subject"], r["details"]["auth"]) for r in ledger_records(cli)[-3:]]
     assert (
         kinds
         == [
@@ -158,7 +150,7 @@ def test_break_glass_is_recorded_and_locks_exports_until_a_second_admin_confirms
     assert confirmed.code == 0, confirmed.err
     assert export(cli, small, "rita")[0] == 0
 
-    log = records(cli)
+    log = ledger_records(cli)
     use = next(r for r in log if r["kind"] == "break_glass.use")
     assert use["actor"] == "local-operator" and use["details"]["os_user"]
     assert use["details"]["break_glass"] == "yes" and use["subject"] == "principal token issue"
@@ -180,7 +172,7 @@ def test_a_token_file_must_be_private_to_its_owner(enclave: CliRunner, tmp_path:
     path.chmod(0o600)
     locked = cli("--token-file", str(path), "lock", "add", "principal", "rita", "--reason", "x")
     assert locked.code == 0, locked.err
-    entry = records(cli)[-1]
+    entry = ledger_records(cli)[-1]
     assert (entry["kind"], entry["actor"], entry["details"]["auth"]) == ("lock.add", "bob", "token")
 
 
@@ -195,7 +187,7 @@ def test_every_entry_a_person_or_operator_makes_says_how_they_were_authenticated
     assert cli("lock", "add", "principal", "rita", "--reason", "audit").code == 0
     assert cli("lock", "lift", "principal", "rita", "--reason", "done").code == 0
     assert cli("lineage", "taint", "https://vendor.example/x").code in {0, 2}
-    for record in records(cli):
+    for record in ledger_records(cli):
         if record["actor"] in {"airlock", "policy"}:
             continue
         assert record["details"].get("auth") in {"token", "local-operator"}, record
@@ -229,10 +221,10 @@ def test_a_cli_vote_by_a_method_the_enclave_does_not_take_is_refused_and_ledgere
         config.read_text(encoding="utf-8") + '\n[approvals]\nvote_methods = ["peercred"]\n',
         encoding="utf-8",
     )
-    before = len(records(cli))
+    before = len(ledger_records(cli))
     voted = cli("approve", held, "--reason", "checked", env=cli.signed_in("bob"))
     assert voted.code != 0 and "takes votes only by peercred" in voted.err, voted.err
-    new = [r for r in records(cli)[before:] if r["kind"] == "access.refused"]
+    new = [r for r in ledger_records(cli)[before:] if r["kind"] == "access.refused"]
     assert [(r["actor"], r["subject"], r["details"]["auth"]) for r in new] == [
         ("bob", "approve", "token")
     ]

@@ -6,27 +6,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from airlock.service import Airlock
-from airlock.settings import Settings
 from scripts.make_test_packages import BENIGN
-from tests.support.gateway import CliRunner
+from tests.support.gateway import CliRunner, ledger_records
 
 RECORD = {
     "id": "MAL-2099-7",
     "affected": [{"package": {"ecosystem": "PyPI", "name": "Tidy"}, "versions": ["1.0"]}],
 }
-
-
-def _ledger(cli: CliRunner) -> list[dict[str, Any]]:
-    airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
-    try:
-        return [airlock.ledger.record(i) for i in range(airlock.ledger.size())]
-    finally:
-        airlock.close()
 
 
 @pytest.fixture
@@ -52,7 +41,7 @@ def test_a_listed_package_is_denied_once_the_feed_is_imported(
     assert imported.code == 0, imported.err
     assert json.loads(imported.out)["added"] == 1
     assert cli("package", "feed", "status").out.strip() == "1 known-bad entries"
-    entry = next(r for r in _ledger(cli) if r["kind"] == "package.feed.import")
+    entry = next(r for r in ledger_records(cli) if r["kind"] == "package.feed.import")
     assert entry["actor"] == "alice" and entry["details"]["entries"] == "1"
 
     verdicts = {}
@@ -76,5 +65,5 @@ def test_only_an_admin_imports_the_feed_and_a_bad_feed_records_nothing(
     junk.write_text('{"affected": []}')
     bad = cli("package", "feed", "import", str(junk))
     assert bad.code == 2 and "OSV" in bad.err
-    assert not [r for r in _ledger(cli) if r["kind"] == "package.feed.import"]
+    assert not [r for r in ledger_records(cli) if r["kind"] == "package.feed.import"]
     assert cli("package", "feed", "status").out.strip() == "0 known-bad entries"

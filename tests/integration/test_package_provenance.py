@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -13,19 +12,11 @@ from airlock.domain.principals import Role
 from airlock.service import Actor, Airlock
 from airlock.settings import Settings
 from scripts.make_test_packages import BENIGN
-from tests.support.gateway import CliRunner, Gateway
+from tests.support.gateway import CliRunner, Gateway, ledger_records
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "attestations"
 SDIST = "pypi_attestations-0.0.19.tar.gz"
 PUBLISHER = "github:trailofbits/pypi-attestations:release.yml"
-
-
-def _ledger(cli: CliRunner) -> list[dict[str, Any]]:
-    airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
-    try:
-        return [airlock.ledger.record(i) for i in range(airlock.ledger.size())]
-    finally:
-        airlock.close()
 
 
 @pytest.fixture
@@ -43,7 +34,7 @@ def test_a_pinned_project_needs_its_publishers_attestation(
     pinned = cli("package", "publisher", "pin", "pypi_attestations", PUBLISHER)
     assert pinned.code == 0, pinned.err
     assert PUBLISHER in cli("package", "publisher", "list").out
-    entry = next(r for r in _ledger(cli) if r["kind"] == "package.publisher.pin")
+    entry = next(r for r in ledger_records(cli) if r["kind"] == "package.publisher.pin")
     assert entry["subject"] == "pypi-attestations" and entry["details"]["publisher"] == PUBLISHER
 
     bare = tmp_path / "bare" / SDIST
@@ -75,7 +66,7 @@ def test_an_attested_admission_records_the_publisher(enclave: CliRunner, tmp_pat
         "package", "admit", str(path), "--attestation", str(given), env=cli.signed_in("rita")
     )
     assert admitted.code == 0, admitted.out + admitted.err
-    decision = next(r for r in _ledger(cli) if r["kind"] == "package.decision")
+    decision = next(r for r in ledger_records(cli) if r["kind"] == "package.decision")
     build = "https://github.com/trailofbits/pypi-attestations/.github/workflows/release.yml@"
     assert decision["details"]["publisher"].startswith(build)
     airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
@@ -115,7 +106,7 @@ def test_refresh_protects_the_index_and_a_popular_list(enclave: CliRunner, tmp_p
     assert refreshed.code == 0, refreshed.err
     assert "2 names offered, 2 new" in refreshed.out
     assert cli("package", "typosquat", "refresh", env=cli.signed_in("rita")).code != 0
-    assert any(r["kind"] == "package.names.refresh" for r in _ledger(cli))
+    assert any(r["kind"] == "package.names.refresh" for r in ledger_records(cli))
     squat = tmp_path / "plain-2.1.tar.gz"  # clean on its merits, one edit from "plainn"
     squat.write_bytes(BENIGN[squat.name])
     held = cli("package", "admit", str(squat), env=cli.signed_in("rita"))

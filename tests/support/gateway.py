@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -69,6 +69,15 @@ def initialised_cli(cli: CliRunner) -> CliRunner:
     result = cli("init")
     assert result.code == 0, result.err
     return cli
+
+
+def ledger_records(cli: CliRunner) -> list[dict[str, Any]]:
+    """Every ledger entry of ``cli``'s home, oldest first (read through a fresh facade)."""
+    airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
+    try:
+        return [airlock.ledger.record(i) for i in range(airlock.ledger.size())]
+    finally:
+        airlock.close()
 
 
 @dataclass
