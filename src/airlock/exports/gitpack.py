@@ -282,11 +282,8 @@ def _apply(base: bytes, delta: bytes, count: Callable[[int], None]) -> bytes:
 
 def _inserts(delta: bytes) -> bytes:
     """The literal bytes a delta inserts (copy instructions only point into its base)."""
-    position = 0
-    for _ in range(2):  # base size, result size
-        while position < len(delta) and delta[position] & 0x80:
-            position += 1
-        position += 1
+    _, position = _varint(delta, 0)  # base size
+    _, position = _varint(delta, position)  # result size
     out = bytearray()
     while position < len(delta):
         op = delta[position]

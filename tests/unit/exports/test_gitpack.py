@@ -147,6 +147,8 @@ def test_a_real_bundle_with_deltas_is_allowed() -> None:
         (lambda: pack([(BLOB, b"ab", None), (OFS_DELTA, delta(b"abc", 0, b"x"), 0)]), "size"),
         (lambda: pack([(BLOB, b"abc", None), (OFS_DELTA, b"\x03\x05\x90\x09", 0)]), "beyond"),
         (lambda: pack([(TREE, b"no entry", None)]), "tree entry"),
+        # a thin delta (base not in the pack) whose size header runs off its end
+        (lambda: pack([(REF_DELTA, b"\x80\x80", b"\x01" * 20)]), "header is truncated"),
     ],
 )
 def test_malformed_deltas_and_trees_raise_bad_pack(make: object, reason: str) -> None:
