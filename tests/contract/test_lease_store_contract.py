@@ -152,14 +152,33 @@ def test_a_stream_ended_on_its_lease_keeps_what_it_used(store: Store) -> None:
     assert store.budgets.used(TOKENS, T0) == 12
 
 
+def test_a_stream_recorded_after_its_owner_closed_the_lease_stays_counted(store: Store) -> None:
+    """The owner counted the stream in flight when it closed the lease: recording it later
+    succeeds and changes nothing; its charge then is a no-op too."""
+    configure(store)
+    g = grant("rita", 40)
+    assert opened(store, g)
+    assert store.leases.close_lease(g.lease_id, Amount(20, 200), T0)  # the stream in flight
+    assert store.budgets.used(TOKENS, T0) == 20
+    with store.write_batch(durable=False):
+        assert store.leases.stream_on_lease(g.lease_id, Amount(20, 200))
+    assert store.budgets.used(TOKENS, T0) == 20
+    with store.write_batch(durable=False):
+        assert store.leases.charge_lease(g.lease_id, Amount(5, 50), Amount(20, 200))
+    assert store.budgets.used(TOKENS, T0) == 20
+    assert not store.leases.stream_on_lease("no-such-lease", Amount(1, 10))
+
+
 # --- several processes on one database ------------------------------------------------------
 
 NEED = Amount(10, 100)
 
 
 def _worker(url: str, caller: str, owner: str, crash: bool, results: str) -> None:
-    """One worker: lease, admit from the lease in memory, charge, close; until refused with
-    no live worker holding a lease (the budget is spent, not held by another's block)."""
+    """One worker: lease, admit from the lease in memory (streams recorded on the lease
+    before they start), charge, close; until refused with no live worker holding a lease
+    (the budget is spent, not held by another's block). The crashing one dies in the middle
+    of a stream."""
     store = SqlStore.from_url(url)
     rng = random.Random(owner)
     served = refusals = 0
@@ -178,16 +197,24 @@ def _worker(url: str, caller: str, owner: str, crash: bool, results: str) -> Non
                 continue
         lease = OpenLease(g)
         while lease.admits(NEED, T0, timedelta(0)):
-            lease.admit(NEED, streamed=False)
+            lease.admit(NEED)
             used = rng.randint(0, NEED.tokens)
+            stream = rng.random() < 0.5
+            if stream:  # recorded before its first token leaves, as the gateway does
+                with store.write_batch(durable=False):
+                    assert store.leases.stream_on_lease(g.lease_id, NEED)
+                lease.stream_recorded(NEED)
+                if crash and served > 20:
+                    # dies holding its lease, mid-stream: every token reserved may have left
+                    Path(results, owner).write_text(str(served + NEED.tokens))
+                    os._exit(0)
             with store.write_batch(durable=False):
-                charged = store.leases.charge_lease(g.lease_id, Amount(used, used * 10))
+                charged = store.leases.charge_lease(
+                    g.lease_id, Amount(used, used * 10), NEED if stream else None
+                )
             assert charged
             served += used
-            lease.settle(NEED, Amount(used, used * 10), streamed=False)
-            if crash and served > 20:
-                Path(results, owner).write_text(str(served))
-                os._exit(0)  # dies holding its lease
+            lease.settle(NEED, Amount(used, used * 10), in_flight=not stream)
         store.leases.close_lease(g.lease_id, lease.in_flight, T0)
     Path(results, owner).write_text(str(served))
     store.close()

@@ -72,14 +72,16 @@ class LeaseGrant:
 class OpenLease:
     """One worker's view of one of its leases: granted, spent (settled and in flight).
 
-    ``in_flight`` holds the reservations (the most each request may use) of the non-streamed
-    requests admitted and not yet charged; streamed ones are recorded in the store when
-    they start (their tokens leave before they are logged), so they are only in ``spent``.
+    ``in_flight`` holds the reservations (the most each request may use) of the requests
+    admitted and not yet counted in the store: non-streamed ones until they are charged,
+    streamed ones until their reservation is recorded on the lease row
+    (:meth:`stream_recorded`, before their first token leaves). Closing the lease counts
+    them at their full reservation, so none is ever left uncounted.
     """
 
     grant: LeaseGrant
     spent: Amount = NOTHING  # charged, plus every reservation not yet charged
-    in_flight: Amount = NOTHING  # reservations of non-streamed requests not yet charged
+    in_flight: Amount = NOTHING  # reservations the store does not count on the lease row yet
     requests: int = field(default=0)
 
     @property
@@ -95,17 +97,22 @@ class OpenLease:
         reclaimer whose clock is ahead could close the lease)."""
         return now < self.grant.expires_at - margin and self.left().covers(need)
 
-    def admit(self, need: Amount, *, streamed: bool) -> None:
+    def admit(self, need: Amount) -> None:
         self.spent = self.spent + need
-        if not streamed:
-            self.in_flight = self.in_flight + need
+        self.in_flight = self.in_flight + need
         self.requests += 1
 
-    def settle(self, reserved: Amount, used: Amount, *, streamed: bool) -> None:
+    def stream_recorded(self, reserved: Amount) -> None:
+        """A stream's reservation is now on the lease row (``streaming``): the store counts
+        it from here, so a close must not count it again."""
+        self.in_flight = self.in_flight - reserved
+
+    def settle(self, reserved: Amount, used: Amount, *, in_flight: bool) -> None:
         """A request admitted from this lease finished having used ``used`` of ``reserved``
-        (``used == reserved`` keeps all of it; ``used`` is never above ``reserved``)."""
+        (``used == reserved`` keeps all of it; ``used`` is never above ``reserved``);
+        ``in_flight``: it was still counted in :attr:`in_flight` (not a recorded stream)."""
         self.spent = self.spent - (reserved - used)
-        if not streamed:
+        if in_flight:
             self.in_flight = self.in_flight - reserved
 
 

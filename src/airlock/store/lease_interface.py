@@ -88,8 +88,13 @@ class LeaseStore(Protocol):
         ...
 
     def stream_on_lease(self, lease_id: str, reserved: Amount) -> bool:
-        """Record a stream's reservation on an open lease, before any of its tokens leave;
-        False when the lease is no longer open (the stream must not start)."""
+        """Record a stream's reservation on an open lease, before any of its tokens leave.
+        Joins the caller's write batch.
+
+        True when the lease is open, or closed by its owner (who counted the stream in
+        flight at its full reservation then: nothing changes); False when it was
+        reclaimed or never existed: the stream is not counted and must not start.
+        """
         ...
 
     def close_lease(self, lease_id: str, in_flight: Amount, now: datetime) -> bool:

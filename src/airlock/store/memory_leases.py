@@ -52,9 +52,10 @@ class MemoryLeaseStore:
     def stream_on_lease(self, lease_id: str, reserved: Amount) -> bool:
         with self._lock:
             lease = self._leases.get(lease_id)
-            if lease is None or lease.state is not LeaseState.OPEN:
+            if lease is None or lease.state is LeaseState.RECLAIMED:
                 return False
-            self._leases[lease_id] = replace(lease, streaming=lease.streaming + reserved)
+            if lease.state is LeaseState.OPEN:
+                self._leases[lease_id] = replace(lease, streaming=lease.streaming + reserved)
             return True
 
     def close_lease(self, lease_id: str, in_flight: Amount, now: datetime) -> bool:

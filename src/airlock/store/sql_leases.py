@@ -118,7 +118,10 @@ class SqlLeaseStore:
     def stream_on_lease(self, lease_id: str, reserved: Amount) -> bool:
         params = {"lease_id": lease_id, "tokens": reserved.tokens, "bytes": reserved.bytes}
         with self._begin(write=True) as c:
-            return bool(c.execute(_STREAM, params).rowcount == 1)
+            if c.execute(_STREAM, params).rowcount == 1:
+                return True
+            state = c.execute(_STATE, {"lease_id": lease_id}).scalar_one_or_none()
+            return state == LeaseState.CLOSED.value
 
     def close_lease(self, lease_id: str, in_flight: Amount, now: datetime) -> bool:
         with self._batch(durable=False), self._begin(write=True) as c:

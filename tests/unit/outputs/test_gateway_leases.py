@@ -4,6 +4,9 @@ late response is not sent; expired and closed leases give back what they hold un
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
@@ -15,8 +18,9 @@ from airlock.budgets.leases import Amount, lease_size
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.clock import FixedClock
 from airlock.errors import BudgetExceeded, ConfigError, SourceError
-from airlock.outputs.gateway import RECLAIM_GRACE, OutputGateway
+from airlock.outputs.gateway import RECLAIM_GRACE, Admission, OutputGateway
 from airlock.outputs.openai import Endpoint, Piece
+from airlock.outputs.upstream import ScriptedUpstream
 from airlock.settings import OutputsSettings, Settings
 from airlock.store.lease_interface import LeaseState, leased_unused
 from airlock.store.memory import MemoryStore
@@ -116,16 +120,122 @@ def test_a_stalled_workers_late_response_is_not_sent_after_its_lease_is_reclaime
     assert store.outputs.totals().responses == 1
 
 
-def test_an_expired_lease_goes_back_and_a_stream_keeps_its_reservation_until_it_ends() -> None:
+def _event(token: int) -> bytes:
+    choice = {"index": 0, "text": chr(token), "token_ids": [token], "prompt_token_ids": [1]}
+    return b"data: " + json.dumps({"choices": [choice]}).encode() + b"\n\n"
+
+
+STREAM = [_event(65) + _event(66), _event(67) + b"data: [DONE]\n\n"]  # 3 tokens of 10
+
+
+def _stream(
+    gateway: OutputGateway, admission: Admission, at_first: Callable[[], None] = lambda: None
+) -> list[Piece]:
+    """Relay ``admission``'s stream from a scripted upstream; ``at_first`` runs when the
+    first chunk is about to reach the caller."""
+    gateway.upstream = ScriptedUpstream(STREAM)
+    pieces: list[Piece] = []
+
+    async def run() -> None:
+        first = True
+        async for _ in gateway.stream(admission, pieces):
+            if first:
+                at_first()
+                first = False
+
+    asyncio.run(run())
+    return pieces
+
+
+def _if_the_worker_died_now(store: MemoryStore, clock: FixedClock) -> int:
+    """What the enclave token budget would count once every open lease is reclaimed, as
+    another worker does for a dead one's: its charges and recorded streams stay, the rest
+    of its block goes back (the store's contract tests check reclaiming does that)."""
+    return store.budgets.used(TOKENS, clock.now()) - _unused(store)
+
+
+def test_no_streamed_token_leaves_before_the_store_counts_its_stream() -> None:
+    """The guarantee: were the worker to die as the first chunk leaves, reclaiming its
+    lease would still count the stream at its full reservation (its tokens may have
+    left). Recorded once the upstream answered, not at admission."""
     store, clock = _store(1000), FixedClock(T0)
     gateway = _gateway(store, clock)
     stream = gateway.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
-    assert store.leases.leases()[0].streaming.tokens == 10  # recorded before tokens leave
-    gateway.record(stream, [PIECE])
-    assert store.leases.leases()[0].streaming.tokens == 0
+    assert store.leases.leases()[0].streaming.tokens == 0  # not yet: nothing has left
+    assert _if_the_worker_died_now(store, clock) == 0
+    seen: list[int] = []
+    pieces = _stream(gateway, stream, lambda: seen.append(_if_the_worker_died_now(store, clock)))
+    assert seen == [10] and sum(len(p.tokens) for p in pieces) == 3
+    gateway.record(stream, pieces)
+    assert store.leases.leases()[0].streaming.tokens == 0  # the charge replaced it
+    assert _if_the_worker_died_now(store, clock) == 3
     clock.advance(timedelta(seconds=11))
     gateway.maintain_leases()
     assert store.leases.leases()[0].state is LeaseState.CLOSED
+    assert store.budgets.used(TOKENS, clock.now()) == 3
+
+
+def test_a_stream_admitted_before_its_lease_is_renewed_stays_counted() -> None:
+    """The lease closes (renewal by later requests) between a stream's admission and its
+    first token: the close counts it in flight, and the stream still goes out."""
+    store, clock = _store(1000), FixedClock(T0)
+    gateway = _gateway(store, clock)
+    gateway.record(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])  # learns
+    stream = gateway.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
+    plain = 1
+    while True:  # until the 4-request lease is spent and a renewal closes it
+        admission = gateway.admit("rita", Endpoint.COMPLETIONS, BODY)
+        gateway.record(admission, [PIECE])
+        plain += 1
+        if admission.lease_id != stream.lease_id:
+            break
+    first = next(v for v in store.leases.leases() if v.grant.lease_id == stream.lease_id)
+    assert first.state is LeaseState.CLOSED
+    seen: list[int] = []
+    pieces = _stream(gateway, stream, lambda: seen.append(_if_the_worker_died_now(store, clock)))
+    # the closed lease kept the stream's 10; the open one holds what it leased, unused
+    assert seen == [plain * 3 + 10]
+    gateway.record(stream, pieces)
+    gateway.close_leases()
+    # exact once closed: the plain responses' 3 tokens each, the stream at its reservation
+    assert store.budgets.used(TOKENS, clock.now()) == plain * 3 + 10
+
+
+def test_a_stream_on_a_reclaimed_lease_sends_nothing_and_the_next_leases_anew() -> None:
+    store, clock = _store(1000), FixedClock(T0)
+    stalled, other = _gateway(store, clock), _gateway(store, clock)
+    stream = stalled.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
+    clock.advance(timedelta(seconds=10) + RECLAIM_GRACE + timedelta(seconds=1))
+    other.maintain_leases()
+    sent: list[int] = []
+    with pytest.raises(SourceError, match="reclaimed before the stream began"):
+        _stream(stalled, stream, lambda: sent.append(1))
+    assert not sent
+    stalled.keep_reserved(stream)
+    assert store.budgets.used(TOKENS, clock.now()) == 0
+    again = stalled.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
+    assert again.lease_id != stream.lease_id
+    stalled.record(again, _stream(stalled, again))
+    assert store.outputs.totals().responses == 1
+
+
+def test_a_stream_whose_upstream_fails_before_it_starts_gives_its_reservation_back() -> None:
+    store, clock = _store(1000), FixedClock(T0)
+    gateway = _gateway(store, clock)
+    gateway.record(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])
+    stream = gateway.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
+    gateway.upstream = ScriptedUpstream([], status=500)
+
+    async def run() -> None:
+        async for _ in gateway.stream(stream, []):
+            pass
+
+    with pytest.raises(SourceError, match="answered 500"):
+        asyncio.run(run())
+    gateway.keep_reserved(stream)
+    clock.advance(timedelta(seconds=11))
+    gateway.maintain_leases()  # nothing in flight: the expired lease closes
+    assert not store.leases.leases(open_only=True)
     assert store.budgets.used(TOKENS, clock.now()) == 3
 
 
