@@ -152,6 +152,35 @@ def test_a_stream_ended_on_its_lease_keeps_what_it_used(store: Store) -> None:
     assert store.budgets.used(TOKENS, T0) == 12
 
 
+def test_idle_stream_slots_go_back_when_the_owner_closes_and_stay_when_reclaimed(
+    store: Store,
+) -> None:
+    """A stream's slot stays on the row after its charge, for the next stream. Its owner
+    closes the lease with what is under way (the slot idle: not kept); a dead owner's
+    reclaimed lease keeps it (whether a stream was under way in it died with the owner)."""
+    configure(store)
+    closed, dead = grant("rita", 40), grant("ann", 40)
+    for g in (closed, dead):
+        assert opened(store, g)
+        with store.write_batch(durable=False):
+            assert store.leases.stream_on_lease(g.lease_id, Amount(20, 200))
+        with store.write_batch(durable=False):
+            assert store.leases.charge_lease(g.lease_id, Amount(12, 120))
+    assert store.leases.close_lease(closed.lease_id, Amount(0, 0), T0)
+    assert store.budgets.used((BudgetScope.TOKENS_PRINCIPAL, "rita"), T0) == 12
+    assert store.leases.reclaim_leases(T0 + timedelta(seconds=11), T0) == 1
+    assert store.budgets.used((BudgetScope.TOKENS_PRINCIPAL, "ann"), T0) == 12 + 20
+    assert store.budgets.used(TOKENS, T0) == 12 + 12 + 20
+    # a lease's idle slots and charges may add up past its block; it keeps at most that
+    small = grant("bob", 25)
+    assert opened(store, small)
+    with store.write_batch(durable=False):
+        assert store.leases.stream_on_lease(small.lease_id, Amount(20, 200))
+        assert store.leases.charge_lease(small.lease_id, Amount(18, 180))
+    assert store.leases.reclaim_leases(T0 + timedelta(seconds=11), T0) == 1
+    assert store.budgets.used((BudgetScope.TOKENS_PRINCIPAL, "bob"), T0) == 25
+
+
 def test_a_stream_recorded_after_its_owner_closed_the_lease_stays_counted(store: Store) -> None:
     """The owner counted the stream in flight when it closed the lease: recording it later
     succeeds and changes nothing; its charge then is a no-op too."""
@@ -197,25 +226,25 @@ def _worker(url: str, caller: str, owner: str, crash: bool, results: str) -> Non
                 continue
         lease = OpenLease(g)
         while lease.admits(NEED, T0, timedelta(0)):
-            lease.admit(NEED)
-            used = rng.randint(0, NEED.tokens)
             stream = rng.random() < 0.5
-            if stream:  # recorded before its first token leaves, as the gateway does
+            # a stream takes an idle slot of the lease, or is recorded on it before its
+            # first token leaves, as the gateway does
+            if stream and not lease.admit(NEED, stream=True):
                 with store.write_batch(durable=False):
                     assert store.leases.stream_on_lease(g.lease_id, NEED)
                 lease.stream_recorded(NEED)
-                if crash and served > 20:
-                    # dies holding its lease, mid-stream: every token reserved may have left
-                    Path(results, owner).write_text(str(served + NEED.tokens))
-                    os._exit(0)
+            elif not stream:
+                lease.admit(NEED)
+            if stream and crash and served > 20:
+                # dies holding its lease, mid-stream: every token reserved may have left
+                Path(results, owner).write_text(str(served + NEED.tokens))
+                os._exit(0)
+            used = rng.randint(0, NEED.tokens)
             with store.write_batch(durable=False):
-                charged = store.leases.charge_lease(
-                    g.lease_id, Amount(used, used * 10), NEED if stream else None
-                )
-            assert charged
+                assert store.leases.charge_lease(g.lease_id, Amount(used, used * 10))
             served += used
-            lease.settle(NEED, Amount(used, used * 10), in_flight=not stream)
-        store.leases.close_lease(g.lease_id, lease.in_flight, T0)
+            lease.settle(NEED, Amount(used, used * 10), slot=stream)
+        store.leases.close_lease(g.lease_id, lease.uncharged(), T0)
     Path(results, owner).write_text(str(served))
     store.close()
 

@@ -192,10 +192,11 @@ class OutputGateway:
         self, request_id: str, caller: str, need: Amount, now: datetime, *, stream: bool
     ) -> str:
         """Admit from this worker's lease for ``caller``, leasing a new block when it has
-        none, it expired, or what is left is too little. In memory only: a stream's
-        reservation is recorded on the lease row later (:meth:`_record_stream`), once the
-        upstream answered and before any of its tokens leave; until then the lease counts
-        it in flight, so a close meanwhile counts it in full.
+        none, it expired, or what is left is too little. In memory only: a stream takes
+        an idle slot the lease row already holds for streams, or its reservation is
+        recorded on the row later (:meth:`_record_stream`), once the upstream answered and
+        before any of its tokens leave; until then the lease counts it in flight, so a
+        close meanwhile counts it in full.
 
         Raises:
             InvalidInput: no enclave output budget is configured.
@@ -205,24 +206,24 @@ class OutputGateway:
             lease = self._leases.get(caller)
             if lease is None or not lease.admits(need, now, timedelta(0)):
                 lease = self._renew(caller, lease, need, now)
-            lease.admit(need)
-            self._unsettled[request_id] = need
-            if stream:
+            if not lease.admit(need, stream=stream) and stream:
                 self._unrecorded.add(request_id)
+            self._unsettled[request_id] = need
             return lease.lease_id
 
     def _record_stream(self, admission: Admission) -> None:
-        """Before a leased stream's first token leaves: its reservation onto the lease row
-        (``streaming``), in a lazy commit of its own, so the store counts it whatever
-        becomes of this worker. On the event loop while the upstream generates, so the
-        commit overlaps the wait for the first token instead of preceding the request.
+        """Before a leased stream's first token leaves: unless it holds an idle slot, its
+        reservation onto the lease row (``streaming``), in a lazy commit of its own, so the
+        store counts it whatever becomes of this worker. On the event loop while the
+        upstream generates, so the commit overlaps the wait for the first token instead of
+        preceding the request. Steady streaming finds an idle slot and writes nothing.
 
         Raises:
             SourceError: the lease was reclaimed (this worker stalled past its expiry): the
                 stream must not start; the next request leases anew.
         """
-        if admission.lease_id is None:
-            return  # reserved on its own at admission
+        if admission.lease_id is None or admission.request_id not in self._unrecorded:
+            return  # reserved on its own at admission, or in an idle slot of its lease
         with self._lease_lock:
             # Under the lease lock: no close of this lease can fall between the row's update
             # and the in-memory move, so the stream is counted once, never zero times.
@@ -250,7 +251,7 @@ class OutputGateway:
         s = self.settings
         if old is not None:
             del self._leases[caller]
-            self._store.leases.close_lease(old.lease_id, old.in_flight, now)
+            self._store.leases.close_lease(old.lease_id, old.uncharged(), now)
         self._store.leases.reclaim_leases(now - RECLAIM_GRACE, now)
         keys = [
             (BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT),
@@ -292,7 +293,7 @@ class OutputGateway:
             self._unrecorded.discard(admission.request_id)
             lease = self._leases.get(admission.caller)
             if reserved is not None and lease is not None and lease.lease_id == admission.lease_id:
-                lease.settle(reserved, used, in_flight=unrecorded or not admission.stream)
+                lease.settle(reserved, used, slot=admission.stream and not unrecorded)
 
     def keep_reserved(self, admission: Admission) -> None:
         """A stream that ended before any token: its reservation stays counted (on its
@@ -318,9 +319,9 @@ class OutputGateway:
         now = self._clock.now()
         with self._lease_lock:
             for caller, lease in list(self._leases.items()):
-                if lease.grant.expires_at <= now and lease.in_flight == NOTHING:
+                if lease.grant.expires_at <= now and lease.uncharged() == NOTHING:
                     del self._leases[caller]
-                    self._store.leases.close_lease(lease.lease_id, lease.in_flight, now)
+                    self._store.leases.close_lease(lease.lease_id, NOTHING, now)
             self._store.leases.reclaim_leases(now - RECLAIM_GRACE, now)
 
     def close_leases(self) -> None:
@@ -328,7 +329,7 @@ class OutputGateway:
         now = self._clock.now()
         with self._lease_lock:
             for lease in self._leases.values():
-                self._store.leases.close_lease(lease.lease_id, lease.in_flight, now)
+                self._store.leases.close_lease(lease.lease_id, lease.uncharged(), now)
             self._leases.clear()
 
     def _reserve(self, request_id: str, caller: str, tokens: int, size: int, now: datetime) -> None:
@@ -416,9 +417,9 @@ class OutputGateway:
 
         def record() -> None:
             if admission.lease_id is not None:
-                # One statement: the charge commits with the transcript, or neither does.
-                streamed = admission.reserved if admission.stream else None
-                if not self._store.leases.charge_lease(admission.lease_id, used, streamed):
+                # One statement: the charge commits with the transcript, or neither does. A
+                # stream's slot stays on the row for the next stream (the owner knows it idle).
+                if not self._store.leases.charge_lease(admission.lease_id, used):
                     raise SourceError(
                         "this worker's output budget lease was reclaimed while the upstream "
                         "answered (the worker stalled past its expiry), so the response is "

@@ -128,20 +128,22 @@ class SqlLeaseStore:
             row = c.execute(_OPEN_FOR_UPDATE, {"lease_id": lease_id}).first()
             if row is None:
                 return False
-            self._end(c, row, in_flight, LeaseState.CLOSED, now)
+            self._end(c, row, _used(row) + in_flight, LeaseState.CLOSED, now)
             return True
 
     def reclaim_leases(self, expired_before: datetime, now: datetime) -> int:
         with self._batch(durable=False), self._begin(write=True) as c:
             rows = c.execute(_EXPIRED_FOR_UPDATE, {"before": expired_before}).all()
             for row in rows:
-                self._end(c, row, Amount(0, 0), LeaseState.RECLAIMED, now)
+                self._end(c, row, _used(row) + _streaming(row), LeaseState.RECLAIMED, now)
             return len(rows)
 
     def _end(
-        self, c: Connection, row: Row[Any], in_flight: Amount, state: LeaseState, now: datetime
+        self, c: Connection, row: Row[Any], kept: Amount, state: LeaseState, now: datetime
     ) -> None:
-        kept = _used(row) + _streaming(row) + in_flight
+        # Never above the block: what was charged plus what is under way never is (the
+        # owner admits within it), though the row's idle stream slots may add up past it.
+        kept = kept.at_most(Amount(int(row.granted_tokens), int(row.granted_bytes)))
         self._budgets.settle(row.id, kept.by_scope())
         c.execute(_END, {"lease_id": row.id, "state": state.value, "at": now})
 

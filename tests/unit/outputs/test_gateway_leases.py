@@ -157,22 +157,33 @@ def _if_the_worker_died_now(store: MemoryStore, clock: FixedClock) -> int:
 def test_no_streamed_token_leaves_before_the_store_counts_its_stream() -> None:
     """The guarantee: were the worker to die as the first chunk leaves, reclaiming its
     lease would still count the stream at its full reservation (its tokens may have
-    left). Recorded once the upstream answered, not at admission."""
+    left). Recorded once the upstream answered, not at admission; the next stream reuses
+    the slot."""
     store, clock = _store(1000), FixedClock(T0)
     gateway = _gateway(store, clock)
+    gateway.record(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])  # learns
     stream = gateway.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
-    assert store.leases.leases()[0].streaming.tokens == 0  # not yet: nothing has left
-    assert _if_the_worker_died_now(store, clock) == 0
+    lease = next(v for v in store.leases.leases() if v.grant.lease_id == stream.lease_id)
+    assert lease.streaming.tokens == 0  # not yet: nothing has left
+    assert _if_the_worker_died_now(store, clock) == 3
     seen: list[int] = []
     pieces = _stream(gateway, stream, lambda: seen.append(_if_the_worker_died_now(store, clock)))
-    assert seen == [10] and sum(len(p.tokens) for p in pieces) == 3
+    assert seen == [3 + 10] and sum(len(p.tokens) for p in pieces) == 3
     gateway.record(stream, pieces)
-    assert store.leases.leases()[0].streaming.tokens == 0  # the charge replaced it
-    assert _if_the_worker_died_now(store, clock) == 3
+    # charged; its slot stays on the row, idle, for the next stream (were the worker to
+    # die now, it would count too: fail closed)
+    assert store.leases.leases(open_only=True)[0].streaming.tokens == 10
+    assert _if_the_worker_died_now(store, clock) == 3 + 3 + 10
+    second = gateway.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
+    assert second.lease_id == stream.lease_id
+    pieces = _stream(gateway, second, lambda: seen.append(_if_the_worker_died_now(store, clock)))
+    assert seen == [13, 16]  # the idle slot covered it: nothing more was written
+    gateway.record(second, pieces)
+    assert store.leases.leases(open_only=True)[0].streaming.tokens == 10
     clock.advance(timedelta(seconds=11))
-    gateway.maintain_leases()
-    assert store.leases.leases()[0].state is LeaseState.CLOSED
-    assert store.budgets.used(TOKENS, clock.now()) == 3
+    gateway.maintain_leases()  # its owner closes it: the idle slot is not kept
+    assert not store.leases.leases(open_only=True)
+    assert store.budgets.used(TOKENS, clock.now()) == 3 + 3 + 3
 
 
 def test_a_stream_admitted_before_its_lease_is_renewed_stays_counted() -> None:
