@@ -198,6 +198,33 @@ def test_a_stream_recorded_after_its_owner_closed_the_lease_stays_counted(store:
     assert not store.leases.stream_on_lease("no-such-lease", Amount(1, 10))
 
 
+def test_rows_of_ended_leases_are_pruned_in_bounded_batches(store: Store) -> None:
+    configure(store, tokens=1000)
+    ended = [grant("rita", 10, seconds=s) for s in (1, 2, 3)]
+    for g in ended:
+        assert opened(store, g)
+        with store.write_batch(durable=False):
+            assert store.leases.charge_lease(g.lease_id, Amount(4, 40))
+        assert store.leases.close_lease(g.lease_id, Amount(0, 0), T0)
+    still_open, expired_open = grant("ann", 10, seconds=1), grant("bob", 10, seconds=1)
+    for g in (still_open, expired_open):
+        assert opened(store, g)
+    recent = grant("rita", 10, seconds=60)
+    assert opened(store, recent)
+    assert store.leases.close_lease(recent.lease_id, Amount(0, 0), T0)
+    before = T0 + timedelta(seconds=30)
+    assert store.leases.prune_leases(before, 2) == 2  # bounded
+    assert store.leases.prune_leases(before, 2) == 1
+    assert store.leases.prune_leases(before, 2) == 0
+    left = {v.grant.lease_id for v in store.leases.leases()}
+    # open leases stay, expired or not (reclaiming is another step); so do recent ones
+    assert left == {still_open.lease_id, expired_open.lease_id, recent.lease_id}
+    assert store.leases.reclaim_leases(before, T0) == 2
+    assert store.leases.prune_leases(before, 10) == 2
+    # the charges of pruned leases still count for their window
+    assert store.budgets.used(TOKENS, T0) == 3 * 4
+
+
 # --- several processes on one database ------------------------------------------------------
 
 NEED = Amount(10, 100)

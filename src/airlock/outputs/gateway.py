@@ -69,6 +69,11 @@ MAX_EVENT_BYTES = 4 * 1024 * 1024  # one server-sent event of a stream
 # and reclaimed; more than any clock skew between workers is expected to be. Exactness does
 # not depend on it: a stalled owner's late charge is refused and its response not sent.
 RECLAIM_GRACE = timedelta(seconds=30)
+# Rows of leases no longer open are deleted this long after their expiry, at most
+# PRUNE_BATCH per tick of maintain_leases (every batch_seconds, per worker): more than any
+# request admitted before the expiry takes to be charged.
+LEASE_RETENTION = timedelta(days=1)
+PRUNE_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,7 +318,8 @@ class OutputGateway:
 
     def maintain_leases(self) -> None:
         """Periodically: close this worker's expired leases with nothing in flight (their
-        unused blocks return to the budgets) and reclaim the expired leases of dead workers."""
+        unused blocks return to the budgets), reclaim the expired leases of dead workers,
+        and delete a bounded batch of rows of leases that ended long ago."""
         if not self.leasing:
             return
         now = self._clock.now()
@@ -323,6 +329,7 @@ class OutputGateway:
                     del self._leases[caller]
                     self._store.leases.close_lease(lease.lease_id, NOTHING, now)
             self._store.leases.reclaim_leases(now - RECLAIM_GRACE, now)
+        self._store.leases.prune_leases(now - LEASE_RETENTION, PRUNE_BATCH)
 
     def close_leases(self) -> None:
         """On shutdown: give back what this worker's leases hold unused."""

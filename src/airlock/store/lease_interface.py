@@ -111,6 +111,14 @@ class LeaseStore(Protocol):
         died with it, so all count). Returns how many."""
         ...
 
+    def prune_leases(self, expired_before: datetime, limit: int) -> int:
+        """Delete at most ``limit`` rows of leases no longer open that expired before
+        ``expired_before`` (every request admitted from one was admitted before its expiry,
+        so long before this, nothing charges it any more). Their reservations in the
+        budgets stay: a charge counts for its window whatever becomes of the lease row.
+        Returns how many."""
+        ...
+
     def leases(self, *, open_only: bool = False) -> Sequence[LeaseView]:
         """Leases, newest first (for the status views)."""
         ...

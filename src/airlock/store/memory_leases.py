@@ -82,6 +82,17 @@ class MemoryLeaseStore:
         self._budgets.settle(lease.grant.lease_id, kept.by_scope())
         self._leases[lease.grant.lease_id] = replace(lease, state=state, closed_at=now)
 
+    def prune_leases(self, expired_before: datetime, limit: int) -> int:
+        with self._lock:
+            ended = [
+                lease_id
+                for lease_id, lease in self._leases.items()
+                if lease.state is not LeaseState.OPEN and lease.grant.expires_at < expired_before
+            ][:limit]
+            for lease_id in ended:
+                del self._leases[lease_id]
+            return len(ended)
+
     def leases(self, *, open_only: bool = False) -> Sequence[LeaseView]:
         with self._lock:
             by_id = sorted(self._leases.values(), key=lambda v: v.grant.lease_id)

@@ -147,6 +147,18 @@ class SqlLeaseStore:
         self._budgets.settle(row.id, kept.by_scope())
         c.execute(_END, {"lease_id": row.id, "state": state.value, "at": now})
 
+    def prune_leases(self, expired_before: datetime, limit: int) -> int:
+        with self._batch(durable=False), self._begin(write=True) as c:
+            ended = (
+                select(_l.c.id)
+                .where(
+                    _l.c.state.in_([LeaseState.CLOSED.value, LeaseState.RECLAIMED.value]),
+                    _l.c.expires_at < expired_before,
+                )
+                .limit(limit)
+            )
+            return int(c.execute(_l.delete().where(_l.c.id.in_(ended))).rowcount)
+
     def leases(self, *, open_only: bool = False) -> Sequence[LeaseView]:
         query = select(_l).order_by(_l.c.created_at.desc(), _l.c.id)
         if open_only:

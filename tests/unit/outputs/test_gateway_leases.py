@@ -18,7 +18,7 @@ from airlock.budgets.leases import Amount, lease_size
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.clock import FixedClock
 from airlock.errors import BudgetExceeded, ConfigError, SourceError
-from airlock.outputs.gateway import RECLAIM_GRACE, Admission, OutputGateway
+from airlock.outputs.gateway import LEASE_RETENTION, RECLAIM_GRACE, Admission, OutputGateway
 from airlock.outputs.openai import Endpoint, Piece
 from airlock.outputs.upstream import ScriptedUpstream
 from airlock.settings import OutputsSettings, Settings
@@ -248,6 +248,20 @@ def test_a_stream_whose_upstream_fails_before_it_starts_gives_its_reservation_ba
     gateway.maintain_leases()  # nothing in flight: the expired lease closes
     assert not store.leases.leases(open_only=True)
     assert store.budgets.used(TOKENS, clock.now()) == 3
+
+
+def test_rows_of_leases_ended_long_ago_are_pruned_by_the_periodic_tick() -> None:
+    store, clock = _store(1000), FixedClock(T0)
+    gateway = _gateway(store, clock)
+    for _ in range(3):
+        gateway.record(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])
+        clock.advance(timedelta(seconds=11))  # each request finds its lease expired
+    gateway.maintain_leases()
+    assert len(store.leases.leases()) == 3 and not store.leases.leases(open_only=True)
+    clock.advance(LEASE_RETENTION)
+    gateway.maintain_leases()
+    assert not store.leases.leases()
+    assert store.budgets.used(TOKENS, T0 + timedelta(seconds=40)) == 3 * 3
 
 
 def test_without_leases_each_request_reserves_on_its_own() -> None:
