@@ -301,11 +301,19 @@ class OutputGateway:
                 lease.settle(reserved, used, slot=admission.stream and not unrecorded)
 
     def keep_reserved(self, admission: Admission) -> None:
-        """A stream that ended before any token: its reservation stays counted (on its
-        lease, until the lease closes; per request, until it leaves the window). One whose
+        """A stream that ended before any token: its reservation stays counted (charged to
+        its lease, its slot idle again; per request, until it leaves the window). One whose
         reservation never reached the lease row sent nothing and gives it back."""
         if admission.request_id in self._unrecorded:
             self._settle_leased(admission, NOTHING)
+            return
+        if admission.lease_id is not None:
+            # Rare (the upstream broke off before a token): a write of its own. A reclaimed
+            # lease kept the slot anyway, so the answer does not matter.
+            with self._store.write_batch(durable=False):
+                self._store.leases.charge_lease(admission.lease_id, admission.reserved)
+            self._unflushed.set()
+            self._settle_leased(admission, admission.reserved)
             return
         with self._lease_lock:
             self._unsettled.pop(admission.request_id, None)

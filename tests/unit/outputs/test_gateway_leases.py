@@ -230,6 +230,28 @@ def test_a_stream_on_a_reclaimed_lease_sends_nothing_and_the_next_leases_anew() 
     assert store.outputs.totals().responses == 1
 
 
+def test_a_stream_that_broke_off_before_any_token_keeps_its_reservation_charged() -> None:
+    """Its slot was recorded (tokens could have left): it stays counted in full, as a
+    charge, and the expired lease still closes and returns the rest of its block."""
+    store, clock = _store(1000), FixedClock(T0)
+    gateway = _gateway(store, clock)
+    gateway.record(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])
+    stream = gateway.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
+    gateway.upstream = ScriptedUpstream([b"data: {not json}\n\n"])
+
+    async def run() -> None:
+        async for _ in gateway.stream(stream, []):
+            pass
+
+    with pytest.raises(SourceError, match="malformed JSON"):
+        asyncio.run(run())
+    gateway.keep_reserved(stream)
+    clock.advance(timedelta(seconds=11))
+    gateway.maintain_leases()
+    assert not store.leases.leases(open_only=True)
+    assert store.budgets.used(TOKENS, clock.now()) == 3 + 10
+
+
 def test_a_stream_whose_upstream_fails_before_it_starts_gives_its_reservation_back() -> None:
     store, clock = _store(1000), FixedClock(T0)
     gateway = _gateway(store, clock)
