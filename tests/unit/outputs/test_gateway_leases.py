@@ -212,6 +212,34 @@ def test_a_stream_admitted_before_its_lease_is_renewed_stays_counted() -> None:
     assert store.budgets.used(TOKENS, clock.now()) == plain * 3 + 10
 
 
+def test_a_lease_renewed_in_the_middle_of_a_stream_keeps_counting_it() -> None:
+    """The stream holds a recorded slot when later requests renew the lease: the close
+    counts it at its full reservation (its tokens are leaving), idle slots not."""
+    store, clock = _store(1000), FixedClock(T0)
+    gateway = _gateway(store, clock)
+    gateway.record(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])  # learns
+    stream = gateway.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
+    plain: list[int] = []
+    seen: list[int] = []
+
+    def renew_now() -> None:
+        while True:  # until the 4-request lease is spent and a renewal closes it
+            admission = gateway.admit("rita", Endpoint.COMPLETIONS, BODY)
+            gateway.record(admission, [PIECE])
+            plain.append(3)
+            if admission.lease_id != stream.lease_id:
+                break
+        closed = next(v for v in store.leases.leases() if v.grant.lease_id == stream.lease_id)
+        assert closed.state is LeaseState.CLOSED
+        seen.append(store.budgets.used(TOKENS, clock.now()) - _unused(store))
+
+    pieces = _stream(gateway, stream, renew_now)
+    assert seen == [3 + sum(plain) + 10]
+    gateway.record(stream, pieces)
+    gateway.close_leases()
+    assert store.budgets.used(TOKENS, clock.now()) == 3 + sum(plain) + 10
+
+
 def test_a_stream_on_a_reclaimed_lease_sends_nothing_and_the_next_leases_anew() -> None:
     store, clock = _store(1000), FixedClock(T0)
     stalled, other = _gateway(store, clock), _gateway(store, clock)
