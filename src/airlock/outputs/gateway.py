@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from anyio import to_thread
+
 from airlock.approvals.locks import LockScope
 from airlock.audit import AuditLog
 from airlock.budgets.leases import (
@@ -562,8 +564,8 @@ class OutputGateway:
             # flush_window_ms = 0, on disk: that flush runs while the first read arrives).
             self._record_stream(admission)
             flushed = None
-            if self.waits_for_flush:
-                flushed = asyncio.ensure_future(asyncio.to_thread(self.flush))
+            if self.waits_for_flush:  # in anyio's pool, as the route's other flushes
+                flushed = asyncio.ensure_future(to_thread.run_sync(self.flush))
             try:
                 async for chunk in self._relay(admission, reads, pieces):
                     if flushed is not None:
