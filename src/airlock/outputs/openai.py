@@ -206,7 +206,10 @@ def read_events(endpoint: Endpoint, lines: Sequence[bytes]) -> tuple[list[Piece]
             raise SourceError(f"the upstream's stream holds malformed JSON: {e}") from e
         pieces.append(read_piece(endpoint, event, final=False))
         stripped = strip(event)
-        data = orjson.dumps(stripped)
+        try:
+            data = orjson.dumps(stripped)
+        except orjson.JSONEncodeError as e:  # e.g. nested deeper than orjson writes
+            raise SourceError(f"the upstream's stream holds an event too deep: {e}") from e
         if not data.isascii():
             # Escaped, as before: some clients split lines on U+2028, U+0085 and the like.
             data = json.dumps(stripped, separators=(",", ":")).encode()

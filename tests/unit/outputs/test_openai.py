@@ -98,6 +98,13 @@ def test_sse_lines() -> None:
         (b'data: {"choices": [{"text": "a"}]}', "no token ids"),
         (b'data: {"choices": [{"text": "a", "token_ids": [-1]}]}', "non-negative"),
         (b'data: {"choices": [{}, {}]}', "other than one choice"),
+        (
+            b'data: {"choices": [{"text": "a", "token_ids": [7]}], "x": '
+            + b"[" * 300
+            + b"]" * 300
+            + b"}",
+            "too deep",
+        ),
     ],
 )
 def test_malformed_upstream_events_fail_closed(line: bytes, message: str) -> None:
