@@ -45,6 +45,9 @@ class Amount:
     def covers(self, other: Amount) -> bool:
         return self.tokens >= other.tokens and self.bytes >= other.bytes
 
+    def at_most(self, other: Amount) -> Amount:
+        return Amount(min(self.tokens, other.tokens), min(self.bytes, other.bytes))
+
     def scaled(self, factor: int) -> Amount:
         return Amount(self.tokens * factor, self.bytes * factor)
 
@@ -72,14 +75,21 @@ class LeaseGrant:
 class OpenLease:
     """One worker's view of one of its leases: granted, spent (settled and in flight).
 
-    ``in_flight`` holds the reservations (the most each request may use) of the non-streamed
-    requests admitted and not yet charged; streamed ones are recorded in the store when
-    they start (their tokens leave before they are logged), so they are only in ``spent``.
+    ``in_flight`` holds the reservations (the most each request may use) that the lease row
+    does not count yet: non-streamed requests until they are charged, streams until their
+    reservation is recorded on the row. Streams' tokens leave before they are charged, so
+    the row's ``streaming`` must cover every stream under way, in case this worker dies:
+    ``slots`` is what it holds (as this worker recorded it), ``streams`` what of it streams
+    under way use. A stream that ends gives its slot back for the next stream rather than
+    to the row, so steady streaming writes nothing for it; a dead worker's reclaimed lease
+    keeps its idle slots too (fail closed; at most its most concurrent streams' worth).
     """
 
     grant: LeaseGrant
     spent: Amount = NOTHING  # charged, plus every reservation not yet charged
-    in_flight: Amount = NOTHING  # reservations of non-streamed requests not yet charged
+    in_flight: Amount = NOTHING  # reservations the lease row does not count yet
+    slots: Amount = NOTHING  # the row's ``streaming``: recorded for streams
+    streams: Amount = NOTHING  # of ``slots``, what streams under way use
     requests: int = field(default=0)
 
     @property
@@ -89,23 +99,44 @@ class OpenLease:
     def left(self) -> Amount:
         return self.grant.granted - self.spent
 
+    def uncharged(self) -> Amount:
+        """What its owner must count when closing it: requests and streams under way at
+        their full reservation (idle slots are not; they were never used)."""
+        return self.in_flight + self.streams
+
     def admits(self, need: Amount, now: datetime, margin: timedelta) -> bool:
         """Whether a request needing ``need`` fits this lease at ``now`` (by this worker's
         clock; ``margin`` before the expiry, so a request admitted now is charged before a
         reclaimer whose clock is ahead could close the lease)."""
         return now < self.grant.expires_at - margin and self.left().covers(need)
 
-    def admit(self, need: Amount, *, streamed: bool) -> None:
+    def admit(self, need: Amount, *, stream: bool = False) -> bool:
+        """Take ``need`` from the lease; for a stream, True when an idle slot covers it
+        (nothing to record before its tokens leave), else it counts in flight until
+        :meth:`stream_recorded`."""
         self.spent = self.spent + need
-        if not streamed:
-            self.in_flight = self.in_flight + need
         self.requests += 1
+        if stream and (self.slots - self.streams).covers(need):
+            self.streams = self.streams + need
+            return True
+        self.in_flight = self.in_flight + need
+        return False
 
-    def settle(self, reserved: Amount, used: Amount, *, streamed: bool) -> None:
+    def stream_recorded(self, reserved: Amount) -> None:
+        """A stream's reservation was added to the row's ``streaming``: it holds a slot."""
+        self.in_flight = self.in_flight - reserved
+        self.slots = self.slots + reserved
+        self.streams = self.streams + reserved
+
+    def settle(self, reserved: Amount, used: Amount, *, slot: bool) -> None:
         """A request admitted from this lease finished having used ``used`` of ``reserved``
-        (``used == reserved`` keeps all of it; ``used`` is never above ``reserved``)."""
+        (``used == reserved`` keeps all of it; ``used`` is never above ``reserved``);
+        ``slot``: a stream that held a recorded slot (it goes back idle), else it was in
+        :attr:`in_flight`."""
         self.spent = self.spent - (reserved - used)
-        if not streamed:
+        if slot:
+            self.streams = self.streams - reserved
+        else:
             self.in_flight = self.in_flight - reserved
 
 

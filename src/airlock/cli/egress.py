@@ -263,15 +263,18 @@ def list_budgets(cli: CliContext, as_json: bool) -> None:
             )
         )
         return
+    # LEASED: the part of USED that the output gateway's workers hold on lease and have not
+    # spent yet (docs/adr/0020 decision 6); it returns within lease_seconds when unused.
     click.echo(
         render_table(
-            ["SCOPE", "SUBJECT", "LIMIT", "USED", "USE", "WINDOW"],
+            ["SCOPE", "SUBJECT", "LIMIT", "USED", "LEASED", "USE", "WINDOW"],
             [
                 [
                     b.scope,
                     b.subject,
                     amount(b.limit_bytes, b.scope),
                     "each separately" if b.is_default else amount(used, b.scope),
+                    "-" if b.is_default else amount(leased.get(b.key, 0), b.scope),
                     "-" if b.is_default or not b.limit_bytes else f"{used / b.limit_bytes:.0%}",
                     describe_window(b.window),
                 ]

@@ -28,6 +28,7 @@ follows within N ms.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
@@ -38,6 +39,8 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from anyio import to_thread
 
 from airlock.approvals.locks import LockScope
 from airlock.audit import AuditLog
@@ -54,7 +57,7 @@ from airlock.clock import Clock
 from airlock.errors import BudgetExceeded, InvalidInput, PolicyViolation, SourceError
 from airlock.ledger.records import LedgerRecord
 from airlock.outputs.batches import BATCH_RECORD, batch_root
-from airlock.outputs.openai import Endpoint, Piece, force_request, parse_event, read_piece, strip
+from airlock.outputs.openai import Endpoint, Piece, force_request, read_events, read_piece, strip
 from airlock.outputs.transcript import MAX_SEED, PROTOCOL, Transcript, temperature_milli
 from airlock.outputs.upstream import HttpUpstream, Upstream
 from airlock.settings import OutputsSettings
@@ -68,6 +71,11 @@ MAX_EVENT_BYTES = 4 * 1024 * 1024  # one server-sent event of a stream
 # and reclaimed; more than any clock skew between workers is expected to be. Exactness does
 # not depend on it: a stalled owner's late charge is refused and its response not sent.
 RECLAIM_GRACE = timedelta(seconds=30)
+# Rows of leases no longer open are deleted this long after their expiry, at most
+# PRUNE_BATCH per tick of maintain_leases (every batch_seconds, per worker): more than any
+# request admitted before the expiry takes to be charged.
+LEASE_RETENTION = timedelta(days=1)
+PRUNE_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +123,7 @@ class OutputGateway:
         self._lease_lock = threading.Lock()
         self._leases: dict[str, OpenLease] = {}
         self._unsettled: dict[str, Amount] = {}
+        self._unrecorded: set[str] = set()  # leased streams not yet on their lease row
         self._free: dict[str, Amount] = {}  # per caller: free after this worker's last lease
 
     @property
@@ -190,33 +199,58 @@ class OutputGateway:
         self, request_id: str, caller: str, need: Amount, now: datetime, *, stream: bool
     ) -> str:
         """Admit from this worker's lease for ``caller``, leasing a new block when it has
-        none, it expired, or what is left is too little. A stream's reservation is also
-        recorded on the lease in the store before any of its tokens can leave.
+        none, it expired, or what is left is too little. In memory only: a stream takes
+        an idle slot the lease row already holds for streams, or its reservation is
+        recorded on the row later (:meth:`_record_stream`), once the upstream answered and
+        before any of its tokens leave; until then the lease counts it in flight, so a
+        close meanwhile counts it in full.
 
         Raises:
             InvalidInput: no enclave output budget is configured.
             BudgetExceeded: not even this request's own reservation fits.
         """
-        for _ in range(2):
-            with self._lease_lock:
-                lease = self._leases.get(caller)
-                if lease is None or not lease.admits(need, now, timedelta(0)):
-                    lease = self._renew(caller, lease, need, now)
-                lease.admit(need, streamed=stream)
-                self._unsettled[request_id] = need
-            if not stream:
-                return lease.lease_id
+        with self._lease_lock:
+            lease = self._leases.get(caller)
+            if lease is None or not lease.admits(need, now, timedelta(0)):
+                lease = self._renew(caller, lease, need, now)
+            if not lease.admit(need, stream=stream) and stream:
+                self._unrecorded.add(request_id)
+            self._unsettled[request_id] = need
+            return lease.lease_id
+
+    def _record_stream(self, admission: Admission) -> None:
+        """Before a leased stream's first token leaves: unless it holds an idle slot, its
+        reservation onto the lease row (``streaming``), in a lazy commit of its own, so the
+        store counts it whatever becomes of this worker. On the event loop while the
+        upstream generates, so the commit overlaps the wait for the first token instead of
+        preceding the request. Steady streaming finds an idle slot and writes nothing.
+
+        Raises:
+            SourceError: the lease was reclaimed (this worker stalled past its expiry): the
+                stream must not start; the next request leases anew.
+        """
+        if admission.lease_id is None or admission.request_id not in self._unrecorded:
+            return  # reserved on its own at admission, or in an idle slot of its lease
+        with self._lease_lock:
+            # Under the lease lock: no close of this lease can fall between the row's update
+            # and the in-memory move, so the stream is counted once, never zero times.
             with self._store.write_batch(durable=False):
-                started = self._store.leases.stream_on_lease(lease.lease_id, need)
+                started = self._store.leases.stream_on_lease(admission.lease_id, admission.reserved)
             self._unflushed.set()
+            self._unrecorded.discard(admission.request_id)
+            lease = self._leases.get(admission.caller)
+            current = lease is not None and lease.lease_id == admission.lease_id
             if started:
-                return lease.lease_id
-            # Reclaimed under us (this worker stalled past its expiry): lease anew.
-            with self._lease_lock:
-                self._unsettled.pop(request_id, None)
-                if self._leases.get(caller) is lease:
-                    del self._leases[caller]
-        raise SourceError("the output budget lease was reclaimed twice in a row; try again")
+                if lease is not None and current:
+                    lease.stream_recorded(admission.reserved)
+                return
+            self._unsettled.pop(admission.request_id, None)
+            if current:
+                del self._leases[admission.caller]
+        raise SourceError(
+            "this worker's output budget lease was reclaimed before the stream began (the "
+            "worker stalled past its expiry), so nothing was sent: try again"
+        )
 
     def _renew(self, caller: str, old: OpenLease | None, need: Amount, now: datetime) -> OpenLease:
         """Close ``old`` (its requests in flight counted at their reservation) and lease a
@@ -224,7 +258,7 @@ class OutputGateway:
         s = self.settings
         if old is not None:
             del self._leases[caller]
-            self._store.leases.close_lease(old.lease_id, old.in_flight, now)
+            self._store.leases.close_lease(old.lease_id, old.uncharged(), now)
         self._store.leases.reclaim_leases(now - RECLAIM_GRACE, now)
         keys = [
             (BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT),
@@ -262,13 +296,27 @@ class OutputGateway:
         still this worker's current lease (a closed one counted it in full already)."""
         with self._lease_lock:
             reserved = self._unsettled.pop(admission.request_id, None)
+            unrecorded = admission.request_id in self._unrecorded
+            self._unrecorded.discard(admission.request_id)
             lease = self._leases.get(admission.caller)
             if reserved is not None and lease is not None and lease.lease_id == admission.lease_id:
-                lease.settle(reserved, used, streamed=admission.stream)
+                lease.settle(reserved, used, slot=admission.stream and not unrecorded)
 
     def keep_reserved(self, admission: Admission) -> None:
-        """A stream that ended before any token: its reservation stays counted (on its
-        lease, until the lease closes; per request, until it leaves the window)."""
+        """A stream that ended before any token: its reservation stays counted (charged to
+        its lease, its slot idle again; per request, until it leaves the window). One whose
+        reservation never reached the lease row sent nothing and gives it back."""
+        if admission.request_id in self._unrecorded:
+            self._settle_leased(admission, NOTHING)
+            return
+        if admission.lease_id is not None:
+            # Rare (the upstream broke off before a token): a write of its own. A reclaimed
+            # lease kept the slot anyway, so the answer does not matter.
+            with self._store.write_batch(durable=False):
+                self._store.leases.charge_lease(admission.lease_id, admission.reserved)
+            self._unflushed.set()
+            self._settle_leased(admission, admission.reserved)
+            return
         with self._lease_lock:
             self._unsettled.pop(admission.request_id, None)
 
@@ -280,23 +328,25 @@ class OutputGateway:
 
     def maintain_leases(self) -> None:
         """Periodically: close this worker's expired leases with nothing in flight (their
-        unused blocks return to the budgets) and reclaim the expired leases of dead workers."""
+        unused blocks return to the budgets), reclaim the expired leases of dead workers,
+        and delete a bounded batch of rows of leases that ended long ago."""
         if not self.leasing:
             return
         now = self._clock.now()
         with self._lease_lock:
             for caller, lease in list(self._leases.items()):
-                if lease.grant.expires_at <= now and lease.in_flight == NOTHING:
+                if lease.grant.expires_at <= now and lease.uncharged() == NOTHING:
                     del self._leases[caller]
-                    self._store.leases.close_lease(lease.lease_id, lease.in_flight, now)
+                    self._store.leases.close_lease(lease.lease_id, NOTHING, now)
             self._store.leases.reclaim_leases(now - RECLAIM_GRACE, now)
+        self._store.leases.prune_leases(now - LEASE_RETENTION, PRUNE_BATCH)
 
     def close_leases(self) -> None:
         """On shutdown: give back what this worker's leases hold unused."""
         now = self._clock.now()
         with self._lease_lock:
             for lease in self._leases.values():
-                self._store.leases.close_lease(lease.lease_id, lease.in_flight, now)
+                self._store.leases.close_lease(lease.lease_id, lease.uncharged(), now)
             self._leases.clear()
 
     def _reserve(self, request_id: str, caller: str, tokens: int, size: int, now: datetime) -> None:
@@ -384,9 +434,9 @@ class OutputGateway:
 
         def record() -> None:
             if admission.lease_id is not None:
-                # One statement: the charge commits with the transcript, or neither does.
-                streamed = admission.reserved if admission.stream else None
-                if not self._store.leases.charge_lease(admission.lease_id, used, streamed):
+                # One statement: the charge commits with the transcript, or neither does. A
+                # stream's slot stays on the row for the next stream (the owner knows it idle).
+                if not self._store.leases.charge_lease(admission.lease_id, used):
                     raise SourceError(
                         "this worker's output budget lease was reclaimed while the upstream "
                         "answered (the worker stalled past its expiry), so the response is "
@@ -431,8 +481,9 @@ class OutputGateway:
         the budget keeps it, though the response did not leave)."""
         if admission.lease_id is None:
             self._store.budgets.release(admission.request_id)
-        elif not admission.stream:  # a stream's reservation stays on its lease, fail closed
+        elif not admission.stream or admission.request_id in self._unrecorded:
             self._settle_leased(admission, NOTHING)
+        # else: a stream's recorded reservation stays on its lease (fail closed)
 
     def commit_batch(self) -> int | None:
         """Commit pending transcripts as one ``outputs.batch`` ledger leaf; its index.
@@ -502,42 +553,53 @@ class OutputGateway:
             SourceError: the upstream failed or sent more than was reserved (the stream
                 ends there; what was sent stays charged).
         """
-        tokens = size = 0
         async with self.upstream.stream(admission.endpoint.path, admission.body) as (
             status,
             reads,
         ):
             if status != 200:
                 raise SourceError(f"the inference upstream answered {status}")
-            pending = b""
-            done = False
-            # Every event the upstream sent in one read leaves in one write: one pass through
-            # the ASGI stack per read, not per token (a token per event is vLLM's default).
-            async for chunk in reads:
-                *lines, pending = (pending + chunk).split(b"\n")
-                if len(pending) > MAX_EVENT_BYTES:
-                    raise SourceError("the inference upstream sent an event too large to read")
-                out: list[bytes] = []
-                for line in lines:
-                    if not line.strip():
-                        continue
-                    event = parse_event(line.strip())
-                    if event is None:
-                        done = True
-                        break
-                    piece = read_piece(admission.endpoint, event, final=False)
-                    tokens += len(piece.tokens)
-                    size += len(piece.text.encode())
-                    self._check(admission, tokens, size)
-                    pieces.append(piece)
-                    assert isinstance(event, dict)
-                    out.append(b"data: " + json.dumps(strip(event)).encode() + b"\n\n")
-                if out:
-                    yield b"".join(out)
-                if done:
-                    return
-            if pending.strip():
-                raise SourceError("the inference upstream's stream ended inside an event")
+            # The request is with the upstream: account for the stream while it generates.
+            # No token leaves before its reservation is in the store (and, with
+            # flush_window_ms = 0, on disk: that flush runs while the first read arrives).
+            self._record_stream(admission)
+            flushed = None
+            if self.waits_for_flush:  # in anyio's pool, as the route's other flushes
+                flushed = asyncio.ensure_future(to_thread.run_sync(self.flush))
+            try:
+                async for chunk in self._relay(admission, reads, pieces):
+                    if flushed is not None:
+                        await flushed
+                        flushed = None
+                    yield chunk
+            finally:
+                if flushed is not None:
+                    flushed.cancel()
+
+    async def _relay(
+        self, admission: Admission, reads: AsyncIterator[bytes], pieces: list[Piece]
+    ) -> AsyncIterator[bytes]:
+        """The caller's events, from the upstream's reads: every event of one read leaves in
+        one write (one pass through the ASGI stack per read, not per token: a token per
+        event is vLLM's default), each checked against the reservation first."""
+        tokens = size = 0
+        pending = b""
+        async for chunk in reads:
+            *lines, pending = (pending + chunk).split(b"\n")
+            if len(pending) > MAX_EVENT_BYTES:
+                raise SourceError("the inference upstream sent an event too large to read")
+            read, out, done = read_events(admission.endpoint, lines)
+            for piece in read:
+                tokens += len(piece.tokens)
+                size += len(piece.text.encode())
+            self._check(admission, tokens, size)
+            pieces.extend(read)
+            if out:
+                yield out
+            if done:
+                return
+        if pending.strip():
+            raise SourceError("the inference upstream's stream ended inside an event")
 
     @staticmethod
     def _check(admission: Admission, tokens: int, size: int) -> None:

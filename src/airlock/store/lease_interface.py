@@ -6,8 +6,8 @@ until when, and what has been charged to it. The reservation only ever shrinks, 
 to what was charged, so the budgets stay exact however many workers hold leases.
 
 States: ``open`` (its owner admits from it and charges to it), ``closed`` (by its owner:
-the reservation shrank to what was charged plus the owner's requests still in flight,
-which count at their full reservation; charging those later is a no-op), ``reclaimed``
+the reservation shrank to what was charged plus the owner's requests and streams still
+under way, which count at their full reservation; charging those later is a no-op), ``reclaimed``
 (by another worker after the lease expired: the reservation shrank to what was charged;
 its owner may not charge it again, so a response it still holds is not sent).
 """
@@ -38,7 +38,7 @@ class LeaseView:
     grant: LeaseGrant
     state: LeaseState
     used: Amount  # charged: responses logged and sent
-    streaming: Amount  # reservations of streams under way (their tokens may be leaving)
+    streaming: Amount  # held for streams: those under way (tokens may be leaving), idle slots
     closed_at: datetime | None
 
     @property
@@ -88,20 +88,35 @@ class LeaseStore(Protocol):
         ...
 
     def stream_on_lease(self, lease_id: str, reserved: Amount) -> bool:
-        """Record a stream's reservation on an open lease, before any of its tokens leave;
-        False when the lease is no longer open (the stream must not start)."""
+        """Record a stream's reservation on an open lease, before any of its tokens leave.
+        Joins the caller's write batch.
+
+        True when the lease is open, or closed by its owner (who counted the stream in
+        flight at its full reservation then: nothing changes); False when it was
+        reclaimed or never existed: the stream is not counted and must not start.
+        """
         ...
 
     def close_lease(self, lease_id: str, in_flight: Amount, now: datetime) -> bool:
         """The owner is done with an open lease: shrink its reservation to what was
-        charged, plus streams under way, plus ``in_flight`` (its non-streamed requests not
-        yet charged, which count at their full reservation). False when it was not open."""
+        charged plus ``in_flight`` (every request and stream of the owner's not yet
+        charged, at its full reservation; the owner knows which of the row's ``streaming``
+        are streams under way and which idle slots). False when it was not open."""
         ...
 
     def reclaim_leases(self, expired_before: datetime, now: datetime) -> int:
         """Close every open lease that expired before ``expired_before`` (its owner died,
-        or is stalled): its reservation shrinks to what was charged plus streams under
-        way. Returns how many."""
+        or is stalled): its reservation shrinks to what was charged plus ``streaming``
+        (streams under way, and slots its owner kept for the next ones: which are which
+        died with it, so all count). Returns how many."""
+        ...
+
+    def prune_leases(self, expired_before: datetime, limit: int) -> int:
+        """Delete at most ``limit`` rows of leases no longer open that expired before
+        ``expired_before`` (every request admitted from one was admitted before its expiry,
+        so long before this, nothing charges it any more). Their reservations in the
+        budgets stay: a charge counts for its window whatever becomes of the lease row.
+        Returns how many."""
         ...
 
     def leases(self, *, open_only: bool = False) -> Sequence[LeaseView]:

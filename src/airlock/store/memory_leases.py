@@ -52,9 +52,10 @@ class MemoryLeaseStore:
     def stream_on_lease(self, lease_id: str, reserved: Amount) -> bool:
         with self._lock:
             lease = self._leases.get(lease_id)
-            if lease is None or lease.state is not LeaseState.OPEN:
+            if lease is None or lease.state is LeaseState.RECLAIMED:
                 return False
-            self._leases[lease_id] = replace(lease, streaming=lease.streaming + reserved)
+            if lease.state is LeaseState.OPEN:
+                self._leases[lease_id] = replace(lease, streaming=lease.streaming + reserved)
             return True
 
     def close_lease(self, lease_id: str, in_flight: Amount, now: datetime) -> bool:
@@ -62,7 +63,7 @@ class MemoryLeaseStore:
             lease = self._leases.get(lease_id)
             if lease is None or lease.state is not LeaseState.OPEN:
                 return False
-            self._end(lease, in_flight, LeaseState.CLOSED, now)
+            self._end(lease, lease.used + in_flight, LeaseState.CLOSED, now)
             return True
 
     def reclaim_leases(self, expired_before: datetime, now: datetime) -> int:
@@ -73,13 +74,24 @@ class MemoryLeaseStore:
                 if lease.state is LeaseState.OPEN and lease.grant.expires_at < expired_before
             ]
             for lease in expired:
-                self._end(lease, Amount(0, 0), LeaseState.RECLAIMED, now)
+                self._end(lease, lease.used + lease.streaming, LeaseState.RECLAIMED, now)
             return len(expired)
 
-    def _end(self, lease: LeaseView, in_flight: Amount, state: LeaseState, now: datetime) -> None:
-        kept = lease.used + lease.streaming + in_flight
+    def _end(self, lease: LeaseView, kept: Amount, state: LeaseState, now: datetime) -> None:
+        kept = kept.at_most(lease.grant.granted)  # idle stream slots may add up past it
         self._budgets.settle(lease.grant.lease_id, kept.by_scope())
         self._leases[lease.grant.lease_id] = replace(lease, state=state, closed_at=now)
+
+    def prune_leases(self, expired_before: datetime, limit: int) -> int:
+        with self._lock:
+            ended = [
+                lease_id
+                for lease_id, lease in self._leases.items()
+                if lease.state is not LeaseState.OPEN and lease.grant.expires_at < expired_before
+            ][:limit]
+            for lease_id in ended:
+                del self._leases[lease_id]
+            return len(ended)
 
     def leases(self, *, open_only: bool = False) -> Sequence[LeaseView]:
         with self._lock:

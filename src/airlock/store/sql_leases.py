@@ -118,29 +118,46 @@ class SqlLeaseStore:
     def stream_on_lease(self, lease_id: str, reserved: Amount) -> bool:
         params = {"lease_id": lease_id, "tokens": reserved.tokens, "bytes": reserved.bytes}
         with self._begin(write=True) as c:
-            return bool(c.execute(_STREAM, params).rowcount == 1)
+            if c.execute(_STREAM, params).rowcount == 1:
+                return True
+            state = c.execute(_STATE, {"lease_id": lease_id}).scalar_one_or_none()
+            return state == LeaseState.CLOSED.value
 
     def close_lease(self, lease_id: str, in_flight: Amount, now: datetime) -> bool:
         with self._batch(durable=False), self._begin(write=True) as c:
             row = c.execute(_OPEN_FOR_UPDATE, {"lease_id": lease_id}).first()
             if row is None:
                 return False
-            self._end(c, row, in_flight, LeaseState.CLOSED, now)
+            self._end(c, row, _used(row) + in_flight, LeaseState.CLOSED, now)
             return True
 
     def reclaim_leases(self, expired_before: datetime, now: datetime) -> int:
         with self._batch(durable=False), self._begin(write=True) as c:
             rows = c.execute(_EXPIRED_FOR_UPDATE, {"before": expired_before}).all()
             for row in rows:
-                self._end(c, row, Amount(0, 0), LeaseState.RECLAIMED, now)
+                self._end(c, row, _used(row) + _streaming(row), LeaseState.RECLAIMED, now)
             return len(rows)
 
     def _end(
-        self, c: Connection, row: Row[Any], in_flight: Amount, state: LeaseState, now: datetime
+        self, c: Connection, row: Row[Any], kept: Amount, state: LeaseState, now: datetime
     ) -> None:
-        kept = _used(row) + _streaming(row) + in_flight
+        # Never above the block: what was charged plus what is under way never is (the
+        # owner admits within it), though the row's idle stream slots may add up past it.
+        kept = kept.at_most(Amount(int(row.granted_tokens), int(row.granted_bytes)))
         self._budgets.settle(row.id, kept.by_scope())
         c.execute(_END, {"lease_id": row.id, "state": state.value, "at": now})
+
+    def prune_leases(self, expired_before: datetime, limit: int) -> int:
+        with self._batch(durable=False), self._begin(write=True) as c:
+            ended = (
+                select(_l.c.id)
+                .where(
+                    _l.c.state.in_([LeaseState.CLOSED.value, LeaseState.RECLAIMED.value]),
+                    _l.c.expires_at < expired_before,
+                )
+                .limit(limit)
+            )
+            return int(c.execute(_l.delete().where(_l.c.id.in_(ended))).rowcount)
 
     def leases(self, *, open_only: bool = False) -> Sequence[LeaseView]:
         query = select(_l).order_by(_l.c.created_at.desc(), _l.c.id)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
@@ -14,6 +16,7 @@ from airlock.clock import FixedClock
 from airlock.errors import BudgetExceeded
 from airlock.outputs.gateway import OutputGateway
 from airlock.outputs.openai import Endpoint, Piece
+from airlock.outputs.upstream import ScriptedUpstream
 from airlock.settings import OutputsSettings
 from airlock.store.lease_interface import leased_unused
 from airlock.store.memory import MemoryStore
@@ -28,9 +31,11 @@ class CountingStore(MemoryStore):
     def __init__(self) -> None:
         super().__init__()
         self.syncs = 0
+        self.kept_at_sync: list[int] = []  # what a crash then would keep counted
 
     def sync(self) -> None:
         self.syncs += 1
+        self.kept_at_sync.append(charged(self))
 
 
 # Every test runs with one reservation per request (0) and with budget leases (16).
@@ -41,6 +46,11 @@ def charged(store: MemoryStore) -> int:
     """Counted against the enclave's token budget, less what open leases hold unused."""
     held = leased_unused(store.leases.leases(open_only=True))
     return store.budgets.used(TOKENS, T0) - held.get(TOKENS, 0)
+
+
+def _event(token: int) -> bytes:
+    choice = {"index": 0, "text": chr(token), "token_ids": [token], "prompt_token_ids": [1]}
+    return b"data: " + json.dumps({"choices": [choice]}).encode() + b"\n\n"
 
 
 def _gateway(
@@ -70,6 +80,28 @@ def test_without_a_window_finish_returns_only_after_a_flush(leases: int) -> None
     assert charged(store) == 3  # settled in the same transaction
     assert store.outputs.totals().responses == 1
     assert not gateway.flush_if_needed()  # nothing new since
+
+
+def test_without_a_window_no_streamed_token_leaves_before_its_reservation_is_flushed(
+    leases: int,
+) -> None:
+    gateway, store = _gateway(0, leases=leases)
+    gateway.upstream = ScriptedUpstream([_event(65) + _event(66), b"data: [DONE]\n\n"])
+    admission = gateway.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
+    seen: list[tuple[int, list[int]]] = []
+    pieces: list[Piece] = []
+
+    async def run() -> None:
+        async for _ in gateway.stream(admission, pieces):
+            seen.append((store.syncs, list(store.kept_at_sync)))
+
+    asyncio.run(run())
+    # one flush before the first chunk, and it covered the stream's whole reservation
+    assert seen == [(1, [16])]
+    gateway.finish(admission, pieces)
+    assert store.syncs == 2
+    gateway.close_leases()  # the stream's idle slot goes back
+    assert charged(store) == 2
 
 
 def test_with_a_window_finish_returns_at_once_and_the_flush_follows(leases: int) -> None:

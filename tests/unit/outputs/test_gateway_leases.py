@@ -4,6 +4,9 @@ late response is not sent; expired and closed leases give back what they hold un
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
@@ -15,8 +18,9 @@ from airlock.budgets.leases import Amount, lease_size
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.clock import FixedClock
 from airlock.errors import BudgetExceeded, ConfigError, SourceError
-from airlock.outputs.gateway import RECLAIM_GRACE, OutputGateway
+from airlock.outputs.gateway import LEASE_RETENTION, RECLAIM_GRACE, Admission, OutputGateway
 from airlock.outputs.openai import Endpoint, Piece
+from airlock.outputs.upstream import ScriptedUpstream
 from airlock.settings import OutputsSettings, Settings
 from airlock.store.lease_interface import LeaseState, leased_unused
 from airlock.store.memory import MemoryStore
@@ -116,17 +120,198 @@ def test_a_stalled_workers_late_response_is_not_sent_after_its_lease_is_reclaime
     assert store.outputs.totals().responses == 1
 
 
-def test_an_expired_lease_goes_back_and_a_stream_keeps_its_reservation_until_it_ends() -> None:
+def _event(token: int) -> bytes:
+    choice = {"index": 0, "text": chr(token), "token_ids": [token], "prompt_token_ids": [1]}
+    return b"data: " + json.dumps({"choices": [choice]}).encode() + b"\n\n"
+
+
+STREAM = [_event(65) + _event(66), _event(67) + b"data: [DONE]\n\n"]  # 3 tokens of 10
+
+
+def _stream(
+    gateway: OutputGateway, admission: Admission, at_first: Callable[[], None] = lambda: None
+) -> list[Piece]:
+    """Relay ``admission``'s stream from a scripted upstream; ``at_first`` runs when the
+    first chunk is about to reach the caller."""
+    gateway.upstream = ScriptedUpstream(STREAM)
+    pieces: list[Piece] = []
+
+    async def run() -> None:
+        first = True
+        async for _ in gateway.stream(admission, pieces):
+            if first:
+                at_first()
+                first = False
+
+    asyncio.run(run())
+    return pieces
+
+
+def _if_the_worker_died_now(store: MemoryStore, clock: FixedClock) -> int:
+    """What the enclave token budget would count once every open lease is reclaimed, as
+    another worker does for a dead one's: its charges and recorded streams stay, the rest
+    of its block goes back (the store's contract tests check reclaiming does that)."""
+    return store.budgets.used(TOKENS, clock.now()) - _unused(store)
+
+
+def test_no_streamed_token_leaves_before_the_store_counts_its_stream() -> None:
+    """The guarantee: were the worker to die as the first chunk leaves, reclaiming its
+    lease would still count the stream at its full reservation (its tokens may have
+    left). Recorded once the upstream answered, not at admission; the next stream reuses
+    the slot."""
     store, clock = _store(1000), FixedClock(T0)
     gateway = _gateway(store, clock)
+    gateway.record(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])  # learns
     stream = gateway.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
-    assert store.leases.leases()[0].streaming.tokens == 10  # recorded before tokens leave
-    gateway.record(stream, [PIECE])
-    assert store.leases.leases()[0].streaming.tokens == 0
+    lease = next(v for v in store.leases.leases() if v.grant.lease_id == stream.lease_id)
+    assert lease.streaming.tokens == 0  # not yet: nothing has left
+    assert _if_the_worker_died_now(store, clock) == 3
+    seen: list[int] = []
+    pieces = _stream(gateway, stream, lambda: seen.append(_if_the_worker_died_now(store, clock)))
+    assert seen == [3 + 10] and sum(len(p.tokens) for p in pieces) == 3
+    gateway.record(stream, pieces)
+    # charged; its slot stays on the row, idle, for the next stream (were the worker to
+    # die now, it would count too: fail closed)
+    assert store.leases.leases(open_only=True)[0].streaming.tokens == 10
+    assert _if_the_worker_died_now(store, clock) == 3 + 3 + 10
+    second = gateway.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
+    assert second.lease_id == stream.lease_id
+    pieces = _stream(gateway, second, lambda: seen.append(_if_the_worker_died_now(store, clock)))
+    assert seen == [13, 16]  # the idle slot covered it: nothing more was written
+    gateway.record(second, pieces)
+    assert store.leases.leases(open_only=True)[0].streaming.tokens == 10
+    clock.advance(timedelta(seconds=11))
+    gateway.maintain_leases()  # its owner closes it: the idle slot is not kept
+    assert not store.leases.leases(open_only=True)
+    assert store.budgets.used(TOKENS, clock.now()) == 3 + 3 + 3
+
+
+def test_a_stream_admitted_before_its_lease_is_renewed_stays_counted() -> None:
+    """The lease closes (renewal by later requests) between a stream's admission and its
+    first token: the close counts it in flight, and the stream still goes out."""
+    store, clock = _store(1000), FixedClock(T0)
+    gateway = _gateway(store, clock)
+    gateway.record(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])  # learns
+    stream = gateway.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
+    plain = 1
+    while True:  # until the 4-request lease is spent and a renewal closes it
+        admission = gateway.admit("rita", Endpoint.COMPLETIONS, BODY)
+        gateway.record(admission, [PIECE])
+        plain += 1
+        if admission.lease_id != stream.lease_id:
+            break
+    first = next(v for v in store.leases.leases() if v.grant.lease_id == stream.lease_id)
+    assert first.state is LeaseState.CLOSED
+    seen: list[int] = []
+    pieces = _stream(gateway, stream, lambda: seen.append(_if_the_worker_died_now(store, clock)))
+    # the closed lease kept the stream's 10; the open one holds what it leased, unused
+    assert seen == [plain * 3 + 10]
+    gateway.record(stream, pieces)
+    gateway.close_leases()
+    # exact once closed: the plain responses' 3 tokens each, the stream at its reservation
+    assert store.budgets.used(TOKENS, clock.now()) == plain * 3 + 10
+
+
+def test_a_lease_renewed_in_the_middle_of_a_stream_keeps_counting_it() -> None:
+    """The stream holds a recorded slot when later requests renew the lease: the close
+    counts it at its full reservation (its tokens are leaving), idle slots not."""
+    store, clock = _store(1000), FixedClock(T0)
+    gateway = _gateway(store, clock)
+    gateway.record(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])  # learns
+    stream = gateway.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
+    plain: list[int] = []
+    seen: list[int] = []
+
+    def renew_now() -> None:
+        while True:  # until the 4-request lease is spent and a renewal closes it
+            admission = gateway.admit("rita", Endpoint.COMPLETIONS, BODY)
+            gateway.record(admission, [PIECE])
+            plain.append(3)
+            if admission.lease_id != stream.lease_id:
+                break
+        closed = next(v for v in store.leases.leases() if v.grant.lease_id == stream.lease_id)
+        assert closed.state is LeaseState.CLOSED
+        seen.append(store.budgets.used(TOKENS, clock.now()) - _unused(store))
+
+    pieces = _stream(gateway, stream, renew_now)
+    assert seen == [3 + sum(plain) + 10]
+    gateway.record(stream, pieces)
+    gateway.close_leases()
+    assert store.budgets.used(TOKENS, clock.now()) == 3 + sum(plain) + 10
+
+
+def test_a_stream_on_a_reclaimed_lease_sends_nothing_and_the_next_leases_anew() -> None:
+    store, clock = _store(1000), FixedClock(T0)
+    stalled, other = _gateway(store, clock), _gateway(store, clock)
+    stream = stalled.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
+    clock.advance(timedelta(seconds=10) + RECLAIM_GRACE + timedelta(seconds=1))
+    other.maintain_leases()
+    sent: list[int] = []
+    with pytest.raises(SourceError, match="reclaimed before the stream began"):
+        _stream(stalled, stream, lambda: sent.append(1))
+    assert not sent
+    stalled.keep_reserved(stream)
+    assert store.budgets.used(TOKENS, clock.now()) == 0
+    again = stalled.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
+    assert again.lease_id != stream.lease_id
+    stalled.record(again, _stream(stalled, again))
+    assert store.outputs.totals().responses == 1
+
+
+def test_a_stream_that_broke_off_before_any_token_keeps_its_reservation_charged() -> None:
+    """Its slot was recorded (tokens could have left): it stays counted in full, as a
+    charge, and the expired lease still closes and returns the rest of its block."""
+    store, clock = _store(1000), FixedClock(T0)
+    gateway = _gateway(store, clock)
+    gateway.record(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])
+    stream = gateway.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
+    gateway.upstream = ScriptedUpstream([b"data: {not json}\n\n"])
+
+    async def run() -> None:
+        async for _ in gateway.stream(stream, []):
+            pass
+
+    with pytest.raises(SourceError, match="malformed JSON"):
+        asyncio.run(run())
+    gateway.keep_reserved(stream)
     clock.advance(timedelta(seconds=11))
     gateway.maintain_leases()
-    assert store.leases.leases()[0].state is LeaseState.CLOSED
+    assert not store.leases.leases(open_only=True)
+    assert store.budgets.used(TOKENS, clock.now()) == 3 + 10
+
+
+def test_a_stream_whose_upstream_fails_before_it_starts_gives_its_reservation_back() -> None:
+    store, clock = _store(1000), FixedClock(T0)
+    gateway = _gateway(store, clock)
+    gateway.record(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])
+    stream = gateway.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
+    gateway.upstream = ScriptedUpstream([], status=500)
+
+    async def run() -> None:
+        async for _ in gateway.stream(stream, []):
+            pass
+
+    with pytest.raises(SourceError, match="answered 500"):
+        asyncio.run(run())
+    gateway.keep_reserved(stream)
+    clock.advance(timedelta(seconds=11))
+    gateway.maintain_leases()  # nothing in flight: the expired lease closes
+    assert not store.leases.leases(open_only=True)
     assert store.budgets.used(TOKENS, clock.now()) == 3
+
+
+def test_rows_of_leases_ended_long_ago_are_pruned_by_the_periodic_tick() -> None:
+    store, clock = _store(1000), FixedClock(T0)
+    gateway = _gateway(store, clock)
+    for _ in range(3):
+        gateway.record(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])
+        clock.advance(timedelta(seconds=11))  # each request finds its lease expired
+    gateway.maintain_leases()
+    assert len(store.leases.leases()) == 3 and not store.leases.leases(open_only=True)
+    clock.advance(LEASE_RETENTION)
+    gateway.maintain_leases()
+    assert not store.leases.leases()
+    assert store.budgets.used(TOKENS, T0 + timedelta(seconds=40)) == 3 * 3
 
 
 def test_without_leases_each_request_reserves_on_its_own() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from airlock.errors import InvalidInput, SourceError
-from airlock.outputs.openai import Endpoint, force_request, parse_event, read_piece, strip
+from airlock.outputs.openai import Endpoint, force_request, read_events, read_piece, strip
 
 
 def _force(body: object, endpoint: Endpoint = Endpoint.COMPLETIONS) -> dict[str, object]:
@@ -75,7 +75,39 @@ def test_second_channels_are_stripped() -> None:
 
 
 def test_sse_lines() -> None:
-    assert parse_event(b"data: [DONE]") is None
-    assert parse_event(b'data: {"a": 1}') == {"a": 1}
-    with pytest.raises(SourceError):
-        parse_event(b"event: x")
+    event = b'data: {"choices": [{"text": "a", "token_ids": [7]}], "prompt_token_ids": [1]}'
+    pieces, out, done = read_events(Endpoint.COMPLETIONS, [event, b"", b"data: [DONE]", event])
+    assert done and [p.tokens for p in pieces] == [(7,)]  # nothing after [DONE] is read
+    assert out == b'data: {"choices":[{"text":"a"}]}\n\n'
+    assert read_events(Endpoint.COMPLETIONS, [b"\r", event + b"\r"])[1:] == (out, False)
+    wide = '{"choices": [{"text": "\u2028\u00e9", "token_ids": [7]}]}'.encode()
+    pieces, out, _ = read_events(Endpoint.COMPLETIONS, [b"data: " + wide])
+    assert pieces[0].text == "\u2028\u00e9" and out.isascii()  # no raw line separators
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (b"event: x", "not 'data:'"),
+        (b": a comment", "not 'data:'"),
+        (b'data: {"choices": [', "malformed JSON"),
+        (b'data: {"a": 1} {"b": 2}', "malformed JSON"),
+        (b"data: NaN", "malformed JSON"),
+        (b"data: \xff", "malformed JSON"),
+        (b"data: [1]", "not a JSON object"),
+        (b'data: {"choices": [{"text": "a"}]}', "no token ids"),
+        (b'data: {"choices": [{"text": "a", "token_ids": [-1]}]}', "non-negative"),
+        (b'data: {"choices": [{}, {}]}', "other than one choice"),
+        (
+            b'data: {"choices": [{"text": "a", "token_ids": [7]}], "x": '
+            + b"[" * 300
+            + b"]" * 300
+            + b"}",
+            "too deep",
+        ),
+    ],
+)
+def test_malformed_upstream_events_fail_closed(line: bytes, message: str) -> None:
+    good = b'data: {"choices": [{"text": "a", "token_ids": [7]}]}'
+    with pytest.raises(SourceError, match=message):
+        read_events(Endpoint.COMPLETIONS, [good, line])

@@ -13,7 +13,6 @@ Nothing of :mod:`airlock.outputs` is imported until the first request.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -94,16 +93,10 @@ async def serve(request: Request, airlock: Airlock, caller: Principal, kind: str
 
 async def _events(gateway: OutputGateway, admission: Admission) -> AsyncIterator[bytes]:
     pieces: list[Piece] = []
-    # Tokens leave as they come, so the reservation must be on disk before the first one
-    # does (with flush_window_ms = 0): its flush runs while the upstream starts generating.
-    flushed = (
-        asyncio.ensure_future(run_in_threadpool(gateway.flush)) if gateway.waits_for_flush else None
-    )
+    # Tokens leave as they come: the gateway accounts for the stream in the store (and,
+    # with flush_window_ms = 0, on disk) before the first one does.
     try:
         async for chunk in gateway.stream(admission, pieces):
-            if flushed is not None:
-                await flushed
-                flushed = None
             yield chunk
     except AirlockError as e:
         _log.warning("stream %s ended early: %s", admission.request_id, e.message)
@@ -113,14 +106,11 @@ async def _events(gateway: OutputGateway, admission: Admission) -> AsyncIterator
     except BaseException:
         _settle_partial(gateway, admission, pieces)
         raise
-    finally:
-        if flushed is not None:
-            flushed.cancel()
     transcript = gateway.record(admission, pieces)
     if gateway.waits_for_flush:
         await run_in_threadpool(gateway.flush)
-    yield f": airlock transcript={transcript.digest}\n\n".encode()  # an SSE comment
-    yield b"data: [DONE]\n\n"
+    # An SSE comment naming the transcript, and the end, in one write.
+    yield f": airlock transcript={transcript.digest}\n\ndata: [DONE]\n\n".encode()
 
 
 def _settle_partial(gateway: OutputGateway, admission: Admission, pieces: list[Piece]) -> None:
