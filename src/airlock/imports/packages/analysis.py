@@ -14,6 +14,14 @@ import sys
 from dataclasses import replace
 
 from airlock.imports.packages.chains import score
+from airlock.imports.packages.disguise import (
+    cookie_codec,
+    cookie_finding,
+    disguise_findings,
+    disguised_names,
+    folded,
+    rewritten,
+)
 from airlock.imports.packages.flow import Trace, trace, trace_across
 from airlock.imports.packages.imposture import stdlib_lookalike
 from airlock.imports.packages.local import LocalModules
@@ -48,13 +56,36 @@ CHANNELS = {"telebot", "telegram", "discord_webhook", "dhooks", "discord", "disc
 
 
 def scan_python(
-    path: str, source: str, *, install_time: bool = False, helper: bool = False
+    path: str,
+    source: str,
+    *,
+    install_time: bool = False,
+    helper: bool = False,
+    rewrite: bool = True,
 ) -> list[PackageFinding]:
     """Findings for one Python file; a file that does not parse is itself a finding.
 
     ``install_time``: the file is ``setup.py``. ``helper``: ``setup.py`` imports the file.
+    ``rewrite``: a coding cookie that rewrites the text (:mod:`disguise`) has its decoded
+    text scanned as well (once).
     """
     found = scan_constants(path, source) + _embedded(path, source)
+    codec = cookie_codec(source[:2000].encode("utf-8", "replace")) if rewrite else None
+    if codec is not None and codec != "utf_8":
+        cookie = cookie_finding(path, codec)
+        found += [cookie] if cookie is not None else []
+        decoded = rewritten(source.encode("utf-8", "replace"), codec)
+        if decoded is not None and decoded != source:
+            found += scan_python(
+                path, decoded, install_time=install_time, helper=helper, rewrite=False
+            )
+    names = disguised_names(source)
+    if names:
+        source = folded(source, names)  # what Python reads: every rule below sees the sink
+        sink = may_act(" ".join(f"{n}(" for n in names.values()), paths=False)
+        found += disguise_findings(path, source, names, names_sink=sink)
+    elif not source.isascii():
+        found += disguise_findings(path, source, {}, names_sink=False)
     found += off_screen(path, source.encode("utf-8", "replace"))
     if install_time and STEALER_DEPS.search(source):
         found.append(

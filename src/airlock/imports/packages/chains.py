@@ -12,6 +12,7 @@ payloads whose decoding needs a key computed at run time, and native code.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from airlock.imports.packages.flow import MAX_STEPS, Event, Trace, When
 from airlock.imports.packages.rules import (
@@ -23,7 +24,9 @@ from airlock.imports.packages.rules import (
     Severity,
 )
 from airlock.imports.packages.sinks import (
+    ALLOCATES,
     CLIENTS,
+    COPIES,
     DECODED,
     DROPPED,
     ENV,
@@ -32,6 +35,8 @@ from airlock.imports.packages.sinks import (
     HOSTINFO,
     REMOTE,
     SECRET,
+    SILENT,
+    STARTS,
 )
 
 DROPPER = re.compile(
@@ -135,6 +140,10 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         return ("dropper", Severity.CRITICAL) if eager else ("process-call", Severity.MEDIUM)
     if HIDDEN in event.labels:
         return "hidden-process", Severity.CRITICAL if eager else Severity.HIGH
+    if SILENT in event.labels:
+        # No window, or detached from its parent: on install or import nobody is meant to
+        # see it run (GuardDog's silent-process-execution); a library's helper may hide one.
+        return "silent-process", Severity.CRITICAL if eager else Severity.MEDIUM
     if event.when is When.INSTALL and PIP_INSTALL.search(f"{event.callee} {event.text}"):
         # Packages installed by setup.py itself bypass the vetting of dependencies.
         return "install-time-pip", Severity.HIGH
@@ -226,7 +235,28 @@ def _texty(text: str) -> bool:
     return printable >= 0.9 * len(sample)
 
 
-def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- one branch per sink kind
+def _memory(events: list[Event], add: Callable[[str, int, Severity, str], None]) -> None:
+    """Windows memory calls through ctypes: allocate, copy and start together are a
+    shellcode loader or an injection wherever they sit; one of them alone holds only when it
+    runs on install or import (GuardDog's process-injection and memory rules)."""
+    leaves = {e.callee.rsplit(".", 1)[-1] for e in events}
+    first = events[0]
+    if leaves & ALLOCATES and leaves & COPIES and leaves & STARTS:
+        add(
+            "shellcode-loader",
+            first.line,
+            Severity.CRITICAL,
+            "allocates memory, copies bytes into it and starts a thread there (via "
+            + ", ".join(sorted(leaves))
+            + "): code run from memory",
+        )
+        return
+    eager = [e for e in events if e.when is not When.LATER]
+    if eager:
+        add("memory-call", eager[0].line, Severity.HIGH, _why(eager[0], "memory call"))
+
+
+def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PLR0915 -- one branch per sink kind
     """Findings for one file's trace, at most one per rule and line (the worst)."""
     out: dict[tuple[str, int], PackageFinding] = {}
 
@@ -287,6 +317,9 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- 
             )
         elif SUSPICIOUS_URL.search(text) or (DROPPER.search(text) and DECODED in labels):
             add("hidden-payload", line, Severity.CRITICAL, "decoded string names an endpoint")
+    memory = [e for e in found.events if e.kind == "memory"]
+    if memory:
+        _memory(memory, add)
     hidden_strings = [line for line, _, labels in found.recovered if HIDDEN in labels]
     if len(hidden_strings) >= 3:
         add(

@@ -33,6 +33,8 @@ LITERALS = (
     # Sinks reachable without any word above (``from http import client``; issue 16).
     "HTTPConnection", "HTTPSConnection", "xmlrpc", "telnetlib", "open_connection",
     "dns.resolver",
+    # Payloads read out of pictures (issue 16, GuardDog's steganography rule).
+    "stegano", "stegpy",
 )  # fmt: skip
 # Names that are also the tail or head of common longer words, which do not name the sink:
 # ``empty.``, ``filesystem``, ``pipeline``, ``environment`` (issue 16: those words made six
