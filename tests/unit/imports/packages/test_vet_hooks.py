@@ -91,7 +91,10 @@ def test_plugin_loaders_importing_a_name_they_are_given_are_not_judged() -> None
 
 
 def test_one_memory_call_is_not_a_loader_but_a_loader_through_getattr_is() -> None:
-    one = "import ctypes\n\n\ndef grow(n):\n    return ctypes.windll.kernel32.VirtualAlloc(0, n, 0x3000, 4)\n"
+    one = (
+        "import ctypes\n\n\ndef grow(n):\n"
+        "    return ctypes.windll.kernel32.VirtualAlloc(0, n, 0x3000, 4)\n"
+    )
     assert _worst(scan_python("m.py", one)) < Severity.HIGH
     names = "".join(
         f"    getattr(k, {n!r})()\n" for n in ("VirtualAlloc", "WriteProcessMemory", "QueueUserAPC")
@@ -134,7 +137,8 @@ def test_coding_cookies_that_rewrite_the_file_are_decoded_and_read() -> None:
     found = scan_python("setup.py", escaped, install_time=True)
     assert _worst(found, "coding-trick") is Severity.HIGH
     assert _worst(found, "process-call") is Severity.HIGH  # the decoded line, run on install
-    assert _worst(scan_python("m.py", "# coding: xcustom\nx = 1\n"), "coding-trick") is Severity.HIGH
+    custom = scan_python("m.py", "# coding: xcustom\nx = 1\n")
+    assert _worst(custom, "coding-trick") is Severity.HIGH
     for benign in ("latin-1", "utf-8-unix", "cp1252", "iso-8859-15", "euc-jp"):
         assert not scan_python("m.py", f"# -*- coding: {benign} -*-\nx = 1\n")
     assert cookie_codec(b"#!/usr/bin/env python\n# vim: set fileencoding=utf-7 :\n") == "utf_7"
@@ -142,9 +146,7 @@ def test_coding_cookies_that_rewrite_the_file_are_decoded_and_read() -> None:
 
 
 def test_install_hooks_in_configuration_are_read_as_install_time() -> None:
-    command = (
-        f"import os, urllib.request\n\n\nclass Install:\n    def run(self):\n        {LEAK}\n"
-    )
+    command = f"import os, urllib.request\n\n\nclass Install:\n    def run(self):\n        {LEAK}\n"
     data = sdist(
         "tomlcmd",
         "0.1",
