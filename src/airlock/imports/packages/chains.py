@@ -18,6 +18,7 @@ from airlock.imports.packages.flow import MAX_STEPS, Event, Trace, When
 from airlock.imports.packages.rules import (
     DROP_SITE,
     EXECUTABLE_URL,
+    SHADY_HOST,
     SUSPICIOUS_URL,
     WALLET,
     PackageFinding,
@@ -174,20 +175,30 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
     if event.labels & {ENV, HOSTINFO}:
         # Host data or environment sent early, or to a hidden or throwaway endpoint, is a
         # beacon; an SDK sending its API token from the environment when called is not.
-        hidden = event.labels & {DECODED, HIDDEN} or SUSPICIOUS_URL.search(event.text)
+        hidden = event.labels & {DECODED, HIDDEN} or _shady(event.text)
         if eager or hidden:
             return "exfiltration", Severity.CRITICAL
         return "sends-host-data", Severity.MEDIUM
     if event.labels & {DECODED, HIDDEN}:
         return "hidden-endpoint", Severity.CRITICAL if eager else Severity.HIGH
-    endpoint = SUSPICIOUS_URL.search(event.text) or DROP_SITE.search(event.text)
+    endpoint = _shady(event.text) or DROP_SITE.search(event.text)
     if eager and (endpoint or EXECUTABLE_URL.search(event.text)):
         return "network-call", Severity.CRITICAL  # a beacon to a paste site or webhook
+    if SHADY_HOST.search(event.text):
+        # A shortener, tunnel, anonymous host or IP look-up, even when called: no library
+        # needs one (chat APIs are not here: tqdm posts progress to Telegram when asked).
+        return "shady-endpoint", Severity.HIGH
     if eager and not event.direct:
         # Inside a function called on import, both arms of every branch are walked:
         # matplotlib reads its rc file through a helper that could also open a URL.
         return "network-call", Severity.MEDIUM
     return "network-call", Severity.HIGH if eager else Severity.LOW
+
+
+def _shady(text: str) -> bool:
+    """A bare IP, paste site, webhook or tunnel (``SUSPICIOUS_URL``) or a host no library
+    needs to send to (``SHADY_HOST``)."""
+    return bool(SUSPICIOUS_URL.search(text) or SHADY_HOST.search(text))
 
 
 def _write(event: Event, eager: bool) -> tuple[str, Severity] | None:
@@ -315,7 +326,7 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
                 "a string recovered by decoding or folding holds code or a URL: "
                 + text[:80].encode("unicode_escape").decode(),
             )
-        elif SUSPICIOUS_URL.search(text) or (DROPPER.search(text) and DECODED in labels):
+        elif _shady(text) or (DROPPER.search(text) and DECODED in labels):
             add("hidden-payload", line, Severity.CRITICAL, "decoded string names an endpoint")
     memory = [e for e in found.events if e.kind == "memory"]
     if memory:

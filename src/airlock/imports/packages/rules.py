@@ -89,6 +89,20 @@ DROP_SITE = re.compile(
     r"api\.telegram\.org/bot|webhook\.site|pipedream\.net|interact\.sh|\boast\.(?:fun|site|me|pro|live|online)|burpcollaborator"
 )
 LONG_ENCODED = re.compile(r"[A-Za-z0-9+/=]{400,}")
+# Where no library needs to send anything (GuardDog's shady-links, issue 16): URL shorteners,
+# tunnels and request catchers, anonymous file and paste hosts, dynamic DNS, public-IP
+# look-ups. Only a sink's target or a decoded string is judged by it, never a docstring.
+SHADY_HOST = re.compile(
+    r"(?:^|[/.@\s'\"])(?:bit\.ly|tinyurl\.com|cutt\.ly|is\.gd|rebrand\.ly|shorturl\.at|rb\.gy|"
+    r"t\.ly|ngrok-free\.(?:app|dev)|ngrok\.app|trycloudflare\.com|localhost\.run|serveo\.net|"
+    r"termbin\.com|webhook\.cool|oastify\.com|ply\.gg|dnslog\.cn|webhook-test\.com|"
+    r"beeceptor\.com|requestbin\.\w+|filetransfer\.io|sendspace\.com|paste\.ee|hastebin\.com|"
+    r"ghostbin\.\w+|rentry\.co|files\.catbox\.moe|anonfiles\.com|gofile\.io|file\.io|"
+    r"cdn\.discordapp\.com/attachments|ipinfo\.io|ipify\.org|ifconfig\.me|ip-api\.com|"
+    r"icanhazip\.com|checkip\.\w+|duckdns\.org|no-ip\.\w+|ddns\.net|hopto\.org|"
+    r"zapto\.org|sytes\.net)\b",
+    re.IGNORECASE,
+)
 
 
 DROP_SITE_WORDS = (

@@ -43,6 +43,8 @@ def _worst(findings: list[PackageFinding], rule: str | None = None) -> Severity:
         ("command-shadowing", Outcome.HOLD),
         ("startup-module", Outcome.HOLD),
         ("script-dropper", Outcome.HOLD),
+        ("shady-endpoint", Outcome.HOLD),
+        ("exfiltration:shady-host-when-called", Outcome.DENY),
     ],
 )
 def test_each_new_class_reaches_its_verdict(key: str, verdict: Outcome) -> None:
@@ -191,3 +193,15 @@ def test_ordinary_hooks_stay_allowed(filename: str) -> None:
     report = vet(filename, BENIGN[filename])
     assert report.verdict is Outcome.ALLOW, report.to_json()
     assert _worst(list(report.findings)) < Severity.HIGH
+
+
+def test_shady_hosts_weigh_only_as_a_sinks_target() -> None:
+    docs = '"""Docs: https://bit.ly/x"""\nimport requests\n\n\ndef get(u):\n'
+    docs += "    return requests.get(u)\n"
+    assert _worst(scan_python("m.py", docs)) < Severity.HIGH
+    local = "import requests\n\n\ndef ping():\n    return requests.get('http://127.0.0.1:8080/')\n"
+    assert _worst(scan_python("m.py", local)) < Severity.HIGH
+    # The first evasion: the host decoded at run time is a recovered string and still denies.
+    host = base64.b64encode(b"https://x.trycloudflare.com/p").decode()
+    decoded = f"import base64, requests\nURL = base64.b64decode('{host}').decode()\n"
+    assert _worst(scan_python("m.py", decoded), "hidden-payload") is Severity.CRITICAL
