@@ -812,6 +812,16 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             },
         ),
     ),
+    "lookalike-import": (
+        "httptools2-0.1-py3-none-any.whl",
+        wheel(
+            "httptools2",
+            "0.1",
+            {
+                "httptools2/__init__.py": "import reqeusts\n\n\ndef get(url):\n    return reqeusts.get(url)\n"
+            },
+        ),
+    ),
     "script-dropper": (
         "setupkit-0.1-py3-none-any.whl",
         wheel(

@@ -23,7 +23,7 @@ from airlock.imports.packages.disguise import (
     rewritten,
 )
 from airlock.imports.packages.flow import Trace, trace, trace_across
-from airlock.imports.packages.imposture import stdlib_lookalike
+from airlock.imports.packages.imposture import popular_lookalike, stdlib_lookalike
 from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.prefilter import may_act
 from airlock.imports.packages.rules import DROP_SITE, PackageFinding, Severity, scan_constants
@@ -167,16 +167,31 @@ def _embedded(path: str, source: str) -> list[PackageFinding]:
         name = match.group(2) or match.group(3)
         imported.add(name)
         top = name.split(".", 1)[0]
-        imitated = stdlib_lookalike(top) if not match.group(1).rpartition("\n")[2] else None
+        if match.group(1).rpartition("\n")[2]:
+            continue  # indented: optional (inside try or a function)
+        line = source.count("\n", 0, match.start(2) if match.group(2) else match.start(3)) + 1
+        imitated = stdlib_lookalike(top)
         if imitated:
             found.append(
                 PackageFinding(
                     "stdlib-lookalike-import",
                     path,
-                    source.count("\n", 0, match.start(2) if match.group(2) else match.start(3)) + 1,
+                    line,
                     Severity.HIGH,
                     f"imports {top!r} when loaded: not the standard library's {imitated!r} but a "
                     "look-alike only the package index can supply",
+                )
+            )
+        elif (imitated := popular_lookalike(top)) is not None:
+            # The same trick with a popular project's name (issue 16): ``import reqeusts``.
+            found.append(
+                PackageFinding(
+                    "lookalike-import",
+                    path,
+                    line,
+                    Severity.HIGH,
+                    f"imports {top!r} when loaded: not the popular {imitated!r} but a look-alike "
+                    "only the package index can supply",
                 )
             )
     collectors = imported & COLLECTORS

@@ -275,6 +275,7 @@ def _member_findings(
 
 # Files that declare what a distribution depends on.
 DECLARING = {"METADATA", "PKG-INFO", "requires.txt", "setup.py", "setup.cfg", "pyproject.toml"}
+LOOKALIKE_IMPORTS = ("stdlib-lookalike-import", "lookalike-import")
 LOOKALIKE_NAME = re.compile(r"imports '(\w+)'")
 LOCAL_IMPORT = re.compile(
     rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|\*|[\w, \t]+)|"
@@ -300,7 +301,7 @@ def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the
     less those the archive ships or declares."""
     sdist = not filename.endswith(".whl")
     found = _merge(findings, _across(members, package, scripts, sdist=sdist))
-    if not any(f.rule == "stdlib-lookalike-import" for f in found):
+    if not any(f.rule in LOOKALIKE_IMPORTS for f in found):
         return found
     declared = "\n".join(
         _requirements(m.name, m.data.decode("utf-8", "replace"))
@@ -395,7 +396,7 @@ def _declared_lookalikes(
     (``ujson``-like libraries one letter from the standard library)."""
     out = []
     for f in findings:
-        lookalike = f.rule == "stdlib-lookalike-import"
+        lookalike = f.rule in LOOKALIKE_IMPORTS
         match = LOOKALIKE_NAME.search(f.explanation) if lookalike else None
         if match and (
             match.group(1) in shipped
@@ -439,6 +440,7 @@ def _squatting_installs(name: str, findings: list[PackageFinding]) -> list[Packa
 # behaviours that run on install or import: either alone holds, the two together deny.
 PRETENDING = {
     "empty-package", "typosquat", "name-mismatch", "impostor-package", "stdlib-lookalike-import",
+    "lookalike-import",
     "url-dependency",
 }  # fmt: skip
 ACTING = {

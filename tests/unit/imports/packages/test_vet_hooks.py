@@ -44,6 +44,7 @@ def _worst(findings: list[PackageFinding], rule: str | None = None) -> Severity:
         ("startup-module", Outcome.HOLD),
         ("script-dropper", Outcome.HOLD),
         ("shady-endpoint", Outcome.HOLD),
+        ("lookalike-import", Outcome.HOLD),
         ("disguised-executable", Outcome.DENY),
         ("dropper:windows-shell-execute", Outcome.DENY),
         ("exfiltration:shady-host-when-called", Outcome.DENY),
@@ -257,3 +258,20 @@ def test_sdist_build_scripts_weigh_only_when_setup_py_runs_them() -> None:
     report = vet("cikit-0.1.tar.gz", ran)
     assert report.verdict is not Outcome.ALLOW
     assert _worst(list(report.findings), "script-dropper") is Severity.HIGH
+
+
+def test_lookalike_imports_of_popular_projects_unless_declared_or_a_real_import_name() -> None:
+    # The first evasion: ``from ... import`` instead of ``import``.
+    source = "from colourama import init\ninit()\n"
+    assert _worst(scan_python("m.py", source), "lookalike-import") is Severity.HIGH
+    real = "import attr\nimport jwt\nimport dateutil\nimport yaml\n"
+    real += "try:\n    import reqeusts\nexcept ImportError:\n    pass\n"
+    assert _worst(scan_python("m.py", real), "lookalike-import") is Severity.LOW
+    declared = wheel(
+        "httptools2",
+        "0.1",
+        {"httptools2/__init__.py": "import reqeusts\n"},
+        requires="Requires-Dist: reqeusts\n",
+    )
+    report = vet("httptools2-0.1-py3-none-any.whl", declared)
+    assert "lookalike-import" not in {f.rule for f in report.findings}
