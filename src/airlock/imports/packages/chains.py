@@ -53,6 +53,13 @@ STRONG_DROPPER = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 PIP_INSTALL = re.compile(r"\bpip[\d.]*\b.{0,40}\binstall\b(?!\s+(-e\s+)?\.(\s|$))", re.DOTALL)
+MINER = re.compile(r"stratum\+(?:tcp|ssl)://|\bxmrig\b|--donate-level|\bcpuminer\b|nicehash", re.I)
+WIPER = re.compile(
+    r"\brm\s+-(?:rf|fr|r)\w*\s+(?:--no-preserve-root\s+)?(?:/|/\*|~/?|\$HOME/?|/home/?|/etc/?)(?:\s|$)|"
+    r"\b(?:rd|rmdir)\s+/s\s+/q\s+[a-z]:\\?(?:\s|$)|\bdel\s+/[fsq](?:\s+/[fsq])*\s+[a-z]:\\|"
+    r"\bformat\s+[a-z]:|\bmkfs(?:\.\w+)?\s+/dev/|\bdd\s+if=/dev/(?:zero|urandom)\s+of=/dev/",
+    re.IGNORECASE,
+)
 DNS = (
     "socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo",
     "dns.resolver.resolve", "dns.resolver.query", "dns.resolver.Resolver.resolve",
@@ -132,6 +139,12 @@ PUBLIC_IP_URL = re.compile(
 def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR0911 -- a ladder of chains
     if event.labels & {REMOTE, DECODED, DROPPED} or STRONG_DROPPER.search(event.text):
         return "dropper", Severity.CRITICAL  # download-and-run needs no moment to be bad
+    if MINER.search(event.text):
+        return "cryptominer", Severity.CRITICAL  # a miner pointed at a pool (GuardDog)
+    if WIPER.search(event.text):
+        # Deleting the home folder, the root or a drive: no build step does (GuardDog's
+        # filesystem-destruction); inside a function it still holds for a person to read.
+        return "destruction", Severity.CRITICAL if eager else Severity.HIGH
     shell = BARE_SHELL.fullmatch(event.text.removesuffix(" True").strip())
     if shell and (eager or event.callee == "pty.spawn"):
         return "shell-spawn", Severity.CRITICAL

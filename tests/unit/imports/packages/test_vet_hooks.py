@@ -45,6 +45,8 @@ def _worst(findings: list[PackageFinding], rule: str | None = None) -> Severity:
         ("script-dropper", Outcome.HOLD),
         ("shady-endpoint", Outcome.HOLD),
         ("lookalike-import", Outcome.HOLD),
+        ("destruction", Outcome.DENY),
+        ("cryptominer", Outcome.DENY),
         ("disguised-executable", Outcome.DENY),
         ("dropper:windows-shell-execute", Outcome.DENY),
         ("exfiltration:shady-host-when-called", Outcome.DENY),
@@ -275,3 +277,17 @@ def test_lookalike_imports_of_popular_projects_unless_declared_or_a_real_import_
     )
     report = vet("httptools2-0.1-py3-none-any.whl", declared)
     assert "lookalike-import" not in {f.rule for f in report.findings}
+
+
+@pytest.mark.parametrize(
+    ("command", "worst"),
+    [
+        ("rm -rf build/", Severity.LOW),  # a build step cleaning its own folder
+        ("rm -rf $HOME", Severity.HIGH),  # the first evasion: the variable, not ~
+        ("del /f /s /q C:\\\\Windows", Severity.HIGH),
+        ("dd if=/dev/zero of=/dev/sda", Severity.HIGH),
+    ],
+)
+def test_wipers_are_told_from_cleaning_a_build_folder(command: str, worst: Severity) -> None:
+    later = f"import os\n\n\ndef clean():\n    os.system({command!r})\n"
+    assert _worst(scan_python("m.py", later)) is worst
