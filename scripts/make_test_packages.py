@@ -843,6 +843,16 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             },
         ),
     ),
+    "introspection-gadget": (
+        "gadget-0.1-py3-none-any.whl",
+        wheel(
+            "gadget",
+            "0.1",
+            {
+                "gadget/__init__.py": "RUN = [c for c in ().__class__.__base__.__subclasses__() if c.__name__ == '_wrap_close'][0].__init__.__globals__['sys' + 'tem']\n"
+            },
+        ),
+    ),
     "script-dropper": (
         "setupkit-0.1-py3-none-any.whl",
         wheel(

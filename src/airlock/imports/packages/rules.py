@@ -133,6 +133,17 @@ CONSTANT_RULES: tuple[tuple[str, re.Pattern[str], Severity, str, tuple[str, ...]
     ),
     ("wallet-address", WALLET, Severity.MEDIUM, "looks like a crypto-wallet address", ()),
     ("long-encoded-string", LONG_ENCODED, Severity.MEDIUM, "long encoded blob", ()),
+    # Every class, then a function's globals, in one expression: the way to a sink that
+    # names none (``().__class__.__base__.__subclasses__()[n].__init__.__globals__``).
+    (
+        "introspection-gadget",
+        re.compile(
+            r"__subclasses__\(\)[^\n]{0,300}__globals__|__globals__[^\n]{0,300}__subclasses__\(\)"
+        ),
+        Severity.HIGH,
+        "walks every class to a function's globals: reaches a sink without naming it",
+        ("__subclasses__",),
+    ),
 )
 # Words without which a wallet address in a file is only a coincidence of letters.
 WALLET_WORDS = ("wallet", "clipboard", "clip", "bitcoin", "btc", "eth", "crypto", "usdt", "coin")

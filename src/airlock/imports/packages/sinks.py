@@ -29,7 +29,7 @@ PROCESS_PREFIXES: tuple[str, ...] = (
     # Windows start-a-program calls (issue 16): pywin32 and the same calls through ctypes.
     "os.posix_spawn", "win32api.ShellExecute", "win32api.WinExec", "win32process.CreateProcess",
     "ctypes.windll.shell32.ShellExecute", "ctypes.windll.kernel32.WinExec",
-    "ctypes.windll.kernel32.CreateProcess",
+    "ctypes.windll.kernel32.CreateProcess", "_posixsubprocess.fork_exec",
 )  # fmt: skip
 EXEC = {"exec", "eval", "compile", "builtins.exec", "builtins.eval", "builtins.compile"}
 EXEC |= {"runpy.run_path", "runpy.run_module"}  # run a file or module by name
@@ -95,6 +95,8 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
         return "native-load"
     if ref.startswith("ctypes.") and leaf in MEMORY_CALLS:
         return "memory"
+    if ref.startswith("ctypes.") and leaf in LIBC_PROCESS:
+        return "process"  # ``ctypes.CDLL('libc.so.6').system(b'...')``
     return ""
 
 
@@ -104,6 +106,7 @@ COPIES = {"RtlMoveMemory", "WriteProcessMemory", "memmove", "RtlCopyMemory", "Vi
 STARTS = {"CreateThread", "CreateRemoteThread", "QueueUserAPC", "NtCreateThreadEx"}
 STARTS |= {"EnumSystemLocalesA", "EnumSystemLocalesW", "CallWindowProcA", "CallWindowProcW"}
 MEMORY_CALLS = ALLOCATES | COPIES | STARTS
+LIBC_PROCESS = {"system", "popen", "execve", "execv", "execvp", "execl", "execlp", "posix_spawn"}
 # Flags that start a process with no window or detached from its parent (Windows).
 SILENT_FLAGS = ("CREATE_NO_WINDOW", "DETACHED_PROCESS", "SW_HIDE", "STARTF_USESHOWWINDOW")
 SILENT_BITS = 0x08000000 | 0x00000008

@@ -47,6 +47,7 @@ def _worst(findings: list[PackageFinding], rule: str | None = None) -> Severity:
         ("lookalike-import", Outcome.HOLD),
         ("destruction", Outcome.DENY),
         ("cryptominer", Outcome.DENY),
+        ("introspection-gadget", Outcome.HOLD),
         ("disguised-executable", Outcome.DENY),
         ("dropper:windows-shell-execute", Outcome.DENY),
         ("exfiltration:shady-host-when-called", Outcome.DENY),
@@ -291,3 +292,13 @@ def test_lookalike_imports_of_popular_projects_unless_declared_or_a_real_import_
 def test_wipers_are_told_from_cleaning_a_build_folder(command: str, worst: Severity) -> None:
     later = f"import os\n\n\ndef clean():\n    os.system({command!r})\n"
     assert _worst(scan_python("m.py", later)) is worst
+
+
+def test_process_starts_that_name_no_process_module() -> None:
+    libc = "import ctypes\nctypes.CDLL('libc.so.6').system(b'id')\n"
+    assert _worst(scan_python("m.py", libc), "process-call") is Severity.HIGH
+    fork = "import _posixsubprocess\n_posixsubprocess.fork_exec(['id'])\n"
+    assert _worst(scan_python("m.py", fork), "process-call") is Severity.HIGH
+    # Walking subclasses alone (registries, plugin discovery) is not the gadget.
+    plain = "def every(cls):\n    return cls.__subclasses__()\n"
+    assert not scan_python("m.py", plain)
