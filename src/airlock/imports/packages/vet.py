@@ -440,12 +440,14 @@ def _squatting_installs(name: str, findings: list[PackageFinding]) -> list[Packa
 # behaviours that run on install or import: either alone holds, the two together deny.
 PRETENDING = {
     "empty-package", "typosquat", "name-mismatch", "impostor-package", "stdlib-lookalike-import",
-    "lookalike-import",
-    "url-dependency",
+    "lookalike-import", "url-dependency", "command-shadowing",
 }  # fmt: skip
 ACTING = {
     "network-call", "process-call", "install-download", "install-time-pip", "credential-read",
     "hidden-exec", "hidden-process", "hidden-endpoint", "dropper", "exfiltration",
+    # ADR 0032: held behaviours of the classes GuardDog names.
+    "shady-endpoint", "memory-call", "destruction", "startup-module", "script-dropper",
+    "introspection-gadget", "disguised-identifier", "coding-trick", "bidi-control",
 }  # fmt: skip
 LIGHTER = "(tests, docs, examples or scripts outside a package: weighs less)"
 

@@ -302,3 +302,23 @@ def test_process_starts_that_name_no_process_module() -> None:
     # Walking subclasses alone (registries, plugin discovery) is not the gadget.
     plain = "def every(cls):\n    return cls.__subclasses__()\n"
     assert not scan_python("m.py", plain)
+
+
+def test_a_pretender_with_one_of_the_new_held_behaviours_denies() -> None:
+    shady = (
+        "import requests\n\n\ndef update():\n    return requests.get('https://bit.ly/x-invalid')\n"
+    )
+    squat = wheel("reqests", "2.0", {"reqests/__init__.py": shady})
+    report = vet("reqests-2.0-py3-none-any.whl", squat)
+    assert report.verdict is Outcome.DENY, report.to_json()
+    assert "pretender-acts" in {f.rule for f in report.findings}
+    honest = wheel("linkshort", "2.0", {"linkshort/__init__.py": shady})
+    assert vet("linkshort-2.0-py3-none-any.whl", honest).verdict is Outcome.HOLD
+    # A command shadowing ``sudo`` that also runs at every start denies.
+    files = {
+        "sitecustomize.py": "",
+        "helper/__init__.py": "",
+        "helper-0.1.dist-info/entry_points.txt": "[console_scripts]\nsudo = helper:main\n",
+    }
+    report = vet("helper-0.1-py3-none-any.whl", wheel("helper", "0.1", files))
+    assert report.verdict is Outcome.DENY, report.to_json()
