@@ -24,11 +24,12 @@ import io
 import re
 import tokenize
 import unicodedata
+from types import CodeType
 
 from airlock.imports.packages.rules import PackageFinding, Severity
 
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
-NON_ASCII_WORD = re.compile(r"\w*[^\x00-\x7f]\w*")
+WORD = re.compile(r"\w+")
 COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
 # Codecs Python accepts for source whose decoded text differs from what an editor shows.
 REWRITING = {"unicode_escape", "raw_unicode_escape", "utf_7", "punycode"}
@@ -39,11 +40,22 @@ def disguised_names(source: str) -> dict[str, str]:
     folded. Strings and comments are not identifiers (a CJK docstring is not a trick)."""
     if source.isascii():
         return {}
-    candidates = {
-        w for w in NON_ASCII_WORD.findall(source) if unicodedata.normalize("NFKC", w).isascii()
+    words = {
+        word
+        for line in source.splitlines()
+        if not line.isascii()  # C speed: most lines of even a non-ASCII file are ASCII
+        for word in WORD.findall(line)
+        if not word.isascii()
     }
+    candidates = {w for w in words if _folds_to_ascii_name(w)}
     if not candidates:
         return {}
+    try:  # compiling (C) is cheaper than tokenizing (Python): names Python binds, folded
+        bound = _names(compile(source, "<vet>", "exec", dont_inherit=True))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        bound = None
+    if bound is not None and not any(_fold(w) in bound for w in candidates):
+        return {}  # every candidate is in a string or a comment (idna's test tables)
     found: dict[str, str] = {}
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
@@ -52,6 +64,28 @@ def disguised_names(source: str) -> dict[str, str]:
     except (tokenize.TokenError, SyntaxError, ValueError):  # IndentationError is a SyntaxError
         return {w: unicodedata.normalize("NFKC", w) for w in candidates}
     return found
+
+
+def _fold(word: str) -> str:
+    return unicodedata.normalize("NFKC", word)
+
+
+def _names(code: CodeType) -> set[str]:
+    """Every name a code object and the code objects it holds use."""
+    out = {*code.co_names, *code.co_varnames, *code.co_cellvars, *code.co_freevars}
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            out |= _names(const)
+    return out
+
+
+def _folds_to_ascii_name(word: str) -> bool:
+    """An identifier Python would fold to an ASCII one (``patch_size²`` is no identifier).
+    One letter (the information sign in an emoji table) cannot spell a sink: not a candidate."""
+    if len(word) < 2 or not word.isidentifier():
+        return False
+    fold = unicodedata.normalize("NFKC", word)
+    return fold.isascii() and fold.isidentifier()
 
 
 def folded(source: str, names: dict[str, str]) -> str:

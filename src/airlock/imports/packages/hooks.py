@@ -116,12 +116,11 @@ def console_scripts(members: list[Member]) -> list[tuple[str, str]]:
         if member.data is None or member.name.count("/") > 2:
             continue
         base = member.name.rsplit("/", 1)[-1]
-        text = member.data.decode("utf-8", "replace")
         if base in {"entry_points.txt", "setup.cfg"}:
-            out += [(member.name, c) for c in _ini_scripts(text)]
+            out += [(member.name, c) for c in _ini_scripts(member.data.decode("utf-8", "replace"))]
         elif base == "pyproject.toml":
             try:
-                project = tomllib.loads(text).get("project", {})
+                project = tomllib.loads(member.data.decode("utf-8", "replace")).get("project", {})
             except (tomllib.TOMLDecodeError, ValueError):
                 continue
             for key in ("scripts", "gui-scripts"):
