@@ -315,7 +315,7 @@ def test_a_pretender_with_one_of_the_new_held_behaviours_denies() -> None:
     honest = wheel("linkshort", "2.0", {"linkshort/__init__.py": shady})
     assert vet("linkshort-2.0-py3-none-any.whl", honest).verdict is Outcome.HOLD
     # A command shadowing ``sudo`` that also runs at every start denies.
-    files = {
+    files: dict[str, str | bytes] = {
         "sitecustomize.py": "",
         "helper/__init__.py": "",
         "helper-0.1.dist-info/entry_points.txt": "[console_scripts]\nsudo = helper:main\n",
