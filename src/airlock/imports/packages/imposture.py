@@ -20,7 +20,7 @@ import functools
 import re
 import sys
 
-from airlock.imports.packages.typosquat import distance, normalise
+from airlock.imports.packages.typosquat import distance, normalise, typosquat_of
 
 # Python 2 names and well-known libraries a letter away from a stdlib module.
 KNOWN = frozenset({
@@ -53,6 +53,22 @@ def stdlib_lookalike(name: str) -> str | None:
             if distance(lowered, module) == 1:
                 return module
     return None
+
+
+@functools.lru_cache(maxsize=8192)
+def popular_lookalike(name: str) -> str | None:
+    """The popular project whose name ``name`` imitates when imported (``import reqeusts``),
+    or None. Import names that are a popular project's name with letters added or removed
+    (``attr`` of attrs, ``jwt`` of pyjwt, ``dateutil`` of python-dateutil) are not look-alikes.
+    """
+    lowered = name.lower()
+    if len(lowered) < 5 or lowered in KNOWN or name in sys.stdlib_module_names:
+        return None
+    imitated = typosquat_of(lowered)
+    if imitated is None:
+        return None
+    own, other = lowered.replace("_", ""), imitated.replace("-", "")
+    return None if own in other or other in own else imitated
 
 
 def impostor_of(project: str, metadata: str, packages: frozenset[str]) -> str | None:

@@ -33,6 +33,35 @@ def is_native(name: str) -> bool:
     return base.endswith(NATIVE_SUFFIXES) or ".so." in base
 
 
+# Executables and libraries by their first bytes: ELF and Mach-O (both byte orders); a PE
+# is an ``MZ`` header whose offset at 0x3C points at ``PE\0\0``.
+EXECUTABLE_MAGIC = (b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe")
+# Names that say "data": an executable under one of them is disguised (issue 16).
+DATA_SUFFIXES = (
+    ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".svg", ".txt", ".md", ".rst", ".json",
+    ".csv", ".dat", ".yml", ".yaml", ".xml", ".html", ".cfg", ".ini", ".log", ".db", ".ttf",
+    ".woff", ".mp3", ".wav", ".pdf", ".py", ".pth", ".toml", ".lock",
+)  # fmt: skip
+
+
+def is_executable(data: bytes) -> bool:
+    """Whether ``data`` (the first 4 KiB are enough) is a PE, ELF or Mach-O file."""
+    if data.startswith(b"MZ") and len(data) >= 64:
+        offset = int.from_bytes(data[0x3C:0x40], "little")
+        return data[offset : offset + 4] == b"PE\x00\x00"
+    return data.startswith(EXECUTABLE_MAGIC)
+
+
+def disguised_executable(path: str) -> PackageFinding:
+    return PackageFinding(
+        "disguised-executable",
+        path,
+        0,
+        Severity.CRITICAL,
+        "a program (PE, ELF or Mach-O) named like data: a payload in disguise",
+    )
+
+
 @functools.cache
 def native_rules() -> yara.Rules:
     """The shipped rules, compiled once per process."""

@@ -33,6 +33,13 @@ LITERALS = (
     # Sinks reachable without any word above (``from http import client``; issue 16).
     "HTTPConnection", "HTTPSConnection", "xmlrpc", "telnetlib", "open_connection",
     "dns.resolver",
+    # Payloads read out of pictures (issue 16, GuardDog's steganography rule).
+    "stegano", "stegpy",
+    # Windows start-a-program calls and running a file by name.
+    "ShellExecute", "WinExec", "CreateProcess", "runpy", "fork_exec",
+    # Reaching a sink through introspection names none: ``().__class__.__base__
+    # .__subclasses__()`` then a function's ``__globals__`` (a sandbox-escape gadget).
+    "__subclasses__", "__globals__",
 )  # fmt: skip
 # Names that are also the tail or head of common longer words, which do not name the sink:
 # ``empty.``, ``filesystem``, ``pipeline``, ``environment`` (issue 16: those words made six

@@ -89,6 +89,20 @@ DROP_SITE = re.compile(
     r"api\.telegram\.org/bot|webhook\.site|pipedream\.net|interact\.sh|\boast\.(?:fun|site|me|pro|live|online)|burpcollaborator"
 )
 LONG_ENCODED = re.compile(r"[A-Za-z0-9+/=]{400,}")
+# Where no library needs to send anything (GuardDog's shady-links, issue 16): URL shorteners,
+# tunnels and request catchers, anonymous file and paste hosts, dynamic DNS, public-IP
+# look-ups. Only a sink's target or a decoded string is judged by it, never a docstring.
+SHADY_HOST = re.compile(
+    r"(?:^|[/.@\s'\"])(?:bit\.ly|tinyurl\.com|cutt\.ly|is\.gd|rebrand\.ly|shorturl\.at|rb\.gy|"
+    r"t\.ly|ngrok-free\.(?:app|dev)|ngrok\.app|trycloudflare\.com|localhost\.run|serveo\.net|"
+    r"termbin\.com|webhook\.cool|oastify\.com|ply\.gg|dnslog\.cn|webhook-test\.com|"
+    r"beeceptor\.com|requestbin\.\w+|filetransfer\.io|sendspace\.com|paste\.ee|hastebin\.com|"
+    r"ghostbin\.\w+|rentry\.co|files\.catbox\.moe|anonfiles\.com|gofile\.io|file\.io|"
+    r"cdn\.discordapp\.com/attachments|ipinfo\.io|ipify\.org|ifconfig\.me|ip-api\.com|"
+    r"icanhazip\.com|checkip\.\w+|duckdns\.org|no-ip\.\w+|ddns\.net|hopto\.org|"
+    r"zapto\.org|sytes\.net)\b",
+    re.IGNORECASE,
+)
 
 
 DROP_SITE_WORDS = (
@@ -119,6 +133,17 @@ CONSTANT_RULES: tuple[tuple[str, re.Pattern[str], Severity, str, tuple[str, ...]
     ),
     ("wallet-address", WALLET, Severity.MEDIUM, "looks like a crypto-wallet address", ()),
     ("long-encoded-string", LONG_ENCODED, Severity.MEDIUM, "long encoded blob", ()),
+    # Every class, then a function's globals, in one expression: the way to a sink that
+    # names none (``().__class__.__base__.__subclasses__()[n].__init__.__globals__``).
+    (
+        "introspection-gadget",
+        re.compile(
+            r"__subclasses__\(\)[^\n]{0,300}__globals__|__globals__[^\n]{0,300}__subclasses__\(\)"
+        ),
+        Severity.HIGH,
+        "walks every class to a function's globals: reaches a sink without naming it",
+        ("__subclasses__",),
+    ),
 )
 # Words without which a wallet address in a file is only a coincidence of letters.
 WALLET_WORDS = ("wallet", "clipboard", "clip", "bitcoin", "btc", "eth", "crypto", "usdt", "coin")

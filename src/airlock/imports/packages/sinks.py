@@ -21,12 +21,18 @@ REMOTE = "remote"
 HIDDEN = "hidden"  # the callee itself was reached through strings, getattr or __import__
 FILE = "file-data"  # read from a local file
 DROPPED = "dropped"  # a path that downloaded or decoded data was written to
+SILENT = "silent"  # a process started without a window or detached from its parent
 PROCESS_PREFIXES: tuple[str, ...] = (
     "subprocess.", "os.system", "os.popen", "os.exec", "os.spawn", "pty.spawn", "pip.main",
     "pip._internal.main", "pip._internal.cli.main", "os.startfile", "commands.getoutput",
     "asyncio.create_subprocess",
+    # Windows start-a-program calls (issue 16): pywin32 and the same calls through ctypes.
+    "os.posix_spawn", "win32api.ShellExecute", "win32api.WinExec", "win32process.CreateProcess",
+    "ctypes.windll.shell32.ShellExecute", "ctypes.windll.kernel32.WinExec",
+    "ctypes.windll.kernel32.CreateProcess", "_posixsubprocess.fork_exec",
 )  # fmt: skip
 EXEC = {"exec", "eval", "compile", "builtins.exec", "builtins.eval", "builtins.compile"}
+EXEC |= {"runpy.run_path", "runpy.run_module"}  # run a file or module by name
 HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"}
 HTTP_MODULES = ("requests", "httpx", "urllib3", "requests.api", "aiohttp")
 NETWORK = {
@@ -87,7 +93,23 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
         return "open"
     if ref in ("ctypes.windll", "ctypes.CDLL", "ctypes.cdll.LoadLibrary", "ctypes.WinDLL"):
         return "native-load"
+    if ref.startswith("ctypes.") and leaf in MEMORY_CALLS:
+        return "memory"
+    if ref.startswith("ctypes.") and leaf in LIBC_PROCESS:
+        return "process"  # ``ctypes.CDLL('libc.so.6').system(b'...')``
     return ""
+
+
+# Windows calls that put code in memory and run it there (shellcode loaders, injection).
+ALLOCATES = {"VirtualAlloc", "VirtualAllocEx", "HeapAlloc", "NtAllocateVirtualMemory"}
+COPIES = {"RtlMoveMemory", "WriteProcessMemory", "memmove", "RtlCopyMemory", "VirtualProtect"}
+STARTS = {"CreateThread", "CreateRemoteThread", "QueueUserAPC", "NtCreateThreadEx"}
+STARTS |= {"EnumSystemLocalesA", "EnumSystemLocalesW", "CallWindowProcA", "CallWindowProcW"}
+MEMORY_CALLS = ALLOCATES | COPIES | STARTS
+LIBC_PROCESS = {"system", "popen", "execve", "execv", "execvp", "execl", "execlp", "posix_spawn"}
+# Flags that start a process with no window or detached from its parent (Windows).
+SILENT_FLAGS = ("CREATE_NO_WINDOW", "DETACHED_PROCESS", "SW_HIDE", "STARTF_USESHOWWINDOW")
+SILENT_BITS = 0x08000000 | 0x00000008
 
 
 def source_labels(ref: str) -> frozenset[str]:
@@ -97,6 +119,8 @@ def source_labels(ref: str) -> frozenset[str]:
         return frozenset({SECRET})
     if ref in HOSTINFO_SOURCES:
         return frozenset({HOSTINFO})
+    if ref.endswith(SILENT_FLAGS):
+        return frozenset({SILENT})  # carried through ``A | B`` into ``creationflags``
     return frozenset()
 
 

@@ -20,10 +20,17 @@ from airlock.domain.requests import Outcome
 from airlock.errors import InvalidInput
 from airlock.imports.packages.analysis import scan_across, scan_pth, scan_python, setup_imports
 from airlock.imports.packages.archive import Member, read_members
+from airlock.imports.packages.hooks import hook_findings, hook_modules
 from airlock.imports.packages.imposture import impostor_of
 from airlock.imports.packages.local import LocalModules, module_names
 from airlock.imports.packages.memo import MEMO
-from airlock.imports.packages.native import is_native, scan_native
+from airlock.imports.packages.native import (
+    DATA_SUFFIXES,
+    disguised_executable,
+    is_executable,
+    is_native,
+    scan_native,
+)
 from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, scan_pickle
 from airlock.imports.packages.provenance import Check, Publisher, Verified, judge, trusted_build
 from airlock.imports.packages.rules import (
@@ -97,13 +104,13 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
         findings.append(PackageFinding("unreadable-archive", filename, 0, Severity.HIGH, e.message))
     metadata = ""
     record = ""
-    helpers = _install_helpers(members)
+    helpers = _install_helpers(members) | set(hook_modules(members, sdist=_is_sdist(filename)))
     shipped = shipped_modules(members)
     digests: dict[str, bytes] = {}
-    scripts = _sdist_scripts(filename, members)
+    scripts = _sdist_scripts(filename, members) - helpers  # a build backend runs on install
     package = LocalModules.of(
         {m.name: m.data for m in members if m.name.endswith(".py") and m.data is not None},
-        sdist=not filename.endswith(".whl"),
+        sdist=_is_sdist(filename),
     )
     for member in members:
         if member.data is None:
@@ -139,7 +146,9 @@ def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     findings += bytecode_findings(members)
     name = _header(metadata, "Name") or project_of_filename(filename)
     version = _header(metadata, "Version")
-    findings += _metadata_findings(filename, name, metadata)
+    findings += _metadata_findings(filename, name, metadata) + hook_findings(
+        name, members, sdist=_is_sdist(filename)
+    )
     findings += _dependency_findings(filename, _requirements_of(metadata, members))
     findings += _impostor(filename, name, metadata, package)
     findings += _squatting_installs(name, findings) + _pretender_behaviour(findings)
@@ -167,6 +176,10 @@ SIDE_CODE = re.compile(
     r"(^|/)(tests?|testing|docs?|docs?_src|examples?|samples?|benchmarks?|demos?)/|"
     r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$"
 )
+
+
+def _is_sdist(filename: str) -> bool:
+    return not filename.endswith(".whl")
 
 
 def shipped_modules(members: list[Member]) -> frozenset[str]:
@@ -241,6 +254,11 @@ def _member_findings(
         return scan_pth(path, data.decode("utf-8", "replace"), shipped, package)
     if is_native(path):
         return scan_native(path, data)
+    if is_executable(data[:4096]):
+        # A program under another name (``bin/tool``, ``logo.png``) is read like native code.
+        found = scan_native(path, data)
+        disguised = base.lower().endswith(DATA_SUFFIXES)
+        return [*found, disguised_executable(path)] if disguised else found
     if base.endswith(PICKLE_SUFFIXES) and looks_pickled(base, data):
         return scan_pickle(path, data)
     if not base.endswith((".py", ".pyw")):  # .pyw: Python run without a console window
@@ -257,6 +275,7 @@ def _member_findings(
 
 # Files that declare what a distribution depends on.
 DECLARING = {"METADATA", "PKG-INFO", "requires.txt", "setup.py", "setup.cfg", "pyproject.toml"}
+LOOKALIKE_IMPORTS = ("stdlib-lookalike-import", "lookalike-import")
 LOOKALIKE_NAME = re.compile(r"imports '(\w+)'")
 LOCAL_IMPORT = re.compile(
     rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|\*|[\w, \t]+)|"
@@ -282,7 +301,7 @@ def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the
     less those the archive ships or declares."""
     sdist = not filename.endswith(".whl")
     found = _merge(findings, _across(members, package, scripts, sdist=sdist))
-    if not any(f.rule == "stdlib-lookalike-import" for f in found):
+    if not any(f.rule in LOOKALIKE_IMPORTS for f in found):
         return found
     declared = "\n".join(
         _requirements(m.name, m.data.decode("utf-8", "replace"))
@@ -377,7 +396,7 @@ def _declared_lookalikes(
     (``ujson``-like libraries one letter from the standard library)."""
     out = []
     for f in findings:
-        lookalike = f.rule == "stdlib-lookalike-import"
+        lookalike = f.rule in LOOKALIKE_IMPORTS
         match = LOOKALIKE_NAME.search(f.explanation) if lookalike else None
         if match and (
             match.group(1) in shipped
@@ -421,11 +440,14 @@ def _squatting_installs(name: str, findings: list[PackageFinding]) -> list[Packa
 # behaviours that run on install or import: either alone holds, the two together deny.
 PRETENDING = {
     "empty-package", "typosquat", "name-mismatch", "impostor-package", "stdlib-lookalike-import",
-    "url-dependency",
+    "lookalike-import", "url-dependency", "command-shadowing",
 }  # fmt: skip
 ACTING = {
     "network-call", "process-call", "install-download", "install-time-pip", "credential-read",
     "hidden-exec", "hidden-process", "hidden-endpoint", "dropper", "exfiltration",
+    # ADR 0032: held behaviours of the classes GuardDog names.
+    "shady-endpoint", "memory-call", "destruction", "startup-module", "script-dropper",
+    "introspection-gadget", "disguised-identifier", "coding-trick", "bidi-control",
 }  # fmt: skip
 LIGHTER = "(tests, docs, examples or scripts outside a package: weighs less)"
 

@@ -1,0 +1,210 @@
+"""Install-time and start-up hooks other than ``setup.py`` (issue 16).
+
+Pure: reads the archive's members, runs nothing.
+
+* **In-tree build backends**: ``pyproject.toml`` naming ``build-backend`` with
+  ``backend-path`` points pip at a module of the archive itself; its code runs when the sdist
+  is built, exactly like ``setup.py``. The module is read as an install helper.
+* **Install commands named in configuration**: ``cmdclass`` in ``setup.cfg`` (``[options]``)
+  or ``[tool.setuptools]`` of ``pyproject.toml`` name a class whose ``run`` executes during
+  install; its module is read as an install helper.
+* **Start-up modules**: a top-level ``sitecustomize.py`` or ``usercustomize.py`` runs at every
+  Python start, for every program (the ``.pth`` rule covers the other start-up hook).
+* **Commands that shadow common ones**: a console script named ``ls``, ``sudo``, ``git`` or
+  ``python`` (GuardDog's cmd-overwrite) replaces what the user means to run.
+* **Scripts that download and run**: shell, batch, PowerShell and VBScript members holding a
+  download piped to a shell or started (the same patterns that deny a process call).
+
+What it does not do: follow a backend or command module into the modules it imports (the
+cross-file pass of ADR 0029 starts from ``setup.py`` and ``__init__.py`` only).
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import tomllib
+from collections.abc import Iterable
+
+from airlock.imports.packages.archive import Member
+from airlock.imports.packages.rules import PackageFinding, Severity
+from airlock.imports.packages.typosquat import normalise
+
+STARTUP_MODULES = ("sitecustomize.py", "usercustomize.py")
+# Commands a user types every day: a package's console script of that name runs instead.
+COMMON_COMMANDS = frozenset({
+    "ls", "cat", "cp", "mv", "rm", "cd", "sudo", "su", "ssh", "scp", "sftp", "curl", "wget",
+    "git", "bash", "sh", "zsh", "python", "python3", "python2", "pip", "pip3", "apt",
+    "apt-get", "yum", "dnf", "brew", "npm", "node", "docker", "kubectl", "make", "gcc", "cc",
+    "chmod", "chown", "passwd", "ps", "kill", "whoami", "id", "env", "which", "echo", "grep",
+    "find", "tar", "unzip", "systemctl", "crontab", "cmd", "powershell", "explorer", "notepad",
+})  # fmt: skip
+SCRIPT_SUFFIXES = (".sh", ".bash", ".bat", ".cmd", ".ps1", ".vbs", ".command")
+SECTION = re.compile(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
+ENTRY = re.compile(r"^\s*(?P<name>[^=\s#;][^=]*?)\s*=\s*\S")
+
+
+def _root(members: list[Member], base: str, sdist: bool) -> Member | None:
+    """The archive's own ``base`` file (at the top of a wheel, below the top folder of an sdist)."""
+    depth = 1 if sdist else 0
+    for member in members:
+        if (
+            member.data is not None
+            and member.name.count("/") == depth
+            and (member.name.rsplit("/", 1)[-1] == base)
+        ):
+            return member
+    return None
+
+
+def _module_paths(dotted: str, root: str, folders: Iterable[str] = ("",)) -> list[str]:
+    """Member paths a dotted module name may live at, below ``root`` and each folder."""
+    parts = dotted.split(":", 1)[0].strip().split(".")
+    if not all(p.isidentifier() for p in parts):
+        return []
+    out = []
+    for folder in folders:
+        base = "/".join(p for p in (root, folder.strip("/").removeprefix("."), *parts) if p)
+        out += [f"{base}.py", f"{base}/__init__.py"]
+    return out
+
+
+def hook_modules(members: list[Member], *, sdist: bool) -> dict[str, str]:
+    """Member paths of in-tree build backends and configured install commands: path -> why."""
+    root = members[0].name.split("/", 1)[0] if sdist and members else ""
+    found: dict[str, str] = {}
+    pyproject = _root(members, "pyproject.toml", sdist)
+    if pyproject is not None and pyproject.data is not None:
+        try:
+            config = tomllib.loads(pyproject.data.decode("utf-8", "replace"))
+        except (tomllib.TOMLDecodeError, ValueError):
+            config = {}
+        system = config.get("build-system", {})
+        backend, folders = system.get("build-backend"), system.get("backend-path")
+        if isinstance(backend, str) and isinstance(folders, list) and folders:
+            for path in _module_paths(backend, root, [str(f) for f in folders[:4]]):
+                found[path] = "in-tree build backend"
+        tool = config.get("tool", {}).get("setuptools", {})
+        commands = tool.get("cmdclass", {}) if isinstance(tool, dict) else {}
+        for target in commands.values() if isinstance(commands, dict) else []:
+            for path in _module_paths(str(target).rpartition(".")[0], root, ("", "src")):
+                found[path] = "install command in pyproject.toml"
+    cfg = _root(members, "setup.cfg", sdist)
+    if cfg is not None and cfg.data is not None:
+        for target in _cfg_cmdclass(cfg.data.decode("utf-8", "replace")):
+            for path in _module_paths(target.rpartition(".")[0], root, ("", "src")):
+                found[path] = "install command in setup.cfg"
+    present = {m.name for m in members}
+    return {path: why for path, why in found.items() if path in present}
+
+
+def _cfg_cmdclass(text: str) -> list[str]:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(text)
+        value = parser.get("options", "cmdclass", fallback="")
+    except configparser.Error:
+        return []
+    return [line.split("=", 1)[1].strip() for line in value.splitlines() if "=" in line]
+
+
+def console_scripts(members: list[Member]) -> list[tuple[str, str]]:
+    """(member path, command) for console and GUI scripts an archive declares: wheel and
+    egg-info ``entry_points.txt``, ``setup.cfg`` and ``pyproject.toml``."""
+    out: list[tuple[str, str]] = []
+    for member in members:
+        if member.data is None or member.name.count("/") > 2:
+            continue
+        base = member.name.rsplit("/", 1)[-1]
+        if base in {"entry_points.txt", "setup.cfg"}:
+            out += [(member.name, c) for c in _ini_scripts(member.data.decode("utf-8", "replace"))]
+        elif base == "pyproject.toml":
+            try:
+                project = tomllib.loads(member.data.decode("utf-8", "replace")).get("project", {})
+            except (tomllib.TOMLDecodeError, ValueError):
+                continue
+            for key in ("scripts", "gui-scripts"):
+                table = project.get(key, {}) if isinstance(project, dict) else {}
+                out += [(member.name, str(c)) for c in table] if isinstance(table, dict) else []
+    return out
+
+
+def _ini_scripts(text: str) -> list[str]:
+    """Command names under ``[console_scripts]``/``[gui_scripts]`` (entry_points.txt) or the
+    ``console_scripts =`` key of ``[options.entry_points]`` (setup.cfg)."""
+    out, section, in_key = [], "", False
+    for line in text.splitlines()[:5000]:
+        header = SECTION.match(line)
+        if header:
+            section, in_key = header.group("name").strip(), False
+            continue
+        if section in ("console_scripts", "gui_scripts"):
+            entry = ENTRY.match(line)
+            out += [entry.group("name")] if entry else []
+        elif section == "options.entry_points":
+            if re.match(r"^(console|gui)_scripts\s*=", line):
+                in_key = True
+            elif in_key and line[:1].isspace() and "=" in line:
+                out.append(line.split("=", 1)[0].strip())
+            elif line.strip() and not line[:1].isspace():
+                in_key = False
+    return out
+
+
+def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[PackageFinding]:
+    """Start-up modules, commands that shadow common ones, and download-and-run scripts."""
+    found: list[PackageFinding] = []
+    setup = _root(members, "setup.py", sdist)
+    setup_text = setup.data.decode("utf-8", "replace") if setup and setup.data else ""
+    own = normalise(project)
+    for path, command in console_scripts(members):
+        name = command.strip().lower()
+        # pip installs ``pip`` and ``pip3``: a project's own name (less a version) is its own.
+        if name in COMMON_COMMANDS and normalise(re.sub(r"[\d.]+$", "", name)) != own:
+            found.append(
+                PackageFinding(
+                    "command-shadowing",
+                    path,
+                    0,
+                    Severity.HIGH,
+                    f"installs a command named {name!r}: it replaces the one users mean to run",
+                )
+            )
+    depth = 1 if sdist else 0
+    for member in members:
+        base = member.name.rsplit("/", 1)[-1]
+        if base in STARTUP_MODULES and member.name.count("/") <= depth + int(sdist):
+            found.append(
+                PackageFinding(
+                    "startup-module",
+                    member.name,
+                    0,
+                    Severity.HIGH,
+                    f"ships {base}: Python runs it at every start, for every program",
+                )
+            )
+        elif base.lower().endswith(SCRIPT_SUFFIXES) and member.data is not None:
+            match = SCRIPT_DROPPER.search(member.data[:200_000].decode("utf-8", "replace"))
+            # A wheel installs the script; an sdist's build and CI scripts (autogen.sh
+            # fetching config.guess) weigh only when setup.py names the script.
+            runs = not sdist or base in setup_text
+            if match:
+                found.append(
+                    PackageFinding(
+                        "script-dropper",
+                        member.name,
+                        0,
+                        Severity.HIGH if runs else Severity.MEDIUM,
+                        f"shell script downloads and runs code: {match.group()[:100]!r}",
+                    )
+                )
+    return found
+
+
+# A download piped into a shell or an evaluator, or PowerShell run encoded or hidden.
+SCRIPT_DROPPER = re.compile(
+    r"\b(?:curl|wget)\b[^\n|;&]{0,300}\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b|"
+    r"-e(?:nc|ncodedcommand)\s+[A-Za-z0-9+/=]{20,}|powershell[^\n]{0,80}-w(?:indowstyle)?\s+hidden|"
+    r"\b(?:iwr|invoke-webrequest|irm|invoke-restmethod)\b[^\n]{0,300}\|\s*(?:iex|invoke-expression)\b",
+    re.IGNORECASE,
+)
