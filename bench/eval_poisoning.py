@@ -50,7 +50,7 @@ from airlock.imports.datasets.readers import read_delimited
 from airlock.imports.datasets.records import Columns, DatasetRecord
 from airlock.imports.datasets.results import DatasetVerdict, ScanResult
 from airlock.imports.datasets.scan import scan
-from bench.attacks import HELD_OUT, TUNED, Rewrite
+from bench.attacks import HELD_OUT, TUNED, TUNED_SMS_CLEAN, Rewrite
 from bench.attacks_fresh import FRESH
 
 REPO = Path(__file__).resolve().parents[1]  # the repo root is the parent of bench/
@@ -328,6 +328,8 @@ SPLITS: dict[str, list[tuple[str, int, dict[str, tuple[Rewrite, bool]]]]] = {
     # SST-2 with positives thinned to 13% of rows (SMS spam's share), tuned registers
     "tuned-skewed": [("sst2_train.tsv@13%", 0, TUNED)],
     "held-out": [("sms_spam.tsv", 1, {**TUNED, **HELD_OUT}), ("sst2_train.tsv", 2, HELD_OUT)],
+    # clean-label registers written for tuning on SMS spam (seed 23, used nowhere else)
+    "tuned-sms-clean": [("sms_spam.tsv", 23, TUNED_SMS_CLEAN)],
     # written 2026-12-02 by an author who had not seen the detector: never tune on it
     "fresh": [("sst2_train.tsv", 11, FRESH), ("sms_spam.tsv", 12, FRESH)],
 }
