@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from airlock.imports.datasets.classifier import Embedder
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import build_index, tokenize
-from airlock.imports.datasets.outliers import CLEAN_LABEL_STRENGTH, outlier_groups
+from airlock.imports.datasets.outliers import outlier_groups, reportable
 from airlock.imports.datasets.readers import read_delimited
 from airlock.imports.datasets.records import Columns, DatasetRecord
 from airlock.imports.datasets.results import DatasetVerdict, ScanResult
@@ -352,15 +352,15 @@ def groups(rows: list[DatasetRecord], poisoned: set[int], tag: str) -> None:
     found = outlier_groups(
         words, form_index, tokens, [r.label for r in rows], min_support=limits.min_support
     )
-    shown = {r for g in found if g.strength >= CLEAN_LABEL_STRENGTH for r in g.rows}
+    shown = {r for g in found if reportable(g) for r in g.rows}
     hits = len(shown & poisoned)
     print(f"{tag}: {len(found)} groups, {len(shown)} rows reported, {hits} of {len(poisoned)}")
     for g in found:
         planted = len(set(g.rows) & poisoned)
         markers = " | ".join(g.markers[:6])
         print(
-            f"  {g.label} {len(g.rows)} rows ({planted} planted) {g.strength:.1f} decades "
-            f"alike {g.alike:.2f} mixing {g.mixing:.2f}: {markers}"
+            f"  {g.label} {g.found} {len(g.rows)} rows ({planted} planted) {g.strength:.1f} "
+            f"decades alike {g.alike:.2f} mixing {g.mixing:.2f} twins {g.twins:.2f}: {markers}"
         )
 
 
