@@ -24,6 +24,11 @@ exclusivity alone cannot decide (ADR 0019). The test asks four things of a group
    words about as often as its other rows (``mixing``; a campaign has its own vocabulary).
    A style applied to randomly chosen rows leaves their own words as they were.
 
+On a formulaic label (SMS spam, where the label's exclusive markers are one component) a
+style's markers chain into that component; there the component is carved where its links
+are thin, the markers outside it form a loose group, and such groups must also pass a twins
+test: their rows are not each other's nearest rows, as a campaign's copies are (ADR 0031).
+
 A group passing all four is reported as a ``clean-label`` feature naming its markers, with
 strength from its label skew; it holds a dataset as suspicious, never poisoned (see ADR
 0027: a natural sub-genre exclusive to one label and varied in content would pass too, so
