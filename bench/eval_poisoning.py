@@ -359,7 +359,7 @@ def groups(rows: list[DatasetRecord], poisoned: set[int], tag: str) -> None:
         planted = len(set(g.rows) & poisoned)
         markers = " | ".join(g.markers[:6])
         print(
-            f"  {g.label} {g.found} {len(g.rows)} rows ({planted} planted) {g.strength:.1f} "
+            f"  {g.label} {g.origin} {len(g.rows)} rows ({planted} planted) {g.strength:.1f} "
             f"decades alike {g.alike:.2f} mixing {g.mixing:.2f} twins {g.twins:.2f}: {markers}"
         )
 

@@ -109,7 +109,7 @@ class OutlierGroup:
     twins: float  # how much likelier a group row's nearest label row is in the group (see _twins)
     p_value: float  # label skew: P(Binomial(total_rows, base rate) >= label_rows)
     strength: float  # decades of that evidence, Bonferroni over the groups tested
-    found: str = "component"  # COMPONENT, CARVED (out of the label's vocabulary) or LOOSE
+    origin: str = COMPONENT  # COMPONENT, CARVED (out of the label's vocabulary) or LOOSE
 
 
 def outlier_groups(
@@ -471,7 +471,7 @@ def reportable(group: OutlierGroup) -> bool:
     """Whether ``group`` has the evidence to be reported: :data:`CLEAN_LABEL_STRENGTH`
     decades, or :data:`CARVED_STRENGTH` for a group carved or gathered out of a label's own
     vocabulary."""
-    bar = CLEAN_LABEL_STRENGTH if group.found == COMPONENT else CARVED_STRENGTH
+    bar = CLEAN_LABEL_STRENGTH if group.origin == COMPONENT else CARVED_STRENGTH
     return group.strength >= bar
 
 
