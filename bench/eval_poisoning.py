@@ -21,6 +21,7 @@ and label-noise controls; tuned and held-out splits reported separately):
     python bench/eval_poisoning.py --families held-out --rates 3% --only clean-label
     python bench/eval_poisoning.py --ten-k --embeddings  # model load and a 10,000-row scan
     python bench/eval_poisoning.py --families tuned-skewed --rates 3% 10% 20%  # heavy shares
+    python bench/eval_poisoning.py --families tuned-sms-clean --controls --groups  # fast
 
 The ``fresh`` split (bench/attacks_fresh.py: question and passive templates; legal,
 Shakespeare, headline and texting styles; two clean-label variants; SST-2 seed 11, SMS spam
@@ -45,12 +46,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from airlock.imports.datasets.classifier import Embedder
 from airlock.imports.datasets.limits import ScanLimits
-from airlock.imports.datasets.ngrams import tokenize
+from airlock.imports.datasets.ngrams import build_index, tokenize
+from airlock.imports.datasets.outliers import outlier_groups, reportable
 from airlock.imports.datasets.readers import read_delimited
 from airlock.imports.datasets.records import Columns, DatasetRecord
 from airlock.imports.datasets.results import DatasetVerdict, ScanResult
 from airlock.imports.datasets.scan import scan
-from bench.attacks import HELD_OUT, TUNED, Rewrite
+from airlock.imports.datasets.structure import skeletons
+from bench.attacks import HELD_OUT, TUNED, TUNED_SMS_CLEAN, Rewrite
 from bench.attacks_fresh import FRESH
 
 REPO = Path(__file__).resolve().parents[1]  # the repo root is the parent of bench/
@@ -328,14 +331,45 @@ SPLITS: dict[str, list[tuple[str, int, dict[str, tuple[Rewrite, bool]]]]] = {
     # SST-2 with positives thinned to 13% of rows (SMS spam's share), tuned registers
     "tuned-skewed": [("sst2_train.tsv@13%", 0, TUNED)],
     "held-out": [("sms_spam.tsv", 1, {**TUNED, **HELD_OUT}), ("sst2_train.tsv", 2, HELD_OUT)],
+    # clean-label registers written for tuning on SMS spam (seed 23, used nowhere else)
+    "tuned-sms-clean": [("sms_spam.tsv", 23, TUNED_SMS_CLEAN)],
     # written 2026-12-02 by an author who had not seen the detector: never tune on it
     "fresh": [("sst2_train.tsv", 11, FRESH), ("sms_spam.tsv", 12, FRESH)],
 }
 
 
-def run_families(split: str, rates: list[str], only: str = "") -> list[Outcome]:
+def groups(rows: list[DatasetRecord], poisoned: set[int], tag: str) -> None:
+    """``--groups``: only the clean-label step (:func:`outlier_groups`, seconds instead of a
+    whole scan): each group with its share of planted rows, and the rows of the groups
+    strong enough to report against the planted ones. It asks whatever the rest of the scan
+    would say (the scan asks for clean-label groups only when nothing else holds the set)."""
+    limits = ScanLimits()
+    texts = [r.text for r in rows]
+    tokens = [tokenize(t, limits.max_tokens) for t in texts]
+    words = build_index(tokens, limits.max_ngram, limits.min_support).rows
+    forms = skeletons(texts, limits.max_tokens)
+    form_index = build_index(forms, limits.max_form_ngram, limits.min_support).rows
+    found = outlier_groups(
+        words, form_index, tokens, [r.label for r in rows], min_support=limits.min_support
+    )
+    shown = {r for g in found if reportable(g) for r in g.rows}
+    hits = len(shown & poisoned)
+    print(f"{tag}: {len(found)} groups, {len(shown)} rows reported, {hits} of {len(poisoned)}")
+    for g in found:
+        planted = len(set(g.rows) & poisoned)
+        markers = " | ".join(g.markers[:6])
+        print(
+            f"  {g.label} {g.origin} {len(g.rows)} rows ({planted} planted) {g.strength:.1f} "
+            f"decades alike {g.alike:.2f} mixing {g.mixing:.2f} twins {g.twins:.2f}: {markers}"
+        )
+
+
+def run_families(
+    split: str, rates: list[str], only: str = "", probe: bool = False
+) -> list[Outcome]:
     """Issue 23: trigger-free attacks (template, style, clean-label) at each rate; ``only``
-    keeps the attacks whose name contains it."""
+    keeps the attacks whose name contains it; ``probe`` runs :func:`groups` instead of a
+    scan (and returns nothing)."""
     outcomes: list[Outcome] = []
     for name, seed, attacks in SPLITS[split]:
         base = load(name)
@@ -345,6 +379,9 @@ def run_families(split: str, rates: list[str], only: str = "") -> list[Outcome]:
             for rate in rates:
                 count = int(rate) if rate.isdigit() else int(len(base) * float(rate[:-1]) / 100)
                 rows, poisoned = rewrite(base, fn, flip, count, seed * 1000 + count)
+                if probe:
+                    groups(rows, poisoned, f"{split} {name} {attack} {rate}")
+                    continue
                 o = measure(name, attack, count, seed, rows, poisoned, "")
                 o.top_feature = rate
                 outcomes.append(o)
@@ -352,7 +389,7 @@ def run_families(split: str, rates: list[str], only: str = "") -> list[Outcome]:
     return outcomes
 
 
-def run_controls(seeds: list[int]) -> list[Outcome]:
+def run_controls(seeds: list[int], probe: bool = False) -> list[Outcome]:
     """Clean sets, 70% subsamples and 100 flipped labels: none of them may be held."""
     outcomes: list[Outcome] = []
     for name in ("sst2_train.tsv", "sms_spam.tsv"):
@@ -365,6 +402,9 @@ def run_controls(seeds: list[int]) -> list[Outcome]:
                 ("clean-70%", sub),
                 ("label-noise", noisy(base, 100, seed)),
             ):
+                if probe:
+                    groups(rows, set(), f"control {name} {kind} {seed}")
+                    continue
                 o = measure(name, kind, 0, seed, rows, set(), "")
                 outcomes.append(o)
                 print(row(o), "control", flush=True)
@@ -374,9 +414,11 @@ def run_controls(seeds: list[int]) -> list[Outcome]:
 def families_main(args: argparse.Namespace) -> None:
     outcomes: list[Outcome] = []
     if args.controls:
-        outcomes += run_controls([0, 1, 2])
-    for split in args.families:
-        outcomes += run_families(split, args.rates, args.only)
+        outcomes += run_controls([0, 1, 2], args.groups)
+    for split in args.families or []:
+        outcomes += run_families(split, args.rates, args.only, args.groups)
+    if args.groups:
+        return
     held = [o for o in outcomes if o.attack in {"clean", "clean-70%", "label-noise"}]
     if held:
         print(f"controls held: {sum(o.verdict != 'clean' for o in held)} of {len(held)}")
@@ -397,6 +439,9 @@ def main() -> None:
     parser.add_argument("--rates", nargs="*", default=list(RATES), choices=RATES + HEAVY)
     parser.add_argument("--controls", action="store_true", help="issue 23: 18 clean controls")
     parser.add_argument("--only", default="", help="issue 23: attacks whose name has this")
+    parser.add_argument(
+        "--groups", action="store_true", help="issue 23: only the clean-label groups (fast)"
+    )
     parser.add_argument(
         "--ten-k", action="store_true", help="only time one scan of 10,000 rows (and exit)"
     )

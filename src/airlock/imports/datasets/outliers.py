@@ -24,6 +24,11 @@ exclusivity alone cannot decide (ADR 0019). The test asks four things of a group
    words about as often as its other rows (``mixing``; a campaign has its own vocabulary).
    A style applied to randomly chosen rows leaves their own words as they were.
 
+On a formulaic label (SMS spam, where the label's exclusive markers are one component) a
+style's markers chain into that component; there the component is carved where its links
+are thin, the markers outside it form a loose group, and such groups must also pass a twins
+test: their rows are not each other's nearest rows, as a campaign's copies are (ADR 0031).
+
 A group passing all four is reported as a ``clean-label`` feature naming its markers, with
 strength from its label skew; it holds a dataset as suspicious, never poisoned (see ADR
 0027: a natural sub-genre exclusive to one label and varied in content would pass too, so
@@ -33,7 +38,7 @@ an approver must read it). Deterministic: pair sampling uses a fixed seed.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +64,15 @@ MIN_CORES = 2  # ... of which found apart from each other (see _cores)
 GENERIC = frozenset({"W", "WT", "WC", "^", "$"})  # skeleton tokens that name no marker
 MIN_ROWS = 20  # rows in a group: a clean-label attack needs many (Souly et al. 2025: ~250)
 MAX_SHARE_OF_LABEL = 0.6  # a larger group is the label's own vocabulary
+SHARED_NEIGHBOURS = 0.3  # linked neighbourhoods' overlap that keeps a link in such a group
+COMPONENT, CARVED, LOOSE = "component", "carved", "loose"  # how a group was found
+LOOSE_ROWS = 20  # label rows of a marker left out of every group that joins the loose group
+MAX_LOOSE_SHARE = 0.9  # the loose group may be most of its label (a heavy planted share)
+# How much likelier a carved or loose group's row has its nearest label row in the group than
+# another label row has (see _twins): planted 1.1-2.4 (tuned-sms-clean), SMS spam campaigns
+# carved out of spam's vocabulary 8.2 and up, their loose markers ("£") 6.0-8.7.
+MAX_TWINS = 4.0
+TWIN_ROWS = 400  # rows asked for their nearest neighbour, on each side of a group
 # A style laid over randomly chosen rows leaves them as a random subset of their label: no
 # more alike than its other rows (ratio ~1) and as rich in its other exclusive words (~1).
 # A natural sub-genre (a spam campaign) is more alike or poorer in them. Measured on the
@@ -72,6 +86,11 @@ PAIRS = 5000  # sampled row pairs per overlap estimate (400 left it noisy: 0.79-
 # for a poisoned verdict, because skew alone is weak evidence of poison (ADR 0031): the
 # clean controls' strongest groups scored 0.7 and 1.6 (SMS spam, bench/eval_poisoning.py).
 CLEAN_LABEL_STRENGTH = 8.0
+# ... and a group carved out of a label's own vocabulary (:func:`_communities`) more: the
+# carving finds the label's natural registers too ("sorry", "i'll", "later" in SMS ham: 8-15%
+# of ham, random-looking, 13.9-21.8 decades on the bench controls). A style planted in a
+# label that is most of the data cannot reach it (a pure group there is weak evidence).
+CARVED_STRENGTH = 40.0
 SHOWN_MARKERS = 6
 FORM = "form"  # kind prefix of skeleton n-grams among the markers
 
@@ -87,8 +106,10 @@ class OutlierGroup:
     label_rows: int  # of which carry ``label``
     alike: float  # word overlap among the group's rows over random label rows' (markers out)
     mixing: float  # the label's other exclusive markers per row, in the group over the rest
+    twins: float  # how much likelier a group row's nearest label row is in the group (see _twins)
     p_value: float  # label skew: P(Binomial(total_rows, base rate) >= label_rows)
     strength: float  # decades of that evidence, Bonferroni over the groups tested
+    origin: str = COMPONENT  # COMPONENT, CARVED (out of the label's vocabulary) or LOOSE
 
 
 def outlier_groups(
@@ -109,7 +130,7 @@ def outlier_groups(
         ("word", g, r) for g, r in words.items() if len(g) <= MAX_WORDS
     ]
     terms += [(FORM, g, r) for g, r in forms.items() if len(g) <= 3]
-    found: list[tuple[str, tuple[int, ...], list[str], int, float]] = []
+    found: list[tuple[str, tuple[int, ...], list[str], int, float, str]] = []
     for label in sorted(counts):
         inside = given == label
         markers = [
@@ -121,7 +142,7 @@ def outlier_groups(
         for m in markers:
             if m[0] != FORM and len(m[1]) == 1:  # single words survive a rewrite best
                 per_row[list(m[2])] += 1
-        for members, rows in _components(markers, len(labels), counts[label]):
+        for members, rows, how in _components(markers, len(labels), counts[label]):
             total = _total_rows(members, markers)
             names = [_name(markers[i][0], markers[i][1]) for i in members]
             own = np.zeros(len(labels))
@@ -133,14 +154,20 @@ def outlier_groups(
             in_group[list(rows)] = True
             rest = inside & ~in_group
             ratio = float(others[in_group].mean() / max(others[rest].mean(), 1e-9))
-            found.append((label, rows, names, total, ratio))
+            found.append((label, rows, names, total, ratio, how))
     tests = max(1, len(found))
     out = []
-    for label, rows, names, total, ratio in found:
-        if len(rows) < MIN_ROWS or len(rows) > MAX_SHARE_OF_LABEL * counts[label]:
+    for label, rows, names, total, ratio, how in found:
+        share = MAX_LOOSE_SHARE if how == LOOSE else MAX_SHARE_OF_LABEL
+        if len(rows) < MIN_ROWS or len(rows) > share * counts[label]:
             continue
         alike = _alike(rows, names, tokens, given == label, seed)
         if alike > MAX_ALIKE or ratio < MIN_MIXING:
+            continue
+        # a component of its own is not asked (its markers are foreign to the label's
+        # vocabulary already): only groups carved or gathered out of that vocabulary
+        twins = 0.0 if how == COMPONENT else _twins(rows, names, tokens, given == label, seed)
+        if twins > MAX_TWINS:
             continue
         skew = binomial_tail(
             np.array([float(len(rows))]),
@@ -157,8 +184,10 @@ def outlier_groups(
                 len(rows),
                 alike,
                 ratio,
+                twins,
                 float(skew[0]),
                 decades,
+                how,
             )
         )
     return sorted(out, key=lambda g: (-g.strength, -len(g.rows), g.label))
@@ -175,27 +204,60 @@ def _name(kind: str, gram: Tokens) -> str:
 
 def _components(
     markers: Sequence[tuple[str, Tokens, tuple[int, ...], int]], rows: int, label_rows: int
-) -> list[tuple[list[int], tuple[int, ...]]]:
+) -> list[tuple[list[int], tuple[int, ...], str]]:
     """Components of markers linked by co-occurrence within the label; each with its
-    members (largest first) and the union of their label rows."""
+    members (largest first), the union of their label rows and how it was found
+    (:data:`COMPONENT`, :data:`CARVED` or :data:`LOOSE`).
+
+    In a label whose own vocabulary is one component (SMS spam) and that is not most of the
+    data, the markers of :data:`LOOSE_ROWS` rows or more outside that component are one
+    more group: a planted style's markers are alternatives ("arrr", "avast", one or two to
+    a row) that link to nothing with lift 3, and at a large share (10% of SMS rows, 75% of
+    spam) cannot (two independent markers of a style over 75% of a label have lift 1.3).
+    In a label that is most of the data every word the others never use is "exclusive"
+    (SMS ham: 40-50 loose words), so that label is not asked."""
     if len(markers) < MIN_MEMBERS:
         return []
     sizes = np.array([len(m[2]) for m in markers], dtype=np.float64)
     columns = np.concatenate([np.asarray(m[2], dtype=np.int64) for m in markers])
     pointers = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     incidence = csr_matrix((np.ones(len(columns)), columns, pointers), shape=(len(markers), rows))
+    links = _links(markers, incidence, sizes, label_rows)
+    split: list[tuple[list[int], bool]] = []
+    minority = label_rows <= rows / 2  # in a majority label every foreign word is "exclusive"
+    for found in _joined(range(len(markers)), links):
+        union_rows = len({r for i in found for r in markers[i][2]})
+        if minority and union_rows > MAX_SHARE_OF_LABEL * label_rows:
+            split += [(piece, True) for piece in _communities(set(found), links)]
+        else:
+            split.append((found, False))
+    out = []
+    for found, carved in split:
+        if len(found) >= MIN_MEMBERS:
+            members = _grown(found, incidence, sizes)
+            if _cores(members, markers) >= MIN_CORES:
+                out.append((*_ordered(members, markers), CARVED if carved else COMPONENT))
+    vocabulary = {i for found, carved in split if carved for i in found}
+    if vocabulary:
+        loose = [i for i in range(len(markers)) if i not in vocabulary and sizes[i] >= LOOSE_ROWS]
+        if _cores(loose, markers) >= MIN_CORES:
+            out.append((*_ordered(loose, markers), LOOSE))
+    return out
+
+
+def _links(
+    markers: Sequence[tuple[str, Tokens, tuple[int, ...], int]],
+    incidence: csr_matrix,
+    sizes: np.ndarray,
+    label_rows: int,
+) -> list[tuple[int, int]]:
+    """Pairs of markers found together within the label far more than chance (lift >=
+    :data:`MIN_LIFT`, binomial p <= :data:`LINK_P_VALUE`) that are not parts of one."""
     overlap = (incidence @ incidence.T).tocoo()
-    parent = list(range(len(markers)))
-
-    def root(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
     small = np.minimum(sizes[overlap.row], sizes[overlap.col])
     large = np.maximum(sizes[overlap.row], sizes[overlap.col])
     chance = binomial_tail(overlap.data, small, large / label_rows)
+    links = []
     for i, j, shared, p in zip(overlap.row, overlap.col, overlap.data, chance, strict=True):
         if i >= j or shared < MIN_SHARED or shared * label_rows < MIN_LIFT * sizes[i] * sizes[j]:
             continue
@@ -203,20 +265,57 @@ def _components(
             continue
         if _parts_of_one(markers[i], markers[j], shared, min(sizes[i], sizes[j])):
             continue
-        parent[root(int(i))] = root(int(j))
-    groups: dict[int, list[int]] = {}
-    for i in range(len(markers)):
-        groups.setdefault(root(i), []).append(i)
-    out = []
-    for found in groups.values():
-        if len(found) >= MIN_MEMBERS:
-            members = _grown(found, incidence, sizes)
-            if _cores(members, markers) < MIN_CORES:
-                continue
-            members.sort(key=lambda i: (-sizes[i], markers[i][1]))
-            union = tuple(sorted({r for i in members for r in markers[i][2]}))
-            out.append((members, union))
-    return out
+        links.append((int(i), int(j)))
+    return links
+
+
+def _joined(items: Iterable[int], pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """Connected components of ``items`` joined by ``pairs`` (ascending within each)."""
+    parent = {i: i for i in items}
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, j in pairs:
+        parent[root(i)] = root(j)
+    found: dict[int, list[int]] = {}
+    for i in sorted(parent):
+        found.setdefault(root(i), []).append(i)
+    return list(found.values())
+
+
+def _ordered(
+    members: list[int], markers: Sequence[tuple[str, Tokens, tuple[int, ...], int]]
+) -> tuple[list[int], tuple[int, ...]]:
+    """``members`` commonest first, and the union of their label rows."""
+    members = sorted(members, key=lambda i: (-len(markers[i][2]), markers[i][1]))
+    return members, tuple(sorted({r for i in members for r in markers[i][2]}))
+
+
+def _communities(members: set[int], links: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """A component as large as its label's own vocabulary, split where its links are thin.
+
+    On formulaic data (SMS spam) a planted style's markers chain into the label's natural
+    component through a few links (a substituted "ye" keeps the "you have won" of the
+    campaign it was laid over). Two linked markers stay together only if their linked
+    neighbourhoods overlap by :data:`SHARED_NEIGHBOURS` (Jaccard, each counted with itself):
+    a style's markers are linked to each other, a campaign's to each other, and the few
+    links between them are thin. The pieces are campaigns as often as styles; the twins
+    test (:func:`_twins`) tells them apart."""
+    inner = [(i, j) for i, j in links if i in members]
+    near: dict[int, set[int]] = {i: {i} for i in members}
+    for i, j in inner:
+        near[i].add(j)
+        near[j].add(i)
+    kept = [
+        (i, j)
+        for i, j in inner
+        if len(near[i] & near[j]) >= SHARED_NEIGHBOURS * len(near[i] | near[j])
+    ]
+    return _joined(members, kept)
 
 
 def _cores(
@@ -305,6 +404,51 @@ def _alike(
     return group / max(natural, 1e-9)
 
 
+def _twins(
+    rows: Sequence[int],
+    names: Sequence[str],
+    tokens: Sequence[Tokens],
+    inside: np.ndarray,
+    seed: int,
+) -> float:
+    """How much likelier a group row's nearest row of its label (word-set Jaccard, the
+    markers' words out) lies in the group than another label row's does.
+
+    About 1 for a style laid over randomly chosen rows: each row's nearest neighbour is a
+    row of its own kind, wherever that lies. A natural sub-genre's rows are each other's
+    twins (a spam campaign's copies differ in a number or a name). At most
+    :data:`TWIN_ROWS` rows of each side are asked (a fixed seed picks them).
+    """
+    drop = {w for name in names if not name.startswith(f"{FORM} [") for w in name.split(" ")}
+    label_rows = np.flatnonzero(inside)
+    vocabulary: dict[str, int] = {}
+    columns: list[int] = []
+    pointers = [0]
+    for r in label_rows.tolist():
+        words = {vocabulary.setdefault(w, len(vocabulary)) for w in tokens[r] if w not in drop}
+        columns += sorted(words)
+        pointers.append(len(columns))
+    matrix = csr_matrix(
+        (np.ones(len(columns)), columns, pointers), shape=(len(label_rows), len(vocabulary) + 1)
+    )
+    sizes = np.asarray(matrix.sum(axis=1)).ravel()
+    group = np.zeros(len(label_rows), dtype=bool)
+    group[np.searchsorted(label_rows, np.asarray(rows))] = True
+    rng = np.random.default_rng(seed)
+    shares = []
+    for whole in (np.flatnonzero(group), np.flatnonzero(~group)):
+        side = (
+            np.sort(rng.choice(whole, TWIN_ROWS, replace=False))
+            if len(whole) > TWIN_ROWS
+            else whole
+        )
+        shared = (matrix[side] @ matrix.T).toarray()
+        jaccard = shared / np.maximum(sizes[side][:, None] + sizes[None, :] - shared, 1)
+        jaccard[np.arange(len(side)), side] = -1.0  # a row is not its own neighbour
+        shares.append(float(group[jaccard.argmax(axis=1)].mean()))
+    return shares[0] / max(shares[1], 1.0 / len(label_rows))
+
+
 def _mean_jaccard(
     rows: np.ndarray, tokens: Sequence[Tokens], drop: set[str], rng: np.random.Generator
 ) -> float:
@@ -321,6 +465,14 @@ def _mean_jaccard(
         total += len(x & y) / max(len(x | y), 1)
         pairs += 1
     return total / max(pairs, 1)
+
+
+def reportable(group: OutlierGroup) -> bool:
+    """Whether ``group`` has the evidence to be reported: :data:`CLEAN_LABEL_STRENGTH`
+    decades, or :data:`CARVED_STRENGTH` for a group carved or gathered out of a label's own
+    vocabulary."""
+    bar = CLEAN_LABEL_STRENGTH if group.origin == COMPONENT else CARVED_STRENGTH
+    return group.strength >= bar
 
 
 def clean_label_features(
@@ -340,7 +492,7 @@ def clean_label_features(
     counts = Counter(labels)
     out = []
     for g in found:
-        if g.strength < CLEAN_LABEL_STRENGTH:
+        if not reportable(g):
             continue
         base = counts[g.label] / len(labels)
         shown = " | ".join(g.markers[:SHOWN_MARKERS])
