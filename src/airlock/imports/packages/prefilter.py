@@ -16,6 +16,7 @@ the flow pass could not follow either.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from itertools import accumulate, groupby
 
 # Names of sinks, decoders, ways to reach names by string, and secret sources (case kept).
@@ -119,15 +120,16 @@ class HitLines:
 
     The flow pass asks it of each function that runs later; this searches the module's own
     text between the range's offsets (the regex stops at the first hit), and the answer is
-    that of ``may_act`` on the range's lines joined (what was asked before). Lines are
-    numbered as the parser numbers them (``\\n``, ``\\r\\n`` and a lone ``\\r`` end one).
+    that of ``may_act`` on the range's lines joined (what was asked before). The credential
+    and persistence words are found once per module (every place each occurs), so a range
+    asks a sorted list instead of searching its text once per word. Lines are numbered as
+    the parser numbers them (``\\n``, ``\\r\\n`` and a lone ``\\r`` end one).
     """
 
     def __init__(self, source: str) -> None:
         self._source = source
-        self._lowered = source.lower()
-        self._paths = any(word in self._lowered for word in PATH_WORDS)
         self._starts: list[int] | None = None
+        self._words: list[tuple[int, int]] | None = None  # (start, end) in the lowered text
         self._lowered_starts: list[int] | None = None
 
     def __bool__(self) -> bool:
@@ -141,14 +143,33 @@ class HitLines:
         source = self._source
         if any(_acts(source, m) for m in ANY.finditer(source, begin, end)):
             return True
-        if not self._paths:
+        words = self._path_words()
+        if not words:
             return False
-        lowered = self._lowered
-        if len(lowered) != len(source):  # lower() changed some lengths: its own offsets
-            if self._lowered_starts is None:
-                self._lowered_starts = _line_starts(lowered)
+        if self._lowered_starts is not None:  # lower() changed some lengths: its own offsets
             begin, end = _range(self._lowered_starts, first, last)
-        return any(lowered.find(word, begin, end) >= 0 for word in PATH_WORDS)
+        # A word lies within the range (what ``find(word, begin, end)`` of each word asked).
+        at = bisect_left(words, (begin, 0))
+        while at < len(words) and words[at][0] < end:
+            if words[at][1] <= end:
+                return True
+            at += 1
+        return False
+
+    def _path_words(self) -> list[tuple[int, int]]:
+        """Where each credential or persistence word occurs in the lowered text (once)."""
+        if self._words is None:
+            lowered = self._source.lower()
+            words = []
+            for word in PATH_WORDS:
+                at = lowered.find(word)
+                while at >= 0:
+                    words.append((at, at + len(word)))
+                    at = lowered.find(word, at + 1)
+            self._words = sorted(words)
+            if words and len(lowered) != len(self._source):
+                self._lowered_starts = _line_starts(lowered)
+        return self._words
 
     def search(self, pattern: re.Pattern[str], first: int, last: int) -> bool:
         """Whether ``pattern`` occurs in lines ``first``..``last`` (1-based, inclusive)."""
