@@ -25,6 +25,14 @@ SOURCES = [
         "@deco(subprocess)\ndef f():\n    pass\n\n\ndef g():\n    def inner():\n        spawn()\n"
         "\n\ndef h():\n    pass\n"
     ),
+    # Words found once per module: several in one function, none in the next, the same word
+    # again after it, and one on the line right after a function's last line.
+    (
+        "def f():\n    a = 'AppData'\n    b = '~/.aws'\n\n\ndef g():\n    return 1\n"
+        "\n\ndef h():\n    return '.bashrc'\n\n\ndef i():\n    return 2\nX = '.aws'\n"
+    ),
+    # Before the words, text whose lower case is longer (the lowered offsets differ).
+    "def f():\n    return 'İİİİ'\n\n\ndef g():\n    return 'crontab'\n",
 ]
 
 
