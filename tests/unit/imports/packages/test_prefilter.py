@@ -6,8 +6,21 @@ import ast
 
 import pytest
 
+from airlock.imports.packages import prefilter
 from airlock.imports.packages.prefilter import PATH_WORDS, HitLines, may_act
 from airlock.imports.packages.rules import WALLET
+
+
+@pytest.fixture(autouse=True, params=["automaton", "regex"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs with the Aho-Corasick anchors and with the regex scan alone (what a
+    machine without ``ahocorasick-rs`` uses): the answers must be the same."""
+    if request.param == "regex":
+        monkeypatch.setattr(prefilter, "_automata", lambda: None)
+    else:
+        assert prefilter._automata() is not None
+    return str(request.param)
+
 
 SOURCES = [
     "import os\n\n\ndef a():\n    return 1\n\n\ndef b():\n    os.system('x')\n",
