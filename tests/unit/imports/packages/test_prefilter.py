@@ -7,6 +7,7 @@ import ast
 import pytest
 
 from airlock.imports.packages import prefilter
+from airlock.imports.packages import rules as constant_rules
 from airlock.imports.packages.prefilter import PATH_WORDS, HitLines, may_act
 from airlock.imports.packages.rules import WALLET
 
@@ -109,3 +110,24 @@ def test_wallet_regex_is_word_bounded() -> None:
         ("3" + "a" * 30 + "_", False),
     ]:
         assert bool(WALLET.search(text)) is found, text
+
+
+@pytest.mark.parametrize(
+    ("source", "rules"),
+    [
+        ("URL = 'https://pastebin.com/raw/x'\n", {"suspicious-url"}),
+        ("# Discord bot\nX = 1\n", set()),  # a needle without the pattern: nothing
+        ("addr = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT'  # bitcoin\n", {"wallet-address"}),
+        ("addr = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT'\n", set()),  # no wallet word
+        ("H = '169.254.169.254'\nP = '~/.ssh/id_rsa'\n", {"cloud-metadata", "credential-path"}),
+        ("def method():\n    return 'get http://x/y.exe'\n", {"executable-download"}),
+    ],
+)
+def test_constant_rules_ask_for_their_needles(
+    source: str, rules: set[str], engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The constant rules' needles (found by the automaton, or one by one without it) gate
+    the same rules."""
+    if engine == "regex":
+        monkeypatch.setattr(constant_rules, "_needle_finder", lambda: None)
+    assert {f.rule for f in constant_rules.scan_constants("m.py", source)} == rules
