@@ -457,6 +457,28 @@ def whole_process(files: list[Path], n: int, runs: int) -> None:
     )
 
 
+def verdict_lines(rows: dict[tuple[str, str], list[tuple[Item, Outcome, float, list[str]]]]) -> str:
+    """One line per file (sorted, so two runs diff cleanly): popular files by name, malicious
+    calibration files by SHA-256; the malicious held-out split only as verdict counts and one
+    fingerprint of its per-file verdicts and rules (any change shows, no file is named)."""
+    lines = []
+    for (corpus, split_name), got in sorted(rows.items()):
+        if corpus == "malicious" and split_name == "held-out":
+            ordered = sorted(
+                f"{hashlib.sha256(i.data).hexdigest()} {v.value} {','.join(r)}"
+                for i, v, _, r in got
+            )
+            counts = {o.value: sum(v is o for _, v, _, _ in got) for o in Outcome}
+            shown = " ".join(f"{k}={n}" for k, n in sorted(counts.items()) if n)
+            fingerprint = hashlib.sha256("\n".join(ordered).encode()).hexdigest()[:16]
+            lines.append(f"{corpus}/{split_name} {shown} fingerprint={fingerprint}")
+            continue
+        for item, verdict, _, rules in got:
+            label = item.filename if corpus == "popular" else hashlib.sha256(item.data).hexdigest()
+            lines.append(f"{corpus}/{split_name} {label} {verdict.value} {','.join(rules)}")
+    return "\n".join(sorted(lines)) + "\n"
+
+
 def pct(part: int, whole: int) -> str:
     return f"{part / whole:6.1%}" if whole else "   n/a"
 
@@ -468,6 +490,13 @@ def main() -> None:
     parser.add_argument("--no-fetch", action="store_true", help="use the cache as it is")
     parser.add_argument("--guarddog", type=int, default=0, metavar="N")
     parser.add_argument("--json", type=Path, help="also write per-file verdicts here")
+    parser.add_argument(
+        "--verdicts-out",
+        type=Path,
+        metavar="FILE",
+        help="verdicts to diff across runs: popular by name, malicious calibration by digest,"
+        " malicious held-out as counts and one fingerprint",
+    )
     parser.add_argument("--only", choices=("malicious", "popular"), help="one corpus")
     parser.add_argument("--split", choices=("calibration", "held-out"), help="one half")
     parser.add_argument("--sample", type=int, default=0, help="first N files of each split")
@@ -557,6 +586,8 @@ def main() -> None:
                 indent=1,
             )
         )
+    if args.verdicts_out:
+        args.verdicts_out.write_text(verdict_lines(rows))
     if args.whole and args.only != "malicious":
         whole_process(popular_files(args.cache), args.whole, args.runs)
     binary = guarddog(args.cache) if args.guarddog else None

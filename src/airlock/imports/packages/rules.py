@@ -7,10 +7,12 @@ call inside a function.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Protocol
 
 
 class Severity(IntEnum):
@@ -149,16 +151,49 @@ CONSTANT_RULES: tuple[tuple[str, re.Pattern[str], Severity, str, tuple[str, ...]
 WALLET_WORDS = ("wallet", "clipboard", "clip", "bitcoin", "btc", "eth", "crypto", "usdt", "coin")
 
 
+# Every literal the rules above ask for: found in one native pass (Aho-Corasick) when
+# ``ahocorasick-rs`` is installed, else each is looked for in turn.
+NEEDLES = tuple(sorted({n for *_, needles in CONSTANT_RULES for n in needles} | {*WALLET_WORDS}))
+
+
+@functools.cache
+def _needle_finder() -> _Finder | None:
+    try:
+        import ahocorasick_rs  # noqa: PLC0415 -- only vetting Python source needs it
+    except ImportError:  # pragma: no cover - a dependency; the fallback is tested
+        return None
+    return ahocorasick_rs.AhoCorasick(NEEDLES)
+
+
+class _Finder(Protocol):
+    def find_matches_as_indexes(
+        self, haystack: str, overlapping: bool = False
+    ) -> list[tuple[int, int, int]]: ...
+
+
+def _holds(lowered: str, words: tuple[str, ...], present: frozenset[str] | None) -> bool:
+    """Whether one of ``words`` occurs in ``lowered`` (``present``: every needle that does)."""
+    if present is not None:
+        return not present.isdisjoint(words)
+    return any(w in lowered for w in words)
+
+
 def scan_constants(path: str, source: str) -> list[PackageFinding]:
     """Findings from string patterns in one file's text (one C-speed pass per rule, run only
     when a literal the rule needs is present)."""
     found = []
     lowered = source.lower()
+    finder = _needle_finder()
+    present = (
+        frozenset(NEEDLES[i] for i, _, _ in finder.find_matches_as_indexes(lowered, True))
+        if finder is not None
+        else None
+    )
     long_line = max(map(len, source.splitlines()), default=0) >= 400
     for rule, pattern, severity, why, needles in CONSTANT_RULES:
-        if needles and not any(n in lowered for n in needles):
+        if needles and not _holds(lowered, needles, present):
             continue
-        if rule == "wallet-address" and not any(w in lowered for w in WALLET_WORDS):
+        if rule == "wallet-address" and not _holds(lowered, WALLET_WORDS, present):
             continue
         if rule == "long-encoded-string" and not long_line:
             continue  # 400 encoded characters in a row need a line at least that long

@@ -6,8 +6,22 @@ import ast
 
 import pytest
 
+from airlock.imports.packages import prefilter
+from airlock.imports.packages import rules as constant_rules
 from airlock.imports.packages.prefilter import PATH_WORDS, HitLines, may_act
 from airlock.imports.packages.rules import WALLET
+
+
+@pytest.fixture(autouse=True, params=["automaton", "regex"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs with the Aho-Corasick anchors and with the regex scan alone (what a
+    machine without ``ahocorasick-rs`` uses): the answers must be the same."""
+    if request.param == "regex":
+        monkeypatch.setattr(prefilter, "_automata", lambda: None)
+    else:
+        assert prefilter._automata() is not None
+    return str(request.param)
+
 
 SOURCES = [
     "import os\n\n\ndef a():\n    return 1\n\n\ndef b():\n    os.system('x')\n",
@@ -25,6 +39,14 @@ SOURCES = [
         "@deco(subprocess)\ndef f():\n    pass\n\n\ndef g():\n    def inner():\n        spawn()\n"
         "\n\ndef h():\n    pass\n"
     ),
+    # Words found once per module: several in one function, none in the next, the same word
+    # again after it, and one on the line right after a function's last line.
+    (
+        "def f():\n    a = 'AppData'\n    b = '~/.aws'\n\n\ndef g():\n    return 1\n"
+        "\n\ndef h():\n    return '.bashrc'\n\n\ndef i():\n    return 2\nX = '.aws'\n"
+    ),
+    # Before the words, text whose lower case is longer (the lowered offsets differ).
+    "def f():\n    return 'İİİİ'\n\n\ndef g():\n    return 'crontab'\n",
 ]
 
 
@@ -88,3 +110,24 @@ def test_wallet_regex_is_word_bounded() -> None:
         ("3" + "a" * 30 + "_", False),
     ]:
         assert bool(WALLET.search(text)) is found, text
+
+
+@pytest.mark.parametrize(
+    ("source", "rules"),
+    [
+        ("URL = 'https://pastebin.com/raw/x'\n", {"suspicious-url"}),
+        ("# Discord bot\nX = 1\n", set()),  # a needle without the pattern: nothing
+        ("addr = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT'  # bitcoin\n", {"wallet-address"}),
+        ("addr = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT'\n", set()),  # no wallet word
+        ("H = '169.254.169.254'\nP = '~/.ssh/id_rsa'\n", {"cloud-metadata", "credential-path"}),
+        ("def method():\n    return 'get http://x/y.exe'\n", {"executable-download"}),
+    ],
+)
+def test_constant_rules_ask_for_their_needles(
+    source: str, rules: set[str], engine: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The constant rules' needles (found by the automaton, or one by one without it) gate
+    the same rules."""
+    if engine == "regex":
+        monkeypatch.setattr(constant_rules, "_needle_finder", lambda: None)
+    assert {f.rule for f in constant_rules.scan_constants("m.py", source)} == rules
