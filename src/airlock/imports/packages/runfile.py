@@ -43,6 +43,7 @@ class _Folder:
 
     def __init__(self) -> None:
         self.env: dict[str, ast.expr] = {}
+        self.scopes: dict[str, dict[str, ast.expr]] = {}  # the ``with`` names around a binding
         self.depth = 0
 
     def path(self, node: ast.expr) -> str | None:  # noqa: PLR0911 -- one case a shape
@@ -143,22 +144,53 @@ def run_files(source: str, *, top_only: bool = False) -> list[RunFile]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     folder = _Folder()
-    opened: dict[str, ast.expr] = {}
-    found: list[RunFile] = []
     nodes: list[ast.AST] = list(ast.walk(tree)) if not top_only else _top(tree)
     for node in nodes:  # names first: a name bound in a block is used after it
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
             if isinstance(target, ast.Name):
                 folder.env[target.id] = node.value
-        elif isinstance(node, ast.withitem) and isinstance(node.optional_vars, ast.Name):
-            opened[node.optional_vars.id] = node.context_expr
-    for node in nodes:
-        if isinstance(node, ast.Call):
-            hit = _run_call(node, folder, opened)
-            if hit is not None:
-                found.append(hit)
+    found: list[RunFile] = []
+    try:
+        _visit(tree, {}, folder, found, top_only=top_only)
+    except RecursionError:
+        return found
     return found
+
+
+def _visit(
+    node: ast.AST,
+    opened: dict[str, ast.expr],
+    folder: _Folder,
+    found: list[RunFile],
+    *,
+    top_only: bool,
+) -> None:
+    """Runs in ``node``; ``opened``: the names ``with open(p) as f`` binds around it (the
+    innermost ``with`` wins: ``f`` is reused for a version file and then for the README)."""
+    if top_only and isinstance(
+        node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+    ):
+        return
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        inner = dict(opened)
+        for item in node.items:
+            _visit(item.context_expr, opened, folder, found, top_only=top_only)
+            if isinstance(item.optional_vars, ast.Name):
+                inner[item.optional_vars.id] = item.context_expr
+        for statement in node.body:
+            _visit(statement, inner, folder, found, top_only=top_only)
+        return
+    if isinstance(node, ast.Assign) and opened:
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                folder.scopes[target.id] = opened
+    if isinstance(node, ast.Call):
+        hit = _run_call(node, folder, opened)
+        if hit is not None:
+            found.append(hit)
+    for child in ast.iter_child_nodes(node):
+        _visit(child, opened, folder, found, top_only=top_only)
 
 
 def _top(tree: ast.Module) -> list[ast.AST]:
@@ -184,6 +216,7 @@ def _run_call(node: ast.Call, folder: _Folder, opened: dict[str, ast.expr]) -> R
         return None
     code = node.args[0]
     if isinstance(code, ast.Name) and code.id in folder.env:
+        opened = folder.scopes.get(code.id, opened)  # with open(p) as f: code = f.read()
         code = folder.env[code.id]  # code = compile(...); exec(code)
     if isinstance(code, ast.Call) and _dotted(code.func) in ("compile", "builtins.compile"):
         if not code.args:

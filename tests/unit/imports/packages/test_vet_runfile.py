@@ -104,3 +104,13 @@ def test_a_run_inside_an_uncalled_function_of_a_module_is_not_import_time() -> N
     assert run_files(init, top_only=True) == []
     data = wheel("lazy", "1.0", {"lazy/__init__.py": init, "lazy/x.dat": LEAK})
     assert not any(f.rule == "file-exec" for f in vet("lazy-1.0-py3-none-any.whl", data).findings)
+
+
+def test_a_with_name_reused_for_the_readme_is_not_the_file_run() -> None:
+    # tornado: ``with open("pkg/__init__.py") as f: exec(f.read(), ns)`` then
+    # ``with open("README.rst") as f: long_description = f.read()``.
+    setup = (
+        "ns = {}\nwith open('pkg/__init__.py') as f:\n    exec(f.read(), ns)\n"
+        "with open('README.rst') as f:\n    text = f.read()\n"
+    )
+    assert [r.target for r in run_files(setup)] == ["pkg/__init__.py"]
