@@ -127,7 +127,9 @@ class _Folder:
             source = opened[source.id]
         if isinstance(source, ast.Call):
             ref = _dotted(source.func)
-            if (ref in OPENERS or ref in PATHS) and source.args:
+            if ref in PATHS:
+                return self.path(source)  # Path('a', 'b'): every part
+            if ref in OPENERS and source.args:
                 return self.path(source.args[0])
         return self.path(source) if node.func.attr != "read" else None
 

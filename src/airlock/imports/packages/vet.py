@@ -383,8 +383,12 @@ def _files_run(members: list[Member], scripts: set[str]) -> list[PackageFinding]
                     )
                 )
             data = by_name[target].data
-            if data is not None and len(data) <= MAX_RUN_BYTES and (install or not python):
-                more += scan_python(target, data.decode("utf-8", "replace"), install_time=install)
+            if data is not None and len(data) <= MAX_RUN_BYTES:
+                # Its module level runs now; a Python file's functions weigh as any module's
+                # (a build helper's compiler probe is not a dropper), a data file's as the
+                # runner's own code.
+                text = data.decode("utf-8", "replace")
+                more += scan_python(target, text, install_time=install and not python)
             found += [_lighter(f) for f in more] if side else more
     return found
 

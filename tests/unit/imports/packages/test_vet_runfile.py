@@ -47,16 +47,16 @@ def test_a_data_file_run_as_code_holds_even_when_it_looks_harmless() -> None:
 @pytest.mark.parametrize(
     "runner",
     [
-        "exec(open('pkg/_v.py').read())",
-        "exec(compile(open('pkg/_v.py').read(), 'pkg/_v.py', 'exec'))",
-        "import runpy\nrunpy.run_path('pkg/_v.py')",
-        "import pathlib\nexec(pathlib.Path('pkg', '_v.py').read_text())",
+        "exec(open('tools/ci/_v.py').read())",
+        "exec(compile(open('tools/ci/_v.py').read(), 'tools/ci/_v.py', 'exec'))",
+        "import runpy\nrunpy.run_path('tools/ci/_v.py')",
+        "import pathlib\nexec(pathlib.Path('tools', 'ci', '_v.py').read_text())",
     ],
 )
-def test_a_python_file_run_by_setup_py_is_judged_as_install_time(runner: str) -> None:
-    # The same beacon in a module nobody imports on install is only a function's body;
-    # run by setup.py, its module level runs on install.
-    files = {"setup.py": runner + "\n", "pkg/__init__.py": "", "pkg/_v.py": LEAK}
+def test_a_script_run_by_setup_py_weighs_in_full(runner: str) -> None:
+    # A script outside any package weighs less (nothing imports it); run by setup.py, its
+    # module level runs on install and weighs in full.
+    files = {"setup.py": runner + "\n", "pkg/__init__.py": "", "tools/ci/_v.py": LEAK}
     data = sdist("pkg", "1.0", files)
     report = vet("pkg-1.0.tar.gz", data)
     assert report.verdict is Outcome.DENY, report.to_json()
