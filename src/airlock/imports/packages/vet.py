@@ -38,6 +38,7 @@ from airlock.imports.packages.rules import (
     Severity,
     setup_py_hooks,
 )
+from airlock.imports.packages.runfile import resolve, run_files
 from airlock.imports.packages.typosquat import Protected, distance, normalise, typosquat_of
 
 if TYPE_CHECKING:
@@ -297,10 +298,11 @@ def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the
     scripts: set[str],
     shipped: frozenset[str],
 ) -> list[PackageFinding]:
-    """Findings that need the whole archive: chains across files, and look-alike imports
-    less those the archive ships or declares."""
+    """Findings that need the whole archive: chains across files, files run as code by
+    another, and look-alike imports less those the archive ships or declares."""
     sdist = not filename.endswith(".whl")
     found = _merge(findings, _across(members, package, scripts, sdist=sdist))
+    found = _merge(found, _files_run(members, scripts))
     if not any(f.rule in LOOKALIKE_IMPORTS for f in found):
         return found
     declared = "\n".join(
@@ -338,6 +340,56 @@ def _across(
         ):
             light = side or SIDE_CODE.search(finding.path) or finding.path in scripts
             found.append(_lighter(finding) if light else finding)
+    return found
+
+
+MAX_RUNS = 16  # files run by exec/runpy judged per archive
+MAX_RUN_BYTES = 2_000_000
+
+
+def _files_run(members: list[Member], scripts: set[str]) -> list[PackageFinding]:
+    """Members whose text ``setup.py`` or a module runs as Python (``exec(open(p).read())``,
+    ``runpy.run_path(p)``): judged as code of the runner's moment (install or import), and a
+    member that is not a Python file run this way holds (issue 16, ADR 0032: a payload kept
+    in ``data.txt`` that ``setup.py`` executes)."""
+    names = frozenset(m.name for m in members)
+    by_name = {m.name: m for m in members}
+    found: list[PackageFinding] = []
+    runs = 0
+    for member in members:
+        if member.data is None or not member.name.endswith((".py", ".pyw")):
+            continue
+        install = _runs_setup(member.name)
+        text = member.data.decode("utf-8", "replace")
+        side = bool(SIDE_CODE.search(member.name)) or member.name in scripts
+        for run in run_files(text, top_only=not install):
+            target = resolve(run.target, member.name, names)
+            if target is None or target == member.name or runs >= MAX_RUNS:
+                continue
+            runs += 1
+            more: list[PackageFinding] = []
+            python = target.endswith((".py", ".pyw"))
+            if not python:
+                more.append(
+                    PackageFinding(
+                        "file-exec",
+                        member.name,
+                        run.line,
+                        Severity.HIGH,
+                        f"runs the text of {target!r}, not a Python file, as code ({run.how}) "
+                        "when "
+                        + ("installed" if install else "imported")
+                        + ": code kept under a data name",
+                    )
+                )
+            data = by_name[target].data
+            if data is not None and len(data) <= MAX_RUN_BYTES:
+                # Its module level runs now; a Python file's functions weigh as any module's
+                # (a build helper's compiler probe is not a dropper), a data file's as the
+                # runner's own code.
+                text = data.decode("utf-8", "replace")
+                more += scan_python(target, text, install_time=install and not python)
+            found += [_lighter(f) for f in more] if side else more
     return found
 
 

@@ -1,0 +1,249 @@
+"""Code run from another file of the same archive (issue 16, ADR 0032).
+
+``exec(open(p).read())``, ``exec(compile(open(p).read(), p, "exec"))``, ``runpy.run_path(p)``,
+``execfile(p)`` and ``exec(Path(p).read_text())`` run the text of ``p`` as Python in the
+context of the file that says so: ``setup.py`` at install, a module at import. This module
+finds such calls whose path folds to a constant (string literals, ``+``, ``os.path.join``,
+``os.path.dirname(__file__)``, ``Path(__file__).parent / ...``, ``with_name``) and names the
+archive member they run. Pure: it parses, it never opens or runs anything.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+from dataclasses import dataclass
+
+# Cheap text test before parsing: every shape this module reads names one of these.
+MARKERS = ("exec", "run_path")
+READS = {"read", "read_text", "read_bytes"}
+OPENERS = {"open", "io.open", "codecs.open"}
+PATHS = {"Path", "pathlib.Path", "PurePath", "pathlib.PurePath"}
+HERE = "\0here"  # the folder of the file being read (``os.path.dirname(__file__)``)
+
+
+@dataclass(frozen=True, slots=True)
+class RunFile:
+    target: str  # the path as folded, relative to the running file's folder or the root
+    line: int
+    how: str  # "exec", "runpy.run_path", "execfile"
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted(node.value)
+        return f"{head}.{node.attr}" if head else ""
+    return ""
+
+
+class _Folder:
+    """Folds path expressions of one file to strings (``HERE`` marks the file's folder)."""
+
+    def __init__(self) -> None:
+        self.env: dict[str, ast.expr] = {}
+        self.scopes: dict[str, dict[str, ast.expr]] = {}  # the ``with`` names around a binding
+        self.depth = 0
+
+    def path(self, node: ast.expr) -> str | None:  # noqa: PLR0911 -- one case a shape
+        if self.depth > 20:
+            return None
+        self.depth += 1
+        try:
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                return node.value
+            if isinstance(node, ast.Name):
+                if node.id == "__file__":
+                    return f"{HERE}/\0file"
+                bound = self.env.get(node.id)
+                return self.path(bound) if bound is not None else None
+            if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Div)):
+                left, right = self.path(node.left), self.path(node.right)
+                if left is None or right is None:
+                    return None
+                return f"{left}/{right}" if isinstance(node.op, ast.Div) else left + right
+            if isinstance(node, ast.JoinedStr):
+                parts = []
+                for value in node.values:
+                    inner = value.value if isinstance(value, ast.FormattedValue) else value
+                    part = self.path(inner)
+                    if part is None:
+                        return None
+                    parts.append(part)
+                return "".join(parts)
+            if isinstance(node, ast.Attribute) and node.attr == "parent":
+                parent = self.path(node.value)
+                return posixpath.dirname(parent) if parent is not None else None
+            if isinstance(node, ast.Call):
+                return self._call(node)
+            return None
+        finally:
+            self.depth -= 1
+
+    def _call(self, node: ast.Call) -> str | None:  # noqa: PLR0911 -- one case a call
+        ref = _dotted(node.func)
+        args = [self.path(a) for a in node.args]
+        if ref in ("os.path.join", "posixpath.join", "ntpath.join", "path.join") or ref in PATHS:
+            if args and all(a is not None for a in args):
+                return "/".join(a for a in args if a is not None)
+            return None
+        if ref in ("os.path.dirname", "path.dirname") and len(args) == 1 and args[0] is not None:
+            return posixpath.dirname(args[0])
+        if ref in ("os.path.abspath", "os.path.realpath", "os.path.normpath", "str", "os.fspath"):
+            return args[0] if len(args) == 1 else None
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        if method in ("resolve", "absolute") and isinstance(node.func, ast.Attribute):
+            return self.path(node.func.value)  # Path(...).resolve()
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("with_name", "joinpath"):
+            base = self.path(node.func.value)
+            if base is None or not args or any(a is None for a in args):
+                return None
+            folder = posixpath.dirname(base) if node.func.attr == "with_name" else base
+            return "/".join([folder, *(a for a in args if a is not None)])
+        return None
+
+    def read_of(  # noqa: PLR0911 -- one case a shape
+        self, node: ast.expr, opened: dict[str, ast.expr]
+    ) -> str | None:
+        """The path whose text ``node`` reads (``open(p).read()``, ``Path(p).read_text()``,
+        ``f.read()`` of ``with open(p) as f``, a name bound to one of these), or None."""
+        if self.depth > 20:
+            return None
+        if isinstance(node, ast.Name) and node.id in self.env:
+            self.depth += 1
+            try:
+                return self.read_of(self.env[node.id], opened)
+            finally:
+                self.depth -= 1
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            return None
+        if node.func.attr in ("decode", "strip") and isinstance(node.func.value, ast.Call):
+            return self.read_of(node.func.value, opened)
+        if node.func.attr not in READS:
+            return None
+        source = node.func.value
+        if isinstance(source, ast.Name) and source.id in opened:
+            source = opened[source.id]
+        if isinstance(source, ast.Call):
+            ref = _dotted(source.func)
+            if ref in PATHS:
+                return self.path(source)  # Path('a', 'b'): every part
+            if ref in OPENERS and source.args:
+                return self.path(source.args[0])
+        return self.path(source) if node.func.attr != "read" else None
+
+
+def run_files(source: str, *, top_only: bool = False) -> list[RunFile]:
+    """Calls in ``source`` that run the text of a file whose path folds to a constant.
+
+    ``top_only``: only statements of the module level (an imported module; ``setup.py``
+    runs everything it reaches, a module only its module level on import)."""
+    if not any(marker in source for marker in MARKERS):
+        return []
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    folder = _Folder()
+    nodes: list[ast.AST] = list(ast.walk(tree)) if not top_only else _top(tree)
+    for node in nodes:  # names first: a name bound in a block is used after it
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                folder.env[target.id] = node.value
+    found: list[RunFile] = []
+    try:
+        _visit(tree, {}, folder, found, top_only=top_only)
+    except RecursionError:
+        return found
+    return found
+
+
+def _visit(
+    node: ast.AST,
+    opened: dict[str, ast.expr],
+    folder: _Folder,
+    found: list[RunFile],
+    *,
+    top_only: bool,
+) -> None:
+    """Runs in ``node``; ``opened``: the names ``with open(p) as f`` binds around it (the
+    innermost ``with`` wins: ``f`` is reused for a version file and then for the README)."""
+    if top_only and isinstance(
+        node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+    ):
+        return
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        inner = dict(opened)
+        for item in node.items:
+            _visit(item.context_expr, opened, folder, found, top_only=top_only)
+            if isinstance(item.optional_vars, ast.Name):
+                inner[item.optional_vars.id] = item.context_expr
+        for statement in node.body:
+            _visit(statement, inner, folder, found, top_only=top_only)
+        return
+    if isinstance(node, ast.Assign) and opened:
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                folder.scopes[target.id] = opened
+    if isinstance(node, ast.Call):
+        hit = _run_call(node, folder, opened)
+        if hit is not None:
+            found.append(hit)
+    for child in ast.iter_child_nodes(node):
+        _visit(child, opened, folder, found, top_only=top_only)
+
+
+def _top(tree: ast.Module) -> list[ast.AST]:
+    """Nodes of the module level: statements outside any function or class body."""
+    out: list[ast.AST] = []
+    stack: list[ast.AST] = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return out
+
+
+def _run_call(node: ast.Call, folder: _Folder, opened: dict[str, ast.expr]) -> RunFile | None:
+    ref = _dotted(node.func)
+    if ref in ("runpy.run_path", "run_path", "execfile") and node.args:
+        path = folder.path(node.args[0])
+        how = "execfile" if ref == "execfile" else "runpy.run_path"
+        return RunFile(path, node.lineno, how) if path is not None else None
+    if ref not in ("exec", "builtins.exec") or not node.args:
+        return None
+    code = node.args[0]
+    if isinstance(code, ast.Name) and code.id in folder.env:
+        opened = folder.scopes.get(code.id, opened)  # with open(p) as f: code = f.read()
+        code = folder.env[code.id]  # code = compile(...); exec(code)
+    if isinstance(code, ast.Call) and _dotted(code.func) in ("compile", "builtins.compile"):
+        if not code.args:
+            return None
+        code = code.args[0]
+    path = folder.read_of(code, opened)
+    return RunFile(path, node.lineno, "exec") if path is not None else None
+
+
+def resolve(target: str, runner: str, members: frozenset[str]) -> str | None:
+    """The archive member ``target`` (folded in file ``runner``) names, or None.
+
+    A relative path is tried from the runner's folder (where ``setup.py`` runs) and from the
+    archive's root folder; ``HERE`` is the runner's folder."""
+    folder = posixpath.dirname(runner)
+    tries = []
+    if HERE in target:
+        tries.append(target.replace(f"{HERE}/\0file", runner).replace(HERE, folder))
+    elif not target.startswith("/"):
+        tries += [posixpath.join(folder, target), target]
+        root = runner.split("/", 1)[0] if "/" in runner else ""
+        if root:
+            tries.append(posixpath.join(root, target))
+    for path in tries:
+        name = posixpath.normpath(path).lstrip("/")
+        if name in members:
+            return name
+    return None
