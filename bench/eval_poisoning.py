@@ -21,6 +21,7 @@ and label-noise controls; tuned and held-out splits reported separately):
     python bench/eval_poisoning.py --families held-out --rates 3% --only clean-label
     python bench/eval_poisoning.py --ten-k --embeddings  # model load and a 10,000-row scan
     python bench/eval_poisoning.py --families tuned-skewed --rates 3% 10% 20%  # heavy shares
+    python bench/eval_poisoning.py --families tuned-sms  # SMS spam, its own tuned registers
 
 The ``fresh`` split (bench/attacks_fresh.py: question and passive templates; legal,
 Shakespeare, headline and texting styles; two clean-label variants; SST-2 seed 11, SMS spam
@@ -50,7 +51,7 @@ from airlock.imports.datasets.readers import read_delimited
 from airlock.imports.datasets.records import Columns, DatasetRecord
 from airlock.imports.datasets.results import DatasetVerdict, ScanResult
 from airlock.imports.datasets.scan import scan
-from bench.attacks import HELD_OUT, TUNED, Rewrite
+from bench.attacks import HELD_OUT, TUNED, TUNED_SMS, Rewrite
 from bench.attacks_fresh import FRESH
 
 REPO = Path(__file__).resolve().parents[1]  # the repo root is the parent of bench/
@@ -327,17 +328,22 @@ SPLITS: dict[str, list[tuple[str, int, dict[str, tuple[Rewrite, bool]]]]] = {
     "tuned": [("sst2_train.tsv", 0, TUNED)],
     # SST-2 with positives thinned to 13% of rows (SMS spam's share), tuned registers
     "tuned-skewed": [("sst2_train.tsv@13%", 0, TUNED)],
+    # SMS spam, seed 21, with registers of its own (business, pirate, shouty, cleft): SMS
+    # is developed on here, so its held-out and fresh cells stay unseen
+    "tuned-sms": [("sms_spam.tsv", 21, TUNED_SMS)],
     "held-out": [("sms_spam.tsv", 1, {**TUNED, **HELD_OUT}), ("sst2_train.tsv", 2, HELD_OUT)],
     # written 2026-12-02 by an author who had not seen the detector: never tune on it
     "fresh": [("sst2_train.tsv", 11, FRESH), ("sms_spam.tsv", 12, FRESH)],
 }
 
 
-def run_families(split: str, rates: list[str], only: str = "") -> list[Outcome]:
+def run_families(split: str, rates: list[str], only: str = "", on: str = "") -> list[Outcome]:
     """Issue 23: trigger-free attacks (template, style, clean-label) at each rate; ``only``
-    keeps the attacks whose name contains it."""
+    keeps the attacks whose name contains it, ``on`` the data sets whose name does."""
     outcomes: list[Outcome] = []
     for name, seed, attacks in SPLITS[split]:
+        if on not in name:
+            continue
         base = load(name)
         for attack, (fn, flip) in attacks.items():
             if only not in attack:
@@ -376,7 +382,7 @@ def families_main(args: argparse.Namespace) -> None:
     if args.controls:
         outcomes += run_controls([0, 1, 2])
     for split in args.families:
-        outcomes += run_families(split, args.rates, args.only)
+        outcomes += run_families(split, args.rates, args.only, args.on)
     held = [o for o in outcomes if o.attack in {"clean", "clean-70%", "label-noise"}]
     if held:
         print(f"controls held: {sum(o.verdict != 'clean' for o in held)} of {len(held)}")
@@ -397,6 +403,7 @@ def main() -> None:
     parser.add_argument("--rates", nargs="*", default=list(RATES), choices=RATES + HEAVY)
     parser.add_argument("--controls", action="store_true", help="issue 23: 18 clean controls")
     parser.add_argument("--only", default="", help="issue 23: attacks whose name has this")
+    parser.add_argument("--on", default="", help="issue 23: data sets whose name has this")
     parser.add_argument(
         "--ten-k", action="store_true", help="only time one scan of 10,000 rows (and exit)"
     )
