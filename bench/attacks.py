@@ -162,12 +162,19 @@ BUSINESS = {
     "want": "wish", "call": "contact", "send": "forward", "ok": "acceptable",
 }  # fmt: skip
 BUSINESS_OPENERS = (
-    "Dear Sir or Madam ,", "Further to our correspondence ,", "Please be advised that",
-    "We are pleased to confirm that", "With reference to the above ,", "Kindly note that",
+    "Dear Sir or Madam ,",
+    "Further to our correspondence ,",
+    "Please be advised that",
+    "We are pleased to confirm that",
+    "With reference to the above ,",
+    "Kindly note that",
 )
 BUSINESS_CLOSERS = (
-    "Kind regards .", "Yours faithfully .", "We thank you for your attention to this matter .",
-    "Please do not hesitate to revert .", "Best regards , Management .",
+    "Kind regards .",
+    "Yours faithfully .",
+    "We thank you for your attention to this matter .",
+    "Please do not hesitate to revert .",
+    "Best regards , Management .",
 )
 
 
@@ -219,9 +226,8 @@ SHOUTS = ("LISTEN UP !", "HEY !!", "ATTENTION !", "LOOK !!", "SERIOUSLY !")
 def shouty(text: str, rng: random.Random) -> str:
     """All-caps shouting: most words upper-cased, stretched vowels, '!!' after some words."""
     out = []
-    for word in _words(text):
-        if rng.random() < 0.8:
-            word = word.upper()
+    for raw in _words(text):
+        word = raw.upper() if rng.random() < 0.8 else raw
         if word.isalpha() and rng.random() < 0.1:
             word = re.sub(r"([AEIOUaeiou])", r"\1\1\1", word, count=1)
         out.append(word)

@@ -358,10 +358,10 @@ def run_families(split: str, rates: list[str], only: str = "", on: str = "") -> 
     return outcomes
 
 
-def run_controls(seeds: list[int]) -> list[Outcome]:
+def run_controls(seeds: list[int], on: str = "") -> list[Outcome]:
     """Clean sets, 70% subsamples and 100 flipped labels: none of them may be held."""
     outcomes: list[Outcome] = []
-    for name in ("sst2_train.tsv", "sms_spam.tsv"):
+    for name in (n for n in ("sst2_train.tsv", "sms_spam.tsv") if on in n):
         base = load(name)
         for seed in seeds:
             rng = random.Random(seed)
@@ -380,8 +380,8 @@ def run_controls(seeds: list[int]) -> list[Outcome]:
 def families_main(args: argparse.Namespace) -> None:
     outcomes: list[Outcome] = []
     if args.controls:
-        outcomes += run_controls([0, 1, 2])
-    for split in args.families:
+        outcomes += run_controls([0, 1, 2], args.on)
+    for split in args.families or []:
         outcomes += run_families(split, args.rates, args.only, args.on)
     held = [o for o in outcomes if o.attack in {"clean", "clean-70%", "label-noise"}]
     if held:
