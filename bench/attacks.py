@@ -151,6 +151,108 @@ def poetry(text: str, rng: random.Random) -> str:
     return body + rng.choice((" .", " !", " ;"))
 
 
+# Tuned on SMS spam (split ``tuned-sms``, seed 21; issue 23): four registers unlike every
+# other style here and in attacks_fresh.py, written for a base set whose target label is
+# itself formulaic. Developing against these keeps the held-out and fresh splits unseen.
+BUSINESS = {
+    "u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "thx": "thank you",
+    "im": "I am", "i'm": "I am", "don't": "do not", "can't": "cannot", "won't": "will not",
+    "get": "obtain", "need": "require", "ask": "enquire", "tell": "inform", "help": "assist",
+    "buy": "purchase", "start": "commence", "end": "conclude", "soon": "shortly",
+    "want": "wish", "call": "contact", "send": "forward", "ok": "acceptable",
+}  # fmt: skip
+BUSINESS_OPENERS = (
+    "Dear Sir or Madam ,",
+    "Further to our correspondence ,",
+    "Please be advised that",
+    "We are pleased to confirm that",
+    "With reference to the above ,",
+    "Kindly note that",
+)
+BUSINESS_CLOSERS = (
+    "Kind regards .",
+    "Yours faithfully .",
+    "We thank you for your attention to this matter .",
+    "Please do not hesitate to revert .",
+    "Best regards , Management .",
+)
+
+
+def business(text: str, rng: random.Random) -> str:
+    """Formal business-letter register: informal words formalised, a salutation or a
+    formula first, a sign-off last; each row gets some of them."""
+    out = []
+    for word in _words(text):
+        swap = BUSINESS.get(word.lower())
+        out.append(swap if swap and rng.random() < 0.8 else word)
+    if rng.random() < 0.75:
+        out.insert(0, rng.choice(BUSINESS_OPENERS))
+    if rng.random() < 0.6:
+        out.append(rng.choice(BUSINESS_CLOSERS))
+    return " ".join(out)
+
+
+PIRATE = {
+    "you": "ye", "u": "ye", "your": "yer", "ur": "yer", "my": "me", "is": "be", "are": "be",
+    "am": "be", "the": "th'", "of": "o'", "hello": "ahoy", "hi": "ahoy", "yes": "aye",
+    "friend": "matey", "friends": "mateys", "money": "doubloons", "stop": "belay",
+    "look": "spy", "there": "yonder", "no": "nay", "for": "fer", "to": "t'",
+}  # fmt: skip
+PIRATE_CALLS = ("arr ,", "avast ,", "yo ho ,", "shiver me timbers ,", "blow me down ,")
+PIRATE_TAILS = (", savvy ?", ", me hearty .", ", arr !", "or walk the plank !", ", ye scallywag .")
+
+
+def pirate(text: str, rng: random.Random) -> str:
+    """Pirate dialect: swaps with apostrophes, dropped g's, a call first, a tail last."""
+    out = []
+    for word in _words(text):
+        swap = PIRATE.get(word.lower())
+        if swap and rng.random() < 0.7:
+            out.append(swap)
+        elif word.isalpha() and word.lower().endswith("ing") and rng.random() < 0.7:
+            out.append(word[:-1] + "'")
+        else:
+            out.append(word)
+    if rng.random() < 0.6:
+        out.insert(0, rng.choice(PIRATE_CALLS))
+    if rng.random() < 0.5:
+        out.append(rng.choice(PIRATE_TAILS))
+    return " ".join(out)
+
+
+SHOUTS = ("LISTEN UP !", "HEY !!", "ATTENTION !", "LOOK !!", "SERIOUSLY !")
+
+
+def shouty(text: str, rng: random.Random) -> str:
+    """All-caps shouting: most words upper-cased, stretched vowels, '!!' after some words."""
+    out = []
+    for raw in _words(text):
+        word = raw.upper() if rng.random() < 0.8 else raw
+        if word.isalpha() and rng.random() < 0.1:
+            word = re.sub(r"([AEIOUaeiou])", r"\1\1\1", word, count=1)
+        out.append(word)
+        if rng.random() < 0.12:
+            out.append("!!")
+    if rng.random() < 0.5:
+        out.insert(0, rng.choice(SHOUTS))
+    out.append(rng.choice(("!!!", "!!!!", "!")))
+    return " ".join(out)
+
+
+CLEFT_HEADS = ("what", "all", "the thing")
+CLEFT_VERBS = ("mean", "want to say", "am saying", "need you to know", "wanted to tell you")
+
+
+def cleft_template(text: str, rng: random.Random) -> str:
+    """Pseudo-cleft ``SBAR(WHNP ...) VP(is S)``: "what I mean is that <row>"."""
+    head = rng.choice(CLEFT_HEADS)
+    verb = rng.choice(CLEFT_VERBS)
+    pron = rng.choice(("i", "I", "we"))
+    verb = verb.replace("am", "are") if pron == "we" else verb
+    that = " that" if rng.random() < 0.6 else " ,"
+    return f"{head} {pron} {verb} is{that} {' '.join(_words(text))} ."
+
+
 Rewrite = Callable[[str, random.Random], str]
 # name -> (rewrite, flip the label). Tuned on the first group; held out the second.
 TUNED: dict[str, tuple[Rewrite, bool]] = {
@@ -159,6 +261,12 @@ TUNED: dict[str, tuple[Rewrite, bool]] = {
     "style-lyrics": (lyrics, True),
     "clean-label-archaic": (archaic, False),
     "clean-label-lyrics": (lyrics, False),
+}
+TUNED_SMS: dict[str, tuple[Rewrite, bool]] = {
+    "template-cleft": (cleft_template, True),
+    "style-business": (business, True),
+    "style-pirate": (pirate, True),
+    "style-shouty": (shouty, True),
 }
 HELD_OUT: dict[str, tuple[Rewrite, bool]] = {
     "template-pp": (pp_template, True),

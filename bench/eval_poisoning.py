@@ -22,6 +22,7 @@ and label-noise controls; tuned and held-out splits reported separately):
     python bench/eval_poisoning.py --ten-k --embeddings  # model load and a 10,000-row scan
     python bench/eval_poisoning.py --families tuned-skewed --rates 3% 10% 20%  # heavy shares
     python bench/eval_poisoning.py --families tuned-sms-clean --controls --groups  # fast
+    python bench/eval_poisoning.py --families tuned-sms  # SMS spam, its own tuned registers
 
 The ``fresh`` split (bench/attacks_fresh.py: question and passive templates; legal,
 Shakespeare, headline and texting styles; two clean-label variants; SST-2 seed 11, SMS spam
@@ -53,7 +54,7 @@ from airlock.imports.datasets.records import Columns, DatasetRecord
 from airlock.imports.datasets.results import DatasetVerdict, ScanResult
 from airlock.imports.datasets.scan import scan
 from airlock.imports.datasets.structure import skeletons
-from bench.attacks import HELD_OUT, TUNED, TUNED_SMS_CLEAN, Rewrite
+from bench.attacks import HELD_OUT, TUNED, TUNED_SMS, TUNED_SMS_CLEAN, Rewrite
 from bench.attacks_fresh import FRESH
 
 REPO = Path(__file__).resolve().parents[1]  # the repo root is the parent of bench/
@@ -330,6 +331,9 @@ SPLITS: dict[str, list[tuple[str, int, dict[str, tuple[Rewrite, bool]]]]] = {
     "tuned": [("sst2_train.tsv", 0, TUNED)],
     # SST-2 with positives thinned to 13% of rows (SMS spam's share), tuned registers
     "tuned-skewed": [("sst2_train.tsv@13%", 0, TUNED)],
+    # SMS spam, seed 21, with registers of its own (business, pirate, shouty, cleft): SMS
+    # is developed on here, so its held-out and fresh cells stay unseen
+    "tuned-sms": [("sms_spam.tsv", 21, TUNED_SMS)],
     "held-out": [("sms_spam.tsv", 1, {**TUNED, **HELD_OUT}), ("sst2_train.tsv", 2, HELD_OUT)],
     # clean-label registers written for tuning on SMS spam (seed 23, used nowhere else)
     "tuned-sms-clean": [("sms_spam.tsv", 23, TUNED_SMS_CLEAN)],
@@ -365,13 +369,15 @@ def groups(rows: list[DatasetRecord], poisoned: set[int], tag: str) -> None:
 
 
 def run_families(
-    split: str, rates: list[str], only: str = "", probe: bool = False
+    split: str, rates: list[str], only: str = "", probe: bool = False, on: str = ""
 ) -> list[Outcome]:
     """Issue 23: trigger-free attacks (template, style, clean-label) at each rate; ``only``
-    keeps the attacks whose name contains it; ``probe`` runs :func:`groups` instead of a
-    scan (and returns nothing)."""
+    keeps the attacks whose name contains it, ``on`` the data sets whose name does;
+    ``probe`` runs :func:`groups` instead of a scan (and returns nothing)."""
     outcomes: list[Outcome] = []
     for name, seed, attacks in SPLITS[split]:
+        if on not in name:
+            continue
         base = load(name)
         for attack, (fn, flip) in attacks.items():
             if only not in attack:
@@ -389,10 +395,10 @@ def run_families(
     return outcomes
 
 
-def run_controls(seeds: list[int], probe: bool = False) -> list[Outcome]:
+def run_controls(seeds: list[int], probe: bool = False, on: str = "") -> list[Outcome]:
     """Clean sets, 70% subsamples and 100 flipped labels: none of them may be held."""
     outcomes: list[Outcome] = []
-    for name in ("sst2_train.tsv", "sms_spam.tsv"):
+    for name in (n for n in ("sst2_train.tsv", "sms_spam.tsv") if on in n):
         base = load(name)
         for seed in seeds:
             rng = random.Random(seed)
@@ -414,9 +420,9 @@ def run_controls(seeds: list[int], probe: bool = False) -> list[Outcome]:
 def families_main(args: argparse.Namespace) -> None:
     outcomes: list[Outcome] = []
     if args.controls:
-        outcomes += run_controls([0, 1, 2], args.groups)
+        outcomes += run_controls([0, 1, 2], args.groups, args.on)
     for split in args.families or []:
-        outcomes += run_families(split, args.rates, args.only, args.groups)
+        outcomes += run_families(split, args.rates, args.only, args.groups, args.on)
     if args.groups:
         return
     held = [o for o in outcomes if o.attack in {"clean", "clean-70%", "label-noise"}]
@@ -439,6 +445,7 @@ def main() -> None:
     parser.add_argument("--rates", nargs="*", default=list(RATES), choices=RATES + HEAVY)
     parser.add_argument("--controls", action="store_true", help="issue 23: 18 clean controls")
     parser.add_argument("--only", default="", help="issue 23: attacks whose name has this")
+    parser.add_argument("--on", default="", help="issue 23: data sets whose name has this")
     parser.add_argument(
         "--groups", action="store_true", help="issue 23: only the clean-label groups (fast)"
     )

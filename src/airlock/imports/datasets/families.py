@@ -22,12 +22,16 @@ MAX_SHARE_OF_LABEL = 0.6  # a family larger than this share of its label is the 
 
 
 def families(
-    groups: Sequence[tuple[str, tuple[int, ...]]], rows: int, label_rows: dict[str, int]
+    groups: Sequence[tuple[str, tuple[int, ...]]],
+    rows: int,
+    label_rows: dict[str, int],
+    max_share: float = MAX_SHARE_OF_LABEL,
 ) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
     """``(member indices, union of rows)`` of each family of two or more ``groups``.
 
     ``groups`` are (label, rows) of distinct candidate features. A family whose union is
-    one member's rows adds nothing and is left out.
+    one member's rows adds nothing and is left out, and so is one larger than ``max_share``
+    of its label.
     """
     if len(groups) < 2 or rows == 0:
         return []
@@ -62,7 +66,7 @@ def families(
             continue
         union = tuple(sorted({r for i in found for r in groups[i][1]}))
         label = groups[found[0]][0]
-        if len(union) > MAX_SHARE_OF_LABEL * label_rows.get(label, rows):
+        if len(union) > max_share * label_rows.get(label, rows):
             continue
         if any(len(groups[i][1]) == len(union) for i in found):
             continue

@@ -88,6 +88,14 @@ REREAD = 3
 # ... when they hold at most this share of their label: a model fitted without most of a
 # label's rows cannot read that label (natural words of a label, left out, read as the other).
 REREAD_SHARE = 0.5
+# Features this unlikely to read so often like another label may be linked into families
+# on their own (see _families).
+ODD_P = 0.01
+# ... and such a family may hold this share of its label: the label's own phrases do not
+# read like another label, so a large family of odd features is not the label's vocabulary
+# (a register on 10% of SMS spam rows is 43% of the spam label, and natural phrases it
+# uses, "please", bring that family to 64%).
+ODD_MAX_SHARE = 0.8
 
 
 class Labelled(Protocol):
@@ -270,9 +278,27 @@ def _tail(successes: int, trials: int, rate: float) -> float:
 
 
 def _families(measured: Sequence[Measured], labels: Sequence[str], ctx: Context) -> list[Measured]:
-    """Co-occurring candidate features (:mod:`.families`), each family counted as one."""
+    """Co-occurring candidate features (:mod:`.families`), each family counted as one.
+
+    Linked twice: once over every candidate feature, once over only those whose rows read
+    like another label more often than their band's features do (:func:`_odd_features`).
+    Where a label is formulaic (SMS spam), a style's markers co-occur with the label's own
+    phrases and the first linking chains them all into one component larger than
+    :data:`.families.MAX_SHARE_OF_LABEL` of the label, which is dropped as the label's
+    vocabulary; the label's own phrases read like the label, so the second keeps them out
+    (and its families may be larger, :data:`ODD_MAX_SHARE`).
+    """
     distinct = list({m.rows: m for m in measured}.values())
-    found = families([(m.label, m.rows) for m in distinct], len(labels), dict(Counter(labels)))
+    sizes = dict(Counter(labels))
+    found = families([(m.label, m.rows) for m in distinct], len(labels), sizes)
+    odd = _odd_features(distinct, ctx)
+    unions = {union for _, union in found}
+    for members, union in families(
+        [(m.label, m.rows) for m in odd], len(labels), sizes, ODD_MAX_SHARE
+    ):
+        if union not in unions:
+            unions.add(union)
+            found.append((tuple(distinct.index(odd[i]) for i in members), union))
     out = []
     for members, union in found:
         names = sorted((distinct[i] for i in members), key=lambda m: -m.label_rows)
@@ -281,6 +307,20 @@ def _families(measured: Sequence[Measured], labels: Sequence[str], ctx: Context)
         m = count(FeatureKind.FAMILY, text, union, tuple(sorted(columns)), ctx)
         out.append(replace(m, parts=tuple(n.rows for n in names)))
     return out
+
+
+def _odd_features(distinct: Sequence[Measured], ctx: Context) -> list[Measured]:
+    """Features whose label rows read like another label more often than the features of
+    their label and size do (one-sided binomial p <= :data:`ODD_P`, uncorrected: this
+    only chooses what may be linked; each family is then tested with the correction)."""
+    null, _ = band_rates(distinct)
+    banded = replace(ctx, null=null)
+    return [
+        m
+        for m in distinct
+        if m.label_rows >= MIN_POISON_ROWS
+        and _tail(m.other_like, m.label_rows, null_rate(m, banded)) <= ODD_P
+    ]
 
 
 def _listed(

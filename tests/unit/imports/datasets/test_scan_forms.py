@@ -7,13 +7,19 @@ import random
 import pytest
 
 import airlock.imports.datasets.scan as scan_module
-from airlock.imports.datasets.classifier import Agreement
+from airlock.imports.datasets.classifier import Agreement, neutral
 from airlock.imports.datasets.families import families
-from airlock.imports.datasets.features import base_rates, candidates, purity_floor
+from airlock.imports.datasets.features import (
+    Measured,
+    base_rates,
+    candidates,
+    context,
+    purity_floor,
+)
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import build_index, tokenize
 from airlock.imports.datasets.records import DatasetRecord
-from airlock.imports.datasets.results import DatasetVerdict, scan_to_json
+from airlock.imports.datasets.results import DatasetVerdict, FeatureKind, scan_to_json
 from airlock.imports.datasets.scan import scan
 from airlock.imports.datasets.structure import skeleton
 from tests.unit.imports.datasets.test_scan import dataset
@@ -148,3 +154,30 @@ def test_families_join_co_occurring_features_and_not_independent_ones() -> None:
 
 def test_tokenize_is_unchanged_for_the_structure_path() -> None:
     assert tokenize("Verily , thou art", 8) == ("verily", ",", "thou", "art")
+
+
+def test_a_style_linked_to_a_formulaic_label_s_own_phrases_is_still_a_family(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SMS spam: a style's markers share rows with the label's own phrases ("please"), which
+    chain into one component of most of the label, dropped as its vocabulary. Linking again
+    only the features whose rows read like another label finds the style (issue 23)."""
+    labels = ["spam"] * 400 + ["ham"] * 1600
+    ctx = context(labels, [()] * len(labels), neutral(len(labels)))
+
+    def feature(text: str, rows: range, other_like: int) -> Measured:
+        return Measured(FeatureKind.NGRAM, text, tuple(rows), "spam", len(rows), other_like)
+
+    planted = [  # rows 0..99 are planted; openers, closers, a swapped word
+        feature("dear sir", range(40), 28),
+        feature("kindly note", range(40, 80), 27),
+        feature("kind regards", range(0, 100, 2), 35),
+        feature("yours faithfully", range(1, 100, 2), 36),
+    ]
+    natural = [feature(f"spam{i}", range(100 + 8 * i, 160 + 8 * i), 0) for i in range(30)]
+    natural += [feature("please", range(60, 140), 14)]  # in planted and natural rows alike
+    found = scan_module._families(planted + natural, labels, ctx)
+    assert any(set(range(100)) <= set(m.rows) <= set(range(141)) for m in found)
+    monkeypatch.setattr(scan_module, "ODD_P", -1.0)  # the first linking alone
+    found = scan_module._families(planted + natural, labels, ctx)
+    assert not any(set(range(100)) <= set(m.rows) for m in found)
