@@ -278,48 +278,55 @@ HELD_OUT: dict[str, tuple[Rewrite, bool]] = {
 
 # Clean-label registers of the ``tuned-sms-clean`` split (issue 23, written 2026-12-02 for
 # tuning the clean-label test on SMS spam; not shaped from the held-out or fresh registers).
-BUSINESS = {
+FORMAL = {
     "u": "you", "ur": "your", "pls": "please", "plz": "please", "txt": "text", "msg": "message",
     "thx": "thank you", "thanks": "thank you", "hi": "greetings", "hey": "greetings",
     "get": "obtain", "send": "forward", "call": "contact", "now": "at your earliest convenience",
     "want": "wish", "need": "require", "help": "assistance", "buy": "purchase",
 }  # fmt: skip
-BUSINESS_OPENERS = (
+FORMAL_OPENERS = (
     "dear valued customer ,", "please be advised that", "we are pleased to inform you that",
     "kindly note that", "further to our correspondence ,", "with reference to your account ,",
 )  # fmt: skip
-BUSINESS_CLOSERS = (
+FORMAL_CLOSERS = (
     "kind regards .", "yours sincerely .", "thank you for your attention to this matter .",
     "best regards , the management .", "we remain at your disposal .",
 )  # fmt: skip
 
 
-def business(text: str, rng: random.Random) -> str:
+def formal(text: str, rng: random.Random) -> str:
     """Formal business register: text-speak spelled out formally, an opener, a sign-off."""
     out = []
     for word in _words(text):
-        swap = BUSINESS.get(word.lower())
+        swap = FORMAL.get(word.lower())
         out.append(swap if swap and rng.random() < 0.7 else word)
     if rng.random() < 0.75:
-        out.insert(0, rng.choice(BUSINESS_OPENERS))
+        out.insert(0, rng.choice(FORMAL_OPENERS))
     if rng.random() < 0.6:
-        out.append(rng.choice(BUSINESS_CLOSERS))
+        out.append(rng.choice(FORMAL_CLOSERS))
     return " ".join(out)
 
 
-PIRATE = {
+BUCCANEER = {
     "you": "ye", "your": "yer", "my": "me", "is": "be", "are": "be", "hello": "ahoy",
     "hi": "ahoy", "yes": "aye", "friend": "matey", "friends": "hearties", "money": "doubloons",
     "cash": "doubloons", "the": "th'", "stop": "belay", "for": "fer", "of": "o'",
 }  # fmt: skip
-PIRATE_BITS = ("arr", "arrr ,", "yo ho ho", "shiver me timbers", "avast ,", "by blackbeard's beard")
+BUCCANEER_BITS = (
+    "arr",
+    "arrr ,",
+    "yo ho ho",
+    "shiver me timbers",
+    "avast ,",
+    "by blackbeard's beard",
+)
 
 
-def pirate(text: str, rng: random.Random) -> str:
+def buccaneer(text: str, rng: random.Random) -> str:
     """Pirate dialect: word swaps, dropped g's and an interjection or two."""
     out = []
     for word in _words(text):
-        swap = PIRATE.get(word.lower())
+        swap = BUCCANEER.get(word.lower())
         if swap and rng.random() < 0.6:
             out.append(swap)
         elif word.isalpha() and word.endswith("ing") and rng.random() < 0.7:
@@ -327,11 +334,11 @@ def pirate(text: str, rng: random.Random) -> str:
         else:
             out.append(word)
     for _ in range(rng.randint(1, 2)):
-        out.insert(rng.randrange(len(out) + 1), rng.choice(PIRATE_BITS))
+        out.insert(rng.randrange(len(out) + 1), rng.choice(BUCCANEER_BITS))
     return " ".join(out)
 
 
-def shouty(text: str, rng: random.Random) -> str:
+def capitals(text: str, rng: random.Random) -> str:
     """All-caps shouting: most words upper-cased, stops turned into runs of '!'."""
     out = []
     for word in _words(text):
@@ -355,8 +362,8 @@ def clause_frame(text: str, rng: random.Random) -> str:
 
 # Tuned on (clean-label test on SMS spam, seed 23; never measured on held-out or fresh).
 TUNED_SMS_CLEAN: dict[str, tuple[Rewrite, bool]] = {
-    "clean-label-business": (business, False),
-    "clean-label-pirate": (pirate, False),
-    "clean-label-shouty": (shouty, False),
+    "clean-label-business": (formal, False),
+    "clean-label-pirate": (buccaneer, False),
+    "clean-label-shouty": (capitals, False),
     "clean-label-clause": (clause_frame, False),
 }
