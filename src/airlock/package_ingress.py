@@ -6,10 +6,9 @@ same approvals workflow as a held export; one that vetting denies never appears.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -32,6 +31,7 @@ from airlock.imports.packages.vet import (
     with_provenance,
 )
 from airlock.ledger.records import LedgerRecord
+from airlock.package_policy import PolicyChange, rows_digest
 from airlock.state_seals import StateSeals
 from airlock.store.interface import PackageFile, Store
 from airlock.store.outbox import Outbox, Staged
@@ -236,14 +236,7 @@ class FeedImport:
 
 
 def import_feed(
-    store: Store,
-    *,
-    ledger: AuditLog,
-    clock: Clock,
-    actor: str,
-    actor_details: Mapping[str, str],
-    policy_version: str,
-    entries: Sequence[tuple[str, str, str]],
+    store: Store, change: PolicyChange, *, entries: Sequence[tuple[str, str, str]]
 ) -> FeedImport:
     """Record, then add, the entries of an OSV malicious-packages feed (issue 16): from then
     on an admission whose name and version (or name, at every version) is listed is denied.
@@ -253,19 +246,11 @@ def import_feed(
     thousands), so deleting a row from the database is caught by comparing
     ``airlock package feed status`` with the ledger, not at admission.
     """
-    digest = hashlib.sha256(
-        "\n".join("\t".join(e) for e in sorted(entries)).encode("utf-8")
-    ).hexdigest()
-    now = clock.now()
-    index = ledger.append(
-        LedgerRecord(
-            kind="package.feed.import",
-            actor=actor,
-            at=now,
-            subject="known-bad-feed",
-            policy_version=policy_version,
-            details={"entries": str(len(entries)), "entries_sha256": digest, **actor_details},
-        )
+    digest = rows_digest(sorted(entries))
+    now, index = change.record(
+        "package.feed.import",
+        "known-bad-feed",
+        {"entries": str(len(entries)), "entries_sha256": digest},
     )
     added = store.known_bad.add_known_bad(entries, now, index)
     return FeedImport(len(entries), added, store.known_bad.known_bad_count(), digest, index)

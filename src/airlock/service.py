@@ -106,7 +106,7 @@ if TYPE_CHECKING:
     from airlock.outputs.reference import ReferenceModel
     from airlock.outputs.verifier import VerifyReport as OutputsReport
     from airlock.package_ingress import Admission, FeedImport
-    from airlock.package_policy import NamesRefresh
+    from airlock.package_policy import NamesRefresh, PolicyChange
     from airlock.state_seals import StateSeals
     from airlock.state_verify import StateReport
 
@@ -1035,11 +1035,7 @@ class Airlock:
         entries = feed_entries(feed_texts(paths))
         return import_feed(
             self._store,
-            ledger=self.ledger,
-            clock=self._clock,
-            actor=actor.name,
-            actor_details=actor.ledger_details(),
-            policy_version=self._policy.version,
+            self._policy_change(actor),
             entries=entries,
         )
 
@@ -1053,13 +1049,16 @@ class Airlock:
         require(actor, Action.PACKAGE_POLICY)
         return pin_publisher(
             self._store,
-            ledger=self.ledger,
-            clock=self._clock,
-            actor=actor.name,
-            actor_details=actor.ledger_details(),
-            policy_version=self._policy.version,
+            self._policy_change(actor),
             project=project,
             publisher=publisher,
+        )
+
+    def _policy_change(self, actor: Actor) -> PolicyChange:
+        from airlock.package_policy import PolicyChange
+
+        return PolicyChange(
+            self.ledger, self._clock, actor.name, actor.ledger_details(), self._policy.version
         )
 
     def publisher_pins(self) -> dict[str, str]:
@@ -1078,11 +1077,7 @@ class Airlock:
         require(actor, Action.PACKAGE_POLICY)
         return refresh_names(
             self._store,
-            ledger=self.ledger,
-            clock=self._clock,
-            actor=actor.name,
-            actor_details=actor.ledger_details(),
-            policy_version=self._policy.version,
+            self._policy_change(actor),
             popular=popular,
             index_projects=sorted({f.project for f in self._store.package_files()}),
         )
