@@ -7,8 +7,9 @@ measured (its misses are never printed, only counted).
 * malicious: ``../shared/data/malicious-pypi/samples.zip`` (300 real malicious packages, the
   ASE 2023 pypi_malregistry dataset). Members are read as bytes, in memory, and handed to
   ``vet``; nothing is extracted, installed, imported or run.
-* popular: the 200 most downloaded PyPI projects (fixed list below), wheels and sdists fetched
-  once with ``pip download --no-deps`` into ``--cache`` (outside the repository).
+* popular: the 200 most downloaded PyPI projects (fixed list below), fetched once into
+  ``--cache`` (outside the repository): wheels with ``pip download --no-deps``, the latest
+  sdists from the index's JSON API (checked against its SHA-256).
 
 Timing: every file is vetted in one process (a batch); the baseline is SHA-256 of the same
 bytes, measured in the same run. Wall time and the process's CPU time are both reported per
@@ -44,7 +45,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -300,16 +304,12 @@ def malicious_items(path: Path) -> list[Item]:
     return items
 
 
-def _pip_download(dest: Path, project: str, kind: str) -> None:
-    # pip prepares an sdist's metadata to download it: a venv in the cache holds the common
-    # build backends (setuptools, wheel, hatchling, flit-core, poetry-core, pdm-backend) for it.
-    fetch_venv = dest.parent / "fetch-venv" / "bin" / "python"
-    fetcher = fetch_venv if fetch_venv.exists() else Path(sys.executable)
-    flag = ["--only-binary", ":all:"] if kind == "wheel" else ["--no-binary", ":all:"]
+def _pip_download(dest: Path, project: str) -> None:
+    """A wheel through pip (it needs nothing built to pick one)."""
     subprocess.run(
         [
-            *(str(fetcher), "-m", "pip", "download", "-q", "--no-deps", "--dest", str(dest)),
-            *(*flag, "--disable-pip-version-check", "--no-build-isolation", project),
+            *(sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--dest", str(dest)),
+            *("--only-binary", ":all:", "--disable-pip-version-check", project),
         ],
         check=False,
         capture_output=True,
@@ -317,22 +317,46 @@ def _pip_download(dest: Path, project: str, kind: str) -> None:
     )
 
 
+def _sdist_download(dest: Path, project: str) -> None:
+    """The latest release's sdist, from the index's JSON API. (``pip download --no-binary``
+    prepares each sdist's metadata first: a build per project, minutes each for Rust or C
+    extensions on a machine without their toolchains, and the same file in the end.)"""
+    api = f"https://pypi.org/pypi/{project}/json"
+    try:
+        with urllib.request.urlopen(api, timeout=60) as answer:
+            release = json.load(answer)
+        sdist = next(u for u in release["urls"] if u["packagetype"] == "sdist")
+        with urllib.request.urlopen(urllib.parse.urljoin(api, sdist["url"]), timeout=300) as f:
+            data = f.read()
+    except (OSError, ValueError, KeyError, StopIteration) as e:
+        print(f"  no sdist of {project}: {e}", file=sys.stderr)
+        return
+    if hashlib.sha256(data).hexdigest() != sdist["digests"]["sha256"]:
+        print(f"  {project}: the sdist does not match its index digest", file=sys.stderr)
+        return
+    (dest / Path(sdist["filename"]).name).write_bytes(data)
+
+
+def _stem(path: Path) -> str:
+    stem = path.name.removesuffix(".tar.gz").removesuffix(".zip")
+    return norm(stem.split("-")[0] if path.suffix == ".whl" else stem.rsplit("-", 1)[0])
+
+
 def popular_items(cache: Path, fetch: bool) -> list[Item]:
     """Wheels and sdists of POPULAR; missing ones are fetched when ``fetch`` is set."""
     items = []
     for kind, folder in (("wheel", cache / "wheels"), ("sdist", cache / "sdists")):
         folder.mkdir(parents=True, exist_ok=True)
-        have = {norm(p.name.split("-")[0]) for p in folder.iterdir()}
+        have = {_stem(p) for p in folder.iterdir()}
         if fetch:
-            for project in POPULAR:
-                if norm(project) not in have and norm(project).replace("-", "_") not in have:
-                    _pip_download(folder, project, kind)
+            download = _pip_download if kind == "wheel" else _sdist_download
+            missing = [p for p in POPULAR if norm(p) not in have]
+            with ThreadPoolExecutor(8) as pool:  # downloads wait on the network, not the CPU
+                list(pool.map(download, [folder] * len(missing), missing))
         wanted = {norm(p) for p in POPULAR}
         for path in sorted(folder.iterdir()):
-            stem = path.name.removesuffix(".tar.gz").removesuffix(".zip")
-            stem = stem.split("-")[0] if path.suffix == ".whl" else stem.rsplit("-", 1)[0]
-            if norm(stem) in wanted:
-                items.append(Item("popular", norm(stem), path.name, path.read_bytes()))
+            if _stem(path) in wanted:
+                items.append(Item("popular", _stem(path), path.name, path.read_bytes()))
     return items
 
 
