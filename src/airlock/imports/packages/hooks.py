@@ -21,9 +21,7 @@ cross-file pass of ADR 0029 starts from ``setup.py`` and ``__init__.py`` only).
 
 from __future__ import annotations
 
-import configparser
 import re
-import tomllib
 from collections.abc import Iterable
 
 from airlock.imports.packages.archive import Member
@@ -75,6 +73,8 @@ def hook_modules(members: list[Member], *, sdist: bool) -> dict[str, str]:
     found: dict[str, str] = {}
     pyproject = _root(members, "pyproject.toml", sdist)
     if pyproject is not None and pyproject.data is not None:
+        import tomllib  # noqa: PLC0415 -- only an archive with a pyproject.toml (starts faster)
+
         try:
             config = tomllib.loads(pyproject.data.decode("utf-8", "replace"))
         except (tomllib.TOMLDecodeError, ValueError):
@@ -99,6 +99,8 @@ def hook_modules(members: list[Member], *, sdist: bool) -> dict[str, str]:
 
 
 def _cfg_cmdclass(text: str) -> list[str]:
+    import configparser  # noqa: PLC0415 -- only an archive with a setup.cfg (starts faster)
+
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(text)
@@ -119,6 +121,8 @@ def console_scripts(members: list[Member]) -> list[tuple[str, str]]:
         if base in {"entry_points.txt", "setup.cfg"}:
             out += [(member.name, c) for c in _ini_scripts(member.data.decode("utf-8", "replace"))]
         elif base == "pyproject.toml":
+            import tomllib  # noqa: PLC0415 -- see hook_modules
+
             try:
                 project = tomllib.loads(member.data.decode("utf-8", "replace")).get("project", {})
             except (tomllib.TOMLDecodeError, ValueError):

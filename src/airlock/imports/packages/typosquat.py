@@ -13,10 +13,10 @@ Extensions with a real suffix (``pytest-cov``, ``requests-toolbelt``) are not fl
 
 from __future__ import annotations
 
+import pkgutil
 import re
 from collections.abc import Iterable, Set
 from dataclasses import dataclass
-from importlib import resources
 
 _LOOKALIKE = str.maketrans({"0": "o", "1": "l", "3": "e", "5": "s", "7": "t", "i": "l"})
 _BARE_AFFIX = re.compile(r"^(?:python-?|py-)?(?P<core>.+?)(?:-?python|-py|-?[0-9])?$")
@@ -27,14 +27,18 @@ def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-POPULAR = frozenset(
-    normalise(line.split("#", 1)[0].strip())
-    for line in resources.files("airlock.imports.packages.data")
-    .joinpath("popular.txt")
-    .read_text("utf-8")
-    .splitlines()
-    if line.split("#", 1)[0].strip()
-)
+def _shipped() -> frozenset[str]:
+    """The names of ``data/popular.txt``, read through the package's loader: zip-safe like
+    importlib.resources, whose import (with tempfile and shutil) costs more than the read,
+    and every vetting process starts here."""
+    text = pkgutil.get_data("airlock.imports.packages.data", "popular.txt")
+    if text is None:  # a loader that cannot read data: no list is no protection, so fail
+        raise ImportError("airlock.imports.packages.data: the loader cannot read popular.txt")
+    lines = (line.split("#", 1)[0].strip() for line in text.decode("utf-8").splitlines())
+    return frozenset(normalise(line) for line in lines if line)
+
+
+POPULAR = _shipped()
 
 
 def distance(a: str, b: str) -> int:

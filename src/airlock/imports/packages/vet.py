@@ -32,7 +32,6 @@ from airlock.imports.packages.native import (
     scan_native,
 )
 from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, scan_pickle
-from airlock.imports.packages.provenance import Check, Publisher, Verified, judge, trusted_build
 from airlock.imports.packages.rules import (
     PackageFinding,
     Severity,
@@ -43,6 +42,7 @@ from airlock.imports.packages.typosquat import Protected, distance, normalise, t
 
 if TYPE_CHECKING:
     from airlock.imports.packages.feed import KnownBad
+    from airlock.imports.packages.provenance import Check, Publisher
 
 
 @dataclass(frozen=True, slots=True)
@@ -666,6 +666,9 @@ def with_provenance(report: VetReport, pin: Publisher | None, check: Check) -> V
     """``report`` with what its PEP 740 attestation says (see
     :mod:`airlock.imports.packages.provenance`): the verified publisher recorded, unread native
     code relaxed for the project's pinned publisher, held or denied otherwise."""
+    # Only a file with an attestation or a pin comes here (vetting alone starts faster).
+    from airlock.imports.packages.provenance import Verified, judge, trusted_build  # noqa: PLC0415
+
     findings = report.findings
     publisher = ""
     unknown = report.unknown
