@@ -27,6 +27,7 @@ from airlock.imports.packages.imposture import popular_lookalike, stdlib_lookali
 from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.prefilter import may_act
 from airlock.imports.packages.rules import DROP_SITE, PackageFinding, Severity, scan_constants
+from airlock.imports.packages.runfile import run_files
 
 # Code far to the right of a line's visible part: a classic way to hide a payload (issue 16).
 OFF_SCREEN = re.compile(rb"\S[ \t]{150,}(?P<code>[^\s#\"'][^\n]{4,})")
@@ -112,6 +113,9 @@ def scan_python(
                 f"could not parse as Python ({type(e).__name__}); cannot vet it",
             ),
         ]
+    # What this text runs from other files, answered now from this tree: the archive pass
+    # asks of every module, and parsing is most of vetting (run_files keeps the answer).
+    run_files(source, top_only=not install_time, tree=tree)
     try:
         found += score(path, trace(tree, install_time=install_time, helper=helper, source=source))
     except RecursionError:

@@ -13,6 +13,7 @@ Extensions with a real suffix (``pytest-cov``, ``requests-toolbelt``) are not fl
 
 from __future__ import annotations
 
+import functools
 import pkgutil
 import re
 from collections.abc import Iterable, Set
@@ -53,6 +54,24 @@ def distance(a: str, b: str) -> int:
     return rows[len(a)][len(b)]
 
 
+def one_edit(a: str, b: str) -> bool:
+    """Whether ``distance(a, b) == 1``: one substitution, insertion, deletion or swap of
+    two neighbours turns ``a`` into ``b``. One pass from the first difference instead of the
+    full table (each name is compared with every protected one: issue 16, start-up cost)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    first = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+    if len(a) > len(b):
+        return a[first + 1 :] == b[first:]
+    if len(a) < len(b):
+        return b[first + 1 :] == a[first:]
+    rest = first + 2
+    return a[first + 1 :] == b[first + 1 :] or (
+        a[first + 1 : rest] == b[first] and b[first + 1 : rest] == a[first] and a[rest:] == b[rest:]
+    )
+
+
+@functools.lru_cache(maxsize=65_536)  # each protected name's, once, not once per lookup
 def _skeleton(name: str) -> str:
     """What a name looks like: separators gone, look-alike characters folded."""
     return name.replace("-", "").replace("rn", "m").replace("vv", "w").translate(_LOOKALIKE)
@@ -69,7 +88,7 @@ def typosquat_of(name: str, protected: Set[str] = POPULAR) -> str | None:
     for popular in sorted(protected):
         if shape == _skeleton(popular) or (core != own and core == popular):
             return popular
-        if len(popular) > 4 and abs(len(own) - len(popular)) <= 1 and distance(own, popular) == 1:
+        if len(popular) > 4 and abs(len(own) - len(popular)) <= 1 and one_edit(own, popular):
             return popular
     return None
 
