@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable
 
 from airlock.imports.packages.archive import Member
+from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.rules import PackageFinding, Severity
 from airlock.imports.packages.typosquat import normalise
 
@@ -38,8 +39,8 @@ COMMON_COMMANDS = frozenset({
     "find", "tar", "unzip", "systemctl", "crontab", "cmd", "powershell", "explorer", "notepad",
 })  # fmt: skip
 SCRIPT_SUFFIXES = (".sh", ".bash", ".bat", ".cmd", ".ps1", ".vbs", ".command")
-SECTION = re.compile(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
-ENTRY = re.compile(r"^\s*(?P<name>[^=\s#;][^=]*?)\s*=\s*\S")
+SECTION = LazyPattern(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
+ENTRY = LazyPattern(r"^\s*(?P<name>[^=\s#;][^=]*?)\s*=\s*\S")
 
 
 def _root(members: list[Member], base: str, sdist: bool) -> Member | None:
@@ -206,7 +207,7 @@ def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[P
 
 
 # A download piped into a shell or an evaluator, or PowerShell run encoded or hidden.
-SCRIPT_DROPPER = re.compile(
+SCRIPT_DROPPER = LazyPattern(
     r"\b(?:curl|wget)\b[^\n|;&]{0,300}\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b|"
     r"-e(?:nc|ncodedcommand)\s+[A-Za-z0-9+/=]{20,}|powershell[^\n]{0,80}-w(?:indowstyle)?\s+hidden|"
     r"\b(?:iwr|invoke-webrequest|irm|invoke-restmethod)\b[^\n]{0,300}\|\s*(?:iex|invoke-expression)\b",

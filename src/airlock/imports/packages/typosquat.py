@@ -19,8 +19,10 @@ import re
 from collections.abc import Iterable, Set
 from dataclasses import dataclass
 
+from airlock.imports.packages.lazyre import LazyPattern
+
 _LOOKALIKE = str.maketrans({"0": "o", "1": "l", "3": "e", "5": "s", "7": "t", "i": "l"})
-_BARE_AFFIX = re.compile(r"^(?:python-?|py-)?(?P<core>.+?)(?:-?python|-py|-?[0-9])?$")
+_BARE_AFFIX = LazyPattern(r"^(?:python-?|py-)?(?P<core>.+?)(?:-?python|-py|-?[0-9])?$")
 
 
 def normalise(name: str) -> str:
@@ -142,7 +144,7 @@ def popular_names(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+_NAME = LazyPattern(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
 def refreshed_names(popular: Iterable[str], index_projects: Iterable[str]) -> list[tuple[str, str]]:

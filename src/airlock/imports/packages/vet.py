@@ -22,6 +22,7 @@ from airlock.imports.packages.analysis import scan_across, scan_pth, scan_python
 from airlock.imports.packages.archive import Member, read_members
 from airlock.imports.packages.hooks import hook_findings, hook_modules
 from airlock.imports.packages.imposture import impostor_of
+from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.local import LocalModules, module_names
 from airlock.imports.packages.memo import MEMO
 from airlock.imports.packages.native import (
@@ -277,7 +278,7 @@ def _member_findings(
 # Files that declare what a distribution depends on.
 DECLARING = {"METADATA", "PKG-INFO", "requires.txt", "setup.py", "setup.cfg", "pyproject.toml"}
 LOOKALIKE_IMPORTS = ("stdlib-lookalike-import", "lookalike-import")
-LOOKALIKE_NAME = re.compile(r"imports '(\w+)'")
+LOOKALIKE_NAME = LazyPattern(r"imports '(\w+)'")
 LOCAL_IMPORT = re.compile(
     rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|\*|[\w, \t]+)|"
     rb"import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?)",
@@ -286,8 +287,8 @@ LOCAL_IMPORT = re.compile(
 IDENT = re.compile(rb"[A-Za-z_]\w*")
 TOP_CALL = re.compile(rb"^[A-Za-z_]\w*\s*\(", re.MULTILINE)
 REQUIRES = re.compile(r"^Requires(?:-Dist)?:.*$", re.MULTILINE)
-INSTALL_REQUIRES = re.compile(r"install_requires\s*=\s*[\[(]([^\])]{0,20000})[\])]")
-INSTALLED = re.compile(r"(?<![\w./-])([A-Za-z][\w.-]{2,})")
+INSTALL_REQUIRES = LazyPattern(r"install_requires\s*=\s*[\[(]([^\])]{0,20000})[\])]")
+INSTALLED = LazyPattern(r"(?<![\w./-])([A-Za-z][\w.-]{2,})")
 
 
 def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the members
@@ -775,7 +776,7 @@ def _metadata_findings(filename: str, name: str, metadata: str) -> list[PackageF
 
 
 # ``name @ https://…``: a dependency fetched from a URL, past the index and its vetting.
-URL_REQUIREMENT = re.compile(r"^[A-Za-z0-9][\w.\-]*\s*(?:\[[^\]]*\])?\s*@\s*\S+://", re.I)
+URL_REQUIREMENT = LazyPattern(r"^[A-Za-z0-9][\w.\-]*\s*(?:\[[^\]]*\])?\s*@\s*\S+://", re.I)
 
 
 def _requirements_of(metadata: str, members: list[Member]) -> list[str]:

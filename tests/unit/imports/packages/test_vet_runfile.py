@@ -8,7 +8,6 @@ import ast
 import pytest
 
 from airlock.domain.requests import Outcome
-from airlock.imports.packages import runfile
 from airlock.imports.packages.analysis import scan_python
 from airlock.imports.packages.runfile import resolve, run_files
 from airlock.imports.packages.vet import vet
@@ -125,9 +124,14 @@ def test_the_member_pass_answers_for_the_archive_pass_without_a_second_parse(
 ) -> None:
     setup = "with open('pkg/version.py') as f:\n    exec(f.read(), {})  # one-of-a-kind 7f3a\n"
     scan_python("pkg-1.0/setup.py", setup, install_time=True)  # parses, answers run_files
-    parsed: list[object] = []
+    parsed: list[str] = []
     empty = ast.Module([], [])
-    monkeypatch.setattr(runfile.ast, "parse", lambda *a, **_: parsed.append(a) or empty)
+
+    def counting_parse(source: str, *_: object, **__: object) -> ast.Module:
+        parsed.append(source)
+        return empty
+
+    monkeypatch.setattr(ast, "parse", counting_parse)
     assert [r.target for r in run_files(setup)] == ["pkg/version.py"]
     assert [r.target for r in run_files(setup, tree=empty)] == ["pkg/version.py"]
     assert parsed == []  # the answer came from the member pass's tree
