@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO
 
-from airlock.domain.requests import Outcome
+from airlock.domain.outcome import Outcome
 from airlock.errors import InvalidInput
 from airlock.imports.packages.analysis import scan_across, scan_pth, scan_python, setup_imports
 from airlock.imports.packages.archive import Member, read_members
