@@ -11,6 +11,7 @@ archive member they run. Pure: it parses, it never opens or runs anything.
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import posixpath
 from collections import OrderedDict
@@ -162,7 +163,8 @@ def run_files(
         if len(_REMEMBERED) > MAX_REMEMBERED:
             _REMEMBERED.popitem(last=False)
     else:
-        _REMEMBERED.move_to_end(key)
+        with contextlib.suppress(KeyError):  # another thread's call may have just evicted it
+            _REMEMBERED.move_to_end(key)
     return list(known)
 
 
