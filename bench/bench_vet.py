@@ -21,7 +21,9 @@ process for N popular files taken evenly from the sorted list (plus the six and 
 wheels and the requests sdist), ``--runs`` times each; the median wall and CPU time per
 file is printed beside the same run's ``python -c pass`` and ``python -c "import airlock"``
 start-up, with airlock's bytecode compiled first (as ``pip install`` leaves it). Target:
-median <= 0.2 s per file.
+median <= 0.2 s per file. ``--src DIR`` (repeatable) compares airlock trees in one run: the
+same console script is started with ``PYTHONPATH=DIR`` (``/work/main/src``,
+``/work/wt/NAME/src``), the trees taking turns run by run, and each tree's medians printed.
 
 GuardDog (``guarddog pypi scan FILE``) runs in its own venv under the cache when it can be
 installed from PyPI. It needs a file path, so a malicious archive is written (not unpacked)
@@ -425,11 +427,11 @@ def popular_files(cache: Path) -> list[Path]:
     return sorted(p for folder in ("wheels", "sdists") for p in (cache / folder).glob("*.*"))
 
 
-def _timed(command: list[str]) -> tuple[float, float]:
+def _timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall and CPU seconds (user + system) of one child process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(command, check=False, capture_output=True, timeout=600)
+    subprocess.run(command, check=False, capture_output=True, timeout=600, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -440,8 +442,31 @@ def _median_of(command: list[str], runs: int) -> tuple[float, float]:
     return statistics.median(w for w, _ in got), statistics.median(c for _, c in got)
 
 
-def whole_process(files: list[Path], n: int, runs: int) -> None:
-    """``airlock package vet FILE`` as a fresh process per file, beside Python's own start-up."""
+def _tree_env(src: Path | None) -> dict[str, str] | None:
+    """The environment that makes a child import airlock from ``src`` (None: as installed)."""
+    if src is None:
+        return None
+    src = src.resolve()
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(src)
+    compileall.compile_dir(str(src / "airlock"), quiet=1)
+    imported = subprocess.run(
+        [sys.executable, "-c", "import airlock; print(airlock.__file__)"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    ).stdout.strip()
+    if not Path(imported).is_relative_to(src):
+        raise SystemExit(f"--src {src}: a child imports airlock from {imported} instead")
+    return env
+
+
+def whole_process(files: list[Path], n: int, runs: int, trees: list[Path] | None = None) -> None:
+    """``airlock package vet FILE`` as a fresh process per file, beside Python's own start-up.
+
+    ``trees``: airlock source folders to compare (each run of each file starts every tree
+    once, in turn, so load changes touch them alike); none: the installed airlock."""
     if not files:
         print("whole process: no cached popular files")
         return
@@ -453,6 +478,7 @@ def whole_process(files: list[Path], n: int, runs: int) -> None:
     import airlock as package  # noqa: PLC0415 -- only the whole-process timing needs it
 
     compileall.compile_dir(str(Path(package.__file__).parent), quiet=1)
+    envs = {str(t): _tree_env(t) for t in trees} if trees else {"installed": None}
     airlock = Path(sys.executable).with_name("airlock")
     entry = (
         [str(airlock)]
@@ -467,18 +493,30 @@ def whole_process(files: list[Path], n: int, runs: int) -> None:
         f"{bare[0]:.3f} s wall / {bare[1]:.3f} s CPU; import airlock {imported[0]:.3f} / "
         f"{imported[1]:.3f} s"
     )
-    walls, cpus = [], []
+    walls: dict[str, list[float]] = {name: [] for name in envs}
+    cpus: dict[str, list[float]] = {name: [] for name in envs}
     for path in chosen:
-        wall, cpu_s = _median_of([*entry, "package", "vet", str(path)], runs)
-        walls.append(wall)
-        cpus.append(cpu_s)
-        print(f"   {path.name:60} {wall:6.3f} s wall {cpu_s:6.3f} s CPU ({path.stat().st_size} B)")
-    med = statistics.median(walls)
-    print(
-        f"whole process: {len(chosen)} files, median {med:.3f} s wall, "
-        f"{statistics.median(cpus):.3f} s CPU per file (target <= 0.2 s "
-        f"{'MET' if med <= 0.2 else 'MISSED'}; load {os.getloadavg()[0]:.1f})"
-    )
+        got: dict[str, list[tuple[float, float]]] = {name: [] for name in envs}
+        for turn in range(runs):
+            names = list(envs) if turn % 2 == 0 else list(reversed(envs))
+            for name in names:
+                got[name].append(_timed([*entry, "package", "vet", str(path)], envs[name]))
+        cells = []
+        for name in envs:
+            wall = statistics.median(w for w, _ in got[name])
+            cpu_s = statistics.median(c for _, c in got[name])
+            walls[name].append(wall)
+            cpus[name].append(cpu_s)
+            cells.append(f"{wall:6.3f} s wall {cpu_s:6.3f} s CPU")
+        print(f"   {path.name:60} {' | '.join(cells)} ({path.stat().st_size} B)")
+    for name in envs:
+        med = statistics.median(walls[name])
+        print(
+            f"whole process{'' if name == 'installed' else ' ' + name}: {len(chosen)} files, "
+            f"median {med:.3f} s wall, {statistics.median(cpus[name]):.3f} s CPU per file "
+            f"(target <= 0.2 s {'MET' if med <= 0.2 else 'MISSED'}; "
+            f"load {os.getloadavg()[0]:.1f})"
+        )
 
 
 def verdict_lines(rows: dict[tuple[str, str], list[tuple[Item, Outcome, float, list[str]]]]) -> str:
@@ -527,6 +565,13 @@ def main() -> None:
     parser.add_argument("--progress", action="store_true", help="a line per file as it goes")
     parser.add_argument("--whole", type=int, default=9, metavar="N", help="0: skip")
     parser.add_argument("--runs", type=int, default=3, help="runs per whole-process file")
+    parser.add_argument(
+        "--src",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="whole process: airlock source folder to time (repeat to compare trees in turns)",
+    )
     args = parser.parse_args()
 
     items = [] if args.only == "popular" else malicious_items(args.samples)
@@ -613,7 +658,7 @@ def main() -> None:
     if args.verdicts_out:
         args.verdicts_out.write_text(verdict_lines(rows))
     if args.whole and args.only != "malicious":
-        whole_process(popular_files(args.cache), args.whole, args.runs)
+        whole_process(popular_files(args.cache), args.whole, args.runs, args.src)
     binary = guarddog(args.cache) if args.guarddog else None
     if binary is None:
         print("GuardDog: not run (pass --guarddog N)")

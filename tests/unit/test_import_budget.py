@@ -152,3 +152,45 @@ def test_gateway_starts_without_the_data_stack_or_migrations(home: Path) -> None
     assert {"fastapi", "sqlalchemy", "cryptography"} <= loaded
     forbidden = DATA_STACK | {"alembic", "mako"}
     assert not loaded & forbidden, sorted(loaded & forbidden)
+
+
+def test_vetting_a_wheel_opens_no_home_and_imports_only_what_vetting_needs(tmp_path: Path) -> None:
+    # Issue 16: `airlock package vet FILE` as a whole process in <= 0.2 s. It needs no
+    # settings, store or facade, no request types, and (for a plain wheel) no TOML or INI
+    # parser, no attestation code and not importlib.resources (tempfile, shutil, random).
+    from scripts.make_test_packages import wheel  # noqa: PLC0415 -- only this test builds one
+
+    path = tmp_path / "tidy-1.0-py3-none-any.whl"
+    path.write_bytes(
+        wheel("tidy", "1.0", {"tidy/__init__.py": "def add(a, b):\n    return a + b\n"})
+    )
+    home = tmp_path / "no-home"
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "airlock.cli.main", "package", "vet", str(path)],
+        env=_clean_env(AIRLOCK_HOME=str(home)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    modules = {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert "airlock.imports.packages.vet" in modules  # the probe sees imports at all
+    not_needed = {
+        "airlock.settings",
+        "airlock.service",
+        "airlock.store",
+        "airlock.domain.requests",
+        "airlock.imports.packages.provenance",
+        "importlib.resources",
+        "tempfile",
+        "tomllib",
+        "configparser",
+        "sqlite3",
+    }
+    assert not modules & not_needed, sorted(modules & not_needed)
+    assert not {m.split(".")[0] for m in modules} & NOT_FOR_VERSION
+    assert not home.exists()  # vetting a file records nothing

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from airlock.domain.requests import Outcome
+from airlock.domain.outcome import Outcome
 from airlock.errors import AuthenticationRequired, ConfigError, ExitCode, PermissionDenied
 
 if TYPE_CHECKING:

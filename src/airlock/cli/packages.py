@@ -14,7 +14,7 @@ from airlock.cli.context import EXIT_FOR_OUTCOME, CliContext, pass_cli
 from airlock.cli.package_feed import feed_group
 from airlock.cli.package_provenance import publisher_group
 from airlock.cli.package_typosquat import typosquat_group
-from airlock.domain.requests import Outcome, RequestStatus
+from airlock.domain.outcome import Outcome
 from airlock.errors import AirlockError, InvalidInput, SourceError
 from airlock.render.table import render_table
 
@@ -274,6 +274,8 @@ def admit(cli: CliContext, path: Path, as_name: str | None, attestation: Path | 
     click.echo(f"{admission.request.id}: {admission.request.status.value}")
     for reason in admission.decision.reasons:  # why, in the vetting's own words
         click.echo(f"  {reason.code}: {reason.message}")
+    from airlock.domain.requests import RequestStatus
+
     if admission.request.status is RequestStatus.HELD:
         from airlock.service import Actor  # only admit needs the facade (vet starts faster)
 

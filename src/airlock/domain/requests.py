@@ -16,6 +16,10 @@ from airlock.domain.names import (
     request_id,
     sha256_hex,
 )
+
+# Outcome lives on its own so that vetting a package imports no request types (issue 16);
+# it is a name of this module too, as it always was.
+from airlock.domain.outcome import Outcome as Outcome  # noqa: PLC0414 -- mypy's re-export
 from airlock.errors import InvalidInput
 
 MAX_PURPOSE_CHARS = 2000
@@ -26,14 +30,6 @@ class RequestKind(StrEnum):
     EXPORT = "export"
     DATA_IMPORT = "data_import"
     PACKAGE_IMPORT = "package_import"
-
-
-class Outcome(StrEnum):
-    """A decision. ``hold`` is the fail-closed answer whenever airlock is unsure."""
-
-    ALLOW = "allow"
-    HOLD = "hold"
-    DENY = "deny"
 
 
 class RequestStatus(StrEnum):

@@ -24,19 +24,21 @@ from airlock.imports.packages.disguise import (
 )
 from airlock.imports.packages.flow import Trace, trace, trace_across
 from airlock.imports.packages.imposture import popular_lookalike, stdlib_lookalike
+from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.prefilter import may_act
 from airlock.imports.packages.rules import DROP_SITE, PackageFinding, Severity, scan_constants
+from airlock.imports.packages.runfile import run_files
 
 # Code far to the right of a line's visible part: a classic way to hide a payload (issue 16).
-OFF_SCREEN = re.compile(rb"\S[ \t]{150,}(?P<code>[^\s#\"'][^\n]{4,})")
+OFF_SCREEN = LazyPattern(rb"\S[ \t]{150,}(?P<code>[^\s#\"'][^\n]{4,})")
 # A long run that mixes spaces and tabs (no 64 spaces or 16 tabs in a row): three switches.
-MIXED_BLANKS = re.compile(rb" \t+ +\t| *\t +\t+ ")
-OFF_SCREEN_CODE = re.compile(
+MIXED_BLANKS = LazyPattern(rb" \t+ +\t| *\t +\t+ ")
+OFF_SCREEN_CODE = LazyPattern(
     rb"^;?\s*(import |from \S+ import|exec|eval|__import__|os\.|subprocess)"
 )
 # Dependencies that only stealers need in a package that claims to be something else.
-STEALER_DEPS = re.compile(
+STEALER_DEPS = LazyPattern(
     r"browser[_-]cookie3|discord[_-]?webhook|dhooks|robloxpy|pycryptodome.*win32crypt|"
     r"pyautogui.*discord",
     re.IGNORECASE,
@@ -112,6 +114,9 @@ def scan_python(
                 f"could not parse as Python ({type(e).__name__}); cannot vet it",
             ),
         ]
+    # What this text runs from other files, answered now from this tree: the archive pass
+    # asks of every module, and parsing is most of vetting (run_files keeps the answer).
+    run_files(source, top_only=not install_time, tree=tree)
     try:
         found += score(path, trace(tree, install_time=install_time, helper=helper, source=source))
     except RecursionError:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 
 from airlock.imports.packages.flow import MAX_STEPS, Event, Trace, When
+from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.rules import (
     DROP_SITE,
     EXECUTABLE_URL,
@@ -40,21 +41,21 @@ from airlock.imports.packages.sinks import (
     STARTS,
 )
 
-DROPPER = re.compile(
+DROPPER = LazyPattern(
     r"powershell|-encodedcommand|certutil|bitsadmin|mshta|invoke-webrequest|iwr |curl |wget |"
     r"/dev/tcp/|\bnc\b.* -e|chmod \+x|\.exe\b|\.vbs\b|\.bat\b|\.ps1\b|https?://|start /b|"
     r"rundll32|schtasks|reg add|crontab|osascript|base64 -d|\| *(ba)?sh\b|python\S* -c",
     re.IGNORECASE,
 )
-STRONG_DROPPER = re.compile(
+STRONG_DROPPER = LazyPattern(
     r"(curl|wget|invoke-webrequest|iwr|certutil|bitsadmin)\b.{0,300}"
     r"(chmod \+x|\|\s*(ba|z)?sh\b|&&\s*\S*/tmp/|start-process|\.exe\b|\bstart\b)|"
     r"-encodedcommand|-enc\s+[a-z0-9+/=]{20,}|powershell.{0,80}-w(indowstyle)?\s+hidden",
     re.IGNORECASE | re.DOTALL,
 )
-PIP_INSTALL = re.compile(r"\bpip[\d.]*\b.{0,40}\binstall\b(?!\s+(-e\s+)?\.(\s|$))", re.DOTALL)
-MINER = re.compile(r"stratum\+(?:tcp|ssl)://|\bxmrig\b|--donate-level|\bcpuminer\b|nicehash", re.I)
-WIPER = re.compile(
+PIP_INSTALL = LazyPattern(r"\bpip[\d.]*\b.{0,40}\binstall\b(?!\s+(-e\s+)?\.(\s|$))", re.DOTALL)
+MINER = LazyPattern(r"stratum\+(?:tcp|ssl)://|\bxmrig\b|--donate-level|\bcpuminer\b|nicehash", re.I)
+WIPER = LazyPattern(
     r"\brm\s+-(?:rf|fr|r)\w*\s+(?:--no-preserve-root\s+)?(?:/|/\*|~/?|\$HOME/?|/home/?|/etc/?)(?:\s|$)|"
     r"\b(?:rd|rmdir)\s+/s\s+/q\s+[a-z]:\\?(?:\s|$)|\bdel\s+/[fsq](?:\s+/[fsq])*\s+[a-z]:\\|"
     r"\bformat\s+[a-z]:|\bmkfs(?:\.\w+)?\s+/dev/|\bdd\s+if=/dev/(?:zero|urandom)\s+of=/dev/",
@@ -64,29 +65,29 @@ DNS = (
     "socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo",
     "dns.resolver.resolve", "dns.resolver.query", "dns.resolver.Resolver.resolve",
 )  # fmt: skip
-DOMAIN = re.compile(r"\.[a-z][a-z0-9-]*\.[a-z]{2,}", re.IGNORECASE)
-BUILD_TOOL = re.compile(
+DOMAIN = LazyPattern(r"\.[a-z][a-z0-9-]*\.[a-z]{2,}", re.IGNORECASE)
+BUILD_TOOL = LazyPattern(
     r"^\s*(\S*/)?(cc|c\+\+|gcc|g\+\+|clang|clang\+\+|cl|icc|pkg-config|pkgconf|git|uname|"
     r"xcrun|sw_vers|cmake|make|ninja|nvcc|ldconfig|which|lsb_release|ar|nm|otool|ld|lipo|"
     r"rustc|cargo|cython|swig|llvm-config|hipcc|gfortran|icx|dpkg-architecture|python[\d.]*|"
     r"twine|sphinx-build|pip|tox|hg|svn|rm|cp|mkdir|cmd|sh -c (cc|gcc|make))(\s|$)",
 )
-HIDDEN_PAYLOAD = re.compile(
+HIDDEN_PAYLOAD = LazyPattern(
     r"https?://|\bimport\s+\w|exec\(|eval\(|__import__|subprocess|os\.system|powershell|"
     r"\bcurl\b|\bwget\b|/bin/(ba)?sh|socket\.",
     re.IGNORECASE,
 )
-PERSISTENCE = re.compile(
+PERSISTENCE = LazyPattern(
     r"startup|\\run\b|\.bashrc|\.zshrc|\.profile|crontab|launchagents|autostart|"
     r"site-packages|\.pth$|(^|\s)/etc/|system32|appdata",
     re.IGNORECASE,
 )
-SECRET_FILE = re.compile(
+SECRET_FILE = LazyPattern(
     r"\.ssh|id_rsa|id_ed25519|\.aws|\.env\b|wallet|login data|cookies|\.git-credentials|"
     r"local state|leveldb|\.netrc|keychain|exodus|\.kube/config|\.docker/config",
     re.IGNORECASE,
 )
-STOLEN_FILE = re.compile(
+STOLEN_FILE = LazyPattern(
     r"id_rsa|id_ed25519|id_ecdsa|id_dsa|login data|cookies|wallet|local state|leveldb|"
     r"keychain|exodus|\.git-credentials",
     re.IGNORECASE,
@@ -125,12 +126,12 @@ def _exec(event: Event, eager: bool) -> tuple[str, Severity] | None:
 
 
 # A shell with nothing to run: someone else will type into it (a bind or reverse shell).
-BARE_SHELL = re.compile(
+BARE_SHELL = LazyPattern(
     r"\s*(\S*[/\\])?(ba|z|da|k|c)?sh(\.exe)?(\s+-i)?|\s*(\S*[/\\])?(cmd|powershell|pwsh)(\.exe)?",
     re.IGNORECASE,
 )
 # A public IPv4 literal as a URL's host (loopback, private and link-local ranges excluded).
-PUBLIC_IP_URL = re.compile(
+PUBLIC_IP_URL = LazyPattern(
     r"https?://(?!(?:127|10|0)\.|192\.168\.|169\.254\.|172\.(?:1[6-9]|2\d|3[01])\.)"
     r"(?:\d{1,3}\.){3}\d{1,3}\b"
 )
@@ -226,7 +227,7 @@ def _write(event: Event, eager: bool) -> tuple[str, Severity] | None:
     return None  # saving a download is what clients do; running it is the chain (DROPPED)
 
 
-EXECUTABLE_PATH = re.compile(r"\.(exe|scr|bat|cmd|ps1|vbs|dll|so|dylib|sh|elf|bin)\b", re.I)
+EXECUTABLE_PATH = LazyPattern(r"\.(exe|scr|bat|cmd|ps1|vbs|dll|so|dylib|sh|elf|bin)\b", re.I)
 
 
 def _open(event: Event, eager: bool) -> tuple[str, Severity] | None:

@@ -21,12 +21,11 @@ cross-file pass of ADR 0029 starts from ``setup.py`` and ``__init__.py`` only).
 
 from __future__ import annotations
 
-import configparser
 import re
-import tomllib
 from collections.abc import Iterable
 
 from airlock.imports.packages.archive import Member
+from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.rules import PackageFinding, Severity
 from airlock.imports.packages.typosquat import normalise
 
@@ -40,8 +39,8 @@ COMMON_COMMANDS = frozenset({
     "find", "tar", "unzip", "systemctl", "crontab", "cmd", "powershell", "explorer", "notepad",
 })  # fmt: skip
 SCRIPT_SUFFIXES = (".sh", ".bash", ".bat", ".cmd", ".ps1", ".vbs", ".command")
-SECTION = re.compile(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
-ENTRY = re.compile(r"^\s*(?P<name>[^=\s#;][^=]*?)\s*=\s*\S")
+SECTION = LazyPattern(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
+ENTRY = LazyPattern(r"^\s*(?P<name>[^=\s#;][^=]*?)\s*=\s*\S")
 
 
 def _root(members: list[Member], base: str, sdist: bool) -> Member | None:
@@ -75,6 +74,8 @@ def hook_modules(members: list[Member], *, sdist: bool) -> dict[str, str]:
     found: dict[str, str] = {}
     pyproject = _root(members, "pyproject.toml", sdist)
     if pyproject is not None and pyproject.data is not None:
+        import tomllib  # noqa: PLC0415 -- only an archive with a pyproject.toml (starts faster)
+
         try:
             config = tomllib.loads(pyproject.data.decode("utf-8", "replace"))
         except (tomllib.TOMLDecodeError, ValueError):
@@ -99,6 +100,8 @@ def hook_modules(members: list[Member], *, sdist: bool) -> dict[str, str]:
 
 
 def _cfg_cmdclass(text: str) -> list[str]:
+    import configparser  # noqa: PLC0415 -- only an archive with a setup.cfg (starts faster)
+
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(text)
@@ -119,6 +122,8 @@ def console_scripts(members: list[Member]) -> list[tuple[str, str]]:
         if base in {"entry_points.txt", "setup.cfg"}:
             out += [(member.name, c) for c in _ini_scripts(member.data.decode("utf-8", "replace"))]
         elif base == "pyproject.toml":
+            import tomllib  # noqa: PLC0415 -- see hook_modules
+
             try:
                 project = tomllib.loads(member.data.decode("utf-8", "replace")).get("project", {})
             except (tomllib.TOMLDecodeError, ValueError):
@@ -202,7 +207,7 @@ def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[P
 
 
 # A download piped into a shell or an evaluator, or PowerShell run encoded or hidden.
-SCRIPT_DROPPER = re.compile(
+SCRIPT_DROPPER = LazyPattern(
     r"\b(?:curl|wget)\b[^\n|;&]{0,300}\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b|"
     r"-e(?:nc|ncodedcommand)\s+[A-Za-z0-9+/=]{20,}|powershell[^\n]{0,80}-w(?:indowstyle)?\s+hidden|"
     r"\b(?:iwr|invoke-webrequest|irm|invoke-restmethod)\b[^\n]{0,300}\|\s*(?:iex|invoke-expression)\b",

@@ -20,7 +20,7 @@ import functools
 import re
 import sys
 
-from airlock.imports.packages.typosquat import distance, normalise, typosquat_of
+from airlock.imports.packages.typosquat import normalise, one_edit, typosquat_of
 
 # Python 2 names and well-known libraries a letter away from a stdlib module.
 KNOWN = frozenset({
@@ -50,7 +50,7 @@ def stdlib_lookalike(name: str) -> str | None:
         return None  # a numbered backport (pickle5, pathlib2, selectors2)
     for size in (len(lowered) - 1, len(lowered), len(lowered) + 1):
         for module in _STDLIB.get(size, ()):
-            if distance(lowered, module) == 1:
+            if one_edit(lowered, module):
                 return module
     return None
 

@@ -64,13 +64,20 @@ def disguised_executable(path: str) -> PackageFinding:
 
 @functools.cache
 def native_rules() -> yara.Rules:
-    """The shipped rules, compiled once per process."""
-    from importlib import resources  # noqa: PLC0415 -- see yara
+    """The shipped rules, compiled once per process. From source on purpose: a compiled
+    file kept between processes would save a few milliseconds, but "using compiled rules
+    from untrusted sources can lead to the execution of malicious code" (YARA's
+    docs/commandline.rst), and a cache is a file someone else may write."""
+    import pkgutil  # noqa: PLC0415 -- see yara
 
     import yara  # noqa: PLC0415 -- only vetting a package with native code needs it
 
-    source = resources.files("airlock.imports.packages.yara").joinpath("native.yar")
-    return yara.compile(source=source.read_text("utf-8"))
+    # pkgutil reads through the package's loader (zip-safe) without importlib.resources,
+    # whose import (tempfile, shutil, random) cost more than the compile itself.
+    source = pkgutil.get_data("airlock.imports.packages.yara", "native.yar")
+    if source is None:
+        raise ImportError("airlock.imports.packages.yara: the loader cannot read native.yar")
+    return yara.compile(source=source.decode("utf-8"))
 
 
 def scan_native(path: str, data: bytes) -> list[PackageFinding]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Protocol
 
+from airlock.imports.packages.lazyre import LazyPattern
+
 
 class Severity(IntEnum):
     LOW = 1
@@ -67,34 +69,34 @@ DECODERS = {
     "lzma.decompress",
     "bz2.decompress",
 }
-SECRETS = re.compile(
+SECRETS = LazyPattern(
     r"\.ssh|id_rsa|id_ed25519|\.aws/credentials|\.netrc|\.docker/config|"
     r"\.kube/config|\.git-credentials|Login Data|Cookies"
 )
-METADATA = re.compile(r"169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200")
+METADATA = LazyPattern(r"169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200")
 # A bitcoin (1..., 3..., bc1...) or ethereum (0x + 40 hex) address standing as a word. Written
 # to start with its first character so the regex engine skips ahead in C: the same matches
 # as r"\b(bc1|[13])[a-zA-HJ-NP-Z0-9]{25,39}\b|\b0x[a-fA-F0-9]{40}\b", seven times faster.
-WALLET = re.compile(
+WALLET = LazyPattern(
     r"[13b0](?<!\w.)(?:(?<=[13])[a-zA-HJ-NP-Z0-9]{25,39}\b|(?<=b)c1[a-zA-HJ-NP-Z0-9]{25,39}\b"
     r"|(?<=0)x[a-fA-F0-9]{40}\b)"
 )
-EXECUTABLE_URL = re.compile(r"https?://[^\s'\"]+\.(exe|sh|elf|bin|ps1|bat)\b")
-SUSPICIOUS_URL = re.compile(
+EXECUTABLE_URL = LazyPattern(r"https?://[^\s'\"]+\.(exe|sh|elf|bin|ps1|bat)\b")
+SUSPICIOUS_URL = LazyPattern(
     r"https?://(\d{1,3}\.){3}\d{1,3}|pastebin\.com|discord(app)?\.com/api/"
     r"webhooks|ngrok\.io|transfer\.sh"
 )
 # Paste sites, webhooks and tunnels are where stolen data goes; an IP literal alone is common
 # in tests and proxy code (issue 16) and only weighs when it is a sink's target (chains.py).
-DROP_SITE = re.compile(
+DROP_SITE = LazyPattern(
     r"pastebin\.com|discord(app)?\.com/api/webhooks|ngrok\.io|transfer\.sh|"
     r"api\.telegram\.org/bot|webhook\.site|pipedream\.net|interact\.sh|\boast\.(?:fun|site|me|pro|live|online)|burpcollaborator"
 )
-LONG_ENCODED = re.compile(r"[A-Za-z0-9+/=]{400,}")
+LONG_ENCODED = LazyPattern(r"[A-Za-z0-9+/=]{400,}")
 # Where no library needs to send anything (GuardDog's shady-links, issue 16): URL shorteners,
 # tunnels and request catchers, anonymous file and paste hosts, dynamic DNS, public-IP
 # look-ups. Only a sink's target or a decoded string is judged by it, never a docstring.
-SHADY_HOST = re.compile(
+SHADY_HOST = LazyPattern(
     r"(?:^|[/.@\s'\"])(?:bit\.ly|tinyurl\.com|cutt\.ly|is\.gd|rebrand\.ly|shorturl\.at|rb\.gy|"
     r"t\.ly|ngrok-free\.(?:app|dev)|ngrok\.app|trycloudflare\.com|localhost\.run|serveo\.net|"
     r"termbin\.com|webhook\.cool|oastify\.com|ply\.gg|dnslog\.cn|webhook-test\.com|"
@@ -113,7 +115,7 @@ DROP_SITE_WORDS = (
 )  # fmt: skip
 # Each rule with the literals (in the lower-cased text) one of which any match contains:
 # a substring test is many times faster than a regex pass, and most files hold none of them.
-CONSTANT_RULES: tuple[tuple[str, re.Pattern[str], Severity, str, tuple[str, ...]], ...] = (
+CONSTANT_RULES: tuple[tuple[str, LazyPattern[str], Severity, str, tuple[str, ...]], ...] = (
     ("credential-path", SECRETS, Severity.MEDIUM, "mentions a credential file", ()),
     # Cloud SDKs read the metadata service; only the chain that sends it out denies.
     (
@@ -139,7 +141,7 @@ CONSTANT_RULES: tuple[tuple[str, re.Pattern[str], Severity, str, tuple[str, ...]
     # names none (``().__class__.__base__.__subclasses__()[n].__init__.__globals__``).
     (
         "introspection-gadget",
-        re.compile(
+        LazyPattern(
             r"__subclasses__\(\)[^\n]{0,300}__globals__|__globals__[^\n]{0,300}__subclasses__\(\)"
         ),
         Severity.HIGH,

@@ -11,7 +11,10 @@ archive member they run. Pure: it parses, it never opens or runs anything.
 from __future__ import annotations
 
 import ast
+import contextlib
+import hashlib
 import posixpath
+from collections import OrderedDict
 from dataclasses import dataclass
 
 # Cheap text test before parsing: every shape this module reads names one of these.
@@ -134,17 +137,43 @@ class _Folder:
         return self.path(source) if node.func.attr != "read" else None
 
 
-def run_files(source: str, *, top_only: bool = False) -> list[RunFile]:
+# Answers by (SHA-256 of the text, top_only), at most MAX_REMEMBERED, oldest out: the
+# member pass parses a module and answers from its tree, so the pass over the archive that
+# asks of every module (vet's _files_run) need not parse it again (issue 16: parsing is
+# most of vetting). Only answers are kept, never trees (27 times the text's size).
+MAX_REMEMBERED = 16_384
+_REMEMBERED: OrderedDict[tuple[bytes, bool], tuple[RunFile, ...]] = OrderedDict()
+
+
+def run_files(
+    source: str, *, top_only: bool = False, tree: ast.Module | None = None
+) -> list[RunFile]:
     """Calls in ``source`` that run the text of a file whose path folds to a constant.
 
     ``top_only``: only statements of the module level (an imported module; ``setup.py``
-    runs everything it reaches, a module only its module level on import)."""
+    runs everything it reaches, a module only its module level on import). ``tree``:
+    ``ast.parse(source)`` when the caller has it (it is not parsed again)."""
     if not any(marker in source for marker in MARKERS):
         return []
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
+    key = (hashlib.sha256(source.encode("utf-8", "surrogatepass")).digest(), top_only)
+    known = _REMEMBERED.get(key)
+    if known is None:
+        known = tuple(_run_files(source, tree, top_only=top_only))
+        _REMEMBERED[key] = known
+        if len(_REMEMBERED) > MAX_REMEMBERED:
+            _REMEMBERED.popitem(last=False)
+    else:
+        with contextlib.suppress(KeyError):  # another thread's call may have just evicted it
+            _REMEMBERED.move_to_end(key)
+    return list(known)
+
+
+def _run_files(source: str, tree: ast.Module | None, *, top_only: bool) -> list[RunFile]:
+    if tree is None:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return []
     folder = _Folder()
     nodes: list[ast.AST] = list(ast.walk(tree)) if not top_only else _top(tree)
     for node in nodes:  # names first: a name bound in a block is used after it

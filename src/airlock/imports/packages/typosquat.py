@@ -13,13 +13,16 @@ Extensions with a real suffix (``pytest-cov``, ``requests-toolbelt``) are not fl
 
 from __future__ import annotations
 
+import functools
+import pkgutil
 import re
 from collections.abc import Iterable, Set
 from dataclasses import dataclass
-from importlib import resources
+
+from airlock.imports.packages.lazyre import LazyPattern
 
 _LOOKALIKE = str.maketrans({"0": "o", "1": "l", "3": "e", "5": "s", "7": "t", "i": "l"})
-_BARE_AFFIX = re.compile(r"^(?:python-?|py-)?(?P<core>.+?)(?:-?python|-py|-?[0-9])?$")
+_BARE_AFFIX = LazyPattern(r"^(?:python-?|py-)?(?P<core>.+?)(?:-?python|-py|-?[0-9])?$")
 
 
 def normalise(name: str) -> str:
@@ -27,14 +30,18 @@ def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-POPULAR = frozenset(
-    normalise(line.split("#", 1)[0].strip())
-    for line in resources.files("airlock.imports.packages.data")
-    .joinpath("popular.txt")
-    .read_text("utf-8")
-    .splitlines()
-    if line.split("#", 1)[0].strip()
-)
+def _shipped() -> frozenset[str]:
+    """The names of ``data/popular.txt``, read through the package's loader: zip-safe like
+    importlib.resources, whose import (with tempfile and shutil) costs more than the read,
+    and every vetting process starts here."""
+    text = pkgutil.get_data("airlock.imports.packages.data", "popular.txt")
+    if text is None:  # a loader that cannot read data: no list is no protection, so fail
+        raise ImportError("airlock.imports.packages.data: the loader cannot read popular.txt")
+    lines = (line.split("#", 1)[0].strip() for line in text.decode("utf-8").splitlines())
+    return frozenset(normalise(line) for line in lines if line)
+
+
+POPULAR = _shipped()
 
 
 def distance(a: str, b: str) -> int:
@@ -49,6 +56,24 @@ def distance(a: str, b: str) -> int:
     return rows[len(a)][len(b)]
 
 
+def one_edit(a: str, b: str) -> bool:
+    """Whether ``distance(a, b) == 1``: one substitution, insertion, deletion or swap of
+    two neighbours turns ``a`` into ``b``. One pass from the first difference instead of the
+    full table (each name is compared with every protected one: issue 16, start-up cost)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    first = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), len(a))
+    if len(a) > len(b):
+        return a[first + 1 :] == b[first:]
+    if len(a) < len(b):
+        return b[first + 1 :] == a[first:]
+    rest = first + 2
+    return a[first + 1 :] == b[first + 1 :] or (
+        a[first + 1 : rest] == b[first] and b[first + 1 : rest] == a[first] and a[rest:] == b[rest:]
+    )
+
+
+@functools.lru_cache(maxsize=65_536)  # each protected name's, once, not once per lookup
 def _skeleton(name: str) -> str:
     """What a name looks like: separators gone, look-alike characters folded."""
     return name.replace("-", "").replace("rn", "m").replace("vv", "w").translate(_LOOKALIKE)
@@ -65,7 +90,7 @@ def typosquat_of(name: str, protected: Set[str] = POPULAR) -> str | None:
     for popular in sorted(protected):
         if shape == _skeleton(popular) or (core != own and core == popular):
             return popular
-        if len(popular) > 4 and abs(len(own) - len(popular)) <= 1 and distance(own, popular) == 1:
+        if len(popular) > 4 and abs(len(own) - len(popular)) <= 1 and one_edit(own, popular):
             return popular
     return None
 
@@ -119,7 +144,7 @@ def popular_names(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
+_NAME = LazyPattern(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
 def refreshed_names(popular: Iterable[str], index_projects: Iterable[str]) -> list[tuple[str, str]]:

@@ -16,12 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO
 
-from airlock.domain.requests import Outcome
+from airlock.domain.outcome import Outcome
 from airlock.errors import InvalidInput
 from airlock.imports.packages.analysis import scan_across, scan_pth, scan_python, setup_imports
 from airlock.imports.packages.archive import Member, read_members
 from airlock.imports.packages.hooks import hook_findings, hook_modules
 from airlock.imports.packages.imposture import impostor_of
+from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.local import LocalModules, module_names
 from airlock.imports.packages.memo import MEMO
 from airlock.imports.packages.native import (
@@ -32,7 +33,6 @@ from airlock.imports.packages.native import (
     scan_native,
 )
 from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, scan_pickle
-from airlock.imports.packages.provenance import Check, Publisher, Verified, judge, trusted_build
 from airlock.imports.packages.rules import (
     PackageFinding,
     Severity,
@@ -43,6 +43,7 @@ from airlock.imports.packages.typosquat import Protected, distance, normalise, t
 
 if TYPE_CHECKING:
     from airlock.imports.packages.feed import KnownBad
+    from airlock.imports.packages.provenance import Check, Publisher
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,17 +278,18 @@ def _member_findings(
 # Files that declare what a distribution depends on.
 DECLARING = {"METADATA", "PKG-INFO", "requires.txt", "setup.py", "setup.cfg", "pyproject.toml"}
 LOOKALIKE_IMPORTS = ("stdlib-lookalike-import", "lookalike-import")
-LOOKALIKE_NAME = re.compile(r"imports '(\w+)'")
+LOOKALIKE_NAME = LazyPattern(r"imports '(\w+)'")
 LOCAL_IMPORT = re.compile(
     rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|\*|[\w, \t]+)|"
     rb"import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?)",
     re.MULTILINE,
 )
 IDENT = re.compile(rb"[A-Za-z_]\w*")
+CALL_HEAD = LazyPattern(rb"(?<![\w.])([A-Za-z_]\w*)(?:\.\w+)*\s*\(")
 TOP_CALL = re.compile(rb"^[A-Za-z_]\w*\s*\(", re.MULTILINE)
 REQUIRES = re.compile(r"^Requires(?:-Dist)?:.*$", re.MULTILINE)
-INSTALL_REQUIRES = re.compile(r"install_requires\s*=\s*[\[(]([^\])]{0,20000})[\])]")
-INSTALLED = re.compile(r"(?<![\w./-])([A-Za-z][\w.-]{2,})")
+INSTALL_REQUIRES = LazyPattern(r"install_requires\s*=\s*[\[(]([^\])]{0,20000})[\])]")
+INSTALLED = LazyPattern(r"(?<![\w./-])([A-Za-z][\w.-]{2,})")
 
 
 def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the members
@@ -409,12 +411,19 @@ def _calls_locally(data: bytes, tops: frozenset[str]) -> bool:
             names += [n.split()[-1] for n in match.group(2).strip(b"()").split(b",") if n.split()]
         else:
             names.append(match.group(4) or module.split(b".")[0])
-    for name in dict.fromkeys(names):
-        if IDENT.fullmatch(name) and re.search(
-            rb"(?<![\w.])" + re.escape(name) + rb"(?:\.\w+)*\s*\(", data
-        ):
-            return True
-    return False
+    if not names:
+        return False
+    called = _called_names(data)
+    return any(IDENT.fullmatch(name) and name in called for name in names)
+
+
+def _called_names(data: bytes) -> frozenset[bytes]:
+    r"""Every name that starts a call (``name(``, ``name.attr.f (``), in one pass.
+
+    The same answer as searching ``(?<![\w.])NAME(?:\.\w+)*\s*\(`` for each name (one
+    pattern compiled per name was most of this check): a match's text holds no place where
+    another may start, so the matches found one after another are all there are."""
+    return frozenset(m.group(1) for m in CALL_HEAD.finditer(data))
 
 
 def _merge(findings: list[PackageFinding], more: list[PackageFinding]) -> list[PackageFinding]:
@@ -666,6 +675,9 @@ def with_provenance(report: VetReport, pin: Publisher | None, check: Check) -> V
     """``report`` with what its PEP 740 attestation says (see
     :mod:`airlock.imports.packages.provenance`): the verified publisher recorded, unread native
     code relaxed for the project's pinned publisher, held or denied otherwise."""
+    # Only a file with an attestation or a pin comes here (vetting alone starts faster).
+    from airlock.imports.packages.provenance import Verified, judge, trusted_build  # noqa: PLC0415
+
     findings = report.findings
     publisher = ""
     unknown = report.unknown
@@ -772,7 +784,7 @@ def _metadata_findings(filename: str, name: str, metadata: str) -> list[PackageF
 
 
 # ``name @ https://…``: a dependency fetched from a URL, past the index and its vetting.
-URL_REQUIREMENT = re.compile(r"^[A-Za-z0-9][\w.\-]*\s*(?:\[[^\]]*\])?\s*@\s*\S+://", re.I)
+URL_REQUIREMENT = LazyPattern(r"^[A-Za-z0-9][\w.\-]*\s*(?:\[[^\]]*\])?\s*@\s*\S+://", re.I)
 
 
 def _requirements_of(metadata: str, members: list[Member]) -> list[str]:

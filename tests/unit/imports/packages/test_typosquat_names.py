@@ -6,12 +6,16 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from airlock.domain.requests import Outcome
 from airlock.imports.packages.feed import known_bad
 from airlock.imports.packages.typosquat import (
     POPULAR,
     Protected,
+    distance,
+    one_edit,
     popular_names,
     refreshed_names,
     typosquat_of,
@@ -83,3 +87,21 @@ def test_vetting_with_a_feed_file_holds_its_names_at_other_versions() -> None:
     )  # fmt: skip
     (report,) = vet_many([(WHEEL, BENIGN[WHEEL])], feed)
     assert report.verdict is Outcome.HOLD and report.findings[0].rule == "known-bad-name"
+
+
+@given(st.text("abcd-_", max_size=9), st.text("abcd-_", max_size=9))
+def test_one_edit_is_distance_one(a: str, b: str) -> None:
+    assert one_edit(a, b) == (distance(a, b) == 1)
+
+
+@given(st.text("abcde", min_size=2, max_size=9), st.integers(0, 8), st.sampled_from("sidt"))
+def test_one_edit_finds_each_kind_of_edit(name: str, at: int, kind: str) -> None:
+    at %= len(name) - 1
+    edited = {
+        "s": name[:at] + ("x" if name[at] != "x" else "y") + name[at + 1 :],
+        "i": name[:at] + "x" + name[at:],
+        "d": name[:at] + name[at + 1 :],
+        "t": name[:at] + name[at + 1] + name[at] + name[at + 2 :],
+    }[kind]
+    assert one_edit(name, edited) == (edited != name)
+    assert one_edit(edited, name) == (edited != name)

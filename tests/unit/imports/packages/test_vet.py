@@ -5,18 +5,21 @@ from __future__ import annotations
 import _sqlite3
 import _ssl
 import io
+import re
 import zipfile
 from pathlib import Path
 
 import pytest
 import yara
+from hypothesis import given
+from hypothesis import strategies as st
 
 from airlock.domain.requests import Outcome
 from airlock.imports.packages import native
 from airlock.imports.packages.analysis import scan_python
 from airlock.imports.packages.rules import Severity
 from airlock.imports.packages.typosquat import typosquat_of
-from airlock.imports.packages.vet import project_of_filename, vet
+from airlock.imports.packages.vet import _called_names, project_of_filename, vet
 from scripts.make_test_packages import BENIGN, MALICIOUS, build, sdist, wheel
 
 
@@ -227,3 +230,13 @@ def test_a_scan_that_cannot_finish_holds_the_file(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(native, "native_rules", Failing)
     findings = native.scan_native("x/_core.so", b"\x7fELF")
     assert [(f.rule, f.severity) for f in findings] == [("native-unread", Severity.HIGH)]
+
+
+@given(st.lists(st.sampled_from(["a", "b", "ab", "_", "1", ".", " ", "\n", "(", ")", "#"])))
+def test_called_names_answer_as_one_search_per_name(parts: list[str]) -> None:
+    # One pass for every name (issue 16) finds what a pattern compiled per name found.
+    data = "".join(parts).encode()
+    called = _called_names(data)
+    for name in (b"a", b"b", b"ab", b"ba", b"_", b"a1", b"bab"):
+        one = re.search(rb"(?<![\w.])" + re.escape(name) + rb"(?:\.\w+)*\s*\(", data)
+        assert (one is not None) == (name in called), (name, data)

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from airlock.domain.requests import Outcome
+from airlock.imports.packages.analysis import scan_python
 from airlock.imports.packages.runfile import resolve, run_files
 from airlock.imports.packages.vet import vet
 from scripts.make_test_packages import BENIGN, MALICIOUS, sdist, wheel
@@ -114,3 +117,23 @@ def test_a_with_name_reused_for_the_readme_is_not_the_file_run() -> None:
         "with open('README.rst') as f:\n    text = f.read()\n"
     )
     assert [r.target for r in run_files(setup)] == ["pkg/__init__.py"]
+
+
+def test_the_member_pass_answers_for_the_archive_pass_without_a_second_parse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    setup = "with open('pkg/version.py') as f:\n    exec(f.read(), {})  # one-of-a-kind 7f3a\n"
+    scan_python("pkg-1.0/setup.py", setup, install_time=True)  # parses, answers run_files
+    parsed: list[str] = []
+    empty = ast.Module([], [])
+
+    def counting_parse(source: str, *_: object, **__: object) -> ast.Module:
+        parsed.append(source)
+        return empty
+
+    monkeypatch.setattr(ast, "parse", counting_parse)
+    assert [r.target for r in run_files(setup)] == ["pkg/version.py"]
+    assert [r.target for r in run_files(setup, tree=empty)] == ["pkg/version.py"]
+    assert parsed == []  # the answer came from the member pass's tree
+    assert run_files(setup, top_only=True) == []  # another question: parsed (here, emptily)
+    assert len(parsed) == 1
