@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import ast
 import posixpath
+import re
 from dataclasses import dataclass
 
-# Cheap text test before parsing: every shape this module reads names one of these.
-MARKERS = ("exec", "run_path")
+# Cheap text test before parsing: every shape this module reads names one of these. ``exec``
+# as a whole name (``exec(``, ``builtins.exec``), not inside ``executable`` or ``execute``:
+# the substring made one popular module in ten parse a second time for nothing (issue 16).
+# A name Python reads as ``exec`` has no letter, digit or ``_`` on either side in the text
+# (a digit before it is a syntax error: ``1exec``).
+MARKERS = re.compile(r"(?<!\w)exec(?!\w)|execfile|run_path")
 READS = {"read", "read_text", "read_bytes"}
 OPENERS = {"open", "io.open", "codecs.open"}
 PATHS = {"Path", "pathlib.Path", "PurePath", "pathlib.PurePath"}
@@ -139,7 +144,9 @@ def run_files(source: str, *, top_only: bool = False) -> list[RunFile]:
 
     ``top_only``: only statements of the module level (an imported module; ``setup.py``
     runs everything it reaches, a module only its module level on import)."""
-    if not any(marker in source for marker in MARKERS):
+    if "exec" not in source and "run_path" not in source:
+        return []
+    if MARKERS.search(source) is None:
         return []
     try:
         tree = ast.parse(source)

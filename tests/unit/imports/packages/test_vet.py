@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _sqlite3
 import _ssl
+import gc
 import io
 import zipfile
 from pathlib import Path
@@ -16,7 +17,7 @@ from airlock.imports.packages import native
 from airlock.imports.packages.analysis import scan_python
 from airlock.imports.packages.rules import Severity
 from airlock.imports.packages.typosquat import typosquat_of
-from airlock.imports.packages.vet import project_of_filename, vet
+from airlock.imports.packages.vet import collector_paused, project_of_filename, vet
 from scripts.make_test_packages import BENIGN, MALICIOUS, build, sdist, wheel
 
 
@@ -227,3 +228,29 @@ def test_a_scan_that_cannot_finish_holds_the_file(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(native, "native_rules", Failing)
     findings = native.scan_native("x/_core.so", b"\x7fELF")
     assert [(f.rule, f.severity) for f in findings] == [("native-unread", Severity.HIGH)]
+
+
+def test_vetting_leaves_the_garbage_collector_as_it_found_it() -> None:
+    # vet() pauses the cyclic collector while it parses (issue 16); it must come back on,
+    # also when vetting raises, and stay off for a caller that had turned it off.
+    filename, data = next(iter(BENIGN.items()))
+    assert gc.isenabled()
+    vet(filename, data)
+    assert gc.isenabled()
+    seen = []
+
+    def fails() -> None:
+        with collector_paused():
+            seen.append(gc.isenabled())
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        fails()
+    assert seen == [False]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        vet(filename, data)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
