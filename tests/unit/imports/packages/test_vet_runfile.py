@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from airlock.domain.requests import Outcome
@@ -142,11 +144,9 @@ def test_every_spelling_of_a_run_passes_the_text_test(runner: str) -> None:
 def test_words_that_only_contain_exec_are_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
     # ``executable``, ``execute`` and ``exec_module`` name no run: the file is not parsed
     # a second time for this pass (one popular module in ten was).
-    from airlock.imports.packages import runfile  # noqa: PLC0415 -- the module patched
-
     def no_parse(*_: object, **__: object) -> None:
         raise AssertionError("parsed")
 
-    monkeypatch.setattr(runfile.ast, "parse", no_parse)
+    monkeypatch.setattr(ast, "parse", no_parse)
     source = "import sys\ncmd = [sys.executable]\ncursor.execute(q)\nspec.loader.exec_module(m)\n"
     assert run_files(source) == []
