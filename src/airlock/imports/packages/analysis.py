@@ -48,6 +48,9 @@ STEALER_DEPS = LazyPattern(
 IMPORTS = re.compile(r"^(\s*)(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.MULTILINE)
 # A string constant that is itself obfuscated Python, written out or run later.
 EMBEDDED_CODE = re.compile(r"from builtins import \*|\\x65\\x78\\x65\\x63|\\x5f\\x5f\\x69")
+# Its alternatives as plain text: the regex (no literal prefix) scans every position, a
+# substring test skips ahead in C, so the search runs only when one of them occurs.
+EMBEDDED_LITERALS = ("from builtins import *", "\\x65\\x78\\x65\\x63", "\\x5f\\x5f\\x69")
 ESCAPES = re.compile(r"\\x[0-9a-fA-F]{2}")
 TELEGRAM_TOKEN = re.compile(r"\b\d{8,10}:AA[A-Za-z0-9_-]{33}\b")
 # Remote-control kits: a collector of screens, keys, cookies or clipboard plus a chat channel.
@@ -152,7 +155,11 @@ def off_screen(path: str, data: bytes) -> list[PackageFinding]:
 def _embedded(path: str, source: str) -> list[PackageFinding]:
     """Obfuscated code kept in a string, bot tokens, and remote-control import sets."""
     found = []
-    code = EMBEDDED_CODE.search(source)
+    code = (
+        EMBEDDED_CODE.search(source)
+        if any(literal in source for literal in EMBEDDED_LITERALS)
+        else None
+    )
     if code and len(ESCAPES.findall(source, code.start(), code.start() + 20_000)) >= 20:
         found.append(
             PackageFinding(

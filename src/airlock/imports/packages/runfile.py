@@ -14,11 +14,16 @@ import ast
 import contextlib
 import hashlib
 import posixpath
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
-# Cheap text test before parsing: every shape this module reads names one of these.
-MARKERS = ("exec", "run_path")
+# Cheap text test before parsing: every shape this module reads names one of these. ``exec``
+# as a whole name (``exec(``, ``builtins.exec``), not inside ``executable`` or ``execute``:
+# the substring made one popular module in ten parse a second time for nothing (issue 16).
+# A name Python reads as ``exec`` has no letter, digit or ``_`` on either side in the text
+# (a digit before it is a syntax error: ``1exec``).
+MARKERS = re.compile(r"(?<!\w)exec(?!\w)|execfile|run_path")
 READS = {"read", "read_text", "read_bytes"}
 OPENERS = {"open", "io.open", "codecs.open"}
 PATHS = {"Path", "pathlib.Path", "PurePath", "pathlib.PurePath"}
@@ -153,7 +158,9 @@ def run_files(
     ``top_only``: only statements of the module level (an imported module; ``setup.py``
     runs everything it reaches, a module only its module level on import). ``tree``:
     ``ast.parse(source)`` when the caller has it (it is not parsed again)."""
-    if not any(marker in source for marker in MARKERS):
+    if "exec" not in source and "run_path" not in source:
+        return []
+    if MARKERS.search(source) is None:
         return []
     key = (hashlib.sha256(source.encode("utf-8", "surrogatepass")).digest(), top_only)
     known = _REMEMBERED.get(key)

@@ -7,12 +7,14 @@ or archive problem holds; otherwise allow. Missing provenance is reported, never
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import functools
+import gc
 import hashlib
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -90,6 +92,33 @@ class VetReport:
 def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     """Vet a wheel or sdist given as bytes or a seekable stream (read in bounded pieces, so
     a large upload need not be in memory, issue 22). Never imports, builds or runs it."""
+    with collector_paused():
+        return _vet(filename, blob)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while one package is vetted (issue 16).
+
+    Parsing a module builds one tree of many small objects; the collector, run every 700
+    allocations, walks the growing tree again and again (its oldest generation each time
+    the tree has grown by a quarter): 10-15 % of the CPU time of vetting popular packages.
+    Vetting makes no reference cycles (``gc.collect()`` after vetting popular wheels finds
+    nothing), so nothing waits for the collector; memory is freed by reference counting as
+    before. The collector is switched back on afterwards only if it was on: a caller that
+    turned it off keeps it off. It is one switch for the whole process: another thread that
+    turns the collector off while a package is vetted finds it on again afterwards.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     if isinstance(blob, bytes):
         digest = hashlib.sha256(blob).hexdigest()
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _sqlite3
 import _ssl
+import gc
 import io
 import re
 import zipfile
@@ -19,7 +20,12 @@ from airlock.imports.packages import native
 from airlock.imports.packages.analysis import scan_python
 from airlock.imports.packages.rules import Severity
 from airlock.imports.packages.typosquat import typosquat_of
-from airlock.imports.packages.vet import _called_names, project_of_filename, vet
+from airlock.imports.packages.vet import (
+    _called_names,
+    collector_paused,
+    project_of_filename,
+    vet,
+)
 from scripts.make_test_packages import BENIGN, MALICIOUS, build, sdist, wheel
 
 
@@ -240,3 +246,29 @@ def test_called_names_answer_as_one_search_per_name(parts: list[str]) -> None:
     for name in (b"a", b"b", b"ab", b"ba", b"_", b"a1", b"bab"):
         one = re.search(rb"(?<![\w.])" + re.escape(name) + rb"(?:\.\w+)*\s*\(", data)
         assert (one is not None) == (name in called), (name, data)
+
+
+def test_vetting_leaves_the_garbage_collector_as_it_found_it() -> None:
+    # vet() pauses the cyclic collector while it parses (issue 16); it must come back on,
+    # also when vetting raises, and stay off for a caller that had turned it off.
+    filename, data = next(iter(BENIGN.items()))
+    assert gc.isenabled()
+    vet(filename, data)
+    assert gc.isenabled()
+    seen = []
+
+    def fails() -> None:
+        with collector_paused():
+            seen.append(gc.isenabled())
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        fails()
+    assert seen == [False]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        vet(filename, data)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

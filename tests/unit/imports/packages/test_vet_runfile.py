@@ -137,3 +137,37 @@ def test_the_member_pass_answers_for_the_archive_pass_without_a_second_parse(
     assert parsed == []  # the answer came from the member pass's tree
     assert run_files(setup, top_only=True) == []  # another question: parsed (here, emptily)
     assert len(parsed) == 1
+
+
+@pytest.mark.parametrize(
+    "runner",
+    [
+        "exec (open('x.cfg').read())",
+        "import builtins\nbuiltins.exec(open('x.cfg').read())",
+        "(exec)(open('x.cfg').read())",
+        "exec(\n    open('x.cfg').read()\n)",
+        "execfile('x.cfg')",
+        "from runpy import run_path\nrun_path('x.cfg')",
+    ],
+)
+def test_every_spelling_of_a_run_passes_the_text_test(runner: str) -> None:
+    # The text test before the parse looks for ``exec`` as a whole name (issue 16): each
+    # way of writing the call still names it so, and the run is found.
+    assert [r.target for r in run_files(runner + "\n")] == ["x.cfg"]
+    data = sdist(
+        "spelt", "1.0", {"setup.py": runner + "\n", "spelt/__init__.py": "", "x.cfg": LEAK}
+    )
+    report = vet("spelt-1.0.tar.gz", data)
+    assert report.verdict is Outcome.DENY, report.to_json()
+    assert any(f.rule == "file-exec" for f in report.findings)
+
+
+def test_words_that_only_contain_exec_are_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # ``executable``, ``execute`` and ``exec_module`` name no run: the file is not parsed
+    # a second time for this pass (one popular module in ten was).
+    def no_parse(*_: object, **__: object) -> None:
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(ast, "parse", no_parse)
+    source = "import sys\ncmd = [sys.executable]\ncursor.execute(q)\nspec.loader.exec_module(m)\n"
+    assert run_files(source) == []
