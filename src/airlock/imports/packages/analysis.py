@@ -67,10 +67,13 @@ def scan_python(
     install_time: bool = False,
     helper: bool = False,
     rewrite: bool = True,
+    script: bool = False,
 ) -> list[PackageFinding]:
     """Findings for one Python file; a file that does not parse is itself a finding.
 
     ``install_time``: the file is ``setup.py``. ``helper``: ``setup.py`` imports the file.
+    ``script``: nothing installs, imports or runs the file; its module level runs when a
+    person does (a developer's script in an sdist).
     ``rewrite``: a coding cookie that rewrites the text (:mod:`disguise`) has its decoded
     text scanned as well (once).
     """
@@ -82,7 +85,12 @@ def scan_python(
         decoded = rewritten(source.encode("utf-8", "replace"), codec)
         if decoded is not None and decoded != source:
             found += scan_python(
-                path, decoded, install_time=install_time, helper=helper, rewrite=False
+                path,
+                decoded,
+                install_time=install_time,
+                helper=helper,
+                rewrite=False,
+                script=script,
             )
     names = disguised_names(source)
     if names:
@@ -121,7 +129,8 @@ def scan_python(
     # asks of every module, and parsing is most of vetting (run_files keeps the answer).
     run_files(source, top_only=not install_time, tree=tree)
     try:
-        found += score(path, trace(tree, install_time=install_time, helper=helper, source=source))
+        traced = trace(tree, install_time=install_time, helper=helper, source=source, script=script)
+        found += score(path, traced)
     except RecursionError:
         found.append(
             PackageFinding("unparseable-source", path, 0, Severity.MEDIUM, "too deep to vet")

@@ -148,8 +148,12 @@ class Interpreter:
         *,
         package: LocalModules | None = None,
         module: str = "",
+        script: bool = False,
     ) -> None:
         self.install_time = install_time
+        # A file nothing imports or runs (a developer's script in an sdist): its module
+        # level runs only when a person runs it, like a ``__main__`` block.
+        self.script = script
         # Other modules of the same archive: a call made on install or import into one of
         # them is followed there (issue 16: chains across files). Only with a package are
         # calls followed, and then functions that run later are not walked on their own.
@@ -170,7 +174,7 @@ class Interpreter:
 
     # --- statements -------------------------------------------------------------------
     def run_module(self, tree: ast.Module) -> None:
-        when = When.INSTALL if self.install_time else When.IMPORT
+        when = When.INSTALL if self.install_time else When.LATER if self.script else When.IMPORT
         env: dict[str, Val] = {}
         self.block(tree.body, env, when)
         self.aliases = _aliases(env)
@@ -970,6 +974,7 @@ def trace(
     max_steps: int = MAX_STEPS,
     package: LocalModules | None = None,
     module: str = "",
+    script: bool = False,
 ) -> Trace:
     """Sink events and recovered strings for one parsed module.
 
@@ -981,7 +986,13 @@ def trace(
     ``Trace.budget_spent`` is set, which the scorer turns into a hold (fail closed).
     """
     interp = Interpreter(
-        install_time or helper, helper, source, max_steps, package=package, module=module
+        install_time or helper,
+        helper,
+        source,
+        max_steps,
+        package=package,
+        module=module,
+        script=script and not (install_time or helper),
     )
     try:
         interp.run_module(tree)

@@ -19,7 +19,7 @@ from dataclasses import replace
 from airlock.imports.packages.rules import PackageFinding
 
 MAX_ENTRIES = 16_384
-Key = tuple[bytes, str, bool, bool, bool]
+Key = tuple[bytes, str, bool, bool, bool, bool]
 
 
 class FindingsMemo:

@@ -138,7 +138,7 @@ def _vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     helpers = _install_helpers(members) | set(hook_modules(members, sdist=_is_sdist(filename)))
     shipped = shipped_modules(members)
     digests: dict[str, bytes] = {}
-    scripts = _sdist_scripts(filename, members) - helpers  # a build backend runs on install
+    scripts, inert = _scripts(filename, members, helpers)
     package = LocalModules.of(
         {m.name: m.data for m in members if m.name.endswith(".py") and m.data is not None},
         sdist=_is_sdist(filename),
@@ -162,9 +162,15 @@ def _vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
             _member_findings(member.name, member.data, shipped=shipped, package=package)
             if base.endswith(".pth")  # depends on the rest of the archive: not memoised
             else MEMO.findings(
-                (member_digest, base, helper, _runs_setup(member.name), side),
+                (member_digest, base, helper, _runs_setup(member.name), side, member.name in inert),
                 member.name,
-                functools.partial(_member_findings, member.name, member.data, helper=helper),
+                functools.partial(
+                    _member_findings,
+                    member.name,
+                    member.data,
+                    helper=helper,
+                    script=member.name in inert,
+                ),
             )
         )
         findings += [_lighter(f) for f in found] if member.name in scripts else found
@@ -255,6 +261,62 @@ def _sdist_scripts(filename: str, members: list[Member]) -> set[str]:
     }
 
 
+def _scripts(filename: str, members: list[Member], helpers: set[str]) -> tuple[set[str], set[str]]:
+    """An sdist's scripts (their findings weigh less) and of those the inert ones (their
+    module level runs when a person runs them); what ``setup.py`` imports is neither."""
+    inert = inert_scripts(filename, members) - helpers
+    return (_sdist_scripts(filename, members) - helpers) | inert, inert
+
+
+# What runs when an sdist is built or installed, or names files for that: a script one of
+# these names (by its file name) may be run by it, so it is not taken for inert.
+RUNNERS = ("setup.py", "setup.cfg", "pyproject.toml")
+
+
+def inert_scripts(filename: str, members: list[Member]) -> set[str]:
+    """Python files of an sdist that nothing installs, imports or runs: outside any package
+    (:func:`_sdist_scripts`) or under a path no import can name (``x86-simd-sort/``,
+    ``run-bench.py``, ``manual tests/``), and named by no file that runs at install. Their
+    module level runs only when a person runs them (issue 16: numpy's benchmark script was
+    denied as code run on import, cryptography's vector generators held as droppers).
+
+    Files run by ``exec``/``runpy`` are judged again as their runner's code
+    (:func:`_files_run`), so this never hides a payload that ``setup.py`` executes.
+    """
+    if filename.endswith(".whl"):
+        return set()  # a wheel installs every file it holds
+    candidates = _sdist_scripts(filename, members) | {
+        m.name
+        for m in members
+        if m.name.endswith((".py", ".pyw")) and not _runs_setup(m.name) and not _importable(m.name)
+    }
+    if not candidates:
+        return set()
+    runners = [
+        m.data
+        for m in members
+        if m.data is not None
+        and (
+            (m.name.count("/") <= 1 and m.name.rsplit("/", 1)[-1] in RUNNERS)
+            or m.name.endswith(".pth")
+        )
+    ]
+    return {
+        name for name in candidates if not any(_stem(name).encode() in text for text in runners)
+    }
+
+
+def _stem(path: str) -> str:
+    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def _importable(path: str) -> bool:
+    """Whether ``import`` could reach the file: every folder below the sdist's root folder
+    and the file's stem are identifiers."""
+    parts = path.split("/")[1:]  # an sdist's members sit under NAME-VERSION/
+    return all(p.isidentifier() for p in parts[:-1]) and _stem(path).isidentifier()
+
+
 def _install_helpers(members: list[Member]) -> set[str]:
     """Local modules next to an sdist's setup.py that setup.py imports: they run on install."""
     setups = [m for m in members if m.name.count("/") <= 1 and m.name.endswith("setup.py")]
@@ -279,6 +341,7 @@ def _member_findings(
     helper: bool = False,
     shipped: frozenset[str] = frozenset(),
     package: LocalModules | None = None,
+    script: bool = False,
 ) -> list[PackageFinding]:
     base = path.rsplit("/", 1)[-1]
     if base.endswith(".pth"):
@@ -296,7 +359,7 @@ def _member_findings(
         return []
     source = data.decode("utf-8", "replace")
     install = _runs_setup(path)
-    found = scan_python(path, source, install_time=install, helper=helper)
+    found = scan_python(path, source, install_time=install, helper=helper, script=script)
     if install:
         found += list(setup_py_hooks(path, source))
     if SIDE_CODE.search(path):
