@@ -57,7 +57,7 @@ def test_identical_members_are_read_once_and_keep_their_own_paths() -> None:
         calls.append(path)
         return [PackageFinding("network-call", path, 3, Severity.LOW, "why")]
 
-    key = (b"d" * 32, "net.py", False, False, False)
+    key = (b"d" * 32, "net.py", False, False, False, False)
     first = memo.findings(key, "a-1.0/a/net.py", lambda: compute("a-1.0/a/net.py"))
     second = memo.findings(key, "a/net.py", lambda: compute("a/net.py"))
     assert calls == ["a-1.0/a/net.py"]
