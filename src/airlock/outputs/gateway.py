@@ -58,7 +58,13 @@ from airlock.errors import BudgetExceeded, InvalidInput, PolicyViolation, Source
 from airlock.ledger.records import LedgerRecord
 from airlock.outputs.batches import BATCH_RECORD, batch_root
 from airlock.outputs.openai import Endpoint, Piece, force_request, read_events, read_piece, strip
-from airlock.outputs.transcript import MAX_SEED, PROTOCOL, Transcript, temperature_milli
+from airlock.outputs.transcript import (
+    MAX_SEED,
+    PROTOCOL,
+    Transcript,
+    TranscriptDigest,
+    temperature_milli,
+)
 from airlock.outputs.upstream import HttpUpstream, Upstream
 from airlock.settings import OutputsSettings
 from airlock.store.interface import Store
@@ -396,25 +402,25 @@ class OutputGateway:
 
         Raises: as :meth:`record`, and StoreError (the flush failed).
         """
-        transcript, ticket = self._record(admission, pieces, partial=partial)
+        transcript, _, ticket = self._record(admission, pieces, partial=partial)
         if self.waits_for_flush:
             self._flushes.wait(ticket)
         return transcript
 
     def logged(
         self, admission: Admission, pieces: Sequence[Piece]
-    ) -> tuple[Transcript, Awaitable[None]]:
-        """:meth:`record` on the event loop, and what to await before the response (or a
-        stream's closing comment) may leave: with ``flush_window_ms = 0`` the flush that
-        covers the record, already started, so the response can be encoded meanwhile;
-        otherwise nothing.
+    ) -> tuple[TranscriptDigest, Awaitable[None]]:
+        """:meth:`record` on the event loop: the transcript's digest, and what to await
+        before the response (or a stream's closing comment) may leave: with
+        ``flush_window_ms = 0`` the flush that covers the record, already started, so the
+        response can be encoded meanwhile; otherwise nothing.
 
         Raises: as :meth:`record`; awaiting raises StoreError (the flush failed).
         """
-        transcript, ticket = self._record(admission, pieces)
+        _, digest, ticket = self._record(admission, pieces)
         if self.waits_for_flush:
-            return transcript, self._flushes.waiter(ticket)
-        return transcript, _done()
+            return digest, self._flushes.waiter(ticket)
+        return digest, _done()
 
     def record(
         self, admission: Admission, pieces: Sequence[Piece], *, partial: bool = False
@@ -433,8 +439,9 @@ class OutputGateway:
 
     def _record(
         self, admission: Admission, pieces: Sequence[Piece], *, partial: bool = False
-    ) -> tuple[Transcript, int]:
-        """:meth:`record`, and the shared flush's ticket of its commit."""
+    ) -> tuple[Transcript, TranscriptDigest, int]:
+        """:meth:`record`, the transcript's digest and the shared flush's ticket of its
+        commit."""
         tokens = tuple(t for p in pieces for t in p.tokens)
         text_bytes = sum(len(p.text.encode()) for p in pieces)
         prompt = admission.prompt_tokens or next(
@@ -468,7 +475,7 @@ class OutputGateway:
 
         used = admission.reserved if partial else Amount(len(tokens), text_bytes)
 
-        def record() -> None:
+        def record() -> TranscriptDigest:
             if admission.lease_id is not None:
                 # One statement: the charge commits with the transcript, or neither does. A
                 # stream's slot stays on the row for the next stream (the owner knows it idle).
@@ -480,20 +487,20 @@ class OutputGateway:
                     )
             elif not partial:
                 self._store.budgets.settle(admission.request_id, sizes)
-            self._store.outputs.add_transcript(transcript, text_bytes, now)
+            return self._store.outputs.add_transcript(transcript, text_bytes, now)
 
         # One lazy transaction of its own. (Group commit pays for itself only when commits
         # flush: lazy ones cost microseconds, and the savepoint per unit cost more.)
         try:
             with self._store.write_batch(durable=False):
-                record()
+                digest = record()
         except SourceError:
             self._drop_lease(admission)  # reclaimed: the next request leases anew
             raise
         ticket = self._flushes.committed()
         if admission.lease_id is not None:
             self._settle_leased(admission, used)
-        return transcript, ticket
+        return transcript, digest, ticket
 
     def flush(self) -> None:
         """Return once every lazy commit made before the call is on disk (one fsync shared

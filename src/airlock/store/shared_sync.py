@@ -147,12 +147,23 @@ class SharedSync:
                 self._durable = max(self._durable, covers)
             else:
                 self._failed, self._failure = covers, failure
-            self._release_waiters()
+            decided = self._decided_waiters()
             self._changed.notify_all()
+            if decided:
+                # Into each waiting loop once, whatever the number of its waiters, and
+                # outside the lock: the wake-up writes to the loop's socket.
+                self._changed.release()
+                try:
+                    for loop, outcomes in decided.items():
+                        with suppress(RuntimeError):  # the loop closed: nobody waits there
+                            loop.call_soon_threadsafe(_resolve, outcomes)
+                finally:
+                    self._changed.acquire()
 
-    def _release_waiters(self) -> None:
-        """Resolve the event-loop waiters the flushes so far decided: one call into each
-        waiting loop, whatever the number of its waiters."""
+    def _decided_waiters(
+        self,
+    ) -> dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[None], BaseException | None]]]:
+        """Take the event-loop waiters the flushes so far decided, by loop."""
         decided: dict[
             asyncio.AbstractEventLoop, list[tuple[asyncio.Future[None], BaseException | None]]
         ] = {}
@@ -165,9 +176,7 @@ class SharedSync:
             else:
                 waiting.append((ticket, loop, future))
         self._waiters = waiting
-        for loop, outcomes in decided.items():
-            with suppress(RuntimeError):  # the loop closed: nobody waits there any more
-                loop.call_soon_threadsafe(_resolve, outcomes)
+        return decided
 
     def _serve(self) -> None:
         """The flusher thread: flush while event-loop waiters wait, end when idle."""

@@ -77,11 +77,11 @@ async def serve(request: Request, airlock: Airlock, caller: Principal, kind: str
         )
     try:
         document, piece = await gateway.call(admission)
-        transcript, durable = gateway.logged(admission, [piece])
+        digest, durable = gateway.logged(admission, [piece])
         # Encoded while the disk flushes; sent only once the flush covering its transcript
         # and charge has finished (with flush_window_ms = 0).
         document["airlock"] = {
-            "transcript": transcript.digest,
+            "transcript": digest,
             "seed": admission.seed,
             "request": admission.request_id,
         }
@@ -109,10 +109,10 @@ async def _events(gateway: OutputGateway, admission: Admission) -> AsyncIterator
     except BaseException:
         _settle_partial(gateway, admission, pieces)
         raise
-    transcript, durable = gateway.logged(admission, pieces)
+    digest, durable = gateway.logged(admission, pieces)
     # An SSE comment naming the transcript, and the end, in one write, once the flush that
     # covers the transcript has finished (flush_window_ms = 0; encoded meanwhile).
-    trailer = f": airlock transcript={transcript.digest}\n\ndata: [DONE]\n\n".encode()
+    trailer = f": airlock transcript={digest}\n\ndata: [DONE]\n\n".encode()
     await durable
     yield trailer
 
