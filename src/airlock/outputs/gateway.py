@@ -249,16 +249,18 @@ class OutputGateway:
             # and the in-memory move, so the stream is counted once, never zero times.
             with self._store.write_batch(durable=False):
                 started = self._store.leases.stream_on_lease(admission.lease_id, admission.reserved)
-            self._lease_tickets[admission.lease_id] = self._flushes.committed()
+            ticket = self._flushes.committed()
             self._unrecorded.discard(admission.request_id)
             lease = self._leases.get(admission.caller)
             current = lease is not None and lease.lease_id == admission.lease_id
             if started:
                 if lease is not None and current:
                     lease.stream_recorded(admission.reserved)
+                    # (On a lease closed meanwhile none is kept: that stream waits for a
+                    # flush of everything, see _start_ticket.)
+                    self._lease_tickets[admission.lease_id] = ticket
                 return
             self._unsettled.pop(admission.request_id, None)
-            self._lease_tickets.pop(admission.lease_id, None)
             if current:
                 del self._leases[admission.caller]
         raise SourceError(
