@@ -114,7 +114,9 @@ class SharedSync:
                 future.set_exception(self._failure)
                 return future
             self._waiters.append((ticket, loop, future))
-            if self._flusher is None:
+            # Not alive: ended, or this is a child forked after it started (threads do not
+            # survive a fork).
+            if self._flusher is None or not self._flusher.is_alive():
                 self._flusher = threading.Thread(
                     target=self._serve, name="airlock-flusher", daemon=True
                 )
