@@ -13,7 +13,7 @@ name their source folders with ``--src``; with ``--repeat N`` each tree is measu
 the trees taking turns, and a summary prints the medians per tree:
 
     python bench/outputs_overhead.py [--requests 400] [--where /dev/shm] [--workers 1]
-        [--windows 0,10] [--src /work/main/src --src src --repeat 3]
+        [--windows 0,10] [--src /work/main/src --src src --repeat 3] [--clients 1,8]
 """
 
 from __future__ import annotations
@@ -282,11 +282,12 @@ def report(
     workers: int,
     window: int | None,
     src: str | None = None,
+    clients: tuple[int, ...] = (1, 8),
 ) -> list[dict[str, Any]]:
     rows = []
     with rig(where, workers, window, src) as r:
         for stream in (False, True):
-            for concurrency in (1, 8):
+            for concurrency in clients:
                 before = _load()
                 m = asyncio.run(
                     measure(r, stream=stream, concurrency=concurrency, requests=requests)
@@ -333,6 +334,7 @@ def main() -> None:
         help="a tree's source folder for the gateway (repeat to compare trees in one run)",
     )
     parser.add_argument("--repeat", type=int, default=1, help="measurements per tree")
+    parser.add_argument("--clients", default="1,8", help="concurrencies to measure")
     args = parser.parse_args()
     label = args.where or tempfile.gettempdir()
     trees: list[str | None] = list(args.src) if args.src else [None]
@@ -346,7 +348,8 @@ def main() -> None:
                     f"flush_window_ms {window}, tree {src or 'this environment'}:",
                     flush=True,
                 )
-                rows += report(args.requests, args.where, label, args.workers, window, src)
+                clients = tuple(int(c) for c in args.clients.split(","))
+                rows += report(args.requests, args.where, label, args.workers, window, src, clients)
     if args.repeat > 1 or len(trees) > 1:
         summary(rows)
     print(json.dumps(rows))

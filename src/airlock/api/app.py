@@ -188,7 +188,7 @@ async def _flush_outputs_periodically(airlock: Airlock) -> None:
     while True:
         await asyncio.sleep(airlock.settings.outputs.flush_window_ms / 1000)
         try:
-            await run_in_threadpool(gateway.flush_if_needed)
+            await gateway.flush_if_needed_async()
         except AirlockError as e:
             _log.error("could not flush logged model outputs to disk: %s", e.message)
 

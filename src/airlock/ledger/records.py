@@ -32,6 +32,8 @@ def _check(value: Any, depth: int = 0) -> None:
             raise InvalidInput("ledger record holds an unpaired surrogate") from e
         return
     if isinstance(value, list | tuple):
+        if depth < MAX_DEPTH and all(type(item) is int for item in value):
+            return  # a list of integers (token ids): what the walk below would accept
         for item in value:
             _check(item, depth + 1)
         return

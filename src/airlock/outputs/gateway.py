@@ -23,7 +23,9 @@ visible to every worker at once, so budgets stay exact, and safe from a crash of
 process, but flushed to disk by one shared fsync (:class:`SharedSync`). With
 ``flush_window_ms = 0`` no response (and no streamed token) leaves before the flush that
 covers its reservation and transcript; with N > 0 it leaves once committed and the flush
-follows within N ms.
+follows within N ms. Each lazy commit takes a ticket of the shared flush, so a wait is for
+the commits it depends on: a stream whose reservation a finished flush already covers
+starts without waiting for the disk (docs/adr/0020 decision 8).
 """
 
 from __future__ import annotations
@@ -35,12 +37,10 @@ import secrets
 import socket
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-
-from anyio import to_thread
 
 from airlock.approvals.locks import LockScope
 from airlock.audit import AuditLog
@@ -58,7 +58,13 @@ from airlock.errors import BudgetExceeded, InvalidInput, PolicyViolation, Source
 from airlock.ledger.records import LedgerRecord
 from airlock.outputs.batches import BATCH_RECORD, batch_root
 from airlock.outputs.openai import Endpoint, Piece, force_request, read_events, read_piece, strip
-from airlock.outputs.transcript import MAX_SEED, PROTOCOL, Transcript, temperature_milli
+from airlock.outputs.transcript import (
+    MAX_SEED,
+    PROTOCOL,
+    Transcript,
+    TranscriptDigest,
+    temperature_milli,
+)
 from airlock.outputs.upstream import HttpUpstream, Upstream
 from airlock.settings import OutputsSettings
 from airlock.store.interface import Store
@@ -93,6 +99,9 @@ class Admission:
     stream: bool
     prompt_tokens: tuple[int, ...] | None
     lease_id: str | None = None  # the budget lease it was admitted from (decision 6)
+    # The shared flush's ticket of its own reservation's commit (one reservation per
+    # request); 0 when admitted from a lease, whose commits the gateway tracks.
+    ticket: int = 0
 
     @property
     def reserved(self) -> Amount:
@@ -115,8 +124,7 @@ class OutputGateway:
         self._policy_version = policy_version
         # One pooled keep-alive client per gateway (so per worker process), made on first use.
         self.upstream: Upstream = HttpUpstream(settings.upstream_url, settings.timeout_seconds)
-        self._flushes = SharedSync(store.sync)
-        self._unflushed = threading.Event()  # lazy commits since the last flush began
+        self._flushes = SharedSync(store.sync)  # every lazy commit takes one of its tickets
         # Budget leases (decision 6): this worker's open lease per caller, and what each
         # request admitted from one reserved until it is charged or abandoned.
         self._owner = f"{socket.gethostname()}:{os.getpid()}"
@@ -125,6 +133,9 @@ class OutputGateway:
         self._unsettled: dict[str, Amount] = {}
         self._unrecorded: set[str] = set()  # leased streams not yet on their lease row
         self._free: dict[str, Amount] = {}  # per caller: free after this worker's last lease
+        # Per open lease: the ticket of the newest commit that grew its row (its opening, a
+        # stream recorded on it): a stream in one of its slots may start once that is on disk.
+        self._lease_tickets: dict[str, int] = {}
 
     @property
     def leasing(self) -> bool:
@@ -151,6 +162,7 @@ class OutputGateway:
         request_id = str(uuid.uuid4())
         max_bytes = forced.max_tokens * s.max_bytes_per_token
         now = self._clock.now()
+        ticket = 0
         if self.leasing:
             need = Amount(forced.max_tokens, max_bytes)
             self._check_locks(caller, now)
@@ -162,7 +174,7 @@ class OutputGateway:
             with self._store.write_batch(durable=False):
                 self._check_locks(caller, now)
                 self._reserve(request_id, caller, forced.max_tokens, max_bytes, now)
-            self._unflushed.set()
+            ticket = self._flushes.committed()
             lease_id = None
         return Admission(
             request_id,
@@ -176,6 +188,7 @@ class OutputGateway:
             forced.stream,
             forced.prompt_tokens,
             lease_id,
+            ticket,
         )
 
     def _check_locks(self, caller: str, now: datetime) -> None:
@@ -236,13 +249,16 @@ class OutputGateway:
             # and the in-memory move, so the stream is counted once, never zero times.
             with self._store.write_batch(durable=False):
                 started = self._store.leases.stream_on_lease(admission.lease_id, admission.reserved)
-            self._unflushed.set()
+            ticket = self._flushes.committed()
             self._unrecorded.discard(admission.request_id)
             lease = self._leases.get(admission.caller)
             current = lease is not None and lease.lease_id == admission.lease_id
             if started:
                 if lease is not None and current:
                     lease.stream_recorded(admission.reserved)
+                    # (On a lease closed meanwhile none is kept: that stream waits for a
+                    # flush of everything, see _start_ticket.)
+                    self._lease_tickets[admission.lease_id] = ticket
                 return
             self._unsettled.pop(admission.request_id, None)
             if current:
@@ -259,6 +275,8 @@ class OutputGateway:
         if old is not None:
             del self._leases[caller]
             self._store.leases.close_lease(old.lease_id, old.uncharged(), now)
+            # A stream of it that starts later waits for a flush of everything (_start_ticket).
+            self._lease_tickets.pop(old.lease_id, None)
         self._store.leases.reclaim_leases(now - RECLAIM_GRACE, now)
         keys = [
             (BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT),
@@ -279,7 +297,7 @@ class OutputGateway:
                     self._store.leases.close_lease(grant.lease_id, NOTHING, now)
                 raise
             if fits:
-                self._unflushed.set()
+                self._lease_tickets[grant.lease_id] = self._flushes.committed()
                 self._free[caller] = free_after(checks)
                 lease = self._leases[caller] = OpenLease(grant)
                 return lease
@@ -314,7 +332,7 @@ class OutputGateway:
             # lease kept the slot anyway, so the answer does not matter.
             with self._store.write_batch(durable=False):
                 self._store.leases.charge_lease(admission.lease_id, admission.reserved)
-            self._unflushed.set()
+            self._flushes.committed()
             self._settle_leased(admission, admission.reserved)
             return
         with self._lease_lock:
@@ -325,6 +343,7 @@ class OutputGateway:
             lease = self._leases.get(admission.caller)
             if lease is not None and lease.lease_id == admission.lease_id:
                 del self._leases[admission.caller]
+                self._lease_tickets.pop(lease.lease_id, None)
 
     def maintain_leases(self) -> None:
         """Periodically: close this worker's expired leases with nothing in flight (their
@@ -337,6 +356,7 @@ class OutputGateway:
             for caller, lease in list(self._leases.items()):
                 if lease.grant.expires_at <= now and lease.uncharged() == NOTHING:
                     del self._leases[caller]
+                    self._lease_tickets.pop(lease.lease_id, None)
                     self._store.leases.close_lease(lease.lease_id, NOTHING, now)
             self._store.leases.reclaim_leases(now - RECLAIM_GRACE, now)
         self._store.leases.prune_leases(now - LEASE_RETENTION, PRUNE_BATCH)
@@ -347,7 +367,10 @@ class OutputGateway:
         with self._lease_lock:
             for lease in self._leases.values():
                 self._store.leases.close_lease(lease.lease_id, lease.uncharged(), now)
+            if self._leases:
+                self._flushes.committed()  # the shutdown's flush_if_needed covers the closes
             self._leases.clear()
+            self._lease_tickets.clear()
 
     def _reserve(self, request_id: str, caller: str, tokens: int, size: int, now: datetime) -> None:
         """Tokens and bytes, caller's and enclave's, in one transaction (one disk flush)."""
@@ -376,29 +399,51 @@ class OutputGateway:
     def finish(
         self, admission: Admission, pieces: Sequence[Piece], *, partial: bool = False
     ) -> Transcript:
-        """:meth:`record`, then, with ``flush_window_ms = 0``, wait for the flush that makes
-        it durable.
+        """:meth:`record`, then, with ``flush_window_ms = 0``, wait (in this thread) for the
+        flush that makes it durable.
 
         Raises: as :meth:`record`, and StoreError (the flush failed).
         """
-        transcript = self.record(admission, pieces, partial=partial)
+        transcript, _, ticket = self._record(admission, pieces, partial=partial)
         if self.waits_for_flush:
-            self.flush()
+            self._flushes.wait(ticket)
         return transcript
+
+    def logged(
+        self, admission: Admission, pieces: Sequence[Piece]
+    ) -> tuple[TranscriptDigest, Awaitable[None]]:
+        """:meth:`record` on the event loop: the transcript's digest, and what to await
+        before the response (or a stream's closing comment) may leave: with
+        ``flush_window_ms = 0`` the flush that covers the record, already started, so the
+        response can be encoded meanwhile; otherwise nothing.
+
+        Raises: as :meth:`record`; awaiting raises StoreError (the flush failed).
+        """
+        _, digest, ticket = self._record(admission, pieces)
+        if self.waits_for_flush:
+            return digest, self._flushes.waiter(ticket)
+        return digest, _done()
 
     def record(
         self, admission: Admission, pieces: Sequence[Piece], *, partial: bool = False
     ) -> Transcript:
         """Log the response and shrink the reservations to what it used, in one lazy
-        transaction. Nothing may leave before
-        :meth:`flush` returns if :attr:`waits_for_flush` (the HTTP route awaits it in a
-        thread, the commit itself runs on the event loop).
+        transaction. If :attr:`waits_for_flush`, nothing may leave before a flush that
+        began after this returned (:meth:`flush`; :meth:`logged` and :meth:`finish` wait
+        for one).
 
         With ``partial`` (a stream that broke off) the reservations stay whole.
 
         Raises:
             SourceError: the upstream sent no prompt token ids and the caller sent text.
         """
+        return self._record(admission, pieces, partial=partial)[0]
+
+    def _record(
+        self, admission: Admission, pieces: Sequence[Piece], *, partial: bool = False
+    ) -> tuple[Transcript, TranscriptDigest, int]:
+        """:meth:`record`, the transcript's digest and the shared flush's ticket of its
+        commit."""
         tokens = tuple(t for p in pieces for t in p.tokens)
         text_bytes = sum(len(p.text.encode()) for p in pieces)
         prompt = admission.prompt_tokens or next(
@@ -432,7 +477,7 @@ class OutputGateway:
 
         used = admission.reserved if partial else Amount(len(tokens), text_bytes)
 
-        def record() -> None:
+        def record() -> TranscriptDigest:
             if admission.lease_id is not None:
                 # One statement: the charge commits with the transcript, or neither does. A
                 # stream's slot stays on the row for the next stream (the owner knows it idle).
@@ -444,20 +489,20 @@ class OutputGateway:
                     )
             elif not partial:
                 self._store.budgets.settle(admission.request_id, sizes)
-            self._store.outputs.add_transcript(transcript, text_bytes, now)
+            return self._store.outputs.add_transcript(transcript, text_bytes, now)
 
         # One lazy transaction of its own. (Group commit pays for itself only when commits
         # flush: lazy ones cost microseconds, and the savepoint per unit cost more.)
         try:
             with self._store.write_batch(durable=False):
-                record()
+                digest = record()
         except SourceError:
             self._drop_lease(admission)  # reclaimed: the next request leases anew
             raise
-        self._unflushed.set()
+        ticket = self._flushes.committed()
         if admission.lease_id is not None:
             self._settle_leased(admission, used)
-        return transcript
+        return transcript, digest, ticket
 
     def flush(self) -> None:
         """Return once every lazy commit made before the call is on disk (one fsync shared
@@ -466,15 +511,33 @@ class OutputGateway:
         Raises:
             StoreError: the flush failed; nothing that waited on it may leave.
         """
-        self._unflushed.clear()
         self._flushes.wait()
 
     def flush_if_needed(self) -> bool:
-        """The periodic flush of ``flush_window_ms > 0``: only if something was written."""
-        if not self._unflushed.is_set():
+        """The periodic flush of ``flush_window_ms > 0``, in this thread: only if something
+        was written since the last flush began."""
+        if not self._flushes.behind:
             return False
         self.flush()
         return True
+
+    async def flush_if_needed_async(self) -> bool:
+        """:meth:`flush_if_needed` from the event loop, by the shared flusher thread (no
+        worker-thread hop per tick)."""
+        if not self._flushes.behind:
+            return False
+        await self._flushes.wait_async()
+        return True
+
+    def _start_ticket(self, admission: Admission) -> int | None:
+        """The ticket a stream's first token waits for: the commit of its own reservation,
+        or the newest commit that grew its lease's row (the lease's opening, a stream
+        recorded on it: one of them holds the slot it streams in). None: not known (its
+        lease was closed or dropped meanwhile), so a flush of everything."""
+        if admission.lease_id is None:
+            return admission.ticket
+        with self._lease_lock:
+            return self._lease_tickets.get(admission.lease_id)
 
     def abandon(self, admission: Admission) -> None:
         """Nothing left: give the reservations back (not a charge already committed: then
@@ -561,11 +624,15 @@ class OutputGateway:
                 raise SourceError(f"the inference upstream answered {status}")
             # The request is with the upstream: account for the stream while it generates.
             # No token leaves before its reservation is in the store (and, with
-            # flush_window_ms = 0, on disk: that flush runs while the first read arrives).
+            # flush_window_ms = 0, on disk: that flush runs while the first read arrives,
+            # unless an earlier flush covered it already: a stream in an idle slot of its
+            # lease, decision 8).
             self._record_stream(admission)
             flushed = None
-            if self.waits_for_flush:  # in anyio's pool, as the route's other flushes
-                flushed = asyncio.ensure_future(to_thread.run_sync(self.flush))
+            if self.waits_for_flush:
+                ticket = self._start_ticket(admission)
+                if ticket is None or not self._flushes.covered(ticket):
+                    flushed = self._flushes.waiter(ticket)
             try:
                 async for chunk in self._relay(admission, reads, pieces):
                     if flushed is not None:
@@ -608,6 +675,12 @@ class OutputGateway:
                 f"the upstream sent {tokens} tokens / {size} bytes, more than the "
                 f"{admission.max_tokens} tokens / {admission.max_bytes} bytes reserved"
             )
+
+
+def _done() -> Awaitable[None]:
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    future.set_result(None)
+    return future
 
 
 def _require_enclave_budgets(checks: Sequence[BudgetCheck]) -> None:

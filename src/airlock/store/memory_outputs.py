@@ -19,13 +19,16 @@ class MemoryOutputStore:
         self._capacity: dict[TranscriptDigest, int] = {}
         self._considered: set[TranscriptDigest] = set()
 
-    def add_transcript(self, transcript: Transcript, size_bytes: int, at: datetime) -> None:
+    def add_transcript(
+        self, transcript: Transcript, size_bytes: int, at: datetime
+    ) -> TranscriptDigest:
         del at
         with self._lock:
             digest = transcript.digest
             self._rows.setdefault(
                 digest, StoredTranscript(transcript, digest, size_bytes, None, None, None)
             )
+            return digest
 
     def pending(self, limit: int) -> Sequence[TranscriptDigest]:
         with self._lock:

@@ -39,8 +39,11 @@ class OutputTotals:
 
 
 class OutputStore(Protocol):
-    def add_transcript(self, transcript: Transcript, size_bytes: int, at: datetime) -> None:
-        """Store a transcript under its digest; storing the same one again is a no-op."""
+    def add_transcript(
+        self, transcript: Transcript, size_bytes: int, at: datetime
+    ) -> TranscriptDigest:
+        """Store a transcript under its digest, and return that (the caller need not encode
+        the transcript again); storing the same one again is a no-op."""
         ...
 
     def pending(self, limit: int) -> Sequence[TranscriptDigest]:

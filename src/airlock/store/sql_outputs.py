@@ -19,6 +19,11 @@ from airlock.store.output_interface import OutputTotals, StoredTranscript, Verif
 
 BeginTransaction = Callable[..., AbstractContextManager[Connection]]
 _t = schema.output_transcripts
+# One statement per dialect, built once: a digest stored already is left as it is.
+_ADD = {
+    "postgresql": postgresql.insert(_t).on_conflict_do_nothing(index_elements=[_t.c.digest]),
+    "sqlite": sqlite.insert(_t).on_conflict_do_nothing(index_elements=[_t.c.digest]),
+}
 _MARK_BATCH = (
     _t.update()
     .where(_t.c.digest == bindparam("key"), _t.c.batch_index.is_(None))
@@ -30,16 +35,18 @@ class SqlOutputStore:
     def __init__(self, begin: BeginTransaction) -> None:
         self._begin = begin
 
-    def add_transcript(self, transcript: Transcript, size_bytes: int, at: datetime) -> None:
+    def add_transcript(
+        self, transcript: Transcript, size_bytes: int, at: datetime
+    ) -> TranscriptDigest:
         body = transcript.to_bytes()
+        # Transcript.digest, without encoding the transcript a second time
+        digest = TranscriptDigest(hashlib.sha256(body).hexdigest())
         with self._begin(write=True) as c:
             # One statement on the request path: a digest stored already is left as it is.
-            dialect = postgresql if c.dialect.name == "postgresql" else sqlite
             c.execute(
-                dialect.insert(_t).on_conflict_do_nothing(index_elements=[_t.c.digest]),
+                _ADD["postgresql" if c.dialect.name == "postgresql" else "sqlite"],
                 {
-                    # Transcript.digest, without encoding the transcript a second time
-                    "digest": hashlib.sha256(body).hexdigest(),
+                    "digest": digest,
                     "caller": transcript.caller,
                     "upstream": transcript.upstream,
                     "body": body.decode(),
@@ -48,6 +55,7 @@ class SqlOutputStore:
                     "created_at": at,
                 },
             )
+        return digest
 
     def pending(self, limit: int) -> Sequence[TranscriptDigest]:
         with self._begin() as c:

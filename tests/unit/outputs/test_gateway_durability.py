@@ -120,3 +120,46 @@ def test_a_refused_admission_is_not_charged(leases: int) -> None:
     with pytest.raises(BudgetExceeded):
         gateway.admit("rita", Endpoint.COMPLETIONS, BODY)
     assert charged(store) == 16
+
+
+def test_a_stream_waits_for_no_flush_that_an_earlier_one_made_and_stays_covered(
+    leases: int,
+) -> None:
+    """Streams one after the other: each first chunk leaves only when the last flush's
+    count (what a crash would keep) covers every token that left and the stream's whole
+    reservation. The third, in the idle slot of its lease (the first lease is one request's
+    worth), needs no flush of its own."""
+    gateway, store = _gateway(0, leases=leases)
+    gateway.upstream = ScriptedUpstream([_event(65) + _event(66), b"data: [DONE]\n\n"])
+    seen: list[tuple[int, int]] = []
+
+    async def one() -> None:
+        admission = gateway.admit("rita", Endpoint.COMPLETIONS, BODY | {"stream": True})
+        pieces: list[Piece] = []
+        async for _ in gateway.stream(admission, pieces):
+            seen.append((store.syncs, store.kept_at_sync[-1]))
+        synced = store.syncs
+        _, durable = gateway.logged(admission, pieces)
+        await durable  # the closing comment waits for the flush of the transcript
+        assert store.syncs == synced + 1
+
+    async def run() -> None:
+        for _ in range(3):
+            await one()
+
+    asyncio.run(run())
+    # 2 tokens of each stream before plus 16 reserved for this one, kept by the last flush
+    assert seen == ([(1, 16), (3, 18), (4, 20)] if leases else [(1, 16), (3, 18), (5, 20)])
+
+
+def test_a_response_waits_for_the_flush_of_its_transcript(leases: int) -> None:
+    gateway, store = _gateway(0, leases=leases)
+    admission = gateway.admit("rita", Endpoint.COMPLETIONS, BODY)
+
+    async def run() -> None:
+        _, durable = gateway.logged(admission, [PIECE])
+        assert store.syncs == 0 or not cast(asyncio.Future[None], durable).done()
+        await durable
+        assert store.syncs == 1 and store.kept_at_sync == [3]
+
+    asyncio.run(run())

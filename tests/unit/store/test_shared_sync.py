@@ -1,14 +1,16 @@
-"""SharedSync: every waiter is covered by a flush that began after it called, and many
-waiters share one flush."""
+"""SharedSync: every waiter is covered by a flush that began after it called (or after its
+ticket was taken), many waiters share one flush, and event loops wait without a thread hop."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
 import pytest
 
 from airlock.errors import StoreError
+from airlock.store import shared_sync
 from airlock.store.shared_sync import SharedSync
 
 
@@ -92,3 +94,73 @@ def test_a_failed_flush_fails_its_waiters_and_the_next_one_recovers() -> None:
         shared.wait()
     disk.fail = False
     shared.wait()
+
+
+def test_a_ticket_that_a_finished_flush_covers_needs_no_other() -> None:
+    disk = SlowDisk()
+    shared = SharedSync(disk.sync)
+    ticket = shared.committed()
+    before = (shared.behind, shared.covered(ticket))
+    shared.wait(ticket)
+    assert before == (True, False)
+    assert (shared.behind, shared.covered(ticket)) == (False, True)
+    shared.wait(ticket)  # covered: no flush
+    assert len(disk.starts) == 1
+    shared.wait()  # a plain barrier flushes again
+    assert len(disk.starts) == 2
+
+
+def test_event_loop_waiters_share_flushes_begun_after_their_tickets() -> None:
+    release = threading.Event()
+    flushed_upto: list[int] = []  # per flush, the newest ticket taken when it began
+    shared: SharedSync
+
+    def sync() -> None:
+        flushed_upto.append(shared._tickets)
+        if len(flushed_upto) == 1:
+            release.wait(5)
+
+    shared = SharedSync(sync)
+
+    async def run() -> list[int]:
+        first = shared.committed()
+        waiting = [shared.waiter(first)]
+        for _ in range(50):  # the first flush has begun: these need the next one
+            if flushed_upto:
+                break
+            await asyncio.sleep(0.01)
+        later = [shared.committed() for _ in range(5)]
+        waiting += [shared.waiter(t) for t in later]
+        await asyncio.sleep(0.05)
+        assert not any(w.done() for w in waiting)  # the disk is still busy
+        release.set()
+        await asyncio.gather(*waiting)
+        return [first, *later]
+
+    tickets = asyncio.run(run())
+    assert flushed_upto[0] == tickets[0]
+    assert len(flushed_upto) == 2 and flushed_upto[1] >= tickets[-1]  # one flush for five
+
+
+def test_an_event_loop_waiter_gets_the_flush_failure_and_the_thread_ends_when_idle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(shared_sync, "IDLE_SECONDS", 0.05)
+    disk = SlowDisk()
+    disk.fail = True
+    shared = SharedSync(disk.sync)
+
+    async def run() -> None:
+        with pytest.raises(StoreError, match="disk gone"):
+            await shared.wait_async(shared.committed())
+        disk.fail = False
+        await shared.wait_async()
+
+    asyncio.run(run())
+    assert shared.flushes == 2
+    deadline = time.monotonic() + 5
+    while shared._flusher is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert shared._flusher is None
+    asyncio.run(shared.wait_async())  # started again on demand
+    assert shared.flushes == 3

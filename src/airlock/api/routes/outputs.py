@@ -67,7 +67,8 @@ async def serve(request: Request, airlock: Airlock, caller: Principal, kind: str
     gateway = airlock.outputs_gateway()
     # On the event loop, not in a worker thread: a lazy commit (a fraction of a millisecond
     # of CPU) that waits only for the database's write lock, where a thread hop per step
-    # cost more than the step (docs/adr/0020). Only disk flushes go to threads.
+    # cost more than the step (docs/adr/0020). Only disk flushes run in a thread: the
+    # gateway's flusher, which resolves what the loop awaits (decision 8).
     admission = gateway.admit(caller.name, Endpoint(kind), body)
     if admission.stream:
         headers = {"X-Airlock-Seed": str(admission.seed), "X-Airlock-Request": admission.request_id}
@@ -76,19 +77,21 @@ async def serve(request: Request, airlock: Airlock, caller: Principal, kind: str
         )
     try:
         document, piece = await gateway.call(admission)
-        transcript = gateway.record(admission, [piece])
-        if gateway.waits_for_flush:
-            await run_in_threadpool(gateway.flush)
+        digest, durable = gateway.logged(admission, [piece])
+        # Encoded while the disk flushes; sent only once the flush covering its transcript
+        # and charge has finished (with flush_window_ms = 0).
+        document["airlock"] = {
+            "transcript": digest,
+            "seed": admission.seed,
+            "request": admission.request_id,
+        }
+        response = JSONResponse(document)
+        await durable
     except BaseException:
         # Nothing reached the caller: a response that cannot be logged is not sent.
         await run_in_threadpool(gateway.abandon, admission)
         raise
-    document["airlock"] = {
-        "transcript": transcript.digest,
-        "seed": admission.seed,
-        "request": admission.request_id,
-    }
-    return JSONResponse(document)
+    return response
 
 
 async def _events(gateway: OutputGateway, admission: Admission) -> AsyncIterator[bytes]:
@@ -106,11 +109,12 @@ async def _events(gateway: OutputGateway, admission: Admission) -> AsyncIterator
     except BaseException:
         _settle_partial(gateway, admission, pieces)
         raise
-    transcript = gateway.record(admission, pieces)
-    if gateway.waits_for_flush:
-        await run_in_threadpool(gateway.flush)
-    # An SSE comment naming the transcript, and the end, in one write.
-    yield f": airlock transcript={transcript.digest}\n\ndata: [DONE]\n\n".encode()
+    digest, durable = gateway.logged(admission, pieces)
+    # An SSE comment naming the transcript, and the end, in one write, once the flush that
+    # covers the transcript has finished (flush_window_ms = 0; encoded meanwhile).
+    trailer = f": airlock transcript={digest}\n\ndata: [DONE]\n\n".encode()
+    await durable
+    yield trailer
 
 
 def _settle_partial(gateway: OutputGateway, admission: Admission, pieces: list[Piece]) -> None:
