@@ -39,6 +39,12 @@ from airlock.imports.packages.fold import (
     small,
     text_of,
 )
+from airlock.imports.packages.importhooks import (
+    BUILTIN_MODULES,
+    FINDER_METHODS,
+    PATCHED_BUILTINS,
+    REGISTRARS,
+)
 from airlock.imports.packages.local import LocalModules, absolute
 from airlock.imports.packages.prefilter import HitLines, may_act
 from airlock.imports.packages.sinks import (
@@ -121,6 +127,9 @@ class Trace:
     class_bases: dict[str, str] = field(default_factory=dict)
     dropped: set[str] = field(default_factory=set)  # literal paths downloaded data went to
     budget_spent: bool = False  # MAX_STEPS ran out: the rest of the module was not read
+    # Import hooks evaluated at registration: (line, what, builtin replaced, first event,
+    # end) over ``events`` (:mod:`importhooks`).
+    hooks: list[tuple[int, str, str, int, int]] = field(default_factory=list)
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -209,6 +218,8 @@ class Interpreter:
         if isinstance(node, ast.Assign):
             value = self.expr(node.value, env, when)
             for target in node.targets:
+                if when is not When.LATER and isinstance(target, (ast.Attribute, ast.Subscript)):
+                    self.patched(target, value, env, when)
                 self.bind(target, value, env)
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
             if node.value is not None:
@@ -514,6 +525,8 @@ class Interpreter:
             return Val(ref="globals")
         if callee.func is not None:
             return self.apply(callee.func, args, env, when) or Val(labels=labels)
+        if ref in self.classes:
+            return Val(ref=f"{ref}()", labels=labels)  # an instance of a local class
         if when is not When.LATER:
             ran = self.runs_now(node, ref, args, kwargs, env, when)
             if ran is not None:
@@ -694,6 +707,15 @@ class Interpreter:
     ) -> Val | None:
         """On install or import: a thread's target runs now; a call into another module of
         the archive is followed there. The call's value, or None when it is neither."""
+        if ref in REGISTRARS and args:
+            what = f"a finder or loader added to {REGISTRARS[ref]}"
+            self.import_hook(args[-1], node.lineno, what, "", env, when)
+            return None
+        c1 = args[1].const if len(args) == 3 else None  # setattr(o, name, value)
+        if ref == "setattr" and args[0].ref in BUILTIN_MODULES and c1 in PATCHED_BUILTINS:
+            what = f"builtin {c1} replaced"
+            self.import_hook(args[2], node.lineno, what, str(c1), env, when)
+            return None
         if ref in THREADS:
             timer = args[1] if ref.endswith("Timer") and len(args) > 1 else None
             target = kwargs.get("target") or timer
@@ -712,6 +734,46 @@ class Interpreter:
         if self.package is not None and ref:
             return self.follow(ref, args, when)
         return None
+
+    def patched(
+        self, target: ast.Attribute | ast.Subscript, value: Val, env: dict[str, Val], when: When
+    ) -> None:
+        """``builtins.open = f`` or ``__builtins__['__import__'] = f`` on install or import:
+        ``f`` now runs in place of the builtin (issue 16: monkey-patched builtins)."""
+        if isinstance(target, ast.Attribute):
+            name: object = target.attr
+        else:
+            name = self.expr(target.slice, env, when).const
+        if name not in PATCHED_BUILTINS or self.expr(target.value, env, when).ref not in (
+            BUILTIN_MODULES
+        ):
+            return
+        self.import_hook(value, target.lineno, f"builtin {name} replaced", str(name), env, when)
+
+    def import_hook(  # noqa: PLR0917 -- the parts of one registration
+        self, hook: Val, line: int, what: str, replaced: str, env: dict[str, Val], when: When
+    ) -> None:
+        """Evaluate a finder, loader, path hook or replacing builtin now: every later import
+        runs it (:mod:`importhooks`); the events it makes are marked as the hook's."""
+        funcs: list[ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef] = []
+        if hook.func is not None:
+            funcs.append(hook.func)
+        name = hook.ref.removesuffix("()")
+        seen: set[str] = set()
+        while name in self.classes and name not in seen and len(seen) < 8:  # local bases
+            seen.add(name)
+            funcs += _methods(self.classes[name], FINDER_METHODS)
+            name = self.trace.class_bases.get(name, "").split(",")[0]
+        traces = [self.trace, *self.foreign.values()]
+        starts = [len(t.events) for t in traces]
+        for func in funcs:
+            self.apply(func, [UNKNOWN] * len(func.args.args), env, when)
+        for found, start in zip(traces, starts, strict=True):
+            if len(found.events) > start:
+                found.hooks.append((line, what, replaced, start, len(found.events)))
+        for found in self.foreign.values():  # traces the hook's calls opened
+            if found.events and all(found is not t for t in traces):
+                found.hooks.append((line, what, replaced, 0, len(found.events)))
 
     def follow(self, ref: str, args: list[Val], when: When) -> Val | None:
         """Evaluate a function of another module of this archive called on install or
@@ -750,14 +812,16 @@ class Interpreter:
             return None
         name = absolute(ref, module, self.package.is_package(module))
         owner, _, attr = name.rpartition(".")
-        # A module naming no sink is read only to follow a re-export from a package.
-        useful = owner and (self.package.acts(owner) or self.package.is_package(owner))
+        # A module naming no sink is read to follow a re-export from a package, or a call
+        # it makes into another module of the archive (issue 16: two hops).
+        relays = bool(owner) and (self.package.acts(owner) or self.package.relays(owner))
+        useful = relays or (owner and self.package.is_package(owner))
         tree = self.package.parsed(owner) if useful else None
         if tree is None:
             return None
         for stmt in tree.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == attr:
-                return (owner, stmt) if self.package.acts(owner) else None
+                return (owner, stmt) if relays else None
         if hops >= 2:
             return None
         for stmt in tree.body:
