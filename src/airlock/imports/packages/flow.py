@@ -175,6 +175,8 @@ class Interpreter:
         self.steps = max_steps
         self.memo: dict[tuple[int, When, tuple[tuple[str, frozenset[str]], ...]], Val | None] = {}
         self.classes: dict[str, ast.ClassDef] = {}  # classes this module defines, by name
+        # ``self.x = v`` in a local class's methods run on install or import, by (``C()``, x).
+        self.attrs: dict[tuple[str, str], Val] = {}
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, When]] = []
 
     # --- statements -------------------------------------------------------------------
@@ -346,6 +348,10 @@ class Interpreter:
         elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
             old = env.get(target.value.id, UNKNOWN)
             env[target.value.id] = Val(ref=old.ref, labels=old.labels | value.labels)
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            owner = env.get(target.value.id, UNKNOWN).ref
+            if owner.endswith("()") and owner[:-2] in self.classes and len(self.attrs) < 256:
+                self.attrs[owner, target.attr] = value  # an instance's attribute (issue 16)
 
     # --- expressions ------------------------------------------------------------------
     def expr(self, node: ast.expr, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912
@@ -367,10 +373,15 @@ class Interpreter:
         if isinstance(node, ast.Attribute):
             base = self.expr(node.value, env, when)
             if base.ref:
+                if (base.ref, node.attr) in self.attrs:
+                    return self.attrs[base.ref, node.attr]  # set by a method that ran
                 ref = _canon(f"{base.ref}.{node.attr}")
                 return Val(ref=ref, labels=base.labels | source_labels(ref))
             if isinstance(base.const, (str, bytes)):
                 return Val(ref=f"{type(base.const).__name__}.{node.attr}", const=base.const)
+            if base.handle and node.attr in ("write", "writelines"):
+                # ``open(p, 'wb').write(data)``: the file written to, as for ``f.write``.
+                return Val(labels=base.labels, handle=base.handle, path_var=base.path_var)
             return Val(labels=base.labels)
         if isinstance(node, ast.Call):
             return self.call(node, env, when)
@@ -526,7 +537,18 @@ class Interpreter:
         if callee.func is not None:
             return self.apply(callee.func, args, env, when) or Val(labels=labels)
         if ref in self.classes:
-            return Val(ref=f"{ref}()", labels=labels)  # an instance of a local class
+            # An instance of a local class; made on install or import, its ``__init__`` runs
+            # then (issue 16: a stealer class instantiated at module level).
+            instance = Val(ref=f"{ref}()", labels=labels)
+            if when is not When.LATER:
+                self.method(ref, "__init__", [instance, *args], env, when)
+            return instance
+        if "()." in ref:
+            owner, _, name = ref.partition("().")
+            if owner in self.classes and name.isidentifier():
+                ran = self.method(owner, name, [Val(ref=f"{owner}()"), *args], env, when)
+                if ran is not None:
+                    return ran
         if when is not When.LATER:
             ran = self.runs_now(node, ref, args, kwargs, env, when)
             if ran is not None:
@@ -545,6 +567,8 @@ class Interpreter:
             return Val(const=folded, labels=labels | extra)
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
             self.mutate(node, labels, env, when)
+        elif callee.handle and isinstance(node.func, ast.Attribute):
+            self.written(callee, node, labels, env, when)
         return self.sink(node, callee, args, kwargs, env, when)
 
     def imported(self, node: ast.Call, ref: str, name: Val, when: When) -> Val | None:
@@ -632,15 +656,19 @@ class Interpreter:
         if recv is None or method not in MUTATORS or (recv.ref and not recv.handle):
             return  # a module, class or client is not data
         if recv.handle and method in ("write", "writelines"):
-            line, direct = node.lineno, self.depth == 0
-            self.trace.events.append(
-                Event("write", "write", line, when, recv.handle, labels, direct)
-            )
-            if labels & {REMOTE, DECODED}:
-                target = ast.Name(recv.path_var) if recv.path_var else ast.Constant(recv.handle)
-                self.dropped_to(target, env, recv.handle)
+            self.written(recv, node, labels, env, when)
         if labels - recv.labels:
             env[name] = Val(None, "", recv.labels | labels, recv.func, recv.handle, recv.path_var)
+
+    def written(
+        self, recv: Val, node: ast.Call, labels: frozenset[str], env: dict[str, Val], when: When
+    ) -> None:
+        """Data carrying ``labels`` written to the open file ``recv``."""
+        line, direct = node.lineno, self.depth == 0
+        self.trace.events.append(Event("write", "write", line, when, recv.handle, labels, direct))
+        if labels & {REMOTE, DECODED}:
+            target = ast.Name(recv.path_var) if recv.path_var else ast.Constant(recv.handle)
+            self.dropped_to(target, env, recv.handle)
 
     def dropped_to(self, target: ast.expr, env: dict[str, Val], path: str) -> None:
         """Downloaded or decoded data was written to ``target``: running it is a dropper."""
@@ -712,7 +740,7 @@ class Interpreter:
             self.import_hook(args[-1], node.lineno, what, "", env, when)
             return None
         c1 = args[1].const if len(args) == 3 else None  # setattr(o, name, value)
-        if ref == "setattr" and args[0].ref in BUILTIN_MODULES and c1 in PATCHED_BUILTINS:
+        if ref == "setattr" and args[0].ref in BUILTIN_MODULES and str(c1) in PATCHED_BUILTINS:
             what = f"builtin {c1} replaced"
             self.import_hook(args[2], node.lineno, what, str(c1), env, when)
             return None
@@ -735,18 +763,34 @@ class Interpreter:
             return self.follow(ref, args, when)
         return None
 
+    def method(
+        self, cls: str, name: str, args: list[Val], env: dict[str, Val], when: When
+    ) -> Val | None:
+        """Evaluate method ``name`` of local class ``cls`` (or of its local bases) with
+        ``self`` bound; None when neither defines it or it was not evaluated."""
+        seen: set[str] = set()
+        while cls in self.classes and cls not in seen and len(seen) < 8:
+            seen.add(cls)
+            found = _methods(self.classes[cls], (name,))
+            if found:
+                return self.apply(found[0], args, env, when)
+            cls = self.trace.class_bases.get(cls, "").split(",")[0]
+        return None
+
     def patched(
         self, target: ast.Attribute | ast.Subscript, value: Val, env: dict[str, Val], when: When
     ) -> None:
         """``builtins.open = f`` or ``__builtins__['__import__'] = f`` on install or import:
         ``f`` now runs in place of the builtin (issue 16: monkey-patched builtins)."""
+        if not isinstance(target.value, ast.Name):
+            return  # ``builtins`` or ``__builtins__`` (or a name bound to them)
+        if self.expr(target.value, env, when).ref not in BUILTIN_MODULES:
+            return
         if isinstance(target, ast.Attribute):
             name: object = target.attr
         else:
             name = self.expr(target.slice, env, when).const
-        if name not in PATCHED_BUILTINS or self.expr(target.value, env, when).ref not in (
-            BUILTIN_MODULES
-        ):
+        if not isinstance(name, str) or name not in PATCHED_BUILTINS:
             return
         self.import_hook(value, target.lineno, f"builtin {name} replaced", str(name), env, when)
 

@@ -15,7 +15,17 @@ import posixpath
 from dataclasses import dataclass
 
 # Cheap text test before parsing: every shape this module reads names one of these.
-MARKERS = ("exec", "run_path")
+MARKERS = ("exec", "run_path", "spec_from_file_location", "load_source", "FileLoader")
+# Loaders of a module from a file path (issue 16, ADR 0034): the path is the second argument
+# and the file runs as a module once the spec or loader is executed, which is what they are
+# built for (``spec.loader.exec_module(m)``, ``loader.load_module()``).
+LOADERS = {
+    "importlib.util.spec_from_file_location", "util.spec_from_file_location",
+    "spec_from_file_location", "imp.load_source", "load_source",
+    "importlib.machinery.SourceFileLoader", "machinery.SourceFileLoader", "SourceFileLoader",
+    "importlib.machinery.SourcelessFileLoader", "machinery.SourcelessFileLoader",
+    "SourcelessFileLoader",
+}  # fmt: skip
 READS = {"read", "read_text", "read_bytes"}
 OPENERS = {"open", "io.open", "codecs.open"}
 PATHS = {"Path", "pathlib.Path", "PurePath", "pathlib.PurePath"}
@@ -26,7 +36,7 @@ HERE = "\0here"  # the folder of the file being read (``os.path.dirname(__file__
 class RunFile:
     target: str  # the path as folded, relative to the running file's folder or the root
     line: int
-    how: str  # "exec", "runpy.run_path", "execfile"
+    how: str  # "exec", "runpy.run_path", "execfile", "importlib loader"
 
 
 def _dotted(node: ast.expr) -> str:
@@ -210,6 +220,9 @@ def _top(tree: ast.Module) -> list[ast.AST]:
 
 def _run_call(node: ast.Call, folder: _Folder, opened: dict[str, ast.expr]) -> RunFile | None:
     ref = _dotted(node.func)
+    if ref in LOADERS and len(node.args) >= 2:
+        path = folder.path(node.args[1])
+        return RunFile(path, node.lineno, "importlib loader") if path is not None else None
     if ref in ("runpy.run_path", "run_path", "execfile") and node.args:
         path = folder.path(node.args[0])
         how = "execfile" if ref == "execfile" else "runpy.run_path"

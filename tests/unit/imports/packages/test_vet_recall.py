@@ -34,6 +34,9 @@ def _worst(findings: list[PackageFinding] | tuple[PackageFinding, ...], rule: st
         ("registry-autostart", Outcome.HOLD),
         ("packed-code", Outcome.HOLD),
         ("credential-read:shadow", Outcome.HOLD),
+        ("exfiltration:class-made-on-import", Outcome.DENY),
+        ("file-exec:importlib-loader", Outcome.DENY),
+        ("dropper:written-in-one-call", Outcome.DENY),
     ],
 )
 def test_each_closed_gap_reaches_its_verdict(key: str, verdict: Outcome) -> None:
