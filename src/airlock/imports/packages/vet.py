@@ -334,7 +334,19 @@ def _across(
     found: list[PackageFinding] = []
     starts = [m for m in members if _runs_setup(m.name) or m.name.endswith("/__init__.py")]
     chosen = {m.name for m in starts}
-    starts += [m for m in members if m.name.endswith(".py") and m.name not in chosen]
+    # Not ``__main__`` (run by ``python -m``), tests, docs, examples, sdist scripts or a
+    # root-level build helper: nothing imports those, so their module level is not an
+    # import's (portalocker's ``build_extra.py`` runs ruff through ``__main__.combine``).
+    starts += [
+        m
+        for m in members
+        if m.name.endswith(".py")
+        and m.name not in chosen
+        and not m.name.endswith("__main__.py")
+        and not SIDE_CODE.search(m.name)
+        and m.name not in scripts
+        and "." in "".join(module_names(m.name, sdist=sdist))  # in a package, not a root script
+    ]
     for member in starts:
         if member.data is None:
             continue
