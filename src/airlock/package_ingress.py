@@ -27,6 +27,7 @@ from airlock.imports.packages.vet import (
     VetReport,
     vet,
     with_advisory,
+    with_dependencies,
     with_names,
     with_provenance,
 )
@@ -155,6 +156,7 @@ def _admit(
     own = normalise(report.name)
     listed = [own] if feed.known_bad_name(own) else []
     report = with_names(report, Protected.of(feed.protected_names(), listed))
+    report = with_dependencies(report, {d for d in report.requires if feed.known_bad_name(d)})
     report = _provenance(store, report, attestation)
     now = clock.now()
     request = BoundaryRequest(

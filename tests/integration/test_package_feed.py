@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.make_test_packages import BENIGN
+from scripts.make_test_packages import BENIGN, wheel
 from tests.support.gateway import CliRunner, ledger_records
 
 RECORD = {
@@ -53,6 +53,20 @@ def test_a_listed_package_is_denied_once_the_feed_is_imported(
     assert verdicts["plain-2.1.tar.gz"][0] == 0, verdicts
     assert verdicts["tidy-1.0-py3-none-any.whl"][0] == 11, verdicts
     assert "MAL-2099-7" in verdicts["tidy-1.0-py3-none-any.whl"][1]
+
+
+def test_a_package_declaring_a_listed_dependency_is_denied_at_admission(
+    enclave: CliRunner, feed: Path, tmp_path: Path
+) -> None:
+    """The payload may be the dependency (issue 16, ADR 0034): ``Requires-Dist: tidy``."""
+    cli = enclave
+    assert cli("package", "feed", "import", str(feed)).code == 0
+    path = tmp_path / "needs-1.0-py3-none-any.whl"
+    files: dict[str, str | bytes] = {"needs/__init__.py": "def f():\n    return 1\n"}
+    path.write_bytes(wheel("needs", "1.0", files, requires="Requires-Dist: Tidy>=1\n"))
+    result = cli("package", "admit", str(path), env=cli.signed_in("rita"))
+    assert result.code == 11, result.out + result.err
+    assert "malicious-dependency" in result.out + result.err
 
 
 def test_only_an_admin_imports_the_feed_and_a_bad_feed_records_nothing(

@@ -29,6 +29,7 @@ from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.prefilter import may_act
 from airlock.imports.packages.rules import DROP_SITE, PackageFinding, Severity, scan_constants
 from airlock.imports.packages.runfile import run_files
+from airlock.imports.packages.tradecraft import tradecraft_findings
 
 # Code far to the right of a line's visible part: a classic way to hide a payload (issue 16).
 OFF_SCREEN = LazyPattern(rb"\S[ \t]{150,}(?P<code>[^\s#\"'][^\n]{4,})")
@@ -78,6 +79,7 @@ def scan_python(
     text scanned as well (once).
     """
     found = scan_constants(path, source) + _embedded(path, source)
+    found += tradecraft_findings(path, source)
     codec = cookie_codec(source[:2000].encode("utf-8", "replace")) if rewrite else None
     if codec is not None and codec != "utf_8":
         cookie = cookie_finding(path, codec)

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 
 from airlock.imports.packages.flow import MAX_STEPS, Event, Trace, When
+from airlock.imports.packages.importhooks import hook_findings
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.rules import (
     DROP_SITE,
@@ -44,7 +45,7 @@ from airlock.imports.packages.sinks import (
 DROPPER = LazyPattern(
     r"powershell|-encodedcommand|certutil|bitsadmin|mshta|invoke-webrequest|iwr |curl |wget |"
     r"/dev/tcp/|\bnc\b.* -e|chmod \+x|\.exe\b|\.vbs\b|\.bat\b|\.ps1\b|https?://|start /b|"
-    r"rundll32|schtasks|reg add|crontab|osascript|base64 -d|\| *(ba)?sh\b|python\S* -c",
+    r"rundll32|regsvr32|schtasks|reg add|crontab|osascript|base64 -d|\| *(ba)?sh\b|python\S* -c",
     re.IGNORECASE,
 )
 STRONG_DROPPER = LazyPattern(
@@ -84,12 +85,14 @@ PERSISTENCE = LazyPattern(
 )
 SECRET_FILE = LazyPattern(
     r"\.ssh|id_rsa|id_ed25519|\.aws|\.env\b|wallet|login data|cookies|\.git-credentials|"
-    r"local state|leveldb|\.netrc|keychain|exodus|\.kube/config|\.docker/config",
+    r"local state|leveldb|\.netrc|keychain|exodus|\.kube/config|\.docker/config|"
+    r"/etc/passwd|/etc/shadow|\.pypirc|\.npmrc|gcloud/credentials|\.azure/|\.mozilla/firefox|"
+    r"chrome/user data",
     re.IGNORECASE,
 )
 STOLEN_FILE = LazyPattern(
     r"id_rsa|id_ed25519|id_ecdsa|id_dsa|login data|cookies|wallet|local state|leveldb|"
-    r"keychain|exodus|\.git-credentials",
+    r"keychain|exodus|\.git-credentials|/etc/shadow|\.mozilla/firefox|chrome/user data",
     re.IGNORECASE,
 )
 TELL = {
@@ -368,4 +371,6 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
             Severity.MEDIUM,  # auth libraries do both; only a traced flow is exfiltration
             "reads secrets and talks to the network in the same file",
         )
+    for hooked in hook_findings(path, found) if found.hooks else []:
+        add(hooked.rule, hooked.line, hooked.severity, hooked.explanation)
     return list(out.values())

@@ -39,6 +39,12 @@ from airlock.imports.packages.fold import (
     small,
     text_of,
 )
+from airlock.imports.packages.importhooks import (
+    BUILTIN_MODULES,
+    FINDER_METHODS,
+    PATCHED_BUILTINS,
+    REGISTRARS,
+)
 from airlock.imports.packages.local import LocalModules, absolute
 from airlock.imports.packages.prefilter import HitLines, may_act
 from airlock.imports.packages.sinks import (
@@ -121,6 +127,9 @@ class Trace:
     class_bases: dict[str, str] = field(default_factory=dict)
     dropped: set[str] = field(default_factory=set)  # literal paths downloaded data went to
     budget_spent: bool = False  # MAX_STEPS ran out: the rest of the module was not read
+    # Import hooks evaluated at registration: (line, what, builtin replaced, first event,
+    # end) over ``events`` (:mod:`importhooks`).
+    hooks: list[tuple[int, str, str, int, int]] = field(default_factory=list)
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -170,6 +179,8 @@ class Interpreter:
         self.steps = max_steps
         self.memo: dict[tuple[int, When, tuple[tuple[str, frozenset[str]], ...]], Val | None] = {}
         self.classes: dict[str, ast.ClassDef] = {}  # classes this module defines, by name
+        # ``self.x = v`` in a local class's methods run on install or import, by (``C()``, x).
+        self.attrs: dict[tuple[str, str], Val] = {}
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, When]] = []
 
     # --- statements -------------------------------------------------------------------
@@ -213,6 +224,8 @@ class Interpreter:
         if isinstance(node, ast.Assign):
             value = self.expr(node.value, env, when)
             for target in node.targets:
+                if when is not When.LATER and isinstance(target, (ast.Attribute, ast.Subscript)):
+                    self.patched(target, value, env, when)
                 self.bind(target, value, env)
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
             if node.value is not None:
@@ -339,6 +352,10 @@ class Interpreter:
         elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
             old = env.get(target.value.id, UNKNOWN)
             env[target.value.id] = Val(ref=old.ref, labels=old.labels | value.labels)
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            owner = env.get(target.value.id, UNKNOWN).ref
+            if owner.endswith("()") and owner[:-2] in self.classes and len(self.attrs) < 256:
+                self.attrs[owner, target.attr] = value  # an instance's attribute (issue 16)
 
     # --- expressions ------------------------------------------------------------------
     def expr(self, node: ast.expr, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912
@@ -360,10 +377,15 @@ class Interpreter:
         if isinstance(node, ast.Attribute):
             base = self.expr(node.value, env, when)
             if base.ref:
+                if (base.ref, node.attr) in self.attrs:
+                    return self.attrs[base.ref, node.attr]  # set by a method that ran
                 ref = _canon(f"{base.ref}.{node.attr}")
                 return Val(ref=ref, labels=base.labels | source_labels(ref))
             if isinstance(base.const, (str, bytes)):
                 return Val(ref=f"{type(base.const).__name__}.{node.attr}", const=base.const)
+            if base.handle and node.attr in ("write", "writelines"):
+                # ``open(p, 'wb').write(data)``: the file written to, as for ``f.write``.
+                return Val(labels=base.labels, handle=base.handle, path_var=base.path_var)
             return Val(labels=base.labels)
         if isinstance(node, ast.Call):
             return self.call(node, env, when)
@@ -518,6 +540,19 @@ class Interpreter:
             return Val(ref="globals")
         if callee.func is not None:
             return self.apply(callee.func, args, env, when) or Val(labels=labels)
+        if ref in self.classes:
+            # An instance of a local class; made on install or import, its ``__init__`` runs
+            # then (issue 16: a stealer class instantiated at module level).
+            instance = Val(ref=f"{ref}()", labels=labels)
+            if when is not When.LATER:
+                self.method(ref, "__init__", [instance, *args], env, when)
+            return instance
+        if "()." in ref:
+            owner, _, name = ref.partition("().")
+            if owner in self.classes and name.isidentifier():
+                ran = self.method(owner, name, [Val(ref=f"{owner}()"), *args], env, when)
+                if ran is not None:
+                    return ran
         if when is not When.LATER:
             ran = self.runs_now(node, ref, args, kwargs, env, when)
             if ran is not None:
@@ -536,6 +571,8 @@ class Interpreter:
             return Val(const=folded, labels=labels | extra)
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
             self.mutate(node, labels, env, when)
+        elif callee.handle and isinstance(node.func, ast.Attribute):
+            self.written(callee, node, labels, env, when)
         return self.sink(node, callee, args, kwargs, env, when)
 
     def imported(self, node: ast.Call, ref: str, name: Val, when: When) -> Val | None:
@@ -623,15 +660,19 @@ class Interpreter:
         if recv is None or method not in MUTATORS or (recv.ref and not recv.handle):
             return  # a module, class or client is not data
         if recv.handle and method in ("write", "writelines"):
-            line, direct = node.lineno, self.depth == 0
-            self.trace.events.append(
-                Event("write", "write", line, when, recv.handle, labels, direct)
-            )
-            if labels & {REMOTE, DECODED}:
-                target = ast.Name(recv.path_var) if recv.path_var else ast.Constant(recv.handle)
-                self.dropped_to(target, env, recv.handle)
+            self.written(recv, node, labels, env, when)
         if labels - recv.labels:
             env[name] = Val(None, "", recv.labels | labels, recv.func, recv.handle, recv.path_var)
+
+    def written(
+        self, recv: Val, node: ast.Call, labels: frozenset[str], env: dict[str, Val], when: When
+    ) -> None:
+        """Data carrying ``labels`` written to the open file ``recv``."""
+        line, direct = node.lineno, self.depth == 0
+        self.trace.events.append(Event("write", "write", line, when, recv.handle, labels, direct))
+        if labels & {REMOTE, DECODED}:
+            target = ast.Name(recv.path_var) if recv.path_var else ast.Constant(recv.handle)
+            self.dropped_to(target, env, recv.handle)
 
     def dropped_to(self, target: ast.expr, env: dict[str, Val], path: str) -> None:
         """Downloaded or decoded data was written to ``target``: running it is a dropper."""
@@ -698,6 +739,15 @@ class Interpreter:
     ) -> Val | None:
         """On install or import: a thread's target runs now; a call into another module of
         the archive is followed there. The call's value, or None when it is neither."""
+        if ref in REGISTRARS and args:
+            what = f"a finder or loader added to {REGISTRARS[ref]}"
+            self.import_hook(args[-1], node.lineno, what, "", env, when)
+            return None
+        c1 = args[1].const if len(args) == 3 else None  # setattr(o, name, value)
+        if ref == "setattr" and args[0].ref in BUILTIN_MODULES and str(c1) in PATCHED_BUILTINS:
+            what = f"builtin {c1} replaced"
+            self.import_hook(args[2], node.lineno, what, str(c1), env, when)
+            return None
         if ref in THREADS:
             timer = args[1] if ref.endswith("Timer") and len(args) > 1 else None
             target = kwargs.get("target") or timer
@@ -716,6 +766,64 @@ class Interpreter:
         if self.package is not None and ref:
             return self.follow(ref, args, when)
         return None
+
+    def method(
+        self, cls: str, name: str, args: list[Val], env: dict[str, Val], when: When
+    ) -> Val | None:
+        """Evaluate method ``name`` of local class ``cls`` (or of its local bases) with
+        ``self`` bound; None when neither defines it or it was not evaluated."""
+        seen: set[str] = set()
+        while cls in self.classes and cls not in seen and len(seen) < 8:
+            seen.add(cls)
+            found = _methods(self.classes[cls], (name,))
+            if found and name == "__init__" and not self.may_act(found[0]):
+                return None  # six makes a hundred small objects on import: none can act
+            if found:
+                return self.apply(found[0], args, env, when)
+            cls = self.trace.class_bases.get(cls, "").split(",")[0]
+        return None
+
+    def patched(
+        self, target: ast.Attribute | ast.Subscript, value: Val, env: dict[str, Val], when: When
+    ) -> None:
+        """``builtins.open = f`` or ``__builtins__['__import__'] = f`` on install or import:
+        ``f`` now runs in place of the builtin (issue 16: monkey-patched builtins)."""
+        if not isinstance(target.value, ast.Name):
+            return  # ``builtins`` or ``__builtins__`` (or a name bound to them)
+        if self.expr(target.value, env, when).ref not in BUILTIN_MODULES:
+            return
+        if isinstance(target, ast.Attribute):
+            name: object = target.attr
+        else:
+            name = self.expr(target.slice, env, when).const
+        if not isinstance(name, str) or name not in PATCHED_BUILTINS:
+            return
+        self.import_hook(value, target.lineno, f"builtin {name} replaced", str(name), env, when)
+
+    def import_hook(  # noqa: PLR0917 -- the parts of one registration
+        self, hook: Val, line: int, what: str, replaced: str, env: dict[str, Val], when: When
+    ) -> None:
+        """Evaluate a finder, loader, path hook or replacing builtin now: every later import
+        runs it (:mod:`importhooks`); the events it makes are marked as the hook's."""
+        funcs: list[ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef] = []
+        if hook.func is not None:
+            funcs.append(hook.func)
+        name = hook.ref.removesuffix("()")
+        seen: set[str] = set()
+        while name in self.classes and name not in seen and len(seen) < 8:  # local bases
+            seen.add(name)
+            funcs += _methods(self.classes[name], FINDER_METHODS)
+            name = self.trace.class_bases.get(name, "").split(",")[0]
+        traces = [self.trace, *self.foreign.values()]
+        starts = [len(t.events) for t in traces]
+        for func in funcs:
+            self.apply(func, [UNKNOWN] * len(func.args.args), env, when)
+        for found, start in zip(traces, starts, strict=True):
+            if len(found.events) > start:
+                found.hooks.append((line, what, replaced, start, len(found.events)))
+        for found in self.foreign.values():  # traces the hook's calls opened
+            if found.events and all(found is not t for t in traces):
+                found.hooks.append((line, what, replaced, 0, len(found.events)))
 
     def follow(self, ref: str, args: list[Val], when: When) -> Val | None:
         """Evaluate a function of another module of this archive called on install or
@@ -754,14 +862,16 @@ class Interpreter:
             return None
         name = absolute(ref, module, self.package.is_package(module))
         owner, _, attr = name.rpartition(".")
-        # A module naming no sink is read only to follow a re-export from a package.
-        useful = owner and (self.package.acts(owner) or self.package.is_package(owner))
+        # A module naming no sink is read to follow a re-export from a package, or a call
+        # it makes into another module of the archive (issue 16: two hops).
+        relays = bool(owner) and (self.package.acts(owner) or self.package.relays(owner))
+        useful = relays or (owner and self.package.is_package(owner))
         tree = self.package.parsed(owner) if useful else None
         if tree is None:
             return None
         for stmt in tree.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == attr:
-                return (owner, stmt) if self.package.acts(owner) else None
+                return (owner, stmt) if relays else None
         if hops >= 2:
             return None
         for stmt in tree.body:

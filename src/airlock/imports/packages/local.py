@@ -21,6 +21,7 @@ MAX_MODULE_BYTES = 1 << 20  # larger modules are not followed into (generated ta
 MAX_ARCHIVE_STEPS = 300_000
 MAX_ARCHIVE_PARSE = 4 << 20  # bytes of source the cross-file pass may parse per archive
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*\Z")
+FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+([\w.]+)[ \t]+import\b", re.MULTILINE)
 
 
 class LocalModules:
@@ -31,6 +32,8 @@ class LocalModules:
         self.tops = frozenset(name.split(".", 1)[0] for name in sources)
         self._trees: dict[str, ast.Module | None] = {}
         self._acts: dict[str, bool] = {}
+        self._relays: dict[str, bool] = {}
+        self._tops = frozenset(t.encode() for t in self.tops)
         self.envs: dict[str, object] = {}  # flow's module environments, computed on demand
         self.followed: dict[tuple[str, str, str, frozenset[str]], object] = {}  # call -> value
         # Expressions the cross-file pass may still evaluate in this archive (it only adds to
@@ -73,6 +76,19 @@ class LocalModules:
             found = self.sources.get(module)
             self._acts[module] = found is not None and may_act(found[1].decode("utf-8", "replace"))
         return self._acts[module]
+
+    def relays(self, module: str) -> bool:
+        """Whether the module imports from its own archive (``from .net import send``): a
+        function there that names no sink may still call one that does (issue 16: two hops
+        through a module that names no sink)."""
+        if module not in self._relays:
+            found = self.sources.get(module)
+            text = found[1] if found is not None else b""
+            self._relays[module] = any(
+                match.group(1).startswith(b".") or match.group(1).split(b".")[0] in self._tops
+                for match in FROM_IMPORT.finditer(text)
+            )
+        return self._relays[module]
 
     def is_package(self, module: str) -> bool:
         return self.path(module).endswith("__init__.py")

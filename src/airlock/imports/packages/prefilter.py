@@ -66,6 +66,7 @@ PATH_WORDS = (
     ".ssh", "id_rsa", "id_ed25519", ".aws", ".netrc", ".git-credentials", "login data",
     "cookies", "leveldb", "wallet", "keychain", "exodus", "bashrc", "zshrc", "crontab",
     "launchagents", "autostart", "appdata", "system32", "\\startup", "site-packages", ".pth",
+    "/etc/passwd", "/etc/shadow", ".pypirc", ".npmrc",
 )  # fmt: skip
 
 

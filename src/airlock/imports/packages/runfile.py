@@ -22,8 +22,21 @@ from dataclasses import dataclass
 # as a whole name (``exec(``, ``builtins.exec``), not inside ``executable`` or ``execute``:
 # the substring made one popular module in ten parse a second time for nothing (issue 16).
 # A name Python reads as ``exec`` has no letter, digit or ``_`` on either side in the text
-# (a digit before it is a syntax error: ``1exec``).
-MARKERS = re.compile(r"(?<!\w)exec(?!\w)|execfile|run_path")
+# (a digit before it is a syntax error: ``1exec``). The loaders are ADR 0034's.
+WORDS = ("exec", "run_path", "spec_from_file_location", "load_source", "FileLoader")
+MARKERS = re.compile(
+    r"(?<!\w)exec(?!\w)|execfile|run_path|spec_from_file_location|load_source|FileLoader"
+)
+# Loaders of a module from a file path (issue 16, ADR 0034): the path is the second argument
+# and the file runs as a module once the spec or loader is executed, which is what they are
+# built for (``spec.loader.exec_module(m)``, ``loader.load_module()``).
+LOADERS = {
+    "importlib.util.spec_from_file_location", "util.spec_from_file_location",
+    "spec_from_file_location", "imp.load_source", "load_source",
+    "importlib.machinery.SourceFileLoader", "machinery.SourceFileLoader", "SourceFileLoader",
+    "importlib.machinery.SourcelessFileLoader", "machinery.SourcelessFileLoader",
+    "SourcelessFileLoader",
+}  # fmt: skip
 READS = {"read", "read_text", "read_bytes"}
 OPENERS = {"open", "io.open", "codecs.open"}
 PATHS = {"Path", "pathlib.Path", "PurePath", "pathlib.PurePath"}
@@ -34,7 +47,7 @@ HERE = "\0here"  # the folder of the file being read (``os.path.dirname(__file__
 class RunFile:
     target: str  # the path as folded, relative to the running file's folder or the root
     line: int
-    how: str  # "exec", "runpy.run_path", "execfile"
+    how: str  # "exec", "runpy.run_path", "execfile", "importlib loader"
 
 
 def _dotted(node: ast.expr) -> str:
@@ -158,9 +171,7 @@ def run_files(
     ``top_only``: only statements of the module level (an imported module; ``setup.py``
     runs everything it reaches, a module only its module level on import). ``tree``:
     ``ast.parse(source)`` when the caller has it (it is not parsed again)."""
-    if "exec" not in source and "run_path" not in source:
-        return []
-    if MARKERS.search(source) is None:
+    if not any(word in source for word in WORDS) or MARKERS.search(source) is None:
         return []
     key = (hashlib.sha256(source.encode("utf-8", "surrogatepass")).digest(), top_only)
     known = _REMEMBERED.get(key)
@@ -246,6 +257,9 @@ def _top(tree: ast.Module) -> list[ast.AST]:
 
 def _run_call(node: ast.Call, folder: _Folder, opened: dict[str, ast.expr]) -> RunFile | None:
     ref = _dotted(node.func)
+    if ref in LOADERS and len(node.args) >= 2:
+        path = folder.path(node.args[1])
+        return RunFile(path, node.lineno, "importlib loader") if path is not None else None
     if ref in ("runpy.run_path", "run_path", "execfile") and node.args:
         path = folder.path(node.args[0])
         how = "execfile" if ref == "execfile" else "runpy.run_path"

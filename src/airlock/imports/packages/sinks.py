@@ -127,6 +127,10 @@ def source_labels(ref: str) -> frozenset[str]:
 SECRET_PATH_MARKERS = (
     ".ssh", "id_rsa", ".aws", ".env", "wallet", "login data", "cookies", ".git-credentials",
     "local state", "leveldb", ".netrc", "keychain", "exodus",
+    # GuardDog's sensitive files (issue 16): account databases, package-index and cloud
+    # tokens, browser profiles.
+    "/etc/passwd", "/etc/shadow", ".pypirc", ".npmrc", "gcloud/credentials", ".azure/",
+    ".mozilla/firefox", "chrome/user data",
 )  # fmt: skip
 
 

@@ -74,7 +74,7 @@ def one_edit(a: str, b: str) -> bool:
 
 
 @functools.lru_cache(maxsize=65_536)  # each protected name's, once, not once per lookup
-def _skeleton(name: str) -> str:
+def skeleton(name: str) -> str:
     """What a name looks like: separators gone, look-alike characters folded."""
     return name.replace("-", "").replace("rn", "m").replace("vv", "w").translate(_LOOKALIKE)
 
@@ -84,11 +84,11 @@ def typosquat_of(name: str, protected: Set[str] = POPULAR) -> str | None:
     own = normalise(name)
     if own in protected:
         return None
-    shape = _skeleton(own)
+    shape = skeleton(own)
     match = _BARE_AFFIX.fullmatch(own)
     core = match["core"] if match else own
     for popular in sorted(protected):
-        if shape == _skeleton(popular) or (core != own and core == popular):
+        if shape == skeleton(popular) or (core != own and core == popular):
             return popular
         if len(popular) > 4 and abs(len(own) - len(popular)) <= 1 and one_edit(own, popular):
             return popular

@@ -14,7 +14,7 @@ import gc
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -22,6 +22,7 @@ from airlock.domain.outcome import Outcome
 from airlock.errors import InvalidInput
 from airlock.imports.packages.analysis import scan_across, scan_pth, scan_python, setup_imports
 from airlock.imports.packages.archive import Member, read_members
+from airlock.imports.packages.depends import bad_dependencies, declared_names, dependency_findings
 from airlock.imports.packages.hooks import hook_findings, hook_modules
 from airlock.imports.packages.imposture import impostor_of
 from airlock.imports.packages.lazyre import LazyPattern
@@ -57,6 +58,7 @@ class VetReport:
     findings: tuple[PackageFinding, ...]
     unknown: tuple[str, ...] = field(default_factory=tuple)  # provenance signals not present
     publisher: str = ""  # the verified PEP 740 publisher identity (build config URI), if any
+    requires: tuple[str, ...] = ()  # normalised names of the declared dependencies
 
     @property
     def verdict(self) -> Outcome:
@@ -186,8 +188,8 @@ def _vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     findings += _metadata_findings(filename, name, metadata) + hook_findings(
         name, members, sdist=_is_sdist(filename)
     )
-    findings += _dependency_findings(filename, _requirements_of(metadata, members))
-    findings += _impostor(filename, name, metadata, package)
+    requires, declared = _declared(filename, name, metadata, members)
+    findings += declared + _impostor(filename, name, metadata, package)
     findings += _squatting_installs(name, findings) + _pretender_behaviour(findings)
     if record:
         findings += _record_findings(record, members, digests)
@@ -202,7 +204,9 @@ def _vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
                 "wheel has no RECORD: file hashes cannot be checked",
             )
         )
-    return VetReport(filename, digest, name, version, tuple(findings), tuple(unknown))
+    return VetReport(
+        filename, digest, name, version, tuple(findings), tuple(unknown), requires=tuple(requires)
+    )
 
 
 ATTESTATIONS = "attestations (PEP 740)"
@@ -379,6 +383,11 @@ LOCAL_IMPORT = re.compile(
 IDENT = re.compile(rb"[A-Za-z_]\w*")
 CALL_HEAD = LazyPattern(rb"(?<![\w.])([A-Za-z_]\w*)(?:\.\w+)*\s*\(")
 TOP_CALL = re.compile(rb"^[A-Za-z_]\w*\s*\(", re.MULTILINE)
+# ``name(``, ``x = name.attr(``, ``a, b = name(`` on an unindented line: the name called.
+TOP_LEVEL_CALL = re.compile(
+    rb"^(?:[\w.]+(?:[ \t]*,[ \t]*[\w.]+)*[ \t]*=[ \t]*)?([A-Za-z_]\w*)(?:\.\w+)*[ \t]*\(",
+    re.MULTILINE,
+)
 REQUIRES = re.compile(r"^Requires(?:-Dist)?:.*$", re.MULTILINE)
 INSTALL_REQUIRES = LazyPattern(r"install_requires\s*=\s*[\[(]([^\])]{0,20000})[\])]")
 INSTALLED = LazyPattern(r"(?<![\w./-])([A-Za-z][\w.-]{2,})")
@@ -413,16 +422,34 @@ def _across(
     """Chains from ``setup.py`` or a package's ``__init__.py`` into functions of the
     archive's other modules, called on install or import (issue 16: chains across files).
 
-    Only files that import from their own package are parsed again for this."""
+    Only files that import from their own package are parsed again for this. Other
+    modules follow, when their module level calls a name imported from the archive (issue
+    16: ``from .a import grab; from .b import send; send(grab())`` in any module)."""
     found: list[PackageFinding] = []
-    for member in members:
+    starts = [m for m in members if _runs_setup(m.name) or m.name.endswith("/__init__.py")]
+    chosen = {m.name for m in starts}
+    # Not ``__main__`` (run by ``python -m``), tests, docs, examples, sdist scripts or a
+    # root-level build helper: nothing imports those, so their module level is not an
+    # import's (portalocker's ``build_extra.py`` runs ruff through ``__main__.combine``).
+    starts += [
+        m
+        for m in members
+        if m.name.endswith(".py")
+        and m.name not in chosen
+        and not m.name.endswith("__main__.py")
+        and not SIDE_CODE.search(m.name)
+        and m.name not in scripts
+        and "." in "".join(module_names(m.name, sdist=sdist))  # in a package, not a root script
+    ]
+    for member in starts:
         if member.data is None:
             continue
         install = _runs_setup(member.name)
-        if not (install or member.name.endswith("/__init__.py")):
-            continue
         names = module_names(member.name, sdist=sdist)
-        if not _calls_locally(member.data, package.tops - set(names)):
+        top_only = not (install or member.name in chosen)
+        if (top_only and not names) or not _calls_locally(
+            member.data, package.tops - set(names), top_only=top_only
+        ):
             continue
         if package.steps_left <= 0 or package.parse_left < len(member.data):
             break  # bounded per archive: this pass only adds to each file's own
@@ -487,9 +514,12 @@ def _files_run(members: list[Member], scripts: set[str]) -> list[PackageFinding]
     return found
 
 
-def _calls_locally(data: bytes, tops: frozenset[str]) -> bool:
+def _calls_locally(data: bytes, tops: frozenset[str], *, top_only: bool = False) -> bool:
     """Whether the file imports a name from its own package and calls it (a cheap text
-    test: most ``__init__.py`` files only re-export)."""
+    test: most ``__init__.py`` files only re-export); ``top_only``: calls it on an unindented
+    line (module level), the only calls of an ordinary module that run on import."""
+    if b"import" not in data:
+        return False
     wanted = {t.encode() for t in tops if t.isidentifier()}
     names: list[bytes] = []
     for match in LOCAL_IMPORT.finditer(data):
@@ -497,12 +527,14 @@ def _calls_locally(data: bytes, tops: frozenset[str]) -> bool:
         if not (module.startswith(b".") or module.split(b".")[0] in wanted):
             continue
         if match.group(2) and match.group(2).strip() == b"*":
-            if TOP_CALL.search(data):  # a name the star import brought, called on import
+            if not top_only and TOP_CALL.search(data):  # a name it brought, called on import
                 return True
         elif match.group(2):
             names += [n.split()[-1] for n in match.group(2).strip(b"()").split(b",") if n.split()]
         else:
             names.append(match.group(4) or module.split(b".")[0])
+    if top_only:  # one pass over the unindented calls, not one search a name
+        return bool(set(names) & {m.group(1) for m in TOP_LEVEL_CALL.finditer(data)})
     if not names:
         return False
     called = _called_names(data)
@@ -593,7 +625,7 @@ def _squatting_installs(name: str, findings: list[PackageFinding]) -> list[Packa
 # behaviours that run on install or import: either alone holds, the two together deny.
 PRETENDING = {
     "empty-package", "typosquat", "name-mismatch", "impostor-package", "stdlib-lookalike-import",
-    "lookalike-import", "url-dependency", "command-shadowing",
+    "lookalike-import", "url-dependency", "command-shadowing", "lookalike-dependency",
 }  # fmt: skip
 ACTING = {
     "network-call", "process-call", "install-download", "install-time-pip", "credential-read",
@@ -601,6 +633,7 @@ ACTING = {
     # ADR 0032: held behaviours of the classes GuardDog names.
     "shady-endpoint", "memory-call", "destruction", "startup-module", "script-dropper",
     "introspection-gadget", "disguised-identifier", "coding-trick", "bidi-control",
+    "import-hook",
 }  # fmt: skip
 LIGHTER = "(tests, docs, examples or scripts outside a package: weighs less)"
 
@@ -713,8 +746,16 @@ def vet_many(files: Iterable[tuple[str, bytes]], known: KnownBad | None = None) 
         own = normalise(report.name)
         if own in listed:
             report = with_names(report, Protected.of([], [own]))
+        report = with_dependencies(report, listed)
         reports.append(report)
     return reports
+
+
+def with_dependencies(report: VetReport, bad: Set[str]) -> VetReport:
+    """``report`` denied when a dependency it declares is a name the malicious-packages
+    feed lists (issue 16: the payload is the dependency, not the package)."""
+    found = bad_dependencies(report.filename, report.requires, bad) if bad else []
+    return replace(report, findings=(*found, *report.findings)) if found else report
 
 
 def with_advisory(report: VetReport, advisory: str | None) -> VetReport:
@@ -895,6 +936,28 @@ def _requirements_of(metadata: str, members: list[Member]) -> list[str]:
             if listed:
                 found += re.findall(r"['\"]([^'\"\n]{1,200})['\"]", listed.group(1))[:200]
     return list(dict.fromkeys(found))
+
+
+def _declared(
+    filename: str, name: str, metadata: str, members: list[Member]
+) -> tuple[list[str], list[PackageFinding]]:
+    """The declared dependencies' names, and what they say: fetched from a URL, or named
+    like a popular project (:mod:`depends`)."""
+    requirements = _requirements_of(metadata, members)
+    requires = declared_names(requirements, _declaring_files(members))
+    found = _dependency_findings(filename, requirements)
+    return requires, found + dependency_findings(filename, name, requires)
+
+
+def _declaring_files(members: list[Member]) -> dict[str, str]:
+    """The text of the archive's own ``setup.cfg`` and ``pyproject.toml`` (at its root)."""
+    files = {}
+    for member in members:
+        base = member.name.rsplit("/", 1)[-1]
+        own = member.name.count("/") <= 1 and base not in files
+        if base in ("setup.cfg", "pyproject.toml") and member.data is not None and own:
+            files[base] = member.data.decode("utf-8", "replace")
+    return files
 
 
 def _dependency_findings(filename: str, requirements: list[str]) -> list[PackageFinding]:

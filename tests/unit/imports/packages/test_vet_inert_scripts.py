@@ -5,6 +5,7 @@ denied as code run on import; cryptography's test-vector generators held as drop
 from __future__ import annotations
 
 from airlock.domain.requests import Outcome
+from airlock.imports.packages.archive import read_members
 from airlock.imports.packages.vet import inert_scripts, vet
 from scripts.make_test_packages import sdist, wheel
 
@@ -68,7 +69,5 @@ def test_a_wheel_has_no_inert_scripts() -> None:
 
 
 def _inert(files: dict[str, str]) -> set[str]:
-    from airlock.imports.packages.archive import read_members
-
     members = list(read_members(sdist("fastsort", "1.0", files)))
     return inert_scripts("fastsort-1.0.tar.gz", members)
