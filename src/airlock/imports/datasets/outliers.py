@@ -47,7 +47,7 @@ from scipy.sparse import csr_matrix
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import Tokens
 from airlock.imports.datasets.results import FeatureKind, SuspiciousFeature
-from airlock.imports.datasets.scattered import MIN_SEPARATE, grown, scattered, separate
+from airlock.imports.datasets.scattered import scattered
 from airlock.imports.datasets.stats import binomial_tail, strength
 from airlock.imports.datasets.structure import skeleton
 
@@ -148,8 +148,7 @@ def outlier_groups(
         grouped = _components(markers, len(labels), counts[label])
         if counts[label] <= len(labels) / 2:  # see _components: not in a majority label
             spread = scattered(markers, tokens, inside, seed, form=FORM)
-            if separate(spread, markers) >= MIN_SEPARATE:
-                spread = grown(spread, markers, inside)
+            if spread:
                 grouped.append((*_ordered(spread, markers), SCATTERED))
         for members, rows, how in grouped:
             total = _total_rows(members, markers)

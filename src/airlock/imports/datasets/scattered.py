@@ -26,7 +26,7 @@ SMS spam shouts too).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -53,9 +53,11 @@ SAME_ROWS = 0.5
 # SMS spam) sit in rows that carry its commoner ones, a natural marker's rows fall in the
 # group as often as any label row does. Twice over, as :func:`.outliers._grown` does.
 JOIN_P_VALUE = 1e-4
+JOIN_TWINS = 2 * MAX_MARKER_TWINS  # ... asked again with a looser bar (few rows are noisy)
 JOIN_ROUNDS = 2
 MIN_JOIN_ROWS = 5
 NEIGHBOUR_ROWS = 2000  # label rows among which nearest rows are sought
+PHRASE_SHARE = 0.8  # words in this share of a marker's rows are its phrase (see _Space.twins)
 _CHUNK = 500  # query rows per sparse product (bounds memory: CHUNK x NEIGHBOUR_ROWS floats)
 
 Marker = tuple[str, Tokens, tuple[int, ...], int]  # kind, n-gram, label rows, all rows
@@ -70,8 +72,9 @@ def scattered(
     form: str,
 ) -> list[int]:
     """Indices of ``markers`` (a label's exclusive markers, ``inside`` its rows) whose rows
-    are scattered over the label's content (see the module text). ``form`` is the kind of
-    skeleton markers, whose tokens are not words to leave out."""
+    are scattered over the label's content (see the module text), grown by the markers
+    found mostly with them; none unless :data:`MIN_SEPARATE` different things are
+    scattered. ``form`` is the kind of skeleton markers, whose tokens are not words."""
     drop = {w for kind, gram, _, _ in markers if kind != form for w in gram}
     chosen = np.flatnonzero(inside)
     if len(chosen) > NEIGHBOUR_ROWS:
@@ -79,23 +82,98 @@ def scattered(
         chosen = np.sort(rng.choice(chosen, NEIGHBOUR_ROWS, replace=False))
     if len(chosen) < 2 * MIN_MARKER_ROWS:
         return []
-    nearest = _nearest(chosen, tokens, drop)
+    space = _Space(chosen, tokens, drop)
     position = np.full(len(inside), -1)
     position[chosen] = np.arange(len(chosen))
-    out = []
-    for i, (_, _, rows, _) in enumerate(markers):
-        if len(rows) < MIN_MARKER_ROWS:
-            continue
-        mine = position[np.asarray(rows)]
+
+    def asked(i: int, least: int) -> float:
+        mine = position[np.asarray(markers[i][2])]
         mine = mine[mine >= 0]
-        if len(mine) >= MIN_MARKER_ROWS and marker_twins(mine, nearest) <= MAX_MARKER_TWINS:
-            out.append(i)
-    return out
+        return space.twins(mine) if len(mine) >= least else np.inf
+
+    core = [i for i, m in enumerate(markers) if asked(i, MIN_MARKER_ROWS) <= MAX_MARKER_TWINS]
+    if separate(core, markers) < MIN_SEPARATE:
+        return []
+    return _grown(core, markers, inside, lambda i: asked(i, MIN_JOIN_ROWS) <= JOIN_TWINS)
 
 
-def grown(members: Sequence[int], markers: Sequence[Marker], inside: np.ndarray) -> list[int]:
+class _Space:
+    """Label rows as weighted word sets, for nearest-row questions (see the module text).
+
+    Words in :data:`drop` are out; each other word weighs its inverse document frequency
+    among the rows, so a common word shared says less than a rare one (a campaign's number).
+    """
+
+    def __init__(self, rows: np.ndarray, tokens: Sequence[Tokens], drop: set[str]) -> None:
+        vocabulary: dict[str, int] = {}
+        columns: list[int] = []
+        pointers = [0]
+        for r in rows.tolist():
+            words = {vocabulary.setdefault(w, len(vocabulary)) for w in tokens[r] if w not in drop}
+            columns += sorted(words)
+            pointers.append(len(columns))
+        shape = (len(rows), len(vocabulary) + 1)
+        self.present = csr_matrix((np.ones(len(columns)), columns, pointers), shape=shape)
+        frequency = np.bincount(np.asarray(columns, dtype=np.int64), minlength=shape[1])
+        self.weight = np.log((len(rows) + 1) / (frequency + 1.0))
+        self.weighted = csr_matrix(self.present.multiply(self.weight[None, :]))
+        self.sizes = np.asarray(self.weighted.sum(axis=1)).ravel()
+        transposed = self.present.T.tocsc()
+        self.shared = np.vstack(
+            [
+                (self.weighted[start : start + _CHUNK] @ transposed).toarray()
+                for start in range(0, len(rows), _CHUNK)
+            ]
+        )
+        self.nearest = self._nearest(np.arange(len(rows)), self.shared, self.sizes, self.sizes)
+
+    def twins(self, rows: np.ndarray) -> float:
+        """How much likelier the nearest row of one of ``rows`` (positions) is among them
+        than another row's, with the words in :data:`PHRASE_SHARE` of ``rows`` out for
+        ``rows`` (a marker's own phrase: "we are pleased to inform you that" keeps common
+        words that would make its rows each other's nearest)."""
+        member = np.zeros(len(self.sizes), dtype=bool)
+        member[rows] = True
+        mine = self.present[rows]
+        counts = np.asarray(mine.sum(axis=0)).ravel()
+        phrase = np.flatnonzero(counts >= PHRASE_SHARE * len(rows))
+        shared, sizes, others = self.shared[rows], self.sizes[rows], self.sizes
+        if len(phrase):
+            part = self.weighted[:, phrase]
+            shared = shared - (part[rows] @ self.present[:, phrase].T).toarray()
+            sizes = sizes - np.asarray(part[rows].sum(axis=1)).ravel()
+            others = others - np.asarray(part.sum(axis=1)).ravel()
+        nearest = self._nearest(rows, shared, sizes, others)
+        found = nearest >= 0  # a row sharing no word with any other is not asked
+        if not found.any():
+            return 0.0
+        inner = float(member[nearest[found]].mean())
+        outside = ~member & (self.nearest >= 0)
+        outer = float(member[self.nearest[outside]].mean()) if outside.any() else 0.0
+        return inner / max(outer, 1.0 / len(self.sizes))
+
+    @staticmethod
+    def _nearest(
+        rows: np.ndarray, shared: np.ndarray, sizes: np.ndarray, others: np.ndarray
+    ) -> np.ndarray:
+        """The nearest other row of each of ``rows`` (weighted Jaccard), -1 for none."""
+        union = sizes[:, None] + others[None, :] - shared
+        jaccard = np.where(union > 1e-9, shared / np.maximum(union, 1e-9), 0.0)
+        jaccard[np.arange(len(rows)), rows] = -1.0
+        best = jaccard.argmax(axis=1)
+        return np.where(jaccard[np.arange(len(rows)), best] > 0, best, -1)
+
+
+def _grown(
+    members: Sequence[int],
+    markers: Sequence[Marker],
+    inside: np.ndarray,
+    scatters: Callable[[int], bool],
+) -> list[int]:
     """``members`` with every marker of the label found in their rows far more often than
-    the rows' share of the label makes likely (:data:`JOIN_P_VALUE`), twice over."""
+    the rows' share of the label makes likely (:data:`JOIN_P_VALUE`) whose rows are not
+    each other's nearest (``scatters``: a campaign a few of whose copies the style was laid
+    over is not joined), twice over."""
     chosen = set(members)
     label_rows = int(np.count_nonzero(inside))
     sizes = np.array([len(m[2]) for m in markers], dtype=np.float64)
@@ -109,7 +187,9 @@ def grown(members: Sequence[int], markers: Sequence[Marker], inside: np.ndarray)
         shared = np.array([np.count_nonzero(group[list(m[2])]) for m in markers], dtype=np.float64)
         tail = binomial_tail(shared, sizes, np.full(len(markers), share))
         joining = {
-            int(i) for i in np.flatnonzero((tail <= JOIN_P_VALUE) & (shared >= MIN_JOIN_ROWS))
+            int(i)
+            for i in np.flatnonzero((tail <= JOIN_P_VALUE) & (shared >= MIN_JOIN_ROWS))
+            if i in chosen or scatters(int(i))
         }
         if joining <= chosen:
             break
@@ -129,45 +209,3 @@ def separate(members: Sequence[int], markers: Sequence[Marker]) -> int:
         if not any(len(rows & other) > SAME_ROWS * len(rows) for other in counted):
             counted.append(rows)
     return len(counted)
-
-
-def marker_twins(rows: np.ndarray, nearest: np.ndarray) -> float:
-    """How much likelier the nearest row of one of ``rows`` is among them than that of
-    another row (positions into ``nearest``, each row's nearest row)."""
-    member = np.zeros(len(nearest), dtype=bool)
-    member[rows] = True
-    found = nearest >= 0  # rows with no word left have no nearest row and are not asked
-    inside, outside = member & found, ~member & found
-    if not inside.any():
-        return 0.0
-    inner = float(member[nearest[inside]].mean())
-    outer = float(member[nearest[outside]].mean()) if outside.any() else 0.0
-    return inner / max(outer, 1.0 / len(nearest))
-
-
-def _nearest(rows: np.ndarray, tokens: Sequence[Tokens], drop: set[str]) -> np.ndarray:
-    """Each of ``rows``' nearest other row among them (positions), by word-set Jaccard
-    without the words in ``drop``; -1 for a row that shares no word with any other."""
-    vocabulary: dict[str, int] = {}
-    columns: list[int] = []
-    pointers = [0]
-    for r in rows.tolist():
-        words = {vocabulary.setdefault(w, len(vocabulary)) for w in tokens[r] if w not in drop}
-        columns += sorted(words)
-        pointers.append(len(columns))
-    matrix = csr_matrix(
-        (np.ones(len(columns)), columns, pointers), shape=(len(rows), len(vocabulary) + 1)
-    )
-    sizes = np.asarray(matrix.sum(axis=1)).ravel()
-    out = np.full(len(rows), -1)
-    transposed = matrix.T.tocsc()
-    for start in range(0, len(rows), _CHUNK):
-        stop = min(start + _CHUNK, len(rows))
-        shared = (matrix[start:stop] @ transposed).toarray()
-        union = sizes[start:stop, None] + sizes[None, :] - shared
-        jaccard = np.where(union > 0, shared / np.maximum(union, 1), 0.0)
-        jaccard[np.arange(stop - start), np.arange(start, stop)] = -1.0
-        best = jaccard.argmax(axis=1)
-        found = jaccard[np.arange(stop - start), best] > 0
-        out[start:stop] = np.where(found, best, -1)
-    return out
