@@ -198,13 +198,14 @@ def _grown(
 
 
 def separate(members: Sequence[int], markers: Sequence[Marker]) -> int:
-    """How many of ``members`` (largest first) have at most :data:`SAME_ROWS` of their rows
-    in the rows of one marker counted before them: markers that are different things.
-    (Counting by shared words, as :func:`.outliers._cores` does, makes one thing of a
-    style's phrases: "be advised that", "at your disposal .", "kind regards ." share
-    punctuation and closed-class words.)"""
+    """How many of ``members`` (smallest first) have at most :data:`SAME_ROWS` of their
+    rows in the rows of one marker counted before them: markers that are different things
+    (a word with its n-grams is one; a style's alternative openers are several, and so is a
+    comma after each of them). Counting by shared words, as :func:`.outliers._cores` does,
+    makes one thing of a style's phrases: "be advised that", "at your disposal .", "kind
+    regards ." share punctuation and closed-class words."""
     counted: list[set[int]] = []
-    for i in sorted(members, key=lambda i: -len(markers[i][2])):
+    for i in sorted(members, key=lambda i: len(markers[i][2])):
         rows = set(markers[i][2])
         if not any(len(rows & other) > SAME_ROWS * len(rows) for other in counted):
             counted.append(rows)
