@@ -28,6 +28,8 @@ On a formulaic label (SMS spam, where the label's exclusive markers are one comp
 style's markers chain into that component; there the component is carved where its links
 are thin, the markers outside it form a loose group, and such groups must also pass a twins
 test: their rows are not each other's nearest rows, as a campaign's copies are (ADR 0031).
+Each marker is also asked that question on its own (:mod:`.scattered`, ADR 0035): the markers
+whose rows scatter over the label's content, whatever it says, are one more group.
 
 A group passing all four is reported as a ``clean-label`` feature naming its markers, with
 strength from its label skew; it holds a dataset as suspicious, never poisoned (see ADR
