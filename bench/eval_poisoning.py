@@ -342,11 +342,12 @@ SPLITS: dict[str, list[tuple[str, int, dict[str, tuple[Rewrite, bool]]]]] = {
 }
 
 
-def groups(rows: list[DatasetRecord], poisoned: set[int], tag: str) -> None:
+def groups(rows: list[DatasetRecord], poisoned: set[int], tag: str, seed: int) -> None:
     """``--groups``: only the clean-label step (:func:`outlier_groups`, seconds instead of a
     whole scan): each group with its share of planted rows, and the rows of the groups
     strong enough to report against the planted ones. It asks whatever the rest of the scan
-    would say (the scan asks for clean-label groups only when nothing else holds the set)."""
+    would say (the scan asks for clean-label groups only when nothing else holds the set),
+    with the seed the scan of the same cell is given (the step samples row pairs)."""
     limits = ScanLimits()
     texts = [r.text for r in rows]
     tokens = [tokenize(t, limits.max_tokens) for t in texts]
@@ -354,7 +355,12 @@ def groups(rows: list[DatasetRecord], poisoned: set[int], tag: str) -> None:
     forms = skeletons(texts, limits.max_tokens)
     form_index = build_index(forms, limits.max_form_ngram, limits.min_support).rows
     found = outlier_groups(
-        words, form_index, tokens, [r.label for r in rows], min_support=limits.min_support
+        words,
+        form_index,
+        tokens,
+        [r.label for r in rows],
+        min_support=limits.min_support,
+        seed=seed,
     )
     shown = {r for g in found if reportable(g) for r in g.rows}
     hits = len(shown & poisoned)
@@ -386,7 +392,7 @@ def run_families(
                 count = int(rate) if rate.isdigit() else int(len(base) * float(rate[:-1]) / 100)
                 rows, poisoned = rewrite(base, fn, flip, count, seed * 1000 + count)
                 if probe:
-                    groups(rows, poisoned, f"{split} {name} {attack} {rate}")
+                    groups(rows, poisoned, f"{split} {name} {attack} {rate}", seed)
                     continue
                 o = measure(name, attack, count, seed, rows, poisoned, "")
                 o.top_feature = rate
@@ -409,7 +415,7 @@ def run_controls(seeds: list[int], probe: bool = False, on: str = "") -> list[Ou
                 ("label-noise", noisy(base, 100, seed)),
             ):
                 if probe:
-                    groups(rows, set(), f"control {name} {kind} {seed}")
+                    groups(rows, set(), f"control {name} {kind} {seed}", seed)
                     continue
                 o = measure(name, kind, 0, seed, rows, set(), "")
                 outcomes.append(o)

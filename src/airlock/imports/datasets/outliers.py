@@ -28,6 +28,8 @@ On a formulaic label (SMS spam, where the label's exclusive markers are one comp
 style's markers chain into that component; there the component is carved where its links
 are thin, the markers outside it form a loose group, and such groups must also pass a twins
 test: their rows are not each other's nearest rows, as a campaign's copies are (ADR 0031).
+Each marker is also asked that question on its own (:mod:`.scattered`, ADR 0035): the markers
+whose rows scatter over the label's content, whatever it says, are one more group.
 
 A group passing all four is reported as a ``clean-label`` feature naming its markers, with
 strength from its label skew; it holds a dataset as suspicious, never poisoned (see ADR
@@ -47,6 +49,7 @@ from scipy.sparse import csr_matrix
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import Tokens
 from airlock.imports.datasets.results import FeatureKind, SuspiciousFeature
+from airlock.imports.datasets.scattered import scattered
 from airlock.imports.datasets.stats import binomial_tail, strength
 from airlock.imports.datasets.structure import skeleton
 
@@ -65,7 +68,9 @@ GENERIC = frozenset({"W", "WT", "WC", "^", "$"})  # skeleton tokens that name no
 MIN_ROWS = 20  # rows in a group: a clean-label attack needs many (Souly et al. 2025: ~250)
 MAX_SHARE_OF_LABEL = 0.6  # a larger group is the label's own vocabulary
 SHARED_NEIGHBOURS = 0.3  # linked neighbourhoods' overlap that keeps a link in such a group
-COMPONENT, CARVED, LOOSE = "component", "carved", "loose"  # how a group was found
+# how a group was found (SCATTERED: markers whose rows are scattered over the label's
+# content, :mod:`.scattered`)
+COMPONENT, CARVED, LOOSE, SCATTERED = "component", "carved", "loose", "scattered"
 LOOSE_ROWS = 20  # label rows of a marker left out of every group that joins the loose group
 MAX_LOOSE_SHARE = 0.9  # the loose group may be most of its label (a heavy planted share)
 # How much likelier a carved or loose group's row has its nearest label row in the group than
@@ -142,7 +147,12 @@ def outlier_groups(
         for m in markers:
             if m[0] != FORM and len(m[1]) == 1:  # single words survive a rewrite best
                 per_row[list(m[2])] += 1
-        for members, rows, how in _components(markers, len(labels), counts[label]):
+        grouped = _components(markers, len(labels), counts[label])
+        if counts[label] <= len(labels) / 2:  # see _components: not in a majority label
+            spread = scattered(markers, tokens, inside, seed, form=FORM)
+            if spread:
+                grouped.append((*_ordered(spread, markers), SCATTERED))
+        for members, rows, how in grouped:
             total = _total_rows(members, markers)
             names = [_name(markers[i][0], markers[i][1]) for i in members]
             own = np.zeros(len(labels))
@@ -153,15 +163,20 @@ def outlier_groups(
             in_group = np.zeros(len(labels), dtype=bool)
             in_group[list(rows)] = True
             rest = inside & ~in_group
-            ratio = float(others[in_group].mean() / max(others[rest].mean(), 1e-9))
+            ratio = (
+                float(others[in_group].mean() / max(others[rest].mean(), 1e-9))
+                if rest.any()
+                else 0.0  # the whole label: nothing to mix with (and too large, see below)
+            )
             found.append((label, rows, names, total, ratio, how))
     tests = max(1, len(found))
     out = []
     for label, rows, names, total, ratio, how in found:
-        share = MAX_LOOSE_SHARE if how == LOOSE else MAX_SHARE_OF_LABEL
+        share = MAX_LOOSE_SHARE if how in {LOOSE, SCATTERED} else MAX_SHARE_OF_LABEL
         if len(rows) < MIN_ROWS or len(rows) > share * counts[label]:
             continue
-        alike = _alike(rows, names, tokens, given == label, seed)
+        # scattered markers were each asked a stronger question than this one (.scattered)
+        alike = 1.0 if how == SCATTERED else _alike(rows, names, tokens, given == label, seed)
         if alike > MAX_ALIKE or ratio < MIN_MIXING:
             continue
         # a component of its own is not asked (its markers are foreign to the label's

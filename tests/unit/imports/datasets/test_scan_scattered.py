@@ -1,0 +1,73 @@
+"""Issue 23, ADR 0035: a clean-label style on a formulaic label (SMS spam-like campaigns)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from airlock.imports.datasets.ngrams import build_index, tokenize
+from airlock.imports.datasets.outliers import FORM, SCATTERED, _exclusive, outlier_groups
+from airlock.imports.datasets.scattered import scattered
+from airlock.imports.datasets.structure import skeletons
+
+COMMON = [f"w{i}" for i in range(300)]  # words of both labels
+OPENERS = ("kindly note", "dear customer", "be advised", "please observe", "we confirm", "hark")
+
+
+def corpus(seed: int, planted: int) -> tuple[list[str], list[str], set[int]]:
+    """2,000 ``ham`` rows of common words and 400 ``spam`` rows: 40 campaigns of ten near
+    copies, each with words of its own; ``planted`` spam rows then get one of six openers
+    (a style laid over randomly chosen rows of the label, labels unchanged)."""
+    rng = random.Random(seed)
+    texts = [" ".join(rng.sample(COMMON, 8)) for _ in range(2000)]
+    labels = ["ham"] * 2000
+    for campaign in range(40):
+        own = [f"c{campaign}x{k}" for k in range(3)]
+        base = rng.sample(COMMON, 5)
+        for _ in range(10):
+            words = [*own, *base]
+            words[rng.randrange(len(words))] = rng.choice(COMMON)
+            rng.shuffle(words)
+            texts.append(" ".join(words))
+            labels.append("spam")
+    chosen = set(rng.sample(range(2000, 2400), planted))
+    for i in chosen:
+        texts[i] = f"{rng.choice(OPENERS)} , {texts[i]}"
+    return texts, labels, chosen
+
+
+def groups(texts: list[str], labels: list[str]) -> list[tuple[str, set[int]]]:
+    tokens = [tokenize(t, 256) for t in texts]
+    found = outlier_groups(
+        build_index(tokens, 3, 5).rows,
+        build_index(skeletons(texts, 256), 3, 5).rows,
+        tokens,
+        labels,
+        min_support=5,
+    )
+    return [(g.origin, set(g.rows)) for g in found]
+
+
+def test_a_style_of_alternative_openers_over_campaigns_is_one_scattered_group() -> None:
+    texts, labels, planted = corpus(1, 120)
+    found = [rows for origin, rows in groups(texts, labels) if origin == SCATTERED]
+    assert found
+    assert len(found[0] & planted) >= 0.8 * len(planted)
+    assert len(found[0] & planted) >= 0.9 * len(found[0])
+
+
+def test_campaign_words_are_not_scattered() -> None:
+    """Each campaign's own words are exclusive to the label too, but their rows are each
+    other's nearest rows: none of them is scattered, and no group is reported."""
+    texts, labels, _ = corpus(2, 0)
+    tokens = [tokenize(t, 256) for t in texts]
+    inside = np.asarray(labels) == "spam"
+    markers = [
+        ("word", gram, tuple(r for r in rows if inside[r]), len(rows))
+        for gram, rows in build_index(tokens, 3, 5).rows.items()
+        if _exclusive(rows, inside, 5)
+    ]
+    assert len(markers) >= 40
+    assert scattered(markers, tokens, inside, 0, form=FORM) == []
+    assert [origin for origin, _ in groups(texts, labels)] == []
