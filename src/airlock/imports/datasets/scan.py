@@ -46,7 +46,7 @@ from airlock.imports.datasets.features import (
     poisoned_share,
     ranked,
 )
-from airlock.imports.datasets.kin import kin_scores
+from airlock.imports.datasets.growth import form_scores
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import Tokens, build_index, tokenize
 from airlock.imports.datasets.outliers import clean_label_features
@@ -96,7 +96,6 @@ ODD_P = 0.01
 # (a register on 10% of SMS spam rows is 43% of the spam label, and natural phrases it
 # uses, "please", bring that family to 64%).
 ODD_MAX_SHARE = 0.8
-LIST_FEATURES = True
 
 
 class Labelled(Protocol):
@@ -167,7 +166,7 @@ def scan(
     measured, reread_count = _reread(measured, ctx, seed)
     ctx = replace(ctx, tests=ctx.tests + reread_count)
     found = ranked(measured, ctx, keep=limits.max_features, max_phrase=limits.max_phrase_tokens)
-    by_rows = {m.rows: m for m in measured if _relisted(m, ctx)}
+    by_rows = {m.rows: m for m in measured if m.kind is FeatureKind.FAMILY}
     found = [
         _listed(f, by_rows[rows], ctx, form_index, seed)
         if rows in by_rows and ctx.agreement.available
@@ -331,19 +330,19 @@ def _listed(
     forms: dict[Tokens, tuple[int, ...]],
     seed: int,
 ) -> tuple[SuspiciousFeature, tuple[int, ...]]:
-    """A family's (or a mostly clean feature's, :func:`_relisted`) feature with the rows to
-    list and why, in words.
+    """A family's feature with the rows to list and why, in words.
 
-    The family's core (:func:`_core`) seeds a classifier of form and words learned against
-    the other labels' rows (:mod:`.kin`); the label's rows it gives at least even odds are
-    listed, with all of the family's label rows when most of them look planted. Without a
-    usable core, the core itself is listed.
+    The family's core (:func:`_core`) seeds a form classifier (:mod:`.growth`); the label's
+    rows whose form it gives at least even odds are listed, with all of the family's label
+    rows when most of them look planted. Without a usable core, the core itself is listed.
     """
     share = poisoned_share(m, ctx)
     core = _core(m, ctx, share)
     odd = _core(m, ctx, 0.0) if share >= FLAG_ALL_SHARE else core
-    unknown = sorted({*m.rows, *(r for r, label in enumerate(ctx.labels) if label == m.label)})
-    scores = kin_scores(forms, ctx.agreement, odd, unknown, m.columns, seed=seed)
+    terms = (
+        (ctx.agreement.features[:, list(m.columns)] != 0).astype(np.float64) if m.columns else None
+    )
+    scores = form_scores(forms, terms, odd, m.rows, rows=len(ctx.labels), seed=seed)
     if scores is None:
         rows, how = (
             core,
@@ -360,26 +359,13 @@ def _listed(
         )
         rows = tuple(sorted(formed.union(core) if share >= FLAG_ALL_SHARE else formed))
         how = (
-            f"all of them and the label's other rows like them are listed ({len(rows)})"
+            f"all of them and the label's other rows of the same form are listed ({len(rows)})"
             if share >= FLAG_ALL_SHARE
-            else f"the label's rows like those that read like another label are "
+            else f"the label's rows of the form of those that read like another label are "
             f"listed ({len(rows)})"
         )
     note = f"about {share:.0%} of its label rows look planted, so {how}"
     return replace(f, evidence=note), rows
-
-
-def _relisted(m: Measured, ctx: Context) -> bool:
-    """Whether ``m``'s rows are listed by :func:`_listed` rather than all of them: every
-    family, and a word or form feature whose label rows look mostly clean (a natural form
-    that a style also uses: listing all its label rows listed the clean ones too)."""
-    if m.kind is FeatureKind.FAMILY:
-        return True
-    return (
-        LIST_FEATURES
-        and m.kind in {FeatureKind.NGRAM, FeatureKind.STRUCTURE}
-        and poisoned_share(m, ctx) < FLAG_ALL_SHARE
-    )
 
 
 def _core(m: Measured, ctx: Context, share: float) -> tuple[int, ...]:
