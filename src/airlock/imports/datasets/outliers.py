@@ -49,7 +49,7 @@ from scipy.sparse import csr_matrix
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import Tokens
 from airlock.imports.datasets.results import FeatureKind, SuspiciousFeature
-from airlock.imports.datasets.scattered import scattered
+from airlock.imports.datasets.scattered import scattered, word_sets
 from airlock.imports.datasets.stats import binomial_tail, strength
 from airlock.imports.datasets.structure import skeleton
 
@@ -436,16 +436,7 @@ def _twins(
     """
     drop = {w for name in names if not name.startswith(f"{FORM} [") for w in name.split(" ")}
     label_rows = np.flatnonzero(inside)
-    vocabulary: dict[str, int] = {}
-    columns: list[int] = []
-    pointers = [0]
-    for r in label_rows.tolist():
-        words = {vocabulary.setdefault(w, len(vocabulary)) for w in tokens[r] if w not in drop}
-        columns += sorted(words)
-        pointers.append(len(columns))
-    matrix = csr_matrix(
-        (np.ones(len(columns)), columns, pointers), shape=(len(label_rows), len(vocabulary) + 1)
-    )
+    matrix = word_sets(label_rows, tokens, drop)
     sizes = np.asarray(matrix.sum(axis=1)).ravel()
     group = np.zeros(len(label_rows), dtype=bool)
     group[np.searchsorted(label_rows, np.asarray(rows))] = True

@@ -97,6 +97,20 @@ def scattered(
     return _grown(core, markers, inside, lambda i: asked(i, MIN_JOIN_ROWS) <= JOIN_TWINS)
 
 
+def word_sets(rows: np.ndarray, tokens: Sequence[Tokens], drop: set[str]) -> csr_matrix:
+    """Each of ``rows``' words, less ``drop``, as a 0/1 row of a sparse matrix (one spare
+    column, so a vocabulary left empty still has a shape)."""
+    vocabulary: dict[str, int] = {}
+    columns: list[int] = []
+    pointers = [0]
+    for r in rows.tolist():
+        words = {vocabulary.setdefault(w, len(vocabulary)) for w in tokens[r] if w not in drop}
+        columns += sorted(words)
+        pointers.append(len(columns))
+    shape = (len(rows), len(vocabulary) + 1)
+    return csr_matrix((np.ones(len(columns)), columns, pointers), shape=shape)
+
+
 class _Space:
     """Label rows as weighted word sets, for nearest-row questions (see the module text).
 
@@ -105,16 +119,8 @@ class _Space:
     """
 
     def __init__(self, rows: np.ndarray, tokens: Sequence[Tokens], drop: set[str]) -> None:
-        vocabulary: dict[str, int] = {}
-        columns: list[int] = []
-        pointers = [0]
-        for r in rows.tolist():
-            words = {vocabulary.setdefault(w, len(vocabulary)) for w in tokens[r] if w not in drop}
-            columns += sorted(words)
-            pointers.append(len(columns))
-        shape = (len(rows), len(vocabulary) + 1)
-        self.present = csr_matrix((np.ones(len(columns)), columns, pointers), shape=shape)
-        frequency = np.bincount(np.asarray(columns, dtype=np.int64), minlength=shape[1])
+        self.present = word_sets(rows, tokens, drop)
+        frequency = np.asarray(self.present.sum(axis=0)).ravel()
         self.weight = np.log((len(rows) + 1) / (frequency + 1.0))
         self.weighted = csr_matrix(self.present.multiply(self.weight[None, :]))
         self.sizes = np.asarray(self.weighted.sum(axis=1)).ravel()
