@@ -12,6 +12,7 @@ used first out. Pure apart from that cache; nothing is written anywhere.
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
@@ -42,7 +43,8 @@ class FindingsMemo:
                 self._entries.popitem(last=False)
             return found
         self.hits += 1
-        self._entries.move_to_end(key)
+        with contextlib.suppress(KeyError):  # another thread's call may have just evicted it
+            self._entries.move_to_end(key)
         return [replace(f, path=path) if not f.path else f for f in stored]
 
 

@@ -9,6 +9,8 @@ import ast
 import base64
 import io
 import zipfile
+from collections import OrderedDict
+from typing import Any
 
 import pytest
 
@@ -17,7 +19,7 @@ from airlock.imports.packages.analysis import scan_python
 from airlock.imports.packages.archive import read_members
 from airlock.imports.packages.chains import score
 from airlock.imports.packages.flow import trace
-from airlock.imports.packages.memo import FindingsMemo
+from airlock.imports.packages.memo import FindingsMemo, Key
 from airlock.imports.packages.prefilter import may_act
 from airlock.imports.packages.rules import PackageFinding, Severity
 from airlock.imports.packages.vet import vet
@@ -130,3 +132,20 @@ def test_pth_running_a_command_through_exec_of_a_literal_still_holds() -> None:
     data = wheel("sneak", "0.1", {"sneak.pth": pth, "sneak/__init__.py": ""})
     report = vet("sneak-0.1-py3-none-any.whl", data)
     assert report.verdict is not Outcome.ALLOW, report.to_json()
+
+
+def test_a_memo_hit_evicted_by_another_thread_meanwhile_is_still_an_answer() -> None:
+    # Between the lookup and the move to the end, another thread's insert may evict the key
+    # (vetting runs in the gateway's worker threads): the hit stands, nothing raises.
+    class EvictedAfterLookup(OrderedDict[Key, tuple[PackageFinding, ...]]):
+        def get(self, key: Key, default: object = None) -> Any:  # type: ignore[override]
+            stored = super().get(key, default)
+            self.pop(key, None)
+            return stored
+
+    memo = FindingsMemo()
+    key = (b"d" * 32, "net.py", False, False, False, False)
+    finding = PackageFinding("network-call", "a/net.py", 3, Severity.HIGH, "x")
+    memo.findings(key, "a/net.py", lambda: [finding])
+    memo._entries = EvictedAfterLookup(memo._entries)
+    assert [f.path for f in memo.findings(key, "b/net.py", list)] == ["b/net.py"]
