@@ -138,7 +138,7 @@ def test_a_memo_hit_evicted_by_another_thread_meanwhile_is_still_an_answer() -> 
     # Between the lookup and the move to the end, another thread's insert may evict the key
     # (vetting runs in the gateway's worker threads): the hit stands, nothing raises.
     class EvictedAfterLookup(OrderedDict[Key, tuple[PackageFinding, ...]]):
-        def get(self, key: Key, default: object = None) -> Any:  # type: ignore[override]
+        def get(self, key: Key, default: object = None) -> Any:
             stored = super().get(key, default)
             self.pop(key, None)
             return stored
