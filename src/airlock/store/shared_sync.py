@@ -78,9 +78,8 @@ class SharedSync:
             whatever that flush raised (StoreError): the commit may not be durable.
         """
         with self._changed:
-            if ticket is None:
-                self._tickets += 1
-                ticket = self._tickets
+            if ticket is None:  # a plain barrier: a ticket of its own (the lock re-enters)
+                ticket = self.committed()
             while self._durable < ticket:
                 self._raise_if_failed(ticket)
                 if self._running:
@@ -104,9 +103,8 @@ class SharedSync:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         with self._changed:
-            if ticket is None:
-                self._tickets += 1
-                ticket = self._tickets
+            if ticket is None:  # a plain barrier: a ticket of its own (the lock re-enters)
+                ticket = self.committed()
             if self._durable >= ticket:
                 future.set_result(None)
                 return future
