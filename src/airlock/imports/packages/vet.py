@@ -268,8 +268,9 @@ def _sdist_scripts(filename: str, members: list[Member]) -> set[str]:
 def _scripts(filename: str, members: list[Member], helpers: set[str]) -> tuple[set[str], set[str]]:
     """An sdist's scripts (their findings weigh less) and of those the inert ones (their
     module level runs when a person runs them); what ``setup.py`` imports is neither."""
-    inert = inert_scripts(filename, members) - helpers
-    return (_sdist_scripts(filename, members) - helpers) | inert, inert
+    outside = _sdist_scripts(filename, members)
+    inert = _inert(filename, members, outside) - helpers
+    return (outside - helpers) | inert, inert
 
 
 # What runs when an sdist is built or installed, or names files for that: a script one of
@@ -284,12 +285,18 @@ def inert_scripts(filename: str, members: list[Member]) -> set[str]:
     module level runs only when a person runs them (issue 16: numpy's benchmark script was
     denied as code run on import, cryptography's vector generators held as droppers).
 
-    Files run by ``exec``/``runpy`` are judged again as their runner's code
-    (:func:`_files_run`), so this never hides a payload that ``setup.py`` executes.
+    Files that ``exec``/``runpy`` run by a path that folds to a constant are judged again
+    as their runner's code (:func:`_files_run`); a path ``setup.py`` finds at run time (a
+    glob over a folder) is not followed.
     """
-    if filename.endswith(".whl"):
+    return _inert(filename, members, _sdist_scripts(filename, members))
+
+
+def _inert(filename: str, members: list[Member], outside: set[str]) -> set[str]:
+    """:func:`inert_scripts`, given the sdist's files outside any package (``outside``)."""
+    if not _is_sdist(filename):
         return set()  # a wheel installs every file it holds
-    candidates = _sdist_scripts(filename, members) | {
+    candidates = outside | {
         m.name
         for m in members
         if m.name.endswith((".py", ".pyw")) and not _runs_setup(m.name) and not _importable(m.name)
