@@ -477,28 +477,27 @@ class OutputGateway:
 
         used = admission.reserved if partial else Amount(len(tokens), text_bytes)
 
-        def record() -> TranscriptDigest:
-            if admission.lease_id is not None:
-                # One statement: the charge commits with the transcript, or neither does. A
-                # stream's slot stays on the row for the next stream (the owner knows it idle).
-                if not self._store.leases.charge_lease(admission.lease_id, used):
-                    raise SourceError(
-                        "this worker's output budget lease was reclaimed while the upstream "
-                        "answered (the worker stalled past its expiry), so the response is "
-                        "not sent: try again"
-                    )
-            elif not partial:
-                self._store.budgets.settle(admission.request_id, sizes)
-            return self._store.outputs.add_transcript(transcript, text_bytes, now)
-
         # One lazy transaction of its own. (Group commit pays for itself only when commits
         # flush: lazy ones cost microseconds, and the savepoint per unit cost more.)
-        try:
+        if admission.lease_id is not None:
+            # The charge commits with the transcript, or neither does. A stream's slot stays
+            # on the row for the next stream (the owner knows it idle).
+            found = self._store.outputs.add_charged_transcript(
+                transcript, text_bytes, now, admission.lease_id, used, durable=False
+            )
+            if found is None:
+                self._drop_lease(admission)  # reclaimed: the next request leases anew
+                raise SourceError(
+                    "this worker's output budget lease was reclaimed while the upstream "
+                    "answered (the worker stalled past its expiry), so the response is "
+                    "not sent: try again"
+                )
+            digest = found
+        else:
             with self._store.write_batch(durable=False):
-                digest = record()
-        except SourceError:
-            self._drop_lease(admission)  # reclaimed: the next request leases anew
-            raise
+                if not partial:
+                    self._store.budgets.settle(admission.request_id, sizes)
+                digest = self._store.outputs.add_transcript(transcript, text_bytes, now)
         ticket = self._flushes.committed()
         if admission.lease_id is not None:
             self._settle_leased(admission, used)

@@ -50,7 +50,7 @@ class MemoryStore:
         self._approvals = MemoryApprovalStore()
         self._datasets = MemoryDatasetStore()
         self._members = MemoryMembershipStore(self._known_member)
-        self._outputs = MemoryOutputStore()
+        self._outputs = MemoryOutputStore(self._leases)
         self._known_bad = MemoryKnownBadStore()
 
     @property

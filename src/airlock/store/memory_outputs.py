@@ -7,13 +7,16 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from airlock.budgets.leases import Amount
 from airlock.errors import NotFound
 from airlock.outputs.transcript import Transcript, TranscriptDigest
+from airlock.store.memory_leases import MemoryLeaseStore
 from airlock.store.output_interface import OutputTotals, StoredTranscript, Verification
 
 
 class MemoryOutputStore:
-    def __init__(self) -> None:
+    def __init__(self, leases: MemoryLeaseStore) -> None:
+        self._leases = leases
         self._lock = threading.Lock()
         self._rows: dict[TranscriptDigest, StoredTranscript] = {}
         self._capacity: dict[TranscriptDigest, int] = {}
@@ -24,6 +27,26 @@ class MemoryOutputStore:
     ) -> TranscriptDigest:
         del at
         with self._lock:
+            digest = transcript.digest
+            self._rows.setdefault(
+                digest, StoredTranscript(transcript, digest, size_bytes, None, None, None)
+            )
+            return digest
+
+    def add_charged_transcript(
+        self,
+        transcript: Transcript,
+        size_bytes: int,
+        at: datetime,
+        lease_id: str,
+        used: Amount,
+        *,
+        durable: bool = True,
+    ) -> TranscriptDigest | None:
+        del at, durable  # nothing here is durable
+        with self._lock:  # no transcript lookup between the charge and the row
+            if not self._leases.charge_lease(lease_id, used):
+                return None
             digest = transcript.digest
             self._rows.setdefault(
                 digest, StoredTranscript(transcript, digest, size_bytes, None, None, None)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from airlock.budgets.leases import Amount
 from airlock.outputs.transcript import Transcript, TranscriptDigest
 
 
@@ -44,6 +45,26 @@ class OutputStore(Protocol):
     ) -> TranscriptDigest:
         """Store a transcript under its digest, and return that (the caller need not encode
         the transcript again); storing the same one again is a no-op."""
+        ...
+
+    def add_charged_transcript(
+        self,
+        transcript: Transcript,
+        size_bytes: int,
+        at: datetime,
+        lease_id: str,
+        used: Amount,
+        *,
+        durable: bool = True,
+    ) -> TranscriptDigest | None:
+        """:meth:`LeaseStore.charge_lease` (``used`` to the lease) and :meth:`add_transcript`
+        in one transaction: both or neither. Joins the caller's write batch, if any; else
+        a transaction of its own, which with ``durable=False`` commits lazily (visible to
+        every process at once, durable at the next :meth:`Store.sync`).
+
+        None when the lease was reclaimed or never existed (``charge_lease`` False):
+        nothing is stored, and the response must not leave.
+        """
         ...
 
     def pending(self, limit: int) -> Sequence[TranscriptDigest]:

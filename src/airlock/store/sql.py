@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Row, column, func, inspect, select, table
+from sqlalchemy import Engine, column, func, inspect, select, table
 
 from airlock.approvals.locks import Lock, LockScope
 from airlock.domain.names import PrincipalName, ProjectName, RequestId, request_id, sha256_hex
@@ -63,7 +63,7 @@ class SqlStore:
         self._datasets = SqlDatasetStore(self._begin)
         self._members = SqlMembershipStore(self._begin)
         self._seals = SqlSealStore(self._begin)
-        self._outputs = SqlOutputStore(self._begin)
+        self._outputs = SqlOutputStore(self._transactions, self._leases)
         self._tokens = SqlTokenStore(self._begin)
         self._known_bad = SqlKnownBadStore(self._begin)
 
@@ -418,7 +418,7 @@ class SqlStore:
 
     def locks(self) -> Sequence[Lock]:
         with self._begin() as c:
-            return [_lock(r) for r in c.execute(statements.ALL_LOCKS)]
+            return [_lock(r._mapping) for r in c.execute(statements.ALL_LOCKS)]
 
     def active_locks(
         self, subjects: Sequence[tuple[LockScope, str]], now: datetime
@@ -426,8 +426,12 @@ class SqlStore:
         count, params = statements.subject_params(subjects, now=now)
         if not count:
             return []
+        query = statements.active_locks(count)
+        lane = self._transactions.lane
+        if lane is not None:  # every inference request asks: the driver (docs/adr/0037)
+            return [_lock(r) for r in lane.query(query, params)]
         with self._begin() as c:
-            return [_lock(r) for r in c.execute(statements.active_locks(count), params)]
+            return [_lock(r._mapping) for r in c.execute(query, params)]
 
     def lift_locks(self, scope: LockScope, subject: str, by: str, at: datetime) -> int:
         t = schema.locks
@@ -516,15 +520,15 @@ def _decision_row(decision: Decision) -> dict[str, object]:
     }
 
 
-def _lock(row: Row[Any]) -> Lock:
+def _lock(row: Mapping[Any, Any]) -> Lock:
     return Lock(
-        LockScope(row.scope),
-        row.subject,
-        row.reason,
-        row.created_at,
-        row.expires_at,
-        row.lifted_at,
-        row.lifted_by,
+        LockScope(row["scope"]),
+        row["subject"],
+        row["reason"],
+        row["created_at"],
+        row["expires_at"],
+        row["lifted_at"],
+        row["lifted_by"],
     )
 
 

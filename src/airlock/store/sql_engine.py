@@ -27,6 +27,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from airlock.errors import Conflict, StoreError
 from airlock.store import sql_statements as statements
+from airlock.store.sqlite_lane import SqliteLane
 from airlock.store.writer_lock import WriterLock
 
 _SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -127,10 +128,37 @@ class Transactions:
         self._wal_seen: tuple[int, int] | None = None  # (device, inode) last flushed
         # Lazy writes only where sync can flush them: an SQLite file or PostgreSQL.
         self._lazy_ok = self._wal is not None or engine.dialect.name == "postgresql"
+        # The gateway's hot statements through the driver (docs/adr/0037): an SQLite file.
+        self._lane = (
+            None
+            if self._wal is None or engine.url.database is None
+            else SqliteLane(
+                engine.url.database,
+                engine.dialect,
+                self._writers,
+                _SQLITE_BUSY_TIMEOUT_MS,
+                redact(str(engine.url)),
+            )
+        )
 
     def close(self) -> None:
+        if self._lane is not None:
+            self._lane.close()
         if self._writers is not None:
             self._writers.close()
+
+    @property
+    def in_batch(self) -> bool:
+        """Whether this thread is in a write batch (store calls join it)."""
+        return self._joined() is not None
+
+    @property
+    def lane(self) -> SqliteLane | None:
+        """The driver lane (an SQLite file), unless this thread is in a write batch: then a
+        store call joins the batch's transaction, as every call does."""
+        if self._lane is None or self._joined() is not None:
+            return None
+        return self._lane
 
     def _joined(self) -> Connection | None:
         connection: Connection | None = getattr(self._batch, "connection", None)

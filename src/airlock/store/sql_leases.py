@@ -23,6 +23,7 @@ from airlock.store.budget_interface import BudgetKey
 from airlock.store.lease_interface import LeaseState, LeaseView
 from airlock.store.schema import UtcDateTime
 from airlock.store.sql_budgets import SqlBudgetStore
+from airlock.store.sqlite_lane import LaneWrites
 
 BeginTransaction = Callable[..., AbstractContextManager[Connection]]
 WriteBatch = Callable[..., AbstractContextManager[None]]
@@ -101,19 +102,19 @@ class SqlLeaseStore:
             return checks
 
     def charge_lease(self, lease_id: str, used: Amount, streamed: Amount | None = None) -> bool:
-        streamed = streamed or Amount(0, 0)
+        params = _charge(lease_id, used, streamed)
         with self._begin(write=True) as c:
-            params = {
-                "lease_id": lease_id,
-                "tokens": used.tokens,
-                "bytes": used.bytes,
-                "streamed_tokens": streamed.tokens,
-                "streamed_bytes": streamed.bytes,
-            }
             if c.execute(_CHARGE, params).rowcount == 1:
                 return True
             state = c.execute(_STATE, {"lease_id": lease_id}).scalar_one_or_none()
             return state == LeaseState.CLOSED.value
+
+    def charge_in(self, writes: LaneWrites, lease_id: str, used: Amount) -> bool:
+        """:meth:`charge_lease`, in a write transaction of the SQLite driver lane."""
+        if writes.execute(_CHARGE, _charge(lease_id, used, None)) == 1:
+            return True
+        rows = writes.query(_STATE, {"lease_id": lease_id})
+        return bool(rows) and rows[0]["state"] == LeaseState.CLOSED.value
 
     def stream_on_lease(self, lease_id: str, reserved: Amount) -> bool:
         params = {"lease_id": lease_id, "tokens": reserved.tokens, "bytes": reserved.bytes}
@@ -165,6 +166,17 @@ class SqlLeaseStore:
             query = query.where(_l.c.state == _OPEN)
         with self._begin() as c:
             return [_view(r) for r in c.execute(query)]
+
+
+def _charge(lease_id: str, used: Amount, streamed: Amount | None) -> dict[str, object]:
+    streamed = streamed or Amount(0, 0)
+    return {
+        "lease_id": lease_id,
+        "tokens": used.tokens,
+        "bytes": used.bytes,
+        "streamed_tokens": streamed.tokens,
+        "streamed_bytes": streamed.bytes,
+    }
 
 
 def _used(row: Row[Any]) -> Amount:

@@ -5,17 +5,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from airlock.budgets.leases import Amount
 from airlock.errors import NotFound
 from airlock.outputs.transcript import Transcript, TranscriptDigest
 from airlock.store import schema
 from airlock.store.output_interface import OutputTotals, StoredTranscript, Verification
+from airlock.store.sql_engine import Transactions
+from airlock.store.sql_leases import SqlLeaseStore
 
 BeginTransaction = Callable[..., AbstractContextManager[Connection]]
 _t = schema.output_transcripts
@@ -32,29 +35,43 @@ _MARK_BATCH = (
 
 
 class SqlOutputStore:
-    def __init__(self, begin: BeginTransaction) -> None:
-        self._begin = begin
+    def __init__(self, transactions: Transactions, leases: SqlLeaseStore) -> None:
+        self._transactions = transactions
+        self._begin: BeginTransaction = transactions.begin
+        self._leases = leases
 
     def add_transcript(
         self, transcript: Transcript, size_bytes: int, at: datetime
     ) -> TranscriptDigest:
-        body = transcript.to_bytes()
-        # Transcript.digest, without encoding the transcript a second time
-        digest = TranscriptDigest(hashlib.sha256(body).hexdigest())
+        digest, row = _row(transcript, size_bytes, at)
         with self._begin(write=True) as c:
             # One statement on the request path: a digest stored already is left as it is.
-            c.execute(
-                _ADD["postgresql" if c.dialect.name == "postgresql" else "sqlite"],
-                {
-                    "digest": digest,
-                    "caller": transcript.caller,
-                    "upstream": transcript.upstream,
-                    "body": body.decode(),
-                    "tokens": len(transcript.output_tokens),
-                    "size_bytes": size_bytes,
-                    "created_at": at,
-                },
-            )
+            c.execute(_ADD["postgresql" if c.dialect.name == "postgresql" else "sqlite"], row)
+        return digest
+
+    def add_charged_transcript(
+        self,
+        transcript: Transcript,
+        size_bytes: int,
+        at: datetime,
+        lease_id: str,
+        used: Amount,
+        *,
+        durable: bool = True,
+    ) -> TranscriptDigest | None:
+        lane = None if durable else self._transactions.lane
+        if lane is None:
+            joined = self._transactions.in_batch
+            with nullcontext() if joined else self._transactions.write_batch(durable=durable):
+                if not self._leases.charge_lease(lease_id, used):
+                    return None
+                return self.add_transcript(transcript, size_bytes, at)
+        # Every response through the gateway: the SQLite driver lane (docs/adr/0037).
+        digest, row = _row(transcript, size_bytes, at)
+        with lane.write() as writes:
+            if not self._leases.charge_in(writes, lease_id, used):
+                return None
+            writes.execute(_ADD["sqlite"], row, _ROW_KEYS)
         return digest
 
     def pending(self, limit: int) -> Sequence[TranscriptDigest]:
@@ -155,6 +172,23 @@ class SqlOutputStore:
             unexplained_milli=int(done[2]),
             capacity_milli=int(done[3]),
         )
+
+
+_ROW_KEYS = ("digest", "caller", "upstream", "body", "tokens", "size_bytes", "created_at")
+
+
+def _row(
+    transcript: Transcript, size_bytes: int, at: datetime
+) -> tuple[TranscriptDigest, dict[str, Any]]:
+    """The transcript's digest and its row (Transcript.digest, without encoding the
+    transcript a second time)."""
+    body = transcript.to_bytes()
+    digest = TranscriptDigest(hashlib.sha256(body).hexdigest())
+    values = (digest, transcript.caller, transcript.upstream, body.decode())
+    row = dict(
+        zip(_ROW_KEYS, (*values, len(transcript.output_tokens), size_bytes, at), strict=True)
+    )
+    return digest, row
 
 
 def _stored(row: Row[Any]) -> StoredTranscript:
