@@ -19,6 +19,7 @@ from airlock.approvals.friction import FrictionReport
 from airlock.budgets.leases import Amount, LeaseGrant, OpenLease
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.ops.metrics_sql import read_figures
+from airlock.outputs.transcript import Transcript
 from airlock.store.budget_interface import BudgetKey
 from airlock.store.interface import Store
 from airlock.store.lease_interface import LeaseState, leased_unused
@@ -57,6 +58,22 @@ def grant(caller: str, tokens: int, at: datetime = T0, seconds: int = 10) -> Lea
         Amount(tokens, tokens * 10),
         at,
         at + timedelta(seconds=seconds),
+    )
+
+
+def _transcript(caller: str, n: int, tokens: int) -> Transcript:
+    return Transcript(
+        model="m",
+        model_digest="ab" * 32,
+        caller=caller,
+        upstream="up",
+        endpoint="completions",
+        prompt_tokens=(1, 2),
+        output_tokens=(65,) * tokens,
+        temperature_milli=1000,
+        seed=n,
+        request_id=f"{caller}-{n}",
+        at=T0.isoformat(),
     )
 
 
@@ -267,8 +284,14 @@ def _worker(url: str, caller: str, owner: str, crash: bool, results: str) -> Non
                 Path(results, owner).write_text(str(served + NEED.tokens))
                 os._exit(0)
             used = rng.randint(0, NEED.tokens)
-            with store.write_batch(durable=False):
-                assert store.leases.charge_lease(g.lease_id, Amount(used, used * 10))
+            if rng.random() < 0.5:  # as the gateway charges: with the transcript, lazily
+                logged = _transcript(owner, served, used)
+                assert store.outputs.add_charged_transcript(
+                    logged, used * 10, T0, g.lease_id, Amount(used, used * 10), durable=False
+                )
+            else:
+                with store.write_batch(durable=False):
+                    assert store.leases.charge_lease(g.lease_id, Amount(used, used * 10))
             served += used
             lease.settle(NEED, Amount(used, used * 10), slot=stream)
         store.leases.close_lease(g.lease_id, lease.uncharged(), T0)
