@@ -14,7 +14,7 @@ from typing import cast
 import pytest
 
 from airlock.audit import AuditLog
-from airlock.budgets.leases import Amount, lease_size
+from airlock.budgets.leases import Amount, LeaseGrant, lease_size
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.clock import FixedClock
 from airlock.errors import BudgetExceeded, ConfigError, SourceError
@@ -100,6 +100,20 @@ def test_two_workers_never_pass_the_budget_and_end_exact() -> None:
     # what is left is leased to the token, and no more
     left = 95 - served
     assert left < 10  # the last refusals were real
+
+
+def test_a_dead_workers_lease_is_reclaimed_when_a_new_block_does_not_fit() -> None:
+    """A renewal reclaims expired leases of dead workers only when its block does not fit
+    (maintain_leases reclaims them anyway): then it is tried again, and fits."""
+    store, clock = _store(45), FixedClock(T0)
+    dead = LeaseGrant("dead", "gone:1", "ann", Amount(40, 400), T0, T0 + timedelta(seconds=10))
+    assert all(c.fits for c in store.leases.open_lease(dead, [TOKENS], T0))
+    clock.advance(timedelta(seconds=10) + RECLAIM_GRACE + timedelta(seconds=1))
+    gateway = _gateway(store, clock)
+    gateway.record(gateway.admit("rita", Endpoint.COMPLETIONS, BODY), [PIECE])  # 40 + 10 > 45
+    states = {v.grant.lease_id: v.state for v in store.leases.leases()}
+    assert states.pop("dead") is LeaseState.RECLAIMED
+    assert list(states.values()) == [LeaseState.OPEN]
 
 
 def test_a_stalled_workers_late_response_is_not_sent_after_its_lease_is_reclaimed() -> None:
