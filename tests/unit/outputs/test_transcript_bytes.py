@@ -1,0 +1,87 @@
+"""A transcript's bytes (its address) are the canonical JSON of its fields, whichever way
+:meth:`Transcript.to_bytes` takes to them, and what canonical JSON refuses stays refused."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from airlock.errors import InvalidInput
+from airlock.ledger.records import canonical_json
+from airlock.outputs.transcript import Transcript
+
+BASE = Transcript(
+    model="m",
+    model_digest="ab" * 32,
+    caller="rita",
+    upstream="up",
+    endpoint="completions",
+    prompt_tokens=(1, 2),
+    output_tokens=(65,),
+    temperature_milli=700,
+    seed=7,
+    request_id="r",
+    at="2026-07-01T12:00:00+00:00",
+)
+tokens = st.lists(st.integers(0, 2**40), max_size=40).map(tuple)
+
+
+@given(
+    caller=st.text(),
+    endpoint=st.text(max_size=8),
+    prompt=tokens,
+    output=tokens,
+    temperature=st.integers(0, 2000),
+    seed=st.integers(0, 2**63 - 1),
+)
+def test_the_bytes_are_the_canonical_json_of_the_fields(
+    caller: str,
+    endpoint: str,
+    prompt: tuple[int, ...],
+    output: tuple[int, ...],
+    temperature: int,
+    seed: int,
+) -> None:
+    t = replace(
+        BASE,
+        caller=caller,
+        endpoint=endpoint,
+        prompt_tokens=prompt,
+        output_tokens=output,
+        temperature_milli=temperature,
+        seed=seed,
+    )
+    try:
+        expected = canonical_json(t.to_json())
+    except InvalidInput:  # a lone surrogate in the text
+        with pytest.raises(InvalidInput):
+            t.to_bytes()
+        return
+    assert t.to_bytes() == expected
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"caller": "\ud800"},  # a lone surrogate
+        {"seed": 7.0},  # floats have more than one spelling
+        {"output_tokens": (1, 2.5)},
+        {"output_tokens": (65,) * 100_000},  # past the record size
+    ],
+)
+def test_what_canonical_json_refuses_stays_refused(change: dict[str, Any]) -> None:
+    t = replace(BASE, **change)
+    with pytest.raises(InvalidInput):
+        canonical_json(t.to_json())
+    with pytest.raises(InvalidInput):
+        t.to_bytes()
+
+
+def test_a_field_of_another_type_takes_the_canonical_walk() -> None:
+    t = replace(BASE, output_tokens=(True, 66))  # a boolean: canonical JSON writes true
+    assert t.to_bytes() == canonical_json(t.to_json())
+    assert b'"output_tokens":[true,66]' in t.to_bytes()
