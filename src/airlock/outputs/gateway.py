@@ -37,7 +37,7 @@ import secrets
 import socket
 import threading
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -617,7 +617,9 @@ class OutputGateway:
         self._check(admission, len(piece.tokens), len(piece.text.encode()))
         return strip(document), piece
 
-    async def stream(self, admission: Admission, pieces: list[Piece]) -> AsyncIterator[bytes]:
+    async def stream(
+        self, admission: Admission, pieces: list[Piece]
+    ) -> AsyncGenerator[bytes, None]:
         """Server-sent events for the caller; every piece is appended to ``pieces``.
 
         Raises:

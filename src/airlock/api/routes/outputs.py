@@ -16,13 +16,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from airlock.api.auth import AirlockDep, PrincipalDep
+from airlock.api.event_stream import EventStream
 from airlock.domain.principals import Principal
 from airlock.errors import AirlockError, ConfigError, InvalidInput
 from airlock.service import Airlock
@@ -72,7 +74,7 @@ async def serve(request: Request, airlock: Airlock, caller: Principal, kind: str
     admission = gateway.admit(caller.name, Endpoint(kind), body)
     if admission.stream:
         headers = {"X-Airlock-Seed": str(admission.seed), "X-Airlock-Request": admission.request_id}
-        return StreamingResponse(
+        return EventStream(
             _events(gateway, admission), media_type="text/event-stream", headers=headers
         )
     try:
@@ -99,8 +101,11 @@ async def _events(gateway: OutputGateway, admission: Admission) -> AsyncIterator
     # Tokens leave as they come: the gateway accounts for the stream in the store (and,
     # with flush_window_ms = 0, on disk) before the first one does.
     try:
-        async for chunk in gateway.stream(admission, pieces):
-            yield chunk
+        # Closed at once when this generator is (the client left: EventStream closes it),
+        # so the upstream's answer is released before the partial stream is logged.
+        async with aclosing(gateway.stream(admission, pieces)) as chunks:
+            async for chunk in chunks:
+                yield chunk
     except AirlockError as e:
         _log.warning("stream %s ended early: %s", admission.request_id, e.message)
         yield b'data: {"error": {"type": "SourceError", "message": "upstream failed"}}\n\n'
