@@ -5,7 +5,10 @@
 context of the file that says so: ``setup.py`` at install, a module at import. This module
 finds such calls whose path folds to a constant (string literals, ``+``, ``os.path.join``,
 ``os.path.dirname(__file__)``, ``Path(__file__).parent / ...``, ``with_name``) and names the
-archive member they run. Pure: it parses, it never opens or runs anything.
+archive member they run. A path taken from a directory listing or a glob (``for f in
+glob.glob('conf/*.cfg'): exec(open(f).read())``, ``os.listdir``, ``os.walk``,
+``Path.glob``/``rglob``/``iterdir``) folds to a pattern instead (:attr:`RunFile.listed`,
+ADR 0039): every member it matches may run. Pure: it parses, it never opens or runs anything.
 """
 
 from __future__ import annotations

@@ -285,9 +285,9 @@ def inert_scripts(filename: str, members: list[Member]) -> set[str]:
     module level runs only when a person runs them (issue 16: numpy's benchmark script was
     denied as code run on import, cryptography's vector generators held as droppers).
 
-    Files that ``exec``/``runpy`` run by a path that folds to a constant are judged again
-    as their runner's code (:func:`_files_run`); a path ``setup.py`` finds at run time (a
-    glob over a folder) is not followed.
+    Files that ``exec``/``runpy`` run by a path that folds to a constant, or that a listing
+    or a glob of a folder that folds reaches (ADR 0039), are judged again as their runner's
+    code (:func:`_files_run`); a path read from configuration is not followed.
     """
     return _inert(filename, members, _sdist_scripts(filename, members))
 
