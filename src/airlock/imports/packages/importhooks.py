@@ -20,8 +20,9 @@ A registration inside a function counts when that function runs on install or im
 also when it is called by a string (``globals()['_install']()``, ADR 0039).
 
 What it deliberately does not do: follow hooks registered later (inside a function that only
-a caller outside the archive runs), ``importlib.abc`` loaders returned by a ``find_spec`` built at run time from
-data, or ``sys.modules`` entries replaced by objects (lazy modules do that all the time).
+a caller outside the archive runs), ``importlib.abc`` loaders returned by a ``find_spec``
+built at run time from data, or ``sys.modules`` entries replaced by objects (lazy modules do
+that all the time).
 """
 
 from __future__ import annotations
