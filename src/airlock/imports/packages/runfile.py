@@ -41,6 +41,13 @@ LOADERS = {
     "SourcelessFileLoader",
 }  # fmt: skip
 READS = {"read", "read_text", "read_bytes"}
+# A package's resource files, read or named by package and resource name (ADR 0039).
+RESOURCE_READS = {
+    "pkgutil.get_data", "get_data", "importlib.resources.read_text", "resources.read_text",
+    "importlib.resources.read_binary", "resources.read_binary", "importlib_resources.read_text",
+    "importlib_resources.read_binary",
+}  # fmt: skip
+RESOURCE_FILES = {"importlib.resources.files", "resources.files", "importlib_resources.files"}
 OPENERS = {"open", "io.open", "codecs.open"}
 PATHS = {"Path", "pathlib.Path", "PurePath", "pathlib.PurePath"}
 HERE = "\0here"  # the folder of the file being read (``os.path.dirname(__file__)``)
@@ -123,6 +130,17 @@ class _Folder:
         finally:
             self.depth -= 1
 
+    def package(self, node: ast.expr) -> str | None:
+        """The folder of the package a resource call names: this file's for ``__name__``,
+        ``__package__`` or ``__spec__.parent``, ``a/b`` for the literal ``'a.b'``."""
+        if isinstance(node, ast.Name) and node.id in ("__name__", "__package__"):
+            return HERE
+        if _dotted(node) == "__spec__.parent":
+            return HERE
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value.replace(".", "/")
+        return None
+
     def listed(self, target: ast.expr, items: ast.expr) -> None:
         """``for target in items``: when ``items`` lists a folder or a glob, ``target``
         folds to a pattern (:data:`LISTED`); ``os.walk`` binds its folder and file names."""
@@ -181,6 +199,8 @@ class _Folder:
             return posixpath.dirname(args[0])
         if ref in ("os.path.abspath", "os.path.realpath", "os.path.normpath", "str", "os.fspath"):
             return args[0] if len(args) == 1 else None
+        if ref in RESOURCE_FILES and len(node.args) == 1:
+            return self.package(node.args[0])  # importlib.resources.files(__package__)
         method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
         if method in ("resolve", "absolute") and isinstance(node.func, ast.Attribute):
             return self.path(node.func.value)  # Path(...).resolve()
@@ -205,6 +225,12 @@ class _Folder:
                 return self.read_of(self.env[node.id], opened)
             finally:
                 self.depth -= 1
+        if isinstance(node, ast.Call) and _dotted(node.func) in RESOURCE_READS:
+            # pkgutil.get_data(__name__, 'data/x.txt'): a file beside the package (ADR 0039)
+            if len(node.args) != 2:
+                return None
+            folder, name = self.package(node.args[0]), self.path(node.args[1])
+            return None if folder is None or name is None else f"{folder}/{name}"
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             return None
         if node.func.attr in ("decode", "strip") and isinstance(node.func.value, ast.Call):

@@ -153,6 +153,29 @@ def test_a_fixed_path_is_not_a_listing() -> None:
     assert not run.listed
 
 
+@pytest.mark.parametrize(
+    "runner",
+    [
+        "import pkgutil\nexec(pkgutil.get_data(__name__, 'data/blob.txt'))\n",
+        "import pkgutil\nexec(pkgutil.get_data(__name__, 'data/blob.txt').decode())\n",
+        (
+            "from importlib import resources\n"
+            "exec(resources.files(__package__).joinpath('data/blob.txt').read_text())\n"
+        ),
+        (
+            "import importlib.resources\n"
+            "exec((importlib.resources.files('r') / 'data' / 'blob.txt').read_text())\n"
+        ),
+        "import importlib.resources\nexec(importlib.resources.read_text('r.data', 'blob.txt'))\n",
+    ],
+)
+def test_a_resource_file_run_as_code_on_import_is_read_as_that_code(runner: str) -> None:
+    files: dict[str, str | bytes] = {"r/__init__.py": runner, "r/data/blob.txt": BEACON}
+    report = vet("r-1.0-py3-none-any.whl", wheel("r", "1.0", files))
+    assert report.verdict is Outcome.DENY, report.to_json()
+    assert _worst(report.findings, "file-exec") is Severity.HIGH
+
+
 # --- decoded data written to a file and then run ------------------------------------------
 
 HEAD = "import base64, os, sys, subprocess, tempfile, pathlib, zlib\nB = 'ZWNobyBoaQ=='\n\n"
