@@ -10,12 +10,15 @@ Real dependencies sit one letter from popular projects more often than squats do
 ``markdown2``, ``httpx2``. So a declared name is a look-alike only in the shapes a typing
 slip or a visual trick makes and no project picks for itself: the same letters with two
 neighbours swapped (``reqeusts``), a letter typed twice (``requestss``), or the same
-skeleton (separators moved, ``0``/``o``, ``1``/``l``, ``rn``/``m``: ``python-dateutll``).
-Such a name holds (``lookalike-dependency``); a name the malicious-packages feed lists
-denies (``malicious-dependency``, :func:`with_dependencies`).
+skeleton (separators moved, ``0``/``o``, ``1``/``l``, ``rn``/``m``: ``python-dateutll``), or
+one letter struck as the key next to it (``requezts``; ADR 0039: none of the 771 names the
+bench's popular packages declare is one). Such a name holds (``lookalike-dependency``); a
+name the malicious-packages feed lists denies (``malicious-dependency``,
+:func:`with_dependencies`).
 
-What it deliberately does not do: judge a dependency one letter away by substitution,
-insertion or deletion (the real projects above), or resolve what the dependency is.
+What it deliberately does not do: judge a dependency one letter away by another
+substitution, an insertion or a deletion (the real projects above), or resolve what the
+dependency is.
 """
 
 from __future__ import annotations
@@ -67,7 +70,34 @@ def lookalike_of(name: str, protected: Set[str] = POPULAR) -> str | None:
             continue
         if shape == skeleton(popular) or _swapped(own, popular) or _doubled(own, popular):
             return popular
+        if _slipped(own, popular):
+            return popular
     return None
+
+
+# Letters next to each other on a QWERTY keyboard (ADR 0039): one struck for the other is
+# a typing slip. Digits are left out: ``urllib2``/``urllib3`` are two real projects.
+KEY_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+NEIGHBOURS = {
+    key: {
+        KEY_ROWS[r][c]
+        for r in range(max(row - 1, 0), min(row + 2, len(KEY_ROWS)))
+        for c in range(max(col - 1, 0), min(col + 2, len(KEY_ROWS[r])))
+        if (r, c) != (row, col)
+    }
+    for row, keys in enumerate(KEY_ROWS)
+    for col, key in enumerate(keys)
+}
+
+
+def _slipped(a: str, b: str) -> bool:
+    """``a`` is ``b`` with one letter struck as a key next to it (``requezts``); a letter
+    replaced by one far from it on the keyboard is a name of its own (``pymssql``,
+    ``cymysql`` beside ``pymysql``)."""
+    if len(a) != len(b):
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 1 and a[diff[0]] in NEIGHBOURS.get(b[diff[0]], ())
 
 
 def _swapped(a: str, b: str) -> bool:

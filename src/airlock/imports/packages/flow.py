@@ -126,6 +126,9 @@ class Trace:
     recovered: list[tuple[int, str, frozenset[str]]] = field(default_factory=list)
     class_bases: dict[str, str] = field(default_factory=dict)
     dropped: set[str] = field(default_factory=set)  # literal paths downloaded data went to
+    # The same for paths that do not fold: the text of the expression (``os.path.join(d,
+    # 'x.py')``), matched against the text of what is run.
+    skeletons: set[str] = field(default_factory=set)
     budget_spent: bool = False  # MAX_STEPS ran out: the rest of the module was not read
     # Import hooks evaluated at registration: (line, what, builtin replaced, first event,
     # end) over ``events`` (:mod:`importhooks`).
@@ -182,6 +185,9 @@ class Interpreter:
         # ``self.x = v`` in a local class's methods run on install or import, by (``C()``, x).
         self.attrs: dict[tuple[str, str], Val] = {}
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, When]] = []
+        # Functions that write downloaded or decoded data to the path one of their parameters
+        # names, by id: the caller's argument is then a dropped file (issue 16).
+        self.fills: dict[int, set[int]] = {}
 
     # --- statements -------------------------------------------------------------------
     def run_module(self, tree: ast.Module) -> None:
@@ -227,6 +233,8 @@ class Interpreter:
                 if when is not When.LATER and isinstance(target, (ast.Attribute, ast.Subscript)):
                     self.patched(target, value, env, when)
                 self.bind(target, value, env)
+                if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call):
+                    self.temp_file(target, node.value, env, when)
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
             if node.value is not None:
                 value = self.expr(node.value, env, when)
@@ -303,6 +311,15 @@ class Interpreter:
                     self.expr(child, env, when)
                 elif isinstance(child, ast.stmt):
                     self.stmt(child, env, when)
+
+    def temp_file(
+        self, target: ast.Tuple, value: ast.Call, env: dict[str, Val], when: When
+    ) -> None:
+        """``fd, path = tempfile.mkstemp()``: ``os.write(fd, data)`` writes to ``path``."""
+        if len(target.elts) == 2 and self.expr(value.func, env, when).ref in TEMP_FILES:
+            fd, path = target.elts
+            if isinstance(fd, ast.Name) and isinstance(path, ast.Name):
+                env[fd.id] = Val(labels=env[fd.id].labels, handle="?", path_var=path.id)
 
     def decorate(self, decorator: Val, target: Val, env: dict[str, Val], when: When) -> None:
         """A decorator runs when the definition does: a local one is evaluated with the
@@ -478,7 +495,12 @@ class Interpreter:
             return Val(labels=base.labels)
         key = self.expr(index, env, when)
         if base.ref in GLOBAL_TABLES and isinstance(key.const, str):
-            return Val(ref=_canon(key.const), labels=frozenset({HIDDEN}))
+            # ``globals()['_boot']()``: this module's function, called by a string (ADR 0039).
+            own = env.get(key.const) if base.ref != "sys.modules" else None
+            func = own.func if own is not None else None
+            return Val(ref=_canon(key.const), labels=frozenset({HIDDEN}), func=func)
+        if base.ref == "sys.modules" and isinstance(index, ast.Name) and index.id == "__name__":
+            return Val(ref="globals")  # this module itself
         if base.ref.endswith("__dict__") and isinstance(key.const, str):
             return Val(ref=_canon(f"{base.ref[: -len('.__dict__')]}.{key.const}"))
         if isinstance(base.const, (str, bytes, list)) and isinstance(key.const, int):
@@ -530,6 +552,9 @@ class Interpreter:
             target = args[0].ref
             if not target:
                 return Val(labels=labels - {HIDDEN})  # an attribute of some object
+            own = env.get(c[1]) if target == "globals" else None
+            if own is not None and own.func is not None:  # getattr(sys.modules[__name__], f)
+                return Val(ref=c[1], labels=frozenset({HIDDEN}), func=own.func)
             name = _canon(f"{target}.{c[1]}")
             return Val(ref=name, labels=frozenset({HIDDEN}) | source_labels(name))
         if ref in IMPORTERS and c:
@@ -539,13 +564,20 @@ class Interpreter:
         if ref in ("globals", "locals", "vars") and not args:
             return Val(ref="globals")
         if callee.func is not None:
-            return self.apply(callee.func, args, env, when) or Val(labels=labels)
+            value = self.apply(callee.func, args, env, when)
+            for index in self.fills.get(id(callee.func), ()):
+                if index < len(node.args) and not isinstance(node.args[index], ast.Starred):
+                    self.dropped_to(node.args[index], env, _arg_text(args[index]))
+            return value or Val(labels=labels)
         if ref in self.classes:
             # An instance of a local class; made on install or import, its ``__init__`` runs
             # then (issue 16: a stealer class instantiated at module level).
             instance = Val(ref=f"{ref}()", labels=labels)
             if when is not When.LATER:
                 self.method(ref, "__init__", [instance, *args], env, when)
+                # Its finaliser runs when the object is collected, at exit at the latest,
+                # with nobody calling it (ADR 0039).
+                self.method(ref, "__del__", [instance], env, when)
             return instance
         if "()." in ref:
             owner, _, name = ref.partition("().")
@@ -612,6 +644,12 @@ class Interpreter:
         runs = kind in ("process", "exec", "native-load")
         if runs and any(p in text for p in self.trace.dropped):
             marks |= {DROPPED}  # runs a file that downloaded data was written to
+        elif runs and self.trace.skeletons:
+            said = " ".join(_skeleton(a) for a in node.args)
+            if any(p in said for p in self.trace.skeletons):
+                marks |= {DROPPED}  # the same path expression, written to and then run
+        if ref == "os.write" and len(args) == 2 and args[0].path_var:
+            self.written(args[0], node, args[1].labels, env, when)  # ``fd, p = mkstemp()``
         if kind == "exec" and c and isinstance(c[0], str) and not labels & {DECODED, REMOTE}:
             # exec of code in plain sight (six's exec_ of a literal): interpret that code too.
             marks -= {HIDDEN}
@@ -644,7 +682,12 @@ class Interpreter:
             mode = c[1] if len(c) > 1 else (kwargs["mode"].const if "mode" in kwargs else "r")
             var = node.args[0].id if isinstance(node.args[0], ast.Name) else ""
             if isinstance(mode, str) and any(m in mode for m in "wax+"):
-                return Val(labels=labels, handle=_arg_text(args[0]) or "?", path_var=var)
+                handle = _arg_text(args[0])
+                if not handle and not var:
+                    # A path that does not fold (``os.path.join(tmp, 'x.py')``) is matched
+                    # by its text when the same expression is run (:meth:`dropped_to`).
+                    var = SKELETON + _skeleton(node.args[0])
+                return Val(labels=labels, handle=handle or "?", path_var=var)
             labels |= {FILE}
         return Val(labels=labels | source_labels(ref) | callee.labels - {HIDDEN})
 
@@ -657,6 +700,11 @@ class Interpreter:
             return
         name, method = func.value.id, func.attr
         recv = env.get(name)
+        if method in PATH_WRITES and labels & {REMOTE, DECODED} and recv is not None:
+            # ``p.write_bytes(data)`` on a path object: the file ``p`` names now holds it.
+            path = Val(handle=_arg_text(recv) or "?", path_var=name)
+            self.written(path, node, labels, env, when)
+            return
         if recv is None or method not in MUTATORS or (recv.ref and not recv.handle):
             return  # a module, class or client is not data
         if recv.handle and method in ("write", "writelines"):
@@ -676,7 +724,10 @@ class Interpreter:
 
     def dropped_to(self, target: ast.expr, env: dict[str, Val], path: str) -> None:
         """Downloaded or decoded data was written to ``target``: running it is a dropper."""
-        if isinstance(target, ast.Name):
+        if isinstance(target, ast.Name) and target.id.startswith(SKELETON):
+            if len(self.trace.skeletons) < 64:
+                self.trace.skeletons.add(target.id.removeprefix(SKELETON))
+        elif isinstance(target, ast.Name):
             old = env.get(target.id, UNKNOWN)
             env[target.id] = Val(old.const, old.ref, old.labels | {DROPPED}, old.func)
         if len(path) >= 4 and path != "?":
@@ -728,7 +779,7 @@ class Interpreter:
         return text_of(value.const) or value.shape or value.ref
 
     # --- calls across files (issue 16) -----------------------------------------------
-    def runs_now(  # noqa: PLR0917 -- the parts of one call, evaluated once by call()
+    def runs_now(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a return
         self,
         node: ast.Call,
         ref: str,
@@ -753,6 +804,11 @@ class Interpreter:
             target = kwargs.get("target") or timer
             if target is not None and target.func is not None:
                 self.apply(target.func, [], env, when)
+            return None
+        if ref == "os.register_at_fork":  # every forked child (or parent) runs them
+            for hook in kwargs.values():
+                if hook.func is not None:
+                    self.apply(hook.func, [], env, when)
             return None
         if ref in CALLBACKS and len(args) > CALLBACKS[ref]:
             # An exit hook, a trace or profile function, a signal handler: registered now,
@@ -790,7 +846,12 @@ class Interpreter:
         ``f`` now runs in place of the builtin (issue 16: monkey-patched builtins)."""
         if not isinstance(target.value, ast.Name):
             return  # ``builtins`` or ``__builtins__`` (or a name bound to them)
-        if self.expr(target.value, env, when).ref not in BUILTIN_MODULES:
+        owner = self.expr(target.value, env, when).ref
+        if isinstance(target, ast.Attribute) and f"{owner}.{target.attr}" in HOOK_ATTRS:
+            if value.func is not None:  # ``sys.excepthook = report``
+                self.apply(value.func, [UNKNOWN] * len(value.func.args.args), env, when)
+            return
+        if owner not in BUILTIN_MODULES:
             return
         if isinstance(target, ast.Attribute):
             name: object = target.attr
@@ -953,6 +1014,13 @@ class Interpreter:
             # Run the body with the arguments bound: a function called on import or install
             # runs then, and its return value carries what its arguments carried.
             self.block(func.body, local, when)
+            filled = {
+                i
+                for i, param in enumerate(func.args.args)
+                if DROPPED in local.get(param.arg, UNKNOWN).labels
+            }
+            if filled:  # ``def save(path, data): open(path, 'wb').write(data)``
+                self.fills.setdefault(id(func), set()).update(filled)
             returns = [n.value for n in _own_nodes(func) if isinstance(n, ast.Return) and n.value]
             values = [self.expr(r, local, When.LATER) for r in returns[:4]]
             if len(values) == 1:
@@ -963,6 +1031,19 @@ class Interpreter:
 
 
 MAX_SHAPE = 512
+SKELETON = "\0"  # marks a ``path_var`` that is an expression's text, not a variable's name
+PATH_WRITES = {"write_bytes", "write_text"}
+TEMP_FILES = {"tempfile.mkstemp"}
+
+
+def _skeleton(node: ast.expr) -> str:
+    """An expression's text, spaces removed, for matching the same path written and run."""
+    try:
+        return "".join(ast.unparse(node).split())[:200]
+    except (ValueError, RecursionError):
+        return ""
+
+
 STEGANOGRAPHY = ("stegano.", "steganography.", "stegpy.", "lsb_steg.")
 MAX_FOREIGN_STEPS = 20_000  # top level of a module a call is followed into
 # Calls that run a function they are given: ``Thread(target=f).start()`` on import runs f.
@@ -971,6 +1052,14 @@ THREADS = {"threading.Thread", "threading.Timer", "multiprocessing.Process"}
 CALLBACKS = {
     "atexit.register": 0, "sys.settrace": 0, "sys.setprofile": 0, "threading.settrace": 0,
     "threading.setprofile": 0, "sys.addaudithook": 0, "signal.signal": 1,
+    # ADR 0039: a finaliser, a codec search function (asked for every unknown encoding).
+    "weakref.finalize": 1, "codecs.register": 0,
+}  # fmt: skip
+# Hooks set by assignment: the interpreter calls them on an uncaught exception, an
+# unraisable one, a value shown at the prompt or ``breakpoint()`` (ADR 0039).
+HOOK_ATTRS = {
+    "sys.excepthook", "sys.unraisablehook", "sys.displayhook", "sys.breakpointhook",
+    "threading.excepthook",
 }  # fmt: skip
 
 

@@ -16,9 +16,13 @@ process, loads native code or runs decoded, downloaded or hidden code holds
 from :mod:`chains`. Re-running the builtin it replaced (``return _real_open(*a)``) is not a
 reach.
 
-What it deliberately does not do: follow hooks registered later (inside a function nothing
-calls on import), ``importlib.abc`` loaders returned by a ``find_spec`` built at run time from
-data, or ``sys.modules`` entries replaced by objects (lazy modules do that all the time).
+A registration inside a function counts when that function runs on install or import,
+also when it is called by a string (``globals()['_install']()``, ADR 0039).
+
+What it deliberately does not do: follow hooks registered later (inside a function that only
+a caller outside the archive runs), ``importlib.abc`` loaders returned by a ``find_spec``
+built at run time from data, or ``sys.modules`` entries replaced by objects (lazy modules do
+that all the time).
 """
 
 from __future__ import annotations

@@ -5,7 +5,10 @@
 context of the file that says so: ``setup.py`` at install, a module at import. This module
 finds such calls whose path folds to a constant (string literals, ``+``, ``os.path.join``,
 ``os.path.dirname(__file__)``, ``Path(__file__).parent / ...``, ``with_name``) and names the
-archive member they run. Pure: it parses, it never opens or runs anything.
+archive member they run. A path taken from a directory listing or a glob (``for f in
+glob.glob('conf/*.cfg'): exec(open(f).read())``, ``os.listdir``, ``os.walk``,
+``Path.glob``/``rglob``/``iterdir``) folds to a pattern instead (:attr:`RunFile.listed`,
+ADR 0039): every member it matches may run. Pure: it parses, it never opens or runs anything.
 """
 
 from __future__ import annotations
@@ -38,9 +41,25 @@ LOADERS = {
     "SourcelessFileLoader",
 }  # fmt: skip
 READS = {"read", "read_text", "read_bytes"}
+# A package's resource files, read or named by package and resource name (ADR 0039).
+RESOURCE_READS = {
+    "pkgutil.get_data", "get_data", "importlib.resources.read_text", "resources.read_text",
+    "importlib.resources.read_binary", "resources.read_binary", "importlib_resources.read_text",
+    "importlib_resources.read_binary",
+}  # fmt: skip
+RESOURCE_FILES = {"importlib.resources.files", "resources.files", "importlib_resources.files"}
 OPENERS = {"open", "io.open", "codecs.open"}
 PATHS = {"Path", "pathlib.Path", "PurePath", "pathlib.PurePath"}
 HERE = "\0here"  # the folder of the file being read (``os.path.dirname(__file__)``)
+# Marks a path folded from a directory listing or a glob (ADR 0039): what follows it is a
+# pattern (``fnmatch``: ``*`` also crosses ``/``), not one file's name.
+LISTED = "\1"
+# Calls whose value lists paths: (argument holding the folder or pattern, what one item is).
+GLOBS = {"glob.glob", "glob.iglob", "glob"}
+LISTINGS = {"os.listdir", "listdir"}
+WALKS = {"os.walk", "walk"}
+WALK = "\2"  # ends the pattern of an ``os.walk``: its items are (folder, folders, files)
+UNFOLDED = "\3"  # a listed folder whose path does not fold: no member matches it
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +67,15 @@ class RunFile:
     target: str  # the path as folded, relative to the running file's folder or the root
     line: int
     how: str  # "exec", "runpy.run_path", "execfile", "importlib loader"
+
+    @property
+    def listed(self) -> bool:
+        """The path comes from a directory listing or a glob: ``target`` is a pattern."""
+        return LISTED in self.target
+
+    @property
+    def pattern(self) -> str:
+        return self.target.replace(LISTED, "")
 
 
 def _dotted(node: ast.expr) -> str:
@@ -102,6 +130,64 @@ class _Folder:
         finally:
             self.depth -= 1
 
+    def package(self, node: ast.expr) -> str | None:
+        """The folder of the package a resource call names: this file's for ``__name__``,
+        ``__package__`` or ``__spec__.parent``, ``a/b`` for the literal ``'a.b'``."""
+        if isinstance(node, ast.Name) and node.id in ("__name__", "__package__"):
+            return HERE
+        if _dotted(node) == "__spec__.parent":
+            return HERE
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value.replace(".", "/")
+        return None
+
+    def listed(self, target: ast.expr, items: ast.expr) -> None:
+        """``for target in items``: when ``items`` lists a folder or a glob, ``target``
+        folds to a pattern (:data:`LISTED`); ``os.walk`` binds its folder and file names."""
+        pattern = self.items(items)
+        if pattern is None:
+            return
+        if isinstance(target, ast.Name):
+            self.env[target.id] = ast.Constant(pattern)
+        elif isinstance(target, ast.Tuple) and len(target.elts) == 3 and pattern.endswith(WALK):
+            root, _, files = target.elts  # for root, dirs, files in os.walk(d)
+            if isinstance(root, ast.Name):
+                self.env[root.id] = ast.Constant(pattern.removesuffix(WALK) + "/**")
+            if isinstance(files, ast.Name):
+                self.env[files.id] = ast.Call(ast.Name("os.listdir"), [ast.Constant("")], [])
+
+    def items(self, node: ast.expr) -> str | None:  # noqa: PLR0911 -- one case a listing
+        """The pattern one item of ``node`` folds to, when ``node`` lists paths."""
+        if self.depth > 20:
+            return None
+        if isinstance(node, ast.Name) and node.id in self.env:
+            self.depth += 1
+            try:
+                return self.items(self.env[node.id])
+            finally:
+                self.depth -= 1
+        if not isinstance(node, ast.Call):
+            return None
+        ref = _dotted(node.func)
+        if ref in ("sorted", "list", "reversed", "tuple", "set") and len(node.args) == 1:
+            return self.items(node.args[0])
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        arg = self.path(node.args[0]) if node.args else None
+        # A folder or pattern that does not fold still lists paths: it reaches no member.
+        arg = UNFOLDED if arg is None else arg
+        if ref in GLOBS:
+            return f"{LISTED}{arg}"
+        if ref in LISTINGS:  # a name in the folder, joined to it by the caller
+            return f"{LISTED}{'*' if UNFOLDED not in arg else UNFOLDED}"
+        if ref in WALKS:
+            return f"{LISTED}{arg}{WALK}"  # its three names are bound by :meth:`listed`
+        if method in ("glob", "rglob", "iterdir") and isinstance(node.func, ast.Attribute):
+            base = self.path(node.func.value)
+            base = UNFOLDED if base is None else base
+            inner = "*" if method == "iterdir" else f"**/{arg}" if method == "rglob" else arg
+            return f"{LISTED}{base}/{inner}"
+        return None
+
     def _call(self, node: ast.Call) -> str | None:  # noqa: PLR0911 -- one case a call
         ref = _dotted(node.func)
         args = [self.path(a) for a in node.args]
@@ -113,6 +199,8 @@ class _Folder:
             return posixpath.dirname(args[0])
         if ref in ("os.path.abspath", "os.path.realpath", "os.path.normpath", "str", "os.fspath"):
             return args[0] if len(args) == 1 else None
+        if ref in RESOURCE_FILES and len(node.args) == 1:
+            return self.package(node.args[0])  # importlib.resources.files(__package__)
         method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
         if method in ("resolve", "absolute") and isinstance(node.func, ast.Attribute):
             return self.path(node.func.value)  # Path(...).resolve()
@@ -137,6 +225,12 @@ class _Folder:
                 return self.read_of(self.env[node.id], opened)
             finally:
                 self.depth -= 1
+        if isinstance(node, ast.Call) and _dotted(node.func) in RESOURCE_READS:
+            # pkgutil.get_data(__name__, 'data/x.txt'): a file beside the package (ADR 0039)
+            if len(node.args) != 2:
+                return None
+            folder, name = self.package(node.args[0]), self.path(node.args[1])
+            return None if folder is None or name is None else f"{folder}/{name}"
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             return None
         if node.func.attr in ("decode", "strip") and isinstance(node.func.value, ast.Call):
@@ -194,11 +288,18 @@ def _run_files(source: str, tree: ast.Module | None, *, top_only: bool) -> list[
             return []
     folder = _Folder()
     nodes: list[ast.AST] = list(ast.walk(tree)) if not top_only else _top(tree)
+    loops: list[ast.For | ast.AsyncFor | ast.comprehension] = []
     for node in nodes:  # names first: a name bound in a block is used after it
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
             if isinstance(target, ast.Name):
                 folder.env[target.id] = node.value
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            loops.append(node)
+        elif isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)):
+            loops += node.generators
+    for loop in loops:  # after the names: ``names = os.listdir(d); for n in names``
+        folder.listed(loop.target, loop.iter)
     found: list[RunFile] = []
     try:
         _visit(tree, {}, folder, found, top_only=top_only)
@@ -276,6 +377,48 @@ def _run_call(node: ast.Call, folder: _Folder, opened: dict[str, ast.expr]) -> R
         code = code.args[0]
     path = folder.read_of(code, opened)
     return RunFile(path, node.lineno, "exec") if path is not None else None
+
+
+def resolve_listed(target: str, runner: str, members: frozenset[str]) -> list[str]:
+    """The archive members a listed path (:attr:`RunFile.listed`, folded in file
+    ``runner``) may name: the pattern tried from the runner's folder and the archive's root
+    folder, as :func:`resolve` tries a path. Sorted; none when the pattern does not fold."""
+    pattern = target.replace(LISTED, "")
+    if UNFOLDED in pattern or WALK in pattern:
+        return []
+    folder = posixpath.dirname(runner)
+    if HERE in pattern:
+        tries = [pattern.replace(f"{HERE}/\0file", runner).replace(HERE, folder)]
+    else:
+        root = runner.split("/", 1)[0] if "/" in runner else ""
+        tries = [
+            posixpath.join(folder, pattern),
+            *([posixpath.join(root, pattern)] if root else []),
+        ]
+    found: set[str] = set()
+    for path in tries:
+        wanted = _glob(posixpath.normpath(path).lstrip("/"))
+        found |= {m for m in members if wanted.fullmatch(m)}
+    return sorted(found - {runner})
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    """A glob as ``glob.glob`` reads it: ``*`` and ``?`` stay within one folder, ``**``
+    (``rglob``, ``os.walk``) spans any number of folders, ``[...]`` is a set."""
+    out = []
+    for part in re.split(r"(\*\*/?|\*|\?|\[[^\]/]*\])", pattern):
+        if part.startswith("**"):
+            out.append("(?:[^/]*/)*" if part.endswith("/") else ".*")
+        elif part == "*":
+            out.append("[^/]*")
+        elif part == "?":
+            out.append("[^/]")
+        elif part.startswith("[") and len(part) > 2:
+            body = part[1:-1].replace("\\", "\\\\").replace("^", "\\^")
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+        else:
+            out.append(re.escape(part))
+    return re.compile("".join(out))
 
 
 def resolve(target: str, runner: str, members: frozenset[str]) -> str | None:

@@ -41,7 +41,7 @@ from airlock.imports.packages.rules import (
     Severity,
     setup_py_hooks,
 )
-from airlock.imports.packages.runfile import resolve, run_files
+from airlock.imports.packages.runfile import RunFile, resolve, resolve_listed, run_files
 from airlock.imports.packages.typosquat import Protected, distance, normalise, typosquat_of
 
 if TYPE_CHECKING:
@@ -285,9 +285,9 @@ def inert_scripts(filename: str, members: list[Member]) -> set[str]:
     module level runs only when a person runs them (issue 16: numpy's benchmark script was
     denied as code run on import, cryptography's vector generators held as droppers).
 
-    Files that ``exec``/``runpy`` run by a path that folds to a constant are judged again
-    as their runner's code (:func:`_files_run`); a path ``setup.py`` finds at run time (a
-    glob over a folder) is not followed.
+    Files that ``exec``/``runpy`` run by a path that folds to a constant, or that a listing
+    or a glob of a folder that folds reaches (ADR 0039), are judged again as their runner's
+    code (:func:`_files_run`); a path read from configuration is not followed.
     """
     return _inert(filename, members, _sdist_scripts(filename, members))
 
@@ -491,34 +491,58 @@ def _files_run(members: list[Member], scripts: set[str]) -> list[PackageFinding]
         text = member.data.decode("utf-8", "replace")
         side = bool(SIDE_CODE.search(member.name)) or member.name in scripts
         for run in run_files(text, top_only=not install):
-            target = resolve(run.target, member.name, names)
-            if target is None or target == member.name or runs >= MAX_RUNS:
-                continue
-            runs += 1
             more: list[PackageFinding] = []
-            python = target.endswith((".py", ".pyw"))
-            if not python:
-                more.append(
-                    PackageFinding(
-                        "file-exec",
-                        member.name,
-                        run.line,
-                        Severity.HIGH,
-                        f"runs the text of {target!r}, not a Python file, as code ({run.how}) "
-                        "when "
-                        + ("installed" if install else "imported")
-                        + ": code kept under a data name",
-                    )
-                )
-            data = by_name[target].data
-            if data is not None and len(data) <= MAX_RUN_BYTES:
-                # Its module level runs now; a Python file's functions weigh as any module's
-                # (a build helper's compiler probe is not a dropper), a data file's as the
-                # runner's own code.
-                text = data.decode("utf-8", "replace")
-                more += scan_python(target, text, install_time=install and not python)
+            if run.listed:
+                more.append(listed_exec(member.name, run, install=install))
+                targets = resolve_listed(run.target, member.name, names)
+            else:
+                target = resolve(run.target, member.name, names)
+                targets = [] if target is None or target == member.name else [target]
+            for target in targets[: max(MAX_RUNS - runs, 0)]:
+                runs += 1
+                more += _run_of(member.name, run, by_name[target], install=install)
             found += [_lighter(f) for f in more] if side else more
     return found
+
+
+def _run_of(runner: str, run: RunFile, target: Member, *, install: bool) -> list[PackageFinding]:
+    """What running the text of ``target`` from ``runner`` (:func:`_files_run`) says."""
+    more: list[PackageFinding] = []
+    python = target.name.endswith((".py", ".pyw"))
+    if not python:
+        more.append(
+            PackageFinding(
+                "file-exec",
+                runner,
+                run.line,
+                Severity.HIGH,
+                f"runs the text of {target.name!r}, not a Python file, as code ({run.how}) when "
+                + ("installed" if install else "imported")
+                + ": code kept under a data name",
+            )
+        )
+    if target.data is not None and len(target.data) <= MAX_RUN_BYTES:
+        # Its module level runs now; a Python file named by a fixed path weighs as a module
+        # (its functions as any module's: a build helper's compiler probe is not a dropper),
+        # a data file or a file a listing reaches as the runner's own code (ADR 0039).
+        text = target.data.decode("utf-8", "replace")
+        own = install and (not python or run.listed)
+        more += scan_python(target.name, text, install_time=own)
+    return more
+
+
+def listed_exec(runner: str, run: RunFile, *, install: bool) -> PackageFinding:
+    """Code run from every file a directory listing or a glob returns (ADR 0039): the
+    files it reaches are judged by :func:`_run_of`; the call alone is noted (medium)."""
+    return PackageFinding(
+        "listed-exec",
+        runner,
+        run.line,
+        Severity.MEDIUM,
+        f"runs as code ({run.how}) every file matching {run.pattern!r} when "
+        + ("installed" if install else "imported")
+        + ": what runs is whatever the folder holds",
+    )
 
 
 def _calls_locally(data: bytes, tops: frozenset[str], *, top_only: bool = False) -> bool:
