@@ -49,7 +49,7 @@ from scipy.sparse import csr_matrix
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import Tokens
 from airlock.imports.datasets.results import FeatureKind, SuspiciousFeature
-from airlock.imports.datasets.scattered import scattered, word_sets
+from airlock.imports.datasets.scattered import distinguishing, scattered, word_sets
 from airlock.imports.datasets.stats import binomial_tail, strength
 from airlock.imports.datasets.structure import skeleton
 
@@ -105,7 +105,7 @@ class OutlierGroup:
     """A group of rows of one label sharing foreign markers (a possible clean-label attack)."""
 
     label: str
-    rows: tuple[int, ...]  # the label's rows carrying any marker (ascending)
+    rows: tuple[int, ...]  # the label's rows listed: carrying a distinguishing marker
     markers: tuple[str, ...]  # commonest first; skeleton n-grams as ``form [...]``
     total_rows: int  # rows with any marker, whatever their label
     label_rows: int  # of which carry ``label``
@@ -136,6 +136,8 @@ def outlier_groups(
     ]
     terms += [(FORM, g, r) for g, r in forms.items() if len(g) <= 3]
     found: list[tuple[str, tuple[int, ...], list[str], int, float, str]] = []
+    # found's index -> the markers and rows to list (fewer in a trimmed group, see _shown)
+    listed: dict[int, tuple[list[str], tuple[int, ...]]] = {}
     for label in sorted(counts):
         inside = given == label
         markers = [
@@ -148,13 +150,15 @@ def outlier_groups(
             if m[0] != FORM and len(m[1]) == 1:  # single words survive a rewrite best
                 per_row[list(m[2])] += 1
         grouped = _components(markers, len(labels), counts[label])
+        core: frozenset[int] = frozenset()
         if counts[label] <= len(labels) / 2:  # see _components: not in a majority label
-            spread = scattered(markers, tokens, inside, seed, form=FORM)
+            spread, core = scattered(markers, tokens, inside, seed, form=FORM)
             if spread:
                 grouped.append((*_ordered(spread, markers), SCATTERED))
         for members, rows, how in grouped:
             total = _total_rows(members, markers)
             names = [_name(markers[i][0], markers[i][1]) for i in members]
+            listed[len(found)] = _shown(members, how, core, markers, inside) or (names, rows)
             own = np.zeros(len(labels))
             for i in members:
                 if markers[i][0] != FORM and len(markers[i][1]) == 1:
@@ -171,9 +175,11 @@ def outlier_groups(
             found.append((label, rows, names, total, ratio, how))
     tests = max(1, len(found))
     out = []
-    for label, rows, names, total, ratio, how in found:
+    for number, (label, rows, names, total, ratio, how) in enumerate(found):
         share = MAX_LOOSE_SHARE if how in {LOOSE, SCATTERED} else MAX_SHARE_OF_LABEL
-        if len(rows) < MIN_ROWS or len(rows) > share * counts[label]:
+        # tested on all its rows; listed with only those carrying its distinguishing markers
+        shown_names, shown = listed[number]
+        if len(shown) < MIN_ROWS or len(rows) > share * counts[label]:
             continue
         # scattered markers were each asked a stronger question than this one (.scattered)
         alike = 1.0 if how == SCATTERED else _alike(rows, names, tokens, given == label, seed)
@@ -193,8 +199,8 @@ def outlier_groups(
         out.append(
             OutlierGroup(
                 label,
-                rows,
-                tuple(names),
+                shown,
+                tuple(shown_names),
                 total,
                 len(rows),
                 alike,
@@ -206,6 +212,26 @@ def outlier_groups(
             )
         )
     return sorted(out, key=lambda g: (-g.strength, -len(g.rows), g.label))
+
+
+def _shown(
+    members: Sequence[int],
+    how: str,
+    core: frozenset[int],
+    markers: Sequence[tuple[str, Tokens, tuple[int, ...], int]],
+    inside: np.ndarray,
+) -> tuple[list[str], tuple[int, ...]] | None:
+    """The markers and rows to list of a group carved or gathered out of a label's
+    vocabulary: only those of its markers that carry its distinguishing evidence
+    (:func:`.scattered.distinguishing`); None for other groups and for a group left whole.
+    Such a group is found among the label's own markers, so natural ones chain into it
+    (SMS spam's "£"); its tests ask all of its rows, which only this trims for listing."""
+    if how not in {CARVED, LOOSE}:
+        return None
+    kept, rows = _ordered(distinguishing(members, core, markers, inside), markers)
+    if len(kept) == len(members):
+        return None
+    return [_name(markers[i][0], markers[i][1]) for i in kept], rows
 
 
 def _exclusive(rows: Sequence[int], inside: np.ndarray, min_support: int) -> bool:
