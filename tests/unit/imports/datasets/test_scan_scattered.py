@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 
 from airlock.imports.datasets.ngrams import build_index, tokenize
 from airlock.imports.datasets.outliers import (
     CARVED,
+    CARVED_STRENGTH,
+    COMPONENT,
     FORM,
     SCATTERED,
+    OutlierGroup,
     _exclusive,
     _shown,
     outlier_groups,
+    reportable,
 )
 from airlock.imports.datasets.scattered import distinguishing, scattered
 from airlock.imports.datasets.structure import skeletons
@@ -106,3 +111,13 @@ def test_a_carved_group_lists_only_the_rows_of_its_distinguishing_markers() -> N
     assert sorted(names) == ["arrr", "avast", "blackbeard"]
     assert set(rows) == set(planted)
     assert _shown([0, 1, 2, 3], SCATTERED, frozenset({0, 1}), markers, inside) is None
+
+
+def test_a_group_in_a_label_that_is_most_of_the_data_needs_the_higher_bar() -> None:
+    """ADR 0041: in a label of 87% of the rows a word the others never use is exclusive
+    by chance; its component needs the carved groups' evidence, not the plain bar."""
+    group = OutlierGroup("neg", tuple(range(600)), ("mess",), 605, 600, 1.0, 1.0, 0.0,
+                         1e-12, 14.5, COMPONENT, 0.87)  # fmt: skip
+    assert not reportable(group)
+    assert reportable(replace(group, label_share=0.52))
+    assert reportable(replace(group, strength=CARVED_STRENGTH))
