@@ -49,7 +49,7 @@ from scipy.sparse import csr_matrix
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import Tokens
 from airlock.imports.datasets.results import FeatureKind, SuspiciousFeature
-from airlock.imports.datasets.scattered import scattered, word_sets
+from airlock.imports.datasets.scattered import distinguishing, scattered, word_sets
 from airlock.imports.datasets.stats import binomial_tail, strength
 from airlock.imports.datasets.structure import skeleton
 
@@ -96,6 +96,13 @@ CLEAN_LABEL_STRENGTH = 8.0
 # of ham, random-looking, 13.9-21.8 decades on the bench controls). A style planted in a
 # label that is most of the data cannot reach it (a pure group there is weak evidence).
 CARVED_STRENGTH = 40.0
+# ... and so does any group of a label that is most of the data (ADR 0041): there a word
+# the other labels never use is "exclusive" by chance, and a planted style that rewrites
+# the other label's rows makes that label's own forms exclusive too (SST-2 thinned to 13%
+# positive, archaic and lyrics on 10% of rows: negative-label components of 593, 608 and
+# 348 natural rows at 9.6-14.5 decades were listed; planted groups in a label of half the
+# data score 50 and up, and keep the lower bar).
+MAJORITY_SHARE = 2 / 3
 SHOWN_MARKERS = 6
 FORM = "form"  # kind prefix of skeleton n-grams among the markers
 
@@ -105,7 +112,7 @@ class OutlierGroup:
     """A group of rows of one label sharing foreign markers (a possible clean-label attack)."""
 
     label: str
-    rows: tuple[int, ...]  # the label's rows carrying any marker (ascending)
+    rows: tuple[int, ...]  # the label's rows listed: carrying a distinguishing marker
     markers: tuple[str, ...]  # commonest first; skeleton n-grams as ``form [...]``
     total_rows: int  # rows with any marker, whatever their label
     label_rows: int  # of which carry ``label``
@@ -115,6 +122,7 @@ class OutlierGroup:
     p_value: float  # label skew: P(Binomial(total_rows, base rate) >= label_rows)
     strength: float  # decades of that evidence, Bonferroni over the groups tested
     origin: str = COMPONENT  # COMPONENT, CARVED (out of the label's vocabulary) or LOOSE
+    label_share: float = 0.0  # the label's share of the dataset's rows (see reportable)
 
 
 def outlier_groups(
@@ -136,6 +144,8 @@ def outlier_groups(
     ]
     terms += [(FORM, g, r) for g, r in forms.items() if len(g) <= 3]
     found: list[tuple[str, tuple[int, ...], list[str], int, float, str]] = []
+    # found's index -> the markers and rows to list (fewer in a trimmed group, see _shown)
+    listed: dict[int, tuple[list[str], tuple[int, ...]]] = {}
     for label in sorted(counts):
         inside = given == label
         markers = [
@@ -148,13 +158,15 @@ def outlier_groups(
             if m[0] != FORM and len(m[1]) == 1:  # single words survive a rewrite best
                 per_row[list(m[2])] += 1
         grouped = _components(markers, len(labels), counts[label])
+        core: frozenset[int] = frozenset()
         if counts[label] <= len(labels) / 2:  # see _components: not in a majority label
-            spread = scattered(markers, tokens, inside, seed, form=FORM)
+            spread, core = scattered(markers, tokens, inside, seed, form=FORM)
             if spread:
                 grouped.append((*_ordered(spread, markers), SCATTERED))
         for members, rows, how in grouped:
             total = _total_rows(members, markers)
             names = [_name(markers[i][0], markers[i][1]) for i in members]
+            listed[len(found)] = _shown(members, how, core, markers, inside) or (names, rows)
             own = np.zeros(len(labels))
             for i in members:
                 if markers[i][0] != FORM and len(markers[i][1]) == 1:
@@ -171,9 +183,11 @@ def outlier_groups(
             found.append((label, rows, names, total, ratio, how))
     tests = max(1, len(found))
     out = []
-    for label, rows, names, total, ratio, how in found:
+    for number, (label, rows, names, total, ratio, how) in enumerate(found):
         share = MAX_LOOSE_SHARE if how in {LOOSE, SCATTERED} else MAX_SHARE_OF_LABEL
-        if len(rows) < MIN_ROWS or len(rows) > share * counts[label]:
+        # tested on all its rows; listed with only those carrying its distinguishing markers
+        shown_names, shown = listed[number]
+        if len(shown) < MIN_ROWS or len(rows) > share * counts[label]:
             continue
         # scattered markers were each asked a stronger question than this one (.scattered)
         alike = 1.0 if how == SCATTERED else _alike(rows, names, tokens, given == label, seed)
@@ -193,8 +207,8 @@ def outlier_groups(
         out.append(
             OutlierGroup(
                 label,
-                rows,
-                tuple(names),
+                shown,
+                tuple(shown_names),
                 total,
                 len(rows),
                 alike,
@@ -203,9 +217,30 @@ def outlier_groups(
                 float(skew[0]),
                 decades,
                 how,
+                counts[label] / len(labels),
             )
         )
     return sorted(out, key=lambda g: (-g.strength, -len(g.rows), g.label))
+
+
+def _shown(
+    members: Sequence[int],
+    how: str,
+    core: frozenset[int],
+    markers: Sequence[tuple[str, Tokens, tuple[int, ...], int]],
+    inside: np.ndarray,
+) -> tuple[list[str], tuple[int, ...]] | None:
+    """The markers and rows to list of a group carved or gathered out of a label's
+    vocabulary: only those of its markers that carry its distinguishing evidence
+    (:func:`.scattered.distinguishing`); None for other groups and for a group left whole.
+    Such a group is found among the label's own markers, so natural ones chain into it
+    (SMS spam's "£"); its tests ask all of its rows, which only this trims for listing."""
+    if how not in {CARVED, LOOSE}:
+        return None
+    kept, rows = _ordered(distinguishing(members, core, markers, inside), markers)
+    if len(kept) == len(members):
+        return None
+    return [_name(markers[i][0], markers[i][1]) for i in kept], rows
 
 
 def _exclusive(rows: Sequence[int], inside: np.ndarray, min_support: int) -> bool:
@@ -476,8 +511,9 @@ def _mean_jaccard(
 def reportable(group: OutlierGroup) -> bool:
     """Whether ``group`` has the evidence to be reported: :data:`CLEAN_LABEL_STRENGTH`
     decades, or :data:`CARVED_STRENGTH` for a group carved or gathered out of a label's own
-    vocabulary."""
-    bar = CLEAN_LABEL_STRENGTH if group.origin == COMPONENT else CARVED_STRENGTH
+    vocabulary or found in a label of more than :data:`MAJORITY_SHARE` of the rows."""
+    plain = group.origin == COMPONENT and group.label_share <= MAJORITY_SHARE
+    bar = CLEAN_LABEL_STRENGTH if plain else CARVED_STRENGTH
     return group.strength >= bar
 
 

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import numpy as np
 
 from airlock.imports.datasets.ngrams import build_index, tokenize
-from airlock.imports.datasets.outliers import FORM, SCATTERED, _exclusive, outlier_groups
-from airlock.imports.datasets.scattered import scattered
+from airlock.imports.datasets.outliers import (
+    CARVED,
+    CARVED_STRENGTH,
+    COMPONENT,
+    FORM,
+    SCATTERED,
+    OutlierGroup,
+    _exclusive,
+    _shown,
+    outlier_groups,
+    reportable,
+)
+from airlock.imports.datasets.scattered import distinguishing, scattered
 from airlock.imports.datasets.structure import skeletons
 
 COMMON = [f"w{i}" for i in range(300)]  # words of both labels
@@ -69,5 +81,43 @@ def test_campaign_words_are_not_scattered() -> None:
         if _exclusive(rows, inside, 5)
     ]
     assert len(markers) >= 40
-    assert scattered(markers, tokens, inside, 0, form=FORM) == []
+    assert scattered(markers, tokens, inside, 0, form=FORM) == ([], frozenset())
     assert [origin for origin, _ in groups(texts, labels)] == []
+
+
+def test_a_carved_group_lists_only_the_rows_of_its_distinguishing_markers() -> None:
+    """Issue 23: a group carved out of a label's vocabulary takes in natural markers ("£"
+    on a random fifth of the label) beside a style's; only the style's markers (the
+    scattered core and a rarer marker found mostly in their rows) are listed."""
+    rng = random.Random(3)
+    inside = np.zeros(3000, dtype=bool)
+    inside[2000:] = True
+    label = list(range(2000, 3000))
+    planted = sorted(rng.sample(label, 150))
+    pounds = tuple(sorted(rng.sample(label, 200)))  # natural: wherever the label is
+    first, second = planted[:80], planted[70:]
+    rare = tuple(sorted(rng.sample(planted, 12)))  # a style's rarer marker
+    markers = [
+        ("word", ("arrr",), tuple(first), len(first)),
+        ("word", ("avast",), tuple(second), len(second)),
+        ("word", ("£",), pounds, len(pounds)),
+        ("word", ("blackbeard",), rare, len(rare)),
+    ]
+    kept = distinguishing([0, 1, 2, 3], frozenset({0, 1}), markers, inside)
+    assert kept == [0, 1, 3]
+    # without a scattered marker among its own, nothing says which markers are natural
+    assert distinguishing([2, 3], frozenset({0, 1}), markers, inside) == [2, 3]
+    names, rows = _shown([0, 1, 2, 3], CARVED, frozenset({0, 1}), markers, inside) or ([], ())
+    assert sorted(names) == ["arrr", "avast", "blackbeard"]
+    assert set(rows) == set(planted)
+    assert _shown([0, 1, 2, 3], SCATTERED, frozenset({0, 1}), markers, inside) is None
+
+
+def test_a_group_in_a_label_that_is_most_of_the_data_needs_the_higher_bar() -> None:
+    """ADR 0041: in a label of 87% of the rows a word the others never use is exclusive
+    by chance; its component needs the carved groups' evidence, not the plain bar."""
+    group = OutlierGroup("neg", tuple(range(600)), ("mess",), 605, 600, 1.0, 1.0, 0.0,
+                         1e-12, 14.5, COMPONENT, 0.87)  # fmt: skip
+    assert not reportable(group)
+    assert reportable(replace(group, label_share=0.52))
+    assert reportable(replace(group, strength=CARVED_STRENGTH))
