@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 
 from airlock.imports.packages.chains import score
@@ -248,7 +249,7 @@ def setup_imports(source: str) -> set[str]:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return set()
-    return _imported_names(tree) - {""}
+    return _imported_names(tree, source) - {""}
 
 
 def scan_across(
@@ -302,7 +303,7 @@ def scan_pth(
         for target, followed in foreign.items():
             chains += score(target, followed)
         found += chains
-        named = _imported_names(tree) if tree is not None else {""}
+        named = _imported_names(tree, line.strip()) if tree is not None else {""}
         known = set(sys.stdlib_module_names) | shipped
         # exec of code in plain sight is interpreted by the pass; its imports count too.
         run = [e for t in (traced, *foreign.values()) if t for e in t.events]
@@ -322,14 +323,26 @@ def scan_pth(
     return found
 
 
-def _imported_names(tree: ast.Module) -> set[str]:
-    """Top-level modules a snippet imports, by statement or by ``__import__('name')``."""
+# The names of the calls :func:`_imported_names` reads. Where the text is ASCII (no other
+# characters NFKC-fold into an identifier) and names none of them, only import statements
+# count, and those sit in statement lists: the walk skips every expression (an obfuscated
+# ``setup.py`` is mostly expressions; walking them all was most of vetting one, issue 16).
+IMPORTING_CALLS = ("__import__", "import_module", "exec")
+
+
+def _imported_names(tree: ast.Module, source: str | None = None) -> set[str]:
+    """Top-level modules a snippet imports, by statement or by ``__import__('name')``.
+
+    ``source``: the text ``tree`` was parsed from, when known (a faster walk, same names)."""
+    plain = (
+        source is not None and source.isascii() and not any(c in source for c in IMPORTING_CALLS)
+    )
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree) if plain else ast.walk(tree):
         literal = _exec_literal(node)
         if literal is not None:
             try:
-                names |= _imported_names(ast.parse(literal))
+                names |= _imported_names(ast.parse(literal), literal)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 names.add("")  # unreadable code run at start-up: not plain
         if isinstance(node, ast.Import):
@@ -342,6 +355,22 @@ def _imported_names(tree: ast.Module) -> set[str]:
             if name in ("__import__", "import_module"):
                 names.add(str(node.args[0].value).split(".")[0])
     return names
+
+
+STATEMENT_LISTS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _statements(tree: ast.Module) -> Iterator[ast.AST]:
+    """Every statement of ``tree`` (with the ``except`` handlers and ``match`` cases that hold
+    some), in no set order; no expression is visited."""
+    todo: list[ast.AST] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        yield node
+        for name in STATEMENT_LISTS:
+            inner = getattr(node, name, None)
+            if isinstance(inner, list):  # a lambda's or an ``x if c else y``'s body is no list
+                todo.extend(inner)
 
 
 def _exec_literal(node: ast.AST) -> str | None:

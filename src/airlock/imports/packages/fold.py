@@ -13,6 +13,7 @@ import ast
 import base64
 import binascii
 import codecs
+import operator
 import re
 import zlib
 from collections.abc import Callable, Mapping
@@ -54,21 +55,25 @@ def small(value: object) -> bool:
     return isinstance(value, (int, float, bool))
 
 
+# One table for every fold (built once: a table of closures per call was most of folding an
+# obfuscated ``setup.py``'s integer arithmetic, issue 16).
+INT_OPS: dict[type[ast.operator], Callable[[int, int], int | None]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.LShift: lambda a, b: a << b if 0 <= b < 64 else None,
+    ast.RShift: lambda a, b: a >> b if b >= 0 else None,
+    ast.BitXor: operator.xor,
+    ast.BitOr: operator.or_,
+    ast.BitAnd: operator.and_,
+    ast.Mod: lambda a, b: a % b if b else None,
+    ast.FloorDiv: lambda a, b: a // b if b else None,
+}
+
+
 def intop(op: ast.operator, a: int, b: int) -> int | None:
-    table: dict[type[ast.operator], Callable[[], int | None]] = {
-        ast.Add: lambda: a + b,
-        ast.Sub: lambda: a - b,
-        ast.Mult: lambda: a * b,
-        ast.LShift: lambda: a << b if 0 <= b < 64 else None,
-        ast.RShift: lambda: a >> b if b >= 0 else None,
-        ast.BitXor: lambda: a ^ b,
-        ast.BitOr: lambda: a | b,
-        ast.BitAnd: lambda: a & b,
-        ast.Mod: lambda: a % b if b else None,
-        ast.FloorDiv: lambda: a // b if b else None,
-    }
-    fn = table.get(type(op))
-    out = fn() if fn else None
+    fn = INT_OPS.get(type(op))
+    out = fn(a, b) if fn else None
     return out if out is None or abs(out) < 1 << 64 else None  # no bignum work while folding
 
 
