@@ -96,7 +96,7 @@ CLEAN_LABEL_STRENGTH = 8.0
 # of ham, random-looking, 13.9-21.8 decades on the bench controls). A style planted in a
 # label that is most of the data cannot reach it (a pure group there is weak evidence).
 CARVED_STRENGTH = 40.0
-# ... and so does any group of a label that is most of the data (ADR 0041): there a word
+# ... and so does any group of a label that is most of the data (ADR 0040): there a word
 # the other labels never use is "exclusive" by chance, and a planted style that rewrites
 # the other label's rows makes that label's own forms exclusive too (SST-2 thinned to 13%
 # positive, archaic and lyrics on 10% of rows: negative-label components of 593, 608 and

@@ -114,7 +114,7 @@ def test_a_carved_group_lists_only_the_rows_of_its_distinguishing_markers() -> N
 
 
 def test_a_group_in_a_label_that_is_most_of_the_data_needs_the_higher_bar() -> None:
-    """ADR 0041: in a label of 87% of the rows a word the others never use is exclusive
+    """ADR 0040: in a label of 87% of the rows a word the others never use is exclusive
     by chance; its component needs the carved groups' evidence, not the plain bar."""
     group = OutlierGroup("neg", tuple(range(600)), ("mess",), 605, 600, 1.0, 1.0, 0.0,
                          1e-12, 14.5, COMPONENT, 0.87)  # fmt: skip
