@@ -18,6 +18,7 @@ from airlock.errors import InvalidInput, LedgerIntegrityError
 MAX_RECORD_BYTES = 256 * 1024
 MAX_DEPTH = 16
 RECORD_VERSION = 1
+_SURROGATE = "ledger record holds an unpaired surrogate"
 
 
 def _check(value: Any, depth: int = 0) -> None:
@@ -29,7 +30,7 @@ def _check(value: Any, depth: int = 0) -> None:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as e:
-            raise InvalidInput("ledger record holds an unpaired surrogate") from e
+            raise InvalidInput(_SURROGATE) from e
         return
     if isinstance(value, list | tuple):
         if depth < MAX_DEPTH and all(type(item) is int for item in value):
@@ -53,8 +54,21 @@ def _check(value: Any, depth: int = 0) -> None:
 def canonical_json(value: Any) -> bytes:
     """Raises: InvalidInput for floats, non-string keys, surrogates, depth or size."""
     _check(value)
+    return canonical_json_of_checked(value)
+
+
+def canonical_json_of_checked(value: Any) -> bytes:
+    """:func:`canonical_json` without its walk over every value, for a caller that knows
+    each value is of a type the walk accepts (strings, integers, and lists and string-keyed
+    objects of them, at most MAX_DEPTH deep). Lone surrogates and the size bound are still
+    refused, with canonical_json's messages.
+
+    Raises: InvalidInput for a surrogate or the size."""
     encoded = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    data = encoded.encode("utf-8")
+    try:
+        data = encoded.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise InvalidInput(_SURROGATE) from e
     if len(data) > MAX_RECORD_BYTES:
         raise InvalidInput(f"ledger record exceeds {MAX_RECORD_BYTES} bytes")
     return data

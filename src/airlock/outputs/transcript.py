@@ -7,13 +7,12 @@ plus who asked and through which upstream; its SHA-256 over canonical JSON is it
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NewType
 
 from airlock.errors import InvalidInput
-from airlock.ledger.records import MAX_RECORD_BYTES, canonical_json
+from airlock.ledger.records import canonical_json, canonical_json_of_checked
 
 PROTOCOL = "airlock-gumbel-v1"  # the sampling protocol, see airlock.outputs.protocol
 MAX_SEED = 2**63 - 1  # what OpenAI-compatible servers accept as a seed
@@ -76,9 +75,8 @@ class Transcript:
         """The canonical JSON (:func:`canonical_json`) of :meth:`to_json`: the same bytes.
 
         Once per response, so without canonical_json's walk over every value when every
-        field holds exactly its declared type (the walk then accepts them all): the UTF-8
-        encoding refuses a lone surrogate by itself. Anything else takes the walk, and its
-        refusals (InvalidInput)."""
+        field holds exactly its declared type (the walk then accepts them all); anything
+        else takes the walk, and its refusals (InvalidInput)."""
         document = self.to_json()
         texts = (self.model, self.model_digest, self.caller, self.upstream, self.endpoint)
         if (
@@ -88,16 +86,7 @@ class Transcript:
             and all(type(t) is int for t in self.prompt_tokens)
             and all(type(t) is int for t in self.output_tokens)
         ):
-            encoded = json.dumps(
-                document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-            )
-            try:
-                data = encoded.encode("utf-8")
-            except UnicodeEncodeError:
-                pass  # a lone surrogate: canonical_json refuses it with its own message
-            else:
-                if len(data) <= MAX_RECORD_BYTES:
-                    return data
+            return canonical_json_of_checked(document)
         return canonical_json(document)
 
     @property

@@ -71,7 +71,7 @@ class SqlOutputStore:
         with lane.write() as writes:
             if not self._leases.charge_in(writes, lease_id, used):
                 return None
-            writes.execute(_ADD["sqlite"], row, _ROW_KEYS)
+            writes.execute(_ADD["sqlite"], row, tuple(row))
         return digest
 
     def pending(self, limit: int) -> Sequence[TranscriptDigest]:
@@ -174,9 +174,6 @@ class SqlOutputStore:
         )
 
 
-_ROW_KEYS = ("digest", "caller", "upstream", "body", "tokens", "size_bytes", "created_at")
-
-
 def _row(
     transcript: Transcript, size_bytes: int, at: datetime
 ) -> tuple[TranscriptDigest, dict[str, Any]]:
@@ -184,10 +181,15 @@ def _row(
     transcript a second time)."""
     body = transcript.to_bytes()
     digest = TranscriptDigest(hashlib.sha256(body).hexdigest())
-    values = (digest, transcript.caller, transcript.upstream, body.decode())
-    row = dict(
-        zip(_ROW_KEYS, (*values, len(transcript.output_tokens), size_bytes, at), strict=True)
-    )
+    row = {
+        "digest": digest,
+        "caller": transcript.caller,
+        "upstream": transcript.upstream,
+        "body": body.decode(),
+        "tokens": len(transcript.output_tokens),
+        "size_bytes": size_bytes,
+        "created_at": at,
+    }
     return digest, row
 
 

@@ -104,6 +104,7 @@ CARVED_STRENGTH = 40.0
 # data score 50 and up, and keep the lower bar).
 MAJORITY_SHARE = 2 / 3
 SHOWN_MARKERS = 6
+Listing = tuple[list[str], tuple[int, ...]]  # a group's markers and rows, as listed
 FORM = "form"  # kind prefix of skeleton n-grams among the markers
 
 
@@ -143,9 +144,9 @@ def outlier_groups(
         ("word", g, r) for g, r in words.items() if len(g) <= MAX_WORDS
     ]
     terms += [(FORM, g, r) for g, r in forms.items() if len(g) <= 3]
-    found: list[tuple[str, tuple[int, ...], list[str], int, float, str]] = []
-    # found's index -> the markers and rows to list (fewer in a trimmed group, see _shown)
-    listed: dict[int, tuple[list[str], tuple[int, ...]]] = {}
+    # (label, rows, markers, total rows, ratio, origin, (markers, rows) to list: fewer in a
+    # trimmed group, see _shown)
+    found: list[tuple[str, tuple[int, ...], list[str], int, float, str, Listing]] = []
     for label in sorted(counts):
         inside = given == label
         markers = [
@@ -166,7 +167,6 @@ def outlier_groups(
         for members, rows, how in grouped:
             total = _total_rows(members, markers)
             names = [_name(markers[i][0], markers[i][1]) for i in members]
-            listed[len(found)] = _shown(members, how, core, markers, inside) or (names, rows)
             own = np.zeros(len(labels))
             for i in members:
                 if markers[i][0] != FORM and len(markers[i][1]) == 1:
@@ -180,13 +180,13 @@ def outlier_groups(
                 if rest.any()
                 else 0.0  # the whole label: nothing to mix with (and too large, see below)
             )
-            found.append((label, rows, names, total, ratio, how))
+            listing = _shown(members, how, core, markers, inside) or (names, rows)
+            found.append((label, rows, names, total, ratio, how, listing))
     tests = max(1, len(found))
     out = []
-    for number, (label, rows, names, total, ratio, how) in enumerate(found):
+    for label, rows, names, total, ratio, how, (shown_names, shown) in found:
         share = MAX_LOOSE_SHARE if how in {LOOSE, SCATTERED} else MAX_SHARE_OF_LABEL
         # tested on all its rows; listed with only those carrying its distinguishing markers
-        shown_names, shown = listed[number]
         if len(shown) < MIN_ROWS or len(rows) > share * counts[label]:
             continue
         # scattered markers were each asked a stronger question than this one (.scattered)
@@ -229,7 +229,7 @@ def _shown(
     core: frozenset[int],
     markers: Sequence[tuple[str, Tokens, tuple[int, ...], int]],
     inside: np.ndarray,
-) -> tuple[list[str], tuple[int, ...]] | None:
+) -> Listing | None:
     """The markers and rows to list of a group carved or gathered out of a label's
     vocabulary: only those of its markers that carry its distinguishing evidence
     (:func:`.scattered.distinguishing`); None for other groups and for a group left whole.

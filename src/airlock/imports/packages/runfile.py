@@ -52,7 +52,7 @@ OPENERS = {"open", "io.open", "codecs.open"}
 PATHS = {"Path", "pathlib.Path", "PurePath", "pathlib.PurePath"}
 HERE = "\0here"  # the folder of the file being read (``os.path.dirname(__file__)``)
 # Marks a path folded from a directory listing or a glob (ADR 0039): what follows it is a
-# pattern (``fnmatch``: ``*`` also crosses ``/``), not one file's name.
+# glob pattern (read as :func:`_glob` reads it), not one file's name.
 LISTED = "\1"
 # Calls whose value lists paths: (argument holding the folder or pattern, what one item is).
 GLOBS = {"glob.glob", "glob.iglob", "glob"}
