@@ -70,6 +70,7 @@ def scan_python(
     helper: bool = False,
     rewrite: bool = True,
     script: bool = False,
+    keep: dict[str, ast.Module] | None = None,
 ) -> list[PackageFinding]:
     """Findings for one Python file; a file that does not parse is itself a finding.
 
@@ -79,6 +80,7 @@ def scan_python(
     ``rewrite``: a coding cookie that rewrites the text (:mod:`disguise`) has its decoded
     text scanned as well (once).
     """
+    text = source
     found = scan_constants(path, source) + _embedded(path, source)
     found += tradecraft_findings(path, source)
     codec = cookie_codec(source[:2000].encode("utf-8", "replace")) if rewrite else None
@@ -128,6 +130,8 @@ def scan_python(
                 f"could not parse as Python ({type(e).__name__}); cannot vet it",
             ),
         ]
+    if keep is not None and source is text:  # not folded: the tree of the member's own text
+        keep[path] = tree
     # What this text runs from other files, answered now from this tree: the archive pass
     # asks of every module, and parsing is most of vetting (run_files keeps the answer).
     run_files(source, top_only=not install_time, tree=tree)
@@ -193,14 +197,13 @@ def _embedded(path: str, source: str) -> list[PackageFinding]:
         top = name.split(".", 1)[0]
         if match.group(1).rpartition("\n")[2]:
             continue  # indented: optional (inside try or a function)
-        line = source.count("\n", 0, match.start(2) if match.group(2) else match.start(3)) + 1
         imitated = stdlib_lookalike(top)
         if imitated:
             found.append(
                 PackageFinding(
                     "stdlib-lookalike-import",
                     path,
-                    line,
+                    _line_of(source, match),
                     Severity.HIGH,
                     f"imports {top!r} when loaded: not the standard library's {imitated!r} but a "
                     "look-alike only the package index can supply",
@@ -212,7 +215,7 @@ def _embedded(path: str, source: str) -> list[PackageFinding]:
                 PackageFinding(
                     "lookalike-import",
                     path,
-                    line,
+                    _line_of(source, match),
                     Severity.HIGH,
                     f"imports {top!r} when loaded: not the popular {imitated!r} but a look-alike "
                     "only the package index can supply",
@@ -242,6 +245,12 @@ def _embedded(path: str, source: str) -> list[PackageFinding]:
     return found
 
 
+def _line_of(source: str, match: re.Match[str]) -> int:
+    """The line of an :data:`IMPORTS` match's module name; counted only for a finding (one
+    count from the start of the text per import line made big modules quadratic, issue 16)."""
+    return source.count("\n", 0, match.start(2) if match.group(2) else match.start(3)) + 1
+
+
 def setup_imports(source: str) -> set[str]:
     """Top-level names ``setup.py`` imports (its local helpers are among them), by statement,
     by ``__import__`` or in code it execs."""
@@ -253,17 +262,25 @@ def setup_imports(source: str) -> set[str]:
 
 
 def scan_across(
-    path: str, source: str, package: LocalModules, module: str, *, install_time: bool
+    path: str,
+    source: str,
+    package: LocalModules,
+    module: str,
+    *,
+    install_time: bool,
+    tree: ast.Module | None = None,
 ) -> list[PackageFinding]:
     """Chains that start in ``path`` on install or import and continue in a function of
     another module of the same archive (issue 16: ``from .util import run; run()``).
 
     The findings name the module where each sink is; the file's own pass (:func:`scan_python`)
-    reports what it does alone, so duplicates are left for the caller to merge."""
-    try:
-        tree = ast.parse(source, filename=path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return []  # the file's own pass reports it
+    reports what it does alone, so duplicates are left for the caller to merge. ``tree``:
+    ``ast.parse(source)`` when the file's own pass kept it (it is not parsed again)."""
+    if tree is None:
+        try:
+            tree = ast.parse(source, filename=path)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return []  # the file's own pass reports it
     try:
         own, foreign = trace_across(tree, install_time=install_time, package=package, module=module)
         found = score(path, own)

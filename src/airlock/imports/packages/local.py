@@ -31,6 +31,8 @@ class LocalModules:
         self.sources = sources
         self.tops = frozenset(name.split(".", 1)[0] for name in sources)
         self._trees: dict[str, ast.Module | None] = {}
+        # Trees that files' own passes kept, by member path: not parsed again (issue 16).
+        self.kept: dict[str, ast.Module] = {}
         self._acts: dict[str, bool] = {}
         self._relays: dict[str, bool] = {}
         self._tops = frozenset(t.encode() for t in self.tops)
@@ -62,10 +64,12 @@ class LocalModules:
         tree = None
         if found is not None and len(found[1]) <= min(MAX_MODULE_BYTES, self.parse_left):
             self.parse_left -= len(found[1])
-            try:
-                tree = ast.parse(found[1].decode("utf-8", "replace"))
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                tree = None
+            tree = self.kept.get(found[0])
+            if tree is None:
+                try:
+                    tree = ast.parse(found[1].decode("utf-8", "replace"))
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    tree = None
         self._trees[module] = tree
         return tree
 

@@ -113,10 +113,15 @@ DROP_SITE_WORDS = (
     "pastebin", "discord", "ngrok", "transfer.sh", "telegram", "webhook", "pipedream",
     "interact.sh", "oast.", "burpcollaborator",
 )  # fmt: skip
+# SECRETS' alternatives lower-cased: a match's text lower-cased holds one of them.
+SECRET_WORDS = (
+    ".ssh", "id_rsa", "id_ed25519", ".aws/credentials", ".netrc", ".docker/config",
+    ".kube/config", ".git-credentials", "login data", "cookies",
+)  # fmt: skip
 # Each rule with the literals (in the lower-cased text) one of which any match contains:
 # a substring test is many times faster than a regex pass, and most files hold none of them.
 CONSTANT_RULES: tuple[tuple[str, LazyPattern[str], Severity, str, tuple[str, ...]], ...] = (
-    ("credential-path", SECRETS, Severity.MEDIUM, "mentions a credential file", ()),
+    ("credential-path", SECRETS, Severity.MEDIUM, "mentions a credential file", SECRET_WORDS),
     # Cloud SDKs read the metadata service; only the chain that sends it out denies.
     (
         "cloud-metadata",

@@ -26,7 +26,7 @@ from airlock.imports.packages.depends import bad_dependencies, declared_names, d
 from airlock.imports.packages.hooks import hook_findings, hook_modules
 from airlock.imports.packages.imposture import impostor_of
 from airlock.imports.packages.lazyre import LazyPattern
-from airlock.imports.packages.local import LocalModules, module_names
+from airlock.imports.packages.local import MAX_ARCHIVE_PARSE, LocalModules, module_names
 from airlock.imports.packages.memo import MEMO
 from airlock.imports.packages.native import (
     DATA_SUFFIXES,
@@ -45,6 +45,8 @@ from airlock.imports.packages.runfile import RunFile, resolve, resolve_listed, r
 from airlock.imports.packages.typosquat import Protected, distance, normalise, typosquat_of
 
 if TYPE_CHECKING:
+    import ast
+
     from airlock.imports.packages.feed import KnownBad
     from airlock.imports.packages.provenance import Check, Publisher
 
@@ -145,6 +147,10 @@ def _vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
         {m.name: m.data for m in members if m.name.endswith(".py") and m.data is not None},
         sdist=_is_sdist(filename),
     )
+    # Files the cross-file pass will read: their own pass keeps its tree for it (issue 16).
+    kept = _within_budget(
+        across := _across_starts(members, package, scripts, sdist=_is_sdist(filename))
+    )
     for member in members:
         if member.data is None:
             # Unread code is a skipped check and holds; unread data (a large test matrix) is
@@ -172,6 +178,7 @@ def _vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
                     member.data,
                     helper=helper,
                     script=member.name in inert,
+                    keep=package.kept if member.name in kept else None,
                 ),
             )
         )
@@ -180,7 +187,7 @@ def _vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
             metadata = member.data.decode("utf-8", "replace")
         if _own_record(filename, member.name):
             record = member.data.decode("utf-8", "replace")
-    findings = _archive_findings(filename, findings, members, package, scripts, shipped)
+    findings = _archive_findings(filename, findings, across, members, package, scripts, shipped)
     findings += _empty_package(filename, members)
     findings += bytecode_findings(members)
     name = _header(metadata, "Name") or project_of_filename(filename)
@@ -353,6 +360,7 @@ def _member_findings(
     shipped: frozenset[str] = frozenset(),
     package: LocalModules | None = None,
     script: bool = False,
+    keep: dict[str, ast.Module] | None = None,
 ) -> list[PackageFinding]:
     base = path.rsplit("/", 1)[-1]
     if base.endswith(".pth"):
@@ -370,7 +378,7 @@ def _member_findings(
         return []
     source = data.decode("utf-8", "replace")
     install = _runs_setup(path)
-    found = scan_python(path, source, install_time=install, helper=helper, script=script)
+    found = scan_python(path, source, install_time=install, helper=helper, script=script, keep=keep)
     if install:
         found += list(setup_py_hooks(path, source))
     if SIDE_CODE.search(path):
@@ -403,6 +411,7 @@ INSTALLED = LazyPattern(r"(?<![\w./-])([A-Za-z][\w.-]{2,})")
 def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the members
     filename: str,
     findings: list[PackageFinding],
+    across: list[Member],
     members: list[Member],
     package: LocalModules,
     scripts: set[str],
@@ -411,7 +420,7 @@ def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the
     """Findings that need the whole archive: chains across files, files run as code by
     another, and look-alike imports less those the archive ships or declares."""
     sdist = not filename.endswith(".whl")
-    found = _merge(findings, _across(members, package, scripts, sdist=sdist))
+    found = _merge(findings, _across(across, package, scripts, sdist=sdist))
     found = _merge(found, _files_run(members, scripts))
     if not any(f.rule in LOOKALIKE_IMPORTS for f in found):
         return found
@@ -424,15 +433,61 @@ def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the
 
 
 def _across(
-    members: list[Member], package: LocalModules, scripts: set[str], *, sdist: bool
+    starts: list[Member], package: LocalModules, scripts: set[str], *, sdist: bool
 ) -> list[PackageFinding]:
     """Chains from ``setup.py`` or a package's ``__init__.py`` into functions of the
     archive's other modules, called on install or import (issue 16: chains across files).
 
-    Only files that import from their own package are parsed again for this. Other
-    modules follow, when their module level calls a name imported from the archive (issue
-    16: ``from .a import grab; from .b import send; send(grab())`` in any module)."""
+    ``starts``: the files :func:`_across_starts` chose, in order. A file whose own pass kept
+    its tree (``package.kept``) is not parsed again."""
     found: list[PackageFinding] = []
+    for member in starts:
+        if member.data is None:
+            continue  # _across_starts chose only read files
+        install = _runs_setup(member.name)
+        names = module_names(member.name, sdist=sdist)
+        if package.steps_left <= 0 or package.parse_left < len(member.data):
+            break  # bounded per archive: this pass only adds to each file's own
+        package.parse_left -= len(member.data)
+        source = member.data.decode("utf-8", "replace")
+        side = bool(SIDE_CODE.search(member.name)) or member.name in scripts
+        for finding in scan_across(
+            member.name,
+            source,
+            package,
+            names[0] if names else "",
+            install_time=install,
+            tree=package.kept.get(member.name),
+        ):
+            light = side or SIDE_CODE.search(finding.path) or finding.path in scripts
+            found.append(_lighter(finding) if light else finding)
+    return found
+
+
+def _within_budget(starts: list[Member]) -> set[str]:
+    """The first of ``starts`` whose text fits the cross-file pass's parse budget: no other
+    can be read by it (:func:`_across` stops at the first that does not fit), so only their
+    trees are worth keeping; the bound on what is kept is the pass's own."""
+    names: set[str] = set()
+    left = MAX_ARCHIVE_PARSE
+    for member in starts:
+        size = len(member.data or b"")
+        if size > left:
+            break
+        left -= size
+        names.add(member.name)
+    return names
+
+
+def _across_starts(
+    members: list[Member], package: LocalModules, scripts: set[str], *, sdist: bool
+) -> list[Member]:
+    """Files whose own-package calls :func:`_across` follows, in the order it reads them.
+
+    ``setup.py`` and a package's ``__init__.py`` when they import a name from the archive
+    and call it. Other modules follow, when their module level calls a name imported from
+    the archive (issue 16: ``from .a import grab; from .b import send; send(grab())`` in
+    any module)."""
     starts = [m for m in members if _runs_setup(m.name) or m.name.endswith("/__init__.py")]
     chosen = {m.name for m in starts}
     # Not ``__main__`` (run by ``python -m``), tests, docs, examples, sdist scripts or a
@@ -448,6 +503,8 @@ def _across(
         and m.name not in scripts
         and "." in "".join(module_names(m.name, sdist=sdist))  # in a package, not a root script
     ]
+    tops = frozenset(t.encode() for t in package.tops if t.isidentifier())  # once, not a file
+    chosen_starts: list[Member] = []
     for member in starts:
         if member.data is None:
             continue
@@ -455,20 +512,11 @@ def _across(
         names = module_names(member.name, sdist=sdist)
         top_only = not (install or member.name in chosen)
         if (top_only and not names) or not _calls_locally(
-            member.data, package.tops - set(names), top_only=top_only
+            member.data, tops, own={n.encode() for n in names}, top_only=top_only
         ):
             continue
-        if package.steps_left <= 0 or package.parse_left < len(member.data):
-            break  # bounded per archive: this pass only adds to each file's own
-        package.parse_left -= len(member.data)
-        source = member.data.decode("utf-8", "replace")
-        side = bool(SIDE_CODE.search(member.name)) or member.name in scripts
-        for finding in scan_across(
-            member.name, source, package, names[0] if names else "", install_time=install
-        ):
-            light = side or SIDE_CODE.search(finding.path) or finding.path in scripts
-            found.append(_lighter(finding) if light else finding)
-    return found
+        chosen_starts.append(member)
+    return chosen_starts
 
 
 MAX_RUNS = 16  # files run by exec/runpy judged per archive
@@ -545,17 +593,22 @@ def listed_exec(runner: str, run: RunFile, *, install: bool) -> PackageFinding:
     )
 
 
-def _calls_locally(data: bytes, tops: frozenset[str], *, top_only: bool = False) -> bool:
+def _calls_locally(
+    data: bytes, tops: Set[bytes], *, own: Set[bytes] = frozenset(), top_only: bool = False
+) -> bool:
     """Whether the file imports a name from its own package and calls it (a cheap text
     test: most ``__init__.py`` files only re-export); ``top_only``: calls it on an unindented
-    line (module level), the only calls of an ordinary module that run on import."""
+    line (module level), the only calls of an ordinary module that run on import.
+
+    ``tops``: the package's top-level names (encoded); ``own``: the file's own module names,
+    which do not count among them."""
     if b"import" not in data:
         return False
-    wanted = {t.encode() for t in tops if t.isidentifier()}
     names: list[bytes] = []
     for match in LOCAL_IMPORT.finditer(data):
         module = match.group(1) or match.group(3)
-        if not (module.startswith(b".") or module.split(b".")[0] in wanted):
+        top = module.split(b".")[0]
+        if not (module.startswith(b".") or (top in tops and top not in own)):
             continue
         if match.group(2) and match.group(2).strip() == b"*":
             if not top_only and TOP_CALL.search(data):  # a name it brought, called on import
