@@ -381,23 +381,14 @@ def _run_call(node: ast.Call, folder: _Folder, opened: dict[str, ast.expr]) -> R
 
 def resolve_listed(target: str, runner: str, members: frozenset[str]) -> list[str]:
     """The archive members a listed path (:attr:`RunFile.listed`, folded in file
-    ``runner``) may name: the pattern tried from the runner's folder and the archive's root
-    folder, as :func:`resolve` tries a path. Sorted; none when the pattern does not fold."""
+    ``runner``) may name: the pattern tried as :func:`resolve` tries a path (:func:`_tries`;
+    an absolute pattern names none). Sorted; none when the pattern does not fold."""
     pattern = target.replace(LISTED, "")
     if UNFOLDED in pattern or WALK in pattern:
         return []
-    folder = posixpath.dirname(runner)
-    if HERE in pattern:
-        tries = [pattern.replace(f"{HERE}/\0file", runner).replace(HERE, folder)]
-    else:
-        root = runner.split("/", 1)[0] if "/" in runner else ""
-        tries = [
-            posixpath.join(folder, pattern),
-            *([posixpath.join(root, pattern)] if root else []),
-        ]
     found: set[str] = set()
-    for path in tries:
-        wanted = _glob(posixpath.normpath(path).lstrip("/"))
+    for path in _tries(pattern, runner):
+        wanted = _glob(path)
         found |= {m for m in members if wanted.fullmatch(m)}
     return sorted(found - {runner})
 
@@ -426,17 +417,25 @@ def resolve(target: str, runner: str, members: frozenset[str]) -> str | None:
 
     A relative path is tried from the runner's folder (where ``setup.py`` runs) and from the
     archive's root folder; ``HERE`` is the runner's folder."""
-    folder = posixpath.dirname(runner)
-    tries = []
-    if HERE in target:
-        tries.append(target.replace(f"{HERE}/\0file", runner).replace(HERE, folder))
-    elif not target.startswith("/"):
-        tries += [posixpath.join(folder, target), target]
-        root = runner.split("/", 1)[0] if "/" in runner else ""
-        if root:
-            tries.append(posixpath.join(root, target))
-    for path in tries:
-        name = posixpath.normpath(path).lstrip("/")
+    for name in _tries(target, runner):
         if name in members:
             return name
     return None
+
+
+def _tries(target: str, runner: str) -> list[str]:
+    """The member names a path folded in ``runner`` may mean, for :func:`resolve` and
+    :func:`resolve_listed` alike: from the runner's folder, from the archive's top and from
+    its root folder. An absolute path (``/tmp/x.py``, ``/tmp/*.py``) is outside the archive:
+    it names no member (a member ``tmp/x.py`` is not ``/tmp/x.py``)."""
+    folder = posixpath.dirname(runner)
+    if HERE in target:
+        tries = [target.replace(f"{HERE}/\0file", runner).replace(HERE, folder)]
+    elif target.startswith("/"):
+        return []
+    else:
+        tries = [posixpath.join(folder, target), target]
+        root = runner.split("/", 1)[0] if "/" in runner else ""
+        if root:
+            tries.append(posixpath.join(root, target))
+    return [posixpath.normpath(path).lstrip("/") for path in tries]

@@ -12,7 +12,7 @@ from airlock.domain.requests import Outcome
 from airlock.imports.packages.analysis import scan_python
 from airlock.imports.packages.depends import lookalike_of
 from airlock.imports.packages.rules import PackageFinding, Severity
-from airlock.imports.packages.runfile import resolve_listed, run_files
+from airlock.imports.packages.runfile import resolve, resolve_listed, run_files
 from airlock.imports.packages.vet import vet
 from scripts.make_test_packages import sdist, wheel
 
@@ -314,3 +314,32 @@ def test_a_package_declaring_a_key_slip_holds() -> None:
     report = vet("helperkit-0.1-py3-none-any.whl", data)
     assert report.verdict is Outcome.HOLD, report.to_json()
     assert _worst(report.findings, "lookalike-dependency") is Severity.HIGH
+
+
+# --- an absolute path names no member, listed or not -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import glob\nfor f in glob.glob('/tmp/*.py'):\n    exec(open(f).read())\n",
+        "exec(open('/tmp/x.py').read())\n",
+    ],
+)
+def test_an_absolute_path_never_names_an_archive_member(source: str) -> None:
+    members = frozenset({"p-1/setup.py", "tmp/x.py", "p-1/tmp/x.py"})
+    (run,) = run_files(source)
+    if run.listed:
+        assert resolve_listed(run.target, "p-1/setup.py", members) == []
+    else:
+        assert resolve(run.target, "p-1/setup.py", members) is None
+
+
+def test_a_listing_and_a_fixed_path_name_the_same_members() -> None:
+    members = frozenset({"p-1/setup.py", "p-1/conf/a.py", "conf/b.py"})
+    (fixed,) = run_files("exec(open('conf/b.py').read())\n")
+    (listed,) = run_files(
+        "import glob\nfor f in glob.glob('conf/b.*'):\n    exec(open(f).read())\n"
+    )
+    assert resolve(fixed.target, "p-1/setup.py", members) == "conf/b.py"
+    assert resolve_listed(listed.target, "p-1/setup.py", members) == ["conf/b.py"]
