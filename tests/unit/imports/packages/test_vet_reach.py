@@ -343,3 +343,104 @@ def test_a_listing_and_a_fixed_path_name_the_same_members() -> None:
     )
     assert resolve(fixed.target, "p-1/setup.py", members) == "conf/b.py"
     assert resolve_listed(listed.target, "p-1/setup.py", members) == ["conf/b.py"]
+
+
+# --- hooks and objects handed on (ADR 0041) -----------------------------------------------
+
+OBJECTS = HOOKS + "import base64, subprocess, tempfile\nB = 'ZWNobyBoaQ=='\n\n"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # a bound method registered by a constructor that names no sink
+        (
+            "class T:\n    def __init__(self):\n        atexit.register(self.flush)\n"
+            "    def flush(self):\n    " + SEND + "\n_t = T()\n"
+        ),
+        # a bound method set as the exception hook by a method called on import
+        (
+            "class T:\n    def install(self):\n        sys.excepthook = self.hook\n"
+            "    def hook(self, *a):\n    " + SEND + "\nT().install()\n"
+        ),
+        # a bound method as a thread's target
+        (
+            "class T:\n    def __init__(self):\n"
+            "        threading.Thread(target=self.loop, daemon=True).start()\n"
+            "    def loop(self):\n    " + SEND + "\n_t = T()\n"
+        ),
+    ],
+)
+def test_a_bound_method_handed_to_the_interpreter_runs_when_it_is_handed(source: str) -> None:
+    found = scan_python("m/__init__.py", OBJECTS + source)
+    assert _worst(found, "exfiltration") is Severity.CRITICAL, found
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # an instance made by one function into a module global, used by another
+        (
+            "class C:\n    def go(self):\n    " + SEND + "\n_c = None\n\n"
+            "def _init():\n    global _c\n    _c = C()\n\n"
+            "def _run():\n    _c.go()\n\n_init()\n_run()\n"
+        ),
+        # an instance kept in an attribute by a constructor naming no sink
+        (
+            "class C:\n    def go(self):\n    " + SEND + "\n"
+            "class Holder:\n    def __init__(self):\n        self.c = C()\n"
+            "    def run(self):\n        self.c.go()\n\n_h = Holder()\n_h.run()\n"
+        ),
+    ],
+)
+def test_a_method_of_an_object_made_in_another_function_is_followed(source: str) -> None:
+    found = scan_python("m/__init__.py", OBJECTS + source)
+    assert _worst(found, "exfiltration") is Severity.CRITICAL, found
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # the run is walked before the write (another method): the path kept in self.path
+        (
+            "class D:\n    def __init__(self):\n"
+            "        self.path = os.path.join(tempfile.gettempdir(), 'u.py')\n"
+            "    def write(self):\n        with open(self.path, 'wb') as f:\n"
+            "            f.write(base64.b64decode(B))\n"
+            "    def run(self):\n        subprocess.Popen([sys.executable, self.path])\n"
+        ),
+        # two functions, the runner defined last
+        (
+            "def fetch(d):\n    open(os.path.join(d, 'x.sh'), 'wb').write(base64.b64decode(B))\n\n"
+            "def start(d):\n    subprocess.call(['sh', os.path.join(d, 'x.sh')])\n"
+        ),
+    ],
+)
+def test_a_dropped_path_run_by_code_walked_before_the_write_is_a_dropper(source: str) -> None:
+    found = scan_python("m/__init__.py", OBJECTS + source)
+    assert _worst(found, "dropper") is Severity.CRITICAL, found
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # plain data written to self.path, then run
+        (
+            "class D:\n    def __init__(self):\n"
+            "        self.path = os.path.join(tempfile.gettempdir(), 'u.py')\n"
+            "    def write(self):\n        with open(self.path, 'w') as f:\n"
+            "            f.write('print(1)')\n"
+            "    def run(self):\n        subprocess.Popen([sys.executable, self.path])\n"
+        ),
+        # a constructor that stores plain values: quiet
+        "class T:\n    def __init__(self):\n        self.n = 1\n\n_t = T()\n",
+        # a bound method hook that only logs
+        (
+            "class T:\n    def __init__(self):\n        atexit.register(self.close)\n"
+            "    def close(self):\n        print('bye')\n\n_t = T()\n"
+        ),
+    ],
+)
+def test_objects_and_hooks_that_do_nothing_stay_quiet(source: str) -> None:
+    found = scan_python("m/__init__.py", OBJECTS + source)
+    assert all(f.severity < Severity.HIGH for f in found), found
