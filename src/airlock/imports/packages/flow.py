@@ -24,6 +24,7 @@ import builtins
 import contextlib
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import NamedTuple
@@ -190,7 +191,9 @@ class Interpreter:
         self.fills: dict[int, set[int]] = {}
         # Runs no dropped path matched yet: (trace, event index, text, skeleton text).
         self.unmatched: list[tuple[Trace, int, str, str]] = []
-        self.handing: dict[int, bool] = {}  # :meth:`hands_on`, by id of the constructor
+        self.handing: dict[int, bool] = {}
+        # Classes of other modules of the archive made here, by qualified name: their module.
+        self.homes: dict[str, str] = {}  # :meth:`hands_on`, by id of the constructor
         # The module's own names: a function declaring ``global x`` binds x there (ADR 0041).
         self.globals: dict[str, Val] | None = None
 
@@ -888,6 +891,11 @@ class Interpreter:
     ) -> Val | None:
         """Evaluate method ``name`` of local class ``cls`` (or of its local bases) with
         ``self`` bound; None when neither defines it or it was not evaluated."""
+        home = self.homes.get(cls)
+        if home is not None and home != self.module:
+            # A class of another module of the archive: its methods see that module's names
+            # and their events are kept under its path (ADR 0041).
+            return self.abroad(home, lambda env: self.method(cls, name, args, env, when))
         seen: set[str] = set()
         while cls in self.classes and cls not in seen and len(seen) < 8:
             seen.add(cls)
@@ -960,30 +968,54 @@ class Interpreter:
         if found is None:
             return None
         module, func = found
+        if isinstance(func, ast.ClassDef):
+            return self.construct(module, func, args, when)
         # Once per function, moment and labels carried in, per archive: a large package's
         # hundred ``__init__.py`` files calling one helper are read once (issue 16: bounded).
         key = (module, func.name, when.name, frozenset().union(*(a.labels for a in args)))
         done = self.package.followed.get(key)
         if isinstance(done, Val):
             return done
+        value = self.abroad(module, lambda env: self.apply(func, args, env, when)) or UNKNOWN
+        self.package.followed[key] = value
+        return value
+
+    def abroad(self, module: str, run: Callable[[dict[str, Val]], Val | None]) -> Val | None:
+        """``run`` with ``module``'s names, its events kept under that module's path."""
+        if self.package is None:
+            return None
         env = self.module_env(module)
         path = self.package.path(module)
         saved = (self.trace, self.module)
         self.trace = self.foreign.setdefault(path, Trace())
         self.module = module
         try:
-            value = self.apply(func, args, env, when) or UNKNOWN
+            return run(env)
         finally:
             self.trace, self.module = saved
-        self.package.followed[key] = value
-        return value
+
+    def construct(self, module: str, cls: ast.ClassDef, args: list[Val], when: When) -> Val:
+        """An instance of a class another module of the archive defines, made on install or
+        import: its ``__init__`` and ``__del__`` run then, and methods called on it later
+        are that class's (``from ._b import T; T()``, ``make().go()``; ADR 0041)."""
+        qualified = f"{module}.{cls.name}"
+        if qualified not in self.homes:
+            if len(self.homes) >= MAX_HOMES:
+                return UNKNOWN
+            self.homes[qualified] = module
+            self.classes[qualified] = cls
+        instance = Val(ref=f"{qualified}()")
+        if when is not When.LATER:
+            self.method(qualified, "__init__", [instance, *args], {}, when)
+            self.method(qualified, "__del__", [instance], {}, when)
+        return instance
 
     def local_function(
         self, ref: str, module: str, hops: int
-    ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef] | None:
-        """The module and definition ``ref`` (seen from ``module``) names, when the archive
-        ships it and the module names a sink; names re-exported by ``from .x import f`` are
-        followed (twice at most)."""
+    ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
+        """The module and definition (a function or a class) ``ref`` (seen from ``module``)
+        names, when the archive ships it and the module names a sink; names re-exported by
+        ``from .x import f`` are followed (twice at most)."""
         if self.package is None:
             return None
         name = absolute(ref, module, self.package.is_package(module))
@@ -996,7 +1028,10 @@ class Interpreter:
         if tree is None:
             return None
         for stmt in tree.body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == attr:
+            if (
+                isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                and stmt.name == attr
+            ):
                 return (owner, stmt) if relays else None
         if hops >= 2:
             return None
@@ -1024,6 +1059,9 @@ class Interpreter:
             with contextlib.suppress(OverBudget):  # what was bound so far is what it sees
                 quiet.block(tree.body, env, When.LATER)
             self.package.steps_left -= MAX_FOREIGN_STEPS - max(quiet.steps, 0)
+            for stmt in tree.body:  # its classes by full name: ``C()`` there is followed
+                if isinstance(stmt, ast.ClassDef) and env.get(stmt.name) == Val(ref=stmt.name):
+                    env[stmt.name] = Val(ref=f"{module}.{stmt.name}")
         self.package.envs[module] = env
         return env
 
@@ -1100,6 +1138,7 @@ class Interpreter:
 
 
 MAX_SHAPE = 512
+MAX_HOMES = 32  # classes of other modules followed per file
 MAX_UNMATCHED = 256  # runs kept for :meth:`Interpreter.late_drops`
 SKELETON = "\0"  # marks a ``path_var`` that is an expression's text, not a variable's name
 PATH_WRITES = {"write_bytes", "write_text"}

@@ -444,3 +444,43 @@ def test_a_dropped_path_run_by_code_walked_before_the_write_is_a_dropper(source:
 def test_objects_and_hooks_that_do_nothing_stay_quiet(source: str) -> None:
     found = scan_python("m/__init__.py", OBJECTS + source)
     assert all(f.severity < Severity.HIGH for f in found), found
+
+
+ABROAD = "import atexit, os, urllib.request\n\n"
+
+
+@pytest.mark.parametrize(
+    ("init", "module"),
+    [
+        # a class of another module, made on import: its constructor registers a bound method
+        (
+            "from ._b import T\n_t = T()\n",
+            ABROAD + "class T:\n    def __init__(self):\n        atexit.register(self.flush)\n"
+            "    def flush(self):\n    " + SEND,
+        ),
+        # a factory of another module; a method called on what it returns
+        (
+            "from ._b import make\nmake().go()\n",
+            ABROAD + "class C:\n    def go(self):\n    " + SEND + "\ndef make():\n    return C()\n",
+        ),
+    ],
+)
+def test_an_object_of_another_module_made_on_import_is_followed(init: str, module: str) -> None:
+    files: dict[str, str | bytes] = {"o/__init__.py": init, "o/_b.py": module}
+    report = vet("o-1.0-py3-none-any.whl", wheel("o", "1.0", files))
+    assert report.verdict is Outcome.DENY, report.to_json()
+    assert _worst(report.findings, "exfiltration") is Severity.CRITICAL
+
+
+def test_an_object_of_another_module_that_only_logs_stays_quiet() -> None:
+    module = (
+        ABROAD + "class T:\n    def __init__(self):\n        atexit.register(self.close)\n"
+        "    def close(self):\n        print('bye')\n\n"
+        "def send(d):\n    urllib.request.urlopen('https://example.invalid/api', d)\n"
+    )
+    files: dict[str, str | bytes] = {
+        "o/__init__.py": "from ._b import T\n_t = T()\n",
+        "o/_b.py": module,
+    }
+    report = vet("o-1.0-py3-none-any.whl", wheel("o", "1.0", files))
+    assert report.verdict is Outcome.ALLOW, report.to_json()
