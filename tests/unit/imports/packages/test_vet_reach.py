@@ -484,3 +484,70 @@ def test_an_object_of_another_module_that_only_logs_stays_quiet() -> None:
     }
     report = vet("o-1.0-py3-none-any.whl", wheel("o", "1.0", files))
     assert report.verdict is Outcome.ALLOW, report.to_json()
+
+
+# --- a listing or a path kept in a settings module ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("runner", "settings", "payload"),
+    [
+        (
+            (
+                "import glob, os\nfrom .settings import PLUGINS\n"
+                "for f in glob.glob(os.path.join(PLUGINS, '*.txt')):\n    exec(open(f).read())\n"
+            ),
+            "import os\nPLUGINS = os.path.join(os.path.dirname(__file__), 'plugins')\n",
+            "k/plugins/a.txt",
+        ),
+        (
+            (
+                "import glob\nfrom . import settings\n"
+                "for f in glob.glob(settings.DATA + '/*.dat'):\n    exec(open(f).read())\n"
+            ),
+            "import os\nBASE = os.path.dirname(__file__)\nDATA = BASE + '/data'\n",
+            "k/data/a.dat",
+        ),
+        (
+            "from .settings import BOOT\nexec(open(BOOT).read())\n",
+            "import os\nBOOT = os.path.join(os.path.dirname(__file__), 'boot.dat')\n",
+            "k/boot.dat",
+        ),
+    ],
+)
+def test_a_path_taken_from_a_settings_module_is_followed(
+    runner: str, settings: str, payload: str
+) -> None:
+    files: dict[str, str | bytes] = {
+        "k/__init__.py": runner,
+        "k/settings.py": settings,
+        payload: BEACON,
+    }
+    report = vet("k-1.0-py3-none-any.whl", wheel("k", "1.0", files))
+    assert report.verdict is Outcome.DENY, report.to_json()
+    assert _worst(report.findings, "file-exec") is Severity.HIGH
+
+
+def test_a_setup_listing_from_a_build_settings_module_is_install_time_code() -> None:
+    files = {
+        "setup.py": "import glob\nfrom setuptools import setup\nfrom buildcfg import HOOKS\n"
+        "for f in glob.glob(HOOKS + '/*.py'):\n    exec(open(f).read())\nsetup()\n",
+        "buildcfg.py": "HOOKS = 'hooks'\n",
+        "pkg/__init__.py": "",
+        "hooks/a.py": BEACON,
+    }
+    report = vet("pkg-1.0.tar.gz", sdist("pkg", "1.0", files))
+    assert report.verdict is Outcome.DENY, report.to_json()
+    assert _worst(report.findings, "exfiltration") is Severity.CRITICAL
+
+
+def test_a_settings_listing_of_harmless_helpers_is_only_noted() -> None:
+    files = {
+        "setup.py": "import glob\nfrom setuptools import setup\nfrom buildcfg import HOOKS\n"
+        "for f in glob.glob(HOOKS + '/*.py'):\n    exec(open(f).read())\nsetup()\n",
+        "buildcfg.py": "HOOKS = 'hooks'\n",
+        "pkg/__init__.py": "",
+        "hooks/version.py": "VERSION = '1.0'\n",
+    }
+    report = vet("pkg-1.0.tar.gz", sdist("pkg", "1.0", files))
+    assert report.verdict is Outcome.ALLOW, report.to_json()
