@@ -189,8 +189,8 @@ class Interpreter:
         # Functions that write downloaded or decoded data to the path one of their parameters
         # names, by id: the caller's argument is then a dropped file (issue 16).
         self.fills: dict[int, set[int]] = {}
-        # Runs no dropped path matched yet: (trace, event index, text, skeleton text).
-        self.unmatched: list[tuple[Trace, int, str, str]] = []
+        # Runs no dropped path matched yet: (trace, event index, text, arguments).
+        self.unmatched: list[tuple[Trace, int, str, list[ast.expr]]] = []
         self.handing: dict[int, bool] = {}
         # Classes of other modules of the archive made here, by qualified name: their module.
         self.homes: dict[str, str] = {}  # :meth:`hands_on`, by id of the constructor
@@ -223,11 +223,8 @@ class Interpreter:
         """Runs of a path that decoded or downloaded data was written to by code walked
         after them: ``def run(self): Popen([exe, self.path])`` before ``def write(self):
         open(self.path, 'wb').write(data)`` (functions are walked in no fixed order)."""
-        for found, index, text, said in self.unmatched:
-            if index >= len(found.events):
-                continue
-            hit = any(p in text for p in found.dropped) or any(p in said for p in found.skeletons)
-            if hit:
+        for found, index, text, run_args in self.unmatched:
+            if index < len(found.events) and _runs_dropped(found, text, run_args):
                 event = found.events[index]
                 found.events[index] = replace(event, labels=event.labels | {DROPPED})
         self.unmatched.clear()
@@ -679,11 +676,8 @@ class Interpreter:
         kind = kind_of(ref)
         marks = (labels - {HIDDEN}) | (callee.labels & {HIDDEN}) | callee.labels
         runs = kind in ("process", "exec", "native-load")
-        said = " ".join(_skeleton(a) for a in node.args) if runs else ""
-        if runs and any(p in text for p in self.trace.dropped):
-            marks |= {DROPPED}  # runs a file that downloaded data was written to
-        elif runs and any(p in said for p in self.trace.skeletons):
-            marks |= {DROPPED}  # the same path expression, written to and then run
+        if runs and _runs_dropped(self.trace, text, node.args):
+            marks |= {DROPPED}
         # Not matched yet: a write walked after this run (another method, walked later) may
         # still meet it; :meth:`late_drops` looks again once the module is read (ADR 0041).
         unmatched = runs and DROPPED not in marks and len(self.unmatched) < MAX_UNMATCHED
@@ -699,7 +693,7 @@ class Interpreter:
             direct = self.depth == 0
             self.trace.events.append(Event(kind, ref, node.lineno, when, text, marks, direct))
             if unmatched:
-                self.unmatched.append((self.trace, len(self.trace.events) - 1, text, said))
+                self.unmatched.append((self.trace, len(self.trace.events) - 1, text, node.args))
         if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or decrypts(ref):
             labels |= {DECODED}
         if ref.startswith(STEGANOGRAPHY):
@@ -1143,6 +1137,17 @@ MAX_UNMATCHED = 256  # runs kept for :meth:`Interpreter.late_drops`
 SKELETON = "\0"  # marks a ``path_var`` that is an expression's text, not a variable's name
 PATH_WRITES = {"write_bytes", "write_text"}
 TEMP_FILES = {"tempfile.mkstemp"}
+
+
+def _runs_dropped(found: Trace, text: str, run_args: list[ast.expr]) -> bool:
+    """A run of a file downloaded or decoded data was written to: its folded text names a
+    dropped path, or its arguments' text holds the same path expression that was written."""
+    if any(p in text for p in found.dropped):
+        return True
+    if not found.skeletons:
+        return False
+    said = " ".join(_skeleton(a) for a in run_args)
+    return any(p in said for p in found.skeletons)
 
 
 def _skeleton(node: ast.expr) -> str:
