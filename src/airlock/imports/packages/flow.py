@@ -191,9 +191,11 @@ class Interpreter:
         self.fills: dict[int, set[int]] = {}
         # Runs no dropped path matched yet: (trace, event index, text, arguments).
         self.unmatched: list[tuple[Trace, int, str, list[ast.expr]]] = []
+        # :meth:`hands_on` by id of the constructor, :meth:`acts_abroad` by minus its id.
         self.handing: dict[int, bool] = {}
         # Classes of other modules of the archive made here, by qualified name: their module.
-        self.homes: dict[str, str] = {}  # :meth:`hands_on`, by id of the constructor
+        self.homes: dict[str, str] = {}
+        self.lines: dict[str, list[bytes]] = {}  # their modules' lines (:meth:`acts_abroad`)
         # The module's own names: a function declaring ``global x`` binds x there (ADR 0041).
         self.globals: dict[str, Val] | None = None
 
@@ -1000,9 +1002,25 @@ class Interpreter:
             self.classes[qualified] = cls
         instance = Val(ref=f"{qualified}()")
         if when is not When.LATER:
-            self.method(qualified, "__init__", [instance, *args], {}, when)
-            self.method(qualified, "__del__", [instance], {}, when)
+            for name, given in (("__init__", [instance, *args]), ("__del__", [instance])):
+                found = _methods(cls, (name,))
+                if found and self.acts_abroad(module, found[0]):
+                    self.method(qualified, name, given, {}, when)
         return instance
+
+    def acts_abroad(self, module: str, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """Whether a method of another module's class could make a chain: its text names a
+        sink (:func:`prefilter.may_act`) or it hands work on (:meth:`hands_on`). Cached."""
+        known = self.handing.get(-id(func))
+        if known is None:
+            lines = self.lines.get(module)
+            if lines is None:
+                source = self.package.sources.get(module) if self.package is not None else None
+                lines = self.lines[module] = source[1].split(b"\n") if source else []
+            text = b"\n".join(lines[func.lineno - 1 : func.end_lineno]).decode("utf-8", "replace")
+            known = may_act(text) or self.hands_on(func)
+            self.handing[-id(func)] = known
+        return known
 
     def local_function(
         self, ref: str, module: str, hops: int
