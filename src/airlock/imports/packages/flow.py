@@ -24,7 +24,8 @@ import builtins
 import contextlib
 import functools
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import NamedTuple
 
@@ -188,11 +189,21 @@ class Interpreter:
         # Functions that write downloaded or decoded data to the path one of their parameters
         # names, by id: the caller's argument is then a dropped file (issue 16).
         self.fills: dict[int, set[int]] = {}
+        # Runs no dropped path matched yet: (trace, event index, text, arguments).
+        self.unmatched: list[tuple[Trace, int, str, list[ast.expr]]] = []
+        # :meth:`hands_on` by id of the constructor, :meth:`acts_abroad` by minus its id.
+        self.handing: dict[int, bool] = {}
+        # Classes of other modules of the archive made here, by qualified name: their module.
+        self.homes: dict[str, str] = {}
+        self.lines: dict[str, list[bytes]] = {}  # their modules' lines (:meth:`acts_abroad`)
+        # The module's own names: a function declaring ``global x`` binds x there (ADR 0041).
+        self.globals: dict[str, Val] | None = None
 
     # --- statements -------------------------------------------------------------------
     def run_module(self, tree: ast.Module) -> None:
         when = When.INSTALL if self.install_time else When.LATER if self.script else When.IMPORT
         env: dict[str, Val] = {}
+        self.globals = env
         self.block(tree.body, env, when)
         self.aliases = _aliases(env)
         seen: set[int] = set()
@@ -208,6 +219,31 @@ class Interpreter:
             for arg in func.args.args + func.args.kwonlyargs:
                 local[arg.arg] = UNKNOWN
             self.block(func.body, local, fwhen)
+        self.late_drops()
+
+    def late_drops(self) -> None:
+        """Runs of a path that decoded or downloaded data was written to by code walked
+        after them: ``def run(self): Popen([exe, self.path])`` before ``def write(self):
+        open(self.path, 'wb').write(data)`` (functions are walked in no fixed order)."""
+        for found, index, text, run_args in self.unmatched:
+            if index < len(found.events) and _runs_dropped(found, text, run_args):
+                event = found.events[index]
+                found.events[index] = replace(event, labels=event.labels | {DROPPED})
+        self.unmatched.clear()
+
+    def hands_on(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """Whether a constructor naming no sink hands work on: it registers a hook the
+        interpreter calls (``atexit.register(self.flush)``) or makes an instance of a local
+        class (``self.c = Client()``), whose code may act (ADR 0041). Cached per function."""
+        known = self.handing.get(id(func))
+        if known is None:
+            known = any(
+                (isinstance(n, ast.Call) and _hands_on(_dotted_name(n.func), self.classes))
+                or (isinstance(n, ast.Attribute) and _dotted_name(n) in HOOK_ATTRS)
+                for n in _own_nodes(func)
+            )
+            self.handing[id(func)] = known
+        return known
 
     def may_act(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         """Whether a function walked on its own could make a chain (see :func:`trace`)."""
@@ -330,8 +366,8 @@ class Interpreter:
             return
         if decorator.func is not None:
             self.apply(decorator.func, [target], env, when)
-        elif decorator.ref in CALLBACKS and target.func is not None:
-            self.apply(target.func, [], env, when)
+        elif decorator.ref in CALLBACKS:
+            self.run_hook(target, env, when)
 
     def class_hooks(
         self, node: ast.ClassDef, bases: list[str], env: dict[str, Val], when: When
@@ -642,12 +678,11 @@ class Interpreter:
         kind = kind_of(ref)
         marks = (labels - {HIDDEN}) | (callee.labels & {HIDDEN}) | callee.labels
         runs = kind in ("process", "exec", "native-load")
-        if runs and any(p in text for p in self.trace.dropped):
-            marks |= {DROPPED}  # runs a file that downloaded data was written to
-        elif runs and self.trace.skeletons:
-            said = " ".join(_skeleton(a) for a in node.args)
-            if any(p in said for p in self.trace.skeletons):
-                marks |= {DROPPED}  # the same path expression, written to and then run
+        if runs and _runs_dropped(self.trace, text, node.args):
+            marks |= {DROPPED}
+        # Not matched yet: a write walked after this run (another method, walked later) may
+        # still meet it; :meth:`late_drops` looks again once the module is read (ADR 0041).
+        unmatched = runs and DROPPED not in marks and len(self.unmatched) < MAX_UNMATCHED
         if ref == "os.write" and len(args) == 2 and args[0].path_var:
             self.written(args[0], node, args[1].labels, env, when)  # ``fd, p = mkstemp()``
         if kind == "exec" and c and isinstance(c[0], str) and not labels & {DECODED, REMOTE}:
@@ -659,6 +694,8 @@ class Interpreter:
         if kind:
             direct = self.depth == 0
             self.trace.events.append(Event(kind, ref, node.lineno, when, text, marks, direct))
+            if unmatched:
+                self.unmatched.append((self.trace, len(self.trace.events) - 1, text, node.args))
         if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or decrypts(ref):
             labels |= {DECODED}
         if ref.startswith(STEGANOGRAPHY):
@@ -802,20 +839,17 @@ class Interpreter:
         if ref in THREADS:
             timer = args[1] if ref.endswith("Timer") and len(args) > 1 else None
             target = kwargs.get("target") or timer
-            if target is not None and target.func is not None:
-                self.apply(target.func, [], env, when)
+            if target is not None:
+                self.run_hook(target, env, when)
             return None
         if ref == "os.register_at_fork":  # every forked child (or parent) runs them
             for hook in kwargs.values():
-                if hook.func is not None:
-                    self.apply(hook.func, [], env, when)
+                self.run_hook(hook, env, when)
             return None
         if ref in CALLBACKS and len(args) > CALLBACKS[ref]:
             # An exit hook, a trace or profile function, a signal handler: registered now,
             # it runs without anyone calling it (issue 16).
-            hook = args[CALLBACKS[ref]]
-            if hook.func is not None:
-                self.apply(hook.func, [UNKNOWN] * len(hook.func.args.args), env, when)
+            self.run_hook(args[CALLBACKS[ref]], env, when)
             return None
         if not ref and self.stars and isinstance(node.func, ast.Name):
             ref = self.star(node.func.id)
@@ -823,16 +857,47 @@ class Interpreter:
             return self.follow(ref, args, when)
         return None
 
+    def run_hook(self, hook: Val, env: dict[str, Val], when: When) -> None:
+        """Evaluate a function handed to the interpreter to call later (an exit, exception
+        or fork hook, a thread's target): a function or lambda, or a bound method of a local
+        class (``atexit.register(self.flush)``; ADR 0041), its ``self`` the instance."""
+        if hook.func is not None:
+            self.apply(hook.func, [UNKNOWN] * len(hook.func.args.args), env, when)
+            return
+        owner, dot, name = hook.ref.partition("().")
+        if dot and owner in self.classes and name.isidentifier():
+            found = self.lookup(owner, name)
+            if found is not None:
+                rest = [UNKNOWN] * max(len(found.args.args) - 1, 0)
+                self.method(owner, name, [Val(ref=f"{owner}()"), *rest], env, when)
+
+    def lookup(self, cls: str, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """Method ``name`` of local class ``cls`` or of its local bases."""
+        seen: set[str] = set()
+        while cls in self.classes and cls not in seen and len(seen) < 8:
+            seen.add(cls)
+            found = _methods(self.classes[cls], (name,))
+            if found:
+                return found[0]
+            cls = self.trace.class_bases.get(cls, "").split(",")[0]
+        return None
+
     def method(
         self, cls: str, name: str, args: list[Val], env: dict[str, Val], when: When
     ) -> Val | None:
         """Evaluate method ``name`` of local class ``cls`` (or of its local bases) with
         ``self`` bound; None when neither defines it or it was not evaluated."""
+        home = self.homes.get(cls)
+        if home is not None and home != self.module:
+            # A class of another module of the archive: its methods see that module's names
+            # and their events are kept under its path (ADR 0041).
+            return self.abroad(home, lambda env: self.method(cls, name, args, env, when))
         seen: set[str] = set()
         while cls in self.classes and cls not in seen and len(seen) < 8:
             seen.add(cls)
             found = _methods(self.classes[cls], (name,))
-            if found and name == "__init__" and not self.may_act(found[0]):
+            quiet = found and name == "__init__" and not self.may_act(found[0])
+            if quiet and not self.hands_on(found[0]):
                 return None  # six makes a hundred small objects on import: none can act
             if found:
                 return self.apply(found[0], args, env, when)
@@ -848,8 +913,7 @@ class Interpreter:
             return  # ``builtins`` or ``__builtins__`` (or a name bound to them)
         owner = self.expr(target.value, env, when).ref
         if isinstance(target, ast.Attribute) and f"{owner}.{target.attr}" in HOOK_ATTRS:
-            if value.func is not None:  # ``sys.excepthook = report``
-                self.apply(value.func, [UNKNOWN] * len(value.func.args.args), env, when)
+            self.run_hook(value, env, when)  # ``sys.excepthook = report``
             return
         if owner not in BUILTIN_MODULES:
             return
@@ -886,6 +950,11 @@ class Interpreter:
             if found.events and all(found is not t for t in traces):
                 found.hooks.append((line, what, replaced, 0, len(found.events)))
 
+    def module_own(self) -> bool:
+        """Whether the walk is in this module's own code, not a function followed into
+        another module of the archive (whose names are not this module's)."""
+        return all(self.trace is not t for t in self.foreign.values())
+
     def follow(self, ref: str, args: list[Val], when: When) -> Val | None:
         """Evaluate a function of another module of this archive called on install or
         import; its events are kept under that module's path. None when ``ref`` is not one."""
@@ -895,30 +964,70 @@ class Interpreter:
         if found is None:
             return None
         module, func = found
+        if isinstance(func, ast.ClassDef):
+            return self.construct(module, func, args, when)
         # Once per function, moment and labels carried in, per archive: a large package's
         # hundred ``__init__.py`` files calling one helper are read once (issue 16: bounded).
         key = (module, func.name, when.name, frozenset().union(*(a.labels for a in args)))
         done = self.package.followed.get(key)
         if isinstance(done, Val):
             return done
+        value = self.abroad(module, lambda env: self.apply(func, args, env, when)) or UNKNOWN
+        self.package.followed[key] = value
+        return value
+
+    def abroad(self, module: str, run: Callable[[dict[str, Val]], Val | None]) -> Val | None:
+        """``run`` with ``module``'s names, its events kept under that module's path."""
+        if self.package is None:
+            return None
         env = self.module_env(module)
         path = self.package.path(module)
         saved = (self.trace, self.module)
         self.trace = self.foreign.setdefault(path, Trace())
         self.module = module
         try:
-            value = self.apply(func, args, env, when) or UNKNOWN
+            return run(env)
         finally:
             self.trace, self.module = saved
-        self.package.followed[key] = value
-        return value
+
+    def construct(self, module: str, cls: ast.ClassDef, args: list[Val], when: When) -> Val:
+        """An instance of a class another module of the archive defines, made on install or
+        import: its ``__init__`` and ``__del__`` run then, and methods called on it later
+        are that class's (``from ._b import T; T()``, ``make().go()``; ADR 0041)."""
+        qualified = f"{module}.{cls.name}"
+        if qualified not in self.homes:
+            if len(self.homes) >= MAX_HOMES:
+                return UNKNOWN
+            self.homes[qualified] = module
+            self.classes[qualified] = cls
+        instance = Val(ref=f"{qualified}()")
+        if when is not When.LATER:
+            for name, given in (("__init__", [instance, *args]), ("__del__", [instance])):
+                found = _methods(cls, (name,))
+                if found and self.acts_abroad(module, found[0]):
+                    self.method(qualified, name, given, {}, when)
+        return instance
+
+    def acts_abroad(self, module: str, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """Whether a method of another module's class could make a chain: its text names a
+        sink (:func:`prefilter.may_act`) or it hands work on (:meth:`hands_on`). Cached."""
+        known = self.handing.get(-id(func))
+        if known is None:
+            lines = self.lines.get(module)
+            if lines is None:
+                source = self.package.sources.get(module) if self.package is not None else None
+                lines = self.lines[module] = source[1].split(b"\n") if source else []
+            text = b"\n".join(lines[func.lineno - 1 : func.end_lineno]).decode("utf-8", "replace")
+            known = may_act(text) or self.hands_on(func)
+            self.handing[-id(func)] = known
+        return known
 
     def local_function(
         self, ref: str, module: str, hops: int
-    ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef] | None:
-        """The module and definition ``ref`` (seen from ``module``) names, when the archive
-        ships it and the module names a sink; names re-exported by ``from .x import f`` are
-        followed (twice at most)."""
+    ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
+        """The module and definition (a function or a class) ``ref`` (seen from ``module``)
+        names, when the archive ships it and the module names a sink; names re-exported by
+        ``from .x import f`` are followed (twice at most)."""
         if self.package is None:
             return None
         name = absolute(ref, module, self.package.is_package(module))
@@ -931,7 +1040,10 @@ class Interpreter:
         if tree is None:
             return None
         for stmt in tree.body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == attr:
+            if (
+                isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                and stmt.name == attr
+            ):
                 return (owner, stmt) if relays else None
         if hops >= 2:
             return None
@@ -959,6 +1071,9 @@ class Interpreter:
             with contextlib.suppress(OverBudget):  # what was bound so far is what it sees
                 quiet.block(tree.body, env, When.LATER)
             self.package.steps_left -= MAX_FOREIGN_STEPS - max(quiet.steps, 0)
+            for stmt in tree.body:  # its classes by full name: ``C()`` there is followed
+                if isinstance(stmt, ast.ClassDef) and env.get(stmt.name) == Val(ref=stmt.name):
+                    env[stmt.name] = Val(ref=f"{module}.{stmt.name}")
         self.package.envs[module] = env
         return env
 
@@ -1021,6 +1136,10 @@ class Interpreter:
             }
             if filled:  # ``def save(path, data): open(path, 'wb').write(data)``
                 self.fills.setdefault(id(func), set()).update(filled)
+            if self.globals is not None and when is not When.LATER and self.module_own():
+                for name in _global_names(func):  # ``global _c; _c = Client()``
+                    if name in local:
+                        self.globals[name] = local[name]
             returns = [n.value for n in _own_nodes(func) if isinstance(n, ast.Return) and n.value]
             values = [self.expr(r, local, When.LATER) for r in returns[:4]]
             if len(values) == 1:
@@ -1031,9 +1150,22 @@ class Interpreter:
 
 
 MAX_SHAPE = 512
+MAX_HOMES = 32  # classes of other modules followed per file
+MAX_UNMATCHED = 256  # runs kept for :meth:`Interpreter.late_drops`
 SKELETON = "\0"  # marks a ``path_var`` that is an expression's text, not a variable's name
 PATH_WRITES = {"write_bytes", "write_text"}
 TEMP_FILES = {"tempfile.mkstemp"}
+
+
+def _runs_dropped(found: Trace, text: str, run_args: list[ast.expr]) -> bool:
+    """A run of a file downloaded or decoded data was written to: its folded text names a
+    dropped path, or its arguments' text holds the same path expression that was written."""
+    if any(p in text for p in found.dropped):
+        return True
+    if not found.skeletons:
+        return False
+    said = " ".join(_skeleton(a) for a in run_args)
+    return any(p in said for p in found.skeletons)
 
 
 def _skeleton(node: ast.expr) -> str:
@@ -1061,6 +1193,32 @@ HOOK_ATTRS = {
     "sys.excepthook", "sys.unraisablehook", "sys.displayhook", "sys.breakpointhook",
     "threading.excepthook",
 }  # fmt: skip
+
+
+def _dotted_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        head = _dotted_name(node.value)
+        return f"{head}.{node.attr}" if head else ""
+    return ""
+
+
+def _hands_on(called: str, classes: dict[str, ast.ClassDef]) -> bool:
+    """A call that registers a hook, starts a thread or makes a local class's instance."""
+    return (
+        called in CALLBACKS
+        or called in THREADS
+        or called in classes
+        or (called == "os.register_at_fork")
+    )
+
+
+def _global_names(func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
+    """Names a function declares ``global`` in its own body."""
+    if isinstance(func, ast.Lambda):
+        return []
+    return [name for n in _own_nodes(func) if isinstance(n, ast.Global) for name in n.names]
 
 
 def _methods(

@@ -64,6 +64,11 @@ LISTINGS = {"os.listdir", "listdir"}
 WALKS = {"os.walk", "walk"}
 WALK = "\2"  # ends the pattern of an ``os.walk``: its items are (folder, folders, files)
 UNFOLDED = "\3"  # a listed folder whose path does not fold: no member matches it
+# A name imported from another module (``from .config import PLUGINS``) stands in a path as
+# ``\4.config:PLUGINS\4``: :func:`fill_imported` puts in the constant that module binds
+# (ADR 0041: a listing whose folder is kept in a settings module).
+IMPORTED = "\4"
+IMPORTED_NAME = re.compile("\x04" + r"([\w.]*):(\w+)" + "\x04")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,14 +130,27 @@ class _Folder:
                         return None
                     parts.append(part)
                 return "".join(parts)
-            if isinstance(node, ast.Attribute) and node.attr == "parent":
-                parent = self.path(node.value)
-                return posixpath.dirname(parent) if parent is not None else None
+            if isinstance(node, ast.Attribute):
+                return self._attribute(node)
             if isinstance(node, ast.Call):
                 return self._call(node)
             return None
         finally:
             self.depth -= 1
+
+    def _attribute(self, node: ast.Attribute) -> str | None:
+        """``p.parent``; ``config.PLUGINS`` of ``from . import config`` (:data:`IMPORTED`)."""
+        base = self.path(node.value)
+        if base is None:
+            return None
+        if node.attr == "parent":
+            return posixpath.dirname(base)
+        named = IMPORTED_NAME.fullmatch(base)
+        if named is None:
+            return None
+        module, name = named.groups()
+        module = module + name if module.endswith(".") else f"{module}.{name}"
+        return f"{IMPORTED}{module}:{node.attr}{IMPORTED}"
 
     def package(self, node: ast.expr) -> str | None:
         """The folder of the package a resource call names: this file's for ``__name__``,
@@ -303,6 +321,12 @@ def _run_files(source: str, tree: ast.Module | None, *, top_only: bool) -> list[
             target = node.targets[0]
             if isinstance(target, ast.Name):
                 folder.env[target.id] = node.value
+        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            module = "." * node.level + (node.module or "")
+            for alias in node.names:
+                if alias.name != "*":
+                    named = ast.Constant(f"{IMPORTED}{module}:{alias.name}{IMPORTED}")
+                    folder.env.setdefault(alias.asname or alias.name, named)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             loops.append(node)
         elif isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)):
@@ -390,23 +414,14 @@ def _run_call(node: ast.Call, folder: _Folder, opened: dict[str, ast.expr]) -> R
 
 def resolve_listed(target: str, runner: str, members: frozenset[str]) -> list[str]:
     """The archive members a listed path (:attr:`RunFile.listed`, folded in file
-    ``runner``) may name: the pattern tried from the runner's folder and the archive's root
-    folder, as :func:`resolve` tries a path. Sorted; none when the pattern does not fold."""
+    ``runner``) may name: the pattern tried as :func:`resolve` tries a path (:func:`_tries`;
+    an absolute pattern names none). Sorted; none when the pattern does not fold."""
     pattern = target.replace(LISTED, "")
     if UNFOLDED in pattern or WALK in pattern:
         return []
-    folder = posixpath.dirname(runner)
-    if HERE in pattern:
-        tries = [pattern.replace(f"{HERE}/\0file", runner).replace(HERE, folder)]
-    else:
-        root = runner.split("/", 1)[0] if "/" in runner else ""
-        tries = [
-            posixpath.join(folder, pattern),
-            *([posixpath.join(root, pattern)] if root else []),
-        ]
     found: set[str] = set()
-    for path in tries:
-        wanted = _glob(posixpath.normpath(path).lstrip("/"))
+    for path in _tries(pattern, runner):
+        wanted = _glob(path)
         found |= {m for m in members if wanted.fullmatch(m)}
     return sorted(found - {runner})
 
@@ -435,17 +450,86 @@ def resolve(target: str, runner: str, members: frozenset[str]) -> str | None:
 
     A relative path is tried from the runner's folder (where ``setup.py`` runs) and from the
     archive's root folder; ``HERE`` is the runner's folder."""
-    folder = posixpath.dirname(runner)
-    tries = []
-    if HERE in target:
-        tries.append(target.replace(f"{HERE}/\0file", runner).replace(HERE, folder))
-    elif not target.startswith("/"):
-        tries += [posixpath.join(folder, target), target]
-        root = runner.split("/", 1)[0] if "/" in runner else ""
-        if root:
-            tries.append(posixpath.join(root, target))
-    for path in tries:
-        name = posixpath.normpath(path).lstrip("/")
+    for name in _tries(target, runner):
         if name in members:
             return name
     return None
+
+
+def _tries(target: str, runner: str) -> list[str]:
+    """The member names a path folded in ``runner`` may mean, for :func:`resolve` and
+    :func:`resolve_listed` alike: from the runner's folder, from the archive's top and from
+    its root folder. An absolute path (``/tmp/x.py``, ``/tmp/*.py``) is outside the archive:
+    it names no member (a member ``tmp/x.py`` is not ``/tmp/x.py``)."""
+    folder = posixpath.dirname(runner)
+    if HERE in target:
+        tries = [target.replace(f"{HERE}/\0file", runner).replace(HERE, folder)]
+    elif target.startswith("/"):
+        return []
+    else:
+        tries = [posixpath.join(folder, target), target]
+        root = runner.split("/", 1)[0] if "/" in runner else ""
+        if root:
+            tries.append(posixpath.join(root, target))
+    return [posixpath.normpath(path).lstrip("/") for path in tries]
+
+
+def imported_names(target: str) -> list[tuple[str, str]]:
+    """The (module, name) pairs imported names stand for in a folded path."""
+    return [(m.group(1), m.group(2)) for m in IMPORTED_NAME.finditer(target)]
+
+
+def module_member(module: str, runner: str, members: frozenset[str]) -> str | None:
+    """The archive member of ``module`` as ``runner`` imports it: ``.config`` beside it,
+    ``..config`` a folder up, ``pkg.config`` under any folder above the runner."""
+    if module.startswith("."):
+        level = len(module) - len(module.lstrip("."))
+        folder = posixpath.dirname(runner)
+        for _ in range(level - 1):
+            folder = posixpath.dirname(folder)
+        bases = [folder]
+        rest = module[level:]
+    else:
+        parts = runner.split("/")[:-1]
+        bases = ["/".join(parts[:i]) for i in range(len(parts), -1, -1)]
+        rest = module
+    tail = rest.replace(".", "/")
+    for base in bases:
+        stem = posixpath.join(base, tail) if tail else base
+        for name in (f"{stem}.py", f"{stem}/__init__.py"):
+            if name in members:
+                return name
+    return None
+
+
+def constant_of(source: str, name: str) -> str | None:
+    """The path module-level ``name = ...`` of ``source`` folds to (names bound above it and
+    ``__file__`` as :class:`_Folder` folds them), or None. Parsed only when the text binds
+    the name."""
+    if re.search(rf"^{re.escape(name)}\s*[:=]", source, re.MULTILINE) is None:
+        return None
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    folder = _Folder()
+    value: ast.expr | None = None
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target: ast.expr = stmt.targets[0]
+            bound: ast.expr | None = stmt.value
+        elif isinstance(stmt, ast.AnnAssign):
+            target, bound = stmt.target, stmt.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and bound is not None:
+            folder.env[target.id] = bound
+            if target.id == name:
+                value = bound
+    if value is None:
+        return None
+    try:
+        folded = folder.path(value)
+    except RecursionError:
+        return None
+    return None if folded is None or IMPORTED in folded else folded

@@ -13,6 +13,7 @@ import functools
 import gc
 import hashlib
 import io
+import posixpath
 import re
 from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field, replace
@@ -41,7 +42,17 @@ from airlock.imports.packages.rules import (
     Severity,
     setup_py_hooks,
 )
-from airlock.imports.packages.runfile import RunFile, resolve, resolve_listed, run_files
+from airlock.imports.packages.runfile import (
+    HERE,
+    IMPORTED,
+    RunFile,
+    constant_of,
+    imported_names,
+    module_member,
+    resolve,
+    resolve_listed,
+    run_files,
+)
 from airlock.imports.packages.typosquat import Protected, distance, normalise, typosquat_of
 
 if TYPE_CHECKING:
@@ -538,7 +549,8 @@ def _files_run(members: list[Member], scripts: set[str]) -> list[PackageFinding]
         install = _runs_setup(member.name)
         text = member.data.decode("utf-8", "replace")
         side = bool(SIDE_CODE.search(member.name)) or member.name in scripts
-        for run in run_files(text, top_only=not install):
+        for found_run in run_files(text, top_only=not install):
+            run = _fill_imported(found_run, member.name, names, by_name)
             more: list[PackageFinding] = []
             if run.listed:
                 more.append(listed_exec(member.name, run, install=install))
@@ -551,6 +563,26 @@ def _files_run(members: list[Member], scripts: set[str]) -> list[PackageFinding]
                 more += _run_of(member.name, run, by_name[target], install=install)
             found += [_lighter(f) for f in more] if side else more
     return found
+
+
+def _fill_imported(
+    run: RunFile, runner: str, names: frozenset[str], by_name: dict[str, Member]
+) -> RunFile:
+    """``run`` with the names it imports from another module of the archive (``from
+    .config import PLUGINS``) replaced by the constants that module binds (ADR 0041); a
+    name that does not fold stays, and then the path names no member."""
+    target = run.target
+    for module, name in imported_names(target)[:4]:
+        found = module_member(module, runner, names)
+        data = by_name[found].data if found is not None else None
+        if found is None or data is None:
+            continue
+        value = constant_of(data.decode("utf-8", "replace"), name)
+        if value is None:
+            continue
+        value = value.replace(f"{HERE}/\0file", found).replace(HERE, posixpath.dirname(found))
+        target = target.replace(f"{IMPORTED}{module}:{name}{IMPORTED}", value)
+    return run if target == run.target else replace(run, target=target)
 
 
 def _run_of(runner: str, run: RunFile, target: Member, *, install: bool) -> list[PackageFinding]:

