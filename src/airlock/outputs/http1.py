@@ -70,6 +70,7 @@ class Connection(asyncio.Protocol):
         self._headers_done = False
         self._complete = False
         self._encoded = False
+        self._keep_alive = False
         self._failure: BaseException | None = None
         self._waiter: asyncio.Future[None] | None = None
         self._paused = False
@@ -123,6 +124,8 @@ class Connection(asyncio.Protocol):
         self._buffered += len(body)
 
     def on_message_complete(self) -> None:
+        # Asked here: llhttp forgets it once the message is done.
+        self._keep_alive = self._parser.should_keep_alive()
         self._complete = True
 
     # --- the client's side -------------------------------------------------------------------
@@ -136,7 +139,7 @@ class Connection(asyncio.Protocol):
             and self._failure is None
             and self._complete
             and not self._chunks
-            and self._parser.should_keep_alive()
+            and self._keep_alive
         )
 
     def send(self, request: bytes) -> None:
@@ -145,7 +148,7 @@ class Connection(asyncio.Protocol):
             raise UpstreamFailure("the connection closed while idle")
         self._parser = httptools.HttpResponseParser(self)
         self._head_bytes = self._status = self._buffered = 0
-        self._headers_done = self._complete = self._encoded = False
+        self._headers_done = self._complete = self._encoded = self._keep_alive = False
         self._transport.write(request)
 
     async def head(self, timeout: float) -> int:
