@@ -63,7 +63,7 @@ def answer(body: bytes, *extra: bytes, status: bytes = b"200 OK") -> bytes:
 
 
 def run(coro: Awaitable[None]) -> None:
-    asyncio.run(asyncio.wait_for(coro, 20))  # type: ignore[arg-type]
+    asyncio.run(asyncio.wait_for(coro, 20))
 
 
 def test_an_answer_comes_back_and_the_connection_is_kept_alive() -> None:
