@@ -23,6 +23,7 @@ import asyncio
 import ssl
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -32,6 +33,11 @@ MAX_CONNECTIONS = 256
 MAX_HEAD_BYTES = 64 * 1024  # status line and headers of one answer
 HIGH_WATER = 256 * 1024  # unread body bytes at which reading from the socket pauses
 IDLE_SECONDS = 4.0  # a kept-alive connection idle longer is closed (servers drop them at ~5 s)
+# A stream's reader stops at "[DONE]", often just before the answer's last chunk arrives:
+# the connection then waits this long, discarding at most DRAIN_BYTES, for its end, and is
+# kept alive if it comes (else closed) instead of a new connection for the next request.
+DRAIN_SECONDS = 1.0
+DRAIN_BYTES = 64 * 1024
 
 
 class UpstreamFailure(Exception):
@@ -74,6 +80,8 @@ class Connection(asyncio.Protocol):
         self._failure: BaseException | None = None
         self._waiter: asyncio.Future[None] | None = None
         self._paused = False
+        self._drained: Callable[[Connection], None] | None = None
+        self._drain_timer: asyncio.TimerHandle | None = None
         self.idle_since = 0.0
 
     # --- asyncio.Protocol ----------------------------------------------------------------
@@ -120,13 +128,20 @@ class Connection(asyncio.Protocol):
         self._status = self._parser.get_status_code()
 
     def on_body(self, body: bytes) -> None:
-        self._chunks.append(body)
         self._buffered += len(body)
+        if self._drained is None:
+            self._chunks.append(body)
+        elif self._buffered > DRAIN_BYTES:
+            self._fail(UpstreamFailure("too much left of an answer to drain"))
 
     def on_message_complete(self) -> None:
         # Asked here: llhttp forgets it once the message is done.
         self._keep_alive = self._parser.should_keep_alive()
         self._complete = True
+        if self._drained is not None:
+            drained = self._drained
+            self._end_drain()
+            self._loop.call_soon(drained, self)
 
     # --- the client's side -------------------------------------------------------------------
 
@@ -146,6 +161,7 @@ class Connection(asyncio.Protocol):
         """Write one request; resets the state of the previous answer."""
         if self._transport is None or self._transport.is_closing():
             raise UpstreamFailure("the connection closed while idle")
+        self._end_drain()
         self._parser = httptools.HttpResponseParser(self)
         self._head_bytes = self._status = self._buffered = 0
         self._headers_done = self._complete = self._encoded = self._keep_alive = False
@@ -174,10 +190,38 @@ class Connection(asyncio.Protocol):
             self._transport.resume_reading()
         return data
 
+    @property
+    def drainable(self) -> bool:
+        """Open and sound, its answer's head read but not yet its end."""
+        return (
+            self._transport is not None
+            and self._failure is None
+            and self._headers_done
+            and not self._complete
+        )
+
+    def drain(self, drained: Callable[[Connection], None]) -> None:
+        """Discard the rest of the answer; ``drained`` is called once it has ended (within
+        :data:`DRAIN_SECONDS` and :data:`DRAIN_BYTES`, else the connection closes)."""
+        self._chunks.clear()
+        self._buffered = 0
+        self._drained = drained
+        self._drain_timer = self._loop.call_later(DRAIN_SECONDS, self.close)
+        if self._paused and self._transport is not None:
+            self._paused = False
+            self._transport.resume_reading()
+
     def close(self) -> None:
+        self._end_drain()
         if self._transport is not None:
             self._transport.close()
             self._transport = None
+
+    def _end_drain(self) -> None:
+        self._drained = None
+        if self._drain_timer is not None:
+            self._drain_timer.cancel()
+            self._drain_timer = None
 
     async def _wait(self, timeout: float) -> None:
         if self._failure is not None:
@@ -246,6 +290,12 @@ class Pool:
         """Keep ``connection`` for the next request when it can serve one, else close it."""
         assert self._slots is not None
         self._slots.release()
+        if connection.drainable:
+            connection.drain(self._keep)
+        else:
+            self._keep(connection)
+
+    def _keep(self, connection: Connection) -> None:
         if connection.reusable and len(self._idle) < MAX_CONNECTIONS:
             connection.idle_since = time.monotonic()
             self._idle.append(connection)

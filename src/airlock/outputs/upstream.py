@@ -108,9 +108,13 @@ class HttpUpstream:
         try:
             yield status, _reads(connection, self.timeout_seconds)
         except (UpstreamFailure, OSError, TimeoutError) as e:
+            connection.close()
             raise _unreachable(e) from e
+        except BaseException:
+            connection.close()  # its answer unread, by a failure or a caller who left
+            raise
         finally:
-            # Kept alive only when its answer was read to the end (see Connection.reusable).
+            # Kept alive once its answer has ended (see Connection.reusable and .drain).
             pool.give_back(connection)
 
     async def aclose(self) -> None:

@@ -243,3 +243,32 @@ def test_a_connection_is_not_reused_after_close_or_an_unfinished_answer() -> Non
 
     run(go())
     assert len(accepted) == 3
+
+
+def test_a_stream_left_at_its_last_event_keeps_its_connection_once_the_end_arrives() -> None:
+    accepted: list[int] = []
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(1)
+        while True:
+            await read_request(reader)
+            writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            writer.write(b"e\r\ndata: [DONE]\n\n\r\n")
+            await writer.drain()
+            await asyncio.sleep(0.05)  # the last chunk comes after the reader has left
+            writer.write(b"0\r\n\r\n")
+            await writer.drain()
+
+    async def go() -> None:
+        async with server(script) as url:
+            upstream = HttpUpstream(url, 5)
+            for _ in range(3):
+                async with upstream.stream("/v1/completions", BODY) as (_, reads):
+                    async for read in reads:
+                        assert read == b"data: [DONE]\n\n"
+                        break
+                await asyncio.sleep(0.2)
+            await upstream.aclose()
+
+    run(go())
+    assert len(accepted) == 1
