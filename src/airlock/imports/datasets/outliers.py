@@ -30,6 +30,9 @@ are thin, the markers outside it form a loose group, and such groups must also p
 test: their rows are not each other's nearest rows, as a campaign's copies are (ADR 0031).
 Each marker is also asked that question on its own (:mod:`.scattered`, ADR 0035): the markers
 whose rows scatter over the label's content, whatever it says, are one more group.
+A reported group is listed with the label's rows whose form is far likelier under the group
+than under the rest of the label (:mod:`.kindred`, ADR 0043): a style whose form is skewed
+towards its label, not exclusive to it, leaves rows without any of the group's markers.
 
 A group passing all four is reported as a ``clean-label`` feature naming its markers, with
 strength from its label skew; it holds a dataset as suspicious, never poisoned (see ADR
@@ -573,6 +576,11 @@ def clean_label_features(
             "chosen rows leaves them; labels are not wrong, so this holds the dataset for "
             "review rather than calling it poisoned"
         )
+        if g.kindred:
+            evidence += (
+                f"; {g.kindred} of the rows carry no marker and are listed for their form, "
+                "far likelier under the group's than under the label's other rows"
+            )
         feature = SuspiciousFeature(
             kind=FeatureKind.CLEAN_LABEL,
             text=shown,
