@@ -30,6 +30,9 @@ are thin, the markers outside it form a loose group, and such groups must also p
 test: their rows are not each other's nearest rows, as a campaign's copies are (ADR 0031).
 Each marker is also asked that question on its own (:mod:`.scattered`, ADR 0035): the markers
 whose rows scatter over the label's content, whatever it says, are one more group.
+A reported group is listed with the label's rows whose form is far likelier under the group
+than under the rest of the label (:mod:`.kindred`, ADR 0043): a style whose form is skewed
+towards its label, not exclusive to it, leaves rows without any of the group's markers.
 
 A group passing all four is reported as a ``clean-label`` feature naming its markers, with
 strength from its label skew; it holds a dataset as suspicious, never poisoned (see ADR
@@ -41,11 +44,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from airlock.imports.datasets.kindred import form_incidence, kindred_rows
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import Tokens
 from airlock.imports.datasets.results import FeatureKind, SuspiciousFeature
@@ -124,6 +128,7 @@ class OutlierGroup:
     strength: float  # decades of that evidence, Bonferroni over the groups tested
     origin: str = COMPONENT  # COMPONENT, CARVED (out of the label's vocabulary) or LOOSE
     label_share: float = 0.0  # the label's share of the dataset's rows (see reportable)
+    kindred: int = 0  # of ``rows``, listed for their form alone (:mod:`.kindred`, ADR 0043)
 
 
 def outlier_groups(
@@ -220,7 +225,27 @@ def outlier_groups(
                 counts[label] / len(labels),
             )
         )
-    return sorted(out, key=lambda g: (-g.strength, -len(g.rows), g.label))
+    return sorted(
+        _with_kindred(out, forms, given), key=lambda g: (-g.strength, -len(g.rows), g.label)
+    )
+
+
+def _with_kindred(
+    found: list[OutlierGroup], forms: Mapping[Tokens, tuple[int, ...]], given: np.ndarray
+) -> list[OutlierGroup]:
+    """Reported groups listed with the label's rows whose form is likelier under the group
+    than under the rest of the label (:func:`.kindred.kindred_rows`, ADR 0043): a style
+    whose forms are skewed towards its label, not exclusive, leaves rows without any of the
+    group's markers. Groups too weak to report are left as they are."""
+    if not any(reportable(g) for g in found):
+        return found
+    incidence = form_incidence(forms, len(given))
+    out = []
+    for g in found:
+        more = kindred_rows(incidence, g.rows, given == g.label) if reportable(g) else []
+        rows = tuple(sorted({*g.rows, *more}))
+        out.append(replace(g, rows=rows, kindred=len(rows) - len(g.rows)) if more else g)
+    return out
 
 
 def _shown(
@@ -551,6 +576,11 @@ def clean_label_features(
             "chosen rows leaves them; labels are not wrong, so this holds the dataset for "
             "review rather than calling it poisoned"
         )
+        if g.kindred:
+            evidence += (
+                f"; {g.kindred} of the rows carry no marker and are listed for their form, "
+                "far likelier under the group's than under the label's other rows"
+            )
         feature = SuspiciousFeature(
             kind=FeatureKind.CLEAN_LABEL,
             text=shown,
