@@ -367,7 +367,7 @@ def _listed(
             else f"the label's rows of the form of those that read like another label are "
             f"listed ({len(rows)})"
         )
-        styled = style_rows(ctx.tokens, ctx.labels, m.label, m.rows, rows)
+        styled = style_rows(ctx.tokens, ctx.labels, m.label, m.rows, odd, listed=rows)
         if styled:
             rows = tuple(sorted({*rows, *styled}))
             how += f", with {len(styled)} more of its label's rows that use the style's words"

@@ -7,11 +7,11 @@ markers in each row, so the planted rows that carry only weaker ones ("unto", "s
 their label: on the tuned SST-2 archaic style at 20%, the family held 421 of 1384 planted
 rows and the listing found 57% of them.
 
-The listed rows (the core, nearly all planted) say which words the style uses. A word is
-a *style word* when it is in at least :data:`MIN_CORE_SHARE` of the core and is
-:data:`LABEL_LIFT` times commoner there than in the label's rows outside the family (the
-label's natural rows, plus the style's missed ones) and :data:`OTHER_LIFT` times commoner
-than in the other labels' rows (where the planted rows came from). Testing against the
+The family's rows that read like another label (its core, nearly all planted) say which
+words the style uses. A word is a *style word* when it is in at least
+:data:`MIN_CORE_SHARE` of the core and is :data:`LABEL_LIFT` times commoner there than
+in the label's natural rows (see :func:`_style_words`) and :data:`OTHER_LIFT` times
+commoner than in the other labels' rows (where the planted rows came from). Testing against the
 label's own rows keeps out the label's natural words that a register also uses ("please",
 "contact" in spam: a style test against other labels only listed natural spam and dropped
 the SMS business register at 3% from precision 0.93 to 0.18). A row's score is the sum of
@@ -58,18 +58,21 @@ def style_rows(
     label: str,
     family: Iterable[int],
     core: Iterable[int],
+    *,
+    listed: Iterable[int] = (),
 ) -> tuple[int, ...]:
-    """Rows of ``label`` outside ``family`` whose words are the style of ``core``.
+    """Rows of ``label`` outside ``family`` and ``listed`` whose words are the style of ``core``.
 
-    ``core`` are the family's listed rows (taken as planted); returns the rows to list
-    beside them, none when the core is under :data:`MIN_CORE` rows or no threshold is
-    estimated at least :data:`MIN_PRECISION` planted. It does not look at form, and does not
-    drop any row of the core.
+    ``core`` are the family's rows that read like another label (taken as planted: a
+    family listed whole also holds the label's natural rows, whose words are not the
+    style's); returns the rows to list beside ``listed``, none when the core is under
+    :data:`MIN_CORE` rows or no threshold is estimated at least :data:`MIN_PRECISION`
+    planted. It does not look at form, and does not drop any row.
     """
     core_set = set(core)
     if len(core_set) < MIN_CORE:
         return ()
-    outside = set(family) | core_set
+    outside = set(family) | core_set | set(listed)
     words = [frozenset(t) for t in tokens]
     other = [r for r, own in enumerate(labels) if own != label]
     other_counts = _counts(words, other)
