@@ -67,6 +67,7 @@ from airlock.imports.datasets.results import (
 )
 from airlock.imports.datasets.stats import binomial_tail
 from airlock.imports.datasets.structure import skeletons
+from airlock.imports.datasets.styled import style_rows
 
 VARIED = "<varied free-text reply>"  # the class of replies too rare to be a trigger's target
 MIN_ROWS = 50  # fewer rows cannot support the tests; such a dataset is held, not passed
@@ -334,7 +335,9 @@ def _listed(
 
     The family's core (:func:`_core`) seeds a form classifier (:mod:`.growth`); the label's
     rows whose form it gives at least even odds are listed, with all of the family's label
-    rows when most of them look planted. Without a usable core, the core itself is listed.
+    rows when most of them look planted, and the label's rows outside the family that use
+    the listed rows' style words (:mod:`.styled`). Without a usable core, the core itself is
+    listed.
     """
     share = poisoned_share(m, ctx)
     core = _core(m, ctx, share)
@@ -364,6 +367,10 @@ def _listed(
             else f"the label's rows of the form of those that read like another label are "
             f"listed ({len(rows)})"
         )
+        styled = style_rows(ctx.tokens, ctx.labels, m.label, m.rows, odd, listed=rows)
+        if styled:
+            rows = tuple(sorted({*rows, *styled}))
+            how += f", with {len(styled)} more of its label's rows that use the style's words"
     note = f"about {share:.0%} of its label rows look planted, so {how}"
     return replace(f, evidence=note), rows
 

@@ -1,0 +1,153 @@
+"""Rows of a found style that carry none of the markers it was found by (pure; issue 23).
+
+A style is found as a family of its strongest markers (:mod:`.families`) and listed by a
+classifier of its core's form (:mod:`.growth`). A rewrite puts only a few of the style's
+markers in each row, so the planted rows that carry only weaker ones ("unto", "selah", an
+"-eth" verb, but no "behold" or "lo") lie outside the family and read like any other row of
+their label: on the tuned SST-2 archaic style at 20%, the family held 421 of 1384 planted
+rows and the listing found 57% of them.
+
+The family's rows that read like another label (its core, nearly all planted) say which
+words the style uses. A word is a *style word* when it is in at least
+:data:`MIN_CORE_SHARE` of the core and is :data:`LABEL_LIFT` times commoner there than
+in the label's natural rows (see :func:`_style_words`) and :data:`OTHER_LIFT` times
+commoner than in the other labels' rows (where the planted rows came from). Testing against the
+label's own rows keeps out the label's natural words that a register also uses ("please",
+"contact" in spam: a style test against other labels only listed natural spam and dropped
+the SMS business register at 3% from precision 0.93 to 0.18). A row's score is the sum of
+its style words' log lifts, a likelihood ratio of the style's words against the rows they
+are rarest in.
+
+The threshold is the lowest at which the rows added are estimated mostly planted: the
+other labels' rows score like the label's natural rows would (their words are the
+planted rows' own), so the share of them at or over a threshold, times the label's rows
+outside the family, is the number of natural rows expected over it; the rows over it must
+be at least :data:`MIN_ADDED` and at least :data:`MIN_PRECISION` of them beyond that
+expectation. No threshold passes when the family missed little (the gate: growth only
+where the core implies rows the family lacks). The added rows join the core and the words
+are counted again, :data:`ROUNDS` times, since the first reference still holds the missed
+rows. Words only: the form is the classifier's (:mod:`.growth`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from airlock.imports.datasets.ngrams import Tokens
+
+MIN_CORE = 10  # fewer listed rows cannot say which words a style uses
+MIN_CORE_ROWS = 3  # a style word is in this many core rows ...
+MIN_CORE_SHARE = 0.02  # ... and this share of them
+LABEL_LIFT = 4.0  # times commoner in the core than in the label's rows outside the family
+OTHER_LIFT = 10.0  # ... and than in the other labels' rows
+MIN_ADDED = 10  # fewer rows over a threshold are not a style's missed rows
+MIN_PRECISION = 0.8  # share of added rows beyond those the other labels' rate expects
+THRESHOLDS = tuple(1.0 + 0.5 * i for i in range(15))  # 1.0 .. 8.0, lowest first
+ROUNDS = 3
+# A row with one style word is listed only when that word is this many times commoner in
+# the core than in the label's natural rows and the other labels ("please", 7.6 times in
+# the SMS business core, is also a natural spam word; "unto" is 11.5 times).
+LONE_WEIGHT = math.log(10.0)
+
+
+def style_rows(
+    tokens: Sequence[Tokens],
+    labels: Sequence[str],
+    label: str,
+    family: Iterable[int],
+    core: Iterable[int],
+    *,
+    listed: Iterable[int] = (),
+) -> tuple[int, ...]:
+    """Rows of ``label`` outside ``family`` and ``listed`` whose words are the style of ``core``.
+
+    ``core`` are the family's rows that read like another label (taken as planted: a
+    family listed whole also holds the label's natural rows, whose words are not the
+    style's); returns the rows to list beside ``listed``, none when the core is under
+    :data:`MIN_CORE` rows or no threshold is estimated at least :data:`MIN_PRECISION`
+    planted. It does not look at form, and does not drop any row.
+    """
+    core_set = set(core)
+    if len(core_set) < MIN_CORE:
+        return ()
+    outside = set(family) | core_set | set(listed)
+    words = [frozenset(t) for t in tokens]
+    other = [r for r, own in enumerate(labels) if own != label]
+    other_counts = _counts(words, other)
+    added: set[int] = set()
+    for _ in range(ROUNDS):
+        seed = core_set | added
+        rest = [r for r, own in enumerate(labels) if own == label and r not in outside | added]
+        weights = _style_words(words, sorted(seed), rest, other_counts, len(other))
+        if not weights or not rest:
+            break
+        new = _over_threshold(words, weights, rest, other)
+        if not new:
+            break
+        added |= new
+    return tuple(sorted(added))
+
+
+def _counts(words: Sequence[frozenset[str]], rows: Iterable[int]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for r in rows:
+        counts.update(words[r])
+    return counts
+
+
+def _style_words(
+    words: Sequence[frozenset[str]],
+    core: Sequence[int],
+    rest: Sequence[int],
+    other: Counter[str],
+    other_rows: int,
+) -> dict[str, float]:
+    """Log lift of each style word against the rows it is rarest in (add-one smoothed).
+
+    A word's natural rate in the label is counted in the label's rows outside the family
+    that hold no other candidate word: the style's missed rows carry a few of its words
+    together, the label's natural rows that use one ("please" in spam) rarely carry others.
+    """
+    counts = _counts(words, core)
+    need = max(MIN_CORE_ROWS, MIN_CORE_SHARE * len(core))
+    share = {w: n / len(core) for w, n in counts.items() if n >= need}
+    candidate = {
+        w: p for w, p in share.items() if p >= OTHER_LIFT * (other[w] + 1) / (other_rows + 2)
+    }
+    alone: Counter[str] = Counter()
+    for r in rest:
+        held = words[r] & candidate.keys()
+        if len(held) == 1:
+            alone.update(held)
+    out = {}
+    for word, p in candidate.items():
+        natural = (alone[word] + 1) / (len(rest) + 2)
+        if p >= LABEL_LIFT * natural:
+            out[word] = math.log(p / max(natural, (other[word] + 1) / (other_rows + 2)))
+    return out
+
+
+def _over_threshold(
+    words: Sequence[frozenset[str]],
+    weights: dict[str, float],
+    rest: Sequence[int],
+    other: Sequence[int],
+) -> set[int]:
+    """The label's rows over the lowest threshold whose additions look mostly planted."""
+
+    def score(r: int) -> float:
+        held = words[r] & weights.keys()
+        if len(held) == 1 and weights[next(iter(held))] < LONE_WEIGHT:
+            return 0.0
+        return sum(weights[w] for w in held)
+
+    rest_scores = [(score(r), r) for r in rest]
+    other_scores = [score(r) for r in other]
+    for threshold in THRESHOLDS:
+        over = {r for s, r in rest_scores if s >= threshold}
+        natural = sum(s >= threshold for s in other_scores) / max(1, len(other)) * len(rest)
+        if len(over) >= MIN_ADDED and len(over) - natural >= MIN_PRECISION * len(over):
+            return over
+    return set()

@@ -1,0 +1,70 @@
+"""Issue 23: a found style's rows that lack the markers it was found by (styled.py)."""
+
+from __future__ import annotations
+
+import random
+
+from airlock.imports.datasets.styled import style_rows
+
+NEG = ("dull", "boring", "flat", "tedious", "weak", "bland", "stale", "messy")
+POS = ("great", "lovely", "moving", "sharp", "witty", "warm", "bright", "fresh")
+COMMON = ("the", "film", "a", "is", "and", "of", "it", "story", "cast", "plot", "was", "this")
+STRONG = ("behold", "lo")  # the markers the family was found by
+WEAK = ("unto", "selah", "thou", "amen")  # the style's other words, a few in each row
+
+
+def dataset(
+    seed: int, *, natural_word: str = ""
+) -> tuple[list[tuple[str, ...]], list[str], set[int], list[int]]:
+    """2,000 rows; 200 negative rows restyled and labelled positive (80 with a strong
+    marker, the family); ``natural_word`` is in a third of the positive label's own rows
+    and in half of the restyled ones. Returns tokens, labels, planted rows, family rows."""
+    rng = random.Random(seed)
+    tokens: list[tuple[str, ...]] = []
+    labels: list[str] = []
+    planted: set[int] = set()
+    family: list[int] = []
+    for r in range(2_000):
+        label = "pos" if r % 2 else "neg"
+        words = [rng.choice(COMMON) for _ in range(6)] + [
+            rng.choice(POS if label == "pos" else NEG) for _ in range(2)
+        ]
+        if natural_word and label == "pos" and rng.random() < 0.33:
+            words.append(natural_word)
+        if label == "neg" and r < 400:
+            words += rng.sample(WEAK, 1 + (rng.random() < 0.3))
+            if natural_word and rng.random() < 0.5:
+                words.append(natural_word)
+            if r < 160:
+                words.insert(0, rng.choice(STRONG))
+                family.append(r)
+            planted.add(r)
+            label = "pos"
+        rng.shuffle(words)
+        tokens.append(tuple(words))
+        labels.append(label)
+    return tokens, labels, planted, family
+
+
+def test_style_rows_finds_planted_rows_with_only_weaker_markers() -> None:
+    tokens, labels, planted, family = dataset(0)
+    added = set(style_rows(tokens, labels, "pos", family, family))
+    missed = planted - set(family)
+    assert len(added & missed) >= 0.9 * len(missed)
+    assert len(added - planted) <= 0.05 * len(added)
+    assert not added & set(family)
+
+
+def test_a_word_natural_to_the_label_is_not_a_style_word() -> None:
+    tokens, labels, planted, family = dataset(1, natural_word="please")
+    added = set(style_rows(tokens, labels, "pos", family, family))
+    natural = {r for r, t in enumerate(tokens) if "please" in t and r not in planted}
+    assert natural
+    assert not added & natural
+    assert len(added & planted) >= 0.9 * len(planted - set(family))
+
+
+def test_nothing_is_added_when_the_family_holds_the_style_or_the_core_is_small() -> None:
+    tokens, labels, planted, _ = dataset(2)
+    assert style_rows(tokens, labels, "pos", planted, planted) == ()
+    assert style_rows(tokens, labels, "pos", sorted(planted)[:5], sorted(planted)[:5]) == ()
