@@ -48,6 +48,7 @@ from airlock.imports.packages.importhooks import (
 )
 from airlock.imports.packages.local import LocalModules, absolute
 from airlock.imports.packages.prefilter import HitLines, may_act
+from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import (
     CLIENTS,
     DECODED,
@@ -238,8 +239,8 @@ class Interpreter:
         known = self.handing.get(id(func))
         if known is None:
             known = any(
-                (isinstance(n, ast.Call) and _hands_on(_dotted_name(n.func), self.classes))
-                or (isinstance(n, ast.Attribute) and _dotted_name(n) in HOOK_ATTRS)
+                (isinstance(n, ast.Call) and _hands_on(dotted(n.func), self.classes))
+                or (isinstance(n, ast.Attribute) and dotted(n) in HOOK_ATTRS)
                 for n in _own_nodes(func)
             )
             self.handing[id(func)] = known
@@ -1193,15 +1194,6 @@ HOOK_ATTRS = {
     "sys.excepthook", "sys.unraisablehook", "sys.displayhook", "sys.breakpointhook",
     "threading.excepthook",
 }  # fmt: skip
-
-
-def _dotted_name(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        head = _dotted_name(node.value)
-        return f"{head}.{node.attr}" if head else ""
-    return ""
 
 
 def _hands_on(called: str, classes: dict[str, ast.ClassDef]) -> bool:

@@ -87,11 +87,12 @@ class RunFile:
         return self.target.replace(LISTED, "")
 
 
-def _dotted(node: ast.expr) -> str:
+def dotted(node: ast.expr) -> str:
+    """``a.b.c`` for a name or attribute chain; empty for anything else."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        head = _dotted(node.value)
+        head = dotted(node.value)
         return f"{head}.{node.attr}" if head else ""
     return ""
 
@@ -157,7 +158,7 @@ class _Folder:
         ``__package__`` or ``__spec__.parent``, ``a/b`` for the literal ``'a.b'``."""
         if isinstance(node, ast.Name) and node.id in ("__name__", "__package__"):
             return HERE
-        if _dotted(node) == "__spec__.parent":
+        if dotted(node) == "__spec__.parent":
             return HERE
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             return node.value.replace(".", "/")
@@ -190,7 +191,7 @@ class _Folder:
                 self.depth -= 1
         if not isinstance(node, ast.Call):
             return None
-        ref = _dotted(node.func)
+        ref = dotted(node.func)
         if ref in ("sorted", "list", "reversed", "tuple", "set") and len(node.args) == 1:
             return self.items(node.args[0])
         method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
@@ -211,7 +212,7 @@ class _Folder:
         return None
 
     def _call(self, node: ast.Call) -> str | None:  # noqa: PLR0911 -- one case a call
-        ref = _dotted(node.func)
+        ref = dotted(node.func)
         args = [self.path(a) for a in node.args]
         if ref in ("os.path.join", "posixpath.join", "ntpath.join", "path.join") or ref in PATHS:
             if args and all(a is not None for a in args):
@@ -247,7 +248,7 @@ class _Folder:
                 return self.read_of(self.env[node.id], opened)
             finally:
                 self.depth -= 1
-        if isinstance(node, ast.Call) and _dotted(node.func) in RESOURCE_READS:
+        if isinstance(node, ast.Call) and dotted(node.func) in RESOURCE_READS:
             # pkgutil.get_data(__name__, 'data/x.txt'): a file beside the package (ADR 0039)
             if len(node.args) != 2:
                 return None
@@ -263,7 +264,7 @@ class _Folder:
         if isinstance(source, ast.Name) and source.id in opened:
             source = opened[source.id]
         if isinstance(source, ast.Call):
-            ref = _dotted(source.func)
+            ref = dotted(source.func)
             if ref in PATHS:
                 return self.path(source)  # Path('a', 'b'): every part
             if ref in OPENERS and source.args:
@@ -390,7 +391,7 @@ def _top(tree: ast.Module) -> list[ast.AST]:
 
 
 def _run_call(node: ast.Call, folder: _Folder, opened: dict[str, ast.expr]) -> RunFile | None:
-    ref = _dotted(node.func)
+    ref = dotted(node.func)
     if ref in LOADERS and len(node.args) >= 2:
         path = folder.path(node.args[1])
         return RunFile(path, node.lineno, "importlib loader") if path is not None else None
@@ -404,7 +405,7 @@ def _run_call(node: ast.Call, folder: _Folder, opened: dict[str, ast.expr]) -> R
     if isinstance(code, ast.Name) and code.id in folder.env:
         opened = folder.scopes.get(code.id, opened)  # with open(p) as f: code = f.read()
         code = folder.env[code.id]  # code = compile(...); exec(code)
-    if isinstance(code, ast.Call) and _dotted(code.func) in ("compile", "builtins.compile"):
+    if isinstance(code, ast.Call) and dotted(code.func) in ("compile", "builtins.compile"):
         if not code.args:
             return None
         code = code.args[0]
