@@ -1,10 +1,10 @@
-"""The HTTP client to the inference upstream (issue 20): pooled keep-alive connections per
+"""The HTTP client to the inference upstream (issue 20): one pooled keep-alive session per
 gateway process, bounded reads, every transport failure a :class:`SourceError`.
 
-The connections are :mod:`airlock.outputs.http1`'s (asyncio and httptools): against the
-same local upstream, one small JSON request cost about 1.05 ms of CPU through
-``httpx.AsyncClient``, 0.20 ms through ``aiohttp.ClientSession`` (docs/adr/0020), and less
-again through a preformatted write to a kept-alive connection (docs/adr/0042).
+aiohttp rather than httpx on this path: against the same local upstream, one small JSON
+request cost about 1.05 ms of CPU through ``httpx.AsyncClient`` and 0.20 ms through
+``aiohttp.ClientSession`` (C parser, no anyio layer; docs/adr/0020). That was the largest
+single part of the gateway's overhead per request.
 
 It does not retry: a request the upstream may have started is never sent twice (the
 response would be a second, unlogged sample).
@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from airlock.errors import SourceError
 
 if TYPE_CHECKING:
-    from airlock.outputs.http1 import Connection, Pool
+    import aiohttp
 
+MAX_CONNECTIONS = 256
 # An answer: its status and the reads of its body, open until the context exits.
 Answer = AbstractAsyncContextManager[tuple[int, AsyncIterator[bytes]]]
 
@@ -47,26 +48,29 @@ class Upstream(Protocol):
 
 
 class HttpUpstream:
-    """:class:`Upstream` over HTTP/1.1 (:mod:`airlock.outputs.http1`), its pool made on
-    first use, inside the running event loop, and kept for the process's life. The timeout
-    bounds connecting (a wait for a free connection included) and each wait for the next
-    bytes, not the whole response (a long generation streams for minutes)."""
+    """:class:`Upstream` over HTTP (aiohttp), its session made on first use, inside the
+    running event loop, and kept for the process's life."""
 
     def __init__(self, base_url: str, timeout_seconds: float) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout_seconds = timeout_seconds
-        self._pool: Pool | None = None
+        self._session: aiohttp.ClientSession | None = None
 
-    def _connections(self) -> Pool:
-        if self._pool is None:
-            from airlock.outputs.http1 import Origin, Pool  # noqa: PLC0415 -- gateway only
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            import aiohttp  # noqa: PLC0415 -- only a gateway with an upstream needs it
 
-            try:
-                origin = Origin(self.base_url)
-            except ValueError as e:
-                raise SourceError(str(e)) from e
-            self._pool = Pool(origin, self.timeout_seconds)
-        return self._pool
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS, limit_per_host=0),
+                # As httpx's timeout was: connecting and each read, not the whole response
+                # (a long generation streams for minutes).
+                timeout=aiohttp.ClientTimeout(
+                    total=None, connect=self.timeout_seconds, sock_read=self.timeout_seconds
+                ),
+                cookie_jar=aiohttp.DummyCookieJar(),  # nothing of one answer into the next
+                raise_for_status=False,
+            )
+        return self._session
 
     async def post(self, path: str, body: dict[str, Any], max_bytes: int) -> tuple[int, bytes]:
         async with self._open(path, body) as (status, reads):
@@ -77,7 +81,7 @@ class HttpUpstream:
                 if size > max_bytes:
                     raise SourceError("the inference upstream's answer is too large")
                 parts.append(read)
-            return status, parts[0] if len(parts) == 1 else b"".join(parts)
+            return status, b"".join(parts)
 
     def stream(self, path: str, body: dict[str, Any]) -> Answer:
         return self._open(path, body)
@@ -86,49 +90,26 @@ class HttpUpstream:
     async def _open(
         self, path: str, body: dict[str, Any]
     ) -> AsyncIterator[tuple[int, AsyncIterator[bytes]]]:
-        from airlock.outputs.http1 import UpstreamFailure, request_bytes  # noqa: PLC0415
+        import aiohttp  # noqa: PLC0415 -- loaded by _http already
 
-        pool = self._connections()
-        data = request_bytes(pool.origin, path, json.dumps(body, separators=(",", ":")).encode())
+        data = json.dumps(body, separators=(",", ":")).encode()
+        headers = {"Content-Type": "application/json"}
         try:
-            connection = await pool.lend()
-        except (UpstreamFailure, OSError, TimeoutError) as e:
-            raise _unreachable(e) from e
-        try:
-            connection.send(data)
-            status = await connection.head(self.timeout_seconds)
-        except (UpstreamFailure, OSError, TimeoutError) as e:
-            connection.close()
-            pool.give_back(connection)
-            raise _unreachable(e) from e
-        except BaseException:
-            connection.close()
-            pool.give_back(connection)
-            raise
-        try:
-            yield status, _reads(connection, self.timeout_seconds)
-        except (UpstreamFailure, OSError, TimeoutError) as e:
-            connection.close()
-            raise _unreachable(e) from e
-        except BaseException:
-            connection.close()  # its answer unread, by a failure or a caller who left
-            raise
-        finally:
-            # Kept alive once its answer has ended (see Connection.reusable and .drain).
-            pool.give_back(connection)
+            async with self._http().post(self.base_url + path, data=data, headers=headers) as r:
+                yield r.status, _reads(r)
+        except (aiohttp.ClientError, TimeoutError) as e:
+            raise SourceError(
+                f"the inference upstream is unreachable: {type(e).__name__} {e}".rstrip()
+            ) from e
 
     async def aclose(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
 
-def _unreachable(e: BaseException) -> SourceError:
-    return SourceError(f"the inference upstream is unreachable: {type(e).__name__} {e}".rstrip())
-
-
-async def _reads(connection: Connection, timeout: float) -> AsyncIterator[bytes]:
-    while read := await connection.read(timeout):
+async def _reads(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    async for read in response.content.iter_any():
         yield read
 
 
