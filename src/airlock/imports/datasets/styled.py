@@ -79,7 +79,8 @@ def style_rows(
     added: set[int] = set()
     for _ in range(ROUNDS):
         seed = core_set | added
-        rest = [r for r, own in enumerate(labels) if own == label and r not in outside | added]
+        excluded = outside | added
+        rest = [r for r, own in enumerate(labels) if own == label and r not in excluded]
         weights = _style_words(words, sorted(seed), rest, other_counts, len(other))
         if not weights or not rest:
             break
