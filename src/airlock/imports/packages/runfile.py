@@ -55,6 +55,7 @@ RESOURCE_FILES = {"importlib.resources.files", "resources.files", "importlib_res
 OPENERS = {"open", "io.open", "codecs.open"}
 PATHS = {"Path", "pathlib.Path", "PurePath", "pathlib.PurePath"}
 HERE = "\0here"  # the folder of the file being read (``os.path.dirname(__file__)``)
+THIS_FILE = f"{HERE}/\0file"  # the file being read (``__file__``)
 # Marks a path folded from a directory listing or a glob (ADR 0039): what follows it is a
 # glob pattern (read as :func:`_glob` reads it), not one file's name.
 LISTED = "\1"
@@ -114,7 +115,7 @@ class _Folder:
                 return node.value
             if isinstance(node, ast.Name):
                 if node.id == "__file__":
-                    return f"{HERE}/\0file"
+                    return THIS_FILE
                 bound = self.env.get(node.id)
                 return self.path(bound) if bound is not None else None
             if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Div)):
@@ -464,7 +465,7 @@ def _tries(target: str, runner: str) -> list[str]:
     it names no member (a member ``tmp/x.py`` is not ``/tmp/x.py``)."""
     folder = posixpath.dirname(runner)
     if HERE in target:
-        tries = [target.replace(f"{HERE}/\0file", runner).replace(HERE, folder)]
+        tries = [anchored(target, runner)]
     elif target.startswith("/"):
         return []
     else:
@@ -473,6 +474,12 @@ def _tries(target: str, runner: str) -> list[str]:
         if root:
             tries.append(posixpath.join(root, target))
     return [posixpath.normpath(path).lstrip("/") for path in tries]
+
+
+def anchored(path: str, file: str) -> str:
+    """``path`` folded in ``file`` with :data:`THIS_FILE` and :data:`HERE` put in as ``file``
+    and its folder."""
+    return path.replace(THIS_FILE, file).replace(HERE, posixpath.dirname(file))
 
 
 def imported_names(target: str) -> list[tuple[str, str]]:

@@ -13,7 +13,6 @@ import functools
 import gc
 import hashlib
 import io
-import posixpath
 import re
 from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field, replace
@@ -43,9 +42,9 @@ from airlock.imports.packages.rules import (
     setup_py_hooks,
 )
 from airlock.imports.packages.runfile import (
-    HERE,
     IMPORTED,
     RunFile,
+    anchored,
     constant_of,
     imported_names,
     module_member,
@@ -580,7 +579,7 @@ def _fill_imported(
         value = constant_of(data.decode("utf-8", "replace"), name)
         if value is None:
             continue
-        value = value.replace(f"{HERE}/\0file", found).replace(HERE, posixpath.dirname(found))
+        value = anchored(value, found)
         target = target.replace(f"{IMPORTED}{module}:{name}{IMPORTED}", value)
     return run if target == run.target else replace(run, target=target)
 
