@@ -8,6 +8,14 @@ the same upstream process and alternate in rounds, so a change of machine load s
 Reported per mode (non-streaming, streaming: the whole stream read) and per concurrency
 (1 and 8 clients): p50, p90 and p95 of each, the p50, p90 and p95 added, and CPU per request.
 
+Two baselines are measured in the same rounds, so a figure can be read against what the
+machine gives any Python gateway: the *floor*, a bare proxy on the same stack (uvicorn with
+httptools and uvloop, aiohttp to the upstream) that forwards the request and answer and does
+nothing else, in its own process; and the disk's flush, ``fsync`` of 4 KiB appends in the
+database's folder (p50 / p90, before each report), which a response waits for with
+``flush_window_ms = 0``. The gateway is warmed up with 25 requests per client first (its
+first request imports the upstream client, about 0.4 s, which is not a per-request cost).
+
 To compare two trees on the same machine in one run (the before and after of a change),
 name their source folders with ``--src``; with ``--repeat N`` each tree is measured N times,
 the trees taking turns, and a summary prints the medians per tree:
@@ -80,6 +88,65 @@ async def _events(body: dict[str, Any]) -> AsyncIterator[bytes]:
     yield b"data: [DONE]\n\n"
 
 
+FLOOR_UPSTREAM = "AIRLOCK_BENCH_FLOOR_UPSTREAM"
+
+
+def floor_proxy() -> Any:
+    """The floor (uvicorn --factory): an ASGI proxy that forwards ``POST`` bodies to the
+    upstream named by ``$AIRLOCK_BENCH_FLOOR_UPSTREAM`` and relays the answer as it comes,
+    through aiohttp like the gateway; no authentication, budget, log or flush."""
+    import aiohttp  # noqa: PLC0415 -- only the floor's process needs it
+
+    upstream = os.environ[FLOOR_UPSTREAM]
+    session: list[aiohttp.ClientSession] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        if not session:
+            session.append(aiohttp.ClientSession())
+        headers = {"content-type": "application/json"}
+        async with session[0].post(upstream + scope["path"], data=body, headers=headers) as got:
+            kind = got.headers.get("content-type", "application/json").encode()
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": got.status,
+                    "headers": [(b"content-type", kind)],
+                }
+            )
+            async for chunk in got.content.iter_any():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    return app
+
+
+def fsync_ms(folder: str | None, count: int = 64) -> tuple[float, float]:
+    """p50 and p90 of ``fsync`` after a 4 KiB append, in ``folder``: the disk's flush."""
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        fd = os.open(Path(tmp) / "probe", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        took = []
+        try:
+            for _ in range(count):
+                os.write(fd, b"x" * 4096)
+                start = time.perf_counter()
+                os.fsync(fd)
+                took.append((time.perf_counter() - start) * 1000)
+        finally:
+            os.close(fd)
+    return _pct(took, 50), _pct(took, 90)
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -100,6 +167,21 @@ def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit(f"{url} did not start")
 
 
+def _wait_port(port: int, process: subprocess.Popen[bytes]) -> None:
+    """Until something listens on ``port`` (the floor has no route to ask)."""
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"port {port}: the process exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        except OSError:
+            time.sleep(0.1)
+        else:
+            return
+    raise SystemExit(f"port {port}: nothing listens")
+
+
 @dataclass(frozen=True)
 class Rig:
     upstream: str
@@ -107,6 +189,8 @@ class Rig:
     token: str
     gateway_pid: int
     upstream_pid: int
+    floor: str
+    floor_pid: int
 
 
 def _airlock(args: list[str], env: dict[str, str]) -> str:
@@ -128,9 +212,10 @@ def rig(
     flush_window_ms: int | None = None,
     src: str | None = None,
 ) -> Iterator[Rig]:
-    """An upstream and an `airlock serve` in front of it, each in its own process; the
-    gateway runs the tree whose source folder is ``src`` (default: this environment's)."""
-    uport, gport = _free_port(), _free_port()
+    """An upstream, an `airlock serve` in front of it and the floor proxy, each in its own
+    process; the gateway runs the tree whose source folder is ``src`` (default: this
+    environment's)."""
+    uport, gport, fport = _free_port(), _free_port(), _free_port()
     quiet = subprocess.DEVNULL
     upstream_process = subprocess.Popen(
         [
@@ -141,6 +226,17 @@ def rig(
         stderr=quiet,
     )
     upstream = f"http://127.0.0.1:{uport}"
+    floor_process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "uvicorn", "--factory", "outputs_overhead:floor_proxy"),
+            *("--app-dir", str(BENCH), "--port", str(fport), "--log-level", "critical"),
+            *("--http", "httptools", "--loop", "uvloop", "--no-access-log"),
+        ],
+        stdout=quiet,
+        stderr=quiet,
+        env={**os.environ, FLOOR_UPSTREAM: upstream},
+    )
+    floor = f"http://127.0.0.1:{fport}"
     gateway_process: subprocess.Popen[bytes] | None = None
     try:
         with tempfile.TemporaryDirectory(dir=where) as tmp:
@@ -176,9 +272,18 @@ def rig(
             gateway = f"http://127.0.0.1:{gport}"
             _wait(upstream + "/docs", upstream_process)
             _wait(gateway + "/healthz", gateway_process)
-            yield Rig(upstream, gateway, token, gateway_process.pid, upstream_process.pid)
+            _wait_port(fport, floor_process)
+            yield Rig(
+                upstream,
+                gateway,
+                token,
+                gateway_process.pid,
+                upstream_process.pid,
+                floor,
+                floor_process.pid,
+            )
     finally:
-        for process in (gateway_process, upstream_process):
+        for process in (gateway_process, upstream_process, floor_process):
             if process is not None:
                 process.terminate()
                 process.wait(timeout=30)
@@ -235,39 +340,44 @@ def _pct(samples: list[float], q: int) -> float:
 async def measure(
     r: Rig, *, stream: bool, concurrency: int, requests: int, rounds: int = 8
 ) -> dict[str, float]:
-    """Alternating rounds of direct and gateway calls; percentiles of each, in ms."""
-    direct_url = r.upstream + "/v1/completions"
-    gateway_url = r.gateway + "/v1/completions"
+    """Alternating rounds of direct, floor and gateway calls; percentiles of each, in ms."""
+    urls = {
+        "direct": r.upstream + "/v1/completions",
+        "floor": r.floor + "/v1/completions",
+        "gateway": r.gateway + "/v1/completions",
+    }
+    pids = {"direct": r.upstream_pid, "floor": r.floor_pid, "gateway": r.gateway_pid}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    direct: list[float] = []
-    through: list[float] = []
-    cpu = {"direct": 0.0, "gateway": 0.0}
+    samples: dict[str, list[float]] = {name: [] for name in urls}
+    cpu = dict.fromkeys(urls, 0.0)
     async with (
         httpx.AsyncClient(timeout=60, limits=limits) as plain,
         httpx.AsyncClient(
             timeout=60, limits=limits, headers={"Authorization": f"Bearer {r.token}"}
         ) as authed,
     ):
-        await _round(plain, direct_url, stream, concurrency, 4 * concurrency)  # warm-up
-        await _round(authed, gateway_url, stream, concurrency, 4 * concurrency)
+        clients = {"direct": plain, "floor": plain, "gateway": authed}
+        for name, url in urls.items():  # warm-up: one-time imports and connections
+            await _round(clients[name], url, stream, concurrency, 25 * concurrency)
         per_round = max(concurrency, requests // rounds)
         for _ in range(rounds):
-            start = cpu_seconds(r.upstream_pid)
-            direct += await _round(plain, direct_url, stream, concurrency, per_round)
-            cpu["direct"] += cpu_seconds(r.upstream_pid) - start
-            start = cpu_seconds(r.gateway_pid)
-            through += await _round(authed, gateway_url, stream, concurrency, per_round)
-            cpu["gateway"] += cpu_seconds(r.gateway_pid) - start
+            for name, url in urls.items():
+                start = cpu_seconds(pids[name])
+                samples[name] += await _round(clients[name], url, stream, concurrency, per_round)
+                cpu[name] += cpu_seconds(pids[name]) - start
+    direct, floor, through = samples["direct"], samples["floor"], samples["gateway"]
     result = {
         "requests": float(len(through)),
-        # CPU per request: the upstream's per direct call (the baseline), the gateway's per
-        # call through it. Unlike latency it hardly moves with the machine's load.
+        # CPU per request: the upstream's per direct call (the baseline), the floor's and the
+        # gateway's per call through them. Unlike latency it hardly moves with the load.
         "upstream_cpu_ms": cpu["direct"] / len(direct) * 1000,
+        "floor_cpu_ms": cpu["floor"] / len(floor) * 1000,
         "gateway_cpu_ms": cpu["gateway"] / len(through) * 1000,
     }
     for q in (50, 90, 95):
-        d, g = _pct(direct, q), _pct(through, q)
+        d, f, g = _pct(direct, q), _pct(floor, q), _pct(through, q)
         result |= {f"direct_p{q}": d, f"gateway_p{q}": g, f"added_p{q}": g - d}
+        result |= {f"floor_p{q}": f, f"floor_added_p{q}": f - d}
     return result
 
 
@@ -286,6 +396,11 @@ def report(
 ) -> list[dict[str, Any]]:
     rows = []
     with rig(where, workers, window, src) as r:
+        flush_p50, flush_p90 = fsync_ms(where)
+        print(
+            f"  disk flush in the database's folder: fsync p50 {flush_p50:.2f} "
+            f"p90 {flush_p90:.2f} ms"
+        )
         for stream in (False, True):
             for concurrency in clients:
                 before = _load()
@@ -300,7 +415,9 @@ def report(
                     f"p90 {m['added_p90']:5.2f} p95 {m['added_p95']:5.2f} ms (target p50 <= 2) "
                     "| CPU/request: airlock "
                     f"{m['gateway_cpu_ms']:.2f} ms, upstream {m['upstream_cpu_ms']:.2f} ms "
-                    f"[{before}]",
+                    f"| floor (bare proxy) added p50 {m['floor_added_p50']:.2f} ms, CPU "
+                    f"{m['floor_cpu_ms']:.2f} ms | airlock over the floor p50 "
+                    f"{m['added_p50'] - m['floor_added_p50']:.2f} ms [{before}]",
                     flush=True,
                 )
                 rows.append(
@@ -311,6 +428,8 @@ def report(
                         "mode": mode,
                         "clients": concurrency,
                         "load": before,
+                        "fsync_p50": flush_p50,
+                        "fsync_p90": flush_p90,
                         **m,
                     }
                 )
