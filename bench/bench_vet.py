@@ -25,6 +25,13 @@ median <= 0.2 s per file. ``--src DIR`` (repeatable) compares airlock trees in o
 same console script is started with ``PYTHONPATH=DIR`` (``/work/main/src``,
 ``/work/wt/NAME/src``), the trees taking turns run by run, and each tree's medians printed.
 
+Whole corpus (``--whole-corpus K``): the same timing on K files of each corpus (malicious:
+its calibration half; popular: both halves), chosen by size strata (``bench/vet_sample.py``)
+so that each sample's median file is its corpus's median file; medians are printed per
+corpus and for both together, per ``--src`` tree. A malicious file is written (not
+unpacked) to a private temporary folder under the cache for the CLI to read, and removed
+after the timing.
+
 GuardDog (``guarddog pypi scan FILE``) runs in its own venv under the cache when it can be
 installed from PyPI. It needs a file path, so a malicious archive is written (not unpacked)
 to a private temporary folder under the cache for the scan and removed straight after.
@@ -462,6 +469,71 @@ def _tree_env(src: Path | None) -> dict[str, str] | None:
     return env
 
 
+def _entry() -> list[str]:
+    """The ``airlock`` console script (as a user starts it), with airlock's installed bytecode
+    compiled first (as ``pip install`` leaves it): a process started with no
+    ``__pycache__`` would time the compiler instead."""
+    import airlock as package  # noqa: PLC0415 -- only the whole-process timing needs it
+
+    compileall.compile_dir(str(Path(package.__file__).parent), quiet=1)
+    airlock = Path(sys.executable).with_name("airlock")
+    if airlock.exists():
+        return [str(airlock)]
+    return [sys.executable, "-c", "from airlock.cli.main import main; main()"]
+
+
+def _start_up(runs: int) -> None:
+    """Python's own start-up and ``import airlock``, the floor under every figure below."""
+    bare = _median_of([sys.executable, "-c", "pass"], runs)
+    imported = _median_of([sys.executable, "-c", "import airlock"], runs)
+    print(
+        f"whole process, median of {runs} runs (load {os.getloadavg()[0]:.1f}): python -c pass "
+        f"{bare[0]:.3f} s wall / {bare[1]:.3f} s CPU; import airlock {imported[0]:.3f} / "
+        f"{imported[1]:.3f} s"
+    )
+
+
+def _trees(trees: list[Path] | None) -> dict[str, dict[str, str] | None]:
+    return {str(t): _tree_env(t) for t in trees} if trees else {"installed": None}
+
+
+def _time_files(
+    files: list[tuple[str, Path]], runs: int, envs: dict[str, dict[str, str] | None]
+) -> dict[str, dict[str, tuple[list[float], list[float]]]]:
+    """``airlock package vet FILE`` per file, ``runs`` times per tree, the trees taking turns
+    (alternating order run by run, so load changes touch them alike).
+
+    ``files``: (label, path). Returns tree -> label -> (median walls, median CPUs) per file."""
+    entry = _entry()
+    out: dict[str, dict[str, tuple[list[float], list[float]]]] = {name: {} for name in envs}
+    for label, path in files:
+        got: dict[str, list[tuple[float, float]]] = {name: [] for name in envs}
+        for turn in range(runs):
+            names = list(envs) if turn % 2 == 0 else list(reversed(envs))
+            for name in names:
+                got[name].append(_timed([*entry, "package", "vet", str(path)], envs[name]))
+        cells = []
+        for name in envs:
+            wall = statistics.median(w for w, _ in got[name])
+            cpu_s = statistics.median(c for _, c in got[name])
+            walls, cpus = out[name].setdefault(label, ([], []))
+            walls.append(wall)
+            cpus.append(cpu_s)
+            cells.append(f"{wall:6.3f} s wall {cpu_s:6.3f} s CPU")
+        shown = f"{label}: {path.name}"[:60]
+        print(f"   {shown:60} {' | '.join(cells)} ({path.stat().st_size} B)")
+    return out
+
+
+def _summary(label: str, tree: str, walls: list[float], cpus: list[float]) -> None:
+    med = statistics.median(walls)
+    print(
+        f"whole process {label}{'' if tree == 'installed' else ' ' + tree}: {len(walls)} "
+        f"files, median {med:.3f} s wall, {statistics.median(cpus):.3f} s CPU per file "
+        f"(target <= 0.2 s {'MET' if med <= 0.2 else 'MISSED'}; load {os.getloadavg()[0]:.1f})"
+    )
+
+
 def whole_process(files: list[Path], n: int, runs: int, trees: list[Path] | None = None) -> None:
     """``airlock package vet FILE`` as a fresh process per file, beside Python's own start-up.
 
@@ -473,50 +545,51 @@ def whole_process(files: list[Path], n: int, runs: int, trees: list[Path] | None
     step = max(1, len(files) // n)
     named = ("six-1.17.0-py2", "requests-2.34.2-py3", "requests-2.34.2.tar")
     chosen = sorted({*files[::step][:n], *(f for f in files if f.name.startswith(named))})
-    # Bytecode as an installed package has it (pip compiles on install): a process started
-    # with PYTHONDONTWRITEBYTECODE and no __pycache__ would time the compiler instead.
-    import airlock as package  # noqa: PLC0415 -- only the whole-process timing needs it
-
-    compileall.compile_dir(str(Path(package.__file__).parent), quiet=1)
-    envs = {str(t): _tree_env(t) for t in trees} if trees else {"installed": None}
-    airlock = Path(sys.executable).with_name("airlock")
-    entry = (
-        [str(airlock)]
-        if airlock.exists()
-        else [sys.executable, "-c", "from airlock.cli.main import main; main()"]
-    )
-    load = os.getloadavg()[0]
-    bare = _median_of([sys.executable, "-c", "pass"], runs)
-    imported = _median_of([sys.executable, "-c", "import airlock"], runs)
-    print(
-        f"whole process, median of {runs} runs (load {load:.1f}): python -c pass "
-        f"{bare[0]:.3f} s wall / {bare[1]:.3f} s CPU; import airlock {imported[0]:.3f} / "
-        f"{imported[1]:.3f} s"
-    )
-    walls: dict[str, list[float]] = {name: [] for name in envs}
-    cpus: dict[str, list[float]] = {name: [] for name in envs}
-    for path in chosen:
-        got: dict[str, list[tuple[float, float]]] = {name: [] for name in envs}
-        for turn in range(runs):
-            names = list(envs) if turn % 2 == 0 else list(reversed(envs))
-            for name in names:
-                got[name].append(_timed([*entry, "package", "vet", str(path)], envs[name]))
-        cells = []
-        for name in envs:
-            wall = statistics.median(w for w, _ in got[name])
-            cpu_s = statistics.median(c for _, c in got[name])
-            walls[name].append(wall)
-            cpus[name].append(cpu_s)
-            cells.append(f"{wall:6.3f} s wall {cpu_s:6.3f} s CPU")
-        print(f"   {path.name:60} {' | '.join(cells)} ({path.stat().st_size} B)")
+    envs = _trees(trees)
+    _start_up(runs)
+    timed = _time_files([("popular", p) for p in chosen], runs, envs)
     for name in envs:
-        med = statistics.median(walls[name])
+        _summary("", name, *timed[name].get("popular", ([], [])))
+
+
+def whole_corpus(
+    corpora: dict[str, list[Item]], k: int, runs: int, cache: Path, trees: list[Path] | None
+) -> None:
+    """The whole-process timing on ``k`` files of each corpus chosen by size strata
+    (:func:`bench.vet_sample.stratified`: the sample's median file is the corpus's), printed
+    per corpus and for both together, each tree beside the others in the same run.
+
+    The CLI takes a path, so each sampled file is written (as is, never unpacked) to a
+    private temporary folder under ``cache``, removed straight after, as for GuardDog."""
+    from bench.vet_sample import stratified  # noqa: PLC0415 -- only this timing needs it
+
+    envs = _trees(trees)
+    _start_up(runs)
+    with tempfile.TemporaryDirectory(dir=cache) as private:
+        Path(private).chmod(0o700)
+        files: list[tuple[str, Path]] = []
+        for corpus, items in sorted(corpora.items()):
+            ordered = sorted(items, key=lambda i: (i.filename, hashlib.sha256(i.data).digest()))
+            sample = stratified(((i, len(i.data)) for i in ordered), k)
+            for number, item in enumerate(sample):
+                folder = Path(private) / f"{corpus}-{number}"  # file names may repeat
+                folder.mkdir()
+                path = folder / item.filename
+                path.write_bytes(item.data)
+                files.append((corpus, path))
         print(
-            f"whole process{'' if name == 'installed' else ' ' + name}: {len(chosen)} files, "
-            f"median {med:.3f} s wall, {statistics.median(cpus[name]):.3f} s CPU per file "
-            f"(target <= 0.2 s {'MET' if med <= 0.2 else 'MISSED'}; "
-            f"load {os.getloadavg()[0]:.1f})"
+            f"whole corpus: {len(files)} files ("
+            + ", ".join(f"{c} {sum(f[0] == c for f in files)}" for c in sorted(corpora))
+            + f"), trees {', '.join(envs)}"
         )
+        timed = _time_files(files, runs, envs)
+    for label in [*sorted(corpora), "both"]:
+        for name in envs:
+            per = timed[name]
+            walls = [w for c, (ws, _) in per.items() if label in (c, "both") for w in ws]
+            cpus = [x for c, (_, xs) in per.items() if label in (c, "both") for x in xs]
+            if walls:
+                _summary(label, name, walls, cpus)
 
 
 def verdict_lines(rows: dict[tuple[str, str], list[tuple[Item, Outcome, float, list[str]]]]) -> str:
@@ -564,6 +637,14 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=0, help="first N files of each split")
     parser.add_argument("--progress", action="store_true", help="a line per file as it goes")
     parser.add_argument("--whole", type=int, default=9, metavar="N", help="0: skip")
+    parser.add_argument(
+        "--whole-corpus",
+        type=int,
+        default=0,
+        metavar="K",
+        help="whole process on K files of each corpus chosen by size strata (malicious: its"
+        " calibration half unless --split says otherwise; --sample does not narrow it)",
+    )
     parser.add_argument("--runs", type=int, default=3, help="runs per whole-process file")
     parser.add_argument(
         "--src",
@@ -578,6 +659,14 @@ def main() -> None:
     items += [] if args.only == "malicious" else popular_items(args.cache, not args.no_fetch)
     split = halves([i.project for i in items if i.corpus == "malicious"])
     split |= halves([i.project for i in items if i.corpus == "popular"])
+    # Chosen before --split and --sample narrow the batch: malicious files from its
+    # calibration half (never held-out unless asked), popular files from both.
+    corpora: dict[str, list[Item]] = {}
+    for corpus in ("malicious", "popular"):
+        half = args.split or ("calibration" if corpus == "malicious" else None)
+        corpora[corpus] = [
+            i for i in items if i.corpus == corpus and half in (None, split[i.project])
+        ]
     if args.split:
         items = [i for i in items if split[i.project] == args.split]
     if args.sample:
@@ -659,6 +748,8 @@ def main() -> None:
         args.verdicts_out.write_text(verdict_lines(rows))
     if args.whole and args.only != "malicious":
         whole_process(popular_files(args.cache), args.whole, args.runs, args.src)
+    if args.whole_corpus:
+        whole_corpus(corpora, args.whole_corpus, args.runs, args.cache, args.src)
     binary = guarddog(args.cache) if args.guarddog else None
     if binary is None:
         print("GuardDog: not run (pass --guarddog N)")
