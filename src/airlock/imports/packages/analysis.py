@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import replace
 
+from airlock.imports.packages.astwalk import walk
 from airlock.imports.packages.chains import score
 from airlock.imports.packages.disguise import (
     cookie_codec,
@@ -71,6 +72,7 @@ def scan_python(
     rewrite: bool = True,
     script: bool = False,
     keep: dict[str, ast.Module] | None = None,
+    tree: ast.Module | None = None,
 ) -> list[PackageFinding]:
     """Findings for one Python file; a file that does not parse is itself a finding.
 
@@ -79,6 +81,8 @@ def scan_python(
     person does (a developer's script in an sdist).
     ``rewrite``: a coding cookie that rewrites the text (:mod:`disguise`) has its decoded
     text scanned as well (once).
+    ``tree``: ``ast.parse(source)`` when the caller has it (``setup.py``, parsed once for
+    :func:`setup_imports` too); it stands for the text as it is, never for a folded one.
     """
     text = source
     found = scan_constants(path, source) + _embedded(path, source)
@@ -118,7 +122,7 @@ def scan_python(
     if not (install_time or helper or may_act(source)):
         return found  # names no sink and no way to reach one: nothing for the flow pass
     try:
-        tree = ast.parse(source, filename=path)
+        tree = tree if tree is not None and source is text else ast.parse(source, filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
         return [
             *found,
@@ -251,14 +255,20 @@ def _line_of(source: str, match: re.Match[str]) -> int:
     return source.count("\n", 0, match.start(2) if match.group(2) else match.start(3)) + 1
 
 
-def setup_imports(source: str) -> set[str]:
+def setup_imports(source: str, tree: ast.Module | None = None) -> set[str]:
     """Top-level names ``setup.py`` imports (its local helpers are among them), by statement,
-    by ``__import__`` or in code it execs."""
+    by ``__import__`` or in code it execs. ``tree``: :func:`parsed` ``source``, when the
+    caller has it (none: it is parsed here; a text that does not parse imports nothing)."""
+    tree = tree if tree is not None else parsed(source)
+    return set() if tree is None else _imported_names(tree, source) - {""}
+
+
+def parsed(source: str) -> ast.Module | None:
+    """``ast.parse(source)``, or None when it does not parse."""
     try:
-        tree = ast.parse(source)
+        return ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return set()
-    return _imported_names(tree, source) - {""}
+        return None
 
 
 def scan_across(
@@ -355,7 +365,7 @@ def _imported_names(tree: ast.Module, source: str | None = None) -> set[str]:
         source is not None and source.isascii() and not any(c in source for c in IMPORTING_CALLS)
     )
     names: set[str] = set()
-    for node in _statements(tree) if plain else ast.walk(tree):
+    for node in _statements(tree) if plain else walk(tree):
         literal = _exec_literal(node)
         if literal is not None:
             try:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import NamedTuple
 
+from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.fold import (
     DECODERS,
     DECOMPRESSORS,
@@ -343,7 +344,7 @@ class Interpreter:
         elif isinstance(node, (ast.Expr, ast.Return)) and node.value is not None:
             self.expr(node.value, env, when)
         else:
-            for child in ast.iter_child_nodes(node):
+            for child in children(node):
                 if isinstance(child, ast.expr):
                     self.expr(child, env, when)
                 elif isinstance(child, ast.stmt):
@@ -487,7 +488,7 @@ class Interpreter:
                 return Val(const=~inner.const)
             return Val(labels=inner.labels)
         carried: frozenset[str] = frozenset()
-        for child in ast.iter_child_nodes(node):
+        for child in children(node):
             if isinstance(child, ast.expr):
                 carried |= self.expr(child, env, when).labels
         return Val(labels=carried)
@@ -1294,7 +1295,7 @@ def _own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
         node = todo.pop()
         out.append(node)
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            todo.extend(ast.iter_child_nodes(node))
+            todo += children(node)
     return out
 
 

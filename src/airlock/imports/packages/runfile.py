@@ -21,6 +21,8 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from airlock.imports.packages.astwalk import children, walk
+
 # Cheap text test before parsing: every shape this module reads names one of these. ``exec``
 # as a whole name (``exec(``, ``builtins.exec``), not inside ``executable`` or ``execute``:
 # the substring made one popular module in ten parse a second time for nothing (issue 16).
@@ -316,7 +318,7 @@ def _run_files(source: str, tree: ast.Module | None, *, top_only: bool) -> list[
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []
     folder = _Folder()
-    nodes: list[ast.AST] = list(ast.walk(tree)) if not top_only else _top(tree)
+    nodes: list[ast.AST] = walk(tree) if not top_only else _top(tree)
     loops: list[ast.For | ast.AsyncFor | ast.comprehension] = []
     for node in nodes:  # names first: a name bound in a block is used after it
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
@@ -374,7 +376,7 @@ def _visit(
         hit = _run_call(node, folder, opened)
         if hit is not None:
             found.append(hit)
-    for child in ast.iter_child_nodes(node):
+    for child in children(node):
         _visit(child, opened, folder, found, top_only=top_only)
 
 
@@ -387,7 +389,7 @@ def _top(tree: ast.Module) -> list[ast.AST]:
         out.append(node)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(children(node)))
     return out
 
 

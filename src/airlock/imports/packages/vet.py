@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from airlock.domain.outcome import Outcome
 from airlock.errors import InvalidInput
-from airlock.imports.packages.analysis import scan_across, scan_pth, scan_python, setup_imports
+from airlock.imports.packages.analysis import (
+    parsed,
+    scan_across,
+    scan_pth,
+    scan_python,
+    setup_imports,
+)
 from airlock.imports.packages.archive import Member, read_members
 from airlock.imports.packages.depends import bad_dependencies, declared_names, dependency_findings
 from airlock.imports.packages.hooks import hook_findings, hook_modules
@@ -132,15 +138,19 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
+def _digest(blob: bytes | BinaryIO) -> str:
+    """SHA-256 of the file, a stream read in bounded pieces."""
     if isinstance(blob, bytes):
-        digest = hashlib.sha256(blob).hexdigest()
-    else:
-        blob.seek(0)
-        hashing = hashlib.sha256()
-        while piece := blob.read(1 << 20):
-            hashing.update(piece)
-        digest = hashing.hexdigest()
+        return hashlib.sha256(blob).hexdigest()
+    blob.seek(0)
+    hashing = hashlib.sha256()
+    while piece := blob.read(1 << 20):
+        hashing.update(piece)
+    return hashing.hexdigest()
+
+
+def _vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
+    digest = _digest(blob)
     findings: list[PackageFinding] = []
     members: list[Member] = []
     try:
@@ -149,7 +159,9 @@ def _vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
         findings.append(PackageFinding("unreadable-archive", filename, 0, Severity.HIGH, e.message))
     metadata = ""
     record = ""
-    helpers = _install_helpers(members) | set(hook_modules(members, sdist=_is_sdist(filename)))
+    # setup.py is parsed once: for the helpers it imports and for its own pass (issue 16).
+    setup, setup_tree, helpers = _install_helpers(members)
+    helpers |= set(hook_modules(members, sdist=_is_sdist(filename)))
     shipped = shipped_modules(members)
     digests: dict[str, bytes] = {}
     scripts, inert = _scripts(filename, members, helpers)
@@ -189,6 +201,7 @@ def _vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
                     helper=helper,
                     script=member.name in inert,
                     keep=package.kept if member.name in kept else None,
+                    tree=setup_tree if member.name == setup else None,
                 ),
             )
         )
@@ -345,16 +358,21 @@ def _importable(path: str) -> bool:
     return all(p.isidentifier() for p in parts[:-1]) and _stem(path).isidentifier()
 
 
-def _install_helpers(members: list[Member]) -> set[str]:
-    """Local modules next to an sdist's setup.py that setup.py imports: they run on install."""
+def _install_helpers(members: list[Member]) -> tuple[str, ast.Module | None, set[str]]:
+    """Local modules next to an sdist's setup.py that setup.py imports: they run on install.
+
+    Returned after the setup file's member name and its parse (None when it has none or it
+    does not parse), which its own pass reuses."""
     setups = [m for m in members if m.name.count("/") <= 1 and m.name.endswith("setup.py")]
     if not setups or setups[0].data is None:
-        return set()
+        return "", None, set()
     root = setups[0].name.rpartition("/")[0]
     prefix = f"{root}/" if root else ""
-    names = setup_imports(setups[0].data.decode("utf-8", "replace"))
+    source = setups[0].data.decode("utf-8", "replace")
+    tree = parsed(source)
+    names = setup_imports(source, tree)
     # Root-level modules only: a package importing itself for its version stays as it was.
-    return {f"{prefix}{name}.py" for name in names}
+    return setups[0].name, tree, {f"{prefix}{name}.py" for name in names}
 
 
 def _runs_setup(path: str) -> bool:
@@ -371,6 +389,7 @@ def _member_findings(
     package: LocalModules | None = None,
     script: bool = False,
     keep: dict[str, ast.Module] | None = None,
+    tree: ast.Module | None = None,
 ) -> list[PackageFinding]:
     base = path.rsplit("/", 1)[-1]
     if base.endswith(".pth"):
@@ -388,7 +407,9 @@ def _member_findings(
         return []
     source = data.decode("utf-8", "replace")
     install = _runs_setup(path)
-    found = scan_python(path, source, install_time=install, helper=helper, script=script, keep=keep)
+    found = scan_python(
+        path, source, install_time=install, helper=helper, script=script, keep=keep, tree=tree
+    )
     if install:
         found += list(setup_py_hooks(path, source))
     if SIDE_CODE.search(path):
@@ -648,10 +669,10 @@ def _calls_locally(
             names += [n.split()[-1] for n in match.group(2).strip(b"()").split(b",") if n.split()]
         else:
             names.append(match.group(4) or module.split(b".")[0])
+    if not names:  # most modules import nothing of their own package by name
+        return False
     if top_only:  # one pass over the unindented calls, not one search a name
         return bool(set(names) & {m.group(1) for m in TOP_LEVEL_CALL.finditer(data)})
-    if not names:
-        return False
     called = _called_names(data)
     return any(IDENT.fullmatch(name) and name in called for name in names)
 

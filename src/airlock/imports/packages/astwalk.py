@@ -1,0 +1,38 @@
+"""Children and walks of a syntax tree as lists (issue 16: the speed of vetting). Pure.
+
+``ast.iter_child_nodes`` and ``ast.walk`` are generators built on a generator
+(``ast.iter_fields``): for the millions of nodes that vetting a large library visits, the
+generators' own overhead was a tenth of the vetting time spent walking. These return the
+same nodes in the same order as lists, built in one loop each.
+"""
+
+from __future__ import annotations
+
+import ast
+
+_AST = ast.AST
+
+
+def children(node: ast.AST) -> list[ast.AST]:
+    """``list(ast.iter_child_nodes(node))``: the node fields and list items that are nodes,
+    in field order."""
+    out: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, _AST):
+            out.append(value)
+        elif isinstance(value, list):
+            out += [item for item in value if isinstance(item, _AST)]
+    return out
+
+
+def walk(tree: ast.AST) -> list[ast.AST]:
+    """``list(ast.walk(tree))``: ``tree`` and every node below it, breadth first, in the
+    order ``ast.walk`` yields them (a caller that lets a later assignment win relies on
+    it)."""
+    out: list[ast.AST] = [tree]
+    at = 0
+    while at < len(out):
+        out += children(out[at])
+        at += 1
+    return out
