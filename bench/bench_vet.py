@@ -61,8 +61,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from airlock.domain.requests import Outcome
 from airlock.imports.packages.vet import vet
+from bench.vet_sample import stratified
 
 _ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = next(
@@ -561,8 +564,6 @@ def whole_corpus(
 
     The CLI takes a path, so each sampled file is written (as is, never unpacked) to a
     private temporary folder under ``cache``, removed straight after, as for GuardDog."""
-    from bench.vet_sample import stratified  # noqa: PLC0415 -- only this timing needs it
-
     envs = _trees(trees)
     _start_up(runs)
     with tempfile.TemporaryDirectory(dir=cache) as private:
