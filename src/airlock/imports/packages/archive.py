@@ -51,7 +51,7 @@ def read_members(blob: bytes | BinaryIO) -> Iterator[Member]:
     if head.startswith(b"PK\x03\x04"):
         yield from _zip_members(stream)
     elif head.startswith(b"\x1f\x8b") or head[257:262] == b"ustar":
-        yield from _tar_members(stream)
+        yield from _tar_members(stream, gunzipped(blob) if isinstance(blob, bytes) else None)
     else:
         raise InvalidInput("not a wheel or sdist: expected a zip or (gzipped) tar archive")
 
@@ -89,12 +89,46 @@ def _zip_members(stream: BinaryIO) -> Iterator[Member]:
             yield Member(info.filename, None, f"unreadable member: {e}")
 
 
-def _tar_members(stream: BinaryIO) -> Iterator[Member]:
+# An sdist given as bytes is gunzipped in one call and its tar read from memory (issue 16:
+# the gzip stream read in pieces and a file object per member were a tenth of vetting an
+# sdist). Only one clean gzip member of at most this size takes that path; any other input
+# is streamed as before, so both paths see the same tar bytes and raise the same errors.
+MAX_GUNZIP_IN_MEMORY = 128 * 1024 * 1024
+
+
+def gunzipped(blob: bytes) -> bytes | None:
+    """The tar inside ``blob`` when ``blob`` is exactly one gzip member (its header, CRC and
+    length checked by zlib) of at most :data:`MAX_GUNZIP_IN_MEMORY` bytes, else None: not
+    gzip, damaged, several members, bytes after it or too large (the caller streams it)."""
+    if not blob.startswith(b"\x1f\x8b"):
+        return None
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # the gzip wrapper
+    try:
+        tar = inflater.decompress(blob, MAX_GUNZIP_IN_MEMORY)
+    except zlib.error:
+        return None
+    if not inflater.eof or inflater.unused_data or inflater.unconsumed_tail:
+        return None
+    return tar
+
+
+def _tar_members(stream: BinaryIO, tar: bytes | None = None) -> Iterator[Member]:
+    """Members of the (compressed) tar archive in ``stream``; ``tar``: its tar, already
+    gunzipped (:func:`gunzipped`), read from memory with regular members sliced out of it."""
     import tarfile  # noqa: PLC0415 -- a process vetting only wheels never needs it
 
+    in_memory = None
+    if tar is not None:
+        try:
+            # Closed by the ``with`` below, which takes it in place of the stream's.
+            in_memory = tarfile.open(fileobj=io.BytesIO(tar), mode="r:")  # noqa: SIM115
+        except (tarfile.TarError, OSError, EOFError):
+            tar = None  # no tar at all: the stream's own open says so, in its own words
     total = 0
     try:
-        with tarfile.open(fileobj=stream, mode="r:*") as archive:
+        with (
+            in_memory if in_memory is not None else tarfile.open(fileobj=stream, mode="r:*")
+        ) as archive:
             for count, info in enumerate(archive, start=1):
                 if count > MAX_MEMBERS:
                     raise InvalidInput(f"archive holds over {MAX_MEMBERS} members")
@@ -109,6 +143,10 @@ def _tar_members(stream: BinaryIO) -> Iterator[Member]:
                 total += info.size
                 if total > MAX_TOTAL_BYTES:
                     raise InvalidInput(f"archive expands past {MAX_TOTAL_BYTES} bytes")
+                end = info.offset_data + info.size
+                if tar is not None and info.sparse is None and end <= len(tar):
+                    yield Member(info.name, tar[info.offset_data : end])  # what extractfile reads
+                    continue
                 handle = archive.extractfile(info)
                 yield Member(info.name, handle.read() if handle else None)
     except (tarfile.TarError, OSError, EOFError) as e:
