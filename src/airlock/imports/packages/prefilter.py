@@ -231,12 +231,16 @@ class HitLines:
         """Where each credential or persistence word occurs in the lowered text (once)."""
         if self._words is None:
             lowered = self._source.lower()
-            words = []
-            for word in PATH_WORDS:
-                at = lowered.find(word)
-                while at >= 0:
-                    words.append((at, at + len(word)))
-                    at = lowered.find(word, at + 1)
+            automata = _automata()
+            if automata is None:
+                words = []
+                for word in PATH_WORDS:
+                    at = lowered.find(word)
+                    while at >= 0:
+                        words.append((at, at + len(word)))
+                        at = lowered.find(word, at + 1)
+            else:  # every place of every word (overlapping too) in one pass, not one a word
+                words = [(s, e) for _, s, e in automata[1].find_matches_as_indexes(lowered, True)]
             self._words = sorted(words)
             if words and len(lowered) != len(self._source):
                 self._lowered_starts = _line_starts(lowered)

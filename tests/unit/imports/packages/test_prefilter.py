@@ -131,3 +131,17 @@ def test_constant_rules_ask_for_their_needles(
     if engine == "regex":
         monkeypatch.setattr(constant_rules, "_needle_finder", lambda: None)
     assert {f.rule for f in constant_rules.scan_constants("m.py", source)} == rules
+
+
+def test_path_words_found_everywhere_by_either_engine() -> None:
+    # Overlapping and repeated words, upper case, and text whose lower case is longer: the
+    # automaton's one pass lists the places the word-by-word search lists.
+    text = "İ .SSH.sshx ~/.ssh/id_rsa .ssh/id_rsa AppData\\Startup cookiescookies .pth.pth"
+    expected = sorted(
+        (at, at + len(word))
+        for word in PATH_WORDS
+        for at in range(len(text.lower()))
+        if text.lower().startswith(word, at)
+    )
+    assert HitLines(text)._path_words() == expected
+    assert len(expected) >= 10
