@@ -288,7 +288,9 @@ class Interpreter:
                 self.bind(target, value, env)
                 if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call):
                     self.temp_file(target, node.value, env, when)
-            if isinstance(node.value, (ast.Tuple, ast.List, ast.Dict)):
+            if isinstance(node.value, (ast.Tuple, ast.List, ast.Dict)) or isinstance(
+                node.targets[0], ast.Subscript
+            ):
                 unpacked(self, node, env, when)  # ``r, = (exec,)``, dispatch tables
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
             if node.value is not None:
@@ -548,7 +550,7 @@ class Interpreter:
     def subscript(self, node: ast.Subscript, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911 -- one return per folding case
         base_node = node.value
         if (
-            isinstance(base_node, ast.Dict)
+            isinstance(base_node, (ast.Dict, ast.List, ast.Tuple))
             or (isinstance(base_node, ast.Attribute) and base_node.attr == "__dict__")
             or (self.tables and isinstance(base_node, ast.Name) and base_node.id in self.tables)
         ):
@@ -630,6 +632,8 @@ class Interpreter:
             own = env.get(c[1]) if target == "globals" else None
             if own is not None and own.func is not None:  # getattr(sys.modules[__name__], f)
                 return Val(ref=c[1], labels=frozenset({HIDDEN}), func=own.func)
+            if (target, c[1]) in self.attrs:  # ``getattr(K, 'run')`` of ``class K: run = exec``
+                return self.attrs[target, c[1]]
             name = _canon(f"{target}.{c[1]}")
             return Val(ref=name, labels=frozenset({HIDDEN}) | source_labels(name))
         if ref in IMPORTERS and c:

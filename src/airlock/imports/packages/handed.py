@@ -68,12 +68,22 @@ HANDERS: dict[str, Hander] = {
     "multiprocessing.Pool.apply": APPLY,
     "multiprocessing.Pool.apply_async": APPLY,
     "multiprocessing.pool.ThreadPool.apply_async": APPLY,
+    "operator.call": SUBMIT,
+    "asyncio.to_thread": SUBMIT,
+    "asyncio.AbstractEventLoop.call_soon": SUBMIT,
+    "asyncio.AbstractEventLoop.call_soon_threadsafe": SUBMIT,
+    "asyncio.AbstractEventLoop.call_later": Hander(1, rest_from=2),
+    "asyncio.AbstractEventLoop.call_at": Hander(1, rest_from=2),
+    "asyncio.AbstractEventLoop.run_in_executor": Hander(1, rest_from=2),
 }
 # Objects whose methods run what they are given: an instance is named by its class, so
 # ``ex.submit`` of ``ex = ThreadPoolExecutor()`` is found in HANDERS.
 RUNNERS = {
-    "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor",
-    "sched.scheduler", "multiprocessing.Pool", "multiprocessing.pool.ThreadPool",
+    "concurrent.futures.ThreadPoolExecutor": "", "concurrent.futures.ProcessPoolExecutor": "",
+    "sched.scheduler": "", "multiprocessing.Pool": "", "multiprocessing.pool.ThreadPool": "",
+    "asyncio.new_event_loop": "asyncio.AbstractEventLoop",
+    "asyncio.get_event_loop": "asyncio.AbstractEventLoop",
+    "asyncio.get_running_loop": "asyncio.AbstractEventLoop",
 }  # fmt: skip
 # Calls that map a function over items, running it on each.
 MAPPERS = {
@@ -111,7 +121,7 @@ def hand_on(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a retu
     events recorded), or None to let :meth:`flow.Interpreter.call` go on as before."""
     labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
     if ref in RUNNERS:
-        return flow.Val(ref=ref, labels=labels)
+        return flow.Val(ref=RUNNERS[ref] or ref, labels=labels)
     if ref == HOME:  # ``Path.home() / '.bashrc'`` reads as ``~/.bashrc``
         return flow.Val(labels=labels, shape="~")
     if ref in CONNECTIONS or ref in SOCKET_MAKERS:
@@ -265,6 +275,10 @@ def arguments(  # noqa: PLR0917 -- the parts of one call
     for param, kw_default in zip(spec.kwonlyargs, spec.kw_defaults, strict=True):
         if kw_default is not None:
             defaults[param.arg] = kw_default
+    if spec.kwarg is not None:  # ``def f(**kw): kw['run'](c)`` with ``f(run=os.system)``
+        extra: dict[object, Val] = {k: v for k, v in kwargs.items() if k and _acts(v)}
+        if extra and len(interp.tables) < MAX_TABLES:
+            interp.tables[spec.kwarg.arg] = extra
     out: list[Val] = []
     for i, param in enumerate(params):
         if i < positional and i < len(args):
@@ -307,6 +321,8 @@ def unpacked(interp: Interpreter, node: ast.Assign, env: dict[str, Val], when: W
     for target in node.targets:
         if isinstance(target, ast.Name) and isinstance(value, ast.Dict):
             _table(interp, target.id, value, env, when)
+        if isinstance(target, ast.Subscript) and isinstance(value, PURE[:2]):
+            _set_entry(interp, target, value, env, when)
         if not (
             isinstance(target, (ast.Tuple, ast.List))
             and isinstance(value, (ast.Tuple, ast.List))
@@ -346,6 +362,23 @@ def _table(
         interp.tables.pop(name, None)
 
 
+def _set_entry(
+    interp: Interpreter, target: ast.Subscript, value: ast.expr, env: dict[str, Val], when: When
+) -> None:
+    """``T['r'] = os.system``: the table named ``T`` now holds the sink under ``'r'``."""
+    if not isinstance(target.value, ast.Name):
+        return
+    found = interp.expr(value, env, when)
+    key = _key(interp.expr(target.slice, env, flow.When.LATER).const) if _acts(found) else None
+    if key is None:
+        return
+    table = interp.tables.get(target.value.id)
+    if table is None and len(interp.tables) < MAX_TABLES:
+        table = interp.tables[target.value.id] = {}
+    if table is not None and len(table) < MAX_TABLE:
+        table[key] = found
+
+
 def entry(  # noqa: PLR0911 -- one return per kind of table
     interp: Interpreter, node: ast.Subscript, env: dict[str, Val], when: When
 ) -> Val | None:
@@ -358,22 +391,46 @@ def entry(  # noqa: PLR0911 -- one return per kind of table
         if owner in BUILTIN_MODULES and isinstance(key, str):
             return flow.Val(ref=key, labels=frozenset({HIDDEN}))
         return None
-    if isinstance(base, ast.Dict):
-        interp.expr(base, env, when)
-        key = _key(interp.expr(node.slice, env, when).const)
-        if key is None:
-            return None
-        for k, v in zip(base.keys, base.values, strict=True):
-            if (
-                k is not None
-                and isinstance(v, PURE)
-                and _key(interp.expr(k, env, when).const) == key
-            ):
-                return interp.expr(v, env, when)
+    if isinstance(node.slice, ast.Slice):
         return None
+    if isinstance(base, (ast.List, ast.Tuple, ast.Dict)):  # ``[os.system][0]``, ``{...}[k]``
+        whole = interp.expr(base, env, when)
+        index = interp.expr(node.slice, env, when)
+        found = _element(interp, base, _key(index.const), env, when)
+        if found is not None:
+            return found
+        if isinstance(whole.const, list) and isinstance(index.const, int):
+            items = whole.const
+            inside = -len(items) <= index.const < len(items)
+            return (
+                flow.Val(const=items[index.const], labels=whole.labels) if inside else flow.UNKNOWN
+            )
+        return flow.Val(labels=whole.labels | index.labels)
     if isinstance(base, ast.Name) and base.id in interp.tables:
         key = _key(interp.expr(node.slice, env, when).const)
         return interp.tables[base.id].get(key) if key is not None else None
+    return None
+
+
+def _element(
+    interp: Interpreter,
+    base: ast.List | ast.Tuple | ast.Dict,
+    key: object,
+    env: dict[str, Val],
+    when: When,
+) -> Val | None:
+    """The written-out element of a literal a folded key selects, when it is pure."""
+    if key is None:
+        return None
+    if isinstance(base, ast.Dict):
+        for k, v in zip(base.keys, base.values, strict=True):
+            folded = None if k is None else interp.expr(k, env, flow.When.LATER).const
+            if isinstance(v, PURE) and folded is not None and _key(folded) == key:
+                return interp.expr(v, env, when)
+        return None
+    if isinstance(key, int) and -len(base.elts) <= key < len(base.elts):
+        element = base.elts[key]
+        return interp.expr(element, env, when) if isinstance(element, PURE) else None
     return None
 
 

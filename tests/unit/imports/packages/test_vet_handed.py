@@ -56,6 +56,9 @@ def _module(source: str) -> list[PackageFinding]:
         "s = sched.scheduler(time.time, time.sleep)\ns.enter(1, 1, os.system, (CMD,))\ns.run()\n",
         "atexit.register(os.system, CMD)\n",
         "atexit.register(exec, CODE)\n",
+        "import operator\noperator.call(os.system, CMD)\n",
+        "import asyncio\nloop = asyncio.new_event_loop()\nloop.call_soon(os.system, CMD)\n",
+        "import asyncio\nasyncio.run(asyncio.to_thread(os.system, CMD))\n",
     ],
 )
 def test_a_sink_handed_on_as_a_value_runs_with_its_arguments(source: str) -> None:
@@ -116,6 +119,11 @@ def test_harmless_functions_handed_on_stay_quiet(source: str) -> None:
         "K = type('K', (), {'r': exec})\nK.r(CODE)\n",
         "vars(builtins)['exec'](CODE)\n",
         "builtins.__dict__['exec'](CODE)\n",
+        "def f(c, **kw):\n    kw['run'](c)\n\nf(CMD, run=os.system)\n",
+        "class K:\n    run = os.system\n\ngetattr(K, 'run')(CMD)\n",
+        "[print, os.system][1](CMD)\n",
+        "T = {}\nT['r'] = os.system\nT['r'](CMD)\n",
+        "(lambda c, r=os.system: r(c))(CMD)\n",
     ],
 )
 def test_a_sink_under_another_name_is_still_the_sink(source: str) -> None:
@@ -129,6 +137,8 @@ def test_a_sink_under_another_name_is_still_the_sink(source: str) -> None:
         "a, b = print, len\nb('x')\n",
         "T = {'len': len, 'say': print}\nT['say']('hi')\n",
         "class K:\n    run = print\n\nK.run('hi')\n",
+        "[print, len][0]('hi')\nT = {}\nT['a'] = print\nT['a']('x')\n",
+        "x = ['a', 'b'][1:]\ny = {'a': 1}[x[0]]\n",
         "def f(c, out=print):\n    out(c)\n\nf('hi')\n",
     ],
 )
