@@ -228,9 +228,10 @@ def _write(event: Event, eager: bool) -> tuple[str, Severity] | None:
         return "dropper", Severity.CRITICAL  # a decoded blob written out on install or import
     if REMOTE in event.labels and event.when is When.INSTALL:
         return "install-download", Severity.HIGH  # setup.py saving what it fetched
-    if eager and PERSISTENCE.search(event.text):
+    if eager and PERSISTENCE.search(f"{event.text} w"):
         # ``(Path.home() / '.bashrc').write_text(...)``: no ``open`` call names the file
-        # (ADR 0048); the same place opened for writing is ``persistence`` in :func:`_open`.
+        # (ADR 0048); judged as :func:`_open` judges the same path opened for writing (its
+        # text ends in the mode, so a ``.pth`` made beside setup.py is not persistence).
         return "persistence", Severity.CRITICAL
     return None  # saving a download is what clients do; running it is the chain (DROPPED)
 

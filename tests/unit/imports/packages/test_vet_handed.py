@@ -331,3 +331,12 @@ def test_a_dict_with_tuple_keys_folds_without_crashing() -> None:
 )
 def test_the_prefilter_sees_exec_handed_on_as_a_value(text: str, acts: bool) -> None:
     assert may_act(text) is acts
+
+
+def test_a_pth_file_written_beside_setup_py_is_not_persistence() -> None:
+    source = (
+        "from setuptools import setup\nPTH = 'a1_cov.pth'\n"
+        "with open(PTH, 'w') as f:\n    f.write('import sys')\nsetup()\n"
+    )
+    found = scan_python("setup.py", source, install_time=True)
+    assert all(f.rule != "persistence" for f in found), found
