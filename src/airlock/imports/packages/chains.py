@@ -162,8 +162,9 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         # No window, or detached from its parent: on install or import nobody is meant to
         # see it run (GuardDog's silent-process-execution); a library's helper may hide one.
         return "silent-process", Severity.CRITICAL if eager else Severity.MEDIUM
-    if event.when is When.INSTALL and PIP_INSTALL.search(f"{event.callee} {event.text}"):
-        # Packages installed by setup.py itself bypass the vetting of dependencies.
+    if eager and PIP_INSTALL.search(f"{event.callee} {event.text}"):
+        # Packages installed by setup.py itself, or by a module on import, bypass the
+        # vetting of dependencies (ADR 0048: ``[sys.executable, '-m', 'pip', 'install']``).
         return "install-time-pip", Severity.HIGH
     if BUILD_TOOL.search(event.text) or "sys.executable" in event.text:
         return "build-tool", Severity.LOW
@@ -227,6 +228,11 @@ def _write(event: Event, eager: bool) -> tuple[str, Severity] | None:
         return "dropper", Severity.CRITICAL  # a decoded blob written out on install or import
     if REMOTE in event.labels and event.when is When.INSTALL:
         return "install-download", Severity.HIGH  # setup.py saving what it fetched
+    if eager and PERSISTENCE.search(f"{event.text} w"):
+        # ``(Path.home() / '.bashrc').write_text(...)``: no ``open`` call names the file
+        # (ADR 0048); judged as :func:`_open` judges the same path opened for writing (its
+        # text ends in the mode, so a ``.pth`` made beside setup.py is not persistence).
+        return "persistence", Severity.CRITICAL
     return None  # saving a download is what clients do; running it is the chain (DROPPED)
 
 

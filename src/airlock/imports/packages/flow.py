@@ -41,6 +41,19 @@ from airlock.imports.packages.fold import (
     small,
     text_of,
 )
+from airlock.imports.packages.handed import (
+    WATCHED,
+    arguments,
+    class_attributes,
+    defaults,
+    entry,
+    grown,
+    hand_on,
+    home_path,
+    inherited,
+    parameters,
+    unpacked,
+)
 from airlock.imports.packages.importhooks import (
     BUILTIN_MODULES,
     FINDER_METHODS,
@@ -200,6 +213,7 @@ class Interpreter:
         self.lines: dict[str, list[bytes]] = {}  # their modules' lines (:meth:`acts_abroad`)
         # The module's own names: a function declaring ``global x`` binds x there (ADR 0041).
         self.globals: dict[str, Val] | None = None
+        self.tables: dict[str, dict[object, Val]] = {}  # dispatch tables by name (ADR 0048)
 
     # --- statements -------------------------------------------------------------------
     def run_module(self, tree: ast.Module) -> None:
@@ -220,6 +234,8 @@ class Interpreter:
             local = dict(env)
             for arg in func.args.args + func.args.kwonlyargs:
                 local[arg.arg] = UNKNOWN
+            if func.args.defaults or func.args.kw_defaults:
+                defaults(self, func, local, env)  # ``def f(c, run=os.system)`` (ADR 0048)
             self.block(func.body, local, fwhen)
         self.late_drops()
 
@@ -273,6 +289,10 @@ class Interpreter:
                 self.bind(target, value, env)
                 if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call):
                     self.temp_file(target, node.value, env, when)
+            if isinstance(node.value, (ast.Tuple, ast.List, ast.Dict)) or isinstance(
+                node.targets[0], ast.Subscript
+            ):
+                unpacked(self, node, env, when)  # ``r, = (exec,)``, dispatch tables
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
             if node.value is not None:
                 value = self.expr(node.value, env, when)
@@ -312,12 +332,15 @@ class Interpreter:
                     self.pending.append((item, When.INSTALL if hook else When.LATER))
                 else:
                     self.stmt(item, dict(env), when)
+            class_attributes(self, node, env)  # ``class K: run = exec`` (ADR 0048)
             env[node.name] = Val(ref=node.name)
             for decorator in node.decorator_list:
                 self.decorate(self.expr(decorator, env, when), env[node.name], env, when)
         elif isinstance(node, ast.If):
             self.expr(node.test, env, when)
-            inner = When.LATER if _is_main_guard(node.test) else when
+            # setup.py's own ``__main__`` block runs on install: pip runs it as __main__.
+            setup = self.install_time and not self.helper
+            inner = When.LATER if _is_main_guard(node.test) and not setup else when
             self.block(node.body, env, inner)
             self.block(node.orelse, env, when)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
@@ -441,6 +464,8 @@ class Interpreter:
             if base.handle and node.attr in ("write", "writelines"):
                 # ``open(p, 'wb').write(data)``: the file written to, as for ``f.write``.
                 return Val(labels=base.labels, handle=base.handle, path_var=base.path_var)
+            if base.shape and node.attr in PATH_WRITES:  # ``(home / '.bashrc').write_text``
+                return Val(labels=base.labels, handle=base.shape)  # ADR 0048
             return Val(labels=base.labels)
         if isinstance(node, ast.Call):
             return self.call(node, env, when)
@@ -480,6 +505,10 @@ class Interpreter:
             self.expr(node.test, env, when)
             a, b = self.expr(node.body, env, when), self.expr(node.orelse, env, when)
             return Val(ref=a.ref or b.ref, labels=a.labels | b.labels)
+        if isinstance(node, ast.NamedExpr):  # ``(r := os.system)(c)`` (ADR 0048)
+            named = self.expr(node.value, env, when)
+            self.bind(node.target, named, env)
+            return named
         if isinstance(node, ast.UnaryOp):
             inner = self.expr(node.operand, env, when)
             if isinstance(inner.const, int) and isinstance(node.op, ast.USub):
@@ -512,12 +541,23 @@ class Interpreter:
             pass
         # Host data joined to a literal keeps the literal: ``getuser() + '.evil.example'``.
         told = any(v.labels & {HOSTINFO, SECRET} and v.const is None for v in (left, right))
+        if isinstance(op, ast.Div) and left.shape:  # ``Path.home() / '.bashrc'`` (ADR 0048)
+            return home_path(left, right) or Val(labels=labels)
         if isinstance(op, ast.Add) and (left.shape or right.shape or told):
             shape = (_shape(left) + _shape(right))[:MAX_SHAPE]
             return Val(labels=labels, shape=shape)
         return Val(labels=labels)
 
     def subscript(self, node: ast.Subscript, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911 -- one return per folding case
+        base_node = node.value
+        if (
+            isinstance(base_node, (ast.Dict, ast.List, ast.Tuple))
+            or (isinstance(base_node, ast.Attribute) and base_node.attr == "__dict__")
+            or (self.tables and isinstance(base_node, ast.Name) and base_node.id in self.tables)
+        ):
+            found = entry(self, node, env, when)  # ``{'a': os.system}['a']`` (ADR 0048)
+            if found is not None:
+                return found
         base = self.expr(node.value, env, when)
         index = node.slice
         if isinstance(index, ast.Slice):
@@ -577,7 +617,7 @@ class Interpreter:
         value = self.expr(node.elt, local, when)
         return Val(labels=seq.labels | value.labels)
 
-    def call(self, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912
+    def call(self, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912, PLR0915
         callee = self.expr(node.func, env, when)
         args = [
             self.expr(a.value if isinstance(a, ast.Starred) else a, env, when) for a in node.args
@@ -593,6 +633,8 @@ class Interpreter:
             own = env.get(c[1]) if target == "globals" else None
             if own is not None and own.func is not None:  # getattr(sys.modules[__name__], f)
                 return Val(ref=c[1], labels=frozenset({HIDDEN}), func=own.func)
+            if (target, c[1]) in self.attrs:  # ``getattr(K, 'run')`` of ``class K: run = exec``
+                return self.attrs[target, c[1]]
             name = _canon(f"{target}.{c[1]}")
             return Val(ref=name, labels=frozenset({HIDDEN}) | source_labels(name))
         if ref in IMPORTERS and c:
@@ -602,7 +644,8 @@ class Interpreter:
         if ref in ("globals", "locals", "vars") and not args:
             return Val(ref="globals")
         if callee.func is not None:
-            value = self.apply(callee.func, args, env, when)
+            given = arguments(self, callee.func, args, kwargs, env, when)
+            value = self.apply(callee.func, given, env, when)
             for index in self.fills.get(id(callee.func), ()):
                 if index < len(node.args) and not isinstance(node.args[index], ast.Starred):
                     self.dropped_to(node.args[index], env, _arg_text(args[index]))
@@ -623,6 +666,10 @@ class Interpreter:
                 ran = self.method(owner, name, [Val(ref=f"{owner}()"), *args], env, when)
                 if ran is not None:
                     return ran
+        if ref in WATCHED:  # a sink handed on: ``Timer(0, os.system, [c])`` (ADR 0048)
+            handed = hand_on(self, node, ref, args, kwargs, env, when)
+            if handed is not None:
+                return handed
         if when is not When.LATER:
             ran = self.runs_now(node, ref, args, kwargs, env, when)
             if ran is not None:
@@ -640,6 +687,8 @@ class Interpreter:
                 self.trace.recovered.append((node.lineno, text_of(folded)[:4096], marks))
             return Val(const=folded, labels=labels | extra)
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+            if node.func.attr in GROWERS:  # a folded list grown in place keeps its items
+                grown(env, node.func.value.id, node.func.attr, c)
             self.mutate(node, labels, env, when)
         elif callee.handle and isinstance(node.func, ast.Attribute):
             self.written(callee, node, labels, env, when)
@@ -904,7 +953,8 @@ class Interpreter:
             if found:
                 return self.apply(found[0], args, env, when)
             cls = self.trace.class_bases.get(cls, "").split(",")[0]
-        return None
+        # A base class of another module of the archive (ADR 0048).
+        return inherited(self, cls, name, args, env, when) if self.package else None
 
     def patched(
         self, target: ast.Attribute | ast.Subscript, value: Val, env: dict[str, Val], when: When
@@ -1122,7 +1172,7 @@ class Interpreter:
     ) -> Val | None:
         self.applied += 1
         local = dict(env)
-        for param, arg in zip(func.args.args, args, strict=False):
+        for param, arg in zip(parameters(func), args, strict=False):
             local[param.arg] = arg
         self.depth += 1
         try:
@@ -1156,6 +1206,7 @@ MAX_HOMES = 32  # classes of other modules followed per file
 MAX_UNMATCHED = 256  # runs kept for :meth:`Interpreter.late_drops`
 SKELETON = "\0"  # marks a ``path_var`` that is an expression's text, not a variable's name
 PATH_WRITES = {"write_bytes", "write_text"}
+GROWERS = {"append", "extend", "insert"}
 TEMP_FILES = {"tempfile.mkstemp"}
 
 

@@ -54,6 +54,10 @@ BOUNDED = (
     ("pty.", True, ""),
     ("pip", True, r"(?![a-z_])"),
     ("environ", False, r"(?![a-z])"),
+    # The builtin handed on as a value, not called: ``map(exec, codes)``, ``r, = (exec,)``,
+    # ``{'run': exec}``, ``run = exec`` (ADR 0048).
+    ("exec", True, r"(?=[ \t]*(?:[,)\]};\n]|$))"),
+    ("eval", True, r"(?=[ \t]*(?:[,)\]};\n]|$))"),
 )
 # ``getattr(o, 'sys' + 'tem')``, ``getattr(o, 'metsys'[::-1])``, ``getattr(o, chr(115) + x)``:
 # an attribute named by a string built on the spot, whatever the module is called locally.

@@ -54,6 +54,16 @@ CLIENTS = {
 }  # fmt: skip
 # A raw socket's traffic (issue 16: exfiltration and reverse shells over plain sockets).
 SOCKET_VERBS = {"connect", "connect_ex", "send", "sendall", "sendto"}
+# Connection objects named by their class (:mod:`handed`): what is sent through one is
+# traffic (ADR 0048: ``HTTPSConnection(h).request('POST', p, body=secret)``).
+CONNECTIONS = {
+    "http.client.HTTPConnection", "http.client.HTTPSConnection", "httplib.HTTPConnection",
+    "httplib.HTTPSConnection", "smtplib.SMTP", "smtplib.SMTP_SSL", "ftplib.FTP",
+    "ftplib.FTP_TLS",
+}  # fmt: skip
+CONNECTION_VERBS = {
+    "request", "send", "putrequest", "sendmail", "send_message", "storbinary", "storlines",
+}  # fmt: skip
 SECRET_SOURCES = {"os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "dotenv."}
 SECRET_SOURCES |= {"browser_cookie3.", "win32crypt.", "keyring.get_password", "pyperclip.paste"}
 SECRET_SOURCES |= {"PIL.ImageGrab.grab", "pyautogui.screenshot"}
@@ -84,6 +94,8 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
     if ref in NETWORK or ((head in HTTP_MODULES or head in CLIENTS) and leaf in HTTP_VERBS):
         return "network"
     if head == "socket.socket" and leaf in SOCKET_VERBS:
+        return "network"
+    if head in CONNECTIONS and leaf in CONNECTION_VERBS:
         return "network"
     if ref in OPAQUE_LOADERS:
         return "opaque-load"

@@ -427,6 +427,19 @@ LOCAL_IMPORT = re.compile(
     re.MULTILINE,
 )
 IDENT = re.compile(rb"[A-Za-z_]\w*")
+DERIVED = re.compile(rb"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)", re.MULTILINE)
+
+
+def derived_from(data: bytes, names: list[bytes]) -> list[bytes]:
+    """Classes of ``data`` with a base among ``names`` (``class K(Base)``, ``class K(m.B)``)."""
+    wanted = set(names)
+    return [
+        m.group(1)
+        for m in DERIVED.finditer(data)
+        if wanted & {b.strip().split(b".")[0] for b in m.group(2).split(b",")}
+    ]
+
+
 CALL_HEAD = LazyPattern(rb"(?<![\w.])([A-Za-z_]\w*)(?:\.\w+)*\s*\(")
 TOP_CALL = re.compile(rb"^[A-Za-z_]\w*\s*\(", re.MULTILINE)
 # ``name(``, ``x = name.attr(``, ``a, b = name(`` on an unindented line: the name called.
@@ -671,6 +684,8 @@ def _calls_locally(
             names.append(match.group(4) or module.split(b".")[0])
     if not names:  # most modules import nothing of their own package by name
         return False
+    if b"class" in data:  # ``class K(Base)``: making a K runs Base's methods
+        names += derived_from(data, names)  # (ADR 0048)
     if top_only:  # one pass over the unindented calls, not one search a name
         return bool(set(names) & {m.group(1) for m in TOP_LEVEL_CALL.finditer(data)})
     called = _called_names(data)

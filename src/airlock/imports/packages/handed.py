@@ -1,0 +1,516 @@
+"""Sinks handed on as values, or called under another name (issue 16, ADR 0048).
+
+An author who has read :mod:`flow` stops calling ``os.system(cmd)`` and hands the sink to
+something that calls it: ``functools.partial(os.system, cmd)()``, ``map(exec, [code])``, a
+thread, a timer, an executor, a finaliser, a scheduler or an exit hook given the sink and
+its arguments; or binds it under a name the walk did not follow: unpacking
+(``r, = (exec,)``), a default argument, a keyword, a dispatch table
+(``{'a': os.system}['a'](c)``), a class attribute, ``type('K', (), {'r': exec})``,
+``vars(builtins)['exec']``. The functions here are called by :class:`flow.Interpreter` at
+those places and turn each into the call it stands for, so the scorer sees the same event
+as for a direct call; a user function handed on with arguments is evaluated with them.
+
+Pure and bounded like :mod:`flow`: a handed element list is read to ``MAX_HANDED`` items, a
+dispatch table to ``MAX_TABLE`` entries; values read again are names and attributes (no
+calls, so nothing is counted twice). What it does not do: follow a sink kept in a container
+built at run time (``d[k] = os.system`` in a loop), ``operator.methodcaller``, the
+``asyncio`` loop's ``call_soon``/``run_in_executor`` (the loop object is not tracked), or a
+method inherited from a class outside the archive.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, NamedTuple
+
+from airlock.imports.packages import flow
+from airlock.imports.packages.importhooks import BUILTIN_MODULES
+from airlock.imports.packages.sinks import CONNECTIONS, HIDDEN, kind_of
+
+if TYPE_CHECKING:
+    from airlock.imports.packages.flow import Interpreter, Val, When
+
+    Func = ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef
+
+MAX_HANDED = 8  # items of ``map(sink, [...])`` read as separate calls
+MAX_TABLE = 64  # entries of a dict literal kept as a dispatch table
+MAX_TABLES = 256  # dispatch tables kept per file
+
+
+class Hander(NamedTuple):
+    """Where a call that runs a function finds the function and its arguments."""
+
+    fn_at: int  # position of the function (-1: keyword only)
+    fn_kw: str = ""  # its keyword
+    rest_from: int = -1  # arguments after it are the function's (``partial(f, a, b)``)
+    pack_at: int = -1  # position of the packed argument tuple (``Timer(t, f, [a])``)
+    pack_kw: str = ""  # its keyword (``args=``)
+    later: bool = False  # the function runs when the result is called, not now
+
+
+THREAD = Hander(1, "target", pack_at=3, pack_kw="args")
+SUBMIT = Hander(0, rest_from=1)
+APPLY = Hander(0, "func", pack_at=1, pack_kw="args")
+HANDERS: dict[str, Hander] = {
+    "functools.partial": Hander(0, "func", rest_from=1, later=True),
+    "threading.Timer": Hander(1, "function", pack_at=2, pack_kw="args"),
+    "threading.Thread": THREAD,
+    "multiprocessing.Process": THREAD,
+    "multiprocessing.context.Process": THREAD,
+    "weakref.finalize": Hander(1, rest_from=2),
+    "atexit.register": Hander(0, rest_from=1),
+    "_thread.start_new_thread": Hander(0, pack_at=1),
+    "thread.start_new_thread": Hander(0, pack_at=1),
+    "sched.scheduler.enter": Hander(2, "action", pack_at=3, pack_kw="argument"),
+    "sched.scheduler.enterabs": Hander(2, "action", pack_at=3, pack_kw="argument"),
+    "concurrent.futures.ThreadPoolExecutor.submit": SUBMIT,
+    "concurrent.futures.ProcessPoolExecutor.submit": SUBMIT,
+    "multiprocessing.Pool.apply": APPLY,
+    "multiprocessing.Pool.apply_async": APPLY,
+    "multiprocessing.pool.ThreadPool.apply_async": APPLY,
+    "operator.call": SUBMIT,
+    "asyncio.to_thread": SUBMIT,
+    "asyncio.AbstractEventLoop.call_soon": SUBMIT,
+    "asyncio.AbstractEventLoop.call_soon_threadsafe": SUBMIT,
+    "asyncio.AbstractEventLoop.call_later": Hander(1, rest_from=2),
+    "asyncio.AbstractEventLoop.call_at": Hander(1, rest_from=2),
+    "asyncio.AbstractEventLoop.run_in_executor": Hander(1, rest_from=2),
+}
+# Objects whose methods run what they are given: an instance is named by its class, so
+# ``ex.submit`` of ``ex = ThreadPoolExecutor()`` is found in HANDERS.
+RUNNERS = {
+    "concurrent.futures.ThreadPoolExecutor": "", "concurrent.futures.ProcessPoolExecutor": "",
+    "sched.scheduler": "", "multiprocessing.Pool": "", "multiprocessing.pool.ThreadPool": "",
+    "asyncio.new_event_loop": "asyncio.AbstractEventLoop",
+    "asyncio.get_event_loop": "asyncio.AbstractEventLoop",
+    "asyncio.get_running_loop": "asyncio.AbstractEventLoop",
+}  # fmt: skip
+# Calls that map a function over items, running it on each.
+MAPPERS = {
+    "map", "concurrent.futures.ThreadPoolExecutor.map",
+    "concurrent.futures.ProcessPoolExecutor.map", "multiprocessing.Pool.map",
+    "itertools.starmap",
+}  # fmt: skip
+# Connection objects (:data:`sinks.CONNECTIONS`): the constructor is a network event (its
+# host) and stays one; the instance is named by its class so that what is sent through it
+# is one too.
+SOCKET_MAKERS = {"socket.create_connection", "socket.socketpair", "socket.fromfd"}
+# Every name a call of ``hand_on`` is asked about: a set lookup is all a call pays otherwise.
+HOME = "pathlib.Path.home"
+WATCHED = frozenset(
+    {*HANDERS, *RUNNERS, *MAPPERS, *CONNECTIONS, *SOCKET_MAKERS, "type", "vars", HOME}
+)
+MAX_GROWN = 4096  # items of a folded list grown in place
+PURE = (ast.Name, ast.Attribute, ast.Constant, ast.Lambda)  # read again without side effects
+
+
+def _acts(value: Val) -> bool:
+    return value.func is not None or bool(kind_of(value.ref))
+
+
+def hand_on(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a return
+    interp: Interpreter,
+    node: ast.Call,
+    ref: str,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    env: dict[str, Val],
+    when: When,
+) -> Val | None:
+    """The value of a call in :data:`WATCHED` when it hands a sink or a function on (its
+    events recorded), or None to let :meth:`flow.Interpreter.call` go on as before."""
+    labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
+    if ref in RUNNERS:
+        return flow.Val(ref=RUNNERS[ref] or ref, labels=labels)
+    if ref == HOME:  # ``Path.home() / '.bashrc'`` reads as ``~/.bashrc``
+        return flow.Val(labels=labels, shape="~")
+    if ref in CONNECTIONS or ref in SOCKET_MAKERS:
+        made = interp.sink(node, flow.Val(ref=ref), args, kwargs, env, when)
+        named = ref if ref in CONNECTIONS else "socket.socket"
+        return flow.Val(ref=named, labels=made.labels)
+    if ref == "type":
+        return _new_class(interp, node, env, when)
+    if ref == "vars":
+        if args and args[0].ref in BUILTIN_MODULES:
+            return flow.Val(ref="builtins.__dict__", labels=frozenset({HIDDEN}))
+        return None
+    if ref in MAPPERS:
+        return _mapped(interp, node, args, env, when)
+    spec = HANDERS[ref]
+    fn = args[spec.fn_at] if 0 <= spec.fn_at < len(args) else kwargs.get(spec.fn_kw or None)
+    if fn is None or not _acts(fn):
+        return None
+    nodes, vals, kw = _handed_arguments(interp, node, spec, args, kwargs, env, when)
+    if fn.func is not None:
+        if spec.later:
+            return flow.Val(func=fn.func, labels=labels)
+        if not vals:
+            return None  # the interpreter's own hook runs it (``Thread(target=f)``)
+        interp.apply(fn.func, arguments(interp, fn.func, vals, kw, env, when), env, when)
+        return flow.Val(labels=labels)
+    fn_node = _fn_node(node, spec)
+    _call_sink(interp, node, fn_node, fn, nodes, vals, kw, env, when)
+    return flow.Val(labels=labels)
+
+
+def _fn_node(node: ast.Call, spec: Hander) -> ast.expr:
+    if 0 <= spec.fn_at < len(node.args):
+        return node.args[spec.fn_at]
+    return next((k.value for k in node.keywords if k.arg == spec.fn_kw), node.func)
+
+
+def _handed_arguments(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    node: ast.Call,
+    spec: Hander,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    env: dict[str, Val],
+    when: When,
+) -> tuple[list[ast.expr], list[Val], dict[str | None, Val]]:
+    """The argument nodes and values the handed function will be called with."""
+    if spec.rest_from >= 0:
+        kw: dict[str | None, Val] = {
+            k: v for k, v in kwargs.items() if k is not None and k != spec.fn_kw
+        }
+        return node.args[spec.rest_from :], args[spec.rest_from :], kw
+    packed: ast.expr | None = None
+    if 0 <= spec.pack_at < len(node.args):
+        packed = node.args[spec.pack_at]
+    elif spec.pack_kw:
+        packed = next((k.value for k in node.keywords if k.arg == spec.pack_kw), None)
+    if packed is None:
+        return [], [], {}
+    return _items(interp, packed, env, when)
+
+
+def _items(
+    interp: Interpreter, packed: ast.expr, env: dict[str, Val], when: When
+) -> tuple[list[ast.expr], list[Val], dict[str | None, Val]]:
+    """The elements of a packed argument list: its nodes when it is written out (read
+    again only when they are pure), else the items it folds to, else one unknown carrying
+    its labels."""
+    if isinstance(packed, (ast.Tuple, ast.List)) and len(packed.elts) <= MAX_HANDED:
+        elts = [e for e in packed.elts if not isinstance(e, ast.Starred)]
+        vals = [
+            interp.expr(e, env, when) if isinstance(e, PURE) else _read(interp, e, env)
+            for e in elts
+        ]
+        return elts, vals, {}
+    whole = interp.expr(packed, env, flow.When.LATER) if isinstance(packed, PURE) else None
+    if whole is not None and isinstance(whole.const, list):
+        items = whole.const[:MAX_HANDED]
+        return (
+            [ast.Constant(None)] * len(items),
+            [flow.Val(const=i, labels=whole.labels) for i in items],
+            {},
+        )
+    labels = whole.labels if whole is not None else frozenset()
+    return [packed], [flow.Val(labels=labels)], {}
+
+
+def _read(interp: Interpreter, node: ast.expr, env: dict[str, Val]) -> Val:
+    """An element that is not a plain name: evaluated as code that runs later, so that any
+    call in it is not recorded a second time at this moment... its folding is the same."""
+    saved = interp.trace.events, interp.trace.recovered
+    interp.trace.events, interp.trace.recovered = [], []
+    try:
+        return interp.expr(node, env, flow.When.LATER)
+    finally:
+        interp.trace.events, interp.trace.recovered = saved
+
+
+def _mapped(
+    interp: Interpreter, node: ast.Call, args: list[Val], env: dict[str, Val], when: When
+) -> Val | None:
+    """``map(exec, [code])``: the sink called on each item (the first ``MAX_HANDED``)."""
+    if len(args) < 2 or not kind_of(args[0].ref) or len(node.args) < 2:
+        return None
+    nodes, vals, _ = _items(interp, node.args[1], env, when)
+    for item_node, item in zip(nodes, vals, strict=True):
+        _call_sink(interp, node, node.args[0], args[0], [item_node], [item], {}, env, when)
+    return flow.Val(labels=frozenset().union(*(a.labels for a in args)))
+
+
+def _call_sink(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    at: ast.Call,
+    fn_node: ast.expr,
+    fn: Val,
+    nodes: list[ast.expr],
+    vals: list[Val],
+    kw: dict[str | None, Val],
+    env: dict[str, Val],
+    when: When,
+) -> None:
+    """Record the sink ``fn`` called with ``vals`` as if written ``fn(*vals, **kw)``."""
+    keywords = [ast.keyword(arg=k, value=ast.Constant(None)) for k in kw if k is not None]
+    call = ast.Call(func=fn_node, args=list(nodes), keywords=keywords)
+    ast.copy_location(call, at)
+    interp.sink(call, fn, vals, kw, env, when)
+
+
+def arguments(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    func: Func,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    env: dict[str, Val],
+    when: When,
+) -> list[Val]:
+    """The values of ``func``'s parameters (:func:`parameters`) for a call: positional
+    arguments, then keywords by name, then defaults that are names
+    (``def f(c, run=os.system)``). Unchanged when the call gives no keyword and the function
+    has no default."""
+    spec = func.args
+    if not kwargs and not spec.defaults and not any(spec.kw_defaults):
+        return args
+    params = parameters(func)
+    positional = len(spec.posonlyargs) + len(spec.args)
+    defaults: dict[str, ast.expr] = {}
+    for param, default in zip(
+        reversed(spec.posonlyargs + spec.args), reversed(spec.defaults), strict=False
+    ):
+        defaults[param.arg] = default
+    for param, kw_default in zip(spec.kwonlyargs, spec.kw_defaults, strict=True):
+        if kw_default is not None:
+            defaults[param.arg] = kw_default
+    if spec.kwarg is not None:  # ``def f(**kw): kw['run'](c)`` with ``f(run=os.system)``
+        extra: dict[object, Val] = {k: v for k, v in kwargs.items() if k and _acts(v)}
+        if extra and len(interp.tables) < MAX_TABLES:
+            interp.tables[spec.kwarg.arg] = extra
+    out: list[Val] = []
+    for i, param in enumerate(params):
+        if i < positional and i < len(args):
+            out.append(args[i])
+        elif param.arg in kwargs:
+            out.append(kwargs[param.arg])
+        elif param.arg in defaults and isinstance(defaults[param.arg], PURE):
+            out.append(interp.expr(defaults[param.arg], env, when))
+        else:
+            out.append(flow.UNKNOWN)
+    return out
+
+
+def parameters(func: Func) -> list[ast.arg]:
+    """A function's named parameters in the order :func:`arguments` gives their values."""
+    spec = func.args
+    if not spec.posonlyargs and not spec.kwonlyargs:
+        return spec.args
+    return [*spec.posonlyargs, *spec.args, *spec.kwonlyargs]
+
+
+def defaults(interp: Interpreter, func: Func, local: dict[str, Val], env: dict[str, Val]) -> None:
+    """Bind a function walked on its own to the defaults that name something
+    (``def f(c, run=os.system)``): the body calls the sink under the parameter's name."""
+    spec = func.args
+    pairs = list(zip(reversed(spec.posonlyargs + spec.args), reversed(spec.defaults), strict=False))
+    pairs += [(p, d) for p, d in zip(spec.kwonlyargs, spec.kw_defaults, strict=True) if d]
+    for param, default in pairs:
+        if isinstance(default, (ast.Name, ast.Attribute)):
+            value = interp.expr(default, env, flow.When.LATER)
+            if _acts(value):
+                local[param.arg] = value
+
+
+def unpacked(interp: Interpreter, node: ast.Assign, env: dict[str, Val], when: When) -> None:
+    """``r, = (exec,)`` and ``a, b = x, os.system``: names bound element by element (the
+    walk binds a tuple target to folded constants only); a dict literal assigned to a name
+    is kept as a dispatch table when an entry names a sink or a function."""
+    value = node.value
+    for target in node.targets:
+        if isinstance(target, ast.Name) and isinstance(value, ast.Dict):
+            _table(interp, target.id, value, env, when)
+        if isinstance(target, ast.Subscript) and isinstance(value, PURE[:2]):
+            _set_entry(interp, target, value, env, when)
+        if not (
+            isinstance(target, (ast.Tuple, ast.List))
+            and isinstance(value, (ast.Tuple, ast.List))
+            and len(target.elts) == len(value.elts)
+        ):
+            continue
+        for name, element in zip(target.elts, value.elts, strict=True):
+            if isinstance(name, ast.Name) and isinstance(element, (ast.Name, ast.Attribute)):
+                found = interp.expr(element, env, when)
+                if _acts(found):
+                    env[name.id] = found
+
+
+def _key(value: object) -> object:
+    """A folded key made hashable (a tuple key folds to a list)."""
+    if isinstance(value, list):
+        return tuple(_key(v) for v in value)
+    return value if isinstance(value, (str, bytes, int, float, tuple)) else None
+
+
+def _table(
+    interp: Interpreter, name: str, table: ast.Dict, env: dict[str, Val], when: When
+) -> None:
+    if len(table.keys) > MAX_TABLE:
+        return
+    entries: dict[object, Val] = {}
+    for key, value in zip(table.keys, table.values, strict=True):
+        if key is None or not isinstance(value, (ast.Name, ast.Attribute, ast.Lambda)):
+            continue
+        folded = _key(interp.expr(key, env, flow.When.LATER).const)
+        found = interp.expr(value, env, when)
+        if folded is not None and (found.ref or found.func is not None):
+            entries[folded] = found
+    if any(_acts(v) for v in entries.values()) and len(interp.tables) < MAX_TABLES:
+        interp.tables[name] = entries
+    else:
+        interp.tables.pop(name, None)
+
+
+def _set_entry(
+    interp: Interpreter, target: ast.Subscript, value: ast.expr, env: dict[str, Val], when: When
+) -> None:
+    """``T['r'] = os.system``: the table named ``T`` now holds the sink under ``'r'``."""
+    if not isinstance(target.value, ast.Name):
+        return
+    found = interp.expr(value, env, when)
+    key = _key(interp.expr(target.slice, env, flow.When.LATER).const) if _acts(found) else None
+    if key is None:
+        return
+    table = interp.tables.get(target.value.id)
+    if table is None and len(interp.tables) < MAX_TABLES:
+        table = interp.tables[target.value.id] = {}
+    if table is not None and len(table) < MAX_TABLE:
+        table[key] = found
+
+
+def entry(  # noqa: PLR0911 -- one return per kind of table
+    interp: Interpreter, node: ast.Subscript, env: dict[str, Val], when: When
+) -> Val | None:
+    """``{'a': os.system}['a']``, ``T['run']`` of a dispatch table, ``builtins.__dict__
+    ['exec']``: the entry, or None to let the walk read the subscript as before."""
+    base = node.value
+    if isinstance(base, ast.Attribute):  # ``builtins.__dict__[...]``
+        owner = interp.expr(base.value, env, when).ref
+        key = interp.expr(node.slice, env, when).const
+        if owner in BUILTIN_MODULES and isinstance(key, str):
+            return flow.Val(ref=key, labels=frozenset({HIDDEN}))
+        return None
+    if isinstance(node.slice, ast.Slice):
+        return None
+    if isinstance(base, (ast.List, ast.Tuple, ast.Dict)):  # ``[os.system][0]``, ``{...}[k]``
+        whole = interp.expr(base, env, when)
+        index = interp.expr(node.slice, env, when)
+        found = _element(interp, base, _key(index.const), env, when)
+        if found is not None:
+            return found
+        if isinstance(whole.const, list) and isinstance(index.const, int):
+            items = whole.const
+            inside = -len(items) <= index.const < len(items)
+            return (
+                flow.Val(const=items[index.const], labels=whole.labels) if inside else flow.UNKNOWN
+            )
+        return flow.Val(labels=whole.labels | index.labels)
+    if isinstance(base, ast.Name) and base.id in interp.tables:
+        key = _key(interp.expr(node.slice, env, when).const)
+        return interp.tables[base.id].get(key) if key is not None else None
+    return None
+
+
+def _element(
+    interp: Interpreter,
+    base: ast.List | ast.Tuple | ast.Dict,
+    key: object,
+    env: dict[str, Val],
+    when: When,
+) -> Val | None:
+    """The written-out element of a literal a folded key selects, when it is pure."""
+    if key is None:
+        return None
+    if isinstance(base, ast.Dict):
+        for k, v in zip(base.keys, base.values, strict=True):
+            folded = None if k is None else interp.expr(k, env, flow.When.LATER).const
+            if isinstance(v, PURE) and folded is not None and _key(folded) == key:
+                return interp.expr(v, env, when)
+        return None
+    if isinstance(key, int) and -len(base.elts) <= key < len(base.elts):
+        element = base.elts[key]
+        return interp.expr(element, env, when) if isinstance(element, PURE) else None
+    return None
+
+
+def class_attributes(interp: Interpreter, node: ast.ClassDef, env: dict[str, Val]) -> None:
+    """``class K: run = exec``: ``K.run`` and ``K().run`` are the sink (kept like an
+    instance's attributes, :attr:`flow.Interpreter.attrs`)."""
+    for item in node.body:
+        if not (isinstance(item, ast.Assign) and isinstance(item.value, PURE[:2])):
+            continue
+        found = interp.expr(item.value, env, flow.When.LATER)
+        if not _acts(found):
+            continue
+        for target in item.targets:
+            if isinstance(target, ast.Name) and len(interp.attrs) < 256:
+                interp.attrs[node.name, target.id] = found
+                interp.attrs[f"{node.name}()", target.id] = found
+
+
+def _new_class(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> Val | None:
+    """``type('K', (), {'r': exec})``: a class whose attribute ``r`` is the sink."""
+    if len(node.args) != 3 or not isinstance(node.args[2], ast.Dict):
+        return None
+    name = f"type@{node.lineno}"
+    for key, value in zip(node.args[2].keys, node.args[2].values, strict=True):
+        if key is None or not isinstance(value, (ast.Name, ast.Attribute, ast.Lambda)):
+            continue
+        attr = interp.expr(key, env, flow.When.LATER).const
+        found = interp.expr(value, env, when)
+        if isinstance(attr, str) and _acts(found) and len(interp.attrs) < 256:
+            interp.attrs[name, attr] = found
+            interp.attrs[f"{name}()", attr] = found
+    return flow.Val(ref=name)
+
+
+def inherited(  # noqa: PLR0917 -- the parts of one method call
+    interp: Interpreter, base: str, name: str, args: list[Val], env: dict[str, Val], when: When
+) -> Val | None:
+    """Method ``name`` of ``base``, a class of another module of the archive that a local
+    class derives from (``from ._base import Base; class K(Base)``): evaluated there, as a
+    class of that module made here (ADR 0041). None when ``base`` is not one."""
+    del env  # the method sees its own module's names
+    if interp.package is None or not base or base in interp.classes:
+        return None
+    found = interp.local_function(base, interp.module, 0)
+    if found is None or not isinstance(found[1], ast.ClassDef):
+        return None
+    module, cls = found[0], found[1]
+    qualified = f"{module}.{cls.name}"
+    if qualified not in interp.homes:
+        if len(interp.homes) >= flow.MAX_HOMES:
+            return None
+        interp.homes[qualified] = module
+        interp.classes[qualified] = cls
+    return interp.method(qualified, name, args, {}, when)
+
+
+def home_path(left: Val, right: Val) -> Val | None:
+    """``Path.home() / '.bashrc'``: the path's text, as ``os.path.join`` leaves it."""
+    if not (left.shape or isinstance(left.const, str)) or not isinstance(right.const, str):
+        return None
+    text = (flow._shape(left) + "/" + right.const)[: flow.MAX_SHAPE]
+    return flow.Val(labels=left.labels | right.labels, shape=text)
+
+
+def grown(env: dict[str, Val], name: str, method: str, consts: list[object]) -> None:
+    """``parts.append('curl')`` on a folded list: the list now holds the item, or no longer
+    folds when the item does not (it was read as the list it started as)."""
+    held = env.get(name)
+    if held is None or not isinstance(held.const, list):
+        return
+    items: list[object] | None = None
+    if method == "append" and len(consts) == 1 and consts[0] is not None:
+        items = [*held.const, consts[0]]
+    elif method == "extend" and len(consts) == 1 and isinstance(consts[0], (list, str)):
+        items = [*held.const, *consts[0]]
+    elif method == "insert" and len(consts) == len(("at", "item")):
+        at, item = consts
+        if isinstance(at, int) and item is not None:
+            items = list(held.const)
+            items.insert(at, item)
+    if items is not None and len(items) > MAX_GROWN:
+        items = None
+    env[name] = held._replace(const=items)
