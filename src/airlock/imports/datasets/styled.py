@@ -27,6 +27,17 @@ expectation. No threshold passes when the family missed little (the gate: growth
 where the core implies rows the family lacks). The added rows join the core and the words
 are counted again, :data:`ROUNDS` times, since the first reference still holds the missed
 rows. Words only: the form is the classifier's (:mod:`.growth`).
+
+Last, the style's *alternative markers* (:func:`_alternatives`): a rewrite draws its opener
+or closer from a few choices ("verily", "behold", "lo", "amen", "selah"), and a family found
+by some of them misses the rows that carry only another, alone. Such a row scores one style
+word and is listed only when a threshold as low as its word passes, which needs ten such
+rows and a clean margin. A strong style word (one that would count alone,
+:data:`LONE_WEIGHT`) whose rows, over the whole dataset, are in the label far more often
+than the label's base rate makes likely (binomial tail, Bonferroni over the strong words,
+at most :data:`ALTERNATIVE_P`) has its label rows listed too: a marker laid over rows of
+every label and relabelled is in that label only; a word the style borrowed from natural
+text is in other labels too. It only adds listed rows of a style already found.
 """
 
 from __future__ import annotations
@@ -35,7 +46,10 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 from airlock.imports.datasets.ngrams import Tokens
+from airlock.imports.datasets.stats import binomial_tail
 
 MIN_CORE = 10  # fewer listed rows cannot say which words a style uses
 MIN_CORE_ROWS = 3  # a style word is in this many core rows ...
@@ -50,6 +64,9 @@ ROUNDS = 3
 # the core than in the label's natural rows and the other labels ("please", 7.6 times in
 # the SMS business core, is also a natural spam word; "unto" is 11.5 times).
 LONE_WEIGHT = math.log(10.0)
+# A strong style word's rows are listed whole when their label skew has a Bonferroni-
+# corrected binomial p at most this (over the strong words of the family's style).
+ALTERNATIVE_P = 1e-3
 
 
 def style_rows(
@@ -77,6 +94,7 @@ def style_rows(
     other = [r for r, own in enumerate(labels) if own != label]
     other_counts = _counts(words, other)
     added: set[int] = set()
+    weights: dict[str, float] = {}
     for _ in range(ROUNDS):
         seed = core_set | added
         excluded = outside | added
@@ -88,6 +106,7 @@ def style_rows(
         if not new:
             break
         added |= new
+    added |= _alternatives(words, labels, label, weights, outside | added)
     return tuple(sorted(added))
 
 
@@ -152,3 +171,34 @@ def _over_threshold(
         if len(over) >= MIN_ADDED and len(over) - natural >= MIN_PRECISION * len(over):
             return over
     return set()
+
+
+def _alternatives(
+    words: Sequence[frozenset[str]],
+    labels: Sequence[str],
+    label: str,
+    weights: dict[str, float],
+    listed: set[int],
+) -> set[int]:
+    """Rows of ``label`` outside ``listed`` that carry a strong style word whose rows are
+    skewed to the label (see the module's last paragraph)."""
+    strong = {w for w, lift in weights.items() if lift >= LONE_WEIGHT}
+    if not strong:
+        return set()
+    holders: dict[str, list[int]] = {w: [] for w in strong}
+    for r, held in enumerate(words):
+        for w in held & strong:
+            holders[w].append(r)
+    base = sum(1 for own in labels if own == label) / len(labels)
+    names = sorted(strong)
+    own = [sum(1 for r in holders[w] if labels[r] == label) for w in names]
+    tails = binomial_tail(
+        np.array(own, dtype=np.float64),
+        np.array([len(holders[w]) for w in names], dtype=np.float64),
+        np.full(len(names), base),
+    )
+    out: set[int] = set()
+    for w, p in zip(names, tails.tolist(), strict=True):
+        if p * len(names) <= ALTERNATIVE_P:
+            out.update(r for r in holders[w] if labels[r] == label and r not in listed)
+    return out
