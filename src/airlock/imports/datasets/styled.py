@@ -180,25 +180,42 @@ def _alternatives(
     weights: dict[str, float],
     listed: set[int],
 ) -> set[int]:
-    """Rows of ``label`` outside ``listed`` that carry a strong style word whose rows are
-    skewed to the label (see the module's last paragraph)."""
-    strong = {w for w, lift in weights.items() if lift >= LONE_WEIGHT}
-    if not strong:
-        return set()
-    holders: dict[str, list[int]] = {w: [] for w in strong}
+    """Rows of ``label`` outside ``listed`` that carry a style word whose rows outside
+    ``listed`` are skewed to the label (see the module's last paragraph)."""
+    names = sorted(w for w, lift in weights.items() if lift >= LONE_WEIGHT)
+    new: dict[str, set[int]] = {w: set() for w in names}
+    elsewhere = Counter[str]()  # rows of other labels that hold the word
     for r, held in enumerate(words):
-        for w in held & strong:
-            holders[w].append(r)
-    base = sum(1 for own in labels if own == label) / len(labels)
-    names = sorted(strong)
-    own = [sum(1 for r in holders[w] if labels[r] == label) for w in names]
+        found = held.intersection(names)
+        if not found:
+            continue
+        if labels[r] != label:
+            elsewhere.update(found)
+        elif r not in listed:
+            for w in found:
+                new[w].add(r)
+    size = sum(1 for own in labels if own == label)
+    others = len(labels) - size
+    rest = size - sum(1 for r in listed if labels[r] == label)
+    base = size / max(1, len(labels))
+    trials = np.array([len(new[w]) + elsewhere[w] for w in names], dtype=np.float64)
     tails = binomial_tail(
-        np.array(own, dtype=np.float64),
-        np.array([len(holders[w]) for w in names], dtype=np.float64),
+        np.array([len(new[w]) for w in names], dtype=np.float64),
+        trials,
         np.full(len(names), base),
     )
+    # Bonferroni over the words that could pass at all (Tarone): a word in a few rows is
+    # not significant even when all of them are the label's, so it is not a test
+    least = base**trials  # every row of the word in the label
+    tests = 1
+    while np.count_nonzero(least <= ALTERNATIVE_P / tests) > tests:
+        tests += 1
     out: set[int] = set()
     for w, p in zip(names, tails.tolist(), strict=True):
-        if p * len(names) <= ALTERNATIVE_P:
-            out.update(r for r in holders[w] if labels[r] == label and r not in listed)
+        # the label's natural rows expected to use the word: the other labels' rate of it
+        # (the planted rows came from them) over the label's rows not listed
+        natural = elsewhere[w] / max(1, others) * rest
+        rows = new[w]
+        if p * tests <= ALTERNATIVE_P and len(rows) - natural >= MIN_PRECISION * len(rows):
+            out |= rows
     return out
