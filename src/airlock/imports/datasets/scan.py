@@ -244,7 +244,8 @@ def _reread(measured: Sequence[Measured], ctx: Context, seed: int) -> tuple[list
     "reads like another label" means: on SST-2 thinned to 13% positive, 250 archaic rows
     planted as positive (a third of that label) made a family of natural negative phrases
     ("bad", "form [NEG DET]") read as 557 of 1,493 rows like positive (6.9 decades), listing
-    1,066 clean rows beside 240 planted ones; without the planted rows, 533 at a higher null.
+    1,066 clean rows beside 240 planted ones. Read without them it stays under the bar
+    (ADR 0049). Only rows of another label than the feature's are left out.
     """
     if not ctx.agreement.available:
         return list(measured), 0
