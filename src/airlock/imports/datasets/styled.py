@@ -40,11 +40,11 @@ other labels (binomial tail at most :data:`ALTERNATIVE_P`, Bonferroni over the w
 rows could reach it at all, Tarone), and when the other labels' rate of the word predicts
 at most a fifth of them (:data:`MIN_PRECISION`). The listed rows do not vouch for the word:
 counted with them, a word of the style that is also natural in the label ("behold" in
-positive SST-2 reviews: its 6 unlisted rows were natural) passed on its planted rows. Only a style's strong words
-are asked: the label-lift test of :func:`_style_words` keeps the label's own words out
-("£", "please" and "our" in spam were 10 times commoner in the SMS business core than in
-ham, and listing their rows added 230 natural spam rows). It only adds listed rows of a
-style already found, never decides a verdict.
+positive SST-2 reviews: its 6 unlisted rows were natural) passed on its planted rows. Only
+a style's strong words are asked: the label-lift test of :func:`_style_words` keeps the
+label's own words out ("£", "please" and "our" in spam were 10 times commoner in the SMS
+business core than in ham, and listing their rows added 230 natural spam rows). It only
+adds listed rows of a style already found, never decides a verdict.
 """
 
 from __future__ import annotations
