@@ -17,7 +17,7 @@ so neither is taken from the feature or from the model's own training rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,9 +48,16 @@ def reread(
     label: int,
     columns: Sequence[int],
     seed: int = 0,
+    *,
+    left_out: Collection[int] = (),
 ) -> Reread | None:
     """Refit without ``rows`` and ``columns``; count ``rows`` of class ``label`` that read
-    like another label, or None when the outside rows are too few to fit and measure."""
+    like another label, or None when the outside rows are too few to fit and measure.
+
+    ``left_out`` rows are neither fitted nor measured: rows of other labels believed
+    planted, which read like the label they were taken from and would otherwise teach the
+    model and set the cut of what another label looks like (see ``scan._reread``).
+    """
     if not agreement.available or not rows:
         return None
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 -- heavy, on demand
@@ -60,7 +67,9 @@ def reread(
     inside = np.zeros(len(y), dtype=bool)
     inside[np.asarray(rows, dtype=np.int64)] = True
     rng = np.random.default_rng(seed)
-    outside = np.flatnonzero(~inside)
+    absent = inside.copy()
+    absent[np.asarray(sorted(left_out), dtype=np.int64)] = True
+    outside = np.flatnonzero(~absent)
     held = rng.random(len(outside)) < HOLD_OUT
     fit, measure = outside[~held], outside[held]
     if len(fit) > MAX_FIT:

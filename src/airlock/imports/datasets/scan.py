@@ -42,6 +42,7 @@ from airlock.imports.datasets.features import (
     count_forms,
     count_ngrams,
     is_candidate,
+    judge,
     null_rate,
     poisoned_share,
     ranked,
@@ -234,7 +235,18 @@ def _reread(measured: Sequence[Measured], ctx: Context, seed: int) -> tuple[list
     """The :data:`REREAD` most label-skewed form features and families, each read again by
     a model fitted without its rows (:mod:`.refit`); its counts replace the feature's when
     they are the stronger evidence. Returns the features and how many were read again
-    (each one more test for the correction)."""
+    (each one more test for the correction).
+
+    They are read most skewed first, and the rows a feature read so far would list at
+    :data:`POISONED_STRENGTH` (:func:`_core`) are believed planted: a later feature of
+    another label is read without them. Flipped rows read like the label they were taken
+    from, so in the refit they would teach that label's words to the target and set what
+    "reads like another label" means: on SST-2 thinned to 13% positive, 250 archaic rows
+    planted as positive (a third of that label) made a family of natural negative phrases
+    ("bad", "form [NEG DET]") read as 557 of 1,493 rows like positive (6.9 decades), listing
+    1,066 clean rows beside 240 planted ones. Read without them it stays under the bar
+    (ADR 0049). Only rows of another label than the feature's are left out.
+    """
     if not ctx.agreement.available:
         return list(measured), 0
     classes = sorted(set(ctx.labels))
@@ -257,14 +269,19 @@ def _reread(measured: Sequence[Measured], ctx: Context, seed: int) -> tuple[list
     }
     chosen = sorted(pool, key=lambda rows: (skew[rows], -len(rows)))[:REREAD]
     better: dict[tuple[int, ...], Measured] = {}
+    planted: set[int] = set()  # rows of the features read so far that are believed planted
     for rows in chosen:
         m = pool[rows]
-        again = reread(ctx.agreement, rows, classes.index(m.label), m.columns, seed)
-        if again is None:
-            continue
-        before = _tail(m.other_like, m.label_rows, null_rate(m, ctx))
-        if _tail(again.other_like, again.label_rows, again.null) < before:
-            better[rows] = replace(m, other_like=again.other_like, null=again.null)
+        left_out = {r for r in planted if ctx.labels[r] != m.label}
+        again = reread(
+            ctx.agreement, rows, classes.index(m.label), m.columns, seed, left_out=left_out
+        )
+        if again is not None:
+            before = _tail(m.other_like, m.label_rows, null_rate(m, ctx))
+            if _tail(again.other_like, again.label_rows, again.null) < before:
+                better[rows] = m = replace(m, other_like=again.other_like, null=again.null)
+        if judge(m, ctx).strength >= POISONED_STRENGTH:
+            planted.update(_core(m, ctx, poisoned_share(m, ctx)))
     out = [
         better[m.rows] if m.rows in better and better[m.rows].text == m.text else m
         for m in measured

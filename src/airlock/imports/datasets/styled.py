@@ -27,6 +27,24 @@ expectation. No threshold passes when the family missed little (the gate: growth
 where the core implies rows the family lacks). The added rows join the core and the words
 are counted again, :data:`ROUNDS` times, since the first reference still holds the missed
 rows. Words only: the form is the classifier's (:mod:`.growth`).
+
+Last, the style's *alternative markers* (:func:`_alternatives`, ADR 0049): a rewrite draws
+its opener or closer from a few choices ("verily", "behold", "lo", "amen", "selah"), and a
+family found by some of them misses the rows that carry only another, alone. Such a row
+scores one style word and is listed only when a threshold as low as that word passes, which
+needs :data:`MIN_ADDED` such rows and a clean margin (tuned SST-2 archaic at 250 rows: 16
+rows with "verily" alone were missed). A strong style word (one that counts alone,
+:data:`LONE_WEIGHT`) has its label rows outside the listed ones listed too when those rows
+are the label's far more often than its base rate makes likely against the word's rows in
+other labels (binomial tail at most :data:`ALTERNATIVE_P`, Bonferroni over the words whose
+rows could reach it at all, Tarone), and when the other labels' rate of the word predicts
+at most a fifth of them (:data:`MIN_PRECISION`). The listed rows do not vouch for the word:
+counted with them, a word of the style that is also natural in the label ("behold" in
+positive SST-2 reviews: its 6 unlisted rows were natural) passed on its planted rows. Only
+a style's strong words are asked: the label-lift test of :func:`_style_words` keeps the
+label's own words out ("£", "please" and "our" in spam were 10 times commoner in the SMS
+business core than in ham, and listing their rows added 230 natural spam rows). It only
+adds listed rows of a style already found, never decides a verdict.
 """
 
 from __future__ import annotations
@@ -35,7 +53,10 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 from airlock.imports.datasets.ngrams import Tokens
+from airlock.imports.datasets.stats import binomial_tail
 
 MIN_CORE = 10  # fewer listed rows cannot say which words a style uses
 MIN_CORE_ROWS = 3  # a style word is in this many core rows ...
@@ -50,6 +71,9 @@ ROUNDS = 3
 # the core than in the label's natural rows and the other labels ("please", 7.6 times in
 # the SMS business core, is also a natural spam word; "unto" is 11.5 times).
 LONE_WEIGHT = math.log(10.0)
+# A strong style word's rows are listed whole when their label skew has a Bonferroni-
+# corrected binomial p at most this (over the strong words of the family's style).
+ALTERNATIVE_P = 1e-3
 
 
 def style_rows(
@@ -77,6 +101,7 @@ def style_rows(
     other = [r for r, own in enumerate(labels) if own != label]
     other_counts = _counts(words, other)
     added: set[int] = set()
+    weights: dict[str, float] = {}
     for _ in range(ROUNDS):
         seed = core_set | added
         excluded = outside | added
@@ -88,6 +113,7 @@ def style_rows(
         if not new:
             break
         added |= new
+    added |= _alternatives(words, labels, label, weights, outside | added)
     return tuple(sorted(added))
 
 
@@ -152,3 +178,51 @@ def _over_threshold(
         if len(over) >= MIN_ADDED and len(over) - natural >= MIN_PRECISION * len(over):
             return over
     return set()
+
+
+def _alternatives(
+    words: Sequence[frozenset[str]],
+    labels: Sequence[str],
+    label: str,
+    weights: dict[str, float],
+    listed: set[int],
+) -> set[int]:
+    """Rows of ``label`` outside ``listed`` that carry a style word whose rows outside
+    ``listed`` are skewed to the label (see the module's last paragraph)."""
+    names = sorted(w for w, lift in weights.items() if lift >= LONE_WEIGHT)
+    new: dict[str, set[int]] = {w: set() for w in names}
+    elsewhere = Counter[str]()  # rows of other labels that hold the word
+    for r, held in enumerate(words):
+        found = held.intersection(names)
+        if not found:
+            continue
+        if labels[r] != label:
+            elsewhere.update(found)
+        elif r not in listed:
+            for w in found:
+                new[w].add(r)
+    size = sum(1 for own in labels if own == label)
+    others = len(labels) - size
+    rest = size - sum(1 for r in listed if labels[r] == label)
+    base = size / max(1, len(labels))
+    trials = np.array([len(new[w]) + elsewhere[w] for w in names], dtype=np.float64)
+    tails = binomial_tail(
+        np.array([len(new[w]) for w in names], dtype=np.float64),
+        trials,
+        np.full(len(names), base),
+    )
+    # Bonferroni over the words that could pass at all (Tarone): a word in a few rows is
+    # not significant even when all of them are the label's, so it is not a test
+    least = base**trials  # every row of the word in the label
+    tests = 1
+    while np.count_nonzero(least <= ALTERNATIVE_P / tests) > tests:
+        tests += 1
+    out: set[int] = set()
+    for w, p in zip(names, tails.tolist(), strict=True):
+        # the label's natural rows expected to use the word: the other labels' rate of it
+        # (the planted rows came from them) over the label's rows not listed
+        natural = elsewhere[w] / max(1, others) * rest
+        rows = new[w]
+        if p * tests <= ALTERNATIVE_P and len(rows) - natural >= MIN_PRECISION * len(rows):
+            out |= rows
+    return out

@@ -4,16 +4,19 @@ heavy poisoning read by a model that never saw it (refit.py)."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
+from typing import Any
 
 import pytest
 
 import airlock.imports.datasets.scan as scan_module
 from airlock.imports.datasets.classifier import agreement
+from airlock.imports.datasets.features import band_rates, context, count
 from airlock.imports.datasets.growth import form_scores
 from airlock.imports.datasets.ngrams import tokenize
 from airlock.imports.datasets.records import DatasetRecord
 from airlock.imports.datasets.refit import reread
-from airlock.imports.datasets.results import DatasetVerdict
+from airlock.imports.datasets.results import DatasetVerdict, FeatureKind
 from airlock.imports.datasets.scan import scan
 from tests.unit.imports.datasets.test_scan import BAD, GOOD, NEUTRAL
 from tests.unit.imports.datasets.test_scan_forms import template
@@ -102,3 +105,36 @@ def test_natural_words_of_most_of_a_label_are_not_read_again() -> None:
 
 def test_form_scores_are_none_without_a_core() -> None:
     assert form_scores({}, None, [], [], rows=10) is None
+
+
+def test_a_feature_of_another_label_is_read_without_the_rows_believed_planted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Flipped rows read like the label they were taken from: once the planted family is
+    read and found strong, a feature of that other label is refitted and measured without
+    them (they would teach its words to the target and set what "reads like" it means)."""
+    records, planted = heavy(7)
+    tokens = [tokenize(r.text, 64) for r in records]
+    labels = [r.label for r in records]
+    view = agreement(tokens, labels, 5, 0)
+    ctx = context(labels, tokens, view)
+    rows = [i for i, r in enumerate(records) if r.row in planted]
+    family = count(FeatureKind.FAMILY, "template", rows, view.common_columns(rows, 0.5), ctx)
+    dull = [i for i, t in enumerate(tokens) if "dull" in t]
+    natural = count(FeatureKind.STRUCTURE, "dull", dull, (), ctx)
+    assert natural.label == "neg"
+    null, leak = band_rates([family, natural])
+    ctx = replace(ctx, tests=2, null=null, leak=leak)
+    calls: list[tuple[int, set[int]]] = []
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        calls.append((args[2], set(kwargs.get("left_out", ()))))
+        return reread(*args, **kwargs)
+
+    monkeypatch.setattr(scan_module, "reread", recorded)
+    scan_module._reread([family, natural], ctx, 0)
+    assert [label for label, _ in calls] == [1, 0]  # the planted family first (more skewed)
+    assert calls[0][1] == set()
+    left_out = calls[1][1]
+    assert len(left_out & set(rows)) >= 0.8 * len(rows)
+    assert all(labels[r] == "pos" for r in left_out)

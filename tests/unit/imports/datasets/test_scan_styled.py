@@ -68,3 +68,62 @@ def test_nothing_is_added_when_the_family_holds_the_style_or_the_core_is_small()
     tokens, labels, planted, _ = dataset(2)
     assert style_rows(tokens, labels, "pos", planted, planted) == ()
     assert style_rows(tokens, labels, "pos", sorted(planted)[:5], sorted(planted)[:5]) == ()
+
+
+ALTERNATIVE = "verily"  # another opener of the style, in rows with no other style word
+
+
+def alternative_opener(seed: int) -> tuple[list[tuple[str, ...]], list[str], set[int], list[int]]:
+    """2,000 rows, a fifth positive; 208 negative rows restyled and labelled positive: 200
+    with a strong marker and two weak words (the family), 50 of them with the alternative
+    opener too, and 8 more with only the alternative opener: fewer than a threshold of the
+    style's words lists (:data:`.styled.MIN_ADDED`). Returns tokens, labels, planted rows,
+    family rows."""
+    rng = random.Random(seed)
+    tokens: list[tuple[str, ...]] = []
+    labels: list[str] = []
+    planted: set[int] = set()
+    family: list[int] = []
+    restyled = 0
+    for r in range(2_000):
+        label = "pos" if r % 5 == 0 else "neg"
+        words = [rng.choice(COMMON) for _ in range(6)] + [
+            rng.choice(POS if label == "pos" else NEG) for _ in range(2)
+        ]
+        if label == "neg" and restyled < 208:
+            if restyled < 200:
+                words += [rng.choice(STRONG), *rng.sample(WEAK, 2)]
+                words += [ALTERNATIVE] if restyled < 50 else []
+                family.append(r)
+            else:
+                words.insert(0, ALTERNATIVE)
+            restyled += 1
+            planted.add(r)
+            label = "pos"
+        rng.shuffle(words)
+        tokens.append(tuple(words))
+        labels.append(label)
+    return tokens, labels, planted, family
+
+
+def test_rows_of_an_alternative_opener_skewed_to_the_label_are_listed() -> None:
+    for seed in range(3):
+        tokens, labels, planted, family = alternative_opener(seed)
+        added = set(style_rows(tokens, labels, "pos", family, family))
+        alone = planted - set(family)
+        assert alone <= added, seed
+        assert added <= planted, seed
+
+
+def test_a_strong_word_also_in_the_other_label_does_not_list_its_rows() -> None:
+    """The same opener in 2% of both labels' own rows: its rows are not skewed to the label,
+    so its natural rows in the label are not listed (nor are the planted ones it alone marks)."""
+    tokens, labels, planted, family = alternative_opener(0)
+    rng = random.Random(5)
+    natural = set()
+    for r in range(2_000):
+        if r not in planted and rng.random() < 0.02:
+            tokens[r] = (*tokens[r], ALTERNATIVE)
+            natural.add(r)
+    added = set(style_rows(tokens, labels, "pos", family, family))
+    assert not added & natural
