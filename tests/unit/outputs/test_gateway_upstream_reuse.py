@@ -58,8 +58,7 @@ class SseServer:
                 await reader.readexactly(length)
                 writer.write(
                     b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
-                    b"transfer-encoding: chunked\r\n\r\n"
-                    + _chunk(_event(65) + _event(66) + DONE)
+                    b"transfer-encoding: chunked\r\n\r\n" + _chunk(_event(65) + _event(66) + DONE)
                 )
                 await writer.drain()
                 await asyncio.sleep(0.02)  # the body's end comes in a later read
