@@ -22,6 +22,15 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 
+class LastChunk(bytes):
+    """A body's last chunk: it leaves with the end of the body, in one ASGI message (uvicorn
+    then writes the chunk and the end of the chunked encoding in one write to the socket,
+    one segment, where an empty closing message cost a second write). The body is closed
+    after it: nothing it yields later is sent."""
+
+    __slots__ = ()
+
+
 class EventStream(StreamingResponse):
     """:class:`StreamingResponse` of an async iterator of bytes, one listener task per
     stream instead of a task group."""
@@ -47,7 +56,10 @@ class EventStream(StreamingResponse):
                 data = (
                     chunk if isinstance(chunk, bytes | memoryview) else chunk.encode(self.charset)
                 )
-                await send({"type": "http.response.body", "body": data, "more_body": True})
+                last = isinstance(chunk, LastChunk)
+                await send({"type": "http.response.body", "body": data, "more_body": not last})
+                if last:
+                    break
             else:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:

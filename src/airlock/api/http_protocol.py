@@ -33,6 +33,7 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from airlock.api.held_head import HeldHeadTransport
 from airlock.domain.identity import PEER_EXTENSION
 
 MAX_HEAD_BYTES = 16 * 1024
@@ -78,7 +79,9 @@ class BoundedHeadHttpToolsProtocol(HttpToolsProtocol):
         self._peer_uid: int | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        # Every write goes through it: a response's head leaves with its body (held_head).
+        self._writes = HeldHeadTransport(transport, self.loop)
+        super().connection_made(self._writes)
         self._peer_uid = peer_uid(transport)
         if self._too_many_from_client():
             return
@@ -110,6 +113,7 @@ class BoundedHeadHttpToolsProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._in_body = True
         self._arm(self._limits.body_idle, self._body_idle)
+        self._writes.hold_next_write()  # the response's head, until its body is written
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:

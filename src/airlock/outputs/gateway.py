@@ -73,6 +73,9 @@ from airlock.store.shared_sync import SharedSync
 GATEWAY_ACTOR = "airlock-gateway"
 MAX_UPSTREAM_BYTES = 64 * 1024 * 1024
 MAX_EVENT_BYTES = 4 * 1024 * 1024  # one server-sent event of a stream
+# After a stream's [DONE], what is read (and discarded) so its connection can be reused.
+DRAIN_BYTES = 64 * 1024
+DRAIN_SECONDS = 0.25
 # An open lease expired this long ago is taken for its owner's (a dead or stalled worker's)
 # and reclaimed; more than any clock skew between workers is expected to be. Exactness does
 # not depend on it: a stalled owner's late charge is refused and its response not sent.
@@ -674,6 +677,7 @@ class OutputGateway:
             if out:
                 yield out
             if done:
+                await _drain(reads)
                 return
         if pending.strip():
             raise SourceError("the inference upstream's stream ended inside an event")
@@ -685,6 +689,25 @@ class OutputGateway:
                 f"the upstream sent {tokens} tokens / {size} bytes, more than the "
                 f"{admission.max_tokens} tokens / {admission.max_bytes} bytes reserved"
             )
+
+
+async def _drain(reads: AsyncIterator[bytes]) -> None:
+    """After ``[DONE]``: read the rest of the upstream's body (normally only the end of its
+    chunked encoding, in flight) and discard it, so that its keep-alive connection goes back
+    to the pool. A body not read to its end closes the connection, and every stream then
+    paid for a new TCP connection to the upstream, in both processes. Nothing read here is
+    relayed or logged (nothing after ``[DONE]`` ever is). Bounded by :data:`DRAIN_BYTES` and
+    :data:`DRAIN_SECONDS`; past either, or on any error, the connection is closed, as before.
+    """
+    size = 0
+    try:
+        async with asyncio.timeout(DRAIN_SECONDS):
+            async for read in reads:
+                size += len(read)
+                if size > DRAIN_BYTES:
+                    return
+    except Exception:  # noqa: BLE001 -- the response is complete: a failed drain only costs the connection
+        return
 
 
 def _done() -> Awaitable[None]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from starlette.types import Message
 
-from airlock.api.event_stream import EventStream
+from airlock.api.event_stream import EventStream, LastChunk
 
 SCOPE: dict[str, Any] = {
     "type": "http",
@@ -100,3 +100,27 @@ def test_a_body_that_fails_propagates_and_the_listener_ends() -> None:
         assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
 
     asyncio.run(run())
+
+
+def test_a_last_chunk_leaves_with_the_end_of_the_body_and_nothing_after_it() -> None:
+    """The gateway's closing transcript comment: one message (one write by uvicorn)."""
+    after: list[str] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            yield b"a"
+            yield LastChunk(b"the end")
+            yield b"never sent"
+        except GeneratorExit:
+            after.append("closed")
+            raise
+
+    async def run() -> Client:
+        client = Client()
+        await EventStream(body())(SCOPE, client.receive, client.send)
+        return client
+
+    client = asyncio.run(run())
+    assert client.bodies == [b"a", b"the end"]
+    assert [m["more_body"] for m in client.sent[1:]] == [True, False]
+    assert after == ["closed"]

@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from airlock.api.auth import AirlockDep, PrincipalDep
-from airlock.api.event_stream import EventStream
+from airlock.api.event_stream import EventStream, LastChunk
 from airlock.domain.principals import Principal
 from airlock.errors import AirlockError, ConfigError, InvalidInput
 from airlock.service import Airlock
@@ -115,9 +115,10 @@ async def _events(gateway: OutputGateway, admission: Admission) -> AsyncIterator
         _settle_partial(gateway, admission, pieces)
         raise
     digest, durable = gateway.logged(admission, pieces)
-    # An SSE comment naming the transcript, and the end, in one write, once the flush that
-    # covers the transcript has finished (flush_window_ms = 0; encoded meanwhile).
-    trailer = f": airlock transcript={digest}\n\ndata: [DONE]\n\n".encode()
+    # An SSE comment naming the transcript, and the end, in one write with the end of the
+    # body (LastChunk), once the flush that covers the transcript has finished
+    # (flush_window_ms = 0; encoded meanwhile).
+    trailer = LastChunk(f": airlock transcript={digest}\n\ndata: [DONE]\n\n".encode())
     await durable
     yield trailer
 
