@@ -267,14 +267,7 @@ def arguments(  # noqa: PLR0917 -- the parts of one call
         return args
     params = parameters(func)
     positional = len(spec.posonlyargs) + len(spec.args)
-    defaults: dict[str, ast.expr] = {}
-    for param, default in zip(
-        reversed(spec.posonlyargs + spec.args), reversed(spec.defaults), strict=False
-    ):
-        defaults[param.arg] = default
-    for param, kw_default in zip(spec.kwonlyargs, spec.kw_defaults, strict=True):
-        if kw_default is not None:
-            defaults[param.arg] = kw_default
+    given = {param.arg: default for param, default in _defaults_of(func)}
     if spec.kwarg is not None:  # ``def f(**kw): kw['run'](c)`` with ``f(run=os.system)``
         extra: dict[object, Val] = {k: v for k, v in kwargs.items() if k and _acts(v)}
         if extra and len(interp.tables) < MAX_TABLES:
@@ -285,8 +278,8 @@ def arguments(  # noqa: PLR0917 -- the parts of one call
             out.append(args[i])
         elif param.arg in kwargs:
             out.append(kwargs[param.arg])
-        elif param.arg in defaults and isinstance(defaults[param.arg], PURE):
-            out.append(interp.expr(defaults[param.arg], env, when))
+        elif param.arg in given and isinstance(given[param.arg], PURE):
+            out.append(interp.expr(given[param.arg], env, when))
         else:
             out.append(flow.UNKNOWN)
     return out
@@ -300,13 +293,19 @@ def parameters(func: Func) -> list[ast.arg]:
     return [*spec.posonlyargs, *spec.args, *spec.kwonlyargs]
 
 
-def defaults(interp: Interpreter, func: Func, local: dict[str, Val], env: dict[str, Val]) -> None:
-    """Bind a function walked on its own to the defaults that name something
-    (``def f(c, run=os.system)``): the body calls the sink under the parameter's name."""
+def _defaults_of(func: Func) -> list[tuple[ast.arg, ast.expr]]:
+    """Each parameter that has a default, with it: positional ones from the right (the
+    defaults belong to the last of them), then keyword-only ones that have one."""
     spec = func.args
     pairs = list(zip(reversed(spec.posonlyargs + spec.args), reversed(spec.defaults), strict=False))
     pairs += [(p, d) for p, d in zip(spec.kwonlyargs, spec.kw_defaults, strict=True) if d]
-    for param, default in pairs:
+    return pairs
+
+
+def defaults(interp: Interpreter, func: Func, local: dict[str, Val], env: dict[str, Val]) -> None:
+    """Bind a function walked on its own to the defaults that name something
+    (``def f(c, run=os.system)``): the body calls the sink under the parameter's name."""
+    for param, default in _defaults_of(func):
         if isinstance(default, (ast.Name, ast.Attribute)):
             value = interp.expr(default, env, flow.When.LATER)
             if _acts(value):
