@@ -37,7 +37,8 @@ REWRITING = {"unicode_escape", "raw_unicode_escape", "utf_7", "punycode"}
 
 def disguised_names(source: str) -> dict[str, str]:
     """Identifiers written outside ASCII that Python folds to an ASCII name: written ->
-    folded. Strings and comments are not identifiers (a CJK docstring is not a trick)."""
+    folded. Strings and comments are not identifiers (a CJK docstring is not a trick), but
+    an f-string's replacement fields are."""
     if source.isascii():
         return {}
     words = {
@@ -60,10 +61,42 @@ def disguised_names(source: str) -> dict[str, str]:
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             if token.type == tokenize.NAME and token.string in candidates:
-                found[token.string] = unicodedata.normalize("NFKC", token.string)
+                found[token.string] = _fold(token.string)
+            elif token.type == tokenize.STRING and _is_f_string(token.string):
+                # Before 3.12 an f-string is one STRING token, yet its replacement fields
+                # are code Python compiles and folds: ``f"{os.𝘴𝘺𝘴𝘵𝘦𝘮('id')}"`` runs.
+                # A candidate written in one whose folded name the code binds is code.
+                for word in WORD.findall(_fields(token.string)):
+                    if word in candidates and (bound is None or _fold(word) in bound):
+                        found[word] = _fold(word)
     except (tokenize.TokenError, SyntaxError, ValueError):  # IndentationError is a SyntaxError
         return {w: unicodedata.normalize("NFKC", w) for w in candidates}
     return found
+
+
+def _is_f_string(token: str) -> bool:
+    """A STRING token with an ``f`` among its prefix letters (``rf'…'``, ``F"…"``)."""
+    prefix = token[: min(i for i in (token.find("'"), token.find('"')) if i >= 0)]
+    return "f" in prefix.lower()
+
+
+def _fields(f_string: str) -> str:
+    """The text inside an f-string's replacement fields (``{…}``, not ``{{``): the code in it.
+    A field's format spec is taken with it, which can only add candidates."""
+    out, depth, i = [], 0, 0
+    while i < len(f_string):
+        char = f_string[i]
+        if depth == 0 and f_string.startswith(("{{", "}}"), i):
+            i += 2
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+        elif depth:
+            out.append(char)
+        i += 1
+    return "".join(out)
 
 
 def _fold(word: str) -> str:

@@ -140,6 +140,22 @@ def test_disguised_identifiers_are_read_as_python_reads_them() -> None:
     assert not scan_python("m.py", text)
 
 
+def test_disguised_identifiers_inside_f_string_fields_are_code() -> None:
+    # Python 3.11's tokenizer sees one string; the compiler folds and runs the field.
+    for prefix in ("f", "F", "rf", "fR"):
+        source = f"import os\n{prefix}\"{{os.{_math('system')}('id')}}\"\n"
+        assert disguised_names(source) == {_math("system"): "system"}, prefix
+        assert _worst(scan_python("m.py", source), "disguised-identifier") is Severity.CRITICAL
+    # The same letters in a plain string, or in an f-string's text, are text.
+    for text in (
+        f'"{_math("system")}"',
+        f'f"{_math("system")} {{x}}"',
+        f'b"x" "{_math("system")}"',
+    ):
+        source = f"import os\nx = 1\nsystem = {text}\n"
+        assert disguised_names(source) == {}, text
+
+
 def test_coding_cookies_that_rewrite_the_file_are_decoded_and_read() -> None:
     escaped = "# -*- coding: unicode_escape -*-\nx = 1\\nimport os\\nos.system('id')\n"
     found = scan_python("setup.py", escaped, install_time=True)
