@@ -17,7 +17,10 @@ a flush that begins after the call.
 Threads wait with :meth:`wait` (the caller runs the flush if none is running). Event loops
 wait with :meth:`wait_async` without a hop to a worker thread per request: one flusher
 thread per instance, started on demand and ended when idle, runs the flush and resolves the
-waiting futures through ``loop.call_soon_threadsafe`` (docs/adr/0020 decision 8).
+waiting futures through ``loop.call_soon_threadsafe`` (docs/adr/0020 decision 8). An event
+loop serving a single request may flush in its own thread instead (:meth:`wait_here`, which
+never waits for a flush another thread runs): no hop to the flusher and back
+(decision 10).
 
 What it does not do: retry. A failed flush fails every ticket it covered.
 """
@@ -86,6 +89,25 @@ class SharedSync:
                     self._changed.wait()
                 else:
                     self._flush_locked()
+
+    def wait_here(self, ticket: int) -> bool:
+        """:meth:`wait` with ``ticket`` in this thread, if no flush is running: the flush
+        runs here (an event loop blocks for it), with no hop to the flusher thread and back.
+        False, at once and without waiting, if a flush is running: its end is announced by
+        whoever runs it, so wait with :meth:`waiter` instead (docs/adr/0020 decision 10).
+
+        Raises:
+            as :meth:`wait`.
+        """
+        with self._changed:
+            if self._durable >= ticket:
+                return True
+            self._raise_if_failed(ticket)
+            if self._running:
+                return False
+            self._flush_locked()  # covers every ticket taken so far, this one included
+            self._raise_if_failed(ticket)
+            return True
 
     async def wait_async(self, ticket: int | None = None) -> None:
         """:meth:`wait` for an event loop: the flush runs in this instance's flusher thread
