@@ -208,3 +208,23 @@ def test_wait_here_raises_the_failure_of_its_flush() -> None:
     assert not shared.covered(ticket)
     with pytest.raises(StoreError):  # the same ticket stays failed, never "durable"
         shared.wait_here(ticket)
+
+
+def test_wait_here_declines_while_flushes_are_slow() -> None:
+    """A slow disk's flush would block the caller's event loop: after a flush that took
+    over FAST_FLUSH_SECONDS the flusher thread's path is used, until a flush is fast."""
+    took = iter([0.0, shared_sync.FAST_FLUSH_SECONDS * 2, 0.0, 0.0, 0.0, 0.0])
+    now = [0.0]
+
+    def clock() -> float:  # each flush reads it twice: its start, then start + what it took
+        now[0] += next(took)
+        return now[0]
+
+    disk = SlowDisk()
+    shared = SharedSync(disk.sync, clock=clock)
+    shared.wait()  # slow
+    ticket = shared.committed()
+    assert not shared.wait_here(ticket) and len(disk.starts) == 1
+    shared.wait(ticket)  # the flusher's path: fast
+    later = shared.committed()
+    assert shared.wait_here(later) and len(disk.starts) == 3
