@@ -147,8 +147,8 @@ class OutputGateway:
         # Per open lease: the ticket of the newest commit that grew its row (its opening, a
         # stream recorded on it): a stream in one of its slots may start once that is on disk.
         self._lease_tickets: dict[str, int] = {}
-        # Requests of this event loop between their admission and their end (serving()):
-        # with one alone, its flush runs on the loop, with no thread hop (decision 10).
+        # Requests in flight on this event loop (serving()): with one alone, and a disk whose
+        # flush returns at once, its flush runs on the loop, with no thread hop (decision 10).
         self._serving = 0
 
     @property
@@ -162,9 +162,9 @@ class OutputGateway:
 
     @contextmanager
     def serving(self) -> Iterator[None]:
-        """Counts a request in flight on the event loop, from its admission until its
-        response (or stream) ended. Only :meth:`logged` reads the count, to choose where a
-        flush runs; correctness does not depend on it."""
+        """Counts a request in flight on the event loop, from its upstream call until its
+        response is ready (a stream: until its trailer left). Only :meth:`logged` reads the
+        count, to choose where a flush runs; correctness does not depend on it."""
         self._serving += 1
         try:
             yield
@@ -451,12 +451,12 @@ class OutputGateway:
         ``flush_window_ms = 0`` the flush that covers the record, already started, so the
         response can be encoded meanwhile; otherwise nothing.
 
-        A request alone in :meth:`serving` (none other in flight on this loop) with
-        ``flush_window_ms = 0`` is flushed here, in the loop's thread, before this returns,
-        unless a flush is already running: the flusher thread's wake-up, its hop back into
-        the loop and a GIL hand-over each cost more than the encoding that overlapped the
-        disk (docs/adr/0020 decision 10). The loop blocks for that fsync; with another
-        request in flight it does not (the flusher thread runs it).
+        A request alone in :meth:`serving` (none other in flight on this loop) is flushed
+        here, in the loop's thread, before this returns, if no flush is running and flushes
+        return at once (:meth:`SharedSync.wait_here`): then the flusher thread's wake-ups
+        and the hop back into the loop cost more than the flush (docs/adr/0020 decision
+        10). With another request in flight, or a flush that sleeps on the disk, the
+        flusher thread runs it and the loop goes on.
 
         Raises: as :meth:`record`; StoreError (the flush failed) from here or, awaiting.
         """

@@ -81,9 +81,9 @@ async def serve(request: Request, airlock: Airlock, caller: Principal, kind: str
         with gateway.serving():
             document, piece = await gateway.call(admission)
             digest, durable = gateway.logged(admission, [piece])
-            # Encoded while the disk flushes (unless it flushed already, alone on the
-            # loop); sent only once the flush covering its transcript and charge has
-            # finished (with flush_window_ms = 0).
+            # Encoded while the disk flushes (unless it flushed already, alone on the loop
+            # with a fast disk); sent only once the flush covering its transcript and
+            # charge has finished (with flush_window_ms = 0).
             document["airlock"] = {
                 "transcript": digest,
                 "seed": admission.seed,
