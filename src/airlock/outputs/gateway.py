@@ -37,7 +37,15 @@ import secrets
 import socket
 import threading
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterator,
+    Sequence,
+)
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -139,6 +147,9 @@ class OutputGateway:
         # Per open lease: the ticket of the newest commit that grew its row (its opening, a
         # stream recorded on it): a stream in one of its slots may start once that is on disk.
         self._lease_tickets: dict[str, int] = {}
+        # Requests in flight on this event loop (serving()): with one alone, and a disk whose
+        # flush returns at once, its flush runs on the loop, with no thread hop (decision 10).
+        self._serving = 0
 
     @property
     def leasing(self) -> bool:
@@ -148,6 +159,17 @@ class OutputGateway:
     def waits_for_flush(self) -> bool:
         """Whether a response leaves only once on disk (``flush_window_ms = 0``)."""
         return self.settings.flush_window_ms == 0
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        """Counts a request in flight on the event loop, from its upstream call until its
+        response is ready (a stream: until its trailer left). Only :meth:`logged` reads the
+        count, to choose where a flush runs; correctness does not depend on it."""
+        self._serving += 1
+        try:
+            yield
+        finally:
+            self._serving -= 1
 
     # --- synchronous steps (run in a worker thread) -----------------------------------------
 
@@ -429,12 +451,21 @@ class OutputGateway:
         ``flush_window_ms = 0`` the flush that covers the record, already started, so the
         response can be encoded meanwhile; otherwise nothing.
 
-        Raises: as :meth:`record`; awaiting raises StoreError (the flush failed).
+        A request alone in :meth:`serving` (none other in flight on this loop) is flushed
+        here, in the loop's thread, before this returns, if no flush is running and flushes
+        return at once (:meth:`SharedSync.wait_here`): then the flusher thread's wake-ups
+        and the hop back into the loop cost more than the flush (docs/adr/0020 decision
+        10). With another request in flight, or a flush that sleeps on the disk, the
+        flusher thread runs it and the loop goes on.
+
+        Raises: as :meth:`record`; StoreError (the flush failed) from here or, awaiting.
         """
         _, digest, ticket = self._record(admission, pieces)
-        if self.waits_for_flush:
-            return digest, self._flushes.waiter(ticket)
-        return digest, _done()
+        if not self.waits_for_flush:
+            return digest, _done()
+        if self._serving == 1 and self._flushes.wait_here(ticket):
+            return digest, _done()
+        return digest, self._flushes.waiter(ticket)
 
     def record(
         self, admission: Admission, pieces: Sequence[Piece], *, partial: bool = False

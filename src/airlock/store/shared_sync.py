@@ -17,7 +17,10 @@ a flush that begins after the call.
 Threads wait with :meth:`wait` (the caller runs the flush if none is running). Event loops
 wait with :meth:`wait_async` without a hop to a worker thread per request: one flusher
 thread per instance, started on demand and ended when idle, runs the flush and resolves the
-waiting futures through ``loop.call_soon_threadsafe`` (docs/adr/0020 decision 8).
+waiting futures through ``loop.call_soon_threadsafe`` (docs/adr/0020 decision 8). An event
+loop serving a single request may flush in its own thread instead (:meth:`wait_here`, which
+never waits for a flush another thread runs, nor runs one while flushes are slow): no hop
+to the flusher and back (decision 10).
 
 What it does not do: retry. A failed flush fails every ticket it covered.
 """
@@ -26,17 +29,29 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable
 from contextlib import suppress
 
 IDLE_SECONDS = 30.0  # the flusher thread ends after this long with nothing to flush
+# wait_here flushes in its caller's thread only while the last flush took at most this
+# long: storage whose flush returns at once (a battery- or capacitor-backed cache). A flush
+# that sleeps on the disk would block the caller's event loop meanwhile, and on a busy
+# machine the loop's thread, woken by the disk, waited for a CPU where the flusher thread
+# did not: inline fsyncs on the test machine's disk made the added p50 worse
+# (docs/adr/0020 decision 10).
+FAST_FLUSH_SECONDS = 0.0001
 
 
 class SharedSync:
     """Coalesces calls of ``sync`` (``Store.sync``) from many threads and tasks."""
 
-    def __init__(self, sync: Callable[[], None]) -> None:
+    def __init__(
+        self, sync: Callable[[], None], clock: Callable[[], float] = time.perf_counter
+    ) -> None:
         self._sync = sync
+        self._clock = clock  # times each flush, for wait_here
+        self._last_took = 0.0  # seconds the last finished flush took
         self._changed = threading.Condition()
         self._tickets = 0  # tickets taken (commits noted, and plain waits)
         self._started = 0  # the newest ticket the running or last begun flush covers
@@ -87,6 +102,27 @@ class SharedSync:
                 else:
                     self._flush_locked()
 
+    def wait_here(self, ticket: int) -> bool:
+        """:meth:`wait` with ``ticket`` in this thread, if no flush is running and the last
+        one was fast (:data:`FAST_FLUSH_SECONDS`): the flush runs here (an event loop blocks
+        for it), with no hop to the flusher thread and back. False, at once and without
+        waiting, otherwise: a running flush's end is announced by whoever runs it, and a
+        slow one should not block the caller; wait with :meth:`waiter` instead
+        (docs/adr/0020 decision 10).
+
+        Raises:
+            as :meth:`wait`.
+        """
+        with self._changed:
+            if self._durable >= ticket:
+                return True
+            self._raise_if_failed(ticket)
+            if self._running or self._last_took > FAST_FLUSH_SECONDS:
+                return False
+            self._flush_locked()  # covers every ticket taken so far, this one included
+            self._raise_if_failed(ticket)
+            return True
+
     async def wait_async(self, ticket: int | None = None) -> None:
         """:meth:`wait` for an event loop: the flush runs in this instance's flusher thread
         and the loop goes on meanwhile. Cancelling the wait leaves the flush running.
@@ -135,12 +171,15 @@ class SharedSync:
         covers = self._started = self._tickets
         self._changed.release()
         failure: BaseException | None = None
+        began = self._clock()
         try:
             self._sync()
         except BaseException as e:  # noqa: BLE001 -- handed to every waiter of this flush
             failure = e
         finally:
+            took = self._clock() - began
             self._changed.acquire()
+            self._last_took = took
             self._running = False
             self._flushes += 1
             if failure is None:

@@ -164,3 +164,67 @@ def test_an_event_loop_waiter_gets_the_flush_failure_and_the_thread_ends_when_id
     assert shared._flusher is None
     asyncio.run(shared.wait_async())  # started again on demand
     assert shared.flushes == 3
+
+
+def test_wait_here_flushes_in_the_callers_thread_unless_a_flush_is_running() -> None:
+    """decision 10: a lone request's flush runs in its own (the loop's) thread; a ticket
+    already covered needs none; while another flush runs, wait_here declines at once (that
+    flush may predate the ticket, and its end is announced by whoever runs it)."""
+    threads: list[str] = []
+    release = threading.Event()
+    started = threading.Event()
+
+    def sync() -> None:
+        threads.append(threading.current_thread().name)
+        if len(threads) == 2:  # the second flush: held until the test lets it go
+            started.set()
+            release.wait(5)
+
+    shared = SharedSync(sync, clock=lambda: 0.0)  # every flush fast: no wall clock decides
+    ticket = shared.committed()
+    assert shared.wait_here(ticket)
+    assert threads == [threading.current_thread().name]
+    assert shared.covered(ticket)
+    assert shared.wait_here(ticket) and len(threads) == 1  # covered: no second flush
+    running = threading.Thread(target=shared.wait, name="other")
+    running.start()
+    assert started.wait(5)
+    later = shared.committed()
+    assert not shared.wait_here(later)  # declined without waiting for the running flush
+    assert not shared.covered(later)
+    release.set()
+    running.join(5)
+    assert shared.wait_here(later)
+    assert threads == [threading.current_thread().name, "other", threading.current_thread().name]
+
+
+def test_wait_here_raises_the_failure_of_its_flush() -> None:
+    disk = SlowDisk()
+    disk.fail = True
+    shared = SharedSync(disk.sync)
+    ticket = shared.committed()
+    with pytest.raises(StoreError):
+        shared.wait_here(ticket)
+    assert not shared.covered(ticket)
+    with pytest.raises(StoreError):  # the same ticket stays failed, never "durable"
+        shared.wait_here(ticket)
+
+
+def test_wait_here_declines_while_flushes_are_slow() -> None:
+    """A slow disk's flush would block the caller's event loop: after a flush that took
+    over FAST_FLUSH_SECONDS the flusher thread's path is used, until a flush is fast."""
+    took = iter([0.0, shared_sync.FAST_FLUSH_SECONDS * 2, 0.0, 0.0, 0.0, 0.0])
+    now = [0.0]
+
+    def clock() -> float:  # each flush reads it twice: its start, then start + what it took
+        now[0] += next(took)
+        return now[0]
+
+    disk = SlowDisk()
+    shared = SharedSync(disk.sync, clock=clock)
+    shared.wait()  # slow
+    ticket = shared.committed()
+    assert not shared.wait_here(ticket) and len(disk.starts) == 1
+    shared.wait(ticket)  # the flusher's path: fast
+    later = shared.committed()
+    assert shared.wait_here(later) and len(disk.starts) == 3

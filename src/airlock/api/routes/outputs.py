@@ -78,17 +78,19 @@ async def serve(request: Request, airlock: Airlock, caller: Principal, kind: str
             _events(gateway, admission), media_type="text/event-stream", headers=headers
         )
     try:
-        document, piece = await gateway.call(admission)
-        digest, durable = gateway.logged(admission, [piece])
-        # Encoded while the disk flushes; sent only once the flush covering its transcript
-        # and charge has finished (with flush_window_ms = 0).
-        document["airlock"] = {
-            "transcript": digest,
-            "seed": admission.seed,
-            "request": admission.request_id,
-        }
-        response = JSONResponse(document)
-        await durable
+        with gateway.serving():
+            document, piece = await gateway.call(admission)
+            digest, durable = gateway.logged(admission, [piece])
+            # Encoded while the disk flushes (unless it flushed already, alone on the loop
+            # with a fast disk); sent only once the flush covering its transcript and
+            # charge has finished (with flush_window_ms = 0).
+            document["airlock"] = {
+                "transcript": digest,
+                "seed": admission.seed,
+                "request": admission.request_id,
+            }
+            response = JSONResponse(document)
+            await durable
     except BaseException:
         # Nothing reached the caller: a response that cannot be logged is not sent.
         await run_in_threadpool(gateway.abandon, admission)
@@ -97,30 +99,31 @@ async def serve(request: Request, airlock: Airlock, caller: Principal, kind: str
 
 
 async def _events(gateway: OutputGateway, admission: Admission) -> AsyncIterator[bytes]:
-    pieces: list[Piece] = []
-    # Tokens leave as they come: the gateway accounts for the stream in the store (and,
-    # with flush_window_ms = 0, on disk) before the first one does.
-    try:
-        # Closed at once when this generator is (the client left: EventStream closes it),
-        # so the upstream's answer is released before the partial stream is logged.
-        async with aclosing(gateway.stream(admission, pieces)) as chunks:
-            async for chunk in chunks:
-                yield chunk
-    except AirlockError as e:
-        _log.warning("stream %s ended early: %s", admission.request_id, e.message)
-        yield b'data: {"error": {"type": "SourceError", "message": "upstream failed"}}\n\n'
-        _settle_partial(gateway, admission, pieces)
-        return
-    except BaseException:
-        _settle_partial(gateway, admission, pieces)
-        raise
-    digest, durable = gateway.logged(admission, pieces)
-    # An SSE comment naming the transcript, and the end, in one write with the end of the
-    # body (LastChunk), once the flush that covers the transcript has finished
-    # (flush_window_ms = 0; encoded meanwhile).
-    trailer = LastChunk(f": airlock transcript={digest}\n\ndata: [DONE]\n\n".encode())
-    await durable
-    yield trailer
+    with gateway.serving():  # from the first read until the trailer left
+        pieces: list[Piece] = []
+        # Tokens leave as they come: the gateway accounts for the stream in the store (and,
+        # with flush_window_ms = 0, on disk) before the first one does.
+        try:
+            # Closed at once when this generator is (the client left: EventStream closes it),
+            # so the upstream's answer is released before the partial stream is logged.
+            async with aclosing(gateway.stream(admission, pieces)) as chunks:
+                async for chunk in chunks:
+                    yield chunk
+        except AirlockError as e:
+            _log.warning("stream %s ended early: %s", admission.request_id, e.message)
+            yield b'data: {"error": {"type": "SourceError", "message": "upstream failed"}}\n\n'
+            _settle_partial(gateway, admission, pieces)
+            return
+        except BaseException:
+            _settle_partial(gateway, admission, pieces)
+            raise
+        digest, durable = gateway.logged(admission, pieces)
+        # An SSE comment naming the transcript, and the end, in one write with the end of the
+        # body (LastChunk), once the flush that covers the transcript has finished
+        # (flush_window_ms = 0; encoded meanwhile).
+        trailer = LastChunk(f": airlock transcript={digest}\n\ndata: [DONE]\n\n".encode())
+        await durable
+        yield trailer
 
 
 def _settle_partial(gateway: OutputGateway, admission: Admission, pieces: list[Piece]) -> None:
