@@ -32,7 +32,12 @@ from airlock.imports.packages.depends import bad_dependencies, declared_names, d
 from airlock.imports.packages.hooks import hook_findings, hook_modules
 from airlock.imports.packages.imposture import impostor_of
 from airlock.imports.packages.lazyre import LazyPattern
-from airlock.imports.packages.local import MAX_ARCHIVE_PARSE, LocalModules, module_names
+from airlock.imports.packages.local import (
+    MAX_ARCHIVE_PARSE,
+    MAX_MODULE_BYTES,
+    LocalModules,
+    module_names,
+)
 from airlock.imports.packages.memo import MEMO
 from airlock.imports.packages.native import (
     DATA_SUFFIXES,
@@ -173,6 +178,7 @@ def _vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     kept = _within_budget(
         across := _across_starts(members, package, scripts, sdist=_is_sdist(filename))
     )
+    kept |= _followable(members, package)
     for member in members:
         if member.data is None:
             # Unread code is a skipped check and holds; unread data (a large test matrix) is
@@ -520,6 +526,23 @@ def _within_budget(starts: list[Member]) -> set[str]:
             break
         left -= size
         names.add(member.name)
+    return names
+
+
+def _followable(members: list[Member], package: LocalModules) -> set[str]:
+    """Modules the cross-file pass may follow a call into (:meth:`LocalModules.parsed`),
+    in member order while their text fits its parse budget once more: their own pass keeps
+    its tree, so a module followed into is not parsed a second time (issue 16: a fifth of
+    the parsing of pyasn1's sdist). Which calls are followed does not change; only where
+    the tree comes from. Bounded like the starts' trees (:func:`_within_budget`)."""
+    paths = {path for path, _ in package.sources.values()}
+    names: set[str] = set()
+    left = MAX_ARCHIVE_PARSE
+    for member in members:
+        size = len(member.data or b"")
+        if member.name in paths and size <= min(MAX_MODULE_BYTES, left):
+            left -= size
+            names.add(member.name)
     return names
 
 
