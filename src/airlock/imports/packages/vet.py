@@ -31,7 +31,7 @@ from airlock.imports.packages.archive import Member, read_members
 from airlock.imports.packages.depends import bad_dependencies, declared_names, dependency_findings
 from airlock.imports.packages.hooks import hook_findings, hook_modules
 from airlock.imports.packages.imposture import impostor_of
-from airlock.imports.packages.lazyre import LazyPattern
+from airlock.imports.packages.lazyre import AtLineStart, LazyPattern
 from airlock.imports.packages.local import (
     MAX_ARCHIVE_PARSE,
     MAX_MODULE_BYTES,
@@ -427,13 +427,14 @@ def _member_findings(
 DECLARING = {"METADATA", "PKG-INFO", "requires.txt", "setup.py", "setup.cfg", "pyproject.toml"}
 LOOKALIKE_IMPORTS = ("stdlib-lookalike-import", "lookalike-import")
 LOOKALIKE_NAME = LazyPattern(r"imports '(\w+)'")
-LOCAL_IMPORT = re.compile(
-    rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|\*|[\w, \t]+)|"
-    rb"import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?)",
-    re.MULTILINE,
+# Each of these four starts at a line (``^``); none of their matches ends with a newline
+# (:class:`lazyre.AtLineStart`).
+LOCAL_IMPORT = AtLineStart(
+    rb"[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|\*|[\w, \t]+)|"
+    rb"import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?)"
 )
 IDENT = re.compile(rb"[A-Za-z_]\w*")
-DERIVED = re.compile(rb"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)", re.MULTILINE)
+DERIVED = AtLineStart(rb"[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)")
 
 
 def derived_from(data: bytes, names: list[bytes]) -> list[bytes]:
@@ -447,11 +448,10 @@ def derived_from(data: bytes, names: list[bytes]) -> list[bytes]:
 
 
 CALL_HEAD = LazyPattern(rb"(?<![\w.])([A-Za-z_]\w*)(?:\.\w+)*\s*\(")
-TOP_CALL = re.compile(rb"^[A-Za-z_]\w*\s*\(", re.MULTILINE)
+TOP_CALL = AtLineStart(rb"[A-Za-z_]\w*\s*\(")
 # ``name(``, ``x = name.attr(``, ``a, b = name(`` on an unindented line: the name called.
-TOP_LEVEL_CALL = re.compile(
-    rb"^(?:[\w.]+(?:[ \t]*,[ \t]*[\w.]+)*[ \t]*=[ \t]*)?([A-Za-z_]\w*)(?:\.\w+)*[ \t]*\(",
-    re.MULTILINE,
+TOP_LEVEL_CALL = AtLineStart(
+    rb"(?:[\w.]+(?:[ \t]*,[ \t]*[\w.]+)*[ \t]*=[ \t]*)?([A-Za-z_]\w*)(?:\.\w+)*[ \t]*\("
 )
 REQUIRES = re.compile(r"^Requires(?:-Dist)?:.*$", re.MULTILINE)
 INSTALL_REQUIRES = LazyPattern(r"install_requires\s*=\s*[\[(]([^\])]{0,20000})[\])]")

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import ast
 import collections
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from airlock.imports.packages.analysis import IMPORTS
+from airlock.imports.packages.lazyre import AtLineStart
 from airlock.imports.packages.rules import PackageFinding
-from airlock.imports.packages.vet import vet
+from airlock.imports.packages.vet import DERIVED, LOCAL_IMPORT, TOP_CALL, TOP_LEVEL_CALL, vet
 from scripts.make_test_packages import sdist, wheel
 
 SEND = (
@@ -48,7 +53,7 @@ def test_a_module_followed_into_from_another_is_parsed_once(
 ) -> None:
     counts = _counting_parses(monkeypatch)
     module = f"# {init!r}\n{SEND}"  # its own bytes: no other test's findings are reused
-    files = {"o/__init__.py": init, "o/_b.py": module}
+    files: dict[str, str | bytes] = {"o/__init__.py": init, "o/_b.py": module}
     report = vet("o-1.0-py3-none-any.whl", wheel("o", "1.0", files))
     assert _followed(report.findings, "on import"), report.to_json()
     assert counts[module] == 1
@@ -64,3 +69,58 @@ def test_a_module_followed_into_from_an_sdist_setup_is_parsed_once(
     report = vet("o-1.0.tar.gz", sdist("o", "1.0", files))
     assert _followed(report.findings, "at install time"), report.to_json()
     assert counts[module] == 1
+
+
+# --- patterns tried only at line starts give the ``^`` pattern's matches ------------------
+
+# The patterns as they were, with ``^`` and re.MULTILINE: the specification.
+AS_THEY_WERE_TEXT: list[tuple[AtLineStart[str], str]] = [
+    (IMPORTS, r"^(\s*)(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))"),
+]
+AS_THEY_WERE_BYTES: list[tuple[AtLineStart[bytes], bytes]] = [
+    (
+        LOCAL_IMPORT,
+        (
+            rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|\*|[\w, \t]+)|"
+            rb"import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?)"
+        ),
+    ),
+    (DERIVED, rb"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)"),
+    (TOP_CALL, rb"^[A-Za-z_]\w*\s*\("),
+    (
+        TOP_LEVEL_CALL,
+        rb"^(?:[\w.]+(?:[ \t]*,[ \t]*[\w.]+)*[ \t]*=[ \t]*)?([A-Za-z_]\w*)(?:\.\w+)*[ \t]*\(",
+    ),
+]
+PIECES = st.sampled_from(
+    [
+        "from", "import", "class", " ", "\t", "\n", "\r", "\r\n", "\x0c", "\x1c", "\x85", "\xa0",
+        "\u2028", "x", "os", "_a", "é", ".", ",", "=", "*", "(", ")", " as ", "K(B)", "f(",
+        "from . import (a,\n b)", "import os\n", "  from .x import y", "\n\n\n",
+    ]
+)  # fmt: skip
+TEXTS = st.lists(PIECES, max_size=24).map("".join)
+
+
+def _groups(
+    matches: Iterable[re.Match[Any]],
+) -> list[tuple[tuple[Any, ...], list[tuple[int, int]]]]:
+    return [(m.groups(), [m.span(g) for g in range(1, len(m.groups()) + 1)]) for m in matches]
+
+
+@settings(max_examples=600, deadline=None)
+@given(TEXTS)
+def test_a_pattern_tried_at_line_starts_matches_as_its_caret_pattern(text: str) -> None:
+    for fast, spec in AS_THEY_WERE_TEXT:
+        assert fast.body == spec.removeprefix("^")
+        was = re.compile(spec, re.MULTILINE)
+        assert _groups(fast.finditer(text)) == _groups(was.finditer(text)), spec
+        assert (fast.search(text) is None) == (was.search(text) is None), spec
+        assert not any(m.group().endswith("\n") for m in was.finditer(text))
+    data = text.encode()
+    for fast_bytes, spec_bytes in AS_THEY_WERE_BYTES:
+        assert fast_bytes.body == spec_bytes.removeprefix(b"^")
+        was_bytes = re.compile(spec_bytes, re.MULTILINE)
+        assert _groups(fast_bytes.finditer(data)) == _groups(was_bytes.finditer(data))
+        assert (fast_bytes.search(data) is None) == (was_bytes.search(data) is None)
+        assert not any(m.group().endswith(b"\n") for m in was_bytes.finditer(data))
