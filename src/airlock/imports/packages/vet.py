@@ -529,18 +529,25 @@ def _within_budget(starts: list[Member]) -> set[str]:
     return names
 
 
+# Source bytes of modules whose trees wait for the cross-file pass (~30 MB of trees).
+KEPT_FOLLOWED_BYTES = 1 << 20
+
+
 def _followable(members: list[Member], package: LocalModules) -> set[str]:
     """Modules the cross-file pass may follow a call into (:meth:`LocalModules.parsed`),
     in member order while their text fits its parse budget once more: their own pass keeps
     its tree, so a module followed into is not parsed a second time (issue 16: a fifth of
     the parsing of pyasn1's sdist). Which calls are followed does not change; only where
-    the tree comes from. Bounded like the starts' trees (:func:`_within_budget`)."""
+    the tree comes from. Bounded by :data:`KEPT_FOLLOWED_BYTES` of source (a tree takes ~30
+    bytes a byte of source); tests, docs and examples, which no start imports as a rule,
+    are parsed again if one does rather than held in memory (kombu's tests: 40 MB)."""
     paths = {path for path, _ in package.sources.values()}
     names: set[str] = set()
-    left = MAX_ARCHIVE_PARSE
+    left = KEPT_FOLLOWED_BYTES
     for member in members:
         size = len(member.data or b"")
-        if member.name in paths and size <= min(MAX_MODULE_BYTES, left):
+        side = SIDE_CODE.search(member.name)
+        if member.name in paths and not side and size <= min(MAX_MODULE_BYTES, left):
             left -= size
             names.add(member.name)
     return names

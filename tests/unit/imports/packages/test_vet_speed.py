@@ -13,9 +13,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from airlock.imports.packages.analysis import IMPORTS
+from airlock.imports.packages.archive import Member
 from airlock.imports.packages.lazyre import AtLineStart
+from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.rules import PackageFinding
-from airlock.imports.packages.vet import DERIVED, LOCAL_IMPORT, TOP_CALL, TOP_LEVEL_CALL, vet
+from airlock.imports.packages.vet import (
+    DERIVED,
+    KEPT_FOLLOWED_BYTES,
+    LOCAL_IMPORT,
+    TOP_CALL,
+    TOP_LEVEL_CALL,
+    _followable,
+    vet,
+)
 from scripts.make_test_packages import sdist, wheel
 
 SEND = (
@@ -69,6 +79,20 @@ def test_a_module_followed_into_from_an_sdist_setup_is_parsed_once(
     report = vet("o-1.0.tar.gz", sdist("o", "1.0", files))
     assert _followed(report.findings, "at install time"), report.to_json()
     assert counts[module] == 1
+
+
+def test_trees_kept_for_the_cross_file_pass_are_bounded_and_skip_tests() -> None:
+    """An archive of many large modules (the attacker chooses sizes and layout) keeps at
+    most ``KEPT_FOLLOWED_BYTES`` of source in trees; tests are never kept."""
+    big = b"#" * (KEPT_FOLLOWED_BYTES * 2 // 5)  # two fit, a third does not
+    members = [Member(f"o/m{i}.py", big) for i in range(6)]
+    members += [Member("o/tests/test_a.py", b"y = 2\n"), Member("o/small.py", b"z = 3\n")]
+    package = LocalModules.of({m.name: m.data or b"" for m in members}, sdist=False)
+    kept = _followable(members, package)
+    assert sum(len(m.data or b"") for m in members if m.name in kept) <= KEPT_FOLLOWED_BYTES
+    assert {"o/m0.py", "o/m1.py", "o/small.py"} <= kept
+    assert "o/tests/test_a.py" not in kept
+    assert "o/m2.py" not in kept
 
 
 # --- patterns tried only at line starts give the ``^`` pattern's matches ------------------
