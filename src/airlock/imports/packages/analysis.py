@@ -292,7 +292,6 @@ def scan_across(
             tree = ast.parse(source, filename=path)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []  # the file's own pass reports it
-        package.kept[path] = tree  # a call followed into this module does not parse it again
     try:
         own, foreign = trace_across(tree, install_time=install_time, package=package, module=module)
         found = score(path, own)

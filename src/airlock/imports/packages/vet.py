@@ -535,12 +535,12 @@ KEPT_FOLLOWED_BYTES = 1 << 20
 
 def _followable(members: list[Member], package: LocalModules) -> set[str]:
     """Modules the cross-file pass may follow a call into (:meth:`LocalModules.parsed`),
-    in member order while their text fits its parse budget once more: their own pass keeps
-    its tree, so a module followed into is not parsed a second time (issue 16: a fifth of
-    the parsing of pyasn1's sdist). Which calls are followed does not change; only where
-    the tree comes from. Bounded by :data:`KEPT_FOLLOWED_BYTES` of source (a tree takes ~30
-    bytes a byte of source); tests, docs and examples, which no start imports as a rule,
-    are parsed again if one does rather than held in memory (kombu's tests: 40 MB)."""
+    in member order while their source fits :data:`KEPT_FOLLOWED_BYTES` (a tree takes ~30
+    bytes a byte of source): their own pass keeps its tree, so a module followed into is
+    not parsed a second time (issue 16: a fifth of the parsing of pyasn1's sdist). Which
+    calls are followed does not change, only where the tree comes from. Tests, docs and
+    examples, which no start imports as a rule, are parsed again if one does rather than
+    held in memory (kombu's tests: 40 MB)."""
     paths = {path for path, _ in package.sources.values()}
     names: set[str] = set()
     left = KEPT_FOLLOWED_BYTES
