@@ -26,7 +26,7 @@ from airlock.imports.packages.disguise import (
 )
 from airlock.imports.packages.flow import Trace, trace, trace_across
 from airlock.imports.packages.imposture import popular_lookalike, stdlib_lookalike
-from airlock.imports.packages.lazyre import LazyPattern
+from airlock.imports.packages.lazyre import AtLineStart, LazyPattern
 from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.prefilter import may_act
 from airlock.imports.packages.rules import DROP_SITE, PackageFinding, Severity, scan_constants
@@ -48,7 +48,8 @@ STEALER_DEPS = LazyPattern(
 )
 
 
-IMPORTS = re.compile(r"^(\s*)(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.MULTILINE)
+# ``^`` before it: a match never ends with a newline (:class:`lazyre.AtLineStart`).
+IMPORTS = AtLineStart(r"(\s*)(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))")
 # A string constant that is itself obfuscated Python, written out or run later.
 EMBEDDED_CODE = re.compile(r"from builtins import \*|\\x65\\x78\\x65\\x63|\\x5f\\x5f\\x69")
 # Its alternatives as plain text: the regex (no literal prefix) scans every position, a

@@ -62,3 +62,43 @@ class LazyPattern(Generic[AnyStr]):
 
     def __repr__(self) -> str:
         return f"LazyPattern({self._source!r}, {self._flags})"
+
+
+class AtLineStart(Generic[AnyStr]):
+    """``re.compile("^" + body, re.MULTILINE)`` with the same matches, found faster.
+
+    A pattern that starts with ``^`` has no literal to skip ahead to: the engine tries it at
+    every character, ~3x the time of a pattern that starts with a literal (issue 16: the
+    import scans ran over every module at ~10 ns a character). Here the body is tried at
+    the text's start and after each ``\\n``, found by searching ``"\\n" + body``, whose
+    literal head the engine skips to. The same places match: under ``re.MULTILINE``, ``^``
+    matches at the start and right after a ``\\n`` only. The matches' groups and their
+    spans are the body's own (the ``\\n`` is outside every group); ``start()`` of a match
+    after the first is its ``\\n``'s place, so only groups are read from it.
+
+    One condition makes :meth:`finditer` find the same matches in the same order: no match
+    of the body ends with ``\\n`` (so the next search, from its end, never starts at a line
+    start), which each use states and a test checks against the ``^`` pattern.
+    """
+
+    __slots__ = ("_first", "_later")
+
+    def __init__(self, body: AnyStr, flags: int = 0) -> None:
+        later = "\n" + body if isinstance(body, str) else b"\n" + body
+        self._first: LazyPattern[AnyStr] = LazyPattern(body, flags)
+        self._later: LazyPattern[AnyStr] = LazyPattern(later, flags)
+
+    @property
+    def body(self) -> AnyStr:
+        """The pattern without its ``^``."""
+        return self._first.pattern
+
+    def finditer(self, string: AnyStr) -> Iterator[re.Match[AnyStr]]:
+        first = self._first.match(string)
+        if first is not None:
+            yield first
+        yield from self._later.finditer(string, first.end() if first is not None else 0)
+
+    def search(self, string: AnyStr) -> re.Match[AnyStr] | None:
+        first = self._first.match(string)
+        return first if first is not None else self._later.search(string)

@@ -31,8 +31,13 @@ from airlock.imports.packages.archive import Member, read_members
 from airlock.imports.packages.depends import bad_dependencies, declared_names, dependency_findings
 from airlock.imports.packages.hooks import hook_findings, hook_modules
 from airlock.imports.packages.imposture import impostor_of
-from airlock.imports.packages.lazyre import LazyPattern
-from airlock.imports.packages.local import MAX_ARCHIVE_PARSE, LocalModules, module_names
+from airlock.imports.packages.lazyre import AtLineStart, LazyPattern
+from airlock.imports.packages.local import (
+    MAX_ARCHIVE_PARSE,
+    MAX_MODULE_BYTES,
+    LocalModules,
+    module_names,
+)
 from airlock.imports.packages.memo import MEMO
 from airlock.imports.packages.native import (
     DATA_SUFFIXES,
@@ -173,6 +178,7 @@ def _vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     kept = _within_budget(
         across := _across_starts(members, package, scripts, sdist=_is_sdist(filename))
     )
+    kept |= _followable(members, package)
     for member in members:
         if member.data is None:
             # Unread code is a skipped check and holds; unread data (a large test matrix) is
@@ -421,13 +427,14 @@ def _member_findings(
 DECLARING = {"METADATA", "PKG-INFO", "requires.txt", "setup.py", "setup.cfg", "pyproject.toml"}
 LOOKALIKE_IMPORTS = ("stdlib-lookalike-import", "lookalike-import")
 LOOKALIKE_NAME = LazyPattern(r"imports '(\w+)'")
-LOCAL_IMPORT = re.compile(
-    rb"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|\*|[\w, \t]+)|"
-    rb"import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?)",
-    re.MULTILINE,
+# Each of these four starts at a line (``^``); none of their matches ends with a newline
+# (:class:`lazyre.AtLineStart`).
+LOCAL_IMPORT = AtLineStart(
+    rb"[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|\*|[\w, \t]+)|"
+    rb"import[ \t]+([\w.]+)(?:[ \t]+as[ \t]+(\w+))?)"
 )
 IDENT = re.compile(rb"[A-Za-z_]\w*")
-DERIVED = re.compile(rb"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)", re.MULTILINE)
+DERIVED = AtLineStart(rb"[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)")
 
 
 def derived_from(data: bytes, names: list[bytes]) -> list[bytes]:
@@ -441,11 +448,10 @@ def derived_from(data: bytes, names: list[bytes]) -> list[bytes]:
 
 
 CALL_HEAD = LazyPattern(rb"(?<![\w.])([A-Za-z_]\w*)(?:\.\w+)*\s*\(")
-TOP_CALL = re.compile(rb"^[A-Za-z_]\w*\s*\(", re.MULTILINE)
+TOP_CALL = AtLineStart(rb"[A-Za-z_]\w*\s*\(")
 # ``name(``, ``x = name.attr(``, ``a, b = name(`` on an unindented line: the name called.
-TOP_LEVEL_CALL = re.compile(
-    rb"^(?:[\w.]+(?:[ \t]*,[ \t]*[\w.]+)*[ \t]*=[ \t]*)?([A-Za-z_]\w*)(?:\.\w+)*[ \t]*\(",
-    re.MULTILINE,
+TOP_LEVEL_CALL = AtLineStart(
+    rb"(?:[\w.]+(?:[ \t]*,[ \t]*[\w.]+)*[ \t]*=[ \t]*)?([A-Za-z_]\w*)(?:\.\w+)*[ \t]*\("
 )
 REQUIRES = re.compile(r"^Requires(?:-Dist)?:.*$", re.MULTILINE)
 INSTALL_REQUIRES = LazyPattern(r"install_requires\s*=\s*[\[(]([^\])]{0,20000})[\])]")
@@ -520,6 +526,30 @@ def _within_budget(starts: list[Member]) -> set[str]:
             break
         left -= size
         names.add(member.name)
+    return names
+
+
+# Source bytes of modules whose trees wait for the cross-file pass (~30 MB of trees).
+KEPT_FOLLOWED_BYTES = 1 << 20
+
+
+def _followable(members: list[Member], package: LocalModules) -> set[str]:
+    """Modules the cross-file pass may follow a call into (:meth:`LocalModules.parsed`),
+    in member order while their source fits :data:`KEPT_FOLLOWED_BYTES` (a tree takes ~30
+    bytes a byte of source): their own pass keeps its tree, so a module followed into is
+    not parsed a second time (issue 16: a fifth of the parsing of pyasn1's sdist). Which
+    calls are followed does not change, only where the tree comes from. Tests, docs and
+    examples, which no start imports as a rule, are parsed again if one does rather than
+    held in memory (kombu's tests: 40 MB)."""
+    paths = {path for path, _ in package.sources.values()}
+    names: set[str] = set()
+    left = KEPT_FOLLOWED_BYTES
+    for member in members:
+        size = len(member.data or b"")
+        side = SIDE_CODE.search(member.name)
+        if member.name in paths and not side and size <= min(MAX_MODULE_BYTES, left):
+            left -= size
+            names.add(member.name)
     return names
 
 
