@@ -47,11 +47,16 @@ from airlock.imports.packages.handed import (
     class_attributes,
     defaults,
     entry,
+    filled,
+    got,
     grown,
     hand_on,
     home_path,
     inherited,
     parameters,
+    path_method,
+    started,
+    streams,
     unpacked,
 )
 from airlock.imports.packages.importhooks import (
@@ -202,7 +207,8 @@ class Interpreter:
         self.attrs: dict[tuple[str, str], Val] = {}
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, When]] = []
         # Functions that write downloaded or decoded data to the path one of their parameters
-        # names, by id: the caller's argument is then a dropped file (issue 16).
+        # names, by id, the parameters by their index in :func:`handed.parameters`: the
+        # caller's argument (positional, keyword or default) is then a dropped file (issue 16).
         self.fills: dict[int, set[int]] = {}
         # Runs no dropped path matched yet: (trace, event index, text, arguments).
         self.unmatched: list[tuple[Trace, int, str, list[ast.expr]]] = []
@@ -214,6 +220,8 @@ class Interpreter:
         # The module's own names: a function declaring ``global x`` binds x there (ADR 0041).
         self.globals: dict[str, Val] | None = None
         self.tables: dict[str, dict[object, Val]] = {}  # dispatch tables by name (ADR 0048)
+        # Functions made for ``partial(f, a)`` and ``methodcaller``, by id of the call.
+        self.made: dict[int, ast.Lambda] = {}
 
     # --- statements -------------------------------------------------------------------
     def run_module(self, tree: ast.Module) -> None:
@@ -423,6 +431,8 @@ class Interpreter:
         if isinstance(target, ast.Name):
             env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
+            if value.ref and streams(target, value, env):
+                return  # ``reader, writer`` of ``asyncio.open_connection`` (ADR 0051)
             items = value.const if isinstance(value.const, list) else None
             for i, element in enumerate(target.elts):
                 const = items[i] if items is not None and i < len(items) else None
@@ -436,7 +446,7 @@ class Interpreter:
                 self.attrs[owner, target.attr] = value  # an instance's attribute (issue 16)
 
     # --- expressions ------------------------------------------------------------------
-    def expr(self, node: ast.expr, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912
+    def expr(self, node: ast.expr, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912, PLR0915 -- one branch per node kind
         self.steps -= 1
         if self.steps < 0:
             raise OverBudget
@@ -454,6 +464,8 @@ class Interpreter:
             return Val(ref=node.id) if node.id in _BUILTINS else UNKNOWN
         if isinstance(node, ast.Attribute):
             base = self.expr(node.value, env, when)
+            if node.attr == "__call__" and (base.ref or base.func is not None):
+                return base  # ``exec.__call__(code)`` is ``exec(code)`` (ADR 0051)
             if base.ref:
                 if (base.ref, node.attr) in self.attrs:
                     return self.attrs[base.ref, node.attr]  # set by a method that ran
@@ -466,6 +478,8 @@ class Interpreter:
                 return Val(labels=base.labels, handle=base.handle, path_var=base.path_var)
             if base.shape and node.attr in PATH_WRITES:  # ``(home / '.bashrc').write_text``
                 return Val(labels=base.labels, handle=base.shape)  # ADR 0048
+            if base.shape and node.attr in PATH_METHODS:  # ``.expanduser()`` (ADR 0051)
+                return Val(labels=base.labels, shape=base.shape)
             return Val(labels=base.labels)
         if isinstance(node, ast.Call):
             return self.call(node, env, when)
@@ -505,6 +519,8 @@ class Interpreter:
             self.expr(node.test, env, when)
             a, b = self.expr(node.body, env, when), self.expr(node.orelse, env, when)
             return Val(ref=a.ref or b.ref, labels=a.labels | b.labels)
+        if isinstance(node, ast.Await):  # ``r, w = await open_connection(h, p)`` (ADR 0051)
+            return self.expr(node.value, env, when)
         if isinstance(node, ast.NamedExpr):  # ``(r := os.system)(c)`` (ADR 0048)
             named = self.expr(node.value, env, when)
             self.bind(node.target, named, env)
@@ -618,6 +634,10 @@ class Interpreter:
         return Val(labels=seq.labels | value.labels)
 
     def call(self, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912, PLR0915
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
+            found = got(self, node, node.func.value, env, when)  # ``T.get('run')`` (ADR 0051)
+            if found is not None:
+                return found
         callee = self.expr(node.func, env, when)
         args = [
             self.expr(a.value if isinstance(a, ast.Starred) else a, env, when) for a in node.args
@@ -637,6 +657,10 @@ class Interpreter:
                 return self.attrs[target, c[1]]
             name = _canon(f"{target}.{c[1]}")
             return Val(ref=name, labels=frozenset({HIDDEN}) | source_labels(name))
+        if callee.shape and not ref and isinstance(node.func, ast.Attribute):
+            moved = path_method(node.func.attr, callee, args)  # ``Path(p).expanduser()``
+            if moved is not None:
+                return moved
         if ref in IMPORTERS and c:
             imported = self.imported(node, ref, args[0], when)
             if imported is not None:
@@ -646,9 +670,8 @@ class Interpreter:
         if callee.func is not None:
             given = arguments(self, callee.func, args, kwargs, env, when)
             value = self.apply(callee.func, given, env, when)
-            for index in self.fills.get(id(callee.func), ()):
-                if index < len(node.args) and not isinstance(node.args[index], ast.Starred):
-                    self.dropped_to(node.args[index], env, _arg_text(args[index]))
+            if id(callee.func) in self.fills:  # ``save(url, path=p)`` (ADR 0051)
+                filled(self, callee.func, node, args, kwargs, env)
             return value or Val(labels=labels)
         if ref in self.classes:
             # An instance of a local class; made on install or import, its ``__init__`` runs
@@ -666,6 +689,8 @@ class Interpreter:
                 ran = self.method(owner, name, [Val(ref=f"{owner}()"), *args], env, when)
                 if ran is not None:
                     return ran
+                if name == "start" and when is not When.LATER:
+                    started(self, owner, env, when)  # ``class T(Thread)``'s run (ADR 0051)
         if ref in WATCHED:  # a sink handed on: ``Timer(0, os.system, [c])`` (ADR 0048)
             handed = hand_on(self, node, ref, args, kwargs, env, when)
             if handed is not None:
@@ -1183,7 +1208,7 @@ class Interpreter:
             self.block(func.body, local, when)
             filled = {
                 i
-                for i, param in enumerate(func.args.args)
+                for i, param in enumerate(parameters(func))
                 if DROPPED in local.get(param.arg, UNKNOWN).labels
             }
             if filled:  # ``def save(path, data): open(path, 'wb').write(data)``
@@ -1206,6 +1231,8 @@ MAX_HOMES = 32  # classes of other modules followed per file
 MAX_UNMATCHED = 256  # runs kept for :meth:`Interpreter.late_drops`
 SKELETON = "\0"  # marks a ``path_var`` that is an expression's text, not a variable's name
 PATH_WRITES = {"write_bytes", "write_text"}
+# Path methods whose result names the same file, or one below it (:func:`handed.path_method`).
+PATH_METHODS = {"expanduser", "resolve", "absolute", "joinpath"}
 GROWERS = {"append", "extend", "insert"}
 TEMP_FILES = {"tempfile.mkstemp"}
 

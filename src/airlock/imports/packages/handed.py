@@ -95,10 +95,21 @@ MAPPERS = {
 # host) and stays one; the instance is named by its class so that what is sent through it
 # is one too.
 SOCKET_MAKERS = {"socket.create_connection", "socket.socketpair", "socket.fromfd"}
+# ``reader, writer = await asyncio.open_connection(h, p)``: a network event (its host), and a
+# writer whose ``write`` is traffic (ADR 0051); ``wait_for`` hands its awaitable back.
+STREAM_MAKERS = {"asyncio.open_connection", "asyncio.open_unix_connection"}
+STREAMS = "asyncio.open_connection()"
+# Classes whose ``start()`` runs the instance's ``run()`` at once, in another thread or process.
+THREAD_CLASSES = {
+    "threading.Thread", "multiprocessing.Process", "multiprocessing.context.Process",
+}  # fmt: skip
+# Calls that hand back a callable that will call what they were given (ADR 0051).
+METHODCALLER = "operator.methodcaller"
 # Every name a call of ``hand_on`` is asked about: a set lookup is all a call pays otherwise.
 HOME = "pathlib.Path.home"
 WATCHED = frozenset(
     {*HANDERS, *RUNNERS, *MAPPERS, *CONNECTIONS, *SOCKET_MAKERS, "type", "vars", HOME}
+    | {*STREAM_MAKERS, "asyncio.wait_for", METHODCALLER, "next", "setattr"}
 )
 MAX_GROWN = 4096  # items of a folded list grown in place
 PURE = (ast.Name, ast.Attribute, ast.Constant, ast.Lambda)  # read again without side effects
@@ -108,7 +119,7 @@ def _acts(value: Val) -> bool:
     return value.func is not None or bool(kind_of(value.ref))
 
 
-def hand_on(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a return
+def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one case a return
     interp: Interpreter,
     node: ast.Call,
     ref: str,
@@ -136,12 +147,18 @@ def hand_on(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a retu
         return None
     if ref in MAPPERS:
         return _mapped(interp, node, args, env, when)
+    if ref not in HANDERS:
+        return _returned(interp, node, ref, args, env, when)
     spec = HANDERS[ref]
     fn = args[spec.fn_at] if 0 <= spec.fn_at < len(args) else kwargs.get(spec.fn_kw or None)
     if fn is None or not _acts(fn):
         return None
     nodes, vals, kw = _handed_arguments(interp, node, spec, args, kwargs, env, when)
     if fn.func is not None:
+        if spec.later and (nodes or kw):  # ``partial(go, cmd)()`` runs ``go(cmd)`` (ADR 0051)
+            bound = ast.Call(func=_fn_node(node, spec), args=list(nodes), keywords=[])
+            bound.keywords = [k for k in node.keywords if k.arg is not None and k.arg != spec.fn_kw]
+            return flow.Val(func=_made(interp, node, [], bound), labels=labels)
         if spec.later:
             return flow.Val(func=fn.func, labels=labels)
         if not vals:
@@ -151,6 +168,67 @@ def hand_on(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a retu
     fn_node = _fn_node(node, spec)
     _call_sink(interp, node, fn_node, fn, nodes, vals, kw, env, when)
     return flow.Val(labels=labels)
+
+
+def _returned(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a return
+    interp: Interpreter,
+    node: ast.Call,
+    ref: str,
+    args: list[Val],
+    env: dict[str, Val],
+    when: When,
+) -> Val | None:
+    """Calls that hand back (or store) a sink for a later call (ADR 0051):
+    ``asyncio.open_connection`` (a network event, and a writer), ``wait_for(aw)``,
+    ``next(iter([os.system]))``, ``operator.methodcaller('system', c)`` (a callable that
+    calls ``o.system(c)``) and ``setattr(o, 'x', os.system)`` (``o.x`` is the sink)."""
+    if ref in STREAM_MAKERS:
+        made = interp.sink(node, flow.Val(ref="asyncio.open_connection"), args, {}, env, when)
+        return flow.Val(ref=STREAMS, labels=made.labels)
+    if ref == "asyncio.wait_for":
+        return args[0] if args and args[0].ref == STREAMS else None
+    if ref == "setattr" and len(args) == len(("o", "name", "value")):
+        name = args[1].const
+        if isinstance(name, str) and args[0].ref and _acts(args[2]) and len(interp.attrs) < 256:
+            interp.attrs[args[0].ref, name] = args[2]
+        return None  # builtins replaced are :meth:`flow.Interpreter.runs_now`'s
+    if ref == "next" and node.args:
+        inner = node.args[0]
+        if isinstance(inner, ast.Call) and len(inner.args) == 1 and not inner.keywords:
+            items = inner.args[0]
+            if isinstance(items, (ast.List, ast.Tuple)) and items.elts:
+                first = items.elts[0]
+                found = interp.expr(first, env, when) if isinstance(first, PURE) else None
+                return found if found is not None and _acts(found) else None
+        return None
+    if ref == METHODCALLER and args and isinstance(args[0].const, str):
+        name = args[0].const
+        if not name.isidentifier():
+            return None
+        this = ast.Name(id="_methodcaller_self", ctx=ast.Load())
+        method = ast.Attribute(value=this, attr=name, ctx=ast.Load())
+        keywords = [k for k in node.keywords if k.arg is not None]
+        bound = ast.Call(func=method, args=node.args[1:], keywords=keywords)
+        return flow.Val(func=_made(interp, node, [this.id], bound))
+    return None
+
+
+def _made(interp: Interpreter, at: ast.Call, params: list[str], body: ast.Call) -> ast.Lambda:
+    """``lambda <params>: <body>``, placed at ``at`` and made once per call site, so that
+    the interpreter's memo of applied functions keeps working (ADR 0051)."""
+    known = interp.made.get(id(at))
+    if known is not None:
+        return known
+    spec = ast.arguments(
+        posonlyargs=[], args=[ast.arg(arg=p) for p in params], vararg=None, kwonlyargs=[],
+        kw_defaults=[], kwarg=None, defaults=[],
+    )  # fmt: skip
+    made = ast.Lambda(args=spec, body=body)
+    ast.copy_location(made, at)
+    ast.copy_location(body, at)
+    ast.fix_missing_locations(made)
+    interp.made[id(at)] = made
+    return made
 
 
 def _fn_node(node: ast.Call, spec: Hander) -> ast.expr:
@@ -462,6 +540,103 @@ def _new_class(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: W
             interp.attrs[name, attr] = found
             interp.attrs[f"{name}()", attr] = found
     return flow.Val(ref=name)
+
+
+def started(interp: Interpreter, owner: str, env: dict[str, Val], when: When) -> None:
+    """``T().start()`` on install or import, ``T`` a local class deriving (through local
+    bases) from ``threading.Thread`` or ``multiprocessing.Process``: ``start`` runs ``T.run``
+    now, in another thread (ADR 0051: a stealer class started at import)."""
+    seen: set[str] = set()
+    todo = [owner]
+    while todo and len(seen) < 8:  # the base chain, bounded like flow's
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        bases = interp.trace.class_bases.get(name, "").split(",")
+        if any(b in THREAD_CLASSES for b in bases):
+            interp.method(owner, "run", [flow.Val(ref=f"{owner}()")], env, when)
+            return
+        todo += [b for b in bases if b in interp.classes]
+
+
+def streams(target: ast.Tuple | ast.List, value: Val, env: dict[str, Val]) -> bool:
+    """``reader, writer = await asyncio.open_connection(h, p)``: the reader's data is
+    downloaded, and the writer is named by its class so ``writer.write(x)`` is traffic."""
+    if value.ref != STREAMS or len(target.elts) != len(("reader", "writer")):
+        return False
+    reader, writer = target.elts
+    if isinstance(reader, ast.Name):
+        env[reader.id] = flow.Val(ref="asyncio.StreamReader", labels=value.labels)
+    if isinstance(writer, ast.Name):
+        env[writer.id] = flow.Val(ref="asyncio.StreamWriter")
+    return True
+
+
+def got(
+    interp: Interpreter, node: ast.Call, base: ast.expr, env: dict[str, Val], when: When
+) -> Val | None:
+    """``T.get('run')`` of a dispatch table or of a dict literal holding a sink: the entry,
+    as ``T['run']`` reads it (ADR 0051); None otherwise, the call then read as before. Only
+    written-out keys and values are read here, so nothing is evaluated twice."""
+    key_node = node.args[0]
+    if not isinstance(key_node, PURE):
+        return None
+    if isinstance(base, ast.Dict):
+        if not any(isinstance(v, PURE[:2]) for v in base.values):
+            return None
+        key = _key(interp.expr(key_node, env, flow.When.LATER).const)
+        found = _element(interp, base, key, env, when)
+    elif isinstance(base, ast.Name) and base.id in interp.tables:
+        key = _key(interp.expr(key_node, env, flow.When.LATER).const)
+        found = interp.tables[base.id].get(key) if key is not None else None
+    else:
+        return None
+    return found if found is not None and _acts(found) else None
+
+
+def filled(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    func: Func,
+    node: ast.Call,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    env: dict[str, Val],
+) -> None:
+    """``save(url, path=p)`` of a function that writes what it downloaded or decoded to a
+    parameter's path (:attr:`flow.Interpreter.fills`): the caller's argument for it, given
+    by position, by keyword or left to its default, is a dropped file (ADR 0051)."""
+    params = parameters(func)
+    positional = len(func.args.posonlyargs) + len(func.args.args)
+    first_star = next(
+        (i for i, a in enumerate(node.args) if isinstance(a, ast.Starred)), len(node.args)
+    )
+    given = {param.arg: default for param, default in _defaults_of(func)}
+    for index in interp.fills.get(id(func), ()):
+        if index >= len(params):
+            continue
+        name = params[index].arg
+        if index < positional and index < len(node.args):
+            if index < first_star:
+                interp.dropped_to(node.args[index], env, flow._arg_text(args[index]))
+        elif name in kwargs:
+            value = next(k.value for k in node.keywords if k.arg == name)
+            interp.dropped_to(value, env, flow._arg_text(kwargs[name]))
+        elif isinstance(given.get(name), PURE):
+            default = given[name]
+            found = interp.expr(default, env, flow.When.LATER)
+            interp.dropped_to(default, env, flow._arg_text(found))
+
+
+def path_method(attr: str, path: Val, args: list[Val]) -> Val | None:
+    """``Path(p).expanduser()``, ``.resolve()``, ``.absolute()``: the same path's text;
+    ``.joinpath('a', 'b')``: the text below it (ADR 0051). None for other methods."""
+    if attr == "joinpath":
+        if not all(isinstance(a.const, str) or a.shape for a in args):
+            return flow.Val(labels=path.labels)
+        text = "/".join(flow._shape(a) for a in [path, *args])[: flow.MAX_SHAPE]
+        return flow.Val(labels=path.labels, shape=text)
+    return path if attr in flow.PATH_METHODS else None
 
 
 def inherited(  # noqa: PLR0917 -- the parts of one method call
