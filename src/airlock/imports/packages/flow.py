@@ -45,6 +45,7 @@ from airlock.imports.packages.handed import (
     WATCHED,
     arguments,
     class_attributes,
+    climb,
     defaults,
     entry,
     filled,
@@ -222,6 +223,7 @@ class Interpreter:
         self.tables: dict[str, dict[object, Val]] = {}  # dispatch tables by name (ADR 0048)
         # Functions made for ``partial(f, a)`` and ``methodcaller``, by id of the call.
         self.made: dict[int, ast.Lambda] = {}
+        self.climbs = 0  # bases of other modules' classes being looked up, nested
 
     # --- statements -------------------------------------------------------------------
     def run_module(self, tree: ast.Module) -> None:
@@ -658,7 +660,7 @@ class Interpreter:
             name = _canon(f"{target}.{c[1]}")
             return Val(ref=name, labels=frozenset({HIDDEN}) | source_labels(name))
         if callee.shape and not ref and isinstance(node.func, ast.Attribute):
-            moved = path_method(node.func.attr, callee, args)  # ``Path(p).expanduser()``
+            moved = path_method(self, node, callee, args, kwargs, when)  # ``Path(p).expanduser()``
             if moved is not None:
                 return moved
         if ref in IMPORTERS and c:
@@ -687,6 +689,10 @@ class Interpreter:
             owner, _, name = ref.partition("().")
             if owner in self.classes and name.isidentifier():
                 ran = self.method(owner, name, [Val(ref=f"{owner}()"), *args], env, when)
+                if self.fills:  # ``d.save(url, path=p)`` of a method that drops (ADR 0051)
+                    found = self.lookup(owner, name)
+                    if found is not None and id(found) in self.fills:
+                        filled(self, found, node, [UNKNOWN, *args], kwargs, env, skip=1)
                 if ran is not None:
                     return ran
                 if name == "start" and when is not When.LATER:
@@ -977,7 +983,15 @@ class Interpreter:
                 return None  # six makes a hundred small objects on import: none can act
             if found:
                 return self.apply(found[0], args, env, when)
-            cls = self.trace.class_bases.get(cls, "").split(",")[0]
+            above = self.trace.class_bases.get(cls, "").split(",")[0]
+            if not above and cls in self.homes and self.climbs < MAX_CLIMBS:
+                # A class of another module whose base is in a third one (ADR 0051).
+                self.climbs += 1
+                try:
+                    return climb(self, cls, name, args, when)
+                finally:
+                    self.climbs -= 1
+            cls = above
         # A base class of another module of the archive (ADR 0048).
         return inherited(self, cls, name, args, env, when) if self.package else None
 
@@ -1228,11 +1242,12 @@ class Interpreter:
 
 MAX_SHAPE = 512
 MAX_HOMES = 32  # classes of other modules followed per file
+MAX_CLIMBS = 8  # bases of other modules' classes looked up, one inside another
 MAX_UNMATCHED = 256  # runs kept for :meth:`Interpreter.late_drops`
 SKELETON = "\0"  # marks a ``path_var`` that is an expression's text, not a variable's name
 PATH_WRITES = {"write_bytes", "write_text"}
 # Path methods whose result names the same file, or one below it (:func:`handed.path_method`).
-PATH_METHODS = {"expanduser", "resolve", "absolute", "joinpath"}
+PATH_METHODS = {"expanduser", "resolve", "absolute", "joinpath", "open"}
 GROWERS = {"append", "extend", "insert"}
 TEMP_FILES = {"tempfile.mkstemp"}
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from airlock.imports.packages import flow
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
+from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import CONNECTIONS, HIDDEN, kind_of
 
 if TYPE_CHECKING:
@@ -103,13 +104,15 @@ STREAMS = "asyncio.open_connection()"
 THREAD_CLASSES = {
     "threading.Thread", "multiprocessing.Process", "multiprocessing.context.Process",
 }  # fmt: skip
-# Calls that hand back a callable that will call what they were given (ADR 0051).
+# Calls that hand back a callable reading (and calling) an attribute of what it is given:
+# ``methodcaller('system', c)(os)`` is ``os.system(c)`` (ADR 0051).
 METHODCALLER = "operator.methodcaller"
+GETTERS = {METHODCALLER, "operator.attrgetter"}
 # Every name a call of ``hand_on`` is asked about: a set lookup is all a call pays otherwise.
 HOME = "pathlib.Path.home"
 WATCHED = frozenset(
     {*HANDERS, *RUNNERS, *MAPPERS, *CONNECTIONS, *SOCKET_MAKERS, "type", "vars", HOME}
-    | {*STREAM_MAKERS, "asyncio.wait_for", METHODCALLER, "next", "setattr"}
+    | {*STREAM_MAKERS, *GETTERS, "asyncio.wait_for", "next", "setattr"}
 )
 MAX_GROWN = 4096  # items of a folded list grown in place
 PURE = (ast.Name, ast.Attribute, ast.Constant, ast.Lambda)  # read again without side effects
@@ -201,19 +204,23 @@ def _returned(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a re
                 found = interp.expr(first, env, when) if isinstance(first, PURE) else None
                 return found if found is not None and _acts(found) else None
         return None
-    if ref == METHODCALLER and args and isinstance(args[0].const, str):
+    if ref in GETTERS and args and isinstance(args[0].const, str):
         name = args[0].const
-        if not name.isidentifier():
+        if not all(part.isidentifier() for part in name.split(".")):
             return None
-        this = ast.Name(id="_methodcaller_self", ctx=ast.Load())
-        method = ast.Attribute(value=this, attr=name, ctx=ast.Load())
-        keywords = [k for k in node.keywords if k.arg is not None]
-        bound = ast.Call(func=method, args=node.args[1:], keywords=keywords)
-        return flow.Val(func=_made(interp, node, [this.id], bound))
+        this: ast.expr = ast.Name(id="_getter_self", ctx=ast.Load())
+        got_attr = this
+        for part in name.split(".")[:8]:
+            got_attr = ast.Attribute(value=got_attr, attr=part, ctx=ast.Load())
+        body: ast.expr = got_attr
+        if ref == METHODCALLER:
+            keywords = [k for k in node.keywords if k.arg is not None]
+            body = ast.Call(func=got_attr, args=node.args[1:], keywords=keywords)
+        return flow.Val(func=_made(interp, node, ["_getter_self"], body))
     return None
 
 
-def _made(interp: Interpreter, at: ast.Call, params: list[str], body: ast.Call) -> ast.Lambda:
+def _made(interp: Interpreter, at: ast.Call, params: list[str], body: ast.expr) -> ast.Lambda:
     """``lambda <params>: <body>``, placed at ``at`` and made once per call site, so that
     the interpreter's memo of applied functions keeps working (ADR 0051)."""
     known = interp.made.get(id(at))
@@ -555,9 +562,30 @@ def started(interp: Interpreter, owner: str, env: dict[str, Val], when: When) ->
         seen.add(name)
         bases = interp.trace.class_bases.get(name, "").split(",")
         if any(b in THREAD_CLASSES for b in bases):
-            interp.method(owner, "run", [flow.Val(ref=f"{owner}()")], env, when)
+            # ``run`` unless overridden calls the ``target`` handed to the base's __init__.
+            run = "run" if interp.lookup(owner, "run") is not None else _target(interp, owner)
+            if run:
+                interp.method(owner, run, [flow.Val(ref=f"{owner}()")], env, when)
             return
         todo += [b for b in bases if b in interp.classes]
+
+
+def _target(interp: Interpreter, owner: str) -> str:
+    """``super().__init__(target=self.work)`` in the class's ``__init__``: ``work``."""
+    init = interp.lookup(owner, "__init__")
+    for node in flow._own_nodes(init) if init is not None else []:
+        if not isinstance(node, ast.Call):
+            continue
+        for keyword in node.keywords:
+            value = keyword.value
+            if (
+                keyword.arg == "target"
+                and isinstance(value, ast.Attribute)
+                and isinstance(value.value, ast.Name)
+                and value.value.id == "self"
+            ):
+                return value.attr
+    return ""
 
 
 def streams(target: ast.Tuple | ast.List, value: Val, env: dict[str, Val]) -> bool:
@@ -602,10 +630,13 @@ def filled(  # noqa: PLR0917 -- the parts of one call
     args: list[Val],
     kwargs: dict[str | None, Val],
     env: dict[str, Val],
+    *,
+    skip: int = 0,
 ) -> None:
     """``save(url, path=p)`` of a function that writes what it downloaded or decoded to a
     parameter's path (:attr:`flow.Interpreter.fills`): the caller's argument for it, given
-    by position, by keyword or left to its default, is a dropped file (ADR 0051)."""
+    by position, by keyword or left to its default, is a dropped file (ADR 0051). ``skip``:
+    parameters the call does not write out (a method's ``self``), ``args`` holding them."""
     params = parameters(func)
     positional = len(func.args.posonlyargs) + len(func.args.args)
     first_star = next(
@@ -616,9 +647,10 @@ def filled(  # noqa: PLR0917 -- the parts of one call
         if index >= len(params):
             continue
         name = params[index].arg
-        if index < positional and index < len(node.args):
-            if index < first_star:
-                interp.dropped_to(node.args[index], env, flow._arg_text(args[index]))
+        at = index - skip  # the argument's place in the call as written
+        if 0 <= at < len(node.args) and index < positional:
+            if at < first_star:
+                interp.dropped_to(node.args[at], env, flow._arg_text(args[index]))
         elif name in kwargs:
             value = next(k.value for k in node.keywords if k.arg == name)
             interp.dropped_to(value, env, flow._arg_text(kwargs[name]))
@@ -628,15 +660,52 @@ def filled(  # noqa: PLR0917 -- the parts of one call
             interp.dropped_to(default, env, flow._arg_text(found))
 
 
-def path_method(attr: str, path: Val, args: list[Val]) -> Val | None:
+def path_method(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    node: ast.Call,
+    path: Val,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    when: When,
+) -> Val | None:
     """``Path(p).expanduser()``, ``.resolve()``, ``.absolute()``: the same path's text;
-    ``.joinpath('a', 'b')``: the text below it (ADR 0051). None for other methods."""
+    ``.joinpath('a', 'b')``: the text below it; ``.open('a')``: ``open(text, 'a')`` (ADR
+    0051). None for other methods."""
+    attr = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    if attr == "open":
+        opened = ast.Call(func=node.func, args=[ast.Constant(path.shape), *node.args], keywords=[])
+        opened.keywords = node.keywords
+        ast.copy_location(opened, node)
+        given = [flow.Val(const=path.shape, labels=path.labels), *args]
+        return interp.sink(opened, flow.Val(ref="open"), given, kwargs, {}, when)
     if attr == "joinpath":
         if not all(isinstance(a.const, str) or a.shape for a in args):
             return flow.Val(labels=path.labels)
         text = "/".join(flow._shape(a) for a in [path, *args])[: flow.MAX_SHAPE]
         return flow.Val(labels=path.labels, shape=text)
     return path if attr in flow.PATH_METHODS else None
+
+
+def climb(interp: Interpreter, cls: str, name: str, args: list[Val], when: When) -> Val | None:
+    """Method ``name`` looked up on the first base of ``cls``, a class of another module of
+    the archive, named as that module binds it (``from ._b import Base``): a base two
+    modules away from the class made here (ADR 0051). None when it names none."""
+    home, node = interp.homes.get(cls), interp.classes.get(cls)
+    if home is None or node is None or not node.bases:
+        return None
+    head, dot, rest = dotted(node.bases[0]).partition(".")
+    bound = interp.module_env(home).get(head) if head else None
+    if bound is None or not bound.ref:
+        return None
+    base = f"{bound.ref}{dot}{rest}"
+    if base in interp.classes:
+        return interp.method(base, name, args, {}, when)
+    saved = interp.module
+    interp.module = home  # the base is named as ``home`` imports it
+    try:
+        return inherited(interp, base, name, args, {}, when)
+    finally:
+        interp.module = saved
 
 
 def inherited(  # noqa: PLR0917 -- the parts of one method call
