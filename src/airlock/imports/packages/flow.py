@@ -466,7 +466,7 @@ class Interpreter:
             return Val(ref=node.id) if node.id in _BUILTINS else UNKNOWN
         if isinstance(node, ast.Attribute):
             base = self.expr(node.value, env, when)
-            if node.attr == "__call__" and (base.ref or base.func is not None):
+            if node.attr == "__call__" and (base.func is not None or _callable_ref(base.ref)):
                 return base  # ``exec.__call__(code)`` is ``exec(code)`` (ADR 0051)
             if base.ref:
                 if (base.ref, node.attr) in self.attrs:
@@ -1298,6 +1298,12 @@ def _hands_on(called: str, classes: dict[str, ast.ClassDef]) -> bool:
         or called in classes
         or (called == "os.register_at_fork")
     )
+
+
+def _callable_ref(ref: str) -> bool:
+    """A name whose ``__call__`` is itself: a function or builtin, not an instance of a
+    local class (``K().__call__`` is that class's method, looked up as before)."""
+    return bool(ref) and "()" not in ref
 
 
 def _global_names(func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:

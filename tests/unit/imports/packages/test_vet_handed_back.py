@@ -226,3 +226,11 @@ def test_a_method_of_a_base_two_modules_away_is_followed() -> None:
     }
     report = vet("o-1.0-py3-none-any.whl", wheel("o", "1.0", files))
     assert report.verdict is Outcome.DENY, report.to_json()
+
+
+def test_an_instances_own_call_method_is_still_its_method() -> None:
+    source = (
+        "class K:\n    def __call__(self, c):\n        os.system(c)\n\nk = K()\nk.__call__(CMD)\n"
+    )
+    found = _module(source)
+    assert _worst(found) is Severity.CRITICAL, found
