@@ -54,6 +54,7 @@ from airlock.imports.packages.handed import (
     hand_on,
     home_path,
     inherited,
+    looped,
     parameters,
     path_method,
     started,
@@ -356,6 +357,8 @@ class Interpreter:
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             seq = self.expr(node.iter, env, when)
             self.bind(node.target, Val(labels=seq.labels), env)
+            if isinstance(node.iter, (ast.List, ast.Tuple)):
+                looped(self, node.target, node.iter, env, when)  # ``for f in [os.system]``
             self.block(node.body, env, when)
             self.block(node.orelse, env, when)
         elif isinstance(node, ast.While):

@@ -107,12 +107,13 @@ THREAD_CLASSES = {
 # Calls that hand back a callable reading (and calling) an attribute of what it is given:
 # ``methodcaller('system', c)(os)`` is ``os.system(c)`` (ADR 0051).
 METHODCALLER = "operator.methodcaller"
+REDUCE = "functools.reduce"
 GETTERS = {METHODCALLER, "operator.attrgetter"}
 # Every name a call of ``hand_on`` is asked about: a set lookup is all a call pays otherwise.
 HOME = "pathlib.Path.home"
 WATCHED = frozenset(
     {*HANDERS, *RUNNERS, *MAPPERS, *CONNECTIONS, *SOCKET_MAKERS, "type", "vars", HOME}
-    | {*STREAM_MAKERS, *GETTERS, "asyncio.wait_for", "next", "setattr"}
+    | {*STREAM_MAKERS, *GETTERS, "asyncio.wait_for", "next", "setattr", REDUCE}
 )
 MAX_GROWN = 4096  # items of a folded list grown in place
 PURE = (ast.Name, ast.Attribute, ast.Constant, ast.Lambda)  # read again without side effects
@@ -204,6 +205,8 @@ def _returned(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a re
                 found = interp.expr(first, env, when) if isinstance(first, PURE) else None
                 return found if found is not None and _acts(found) else None
         return None
+    if ref == REDUCE and len(node.args) >= len(("fn", "items")) and args[0].func is not None:
+        return _reduced(interp, node, args, env, when)
     if ref in GETTERS and args and isinstance(args[0].const, str):
         name = args[0].const
         if not all(part.isidentifier() for part in name.split(".")):
@@ -218,6 +221,49 @@ def _returned(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a re
             body = ast.Call(func=got_attr, args=node.args[1:], keywords=keywords)
         return flow.Val(func=_made(interp, node, ["_getter_self"], body))
     return None
+
+
+def _reduced(
+    interp: Interpreter, node: ast.Call, args: list[Val], env: dict[str, Val], when: When
+) -> Val | None:
+    """``functools.reduce(lambda a, f: f(a), [os.system], cmd)``: the user function applied
+    to the running value and each written-out item (``MAX_HANDED`` at most), when an item
+    names a sink or a function; None otherwise (ADR 0051)."""
+    items = node.args[1]
+    if not isinstance(items, (ast.List, ast.Tuple)) or args[0].func is None:
+        return None
+    elts = [e for e in items.elts[:MAX_HANDED] if isinstance(e, PURE)]
+    vals = [interp.expr(e, env, flow.When.LATER) for e in elts]
+    if not any(_acts(v) for v in vals):
+        return None
+    value = args[2] if len(args) > len(("fn", "items")) else flow.UNKNOWN
+    for item in vals:
+        value = interp.apply(args[0].func, [value, item], env, when) or flow.UNKNOWN
+    return value
+
+
+def looped(
+    interp: Interpreter,
+    target: ast.expr,
+    items: ast.List | ast.Tuple,
+    env: dict[str, Val],
+    when: When,
+) -> None:
+    """``for k, f in [('r', os.system)]: T[k] = f`` and ``for f in [os.system]: f(c)``: the
+    loop's names bound to the first written-out item that names a sink or a function
+    (ADR 0051); the loop body is still walked once."""
+    for item in items.elts[:MAX_HANDED]:
+        parts = item.elts if isinstance(item, (ast.Tuple, ast.List)) else [item]
+        names = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+        if len(parts) != len(names) or not all(isinstance(p, PURE) for p in parts):
+            continue
+        vals = [interp.expr(p, env, flow.When.LATER) for p in parts]
+        if not any(_acts(v) for v in vals):
+            continue
+        for name, value in zip(names, vals, strict=True):
+            if isinstance(name, ast.Name):
+                env[name.id] = value
+        return
 
 
 def _made(interp: Interpreter, at: ast.Call, params: list[str], body: ast.expr) -> ast.Lambda:

@@ -92,6 +92,9 @@ def test_a_helper_given_its_path_by_keyword_or_default_drops_a_file(source: str)
         "def go(c):\n    os.system(c)\n\nfunctools.partial(go, CMD)()\n",
         "def go(c):\n    os.system(c)\n\nrun = functools.partial(go, c=CMD)\nrun()\n",
         "def go(c):\n    os.system(c)\n\nfunctools.partial(functools.partial(go, CMD))()\n",
+        "T = {}\nfor k, v in [('r', os.system)]:\n    T[k] = v\nT['r'](CMD)\n",
+        "for f in (print, exec):\n    f(CODE)\n",
+        "functools.reduce(lambda a, f: f(a), [os.system], CMD)\n",
     ],
 )
 def test_a_sink_handed_back_or_stored_is_still_the_sink(source: str) -> None:
@@ -108,6 +111,7 @@ def test_a_sink_handed_back_or_stored_is_still_the_sink(source: str) -> None:
         "operator.methodcaller('upper')('x')\noperator.attrgetter('sep')(os)\n",
         "class O:\n    pass\n\no = O()\nsetattr(o, 'x', print)\no.x('hi')\n",
         "def go(c):\n    print(c)\n\nfunctools.partial(go, 'hi')()\n",
+        "for f in (print, len):\n    f('hi')\nfunctools.reduce(lambda a, b: a + b, [1, 2], 0)\n",
     ],
 )
 def test_harmless_values_handed_back_stay_quiet(source: str) -> None:
