@@ -693,9 +693,9 @@ class Interpreter:
             if owner in self.classes and name.isidentifier():
                 ran = self.method(owner, name, [Val(ref=f"{owner}()"), *args], env, when)
                 if self.fills:  # ``d.save(url, path=p)`` of a method that drops (ADR 0051)
-                    found = self.lookup(owner, name)
-                    if found is not None and id(found) in self.fills:
-                        filled(self, found, node, [UNKNOWN, *args], kwargs, env, skip=1)
+                    method = self.lookup(owner, name)
+                    if method is not None and id(method) in self.fills:
+                        filled(self, method, node, [UNKNOWN, *args], kwargs, env, skip=1)
                 if ran is not None:
                     return ran
                 if name == "start" and when is not When.LATER:
