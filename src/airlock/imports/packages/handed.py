@@ -10,12 +10,19 @@ its arguments; or binds it under a name the walk did not follow: unpacking
 those places and turn each into the call it stands for, so the scorer sees the same event
 as for a direct call; a user function handed on with arguments is evaluated with them.
 
+ADR 0051 adds sinks handed *back* (``T.get('run')``, ``next(iter([...]))``,
+``operator.methodcaller``/``attrgetter``, ``functools.reduce``, a loop over a written-out
+list, ``setattr``, ``x.__call__``), ``partial`` of a user function with its arguments, thread
+subclasses started on import, ``asyncio`` stream writers, path objects
+(``Path(p).expanduser().open('a')``), dropper helpers given their path by keyword or
+default, and bases two modules away.
+
 Pure and bounded like :mod:`flow`: a handed element list is read to ``MAX_HANDED`` items, a
 dispatch table to ``MAX_TABLE`` entries; values read again are names and attributes (no
 calls, so nothing is counted twice). What it does not do: follow a sink kept in a container
-built at run time (``d[k] = os.system`` in a loop), ``operator.methodcaller``, the
-``asyncio`` loop's ``call_soon``/``run_in_executor`` (the loop object is not tracked), or a
-method inherited from a class outside the archive.
+built from data that is not written out, ``o.__setattr__``/``o.__dict__[k]``,
+``dict(k=sink)``, ``filter``, a protocol's transport, or a method inherited from a class
+outside the archive.
 """
 
 from __future__ import annotations
