@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import NamedTuple
 
+from airlock.imports.packages import reach
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.fold import (
     DECODERS,
@@ -45,20 +46,13 @@ from airlock.imports.packages.handed import (
     WATCHED,
     arguments,
     class_attributes,
-    climb,
     defaults,
     entry,
-    filled,
-    got,
     grown,
     hand_on,
     home_path,
     inherited,
-    looped,
     parameters,
-    path_method,
-    started,
-    streams,
     unpacked,
 )
 from airlock.imports.packages.importhooks import (
@@ -358,7 +352,7 @@ class Interpreter:
             seq = self.expr(node.iter, env, when)
             self.bind(node.target, Val(labels=seq.labels), env)
             if isinstance(node.iter, (ast.List, ast.Tuple)):
-                looped(self, node.target, node.iter, env, when)  # ``for f in [os.system]``
+                reach.looped(self, node.target, node.iter, env, when)  # ``for f in [os.system]``
             self.block(node.body, env, when)
             self.block(node.orelse, env, when)
         elif isinstance(node, ast.While):
@@ -436,7 +430,7 @@ class Interpreter:
         if isinstance(target, ast.Name):
             env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
-            if value.ref and streams(target, value, env):
+            if value.ref and reach.streams(target, value, env):
                 return  # ``reader, writer`` of ``asyncio.open_connection`` (ADR 0051)
             items = value.const if isinstance(value.const, list) else None
             for i, element in enumerate(target.elts):
@@ -640,7 +634,7 @@ class Interpreter:
 
     def call(self, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912, PLR0915
         if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
-            found = got(self, node, node.func.value, env, when)  # ``T.get('run')`` (ADR 0051)
+            found = reach.got(self, node, node.func.value, env, when)  # ``T.get('run')`` (ADR 0051)
             if found is not None:
                 return found
         callee = self.expr(node.func, env, when)
@@ -663,7 +657,8 @@ class Interpreter:
             name = _canon(f"{target}.{c[1]}")
             return Val(ref=name, labels=frozenset({HIDDEN}) | source_labels(name))
         if callee.shape and not ref and isinstance(node.func, ast.Attribute):
-            moved = path_method(self, node, callee, args, kwargs, when)  # ``Path(p).expanduser()``
+            # ``Path(p).expanduser()``, ``.open('a')`` (ADR 0051)
+            moved = reach.path_method(self, node, callee, args, kwargs, when)
             if moved is not None:
                 return moved
         if ref in IMPORTERS and c:
@@ -676,7 +671,7 @@ class Interpreter:
             given = arguments(self, callee.func, args, kwargs, env, when)
             value = self.apply(callee.func, given, env, when)
             if id(callee.func) in self.fills:  # ``save(url, path=p)`` (ADR 0051)
-                filled(self, callee.func, node, args, kwargs, env)
+                reach.filled(self, callee.func, node, args, kwargs, env)
             return value or Val(labels=labels)
         if ref in self.classes:
             # An instance of a local class; made on install or import, its ``__init__`` runs
@@ -695,11 +690,11 @@ class Interpreter:
                 if self.fills:  # ``d.save(url, path=p)`` of a method that drops (ADR 0051)
                     method = self.lookup(owner, name)
                     if method is not None and id(method) in self.fills:
-                        filled(self, method, node, [UNKNOWN, *args], kwargs, env, skip=1)
+                        reach.filled(self, method, node, [UNKNOWN, *args], kwargs, env, skip=1)
                 if ran is not None:
                     return ran
                 if name == "start" and when is not When.LATER:
-                    started(self, owner, env, when)  # ``class T(Thread)``'s run (ADR 0051)
+                    reach.started(self, owner, env, when)  # ``class T(Thread)``'s run (ADR 0051)
         if ref in WATCHED:  # a sink handed on: ``Timer(0, os.system, [c])`` (ADR 0048)
             handed = hand_on(self, node, ref, args, kwargs, env, when)
             if handed is not None:
@@ -991,7 +986,7 @@ class Interpreter:
                 # A class of another module whose base is in a third one (ADR 0051).
                 self.climbs += 1
                 try:
-                    return climb(self, cls, name, args, when)
+                    return reach.climb(self, cls, name, args, when)
                 finally:
                     self.climbs -= 1
             cls = above
