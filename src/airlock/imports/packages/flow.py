@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import NamedTuple
 
+from airlock.imports.packages import reach
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.fold import (
     DECODERS,
@@ -202,7 +203,8 @@ class Interpreter:
         self.attrs: dict[tuple[str, str], Val] = {}
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, When]] = []
         # Functions that write downloaded or decoded data to the path one of their parameters
-        # names, by id: the caller's argument is then a dropped file (issue 16).
+        # names, by id, the parameters by their index in :func:`handed.parameters`: the
+        # caller's argument (positional, keyword or default) is then a dropped file (issue 16).
         self.fills: dict[int, set[int]] = {}
         # Runs no dropped path matched yet: (trace, event index, text, arguments).
         self.unmatched: list[tuple[Trace, int, str, list[ast.expr]]] = []
@@ -214,6 +216,9 @@ class Interpreter:
         # The module's own names: a function declaring ``global x`` binds x there (ADR 0041).
         self.globals: dict[str, Val] | None = None
         self.tables: dict[str, dict[object, Val]] = {}  # dispatch tables by name (ADR 0048)
+        # Functions made for ``partial(f, a)`` and ``methodcaller``, by id of the call.
+        self.made: dict[int, ast.Lambda] = {}
+        self.climbs = 0  # bases of other modules' classes being looked up, nested
 
     # --- statements -------------------------------------------------------------------
     def run_module(self, tree: ast.Module) -> None:
@@ -346,6 +351,8 @@ class Interpreter:
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             seq = self.expr(node.iter, env, when)
             self.bind(node.target, Val(labels=seq.labels), env)
+            if isinstance(node.iter, (ast.List, ast.Tuple)):
+                reach.looped(self, node.target, node.iter, env, when)  # ``for f in [os.system]``
             self.block(node.body, env, when)
             self.block(node.orelse, env, when)
         elif isinstance(node, ast.While):
@@ -423,6 +430,8 @@ class Interpreter:
         if isinstance(target, ast.Name):
             env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
+            if value.ref and reach.streams(target, value, env):
+                return  # ``reader, writer`` of ``asyncio.open_connection`` (ADR 0051)
             items = value.const if isinstance(value.const, list) else None
             for i, element in enumerate(target.elts):
                 const = items[i] if items is not None and i < len(items) else None
@@ -436,7 +445,7 @@ class Interpreter:
                 self.attrs[owner, target.attr] = value  # an instance's attribute (issue 16)
 
     # --- expressions ------------------------------------------------------------------
-    def expr(self, node: ast.expr, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912
+    def expr(self, node: ast.expr, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912, PLR0915 -- one branch per node kind
         self.steps -= 1
         if self.steps < 0:
             raise OverBudget
@@ -454,6 +463,8 @@ class Interpreter:
             return Val(ref=node.id) if node.id in _BUILTINS else UNKNOWN
         if isinstance(node, ast.Attribute):
             base = self.expr(node.value, env, when)
+            if node.attr == "__call__" and (base.func is not None or _callable_ref(base.ref)):
+                return base  # ``exec.__call__(code)`` is ``exec(code)`` (ADR 0051)
             if base.ref:
                 if (base.ref, node.attr) in self.attrs:
                     return self.attrs[base.ref, node.attr]  # set by a method that ran
@@ -466,6 +477,8 @@ class Interpreter:
                 return Val(labels=base.labels, handle=base.handle, path_var=base.path_var)
             if base.shape and node.attr in PATH_WRITES:  # ``(home / '.bashrc').write_text``
                 return Val(labels=base.labels, handle=base.shape)  # ADR 0048
+            if base.shape and node.attr in PATH_METHODS:  # ``.expanduser()`` (ADR 0051)
+                return Val(labels=base.labels, shape=base.shape)
             return Val(labels=base.labels)
         if isinstance(node, ast.Call):
             return self.call(node, env, when)
@@ -505,6 +518,8 @@ class Interpreter:
             self.expr(node.test, env, when)
             a, b = self.expr(node.body, env, when), self.expr(node.orelse, env, when)
             return Val(ref=a.ref or b.ref, labels=a.labels | b.labels)
+        if isinstance(node, ast.Await):  # ``r, w = await open_connection(h, p)`` (ADR 0051)
+            return self.expr(node.value, env, when)
         if isinstance(node, ast.NamedExpr):  # ``(r := os.system)(c)`` (ADR 0048)
             named = self.expr(node.value, env, when)
             self.bind(node.target, named, env)
@@ -618,6 +633,10 @@ class Interpreter:
         return Val(labels=seq.labels | value.labels)
 
     def call(self, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912, PLR0915
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
+            found = reach.got(self, node, node.func.value, env, when)  # ``T.get('run')`` (ADR 0051)
+            if found is not None:
+                return found
         callee = self.expr(node.func, env, when)
         args = [
             self.expr(a.value if isinstance(a, ast.Starred) else a, env, when) for a in node.args
@@ -637,6 +656,11 @@ class Interpreter:
                 return self.attrs[target, c[1]]
             name = _canon(f"{target}.{c[1]}")
             return Val(ref=name, labels=frozenset({HIDDEN}) | source_labels(name))
+        if callee.shape and not ref and isinstance(node.func, ast.Attribute):
+            # ``Path(p).expanduser()``, ``.open('a')`` (ADR 0051)
+            moved = reach.path_method(self, node, callee, args, kwargs, when)
+            if moved is not None:
+                return moved
         if ref in IMPORTERS and c:
             imported = self.imported(node, ref, args[0], when)
             if imported is not None:
@@ -646,9 +670,8 @@ class Interpreter:
         if callee.func is not None:
             given = arguments(self, callee.func, args, kwargs, env, when)
             value = self.apply(callee.func, given, env, when)
-            for index in self.fills.get(id(callee.func), ()):
-                if index < len(node.args) and not isinstance(node.args[index], ast.Starred):
-                    self.dropped_to(node.args[index], env, _arg_text(args[index]))
+            if id(callee.func) in self.fills:  # ``save(url, path=p)`` (ADR 0051)
+                reach.filled(self, callee.func, node, args, kwargs, env)
             return value or Val(labels=labels)
         if ref in self.classes:
             # An instance of a local class; made on install or import, its ``__init__`` runs
@@ -664,8 +687,14 @@ class Interpreter:
             owner, _, name = ref.partition("().")
             if owner in self.classes and name.isidentifier():
                 ran = self.method(owner, name, [Val(ref=f"{owner}()"), *args], env, when)
+                if self.fills:  # ``d.save(url, path=p)`` of a method that drops (ADR 0051)
+                    method = self.lookup(owner, name)
+                    if method is not None and id(method) in self.fills:
+                        reach.filled(self, method, node, [UNKNOWN, *args], kwargs, env, skip=1)
                 if ran is not None:
                     return ran
+                if name == "start" and when is not When.LATER:
+                    reach.started(self, owner, env, when)  # ``class T(Thread)``'s run (ADR 0051)
         if ref in WATCHED:  # a sink handed on: ``Timer(0, os.system, [c])`` (ADR 0048)
             handed = hand_on(self, node, ref, args, kwargs, env, when)
             if handed is not None:
@@ -952,7 +981,15 @@ class Interpreter:
                 return None  # six makes a hundred small objects on import: none can act
             if found:
                 return self.apply(found[0], args, env, when)
-            cls = self.trace.class_bases.get(cls, "").split(",")[0]
+            above = self.trace.class_bases.get(cls, "").split(",")[0]
+            if not above and cls in self.homes and self.climbs < MAX_CLIMBS:
+                # A class of another module whose base is in a third one (ADR 0051).
+                self.climbs += 1
+                try:
+                    return reach.climb(self, cls, name, args, when)
+                finally:
+                    self.climbs -= 1
+            cls = above
         # A base class of another module of the archive (ADR 0048).
         return inherited(self, cls, name, args, env, when) if self.package else None
 
@@ -1183,7 +1220,7 @@ class Interpreter:
             self.block(func.body, local, when)
             filled = {
                 i
-                for i, param in enumerate(func.args.args)
+                for i, param in enumerate(parameters(func))
                 if DROPPED in local.get(param.arg, UNKNOWN).labels
             }
             if filled:  # ``def save(path, data): open(path, 'wb').write(data)``
@@ -1203,9 +1240,12 @@ class Interpreter:
 
 MAX_SHAPE = 512
 MAX_HOMES = 32  # classes of other modules followed per file
+MAX_CLIMBS = 8  # bases of other modules' classes looked up, one inside another
 MAX_UNMATCHED = 256  # runs kept for :meth:`Interpreter.late_drops`
 SKELETON = "\0"  # marks a ``path_var`` that is an expression's text, not a variable's name
 PATH_WRITES = {"write_bytes", "write_text"}
+# Path methods whose result names the same file, or one below it (:func:`handed.path_method`).
+PATH_METHODS = {"expanduser", "resolve", "absolute", "joinpath", "open"}
 GROWERS = {"append", "extend", "insert"}
 TEMP_FILES = {"tempfile.mkstemp"}
 
@@ -1256,6 +1296,12 @@ def _hands_on(called: str, classes: dict[str, ast.ClassDef]) -> bool:
         or called in classes
         or (called == "os.register_at_fork")
     )
+
+
+def _callable_ref(ref: str) -> bool:
+    """A name whose ``__call__`` is itself: a function or builtin, not an instance of a
+    local class (``K().__call__`` is that class's method, looked up as before)."""
+    return bool(ref) and "()" not in ref
 
 
 def _global_names(func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:

@@ -10,12 +10,14 @@ its arguments; or binds it under a name the walk did not follow: unpacking
 those places and turn each into the call it stands for, so the scorer sees the same event
 as for a direct call; a user function handed on with arguments is evaluated with them.
 
+The routes ADR 0051 adds (sinks handed back, thread subclasses, streams, path objects) are
+in :mod:`reach`; ``partial`` of a user function with its arguments is here.
+
 Pure and bounded like :mod:`flow`: a handed element list is read to ``MAX_HANDED`` items, a
 dispatch table to ``MAX_TABLE`` entries; values read again are names and attributes (no
 calls, so nothing is counted twice). What it does not do: follow a sink kept in a container
-built at run time (``d[k] = os.system`` in a loop), ``operator.methodcaller``, the
-``asyncio`` loop's ``call_soon``/``run_in_executor`` (the loop object is not tracked), or a
-method inherited from a class outside the archive.
+built at run time (:mod:`reach` binds loops over written-out lists only), or a method
+inherited from a class outside the archive.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, NamedTuple
 
-from airlock.imports.packages import flow
+from airlock.imports.packages import flow, reach
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
 from airlock.imports.packages.sinks import CONNECTIONS, HIDDEN, kind_of
 
@@ -95,10 +97,19 @@ MAPPERS = {
 # host) and stays one; the instance is named by its class so that what is sent through it
 # is one too.
 SOCKET_MAKERS = {"socket.create_connection", "socket.socketpair", "socket.fromfd"}
+# ``reader, writer = await asyncio.open_connection(h, p)``: a network event (its host), and a
+# writer whose ``write`` is traffic (ADR 0051); ``wait_for`` hands its awaitable back.
+STREAM_MAKERS = {"asyncio.open_connection", "asyncio.open_unix_connection"}
+# Calls that hand back a callable reading (and calling) an attribute of what it is given:
+# ``methodcaller('system', c)(os)`` is ``os.system(c)`` (ADR 0051).
+METHODCALLER = "operator.methodcaller"
+REDUCE = "functools.reduce"
+GETTERS = {METHODCALLER, "operator.attrgetter"}
 # Every name a call of ``hand_on`` is asked about: a set lookup is all a call pays otherwise.
 HOME = "pathlib.Path.home"
 WATCHED = frozenset(
     {*HANDERS, *RUNNERS, *MAPPERS, *CONNECTIONS, *SOCKET_MAKERS, "type", "vars", HOME}
+    | {*STREAM_MAKERS, *GETTERS, "asyncio.wait_for", "next", "setattr", REDUCE}
 )
 MAX_GROWN = 4096  # items of a folded list grown in place
 PURE = (ast.Name, ast.Attribute, ast.Constant, ast.Lambda)  # read again without side effects
@@ -108,7 +119,7 @@ def _acts(value: Val) -> bool:
     return value.func is not None or bool(kind_of(value.ref))
 
 
-def hand_on(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a return
+def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one case a return
     interp: Interpreter,
     node: ast.Call,
     ref: str,
@@ -136,12 +147,18 @@ def hand_on(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a retu
         return None
     if ref in MAPPERS:
         return _mapped(interp, node, args, env, when)
+    if ref not in HANDERS:
+        return reach.returned(interp, node, ref, args, env, when)
     spec = HANDERS[ref]
     fn = args[spec.fn_at] if 0 <= spec.fn_at < len(args) else kwargs.get(spec.fn_kw or None)
     if fn is None or not _acts(fn):
         return None
     nodes, vals, kw = _handed_arguments(interp, node, spec, args, kwargs, env, when)
     if fn.func is not None:
+        if spec.later and (nodes or kw):  # ``partial(go, cmd)()`` runs ``go(cmd)`` (ADR 0051)
+            bound = ast.Call(func=_fn_node(node, spec), args=list(nodes), keywords=[])
+            bound.keywords = [k for k in node.keywords if k.arg is not None and k.arg != spec.fn_kw]
+            return flow.Val(func=reach.made(interp, node, [], bound), labels=labels)
         if spec.later:
             return flow.Val(func=fn.func, labels=labels)
         if not vals:

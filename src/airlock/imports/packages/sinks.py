@@ -44,6 +44,7 @@ NETWORK = {
     "smtplib.SMTP", "smtplib.SMTP_SSL", "ftplib.FTP", "webbrowser.open", "telebot.TeleBot",
     "discord_webhook.DiscordWebhook", "dhooks.Webhook", "discordwebhook.Discord",
     "urllib3.PoolManager", "requests.Session", "aiohttp.ClientSession", "httpx.Client",
+    "asyncio.open_connection",
 }  # fmt: skip
 
 
@@ -97,6 +98,8 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
         return "network"
     if head in CONNECTIONS and leaf in CONNECTION_VERBS:
         return "network"
+    if head == "asyncio.StreamWriter" and leaf in ("write", "writelines"):
+        return "network"  # the writer of ``asyncio.open_connection`` (ADR 0051)
     if ref in OPAQUE_LOADERS:
         return "opaque-load"
     if ref.startswith(("pyperclip.", "clipboard.")):

@@ -1,0 +1,310 @@
+"""Routes to a sink that ADR 0051 follows (issue 16), beside :mod:`handed`'s (ADR 0048).
+
+An author who has read :mod:`flow` and :mod:`handed` hands the sink *back* instead of on:
+``T.get('run')``, ``next(iter([os.system]))``, ``operator.methodcaller('system', c)(os)``,
+``operator.attrgetter``, ``functools.reduce`` over a list of sinks, a ``for`` over one,
+``setattr(o, 'x', os.system)``; starts a ``threading.Thread`` subclass whose ``run`` acts;
+sends through an ``asyncio`` stream writer; writes a start-up file through a path object
+(``Path('~/.bashrc').expanduser().open('a')``); gives a dropper helper its path by keyword
+or default; or puts the method in a base class two modules away. The functions here are
+called by :class:`flow.Interpreter` (and :func:`handed.hand_on`) at those places and turn
+each into what it stands for, so the scorer sees the same events as for a direct call.
+
+Pure and bounded like :mod:`handed`: lists are read to ``MAX_HANDED`` written-out items,
+one lambda is made per call site, base lookups nest ``flow.MAX_CLIMBS`` deep. What it does
+not do: ``**{'path': p}``, ``o.__setattr__``/``o.__dict__[k]``, ``dict(k=sink)``,
+``filter``, ``type(f).__call__``, an unbound ``Thread.start(t)``, a protocol's transport, a
+list that is not written out (read from a file or decoded).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from airlock.imports.packages import flow, handed
+from airlock.imports.packages.runfile import dotted
+
+if TYPE_CHECKING:
+    from airlock.imports.packages.flow import Interpreter, Val, When
+    from airlock.imports.packages.handed import Func
+
+STREAMS = "asyncio.open_connection()"
+# Classes whose ``start()`` runs the instance's ``run()`` at once, in another thread or process.
+THREAD_CLASSES = {
+    "threading.Thread", "multiprocessing.Process", "multiprocessing.context.Process",
+}  # fmt: skip
+
+
+def returned(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a return
+    interp: Interpreter,
+    node: ast.Call,
+    ref: str,
+    args: list[Val],
+    env: dict[str, Val],
+    when: When,
+) -> Val | None:
+    """Calls that hand back (or store) a sink for a later call (ADR 0051):
+    ``asyncio.open_connection`` (a network event, and a writer), ``wait_for(aw)``,
+    ``next(iter([os.system]))``, ``operator.methodcaller('system', c)`` (a callable that
+    calls ``o.system(c)``) and ``setattr(o, 'x', os.system)`` (``o.x`` is the sink)."""
+    if ref in handed.STREAM_MAKERS:
+        opened = interp.sink(node, flow.Val(ref="asyncio.open_connection"), args, {}, env, when)
+        return flow.Val(ref=STREAMS, labels=opened.labels)
+    if ref == "asyncio.wait_for":
+        return args[0] if args and args[0].ref == STREAMS else None
+    if ref == "setattr" and len(args) == len(("o", "name", "value")):
+        name = args[1].const
+        if (
+            isinstance(name, str)
+            and args[0].ref
+            and handed._acts(args[2])
+            and len(interp.attrs) < 256
+        ):
+            interp.attrs[args[0].ref, name] = args[2]
+        return None  # builtins replaced are :meth:`flow.Interpreter.runs_now`'s
+    if ref == "next" and node.args:
+        inner = node.args[0]
+        if isinstance(inner, ast.Call) and len(inner.args) == 1 and not inner.keywords:
+            items = inner.args[0]
+            if isinstance(items, (ast.List, ast.Tuple)) and items.elts:
+                first = items.elts[0]
+                found = interp.expr(first, env, when) if isinstance(first, handed.PURE) else None
+                return found if found is not None and handed._acts(found) else None
+        return None
+    if ref == handed.REDUCE and len(node.args) >= len(("fn", "items")) and args[0].func is not None:
+        return _reduced(interp, node, args, env, when)
+    if ref in handed.GETTERS and args and isinstance(args[0].const, str):
+        name = args[0].const
+        if not all(part.isidentifier() for part in name.split(".")):
+            return None
+        this: ast.expr = ast.Name(id="_getter_self", ctx=ast.Load())
+        got_attr = this
+        for part in name.split(".")[:8]:
+            got_attr = ast.Attribute(value=got_attr, attr=part, ctx=ast.Load())
+        body: ast.expr = got_attr
+        if ref == handed.METHODCALLER:
+            keywords = [k for k in node.keywords if k.arg is not None]
+            body = ast.Call(func=got_attr, args=node.args[1:], keywords=keywords)
+        return flow.Val(func=made(interp, node, ["_getter_self"], body))
+    return None
+
+
+def _reduced(
+    interp: Interpreter, node: ast.Call, args: list[Val], env: dict[str, Val], when: When
+) -> Val | None:
+    """``functools.reduce(lambda a, f: f(a), [os.system], cmd)``: the user function applied
+    to the running value and each written-out item (``handed.MAX_HANDED`` at most), when an item
+    names a sink or a function; None otherwise (ADR 0051)."""
+    items = node.args[1]
+    if not isinstance(items, (ast.List, ast.Tuple)) or args[0].func is None:
+        return None
+    elts = [e for e in items.elts[: handed.MAX_HANDED] if isinstance(e, handed.PURE)]
+    vals = [interp.expr(e, env, flow.When.LATER) for e in elts]
+    if not any(handed._acts(v) for v in vals):
+        return None
+    value = args[2] if len(args) > len(("fn", "items")) else flow.UNKNOWN
+    for item in vals:
+        value = interp.apply(args[0].func, [value, item], env, when) or flow.UNKNOWN
+    return value
+
+
+def looped(
+    interp: Interpreter,
+    target: ast.expr,
+    items: ast.List | ast.Tuple,
+    env: dict[str, Val],
+    when: When,
+) -> None:
+    """``for k, f in [('r', os.system)]: T[k] = f`` and ``for f in [os.system]: f(c)``: the
+    loop's names bound to the first written-out item that names a sink or a function
+    (ADR 0051); the loop body is still walked once."""
+    for item in items.elts[: handed.MAX_HANDED]:
+        parts = item.elts if isinstance(item, (ast.Tuple, ast.List)) else [item]
+        names = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+        if len(parts) != len(names) or not all(isinstance(p, handed.PURE) for p in parts):
+            continue
+        vals = [interp.expr(p, env, flow.When.LATER) for p in parts]
+        if not any(handed._acts(v) for v in vals):
+            continue
+        for name, value in zip(names, vals, strict=True):
+            if isinstance(name, ast.Name):
+                env[name.id] = value
+        return
+
+
+def made(interp: Interpreter, at: ast.Call, params: list[str], body: ast.expr) -> ast.Lambda:
+    """``lambda <params>: <body>``, placed at ``at`` and made once per call site, so that
+    the interpreter's memo of applied functions keeps working (ADR 0051)."""
+    known = interp.made.get(id(at))
+    if known is not None:
+        return known
+    spec = ast.arguments(
+        posonlyargs=[], args=[ast.arg(arg=p) for p in params], vararg=None, kwonlyargs=[],
+        kw_defaults=[], kwarg=None, defaults=[],
+    )  # fmt: skip
+    made = ast.Lambda(args=spec, body=body)
+    ast.copy_location(made, at)
+    ast.copy_location(body, at)
+    ast.fix_missing_locations(made)
+    interp.made[id(at)] = made
+    return made
+
+
+def started(interp: Interpreter, owner: str, env: dict[str, Val], when: When) -> None:
+    """``T().start()`` on install or import, ``T`` a local class deriving (through local
+    bases) from ``threading.Thread`` or ``multiprocessing.Process``: ``start`` runs ``T.run``
+    now, in another thread (ADR 0051: a stealer class started at import)."""
+    seen: set[str] = set()
+    todo = [owner]
+    while todo and len(seen) < 8:  # the base chain, bounded like flow's
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        bases = interp.trace.class_bases.get(name, "").split(",")
+        if any(b in THREAD_CLASSES for b in bases):
+            # ``run`` unless overridden calls the ``target`` handed to the base's __init__.
+            run = "run" if interp.lookup(owner, "run") is not None else _target(interp, owner)
+            if run:
+                interp.method(owner, run, [flow.Val(ref=f"{owner}()")], env, when)
+            return
+        todo += [b for b in bases if b in interp.classes]
+
+
+def _target(interp: Interpreter, owner: str) -> str:
+    """``super().__init__(target=self.work)`` in the class's ``__init__``: ``work``."""
+    init = interp.lookup(owner, "__init__")
+    for node in flow._own_nodes(init) if init is not None else []:
+        if not isinstance(node, ast.Call):
+            continue
+        for keyword in node.keywords:
+            value = keyword.value
+            if (
+                keyword.arg == "target"
+                and isinstance(value, ast.Attribute)
+                and isinstance(value.value, ast.Name)
+                and value.value.id == "self"
+            ):
+                return value.attr
+    return ""
+
+
+def streams(target: ast.Tuple | ast.List, value: Val, env: dict[str, Val]) -> bool:
+    """``reader, writer = await asyncio.open_connection(h, p)``: the reader's data is
+    downloaded, and the writer is named by its class so ``writer.write(x)`` is traffic."""
+    if value.ref != STREAMS or len(target.elts) != len(("reader", "writer")):
+        return False
+    reader, writer = target.elts
+    if isinstance(reader, ast.Name):
+        env[reader.id] = flow.Val(ref="asyncio.StreamReader", labels=value.labels)
+    if isinstance(writer, ast.Name):
+        env[writer.id] = flow.Val(ref="asyncio.StreamWriter")
+    return True
+
+
+def got(
+    interp: Interpreter, node: ast.Call, base: ast.expr, env: dict[str, Val], when: When
+) -> Val | None:
+    """``T.get('run')`` of a dispatch table or of a dict literal holding a sink: the entry,
+    as ``T['run']`` reads it (ADR 0051); None otherwise, the call then read as before. Only
+    written-out keys and values are read here, so nothing is evaluated twice."""
+    key_node = node.args[0]
+    if not isinstance(key_node, handed.PURE):
+        return None
+    if isinstance(base, ast.Dict):
+        if not any(isinstance(v, handed.PURE[:2]) for v in base.values):
+            return None
+        key = handed._key(interp.expr(key_node, env, flow.When.LATER).const)
+        found = handed._element(interp, base, key, env, when)
+    elif isinstance(base, ast.Name) and base.id in interp.tables:
+        key = handed._key(interp.expr(key_node, env, flow.When.LATER).const)
+        found = interp.tables[base.id].get(key) if key is not None else None
+    else:
+        return None
+    return found if found is not None and handed._acts(found) else None
+
+
+def filled(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    func: Func,
+    node: ast.Call,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    env: dict[str, Val],
+    *,
+    skip: int = 0,
+) -> None:
+    """``save(url, path=p)`` of a function that writes what it downloaded or decoded to a
+    parameter's path (:attr:`flow.Interpreter.fills`): the caller's argument for it, given
+    by position, by keyword or left to its default, is a dropped file (ADR 0051). ``skip``:
+    parameters the call does not write out (a method's ``self``), ``args`` holding them."""
+    params = handed.parameters(func)
+    positional = len(func.args.posonlyargs) + len(func.args.args)
+    first_star = next(
+        (i for i, a in enumerate(node.args) if isinstance(a, ast.Starred)), len(node.args)
+    )
+    given = {param.arg: default for param, default in handed._defaults_of(func)}
+    for index in interp.fills.get(id(func), ()):
+        if index >= len(params):
+            continue
+        name = params[index].arg
+        at = index - skip  # the argument's place in the call as written
+        if 0 <= at < len(node.args) and index < positional:
+            if at < first_star:
+                interp.dropped_to(node.args[at], env, flow._arg_text(args[index]))
+        elif name in kwargs:
+            value = next(k.value for k in node.keywords if k.arg == name)
+            interp.dropped_to(value, env, flow._arg_text(kwargs[name]))
+        elif isinstance(given.get(name), handed.PURE):
+            default = given[name]
+            found = interp.expr(default, env, flow.When.LATER)
+            interp.dropped_to(default, env, flow._arg_text(found))
+
+
+def path_method(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    node: ast.Call,
+    path: Val,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    when: When,
+) -> Val | None:
+    """``Path(p).expanduser()``, ``.resolve()``, ``.absolute()``: the same path's text;
+    ``.joinpath('a', 'b')``: the text below it; ``.open('a')``: ``open(text, 'a')`` (ADR
+    0051). None for other methods."""
+    attr = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    if attr == "open":
+        opened = ast.Call(func=node.func, args=[ast.Constant(path.shape), *node.args], keywords=[])
+        opened.keywords = node.keywords
+        ast.copy_location(opened, node)
+        given = [flow.Val(const=path.shape, labels=path.labels), *args]
+        return interp.sink(opened, flow.Val(ref="open"), given, kwargs, {}, when)
+    if attr == "joinpath":
+        if not all(isinstance(a.const, str) or a.shape for a in args):
+            return flow.Val(labels=path.labels)
+        text = "/".join(flow._shape(a) for a in [path, *args])[: flow.MAX_SHAPE]
+        return flow.Val(labels=path.labels, shape=text)
+    return path if attr in flow.PATH_METHODS else None
+
+
+def climb(interp: Interpreter, cls: str, name: str, args: list[Val], when: When) -> Val | None:
+    """Method ``name`` looked up on the first base of ``cls``, a class of another module of
+    the archive, named as that module binds it (``from ._b import Base``): a base two
+    modules away from the class made here (ADR 0051). None when it names none."""
+    home, node = interp.homes.get(cls), interp.classes.get(cls)
+    if home is None or node is None or not node.bases:
+        return None
+    head, dot, rest = dotted(node.bases[0]).partition(".")
+    bound = interp.module_env(home).get(head) if head else None
+    if bound is None or not bound.ref:
+        return None
+    base = f"{bound.ref}{dot}{rest}"
+    if base in interp.classes:
+        return interp.method(base, name, args, {}, when)
+    saved = interp.module
+    interp.module = home  # the base is named as ``home`` imports it
+    try:
+        return handed.inherited(interp, base, name, args, {}, when)
+    finally:
+        interp.module = saved
