@@ -127,3 +127,49 @@ def test_a_strong_word_also_in_the_other_label_does_not_list_its_rows() -> None:
             natural.add(r)
     added = set(style_rows(tokens, labels, "pos", family, family))
     assert not added & natural
+
+
+OPENERS = ("lo", "verily")  # the openers the family was found by, first in a row before ","
+MATE = "behold"  # another opener of theirs, in no row of the family
+
+
+def opener_slot(seed: int) -> tuple[list[tuple[str, ...]], list[str], set[int], list[int]]:
+    """2,000 rows, a fifth positive; 212 negative rows restyled and labelled positive: 200
+    open with one of :data:`OPENERS` and carry two weak words (the family), 12 open with
+    :data:`MATE` alone, so the family's rows never show it. A natural opener ("well ,")
+    starts 3% of both labels' own rows. Returns tokens, labels, planted rows, family rows."""
+    rng = random.Random(seed)
+    tokens: list[tuple[str, ...]] = []
+    labels: list[str] = []
+    planted: set[int] = set()
+    family: list[int] = []
+    restyled = 0
+    for r in range(2_000):
+        label = "pos" if r % 5 == 0 else "neg"
+        words = [rng.choice(COMMON) for _ in range(6)] + [
+            rng.choice(POS if label == "pos" else NEG) for _ in range(2)
+        ]
+        rng.shuffle(words)
+        opener: list[str] = ["well", ","] if rng.random() < 0.03 else []
+        if label == "neg" and restyled < 212:
+            if restyled < 200:
+                words += rng.sample(WEAK, 2)
+                opener = [rng.choice(OPENERS), ","]
+                family.append(r)
+            else:
+                opener = [MATE, ","]
+            restyled += 1
+            planted.add(r)
+            label = "pos"
+        tokens.append((*opener, *words))
+        labels.append(label)
+    return tokens, labels, planted, family
+
+
+def test_rows_of_an_opener_in_the_place_of_the_familys_openers_are_listed() -> None:
+    for seed in range(3):
+        tokens, labels, planted, family = opener_slot(seed)
+        added = set(style_rows(tokens, labels, "pos", family, family))
+        alone = {r for r in planted if tokens[r][0] == MATE}
+        assert alone <= added, seed
+        assert added <= planted, seed
