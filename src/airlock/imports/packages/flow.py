@@ -45,6 +45,7 @@ from airlock.imports.packages.fold import (
 from airlock.imports.packages.handed import (
     WATCHED,
     arguments,
+    builds_dict,
     class_attributes,
     defaults,
     entry,
@@ -294,8 +295,10 @@ class Interpreter:
                 self.bind(target, value, env)
                 if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call):
                     self.temp_file(target, node.value, env, when)
-            if isinstance(node.value, (ast.Tuple, ast.List, ast.Dict)) or isinstance(
-                node.targets[0], ast.Subscript
+            if (
+                isinstance(node.value, (ast.Tuple, ast.List, ast.Dict))
+                or isinstance(node.targets[0], ast.Subscript)
+                or builds_dict(node.value)
             ):
                 unpacked(self, node, env, when)  # ``r, = (exec,)``, dispatch tables
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
@@ -567,6 +570,7 @@ class Interpreter:
         base_node = node.value
         if (
             isinstance(base_node, (ast.Dict, ast.List, ast.Tuple))
+            or builds_dict(base_node)
             or (isinstance(base_node, ast.Attribute) and base_node.attr == "__dict__")
             or (self.tables and isinstance(base_node, ast.Name) and base_node.id in self.tables)
         ):

@@ -115,6 +115,27 @@ MAX_GROWN = 4096  # items of a folded list grown in place
 PURE = (ast.Name, ast.Attribute, ast.Constant, ast.Lambda)  # read again without side effects
 
 
+def builds_dict(node: ast.expr) -> bool:
+    """``dict(...)``, by name: cheap enough for the walk's hot paths to ask first."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict"
+
+
+def as_dict(node: ast.expr) -> ast.expr:
+    """``dict(run=os.system)`` read as the literal ``{'run': os.system}`` it builds, so a
+    table written with keywords is a table (ADR 0051's next try); any other node as it is.
+    A shadowed ``dict`` read this way only makes more of the code a table, never less."""
+    if (
+        isinstance(node, ast.Call)
+        and builds_dict(node)
+        and not node.args
+        and node.keywords
+        and all(k.arg is not None for k in node.keywords)
+    ):
+        keys: list[ast.expr | None] = [ast.Constant(k.arg) for k in node.keywords]
+        return ast.Dict(keys=keys, values=[k.value for k in node.keywords])
+    return node
+
+
 def _acts(value: Val) -> bool:
     return value.func is not None or bool(kind_of(value.ref))
 
@@ -334,9 +355,10 @@ def unpacked(interp: Interpreter, node: ast.Assign, env: dict[str, Val], when: W
     walk binds a tuple target to folded constants only); a dict literal assigned to a name
     is kept as a dispatch table when an entry names a sink or a function."""
     value = node.value
+    table = as_dict(value)
     for target in node.targets:
-        if isinstance(target, ast.Name) and isinstance(value, ast.Dict):
-            _table(interp, target.id, value, env, when)
+        if isinstance(target, ast.Name) and isinstance(table, ast.Dict):
+            _table(interp, target.id, table, env, when)
         if isinstance(target, ast.Subscript) and isinstance(value, PURE[:2]):
             _set_entry(interp, target, value, env, when)
         if not (
@@ -409,6 +431,7 @@ def entry(  # noqa: PLR0911 -- one return per kind of table
         return None
     if isinstance(node.slice, ast.Slice):
         return None
+    base = as_dict(base)
     if isinstance(base, (ast.List, ast.Tuple, ast.Dict)):  # ``[os.system][0]``, ``{...}[k]``
         whole = interp.expr(base, env, when)
         index = interp.expr(node.slice, env, when)

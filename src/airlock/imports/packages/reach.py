@@ -1,7 +1,8 @@
 """Routes to a sink that ADR 0051 follows (issue 16), beside :mod:`handed`'s (ADR 0048).
 
 An author who has read :mod:`flow` and :mod:`handed` hands the sink *back* instead of on:
-``T.get('run')``, ``next(iter([os.system]))``, ``operator.methodcaller('system', c)(os)``,
+``T.get('run')`` (also of ``dict(run=os.system)``), ``next(iter([os.system]))`` (or
+``filter(None, [...])``), ``operator.methodcaller('system', c)(os)``,
 ``operator.attrgetter``, ``functools.reduce`` over a list of sinks, a ``for`` over one,
 ``setattr(o, 'x', os.system)``; starts a ``threading.Thread`` subclass whose ``run`` acts;
 sends through an ``asyncio`` stream writer; writes a start-up file through a path object
@@ -12,8 +13,8 @@ each into what it stands for, so the scorer sees the same events as for a direct
 
 Pure and bounded like :mod:`handed`: lists are read to ``MAX_HANDED`` written-out items,
 one lambda is made per call site, base lookups nest ``flow.MAX_CLIMBS`` deep. What it does
-not do: ``**{'path': p}``, ``o.__setattr__``/``o.__dict__[k]``, ``dict(k=sink)``,
-``filter``, ``type(f).__call__``, an unbound ``Thread.start(t)``, a protocol's transport, a
+not do: ``**{'path': p}``, ``o.__setattr__``/``o.__dict__[k]``, ``dict([(k, sink)])``,
+``type(f).__call__``, an unbound ``Thread.start(t)``, a protocol's transport, a
 list that is not written out (read from a file or decoded).
 """
 
@@ -65,8 +66,9 @@ def returned(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a ret
         return None  # builtins replaced are :meth:`flow.Interpreter.runs_now`'s
     if ref == "next" and node.args:
         inner = node.args[0]
-        if isinstance(inner, ast.Call) and len(inner.args) == 1 and not inner.keywords:
-            items = inner.args[0]
+        if isinstance(inner, ast.Call) and len(inner.args) in {1, 2} and not inner.keywords:
+            # ``iter([...])``, or ``filter(None, [...])``: a sink is truthy, so it is kept.
+            items = inner.args[-1]
             if isinstance(items, (ast.List, ast.Tuple)) and items.elts:
                 first = items.elts[0]
                 found = interp.expr(first, env, when) if isinstance(first, handed.PURE) else None
@@ -212,6 +214,7 @@ def got(
     key_node = node.args[0]
     if not isinstance(key_node, handed.PURE):
         return None
+    base = handed.as_dict(base)
     if isinstance(base, ast.Dict):
         if not any(isinstance(v, handed.PURE[:2]) for v in base.values):
             return None

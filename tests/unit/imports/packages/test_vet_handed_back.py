@@ -95,6 +95,12 @@ def test_a_helper_given_its_path_by_keyword_or_default_drops_a_file(source: str)
         "T = {}\nfor k, v in [('r', os.system)]:\n    T[k] = v\nT['r'](CMD)\n",
         "for f in (print, exec):\n    f(CODE)\n",
         "functools.reduce(lambda a, f: f(a), [os.system], CMD)\n",
+        # The next tries: a table built by keywords; ``filter`` in place of ``iter``.
+        "T = dict(run=os.system)\nT.get('run')(CMD)\n",
+        "T = dict(run=os.system)\nT['run'](CMD)\n",
+        "dict(run=exec, say=print).get('run')(CODE)\n",
+        "dict(run=exec)['run'](CODE)\n",
+        "next(filter(None, [os.system]))(CMD)\n",
     ],
 )
 def test_a_sink_handed_back_or_stored_is_still_the_sink(source: str) -> None:
@@ -112,6 +118,8 @@ def test_a_sink_handed_back_or_stored_is_still_the_sink(source: str) -> None:
         "class O:\n    pass\n\no = O()\nsetattr(o, 'x', print)\no.x('hi')\n",
         "def go(c):\n    print(c)\n\nfunctools.partial(go, 'hi')()\n",
         "for f in (print, len):\n    f('hi')\nfunctools.reduce(lambda a, b: a + b, [1, 2], 0)\n",
+        "T = dict(say=print, n=len)\nT['say']('hi')\nT.get('n')('x')\nx = dict(a=1)['a']\n",
+        "next(filter(None, [print]))('hi')\n",
     ],
 )
 def test_harmless_values_handed_back_stay_quiet(source: str) -> None:
