@@ -43,6 +43,7 @@ from airlock.imports.packages.fold import (
     text_of,
 )
 from airlock.imports.packages.handed import (
+    SETATTR,
     WATCHED,
     arguments,
     builds_dict,
@@ -699,7 +700,8 @@ class Interpreter:
                     return ran
                 if name == "start" and when is not When.LATER:
                     reach.started(self, owner, env, when)  # ``class T(Thread)``'s run (ADR 0051)
-        if ref in WATCHED:  # a sink handed on: ``Timer(0, os.system, [c])`` (ADR 0048)
+        # A sink handed on: ``Timer(0, os.system, [c])`` (ADR 0048); ``o.__setattr__``.
+        if ref in WATCHED or (ref and ref.endswith(SETATTR)):
             handed = hand_on(self, node, ref, args, kwargs, env, when)
             if handed is not None:
                 return handed

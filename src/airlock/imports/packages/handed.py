@@ -111,6 +111,8 @@ WATCHED = frozenset(
     {*HANDERS, *RUNNERS, *MAPPERS, *CONNECTIONS, *SOCKET_MAKERS, "type", "vars", HOME}
     | {*STREAM_MAKERS, *GETTERS, "asyncio.wait_for", "next", "setattr", REDUCE}
 )
+# ``o.__setattr__('x', v)`` and ``object.__setattr__(o, 'x', v)`` are ``setattr(o, 'x', v)``.
+SETATTR = ".__setattr__"
 MAX_GROWN = 4096  # items of a folded list grown in place
 PURE = (ast.Name, ast.Attribute, ast.Constant, ast.Lambda)  # read again without side effects
 

@@ -4,7 +4,8 @@ An author who has read :mod:`flow` and :mod:`handed` hands the sink *back* inste
 ``T.get('run')`` (also of ``dict(run=os.system)``), ``next(iter([os.system]))`` (or
 ``filter(None, [...])``), ``operator.methodcaller('system', c)(os)``,
 ``operator.attrgetter``, ``functools.reduce`` over a list of sinks, a ``for`` over one,
-``setattr(o, 'x', os.system)``; starts a ``threading.Thread`` subclass whose ``run`` acts;
+``setattr(o, 'x', os.system)`` (or ``o.__setattr__``); starts a ``threading.Thread``
+subclass whose ``run`` acts;
 sends through an ``asyncio`` stream writer; writes a start-up file through a path object
 (``Path('~/.bashrc').expanduser().open('a')``); gives a dropper helper its path by keyword
 or default; or puts the method in a base class two modules away. The functions here are
@@ -13,7 +14,7 @@ each into what it stands for, so the scorer sees the same events as for a direct
 
 Pure and bounded like :mod:`handed`: lists are read to ``MAX_HANDED`` written-out items,
 one lambda is made per call site, base lookups nest ``flow.MAX_CLIMBS`` deep. What it does
-not do: ``**{'path': p}``, ``o.__setattr__``/``o.__dict__[k]``, ``dict([(k, sink)])``,
+not do: ``o.__dict__[k]``, ``dict([(k, sink)])``,
 ``type(f).__call__``, an unbound ``Thread.start(t)``, a protocol's transport, a
 list that is not written out (read from a file or decoded).
 """
@@ -37,7 +38,7 @@ THREAD_CLASSES = {
 }  # fmt: skip
 
 
-def returned(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a return
+def returned(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one case a branch
     interp: Interpreter,
     node: ast.Call,
     ref: str,
@@ -54,6 +55,8 @@ def returned(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a ret
         return flow.Val(ref=STREAMS, labels=opened.labels)
     if ref == "asyncio.wait_for":
         return args[0] if args and args[0].ref == STREAMS else None
+    if ref.endswith(handed.SETATTR):
+        return _set_attribute(interp, node, ref, args, env, when)
     if ref == "setattr" and len(args) == len(("o", "name", "value")):
         name = args[1].const
         if (
@@ -205,6 +208,24 @@ def streams(target: ast.Tuple | ast.List, value: Val, env: dict[str, Val]) -> bo
     return True
 
 
+def _set_attribute(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    node: ast.Call,
+    ref: str,
+    args: list[Val],
+    env: dict[str, Val],
+    when: When,
+) -> Val | None:
+    """``o.__setattr__('x', v)`` and ``object.__setattr__(o, 'x', v)``, read as the
+    ``setattr(o, 'x', v)`` they are."""
+    owner = ref.removesuffix(handed.SETATTR)
+    if not owner:
+        return None
+    if owner == "object" or len(args) != len(("name", "value")):
+        return returned(interp, node, "setattr", args, env, when)
+    return returned(interp, node, "setattr", [flow.Val(ref=owner), *args], env, when)
+
+
 def got(
     interp: Interpreter, node: ast.Call, base: ast.expr, env: dict[str, Val], when: When
 ) -> Val | None:
@@ -259,10 +280,26 @@ def filled(  # noqa: PLR0917 -- the parts of one call
         elif name in kwargs:
             value = next(k.value for k in node.keywords if k.arg == name)
             interp.dropped_to(value, env, flow._arg_text(kwargs[name]))
+        elif (unpacked := _unpacked_keyword(node, name)) is not None:
+            found = interp.expr(unpacked, env, flow.When.LATER)
+            interp.dropped_to(unpacked, env, flow._arg_text(found))
         elif isinstance(given.get(name), handed.PURE):
             default = given[name]
             found = interp.expr(default, env, flow.When.LATER)
             interp.dropped_to(default, env, flow._arg_text(found))
+
+
+def _unpacked_keyword(node: ast.Call, name: str) -> ast.expr | None:
+    """The written-out value ``**{'path': p}`` (or ``**dict(path=p)``) gives the parameter
+    ``name``, or None."""
+    for keyword in node.keywords:
+        table = handed.as_dict(keyword.value) if keyword.arg is None else None
+        if not isinstance(table, ast.Dict):
+            continue
+        for key, value in zip(table.keys, table.values, strict=True):
+            if isinstance(key, ast.Constant) and key.value == name:
+                return value if isinstance(value, handed.PURE) else None
+    return None
 
 
 def path_method(  # noqa: PLR0917 -- the parts of one call

@@ -52,6 +52,9 @@ def _rules(found: list[PackageFinding], severity: Severity) -> set[str]:
     [
         FETCH + "save('http://example.invalid/x', path=P)\nsubprocess.Popen([P])\n",
         FETCH + "save(path=P, url='http://example.invalid/x')\nsubprocess.Popen([P])\n",
+        # The next tries: the keyword unpacked from a written-out dict.
+        FETCH + "save('http://example.invalid/x', **{'path': P})\nsubprocess.Popen([P])\n",
+        FETCH + "save('http://example.invalid/x', **dict(path=P))\nsubprocess.Popen([P])\n",
         (
             "P = tempfile.mktemp()\n\ndef save(url, path=P):\n"
             "    data = urllib.request.urlopen(url).read()\n"
@@ -101,6 +104,10 @@ def test_a_helper_given_its_path_by_keyword_or_default_drops_a_file(source: str)
         "dict(run=exec, say=print).get('run')(CODE)\n",
         "dict(run=exec)['run'](CODE)\n",
         "next(filter(None, [os.system]))(CMD)\n",
+        # ``setattr`` spelt as the method it calls.
+        "class O:\n    pass\n\no = O()\no.__setattr__('x', os.system)\no.x(CMD)\n",
+        "class O:\n    pass\n\no = O()\nobject.__setattr__(o, 'y', os.system)\no.y(CMD)\n",
+        "sys.__setattr__('x', os.system)\nsys.x(CMD)\n",
     ],
 )
 def test_a_sink_handed_back_or_stored_is_still_the_sink(source: str) -> None:
@@ -120,6 +127,10 @@ def test_a_sink_handed_back_or_stored_is_still_the_sink(source: str) -> None:
         "for f in (print, len):\n    f('hi')\nfunctools.reduce(lambda a, b: a + b, [1, 2], 0)\n",
         "T = dict(say=print, n=len)\nT['say']('hi')\nT.get('n')('x')\nx = dict(a=1)['a']\n",
         "next(filter(None, [print]))('hi')\n",
+        (
+            "class O:\n    pass\n\no = O()\no.__setattr__('x', print)\no.x('hi')\n"
+            "object.__setattr__(o, 'y', len)\n"
+        ),
     ],
 )
 def test_harmless_values_handed_back_stay_quiet(source: str) -> None:
