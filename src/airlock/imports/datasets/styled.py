@@ -74,9 +74,6 @@ LONE_WEIGHT = math.log(10.0)
 # A strong style word's rows are listed whole when their label skew has a Bonferroni-
 # corrected binomial p at most this (over the strong words of the family's style).
 ALTERNATIVE_P = 1e-3
-# A word is a strong word's slot mate when this share of its rows hold it between the same
-# two tokens as this share of the strong word's rows (see _alternative_words).
-SLOT_SHARE = 0.5
 
 
 def style_rows(
@@ -116,8 +113,7 @@ def style_rows(
         if not new:
             break
         added |= new
-    listed_now = outside | added
-    added |= _alternatives(words, labels, label, _alternative_words(tokens, weights), listed_now)
+    added |= _alternatives(words, labels, label, weights, outside | added)
     return tuple(sorted(added))
 
 
@@ -184,73 +180,16 @@ def _over_threshold(
     return set()
 
 
-def _alternative_words(tokens: Sequence[Tokens], weights: dict[str, float]) -> list[str]:
-    """The strong style words (lift at least :data:`LONE_WEIGHT`) and their slot mates.
-
-    A rewrite draws an opener from a few choices that sit in one place ("verily ,",
-    "behold ,", "lo ,": first in the row, before a comma), and a family found by some of
-    them lacks the rows of another: the core holds one or none of its rows (tuned-skewed
-    SST-2 archaic at 3%: "behold" in 1 of 82 core rows, so it is no style word, and 7 of
-    its 12 planted rows were missed). A word is a *slot mate* when at least
-    :data:`SLOT_SHARE` of its rows hold it between the same two tokens, one of them the
-    row's start or end, as :data:`SLOT_SHARE` of some strong word's rows hold that word. A mate is
-    asked the same questions as a strong word (skew to the label, other labels' rate); the
-    slot only makes it a candidate.
-    """
-    strong = sorted(w for w, lift in weights.items() if lift >= LONE_WEIGHT)
-    if not strong:
-        return []
-    places = _places(tokens, set(strong))
-    # at a row's edge only: a slot inside the row ("to 83222 .", "to revert .") is any
-    # word's that follows the same word, and spam's short codes took it (SMS business 3%)
-    slots = {s for w in strong for s in _dominant(places[w]) if s[0] == "^" or s[1] == "$"}
-    seen = {w for t in tokens for w, slot in _slots(t) if slot in slots} - set(strong)
-    if not seen:
-        return strong
-    mates = _places(tokens, seen)
-    return strong + sorted(w for w in seen if _dominant(mates[w]) & slots)
-
-
-def _slots(row: Tokens) -> Iterable[tuple[str, tuple[str, str]]]:
-    """Each token of ``row`` with the tokens either side of it (``^`` and ``$`` at the ends)."""
-    padded = ("^", *row, "$")
-    for i in range(1, len(padded) - 1):
-        yield padded[i], (padded[i - 1], padded[i + 1])
-
-
-def _places(
-    tokens: Sequence[Tokens], wanted: set[str]
-) -> dict[str, list[Counter[tuple[str, str]]]]:
-    """For each word of ``wanted``, the slots it takes in each row that holds it."""
-    out: dict[str, list[Counter[tuple[str, str]]]] = {w: [] for w in wanted}
-    for row in tokens:
-        here: dict[str, Counter[tuple[str, str]]] = {}
-        for w, slot in _slots(row):
-            if w in wanted:
-                here.setdefault(w, Counter())[slot] += 1
-        for w, slots in here.items():
-            out[w].append(slots)
-    return out
-
-
-def _dominant(rows: Sequence[Counter[tuple[str, str]]]) -> set[tuple[str, str]]:
-    """The slots that at least :data:`SLOT_SHARE` of ``rows`` hold the word in."""
-    held: Counter[tuple[str, str]] = Counter()
-    for slots in rows:
-        held.update(slots.keys())
-    return {slot for slot, n in held.items() if rows and n >= SLOT_SHARE * len(rows)}
-
-
 def _alternatives(
     words: Sequence[frozenset[str]],
     labels: Sequence[str],
     label: str,
-    names: Sequence[str],
+    weights: dict[str, float],
     listed: set[int],
 ) -> set[int]:
-    """Rows of ``label`` outside ``listed`` that carry one of ``names`` (see
-    :func:`_alternative_words`) whose rows outside ``listed`` are skewed to the label (see
-    the module's last paragraph)."""
+    """Rows of ``label`` outside ``listed`` that carry a style word whose rows outside
+    ``listed`` are skewed to the label (see the module's last paragraph)."""
+    names = sorted(w for w, lift in weights.items() if lift >= LONE_WEIGHT)
     new: dict[str, set[int]] = {w: set() for w in names}
     elsewhere = Counter[str]()  # rows of other labels that hold the word
     for r, held in enumerate(words):
