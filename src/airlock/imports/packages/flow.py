@@ -1250,7 +1250,7 @@ MAX_CLIMBS = 8  # bases of other modules' classes looked up, one inside another
 MAX_UNMATCHED = 256  # runs kept for :meth:`Interpreter.late_drops`
 SKELETON = "\0"  # marks a ``path_var`` that is an expression's text, not a variable's name
 PATH_WRITES = {"write_bytes", "write_text"}
-# Path methods whose result names the same file, or one below it (:func:`handed.path_method`).
+# Path methods whose result names the same file, or one below it (:func:`reach.path_method`).
 PATH_METHODS = {"expanduser", "resolve", "absolute", "joinpath", "open"}
 GROWERS = {"append", "extend", "insert"}
 TEMP_FILES = {"tempfile.mkstemp"}

@@ -23,7 +23,7 @@ inherited from a class outside the archive.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeGuard
 
 from airlock.imports.packages import flow, reach
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
@@ -117,7 +117,7 @@ MAX_GROWN = 4096  # items of a folded list grown in place
 PURE = (ast.Name, ast.Attribute, ast.Constant, ast.Lambda)  # read again without side effects
 
 
-def builds_dict(node: ast.expr) -> bool:
+def builds_dict(node: ast.expr) -> TypeGuard[ast.Call]:
     """``dict(...)``, by name: cheap enough for the walk's hot paths to ask first."""
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "dict"
 
@@ -127,8 +127,7 @@ def as_dict(node: ast.expr) -> ast.expr:
     table written with keywords is a table (ADR 0051's next try); any other node as it is.
     A shadowed ``dict`` read this way only makes more of the code a table, never less."""
     if (
-        isinstance(node, ast.Call)
-        and builds_dict(node)
+        builds_dict(node)
         and not node.args
         and node.keywords
         and all(k.arg is not None for k in node.keywords)
