@@ -65,7 +65,7 @@ MAX_LEASE_REQUESTS = 1024
 MAX_LEASE_SECONDS = 300  # a lease's charges count this much longer than the window
 _KNOWN_DATASETS = {"max_file_bytes", "max_rows", "scan_max_rows"}
 _KNOWN_EGRESS = {"min_days_to_exfiltrate", "colluding_accounts"}
-_KNOWN_SERVER = {"host", "port", "workers", "access_log"}
+_KNOWN_SERVER = {"host", "port", "workers", "access_log", "trusted_proxies"}
 ACCESS_LOG_CHOICES = ("refusals", "all", "off")
 MAX_WORKERS = 64
 _KNOWN_LEDGER = {"checkpoint_interval_seconds", "witness_keys", "signing_key"}
@@ -89,8 +89,16 @@ class ServerSettings:
     # Which requests the HTTP access log lines cover. Every decision is in the ledger anyway;
     # refusals (4xx/5xx: bad tokens, oversize bodies) are what the ledger does not see.
     access_log: str = "refusals"
+    # Addresses or networks of reverse proxies in front of the gateway whose
+    # X-Forwarded-For and X-Forwarded-Proto are believed. None by default: any local user
+    # can open a connection from 127.0.0.1, so believing loopback (uvicorn's default)
+    # let anyone on the host name the address that the sign-in throttle, the access log
+    # and the ledger's refusal entries record (docs/adr/0055).
+    trusted_proxies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        for proxy in self.trusted_proxies:
+            _check_proxy(proxy)
         if self.access_log not in ACCESS_LOG_CHOICES:
             raise ConfigError(
                 f"server.access_log {self.access_log!r} is not one of "
@@ -110,6 +118,20 @@ class ServerSettings:
     def worker_count(self) -> int:
         """How many gateway processes to run: ``workers``, or one per CPU when it is 0."""
         return self.workers or min(os.cpu_count() or 1, MAX_WORKERS)
+
+
+def _check_proxy(proxy: str) -> None:
+    """Raises: ConfigError unless ``proxy`` is one IP address or network."""
+    import ipaddress  # noqa: PLC0415 -- only a config naming proxies needs it
+
+    try:
+        ipaddress.ip_network(proxy, strict=False)
+    except ValueError:
+        raise ConfigError(
+            f"server.trusted_proxies entry {proxy!r} is not an IP address or network: name "
+            "each reverse proxy in front of the gateway, e.g. 10.0.0.5 or 10.0.0.0/24 "
+            "(a wildcard would let every client forge its address)"
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,6 +429,7 @@ class Settings:
                 port=_integer(server_raw, "port", DEFAULT_PORT, "server."),
                 workers=_integer(server_raw, "workers", 0, "server."),
                 access_log=_string(server_raw, "access_log", "refusals", "server."),
+                trusted_proxies=_strings(server_raw, "trusted_proxies", "server."),
             ),
             ledger=LedgerSettings(
                 checkpoint_interval_seconds=_integer(

@@ -43,6 +43,13 @@ def test_access_log_keeps_refusals_unless_told(tmp_path: Path) -> None:
     assert Settings.load({}, tmp_path).server.access_log == "all"
 
 
+def test_no_proxy_is_trusted_unless_named(tmp_path: Path) -> None:
+    write_config(tmp_path, "")
+    assert Settings.load({}, tmp_path).server.trusted_proxies == ()
+    write_config(tmp_path, '[server]\ntrusted_proxies = ["10.0.0.5", "fd00::/64"]\n')
+    assert Settings.load({}, tmp_path).server.trusted_proxies == ("10.0.0.5", "fd00::/64")
+
+
 def test_home_from_environment(tmp_path: Path) -> None:
     assert default_home({"AIRLOCK_HOME": str(tmp_path)}) == tmp_path
     assert default_home({}).name == ".airlock"
@@ -59,6 +66,9 @@ def test_home_from_environment(tmp_path: Path) -> None:
         ("[server]\nworkers = 65\n", "out of range"),
         ('[server]\naccess_log = "some"\n', "server.access_log 'some' is not one of refusals"),
         ("server = 3\n", "must be a table"),
+        ('[server]\ntrusted_proxies = ["*"]\n', "'*' is not an IP address or network"),
+        ('[server]\ntrusted_proxies = ["proxy.local"]\n', "name each reverse proxy"),
+        ('[server]\ntrusted_proxies = "10.0.0.5"\n', "must be a list of strings"),
         ('enclave_name = "has space"\n', "no spaces"),
         ("[ledger]\ncheckpoint_interval_seconds = 0\n", "at least 1"),
         ("[datasets]\nmax_rows = 0\n", "datasets.max_rows must be a positive"),
