@@ -15,6 +15,7 @@ import pytest
 from airlock.api.app import MAX_JSON_BODY_BYTES
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.domain.principals import Role
+from airlock.outputs.gateway import UPSTREAM_FAILED
 from airlock.outputs.reference import model_digest
 from airlock.service import FRESHNESS_SECONDS, Actor, Airlock
 from airlock.settings import Settings
@@ -127,7 +128,7 @@ def test_a_revoked_token_is_refused_within_the_cache_freshness(
 
 
 def test_an_unreachable_upstream_fails_closed_and_gives_the_reservation_back(
-    initialised_cli: CliRunner, tmp_path: Path
+    initialised_cli: CliRunner, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     nothing_listens = f"http://127.0.0.1:{free_port()}"
     for gateway, tokens in _serve(initialised_cli, tmp_path, nothing_listens):
@@ -135,7 +136,10 @@ def test_an_unreachable_upstream_fails_closed_and_gives_the_reservation_back(
             answer = rita.post("/v1/completions", json=BODY)
             assert answer.status_code == 503, answer.text
             error = answer.json()["error"]
-            assert error["type"] == "SourceError" and "unreachable" in error["message"]
+            # The caller is told the same whatever went wrong (an upstream's words would be
+            # a channel: docs/adr/0056); the operator's log says what.
+            assert error["type"] == "SourceError" and error["message"] == UPSTREAM_FAILED
+            assert "the inference upstream is unreachable" in caplog.text
             streamed = rita.post("/v1/completions", json=BODY | {"stream": True})
             assert streamed.status_code == 200  # the head left before the upstream was asked
             assert "upstream failed" in streamed.text and "[DONE]" not in streamed.text

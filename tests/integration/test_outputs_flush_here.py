@@ -58,8 +58,8 @@ def _on_a_loop() -> bool:
 
 
 def _upstream(hold: threading.Event) -> FastAPI:
-    """Ten tokens a response; a stream with ``"hold": true`` stops after its first event
-    until ``hold`` is set (the gateway strips nothing it does not know from the body)."""
+    """Ten tokens a response; a stream with ``"user": "hold"`` (a key the gateway forwards)
+    stops after its first event until ``hold`` is set."""
     app = FastAPI()
 
     @app.post("/v1/completions")
@@ -73,7 +73,7 @@ def _upstream(hold: threading.Event) -> FastAPI:
             for i, token in enumerate(TOKENS):
                 event = {"choices": [choice | {"text": chr(token), "token_ids": [token]}]}
                 yield b"data: " + json.dumps(event).encode() + b"\n\n"
-                if i == 0 and body.get("hold"):
+                if i == 0 and body.get("user") == "hold":
                     await asyncio.to_thread(hold.wait, 60)
             yield b"data: [DONE]\n\n"
 
@@ -157,7 +157,7 @@ def test_with_another_request_in_flight_the_flusher_thread_flushes(
     gateway, token, flushes, hold = served
     with gateway.client(token) as sam, gateway.client(token) as rita:
         with sam.stream(
-            "POST", "/v1/completions", json=BODY | {"stream": True, "hold": True}
+            "POST", "/v1/completions", json=BODY | {"stream": True, "user": "hold"}
         ) as held:
             assert held.status_code == 200
             chunks = held.iter_raw()

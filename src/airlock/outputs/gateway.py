@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import secrets
 import socket
@@ -65,7 +66,15 @@ from airlock.clock import Clock
 from airlock.errors import BudgetExceeded, InvalidInput, PolicyViolation, SourceError
 from airlock.ledger.records import LedgerRecord
 from airlock.outputs.batches import BATCH_RECORD, batch_root
-from airlock.outputs.openai import Endpoint, Piece, force_request, read_events, read_piece, strip
+from airlock.outputs.openai import (
+    Endpoint,
+    Frame,
+    Piece,
+    answer,
+    force_request,
+    read_events,
+    read_piece,
+)
 from airlock.outputs.transcript import (
     MAX_SEED,
     PROTOCOL,
@@ -78,8 +87,15 @@ from airlock.settings import OutputsSettings
 from airlock.store.interface import Store
 from airlock.store.shared_sync import SharedSync
 
+_log = logging.getLogger("airlock.outputs")
+
 GATEWAY_ACTOR = "airlock-gateway"
 MAX_UPSTREAM_BYTES = 64 * 1024 * 1024
+# What a caller is told of any upstream failure: always these words, never the upstream's.
+UPSTREAM_FAILED = (
+    "the inference upstream failed or answered what cannot be sent; the gateway's log says "
+    "why: try again, or ask an operator"
+)
 MAX_EVENT_BYTES = 4 * 1024 * 1024  # one server-sent event of a stream
 # After a stream's [DONE], what is read (and discarded) so its connection can be reused.
 DRAIN_BYTES = 64 * 1024
@@ -113,6 +129,7 @@ class Admission:
     # The shared flush's ticket of its own reservation's commit (one reservation per
     # request); 0 when admitted from a lease, whose commits the gateway tracks.
     ticket: int = 0
+    created: int = 0  # when it was admitted, in Unix seconds (the responses' "created")
 
     @property
     def reserved(self) -> Amount:
@@ -214,6 +231,7 @@ class OutputGateway:
             forced.prompt_tokens,
             lease_id,
             ticket,
+            int(now.timestamp()),
         )
 
     def _check_locks(self, caller: str, now: datetime) -> None:
@@ -633,11 +651,24 @@ class OutputGateway:
         """One non-streaming response, checked against the reservation.
 
         Raises:
-            SourceError: the upstream failed, or answered what cannot be logged.
+            SourceError: the upstream failed, or answered what cannot be logged. Its
+                message is the same whatever the upstream sent (what it sent is logged
+                here, for operators): text chosen by the upstream in an error message
+                would leave uncounted, unlogged and unverified (docs/adr/0056).
         """
-        status, content = await self.upstream.post(
-            admission.endpoint.path, admission.body, MAX_UPSTREAM_BYTES
-        )
+        try:
+            status, content = await self.upstream.post(
+                admission.endpoint.path, admission.body, MAX_UPSTREAM_BYTES
+            )
+            piece = self._read_answer(admission, status, content)
+        except SourceError as e:
+            _log.warning("request %s: %s", admission.request_id, e.message)
+            raise SourceError(UPSTREAM_FAILED) from e
+        prompt = admission.prompt_tokens or piece.prompt_tokens or ()
+        return answer(admission.endpoint, self._frame(admission), piece, len(prompt)), piece
+
+    def _read_answer(self, admission: Admission, status: int, content: bytes) -> Piece:
+        """Raises: SourceError, saying what was wrong (for the log, not the caller)."""
         if status != 200:
             shown = content[:200].decode(errors="replace")
             raise SourceError(f"the inference upstream answered {status}: {shown}")
@@ -645,11 +676,12 @@ class OutputGateway:
             document = json.loads(content)
         except ValueError as e:
             raise SourceError("the inference upstream's answer is not JSON") from e
-        if not isinstance(document, dict):
-            raise SourceError("the inference upstream's answer is not a JSON object")
         piece = read_piece(admission.endpoint, document, final=True)
         self._check(admission, len(piece.tokens), len(piece.text.encode()))
-        return strip(document), piece
+        return piece
+
+    def _frame(self, admission: Admission) -> Frame:
+        return Frame(admission.request_id, admission.created, self.settings.model)
 
     async def stream(
         self, admission: Admission, pieces: list[Piece]
@@ -695,11 +727,12 @@ class OutputGateway:
         event is vLLM's default), each checked against the reservation first."""
         tokens = size = 0
         pending = b""
+        frame = self._frame(admission)
         async for chunk in reads:
             *lines, pending = (pending + chunk).split(b"\n")
             if len(pending) > MAX_EVENT_BYTES:
                 raise SourceError("the inference upstream sent an event too large to read")
-            read, out, done = read_events(admission.endpoint, lines)
+            read, out, done = read_events(admission.endpoint, lines, frame)
             for piece in read:
                 tokens += len(piece.tokens)
                 size += len(piece.text.encode())

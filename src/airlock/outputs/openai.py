@@ -4,8 +4,15 @@ The gateway rewrites every request so that the response is replayable and every 
 accounted for: one choice, the logged seed, top-p 1 and no top-k, penalties or logit bias
 (each would make choices the verifier cannot replay), ``max_tokens`` capped, and token ids
 asked for (vLLM's ``return_token_ids``; the ``token_id:N`` form of ``logprobs`` tokens is
-accepted too). Responses without token ids are refused (fail closed). Log-probs and token
-ids are stripped before the response leaves: they would be a second, unverified channel.
+accepted too). Responses without token ids are refused (fail closed).
+
+Nothing the upstream wrote leaves as it wrote it: the caller's response (and each streamed
+event) is composed here from what was read, counted and logged: the text, a finish reason
+of ``stop`` or ``length``, and the gateway's own id, time, model name and token counts
+(:func:`answer`, :func:`event`). Any other member of the upstream's answer (its ``id``,
+``system_fingerprint``, ``usage``, log-probs, token ids, a ``reasoning_content`` or any
+field a compromised server adds) would be a channel that no budget counts, no transcript
+holds and no replay checks (docs/adr/0056).
 """
 
 from __future__ import annotations
@@ -24,7 +31,39 @@ from airlock.outputs.transcript import MAX_TEMPERATURE
 MAX_PROMPT_TOKENS = 1 << 20
 _STRIPPED = ("logprobs", "token_ids", "prompt_token_ids", "prompt_logprobs")
 _REFUSED = ("logit_bias", "best_of", "guided_json", "guided_regex", "guided_choice")
+# What a caller may send: every key is forced, checked or harmless to the replay. Anything
+# else is refused, not forwarded: a server's other parameters (beam search, allowed or
+# banned tokens, grammars, tools, logits processors, minimum lengths, chat templates, and
+# whatever its next release adds) would make choices the verifier cannot replay, or run
+# code the caller names on the server beside the weights (docs/adr/0056).
+_ACCEPTED = frozenset(
+    {
+        "model",
+        "max_tokens",
+        "max_completion_tokens",
+        "temperature",
+        "seed",
+        "stream",
+        "stream_options",
+        "n",
+        "top_p",
+        "top_k",
+        "presence_penalty",
+        "frequency_penalty",
+        "repetition_penalty",
+        "logprobs",
+        "top_logprobs",
+        "stop",
+        "user",
+        *_STRIPPED,
+        *_REFUSED,
+    }
+)
+_ACCEPTED_BY_ENDPOINT = {"completions": _ACCEPTED | {"prompt"}, "chat": _ACCEPTED | {"messages"}}
 _TOKEN_ID_PREFIX = "token_id:"  # noqa: S105 -- vLLM's token naming, not a secret
+# The only finish reasons that leave: with n = 1 and no tools or guided decoding these are
+# all an honest server sends for a response that ended (vLLM's "abort" ends nothing).
+FINISH_REASONS = ("stop", "length")
 
 
 class Endpoint(StrEnum):
@@ -52,6 +91,15 @@ def force_request(
     if not isinstance(raw, dict):
         raise InvalidInput("the request body must be a JSON object")
     body = dict(raw)
+    unknown = sorted(k for k in body if k not in _ACCEPTED_BY_ENDPOINT[endpoint.value])
+    if unknown:
+        shown = ", ".join(repr(k)[:60] for k in unknown[:5])
+        raise InvalidInput(
+            f"{shown} {'is' if len(unknown) == 1 else 'are'} not accepted through the airlock: "
+            "it forwards only parameters its verifier can replay ("
+            + ", ".join(sorted(_ACCEPTED_BY_ENDPOINT[endpoint.value] - {*_STRIPPED, *_REFUSED}))
+            + ")"
+        )
     asked_model = body.get("model", model)
     if asked_model != model:
         raise InvalidInput(f"this gateway serves model {model!r}, not {asked_model!r}")
@@ -98,6 +146,17 @@ class Piece:
     tokens: tuple[int, ...]
     text: str
     prompt_tokens: tuple[int, ...] | None
+    finish_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """What the gateway writes around a response of its own: the request's id, the time it
+    was admitted (Unix seconds) and the model's configured name."""
+
+    request_id: str
+    created: int
+    model: str
 
 
 def _temperature(value: object) -> float:
@@ -161,25 +220,72 @@ def read_piece(endpoint: Endpoint, document: object, *, final: bool) -> Piece:
     prompt = _token_list(choice.get("prompt_token_ids"))
     if prompt is None:
         prompt = _token_list(document.get("prompt_token_ids"))
-    return Piece(tokens, text, prompt)
+    return Piece(tokens, text, prompt, _finish_reason(choice.get("finish_reason")))
 
 
-def strip(document: dict[str, Any]) -> dict[str, Any]:
-    """The document the caller gets: no log-probs or token ids (a second channel)."""
-    out = {k: v for k, v in document.items() if k not in _STRIPPED}
-    choices = out.get("choices")
-    if isinstance(choices, list):
-        out["choices"] = [
-            {k: v for k, v in c.items() if k not in _STRIPPED} if isinstance(c, dict) else c
-            for c in choices
-        ]
-    return out
+def _finish_reason(value: object) -> str | None:
+    """Raises: SourceError for a finish reason other than none, stop or length."""
+    if value is None or value in FINISH_REASONS:
+        return value
+    raise SourceError(
+        f"the upstream's finish_reason {str(value)[:40]!r} is not one of "
+        f"{', '.join(FINISH_REASONS)}, so the response is not sent"
+    )
 
 
-def read_events(endpoint: Endpoint, lines: Sequence[bytes]) -> tuple[list[Piece], bytes, bool]:
+def answer(endpoint: Endpoint, frame: Frame, piece: Piece, prompt_tokens: int) -> dict[str, Any]:
+    """The caller's response to a request that did not stream, from what was read only."""
+    choice: dict[str, Any] = {"index": 0}
+    if endpoint is Endpoint.COMPLETIONS:
+        choice["text"] = piece.text
+    else:
+        choice["message"] = {"role": "assistant", "content": piece.text}
+    choice |= {"logprobs": None, "finish_reason": piece.finish_reason}
+    return {
+        "id": _response_id(endpoint, frame),
+        "object": "text_completion" if endpoint is Endpoint.COMPLETIONS else "chat.completion",
+        "created": frame.created,
+        "model": frame.model,
+        "choices": [choice],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": len(piece.tokens),
+            "total_tokens": prompt_tokens + len(piece.tokens),
+        },
+    }
+
+
+def event(endpoint: Endpoint, frame: Frame, piece: Piece) -> dict[str, Any]:
+    """One streamed event for the caller, from one read piece only."""
+    choice: dict[str, Any] = {"index": 0}
+    if endpoint is Endpoint.COMPLETIONS:
+        choice["text"] = piece.text
+    else:
+        choice["delta"] = {"role": "assistant", "content": piece.text}
+    choice |= {"logprobs": None, "finish_reason": piece.finish_reason}
+    return {
+        "id": _response_id(endpoint, frame),
+        "object": "text_completion"
+        if endpoint is Endpoint.COMPLETIONS
+        else "chat.completion.chunk",
+        "created": frame.created,
+        "model": frame.model,
+        "choices": [choice],
+    }
+
+
+def _response_id(endpoint: Endpoint, frame: Frame) -> str:
+    prefix = "cmpl-" if endpoint is Endpoint.COMPLETIONS else "chatcmpl-"
+    return prefix + frame.request_id
+
+
+def read_events(
+    endpoint: Endpoint, lines: Sequence[bytes], frame: Frame
+) -> tuple[list[Piece], bytes, bool]:
     """The complete lines of a server-sent-events stream, as read: each event's piece, the
-    events the caller gets (``data:`` lines, stripped as :func:`strip` does), and whether
-    ``[DONE]`` came (lines after it are not read). Blank lines separate events.
+    events the caller gets (``data:`` lines, each composed by :func:`event` from a piece
+    with text or a finish reason; role-only and usage-only events are not relayed), and
+    whether ``[DONE]`` came (lines after it are not read). Blank lines separate events.
 
     orjson parses and writes each event: a stream is an event per token, and the standard
     library's ``json`` cost about 2.5 times as much for these small objects. What the caller
@@ -201,18 +307,18 @@ def read_events(endpoint: Endpoint, lines: Sequence[bytes]) -> tuple[list[Piece]
         if payload == b"[DONE]":
             return pieces, b"".join(out), True
         try:
-            event = orjson.loads(payload)
+            got = orjson.loads(payload)
         except orjson.JSONDecodeError as e:
             raise SourceError(f"the upstream's stream holds malformed JSON: {e}") from e
-        pieces.append(read_piece(endpoint, event, final=False))
-        stripped = strip(event)
-        try:
-            data = orjson.dumps(stripped)
-        except orjson.JSONEncodeError as e:  # e.g. nested deeper than orjson writes
-            raise SourceError(f"the upstream's stream holds an event too deep: {e}") from e
+        piece = read_piece(endpoint, got, final=False)
+        pieces.append(piece)
+        if not (piece.text or piece.finish_reason):
+            continue
+        composed = event(endpoint, frame, piece)
+        data = orjson.dumps(composed)
         if not data.isascii():
             # Escaped, as before: some clients split lines on U+2028, U+0085 and the like.
-            data = json.dumps(stripped, separators=(",", ":")).encode()
+            data = json.dumps(composed, separators=(",", ":")).encode()
         out.append(b"data: " + data + b"\n\n")
     return pieces, b"".join(out), False
 

@@ -3,7 +3,17 @@ from __future__ import annotations
 import pytest
 
 from airlock.errors import InvalidInput, SourceError
-from airlock.outputs.openai import Endpoint, force_request, read_events, read_piece, strip
+from airlock.outputs.openai import (
+    Endpoint,
+    Frame,
+    Piece,
+    answer,
+    force_request,
+    read_events,
+    read_piece,
+)
+
+FRAME = Frame("r1", 1700000000, "m")
 
 
 def _force(body: object, endpoint: Endpoint = Endpoint.COMPLETIONS) -> dict[str, object]:
@@ -47,6 +57,40 @@ def test_what_cannot_be_forced_is_refused(body: object) -> None:
         _force(body, endpoint or Endpoint.COMPLETIONS)
 
 
+@pytest.mark.parametrize(
+    ("endpoint", "extra"),
+    [
+        (Endpoint.COMPLETIONS, {"use_beam_search": True}),
+        (Endpoint.COMPLETIONS, {"allowed_token_ids": [1, 2]}),
+        (Endpoint.COMPLETIONS, {"logits_processors": ["pkg.module:steer"]}),
+        (Endpoint.COMPLETIONS, {"min_p": 0.2}),
+        (Endpoint.COMPLETIONS, {"echo": True}),
+        (Endpoint.COMPLETIONS, {"messages": []}),
+        (Endpoint.CHAT, {"response_format": {"type": "json_object"}}),
+        (Endpoint.CHAT, {"tools": [], "tool_choice": "required"}),
+        (Endpoint.CHAT, {"chat_template": "{{ 7 * 7 }}"}),
+        (Endpoint.CHAT, {"prompt": "x"}),
+    ],
+)
+def test_parameters_the_verifier_cannot_replay_are_refused_not_forwarded(
+    endpoint: Endpoint, extra: dict[str, object]
+) -> None:
+    base: dict[str, object] = (
+        {"prompt": "x"} if endpoint is Endpoint.COMPLETIONS else {"messages": []}
+    )
+    with pytest.raises(InvalidInput, match="not accepted through the airlock") as refused:
+        _force(base | extra, endpoint)
+    assert sorted(extra)[0] in refused.value.message
+
+
+def test_the_parameters_a_client_library_sends_by_default_are_accepted() -> None:
+    chat = {"messages": [], "model": "m", "stream": True, "stream_options": {}, "user": "u"}
+    chat |= {"max_completion_tokens": 9, "logprobs": False, "top_logprobs": None, "n": 1}
+    assert _force(chat, Endpoint.CHAT)["max_tokens"] == 9
+    completion = {"prompt": "x", "stop": ["\n"], "best_of": 1, "logit_bias": None}
+    assert _force(completion)["stop"] == ["\n"]
+
+
 def test_token_ids_are_read_from_either_vllm_form() -> None:
     direct = {"choices": [{"text": "ab", "token_ids": [1, 2], "prompt_token_ids": [9]}]}
     assert read_piece(Endpoint.COMPLETIONS, direct, final=True).tokens == (1, 2)
@@ -67,21 +111,51 @@ def test_a_response_without_token_ids_fails_closed() -> None:
         read_piece(Endpoint.COMPLETIONS, {"choices": [{}, {}]}, final=True)
 
 
-def test_second_channels_are_stripped() -> None:
-    out = strip(
-        {"choices": [{"text": "a", "logprobs": {}, "token_ids": [1]}], "prompt_token_ids": []}
-    )
-    assert out == {"choices": [{"text": "a"}]}
+def test_the_callers_answer_holds_only_what_the_gateway_counted() -> None:
+    piece = Piece((1, 2), "ab", (9,), "length")
+    assert answer(Endpoint.COMPLETIONS, FRAME, piece, 1) == {
+        "id": "cmpl-r1",
+        "object": "text_completion",
+        "created": 1700000000,
+        "model": "m",
+        "choices": [{"index": 0, "text": "ab", "logprobs": None, "finish_reason": "length"}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
+    }
+    chat = answer(Endpoint.CHAT, FRAME, piece, 1)
+    assert chat["object"] == "chat.completion" and chat["id"] == "chatcmpl-r1"
+    assert chat["choices"][0]["message"] == {"role": "assistant", "content": "ab"}
+
+
+@pytest.mark.parametrize("where", ["document", "choice", "message"])
+def test_nothing_else_the_upstream_wrote_is_read_into_a_piece(where: str) -> None:
+    payload = "x" * 1000
+    choice: dict[str, object] = {"message": {"content": "a"}, "token_ids": [5]}
+    document: dict[str, object] = {"choices": [choice]}
+    holder = {"document": document, "choice": choice, "message": choice["message"]}[where]
+    holder["system_fingerprint"] = payload  # type: ignore[index]
+    piece = read_piece(Endpoint.CHAT, document, final=True)
+    assert payload not in repr(answer(Endpoint.CHAT, FRAME, piece, 0))
+
+
+@pytest.mark.parametrize("reason", ["abort", "tool_calls", "x" * 40, 1])
+def test_a_finish_reason_other_than_stop_or_length_fails_closed(reason: object) -> None:
+    document = {"choices": [{"text": "a", "token_ids": [1], "finish_reason": reason}]}
+    with pytest.raises(SourceError, match="finish_reason"):
+        read_piece(Endpoint.COMPLETIONS, document, final=True)
 
 
 def test_sse_lines() -> None:
     event = b'data: {"choices": [{"text": "a", "token_ids": [7]}], "prompt_token_ids": [1]}'
-    pieces, out, done = read_events(Endpoint.COMPLETIONS, [event, b"", b"data: [DONE]", event])
+    lines = [event, b"", b"data: [DONE]", event]
+    pieces, out, done = read_events(Endpoint.COMPLETIONS, lines, FRAME)
     assert done and [p.tokens for p in pieces] == [(7,)]  # nothing after [DONE] is read
-    assert out == b'data: {"choices":[{"text":"a"}]}\n\n'
-    assert read_events(Endpoint.COMPLETIONS, [b"\r", event + b"\r"])[1:] == (out, False)
+    assert out == (
+        b'data: {"id":"cmpl-r1","object":"text_completion","created":1700000000,"model":"m",'
+        b'"choices":[{"index":0,"text":"a","logprobs":null,"finish_reason":null}]}\n\n'
+    )
+    assert read_events(Endpoint.COMPLETIONS, [b"\r", event + b"\r"], FRAME)[1:] == (out, False)
     wide = '{"choices": [{"text": "\u2028\u00e9", "token_ids": [7]}]}'.encode()
-    pieces, out, _ = read_events(Endpoint.COMPLETIONS, [b"data: " + wide])
+    pieces, out, _ = read_events(Endpoint.COMPLETIONS, [b"data: " + wide], FRAME)
     assert pieces[0].text == "\u2028\u00e9" and out.isascii()  # no raw line separators
 
 
@@ -98,16 +172,20 @@ def test_sse_lines() -> None:
         (b'data: {"choices": [{"text": "a"}]}', "no token ids"),
         (b'data: {"choices": [{"text": "a", "token_ids": [-1]}]}', "non-negative"),
         (b'data: {"choices": [{}, {}]}', "other than one choice"),
-        (
-            b'data: {"choices": [{"text": "a", "token_ids": [7]}], "x": '
-            + b"[" * 300
-            + b"]" * 300
-            + b"}",
-            "too deep",
-        ),
     ],
 )
 def test_malformed_upstream_events_fail_closed(line: bytes, message: str) -> None:
     good = b'data: {"choices": [{"text": "a", "token_ids": [7]}]}'
     with pytest.raises(SourceError, match=message):
-        read_events(Endpoint.COMPLETIONS, [good, line])
+        read_events(Endpoint.COMPLETIONS, [good, line], FRAME)
+
+
+def test_role_only_usage_only_and_deep_events_relay_nothing_of_the_upstream() -> None:
+    role = b'data: {"choices": [{"delta": {"role": "assistant"}}]}'
+    usage = b'data: {"choices": [], "usage": {"completion_tokens": 1, "x": "payload"}}'
+    deep = b'data: {"choices": [{"delta": {"content": "a"}, "token_ids": [7]}], "x": '
+    deep += b"[" * 300 + b"]" * 300 + b"}"
+    pieces, out, _ = read_events(Endpoint.CHAT, [role, usage, deep], FRAME)
+    assert len(pieces) == 3 and out.count(b"data: ") == 1
+    assert b"payload" not in out and b"[[" not in out
+    assert b'"delta":{"role":"assistant","content":"a"}' in out
