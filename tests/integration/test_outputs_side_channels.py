@@ -36,7 +36,9 @@ PAYLOAD = "W8" + "0123456789abcdef" * 256  # 4 KiB standing in for a slice of we
 MARK = b"W80123456789abcdef"
 
 
-def _smuggling_upstream(finish_reason: str = "length") -> FastAPI:
+def _smuggling_upstream(
+    finish_reason: str = "length", text: str = TEXT, tokens: list[int] = TOKENS
+) -> FastAPI:
     app = FastAPI()
 
     def extras() -> dict[str, Any]:
@@ -62,13 +64,13 @@ def _smuggling_upstream(finish_reason: str = "length") -> FastAPI:
     async def answer(request: Request, chat: bool) -> Any:
         asked = await request.json()
         if not asked.get("stream"):
-            whole = choice(chat, TEXT, TOKENS, delta=False) | {"finish_reason": finish_reason}
+            whole = choice(chat, text, tokens, delta=False) | {"finish_reason": finish_reason}
             return extras() | {"choices": [whole]}
 
         async def events() -> Any:
-            for i, token in enumerate(TOKENS):
-                one = choice(chat, chr(token), [token], delta=True)
-                one["finish_reason"] = finish_reason if i == len(TOKENS) - 1 else None
+            for i, token in enumerate(tokens):
+                one = choice(chat, chr(token) if text == TEXT else text, [token], delta=True)
+                one["finish_reason"] = finish_reason if i == len(tokens) - 1 else None
                 yield f"data: {json.dumps(extras() | {'choices': [one]})}\n\n".encode()
             yield f"data: {json.dumps(extras() | {'choices': []})}\n\n".encode()
             yield b"data: [DONE]\n\n"
@@ -119,6 +121,12 @@ def odd_finish(initialised_cli: CliRunner, tmp_path: Path) -> Iterator[tuple[Gat
         yield from _serve(initialised_cli, tmp_path, url)
 
 
+@pytest.fixture
+def wordy(initialised_cli: CliRunner, tmp_path: Path) -> Iterator[tuple[Gateway, str]]:
+    for url in start_upstream(_smuggling_upstream(text=PAYLOAD[:400], tokens=TOKENS[:2])):
+        yield from _serve(initialised_cli, tmp_path, url)
+
+
 def _ask(gateway: Gateway, token: str, chat: bool, stream: bool) -> tuple[int, bytes]:
     path = "/v1/chat/completions" if chat else "/v1/completions"
     body: dict[str, Any] = {"max_tokens": 16, "stream": stream}
@@ -159,3 +167,16 @@ def test_a_finish_reason_that_is_not_stop_or_length_is_not_sent(
         assert status >= 500
     else:
         assert b'"type": "SourceError"' in raw  # the stream ends there, its text cut short
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+def test_text_beyond_max_bytes_per_token_for_the_tokens_sent_is_not_sent(
+    wordy: tuple[Gateway, str], stream: bool
+) -> None:
+    """Two token ids with 400 bytes of text each (within the 16 x 64 bytes reserved for
+    a plain answer, but 200 or 400 bytes a token): the text is not replayed, so it may
+    only be as long as the tokens that are allow."""
+    gateway, token = wordy
+    status, raw = _ask(gateway, token, chat=False, stream=stream)
+    assert MARK not in raw
+    assert status >= 500 if not stream else b'"type": "SourceError"' in raw

@@ -748,10 +748,19 @@ class OutputGateway:
 
     @staticmethod
     def _check(admission: Admission, tokens: int, size: int) -> None:
+        """Raises: SourceError for more than was reserved, or more text than
+        ``max_bytes_per_token`` for each token sent so far (the text is not replayed, so
+        what it may carry is bounded by the tokens that are: docs/adr/0056)."""
         if tokens > admission.max_tokens or size > admission.max_bytes:
             raise SourceError(
                 f"the upstream sent {tokens} tokens / {size} bytes, more than the "
                 f"{admission.max_tokens} tokens / {admission.max_bytes} bytes reserved"
+            )
+        per_token = admission.max_bytes // admission.max_tokens
+        if size > tokens * per_token:
+            raise SourceError(
+                f"the upstream sent {size} bytes of text for {tokens} tokens, more than "
+                f"{per_token} bytes a token (outputs.max_bytes_per_token)"
             )
 
 
