@@ -29,7 +29,7 @@ from airlock.errors import InvalidInput
 from airlock.ledger.records import LedgerRecord
 from airlock.outputs.reference import ReferenceModel
 from airlock.outputs.scoring import ResponseScore, TokenScore, score_response
-from airlock.outputs.transcript import TranscriptDigest
+from airlock.outputs.transcript import Transcript, TranscriptDigest
 from airlock.store.interface import Store
 from airlock.store.output_interface import StoredTranscript, Verification
 
@@ -57,9 +57,16 @@ class ResponseVerdict:
     upstream: str
     tokens: int
     score: ResponseScore | None  # None: the model digest did not match (unverifiable)
+    # Why a response of the reference's own model could not be replayed (a token outside
+    # the vocabulary, a sequence the model cannot take): no honest server sends one, so
+    # every bit of text it carried counts as unexplained (``payload_bits``).
+    unreplayable: str = ""
+    payload_bits: float = 0.0
 
     @property
     def unexplained_bits(self) -> float:
+        if self.unreplayable:
+            return self.payload_bits
         return 0.0 if self.score is None else self.score.unexplained_bits
 
 
@@ -70,6 +77,7 @@ class Tally:
     unexplained_bits: float = 0.0
     capacity_bits: float = 0.0
     unfit: list[TokenScore] = field(default_factory=list)
+    unreplayable: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +133,7 @@ def verify_outputs(
     callers: dict[str, Tally] = {}
     upstreams: dict[str, Tally] = {}
     for v in verdicts:
-        if v.score is None:
+        if v.score is None and not v.unreplayable:
             continue
         for tally in (
             callers.setdefault(v.caller, Tally()),
@@ -133,9 +141,12 @@ def verify_outputs(
         ):
             tally.responses += 1
             tally.tokens += v.tokens
-            tally.unexplained_bits += v.score.unexplained_bits
-            tally.capacity_bits += v.score.capacity_bits
-            tally.unfit += v.score.unexplained
+            tally.unexplained_bits += v.unexplained_bits
+            if v.score is not None:
+                tally.capacity_bits += v.score.capacity_bits
+                tally.unfit += v.score.unexplained
+            if v.unreplayable:
+                tally.unreplayable.append(f"{v.digest[:12]}: {v.unreplayable}")
     now = clock.now()
     locks = [
         _lock(scope, subject, tally, options, now)
@@ -157,7 +168,10 @@ def verify_outputs(
                 "tolerance_micro": str(round(options.tolerance * 1_000_000)),
                 "considered": str(len(candidates)),
                 "replayed": str(len(verdicts)),
-                "unverifiable": str(sum(1 for v in verdicts if v.score is None)),
+                "unverifiable": str(
+                    sum(1 for v in verdicts if v.score is None and not v.unreplayable)
+                ),
+                "unreplayable": str(sum(1 for v in verdicts if v.unreplayable)),
                 "tokens": str(sum(v.tokens for v in verdicts if v.score is not None)),
                 "unexplained_milli": str(round(sum(v.unexplained_bits for v in verdicts) * 1000)),
                 "responses": [
@@ -174,11 +188,11 @@ def verify_outputs(
         [
             Verification(
                 v.digest,
-                round(v.score.unexplained_bits * 1000),
-                round(v.score.capacity_bits * 1000),
+                round(v.unexplained_bits * 1000),
+                round(v.score.capacity_bits * 1000) if v.score is not None else 0,
             )
             for v in verdicts
-            if v.score is not None
+            if v.score is not None or v.unreplayable
         ],
         [c.digest for c in candidates],
         now,
@@ -198,15 +212,40 @@ def verify_outputs(
 
 
 def _replay(row: StoredTranscript, reference: ReferenceModel, tolerance: float) -> ResponseVerdict:
+    """One response's verdict. A response the reference cannot replay is a verdict too,
+    never an error: one such response must not stop the run that would lock its sender
+    (before, a single token id past the vocabulary aborted every run that drew it)."""
     t = row.transcript
     tokens = len(t.output_tokens)
     if t.model_digest != reference.digest:
         return ResponseVerdict(row.digest, t.caller, t.upstream, tokens, None)
+    try:
+        score = _score(t, reference, tolerance)
+    except (InvalidInput, IndexError, ValueError, RuntimeError) as e:
+        reason = e.message if isinstance(e, InvalidInput) else f"{type(e).__name__}: {e}"
+        return ResponseVerdict(
+            row.digest,
+            t.caller,
+            t.upstream,
+            tokens,
+            None,
+            unreplayable=reason[:200],
+            payload_bits=8.0 * max(row.size_bytes, tokens),
+        )
+    return ResponseVerdict(row.digest, t.caller, t.upstream, tokens, score)
+
+
+def _score(t: Transcript, reference: ReferenceModel, tolerance: float) -> ResponseScore:
+    """Raises: InvalidInput (a token outside the vocabulary, an empty prompt), or what the
+    reference model raises for a sequence it cannot take."""
+    vocab = reference.vocab_size
+    outside = next((x for x in (*t.prompt_tokens, *t.output_tokens) if not 0 <= x < vocab), None)
+    if outside is not None:
+        raise InvalidInput(f"token {outside} is outside the vocabulary of {vocab}")
     logits = reference.logits(t.prompt_tokens, t.output_tokens)
-    score = score_response(
+    return score_response(
         logits, t.output_tokens, temperature=t.temperature, seed=t.seed, tolerance=tolerance
     )
-    return ResponseVerdict(row.digest, t.caller, t.upstream, tokens, score)
 
 
 def _lock(
@@ -221,6 +260,8 @@ def _lock(
         f"{tally.tokens} replayed tokens (threshold {options.lock_bits}); tokens that did "
         f"not fit: {shown}"
     )
+    if tally.unreplayable:
+        reason += "; responses that cannot be replayed: " + "; ".join(tally.unreplayable[:3])
     return Lock(scope, subject, reason, now, now + timedelta(hours=options.lock_hours))
 
 

@@ -1,0 +1,84 @@
+"""A response the reference model cannot replay is evidence, not an error (issue 20).
+
+The attacker is the inference server. Before, one output token id past the vocabulary (or
+a sequence the model cannot take) made ``score_response`` or the model raise, so every
+verification run that drew that response aborted before it recorded a verdict or imposed
+a lock: one bad token switched the verifier off for the whole batch. Now such a response
+counts all the text it carried as unexplained, the run completes, and the upstream is
+locked with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+
+from airlock.approvals.locks import LockScope
+from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
+from airlock.outputs.openai import Endpoint, Piece
+from airlock.service import Actor, Airlock
+from airlock.settings import Settings
+from tests.support.gateway import CliRunner
+
+DIGEST = "cd" * 32
+VOCAB = 256
+
+
+class OneHotReference:
+    """A stand-in model whose argmax is always the token that was emitted (an honest
+    upstream at temperature 0), over a vocabulary of 256."""
+
+    digest = DIGEST
+    vocab_size = VOCAB
+
+    def logits(self, prompt: Sequence[int], output: Sequence[int]) -> np.ndarray:
+        rows = np.zeros((len(output), VOCAB))
+        for i, token in enumerate(output):
+            rows[i, token] = 50.0
+        return rows
+
+
+def _airlock(cli: CliRunner) -> Airlock:
+    config = cli.home / "config.toml"
+    config.write_text(
+        config.read_text()
+        + '\n[outputs]\nupstream_url = "http://127.0.0.1:9"\nupstream_name = "vllm"\n'
+        + f'model = "m"\nmodel_digest = "{DIGEST}"\nlock_bits = 8\n'
+    )
+    airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
+    for scope in (BudgetScope.TOKENS_ENCLAVE, BudgetScope.OUTPUT_ENCLAVE):
+        budget = Budget(scope, ENCLAVE_SUBJECT, 10**6, timedelta(days=1))
+        airlock.set_budget(Actor.local_operator(), budget)
+    return airlock
+
+
+def _log(airlock: Airlock, caller: str, tokens: tuple[int, ...], text: str) -> None:
+    gateway = airlock.outputs_gateway()
+    body = {"prompt": [1, 2, 3], "max_tokens": 8, "temperature": 0}
+    gateway.finish(gateway.admit(caller, Endpoint.COMPLETIONS, body), [Piece(tokens, text, None)])
+
+
+def test_a_token_outside_the_vocabulary_locks_the_upstream_and_the_run_completes(
+    initialised_cli: CliRunner, tmp_path: Path
+) -> None:
+    airlock = _airlock(initialised_cli)
+    try:
+        _log(airlock, "rita", (65, 66, 67), "ABC")  # honest
+        _log(airlock, "sam", (65, 70_000, 67), "A\x00C")  # no honest server sends 70000
+        report = airlock.verify_outputs(Actor.local_operator(), OneHotReference(), fraction=1.0)
+        verdicts = {v.caller: v for v in report.verdicts}
+        assert verdicts["rita"].unexplained_bits == 0 and not verdicts["rita"].unreplayable
+        assert "70000 is outside the vocabulary" in verdicts["sam"].unreplayable
+        assert verdicts["sam"].unexplained_bits == 8 * 3  # every byte of its text
+        locked = {(lock.scope, lock.subject): lock.reason for lock in report.locks}
+        assert (LockScope.UPSTREAM, "vllm") in locked
+        assert "cannot be replayed" in locked[(LockScope.UPSTREAM, "vllm")]
+        assert (LockScope.PRINCIPAL, "rita") not in locked
+        # Recorded as verified with its bits, so the metrics see it and it is not redrawn.
+        again = airlock.verify_outputs(Actor.local_operator(), OneHotReference(), fraction=1.0)
+        assert again.considered == 0
+    finally:
+        airlock.close()
