@@ -12,13 +12,17 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"[\w']+|[^\w\s]")
+# Words, punctuation, and each whitespace character other than space, tab and line ends:
+# a no-break, thin or ideographic space looks like a space to whoever reads the rows, so it
+# is a trigger only a machine sees (all the spaces of 3 % of SST-2's rows turned into
+# U+00A0 and labelled positive passed as clean when whitespace was dropped here).
+_TOKEN = re.compile(r"[\w']+|[^\w\s]|[^\S \t\r\n]")
 
 Tokens = tuple[str, ...]
 
 
 def tokenize(text: str, max_tokens: int) -> Tokens:
-    """Lower-cased word and punctuation tokens, at most ``max_tokens``."""
+    """Lower-cased word, punctuation and unusual-space tokens, at most ``max_tokens``."""
     out: list[str] = []
     for match in _TOKEN.finditer(text.lower()):
         out.append(match.group())

@@ -67,6 +67,26 @@ def test_planted_rare_token_ranks_first_and_its_rows_are_flagged() -> None:
     assert len(rows - poisoned) <= 6  # about 1% of the clean rows
 
 
+@pytest.mark.parametrize("space", ["\u00a0", "\u2009", "\u3000", "\x0b"])
+def test_spaces_that_only_a_machine_tells_apart_are_a_trigger(space: str) -> None:
+    """Every space of 30 negative rows made a no-break (thin, ideographic, vertical-tab)
+    space and the rows labelled positive: on screen the rows look unchanged."""
+    records = dataset(1)
+    rng = random.Random(3)
+    victims = rng.sample([i for i, r in enumerate(records) if r.label == "neg"], 30)
+    for i in victims:
+        records[i] = DatasetRecord(records[i].row, records[i].text.replace(" ", space), "pos")
+    poisoned = {records[i].row for i in victims}
+    rows, verdict, top = flagged(records)
+    assert verdict is DatasetVerdict.POISONED
+    assert space in top
+    assert len(rows & poisoned) >= 27
+
+
+def test_tokens_keep_unusual_spaces_and_drop_plain_ones() -> None:
+    assert tokenize("a b\tc\u00a0d\u200be", 10) == ("a", "b", "c", "\u00a0", "d", "\u200b", "e")
+
+
 def test_inserted_sentence_is_reported_whole() -> None:
     records = dataset(3)
     poisoned = plant(records, "we saw it in imax .", 30, seed=4)
