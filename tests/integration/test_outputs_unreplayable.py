@@ -40,6 +40,14 @@ class OneHotReference:
             rows[i, token] = 50.0
         return rows
 
+    def texts(self, prompt: Sequence[int], output: Sequence[int]) -> tuple[str, ...] | None:
+        return (bytes(output).decode("latin-1"),)  # token i is byte i
+
+
+class WithoutTokenizer(OneHotReference):
+    def texts(self, prompt: Sequence[int], output: Sequence[int]) -> tuple[str, ...] | None:
+        return None
+
 
 def _airlock(cli: CliRunner) -> Airlock:
     config = cli.home / "config.toml"
@@ -80,5 +88,36 @@ def test_a_token_outside_the_vocabulary_locks_the_upstream_and_the_run_completes
         # Recorded as verified with its bits, so the metrics see it and it is not redrawn.
         again = airlock.verify_outputs(Actor.local_operator(), OneHotReference(), fraction=1.0)
         assert again.considered == 0
+    finally:
+        airlock.close()
+
+
+def test_text_that_is_not_what_the_token_ids_decode_to_locks_the_upstream(
+    initialised_cli: CliRunner,
+) -> None:
+    """Honest token ids, a different text: the ids replay exactly, so only the check of
+    the text against them (its SHA-256 in the transcript) sees the payload."""
+    airlock = _airlock(initialised_cli)
+    try:
+        _log(airlock, "rita", (65, 66, 67), "ABC")
+        _log(airlock, "sam", (65, 66, 67), "W8X")  # three bytes of weights instead
+        unchecked = airlock.verify_outputs(
+            Actor.local_operator(), WithoutTokenizer(), fraction=1.0, lock_bits=0
+        )
+        assert all(v.unexplained_bits == 0 for v in unchecked.verdicts)  # ids alone: honest
+    finally:
+        airlock.close()
+    airlock = Airlock.from_settings(Settings.load(initialised_cli.env, initialised_cli.home))
+    try:
+        _log(airlock, "rita", (65, 66, 67), "ABC")
+        _log(airlock, "sam", (65, 66, 67), "W8X")
+        report = airlock.verify_outputs(Actor.local_operator(), OneHotReference(), fraction=1.0)
+        verdicts = {v.caller: v for v in report.verdicts}
+        flagged = [v for v in report.verdicts if v.unreplayable]
+        assert [v.caller for v in flagged] == ["sam"]
+        assert "not what its token ids decode to" in flagged[0].unreplayable
+        assert flagged[0].unexplained_bits == 8 * 3
+        assert verdicts["rita"].unexplained_bits == 0
+        assert (LockScope.UPSTREAM, "vllm") in {(lock.scope, lock.subject) for lock in report.locks}
     finally:
         airlock.close()

@@ -81,6 +81,7 @@ from airlock.outputs.transcript import (
     Transcript,
     TranscriptDigest,
     temperature_milli,
+    text_sha256,
 )
 from airlock.outputs.upstream import HttpUpstream, Upstream
 from airlock.settings import OutputsSettings
@@ -528,6 +529,7 @@ class OutputGateway:
             seed=admission.seed,
             request_id=admission.request_id,
             at=now.isoformat(),
+            text_sha256=text_sha256("".join(p.text for p in pieces)),
         )
         sizes = {
             BudgetScope.TOKENS_ENCLAVE: len(tokens),

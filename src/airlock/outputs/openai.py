@@ -204,8 +204,7 @@ def read_piece(endpoint: Endpoint, document: object, *, final: bool) -> Piece:
     else:
         holder = choice.get("message" if final else "delta") or {}
         text = holder.get("content") or "" if isinstance(holder, dict) else ""
-    if not isinstance(text, str):
-        raise SourceError("the upstream's text is not a string")
+    _check_text(text)
     tokens = _token_list(choice.get("token_ids"))
     if tokens is None:
         tokens = _logprob_tokens(choice.get("logprobs"))
@@ -221,6 +220,18 @@ def read_piece(endpoint: Endpoint, document: object, *, final: bool) -> Piece:
     if prompt is None:
         prompt = _token_list(document.get("prompt_token_ids"))
     return Piece(tokens, text, prompt, _finish_reason(choice.get("finish_reason")))
+
+
+def _check_text(text: object) -> None:
+    """Raises: SourceError unless ``text`` is a string of valid Unicode (no lone
+    surrogate: no caller could read one, and its bytes could not be counted)."""
+    if not isinstance(text, str):
+        raise SourceError("the upstream's text is not a string")
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError as e:
+            raise SourceError("the upstream's text is not valid Unicode") from e
 
 
 def _finish_reason(value: object) -> str | None:

@@ -26,6 +26,10 @@ from airlock.errors import ConfigError, InvalidInput
 from airlock.outputs.protocol import FloatArray, perturbed
 
 MAX_MODEL_FILES = 1000
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
+# Prompt tokens decoded before the output, as incremental detokenizers do, so that a word's
+# leading space (SentencePiece's "\u2581") comes out as the server wrote it.
+CONTEXT_TOKENS = 6
 Chooser = Callable[[FloatArray, int], int]  # (z at this position, position) -> token
 
 
@@ -40,6 +44,12 @@ class ReferenceModel(Protocol):
 
     def logits(self, prompt: Sequence[int], output: Sequence[int]) -> FloatArray:
         """Row t: the logits before output token t, shape (len(output), vocab)."""
+        ...
+
+    def texts(self, prompt: Sequence[int], output: Sequence[int]) -> tuple[str, ...] | None:
+        """What an honest server's text for ``output`` may be (decoded alone, and decoded
+        after the end of the prompt, as servers that detokenize incrementally do), or None
+        when the model came without a tokenizer (the text is then not checked)."""
         ...
 
 
@@ -67,10 +77,11 @@ def model_digest(directory: Path) -> str:
 class TransformersReference:
     """A causal LM from transformers, on CPU, in float32 and eval mode."""
 
-    def __init__(self, model: Any, digest: str) -> None:
+    def __init__(self, model: Any, digest: str, tokenizer: Any = None) -> None:
         self._model = model.eval()
         self._digest = digest
         self._vocab = int(model.config.vocab_size)
+        self._tokenizer = tokenizer
 
     @classmethod
     def from_directory(cls, directory: Path) -> TransformersReference:
@@ -90,7 +101,7 @@ class TransformersReference:
             model = AutoModelForCausalLM.from_pretrained(directory, local_files_only=True)
         except (OSError, ValueError) as e:
             raise ConfigError(f"{directory} does not load as a causal LM: {e}") from e
-        return cls(model, digest)
+        return cls(model, digest, _tokenizer(directory))
 
     @property
     def digest(self) -> str:
@@ -99,6 +110,17 @@ class TransformersReference:
     @property
     def vocab_size(self) -> int:
         return self._vocab
+
+    def texts(self, prompt: Sequence[int], output: Sequence[int]) -> tuple[str, ...] | None:
+        if self._tokenizer is None:
+            return None
+        decode = self._tokenizer.decode
+        alone = decode(list(output), skip_special_tokens=True)
+        tail = list(prompt[-CONTEXT_TOKENS:])
+        before = decode(tail, skip_special_tokens=True)
+        joined = decode(tail + list(output), skip_special_tokens=True)
+        after = joined[len(before) :] if joined.startswith(before) else alone
+        return (alone, after)
 
     def logits(self, prompt: Sequence[int], output: Sequence[int]) -> FloatArray:
         import torch  # noqa: PLC0415 -- optional extra
@@ -112,6 +134,18 @@ class TransformersReference:
             out = self._model(input_ids=ids).logits[0, len(prompt) - 1 :, :]
         rows: FloatArray = out.double().numpy()
         return rows
+
+
+def _tokenizer(directory: Path) -> Any:
+    """The model folder's tokenizer, or None when it has none (offline, never fetched)."""
+    from transformers import AutoTokenizer  # noqa: PLC0415 -- optional extra
+
+    if not any((directory / name).exists() for name in TOKENIZER_FILES):
+        return None
+    try:
+        return AutoTokenizer.from_pretrained(directory, local_files_only=True)
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"the tokenizer in {directory} does not load: {e}") from e
 
 
 def argmax_chooser(z: FloatArray, position: int) -> int:

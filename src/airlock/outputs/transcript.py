@@ -40,10 +40,16 @@ class Transcript:
     request_id: str
     at: str  # ISO 8601, UTC
     protocol: str = PROTOCOL
+    # SHA-256 (hex) of the text the caller received: the verifier checks it against what
+    # the token ids decode to (docs/adr/0056). "" in transcripts written before it, whose
+    # bytes, digests and proofs stay as they were.
+    text_sha256: str = ""
 
     def __post_init__(self) -> None:
         if self.protocol != PROTOCOL:
             raise InvalidInput(f"unknown sampling protocol {self.protocol!r}")
+        if self.text_sha256 and not _is_sha256(self.text_sha256):
+            raise InvalidInput("text_sha256 must be 64 lower-case hex digits")
         if not 0 <= self.temperature_milli <= MAX_TEMPERATURE * 1000:
             raise InvalidInput("temperature_milli is out of range")
         if not 0 <= self.seed <= MAX_SEED:
@@ -56,7 +62,7 @@ class Transcript:
         return self.temperature_milli / 1000
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document = {
             "protocol": self.protocol,
             "model": self.model,
             "model_digest": self.model_digest,
@@ -70,6 +76,9 @@ class Transcript:
             "request_id": self.request_id,
             "at": self.at,
         }
+        if self.text_sha256:
+            document["text_sha256"] = self.text_sha256
+        return document
 
     def to_bytes(self) -> bytes:
         """The canonical JSON (:func:`canonical_json`) of :meth:`to_json`: the same bytes.
@@ -78,9 +87,12 @@ class Transcript:
         field holds exactly its declared type (the walk then accepts them all); anything
         else takes the walk, and its refusals (InvalidInput)."""
         document = self.to_json()
-        texts = (self.model, self.model_digest, self.caller, self.upstream, self.endpoint)
+        texts = (
+            *(self.model, self.model_digest, self.caller, self.upstream, self.endpoint),
+            *(self.request_id, self.at, self.protocol, self.text_sha256),
+        )
         if (
-            all(type(t) is str for t in (*texts, self.request_id, self.at, self.protocol))
+            all(type(t) is str for t in texts)
             and type(self.temperature_milli) is int
             and type(self.seed) is int
             and all(type(t) is int for t in self.prompt_tokens)
@@ -110,9 +122,24 @@ class Transcript:
                 request_id=_str(raw["request_id"]),
                 at=_str(raw["at"]),
                 protocol=_str(raw["protocol"]),
+                text_sha256=_str(raw.get("text_sha256", "")),
             )
         except (KeyError, TypeError) as e:
             raise InvalidInput(f"transcript is malformed: {e}") from e
+
+
+def text_sha256(text: str) -> str:
+    """What a transcript records of the text the caller received.
+
+    Raises: InvalidInput for text that is not valid Unicode (a lone surrogate)."""
+    try:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    except UnicodeEncodeError as e:
+        raise InvalidInput(f"the text is not valid Unicode: {e}") from e
+
+
+def _is_sha256(value: str) -> bool:
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
 def temperature_milli(temperature: float) -> int:

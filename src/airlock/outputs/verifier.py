@@ -29,7 +29,7 @@ from airlock.errors import InvalidInput
 from airlock.ledger.records import LedgerRecord
 from airlock.outputs.reference import ReferenceModel
 from airlock.outputs.scoring import ResponseScore, TokenScore, score_response
-from airlock.outputs.transcript import Transcript, TranscriptDigest
+from airlock.outputs.transcript import Transcript, TranscriptDigest, text_sha256
 from airlock.store.interface import Store
 from airlock.store.output_interface import StoredTranscript, Verification
 
@@ -242,6 +242,10 @@ def _score(t: Transcript, reference: ReferenceModel, tolerance: float) -> Respon
     outside = next((x for x in (*t.prompt_tokens, *t.output_tokens) if not 0 <= x < vocab), None)
     if outside is not None:
         raise InvalidInput(f"token {outside} is outside the vocabulary of {vocab}")
+    if t.text_sha256:
+        honest = reference.texts(t.prompt_tokens, t.output_tokens)
+        if honest is not None and t.text_sha256 not in {text_sha256(x) for x in honest}:
+            raise InvalidInput("the text the caller received is not what its token ids decode to")
     logits = reference.logits(t.prompt_tokens, t.output_tokens)
     return score_response(
         logits, t.output_tokens, temperature=t.temperature, seed=t.seed, tolerance=tolerance

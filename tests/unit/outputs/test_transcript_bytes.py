@@ -85,3 +85,19 @@ def test_a_field_of_another_type_takes_the_canonical_walk() -> None:
     t = replace(BASE, output_tokens=(True, 66))  # a boolean: canonical JSON writes true
     assert t.to_bytes() == canonical_json(t.to_json())
     assert b'"output_tokens":[true,66]' in t.to_bytes()
+
+
+def test_a_transcript_without_the_text_hash_keeps_its_old_bytes_and_address() -> None:
+    assert b"text_sha256" not in BASE.to_bytes()
+    assert Transcript.from_json(BASE.to_json()) == BASE
+    hashed = replace(BASE, text_sha256="0f" * 32)
+    assert hashed.to_bytes() == canonical_json(hashed.to_json())
+    assert b'"text_sha256":"' + b"0f" * 32 + b'"' in hashed.to_bytes()
+    assert Transcript.from_json(hashed.to_json()) == hashed
+    assert hashed.digest != BASE.digest
+
+
+@pytest.mark.parametrize("value", ["0F" * 32, "ab", "zz" * 32])
+def test_a_text_hash_must_be_a_sha256(value: str) -> None:
+    with pytest.raises(InvalidInput, match="text_sha256"):
+        replace(BASE, text_sha256=value)
