@@ -134,6 +134,10 @@ def force_request(
         "return_tokens_as_token_ids": True,
         "logprobs": True if endpoint is Endpoint.CHAT else 1,
     }
+    if body.get("stop"):
+        # The server cuts a stop string from the text but not from the token ids; kept, the
+        # text stays what the ids decode to, which the verifier checks (docs/adr/0056).
+        body["include_stop_str_in_output"] = True
     if stream:
         body["stream_options"] = {"include_usage": True}
     return ForcedRequest(body, float(temperature), max_tokens, stream, prompt_tokens)

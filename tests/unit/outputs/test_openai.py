@@ -88,7 +88,9 @@ def test_the_parameters_a_client_library_sends_by_default_are_accepted() -> None
     chat |= {"max_completion_tokens": 9, "logprobs": False, "top_logprobs": None, "n": 1}
     assert _force(chat, Endpoint.CHAT)["max_tokens"] == 9
     completion = {"prompt": "x", "stop": ["\n"], "best_of": 1, "logit_bias": None}
-    assert _force(completion)["stop"] == ["\n"]
+    forced = _force(completion)
+    assert forced["stop"] == ["\n"] and forced["include_stop_str_in_output"] is True
+    assert "include_stop_str_in_output" not in _force({"prompt": "x"})
 
 
 def test_token_ids_are_read_from_either_vllm_form() -> None:
