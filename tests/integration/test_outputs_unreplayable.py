@@ -19,9 +19,11 @@ import numpy as np
 from airlock.approvals.locks import LockScope
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.outputs.openai import Endpoint, Piece
+from airlock.outputs.reference import TransformersReference
 from airlock.service import Actor, Airlock
 from airlock.settings import Settings
 from tests.support.gateway import CliRunner
+from tests.support.openai_upstream import need_torch
 
 DIGEST = "cd" * 32
 VOCAB = 256
@@ -121,3 +123,31 @@ def test_text_that_is_not_what_the_token_ids_decode_to_locks_the_upstream(
         assert (LockScope.UPSTREAM, "vllm") in {(lock.scope, lock.subject) for lock in report.locks}
     finally:
         airlock.close()
+
+
+def test_a_model_folder_with_a_tokenizer_gives_the_texts_an_honest_server_writes(
+    tmp_path: Path,
+) -> None:
+    """A SentencePiece-style tokenizer built here: a word's leading space shows only when
+    decoded after the prompt, as a server that detokenizes incrementally writes it."""
+    need_torch()
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers  # noqa: PLC0415
+    from transformers import (  # noqa: PLC0415
+        GPT2Config,
+        GPT2LMHeadModel,
+        PreTrainedTokenizerFast,
+    )
+
+    words = {f"\u2581w{i}": i for i in range(50)} | {"</s>": 50}
+    tokenizer = Tokenizer(models.WordLevel(words, unk_token="</s>"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
+    tokenizer.decoder = decoders.Metaspace()
+    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, eos_token="</s>")  # type: ignore[no-untyped-call]
+    fast.save_pretrained(tmp_path)
+    config = GPT2Config(vocab_size=51, n_layer=1, n_head=1, n_embd=8, n_positions=64)
+    GPT2LMHeadModel(config).save_pretrained(tmp_path)
+    reference = TransformersReference.from_directory(tmp_path)
+    assert reference.texts([1, 2, 3], [4, 5, 50]) == ("w4 w5", " w4 w5")  # </s> skipped
+    (tmp_path / "tokenizer.json").unlink()
+    (tmp_path / "tokenizer_config.json").unlink()
+    assert TransformersReference.from_directory(tmp_path).texts([1], [4]) is None
