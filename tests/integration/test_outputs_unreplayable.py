@@ -82,6 +82,7 @@ def test_a_token_outside_the_vocabulary_locks_the_upstream_and_the_run_completes
         verdicts = {v.caller: v for v in report.verdicts}
         assert verdicts["rita"].unexplained_bits == 0 and not verdicts["rita"].unreplayable
         assert "70000 is outside the vocabulary" in verdicts["sam"].unreplayable
+        assert report.unreplayable == (verdicts["sam"],) and report.unverifiable == 0
         assert verdicts["sam"].unexplained_bits == 8 * 3  # every byte of its text
         locked = {(lock.scope, lock.subject): lock.reason for lock in report.locks}
         assert (LockScope.UPSTREAM, "vllm") in locked

@@ -86,6 +86,9 @@ def verify_command(
                     "considered": report.considered,
                     "replayed": len(report.verdicts),
                     "unverifiable": report.unverifiable,
+                    "unreplayable": [
+                        {"transcript": v.digest, "why": v.unreplayable} for v in report.unreplayable
+                    ],
                     "replayed_tokens": report.replayed_tokens,
                     "replay_seconds": report.replay_seconds,
                     "responses": [
@@ -131,8 +134,11 @@ def verify_command(
         click.echo(
             f"beacon from checkpoint {report.checkpoint_size}: replayed {len(report.verdicts)} "
             f"of {report.considered} responses ({report.replayed_tokens} tokens, "
-            f"{report.unverifiable} unverifiable) in {report.replay_seconds:.2f} s"
+            f"{report.unverifiable} unverifiable, {len(report.unreplayable)} unreplayable) in "
+            f"{report.replay_seconds:.2f} s"
         )
+        for v in report.unreplayable[:MAX_SHOWN]:
+            click.echo(f"  {v.digest[:12]} cannot be replayed: {v.unreplayable}")
         click.echo(render_table(["CALLER", "RESPONSES", "TOKENS", "UNEXPLAINED", "NEAR-TIE"], rows))
         for digest, s in unfit[:MAX_SHOWN]:
             click.echo(

@@ -99,7 +99,13 @@ class VerifyReport:
 
     @property
     def unverifiable(self) -> int:
-        return sum(1 for v in self.verdicts if v.score is None)
+        """Responses of another model than the reference (not counted against anyone)."""
+        return sum(1 for v in self.verdicts if v.score is None and not v.unreplayable)
+
+    @property
+    def unreplayable(self) -> tuple[ResponseVerdict, ...]:
+        """Responses of the reference's model that it cannot replay (counted, locked)."""
+        return tuple(v for v in self.verdicts if v.unreplayable)
 
 
 @dataclass(frozen=True, slots=True)
