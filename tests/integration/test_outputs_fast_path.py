@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from airlock.api.app import MAX_JSON_BODY_BYTES
-from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
+from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetScope
 from airlock.domain.principals import Role
 from airlock.outputs.gateway import UPSTREAM_FAILED
-from airlock.outputs.reference import model_digest
 from airlock.service import FRESHNESS_SECONDS, Actor, Airlock
-from airlock.settings import Settings
-from tests.support.gateway import CliRunner, Gateway, free_port, start_gateway
-from tests.support.openai_upstream import start_upstream
+from tests.support.gateway import CliRunner, Gateway, free_port
+from tests.support.openai_upstream import serve_outputs, start_upstream
 
 TOKENS = list(range(65, 81))
 BODY = {"prompt": [1, 2, 3], "max_tokens": 16}
@@ -53,27 +50,7 @@ def _upstream() -> object:
 
 
 def _serve(cli: CliRunner, tmp_path: Path, url: str) -> Iterator[tuple[Gateway, dict[Role, str]]]:
-    (tmp_path / "m").mkdir(exist_ok=True)
-    (tmp_path / "m" / "w.bin").write_bytes(b"w")
-    config = cli.home / "config.toml"
-    config.write_text(
-        config.read_text()
-        + f'\n[outputs]\nupstream_url = "{url}"\nmodel = "m"\n'
-        + f'model_digest = "{model_digest(tmp_path / "m")}"\nflush_window_ms = 10\n'
-    )
-    airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
-    admin = Actor.local_operator()
-    for scope in (BudgetScope.TOKENS_ENCLAVE, BudgetScope.OUTPUT_ENCLAVE):
-        airlock.set_budget(admin, Budget(scope, ENCLAVE_SUBJECT, 10**6, timedelta(days=1)))
-    tokens = {
-        role: airlock.add_principal(admin, f"the-{role.value}", role).token
-        for role in (Role.RESEARCHER, Role.AUDITOR)
-    }
-    try:
-        for gateway in start_gateway(airlock):
-            yield gateway, tokens
-    finally:
-        airlock.close()
+    yield from serve_outputs(cli, tmp_path, url, (Role.RESEARCHER, Role.AUDITOR))
 
 
 @pytest.fixture

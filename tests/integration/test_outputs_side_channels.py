@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +21,9 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
 
-from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.domain.principals import Role
-from airlock.outputs.reference import model_digest
-from airlock.service import Actor, Airlock
-from airlock.settings import Settings
-from tests.support.gateway import CliRunner, Gateway, start_gateway
-from tests.support.openai_upstream import start_upstream
+from tests.support.gateway import CliRunner, Gateway
+from tests.support.openai_upstream import serve_outputs, start_upstream
 
 TOKENS = list(range(65, 81))
 TEXT = bytes(TOKENS).decode()
@@ -89,24 +84,8 @@ def _smuggling_upstream(
 
 
 def _serve(cli: CliRunner, tmp_path: Path, url: str) -> Iterator[tuple[Gateway, str]]:
-    (tmp_path / "m").mkdir(exist_ok=True)
-    (tmp_path / "m" / "w.bin").write_bytes(b"w")
-    config = cli.home / "config.toml"
-    config.write_text(
-        config.read_text()
-        + f'\n[outputs]\nupstream_url = "{url}"\nmodel = "m"\n'
-        + f'model_digest = "{model_digest(tmp_path / "m")}"\nflush_window_ms = 10\n'
-    )
-    airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
-    admin = Actor.local_operator()
-    for scope in (BudgetScope.TOKENS_ENCLAVE, BudgetScope.OUTPUT_ENCLAVE):
-        airlock.set_budget(admin, Budget(scope, ENCLAVE_SUBJECT, 10**6, timedelta(days=1)))
-    token = airlock.add_principal(admin, "rita", Role.RESEARCHER).token
-    try:
-        for gateway in start_gateway(airlock):
-            yield gateway, token
-    finally:
-        airlock.close()
+    for gateway, tokens in serve_outputs(cli, tmp_path, url):
+        yield gateway, tokens[Role.RESEARCHER]
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,13 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.cli.serve import bind_socket
-from airlock.outputs.reference import argmax_chooser, generate, tiny_model
+from airlock.domain.principals import Role
+from airlock.outputs.reference import argmax_chooser, generate, model_digest, tiny_model
+from airlock.service import Actor, Airlock
+from airlock.settings import Settings
+from tests.support.gateway import CliRunner, Gateway, start_gateway
 from tests.support.legs import OUTPUTS, skip_leg
 from tests.support.waiting import wait_until
 
@@ -146,6 +152,32 @@ def start_upstream(app: FastAPI) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def serve_outputs(
+    cli: CliRunner, folder: Path, url: str, roles: tuple[Role, ...] = (Role.RESEARCHER,)
+) -> Iterator[tuple[Gateway, dict[Role, str]]]:
+    """A gateway in front of the upstream at ``url``: a stand-in model folder under
+    ``folder``, enclave output budgets set, ``flush_window_ms = 10``, and a principal
+    ``the-<role>`` per role (their tokens by role)."""
+    (folder / "m").mkdir(exist_ok=True)
+    (folder / "m" / "w.bin").write_bytes(b"w")
+    config = cli.home / "config.toml"
+    config.write_text(
+        config.read_text()
+        + f'\n[outputs]\nupstream_url = "{url}"\nmodel = "m"\n'
+        + f'model_digest = "{model_digest(folder / "m")}"\nflush_window_ms = 10\n'
+    )
+    airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
+    admin = Actor.local_operator()
+    for scope in (BudgetScope.TOKENS_ENCLAVE, BudgetScope.OUTPUT_ENCLAVE):
+        airlock.set_budget(admin, Budget(scope, ENCLAVE_SUBJECT, 10**6, timedelta(days=1)))
+    tokens = {role: airlock.add_principal(admin, f"the-{role.value}", role).token for role in roles}
+    try:
+        for gateway in start_gateway(airlock):
+            yield gateway, tokens
+    finally:
+        airlock.close()
 
 
 def save_tiny_model(directory: Path, seed: int = 0) -> Any:

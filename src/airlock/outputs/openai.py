@@ -250,48 +250,41 @@ def _finish_reason(value: object) -> str | None:
 
 def answer(endpoint: Endpoint, frame: Frame, piece: Piece, prompt_tokens: int) -> dict[str, Any]:
     """The caller's response to a request that did not stream, from what was read only."""
-    choice: dict[str, Any] = {"index": 0}
-    if endpoint is Endpoint.COMPLETIONS:
-        choice["text"] = piece.text
-    else:
-        choice["message"] = {"role": "assistant", "content": piece.text}
-    choice |= {"logprobs": None, "finish_reason": piece.finish_reason}
-    return {
-        "id": _response_id(endpoint, frame),
-        "object": "text_completion" if endpoint is Endpoint.COMPLETIONS else "chat.completion",
-        "created": frame.created,
-        "model": frame.model,
-        "choices": [choice],
+    kind = "text_completion" if endpoint is Endpoint.COMPLETIONS else "chat.completion"
+    return _document(endpoint, frame, piece, kind, "message") | {
         "usage": {
             "prompt_tokens": prompt_tokens,
             "completion_tokens": len(piece.tokens),
             "total_tokens": prompt_tokens + len(piece.tokens),
-        },
+        }
     }
 
 
 def event(endpoint: Endpoint, frame: Frame, piece: Piece) -> dict[str, Any]:
     """One streamed event for the caller, from one read piece only."""
+    kind = "text_completion" if endpoint is Endpoint.COMPLETIONS else "chat.completion.chunk"
+    return _document(endpoint, frame, piece, kind, "delta")
+
+
+def _document(
+    endpoint: Endpoint, frame: Frame, piece: Piece, kind: str, holder: str
+) -> dict[str, Any]:
+    """The members every answer and event has, written by the gateway (``holder``: where a
+    chat's text goes, ``message`` or ``delta``)."""
     choice: dict[str, Any] = {"index": 0}
     if endpoint is Endpoint.COMPLETIONS:
         choice["text"] = piece.text
     else:
-        choice["delta"] = {"role": "assistant", "content": piece.text}
+        choice[holder] = {"role": "assistant", "content": piece.text}
     choice |= {"logprobs": None, "finish_reason": piece.finish_reason}
+    prefix = "cmpl-" if endpoint is Endpoint.COMPLETIONS else "chatcmpl-"
     return {
-        "id": _response_id(endpoint, frame),
-        "object": "text_completion"
-        if endpoint is Endpoint.COMPLETIONS
-        else "chat.completion.chunk",
+        "id": prefix + frame.request_id,
+        "object": kind,
         "created": frame.created,
         "model": frame.model,
         "choices": [choice],
     }
-
-
-def _response_id(endpoint: Endpoint, frame: Frame) -> str:
-    prefix = "cmpl-" if endpoint is Endpoint.COMPLETIONS else "chatcmpl-"
-    return prefix + frame.request_id
 
 
 def read_events(
