@@ -98,7 +98,7 @@ class ServerSettings:
 
     def __post_init__(self) -> None:
         for proxy in self.trusted_proxies:
-            _check_proxy(proxy)
+            _proxy_network(proxy)
         if self.access_log not in ACCESS_LOG_CHOICES:
             raise ConfigError(
                 f"server.access_log {self.access_log!r} is not one of "
@@ -115,17 +115,26 @@ class ServerSettings:
             )
 
     @property
+    def proxy_networks(self) -> list[str]:
+        """:attr:`trusted_proxies` as networks (``10.0.0.5/24`` is ``10.0.0.0/24``): how
+        uvicorn's proxy-headers layer must be given them, since it takes a network with host
+        bits set for a host name that never matches."""
+        return [_proxy_network(proxy) for proxy in self.trusted_proxies]
+
+    @property
     def worker_count(self) -> int:
         """How many gateway processes to run: ``workers``, or one per CPU when it is 0."""
         return self.workers or min(os.cpu_count() or 1, MAX_WORKERS)
 
 
-def _check_proxy(proxy: str) -> None:
-    """Raises: ConfigError unless ``proxy`` is one IP address or network."""
+def _proxy_network(proxy: str) -> str:
+    """``proxy`` as an IP network.
+
+    Raises: ConfigError unless ``proxy`` is one IP address or network."""
     import ipaddress  # noqa: PLC0415 -- only a config naming proxies needs it
 
     try:
-        ipaddress.ip_network(proxy, strict=False)
+        return str(ipaddress.ip_network(proxy, strict=False))
     except ValueError:
         raise ConfigError(
             f"server.trusted_proxies entry {proxy!r} is not an IP address or network: name "

@@ -48,6 +48,9 @@ def test_no_proxy_is_trusted_unless_named(tmp_path: Path) -> None:
     assert Settings.load({}, tmp_path).server.trusted_proxies == ()
     write_config(tmp_path, '[server]\ntrusted_proxies = ["10.0.0.5", "fd00::/64"]\n')
     assert Settings.load({}, tmp_path).server.trusted_proxies == ("10.0.0.5", "fd00::/64")
+    assert Settings.load({}, tmp_path).server.proxy_networks == ["10.0.0.5/32", "fd00::/64"]
+    write_config(tmp_path, '[server]\ntrusted_proxies = ["10.0.0.5/24"]\n')
+    assert Settings.load({}, tmp_path).server.proxy_networks == ["10.0.0.0/24"]
 
 
 def test_home_from_environment(tmp_path: Path) -> None:

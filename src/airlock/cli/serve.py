@@ -157,8 +157,6 @@ def build_server(airlock: Airlock, log_level: str) -> uvicorn.Server:
 def _config(app: Any, log_level: str, settings: Settings, **options: Any) -> uvicorn.Config:
     # httptools and uvloop parse and schedule in C: together with logging only refused
     # requests they took a small export from about 4.9 to 4.1 ms of CPU (ADR 0005).
-    import ipaddress
-
     from airlock.api.http_protocol import (
         BoundedHeadHttpToolsProtocol,
         ConnectionLimits,
@@ -182,7 +180,7 @@ def _config(app: Any, log_level: str, settings: Settings, **options: Any) -> uvi
         # X-Forwarded-* only from the proxies named in the config, never by default
         # (uvicorn's default believes any client on 127.0.0.1: docs/adr/0055).
         proxy_headers=bool(proxies),
-        forwarded_allow_ips=[str(ipaddress.ip_network(p, strict=False)) for p in proxies],
+        forwarded_allow_ips=proxies,
         **options,
     )
 

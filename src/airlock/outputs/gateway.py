@@ -507,7 +507,8 @@ class OutputGateway:
         """:meth:`record`, the transcript's digest and the shared flush's ticket of its
         commit."""
         tokens = tuple(t for p in pieces for t in p.tokens)
-        text_bytes = sum(len(p.text.encode()) for p in pieces)
+        text = "".join(p.text for p in pieces).encode()
+        text_bytes = len(text)
         prompt = admission.prompt_tokens or next(
             (p.prompt_tokens for p in pieces if p.prompt_tokens), None
         )
@@ -529,7 +530,7 @@ class OutputGateway:
             seed=admission.seed,
             request_id=admission.request_id,
             at=now.isoformat(),
-            text_sha256=text_sha256("".join(p.text for p in pieces)),
+            text_sha256=text_sha256(text),
         )
         sizes = {
             BudgetScope.TOKENS_ENCLAVE: len(tokens),

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NewType
 
+from airlock.domain.names import sha256_hex
 from airlock.errors import InvalidInput
 from airlock.ledger.records import canonical_json, canonical_json_of_checked
 
@@ -48,8 +49,11 @@ class Transcript:
     def __post_init__(self) -> None:
         if self.protocol != PROTOCOL:
             raise InvalidInput(f"unknown sampling protocol {self.protocol!r}")
-        if self.text_sha256 and not _is_sha256(self.text_sha256):
-            raise InvalidInput("text_sha256 must be 64 lower-case hex digits")
+        if self.text_sha256:
+            try:
+                sha256_hex(self.text_sha256)
+            except InvalidInput as e:
+                raise InvalidInput(f"text_sha256: {e.message}") from None
         if not 0 <= self.temperature_milli <= MAX_TEMPERATURE * 1000:
             raise InvalidInput("temperature_milli is out of range")
         if not 0 <= self.seed <= MAX_SEED:
@@ -128,18 +132,10 @@ class Transcript:
             raise InvalidInput(f"transcript is malformed: {e}") from e
 
 
-def text_sha256(text: str) -> str:
-    """What a transcript records of the text the caller received.
-
-    Raises: InvalidInput for text that is not valid Unicode (a lone surrogate)."""
-    try:
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
-    except UnicodeEncodeError as e:
-        raise InvalidInput(f"the text is not valid Unicode: {e}") from e
-
-
-def _is_sha256(value: str) -> bool:
-    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+def text_sha256(encoded: bytes) -> str:
+    """What a transcript records of the text the caller received: the SHA-256 of its
+    UTF-8 bytes."""
+    return hashlib.sha256(encoded).hexdigest()
 
 
 def temperature_milli(temperature: float) -> int:

@@ -64,6 +64,11 @@ class ResponseVerdict:
     payload_bits: float = 0.0
 
     @property
+    def unverifiable(self) -> bool:
+        """Of another model than the reference: not replayed, counted against no one."""
+        return self.score is None and not self.unreplayable
+
+    @property
     def unexplained_bits(self) -> float:
         if self.unreplayable:
             return self.payload_bits
@@ -100,7 +105,7 @@ class VerifyReport:
     @property
     def unverifiable(self) -> int:
         """Responses of another model than the reference (not counted against anyone)."""
-        return sum(1 for v in self.verdicts if v.score is None and not v.unreplayable)
+        return sum(1 for v in self.verdicts if v.unverifiable)
 
     @property
     def unreplayable(self) -> tuple[ResponseVerdict, ...]:
@@ -139,7 +144,7 @@ def verify_outputs(
     callers: dict[str, Tally] = {}
     upstreams: dict[str, Tally] = {}
     for v in verdicts:
-        if v.score is None and not v.unreplayable:
+        if v.unverifiable:
             continue
         for tally in (
             callers.setdefault(v.caller, Tally()),
@@ -174,9 +179,7 @@ def verify_outputs(
                 "tolerance_micro": str(round(options.tolerance * 1_000_000)),
                 "considered": str(len(candidates)),
                 "replayed": str(len(verdicts)),
-                "unverifiable": str(
-                    sum(1 for v in verdicts if v.score is None and not v.unreplayable)
-                ),
+                "unverifiable": str(sum(1 for v in verdicts if v.unverifiable)),
                 "unreplayable": str(sum(1 for v in verdicts if v.unreplayable)),
                 "tokens": str(sum(v.tokens for v in verdicts if v.score is not None)),
                 "unexplained_milli": str(round(sum(v.unexplained_bits for v in verdicts) * 1000)),
@@ -198,7 +201,7 @@ def verify_outputs(
                 round(v.score.capacity_bits * 1000) if v.score is not None else 0,
             )
             for v in verdicts
-            if v.score is not None or v.unreplayable
+            if not v.unverifiable
         ],
         [c.digest for c in candidates],
         now,
@@ -250,7 +253,7 @@ def _score(t: Transcript, reference: ReferenceModel, tolerance: float) -> Respon
         raise InvalidInput(f"token {outside} is outside the vocabulary of {vocab}")
     if t.text_sha256:
         honest = reference.texts(t.prompt_tokens, t.output_tokens)
-        if honest is not None and t.text_sha256 not in {text_sha256(x) for x in honest}:
+        if honest is not None and t.text_sha256 not in {text_sha256(x.encode()) for x in honest}:
             raise InvalidInput("the text the caller received is not what its token ids decode to")
     logits = reference.logits(t.prompt_tokens, t.output_tokens)
     return score_response(
