@@ -15,20 +15,14 @@ import httpx
 import pytest
 
 from airlock.api.throttle import MAX_FAILURES
-from airlock.service import Airlock
-from airlock.settings import Settings
-from tests.support.gateway import CliRunner, Gateway, start_gateway
+from tests.support.gateway import CliRunner, Gateway, serve_home
 
 
 def _gateway(cli: CliRunner, server_keys: str) -> Iterator[Gateway]:
     config = cli.home / "config.toml"
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("[server]\n", f"[server]\n{server_keys}", 1), "utf-8")
-    airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
-    try:
-        yield from start_gateway(airlock)
-    finally:
-        airlock.close()
+    yield from serve_home(cli)
 
 
 @pytest.fixture

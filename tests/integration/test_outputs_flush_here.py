@@ -13,7 +13,6 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +21,10 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.domain.principals import Role
-from airlock.outputs.reference import model_digest
 from airlock.service import Actor, Airlock
-from airlock.settings import Settings
 from tests.support.gateway import CliRunner, Gateway, start_gateway
-from tests.support.openai_upstream import start_upstream
+from tests.support.openai_upstream import outputs_airlock, start_upstream
 
 TOKENS = list(range(65, 75))
 BODY: dict[str, Any] = {"prompt": [1], "max_tokens": 10}
@@ -84,19 +80,9 @@ def _upstream(hold: threading.Event) -> FastAPI:
 
 def _airlock(cli: CliRunner, tmp_path: Path, url: str) -> tuple[Airlock, str, Flushes]:
     """An airlock in front of ``url``, a researcher's token, and its store's flushes."""
-    (tmp_path / "m").mkdir()
-    (tmp_path / "m" / "w.bin").write_bytes(b"w")
-    config = cli.home / "config.toml"
-    config.write_text(  # flush_window_ms left at its default, 0
-        config.read_text()
-        + f'\n[outputs]\nupstream_url = "{url}"\nmodel = "m"\n'
-        + f'model_digest = "{model_digest(tmp_path / "m")}"\n'
-    )
-    airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
-    admin = Actor.local_operator()
-    for scope in (BudgetScope.TOKENS_ENCLAVE, BudgetScope.OUTPUT_ENCLAVE):
-        airlock.set_budget(admin, Budget(scope, ENCLAVE_SUBJECT, 10**6, timedelta(days=1)))
-    token = airlock.add_principal(admin, "rita", Role.RESEARCHER).token
+    # flush_window_ms left at its default, 0
+    airlock = outputs_airlock(cli, tmp_path, url, outputs="")
+    token = airlock.add_principal(Actor.local_operator(), "rita", Role.RESEARCHER).token
     flushes = Flushes()
     store = airlock._store
     sync: Callable[[], None] = store.sync

@@ -11,21 +11,18 @@ locked with the reason.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 
 from airlock.approvals.locks import LockScope
-from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.outputs.openai import Endpoint, Piece
 from airlock.outputs.reference import TransformersReference
 from airlock.service import Actor, Airlock
 from airlock.settings import Settings
 from tests.support.gateway import CliRunner
-from tests.support.openai_upstream import need_torch
+from tests.support.openai_upstream import need_torch, outputs_airlock
 
-DIGEST = "cd" * 32
 VOCAB = 256
 
 
@@ -33,8 +30,10 @@ class OneHotReference:
     """A stand-in model whose argmax is always the token that was emitted (an honest
     upstream at temperature 0), over a vocabulary of 256."""
 
-    digest = DIGEST
     vocab_size = VOCAB
+
+    def __init__(self, digest: str) -> None:
+        self.digest = digest
 
     def logits(self, prompt: Sequence[int], output: Sequence[int]) -> np.ndarray:
         rows = np.zeros((len(output), VOCAB))
@@ -51,18 +50,10 @@ class WithoutTokenizer(OneHotReference):
         return None
 
 
-def _airlock(cli: CliRunner) -> Airlock:
-    config = cli.home / "config.toml"
-    config.write_text(
-        config.read_text()
-        + '\n[outputs]\nupstream_url = "http://127.0.0.1:9"\nupstream_name = "vllm"\n'
-        + f'model = "m"\nmodel_digest = "{DIGEST}"\nlock_bits = 8\n'
-    )
-    airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
-    for scope in (BudgetScope.TOKENS_ENCLAVE, BudgetScope.OUTPUT_ENCLAVE):
-        budget = Budget(scope, ENCLAVE_SUBJECT, 10**6, timedelta(days=1))
-        airlock.set_budget(Actor.local_operator(), budget)
-    return airlock
+def _airlock(cli: CliRunner, folder: Path) -> Airlock:
+    """An airlock whose configured model is the one :class:`OneHotReference` stands for."""
+    settings = 'upstream_name = "vllm"\nlock_bits = 8\n'
+    return outputs_airlock(cli, folder, "http://127.0.0.1:9", outputs=settings)
 
 
 def _log(airlock: Airlock, caller: str, tokens: tuple[int, ...], text: str) -> None:
@@ -74,11 +65,15 @@ def _log(airlock: Airlock, caller: str, tokens: tuple[int, ...], text: str) -> N
 def test_a_token_outside_the_vocabulary_locks_the_upstream_and_the_run_completes(
     initialised_cli: CliRunner, tmp_path: Path
 ) -> None:
-    airlock = _airlock(initialised_cli)
+    airlock = _airlock(initialised_cli, tmp_path)
     try:
         _log(airlock, "rita", (65, 66, 67), "ABC")  # honest
         _log(airlock, "sam", (65, 70_000, 67), "A\x00C")  # no honest server sends 70000
-        report = airlock.verify_outputs(Actor.local_operator(), OneHotReference(), fraction=1.0)
+        report = airlock.verify_outputs(
+            Actor.local_operator(),
+            OneHotReference(airlock.settings.outputs.model_digest),
+            fraction=1.0,
+        )
         verdicts = {v.caller: v for v in report.verdicts}
         assert verdicts["rita"].unexplained_bits == 0 and not verdicts["rita"].unreplayable
         assert "70000 is outside the vocabulary" in verdicts["sam"].unreplayable
@@ -89,23 +84,30 @@ def test_a_token_outside_the_vocabulary_locks_the_upstream_and_the_run_completes
         assert "cannot be replayed" in locked[(LockScope.UPSTREAM, "vllm")]
         assert (LockScope.PRINCIPAL, "rita") not in locked
         # Recorded as verified with its bits, so the metrics see it and it is not redrawn.
-        again = airlock.verify_outputs(Actor.local_operator(), OneHotReference(), fraction=1.0)
+        again = airlock.verify_outputs(
+            Actor.local_operator(),
+            OneHotReference(airlock.settings.outputs.model_digest),
+            fraction=1.0,
+        )
         assert again.considered == 0
     finally:
         airlock.close()
 
 
 def test_text_that_is_not_what_the_token_ids_decode_to_locks_the_upstream(
-    initialised_cli: CliRunner,
+    initialised_cli: CliRunner, tmp_path: Path
 ) -> None:
     """Honest token ids, a different text: the ids replay exactly, so only the check of
     the text against them (its SHA-256 in the transcript) sees the payload."""
-    airlock = _airlock(initialised_cli)
+    airlock = _airlock(initialised_cli, tmp_path)
     try:
         _log(airlock, "rita", (65, 66, 67), "ABC")
         _log(airlock, "sam", (65, 66, 67), "W8X")  # three bytes of weights instead
         unchecked = airlock.verify_outputs(
-            Actor.local_operator(), WithoutTokenizer(), fraction=1.0, lock_bits=0
+            Actor.local_operator(),
+            WithoutTokenizer(airlock.settings.outputs.model_digest),
+            fraction=1.0,
+            lock_bits=0,
         )
         assert all(v.unexplained_bits == 0 for v in unchecked.verdicts)  # ids alone: honest
     finally:
@@ -114,7 +116,11 @@ def test_text_that_is_not_what_the_token_ids_decode_to_locks_the_upstream(
     try:
         _log(airlock, "rita", (65, 66, 67), "ABC")
         _log(airlock, "sam", (65, 66, 67), "W8X")
-        report = airlock.verify_outputs(Actor.local_operator(), OneHotReference(), fraction=1.0)
+        report = airlock.verify_outputs(
+            Actor.local_operator(),
+            OneHotReference(airlock.settings.outputs.model_digest),
+            fraction=1.0,
+        )
         verdicts = {v.caller: v for v in report.verdicts}
         flagged = [v for v in report.verdicts if v.unreplayable]
         assert [v.caller for v in flagged] == ["sam"]

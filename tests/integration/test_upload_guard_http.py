@@ -13,10 +13,9 @@ import numpy as np
 import pytest
 
 from airlock.budgets.limits import DEFAULT_SUBJECT, ENCLAVE_SUBJECT, Budget, BudgetScope
-from airlock.service import Actor, Airlock
-from airlock.settings import Settings
+from airlock.service import Actor
 from scripts.make_inspection_corpus import weights
-from tests.support.gateway import CliRunner, Gateway, start_gateway
+from tests.support.gateway import CliRunner, Gateway, serve_home
 from tests.support.uploads import folder_bytes, stream_upload
 
 GIB = 1024**3
@@ -36,11 +35,7 @@ def _gateway(cli: CliRunner, uploads: str = "") -> Iterator[Gateway]:
     if uploads:
         with (cli.home / "config.toml").open("a", encoding="utf-8") as config:
             config.write(f"\n[uploads]\n{uploads}\n")
-    airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
-    try:
-        yield from start_gateway(airlock)
-    finally:
-        airlock.close()
+    yield from serve_home(cli)
 
 
 @pytest.fixture

@@ -115,13 +115,18 @@ def start_gateway(airlock: Airlock) -> Iterator[Gateway]:
         sock.close()
 
 
-@pytest.fixture
-def gateway(initialised_cli: CliRunner) -> Iterator[Gateway]:
-    airlock = Airlock.from_settings(Settings.load(initialised_cli.env, initialised_cli.home))
+def serve_home(cli: CliRunner) -> Iterator[Gateway]:
+    """:func:`start_gateway` on the airlock of ``cli``'s home as its config now reads."""
+    airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
     try:
         yield from start_gateway(airlock)
     finally:
         airlock.close()
+
+
+@pytest.fixture
+def gateway(initialised_cli: CliRunner) -> Iterator[Gateway]:
+    yield from serve_home(initialised_cli)
 
 
 def export_from_threads(urls: Sequence[str], token: str, *, threads: int, each: int) -> list[str]:

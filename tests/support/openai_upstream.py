@@ -154,24 +154,34 @@ def start_upstream(app: FastAPI) -> Iterator[str]:
         sock.close()
 
 
-def serve_outputs(
-    cli: CliRunner, folder: Path, url: str, roles: tuple[Role, ...] = (Role.RESEARCHER,)
-) -> Iterator[tuple[Gateway, dict[Role, str]]]:
-    """A gateway in front of the upstream at ``url``: a stand-in model folder under
-    ``folder``, enclave output budgets set, ``flush_window_ms = 10``, and a principal
-    ``the-<role>`` per role (their tokens by role)."""
+def outputs_airlock(
+    cli: CliRunner, folder: Path, url: str, outputs: str = "flush_window_ms = 10\n"
+) -> Airlock:
+    """The airlock of ``cli``'s home with /v1 in front of the upstream at ``url``: a
+    stand-in model folder under ``folder`` (its digest configured), the ``[outputs]`` keys
+    in ``outputs`` besides, and enclave output budgets set."""
     (folder / "m").mkdir(exist_ok=True)
     (folder / "m" / "w.bin").write_bytes(b"w")
     config = cli.home / "config.toml"
     config.write_text(
         config.read_text()
         + f'\n[outputs]\nupstream_url = "{url}"\nmodel = "m"\n'
-        + f'model_digest = "{model_digest(folder / "m")}"\nflush_window_ms = 10\n'
+        + f'model_digest = "{model_digest(folder / "m")}"\n{outputs}'
     )
     airlock = Airlock.from_settings(Settings.load(cli.env, cli.home))
     admin = Actor.local_operator()
     for scope in (BudgetScope.TOKENS_ENCLAVE, BudgetScope.OUTPUT_ENCLAVE):
         airlock.set_budget(admin, Budget(scope, ENCLAVE_SUBJECT, 10**6, timedelta(days=1)))
+    return airlock
+
+
+def serve_outputs(
+    cli: CliRunner, folder: Path, url: str, roles: tuple[Role, ...] = (Role.RESEARCHER,)
+) -> Iterator[tuple[Gateway, dict[Role, str]]]:
+    """A gateway on :func:`outputs_airlock` (``flush_window_ms = 10``), with a principal
+    ``the-<role>`` per role (their tokens by role)."""
+    airlock = outputs_airlock(cli, folder, url)
+    admin = Actor.local_operator()
     tokens = {role: airlock.add_principal(admin, f"the-{role.value}", role).token for role in roles}
     try:
         for gateway in start_gateway(airlock):
