@@ -67,6 +67,7 @@ from airlock.errors import BudgetExceeded, InvalidInput, PolicyViolation, Source
 from airlock.ledger.records import LedgerRecord
 from airlock.outputs.batches import BATCH_RECORD, batch_root
 from airlock.outputs.openai import (
+    MAX_TOKEN_ID,
     Endpoint,
     Frame,
     Piece,
@@ -77,11 +78,13 @@ from airlock.outputs.openai import (
 )
 from airlock.outputs.transcript import (
     MAX_SEED,
+    MAX_TRANSCRIPT_BYTES,
     PROTOCOL,
     Transcript,
     TranscriptDigest,
     temperature_milli,
     text_sha256,
+    transcript_bound,
 )
 from airlock.outputs.upstream import HttpUpstream, Upstream
 from airlock.settings import OutputsSettings
@@ -101,6 +104,7 @@ MAX_EVENT_BYTES = 4 * 1024 * 1024  # one server-sent event of a stream
 # After a stream's [DONE], what is read (and discarded) so its connection can be reused.
 DRAIN_BYTES = 64 * 1024
 DRAIN_SECONDS = 0.25
+OUTPUT_ID_BYTES = len(str(MAX_TOKEN_ID - 1)) + 1  # an output id and its comma, at most
 # An open lease expired this long ago is taken for its owner's (a dead or stalled worker's)
 # and reclaimed; more than any clock skew between workers is expected to be. Exactness does
 # not depend on it: a stalled owner's late charge is refused and its response not sent.
@@ -202,6 +206,14 @@ class OutputGateway:
         s = self.settings
         seed = secrets.randbelow(MAX_SEED + 1)
         forced = force_request(endpoint, raw, model=s.model, seed=seed, max_tokens_cap=s.max_tokens)
+        if forced.prompt_tokens is not None and not self._fits(
+            caller, forced.prompt_tokens, forced.max_tokens
+        ):
+            raise InvalidInput(
+                f"a prompt of {len(forced.prompt_tokens)} token ids and {forced.max_tokens} "
+                "output tokens would not fit in one transcript: send a shorter prompt or "
+                "ask for fewer max_tokens"
+            )
         request_id = str(uuid.uuid4())
         max_bytes = forced.max_tokens * s.max_bytes_per_token
         now = self._clock.now()
@@ -509,9 +521,7 @@ class OutputGateway:
         tokens = tuple(t for p in pieces for t in p.tokens)
         text = "".join(p.text for p in pieces).encode()
         text_bytes = len(text)
-        prompt = admission.prompt_tokens or next(
-            (p.prompt_tokens for p in pieces if p.prompt_tokens), None
-        )
+        prompt = _prompt_of(admission, pieces)
         if prompt is None:
             raise SourceError(
                 "the upstream did not return the prompt's token ids, so the response cannot "
@@ -681,6 +691,7 @@ class OutputGateway:
             raise SourceError("the inference upstream's answer is not JSON") from e
         piece = read_piece(admission.endpoint, document, final=True)
         self._check(admission, len(piece.tokens), len(piece.text.encode()))
+        self._check_room(admission, _prompt_of(admission, [piece]))
         return piece
 
     def _frame(self, admission: Admission) -> Frame:
@@ -731,6 +742,7 @@ class OutputGateway:
         tokens = size = 0
         pending = b""
         frame = self._frame(admission)
+        prompt = admission.prompt_tokens
         async for chunk in reads:
             *lines, pending = (pending + chunk).split(b"\n")
             if len(pending) > MAX_EVENT_BYTES:
@@ -739,7 +751,16 @@ class OutputGateway:
             for piece in read:
                 tokens += len(piece.tokens)
                 size += len(piece.text.encode())
+                if prompt is None and piece.prompt_tokens:
+                    prompt = piece.prompt_tokens  # the one _record takes: the first given
+                    self._check_room(admission, prompt)
             self._check(admission, tokens, size)
+            if tokens and prompt is None:
+                # Its transcript could not be written at the end (nothing to replay from),
+                # after every token had left (docs/adr/0058).
+                raise SourceError(
+                    "the inference upstream streamed tokens before the prompt's token ids"
+                )
             pieces.extend(read)
             if out:
                 yield out
@@ -748,6 +769,31 @@ class OutputGateway:
                 return
         if pending.strip():
             raise SourceError("the inference upstream's stream ended inside an event")
+
+    def _fits(self, caller: str, prompt: Sequence[int], max_tokens: int) -> bool:
+        """Whether a transcript of ``prompt`` and up to ``max_tokens`` output ids can be
+        written (a transcript is at most a ledger record)."""
+        s = self.settings
+        strings = (caller, s.model, s.model_digest, s.upstream_name)
+        bound = transcript_bound(strings, prompt, max_tokens, OUTPUT_ID_BYTES)
+        return bound <= MAX_TRANSCRIPT_BYTES
+
+    def _check_room(self, admission: Admission, prompt: Sequence[int] | None) -> None:
+        """Before any token of the response leaves: that its transcript can be written.
+
+        Raises:
+            SourceError: the upstream's prompt token ids are too many for a transcript (a
+                stream's transcript failed only once every token had left: docs/adr/0058).
+        """
+        if (
+            prompt is not None
+            and admission.prompt_tokens is None  # the caller's: checked at admission
+            and not self._fits(admission.caller, prompt, admission.max_tokens)
+        ):
+            raise SourceError(
+                f"the inference upstream's {len(prompt)} prompt token ids and "
+                f"{admission.max_tokens} output tokens would not fit in one transcript"
+            )
 
     @staticmethod
     def _check(admission: Admission, tokens: int, size: int) -> None:
@@ -784,6 +830,14 @@ async def _drain(reads: AsyncIterator[bytes]) -> None:
                     return
     except Exception:  # noqa: BLE001 -- the response is complete: a failed drain only costs the connection
         return
+
+
+def _prompt_of(admission: Admission, pieces: Sequence[Piece]) -> tuple[int, ...] | None:
+    """The prompt a transcript records: the caller's token ids, or else the first non-empty
+    prompt ids the upstream sent (an empty list the caller sent is refused at admission)."""
+    if admission.prompt_tokens is not None:
+        return admission.prompt_tokens
+    return next((p.prompt_tokens for p in pieces if p.prompt_tokens), None)
 
 
 def _done() -> Awaitable[None]:

@@ -29,6 +29,9 @@ from airlock.errors import InvalidInput, SourceError
 from airlock.outputs.transcript import MAX_TEMPERATURE
 
 MAX_PROMPT_TOKENS = 1 << 20
+# Token ids above any vocabulary's: refused as read, so that a transcript's size is bounded
+# by its number of ids before its tokens leave (at most 9 bytes an id; docs/adr/0058).
+MAX_TOKEN_ID = 1 << 24
 _STRIPPED = ("logprobs", "token_ids", "prompt_token_ids", "prompt_logprobs")
 _REFUSED = ("logit_bias", "best_of", "guided_json", "guided_regex", "guided_choice")
 # What a caller may send: every key is forced, checked or harmless to the replay. Anything
@@ -178,9 +181,12 @@ def _prompt_tokens(endpoint: Endpoint, body: Mapping[str, Any]) -> tuple[int, ..
             raise InvalidInput("messages must be a list")
         return None
     prompt = body.get("prompt")
-    if isinstance(prompt, list) and all(type(t) is int and t >= 0 for t in prompt):
+    if isinstance(prompt, list) and all(type(t) is int and 0 <= t < MAX_TOKEN_ID for t in prompt):
         if len(prompt) > MAX_PROMPT_TOKENS:
             raise InvalidInput("the prompt is too long")
+        if not prompt:
+            # Not "no prompt ids given": the prompt would be the upstream's word (ADR 0058).
+            raise InvalidInput("the prompt is empty: send text or at least one token id")
         return tuple(prompt)
     if not isinstance(prompt, str):
         raise InvalidInput("prompt must be one string or one list of token ids")
@@ -334,8 +340,12 @@ def read_events(
 def _token_list(value: object) -> tuple[int, ...] | None:
     if value is None:
         return None
-    if not isinstance(value, list) or not all(type(t) is int and t >= 0 for t in value):
-        raise SourceError("the upstream's token ids are not a list of non-negative integers")
+    if not isinstance(value, list) or not all(
+        type(t) is int and 0 <= t < MAX_TOKEN_ID for t in value
+    ):
+        raise SourceError(
+            f"the upstream's token ids are not a list of non-negative integers below {MAX_TOKEN_ID}"
+        )
     return tuple(value)
 
 
@@ -358,4 +368,6 @@ def _logprob_tokens(value: object) -> tuple[int, ...] | None:
             ids.append(int(name[len(_TOKEN_ID_PREFIX) :]))
         except ValueError:
             return None
-    return tuple(ids)
+    # Through the same bound as token_ids: a negative id was refused only when the
+    # transcript was written, after a stream's tokens had left (docs/adr/0058).
+    return _token_list(ids)

@@ -13,12 +13,15 @@ from typing import Any, NewType
 
 from airlock.domain.names import sha256_hex
 from airlock.errors import InvalidInput
-from airlock.ledger.records import canonical_json, canonical_json_of_checked
+from airlock.ledger.records import MAX_RECORD_BYTES, canonical_json, canonical_json_of_checked
 
 PROTOCOL = "airlock-gumbel-v1"  # the sampling protocol, see airlock.outputs.protocol
 MAX_SEED = 2**63 - 1  # what OpenAI-compatible servers accept as a seed
 MAX_TEMPERATURE = 2.0
 TranscriptDigest = NewType("TranscriptDigest", str)  # hex SHA-256 of the canonical transcript
+# A transcript's bytes besides its token ids and free strings (keys, seed, temperature, the
+# request id, time and text digest), with room to spare.
+FRAME_BYTES = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,21 @@ class Transcript:
             )
         except (KeyError, TypeError) as e:
             raise InvalidInput(f"transcript is malformed: {e}") from e
+
+
+def transcript_bound(
+    strings: Sequence[str], prompt: Sequence[int], outputs: int, output_id_bytes: int
+) -> int:
+    """At least the bytes of a transcript with these free strings (model, caller, ...),
+    this prompt and up to ``outputs`` output ids of at most ``output_id_bytes - 1`` digits
+    each; never less, so a transcript bounded here below :data:`MAX_TRANSCRIPT_BYTES` can be
+    written. One ``max`` over the prompt, no encoding (it runs before a stream starts)."""
+    prompt_id_bytes = len(str(max(prompt, default=0))) + 1
+    escaped = 6 * sum(len(s) for s in strings)  # "\u001f" is the longest a character gets
+    return FRAME_BYTES + escaped + len(prompt) * prompt_id_bytes + outputs * output_id_bytes
+
+
+MAX_TRANSCRIPT_BYTES = MAX_RECORD_BYTES  # what canonical JSON writes (to_bytes refuses more)
 
 
 def text_sha256(encoded: bytes) -> str:

@@ -95,7 +95,12 @@ class HttpUpstream:
         data = json.dumps(body, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json"}
         try:
-            async with self._http().post(self.base_url + path, data=data, headers=headers) as r:
+            # Redirects are not followed: the forced request went to wherever the upstream
+            # named, and that host's answer came back as the upstream's (docs/adr/0058); a
+            # 3xx is an answer other than 200, refused as such.
+            async with self._http().post(
+                self.base_url + path, data=data, headers=headers, allow_redirects=False
+            ) as r:
                 yield r.status, _reads(r)
         except (aiohttp.ClientError, TimeoutError) as e:
             raise SourceError(
