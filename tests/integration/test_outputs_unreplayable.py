@@ -10,12 +10,18 @@ locked with the reason.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from airlock.approvals.locks import LockScope
+from airlock.errors import TamperedState
+from airlock.ledger.records import canonical_json
 from airlock.outputs.openai import Endpoint, Piece
 from airlock.outputs.reference import TransformersReference
 from airlock.service import Actor, Airlock
@@ -158,3 +164,32 @@ def test_a_model_folder_with_a_tokenizer_gives_the_texts_an_honest_server_writes
     (tmp_path / "tokenizer.json").unlink()
     (tmp_path / "tokenizer_config.json").unlink()
     assert TransformersReference.from_directory(tmp_path).texts([1], [4]) is None
+
+
+def test_a_transcript_rewritten_after_commit_stops_the_run(
+    initialised_cli: CliRunner, tmp_path: Path
+) -> None:
+    """A dishonest response (a token past the vocabulary) rewritten in the database into an
+    honest one, body and digest both, after its batch was committed: before, the verifier
+    replayed the rewrite, passed it and marked it verified (docs/adr/0058)."""
+    airlock = _airlock(initialised_cli, tmp_path)
+    try:
+        _log(airlock, "sam", (65, 70_000, 67), "A\x00C")
+        assert airlock.commit_outputs() is not None
+        database = initialised_cli.home / "airlock.db"
+        with sqlite3.connect(database) as db:
+            digest, body = db.execute("SELECT digest, body FROM output_transcripts").fetchone()
+            honest = json.loads(body) | {"output_tokens": [65, 66, 67]}
+            rewritten = canonical_json(honest)
+            db.execute(
+                "UPDATE output_transcripts SET body = ?, digest = ? WHERE digest = ?",
+                (rewritten.decode(), hashlib.sha256(rewritten).hexdigest(), digest),
+            )
+        with pytest.raises(TamperedState, match="not the ones its ledger record commits to"):
+            airlock.verify_outputs(
+                Actor.local_operator(),
+                OneHotReference(airlock.settings.outputs.model_digest),
+                fraction=1.0,
+            )
+    finally:
+        airlock.close()

@@ -25,8 +25,9 @@ from datetime import datetime, timedelta
 from airlock.approvals.locks import Lock, LockScope
 from airlock.audit import AuditLog
 from airlock.clock import Clock
-from airlock.errors import InvalidInput
+from airlock.errors import InvalidInput, TamperedState
 from airlock.ledger.records import LedgerRecord
+from airlock.outputs.batches import BATCH_RECORD, batch_root
 from airlock.outputs.reference import ReferenceModel
 from airlock.outputs.scoring import ResponseScore, TokenScore, score_response
 from airlock.outputs.transcript import Transcript, TranscriptDigest, text_sha256
@@ -137,6 +138,7 @@ def verify_outputs(
     signed = ledger.checkpoint()
     beacon = beacon_of(signed.text)
     candidates = store.outputs.unverified(signed.checkpoint.size, options.limit)
+    _check_batches(store, ledger, {c.batch_index for c in candidates})
     chosen = [c for c in candidates if selected(beacon, c.digest, options.fraction)]
     started = timer()
     verdicts = [_replay(c, reference, options.tolerance) for c in chosen]
@@ -218,6 +220,32 @@ def verify_outputs(
         ledger_index=index,
         replay_seconds=replay_seconds,
     )
+
+
+def _check_batches(store: Store, ledger: AuditLog, indexes: set[int | None]) -> None:
+    """That the stored digests of each batch are still the ones its ledger record's root
+    commits to (each body hashes to its digest: the store checks that as it reads).
+
+    Raises:
+        TamperedState: a batch's rows were changed, added or removed after it was
+            committed: what would be replayed is not what left (docs/adr/0058).
+        LedgerIntegrityError: the batch's ledger entry is gone or its seal fails.
+    """
+    for index in sorted(i for i in indexes if i is not None):
+        record = ledger.checked_record(index)
+        details = record.get("details")
+        digests = store.outputs.batch(index)
+        if (
+            record.get("kind") != BATCH_RECORD
+            or not isinstance(details, dict)
+            or details.get("root") != batch_root(digests).hex()
+            or details.get("count") != str(len(digests))
+        ):
+            raise TamperedState(
+                f"the transcripts of output batch {index} are not the ones its ledger record "
+                "commits to: they were changed after commit, so nothing of it is replayed "
+                "(restore the database from a backup and find who wrote to it)"
+            )
 
 
 def _replay(row: StoredTranscript, reference: ReferenceModel, tolerance: float) -> ResponseVerdict:
