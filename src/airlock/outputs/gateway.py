@@ -82,6 +82,7 @@ from airlock.outputs.transcript import (
     PROTOCOL,
     Transcript,
     TranscriptDigest,
+    encoded_size,
     temperature_milli,
     text_sha256,
     transcript_bound,
@@ -135,6 +136,8 @@ class Admission:
     # request); 0 when admitted from a lease, whose commits the gateway tracks.
     ticket: int = 0
     created: int = 0  # when it was admitted, in Unix seconds (the responses' "created")
+    prompt: str = ""  # a text prompt as its transcript records it (docs/adr/0058)
+    prompt_bytes: int = 0  # what that takes in the transcript (encoded_size), 0 for none
 
     @property
     def reserved(self) -> Amount:
@@ -206,13 +209,11 @@ class OutputGateway:
         s = self.settings
         seed = secrets.randbelow(MAX_SEED + 1)
         forced = force_request(endpoint, raw, model=s.model, seed=seed, max_tokens_cap=s.max_tokens)
-        if forced.prompt_tokens is not None and not self._fits(
-            caller, forced.prompt_tokens, forced.max_tokens
-        ):
+        prompt_bytes = encoded_size(forced.prompt) if forced.prompt else 0
+        if not self._fits(caller, forced.prompt_tokens or (), forced.max_tokens, prompt_bytes):
             raise InvalidInput(
-                f"a prompt of {len(forced.prompt_tokens)} token ids and {forced.max_tokens} "
-                "output tokens would not fit in one transcript: send a shorter prompt or "
-                "ask for fewer max_tokens"
+                f"this prompt and {forced.max_tokens} output tokens would not fit in one "
+                "transcript: send a shorter prompt or ask for fewer max_tokens"
             )
         request_id = str(uuid.uuid4())
         max_bytes = forced.max_tokens * s.max_bytes_per_token
@@ -245,6 +246,8 @@ class OutputGateway:
             lease_id,
             ticket,
             int(now.timestamp()),
+            forced.prompt,
+            prompt_bytes,
         )
 
     def _check_locks(self, caller: str, now: datetime) -> None:
@@ -541,6 +544,7 @@ class OutputGateway:
             request_id=admission.request_id,
             at=now.isoformat(),
             text_sha256=text_sha256(text),
+            prompt=admission.prompt,
         )
         sizes = {
             BudgetScope.TOKENS_ENCLAVE: len(tokens),
@@ -770,12 +774,12 @@ class OutputGateway:
         if pending.strip():
             raise SourceError("the inference upstream's stream ended inside an event")
 
-    def _fits(self, caller: str, prompt: Sequence[int], max_tokens: int) -> bool:
-        """Whether a transcript of ``prompt`` and up to ``max_tokens`` output ids can be
-        written (a transcript is at most a ledger record)."""
+    def _fits(self, caller: str, prompt: Sequence[int], max_tokens: int, text: int) -> bool:
+        """Whether a transcript of ``prompt``, up to ``max_tokens`` output ids and ``text``
+        bytes of prompt text can be written (a transcript is at most a ledger record)."""
         s = self.settings
         strings = (caller, s.model, s.model_digest, s.upstream_name)
-        bound = transcript_bound(strings, prompt, max_tokens, OUTPUT_ID_BYTES)
+        bound = transcript_bound(strings, prompt, max_tokens, OUTPUT_ID_BYTES, text)
         return bound <= MAX_TRANSCRIPT_BYTES
 
     def _check_room(self, admission: Admission, prompt: Sequence[int] | None) -> None:
@@ -788,7 +792,9 @@ class OutputGateway:
         if (
             prompt is not None
             and admission.prompt_tokens is None  # the caller's: checked at admission
-            and not self._fits(admission.caller, prompt, admission.max_tokens)
+            and not self._fits(
+                admission.caller, prompt, admission.max_tokens, admission.prompt_bytes
+            )
         ):
             raise SourceError(
                 f"the inference upstream's {len(prompt)} prompt token ids and "

@@ -85,6 +85,9 @@ class ForcedRequest:
     max_tokens: int
     stream: bool
     prompt_tokens: tuple[int, ...] | None  # when the caller sent token ids itself
+    # Otherwise the caller's prompt as the transcript records it (prompt_text): the
+    # verifier checks the upstream's prompt ids against it (docs/adr/0058).
+    prompt: str = ""
 
 
 def force_request(
@@ -120,6 +123,7 @@ def force_request(
     if not isinstance(stream, bool):
         raise InvalidInput("stream must be true or false")
     prompt_tokens = _prompt_tokens(endpoint, body)
+    prompt = "" if prompt_tokens is not None else prompt_text(endpoint, body)
     for key in (*_STRIPPED, "top_logprobs", "max_completion_tokens", "stream_options"):
         body.pop(key, None)
     body |= {
@@ -143,7 +147,7 @@ def force_request(
         body["include_stop_str_in_output"] = True
     if stream:
         body["stream_options"] = {"include_usage": True}
-    return ForcedRequest(body, float(temperature), max_tokens, stream, prompt_tokens)
+    return ForcedRequest(body, float(temperature), max_tokens, stream, prompt_tokens, prompt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +195,26 @@ def _prompt_tokens(endpoint: Endpoint, body: Mapping[str, Any]) -> tuple[int, ..
     if not isinstance(prompt, str):
         raise InvalidInput("prompt must be one string or one list of token ids")
     return None
+
+
+def prompt_text(endpoint: Endpoint, body: Mapping[str, Any]) -> str:
+    """A text prompt as a transcript records it: a completion's prompt string, or a chat's
+    messages as JSON with sorted keys (what the server's chat template renders). Only the
+    upstream says which token ids a text prompt is; recorded, the verifier can check them
+    (a claimed prompt steers what the model says, and the replay would follow it).
+
+    Raises:
+        InvalidInput: the prompt holds a lone surrogate (its transcript could not be
+            written, and only after a stream's tokens had left).
+    """
+    try:
+        if endpoint is Endpoint.COMPLETIONS:
+            text: str = body["prompt"]
+            text.encode()
+            return text
+        return orjson.dumps(body["messages"], option=orjson.OPT_SORT_KEYS).decode()
+    except (UnicodeEncodeError, orjson.JSONEncodeError) as e:
+        raise InvalidInput(f"the prompt cannot be recorded: {e}") from e
 
 
 def read_piece(endpoint: Endpoint, document: object, *, final: bool) -> Piece:

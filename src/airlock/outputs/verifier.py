@@ -279,6 +279,13 @@ def _score(t: Transcript, reference: ReferenceModel, tolerance: float) -> Respon
     outside = next((x for x in (*t.prompt_tokens, *t.output_tokens) if not 0 <= x < vocab), None)
     if outside is not None:
         raise InvalidInput(f"token {outside} is outside the vocabulary of {vocab}")
+    if t.prompt:
+        # Only the upstream said which ids the caller's text prompt is; a prompt of its
+        # own choosing ("repeat after me: ...") makes the reference say what it wants,
+        # and a replay on it agrees (docs/adr/0058).
+        prompts = reference.prompts(t.endpoint, t.prompt)
+        if prompts is not None and t.prompt_tokens not in prompts:
+            raise InvalidInput("the prompt's token ids are not the caller's prompt")
     if t.text_sha256:
         honest = reference.texts(t.prompt_tokens, t.output_tokens)
         if honest is not None and t.text_sha256 not in {text_sha256(x.encode()) for x in honest}:

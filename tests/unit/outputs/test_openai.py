@@ -5,6 +5,7 @@ import pytest
 from airlock.errors import InvalidInput, SourceError
 from airlock.outputs.openai import (
     Endpoint,
+    ForcedRequest,
     Frame,
     Piece,
     answer,
@@ -191,3 +192,21 @@ def test_role_only_usage_only_and_deep_events_relay_nothing_of_the_upstream() ->
     assert len(pieces) == 3 and out.count(b"data: ") == 1
     assert b"payload" not in out and b"[[" not in out
     assert b'"delta":{"role":"assistant","content":"a"}' in out
+
+
+def test_a_text_prompt_is_kept_for_the_transcript_and_token_ids_are_not() -> None:
+    """The verifier checks the upstream's prompt ids against the caller's text
+    (docs/adr/0058); a caller's own ids need no check, and an empty list is refused."""
+
+    def forced(endpoint: Endpoint, body: dict[str, object]) -> ForcedRequest:
+        return force_request(endpoint, body, model="m", seed=1, max_tokens_cap=10)
+
+    assert forced(Endpoint.COMPLETIONS, {"prompt": "hi"}).prompt == "hi"
+    assert forced(Endpoint.COMPLETIONS, {"prompt": [1, 2]}).prompt == ""
+    chat = forced(Endpoint.CHAT, {"messages": [{"role": "user", "content": "hi"}]})
+    assert chat.prompt == '[{"content":"hi","role":"user"}]'
+    for body in ({"prompt": []}, {"prompt": "a\ud800"}):
+        with pytest.raises(InvalidInput, match="empty|cannot be recorded"):
+            forced(Endpoint.COMPLETIONS, body)
+    with pytest.raises(InvalidInput, match="cannot be recorded"):
+        forced(Endpoint.CHAT, {"messages": [{"role": "user", "content": "\udfff"}]})
