@@ -205,8 +205,9 @@ def test_a_text_prompt_is_kept_for_the_transcript_and_token_ids_are_not() -> Non
     assert forced(Endpoint.COMPLETIONS, {"prompt": [1, 2]}).prompt == ""
     chat = forced(Endpoint.CHAT, {"messages": [{"role": "user", "content": "hi"}]})
     assert chat.prompt == '[{"content":"hi","role":"user"}]'
-    for body in ({"prompt": []}, {"prompt": "a\ud800"}):
-        with pytest.raises(InvalidInput, match="empty|cannot be recorded"):
-            forced(Endpoint.COMPLETIONS, body)
+    with pytest.raises(InvalidInput, match="empty"):
+        forced(Endpoint.COMPLETIONS, {"prompt": []})
+    with pytest.raises(InvalidInput, match="cannot be recorded"):
+        forced(Endpoint.COMPLETIONS, {"prompt": "a\ud800"})
     with pytest.raises(InvalidInput, match="cannot be recorded"):
         forced(Endpoint.CHAT, {"messages": [{"role": "user", "content": "\udfff"}]})
