@@ -12,11 +12,14 @@ event instead.
 
 Also here: an upstream that answers with a redirect. The gateway's HTTP client followed
 it, sending the caller's forced request to wherever the upstream named (another host the
-gateway reaches and the upstream may not) and relaying that host's answer.
+gateway reaches and the upstream may not) and relaying that host's answer. And one that
+answers compressed: the client asked for gzip and inflated whatever came, before any of
+the gateway's bounds saw a byte (a thousandfold, for gzip).
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,6 +81,20 @@ def _elsewhere() -> FastAPI:
     async def completions() -> Response:
         choice = {"index": 0, "text": "ELSEWHERE", "token_ids": [69] * 9, "finish_reason": "stop"}
         return JSONResponse({"choices": [choice | {"prompt_token_ids": [1, 2, 3]}]})
+
+    return app
+
+
+def _gzip_upstream() -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/v1/completions")
+    async def completions() -> Response:
+        choice = {"index": 0, "text": "ABC", "token_ids": [65, 66, 67], "finish_reason": "stop"}
+        document = {"choices": [choice | {"prompt_token_ids": [1, 2, 3]}]}
+        body = gzip.compress(json.dumps(document).encode())
+        headers = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+        return Response(body, headers=headers)
 
     return app
 
@@ -145,3 +162,15 @@ def test_a_redirect_from_the_upstream_is_not_followed(
                     assert "ELSEWHERE" not in answer.text
                     raw = _stream(gateway, token, [1, 2, 3])
                     assert b"ELSEWHERE" not in raw
+
+
+def test_a_compressed_answer_is_refused_not_inflated(
+    initialised_cli: CliRunner, tmp_path: Path
+) -> None:
+    for url in start_upstream(_gzip_upstream()):
+        for gateway, token in _serve(initialised_cli, tmp_path, url):
+            with gateway.client(token) as http:
+                body = {"prompt": [1, 2, 3], "max_tokens": 16}
+                answer = http.post("/v1/completions", json=body)
+            assert answer.status_code == 503, answer.text
+            assert "ABC" not in answer.text
