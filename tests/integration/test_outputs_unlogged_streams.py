@@ -19,6 +19,7 @@ the gateway's bounds saw a byte (a thousandfold, for gzip).
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 from collections.abc import Iterator
@@ -29,12 +30,43 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
+from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetScope
 from airlock.domain.principals import Role
+from airlock.service import Actor, Airlock
 from tests.support.gateway import CliRunner, Gateway
 from tests.support.openai_upstream import serve_outputs, start_upstream
+from tests.support.waiting import wait_until
 
 TOKENS = list(range(65, 81))
 TEXT = bytes(TOKENS).decode()
+KEY = (BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT)
+
+
+def _charged(airlock: Airlock) -> int:
+    """Counted against the enclave's token budget, less what leases hold unused."""
+    operator = Actor.local_operator()
+    used = {b.key: n for b, n in airlock.budget_usage(operator)}
+    return used[KEY] - airlock.budget_leased(operator).get(KEY, 0)
+
+
+def _slow_upstream() -> FastAPI:
+    """Streams 16 tokens, one event every 50 ms."""
+    app = FastAPI()
+
+    @app.post("/v1/completions")
+    async def completions() -> Response:
+        async def events() -> Any:
+            for i, token in enumerate(TOKENS):
+                choice: dict[str, Any] = {"index": 0, "text": chr(token), "token_ids": [token]}
+                if i == 0:
+                    choice["prompt_token_ids"] = [1, 2, 3]
+                yield f"data: {json.dumps({'choices': [choice]})}\n\n".encode()
+                await asyncio.sleep(0.05)
+            yield b"data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return app
 
 
 def _streaming_upstream(prompt_ids: list[int] | None, *, negative: bool = False) -> FastAPI:
@@ -174,3 +206,31 @@ def test_a_compressed_answer_is_refused_not_inflated(
                 answer = http.post("/v1/completions", json=body)
             assert answer.status_code == 503, answer.text
             assert "ABC" not in answer.text
+
+
+def test_a_caller_that_leaves_mid_stream_is_charged_the_whole_reservation_and_logged(
+    initialised_cli: CliRunner, tmp_path: Path
+) -> None:
+    """The tokens relayed before the caller hung up are in a transcript, and the budgets
+    keep the stream's whole reservation (what left cannot be known exactly)."""
+    for url in start_upstream(_slow_upstream()):
+        for gateway, token in _serve(initialised_cli, tmp_path, url):
+            body = {"max_tokens": 16, "stream": True, "prompt": [1, 2, 3]}
+            received = ""
+            with (
+                gateway.client(token) as http,
+                http.stream("POST", "/v1/completions", json=body) as r,
+            ):
+                for line in r.iter_lines():
+                    if line.startswith("data: {"):
+                        received += json.loads(line[6:])["choices"][0]["text"]
+                    if len(received) >= 3:
+                        break  # the caller hangs up after three tokens
+            airlock = gateway.airlock
+            wait_until(
+                lambda: airlock.output_metrics().totals.responses == 1,  # noqa: B023 -- called here
+                "the partial stream's transcript",
+            )
+            logged = airlock.output_metrics().totals
+            assert len(received) <= logged.tokens < len(TOKENS)
+            assert _charged(airlock) == 16  # the whole reservation
