@@ -63,6 +63,10 @@ _ACCEPTED = frozenset(
     }
 )
 _ACCEPTED_BY_ENDPOINT = {"completions": _ACCEPTED | {"prompt"}, "chat": _ACCEPTED | {"messages"}}
+# What a chat message may hold: text a chat template renders, nothing the server fetches
+# or runs (docs/adr/0058).
+_MESSAGE_KEYS = frozenset({"role", "content", "name"})
+_ROLES = ("system", "developer", "user", "assistant")
 _TOKEN_ID_PREFIX = "token_id:"  # noqa: S105 -- vLLM's token naming, not a secret
 # The only finish reasons that leave: with n = 1 and no tools or guided decoding these are
 # all an honest server sends for a response that ended (vLLM's "abort" ends nothing).
@@ -181,8 +185,11 @@ def _temperature(value: object) -> float:
 def _prompt_tokens(endpoint: Endpoint, body: Mapping[str, Any]) -> tuple[int, ...] | None:
     """The caller's prompt as token ids, when it sent them; validates the prompt's shape."""
     if endpoint is Endpoint.CHAT:
-        if not isinstance(body.get("messages"), list):
+        messages = body.get("messages")
+        if not isinstance(messages, list):
             raise InvalidInput("messages must be a list")
+        for message in messages:
+            _check_message(message)
         return None
     prompt = body.get("prompt")
     if isinstance(prompt, list) and all(type(t) is int and 0 <= t < MAX_TOKEN_ID for t in prompt):
@@ -195,6 +202,36 @@ def _prompt_tokens(endpoint: Endpoint, body: Mapping[str, Any]) -> tuple[int, ..
     if not isinstance(prompt, str):
         raise InvalidInput("prompt must be one string or one list of token ids")
     return None
+
+
+def _check_message(message: object) -> None:
+    """Raises: InvalidInput unless ``message`` is text a chat template renders: a role of
+    :data:`_ROLES`, string content (or a list of text parts) and at most a name. Image,
+    audio and video parts name URLs the server fetches beside the weights, and tool calls
+    and results need tools (refused): none of them can be replayed (docs/adr/0058)."""
+    if not isinstance(message, dict) or not set(message) <= _MESSAGE_KEYS:
+        raise InvalidInput(
+            "each message must be an object of role, content and optionally name, nothing else"
+        )
+    if message.get("role") not in _ROLES:
+        raise InvalidInput(f"a message's role must be one of {', '.join(_ROLES)}")
+    if not isinstance(message.get("name", ""), str):
+        raise InvalidInput("a message's name must be a string")
+    content = message.get("content")
+    if isinstance(content, str):
+        return
+    if isinstance(content, list) and all(
+        isinstance(p, dict)
+        and set(p) == {"type", "text"}
+        and p["type"] == "text"
+        and isinstance(p["text"], str)
+        for p in content
+    ):
+        return
+    raise InvalidInput(
+        "a message's content must be text (a string, or a list of text parts): images, "
+        "audio, video and files are not accepted through the airlock"
+    )
 
 
 def prompt_text(endpoint: Endpoint, body: Mapping[str, Any]) -> str:

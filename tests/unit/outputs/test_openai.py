@@ -211,3 +211,32 @@ def test_a_text_prompt_is_kept_for_the_transcript_and_token_ids_are_not() -> Non
         forced(Endpoint.COMPLETIONS, {"prompt": "a\ud800"})
     with pytest.raises(InvalidInput, match="cannot be recorded"):
         forced(Endpoint.CHAT, {"messages": [{"role": "user", "content": "\udfff"}]})
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "http://x/"}}]},
+        {"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": "AA"}}]},
+        {"role": "tool", "content": "42", "tool_call_id": "c1"},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1"}]},
+        {"role": "user", "content": "hi", "chat_template_kwargs": {}},
+        "hi",
+    ],
+    ids=["image", "audio", "tool-result", "tool-call", "extra-key", "not-an-object"],
+)
+def test_chat_messages_are_text_only(message: object) -> None:
+    """A message part naming a URL is fetched by the server, beside the weights; tool
+    messages need the tools that are refused. Neither can be replayed (docs/adr/0058)."""
+    with pytest.raises(InvalidInput, match="message"):
+        _force({"messages": [message]}, Endpoint.CHAT)
+
+
+def test_text_messages_are_accepted() -> None:
+    parts = [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]
+    messages = [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": parts, "name": "rita"},
+        {"role": "assistant", "content": "ok"},
+    ]
+    assert _force({"messages": messages}, Endpoint.CHAT)["messages"] == messages
