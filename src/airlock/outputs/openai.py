@@ -127,6 +127,8 @@ def force_request(
     if not isinstance(stream, bool):
         raise InvalidInput("stream must be true or false")
     prompt_tokens = _prompt_tokens(endpoint, body)
+    if endpoint is Endpoint.CHAT:
+        body["messages"] = [_text_message(m) for m in body["messages"]]
     prompt = "" if prompt_tokens is not None else prompt_text(endpoint, body)
     for key in (*_STRIPPED, "top_logprobs", "max_completion_tokens", "stream_options"):
         body.pop(key, None)
@@ -188,8 +190,6 @@ def _prompt_tokens(endpoint: Endpoint, body: Mapping[str, Any]) -> tuple[int, ..
         messages = body.get("messages")
         if not isinstance(messages, list):
             raise InvalidInput("messages must be a list")
-        for message in messages:
-            _check_message(message)
         return None
     prompt = body.get("prompt")
     if isinstance(prompt, list) and all(type(t) is int and 0 <= t < MAX_TOKEN_ID for t in prompt):
@@ -204,8 +204,12 @@ def _prompt_tokens(endpoint: Endpoint, body: Mapping[str, Any]) -> tuple[int, ..
     return None
 
 
-def _check_message(message: object) -> None:
-    """Raises: InvalidInput unless ``message`` is text a chat template renders: a role of
+def _text_message(message: object) -> dict[str, Any]:
+    """``message`` as forwarded and recorded: a list of text parts joined into one string
+    with newlines, as vLLM joins them for a template of string content (so that the server
+    and the verifier's template render the same text, whatever the template expects).
+
+    Raises: InvalidInput unless ``message`` is text a chat template renders: a role of
     :data:`_ROLES`, string content (or a list of text parts) and at most a name. Image,
     audio and video parts name URLs the server fetches beside the weights, and tool calls
     and results need tools (refused): none of them can be replayed (docs/adr/0058)."""
@@ -219,7 +223,7 @@ def _check_message(message: object) -> None:
         raise InvalidInput("a message's name must be a string")
     content = message.get("content")
     if isinstance(content, str):
-        return
+        return message
     if isinstance(content, list) and all(
         isinstance(p, dict)
         and set(p) == {"type", "text"}
@@ -227,7 +231,7 @@ def _check_message(message: object) -> None:
         and isinstance(p["text"], str)
         for p in content
     ):
-        return
+        return message | {"content": "\n".join(p["text"] for p in content)}
     raise InvalidInput(
         "a message's content must be text (a string, or a list of text parts): images, "
         "audio, video and files are not accepted through the airlock"
