@@ -691,7 +691,7 @@ class OutputGateway:
             raise SourceError(f"the inference upstream answered {status}: {shown}")
         try:
             document = json.loads(content)
-        except ValueError as e:
+        except (ValueError, RecursionError) as e:  # RecursionError: nested past the stack
             raise SourceError("the inference upstream's answer is not JSON") from e
         piece = read_piece(admission.endpoint, document, final=True)
         self._check(admission, len(piece.tokens), len(piece.text.encode()))
