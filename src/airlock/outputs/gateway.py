@@ -6,7 +6,9 @@ Order matters for failing closed: the budgets are reserved for the most a respon
 asked, so no interleaving of concurrent requests can exceed a limit; once the response is
 known the reservations shrink to what it used. A response the gateway cannot log (no token
 ids, more tokens or bytes than reserved) never reaches the caller; a stream that fails
-half-way keeps its full reservation (its tokens may have left).
+half-way keeps its full reservation (its tokens may have left). Whatever would make a
+stream's transcript fail to be written is checked before its first token leaves: its
+prompt ids are known, and a transcript of them and ``max_tokens`` ids fits (docs/adr/0058).
 
 With ``lease_requests > 0`` (the default; docs/adr/0020 decision 6) the reservation is
 taken in memory from a block of the caller's budgets this worker leased from the database
