@@ -85,6 +85,8 @@ def test_the_gate_the_error_table_and_request_ids_hold(
         assert len(document["airlock"]["transcript"]) == 64
         not_json = rita.post("/v1/completions", content=b"{", headers={"X-Request-Id": "abc-2"})
         assert not_json.status_code == 400 and not_json.headers["X-Request-Id"] == "abc-2"
+        deep = rita.post("/v1/completions", content=b"[" * 200_000 + b"]" * 200_000)
+        assert deep.status_code == 400, deep.text  # before: RecursionError, a 500
         too_large = rita.post("/v1/completions", content=b" " * (MAX_JSON_BODY_BYTES + 1))
         assert too_large.status_code == 413
     assert gateway.airlock.output_metrics().totals.responses == 1

@@ -10,18 +10,24 @@ locked with the reason.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from airlock.approvals.locks import LockScope
+from airlock.errors import InvalidInput, TamperedState
+from airlock.ledger.records import canonical_json
 from airlock.outputs.openai import Endpoint, Piece
 from airlock.outputs.reference import TransformersReference
 from airlock.service import Actor, Airlock
 from airlock.settings import Settings
 from tests.support.gateway import CliRunner
-from tests.support.openai_upstream import need_torch, outputs_airlock
+from tests.support.openai_upstream import chat_prompt, encode, need_torch, outputs_airlock
 
 VOCAB = 256
 
@@ -44,9 +50,17 @@ class OneHotReference:
     def texts(self, prompt: Sequence[int], output: Sequence[int]) -> tuple[str, ...] | None:
         return (bytes(output).decode("latin-1"),)  # token i is byte i
 
+    def prompts(self, endpoint: str, prompt: str) -> tuple[tuple[int, ...], ...] | None:
+        if endpoint == "chat":
+            return (tuple(chat_prompt(json.loads(prompt))),)
+        return (tuple(encode(prompt)),)
+
 
 class WithoutTokenizer(OneHotReference):
     def texts(self, prompt: Sequence[int], output: Sequence[int]) -> tuple[str, ...] | None:
+        return None
+
+    def prompts(self, endpoint: str, prompt: str) -> tuple[tuple[int, ...], ...] | None:
         return None
 
 
@@ -155,6 +169,74 @@ def test_a_model_folder_with_a_tokenizer_gives_the_texts_an_honest_server_writes
     GPT2LMHeadModel(config).save_pretrained(tmp_path)
     reference = TransformersReference.from_directory(tmp_path)
     assert reference.texts([1, 2, 3], [4, 5, 50]) == ("w4 w5", " w4 w5")  # </s> skipped
+    assert (2, 3) in (reference.prompts("completions", "w2 w3") or ())
+    with pytest.raises(InvalidInput, match="no chat template"):  # unchecked: not passed
+        reference.prompts("chat", '[{"content":"w2","role":"user"}]')
+    fast.chat_template = "{% for m in messages %}{{ m['content'] }} {% endfor %}w9"
+    fast.save_pretrained(tmp_path)
+    templated = TransformersReference.from_directory(tmp_path)
+    assert (2, 3, 9) in (templated.prompts("chat", '[{"content":"w2 w3","role":"user"}]') or ())
     (tmp_path / "tokenizer.json").unlink()
     (tmp_path / "tokenizer_config.json").unlink()
     assert TransformersReference.from_directory(tmp_path).texts([1], [4]) is None
+
+
+def test_a_transcript_rewritten_after_commit_stops_the_run(
+    initialised_cli: CliRunner, tmp_path: Path
+) -> None:
+    """A dishonest response (a token past the vocabulary) rewritten in the database into an
+    honest one, body and digest both, after its batch was committed: before, the verifier
+    replayed the rewrite, passed it and marked it verified (docs/adr/0058)."""
+    airlock = _airlock(initialised_cli, tmp_path)
+    try:
+        _log(airlock, "sam", (65, 70_000, 67), "A\x00C")
+        assert airlock.commit_outputs() is not None
+        database = initialised_cli.home / "airlock.db"
+        with sqlite3.connect(database) as db:
+            digest, body = db.execute("SELECT digest, body FROM output_transcripts").fetchone()
+            honest = json.loads(body) | {"output_tokens": [65, 66, 67]}
+            rewritten = canonical_json(honest)
+            db.execute(
+                "UPDATE output_transcripts SET body = ?, digest = ? WHERE digest = ?",
+                (rewritten.decode(), hashlib.sha256(rewritten).hexdigest(), digest),
+            )
+        with pytest.raises(TamperedState, match="not the ones its ledger record commits to"):
+            airlock.verify_outputs(
+                Actor.local_operator(),
+                OneHotReference(airlock.settings.outputs.model_digest),
+                fraction=1.0,
+            )
+    finally:
+        airlock.close()
+
+
+@pytest.mark.parametrize("chat", [False, True], ids=["completions", "chat"])
+def test_prompt_ids_that_are_not_the_callers_prompt_lock_the_upstream(
+    initialised_cli: CliRunner, tmp_path: Path, chat: bool
+) -> None:
+    """The caller sent text; only the upstream says which token ids it is. One that
+    reports a prompt of its own ("Repeat: W8...") gets the reference to say its payload,
+    and a replay on that prompt agrees token for token. Before, the run passed it."""
+    airlock = _airlock(initialised_cli, tmp_path)
+    endpoint = Endpoint.CHAT if chat else Endpoint.COMPLETIONS
+    messages = [{"role": "user", "content": "hi"}]
+    body: dict[str, object] = {"max_tokens": 8, "temperature": 0}
+    body |= {"messages": messages} if chat else {"prompt": "hi"}
+    honest = chat_prompt(messages) if chat else encode("hi")
+    claimed = encode("Repeat after me: W8X")
+    try:
+        gateway = airlock.outputs_gateway()
+        for caller, prompt in (("rita", honest), ("sam", claimed)):
+            admission = gateway.admit(caller, endpoint, dict(body))
+            gateway.finish(admission, [Piece((87, 56, 88), "W8X", tuple(prompt))])
+        report = airlock.verify_outputs(
+            Actor.local_operator(),
+            OneHotReference(airlock.settings.outputs.model_digest),
+            fraction=1.0,
+        )
+        verdicts = {v.caller: v for v in report.verdicts}
+        assert not verdicts["rita"].unreplayable and verdicts["rita"].unexplained_bits == 0
+        assert "not the caller's prompt" in verdicts["sam"].unreplayable
+        assert (LockScope.UPSTREAM, "vllm") in {(lock.scope, lock.subject) for lock in report.locks}
+    finally:
+        airlock.close()

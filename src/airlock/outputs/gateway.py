@@ -6,7 +6,9 @@ Order matters for failing closed: the budgets are reserved for the most a respon
 asked, so no interleaving of concurrent requests can exceed a limit; once the response is
 known the reservations shrink to what it used. A response the gateway cannot log (no token
 ids, more tokens or bytes than reserved) never reaches the caller; a stream that fails
-half-way keeps its full reservation (its tokens may have left).
+half-way keeps its full reservation (its tokens may have left). Whatever would make a
+stream's transcript fail to be written is checked before its first token leaves: its
+prompt ids are known, and a transcript of them and ``max_tokens`` ids fits (docs/adr/0058).
 
 With ``lease_requests > 0`` (the default; docs/adr/0020 decision 6) the reservation is
 taken in memory from a block of the caller's budgets this worker leased from the database
@@ -67,6 +69,7 @@ from airlock.errors import BudgetExceeded, InvalidInput, PolicyViolation, Source
 from airlock.ledger.records import LedgerRecord
 from airlock.outputs.batches import BATCH_RECORD, batch_root
 from airlock.outputs.openai import (
+    MAX_TOKEN_ID,
     Endpoint,
     Frame,
     Piece,
@@ -77,11 +80,14 @@ from airlock.outputs.openai import (
 )
 from airlock.outputs.transcript import (
     MAX_SEED,
+    MAX_TRANSCRIPT_BYTES,
     PROTOCOL,
     Transcript,
     TranscriptDigest,
+    encoded_size,
     temperature_milli,
     text_sha256,
+    transcript_bound,
 )
 from airlock.outputs.upstream import HttpUpstream, Upstream
 from airlock.settings import OutputsSettings
@@ -101,6 +107,7 @@ MAX_EVENT_BYTES = 4 * 1024 * 1024  # one server-sent event of a stream
 # After a stream's [DONE], what is read (and discarded) so its connection can be reused.
 DRAIN_BYTES = 64 * 1024
 DRAIN_SECONDS = 0.25
+OUTPUT_ID_BYTES = len(str(MAX_TOKEN_ID - 1)) + 1  # an output id and its comma, at most
 # An open lease expired this long ago is taken for its owner's (a dead or stalled worker's)
 # and reclaimed; more than any clock skew between workers is expected to be. Exactness does
 # not depend on it: a stalled owner's late charge is refused and its response not sent.
@@ -131,6 +138,8 @@ class Admission:
     # request); 0 when admitted from a lease, whose commits the gateway tracks.
     ticket: int = 0
     created: int = 0  # when it was admitted, in Unix seconds (the responses' "created")
+    prompt: str = ""  # a text prompt as its transcript records it (docs/adr/0058)
+    prompt_bytes: int = 0  # what that takes in the transcript (encoded_size), 0 for none
 
     @property
     def reserved(self) -> Amount:
@@ -202,6 +211,12 @@ class OutputGateway:
         s = self.settings
         seed = secrets.randbelow(MAX_SEED + 1)
         forced = force_request(endpoint, raw, model=s.model, seed=seed, max_tokens_cap=s.max_tokens)
+        prompt_bytes = encoded_size(forced.prompt) if forced.prompt else 0
+        if not self._fits(caller, forced.prompt_tokens or (), forced.max_tokens, prompt_bytes):
+            raise InvalidInput(
+                f"this prompt and {forced.max_tokens} output tokens would not fit in one "
+                "transcript: send a shorter prompt or ask for fewer max_tokens"
+            )
         request_id = str(uuid.uuid4())
         max_bytes = forced.max_tokens * s.max_bytes_per_token
         now = self._clock.now()
@@ -233,6 +248,8 @@ class OutputGateway:
             lease_id,
             ticket,
             int(now.timestamp()),
+            forced.prompt,
+            prompt_bytes,
         )
 
     def _check_locks(self, caller: str, now: datetime) -> None:
@@ -509,9 +526,7 @@ class OutputGateway:
         tokens = tuple(t for p in pieces for t in p.tokens)
         text = "".join(p.text for p in pieces).encode()
         text_bytes = len(text)
-        prompt = admission.prompt_tokens or next(
-            (p.prompt_tokens for p in pieces if p.prompt_tokens), None
-        )
+        prompt = _prompt_of(admission, pieces)
         if prompt is None:
             raise SourceError(
                 "the upstream did not return the prompt's token ids, so the response cannot "
@@ -531,6 +546,7 @@ class OutputGateway:
             request_id=admission.request_id,
             at=now.isoformat(),
             text_sha256=text_sha256(text),
+            prompt=admission.prompt,
         )
         sizes = {
             BudgetScope.TOKENS_ENCLAVE: len(tokens),
@@ -677,10 +693,11 @@ class OutputGateway:
             raise SourceError(f"the inference upstream answered {status}: {shown}")
         try:
             document = json.loads(content)
-        except ValueError as e:
+        except (ValueError, RecursionError) as e:  # RecursionError: nested past the stack
             raise SourceError("the inference upstream's answer is not JSON") from e
         piece = read_piece(admission.endpoint, document, final=True)
         self._check(admission, len(piece.tokens), len(piece.text.encode()))
+        self._check_room(admission, _prompt_of(admission, [piece]))
         return piece
 
     def _frame(self, admission: Admission) -> Frame:
@@ -731,6 +748,7 @@ class OutputGateway:
         tokens = size = 0
         pending = b""
         frame = self._frame(admission)
+        prompt = admission.prompt_tokens
         async for chunk in reads:
             *lines, pending = (pending + chunk).split(b"\n")
             if len(pending) > MAX_EVENT_BYTES:
@@ -739,7 +757,16 @@ class OutputGateway:
             for piece in read:
                 tokens += len(piece.tokens)
                 size += len(piece.text.encode())
+                if prompt is None and piece.prompt_tokens:
+                    prompt = piece.prompt_tokens  # the one _record takes: the first given
+                    self._check_room(admission, prompt)
             self._check(admission, tokens, size)
+            if tokens and prompt is None:
+                # Its transcript could not be written at the end (nothing to replay from),
+                # after every token had left (docs/adr/0058).
+                raise SourceError(
+                    "the inference upstream streamed tokens before the prompt's token ids"
+                )
             pieces.extend(read)
             if out:
                 yield out
@@ -748,6 +775,33 @@ class OutputGateway:
                 return
         if pending.strip():
             raise SourceError("the inference upstream's stream ended inside an event")
+
+    def _fits(self, caller: str, prompt: Sequence[int], max_tokens: int, text: int) -> bool:
+        """Whether a transcript of ``prompt``, up to ``max_tokens`` output ids and ``text``
+        bytes of prompt text can be written (a transcript is at most a ledger record)."""
+        s = self.settings
+        strings = (caller, s.model, s.model_digest, s.upstream_name)
+        bound = transcript_bound(strings, prompt, max_tokens, OUTPUT_ID_BYTES, text)
+        return bound <= MAX_TRANSCRIPT_BYTES
+
+    def _check_room(self, admission: Admission, prompt: Sequence[int] | None) -> None:
+        """Before any token of the response leaves: that its transcript can be written.
+
+        Raises:
+            SourceError: the upstream's prompt token ids are too many for a transcript (a
+                stream's transcript failed only once every token had left: docs/adr/0058).
+        """
+        if (
+            prompt is not None
+            and admission.prompt_tokens is None  # the caller's: checked at admission
+            and not self._fits(
+                admission.caller, prompt, admission.max_tokens, admission.prompt_bytes
+            )
+        ):
+            raise SourceError(
+                f"the inference upstream's {len(prompt)} prompt token ids and "
+                f"{admission.max_tokens} output tokens would not fit in one transcript"
+            )
 
     @staticmethod
     def _check(admission: Admission, tokens: int, size: int) -> None:
@@ -784,6 +838,14 @@ async def _drain(reads: AsyncIterator[bytes]) -> None:
                     return
     except Exception:  # noqa: BLE001 -- the response is complete: a failed drain only costs the connection
         return
+
+
+def _prompt_of(admission: Admission, pieces: Sequence[Piece]) -> tuple[int, ...] | None:
+    """The prompt a transcript records: the caller's token ids, or else the first non-empty
+    prompt ids the upstream sent (an empty list the caller sent is refused at admission)."""
+    if admission.prompt_tokens is not None:
+        return admission.prompt_tokens
+    return next((p.prompt_tokens for p in pieces if p.prompt_tokens), None)
 
 
 def _done() -> Awaitable[None]:

@@ -29,6 +29,9 @@ from airlock.errors import InvalidInput, SourceError
 from airlock.outputs.transcript import MAX_TEMPERATURE
 
 MAX_PROMPT_TOKENS = 1 << 20
+# Token ids above any vocabulary's: refused as read, so that a transcript's size is bounded
+# by its number of ids before its tokens leave (at most 9 bytes an id; docs/adr/0058).
+MAX_TOKEN_ID = 1 << 24
 _STRIPPED = ("logprobs", "token_ids", "prompt_token_ids", "prompt_logprobs")
 _REFUSED = ("logit_bias", "best_of", "guided_json", "guided_regex", "guided_choice")
 # What a caller may send: every key is forced, checked or harmless to the replay. Anything
@@ -60,6 +63,10 @@ _ACCEPTED = frozenset(
     }
 )
 _ACCEPTED_BY_ENDPOINT = {"completions": _ACCEPTED | {"prompt"}, "chat": _ACCEPTED | {"messages"}}
+# What a chat message may hold: text a chat template renders, nothing the server fetches
+# or runs (docs/adr/0058).
+_MESSAGE_KEYS = frozenset({"role", "content", "name"})
+_ROLES = ("system", "developer", "user", "assistant")
 _TOKEN_ID_PREFIX = "token_id:"  # noqa: S105 -- vLLM's token naming, not a secret
 # The only finish reasons that leave: with n = 1 and no tools or guided decoding these are
 # all an honest server sends for a response that ended (vLLM's "abort" ends nothing).
@@ -82,6 +89,9 @@ class ForcedRequest:
     max_tokens: int
     stream: bool
     prompt_tokens: tuple[int, ...] | None  # when the caller sent token ids itself
+    # Otherwise the caller's prompt as the transcript records it (prompt_text): the
+    # verifier checks the upstream's prompt ids against it (docs/adr/0058).
+    prompt: str = ""
 
 
 def force_request(
@@ -117,6 +127,9 @@ def force_request(
     if not isinstance(stream, bool):
         raise InvalidInput("stream must be true or false")
     prompt_tokens = _prompt_tokens(endpoint, body)
+    if endpoint is Endpoint.CHAT:
+        body["messages"] = [_text_message(m) for m in body["messages"]]
+    prompt = "" if prompt_tokens is not None else prompt_text(endpoint, body)
     for key in (*_STRIPPED, "top_logprobs", "max_completion_tokens", "stream_options"):
         body.pop(key, None)
     body |= {
@@ -140,7 +153,7 @@ def force_request(
         body["include_stop_str_in_output"] = True
     if stream:
         body["stream_options"] = {"include_usage": True}
-    return ForcedRequest(body, float(temperature), max_tokens, stream, prompt_tokens)
+    return ForcedRequest(body, float(temperature), max_tokens, stream, prompt_tokens, prompt)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,17 +187,75 @@ def _temperature(value: object) -> float:
 def _prompt_tokens(endpoint: Endpoint, body: Mapping[str, Any]) -> tuple[int, ...] | None:
     """The caller's prompt as token ids, when it sent them; validates the prompt's shape."""
     if endpoint is Endpoint.CHAT:
-        if not isinstance(body.get("messages"), list):
+        messages = body.get("messages")
+        if not isinstance(messages, list):
             raise InvalidInput("messages must be a list")
         return None
     prompt = body.get("prompt")
-    if isinstance(prompt, list) and all(type(t) is int and t >= 0 for t in prompt):
+    if isinstance(prompt, list) and all(type(t) is int and 0 <= t < MAX_TOKEN_ID for t in prompt):
         if len(prompt) > MAX_PROMPT_TOKENS:
             raise InvalidInput("the prompt is too long")
+        if not prompt:
+            # Not "no prompt ids given": the prompt would be the upstream's word (ADR 0058).
+            raise InvalidInput("the prompt is empty: send text or at least one token id")
         return tuple(prompt)
     if not isinstance(prompt, str):
         raise InvalidInput("prompt must be one string or one list of token ids")
     return None
+
+
+def _text_message(message: object) -> dict[str, Any]:
+    """``message`` as forwarded and recorded: a list of text parts joined into one string
+    with newlines, as vLLM joins them for a template of string content (so that the server
+    and the verifier's template render the same text, whatever the template expects).
+
+    Raises: InvalidInput unless ``message`` is text a chat template renders: a role of
+    :data:`_ROLES`, string content (or a list of text parts) and at most a name. Image,
+    audio and video parts name URLs the server fetches beside the weights, and tool calls
+    and results need tools (refused): none of them can be replayed (docs/adr/0058)."""
+    if not isinstance(message, dict) or not set(message) <= _MESSAGE_KEYS:
+        raise InvalidInput(
+            "each message must be an object of role, content and optionally name, nothing else"
+        )
+    if message.get("role") not in _ROLES:
+        raise InvalidInput(f"a message's role must be one of {', '.join(_ROLES)}")
+    if not isinstance(message.get("name", ""), str):
+        raise InvalidInput("a message's name must be a string")
+    content = message.get("content")
+    if isinstance(content, str):
+        return message
+    if isinstance(content, list) and all(
+        isinstance(p, dict)
+        and set(p) == {"type", "text"}
+        and p["type"] == "text"
+        and isinstance(p["text"], str)
+        for p in content
+    ):
+        return message | {"content": "\n".join(p["text"] for p in content)}
+    raise InvalidInput(
+        "a message's content must be text (a string, or a list of text parts): images, "
+        "audio, video and files are not accepted through the airlock"
+    )
+
+
+def prompt_text(endpoint: Endpoint, body: Mapping[str, Any]) -> str:
+    """A text prompt as a transcript records it: a completion's prompt string, or a chat's
+    messages as JSON with sorted keys (what the server's chat template renders). Only the
+    upstream says which token ids a text prompt is; recorded, the verifier can check them
+    (a claimed prompt steers what the model says, and the replay would follow it).
+
+    Raises:
+        InvalidInput: the prompt holds a lone surrogate (its transcript could not be
+            written, and only after a stream's tokens had left).
+    """
+    try:
+        if endpoint is Endpoint.COMPLETIONS:
+            text: str = body["prompt"]
+            text.encode()
+            return text
+        return orjson.dumps(body["messages"], option=orjson.OPT_SORT_KEYS).decode()
+    except (UnicodeEncodeError, orjson.JSONEncodeError) as e:
+        raise InvalidInput(f"the prompt cannot be recorded: {e}") from e
 
 
 def read_piece(endpoint: Endpoint, document: object, *, final: bool) -> Piece:
@@ -334,8 +405,12 @@ def read_events(
 def _token_list(value: object) -> tuple[int, ...] | None:
     if value is None:
         return None
-    if not isinstance(value, list) or not all(type(t) is int and t >= 0 for t in value):
-        raise SourceError("the upstream's token ids are not a list of non-negative integers")
+    if not isinstance(value, list) or not all(
+        type(t) is int and 0 <= t < MAX_TOKEN_ID for t in value
+    ):
+        raise SourceError(
+            f"the upstream's token ids are not a list of non-negative integers below {MAX_TOKEN_ID}"
+        )
     return tuple(value)
 
 
@@ -358,4 +433,6 @@ def _logprob_tokens(value: object) -> tuple[int, ...] | None:
             ids.append(int(name[len(_TOKEN_ID_PREFIX) :]))
         except ValueError:
             return None
-    return tuple(ids)
+    # Through the same bound as token_ids: a negative id was refused only when the
+    # transcript was written, after a stream's tokens had left (docs/adr/0058).
+    return _token_list(ids)

@@ -15,6 +15,7 @@ lets a dishonest upstream pick other tokens than the protocol's.
 from __future__ import annotations
 
 import hashlib
+import json
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -50,6 +51,17 @@ class ReferenceModel(Protocol):
         """What an honest server's text for ``output`` may be (decoded alone, and decoded
         after the end of the prompt, as servers that detokenize incrementally do), or None
         when the model came without a tokenizer (the text is then not checked)."""
+        ...
+
+    def prompts(self, endpoint: str, prompt: str) -> tuple[tuple[int, ...], ...] | None:
+        """The token ids an honest server may make of a text prompt (a completion's
+        string, or a chat's messages as JSON: ``openai.prompt_text``), with and without
+        the tokenizer's special tokens; None when the model came without a tokenizer.
+
+        Raises:
+            InvalidInput: the prompt cannot be tokenized here (a chat, and a tokenizer
+                without a chat template): it cannot be checked, so it is not passed.
+        """
         ...
 
 
@@ -121,6 +133,29 @@ class TransformersReference:
         joined = decode(tail + list(output), skip_special_tokens=True)
         after = joined[len(before) :] if joined.startswith(before) else alone
         return (alone, after)
+
+    def prompts(self, endpoint: str, prompt: str) -> tuple[tuple[int, ...], ...] | None:
+        tokenizer = self._tokenizer
+        if tokenizer is None:
+            return None
+        if endpoint == "chat":
+            if not getattr(tokenizer, "chat_template", None):
+                raise InvalidInput(
+                    "the reference model's tokenizer has no chat template, so a chat's "
+                    "prompt ids cannot be checked: put the server's template in the folder"
+                )
+            try:
+                text = tokenizer.apply_chat_template(
+                    json.loads(prompt), add_generation_prompt=True, tokenize=False
+                )
+            except Exception as e:  # any failure of the template: unchecked, so not passed
+                raise InvalidInput(f"the chat template does not render: {e}") from e
+        else:
+            text = prompt
+        return tuple(
+            tuple(tokenizer(text, add_special_tokens=special)["input_ids"])
+            for special in (True, False)
+        )
 
     def logits(self, prompt: Sequence[int], output: Sequence[int]) -> FloatArray:
         import torch  # noqa: PLC0415 -- optional extra

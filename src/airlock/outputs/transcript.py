@@ -7,18 +7,22 @@ plus who asked and through which upstream; its SHA-256 over canonical JSON is it
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NewType
 
 from airlock.domain.names import sha256_hex
 from airlock.errors import InvalidInput
-from airlock.ledger.records import canonical_json, canonical_json_of_checked
+from airlock.ledger.records import MAX_RECORD_BYTES, canonical_json, canonical_json_of_checked
 
 PROTOCOL = "airlock-gumbel-v1"  # the sampling protocol, see airlock.outputs.protocol
 MAX_SEED = 2**63 - 1  # what OpenAI-compatible servers accept as a seed
 MAX_TEMPERATURE = 2.0
 TranscriptDigest = NewType("TranscriptDigest", str)  # hex SHA-256 of the canonical transcript
+# A transcript's bytes besides its token ids and free strings (keys, seed, temperature, the
+# request id, time and text digest), with room to spare.
+FRAME_BYTES = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,10 @@ class Transcript:
     # the token ids decode to (docs/adr/0056). "" in transcripts written before it, whose
     # bytes, digests and proofs stay as they were.
     text_sha256: str = ""
+    # The caller's prompt when it sent text, not token ids (openai.prompt_text): the
+    # verifier checks that prompt_tokens, which only the upstream reported, are what the
+    # model's tokenizer makes of it (docs/adr/0058). "" otherwise and in older transcripts.
+    prompt: str = ""
 
     def __post_init__(self) -> None:
         if self.protocol != PROTOCOL:
@@ -82,6 +90,8 @@ class Transcript:
         }
         if self.text_sha256:
             document["text_sha256"] = self.text_sha256
+        if self.prompt:
+            document["prompt"] = self.prompt
         return document
 
     def to_bytes(self) -> bytes:
@@ -93,7 +103,7 @@ class Transcript:
         document = self.to_json()
         texts = (
             *(self.model, self.model_digest, self.caller, self.upstream, self.endpoint),
-            *(self.request_id, self.at, self.protocol, self.text_sha256),
+            *(self.request_id, self.at, self.protocol, self.text_sha256, self.prompt),
         )
         if (
             all(type(t) is str for t in texts)
@@ -127,9 +137,36 @@ class Transcript:
                 at=_str(raw["at"]),
                 protocol=_str(raw["protocol"]),
                 text_sha256=_str(raw.get("text_sha256", "")),
+                prompt=_str(raw.get("prompt", "")),
             )
         except (KeyError, TypeError) as e:
             raise InvalidInput(f"transcript is malformed: {e}") from e
+
+
+def transcript_bound(
+    strings: Sequence[str],
+    prompt: Sequence[int],
+    outputs: int,
+    output_id_bytes: int,
+    text_bytes: int = 0,
+) -> int:
+    """At least the bytes of a transcript with these short free strings (model, caller,
+    ...), ``text_bytes`` of others as encoded (:func:`encoded_size`: the prompt's text),
+    this prompt and up to ``outputs`` output ids of at most ``output_id_bytes - 1`` digits
+    each; never less, so a transcript bounded here below :data:`MAX_TRANSCRIPT_BYTES` can be
+    written. One ``max`` over the prompt, no encoding (it runs before a stream starts)."""
+    prompt_id_bytes = len(str(max(prompt, default=0))) + 1
+    escaped = 6 * sum(len(s) for s in strings)  # "\u001f" is the longest a character gets
+    ids = len(prompt) * prompt_id_bytes + outputs * output_id_bytes
+    return FRAME_BYTES + escaped + text_bytes + ids
+
+
+def encoded_size(text: str) -> int:
+    """The bytes ``text`` takes in a transcript's canonical JSON, quotes and key aside."""
+    return len(json.dumps(text, ensure_ascii=False).encode()) + 16
+
+
+MAX_TRANSCRIPT_BYTES = MAX_RECORD_BYTES  # what canonical JSON writes (to_bytes refuses more)
 
 
 def text_sha256(encoded: bytes) -> str:

@@ -69,6 +69,9 @@ class HttpUpstream:
                 ),
                 cookie_jar=aiohttp.DummyCookieJar(),  # nothing of one answer into the next
                 raise_for_status=False,
+                # Bodies are read as sent: a compressed one is refused (_open), never
+                # inflated (64 KiB of gzip inflate to 64 MiB before any bound is checked).
+                auto_decompress=False,
             )
         return self._session
 
@@ -93,9 +96,20 @@ class HttpUpstream:
         import aiohttp  # noqa: PLC0415 -- loaded by _http already
 
         data = json.dumps(body, separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json", "Accept-Encoding": "identity"}
         try:
-            async with self._http().post(self.base_url + path, data=data, headers=headers) as r:
+            # Redirects are not followed: the forced request went to wherever the upstream
+            # named, and that host's answer came back as the upstream's (docs/adr/0058); a
+            # 3xx is an answer other than 200, refused as such.
+            async with self._http().post(
+                self.base_url + path, data=data, headers=headers, allow_redirects=False
+            ) as r:
+                encoding = r.headers.get("Content-Encoding", "identity").strip().lower()
+                if encoding != "identity":
+                    raise SourceError(
+                        f"the inference upstream answered with Content-Encoding "
+                        f"{encoding[:40]!r}; the gateway asks for and reads only identity"
+                    )
                 yield r.status, _reads(r)
         except (aiohttp.ClientError, TimeoutError) as e:
             raise SourceError(

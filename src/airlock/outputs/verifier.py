@@ -25,8 +25,9 @@ from datetime import datetime, timedelta
 from airlock.approvals.locks import Lock, LockScope
 from airlock.audit import AuditLog
 from airlock.clock import Clock
-from airlock.errors import InvalidInput
+from airlock.errors import InvalidInput, TamperedState
 from airlock.ledger.records import LedgerRecord
+from airlock.outputs.batches import BATCH_RECORD, batch_root
 from airlock.outputs.reference import ReferenceModel
 from airlock.outputs.scoring import ResponseScore, TokenScore, score_response
 from airlock.outputs.transcript import Transcript, TranscriptDigest, text_sha256
@@ -137,6 +138,7 @@ def verify_outputs(
     signed = ledger.checkpoint()
     beacon = beacon_of(signed.text)
     candidates = store.outputs.unverified(signed.checkpoint.size, options.limit)
+    _check_batches(store, ledger, {c.batch_index for c in candidates})
     chosen = [c for c in candidates if selected(beacon, c.digest, options.fraction)]
     started = timer()
     verdicts = [_replay(c, reference, options.tolerance) for c in chosen]
@@ -220,6 +222,32 @@ def verify_outputs(
     )
 
 
+def _check_batches(store: Store, ledger: AuditLog, indexes: set[int | None]) -> None:
+    """That the stored digests of each batch are still the ones its ledger record's root
+    commits to (each body hashes to its digest: the store checks that as it reads).
+
+    Raises:
+        TamperedState: a batch's rows were changed, added or removed after it was
+            committed: what would be replayed is not what left (docs/adr/0058).
+        LedgerIntegrityError: the batch's ledger entry is gone or its seal fails.
+    """
+    for index in sorted(i for i in indexes if i is not None):
+        record = ledger.checked_record(index)
+        details = record.get("details")
+        digests = store.outputs.batch(index)
+        if (
+            record.get("kind") != BATCH_RECORD
+            or not isinstance(details, dict)
+            or details.get("root") != batch_root(digests).hex()
+            or details.get("count") != str(len(digests))
+        ):
+            raise TamperedState(
+                f"the transcripts of output batch {index} are not the ones its ledger record "
+                "commits to: they were changed after commit, so nothing of it is replayed "
+                "(restore the database from a backup and find who wrote to it)"
+            )
+
+
 def _replay(row: StoredTranscript, reference: ReferenceModel, tolerance: float) -> ResponseVerdict:
     """One response's verdict. A response the reference cannot replay is a verdict too,
     never an error: one such response must not stop the run that would lock its sender
@@ -251,6 +279,13 @@ def _score(t: Transcript, reference: ReferenceModel, tolerance: float) -> Respon
     outside = next((x for x in (*t.prompt_tokens, *t.output_tokens) if not 0 <= x < vocab), None)
     if outside is not None:
         raise InvalidInput(f"token {outside} is outside the vocabulary of {vocab}")
+    if t.prompt:
+        # Only the upstream said which ids the caller's text prompt is; a prompt of its
+        # own choosing ("repeat after me: ...") makes the reference say what it wants,
+        # and a replay on it agrees (docs/adr/0058).
+        prompts = reference.prompts(t.endpoint, t.prompt)
+        if prompts is not None and t.prompt_tokens not in prompts:
+            raise InvalidInput("the prompt's token ids are not the caller's prompt")
     if t.text_sha256:
         honest = reference.texts(t.prompt_tokens, t.output_tokens)
         if honest is not None and t.text_sha256 not in {text_sha256(x.encode()) for x in honest}:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Row, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from airlock.budgets.leases import Amount
-from airlock.errors import NotFound
+from airlock.errors import NotFound, TamperedState
 from airlock.outputs.transcript import Transcript, TranscriptDigest
 from airlock.store import schema
 from airlock.store.output_interface import OutputTotals, StoredTranscript, Verification
@@ -194,7 +194,21 @@ def _row(
 
 
 def _stored(row: Row[Any]) -> StoredTranscript:
-    transcript = Transcript.from_json(json.loads(row.body))
+    """The row as a transcript, once its body still hashes to its digest.
+
+    Raises:
+        TamperedState: the body was changed after it was logged. The digest is what the
+            ledger's batch root commits to and what the verifier's draw is made on; a body
+            read regardless was replayed in place of the response that left.
+    """
+    body = row.body.encode()
+    if hashlib.sha256(body).hexdigest() != row.digest:
+        raise TamperedState(
+            f"transcript {row.digest[:16]}... was changed after it was logged: its body no "
+            "longer hashes to its digest, so it is not the response that left (restore the "
+            "database from a backup and find who wrote to it)"
+        )
+    transcript = Transcript.from_json(json.loads(body))
     return StoredTranscript(
         transcript,
         TranscriptDigest(row.digest),

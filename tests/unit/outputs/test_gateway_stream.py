@@ -43,3 +43,12 @@ def test_events_of_one_read_leave_in_one_write_without_token_ids() -> None:
 def test_a_stream_cut_inside_an_event_fails() -> None:
     with pytest.raises(SourceError, match="inside an event"):
         _relay([_event(65) + _event(66)[:20]])
+
+
+def test_an_answer_nested_past_the_stack_is_an_upstream_failure() -> None:
+    """Not a RecursionError out of the gateway (a 500): the fixed upstream failure."""
+    gateway, _ = _gateway(10)
+    gateway.upstream = ScriptedUpstream([b"[" * 100_000 + b"]" * 100_000])
+    admission = gateway.admit("rita", Endpoint.COMPLETIONS, BODY)
+    with pytest.raises(SourceError, match="failed or answered"):
+        asyncio.run(gateway.call(admission))

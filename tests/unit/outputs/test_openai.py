@@ -5,6 +5,7 @@ import pytest
 from airlock.errors import InvalidInput, SourceError
 from airlock.outputs.openai import (
     Endpoint,
+    ForcedRequest,
     Frame,
     Piece,
     answer,
@@ -191,3 +192,55 @@ def test_role_only_usage_only_and_deep_events_relay_nothing_of_the_upstream() ->
     assert len(pieces) == 3 and out.count(b"data: ") == 1
     assert b"payload" not in out and b"[[" not in out
     assert b'"delta":{"role":"assistant","content":"a"}' in out
+
+
+def test_a_text_prompt_is_kept_for_the_transcript_and_token_ids_are_not() -> None:
+    """The verifier checks the upstream's prompt ids against the caller's text
+    (docs/adr/0058); a caller's own ids need no check, and an empty list is refused."""
+
+    def forced(endpoint: Endpoint, body: dict[str, object]) -> ForcedRequest:
+        return force_request(endpoint, body, model="m", seed=1, max_tokens_cap=10)
+
+    assert forced(Endpoint.COMPLETIONS, {"prompt": "hi"}).prompt == "hi"
+    assert forced(Endpoint.COMPLETIONS, {"prompt": [1, 2]}).prompt == ""
+    chat = forced(Endpoint.CHAT, {"messages": [{"role": "user", "content": "hi"}]})
+    assert chat.prompt == '[{"content":"hi","role":"user"}]'
+    with pytest.raises(InvalidInput, match="empty"):
+        forced(Endpoint.COMPLETIONS, {"prompt": []})
+    with pytest.raises(InvalidInput, match="cannot be recorded"):
+        forced(Endpoint.COMPLETIONS, {"prompt": "a\ud800"})
+    with pytest.raises(InvalidInput, match="cannot be recorded"):
+        forced(Endpoint.CHAT, {"messages": [{"role": "user", "content": "\udfff"}]})
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"role": "user", "content": [{"type": "image_url", "image_url": {"url": "http://x/"}}]},
+        {"role": "user", "content": [{"type": "input_audio", "input_audio": {"data": "AA"}}]},
+        {"role": "tool", "content": "42", "tool_call_id": "c1"},
+        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1"}]},
+        {"role": "user", "content": "hi", "chat_template_kwargs": {}},
+        "hi",
+    ],
+    ids=["image", "audio", "tool-result", "tool-call", "extra-key", "not-an-object"],
+)
+def test_chat_messages_are_text_only(message: object) -> None:
+    """A message part naming a URL is fetched by the server, beside the weights; tool
+    messages need the tools that are refused. Neither can be replayed (docs/adr/0058)."""
+    with pytest.raises(InvalidInput, match="message"):
+        _force({"messages": [message]}, Endpoint.CHAT)
+
+
+def test_text_messages_are_accepted() -> None:
+    parts = [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]
+    messages: list[dict[str, object]] = [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": parts, "name": "rita"},
+        {"role": "assistant", "content": "ok"},
+    ]
+    forwarded = _force({"messages": messages}, Endpoint.CHAT)["messages"]
+    # Text parts joined as vLLM joins them for a template of string content, so the
+    # server and the verifier's template render the same text.
+    joined = {"role": "user", "content": "a\nb", "name": "rita"}
+    assert forwarded == [messages[0], joined, messages[2]]

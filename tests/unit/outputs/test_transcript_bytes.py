@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from airlock.errors import InvalidInput
 from airlock.ledger.records import canonical_json
-from airlock.outputs.transcript import Transcript
+from airlock.outputs.transcript import Transcript, transcript_bound
 
 BASE = Transcript(
     model="m",
@@ -101,3 +101,29 @@ def test_a_transcript_without_the_text_hash_keeps_its_old_bytes_and_address() ->
 def test_a_text_hash_must_be_a_sha256(value: str) -> None:
     with pytest.raises(InvalidInput, match="text_sha256"):
         replace(BASE, text_sha256=value)
+
+
+@given(
+    caller=st.text().filter(lambda t: not any(0xD800 <= ord(c) < 0xE000 for c in t)),
+    prompt=st.lists(st.integers(0, 2**24 - 1), max_size=60).map(tuple),
+    output=st.lists(st.integers(0, 2**24 - 1), max_size=60).map(tuple),
+)
+def test_the_bound_checked_before_a_stream_starts_is_never_below_the_bytes(
+    caller: str, prompt: tuple[int, ...], output: tuple[int, ...]
+) -> None:
+    """The gateway refuses a stream whose transcript could not be written before its first
+    token leaves (docs/adr/0058), from this bound: were it ever below the bytes, the
+    transcript would fail after the tokens left."""
+    one = replace(
+        BASE,
+        caller=caller,
+        prompt_tokens=prompt,
+        output_tokens=output,
+        seed=2**63 - 1,
+        request_id="0" * 36,
+        at="2026-07-01T12:00:00.123456+00:00",
+        text_sha256="ab" * 32,
+    )
+    strings = (one.caller, one.model, one.model_digest, one.upstream)
+    bound = transcript_bound(strings, prompt, len(output), len(str(2**24 - 1)) + 1)
+    assert len(one.to_bytes()) <= bound

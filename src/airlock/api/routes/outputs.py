@@ -64,7 +64,7 @@ async def serve(request: Request, airlock: Airlock, caller: Principal, kind: str
         raise ConfigError("no inference upstream is configured: set [outputs] upstream_url")
     try:
         body = json.loads(await request.body())
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise InvalidInput(f"the request body is not JSON: {e}") from e
     gateway = airlock.outputs_gateway()
     # On the event loop, not in a worker thread: a lazy commit (a fraction of a millisecond
