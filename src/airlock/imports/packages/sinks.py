@@ -33,6 +33,7 @@ PROCESS_PREFIXES: tuple[str, ...] = (
 )  # fmt: skip
 EXEC = {"exec", "eval", "compile", "builtins.exec", "builtins.eval", "builtins.compile"}
 EXEC |= {"runpy.run_path", "runpy.run_module"}  # run a file or module by name
+EXEC |= {"types.FunctionType"}  # a function made of a code object: ``FunctionType(code, {})()``
 HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"}
 HTTP_MODULES = ("requests", "httpx", "urllib3", "requests.api", "aiohttp")
 NETWORK = {
