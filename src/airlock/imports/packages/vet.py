@@ -185,7 +185,7 @@ def _vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
             # not something any rule reads anyway.
             severity = (
                 Severity.HIGH
-                if _is_code(member.name) or is_native(member.name)
+                if member.damaged or _is_code(member.name) or is_native(member.name)
                 else Severity.MEDIUM
             )
             findings.append(PackageFinding("unread-member", member.name, 0, severity, member.note))
