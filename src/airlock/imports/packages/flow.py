@@ -881,10 +881,9 @@ class Interpreter:
             + [text_of(v.const) for v in kwargs.values()]
         )[:4096]
         kind = kind_of(ref)
-        if kind == "opaque-load" and _literal_bytes(node):
-            # ``marshal.loads(b'...')``: bytecode or a pickle written into the source is
-            # code nobody can read there, as a decoded string is (``exec(marshal.loads(..))``).
-            labels |= {DECODED}
+        # ``marshal.loads(b'...')``: bytecode or a pickle written into the source is code
+        # nobody can read there, as a decoded string is (``exec(marshal.loads(..))``).
+        labels |= _written_in(kind, node)
         marks = (labels - {HIDDEN}) | (callee.labels & {HIDDEN}) | callee.labels
         runs = kind in ("process", "exec", "native-load")
         if runs and _runs_dropped(self.trace, text, node.args):
@@ -894,10 +893,11 @@ class Interpreter:
         unmatched = runs and DROPPED not in marks and len(self.unmatched) < MAX_UNMATCHED
         if ref == "os.write" and len(args) == 2 and args[0].path_var:
             self.written(args[0], node, args[1].labels, env, when)  # ``fd, p = mkstemp()``
-        if kind == "exec" and c and isinstance(c[0], str) and not labels & {DECODED, REMOTE}:
+        code = _source(c[0]) if kind == "exec" and c else None
+        if code is not None and not labels & {DECODED, REMOTE}:
             # exec of code in plain sight (six's exec_ of a literal): interpret that code too.
             marks -= {HIDDEN}
-            self.nested(c[0], env, when)
+            self.nested(code, env, when)
         if kind == "process" and _silent(kwargs, env):
             marks |= {SILENT}
         if kind:
@@ -1474,9 +1474,19 @@ def _aliases(env: dict[str, Val]) -> re.Pattern[str] | None:
 UNNAMED_LIBRARY = "?"
 
 
-def _literal_bytes(node: ast.Call) -> bool:
+def _source(code: object) -> str | None:
+    """The text ``exec`` runs for a folded argument: a string, or a bytes literal read as
+    the UTF-8 source it spells (``exec(b'...')``); None for anything else."""
+    if isinstance(code, bytes):
+        return code.decode("utf-8", "replace")
+    return code if isinstance(code, str) else None
+
+
+def _written_in(kind: str, node: ast.Call) -> frozenset[str]:
+    """Decoded, for an opaque load (``marshal.loads``) of a bytes literal."""
     first = node.args[0] if node.args else None
-    return isinstance(first, ast.Constant) and isinstance(first.value, bytes)
+    literal = isinstance(first, ast.Constant) and isinstance(first.value, bytes)
+    return frozenset({DECODED}) if kind == "opaque-load" and literal else frozenset()
 
 
 def _library(name: str) -> str:

@@ -67,6 +67,12 @@ RUNS_ON_IMPORT = {
         "import ctypes, ctypes.util\nlibc = ctypes.CDLL(ctypes.util.find_library('c'))\n"
         "libc.system(b'id')\n"
     ),
+    "bytes-literal-exec": "exec(b\"import os; os.system('id')\")\n",
+    "escaped-code": (
+        "exec(b'"
+        + "".join(f"\\\\x{b:02x}" for b in b"import os; os.system('id')")
+        + "'.decode('unicode_escape'))\n"
+    ),
     "marshal-literal": f"import marshal\nexec(marshal.loads({CODE!r}))\n",
     "function-of-code": (
         f"import marshal, types\ntypes.FunctionType(marshal.loads({CODE!r}), {{}})()\n"
