@@ -1054,7 +1054,24 @@ def bytecode_findings(members: list[Member]) -> list[PackageFinding]:
                     "compiled bytecode without its source: nobody can read what it does",
                 )
             )
+        elif int.from_bytes(member.data[4:8], "little") & PYC_FLAGS == PYC_UNCHECKED:
+            # PEP 552: an unchecked hash-based .pyc is loaded whatever its source says, so
+            # the vetted source is not what runs (an installer that does not recompile, uv by
+            # default, keeps it; ADR 0057).
+            found.append(
+                PackageFinding(
+                    "unchecked-bytecode",
+                    member.name,
+                    0,
+                    Severity.HIGH,
+                    "bytecode Python runs in place of its source without checking it",
+                )
+            )
     return found
+
+
+PYC_FLAGS = 0b11  # PEP 552: bit 0 hash-based, bit 1 check the source
+PYC_UNCHECKED = 0b01
 
 
 def _empty_package(filename: str, members: list[Member]) -> list[PackageFinding]:
