@@ -448,6 +448,8 @@ class Interpreter:
         ``K()[k]`` (its ``__getitem__`` runs); None for any other subscript."""
         if base.ref in BUILTIN_TABLES and isinstance(key.const, str):
             return Val(ref=_canon(key.const), labels=frozenset({HIDDEN}))
+        if base.ref in self.classes and when is not When.LATER:  # ``K[int]``
+            return self.method(base.ref, "__class_getitem__", [base, key], env, when)
         return self.special(base, ("__getitem__",), [key], env, when)
 
     def named(self, item: ast.stmt, env: dict[str, Val], when: When) -> None:
@@ -457,6 +459,16 @@ class Interpreter:
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
             made = Val(ref=f"{value.func.id}()")
             self.special(made, ("__set_name__",), [UNKNOWN, UNKNOWN], env, when)
+
+    def on_class(self, ref: str, args: list[Val], env: dict[str, Val], when: When) -> Val | None:
+        """``K.go(a)`` of local class ``K``: its method with these arguments, ``K`` first
+        for a ``classmethod``; None when ``K`` defines no such method (ADR 0057)."""
+        owner, _, name = ref.partition(".")
+        found = self.lookup(owner, name) if name.isidentifier() else None
+        if found is None:
+            return None
+        bound = any(dotted(d) == "classmethod" for d in found.decorator_list)
+        return self.method(owner, name, [Val(ref=owner), *args] if bound else args, env, when)
 
     def getter(self, instance: Val, attr: str, env: dict[str, Val], when: When) -> Val | None:
         """``K().p`` where ``p`` is a property (or cached one) of local class ``K``: its
@@ -795,10 +807,19 @@ class Interpreter:
             instance = Val(ref=f"{ref}()", labels=labels)
             if when is not When.LATER:
                 self.method(ref, "__init__", [instance, *args], env, when)
+                # A dataclass's generated ``__init__`` calls ``__post_init__`` (ADR 0057).
+                self.method(ref, "__post_init__", [instance], env, when)
                 # Its finaliser runs when the object is collected, at exit at the latest,
                 # with nobody calling it (ADR 0039).
                 self.method(ref, "__del__", [instance], env, when)
             return instance
+        if when is not When.LATER and ref.partition(".")[0] in self.classes:
+            ran = self.on_class(ref, args, env, when)  # ``K.run()``: a static or class method
+            if ran is not None:
+                return ran
+        if ref in EVALS and c and isinstance(c[0], str) and not labels & {DECODED, REMOTE}:
+            self.sink(node, callee, args, kwargs, env, when)  # its code is read there
+            return self.evaluated(c[0], env, when)  # ``f = eval('lambda: ...'); f()``
         if ref.endswith("()") and when is not When.LATER:
             ran = self.special(callee, ("__call__",), args, env, when)  # ``k = K(); k()``
             if ran is not None:
@@ -993,6 +1014,22 @@ class Interpreter:
         self.depth += 1
         try:
             self.block(tree.body, dict(env), when)
+        finally:
+            self.depth -= 1
+
+    def evaluated(self, code: str, env: dict[str, Val], when: When) -> Val:
+        """The value of an expression ``eval`` is given as a literal (a lambda, a sink), so
+        what it returns can be called; unknown past the nesting bound or when it does not
+        parse as an expression (ADR 0057)."""
+        if self.depth >= MAX_CALL_DEPTH or len(code) > MAX_FOLD:
+            return UNKNOWN
+        try:
+            tree = ast.parse(code.strip(), mode="eval")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return UNKNOWN
+        self.depth += 1
+        try:
+            return self.expr(tree.body, env, when)
         finally:
             self.depth -= 1
 
@@ -1411,6 +1448,8 @@ CALLBACKS = {
     "threading.setprofile": 0, "sys.addaudithook": 0, "signal.signal": 1,
     # ADR 0039: a finaliser, a codec search function (asked for every unknown encoding).
     "weakref.finalize": 1, "codecs.register": 0,
+    # ADR 0057: called at the next garbage collection; called now under the debugger.
+    "gc.callbacks.append": 0, "pdb.runcall": 0,
 }  # fmt: skip
 # Hooks set by assignment: the interpreter calls them on an uncaught exception, an
 # unraisable one, a value shown at the prompt or ``breakpoint()`` (ADR 0039).
@@ -1576,6 +1615,7 @@ PROPERTIES = ("property", "cached_property")
 # Annotations that name a type or are text: evaluating them can run nothing.
 PLAIN_ANNOTATIONS = (ast.Name, ast.Attribute, ast.Constant)
 BUILTIN_TABLES = ("__builtins__", "builtins")
+EVALS = ("eval", "builtins.eval")
 
 GLOBAL_TABLES = (
     "globals", "locals", "vars", "builtins.__dict__", "__builtins__.__dict__", "sys.modules",

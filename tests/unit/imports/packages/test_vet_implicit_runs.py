@@ -73,6 +73,27 @@ RUNS_ON_IMPORT = {
         + "".join(f"\\\\x{b:02x}" for b in b"import os; os.system('id')")
         + "'.decode('unicode_escape'))\n"
     ),
+    "static-method": (
+        f"import os\n\n\nclass A:\n    @staticmethod\n    def go():\n        {RUN}\n\n\nA.go()\n"
+    ),
+    "class-method": (
+        "import os\n\n\nclass A:\n    @classmethod\n    def go(cls, c):\n"
+        "        os.system(c)\n\n\nA.go('id')\n"
+    ),
+    "post-init": (
+        "import os\nfrom dataclasses import dataclass\n\n\n@dataclass\nclass A:\n    x: int = 1\n\n"
+        f"    def __post_init__(self):\n        {RUN}\n\n\nA()\n"
+    ),
+    "class-getitem": (
+        f"import os\n\n\nclass A:\n    def __class_getitem__(cls, k):\n        {RUN}\n\n\nA[int]\n"
+    ),
+    "gc-callback": f"import gc, os\ngc.callbacks.append(lambda phase, info: {RUN})\n",
+    "timeit": "import timeit\ntimeit.timeit(\"__import__('os').system('id')\", number=1)\n",
+    "profiler": "import cProfile\ncProfile.run(\"__import__('os').system('id')\")\n",
+    "python-api": (
+        "import ctypes\nctypes.pythonapi.PyRun_SimpleString(b\"import os; os.system('id')\")\n"
+    ),
+    "eval-returns-a-lambda": "f = eval(\"lambda: __import__('os').system('id')\")\nf()\n",
     "marshal-literal": f"import marshal\nexec(marshal.loads({CODE!r}))\n",
     "function-of-code": (
         f"import marshal, types\ntypes.FunctionType(marshal.loads({CODE!r}), {{}})()\n"
@@ -93,6 +114,10 @@ QUIET = {
         "def later():\n    return C() + 1\n"
     ),
     "star-import-non-sink": "from os import *\nx = getcwd()\n",
+    "static-method-never-called": (
+        f"import os\n\n\nclass A:\n    @staticmethod\n    def go():\n        {RUN}\n"
+    ),
+    "eval-lambda-never-called": "f = eval(\"lambda: __import__('os').system('id')\")\n",
     "marshal-from-file": "import marshal\n\n\ndef load(f):\n    return marshal.loads(f.read())\n",
 }
 
