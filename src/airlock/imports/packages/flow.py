@@ -918,7 +918,7 @@ class Interpreter:
         if code is not None and not labels & {DECODED, REMOTE}:
             # exec of code in plain sight (six's exec_ of a literal): interpret that code too.
             marks -= {HIDDEN}
-            self.nested(code, env, when)
+            self.nested(code, self.namespace(node, env, when), when)
         if kind == "process" and _silent(kwargs, env):
             marks |= {SILENT}
         if kind:
@@ -1016,6 +1016,21 @@ class Interpreter:
             self.block(tree.body, dict(env), when)
         finally:
             self.depth -= 1
+
+    def namespace(self, node: ast.Call, env: dict[str, Val], when: When) -> dict[str, Val]:
+        """The names exec'd code sees: the module's, and those of a dict given as its
+        globals or locals (``exec("s('id')", {'s': os.system})``, a dispatch table by name;
+        ADR 0057)."""
+        given: dict[str, Val] = {}
+        for mapping in node.args[1:3]:
+            if isinstance(mapping, ast.Dict):
+                for key, value in zip(mapping.keys, mapping.values, strict=True):
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        given[key.value] = self.expr(value, env, when)
+            elif isinstance(mapping, ast.Name) and mapping.id in self.tables:
+                table = self.tables[mapping.id]
+                given |= {k: v for k, v in table.items() if isinstance(k, str)}
+        return {**env, **given} if given else env
 
     def evaluated(self, code: str, env: dict[str, Val], when: When) -> Val:
         """The value of an expression ``eval`` is given as a literal (a lambda, a sink), so

@@ -94,6 +94,8 @@ RUNS_ON_IMPORT = {
         "import ctypes\nctypes.pythonapi.PyRun_SimpleString(b\"import os; os.system('id')\")\n"
     ),
     "eval-returns-a-lambda": "f = eval(\"lambda: __import__('os').system('id')\")\nf()\n",
+    "exec-given-globals": "import os\nexec(\"s('id')\", {'s': os.system})\n",
+    "exec-given-a-table": "import os\ng = {'s': os.system}\nexec(\"s('id')\", g)\n",
     "marshal-literal": f"import marshal\nexec(marshal.loads({CODE!r}))\n",
     "function-of-code": (
         f"import marshal, types\ntypes.FunctionType(marshal.loads({CODE!r}), {{}})()\n"
