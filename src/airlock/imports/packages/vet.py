@@ -29,7 +29,7 @@ from airlock.imports.packages.analysis import (
 )
 from airlock.imports.packages.archive import Member, read_members
 from airlock.imports.packages.depends import bad_dependencies, declared_names, dependency_findings
-from airlock.imports.packages.hooks import helper_imports, hook_findings, hook_modules
+from airlock.imports.packages.hooks import hook_findings, hook_modules
 from airlock.imports.packages.imposture import impostor_of
 from airlock.imports.packages.lazyre import AtLineStart, LazyPattern
 from airlock.imports.packages.local import (
@@ -168,9 +168,6 @@ def _vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
     # setup.py is parsed once: for the helpers it imports and for its own pass (issue 16).
     setup, setup_tree, helpers = _install_helpers(members)
     helpers |= set(hook_modules(members, sdist=_is_sdist(filename)))
-    helpers |= helper_imports(
-        members, helpers | ({setup} if setup else set()), setup_tree, sdist=_is_sdist(filename)
-    )
     shipped = shipped_modules(members)
     digests: dict[str, bytes] = {}
     scripts, inert = _scripts(filename, members, helpers)
