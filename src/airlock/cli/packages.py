@@ -101,7 +101,8 @@ def vet_command(
         for path in paths:
             _check_is_package(path)
         # One file in memory at a time: vet_many consumes the generator as it goes.
-        reports = vet_many((_read_file(path) for path in paths), known)
+        # A command-line run is one thread: it may share a large package with a second core.
+        reports = vet_many((_read_file(path) for path in paths), known, spread=True)
         if attestations or publishers or _any_beside(paths):
             from airlock.cli.package_provenance import apply_provenance, parse_pins
 

@@ -31,6 +31,10 @@ class FindingsMemo:
         self._entries: OrderedDict[Key, tuple[PackageFinding, ...]] = OrderedDict()
         self.hits = 0
 
+    def knows(self, key: Key) -> bool:
+        """Whether ``key``'s findings are kept (asking does not count as a use)."""
+        return key in self._entries
+
     def findings(
         self, key: Key, path: str, compute: Callable[[], list[PackageFinding]]
     ) -> list[PackageFinding]:

@@ -19,6 +19,7 @@ import hashlib
 import posixpath
 import re
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from airlock.imports.packages.astwalk import children, walk
@@ -281,6 +282,20 @@ class _Folder:
 # most of vetting). Only answers are kept, never trees (27 times the text's size).
 MAX_REMEMBERED = 16_384
 _REMEMBERED: OrderedDict[tuple[bytes, bool], tuple[RunFile, ...]] = OrderedDict()
+RememberedKey = tuple[bytes, bool]
+
+
+def remembered() -> dict[RememberedKey, tuple[RunFile, ...]]:
+    """A copy of the answers kept so far (a helper process sends back what it added)."""
+    return dict(_REMEMBERED)
+
+
+def remember(answers: Iterable[tuple[RememberedKey, tuple[RunFile, ...]]]) -> None:
+    """Keep answers another process of this vetting computed (:mod:`spread`)."""
+    for key, found in answers:
+        _REMEMBERED[key] = found
+        if len(_REMEMBERED) > MAX_REMEMBERED:
+            _REMEMBERED.popitem(last=False)
 
 
 def run_files(

@@ -14,6 +14,7 @@ import gc
 import hashlib
 import io
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, BinaryIO
@@ -38,7 +39,7 @@ from airlock.imports.packages.local import (
     LocalModules,
     module_names,
 )
-from airlock.imports.packages.memo import MEMO
+from airlock.imports.packages.memo import MEMO, Key
 from airlock.imports.packages.native import (
     DATA_SUFFIXES,
     disguised_executable,
@@ -64,6 +65,7 @@ from airlock.imports.packages.runfile import (
     resolve_listed,
     run_files,
 )
+from airlock.imports.packages.spread import Job, run_jobs
 from airlock.imports.packages.typosquat import Protected, distance, normalise, typosquat_of
 
 if TYPE_CHECKING:
@@ -115,11 +117,14 @@ class VetReport:
         }
 
 
-def vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
+def vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetReport:
     """Vet a wheel or sdist given as bytes or a seekable stream (read in bounded pieces, so
-    a large upload need not be in memory, issue 22). Never imports, builds or runs it."""
+    a large upload need not be in memory, issue 22). Never imports, builds or runs it.
+
+    ``spread``: a single-threaded caller (the CLI) lets a forked copy of the process take
+    part of the members' own passes (:mod:`spread`); the verdict is the same either way."""
     with collector_paused():
-        return _vet(filename, blob)
+        return _vet(filename, blob, spread=spread)
 
 
 @contextlib.contextmanager
@@ -155,7 +160,88 @@ def _digest(blob: bytes | BinaryIO) -> str:
     return hashing.hexdigest()
 
 
-def _vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
+@dataclass(frozen=True)
+class _Context:
+    """What a member's own pass is told about the archive around it."""
+
+    helpers: set[str]  # modules setup.py imports or a build hook runs: install time
+    inert: set[str]  # sdist scripts nothing runs
+    kept: set[str]  # members whose tree the cross-file pass reads
+    setup: str  # setup.py's member name, and its tree (parsed once)
+    setup_tree: ast.Module | None
+    shipped: frozenset[str]
+    package: LocalModules
+
+
+def _own_passes(
+    members: list[Member], context: _Context, digests: dict[str, bytes]
+) -> list[Job | PackageFinding]:
+    """Per member: its own pass as a :class:`Job`, or why it was not read. ``digests`` gets
+    each read member's SHA-256."""
+    jobs: list[Job | PackageFinding] = []
+    keys: list[Key | None] = []
+    for member in members:
+        if member.data is None:
+            # Unread code is a skipped check and holds; unread data (a large test matrix) is
+            # not something any rule reads anyway.
+            severity = (
+                Severity.HIGH
+                if member.damaged or _is_code(member.name) or is_native(member.name)
+                else Severity.MEDIUM
+            )
+            jobs.append(PackageFinding("unread-member", member.name, 0, severity, member.note))
+            keys.append(None)
+            continue
+        member_digest = hashlib.sha256(member.data).digest()
+        digests[member.name] = member_digest
+        helper = member.name in context.helpers
+        base, side = member.name.rsplit("/", 1)[-1], bool(SIDE_CODE.search(member.name))
+        if base.endswith(".pth"):  # depends on the rest of the archive: not memoised
+            compute = functools.partial(
+                _member_findings,
+                member.name,
+                member.data,
+                shipped=context.shipped,
+                package=context.package,
+            )
+            jobs.append(Job(len(member.data), compute, movable=False))
+            keys.append(None)
+            continue
+        inert = member.name in context.inert
+        key = (member_digest, base, helper, _runs_setup(member.name), side, inert)
+        own = functools.partial(
+            _member_findings,
+            member.name,
+            member.data,
+            helper=helper,
+            script=inert,
+            keep=context.package.kept if member.name in context.kept else None,
+            tree=context.setup_tree if member.name == context.setup else None,
+        )
+        jobs.append(
+            Job(
+                len(member.data),
+                functools.partial(MEMO.findings, key, member.name, own),
+                movable=member.name != context.setup and not MEMO.knows(key),
+                costly_to_move=member.name in context.kept,
+                learn=functools.partial(_learned, key, member.name),
+            )
+        )
+        keys.append(key)
+    # A copy of another member is answered here from the memo: none of them moves.
+    copies = {k for k, n in Counter(keys).items() if k is not None and n > 1}
+    return [
+        replace(j, movable=False) if isinstance(j, Job) and keys[i] in copies else j
+        for i, j in enumerate(jobs)
+    ]
+
+
+def _learned(key: Key, path: str, found: list[PackageFinding]) -> list[PackageFinding]:
+    """``found``, computed by the helper process, kept in this process's memo too."""
+    return MEMO.findings(key, path, lambda: found)
+
+
+def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetReport:
     digest = _digest(blob)
     findings: list[PackageFinding] = []
     members: list[Member] = []
@@ -180,43 +266,22 @@ def _vet(filename: str, blob: bytes | BinaryIO) -> VetReport:
         across := _across_starts(members, package, scripts, sdist=_is_sdist(filename))
     )
     kept |= _followable(members, package)
-    for member in members:
-        if member.data is None:
-            # Unread code is a skipped check and holds; unread data (a large test matrix) is
-            # not something any rule reads anyway.
-            severity = (
-                Severity.HIGH
-                if member.damaged or _is_code(member.name) or is_native(member.name)
-                else Severity.MEDIUM
-            )
-            findings.append(PackageFinding("unread-member", member.name, 0, severity, member.note))
+    jobs = _own_passes(
+        members,
+        _Context(helpers, inert, kept, setup, setup_tree, shipped, package),
+        digests,
+    )
+    own_findings = iter(run_jobs([j for j in jobs if isinstance(j, Job)], spread=spread))
+    for member, job in zip(members, jobs, strict=True):
+        if isinstance(job, PackageFinding):
+            findings.append(job)
             continue
-        member_digest = hashlib.sha256(member.data).digest()
-        digests[member.name] = member_digest
-        helper = member.name in helpers
-        base, side = member.name.rsplit("/", 1)[-1], bool(SIDE_CODE.search(member.name))
-        found = (
-            _member_findings(member.name, member.data, shipped=shipped, package=package)
-            if base.endswith(".pth")  # depends on the rest of the archive: not memoised
-            else MEMO.findings(
-                (member_digest, base, helper, _runs_setup(member.name), side, member.name in inert),
-                member.name,
-                functools.partial(
-                    _member_findings,
-                    member.name,
-                    member.data,
-                    helper=helper,
-                    script=member.name in inert,
-                    keep=package.kept if member.name in kept else None,
-                    tree=setup_tree if member.name == setup else None,
-                ),
-            )
-        )
+        found = next(own_findings)
         findings += [_lighter(f) for f in found] if member.name in scripts else found
         if member.name.endswith((".dist-info/METADATA", "/PKG-INFO")) and not metadata:
-            metadata = member.data.decode("utf-8", "replace")
+            metadata = (member.data or b"").decode("utf-8", "replace")
         if _own_record(filename, member.name):
-            record = member.data.decode("utf-8", "replace")
+            record = (member.data or b"").decode("utf-8", "replace")
     findings = _archive_findings(filename, findings, across, members, package, scripts, shipped)
     findings += _empty_package(filename, members)
     findings += bytecode_findings(members)
@@ -930,13 +995,15 @@ def project_of_filename(filename: str) -> str:
     return base.split("-", maxsplit=1)[0]
 
 
-def vet_many(files: Iterable[tuple[str, bytes]], known: KnownBad | None = None) -> list[VetReport]:
+def vet_many(
+    files: Iterable[tuple[str, bytes]], known: KnownBad | None = None, *, spread: bool = False
+) -> list[VetReport]:
     """Vet several files in one call; a name and version in the known-bad feed denies, a name
-    it lists at other versions holds (see :func:`with_names`)."""
+    it lists at other versions holds (see :func:`with_names`). ``spread``: as for :func:`vet`."""
     listed = {name for name, _ in known.entries} if known is not None else set()
     reports = []
     for filename, blob in files:
-        report = vet(filename, blob)
+        report = vet(filename, blob, spread=spread)
         advisory = known.match(report.name, report.version) if known is not None else None
         report = with_advisory(report, advisory)
         own = normalise(report.name)
