@@ -64,6 +64,9 @@ STEALERS = {"browser_cookie3", "win32crypt", "browser_cookie"}  # read browsers'
 CHANNELS = {"telebot", "telegram", "discord_webhook", "dhooks", "discord", "discordwebhook"}
 
 
+BOM = "\ufeff"
+
+
 def scan_python(
     path: str,
     source: str,
@@ -85,6 +88,9 @@ def scan_python(
     ``tree``: ``ast.parse(source)`` when the caller has it (``setup.py``, parsed once for
     :func:`setup_imports` too); it stands for the text as it is, never for a folded one.
     """
+    # Python reads a UTF-8 byte-order mark before the code as nothing; ast.parse of the
+    # decoded text fails on it (ADR 0057: a BOM made a module unparseable, so allowed).
+    source = source.removeprefix(BOM)
     text = source
     found = scan_constants(path, source) + _embedded(path, source)
     found += tradecraft_findings(path, source)
@@ -267,7 +273,7 @@ def setup_imports(source: str, tree: ast.Module | None = None) -> set[str]:
 def parsed(source: str) -> ast.Module | None:
     """``ast.parse(source)``, or None when it does not parse."""
     try:
-        return ast.parse(source)
+        return ast.parse(source.removeprefix(BOM))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
@@ -289,7 +295,7 @@ def scan_across(
     ``ast.parse(source)`` when the file's own pass kept it (it is not parsed again)."""
     if tree is None:
         try:
-            tree = ast.parse(source, filename=path)
+            tree = ast.parse(source.removeprefix(BOM), filename=path)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []  # the file's own pass reports it
     try:
@@ -300,6 +306,15 @@ def scan_across(
     except RecursionError:
         return []
     return found
+
+
+def pth_lines(text: str) -> list[str]:
+    """The lines ``site`` reads from a ``.pth`` file: split at ``\\n``, ``\\r\\n`` and ``\\r``
+    only (a text file's lines), after a UTF-8 byte-order mark (Python 3.13 decodes them as
+    ``utf-8-sig``). ``str.splitlines`` also splits at form feeds and other separators that
+    ``site`` keeps inside a line, where Python reads them as blanks (ADR 0057:
+    ``import os;\\x0cos.system(c)`` was two harmless lines)."""
+    return text.removeprefix(BOM).replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def scan_pth(
@@ -313,7 +328,7 @@ def scan_pth(
     reported (medium: setuptools' distutils shim, virtualenv's hook); any other line holds.
     """
     found: list[PackageFinding] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(pth_lines(text), start=1):
         if not line.lstrip().startswith(("import ", "import\t")):
             continue
         try:

@@ -6,10 +6,13 @@ import io
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from airlock.errors import InvalidInput
 from airlock.exports.readers import unsafe_name
+
+if TYPE_CHECKING:
+    import zipfile
 
 MAX_MEMBERS = 20_000
 MAX_MEMBER_BYTES = 16 * 1024 * 1024
@@ -35,6 +38,9 @@ class Member:
     name: str
     data: bytes | None  # None: not read (too large, or not a regular file)
     note: str = ""
+    # The archive itself is inconsistent here (a member that does not read back as listed,
+    # bytes no entry lists): installers may disagree on what it holds, so it holds.
+    damaged: bool = False
 
 
 def read_members(blob: bytes | BinaryIO) -> Iterator[Member]:
@@ -66,6 +72,9 @@ def _zip_members(stream: BinaryIO) -> Iterator[Member]:
         raise InvalidInput(f"unreadable zip archive: {e}") from e
     if len(infos) > MAX_MEMBERS:
         raise InvalidInput(f"archive holds {len(infos)} members, over {MAX_MEMBERS}")
+    unlisted = _unlisted_bytes(stream, infos, archive.start_dir)
+    if unlisted:
+        yield Member(UNLISTED, None, unlisted, damaged=True)
     total = 0
     for info in infos:
         if unsafe_name(info.filename):
@@ -86,7 +95,43 @@ def _zip_members(stream: BinaryIO) -> Iterator[Member]:
         try:
             yield Member(info.filename, archive.read(info))
         except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as e:
-            yield Member(info.filename, None, f"unreadable member: {e}")
+            yield Member(info.filename, None, f"unreadable member: {e}", damaged=True)
+
+
+UNLISTED = "(bytes the zip's central directory does not list)"
+LOCAL_HEADER = b"PK\x03\x04"
+# What may follow an entry's data before the next entry: nothing, or the data descriptor of
+# an entry written to a stream (flag bit 3): CRC and two sizes, 32- or 64-bit, with or
+# without its optional signature.
+DESCRIPTOR_SIZES = (12, 16, 20, 24)
+DESCRIBED = 0x08  # general purpose flag: sizes and CRC follow the data
+
+
+def _unlisted_bytes(stream: BinaryIO, infos: list[zipfile.ZipInfo], directory: int) -> str:
+    """Why the zip holds bytes its central directory does not account for, or "".
+
+    ``zipfile`` (pip) reads the central directory at the end; a streaming installer reads
+    the local headers from the start. Entries are expected back to back from offset 0 to the
+    directory, so data before, between or after them (a second archive prepended, or entries
+    only the local headers list) is a second reading of the file that nothing vetted (the
+    zip parser differential of uv's CVE-2025-54368). One 30-byte read per entry."""
+    expected, described, after = 0, False, "the first entry"
+    for info in sorted(infos, key=lambda i: i.header_offset):
+        gap = info.header_offset - expected
+        if gap and not (described and gap in DESCRIPTOR_SIZES):
+            return f"{gap} bytes after {after} that no entry lists"
+        stream.seek(info.header_offset)
+        head = stream.read(30)
+        if len(head) < 30 or not head.startswith(LOCAL_HEADER):
+            return f"no local header where the directory puts {info.filename!r}"
+        name_length = int.from_bytes(head[26:28], "little")
+        extra_length = int.from_bytes(head[28:30], "little")
+        expected = info.header_offset + 30 + name_length + extra_length + info.compress_size
+        described, after = bool(info.flag_bits & DESCRIBED), repr(info.filename)
+    gap = directory - expected
+    if gap and not (described and gap in DESCRIPTOR_SIZES):
+        return f"{gap} bytes after {after} that no entry lists"
+    return ""
 
 
 # An sdist given as bytes is gunzipped in one call and its tar read from memory (issue 16:

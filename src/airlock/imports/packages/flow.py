@@ -192,6 +192,10 @@ class Interpreter:
         self.module = module  # this module's dotted name, for relative imports
         self.foreign: dict[str, Trace] = {}  # member path -> events of functions followed
         self.stars: list[str] = []  # modules this one star-imports from its own package
+        # Libraries it star-imports (``from os import *``): a bare name may be theirs.
+        self.library_stars: list[str] = []
+        # ``from __future__ import annotations``: annotations stay text and never run.
+        self.lazy_annotations = False
         self.aliases: re.Pattern[str] | None = None
         self.helper = helper  # a module setup.py imports: its functions run during install
         self.trace = Trace()
@@ -303,6 +307,8 @@ class Interpreter:
             ):
                 unpacked(self, node, env, when)  # ``r, = (exec,)``, dispatch tables
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            if isinstance(node, ast.AnnAssign) and node.simple:
+                self.annotation(node.annotation, env, when)  # ``x: f() = 1`` runs f
             if node.value is not None:
                 value = self.expr(node.value, env, when)
                 if isinstance(node, ast.AugAssign):
@@ -320,12 +326,17 @@ class Interpreter:
             base = f"{prefix}{node.module}." if node.module else prefix
             for alias in node.names:
                 if alias.name == "*":
-                    if self.package is not None:  # read only when a name from it is called
+                    if node.level == 0 and node.module and len(self.library_stars) < 8:
+                        self.library_stars.append(node.module)
+                    elif self.package is not None:  # read only when a name from it is called
                         self.stars.append(base.rstrip(".") or prefix)
                     continue
+                if node.module == "__future__" and alias.name == "annotations":
+                    self.lazy_annotations = True
                 env[alias.asname or alias.name] = Val(ref=f"{base}{alias.name}")
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             env[node.name] = Val(func=node)
+            self.definition_time(node.args, node.returns, env, when)
             for decorator in node.decorator_list:
                 self.decorate(self.expr(decorator, env, when), Val(func=node), env, when)
             later = when if self.install_time and when is When.INSTALL else When.LATER
@@ -341,6 +352,7 @@ class Interpreter:
                     self.pending.append((item, When.INSTALL if hook else When.LATER))
                 else:
                     self.stmt(item, dict(env), when)
+                    self.named(item, env, when)
             class_attributes(self, node, env)  # ``class K: run = exec`` (ADR 0048)
             env[node.name] = Val(ref=node.name)
             for decorator in node.decorator_list:
@@ -354,6 +366,7 @@ class Interpreter:
             self.block(node.orelse, env, when)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             seq = self.expr(node.iter, env, when)
+            self.special(seq, ("__iter__", "__aiter__"), [], env, when)
             self.bind(node.target, Val(labels=seq.labels), env)
             if isinstance(node.iter, (ast.List, ast.Tuple)):
                 reach.looped(self, node.target, node.iter, env, when)  # ``for f in [os.system]``
@@ -366,9 +379,19 @@ class Interpreter:
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for withitem in node.items:
                 value = self.expr(withitem.context_expr, env, when)
+                entered = self.special(value, ("__enter__", "__aenter__"), [], env, when)
+                self.special(value, ("__exit__", "__aexit__"), [UNKNOWN] * 3, env, when)
                 if withitem.optional_vars is not None:
-                    self.bind(withitem.optional_vars, value, env)
+                    self.bind(withitem.optional_vars, entered or value, env)
             self.block(node.body, env, when)
+        elif isinstance(node, ast.Match):
+            # Every case is walked, as both arms of an ``if`` are (its patterns bind nothing
+            # the pass follows); without this, code under ``case _:`` was never read.
+            self.expr(node.subject, env, when)
+            for case in node.cases:
+                if case.guard is not None:
+                    self.expr(case.guard, env, when)
+                self.block(case.body, env, when)
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             self.block(node.body, env, when)  # type: ignore[attr-defined]
             for handler in node.handlers:  # type: ignore[attr-defined]
@@ -383,6 +406,91 @@ class Interpreter:
                     self.expr(child, env, when)
                 elif isinstance(child, ast.stmt):
                     self.stmt(child, env, when)
+
+    def definition_time(
+        self, args: ast.arguments, returns: ast.expr | None, env: dict[str, Val], when: When
+    ) -> None:
+        """What a ``def`` or ``lambda`` evaluates when it is defined, not called: its default
+        values and (unless ``from __future__ import annotations``) its annotations.
+        ``def f(x=os.system(c))`` runs the command on import."""
+        for default in [*args.defaults, *args.kw_defaults]:
+            if default is not None and not isinstance(default, ast.Constant):
+                self.expr(default, env, when)
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if arg is not None and arg.annotation is not None:
+                self.annotation(arg.annotation, env, when)
+        if returns is not None:
+            self.annotation(returns, env, when)
+
+    def annotation(self, node: ast.expr, env: dict[str, Val], when: When) -> None:
+        """Evaluate an annotation that runs now; a name or a string (most) can run nothing."""
+        if not self.lazy_annotations and not isinstance(node, PLAIN_ANNOTATIONS):
+            self.expr(node, env, when)
+
+    def special(
+        self, value: Val, names: tuple[str, ...], args: list[Val], env: dict[str, Val], when: When
+    ) -> Val | None:
+        """Run the special method the language calls on an instance of a local class made
+        on install or import (``with K():`` its ``__enter__``/``__exit__``, ``K() + 1`` its
+        ``__add__``, ``str(K())`` its ``__str__``): the first of ``names`` it defines."""
+        if when is When.LATER or not value.ref.endswith("()"):
+            return None
+        owner = value.ref[:-2]
+        if owner not in self.classes:
+            return None
+        for name in names:
+            if self.lookup(owner, name) is not None:
+                return self.method(owner, name, [value, *args], env, when) or UNKNOWN
+        return None
+
+    def keyed(self, base: Val, key: Val, env: dict[str, Val], when: When) -> Val | None:
+        """``__builtins__['exec']`` (outside ``__main__`` the builtins are a dict) and
+        ``K()[k]`` (its ``__getitem__`` runs); None for any other subscript."""
+        if base.ref in BUILTIN_TABLES and isinstance(key.const, str):
+            return Val(ref=_canon(key.const), labels=frozenset({HIDDEN}))
+        if base.ref in self.classes and when is not When.LATER:  # ``K[int]``
+            return self.method(base.ref, "__class_getitem__", [base, key], env, when)
+        return self.special(base, ("__getitem__",), [key], env, when)
+
+    def named(self, item: ast.stmt, env: dict[str, Val], when: When) -> None:
+        """``class A: x = D()``: making class A calls ``D.__set_name__`` (a descriptor of a
+        local class), with nobody calling it."""
+        value = item.value if isinstance(item, (ast.Assign, ast.AnnAssign)) else None
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+            made = Val(ref=f"{value.func.id}()")
+            self.special(made, ("__set_name__",), [UNKNOWN, UNKNOWN], env, when)
+
+    def on_class(self, ref: str, args: list[Val], env: dict[str, Val], when: When) -> Val | None:
+        """``K.go(a)`` of local class ``K``: its method with these arguments, ``K`` first
+        for a ``classmethod``; None when ``K`` defines no such method (ADR 0057)."""
+        owner, _, name = ref.partition(".")
+        found = self.lookup(owner, name) if name.isidentifier() else None
+        if found is None:
+            return None
+        bound = any(dotted(d) == "classmethod" for d in found.decorator_list)
+        return self.method(owner, name, [Val(ref=owner), *args] if bound else args, env, when)
+
+    def getter(self, instance: Val, attr: str, env: dict[str, Val], when: When) -> Val | None:
+        """``K().p`` where ``p`` is a property (or cached one) of local class ``K``: its
+        getter runs on access."""
+        owner = instance.ref[:-2]
+        if owner not in self.classes:
+            return None
+        found = self.lookup(owner, attr)
+        if found is None or not any(
+            dotted(d).rsplit(".", 1)[-1] in PROPERTIES for d in found.decorator_list
+        ):
+            return None
+        return self.method(owner, attr, [instance], env, when) or UNKNOWN
+
+    def library_name(self, name: str) -> Val:
+        """A bare name a ``from lib import *`` may have brought: a sink or a source of one
+        of those libraries (``from os import *; system(c)``), else unknown."""
+        for module in self.library_stars:
+            ref = f"{module}.{name}"
+            if kind_of(ref) or source_labels(ref):
+                return Val(ref=ref, labels=source_labels(ref))
+        return UNKNOWN
 
     def temp_file(
         self, target: ast.Tuple, value: ast.Call, env: dict[str, Val], when: When
@@ -464,9 +572,15 @@ class Interpreter:
                     if (_secret_name(node.id) and SECRET not in found.labels)
                     else found
                 )
-            return Val(ref=node.id) if node.id in _BUILTINS else UNKNOWN
+            if node.id in _BUILTINS:
+                return Val(ref=node.id)
+            return self.library_name(node.id) if self.library_stars else UNKNOWN
         if isinstance(node, ast.Attribute):
             base = self.expr(node.value, env, when)
+            if base.ref.endswith("()") and when is not When.LATER:
+                got = self.getter(base, node.attr, env, when)  # ``K().p`` of a property
+                if got is not None:
+                    return got
             if node.attr == "__call__" and (base.func is not None or _callable_ref(base.ref)):
                 return base  # ``exec.__call__(code)`` is ``exec(code)`` (ADR 0051)
             if base.ref:
@@ -487,9 +601,14 @@ class Interpreter:
         if isinstance(node, ast.Call):
             return self.call(node, env, when)
         if isinstance(node, ast.BinOp):
-            return self.binop(
-                node.op, self.expr(node.left, env, when), self.expr(node.right, env, when)
-            )
+            left, right = self.expr(node.left, env, when), self.expr(node.right, env, when)
+            name = OPERATORS.get(type(node.op))
+            if name is not None:  # ``K() + 1`` runs ``K.__add__``; ``1 + K()`` its ``__radd__``
+                ran = self.special(left, (f"__{name}__",), [right], env, when)
+                ran = ran or self.special(right, (f"__r{name}__",), [left], env, when)
+                if ran is not None:
+                    return ran
+            return self.binop(node.op, left, right)
         if isinstance(node, ast.Subscript):
             return self.subscript(node, env, when)
         if isinstance(node, ast.JoinedStr):
@@ -515,6 +634,7 @@ class Interpreter:
                     self.expr(key, env, when)
             return Val(labels=frozenset().union(*(p.labels for p in parts)))
         if isinstance(node, ast.Lambda):
+            self.definition_time(node.args, None, env, when)  # ``lambda x=f(): x`` runs f
             return Val(func=node)
         if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
             return self.comprehension(node, env, when)
@@ -592,6 +712,9 @@ class Interpreter:
                 return Val(const=base.const[slice(*ints)], labels=base.labels)
             return Val(labels=base.labels)
         key = self.expr(index, env, when)
+        got = self.keyed(base, key, env, when)
+        if got is not None:
+            return got
         if base.ref in GLOBAL_TABLES and isinstance(key.const, str):
             # ``globals()['_boot']()``: this module's function, called by a string (ADR 0039).
             own = env.get(key.const) if base.ref != "sys.modules" else None
@@ -684,10 +807,27 @@ class Interpreter:
             instance = Val(ref=f"{ref}()", labels=labels)
             if when is not When.LATER:
                 self.method(ref, "__init__", [instance, *args], env, when)
+                # A dataclass's generated ``__init__`` calls ``__post_init__`` (ADR 0057).
+                self.method(ref, "__post_init__", [instance], env, when)
                 # Its finaliser runs when the object is collected, at exit at the latest,
                 # with nobody calling it (ADR 0039).
                 self.method(ref, "__del__", [instance], env, when)
             return instance
+        if when is not When.LATER and ref.partition(".")[0] in self.classes:
+            ran = self.on_class(ref, args, env, when)  # ``K.run()``: a static or class method
+            if ran is not None:
+                return ran
+        if ref in EVALS and c and isinstance(c[0], str) and not labels & {DECODED, REMOTE}:
+            self.sink(node, callee, args, kwargs, env, when)  # its code is read there
+            return self.evaluated(c[0], env, when)  # ``f = eval('lambda: ...'); f()``
+        if ref.endswith("()") and when is not When.LATER:
+            ran = self.special(callee, ("__call__",), args, env, when)  # ``k = K(); k()``
+            if ran is not None:
+                return ran
+        if ref in IMPLICIT and args and when is not When.LATER:
+            ran = self.special(args[0], IMPLICIT[ref], args[1:], env, when)  # ``str(K())``
+            if ran is not None:
+                return ran
         if "()." in ref:
             owner, _, name = ref.partition("().")
             if owner in self.classes and name.isidentifier():
@@ -762,6 +902,9 @@ class Interpreter:
             + [text_of(v.const) for v in kwargs.values()]
         )[:4096]
         kind = kind_of(ref)
+        # ``marshal.loads(b'...')``: bytecode or a pickle written into the source is code
+        # nobody can read there, as a decoded string is (``exec(marshal.loads(..))``).
+        labels |= _written_in(kind, node)
         marks = (labels - {HIDDEN}) | (callee.labels & {HIDDEN}) | callee.labels
         runs = kind in ("process", "exec", "native-load")
         if runs and _runs_dropped(self.trace, text, node.args):
@@ -771,10 +914,11 @@ class Interpreter:
         unmatched = runs and DROPPED not in marks and len(self.unmatched) < MAX_UNMATCHED
         if ref == "os.write" and len(args) == 2 and args[0].path_var:
             self.written(args[0], node, args[1].labels, env, when)  # ``fd, p = mkstemp()``
-        if kind == "exec" and c and isinstance(c[0], str) and not labels & {DECODED, REMOTE}:
+        code = _source(c[0]) if kind == "exec" and c else None
+        if code is not None and not labels & {DECODED, REMOTE}:
             # exec of code in plain sight (six's exec_ of a literal): interpret that code too.
             marks -= {HIDDEN}
-            self.nested(c[0], env, when)
+            self.nested(code, self.namespace(node, env, when), when)
         if kind == "process" and _silent(kwargs, env):
             marks |= {SILENT}
         if kind:
@@ -786,8 +930,11 @@ class Interpreter:
             labels |= {DECODED}
         if ref.startswith(STEGANOGRAPHY):
             labels |= {DECODED}  # a payload read out of a picture's pixels (issue 16)
-        if kind == "native-load" and c and isinstance(c[0], str):
-            return Val(ref=_library(c[0]), labels=labels)
+        if kind == "native-load":
+            # A library whose name does not fold (``CDLL(None)``, ``find_library('c')``) is
+            # still a library: ``.system(b'id')`` on it starts a process.
+            name = c[0] if c and isinstance(c[0], str) else UNNAMED_LIBRARY
+            return Val(ref=_library(name), labels=labels)
         if kind == "network":
             labels |= {REMOTE}
             if METADATA_HOSTS.search(text):
@@ -867,6 +1014,37 @@ class Interpreter:
         self.depth += 1
         try:
             self.block(tree.body, dict(env), when)
+        finally:
+            self.depth -= 1
+
+    def namespace(self, node: ast.Call, env: dict[str, Val], when: When) -> dict[str, Val]:
+        """The names exec'd code sees: the module's, and those of a dict given as its
+        globals or locals (``exec("s('id')", {'s': os.system})``, a dispatch table by name;
+        ADR 0057)."""
+        given: dict[str, Val] = {}
+        for mapping in node.args[1:3]:
+            if isinstance(mapping, ast.Dict):
+                for key, value in zip(mapping.keys, mapping.values, strict=True):
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        given[key.value] = self.expr(value, env, when)
+            elif isinstance(mapping, ast.Name) and mapping.id in self.tables:
+                table = self.tables[mapping.id]
+                given |= {k: v for k, v in table.items() if isinstance(k, str)}
+        return {**env, **given} if given else env
+
+    def evaluated(self, code: str, env: dict[str, Val], when: When) -> Val:
+        """The value of an expression ``eval`` is given as a literal (a lambda, a sink), so
+        what it returns can be called; unknown past the nesting bound or when it does not
+        parse as an expression (ADR 0057)."""
+        if self.depth >= MAX_CALL_DEPTH or len(code) > MAX_FOLD:
+            return UNKNOWN
+        try:
+            tree = ast.parse(code.strip(), mode="eval")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return UNKNOWN
+        self.depth += 1
+        try:
+            return self.expr(tree.body, env, when)
         finally:
             self.depth -= 1
 
@@ -1285,6 +1463,8 @@ CALLBACKS = {
     "threading.setprofile": 0, "sys.addaudithook": 0, "signal.signal": 1,
     # ADR 0039: a finaliser, a codec search function (asked for every unknown encoding).
     "weakref.finalize": 1, "codecs.register": 0,
+    # ADR 0057: called at the next garbage collection; called now under the debugger.
+    "gc.callbacks.append": 0, "pdb.runcall": 0,
 }  # fmt: skip
 # Hooks set by assignment: the interpreter calls them on an uncaught exception, an
 # unraisable one, a value shown at the prompt or ``breakpoint()`` (ADR 0039).
@@ -1343,6 +1523,24 @@ def _aliases(env: dict[str, Val]) -> re.Pattern[str] | None:
     if not names:
         return None
     return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names[:200]) + r")\b")
+
+
+UNNAMED_LIBRARY = "?"
+
+
+def _source(code: object) -> str | None:
+    """The text ``exec`` runs for a folded argument: a string, or a bytes literal read as
+    the UTF-8 source it spells (``exec(b'...')``); None for anything else."""
+    if isinstance(code, bytes):
+        return code.decode("utf-8", "replace")
+    return code if isinstance(code, str) else None
+
+
+def _written_in(kind: str, node: ast.Call) -> frozenset[str]:
+    """Decoded, for an opaque load (``marshal.loads``) of a bytes literal."""
+    first = node.args[0] if node.args else None
+    literal = isinstance(first, ast.Constant) and isinstance(first.value, bytes)
+    return frozenset({DECODED}) if kind == "opaque-load" and literal else frozenset()
 
 
 def _library(name: str) -> str:
@@ -1412,6 +1610,27 @@ def _is_main_guard(test: ast.expr) -> bool:
         for t in tests
     )
 
+
+# Binary operators by the name of their special method (``__add__``, ``__radd__``).
+OPERATORS: dict[type[ast.operator], str] = {
+    ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.MatMult: "matmul",
+    ast.Div: "truediv", ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow",
+    ast.LShift: "lshift", ast.RShift: "rshift", ast.BitOr: "or", ast.BitXor: "xor",
+    ast.BitAnd: "and",
+}  # fmt: skip
+# Builtins that call a special method of their first argument.
+IMPLICIT: dict[str, tuple[str, ...]] = {
+    "str": ("__str__", "__repr__"), "repr": ("__repr__",), "format": ("__format__", "__str__"),
+    "len": ("__len__",), "bool": ("__bool__", "__len__"), "iter": ("__iter__",),
+    "next": ("__next__",), "hash": ("__hash__",), "abs": ("__abs__",), "int": ("__int__",),
+    "float": ("__float__",), "bytes": ("__bytes__",), "list": ("__iter__",),
+    "tuple": ("__iter__",), "sorted": ("__iter__",), "print": ("__str__", "__repr__"),
+}  # fmt: skip
+PROPERTIES = ("property", "cached_property")
+# Annotations that name a type or are text: evaluating them can run nothing.
+PLAIN_ANNOTATIONS = (ast.Name, ast.Attribute, ast.Constant)
+BUILTIN_TABLES = ("__builtins__", "builtins")
+EVALS = ("eval", "builtins.eval")
 
 GLOBAL_TABLES = (
     "globals", "locals", "vars", "builtins.__dict__", "__builtins__.__dict__", "sys.modules",

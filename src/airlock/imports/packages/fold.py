@@ -80,6 +80,11 @@ def intop(op: ast.operator, a: int, b: int) -> int | None:
 BUILTIN_STR = {"copyright": "Copyright (c) 2001-2023 Python Software Foundation."}
 
 
+# Codecs that spell text as escapes: ``bytes.decode`` folds with them (any other codec
+# folds as UTF-8, as before). Nothing is looked up by a name the analysed text gives.
+ESCAPE_CODECS = frozenset({"unicode_escape", "raw_unicode_escape"})
+
+
 def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
     ref: str, bound: object, c: list[object], kwargs: Mapping[str | None, object]
 ) -> object:
@@ -116,6 +121,10 @@ def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
             return bound.join(c[0])  # type: ignore[attr-defined]
         if ref in ("str.replace", "bytes.replace") and len(c) == 2:
             return bound.replace(c[0], c[1])  # type: ignore[attr-defined]
+        codec = str(c[0]).lower().replace("-", "_") if c else ""
+        if ref in ("bytes.decode", "bytearray.decode") and codec in ESCAPE_CODECS:
+            # ``b'\\x69\\x6d...'.decode('unicode_escape')``: code spelt as escapes (ADR 0057).
+            return bytes(bound).decode(codec) if isinstance(bound, (bytes, bytearray)) else None
         if ref in ("bytes.decode", "str.encode", "bytearray.decode"):
             return (
                 bound.decode("utf-8", "replace")

@@ -67,7 +67,7 @@ class LocalModules:
             tree = self.kept.get(found[0])
             if tree is None:
                 try:
-                    tree = ast.parse(found[1].decode("utf-8", "replace"))
+                    tree = ast.parse(found[1].decode("utf-8-sig", "replace"))
                 except (SyntaxError, ValueError, RecursionError, MemoryError):
                     tree = None
         self._trees[module] = tree

@@ -33,6 +33,13 @@ PROCESS_PREFIXES: tuple[str, ...] = (
 )  # fmt: skip
 EXEC = {"exec", "eval", "compile", "builtins.exec", "builtins.eval", "builtins.compile"}
 EXEC |= {"runpy.run_path", "runpy.run_module"}  # run a file or module by name
+EXEC |= {"types.FunctionType"}  # a function made of a code object: ``FunctionType(code, {})()``
+# The standard library's other runners of source text (ADR 0057): the statement is code.
+EXEC |= {
+    "timeit.timeit", "timeit.repeat", "timeit.Timer", "pdb.run", "pdb.runeval",
+    "cProfile.run", "cProfile.runctx", "profile.run", "profile.runctx", "trace.Trace.run",
+    "ctypes.pythonapi.PyRun_SimpleString", "ctypes.pythonapi.PyRun_String",
+}  # fmt: skip
 HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"}
 HTTP_MODULES = ("requests", "httpx", "urllib3", "requests.api", "aiohttp")
 NETWORK = {

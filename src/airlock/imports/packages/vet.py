@@ -47,6 +47,7 @@ from airlock.imports.packages.native import (
     is_native,
     scan_native,
 )
+from airlock.imports.packages.nested import nested_findings
 from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, scan_pickle
 from airlock.imports.packages.rules import (
     PackageFinding,
@@ -185,7 +186,7 @@ def _own_passes(
             # not something any rule reads anyway.
             severity = (
                 Severity.HIGH
-                if _is_code(member.name) or is_native(member.name)
+                if member.damaged or _is_code(member.name) or is_native(member.name)
                 else Severity.MEDIUM
             )
             jobs.append(PackageFinding("unread-member", member.name, 0, severity, member.note))
@@ -284,6 +285,10 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     findings = _archive_findings(filename, findings, across, members, package, scripts, shipped)
     findings += _empty_package(filename, members)
     findings += bytecode_findings(members)
+    findings += [
+        _lighter(f) if SIDE_CODE.search(f.path) else f
+        for f in nested_findings(members, _nested_member)
+    ]
     name = _header(metadata, "Name") or project_of_filename(filename)
     version = _header(metadata, "Version")
     findings += _metadata_findings(filename, name, metadata) + hook_findings(
@@ -444,6 +449,16 @@ def _install_helpers(members: list[Member]) -> tuple[str, ast.Module | None, set
     names = setup_imports(source, tree)
     # Root-level modules only: a package importing itself for its version stays as it was.
     return setups[0].name, tree, {f"{prefix}{name}.py" for name in names}
+
+
+def _nested_member(path: str, data: bytes, siblings: list[Member]) -> list[PackageFinding]:
+    """One code member of an archive the package ships (:mod:`nested`), read as a module
+    of its own: its module level runs when it is imported from the archive or installed."""
+    base = path.rsplit("/", 1)[-1]
+    if base.endswith(".pth"):
+        return _member_findings(path, data, shipped=shipped_modules(siblings))
+    key = (hashlib.sha256(data).digest(), base, False, False, bool(SIDE_CODE.search(path)), False)
+    return MEMO.findings(key, path, functools.partial(_member_findings, path, data))
 
 
 def _runs_setup(path: str) -> bool:
@@ -1103,7 +1118,24 @@ def bytecode_findings(members: list[Member]) -> list[PackageFinding]:
                     "compiled bytecode without its source: nobody can read what it does",
                 )
             )
+        elif int.from_bytes(member.data[4:8], "little") & PYC_FLAGS == PYC_UNCHECKED:
+            # PEP 552: an unchecked hash-based .pyc is loaded whatever its source says, so
+            # the vetted source is not what runs (an installer that does not recompile, uv by
+            # default, keeps it; ADR 0057).
+            found.append(
+                PackageFinding(
+                    "unchecked-bytecode",
+                    member.name,
+                    0,
+                    Severity.HIGH,
+                    "bytecode Python runs in place of its source without checking it",
+                )
+            )
     return found
+
+
+PYC_FLAGS = 0b11  # PEP 552: bit 0 hash-based, bit 1 check the source
+PYC_UNCHECKED = 0b01
 
 
 def _empty_package(filename: str, members: list[Member]) -> list[PackageFinding]:
