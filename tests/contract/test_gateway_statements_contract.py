@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from airlock.store.interface import Store
 from airlock.store.lease_interface import LeaseState
 from airlock.store.sql import SqlStore
 from tests.contract.test_lease_store_contract import TOKENS, configure, grant, opened
+from tests.support.transcripts import SAMPLE
 
 T0 = datetime(2026, 7, 1, 12, tzinfo=UTC)
 RITA = [(LockScope.PRINCIPAL, "rita"), (LockScope.UPSTREAM, "up")]
@@ -38,13 +40,8 @@ def second(store: Store) -> Iterator[Store]:
 
 
 def _transcript(n: int) -> Transcript:
-    return Transcript(
-        model="m",
-        model_digest="ab" * 32,
-        caller="rita",
-        upstream="up",
-        endpoint="completions",
-        prompt_tokens=(1, 2),
+    return replace(
+        SAMPLE,
         output_tokens=(65, 66, 67),
         temperature_milli=1000,
         seed=n,

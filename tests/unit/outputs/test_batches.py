@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -21,6 +22,7 @@ from airlock.outputs.batches import (
     verify_output_proof,
 )
 from airlock.outputs.transcript import Transcript
+from tests.support.transcripts import SAMPLE
 
 
 def _digests(n: int) -> list[str]:
@@ -46,12 +48,8 @@ def test_root_is_rfc9162_mth() -> None:
 
 
 def _transcript(i: int) -> Transcript:
-    return Transcript(
-        model="m",
-        model_digest="ab" * 32,
-        caller="rita",
-        upstream="up",
-        endpoint="completions",
+    return replace(
+        SAMPLE,
         prompt_tokens=(1,),
         output_tokens=(i,),
         temperature_milli=1000,

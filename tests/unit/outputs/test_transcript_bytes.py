@@ -13,20 +13,9 @@ from hypothesis import strategies as st
 from airlock.errors import InvalidInput
 from airlock.ledger.records import canonical_json
 from airlock.outputs.transcript import Transcript, transcript_bound
+from tests.support.transcripts import SAMPLE
 
-BASE = Transcript(
-    model="m",
-    model_digest="ab" * 32,
-    caller="rita",
-    upstream="up",
-    endpoint="completions",
-    prompt_tokens=(1, 2),
-    output_tokens=(65,),
-    temperature_milli=700,
-    seed=7,
-    request_id="r",
-    at="2026-07-01T12:00:00+00:00",
-)
+BASE = SAMPLE
 tokens = st.lists(st.integers(0, 2**40), max_size=40).map(tuple)
 
 

@@ -10,6 +10,7 @@ ledger's batch root still named the original.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,24 +19,13 @@ import pytest
 from airlock.errors import TamperedState
 from airlock.outputs.transcript import Transcript
 from airlock.store.sql import SqlStore
+from tests.support.transcripts import SAMPLE
 
 T0 = datetime(2026, 7, 1, 12, tzinfo=UTC)
 
 
 def _transcript(output: tuple[int, ...]) -> Transcript:
-    return Transcript(
-        model="m",
-        model_digest="ab" * 32,
-        caller="rita",
-        upstream="up",
-        endpoint="chat",
-        prompt_tokens=(1, 2),
-        output_tokens=output,
-        temperature_milli=700,
-        seed=7,
-        request_id="r",
-        at=T0.isoformat(),
-    )
+    return replace(SAMPLE, endpoint="chat", output_tokens=output, at=T0.isoformat())
 
 
 def test_a_body_that_no_longer_hashes_to_its_digest_is_refused(tmp_path: Path) -> None:
