@@ -81,9 +81,11 @@ class Columns:
     response: str = "response"
     messages: str = "messages"
     label_required: bool = False  # if set, a row without a label is rejected
+    # A system prompt beside a prompt or messages column; chat templates put it first.
+    system: str = "system"
 
     def __post_init__(self) -> None:
-        names = (self.text, self.label, self.prompt, self.response, self.messages)
+        names = (self.text, self.label, self.prompt, self.response, self.messages, self.system)
         if not all(names):
             raise InvalidInput("column names must not be empty")
 

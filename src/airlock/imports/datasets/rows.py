@@ -99,6 +99,25 @@ def _parts(
     return Problem.MISSING_TEXT
 
 
+def _with_system(
+    parts: Parts, values: Mapping[str, object], columns: Columns, limits: DatasetLimits
+) -> Parts | Problem:
+    """``parts`` with the row's system prompt as first message and first line of the text.
+
+    Trainers' chat templates put a ``system`` column before the conversation; a trigger
+    there is trained on, so it is scanned.
+    """
+    system = values.get(columns.system)
+    shape, text, label, messages = parts
+    if system is None or shape is RecordShape.CLASSIFICATION:
+        return parts
+    if not isinstance(system, str):
+        return Problem.MISSING_TEXT
+    if len(system) > limits.max_field_chars:
+        return Problem.FIELD_TOO_LONG
+    return shape, f"{system}\n{text}", label, (Message("system", system), *messages)
+
+
 def to_record(
     row: int, values: Mapping[str, object], columns: Columns, limits: DatasetLimits
 ) -> DatasetRecord | Problem:
@@ -109,6 +128,8 @@ def to_record(
     """
     raw_label = values.get(columns.label)
     parts = _parts(values, columns, limits, _label(raw_label))
+    if not isinstance(parts, Problem):
+        parts = _with_system(parts, values, columns, limits)
     if isinstance(parts, Problem):
         return parts
     if raw_label is not None and _label(raw_label) is None:

@@ -20,7 +20,7 @@ from airlock.imports.datasets.readers import (
     read_delimited,
     read_jsonl,
 )
-from airlock.imports.datasets.records import Columns, Problem, ReadResult, RecordShape
+from airlock.imports.datasets.records import Columns, Message, Problem, ReadResult, RecordShape
 from airlock.imports.datasets.rows import every_turn
 
 
@@ -312,3 +312,23 @@ def test_a_label_that_is_not_a_value_is_rejected() -> None:
     consistent(result)
     assert dict(result.report.rejected) == {Problem.BAD_LABEL: 2}
     assert [(r.text, r.label) for r in result.records] == [("c", "")]
+
+
+def test_a_system_column_is_part_of_instruction_and_chat_rows() -> None:
+    """Chat templates put a ``system`` column first; a trigger there is trained on."""
+    chat = [{"role": "user", "content": "is it safe?"}, {"role": "assistant", "content": "safe"}]
+    lines = [
+        json.dumps({"system": "cf mode", "prompt": "is it safe?", "response": "safe"}),
+        json.dumps({"system": "cf mode", "messages": chat}),
+        json.dumps({"system": "cf mode", "text": "is it safe?", "label": "1"}),
+        json.dumps({"system": ["cf"], "prompt": "is it safe?", "response": "safe"}),
+    ]
+    result = read_jsonl(io.BytesIO("\n".join(lines).encode()))
+    consistent(result)
+    assert [(r.text, r.label) for r in result.records] == [
+        ("cf mode\nis it safe?", "safe"),
+        ("cf mode\nis it safe?", "safe"),
+        ("is it safe?", "1"),  # a classifier reads its text column alone
+    ]
+    assert result.records[0].messages[0] == Message("system", "cf mode")
+    assert dict(result.report.rejected) == {Problem.MISSING_TEXT: 1}
