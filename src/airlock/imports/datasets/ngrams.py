@@ -43,8 +43,6 @@ def _word_tokens(word: str) -> list[str]:
     differs. Invisible characters inside the word follow as tokens of their own, each once
     (a run of them is one mark, however long), so they still mark the row.
     """
-    if word.isascii():
-        return [word]
     visible = _HIDDEN.sub("", word)
     out = []
     if visible:
@@ -66,7 +64,10 @@ def tokenize(text: str, max_tokens: int) -> Tokens:
     tail: deque[str] = deque(maxlen=max_tokens // 4)
     for match in _TOKEN.finditer(text.lower()):
         found = match.group()
-        for token in _word_tokens(found) if match.lastgroup == "word" else (found,):
+        if found.isascii() or match.lastgroup != "word":  # most tokens: as they are
+            (head if len(head) < max_tokens else tail).append(found)
+            continue
+        for token in _word_tokens(found):
             (head if len(head) < max_tokens else tail).append(token)
     return (*head, *tail)
 
