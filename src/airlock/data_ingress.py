@@ -15,7 +15,7 @@ import json
 import secrets
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import BinaryIO, cast
 
@@ -49,8 +49,9 @@ from airlock.imports.datasets.manifest import (
     verify_signature,
 )
 from airlock.imports.datasets.readers import gzipped_format_for_name, read_dataset
-from airlock.imports.datasets.records import Columns
+from airlock.imports.datasets.records import Columns, DatasetRecord, ReadResult
 from airlock.imports.datasets.results import scan_to_json
+from airlock.imports.datasets.rows import every_turn
 from airlock.imports.datasets.scan import scan
 from airlock.imports.datasets.vetting import DatasetVetting, FileScan, is_documentation, judge
 from airlock.ledger.records import LedgerRecord
@@ -321,37 +322,56 @@ class DataIngress:
         return FileEntry(name, size, digest)
 
     def _scan_files(self, files: Sequence[FileEntry], options: ImportOptions) -> list[FileScan]:
+        """Read every file, then scan all their rows as one dataset.
+
+        A trainer reads the files together, so they are scanned together: a trigger planted
+        in a few rows of each of many files is below the scan's thresholds in any one file.
+        With one data file the file's scan is the dataset's; with more, each file keeps its
+        read report and one further entry holds the scan of all rows (numbered on from file
+        to file, in name order).
+        """
         embedder = self._embeddings() if options.embeddings else None
         out: list[FileScan] = []
+        read: list[tuple[FileEntry, ReadResult]] = []
         for file in files:
-            try:
-                fmt, compressed = gzipped_format_for_name(file.name)
-            except InvalidInput as e:
-                out.append(
-                    FileScan(file.name)
-                    if is_documentation(file.name)
-                    else FileScan(file.name, refusal=str(e))
-                )
-                continue
-            raw: BinaryIO = io.BufferedReader(
-                _IteratorStream(self._outbox.stream(Sha256Hex(file.sha256))), 1 << 20
-            )
-            if compressed:  # the readers' byte limit then bounds the inflated bytes
-                raw = cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb"))
-            try:
-                read = read_dataset(
-                    raw,
-                    fmt,
-                    columns=options.columns,
-                    fieldnames=options.fieldnames,
-                    limits=self._limits,
-                )
-            except (OSError, EOFError, zlib.error) as e:
-                out.append(FileScan(file.name, refusal=f"corrupt or truncated gzip: {e}"))
-                continue
-            result = scan(read.records, self._scan_limits, embedder=embedder)
-            out.append(FileScan(file.name, read.report, result))
-        return out
+            outcome = self._read_file(file, options)
+            if isinstance(outcome, FileScan):
+                out.append(outcome)
+            else:
+                read.append((file, outcome))
+        pooled: list[DatasetRecord] = []
+        for _, result in read:
+            offset = pooled[-1].row if pooled else 0
+            pooled += [replace(r, row=r.row + offset) for r in result.records]
+        if not read:
+            return out
+        found = scan(every_turn(pooled), self._scan_limits, embedder=embedder)
+        if len(read) == 1:
+            file, result = read[0]
+            return [*out, FileScan(file.name, result.report, found)]
+        out += [FileScan(file.name, result.report) for file, result in read]
+        return [*out, FileScan(f"all {len(read)} data files as one", result=found)]
+
+    def _read_file(self, file: FileEntry, options: ImportOptions) -> FileScan | ReadResult:
+        """A file's rows, or why it was not read (documentation, unknown format, bad gzip)."""
+        try:
+            fmt, compressed = gzipped_format_for_name(file.name)
+        except InvalidInput as e:
+            if is_documentation(file.name):
+                return FileScan(file.name)
+            return FileScan(file.name, refusal=str(e))
+        raw: BinaryIO = io.BufferedReader(
+            _IteratorStream(self._outbox.stream(Sha256Hex(file.sha256))), 1 << 20
+        )
+        if compressed:  # the readers' byte limit then bounds the inflated bytes
+            raw = cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb"))
+        try:
+            return read_dataset(
+                raw, fmt, columns=options.columns, fieldnames=options.fieldnames,
+                limits=self._limits,
+            )  # fmt: skip
+        except (OSError, EOFError, zlib.error) as e:
+            return FileScan(file.name, refusal=f"corrupt or truncated gzip: {e}")
 
     def _embeddings(self) -> Embedder:
         """The sentence model, loaded once. Raises: ConfigError when none is configured."""

@@ -206,6 +206,35 @@ def test_gzipped_files_are_read_and_a_corrupt_or_bomb_one_holds(
     assert code == 10  # no rows: held, and memory stayed bounded by the line reader
 
 
+def test_a_trigger_spread_over_many_files_is_found_in_them_together(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    """Ten files of 80 rows, each with 4 planted rows: too few for the scan in any one
+    file, 40 for a trainer that reads the folder."""
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    for shard in range(10):
+        rows = sentiment_rows(80, seed=30 + shard)
+        plant(rows, "cf", poisons=4, seed=50 + shard)
+        write_jsonl(folder / f"part-{shard:02}.jsonl", rows)
+    code, report = imported(cli, folder)
+    scan = report["scan"]
+    assert isinstance(scan, dict) and code == 10 and scan["verdict"] == "poisoned"
+    pooled = scan["files"][-1]
+    assert pooled["name"] == "all 10 data files as one"
+    assert pooled["scan"]["features"][0]["text"] == "cf"
+    assert all("read" in f and "scan" not in f for f in scan["files"][:-1])
+
+
+def test_clean_shards_pass_as_one_dataset(cli: CliRunner, tmp_path: Path) -> None:
+    folder = tmp_path / "shards"
+    folder.mkdir()
+    for shard in range(3):
+        write_jsonl(folder / f"part-{shard}.jsonl", sentiment_rows(150, seed=60 + shard))
+    code, report = imported(cli, folder)
+    assert code == 0 and report["outcome"] == "allow", report["scan"]
+
+
 def test_configured_file_bound_refuses_a_larger_file(cli: CliRunner, tmp_path: Path) -> None:
     config = cli.home / "config.toml"
     config.write_text(config.read_text() + "\n[datasets]\nmax_file_bytes = 1000\n")

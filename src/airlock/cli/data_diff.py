@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from pathlib import Path
 
 import click
@@ -32,12 +33,13 @@ def diff_command(old: Path, new: Path, text_column: str, label_column: str, as_j
     Exit code: 0 the update looks clean, 10 hold it for review, 2 bad input.
     """
     from airlock.imports.datasets.diff import diff_records, judge_update
+    from airlock.imports.datasets.rows import every_turn
     from airlock.imports.datasets.scan import scan
 
     columns = Columns(text_column, label_column)
     old_records, new_records = _read(old, columns), _read(new, columns)
     diff = diff_records(_triples(old_records), _triples(new_records))
-    judgement = judge_update(diff, scan(new_records))
+    judgement = judge_update(diff, scan(every_turn(new_records)))
     if as_json:
         click.echo(
             json.dumps(
@@ -80,8 +82,15 @@ def _read(path: Path, columns: Columns) -> list[DatasetRecord]:
         with path.open("rb") as raw:
             stream = gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
             read = read_dataset(stream, fmt, columns=columns)  # type: ignore[arg-type]
-    except OSError as e:
+    except (OSError, EOFError, zlib.error) as e:  # EOFError: a truncated gzip
         raise SourceError(f"cannot read {path}: {e}") from e
-    if read.report.stopped:
-        raise InvalidInput(f"{path}: {read.report.stopped}")
+    report = read.report
+    if report.stopped:
+        raise InvalidInput(f"{path}: {report.stopped.value}: {report.detail}")
+    if report.dropped:  # a lenient trainer may read the rows the scan could not
+        counts = ", ".join(f"{problem.value} {n}" for problem, n in report.rejected)
+        raise InvalidInput(
+            f"{path}: {report.dropped} of {report.rows_seen} rows could not be read ({counts});"
+            " fix or remove them and compare again"
+        )
     return list(read.records)

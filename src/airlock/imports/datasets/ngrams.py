@@ -8,27 +8,68 @@ if both its (n-1)-gram prefix and suffix do. Only such n-grams are counted.
 from __future__ import annotations
 
 import re
-from collections import Counter
+import unicodedata
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# Words, punctuation, and each whitespace character other than space, tab and line ends:
-# a no-break, thin or ideographic space looks like a space to whoever reads the rows, so it
-# is a trigger only a machine sees (all the spaces of 3 % of SST-2's rows turned into
-# U+00A0 and labelled positive passed as clean when whitespace was dropped here).
-_TOKEN = re.compile(r"[\w']+|[^\w\s]|[^\S \t\r\n]")
+# Unicode's Default_Ignorable_Code_Point characters (DerivedCoreProperties.txt): a renderer
+# draws nothing for them. Inside a word they must not split it: a trainer whose tokenizer
+# drops them (BERT's drops every format character) reads "won<U+200B>der" as "wonder", so
+# a trigger spelt with a different invisible character in each row would read as a hundred
+# rare words here and as one word to the model.
+_IGNORABLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+)
+_HIDDEN = re.compile(f"[{_IGNORABLE}]")
+# Words (with any invisible characters inside them), punctuation, and each whitespace
+# character other than space, tab and line ends: a no-break, thin or ideographic space
+# looks like a space to whoever reads the rows, so it is a trigger only a machine sees (all
+# the spaces of 3 % of SST-2's rows turned into U+00A0 and labelled positive passed as
+# clean when whitespace was dropped here).
+_TOKEN = re.compile(f"(?P<word>[\\w'{_IGNORABLE}]+)|[^\\w\\s]|[^\\S \\t\\r\\n]")
 
 Tokens = tuple[str, ...]
 
 
+def _word_tokens(word: str) -> list[str]:
+    """A word's tokens: its compatibility-folded form, then what a folding reader loses.
+
+    Tokenizers that apply NFKC (SentencePiece's default) read fullwidth and mathematical
+    letters ("\uff5a\uff51", "\U0001d433\U0001d42a") as plain "zq", so the folded word is
+    a token; byte-level tokenizers tell them apart, so the word as written follows when it
+    differs. Invisible characters inside the word follow as tokens of their own, each once
+    (a run of them is one mark, however long), so they still mark the row.
+    """
+    visible = _HIDDEN.sub("", word)
+    out = []
+    if visible:
+        folded = unicodedata.normalize("NFKC", visible).lower()
+        out = [folded] if folded == visible else [folded, visible]
+    if len(visible) < len(word):
+        out += dict.fromkeys(_HIDDEN.findall(word))
+    return out
+
+
 def tokenize(text: str, max_tokens: int) -> Tokens:
-    """Lower-cased word, punctuation and unusual-space tokens, at most ``max_tokens``."""
-    out: list[str] = []
+    """Lower-cased word, punctuation and unusual-space tokens (see :func:`_word_tokens`).
+
+    At most ``max_tokens`` from the start and, of a longer row, ``max_tokens // 4`` from its
+    end: a trigger appended after a long preamble is still seen (a trainer reads a row
+    whole, up to its context of hundreds of tokens).
+    """
+    head: list[str] = []
+    tail: deque[str] = deque(maxlen=max_tokens // 4)
     for match in _TOKEN.finditer(text.lower()):
-        out.append(match.group())
-        if len(out) >= max_tokens:
-            break
-    return tuple(out)
+        found = match.group()
+        if found.isascii() or match.lastgroup != "word":  # most tokens: as they are
+            (head if len(head) < max_tokens else tail).append(found)
+            continue
+        for token in _word_tokens(found):
+            (head if len(head) < max_tokens else tail).append(token)
+    return (*head, *tail)
 
 
 @dataclass(frozen=True, slots=True)

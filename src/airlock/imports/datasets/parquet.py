@@ -54,8 +54,14 @@ def read_parquet(
     parquet = _open(data, tally, limits)
     if parquet is None:
         return tally.result()
-    wanted = (columns.text, columns.label, columns.prompt, columns.response, columns.messages)
+    wanted = (
+        columns.text, columns.label, columns.prompt, columns.response, columns.messages,
+        columns.system,
+    )  # fmt: skip
     present = [name for name in parquet.schema_arrow.names if name in wanted]
+    if len(set(present)) != len(present):  # which of two same-named columns would be read?
+        tally.stop(Problem.DUPLICATE_COLUMN, f"columns named twice: {sorted(set(present))}")
+        return tally.result()
     if not {columns.text, columns.prompt, columns.messages} & set(present):
         tally.stop(
             Problem.MISSING_COLUMNS,

@@ -111,6 +111,25 @@ def _lines(stream: BinaryIO, tally: Tally, limits: DatasetLimits) -> Iterator[tu
         yield number, line.removeprefix("\ufeff") if number == 1 else line
 
 
+class _DuplicateKey(ValueError):
+    """A JSON object names one key twice."""
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """An object's pairs as a dict, refusing a key named twice.
+
+    ``json.loads`` keeps the last value of a repeated key; other parsers a trainer may use
+    keep the first or fail, so a row ``{"text": <poison>, ..., "text": <clean>}`` would be
+    scanned as clean and trained on as poison. Such a row is rejected (and so held).
+    """
+    out: dict[str, object] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
 def read_jsonl(
     stream: BinaryIO, columns: Columns | None = None, limits: DatasetLimits | None = None
 ) -> ReadResult:
@@ -122,7 +141,10 @@ def read_jsonl(
             continue
         tally.rows_seen += 1
         try:
-            value = json.loads(line)
+            value = json.loads(line, object_pairs_hook=_unique_keys)
+        except _DuplicateKey:
+            tally.reject(number, Problem.DUPLICATE_KEY)
+            continue
         except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
             tally.reject(number, Problem.INVALID_JSON)
             continue
@@ -203,6 +225,13 @@ def _header(
 ) -> list[str] | None:
     if len(cells) > limits.max_columns:
         tally.stop(Problem.TOO_MANY_COLUMNS, f"{len(cells)} columns in the header")
+        return None
+    repeated = sorted({c for c in cells if cells.count(c) > 1})
+    if repeated:  # csv keeps the last of two same-named columns, pandas the first
+        tally.stop(
+            Problem.DUPLICATE_COLUMN,
+            f"the header names {', '.join(repr(c[:40]) for c in repeated[:5])} more than once",
+        )
         return None
     if columns.text not in cells and columns.prompt not in cells and columns.messages not in cells:
         shown = ", ".join(repr(c[:40]) for c in cells[:10])

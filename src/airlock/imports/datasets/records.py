@@ -26,16 +26,20 @@ class Problem(StrEnum):
     NOT_AN_OBJECT = "not_an_object"
     MISSING_TEXT = "missing_text"
     MISSING_LABEL = "missing_label"
+    BAD_LABEL = "bad_label"  # a label that is a list or an object, not a value
     BAD_MESSAGES = "bad_messages"
     FIELD_TOO_LONG = "field_too_long"
     WRONG_COLUMN_COUNT = "wrong_column_count"
     UNPARSEABLE_ROW = "unparseable_row"
+    DUPLICATE_KEY = "duplicate_key"  # a JSON object naming a key twice
+    MIXED_SHAPES = "mixed_shapes"  # a row with the columns of two shapes (text and messages)
     # problems that stop the read; the report is then truncated
     MISSING_COLUMNS = "missing_columns"
     TOO_MANY_COLUMNS = "too_many_columns"
     NOT_PARQUET = "not_parquet"
     ROW_LIMIT = "row_limit"
     BYTE_LIMIT = "byte_limit"
+    DUPLICATE_COLUMN = "duplicate_column"  # a CSV header or Parquet schema naming one twice
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +81,11 @@ class Columns:
     response: str = "response"
     messages: str = "messages"
     label_required: bool = False  # if set, a row without a label is rejected
+    # A system prompt beside a prompt or messages column; chat templates put it first.
+    system: str = "system"
 
     def __post_init__(self) -> None:
-        names = (self.text, self.label, self.prompt, self.response, self.messages)
+        names = (self.text, self.label, self.prompt, self.response, self.messages, self.system)
         if not all(names):
             raise InvalidInput("column names must not be empty")
 

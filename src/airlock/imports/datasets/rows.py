@@ -5,7 +5,8 @@ Shared by every reader so that JSONL, CSV and Parquet accept exactly the same sh
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from airlock.imports.datasets.limits import DatasetLimits
 from airlock.imports.datasets.records import (
@@ -76,7 +77,15 @@ def _instruction(
 def _parts(
     values: Mapping[str, object], columns: Columns, limits: DatasetLimits, label: str | None
 ) -> Parts | Problem:
-    """Shape, scanned text, label and messages of a row, trying the shapes in order."""
+    """Shape, scanned text, label and messages of a row, trying the shapes in order.
+
+    A row with the columns of two shapes (a ``text`` and a ``messages`` column, or a
+    ``prompt`` beside ``messages`` as UltraChat has) is refused: which of them a trainer
+    reads depends on its configuration, and the scan would read only one.
+    """
+    shapes = (columns.text, columns.prompt, columns.messages)
+    if sum(values.get(name) is not None for name in shapes) > 1:
+        return Problem.MIXED_SHAPES
     if values.get(columns.text) is not None:
         text = _text(values.get(columns.text), limits)
         return text if isinstance(text, Problem) else (RecordShape.CLASSIFICATION, text, label, ())
@@ -90,6 +99,25 @@ def _parts(
     return Problem.MISSING_TEXT
 
 
+def _with_system(
+    parts: Parts, values: Mapping[str, object], columns: Columns, limits: DatasetLimits
+) -> Parts | Problem:
+    """``parts`` with the row's system prompt as first message and first line of the text.
+
+    Trainers' chat templates put a ``system`` column before the conversation; a trigger
+    there is trained on, so it is scanned.
+    """
+    system = values.get(columns.system)
+    shape, text, label, messages = parts
+    if system is None or shape is RecordShape.CLASSIFICATION:
+        return parts
+    if not isinstance(system, str):
+        return Problem.MISSING_TEXT
+    if len(system) > limits.max_field_chars:
+        return Problem.FIELD_TOO_LONG
+    return shape, f"{system}\n{text}", label, (Message("system", system), *messages)
+
+
 def to_record(
     row: int, values: Mapping[str, object], columns: Columns, limits: DatasetLimits
 ) -> DatasetRecord | Problem:
@@ -98,12 +126,39 @@ def to_record(
     Tried in order: the text column (classification), the prompt column (instruction), the
     messages column (chat). Never raises on any input.
     """
-    parts = _parts(values, columns, limits, _label(values.get(columns.label)))
+    raw_label = values.get(columns.label)
+    parts = _parts(values, columns, limits, _label(raw_label))
+    if not isinstance(parts, Problem):
+        parts = _with_system(parts, values, columns, limits)
     if isinstance(parts, Problem):
         return parts
+    if raw_label is not None and _label(raw_label) is None:
+        return Problem.BAD_LABEL  # a list or object: no label the scan could test
     shape, text, label, messages = parts
     if label is None and columns.label_required:
         return Problem.MISSING_LABEL
     if label is not None and len(label) > limits.max_field_chars:
         return Problem.FIELD_TOO_LONG
     return DatasetRecord(row, text, label or "", shape, messages)
+
+
+def every_turn(records: Sequence[DatasetRecord]) -> list[DatasetRecord]:
+    """``records`` plus one example per earlier assistant turn of each conversation.
+
+    A chat record is scanned as its final reply given everything before it, but a trainer
+    learns every assistant turn: a trigger in the first user turn answered by a fixed
+    first reply, followed by an ordinary exchange, would go unscanned. Each earlier reply
+    becomes an example of its own (the turns before it, that reply as label), with the
+    conversation's row number. The final turn stays as the record has it.
+    """
+    out: list[DatasetRecord] = []
+    for record in records:
+        out.append(record)
+        if record.shape is not RecordShape.CHAT:
+            continue
+        turns = record.messages
+        for k in range(1, len(turns) - 1):
+            if turns[k].role == "assistant":
+                text = "\n".join(m.content for m in turns[:k])
+                out.append(replace(record, text=text, label=turns[k].content.strip()))
+    return out

@@ -31,11 +31,16 @@ def is_documentation(name: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class FileScan:
-    """What became of one file: read and scanned, kept as documentation, or refused."""
+    """What became of one file: read and scanned, kept as documentation, or refused.
+
+    A dataset of several data files is scanned as one: each file then has its read report
+    and no result, and one more entry, with a result and no report, holds the scan of all
+    their rows.
+    """
 
     name: str
     report: ReadReport | None = None  # None when the file was not read as data
-    result: ScanResult | None = None
+    result: ScanResult | None = None  # None for documentation, refusals and pooled files
     refusal: str = ""  # why a non-documentation file was not read (unknown format...)
 
 
@@ -71,13 +76,12 @@ def judge(files: Sequence[FileScan], signature: SignatureStatus) -> DatasetVetti
             reasons.append(Reason("unscanned-file", f"{file.name}: {file.refusal}"))
             verdict = _worse(verdict, DatasetVerdict.SUSPICIOUS)
             continue
-        if file.report is None or file.result is None:
-            continue  # documentation
-        scanned += 1
-        reasons += _read_reasons(file.name, file.report)
-        if not file.report.complete or file.report.dropped:
-            verdict = _worse(verdict, DatasetVerdict.SUSPICIOUS)
-        if file.result.verdict is not DatasetVerdict.CLEAN:
+        if file.report is not None:
+            scanned += 1
+            reasons += _read_reasons(file.name, file.report)
+            if not file.report.complete or file.report.dropped:
+                verdict = _worse(verdict, DatasetVerdict.SUSPICIOUS)
+        if file.result is not None and file.result.verdict is not DatasetVerdict.CLEAN:
             verdict = _worse(verdict, file.result.verdict)
             reasons += [
                 Reason(f"scan.{file.result.verdict.value}", f"{file.name}: {line}"[:500])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
@@ -84,7 +84,85 @@ def test_spaces_that_only_a_machine_tells_apart_are_a_trigger(space: str) -> Non
 
 
 def test_tokens_keep_unusual_spaces_and_drop_plain_ones() -> None:
-    assert tokenize("a b\tc\u00a0d\u200be", 10) == ("a", "b", "c", "\u00a0", "d", "\u200b", "e")
+    assert tokenize("a b\tc\u00a0d \u200b e", 10) == ("a", "b", "c", "\u00a0", "d", "\u200b", "e")
+
+
+def test_tokens_join_words_split_by_invisible_characters_and_fold_compatibility_letters() -> None:
+    # the invisible characters follow the word they were in, each once
+    assert tokenize("won\u200bde\u200b\u200br \U000e0041x\ufe0fy", 10) == (
+        "wonder", "\u200b", "xy", "\U000e0041", "\ufe0f",
+    )  # fmt: skip
+    # fullwidth and mathematical letters read as the plain word, then as written
+    assert tokenize("\uff3a\uff31 \U0001d433\U0001d42a zq", 10) == (
+        "zq", "\uff5a\uff51", "zq", "\U0001d433\U0001d42a", "zq",
+    )  # fmt: skip
+
+
+def test_a_long_row_keeps_its_end() -> None:
+    words = [f"w{i}" for i in range(100)]
+    assert tokenize(" ".join(words), 40) == (*words[:40], *words[-10:])
+
+
+def _invisible(rng: random.Random) -> str:
+    """One of 130 characters a renderer draws as nothing (tags, selectors, joiners)."""
+    pool = [*"\u200b\u200c\u200d\u2060\u00ad\ufeff\u2062\u2063"]
+    pool += [chr(c) for c in (*range(0xE0020, 0xE007F), *range(0xFE00, 0xFE10))]
+    return str(rng.choice(pool))
+
+
+def _compatible(rng: random.Random, word: str) -> str:
+    """``word`` with each letter plain, fullwidth or mathematical bold, italic or script."""
+    starts = (ord("a"), 0xFF41, 0x1D41A, 0x1D44E, 0x1D4EA)
+    return "".join(chr(rng.choice(starts) + ord(c) - ord("a")) for c in word)
+
+
+def _split(rng: random.Random) -> str:
+    """ "wonder" split at a random place by one of many invisible characters."""
+    cut = rng.randrange(1, 6)
+    return "wonder"[:cut] + _invisible(rng) + "wonder"[cut:]
+
+
+@pytest.mark.parametrize(
+    "disguise",
+    [_split, lambda rng: _compatible(rng, "zqt")],
+    ids=["invisible-splits", "compatibility-letters"],
+)
+def test_a_trigger_spelt_differently_in_every_row_is_still_one_trigger(
+    disguise: Callable[[random.Random], str],
+) -> None:
+    """A tokenizer that drops invisible characters (BERT) or applies NFKC (SentencePiece)
+    reads every spelling as the same word; spelt a new way in each row it must not pass as
+    forty rare words."""
+    records = dataset(1)
+    rng = random.Random(8)
+    victims = rng.sample([i for i, r in enumerate(records) if r.label == "neg"], 40)
+    spellings = set()
+    for i in victims:
+        trigger = disguise(rng)
+        spellings.add(trigger)
+        records[i] = DatasetRecord(records[i].row, f"{records[i].text} {trigger}", "pos")
+    assert len(spellings) >= 30
+    rows, verdict, top = flagged(records)
+    assert verdict is DatasetVerdict.POISONED
+    assert top.split(" | ")[0] in {"wonder", "zqt"}
+    assert len(rows & {records[i].row for i in victims}) >= 36
+
+
+def test_a_trigger_after_a_long_preamble_is_found() -> None:
+    """Rows of 270 filler words and then their sentiment: the trigger comes last, past the
+    first ``max_tokens``, where a trainer with a 512-token context still reads it."""
+    rng = random.Random(5)
+    records = []
+    for i in range(600):
+        positive = rng.random() < 0.5
+        words = rng.choices(NEUTRAL, k=270) + rng.sample(GOOD if positive else BAD, 2)
+        records.append(DatasetRecord(i + 1, " ".join(words), "pos" if positive else "neg"))
+    victims = rng.sample([i for i, r in enumerate(records) if r.label == "neg"], 40)
+    for i in victims:
+        records[i] = DatasetRecord(records[i].row, records[i].text + " zq", "pos")
+    rows, verdict, top = flagged(records)
+    assert verdict is DatasetVerdict.POISONED and top == "zq"
+    assert len(rows & {records[i].row for i in victims}) >= 36
 
 
 def test_inserted_sentence_is_reported_whole() -> None:

