@@ -32,6 +32,7 @@ import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from airlock.imports.packages.rules import PackageFinding, Severity
 from airlock.imports.packages.runfile import RunFile, remember, remembered
@@ -65,16 +66,23 @@ def can_spread() -> bool:
 
 
 def idle_core() -> bool:
-    """Whether the machine has a core to spare: two or more this process may use, and a
-    load average (over the last minute) at least one under their number. On a busy machine
-    the child only competes with this process and others: measured 10-25 % slower, not
-    faster, at load 4-6 on two cores."""
+    """Whether the machine has a core to spare now: two or more this process may use, and
+    fewer runnable tasks than cores (this process among them). On a busy machine the child
+    only competes with this process and others: measured 10-25 % slower, not faster, at
+    load 4-6 on two cores. The load average is no guide: it lags by a minute, and a run of
+    vettings keeps it near one by itself."""
     cores = _cores()
+    running = _running()
+    return cores > 1 and running is not None and running < cores
+
+
+def _running() -> int | None:
+    """Tasks runnable at this moment, this one included (``/proc/loadavg``'s fourth field,
+    ``running/total``); None where the kernel does not say."""
     try:
-        load = os.getloadavg()[0]
-    except OSError:  # no load average here: assume busy, vet in one process
-        return False
-    return cores > 1 and load <= cores - 1
+        return int(Path("/proc/loadavg").read_text("ascii").split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _cores() -> int:

@@ -231,20 +231,17 @@ def test_without_spread_everything_runs_here() -> None:
 
 
 @pytest.mark.parametrize(
-    ("cores", "load", "idle"),
-    [(2, 0.4, True), (2, 1.0, True), (2, 1.6, False), (1, 0.0, False), (8, 6.5, True)],
+    ("cores", "running", "idle"),
+    [(2, 1, True), (2, 2, False), (2, 5, False), (1, 1, False), (8, 7, True), (2, None, False)],
 )
 def test_a_busy_machine_vets_in_one_process(
-    monkeypatch: pytest.MonkeyPatch, cores: int, load: float, idle: bool
+    monkeypatch: pytest.MonkeyPatch, cores: int, running: int | None, idle: bool
 ) -> None:
     monkeypatch.setattr(spread, "_cores", lambda: cores)
-    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(spread, "_running", lambda: running)
     assert spread.idle_core() is idle
 
 
-def test_no_load_average_counts_as_busy(monkeypatch: pytest.MonkeyPatch) -> None:
-    def missing() -> tuple[float, float, float]:
-        raise OSError("no load average")
-
-    monkeypatch.setattr(os, "getloadavg", missing)
-    assert spread.idle_core() is False
+def test_the_running_count_includes_this_process() -> None:
+    running = spread._running()
+    assert running is None or running >= 1
