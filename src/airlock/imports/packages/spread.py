@@ -49,8 +49,8 @@ class Job:
     ``size``: its bytes (the share of work it stands for). ``movable``: the other process
     may compute it (False when this process needs something the pass leaves behind, or the
     answer is already known). ``costly_to_move``: the cross-file pass reuses the tree this
-    member's pass keeps, so moving it means parsing it again here; such members move only
-    when the others do not make half."""
+    member's pass keeps, so moving it means parsing it again here; such members wait at the
+    end of the queue."""
 
     size: int
     compute: Callable[[], list[PackageFinding]]
@@ -105,7 +105,12 @@ def run_jobs(jobs: Sequence[Job], *, spread: bool) -> list[list[PackageFinding]]
     os.write(offer, b"".join(i.to_bytes(4, "little") for i in queue))
     os.close(offer)
     reader, writer = os.pipe()
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError:  # no process to be had (EAGAIN, ENOMEM): the same work, in this one
+        for fd in (claims, reader, writer):
+            os.close(fd)
+        return [job.compute() for job in jobs]
     if pid == 0:  # the child: take jobs until none are left, answer, leave without cleanup
         os.close(reader)
         _child(jobs, claims, writer)

@@ -180,6 +180,23 @@ def test_the_child_computes_its_share_in_its_own_process(tmp_path: Path) -> None
     assert 0 < len(here) < 8  # both processes computed some
 
 
+def test_a_fork_that_fails_leaves_the_work_here(tmp_path: Path) -> None:
+    code = """
+    from airlock.imports.packages import spread
+    from airlock.imports.packages.rules import PackageFinding
+
+    def refuse():
+        raise BlockingIOError(11, 'Resource temporarily unavailable')
+    os.fork = refuse
+    before = len(os.listdir('/proc/self/fd'))
+    jobs = [spread.Job(64 * 1024, lambda: [PackageFinding('x', '', os.getpid(), 1, '')])] * 4
+    found = spread.run_jobs(jobs, spread=True)
+    left_open = len(os.listdir('/proc/self/fd')) - before
+    print(json.dumps([[f[0].line == os.getpid() for f in found], left_open]))
+    """
+    assert _fresh(code, tmp_path) == [[True] * 4, 0]  # all computed here, no pipe left open
+
+
 def test_no_fork_while_another_thread_runs(tmp_path: Path) -> None:
     code = """
     import threading
