@@ -281,8 +281,8 @@ class _Folder:
 # asks of every module (vet's _files_run) need not parse it again (issue 16: parsing is
 # most of vetting). Only answers are kept, never trees (27 times the text's size).
 MAX_REMEMBERED = 16_384
-_REMEMBERED: OrderedDict[tuple[bytes, bool], tuple[RunFile, ...]] = OrderedDict()
 RememberedKey = tuple[bytes, bool]
+_REMEMBERED: OrderedDict[RememberedKey, tuple[RunFile, ...]] = OrderedDict()
 
 
 def remembered() -> dict[RememberedKey, tuple[RunFile, ...]]:
@@ -293,9 +293,14 @@ def remembered() -> dict[RememberedKey, tuple[RunFile, ...]]:
 def remember(answers: Iterable[tuple[RememberedKey, tuple[RunFile, ...]]]) -> None:
     """Keep answers another process of this vetting computed (:mod:`spread`)."""
     for key, found in answers:
-        _REMEMBERED[key] = found
-        if len(_REMEMBERED) > MAX_REMEMBERED:
-            _REMEMBERED.popitem(last=False)
+        _keep(key, found)
+
+
+def _keep(key: RememberedKey, found: tuple[RunFile, ...]) -> None:
+    """Keep one answer, the oldest out past :data:`MAX_REMEMBERED`."""
+    _REMEMBERED[key] = found
+    if len(_REMEMBERED) > MAX_REMEMBERED:
+        _REMEMBERED.popitem(last=False)
 
 
 def run_files(
@@ -312,9 +317,7 @@ def run_files(
     known = _REMEMBERED.get(key)
     if known is None:
         known = tuple(_run_files(source, tree, top_only=top_only))
-        _REMEMBERED[key] = known
-        if len(_REMEMBERED) > MAX_REMEMBERED:
-            _REMEMBERED.popitem(last=False)
+        _keep(key, known)
     else:
         with contextlib.suppress(KeyError):  # another thread's call may have just evicted it
             _REMEMBERED.move_to_end(key)
