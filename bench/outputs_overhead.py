@@ -211,15 +211,18 @@ def rig(
     workers: int = 1,
     flush_window_ms: int | None = None,
     src: str | None = None,
+    upstream_factory: str = "outputs_overhead:fast_upstream",
+    outputs: str = "",
 ) -> Iterator[Rig]:
     """An upstream, an `airlock serve` in front of it and the floor proxy, each in its own
     process; the gateway runs the tree whose source folder is ``src`` (default: this
-    environment's)."""
+    environment's). ``upstream_factory``: a module in this folder and its app factory;
+    ``outputs``: more ``[outputs]`` lines of the gateway's config."""
     uport, gport, fport = _free_port(), _free_port(), _free_port()
     quiet = subprocess.DEVNULL
     upstream_process = subprocess.Popen(
         [
-            *(sys.executable, "-m", "uvicorn", "--factory", "outputs_overhead:fast_upstream"),
+            *(sys.executable, "-m", "uvicorn", "--factory", upstream_factory),
             *("--app-dir", str(BENCH), "--port", str(uport), "--log-level", "critical"),
         ],
         stdout=quiet,
@@ -256,6 +259,7 @@ def rig(
                 )
                 if flush_window_ms is not None:  # None: a tree without the setting
                     config.write(f"flush_window_ms = {flush_window_ms}\n")
+                config.write(outputs)
             for scope in ("tokens-enclave", "output-enclave"):
                 _airlock(["budget", "set", scope, "*", "--bytes", str(10**12)], env)
             out = _airlock(["principal", "add", "bench", "--role", "researcher"], env)

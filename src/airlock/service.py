@@ -1665,11 +1665,14 @@ class Airlock:
 
     def output_metrics(self) -> OutputMetrics:
         from airlock.outputs.metrics import output_metrics
+        from airlock.outputs.release_clock import timing_bound
 
+        outputs = self.settings.outputs
         return output_metrics(
             self._store.outputs.totals(),
             self._store.budgets.budgets(),
             [(m.name, m.size) for m in self._store.protected_models()],
+            timing_bound(outputs.release_quantum_ms, outputs.timeout_seconds),
         )
 
     # --- ledger -----------------------------------------------------------------------

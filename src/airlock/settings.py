@@ -59,10 +59,12 @@ _KNOWN_OUTPUTS = {
     "flush_window_ms",
     "lease_requests",
     "lease_seconds",
+    "release_quantum_ms",
 }
 MAX_FLUSH_WINDOW_MS = 1000  # a longer window would be a longer loss on a machine crash
 MAX_LEASE_REQUESTS = 1024
 MAX_LEASE_SECONDS = 300  # a lease's charges count this much longer than the window
+MAX_RELEASE_QUANTUM_MS = 60_000
 _KNOWN_DATASETS = {"max_file_bytes", "max_rows", "scan_max_rows"}
 _KNOWN_EGRESS = {"min_days_to_exfiltrate", "colluding_accounts"}
 _KNOWN_SERVER = {"host", "port", "workers", "access_log", "trusted_proxies"}
@@ -272,6 +274,11 @@ class OutputsSettings:
     # ``lease_seconds``, and admits from them in memory. 0: one reservation per request.
     lease_requests: int = 16
     lease_seconds: int = 10
+    # 0: a response (and each streamed token) leaves as soon as it may, so the upstream's
+    # timing reaches the caller (a channel no replay sees). N > 0: responses leave only at
+    # release points fixed by the gateway (N ms, 2N, ... then +25 % each), streams whole:
+    # timing then carries a few bits per response (docs/adr/0064).
+    release_quantum_ms: int = 0
 
     def __post_init__(self) -> None:
         if not 0 <= self.lease_requests <= MAX_LEASE_REQUESTS:
@@ -291,6 +298,10 @@ class OutputsSettings:
         if not 0 <= self.flush_window_ms <= MAX_FLUSH_WINDOW_MS:
             raise ConfigError(
                 f"outputs.flush_window_ms must be between 0 and {MAX_FLUSH_WINDOW_MS}"
+            )
+        if not 0 <= self.release_quantum_ms <= MAX_RELEASE_QUANTUM_MS:
+            raise ConfigError(
+                f"outputs.release_quantum_ms must be between 0 and {MAX_RELEASE_QUANTUM_MS}"
             )
         if self.timeout_seconds < 1 or self.lock_bits < 0 or self.logit_tolerance < 0:
             raise ConfigError("outputs.timeout_seconds, lock_bits, logit_tolerance out of range")
@@ -511,6 +522,7 @@ def _outputs(raw: Mapping[str, Any]) -> OutputsSettings:
         flush_window_ms=_integer(raw, "flush_window_ms", d.flush_window_ms, p),
         lease_requests=_integer(raw, "lease_requests", d.lease_requests, p),
         lease_seconds=_integer(raw, "lease_seconds", d.lease_seconds, p),
+        release_quantum_ms=_integer(raw, "release_quantum_ms", d.release_quantum_ms, p),
     )
 
 

@@ -99,3 +99,15 @@ def test_enclave_wide_output_budgets_need_no_subject(initialised_cli: CliRunner)
     assert cli("budget", "set", "output-enclave", "--bytes", "9000").code == 0
     refused = cli("budget", "set", "tokens-principal", "--bytes", "10")
     assert refused.code != 0 and "name the tokens-principal" in refused.err
+
+
+def test_metrics_show_the_output_timing_channel_open_or_bounded(
+    initialised_cli: CliRunner,
+) -> None:
+    cli = initialised_cli
+    assert "open: 18.2 bits/token" in cli("metrics").out
+    config = cli.home / "config.toml"
+    config.write_text(config.read_text() + "\n[outputs]\nrelease_quantum_ms = 50\n")
+    shown = cli("metrics").out
+    assert "at release points: 6.2 bits/response" in shown
+    assert "open:" not in shown

@@ -18,6 +18,7 @@ from airlock.store.sqlite_glance import glance, sqlite_file
 
 if TYPE_CHECKING:
     from airlock.approvals.friction_trends import FrictionTrends
+    from airlock.outputs.metrics import OutputMetrics
 
 
 @click.command("status")
@@ -171,6 +172,18 @@ def _days(value: float | None) -> str:
     return "never (0 bits/token pass)" if value == float("inf") else format_seconds(value * 86400)
 
 
+def _timing(m: OutputMetrics) -> str:
+    if m.timing.open:
+        return (
+            f"open: {m.timing.per_token:.1f} bits/token (set outputs.release_quantum_ms: "
+            "docs/adr/0064)"
+        )
+    return (
+        f"at release points: {m.timing.per_response:.1f} bits/response, "
+        f"{m.timing_bits_per_token:.4f} bits/token served"
+    )
+
+
 def _output_rows(cli: CliContext) -> list[list[object]]:
     """The model-output channel (issue 20): served, verified, unexplained, time to steal."""
     m = cli.airlock().output_metrics()
@@ -186,6 +199,7 @@ def _output_rows(cli: CliContext) -> list[list[object]]:
             "output bits/token passing verification",
             "-" if m.bits_per_token is None else f"{m.bits_per_token:.4f}",
         ],
+        ["output timing channel", _timing(m)],
     ]
     for model in m.models:
         rows.append([f"days to exfiltrate {model.model} via outputs, raw", _days(model.raw_days)])

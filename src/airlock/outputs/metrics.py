@@ -6,7 +6,9 @@ the export floors assume (``budgets/exfiltration.py``):
 * raw: if every byte of the enclave's output byte budget were payload (no verification);
 * under verification: the enclave's token budget times the bits per token a cheating
   upstream could carry undetected (the tolerance capacity measured by the verifier, plus
-  any unexplained bits it observed), per verified token.
+  any unexplained bits it observed), per verified token, plus what the timing of the
+  responses can carry, which no replay sees (:mod:`airlock.outputs.release_clock`): with
+  responses leaving at once that is more than the tokens' own share (docs/adr/0064).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from airlock.budgets.limits import Budget, BudgetScope
+from airlock.outputs.release_clock import TimingBound
 from airlock.store.output_interface import OutputTotals
 
 ASSUMED_COMPRESSION = 100.0
@@ -34,6 +37,8 @@ class OutputMetrics:
     totals: OutputTotals
     bits_per_token: float | None  # what passes verification, per verified token
     models: tuple[ModelThroughOutputs, ...]
+    timing: TimingBound
+    timing_bits_per_token: float  # what the timing carries, per token served
 
     @property
     def share_verified(self) -> float:
@@ -46,7 +51,10 @@ class OutputMetrics:
 
 
 def output_metrics(
-    totals: OutputTotals, budgets: Sequence[Budget], models: Sequence[tuple[str, int]]
+    totals: OutputTotals,
+    budgets: Sequence[Budget],
+    models: Sequence[tuple[str, int]],
+    timing: TimingBound,
 ) -> OutputMetrics:
     by_scope = {b.scope: b for b in budgets if b.scope.enclave_wide}
     byte_budget = by_scope.get(BudgetScope.OUTPUT_ENCLAVE)
@@ -56,6 +64,7 @@ def output_metrics(
         if totals.verified_tokens
         else None
     )
+    timing_bits = timing.per_served_token(totals.responses, totals.tokens)
     rows = []
     for name, size in models:
         payload_bits = size * 8 / ASSUMED_COMPRESSION
@@ -66,7 +75,8 @@ def output_metrics(
         )
         verified: float | None = None
         if token_budget is not None and bits_per_token is not None:
-            rate = token_budget.bytes_per_second * bits_per_token  # tokens/s * bits/token
+            # tokens/s * bits/token
+            rate = token_budget.bytes_per_second * (bits_per_token + timing_bits)
             verified = payload_bits / rate / SECONDS_PER_DAY if rate > 0 else float("inf")
         rows.append(ModelThroughOutputs(name, size, raw, verified))
-    return OutputMetrics(totals, bits_per_token, tuple(rows))
+    return OutputMetrics(totals, bits_per_token, tuple(rows), timing, timing_bits)

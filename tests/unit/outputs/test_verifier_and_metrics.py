@@ -9,9 +9,11 @@ import pytest
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.errors import InvalidInput
 from airlock.outputs.metrics import output_metrics
+from airlock.outputs.release_clock import TimingBound
 from airlock.outputs.verifier import beacon_of, selected
 from airlock.store.output_interface import OutputTotals
 
+SEALED = TimingBound(per_response=0.0, per_token=0.0)  # no timing channel at all
 DIGESTS = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(2000)]
 
 
@@ -46,14 +48,14 @@ def test_time_to_exfiltrate_through_outputs() -> None:
         Budget(BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT, 10**7, day),
     ]
     size = 10**12  # 1 TB; 10^10 bytes after 100x
-    m = output_metrics(_totals(1000, 10_000), budgets, [("frontier", size)])
+    m = output_metrics(_totals(1000, 10_000), budgets, [("frontier", size)], SEALED)
     assert m.share_verified == 0.5
     assert m.bits_per_token == pytest.approx(0.01)
     (row,) = m.models
     assert row.raw_days == pytest.approx(100.0)  # 10^10 bytes at 10^8 bytes/day
     # 10^7 tokens/day * 0.01 bits = 10^5 bits/day; 8 * 10^10 bits -> 8 * 10^5 days
     assert row.verified_days == pytest.approx(8e5)
-    never = output_metrics(_totals(1000, 0), budgets, [("frontier", size)])
+    never = output_metrics(_totals(1000, 0), budgets, [("frontier", size)], SEALED)
     assert never.models[0].verified_days == math.inf
-    unverified = output_metrics(_totals(0, 0), budgets, [("frontier", size)])
+    unverified = output_metrics(_totals(0, 0), budgets, [("frontier", size)], SEALED)
     assert unverified.models[0].verified_days is None

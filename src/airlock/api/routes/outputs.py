@@ -8,6 +8,9 @@ and the transcript.
 In a running gateway these requests are answered by :mod:`airlock.api.fast_outputs` in
 front of the router, through :func:`serve` below and the same gate; the routes here are
 what OpenAPI and the permission table see (and serve an app built without that layer).
+With ``[outputs] release_quantum_ms`` set, responses leave only at release points the
+gateway fixes (:mod:`airlock.outputs.release`): a stream is read whole first, and a failure
+waits for its point too, so the upstream's timing carries a few bits per response at most.
 Nothing of :mod:`airlock.outputs` is imported until the first request.
 """
 
@@ -16,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
-from contextlib import aclosing
+from contextlib import AbstractAsyncContextManager, aclosing, nullcontext
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
@@ -32,9 +35,12 @@ from airlock.service import Airlock
 if TYPE_CHECKING:
     from airlock.outputs.gateway import Admission, OutputGateway
     from airlock.outputs.openai import Piece
+    from airlock.outputs.release import Release
 
 router = APIRouter(tags=["outputs"])
 _log = logging.getLogger("airlock.outputs")
+# What a caller sees of a stream the upstream broke off (never the upstream's own words).
+FAILED_EVENT = b'data: {"error": {"type": "SourceError", "message": "upstream failed"}}\n\n'
 
 
 @router.post("/v1/completions")
@@ -59,9 +65,11 @@ async def serve(request: Request, airlock: Airlock, caller: Principal, kind: str
         SourceError: the upstream failed or answered what cannot be logged; nothing leaves.
     """
     from airlock.outputs.openai import Endpoint
+    from airlock.outputs.release import release_for
 
     if not airlock.settings.outputs.upstream_url:
         raise ConfigError("no inference upstream is configured: set [outputs] upstream_url")
+    release = release_for(airlock.settings.outputs)  # None: responses leave at once
     try:
         body = json.loads(await request.body())
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
@@ -74,12 +82,14 @@ async def serve(request: Request, airlock: Airlock, caller: Principal, kind: str
     admission = gateway.admit(caller.name, Endpoint(kind), body)
     if admission.stream:
         headers = {"X-Airlock-Seed": str(admission.seed), "X-Airlock-Request": admission.request_id}
-        return EventStream(
-            _events(gateway, admission), media_type="text/event-stream", headers=headers
+        events = (
+            _events(gateway, admission) if release is None else _held(gateway, admission, release)
         )
+        return EventStream(events, media_type="text/event-stream", headers=headers)
     try:
         with gateway.serving():
-            document, piece = await gateway.call(admission)
+            async with _deadline(release):
+                document, piece = await gateway.call(admission)
             digest, durable = gateway.logged(admission, [piece])
             # Encoded while the disk flushes (unless it flushed already, alone on the loop
             # with a fast disk); sent only once the flush covering its transcript and
@@ -91,11 +101,19 @@ async def serve(request: Request, airlock: Airlock, caller: Principal, kind: str
             }
             response = JSONResponse(document)
             await durable
-    except BaseException:
+    except BaseException as e:
         # Nothing reached the caller: a response that cannot be logged is not sent.
         await run_in_threadpool(gateway.abandon, admission)
+        if release is not None and isinstance(e, Exception):
+            await release.wait()  # when it failed would be the upstream's choice
         raise
+    if release is not None:
+        await release.wait()
     return response
+
+
+def _deadline(release: Release | None) -> AbstractAsyncContextManager[None]:
+    return nullcontext() if release is None else release.deadline()
 
 
 async def _events(gateway: OutputGateway, admission: Admission) -> AsyncIterator[bytes]:
@@ -111,19 +129,51 @@ async def _events(gateway: OutputGateway, admission: Admission) -> AsyncIterator
                     yield chunk
         except AirlockError as e:
             _log.warning("stream %s ended early: %s", admission.request_id, e.message)
-            yield b'data: {"error": {"type": "SourceError", "message": "upstream failed"}}\n\n'
+            yield FAILED_EVENT
             _settle_partial(gateway, admission, pieces)
             return
         except BaseException:
             _settle_partial(gateway, admission, pieces)
             raise
-        digest, durable = gateway.logged(admission, pieces)
         # An SSE comment naming the transcript, and the end, in one write with the end of the
         # body (LastChunk), once the flush that covers the transcript has finished
         # (flush_window_ms = 0; encoded meanwhile).
-        trailer = LastChunk(f": airlock transcript={digest}\n\ndata: [DONE]\n\n".encode())
-        await durable
-        yield trailer
+        yield LastChunk(await _trailer(gateway, admission, pieces))
+
+
+async def _held(
+    gateway: OutputGateway, admission: Admission, release: Release
+) -> AsyncIterator[bytes]:
+    """A stream read whole, under the deadline, then sent in one write at its release point
+    (docs/adr/0064): when its tokens came stays with the gateway. A failure is sent at its
+    point too, with the tokens read before it (logged, as in :func:`_events`)."""
+    with gateway.serving():
+        pieces: list[Piece] = []
+        held: list[bytes] = []
+        try:
+            async with release.deadline(), aclosing(gateway.stream(admission, pieces)) as chunks:
+                async for chunk in chunks:
+                    held.append(chunk)
+        except AirlockError as e:
+            _log.warning("stream %s ended early: %s", admission.request_id, e.message)
+            _settle_partial(gateway, admission, pieces)
+            await release.wait()
+            yield LastChunk(b"".join([*held, FAILED_EVENT]))
+            return
+        except BaseException:
+            _settle_partial(gateway, admission, pieces)
+            raise
+        trailer = await _trailer(gateway, admission, pieces)
+        await release.wait()
+        yield LastChunk(b"".join([*held, trailer]))
+
+
+async def _trailer(gateway: OutputGateway, admission: Admission, pieces: list[Piece]) -> bytes:
+    """The stream's end, once its transcript is logged (and on disk, when it must be)."""
+    digest, durable = gateway.logged(admission, pieces)
+    trailer = f": airlock transcript={digest}\n\ndata: [DONE]\n\n".encode()
+    await durable
+    return trailer
 
 
 def _settle_partial(gateway: OutputGateway, admission: Admission, pieces: list[Piece]) -> None:
