@@ -33,10 +33,10 @@ import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH))
-sys.path.insert(0, str(BENCH.parent / "src"))
-from outputs_overhead import BODY, TOKENS, rig  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+from bench.outputs_overhead import BODY, TOKENS, rig  # noqa: E402
 
 DELAY_ENV = "AIRLOCK_BENCH_DELAY_MS"
 SEED = 20261203
