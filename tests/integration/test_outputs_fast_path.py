@@ -14,7 +14,7 @@ import pytest
 from airlock.api.app import MAX_JSON_BODY_BYTES
 from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetScope
 from airlock.domain.principals import Role
-from airlock.outputs.gateway import UPSTREAM_FAILED
+from airlock.outputs.relay import UPSTREAM_FAILED
 from airlock.service import FRESHNESS_SECONDS, Actor, Airlock
 from tests.support.gateway import CliRunner, Gateway, free_port
 from tests.support.openai_upstream import serve_outputs, start_upstream

@@ -26,7 +26,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from airlock.domain.principals import Role
 from airlock.errors import ConfigError
-from airlock.outputs.gateway import UPSTREAM_FAILED
+from airlock.outputs.relay import UPSTREAM_FAILED
 from airlock.service import Actor
 from airlock.settings import OutputsSettings
 from tests.support.gateway import CliRunner, Gateway, start_gateway

@@ -1,5 +1,6 @@
 """The inference gateway's workflow: admit (lock check, forced parameters, budget
-reservation), forward to the upstream, log the transcript, settle the budgets.
+reservation), forward to the upstream, log the transcript, settle the budgets. What is read
+from the upstream, and checked before it may leave, is :mod:`airlock.outputs.relay`.
 
 Order matters for failing closed: the budgets are reserved for the most a response may use
 (``max_tokens`` tokens, ``max_tokens * max_bytes_per_token`` bytes) before the upstream is
@@ -33,7 +34,6 @@ starts without waiting for the disk (docs/adr/0020 decision 8).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import secrets
@@ -42,14 +42,12 @@ import threading
 import uuid
 from collections.abc import (
     AsyncGenerator,
-    AsyncIterator,
     Awaitable,
     Callable,
     Iterator,
     Sequence,
 )
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -67,27 +65,23 @@ from airlock.budgets.limits import ENCLAVE_SUBJECT, BudgetCheck, BudgetScope
 from airlock.clock import Clock
 from airlock.errors import BudgetExceeded, InvalidInput, PolicyViolation, SourceError
 from airlock.ledger.records import LedgerRecord
+from airlock.outputs.admission import Admission
 from airlock.outputs.batches import BATCH_RECORD, batch_root
 from airlock.outputs.openai import (
-    MAX_TOKEN_ID,
     Endpoint,
-    Frame,
     Piece,
     answer,
     force_request,
-    read_events,
-    read_piece,
 )
+from airlock.outputs.relay import MAX_UPSTREAM_BYTES, UPSTREAM_FAILED, Relay, prompt_of
 from airlock.outputs.transcript import (
     MAX_SEED,
-    MAX_TRANSCRIPT_BYTES,
     PROTOCOL,
     Transcript,
     TranscriptDigest,
     encoded_size,
     temperature_milli,
     text_sha256,
-    transcript_bound,
 )
 from airlock.outputs.upstream import HttpUpstream, Upstream
 from airlock.settings import OutputsSettings
@@ -97,17 +91,6 @@ from airlock.store.shared_sync import SharedSync
 _log = logging.getLogger("airlock.outputs")
 
 GATEWAY_ACTOR = "airlock-gateway"
-MAX_UPSTREAM_BYTES = 64 * 1024 * 1024
-# What a caller is told of any upstream failure: always these words, never the upstream's.
-UPSTREAM_FAILED = (
-    "the inference upstream failed or answered what cannot be sent; the gateway's log says "
-    "why: try again, or ask an operator"
-)
-MAX_EVENT_BYTES = 4 * 1024 * 1024  # one server-sent event of a stream
-# After a stream's [DONE], what is read (and discarded) so its connection can be reused.
-DRAIN_BYTES = 64 * 1024
-DRAIN_SECONDS = 0.25
-OUTPUT_ID_BYTES = len(str(MAX_TOKEN_ID - 1)) + 1  # an output id and its comma, at most
 # An open lease expired this long ago is taken for its owner's (a dead or stalled worker's)
 # and reclaimed; more than any clock skew between workers is expected to be. Exactness does
 # not depend on it: a stalled owner's late charge is refused and its response not sent.
@@ -117,33 +100,6 @@ RECLAIM_GRACE = timedelta(seconds=30)
 # request admitted before the expiry takes to be charged.
 LEASE_RETENTION = timedelta(days=1)
 PRUNE_BATCH = 500
-
-
-@dataclass(frozen=True, slots=True)
-class Admission:
-    """A request let through: its caller, forced body and reservations."""
-
-    request_id: str
-    caller: str
-    endpoint: Endpoint
-    body: dict[str, Any]
-    temperature: float
-    seed: int
-    max_tokens: int
-    max_bytes: int
-    stream: bool
-    prompt_tokens: tuple[int, ...] | None
-    lease_id: str | None = None  # the budget lease it was admitted from (decision 6)
-    # The shared flush's ticket of its own reservation's commit (one reservation per
-    # request); 0 when admitted from a lease, whose commits the gateway tracks.
-    ticket: int = 0
-    created: int = 0  # when it was admitted, in Unix seconds (the responses' "created")
-    prompt: str = ""  # a text prompt as its transcript records it (docs/adr/0058)
-    prompt_bytes: int = 0  # what that takes in the transcript (encoded_size), 0 for none
-
-    @property
-    def reserved(self) -> Amount:
-        return Amount(self.max_tokens, self.max_bytes)
 
 
 class OutputGateway:
@@ -162,6 +118,7 @@ class OutputGateway:
         self._policy_version = policy_version
         # One pooled keep-alive client per gateway (so per worker process), made on first use.
         self.upstream: Upstream = HttpUpstream(settings.upstream_url, settings.timeout_seconds)
+        self.relay = Relay(settings)
         self._flushes = SharedSync(store.sync)  # every lazy commit takes one of its tickets
         # Budget leases (decision 6): this worker's open lease per caller, and what each
         # request admitted from one reserved until it is charged or abandoned.
@@ -212,7 +169,7 @@ class OutputGateway:
         seed = secrets.randbelow(MAX_SEED + 1)
         forced = force_request(endpoint, raw, model=s.model, seed=seed, max_tokens_cap=s.max_tokens)
         prompt_bytes = encoded_size(forced.prompt) if forced.prompt else 0
-        if not self._fits(caller, forced.prompt_tokens or (), forced.max_tokens, prompt_bytes):
+        if not self.relay.fits(caller, forced.prompt_tokens or (), forced.max_tokens, prompt_bytes):
             raise InvalidInput(
                 f"this prompt and {forced.max_tokens} output tokens would not fit in one "
                 "transcript: send a shorter prompt or ask for fewer max_tokens"
@@ -526,7 +483,7 @@ class OutputGateway:
         tokens = tuple(t for p in pieces for t in p.tokens)
         text = "".join(p.text for p in pieces).encode()
         text_bytes = len(text)
-        prompt = _prompt_of(admission, pieces)
+        prompt = prompt_of(admission, pieces)
         if prompt is None:
             raise SourceError(
                 "the upstream did not return the prompt's token ids, so the response cannot "
@@ -679,29 +636,12 @@ class OutputGateway:
             status, content = await self.upstream.post(
                 admission.endpoint.path, admission.body, MAX_UPSTREAM_BYTES
             )
-            piece = self._read_answer(admission, status, content)
+            piece = self.relay.read_answer(admission, status, content)
         except SourceError as e:
             _log.warning("request %s: %s", admission.request_id, e.message)
             raise SourceError(UPSTREAM_FAILED) from e
         prompt = admission.prompt_tokens or piece.prompt_tokens or ()
-        return answer(admission.endpoint, self._frame(admission), piece, len(prompt)), piece
-
-    def _read_answer(self, admission: Admission, status: int, content: bytes) -> Piece:
-        """Raises: SourceError, saying what was wrong (for the log, not the caller)."""
-        if status != 200:
-            shown = content[:200].decode(errors="replace")
-            raise SourceError(f"the inference upstream answered {status}: {shown}")
-        try:
-            document = json.loads(content)
-        except (ValueError, RecursionError) as e:  # RecursionError: nested past the stack
-            raise SourceError("the inference upstream's answer is not JSON") from e
-        piece = read_piece(admission.endpoint, document, final=True)
-        self._check(admission, len(piece.tokens), len(piece.text.encode()))
-        self._check_room(admission, _prompt_of(admission, [piece]))
-        return piece
-
-    def _frame(self, admission: Admission) -> Frame:
-        return Frame(admission.request_id, admission.created, self.settings.model)
+        return answer(admission.endpoint, self.relay.frame(admission), piece, len(prompt)), piece
 
     async def stream(
         self, admission: Admission, pieces: list[Piece]
@@ -730,7 +670,7 @@ class OutputGateway:
                 if ticket is None or not self._flushes.covered(ticket):
                     flushed = self._flushes.waiter(ticket)
             try:
-                async for chunk in self._relay(admission, reads, pieces):
+                async for chunk in self.relay.events(admission, reads, pieces):
                     if flushed is not None:
                         await flushed
                         flushed = None
@@ -738,114 +678,6 @@ class OutputGateway:
             finally:
                 if flushed is not None:
                     flushed.cancel()
-
-    async def _relay(
-        self, admission: Admission, reads: AsyncIterator[bytes], pieces: list[Piece]
-    ) -> AsyncIterator[bytes]:
-        """The caller's events, from the upstream's reads: every event of one read leaves in
-        one write (one pass through the ASGI stack per read, not per token: a token per
-        event is vLLM's default), each checked against the reservation first."""
-        tokens = size = 0
-        pending = b""
-        frame = self._frame(admission)
-        prompt = admission.prompt_tokens
-        async for chunk in reads:
-            *lines, pending = (pending + chunk).split(b"\n")
-            if len(pending) > MAX_EVENT_BYTES:
-                raise SourceError("the inference upstream sent an event too large to read")
-            read, out, done = read_events(admission.endpoint, lines, frame)
-            for piece in read:
-                tokens += len(piece.tokens)
-                size += len(piece.text.encode())
-                if prompt is None and piece.prompt_tokens:
-                    prompt = piece.prompt_tokens  # the one _record takes: the first given
-                    self._check_room(admission, prompt)
-            self._check(admission, tokens, size)
-            if tokens and prompt is None:
-                # Its transcript could not be written at the end (nothing to replay from),
-                # after every token had left (docs/adr/0058).
-                raise SourceError(
-                    "the inference upstream streamed tokens before the prompt's token ids"
-                )
-            pieces.extend(read)
-            if out:
-                yield out
-            if done:
-                await _drain(reads)
-                return
-        if pending.strip():
-            raise SourceError("the inference upstream's stream ended inside an event")
-
-    def _fits(self, caller: str, prompt: Sequence[int], max_tokens: int, text: int) -> bool:
-        """Whether a transcript of ``prompt``, up to ``max_tokens`` output ids and ``text``
-        bytes of prompt text can be written (a transcript is at most a ledger record)."""
-        s = self.settings
-        strings = (caller, s.model, s.model_digest, s.upstream_name)
-        bound = transcript_bound(strings, prompt, max_tokens, OUTPUT_ID_BYTES, text)
-        return bound <= MAX_TRANSCRIPT_BYTES
-
-    def _check_room(self, admission: Admission, prompt: Sequence[int] | None) -> None:
-        """Before any token of the response leaves: that its transcript can be written.
-
-        Raises:
-            SourceError: the upstream's prompt token ids are too many for a transcript (a
-                stream's transcript failed only once every token had left: docs/adr/0058).
-        """
-        if (
-            prompt is not None
-            and admission.prompt_tokens is None  # the caller's: checked at admission
-            and not self._fits(
-                admission.caller, prompt, admission.max_tokens, admission.prompt_bytes
-            )
-        ):
-            raise SourceError(
-                f"the inference upstream's {len(prompt)} prompt token ids and "
-                f"{admission.max_tokens} output tokens would not fit in one transcript"
-            )
-
-    @staticmethod
-    def _check(admission: Admission, tokens: int, size: int) -> None:
-        """Raises: SourceError for more than was reserved, or more text than
-        ``max_bytes_per_token`` for each token sent so far (the text is not replayed, so
-        what it may carry is bounded by the tokens that are: docs/adr/0056)."""
-        if tokens > admission.max_tokens or size > admission.max_bytes:
-            raise SourceError(
-                f"the upstream sent {tokens} tokens / {size} bytes, more than the "
-                f"{admission.max_tokens} tokens / {admission.max_bytes} bytes reserved"
-            )
-        per_token = admission.max_bytes // admission.max_tokens
-        if size > tokens * per_token:
-            raise SourceError(
-                f"the upstream sent {size} bytes of text for {tokens} tokens, more than "
-                f"{per_token} bytes a token (outputs.max_bytes_per_token)"
-            )
-
-
-async def _drain(reads: AsyncIterator[bytes]) -> None:
-    """After ``[DONE]``: read the rest of the upstream's body (normally only the end of its
-    chunked encoding, in flight) and discard it, so that its keep-alive connection goes back
-    to the pool. A body not read to its end closes the connection, and every stream then
-    paid for a new TCP connection to the upstream, in both processes. Nothing read here is
-    relayed or logged (nothing after ``[DONE]`` ever is). Bounded by :data:`DRAIN_BYTES` and
-    :data:`DRAIN_SECONDS`; past either, or on any error, the connection is closed, as before.
-    """
-    size = 0
-    try:
-        async with asyncio.timeout(DRAIN_SECONDS):
-            async for read in reads:
-                size += len(read)
-                if size > DRAIN_BYTES:
-                    return
-    except Exception:  # noqa: BLE001 -- the response is complete: a failed drain only costs the connection
-        return
-
-
-def _prompt_of(admission: Admission, pieces: Sequence[Piece]) -> tuple[int, ...] | None:
-    """The prompt a transcript records: the caller's token ids, or else the first non-empty
-    prompt ids the upstream sent (an empty list the caller sent is refused at admission)."""
-    if admission.prompt_tokens is not None:
-        return admission.prompt_tokens
-    return next((p.prompt_tokens for p in pieces if p.prompt_tokens), None)
 
 
 def _done() -> Awaitable[None]:

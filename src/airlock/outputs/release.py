@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from airlock.errors import SourceError
-from airlock.outputs.gateway import UPSTREAM_FAILED
+from airlock.outputs.relay import UPSTREAM_FAILED
 from airlock.outputs.release_clock import ReleaseClock
 from airlock.settings import OutputsSettings
 

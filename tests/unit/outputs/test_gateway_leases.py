@@ -18,7 +18,8 @@ from airlock.budgets.leases import Amount, LeaseGrant, lease_size
 from airlock.budgets.limits import ENCLAVE_SUBJECT, Budget, BudgetScope
 from airlock.clock import FixedClock
 from airlock.errors import BudgetExceeded, ConfigError, SourceError
-from airlock.outputs.gateway import LEASE_RETENTION, RECLAIM_GRACE, Admission, OutputGateway
+from airlock.outputs.admission import Admission
+from airlock.outputs.gateway import LEASE_RETENTION, RECLAIM_GRACE, OutputGateway
 from airlock.outputs.openai import Endpoint, Piece
 from airlock.outputs.upstream import ScriptedUpstream
 from airlock.settings import OutputsSettings, Settings

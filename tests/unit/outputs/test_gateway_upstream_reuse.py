@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from airlock.outputs import gateway as gateway_module
+from airlock.outputs import relay as relay_module
 from airlock.outputs.openai import Endpoint, Piece
 from airlock.outputs.upstream import HttpUpstream
 from tests.unit.outputs.test_gateway_durability import BODY, _gateway
@@ -108,7 +108,7 @@ def test_streams_one_after_another_reuse_one_upstream_connection() -> None:
 def test_an_upstream_that_goes_on_after_done_is_cut_off_and_nothing_of_it_leaves(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(gateway_module, "DRAIN_SECONDS", 0.1)
+    monkeypatch.setattr(relay_module, "DRAIN_SECONDS", 0.1)
     server = SseServer(end=False)
 
     async def run() -> list[tuple[bytes, list[Piece]]]:

@@ -33,7 +33,8 @@ from airlock.errors import AirlockError, ConfigError, InvalidInput
 from airlock.service import Airlock
 
 if TYPE_CHECKING:
-    from airlock.outputs.gateway import Admission, OutputGateway
+    from airlock.outputs.admission import Admission
+    from airlock.outputs.gateway import OutputGateway
     from airlock.outputs.openai import Piece
     from airlock.outputs.release import Release
 
