@@ -116,3 +116,18 @@ def test_a_request_whose_bytes_are_gone_still_has_its_page(gateway: Gateway) -> 
         page = client.get(f"/ui/requests/{held.request.id}")
     assert page.status_code == 200, page.text
     assert "no longer kept" in page.text and 'id="request-status">denied<' in page.text
+
+
+def test_the_output_channel_is_on_the_page_and_in_the_json(
+    gateway: Gateway, initialised_cli: CliRunner
+) -> None:
+    printed = json.loads(initialised_cli("metrics", "--json").out)["outputs"]
+    assert printed["tokens"] == 0 and printed["timing"]["open"] is True
+    assert printed["timing"]["bits_per_streamed_token"] > 18
+    with gateway.client() as client:
+        client.cookies.set("airlock_session", gateway.admin_token)
+        page = client.get("/ui/metrics")
+    assert page.status_code == 200
+    assert re.search(r'id="o-tokens">0<', page.text)
+    timing = re.search(r'id="o-timing">([^<]*)<', page.text)
+    assert timing is not None and timing.group(1).startswith("open: 18.2 bits per streamed token")

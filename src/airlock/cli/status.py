@@ -103,10 +103,12 @@ def metrics_command(cli: CliContext, days: float, as_json: bool, weeks: int | No
     report = cli.airlock().friction(timedelta(days=days))
     trends = None if weeks is None else cli.airlock().friction_trends(weeks)
     if as_json:
-        if trends is None:
-            click.echo(render_json(report))
-        else:
-            click.echo(render_json({**to_jsonable(report), **to_jsonable(trends)}))
+        from airlock.outputs.metrics import output_summary
+
+        shown = to_jsonable(report) | {"outputs": output_summary(cli.airlock().output_metrics())}
+        if trends is not None:
+            shown |= to_jsonable(trends)
+        click.echo(render_json(shown))
         return
     if trends is not None:
         _echo_trends(trends)

@@ -80,3 +80,32 @@ def output_metrics(
             verified = payload_bits / rate / SECONDS_PER_DAY if rate > 0 else float("inf")
         rows.append(ModelThroughOutputs(name, size, raw, verified))
     return OutputMetrics(totals, bits_per_token, tuple(rows), timing, timing_bits)
+
+
+def output_summary(m: OutputMetrics) -> dict[str, object]:
+    """The output channel's figures as JSON values (`airlock metrics --json`, the metrics
+    page): an infinite time to exfiltrate (no bit passes verification) is ``"never"``."""
+
+    def days(value: float | None) -> float | str | None:
+        return "never" if value == float("inf") else value
+
+    t = m.totals
+    return {
+        "responses": t.responses,
+        "tokens": t.tokens,
+        "bytes": t.bytes,
+        "share_verified": m.share_verified,
+        "verified_responses": t.verified_responses,
+        "unexplained_bits": m.unexplained_bits,
+        "bits_per_token_verified": m.bits_per_token,
+        "timing": {
+            "open": m.timing.open,
+            "bits_per_response": m.timing.per_response,
+            "bits_per_streamed_token": m.timing.per_token,
+            "bits_per_token_served": m.timing_bits_per_token,
+        },
+        "days_to_exfiltrate": [
+            {"model": r.model, "raw": days(r.raw_days), "verified": days(r.verified_days)}
+            for r in m.models
+        ],
+    }

@@ -59,3 +59,20 @@ def test_time_to_exfiltrate_through_outputs() -> None:
     assert never.models[0].verified_days == math.inf
     unverified = output_metrics(_totals(0, 0), budgets, [("frontier", size)], SEALED)
     assert unverified.models[0].verified_days is None
+
+
+def test_the_summary_is_plain_json_and_says_never_for_no_bits() -> None:
+    import json  # noqa: PLC0415
+
+    from airlock.outputs.metrics import output_summary  # noqa: PLC0415
+
+    day = timedelta(days=1)
+    budgets = [
+        Budget(BudgetScope.OUTPUT_ENCLAVE, ENCLAVE_SUBJECT, 10**8, day),
+        Budget(BudgetScope.TOKENS_ENCLAVE, ENCLAVE_SUBJECT, 10**7, day),
+    ]
+    summary = output_summary(output_metrics(_totals(1000, 0), budgets, [("f", 10**12)], SEALED))
+    assert summary["days_to_exfiltrate"] == [
+        {"model": "f", "raw": pytest.approx(100.0), "verified": "never"}
+    ]
+    assert json.loads(json.dumps(summary, allow_nan=False))["timing"]["open"] is False

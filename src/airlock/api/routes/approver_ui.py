@@ -309,11 +309,14 @@ def metrics(
     if viewer is None:
         return RedirectResponse("/ui/login", status_code=303)
     from airlock.api.friction_page import charts
+    from airlock.outputs.metrics import output_summary
 
     trends = airlock.friction_trends(weeks)
-    return page(
-        request,
-        "metrics.html",
-        {"report": airlock.friction(), "trends": trends, "charts": charts(trends), "weeks": weeks},
-        viewer=viewer[0],
-    )
+    shown = {
+        "report": airlock.friction(),
+        "trends": trends,
+        "charts": charts(trends),
+        "weeks": weeks,
+        "outputs": output_summary(airlock.output_metrics()),
+    }
+    return page(request, "metrics.html", shown, viewer=viewer[0])
