@@ -43,3 +43,20 @@ def test_serve_prints_the_next_step_until_an_admin_exists(
 
     assert initialised_cli("principal", "add", "ann", "--role", "admin").code == 0
     assert HINT not in first_start_log(initialised_cli, tmp_path, "with-admin")
+
+
+def test_serve_warns_while_the_output_timing_channel_is_open(
+    initialised_cli: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "w.bin").write_bytes(b"w")
+    digest = initialised_cli("outputs", "digest", str(tmp_path / "m")).out.strip()
+    config = initialised_cli.home / "config.toml"
+    outputs = (
+        f'\n[outputs]\nupstream_url = "http://127.0.0.1:9"\nmodel = "m"\n'
+        f'model_digest = "{digest}"\n'
+    )
+    config.write_text(config.read_text() + outputs)
+    assert "release_quantum_ms" in first_start_log(initialised_cli, tmp_path, "open")
+    config.write_text(config.read_text() + "release_quantum_ms = 50\n")
+    assert "release_quantum_ms" not in first_start_log(initialised_cli, tmp_path, "held")

@@ -102,6 +102,12 @@ def serve_command(
     hint = next_step(airlock.list_principals(), host, port)
     if hint:  # a log record like the line above: JSON lines off a terminal (issue 21)
         logging.getLogger("airlock.gateway").warning("%s", hint)
+    if settings.outputs.upstream_url and not settings.outputs.release_quantum_ms:
+        logging.getLogger("airlock.gateway").warning(
+            "the inference gateway forwards answers as the upstream times them: a "
+            "compromised upstream can signal through that timing, which no replay sees. "
+            "Set [outputs] release_quantum_ms (e.g. 50) to close it (docs/adr/0064)"
+        )
     if workers == 1:
         build_server(airlock, "info").run(sockets=[sock])
         return
