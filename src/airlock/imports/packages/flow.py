@@ -367,6 +367,14 @@ class Interpreter:
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             seq = self.expr(node.iter, env, when)
             self.special(seq, ("__iter__", "__aiter__"), [], env, when)
+            written = _written_out(seq, node.target)
+            if written is not None and when is not When.LATER:
+                # ``for c in ['id']: os.system(c)`` runs what the list spells (ADR 0063).
+                for spelled in written:
+                    self.bind(node.target, Val(const=spelled, labels=seq.labels), env)
+                    self.block(node.body, env, when)
+                self.block(node.orelse, env, when)
+                return
             self.bind(node.target, Val(labels=seq.labels), env)
             if isinstance(node.iter, (ast.List, ast.Tuple)):
                 reach.looped(self, node.target, node.iter, env, when)  # ``for f in [os.system]``
@@ -756,6 +764,14 @@ class Interpreter:
                 out.append(value.const)
             else:
                 return Val(const=out, labels=seq.labels)
+        written = _written_out(seq, gen.target) if len(node.generators) == 1 else None
+        if written is not None and isinstance(gen.target, ast.Name) and when is not When.LATER:
+            # ``[os.system(c) for c in ['id']]``: each item is what the command spells (ADR 0063).
+            labels = seq.labels
+            for item in written:
+                local[gen.target.id] = Val(const=item, labels=seq.labels)
+                labels |= self.expr(node.elt, local, when).labels
+            return Val(labels=labels)
         self.bind(gen.target, Val(labels=seq.labels), local)
         value = self.expr(node.elt, local, when)
         return Val(labels=seq.labels | value.labels)
@@ -1692,3 +1708,19 @@ def trace_across(
             interp.run_module(tree)
     package.steps_left -= budget - max(interp.steps, 0)
     return interp.trace, interp.foreign
+
+
+# Items of a written-out sequence a loop walks one by one (each runs the body once more).
+MAX_LOOPED = 4
+
+
+def _written_out(seq: Val, target: ast.expr) -> list[object] | None:
+    """The items a ``for`` (or a comprehension) over a literal list gives its one loop name,
+    when there are few: the body is read with each, as if the loop were written out."""
+    if (
+        isinstance(target, ast.Name)
+        and isinstance(seq.const, list)
+        and 0 < len(seq.const) <= MAX_LOOPED
+    ):
+        return list(seq.const)
+    return None

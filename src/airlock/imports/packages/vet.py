@@ -30,7 +30,7 @@ from airlock.imports.packages.analysis import (
 )
 from airlock.imports.packages.archive import Member, read_members
 from airlock.imports.packages.depends import bad_dependencies, declared_names, dependency_findings
-from airlock.imports.packages.hooks import hook_findings, hook_modules
+from airlock.imports.packages.hooks import command_file, hook_findings, hook_modules
 from airlock.imports.packages.imposture import impostor_of
 from airlock.imports.packages.lazyre import AtLineStart, LazyPattern
 from airlock.imports.packages.local import (
@@ -49,6 +49,7 @@ from airlock.imports.packages.native import (
 )
 from airlock.imports.packages.nested import nested_findings
 from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, scan_pickle
+from airlock.imports.packages.plugins import plugin_calls
 from airlock.imports.packages.rules import (
     PackageFinding,
     Severity,
@@ -376,7 +377,10 @@ def _scripts(filename: str, members: list[Member], helpers: set[str]) -> tuple[s
     module level runs when a person runs them); what ``setup.py`` imports is neither."""
     outside = _sdist_scripts(filename, members)
     inert = _inert(filename, members, outside) - helpers
-    return (outside - helpers) | inert, inert
+    # A wheel's ``.data/scripts/`` files become commands on the PATH: a person runs them
+    # (ADR 0063), as the functions console scripts name.
+    commands = set() if _is_sdist(filename) else {m.name for m in members if command_file(m.name)}
+    return (outside - helpers) | inert | commands, inert | commands
 
 
 # What runs when an sdist is built or installed, or names files for that: a script one of
@@ -461,6 +465,13 @@ def _nested_member(path: str, data: bytes, siblings: list[Member]) -> list[Packa
     return MEMO.findings(key, path, functools.partial(_member_findings, path, data))
 
 
+def _python_shebang(path: str, data: bytes) -> bool:
+    """A wheel's command file whose first line starts it with Python (pip rewrites
+    ``#!python`` to the environment's interpreter)."""
+    first = data[:200].split(b"\n", 1)[0]
+    return command_file(path) and first.startswith(b"#!") and b"python" in first
+
+
 def _runs_setup(path: str) -> bool:
     """The sdist's own ``setup.py`` (at its root): its module level runs on install."""
     return path.rsplit("/", 1)[-1] == "setup.py" and path.count("/") <= 1
@@ -489,7 +500,8 @@ def _member_findings(
         return [*found, disguised_executable(path)] if disguised else found
     if base.endswith(PICKLE_SUFFIXES) and looks_pickled(base, data):
         return scan_pickle(path, data)
-    if not base.endswith((".py", ".pyw")):  # .pyw: Python run without a console window
+    # .pyw: Python run without a console window; a command file starting ``#!python``.
+    if not base.endswith((".py", ".pyw")) and not (script and _python_shebang(path, data)):
         return []
     source = data.decode("utf-8", "replace")
     install = _runs_setup(path)
@@ -552,6 +564,7 @@ def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the
     sdist = not filename.endswith(".whl")
     found = _merge(findings, _across(across, package, scripts, sdist=sdist))
     found = _merge(found, _files_run(members, scripts))
+    found = _merge(found, _plugins_run(members, package))
     if not any(f.rule in LOOKALIKE_IMPORTS for f in found):
         return found
     declared = "\n".join(
@@ -591,6 +604,15 @@ def _across(
         ):
             light = side or SIDE_CODE.search(finding.path) or finding.path in scripts
             found.append(_lighter(finding) if light else finding)
+    return found
+
+
+def _plugins_run(members: list[Member], package: LocalModules) -> list[PackageFinding]:
+    """Chains in the targets of entry points a host program loads and calls on its own
+    (:mod:`plugins`, ADR 0063), read as code run on import."""
+    found: list[PackageFinding] = []
+    for path, text in plugin_calls(members, package):
+        found += scan_across(path, text, package, "", install_time=False)
     return found
 
 

