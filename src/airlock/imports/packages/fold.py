@@ -101,6 +101,10 @@ def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
         if ref in ("list", "tuple", "reversed") and len(c) == 1 and isinstance(c[0], (list, str)):
             items = list(c[0])
             return items[::-1] if ref == "reversed" else items
+        if ref == "ast.parse" and c and isinstance(c[0], (str, bytes)):
+            # The tree of a literal stands for its text: ``compile(ast.parse(s))`` is
+            # ``compile(s)``, read as code (ADR 0063).
+            return c[0]
         if ref == "map" and len(c) == 2 and isinstance(c[1], (list, str, bytes)):
             return None  # handled below through the callee name kept in the first argument
         if ref.endswith(".__str__") and not c:

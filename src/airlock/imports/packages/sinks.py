@@ -39,6 +39,10 @@ EXEC |= {
     "timeit.timeit", "timeit.repeat", "timeit.Timer", "pdb.run", "pdb.runeval",
     "cProfile.run", "cProfile.runctx", "profile.run", "profile.runctx", "trace.Trace.run",
     "ctypes.pythonapi.PyRun_SimpleString", "ctypes.pythonapi.PyRun_String",
+    # ADR 0063: the interactive interpreter's runners of a line of source.
+    "code.InteractiveInterpreter.runsource", "code.InteractiveConsole.runsource",
+    "code.InteractiveConsole.push", "code.InteractiveInterpreter.runcode",
+    "code.InteractiveConsole.runcode",
 }  # fmt: skip
 HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"}
 HTTP_MODULES = ("requests", "httpx", "urllib3", "requests.api", "aiohttp")
@@ -113,7 +117,7 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
         return "clipboard"
     if ref in ("open", "io.open", "pathlib.Path.write_bytes", "pathlib.Path.write_text"):
         return "open"
-    if ref in ("ctypes.windll", "ctypes.CDLL", "ctypes.cdll.LoadLibrary", "ctypes.WinDLL"):
+    if ref in NATIVE_LOADERS:
         return "native-load"
     if ref.startswith("ctypes.") and leaf in MEMORY_CALLS:
         return "memory"
@@ -128,6 +132,12 @@ COPIES = {"RtlMoveMemory", "WriteProcessMemory", "memmove", "RtlCopyMemory", "Vi
 STARTS = {"CreateThread", "CreateRemoteThread", "QueueUserAPC", "NtCreateThreadEx"}
 STARTS |= {"EnumSystemLocalesA", "EnumSystemLocalesW", "CallWindowProcA", "CallWindowProcW"}
 MEMORY_CALLS = ALLOCATES | COPIES | STARTS
+# Calls that load a native library whose functions are then called by name.
+NATIVE_LOADERS = {
+    "ctypes.windll", "ctypes.CDLL", "ctypes.cdll.LoadLibrary", "ctypes.WinDLL",
+    "ctypes.PyDLL", "ctypes.OleDLL", "ctypes.pydll.LoadLibrary",
+    "cffi.FFI.dlopen",  # ADR 0063: ``FFI().dlopen(None).system(b'id')``
+}  # fmt: skip
 LIBC_PROCESS = {"system", "popen", "execve", "execv", "execvp", "execl", "execlp", "posix_spawn"}
 # Flags that start a process with no window or detached from its parent (Windows).
 SILENT_FLAGS = ("CREATE_NO_WINDOW", "DETACHED_PROCESS", "SW_HIDE", "STARTF_USESHOWWINDOW")

