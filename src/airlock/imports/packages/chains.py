@@ -80,7 +80,12 @@ HIDDEN_PAYLOAD = LazyPattern(
 )
 PERSISTENCE = LazyPattern(
     r"startup|\\run\b|\.bashrc|\.zshrc|\.profile|crontab|launchagents|autostart|"
-    r"site-packages|\.pth$|(^|\s)/etc/|system32|appdata",
+    r"site-packages|\.pth$|(^|\s)/etc/|system32|appdata|"
+    # ADR 0063: files that let someone in or change what runs later: an SSH key or command,
+    # the index pip installs from, git's hooks, a user service, other login shells' files.
+    r"authorized_keys|\.ssh/(config|rc)\b|pip\.(conf|ini)\b|\.gitconfig|\.git/hooks|"
+    r"systemd/|launchdaemons|\.bash_(profile|login)|\.z(profile|shenv|login)|config\.fish|"
+    r"\.xprofile|\.xinitrc|\.condarc|\.npmrc|(site|user)customize\.py",
     re.IGNORECASE,
 )
 SECRET_FILE = LazyPattern(

