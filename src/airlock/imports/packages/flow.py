@@ -951,8 +951,7 @@ class Interpreter:
                 self.unmatched.append((self.trace, len(self.trace.events) - 1, text, node.args))
         if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or decrypts(ref):
             labels |= {DECODED}
-        if ref.startswith(STEGANOGRAPHY):
-            labels |= {DECODED}  # a payload read out of a picture's pixels (issue 16)
+        labels |= _unreadable(ref, labels, when)
         if kind == "native-load":
             # A library whose name does not fold (``CDLL(None)``, ``find_library('c')``) is
             # still a library: ``.system(b'id')`` on it starts a process.
@@ -1557,6 +1556,17 @@ def _source(code: object) -> str | None:
     if isinstance(code, bytes):
         return code.decode("utf-8", "replace")
     return code if isinstance(code, str) else None
+
+
+def _unreadable(ref: str, labels: frozenset[str], when: When) -> frozenset[str]:
+    """Decoded, for what a call returns that nobody can read where it is kept: a payload
+    read out of a picture's pixels (issue 16), bytecode read from a file on import (running
+    it is obfuscated exec, ADR 0063; the load itself weighs as before)."""
+    if ref.startswith(STEGANOGRAPHY):
+        return frozenset({DECODED})
+    if ref in ("marshal.load", "marshal.loads") and FILE in labels and when is not When.LATER:
+        return frozenset({DECODED})
+    return frozenset()
 
 
 def _written_in(kind: str, node: ast.Call) -> frozenset[str]:

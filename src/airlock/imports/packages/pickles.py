@@ -35,6 +35,12 @@ def looks_pickled(name: str, data: bytes) -> bool:
     )
 
 
+def sniffed_pickle(data: bytes) -> bool:
+    """Whether ``data``, whatever its name, has a protocol 2+ pickle's first and last
+    opcodes (``PROTO n`` ... ``STOP``)."""
+    return len(data) > 3 and data[0] == 0x80 and 2 <= data[1] <= 5 and data.rstrip()[-1:] == b"."
+
+
 def scan_pickle(path: str, data: bytes) -> list[PackageFinding]:
     """Findings for one pickle: dangerous globals deny, an unreadable stream holds."""
     import pickletools  # noqa: PLC0415 -- few packages ship a pickle: imported for those

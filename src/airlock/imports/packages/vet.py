@@ -48,7 +48,12 @@ from airlock.imports.packages.native import (
     scan_native,
 )
 from airlock.imports.packages.nested import nested_findings
-from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, scan_pickle
+from airlock.imports.packages.pickles import (
+    PICKLE_SUFFIXES,
+    looks_pickled,
+    scan_pickle,
+    sniffed_pickle,
+)
 from airlock.imports.packages.plugins import plugin_calls
 from airlock.imports.packages.rules import (
     PackageFinding,
@@ -66,6 +71,7 @@ from airlock.imports.packages.runfile import (
     resolve_listed,
     run_files,
 )
+from airlock.imports.packages.serialized import serialized_calls
 from airlock.imports.packages.spread import Job, run_jobs
 from airlock.imports.packages.typosquat import Protected, distance, normalise, typosquat_of
 
@@ -377,10 +383,7 @@ def _scripts(filename: str, members: list[Member], helpers: set[str]) -> tuple[s
     module level runs when a person runs them); what ``setup.py`` imports is neither."""
     outside = _sdist_scripts(filename, members)
     inert = _inert(filename, members, outside) - helpers
-    # A wheel's ``.data/scripts/`` files become commands on the PATH: a person runs them
-    # (ADR 0063), as the functions console scripts name.
-    commands = set() if _is_sdist(filename) else {m.name for m in members if command_file(m.name)}
-    return (outside - helpers) | inert | commands, inert | commands
+    return (outside - helpers) | inert, inert
 
 
 # What runs when an sdist is built or installed, or names files for that: a script one of
@@ -498,11 +501,17 @@ def _member_findings(
         found = scan_native(path, data)
         disguised = base.lower().endswith(DATA_SUFFIXES)
         return [*found, disguised_executable(path)] if disguised else found
-    if base.endswith(PICKLE_SUFFIXES) and looks_pickled(base, data):
-        return scan_pickle(path, data)
-    # .pyw: Python run without a console window; a command file starting ``#!python``.
-    if not base.endswith((".py", ".pyw")) and not (script and _python_shebang(path, data)):
-        return []
+    if (base.endswith(PICKLE_SUFFIXES) and looks_pickled(base, data)) or sniffed_pickle(data):
+        found = scan_pickle(path, data)
+        # A pickle under a data name (``cfg.dat``) that a module unpickles runs the same
+        # calls (ADR 0063); a binary that only starts like one is no finding.
+        named = base.endswith(PICKLE_SUFFIXES)
+        return found if named else [f for f in found if f.rule == "pickle-exec"]
+    # .pyw: Python run without a console window; a wheel's command file starting
+    # ``#!python`` is read as its ``.py`` files are (ADR 0063: it was not read at all).
+    if not base.endswith((".py", ".pyw")) and not _python_shebang(path, data):
+        spelt = serialized_calls(path, data)
+        return [_lighter(f) for f in spelt] if SIDE_CODE.search(path) else spelt
     source = data.decode("utf-8", "replace")
     install = _runs_setup(path)
     found = scan_python(

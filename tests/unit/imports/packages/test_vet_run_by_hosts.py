@@ -5,6 +5,7 @@ and a command a loop over a written-out list spells. Each sample is inert (a com
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Mapping
 
 import pytest
@@ -99,8 +100,8 @@ def test_a_wheels_command_file_is_read(key: str) -> None:
     assert _vet_wheel(files) is not Outcome.ALLOW
 
 
-def test_a_command_file_that_runs_a_tool_when_a_person_runs_it_stays_allowed() -> None:
-    text = "#!python\nimport subprocess, sys\nsubprocess.call(['evtool-real', *sys.argv[1:]])\n"
+def test_a_command_file_that_starts_the_packages_own_main_stays_allowed() -> None:
+    text = "#!python\nimport sys\nfrom evpkg.cli import main\nsys.exit(main())\n"
     files = {"evpkg/__init__.py": "x = 1\n", "evpkg-1.0.data/scripts/evtool": text}
     assert _vet_wheel(files) is Outcome.ALLOW
 
@@ -245,3 +246,48 @@ def test_a_file_planted_on_import_that_changes_what_runs_later_denies(key: str) 
 @pytest.mark.parametrize("key", sorted(PLANTED_QUIET))
 def test_writes_and_reads_that_plant_nothing_stay_below_a_hold(key: str) -> None:
     assert _worst(scan_python("evpkg/__init__.py", PLANTED_QUIET[key])) < Severity.HIGH
+
+
+# ``os.system('id')`` as a protocol 2 pickle (inert bytes, never unpickled).
+PICKLED = b"\x80\x02cposix\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03."
+HERE = "os.path.join(os.path.dirname(__file__), {!r})"
+
+DATA_RUN: dict[str, tuple[str, str, bytes]] = {
+    # A pickle under a data name, unpickled on import.
+    "pickle-named-as-data": (
+        "import os, pickle\npickle.load(open(" + HERE.format("cfg.dat") + ", 'rb'))\n",
+        "cfg.dat",
+        PICKLED,
+    ),
+    # Bytecode kept in a file and run on import.
+    "marshalled-code-file": (
+        "import marshal, os\nexec(marshal.load(open(" + HERE.format("c.bin") + ", 'rb')))\n",
+        "c.bin",
+        marshal.dumps(compile("import os\nos.system('id')\n", "x", "exec")),
+    ),
+    "yaml-python-tag": (
+        "import os, yaml\nyaml.unsafe_load(open(" + HERE.format("c.yml") + "))\n",
+        "c.yml",
+        b"!!python/object/apply:os.system ['id']\n",
+    ),
+    "jsonpickle-function": (
+        "import jsonpickle, os\njsonpickle.decode(open(" + HERE.format("c.json") + ").read())\n",
+        "c.json",
+        b'{"py/reduce": [{"py/function": "os.system"}, {"py/tuple": ["id"]}]}',
+    ),
+}
+
+
+@pytest.mark.parametrize("key", sorted(DATA_RUN))
+def test_code_kept_in_a_data_file_under_another_name_holds(key: str) -> None:
+    init, name, data = DATA_RUN[key]
+    assert _vet_wheel({"evpkg/__init__.py": init, f"evpkg/{name}": data}) is not Outcome.ALLOW
+
+
+def test_data_that_only_looks_like_a_pickle_or_a_yaml_tag_stays_allowed() -> None:
+    files: dict[str, str | bytes] = {
+        "evpkg/__init__.py": "x = 1\n",
+        "evpkg/blob.dat": b"\x80\x03" + bytes(range(256)) + b".",
+        "evpkg/c.yml": b"point: !!python/tuple [1, 2]\nname: !!python/name:builtins.set\n",
+    }
+    assert _vet_wheel(files) is Outcome.ALLOW
