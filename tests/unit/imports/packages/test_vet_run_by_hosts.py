@@ -291,3 +291,19 @@ def test_data_that_only_looks_like_a_pickle_or_a_yaml_tag_stays_allowed() -> Non
         "evpkg/c.yml": b"point: !!python/tuple [1, 2]\nname: !!python/name:builtins.set\n",
     }
     assert _vet_wheel(files) is Outcome.ALLOW
+
+
+def _shifted(text: str) -> tuple[str, str, str]:
+    """``text`` with every printable character moved one place, and the two alphabets."""
+    plain = "".join(chr(c) for c in range(32, 127))
+    moved = plain[1:] + plain[:1]
+    return text.translate(str.maketrans(plain, moved)), moved, plain
+
+
+def test_code_under_a_substitution_cipher_is_read() -> None:
+    hidden, moved, plain = _shifted("import os; os.system('id')")
+    source = f"exec({hidden!r}.translate(str.maketrans({moved!r}, {plain!r})))\n"
+    assert _worst(scan_python("evpkg/__init__.py", source)) >= Severity.HIGH
+    table = f"bytes.maketrans({moved.encode()!r}, {plain.encode()!r})"
+    raw = f"exec({hidden.encode()!r}.translate({table}))\n"
+    assert _worst(scan_python("evpkg/__init__.py", raw)) >= Severity.HIGH
