@@ -12,7 +12,7 @@ cross-file pass (:func:`analysis.scan_across`) reads as code run on import.
 
 What it does not do: console and GUI scripts (a person runs those; hooks.py reads their
 names), groups a host loads only when its configuration names the plugin (Sphinx themes,
-Babel extractors, Matplotlib backends), or entry points declared only in ``setup.py``.
+Babel extractors, Matplotlib backends), or entry points ``setup.py`` builds at run time.
 """
 
 from __future__ import annotations
@@ -50,10 +50,15 @@ def plugin_calls(members: list[Member], package: LocalModules) -> list[tuple[str
         if member.data is None or member.name.count("/") > 2:
             continue
         base = member.name.rsplit("/", 1)[-1]
+        text = member.data.decode("utf-8", "replace")
         if base == "entry_points.txt":
-            targets = _ini_targets(member.data.decode("utf-8", "replace"))
+            targets = _ini_targets(text)
         elif base == "pyproject.toml":
-            targets = _pyproject_targets(member.data.decode("utf-8", "replace"))
+            targets = _pyproject_targets(text)
+        elif base == "setup.cfg":
+            targets = _cfg_targets(text)
+        elif base == "setup.py" and "entry_points" in text:
+            targets = _setup_targets(text)
         else:
             continue
         for group, module, attr in targets:
@@ -74,6 +79,54 @@ def _ini_targets(text: str) -> Iterator[tuple[str, str, str]]:
         entry = TARGET.match(line) if group in AUTOLOADED else None
         if entry:
             yield group, entry.group("module"), entry.group("attr") or ""
+
+
+def _cfg_targets(text: str) -> Iterator[tuple[str, str, str]]:
+    """The same from ``[options.entry_points]`` of ``setup.cfg`` (one key per group)."""
+    import configparser  # noqa: PLC0415 -- only an archive with a setup.cfg (starts faster)
+
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(text)
+        groups = (
+            dict(parser.items("options.entry_points"))
+            if parser.has_section("options.entry_points")
+            else {}
+        )
+    except configparser.Error:
+        return
+    for group, value in groups.items():
+        yield from _listed(group, value.splitlines())
+
+
+def _setup_targets(text: str) -> Iterator[tuple[str, str, str]]:
+    """The same from a literal ``entry_points={...}`` passed to ``setup()``."""
+    import ast  # noqa: PLC0415 -- only a setup.py naming entry points
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "entry_points":
+            try:
+                table = ast.literal_eval(node.value)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                continue
+            for group, value in table.items() if isinstance(table, dict) else []:
+                lines = [value] if isinstance(value, str) else value
+                if isinstance(group, str) and isinstance(lines, (list, tuple)):
+                    yield from _listed(group, [str(line) for line in lines])
+
+
+def _listed(group: str, lines: list[str]) -> Iterator[tuple[str, str, str]]:
+    """(group, module, attribute) of ``name = target`` lines of an auto-loaded group."""
+    if group.strip() not in AUTOLOADED:
+        return
+    for line in lines[:MAX_CALLS]:
+        entry = TARGET.match(line)
+        if entry:
+            yield group.strip(), entry.group("module"), entry.group("attr") or ""
 
 
 def _pyproject_targets(text: str) -> Iterator[tuple[str, str, str]]:

@@ -14,7 +14,7 @@ from airlock.domain.requests import Outcome
 from airlock.imports.packages.analysis import scan_python
 from airlock.imports.packages.rules import PackageFinding, Severity
 from airlock.imports.packages.vet import vet
-from scripts.make_test_packages import wheel
+from scripts.make_test_packages import sdist, wheel
 
 RUN = "os.system('id')"
 INFO = "evpkg-1.0.dist-info"
@@ -307,3 +307,25 @@ def test_code_under_a_substitution_cipher_is_read() -> None:
     table = f"bytes.maketrans({moved.encode()!r}, {plain.encode()!r})"
     raw = f"exec({hidden.encode()!r}.translate({table}))\n"
     assert _worst(scan_python("evpkg/__init__.py", raw)) >= Severity.HIGH
+
+
+SDIST_DECLARATIONS = {
+    "pyproject": ("pyproject.toml", '[project.entry-points.pytest11]\nev = "evpkg.plug"\n'),
+    "setup-cfg": ("setup.cfg", "[options.entry_points]\npytest11 =\n    ev = evpkg.plug\n"),
+    "setup-py": (
+        "setup.py",
+        "from setuptools import setup\nsetup(entry_points={'pytest11': ['ev = evpkg.plug']})\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("key", sorted(SDIST_DECLARATIONS))
+def test_an_sdists_plugin_hook_holds_wherever_it_is_declared(key: str) -> None:
+    name, text = SDIST_DECLARATIONS[key]
+    files = {
+        "setup.py": "from setuptools import setup\nsetup()\n",
+        "evpkg/__init__.py": "x = 1\n",
+        "evpkg/plug.py": f"import os\n\n\ndef pytest_configure(config):\n    {RUN}\n",
+        name: text,
+    }
+    assert vet("evpkg-1.0.tar.gz", sdist("evpkg", "1.0", files)).verdict is not Outcome.ALLOW
