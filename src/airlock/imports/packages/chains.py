@@ -36,6 +36,7 @@ from airlock.imports.packages.sinks import (
     FILE,
     HIDDEN,
     HOSTINFO,
+    HOSTLESS,
     REMOTE,
     SECRET,
     SILENT,
@@ -183,7 +184,7 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
 
 
 def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa: PLR0911 -- a ladder of chains
-    if event.callee == "socket.socket" or event.callee in CLIENTS:
+    if event.callee == "socket.socket" or event.callee in CLIENTS or event.callee in HOSTLESS:
         return None  # constructing a client is not traffic; its use is the sink
     if event.callee in DNS:
         # Resolving a name built from host data under an attacker's domain is DNS exfiltration;

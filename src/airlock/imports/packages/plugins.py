@@ -35,6 +35,8 @@ AUTOLOADED = frozenset({
     "sitecustomize",  # sitecustomize-entrypoints: every interpreter start
     "tox", "pdm", "poetry.plugin", "poetry.application.plugin", "pylsp", "airflow.plugins",
 })  # fmt: skip
+# Methods a host calls on the object a class target makes (flake8: ``Checker(tree).run()``).
+HOST_METHODS = {"flake8.extension": ("run",), "flake8.report": ("start", "handle", "stop")}
 MAX_CALLS = 32  # entry points followed per archive
 MAX_HOOKS = 16  # hook functions called per module target
 SECTION = LazyPattern(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
@@ -154,7 +156,8 @@ def _call_text(group: str, module: str, attr: str, package: LocalModules) -> str
     if module not in package.sources or not all(p.isidentifier() for p in module.split(".")):
         return ""
     if attr:
-        return f"import {module}\n{module}.{attr}()\n"
+        methods = "".join(f"{module}.{attr}().{m}()\n" for m in HOST_METHODS.get(group, ()))
+        return f"import {module}\n{module}.{attr}()\n{methods}"
     prefix = re.match(r"[a-z]+", group)  # ``pytest11``: ``pytest_*``
     if prefix is None:
         return ""

@@ -25,7 +25,7 @@ SILENT = "silent"  # a process started without a window or detached from its par
 PROCESS_PREFIXES: tuple[str, ...] = (
     "subprocess.", "os.system", "os.popen", "os.exec", "os.spawn", "pty.spawn", "pip.main",
     "pip._internal.main", "pip._internal.cli.main", "os.startfile", "commands.getoutput",
-    "asyncio.create_subprocess",
+    "asyncio.create_subprocess", "asyncio.AbstractEventLoop.subprocess_",  # ADR 0063
     # Windows start-a-program calls (issue 16): pywin32 and the same calls through ctypes.
     "os.posix_spawn", "win32api.ShellExecute", "win32api.WinExec", "win32process.CreateProcess",
     "ctypes.windll.shell32.ShellExecute", "ctypes.windll.kernel32.WinExec",
@@ -56,6 +56,8 @@ NETWORK = {
     "discord_webhook.DiscordWebhook", "dhooks.Webhook", "discordwebhook.Discord",
     "urllib3.PoolManager", "requests.Session", "aiohttp.ClientSession", "httpx.Client",
     "asyncio.open_connection",
+    "telnetlib.Telnet", "multiprocessing.connection.Client", "xmlrpc.client.ServerProxy",
+    "urllib.request.build_opener", "websocket.create_connection", "paramiko.SSHClient",
 }  # fmt: skip
 
 
@@ -72,10 +74,18 @@ CONNECTIONS = {
     "http.client.HTTPConnection", "http.client.HTTPSConnection", "httplib.HTTPConnection",
     "httplib.HTTPSConnection", "smtplib.SMTP", "smtplib.SMTP_SSL", "ftplib.FTP",
     "ftplib.FTP_TLS",
+    # ADR 0063: other standard and common clients whose use sends what they are given.
+    "telnetlib.Telnet", "multiprocessing.connection.Client", "xmlrpc.client.ServerProxy",
+    "urllib.request.build_opener", "websocket.create_connection", "paramiko.SSHClient",
 }  # fmt: skip
 CONNECTION_VERBS = {
     "request", "send", "putrequest", "sendmail", "send_message", "storbinary", "storlines",
+    "write", "send_bytes", "open", "exec_command", "send_binary",
 }  # fmt: skip
+# Connections made with no host (it is given to a later call): making one is not traffic.
+HOSTLESS = {"urllib.request.build_opener", "paramiko.SSHClient"}
+# Proxies whose every method is a call on the remote host (``ServerProxy(url).f(data)``).
+REMOTE_PROXIES = {"xmlrpc.client.ServerProxy"}
 SECRET_SOURCES = {"os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "dotenv."}
 SECRET_SOURCES |= {"browser_cookie3.", "win32crypt.", "keyring.get_password", "pyperclip.paste"}
 SECRET_SOURCES |= {"PIL.ImageGrab.grab", "pyautogui.screenshot"}
@@ -107,7 +117,7 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
         return "network"
     if head == "socket.socket" and leaf in SOCKET_VERBS:
         return "network"
-    if head in CONNECTIONS and leaf in CONNECTION_VERBS:
+    if head in CONNECTIONS and (leaf in CONNECTION_VERBS or head in REMOTE_PROXIES):
         return "network"
     if head == "asyncio.StreamWriter" and leaf in ("write", "writelines"):
         return "network"  # the writer of ``asyncio.open_connection`` (ADR 0051)

