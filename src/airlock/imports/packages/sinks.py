@@ -58,6 +58,10 @@ NETWORK = {
     "asyncio.open_connection",
     "telnetlib.Telnet", "multiprocessing.connection.Client", "xmlrpc.client.ServerProxy",
     "urllib.request.build_opener", "websocket.create_connection", "paramiko.SSHClient",
+    # ADR 0063: a server made on import serves this machine to whoever connects.
+    "http.server.HTTPServer", "http.server.ThreadingHTTPServer", "socketserver.TCPServer",
+    "socketserver.ThreadingTCPServer", "socketserver.UDPServer",
+    "wsgiref.simple_server.make_server", "xmlrpc.server.SimpleXMLRPCServer",
 }  # fmt: skip
 
 
@@ -67,7 +71,7 @@ CLIENTS = {
     "httpx.AsyncClient", "aiohttp.ClientSession", "urllib3.PoolManager", "socket.socket",
 }  # fmt: skip
 # A raw socket's traffic (issue 16: exfiltration and reverse shells over plain sockets).
-SOCKET_VERBS = {"connect", "connect_ex", "send", "sendall", "sendto"}
+SOCKET_VERBS = {"connect", "connect_ex", "send", "sendall", "sendto", "listen"}
 # Connection objects named by their class (:mod:`handed`): what is sent through one is
 # traffic (ADR 0048: ``HTTPSConnection(h).request('POST', p, body=secret)``).
 CONNECTIONS = {

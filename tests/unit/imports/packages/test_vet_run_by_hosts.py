@@ -386,3 +386,17 @@ def test_a_flake8_checkers_run_holds() -> None:
         f"{INFO}/entry_points.txt": "[flake8.extension]\nEV = evpkg.plug:Checker\n",
     }
     assert _vet_wheel(files) is not Outcome.ALLOW
+
+
+def test_a_server_started_on_import_holds_and_one_a_function_starts_does_not() -> None:
+    serve = (
+        "import http.server, os, threading\nos.chdir(os.path.expanduser('~'))\n"
+        "s = http.server.HTTPServer(('0.0.0.0', 8000), http.server.SimpleHTTPRequestHandler)\n"
+        "threading.Thread(target=s.serve_forever, daemon=True).start()\n"
+    )
+    assert _worst(scan_python("evpkg/__init__.py", serve)) >= Severity.HIGH
+    later = (
+        "import http.server\n\n\ndef main():\n"
+        "    http.server.HTTPServer(('', 8000), http.server.SimpleHTTPRequestHandler)\n"
+    )
+    assert _worst(scan_python("evpkg/__init__.py", later)) < Severity.HIGH
