@@ -1255,9 +1255,27 @@ def _declared(
     """The declared dependencies' names, and what they say: fetched from a URL, or named
     like a popular project (:mod:`depends`)."""
     requirements = _requirements_of(metadata, members)
-    requires = declared_names(requirements, _declaring_files(members))
-    found = _dependency_findings(filename, requirements)
+    declaring = _declaring_files(members)
+    requires = declared_names(requirements, declaring)
+    # What the build installs and runs first is fetched as the dependencies are (ADR 0063:
+    # ``[build-system] requires = ["x @ https://…"]`` was not read); only its URLs are judged.
+    found = _dependency_findings(filename, requirements + _build_requirements(declaring))
     return requires, found + dependency_findings(filename, name, requires)
+
+
+def _build_requirements(declaring: dict[str, str]) -> list[str]:
+    """``[build-system] requires`` of the archive's own ``pyproject.toml``."""
+    text = declaring.get("pyproject.toml", "")
+    if "requires" not in text:
+        return []
+    import tomllib  # noqa: PLC0415 -- only an archive with a pyproject.toml (starts faster)
+
+    try:
+        system = tomllib.loads(text).get("build-system", {})
+    except (tomllib.TOMLDecodeError, ValueError):
+        return []
+    listed = system.get("requires", []) if isinstance(system, dict) else []
+    return [str(r) for r in listed[:200]] if isinstance(listed, list) else []
 
 
 def _declaring_files(members: list[Member]) -> dict[str, str]:

@@ -400,3 +400,15 @@ def test_a_server_started_on_import_holds_and_one_a_function_starts_does_not() -
         "    http.server.HTTPServer(('', 8000), http.server.SimpleHTTPRequestHandler)\n"
     )
     assert _worst(scan_python("evpkg/__init__.py", later)) < Severity.HIGH
+
+
+def test_a_build_requirement_fetched_from_a_url_holds() -> None:
+    pyproject = (
+        '[build-system]\nrequires = ["setuptools", "helper @ https://example.invalid/h.whl"]\n'
+        'build-backend = "setuptools.build_meta"\n'
+    )
+    files = {"pyproject.toml": pyproject, "evpkg/__init__.py": "x = 1\n"}
+    assert vet("evpkg-1.0.tar.gz", sdist("evpkg", "1.0", files)).verdict is Outcome.HOLD
+    plain = pyproject.replace(', "helper @ https://example.invalid/h.whl"', "")
+    files = {"pyproject.toml": plain, "evpkg/__init__.py": "x = 1\n"}
+    assert vet("evpkg-1.0.tar.gz", sdist("evpkg", "1.0", files)).verdict is Outcome.ALLOW
