@@ -367,7 +367,7 @@ class Interpreter:
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             seq = self.expr(node.iter, env, when)
             self.special(seq, ("__iter__", "__aiter__"), [], env, when)
-            written = _written_out(seq, node.target)
+            written = _written_out(node.iter, seq, node.target)
             if written is not None and when is not When.LATER:
                 # ``for c in ['id']: os.system(c)`` runs what the list spells (ADR 0063).
                 for spelled in written:
@@ -766,7 +766,7 @@ class Interpreter:
                 out.append(value.const)
             else:
                 return Val(const=out, labels=seq.labels)
-        written = _written_out(seq, gen.target) if len(node.generators) == 1 else None
+        written = _written_out(gen.iter, seq, gen.target) if len(node.generators) == 1 else None
         if written is not None and isinstance(gen.target, ast.Name) and when is not When.LATER:
             # ``[os.system(c) for c in ['id']]``: each item is what the command spells (ADR 0063).
             labels = seq.labels
@@ -1754,11 +1754,15 @@ def trace_across(
 MAX_LOOPED = 4
 
 
-def _written_out(seq: Val, target: ast.expr) -> list[object] | None:
+def _written_out(source: ast.expr, seq: Val, target: ast.expr) -> list[object] | None:
     """The items a ``for`` (or a comprehension) over a literal list gives its one loop name,
-    when there are few: the body is read with each, as if the loop were written out."""
+    when there are few: the body is read with each, as if the loop were written out. Only a
+    list written at the loop: a function's parameter whose callers pass a literal list
+    (``try_run(["./test.exe"])``) stays one unknown item, as the rest of the flow pass
+    reads a parameter."""
     if (
-        isinstance(target, ast.Name)
+        isinstance(source, ast.List | ast.Tuple)
+        and isinstance(target, ast.Name)
         and isinstance(seq.const, list)
         and 0 < len(seq.const) <= MAX_LOOPED
     ):
