@@ -1308,7 +1308,22 @@ class Interpreter:
     ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
         """The module and definition (a function or a class) ``ref`` (seen from ``module``)
         names, when the archive ships it and the module names a sink; names re-exported by
-        ``from .x import f`` are followed (twice at most)."""
+        ``from .x import f`` are followed (twice at most).
+
+        Answered once per archive: what it reads (a module's tree, parsed or refused once
+        per archive, and its text) does not change afterwards (issue 16: thousands of calls
+        of one name in the cross-file pass)."""
+        if self.package is None:
+            return None
+        key = (ref, module, hops)
+        answers = self.package.definitions
+        if key not in answers:
+            answers[key] = self._local_function(ref, module, hops)
+        return answers[key]
+
+    def _local_function(
+        self, ref: str, module: str, hops: int
+    ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
         if self.package is None:
             return None
         name = absolute(ref, module, self.package.is_package(module))

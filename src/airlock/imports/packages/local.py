@@ -23,6 +23,7 @@ MAX_ARCHIVE_STEPS = 300_000
 MAX_ARCHIVE_PARSE = 4 << 20  # bytes of source the cross-file pass may parse per archive
 # A class's functions by name, each with its place in the class body.
 MethodIndex = dict[str, list[tuple[int, ast.FunctionDef | ast.AsyncFunctionDef]]]
+Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*\Z")
 FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+([\w.]+)[ \t]+import\b", re.MULTILINE)
 
@@ -45,6 +46,8 @@ class LocalModules:
         self.bodies: dict[int, tuple[ast.AST, tuple[str, ...], tuple[ast.expr, ...]]] = {}
         # Classes' methods by name, by id of the class (:meth:`flow.Interpreter.methods`).
         self.class_methods: dict[int, tuple[ast.ClassDef, MethodIndex]] = {}
+        # :meth:`flow.Interpreter.local_function` by (reference, module, hops).
+        self.definitions: dict[tuple[str, str, int], tuple[str, Definition] | None] = {}
         self.followed: dict[tuple[str, str, str, frozenset[str]], object] = {}  # call -> value
         # Expressions the cross-file pass may still evaluate in this archive (it only adds to
         # each file's own pass, so running out stops following; it does not hold).
@@ -124,12 +127,12 @@ class TopNames:
     statement that binds the name), and ``imported`` by ``from X import name`` (the dotted
     reference it stands for, leading dots kept: ``.util.run``; the first such import)."""
 
-    defined: dict[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]
+    defined: dict[str, Definition]
     imported: dict[str, str]
 
     @classmethod
     def of(cls, tree: ast.Module) -> TopNames:
-        defined: dict[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = {}
+        defined: dict[str, Definition] = {}
         imported: dict[str, str] = {}
         for stmt in tree.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

@@ -85,3 +85,22 @@ def test_a_function_body_is_read_once_for_its_globals_and_returns() -> None:
     # Kept for the archive: another walk of it (another start module) reads it again.
     assert Interpreter(install_time=False, package=package).body_of(func) == (declared, returns)
     assert id(func) in package.bodies
+
+
+def test_a_function_of_another_module_is_looked_up_once_per_archive() -> None:
+    package = LocalModules.of(
+        {
+            "pkg/__init__.py": b"from .util import run as go\n",
+            "pkg/util.py": b"import subprocess\n\n\ndef run():\n    subprocess.run('id')\n",
+        },
+        sdist=False,
+    )
+    first = Interpreter(install_time=False, package=package, module="pkg")
+    found = first.local_function(".go", "pkg", 0)  # re-exported: followed into pkg.util
+    assert found is not None
+    assert (found[0], found[1].name) == ("pkg.util", "run")
+    # Another start module's walk gets the same answer, from the archive's record.
+    again = Interpreter(install_time=False, package=package, module="pkg")
+    assert again.local_function(".go", "pkg", 0) is found
+    assert package.definitions[".go", "pkg", 0] is found
+    assert again.local_function(".missing", "pkg", 0) is None
