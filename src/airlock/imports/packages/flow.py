@@ -63,7 +63,7 @@ from airlock.imports.packages.importhooks import (
     PATCHED_BUILTINS,
     REGISTRARS,
 )
-from airlock.imports.packages.local import LocalModules, absolute
+from airlock.imports.packages.local import LocalModules, MethodIndex, absolute
 from airlock.imports.packages.prefilter import HitLines, may_act
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import (
@@ -225,6 +225,14 @@ class Interpreter:
         # Functions made for ``partial(f, a)`` and ``methodcaller``, by id of the call.
         self.made: dict[int, ast.Lambda] = {}
         self.climbs = 0  # bases of other modules' classes being looked up, nested
+        # :meth:`body_of` by id of the function: shared by the archive's walks when given.
+        self.bodies: dict[int, tuple[ast.AST, tuple[str, ...], tuple[ast.expr, ...]]] = (
+            package.bodies if package is not None else {}
+        )
+        # :meth:`methods` by id of the class, likewise.
+        self.class_methods: dict[int, tuple[ast.ClassDef, MethodIndex]] = (
+            package.class_methods if package is not None else {}
+        )
 
     # --- statements -------------------------------------------------------------------
     def run_module(self, tree: ast.Module) -> None:
@@ -532,7 +540,7 @@ class Interpreter:
         for keyword in node.keywords:
             if keyword.arg == "metaclass":
                 meta = self.classes.get(self.expr(keyword.value, env, when).ref)
-                hooks += _methods(meta, ("__new__", "__init__", "__prepare__"))
+                hooks += self.methods(meta, ("__new__", "__init__", "__prepare__"))
         seen: set[str] = set()
         todo = [b for b in bases if b in self.classes]
         while todo and len(seen) < 8:  # the base chain within this module, bounded
@@ -540,7 +548,7 @@ class Interpreter:
             if base.name in seen:
                 continue
             seen.add(base.name)
-            hooks += _methods(base, ("__init_subclass__",))
+            hooks += self.methods(base, ("__init_subclass__",))
             parents = self.trace.class_bases.get(base.name, "").split(",")
             todo += [b for b in parents if b in self.classes]
         for hook in hooks:
@@ -1162,7 +1170,7 @@ class Interpreter:
         seen: set[str] = set()
         while cls in self.classes and cls not in seen and len(seen) < 8:
             seen.add(cls)
-            found = _methods(self.classes[cls], (name,))
+            found = self.methods(self.classes[cls], (name,))
             if found:
                 return found[0]
             cls = self.trace.class_bases.get(cls, "").split(",")[0]
@@ -1181,7 +1189,7 @@ class Interpreter:
         seen: set[str] = set()
         while cls in self.classes and cls not in seen and len(seen) < 8:
             seen.add(cls)
-            found = _methods(self.classes[cls], (name,))
+            found = self.methods(self.classes[cls], (name,))
             quiet = found and name == "__init__" and not self.may_act(found[0])
             if quiet and not self.hands_on(found[0]):
                 return None  # six makes a hundred small objects on import: none can act
@@ -1232,7 +1240,7 @@ class Interpreter:
         seen: set[str] = set()
         while name in self.classes and name not in seen and len(seen) < 8:  # local bases
             seen.add(name)
-            funcs += _methods(self.classes[name], FINDER_METHODS)
+            funcs += self.methods(self.classes[name], FINDER_METHODS)
             name = self.trace.class_bases.get(name, "").split(",")[0]
         traces = [self.trace, *self.foreign.values()]
         starts = [len(t.events) for t in traces]
@@ -1298,7 +1306,7 @@ class Interpreter:
         instance = Val(ref=f"{qualified}()")
         if when is not When.LATER:
             for name, given in (("__init__", [instance, *args]), ("__del__", [instance])):
-                found = _methods(cls, (name,))
+                found = self.methods(cls, (name,))
                 if found and self.acts_abroad(module, found[0]):
                     self.method(qualified, name, given, {}, when)
         return instance
@@ -1322,7 +1330,22 @@ class Interpreter:
     ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
         """The module and definition (a function or a class) ``ref`` (seen from ``module``)
         names, when the archive ships it and the module names a sink; names re-exported by
-        ``from .x import f`` are followed (twice at most)."""
+        ``from .x import f`` are followed (twice at most).
+
+        Answered once per archive: what it reads (a module's tree, parsed or refused once
+        per archive, and its text) does not change afterwards (issue 16: thousands of calls
+        of one name in the cross-file pass)."""
+        if self.package is None:
+            return None
+        key = (ref, module, hops)
+        answers = self.package.definitions
+        if key not in answers:
+            answers[key] = self._local_function(ref, module, hops)
+        return answers[key]
+
+    def _local_function(
+        self, ref: str, module: str, hops: int
+    ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
         if self.package is None:
             return None
         name = absolute(ref, module, self.package.is_package(module))
@@ -1331,25 +1354,16 @@ class Interpreter:
         # it makes into another module of the archive (issue 16: two hops).
         relays = bool(owner) and (self.package.acts(owner) or self.package.relays(owner))
         useful = relays or (owner and self.package.is_package(owner))
-        tree = self.package.parsed(owner) if useful else None
-        if tree is None:
+        names = self.package.top_names(owner) if useful else None
+        if names is None:
             return None
-        for stmt in tree.body:
-            if (
-                isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                and stmt.name == attr
-            ):
-                return (owner, stmt) if relays else None
-        if hops >= 2:
+        defined = names.defined.get(attr)
+        if defined is not None:
+            return (owner, defined) if relays else None
+        imported = names.imported.get(attr)
+        if hops >= 2 or imported is None:
             return None
-        for stmt in tree.body:
-            if isinstance(stmt, ast.ImportFrom) and stmt.module != "__future__":
-                for alias in stmt.names:
-                    if (alias.asname or alias.name) == attr:
-                        prefix = "." * stmt.level
-                        base = f"{prefix}{stmt.module}." if stmt.module else prefix
-                        return self.local_function(f"{base}{alias.name}", owner, hops + 1)
-        return None
+        return self.local_function(imported, owner, hops + 1)
 
     def module_env(self, module: str) -> dict[str, Val]:
         """Names a module binds at its top level (imports, functions, constants), computed
@@ -1406,6 +1420,41 @@ class Interpreter:
         self.memo[key] = result
         return result
 
+    def methods(
+        self, cls: ast.ClassDef | None, names: tuple[str, ...]
+    ) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        """The functions ``cls``'s body defines under one of ``names``, in body order. Its
+        methods are indexed by name once per archive (issue 16: a scan of the class body a
+        call was a tenth of the cross-file pass of sqlalchemy's wheel); the entry holds
+        ``cls``, so its id is not reused while it is kept."""
+        if cls is None:
+            return []
+        known = self.class_methods.get(id(cls))
+        if known is None:
+            by_name: MethodIndex = {}
+            for index, item in enumerate(cls.body):
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    by_name.setdefault(item.name, []).append((index, item))
+            known = self.class_methods[id(cls)] = (cls, by_name)
+        found = [pair for name in set(names) for pair in known[1].get(name, [])]
+        return [item for _, item in sorted(found, key=lambda pair: pair[0])]
+
+    def body_of(
+        self, func: ast.FunctionDef | ast.AsyncFunctionDef
+    ) -> tuple[tuple[str, ...], tuple[ast.expr, ...]]:
+        """The names ``func`` declares ``global`` and the values it returns, in the order
+        of :func:`_own_nodes`, from one walk of its body, kept per archive (issue 16: a
+        function applied again and again was walked twice each time, a fifth of the
+        cross-file pass of sqlalchemy's wheel). The entry holds ``func``, so its id is not
+        reused while it is kept."""
+        known = self.bodies.get(id(func))
+        if known is None:
+            nodes = _own_nodes(func)
+            declared = tuple(name for n in nodes if isinstance(n, ast.Global) for name in n.names)
+            returns = tuple(n.value for n in nodes if isinstance(n, ast.Return) and n.value)
+            known = self.bodies[id(func)] = (func, declared, returns)
+        return known[1], known[2]
+
     def _apply(
         self,
         func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef,
@@ -1431,11 +1480,11 @@ class Interpreter:
             }
             if filled:  # ``def save(path, data): open(path, 'wb').write(data)``
                 self.fills.setdefault(id(func), set()).update(filled)
+            declared, returns = self.body_of(func)
             if self.globals is not None and when is not When.LATER and self.module_own():
-                for name in _global_names(func):  # ``global _c; _c = Client()``
+                for name in declared:  # ``global _c; _c = Client()``
                     if name in local:
                         self.globals[name] = local[name]
-            returns = [n.value for n in _own_nodes(func) if isinstance(n, ast.Return) and n.value]
             values = [self.expr(r, local, When.LATER) for r in returns[:4]]
             if len(values) == 1:
                 return values[0]
@@ -1510,25 +1559,6 @@ def _callable_ref(ref: str) -> bool:
     """A name whose ``__call__`` is itself: a function or builtin, not an instance of a
     local class (``K().__call__`` is that class's method, looked up as before)."""
     return bool(ref) and "()" not in ref
-
-
-def _global_names(func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
-    """Names a function declares ``global`` in its own body."""
-    if isinstance(func, ast.Lambda):
-        return []
-    return [name for n in _own_nodes(func) if isinstance(n, ast.Global) for name in n.names]
-
-
-def _methods(
-    cls: ast.ClassDef | None, names: tuple[str, ...]
-) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
-    if cls is None:
-        return []
-    return [
-        item
-        for item in cls.body
-        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in names
-    ]
 
 
 def _aliases(env: dict[str, Val]) -> re.Pattern[str] | None:

@@ -230,7 +230,6 @@ def _own_passes(
                 len(member.data),
                 functools.partial(MEMO.findings, key, member.name, own),
                 movable=member.name != context.setup and not MEMO.knows(key),
-                costly_to_move=member.name in context.kept,
                 learn=functools.partial(_learned, key, member.name),
             )
         )
@@ -260,25 +259,29 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     record = ""
     # setup.py is parsed once: for the helpers it imports and for its own pass (issue 16).
     setup, setup_tree, helpers = _install_helpers(members)
-    helpers |= set(hook_modules(members, sdist=_is_sdist(filename)))
+    sdist = _is_sdist(filename)
+    helpers |= set(hook_modules(members, sdist=sdist))
     shipped = shipped_modules(members)
     digests: dict[str, bytes] = {}
     scripts, inert = _scripts(filename, members, helpers)
     package = LocalModules.of(
         {m.name: m.data for m in members if m.name.endswith(".py") and m.data is not None},
-        sdist=_is_sdist(filename),
+        sdist=sdist,
     )
-    # Files the cross-file pass will read: their own pass keeps its tree for it (issue 16).
-    kept = _within_budget(
-        across := _across_starts(members, package, scripts, sdist=_is_sdist(filename))
-    )
+    # Files the cross-file pass will read: their own pass keeps its tree for it (issue 16),
+    # used when that pass runs after them (one process; not when shared, ADR 0061).
+    kept = _within_budget(across := _across_starts(members, package, scripts, sdist=sdist))
     kept |= _followable(members, package)
     jobs = _own_passes(
         members,
         _Context(helpers, inert, kept, setup, setup_tree, shipped, package),
         digests,
     )
-    own_findings = iter(run_jobs([j for j in jobs if isinstance(j, Job)], spread=spread))
+    *own, chains = run_jobs(
+        [*(j for j in jobs if isinstance(j, Job)), _cross_file(across, package, scripts, sdist)],
+        spread=spread,
+    )
+    own_findings = iter(own)
     for member, job in zip(members, jobs, strict=True):
         if isinstance(job, PackageFinding):
             findings.append(job)
@@ -289,7 +292,7 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
             metadata = (member.data or b"").decode("utf-8", "replace")
         if _own_record(filename, member.name):
             record = (member.data or b"").decode("utf-8", "replace")
-    findings = _archive_findings(filename, findings, across, members, package, scripts, shipped)
+    findings = _archive_findings(filename, findings, chains, members, package, scripts, shipped)
     findings += _empty_package(filename, members)
     findings += bytecode_findings(members)
     findings += [
@@ -299,7 +302,7 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     name = _header(metadata, "Name") or project_of_filename(filename)
     version = _header(metadata, "Version")
     findings += _metadata_findings(filename, name, metadata) + hook_findings(
-        name, members, sdist=_is_sdist(filename)
+        name, members, sdist=sdist
     )
     requires, declared = _declared(filename, name, metadata, members)
     findings += declared + _impostor(filename, name, metadata, package)
@@ -562,16 +565,16 @@ INSTALLED = LazyPattern(r"(?<![\w./-])([A-Za-z][\w.-]{2,})")
 def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the members
     filename: str,
     findings: list[PackageFinding],
-    across: list[Member],
+    chains: list[PackageFinding],
     members: list[Member],
     package: LocalModules,
     scripts: set[str],
     shipped: frozenset[str],
 ) -> list[PackageFinding]:
-    """Findings that need the whole archive: chains across files, files run as code by
-    another, and look-alike imports less those the archive ships or declares."""
-    sdist = not filename.endswith(".whl")
-    found = _merge(findings, _across(across, package, scripts, sdist=sdist))
+    """Findings that need the whole archive: chains across files (``chains``, what
+    :func:`_cross_file`'s job found), files run as code by another, and look-alike imports
+    less those the archive ships or declares."""
+    found = _merge(findings, chains)
     found = _merge(found, _files_run(members, scripts))
     found = _merge(found, _plugins_run(members, package))
     if not any(f.rule in LOOKALIKE_IMPORTS for f in found):
@@ -582,6 +585,24 @@ def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the
         if m.data is not None and m.name.rsplit("/", 1)[-1] in DECLARING and m.name.count("/") <= 2
     )
     return _declared_lookalikes(found, shipped | package.tops, declared)
+
+
+def _cross_file(starts: list[Member], package: LocalModules, scripts: set[str], sdist: bool) -> Job:
+    """The cross-file pass (:func:`_across`) as one job after the members' own passes.
+
+    Never moved to the helper process, and never split by start: it reads and updates the
+    archive's shared state (``package``: its budgets, the calls followed so far) start after
+    start, as a ``.pth`` file's own pass (run here, before it) does, so only this process
+    has the state it must begin from. When the members are shared with the helper process
+    it runs here first, while the helper takes members' passes (issue 16: pyasn1_modules
+    spent 0.9 of 1.4 s in this pass, after the own passes, on one core); then the trees
+    members' own passes keep are not yet there, and it parses those files itself (the same
+    trees). Its size, for the split threshold, is the bytes of the files it starts from."""
+    return Job(
+        sum(len(m.data or b"") for m in starts),
+        functools.partial(_across, starts, package, scripts, sdist=sdist),
+        movable=False,
+    )
 
 
 def _across(
