@@ -24,7 +24,12 @@ DANGEROUS_MODULES = {
     "http", "ctypes", "code", "codeop", "marshal", "pickle", "_pickle", "types", "asyncio",
     "multiprocessing", "platform", "pip", "setuptools", "base64", "zlib", "operator",
 }  # fmt: skip
-SAFE_BUILTINS = {"set", "frozenset", "slice", "complex", "bytearray", "range", "object"}
+# Constructors of plain values: calling one builds the value and runs nothing else (pickle
+# protocol 4+ names them through STACK_GLOBAL, e.g. Sphinx's environment.pickle: dict).
+SAFE_BUILTINS = {
+    "set", "frozenset", "slice", "complex", "bytearray", "range", "object",
+    "dict", "list", "tuple", "str", "bytes", "int", "float", "bool",
+}  # fmt: skip
 
 
 def looks_pickled(name: str, data: bytes) -> bool:

@@ -75,3 +75,17 @@ def test_a_stream_that_takes_more_than_it_put_holds() -> None:
 
 def _rules_unchecked(data: bytes) -> list[tuple[str, str]]:
     return [(f.rule, f.explanation) for f in scan_pickle("m.pkl", data)]
+
+
+def test_plain_value_constructors_are_not_code_but_getattr_is() -> None:
+    def global_call(module: str, name: str) -> bytes:
+        return (
+            _text(module) + _text(name) + pickle.STACK_GLOBAL + pickle.EMPTY_TUPLE + pickle.REDUCE
+        )
+
+    plain = PROTO4 + pickle.MARK + global_call("builtins", "dict") + global_call("builtins", "list")
+    assert [rule for rule, _ in _rules(plain + pickle.TUPLE + pickle.STOP)] == ["pickle-globals"]
+    risky = (
+        PROTO4 + pickle.MARK + global_call("builtins", "dict") + global_call("builtins", "getattr")
+    )
+    assert [rule for rule, _ in _rules(risky + pickle.TUPLE + pickle.STOP)] == ["pickle-exec"]
