@@ -78,7 +78,9 @@ def _zip_members(stream: BinaryIO) -> Iterator[Member]:
     total = 0
     for info in infos:
         if unsafe_name(info.filename):
-            yield Member(info.filename, None, "path escapes the archive")
+            # An installer that does not refuse it writes outside the install folder
+            # (``../../.bashrc``): damaged, so it holds whatever its name (ADR 0063).
+            yield Member(info.filename, None, "path escapes the archive", damaged=True)
             continue
         if info.is_dir():
             continue
@@ -177,7 +179,10 @@ def _tar_members(stream: BinaryIO, tar: bytes | None = None) -> Iterator[Member]
             for count, info in enumerate(archive, start=1):
                 if count > MAX_MEMBERS:
                     raise InvalidInput(f"archive holds over {MAX_MEMBERS} members")
-                if unsafe_name(info.name) or info.issym() or info.islnk():
+                if unsafe_name(info.name):
+                    yield Member(info.name, None, "path escapes the archive", damaged=True)
+                    continue
+                if info.issym() or info.islnk():
                     yield Member(info.name, None, "link or path that escapes the archive")
                     continue
                 if not info.isfile():

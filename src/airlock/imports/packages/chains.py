@@ -36,6 +36,7 @@ from airlock.imports.packages.sinks import (
     FILE,
     HIDDEN,
     HOSTINFO,
+    HOSTLESS,
     REMOTE,
     SECRET,
     SILENT,
@@ -80,7 +81,12 @@ HIDDEN_PAYLOAD = LazyPattern(
 )
 PERSISTENCE = LazyPattern(
     r"startup|\\run\b|\.bashrc|\.zshrc|\.profile|crontab|launchagents|autostart|"
-    r"site-packages|\.pth$|(^|\s)/etc/|system32|appdata",
+    r"site-packages|\.pth$|(^|\s)/etc/|system32|appdata|"
+    # ADR 0063: files that let someone in or change what runs later: an SSH key or command,
+    # the index pip installs from, git's hooks, a user service, other login shells' files.
+    r"authorized_keys|\.ssh/(config|rc)\b|pip\.(conf|ini)\b|\.gitconfig|\.git/hooks|"
+    r"systemd/|launchdaemons|\.bash_(profile|login)|\.z(profile|shenv|login)|config\.fish|"
+    r"\.xprofile|\.xinitrc|\.condarc|\.npmrc|(site|user)customize\.py",
     re.IGNORECASE,
 )
 SECRET_FILE = LazyPattern(
@@ -178,7 +184,7 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
 
 
 def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa: PLR0911 -- a ladder of chains
-    if event.callee == "socket.socket" or event.callee in CLIENTS:
+    if event.callee == "socket.socket" or event.callee in CLIENTS or event.callee in HOSTLESS:
         return None  # constructing a client is not traffic; its use is the sink
     if event.callee in DNS:
         # Resolving a name built from host data under an attacker's domain is DNS exfiltration;

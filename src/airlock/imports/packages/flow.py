@@ -63,7 +63,7 @@ from airlock.imports.packages.importhooks import (
     PATCHED_BUILTINS,
     REGISTRARS,
 )
-from airlock.imports.packages.local import LocalModules, absolute
+from airlock.imports.packages.local import LocalModules, MethodIndex, absolute
 from airlock.imports.packages.prefilter import HitLines, may_act
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import (
@@ -225,6 +225,14 @@ class Interpreter:
         # Functions made for ``partial(f, a)`` and ``methodcaller``, by id of the call.
         self.made: dict[int, ast.Lambda] = {}
         self.climbs = 0  # bases of other modules' classes being looked up, nested
+        # :meth:`body_of` by id of the function: shared by the archive's walks when given.
+        self.bodies: dict[int, tuple[ast.AST, tuple[str, ...], tuple[ast.expr, ...]]] = (
+            package.bodies if package is not None else {}
+        )
+        # :meth:`methods` by id of the class, likewise.
+        self.class_methods: dict[int, tuple[ast.ClassDef, MethodIndex]] = (
+            package.class_methods if package is not None else {}
+        )
 
     # --- statements -------------------------------------------------------------------
     def run_module(self, tree: ast.Module) -> None:
@@ -367,6 +375,14 @@ class Interpreter:
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             seq = self.expr(node.iter, env, when)
             self.special(seq, ("__iter__", "__aiter__"), [], env, when)
+            written = _written_out(node.iter, seq, node.target)
+            if written is not None and when is not When.LATER:
+                # ``for c in ['id']: os.system(c)`` runs what the list spells (ADR 0063).
+                for spelled in written:
+                    self.bind(node.target, Val(const=spelled, labels=seq.labels), env)
+                    self.block(node.body, env, when)
+                self.block(node.orelse, env, when)
+                return
             self.bind(node.target, Val(labels=seq.labels), env)
             if isinstance(node.iter, (ast.List, ast.Tuple)):
                 reach.looped(self, node.target, node.iter, env, when)  # ``for f in [os.system]``
@@ -524,7 +540,7 @@ class Interpreter:
         for keyword in node.keywords:
             if keyword.arg == "metaclass":
                 meta = self.classes.get(self.expr(keyword.value, env, when).ref)
-                hooks += _methods(meta, ("__new__", "__init__", "__prepare__"))
+                hooks += self.methods(meta, ("__new__", "__init__", "__prepare__"))
         seen: set[str] = set()
         todo = [b for b in bases if b in self.classes]
         while todo and len(seen) < 8:  # the base chain within this module, bounded
@@ -532,7 +548,7 @@ class Interpreter:
             if base.name in seen:
                 continue
             seen.add(base.name)
-            hooks += _methods(base, ("__init_subclass__",))
+            hooks += self.methods(base, ("__init_subclass__",))
             parents = self.trace.class_bases.get(base.name, "").split(",")
             todo += [b for b in parents if b in self.classes]
         for hook in hooks:
@@ -732,6 +748,8 @@ class Interpreter:
         labels = base.labels | key.labels | source_labels(base.ref)
         if base.ref == "os.environ" and isinstance(key.const, str):
             return Val(labels=labels, shape=f"${key.const}")
+        if base.shape == "site-packages" or (base.shape == PATHS_TABLE and key.const in SITE_KEYS):
+            return Val(labels=labels, shape="site-packages")  # ``getsitepackages()[0]``
         return Val(labels=labels)
 
     def comprehension(
@@ -756,6 +774,14 @@ class Interpreter:
                 out.append(value.const)
             else:
                 return Val(const=out, labels=seq.labels)
+        written = _written_out(gen.iter, seq, gen.target) if len(node.generators) == 1 else None
+        if written is not None and isinstance(gen.target, ast.Name) and when is not When.LATER:
+            # ``[os.system(c) for c in ['id']]``: each item is what the command spells (ADR 0063).
+            labels = seq.labels
+            for item in written:
+                local[gen.target.id] = Val(const=item, labels=seq.labels)
+                labels |= self.expr(node.elt, local, when).labels
+            return Val(labels=labels)
         self.bind(gen.target, Val(labels=seq.labels), local)
         value = self.expr(node.elt, local, when)
         return Val(labels=seq.labels | value.labels)
@@ -867,6 +893,11 @@ class Interpreter:
             self.mutate(node, labels, env, when)
         elif callee.handle and isinstance(node.func, ast.Attribute):
             self.written(callee, node, labels, env, when)
+        if ref in COPIES and len(args) >= 2 and when is not When.LATER:
+            # ``shutil.copy(own_file, '~/.config/autostart/x')`` writes the second path as
+            # ``open(p, 'w').write`` would (ADR 0063); judged as a write of that path.
+            dest = _arg_text(args[1])
+            self.trace.events.append(Event("write", ref, node.lineno, when, dest, labels))
         return self.sink(node, callee, args, kwargs, env, when)
 
     def imported(self, node: ast.Call, ref: str, name: Val, when: When) -> Val | None:
@@ -928,8 +959,7 @@ class Interpreter:
                 self.unmatched.append((self.trace, len(self.trace.events) - 1, text, node.args))
         if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or decrypts(ref):
             labels |= {DECODED}
-        if ref.startswith(STEGANOGRAPHY):
-            labels |= {DECODED}  # a payload read out of a picture's pixels (issue 16)
+        labels |= _unreadable(ref, labels, when)
         if kind == "native-load":
             # A library whose name does not fold (``CDLL(None)``, ``find_library('c')``) is
             # still a library: ``.system(b'id')`` on it starts a process.
@@ -1140,7 +1170,7 @@ class Interpreter:
         seen: set[str] = set()
         while cls in self.classes and cls not in seen and len(seen) < 8:
             seen.add(cls)
-            found = _methods(self.classes[cls], (name,))
+            found = self.methods(self.classes[cls], (name,))
             if found:
                 return found[0]
             cls = self.trace.class_bases.get(cls, "").split(",")[0]
@@ -1159,7 +1189,7 @@ class Interpreter:
         seen: set[str] = set()
         while cls in self.classes and cls not in seen and len(seen) < 8:
             seen.add(cls)
-            found = _methods(self.classes[cls], (name,))
+            found = self.methods(self.classes[cls], (name,))
             quiet = found and name == "__init__" and not self.may_act(found[0])
             if quiet and not self.hands_on(found[0]):
                 return None  # six makes a hundred small objects on import: none can act
@@ -1210,7 +1240,7 @@ class Interpreter:
         seen: set[str] = set()
         while name in self.classes and name not in seen and len(seen) < 8:  # local bases
             seen.add(name)
-            funcs += _methods(self.classes[name], FINDER_METHODS)
+            funcs += self.methods(self.classes[name], FINDER_METHODS)
             name = self.trace.class_bases.get(name, "").split(",")[0]
         traces = [self.trace, *self.foreign.values()]
         starts = [len(t.events) for t in traces]
@@ -1276,7 +1306,7 @@ class Interpreter:
         instance = Val(ref=f"{qualified}()")
         if when is not When.LATER:
             for name, given in (("__init__", [instance, *args]), ("__del__", [instance])):
-                found = _methods(cls, (name,))
+                found = self.methods(cls, (name,))
                 if found and self.acts_abroad(module, found[0]):
                     self.method(qualified, name, given, {}, when)
         return instance
@@ -1300,7 +1330,22 @@ class Interpreter:
     ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
         """The module and definition (a function or a class) ``ref`` (seen from ``module``)
         names, when the archive ships it and the module names a sink; names re-exported by
-        ``from .x import f`` are followed (twice at most)."""
+        ``from .x import f`` are followed (twice at most).
+
+        Answered once per archive: what it reads (a module's tree, parsed or refused once
+        per archive, and its text) does not change afterwards (issue 16: thousands of calls
+        of one name in the cross-file pass)."""
+        if self.package is None:
+            return None
+        key = (ref, module, hops)
+        answers = self.package.definitions
+        if key not in answers:
+            answers[key] = self._local_function(ref, module, hops)
+        return answers[key]
+
+    def _local_function(
+        self, ref: str, module: str, hops: int
+    ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
         if self.package is None:
             return None
         name = absolute(ref, module, self.package.is_package(module))
@@ -1309,25 +1354,16 @@ class Interpreter:
         # it makes into another module of the archive (issue 16: two hops).
         relays = bool(owner) and (self.package.acts(owner) or self.package.relays(owner))
         useful = relays or (owner and self.package.is_package(owner))
-        tree = self.package.parsed(owner) if useful else None
-        if tree is None:
+        names = self.package.top_names(owner) if useful else None
+        if names is None:
             return None
-        for stmt in tree.body:
-            if (
-                isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                and stmt.name == attr
-            ):
-                return (owner, stmt) if relays else None
-        if hops >= 2:
+        defined = names.defined.get(attr)
+        if defined is not None:
+            return (owner, defined) if relays else None
+        imported = names.imported.get(attr)
+        if hops >= 2 or imported is None:
             return None
-        for stmt in tree.body:
-            if isinstance(stmt, ast.ImportFrom) and stmt.module != "__future__":
-                for alias in stmt.names:
-                    if (alias.asname or alias.name) == attr:
-                        prefix = "." * stmt.level
-                        base = f"{prefix}{stmt.module}." if stmt.module else prefix
-                        return self.local_function(f"{base}{alias.name}", owner, hops + 1)
-        return None
+        return self.local_function(imported, owner, hops + 1)
 
     def module_env(self, module: str) -> dict[str, Val]:
         """Names a module binds at its top level (imports, functions, constants), computed
@@ -1384,6 +1420,41 @@ class Interpreter:
         self.memo[key] = result
         return result
 
+    def methods(
+        self, cls: ast.ClassDef | None, names: tuple[str, ...]
+    ) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        """The functions ``cls``'s body defines under one of ``names``, in body order. Its
+        methods are indexed by name once per archive (issue 16: a scan of the class body a
+        call was a tenth of the cross-file pass of sqlalchemy's wheel); the entry holds
+        ``cls``, so its id is not reused while it is kept."""
+        if cls is None:
+            return []
+        known = self.class_methods.get(id(cls))
+        if known is None:
+            by_name: MethodIndex = {}
+            for index, item in enumerate(cls.body):
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    by_name.setdefault(item.name, []).append((index, item))
+            known = self.class_methods[id(cls)] = (cls, by_name)
+        found = [pair for name in set(names) for pair in known[1].get(name, [])]
+        return [item for _, item in sorted(found, key=lambda pair: pair[0])]
+
+    def body_of(
+        self, func: ast.FunctionDef | ast.AsyncFunctionDef
+    ) -> tuple[tuple[str, ...], tuple[ast.expr, ...]]:
+        """The names ``func`` declares ``global`` and the values it returns, in the order
+        of :func:`_own_nodes`, from one walk of its body, kept per archive (issue 16: a
+        function applied again and again was walked twice each time, a fifth of the
+        cross-file pass of sqlalchemy's wheel). The entry holds ``func``, so its id is not
+        reused while it is kept."""
+        known = self.bodies.get(id(func))
+        if known is None:
+            nodes = _own_nodes(func)
+            declared = tuple(name for n in nodes if isinstance(n, ast.Global) for name in n.names)
+            returns = tuple(n.value for n in nodes if isinstance(n, ast.Return) and n.value)
+            known = self.bodies[id(func)] = (func, declared, returns)
+        return known[1], known[2]
+
     def _apply(
         self,
         func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef,
@@ -1409,11 +1480,11 @@ class Interpreter:
             }
             if filled:  # ``def save(path, data): open(path, 'wb').write(data)``
                 self.fills.setdefault(id(func), set()).update(filled)
+            declared, returns = self.body_of(func)
             if self.globals is not None and when is not When.LATER and self.module_own():
-                for name in _global_names(func):  # ``global _c; _c = Client()``
+                for name in declared:  # ``global _c; _c = Client()``
                     if name in local:
                         self.globals[name] = local[name]
-            returns = [n.value for n in _own_nodes(func) if isinstance(n, ast.Return) and n.value]
             values = [self.expr(r, local, When.LATER) for r in returns[:4]]
             if len(values) == 1:
                 return values[0]
@@ -1490,25 +1561,6 @@ def _callable_ref(ref: str) -> bool:
     return bool(ref) and "()" not in ref
 
 
-def _global_names(func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
-    """Names a function declares ``global`` in its own body."""
-    if isinstance(func, ast.Lambda):
-        return []
-    return [name for n in _own_nodes(func) if isinstance(n, ast.Global) for name in n.names]
-
-
-def _methods(
-    cls: ast.ClassDef | None, names: tuple[str, ...]
-) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
-    if cls is None:
-        return []
-    return [
-        item
-        for item in cls.body
-        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name in names
-    ]
-
-
 def _aliases(env: dict[str, Val]) -> re.Pattern[str] | None:
     """Names bound to a sink under a name of their own (``import urllib.request as r``,
     ``run = getattr(os, 'sys' + 'tem')``): a function calling them is walked."""
@@ -1536,6 +1588,17 @@ def _source(code: object) -> str | None:
     return code if isinstance(code, str) else None
 
 
+def _unreadable(ref: str, labels: frozenset[str], when: When) -> frozenset[str]:
+    """Decoded, for what a call returns that nobody can read where it is kept: a payload
+    read out of a picture's pixels (issue 16), bytecode read from a file on import (running
+    it is obfuscated exec, ADR 0063; the load itself weighs as before)."""
+    if ref.startswith(STEGANOGRAPHY):
+        return frozenset({DECODED})
+    if ref in ("marshal.load", "marshal.loads") and FILE in labels and when is not When.LATER:
+        return frozenset({DECODED})
+    return frozenset()
+
+
 def _written_in(kind: str, node: ast.Call) -> frozenset[str]:
     """Decoded, for an opaque load (``marshal.loads``) of a bytes literal."""
     first = node.args[0] if node.args else None
@@ -1549,6 +1612,19 @@ def _library(name: str) -> str:
 
 
 IMPORTERS = ("__import__", "importlib.import_module", "importlib.__import__")
+# Calls that write their second argument's path with the first's content (ADR 0063).
+COPIES = {
+    "shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.move", "shutil.copytree",
+    "os.rename", "os.replace", "os.symlink", "os.link",
+}  # fmt: skip
+# Calls that name the folders Python imports installed packages from: a ``.pth`` or
+# ``usercustomize.py`` written there runs at every start (ADR 0063).
+SITE_DIRS = {
+    "site.getsitepackages", "site.getusersitepackages", "distutils.sysconfig.get_python_lib",
+}  # fmt: skip
+# ``sysconfig.get_paths()`` names every install folder; only these two are import folders.
+PATHS_TABLE = "\0sysconfig-paths"
+SITE_KEYS = ("purelib", "platlib")
 
 
 def _silent(kwargs: dict[str | None, Val], env: dict[str, Val]) -> bool:
@@ -1574,11 +1650,21 @@ def _shape(value: Val) -> str:
     return value.const if isinstance(value.const, str) else value.shape or "{}"
 
 
+def _site_shape(ref: str, args: list[Val]) -> str:
+    """``site-packages`` for a call naming an import folder (:data:`SITE_DIRS`), a marker for
+    ``sysconfig.get_paths()`` (its ``purelib`` item is one), else empty."""
+    if ref in SITE_DIRS or (ref == "sysconfig.get_path" and args and args[0].const in SITE_KEYS):
+        return "site-packages"
+    return PATHS_TABLE if ref == "sysconfig.get_paths" else ""
+
+
 def _call_shape(ref: str, args: list[Val]) -> str:
     """The text a path-building call leaves when its value does not fold: an environment
-    variable as ``$NAME``, the home folder as ``~``, joined parts with ``/``."""
-    if not args:
-        return ""
+    variable as ``$NAME``, the home folder as ``~``, joined parts with ``/``, the folder
+    Python imports installed packages from as ``site-packages``."""
+    site = _site_shape(ref, args)
+    if site or not args:
+        return site
     if ref in ("os.getenv", "os.environ.get") and isinstance(args[0].const, str):
         return f"${args[0].const}"
     if ref in ("os.path.expanduser", "os.path.expandvars", "os.path.abspath", "pathlib.Path"):
@@ -1692,3 +1778,23 @@ def trace_across(
             interp.run_module(tree)
     package.steps_left -= budget - max(interp.steps, 0)
     return interp.trace, interp.foreign
+
+
+# Items of a written-out sequence a loop walks one by one (each runs the body once more).
+MAX_LOOPED = 4
+
+
+def _written_out(source: ast.expr, seq: Val, target: ast.expr) -> list[object] | None:
+    """The items a ``for`` (or a comprehension) over a literal list gives its one loop name,
+    when there are few: the body is read with each, as if the loop were written out. Only a
+    list written at the loop: a function's parameter whose callers pass a literal list
+    (``try_run(["./test.exe"])``) stays one unknown item, as the rest of the flow pass
+    reads a parameter."""
+    if (
+        isinstance(source, ast.List | ast.Tuple)
+        and isinstance(target, ast.Name)
+        and isinstance(seq.const, list)
+        and 0 < len(seq.const) <= MAX_LOOPED
+    ):
+        return list(seq.const)
+    return None

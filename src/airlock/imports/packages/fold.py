@@ -85,6 +85,32 @@ BUILTIN_STR = {"copyright": "Copyright (c) 2001-2023 Python Software Foundation.
 ESCAPE_CODECS = frozenset({"unicode_escape", "raw_unicode_escape"})
 
 
+# Marks a folded ``str.maketrans`` (a list: the mark, then its arguments): the table is a
+# dict, which a folded value cannot be.
+TRANSLATION = "\0maketrans"
+
+
+def _maketrans(ref: str, c: list[object]) -> object:
+    """``str.maketrans(a, b[, drop])`` as :data:`TRANSLATION` and its arguments;
+    ``bytes.maketrans(a, b)`` as the 256-byte table it returns."""
+    if ref == "bytes.maketrans":
+        a, b = c[0], c[1]
+        return bytes.maketrans(a, b) if isinstance(a, bytes) and isinstance(b, bytes) else None
+    if all(isinstance(x, str) for x in c) and len(str(c[0])) == len(str(c[1])):
+        return [TRANSLATION, *c]
+    return None
+
+
+def _translated(bound: object, table: object) -> object:
+    """``s.translate(str.maketrans(a, b))``, ``b.translate(bytes.maketrans(x, y))``: a
+    substitution cipher undone (ADR 0063); None for any other table."""
+    if isinstance(bound, str) and isinstance(table, list) and table[:1] == [TRANSLATION]:
+        return bound.translate(str.maketrans(*table[1:]))
+    if isinstance(bound, bytes) and isinstance(table, bytes) and len(table) == 256:
+        return bound.translate(table)
+    return None
+
+
 def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
     ref: str, bound: object, c: list[object], kwargs: Mapping[str | None, object]
 ) -> object:
@@ -101,6 +127,14 @@ def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
         if ref in ("list", "tuple", "reversed") and len(c) == 1 and isinstance(c[0], (list, str)):
             items = list(c[0])
             return items[::-1] if ref == "reversed" else items
+        if ref in ("str.maketrans", "bytes.maketrans") and 2 <= len(c) <= 3:
+            return _maketrans(ref, c)
+        if ref in ("str.translate", "bytes.translate") and c:
+            return _translated(bound, c[0])
+        if ref == "ast.parse" and c and isinstance(c[0], (str, bytes)):
+            # The tree of a literal stands for its text: ``compile(ast.parse(s))`` is
+            # ``compile(s)``, read as code (ADR 0063).
+            return c[0]
         if ref == "map" and len(c) == 2 and isinstance(c[1], (list, str, bytes)):
             return None  # handled below through the callee name kept in the first argument
         if ref.endswith(".__str__") and not c:

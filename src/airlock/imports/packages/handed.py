@@ -83,6 +83,7 @@ HANDERS: dict[str, Hander] = {
 RUNNERS = {
     "concurrent.futures.ThreadPoolExecutor": "", "concurrent.futures.ProcessPoolExecutor": "",
     "sched.scheduler": "", "multiprocessing.Pool": "", "multiprocessing.pool.ThreadPool": "",
+    "code.InteractiveInterpreter": "", "code.InteractiveConsole": "", "cffi.FFI": "",  # ADR 0063
     "asyncio.new_event_loop": "asyncio.AbstractEventLoop",
     "asyncio.get_event_loop": "asyncio.AbstractEventLoop",
     "asyncio.get_running_loop": "asyncio.AbstractEventLoop",
@@ -92,7 +93,12 @@ MAPPERS = {
     "map", "concurrent.futures.ThreadPoolExecutor.map",
     "concurrent.futures.ProcessPoolExecutor.map", "multiprocessing.Pool.map",
     "itertools.starmap",
+    # ADR 0063: filters call their predicate on each item as map calls its function.
+    "filter", "itertools.filterfalse", "itertools.takewhile", "itertools.dropwhile",
 }  # fmt: skip
+# Calls that call their ``key=`` function on each item of their first argument (ADR 0063):
+# ``sorted(['id'], key=os.system)`` runs the command.
+KEYED = {"sorted", "min", "max", "heapq.nsmallest", "heapq.nlargest", "itertools.groupby"}
 # Connection objects (:data:`sinks.CONNECTIONS`): the constructor is a network event (its
 # host) and stays one; the instance is named by its class so that what is sent through it
 # is one too.
@@ -108,7 +114,7 @@ GETTERS = {METHODCALLER, "operator.attrgetter"}
 # Every name a call of ``hand_on`` is asked about: a set lookup is all a call pays otherwise.
 HOME = "pathlib.Path.home"
 WATCHED = frozenset(
-    {*HANDERS, *RUNNERS, *MAPPERS, *CONNECTIONS, *SOCKET_MAKERS, "type", "vars", HOME}
+    {*HANDERS, *RUNNERS, *MAPPERS, *KEYED, *CONNECTIONS, *SOCKET_MAKERS, "type", "vars", HOME}
     | {*STREAM_MAKERS, *GETTERS, "asyncio.wait_for", "next", "setattr", REDUCE}
 )
 # ``o.__setattr__('x', v)`` and ``object.__setattr__(o, 'x', v)`` are ``setattr(o, 'x', v)``.
@@ -166,9 +172,13 @@ def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one ca
     if ref == "vars":
         if args and args[0].ref in BUILTIN_MODULES:
             return flow.Val(ref="builtins.__dict__", labels=frozenset({HIDDEN}))
+        if args and args[0].ref and not args[0].ref.endswith("()"):
+            return flow.Val(ref=f"{args[0].ref}.__dict__")  # ``vars(os)['system']`` (ADR 0063)
         return None
     if ref in MAPPERS:
         return _mapped(interp, node, args, env, when)
+    if ref in KEYED and "key" in kwargs and node.args:
+        return _keyed(interp, node, kwargs["key"], env, when)
     if ref not in HANDERS:
         return reach.returned(interp, node, ref, args, env, when)
     spec = HANDERS[ref]
@@ -262,13 +272,34 @@ def _read(interp: Interpreter, node: ast.expr, env: dict[str, Val]) -> Val:
 def _mapped(
     interp: Interpreter, node: ast.Call, args: list[Val], env: dict[str, Val], when: When
 ) -> Val | None:
-    """``map(exec, [code])``: the sink called on each item (the first ``MAX_HANDED``)."""
-    if len(args) < 2 or not kind_of(args[0].ref) or len(node.args) < 2:
+    """``map(exec, [code])``: the sink called on each item (the first ``MAX_HANDED``); a
+    function or lambda (``map(lambda c: os.system(c), cmds)``) applied to each (ADR 0063)."""
+    if len(args) < 2 or not _acts(args[0]) or len(node.args) < 2:
         return None
+    fn = args[0].func
     nodes, vals, _ = _items(interp, node.args[1], env, when)
     for item_node, item in zip(nodes, vals, strict=True):
-        _call_sink(interp, node, node.args[0], args[0], [item_node], [item], {}, env, when)
+        if fn is not None:
+            interp.apply(fn, arguments(interp, fn, [item], {}, env, when), env, when)
+        else:
+            _call_sink(interp, node, node.args[0], args[0], [item_node], [item], {}, env, when)
     return flow.Val(labels=frozenset().union(*(a.labels for a in args)))
+
+
+def _keyed(
+    interp: Interpreter, node: ast.Call, key: Val, env: dict[str, Val], when: When
+) -> Val | None:
+    """``sorted(items, key=f)``: ``f`` (a sink or a function) called on each item."""
+    if not _acts(key):
+        return None
+    fn_node = next(k.value for k in node.keywords if k.arg == "key")
+    nodes, vals, _ = _items(interp, node.args[0], env, when)
+    for item_node, item in zip(nodes, vals, strict=True):
+        if key.func is not None:
+            interp.apply(key.func, arguments(interp, key.func, [item], {}, env, when), env, when)
+        else:
+            _call_sink(interp, node, fn_node, key, [item_node], [item], {}, env, when)
+    return flow.Val(labels=key.labels)
 
 
 def _call_sink(  # noqa: PLR0917 -- the parts of one call

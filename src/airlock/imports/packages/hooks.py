@@ -156,13 +156,28 @@ def _ini_scripts(text: str) -> list[str]:
     return out
 
 
+# A wheel's ``NAME.data/scripts/FILE``: pip installs FILE as a command on the PATH.
+COMMAND_FILE = LazyPattern(r"[^/]+\.data/scripts/(?P<name>[^/]+)")
+
+
+def command_file(path: str) -> bool:
+    """Whether ``path`` is a file a wheel installs as a command (``.data/scripts/``)."""
+    return COMMAND_FILE.fullmatch(path) is not None
+
+
+def _commands(members: list[Member], sdist: bool) -> list[tuple[str, str]]:
+    """(member path, command) for console scripts and a wheel's command files."""
+    files = [] if sdist else [(m.name, COMMAND_FILE.fullmatch(m.name)) for m in members]
+    return console_scripts(members) + [(path, f.group("name")) for path, f in files if f]
+
+
 def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[PackageFinding]:
     """Start-up modules, commands that shadow common ones, and download-and-run scripts."""
     found: list[PackageFinding] = []
     setup = _root(members, "setup.py", sdist)
     setup_text = setup.data.decode("utf-8", "replace") if setup and setup.data else ""
     own = normalise(project)
-    for path, command in console_scripts(members):
+    for path, command in _commands(members, sdist):
         name = command.strip().lower()
         # pip installs ``pip`` and ``pip3``: a project's own name (less a version) is its own.
         if name in COMMON_COMMANDS and normalise(re.sub(r"[\d.]+$", "", name)) != own:
@@ -188,7 +203,9 @@ def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[P
                     f"ships {base}: Python runs it at every start, for every program",
                 )
             )
-        elif base.lower().endswith(SCRIPT_SUFFIXES) and member.data is not None:
+        elif member.data is not None and (
+            base.lower().endswith(SCRIPT_SUFFIXES) or (not sdist and command_file(member.name))
+        ):
             match = SCRIPT_DROPPER.search(member.data[:200_000].decode("utf-8", "replace"))
             # A wheel installs the script; an sdist's build and CI scripts (autogen.sh
             # fetching config.guess) weigh only when setup.py names the script.

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 
 from airlock.imports.packages.prefilter import may_act
 
 MAX_MODULE_BYTES = 1 << 20  # larger modules are not followed into (generated tables)
 MAX_ARCHIVE_STEPS = 300_000
 MAX_ARCHIVE_PARSE = 4 << 20  # bytes of source the cross-file pass may parse per archive
+# A class's functions by name, each with its place in the class body.
+MethodIndex = dict[str, list[tuple[int, ast.FunctionDef | ast.AsyncFunctionDef]]]
+Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*\Z")
 FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+([\w.]+)[ \t]+import\b", re.MULTILINE)
 
@@ -37,6 +41,13 @@ class LocalModules:
         self._relays: dict[str, bool] = {}
         self._tops = frozenset(t.encode() for t in self.tops)
         self.envs: dict[str, object] = {}  # flow's module environments, computed on demand
+        self._names: dict[str, TopNames | None] = {}
+        # Functions' ``global`` names and returned values, by id (:meth:`flow.Interpreter.body_of`).
+        self.bodies: dict[int, tuple[ast.AST, tuple[str, ...], tuple[ast.expr, ...]]] = {}
+        # Classes' methods by name, by id of the class (:meth:`flow.Interpreter.methods`).
+        self.class_methods: dict[int, tuple[ast.ClassDef, MethodIndex]] = {}
+        # :meth:`flow.Interpreter.local_function` by (reference, module, hops).
+        self.definitions: dict[tuple[str, str, int], tuple[str, Definition] | None] = {}
         self.followed: dict[tuple[str, str, str, frozenset[str]], object] = {}  # call -> value
         # Expressions the cross-file pass may still evaluate in this archive (it only adds to
         # each file's own pass, so running out stops following; it does not hold).
@@ -73,6 +84,18 @@ class LocalModules:
         self._trees[module] = tree
         return tree
 
+    def top_names(self, module: str) -> TopNames | None:
+        """What the top level of :meth:`parsed` ``module`` defines and imports by name
+        (None when it is not parsed), read once per archive: looking a name up walked the
+        module's statements each time (issue 16: a quarter of the cross-file pass of
+        sqlalchemy's wheel)."""
+        tree = self.parsed(module)
+        if tree is None:
+            return None
+        if module not in self._names:
+            self._names[module] = TopNames.of(tree)
+        return self._names[module]
+
     def acts(self, module: str) -> bool:
         """Whether the module's text names a sink or a way to reach one (else a call into
         it cannot make a chain and is not followed)."""
@@ -96,6 +119,30 @@ class LocalModules:
 
     def is_package(self, module: str) -> bool:
         return self.path(module).endswith("__init__.py")
+
+
+@dataclass(frozen=True, slots=True)
+class TopNames:
+    """A module's top-level names: ``defined`` by a ``def`` or ``class`` (the first
+    statement that binds the name), and ``imported`` by ``from X import name`` (the dotted
+    reference it stands for, leading dots kept: ``.util.run``; the first such import)."""
+
+    defined: dict[str, Definition]
+    imported: dict[str, str]
+
+    @classmethod
+    def of(cls, tree: ast.Module) -> TopNames:
+        defined: dict[str, Definition] = {}
+        imported: dict[str, str] = {}
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                defined.setdefault(stmt.name, stmt)
+            elif isinstance(stmt, ast.ImportFrom) and stmt.module != "__future__":
+                prefix = "." * stmt.level
+                base = f"{prefix}{stmt.module}." if stmt.module else prefix
+                for alias in stmt.names:
+                    imported.setdefault(alias.asname or alias.name, f"{base}{alias.name}")
+        return cls(defined, imported)
 
 
 def module_names(path: str, *, sdist: bool) -> list[str]:

@@ -12,6 +12,7 @@ What it does not do: follow the arguments passed to an allowed global, or look i
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from airlock.imports.packages.rules import PackageFinding, Severity
 
@@ -23,7 +24,12 @@ DANGEROUS_MODULES = {
     "http", "ctypes", "code", "codeop", "marshal", "pickle", "_pickle", "types", "asyncio",
     "multiprocessing", "platform", "pip", "setuptools", "base64", "zlib", "operator",
 }  # fmt: skip
-SAFE_BUILTINS = {"set", "frozenset", "slice", "complex", "bytearray", "range", "object"}
+# Constructors of plain values: calling one builds the value and runs nothing else (pickle
+# protocol 4+ names them through STACK_GLOBAL, e.g. Sphinx's environment.pickle: dict).
+SAFE_BUILTINS = {
+    "set", "frozenset", "slice", "complex", "bytearray", "range", "object",
+    "dict", "list", "tuple", "str", "bytes", "int", "float", "bool",
+}  # fmt: skip
 
 
 def looks_pickled(name: str, data: bytes) -> bool:
@@ -35,22 +41,19 @@ def looks_pickled(name: str, data: bytes) -> bool:
     )
 
 
+def sniffed_pickle(data: bytes) -> bool:
+    """Whether ``data``, whatever its name, has a protocol 2+ pickle's first and last
+    opcodes (``PROTO n`` ... ``STOP``)."""
+    return len(data) > 3 and data[0] == 0x80 and 2 <= data[1] <= 5 and data.rstrip()[-1:] == b"."
+
+
 def scan_pickle(path: str, data: bytes) -> list[PackageFinding]:
     """Findings for one pickle: dangerous globals deny, an unreadable stream holds."""
     import pickletools  # noqa: PLC0415 -- few packages ship a pickle: imported for those
 
     globals_seen: list[str] = []
-    strings: list[str] = []
     try:
-        for count, (op, arg, _) in enumerate(pickletools.genops(io.BytesIO(data)), start=1):
-            if count > MAX_OPS:
-                break
-            if op.name in ("GLOBAL", "INST") and isinstance(arg, str):
-                globals_seen.append(arg.replace(" ", "."))
-            elif op.name in ("SHORT_BINUNICODE", "BINUNICODE", "UNICODE") and isinstance(arg, str):
-                strings.append(arg)
-            elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
-                globals_seen.append(f"{strings[-2]}.{strings[-1]}")
+        _read_globals(pickletools, data, globals_seen)
     except (ValueError, EOFError, KeyError, UnicodeDecodeError, IndexError) as e:
         if not globals_seen:
             return [
@@ -63,7 +66,18 @@ def scan_pickle(path: str, data: bytes) -> list[PackageFinding]:
                 )
             ]
     found = []
-    for name in sorted(set(globals_seen)):
+    if UNRESOLVED in globals_seen:
+        found.append(
+            PackageFinding(
+                "unreadable-pickle",
+                path,
+                0,
+                Severity.HIGH,
+                "pickle imports a callable whose name it builds on the stack rather than "
+                "spells; loading it runs code",
+            )
+        )
+    for name in sorted(set(globals_seen) - {UNRESOLVED}):
         module, _, attr = name.rpartition(".")
         top = module.split(".")[0]
         if top in DANGEROUS_MODULES and not (top == "builtins" and attr in SAFE_BUILTINS):
@@ -87,3 +101,78 @@ def scan_pickle(path: str, data: bytes) -> list[PackageFinding]:
             )
         )
     return found
+
+
+_MARK = object()  # a MARK on the modelled stack
+UNRESOLVED = "?.?"  # a STACK_GLOBAL whose module and name are not text the stream spelled
+_TEXT_OPS = {
+    "SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE",
+    "STRING", "BINSTRING", "SHORT_BINSTRING",  # decoded to str by the Unpickler (ASCII)
+}  # fmt: skip
+
+
+def _read_globals(pickletools: Any, data: bytes, seen: list[str]) -> None:
+    """Every global the stream would import, into ``seen``, with the stack modelled the way
+    the Unpickler keeps it (texts, the memo, MARKs), so that ``STACK_GLOBAL`` is named by the
+    two items it really takes: a module name fetched from the memo (how every pickler of
+    protocol 4+ writes a module's second class), or texts pushed earlier and uncovered by
+    ``POP``, are not mistaken for the last two texts written. One whose items are not text
+    is :data:`UNRESOLVED`.
+
+    Raises:
+        ValueError: the stream takes more from the stack than it put there.
+    """
+    stack: list[object] = []
+    memo: dict[int, object] = {}
+    for count, (op, arg, _) in enumerate(pickletools.genops(io.BytesIO(data)), start=1):
+        if count > MAX_OPS:
+            return
+        name = op.name
+        if name == "MEMOIZE":
+            memo[len(memo)] = _top(stack)
+            continue
+        if name in ("PUT", "BINPUT", "LONG_BINPUT"):
+            memo[arg] = _top(stack)
+            continue
+        taken = _take(stack, op.stack_before, pickletools.markobject)
+        if name in ("GET", "BINGET", "LONG_BINGET"):
+            stack.append(memo.get(arg))
+        elif name in _TEXT_OPS and isinstance(arg, str):
+            stack.append(arg)
+        elif name == "MARK":
+            stack.append(_MARK)
+        elif name == "STACK_GLOBAL":
+            module, attr = taken[-2:]
+            both = isinstance(module, str) and isinstance(attr, str)
+            seen.append(f"{module}.{attr}" if both else UNRESOLVED)
+            stack.append(None)
+        else:
+            if name in ("GLOBAL", "INST") and isinstance(arg, str):
+                seen.append(arg.replace(" ", "."))
+            stack.extend([None] * len(op.stack_after))
+
+
+def _top(stack: list[object]) -> object:
+    if not stack:
+        raise ValueError("the pickle memoizes from an empty stack")
+    return stack[-1]
+
+
+def _take(stack: list[object], before: list[Any], mark: Any) -> list[object]:
+    """What an opcode consumes (``before``: fixed items, or items down to a MARK and the
+    fixed ones under it), taken off ``stack``, oldest first."""
+    taken: list[object] = []
+    fixed = len(before)
+    if mark in before:
+        fixed = before.index(mark)
+        if _MARK not in stack:
+            raise ValueError("the pickle takes items down to a MARK it never set")
+        at = len(stack) - 1 - stack[::-1].index(_MARK)
+        taken = stack[at + 1 :]
+        del stack[at:]
+    if fixed > len(stack):
+        raise ValueError("the pickle takes more from the stack than it put there")
+    if fixed:
+        taken = stack[-fixed:] + taken
+        del stack[-fixed:]
+    return taken

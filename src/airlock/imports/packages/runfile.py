@@ -101,6 +101,16 @@ def dotted(node: ast.expr) -> str:
     return ""
 
 
+# Every call name this module reads, as written after ``import x`` (ADR 0063: a name
+# imported under another, ``from importlib.resources import files``, is read as this).
+KNOWN_REFS = frozenset(
+    {*LOADERS, *RESOURCE_READS, *RESOURCE_FILES, *OPENERS, *PATHS, *GLOBS, *LISTINGS, *WALKS}
+    | {"os.path.join", "posixpath.join", "ntpath.join", "os.path.dirname", "os.path.abspath"}
+    | {"os.path.realpath", "os.path.normpath", "os.fspath", "runpy.run_path", "builtins.exec"}
+    | {"builtins.compile"}
+)
+
+
 class _Folder:
     """Folds path expressions of one file to strings (``HERE`` marks the file's folder)."""
 
@@ -108,6 +118,35 @@ class _Folder:
         self.env: dict[str, ast.expr] = {}
         self.scopes: dict[str, dict[str, ast.expr]] = {}  # the ``with`` names around a binding
         self.depth = 0
+        self.aliases: dict[str, str] = {}  # ``import pkgutil as p``: p -> pkgutil
+
+    def imported(self, node: ast.Import | ast.ImportFrom) -> None:
+        """Names an import binds: a name from another module of the archive stands for the
+        constant it may bind (:data:`IMPORTED`); a library's name is an alias (:meth:`ref`)."""
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    self.aliases.setdefault(alias.asname, alias.name)
+            return
+        if node.module == "__future__":
+            return
+        module = "." * node.level + (node.module or "")
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            named = ast.Constant(f"{IMPORTED}{module}:{alias.name}{IMPORTED}")
+            self.env.setdefault(alias.asname or alias.name, named)
+            if not node.level:
+                self.aliases.setdefault(alias.asname or alias.name, f"{module}.{alias.name}")
+
+    def ref(self, node: ast.expr) -> str:
+        """:func:`dotted`, with a name imported under another read as the one this module
+        knows (``p.get_data`` of ``import pkgutil as p``); any other name as written."""
+        raw = dotted(node)
+        head, dot, rest = raw.partition(".")
+        full = self.aliases.get(head)
+        resolved = f"{full}{dot}{rest}" if full else raw
+        return resolved if resolved in KNOWN_REFS else raw
 
     def path(self, node: ast.expr) -> str | None:  # noqa: PLR0911 -- one case a shape
         if self.depth > 20:
@@ -195,7 +234,7 @@ class _Folder:
                 self.depth -= 1
         if not isinstance(node, ast.Call):
             return None
-        ref = dotted(node.func)
+        ref = self.ref(node.func)
         if ref in ("sorted", "list", "reversed", "tuple", "set") and len(node.args) == 1:
             return self.items(node.args[0])
         method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
@@ -216,7 +255,7 @@ class _Folder:
         return None
 
     def _call(self, node: ast.Call) -> str | None:  # noqa: PLR0911 -- one case a call
-        ref = dotted(node.func)
+        ref = self.ref(node.func)
         args = [self.path(a) for a in node.args]
         if ref in ("os.path.join", "posixpath.join", "ntpath.join", "path.join") or ref in PATHS:
             if args and all(a is not None for a in args):
@@ -252,7 +291,7 @@ class _Folder:
                 return self.read_of(self.env[node.id], opened)
             finally:
                 self.depth -= 1
-        if isinstance(node, ast.Call) and dotted(node.func) in RESOURCE_READS:
+        if isinstance(node, ast.Call) and self.ref(node.func) in RESOURCE_READS:
             # pkgutil.get_data(__name__, 'data/x.txt'): a file beside the package (ADR 0039)
             if len(node.args) != 2:
                 return None
@@ -268,7 +307,7 @@ class _Folder:
         if isinstance(source, ast.Name) and source.id in opened:
             source = opened[source.id]
         if isinstance(source, ast.Call):
-            ref = dotted(source.func)
+            ref = self.ref(source.func)
             if ref in PATHS:
                 return self.path(source)  # Path('a', 'b'): every part
             if ref in OPENERS and source.args:
@@ -343,12 +382,8 @@ def _run_files(source: str, tree: ast.Module | None, *, top_only: bool) -> list[
             target = node.targets[0]
             if isinstance(target, ast.Name):
                 folder.env[target.id] = node.value
-        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
-            module = "." * node.level + (node.module or "")
-            for alias in node.names:
-                if alias.name != "*":
-                    named = ast.Constant(f"{IMPORTED}{module}:{alias.name}{IMPORTED}")
-                    folder.env.setdefault(alias.asname or alias.name, named)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            folder.imported(node)
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             loops.append(node)
         elif isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp, ast.DictComp)):
@@ -412,7 +447,7 @@ def _top(tree: ast.Module) -> list[ast.AST]:
 
 
 def _run_call(node: ast.Call, folder: _Folder, opened: dict[str, ast.expr]) -> RunFile | None:
-    ref = dotted(node.func)
+    ref = folder.ref(node.func)
     if ref in LOADERS and len(node.args) >= 2:
         path = folder.path(node.args[1])
         return RunFile(path, node.lineno, "importlib loader") if path is not None else None
@@ -426,7 +461,7 @@ def _run_call(node: ast.Call, folder: _Folder, opened: dict[str, ast.expr]) -> R
     if isinstance(code, ast.Name) and code.id in folder.env:
         opened = folder.scopes.get(code.id, opened)  # with open(p) as f: code = f.read()
         code = folder.env[code.id]  # code = compile(...); exec(code)
-    if isinstance(code, ast.Call) and dotted(code.func) in ("compile", "builtins.compile"):
+    if isinstance(code, ast.Call) and folder.ref(code.func) in ("compile", "builtins.compile"):
         if not code.args:
             return None
         code = code.args[0]

@@ -25,7 +25,7 @@ SILENT = "silent"  # a process started without a window or detached from its par
 PROCESS_PREFIXES: tuple[str, ...] = (
     "subprocess.", "os.system", "os.popen", "os.exec", "os.spawn", "pty.spawn", "pip.main",
     "pip._internal.main", "pip._internal.cli.main", "os.startfile", "commands.getoutput",
-    "asyncio.create_subprocess",
+    "asyncio.create_subprocess", "asyncio.AbstractEventLoop.subprocess_",  # ADR 0063
     # Windows start-a-program calls (issue 16): pywin32 and the same calls through ctypes.
     "os.posix_spawn", "win32api.ShellExecute", "win32api.WinExec", "win32process.CreateProcess",
     "ctypes.windll.shell32.ShellExecute", "ctypes.windll.kernel32.WinExec",
@@ -39,6 +39,10 @@ EXEC |= {
     "timeit.timeit", "timeit.repeat", "timeit.Timer", "pdb.run", "pdb.runeval",
     "cProfile.run", "cProfile.runctx", "profile.run", "profile.runctx", "trace.Trace.run",
     "ctypes.pythonapi.PyRun_SimpleString", "ctypes.pythonapi.PyRun_String",
+    # ADR 0063: the interactive interpreter's runners of a line of source.
+    "code.InteractiveInterpreter.runsource", "code.InteractiveConsole.runsource",
+    "code.InteractiveConsole.push", "code.InteractiveInterpreter.runcode",
+    "code.InteractiveConsole.runcode",
 }  # fmt: skip
 HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "stream"}
 HTTP_MODULES = ("requests", "httpx", "urllib3", "requests.api", "aiohttp")
@@ -52,6 +56,12 @@ NETWORK = {
     "discord_webhook.DiscordWebhook", "dhooks.Webhook", "discordwebhook.Discord",
     "urllib3.PoolManager", "requests.Session", "aiohttp.ClientSession", "httpx.Client",
     "asyncio.open_connection",
+    "telnetlib.Telnet", "multiprocessing.connection.Client", "xmlrpc.client.ServerProxy",
+    "urllib.request.build_opener", "websocket.create_connection", "paramiko.SSHClient",
+    # ADR 0063: a server made on import serves this machine to whoever connects.
+    "http.server.HTTPServer", "http.server.ThreadingHTTPServer", "socketserver.TCPServer",
+    "socketserver.ThreadingTCPServer", "socketserver.UDPServer",
+    "wsgiref.simple_server.make_server", "xmlrpc.server.SimpleXMLRPCServer",
 }  # fmt: skip
 
 
@@ -61,17 +71,25 @@ CLIENTS = {
     "httpx.AsyncClient", "aiohttp.ClientSession", "urllib3.PoolManager", "socket.socket",
 }  # fmt: skip
 # A raw socket's traffic (issue 16: exfiltration and reverse shells over plain sockets).
-SOCKET_VERBS = {"connect", "connect_ex", "send", "sendall", "sendto"}
+SOCKET_VERBS = {"connect", "connect_ex", "send", "sendall", "sendto", "listen"}
 # Connection objects named by their class (:mod:`handed`): what is sent through one is
 # traffic (ADR 0048: ``HTTPSConnection(h).request('POST', p, body=secret)``).
 CONNECTIONS = {
     "http.client.HTTPConnection", "http.client.HTTPSConnection", "httplib.HTTPConnection",
     "httplib.HTTPSConnection", "smtplib.SMTP", "smtplib.SMTP_SSL", "ftplib.FTP",
     "ftplib.FTP_TLS",
+    # ADR 0063: other standard and common clients whose use sends what they are given.
+    "telnetlib.Telnet", "multiprocessing.connection.Client", "xmlrpc.client.ServerProxy",
+    "urllib.request.build_opener", "websocket.create_connection", "paramiko.SSHClient",
 }  # fmt: skip
 CONNECTION_VERBS = {
     "request", "send", "putrequest", "sendmail", "send_message", "storbinary", "storlines",
+    "write", "send_bytes", "open", "exec_command", "send_binary",
 }  # fmt: skip
+# Connections made with no host (it is given to a later call): making one is not traffic.
+HOSTLESS = {"urllib.request.build_opener", "paramiko.SSHClient"}
+# Proxies whose every method is a call on the remote host (``ServerProxy(url).f(data)``).
+REMOTE_PROXIES = {"xmlrpc.client.ServerProxy"}
 SECRET_SOURCES = {"os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "dotenv."}
 SECRET_SOURCES |= {"browser_cookie3.", "win32crypt.", "keyring.get_password", "pyperclip.paste"}
 SECRET_SOURCES |= {"PIL.ImageGrab.grab", "pyautogui.screenshot"}
@@ -103,7 +121,7 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
         return "network"
     if head == "socket.socket" and leaf in SOCKET_VERBS:
         return "network"
-    if head in CONNECTIONS and leaf in CONNECTION_VERBS:
+    if head in CONNECTIONS and (leaf in CONNECTION_VERBS or head in REMOTE_PROXIES):
         return "network"
     if head == "asyncio.StreamWriter" and leaf in ("write", "writelines"):
         return "network"  # the writer of ``asyncio.open_connection`` (ADR 0051)
@@ -113,7 +131,7 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
         return "clipboard"
     if ref in ("open", "io.open", "pathlib.Path.write_bytes", "pathlib.Path.write_text"):
         return "open"
-    if ref in ("ctypes.windll", "ctypes.CDLL", "ctypes.cdll.LoadLibrary", "ctypes.WinDLL"):
+    if ref in NATIVE_LOADERS:
         return "native-load"
     if ref.startswith("ctypes.") and leaf in MEMORY_CALLS:
         return "memory"
@@ -128,6 +146,12 @@ COPIES = {"RtlMoveMemory", "WriteProcessMemory", "memmove", "RtlCopyMemory", "Vi
 STARTS = {"CreateThread", "CreateRemoteThread", "QueueUserAPC", "NtCreateThreadEx"}
 STARTS |= {"EnumSystemLocalesA", "EnumSystemLocalesW", "CallWindowProcA", "CallWindowProcW"}
 MEMORY_CALLS = ALLOCATES | COPIES | STARTS
+# Calls that load a native library whose functions are then called by name.
+NATIVE_LOADERS = {
+    "ctypes.windll", "ctypes.CDLL", "ctypes.cdll.LoadLibrary", "ctypes.WinDLL",
+    "ctypes.PyDLL", "ctypes.OleDLL", "ctypes.pydll.LoadLibrary",
+    "cffi.FFI.dlopen",  # ADR 0063: ``FFI().dlopen(None).system(b'id')``
+}  # fmt: skip
 LIBC_PROCESS = {"system", "popen", "execve", "execv", "execvp", "execl", "execlp", "posix_spawn"}
 # Flags that start a process with no window or detached from its parent (Windows).
 SILENT_FLAGS = ("CREATE_NO_WINDOW", "DETACHED_PROCESS", "SW_HIDE", "STARTF_USESHOWWINDOW")

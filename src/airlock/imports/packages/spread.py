@@ -3,8 +3,8 @@
 Vetting a package is CPU work on independent files: each member's own pass (parse, flow
 pass, rules) reads nothing but its bytes. A command-line run that vets one large sdist
 used one of the machine's cores. Here a forked copy of the process takes about half of the
-members (by source size) and sends their findings back; this process does the rest, and
-then the cross-file pass as before.
+members (by source size) and sends their findings back; this process does the jobs that
+may not move (among them the cross-file pass, ADR 0061) and then the rest.
 
 What it may not change is the verdict, so:
 
@@ -47,15 +47,13 @@ class Job:
     """One member's own pass: ``compute()`` returns its findings.
 
     ``size``: its bytes (the share of work it stands for). ``movable``: the other process
-    may compute it (False when this process needs something the pass leaves behind, or the
-    answer is already known). ``costly_to_move``: the cross-file pass reuses the tree this
-    member's pass keeps, so moving it means parsing it again here; such members wait at the
-    end of the queue."""
+    may compute it (False when this process needs something the pass leaves behind or
+    state only it has, or the answer is already known). Jobs that may not move run here
+    first, in order, while the other process starts on the queue."""
 
     size: int
     compute: Callable[[], list[PackageFinding]]
     movable: bool = True
-    costly_to_move: bool = False
     # Called here with the child's findings so this process's memo learns them.
     learn: Callable[[list[PackageFinding]], list[PackageFinding]] | None = None
 
@@ -146,15 +144,13 @@ MAX_QUEUED = 16_000
 
 
 def _queue(jobs: Sequence[Job]) -> list[int]:
-    """Indexes of the jobs either process may take, in the order they are taken: cheap to
-    move first, then largest first (the last jobs are the small ones, so neither process
-    waits long for the other at the end); empty when the work is too small to split."""
+    """Indexes of the jobs either process may take, in the order they are taken: largest
+    first (the last jobs are the small ones, so neither process waits long for the other
+    at the end); empty when the work is too small to split."""
     if sum(job.size for job in jobs) < MIN_SPREAD_BYTES:
         return []
-    order = sorted(
-        (i for i, job in enumerate(jobs) if job.movable),
-        key=lambda i: (jobs[i].costly_to_move, -jobs[i].size),
-    )[:MAX_QUEUED]
+    order = sorted((i for i, job in enumerate(jobs) if job.movable), key=lambda i: -jobs[i].size)
+    order = order[:MAX_QUEUED]
     return order if sum(jobs[i].size for i in order) >= MIN_SPREAD_BYTES / 2 else []
 
 

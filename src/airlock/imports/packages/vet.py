@@ -30,7 +30,7 @@ from airlock.imports.packages.analysis import (
 )
 from airlock.imports.packages.archive import Member, read_members
 from airlock.imports.packages.depends import bad_dependencies, declared_names, dependency_findings
-from airlock.imports.packages.hooks import hook_findings, hook_modules
+from airlock.imports.packages.hooks import command_file, hook_findings, hook_modules
 from airlock.imports.packages.imposture import impostor_of
 from airlock.imports.packages.lazyre import AtLineStart, LazyPattern
 from airlock.imports.packages.local import (
@@ -48,7 +48,13 @@ from airlock.imports.packages.native import (
     scan_native,
 )
 from airlock.imports.packages.nested import nested_findings
-from airlock.imports.packages.pickles import PICKLE_SUFFIXES, looks_pickled, scan_pickle
+from airlock.imports.packages.pickles import (
+    PICKLE_SUFFIXES,
+    looks_pickled,
+    scan_pickle,
+    sniffed_pickle,
+)
+from airlock.imports.packages.plugins import plugin_calls
 from airlock.imports.packages.rules import (
     PackageFinding,
     Severity,
@@ -65,6 +71,7 @@ from airlock.imports.packages.runfile import (
     resolve_listed,
     run_files,
 )
+from airlock.imports.packages.serialized import serialized_calls
 from airlock.imports.packages.spread import Job, run_jobs
 from airlock.imports.packages.typosquat import Protected, distance, normalise, typosquat_of
 
@@ -223,7 +230,6 @@ def _own_passes(
                 len(member.data),
                 functools.partial(MEMO.findings, key, member.name, own),
                 movable=member.name != context.setup and not MEMO.knows(key),
-                costly_to_move=member.name in context.kept,
                 learn=functools.partial(_learned, key, member.name),
             )
         )
@@ -253,25 +259,29 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     record = ""
     # setup.py is parsed once: for the helpers it imports and for its own pass (issue 16).
     setup, setup_tree, helpers = _install_helpers(members)
-    helpers |= set(hook_modules(members, sdist=_is_sdist(filename)))
+    sdist = _is_sdist(filename)
+    helpers |= set(hook_modules(members, sdist=sdist))
     shipped = shipped_modules(members)
     digests: dict[str, bytes] = {}
     scripts, inert = _scripts(filename, members, helpers)
     package = LocalModules.of(
         {m.name: m.data for m in members if m.name.endswith(".py") and m.data is not None},
-        sdist=_is_sdist(filename),
+        sdist=sdist,
     )
-    # Files the cross-file pass will read: their own pass keeps its tree for it (issue 16).
-    kept = _within_budget(
-        across := _across_starts(members, package, scripts, sdist=_is_sdist(filename))
-    )
+    # Files the cross-file pass will read: their own pass keeps its tree for it (issue 16),
+    # used when that pass runs after them (one process; not when shared, ADR 0061).
+    kept = _within_budget(across := _across_starts(members, package, scripts, sdist=sdist))
     kept |= _followable(members, package)
     jobs = _own_passes(
         members,
         _Context(helpers, inert, kept, setup, setup_tree, shipped, package),
         digests,
     )
-    own_findings = iter(run_jobs([j for j in jobs if isinstance(j, Job)], spread=spread))
+    *own, chains = run_jobs(
+        [*(j for j in jobs if isinstance(j, Job)), _cross_file(across, package, scripts, sdist)],
+        spread=spread,
+    )
+    own_findings = iter(own)
     for member, job in zip(members, jobs, strict=True):
         if isinstance(job, PackageFinding):
             findings.append(job)
@@ -282,7 +292,7 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
             metadata = (member.data or b"").decode("utf-8", "replace")
         if _own_record(filename, member.name):
             record = (member.data or b"").decode("utf-8", "replace")
-    findings = _archive_findings(filename, findings, across, members, package, scripts, shipped)
+    findings = _archive_findings(filename, findings, chains, members, package, scripts, shipped)
     findings += _empty_package(filename, members)
     findings += bytecode_findings(members)
     findings += [
@@ -292,7 +302,7 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     name = _header(metadata, "Name") or project_of_filename(filename)
     version = _header(metadata, "Version")
     findings += _metadata_findings(filename, name, metadata) + hook_findings(
-        name, members, sdist=_is_sdist(filename)
+        name, members, sdist=sdist
     )
     requires, declared = _declared(filename, name, metadata, members)
     findings += declared + _impostor(filename, name, metadata, package)
@@ -461,6 +471,13 @@ def _nested_member(path: str, data: bytes, siblings: list[Member]) -> list[Packa
     return MEMO.findings(key, path, functools.partial(_member_findings, path, data))
 
 
+def _python_shebang(path: str, data: bytes) -> bool:
+    """A wheel's command file whose first line starts it with Python (pip rewrites
+    ``#!python`` to the environment's interpreter)."""
+    first = data[:200].split(b"\n", 1)[0]
+    return command_file(path) and first.startswith(b"#!") and b"python" in first
+
+
 def _runs_setup(path: str) -> bool:
     """The sdist's own ``setup.py`` (at its root): its module level runs on install."""
     return path.rsplit("/", 1)[-1] == "setup.py" and path.count("/") <= 1
@@ -487,10 +504,17 @@ def _member_findings(
         found = scan_native(path, data)
         disguised = base.lower().endswith(DATA_SUFFIXES)
         return [*found, disguised_executable(path)] if disguised else found
-    if base.endswith(PICKLE_SUFFIXES) and looks_pickled(base, data):
-        return scan_pickle(path, data)
-    if not base.endswith((".py", ".pyw")):  # .pyw: Python run without a console window
-        return []
+    if (base.endswith(PICKLE_SUFFIXES) and looks_pickled(base, data)) or sniffed_pickle(data):
+        found = scan_pickle(path, data)
+        # A pickle under a data name (``cfg.dat``) that a module unpickles runs the same
+        # calls (ADR 0063); a binary that only starts like one is no finding.
+        named = base.endswith(PICKLE_SUFFIXES)
+        return found if named else [f for f in found if f.rule == "pickle-exec"]
+    # .pyw: Python run without a console window; a wheel's command file starting
+    # ``#!python`` is read as its ``.py`` files are (ADR 0063: it was not read at all).
+    if not base.endswith((".py", ".pyw")) and not _python_shebang(path, data):
+        spelt = serialized_calls(path, data)
+        return [_lighter(f) for f in spelt] if SIDE_CODE.search(path) else spelt
     source = data.decode("utf-8", "replace")
     install = _runs_setup(path)
     found = scan_python(
@@ -541,17 +565,18 @@ INSTALLED = LazyPattern(r"(?<![\w./-])([A-Za-z][\w.-]{2,})")
 def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the members
     filename: str,
     findings: list[PackageFinding],
-    across: list[Member],
+    chains: list[PackageFinding],
     members: list[Member],
     package: LocalModules,
     scripts: set[str],
     shipped: frozenset[str],
 ) -> list[PackageFinding]:
-    """Findings that need the whole archive: chains across files, files run as code by
-    another, and look-alike imports less those the archive ships or declares."""
-    sdist = not filename.endswith(".whl")
-    found = _merge(findings, _across(across, package, scripts, sdist=sdist))
+    """Findings that need the whole archive: chains across files (``chains``, what
+    :func:`_cross_file`'s job found), files run as code by another, and look-alike imports
+    less those the archive ships or declares."""
+    found = _merge(findings, chains)
     found = _merge(found, _files_run(members, scripts))
+    found = _merge(found, _plugins_run(members, package))
     if not any(f.rule in LOOKALIKE_IMPORTS for f in found):
         return found
     declared = "\n".join(
@@ -560,6 +585,24 @@ def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the
         if m.data is not None and m.name.rsplit("/", 1)[-1] in DECLARING and m.name.count("/") <= 2
     )
     return _declared_lookalikes(found, shipped | package.tops, declared)
+
+
+def _cross_file(starts: list[Member], package: LocalModules, scripts: set[str], sdist: bool) -> Job:
+    """The cross-file pass (:func:`_across`) as one job after the members' own passes.
+
+    Never moved to the helper process, and never split by start: it reads and updates the
+    archive's shared state (``package``: its budgets, the calls followed so far) start after
+    start, as a ``.pth`` file's own pass (run here, before it) does, so only this process
+    has the state it must begin from. When the members are shared with the helper process
+    it runs here first, while the helper takes members' passes (issue 16: pyasn1_modules
+    spent 0.9 of 1.4 s in this pass, after the own passes, on one core); then the trees
+    members' own passes keep are not yet there, and it parses those files itself (the same
+    trees). Its size, for the split threshold, is the bytes of the files it starts from."""
+    return Job(
+        sum(len(m.data or b"") for m in starts),
+        functools.partial(_across, starts, package, scripts, sdist=sdist),
+        movable=False,
+    )
 
 
 def _across(
@@ -591,6 +634,15 @@ def _across(
         ):
             light = side or SIDE_CODE.search(finding.path) or finding.path in scripts
             found.append(_lighter(finding) if light else finding)
+    return found
+
+
+def _plugins_run(members: list[Member], package: LocalModules) -> list[PackageFinding]:
+    """Chains in the targets of entry points a host program loads and calls on its own
+    (:mod:`plugins`, ADR 0063), read as code run on import."""
+    found: list[PackageFinding] = []
+    for path, text in plugin_calls(members, package):
+        found += scan_across(path, text, package, "", install_time=False)
     return found
 
 
@@ -1224,9 +1276,27 @@ def _declared(
     """The declared dependencies' names, and what they say: fetched from a URL, or named
     like a popular project (:mod:`depends`)."""
     requirements = _requirements_of(metadata, members)
-    requires = declared_names(requirements, _declaring_files(members))
-    found = _dependency_findings(filename, requirements)
+    declaring = _declaring_files(members)
+    requires = declared_names(requirements, declaring)
+    # What the build installs and runs first is fetched as the dependencies are (ADR 0063:
+    # ``[build-system] requires = ["x @ https://…"]`` was not read); only its URLs are judged.
+    found = _dependency_findings(filename, requirements + _build_requirements(declaring))
     return requires, found + dependency_findings(filename, name, requires)
+
+
+def _build_requirements(declaring: dict[str, str]) -> list[str]:
+    """``[build-system] requires`` of the archive's own ``pyproject.toml``."""
+    text = declaring.get("pyproject.toml", "")
+    if "requires" not in text:
+        return []
+    import tomllib  # noqa: PLC0415 -- only an archive with a pyproject.toml (starts faster)
+
+    try:
+        system = tomllib.loads(text).get("build-system", {})
+    except (tomllib.TOMLDecodeError, ValueError):
+        return []
+    listed = system.get("requires", []) if isinstance(system, dict) else []
+    return [str(r) for r in listed[:200]] if isinstance(listed, list) else []
 
 
 def _declaring_files(members: list[Member]) -> dict[str, str]:

@@ -18,9 +18,11 @@ from typing import Any
 import pytest
 
 from airlock.imports.packages import spread
+from airlock.imports.packages import vet as vetting
+from airlock.imports.packages.memo import MEMO
 from airlock.imports.packages.rules import PackageFinding, Severity
 from airlock.imports.packages.spread import MIN_SPREAD_BYTES, Job, _queue, run_jobs
-from scripts.make_test_packages import sdist
+from scripts.make_test_packages import sdist, wheel
 
 ROOT = Path(__file__).resolve().parents[4]
 
@@ -88,8 +90,9 @@ plain = vet('pkg-1.0.tar.gz', data).to_json()
 MEMO._entries.clear()
 shared = vet('pkg-1.0.tar.gz', data, spread=True).to_json()
 serious = {f['path'] for f in shared['findings'] if f['severity'] in ('high', 'critical')}
+rules = sorted({f['rule'] for f in shared['findings']})
 print(json.dumps({'same': plain == shared, 'forks': len(forks), 'verdict': shared['verdict'],
-                  'paths': sorted(serious)}))
+                  'paths': sorted(serious), 'rules': rules}))
 """
 
 
@@ -100,6 +103,7 @@ def test_a_spread_vetting_gives_the_same_report(tmp_path: Path) -> None:
         "forks": 1,
         "verdict": "deny",
         "paths": got["paths"],
+        "rules": got["rules"],
     }
     # Serious findings from both processes' shares and from the cross-file pass.
     assert {"pkg-1.0/pkg/send.py", "pkg-1.0/pkg/hidden.py", "pkg-1.0/pkg/util.py"} <= set(
@@ -216,21 +220,14 @@ def test_no_fork_while_another_thread_runs(tmp_path: Path) -> None:
     assert _fresh(code, tmp_path) == [False, 4]
 
 
-def _job(size: int, *, movable: bool = True, costly: bool = False) -> Job:
-    return Job(size, list, movable=movable, costly_to_move=costly)
+def _job(size: int, *, movable: bool = True) -> Job:
+    return Job(size, list, movable=movable)
 
 
-def test_the_queue_offers_cheap_members_first_then_largest_first() -> None:
-    jobs = [
-        _job(60_000, costly=True),
-        _job(20_000),
-        _job(40_000),
-        _job(30_000, movable=False),
-        _job(70_000, costly=True),
-    ]
-    # Members whose tree is kept go last (moving them costs a parse here); never the
-    # unmovable one; the smallest of each kind last, so the two finish close together.
-    assert _queue(jobs) == [2, 1, 4, 0]
+def test_the_queue_offers_the_largest_members_first() -> None:
+    jobs = [_job(60_000), _job(20_000), _job(40_000), _job(30_000, movable=False), _job(70_000)]
+    # Never the unmovable one; the smallest last, so the two finish close together.
+    assert _queue(jobs) == [4, 0, 2, 1]
 
 
 def test_a_small_package_is_not_split() -> None:
@@ -262,3 +259,91 @@ def test_a_busy_machine_vets_in_one_process(
 def test_the_running_count_includes_this_process() -> None:
     running = spread._running()
     assert running is None or running >= 1
+
+
+ORDER = """
+from airlock.imports.packages import spread, vet as vetting
+from airlock.imports.packages.memo import MEMO
+
+log = []
+def logged(name, function):
+    def wrapper(*args, **kwargs):
+        log.append([name, os.getpid()])
+        return function(*args, **kwargs)
+    return wrapper
+vetting._across = logged('cross-file', vetting._across)
+spread._read_all = logged('answers read', spread._read_all)
+data = open(BLOB, 'rb').read()
+plain = vetting.vet('pkg-1.0.tar.gz', data).to_json()
+MEMO._entries.clear()
+log.clear()
+shared = vetting.vet('pkg-1.0.tar.gz', data, spread=True).to_json()
+print(json.dumps({'same': plain == shared, 'log': [[n, p == os.getpid()] for n, p in log]}))
+"""
+
+
+def test_the_cross_file_pass_runs_here_while_the_child_takes_members(tmp_path: Path) -> None:
+    # ADR 0061: it ran after both processes' own passes, alone on one core; now this
+    # process starts it before it reads the child's answers, and the report is the same.
+    got = _fresh(ORDER, tmp_path, _package())
+    assert got == {"same": True, "log": [["cross-file", True], ["answers read", True]]}
+
+
+def _pth_package() -> bytes:
+    """A wheel large enough to split, whose ``.pth`` line and ``__init__.py`` call the same
+    function of another module: whichever follows it first reports its chain there."""
+    files: dict[str, str | bytes] = {f"pkg/m{i:02}.py": FILLER for i in range(36)}
+    files["pkg/util.py"] = "import subprocess\n\n\ndef run():\n    subprocess.run('id', shell=1)\n"
+    files["pkg/__init__.py"] = "from .util import run\nrun()\n"
+    files["pkg_start.pth"] = "import pkg.util; pkg.util.run()\n"
+    return wheel("pkg", "1.0", files)
+
+
+def test_a_pth_file_that_follows_calls_is_read_before_the_cross_file_pass(
+    tmp_path: Path,
+) -> None:
+    # Both passes share the archive's record of calls followed; the .pth pass runs here
+    # before the cross-file pass in one process or two. It follows the call and finds the
+    # chain, so it does not report the line as a bare start-up hook (``pth-exec``), as it
+    # would if the cross-file pass had followed the call first.
+    code = COMPARE.replace("pkg-1.0.tar.gz", "pkg-1.0-py3-none-any.whl")
+    got = _fresh(code, tmp_path, _pth_package())
+    assert (got["same"], got["forks"]) == (True, 1)
+    assert "process-call" in got["rules"]
+    assert "pth-exec" not in got["rules"]
+
+
+def test_the_cross_file_pass_finds_the_same_without_the_kept_trees(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # When shared with the child, the pass runs before the members' own passes here keep
+    # their trees, so it parses those files itself: the trees, and the report, are the same.
+    data = _package()
+    kept = vetting.vet("pkg-1.0.tar.gz", data).to_json()
+    MEMO._entries.clear()
+    monkeypatch.setattr(vetting, "_within_budget", lambda starts: set())
+    monkeypatch.setattr(vetting, "_followable", lambda members, package: set())
+    assert vetting.vet("pkg-1.0.tar.gz", data).to_json() == kept
+
+
+def test_jobs_that_may_not_move_run_here_first_and_in_order(tmp_path: Path) -> None:
+    code = """
+    import time
+    from airlock.imports.packages import spread
+    from airlock.imports.packages.rules import PackageFinding
+
+    log = []
+    def job(i, movable):
+        def compute():
+            log.append(i)
+            time.sleep(0.01)
+            return [PackageFinding('pid', str(i), os.getpid(), 1, '')]
+        return spread.Job(32 * 1024, compute, movable=movable)
+
+    jobs = [job(i, movable=i % 3 != 0) for i in range(9)]
+    found = spread.run_jobs(jobs, spread=True)
+    print(json.dumps([log, [fs[0].line == os.getpid() for fs in found]]))
+    """
+    log, here = _fresh(code, tmp_path)
+    assert log[:3] == [0, 3, 6]  # the fixed ones, in order, before any from the queue
+    assert all(here[i] for i in (0, 3, 6))

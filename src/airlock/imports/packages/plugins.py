@@ -1,0 +1,169 @@
+"""Plugins a host program loads and calls with nobody naming them (ADR 0063).
+
+Pure: reads the archive's members, runs nothing.
+
+An entry point of a group that a tool scans on every run (``pytest11``: pytest imports each
+plugin and calls its ``pytest_*`` hooks; ``setuptools.finalize_distribution_options`` and
+``egg_info.writers``: every build with setuptools in the environment calls them) runs its
+target as surely as an import runs module-level code, in every program of that kind. This
+module turns each such entry point into a short Python text that imports the target and
+calls it (a module target: its hook functions, named by the group's prefix), which the
+cross-file pass (:func:`analysis.scan_across`) reads as code run on import.
+
+What it does not do: console and GUI scripts (a person runs those; hooks.py reads their
+names), groups a host loads only when its configuration names the plugin (Sphinx themes,
+Babel extractors, Matplotlib backends), or entry points ``setup.py`` builds at run time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from airlock.imports.packages.archive import Member
+from airlock.imports.packages.lazyre import LazyPattern
+from airlock.imports.packages.local import LocalModules
+
+# Groups whose every entry point a host imports and calls on each run, or on its own import.
+AUTOLOADED = frozenset({
+    "pytest11",  # pytest, every run
+    "setuptools.finalize_distribution_options", "setuptools.file_finders",
+    "distutils.setup_keywords", "distutils.commands", "egg_info.writers",  # any setuptools build
+    "flake8.extension", "flake8.report",  # flake8, every run
+    "hypothesis",  # hypothesis, on import
+    "keyring.backends",  # keyring, on import (pip and twine use it)
+    "sitecustomize",  # sitecustomize-entrypoints: every interpreter start
+    "tox", "pdm", "poetry.plugin", "poetry.application.plugin", "pylsp", "airflow.plugins",
+})  # fmt: skip
+# Methods a host calls on the object a class target makes (flake8: ``Checker(tree).run()``).
+HOST_METHODS = {"flake8.extension": ("run",), "flake8.report": ("start", "handle", "stop")}
+MAX_CALLS = 32  # entry points followed per archive
+MAX_HOOKS = 16  # hook functions called per module target
+SECTION = LazyPattern(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
+TARGET = LazyPattern(r"^\s*[^=#;\s][^=]*=\s*(?P<module>[\w.]+)\s*(?::\s*(?P<attr>[\w.]+))?")
+HOOK_DEF = re.compile(rb"^(?:async[ \t]+)?def[ \t]+([A-Za-z]\w*)[ \t]*\(", re.MULTILINE)
+
+
+def plugin_calls(members: list[Member], package: LocalModules) -> list[tuple[str, str]]:
+    """(declaring member, Python text calling the target) for each entry point of an
+    :data:`AUTOLOADED` group whose module the archive ships."""
+    out: list[tuple[str, str]] = []
+    for member in members:
+        if member.data is None or member.name.count("/") > 2:
+            continue
+        base = member.name.rsplit("/", 1)[-1]
+        text = member.data.decode("utf-8", "replace")
+        if base == "entry_points.txt":
+            targets = _ini_targets(text)
+        elif base == "pyproject.toml":
+            targets = _pyproject_targets(text)
+        elif base == "setup.cfg":
+            targets = _cfg_targets(text)
+        elif base == "setup.py" and "entry_points" in text:
+            targets = _setup_targets(text)
+        else:
+            continue
+        for group, module, attr in targets:
+            text = _call_text(group, module, attr, package)
+            if text and len(out) < MAX_CALLS:
+                out.append((member.name, text))
+    return out
+
+
+def _ini_targets(text: str) -> Iterator[tuple[str, str, str]]:
+    """(group, module, attribute) under each auto-loaded section of ``entry_points.txt``."""
+    group = ""
+    for line in text.splitlines()[:5000]:
+        header = SECTION.match(line)
+        if header:
+            group = header.group("name").strip()
+            continue
+        entry = TARGET.match(line) if group in AUTOLOADED else None
+        if entry:
+            yield group, entry.group("module"), entry.group("attr") or ""
+
+
+def _cfg_targets(text: str) -> Iterator[tuple[str, str, str]]:
+    """The same from ``[options.entry_points]`` of ``setup.cfg`` (one key per group)."""
+    import configparser  # noqa: PLC0415 -- only an archive with a setup.cfg (starts faster)
+
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(text)
+        groups = (
+            dict(parser.items("options.entry_points"))
+            if parser.has_section("options.entry_points")
+            else {}
+        )
+    except configparser.Error:
+        return
+    for group, value in groups.items():
+        yield from _listed(group, value.splitlines())
+
+
+def _setup_targets(text: str) -> Iterator[tuple[str, str, str]]:
+    """The same from a literal ``entry_points={...}`` passed to ``setup()``."""
+    import ast  # noqa: PLC0415 -- only a setup.py naming entry points
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "entry_points":
+            try:
+                table = ast.literal_eval(node.value)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                continue
+            for group, value in table.items() if isinstance(table, dict) else []:
+                lines = [value] if isinstance(value, str) else value
+                if isinstance(group, str) and isinstance(lines, (list, tuple)):
+                    yield from _listed(group, [str(line) for line in lines])
+
+
+def _listed(group: str, lines: list[str]) -> Iterator[tuple[str, str, str]]:
+    """(group, module, attribute) of ``name = target`` lines of an auto-loaded group."""
+    if group.strip() not in AUTOLOADED:
+        return
+    for line in lines[:MAX_CALLS]:
+        entry = TARGET.match(line)
+        if entry:
+            yield group.strip(), entry.group("module"), entry.group("attr") or ""
+
+
+def _pyproject_targets(text: str) -> Iterator[tuple[str, str, str]]:
+    """The same from ``[project.entry-points.GROUP]`` of an sdist's ``pyproject.toml``."""
+    import tomllib  # noqa: PLC0415 -- only an archive with a pyproject.toml (starts faster)
+
+    try:
+        project = tomllib.loads(text).get("project", {})
+    except (tomllib.TOMLDecodeError, ValueError):
+        return
+    groups = project.get("entry-points", {}) if isinstance(project, dict) else {}
+    for group, table in groups.items() if isinstance(groups, dict) else []:
+        if group not in AUTOLOADED or not isinstance(table, dict):
+            continue
+        for value in table.values():
+            entry = TARGET.match(f"x = {value}")
+            if entry:
+                yield group, entry.group("module"), entry.group("attr") or ""
+
+
+def _call_text(group: str, module: str, attr: str, package: LocalModules) -> str:
+    """``import m`` and a call of the target, or of each hook a module target defines (a
+    top-level function named for the host: ``pytest_*`` for ``pytest11``); empty when the
+    archive does not ship the module."""
+    if module not in package.sources or not all(p.isidentifier() for p in module.split(".")):
+        return ""
+    if attr:
+        methods = "".join(f"{module}.{attr}().{m}()\n" for m in HOST_METHODS.get(group, ()))
+        return f"import {module}\n{module}.{attr}()\n{methods}"
+    prefix = re.match(r"[a-z]+", group)  # ``pytest11``: ``pytest_*``
+    if prefix is None:
+        return ""
+    hooks = [
+        name.decode()
+        for name in HOOK_DEF.findall(package.sources[module][1])
+        if name.startswith(f"{prefix.group()}_".encode())
+    ][:MAX_HOOKS]
+    return f"import {module}\n" + "".join(f"{module}.{h}()\n" for h in hooks)

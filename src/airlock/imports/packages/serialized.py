@@ -1,0 +1,50 @@
+"""Calls spelt in a data file's serialisation syntax (ADR 0063).
+
+Pure: reads bytes, runs nothing.
+
+YAML's Python tags (``!!python/object/apply:os.system ['id']``, PyYAML's unsafe and full
+loaders, ruamel's unsafe one) and jsonpickle's ``{"py/function": "os.system"}`` name a
+callable the loader calls while reading the file: a module that loads such a file runs it,
+as unpickling a pickle does. A file naming a callable of :data:`pickles.DANGEROUS_MODULES`
+this way holds (someone must still load it unsafely, so it does not deny).
+
+What it does not do: find the module that loads the file, or read a tag built at run time.
+"""
+
+from __future__ import annotations
+
+from airlock.imports.packages.lazyre import LazyPattern
+from airlock.imports.packages.pickles import DANGEROUS_MODULES, SAFE_BUILTINS
+from airlock.imports.packages.rules import PackageFinding, Severity
+
+MARKERS = (b"python/", b"py/function", b"py/type", b"py/reduce")
+SPELT_CALL = LazyPattern(
+    rb"!!?python/(?:object/apply|object/new|object|name|module):\s*(?P<yaml>[\w.]+)|"
+    rb"\"py/(?:function|type)\"\s*:\s*\"(?P<json>[\w.]+)\""
+)
+MAX_READ = 4_000_000  # bytes of one file searched
+
+
+def serialized_calls(path: str, data: bytes) -> list[PackageFinding]:
+    """A finding for each dangerous callable a YAML or jsonpickle text names."""
+    head = data[:MAX_READ]
+    if not any(marker in head for marker in MARKERS):
+        return []
+    found: list[PackageFinding] = []
+    for match in SPELT_CALL.finditer(head):
+        target = (match.group("yaml") or match.group("json") or b"").decode("ascii", "replace")
+        top, _, attr = target.partition(".")
+        if top not in DANGEROUS_MODULES or (top == "builtins" and attr in SAFE_BUILTINS):
+            continue
+        found.append(
+            PackageFinding(
+                "serialized-call",
+                path,
+                head.count(b"\n", 0, match.start()) + 1,
+                Severity.HIGH,
+                f"data file names {target} in a loader's object syntax: loading it runs that",
+            )
+        )
+        if len(found) >= 4:
+            break
+    return found
