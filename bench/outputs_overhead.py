@@ -61,16 +61,21 @@ def fast_upstream() -> FastAPI:
         body: dict[str, Any] = json.loads(await request.body())
         if body.get("stream"):
             return StreamingResponse(_events(body), media_type="text/event-stream")
-        choice = {
-            "index": 0,
-            "text": bytes(TOKENS).decode(),
-            "finish_reason": "length",
-            "token_ids": TOKENS,
-            "prompt_token_ids": [1, 2, 3],
-        }
-        return JSONResponse({"id": "x", "object": "text_completion", "choices": [choice]})
+        return fixed_answer()
 
     return app
+
+
+def fixed_answer() -> JSONResponse:
+    """The upstream's whole answer: the 16 tokens, with their ids and the prompt's."""
+    choice = {
+        "index": 0,
+        "text": bytes(TOKENS).decode(),
+        "finish_reason": "length",
+        "token_ids": TOKENS,
+        "prompt_token_ids": [1, 2, 3],
+    }
+    return JSONResponse({"id": "x", "object": "text_completion", "choices": [choice]})
 
 
 async def _events(body: dict[str, Any]) -> AsyncIterator[bytes]:

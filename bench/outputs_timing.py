@@ -31,12 +31,12 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
-from bench.outputs_overhead import BODY, TOKENS, rig  # noqa: E402
+from bench.outputs_overhead import BODY, fixed_answer, rig  # noqa: E402
 
 DELAY_ENV = "AIRLOCK_BENCH_DELAY_MS"
 SEED = 20261203
@@ -62,14 +62,7 @@ def delaying_upstream() -> FastAPI:
         answered[0] += 1
         if bit:
             await asyncio.sleep(delay)
-        choice = {
-            "index": 0,
-            "text": bytes(TOKENS).decode(),
-            "finish_reason": "length",
-            "token_ids": TOKENS,
-            "prompt_token_ids": [1, 2, 3],
-        }
-        return JSONResponse({"id": "x", "object": "text_completion", "choices": [choice]})
+        return fixed_answer()
 
     return app
 
