@@ -47,8 +47,9 @@ from airlock.imports.datasets.features import (
     poisoned_share,
     ranked,
 )
-from airlock.imports.datasets.growth import form_scores
+from airlock.imports.datasets.growth import form_scores, grown_rows
 from airlock.imports.datasets.limits import ScanLimits
+from airlock.imports.datasets.marks import mark_index
 from airlock.imports.datasets.ngrams import Tokens, build_index, tokenize
 from airlock.imports.datasets.outliers import clean_label_features
 from airlock.imports.datasets.profiles import (
@@ -169,8 +170,10 @@ def scan(
     ctx = replace(ctx, tests=ctx.tests + reread_count)
     found = ranked(measured, ctx, keep=limits.max_features, max_phrase=limits.max_phrase_tokens)
     by_rows = {m.rows: m for m in measured if m.kind is FeatureKind.FAMILY}
+    # a family's rows are listed by their form: skeleton n-grams and repetition marks
+    shapes = {**form_index, **mark_index(tokens)} if by_rows else form_index
     found = [
-        _listed(f, by_rows[rows], ctx, form_index, seed)
+        _listed(f, by_rows[rows], ctx, shapes, seed)
         if rows in by_rows and ctx.agreement.available
         else (f, rows)
         for f, rows in found
@@ -388,6 +391,10 @@ def _listed(
         if styled:
             rows = tuple(sorted({*rows, *styled}))
             how += f", with {len(styled)} more of its label's rows that use the style's words"
+        grown = grown_rows(forms, odd, m.rows, ctx.labels, m.label, listed=rows, seed=seed)
+        if grown:
+            rows = tuple(sorted({*rows, *grown}))
+            how += f", with {len(grown)} more of its label's rows of the rest of its form"
     note = f"about {share:.0%} of its label rows look planted, so {how}"
     return replace(f, evidence=note), rows
 
