@@ -86,6 +86,8 @@ FORM_ODDS = 0.5
 # A core row itself stays listed down to these odds (a style row with few markers scores
 # low; a clean row that reads oddly by chance, in an ordinary form, lower still).
 CORE_ODDS = 0.2
+# Single features whose listing may grow to the rest of their rows' form (_with_form)
+SINGLE = frozenset({FeatureKind.NGRAM, FeatureKind.STRUCTURE})
 # Form features and families read again by a model that never saw their rows (.refit).
 REREAD = 3
 # ... when they hold at most this share of their label: a model fitted without most of a
@@ -170,11 +172,14 @@ def scan(
     ctx = replace(ctx, tests=ctx.tests + reread_count)
     found = ranked(measured, ctx, keep=limits.max_features, max_phrase=limits.max_phrase_tokens)
     by_rows = {m.rows: m for m in measured if m.kind is FeatureKind.FAMILY}
+    single = {m.rows: m for m in measured if m.kind in SINGLE}
     # a family's rows are listed by their form: skeleton n-grams and repetition marks
-    shapes = {**form_index, **mark_index(tokens)} if by_rows else form_index
+    shapes = {**form_index, **mark_index(tokens)} if by_rows or single else form_index
     found = [
         _listed(f, by_rows[rows], ctx, shapes, seed)
         if rows in by_rows and ctx.agreement.available
+        else _with_form(f, single[rows], ctx, shapes, seed)
+        if rows in single and f.strength >= POISONED_STRENGTH and ctx.agreement.available
         else (f, rows)
         for f, rows in found
     ]
@@ -397,6 +402,32 @@ def _listed(
             how += f", with {len(grown)} more of its label's rows of the rest of its form"
     note = f"about {share:.0%} of its label rows look planted, so {how}"
     return replace(f, evidence=note), rows
+
+
+def _with_form(
+    f: SuspiciousFeature,
+    m: Measured,
+    ctx: Context,
+    forms: dict[Tokens, tuple[int, ...]],
+    seed: int,
+) -> tuple[SuspiciousFeature, tuple[int, ...]]:
+    """A strong n-gram or form listed with its label's rows of the rest of its core's form
+    (:func:`.growth.grown_rows`, ADR 0062; the core as a family's, :func:`_core`).
+
+    A style is sometimes found by one marker alone, not a family: the SMS chant at 250 rows
+    by ". ," (the rows where a full stop came before the echo), 95 of its 250 rows, the
+    rest sharing only their repetition.
+    """
+    share = poisoned_share(m, ctx)
+    core = _core(m, ctx, share)
+    grown = grown_rows(forms, core, m.rows, ctx.labels, m.label, listed=m.rows, seed=seed)
+    if not grown:
+        return f, m.rows
+    note = (
+        f"about {share:.0%} of its label rows look planted; listed with {len(grown)} more of "
+        "its label's rows of the rest of the form of those that read like another label"
+    )
+    return replace(f, evidence=note), tuple(sorted({*m.rows, *grown}))
 
 
 def _core(m: Measured, ctx: Context, share: float) -> tuple[int, ...]:
