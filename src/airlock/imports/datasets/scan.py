@@ -414,9 +414,10 @@ def _with_form(
     """A strong n-gram or form listed with its label's rows of the rest of its core's form
     (:func:`.growth.grown_rows`, ADR 0062; the core as a family's, :func:`_core`).
 
-    A style is sometimes found by one marker alone, not a family: the SMS chant at 250 rows
-    by ". ," (the rows where a full stop came before the echo), 95 of its 250 rows, the
-    rest sharing only their repetition.
+    A style is sometimes found by single markers, not a family: the tuned SMS chant at 250
+    rows by ". ," and "? ," (what came before the echo), 95 and 37 of its 250 rows, the
+    rest sharing only their repetition. Grown from "? ," it listed 239 more rows, 199 of
+    them planted; ". ," passed no threshold (the guard's null is conservative, ADR 0062).
     """
     share = poisoned_share(m, ctx)
     core = _core(m, ctx, share)
