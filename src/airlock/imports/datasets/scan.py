@@ -396,7 +396,9 @@ def _listed(
         if styled:
             rows = tuple(sorted({*rows, *styled}))
             how += f", with {len(styled)} more of its label's rows that use the style's words"
-        grown = grown_rows(forms, odd, m.rows, ctx.labels, m.label, listed=rows, seed=seed)
+        grown = _other_like(
+            m, ctx, grown_rows(forms, odd, m.rows, ctx.labels, m.label, listed=rows, seed=seed)
+        )
         if grown:
             rows = tuple(sorted({*rows, *grown}))
             how += f", with {len(grown)} more of its label's rows of the rest of its form"
@@ -421,7 +423,9 @@ def _with_form(
     """
     share = poisoned_share(m, ctx)
     core = _core(m, ctx, share)
-    grown = grown_rows(forms, core, m.rows, ctx.labels, m.label, listed=m.rows, seed=seed)
+    grown = _other_like(
+        m, ctx, grown_rows(forms, core, m.rows, ctx.labels, m.label, listed=m.rows, seed=seed)
+    )
     if not grown:
         return f, m.rows
     note = (
@@ -429,6 +433,19 @@ def _with_form(
         "its label's rows of the rest of the form of those that read like another label"
     )
     return replace(f, evidence=note), tuple(sorted({*m.rows, *grown}))
+
+
+def _other_like(m: Measured, ctx: Context, rows: Sequence[int]) -> tuple[int, ...]:
+    """Of ``rows`` (grown by form), those that read like another label without ``m``'s
+    terms, as :func:`_core` asks of a family's rows. The form's guard counts natural rows
+    by the other labels' rate, which a formulaic label exceeds: on tuned SMS cleft at 3%
+    the growth listed 22 natural spam rows (precision 0.97 -> 0.86); a flipped row outside
+    the family still reads like the label it came from (ADR 0062)."""
+    if not rows:
+        return ()
+    remaining = ctx.agreement.without(m.columns, list(rows))
+    other = (remaining <= ctx.other[m.label]) | (remaining < 0.5)
+    return tuple(r for r, odd in zip(rows, other.tolist(), strict=True) if odd)
 
 
 def _core(m: Measured, ctx: Context, share: float) -> tuple[int, ...]:
