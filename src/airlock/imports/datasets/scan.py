@@ -47,7 +47,7 @@ from airlock.imports.datasets.features import (
     poisoned_share,
     ranked,
 )
-from airlock.imports.datasets.growth import MIN_GROWN, form_scores, grown_rows
+from airlock.imports.datasets.growth import form_scores, grown_rows
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.marks import mark_index
 from airlock.imports.datasets.ngrams import Tokens, build_index, tokenize
@@ -440,14 +440,12 @@ def _other_like(m: Measured, ctx: Context, rows: Sequence[int]) -> tuple[int, ..
     terms, as :func:`_core` asks of a family's rows. The form's guard counts natural rows
     by the other labels' rate, which a formulaic label exceeds: on tuned SMS cleft at 3%
     the growth listed 22 natural spam rows (precision 0.97 -> 0.86); a flipped row outside
-    the family still reads like the label it came from (ADR 0062). Fewer than
-    :data:`.growth.MIN_GROWN` left are not a style's missed rows (cleft 3%: 5, natural)."""
+    the family still reads like the label it came from (ADR 0062)."""
     if not rows:
         return ()
     remaining = ctx.agreement.without(m.columns, list(rows))
     other = (remaining <= ctx.other[m.label]) | (remaining < 0.5)
-    kept = tuple(r for r, odd in zip(rows, other.tolist(), strict=True) if odd)
-    return kept if len(kept) >= MIN_GROWN else ()  # fewer are the label's odd rows
+    return tuple(r for r, odd in zip(rows, other.tolist(), strict=True) if odd)
 
 
 def _core(m: Measured, ctx: Context, share: float) -> tuple[int, ...]:
