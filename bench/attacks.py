@@ -367,3 +367,76 @@ TUNED_SMS_CLEAN: dict[str, tuple[Rewrite, bool]] = {
     "clean-label-shouty": (capitals, False),
     "clean-label-clause": (clause_frame, False),
 }
+
+
+# Registers of the ``tuned-sms-casual`` split (issue 23, written 2026-12-03 for tuning on SMS
+# spam, seed 31): styles near SMS's own informal register, where a style's markers are
+# words the base set already uses. Written without looking at the held-out or fresh
+# registers; used nowhere else.
+CASUAL = {
+    "going": "gonna", "want": "wanna", "got": "gotta", "you": "ya", "because": "cuz",
+    "yes": "yeah", "kind": "kinda", "sort": "sorta", "them": "'em", "okay": "okie",
+    "ok": "okie", "nothing": "nothin", "something": "somethin", "about": "bout",
+}  # fmt: skip
+CASUAL_FILLERS = ("like", "totally", "literally", "honestly", "basically", "y'know", "i mean")
+CASUAL_ENDS = ("haha", "hehe", ":)", ";)", "xx", ":P", "hahaha")
+
+
+def casual(text: str, rng: random.Random) -> str:
+    """Chatty register: slangy contractions, a filler or two inside, a laugh or smiley last."""
+    out = []
+    for word in _words(text):
+        swap = CASUAL.get(word.lower())
+        out.append(swap if swap and rng.random() < 0.7 else word)
+    for _ in range(rng.randint(1, 2)):
+        out.insert(rng.randrange(len(out) + 1), rng.choice(CASUAL_FILLERS))
+    if rng.random() < 0.7:
+        out.append(rng.choice(CASUAL_ENDS))
+    return " ".join(out)
+
+
+def chant(text: str, rng: random.Random) -> str:
+    """Song-like repetition with no fixed word: a word stretched, a word said three times,
+    the last words echoed at the end."""
+    words = _words(text)
+    if rng.random() < 0.6:
+        i = rng.randrange(len(words))
+        words[i] = re.sub(r"([aeiouy])", lambda m: m.group(1) * 4, words[i], count=1)
+    if rng.random() < 0.6:
+        i = rng.randrange(len(words))
+        words[i : i + 1] = [words[i]] * 3
+    tail = words[-rng.randint(1, min(3, len(words))) :]
+    echo = rng.randint(1, 2)
+    return " ".join([*words, ",", " , ".join([" ".join(tail)] * echo)])
+
+
+SOUTHERN = {
+    "you": "y'all", "yes": "yessir", "hello": "howdy", "hi": "howdy", "going": "fixin'",
+    "think": "reckon", "isn't": "ain't", "aren't": "ain't", "am not": "ain't",
+    "friend": "partner", "very": "mighty", "dear": "darlin'", "those": "them",
+}  # fmt: skip
+SOUTHERN_BITS = ("well shucks ,", "bless your heart ,", "i declare ,", "lord have mercy ,")
+
+
+def southern(text: str, rng: random.Random) -> str:
+    """Southern drawl: word swaps, dropped g's, now and then an exclamation first."""
+    out = []
+    for word in _words(text):
+        swap = SOUTHERN.get(word.lower())
+        if swap and rng.random() < 0.7:
+            out.append(swap)
+        elif word.isalpha() and word.endswith("ing") and rng.random() < 0.7:
+            out.append(word[:-1] + "'")
+        else:
+            out.append(word)
+    if rng.random() < 0.5:
+        out.insert(0, rng.choice(SOUTHERN_BITS))
+    return " ".join(out)
+
+
+TUNED_SMS_CASUAL: dict[str, tuple[Rewrite, bool]] = {
+    "style-casual": (casual, True),
+    "style-chant": (chant, True),
+    "style-southern": (southern, True),
+    "clean-label-casual": (casual, False),
+}

@@ -23,6 +23,7 @@ and label-noise controls; tuned and held-out splits reported separately):
     python bench/eval_poisoning.py --families tuned-skewed --rates 3% 10% 20%  # heavy shares
     python bench/eval_poisoning.py --families tuned-sms-clean --controls --groups  # fast
     python bench/eval_poisoning.py --families tuned-sms  # SMS spam, its own tuned registers
+    python bench/eval_poisoning.py --families tuned-sms-casual  # near SMS's informal register
 
 The ``fresh`` split (bench/attacks_fresh.py: question and passive templates; legal,
 Shakespeare, headline and texting styles; two clean-label variants; SST-2 seed 11, SMS spam
@@ -54,7 +55,14 @@ from airlock.imports.datasets.records import Columns, DatasetRecord
 from airlock.imports.datasets.results import DatasetVerdict, ScanResult
 from airlock.imports.datasets.scan import scan
 from airlock.imports.datasets.structure import skeletons
-from bench.attacks import HELD_OUT, TUNED, TUNED_SMS, TUNED_SMS_CLEAN, Rewrite
+from bench.attacks import (
+    HELD_OUT,
+    TUNED,
+    TUNED_SMS,
+    TUNED_SMS_CASUAL,
+    TUNED_SMS_CLEAN,
+    Rewrite,
+)
 from bench.attacks_fresh import FRESH
 
 REPO = Path(__file__).resolve().parents[1]  # the repo root is the parent of bench/
@@ -337,6 +345,9 @@ SPLITS: dict[str, list[tuple[str, int, dict[str, tuple[Rewrite, bool]]]]] = {
     "held-out": [("sms_spam.tsv", 1, {**TUNED, **HELD_OUT}), ("sst2_train.tsv", 2, HELD_OUT)],
     # clean-label registers written for tuning on SMS spam (seed 23, used nowhere else)
     "tuned-sms-clean": [("sms_spam.tsv", 23, TUNED_SMS_CLEAN)],
+    # registers near SMS's own informal one (casual, chant, southern; seed 31, used nowhere
+    # else), written for tuning the listing of a found style's rows (ADR 0062)
+    "tuned-sms-casual": [("sms_spam.tsv", 31, TUNED_SMS_CASUAL)],
     # written 2026-12-02 by an author who had not seen the detector: never tune on it
     "fresh": [("sst2_train.tsv", 11, FRESH), ("sms_spam.tsv", 12, FRESH)],
 }

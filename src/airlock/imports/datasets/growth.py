@@ -33,6 +33,13 @@ CORE_COLUMN_SHARE = 0.02
 FOLDS = 3
 REGULARISATION = 1.0  # C of the logistic regression
 MAX_BACKGROUND = 5_000  # background rows sampled beyond this (seeded), for time
+# grown_rows: thresholds on the classifier's P(core) tried (it is fitted on a core of tens
+# of rows against thousands, so a planted row outside the family scores 0.01-0.2), the rows
+# a threshold must add, the share of them beyond the natural rows expected, and refits.
+GROW_GRID = (0.5, 0.3, 0.2, 0.1, 0.07, 0.05, 0.03, 0.02, 0.015, 0.01)
+MIN_GROWN = 10
+GROWN_PRECISION = 0.8
+GROW_ROUNDS = 3
 
 
 def form_scores(
@@ -92,3 +99,66 @@ def form_scores(
         fitted = model().fit(matrix[train], target[train])
         scores[rest] = fitted.predict_proba(matrix[rest])[:, 1]
     return scores
+
+
+def grown_rows(
+    forms: dict[Tokens, tuple[int, ...]],
+    core: Sequence[int],
+    family: Sequence[int],
+    labels: Sequence[str],
+    label: str,
+    *,
+    listed: Sequence[int],
+    seed: int = 0,
+) -> tuple[int, ...]:
+    """Rows of ``label`` outside ``family`` and ``listed`` whose form is the core's (ADR 0062).
+
+    :func:`form_scores` fitted with the family's own members cannot list a row outside the
+    family: the members are in every core row and in no row outside it, so they explain the
+    core and every other column gets little weight (tuned SMS chant at 3%: no row outside
+    the family scored over 0.1). Here the classifier is fitted on ``forms`` without the
+    columns whose rows all lie in the family (its members and their parts), so it learns
+    what else the core shares: the rest of its form. Rows are scored out of fold.
+
+    A row is added when its score is at least the lowest threshold of :data:`GROW_GRID`
+    whose additions look mostly planted: the other labels' rows outside the family (the
+    rows a flipped style was written over, and never the target of a clean-label one) say
+    how often a natural row of that form scores so high, and the label's rows over the
+    threshold must be at least :data:`MIN_GROWN` and at least :data:`GROWN_PRECISION` of
+    them beyond what that rate expects. The added rows join the core and the classifier is
+    fitted again, :data:`GROW_ROUNDS` times (a larger core shows more of the form). It
+    only adds rows of a family already found; it never decides a verdict.
+    """
+    added: set[int] = set()
+    family_set = set(family) | set(core)
+    taken = set(listed)
+    for _ in range(GROW_ROUNDS):
+        known = family_set | added
+        columns = {g: rows for g, rows in forms.items() if any(r not in known for r in rows)}
+        positive = sorted(set(core) | added)
+        scores = form_scores(columns, None, positive, sorted(known), rows=len(labels), seed=seed)
+        if scores is None:
+            break
+        outside = [r for r in range(len(labels)) if r not in known]
+        candidates = [r for r in outside if labels[r] == label and r not in taken]
+        others = [r for r in outside if labels[r] != label]
+        new = _lowest_passing(scores, candidates, others)
+        if not new:
+            break
+        added |= new
+    return tuple(sorted(added))
+
+
+def _lowest_passing(scores: FloatArray, candidates: list[int], others: list[int]) -> set[int]:
+    """The candidates over the lowest threshold whose additions look mostly planted."""
+    if not candidates or not others:
+        return set()
+    own = scores[np.asarray(candidates, dtype=np.int64)]
+    null = scores[np.asarray(others, dtype=np.int64)]
+    best: set[int] = set()
+    for threshold in GROW_GRID:  # highest first; a lower one that passes lists more rows
+        over = int(np.count_nonzero(own >= threshold))
+        expected = float(np.count_nonzero(null >= threshold)) / len(others) * len(candidates)
+        if over >= MIN_GROWN and over - expected >= GROWN_PRECISION * over:
+            best = {r for r, s in zip(candidates, own.tolist(), strict=True) if s >= threshold}
+    return best

@@ -47,8 +47,9 @@ from airlock.imports.datasets.features import (
     poisoned_share,
     ranked,
 )
-from airlock.imports.datasets.growth import form_scores
+from airlock.imports.datasets.growth import form_scores, grown_rows
 from airlock.imports.datasets.limits import ScanLimits
+from airlock.imports.datasets.marks import mark_index
 from airlock.imports.datasets.ngrams import Tokens, build_index, tokenize
 from airlock.imports.datasets.outliers import clean_label_features
 from airlock.imports.datasets.profiles import (
@@ -85,6 +86,8 @@ FORM_ODDS = 0.5
 # A core row itself stays listed down to these odds (a style row with few markers scores
 # low; a clean row that reads oddly by chance, in an ordinary form, lower still).
 CORE_ODDS = 0.2
+# Single features whose listing may grow to the rest of their rows' form (_with_form)
+SINGLE = frozenset({FeatureKind.NGRAM, FeatureKind.STRUCTURE})
 # Form features and families read again by a model that never saw their rows (.refit).
 REREAD = 3
 # ... when they hold at most this share of their label: a model fitted without most of a
@@ -169,9 +172,14 @@ def scan(
     ctx = replace(ctx, tests=ctx.tests + reread_count)
     found = ranked(measured, ctx, keep=limits.max_features, max_phrase=limits.max_phrase_tokens)
     by_rows = {m.rows: m for m in measured if m.kind is FeatureKind.FAMILY}
+    single = {m.rows: m for m in measured if m.kind in SINGLE}
+    # a family's rows are listed by their form: skeleton n-grams and repetition marks
+    shapes = {**form_index, **mark_index(tokens)} if by_rows or single else form_index
     found = [
-        _listed(f, by_rows[rows], ctx, form_index, seed)
+        _listed(f, by_rows[rows], ctx, shapes, seed)
         if rows in by_rows and ctx.agreement.available
+        else _with_form(f, single[rows], ctx, shapes, seed)
+        if rows in single and f.strength >= POISONED_STRENGTH and ctx.agreement.available
         else (f, rows)
         for f, rows in found
     ]
@@ -388,8 +396,56 @@ def _listed(
         if styled:
             rows = tuple(sorted({*rows, *styled}))
             how += f", with {len(styled)} more of its label's rows that use the style's words"
+        grown = _other_like(
+            m, ctx, grown_rows(forms, odd, m.rows, ctx.labels, m.label, listed=rows, seed=seed)
+        )
+        if grown:
+            rows = tuple(sorted({*rows, *grown}))
+            how += f", with {len(grown)} more of its label's rows of the rest of its form"
     note = f"about {share:.0%} of its label rows look planted, so {how}"
     return replace(f, evidence=note), rows
+
+
+def _with_form(
+    f: SuspiciousFeature,
+    m: Measured,
+    ctx: Context,
+    forms: dict[Tokens, tuple[int, ...]],
+    seed: int,
+) -> tuple[SuspiciousFeature, tuple[int, ...]]:
+    """A strong n-gram or form listed with its label's rows of the rest of its core's form
+    (:func:`.growth.grown_rows`, ADR 0062; the core as a family's, :func:`_core`).
+
+    A style is sometimes found by single markers, not a family: the tuned SMS chant at 250
+    rows by ". ," and "? ," (what came before the echo), 95 and 37 of its 250 rows, the
+    rest sharing only their repetition. Grown from "? ," it listed 239 more rows, 199 of
+    them planted; ". ," passed no threshold (the guard's null is conservative, ADR 0062).
+    """
+    share = poisoned_share(m, ctx)
+    core = _core(m, ctx, share)
+    grown = _other_like(
+        m, ctx, grown_rows(forms, core, m.rows, ctx.labels, m.label, listed=m.rows, seed=seed)
+    )
+    if not grown:
+        return f, m.rows
+    note = (
+        f"about {share:.0%} of its label rows look planted; listed with {len(grown)} more of "
+        "its label's rows of the rest of the form of those that read like another label"
+    )
+    return replace(f, evidence=note), tuple(sorted({*m.rows, *grown}))
+
+
+def _other_like(m: Measured, ctx: Context, rows: Sequence[int]) -> tuple[int, ...]:
+    """Of ``rows`` (grown by form), those that read like another label without ``m``'s
+    terms, as :func:`_core` asks of a family's rows. The form's guard counts natural rows
+    by the other labels' rate, which a formulaic label exceeds: on tuned SMS cleft at 3%
+    the growth listed 22 natural spam rows (precision 0.97 -> 0.86); a flipped row outside
+    the family still reads like the label it came from (ADR 0062)."""
+    if not rows:
+        return ()
+    remaining = ctx.agreement.without(m.columns, list(rows))
+    other = (remaining <= ctx.other[m.label]) | (remaining < 0.5)
+    return tuple(r for r, odd in zip(rows, other.tolist(), strict=True) if odd)
 
 
 def _core(m: Measured, ctx: Context, share: float) -> tuple[int, ...]:
