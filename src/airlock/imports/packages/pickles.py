@@ -103,76 +103,81 @@ def scan_pickle(path: str, data: bytes) -> list[PackageFinding]:
     return found
 
 
-_MARK = object()  # a MARK on the modelled stack
 UNRESOLVED = "?.?"  # a STACK_GLOBAL whose module and name are not text the stream spelled
 _TEXT_OPS = {
     "SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE",
     "STRING", "BINSTRING", "SHORT_BINSTRING",  # decoded to str by the Unpickler (ASCII)
 }  # fmt: skip
+_GETS = {"GET", "BINGET", "LONG_BINGET"}
+_PUTS = {"PUT", "BINPUT", "LONG_BINPUT"}
 
 
 def _read_globals(pickletools: Any, data: bytes, seen: list[str]) -> None:
     """Every global the stream would import, into ``seen``, with the stack modelled the way
-    the Unpickler keeps it (texts, the memo, MARKs), so that ``STACK_GLOBAL`` is named by the
-    two items it really takes: a module name fetched from the memo (how every pickler of
-    protocol 4+ writes a module's second class), or texts pushed earlier and uncovered by
-    ``POP``, are not mistaken for the last two texts written. One whose items are not text
-    is :data:`UNRESOLVED`.
+    the Unpickler keeps it (texts, the memo, and MARKs as a stack of stacks), so that
+    ``STACK_GLOBAL`` is named by the two items it really takes: a module name fetched from
+    the memo (how every pickler of protocol 4+ writes a module's second class), or texts
+    pushed earlier and uncovered by ``POP``, are not mistaken for the last two texts
+    written. One whose items are not text is :data:`UNRESOLVED`.
 
     Raises:
         ValueError: the stream takes more from the stack than it put there.
     """
+    effects = _effects(pickletools)
     stack: list[object] = []
+    marked: list[list[object]] = []  # the stacks a MARK set aside, as the Unpickler keeps them
     memo: dict[int, object] = {}
     for count, (op, arg, _) in enumerate(pickletools.genops(io.BytesIO(data)), start=1):
         if count > MAX_OPS:
             return
         name = op.name
-        if name == "MEMOIZE":
-            memo[len(memo)] = _top(stack)
+        if name == "MEMOIZE" or name in _PUTS:
+            memo[len(memo) if name == "MEMOIZE" else arg] = _top(stack)
             continue
-        if name in ("PUT", "BINPUT", "LONG_BINPUT"):
-            memo[arg] = _top(stack)
+        if name == "MARK":
+            marked.append(stack)
+            stack = []
             continue
-        taken = _take(stack, op.stack_before, pickletools.markobject)
-        if name in ("GET", "BINGET", "LONG_BINGET"):
+        to_mark, fixed, pushed = effects[name]
+        if to_mark:
+            if not marked:
+                raise ValueError("the pickle takes items down to a MARK it never set")
+            stack = marked.pop()
+        if fixed > len(stack):
+            raise ValueError("the pickle takes more from the stack than it put there")
+        taken = stack[len(stack) - fixed :]
+        del stack[len(stack) - fixed :]
+        if name in _GETS:
             stack.append(memo.get(arg))
         elif name in _TEXT_OPS and isinstance(arg, str):
             stack.append(arg)
-        elif name == "MARK":
-            stack.append(_MARK)
         elif name == "STACK_GLOBAL":
-            module, attr = taken[-2:]
+            module, attr = taken
             both = isinstance(module, str) and isinstance(attr, str)
             seen.append(f"{module}.{attr}" if both else UNRESOLVED)
             stack.append(None)
         else:
             if name in ("GLOBAL", "INST") and isinstance(arg, str):
                 seen.append(arg.replace(" ", "."))
-            stack.extend([None] * len(op.stack_after))
+            stack.extend([None] * pushed)
+
+
+_EFFECTS: dict[str, tuple[bool, int, int]] = {}
+
+
+def _effects(pickletools: Any) -> dict[str, tuple[bool, int, int]]:
+    """Per opcode: whether it takes items down to a MARK, how many fixed items it takes
+    (under the MARK's, if any) and how many it pushes (``pickletools``' stack notation)."""
+    if not _EFFECTS:
+        for op in pickletools.opcodes:
+            before = op.stack_before
+            to_mark = pickletools.markobject in before
+            fixed = before.index(pickletools.markobject) if to_mark else len(before)
+            _EFFECTS[op.name] = (to_mark, fixed, len(op.stack_after))
+    return _EFFECTS
 
 
 def _top(stack: list[object]) -> object:
     if not stack:
         raise ValueError("the pickle memoizes from an empty stack")
     return stack[-1]
-
-
-def _take(stack: list[object], before: list[Any], mark: Any) -> list[object]:
-    """What an opcode consumes (``before``: fixed items, or items down to a MARK and the
-    fixed ones under it), taken off ``stack``, oldest first."""
-    taken: list[object] = []
-    fixed = len(before)
-    if mark in before:
-        fixed = before.index(mark)
-        if _MARK not in stack:
-            raise ValueError("the pickle takes items down to a MARK it never set")
-        at = len(stack) - 1 - stack[::-1].index(_MARK)
-        taken = stack[at + 1 :]
-        del stack[at:]
-    if fixed > len(stack):
-        raise ValueError("the pickle takes more from the stack than it put there")
-    if fixed:
-        taken = stack[-fixed:] + taken
-        del stack[-fixed:]
-    return taken
