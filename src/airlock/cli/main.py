@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -130,7 +131,15 @@ def run(  # noqa: PLR0911 -- one return per row of the exit-code table
 
 
 def main() -> None:
-    sys.exit(run())
+    code = run()
+    # The command is done: what is left is the interpreter's finalisation, whose collector
+    # walks every object the process made (every module's functions and classes, a vetted
+    # package's trees) only to find no garbage worth a walk in a process about to end:
+    # 15-25 ms of a 0.1-0.2 s `airlock package vet` (issue 16). Frozen objects are skipped
+    # by those walks; everything else about the exit is as before (atexit handlers, flushed
+    # streams, the exit code).
+    gc.freeze()
+    sys.exit(code)
 
 
 if __name__ == "__main__":
