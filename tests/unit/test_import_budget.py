@@ -86,9 +86,17 @@ def imported_by_command(argv: Iterable[str], env: dict[str, str]) -> tuple[str, 
 
 
 def test_importing_the_cli_loads_nothing_heavy() -> None:
-    loaded = imported_by("import airlock.cli.main")
+    loaded = imported_by("import airlock.cli.root")
     assert "click" in loaded  # the probe sees imports at all
     assert not loaded & NOT_FOR_VERSION, sorted(loaded & NOT_FOR_VERSION)
+
+
+def test_the_entry_point_loads_no_click() -> None:
+    # Issue 16: `airlock package vet FILE` runs without click; the entry point that decides
+    # so may not import it first.
+    loaded = imported_by("import airlock.cli.main")
+    assert "airlock" in loaded  # the probe sees imports at all
+    assert "click" not in loaded
 
 
 def test_cli_main_imports_command_modules_only_when_used() -> None:
@@ -157,7 +165,8 @@ def test_gateway_starts_without_the_data_stack_or_migrations(home: Path) -> None
 def test_vetting_a_wheel_opens_no_home_and_imports_only_what_vetting_needs(tmp_path: Path) -> None:
     # Issue 16: `airlock package vet FILE` as a whole process in <= 0.2 s. It needs no
     # settings, store or facade, no request types, and (for a plain wheel) no TOML or INI
-    # parser, no attestation code and not importlib.resources (tempfile, shutil, random).
+    # parser, no attestation code and not importlib.resources (tempfile, shutil, random);
+    # nor click and the command modules (the plain form runs without them).
     from scripts.make_test_packages import wheel  # noqa: PLC0415 -- only this test builds one
 
     path = tmp_path / "tidy-1.0-py3-none-any.whl"
@@ -190,6 +199,10 @@ def test_vetting_a_wheel_opens_no_home_and_imports_only_what_vetting_needs(tmp_p
         "tomllib",
         "configparser",
         "sqlite3",
+        "click",
+        "airlock.cli.root",
+        "airlock.cli.context",
+        "airlock.cli.packages",
     }
     assert not modules & not_needed, sorted(modules & not_needed)
     assert not {m.split(".")[0] for m in modules} & NOT_FOR_VERSION

@@ -1,19 +1,28 @@
-"""The `airlock` command: wires the command groups and owns the error-to-exit-code table."""
+"""The `airlock` command: the entry point, the command table and the error-to-exit-code table.
+
+The click group that parses everything else lives in :mod:`airlock.cli.root`. The plain
+form ``airlock package vet [--json] FILE...``, started once per file by scripts and CI, runs
+without it: importing click and the command modules was ~10 ms of a ~0.1 s process (issue
+16). It calls the same body as the click command (:func:`airlock.cli.package_vet.vet_files`)
+and handles what can escape it as click's ``main`` and :func:`run` do, so it prints the same
+bytes and exits with the same code; any other form (an option, ``--help``, shell completion)
+goes through click.
+"""
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING, TextIO, cast
 
-import click
-
-from airlock import __version__
-from airlock.cli.context import CliContext
-from airlock.cli.lazy import LazyGroup
+from airlock.cli.echo import echo
 from airlock.errors import AirlockError, ExitCode
+
+if TYPE_CHECKING:
+    import click
 
 # Each command group is imported only when it runs (or for `--help`): a command pays only
 # for its own dependencies (issue 13). A new command group adds one line here.
@@ -50,84 +59,85 @@ COMMANDS = {
 }
 
 
-@click.group(
-    cls=LazyGroup,
-    lazy_commands=COMMANDS,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-@click.version_option(__version__, prog_name="airlock")
-@click.option(
-    "--home",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Airlock home folder (default: $AIRLOCK_HOME or ~/.airlock).",
-)
-@click.option(
-    "--token-file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Your API token, in a file only you can read (default: $AIRLOCK_TOKEN).",
-)
-@click.option(
-    "--break-glass",
-    "break_glass",
-    metavar="REASON",
-    default=None,
-    help="Recovery without a credential: act as the local operator (recorded with your OS "
-    "user); every export is locked until a second admin runs `airlock break-glass confirm`.",
-)
-@click.pass_context
-def cli(
-    ctx: click.Context, home: Path | None, token_file: Path | None, break_glass: str | None
-) -> None:
-    """Airlock guards the boundary of the weight enclave: what leaves, what enters, who
-    approved it, and a tamper-evident record of every decision."""
-    ctx.obj.home_override = home
-    ctx.obj.token_file = token_file
-    ctx.obj.break_glass_reason = break_glass
+def __getattr__(name: str) -> click.Group:
+    """``cli``, the click group (:mod:`airlock.cli.root`), imported when first asked for."""
+    if name == "cli":
+        from airlock.cli.root import cli
+
+        return cli
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def run(  # noqa: PLR0911 -- one return per row of the exit-code table
-    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
-) -> int:
+def plain_vet(args: Sequence[str]) -> tuple[list[str], bool] | None:
+    """``(targets, as_json)`` when ``args`` are ``package vet [--json] TARGET...`` with no
+    other option (no argument starting with ``-``), else None: click parses them."""
+    if list(args[:2]) != ["package", "vet"] or "_AIRLOCK_COMPLETE" in os.environ:
+        return None  # (click's shell completion answers when that variable is set)
+    targets = [a for a in args[2:] if a != "--json"]
+    if not targets or any(a.startswith("-") for a in targets):
+        return None
+    return targets, len(targets) < len(args) - 2
+
+
+def run(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     """Run the CLI and return its exit code; errors become one line on stderr."""
-    context = CliContext(environ=dict(os.environ if environ is None else environ))
+    environ = dict(os.environ if environ is None else environ)
+    plain = plain_vet(sys.argv[1:] if argv is None else argv)
     try:
-        result = cli.main(
-            args=list(argv) if argv is not None else None,
-            obj=context,
-            prog_name="airlock",
-            standalone_mode=False,
-        )
-        return int(result) if isinstance(result, int) else ExitCode.OK
+        if plain is not None:
+            return _vet_plain(*plain)
+        from airlock.cli.root import run_click
+
+        return run_click(argv, environ)
     except AirlockError as e:
-        click.echo(f"airlock: {e.message}", err=True)
+        echo(f"airlock: {e.message}", err=True)
         return e.exit_code
-    except click.exceptions.Exit as e:
-        return e.exit_code
-    except click.UsageError as e:
-        e.show()
-        return ExitCode.BAD_INPUT
-    except click.ClickException as e:
-        e.show()
-        return ExitCode.BAD_INPUT
-    except click.Abort:
-        click.echo("airlock: aborted", err=True)
-        return ExitCode.INTERNAL
     except KeyboardInterrupt:
-        click.echo("airlock: interrupted", err=True)
+        echo("airlock: interrupted", err=True)
         return ExitCode.INTERNAL
     except Exception as e:
-        if context.environ.get("AIRLOCK_DEBUG"):
+        if environ.get("AIRLOCK_DEBUG"):
             raise
-        click.echo(
+        echo(
             f"airlock: internal error ({type(e).__name__}: {e}); rerun with "
             "AIRLOCK_DEBUG=1 for a traceback and report it",
             err=True,
         )
         return ExitCode.INTERNAL
-    finally:
-        context.close()
+
+
+def _vet_plain(targets: list[str], as_json: bool) -> int:
+    """`airlock package vet [--json] TARGET...` without click. What escapes the command is
+    handled as ``click.Command.main(standalone_mode=False)`` and ``run_click`` handle it: an
+    interrupt or an end of input is a blank line and "aborted", a closed output pipe exit
+    code 1 with nothing more written (click's wrapper around the streams)."""
+    try:
+        from airlock.cli.package_vet import vet_files
+
+        return vet_files(
+            targets,
+            index_url=None,
+            feeds=(),
+            lock=None,
+            attestations=(),
+            publishers=(),
+            as_json=as_json,
+            echo=echo,
+        )
+    except (EOFError, KeyboardInterrupt):
+        import click
+
+        click.echo(file=sys.stderr)
+        echo("airlock: aborted", err=True)
+        return ExitCode.INTERNAL
+    except OSError as e:
+        if e.errno != errno.EPIPE:
+            raise
+        from click.utils import _PacifyFlushWrapper
+
+        sys.stdout = cast("TextIO", _PacifyFlushWrapper(sys.stdout))
+        sys.stderr = cast("TextIO", _PacifyFlushWrapper(sys.stderr))
+        sys.exit(1)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from airlock.cli.context import CliContext, pass_cli
+from airlock.cli.package_vet import ATTESTATION_SUFFIXES
 from airlock.errors import InvalidInput, SourceError
 from airlock.render.table import render_table
 
@@ -21,9 +22,7 @@ if TYPE_CHECKING:
     from airlock.imports.packages.provenance import Publisher
     from airlock.imports.packages.vet import VetReport
 
-# What a saved attestation is called beside its distribution: PyPI's provenance object, the
-# file gh-action-pypi-publish writes, and a bare attestation.
-SUFFIXES = (".provenance", ".publish.attestation", ".attestation")
+SUFFIXES = ATTESTATION_SUFFIXES
 
 
 def parse_pins(values: Sequence[str]) -> dict[str, Publisher]:
