@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import NamedTuple, TypeGuard
 
-from airlock.imports.packages import reach
+from airlock.imports.packages import reach, signin
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.fold import (
     DECODERS,
@@ -597,7 +597,10 @@ class Interpreter:
                 self.bind(element, Val(const=const, labels=value.labels), env)
         elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
             old = env.get(target.value.id, UNKNOWN)
-            env[target.value.id] = Val(ref=old.ref, labels=old.labels | value.labels)
+            labels = value.labels
+            if _auth_header(target.slice):  # ``headers['Authorization'] = 'Bearer ' + tok``
+                labels = signin.signed(labels, value.shape)
+            env[target.value.id] = Val(ref=old.ref, labels=old.labels | labels)
         elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
             owner = env.get(target.value.id, UNKNOWN).ref
             if owner.endswith("()") and owner[:-2] in self.classes and len(self.attrs) < 256:
@@ -679,7 +682,10 @@ class Interpreter:
             known = all(c is not None for c in consts) and len(node.elts) <= MAX_ITEMS
             return Val(const=consts if known else None, labels=labels)
         if isinstance(node, ast.Dict):
-            parts = [self.expr(v, env, when) for v in node.values]
+            parts = [
+                _header(key, self.expr(v, env, when))
+                for key, v in zip(node.keys, node.values, strict=True)
+            ]
             for key in node.keys:
                 if key is not None:
                     self.expr(key, env, when)
@@ -1023,6 +1029,7 @@ class Interpreter:
         if kind == "process" and _silent(kwargs, env):
             marks |= {SILENT}
         if kind:
+            marks = signin.settle(kind, text, marks)  # a client signing in (ADR 0067)
             direct = self.depth == 0
             self.trace.events.append(Event(kind, ref, node.lineno, when, text, marks, direct))
             if unmatched:
@@ -1036,7 +1043,8 @@ class Interpreter:
             name = c[0] if c and isinstance(c[0], str) else UNNAMED_LIBRARY
             return Val(ref=_library(name), labels=labels)
         if kind == "network":
-            labels |= {REMOTE}
+            # What comes back is the service's answer, not the credential it was sent.
+            labels = (labels - signin.marks(labels)) | {REMOTE}
             if METADATA_HOSTS.search(text):
                 labels |= {SECRET}  # cloud credentials come back from the metadata service
         if ref == "open" and c and isinstance(c[0], str) and secret_path(c[0]):
@@ -1816,6 +1824,8 @@ def _call_shape(ref: str, args: list[Val]) -> str:
         return site
     if ref in ("os.getenv", "os.environ.get") and isinstance(args[0].const, str):
         return f"${args[0].const}"
+    if ref in REQUESTS:  # ``urlopen(Request(url, headers=h))`` goes to ``url`` (ADR 0067)
+        return _shape(args[0])
     if ref in ("os.path.expanduser", "os.path.expandvars", "os.path.abspath", "pathlib.Path"):
         return _shape(args[0]) if isinstance(args[0].const, str) or args[0].shape else ""
     if ref == "os.path.join" and all(isinstance(a.const, str) or a.shape for a in args):
@@ -1841,6 +1851,22 @@ def _item(container: str | bytes | list[object] | dict[object, object], key: obj
         return container[key]  # type: ignore[index,call-overload]
     except (IndexError, KeyError, TypeError):
         return None
+
+
+def _auth_header(key: ast.expr | None) -> bool:
+    """A written-out authentication header's name (:data:`signin.AUTH_HEADERS`)."""
+    return (
+        isinstance(key, ast.Constant)
+        and isinstance(key.value, str)
+        and key.value.lower() in signin.AUTH_HEADERS
+    )
+
+
+def _header(key: ast.expr | None, value: Val) -> Val:
+    """A dict literal's value, marked as a credential signing in under an auth header."""
+    if _auth_header(key) and value.labels:
+        return Val(labels=signin.signed(value.labels, value.shape))
+    return value
 
 
 def _lambda_method(item: ast.stmt) -> TypeGuard[ast.Assign]:
@@ -1893,6 +1919,7 @@ IMPLICIT: dict[str, tuple[str, ...]] = {
     "tuple": ("__iter__",), "sorted": ("__iter__",), "print": ("__str__", "__repr__"),
 }  # fmt: skip
 PROPERTIES = ("property", "cached_property")
+REQUESTS = frozenset({"urllib.request.Request", "urllib2.Request", "requests.Request"})
 # Module-level functions the language calls on the module (PEP 562) with no call written.
 MODULE_HOOKS = frozenset({"__getattr__"})
 # What making an Enum's members calls, and the names its classes are imported under.
