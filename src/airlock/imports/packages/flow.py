@@ -536,6 +536,9 @@ class Interpreter:
             return
         if decorator.func is not None:
             self.apply(decorator.func, [target], env, when)
+        elif decorator.ref in self.classes:  # ``@K``: ``K(f)`` runs K's ``__init__`` (ADR 0067)
+            made = Val(ref=f"{decorator.ref}()")
+            self.method(decorator.ref, "__init__", [made, target], env, when)
         elif decorator.ref in CALLBACKS:
             self.run_hook(target, env, when)
 
@@ -1339,6 +1342,9 @@ class Interpreter:
         """``builtins.open = f`` or ``__builtins__['__import__'] = f`` on install or import:
         ``f`` now runs in place of the builtin (issue 16: monkey-patched builtins).
         A library's function replaced by a local one runs too (:meth:`replaces`)."""
+        if isinstance(target, ast.Attribute) and target.attr == "__class__":
+            self.swapped(value, env, when)  # ``sys.modules[__name__].__class__ = M``
+            return
         if not isinstance(target.value, ast.Name):
             # ``requests.Session.send = send``: a class of a library (ADR 0067)
             if isinstance(target, ast.Attribute) and (value.func or "()." in value.ref):
@@ -1362,6 +1368,14 @@ class Interpreter:
         if not isinstance(name, str) or name not in PATCHED_BUILTINS:
             return
         self.import_hook(value, target.lineno, f"builtin {name} replaced", str(name), env, when)
+
+    def swapped(self, value: Val, env: dict[str, Val], when: When) -> None:
+        """``obj.__class__ = M`` of local class ``M`` (a module made lazy): every attribute
+        read or written on the object now runs M's access methods (ADR 0067)."""
+        if value.ref in self.classes:
+            made = Val(ref=f"{value.ref}()")
+            for name in SWAPPED_HOOKS:
+                self.method(value.ref, name, [made, UNKNOWN, UNKNOWN], env, when)
 
     def replaces(self, owner: str, value: Val) -> bool:
         """Whether ``owner.attr = value`` puts a function of this module in place of a
@@ -1922,6 +1936,8 @@ PROPERTIES = ("property", "cached_property")
 REQUESTS = frozenset({"urllib.request.Request", "urllib2.Request", "requests.Request"})
 # Module-level functions the language calls on the module (PEP 562) with no call written.
 MODULE_HOOKS = frozenset({"__getattr__"})
+# What reading or writing an attribute of an object calls, once its class is swapped.
+SWAPPED_HOOKS = ("__getattr__", "__getattribute__", "__setattr__", "__dir__")
 # What making an Enum's members calls, and the names its classes are imported under.
 ENUM_HOOKS = ("__new__", "__init__", "_generate_next_value_")
 ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})

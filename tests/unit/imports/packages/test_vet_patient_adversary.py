@@ -125,6 +125,21 @@ EVASIONS: dict[str, dict[str, str]] = {
     "type-built-init": _init(
         "import os\nK = type('K', (), {'__init__': lambda self: os.system('id')})\nK()\n"
     ),
+    # The module object's class swapped for one whose attribute access runs code.
+    "module-class-swapped": _init(
+        "import os, sys, types\n\n\nclass M(types.ModuleType):\n"
+        f"    def __getattr__(self, name):\n        {RUN}\n\n\n"
+        "sys.modules[__name__].__class__ = M\n"
+    ),
+    "executor-submit-without-arguments": _init(
+        "import os\nfrom concurrent.futures import ThreadPoolExecutor\n\n\n"
+        f"def f():\n    {RUN}\n\n\nThreadPoolExecutor().submit(f)\n"
+    ),
+    "operator-call": _init(f"import os, operator\n\n\ndef f():\n    {RUN}\n\n\noperator.call(f)\n"),
+    "class-as-decorator": _init(
+        f"import os\n\n\nclass K:\n    def __init__(self, fn):\n        {RUN}\n\n\n"
+        "@K\ndef g():\n    pass\n"
+    ),
 }
 
 
@@ -180,6 +195,20 @@ NEAR_MISSES: dict[str, dict[str, str]] = {
     "class-body-lambda-repr": _init(
         "class K:\n    __repr__ = lambda self: 'K()'\n    __init__ = lambda self: None\n\n\n"
         "X = repr(K())\n"
+    ),
+    "lazy-module-class": _init(
+        "import importlib, sys, types\n\n\nclass Lazy(types.ModuleType):\n"
+        "    def __getattr__(self, name):\n"
+        "        return importlib.import_module('.' + name, self.__name__)\n\n\n"
+        "sys.modules[__name__].__class__ = Lazy\n"
+    ),
+    "class-decorator-registering": _init(
+        "REGISTRY = {}\n\n\nclass register:\n    def __init__(self, fn):\n"
+        "        REGISTRY[fn.__name__] = fn\n\n\n@register\ndef g():\n    pass\n"
+    ),
+    "executor-submit-of-a-computation": _init(
+        "from concurrent.futures import ThreadPoolExecutor\n\n\n"
+        "def f():\n    return sum(range(10))\n\n\nN = ThreadPoolExecutor().submit(f)\n"
     ),
 }
 
