@@ -1396,9 +1396,14 @@ class Interpreter:
         library's (``getpass.getpass = steal``, ``requests.Session.send = send``): every
         caller of the library's function, in any module, now runs this one, with nobody
         calling it by name. Not the builtins (:meth:`patched` judges those as import hooks),
-        this archive's own modules and classes, or an instance's attribute."""
+        this archive's own modules and classes, or an instance's attribute; and only when
+        written at module level: inside a function run on import the class is most often a
+        parameter (numpy.distutils' ``replace_method(klass, name, func)`` puts its own
+        ``spawn`` over distutils'), and a parameter's value is read as unknown everywhere
+        else in this pass (ADR 0063's amendment)."""
         return (
-            (value.func is not None or "()." in value.ref)
+            self.depth == 0
+            and (value.func is not None or "()." in value.ref)
             and bool(owner)
             and not owner.startswith(".")
             and not owner.endswith("()")

@@ -206,6 +206,15 @@ NEAR_MISSES: dict[str, dict[str, str]] = {
         "class K:\n    __repr__ = lambda self: 'K()'\n    __init__ = lambda self: None\n\n\n"
         "X = repr(K())\n"
     ),
+    # numpy.distutils' way: a helper puts the package's own methods over distutils' (its
+    # ``spawn`` starts the command the compiler is given).
+    "build-tool-methods-replaced-by-a-helper": _init(
+        "import subprocess\nfrom distutils.ccompiler import CCompiler\n\n\n"
+        "def replace_method(klass, method_name, func):\n"
+        "    setattr(klass, method_name, lambda self, *a, **kw: func(self, *a, **kw))\n\n\n"
+        "def spawn(self, cmd, display=None):\n    subprocess.check_output(['cc', '-c'] + cmd)\n\n\n"
+        "replace_method(CCompiler, 'spawn', spawn)\n"
+    ),
     "lazy-module-class": _init(
         "import importlib, sys, types\n\n\nclass Lazy(types.ModuleType):\n"
         "    def __getattr__(self, name):\n"
