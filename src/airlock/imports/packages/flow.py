@@ -1351,14 +1351,14 @@ class Interpreter:
                 owner = self.expr(target.value, env, when).ref
                 if isinstance(target, ast.Subscript):
                     owner = owner.removesuffix(".__dict__") if owner.endswith("__dict__") else ""
-                if self.replaces(owner, value):
+                if self.replaces(owner, value, target.value, env):
                     self.run_hook(value, env, when)
             return  # ``builtins`` or ``__builtins__`` (or a name bound to them)
         owner = self.expr(target.value, env, when).ref
         if isinstance(target, ast.Attribute) and f"{owner}.{target.attr}" in HOOK_ATTRS:
             self.run_hook(value, env, when)  # ``sys.excepthook = report``
             return
-        if isinstance(target, ast.Attribute) and self.replaces(owner, value):
+        if isinstance(target, ast.Attribute) and self.replaces(owner, value, target.value, env):
             self.run_hook(value, env, when)  # ``getpass.getpass = steal`` (ADR 0067)
             return
         if owner not in BUILTIN_MODULES:
@@ -1380,8 +1380,21 @@ class Interpreter:
         if args[0].ref in BUILTIN_MODULES and str(name) in PATCHED_BUILTINS:
             what = f"builtin {name} replaced"
             self.import_hook(args[2], node.lineno, what, str(name), env, when)
-        elif name is not None and self.replaces(args[0].ref, args[2]):
+        elif name is not None and self.replaces(args[0].ref, args[2], node.args[0], env):
             self.run_hook(args[2], env, when)
+
+    def global_name(self, node: ast.expr, env: dict[str, Val]) -> bool:
+        """Whether ``node`` (``getpass``, ``requests.Session``, ``vars(os)``) starts with a
+        name that still holds what the module bound to it."""
+        for _ in range(8):
+            if isinstance(node, (ast.Attribute, ast.Subscript)):
+                node = node.value
+            elif isinstance(node, ast.Call) and node.args:
+                node = node.args[0]
+            else:
+                break
+        top = self.globals or {}
+        return isinstance(node, ast.Name) and node.id in top and env.get(node.id) is top[node.id]
 
     def swapped(self, value: Val, env: dict[str, Val], when: When) -> None:
         """``obj.__class__ = M`` of local class ``M`` (a module made lazy): every attribute
@@ -1391,18 +1404,18 @@ class Interpreter:
             for name in SWAPPED_HOOKS:
                 self.method(value.ref, name, [made, UNKNOWN, UNKNOWN], env, when)
 
-    def replaces(self, owner: str, value: Val) -> bool:
+    def replaces(self, owner: str, value: Val, base: ast.expr, env: dict[str, Val]) -> bool:
         """Whether ``owner.attr = value`` puts a function of this module in place of a
         library's (``getpass.getpass = steal``, ``requests.Session.send = send``): every
         caller of the library's function, in any module, now runs this one, with nobody
         calling it by name. Not the builtins (:meth:`patched` judges those as import hooks),
         this archive's own modules and classes, or an instance's attribute; and only when
-        written at module level: inside a function run on import the class is most often a
-        parameter (numpy.distutils' ``replace_method(klass, name, func)`` puts its own
-        ``spawn`` over distutils'), and a parameter's value is read as unknown everywhere
-        else in this pass (ADR 0063's amendment)."""
+        ``base`` (what is written to) is a module-level name, not a function's parameter:
+        numpy.distutils' ``replace_method(klass, name, func)`` puts its own ``spawn`` over
+        distutils' through one, and a parameter's value is read as unknown everywhere else
+        in this pass (ADR 0063's amendment)."""
         return (
-            self.depth == 0
+            (self.depth == 0 or self.global_name(base, env))
             and (value.func is not None or "()." in value.ref)
             and bool(owner)
             and not owner.startswith(".")

