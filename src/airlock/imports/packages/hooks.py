@@ -21,16 +21,12 @@ cross-file pass of ADR 0029 starts from ``setup.py`` and ``__init__.py`` only).
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterable
 
-from airlock.imports.packages.analysis import parsed, setup_imports
 from airlock.imports.packages.archive import Member
-from airlock.imports.packages.astwalk import walk
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.rules import PackageFinding, Severity
-from airlock.imports.packages.runfile import dotted as dotted_name
 from airlock.imports.packages.typosquat import normalise
 
 STARTUP_MODULES = ("sitecustomize.py", "usercustomize.py")
@@ -101,74 +97,6 @@ def hook_modules(members: list[Member], *, sdist: bool) -> dict[str, str]:
                 found[path] = "install command in setup.cfg"
     present = {m.name for m in members}
     return {path: why for path, why in found.items() if path in present}
-
-
-MAX_HELPERS = 32
-
-
-def helper_imports(
-    members: list[Member], starts: set[str], setup_tree: ast.Module | None, *, sdist: bool
-) -> set[str]:
-    """Modules that install-time modules (``starts``: ``setup.py`` and its helpers, in-tree
-    backends and install commands) import from the folders the build puts on
-    ``sys.path`` (ADR 0057): the sdist's root, ``backend-path`` and folders ``setup.py``
-    inserts (``sys.path.insert(0, 'tools')``). Their module level runs on install too
-    (``backend.py`` doing ``import impl`` from its own folder was read as a script).
-
-    Modules only (``name.py``): a package ``setup.py`` imports for its version stays a
-    package. Bounded: at most :data:`MAX_HELPERS` modules, each parsed once."""
-    if not sdist or not starts:
-        return set()
-    root = members[0].name.split("/", 1)[0] if members else ""
-    folders = {"", *_backend_folders(members), *_inserted_folders(setup_tree)}
-    by_name = {m.name: m for m in members if m.data is not None}
-    found: set[str] = set()
-    todo = sorted(starts)
-    while todo and len(found) < MAX_HELPERS:
-        module = by_name.get(todo.pop())
-        if module is None or module.data is None:
-            continue
-        source = module.data.decode("utf-8", "replace")
-        for name in sorted(setup_imports(source, parsed(source))):
-            for folder in folders:
-                path = "/".join(p for p in (root, folder, f"{name}.py") if p)
-                if path in by_name and path not in starts and path not in found:
-                    found.add(path)
-                    todo.append(path)
-    return found
-
-
-def _backend_folders(members: list[Member]) -> list[str]:
-    pyproject = _root(members, "pyproject.toml", sdist=True)
-    if pyproject is None or pyproject.data is None:
-        return []
-    import tomllib  # noqa: PLC0415 -- see hook_modules
-
-    try:
-        config = tomllib.loads(pyproject.data.decode("utf-8", "replace"))
-    except (tomllib.TOMLDecodeError, ValueError):
-        return []
-    folders = config.get("build-system", {}).get("backend-path")
-    if not isinstance(folders, list):
-        return []
-    return [str(f).strip("/").removeprefix("./").removeprefix(".") for f in folders[:4]]
-
-
-def _inserted_folders(tree: ast.Module | None) -> list[str]:
-    """Folders ``setup.py`` adds to ``sys.path`` by a constant or the last constant part of
-    ``os.path.join`` (``os.path.join(here, 'tools')``)."""
-    out: list[str] = []
-    for node in walk(tree) if tree is not None else []:
-        if not isinstance(node, ast.Call) or not node.args:
-            continue
-        if dotted_name(node.func) not in ("sys.path.insert", "sys.path.append"):
-            continue
-        arg = node.args[-1]
-        if isinstance(arg, ast.Call) and dotted_name(arg.func).endswith("path.join") and arg.args:
-            arg = arg.args[-1]
-        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-            out.append(arg.value.strip("/").removeprefix("./"))
-    return out[:8]
 
 
 def _cfg_cmdclass(text: str) -> list[str]:

@@ -31,15 +31,6 @@ from airlock.imports.packages.astwalk import children, walk
 # (a digit before it is a syntax error: ``1exec``). The loaders are ADR 0034's.
 WORDS = ("exec", "run_path", "spec_from_file_location", "load_source", "FileLoader")
 LOADER_WORDS = ("execfile", "run_path", "spec_from_file_location", "load_source", "FileLoader")
-# ``subprocess.check_call([sys.executable, 'tools/gen.py'])``: a file run by the interpreter
-# (ADR 0057). "sys.executable" passes ``exec``'s substring test of WORDS; it marks a text for
-# parsing only beside a string ending in ``.py`` (a bare ``[sys.executable]`` is common).
-INTERPRETER = "sys.executable"
-PY_STRING = re.compile(r"""\.pyw?['"]""")
-STARTERS = {
-    "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.run",
-    "subprocess.Popen", "check_call", "check_output", "Popen",
-}  # fmt: skip
 # ``exec`` as a whole name, written to start with its literal so the regex engine skips ahead
 # in C (the lookbehind then checks the character before it): the same matches as
 # ``(?<!\w)exec(?!\w)``; with LOADER_WORDS as substring tests, the same answer as one
@@ -374,11 +365,7 @@ def run_files(
 
 def _marked(source: str) -> bool:
     """Whether ``source`` names a loader or ``exec`` as a whole name."""
-    return (
-        any(word in source for word in LOADER_WORDS)
-        or EXEC_NAME.search(source) is not None
-        or (INTERPRETER in source and PY_STRING.search(source) is not None)
-    )
+    return any(word in source for word in LOADER_WORDS) or EXEC_NAME.search(source) is not None
 
 
 def _run_files(source: str, tree: ast.Module | None, *, top_only: bool) -> list[RunFile]:
@@ -468,8 +455,6 @@ def _run_call(node: ast.Call, folder: _Folder, opened: dict[str, ast.expr]) -> R
         path = folder.path(node.args[0])
         how = "execfile" if ref == "execfile" else "runpy.run_path"
         return RunFile(path, node.lineno, how) if path is not None else None
-    if ref in STARTERS and node.args:
-        return _interpreted(node, folder)
     if ref not in ("exec", "builtins.exec") or not node.args:
         return None
     code = node.args[0]
@@ -482,24 +467,6 @@ def _run_call(node: ast.Call, folder: _Folder, opened: dict[str, ast.expr]) -> R
         code = code.args[0]
     path = folder.read_of(code, opened)
     return RunFile(path, node.lineno, "exec") if path is not None else None
-
-
-def _interpreted(node: ast.Call, folder: _Folder) -> RunFile | None:
-    """``[sys.executable, '-u', 'tools/gen.py', ...]`` started as a process: the script the
-    interpreter runs (its options skipped), when its path folds."""
-    command = node.args[0]
-    if not isinstance(command, (ast.List, ast.Tuple)) or len(command.elts) < 2:
-        return None
-    if dotted(command.elts[0]) != INTERPRETER:
-        return None
-    for part in command.elts[1:4]:
-        if isinstance(part, ast.Constant) and str(part.value).startswith("-"):
-            continue  # ``-u``; ``-m``/``-c`` run no file, and their value is no path
-        path = folder.path(part)
-        if path is not None and path.endswith((".py", ".pyw")):
-            return RunFile(path, node.lineno, "the interpreter")
-        return None
-    return None
 
 
 def resolve_listed(target: str, runner: str, members: frozenset[str]) -> list[str]:

@@ -30,7 +30,7 @@ from airlock.imports.packages.analysis import (
 )
 from airlock.imports.packages.archive import Member, read_members
 from airlock.imports.packages.depends import bad_dependencies, declared_names, dependency_findings
-from airlock.imports.packages.hooks import command_file, helper_imports, hook_findings, hook_modules
+from airlock.imports.packages.hooks import command_file, hook_findings, hook_modules
 from airlock.imports.packages.imposture import impostor_of
 from airlock.imports.packages.lazyre import AtLineStart, LazyPattern
 from airlock.imports.packages.local import (
@@ -261,9 +261,6 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     setup, setup_tree, helpers = _install_helpers(members)
     sdist = _is_sdist(filename)
     helpers |= set(hook_modules(members, sdist=sdist))
-    helpers |= helper_imports(
-        members, helpers | ({setup} if setup else set()), setup_tree, sdist=sdist
-    )
     shipped = shipped_modules(members)
     digests: dict[str, bytes] = {}
     scripts, inert = _scripts(filename, members, helpers)
