@@ -27,15 +27,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import NamedTuple
+from typing import NamedTuple, TypeGuard
 
-from airlock.imports.packages import reach
+from airlock.imports.packages import reach, signin
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.fold import (
     DECODERS,
     DECOMPRESSORS,
     MAX_FOLD,
     MAX_ITEMS,
+    MAX_RANGE,
     WIDE_FORMAT,
     fold_call,
     intop,
@@ -221,6 +222,9 @@ class Interpreter:
         self.lines: dict[str, list[bytes]] = {}  # their modules' lines (:meth:`acts_abroad`)
         # The module's own names: a function declaring ``global x`` binds x there (ADR 0041).
         self.globals: dict[str, Val] | None = None
+        # Names imported from the archive's other modules read as the constants those bind
+        # (:meth:`joined`), only while an ``exec`` argument is read again.
+        self.resolving = False
         self.tables: dict[str, dict[object, Val]] = {}  # dispatch tables by name (ADR 0048)
         # Functions made for ``partial(f, a)`` and ``methodcaller``, by id of the call.
         self.made: dict[int, ast.Lambda] = {}
@@ -347,8 +351,14 @@ class Interpreter:
             self.definition_time(node.args, node.returns, env, when)
             for decorator in node.decorator_list:
                 self.decorate(self.expr(decorator, env, when), Val(func=node), env, when)
-            later = when if self.install_time and when is When.INSTALL else When.LATER
-            self.pending.append((node, later if when is When.INSTALL else When.LATER))
+            later: When = when if self.install_time and when is When.INSTALL else When.LATER
+            later = later if when is When.INSTALL else When.LATER
+            if node.name in MODULE_HOOKS and env is self.globals and when is When.IMPORT:
+                # A module's ``__getattr__`` runs whenever an importer asks for a name the
+                # module lacks (``from pkg import anything``), with nobody calling it: it is
+                # read as running on import (ADR 0067).
+                later = When.IMPORT
+            self.pending.append((node, later))
         elif isinstance(node, ast.ClassDef):
             bases = [self.expr(b, env, when).ref for b in node.bases]
             self.trace.class_bases[node.name] = ",".join(bases)
@@ -375,7 +385,7 @@ class Interpreter:
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             seq = self.expr(node.iter, env, when)
             self.special(seq, ("__iter__", "__aiter__"), [], env, when)
-            written = _written_out(node.iter, seq, node.target)
+            written = _written_out(node.iter, seq, node.target, at_top=env is self.globals)
             if written is not None and when is not When.LATER:
                 # ``for c in ['id']: os.system(c)`` runs what the list spells (ADR 0063).
                 for spelled in written:
@@ -526,6 +536,9 @@ class Interpreter:
             return
         if decorator.func is not None:
             self.apply(decorator.func, [target], env, when)
+        elif decorator.ref in self.classes:  # ``@K``: ``K(f)`` runs K's ``__init__`` (ADR 0067)
+            made = Val(ref=f"{decorator.ref}()")
+            self.method(decorator.ref, "__init__", [made, target], env, when)
         elif decorator.ref in CALLBACKS:
             self.run_hook(target, env, when)
 
@@ -541,6 +554,10 @@ class Interpreter:
             if keyword.arg == "metaclass":
                 meta = self.classes.get(self.expr(keyword.value, env, when).ref)
                 hooks += self.methods(meta, ("__new__", "__init__", "__prepare__"))
+        if self.enum(node.name):
+            # Each member of an Enum is made when the class is: its ``__new__`` and
+            # ``__init__`` run then, and ``_generate_next_value_`` for ``auto()`` (ADR 0067).
+            hooks += self.methods(node, ENUM_HOOKS)
         seen: set[str] = set()
         todo = [b for b in bases if b in self.classes]
         while todo and len(seen) < 8:  # the base chain within this module, bounded
@@ -554,6 +571,23 @@ class Interpreter:
         for hook in hooks:
             self.apply(hook, [UNKNOWN] * len(hook.args.args), env, when)
 
+    def enum(self, cls: str) -> bool:
+        """Whether local class ``cls`` derives from one of :mod:`enum`'s classes (its local
+        bases followed, bounded)."""
+        seen: set[str] = set()
+        todo = [cls]
+        while todo and len(seen) < 8:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            for base in self.trace.class_bases.get(name, "").split(","):
+                if base.startswith("enum.") or base in ENUM_BASES:
+                    return True
+                if base in self.classes:
+                    todo.append(base)
+        return False
+
     def bind(self, target: ast.expr, value: Val, env: dict[str, Val]) -> None:
         if isinstance(target, ast.Name):
             env[target.id] = value
@@ -566,7 +600,10 @@ class Interpreter:
                 self.bind(element, Val(const=const, labels=value.labels), env)
         elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
             old = env.get(target.value.id, UNKNOWN)
-            env[target.value.id] = Val(ref=old.ref, labels=old.labels | value.labels)
+            labels = value.labels
+            if _auth_header(target.slice):  # ``headers['Authorization'] = 'Bearer ' + tok``
+                labels = signin.signed(labels, value.shape)
+            env[target.value.id] = Val(ref=old.ref, labels=old.labels | labels)
         elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
             owner = env.get(target.value.id, UNKNOWN).ref
             if owner.endswith("()") and owner[:-2] in self.classes and len(self.attrs) < 256:
@@ -583,6 +620,8 @@ class Interpreter:
         if isinstance(node, ast.Name):
             if node.id in env:
                 found = env[node.id]
+                if self.resolving and found.const is None and found.ref:
+                    return self.constant_of(found.ref) or found
                 return (
                     Val(found.const, found.ref, found.labels | SECRET_NAME, found.func)
                     if (_secret_name(node.id) and SECRET not in found.labels)
@@ -603,8 +642,10 @@ class Interpreter:
                 if (base.ref, node.attr) in self.attrs:
                     return self.attrs[base.ref, node.attr]  # set by a method that ran
                 ref = _canon(f"{base.ref}.{node.attr}")
+                if self.resolving:
+                    return self.constant_of(ref) or Val(ref=ref, labels=base.labels)
                 return Val(ref=ref, labels=base.labels | source_labels(ref))
-            if isinstance(base.const, (str, bytes)):
+            if isinstance(base.const, (str, bytes, dict)) or type(base.const) is int:
                 return Val(ref=f"{type(base.const).__name__}.{node.attr}", const=base.const)
             if base.handle and node.attr in ("write", "writelines"):
                 # ``open(p, 'wb').write(data)``: the file written to, as for ``f.write``.
@@ -644,7 +685,10 @@ class Interpreter:
             known = all(c is not None for c in consts) and len(node.elts) <= MAX_ITEMS
             return Val(const=consts if known else None, labels=labels)
         if isinstance(node, ast.Dict):
-            parts = [self.expr(v, env, when) for v in node.values]
+            parts = [
+                _header(key, self.expr(v, env, when))
+                for key, v in zip(node.keys, node.values, strict=True)
+            ]
             for key in node.keys:
                 if key is not None:
                     self.expr(key, env, when)
@@ -654,6 +698,10 @@ class Interpreter:
             return Val(func=node)
         if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
             return self.comprehension(node, env, when)
+        if isinstance(node, ast.DictComp):
+            table = self.table(node, env)
+            if table is not None:
+                return table
         if isinstance(node, ast.IfExp):
             self.expr(node.test, env, when)
             a, b = self.expr(node.body, env, when), self.expr(node.orelse, env, when)
@@ -740,17 +788,39 @@ class Interpreter:
             return Val(ref="globals")  # this module itself
         if base.ref.endswith("__dict__") and isinstance(key.const, str):
             return Val(ref=_canon(f"{base.ref[: -len('.__dict__')]}.{key.const}"))
-        if isinstance(base.const, (str, bytes, list)) and isinstance(key.const, int):
-            try:
-                return Val(const=base.const[key.const], labels=base.labels)
-            except IndexError:
-                return UNKNOWN
+        if (isinstance(base.const, (str, bytes, list)) and isinstance(key.const, int)) or (
+            isinstance(base.const, dict)  # ``T[b]`` of a folded table (ADR 0067)
+        ):
+            item = _item(base.const, key.const)
+            return UNKNOWN if item is None else Val(const=item, labels=base.labels)
         labels = base.labels | key.labels | source_labels(base.ref)
         if base.ref == "os.environ" and isinstance(key.const, str):
             return Val(labels=labels, shape=f"${key.const}")
         if base.shape == "site-packages" or (base.shape == PATHS_TABLE and key.const in SITE_KEYS):
             return Val(labels=labels, shape="site-packages")  # ``getsitepackages()[0]``
         return Val(labels=labels)
+
+    def table(self, node: ast.DictComp, env: dict[str, Val]) -> Val | None:
+        """A dict comprehension over a folded sequence whose keys and values fold: the
+        table as a constant (``{i: i ^ k for i in range(256)}``, a substitution cipher's
+        alphabet), so ``T[b]`` of it folds (ADR 0067). None when it does not fold: the
+        walk reads it as any other expression."""
+        gen = node.generators[0]
+        if len(node.generators) != 1 or gen.ifs or not isinstance(gen.target, ast.Name):
+            return None
+        seq = self.expr(gen.iter, env, When.LATER)
+        if not isinstance(seq.const, (list, str, bytes)) or len(seq.const) > MAX_RANGE:
+            return None
+        local = dict(env)
+        out: dict[object, object] = {}
+        for item in seq.const:
+            local[gen.target.id] = Val(const=item)
+            key = self.expr(node.key, local, When.LATER).const
+            value = self.expr(node.value, local, When.LATER).const
+            if not isinstance(key, (str, bytes, int)) or not isinstance(value, (str, bytes, int)):
+                return None
+            out[key] = value
+        return Val(const=out, labels=seq.labels)
 
     def comprehension(
         self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp, env: dict[str, Val], when: When
@@ -774,7 +844,9 @@ class Interpreter:
                 out.append(value.const)
             else:
                 return Val(const=out, labels=seq.labels)
-        written = _written_out(gen.iter, seq, gen.target) if len(node.generators) == 1 else None
+        at_top = env is self.globals
+        one = len(node.generators) == 1
+        written = _written_out(gen.iter, seq, gen.target, at_top=at_top) if one else None
         if written is not None and isinstance(gen.target, ast.Name) and when is not When.LATER:
             # ``[os.system(c) for c in ['id']]``: each item is what the command spells (ADR 0063).
             labels = seq.labels
@@ -827,6 +899,11 @@ class Interpreter:
             if id(callee.func) in self.fills:  # ``save(url, path=p)`` (ADR 0051)
                 reach.filled(self, callee.func, node, args, kwargs, env)
             return value or Val(labels=labels)
+        if when is not When.LATER and (ref, "__init__") in self.attrs:
+            # ``setattr(K, '__init__', f)``, ``type('K', (), {'__init__': f})`` (ADR 0067)
+            init = self.attrs[ref, "__init__"]
+            if init.func is not None:
+                self.apply(init.func, [Val(ref=f"{ref}()"), *args], env, when)
         if ref in self.classes:
             # An instance of a local class; made on install or import, its ``__init__`` runs
             # then (issue 16: a stealer class instantiated at module level).
@@ -835,6 +912,8 @@ class Interpreter:
                 self.method(ref, "__init__", [instance, *args], env, when)
                 # A dataclass's generated ``__init__`` calls ``__post_init__`` (ADR 0057).
                 self.method(ref, "__post_init__", [instance], env, when)
+                if self.enum(ref):  # ``C(5)`` of a value no member has (ADR 0067)
+                    self.method(ref, "_missing_", [Val(ref=ref), *args[:1]], env, when)
                 # Its finaliser runs when the object is collected, at exit at the latest,
                 # with nobody calling it (ADR 0039).
                 self.method(ref, "__del__", [instance], env, when)
@@ -890,6 +969,8 @@ class Interpreter:
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
             if node.func.attr in GROWERS:  # a folded list grown in place keeps its items
                 grown(env, node.func.value.id, node.func.attr, c)
+            if node.func.attr in HEADER_SETTERS and len(args) >= 2:
+                _headed(node.func.value.id, node.args[0], args[1], env)
             self.mutate(node, labels, env, when)
         elif callee.handle and isinstance(node.func, ast.Attribute):
             self.written(callee, node, labels, env, when)
@@ -945,7 +1026,7 @@ class Interpreter:
         unmatched = runs and DROPPED not in marks and len(self.unmatched) < MAX_UNMATCHED
         if ref == "os.write" and len(args) == 2 and args[0].path_var:
             self.written(args[0], node, args[1].labels, env, when)  # ``fd, p = mkstemp()``
-        code = _source(c[0]) if kind == "exec" and c else None
+        code = self.exec_text(kind, c, node, env)
         if code is not None and not labels & {DECODED, REMOTE}:
             # exec of code in plain sight (six's exec_ of a literal): interpret that code too.
             marks -= {HIDDEN}
@@ -953,6 +1034,7 @@ class Interpreter:
         if kind == "process" and _silent(kwargs, env):
             marks |= {SILENT}
         if kind:
+            marks = signin.settle(kind, text, marks)  # a client signing in (ADR 0067)
             direct = self.depth == 0
             self.trace.events.append(Event(kind, ref, node.lineno, when, text, marks, direct))
             if unmatched:
@@ -966,7 +1048,8 @@ class Interpreter:
             name = c[0] if c and isinstance(c[0], str) else UNNAMED_LIBRARY
             return Val(ref=_library(name), labels=labels)
         if kind == "network":
-            labels |= {REMOTE}
+            # What comes back is the service's answer, not the credential it was sent.
+            labels = (labels - signin.marks(labels)) | {REMOTE}
             if METADATA_HOSTS.search(text):
                 labels |= {SECRET}  # cloud credentials come back from the metadata service
         if ref == "open" and c and isinstance(c[0], str) and secret_path(c[0]):
@@ -1032,6 +1115,43 @@ class Interpreter:
             env[target.id] = Val(old.const, old.ref, old.labels | {DROPPED}, old.func)
         if len(path) >= 4 and path != "?":
             self.trace.dropped.add(path)
+
+    def exec_text(
+        self, kind: str, c: list[object], node: ast.Call, env: dict[str, Val]
+    ) -> str | None:
+        """The source an exec sink runs, when its argument folds here or (the cross-file
+        pass) joins constants of other modules (:meth:`joined`)."""
+        if kind != "exec":
+            return None
+        code = _source(c[0]) if c else None
+        if code is None and node.args and self.package is not None:
+            code = _source(self.joined(node.args[0], env))  # ``exec(a.P1 + b.P2)``
+        return code
+
+    def joined(self, node: ast.expr, env: dict[str, Val]) -> object:
+        """What an ``exec`` argument folds to when the names it reads are constants other
+        modules of the archive bind (``from .a import P1; from .b import P2; exec(P1 +
+        P2)``): code split across files is read as the code it joins to (ADR 0067). Only
+        for an ``exec`` whose argument did not fold, in the cross-file pass."""
+        self.resolving = True
+        try:
+            return self.expr(node, env, When.LATER).const
+        finally:
+            self.resolving = False
+
+    def constant_of(self, ref: str) -> Val | None:
+        """The text or bytes another module of the archive binds to ``ref`` at its top
+        level, or None."""
+        if self.package is None:
+            return None
+        name = absolute(ref, self.module, self.package.is_package(self.module))
+        owner, _, attr = name.rpartition(".")
+        if owner not in self.package.sources or owner == self.module:
+            return None
+        found = self.module_env(owner).get(attr)
+        if found is None or not isinstance(found.const, (str, bytes)):
+            return None
+        return Val(const=found.const, labels=found.labels)
 
     def nested(self, code: str, env: dict[str, Val], when: When) -> None:
         """Interpret a literal string that is exec'd, as if it were source (bounded depth)."""
@@ -1125,11 +1245,8 @@ class Interpreter:
             what = f"a finder or loader added to {REGISTRARS[ref]}"
             self.import_hook(args[-1], node.lineno, what, "", env, when)
             return None
-        c1 = args[1].const if len(args) == 3 else None  # setattr(o, name, value)
-        if ref == "setattr" and args[0].ref in BUILTIN_MODULES and str(c1) in PATCHED_BUILTINS:
-            what = f"builtin {c1} replaced"
-            self.import_hook(args[2], node.lineno, what, str(c1), env, when)
-            return None
+        if ref == "setattr" and len(args) == len(("o", "name", "value")):
+            self.set_attribute(node, args, env, when)
         if ref in THREADS:
             timer = args[1] if ref.endswith("Timer") and len(args) > 1 else None
             target = kwargs.get("target") or timer
@@ -1139,6 +1256,13 @@ class Interpreter:
         if ref == "os.register_at_fork":  # every forked child (or parent) runs them
             for hook in kwargs.values():
                 self.run_hook(hook, env, when)
+            return None
+        if ref == "codecs.CodecInfo":
+            # A codec's functions run on every text read with its name: a ``# coding:``
+            # line, ``b.decode(name)`` (ADR 0067); made inside a registered search function.
+            for hook in [*args, *kwargs.values()]:
+                if hook.func is not None:
+                    self.run_hook(hook, env, when)
             return None
         if ref in CALLBACKS and len(args) > CALLBACKS[ref]:
             # An exit hook, a trace or profile function, a signal handler: registered now,
@@ -1157,6 +1281,10 @@ class Interpreter:
         class (``atexit.register(self.flush)``; ADR 0041), its ``self`` the instance."""
         if hook.func is not None:
             self.apply(hook.func, [UNKNOWN] * len(hook.func.args.args), env, when)
+            return
+        if self.package is not None and hook.ref and "()" not in hook.ref:
+            # ``atexit.register(other.f)``: a function of another module of the archive.
+            self.follow(hook.ref, [UNKNOWN] * 3, when)  # (ADR 0067)
             return
         owner, dot, name = hook.ref.partition("().")
         if dot and owner in self.classes and name.isidentifier():
@@ -1211,12 +1339,27 @@ class Interpreter:
         self, target: ast.Attribute | ast.Subscript, value: Val, env: dict[str, Val], when: When
     ) -> None:
         """``builtins.open = f`` or ``__builtins__['__import__'] = f`` on install or import:
-        ``f`` now runs in place of the builtin (issue 16: monkey-patched builtins)."""
+        ``f`` now runs in place of the builtin (issue 16: monkey-patched builtins).
+        A library's function replaced by a local one runs too (:meth:`replaces`)."""
+        if isinstance(target, ast.Attribute) and target.attr == "__class__":
+            self.swapped(value, env, when)  # ``sys.modules[__name__].__class__ = M``
+            return
         if not isinstance(target.value, ast.Name):
+            # ``requests.Session.send = send``: a class of a library; ``vars(m)['f'] = g``
+            # and ``m.__dict__['f'] = g`` (ADR 0067)
+            if value.func or "()." in value.ref:
+                owner = self.expr(target.value, env, when).ref
+                if isinstance(target, ast.Subscript):
+                    owner = owner.removesuffix(".__dict__") if owner.endswith("__dict__") else ""
+                if self.replaces(owner, value, target.value, env):
+                    self.run_hook(value, env, when)
             return  # ``builtins`` or ``__builtins__`` (or a name bound to them)
         owner = self.expr(target.value, env, when).ref
         if isinstance(target, ast.Attribute) and f"{owner}.{target.attr}" in HOOK_ATTRS:
             self.run_hook(value, env, when)  # ``sys.excepthook = report``
+            return
+        if isinstance(target, ast.Attribute) and self.replaces(owner, value, target.value, env):
+            self.run_hook(value, env, when)  # ``getpass.getpass = steal`` (ADR 0067)
             return
         if owner not in BUILTIN_MODULES:
             return
@@ -1227,6 +1370,61 @@ class Interpreter:
         if not isinstance(name, str) or name not in PATCHED_BUILTINS:
             return
         self.import_hook(value, target.lineno, f"builtin {name} replaced", str(name), env, when)
+
+    def set_attribute(
+        self, node: ast.Call, args: list[Val], env: dict[str, Val], when: When
+    ) -> None:
+        """``setattr(builtins, 'open', f)`` (an import hook) or ``setattr(getpass,
+        'getpass', f)`` (a library's function replaced; ADR 0067)."""
+        name = args[1].const
+        if args[0].ref in BUILTIN_MODULES and str(name) in PATCHED_BUILTINS:
+            what = f"builtin {name} replaced"
+            self.import_hook(args[2], node.lineno, what, str(name), env, when)
+        elif name is not None and self.replaces(args[0].ref, args[2], node.args[0], env):
+            self.run_hook(args[2], env, when)
+
+    def global_name(self, node: ast.expr, env: dict[str, Val]) -> bool:
+        """Whether ``node`` (``getpass``, ``requests.Session``, ``vars(os)``) starts with a
+        name that still holds what the module bound to it."""
+        for _ in range(8):
+            if isinstance(node, (ast.Attribute, ast.Subscript)):
+                node = node.value
+            elif isinstance(node, ast.Call) and node.args:
+                node = node.args[0]
+            else:
+                break
+        top = self.globals or {}
+        return isinstance(node, ast.Name) and node.id in top and env.get(node.id) is top[node.id]
+
+    def swapped(self, value: Val, env: dict[str, Val], when: When) -> None:
+        """``obj.__class__ = M`` of local class ``M`` (a module made lazy): every attribute
+        read or written on the object now runs M's access methods (ADR 0067)."""
+        if value.ref in self.classes:
+            made = Val(ref=f"{value.ref}()")
+            for name in SWAPPED_HOOKS:
+                self.method(value.ref, name, [made, UNKNOWN, UNKNOWN], env, when)
+
+    def replaces(self, owner: str, value: Val, base: ast.expr, env: dict[str, Val]) -> bool:
+        """Whether ``owner.attr = value`` puts a function of this module in place of a
+        library's (``getpass.getpass = steal``, ``requests.Session.send = send``): every
+        caller of the library's function, in any module, now runs this one, with nobody
+        calling it by name. Not the builtins (:meth:`patched` judges those as import hooks),
+        this archive's own modules and classes, or an instance's attribute; and only when
+        ``base`` (what is written to) is a module-level name, not a function's parameter:
+        numpy.distutils' ``replace_method(klass, name, func)`` puts its own ``spawn`` over
+        distutils' through one, and a parameter's value is read as unknown everywhere else
+        in this pass (ADR 0063's amendment)."""
+        return (
+            (self.depth == 0 or self.global_name(base, env))
+            and (value.func is not None or "()." in value.ref)
+            and bool(owner)
+            and not owner.startswith(".")
+            and not owner.endswith("()")
+            and owner not in BUILTIN_MODULES
+            and owner not in self.classes
+            and owner != "globals"
+            and (self.package is None or owner.split(".", 1)[0] not in self.package.tops)
+        )
 
     def import_hook(  # noqa: PLR0917 -- the parts of one registration
         self, hook: Val, line: int, what: str, replaced: str, env: dict[str, Val], when: When
@@ -1435,6 +1633,11 @@ class Interpreter:
             for index, item in enumerate(cls.body):
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     by_name.setdefault(item.name, []).append((index, item))
+                elif _lambda_method(item):
+                    # ``__init__ = lambda self: ...`` is a method as a ``def`` is (ADR 0067).
+                    target = item.targets[0]
+                    assert isinstance(target, ast.Name)
+                    by_name.setdefault(target.id, []).append((index, _as_def(target.id, item)))
             known = self.class_methods[id(cls)] = (cls, by_name)
         found = [pair for name in set(names) for pair in known[1].get(name, [])]
         return [item for _, item in sorted(found, key=lambda pair: pair[0])]
@@ -1667,6 +1870,8 @@ def _call_shape(ref: str, args: list[Val]) -> str:
         return site
     if ref in ("os.getenv", "os.environ.get") and isinstance(args[0].const, str):
         return f"${args[0].const}"
+    if ref in REQUESTS:  # ``urlopen(Request(url, headers=h))`` goes to ``url`` (ADR 0067)
+        return _shape(args[0])
     if ref in ("os.path.expanduser", "os.path.expandvars", "os.path.abspath", "pathlib.Path"):
         return _shape(args[0]) if isinstance(args[0].const, str) or args[0].shape else ""
     if ref == "os.path.join" and all(isinstance(a.const, str) or a.shape for a in args):
@@ -1684,6 +1889,61 @@ def _own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             todo += children(node)
     return out
+
+
+def _item(container: str | bytes | list[object] | dict[object, object], key: object) -> object:
+    """``container[key]`` of folded values, or None."""
+    try:
+        return container[key]  # type: ignore[index,call-overload]
+    except (IndexError, KeyError, TypeError):
+        return None
+
+
+def _auth_header(key: ast.expr | None) -> bool:
+    """A written-out authentication header's name (:data:`signin.AUTH_HEADERS`)."""
+    return (
+        isinstance(key, ast.Constant)
+        and isinstance(key.value, str)
+        and key.value.lower() in signin.AUTH_HEADERS
+    )
+
+
+def _headed(name: str, key: ast.expr, value: Val, env: dict[str, Val]) -> None:
+    """``req.add_header(k, v)``: the request now carries what ``v`` carries (it was not
+    carried at all), a credential under an auth header as signing in (ADR 0067)."""
+    recv = env.get(name)
+    if recv is not None and value.labels:
+        env[name] = recv._replace(labels=recv.labels | _header(key, value).labels)
+
+
+def _header(key: ast.expr | None, value: Val) -> Val:
+    """A dict literal's value, marked as a credential signing in under an auth header."""
+    if _auth_header(key) and value.labels:
+        return Val(labels=signin.signed(value.labels, value.shape))
+    return value
+
+
+def _lambda_method(item: ast.stmt) -> TypeGuard[ast.Assign]:
+    """``name = lambda ...`` in a class body."""
+    return (
+        isinstance(item, ast.Assign)
+        and len(item.targets) == 1
+        and isinstance(item.targets[0], ast.Name)
+        and isinstance(item.value, ast.Lambda)
+    )
+
+
+def _as_def(name: str, item: ast.Assign) -> ast.FunctionDef:
+    """The ``def`` a class body's ``name = lambda ...`` stands for (same lines)."""
+    assert isinstance(item.value, ast.Lambda)
+    func = ast.FunctionDef(
+        name=name,
+        args=item.value.args,
+        body=[ast.Return(value=item.value.body)],
+        decorator_list=[],
+        returns=None,
+    )
+    return ast.fix_missing_locations(ast.copy_location(func, item))
 
 
 def _is_main_guard(test: ast.expr) -> bool:
@@ -1713,6 +1973,15 @@ IMPLICIT: dict[str, tuple[str, ...]] = {
     "tuple": ("__iter__",), "sorted": ("__iter__",), "print": ("__str__", "__repr__"),
 }  # fmt: skip
 PROPERTIES = ("property", "cached_property")
+REQUESTS = frozenset({"urllib.request.Request", "urllib2.Request", "requests.Request"})
+HEADER_SETTERS = frozenset({"add_header", "add_unredirected_header", "putheader"})
+# Module-level functions the language calls on the module (PEP 562) with no call written.
+MODULE_HOOKS = frozenset({"__getattr__"})
+# What reading or writing an attribute of an object calls, once its class is swapped.
+SWAPPED_HOOKS = ("__getattr__", "__getattribute__", "__setattr__", "__dir__")
+# What making an Enum's members calls, and the names its classes are imported under.
+ENUM_HOOKS = ("__new__", "__init__", "_generate_next_value_")
+ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
 # Annotations that name a type or are text: evaluating them can run nothing.
 PLAIN_ANNOTATIONS = (ast.Name, ast.Attribute, ast.Constant)
 BUILTIN_TABLES = ("__builtins__", "builtins")
@@ -1784,14 +2053,17 @@ def trace_across(
 MAX_LOOPED = 4
 
 
-def _written_out(source: ast.expr, seq: Val, target: ast.expr) -> list[object] | None:
+def _written_out(
+    source: ast.expr, seq: Val, target: ast.expr, *, at_top: bool = False
+) -> list[object] | None:
     """The items a ``for`` (or a comprehension) over a literal list gives its one loop name,
     when there are few: the body is read with each, as if the loop were written out. Only a
-    list written at the loop: a function's parameter whose callers pass a literal list
-    (``try_run(["./test.exe"])``) stays one unknown item, as the rest of the flow pass
-    reads a parameter."""
+    list written at the loop, or (``at_top``: the loop is at module level) a module name
+    bound to a folded list (``cmds = ['id']`` lines before, ADR 0067): a function's
+    parameter whose callers pass a literal list (``try_run(["./test.exe"])``) stays one
+    unknown item, as the rest of the flow pass reads a parameter."""
     if (
-        isinstance(source, ast.List | ast.Tuple)
+        (isinstance(source, ast.List | ast.Tuple) or (at_top and isinstance(source, ast.Name)))
         and isinstance(target, ast.Name)
         and isinstance(seq.const, list)
         and 0 < len(seq.const) <= MAX_LOOPED

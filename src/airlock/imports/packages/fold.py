@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 
 MAX_FOLD = 1_000_000  # characters of a folded constant; longer values are dropped
 MAX_ITEMS = 100_000  # items of a folded list
+MAX_RANGE = 1024  # items of a folded ``range``: every item a comprehension over it evaluates
 WIDE_FORMAT = re.compile(r"[%:{][^a-zA-Z}]*\d{4,}")  # '%99999d' would allocate while folding
 DECODERS = {
     "base64.b64decode": base64.b64decode,
@@ -45,6 +46,11 @@ def text_of(value: object) -> str:
     if isinstance(value, list):
         return " ".join(text_of(v) for v in value[:64])
     return "" if value is None else str(value)
+
+
+def _const(value: object) -> object:
+    """A keyword argument's constant (the walk passes its values, the tests constants)."""
+    return getattr(value, "const", value)
 
 
 def small(value: object) -> bool:
@@ -120,6 +126,17 @@ def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
             return chr(c[0])
         if ref == "ord" and len(c) == 1 and isinstance(c[0], str) and len(c[0]) == 1:
             return ord(c[0])
+        ints = [x for x in c if isinstance(x, int) and not isinstance(x, bool)]
+        if ref == "range" and 1 <= len(ints) == len(c) <= 3:
+            # A small table's keys (``{i: i ^ k for i in range(256)}``, ADR 0067).
+            span = range(*ints)
+            return list(span) if len(span) <= MAX_RANGE else None
+        if ref == "int.to_bytes" and type(bound) is int and c and type(c[0]) is int:
+            # ``n.to_bytes(26, 'big')``: text written as one integer (ADR 0067).
+            order = c[1] if len(c) > 1 else _const(kwargs.get("byteorder")) or "big"
+            return bound.to_bytes(c[0], order) if 0 <= c[0] <= MAX_FOLD else None  # type: ignore[arg-type]
+        if ref == "dict.get" and isinstance(bound, dict) and 1 <= len(c) <= 2:
+            return bound.get(c[0], c[-1] if len(c) == 2 else None)  # ``S.get(c, c)`` of a table
         if ref in ("bytes", "bytearray") and len(c) == 1 and isinstance(c[0], list):
             return bytes(c[0])
         if ref in ("str", "int") and len(c) == 1 and isinstance(c[0], (str, int)):

@@ -51,6 +51,11 @@ class Hander(NamedTuple):
 
 
 THREAD = Hander(1, "target", pack_at=3, pack_kw="args")
+# Handers whose function :meth:`flow.Interpreter.runs_now` runs (threads, exit hooks).
+HOOKED = frozenset({
+    "threading.Thread", "threading.Timer", "multiprocessing.Process", "weakref.finalize",
+    "atexit.register",
+})  # fmt: skip
 SUBMIT = Hander(0, rest_from=1)
 APPLY = Hander(0, "func", pack_at=1, pack_kw="args")
 HANDERS: dict[str, Hander] = {
@@ -193,8 +198,10 @@ def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one ca
             return flow.Val(func=reach.made(interp, node, [], bound), labels=labels)
         if spec.later:
             return flow.Val(func=fn.func, labels=labels)
-        if not vals:
+        if not vals and ref in HOOKED:
             return None  # the interpreter's own hook runs it (``Thread(target=f)``)
+        # ``ThreadPoolExecutor().submit(f)``, ``operator.call(f)``: nothing else runs it
+        # (ADR 0067: with no arguments it was not run at all).
         interp.apply(fn.func, arguments(interp, fn.func, vals, kw, env, when), env, when)
         return flow.Val(labels=labels)
     fn_node = _fn_node(node, spec)

@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 REGISTRARS = {
     "sys.meta_path.append": "sys.meta_path", "sys.meta_path.insert": "sys.meta_path",
     "sys.path_hooks.append": "sys.path_hooks", "sys.path_hooks.insert": "sys.path_hooks",
+    # ADR 0067: a loader made into a spec is there to be run (``module_from_spec`` calls
+    # its ``create_module``, the caller its ``exec_module``), whoever calls them.
+    "importlib.util.spec_from_loader": "a module spec",
+    "importlib.machinery.ModuleSpec": "a module spec",
 }  # fmt: skip
 # Builtins whose replacement runs in place of the real one for all code in the process.
 PATCHED_BUILTINS = frozenset({

@@ -99,14 +99,16 @@ def _reduced(
     interp: Interpreter, node: ast.Call, args: list[Val], env: dict[str, Val], when: When
 ) -> Val | None:
     """``functools.reduce(lambda a, f: f(a), [os.system], cmd)``: the user function applied
-    to the running value and each written-out item (``handed.MAX_HANDED`` at most), when an item
-    names a sink or a function; None otherwise (ADR 0051)."""
+    to the running value and each written-out item (``handed.MAX_HANDED`` at most), whether
+    or not an item names a sink (ADR 0051, 0067); None when there are none."""
     items = node.args[1]
     if not isinstance(items, (ast.List, ast.Tuple)) or args[0].func is None:
         return None
     elts = [e for e in items.elts[: handed.MAX_HANDED] if isinstance(e, handed.PURE)]
     vals = [interp.expr(e, env, flow.When.LATER) for e in elts]
-    if not any(handed._acts(v) for v in vals):
+    # The function acts on each item itself (``reduce(lambda a, c: os.system(c), ['id'])``,
+    # ADR 0067) as surely as on an item that names a sink.
+    if not vals:
         return None
     value = args[2] if len(args) > len(("fn", "items")) else flow.UNKNOWN
     for item in vals:

@@ -553,6 +553,9 @@ def derived_from(data: bytes, names: list[bytes]) -> list[bytes]:
 
 CALL_HEAD = LazyPattern(rb"(?<![\w.])([A-Za-z_]\w*)(?:\.\w+)*\s*\(")
 TOP_CALL = AtLineStart(rb"[A-Za-z_]\w*\s*\(")
+# Builtins that run the text they are given, and modules whose calls register a function the
+# interpreter calls later (``flow.CALLBACKS``; not ``sys``, called by most modules).
+RUNS_TEXT = frozenset({b"exec", b"eval", b"atexit", b"codecs"})
 # ``name(``, ``x = name.attr(``, ``a, b = name(`` on an unindented line: the name called.
 TOP_LEVEL_CALL = AtLineStart(
     rb"(?:[\w.]+(?:[ \t]*,[ \t]*[\w.]+)*[ \t]*=[ \t]*)?([A-Za-z_]\w*)(?:\.\w+)*[ \t]*\("
@@ -848,10 +851,13 @@ def _calls_locally(
         return False
     if b"class" in data:  # ``class K(Base)``: making a K runs Base's methods
         names += derived_from(data, names)  # (ADR 0048)
+    # ``exec(P1 + P2)`` of names imported from the archive runs what they join to, and
+    # ``codecs.register(own.search)`` hands one of them to the interpreter (ADR 0067).
+    wanted = {*names, *RUNS_TEXT}
     if top_only:  # one pass over the unindented calls, not one search a name
-        return bool(set(names) & {m.group(1) for m in TOP_LEVEL_CALL.finditer(data)})
+        return bool(wanted & {m.group(1) for m in TOP_LEVEL_CALL.finditer(data)})
     called = _called_names(data)
-    return any(IDENT.fullmatch(name) and name in called for name in names)
+    return any(IDENT.fullmatch(name) and name in called for name in wanted)
 
 
 def _called_names(data: bytes) -> frozenset[bytes]:
