@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from airlock.imports.packages.rules import PackageFinding
 
-MAX_ENTRIES = 65_536  # ~200 bytes each when full: ~13 MB
+MAX_ENTRIES = 65_536  # ~150 bytes each (measured, empty findings): ~10 MB when full
 # The member's SHA-256, its base name, then what its path says: imported by setup.py, the
 # sdist's own setup.py, side code (tests, docs), an inert script, a wheel's command file.
 Key = tuple[bytes, str, bool, bool, bool, bool, bool]
