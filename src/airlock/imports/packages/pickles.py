@@ -1,6 +1,7 @@
 """Judge pickled members (model files, ``.pkl``) by disassembly: never loaded (issue 16).
 
-Pure. ``pickletools.genops`` walks the opcodes without building a single object. A pickle can
+Pure. :mod:`pickleops` walks the opcodes without building a single object, as
+``pickletools.genops`` does (and faster, ADR 0065). A pickle can
 call any importable callable through ``GLOBAL``/``STACK_GLOBAL`` + ``REDUCE``; the globals it
 names are compared with a list of callables that run code, spawn processes, open the network
 or write files. Plain containers, numpy arrays and torch tensors name only harmless globals.
@@ -11,9 +12,9 @@ What it does not do: follow the arguments passed to an allowed global, or look i
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
+from airlock.imports.packages.pickleops import opcodes
 from airlock.imports.packages.rules import PackageFinding, Severity
 
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".pt", ".pth.tar", ".bin", ".joblib", ".ckpt", ".npy")
@@ -112,7 +113,7 @@ _GETS = {"GET", "BINGET", "LONG_BINGET"}
 _PUTS = {"PUT", "BINPUT", "LONG_BINPUT"}
 
 
-def _read_globals(pickletools: Any, data: bytes, seen: list[str]) -> None:
+def _read_globals(pickletools: Any, data: bytes, seen: list[str]) -> None:  # noqa: PLR0912 -- one branch per role
     """Every global the stream would import, into ``seen``, with the stack modelled the way
     the Unpickler keeps it (texts, the memo, and MARKs as a stack of stacks), so that
     ``STACK_GLOBAL`` is named by the two items it really takes: a module name fetched from
@@ -123,58 +124,81 @@ def _read_globals(pickletools: Any, data: bytes, seen: list[str]) -> None:
     Raises:
         ValueError: the stream takes more from the stack than it put there.
     """
-    effects = _effects(pickletools)
+    roles = _roles(pickletools)
     stack: list[object] = []
     marked: list[list[object]] = []  # the stacks a MARK set aside, as the Unpickler keeps them
     memo: dict[int, object] = {}
-    for count, (op, arg, _) in enumerate(pickletools.genops(io.BytesIO(data)), start=1):
+    count = 0
+    for code, arg in opcodes(data):
+        count += 1
         if count > MAX_OPS:
             return
-        name = op.name
-        if name == "MEMOIZE" or name in _PUTS:
-            memo[len(memo) if name == "MEMOIZE" else arg] = _top(stack)
+        role, to_mark, fixed, pushed = roles[code]
+        if role == _PUT:
+            memo[len(memo) if code == _MEMOIZE else arg] = _top(stack)
             continue
-        if name == "MARK":
+        if role == _MARK:
             marked.append(stack)
             stack = []
             continue
-        to_mark, fixed, pushed = effects[name]
         if to_mark:
             if not marked:
                 raise ValueError("the pickle takes items down to a MARK it never set")
             stack = marked.pop()
-        if fixed > len(stack):
-            raise ValueError("the pickle takes more from the stack than it put there")
-        taken = stack[len(stack) - fixed :]
-        del stack[len(stack) - fixed :]
-        if name in _GETS:
+        if fixed:
+            if fixed > len(stack):
+                raise ValueError("the pickle takes more from the stack than it put there")
+            taken = stack[-fixed:]
+            del stack[-fixed:]
+        if role == _PLAIN:
+            if pushed == 1:
+                stack.append(None)
+            elif pushed:
+                stack.extend([None] * pushed)  # DUP
+        elif role == _GET:
             stack.append(memo.get(arg))
-        elif name in _TEXT_OPS and isinstance(arg, str):
-            stack.append(arg)
-        elif name == "STACK_GLOBAL":
+        elif role == _TEXT:
+            stack.append(arg if isinstance(arg, str) else None)
+        elif role == _STACK_GLOBAL:
             module, attr = taken
             both = isinstance(module, str) and isinstance(attr, str)
             seen.append(f"{module}.{attr}" if both else UNRESOLVED)
             stack.append(None)
-        else:
-            if name in ("GLOBAL", "INST") and isinstance(arg, str):
+        else:  # GLOBAL, INST
+            if isinstance(arg, str):
                 seen.append(arg.replace(" ", "."))
             stack.extend([None] * pushed)
 
 
-_EFFECTS: dict[str, tuple[bool, int, int]] = {}
+# What an opcode does to the modelled stack, beyond taking and pushing plain items.
+_PLAIN, _PUT, _MARK, _GET, _TEXT, _STACK_GLOBAL, _NAMED = range(7)
+_MEMOIZE = 0x94  # pickle.MEMOIZE: a PUT whose index is the memo's size
+_ROLES: list[tuple[int, bool, int, int]] = []
 
 
-def _effects(pickletools: Any) -> dict[str, tuple[bool, int, int]]:
-    """Per opcode: whether it takes items down to a MARK, how many fixed items it takes
-    (under the MARK's, if any) and how many it pushes (``pickletools``' stack notation)."""
-    if not _EFFECTS:
+def _roles(pickletools: Any) -> list[tuple[int, bool, int, int]]:
+    """Per opcode byte: its role, whether it takes items down to a MARK, how many fixed
+    items it takes (under the MARK's, if any) and how many it pushes (``pickletools``' stack
+    notation)."""
+    if not _ROLES:
+        table = [(_PLAIN, False, 0, 0)] * 256
         for op in pickletools.opcodes:
             before = op.stack_before
             to_mark = pickletools.markobject in before
             fixed = before.index(pickletools.markobject) if to_mark else len(before)
-            _EFFECTS[op.name] = (to_mark, fixed, len(op.stack_after))
-    return _EFFECTS
+            name = op.name
+            role = (
+                _PUT if name == "MEMOIZE" or name in _PUTS
+                else _MARK if name == "MARK"
+                else _GET if name in _GETS
+                else _TEXT if name in _TEXT_OPS
+                else _STACK_GLOBAL if name == "STACK_GLOBAL"
+                else _NAMED if name in ("GLOBAL", "INST")
+                else _PLAIN
+            )  # fmt: skip
+            table[ord(op.code)] = (role, to_mark, fixed, len(op.stack_after))
+        _ROLES.extend(table)
+    return _ROLES
 
 
 def _top(stack: list[object]) -> object:

@@ -41,6 +41,8 @@ MAX_CALLS = 32  # entry points followed per archive
 MAX_HOOKS = 16  # hook functions called per module target
 SECTION = LazyPattern(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
 TARGET = LazyPattern(r"^\s*[^=#;\s][^=]*=\s*(?P<module>[\w.]+)\s*(?::\s*(?P<attr>[\w.]+))?")
+# Files that declare entry points.
+DECLARING = frozenset({"entry_points.txt", "pyproject.toml", "setup.cfg", "setup.py"})
 HOOK_DEF = re.compile(rb"^(?:async[ \t]+)?def[ \t]+([A-Za-z]\w*)[ \t]*\(", re.MULTILINE)
 
 
@@ -52,6 +54,8 @@ def plugin_calls(members: list[Member], package: LocalModules) -> list[tuple[str
         if member.data is None or member.name.count("/") > 2:
             continue
         base = member.name.rsplit("/", 1)[-1]
+        if base not in DECLARING:
+            continue  # decoded only when it declares entry points (every shallow member was)
         text = member.data.decode("utf-8", "replace")
         if base == "entry_points.txt":
             targets = _ini_targets(text)

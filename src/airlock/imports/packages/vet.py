@@ -215,7 +215,8 @@ def _own_passes(
             keys.append(None)
             continue
         inert = member.name in context.inert
-        key = (member_digest, base, helper, _runs_setup(member.name), side, inert)
+        runs, command = _runs_setup(member.name), command_file(member.name)
+        key = (member_digest, base, helper, runs, side, inert, command)
         own = functools.partial(
             _member_findings,
             member.name,
@@ -467,7 +468,8 @@ def _nested_member(path: str, data: bytes, siblings: list[Member]) -> list[Packa
     base = path.rsplit("/", 1)[-1]
     if base.endswith(".pth"):
         return _member_findings(path, data, shipped=shipped_modules(siblings))
-    key = (hashlib.sha256(data).digest(), base, False, False, bool(SIDE_CODE.search(path)), False)
+    side = bool(SIDE_CODE.search(path))
+    key = (hashlib.sha256(data).digest(), base, False, False, side, False, command_file(path))
     return MEMO.findings(key, path, functools.partial(_member_findings, path, data))
 
 

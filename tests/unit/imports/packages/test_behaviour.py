@@ -59,7 +59,7 @@ def test_identical_members_are_read_once_and_keep_their_own_paths() -> None:
         calls.append(path)
         return [PackageFinding("network-call", path, 3, Severity.LOW, "why")]
 
-    key = (b"d" * 32, "net.py", False, False, False, False)
+    key: Key = (b"d" * 32, "net.py", False, False, False, False, False)
     first = memo.findings(key, "a-1.0/a/net.py", lambda: compute("a-1.0/a/net.py"))
     second = memo.findings(key, "a/net.py", lambda: compute("a/net.py"))
     assert calls == ["a-1.0/a/net.py"]
@@ -137,14 +137,14 @@ def test_pth_running_a_command_through_exec_of_a_literal_still_holds() -> None:
 def test_a_memo_hit_evicted_by_another_thread_meanwhile_is_still_an_answer() -> None:
     # Between the lookup and the move to the end, another thread's insert may evict the key
     # (vetting runs in the gateway's worker threads): the hit stands, nothing raises.
-    class EvictedAfterLookup(OrderedDict[Key, tuple[PackageFinding, ...]]):
-        def get(self, key: Key, default: object = None) -> Any:
+    class EvictedAfterLookup(OrderedDict[bytes, tuple[PackageFinding, ...]]):
+        def get(self, key: bytes, default: object = None) -> Any:
             stored = super().get(key, default)
             self.pop(key, None)
             return stored
 
     memo = FindingsMemo()
-    key = (b"d" * 32, "net.py", False, False, False, False)
+    key: Key = (b"d" * 32, "net.py", False, False, False, False, False)
     finding = PackageFinding("network-call", "a/net.py", 3, Severity.HIGH, "x")
     memo.findings(key, "a/net.py", lambda: [finding])
     memo._entries = EvictedAfterLookup(memo._entries)
