@@ -14,6 +14,7 @@ What it does not do: check that the stream makes sense (:mod:`pickles` models th
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import sys
@@ -49,31 +50,29 @@ _COUNTED: dict[str, tuple[int, bool, bool, int]] = {
 }
 
 Entry = tuple[str, int, Any]
-_TABLE: list[Entry | None] = []
 
 
-def _table() -> list[Entry | None]:
+@functools.cache
+def _table() -> tuple[Entry | None, ...]:
     """Per opcode byte: its name, how its argument is laid out, and what reads it."""
-    if not _TABLE:
-        import pickletools  # noqa: PLC0415 -- few packages ship a pickle: imported for those
+    import pickletools  # noqa: PLC0415 -- few packages ship a pickle: imported for those
 
-        table: list[Entry | None] = [None] * 256
-        for op in pickletools.opcodes:
-            arg = op.arg
-            entry: Entry
-            if arg is None:
-                entry = (op.name, NONE, None)
-            elif arg.name in _FIXED:
-                entry = (op.name, FIXED, _FIXED[arg.name])
-            elif arg.name in _COUNTED:
-                entry = (op.name, COUNTED, _COUNTED[arg.name])
-            elif arg.name == "decimalnl_short":
-                entry = (op.name, DECIMAL, None)
-            else:  # a line, read by pickletools' own reader (rare: protocols 0 and 1)
-                entry = (op.name, LINE, arg.reader)
-            table[ord(op.code)] = entry
-        _TABLE.extend(table)
-    return _TABLE
+    table: list[Entry | None] = [None] * 256
+    for op in pickletools.opcodes:
+        arg = op.arg
+        entry: Entry
+        if arg is None:
+            entry = (op.name, NONE, None)
+        elif arg.name in _FIXED:
+            entry = (op.name, FIXED, _FIXED[arg.name])
+        elif arg.name in _COUNTED:
+            entry = (op.name, COUNTED, _COUNTED[arg.name])
+        elif arg.name == "decimalnl_short":
+            entry = (op.name, DECIMAL, None)
+        else:  # a line, read by pickletools' own reader (rare: protocols 0 and 1)
+            entry = (op.name, LINE, arg.reader)
+        table[ord(op.code)] = entry
+    return tuple(table)
 
 
 def name_of(code: int) -> str:

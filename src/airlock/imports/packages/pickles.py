@@ -12,7 +12,7 @@ What it does not do: follow the arguments passed to an allowed global, or look i
 
 from __future__ import annotations
 
-from typing import Any
+import functools
 
 from airlock.imports.packages.pickleops import opcodes
 from airlock.imports.packages.rules import PackageFinding, Severity
@@ -50,11 +50,9 @@ def sniffed_pickle(data: bytes) -> bool:
 
 def scan_pickle(path: str, data: bytes) -> list[PackageFinding]:
     """Findings for one pickle: dangerous globals deny, an unreadable stream holds."""
-    import pickletools  # noqa: PLC0415 -- few packages ship a pickle: imported for those
-
     globals_seen: list[str] = []
     try:
-        _read_globals(pickletools, data, globals_seen)
+        _read_globals(data, globals_seen)
     except (ValueError, EOFError, KeyError, UnicodeDecodeError, IndexError) as e:
         if not globals_seen:
             return [
@@ -113,7 +111,7 @@ _GETS = {"GET", "BINGET", "LONG_BINGET"}
 _PUTS = {"PUT", "BINPUT", "LONG_BINPUT"}
 
 
-def _read_globals(pickletools: Any, data: bytes, seen: list[str]) -> None:  # noqa: PLR0912 -- one branch per role
+def _read_globals(data: bytes, seen: list[str]) -> None:  # noqa: PLR0912 -- one branch per role
     """Every global the stream would import, into ``seen``, with the stack modelled the way
     the Unpickler keeps it (texts, the memo, and MARKs as a stack of stacks), so that
     ``STACK_GLOBAL`` is named by the two items it really takes: a module name fetched from
@@ -124,7 +122,7 @@ def _read_globals(pickletools: Any, data: bytes, seen: list[str]) -> None:  # no
     Raises:
         ValueError: the stream takes more from the stack than it put there.
     """
-    roles = _roles(pickletools)
+    roles = _roles()
     stack: list[object] = []
     marked: list[list[object]] = []  # the stacks a MARK set aside, as the Unpickler keeps them
     memo: dict[int, object] = {}
@@ -173,32 +171,32 @@ def _read_globals(pickletools: Any, data: bytes, seen: list[str]) -> None:  # no
 # What an opcode does to the modelled stack, beyond taking and pushing plain items.
 _PLAIN, _PUT, _MARK, _GET, _TEXT, _STACK_GLOBAL, _NAMED = range(7)
 _MEMOIZE = 0x94  # pickle.MEMOIZE: a PUT whose index is the memo's size
-_ROLES: list[tuple[int, bool, int, int]] = []
 
 
-def _roles(pickletools: Any) -> list[tuple[int, bool, int, int]]:
+@functools.cache
+def _roles() -> tuple[tuple[int, bool, int, int], ...]:
     """Per opcode byte: its role, whether it takes items down to a MARK, how many fixed
     items it takes (under the MARK's, if any) and how many it pushes (``pickletools``' stack
     notation)."""
-    if not _ROLES:
-        table = [(_PLAIN, False, 0, 0)] * 256
-        for op in pickletools.opcodes:
-            before = op.stack_before
-            to_mark = pickletools.markobject in before
-            fixed = before.index(pickletools.markobject) if to_mark else len(before)
-            name = op.name
-            role = (
-                _PUT if name == "MEMOIZE" or name in _PUTS
-                else _MARK if name == "MARK"
-                else _GET if name in _GETS
-                else _TEXT if name in _TEXT_OPS
-                else _STACK_GLOBAL if name == "STACK_GLOBAL"
-                else _NAMED if name in ("GLOBAL", "INST")
-                else _PLAIN
-            )  # fmt: skip
-            table[ord(op.code)] = (role, to_mark, fixed, len(op.stack_after))
-        _ROLES.extend(table)
-    return _ROLES
+    import pickletools  # noqa: PLC0415 -- few packages ship a pickle: imported for those
+
+    table = [(_PLAIN, False, 0, 0)] * 256
+    for op in pickletools.opcodes:
+        before = op.stack_before
+        to_mark = pickletools.markobject in before
+        fixed = before.index(pickletools.markobject) if to_mark else len(before)
+        name = op.name
+        role = (
+            _PUT if name == "MEMOIZE" or name in _PUTS
+            else _MARK if name == "MARK"
+            else _GET if name in _GETS
+            else _TEXT if name in _TEXT_OPS
+            else _STACK_GLOBAL if name == "STACK_GLOBAL"
+            else _NAMED if name in ("GLOBAL", "INST")
+            else _PLAIN
+        )  # fmt: skip
+        table[ord(op.code)] = (role, to_mark, fixed, len(op.stack_after))
+    return tuple(table)
 
 
 def _top(stack: list[object]) -> object:

@@ -244,7 +244,7 @@ def _their_globals(data: bytes) -> tuple[list[str], type[BaseException] | None]:
 def _our_globals(data: bytes) -> tuple[list[str], type[BaseException] | None]:
     seen: list[str] = []
     try:
-        pickles._read_globals(pickletools, data, seen)
+        pickles._read_globals(data, seen)
     except Exception as e:  # noqa: BLE001 -- the error's kind is what is compared
         return seen, type(e)
     return seen, None
