@@ -207,3 +207,42 @@ def test_vetting_a_wheel_opens_no_home_and_imports_only_what_vetting_needs(tmp_p
     assert not modules & not_needed, sorted(modules & not_needed)
     assert not {m.split(".")[0] for m in modules} & NOT_FOR_VERSION
     assert not home.exists()  # vetting a file records nothing
+
+
+def _vet_modules(path: Path, tmp_path: Path, *options: str) -> set[str]:
+    """Every module `airlock package vet [OPTIONS] PATH` imports, as its own process."""
+    command = ["-X", "importtime", "-m", "airlock.cli.main", "package", "vet", *options]
+    result = subprocess.run(
+        [sys.executable, *command, str(path)],
+        env=_clean_env(AIRLOCK_HOME=str(tmp_path / "no-home")),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
+def test_vetting_imports_each_format_s_reader_only_for_that_format(tmp_path: Path) -> None:
+    # ADR 0072: JSON only for --json (or a package shared with a forked helper, which a
+    # small one never is), csv only for a wheel's RECORD, the signal module only to stop a
+    # failed helper, the zip reader only for a zip and the tar reader only for a tar.
+    from scripts.make_test_packages import sdist, wheel  # noqa: PLC0415 -- builds packages
+
+    code = {"tidy/__init__.py": "def add(a, b):\n    return a + b\n"}
+    whl = tmp_path / "tidy-1.0-py3-none-any.whl"
+    whl.write_bytes(wheel("tidy", "1.0", code))
+    tar = tmp_path / "tidy-1.0.tar.gz"
+    tar.write_bytes(sdist("tidy", "1.0", {**code, "pyproject.toml": '[project]\nname = "tidy"\n'}))
+
+    for_wheel = _vet_modules(whl, tmp_path)
+    assert {"zipfile", "csv"} <= for_wheel  # the probe sees imports at all
+    assert not for_wheel & {"json", "signal", "tarfile"}, sorted(for_wheel)
+    for_sdist = _vet_modules(tar, tmp_path)
+    assert {"tarfile", "tomllib"} <= for_sdist
+    assert not for_sdist & {"json", "signal", "csv", "zipfile"}, sorted(for_sdist)
+    assert "json" in _vet_modules(whl, tmp_path, "--json")

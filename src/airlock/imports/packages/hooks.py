@@ -26,6 +26,7 @@ from collections.abc import Iterable
 
 from airlock.imports.packages.archive import Member
 from airlock.imports.packages.lazyre import LazyPattern
+from airlock.imports.packages.pyproject import pyproject_table
 from airlock.imports.packages.rules import PackageFinding, Severity
 from airlock.imports.packages.typosquat import normalise
 
@@ -74,12 +75,7 @@ def hook_modules(members: list[Member], *, sdist: bool) -> dict[str, str]:
     found: dict[str, str] = {}
     pyproject = _root(members, "pyproject.toml", sdist)
     if pyproject is not None and pyproject.data is not None:
-        import tomllib  # noqa: PLC0415 -- only an archive with a pyproject.toml (starts faster)
-
-        try:
-            config = tomllib.loads(pyproject.data.decode("utf-8", "replace"))
-        except (tomllib.TOMLDecodeError, ValueError):
-            config = {}
+        config = pyproject_table(pyproject.data.decode("utf-8", "replace")) or {}
         system = config.get("build-system", {})
         backend, folders = system.get("build-backend"), system.get("backend-path")
         if isinstance(backend, str) and isinstance(folders, list) and folders:
@@ -122,12 +118,10 @@ def console_scripts(members: list[Member]) -> list[tuple[str, str]]:
         if base in {"entry_points.txt", "setup.cfg"}:
             out += [(member.name, c) for c in _ini_scripts(member.data.decode("utf-8", "replace"))]
         elif base == "pyproject.toml":
-            import tomllib  # noqa: PLC0415 -- see hook_modules
-
-            try:
-                project = tomllib.loads(member.data.decode("utf-8", "replace")).get("project", {})
-            except (tomllib.TOMLDecodeError, ValueError):
+            table = pyproject_table(member.data.decode("utf-8", "replace"))
+            if table is None:
                 continue
+            project = table.get("project", {})
             for key in ("scripts", "gui-scripts"):
                 table = project.get(key, {}) if isinstance(project, dict) else {}
                 out += [(member.name, str(c)) for c in table] if isinstance(table, dict) else []

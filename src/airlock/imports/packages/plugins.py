@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from airlock.imports.packages.archive import Member
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.local import LocalModules
+from airlock.imports.packages.pyproject import pyproject_table
 
 # Groups whose every entry point a host imports and calls on each run, or on its own import.
 AUTOLOADED = frozenset({
@@ -137,12 +138,10 @@ def _listed(group: str, lines: list[str]) -> Iterator[tuple[str, str, str]]:
 
 def _pyproject_targets(text: str) -> Iterator[tuple[str, str, str]]:
     """The same from ``[project.entry-points.GROUP]`` of an sdist's ``pyproject.toml``."""
-    import tomllib  # noqa: PLC0415 -- only an archive with a pyproject.toml (starts faster)
-
-    try:
-        project = tomllib.loads(text).get("project", {})
-    except (tomllib.TOMLDecodeError, ValueError):
+    table = pyproject_table(text)
+    if table is None:
         return
+    project = table.get("project", {})
     groups = project.get("entry-points", {}) if isinstance(project, dict) else {}
     for group, table in groups.items() if isinstance(groups, dict) else []:
         if group not in AUTOLOADED or not isinstance(table, dict):

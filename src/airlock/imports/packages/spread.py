@@ -26,9 +26,7 @@ before; only the CLI asks for this (``vet(..., spread=True)``).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -96,6 +94,10 @@ def run_jobs(jobs: Sequence[Job], *, spread: bool) -> list[list[PackageFinding]]
     queue = _queue(jobs) if spread and can_spread() else []
     if not queue:
         return [job.compute() for job in jobs]
+    # Only a shared package needs the answers' codec; loaded before the fork, so the child
+    # has it too (issue 16: a process that never forks does not import it).
+    import json  # noqa: F401, PLC0415
+
     # The movable jobs wait in a pipe as 4-byte indexes; each process takes the next one
     # when it is free (reads of 4 bytes from a pipe are whole), so a child slowed down by
     # other work on the machine holds back at most the job it is on, not half the package.
@@ -163,6 +165,8 @@ def _claim(claims: int) -> int | None:
 def _child(jobs: Sequence[Job], claims: int, writer: int) -> None:
     """Take and compute jobs until none are left, write the answers to ``writer``; never
     returns."""
+    import json  # noqa: PLC0415 -- loaded already (run_jobs): a name lookup here
+
     code = 1
     try:
         before = set(remembered())
@@ -195,12 +199,16 @@ def _reap(pid: int, *, stop: bool) -> None:
     the child sent nothing), so no orphan goes on vetting."""
     with contextlib.suppress(ProcessLookupError, ChildProcessError):
         if stop:
+            import signal  # noqa: PLC0415 -- only a child that failed is stopped
+
             os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
 
 
 def _parse(sent: bytes, taken: set[int]) -> dict[int, list[PackageFinding]] | None:
     """The child's answers, or None when they are not exactly for the jobs it took."""
+    import json  # noqa: PLC0415 -- loaded already (run_jobs): a name lookup here
+
     try:
         body = json.loads(sent)
         answers = {int(k): [_finding(f) for f in v] for k, v in body["answers"].items()}

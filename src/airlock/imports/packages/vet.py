@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import csv
 import functools
 import gc
 import hashlib
@@ -55,6 +54,7 @@ from airlock.imports.packages.pickles import (
     sniffed_pickle,
 )
 from airlock.imports.packages.plugins import plugin_calls
+from airlock.imports.packages.pyproject import pyproject_table
 from airlock.imports.packages.rules import (
     PackageFinding,
     Severity,
@@ -1297,12 +1297,10 @@ def _build_requirements(declaring: dict[str, str]) -> list[str]:
     text = declaring.get("pyproject.toml", "")
     if "requires" not in text:
         return []
-    import tomllib  # noqa: PLC0415 -- only an archive with a pyproject.toml (starts faster)
-
-    try:
-        system = tomllib.loads(text).get("build-system", {})
-    except (tomllib.TOMLDecodeError, ValueError):
+    table = pyproject_table(text)
+    if table is None:
         return []
+    system = table.get("build-system", {})
     listed = system.get("requires", []) if isinstance(system, dict) else []
     return [str(r) for r in listed[:200]] if isinstance(listed, list) else []
 
@@ -1340,6 +1338,8 @@ def _dependency_findings(filename: str, requirements: list[str]) -> list[Package
 def _record_findings(
     record: str, members: list[Member], digests: dict[str, bytes]
 ) -> list[PackageFinding]:
+    import csv  # noqa: PLC0415 -- only a wheel has a RECORD (issue 16: sdists start faster)
+
     listed: dict[str, str] = {}
     for row in csv.reader(io.StringIO(record)):
         if row and len(row) >= 2 and row[1]:
