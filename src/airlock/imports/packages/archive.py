@@ -35,6 +35,8 @@ RATIO_FLOOR = 4 * 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Member:
+    """One archive member: its name and bytes, or None and why it was not read."""
+
     name: str
     data: bytes | None  # None: not read (too large, or not a regular file)
     note: str = ""

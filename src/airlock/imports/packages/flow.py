@@ -129,6 +129,8 @@ UNKNOWN = Val()
 
 @dataclass(frozen=True, slots=True)
 class Event:
+    """One sink the flow pass saw reached: its kind, the call, the line and what flowed in."""
+
     kind: str  # exec | process | network | write | opaque-load | decode
     callee: str
     line: int

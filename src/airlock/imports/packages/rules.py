@@ -26,6 +26,8 @@ class Severity(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class PackageFinding:
+    """One thing a rule found in a package: where (member path and line), how bad, and why."""
+
     rule: str
     path: str
     line: int

@@ -77,6 +77,8 @@ IMPORTED_NAME = re.compile("\x04" + r"([\w.]*):(\w+)" + "\x04")
 
 @dataclass(frozen=True, slots=True)
 class RunFile:
+    """A file that a module runs as code by its path (``exec(open(p).read())``, ``runpy``)."""
+
     target: str  # the path as folded, relative to the running file's folder or the root
     line: int
     how: str  # "exec", "runpy.run_path", "execfile", "importlib loader"

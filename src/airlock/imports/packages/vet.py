@@ -84,6 +84,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class VetReport:
+    """What vetting one package file found, and the verdict that follows from it."""
+
     filename: str
     sha256: str
     name: str
