@@ -235,7 +235,7 @@ def test_vetting_imports_each_format_s_reader_only_for_that_format(tmp_path: Pat
 
     code = {"tidy/__init__.py": "def add(a, b):\n    return a + b\n"}
     whl = tmp_path / "tidy-1.0-py3-none-any.whl"
-    whl.write_bytes(wheel("tidy", "1.0", code))
+    whl.write_bytes(wheel("tidy", "1.0", dict(code)))
     tar = tmp_path / "tidy-1.0.tar.gz"
     tar.write_bytes(sdist("tidy", "1.0", {**code, "pyproject.toml": '[project]\nname = "tidy"\n'}))
 
