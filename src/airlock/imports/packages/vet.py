@@ -1297,7 +1297,9 @@ def _declared(
 def _build_requirements(declaring: dict[str, str]) -> list[str]:
     """``[build-system] requires`` of the archive's own ``pyproject.toml``."""
     text = declaring.get("pyproject.toml", "")
-    if "requires" not in text:
+    # A quoted key may spell it with escapes ("req\\u0075ires" is ``requires`` to every
+    # TOML reader), so only a text with neither the word nor a backslash is skipped unread.
+    if "requires" not in text and "\\" not in text:
         return []
     table = pyproject_table(text)
     if table is None:

