@@ -29,7 +29,15 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import NamedTuple, TypeGuard
 
-from airlock.imports.packages import classdata, intercept, reach, shadowed, signin, tables
+from airlock.imports.packages import (
+    classdata,
+    intercept,
+    protocol,
+    reach,
+    shadowed,
+    signin,
+    tables,
+)
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.fold import (
     DECODERS,
@@ -230,6 +238,9 @@ class Interpreter:
         # its fields name, by class (:mod:`classdata`, ADR 0071).
         self.constants: dict[tuple[str, str], Val] = {}
         self.factories: dict[str, list[Val]] = {}
+        # Descriptors a local class's body binds (``x = D()``, ``property(f)``), by (class,
+        # name) (:mod:`protocol`).
+        self.descriptors: dict[tuple[str, str], Val] = {}
         # Functions made for ``partial(f, a)`` and ``methodcaller``, by id of the call.
         self.made: dict[int, ast.Lambda] = {}
         # Calls of a table's entries made for ``H[k]()`` (:mod:`tables`), by id of the call.
@@ -315,6 +326,8 @@ class Interpreter:
             for target in node.targets:
                 if when is not When.LATER and isinstance(target, (ast.Attribute, ast.Subscript)):
                     self.patched(target, value, env, when)
+                    if self.classes:  # ``k.x = v``: its ``__setattr__`` (ADR 0071)
+                        protocol.assigned(self, target, value, env, when)
                 self.bind(target, value, env)
                 if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call):
                     self.temp_file(target, node.value, env, when)
@@ -381,13 +394,14 @@ class Interpreter:
                 else:
                     self.stmt(item, dict(env), when)
                     self.named(item, env, when)
+                    protocol.remember(self, node.name, item, env)  # ``x = D()`` (ADR 0071)
             class_attributes(self, node, env)  # ``class K: run = exec`` (ADR 0048)
             classdata.remember(self, node, env)  # ``class K: cmds = ['id']`` (ADR 0071)
             env[node.name] = Val(ref=node.name)
             for decorator in node.decorator_list:
                 self.decorate(self.expr(decorator, env, when), env[node.name], env, when)
         elif isinstance(node, ast.If):
-            self.expr(node.test, env, when)
+            protocol.truth(self, self.expr(node.test, env, when), env, when)
             # setup.py's own ``__main__`` block runs on install: pip runs it as __main__.
             setup = self.install_time and not self.helper
             inner = When.LATER if _is_main_guard(node.test) and not setup else when
@@ -396,6 +410,7 @@ class Interpreter:
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             seq = self.expr(node.iter, env, when)
             self.special(seq, ("__iter__", "__aiter__"), [], env, when)
+            protocol.iterated(self, seq, env, when)
             written = _written_out(node.iter, seq, node.target, at_top=env is self.globals)
             if written is not None and when is not When.LATER:
                 # ``for c in ['id']: os.system(c)`` runs what the list spells (ADR 0063).
@@ -414,7 +429,7 @@ class Interpreter:
             self.block(node.body, env, when)
             self.block(node.orelse, env, when)
         elif isinstance(node, ast.While):
-            self.expr(node.test, env, when)
+            protocol.truth(self, self.expr(node.test, env, when), env, when)
             self.block(node.body, env, when)
             self.block(node.orelse, env, when)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
@@ -491,7 +506,7 @@ class Interpreter:
             return Val(ref=_canon(key.const), labels=frozenset({HIDDEN}))
         if base.ref in self.classes and when is not When.LATER:  # ``K[int]``
             return self.method(base.ref, "__class_getitem__", [base, key], env, when)
-        return self.special(base, ("__getitem__",), [key], env, when)
+        return self.special(base, ("__getitem__", "__missing__"), [key], env, when)
 
     def named(self, item: ast.stmt, env: dict[str, Val], when: When) -> None:
         """``class A: x = D()``: making class A calls ``D.__set_name__`` (a descriptor of a
@@ -660,6 +675,10 @@ class Interpreter:
                     kept = self.constants.get((base.ref.removesuffix("()"), node.attr))
                     if kept is not None:
                         return kept
+                if when is not When.LATER and (self.descriptors or base.ref.endswith("()")):
+                    got = protocol.attribute(self, base, node.attr, env, when)  # ADR 0071
+                    if got is not None:
+                        return got
                 ref = _canon(f"{base.ref}.{node.attr}")
                 if self.resolving:
                     return self.constant_of(ref) or Val(ref=ref, labels=base.labels)
@@ -695,11 +714,15 @@ class Interpreter:
             return Val(labels=labels, shape="".join(_shape(p) for p in parts)[:MAX_SHAPE])
         if isinstance(node, ast.FormattedValue):
             inner = self.expr(node.value, env, when)
+            self.special(inner, ("__format__", "__str__", "__repr__"), [UNKNOWN], env, when)
             const = inner.const if isinstance(inner.const, (str, int)) else None
             return Val(const=None if const is None else str(const), labels=inner.labels)
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             items = [self.expr(e, env, when) for e in node.elts[:MAX_ITEMS]]
             labels = frozenset().union(*(i.labels for i in items))
+            if isinstance(node, ast.Set):
+                for item in items:  # a set's members are hashed (ADR 0071)
+                    protocol.hashed(self, item, env, when)
             consts = [i.const for i in items]
             known = all(c is not None for c in consts) and len(node.elts) <= MAX_ITEMS
             return Val(const=consts if known else None, labels=labels)
@@ -710,7 +733,7 @@ class Interpreter:
             ]
             for key in node.keys:
                 if key is not None:
-                    self.expr(key, env, when)
+                    protocol.hashed(self, self.expr(key, env, when), env, when)
             return Val(labels=frozenset().union(*(p.labels for p in parts)))
         if isinstance(node, ast.Lambda):
             self.definition_time(node.args, None, env, when)  # ``lambda x=f(): x`` runs f
@@ -722,7 +745,7 @@ class Interpreter:
             if table is not None:
                 return table
         if isinstance(node, ast.IfExp):
-            self.expr(node.test, env, when)
+            protocol.truth(self, self.expr(node.test, env, when), env, when)
             a, b = self.expr(node.body, env, when), self.expr(node.orelse, env, when)
             return Val(ref=a.ref or b.ref, labels=a.labels | b.labels)
         if isinstance(node, ast.Await):  # ``r, w = await open_connection(h, p)`` (ADR 0051)
@@ -731,8 +754,17 @@ class Interpreter:
             named = self.expr(node.value, env, when)
             self.bind(node.target, named, env)
             return named
+        if isinstance(node, ast.Compare):  # ``K() == 1``, ``1 in K()`` (ADR 0071)
+            return Val(labels=protocol.compared(self, node, env, when))
+        if isinstance(node, ast.BoolOp):
+            operands = [self.expr(v, env, when) for v in node.values]
+            for operand in operands:
+                protocol.truth(self, operand, env, when)
+            return Val(labels=frozenset().union(*(v.labels for v in operands)))
         if isinstance(node, ast.UnaryOp):
             inner = self.expr(node.operand, env, when)
+            if isinstance(node.op, ast.Not):
+                protocol.truth(self, inner, env, when)
             if isinstance(inner.const, int) and isinstance(node.op, ast.USub):
                 return Val(const=-inner.const)
             if isinstance(inner.const, int) and isinstance(node.op, ast.Invert):
@@ -958,6 +990,8 @@ class Interpreter:
                 return ran
         if ref in IMPLICIT and args and when is not When.LATER:
             ran = self.special(args[0], IMPLICIT[ref], args[1:], env, when)  # ``str(K())``
+            if IMPLICIT[ref][0] == "__iter__":
+                protocol.iterated(self, args[0], env, when)  # ``list(K())``: its ``__next__``
             if ran is not None:
                 return ran
         if "()." in ref:
@@ -2048,6 +2082,7 @@ IMPLICIT: dict[str, tuple[str, ...]] = {
     "next": ("__next__",), "hash": ("__hash__",), "abs": ("__abs__",), "int": ("__int__",),
     "float": ("__float__",), "bytes": ("__bytes__",), "list": ("__iter__",),
     "tuple": ("__iter__",), "sorted": ("__iter__",), "print": ("__str__", "__repr__"),
+    "reversed": ("__reversed__", "__len__"), "set": ("__iter__",), "dict": ("__iter__",),
 }  # fmt: skip
 PROPERTIES = ("property", "cached_property")
 REQUESTS = frozenset({"urllib.request.Request", "urllib2.Request", "requests.Request"})

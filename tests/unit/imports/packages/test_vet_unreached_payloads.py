@@ -126,6 +126,47 @@ EVASIONS: dict[str, dict[str, str]] = {
 }
 
 
+def _used(method: str, use: str, returns: str = "", base: str = "") -> dict[str, str]:
+    """A class whose special ``method`` runs the command, and a line that uses an instance
+    the way that makes the language call it."""
+    params = "(self, *a)"
+    back = f"\n        return {returns}" if returns else ""
+    return _init(
+        f"import os\n\n\nclass K{base}:\n    def {method}{params}:\n        {RUN}{back}\n\n\n"
+        f"{use}\n"
+    )
+
+
+# A special method the language calls when the object is used, with no call written.
+PROTOCOL: dict[str, dict[str, str]] = {
+    "compared": _used("__eq__", "K() == 1", "True"),
+    "tested": _used("__bool__", "if K():\n    pass", "True"),
+    "negated": _used("__bool__", "X = not K()", "True"),
+    "contains": _used("__contains__", "X = 1 in K()", "True"),
+    "hashed-as-a-key": _used("__hash__", "D = {K(): 1}", "1"),
+    "hashed-in-a-set": _used("__hash__", "S = {K()}", "1"),
+    "formatted": _used("__format__", "X = f'{K()}'", "''"),
+    "attribute-set": _used("__setattr__", "k = K()\nk.x = 1"),
+    "item-set": _used("__setitem__", "k = K()\nk['a'] = 1"),
+    "missing-attribute": _used("__getattr__", "X = K().x"),
+    "iterated": _used("__next__", "X = list(K())", "1"),
+    "reversed": _used("__reversed__", "X = reversed(K())", "iter([])"),
+    "missing-key-of-a-dict": _used("__missing__", "X = K()['x']", "1", "(dict)"),
+    "descriptor": _init(
+        f"import os\n\n\nclass D:\n    def __get__(self, obj, typ=None):\n        {RUN}\n\n\n"
+        "class C:\n    x = D()\n\n\nX = C().x\n"
+    ),
+    "property-of-a-lambda": _init(
+        "import os\n\n\nclass K:\n    p = property(lambda s: os.system('id'))\n\n\nX = K().p\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("key", sorted(PROTOCOL))
+def test_a_special_method_the_language_calls_on_use_is_read(key: str) -> None:
+    assert _vet_wheel(PROTOCOL[key]) is not Outcome.ALLOW
+
+
 @pytest.mark.parametrize("key", sorted(EVASIONS))
 def test_a_payload_the_walk_did_not_reach_is_not_allowed(key: str) -> None:
     assert _vet_wheel(EVASIONS[key]) is not Outcome.ALLOW
@@ -207,6 +248,37 @@ NEAR_MISSES: dict[str, dict[str, str]] = {
     ),
     "large-table-of-data": _init(
         "T = {i: i ^ 0x5A for i in range(65536)}\nDATA = bytes(T[b] for b in b'hello')\n"
+    ),
+    # Instances real packages make on import and use the same ways.
+    "sentinel-tested-and-formatted": _init(
+        "class _Missing:\n    def __bool__(self):\n        return False\n\n"
+        "    def __repr__(self):\n        return '<missing>'\n\n\n"
+        "MISSING = _Missing()\nif not MISSING:\n    X = f'{MISSING!r}'\n"
+    ),
+    "lazy-module-proxy": _init(
+        "import importlib\n\n\nclass _Lazy:\n    def __init__(self, name):\n"
+        "        self._name = name\n\n    def __getattr__(self, attr):\n"
+        "        return getattr(importlib.import_module(self._name), attr)\n\n\n"
+        "json = _Lazy('json')\nDUMPS = json.dumps\n"
+    ),
+    "versions-compared-and-hashed": _init(
+        "class V:\n    def __init__(self, s):\n"
+        "        self.parts = tuple(int(p) for p in s.split('.'))\n\n"
+        "    def __lt__(self, o):\n        return self.parts < o.parts\n\n"
+        "    def __hash__(self):\n        return hash(self.parts)\n\n\n"
+        "OLD = V('1.0') < V('2.0')\nSEEN = {V('1.0')}\n"
+    ),
+    "environment-proxy": _init(
+        "import os\n\n\nclass _Env:\n    def __setattr__(self, k, v):\n"
+        "        os.environ[k] = str(v)\n\n    def __getattr__(self, k):\n"
+        "        return os.environ.get(k)\n\n\n"
+        "ENV = _Env()\nENV.MY_LIB_MODE = 'fast'\nMODE = ENV.MY_LIB_MODE\n"
+    ),
+    "counting-iterator": _init(
+        "class Count:\n    def __init__(self):\n        self.n = 0\n\n"
+        "    def __iter__(self):\n        return self\n\n    def __next__(self):\n"
+        "        self.n += 1\n        if self.n > 3:\n            raise StopIteration\n"
+        "        return self.n\n\n\nNUMS = list(Count())\n"
     ),
 }
 
