@@ -1478,13 +1478,16 @@ class Interpreter:
         a ``spawn`` that starts the compiler it is given over distutils' (ADR 0067)."""
         if self.depth == 0 or not self.replaces(owner, value, None, env):
             return
-        events, hooks, unmatched = self.trace.events, self.trace.hooks, len(self.unmatched)
-        start, registered = len(events), len(hooks)
+        starts = {id(t): len(t.events) for t in [self.trace, *self.foreign.values()]}
+        hooks, pending = len(self.trace.hooks), len(self.unmatched)
         self.run_hook(value, env, when, intercept.mark(replaced))
-        if len(hooks) == registered and len(self.unmatched) == unmatched:  # no index moved
-            events[start:] = [
-                e for e in events[start:] if e.kind == "network" and SECRET in e.labels
-            ]
+        if len(self.trace.hooks) != hooks:
+            return  # an import hook's events are kept by index: left as they are
+        # Runs kept for :meth:`late_drops` point at events about to move: dropped.
+        del self.unmatched[pending:]
+        for found in [self.trace, *self.foreign.values()]:  # a module first followed now: all
+            start = starts.get(id(found), 0)
+            found.events[start:] = [e for e in found.events[start:] if _sends_given(e)]
 
     def global_name(self, node: ast.expr, env: dict[str, Val]) -> bool:
         """Whether ``node`` (``getpass``, ``requests.Session``, ``vars(os)``) starts with a
@@ -2187,6 +2190,11 @@ def _written_out(
     ):
         return list(seq.const)
     return None
+
+
+def _sends_given(event: Event) -> bool:
+    """A network event carrying a secret: what a replacement sends of what it is given."""
+    return event.kind == "network" and SECRET in event.labels
 
 
 def _target_name(target: ast.Attribute | ast.Subscript) -> str:
