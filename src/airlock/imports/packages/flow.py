@@ -241,6 +241,7 @@ class Interpreter:
         # Descriptors a local class's body binds (``x = D()``, ``property(f)``), by (class,
         # name) (:mod:`protocol`).
         self.descriptors: dict[tuple[str, str], Val] = {}
+        self.within: list[str] = []  # local classes whose methods are being evaluated
         # Functions made for ``partial(f, a)`` and ``methodcaller``, by id of the call.
         self.made: dict[int, ast.Lambda] = {}
         # Calls of a table's entries made for ``H[k]()`` (:mod:`tables`), by id of the call.
@@ -292,11 +293,14 @@ class Interpreter:
     def hands_on(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         """Whether a constructor naming no sink hands work on: it registers a hook the
         interpreter calls (``atexit.register(self.flush)``) or makes an instance of a local
-        class (``self.c = Client()``), whose code may act (ADR 0041). Cached per function."""
+        class (``self.c = Client()``), whose code may act (ADR 0041), or calls ``super()``
+        (a local base's method may act, ADR 0071). Cached per function."""
         known = self.handing.get(id(func))
         if known is None:
             known = any(
                 (isinstance(n, ast.Call) and _hands_on(dotted(n.func), self.classes))
+                # ``super().__init__()``: a local base's constructor may act (ADR 0071).
+                or (isinstance(n, ast.Name) and n.id == "super")
                 or (isinstance(n, ast.Attribute) and dotted(n) in HOOK_ATTRS)
                 for n in _own_nodes(func)
             )
@@ -950,6 +954,11 @@ class Interpreter:
                 return imported
         if ref in ("globals", "locals", "vars") and not args:
             return Val(ref="globals")
+        if ref == "super" and self.within:
+            # ``super().__init__()`` in a method of a local class: its local base's method.
+            base = self.trace.class_bases.get(self.within[-1], "").split(",")[0]
+            if base in self.classes:
+                return Val(ref=f"{base}()")
         if callee.func is not None:
             given = arguments(self, callee.func, args, kwargs, env, when)
             value = self.apply(callee.func, given, env, when)
@@ -1389,7 +1398,11 @@ class Interpreter:
             if quiet and not self.hands_on(found[0]):
                 return None  # six makes a hundred small objects on import: none can act
             if found:
-                return self.apply(found[0], args, env, when)
+                self.within.append(cls)  # whose ``super()`` its body means (ADR 0071)
+                try:
+                    return self.apply(found[0], args, env, when)
+                finally:
+                    self.within.pop()
             above = self.trace.class_bases.get(cls, "").split(",")[0]
             if not above and cls in self.homes and self.climbs < MAX_CLIMBS:
                 # A class of another module whose base is in a third one (ADR 0051).

