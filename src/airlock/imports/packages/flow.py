@@ -1926,7 +1926,25 @@ def _unreadable(ref: str, labels: frozenset[str], when: When) -> frozenset[str]:
         return frozenset({DECODED})
     if ref in ("marshal.load", "marshal.loads") and FILE in labels and when is not When.LATER:
         return frozenset({DECODED})
+    if when is not When.LATER and _ast_node(ref):
+        # Code built node by node (``ast.Call(ast.Attribute(...))``) is code nobody wrote
+        # as text: compiling and running it is obfuscated exec (ADR 0071).
+        return frozenset({DECODED})
     return frozenset()
+
+
+@functools.lru_cache(maxsize=1024)
+def _ast_node(ref: str) -> bool:
+    """``ast.Call``, ``ast.Module``: a constructor of a node of code (not ``ast.parse``, not a
+    context like ``ast.Load``, which carries no code)."""
+    if not ref.startswith("ast."):
+        return False
+    node = getattr(ast, ref[4:], None)
+    return (
+        isinstance(node, type)
+        and issubclass(node, (ast.stmt, ast.expr, ast.mod))
+        and not issubclass(node, ast.Constant)
+    )
 
 
 def _written_in(kind: str, node: ast.Call) -> frozenset[str]:

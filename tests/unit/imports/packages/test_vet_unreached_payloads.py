@@ -127,6 +127,11 @@ EVASIONS: dict[str, dict[str, str]] = {
         f"import contextlib, os\n\n\ndef f():\n    {RUN}\n\n\n"
         "with contextlib.ExitStack() as stack:\n    stack.callback(f)\n"
     ),
+    "code-built-node-by-node": _init(
+        "import ast, os\nm = ast.Module(body=[ast.Expr(ast.Call(ast.Attribute(ast.Name('os', "
+        "ast.Load()), 'system', ast.Load()), [ast.Constant('id')], []))], type_ignores=[])\n"
+        "exec(compile(ast.fix_missing_locations(m), '<x>', 'exec'))\n"
+    ),
     "xor-table-over-more-keys-than-fold": _init(
         "K = 7\nT = {i: i ^ K for i in range(65536)}\n"
         f"D = bytes({_xored('import os;os.system(' + repr('id') + ')', 7)})\n"
@@ -273,6 +278,14 @@ NEAR_MISSES: dict[str, dict[str, str]] = {
     "exit-stack-closing-files": _init(
         "import contextlib\n\n\ndef _cleanup():\n    return None\n\n\n"
         "with contextlib.ExitStack() as stack:\n    stack.callback(_cleanup)\n"
+    ),
+    "nodes-built-and-unparsed": _init(
+        "import ast\nNODE = ast.Name('x', ast.Load())\nTEXT = ast.unparse(NODE)\n"
+    ),
+    "parsed-code-transformed-and-compiled": _init(
+        "import ast\n\n\nclass T(ast.NodeTransformer):\n    def visit_Name(self, node):\n"
+        "        return ast.copy_location(ast.Name(node.id.upper(), node.ctx), node)\n\n\n"
+        "CODE = compile(T().visit(ast.parse('x = 1')), '<x>', 'exec')\n"
     ),
     "large-table-of-data": _init(
         "T = {i: i ^ 0x5A for i in range(65536)}\nDATA = bytes(T[b] for b in b'hello')\n"
