@@ -30,6 +30,7 @@ from enum import Enum
 from typing import NamedTuple, TypeGuard
 
 from airlock.imports.packages import (
+    astbuilt,
     classdata,
     intercept,
     protocol,
@@ -1049,7 +1050,14 @@ class Interpreter:
             # ``open(p, 'w').write`` would (ADR 0063); judged as a write of that path.
             dest = _arg_text(args[1])
             self.trace.events.append(Event("write", ref, node.lineno, when, dest, labels))
-        return self.sink(node, callee, args, kwargs, env, when)
+        value = self.sink(node, callee, args, kwargs, env, when)
+        if (
+            when is not When.LATER
+            and astbuilt.node_maker(ref)
+            and astbuilt.built_here(self, node, env)
+        ):
+            return value._replace(labels=value.labels | {DECODED})  # ``ast.Call(...)`` (ADR 0071)
+        return value
 
     def imported(self, node: ast.Call, ref: str, name: Val, when: When) -> Val | None:
         """``__import__(name)``: the module when the name folds; a module named by decoded
@@ -1926,25 +1934,7 @@ def _unreadable(ref: str, labels: frozenset[str], when: When) -> frozenset[str]:
         return frozenset({DECODED})
     if ref in ("marshal.load", "marshal.loads") and FILE in labels and when is not When.LATER:
         return frozenset({DECODED})
-    if when is not When.LATER and _ast_node(ref):
-        # Code built node by node (``ast.Call(ast.Attribute(...))``) is code nobody wrote
-        # as text: compiling and running it is obfuscated exec (ADR 0071).
-        return frozenset({DECODED})
     return frozenset()
-
-
-@functools.lru_cache(maxsize=1024)
-def _ast_node(ref: str) -> bool:
-    """``ast.Call``, ``ast.Module``: a constructor of a node of code (not ``ast.parse``, not a
-    context like ``ast.Load``, which carries no code)."""
-    if not ref.startswith("ast."):
-        return False
-    node = getattr(ast, ref[4:], None)
-    return (
-        isinstance(node, type)
-        and issubclass(node, (ast.stmt, ast.expr, ast.mod))
-        and not issubclass(node, ast.Constant)
-    )
 
 
 def _written_in(kind: str, node: ast.Call) -> frozenset[str]:

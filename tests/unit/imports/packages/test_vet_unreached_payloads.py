@@ -287,6 +287,12 @@ NEAR_MISSES: dict[str, dict[str, str]] = {
         "        return ast.copy_location(ast.Name(node.id.upper(), node.ctx), node)\n\n\n"
         "CODE = compile(T().visit(ast.parse('x = 1')), '<x>', 'exec')\n"
     ),
+    # executing's test samples: a node from a parsed tree wrapped and evaluated on import.
+    "parsed-node-wrapped-and-evaluated": _init(
+        "import ast\n\n\ndef check(node):\n"
+        "    return eval(compile(ast.Expression(node), '<x>', 'eval'))\n\n\n"
+        "X = check(ast.parse('1 + 1', mode='eval').body)\n"
+    ),
     "large-table-of-data": _init(
         "T = {i: i ^ 0x5A for i in range(65536)}\nDATA = bytes(T[b] for b in b'hello')\n"
     ),
