@@ -294,19 +294,29 @@ class Interpreter:
     def hands_on(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         """Whether a constructor naming no sink hands work on: it registers a hook the
         interpreter calls (``atexit.register(self.flush)``) or makes an instance of a local
-        class (``self.c = Client()``), whose code may act (ADR 0041), or calls ``super()``
-        (a local base's method may act, ADR 0071). Cached per function."""
+        class (``self.c = Client()``), whose code may act (ADR 0041). Cached per function."""
         known = self.handing.get(id(func))
         if known is None:
             known = any(
                 (isinstance(n, ast.Call) and _hands_on(dotted(n.func), self.classes))
-                # ``super().__init__()``: a local base's constructor may act (ADR 0071).
-                or (isinstance(n, ast.Name) and n.id == "super")
                 or (isinstance(n, ast.Attribute) and dotted(n) in HOOK_ATTRS)
                 for n in _own_nodes(func)
             )
             self.handing[id(func)] = known
         return known
+
+    def chains_up(self, cls: str) -> bool:
+        """Whether local class ``cls`` derives from local classes one of whose constructors
+        may act: its own constructor's ``super().__init__()`` runs theirs (ADR 0071)."""
+        seen = {cls}
+        base = self.trace.class_bases.get(cls, "").split(",")[0]
+        while base in self.classes and base not in seen and len(seen) < 8:
+            seen.add(base)
+            found = self.methods(self.classes[base], ("__init__",))
+            if found and (self.may_act(found[0]) or self.hands_on(found[0])):
+                return True
+            base = self.trace.class_bases.get(base, "").split(",")[0]
+        return False
 
     def may_act(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         """Whether a function walked on its own could make a chain (see :func:`trace`)."""
@@ -1403,7 +1413,7 @@ class Interpreter:
             seen.add(cls)
             found = self.methods(self.classes[cls], (name,))
             quiet = found and name == "__init__" and not self.may_act(found[0])
-            if quiet and not self.hands_on(found[0]):
+            if quiet and not self.hands_on(found[0]) and not self.chains_up(cls):
                 return None  # six makes a hundred small objects on import: none can act
             if found:
                 self.within.append(cls)  # whose ``super()`` its body means (ADR 0071)
