@@ -29,7 +29,16 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import NamedTuple, TypeGuard
 
-from airlock.imports.packages import reach, signin
+from airlock.imports.packages import (
+    astbuilt,
+    classdata,
+    intercept,
+    protocol,
+    reach,
+    shadowed,
+    signin,
+    tables,
+)
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.fold import (
     DECODERS,
@@ -228,8 +237,18 @@ class Interpreter:
         # (:meth:`joined`), only while an ``exec`` argument is read again.
         self.resolving = False
         self.tables: dict[str, dict[object, Val]] = {}  # dispatch tables by name (ADR 0048)
+        # Folded text and lists a local class's body binds, by (class, name); the factories
+        # its fields name, by class (:mod:`classdata`, ADR 0071).
+        self.constants: dict[tuple[str, str], Val] = {}
+        self.factories: dict[str, list[Val]] = {}
+        # Descriptors a local class's body binds (``x = D()``, ``property(f)``), by (class,
+        # name) (:mod:`protocol`).
+        self.descriptors: dict[tuple[str, str], Val] = {}
+        self.within: list[str] = []  # local classes whose methods are being evaluated
         # Functions made for ``partial(f, a)`` and ``methodcaller``, by id of the call.
         self.made: dict[int, ast.Lambda] = {}
+        # Calls of a table's entries made for ``H[k]()`` (:mod:`tables`), by id of the call.
+        self.synthetic: dict[int, ast.Call] = {}
         self.climbs = 0  # bases of other modules' classes being looked up, nested
         # :meth:`body_of` by id of the function: shared by the archive's walks when given.
         self.bodies: dict[int, tuple[ast.AST, tuple[str, ...], tuple[ast.expr, ...]]] = (
@@ -288,6 +307,19 @@ class Interpreter:
             self.handing[id(func)] = known
         return known
 
+    def chains_up(self, cls: str) -> bool:
+        """Whether local class ``cls`` derives from local classes one of whose constructors
+        may act: its own constructor's ``super().__init__()`` runs theirs (ADR 0071)."""
+        seen = {cls}
+        base = self.trace.class_bases.get(cls, "").split(",")[0]
+        while base in self.classes and base not in seen and len(seen) < 8:
+            seen.add(base)
+            found = self.methods(self.classes[base], ("__init__",))
+            if found and (self.may_act(found[0]) or self.hands_on(found[0])):
+                return True
+            base = self.trace.class_bases.get(base, "").split(",")[0]
+        return False
+
     def may_act(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         """Whether a function walked on its own could make a chain (see :func:`trace`)."""
         if self.hits is None:
@@ -311,6 +343,8 @@ class Interpreter:
             for target in node.targets:
                 if when is not When.LATER and isinstance(target, (ast.Attribute, ast.Subscript)):
                     self.patched(target, value, env, when)
+                    if self.classes:  # ``k.x = v``: its ``__setattr__`` (ADR 0071)
+                        protocol.assigned(self, target, value, env, when)
                 self.bind(target, value, env)
                 if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call):
                     self.temp_file(target, node.value, env, when)
@@ -320,6 +354,10 @@ class Interpreter:
                 or builds_dict(node.value)
             ):
                 unpacked(self, node, env, when)  # ``r, = (exec,)``, dispatch tables
+                if isinstance(node.value, (ast.List, ast.Tuple)):
+                    for target in node.targets:  # ``L = [lambda: ...]`` (ADR 0071)
+                        if isinstance(target, ast.Name):
+                            tables.listed(self, target.id, node.value, env)
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
             if isinstance(node, ast.AnnAssign) and node.simple:
                 self.annotation(node.annotation, env, when)  # ``x: f() = 1`` runs f
@@ -373,12 +411,14 @@ class Interpreter:
                 else:
                     self.stmt(item, dict(env), when)
                     self.named(item, env, when)
+                    protocol.remember(self, node.name, item, env)  # ``x = D()`` (ADR 0071)
             class_attributes(self, node, env)  # ``class K: run = exec`` (ADR 0048)
+            classdata.remember(self, node, env)  # ``class K: cmds = ['id']`` (ADR 0071)
             env[node.name] = Val(ref=node.name)
             for decorator in node.decorator_list:
                 self.decorate(self.expr(decorator, env, when), env[node.name], env, when)
         elif isinstance(node, ast.If):
-            self.expr(node.test, env, when)
+            protocol.truth(self, self.expr(node.test, env, when), env, when)
             # setup.py's own ``__main__`` block runs on install: pip runs it as __main__.
             setup = self.install_time and not self.helper
             inner = When.LATER if _is_main_guard(node.test) and not setup else when
@@ -387,6 +427,7 @@ class Interpreter:
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             seq = self.expr(node.iter, env, when)
             self.special(seq, ("__iter__", "__aiter__"), [], env, when)
+            protocol.iterated(self, seq, env, when)
             written = _written_out(node.iter, seq, node.target, at_top=env is self.globals)
             if written is not None and when is not When.LATER:
                 # ``for c in ['id']: os.system(c)`` runs what the list spells (ADR 0063).
@@ -395,13 +436,17 @@ class Interpreter:
                     self.block(node.body, env, when)
                 self.block(node.orelse, env, when)
                 return
+            if self.tables and tables.looped(self, node, env, when):
+                return  # ``for f in H.values(): f()`` (ADR 0071)
+            if isinstance(node.body[0], ast.Assign) and tables.filled(self, node, seq, env):
+                return  # ``for i in range(256): T[i] = i ^ K`` (ADR 0071)
             self.bind(node.target, Val(labels=seq.labels), env)
             if isinstance(node.iter, (ast.List, ast.Tuple)):
                 reach.looped(self, node.target, node.iter, env, when)  # ``for f in [os.system]``
             self.block(node.body, env, when)
             self.block(node.orelse, env, when)
         elif isinstance(node, ast.While):
-            self.expr(node.test, env, when)
+            protocol.truth(self, self.expr(node.test, env, when), env, when)
             self.block(node.body, env, when)
             self.block(node.orelse, env, when)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
@@ -478,7 +523,7 @@ class Interpreter:
             return Val(ref=_canon(key.const), labels=frozenset({HIDDEN}))
         if base.ref in self.classes and when is not When.LATER:  # ``K[int]``
             return self.method(base.ref, "__class_getitem__", [base, key], env, when)
-        return self.special(base, ("__getitem__",), [key], env, when)
+        return self.special(base, ("__getitem__", "__missing__"), [key], env, when)
 
     def named(self, item: ast.stmt, env: dict[str, Val], when: When) -> None:
         """``class A: x = D()``: making class A calls ``D.__set_name__`` (a descriptor of a
@@ -643,6 +688,14 @@ class Interpreter:
             if base.ref:
                 if (base.ref, node.attr) in self.attrs:
                     return self.attrs[base.ref, node.attr]  # set by a method that ran
+                if self.constants:  # ``C.cmds``, ``self.cmds`` of its body (ADR 0071)
+                    kept = self.constants.get((base.ref.removesuffix("()"), node.attr))
+                    if kept is not None:
+                        return kept
+                if when is not When.LATER and (self.descriptors or base.ref.endswith("()")):
+                    got = protocol.attribute(self, base, node.attr, env, when)  # ADR 0071
+                    if got is not None:
+                        return got
                 ref = _canon(f"{base.ref}.{node.attr}")
                 if self.resolving:
                     return self.constant_of(ref) or Val(ref=ref, labels=base.labels)
@@ -678,11 +731,15 @@ class Interpreter:
             return Val(labels=labels, shape="".join(_shape(p) for p in parts)[:MAX_SHAPE])
         if isinstance(node, ast.FormattedValue):
             inner = self.expr(node.value, env, when)
+            self.special(inner, ("__format__", "__str__", "__repr__"), [UNKNOWN], env, when)
             const = inner.const if isinstance(inner.const, (str, int)) else None
             return Val(const=None if const is None else str(const), labels=inner.labels)
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             items = [self.expr(e, env, when) for e in node.elts[:MAX_ITEMS]]
             labels = frozenset().union(*(i.labels for i in items))
+            if isinstance(node, ast.Set):
+                for item in items:  # a set's members are hashed (ADR 0071)
+                    protocol.hashed(self, item, env, when)
             consts = [i.const for i in items]
             known = all(c is not None for c in consts) and len(node.elts) <= MAX_ITEMS
             return Val(const=consts if known else None, labels=labels)
@@ -693,7 +750,7 @@ class Interpreter:
             ]
             for key in node.keys:
                 if key is not None:
-                    self.expr(key, env, when)
+                    protocol.hashed(self, self.expr(key, env, when), env, when)
             return Val(labels=frozenset().union(*(p.labels for p in parts)))
         if isinstance(node, ast.Lambda):
             self.definition_time(node.args, None, env, when)  # ``lambda x=f(): x`` runs f
@@ -705,7 +762,7 @@ class Interpreter:
             if table is not None:
                 return table
         if isinstance(node, ast.IfExp):
-            self.expr(node.test, env, when)
+            protocol.truth(self, self.expr(node.test, env, when), env, when)
             a, b = self.expr(node.body, env, when), self.expr(node.orelse, env, when)
             return Val(ref=a.ref or b.ref, labels=a.labels | b.labels)
         if isinstance(node, ast.Await):  # ``r, w = await open_connection(h, p)`` (ADR 0051)
@@ -714,8 +771,17 @@ class Interpreter:
             named = self.expr(node.value, env, when)
             self.bind(node.target, named, env)
             return named
+        if isinstance(node, ast.Compare):  # ``K() == 1``, ``1 in K()`` (ADR 0071)
+            return Val(labels=protocol.compared(self, node, env, when))
+        if isinstance(node, ast.BoolOp):
+            operands = [self.expr(v, env, when) for v in node.values]
+            for operand in operands:
+                protocol.truth(self, operand, env, when)
+            return Val(labels=frozenset().union(*(v.labels for v in operands)))
         if isinstance(node, ast.UnaryOp):
             inner = self.expr(node.operand, env, when)
+            if isinstance(node.op, ast.Not):
+                protocol.truth(self, inner, env, when)
             if isinstance(inner.const, int) and isinstance(node.op, ast.USub):
                 return Val(const=-inner.const)
             if isinstance(inner.const, int) and isinstance(node.op, ast.Invert):
@@ -811,6 +877,8 @@ class Interpreter:
         if len(node.generators) != 1 or gen.ifs or not isinstance(gen.target, ast.Name):
             return None
         seq = self.expr(gen.iter, env, When.LATER)
+        if seq.const is None:  # ``{i: i ^ k for i in range(65536)}`` (ADR 0071)
+            return tables.by_key(self, node, gen.iter, env)
         if not isinstance(seq.const, (list, str, bytes)) or len(seq.const) > MAX_RANGE:
             return None
         local = dict(env)
@@ -861,6 +929,10 @@ class Interpreter:
         return Val(labels=seq.labels | value.labels)
 
     def call(self, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912, PLR0915
+        if self.tables and isinstance(node.func, ast.Subscript):
+            each = tables.any_entry(self, node, env, when)  # ``H[unknown]()`` (ADR 0071)
+            if each is not None:
+                return each
         if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
             found = reach.got(self, node, node.func.value, env, when)  # ``T.get('run')`` (ADR 0051)
             if found is not None:
@@ -895,6 +967,11 @@ class Interpreter:
                 return imported
         if ref in ("globals", "locals", "vars") and not args:
             return Val(ref="globals")
+        if ref == "super" and self.within:
+            # ``super().__init__()`` in a method of a local class: its local base's method.
+            base = self.trace.class_bases.get(self.within[-1], "").split(",")[0]
+            if base in self.classes:
+                return Val(ref=f"{base}()")
         if callee.func is not None:
             given = arguments(self, callee.func, args, kwargs, env, when)
             value = self.apply(callee.func, given, env, when)
@@ -914,6 +991,8 @@ class Interpreter:
                 self.method(ref, "__init__", [instance, *args], env, when)
                 # A dataclass's generated ``__init__`` calls ``__post_init__`` (ADR 0057).
                 self.method(ref, "__post_init__", [instance], env, when)
+                if self.factories:  # ``field(default_factory=f)`` (ADR 0071)
+                    classdata.make(self, ref, env, when)
                 if self.enum(ref):  # ``C(5)`` of a value no member has (ADR 0067)
                     self.method(ref, "_missing_", [Val(ref=ref), *args[:1]], env, when)
                 # Its finaliser runs when the object is collected, at exit at the latest,
@@ -933,6 +1012,8 @@ class Interpreter:
                 return ran
         if ref in IMPLICIT and args and when is not When.LATER:
             ran = self.special(args[0], IMPLICIT[ref], args[1:], env, when)  # ``str(K())``
+            if IMPLICIT[ref][0] == "__iter__":
+                protocol.iterated(self, args[0], env, when)  # ``list(K())``: its ``__next__``
             if ran is not None:
                 return ran
         if "()." in ref:
@@ -981,7 +1062,14 @@ class Interpreter:
             # ``open(p, 'w').write`` would (ADR 0063); judged as a write of that path.
             dest = _arg_text(args[1])
             self.trace.events.append(Event("write", ref, node.lineno, when, dest, labels))
-        return self.sink(node, callee, args, kwargs, env, when)
+        value = self.sink(node, callee, args, kwargs, env, when)
+        if (
+            when is not When.LATER
+            and astbuilt.node_maker(ref)
+            and astbuilt.built_here(self, node, env)
+        ):
+            return value._replace(labels=value.labels | {DECODED})  # ``ast.Call(...)`` (ADR 0071)
+        return value
 
     def imported(self, node: ast.Call, ref: str, name: Val, when: When) -> Val | None:
         """``__import__(name)``: the module when the name folds; a module named by decoded
@@ -994,7 +1082,7 @@ class Interpreter:
         self.trace.events.append(Event("exec", ref, node.lineno, when, _arg_text(name), marks))
         return Val(labels=marks)
 
-    def sink(  # noqa: PLR0912, PLR0917 -- the parts of one call, evaluated once by call()
+    def sink(  # noqa: PLR0912, PLR0915, PLR0917 -- the parts of one call, evaluated once by call()
         self,
         node: ast.Call,
         callee: Val,
@@ -1037,6 +1125,7 @@ class Interpreter:
             marks |= {SILENT}
         if kind:
             marks = signin.settle(kind, text, marks)  # a client signing in (ADR 0067)
+            marks = intercept.settle(ref, marks)  # a replaced function's arguments (ADR 0071)
             direct = self.depth == 0
             self.trace.events.append(Event(kind, ref, node.lineno, when, text, marks, direct))
             if unmatched:
@@ -1277,12 +1366,17 @@ class Interpreter:
             return self.follow(ref, args, when)
         return None
 
-    def run_hook(self, hook: Val, env: dict[str, Val], when: When) -> None:
+    def run_hook(
+        self, hook: Val, env: dict[str, Val], when: When, given: frozenset[str] = frozenset()
+    ) -> None:
         """Evaluate a function handed to the interpreter to call later (an exit, exception
         or fork hook, a thread's target): a function or lambda, or a bound method of a local
-        class (``atexit.register(self.flush)``; ADR 0041), its ``self`` the instance."""
+        class (``atexit.register(self.flush)``; ADR 0041), its ``self`` the instance.
+        ``given``: the labels its parameters carry (:mod:`intercept`)."""
+        param = Val(labels=given) if given else UNKNOWN
         if hook.func is not None:
-            self.apply(hook.func, [UNKNOWN] * len(hook.func.args.args), env, when)
+            count = len(hook.func.args.args) + (1 if given else 0)  # and ``*a, **kw``
+            self.apply(hook.func, [param] * count, env, when)
             return
         if self.package is not None and hook.ref and "()" not in hook.ref:
             # ``atexit.register(other.f)``: a function of another module of the archive.
@@ -1292,7 +1386,7 @@ class Interpreter:
         if dot and owner in self.classes and name.isidentifier():
             found = self.lookup(owner, name)
             if found is not None:
-                rest = [UNKNOWN] * max(len(found.args.args) - 1, 0)
+                rest = [param] * max(len(found.args.args) - (0 if given else 1), 0)
                 self.method(owner, name, [Val(ref=f"{owner}()"), *rest], env, when)
 
     def lookup(self, cls: str, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -1321,10 +1415,14 @@ class Interpreter:
             seen.add(cls)
             found = self.methods(self.classes[cls], (name,))
             quiet = found and name == "__init__" and not self.may_act(found[0])
-            if quiet and not self.hands_on(found[0]):
+            if quiet and not self.hands_on(found[0]) and not self.chains_up(cls):
                 return None  # six makes a hundred small objects on import: none can act
             if found:
-                return self.apply(found[0], args, env, when)
+                self.within.append(cls)  # whose ``super()`` its body means (ADR 0071)
+                try:
+                    return self.apply(found[0], args, env, when)
+                finally:
+                    self.within.pop()
             above = self.trace.class_bases.get(cls, "").split(",")[0]
             if not above and cls in self.homes and self.climbs < MAX_CLIMBS:
                 # A class of another module whose base is in a third one (ADR 0051).
@@ -1349,19 +1447,24 @@ class Interpreter:
         if not isinstance(target.value, ast.Name):
             # ``requests.Session.send = send``: a class of a library; ``vars(m)['f'] = g``
             # and ``m.__dict__['f'] = g`` (ADR 0067)
-            if value.func or "()." in value.ref:
+            if isinstance(target, ast.Subscript) and shadowed.replaced(
+                self, target, value, env, when
+            ):
+                pass  # ``sys.modules['requests'] = fake`` (ADR 0071)
+            elif value.func or "()." in value.ref:
                 owner = self.expr(target.value, env, when).ref
                 if isinstance(target, ast.Subscript):
                     owner = owner.removesuffix(".__dict__") if owner.endswith("__dict__") else ""
                 if self.replaces(owner, value, target.value, env):
-                    self.run_hook(value, env, when)
+                    replaced = f"{owner}.{_target_name(target)}"
+                    self.run_hook(value, env, when, intercept.mark(replaced))
             return  # ``builtins`` or ``__builtins__`` (or a name bound to them)
         owner = self.expr(target.value, env, when).ref
         if isinstance(target, ast.Attribute) and f"{owner}.{target.attr}" in HOOK_ATTRS:
             self.run_hook(value, env, when)  # ``sys.excepthook = report``
             return
-        if isinstance(target, ast.Attribute) and self.replaces(owner, value, target.value, env):
-            self.run_hook(value, env, when)  # ``getpass.getpass = steal`` (ADR 0067)
+        if isinstance(target, ast.Attribute) and owner not in BUILTIN_MODULES:
+            self.replaced_attribute(owner, target, value, env, when)
             return
         if owner not in BUILTIN_MODULES:
             return
@@ -1383,7 +1486,41 @@ class Interpreter:
             what = f"builtin {name} replaced"
             self.import_hook(args[2], node.lineno, what, str(name), env, when)
         elif name is not None and self.replaces(args[0].ref, args[2], node.args[0], env):
-            self.run_hook(args[2], env, when)
+            self.run_hook(args[2], env, when, intercept.mark(f"{args[0].ref}.{name}"))
+        elif name is not None:  # ``def patch(mod, name, fn): setattr(mod, name, fn)``
+            self.replaced_by_helper(args[0].ref, args[2], f"{args[0].ref}.{name}", env, when)
+
+    def replaced_attribute(
+        self, owner: str, target: ast.Attribute, value: Val, env: dict[str, Val], when: When
+    ) -> None:
+        """``owner.attr = value`` of a library's module or class (not the builtins)."""
+        replaced = f"{owner}.{target.attr}"
+        if self.replaces(owner, value, target.value, env):
+            # ``getpass.getpass = steal`` (ADR 0067): it is given other packages' data.
+            self.run_hook(value, env, when, intercept.mark(replaced))
+        else:  # ``def patch(klass, f): klass.send = f``
+            self.replaced_by_helper(owner, value, replaced, env, when)
+
+    def replaced_by_helper(
+        self, owner: str, value: Val, replaced: str, env: dict[str, Val], when: When
+    ) -> None:
+        """A library's function replaced by a helper function that is given the module or
+        class (``patch(getpass, 'getpass', steal)``): the replacement is read only for what
+        it does with what it is given, sending it over the network (ADR 0071). What it does
+        on its own is left out: numpy.distutils' ``replace_method(klass, name, func)`` puts
+        a ``spawn`` that starts the compiler it is given over distutils' (ADR 0067)."""
+        if self.depth == 0 or not self.replaces(owner, value, None, env):
+            return
+        starts = {id(t): len(t.events) for t in [self.trace, *self.foreign.values()]}
+        hooks, pending = len(self.trace.hooks), len(self.unmatched)
+        self.run_hook(value, env, when, intercept.mark(replaced))
+        if len(self.trace.hooks) != hooks:
+            return  # an import hook's events are kept by index: left as they are
+        # Runs kept for :meth:`late_drops` point at events about to move: dropped.
+        del self.unmatched[pending:]
+        for found in [self.trace, *self.foreign.values()]:  # a module first followed now: all
+            start = starts.get(id(found), 0)
+            found.events[start:] = [e for e in found.events[start:] if _sends_given(e)]
 
     def global_name(self, node: ast.expr, env: dict[str, Val]) -> bool:
         """Whether ``node`` (``getpass``, ``requests.Session``, ``vars(os)``) starts with a
@@ -1406,7 +1543,7 @@ class Interpreter:
             for name in SWAPPED_HOOKS:
                 self.method(value.ref, name, [made, UNKNOWN, UNKNOWN], env, when)
 
-    def replaces(self, owner: str, value: Val, base: ast.expr, env: dict[str, Val]) -> bool:
+    def replaces(self, owner: str, value: Val, base: ast.expr | None, env: dict[str, Val]) -> bool:
         """Whether ``owner.attr = value`` puts a function of this module in place of a
         library's (``getpass.getpass = steal``, ``requests.Session.send = send``): every
         caller of the library's function, in any module, now runs this one, with nobody
@@ -1415,9 +1552,10 @@ class Interpreter:
         ``base`` (what is written to) is a module-level name, not a function's parameter:
         numpy.distutils' ``replace_method(klass, name, func)`` puts its own ``spawn`` over
         distutils' through one, and a parameter's value is read as unknown everywhere else
-        in this pass (ADR 0063's amendment)."""
+        in this pass (ADR 0063's amendment). ``base`` None: wherever it is written
+        (:meth:`replaced_by_helper`)."""
         return (
-            (self.depth == 0 or self.global_name(base, env))
+            (base is None or self.depth == 0 or self.global_name(base, env))
             and (value.func is not None or "()." in value.ref)
             and bool(owner)
             and not owner.startswith(".")
@@ -1669,8 +1807,15 @@ class Interpreter:
     ) -> Val | None:
         self.applied += 1
         local = dict(env)
-        for param, arg in zip(parameters(func), args, strict=False):
+        named = parameters(func)
+        for param, arg in zip(named, args, strict=False):
             local[param.arg] = arg
+        if len(args) > len(named) and (func.args.vararg or func.args.kwarg):
+            # ``def send(self, req, *a, **kw)``: what the extra arguments carried (ADR 0071).
+            extra = Val(labels=frozenset().union(*(a.labels for a in args[len(named) :])))
+            for packed in (func.args.vararg, func.args.kwarg):
+                if packed is not None:
+                    local[packed.arg] = extra
         self.depth += 1
         try:
             if isinstance(func, ast.Lambda):
@@ -1973,6 +2118,7 @@ IMPLICIT: dict[str, tuple[str, ...]] = {
     "next": ("__next__",), "hash": ("__hash__",), "abs": ("__abs__",), "int": ("__int__",),
     "float": ("__float__",), "bytes": ("__bytes__",), "list": ("__iter__",),
     "tuple": ("__iter__",), "sorted": ("__iter__",), "print": ("__str__", "__repr__"),
+    "reversed": ("__reversed__", "__len__"), "set": ("__iter__",), "dict": ("__iter__",),
 }  # fmt: skip
 PROPERTIES = ("property", "cached_property")
 REQUESTS = frozenset({"urllib.request.Request", "urllib2.Request", "requests.Request"})
@@ -2063,12 +2209,30 @@ def _written_out(
     list written at the loop, or (``at_top``: the loop is at module level) a module name
     bound to a folded list (``cmds = ['id']`` lines before, ADR 0067): a function's
     parameter whose callers pass a literal list (``try_run(["./test.exe"])``) stays one
-    unknown item, as the rest of the flow pass reads a parameter."""
+    unknown item, as the rest of the flow pass reads a parameter. An attribute that folds
+    to a list is a local class's own constant (``for c in C.cmds``, ``self.cmds``; ADR 0071).
+    """
     if (
-        (isinstance(source, ast.List | ast.Tuple) or (at_top and isinstance(source, ast.Name)))
+        (
+            isinstance(source, ast.List | ast.Tuple | ast.Attribute)
+            or (at_top and isinstance(source, ast.Name))
+        )
         and isinstance(target, ast.Name)
         and isinstance(seq.const, list)
         and 0 < len(seq.const) <= MAX_LOOPED
     ):
         return list(seq.const)
     return None
+
+
+def _sends_given(event: Event) -> bool:
+    """A network event carrying a secret: what a replacement sends of what it is given."""
+    return event.kind == "network" and SECRET in event.labels
+
+
+def _target_name(target: ast.Attribute | ast.Subscript) -> str:
+    """``f`` of ``m.f`` or of ``vars(m)['f']`` (a literal key; else "")."""
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    key = target.slice
+    return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else ""

@@ -82,6 +82,10 @@ HANDERS: dict[str, Hander] = {
     "asyncio.AbstractEventLoop.call_later": Hander(1, rest_from=2),
     "asyncio.AbstractEventLoop.call_at": Hander(1, rest_from=2),
     "asyncio.AbstractEventLoop.run_in_executor": Hander(1, rest_from=2),
+    # Run when the stack is closed (``with ExitStack() as s`` ends, or ``s.close()``).
+    "contextlib.ExitStack.callback": SUBMIT,  # ADR 0071
+    "contextlib.AsyncExitStack.callback": SUBMIT,
+    "contextlib.AsyncExitStack.push_async_callback": SUBMIT,
 }
 # Objects whose methods run what they are given: an instance is named by its class, so
 # ``ex.submit`` of ``ex = ThreadPoolExecutor()`` is found in HANDERS.
@@ -89,6 +93,7 @@ RUNNERS = {
     "concurrent.futures.ThreadPoolExecutor": "", "concurrent.futures.ProcessPoolExecutor": "",
     "sched.scheduler": "", "multiprocessing.Pool": "", "multiprocessing.pool.ThreadPool": "",
     "code.InteractiveInterpreter": "", "code.InteractiveConsole": "", "cffi.FFI": "",  # ADR 0063
+    "contextlib.ExitStack": "", "contextlib.AsyncExitStack": "",  # ADR 0071
     "asyncio.new_event_loop": "asyncio.AbstractEventLoop",
     "asyncio.get_event_loop": "asyncio.AbstractEventLoop",
     "asyncio.get_running_loop": "asyncio.AbstractEventLoop",

@@ -1,0 +1,89 @@
+"""What a class body holds that runs or is read later: constants and field factories
+(ADR 0071).
+
+A patient adversary who has read ADR 0067 keeps a command list out of module names
+(``class C: cmds = ['id']``, then ``for c in C.cmds: os.system(c)``) or hands the payload to
+a dataclass as a field's factory (``x: int = field(default_factory=f)``), which the
+generated ``__init__`` calls each time an instance is made, with no call of ``f`` written.
+
+:func:`remember` keeps, per local class, the folded constants its body binds (read back as
+``C.cmds`` and ``self.cmds`` through :attr:`flow.Interpreter.constants`) and the factories its
+fields name; :func:`make` runs the factories when the class is called on install or import.
+
+What it deliberately does not do: read a class attribute rebound after the class is made
+(``C.cmds = [...]`` later), or a factory inherited from a class of another module.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from airlock.imports.packages import flow
+from airlock.imports.packages.runfile import dotted
+
+if TYPE_CHECKING:
+    from airlock.imports.packages.flow import Interpreter, Val, When
+
+# Field makers whose keyword names a function called when an instance is made: the
+# standard library's dataclasses, attrs (both spellings) and pydantic.
+FIELD_MAKERS = frozenset({
+    "dataclasses.field", "attr.ib", "attr.attrib", "attr.field", "attrs.field",
+    "pydantic.Field", "pydantic.fields.Field",
+})  # fmt: skip
+FACTORY_KEYWORDS = frozenset({"default_factory", "factory"})
+# ``attr.ib(default=attr.Factory(f))``: the factory given as a default.
+FACTORY_WRAPPERS = frozenset({"attr.Factory", "attrs.Factory"})
+MAX_FACTORIES = 16  # per class
+MAX_CONSTANTS = 1024  # class attributes kept per file
+
+
+def remember(interp: Interpreter, node: ast.ClassDef, env: dict[str, Val]) -> None:
+    """Keep the constants and field factories of ``node``'s body (see the module
+    docstring). Values are read again with nothing run (``flow.When.LATER``): the body itself
+    was walked by the caller."""
+    factories: list[Val] = []
+    for item in node.body:
+        if not isinstance(item, (ast.Assign, ast.AnnAssign)) or item.value is None:
+            continue
+        value = item.value
+        if isinstance(value, ast.Call):
+            factories += _factories(interp, value, env, flow.When.LATER)
+            continue
+        if not isinstance(value, (ast.Constant, ast.List, ast.Tuple, ast.BinOp, ast.Name)):
+            continue
+        found = interp.expr(value, env, flow.When.LATER)
+        if not isinstance(found.const, (str, bytes, list)) or found.func is not None:
+            continue  # numbers and flags (most class constants) cannot spell a payload
+        targets = item.targets if isinstance(item, ast.Assign) else [item.target]
+        for target in targets:
+            if isinstance(target, ast.Name) and len(interp.constants) < MAX_CONSTANTS:
+                interp.constants[node.name, target.id] = found
+    if factories:
+        interp.factories[node.name] = factories[:MAX_FACTORIES]
+
+
+def _factories(interp: Interpreter, call: ast.Call, env: dict[str, Val], when: When) -> list[Val]:
+    maker = interp.expr(call.func, env, when).ref or dotted(call.func)
+    if maker not in FIELD_MAKERS:
+        return []
+    found: list[Val] = []
+    for keyword in call.keywords:
+        value = keyword.value
+        if keyword.arg == "default" and isinstance(value, ast.Call) and value.args:
+            if interp.expr(value.func, env, when).ref in FACTORY_WRAPPERS:
+                found.append(interp.expr(value.args[0], env, when))
+        elif keyword.arg in FACTORY_KEYWORDS:
+            found.append(interp.expr(value, env, when))
+    return found
+
+
+def make(interp: Interpreter, cls: str, env: dict[str, Val], when: When) -> None:
+    """An instance of local class ``cls`` is made now: the factories of its fields (and of
+    its local bases') run, as the generated ``__init__`` calls them."""
+    seen: set[str] = set()
+    while cls in interp.classes and cls not in seen and len(seen) < 8:
+        seen.add(cls)
+        for factory in interp.factories.get(cls, ()):
+            interp.run_hook(factory, env, when)
+        cls = interp.trace.class_bases.get(cls, "").split(",")[0]

@@ -1,0 +1,133 @@
+"""Special methods the language calls when an instance of a local class is used (ADR 0071).
+
+:meth:`flow.Interpreter.special` already runs ``__enter__``/``__exit__``, the arithmetic
+operators, ``__getitem__`` and the builtins of :data:`flow.IMPLICIT` on an instance made on
+install or import. A patient adversary who has read that list puts the payload in a method
+the language calls for some other use of the object, with no call written: comparing it
+(``K() == 1``: ``__eq__``; ``1 in K()``: ``__contains__``), testing it (``if K():``:
+``__bool__``), hashing it (a dict key: ``__hash__``), formatting it (``f'{K()}'``), setting
+an attribute or an item on it (``__setattr__``, ``__setitem__``), reading an attribute it
+lacks (``__getattr__``) or a descriptor of its class (``__get__``, ``property(f)``),
+iterating it (``__next__``), or looking up a missing key of a ``dict`` subclass
+(``__missing__``). The functions here are called by the walk at those places.
+
+Pure and bounded like :mod:`flow`: each runs at most one method, only on an instance of a
+class of this module made on install or import. What it deliberately does not do: follow an
+instance of a class of another module, or ``__del__``-like methods of objects never made.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from airlock.imports.packages import flow
+
+if TYPE_CHECKING:
+    from airlock.imports.packages.flow import Interpreter, Val, When
+
+COMPARISONS: dict[type[ast.cmpop], tuple[str, str]] = {
+    ast.Eq: ("__eq__", "__eq__"), ast.NotEq: ("__ne__", "__ne__"),
+    ast.Lt: ("__lt__", "__gt__"), ast.LtE: ("__le__", "__ge__"),
+    ast.Gt: ("__gt__", "__lt__"), ast.GtE: ("__ge__", "__le__"),
+}  # fmt: skip
+MEMBERSHIP = (ast.In, ast.NotIn)
+TRUTH = ("__bool__", "__len__")
+ATTRIBUTE_HOOKS = ("__getattribute__", "__getattr__")
+
+
+def compared(
+    interp: Interpreter, node: ast.Compare, env: dict[str, Val], when: When
+) -> frozenset[str]:
+    """``a == b``, ``a < b``, ``a in b``: the comparison method of either side (the left
+    one, else the reflected one of the right), ``__contains__`` of the container. Returns
+    the labels the operands carried."""
+    left = interp.expr(node.left, env, when)
+    labels = left.labels
+    for op, right_node in zip(node.ops, node.comparators, strict=True):
+        right = interp.expr(right_node, env, when)
+        labels |= right.labels
+        if isinstance(op, MEMBERSHIP):
+            interp.special(right, ("__contains__", "__iter__"), [left], env, when)
+        elif type(op) in COMPARISONS:
+            mine, reflected = COMPARISONS[type(op)]
+            ran = interp.special(left, (mine,), [right], env, when)
+            if ran is None:
+                interp.special(right, (reflected,), [left], env, when)
+        left = right
+    return labels
+
+
+def truth(interp: Interpreter, value: Val, env: dict[str, Val], when: When) -> None:
+    """``if K():``, ``not K()``, ``K() or x``: its ``__bool__`` (else ``__len__``)."""
+    interp.special(value, TRUTH, [], env, when)
+
+
+def hashed(interp: Interpreter, value: Val, env: dict[str, Val], when: When) -> None:
+    """``{K(): 1}``, ``{K()}``: a dict key or set member is hashed."""
+    interp.special(value, ("__hash__",), [], env, when)
+
+
+def assigned(
+    interp: Interpreter, target: ast.expr, value: Val, env: dict[str, Val], when: When
+) -> None:
+    """``k.x = v`` runs ``__setattr__``, ``k[i] = v`` ``__setitem__``, on an instance."""
+    if isinstance(target, ast.Attribute):
+        owner = interp.expr(target.value, env, flow.When.LATER)
+        name = flow.Val(const=target.attr)
+        interp.special(owner, ("__setattr__",), [name, value], env, when)
+    elif isinstance(target, ast.Subscript):
+        owner = interp.expr(target.value, env, flow.When.LATER)
+        key = interp.expr(target.slice, env, flow.When.LATER)
+        interp.special(owner, ("__setitem__",), [key, value], env, when)
+
+
+def attribute(
+    interp: Interpreter, base: Val, attr: str, env: dict[str, Val], when: When
+) -> Val | None:
+    """``C.x`` or ``C().x`` of a descriptor kept in local class ``C``'s body (an instance
+    of a local class with ``__get__``, or ``property(f)``): what it returns; else, for an
+    instance whose class does not define ``x``, its ``__getattribute__``/``__getattr__``.
+    None when reading the attribute runs nothing."""
+    owner = base.ref.removesuffix("()")
+    descriptor = interp.descriptors.get((owner, attr))
+    if descriptor is not None:
+        if descriptor.func is not None:  # ``x = property(lambda self: ...)``
+            return interp.apply(descriptor.func, [base], env, when) or flow.UNKNOWN
+        kind = descriptor.ref.removesuffix("()")
+        ran = interp.method(kind, "__get__", [descriptor, base, flow.Val(ref=owner)], env, when)
+        return ran or flow.UNKNOWN
+    if not base.ref.endswith("()") or owner not in interp.classes:
+        return None
+    if attr.startswith("__") or interp.lookup(owner, attr) is not None:
+        return None
+    return interp.special(base, ATTRIBUTE_HOOKS, [flow.Val(const=attr)], env, when)
+
+
+def iterated(interp: Interpreter, value: Val, env: dict[str, Val], when: When) -> None:
+    """Iterating an instance calls ``__next__`` of the iterator its ``__iter__`` returns
+    (most often itself) until it stops: the instance's ``__next__`` runs."""
+    interp.special(value, ("__next__",), [], env, when)
+
+
+def remember(interp: Interpreter, cls: str, item: ast.stmt, env: dict[str, Val]) -> None:
+    """``x = D()`` of a local class ``D`` that defines ``__get__``, or ``x = property(f)``,
+    in the body of class ``cls``: kept as the descriptor :func:`attribute` runs."""
+    if not (isinstance(item, ast.Assign) and isinstance(item.value, ast.Call)):
+        return
+    call = item.value
+    made = interp.expr(call.func, env, flow.When.LATER).ref
+    found: Val | None = None
+    if made in interp.classes and interp.lookup(made, "__get__") is not None:
+        found = flow.Val(ref=f"{made}()")
+    elif made in flow.PROPERTIES and call.args:
+        getter = interp.expr(call.args[0], env, flow.When.LATER)
+        found = getter if getter.func is not None else None
+    if found is None:
+        return
+    for target in item.targets:
+        if isinstance(target, ast.Name) and len(interp.descriptors) < MAX_DESCRIPTORS:
+            interp.descriptors[cls, target.id] = found
+
+
+MAX_DESCRIPTORS = 256  # per file

@@ -1,0 +1,93 @@
+"""A library's module replaced in ``sys.modules`` by this archive's code (ADR 0071).
+
+``sys.modules['requests'] = fake`` on import: every later ``import requests``, in any
+package of the environment, gets ``fake``, and every call another package makes into it runs
+the archive's code with that package's arguments (its URLs, headers, passwords), with no call
+of it written here. It is the module-wide form of ADR 0067's ``getpass.getpass = steal``
+and is read the same way: each function of the impostor (a module of the archive, a local
+class or an instance of one) runs as a hook, with unknown arguments.
+
+Not a shadow: an entry under this archive's own top-level names (``sys.modules['pkg.compat']
+= compat``, six's ``moves``), a key that does not fold, or a library module put under
+another library's name (``sys.modules['yaml'] = ruamel.yaml``): none runs this archive's code.
+
+What it deliberately does not do: follow an impostor built at run time (``types.ModuleType``
+filled by ``setattr`` in a loop) or read ``sys.modules.update({...})``.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from airlock.imports.packages import flow, intercept
+from airlock.imports.packages.local import absolute
+
+if TYPE_CHECKING:
+    from airlock.imports.packages.flow import Interpreter, Val, When
+
+MAX_SHADOW_FUNCTIONS = 16  # functions or methods of one impostor run as hooks
+MODULE_TABLES = frozenset({"sys.modules"})
+
+
+def replaced(
+    interp: Interpreter, target: ast.Subscript, value: Val, env: dict[str, Val], when: When
+) -> bool:
+    """Run the impostor's functions when ``target = value`` puts this archive's code in
+    place of a library's module; False when it does not (the walk reads the assignment as
+    before)."""
+    if interp.expr(target.value, env, flow.When.LATER).ref not in MODULE_TABLES:
+        return False
+    key = interp.expr(target.slice, env, flow.When.LATER).const
+    if not isinstance(key, str) or not key or key.startswith("."):
+        return False
+    tops = interp.package.tops if interp.package is not None else frozenset()
+    if key.split(".", 1)[0] in tops or key.split(".", 1)[0] == interp.module.split(".", 1)[0]:
+        return False  # the archive's own module under another of its names
+    given = intercept.mark(key)  # every importer's calls now come here
+    owner = value.ref.removesuffix("()")
+    if owner in interp.classes:
+        _methods(interp, owner, given, env, when)
+        return True
+    if value.func is not None:
+        interp.run_hook(value, env, when, given)
+        return True
+    return _module(interp, value.ref, given, when)
+
+
+def _methods(
+    interp: Interpreter, owner: str, given: frozenset[str], env: dict[str, Val], when: When
+) -> None:
+    instance = flow.Val(ref=f"{owner}()")
+    names = [
+        item.name
+        for item in interp.classes[owner].body
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
+    for name in names[:MAX_SHADOW_FUNCTIONS]:
+        found = interp.lookup(owner, name)
+        if found is not None:
+            rest = [flow.Val(labels=given)] * len(found.args.args)  # and ``*a, **kw``
+            interp.method(owner, name, [instance, *rest], env, when)
+
+
+def _module(interp: Interpreter, ref: str, given: frozenset[str], when: When) -> bool:
+    """A module of the archive (``from . import fake``): each function it defines runs."""
+    package = interp.package
+    if package is None or not ref:
+        return False
+    module = absolute(ref, interp.module, package.is_package(interp.module))
+    if module not in package.sources or module.split(".", 1)[0] not in package.tops:
+        return False
+    names = package.top_names(module)
+    if names is None:
+        return False
+    functions = [
+        (name, definition)
+        for name, definition in names.defined.items()
+        if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef))
+    ]
+    for name, definition in functions[:MAX_SHADOW_FUNCTIONS]:
+        count = len(definition.args.args) + 1  # and ``*a, **kw``
+        interp.follow(f"{ref}.{name}", [flow.Val(labels=given)] * count, when)
+    return True
