@@ -50,6 +50,7 @@ from airlock.imports.datasets.features import (
 from airlock.imports.datasets.growth import form_scores, grown_rows
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.marks import mark_index
+from airlock.imports.datasets.native import judge_members, trimmed
 from airlock.imports.datasets.ngrams import Tokens, build_index, tokenize
 from airlock.imports.datasets.outliers import clean_label_features
 from airlock.imports.datasets.profiles import (
@@ -367,6 +368,8 @@ def _listed(
     share = poisoned_share(m, ctx)
     core = _core(m, ctx, share)
     odd = _core(m, ctx, 0.0) if share >= FLAG_ALL_SHARE else core
+    # each member judged against its label's own register (ADR 0068)
+    judgement = judge_members(m.parts, ctx.labels, m.label, odd)
     terms = (
         (ctx.agreement.features[:, list(m.columns)] != 0).astype(np.float64) if m.columns else None
     )
@@ -381,11 +384,14 @@ def _listed(
             ),
         )
     else:
-        kept = {r for r in odd if scores[r] >= CORE_ODDS}  # the core, trimmed of plain forms
+        # the core, trimmed of plain forms unless it carries a distinctive member
+        kept = {r for r in odd if scores[r] >= CORE_ODDS or r in judgement.distinctive_rows}
         formed = kept.union(
             r for r in np.flatnonzero(scores >= FORM_ODDS).tolist() if ctx.labels[r] == m.label
         )
         rows = tuple(sorted(formed.union(core) if share >= FLAG_ALL_SHARE else formed))
+    rows = trimmed(rows, m.rows, odd, judgement)
+    if scores is not None:
         how = (
             f"all of them and the label's other rows of the same form are listed ({len(rows)})"
             if share >= FLAG_ALL_SHARE
