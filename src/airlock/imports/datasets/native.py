@@ -96,9 +96,5 @@ def trimmed(
         return tuple(sorted(rows))
     inside, odd = set(family), set(other_like)
     return tuple(
-        sorted(
-            r
-            for r in rows
-            if r not in inside or r in odd or r in judgement.distinctive_rows
-        )
+        sorted(r for r in rows if r not in inside or r in odd or r in judgement.distinctive_rows)
     )
