@@ -387,7 +387,7 @@ def _listed(
         )
     else:
         # the core, trimmed of plain forms unless it carries a distinctive member
-        kept = {r for r in odd if scores[r] >= CORE_ODDS or r in judgement.distinctive_rows}
+        kept = {r for r in odd if scores[r] >= CORE_ODDS or r in judgement.vouched_rows}
         formed = kept.union(
             r for r in np.flatnonzero(scores >= FORM_ODDS).tolist() if ctx.labels[r] == m.label
         )
