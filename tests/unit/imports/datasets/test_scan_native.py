@@ -70,3 +70,14 @@ def test_a_member_is_judged_on_its_own_label_rows_only() -> None:
     judgement = judge_members(parts, labels, "spam", odd)
     assert judgement.native == ()
     assert not judgement.distinctive_rows & set(ham_rows)
+
+
+def test_distinctive_members_vouch_for_core_rows_only_beside_native_ones() -> None:
+    labels, parts, _, odd, _ = family_with_a_native_member(4)
+    family = {r for part in parts for r in part}
+    with_native = judge_members(parts, labels, "spam", odd & family)
+    assert with_native.vouched_rows == with_native.distinctive_rows
+    assert set(parts[0]) <= with_native.vouched_rows
+    without = judge_members([parts[0]], labels, "spam", odd & family)
+    assert without.judged
+    assert without.vouched_rows == frozenset()
