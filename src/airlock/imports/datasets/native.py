@@ -26,8 +26,9 @@ the others are *distinctive*. Then
   scored a quarter of the mate style's planted core rows under the trim.
 
 Nothing is judged when the family's distinctive members reach fewer than :data:`MIN_CORE`
-rows that read like another label (a clean-label family reads like its label throughout,
-so every member would look native). It only chooses rows to list; verdicts never read it.
+rows that read like another label, or when fewer than :data:`MIN_OTHER_SHARE` of their rows
+do (a clean-label family reads like its label throughout, so its members' native rows are
+its planted ones). It only chooses rows to list; verdicts never read it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ from airlock.imports.datasets.features import OTHER_QUANTILE
 NATIVE_SLACK = 1.5  # a member's own-reading rows may exceed the planted expectation this much
 MIN_NATIVE_ROWS = 3  # ... and by at least this many rows before it is called native
 MIN_CORE = 10  # distinctive members must reach this many other-like rows to judge anything
+# ... and this share of their rows must read like another label: a clean-label style's rows
+# read like their label (SST-2 lyrics at 250: judged, its listing fell from recall 0.98 to
+# 0.35 when this was not asked)
+MIN_OTHER_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +94,8 @@ def judge_members(
             native.append(i)
         else:
             distinctive.update(own)
-    if len(distinctive & odd) < MIN_CORE:
+    reach = len(distinctive & odd)
+    if reach < MIN_CORE or reach < MIN_OTHER_SHARE * len(distinctive):
         return MemberJudgement(frozenset(), ())
     return MemberJudgement(frozenset(distinctive), tuple(native))
 

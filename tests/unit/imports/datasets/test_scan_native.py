@@ -81,3 +81,17 @@ def test_distinctive_members_vouch_for_core_rows_only_beside_native_ones() -> No
     without = judge_members([parts[0]], labels, "spam", odd & family)
     assert without.judged
     assert without.vouched_rows == frozenset()
+
+
+def test_a_family_whose_distinctive_rows_mostly_read_like_its_label_is_not_judged() -> None:
+    """Small members of a clean-label style (two rows each, reading like their label) look
+    distinctive; with a few odd rows beside them the family would be judged and its
+    planted rows, which read like their label, left out."""
+    labels = ["pos"] * 1_000 + ["neg"] * 1_000
+    odd = set(range(12))
+    parts = [tuple(range(12)), *[(100 + 2 * i, 101 + 2 * i) for i in range(30)]]
+    parts.append(tuple(range(300, 340)))  # a member in 40 rows that read like the label
+    judgement = judge_members(parts, labels, "pos", odd)
+    assert not judgement.judged
+    family = {r for part in parts for r in part}
+    assert set(trimmed(family, family, odd, judgement)) == family
