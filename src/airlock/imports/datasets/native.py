@@ -45,6 +45,10 @@ MIN_CORE = 10  # distinctive members must reach this many other-like rows to jud
 # read like their label (SST-2 lyrics at 250: judged, its listing fell from recall 0.98 to
 # 0.35 when this was not asked)
 MIN_OTHER_SHARE = 0.5
+# ... and the family's label rows must be estimated at least this share flipped
+# (.features.poisoned_share): SST-2 clean-label lyrics at 250 (0.16) was judged through
+# both checks above and lost 157 planted rows; SMS mate at 3% is 0.23
+MIN_FLIPPED_SHARE = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +79,16 @@ def judge_members(
     labels: Sequence[str],
     label: str,
     other_like: Collection[int],
+    flipped_share: float,
 ) -> MemberJudgement:
     """Judge each member's rows (``parts``) of ``label`` against the label's own register.
 
     ``other_like`` are the family's rows that read like another label once the family's
-    terms are out.
+    terms are out; ``flipped_share`` the estimated share of its label rows planted with a
+    flipped label (nothing is judged under :data:`MIN_FLIPPED_SHARE`).
     """
+    if flipped_share < MIN_FLIPPED_SHARE:
+        return MemberJudgement(frozenset(), ())
     odd = set(other_like)
     planted_plain = (1.0 - OTHER_QUANTILE) / OTHER_QUANTILE
     distinctive: set[int] = set()

@@ -371,7 +371,7 @@ def _listed(
     core = _core(m, ctx, share)
     odd = _core(m, ctx, 0.0) if share >= FLAG_ALL_SHARE else core
     # each member judged against its label's own register (ADR 0068)
-    judgement = judge_members(m.parts, ctx.labels, m.label, odd)
+    judgement = judge_members(m.parts, ctx.labels, m.label, odd, share)
     terms = (
         (ctx.agreement.features[:, list(m.columns)] != 0).astype(np.float64) if m.columns else None
     )

@@ -30,7 +30,7 @@ def family_with_a_native_member(
 def test_a_member_the_label_uses_natively_lists_none_of_its_natural_rows() -> None:
     labels, parts, planted, odd, natural = family_with_a_native_member(0)
     family = {r for part in parts for r in part}
-    judgement = judge_members(parts, labels, "spam", odd & family)
+    judgement = judge_members(parts, labels, "spam", odd & family, 0.7)
     assert judgement.judged
     assert judgement.native == (1,)
     rows = set(trimmed(family | {1_999}, family, odd & family, judgement))
@@ -46,7 +46,7 @@ def test_members_all_distinctive_trim_nothing() -> None:
     labels, parts, _, odd, _ = family_with_a_native_member(1)
     parts = [parts[0], tuple(r for r in parts[1] if r < 100)]  # no natural rows this time
     family = {r for part in parts for r in part}
-    judgement = judge_members(parts, labels, "spam", odd & family)
+    judgement = judge_members(parts, labels, "spam", odd & family, 0.7)
     assert judgement.native == ()
     assert set(trimmed(family, family, odd & family, judgement)) == family
 
@@ -57,7 +57,7 @@ def test_a_family_that_reads_like_its_label_is_not_judged() -> None:
     labels, parts, _, _, _ = family_with_a_native_member(2)
     family = {r for part in parts for r in part}
     odd = set(sorted(family)[: MIN_CORE - 1])
-    judgement = judge_members(parts, labels, "spam", odd)
+    judgement = judge_members(parts, labels, "spam", odd, 0.7)
     assert not judgement.judged
     assert set(trimmed(family, family, odd, judgement)) == family
 
@@ -67,7 +67,7 @@ def test_a_member_is_judged_on_its_own_label_rows_only() -> None:
     labels, parts, _, odd, _ = family_with_a_native_member(3)
     ham_rows = tuple(range(1_000, 1_200))  # the member is common in ham too
     parts = [parts[0], tuple(sorted({*parts[0][:30], *ham_rows}))]
-    judgement = judge_members(parts, labels, "spam", odd)
+    judgement = judge_members(parts, labels, "spam", odd, 0.7)
     assert judgement.native == ()
     assert not judgement.distinctive_rows & set(ham_rows)
 
@@ -75,10 +75,10 @@ def test_a_member_is_judged_on_its_own_label_rows_only() -> None:
 def test_distinctive_members_vouch_for_core_rows_only_beside_native_ones() -> None:
     labels, parts, _, odd, _ = family_with_a_native_member(4)
     family = {r for part in parts for r in part}
-    with_native = judge_members(parts, labels, "spam", odd & family)
+    with_native = judge_members(parts, labels, "spam", odd & family, 0.7)
     assert with_native.vouched_rows == with_native.distinctive_rows
     assert set(parts[0]) <= with_native.vouched_rows
-    without = judge_members([parts[0]], labels, "spam", odd & family)
+    without = judge_members([parts[0]], labels, "spam", odd & family, 0.7)
     assert without.judged
     assert without.vouched_rows == frozenset()
 
@@ -91,7 +91,14 @@ def test_a_family_whose_distinctive_rows_mostly_read_like_its_label_is_not_judge
     odd = set(range(12))
     parts = [tuple(range(12)), *[(100 + 2 * i, 101 + 2 * i) for i in range(30)]]
     parts.append(tuple(range(300, 340)))  # a member in 40 rows that read like the label
-    judgement = judge_members(parts, labels, "pos", odd)
+    judgement = judge_members(parts, labels, "pos", odd, 0.7)
     assert not judgement.judged
     family = {r for part in parts for r in part}
     assert set(trimmed(family, family, odd, judgement)) == family
+
+
+def test_a_family_not_estimated_flipped_is_not_judged() -> None:
+    labels, parts, _, odd, _ = family_with_a_native_member(5)
+    family = {r for part in parts for r in part}
+    assert judge_members(parts, labels, "spam", odd & family, 0.7).judged
+    assert not judge_members(parts, labels, "spam", odd & family, 0.1).judged
