@@ -24,6 +24,7 @@ and label-noise controls; tuned and held-out splits reported separately):
     python bench/eval_poisoning.py --families tuned-sms-clean --controls --groups  # fast
     python bench/eval_poisoning.py --families tuned-sms  # SMS spam, its own tuned registers
     python bench/eval_poisoning.py --families tuned-sms-casual  # near SMS's informal register
+    python bench/eval_poisoning.py --families tuned-sms-native  # SMS's own text-speak
 
 The ``fresh`` split (bench/attacks_fresh.py: question and passive templates; legal,
 Shakespeare, headline and texting styles; two clean-label variants; SST-2 seed 11, SMS spam
@@ -61,6 +62,7 @@ from bench.attacks import (
     TUNED_SMS,
     TUNED_SMS_CASUAL,
     TUNED_SMS_CLEAN,
+    TUNED_SMS_NATIVE,
     Rewrite,
 )
 from bench.attacks_fresh import FRESH
@@ -348,6 +350,10 @@ SPLITS: dict[str, list[tuple[str, int, dict[str, tuple[Rewrite, bool]]]]] = {
     # registers near SMS's own informal one (casual, chant, southern; seed 31, used nowhere
     # else), written for tuning the listing of a found style's rows (ADR 0062)
     "tuned-sms-casual": [("sms_spam.tsv", 31, TUNED_SMS_CASUAL)],
+    # registers made mostly of SMS's own text-speak ("u", "ur", dropped g's; seed 41, used
+    # nowhere else), written 2026-12-03 for judging a listed row's marks against its
+    # label's own rate of them (ADR 0068)
+    "tuned-sms-native": [("sms_spam.tsv", 41, TUNED_SMS_NATIVE)],
     # written 2026-12-02 by an author who had not seen the detector: never tune on it
     "fresh": [("sst2_train.tsv", 11, FRESH), ("sms_spam.tsv", 12, FRESH)],
 }
