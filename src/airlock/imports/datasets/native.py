@@ -36,10 +36,17 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from airlock.imports.datasets.features import OTHER_QUANTILE
+from airlock.imports.datasets.stats import binomial_tail, strength
 
 NATIVE_SLACK = 1.5  # a member's own-reading rows may exceed the planted expectation this much
 MIN_NATIVE_ROWS = 3  # ... and by at least this many rows before it is called native
+# ... and be this many decades improbable for planted rows (Bonferroni over the members):
+# a style's members differ in their rate by chance (tuned SST-2 archaic at 3%: a member of
+# 39 planted rows, 14 reading like their label, was called native at the assumed rate)
+NATIVE_STRENGTH = 2.0
 MIN_CORE = 10  # distinctive members must reach this many other-like rows to judge anything
 # ... and this share of their rows must read like another label: a clean-label style's rows
 # read like their label (SST-2 lyrics at 250: judged, its listing fell from recall 0.98 to
@@ -74,31 +81,69 @@ class MemberJudgement:
         return self.distinctive_rows if self.native else frozenset()
 
 
+def planted_other_rate(own_parts: Sequence[Collection[int]], other_like: Collection[int]) -> float:
+    """Estimated share of a family's planted rows that read like another label.
+
+    ``own_parts`` are the members' rows of the family's label. A member's rows are planted
+    ones, which read like another label at the rate sought, and natural ones, which mostly
+    read like their label; so a member's share of other-like rows is at most that rate,
+    and the members at or above the family's own share are the most nearly all planted.
+    The estimate is the share of other-like rows among the union of their rows, never above
+    :data:`OTHER_QUANTILE`: that is the rate when the agreement classifier has learned
+    nothing of the style, and one that learned some of it only lowers it (tuned SST-2:
+    archaic's members read like another label about ... of the time, ADR 0070).
+    """
+    odd = set(other_like)
+    every = {r for part in own_parts for r in part}
+    if not every:
+        return OTHER_QUANTILE
+    family_share = len(every & odd) / len(every)
+    top: set[int] = set()
+    for part in own_parts:
+        if part and sum(1 for r in part if r in odd) >= family_share * len(part):
+            top.update(part)
+    return min(OTHER_QUANTILE, len(top & odd) / len(top)) if top else OTHER_QUANTILE
+
+
 def judge_members(
     parts: Sequence[Sequence[int]],
     labels: Sequence[str],
     label: str,
     other_like: Collection[int],
     flipped_share: float,
+    *,
+    planted_rate: float | None = None,
 ) -> MemberJudgement:
     """Judge each member's rows (``parts``) of ``label`` against the label's own register.
 
     ``other_like`` are the family's rows that read like another label once the family's
     terms are out; ``flipped_share`` the estimated share of its label rows planted with a
-    flipped label (nothing is judged under :data:`MIN_FLIPPED_SHARE`).
+    flipped label (nothing is judged under :data:`MIN_FLIPPED_SHARE`). ``planted_rate``
+    is the share of planted rows that read like another label; by default it is
+    estimated from the family (:func:`planted_other_rate`).
     """
     if flipped_share < MIN_FLIPPED_SHARE:
         return MemberJudgement(frozenset(), ())
     odd = set(other_like)
-    planted_plain = (1.0 - OTHER_QUANTILE) / OTHER_QUANTILE
+    own_parts = [[r for r in part if labels[r] == label] for part in parts]
+    rate = planted_other_rate(own_parts, odd) if planted_rate is None else planted_rate
+    if rate <= 0.0:
+        return MemberJudgement(frozenset(), ())
+    planted_plain = (1.0 - rate) / rate
+    plains = np.array([float(sum(1 for r in own if r not in odd)) for own in own_parts])
+    sizes = np.array([float(len(own)) for own in own_parts])
+    # how improbable each member's own-reading rows are if all its rows were planted
+    beyond = strength(binomial_tail(plains, sizes, np.full(len(sizes), 1.0 - rate)), len(sizes))
     distinctive: set[int] = set()
     native: list[int] = []
-    for i, part in enumerate(parts):
-        own = [r for r in part if labels[r] == label]
-        odd_rows = sum(1 for r in own if r in odd)
-        plain = len(own) - odd_rows
-        expected = planted_plain * odd_rows
-        if plain > NATIVE_SLACK * expected and plain - expected >= MIN_NATIVE_ROWS:
+    for i, own in enumerate(own_parts):
+        plain = int(plains[i])
+        expected = planted_plain * (len(own) - plain)
+        if (
+            plain > NATIVE_SLACK * expected
+            and plain - expected >= MIN_NATIVE_ROWS
+            and beyond[i] >= NATIVE_STRENGTH
+        ):
             native.append(i)
         else:
             distinctive.update(own)

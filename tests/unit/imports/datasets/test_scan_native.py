@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import random
 
-from airlock.imports.datasets.native import MIN_CORE, judge_members, trimmed
+from airlock.imports.datasets.features import OTHER_QUANTILE
+from airlock.imports.datasets.native import MIN_CORE, judge_members, planted_other_rate, trimmed
 
 
 def family_with_a_native_member(
@@ -102,3 +103,63 @@ def test_a_family_not_estimated_flipped_is_not_judged() -> None:
     family = {r for part in parts for r in part}
     assert judge_members(parts, labels, "spam", odd & family, 0.7).judged
     assert not judge_members(parts, labels, "spam", odd & family, 0.1).judged
+
+
+def family_read_like_their_label(
+    share_plain: float, seed: int
+) -> tuple[list[str], list[tuple[int, ...]], set[int]]:
+    """A style of 300 planted "pos" rows and no natural rows in its members, where the
+    agreement classifier learned the style: a planted row reads like its (planted) label
+    ``share_plain`` of the time. 6 members of 150 rows each, spread over the planted rows.
+    Returns labels, the members' rows and the rows that read like another label."""
+    rng = random.Random(seed)
+    labels = ["pos"] * 1_000 + ["neg"] * 1_000
+    planted = list(range(300))
+    odd = {r for r in planted if rng.random() >= share_plain}
+    parts = [tuple(sorted(rng.sample(planted, 150))) for _ in range(6)]
+    return labels, parts, odd
+
+
+def test_planted_rows_that_read_like_their_label_are_not_called_native() -> None:
+    """Issue 23, ADR 0070: where the classifier is weaker than assumed (SST-2), planted rows
+    read like their label 40% of the time, not 25%: at the assumed rate every member looked
+    native and the family's planted rows that read like their label were left out."""
+    labels, parts, odd = family_read_like_their_label(0.4, 0)
+    family = {r for part in parts for r in part}
+    assumed = judge_members(parts, labels, "pos", odd, 0.5, planted_rate=OTHER_QUANTILE)
+    assert assumed.native  # at the rate ADR 0068 assumed, planted rows would be trimmed
+    judgement = judge_members(parts, labels, "pos", odd, 0.5)
+    assert judgement.native == ()
+    assert set(trimmed(family, family, odd, judgement)) == family
+
+
+def test_the_planted_rate_is_estimated_from_the_family() -> None:
+    labels, parts, odd = family_read_like_their_label(0.4, 1)
+    own = [tuple(r for r in part if labels[r] == "pos") for part in parts]
+    assert 0.55 <= planted_other_rate(own, odd) <= 0.68
+    # natural rows of a native member lower the family's share, not the estimate
+    natural = tuple(range(300, 500))
+    assert 0.55 <= planted_other_rate([*own, natural], odd | {300, 301}) <= 0.68
+    # never above the rate of a classifier that learned nothing of the style
+    assert planted_other_rate(own, set(range(300))) == OTHER_QUANTILE
+    assert planted_other_rate([], set()) == OTHER_QUANTILE
+
+
+def test_a_native_member_is_still_found_at_the_estimated_rate() -> None:
+    """The estimate keeps ADR 0068's gain: 150 natural rows that read like their label
+    beside planted rows that read like another at the estimated rate."""
+    labels, parts, odd = family_read_like_their_label(0.4, 2)
+    native = tuple(sorted({*parts[0][:10], *range(400, 550)}))
+    judgement = judge_members([*parts, native], labels, "pos", odd, 0.5)
+    assert judgement.native == (len(parts),)
+    family = {r for part in parts for r in part}
+    assert set(trimmed(family | set(native), family | set(native), odd, judgement)) >= family
+
+
+def test_a_member_a_little_under_the_rate_by_chance_is_not_native() -> None:
+    """Members of a style differ by chance: tuned SST-2 archaic at 3% had a member of 39
+    planted rows, 14 of them reading like their label, called native at the assumed rate."""
+    labels = ["pos"] * 1_000 + ["neg"] * 1_000
+    odd = set(range(25)) | set(range(100, 400))
+    parts = [tuple(range(39)), tuple(range(100, 400))]  # 25 of 39 vs 300 of 300
+    assert judge_members(parts, labels, "pos", odd, 0.5, planted_rate=0.75).native == ()
