@@ -42,7 +42,8 @@ import resource
 import statistics
 import sys
 import time
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -66,6 +67,7 @@ from bench.attacks import (
     Rewrite,
 )
 from bench.attacks_fresh import FRESH
+from bench.listings import VARIANTS, Listings, compared
 
 REPO = Path(__file__).resolve().parents[1]  # the repo root is the parent of bench/
 # ../shared next to the checkout, or two levels up from a worktree under /work/wt/NAME
@@ -85,6 +87,7 @@ ATTACKS: dict[str, tuple[str | None, int, bool]] = {
 TARGETED = ("rare-token", "rare-token-x3", "sentence")
 LIMITS = ScanLimits(max_reported_rows=1_000_000)
 EMBEDDER: list[Embedder] = []  # set by --embeddings (the airlock[embeddings] model)
+LISTINGS: list[bool] = []  # set by --listings: each family listed every way (bench/listings.py)
 
 
 def load(name: str) -> list[DatasetRecord]:
@@ -158,6 +161,8 @@ class Outcome:
     hit_at_1: bool | None = None
     exact_at_1: bool | None = None
     top_feature: str = ""
+    # --listings: variant -> (precision, recall) with each family listed that way
+    listings: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def recall_at(result: ScanResult, poisoned: set[int], clean: int, budget: float) -> float:
@@ -183,7 +188,8 @@ def measure(
     trigger: str,
 ) -> Outcome:
     start = time.perf_counter()
-    result = scan(rows, LIMITS, seed=seed, embedder=EMBEDDER[0] if EMBEDDER else None)
+    with compared() if LISTINGS else nullcontext() as seen:
+        result = scan(rows, LIMITS, seed=seed, embedder=EMBEDDER[0] if EMBEDDER else None)
     seconds = time.perf_counter() - start
     flagged = {r.index for r in result.rows if r.flagged}
     out = Outcome(
@@ -210,6 +216,11 @@ def measure(
         top = f" {out.top_feature} "
         out.hit_at_1 = bool(out.top_feature) and (wanted in top or top in wanted)
         out.exact_at_1 = top == wanted
+        if isinstance(seen, Listings):
+            for variant in VARIANTS:
+                listed = seen.flagged(variant)
+                hits = len(listed & poisoned)
+                out.listings[variant] = (hits / max(len(listed), 1), hits / len(poisoned))
     return out
 
 
@@ -415,6 +426,12 @@ def run_families(
                 o.top_feature = rate
                 outcomes.append(o)
                 print(row(o), f"{split} {rate}", flush=True)
+                if o.listings:
+                    print(
+                        "    listed "
+                        + "  ".join(f"{v} P {p:.2f} R {r:.2f}" for v, (p, r) in o.listings.items()),
+                        flush=True,
+                    )
     return outcomes
 
 
@@ -473,6 +490,11 @@ def main() -> None:
         "--groups", action="store_true", help="issue 23: only the clean-label groups (fast)"
     )
     parser.add_argument(
+        "--listings",
+        action="store_true",
+        help="issue 23: list each family with the native judgement off, as ADR 0068, and now",
+    )
+    parser.add_argument(
         "--ten-k", action="store_true", help="only time one scan of 10,000 rows (and exit)"
     )
     parser.add_argument(
@@ -485,6 +507,8 @@ def main() -> None:
 
         EMBEDDER.append(load_packaged_minilm())
         print(f"embedding model imported and loaded in {time.perf_counter() - start:.1f} s")
+    if args.listings:
+        LISTINGS.append(True)
     if args.ten_k:
         print(f"10,000 rows scanned in {ten_thousand():.1f} s", flush=True)
         return
