@@ -28,7 +28,7 @@ from airlock.imports.datasets.native import (
     judge_members,
 )
 
-VARIANTS = ("off", "0068", "now")  # the listing's judgement: none, assumed rate, estimated
+VARIANTS = ("off", "assumed", "now")  # the judgement: none, rate assumed (ADR 0068), estimated
 
 
 def _off(*_: object, **__: object) -> MemberJudgement:
@@ -66,7 +66,7 @@ def _assumed(
 
 JUDGES: dict[str, Callable[..., MemberJudgement]] = {
     "off": _off,
-    "0068": _assumed,
+    "assumed": _assumed,
     "now": judge_members,
 }
 

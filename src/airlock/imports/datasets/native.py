@@ -9,21 +9,23 @@ tuned SMS southern style at 3%, 19 natural spam rows came in through ``form [W W
 (precision 0.82); on the tuned SMS *mate* style, ``form [NUM $]`` held 210 spam rows, 43
 of them planted.
 
-Each member is judged against its label's own rows. A planted row reads like the label it
-was taken from (:func:`.features.context`'s other-like cut) about :data:`OTHER_QUANTILE`
-of the time, so a member whose label rows are all planted has about
+Each member is judged against its label's own rows. A planted row reads like another
+label (:func:`.features.context`'s other-like cut) at a rate estimated from the family's
+most other-like members (:func:`planted_other_rate`, ADR 0070; at most
+:data:`OTHER_QUANTILE`), so a member whose label rows are all planted has about
 ``(1 - q) / q`` of a row reading like its label for each row that reads like another. The
 rows beyond that read like the label because they are the label's own: a member whose
-such rows exceed :data:`NATIVE_SLACK` times what its other-like rows explain is *native*,
-the others are *distinctive*. Then
+such rows exceed :data:`NATIVE_SLACK` times what its other-like rows explain, and are
+improbable for planted rows (:data:`NATIVE_STRENGTH`), is *native*; the others are
+*distinctive*. A family row that reads like its own label is then listed only when it
+carries a distinctive member (a native mark in a row that reads like the label is the
+label speaking). Trimming only takes rows out, so each doubt keeps a member distinctive.
 
-* a family row that reads like its own label is listed only when it carries a distinctive
-  member (a native mark in a row that reads like the label is the label speaking);
-* when some members are native, a family row that reads like another label and carries a
-  distinctive member stays listed whatever the form classifier gives it (two independent
-  signs: its words are another label's and it carries the style's own mark). The core the
-  classifier is fitted on then holds natural rows that carry the native marks, and it
-  scored a quarter of the mate style's planted core rows under the trim.
+ADR 0068 also kept a core row that carries a distinctive member whatever the form
+classifier gave it; that raised the SMS *mate* style's recall but let in natural rows
+wherever the style's members are forms natural rows share (SST-2's sbar template at 250
+rows fell from precision 0.52 to 0.43 at the estimated rate), so the classifier's trim is
+trusted again (ADR 0070).
 
 Nothing is judged when the family's distinctive members reach fewer than :data:`MIN_CORE`
 rows that read like another label, or when fewer than :data:`MIN_OTHER_SHARE` of their rows
@@ -71,14 +73,6 @@ class MemberJudgement:
     @property
     def judged(self) -> bool:
         return bool(self.distinctive_rows)
-
-    @property
-    def vouched_rows(self) -> frozenset[int]:
-        """Rows a distinctive member keeps listed whatever their form: only when the family
-        has native members, whose natural rows in the core teach the form classifier the
-        label's own form (without native members its form scores are trusted: SST-2's sbar
-        template at 250 rows kept 20 natural rows more when they were not)."""
-        return self.distinctive_rows if self.native else frozenset()
 
 
 def planted_other_rate(own_parts: Sequence[Collection[int]], other_like: Collection[int]) -> float:

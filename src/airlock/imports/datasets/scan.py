@@ -364,13 +364,12 @@ def _listed(
     rows when most of them look planted, and the label's rows outside the family that use
     the listed rows' style words (:mod:`.styled`). Without a usable core, the core itself is
     listed. Of the family's rows, those that read like their own label and carry only
-    members the label uses natively are not listed, and those that read like another label
-    and carry a member it does not are listed whatever their form (:mod:`.native`).
+    members the label uses natively are not listed (:mod:`.native`).
     """
     share = poisoned_share(m, ctx)
     core = _core(m, ctx, share)
     odd = _core(m, ctx, 0.0) if share >= FLAG_ALL_SHARE else core
-    # each member judged against its label's own register (ADR 0068)
+    # each member judged against its label's own register (ADRs 0068, 0070)
     judgement = judge_members(m.parts, ctx.labels, m.label, odd, share)
     terms = (
         (ctx.agreement.features[:, list(m.columns)] != 0).astype(np.float64) if m.columns else None
@@ -386,8 +385,7 @@ def _listed(
             ),
         )
     else:
-        # the core, trimmed of plain forms unless it carries a distinctive member
-        kept = {r for r in odd if scores[r] >= CORE_ODDS or r in judgement.vouched_rows}
+        kept = {r for r in odd if scores[r] >= CORE_ODDS}  # the core, trimmed of plain forms
         formed = kept.union(
             r for r in np.flatnonzero(scores >= FORM_ODDS).tolist() if ctx.labels[r] == m.label
         )

@@ -73,17 +73,6 @@ def test_a_member_is_judged_on_its_own_label_rows_only() -> None:
     assert not judgement.distinctive_rows & set(ham_rows)
 
 
-def test_distinctive_members_vouch_for_core_rows_only_beside_native_ones() -> None:
-    labels, parts, _, odd, _ = family_with_a_native_member(4)
-    family = {r for part in parts for r in part}
-    with_native = judge_members(parts, labels, "spam", odd & family, 0.7)
-    assert with_native.vouched_rows == with_native.distinctive_rows
-    assert set(parts[0]) <= with_native.vouched_rows
-    without = judge_members([parts[0]], labels, "spam", odd & family, 0.7)
-    assert without.judged
-    assert without.vouched_rows == frozenset()
-
-
 def test_a_family_whose_distinctive_rows_mostly_read_like_its_label_is_not_judged() -> None:
     """Small members of a clean-label style (two rows each, reading like their label) look
     distinctive; with a few odd rows beside them the family would be judged and its
