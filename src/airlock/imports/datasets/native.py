@@ -80,12 +80,13 @@ def planted_other_rate(own_parts: Sequence[Collection[int]], other_like: Collect
 
     ``own_parts`` are the members' rows of the family's label. A member's rows are planted
     ones, which read like another label at the rate sought, and natural ones, which mostly
-    read like their label; so a member's share of other-like rows is at most that rate,
+    read like their label; so a member's share of other-like rows is about that rate or less,
     and the members at or above the family's own share are the most nearly all planted.
     The estimate is the share of other-like rows among the union of their rows, never above
     :data:`OTHER_QUANTILE`: that is the rate when the agreement classifier has learned
-    nothing of the style, and one that learned some of it only lowers it (tuned SST-2:
-    archaic's members read like another label about ... of the time, ADR 0070).
+    nothing of the style, and one that learned some of it only lowers it (ADR 0070: on
+    SST-2 planted rows read like their label more often than on SMS spam). Its error and
+    each member's chance spread around it are what :data:`NATIVE_STRENGTH` allows for.
     """
     odd = set(other_like)
     every = {r for part in own_parts for r in part}
