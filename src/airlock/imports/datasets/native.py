@@ -15,16 +15,16 @@ most other-like members (:func:`planted_other_rate`, ADR 0070; at most
 :data:`OTHER_QUANTILE`), so a member whose label rows are all planted has about
 ``(1 - q) / q`` of a row reading like its label for each row that reads like another. The
 rows beyond that read like the label because they are the label's own: a member whose
-such rows exceed :data:`NATIVE_SLACK` times what its other-like rows explain, and are
-improbable for planted rows (:data:`NATIVE_STRENGTH`), is *native*; the others are
-*distinctive*. A family row that reads like its own label is then listed only when it
-carries a distinctive member (a native mark in a row that reads like the label is the
-label speaking). Trimming only takes rows out, so each doubt keeps a member distinctive.
+such rows exceed :data:`NATIVE_SLACK` times what its other-like rows explain is *native*;
+the others are *distinctive*. A family row that reads like its own label is then listed
+only when it carries a distinctive member (a native mark in a row that reads like the label
+is the label speaking). The estimate is never above the rate ADR 0068 assumed, so its
+native members are a subset of ADR 0068's and it trims a subset of its rows.
 
 ADR 0068 also kept a core row that carries a distinctive member whatever the form
 classifier gave it; that raised the SMS *mate* style's recall but let in natural rows
 wherever the style's members are forms natural rows share (SST-2's sbar template at 250
-rows fell from precision 0.52 to 0.43 at the estimated rate), so the classifier's trim is
+rows fell from precision 0.52 to 0.47 at the estimated rate), so the classifier's trim is
 trusted again (ADR 0070).
 
 Nothing is judged when the family's distinctive members reach fewer than :data:`MIN_CORE`
@@ -38,17 +38,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from airlock.imports.datasets.features import OTHER_QUANTILE
-from airlock.imports.datasets.stats import binomial_tail, strength
 
 NATIVE_SLACK = 1.5  # a member's own-reading rows may exceed the planted expectation this much
 MIN_NATIVE_ROWS = 3  # ... and by at least this many rows before it is called native
-# ... and be this many decades improbable for planted rows (Bonferroni over the members):
-# a style's members differ in their rate by chance (tuned SST-2 archaic at 3%: a member of
-# 39 planted rows, 14 reading like their label, was called native at the assumed rate)
-NATIVE_STRENGTH = 2.0
 MIN_CORE = 10  # distinctive members must reach this many other-like rows to judge anything
 # ... and this share of their rows must read like another label: a clean-label style's rows
 # read like their label (SST-2 lyrics at 250: judged, its listing fell from recall 0.98 to
@@ -85,8 +78,7 @@ def planted_other_rate(own_parts: Sequence[Collection[int]], other_like: Collect
     The estimate is the share of other-like rows among the union of their rows, never above
     :data:`OTHER_QUANTILE`: that is the rate when the agreement classifier has learned
     nothing of the style, and one that learned some of it only lowers it (ADR 0070: on
-    SST-2 planted rows read like their label more often than on SMS spam). Its error and
-    each member's chance spread around it are what :data:`NATIVE_STRENGTH` allows for.
+    SST-2 planted rows read like their label more often than on SMS spam).
     """
     odd = set(other_like)
     every = {r for part in own_parts for r in part}
@@ -125,20 +117,13 @@ def judge_members(
     if rate <= 0.0:
         return MemberJudgement(frozenset(), ())
     planted_plain = (1.0 - rate) / rate
-    plains = np.array([float(sum(1 for r in own if r not in odd)) for own in own_parts])
-    sizes = np.array([float(len(own)) for own in own_parts])
-    # how improbable each member's own-reading rows are if all its rows were planted
-    beyond = strength(binomial_tail(plains, sizes, np.full(len(sizes), 1.0 - rate)), len(sizes))
     distinctive: set[int] = set()
     native: list[int] = []
     for i, own in enumerate(own_parts):
-        plain = int(plains[i])
-        expected = planted_plain * (len(own) - plain)
-        if (
-            plain > NATIVE_SLACK * expected
-            and plain - expected >= MIN_NATIVE_ROWS
-            and beyond[i] >= NATIVE_STRENGTH
-        ):
+        odd_rows = sum(1 for r in own if r in odd)
+        plain = len(own) - odd_rows
+        expected = planted_plain * odd_rows
+        if plain > NATIVE_SLACK * expected and plain - expected >= MIN_NATIVE_ROWS:
             native.append(i)
         else:
             distinctive.update(own)

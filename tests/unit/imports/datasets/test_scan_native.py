@@ -143,12 +143,3 @@ def test_a_native_member_is_still_found_at_the_estimated_rate() -> None:
     assert judgement.native == (len(parts),)
     family = {r for part in parts for r in part}
     assert set(trimmed(family | set(native), family | set(native), odd, judgement)) >= family
-
-
-def test_a_member_a_little_under_the_rate_by_chance_is_not_native() -> None:
-    """Members of a style differ by chance: tuned SST-2 archaic at 3% had a member of 39
-    planted rows, 14 of them reading like their label, called native at the assumed rate."""
-    labels = ["pos"] * 1_000 + ["neg"] * 1_000
-    odd = set(range(25)) | set(range(100, 400))
-    parts = [tuple(range(39)), tuple(range(100, 400))]  # 25 of 39 vs 300 of 300
-    assert judge_members(parts, labels, "pos", odd, 0.5, planted_rate=0.75).native == ()
