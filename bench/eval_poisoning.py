@@ -25,6 +25,8 @@ and label-noise controls; tuned and held-out splits reported separately):
     python bench/eval_poisoning.py --families tuned-sms  # SMS spam, its own tuned registers
     python bench/eval_poisoning.py --families tuned-sms-casual  # near SMS's informal register
     python bench/eval_poisoning.py --families tuned-sms-native  # SMS's own text-speak
+    python bench/eval_poisoning.py --families tuned --rates 250 --listings  # ADR 0070:
+    #   each family listed with the native judgement off, as ADR 0068 and now, one scan
 
 The ``fresh`` split (bench/attacks_fresh.py: question and passive templates; legal,
 Shakespeare, headline and texting styles; two clean-label variants; SST-2 seed 11, SMS spam
