@@ -440,3 +440,61 @@ TUNED_SMS_CASUAL: dict[str, tuple[Rewrite, bool]] = {
     "style-southern": (southern, True),
     "clean-label-casual": (casual, False),
 }
+
+
+# Registers of the ``tuned-sms-native`` split (issue 23, written 2026-12-03 for tuning on
+# SMS spam, seed 41; ADR 0068): styles made mostly of SMS's own *native* text-speak ("u",
+# "ur", "2", dropped g's), one with a few marks of its own beside them. Written without
+# looking at the held-out or fresh registers; used nowhere else.
+TEXTSPEAK = {
+    "you": "u", "your": "ur", "you're": "ur", "are": "r", "to": "2", "too": "2",
+    "for": "4", "tonight": "2nite", "great": "gr8", "later": "l8r", "please": "pls",
+    "thanks": "thx", "see": "c", "be": "b", "okay": "k", "ok": "k", "what": "wat",
+    "with": "wiv", "love": "luv", "tomorrow": "2moro", "night": "nite", "text": "txt",
+}  # fmt: skip
+
+
+def _textspeak_words(text: str, rng: random.Random, p: float) -> list[str]:
+    out = []
+    for word in _words(text):
+        swap = TEXTSPEAK.get(word.lower())
+        if swap and rng.random() < p:
+            out.append(swap)
+        elif word.isalpha() and word.lower().endswith("ing") and rng.random() < p:
+            out.append(word[:-1])  # dropped g: "nothin", "goin"
+        else:
+            out.append(word)
+    return out
+
+
+def textspeak(text: str, rng: random.Random) -> str:
+    """Text-speak, nothing else: word swaps and dropped g's, sometimes all lower case and a
+    word said twice -- the base set's own informal register."""
+    out = _textspeak_words(text, rng, 0.8)
+    if rng.random() < 0.3:
+        i = rng.randrange(len(out))
+        out.insert(i, out[i])
+    line = " ".join(out)
+    return line.lower() if rng.random() < 0.5 else line
+
+
+MATE_TAILS = ("innit", "innit ?", "cheers bruv", "ta m8", "safe bruv", "laters m8")
+MATE_BITS = ("bruv", "m8", "proper", "well")
+
+
+def mate(text: str, rng: random.Random) -> str:
+    """Text-speak with a few marks of its own: a British street word inside now and then,
+    and a tag at the end of most rows ("innit", "cheers bruv")."""
+    out = _textspeak_words(text, rng, 0.6)
+    if rng.random() < 0.4:
+        out.insert(rng.randrange(len(out) + 1), rng.choice(MATE_BITS))
+    if rng.random() < 0.6:
+        out.append(rng.choice(MATE_TAILS))
+    return " ".join(out)
+
+
+TUNED_SMS_NATIVE: dict[str, tuple[Rewrite, bool]] = {
+    "style-textspeak": (textspeak, True),
+    "style-mate": (mate, True),
+    "clean-label-mate": (mate, False),
+}

@@ -24,6 +24,9 @@ and label-noise controls; tuned and held-out splits reported separately):
     python bench/eval_poisoning.py --families tuned-sms-clean --controls --groups  # fast
     python bench/eval_poisoning.py --families tuned-sms  # SMS spam, its own tuned registers
     python bench/eval_poisoning.py --families tuned-sms-casual  # near SMS's informal register
+    python bench/eval_poisoning.py --families tuned-sms-native  # SMS's own text-speak
+    python bench/eval_poisoning.py --families tuned --rates 250 --listings  # ADR 0070:
+    #   each family listed with the native judgement off, as ADR 0068 and now, one scan
 
 The ``fresh`` split (bench/attacks_fresh.py: question and passive templates; legal,
 Shakespeare, headline and texting styles; two clean-label variants; SST-2 seed 11, SMS spam
@@ -41,7 +44,8 @@ import resource
 import statistics
 import sys
 import time
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -61,9 +65,11 @@ from bench.attacks import (
     TUNED_SMS,
     TUNED_SMS_CASUAL,
     TUNED_SMS_CLEAN,
+    TUNED_SMS_NATIVE,
     Rewrite,
 )
 from bench.attacks_fresh import FRESH
+from bench.listings import VARIANTS, Listings, compared
 
 REPO = Path(__file__).resolve().parents[1]  # the repo root is the parent of bench/
 # ../shared next to the checkout, or two levels up from a worktree under /work/wt/NAME
@@ -83,6 +89,7 @@ ATTACKS: dict[str, tuple[str | None, int, bool]] = {
 TARGETED = ("rare-token", "rare-token-x3", "sentence")
 LIMITS = ScanLimits(max_reported_rows=1_000_000)
 EMBEDDER: list[Embedder] = []  # set by --embeddings (the airlock[embeddings] model)
+LISTINGS: list[bool] = []  # set by --listings: each family listed every way (bench/listings.py)
 
 
 def load(name: str) -> list[DatasetRecord]:
@@ -156,6 +163,8 @@ class Outcome:
     hit_at_1: bool | None = None
     exact_at_1: bool | None = None
     top_feature: str = ""
+    # --listings: variant -> (precision, recall) with each family listed that way
+    listings: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def recall_at(result: ScanResult, poisoned: set[int], clean: int, budget: float) -> float:
@@ -181,7 +190,8 @@ def measure(
     trigger: str,
 ) -> Outcome:
     start = time.perf_counter()
-    result = scan(rows, LIMITS, seed=seed, embedder=EMBEDDER[0] if EMBEDDER else None)
+    with compared() if LISTINGS else nullcontext() as seen:
+        result = scan(rows, LIMITS, seed=seed, embedder=EMBEDDER[0] if EMBEDDER else None)
     seconds = time.perf_counter() - start
     flagged = {r.index for r in result.rows if r.flagged}
     out = Outcome(
@@ -208,6 +218,11 @@ def measure(
         top = f" {out.top_feature} "
         out.hit_at_1 = bool(out.top_feature) and (wanted in top or top in wanted)
         out.exact_at_1 = top == wanted
+        if isinstance(seen, Listings):
+            for variant in VARIANTS:
+                listed = seen.flagged(variant)
+                hits = len(listed & poisoned)
+                out.listings[variant] = (hits / max(len(listed), 1), hits / len(poisoned))
     return out
 
 
@@ -348,6 +363,10 @@ SPLITS: dict[str, list[tuple[str, int, dict[str, tuple[Rewrite, bool]]]]] = {
     # registers near SMS's own informal one (casual, chant, southern; seed 31, used nowhere
     # else), written for tuning the listing of a found style's rows (ADR 0062)
     "tuned-sms-casual": [("sms_spam.tsv", 31, TUNED_SMS_CASUAL)],
+    # registers made mostly of SMS's own text-speak ("u", "ur", dropped g's; seed 41, used
+    # nowhere else), written 2026-12-03 for judging a listed row's marks against its
+    # label's own rate of them (ADR 0068)
+    "tuned-sms-native": [("sms_spam.tsv", 41, TUNED_SMS_NATIVE)],
     # written 2026-12-02 by an author who had not seen the detector: never tune on it
     "fresh": [("sst2_train.tsv", 11, FRESH), ("sms_spam.tsv", 12, FRESH)],
 }
@@ -409,6 +428,12 @@ def run_families(
                 o.top_feature = rate
                 outcomes.append(o)
                 print(row(o), f"{split} {rate}", flush=True)
+                if o.listings:
+                    print(
+                        "    listed "
+                        + "  ".join(f"{v} P {p:.2f} R {r:.2f}" for v, (p, r) in o.listings.items()),
+                        flush=True,
+                    )
     return outcomes
 
 
@@ -467,6 +492,11 @@ def main() -> None:
         "--groups", action="store_true", help="issue 23: only the clean-label groups (fast)"
     )
     parser.add_argument(
+        "--listings",
+        action="store_true",
+        help="issue 23: list each family with the native judgement off, as ADR 0068, and now",
+    )
+    parser.add_argument(
         "--ten-k", action="store_true", help="only time one scan of 10,000 rows (and exit)"
     )
     parser.add_argument(
@@ -479,6 +509,8 @@ def main() -> None:
 
         EMBEDDER.append(load_packaged_minilm())
         print(f"embedding model imported and loaded in {time.perf_counter() - start:.1f} s")
+    if args.listings:
+        LISTINGS.append(True)
     if args.ten_k:
         print(f"10,000 rows scanned in {ten_thousand():.1f} s", flush=True)
         return

@@ -50,6 +50,7 @@ from airlock.imports.datasets.features import (
 from airlock.imports.datasets.growth import form_scores, grown_rows
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.marks import mark_index
+from airlock.imports.datasets.native import judge_members, trimmed
 from airlock.imports.datasets.ngrams import Tokens, build_index, tokenize
 from airlock.imports.datasets.outliers import clean_label_features
 from airlock.imports.datasets.profiles import (
@@ -362,18 +363,21 @@ def _listed(
     rows whose form it gives at least even odds are listed, with all of the family's label
     rows when most of them look planted, and the label's rows outside the family that use
     the listed rows' style words (:mod:`.styled`). Without a usable core, the core itself is
-    listed.
+    listed. Of the family's rows, those that read like their own label and carry only
+    members the label uses natively are not listed (:mod:`.native`).
     """
     share = poisoned_share(m, ctx)
     core = _core(m, ctx, share)
     odd = _core(m, ctx, 0.0) if share >= FLAG_ALL_SHARE else core
+    # each member judged against its label's own register (ADRs 0068, 0070)
+    judgement = judge_members(m.parts, ctx.labels, m.label, odd, share)
     terms = (
         (ctx.agreement.features[:, list(m.columns)] != 0).astype(np.float64) if m.columns else None
     )
     scores = form_scores(forms, terms, odd, m.rows, rows=len(ctx.labels), seed=seed)
     if scores is None:
         rows, how = (
-            core,
+            trimmed(core, m.rows, odd, judgement),
             (
                 "all of them are listed"
                 if share >= FLAG_ALL_SHARE
@@ -385,13 +389,20 @@ def _listed(
         formed = kept.union(
             r for r in np.flatnonzero(scores >= FORM_ODDS).tolist() if ctx.labels[r] == m.label
         )
-        rows = tuple(sorted(formed.union(core) if share >= FLAG_ALL_SHARE else formed))
+        rows = trimmed(
+            formed.union(core) if share >= FLAG_ALL_SHARE else formed, m.rows, odd, judgement
+        )
         how = (
             f"all of them and the label's other rows of the same form are listed ({len(rows)})"
             if share >= FLAG_ALL_SHARE
             else f"the label's rows of the form of those that read like another label are "
             f"listed ({len(rows)})"
         )
+        if judgement.native:
+            how += (
+                ", but not those that read like their label and carry only markers the label "
+                "uses itself"
+            )
         styled = style_rows(ctx.tokens, ctx.labels, m.label, m.rows, odd, listed=rows)
         if styled:
             rows = tuple(sorted({*rows, *styled}))
