@@ -18,15 +18,7 @@ from typing import Any
 
 import airlock.imports.datasets.scan as scan_module
 from airlock.imports.datasets.features import OTHER_QUANTILE
-from airlock.imports.datasets.native import (
-    MIN_CORE,
-    MIN_FLIPPED_SHARE,
-    MIN_NATIVE_ROWS,
-    MIN_OTHER_SHARE,
-    NATIVE_SLACK,
-    MemberJudgement,
-    judge_members,
-)
+from airlock.imports.datasets.native import MemberJudgement, judge_members
 
 VARIANTS = ("off", "assumed", "now")  # the judgement: none, rate assumed (ADR 0068), estimated
 
@@ -43,25 +35,9 @@ def _assumed(
     flipped_share: float,
 ) -> MemberJudgement:
     """ADR 0068's judgement as it was (``pois-native`` at f86ade7): the rate assumed."""
-    if flipped_share < MIN_FLIPPED_SHARE:
-        return MemberJudgement(frozenset(), ())
-    odd = set(other_like)
-    planted_plain = (1.0 - OTHER_QUANTILE) / OTHER_QUANTILE
-    distinctive: set[int] = set()
-    native: list[int] = []
-    for i, part in enumerate(parts):
-        own = [r for r in part if labels[r] == label]
-        odd_rows = sum(1 for r in own if r in odd)
-        plain = len(own) - odd_rows
-        expected = planted_plain * odd_rows
-        if plain > NATIVE_SLACK * expected and plain - expected >= MIN_NATIVE_ROWS:
-            native.append(i)
-        else:
-            distinctive.update(own)
-    reach = len(distinctive & odd)
-    if reach < MIN_CORE or reach < MIN_OTHER_SHARE * len(distinctive):
-        return MemberJudgement(frozenset(), ())
-    return MemberJudgement(frozenset(distinctive), tuple(native))
+    return judge_members(
+        parts, labels, label, other_like, flipped_share, planted_rate=OTHER_QUANTILE
+    )
 
 
 JUDGES: dict[str, Callable[..., MemberJudgement]] = {
