@@ -28,21 +28,25 @@ if TYPE_CHECKING:
 MAX_DEPTH = 16  # nesting of list literals and calls looked into
 
 
+def _ast_class(ref: str) -> type | None:
+    """The :mod:`ast` class ``ref`` (``ast.Call``) names, or None."""
+    made = getattr(ast, ref[4:], None) if ref.startswith("ast.") else None
+    return made if isinstance(made, type) else None
+
+
 @functools.lru_cache(maxsize=1024)
 def node_maker(ref: str) -> bool:
     """``ast.Call``, ``ast.Module``: a constructor of a node of code (not ``ast.parse``, not
     a context like ``ast.Load``, which carries no code)."""
-    if not ref.startswith("ast."):
-        return False
-    made = getattr(ast, ref[4:], None)
-    return isinstance(made, type) and issubclass(made, (ast.stmt, ast.expr, ast.mod))
+    made = _ast_class(ref)
+    return made is not None and issubclass(made, (ast.stmt, ast.expr, ast.mod))
 
 
 @functools.lru_cache(maxsize=1024)
 def _part_maker(ref: str) -> bool:
     """A node constructor or any other :mod:`ast` class (contexts, operators, ``arg``)."""
-    made = getattr(ast, ref[4:], None) if ref.startswith("ast.") else None
-    return isinstance(made, type) and issubclass(made, ast.AST)
+    made = _ast_class(ref)
+    return made is not None and issubclass(made, ast.AST)
 
 
 def built_here(interp: Interpreter, node: ast.Call, env: dict[str, Val]) -> bool:
