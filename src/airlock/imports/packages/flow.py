@@ -33,8 +33,10 @@ from airlock.imports.packages import (
     astbuilt,
     classdata,
     intercept,
+    logsent,
     protocol,
     reach,
+    rebound,
     shadowed,
     signin,
     tables,
@@ -237,6 +239,10 @@ class Interpreter:
         # (:meth:`joined`), only while an ``exec`` argument is read again.
         self.resolving = False
         self.tables: dict[str, dict[object, Val]] = {}  # dispatch tables by name (ADR 0048)
+        # Implementations ``register``ed on a single-dispatch function, by its id (ADR 0073).
+        self.dispatched: dict[int, list[ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef]] = {}
+        self.source = source  # the module's text: ``open(__file__).read()`` (ADR 0073)
+        self.log_host = ""  # where a network log handler made here sends records (ADR 0073)
         # Folded text and lists a local class's body binds, by (class, name); the factories
         # its fields name, by class (:mod:`classdata`, ADR 0071).
         self.constants: dict[tuple[str, str], Val] = {}
@@ -405,11 +411,19 @@ class Interpreter:
             self.classes[node.name] = node
             self.class_hooks(node, bases, env, when)
             hook = self.install_time and any(install_command(b) for b in bases)
+            # The body's own functions are names its later statements use (``H = {'a':
+            # staticmethod(a)}``; ADR 0073).
+            defined = {
+                item.name: Val(func=item)
+                for item in node.body
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+            }
             for item in node.body:
                 if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     self.pending.append((item, When.INSTALL if hook else When.LATER))
                 else:
-                    self.stmt(item, dict(env), when)
+                    self.stmt(item, {**env, **defined} if defined else dict(env), when)
+                    rebound.class_table(self, node.name, item)  # ``C.H['a']`` (ADR 0073)
                     self.named(item, env, when)
                     protocol.remember(self, node.name, item, env)  # ``x = D()`` (ADR 0071)
             class_attributes(self, node, env)  # ``class K: run = exec`` (ADR 0048)
@@ -460,14 +474,18 @@ class Interpreter:
         elif isinstance(node, ast.Match):
             # Every case is walked, as both arms of an ``if`` are (its patterns bind nothing
             # the pass follows); without this, code under ``case _:`` was never read.
-            self.expr(node.subject, env, when)
+            subject = self.expr(node.subject, env, when)
             for case in node.cases:
+                if isinstance(case.pattern, ast.MatchAs) and case.pattern.name:
+                    env[case.pattern.name] = subject  # ``case c:`` binds it (ADR 0073)
                 if case.guard is not None:
                     self.expr(case.guard, env, when)
                 self.block(case.body, env, when)
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             self.block(node.body, env, when)  # type: ignore[attr-defined]
+            thrown = rebound.raised(self, node, env)  # type: ignore[arg-type]
             for handler in node.handlers:  # type: ignore[attr-defined]
+                rebound.caught(self, handler, thrown, env)  # ``e.args[0]`` (ADR 0073)
                 self.block(handler.body, env, when)
             self.block(node.orelse, env, when)  # type: ignore[attr-defined]
             self.block(node.finalbody, env, when)  # type: ignore[attr-defined]
@@ -579,6 +597,8 @@ class Interpreter:
         function or class it decorates, and ``@atexit.register`` (or any registrar of
         :data:`CALLBACKS`) runs the function now (issue 16: code reached only through a
         decorator or an exit hook, naming no sink at module level)."""
+        if rebound.decorated(self, decorator, target):  # ``@f.register(int)`` (ADR 0073)
+            return
         if when is When.LATER:
             return
         if decorator.func is not None:
@@ -651,7 +671,12 @@ class Interpreter:
             if _auth_header(target.slice):  # ``headers['Authorization'] = 'Bearer ' + tok``
                 labels = signin.signed(labels, value.shape)
             env[target.value.id] = Val(ref=old.ref, labels=old.labels | labels)
+        elif isinstance(target, ast.Subscript):
+            rebound.item_bound(self, target, value, env)  # ``globals()['run'] = f`` (ADR 0073)
         elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            if target.attr == "__code__" and value.func is not None:
+                env[target.value.id] = value  # ``g.__code__ = f.__code__``: g runs f (ADR 0073)
+                return
             owner = env.get(target.value.id, UNKNOWN).ref
             if owner.endswith("()") and owner[:-2] in self.classes and len(self.attrs) < 256:
                 self.attrs[owner, target.attr] = value  # an instance's attribute (issue 16)
@@ -685,6 +710,10 @@ class Interpreter:
                     return got
             if node.attr == "__call__" and (base.func is not None or _callable_ref(base.ref)):
                 return base  # ``exec.__call__(code)`` is ``exec(code)`` (ADR 0051)
+            if node.attr in CODE_ATTRS and (base.func is not None or base.ref in self.classes):
+                return base  # ``f.__code__``, ``staticmethod(f).__func__`` run f (ADR 0073)
+            if node.attr == "__func__" and base.ref.partition(".")[0] in self.classes:
+                return base  # ``C.m.__func__``: the function ``C.m`` names (ADR 0073)
             if base.ref:
                 if (base.ref, node.attr) in self.attrs:
                     return self.attrs[base.ref, node.attr]  # set by a method that ran
@@ -765,6 +794,10 @@ class Interpreter:
             protocol.truth(self, self.expr(node.test, env, when), env, when)
             a, b = self.expr(node.body, env, when), self.expr(node.orelse, env, when)
             return Val(ref=a.ref or b.ref, labels=a.labels | b.labels)
+        if isinstance(node, ast.Yield) and rebound.SENT in env:  # ``c = yield`` (ADR 0073)
+            if node.value is not None:
+                self.expr(node.value, env, when)
+            return env[rebound.SENT]
         if isinstance(node, ast.Await):  # ``r, w = await open_connection(h, p)`` (ADR 0051)
             return self.expr(node.value, env, when)
         if isinstance(node, ast.NamedExpr):  # ``(r := os.system)(c)`` (ADR 0048)
@@ -847,6 +880,9 @@ class Interpreter:
         got = self.keyed(base, key, env, when)
         if got is not None:
             return got
+        picked = rebound.picked(self, base_node, base, key)  # ``e.args[0]`` (ADR 0073)
+        if picked is not None:
+            return picked
         if base.ref in GLOBAL_TABLES and isinstance(key.const, str):
             # ``globals()['_boot']()``: this module's function, called by a string (ADR 0039).
             own = env.get(key.const) if base.ref != "sys.modules" else None
@@ -945,7 +981,7 @@ class Interpreter:
         labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
         ref = callee.ref
         c = [a.const for a in args]
-        if ref == "getattr" and len(args) >= 2 and isinstance(c[1], str):
+        if ref in GETATTRS and len(args) >= 2 and isinstance(c[1], str):
             target = args[0].ref
             if not target:
                 return Val(labels=labels - {HIDDEN})  # an attribute of some object
@@ -967,6 +1003,11 @@ class Interpreter:
                 return imported
         if ref in ("globals", "locals", "vars") and not args:
             return Val(ref="globals")
+        if ref == "vars" and args and rebound.namespace_of(args[0].ref):
+            return args[0]  # ``vars(sys.modules[__name__])`` (ADR 0073)
+        bound = rebound.unwritten(self, node, callee, args, kwargs, env, when)
+        if bound is not None:
+            return bound
         if ref == "super" and self.within:
             # ``super().__init__()`` in a method of a local class: its local base's method.
             base = self.trace.class_bases.get(self.within[-1], "").split(",")[0]
@@ -975,6 +1016,11 @@ class Interpreter:
         if callee.func is not None:
             given = arguments(self, callee.func, args, kwargs, env, when)
             value = self.apply(callee.func, given, env, when)
+            for impl in self.dispatched.get(id(callee.func), ()):  # ``register``ed (ADR 0073)
+                self.apply(impl, arguments(self, impl, args, kwargs, env, when), env, when)
+            if when is not When.LATER and rebound.generator(callee.func):
+                made = (value or UNKNOWN).labels  # ``g.send(c)`` later (ADR 0073)
+                return Val(labels=made, ref=rebound.GENERATOR, func=callee.func)
             if id(callee.func) in self.fills:  # ``save(url, path=p)`` (ADR 0051)
                 reach.filled(self, callee.func, node, args, kwargs, env)
             return value or Val(labels=labels)
@@ -1123,6 +1169,8 @@ class Interpreter:
             self.nested(code, self.namespace(node, env, when), when)
         if kind == "process" and _silent(kwargs, env):
             marks |= {SILENT}
+        if ref in logsent.NETWORK_HANDLERS:
+            logsent.made(self, node.lineno, when, text)  # records go to its host (ADR 0073)
         if kind:
             marks = signin.settle(kind, text, marks)  # a client signing in (ADR 0067)
             marks = intercept.settle(ref, marks)  # a replaced function's arguments (ADR 0071)
@@ -2135,6 +2183,9 @@ PLAIN_ANNOTATIONS = (ast.Name, ast.Attribute, ast.Constant)
 BUILTIN_TABLES = ("__builtins__", "builtins")
 EVALS = ("eval", "builtins.eval")
 
+GETATTRS = frozenset({"getattr", "object.__getattribute__", "type.__getattribute__"})
+CODE_ATTRS = frozenset({"__code__", "__func__", "__wrapped__"})
+EXEC_CODE = frozenset({"exec", "eval", "builtins.exec", "builtins.eval"})
 GLOBAL_TABLES = (
     "globals", "locals", "vars", "builtins.__dict__", "__builtins__.__dict__", "sys.modules",
 )  # fmt: skip

@@ -35,6 +35,10 @@ DECODERS = {
     "binascii.a2b_base64": binascii.a2b_base64,
     "bytes.fromhex": bytes.fromhex,
 }
+SPLITS = frozenset({
+    "str.split", "str.rsplit", "str.partition", "str.rpartition", "str.splitlines",
+    "bytes.split", "bytes.rsplit", "bytes.partition", "bytes.rpartition",
+})  # fmt: skip
 DECOMPRESSORS = {"zlib.decompress", "bz2.decompress", "lzma.decompress", "gzip.decompress"}
 
 
@@ -182,6 +186,9 @@ def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
                 if isinstance(bound, bytes)
                 else str(bound).encode()
             )
+        if ref in SPLITS and isinstance(bound, (str, bytes)) and len(c) <= 2 and None not in c:
+            # ``open(__file__).read().split('#--')[1]``: a file's own tail (ADR 0073).
+            return list(getattr(bound, ref.split(".")[1])(*c))
         if ref in ("str.upper", "str.lower", "str.strip", "bytes.strip") and not c:
             return getattr(bound, ref.split(".")[1])()
         if ref == "str.format" and isinstance(bound, str) and all(x is not None for x in c):

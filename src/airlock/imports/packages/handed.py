@@ -432,7 +432,9 @@ def _table(
         return
     entries: dict[object, Val] = {}
     for key, value in zip(table.keys, table.values, strict=True):
-        if key is None or not isinstance(value, (ast.Name, ast.Attribute, ast.Lambda)):
+        if key is None or not (
+            isinstance(value, (ast.Name, ast.Attribute, ast.Lambda)) or _method_made(value)
+        ):
             continue
         folded = _key(interp.expr(key, env, flow.When.LATER).const)
         found = interp.expr(value, env, when)
@@ -442,6 +444,17 @@ def _table(
         interp.tables[name] = entries
     else:
         interp.tables.pop(name, None)
+
+
+def _method_made(node: ast.expr) -> bool:
+    """``staticmethod(f)``, ``classmethod(f)`` of a name: no side effect, ``f`` kept (ADR 0073)."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in ("staticmethod", "classmethod")
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Name)
+    )
 
 
 def _set_entry(

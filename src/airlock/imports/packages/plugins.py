@@ -40,6 +40,7 @@ AUTOLOADED = frozenset({
 HOST_METHODS = {"flake8.extension": ("run",), "flake8.report": ("start", "handle", "stop")}
 MAX_CALLS = 32  # entry points followed per archive
 MAX_HOOKS = 16  # hook functions called per module target
+MAX_FOLD_DEPTH = 16  # nesting of a group name built of literals (``'pytest' + '11'``)
 SECTION = LazyPattern(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
 TARGET = LazyPattern(r"^\s*[^=#;\s][^=]*=\s*(?P<module>[\w.]+)\s*(?::\s*(?P<attr>[\w.]+))?")
 # Files that declare entry points.
@@ -64,7 +65,7 @@ def plugin_calls(members: list[Member], package: LocalModules) -> list[tuple[str
             targets = _pyproject_targets(text)
         elif base == "setup.cfg":
             targets = _cfg_targets(text)
-        elif base == "setup.py" and "entry_points" in text:
+        elif base == "setup.py":  # read whatever the key is spelt as (ADR 0073)
             targets = _setup_targets(text)
         else:
             continue
@@ -107,8 +108,11 @@ def _cfg_targets(text: str) -> Iterator[tuple[str, str, str]]:
 
 
 def _setup_targets(text: str) -> Iterator[tuple[str, str, str]]:
-    """The same from a literal ``entry_points={...}`` passed to ``setup()``."""
-    import ast  # noqa: PLC0415 -- only a setup.py naming entry points
+    """The same from a table of groups written in ``setup.py``: ``entry_points={...}``, and
+    any dict literal (or ``dict(...)`` keywords) whose keys fold to an auto-loaded group,
+    however the key that passes it to ``setup()`` is spelt (``**{'entry_' + 'points':
+    {...}}``, ``kw['entry_' + 'points'] = {...}``; ADR 0073)."""
+    import ast  # noqa: PLC0415 -- only an archive with a setup.py
 
     try:
         tree = ast.parse(text)
@@ -116,14 +120,59 @@ def _setup_targets(text: str) -> Iterator[tuple[str, str, str]]:
         return
     for node in ast.walk(tree):
         if isinstance(node, ast.keyword) and node.arg == "entry_points":
-            try:
-                table = ast.literal_eval(node.value)
-            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-                continue
-            for group, value in table.items() if isinstance(table, dict) else []:
-                lines = [value] if isinstance(value, str) else value
-                if isinstance(group, str) and isinstance(lines, (list, tuple)):
-                    yield from _listed(group, [str(line) for line in lines])
+            yield from _table_targets(_literal(node.value))
+        elif isinstance(node, ast.keyword) and node.arg in AUTOLOADED:
+            yield from _table_targets({node.arg: _literal(node.value)})
+        elif isinstance(node, ast.Dict) and len(node.keys) <= MAX_CALLS:
+            keys = [_folded(k) for k in node.keys]
+            if any(k in AUTOLOADED for k in keys):
+                table = {k: _literal(v) for k, v in zip(keys, node.values, strict=True)}
+                yield from _table_targets(table)
+
+
+def _table_targets(table: object) -> Iterator[tuple[str, str, str]]:
+    for group, value in table.items() if isinstance(table, dict) else []:
+        lines = [value] if isinstance(value, str) else value
+        if isinstance(group, str) and isinstance(lines, (list, tuple)):
+            yield from _listed(group, [str(line) for line in lines])
+
+
+def _literal(node: object) -> object:
+    import ast  # noqa: PLC0415 -- only an archive with a setup.py
+
+    try:
+        return ast.literal_eval(node)  # type: ignore[arg-type]
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+
+
+def _folded(node: object, depth: int = 0) -> object:
+    """A key's text when it is built of literals: ``'entry_' + 'points'``, ``'pytest' +
+    '11'``, an f-string of constants, ``''.join([...])``; None otherwise."""
+    import ast  # noqa: PLC0415 -- only an archive with a setup.py
+
+    if depth > MAX_FOLD_DEPTH or node is None:
+        return None
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _folded(node.left, depth + 1), _folded(node.right, depth + 1)
+        return left + right if isinstance(left, str) and isinstance(right, str) else None
+    if isinstance(node, ast.JoinedStr):
+        parts = [_folded(v, depth + 1) for v in node.values]
+        return "".join(parts) if all(isinstance(p, str) for p in parts) else None  # type: ignore[arg-type]
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "join"
+        and len(node.args) == 1
+        and isinstance(node.args[0], (ast.List, ast.Tuple))
+    ):
+        sep = _folded(node.func.value, depth + 1)
+        parts = [_folded(e, depth + 1) for e in node.args[0].elts]
+        if isinstance(sep, str) and all(isinstance(p, str) for p in parts):
+            return sep.join(parts)  # type: ignore[arg-type]
+    return None
 
 
 def _listed(group: str, lines: list[str]) -> Iterator[tuple[str, str, str]]:

