@@ -452,6 +452,11 @@ class Interpreter:
                 return
             if self.tables and tables.looped(self, node, env, when):
                 return  # ``for f in H.values(): f()`` (ADR 0071)
+            if seq.ref.startswith(rebound.EACH) and when is not When.LATER:
+                for module in rebound.each(seq):  # ``for m in map(__import__, n)`` (ADR 0073)
+                    self.bind(node.target, module, env)
+                    self.block(node.body, env, when)
+                return
             if isinstance(node.body[0], ast.Assign) and tables.filled(self, node, seq, env):
                 return  # ``for i in range(256): T[i] = i ^ K`` (ADR 0071)
             self.bind(node.target, Val(labels=seq.labels), env)
@@ -661,6 +666,10 @@ class Interpreter:
         elif isinstance(target, (ast.Tuple, ast.List)):
             if value.ref and reach.streams(target, value, env):
                 return  # ``reader, writer`` of ``asyncio.open_connection`` (ADR 0051)
+            if value.ref.startswith(rebound.EACH):  # ``a, b = map(__import__, n)`` (ADR 0073)
+                for i, element in enumerate(target.elts):
+                    self.bind(element, rebound.module_at(value, i) or UNKNOWN, env)
+                return
             items = value.const if isinstance(value.const, list) else None
             for i, element in enumerate(target.elts):
                 const = items[i] if items is not None and i < len(items) else None
@@ -950,6 +959,10 @@ class Interpreter:
                 out.append(value.const)
             else:
                 return Val(const=out, labels=seq.labels)
+            if not out:  # ``[__import__(n) for n in ['os']]``: the modules (ADR 0073)
+                found = rebound.imported_each(self, node.elt, gen.target.id, seq.const, local)
+                if found is not None:
+                    return found
         at_top = env is self.globals
         one = len(node.generators) == 1
         written = _written_out(gen.iter, seq, gen.target, at_top=at_top) if one else None

@@ -271,6 +271,29 @@ def module_at(each: Val, index: object) -> Val | None:
     return flow.Val(ref=names[index], labels=each.labels)
 
 
+def each(seq: Val) -> list[Val]:
+    """The modules of a sequence of modules, in order."""
+    names = seq.ref[len(EACH) :].split(",")
+    return [flow.Val(ref=name, labels=seq.labels) for name in names[:MAX_BOUND]]
+
+
+def imported_each(
+    interp: Interpreter, elt: ast.expr, name: str, items: object, local: dict[str, Val]
+) -> Val | None:
+    """``[__import__(n) for n in ['os']]``: each item's value reached through an importer
+    or ``getattr`` (a name, no constant), as a sequence of modules; None otherwise."""
+    if not isinstance(items, list) or not 0 < len(items) <= MAX_BOUND:
+        return None
+    refs: list[str] = []
+    for item in items:
+        local[name] = flow.Val(const=item)
+        value = interp.expr(elt, local, flow.When.LATER)
+        if not value.ref or HIDDEN not in value.labels or "," in value.ref:
+            return None
+        refs.append(value.ref)
+    return flow.Val(ref=EACH + ",".join(refs), labels=frozenset({HIDDEN}))
+
+
 def picked(interp: Interpreter, base_node: ast.expr, base: Val, key: Val) -> Val | None:
     """``list(map(__import__, ['os']))[0]``: the module; ``e.args[0]`` (or ``C.H['a']``) of
     a table kept under a dotted name: the entry."""

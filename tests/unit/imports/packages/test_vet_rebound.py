@@ -26,6 +26,11 @@ PLUGIN = f"import os\n\n\ndef pytest_configure(config):\n    {RUN}\n"
 EVASIONS: dict[str, dict[str, str]] = {
     "map-import-then-an-attribute": init("m = list(map(__import__, ['os']))\nm[0].system('id')\n"),
     "map-import-next": init("os_ = next(map(__import__, ['os']))\nos_.system('id')\n"),
+    "map-import-unpacked": init("a, b = map(__import__, ['os', 'sys'])\na.system('id')\n"),
+    "map-import-looped": init("for m in map(__import__, ['os']):\n    m.system('id')\n"),
+    "modules-imported-by-a-comprehension": init(
+        "[__import__(n) for n in ['os']][0].system('id')\n"
+    ),
     "globals-update-keywords": init("import os\nglobals().update(run=os.system)\nrun('id')\n"),
     "globals-update-dict": init("import os\nglobals().update({'run': os.system})\nrun('id')\n"),
     "globals-item-assigned": init("import os\nglobals()['run'] = os.system\nrun('id')\n"),
@@ -183,6 +188,10 @@ NEAR_MISSES: dict[str, dict[str, str]] = {
     ),
     "map-import-of-a-harmless-module": init(
         "json = list(map(__import__, ['json']))[0]\nTEXT = json.dumps({})\n"
+    ),
+    "modules-imported-in-a-loop-of-harmless-names": init(
+        "for m in map(__import__, ['json', 'csv']):\n    NAME = m.__name__\n"
+        "DUMPS = [getattr(__import__('json'), n) for n in ('dumps', 'loads')][0]\n"
     ),
     "code-object-inspected": init("def f(a, b):\n    pass\n\n\nARGS = f.__code__.co_argcount\n"),
     "singledispatch-of-formatters": init(
