@@ -154,7 +154,7 @@ def _objects(  # noqa: PLR0917 -- the parts of one call
         return flow.Val(ref=OWN_FILE)  # ``open(__file__)``
     if owner == OWN_FILE and method in READS and interp.source is not None:
         return flow.Val(const=interp.source) if small(interp.source) else None
-    if ref == "collections.defaultdict" and args and when is not flow.When.LATER:
+    if ref == "collections.defaultdict" and args and args[0].func and when is not flow.When.LATER:
         interp.run_hook(args[0], env, when)  # its factory runs on a missing key
     if ref == "types.SimpleNamespace" and kwargs and len(interp.attrs) < MAX_ATTRS:
         made = f"{ref}@{node.lineno}:{node.col_offset}"
