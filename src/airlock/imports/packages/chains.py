@@ -188,8 +188,12 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
         return None  # constructing a client is not traffic; its use is the sink
     if event.callee in DNS:
         # Resolving a name built from host data under an attacker's domain is DNS exfiltration;
-        # resolving one's own host name is not.
-        if event.labels & {SECRET, ENV, HOSTINFO} and DOMAIN.search(event.text):
+        # resolving one's own host name is not. An environment variable's value counts as an
+        # HTTP request's does: early or hidden (a service's name from the environment under
+        # its cluster's domain, resolved when called, is configuration; ADR 0076).
+        early = eager or event.labels & {DECODED, HIDDEN}
+        carried = event.labels & {SECRET, HOSTINFO} or (ENV in event.labels and early)
+        if carried and DOMAIN.search(event.text):
             return "exfiltration", Severity.CRITICAL
         return None
     if SECRET in event.labels:
