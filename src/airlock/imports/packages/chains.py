@@ -31,6 +31,7 @@ from airlock.imports.packages.sinks import (
     CLIENTS,
     COPIES,
     DECODED,
+    DNS,
     DROPPED,
     ENV,
     FILE,
@@ -63,10 +64,6 @@ WIPER = LazyPattern(
     r"\bformat\s+[a-z]:|\bmkfs(?:\.\w+)?\s+/dev/|\bdd\s+if=/dev/(?:zero|urandom)\s+of=/dev/",
     re.IGNORECASE,
 )
-DNS = (
-    "socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo",
-    "dns.resolver.resolve", "dns.resolver.query", "dns.resolver.Resolver.resolve",
-)  # fmt: skip
 DOMAIN = LazyPattern(r"\.[a-z][a-z0-9-]*\.[a-z]{2,}", re.IGNORECASE)
 BUILD_TOOL = LazyPattern(
     r"^\s*(\S*/)?(cc|c\+\+|gcc|g\+\+|clang|clang\+\+|cl|icc|pkg-config|pkgconf|git|uname|"

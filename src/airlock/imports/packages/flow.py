@@ -79,8 +79,8 @@ from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import (
     CLIENTS,
     DECODED,
+    DNS,
     DROPPED,
-    ENV,
     FILE,
     HIDDEN,
     HOSTINFO,
@@ -813,10 +813,8 @@ class Interpreter:
                 return Val(const=folded, labels=labels)
         except (TypeError, ValueError, LookupError, ArithmeticError):
             pass
-        # Host data joined to a literal keeps the literal: ``getuser() + '.evil.example'``,
-        # and so does an environment variable's value (``v + '.evil.example'`` in a loop over
-        # ``os.environ``: DNS exfiltration, ADR 0076).
-        told = any(v.labels & {HOSTINFO, SECRET, ENV} and v.const is None for v in (left, right))
+        # Host data joined to a literal keeps the literal: ``getuser() + '.evil.example'``.
+        told = any(v.labels & {HOSTINFO, SECRET} and v.const is None for v in (left, right))
         if isinstance(op, ast.Div) and left.shape:  # ``Path.home() / '.bashrc'`` (ADR 0048)
             return home_path(left, right) or Val(labels=labels)
         if isinstance(op, ast.Add) and (left.shape or right.shape or told):
@@ -1131,10 +1129,12 @@ class Interpreter:
         ref = callee.ref
         c = [a.const for a in args]
         labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
-        # Arguments already evaluated give their text; lists keep the elements that fold.
+        # Arguments already evaluated give their text; lists keep the elements that fold, and
+        # so does a name to resolve (``v + '.evil.example'``, v from os.environ: ADR 0076).
+        partly = (ast.List, ast.Tuple, ast.BinOp) if ref in DNS else (ast.List, ast.Tuple)
         text = " ".join(
             [
-                self.partial(a, env) if isinstance(a, (ast.List, ast.Tuple)) else _arg_text(v)
+                self.partial(a, env) if isinstance(a, partly) else _arg_text(v)
                 for a, v in zip(node.args, args, strict=False)
             ]
             + [text_of(v.const) for v in kwargs.values()]
