@@ -31,6 +31,7 @@ from airlock.imports.packages.sinks import (
     CLIENTS,
     COPIES,
     DECODED,
+    DNS,
     DROPPED,
     ENV,
     FILE,
@@ -63,10 +64,6 @@ WIPER = LazyPattern(
     r"\bformat\s+[a-z]:|\bmkfs(?:\.\w+)?\s+/dev/|\bdd\s+if=/dev/(?:zero|urandom)\s+of=/dev/",
     re.IGNORECASE,
 )
-DNS = (
-    "socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo",
-    "dns.resolver.resolve", "dns.resolver.query", "dns.resolver.Resolver.resolve",
-)  # fmt: skip
 DOMAIN = LazyPattern(r"\.[a-z][a-z0-9-]*\.[a-z]{2,}", re.IGNORECASE)
 BUILD_TOOL = LazyPattern(
     r"^\s*(\S*/)?(cc|c\+\+|gcc|g\+\+|clang|clang\+\+|cl|icc|pkg-config|pkgconf|git|uname|"
@@ -188,8 +185,12 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
         return None  # constructing a client is not traffic; its use is the sink
     if event.callee in DNS:
         # Resolving a name built from host data under an attacker's domain is DNS exfiltration;
-        # resolving one's own host name is not.
-        if event.labels & {SECRET, ENV, HOSTINFO} and DOMAIN.search(event.text):
+        # resolving one's own host name is not. An environment variable's value counts as an
+        # HTTP request's does: early or hidden (a service's name from the environment under
+        # its cluster's domain, resolved when called, is configuration; ADR 0076).
+        early = eager or event.labels & {DECODED, HIDDEN}
+        carried = event.labels & {SECRET, HOSTINFO} or (ENV in event.labels and early)
+        if carried and DOMAIN.search(event.text):
             return "exfiltration", Severity.CRITICAL
         return None
     if SECRET in event.labels:

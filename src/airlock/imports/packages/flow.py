@@ -81,6 +81,7 @@ from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import (
     CLIENTS,
     DECODED,
+    DNS,
     DROPPED,
     FILE,
     HIDDEN,
@@ -228,6 +229,9 @@ class Interpreter:
         self.fills: dict[int, set[int]] = {}
         # Runs no dropped path matched yet: (trace, event index, text, arguments).
         self.unmatched: list[tuple[Trace, int, str, list[ast.expr]]] = []
+        # Paths a credential file was copied to: a stealer copies a browser's locked
+        # ``Login Data`` before opening the copy with sqlite3 (ADR 0076).
+        self.secret_copies: set[str] = set()
         # :meth:`hands_on` by id of the constructor, :meth:`acts_abroad` by minus its id.
         self.handing: dict[int, bool] = {}
         # Classes of other modules of the archive made here, by qualified name: their module.
@@ -797,8 +801,7 @@ class Interpreter:
             return self.comprehension(node, env, when)
         if isinstance(node, ast.DictComp):
             table = self.table(node, env)
-            if table is not None:
-                return table
+            return table if table is not None else self.comprehension(node, env, when)
         if isinstance(node, ast.IfExp):
             protocol.truth(self, self.expr(node.test, env, when), env, when)
             a, b = self.expr(node.body, env, when), self.expr(node.orelse, env, when)
@@ -938,14 +941,23 @@ class Interpreter:
         return Val(const=out, labels=seq.labels)
 
     def comprehension(
-        self, node: ast.ListComp | ast.GeneratorExp | ast.SetComp, env: dict[str, Val], when: When
+        self,
+        node: ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp,
+        env: dict[str, Val],
+        when: When,
     ) -> Val:
+        """A comprehension: every loop's iterable and condition and its element (a dict's key
+        and value) are read, each loop's names bound to what it iterates over. A condition
+        runs as often as the element does (``[1 for a in A if os.system(c)]``), and a later
+        loop's iterable is evaluated inside the first (ADR 0076)."""
         gen = node.generators[0]
         seq = self.expr(gen.iter, env, when)
         local = dict(env)
+        elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        simple = len(node.generators) == 1 and not gen.ifs and isinstance(gen.target, ast.Name)
         if (
-            len(node.generators) == 1
-            and not gen.ifs
+            simple
+            and len(elts) == 1
             and isinstance(gen.target, ast.Name)
             and isinstance(seq.const, (list, str, bytes))
             and len(seq.const) <= MAX_ITEMS
@@ -953,7 +965,7 @@ class Interpreter:
             out = []
             for item in seq.const:
                 local[gen.target.id] = Val(const=item)
-                value = self.expr(node.elt, local, When.LATER)
+                value = self.expr(elts[0], local, When.LATER)
                 if value.const is None:
                     break
                 out.append(value.const)
@@ -971,11 +983,30 @@ class Interpreter:
             labels = seq.labels
             for item in written:
                 local[gen.target.id] = Val(const=item, labels=seq.labels)
-                labels |= self.expr(node.elt, local, when).labels
+                labels |= self.conditions(gen.ifs, local, when)
+                for elt in elts:
+                    labels |= self.expr(elt, local, when).labels
             return Val(labels=labels)
+        labels = seq.labels
         self.bind(gen.target, Val(labels=seq.labels), local)
-        value = self.expr(node.elt, local, when)
-        return Val(labels=seq.labels | value.labels)
+        self.conditions(gen.ifs, local, when)
+        for later in node.generators[1:]:
+            inner = self.expr(later.iter, local, when)
+            labels |= inner.labels
+            self.bind(later.target, Val(labels=inner.labels), local)
+            self.conditions(later.ifs, local, when)
+        for elt in elts:
+            labels |= self.expr(elt, local, when).labels
+        return Val(labels=labels)
+
+    def conditions(self, tests: list[ast.expr], env: dict[str, Val], when: When) -> frozenset[str]:
+        """A comprehension's ``if`` clauses, each evaluated and tested for truth."""
+        labels: frozenset[str] = frozenset()
+        for test in tests:
+            value = self.expr(test, env, when)
+            protocol.truth(self, value, env, when)
+            labels |= value.labels
+        return labels
 
     def call(self, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912, PLR0915
         if self.tables and isinstance(node.func, ast.Subscript):
@@ -1116,6 +1147,9 @@ class Interpreter:
             self.mutate(node, labels, env, when)
         elif callee.handle and isinstance(node.func, ast.Attribute):
             self.written(callee, node, labels, env, when)
+        self.filled(node, ref, callee, args, env)
+        if ref in COPIES and len(args) >= 2 and secret_path(_arg_text(args[0])):
+            self.secret_copies.add(_arg_text(args[1]))
         if ref in COPIES and len(args) >= 2 and when is not When.LATER:
             # ``shutil.copy(own_file, '~/.config/autostart/x')`` writes the second path as
             # ``open(p, 'w').write`` would (ADR 0063); judged as a write of that path.
@@ -1154,10 +1188,12 @@ class Interpreter:
         ref = callee.ref
         c = [a.const for a in args]
         labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
-        # Arguments already evaluated give their text; lists keep the elements that fold.
+        # Arguments already evaluated give their text; lists keep the elements that fold, and
+        # so does a name to resolve (``v + '.evil.example'``, v from os.environ: ADR 0076).
+        partly = (ast.List, ast.Tuple, ast.BinOp) if ref in DNS else (ast.List, ast.Tuple)
         text = " ".join(
             [
-                self.partial(a, env) if isinstance(a, (ast.List, ast.Tuple)) else _arg_text(v)
+                self.partial(a, env) if isinstance(a, partly) else _arg_text(v)
                 for a, v in zip(node.args, args, strict=False)
             ]
             + [text_of(v.const) for v in kwargs.values()]
@@ -1166,7 +1202,9 @@ class Interpreter:
         # ``marshal.loads(b'...')``: bytecode or a pickle written into the source is code
         # nobody can read there, as a decoded string is (``exec(marshal.loads(..))``).
         labels |= _written_in(kind, node)
-        marks = (labels - {HIDDEN}) | (callee.labels & {HIDDEN}) | callee.labels
+        # What a sink returns is not what it is given: ``gethostbyname('a.b.org')`` is a
+        # host-information source but sends none (it was DNS exfiltration, ADR 0076).
+        marks = (labels - {HIDDEN}) | (callee.labels - source_labels(ref))
         runs = kind in ("process", "exec", "native-load")
         if runs and _runs_dropped(self.trace, text, node.args):
             marks |= {DROPPED}
@@ -1204,7 +1242,7 @@ class Interpreter:
             labels = (labels - signin.marks(labels)) | {REMOTE}
             if METADATA_HOSTS.search(text):
                 labels |= {SECRET}  # cloud credentials come back from the metadata service
-        if ref == "open" and c and isinstance(c[0], str) and secret_path(c[0]):
+        if ref in FILE_READERS and args and self.secret_file(args[0]):
             labels |= {SECRET}
         if ref in CLIENTS:
             return Val(ref=ref, labels=labels)  # the client object, named by its class
@@ -1225,6 +1263,31 @@ class Interpreter:
                 return Val(labels=labels, handle=handle or "?", path_var=var)
             labels |= {FILE}
         return Val(labels=labels | source_labels(ref) | callee.labels - {HIDDEN})
+
+    def filled(
+        self, node: ast.Call, ref: str, callee: Val, args: list[Val], env: dict[str, Val]
+    ) -> None:
+        """A buffer named by a call's argument now holds the data the call writes into it:
+        ``ImageGrab.grab().save(buf, 'PNG')``, ``json.dump(secrets, fp)`` (ADR 0076)."""
+        if ref in DUMPS and len(node.args) >= 2:
+            data, target = args[0].labels, node.args[1]
+        elif isinstance(node.func, ast.Attribute) and node.func.attr in SAVES and node.args:
+            data, target = callee.labels, node.args[0]
+        else:
+            return
+        data -= {HIDDEN}
+        if not isinstance(target, ast.Name) or not data:
+            return
+        old = env.get(target.id, UNKNOWN)
+        if data - old.labels and not old.ref:
+            env[target.id] = old._replace(labels=old.labels | data)
+
+    def secret_file(self, path: Val) -> bool:
+        """A credential file's path, or a path one was copied to."""
+        if isinstance(path.const, str) and secret_path(path.const):
+            return True
+        text = _arg_text(path)
+        return bool(text) and text in self.secret_copies
 
     def mutate(
         self, node: ast.Call, labels: frozenset[str], env: dict[str, Val], when: When
@@ -1409,12 +1472,15 @@ class Interpreter:
             for hook in kwargs.values():
                 self.run_hook(hook, env, when)
             return None
-        if ref == "codecs.CodecInfo":
+        if ref == "codecs.CodecInfo" or ref in KEY_HOOKS:
             # A codec's functions run on every text read with its name: a ``# coding:``
             # line, ``b.decode(name)`` (ADR 0067); made inside a registered search function.
+            # A keyboard hook's callback is handed every key pressed: what it sends is what
+            # the user typed (ADR 0076).
+            given = frozenset({SECRET}) if ref in KEY_HOOKS else frozenset()
             for hook in [*args, *kwargs.values()]:
                 if hook.func is not None:
-                    self.run_hook(hook, env, when)
+                    self.run_hook(hook, env, when, given=given)
             return None
         if ref in CALLBACKS and len(args) > CALLBACKS[ref]:
             # An exit hook, a trace or profile function, a signal handler: registered now,
@@ -1948,6 +2014,12 @@ CALLBACKS = {
     # ADR 0057: called at the next garbage collection; called now under the debugger.
     "gc.callbacks.append": 0, "pdb.runcall": 0,
 }  # fmt: skip
+# Registrars of a function called with each key pressed (a keylogger's source).
+KEY_HOOKS = {
+    "pynput.keyboard.Listener", "pynput.keyboard.GlobalHotKeys", "keyboard.on_press",
+    "keyboard.on_release", "keyboard.hook", "keyboard.on_press_key", "keyboard.on_release_key",
+    "keyboard.hook_key",
+}  # fmt: skip
 # Hooks set by assignment: the interpreter calls them on an uncaught exception, an
 # unraisable one, a value shown at the prompt or ``breakpoint()`` (ADR 0039).
 HOOK_ATTRS = {
@@ -2023,6 +2095,12 @@ def _library(name: str) -> str:
 
 
 IMPORTERS = ("__import__", "importlib.import_module", "importlib.__import__")
+# Calls that write their first argument's data into the buffer or file given second, and
+# methods that write their object into the one given first (a picture's ``save``).
+DUMPS = {"json.dump", "pickle.dump", "marshal.dump", "dill.dump", "yaml.dump", "numpy.save"}
+SAVES = {"save", "dump", "tofile", "write_to"}
+# Calls that read the file their first argument names (a browser's stores are SQLite).
+FILE_READERS = {"open", "io.open", "sqlite3.connect"}
 # Calls that write their second argument's path with the first's content (ADR 0063).
 COPIES = {
     "shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.move", "shutil.copytree",

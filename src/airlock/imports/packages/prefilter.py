@@ -71,6 +71,11 @@ PATH_WORDS = (
     "cookies", "leveldb", "wallet", "keychain", "exodus", "bashrc", "zshrc", "crontab",
     "launchagents", "autostart", "appdata", "system32", "\\startup", "site-packages", ".pth",
     "/etc/passwd", "/etc/shadow", ".pypirc", ".npmrc",
+    # Every other place :data:`chains.PERSISTENCE` names (ADR 0076): a module that writes
+    # ``/etc/hosts`` or ``/etc/ld.so.preload`` by its plain path named no sink and was not read.
+    "/etc/", "/.profile", "'.profile", '".profile', "\\run", "pip.conf", "pip.ini",
+    ".gitconfig", ".git/hooks", "systemd/", "launchdaemons", ".bash_", ".zshenv", ".zlogin",
+    "config.fish", ".xinitrc", ".condarc", "customize.py",
 )  # fmt: skip
 
 

@@ -65,6 +65,11 @@ NETWORK = {
 }  # fmt: skip
 
 
+# Name look-ups: what they send is the name (DNS exfiltration).
+DNS = (
+    "socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo",
+    "dns.resolver.resolve", "dns.resolver.query", "dns.resolver.Resolver.resolve",
+)  # fmt: skip
 # HTTP client objects: an instance is referred to by its class, so ``client.post`` is traffic.
 CLIENTS = {
     "requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client",
