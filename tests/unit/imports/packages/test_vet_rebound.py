@@ -223,6 +223,14 @@ NEAR_MISSES: dict[str, dict[str, str]] = {
         "    logging.getLogger('evpkg').addHandler(h)\n"
         "    logging.getLogger('evpkg').info('started')\n"
     ),
+    # dill's own shape (its table of sample objects; held by this ADR's first form, found
+    # on the coordinator's held-out run): a handler made on import, nothing logged to it.
+    "socket-log-handler-made-as-a-sample": init(
+        "import logging, logging.handlers, os, socket\na = {}\n"
+        "a['FileHandlerType'] = logging.FileHandler(os.devnull)\n"
+        "a['SocketHandlerType'] = logging.handlers.SocketHandler('localhost', 514)\n"
+        "a['SocketType'] = socket.socket()\n"
+    ),
     "environment-logged-to-the-console": init(
         "import logging, os\nlog = logging.getLogger(__name__)\n"
         "log.addHandler(logging.StreamHandler())\nlog.debug('home %s', os.environ.get('HOME'))\n"
