@@ -60,7 +60,6 @@ from airlock.imports.datasets.profiles import (
     kmeans_groups,
 )
 from airlock.imports.datasets.refit import reread
-from airlock.imports.datasets.register import register_features
 from airlock.imports.datasets.responses import join_near_fixed
 from airlock.imports.datasets.results import (
     DatasetVerdict,
@@ -199,33 +198,16 @@ def scan(
         if verdict is DatasetVerdict.CLEAN
         else []
     )
-    # a style made of a label's own register (ADR 0075), asked last for the same reason
-    spoken = (
-        register_features(tokens, labels, view, ctx.other, texts, least=SUSPICIOUS_STRENGTH)
-        if verdict is DatasetVerdict.CLEAN and not marked
-        else []
-    )
-    extra = marked or spoken
-    if extra:
-        rows = _rank_rows(records, labels, [*found, *extra], view)
+    if marked:
+        rows = _rank_rows(records, labels, [*found, *marked], view)
         flagged = sum(1 for r in rows if r.flagged)
-        best = extra[0][0]
-        verdict = DatasetVerdict.SUSPICIOUS if marked else _spoken_verdict(best)
-        evidence = (best.evidence, *evidence[1:])
-        features += tuple(f for f, _ in extra)
+        verdict, evidence = DatasetVerdict.SUSPICIOUS, (marked[0][0].evidence, *evidence[1:])
+        features += tuple(f for f, _ in marked)
     issues = int(view.label_issue.sum())
     return ScanResult(
         verdict, evidence, features, rows[: limits.max_reported_rows], len(records), flagged,
         issues, ctx.tests,
     )  # fmt: skip
-
-
-def _spoken_verdict(best: SuspiciousFeature) -> DatasetVerdict:
-    """Labels were flipped onto another label's rows: poisoned on as much evidence as any
-    other feature needs."""
-    if best.strength >= POISONED_STRENGTH and best.label_rows >= MIN_POISON_ROWS:
-        return DatasetVerdict.POISONED
-    return DatasetVerdict.SUSPICIOUS
 
 
 class _Fixed:
