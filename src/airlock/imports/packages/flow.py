@@ -972,7 +972,7 @@ class Interpreter:
             else:
                 return Val(const=out, labels=seq.labels)
             if not out:  # ``[__import__(n) for n in ['os']]``: the modules (ADR 0073)
-                found = rebound.imported_each(self, node.elt, gen.target.id, seq.const, local)
+                found = rebound.imported_each(self, elts[0], gen.target.id, seq.const, local)
                 if found is not None:
                     return found
         at_top = env is self.globals
