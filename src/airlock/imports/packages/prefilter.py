@@ -193,7 +193,7 @@ class HitLines:
     def __init__(self, source: str) -> None:
         self._source = source
         self._starts: list[int] | None = None
-        self._count = source.count("\n") + 1 if "\r" not in source else 0  # 0: not yet
+        self._count = 0  # lines, counted when a range is first asked
         # The acting matches (:func:`acting_spans`), by start: the line each starts on, and
         # the furthest line reached by the matches so far. Ranges are answered in lines, so
         # no offset of a line is needed (issue 16: listing them was a tenth of the pass).
@@ -229,7 +229,8 @@ class HitLines:
         """``first`` and ``last`` as :func:`_range` reads them: the first no further than
         the last line; no last line (the text's end) from the last line on."""
         if not self._count:
-            self._count = len(self._lines())
+            text = self._source
+            self._count = len(self._lines()) if "\r" in text else text.count("\n") + 1
         top = min(first, self._count)
         return (top if top >= 1 else top + self._count), (last if last < self._count else None)
 
