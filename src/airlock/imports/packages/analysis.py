@@ -28,7 +28,7 @@ from airlock.imports.packages.flow import Trace, trace, trace_across
 from airlock.imports.packages.imposture import popular_lookalike, stdlib_lookalike
 from airlock.imports.packages.lazyre import AtLineStart, LazyPattern
 from airlock.imports.packages.local import LocalModules
-from airlock.imports.packages.prefilter import may_act
+from airlock.imports.packages.prefilter import HitLines, may_act
 from airlock.imports.packages.rules import DROP_SITE, PackageFinding, Severity, scan_constants
 from airlock.imports.packages.runfile import run_files
 from airlock.imports.packages.tradecraft import tradecraft_findings
@@ -126,7 +126,9 @@ def scan_python(
                 "setup.py depends on cookie, webhook or game-account stealing libraries",
             )
         )
-    if not (install_time or helper or may_act(source)):
+    # Asked of the whole text here and of each function's lines by the flow pass: one scan.
+    hits = None if install_time or helper else HitLines(source)
+    if hits is not None and not hits:
         return found  # names no sink and no way to reach one: nothing for the flow pass
     try:
         tree = tree if tree is not None and source is text else ast.parse(source, filename=path)
@@ -147,7 +149,9 @@ def scan_python(
     # asks of every module, and parsing is most of vetting (run_files keeps the answer).
     run_files(source, top_only=not install_time, tree=tree)
     try:
-        traced = trace(tree, install_time=install_time, helper=helper, source=source, script=script)
+        traced = trace(
+            tree, install_time=install_time, helper=helper, source=source, script=script, hits=hits
+        )
         found += score(path, traced)
     except RecursionError:
         found.append(

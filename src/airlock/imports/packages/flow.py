@@ -195,6 +195,7 @@ class Interpreter:
         package: LocalModules | None = None,
         module: str = "",
         script: bool = False,
+        hits: HitLines | None = None,
     ) -> None:
         self.install_time = install_time
         # A file nothing imports or runs (a developer's script in an sdist): its module
@@ -216,7 +217,9 @@ class Interpreter:
         self.trace = Trace()
         self.depth = 0
         self.applied = 0
-        self.hits = None if source is None or install_time else HitLines(source)
+        self.hits: HitLines | None = None
+        if not (source is None or install_time):  # ``hits`` is falsy for a text naming none
+            self.hits = hits if hits is not None else HitLines(source)
         self.steps = max_steps
         self.memo: dict[tuple[int, When, tuple[tuple[str, frozenset[str]], ...]], Val | None] = {}
         self.classes: dict[str, ast.ClassDef] = {}  # classes this module defines, by name
@@ -1188,17 +1191,22 @@ class Interpreter:
         ref = callee.ref
         c = [a.const for a in args]
         labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
+        kind = kind_of(ref)
         # Arguments already evaluated give their text; lists keep the elements that fold, and
         # so does a name to resolve (``v + '.evil.example'``, v from os.environ: ADR 0076).
+        # Only a sink's text is read; a list or tuple argument is read again whatever the
+        # callee (:meth:`partial` steps the budget and meets the calls inside it), so that
+        # reading is kept, and only the text of other calls is not built (issue 16).
         partly = (ast.List, ast.Tuple, ast.BinOp) if ref in DNS else (ast.List, ast.Tuple)
-        text = " ".join(
-            [
-                self.partial(a, env) if isinstance(a, partly) else _arg_text(v)
-                for a, v in zip(node.args, args, strict=False)
-            ]
-            + [text_of(v.const) for v in kwargs.values()]
-        )[:4096]
-        kind = kind_of(ref)
+        text = ""
+        if kind or any(isinstance(a, (ast.List, ast.Tuple)) for a in node.args):
+            text = " ".join(
+                [
+                    self.partial(a, env) if isinstance(a, partly) else _arg_text(v)
+                    for a, v in zip(node.args, args, strict=False)
+                ]
+                + [text_of(v.const) for v in kwargs.values()]
+            )[:4096]
         # ``marshal.loads(b'...')``: bytecode or a pickle written into the source is code
         # nobody can read there, as a decoded string is (``exec(marshal.loads(..))``).
         labels |= _written_in(kind, node)
@@ -2044,6 +2052,13 @@ def _callable_ref(ref: str) -> bool:
     return bool(ref) and "()" not in ref
 
 
+@functools.lru_cache(maxsize=65_536)
+def _names_sink(name: str) -> bool:
+    """``may_act(name, paths=False)``, remembered: every module's names are asked (the same
+    imports, module after module)."""
+    return may_act(name, paths=False)
+
+
 def _aliases(env: dict[str, Val]) -> re.Pattern[str] | None:
     """Names bound to a sink under a name of their own (``import urllib.request as r``,
     ``run = getattr(os, 'sys' + 'tem')``): a function calling them is walked."""
@@ -2052,8 +2067,8 @@ def _aliases(env: dict[str, Val]) -> re.Pattern[str] | None:
         for name, value in env.items()
         if value.ref
         and value.ref != name
-        and not may_act(name, paths=False)
-        and (kind_of(value.ref) or may_act(value.ref, paths=False) or HIDDEN in value.labels)
+        and not _names_sink(name)
+        and (kind_of(value.ref) or _names_sink(value.ref) or HIDDEN in value.labels)
     )
     if not names:
         return None
@@ -2292,6 +2307,7 @@ def trace(
     package: LocalModules | None = None,
     module: str = "",
     script: bool = False,
+    hits: HitLines | None = None,
 ) -> Trace:
     """Sink events and recovered strings for one parsed module.
 
@@ -2299,7 +2315,8 @@ def trace(
     during install (issue 16: a dropper moved out of setup.py into ``pre_install.py``).
     ``source``: the module's text; when given, a function that runs later (not on install) and
     whose text names no sink (:class:`prefilter.HitLines`) is not walked on its own: it cannot
-    make a chain. ``max_steps`` bounds the expressions evaluated; past it the walk stops and
+    make a chain. ``hits``: ``HitLines(source)`` when the caller made it (its scans are not
+    repeated). ``max_steps`` bounds the expressions evaluated; past it the walk stops and
     ``Trace.budget_spent`` is set, which the scorer turns into a hold (fail closed).
     """
     interp = Interpreter(
@@ -2310,6 +2327,7 @@ def trace(
         package=package,
         module=module,
         script=script and not (install_time or helper),
+        hits=hits,
     )
     try:
         interp.run_module(tree)

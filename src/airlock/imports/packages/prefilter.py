@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import functools
 import re
-from bisect import bisect_left
-from itertools import accumulate, groupby
+from bisect import bisect_left, bisect_right
+from itertools import accumulate, groupby, repeat
+from operator import add
 from typing import Protocol
 
 # Names of sinks, decoders, ways to reach names by string, and secret sources (case kept).
@@ -197,48 +198,72 @@ class HitLines:
     def __init__(self, source: str) -> None:
         self._source = source
         self._starts: list[int] | None = None
-        self._hit_starts: list[int] = []
-        self._reach: list[int] = []  # the furthest end of the matches so far, by start
-        self._words: list[tuple[int, int]] | None = None  # (start, end) in the lowered text
-        self._lowered_starts: list[int] | None = None
+        self._count = 0  # lines, counted when a range is first asked
+        # The acting matches (:func:`acting_spans`), by start: the line each starts on, and
+        # the furthest line reached by the matches so far. Ranges are answered in lines, so
+        # no offset of a line is needed (issue 16: listing them was a tenth of the pass).
+        self._hit_lines: list[int] | None = None
+        self._reach_lines: list[int] = []
+        # Credential and persistence words: (start, end) in the lowered text, and (first
+        # line, last line) of each, by start.
+        self._word_spans: list[tuple[int, int]] | None = None
+        self._words: list[tuple[int, int]] = []
 
     def __bool__(self) -> bool:
-        return may_act(self._source)
+        """``may_act`` of the whole text, from the scans the ranges are answered from: a
+        caller that asks this before the flow pass asks of each function (``scan_python``)
+        pays for one scan of the text, not two (issue 16)."""
+        return bool(self._hits()) or bool(self._path_words())
+
+    def _hits(self) -> list[int]:
+        """Lines the acting matches start on, in order, found once."""
+        if self._hit_lines is None:
+            spans = acting_spans(self._source)
+            reach = list(accumulate((end for _, end in spans), max))
+            # A match reaches into a line when its last character is on it or after it.
+            lines = _lines_of(self._source, [start for start, _ in spans], [r - 1 for r in reach])
+            self._hit_lines, self._reach_lines = lines
+        return self._hit_lines
 
     def _lines(self) -> list[int]:
         if self._starts is None:
             self._starts = _line_starts(self._source)
-            reach = 0
-            for start, end in acting_spans(self._source):
-                reach = max(reach, end)
-                self._hit_starts.append(start)
-                self._reach.append(reach)
         return self._starts
+
+    def _clamped(self, first: int, last: int) -> tuple[int, int | None]:
+        """``first`` and ``last`` as :func:`_range` reads them: the first no further than
+        the last line; no last line (the text's end) from the last line on."""
+        if not self._count:
+            text = self._source
+            self._count = len(self._lines()) if "\r" in text else text.count("\n") + 1
+        top = min(first, self._count)
+        return (top if top >= 1 else top + self._count), (last if last < self._count else None)
 
     def acts(self, first: int, last: int) -> bool:
         """Whether lines ``first``..``last`` (1-based, inclusive) name a sink (``may_act``)."""
-        begin, end = _range(self._lines(), first, last)
-        at = bisect_left(self._hit_starts, begin)
-        if at < len(self._hit_starts) and self._hit_starts[at] < end:
-            return True  # a match starts within the range
-        if at and self._reach[at - 1] > begin:
+        top, bottom = self._clamped(first, last)
+        hit_lines = self._hits()
+        at = bisect_left(hit_lines, top)
+        # A match starts within the range: a match starts at an anchor, never on a line
+        # break, so starting before the break after line ``bottom`` is starting on it.
+        if at < len(hit_lines) and (bottom is None or hit_lines[at] <= bottom):
+            return True
+        if at and self._reach_lines[at - 1] >= top:
             return True  # a match that starts before the range reaches into it
-        words = self._path_words()
-        if not words:
-            return False
-        if self._lowered_starts is not None:  # lower() changed some lengths: its own offsets
-            begin, end = _range(self._lowered_starts, first, last)
-        # A word lies within the range (what ``find(word, begin, end)`` of each word asked).
-        at = bisect_left(words, (begin, 0))
-        while at < len(words) and words[at][0] < end:
-            if words[at][1] <= end:
+        self._path_words()
+        words = self._words
+        # A word lies within the range (what ``find(word, begin, end)`` of each word asked;
+        # no word starts or ends on a line break).
+        at = bisect_left(words, (top, 0))
+        while at < len(words) and (bottom is None or words[at][0] <= bottom):
+            if bottom is None or words[at][1] <= bottom:
                 return True
             at += 1
         return False
 
     def _path_words(self) -> list[tuple[int, int]]:
         """Where each credential or persistence word occurs in the lowered text (once)."""
-        if self._words is None:
+        if self._word_spans is None:
             lowered = self._source.lower()
             automata = _automata()
             if automata is None:
@@ -250,10 +275,11 @@ class HitLines:
                         at = lowered.find(word, at + 1)
             else:  # every place of every word (overlapping too) in one pass, not one a word
                 words = [(s, e) for _, s, e in automata[1].find_matches_as_indexes(lowered, True)]
-            self._words = sorted(words)
-            if words and len(lowered) != len(self._source):
-                self._lowered_starts = _line_starts(lowered)
-        return self._words
+            self._word_spans = sorted(words)
+            # lower() may change lengths, never line breaks: lines of the lowered text.
+            firsts, lasts = _lines_of(lowered, [s for s, _ in words], [e - 1 for _, e in words])
+            self._words = sorted(zip(firsts, lasts, strict=True))
+        return self._word_spans
 
     def search(self, pattern: re.Pattern[str], first: int, last: int) -> bool:
         """Whether ``pattern`` occurs in lines ``first``..``last`` (1-based, inclusive)."""
@@ -265,7 +291,26 @@ def _line_starts(text: str) -> list[int]:
     """Offset of each line's first character (index 0 is line 1)."""
     if "\r" in text:  # a lone \r ends a line too
         return [0, *(m.end() for m in NEWLINES.finditer(text))]
-    return [0, *accumulate(len(line) + 1 for line in text.split("\n"))][:-1]
+    # Each line's length plus its break, summed; iterators of C functions, no Python step
+    # a line (issue 16: once per module the flow pass reads).
+    return list(accumulate(map(add, map(len, text.split("\n")), repeat(1)), initial=0))[:-1]
+
+
+def _lines_of(text: str, *offsets: list[int]) -> list[list[int]]:
+    """The line of each offset, for each list of offsets (lines numbered as
+    :func:`_line_starts` numbers them: the line an offset is on is the number of line
+    starts at or before it)."""
+    if "\r" in text:
+        starts = _line_starts(text)
+        return [[bisect_right(starts, at) for at in each] for each in offsets]
+    wanted = sorted({at for each in offsets for at in each})
+    line_of: dict[int, int] = {}
+    line, last = 1, 0
+    for at in wanted:  # the breaks between one offset and the next, counted in C
+        line += text.count("\n", last, at)
+        line_of[at] = line
+        last = at
+    return [[line_of[at] for at in each] for each in offsets]
 
 
 def _range(starts: list[int], first: int, last: int) -> tuple[int, int]:

@@ -8,6 +8,7 @@ interpretation that resolves a call to such a name lives in :mod:`flow`.
 
 from __future__ import annotations
 
+import functools
 import re
 
 METADATA_HOSTS = re.compile(
@@ -116,6 +117,7 @@ def install_command(ref: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=65_536)  # the flow pass asks of every call it reads (issue 16)
 def kind_of(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
     if ref in EXEC:
         return "exec"
@@ -163,6 +165,7 @@ SILENT_FLAGS = ("CREATE_NO_WINDOW", "DETACHED_PROCESS", "SW_HIDE", "STARTF_USESH
 SILENT_BITS = 0x08000000 | 0x00000008
 
 
+@functools.lru_cache(maxsize=65_536)  # asked of every attribute and call read; frozen answer
 def source_labels(ref: str) -> frozenset[str]:
     if ref in ("os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "os.environ.items"):
         return frozenset({ENV})
