@@ -49,6 +49,7 @@ from airlock.imports.packages.fold import (
     MAX_ITEMS,
     MAX_RANGE,
     WIDE_FORMAT,
+    decimal,
     fold_call,
     intop,
     small,
@@ -777,8 +778,10 @@ class Interpreter:
         if isinstance(node, ast.FormattedValue):
             inner = self.expr(node.value, env, when)
             self.special(inner, ("__format__", "__str__", "__repr__"), [UNKNOWN], env, when)
-            const = inner.const if isinstance(inner.const, (str, int)) else None
-            return Val(const=None if const is None else str(const), labels=inner.labels)
+            const = inner.const if isinstance(inner.const, str) else None
+            if isinstance(inner.const, int):
+                const = decimal(inner.const)
+            return Val(const=const, labels=inner.labels)
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             items = [self.expr(e, env, when) for e in node.elts[:MAX_ITEMS]]
             labels = frozenset().union(*(i.labels for i in items))

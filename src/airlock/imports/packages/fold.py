@@ -49,7 +49,18 @@ def text_of(value: object) -> str:
         return value.decode("latin-1")
     if isinstance(value, list):
         return " ".join(text_of(v) for v in value[:64])
+    if isinstance(value, int):
+        return decimal(value) or ""
     return "" if value is None else str(value)
+
+
+def decimal(value: int) -> str | None:
+    """An int's decimal text; None past the interpreter's digit limit (a literal of 4,301
+    digits made ``str`` raise, and ``airlock package vet`` end in an internal error)."""
+    try:
+        return str(value)
+    except ValueError:
+        return None
 
 
 def _const(value: object) -> object:
