@@ -347,3 +347,23 @@ def test_jobs_that_may_not_move_run_here_first_and_in_order(tmp_path: Path) -> N
     log, here = _fresh(code, tmp_path)
     assert log[:3] == [0, 3, 6]  # the fixed ones, in order, before any from the queue
     assert all(here[i] for i in (0, 3, 6))
+
+
+def test_a_large_process_shares_only_work_worth_its_larger_fork(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fork copies the process's page tables: a batch grown to 1 GB forks in ~30 ms, so a
+    package of a few hundred KB is vetted here alone; a fresh CLI keeps the old threshold."""
+    jobs = [Job(100 * 1024, list) for _ in range(6)]  # 600 KB of work
+    monkeypatch.setattr(spread, "_resident_mb", lambda: 60.0)
+    assert spread.min_spread_bytes() == MIN_SPREAD_BYTES
+    assert _queue(jobs)
+    monkeypatch.setattr(spread, "_resident_mb", lambda: 1024.0)
+    assert spread.min_spread_bytes() > 600 * 1024
+    assert _queue(jobs) == []
+    assert _queue(jobs * 2)  # 1.2 MB: still worth it
+
+
+def test_the_resident_size_is_read_from_the_kernel() -> None:
+    """Known on Linux (this process holds the interpreter and the test suite)."""
+    assert spread._resident_mb() > 10
