@@ -86,6 +86,7 @@ from airlock.imports.packages.sinks import (
     DROPPED,
     FILE,
     HIDDEN,
+    HOST_COMMANDS,
     HOSTINFO,
     METADATA_HOSTS,
     REMOTE,
@@ -1253,6 +1254,8 @@ class Interpreter:
             labels = (labels - signin.marks(labels)) | {REMOTE}
             if METADATA_HOSTS.search(text):
                 labels |= {SECRET}  # cloud credentials come back from the metadata service
+        if kind == "process" and HOST_COMMANDS.search(text):
+            labels |= {HOSTINFO}  # ``check_output('whoami')`` is ``getpass.getuser()`` (ADR 0076)
         if ref in FILE_READERS and args and self.secret_file(args[0]):
             labels |= {SECRET}
         if ref in CLIENTS:

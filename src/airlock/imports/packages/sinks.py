@@ -14,6 +14,13 @@ import re
 METADATA_HOSTS = re.compile(
     r"169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200"
 )  # nested evaluation of user functions and lambdas
+# Commands whose output names the user, the machine or its network: what a process call
+# of one returns is host information, as ``getpass.getuser()`` is (ADR 0076).
+HOST_COMMANDS = re.compile(
+    r"^\s*(?:(?:whoami|hostname|id|uname|ipconfig|ifconfig|systeminfo|hostnamectl|"
+    r"ip\s+a(?:ddr)?|net\s+user)(?:\s|$)|git\s+config\s+(?:--global\s+)?(?:--get\s+)?user\.)",
+    re.IGNORECASE,
+)
 SECRET = "secret"  # noqa: S105 -- a label name, not a password
 ENV = "environment"  # environment variables: secrets sometimes, configuration mostly
 HOSTINFO = "host-info"

