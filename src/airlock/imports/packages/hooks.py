@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable
 
 from airlock.imports.packages.archive import Member
+from airlock.imports.packages.buildhooks import BUILD_FILE_BACKENDS, hook_files, runs_build_file
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.pyproject import pyproject_table
 from airlock.imports.packages.rules import PackageFinding, Severity
@@ -81,6 +82,8 @@ def hook_modules(members: list[Member], *, sdist: bool) -> dict[str, str]:
         if isinstance(backend, str) and isinstance(folders, list) and folders:
             for path in _module_paths(backend, root, [str(f) for f in folders[:4]]):
                 found[path] = "in-tree build backend"
+        for path in hook_files(config):
+            found["/".join(p for p in (root, path) if p)] = "build hook in pyproject.toml"
         tool = config.get("tool", {}).get("setuptools", {})
         commands = tool.get("cmdclass", {}) if isinstance(tool, dict) else {}
         for target in commands.values() if isinstance(commands, dict) else []:
@@ -170,6 +173,12 @@ def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[P
     found: list[PackageFinding] = []
     setup = _root(members, "setup.py", sdist)
     setup_text = setup.data.decode("utf-8", "replace") if setup and setup.data else ""
+    pyproject = _root(members, "pyproject.toml", sdist) if sdist else None
+    config = (
+        pyproject_table(pyproject.data.decode("utf-8", "replace")) or {}
+        if pyproject is not None and pyproject.data is not None
+        else {}
+    )
     own = normalise(project)
     for path, command in _commands(members, sdist):
         name = command.strip().lower()
@@ -198,12 +207,15 @@ def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[P
                 )
             )
         elif member.data is not None and (
-            base.lower().endswith(SCRIPT_SUFFIXES) or (not sdist and command_file(member.name))
+            base.lower().endswith(SCRIPT_SUFFIXES)
+            or (not sdist and command_file(member.name))
+            or (sdist and base in BUILD_FILE_BACKENDS and member.name.count("/") == depth)
         ):
             match = SCRIPT_DROPPER.search(member.data[:200_000].decode("utf-8", "replace"))
             # A wheel installs the script; an sdist's build and CI scripts (autogen.sh
-            # fetching config.guess) weigh only when setup.py names the script.
-            runs = not sdist or base in setup_text
+            # fetching config.guess) weigh only when setup.py names the script, and a root
+            # CMakeLists.txt or meson.build when the build backend runs it (ADR 0076).
+            runs = not sdist or base in setup_text or runs_build_file(config, base)
             if match:
                 found.append(
                     PackageFinding(
