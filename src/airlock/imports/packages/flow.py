@@ -81,6 +81,7 @@ from airlock.imports.packages.prefilter import HitLines, may_act
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import (
     CLIENTS,
+    CLIPBOARD_METHODS,
     DECODED,
     DNS,
     DROPPED,
@@ -1196,6 +1197,8 @@ class Interpreter:
         c = [a.const for a in args]
         labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
         kind = kind_of(ref)
+        if not kind and isinstance(node.func, ast.Attribute):
+            kind = "clipboard" if node.func.attr in CLIPBOARD_METHODS else ""
         # Arguments already evaluated give their text; lists keep the elements that fold, and
         # so does a name to resolve (``v + '.evil.example'``, v from os.environ: ADR 0076).
         # Only a sink's text is read; a list or tuple argument is read again whatever the
@@ -1254,6 +1257,9 @@ class Interpreter:
             labels = (labels - signin.marks(labels)) | {REMOTE}
             if METADATA_HOSTS.search(text):
                 labels |= {SECRET}  # cloud credentials come back from the metadata service
+        read = node.func.attr if isinstance(node.func, ast.Attribute) else ref
+        if kind == "clipboard" and read in ("clipboard_get", "paste", "GetClipboardData"):
+            labels |= {SECRET}  # what was copied: a password, a key, a wallet address
         if kind == "process" and HOST_COMMANDS.search(text):
             labels |= {HOSTINFO}  # ``check_output('whoami')`` is ``getpass.getuser()`` (ADR 0076)
         if ref in FILE_READERS and args and self.secret_file(args[0]):

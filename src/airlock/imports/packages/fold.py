@@ -174,7 +174,11 @@ def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
             return bytes(c[0])
         if ref in ("str", "int") and len(c) == 1 and isinstance(c[0], (str, int)):
             return str(c[0]) if ref == "str" else int(c[0])
-        if ref in ("list", "tuple", "reversed") and len(c) == 1 and isinstance(c[0], (list, str)):
+        if (
+            ref in ("list", "tuple", "reversed")
+            and len(c) == 1
+            and isinstance(c[0], (list, str, bytes))
+        ):
             items = list(c[0])
             return items[::-1] if ref == "reversed" else items
         if ref in ("str.maketrans", "bytes.maketrans") and 2 <= len(c) <= 3:

