@@ -1206,7 +1206,8 @@ class Interpreter:
         # reading is kept, and only the text of other calls is not built (issue 16).
         partly = (ast.List, ast.Tuple, ast.BinOp) if ref in DNS else (ast.List, ast.Tuple)
         text = ""
-        if kind or any(isinstance(a, (ast.List, ast.Tuple)) for a in node.args):
+        named = kind or ref in logsent.NETWORK_HANDLERS  # a log handler's text is its host
+        if named or any(isinstance(a, (ast.List, ast.Tuple)) for a in node.args):
             text = " ".join(
                 [
                     self.partial(a, env) if isinstance(a, partly) else _arg_text(v)
@@ -1257,8 +1258,7 @@ class Interpreter:
             labels = (labels - signin.marks(labels)) | {REMOTE}
             if METADATA_HOSTS.search(text):
                 labels |= {SECRET}  # cloud credentials come back from the metadata service
-        read = node.func.attr if isinstance(node.func, ast.Attribute) else ref
-        if kind == "clipboard" and read in ("clipboard_get", "paste", "GetClipboardData"):
+        if kind == "clipboard" and _called_name(node, ref) in CLIPBOARD_READS:
             labels |= {SECRET}  # what was copied: a password, a key, a wallet address
         if kind == "process" and HOST_COMMANDS.search(text):
             labels |= {HOSTINFO}  # ``check_output('whoami')`` is ``getpass.getuser()`` (ADR 0076)
@@ -2126,6 +2126,8 @@ IMPORTERS = ("__import__", "importlib.import_module", "importlib.__import__")
 # methods that write their object into the one given first (a picture's ``save``).
 DUMPS = {"json.dump", "pickle.dump", "marshal.dump", "dill.dump", "yaml.dump", "numpy.save"}
 SAVES = {"save", "dump", "tofile", "write_to"}
+# Clipboard reads: what they return is what was copied.
+CLIPBOARD_READS = frozenset({"clipboard_get", "paste", "GetClipboardData"})
 # Calls that read the file their first argument names (a browser's stores are SQLite).
 FILE_READERS = {"open", "io.open", "sqlite3.connect"}
 # Calls that write their second argument's path with the first's content (ADR 0063).
@@ -2156,6 +2158,11 @@ def _silent(kwargs: dict[str | None, Val], env: dict[str, Val]) -> bool:
         if SILENT in value.labels:
             return True
     return False
+
+
+def _called_name(node: ast.Call, ref: str) -> str:
+    """The method a call names (its receiver may not resolve), else the callee's name."""
+    return node.func.attr if isinstance(node.func, ast.Attribute) else ref
 
 
 def _arg_text(value: Val) -> str:

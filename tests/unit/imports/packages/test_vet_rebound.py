@@ -12,9 +12,12 @@ written the way real packages write the same construct, and stays allowed."""
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from airlock.domain.requests import Outcome
+from airlock.imports.packages import flow
 from airlock.imports.packages.vet import vet
 from scripts.make_test_packages import sdist
 from tests.unit.imports.packages.adversary import RUN, init, vet_wheel
@@ -271,3 +274,17 @@ def test_a_harmless_plugin_declared_under_a_spelt_key_stays_allowed() -> None:
     console = SETUP + "setup(name='evpkg', **{'entry_' + 'points': {'console_scripts': "
     console += "['x = evpkg.plug:pytest_configure']}})\n"
     assert _vet_sdist(console) is Outcome.ALLOW  # a person runs a console script
+
+
+def test_a_record_sent_by_a_log_handler_names_the_handlers_host() -> None:
+    """Only a sink's text is built (ADR 0074): a handler's host was lost at the merge, and
+    the record's send named no host ('?')."""
+    source = (
+        "import logging, logging.handlers, os\n"
+        "h = logging.handlers.HTTPHandler('example.invalid', '/x')\n"
+        "logging.getLogger().addHandler(h)\nlogging.error(str(os.environ))\n"
+    )
+    traced = flow.trace(ast.parse(source), install_time=False, source=source)
+    sent = [e for e in traced.events if e.callee == "logging.handlers.emit"]
+    assert sent
+    assert "example.invalid" in sent[0].text
