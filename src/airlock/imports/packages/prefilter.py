@@ -77,6 +77,8 @@ PATH_WORDS = (
     "/etc/", "/.profile", "'.profile", '".profile', "\\run", "pip.conf", "pip.ini",
     ".gitconfig", ".git/hooks", "systemd/", "launchdaemons", ".bash_", ".zshenv", ".zlogin",
     "config.fish", ".xinitrc", ".condarc", "customize.py",
+    # ADR 0079: an installer's other index settings, Winlogon's keys.
+    "pydistutils", "uv.toml", "winlogon",
 )  # fmt: skip
 
 

@@ -11,16 +11,58 @@ from __future__ import annotations
 import functools
 import re
 
+from airlock.imports.packages.lazyre import LazyPattern
+
 METADATA_HOSTS = re.compile(
     r"169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200"
 )  # nested evaluation of user functions and lambdas
 # Commands whose output names the user, the machine or its network: what a process call
 # of one returns is host information, as ``getpass.getuser()`` is (ADR 0076).
+# Commands whose output is the environment (``printenv``, a bare ``env`` or ``set``): what a
+# process call of one returns is ``os.environ`` (ADR 0079).
+ENV_COMMANDS = re.compile(r"^\s*(?:printenv|env|set|export\s+-p)\s*$", re.IGNORECASE)
 HOST_COMMANDS = re.compile(
     r"^\s*(?:(?:whoami|hostname|id|uname|ipconfig|ifconfig|systeminfo|hostnamectl|"
     r"ip\s+a(?:ddr)?|net\s+user)(?:\s|$)|git\s+config\s+(?:--global\s+)?(?:--get\s+)?user\.)",
     re.IGNORECASE,
 )
+# Commands that send what they are given to another host.
+NETWORK_TOOL = LazyPattern(
+    r"(?:^|[\s;&|/])(?:curl|wget|nc|ncat|netcat|nslookup|dig|host|ping|scp|sftp|rsync|ftp|"
+    r"tftp|ssh|telnet|socat)(?:\.exe)?\s",
+    re.IGNORECASE,
+)
+# Where a file or a registry value written runs something later or changes what is
+# installed (read by :mod:`chains`; :mod:`flow` keeps a path's known parts when they name one).
+PERSISTENCE = LazyPattern(
+    r"startup|\\run(?:once|services(?:once)?)?\b|\bwinlogon\b|\.bashrc|\.zshrc|\.profile|"
+    r"crontab|launchagents|autostart|"
+    r"site-packages|\.pth$|(^|\s)/etc/|system32|appdata|"
+    # ADR 0063: files that let someone in or change what runs later: an SSH key or command,
+    # the index pip installs from, git's hooks, a user service, other login shells' files.
+    r"authorized_keys|\.ssh/(config|rc)\b|pip\.(conf|ini)\b|\.gitconfig|\.git/hooks|"
+    r"systemd/|launchdaemons|\.bash_(profile|login)|\.z(profile|shenv|login)|config\.fish|"
+    r"\.xprofile|\.xinitrc|\.condarc|\.npmrc|(site|user)customize\.py|"
+    # ADR 0079: the other files that tell an installer which index to fetch from.
+    r"pydistutils\.cfg|uv/uv\.toml",
+    re.IGNORECASE,
+)
+# Registry calls (``winreg`` and pywin32): a key opened or made carries its path as its
+# shape, and a value set under it is a write of that path (ADR 0079: a ``Run`` key).
+REGISTRY_OPENERS = frozenset({
+    "winreg.OpenKey", "winreg.OpenKeyEx", "winreg.CreateKey", "winreg.CreateKeyEx",
+    "_winreg.OpenKey", "_winreg.OpenKeyEx", "_winreg.CreateKey", "_winreg.CreateKeyEx",
+    "win32api.RegOpenKey", "win32api.RegOpenKeyEx", "win32api.RegCreateKey",
+    "win32api.RegCreateKeyEx",
+})  # fmt: skip
+REGISTRY_WRITERS = frozenset({
+    "winreg.SetValueEx", "winreg.SetValue", "_winreg.SetValueEx", "_winreg.SetValue",
+    "win32api.RegSetValueEx", "win32api.RegSetValue",
+})  # fmt: skip
+REGISTRY = "registry:"  # the shape of a key's path
+# The Windows clipboard through ctypes (``ctypes.windll.user32.GetClipboardData``): a clipper
+# needs no clipboard module (ADR 0079).
+WIN_CLIPBOARD = frozenset({"OpenClipboard", "GetClipboardData", "SetClipboardData"})
 SECRET = "secret"  # noqa: S105 -- a label name, not a password
 ENV = "environment"  # environment variables: secrets sometimes, configuration mostly
 HOSTINFO = "host-info"
@@ -106,6 +148,11 @@ CONNECTION_VERBS = {
 HOSTLESS = {"urllib.request.build_opener", "paramiko.SSHClient"}
 # Proxies whose every method is a call on the remote host (``ServerProxy(url).f(data)``).
 REMOTE_PROXIES = {"xmlrpc.client.ServerProxy"}
+# The environment, and its bytes forms (ADR 0079: ``dict(os.environb)``).
+ENV_SOURCES = frozenset({
+    "os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "os.environ.items",
+    "os.environb", "os.getenvb", "os.environb.get", "os.environb.copy", "os.environb.items",
+})  # fmt: skip
 SECRET_SOURCES = {"os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "dotenv."}
 SECRET_SOURCES |= {"browser_cookie3.", "win32crypt.", "keyring.get_password", "pyperclip.paste"}
 SECRET_SOURCES |= {"PIL.ImageGrab.grab", "pyautogui.screenshot"}
@@ -128,7 +175,7 @@ def install_command(ref: str) -> bool:
 
 
 @functools.lru_cache(maxsize=65_536)  # the flow pass asks of every call it reads (issue 16)
-def kind_of(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
+def kind_of(ref: str) -> str:  # noqa: PLR0911, PLR0912 -- one return per sink kind
     if ref in EXEC:
         return "exec"
     if ref.startswith(PROCESS_PREFIXES) and ref not in ("subprocess.PIPE", "subprocess.DEVNULL"):
@@ -145,6 +192,8 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911 -- one return per sink kind
     if ref in OPAQUE_LOADERS:
         return "opaque-load"
     if ref.startswith(("pyperclip.", "clipboard.", "win32clipboard.")):
+        return "clipboard"
+    if ref.startswith("ctypes.") and leaf in WIN_CLIPBOARD:
         return "clipboard"
     if ref in ("open", "io.open", "pathlib.Path.write_bytes", "pathlib.Path.write_text"):
         return "open"
@@ -177,7 +226,7 @@ SILENT_BITS = 0x08000000 | 0x00000008
 
 @functools.lru_cache(maxsize=65_536)  # asked of every attribute and call read; frozen answer
 def source_labels(ref: str) -> frozenset[str]:
-    if ref in ("os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "os.environ.items"):
+    if ref in ENV_SOURCES:
         return frozenset({ENV})
     if ref in SECRET_SOURCES or ref.startswith(("browser_cookie3.", "win32crypt.", "dotenv.")):
         return frozenset({SECRET})
@@ -195,6 +244,8 @@ SECRET_PATH_MARKERS = (
     # tokens, browser profiles.
     "/etc/passwd", "/etc/shadow", ".pypirc", ".npmrc", "gcloud/credentials", ".azure/",
     ".mozilla/firefox", "chrome/user data",
+    # ADR 0079: the environment of this process, read as a file.
+    "/proc/self/environ",
 )  # fmt: skip
 
 
