@@ -1375,7 +1375,16 @@ class Interpreter:
         else:
             return
         data -= {HIDDEN}
-        if not isinstance(target, ast.Name) or not data:
+        if not data:
+            return
+        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            # ``json.dump(env, self.buf)`` of an instance a local class made (ADR 0079).
+            key = (env.get(target.value.id, UNKNOWN).ref, target.attr)
+            held = self.attrs.get(key)
+            if held is not None and data - held.labels and not held.ref:
+                self.attrs[key] = held._replace(labels=held.labels | data)
+            return
+        if not isinstance(target, ast.Name):
             return
         old = env.get(target.id, UNKNOWN)
         if data - old.labels and not old.ref:

