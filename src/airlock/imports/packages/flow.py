@@ -43,6 +43,7 @@ from airlock.imports.packages import (
 )
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.fold import (
+    CODECS_CALLS,
     DECODERS,
     DECOMPRESSORS,
     MAX_FOLD,
@@ -112,8 +113,6 @@ from airlock.imports.packages.sinks import (
 MAX_CALL_DEPTH = 3
 MAX_PIPES = 64  # started network tools per module whose stdin is watched
 PIPED = "started-tool:"  # a started network tool's process object: PIPED + its place
-# ``codecs.decode(s, 'rot13')`` and ``codecs.encode`` (rot13 is its own inverse): decoded.
-CODECS_CALLS = frozenset({"codecs.decode", "codecs.encode"})
 # Parts of a code object that decide what it runs (``code.replace(co_names=...)``).
 CODE_REWRITES = frozenset({"co_code", "co_names", "co_consts", "co_varnames"})
 # What writes to a started process's stdin.

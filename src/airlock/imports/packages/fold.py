@@ -132,14 +132,15 @@ def _translated(bound: object, table: object) -> object:
     return None
 
 
+# ``codecs.decode(s, 'rot13')`` and ``codecs.encode`` (rot13 is its own inverse): decoded.
+CODECS_CALLS = frozenset({"codecs.decode", "codecs.encode"})
 # Every name :func:`fold_call` folds a call of (and ``X.__str__``); any other call folds
 # to nothing. A test reads fold_call's comparisons to keep the two in step.
 FOLDED = frozenset(
     {
         "chr", "ord", "range", "int.to_bytes", "dict.get", "bytes", "bytearray", "str",
         "int", "list", "tuple", "reversed", "str.maketrans", "bytes.maketrans",
-        "str.translate", "bytes.translate", "ast.parse", "codecs.decode", "codecs.encode",
-        "str.join",
+        "str.translate", "bytes.translate", "ast.parse", *CODECS_CALLS, "str.join",
         "bytes.join", "str.replace", "bytes.replace", "bytes.decode", "bytearray.decode",
         "str.encode", "str.upper", "str.lower", "str.strip", "bytes.strip", "str.format",
         *DECODERS,
@@ -200,14 +201,15 @@ def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
         if ref in DECOMPRESSORS and c and isinstance(c[0], bytes):
             out = zlib.decompressobj(15 + 32).decompress(c[0], MAX_FOLD) if ref != "lzma" else b""
             return out if ref in ("zlib.decompress", "gzip.decompress") else None
-        if ref == "codecs.encode" and len(c) >= 2 and isinstance(c[1], str):
+        if ref in CODECS_CALLS and len(c) >= 2 and isinstance(c[1], str):
             # rot13 is its own inverse: ``codecs.encode(s, 'rot_13')`` decodes as well (ADR 0079).
-            rot = c[1].lower().replace("_", "") in ("rot13", "rot-13")
-            return codecs.encode(str(c[0]), "rot13") if rot else None
-        if ref == "codecs.decode" and len(c) >= 2 and isinstance(c[1], str):
             if c[1].lower().replace("_", "") in ("rot13", "rot-13"):
                 return codecs.decode(str(c[0]), "rot13")
-            if c[1] in ("hex", "base64") and isinstance(c[0], (str, bytes)):
+            if (
+                ref == "codecs.decode"
+                and c[1] in ("hex", "base64")
+                and isinstance(c[0], (str, bytes))
+            ):
                 data = c[0].encode() if isinstance(c[0], str) else c[0]
                 return codecs.decode(data, c[1])
         if ref in ("str.join", "bytes.join") and len(c) == 1 and isinstance(c[0], list):

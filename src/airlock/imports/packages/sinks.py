@@ -16,11 +16,11 @@ from airlock.imports.packages.lazyre import LazyPattern
 METADATA_HOSTS = re.compile(
     r"169\.254\.169\.254|metadata\.google\.internal|100\.100\.100\.200"
 )  # nested evaluation of user functions and lambdas
-# Commands whose output names the user, the machine or its network: what a process call
-# of one returns is host information, as ``getpass.getuser()`` is (ADR 0076).
 # Commands whose output is the environment (``printenv``, a bare ``env`` or ``set``): what a
 # process call of one returns is ``os.environ`` (ADR 0079).
 ENV_COMMANDS = re.compile(r"^\s*(?:printenv|env|set|export\s+-p)\s*$", re.IGNORECASE)
+# Commands whose output names the user, the machine or its network: what a process call
+# of one returns is host information, as ``getpass.getuser()`` is (ADR 0076).
 HOST_COMMANDS = re.compile(
     r"^\s*(?:(?:whoami|hostname|id|uname|ipconfig|ifconfig|systeminfo|hostnamectl|"
     r"ip\s+a(?:ddr)?|net\s+user)(?:\s|$)|git\s+config\s+(?:--global\s+)?(?:--get\s+)?user\.)",
