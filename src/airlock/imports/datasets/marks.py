@@ -14,7 +14,14 @@ So each row also gets binary marks of repetition, named apart from any skeleton 
 * ``<repeat>``: a word followed by itself; ``<repeat3>``: by itself twice more;
 * ``<stretch>``: a letter written three or more times in a row inside a word ("sooo");
 * ``<echo>``: the row's last word occurs earlier in it; ``<echo2>``: its last two words
-  occur earlier as a pair (a refrain, a hook that comes back).
+  occur earlier as a pair (a refrain, a hook that comes back);
+* ``<elided>``: a word whose letters end in an apostrophe, letters dropped from its end
+  ("nothin'", "gettin'", "o'", "an'"; ADR 0078). A register that drops letters does it to
+  whichever words a row has, so no word of it is common, and the skeleton reads the
+  apostrophe as a word of its own ("gettin'" is ``W W``): on the tuned SMS southern drawl
+  at 3%, 40 of 167 planted rows carry such a word, 5 of 4,660 ham rows and 2 of 747
+  natural spam rows do, and none of the rows that carried only that were listed.
+  A quoted word ('simple') is not elided: an apostrophe before it too is a quote.
 
 They are columns for the form classifier only, learned against the rest of the data like
 any skeleton n-gram (a mark common in natural rows gets no weight); they are never tested
@@ -30,7 +37,9 @@ from itertools import pairwise
 from airlock.imports.datasets.ngrams import Tokens
 
 REPEAT, REPEAT3, STRETCH, ECHO, ECHO2 = "<repeat>", "<repeat3>", "<stretch>", "<echo>", "<echo2>"
+ELIDED = "<elided>"
 _STRETCHED = re.compile(r"([a-z])\1\1")
+_ELIDED = re.compile(r"[^\W\d_]+'")  # letters, then one apostrophe that ends the word
 
 
 def row_marks(tokens: Tokens) -> set[str]:
@@ -44,6 +53,8 @@ def row_marks(tokens: Tokens) -> set[str]:
     words = [t for t in tokens if t[:1].isalnum()]
     if any(_STRETCHED.search(w) for w in words if w.isalpha()):
         out.add(STRETCH)
+    if any(_ELIDED.fullmatch(w) for w in words):
+        out.add(ELIDED)
     if len(words) >= 2 and words[-1] in words[:-1]:
         out.add(ECHO)
         pairs = set(pairwise(words[:-1]))  # every pair before the last
