@@ -1,4 +1,4 @@
-"""Repetition marks of a row that its skeleton does not show (pure; issue 23, ADR 0062).
+"""Marks of a row that its skeleton does not show: repetition and elision (pure; issue 23).
 
 A style found as a family (:mod:`.families`) is listed by a classifier of its core's form
 (:mod:`.growth`) over skeleton n-grams (:mod:`.structure`). A register that repeats itself
@@ -43,7 +43,7 @@ _ELIDED = re.compile(r"[^\W\d_]+'")  # letters, then one apostrophe that ends th
 
 
 def row_marks(tokens: Tokens) -> set[str]:
-    """The repetition marks of one row's tokens (lower-cased, as :func:`.ngrams.tokenize`)."""
+    """The marks of one row's tokens (lower-cased, as :func:`.ngrams.tokenize`)."""
     out: set[str] = set()
     for i in range(1, len(tokens)):  # punctuation between breaks a repeat ("far , far")
         if tokens[i] == tokens[i - 1] and tokens[i][:1].isalnum():
@@ -53,14 +53,21 @@ def row_marks(tokens: Tokens) -> set[str]:
     words = [t for t in tokens if t[:1].isalnum()]
     if any(_STRETCHED.search(w) for w in words if w.isalpha()):
         out.add(STRETCH)
-    if any(_ELIDED.fullmatch(w) for w in words):
-        out.add(ELIDED)
+    out |= word_marks(words)
     if len(words) >= 2 and words[-1] in words[:-1]:
         out.add(ECHO)
         pairs = set(pairwise(words[:-1]))  # every pair before the last
         if (words[-2], words[-1]) in pairs and words[-2] != words[-1]:
             out.add(ECHO2)
     return out
+
+
+def word_marks(tokens: Tokens) -> set[str]:
+    """The marks of one row that are a way of spelling a word (``<elided>``), not of the
+    row's shape: a style's words are counted with them (:mod:`.styled`, ADR 0078). The
+    repetition marks are left to the form classifier: counted as style words they listed
+    14 natural spam rows with the tuned SMS chant at 3% (precision 0.98 -> 0.91)."""
+    return {ELIDED} if any(_ELIDED.fullmatch(t) for t in tokens) else set()
 
 
 def mark_index(tokens: Sequence[Tokens]) -> dict[Tokens, tuple[int, ...]]:
