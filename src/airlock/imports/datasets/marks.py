@@ -62,7 +62,7 @@ def row_marks(tokens: Tokens) -> set[str]:
     return out
 
 
-def word_marks(tokens: Tokens) -> set[str]:
+def word_marks(tokens: Sequence[str]) -> set[str]:
     """The marks of one row that are a way of spelling a word (``<elided>``), not of the
     row's shape: a style's words are counted with them (:mod:`.styled`, ADR 0078). The
     repetition marks are left to the form classifier: counted as style words they listed
