@@ -23,9 +23,10 @@ So each row also gets binary marks of repetition, named apart from any skeleton 
   natural spam rows do, and none of the rows that carried only that were listed.
   A quoted word ('simple') is not elided: an apostrophe before it too is a quote.
 
-They are columns for the form classifier only, learned against the rest of the data like
-any skeleton n-gram (a mark common in natural rows gets no weight); they are never tested
-as features of their own and so never hold a dataset.
+They are columns for the form classifier, learned against the rest of the data like any
+skeleton n-gram (a mark common in natural rows gets no weight), and the elision is also
+counted as one of a style's words (:mod:`.styled`, :func:`word_marks`); they are never
+tested as features of their own and so never hold a dataset.
 """
 
 from __future__ import annotations

@@ -26,7 +26,8 @@ be at least :data:`MIN_ADDED` and at least :data:`MIN_PRECISION` of them beyond 
 expectation. No threshold passes when the family missed little (the gate: growth only
 where the core implies rows the family lacks). The added rows join the core and the words
 are counted again, :data:`ROUNDS` times, since the first reference still holds the missed
-rows. Words only: the form is the classifier's (:mod:`.growth`).
+rows. Words only, and a word's spelling (a dropped letter, :func:`.marks.word_marks`, ADR
+0078): the form is the classifier's (:mod:`.growth`).
 
 Last, the style's *alternative markers* (:func:`_alternatives`, ADR 0049): a rewrite draws
 its opener or closer from a few choices ("verily", "behold", "lo", "amen", "selah"), and a
