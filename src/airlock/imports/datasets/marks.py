@@ -1,4 +1,4 @@
-"""Repetition marks of a row that its skeleton does not show (pure; issue 23, ADR 0062).
+"""Marks of a row that its skeleton does not show: repetition and elision (pure; issue 23).
 
 A style found as a family (:mod:`.families`) is listed by a classifier of its core's form
 (:mod:`.growth`) over skeleton n-grams (:mod:`.structure`). A register that repeats itself
@@ -14,11 +14,19 @@ So each row also gets binary marks of repetition, named apart from any skeleton 
 * ``<repeat>``: a word followed by itself; ``<repeat3>``: by itself twice more;
 * ``<stretch>``: a letter written three or more times in a row inside a word ("sooo");
 * ``<echo>``: the row's last word occurs earlier in it; ``<echo2>``: its last two words
-  occur earlier as a pair (a refrain, a hook that comes back).
+  occur earlier as a pair (a refrain, a hook that comes back);
+* ``<elided>``: a word whose letters end in an apostrophe, letters dropped from its end
+  ("nothin'", "gettin'", "o'", "an'"; ADR 0078). A register that drops letters does it to
+  whichever words a row has, so no word of it is common, and the skeleton reads the
+  apostrophe as a word of its own ("gettin'" is ``W W``): on the tuned SMS southern drawl
+  at 3%, 40 of 167 planted rows carry such a word, 5 of 4,660 ham rows and 2 of 747
+  natural spam rows do, and none of the rows that carried only that were listed.
+  A quoted word ('simple') is not elided: an apostrophe before it too is a quote.
 
-They are columns for the form classifier only, learned against the rest of the data like
-any skeleton n-gram (a mark common in natural rows gets no weight); they are never tested
-as features of their own and so never hold a dataset.
+They are columns for the form classifier, learned against the rest of the data like any
+skeleton n-gram (a mark common in natural rows gets no weight), and the elision is also
+counted as one of a style's words (:mod:`.styled`, :func:`word_marks`); they are never
+tested as features of their own and so never hold a dataset.
 """
 
 from __future__ import annotations
@@ -30,11 +38,13 @@ from itertools import pairwise
 from airlock.imports.datasets.ngrams import Tokens
 
 REPEAT, REPEAT3, STRETCH, ECHO, ECHO2 = "<repeat>", "<repeat3>", "<stretch>", "<echo>", "<echo2>"
+ELIDED = "<elided>"
 _STRETCHED = re.compile(r"([a-z])\1\1")
+_ELIDED = re.compile(r"[^\W\d_]+'")  # letters, then one apostrophe that ends the word
 
 
 def row_marks(tokens: Tokens) -> set[str]:
-    """The repetition marks of one row's tokens (lower-cased, as :func:`.ngrams.tokenize`)."""
+    """The marks of one row's tokens (lower-cased, as :func:`.ngrams.tokenize`)."""
     out: set[str] = set()
     for i in range(1, len(tokens)):  # punctuation between breaks a repeat ("far , far")
         if tokens[i] == tokens[i - 1] and tokens[i][:1].isalnum():
@@ -44,12 +54,21 @@ def row_marks(tokens: Tokens) -> set[str]:
     words = [t for t in tokens if t[:1].isalnum()]
     if any(_STRETCHED.search(w) for w in words if w.isalpha()):
         out.add(STRETCH)
+    out |= word_marks(words)
     if len(words) >= 2 and words[-1] in words[:-1]:
         out.add(ECHO)
         pairs = set(pairwise(words[:-1]))  # every pair before the last
         if (words[-2], words[-1]) in pairs and words[-2] != words[-1]:
             out.add(ECHO2)
     return out
+
+
+def word_marks(tokens: Sequence[str]) -> set[str]:
+    """The marks of one row that are a way of spelling a word (``<elided>``), not of the
+    row's shape: a style's words are counted with them (:mod:`.styled`, ADR 0078). The
+    repetition marks are left to the form classifier: counted as style words they listed
+    14 natural spam rows with the tuned SMS chant at 3% (precision 0.98 -> 0.91)."""
+    return {ELIDED} if any(_ELIDED.fullmatch(t) for t in tokens) else set()
 
 
 def mark_index(tokens: Sequence[Tokens]) -> dict[Tokens, tuple[int, ...]]:

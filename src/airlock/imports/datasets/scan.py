@@ -403,7 +403,9 @@ def _listed(
                 ", but not those that read like their label and carry only markers the label "
                 "uses itself"
             )
-        styled = style_rows(ctx.tokens, ctx.labels, m.label, m.rows, odd, listed=rows)
+        styled = style_rows(
+            ctx.tokens, ctx.labels, m.label, m.rows, odd, listed=rows, plain=_plain(m.label, ctx)
+        )
         if styled:
             rows = tuple(sorted({*rows, *styled}))
             how += f", with {len(styled)} more of its label's rows that use the style's words"
@@ -457,6 +459,18 @@ def _other_like(m: Measured, ctx: Context, rows: Sequence[int]) -> tuple[int, ..
     remaining = ctx.agreement.without(m.columns, list(rows))
     other = (remaining <= ctx.other[m.label]) | (remaining < 0.5)
     return tuple(r for r, odd in zip(rows, other.tolist(), strict=True) if odd)
+
+
+def _plain(label: str, ctx: Context) -> frozenset[int]:
+    """The rows of ``label`` that read like it (not as :func:`_core` reads another label's):
+    where a word's natural rate in the label is counted (:func:`.styled.style_rows`), since
+    a flipped row the family missed still reads like the label it was taken from."""
+    own = ctx.agreement.own_probability
+    return frozenset(
+        r
+        for r, given in enumerate(ctx.labels)
+        if given == label and own[r] > ctx.other[label] and own[r] >= 0.5
+    )
 
 
 def _core(m: Measured, ctx: Context, share: float) -> tuple[int, ...]:

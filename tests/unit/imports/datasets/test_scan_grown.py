@@ -6,7 +6,15 @@ from __future__ import annotations
 import random
 
 from airlock.imports.datasets.growth import form_scores, grown_rows
-from airlock.imports.datasets.marks import ECHO, ECHO2, REPEAT, REPEAT3, STRETCH, row_marks
+from airlock.imports.datasets.marks import (
+    ECHO,
+    ECHO2,
+    ELIDED,
+    REPEAT,
+    REPEAT3,
+    STRETCH,
+    row_marks,
+)
 from airlock.imports.datasets.ngrams import tokenize
 
 
@@ -21,6 +29,13 @@ def test_repetition_marks() -> None:
     assert marks("ha ha") == {REPEAT, ECHO}
     assert marks("see you at the station tomorrow") == set()
     assert marks("") == set()
+
+
+def test_a_word_that_lost_its_last_letters_is_elided_and_a_quoted_word_is_not() -> None:
+    assert marks("nothin' much , chillin at home") == {ELIDED}
+    assert marks("rock n' roll") == {ELIDED}
+    assert marks("it 's a 'simple' thing") == set()  # a contraction and a quote
+    assert marks("i'm 5' tall") == set()
 
 
 def planted_forms(rows: int, seed: int) -> tuple[dict[tuple[str, ...], tuple[int, ...]], ...]:
