@@ -43,6 +43,7 @@ from airlock.imports.packages.sinks import (
     REMOTE,
     SECRET,
     SILENT,
+    STARTUP,
     STARTS,
 )
 
@@ -242,6 +243,10 @@ def _write(event: Event, eager: bool) -> tuple[str, Severity] | None:
         return "dropper", Severity.CRITICAL  # a decoded blob written out on install or import
     if REMOTE in event.labels and event.when is When.INSTALL:
         return "install-download", Severity.HIGH  # setup.py saving what it fetched
+    if eager and STARTUP in event.labels:
+        # An import line written into a ``.pth`` runs at every start, whatever the folder
+        # (a build folder's ``.pth`` of source paths stays allowed; issue 16).
+        return "persistence", Severity.CRITICAL
     if eager and PERSISTENCE.search(f"{event.text} w"):
         # ``(Path.home() / '.bashrc').write_text(...)``: no ``open`` call names the file
         # (ADR 0048); judged as :func:`_open` judges the same path opened for writing (its

@@ -49,11 +49,13 @@ from airlock.imports.packages.fold import (
     MAX_FOLD,
     MAX_ITEMS,
     MAX_RANGE,
+    SPELLINGS,
     WIDE_FORMAT,
     decimal,
     fold_call,
     intop,
     small,
+    spelt,
     text_of,
 )
 from airlock.imports.packages.handed import (
@@ -101,6 +103,7 @@ from airlock.imports.packages.sinks import (
     REMOTE,
     SECRET,
     SILENT,
+    STARTUP,
     SILENT_BITS,
     SILENT_FLAGS,
     decrypts,
@@ -888,6 +891,12 @@ class Interpreter:
         if isinstance(op, ast.Add) and (left.shape or right.shape or told):
             shape = (_shape(left) + _shape(right))[:MAX_SHAPE]
             return Val(labels=labels, shape=shape)
+        if isinstance(op, (ast.Add, ast.Div)) and a is None and isinstance(b, str):
+            # ``prefix + '/zz.pth'``, ``Path(unknown) / 'zz.pth'``: a folder that does not fold
+            # joined to a name that runs what is put there keeps that name (issue 16).
+            glue = "/" if isinstance(op, ast.Div) else ""
+            known = _persistent(f"?{glue}{b}")
+            return Val(labels=labels, shape=known) if known else Val(labels=labels)
         return Val(labels=labels)
 
     def subscript(self, node: ast.Subscript, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911 -- one return per folding case
@@ -1158,19 +1167,35 @@ class Interpreter:
             if mapped is not None:
                 return Val(const=mapped, labels=labels)
         folded = fold_call(ref, callee.const, c, kwargs)
+        if folded is None and ref == "str.format" and isinstance(callee.const, str):
+            known = _persistent(callee.const)  # ``'{}/zz.pth'.format(prefix)`` (issue 16)
+            if known:
+                return Val(labels=labels, shape=known)
         if folded is not None and small(folded):
             extra = frozenset({DECODED}) if ref in DECODERS or ref in DECOMPRESSORS else frozenset()
             extra |= frozenset({DECODED}) if ref in CODECS_CALLS else frozenset()
-            if extra or (labels | callee.labels) & {HIDDEN}:
+            # Text spelt as numbers or one character at a time is recovered as decoded text
+            # is, but the value stays unmarked: a magic number written out is no download.
+            spelling = ref in SPELLINGS and spelt(ref, callee.const, c)
+            if extra or spelling or (labels | callee.labels) & {HIDDEN}:
                 marks = labels | extra | (callee.labels & {HIDDEN})
+                marks |= {DECODED} if spelling else frozenset()
                 self.trace.recovered.append((node.lineno, text_of(folded)[:4096], marks))
             return Val(const=folded, labels=labels | extra)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in STARTUP_WRITES and c:
+            # ``f.write('import x; ...')`` into a ``.pth``: wherever the folder is (issue 16).
+            held = env.get(node.func.value.id) if isinstance(node.func.value, ast.Name) else None
+            labels |= _startup(callee.handle or (held.handle if held else ""), c[0])
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
             if node.func.attr in GROWERS:  # a folded list grown in place keeps its items
                 grown(env, node.func.value.id, node.func.attr, c)
             if node.func.attr in HEADER_SETTERS and len(args) >= 2:
                 _headed(node.func.value.id, node.args[0], args[1], env)
             self.mutate(node, labels, env, when)
+            if callee.handle and node.func.attr in PATH_WRITES and not labels & {REMOTE, DECODED}:
+                # ``p = Path.home() / '.bashrc'; p.write_text(x)``: only a path written
+                # in one expression was a write (:meth:`mutate` takes downloads; issue 16).
+                self.written(callee, node, labels, env, when)
         elif callee.handle and isinstance(node.func, ast.Attribute):
             self.written(callee, node, labels, env, when)
         self.filled(node, ref, callee, args, env)
@@ -2085,6 +2110,7 @@ MAX_CLIMBS = 8  # bases of other modules' classes looked up, one inside another
 MAX_UNMATCHED = 256  # runs kept for :meth:`Interpreter.late_drops`
 SKELETON = "\0"  # marks a ``path_var`` that is an expression's text, not a variable's name
 PATH_WRITES = {"write_bytes", "write_text"}
+STARTUP_WRITES = frozenset({"write", "write_text", "write_bytes"})
 # Path methods whose result names the same file, or one below it (:func:`reach.path_method`).
 PATH_READS = {"read_text", "read_bytes"}
 PATH_METHODS = {"expanduser", "resolve", "absolute", "joinpath", "open"}
@@ -2287,6 +2313,8 @@ def _call_shape(ref: str, args: list[Val]) -> str:  # noqa: PLR0911 -- one retur
         return REGISTRY + _registry_path(args[0], args[1])
     if ref in REQUESTS:  # ``urlopen(Request(url, headers=h))`` goes to ``url`` (ADR 0067)
         return _shape(args[0])
+    if ref in PATH_MAKERS and len(args) > 1:
+        return _call_shape("os.path.join", args)  # ``Path(base, 'zz.pth')`` (issue 16)
     if ref in ("os.path.expanduser", "os.path.expandvars", "os.path.abspath", "pathlib.Path"):
         return _shape(args[0]) if isinstance(args[0].const, str) or args[0].shape else ""
     if ref == "os.path.join" and all(isinstance(a.const, str) or a.shape for a in args):
@@ -2296,9 +2324,30 @@ def _call_shape(ref: str, args: list[Val]) -> str:  # noqa: PLR0911 -- one retur
         # name a place that runs what is put there (``site-packages/x.pth``): the known
         # parts are the shape. Other paths stay unknown (``join(base, '.env')`` read is no
         # credential read; ADR 0076, 0079).
-        known = "/".join(_shape(a) or "?" for a in args[:8])[:MAX_SHAPE]
-        return known if PERSISTENCE.search(known) and not secret_path(known) else ""
+        return _persistent("/".join(_shape(a) or "?" for a in args[:8]))
     return ""
+
+
+def _persistent(known: str) -> str:
+    """The known parts of a path around a folder that does not fold, when they name a place
+    that runs what is put there and no credential file; else empty."""
+    known = known[:MAX_SHAPE]
+    return known if PERSISTENCE.search(known) and not secret_path(known) else ""
+
+
+PATH_MAKERS = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
+                         "pathlib.WindowsPath"})  # fmt: skip
+# A ``.pth`` line that starts with ``import`` is run by ``site`` at every start (its docs).
+STARTUP_LINE = re.compile(r"(?m)^import[ \t]")
+
+
+def _startup(path: str, written: object) -> frozenset[str]:
+    """:data:`STARTUP` when ``written`` puts an import line into a ``.pth`` file."""
+    text = written if isinstance(written, str) else ""
+    if isinstance(written, bytes):
+        text = written.decode("latin-1")
+    pth = path.lower().rstrip().endswith(".pth")
+    return frozenset({STARTUP}) if pth and STARTUP_LINE.search(text) else frozenset()
 
 
 def _registry_path(key: Val, sub: Val) -> str:

@@ -14,6 +14,7 @@ import base64
 import binascii
 import codecs
 import operator
+import quopri
 import re
 import zlib
 from collections.abc import Callable, Mapping
@@ -33,6 +34,11 @@ DECODERS = {
     "base64.decodebytes": base64.decodebytes,
     "binascii.unhexlify": binascii.unhexlify,
     "binascii.a2b_base64": binascii.a2b_base64,
+    "binascii.a2b_hex": binascii.a2b_hex,
+    "binascii.a2b_qp": binascii.a2b_qp,
+    "binascii.a2b_uu": binascii.a2b_uu,
+    "base64.b32hexdecode": base64.b32hexdecode,
+    "quopri.decodestring": quopri.decodestring,
     "bytes.fromhex": bytes.fromhex,
 }
 SPLITS = frozenset({
@@ -150,6 +156,25 @@ FOLDED = frozenset(
 )  # fmt: skip
 
 
+SPELT_MIN = 8  # items: a shorter list of numbers is a magic number or a separator
+SPELLINGS = frozenset({"bytes", "bytearray", "str.join", "bytes.join", "int.to_bytes"})
+
+
+def spelt(ref: str, bound: object, c: list[object]) -> bool:
+    """Whether a call in :data:`SPELLINGS` builds text from numbers or one character at a
+    time: ``bytes([105, 109, ...])``, ``''.join(map(chr, [...]))``, ``n.to_bytes(26)``.
+    What it spells is read as a decoded string is (issue 16: ``exec(bytes([...]).decode())``
+    was held while the same code through ``bytes.fromhex`` was denied)."""
+    if ref == "int.to_bytes":
+        return type(bound) is int and bound >= 1 << (8 * SPELT_MIN)
+    items = c[0] if len(c) == 1 and isinstance(c[0], list) else None
+    if items is None or len(items) < SPELT_MIN:
+        return False
+    if ref in ("bytes", "bytearray"):
+        return all(type(x) is int for x in items)
+    return all(isinstance(x, (str, bytes)) and len(x) == 1 for x in items)
+
+
 def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
     ref: str, bound: object, c: list[object], kwargs: Mapping[str | None, object]
 ) -> object:
@@ -176,6 +201,10 @@ def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
             return bytes(c[0])
         if ref in ("str", "int") and len(c) == 1 and isinstance(c[0], (str, int)):
             return str(c[0]) if ref == "str" else int(c[0])
+        if ref == "str" and len(c) in (2, 3) and isinstance(c[0], bytes) and isinstance(c[1], str):
+            return c[0].decode("utf-8", "replace")  # ``str(b, 'utf-8')`` is ``b.decode()``
+        if ref == "int" and len(c) == 2 and isinstance(c[0], str) and type(c[1]) is int:
+            return int(c[0], c[1]) if len(c[0]) <= 64 else None  # ``int('69', 16)``
         if (
             ref in ("list", "tuple", "reversed")
             and len(c) == 1

@@ -72,6 +72,7 @@ HIDDEN = "hidden"  # the callee itself was reached through strings, getattr or _
 FILE = "file-data"  # read from a local file
 DROPPED = "dropped"  # a path that downloaded or decoded data was written to
 SILENT = "silent"  # a process started without a window or detached from its parent
+STARTUP = "startup"  # an import line written into a ``.pth`` file: run at every start
 PROCESS_PREFIXES: tuple[str, ...] = (
     "subprocess.", "os.system", "os.popen", "os.exec", "os.spawn", "pty.spawn", "pip.main",
     "pip._internal.main", "pip._internal.cli.main", "os.startfile", "commands.getoutput",
