@@ -88,12 +88,13 @@ SECRET_FILE = LazyPattern(
     r"\.ssh|id_rsa|id_ed25519|\.aws|\.env\b|wallet|login data|cookies|\.git-credentials|"
     r"local state|leveldb|\.netrc|keychain|exodus|\.kube/config|\.docker/config|"
     r"/etc/passwd|/etc/shadow|\.pypirc|\.npmrc|gcloud/credentials|\.azure/|\.mozilla/firefox|"
-    r"chrome/user data",
+    r"chrome/user data|serviceaccount/token",
     re.IGNORECASE,
 )
 STOLEN_FILE = LazyPattern(
     r"id_rsa|id_ed25519|id_ecdsa|id_dsa|login data|cookies|wallet|local state|leveldb|"
-    r"keychain|exodus|\.git-credentials|/etc/shadow|\.mozilla/firefox|chrome/user data",
+    r"keychain|exodus|\.git-credentials|/etc/shadow|\.mozilla/firefox|chrome/user data|"
+    r"serviceaccount/token",
     re.IGNORECASE,
 )
 TELL = {

@@ -61,6 +61,7 @@ from airlock.imports.packages.fold import (
 from airlock.imports.packages.handed import (
     SETATTR,
     WATCHED,
+    acts,
     arguments,
     builds_dict,
     class_attributes,
@@ -93,6 +94,7 @@ from airlock.imports.packages.sinks import (
     FILE,
     HIDDEN,
     HOST_COMMANDS,
+    SECRET_COMMANDS,
     HOSTINFO,
     METADATA_HOSTS,
     NETWORK_TOOL,
@@ -253,6 +255,9 @@ class Interpreter:
         # Runs no dropped path matched yet: (trace, event index, text, arguments).
         self.unmatched: list[tuple[Trace, int, str, list[ast.expr]]] = []
         self.pipes: dict[str, str] = {}  # started network tools: PIPED ref -> command text
+        # Comprehensions being read: (their own names, the names around them). A ``:=``
+        # inside one binds in the first enclosing scope that is not one (PEP 572).
+        self.comprehensions: list[tuple[dict[str, Val], dict[str, Val]]] = []
         # Paths a credential file was copied to: a stealer copies a browser's locked
         # ``Login Data`` before opening the copy with sqlite3 (ADR 0076).
         self.secret_copies: set[str] = set()
@@ -844,6 +849,11 @@ class Interpreter:
         if isinstance(node, ast.NamedExpr):  # ``(r := os.system)(c)`` (ADR 0048)
             named = self.expr(node.value, env, when)
             self.bind(node.target, named, env)
+            around = env
+            for local, outer in reversed(self.comprehensions):
+                around = outer if local is around else around
+            if around is not env:  # ``[(f := os.system) for _ in 'a']; f(c)`` (ADR 0080)
+                self.bind(node.target, named, around)
             return named
         if isinstance(node, ast.Compare):  # ``K() == 1``, ``1 in K()`` (ADR 0071)
             return Val(labels=protocol.compared(self, node, env, when))
@@ -981,6 +991,19 @@ class Interpreter:
         env: dict[str, Val],
         when: When,
     ) -> Val:
+        """:meth:`read_comprehension`, with the comprehension's scope known to ``:=``."""
+        depth = len(self.comprehensions)
+        try:
+            return self.read_comprehension(node, env, when)
+        finally:
+            del self.comprehensions[depth:]
+
+    def read_comprehension(
+        self,
+        node: ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp,
+        env: dict[str, Val],
+        when: When,
+    ) -> Val:
         """A comprehension: every loop's iterable and condition and its element (a dict's key
         and value) are read, each loop's names bound to what it iterates over. A condition
         runs as often as the element does (``[1 for a in A if os.system(c)]``), and a later
@@ -988,6 +1011,7 @@ class Interpreter:
         gen = node.generators[0]
         seq = self.expr(gen.iter, env, when)
         local = dict(env)
+        self.comprehensions.append((local, env))
         elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
         simple = len(node.generators) == 1 and not gen.ifs and isinstance(gen.target, ast.Name)
         if (
@@ -1056,12 +1080,25 @@ class Interpreter:
         args = [
             self.expr(a.value if isinstance(a, ast.Starred) else a, env, when) for a in node.args
         ]
+        if (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr in DEFAULTED
+            and len(args) == 2
+            and acts(args[1])
+        ):
+            return args[1]  # ``D.get('missing', os.system)(c)``: the default (ADR 0080)
+        if callee.ref in TRANSPARENT and len(args) == 1 and acts(args[0]):
+            return args[0]  # ``r = staticmethod(os.system)`` in a class body (ADR 0080)
         kwargs = {k.arg: self.expr(k.value, env, when) for k in node.keywords}
         labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
         ref = callee.ref
         c = [a.const for a in args]
         if ref in GETATTRS and len(args) >= 2 and isinstance(c[1], str):
             target = args[0].ref
+            named = Val(ref=_canon(f"{target}.{c[1]}")) if target else UNKNOWN
+            known = (target, c[1]) in self.attrs or acts(named)
+            if len(args) == 3 and acts(args[2]) and not known:
+                return args[2]  # ``getattr(o, 'missing', os.system)``: the default (ADR 0080)
             if not target:
                 return Val(labels=labels - {HIDDEN})  # an attribute of some object
             own = env.get(c[1]) if target == "globals" else None
@@ -1166,6 +1203,8 @@ class Interpreter:
             mapped = self.map_const(args[0], c[1], env)
             if mapped is not None:
                 return Val(const=mapped, labels=labels)
+        if ref == "str.format_map" and node.args and isinstance(node.args[0], ast.Dict):
+            c = [self.literal_dict(node.args[0], env)]  # ``'{a} x'.format_map({'a': 'curl'})``
         folded = fold_call(ref, callee.const, c, kwargs)
         if folded is None and ref == "str.format" and isinstance(callee.const, str):
             known = _persistent(callee.const)  # ``'{}/zz.pth'.format(prefix)`` (issue 16)
@@ -1331,6 +1370,8 @@ class Interpreter:
             labels |= {SECRET}  # what was copied: a password, a key, a wallet address
         if kind == "process" and ENV_COMMANDS.search(text):
             labels |= {ENV}  # ``check_output(['printenv'])`` is ``os.environ`` (ADR 0079)
+        if kind == "process" and SECRET_COMMANDS.search(text):
+            labels |= {SECRET}  # ``security find-generic-password -w``'s output (ADR 0080)
         if kind == "process" and HOST_COMMANDS.search(text):
             labels |= {HOSTINFO}  # ``check_output('whoami')`` is ``getpass.getuser()`` (ADR 0076)
         if ref in FILE_READERS and args and self.secret_file(args[0]):
@@ -1544,6 +1585,18 @@ class Interpreter:
             return self.expr(tree.body, env, when)
         finally:
             self.depth -= 1
+
+    def literal_dict(self, node: ast.Dict, env: dict[str, Val]) -> dict[str, object] | None:
+        """A dict literal's folded items (keys that are strings), or None when one does not
+        fold; its values were already evaluated with the call's arguments."""
+        out: dict[str, object] = {}
+        for key, value in zip(node.keys[:64], node.values[:64], strict=False):
+            k = key.value if isinstance(key, ast.Constant) else None
+            v = self.expr(value, env, When.LATER).const
+            if not isinstance(k, str) or v is None:
+                return None
+            out[k] = v
+        return out
 
     def map_const(self, fn: Val, items: list[object] | str | bytes, env: dict[str, Val]) -> object:
         if len(items) > MAX_ITEMS:
@@ -2282,6 +2335,15 @@ def _silent(kwargs: dict[str | None, Val], env: dict[str, Val]) -> bool:
 def _called_name(node: ast.Call, ref: str) -> str:
     """The method a call names (its receiver may not resolve), else the callee's name."""
     return node.func.attr if isinstance(node.func, ast.Attribute) else ref
+
+
+# Wrappers whose value, called, calls what they were given with the same arguments.
+TRANSPARENT = frozenset({
+    "staticmethod", "classmethod", "functools.singledispatch", "functools.cache",
+    "functools.lru_cache", "functools.cached_property", "property",
+})  # fmt: skip
+# Methods that return their second argument when the key is missing.
+DEFAULTED = frozenset({"get", "pop", "setdefault"})
 
 
 def _arg_text(value: Val) -> str:

@@ -138,6 +138,12 @@ def _translated(bound: object, table: object) -> object:
     return None
 
 
+# String methods and operators that build text as ``+`` and ``.lower()`` already fold
+# (ADR 0080: a command spelt through one of them did not fold, and an unreadable command
+# on import is only noted).
+CASE_CHANGES = frozenset({"str.swapcase", "str.capitalize", "str.title", "str.casefold"})
+AFFIX_CUTS = frozenset({"str.removeprefix", "str.removesuffix", "str.lstrip", "str.rstrip"})
+CONCATS = frozenset({"operator.add", "operator.concat", "str.__add__"})
 # ``codecs.decode(s, 'rot13')`` and ``codecs.encode`` (rot13 is its own inverse): decoded.
 CODECS_CALLS = frozenset({"codecs.decode", "codecs.encode"})
 # Every name :func:`fold_call` folds a call of (and ``X.__str__``); any other call folds
@@ -149,6 +155,7 @@ FOLDED = frozenset(
         "str.translate", "bytes.translate", "ast.parse", *CODECS_CALLS, "str.join",
         "bytes.join", "str.replace", "bytes.replace", "bytes.decode", "bytearray.decode",
         "str.encode", "str.upper", "str.lower", "str.strip", "bytes.strip", "str.format",
+        "str.format_map", *CASE_CHANGES, *AFFIX_CUTS, *CONCATS,
         *DECODERS,
         *DECOMPRESSORS,
         *SPLITS,
@@ -260,6 +267,14 @@ def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
             return list(getattr(bound, ref.split(".")[1])(*c))
         if ref in ("str.upper", "str.lower", "str.strip", "bytes.strip") and not c:
             return getattr(bound, ref.split(".")[1])()
+        if ref in CASE_CHANGES and isinstance(bound, str) and not c:
+            return getattr(bound, ref.split(".")[1])()  # ``'CURL ...'.swapcase()`` (ADR 0080)
+        if ref in AFFIX_CUTS and isinstance(bound, str) and len(c) <= 1 and None not in c:
+            return getattr(bound, ref.split(".")[1])(*c)  # ``'zzcurl'.removeprefix('zz')``
+        if ref in CONCATS and len(c) == 2 and type(c[0]) is type(c[1]) is str:
+            return str(c[0]) + str(c[1])  # ``operator.add('cu', 'rl')``, ``str.__add__``
+        if ref == "str.format_map" and isinstance(bound, str) and c and isinstance(c[0], dict):
+            return None if WIDE_FORMAT.search(bound) else bound.format_map(c[0])
         if ref == "str.format" and isinstance(bound, str) and all(x is not None for x in c):
             return None if WIDE_FORMAT.search(bound) else bound.format(*c)
     except (ValueError, TypeError, LookupError, ArithmeticError, AttributeError, zlib.error):

@@ -26,6 +26,17 @@ HOST_COMMANDS = re.compile(
     r"ip\s+a(?:ddr)?|net\s+user)(?:\s|$)|git\s+config\s+(?:--global\s+)?(?:--get\s+)?user\.)",
     re.IGNORECASE,
 )
+# Commands whose output is a credential: a keychain's password, a CLI's access token, a
+# cluster's raw configuration (ADR 0080). What a process call of one returns is a secret.
+SECRET_COMMANDS = re.compile(
+    r"(?:^|[\s;&|/])(?:security\s+(?:find-(?:generic|internet)-password|dump-keychain)|"
+    r"gh\s+auth\s+token|aws\s+configure\s+(?:get|export-credentials)|"
+    r"gcloud\s+auth\s+(?:application-default\s+)?print-access-token|"
+    r"az\s+account\s+get-access-token|git\s+credential\s+fill|"
+    r"kubectl\s+config\s+view\s+.*--raw|secret-tool\s+lookup|cmdkey\s+/list|"
+    r"netsh\s+wlan\s+show\s+profiles?\s+.*key=clear)",
+    re.IGNORECASE,
+)
 # Commands that send what they are given to another host.
 NETWORK_TOOL = LazyPattern(
     r"(?:^|[\s;&|/])(?:curl|wget|nc|ncat|netcat|nslookup|dig|host|ping|scp|sftp|rsync|ftp|"
@@ -44,7 +55,10 @@ PERSISTENCE = LazyPattern(
     r"systemd/|launchdaemons|\.bash_(profile|login)|\.z(profile|shenv|login)|config\.fish|"
     r"\.xprofile|\.xinitrc|\.condarc|\.npmrc|(site|user)customize\.py|"
     # ADR 0079: the other files that tell an installer which index to fetch from.
-    r"pydistutils\.cfg|uv/uv\.toml",
+    r"pydistutils\.cfg|uv/uv\.toml|"
+    # ADR 0080: files editors, terminals and shells run commands from when they start.
+    r"\.vimrc|\.exrc|nvim/init\.(?:vim|lua)|\.tmux\.conf|\.envrc|ipython_config\.py|"
+    r"jupyter_(?:server|notebook|lab)_config\.py",
     re.IGNORECASE,
 )
 # Registry calls (``winreg`` and pywin32): a key opened or made carries its path as its
@@ -248,6 +262,8 @@ SECRET_PATH_MARKERS = (
     ".mozilla/firefox", "chrome/user data",
     # ADR 0079: the environment of this process, read as a file.
     "/proc/self/environ",
+    # ADR 0080: a pod's service-account token.
+    "serviceaccount/token",
 )  # fmt: skip
 
 
