@@ -201,7 +201,16 @@ def _canon(ref: str) -> str:
     for prefix in ("builtins.", "__builtins__.", "__builtin__."):
         if ref.startswith(prefix):
             return ref[len(prefix) :]
+    if ".os." in ref and ref.startswith(REEXPORTED_OS):
+        return ref[ref.index(".os.") + 1 :]  # ``shutil.os.system`` is ``os.system`` (ADR 0080)
     return ref
+
+
+# Standard modules that import ``os`` under its own name: ``subprocess.os`` is ``os``.
+REEXPORTED_OS = tuple(
+    f"{m}.os." for m in ("subprocess", "shutil", "tempfile", "glob", "site", "sysconfig",
+                         "platform", "logging", "pathlib", "posixpath", "ntpath", "zipfile")
+)  # fmt: skip
 
 
 class Interpreter:
@@ -880,6 +889,9 @@ class Interpreter:
     def binop(self, op: ast.operator, left: Val, right: Val) -> Val:
         labels = left.labels | right.labels
         a, b = left.const, right.const
+        if isinstance(op, ast.Mod) and isinstance(a, str) and b is None and _persistent(a):
+            # ``'%s/zz.pth' % prefix``: the folder does not fold (it folded as ``None``).
+            return Val(labels=labels, shape=_persistent(a.replace("%s", "?")))
         try:
             folded: object = None
             if isinstance(op, ast.Add) and type(a) is type(b) and a is not None:
@@ -1087,6 +1099,8 @@ class Interpreter:
             and acts(args[1])
         ):
             return args[1]  # ``D.get('missing', os.system)(c)``: the default (ADR 0080)
+        if callee.ref in protocol.REDUCERS and args and when is not When.LATER:
+            protocol.reduced(self, args[0], env, when)  # ``copy.copy(K())`` (ADR 0080)
         if callee.ref in TRANSPARENT and len(args) == 1 and acts(args[0]):
             return args[0]  # ``r = staticmethod(os.system)`` in a class body (ADR 0080)
         kwargs = {k.arg: self.expr(k.value, env, when) for k in node.keywords}
@@ -2404,12 +2418,23 @@ STARTUP_LINE = re.compile(r"(?m)^import[ \t]")
 
 
 def _startup(path: str, written: object) -> frozenset[str]:
-    """:data:`STARTUP` when ``written`` puts an import line into a ``.pth`` file."""
+    """:data:`STARTUP` when ``written`` puts an import line into a ``.pth`` file outside the
+    package's own tree: a path that does not fold (``?/zz.pth``), or a home, environment or
+    absolute one. A relative path that folds is beside ``setup.py`` (pytest-cov builds the
+    ``.pth`` it installs there; ``test_vet_handed.py``)."""
     text = written if isinstance(written, str) else ""
     if isinstance(written, bytes):
         text = written.decode("latin-1")
-    pth = path.lower().rstrip().endswith(".pth")
-    return frozenset({STARTUP}) if pth and STARTUP_LINE.search(text) else frozenset()
+    name = path.strip()
+    if not name.lower().endswith(".pth") or not STARTUP_LINE.search(text):
+        return frozenset()
+    own = not OUTSIDE.search(name)
+    return frozenset() if own else frozenset({STARTUP})
+
+
+# What a path that leaves the package's tree shows in its folded text or shape: an unknown
+# part (``?``, ``{}``), the home folder, an environment variable, an absolute path.
+OUTSIDE = re.compile(r"\?|\{\}|~|\$|^[/\\]|^[a-zA-Z]:|\.\.")
 
 
 def _registry_path(key: Val, sub: Val) -> str:

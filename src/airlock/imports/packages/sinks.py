@@ -130,6 +130,9 @@ NETWORK = {
 }  # fmt: skip
 
 
+# Mail-store clients (ADR 0080): connecting names the host; ``append`` uploads a message.
+MAIL_STORES = ("imaplib.IMAP4", "imaplib.IMAP4_SSL", "poplib.POP3", "poplib.POP3_SSL")
+NETWORK |= set(MAIL_STORES)
 # Name look-ups: what they send is the name (DNS exfiltration).
 DNS = (
     "socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo",
@@ -154,10 +157,12 @@ CONNECTIONS = {
     # ADR 0063: other standard and common clients whose use sends what they are given.
     "telnetlib.Telnet", "multiprocessing.connection.Client", "xmlrpc.client.ServerProxy",
     "urllib.request.build_opener", "websocket.create_connection", "paramiko.SSHClient",
+    # ADR 0080: mail-store clients, whose ``append`` uploads a message.
+    *MAIL_STORES,
 }  # fmt: skip
 CONNECTION_VERBS = {
     "request", "send", "putrequest", "sendmail", "send_message", "storbinary", "storlines",
-    "write", "send_bytes", "open", "exec_command", "send_binary",
+    "write", "send_bytes", "open", "exec_command", "send_binary", "append",
 }  # fmt: skip
 # Connections made with no host (it is given to a later call): making one is not traffic.
 HOSTLESS = {"urllib.request.build_opener", "paramiko.SSHClient"}
@@ -171,6 +176,8 @@ ENV_SOURCES = frozenset({
 SECRET_SOURCES = {"os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "dotenv."}
 SECRET_SOURCES |= {"browser_cookie3.", "win32crypt.", "keyring.get_password", "pyperclip.paste"}
 SECRET_SOURCES |= {"netrc.netrc"}  # every host's login and password (ADR 0079)
+# ADR 0080: Windows' credential manager, and a keyring's whole credential.
+SECRET_SOURCES |= {"win32cred.CredRead", "win32cred.CredEnumerate", "keyring.get_credential"}
 SECRET_SOURCES |= {"PIL.ImageGrab.grab", "pyautogui.screenshot"}
 HOSTINFO_SOURCES = {"socket.gethostname", "getpass.getuser", "os.getlogin", "platform.node"}
 HOSTINFO_SOURCES |= {"os.getcwd", "platform.platform", "platform.uname", "uuid.getnode"}
