@@ -95,6 +95,7 @@ from airlock.imports.packages.sinks import (
     HIDDEN,
     HOST_COMMANDS,
     SECRET_COMMANDS,
+    TOKEN_COMMANDS,
     HOSTINFO,
     METADATA_HOSTS,
     NETWORK_TOOL,
@@ -1386,6 +1387,8 @@ class Interpreter:
             labels |= {ENV}  # ``check_output(['printenv'])`` is ``os.environ`` (ADR 0079)
         if kind == "process" and SECRET_COMMANDS.search(text):
             labels |= {SECRET}  # ``security find-generic-password -w``'s output (ADR 0080)
+        if kind == "process" and TOKEN_COMMANDS.search(text):
+            labels |= {ENV}  # ``gh auth token``'s output, as ``$GITHUB_TOKEN`` (ADR 0080)
         if kind == "process" and HOST_COMMANDS.search(text):
             labels |= {HOSTINFO}  # ``check_output('whoami')`` is ``getpass.getuser()`` (ADR 0076)
         if ref in FILE_READERS and args and self.secret_file(args[0]):

@@ -26,15 +26,21 @@ HOST_COMMANDS = re.compile(
     r"ip\s+a(?:ddr)?|net\s+user)(?:\s|$)|git\s+config\s+(?:--global\s+)?(?:--get\s+)?user\.)",
     re.IGNORECASE,
 )
-# Commands whose output is a credential: a keychain's password, a CLI's access token, a
-# cluster's raw configuration (ADR 0080). What a process call of one returns is a secret.
+# Commands whose output is a stored password: a keychain's, the Windows credential list,
+# a Wi-Fi key (ADR 0080). What a process call of one returns is a secret.
 SECRET_COMMANDS = re.compile(
     r"(?:^|[\s;&|/])(?:security\s+(?:find-(?:generic|internet)-password|dump-keychain)|"
-    r"gh\s+auth\s+token|aws\s+configure\s+(?:get|export-credentials)|"
+    r"secret-tool\s+lookup|cmdkey\s+/list|netsh\s+wlan\s+show\s+profiles?\s+.*key=clear)",
+    re.IGNORECASE,
+)
+# Commands whose output is a command-line tool's access token. SDKs run them and send the
+# token to their own service when called (azure-identity runs ``az account
+# get-access-token``): what one returns counts as an environment value does (ADR 0080).
+TOKEN_COMMANDS = re.compile(
+    r"(?:^|[\s;&|/])(?:gh\s+auth\s+token|aws\s+configure\s+(?:get|export-credentials)|"
     r"gcloud\s+auth\s+(?:application-default\s+)?print-access-token|"
     r"az\s+account\s+get-access-token|git\s+credential\s+fill|"
-    r"kubectl\s+config\s+view\s+.*--raw|secret-tool\s+lookup|cmdkey\s+/list|"
-    r"netsh\s+wlan\s+show\s+profiles?\s+.*key=clear)",
+    r"kubectl\s+config\s+view\s+.*--raw)",
     re.IGNORECASE,
 )
 # Commands that send what they are given to another host.
