@@ -43,8 +43,8 @@ from airlock.imports.packages.sinks import (
     REMOTE,
     SECRET,
     SILENT,
-    STARTUP,
     STARTS,
+    STARTUP,
 )
 
 DROPPER = LazyPattern(

@@ -94,8 +94,6 @@ from airlock.imports.packages.sinks import (
     FILE,
     HIDDEN,
     HOST_COMMANDS,
-    SECRET_COMMANDS,
-    TOKEN_COMMANDS,
     HOSTINFO,
     METADATA_HOSTS,
     NETWORK_TOOL,
@@ -105,10 +103,12 @@ from airlock.imports.packages.sinks import (
     REGISTRY_WRITERS,
     REMOTE,
     SECRET,
+    SECRET_COMMANDS,
     SILENT,
-    STARTUP,
     SILENT_BITS,
     SILENT_FLAGS,
+    STARTUP,
+    TOKEN_COMMANDS,
     decrypts,
     install_command,
     kind_of,
@@ -1222,9 +1222,9 @@ class Interpreter:
             c = [self.literal_dict(node.args[0], env)]  # ``'{a} x'.format_map({'a': 'curl'})``
         folded = fold_call(ref, callee.const, c, kwargs)
         if folded is None and ref == "str.format" and isinstance(callee.const, str):
-            known = _persistent(callee.const)  # ``'{}/zz.pth'.format(prefix)`` (issue 16)
-            if known:
-                return Val(labels=labels, shape=known)
+            persistent = _persistent(callee.const)  # ``'{}/zz.pth'.format(prefix)``
+            if persistent:
+                return Val(labels=labels, shape=persistent)
         if folded is not None and small(folded):
             extra = frozenset({DECODED}) if ref in DECODERS or ref in DECOMPRESSORS else frozenset()
             extra |= frozenset({DECODED}) if ref in CODECS_CALLS else frozenset()

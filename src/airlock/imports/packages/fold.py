@@ -14,7 +14,6 @@ import base64
 import binascii
 import codecs
 import operator
-import quopri
 import re
 import zlib
 from collections.abc import Callable, Mapping
@@ -38,7 +37,7 @@ DECODERS = {
     "binascii.a2b_qp": binascii.a2b_qp,
     "binascii.a2b_uu": binascii.a2b_uu,
     "base64.b32hexdecode": base64.b32hexdecode,
-    "quopri.decodestring": quopri.decodestring,
+    "quopri.decodestring": binascii.a2b_qp,  # what quopri.decodestring calls
     "bytes.fromhex": bytes.fromhex,
 }
 SPLITS = frozenset({

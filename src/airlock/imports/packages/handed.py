@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypeGuard
 
 from airlock.imports.packages import flow, reach
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
+from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import CONNECTIONS, HIDDEN, kind_of
 
 if TYPE_CHECKING:
@@ -536,15 +537,19 @@ def class_attributes(interp: Interpreter, node: ast.ClassDef, env: dict[str, Val
     instance's attributes, :attr:`flow.Interpreter.attrs`)."""
     for item in node.body:
         # ``r: object = os.system`` and ``r = staticmethod(os.system)`` too (ADR 0080).
-        value = item.value if isinstance(item, (ast.Assign, ast.AnnAssign)) else None
-        if isinstance(value, ast.Call) and value.args and flow.dotted(value.func) in flow.TRANSPARENT:
+        if isinstance(item, ast.Assign):
+            value, targets = item.value, item.targets
+        elif isinstance(item, ast.AnnAssign) and item.value is not None:
+            value, targets = item.value, [item.target]
+        else:
+            continue
+        if isinstance(value, ast.Call) and value.args and dotted(value.func) in flow.TRANSPARENT:
             value = value.args[0]
         if not isinstance(value, PURE[:2]):
             continue
         found = interp.expr(value, env, flow.When.LATER)
         if not acts(found):
             continue
-        targets = item.targets if isinstance(item, ast.Assign) else [item.target]
         for target in targets:
             if isinstance(target, ast.Name) and len(interp.attrs) < 256:
                 interp.attrs[node.name, target.id] = found

@@ -16,8 +16,6 @@ file makes nothing; nothing is imported or run. What it deliberately does not do
 from __future__ import annotations
 
 import ast
-import configparser
-
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages.chains import score
@@ -36,6 +34,10 @@ def network_handlers(text: str) -> list[tuple[str, str]]:
     records to another machine; empty when it makes none or does not parse."""
     if len(text) > MAX_CONFIG_BYTES or "Handler" not in text:
         return []
+    # Imported here: vetting imports nothing it does not need for most wheels
+    # (tests/unit/test_import_budget.py), and few ship a logging file.
+    import configparser  # noqa: PLC0415
+
     parser = configparser.RawConfigParser(strict=False)
     try:
         parser.read_string(text)

@@ -32,13 +32,13 @@ from airlock.imports.packages.depends import bad_dependencies, declared_names, d
 from airlock.imports.packages.hooks import command_file, hook_findings, hook_modules
 from airlock.imports.packages.imposture import impostor_of
 from airlock.imports.packages.lazyre import AtLineStart, LazyPattern
-from airlock.imports.packages.logconfig import logs_sent
 from airlock.imports.packages.local import (
     MAX_ARCHIVE_PARSE,
     MAX_MODULE_BYTES,
     LocalModules,
     module_names,
 )
+from airlock.imports.packages.logconfig import logs_sent
 from airlock.imports.packages.memo import MEMO, Key
 from airlock.imports.packages.native import (
     DATA_SUFFIXES,

