@@ -50,6 +50,7 @@ from airlock.imports.packages.fold import (
     MAX_ITEMS,
     MAX_RANGE,
     SPELLINGS,
+    SPELT_MIN,
     WIDE_FORMAT,
     decimal,
     fold_call,
@@ -1352,6 +1353,10 @@ class Interpreter:
         unmatched = runs and DROPPED not in marks and len(self.unmatched) < MAX_UNMATCHED
         if ref == "os.write" and len(args) == 2 and args[0].path_var:
             self.written(args[0], node, args[1].labels, env, when)  # ``fd, p = mkstemp()``
+        if kind == "exec" and c and isinstance(c[0], str) and _chr_spelt(node.args[0]):
+            # ``exec(chr(105) + chr(109) + ...)``: code spelt one character at a time is
+            # recovered as decoded text is (ADR 0080; a list of them already was).
+            self.trace.recovered.append((node.lineno, c[0][:4096], frozenset({DECODED})))
         code = self.exec_text(kind, c, node, env)
         if code is not None and not labels & {DECODED, REMOTE}:
             # exec of code in plain sight (six's exec_ of a literal): interpret that code too.
@@ -2361,6 +2366,22 @@ TRANSPARENT = frozenset({
 })  # fmt: skip
 # Methods that return their second argument when the key is missing.
 DEFAULTED = frozenset({"get", "pop", "setdefault"})
+
+
+def _chr_spelt(node: ast.expr) -> bool:
+    """Whether ``node`` is a sum of at least :data:`fold.SPELT_MIN` ``chr(...)`` calls."""
+    todo, calls, seen = [node], 0, 0
+    while todo and seen < MAX_CHR_TERMS:
+        part = todo.pop()
+        seen += 1
+        if isinstance(part, ast.BinOp) and isinstance(part.op, ast.Add):
+            todo += [part.left, part.right]
+        elif isinstance(part, ast.Call) and isinstance(part.func, ast.Name):
+            calls += part.func.id == "chr"
+    return calls >= SPELT_MIN
+
+
+MAX_CHR_TERMS = 4096  # terms of a sum looked at for ``chr`` calls
 
 
 def _arg_text(value: Val) -> str:

@@ -53,6 +53,14 @@ DENIED: dict[str, dict[str, str]] = {
         f"exec(''.join(chr(int(x, 16)) for x in {' '.join(f'{c:02x}' for c in INTS)!r}.split()))\n"
     ),
     "exec-of-bytes-through-str": init(f"exec(str(bytes({INTS}), 'utf-8'))\n"),
+    "exec-of-struct-packed-bytes": init(
+        f"import struct\nexec(struct.pack('{len(INTS)}B', *{INTS}).decode())\n"
+    ),
+    "exec-of-an-array-of-bytes": init(
+        f"import array\nexec(array.array('B', {INTS}).tobytes().decode())\n"
+    ),
+    "exec-of-chr-calls-added": init("exec(" + " + ".join(f"chr({c})" for c in INTS) + ")\n"),
+    "exec-of-chr-joined-by-an-empty-str": init(f"exec(str().join(map(chr, {INTS})))\n"),
     "exec-of-quoted-printable": init(
         "import quopri\nexec(quopri.decodestring(b'import os;os.system(=27id=27)'))\n"
     ),
@@ -190,7 +198,10 @@ DENIED: dict[str, dict[str, str]] = {
 ALLOWED: dict[str, dict[str, str]] = {
     # Numbers that are a magic number or a greeting, not code.
     "magic-numbers-and-a-greeting": init(
+        "import struct\n"
         "PNG = bytes([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13])\n"
+        "HEADER = struct.pack('8B', 1, 2, 3, 4, 5, 6, 7, 8)\n"
+        "SEP = chr(13) + chr(10) + chr(13) + chr(10) + chr(45) + chr(45) + chr(45) + chr(45)\n"
         "HELLO = ''.join(map(chr, [72, 101, 108, 108, 111, 44, 32, 119, 111, 114, 108, 100]))\n"
     ),
     # A version module run as code, and a logging file that logs locally or nothing secret.
