@@ -103,6 +103,9 @@ DENIED: dict[str, dict[str, str]] = {
     "pth-named-by-percent": init(
         "import sys\nopen('%s/zz.pth' % sys.prefix, 'w').write('import evpkg.x')\n"
     ),
+    "bashrc-through-a-named-path-object": init(
+        f"from pathlib import Path\np = Path.home() / '.bashrc'\np.write_text({DROP!r})\n"
+    ),
     "usercustomize-through-pathlib": init(
         "import sys\nfrom pathlib import Path\n"
         f"(Path(sys.exec_prefix) / 'usercustomize.py').write_text({CODE!r})\n"
