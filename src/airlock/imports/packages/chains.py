@@ -44,6 +44,7 @@ from airlock.imports.packages.sinks import (
     SECRET,
     SILENT,
     STARTS,
+    STARTUP,
 )
 
 DROPPER = LazyPattern(
@@ -87,12 +88,13 @@ SECRET_FILE = LazyPattern(
     r"\.ssh|id_rsa|id_ed25519|\.aws|\.env\b|wallet|login data|cookies|\.git-credentials|"
     r"local state|leveldb|\.netrc|keychain|exodus|\.kube/config|\.docker/config|"
     r"/etc/passwd|/etc/shadow|\.pypirc|\.npmrc|gcloud/credentials|\.azure/|\.mozilla/firefox|"
-    r"chrome/user data",
+    r"chrome/user data|serviceaccount/token",
     re.IGNORECASE,
 )
 STOLEN_FILE = LazyPattern(
     r"id_rsa|id_ed25519|id_ecdsa|id_dsa|login data|cookies|wallet|local state|leveldb|"
-    r"keychain|exodus|\.git-credentials|/etc/shadow|\.mozilla/firefox|chrome/user data",
+    r"keychain|exodus|\.git-credentials|/etc/shadow|\.mozilla/firefox|chrome/user data|"
+    r"serviceaccount/token",
     re.IGNORECASE,
 )
 TELL = {
@@ -242,6 +244,10 @@ def _write(event: Event, eager: bool) -> tuple[str, Severity] | None:
         return "dropper", Severity.CRITICAL  # a decoded blob written out on install or import
     if REMOTE in event.labels and event.when is When.INSTALL:
         return "install-download", Severity.HIGH  # setup.py saving what it fetched
+    if eager and STARTUP in event.labels:
+        # An import line written into a ``.pth`` runs at every start, whatever the folder
+        # (a build folder's ``.pth`` of source paths stays allowed; issue 16).
+        return "persistence", Severity.CRITICAL
     if eager and PERSISTENCE.search(f"{event.text} w"):
         # ``(Path.home() / '.bashrc').write_text(...)``: no ``open`` call names the file
         # (ADR 0048); judged as :func:`_open` judges the same path opened for writing (its

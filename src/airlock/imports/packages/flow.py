@@ -49,16 +49,20 @@ from airlock.imports.packages.fold import (
     MAX_FOLD,
     MAX_ITEMS,
     MAX_RANGE,
+    SPELLINGS,
+    SPELT_MIN,
     WIDE_FORMAT,
     decimal,
     fold_call,
     intop,
     small,
+    spelt,
     text_of,
 )
 from airlock.imports.packages.handed import (
     SETATTR,
     WATCHED,
+    acts,
     arguments,
     builds_dict,
     class_attributes,
@@ -100,9 +104,12 @@ from airlock.imports.packages.sinks import (
     REGISTRY_WRITERS,
     REMOTE,
     SECRET,
+    SECRET_COMMANDS,
     SILENT,
     SILENT_BITS,
     SILENT_FLAGS,
+    STARTUP,
+    TOKEN_COMMANDS,
     decrypts,
     install_command,
     kind_of,
@@ -196,7 +203,16 @@ def _canon(ref: str) -> str:
     for prefix in ("builtins.", "__builtins__.", "__builtin__."):
         if ref.startswith(prefix):
             return ref[len(prefix) :]
+    if ".os." in ref and ref.startswith(REEXPORTED_OS):
+        return ref[ref.index(".os.") + 1 :]  # ``shutil.os.system`` is ``os.system`` (ADR 0080)
     return ref
+
+
+# Standard modules that import ``os`` under its own name: ``subprocess.os`` is ``os``.
+REEXPORTED_OS = tuple(
+    f"{m}.os." for m in ("subprocess", "shutil", "tempfile", "glob", "site", "sysconfig",
+                         "platform", "logging", "pathlib", "posixpath", "ntpath", "zipfile")
+)  # fmt: skip
 
 
 class Interpreter:
@@ -250,6 +266,9 @@ class Interpreter:
         # Runs no dropped path matched yet: (trace, event index, text, arguments).
         self.unmatched: list[tuple[Trace, int, str, list[ast.expr]]] = []
         self.pipes: dict[str, str] = {}  # started network tools: PIPED ref -> command text
+        # Comprehensions being read: (their own names, the names around them). A ``:=``
+        # inside one binds in the first enclosing scope that is not one (PEP 572).
+        self.comprehensions: list[tuple[dict[str, Val], dict[str, Val]]] = []
         # Paths a credential file was copied to: a stealer copies a browser's locked
         # ``Login Data`` before opening the copy with sqlite3 (ADR 0076).
         self.secret_copies: set[str] = set()
@@ -841,6 +860,11 @@ class Interpreter:
         if isinstance(node, ast.NamedExpr):  # ``(r := os.system)(c)`` (ADR 0048)
             named = self.expr(node.value, env, when)
             self.bind(node.target, named, env)
+            around = env
+            for local, outer in reversed(self.comprehensions):
+                around = outer if local is around else around
+            if around is not env:  # ``[(f := os.system) for _ in 'a']; f(c)`` (ADR 0080)
+                self.bind(node.target, named, around)
             return named
         if isinstance(node, ast.Compare):  # ``K() == 1``, ``1 in K()`` (ADR 0071)
             return Val(labels=protocol.compared(self, node, env, when))
@@ -867,6 +891,9 @@ class Interpreter:
     def binop(self, op: ast.operator, left: Val, right: Val) -> Val:
         labels = left.labels | right.labels
         a, b = left.const, right.const
+        if isinstance(op, ast.Mod) and isinstance(a, str) and b is None and _persistent(a):
+            # ``'%s/zz.pth' % prefix``: the folder does not fold (it folded as ``None``).
+            return Val(labels=labels, shape=_persistent(a.replace("%s", "?")))
         try:
             folded: object = None
             if isinstance(op, ast.Add) and type(a) is type(b) and a is not None:
@@ -888,6 +915,12 @@ class Interpreter:
         if isinstance(op, ast.Add) and (left.shape or right.shape or told):
             shape = (_shape(left) + _shape(right))[:MAX_SHAPE]
             return Val(labels=labels, shape=shape)
+        if isinstance(op, (ast.Add, ast.Div)) and a is None and isinstance(b, str):
+            # ``prefix + '/zz.pth'``, ``Path(unknown) / 'zz.pth'``: a folder that does not fold
+            # joined to a name that runs what is put there keeps that name (issue 16).
+            glue = "/" if isinstance(op, ast.Div) else ""
+            known = _persistent(f"?{glue}{b}")
+            return Val(labels=labels, shape=known) if known else Val(labels=labels)
         return Val(labels=labels)
 
     def subscript(self, node: ast.Subscript, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911 -- one return per folding case
@@ -972,6 +1005,19 @@ class Interpreter:
         env: dict[str, Val],
         when: When,
     ) -> Val:
+        """:meth:`read_comprehension`, with the comprehension's scope known to ``:=``."""
+        depth = len(self.comprehensions)
+        try:
+            return self.read_comprehension(node, env, when)
+        finally:
+            del self.comprehensions[depth:]
+
+    def read_comprehension(
+        self,
+        node: ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp,
+        env: dict[str, Val],
+        when: When,
+    ) -> Val:
         """A comprehension: every loop's iterable and condition and its element (a dict's key
         and value) are read, each loop's names bound to what it iterates over. A condition
         runs as often as the element does (``[1 for a in A if os.system(c)]``), and a later
@@ -979,6 +1025,7 @@ class Interpreter:
         gen = node.generators[0]
         seq = self.expr(gen.iter, env, when)
         local = dict(env)
+        self.comprehensions.append((local, env))
         elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
         simple = len(node.generators) == 1 and not gen.ifs and isinstance(gen.target, ast.Name)
         if (
@@ -1047,12 +1094,27 @@ class Interpreter:
         args = [
             self.expr(a.value if isinstance(a, ast.Starred) else a, env, when) for a in node.args
         ]
+        if (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr in DEFAULTED
+            and len(args) == 2
+            and acts(args[1])
+        ):
+            return args[1]  # ``D.get('missing', os.system)(c)``: the default (ADR 0080)
+        if callee.ref in protocol.REDUCERS and args and when is not When.LATER:
+            protocol.reduced(self, args[0], env, when)  # ``copy.copy(K())`` (ADR 0080)
+        if callee.ref in TRANSPARENT and len(args) == 1 and acts(args[0]):
+            return args[0]  # ``r = staticmethod(os.system)`` in a class body (ADR 0080)
         kwargs = {k.arg: self.expr(k.value, env, when) for k in node.keywords}
         labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
         ref = callee.ref
         c = [a.const for a in args]
         if ref in GETATTRS and len(args) >= 2 and isinstance(c[1], str):
             target = args[0].ref
+            named = Val(ref=_canon(f"{target}.{c[1]}")) if target else UNKNOWN
+            known = (target, c[1]) in self.attrs or acts(named)
+            if len(args) == 3 and acts(args[2]) and not known:
+                return args[2]  # ``getattr(o, 'missing', os.system)``: the default (ADR 0080)
             if not target:
                 return Val(labels=labels - {HIDDEN})  # an attribute of some object
             own = env.get(c[1]) if target == "globals" else None
@@ -1157,20 +1219,38 @@ class Interpreter:
             mapped = self.map_const(args[0], c[1], env)
             if mapped is not None:
                 return Val(const=mapped, labels=labels)
+        if ref == "str.format_map" and node.args and isinstance(node.args[0], ast.Dict):
+            c = [self.literal_dict(node.args[0], env)]  # ``'{a} x'.format_map({'a': 'curl'})``
         folded = fold_call(ref, callee.const, c, kwargs)
+        if folded is None and ref == "str.format" and isinstance(callee.const, str):
+            persistent = _persistent(callee.const)  # ``'{}/zz.pth'.format(prefix)``
+            if persistent:
+                return Val(labels=labels, shape=persistent)
         if folded is not None and small(folded):
             extra = frozenset({DECODED}) if ref in DECODERS or ref in DECOMPRESSORS else frozenset()
             extra |= frozenset({DECODED}) if ref in CODECS_CALLS else frozenset()
-            if extra or (labels | callee.labels) & {HIDDEN}:
+            # Text spelt as numbers or one character at a time is recovered as decoded text
+            # is, but the value stays unmarked: a magic number written out is no download.
+            spelling = ref in SPELLINGS and spelt(ref, callee.const, c)
+            if extra or spelling or (labels | callee.labels) & {HIDDEN}:
                 marks = labels | extra | (callee.labels & {HIDDEN})
+                marks |= {DECODED} if spelling else frozenset()
                 self.trace.recovered.append((node.lineno, text_of(folded)[:4096], marks))
             return Val(const=folded, labels=labels | extra)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in STARTUP_WRITES and c:
+            # ``f.write('import x; ...')`` into a ``.pth``: wherever the folder is (issue 16).
+            held = env.get(node.func.value.id) if isinstance(node.func.value, ast.Name) else None
+            labels |= _startup(callee.handle or (held.handle if held else ""), c[0])
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
             if node.func.attr in GROWERS:  # a folded list grown in place keeps its items
                 grown(env, node.func.value.id, node.func.attr, c)
             if node.func.attr in HEADER_SETTERS and len(args) >= 2:
                 _headed(node.func.value.id, node.args[0], args[1], env)
             self.mutate(node, labels, env, when)
+            if callee.handle and node.func.attr in PATH_WRITES and not labels & {REMOTE, DECODED}:
+                # ``p = Path.home() / '.bashrc'; p.write_text(x)``: only a path written
+                # in one expression was a write (:meth:`mutate` takes downloads; issue 16).
+                self.written(callee, node, labels, env, when)
         elif callee.handle and isinstance(node.func, ast.Attribute):
             self.written(callee, node, labels, env, when)
         self.filled(node, ref, callee, args, env)
@@ -1273,6 +1353,10 @@ class Interpreter:
         unmatched = runs and DROPPED not in marks and len(self.unmatched) < MAX_UNMATCHED
         if ref == "os.write" and len(args) == 2 and args[0].path_var:
             self.written(args[0], node, args[1].labels, env, when)  # ``fd, p = mkstemp()``
+        if kind == "exec" and c and isinstance(c[0], str) and _chr_spelt(node.args[0]):
+            # ``exec(chr(105) + chr(109) + ...)``: code spelt one character at a time is
+            # recovered as decoded text is (ADR 0080; a list of them already was).
+            self.trace.recovered.append((node.lineno, c[0][:4096], frozenset({DECODED})))
         code = self.exec_text(kind, c, node, env)
         if code is not None and not labels & {DECODED, REMOTE}:
             # exec of code in plain sight (six's exec_ of a literal): interpret that code too.
@@ -1306,6 +1390,10 @@ class Interpreter:
             labels |= {SECRET}  # what was copied: a password, a key, a wallet address
         if kind == "process" and ENV_COMMANDS.search(text):
             labels |= {ENV}  # ``check_output(['printenv'])`` is ``os.environ`` (ADR 0079)
+        if kind == "process" and SECRET_COMMANDS.search(text):
+            labels |= {SECRET}  # ``security find-generic-password -w``'s output (ADR 0080)
+        if kind == "process" and TOKEN_COMMANDS.search(text):
+            labels |= {ENV}  # ``gh auth token``'s output, as ``$GITHUB_TOKEN`` (ADR 0080)
         if kind == "process" and HOST_COMMANDS.search(text):
             labels |= {HOSTINFO}  # ``check_output('whoami')`` is ``getpass.getuser()`` (ADR 0076)
         if ref in FILE_READERS and args and self.secret_file(args[0]):
@@ -1519,6 +1607,18 @@ class Interpreter:
             return self.expr(tree.body, env, when)
         finally:
             self.depth -= 1
+
+    def literal_dict(self, node: ast.Dict, env: dict[str, Val]) -> dict[str, object] | None:
+        """A dict literal's folded items (keys that are strings), or None when one does not
+        fold; its values were already evaluated with the call's arguments."""
+        out: dict[str, object] = {}
+        for key, value in zip(node.keys[:64], node.values[:64], strict=False):
+            k = key.value if isinstance(key, ast.Constant) else None
+            v = self.expr(value, env, When.LATER).const
+            if not isinstance(k, str) or v is None:
+                return None
+            out[k] = v
+        return out
 
     def map_const(self, fn: Val, items: list[object] | str | bytes, env: dict[str, Val]) -> object:
         if len(items) > MAX_ITEMS:
@@ -2085,6 +2185,7 @@ MAX_CLIMBS = 8  # bases of other modules' classes looked up, one inside another
 MAX_UNMATCHED = 256  # runs kept for :meth:`Interpreter.late_drops`
 SKELETON = "\0"  # marks a ``path_var`` that is an expression's text, not a variable's name
 PATH_WRITES = {"write_bytes", "write_text"}
+STARTUP_WRITES = frozenset({"write", "write_text", "write_bytes"})
 # Path methods whose result names the same file, or one below it (:func:`reach.path_method`).
 PATH_READS = {"read_text", "read_bytes"}
 PATH_METHODS = {"expanduser", "resolve", "absolute", "joinpath", "open"}
@@ -2258,6 +2359,31 @@ def _called_name(node: ast.Call, ref: str) -> str:
     return node.func.attr if isinstance(node.func, ast.Attribute) else ref
 
 
+# Wrappers whose value, called, calls what they were given with the same arguments.
+TRANSPARENT = frozenset({
+    "staticmethod", "classmethod", "functools.singledispatch", "functools.cache",
+    "functools.lru_cache", "functools.cached_property", "property",
+})  # fmt: skip
+# Methods that return their second argument when the key is missing.
+DEFAULTED = frozenset({"get", "pop", "setdefault"})
+
+
+def _chr_spelt(node: ast.expr) -> bool:
+    """Whether ``node`` is a sum of at least :data:`fold.SPELT_MIN` ``chr(...)`` calls."""
+    todo, calls, seen = [node], 0, 0
+    while todo and seen < MAX_CHR_TERMS:
+        part = todo.pop()
+        seen += 1
+        if isinstance(part, ast.BinOp) and isinstance(part.op, ast.Add):
+            todo += [part.left, part.right]
+        elif isinstance(part, ast.Call) and isinstance(part.func, ast.Name):
+            calls += part.func.id == "chr"
+    return calls >= SPELT_MIN
+
+
+MAX_CHR_TERMS = 4096  # terms of a sum looked at for ``chr`` calls
+
+
 def _arg_text(value: Val) -> str:
     return text_of(value.const) or value.shape or value.ref
 
@@ -2287,6 +2413,8 @@ def _call_shape(ref: str, args: list[Val]) -> str:  # noqa: PLR0911 -- one retur
         return REGISTRY + _registry_path(args[0], args[1])
     if ref in REQUESTS:  # ``urlopen(Request(url, headers=h))`` goes to ``url`` (ADR 0067)
         return _shape(args[0])
+    if ref in PATH_MAKERS and len(args) > 1:
+        return _call_shape("os.path.join", args)  # ``Path(base, 'zz.pth')`` (issue 16)
     if ref in ("os.path.expanduser", "os.path.expandvars", "os.path.abspath", "pathlib.Path"):
         return _shape(args[0]) if isinstance(args[0].const, str) or args[0].shape else ""
     if ref == "os.path.join" and all(isinstance(a.const, str) or a.shape for a in args):
@@ -2296,9 +2424,41 @@ def _call_shape(ref: str, args: list[Val]) -> str:  # noqa: PLR0911 -- one retur
         # name a place that runs what is put there (``site-packages/x.pth``): the known
         # parts are the shape. Other paths stay unknown (``join(base, '.env')`` read is no
         # credential read; ADR 0076, 0079).
-        known = "/".join(_shape(a) or "?" for a in args[:8])[:MAX_SHAPE]
-        return known if PERSISTENCE.search(known) and not secret_path(known) else ""
+        return _persistent("/".join(_shape(a) or "?" for a in args[:8]))
     return ""
+
+
+def _persistent(known: str) -> str:
+    """The known parts of a path around a folder that does not fold, when they name a place
+    that runs what is put there and no credential file; else empty."""
+    known = known[:MAX_SHAPE]
+    return known if PERSISTENCE.search(known) and not secret_path(known) else ""
+
+
+PATH_MAKERS = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
+                         "pathlib.WindowsPath"})  # fmt: skip
+# A ``.pth`` line that starts with ``import`` is run by ``site`` at every start (its docs).
+STARTUP_LINE = re.compile(r"(?m)^import[ \t]")
+
+
+def _startup(path: str, written: object) -> frozenset[str]:
+    """:data:`STARTUP` when ``written`` puts an import line into a ``.pth`` file outside the
+    package's own tree: a path that does not fold (``?/zz.pth``), or a home, environment or
+    absolute one. A relative path that folds is beside ``setup.py`` (pytest-cov builds the
+    ``.pth`` it installs there; ``test_vet_handed.py``)."""
+    text = written if isinstance(written, str) else ""
+    if isinstance(written, bytes):
+        text = written.decode("latin-1")
+    name = path.strip()
+    if not name.lower().endswith(".pth") or not STARTUP_LINE.search(text):
+        return frozenset()
+    own = not OUTSIDE.search(name)
+    return frozenset() if own else frozenset({STARTUP})
+
+
+# What a path that leaves the package's tree shows in its folded text or shape: an unknown
+# part (``?``, ``{}``), the home folder, an environment variable, an absolute path.
+OUTSIDE = re.compile(r"\?|\{\}|~|\$|^[/\\]|^[a-zA-Z]:|\.\.")
 
 
 def _registry_path(key: Val, sub: Val) -> str:

@@ -33,6 +33,11 @@ DECODERS = {
     "base64.decodebytes": base64.decodebytes,
     "binascii.unhexlify": binascii.unhexlify,
     "binascii.a2b_base64": binascii.a2b_base64,
+    "binascii.a2b_hex": binascii.a2b_hex,
+    "binascii.a2b_qp": binascii.a2b_qp,
+    "binascii.a2b_uu": binascii.a2b_uu,
+    "base64.b32hexdecode": base64.b32hexdecode,
+    "quopri.decodestring": binascii.a2b_qp,  # what quopri.decodestring calls
     "bytes.fromhex": bytes.fromhex,
 }
 SPLITS = frozenset({
@@ -132,6 +137,30 @@ def _translated(bound: object, table: object) -> object:
     return None
 
 
+# String methods and operators that build text as ``+`` and ``.lower()`` already fold
+# (ADR 0080: a command spelt through one of them did not fold, and an unreadable command
+# on import is only noted).
+CASE_CHANGES = frozenset({"str.swapcase", "str.capitalize", "str.title", "str.casefold"})
+AFFIX_CUTS = frozenset({"str.removeprefix", "str.removesuffix", "str.lstrip", "str.rstrip"})
+CONCATS = frozenset({"operator.add", "operator.concat", "str.__add__"})
+# Calls that pack a list of byte values: ``struct.pack('25B', *ints)``,
+# ``array.array('B', ints).tobytes()`` (ADR 0080).
+BYTE_PACKERS = frozenset({"struct.pack", "array.array"})
+BYTE_FORMAT = re.compile(r"[@=<>!]?(\d*)[Bbc]")
+
+
+def _packed(ref: str, c: list[object]) -> bytes | None:
+    """The bytes a byte-only ``struct`` format or ``array`` type code packs, or None."""
+    items = c[1] if len(c) == 2 and isinstance(c[1], list) else c[1:]
+    if ref == "array.array" and c[0] not in ("B", "b"):
+        return None
+    match = BYTE_FORMAT.fullmatch(c[0]) if isinstance(c[0], str) else None
+    if match is None or not all(type(x) is int and 0 <= x < 256 for x in items):
+        return None
+    count = int(match.group(1) or 1) if ref == "struct.pack" else len(items)
+    return bytes(items) if count == len(items) else None  # type: ignore[arg-type]
+
+
 # ``codecs.decode(s, 'rot13')`` and ``codecs.encode`` (rot13 is its own inverse): decoded.
 CODECS_CALLS = frozenset({"codecs.decode", "codecs.encode"})
 # Every name :func:`fold_call` folds a call of (and ``X.__str__``); any other call folds
@@ -143,11 +172,36 @@ FOLDED = frozenset(
         "str.translate", "bytes.translate", "ast.parse", *CODECS_CALLS, "str.join",
         "bytes.join", "str.replace", "bytes.replace", "bytes.decode", "bytearray.decode",
         "str.encode", "str.upper", "str.lower", "str.strip", "bytes.strip", "str.format",
+        "str.format_map", *CASE_CHANGES, *AFFIX_CUTS, *CONCATS, *BYTE_PACKERS,
+        "memoryview", "bytes.tobytes",
         *DECODERS,
         *DECOMPRESSORS,
         *SPLITS,
     }
 )  # fmt: skip
+
+
+SPELT_MIN = 8  # items: a shorter list of numbers is a magic number or a separator
+SPELLINGS = frozenset(
+    {"bytes", "bytearray", "str.join", "bytes.join", "int.to_bytes", *BYTE_PACKERS}
+)
+
+
+def spelt(ref: str, bound: object, c: list[object]) -> bool:
+    """Whether a call in :data:`SPELLINGS` builds text from numbers or one character at a
+    time: ``bytes([105, 109, ...])``, ``''.join(map(chr, [...]))``, ``n.to_bytes(26)``.
+    What it spells is read as a decoded string is (issue 16: ``exec(bytes([...]).decode())``
+    was held while the same code through ``bytes.fromhex`` was denied)."""
+    if ref == "int.to_bytes":
+        return type(bound) is int and bound >= 1 << (8 * SPELT_MIN)
+    if ref in BYTE_PACKERS:
+        return len(c) - 1 >= SPELT_MIN or (len(c) == 2 and isinstance(c[1], list))
+    items = c[0] if len(c) == 1 and isinstance(c[0], list) else None
+    if items is None or len(items) < SPELT_MIN:
+        return False
+    if ref in ("bytes", "bytearray"):
+        return all(type(x) is int for x in items)
+    return all(isinstance(x, (str, bytes)) and len(x) == 1 for x in items)
 
 
 def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
@@ -174,8 +228,19 @@ def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
             return bound.get(c[0], c[-1] if len(c) == 2 else None)  # ``S.get(c, c)`` of a table
         if ref in ("bytes", "bytearray") and len(c) == 1 and isinstance(c[0], list):
             return bytes(c[0])
+        if ref in BYTE_PACKERS and c and isinstance(c[0], str):
+            return _packed(ref, c)
+        if ref in ("memoryview", "bytes.tobytes") and len(c) == (ref == "memoryview"):
+            view = c[0] if c else bound  # ``memoryview(b).tobytes()`` is ``b`` (ADR 0080)
+            return view if isinstance(view, bytes) else None
+        if ref == "str" and not c and not kwargs:
+            return ""  # ``str().join(map(chr, codes))`` (ADR 0080)
         if ref in ("str", "int") and len(c) == 1 and isinstance(c[0], (str, int)):
             return str(c[0]) if ref == "str" else int(c[0])
+        if ref == "str" and len(c) in (2, 3) and isinstance(c[0], bytes) and isinstance(c[1], str):
+            return c[0].decode("utf-8", "replace")  # ``str(b, 'utf-8')`` is ``b.decode()``
+        if ref == "int" and len(c) == 2 and isinstance(c[0], str) and type(c[1]) is int:
+            return int(c[0], c[1]) if len(c[0]) <= 64 else None  # ``int('69', 16)``
         if (
             ref in ("list", "tuple", "reversed")
             and len(c) == 1
@@ -231,6 +296,14 @@ def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
             return list(getattr(bound, ref.split(".")[1])(*c))
         if ref in ("str.upper", "str.lower", "str.strip", "bytes.strip") and not c:
             return getattr(bound, ref.split(".")[1])()
+        if ref in CASE_CHANGES and isinstance(bound, str) and not c:
+            return getattr(bound, ref.split(".")[1])()  # ``'CURL ...'.swapcase()`` (ADR 0080)
+        if ref in AFFIX_CUTS and isinstance(bound, str) and len(c) <= 1 and None not in c:
+            return getattr(bound, ref.split(".")[1])(*c)  # ``'zzcurl'.removeprefix('zz')``
+        if ref in CONCATS and len(c) == 2 and type(c[0]) is type(c[1]) is str:
+            return str(c[0]) + str(c[1])  # ``operator.add('cu', 'rl')``, ``str.__add__``
+        if ref == "str.format_map" and isinstance(bound, str) and c and isinstance(c[0], dict):
+            return None if WIDE_FORMAT.search(bound) else bound.format_map(c[0])
         if ref == "str.format" and isinstance(bound, str) and all(x is not None for x in c):
             return None if WIDE_FORMAT.search(bound) else bound.format(*c)
     except (ValueError, TypeError, LookupError, ArithmeticError, AttributeError, zlib.error):

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypeGuard
 
 from airlock.imports.packages import flow, reach
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
+from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import CONNECTIONS, HIDDEN, kind_of
 
 if TYPE_CHECKING:
@@ -153,7 +154,8 @@ def as_dict(node: ast.expr) -> ast.expr:
     return node
 
 
-def _acts(value: Val) -> bool:
+def acts(value: Val) -> bool:
+    """A value that runs something when called: a local function or a name of a sink."""
     return value.func is not None or bool(kind_of(value.ref))
 
 
@@ -193,7 +195,7 @@ def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one ca
         return reach.returned(interp, node, ref, args, env, when)
     spec = HANDERS[ref]
     fn = args[spec.fn_at] if 0 <= spec.fn_at < len(args) else kwargs.get(spec.fn_kw or None)
-    if fn is None or not _acts(fn):
+    if fn is None or not acts(fn):
         return None
     nodes, vals, kw = _handed_arguments(interp, node, spec, args, kwargs, env, when)
     if fn.func is not None:
@@ -286,7 +288,7 @@ def _mapped(
 ) -> Val | None:
     """``map(exec, [code])``: the sink called on each item (the first ``MAX_HANDED``); a
     function or lambda (``map(lambda c: os.system(c), cmds)``) applied to each (ADR 0063)."""
-    if len(args) < 2 or not _acts(args[0]) or len(node.args) < 2:
+    if len(args) < 2 or not acts(args[0]) or len(node.args) < 2:
         return None
     fn = args[0].func
     nodes, vals, _ = _items(interp, node.args[1], env, when)
@@ -302,7 +304,7 @@ def _keyed(
     interp: Interpreter, node: ast.Call, key: Val, env: dict[str, Val], when: When
 ) -> Val | None:
     """``sorted(items, key=f)``: ``f`` (a sink or a function) called on each item."""
-    if not _acts(key):
+    if not acts(key):
         return None
     fn_node = next(k.value for k in node.keywords if k.arg == "key")
     nodes, vals, _ = _items(interp, node.args[0], env, when)
@@ -351,7 +353,7 @@ def arguments(  # noqa: PLR0917 -- the parts of one call
     positional = len(spec.posonlyargs) + len(spec.args)
     given = {param.arg: default for param, default in _defaults_of(func)}
     if spec.kwarg is not None:  # ``def f(**kw): kw['run'](c)`` with ``f(run=os.system)``
-        extra: dict[object, Val] = {k: v for k, v in kwargs.items() if k and _acts(v)}
+        extra: dict[object, Val] = {k: v for k, v in kwargs.items() if k and acts(v)}
         if extra and len(interp.tables) < MAX_TABLES:
             interp.tables[spec.kwarg.arg] = extra
     out: list[Val] = []
@@ -390,7 +392,7 @@ def defaults(interp: Interpreter, func: Func, local: dict[str, Val], env: dict[s
     for param, default in _defaults_of(func):
         if isinstance(default, (ast.Name, ast.Attribute)):
             value = interp.expr(default, env, flow.When.LATER)
-            if _acts(value):
+            if acts(value):
                 local[param.arg] = value
 
 
@@ -414,7 +416,7 @@ def unpacked(interp: Interpreter, node: ast.Assign, env: dict[str, Val], when: W
         for name, element in zip(target.elts, value.elts, strict=True):
             if isinstance(name, ast.Name) and isinstance(element, (ast.Name, ast.Attribute)):
                 found = interp.expr(element, env, when)
-                if _acts(found):
+                if acts(found):
                     env[name.id] = found
 
 
@@ -440,7 +442,7 @@ def _table(
         found = interp.expr(value, env, when)
         if folded is not None and (found.ref or found.func is not None):
             entries[folded] = found
-    if any(_acts(v) for v in entries.values()) and len(interp.tables) < MAX_TABLES:
+    if any(acts(v) for v in entries.values()) and len(interp.tables) < MAX_TABLES:
         interp.tables[name] = entries
     else:
         interp.tables.pop(name, None)
@@ -464,7 +466,7 @@ def _set_entry(
     if not isinstance(target.value, ast.Name):
         return
     found = interp.expr(value, env, when)
-    key = _key(interp.expr(target.slice, env, flow.When.LATER).const) if _acts(found) else None
+    key = _key(interp.expr(target.slice, env, flow.When.LATER).const) if acts(found) else None
     if key is None:
         return
     table = interp.tables.get(target.value.id)
@@ -534,12 +536,21 @@ def class_attributes(interp: Interpreter, node: ast.ClassDef, env: dict[str, Val
     """``class K: run = exec``: ``K.run`` and ``K().run`` are the sink (kept like an
     instance's attributes, :attr:`flow.Interpreter.attrs`)."""
     for item in node.body:
-        if not (isinstance(item, ast.Assign) and isinstance(item.value, PURE[:2])):
+        # ``r: object = os.system`` and ``r = staticmethod(os.system)`` too (ADR 0080).
+        if isinstance(item, ast.Assign):
+            value, targets = item.value, item.targets
+        elif isinstance(item, ast.AnnAssign) and item.value is not None:
+            value, targets = item.value, [item.target]
+        else:
             continue
-        found = interp.expr(item.value, env, flow.When.LATER)
-        if not _acts(found):
+        if isinstance(value, ast.Call) and value.args and dotted(value.func) in flow.TRANSPARENT:
+            value = value.args[0]
+        if not isinstance(value, PURE[:2]):
             continue
-        for target in item.targets:
+        found = interp.expr(value, env, flow.When.LATER)
+        if not acts(found):
+            continue
+        for target in targets:
             if isinstance(target, ast.Name) and len(interp.attrs) < 256:
                 interp.attrs[node.name, target.id] = found
                 interp.attrs[f"{node.name}()", target.id] = found
@@ -555,7 +566,7 @@ def _new_class(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: W
             continue
         attr = interp.expr(key, env, flow.When.LATER).const
         found = interp.expr(value, env, when)
-        if isinstance(attr, str) and _acts(found) and len(interp.attrs) < 256:
+        if isinstance(attr, str) and acts(found) and len(interp.attrs) < 256:
             interp.attrs[name, attr] = found
             interp.attrs[f"{name}()", attr] = found
     return flow.Val(ref=name)

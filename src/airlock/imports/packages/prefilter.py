@@ -82,6 +82,9 @@ PATH_WORDS = (
     "config.fish", ".xinitrc", ".condarc", "customize.py",
     # ADR 0079: an installer's other index settings, Winlogon's keys.
     "pydistutils", "uv.toml", "winlogon", "setvalue",
+    # ADR 0080: a pod's token; what editors, terminals and shells run when they start.
+    "serviceaccount/token", ".vimrc", ".exrc", "nvim/init", ".tmux.conf", ".envrc",
+    "ipython_config", "jupyter_server_config", "jupyter_notebook_config", "jupyter_lab_config",
 )  # fmt: skip
 
 

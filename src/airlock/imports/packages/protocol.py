@@ -131,3 +131,37 @@ def remember(interp: Interpreter, cls: str, item: ast.stmt, env: dict[str, Val])
 
 
 MAX_DESCRIPTORS = 256  # per file
+
+
+# Calls that ask an object how to rebuild it (``__reduce__``) and, for a copy or the
+# pickle's reader, call what it answers: ``(os.system, ('id',))`` runs ``os.system('id')``.
+REDUCERS = frozenset({
+    "pickle.dumps", "pickle.dump", "copy.copy", "copy.deepcopy", "dill.dumps", "dill.dump",
+    "cloudpickle.dumps", "cloudpickle.dump", "_pickle.dumps",
+})  # fmt: skip
+REDUCE_HOOKS = ("__reduce_ex__", "__reduce__")
+
+
+def reduced(interp: Interpreter, value: Val, env: dict[str, Val], when: When) -> None:
+    """``copy.copy(K())``, ``pickle.loads(pickle.dumps(K()))``: ``K.__reduce__`` runs, and
+    the callable it returns is called with the arguments it returns, as copying or reading
+    the pickle back does (ADR 0080: the pickle gadget of an object made in the module). The
+    pair is read from the method's ``return (f, (args...))`` as written."""
+    owner = value.ref.removesuffix("()") if value.ref.endswith("()") else ""
+    if owner not in interp.classes:
+        return
+    for name in REDUCE_HOOKS:
+        found = interp.lookup(owner, name)
+        if found is None:
+            continue
+        given = [value, flow.Val(const=2)] if name == "__reduce_ex__" else [value]
+        interp.method(owner, name, given, env, when)
+        for ret in ast.walk(found):
+            made = ret.value if isinstance(ret, ast.Return) else None
+            if not (isinstance(made, ast.Tuple) and len(made.elts) >= 2):
+                continue
+            args = made.elts[1]
+            if isinstance(args, ast.Tuple):
+                call = ast.copy_location(ast.Call(made.elts[0], list(args.elts), []), ret)
+                interp.expr(ast.fix_missing_locations(call), interp.globals or env, when)
+        return

@@ -29,8 +29,10 @@ from airlock.imports.packages.astwalk import children, walk
 # the substring made one popular module in ten parse a second time for nothing (issue 16).
 # A name Python reads as ``exec`` has no letter, digit or ``_`` on either side in the text
 # (a digit before it is a syntax error: ``1exec``). The loaders are ADR 0034's.
-WORDS = ("exec", "run_path", "spec_from_file_location", "load_source", "FileLoader")
-LOADER_WORDS = ("execfile", "run_path", "spec_from_file_location", "load_source", "FileLoader")
+WORDS = ("exec", "run_path", "spec_from_file_location", "load_source", "FileLoader", "fileConfig")
+LOADER_WORDS = (
+    "execfile", "run_path", "spec_from_file_location", "load_source", "FileLoader", "fileConfig",
+)  # fmt: skip
 # ``exec`` as a whole name, written to start with its literal so the regex engine skips ahead
 # in C (the lookbehind then checks the character before it): the same matches as
 # ``(?<!\w)exec(?!\w)``; with LOADER_WORDS as substring tests, the same answer as one
@@ -47,6 +49,10 @@ LOADERS = {
     "importlib.machinery.SourcelessFileLoader", "machinery.SourcelessFileLoader",
     "SourcelessFileLoader",
 }  # fmt: skip
+# ``logging.config.fileConfig(p)`` makes the handlers ``p`` names: not code, but a file of
+# the archive that decides where log records go (:mod:`logconfig`, ADR 0080).
+CONFIG_READERS = {"logging.config.fileConfig", "config.fileConfig", "fileConfig"}
+LOG_CONFIG = "logging.config.fileConfig"
 READS = {"read", "read_text", "read_bytes"}
 # A package's resource files, read or named by package and resource name (ADR 0039).
 RESOURCE_READS = {
@@ -109,7 +115,7 @@ KNOWN_REFS = frozenset(
     {*LOADERS, *RESOURCE_READS, *RESOURCE_FILES, *OPENERS, *PATHS, *GLOBS, *LISTINGS, *WALKS}
     | {"os.path.join", "posixpath.join", "ntpath.join", "os.path.dirname", "os.path.abspath"}
     | {"os.path.realpath", "os.path.normpath", "os.fspath", "runpy.run_path", "builtins.exec"}
-    | {"builtins.compile"}
+    | {"builtins.compile", *CONFIG_READERS}
 )
 
 
@@ -453,6 +459,9 @@ def _run_call(node: ast.Call, folder: _Folder, opened: dict[str, ast.expr]) -> R
     if ref in LOADERS and len(node.args) >= 2:
         path = folder.path(node.args[1])
         return RunFile(path, node.lineno, "importlib loader") if path is not None else None
+    if ref in CONFIG_READERS and node.args:
+        path = folder.path(node.args[0])
+        return RunFile(path, node.lineno, LOG_CONFIG) if path is not None else None
     if ref in ("runpy.run_path", "run_path", "execfile") and node.args:
         path = folder.path(node.args[0])
         how = "execfile" if ref == "execfile" else "runpy.run_path"

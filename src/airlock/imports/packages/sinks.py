@@ -26,6 +26,23 @@ HOST_COMMANDS = re.compile(
     r"ip\s+a(?:ddr)?|net\s+user)(?:\s|$)|git\s+config\s+(?:--global\s+)?(?:--get\s+)?user\.)",
     re.IGNORECASE,
 )
+# Commands whose output is a stored password: a keychain's, the Windows credential list,
+# a Wi-Fi key (ADR 0080). What a process call of one returns is a secret.
+SECRET_COMMANDS = re.compile(
+    r"(?:^|[\s;&|/])(?:security\s+(?:find-(?:generic|internet)-password|dump-keychain)|"
+    r"secret-tool\s+lookup|cmdkey\s+/list|netsh\s+wlan\s+show\s+profiles?\s+.*key=clear)",
+    re.IGNORECASE,
+)
+# Commands whose output is a command-line tool's access token. SDKs run them and send the
+# token to their own service when called (azure-identity runs ``az account
+# get-access-token``): what one returns counts as an environment value does (ADR 0080).
+TOKEN_COMMANDS = re.compile(
+    r"(?:^|[\s;&|/])(?:gh\s+auth\s+token|aws\s+configure\s+(?:get|export-credentials)|"
+    r"gcloud\s+auth\s+(?:application-default\s+)?print-access-token|"
+    r"az\s+account\s+get-access-token|git\s+credential\s+fill|"
+    r"kubectl\s+config\s+view\s+.*--raw)",
+    re.IGNORECASE,
+)
 # Commands that send what they are given to another host.
 NETWORK_TOOL = LazyPattern(
     r"(?:^|[\s;&|/])(?:curl|wget|nc|ncat|netcat|nslookup|dig|host|ping|scp|sftp|rsync|ftp|"
@@ -44,7 +61,10 @@ PERSISTENCE = LazyPattern(
     r"systemd/|launchdaemons|\.bash_(profile|login)|\.z(profile|shenv|login)|config\.fish|"
     r"\.xprofile|\.xinitrc|\.condarc|\.npmrc|(site|user)customize\.py|"
     # ADR 0079: the other files that tell an installer which index to fetch from.
-    r"pydistutils\.cfg|uv/uv\.toml",
+    r"pydistutils\.cfg|uv/uv\.toml|"
+    # ADR 0080: files editors, terminals and shells run commands from when they start.
+    r"\.vimrc|\.exrc|nvim/init\.(?:vim|lua)|\.tmux\.conf|\.envrc|ipython_config\.py|"
+    r"jupyter_(?:server|notebook|lab)_config\.py",
     re.IGNORECASE,
 )
 # Registry calls (``winreg`` and pywin32): a key opened or made carries its path as its
@@ -72,6 +92,7 @@ HIDDEN = "hidden"  # the callee itself was reached through strings, getattr or _
 FILE = "file-data"  # read from a local file
 DROPPED = "dropped"  # a path that downloaded or decoded data was written to
 SILENT = "silent"  # a process started without a window or detached from its parent
+STARTUP = "startup"  # an import line written into a ``.pth`` file: run at every start
 PROCESS_PREFIXES: tuple[str, ...] = (
     "subprocess.", "os.system", "os.popen", "os.exec", "os.spawn", "pty.spawn", "pip.main",
     "pip._internal.main", "pip._internal.cli.main", "os.startfile", "commands.getoutput",
@@ -115,6 +136,9 @@ NETWORK = {
 }  # fmt: skip
 
 
+# Mail-store clients (ADR 0080): connecting names the host; ``append`` uploads a message.
+MAIL_STORES = ("imaplib.IMAP4", "imaplib.IMAP4_SSL", "poplib.POP3", "poplib.POP3_SSL")
+NETWORK |= set(MAIL_STORES)
 # Name look-ups: what they send is the name (DNS exfiltration).
 DNS = (
     "socket.gethostbyname", "socket.gethostbyname_ex", "socket.getaddrinfo",
@@ -139,10 +163,12 @@ CONNECTIONS = {
     # ADR 0063: other standard and common clients whose use sends what they are given.
     "telnetlib.Telnet", "multiprocessing.connection.Client", "xmlrpc.client.ServerProxy",
     "urllib.request.build_opener", "websocket.create_connection", "paramiko.SSHClient",
+    # ADR 0080: mail-store clients, whose ``append`` uploads a message.
+    *MAIL_STORES,
 }  # fmt: skip
 CONNECTION_VERBS = {
     "request", "send", "putrequest", "sendmail", "send_message", "storbinary", "storlines",
-    "write", "send_bytes", "open", "exec_command", "send_binary",
+    "write", "send_bytes", "open", "exec_command", "send_binary", "append",
 }  # fmt: skip
 # Connections made with no host (it is given to a later call): making one is not traffic.
 HOSTLESS = {"urllib.request.build_opener", "paramiko.SSHClient"}
@@ -156,6 +182,8 @@ ENV_SOURCES = frozenset({
 SECRET_SOURCES = {"os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "dotenv."}
 SECRET_SOURCES |= {"browser_cookie3.", "win32crypt.", "keyring.get_password", "pyperclip.paste"}
 SECRET_SOURCES |= {"netrc.netrc"}  # every host's login and password (ADR 0079)
+# ADR 0080: Windows' credential manager, and a keyring's whole credential.
+SECRET_SOURCES |= {"win32cred.CredRead", "win32cred.CredEnumerate", "keyring.get_credential"}
 SECRET_SOURCES |= {"PIL.ImageGrab.grab", "pyautogui.screenshot"}
 HOSTINFO_SOURCES = {"socket.gethostname", "getpass.getuser", "os.getlogin", "platform.node"}
 HOSTINFO_SOURCES |= {"os.getcwd", "platform.platform", "platform.uname", "uuid.getnode"}
@@ -247,6 +275,8 @@ SECRET_PATH_MARKERS = (
     ".mozilla/firefox", "chrome/user data",
     # ADR 0079: the environment of this process, read as a file.
     "/proc/self/environ",
+    # ADR 0080: a pod's service-account token.
+    "serviceaccount/token",
 )  # fmt: skip
 
 

@@ -38,6 +38,7 @@ from airlock.imports.packages.local import (
     LocalModules,
     module_names,
 )
+from airlock.imports.packages.logconfig import logs_sent
 from airlock.imports.packages.memo import MEMO, Key
 from airlock.imports.packages.native import (
     DATA_SUFFIXES,
@@ -62,6 +63,7 @@ from airlock.imports.packages.rules import (
 )
 from airlock.imports.packages.runfile import (
     IMPORTED,
+    LOG_CONFIG,
     RunFile,
     anchored,
     constant_of,
@@ -754,6 +756,8 @@ def _files_run(members: list[Member], scripts: set[str]) -> list[PackageFinding]
         for found_run in run_files(text, top_only=not install):
             run = _fill_imported(found_run, member.name, names, by_name)
             more: list[PackageFinding] = []
+            if run.listed and run.how == LOG_CONFIG:
+                continue  # a listing of logging configurations is not followed
             if run.listed:
                 more.append(listed_exec(member.name, run, install=install))
                 targets = resolve_listed(run.target, member.name, names)
@@ -762,7 +766,13 @@ def _files_run(members: list[Member], scripts: set[str]) -> list[PackageFinding]
                 targets = [] if target is None or target == member.name else [target]
             for target in targets[: max(MAX_RUNS - runs, 0)]:
                 runs += 1
-                more += _run_of(member.name, run, by_name[target], install=install)
+                config = by_name[target].data
+                if run.how == LOG_CONFIG and config is not None:
+                    # Not code: the handlers the file makes decide where records go (ADR 0080).
+                    text_of_config = config.decode("utf-8", "replace")
+                    more += logs_sent(member.name, text, run.line, text_of_config, install=install)
+                elif run.how != LOG_CONFIG:
+                    more += _run_of(member.name, run, by_name[target], install=install)
             found += [_lighter(f) for f in more] if side else more
     return found
 
@@ -809,8 +819,23 @@ def _run_of(runner: str, run: RunFile, target: Member, *, install: bool) -> list
         # a data file or a file a listing reaches as the runner's own code (ADR 0039).
         text = target.data.decode("utf-8", "replace")
         own = install and (not python or run.listed)
-        more += scan_python(target.name, text, install_time=own)
+        scanned = scan_python(target.name, text, install_time=own)
+        more += scanned if python else [_under_a_data_name(f, runner) for f in scanned]
     return more
+
+
+# What code run from a data file does that holds as plain code and is denied from there.
+HIDDEN_ACTS = frozenset({"process-call", "network-call"})
+
+
+def _under_a_data_name(finding: PackageFinding, runner: str) -> PackageFinding:
+    """A process started or a request sent on install or import by code kept in a data
+    file that ``runner`` runs: nobody reading the modules sees it, as nobody reads a
+    decoded string (ADR 0080: held, while the same code from ``bytes.fromhex`` was denied)."""
+    if finding.rule not in HIDDEN_ACTS or finding.severity is not Severity.HIGH:
+        return finding
+    why = f"{finding.explanation}; in code kept under a data name that {runner} runs"
+    return replace(finding, severity=Severity.CRITICAL, explanation=why)
 
 
 def listed_exec(runner: str, run: RunFile, *, install: bool) -> PackageFinding:

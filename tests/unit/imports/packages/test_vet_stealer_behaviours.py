@@ -25,6 +25,11 @@ def _verdict(text: str) -> Outcome:
 
 
 DENIED: dict[str, str] = {
+    # Held when bytes reversed first folded (ADR 0076); a list of byte values spelling code
+    # is recovered as decoded text is since ADR 0080.
+    "code-spelt-backwards-in-bytes": (
+        "exec(bytes(reversed(b')\"di\"(metsys.so;so tropmi')).decode())\n"
+    ),
     # Comprehensions: every clause runs when the comprehension does.
     "list-comprehension-condition": f"import os\nX = [a for a in 'ab' if {DROP}]\n",
     "generator-condition": f"import os\nany(1 for a in 'ab' if {DROP})\n",
@@ -126,9 +131,6 @@ HELD: dict[str, str] = {
     "win32-clipboard-read": (
         "import win32clipboard\nwin32clipboard.OpenClipboard()\n"
         "t = win32clipboard.GetClipboardData()\n"
-    ),
-    "code-spelt-backwards-in-bytes": (
-        "exec(bytes(reversed(b')\"di\"(metsys.so;so tropmi')).decode())\n"
     ),
     "dict-comprehension-iterable": "import os\nX = {k: 1 for k in [os.system('id')]}\n",
     "dict-comprehension-value": "import os\nX = {k: os.system(k) for k in ['id']}\n",
