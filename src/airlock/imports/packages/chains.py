@@ -29,6 +29,8 @@ from airlock.imports.packages.rules import (
 from airlock.imports.packages.sinks import (
     ALLOCATES,
     CLIENTS,
+    CLIPBOARD_READS,
+    CLIPBOARD_WRITES,
     COPIES,
     DECODED,
     DNS,
@@ -65,6 +67,14 @@ WIPER = LazyPattern(
     r"\brm\s+-(?:rf|fr|r)\w*\s+(?:--no-preserve-root\s+)?(?:/|/\*|~/?|\$HOME/?|/home/?|/etc/?)(?:\s|$)|"
     r"\b(?:rd|rmdir)\s+/s\s+/q\s+[a-z]:\\?(?:\s|$)|\bdel\s+/[fsq](?:\s+/[fsq])*\s+[a-z]:\\|"
     r"\bformat\s+[a-z]:|\bmkfs(?:\.\w+)?\s+/dev/|\bdd\s+if=/dev/(?:zero|urandom)\s+of=/dev/",
+    re.IGNORECASE,
+)
+# The folder ``shutil.rmtree`` is handed, as an event's text: the home folder or a user's
+# documents in it, the root, a system folder or a drive (ADR 0083). The text ends with any
+# keyword's (``ignore_errors=True``).
+WIPED_FOLDER = LazyPattern(
+    r"\s*(?:(?:~|\$HOME|\$USERPROFILE|%USERPROFILE%)(?:[/\\](?:Documents|Desktop|Pictures|"
+    r"Downloads|Music|Videos))?|/(?:home|etc|usr|root|var|boot|bin|lib)?|[a-z]:\\?)[/\\]?(?:\s|$)",
     re.IGNORECASE,
 )
 # A host name or an IPv4 address written in a command.
@@ -310,6 +320,28 @@ def _memory(events: list[Event], add: Callable[[str, int, Severity, str], None])
         add("memory-call", eager[0].line, Severity.HIGH, _why(eager[0], "memory call"))
 
 
+def _clipper(events: list[Event], add: Callable[[str, int, Severity, str], None]) -> None:
+    """A module that reads the clipboard and writes a wallet address written in its code
+    into it: a clipper, which swaps the address a user copied for the attacker's (ADR 0083).
+    A wallet's own copy button writes the user's address, which is not in the code, and
+    reads nothing."""
+    reads = [e for e in events if e.callee.rpartition(".")[2] in CLIPBOARD_READS]
+    swaps = [
+        e
+        for e in events
+        if e.callee.rpartition(".")[2] in CLIPBOARD_WRITES and WALLET.search(e.text)
+    ]
+    if reads and swaps:
+        add(
+            "clipper",
+            swaps[0].line,
+            Severity.CRITICAL,
+            f"reads the clipboard (line {reads[0].line}) and writes a wallet address written "
+            f"in the code into it via {swaps[0].callee}: a clipper swaps the address a user "
+            "copied for the attacker's",
+        )
+
+
 def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PLR0915 -- one branch per sink kind
     """Findings for one file's trace, at most one per rule and line (the worst)."""
     out: dict[tuple[str, int], PackageFinding] = {}
@@ -336,6 +368,9 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
             verdict = _open(event, eager)
         elif event.kind == "write":
             verdict = _write(event, eager)
+        elif event.kind == "delete" and WIPED_FOLDER.match(event.text):
+            # ``rm -rf ~`` spelt in Python: as :data:`WIPER` judges it in a command.
+            verdict = ("destruction", Severity.CRITICAL if eager else Severity.HIGH)
         elif event.kind == "opaque-load" and event.labels & {DECODED} and eager:
             verdict = ("marshal-load", Severity.CRITICAL)  # decoded bytecode or pickle, run
         elif event.kind == "opaque-load" and event.labels & {DECODED, REMOTE}:
@@ -371,6 +406,7 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
             )
         elif _shady(text) or (DROPPER.search(text) and DECODED in labels):
             add("hidden-payload", line, Severity.CRITICAL, "decoded string names an endpoint")
+    _clipper([e for e in found.events if e.kind == "clipboard"], add)
     memory = [e for e in found.events if e.kind == "memory"]
     if memory:
         _memory(memory, add)

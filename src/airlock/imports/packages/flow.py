@@ -87,6 +87,7 @@ from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import (
     CLIENTS,
     CLIPBOARD_METHODS,
+    CLIPBOARD_READS,
     DECODED,
     DNS,
     DROPPED,
@@ -1368,9 +1369,15 @@ class Interpreter:
             logsent.made(self, text)  # records go to its host (ADR 0073)
         if kind:
             marks = signin.settle(kind, text, marks)  # a client signing in (ADR 0067)
-            marks = intercept.settle(ref, marks)  # a replaced function's arguments (ADR 0071)
+            # A replaced function's arguments (ADR 0071); a URL written into the call sends
+            # them to an address of the wrapper's choosing, even through the original (0083).
+            own = any(_is_url(v.const) for v in [*args, *kwargs.values()])
+            marks = intercept.settle(ref, marks, own_address=own)
             direct = self.depth == 0
-            self.trace.events.append(Event(kind, ref, node.lineno, when, text, marks, direct))
+            # A toolkit's clipboard method has no module path: its own name is the callee.
+            named_callee = ref or _called_name(node, ref)
+            event = Event(kind, named_callee, node.lineno, when, text, marks, direct)
+            self.trace.events.append(event)
             if unmatched:
                 self.unmatched.append((self.trace, len(self.trace.events) - 1, text, node.args))
         if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or decrypts(ref):
@@ -2321,7 +2328,6 @@ SAVES = {"save", "dump", "tofile", "write_to"}
 LOADS = {"read", "read_file", "read_dict"}
 LOADED = frozenset({SECRET, ENV})
 # Clipboard reads: what they return is what was copied.
-CLIPBOARD_READS = frozenset({"clipboard_get", "paste", "GetClipboardData"})
 # Calls that read the file their first argument names (a browser's stores are SQLite).
 FILE_READERS = {"open", "io.open", "sqlite3.connect"}
 # Calls that write their second argument's path with the first's content (ADR 0063).
@@ -2382,6 +2388,10 @@ def _chr_spelt(node: ast.expr) -> bool:
 
 
 MAX_CHR_TERMS = 4096  # terms of a sum looked at for ``chr`` calls
+
+
+def _is_url(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("http://", "https://"))
 
 
 def _arg_text(value: Val) -> str:

@@ -7,7 +7,9 @@ arguments, so sending them to a host (``urlopen('http://x.invalid', data=str(req
 was a network call of unknown data at import (medium: allowed). Its parameters are marked
 :data:`INTERCEPTED` with the name it replaced; at a sink the mark is dropped when the sink is
 that very function (a wrapper handing the call on to the original it saved:
-``_send(self, req)``) and reads as :data:`sinks.SECRET` anywhere else.
+``_send(self, req)``) and reads as :data:`sinks.SECRET` anywhere else, and also there when
+the call names its own address (``_request(self, 'POST', 'https://x.invalid', json=url)``:
+the saved original used to send the intercepted call elsewhere; ADR 0083).
 
 Pure: labels and names in, labels out. What it deliberately does not do: tell a wrapper that
 logs a request's URL from one that logs its password (logging is not a sink).
@@ -25,17 +27,19 @@ def mark(replaced: str) -> frozenset[str]:
     return frozenset({INTERCEPTED + replaced})
 
 
-def settle(callee: str, labels: frozenset[str]) -> frozenset[str]:
+def settle(callee: str, labels: frozenset[str], *, own_address: bool = False) -> frozenset[str]:
     """A sink's labels with the :data:`INTERCEPTED` marks judged (see the module docstring).
 
     Handed to the replaced function itself (or, for a replaced module, to one of its
-    functions) the mark is dropped; at any other sink it is a secret."""
+    functions) the mark is dropped, unless the call names an address of its own
+    (``own_address``: a URL written in the wrapper); at any other sink it is a secret."""
     found = [label for label in labels if label.startswith(INTERCEPTED)]
     if not found:
         return labels
     kept = labels - frozenset(found)
     for label in found:
         replaced = label.removeprefix(INTERCEPTED)
-        if callee != replaced and not callee.startswith(replaced + "."):
+        handed_on = callee == replaced or callee.startswith(replaced + ".")
+        if own_address or not handed_on:
             kept |= {SECRET}
     return kept

@@ -47,6 +47,8 @@ LITERALS = (
     # Callbacks handed secrets (ADR 0079): a key hook made in a constructor that names no
     # sink (``keyboard.Listener(on_press=self.on)``), an audit hook.
     "pynput", "on_press", "on_release", "addaudithook",
+    # A wiper deletes the home folder with no other sink in its module (ADR 0083).
+    "rmtree", "removedirs",
 )  # fmt: skip
 # Names that are also the tail or head of common longer words, which do not name the sink:
 # ``empty.``, ``filesystem``, ``pipeline``, ``environment`` (issue 16: those words made six

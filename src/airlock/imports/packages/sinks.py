@@ -147,6 +147,9 @@ DNS = (
 # Clipboard methods of a GUI toolkit's window (``tkinter.Tk().clipboard_get()``): a clipper
 # needs no clipboard module (ADR 0076).
 CLIPBOARD_METHODS = frozenset({"clipboard_get", "clipboard_append"})
+# Clipboard calls by the name they are called by: what they read, and what they write.
+CLIPBOARD_READS = frozenset({"clipboard_get", "paste", "GetClipboardData"})
+CLIPBOARD_WRITES = frozenset({"clipboard_append", "copy", "SetClipboardData", "SetClipboardText"})
 # HTTP client objects: an instance is referred to by its class, so ``client.post`` is traffic.
 CLIENTS = {
     "requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client",
@@ -220,6 +223,8 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911, PLR0912 -- one return per sink k
         return "network"  # the writer of ``asyncio.open_connection`` (ADR 0051)
     if ref in OPAQUE_LOADERS:
         return "opaque-load"
+    if ref in DELETERS:
+        return "delete"
     if ref.startswith(("pyperclip.", "clipboard.", "win32clipboard.")):
         return "clipboard"
     if ref.startswith("ctypes.") and leaf in WIN_CLIPBOARD:
@@ -233,6 +238,10 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911, PLR0912 -- one return per sink k
     if ref.startswith("ctypes.") and leaf in LIBC_PROCESS:
         return "process"  # ``ctypes.CDLL('libc.so.6').system(b'...')``
     return ""
+
+
+# Calls that delete a folder and everything in it (a wiper's ``shutil.rmtree(home)``).
+DELETERS = frozenset({"shutil.rmtree", "os.removedirs"})
 
 
 # Windows calls that put code in memory and run it there (shellcode loaders, injection).

