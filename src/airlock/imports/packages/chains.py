@@ -47,6 +47,8 @@ from airlock.imports.packages.sinks import (
     SILENT,
     STARTS,
     STARTUP,
+    UPLOADS,
+    WEIGHT_FILE,
 )
 
 DROPPER = LazyPattern(
@@ -342,6 +344,32 @@ def _clipper(events: list[Event], add: Callable[[str, int, Severity, str], None]
         )
 
 
+def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], None]) -> None:
+    """A module that names model weight files (opens, lists or uploads them) and, on install
+    or import, sends a file's bytes or uploads a file by its path: the theft the enclave
+    exists to stop (ADR 0083). A model hub's client uploads what its caller names, when
+    called, and is not judged here."""
+    named = [e for e in events if e.kind in WEIGHT_EVENTS and WEIGHT_FILE.search(e.text)]
+    sent = [
+        e
+        for e in events
+        if e.kind == "network"
+        and e.when is not When.LATER
+        and (FILE in e.labels or e.callee.rpartition(".")[2] in UPLOADS)
+    ]
+    if named and sent:
+        add(
+            "weights-exfiltration",
+            sent[0].line,
+            Severity.CRITICAL,
+            f"names model weight files (line {named[0].line}: {named[0].text[:80]}) and sends "
+            f"a file via {sent[0].callee} {sent[0].when.value}",
+        )
+
+
+WEIGHT_EVENTS = frozenset({"open", "listing", "network"})
+
+
 def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PLR0915 -- one branch per sink kind
     """Findings for one file's trace, at most one per rule and line (the worst)."""
     out: dict[tuple[str, int], PackageFinding] = {}
@@ -373,6 +401,9 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
             verdict = ("destruction", Severity.CRITICAL if eager else Severity.HIGH)
         elif event.kind == "opaque-load" and event.labels & {DECODED} and eager:
             verdict = ("marshal-load", Severity.CRITICAL)  # decoded bytecode or pickle, run
+        elif event.kind == "opaque-load" and event.labels & {REMOTE} and eager:
+            # A download unpickled on install or import runs the sender's code (ADR 0083).
+            verdict = ("remote-exec", Severity.CRITICAL)
         elif event.kind == "opaque-load" and event.labels & {DECODED, REMOTE}:
             # Dataset fetchers unpickle what they download, when asked to (scikit-learn).
             verdict = ("marshal-load", Severity.MEDIUM)
@@ -407,6 +438,7 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
         elif _shady(text) or (DROPPER.search(text) and DECODED in labels):
             add("hidden-payload", line, Severity.CRITICAL, "decoded string names an endpoint")
     _clipper([e for e in found.events if e.kind == "clipboard"], add)
+    _weights_sent(found.events, add)
     memory = [e for e in found.events if e.kind == "memory"]
     if memory:
         _memory(memory, add)

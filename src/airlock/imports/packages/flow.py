@@ -111,6 +111,7 @@ from airlock.imports.packages.sinks import (
     SILENT_FLAGS,
     STARTUP,
     TOKEN_COMMANDS,
+    UPLOADS,
     decrypts,
     install_command,
     kind_of,
@@ -1330,13 +1331,17 @@ class Interpreter:
         partly = (ast.List, ast.Tuple, ast.BinOp) if ref in DNS else (ast.List, ast.Tuple)
         text = ""
         named = kind or ref in logsent.NETWORK_HANDLERS  # a log handler's text is its host
+        uploads = kind == "network" and ref.rpartition(".")[2] in UPLOADS
         if named or any(isinstance(a, (ast.List, ast.Tuple)) for a in node.args):
             text = " ".join(
                 [
                     self.partial(a, env) if isinstance(a, partly) else _arg_text(v)
                     for a, v in zip(node.args, args, strict=False)
                 ]
-                + [text_of(v.const) for v in kwargs.values()]
+                + [
+                    _arg_text(v) if uploads else text_of(v.const)  # ``folder_path=`` (0083)
+                    for v in kwargs.values()
+                ]
             )[:4096]
         if kind == "process":
             text, labels = self.command_text(node, text, args, kwargs, env)

