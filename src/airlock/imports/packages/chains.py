@@ -353,21 +353,24 @@ def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], 
     sent = [
         e
         for e in events
-        if e.kind == "network"
-        and e.when is not When.LATER
-        and (FILE in e.labels or e.callee.rpartition(".")[2] in UPLOADS)
+        if e.kind == "network" and (FILE in e.labels or e.callee.rpartition(".")[2] in UPLOADS)
     ]
-    if named and sent:
+    eager = [e for e in sent if e.when is not When.LATER]
+    # When called, a file sent to an address written in the code (not the caller's) holds.
+    aimed = [e for e in sent if LITERAL_URL.search(e.text)]
+    if named and (eager or aimed):
+        first = (eager or aimed)[0]
         add(
             "weights-exfiltration",
-            sent[0].line,
-            Severity.CRITICAL,
+            first.line,
+            Severity.CRITICAL if eager else Severity.HIGH,
             f"names model weight files (line {named[0].line}: {named[0].text[:80]}) and sends "
-            f"a file via {sent[0].callee} {sent[0].when.value}",
+            f"a file via {first.callee} {first.when.value}",
         )
 
 
 WEIGHT_EVENTS = frozenset({"open", "listing", "network"})
+LITERAL_URL = LazyPattern(r"https?://[a-z0-9.-]+\.[a-z]{2,}", re.IGNORECASE)
 
 
 def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PLR0915 -- one branch per sink kind

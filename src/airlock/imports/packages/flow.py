@@ -88,6 +88,7 @@ from airlock.imports.packages.sinks import (
     CLIENTS,
     CLIPBOARD_METHODS,
     CLIPBOARD_READS,
+    GLOBBERS,
     DECODED,
     DNS,
     DROPPED,
@@ -1328,7 +1329,9 @@ class Interpreter:
         # Only a sink's text is read; a list or tuple argument is read again whatever the
         # callee (:meth:`partial` steps the budget and meets the calls inside it), so that
         # reading is kept, and only the text of other calls is not built (issue 16).
-        partly = (ast.List, ast.Tuple, ast.BinOp) if ref in DNS else (ast.List, ast.Tuple)
+        # A listing's pattern keeps its literal parts too (``folder + '/*.safetensors'``).
+        spelt_in_parts = ref in DNS or ref in GLOBBERS
+        partly = (ast.List, ast.Tuple, ast.BinOp) if spelt_in_parts else (ast.List, ast.Tuple)
         text = ""
         named = kind or ref in logsent.NETWORK_HANDLERS  # a log handler's text is its host
         uploads = kind == "network" and ref.rpartition(".")[2] in UPLOADS

