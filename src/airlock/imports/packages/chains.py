@@ -37,6 +37,7 @@ from airlock.imports.packages.sinks import (
     DROPPED,
     ENV,
     FILE,
+    GIT_HIJACK,
     HIDDEN,
     HOSTINFO,
     HOSTLESS,
@@ -154,11 +155,15 @@ PUBLIC_IP_URL = LazyPattern(
 )
 
 
-def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR0911 -- a ladder of chains
+def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR0911, PLR0912 -- a ladder of chains
     if event.labels & {REMOTE, DECODED, DROPPED} or STRONG_DROPPER.search(event.text):
         return "dropper", Severity.CRITICAL  # download-and-run needs no moment to be bad
     if MINER.search(event.text):
         return "cryptominer", Severity.CRITICAL  # a miner pointed at a pool (GuardDog)
+    if GIT_HIJACK.search(event.text):
+        # git itself then runs the setter's program (hooks, a credential helper that keeps
+        # every password it is handed): nothing a build step or a library does.
+        return "persistence", Severity.CRITICAL if eager else Severity.HIGH
     if WIPER.search(event.text):
         # Deleting the home folder, the root or a drive: no build step does (GuardDog's
         # filesystem-destruction); inside a function it still holds for a person to read.

@@ -2331,6 +2331,7 @@ IMPORTERS = ("__import__", "importlib.import_module", "importlib.__import__")
 # Calls that write their first argument's data into the buffer or file given second, and
 # methods that write their object into the one given first (a picture's ``save``).
 DUMPS = {"json.dump", "pickle.dump", "marshal.dump", "dill.dump", "yaml.dump", "numpy.save"}
+DUMPS |= {"torch.save"}  # a state dict saved into a buffer (ADR 0083)
 SAVES = {"save", "dump", "tofile", "write_to"}
 # Methods that fill their object from a file's path or content (``ConfigParser.read``).
 LOADS = {"read", "read_file", "read_dict"}

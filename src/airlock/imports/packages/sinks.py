@@ -49,6 +49,13 @@ NETWORK_TOOL = LazyPattern(
     r"tftp|ssh|telnet|socat)(?:\.exe)?\s",
     re.IGNORECASE,
 )
+# ``git config --global`` settings that run a program of the setter's on every commit,
+# fetch or credential request: persistence through git's own configuration (ADR 0083).
+GIT_HIJACK = LazyPattern(
+    r"\bgit\s+config\s+(?:--global|--system)\s+(?:core\.hookspath|credential\.helper|"
+    r"core\.sshcommand|core\.fsmonitor|core\.pager|core\.editor|alias\.\S+\s+!)",
+    re.IGNORECASE,
+)
 # Where a file or a registry value written runs something later or changes what is
 # installed (read by :mod:`chains`; :mod:`flow` keeps a path's known parts when they name one).
 PERSISTENCE = LazyPattern(
@@ -241,6 +248,8 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911, PLR0912 -- one return per sink k
         return "clipboard"
     if ref in ("open", "io.open", "pathlib.Path.write_bytes", "pathlib.Path.write_text"):
         return "open"
+    if ref in WEIGHT_LOADERS:
+        return "open"  # a checkpoint read into memory is its file's bytes (ADR 0083)
     if ref in NATIVE_LOADERS:
         return "native-load"
     if ref.startswith("ctypes.") and leaf in MEMORY_CALLS:
@@ -254,6 +263,11 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911, PLR0912 -- one return per sink k
 UPLOADS = frozenset({
     "upload_file", "upload_fileobj", "put_object", "upload_folder", "upload_large_folder",
     "upload_from_filename", "upload_blob",
+})  # fmt: skip
+# Calls that read a checkpoint's tensors from a path (read as ``open`` of that path).
+WEIGHT_LOADERS = frozenset({
+    "torch.load", "safetensors.torch.load_file", "safetensors.numpy.load_file",
+    "safetensors.safe_open", "numpy.load",
 })  # fmt: skip
 UPLOAD_CLIENTS = ("boto3.", "botocore.", "huggingface_hub.", "google.cloud.storage.", "azure.")
 GLOBBERS = frozenset({"glob.glob", "glob.iglob", "pathlib.Path.glob", "pathlib.Path.rglob"})

