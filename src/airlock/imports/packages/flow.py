@@ -82,6 +82,24 @@ from airlock.imports.packages.importhooks import (
     REGISTRARS,
 )
 from airlock.imports.packages.local import LocalModules, MethodIndex, absolute
+from airlock.imports.packages.pathshape import (
+    MAX_SHAPE,
+    PATH_METHODS,
+    PATH_READS,
+    PATH_WRITES,
+    PATHS_TABLE,
+    SITE_KEYS,
+    SKELETON,
+    STARTUP_WRITES,
+    arg_text,
+    call_shape,
+    persistent_shape,
+    registry_path,
+    runs_dropped,
+    shape_of,
+    skeleton,
+    startup,
+)
 from airlock.imports.packages.prefilter import HitLines, may_act
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import (
@@ -98,9 +116,6 @@ from airlock.imports.packages.sinks import (
     HOSTINFO,
     METADATA_HOSTS,
     NETWORK_TOOL,
-    PERSISTENCE,
-    REGISTRY,
-    REGISTRY_OPENERS,
     REGISTRY_WRITERS,
     REMOTE,
     SECRET,
@@ -108,7 +123,6 @@ from airlock.imports.packages.sinks import (
     SILENT,
     SILENT_BITS,
     SILENT_FLAGS,
-    STARTUP,
     TOKEN_COMMANDS,
     decrypts,
     install_command,
@@ -338,7 +352,7 @@ class Interpreter:
         after them: ``def run(self): Popen([exe, self.path])`` before ``def write(self):
         open(self.path, 'wb').write(data)`` (functions are walked in no fixed order)."""
         for found, index, text, run_args in self.unmatched:
-            if index < len(found.events) and _runs_dropped(found, text, run_args):
+            if index < len(found.events) and runs_dropped(found, text, run_args):
                 event = found.events[index]
                 found.events[index] = replace(event, labels=event.labels | {DROPPED})
         self.unmatched.clear()
@@ -813,7 +827,7 @@ class Interpreter:
             labels = frozenset().union(*(p.labels for p in parts))
             if all(isinstance(p.const, str) for p in parts):
                 return Val(const="".join(str(p.const) for p in parts), labels=labels)
-            return Val(labels=labels, shape="".join(_shape(p) for p in parts)[:MAX_SHAPE])
+            return Val(labels=labels, shape="".join(shape_of(p) for p in parts)[:MAX_SHAPE])
         if isinstance(node, ast.FormattedValue):
             inner = self.expr(node.value, env, when)
             self.special(inner, ("__format__", "__str__", "__repr__"), [UNKNOWN], env, when)
@@ -891,9 +905,9 @@ class Interpreter:
     def binop(self, op: ast.operator, left: Val, right: Val) -> Val:
         labels = left.labels | right.labels
         a, b = left.const, right.const
-        if isinstance(op, ast.Mod) and isinstance(a, str) and b is None and _persistent(a):
+        if isinstance(op, ast.Mod) and isinstance(a, str) and b is None and persistent_shape(a):
             # ``'%s/zz.pth' % prefix``: the folder does not fold (it folded as ``None``).
-            return Val(labels=labels, shape=_persistent(a.replace("%s", "?")))
+            return Val(labels=labels, shape=persistent_shape(a.replace("%s", "?")))
         try:
             folded: object = None
             if isinstance(op, ast.Add) and type(a) is type(b) and a is not None:
@@ -913,13 +927,13 @@ class Interpreter:
         if isinstance(op, ast.Div) and left.shape:  # ``Path.home() / '.bashrc'`` (ADR 0048)
             return home_path(left, right) or Val(labels=labels)
         if isinstance(op, ast.Add) and (left.shape or right.shape or told):
-            shape = (_shape(left) + _shape(right))[:MAX_SHAPE]
+            shape = (shape_of(left) + shape_of(right))[:MAX_SHAPE]
             return Val(labels=labels, shape=shape)
         if isinstance(op, (ast.Add, ast.Div)) and a is None and isinstance(b, str):
             # ``prefix + '/zz.pth'``, ``Path(unknown) / 'zz.pth'``: a folder that does not fold
             # joined to a name that runs what is put there keeps that name (issue 16).
             glue = "/" if isinstance(op, ast.Div) else ""
-            known = _persistent(f"?{glue}{b}")
+            known = persistent_shape(f"?{glue}{b}")
             return Val(labels=labels, shape=known) if known else Val(labels=labels)
         return Val(labels=labels)
 
@@ -1223,7 +1237,7 @@ class Interpreter:
             c = [self.literal_dict(node.args[0], env)]  # ``'{a} x'.format_map({'a': 'curl'})``
         folded = fold_call(ref, callee.const, c, kwargs)
         if folded is None and ref == "str.format" and isinstance(callee.const, str):
-            persistent = _persistent(callee.const)  # ``'{}/zz.pth'.format(prefix)``
+            persistent = persistent_shape(callee.const)  # ``'{}/zz.pth'.format(prefix)``
             if persistent:
                 return Val(labels=labels, shape=persistent)
         if folded is not None and small(folded):
@@ -1240,7 +1254,7 @@ class Interpreter:
         if isinstance(node.func, ast.Attribute) and node.func.attr in STARTUP_WRITES and c:
             # ``f.write('import x; ...')`` into a ``.pth``: wherever the folder is (issue 16).
             held = env.get(node.func.value.id) if isinstance(node.func.value, ast.Name) else None
-            labels |= _startup(callee.handle or (held.handle if held else ""), c[0])
+            labels |= startup(callee.handle or (held.handle if held else ""), c[0])
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
             if node.func.attr in GROWERS:  # a folded list grown in place keeps its items
                 grown(env, node.func.value.id, node.func.attr, c)
@@ -1254,17 +1268,17 @@ class Interpreter:
         elif callee.handle and isinstance(node.func, ast.Attribute):
             self.written(callee, node, labels, env, when)
         self.filled(node, ref, callee, args, env)
-        if ref in COPIES and len(args) >= 2 and secret_path(_arg_text(args[0])):
-            self.secret_copies.add(_arg_text(args[1]))
+        if ref in COPIES and len(args) >= 2 and secret_path(arg_text(args[0])):
+            self.secret_copies.add(arg_text(args[1]))
         if ref in COPIES and len(args) >= 2 and when is not When.LATER:
             # ``shutil.copy(own_file, '~/.config/autostart/x')`` writes the second path as
             # ``open(p, 'w').write`` would (ADR 0063); judged as a write of that path.
-            dest = _arg_text(args[1])
+            dest = arg_text(args[1])
             self.trace.events.append(Event("write", ref, node.lineno, when, dest, labels))
         if ref in REGISTRY_WRITERS and len(args) >= 2 and when is not When.LATER:
             # ``SetValueEx(OpenKey(HKCU, '...\\Run'), 'x', 0, REG_SZ, cmd)``: the value is
             # written under the key's path, judged as a file written there (ADR 0079).
-            key = _registry_path(args[0], args[1])
+            key = registry_path(args[0], args[1])
             self.trace.events.append(Event("write", ref, node.lineno, when, key, labels))
         if (
             when is not When.LATER
@@ -1302,7 +1316,7 @@ class Interpreter:
         if not name.labels & {DECODED, REMOTE}:
             return None
         marks = name.labels | {HIDDEN}
-        self.trace.events.append(Event("exec", ref, node.lineno, when, _arg_text(name), marks))
+        self.trace.events.append(Event("exec", ref, node.lineno, when, arg_text(name), marks))
         return Val(labels=marks)
 
     def sink(  # noqa: PLR0912, PLR0915, PLR0917 -- the parts of one call, evaluated once by call()
@@ -1332,7 +1346,7 @@ class Interpreter:
         if named or any(isinstance(a, (ast.List, ast.Tuple)) for a in node.args):
             text = " ".join(
                 [
-                    self.partial(a, env) if isinstance(a, partly) else _arg_text(v)
+                    self.partial(a, env) if isinstance(a, partly) else arg_text(v)
                     for a, v in zip(node.args, args, strict=False)
                 ]
                 + [text_of(v.const) for v in kwargs.values()]
@@ -1346,7 +1360,7 @@ class Interpreter:
         # host-information source but sends none (it was DNS exfiltration, ADR 0076).
         marks = (labels - {HIDDEN}) | (callee.labels - source_labels(ref))
         runs = kind in ("process", "exec", "native-load")
-        if runs and _runs_dropped(self.trace, text, node.args):
+        if runs and runs_dropped(self.trace, text, node.args):
             marks |= {DROPPED}
         # Not matched yet: a write walked after this run (another method, walked later) may
         # still meet it; :meth:`late_drops` looks again once the module is read (ADR 0041).
@@ -1405,20 +1419,20 @@ class Interpreter:
             piped = f"{PIPED}{node.lineno}:{node.col_offset}"
             self.pipes[piped] = text
             return Val(ref=piped, labels=labels)
-        shape = _call_shape(ref, args)
+        shape = call_shape(ref, args)
         if shape:
             return Val(labels=labels | source_labels(ref), shape=shape)
         if ref.endswith("urlretrieve") and len(node.args) >= 2:
-            self.dropped_to(node.args[1], env, _arg_text(args[1]))
+            self.dropped_to(node.args[1], env, arg_text(args[1]))
         if kind == "open" and node.args:
             mode = c[1] if len(c) > 1 else (kwargs["mode"].const if "mode" in kwargs else "r")
             var = node.args[0].id if isinstance(node.args[0], ast.Name) else ""
             if isinstance(mode, str) and any(m in mode for m in "wax+"):
-                handle = _arg_text(args[0])
+                handle = arg_text(args[0])
                 if not handle and not var:
                     # A path that does not fold (``os.path.join(tmp, 'x.py')``) is matched
                     # by its text when the same expression is run (:meth:`dropped_to`).
-                    var = SKELETON + _skeleton(node.args[0])
+                    var = SKELETON + skeleton(node.args[0])
                 return Val(labels=labels, handle=handle or "?", path_var=var)
             labels |= {FILE}
         return Val(labels=labels | source_labels(ref) | callee.labels - {HIDDEN})
@@ -1457,7 +1471,7 @@ class Interpreter:
         elif isinstance(node.func, ast.Attribute) and node.func.attr in LOADS and node.args:
             # ``c = ConfigParser(); c.read('~/.aws/credentials')``: the object now holds the
             # file's content (ADR 0079); ``c.read_file(f)`` what ``f`` carries.
-            read = node.func.attr == "read" and secret_path(_arg_text(args[0]))
+            read = node.func.attr == "read" and secret_path(arg_text(args[0]))
             data, target = (SECRET_NAME if read else args[0].labels & LOADED), node.func.value
         else:
             return
@@ -1481,7 +1495,7 @@ class Interpreter:
         """A credential file's path, or a path one was copied to."""
         if isinstance(path.const, str) and secret_path(path.const):
             return True
-        text = _arg_text(path)
+        text = arg_text(path)
         return bool(text) and text in self.secret_copies
 
     def mutate(
@@ -1495,7 +1509,7 @@ class Interpreter:
         recv = env.get(name)
         if method in PATH_WRITES and labels & {REMOTE, DECODED} and recv is not None:
             # ``p.write_bytes(data)`` on a path object: the file ``p`` names now holds it.
-            path = Val(handle=_arg_text(recv) or "?", path_var=name)
+            path = Val(handle=arg_text(recv) or "?", path_var=name)
             self.written(path, node, labels, env, when)
             return
         if recv is None or method not in MUTATORS or (recv.ref and not recv.handle):
@@ -2179,37 +2193,11 @@ class Interpreter:
             self.depth -= 1
 
 
-MAX_SHAPE = 512
 MAX_HOMES = 32  # classes of other modules followed per file
 MAX_CLIMBS = 8  # bases of other modules' classes looked up, one inside another
 MAX_UNMATCHED = 256  # runs kept for :meth:`Interpreter.late_drops`
-SKELETON = "\0"  # marks a ``path_var`` that is an expression's text, not a variable's name
-PATH_WRITES = {"write_bytes", "write_text"}
-STARTUP_WRITES = frozenset({"write", "write_text", "write_bytes"})
-# Path methods whose result names the same file, or one below it (:func:`reach.path_method`).
-PATH_READS = {"read_text", "read_bytes"}
-PATH_METHODS = {"expanduser", "resolve", "absolute", "joinpath", "open"}
 GROWERS = {"append", "extend", "insert"}
 TEMP_FILES = {"tempfile.mkstemp"}
-
-
-def _runs_dropped(found: Trace, text: str, run_args: list[ast.expr]) -> bool:
-    """A run of a file downloaded or decoded data was written to: its folded text names a
-    dropped path, or its arguments' text holds the same path expression that was written."""
-    if any(p in text for p in found.dropped):
-        return True
-    if not found.skeletons:
-        return False
-    said = " ".join(_skeleton(a) for a in run_args)
-    return any(p in said for p in found.skeletons)
-
-
-def _skeleton(node: ast.expr) -> str:
-    """An expression's text, spaces removed, for matching the same path written and run."""
-    try:
-        return "".join(ast.unparse(node).split())[:200]
-    except (ValueError, RecursionError):
-        return ""
 
 
 STEGANOGRAPHY = ("stegano.", "steganography.", "stegpy.", "lsb_steg.")
@@ -2329,14 +2317,6 @@ COPIES = {
     "shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.move", "shutil.copytree",
     "os.rename", "os.replace", "os.symlink", "os.link",
 }  # fmt: skip
-# Calls that name the folders Python imports installed packages from: a ``.pth`` or
-# ``usercustomize.py`` written there runs at every start (ADR 0063).
-SITE_DIRS = {
-    "site.getsitepackages", "site.getusersitepackages", "distutils.sysconfig.get_python_lib",
-}  # fmt: skip
-# ``sysconfig.get_paths()`` names every install folder; only these two are import folders.
-PATHS_TABLE = "\0sysconfig-paths"
-SITE_KEYS = ("purelib", "platlib")
 
 
 def _silent(kwargs: dict[str | None, Val], env: dict[str, Val]) -> bool:
@@ -2382,89 +2362,6 @@ def _chr_spelt(node: ast.expr) -> bool:
 
 
 MAX_CHR_TERMS = 4096  # terms of a sum looked at for ``chr`` calls
-
-
-def _arg_text(value: Val) -> str:
-    return text_of(value.const) or value.shape or value.ref
-
-
-def _shape(value: Val) -> str:
-    return value.const if isinstance(value.const, str) else value.shape or "{}"
-
-
-def _site_shape(ref: str, args: list[Val]) -> str:
-    """``site-packages`` for a call naming an import folder (:data:`SITE_DIRS`), a marker for
-    ``sysconfig.get_paths()`` (its ``purelib`` item is one), else empty."""
-    if ref in SITE_DIRS or (ref == "sysconfig.get_path" and args and args[0].const in SITE_KEYS):
-        return "site-packages"
-    return PATHS_TABLE if ref == "sysconfig.get_paths" else ""
-
-
-def _call_shape(ref: str, args: list[Val]) -> str:  # noqa: PLR0911 -- one return per maker
-    """The text a path-building call leaves when its value does not fold: an environment
-    variable as ``$NAME``, the home folder as ``~``, joined parts with ``/``, the folder
-    Python imports installed packages from as ``site-packages``."""
-    site = _site_shape(ref, args)
-    if site or not args:
-        return site
-    if ref in ("os.getenv", "os.environ.get") and isinstance(args[0].const, str):
-        return f"${args[0].const}"
-    if ref in REGISTRY_OPENERS and len(args) >= 2:
-        return REGISTRY + _registry_path(args[0], args[1])
-    if ref in REQUESTS:  # ``urlopen(Request(url, headers=h))`` goes to ``url`` (ADR 0067)
-        return _shape(args[0])
-    if ref in PATH_MAKERS and len(args) > 1:
-        return _call_shape("os.path.join", args)  # ``Path(base, 'zz.pth')`` (issue 16)
-    if ref in ("os.path.expanduser", "os.path.expandvars", "os.path.abspath", "pathlib.Path"):
-        return _shape(args[0]) if isinstance(args[0].const, str) or args[0].shape else ""
-    if ref == "os.path.join" and all(isinstance(a.const, str) or a.shape for a in args):
-        return "/".join(_shape(a) for a in args[:8])[:MAX_SHAPE]
-    if ref == "os.path.join":
-        # A folder that does not fold (``dirname(sys.executable)``) joined to parts that
-        # name a place that runs what is put there (``site-packages/x.pth``): the known
-        # parts are the shape. Other paths stay unknown (``join(base, '.env')`` read is no
-        # credential read; ADR 0076, 0079).
-        return _persistent("/".join(_shape(a) or "?" for a in args[:8]))
-    return ""
-
-
-def _persistent(known: str) -> str:
-    """The known parts of a path around a folder that does not fold, when they name a place
-    that runs what is put there and no credential file; else empty."""
-    known = known[:MAX_SHAPE]
-    return known if PERSISTENCE.search(known) and not secret_path(known) else ""
-
-
-PATH_MAKERS = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
-                         "pathlib.WindowsPath"})  # fmt: skip
-# A ``.pth`` line that starts with ``import`` is run by ``site`` at every start (its docs).
-STARTUP_LINE = re.compile(r"(?m)^import[ \t]")
-
-
-def _startup(path: str, written: object) -> frozenset[str]:
-    """:data:`STARTUP` when ``written`` puts an import line into a ``.pth`` file outside the
-    package's own tree: a path that does not fold (``?/zz.pth``), or a home, environment or
-    absolute one. A relative path that folds is beside ``setup.py`` (pytest-cov builds the
-    ``.pth`` it installs there; ``test_vet_handed.py``)."""
-    text = written if isinstance(written, str) else ""
-    if isinstance(written, bytes):
-        text = written.decode("latin-1")
-    name = path.strip()
-    if not name.lower().endswith(".pth") or not STARTUP_LINE.search(text):
-        return frozenset()
-    own = not OUTSIDE.search(name)
-    return frozenset() if own else frozenset({STARTUP})
-
-
-# What a path that leaves the package's tree shows in its folded text or shape: an unknown
-# part (``?``, ``{}``), the home folder, an environment variable, an absolute path.
-OUTSIDE = re.compile(r"\?|\{\}|~|\$|^[/\\]|^[a-zA-Z]:|\.\.")
-
-
-def _registry_path(key: Val, sub: Val) -> str:
-    """The path of a registry key: its parent's (when opened here) and the sub-key's text."""
-    parent = key.shape.removeprefix(REGISTRY) if key.shape.startswith(REGISTRY) else ""
-    return "\\".join(p for p in (parent, text_of(sub.const)) if p)
 
 
 def _own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
@@ -2562,7 +2459,6 @@ IMPLICIT: dict[str, tuple[str, ...]] = {
     "reversed": ("__reversed__", "__len__"), "set": ("__iter__",), "dict": ("__iter__",),
 }  # fmt: skip
 PROPERTIES = ("property", "cached_property")
-REQUESTS = frozenset({"urllib.request.Request", "urllib2.Request", "requests.Request"})
 HEADER_SETTERS = frozenset({"add_header", "add_unredirected_header", "putheader"})
 # Module-level functions the language calls on the module (PEP 562) with no call written.
 MODULE_HOOKS = frozenset({"__getattr__"})

@@ -25,7 +25,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, NamedTuple, TypeGuard
 
-from airlock.imports.packages import flow, reach
+from airlock.imports.packages import flow, pathshape, reach
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import CONNECTIONS, HIDDEN, kind_of
@@ -598,7 +598,7 @@ def home_path(left: Val, right: Val) -> Val | None:
     """``Path.home() / '.bashrc'``: the path's text, as ``os.path.join`` leaves it."""
     if not (left.shape or isinstance(left.const, str)) or not isinstance(right.const, str):
         return None
-    text = (flow._shape(left) + "/" + right.const)[: flow.MAX_SHAPE]
+    text = (pathshape.shape_of(left) + "/" + right.const)[: pathshape.MAX_SHAPE]
     return flow.Val(labels=left.labels | right.labels, shape=text)
 
 
