@@ -75,6 +75,22 @@ from airlock.imports.packages.handed import (
     parameters,
     unpacked,
 )
+from airlock.imports.packages.implicit import (
+    CALLBACKS,
+    ENUM_BASES,
+    ENUM_HOOKS,
+    HOOK_ATTRS,
+    IMPLICIT,
+    KEY_HOOKS,
+    MODULE_HOOKS,
+    OPERATORS,
+    PLAIN_ANNOTATIONS,
+    PROPERTIES,
+    SWAPPED_HOOKS,
+    THREADS,
+    TRANSPARENT,
+    hands_on_call,
+)
 from airlock.imports.packages.importhooks import (
     BUILTIN_MODULES,
     FINDER_METHODS,
@@ -364,7 +380,7 @@ class Interpreter:
         known = self.handing.get(id(func))
         if known is None:
             known = any(
-                (isinstance(n, ast.Call) and _hands_on(dotted(n.func), self.classes))
+                (isinstance(n, ast.Call) and hands_on_call(dotted(n.func), self.classes))
                 or (isinstance(n, ast.Attribute) and dotted(n) in HOOK_ATTRS)
                 for n in _own_nodes(func)
             )
@@ -2202,39 +2218,6 @@ TEMP_FILES = {"tempfile.mkstemp"}
 
 STEGANOGRAPHY = ("stegano.", "steganography.", "stegpy.", "lsb_steg.")
 MAX_FOREIGN_STEPS = 20_000  # top level of a module a call is followed into
-# Calls that run a function they are given: ``Thread(target=f).start()`` on import runs f.
-THREADS = {"threading.Thread", "threading.Timer", "multiprocessing.Process"}
-# Registrars of a function that then runs with nobody calling it: the argument it takes.
-CALLBACKS = {
-    "atexit.register": 0, "sys.settrace": 0, "sys.setprofile": 0, "threading.settrace": 0,
-    "threading.setprofile": 0, "sys.addaudithook": 0, "signal.signal": 1,
-    # ADR 0039: a finaliser, a codec search function (asked for every unknown encoding).
-    "weakref.finalize": 1, "codecs.register": 0,
-    # ADR 0057: called at the next garbage collection; called now under the debugger.
-    "gc.callbacks.append": 0, "pdb.runcall": 0,
-}  # fmt: skip
-# Registrars of a function called with each key pressed (a keylogger's source).
-KEY_HOOKS = {
-    "pynput.keyboard.Listener", "pynput.keyboard.GlobalHotKeys", "keyboard.on_press",
-    "keyboard.on_release", "keyboard.hook", "keyboard.on_press_key", "keyboard.on_release_key",
-    "keyboard.hook_key",
-}  # fmt: skip
-# Hooks set by assignment: the interpreter calls them on an uncaught exception, an
-# unraisable one, a value shown at the prompt or ``breakpoint()`` (ADR 0039).
-HOOK_ATTRS = {
-    "sys.excepthook", "sys.unraisablehook", "sys.displayhook", "sys.breakpointhook",
-    "threading.excepthook",
-}  # fmt: skip
-
-
-def _hands_on(called: str, classes: dict[str, ast.ClassDef]) -> bool:
-    """A call that registers a hook, starts a thread or makes a local class's instance."""
-    return (
-        called in CALLBACKS
-        or called in THREADS
-        or called in classes
-        or (called == "os.register_at_fork")
-    )
 
 
 def _callable_ref(ref: str) -> bool:
@@ -2339,11 +2322,6 @@ def _called_name(node: ast.Call, ref: str) -> str:
     return node.func.attr if isinstance(node.func, ast.Attribute) else ref
 
 
-# Wrappers whose value, called, calls what they were given with the same arguments.
-TRANSPARENT = frozenset({
-    "staticmethod", "classmethod", "functools.singledispatch", "functools.cache",
-    "functools.lru_cache", "functools.cached_property", "property",
-})  # fmt: skip
 # Methods that return their second argument when the key is missing.
 DEFAULTED = frozenset({"get", "pop", "setdefault"})
 
@@ -2442,33 +2420,7 @@ def _is_main_guard(test: ast.expr) -> bool:
     )
 
 
-# Binary operators by the name of their special method (``__add__``, ``__radd__``).
-OPERATORS: dict[type[ast.operator], str] = {
-    ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.MatMult: "matmul",
-    ast.Div: "truediv", ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow",
-    ast.LShift: "lshift", ast.RShift: "rshift", ast.BitOr: "or", ast.BitXor: "xor",
-    ast.BitAnd: "and",
-}  # fmt: skip
-# Builtins that call a special method of their first argument.
-IMPLICIT: dict[str, tuple[str, ...]] = {
-    "str": ("__str__", "__repr__"), "repr": ("__repr__",), "format": ("__format__", "__str__"),
-    "len": ("__len__",), "bool": ("__bool__", "__len__"), "iter": ("__iter__",),
-    "next": ("__next__",), "hash": ("__hash__",), "abs": ("__abs__",), "int": ("__int__",),
-    "float": ("__float__",), "bytes": ("__bytes__",), "list": ("__iter__",),
-    "tuple": ("__iter__",), "sorted": ("__iter__",), "print": ("__str__", "__repr__"),
-    "reversed": ("__reversed__", "__len__"), "set": ("__iter__",), "dict": ("__iter__",),
-}  # fmt: skip
-PROPERTIES = ("property", "cached_property")
 HEADER_SETTERS = frozenset({"add_header", "add_unredirected_header", "putheader"})
-# Module-level functions the language calls on the module (PEP 562) with no call written.
-MODULE_HOOKS = frozenset({"__getattr__"})
-# What reading or writing an attribute of an object calls, once its class is swapped.
-SWAPPED_HOOKS = ("__getattr__", "__getattribute__", "__setattr__", "__dir__")
-# What making an Enum's members calls, and the names its classes are imported under.
-ENUM_HOOKS = ("__new__", "__init__", "_generate_next_value_")
-ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
-# Annotations that name a type or are text: evaluating them can run nothing.
-PLAIN_ANNOTATIONS = (ast.Name, ast.Attribute, ast.Constant)
 BUILTIN_TABLES = ("__builtins__", "builtins")
 EVALS = ("eval", "builtins.eval")
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, NamedTuple, TypeGuard
 
-from airlock.imports.packages import flow, pathshape, reach
+from airlock.imports.packages import flow, implicit, pathshape, reach
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import CONNECTIONS, HIDDEN, kind_of
@@ -543,7 +543,11 @@ def class_attributes(interp: Interpreter, node: ast.ClassDef, env: dict[str, Val
             value, targets = item.value, [item.target]
         else:
             continue
-        if isinstance(value, ast.Call) and value.args and dotted(value.func) in flow.TRANSPARENT:
+        if (
+            isinstance(value, ast.Call)
+            and value.args
+            and dotted(value.func) in implicit.TRANSPARENT
+        ):
             value = value.args[0]
         if not isinstance(value, PURE[:2]):
             continue
