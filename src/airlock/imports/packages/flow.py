@@ -32,6 +32,7 @@ from typing import NamedTuple, TypeGuard
 from airlock.imports.packages import (
     astbuilt,
     classdata,
+    comprehend,
     intercept,
     logsent,
     protocol,
@@ -48,7 +49,6 @@ from airlock.imports.packages.fold import (
     DECOMPRESSORS,
     MAX_FOLD,
     MAX_ITEMS,
-    MAX_RANGE,
     SPELLINGS,
     SPELT_MIN,
     WIDE_FORMAT,
@@ -516,7 +516,9 @@ class Interpreter:
             seq = self.expr(node.iter, env, when)
             self.special(seq, ("__iter__", "__aiter__"), [], env, when)
             protocol.iterated(self, seq, env, when)
-            written = _written_out(node.iter, seq, node.target, at_top=env is self.globals)
+            written = comprehend.written_out(
+                node.iter, seq, node.target, at_top=env is self.globals
+            )
             if written is not None and when is not When.LATER:
                 # ``for c in ['id']: os.system(c)`` runs what the list spells (ADR 0063).
                 for spelled in written:
@@ -873,10 +875,10 @@ class Interpreter:
             self.definition_time(node.args, None, env, when)  # ``lambda x=f(): x`` runs f
             return Val(func=node)
         if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
-            return self.comprehension(node, env, when)
+            return comprehend.comprehension(self, node, env, when)
         if isinstance(node, ast.DictComp):
-            table = self.table(node, env)
-            return table if table is not None else self.comprehension(node, env, when)
+            table = comprehend.table(self, node, env)
+            return table if table is not None else comprehend.comprehension(self, node, env, when)
         if isinstance(node, ast.IfExp):
             protocol.truth(self, self.expr(node.test, env, when), env, when)
             a, b = self.expr(node.body, env, when), self.expr(node.orelse, env, when)
@@ -1004,112 +1006,6 @@ class Interpreter:
         if base.shape == "site-packages" or (base.shape == PATHS_TABLE and key.const in SITE_KEYS):
             return Val(labels=labels, shape="site-packages")  # ``getsitepackages()[0]``
         return Val(labels=labels)
-
-    def table(self, node: ast.DictComp, env: dict[str, Val]) -> Val | None:
-        """A dict comprehension over a folded sequence whose keys and values fold: the
-        table as a constant (``{i: i ^ k for i in range(256)}``, a substitution cipher's
-        alphabet), so ``T[b]`` of it folds (ADR 0067). None when it does not fold: the
-        walk reads it as any other expression."""
-        gen = node.generators[0]
-        if len(node.generators) != 1 or gen.ifs or not isinstance(gen.target, ast.Name):
-            return None
-        seq = self.expr(gen.iter, env, When.LATER)
-        if seq.const is None:  # ``{i: i ^ k for i in range(65536)}`` (ADR 0071)
-            return tables.by_key(self, node, gen.iter, env)
-        if not isinstance(seq.const, (list, str, bytes)) or len(seq.const) > MAX_RANGE:
-            return None
-        local = dict(env)
-        out: dict[object, object] = {}
-        for item in seq.const:
-            local[gen.target.id] = Val(const=item)
-            key = self.expr(node.key, local, When.LATER).const
-            value = self.expr(node.value, local, When.LATER).const
-            if not isinstance(key, (str, bytes, int)) or not isinstance(value, (str, bytes, int)):
-                return None
-            out[key] = value
-        return Val(const=out, labels=seq.labels)
-
-    def comprehension(
-        self,
-        node: ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp,
-        env: dict[str, Val],
-        when: When,
-    ) -> Val:
-        """:meth:`read_comprehension`, with the comprehension's scope known to ``:=``."""
-        depth = len(self.comprehensions)
-        try:
-            return self.read_comprehension(node, env, when)
-        finally:
-            del self.comprehensions[depth:]
-
-    def read_comprehension(
-        self,
-        node: ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp,
-        env: dict[str, Val],
-        when: When,
-    ) -> Val:
-        """A comprehension: every loop's iterable and condition and its element (a dict's key
-        and value) are read, each loop's names bound to what it iterates over. A condition
-        runs as often as the element does (``[1 for a in A if os.system(c)]``), and a later
-        loop's iterable is evaluated inside the first (ADR 0076)."""
-        gen = node.generators[0]
-        seq = self.expr(gen.iter, env, when)
-        local = dict(env)
-        self.comprehensions.append((local, env))
-        elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
-        simple = len(node.generators) == 1 and not gen.ifs and isinstance(gen.target, ast.Name)
-        if (
-            simple
-            and len(elts) == 1
-            and isinstance(gen.target, ast.Name)
-            and isinstance(seq.const, (list, str, bytes))
-            and len(seq.const) <= MAX_ITEMS
-        ):
-            out = []
-            for item in seq.const:
-                local[gen.target.id] = Val(const=item)
-                value = self.expr(elts[0], local, When.LATER)
-                if value.const is None:
-                    break
-                out.append(value.const)
-            else:
-                return Val(const=out, labels=seq.labels)
-            if not out:  # ``[__import__(n) for n in ['os']]``: the modules (ADR 0073)
-                found = rebound.imported_each(self, elts[0], gen.target.id, seq.const, local)
-                if found is not None:
-                    return found
-        at_top = env is self.globals
-        one = len(node.generators) == 1
-        written = _written_out(gen.iter, seq, gen.target, at_top=at_top) if one else None
-        if written is not None and isinstance(gen.target, ast.Name) and when is not When.LATER:
-            # ``[os.system(c) for c in ['id']]``: each item is what the command spells (ADR 0063).
-            labels = seq.labels
-            for item in written:
-                local[gen.target.id] = Val(const=item, labels=seq.labels)
-                labels |= self.conditions(gen.ifs, local, when)
-                for elt in elts:
-                    labels |= self.expr(elt, local, when).labels
-            return Val(labels=labels)
-        labels = seq.labels
-        self.bind(gen.target, Val(labels=seq.labels), local)
-        self.conditions(gen.ifs, local, when)
-        for later in node.generators[1:]:
-            inner = self.expr(later.iter, local, when)
-            labels |= inner.labels
-            self.bind(later.target, Val(labels=inner.labels), local)
-            self.conditions(later.ifs, local, when)
-        for elt in elts:
-            labels |= self.expr(elt, local, when).labels
-        return Val(labels=labels)
-
-    def conditions(self, tests: list[ast.expr], env: dict[str, Val], when: When) -> frozenset[str]:
-        """A comprehension's ``if`` clauses, each evaluated and tested for truth."""
-        labels: frozenset[str] = frozenset()
-        for test in tests:
-            value = self.expr(test, env, when)
-            protocol.truth(self, value, env, when)
-            labels |= value.labels
-        return labels
 
     def call(self, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912, PLR0915
         if self.tables and isinstance(node.func, ast.Subscript):
@@ -2490,34 +2386,6 @@ def trace_across(
             interp.run_module(tree)
     package.steps_left -= budget - max(interp.steps, 0)
     return interp.trace, interp.foreign
-
-
-# Items of a written-out sequence a loop walks one by one (each runs the body once more).
-MAX_LOOPED = 4
-
-
-def _written_out(
-    source: ast.expr, seq: Val, target: ast.expr, *, at_top: bool = False
-) -> list[object] | None:
-    """The items a ``for`` (or a comprehension) over a literal list gives its one loop name,
-    when there are few: the body is read with each, as if the loop were written out. Only a
-    list written at the loop, or (``at_top``: the loop is at module level) a module name
-    bound to a folded list (``cmds = ['id']`` lines before, ADR 0067): a function's
-    parameter whose callers pass a literal list (``try_run(["./test.exe"])``) stays one
-    unknown item, as the rest of the flow pass reads a parameter. An attribute that folds
-    to a list is a local class's own constant (``for c in C.cmds``, ``self.cmds``; ADR 0071).
-    """
-    if (
-        (
-            isinstance(source, ast.List | ast.Tuple | ast.Attribute)
-            or (at_top and isinstance(source, ast.Name))
-        )
-        and isinstance(target, ast.Name)
-        and isinstance(seq.const, list)
-        and 0 < len(seq.const) <= MAX_LOOPED
-    ):
-        return list(seq.const)
-    return None
 
 
 def _sends_given(event: Event) -> bool:
