@@ -38,7 +38,7 @@ from airlock.imports.packages import (
     protocol,
     reach,
     rebound,
-    shadowed,
+    replaced,
     signin,
     tables,
 )
@@ -86,15 +86,11 @@ from airlock.imports.packages.implicit import (
     OPERATORS,
     PLAIN_ANNOTATIONS,
     PROPERTIES,
-    SWAPPED_HOOKS,
     THREADS,
     TRANSPARENT,
     hands_on_call,
 )
 from airlock.imports.packages.importhooks import (
-    BUILTIN_MODULES,
-    FINDER_METHODS,
-    PATCHED_BUILTINS,
     REGISTRARS,
 )
 from airlock.imports.packages.local import LocalModules, MethodIndex, absolute
@@ -422,7 +418,7 @@ class Interpreter:
             value = self.expr(node.value, env, when)
             for target in node.targets:
                 if when is not When.LATER and isinstance(target, (ast.Attribute, ast.Subscript)):
-                    self.patched(target, value, env, when)
+                    replaced.patched(self, target, value, env, when)
                     if self.classes:  # ``k.x = v``: its ``__setattr__`` (ADR 0071)
                         protocol.assigned(self, target, value, env, when)
                 self.bind(target, value, env)
@@ -1591,10 +1587,10 @@ class Interpreter:
         the archive is followed there. The call's value, or None when it is neither."""
         if ref in REGISTRARS and args:
             what = f"a finder or loader added to {REGISTRARS[ref]}"
-            self.import_hook(args[-1], node.lineno, what, "", env, when)
+            replaced.import_hook(self, args[-1], node.lineno, what, "", env, when)
             return None
         if ref == "setattr" and len(args) == len(("o", "name", "value")):
-            self.set_attribute(node, args, env, when)
+            replaced.set_attribute(self, node, args, env, when)
         if ref in THREADS:
             timer = args[1] if ref.endswith("Timer") and len(args) > 1 else None
             target = kwargs.get("target") or timer
@@ -1696,162 +1692,6 @@ class Interpreter:
             cls = above
         # A base class of another module of the archive (ADR 0048).
         return inherited(self, cls, name, args, env, when) if self.package else None
-
-    def patched(
-        self, target: ast.Attribute | ast.Subscript, value: Val, env: dict[str, Val], when: When
-    ) -> None:
-        """``builtins.open = f`` or ``__builtins__['__import__'] = f`` on install or import:
-        ``f`` now runs in place of the builtin (issue 16: monkey-patched builtins).
-        A library's function replaced by a local one runs too (:meth:`replaces`)."""
-        if isinstance(target, ast.Attribute) and target.attr == "__class__":
-            self.swapped(value, env, when)  # ``sys.modules[__name__].__class__ = M``
-            return
-        if not isinstance(target.value, ast.Name):
-            # ``requests.Session.send = send``: a class of a library; ``vars(m)['f'] = g``
-            # and ``m.__dict__['f'] = g`` (ADR 0067)
-            if isinstance(target, ast.Subscript) and shadowed.replaced(
-                self, target, value, env, when
-            ):
-                pass  # ``sys.modules['requests'] = fake`` (ADR 0071)
-            elif value.func or "()." in value.ref:
-                owner = self.expr(target.value, env, when).ref
-                if isinstance(target, ast.Subscript):
-                    owner = owner.removesuffix(".__dict__") if owner.endswith("__dict__") else ""
-                if self.replaces(owner, value, target.value, env):
-                    replaced = f"{owner}.{_target_name(target)}"
-                    self.run_hook(value, env, when, intercept.mark(replaced))
-            return  # ``builtins`` or ``__builtins__`` (or a name bound to them)
-        owner = self.expr(target.value, env, when).ref
-        if isinstance(target, ast.Attribute) and f"{owner}.{target.attr}" in HOOK_ATTRS:
-            self.run_hook(value, env, when)  # ``sys.excepthook = report``
-            return
-        if isinstance(target, ast.Attribute) and owner not in BUILTIN_MODULES:
-            self.replaced_attribute(owner, target, value, env, when)
-            return
-        if owner not in BUILTIN_MODULES:
-            return
-        if isinstance(target, ast.Attribute):
-            name: object = target.attr
-        else:
-            name = self.expr(target.slice, env, when).const
-        if not isinstance(name, str) or name not in PATCHED_BUILTINS:
-            return
-        self.import_hook(value, target.lineno, f"builtin {name} replaced", str(name), env, when)
-
-    def set_attribute(
-        self, node: ast.Call, args: list[Val], env: dict[str, Val], when: When
-    ) -> None:
-        """``setattr(builtins, 'open', f)`` (an import hook) or ``setattr(getpass,
-        'getpass', f)`` (a library's function replaced; ADR 0067)."""
-        name = args[1].const
-        if args[0].ref in BUILTIN_MODULES and str(name) in PATCHED_BUILTINS:
-            what = f"builtin {name} replaced"
-            self.import_hook(args[2], node.lineno, what, str(name), env, when)
-        elif name is not None and self.replaces(args[0].ref, args[2], node.args[0], env):
-            self.run_hook(args[2], env, when, intercept.mark(f"{args[0].ref}.{name}"))
-        elif name is not None:  # ``def patch(mod, name, fn): setattr(mod, name, fn)``
-            self.replaced_by_helper(args[0].ref, args[2], f"{args[0].ref}.{name}", env, when)
-
-    def replaced_attribute(
-        self, owner: str, target: ast.Attribute, value: Val, env: dict[str, Val], when: When
-    ) -> None:
-        """``owner.attr = value`` of a library's module or class (not the builtins)."""
-        replaced = f"{owner}.{target.attr}"
-        if self.replaces(owner, value, target.value, env):
-            # ``getpass.getpass = steal`` (ADR 0067): it is given other packages' data.
-            self.run_hook(value, env, when, intercept.mark(replaced))
-        else:  # ``def patch(klass, f): klass.send = f``
-            self.replaced_by_helper(owner, value, replaced, env, when)
-
-    def replaced_by_helper(
-        self, owner: str, value: Val, replaced: str, env: dict[str, Val], when: When
-    ) -> None:
-        """A library's function replaced by a helper function that is given the module or
-        class (``patch(getpass, 'getpass', steal)``): the replacement is read only for what
-        it does with what it is given, sending it over the network (ADR 0071). What it does
-        on its own is left out: numpy.distutils' ``replace_method(klass, name, func)`` puts
-        a ``spawn`` that starts the compiler it is given over distutils' (ADR 0067)."""
-        if self.depth == 0 or not self.replaces(owner, value, None, env):
-            return
-        starts = {id(t): len(t.events) for t in [self.trace, *self.foreign.values()]}
-        hooks, pending = len(self.trace.hooks), len(self.unmatched)
-        self.run_hook(value, env, when, intercept.mark(replaced))
-        if len(self.trace.hooks) != hooks:
-            return  # an import hook's events are kept by index: left as they are
-        # Runs kept for :meth:`late_drops` point at events about to move: dropped.
-        del self.unmatched[pending:]
-        for found in [self.trace, *self.foreign.values()]:  # a module first followed now: all
-            start = starts.get(id(found), 0)
-            found.events[start:] = [e for e in found.events[start:] if _sends_given(e)]
-
-    def global_name(self, node: ast.expr, env: dict[str, Val]) -> bool:
-        """Whether ``node`` (``getpass``, ``requests.Session``, ``vars(os)``) starts with a
-        name that still holds what the module bound to it."""
-        for _ in range(8):
-            if isinstance(node, (ast.Attribute, ast.Subscript)):
-                node = node.value
-            elif isinstance(node, ast.Call) and node.args:
-                node = node.args[0]
-            else:
-                break
-        top = self.globals or {}
-        return isinstance(node, ast.Name) and node.id in top and env.get(node.id) is top[node.id]
-
-    def swapped(self, value: Val, env: dict[str, Val], when: When) -> None:
-        """``obj.__class__ = M`` of local class ``M`` (a module made lazy): every attribute
-        read or written on the object now runs M's access methods (ADR 0067)."""
-        if value.ref in self.classes:
-            made = Val(ref=f"{value.ref}()")
-            for name in SWAPPED_HOOKS:
-                self.method(value.ref, name, [made, UNKNOWN, UNKNOWN], env, when)
-
-    def replaces(self, owner: str, value: Val, base: ast.expr | None, env: dict[str, Val]) -> bool:
-        """Whether ``owner.attr = value`` puts a function of this module in place of a
-        library's (``getpass.getpass = steal``, ``requests.Session.send = send``): every
-        caller of the library's function, in any module, now runs this one, with nobody
-        calling it by name. Not the builtins (:meth:`patched` judges those as import hooks),
-        this archive's own modules and classes, or an instance's attribute; and only when
-        ``base`` (what is written to) is a module-level name, not a function's parameter:
-        numpy.distutils' ``replace_method(klass, name, func)`` puts its own ``spawn`` over
-        distutils' through one, and a parameter's value is read as unknown everywhere else
-        in this pass (ADR 0063's amendment). ``base`` None: wherever it is written
-        (:meth:`replaced_by_helper`)."""
-        return (
-            (base is None or self.depth == 0 or self.global_name(base, env))
-            and (value.func is not None or "()." in value.ref)
-            and bool(owner)
-            and not owner.startswith(".")
-            and not owner.endswith("()")
-            and owner not in BUILTIN_MODULES
-            and owner not in self.classes
-            and owner != "globals"
-            and (self.package is None or owner.split(".", 1)[0] not in self.package.tops)
-        )
-
-    def import_hook(  # noqa: PLR0917 -- the parts of one registration
-        self, hook: Val, line: int, what: str, replaced: str, env: dict[str, Val], when: When
-    ) -> None:
-        """Evaluate a finder, loader, path hook or replacing builtin now: every later import
-        runs it (:mod:`importhooks`); the events it makes are marked as the hook's."""
-        funcs: list[ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef] = []
-        if hook.func is not None:
-            funcs.append(hook.func)
-        name = hook.ref.removesuffix("()")
-        seen: set[str] = set()
-        while name in self.classes and name not in seen and len(seen) < 8:  # local bases
-            seen.add(name)
-            funcs += self.methods(self.classes[name], FINDER_METHODS)
-            name = self.trace.class_bases.get(name, "").split(",")[0]
-        traces = [self.trace, *self.foreign.values()]
-        starts = [len(t.events) for t in traces]
-        for func in funcs:
-            self.apply(func, [UNKNOWN] * len(func.args.args), env, when)
-        for found, start in zip(traces, starts, strict=True):
-            if len(found.events) > start:
-                found.hooks.append((line, what, replaced, start, len(found.events)))
-        for found in self.foreign.values():  # traces the hook's calls opened
-            if found.events and all(found is not t for t in traces):
-                found.hooks.append((line, what, replaced, 0, len(found.events)))
 
     def module_own(self) -> bool:
         """Whether the walk is in this module's own code, not a function followed into
@@ -2386,16 +2226,3 @@ def trace_across(
             interp.run_module(tree)
     package.steps_left -= budget - max(interp.steps, 0)
     return interp.trace, interp.foreign
-
-
-def _sends_given(event: Event) -> bool:
-    """A network event carrying a secret: what a replacement sends of what it is given."""
-    return event.kind == "network" and SECRET in event.labels
-
-
-def _target_name(target: ast.Attribute | ast.Subscript) -> str:
-    """``f`` of ``m.f`` or of ``vars(m)['f']`` (a literal key; else "")."""
-    if isinstance(target, ast.Attribute):
-        return target.attr
-    key = target.slice
-    return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else ""
