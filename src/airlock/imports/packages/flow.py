@@ -24,12 +24,12 @@ import builtins
 import contextlib
 import functools
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import NamedTuple, TypeGuard
 
 from airlock.imports.packages import (
+    across,
     astbuilt,
     classdata,
     comprehend,
@@ -298,11 +298,11 @@ class Interpreter:
         # Paths a credential file was copied to: a stealer copies a browser's locked
         # ``Login Data`` before opening the copy with sqlite3 (ADR 0076).
         self.secret_copies: set[str] = set()
-        # :meth:`hands_on` by id of the constructor, :meth:`acts_abroad` by minus its id.
+        # :meth:`hands_on` by id of the constructor, :func:`across.acts_abroad` by minus its id.
         self.handing: dict[int, bool] = {}
         # Classes of other modules of the archive made here, by qualified name: their module.
         self.homes: dict[str, str] = {}
-        self.lines: dict[str, list[bytes]] = {}  # their modules' lines (:meth:`acts_abroad`)
+        self.lines: dict[str, list[bytes]] = {}  # their modules' lines (:func:`across.acts_abroad`)
         # The module's own names: a function declaring ``global x`` binds x there (ADR 0041).
         self.globals: dict[str, Val] | None = None
         # Names imported from the archive's other modules read as the constants those bind
@@ -449,7 +449,7 @@ class Interpreter:
                 env[name] = Val(ref=alias.name if alias.asname else name)
         elif isinstance(node, ast.ImportFrom):
             # A relative import keeps its dots (``.util.run``): it names this package's own
-            # module, never a library of the same name; :meth:`follow` resolves it.
+            # module, never a library of the same name; :func:`across.follow` resolves it.
             prefix = "." * node.level
             base = f"{prefix}{node.module}." if node.module else prefix
             for alias in node.names:
@@ -1480,7 +1480,7 @@ class Interpreter:
         owner, _, attr = name.rpartition(".")
         if owner not in self.package.sources or owner == self.module:
             return None
-        found = self.module_env(owner).get(attr)
+        found = across.module_env(self, owner).get(attr)
         if found is None or not isinstance(found.const, (str, bytes)):
             return None
         return Val(const=found.const, labels=found.labels)
@@ -1619,9 +1619,9 @@ class Interpreter:
             self.run_hook(args[CALLBACKS[ref]], env, when, given=given)
             return None
         if not ref and self.stars and isinstance(node.func, ast.Name):
-            ref = self.star(node.func.id)
+            ref = across.star(self, node.func.id)
         if self.package is not None and ref:
-            return self.follow(ref, args, when)
+            return across.follow(self, ref, args, when)
         return None
 
     def run_hook(
@@ -1638,7 +1638,7 @@ class Interpreter:
             return
         if self.package is not None and hook.ref and "()" not in hook.ref:
             # ``atexit.register(other.f)``: a function of another module of the archive.
-            self.follow(hook.ref, [UNKNOWN] * 3, when)  # (ADR 0067)
+            across.follow(self, hook.ref, [UNKNOWN] * 3, when)  # (ADR 0067)
             return
         owner, dot, name = hook.ref.partition("().")
         if dot and owner in self.classes and name.isidentifier():
@@ -1667,7 +1667,7 @@ class Interpreter:
         if home is not None and home != self.module:
             # A class of another module of the archive: its methods see that module's names
             # and their events are kept under its path (ADR 0041).
-            return self.abroad(home, lambda env: self.method(cls, name, args, env, when))
+            return across.abroad(self, home, lambda env: self.method(cls, name, args, env, when))
         seen: set[str] = set()
         while cls in self.classes and cls not in seen and len(seen) < 8:
             seen.add(cls)
@@ -1692,154 +1692,6 @@ class Interpreter:
             cls = above
         # A base class of another module of the archive (ADR 0048).
         return inherited(self, cls, name, args, env, when) if self.package else None
-
-    def module_own(self) -> bool:
-        """Whether the walk is in this module's own code, not a function followed into
-        another module of the archive (whose names are not this module's)."""
-        return all(self.trace is not t for t in self.foreign.values())
-
-    def follow(self, ref: str, args: list[Val], when: When) -> Val | None:
-        """Evaluate a function of another module of this archive called on install or
-        import; its events are kept under that module's path. None when ``ref`` is not one."""
-        if self.package is None or self.package.steps_left <= 0:
-            return None
-        found = self.local_function(ref, self.module, 0)
-        if found is None:
-            return None
-        module, func = found
-        if isinstance(func, ast.ClassDef):
-            return self.construct(module, func, args, when)
-        # Once per function, moment and labels carried in, per archive: a large package's
-        # hundred ``__init__.py`` files calling one helper are read once (issue 16: bounded).
-        key = (module, func.name, when.name, frozenset().union(*(a.labels for a in args)))
-        done = self.package.followed.get(key)
-        if isinstance(done, Val):
-            return done
-        value = self.abroad(module, lambda env: self.apply(func, args, env, when)) or UNKNOWN
-        self.package.followed[key] = value
-        return value
-
-    def abroad(self, module: str, run: Callable[[dict[str, Val]], Val | None]) -> Val | None:
-        """``run`` with ``module``'s names, its events kept under that module's path."""
-        if self.package is None:
-            return None
-        env = self.module_env(module)
-        path = self.package.path(module)
-        saved = (self.trace, self.module)
-        self.trace = self.foreign.setdefault(path, Trace())
-        self.module = module
-        try:
-            return run(env)
-        finally:
-            self.trace, self.module = saved
-
-    def construct(self, module: str, cls: ast.ClassDef, args: list[Val], when: When) -> Val:
-        """An instance of a class another module of the archive defines, made on install or
-        import: its ``__init__`` and ``__del__`` run then, and methods called on it later
-        are that class's (``from ._b import T; T()``, ``make().go()``; ADR 0041)."""
-        qualified = f"{module}.{cls.name}"
-        if qualified not in self.homes:
-            if len(self.homes) >= MAX_HOMES:
-                return UNKNOWN
-            self.homes[qualified] = module
-            self.classes[qualified] = cls
-        instance = Val(ref=f"{qualified}()")
-        if when is not When.LATER:
-            for name, given in (("__init__", [instance, *args]), ("__del__", [instance])):
-                found = self.methods(cls, (name,))
-                if found and self.acts_abroad(module, found[0]):
-                    self.method(qualified, name, given, {}, when)
-        return instance
-
-    def acts_abroad(self, module: str, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-        """Whether a method of another module's class could make a chain: its text names a
-        sink (:func:`prefilter.may_act`) or it hands work on (:meth:`hands_on`). Cached."""
-        known = self.handing.get(-id(func))
-        if known is None:
-            lines = self.lines.get(module)
-            if lines is None:
-                source = self.package.sources.get(module) if self.package is not None else None
-                lines = self.lines[module] = source[1].split(b"\n") if source else []
-            text = b"\n".join(lines[func.lineno - 1 : func.end_lineno]).decode("utf-8", "replace")
-            known = may_act(text) or self.hands_on(func)
-            self.handing[-id(func)] = known
-        return known
-
-    def local_function(
-        self, ref: str, module: str, hops: int
-    ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
-        """The module and definition (a function or a class) ``ref`` (seen from ``module``)
-        names, when the archive ships it and the module names a sink; names re-exported by
-        ``from .x import f`` are followed (twice at most).
-
-        Answered once per archive: what it reads (a module's tree, parsed or refused once
-        per archive, and its text) does not change afterwards (issue 16: thousands of calls
-        of one name in the cross-file pass)."""
-        if self.package is None:
-            return None
-        key = (ref, module, hops)
-        answers = self.package.definitions
-        if key not in answers:
-            answers[key] = self._local_function(ref, module, hops)
-        return answers[key]
-
-    def _local_function(
-        self, ref: str, module: str, hops: int
-    ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
-        if self.package is None:
-            return None
-        name = absolute(ref, module, self.package.is_package(module))
-        owner, _, attr = name.rpartition(".")
-        # A module naming no sink is read to follow a re-export from a package, or a call
-        # it makes into another module of the archive (issue 16: two hops).
-        relays = bool(owner) and (self.package.acts(owner) or self.package.relays(owner))
-        useful = relays or (owner and self.package.is_package(owner))
-        names = self.package.top_names(owner) if useful else None
-        if names is None:
-            return None
-        defined = names.defined.get(attr)
-        if defined is not None:
-            return (owner, defined) if relays else None
-        imported = names.imported.get(attr)
-        if hops >= 2 or imported is None:
-            return None
-        return self.local_function(imported, owner, hops + 1)
-
-    def module_env(self, module: str) -> dict[str, Val]:
-        """Names a module binds at its top level (imports, functions, constants), computed
-        once per archive by a walk whose events are dropped (its own pass reports them)."""
-        if self.package is None:
-            return {}
-        cached = self.package.envs.get(module)
-        if isinstance(cached, dict):
-            return cached
-        env: dict[str, Val] = {}
-        tree = self.package.parsed(module)
-        if tree is not None:
-            quiet = Interpreter(False, max_steps=MAX_FOREIGN_STEPS, module=module)
-            with contextlib.suppress(OverBudget):  # what was bound so far is what it sees
-                quiet.block(tree.body, env, When.LATER)
-            self.package.steps_left -= MAX_FOREIGN_STEPS - max(quiet.steps, 0)
-            for stmt in tree.body:  # its classes by full name: ``C()`` there is followed
-                if isinstance(stmt, ast.ClassDef) and env.get(stmt.name) == Val(ref=stmt.name):
-                    env[stmt.name] = Val(ref=f"{module}.{stmt.name}")
-        self.package.envs[module] = env
-        return env
-
-    def star(self, called: str) -> str:
-        """The ref of ``called`` when a ``from .x import *`` of this module brought it (x
-        shipped and naming a sink), else ""."""
-        if self.package is None or called.startswith("_"):
-            return ""
-        for ref in self.stars:
-            name = absolute(ref, self.module, self.package.is_package(self.module))
-            tree = self.package.parsed(name) if self.package.acts(name) else None
-            for stmt in tree.body if tree is not None else []:
-                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
-                    stmt.name == called
-                ):
-                    return f"{name}.{called}"
-        return ""
 
     def apply(
         self,
@@ -1933,7 +1785,7 @@ class Interpreter:
             if filled:  # ``def save(path, data): open(path, 'wb').write(data)``
                 self.fills.setdefault(id(func), set()).update(filled)
             declared, returns = self.body_of(func)
-            if self.globals is not None and when is not When.LATER and self.module_own():
+            if self.globals is not None and when is not When.LATER and across.module_own(self):
                 for name in declared:  # ``global _c; _c = Client()``
                     if name in local:
                         self.globals[name] = local[name]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, NamedTuple, TypeGuard
 
-from airlock.imports.packages import flow, implicit, pathshape, reach
+from airlock.imports.packages import across, flow, implicit, pathshape, reach
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import CONNECTIONS, HIDDEN, kind_of
@@ -585,7 +585,7 @@ def inherited(  # noqa: PLR0917 -- the parts of one method call
     del env  # the method sees its own module's names
     if interp.package is None or not base or base in interp.classes:
         return None
-    found = interp.local_function(base, interp.module, 0)
+    found = across.local_function(interp, base, interp.module, 0)
     if found is None or not isinstance(found[1], ast.ClassDef):
         return None
     module, cls = found[0], found[1]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow, handed, pathshape
+from airlock.imports.packages import across, flow, handed, pathshape
 from airlock.imports.packages.runfile import dotted
 
 if TYPE_CHECKING:
@@ -338,7 +338,7 @@ def climb(interp: Interpreter, cls: str, name: str, args: list[Val], when: When)
     if home is None or node is None or not node.bases:
         return None
     head, dot, rest = dotted(node.bases[0]).partition(".")
-    bound = interp.module_env(home).get(head) if head else None
+    bound = across.module_env(interp, home).get(head) if head else None
     if bound is None or not bound.ref:
         return None
     base = f"{bound.ref}{dot}{rest}"
