@@ -35,6 +35,7 @@ from airlock.imports.packages import (
     comprehend,
     intercept,
     logsent,
+    piped,
     protocol,
     reach,
     rebound,
@@ -144,12 +145,8 @@ from airlock.imports.packages.sinks import (
 )
 
 MAX_CALL_DEPTH = 3
-MAX_PIPES = 64  # started network tools per module whose stdin is watched
-PIPED = "started-tool:"  # a started network tool's process object: PIPED + its place
 # Parts of a code object that decide what it runs (``code.replace(co_names=...)``).
 CODE_REWRITES = frozenset({"co_code", "co_names", "co_consts", "co_varnames"})
-# What writes to a started process's stdin.
-PIPE_WRITES = frozenset({"communicate", "write", "writelines"})
 MAX_APPLIES = 400  # user-function evaluations per file
 # Expressions evaluated per module. Past it the module holds: work is bounded, and what was
 # not read is not passed (issue 16). Generated modules of a million nodes reach it.
@@ -291,7 +288,7 @@ class Interpreter:
         self.fills: dict[int, set[int]] = {}
         # Runs no dropped path matched yet: (trace, event index, text, arguments).
         self.unmatched: list[tuple[Trace, int, str, list[ast.expr]]] = []
-        self.pipes: dict[str, str] = {}  # started network tools: PIPED ref -> command text
+        self.pipes: dict[str, str] = {}  # started network tools: ``piped.PIPED`` ref -> command
         # Comprehensions being read: (their own names, the names around them). A ``:=``
         # inside one binds in the first enclosing scope that is not one (PEP 572).
         self.comprehensions: list[tuple[dict[str, Val], dict[str, Val]]] = []
@@ -1201,12 +1198,8 @@ class Interpreter:
                 "exec", "types.CodeType.replace", node.lineno, when, text, labels | {HIDDEN}
             )
             self.trace.events.append(event)
-        if self.pipes and ref.startswith(PIPED) and ref.rpartition(".")[2] in PIPE_WRITES:
-            # ``p.communicate(data)``, ``p.stdin.write(data)`` of a started ``nc host``: the
-            # data goes where the command sends it, as if it were on its line (ADR 0079).
-            command = self.pipes.get(ref.partition(".")[0], "")
-            event = Event("process", "subprocess.Popen.stdin", node.lineno, when, command, labels)
-            self.trace.events.append(event)
+        if self.pipes:  # ``p.communicate(data)`` of a started ``nc host`` (ADR 0079)
+            piped.written(self, node, ref, when, labels)
         value = self.sink(node, callee, args, kwargs, env, when)
         if (
             when is not When.LATER
@@ -1322,11 +1315,10 @@ class Interpreter:
             labels |= {SECRET}
         if ref in CLIENTS:
             return Val(ref=ref, labels=labels)  # the client object, named by its class
-        if kind == "process" and NETWORK_TOOL.search(text) and len(self.pipes) < MAX_PIPES:
-            # A started ``nc``/``curl -d @-``: what is written to its stdin is sent (ADR 0079).
-            piped = f"{PIPED}{node.lineno}:{node.col_offset}"
-            self.pipes[piped] = text
-            return Val(ref=piped, labels=labels)
+        if kind == "process":  # a started ``nc``: its stdin is watched (ADR 0079)
+            started = piped.started(self, node, text, labels)
+            if started is not None:
+                return started
         shape = call_shape(ref, args)
         if shape:
             return Val(labels=labels | source_labels(ref), shape=shape)
