@@ -6,7 +6,8 @@ brought) runs that module's code then. :class:`flow.Interpreter` hands such a ca
 definition is found through the archive's modules (re-exports followed twice at most), the
 function is evaluated with that module's own top-level names, and its events are kept under
 that module's path (``Interpreter.foreign``), so that a chain split across files is one
-chain. What the archive's modules bind and define is computed once per archive
+chain; an ``exec`` of names other modules bind to text is read as the code they join to
+(ADR 0067). What the archive's modules bind and define is computed once per archive
 (:class:`local.LocalModules` keeps it), and every walk spends from one step budget.
 
 Apart from :mod:`flow` because it is the interpreter's one way out of the module it walks,
@@ -191,3 +192,30 @@ def star(interp: Interpreter, called: str) -> str:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and (stmt.name == called):
                 return f"{name}.{called}"
     return ""
+
+
+def joined(interp: Interpreter, node: ast.expr, env: dict[str, Val]) -> object:
+    """What an ``exec`` argument folds to when the names it reads are constants other
+    modules of the archive bind (``from .a import P1; from .b import P2; exec(P1 +
+    P2)``): code split across files is read as the code it joins to (ADR 0067). Only
+    for an ``exec`` whose argument did not fold, in the cross-file pass."""
+    interp.resolving = True
+    try:
+        return interp.expr(node, env, flow.When.LATER).const
+    finally:
+        interp.resolving = False
+
+
+def constant_of(interp: Interpreter, ref: str) -> Val | None:
+    """The text or bytes another module of the archive binds to ``ref`` at its top
+    level, or None."""
+    if interp.package is None:
+        return None
+    name = absolute(ref, interp.module, interp.package.is_package(interp.module))
+    owner, _, attr = name.rpartition(".")
+    if owner not in interp.package.sources or owner == interp.module:
+        return None
+    found = module_env(interp, owner).get(attr)
+    if found is None or not isinstance(found.const, (str, bytes)):
+        return None
+    return flow.Val(const=found.const, labels=found.labels)

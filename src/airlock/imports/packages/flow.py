@@ -94,7 +94,7 @@ from airlock.imports.packages.implicit import (
 from airlock.imports.packages.importhooks import (
     REGISTRARS,
 )
-from airlock.imports.packages.local import LocalModules, MethodIndex, absolute
+from airlock.imports.packages.local import LocalModules, MethodIndex
 from airlock.imports.packages.pathshape import (
     MAX_SHAPE,
     PATH_METHODS,
@@ -771,7 +771,7 @@ class Interpreter:
             if node.id in env:
                 found = env[node.id]
                 if self.resolving and found.const is None and found.ref:
-                    return self.constant_of(found.ref) or found
+                    return across.constant_of(self, found.ref) or found
                 return (
                     Val(found.const, found.ref, found.labels | SECRET_NAME, found.func)
                     if (_secret_name(node.id) and SECRET not in found.labels)
@@ -805,7 +805,7 @@ class Interpreter:
                         return got
                 ref = _canon(f"{base.ref}.{node.attr}")
                 if self.resolving:
-                    return self.constant_of(ref) or Val(ref=ref, labels=base.labels)
+                    return across.constant_of(self, ref) or Val(ref=ref, labels=base.labels)
                 return Val(ref=ref, labels=base.labels | source_labels(ref))
             if isinstance(base.const, (str, bytes, dict)) or type(base.const) is int:
                 return Val(ref=f"{type(base.const).__name__}.{node.attr}", const=base.const)
@@ -1444,38 +1444,13 @@ class Interpreter:
         self, kind: str, c: list[object], node: ast.Call, env: dict[str, Val]
     ) -> str | None:
         """The source an exec sink runs, when its argument folds here or (the cross-file
-        pass) joins constants of other modules (:meth:`joined`)."""
+        pass) joins constants of other modules (:func:`across.joined`)."""
         if kind != "exec":
             return None
         code = _source(c[0]) if c else None
         if code is None and node.args and self.package is not None:
-            code = _source(self.joined(node.args[0], env))  # ``exec(a.P1 + b.P2)``
+            code = _source(across.joined(self, node.args[0], env))  # ``exec(a.P1 + b.P2)``
         return code
-
-    def joined(self, node: ast.expr, env: dict[str, Val]) -> object:
-        """What an ``exec`` argument folds to when the names it reads are constants other
-        modules of the archive bind (``from .a import P1; from .b import P2; exec(P1 +
-        P2)``): code split across files is read as the code it joins to (ADR 0067). Only
-        for an ``exec`` whose argument did not fold, in the cross-file pass."""
-        self.resolving = True
-        try:
-            return self.expr(node, env, When.LATER).const
-        finally:
-            self.resolving = False
-
-    def constant_of(self, ref: str) -> Val | None:
-        """The text or bytes another module of the archive binds to ``ref`` at its top
-        level, or None."""
-        if self.package is None:
-            return None
-        name = absolute(ref, self.module, self.package.is_package(self.module))
-        owner, _, attr = name.rpartition(".")
-        if owner not in self.package.sources or owner == self.module:
-            return None
-        found = across.module_env(self, owner).get(attr)
-        if found is None or not isinstance(found.const, (str, bytes)):
-            return None
-        return Val(const=found.const, labels=found.labels)
 
     def nested(self, code: str, env: dict[str, Val], when: When) -> None:
         """Interpret a literal string that is exec'd, as if it were source (bounded depth)."""
