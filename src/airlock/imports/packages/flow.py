@@ -41,6 +41,7 @@ from airlock.imports.packages import (
     rebound,
     replaced,
     signin,
+    sinkcall,
     tables,
 )
 from airlock.imports.packages.astwalk import children
@@ -51,7 +52,6 @@ from airlock.imports.packages.fold import (
     MAX_FOLD,
     MAX_ITEMS,
     SPELLINGS,
-    SPELT_MIN,
     WIDE_FORMAT,
     decimal,
     fold_call,
@@ -134,8 +134,6 @@ from airlock.imports.packages.sinks import (
     SECRET,
     SECRET_COMMANDS,
     SILENT,
-    SILENT_BITS,
-    SILENT_FLAGS,
     TOKEN_COMMANDS,
     decrypts,
     install_command,
@@ -1256,7 +1254,7 @@ class Interpreter:
             text, labels = self.command_text(node, text, args, kwargs, env)
         # ``marshal.loads(b'...')``: bytecode or a pickle written into the source is code
         # nobody can read there, as a decoded string is (``exec(marshal.loads(..))``).
-        labels |= _written_in(kind, node)
+        labels |= sinkcall.written_in(kind, node)
         # What a sink returns is not what it is given: ``gethostbyname('a.b.org')`` is a
         # host-information source but sends none (it was DNS exfiltration, ADR 0076).
         marks = (labels - {HIDDEN}) | (callee.labels - source_labels(ref))
@@ -1268,7 +1266,7 @@ class Interpreter:
         unmatched = runs and DROPPED not in marks and len(self.unmatched) < MAX_UNMATCHED
         if ref == "os.write" and len(args) == 2 and args[0].path_var:
             self.written(args[0], node, args[1].labels, env, when)  # ``fd, p = mkstemp()``
-        if kind == "exec" and c and isinstance(c[0], str) and _chr_spelt(node.args[0]):
+        if kind == "exec" and c and isinstance(c[0], str) and sinkcall.chr_spelt(node.args[0]):
             # ``exec(chr(105) + chr(109) + ...)``: code spelt one character at a time is
             # recovered as decoded text is (ADR 0080; a list of them already was).
             self.trace.recovered.append((node.lineno, c[0][:4096], frozenset({DECODED})))
@@ -1277,7 +1275,7 @@ class Interpreter:
             # exec of code in plain sight (six's exec_ of a literal): interpret that code too.
             marks -= {HIDDEN}
             self.nested(code, self.namespace(node, env, when), when)
-        if kind == "process" and _silent(kwargs, env):
+        if kind == "process" and sinkcall.silent(kwargs, env):
             marks |= {SILENT}
         if ref in logsent.NETWORK_HANDLERS:
             logsent.made(self, text)  # records go to its host (ADR 0073)
@@ -1290,18 +1288,18 @@ class Interpreter:
                 self.unmatched.append((self.trace, len(self.trace.events) - 1, text, node.args))
         if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or decrypts(ref):
             labels |= {DECODED}
-        labels |= _unreadable(ref, labels, when)
+        labels |= sinkcall.unreadable(ref, labels, when)
         if kind == "native-load":
             # A library whose name does not fold (``CDLL(None)``, ``find_library('c')``) is
             # still a library: ``.system(b'id')`` on it starts a process.
-            name = c[0] if c and isinstance(c[0], str) else UNNAMED_LIBRARY
-            return Val(ref=_library(name), labels=labels)
+            name = c[0] if c and isinstance(c[0], str) else sinkcall.UNNAMED_LIBRARY
+            return Val(ref=sinkcall.library(name), labels=labels)
         if kind == "network":
             # What comes back is the service's answer, not the credential it was sent.
             labels = (labels - signin.marks(labels)) | {REMOTE}
             if METADATA_HOSTS.search(text):
                 labels |= {SECRET}  # cloud credentials come back from the metadata service
-        if kind == "clipboard" and _called_name(node, ref) in CLIPBOARD_READS:
+        if kind == "clipboard" and sinkcall.called_name(node, ref) in sinkcall.CLIPBOARD_READS:
             labels |= {SECRET}  # what was copied: a password, a key, a wallet address
         if kind == "process" and ENV_COMMANDS.search(text):
             labels |= {ENV}  # ``check_output(['printenv'])`` is ``os.environ`` (ADR 0079)
@@ -1311,7 +1309,7 @@ class Interpreter:
             labels |= {ENV}  # ``gh auth token``'s output, as ``$GITHUB_TOKEN`` (ADR 0080)
         if kind == "process" and HOST_COMMANDS.search(text):
             labels |= {HOSTINFO}  # ``check_output('whoami')`` is ``getpass.getuser()`` (ADR 0076)
-        if ref in FILE_READERS and args and self.secret_file(args[0]):
+        if ref in sinkcall.FILE_READERS and args and self.secret_file(args[0]):
             labels |= {SECRET}
         if ref in CLIENTS:
             return Val(ref=ref, labels=labels)  # the client object, named by its class
@@ -1447,9 +1445,10 @@ class Interpreter:
         pass) joins constants of other modules (:func:`across.joined`)."""
         if kind != "exec":
             return None
-        code = _source(c[0]) if c else None
+        code = sinkcall.exec_source(c[0]) if c else None
         if code is None and node.args and self.package is not None:
-            code = _source(across.joined(self, node.args[0], env))  # ``exec(a.P1 + b.P2)``
+            # ``exec(a.P1 + b.P2)``
+            code = sinkcall.exec_source(across.joined(self, node.args[0], env))
         return code
 
     def nested(self, code: str, env: dict[str, Val], when: When) -> None:
@@ -1771,7 +1770,6 @@ GROWERS = {"append", "extend", "insert"}
 TEMP_FILES = {"tempfile.mkstemp"}
 
 
-STEGANOGRAPHY = ("stegano.", "steganography.", "stegpy.", "lsb_steg.")
 MAX_FOREIGN_STEPS = 20_000  # top level of a module a call is followed into
 
 
@@ -1804,40 +1802,6 @@ def _aliases(env: dict[str, Val]) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names[:200]) + r")\b")
 
 
-UNNAMED_LIBRARY = "?"
-
-
-def _source(code: object) -> str | None:
-    """The text ``exec`` runs for a folded argument: a string, or a bytes literal read as
-    the UTF-8 source it spells (``exec(b'...')``); None for anything else."""
-    if isinstance(code, bytes):
-        return code.decode("utf-8", "replace")
-    return code if isinstance(code, str) else None
-
-
-def _unreadable(ref: str, labels: frozenset[str], when: When) -> frozenset[str]:
-    """Decoded, for what a call returns that nobody can read where it is kept: a payload
-    read out of a picture's pixels (issue 16), bytecode read from a file on import (running
-    it is obfuscated exec, ADR 0063; the load itself weighs as before)."""
-    if ref.startswith(STEGANOGRAPHY):
-        return frozenset({DECODED})
-    if ref in ("marshal.load", "marshal.loads") and FILE in labels and when is not When.LATER:
-        return frozenset({DECODED})
-    return frozenset()
-
-
-def _written_in(kind: str, node: ast.Call) -> frozenset[str]:
-    """Decoded, for an opaque load (``marshal.loads``) of a bytes literal."""
-    first = node.args[0] if node.args else None
-    literal = isinstance(first, ast.Constant) and isinstance(first.value, bytes)
-    return frozenset({DECODED}) if kind == "opaque-load" and literal else frozenset()
-
-
-def _library(name: str) -> str:
-    """``ctypes.WinDLL('kernel32')``: its functions are named like ``ctypes.windll.x``."""
-    return "ctypes.windll." + name.lower().rsplit("\\", 1)[-1].removesuffix(".dll")
-
-
 IMPORTERS = ("__import__", "importlib.import_module", "importlib.__import__")
 # Calls that write their first argument's data into the buffer or file given second, and
 # methods that write their object into the one given first (a picture's ``save``).
@@ -1846,10 +1810,6 @@ SAVES = {"save", "dump", "tofile", "write_to"}
 # Methods that fill their object from a file's path or content (``ConfigParser.read``).
 LOADS = {"read", "read_file", "read_dict"}
 LOADED = frozenset({SECRET, ENV})
-# Clipboard reads: what they return is what was copied.
-CLIPBOARD_READS = frozenset({"clipboard_get", "paste", "GetClipboardData"})
-# Calls that read the file their first argument names (a browser's stores are SQLite).
-FILE_READERS = {"open", "io.open", "sqlite3.connect"}
 # Calls that write their second argument's path with the first's content (ADR 0063).
 COPIES = {
     "shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.move", "shutil.copytree",
@@ -1857,44 +1817,8 @@ COPIES = {
 }  # fmt: skip
 
 
-def _silent(kwargs: dict[str | None, Val], env: dict[str, Val]) -> bool:
-    """A process started with no window or detached (``creationflags``, ``startupinfo``)."""
-    for name in ("creationflags", "startupinfo"):
-        value = kwargs.get(name)
-        if value is None:
-            continue
-        if isinstance(value.const, int) and value.const & SILENT_BITS:
-            return True
-        if any(flag in value.ref or flag in value.shape for flag in SILENT_FLAGS):
-            return True
-        if SILENT in value.labels:
-            return True
-    return False
-
-
-def _called_name(node: ast.Call, ref: str) -> str:
-    """The method a call names (its receiver may not resolve), else the callee's name."""
-    return node.func.attr if isinstance(node.func, ast.Attribute) else ref
-
-
 # Methods that return their second argument when the key is missing.
 DEFAULTED = frozenset({"get", "pop", "setdefault"})
-
-
-def _chr_spelt(node: ast.expr) -> bool:
-    """Whether ``node`` is a sum of at least :data:`fold.SPELT_MIN` ``chr(...)`` calls."""
-    todo, calls, seen = [node], 0, 0
-    while todo and seen < MAX_CHR_TERMS:
-        part = todo.pop()
-        seen += 1
-        if isinstance(part, ast.BinOp) and isinstance(part.op, ast.Add):
-            todo += [part.left, part.right]
-        elif isinstance(part, ast.Call) and isinstance(part.func, ast.Name):
-            calls += part.func.id == "chr"
-    return calls >= SPELT_MIN
-
-
-MAX_CHR_TERMS = 4096  # terms of a sum looked at for ``chr`` calls
 
 
 def _own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
