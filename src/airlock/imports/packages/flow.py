@@ -24,7 +24,7 @@ import builtins
 import contextlib
 import functools
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple, TypeGuard
 
@@ -43,6 +43,7 @@ from airlock.imports.packages import (
     signin,
     sinkcall,
     tables,
+    writes,
 )
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.fold import (
@@ -161,8 +162,6 @@ class When(Enum):
     LATER = "when called"
 
 
-# Methods that put their arguments into the object they are called on.
-MUTATORS = {"append", "extend", "insert", "add", "update", "write", "writelines", "appendleft"}
 # Values whose names say they are wallet keys (issue 16: keys sent from inside functions).
 SECRET_NAMES = re.compile(
     r"mnemonic|private_?key|priv_?key|seed_?phrase|wallet_?key|keystore", re.I
@@ -352,17 +351,7 @@ class Interpreter:
             if func.args.defaults or func.args.kw_defaults:
                 defaults(self, func, local, env)  # ``def f(c, run=os.system)`` (ADR 0048)
             self.block(func.body, local, fwhen)
-        self.late_drops()
-
-    def late_drops(self) -> None:
-        """Runs of a path that decoded or downloaded data was written to by code walked
-        after them: ``def run(self): Popen([exe, self.path])`` before ``def write(self):
-        open(self.path, 'wb').write(data)`` (functions are walked in no fixed order)."""
-        for found, index, text, run_args in self.unmatched:
-            if index < len(found.events) and runs_dropped(found, text, run_args):
-                event = found.events[index]
-                found.events[index] = replace(event, labels=event.labels | {DROPPED})
-        self.unmatched.clear()
+        writes.late_drops(self)
 
     def hands_on(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         """Whether a constructor naming no sink hands work on: it registers a hook the
@@ -418,7 +407,7 @@ class Interpreter:
                         protocol.assigned(self, target, value, env, when)
                 self.bind(target, value, env)
                 if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call):
-                    self.temp_file(target, node.value, env, when)
+                    writes.temp_file(self, target, node.value, env, when)
             if (
                 isinstance(node.value, (ast.Tuple, ast.List, ast.Dict))
                 or isinstance(node.targets[0], ast.Subscript)
@@ -654,15 +643,6 @@ class Interpreter:
             if kind_of(ref) or source_labels(ref):
                 return Val(ref=ref, labels=source_labels(ref))
         return UNKNOWN
-
-    def temp_file(
-        self, target: ast.Tuple, value: ast.Call, env: dict[str, Val], when: When
-    ) -> None:
-        """``fd, path = tempfile.mkstemp()``: ``os.write(fd, data)`` writes to ``path``."""
-        if len(target.elts) == 2 and self.expr(value.func, env, when).ref in TEMP_FILES:
-            fd, path = target.elts
-            if isinstance(fd, ast.Name) and isinstance(path, ast.Name):
-                env[fd.id] = Val(labels=env[fd.id].labels, handle="?", path_var=path.id)
 
     def decorate(self, decorator: Val, target: Val, env: dict[str, Val], when: When) -> None:
         """A decorator runs when the definition does: a local one is evaluated with the
@@ -1163,14 +1143,14 @@ class Interpreter:
                 grown(env, node.func.value.id, node.func.attr, c)
             if node.func.attr in HEADER_SETTERS and len(args) >= 2:
                 _headed(node.func.value.id, node.args[0], args[1], env)
-            self.mutate(node, labels, env, when)
+            writes.mutate(self, node, labels, env, when)
             if callee.handle and node.func.attr in PATH_WRITES and not labels & {REMOTE, DECODED}:
                 # ``p = Path.home() / '.bashrc'; p.write_text(x)``: only a path written
-                # in one expression was a write (:meth:`mutate` takes downloads; issue 16).
-                self.written(callee, node, labels, env, when)
+                # in one expression was a write (:func:`writes.mutate` takes downloads; issue 16).
+                writes.written(self, callee, node, labels, env, when)
         elif callee.handle and isinstance(node.func, ast.Attribute):
-            self.written(callee, node, labels, env, when)
-        self.filled(node, ref, callee, args, env)
+            writes.written(self, callee, node, labels, env, when)
+        writes.filled(self, node, ref, callee, args, env)
         if ref in COPIES and len(args) >= 2 and secret_path(arg_text(args[0])):
             self.secret_copies.add(arg_text(args[1]))
         if ref in COPIES and len(args) >= 2 and when is not When.LATER:
@@ -1262,10 +1242,10 @@ class Interpreter:
         if runs and runs_dropped(self.trace, text, node.args):
             marks |= {DROPPED}
         # Not matched yet: a write walked after this run (another method, walked later) may
-        # still meet it; :meth:`late_drops` looks again once the module is read (ADR 0041).
+        # still meet it; :func:`writes.late_drops` looks again once the module is read (ADR 0041).
         unmatched = runs and DROPPED not in marks and len(self.unmatched) < MAX_UNMATCHED
         if ref == "os.write" and len(args) == 2 and args[0].path_var:
-            self.written(args[0], node, args[1].labels, env, when)  # ``fd, p = mkstemp()``
+            writes.written(self, args[0], node, args[1].labels, env, when)  # ``fd, p = mkstemp()``
         if kind == "exec" and c and isinstance(c[0], str) and sinkcall.chr_spelt(node.args[0]):
             # ``exec(chr(105) + chr(109) + ...)``: code spelt one character at a time is
             # recovered as decoded text is (ADR 0080; a list of them already was).
@@ -1309,7 +1289,7 @@ class Interpreter:
             labels |= {ENV}  # ``gh auth token``'s output, as ``$GITHUB_TOKEN`` (ADR 0080)
         if kind == "process" and HOST_COMMANDS.search(text):
             labels |= {HOSTINFO}  # ``check_output('whoami')`` is ``getpass.getuser()`` (ADR 0076)
-        if ref in sinkcall.FILE_READERS and args and self.secret_file(args[0]):
+        if ref in sinkcall.FILE_READERS and args and writes.secret_file(self, args[0]):
             labels |= {SECRET}
         if ref in CLIENTS:
             return Val(ref=ref, labels=labels)  # the client object, named by its class
@@ -1321,7 +1301,7 @@ class Interpreter:
         if shape:
             return Val(labels=labels | source_labels(ref), shape=shape)
         if ref.endswith("urlretrieve") and len(node.args) >= 2:
-            self.dropped_to(node.args[1], env, arg_text(args[1]))
+            writes.dropped_to(self, node.args[1], env, arg_text(args[1]))
         if kind == "open" and node.args:
             mode = c[1] if len(c) > 1 else (kwargs["mode"].const if "mode" in kwargs else "r")
             var = node.args[0].id if isinstance(node.args[0], ast.Name) else ""
@@ -1329,7 +1309,7 @@ class Interpreter:
                 handle = arg_text(args[0])
                 if not handle and not var:
                     # A path that does not fold (``os.path.join(tmp, 'x.py')``) is matched
-                    # by its text when the same expression is run (:meth:`dropped_to`).
+                    # by its text when the same expression is run (:func:`writes.dropped_to`).
                     var = SKELETON + skeleton(node.args[0])
                 return Val(labels=labels, handle=handle or "?", path_var=var)
             labels |= {FILE}
@@ -1356,87 +1336,6 @@ class Interpreter:
         built = (ast.BinOp, ast.JoinedStr, ast.List, ast.Tuple)
         parts = " ".join(self.partial(a, env) for a in node.args if isinstance(a, built))[:4096]
         return (parts if NETWORK_TOOL.search(parts) else text), labels
-
-    def filled(
-        self, node: ast.Call, ref: str, callee: Val, args: list[Val], env: dict[str, Val]
-    ) -> None:
-        """A buffer named by a call's argument now holds the data the call writes into it:
-        ``ImageGrab.grab().save(buf, 'PNG')``, ``json.dump(secrets, fp)`` (ADR 0076)."""
-        if ref in DUMPS and len(node.args) >= 2:
-            data, target = args[0].labels, node.args[1]
-        elif isinstance(node.func, ast.Attribute) and node.func.attr in SAVES and node.args:
-            data, target = callee.labels, node.args[0]
-        elif isinstance(node.func, ast.Attribute) and node.func.attr in LOADS and node.args:
-            # ``c = ConfigParser(); c.read('~/.aws/credentials')``: the object now holds the
-            # file's content (ADR 0079); ``c.read_file(f)`` what ``f`` carries.
-            read = node.func.attr == "read" and secret_path(arg_text(args[0]))
-            data, target = (SECRET_NAME if read else args[0].labels & LOADED), node.func.value
-        else:
-            return
-        data -= {HIDDEN}
-        if not data:
-            return
-        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
-            # ``json.dump(env, self.buf)`` of an instance a local class made (ADR 0079).
-            key = (env.get(target.value.id, UNKNOWN).ref, target.attr)
-            held = self.attrs.get(key)
-            if held is not None and data - held.labels and not held.ref:
-                self.attrs[key] = held._replace(labels=held.labels | data)
-            return
-        if not isinstance(target, ast.Name):
-            return
-        old = env.get(target.id, UNKNOWN)
-        if data - old.labels and not old.ref:
-            env[target.id] = old._replace(labels=old.labels | data)
-
-    def secret_file(self, path: Val) -> bool:
-        """A credential file's path, or a path one was copied to."""
-        if isinstance(path.const, str) and secret_path(path.const):
-            return True
-        text = arg_text(path)
-        return bool(text) and text in self.secret_copies
-
-    def mutate(
-        self, node: ast.Call, labels: frozenset[str], env: dict[str, Val], when: When
-    ) -> None:
-        """``name.append(x)``, ``f.write(x)``: the object now holds what ``x`` carried."""
-        func = node.func
-        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
-            return
-        name, method = func.value.id, func.attr
-        recv = env.get(name)
-        if method in PATH_WRITES and labels & {REMOTE, DECODED} and recv is not None:
-            # ``p.write_bytes(data)`` on a path object: the file ``p`` names now holds it.
-            path = Val(handle=arg_text(recv) or "?", path_var=name)
-            self.written(path, node, labels, env, when)
-            return
-        if recv is None or method not in MUTATORS or (recv.ref and not recv.handle):
-            return  # a module, class or client is not data
-        if recv.handle and method in ("write", "writelines"):
-            self.written(recv, node, labels, env, when)
-        if labels - recv.labels:
-            env[name] = Val(None, "", recv.labels | labels, recv.func, recv.handle, recv.path_var)
-
-    def written(
-        self, recv: Val, node: ast.Call, labels: frozenset[str], env: dict[str, Val], when: When
-    ) -> None:
-        """Data carrying ``labels`` written to the open file ``recv``."""
-        line, direct = node.lineno, self.depth == 0
-        self.trace.events.append(Event("write", "write", line, when, recv.handle, labels, direct))
-        if labels & {REMOTE, DECODED}:
-            target = ast.Name(recv.path_var) if recv.path_var else ast.Constant(recv.handle)
-            self.dropped_to(target, env, recv.handle)
-
-    def dropped_to(self, target: ast.expr, env: dict[str, Val], path: str) -> None:
-        """Downloaded or decoded data was written to ``target``: running it is a dropper."""
-        if isinstance(target, ast.Name) and target.id.startswith(SKELETON):
-            if len(self.trace.skeletons) < 64:
-                self.trace.skeletons.add(target.id.removeprefix(SKELETON))
-        elif isinstance(target, ast.Name):
-            old = env.get(target.id, UNKNOWN)
-            env[target.id] = Val(old.const, old.ref, old.labels | {DROPPED}, old.func)
-        if len(path) >= 4 and path != "?":
-            self.trace.dropped.add(path)
 
     def exec_text(
         self, kind: str, c: list[object], node: ast.Call, env: dict[str, Val]
@@ -1765,9 +1664,8 @@ class Interpreter:
 
 MAX_HOMES = 32  # classes of other modules followed per file
 MAX_CLIMBS = 8  # bases of other modules' classes looked up, one inside another
-MAX_UNMATCHED = 256  # runs kept for :meth:`Interpreter.late_drops`
+MAX_UNMATCHED = 256  # runs kept for :func:`writes.late_drops`
 GROWERS = {"append", "extend", "insert"}
-TEMP_FILES = {"tempfile.mkstemp"}
 
 
 MAX_FOREIGN_STEPS = 20_000  # top level of a module a call is followed into
@@ -1803,13 +1701,6 @@ def _aliases(env: dict[str, Val]) -> re.Pattern[str] | None:
 
 
 IMPORTERS = ("__import__", "importlib.import_module", "importlib.__import__")
-# Calls that write their first argument's data into the buffer or file given second, and
-# methods that write their object into the one given first (a picture's ``save``).
-DUMPS = {"json.dump", "pickle.dump", "marshal.dump", "dill.dump", "yaml.dump", "numpy.save"}
-SAVES = {"save", "dump", "tofile", "write_to"}
-# Methods that fill their object from a file's path or content (``ConfigParser.read``).
-LOADS = {"read", "read_file", "read_dict"}
-LOADED = frozenset({SECRET, ENV})
 # Calls that write their second argument's path with the first's content (ADR 0063).
 COPIES = {
     "shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.move", "shutil.copytree",

@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import across, flow, handed, pathshape
+from airlock.imports.packages import across, flow, handed, pathshape, writes
 from airlock.imports.packages.runfile import dotted
 
 if TYPE_CHECKING:
@@ -278,17 +278,17 @@ def filled(  # noqa: PLR0917 -- the parts of one call
         at = index - skip  # the argument's place in the call as written
         if 0 <= at < len(node.args) and index < positional:
             if at < first_star:
-                interp.dropped_to(node.args[at], env, pathshape.arg_text(args[index]))
+                writes.dropped_to(interp, node.args[at], env, pathshape.arg_text(args[index]))
         elif name in kwargs:
             value = next(k.value for k in node.keywords if k.arg == name)
-            interp.dropped_to(value, env, pathshape.arg_text(kwargs[name]))
+            writes.dropped_to(interp, value, env, pathshape.arg_text(kwargs[name]))
         elif (unpacked := _unpacked_keyword(node, name)) is not None:
             found = interp.expr(unpacked, env, flow.When.LATER)
-            interp.dropped_to(unpacked, env, pathshape.arg_text(found))
+            writes.dropped_to(interp, unpacked, env, pathshape.arg_text(found))
         elif isinstance(given.get(name), handed.PURE):
             default = given[name]
             found = interp.expr(default, env, flow.When.LATER)
-            interp.dropped_to(default, env, pathshape.arg_text(found))
+            writes.dropped_to(interp, default, env, pathshape.arg_text(found))
 
 
 def _unpacked_keyword(node: ast.Call, name: str) -> ast.expr | None:

@@ -125,7 +125,7 @@ def replaced_by_helper(  # noqa: PLR0917 -- the parts of one replacement
     interp.run_hook(value, env, when, intercept.mark(replaced))
     if len(interp.trace.hooks) != hooks:
         return  # an import hook's events are kept by index: left as they are
-    # Runs kept for :meth:`flow.Interpreter.late_drops` point at events about to move: dropped.
+    # Runs kept for :func:`writes.late_drops` point at events about to move: dropped.
     del interp.unmatched[pending:]
     for found in [interp.trace, *interp.foreign.values()]:  # a module first followed now: all
         start = starts.get(id(found), 0)
