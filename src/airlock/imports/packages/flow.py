@@ -13,6 +13,13 @@ module level, functions it calls, install-command classes), on import (module le
 Given the archive's other modules (:class:`local.LocalModules`), a call made on install or
 import into one of them is followed there (:func:`trace_across`; ADR 0029).
 
+This module is the walk itself; the parts with a job of their own sit beside it (ADR 0082):
+:mod:`across` (calls followed into the archive's other modules), :mod:`comprehend`
+(comprehensions), :mod:`replaced` (builtins, library functions and import hooks replaced),
+:mod:`writes` (what a call writes into, dropped files), :mod:`piped` (a started network
+tool's stdin), :mod:`sinkcall` (what one sink call says beyond its kind), :mod:`pathshape`
+(what a path that does not fold still says) and :mod:`implicit` (calls nobody writes).
+
 What it deliberately does not do: follow calls across files that run later, model loops or
 branches (both arms are walked), run anything, or fold values past ``MAX_FOLD`` characters.
 """
