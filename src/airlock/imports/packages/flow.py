@@ -13,6 +13,13 @@ module level, functions it calls, install-command classes), on import (module le
 Given the archive's other modules (:class:`local.LocalModules`), a call made on install or
 import into one of them is followed there (:func:`trace_across`; ADR 0029).
 
+This module is the walk itself; the parts with a job of their own sit beside it (ADR 0082):
+:mod:`across` (calls followed into the archive's other modules), :mod:`comprehend`
+(comprehensions), :mod:`replaced` (builtins, library functions and import hooks replaced),
+:mod:`writes` (what a call writes into, dropped files), :mod:`piped` (a started network
+tool's stdin), :mod:`sinkcall` (what one sink call says beyond its kind), :mod:`pathshape`
+(what a path that does not fold still says) and :mod:`implicit` (calls nobody writes).
+
 What it deliberately does not do: follow calls across files that run later, model loops or
 branches (both arms are walked), run anything, or fold values past ``MAX_FOLD`` characters.
 """
@@ -24,22 +31,26 @@ import builtins
 import contextlib
 import functools
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple, TypeGuard
 
 from airlock.imports.packages import (
+    across,
     astbuilt,
     classdata,
+    comprehend,
     intercept,
     logsent,
+    piped,
     protocol,
     reach,
     rebound,
-    shadowed,
+    replaced,
     signin,
+    sinkcall,
     tables,
+    writes,
 )
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.fold import (
@@ -48,9 +59,7 @@ from airlock.imports.packages.fold import (
     DECOMPRESSORS,
     MAX_FOLD,
     MAX_ITEMS,
-    MAX_RANGE,
     SPELLINGS,
-    SPELT_MIN,
     WIDE_FORMAT,
     decimal,
     fold_call,
@@ -75,13 +84,43 @@ from airlock.imports.packages.handed import (
     parameters,
     unpacked,
 )
+from airlock.imports.packages.implicit import (
+    CALLBACKS,
+    ENUM_BASES,
+    ENUM_HOOKS,
+    HOOK_ATTRS,
+    IMPLICIT,
+    KEY_HOOKS,
+    MODULE_HOOKS,
+    OPERATORS,
+    PLAIN_ANNOTATIONS,
+    PROPERTIES,
+    THREADS,
+    TRANSPARENT,
+    hands_on_call,
+)
 from airlock.imports.packages.importhooks import (
-    BUILTIN_MODULES,
-    FINDER_METHODS,
-    PATCHED_BUILTINS,
     REGISTRARS,
 )
-from airlock.imports.packages.local import LocalModules, MethodIndex, absolute
+from airlock.imports.packages.local import LocalModules, MethodIndex
+from airlock.imports.packages.pathshape import (
+    MAX_SHAPE,
+    PATH_METHODS,
+    PATH_READS,
+    PATH_WRITES,
+    PATHS_TABLE,
+    SITE_KEYS,
+    SKELETON,
+    STARTUP_WRITES,
+    arg_text,
+    call_shape,
+    persistent_shape,
+    registry_path,
+    runs_dropped,
+    shape_of,
+    skeleton,
+    startup,
+)
 from airlock.imports.packages.prefilter import HitLines, may_act
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import (
@@ -100,17 +139,11 @@ from airlock.imports.packages.sinks import (
     HOSTINFO,
     METADATA_HOSTS,
     NETWORK_TOOL,
-    PERSISTENCE,
-    REGISTRY,
-    REGISTRY_OPENERS,
     REGISTRY_WRITERS,
     REMOTE,
     SECRET,
     SECRET_COMMANDS,
     SILENT,
-    SILENT_BITS,
-    SILENT_FLAGS,
-    STARTUP,
     TOKEN_COMMANDS,
     UPLOADS,
     decrypts,
@@ -121,12 +154,8 @@ from airlock.imports.packages.sinks import (
 )
 
 MAX_CALL_DEPTH = 3
-MAX_PIPES = 64  # started network tools per module whose stdin is watched
-PIPED = "started-tool:"  # a started network tool's process object: PIPED + its place
 # Parts of a code object that decide what it runs (``code.replace(co_names=...)``).
 CODE_REWRITES = frozenset({"co_code", "co_names", "co_consts", "co_varnames"})
-# What writes to a started process's stdin.
-PIPE_WRITES = frozenset({"communicate", "write", "writelines"})
 MAX_APPLIES = 400  # user-function evaluations per file
 # Expressions evaluated per module. Past it the module holds: work is bounded, and what was
 # not read is not passed (issue 16). Generated modules of a million nodes reach it.
@@ -143,8 +172,6 @@ class When(Enum):
     LATER = "when called"
 
 
-# Methods that put their arguments into the object they are called on.
-MUTATORS = {"append", "extend", "insert", "add", "update", "write", "writelines", "appendleft"}
 # Values whose names say they are wallet keys (issue 16: keys sent from inside functions).
 SECRET_NAMES = re.compile(
     r"mnemonic|private_?key|priv_?key|seed_?phrase|wallet_?key|keystore", re.I
@@ -268,18 +295,18 @@ class Interpreter:
         self.fills: dict[int, set[int]] = {}
         # Runs no dropped path matched yet: (trace, event index, text, arguments).
         self.unmatched: list[tuple[Trace, int, str, list[ast.expr]]] = []
-        self.pipes: dict[str, str] = {}  # started network tools: PIPED ref -> command text
+        self.pipes: dict[str, str] = {}  # started network tools: ``piped.PIPED`` ref -> command
         # Comprehensions being read: (their own names, the names around them). A ``:=``
         # inside one binds in the first enclosing scope that is not one (PEP 572).
         self.comprehensions: list[tuple[dict[str, Val], dict[str, Val]]] = []
         # Paths a credential file was copied to: a stealer copies a browser's locked
         # ``Login Data`` before opening the copy with sqlite3 (ADR 0076).
         self.secret_copies: set[str] = set()
-        # :meth:`hands_on` by id of the constructor, :meth:`acts_abroad` by minus its id.
+        # :meth:`hands_on` by id of the constructor, :func:`across.acts_abroad` by minus its id.
         self.handing: dict[int, bool] = {}
         # Classes of other modules of the archive made here, by qualified name: their module.
         self.homes: dict[str, str] = {}
-        self.lines: dict[str, list[bytes]] = {}  # their modules' lines (:meth:`acts_abroad`)
+        self.lines: dict[str, list[bytes]] = {}  # their modules' lines (:func:`across.acts_abroad`)
         # The module's own names: a function declaring ``global x`` binds x there (ADR 0041).
         self.globals: dict[str, Val] | None = None
         # Names imported from the archive's other modules read as the constants those bind
@@ -334,17 +361,7 @@ class Interpreter:
             if func.args.defaults or func.args.kw_defaults:
                 defaults(self, func, local, env)  # ``def f(c, run=os.system)`` (ADR 0048)
             self.block(func.body, local, fwhen)
-        self.late_drops()
-
-    def late_drops(self) -> None:
-        """Runs of a path that decoded or downloaded data was written to by code walked
-        after them: ``def run(self): Popen([exe, self.path])`` before ``def write(self):
-        open(self.path, 'wb').write(data)`` (functions are walked in no fixed order)."""
-        for found, index, text, run_args in self.unmatched:
-            if index < len(found.events) and _runs_dropped(found, text, run_args):
-                event = found.events[index]
-                found.events[index] = replace(event, labels=event.labels | {DROPPED})
-        self.unmatched.clear()
+        writes.late_drops(self)
 
     def hands_on(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         """Whether a constructor naming no sink hands work on: it registers a hook the
@@ -353,7 +370,7 @@ class Interpreter:
         known = self.handing.get(id(func))
         if known is None:
             known = any(
-                (isinstance(n, ast.Call) and _hands_on(dotted(n.func), self.classes))
+                (isinstance(n, ast.Call) and hands_on_call(dotted(n.func), self.classes))
                 or (isinstance(n, ast.Attribute) and dotted(n) in HOOK_ATTRS)
                 for n in _own_nodes(func)
             )
@@ -395,12 +412,12 @@ class Interpreter:
             value = self.expr(node.value, env, when)
             for target in node.targets:
                 if when is not When.LATER and isinstance(target, (ast.Attribute, ast.Subscript)):
-                    self.patched(target, value, env, when)
+                    replaced.patched(self, target, value, env, when)
                     if self.classes:  # ``k.x = v``: its ``__setattr__`` (ADR 0071)
                         protocol.assigned(self, target, value, env, when)
                 self.bind(target, value, env)
                 if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call):
-                    self.temp_file(target, node.value, env, when)
+                    writes.temp_file(self, target, node.value, env, when)
             if (
                 isinstance(node.value, (ast.Tuple, ast.List, ast.Dict))
                 or isinstance(node.targets[0], ast.Subscript)
@@ -426,7 +443,7 @@ class Interpreter:
                 env[name] = Val(ref=alias.name if alias.asname else name)
         elif isinstance(node, ast.ImportFrom):
             # A relative import keeps its dots (``.util.run``): it names this package's own
-            # module, never a library of the same name; :meth:`follow` resolves it.
+            # module, never a library of the same name; :func:`across.follow` resolves it.
             prefix = "." * node.level
             base = f"{prefix}{node.module}." if node.module else prefix
             for alias in node.names:
@@ -489,7 +506,9 @@ class Interpreter:
             seq = self.expr(node.iter, env, when)
             self.special(seq, ("__iter__", "__aiter__"), [], env, when)
             protocol.iterated(self, seq, env, when)
-            written = _written_out(node.iter, seq, node.target, at_top=env is self.globals)
+            written = comprehend.written_out(
+                node.iter, seq, node.target, at_top=env is self.globals
+            )
             if written is not None and when is not When.LATER:
                 # ``for c in ['id']: os.system(c)`` runs what the list spells (ADR 0063).
                 for spelled in written:
@@ -635,15 +654,6 @@ class Interpreter:
                 return Val(ref=ref, labels=source_labels(ref))
         return UNKNOWN
 
-    def temp_file(
-        self, target: ast.Tuple, value: ast.Call, env: dict[str, Val], when: When
-    ) -> None:
-        """``fd, path = tempfile.mkstemp()``: ``os.write(fd, data)`` writes to ``path``."""
-        if len(target.elts) == 2 and self.expr(value.func, env, when).ref in TEMP_FILES:
-            fd, path = target.elts
-            if isinstance(fd, ast.Name) and isinstance(path, ast.Name):
-                env[fd.id] = Val(labels=env[fd.id].labels, handle="?", path_var=path.id)
-
     def decorate(self, decorator: Val, target: Val, env: dict[str, Val], when: When) -> None:
         """A decorator runs when the definition does: a local one is evaluated with the
         function or class it decorates, and ``@atexit.register`` (or any registrar of
@@ -749,7 +759,7 @@ class Interpreter:
             if node.id in env:
                 found = env[node.id]
                 if self.resolving and found.const is None and found.ref:
-                    return self.constant_of(found.ref) or found
+                    return across.constant_of(self, found.ref) or found
                 return (
                     Val(found.const, found.ref, found.labels | SECRET_NAME, found.func)
                     if (_secret_name(node.id) and SECRET not in found.labels)
@@ -783,7 +793,7 @@ class Interpreter:
                         return got
                 ref = _canon(f"{base.ref}.{node.attr}")
                 if self.resolving:
-                    return self.constant_of(ref) or Val(ref=ref, labels=base.labels)
+                    return across.constant_of(self, ref) or Val(ref=ref, labels=base.labels)
                 return Val(ref=ref, labels=base.labels | source_labels(ref))
             if isinstance(base.const, (str, bytes, dict)) or type(base.const) is int:
                 return Val(ref=f"{type(base.const).__name__}.{node.attr}", const=base.const)
@@ -816,7 +826,7 @@ class Interpreter:
             labels = frozenset().union(*(p.labels for p in parts))
             if all(isinstance(p.const, str) for p in parts):
                 return Val(const="".join(str(p.const) for p in parts), labels=labels)
-            return Val(labels=labels, shape="".join(_shape(p) for p in parts)[:MAX_SHAPE])
+            return Val(labels=labels, shape="".join(shape_of(p) for p in parts)[:MAX_SHAPE])
         if isinstance(node, ast.FormattedValue):
             inner = self.expr(node.value, env, when)
             self.special(inner, ("__format__", "__str__", "__repr__"), [UNKNOWN], env, when)
@@ -846,10 +856,10 @@ class Interpreter:
             self.definition_time(node.args, None, env, when)  # ``lambda x=f(): x`` runs f
             return Val(func=node)
         if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
-            return self.comprehension(node, env, when)
+            return comprehend.comprehension(self, node, env, when)
         if isinstance(node, ast.DictComp):
-            table = self.table(node, env)
-            return table if table is not None else self.comprehension(node, env, when)
+            table = comprehend.table(self, node, env)
+            return table if table is not None else comprehend.comprehension(self, node, env, when)
         if isinstance(node, ast.IfExp):
             protocol.truth(self, self.expr(node.test, env, when), env, when)
             a, b = self.expr(node.body, env, when), self.expr(node.orelse, env, when)
@@ -894,9 +904,9 @@ class Interpreter:
     def binop(self, op: ast.operator, left: Val, right: Val) -> Val:
         labels = left.labels | right.labels
         a, b = left.const, right.const
-        if isinstance(op, ast.Mod) and isinstance(a, str) and b is None and _persistent(a):
+        if isinstance(op, ast.Mod) and isinstance(a, str) and b is None and persistent_shape(a):
             # ``'%s/zz.pth' % prefix``: the folder does not fold (it folded as ``None``).
-            return Val(labels=labels, shape=_persistent(a.replace("%s", "?")))
+            return Val(labels=labels, shape=persistent_shape(a.replace("%s", "?")))
         try:
             folded: object = None
             if isinstance(op, ast.Add) and type(a) is type(b) and a is not None:
@@ -916,13 +926,13 @@ class Interpreter:
         if isinstance(op, ast.Div) and left.shape:  # ``Path.home() / '.bashrc'`` (ADR 0048)
             return home_path(left, right) or Val(labels=labels)
         if isinstance(op, ast.Add) and (left.shape or right.shape or told):
-            shape = (_shape(left) + _shape(right))[:MAX_SHAPE]
+            shape = (shape_of(left) + shape_of(right))[:MAX_SHAPE]
             return Val(labels=labels, shape=shape)
         if isinstance(op, (ast.Add, ast.Div)) and a is None and isinstance(b, str):
             # ``prefix + '/zz.pth'``, ``Path(unknown) / 'zz.pth'``: a folder that does not fold
             # joined to a name that runs what is put there keeps that name (issue 16).
             glue = "/" if isinstance(op, ast.Div) else ""
-            known = _persistent(f"?{glue}{b}")
+            known = persistent_shape(f"?{glue}{b}")
             return Val(labels=labels, shape=known) if known else Val(labels=labels)
         return Val(labels=labels)
 
@@ -977,112 +987,6 @@ class Interpreter:
         if base.shape == "site-packages" or (base.shape == PATHS_TABLE and key.const in SITE_KEYS):
             return Val(labels=labels, shape="site-packages")  # ``getsitepackages()[0]``
         return Val(labels=labels)
-
-    def table(self, node: ast.DictComp, env: dict[str, Val]) -> Val | None:
-        """A dict comprehension over a folded sequence whose keys and values fold: the
-        table as a constant (``{i: i ^ k for i in range(256)}``, a substitution cipher's
-        alphabet), so ``T[b]`` of it folds (ADR 0067). None when it does not fold: the
-        walk reads it as any other expression."""
-        gen = node.generators[0]
-        if len(node.generators) != 1 or gen.ifs or not isinstance(gen.target, ast.Name):
-            return None
-        seq = self.expr(gen.iter, env, When.LATER)
-        if seq.const is None:  # ``{i: i ^ k for i in range(65536)}`` (ADR 0071)
-            return tables.by_key(self, node, gen.iter, env)
-        if not isinstance(seq.const, (list, str, bytes)) or len(seq.const) > MAX_RANGE:
-            return None
-        local = dict(env)
-        out: dict[object, object] = {}
-        for item in seq.const:
-            local[gen.target.id] = Val(const=item)
-            key = self.expr(node.key, local, When.LATER).const
-            value = self.expr(node.value, local, When.LATER).const
-            if not isinstance(key, (str, bytes, int)) or not isinstance(value, (str, bytes, int)):
-                return None
-            out[key] = value
-        return Val(const=out, labels=seq.labels)
-
-    def comprehension(
-        self,
-        node: ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp,
-        env: dict[str, Val],
-        when: When,
-    ) -> Val:
-        """:meth:`read_comprehension`, with the comprehension's scope known to ``:=``."""
-        depth = len(self.comprehensions)
-        try:
-            return self.read_comprehension(node, env, when)
-        finally:
-            del self.comprehensions[depth:]
-
-    def read_comprehension(
-        self,
-        node: ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp,
-        env: dict[str, Val],
-        when: When,
-    ) -> Val:
-        """A comprehension: every loop's iterable and condition and its element (a dict's key
-        and value) are read, each loop's names bound to what it iterates over. A condition
-        runs as often as the element does (``[1 for a in A if os.system(c)]``), and a later
-        loop's iterable is evaluated inside the first (ADR 0076)."""
-        gen = node.generators[0]
-        seq = self.expr(gen.iter, env, when)
-        local = dict(env)
-        self.comprehensions.append((local, env))
-        elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
-        simple = len(node.generators) == 1 and not gen.ifs and isinstance(gen.target, ast.Name)
-        if (
-            simple
-            and len(elts) == 1
-            and isinstance(gen.target, ast.Name)
-            and isinstance(seq.const, (list, str, bytes))
-            and len(seq.const) <= MAX_ITEMS
-        ):
-            out = []
-            for item in seq.const:
-                local[gen.target.id] = Val(const=item)
-                value = self.expr(elts[0], local, When.LATER)
-                if value.const is None:
-                    break
-                out.append(value.const)
-            else:
-                return Val(const=out, labels=seq.labels)
-            if not out:  # ``[__import__(n) for n in ['os']]``: the modules (ADR 0073)
-                found = rebound.imported_each(self, elts[0], gen.target.id, seq.const, local)
-                if found is not None:
-                    return found
-        at_top = env is self.globals
-        one = len(node.generators) == 1
-        written = _written_out(gen.iter, seq, gen.target, at_top=at_top) if one else None
-        if written is not None and isinstance(gen.target, ast.Name) and when is not When.LATER:
-            # ``[os.system(c) for c in ['id']]``: each item is what the command spells (ADR 0063).
-            labels = seq.labels
-            for item in written:
-                local[gen.target.id] = Val(const=item, labels=seq.labels)
-                labels |= self.conditions(gen.ifs, local, when)
-                for elt in elts:
-                    labels |= self.expr(elt, local, when).labels
-            return Val(labels=labels)
-        labels = seq.labels
-        self.bind(gen.target, Val(labels=seq.labels), local)
-        self.conditions(gen.ifs, local, when)
-        for later in node.generators[1:]:
-            inner = self.expr(later.iter, local, when)
-            labels |= inner.labels
-            self.bind(later.target, Val(labels=inner.labels), local)
-            self.conditions(later.ifs, local, when)
-        for elt in elts:
-            labels |= self.expr(elt, local, when).labels
-        return Val(labels=labels)
-
-    def conditions(self, tests: list[ast.expr], env: dict[str, Val], when: When) -> frozenset[str]:
-        """A comprehension's ``if`` clauses, each evaluated and tested for truth."""
-        labels: frozenset[str] = frozenset()
-        for test in tests:
-            value = self.expr(test, env, when)
-            protocol.truth(self, value, env, when)
-            labels |= value.labels
-        return labels
 
     def call(self, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912, PLR0915
         if self.tables and isinstance(node.func, ast.Subscript):
@@ -1226,7 +1130,7 @@ class Interpreter:
             c = [self.literal_dict(node.args[0], env)]  # ``'{a} x'.format_map({'a': 'curl'})``
         folded = fold_call(ref, callee.const, c, kwargs)
         if folded is None and ref == "str.format" and isinstance(callee.const, str):
-            persistent = _persistent(callee.const)  # ``'{}/zz.pth'.format(prefix)``
+            persistent = persistent_shape(callee.const)  # ``'{}/zz.pth'.format(prefix)``
             if persistent:
                 return Val(labels=labels, shape=persistent)
         if folded is not None and small(folded):
@@ -1243,31 +1147,31 @@ class Interpreter:
         if isinstance(node.func, ast.Attribute) and node.func.attr in STARTUP_WRITES and c:
             # ``f.write('import x; ...')`` into a ``.pth``: wherever the folder is (issue 16).
             held = env.get(node.func.value.id) if isinstance(node.func.value, ast.Name) else None
-            labels |= _startup(callee.handle or (held.handle if held else ""), c[0])
+            labels |= startup(callee.handle or (held.handle if held else ""), c[0])
         if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
             if node.func.attr in GROWERS:  # a folded list grown in place keeps its items
                 grown(env, node.func.value.id, node.func.attr, c)
             if node.func.attr in HEADER_SETTERS and len(args) >= 2:
                 _headed(node.func.value.id, node.args[0], args[1], env)
-            self.mutate(node, labels, env, when)
+            writes.mutate(self, node, labels, env, when)
             if callee.handle and node.func.attr in PATH_WRITES and not labels & {REMOTE, DECODED}:
                 # ``p = Path.home() / '.bashrc'; p.write_text(x)``: only a path written
-                # in one expression was a write (:meth:`mutate` takes downloads; issue 16).
-                self.written(callee, node, labels, env, when)
+                # in one expression was a write (:func:`writes.mutate` takes downloads; issue 16).
+                writes.written(self, callee, node, labels, env, when)
         elif callee.handle and isinstance(node.func, ast.Attribute):
-            self.written(callee, node, labels, env, when)
-        self.filled(node, ref, callee, args, env)
-        if ref in COPIES and len(args) >= 2 and secret_path(_arg_text(args[0])):
-            self.secret_copies.add(_arg_text(args[1]))
+            writes.written(self, callee, node, labels, env, when)
+        writes.filled(self, node, ref, callee, args, env)
+        if ref in COPIES and len(args) >= 2 and secret_path(arg_text(args[0])):
+            self.secret_copies.add(arg_text(args[1]))
         if ref in COPIES and len(args) >= 2 and when is not When.LATER:
             # ``shutil.copy(own_file, '~/.config/autostart/x')`` writes the second path as
             # ``open(p, 'w').write`` would (ADR 0063); judged as a write of that path.
-            dest = _arg_text(args[1])
+            dest = arg_text(args[1])
             self.trace.events.append(Event("write", ref, node.lineno, when, dest, labels))
         if ref in REGISTRY_WRITERS and len(args) >= 2 and when is not When.LATER:
             # ``SetValueEx(OpenKey(HKCU, '...\\Run'), 'x', 0, REG_SZ, cmd)``: the value is
             # written under the key's path, judged as a file written there (ADR 0079).
-            key = _registry_path(args[0], args[1])
+            key = registry_path(args[0], args[1])
             self.trace.events.append(Event("write", ref, node.lineno, when, key, labels))
         if (
             when is not When.LATER
@@ -1282,12 +1186,8 @@ class Interpreter:
                 "exec", "types.CodeType.replace", node.lineno, when, text, labels | {HIDDEN}
             )
             self.trace.events.append(event)
-        if self.pipes and ref.startswith(PIPED) and ref.rpartition(".")[2] in PIPE_WRITES:
-            # ``p.communicate(data)``, ``p.stdin.write(data)`` of a started ``nc host``: the
-            # data goes where the command sends it, as if it were on its line (ADR 0079).
-            command = self.pipes.get(ref.partition(".")[0], "")
-            event = Event("process", "subprocess.Popen.stdin", node.lineno, when, command, labels)
-            self.trace.events.append(event)
+        if self.pipes:  # ``p.communicate(data)`` of a started ``nc host`` (ADR 0079)
+            piped.written(self, node, ref, when, labels)
         value = self.sink(node, callee, args, kwargs, env, when)
         if (
             when is not When.LATER
@@ -1305,7 +1205,7 @@ class Interpreter:
         if not name.labels & {DECODED, REMOTE}:
             return None
         marks = name.labels | {HIDDEN}
-        self.trace.events.append(Event("exec", ref, node.lineno, when, _arg_text(name), marks))
+        self.trace.events.append(Event("exec", ref, node.lineno, when, arg_text(name), marks))
         return Val(labels=marks)
 
     def sink(  # noqa: PLR0912, PLR0915, PLR0917 -- the parts of one call, evaluated once by call()
@@ -1338,11 +1238,11 @@ class Interpreter:
         if named or any(isinstance(a, (ast.List, ast.Tuple)) for a in node.args):
             text = " ".join(
                 [
-                    self.partial(a, env) if isinstance(a, partly) else _arg_text(v)
+                    self.partial(a, env) if isinstance(a, partly) else arg_text(v)
                     for a, v in zip(node.args, args, strict=False)
                 ]
                 + [
-                    _arg_text(v) if uploads else text_of(v.const)  # ``folder_path=`` (0083)
+                    arg_text(v) if uploads else text_of(v.const)  # ``folder_path=`` (0083)
                     for v in kwargs.values()
                 ]
             )[:4096]
@@ -1350,19 +1250,19 @@ class Interpreter:
             text, labels = self.command_text(node, text, args, kwargs, env)
         # ``marshal.loads(b'...')``: bytecode or a pickle written into the source is code
         # nobody can read there, as a decoded string is (``exec(marshal.loads(..))``).
-        labels |= _written_in(kind, node)
+        labels |= sinkcall.written_in(kind, node)
         # What a sink returns is not what it is given: ``gethostbyname('a.b.org')`` is a
         # host-information source but sends none (it was DNS exfiltration, ADR 0076).
         marks = (labels - {HIDDEN}) | (callee.labels - source_labels(ref))
         runs = kind in ("process", "exec", "native-load")
-        if runs and _runs_dropped(self.trace, text, node.args):
+        if runs and runs_dropped(self.trace, text, node.args):
             marks |= {DROPPED}
         # Not matched yet: a write walked after this run (another method, walked later) may
-        # still meet it; :meth:`late_drops` looks again once the module is read (ADR 0041).
+        # still meet it; :func:`writes.late_drops` looks again once the module is read (ADR 0041).
         unmatched = runs and DROPPED not in marks and len(self.unmatched) < MAX_UNMATCHED
         if ref == "os.write" and len(args) == 2 and args[0].path_var:
-            self.written(args[0], node, args[1].labels, env, when)  # ``fd, p = mkstemp()``
-        if kind == "exec" and c and isinstance(c[0], str) and _chr_spelt(node.args[0]):
+            writes.written(self, args[0], node, args[1].labels, env, when)  # ``fd, p = mkstemp()``
+        if kind == "exec" and c and isinstance(c[0], str) and sinkcall.chr_spelt(node.args[0]):
             # ``exec(chr(105) + chr(109) + ...)``: code spelt one character at a time is
             # recovered as decoded text is (ADR 0080; a list of them already was).
             self.trace.recovered.append((node.lineno, c[0][:4096], frozenset({DECODED})))
@@ -1371,7 +1271,7 @@ class Interpreter:
             # exec of code in plain sight (six's exec_ of a literal): interpret that code too.
             marks -= {HIDDEN}
             self.nested(code, self.namespace(node, env, when), when)
-        if kind == "process" and _silent(kwargs, env):
+        if kind == "process" and sinkcall.silent(kwargs, env):
             marks |= {SILENT}
         if ref in logsent.NETWORK_HANDLERS:
             logsent.made(self, text)  # records go to its host (ADR 0073)
@@ -1379,29 +1279,29 @@ class Interpreter:
             marks = signin.settle(kind, text, marks)  # a client signing in (ADR 0067)
             # A replaced function's arguments (ADR 0071); a URL written into the call sends
             # them to an address of the wrapper's choosing, even through the original (0083).
-            own = any(_is_url(v.const) for v in [*args, *kwargs.values()])
+            own = any(sinkcall.names_url(v.const) for v in [*args, *kwargs.values()])
             marks = intercept.settle(ref, marks, own_address=own)
             direct = self.depth == 0
             # A toolkit's clipboard method has no module path: its own name is the callee.
-            named_callee = ref or _called_name(node, ref)
+            named_callee = ref or sinkcall.called_name(node, ref)
             event = Event(kind, named_callee, node.lineno, when, text, marks, direct)
             self.trace.events.append(event)
             if unmatched:
                 self.unmatched.append((self.trace, len(self.trace.events) - 1, text, node.args))
         if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or decrypts(ref):
             labels |= {DECODED}
-        labels |= _unreadable(ref, labels, when)
+        labels |= sinkcall.unreadable(ref, labels, when)
         if kind == "native-load":
             # A library whose name does not fold (``CDLL(None)``, ``find_library('c')``) is
             # still a library: ``.system(b'id')`` on it starts a process.
-            name = c[0] if c and isinstance(c[0], str) else UNNAMED_LIBRARY
-            return Val(ref=_library(name), labels=labels)
+            name = c[0] if c and isinstance(c[0], str) else sinkcall.UNNAMED_LIBRARY
+            return Val(ref=sinkcall.library(name), labels=labels)
         if kind == "network":
             # What comes back is the service's answer, not the credential it was sent.
             labels = (labels - signin.marks(labels)) | {REMOTE}
             if METADATA_HOSTS.search(text):
                 labels |= {SECRET}  # cloud credentials come back from the metadata service
-        if kind == "clipboard" and _called_name(node, ref) in CLIPBOARD_READS:
+        if kind == "clipboard" and sinkcall.called_name(node, ref) in CLIPBOARD_READS:
             labels |= {SECRET}  # what was copied: a password, a key, a wallet address
         if kind == "process" and ENV_COMMANDS.search(text):
             labels |= {ENV}  # ``check_output(['printenv'])`` is ``os.environ`` (ADR 0079)
@@ -1411,29 +1311,28 @@ class Interpreter:
             labels |= {ENV}  # ``gh auth token``'s output, as ``$GITHUB_TOKEN`` (ADR 0080)
         if kind == "process" and HOST_COMMANDS.search(text):
             labels |= {HOSTINFO}  # ``check_output('whoami')`` is ``getpass.getuser()`` (ADR 0076)
-        if ref in FILE_READERS and args and self.secret_file(args[0]):
+        if ref in sinkcall.FILE_READERS and args and writes.secret_file(self, args[0]):
             labels |= {SECRET}
         if ref in CLIENTS:
             return Val(ref=ref, labels=labels)  # the client object, named by its class
-        if kind == "process" and NETWORK_TOOL.search(text) and len(self.pipes) < MAX_PIPES:
-            # A started ``nc``/``curl -d @-``: what is written to its stdin is sent (ADR 0079).
-            piped = f"{PIPED}{node.lineno}:{node.col_offset}"
-            self.pipes[piped] = text
-            return Val(ref=piped, labels=labels)
-        shape = _call_shape(ref, args)
+        if kind == "process":  # a started ``nc``: its stdin is watched (ADR 0079)
+            started = piped.started(self, node, text, labels)
+            if started is not None:
+                return started
+        shape = call_shape(ref, args)
         if shape:
             return Val(labels=labels | source_labels(ref), shape=shape)
         if ref.endswith("urlretrieve") and len(node.args) >= 2:
-            self.dropped_to(node.args[1], env, _arg_text(args[1]))
+            writes.dropped_to(self, node.args[1], env, arg_text(args[1]))
         if kind == "open" and node.args:
             mode = c[1] if len(c) > 1 else (kwargs["mode"].const if "mode" in kwargs else "r")
             var = node.args[0].id if isinstance(node.args[0], ast.Name) else ""
             if isinstance(mode, str) and any(m in mode for m in "wax+"):
-                handle = _arg_text(args[0])
+                handle = arg_text(args[0])
                 if not handle and not var:
                     # A path that does not fold (``os.path.join(tmp, 'x.py')``) is matched
-                    # by its text when the same expression is run (:meth:`dropped_to`).
-                    var = SKELETON + _skeleton(node.args[0])
+                    # by its text when the same expression is run (:func:`writes.dropped_to`).
+                    var = SKELETON + skeleton(node.args[0])
                 return Val(labels=labels, handle=handle or "?", path_var=var)
             labels |= {FILE}
         return Val(labels=labels | source_labels(ref) | callee.labels - {HIDDEN})
@@ -1460,123 +1359,18 @@ class Interpreter:
         parts = " ".join(self.partial(a, env) for a in node.args if isinstance(a, built))[:4096]
         return (parts if NETWORK_TOOL.search(parts) else text), labels
 
-    def filled(
-        self, node: ast.Call, ref: str, callee: Val, args: list[Val], env: dict[str, Val]
-    ) -> None:
-        """A buffer named by a call's argument now holds the data the call writes into it:
-        ``ImageGrab.grab().save(buf, 'PNG')``, ``json.dump(secrets, fp)`` (ADR 0076)."""
-        if ref in DUMPS and len(node.args) >= 2:
-            data, target = args[0].labels, node.args[1]
-        elif isinstance(node.func, ast.Attribute) and node.func.attr in SAVES and node.args:
-            data, target = callee.labels, node.args[0]
-        elif isinstance(node.func, ast.Attribute) and node.func.attr in LOADS and node.args:
-            # ``c = ConfigParser(); c.read('~/.aws/credentials')``: the object now holds the
-            # file's content (ADR 0079); ``c.read_file(f)`` what ``f`` carries.
-            read = node.func.attr == "read" and secret_path(_arg_text(args[0]))
-            data, target = (SECRET_NAME if read else args[0].labels & LOADED), node.func.value
-        else:
-            return
-        data -= {HIDDEN}
-        if not data:
-            return
-        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
-            # ``json.dump(env, self.buf)`` of an instance a local class made (ADR 0079).
-            key = (env.get(target.value.id, UNKNOWN).ref, target.attr)
-            held = self.attrs.get(key)
-            if held is not None and data - held.labels and not held.ref:
-                self.attrs[key] = held._replace(labels=held.labels | data)
-            return
-        if not isinstance(target, ast.Name):
-            return
-        old = env.get(target.id, UNKNOWN)
-        if data - old.labels and not old.ref:
-            env[target.id] = old._replace(labels=old.labels | data)
-
-    def secret_file(self, path: Val) -> bool:
-        """A credential file's path, or a path one was copied to."""
-        if isinstance(path.const, str) and secret_path(path.const):
-            return True
-        text = _arg_text(path)
-        return bool(text) and text in self.secret_copies
-
-    def mutate(
-        self, node: ast.Call, labels: frozenset[str], env: dict[str, Val], when: When
-    ) -> None:
-        """``name.append(x)``, ``f.write(x)``: the object now holds what ``x`` carried."""
-        func = node.func
-        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
-            return
-        name, method = func.value.id, func.attr
-        recv = env.get(name)
-        if method in PATH_WRITES and labels & {REMOTE, DECODED} and recv is not None:
-            # ``p.write_bytes(data)`` on a path object: the file ``p`` names now holds it.
-            path = Val(handle=_arg_text(recv) or "?", path_var=name)
-            self.written(path, node, labels, env, when)
-            return
-        if recv is None or method not in MUTATORS or (recv.ref and not recv.handle):
-            return  # a module, class or client is not data
-        if recv.handle and method in ("write", "writelines"):
-            self.written(recv, node, labels, env, when)
-        if labels - recv.labels:
-            env[name] = Val(None, "", recv.labels | labels, recv.func, recv.handle, recv.path_var)
-
-    def written(
-        self, recv: Val, node: ast.Call, labels: frozenset[str], env: dict[str, Val], when: When
-    ) -> None:
-        """Data carrying ``labels`` written to the open file ``recv``."""
-        line, direct = node.lineno, self.depth == 0
-        self.trace.events.append(Event("write", "write", line, when, recv.handle, labels, direct))
-        if labels & {REMOTE, DECODED}:
-            target = ast.Name(recv.path_var) if recv.path_var else ast.Constant(recv.handle)
-            self.dropped_to(target, env, recv.handle)
-
-    def dropped_to(self, target: ast.expr, env: dict[str, Val], path: str) -> None:
-        """Downloaded or decoded data was written to ``target``: running it is a dropper."""
-        if isinstance(target, ast.Name) and target.id.startswith(SKELETON):
-            if len(self.trace.skeletons) < 64:
-                self.trace.skeletons.add(target.id.removeprefix(SKELETON))
-        elif isinstance(target, ast.Name):
-            old = env.get(target.id, UNKNOWN)
-            env[target.id] = Val(old.const, old.ref, old.labels | {DROPPED}, old.func)
-        if len(path) >= 4 and path != "?":
-            self.trace.dropped.add(path)
-
     def exec_text(
         self, kind: str, c: list[object], node: ast.Call, env: dict[str, Val]
     ) -> str | None:
         """The source an exec sink runs, when its argument folds here or (the cross-file
-        pass) joins constants of other modules (:meth:`joined`)."""
+        pass) joins constants of other modules (:func:`across.joined`)."""
         if kind != "exec":
             return None
-        code = _source(c[0]) if c else None
+        code = sinkcall.exec_source(c[0]) if c else None
         if code is None and node.args and self.package is not None:
-            code = _source(self.joined(node.args[0], env))  # ``exec(a.P1 + b.P2)``
+            # ``exec(a.P1 + b.P2)``
+            code = sinkcall.exec_source(across.joined(self, node.args[0], env))
         return code
-
-    def joined(self, node: ast.expr, env: dict[str, Val]) -> object:
-        """What an ``exec`` argument folds to when the names it reads are constants other
-        modules of the archive bind (``from .a import P1; from .b import P2; exec(P1 +
-        P2)``): code split across files is read as the code it joins to (ADR 0067). Only
-        for an ``exec`` whose argument did not fold, in the cross-file pass."""
-        self.resolving = True
-        try:
-            return self.expr(node, env, When.LATER).const
-        finally:
-            self.resolving = False
-
-    def constant_of(self, ref: str) -> Val | None:
-        """The text or bytes another module of the archive binds to ``ref`` at its top
-        level, or None."""
-        if self.package is None:
-            return None
-        name = absolute(ref, self.module, self.package.is_package(self.module))
-        owner, _, attr = name.rpartition(".")
-        if owner not in self.package.sources or owner == self.module:
-            return None
-        found = self.module_env(owner).get(attr)
-        if found is None or not isinstance(found.const, (str, bytes)):
-            return None
-        return Val(const=found.const, labels=found.labels)
 
     def nested(self, code: str, env: dict[str, Val], when: When) -> None:
         """Interpret a literal string that is exec'd, as if it were source (bounded depth)."""
@@ -1680,10 +1474,10 @@ class Interpreter:
         the archive is followed there. The call's value, or None when it is neither."""
         if ref in REGISTRARS and args:
             what = f"a finder or loader added to {REGISTRARS[ref]}"
-            self.import_hook(args[-1], node.lineno, what, "", env, when)
+            replaced.import_hook(self, args[-1], node.lineno, what, "", env, when)
             return None
         if ref == "setattr" and len(args) == len(("o", "name", "value")):
-            self.set_attribute(node, args, env, when)
+            replaced.set_attribute(self, node, args, env, when)
         if ref in THREADS:
             timer = args[1] if ref.endswith("Timer") and len(args) > 1 else None
             target = kwargs.get("target") or timer
@@ -1712,9 +1506,9 @@ class Interpreter:
             self.run_hook(args[CALLBACKS[ref]], env, when, given=given)
             return None
         if not ref and self.stars and isinstance(node.func, ast.Name):
-            ref = self.star(node.func.id)
+            ref = across.star(self, node.func.id)
         if self.package is not None and ref:
-            return self.follow(ref, args, when)
+            return across.follow(self, ref, args, when)
         return None
 
     def run_hook(
@@ -1731,7 +1525,7 @@ class Interpreter:
             return
         if self.package is not None and hook.ref and "()" not in hook.ref:
             # ``atexit.register(other.f)``: a function of another module of the archive.
-            self.follow(hook.ref, [UNKNOWN] * 3, when)  # (ADR 0067)
+            across.follow(self, hook.ref, [UNKNOWN] * 3, when)  # (ADR 0067)
             return
         owner, dot, name = hook.ref.partition("().")
         if dot and owner in self.classes and name.isidentifier():
@@ -1760,7 +1554,7 @@ class Interpreter:
         if home is not None and home != self.module:
             # A class of another module of the archive: its methods see that module's names
             # and their events are kept under its path (ADR 0041).
-            return self.abroad(home, lambda env: self.method(cls, name, args, env, when))
+            return across.abroad(self, home, lambda env: self.method(cls, name, args, env, when))
         seen: set[str] = set()
         while cls in self.classes and cls not in seen and len(seen) < 8:
             seen.add(cls)
@@ -1785,310 +1579,6 @@ class Interpreter:
             cls = above
         # A base class of another module of the archive (ADR 0048).
         return inherited(self, cls, name, args, env, when) if self.package else None
-
-    def patched(
-        self, target: ast.Attribute | ast.Subscript, value: Val, env: dict[str, Val], when: When
-    ) -> None:
-        """``builtins.open = f`` or ``__builtins__['__import__'] = f`` on install or import:
-        ``f`` now runs in place of the builtin (issue 16: monkey-patched builtins).
-        A library's function replaced by a local one runs too (:meth:`replaces`)."""
-        if isinstance(target, ast.Attribute) and target.attr == "__class__":
-            self.swapped(value, env, when)  # ``sys.modules[__name__].__class__ = M``
-            return
-        if not isinstance(target.value, ast.Name):
-            # ``requests.Session.send = send``: a class of a library; ``vars(m)['f'] = g``
-            # and ``m.__dict__['f'] = g`` (ADR 0067)
-            if isinstance(target, ast.Subscript) and shadowed.replaced(
-                self, target, value, env, when
-            ):
-                pass  # ``sys.modules['requests'] = fake`` (ADR 0071)
-            elif value.func or "()." in value.ref:
-                owner = self.expr(target.value, env, when).ref
-                if isinstance(target, ast.Subscript):
-                    owner = owner.removesuffix(".__dict__") if owner.endswith("__dict__") else ""
-                if self.replaces(owner, value, target.value, env):
-                    replaced = f"{owner}.{_target_name(target)}"
-                    self.run_hook(value, env, when, intercept.mark(replaced))
-            return  # ``builtins`` or ``__builtins__`` (or a name bound to them)
-        owner = self.expr(target.value, env, when).ref
-        if isinstance(target, ast.Attribute) and f"{owner}.{target.attr}" in HOOK_ATTRS:
-            self.run_hook(value, env, when)  # ``sys.excepthook = report``
-            return
-        if isinstance(target, ast.Attribute) and owner not in BUILTIN_MODULES:
-            self.replaced_attribute(owner, target, value, env, when)
-            return
-        if owner not in BUILTIN_MODULES:
-            return
-        if isinstance(target, ast.Attribute):
-            name: object = target.attr
-        else:
-            name = self.expr(target.slice, env, when).const
-        if not isinstance(name, str) or name not in PATCHED_BUILTINS:
-            return
-        self.import_hook(value, target.lineno, f"builtin {name} replaced", str(name), env, when)
-
-    def set_attribute(
-        self, node: ast.Call, args: list[Val], env: dict[str, Val], when: When
-    ) -> None:
-        """``setattr(builtins, 'open', f)`` (an import hook) or ``setattr(getpass,
-        'getpass', f)`` (a library's function replaced; ADR 0067)."""
-        name = args[1].const
-        if args[0].ref in BUILTIN_MODULES and str(name) in PATCHED_BUILTINS:
-            what = f"builtin {name} replaced"
-            self.import_hook(args[2], node.lineno, what, str(name), env, when)
-        elif name is not None and self.replaces(args[0].ref, args[2], node.args[0], env):
-            self.run_hook(args[2], env, when, intercept.mark(f"{args[0].ref}.{name}"))
-        elif name is not None:  # ``def patch(mod, name, fn): setattr(mod, name, fn)``
-            self.replaced_by_helper(args[0].ref, args[2], f"{args[0].ref}.{name}", env, when)
-
-    def replaced_attribute(
-        self, owner: str, target: ast.Attribute, value: Val, env: dict[str, Val], when: When
-    ) -> None:
-        """``owner.attr = value`` of a library's module or class (not the builtins)."""
-        replaced = f"{owner}.{target.attr}"
-        if self.replaces(owner, value, target.value, env):
-            # ``getpass.getpass = steal`` (ADR 0067): it is given other packages' data.
-            self.run_hook(value, env, when, intercept.mark(replaced))
-        else:  # ``def patch(klass, f): klass.send = f``
-            self.replaced_by_helper(owner, value, replaced, env, when)
-
-    def replaced_by_helper(
-        self, owner: str, value: Val, replaced: str, env: dict[str, Val], when: When
-    ) -> None:
-        """A library's function replaced by a helper function that is given the module or
-        class (``patch(getpass, 'getpass', steal)``): the replacement is read only for what
-        it does with what it is given, sending it over the network (ADR 0071). What it does
-        on its own is left out: numpy.distutils' ``replace_method(klass, name, func)`` puts
-        a ``spawn`` that starts the compiler it is given over distutils' (ADR 0067)."""
-        if self.depth == 0 or not self.replaces(owner, value, None, env):
-            return
-        starts = {id(t): len(t.events) for t in [self.trace, *self.foreign.values()]}
-        hooks, pending = len(self.trace.hooks), len(self.unmatched)
-        self.run_hook(value, env, when, intercept.mark(replaced))
-        if len(self.trace.hooks) != hooks:
-            return  # an import hook's events are kept by index: left as they are
-        # Runs kept for :meth:`late_drops` point at events about to move: dropped.
-        del self.unmatched[pending:]
-        for found in [self.trace, *self.foreign.values()]:  # a module first followed now: all
-            start = starts.get(id(found), 0)
-            found.events[start:] = [e for e in found.events[start:] if _sends_given(e)]
-
-    def global_name(self, node: ast.expr, env: dict[str, Val]) -> bool:
-        """Whether ``node`` (``getpass``, ``requests.Session``, ``vars(os)``) starts with a
-        name that still holds what the module bound to it."""
-        for _ in range(8):
-            if isinstance(node, (ast.Attribute, ast.Subscript)):
-                node = node.value
-            elif isinstance(node, ast.Call) and node.args:
-                node = node.args[0]
-            else:
-                break
-        top = self.globals or {}
-        return isinstance(node, ast.Name) and node.id in top and env.get(node.id) is top[node.id]
-
-    def swapped(self, value: Val, env: dict[str, Val], when: When) -> None:
-        """``obj.__class__ = M`` of local class ``M`` (a module made lazy): every attribute
-        read or written on the object now runs M's access methods (ADR 0067)."""
-        if value.ref in self.classes:
-            made = Val(ref=f"{value.ref}()")
-            for name in SWAPPED_HOOKS:
-                self.method(value.ref, name, [made, UNKNOWN, UNKNOWN], env, when)
-
-    def replaces(self, owner: str, value: Val, base: ast.expr | None, env: dict[str, Val]) -> bool:
-        """Whether ``owner.attr = value`` puts a function of this module in place of a
-        library's (``getpass.getpass = steal``, ``requests.Session.send = send``): every
-        caller of the library's function, in any module, now runs this one, with nobody
-        calling it by name. Not the builtins (:meth:`patched` judges those as import hooks),
-        this archive's own modules and classes, or an instance's attribute; and only when
-        ``base`` (what is written to) is a module-level name, not a function's parameter:
-        numpy.distutils' ``replace_method(klass, name, func)`` puts its own ``spawn`` over
-        distutils' through one, and a parameter's value is read as unknown everywhere else
-        in this pass (ADR 0063's amendment). ``base`` None: wherever it is written
-        (:meth:`replaced_by_helper`)."""
-        return (
-            (base is None or self.depth == 0 or self.global_name(base, env))
-            and (value.func is not None or "()." in value.ref)
-            and bool(owner)
-            and not owner.startswith(".")
-            and not owner.endswith("()")
-            and owner not in BUILTIN_MODULES
-            and owner not in self.classes
-            and owner != "globals"
-            and (self.package is None or owner.split(".", 1)[0] not in self.package.tops)
-        )
-
-    def import_hook(  # noqa: PLR0917 -- the parts of one registration
-        self, hook: Val, line: int, what: str, replaced: str, env: dict[str, Val], when: When
-    ) -> None:
-        """Evaluate a finder, loader, path hook or replacing builtin now: every later import
-        runs it (:mod:`importhooks`); the events it makes are marked as the hook's."""
-        funcs: list[ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef] = []
-        if hook.func is not None:
-            funcs.append(hook.func)
-        name = hook.ref.removesuffix("()")
-        seen: set[str] = set()
-        while name in self.classes and name not in seen and len(seen) < 8:  # local bases
-            seen.add(name)
-            funcs += self.methods(self.classes[name], FINDER_METHODS)
-            name = self.trace.class_bases.get(name, "").split(",")[0]
-        traces = [self.trace, *self.foreign.values()]
-        starts = [len(t.events) for t in traces]
-        for func in funcs:
-            self.apply(func, [UNKNOWN] * len(func.args.args), env, when)
-        for found, start in zip(traces, starts, strict=True):
-            if len(found.events) > start:
-                found.hooks.append((line, what, replaced, start, len(found.events)))
-        for found in self.foreign.values():  # traces the hook's calls opened
-            if found.events and all(found is not t for t in traces):
-                found.hooks.append((line, what, replaced, 0, len(found.events)))
-
-    def module_own(self) -> bool:
-        """Whether the walk is in this module's own code, not a function followed into
-        another module of the archive (whose names are not this module's)."""
-        return all(self.trace is not t for t in self.foreign.values())
-
-    def follow(self, ref: str, args: list[Val], when: When) -> Val | None:
-        """Evaluate a function of another module of this archive called on install or
-        import; its events are kept under that module's path. None when ``ref`` is not one."""
-        if self.package is None or self.package.steps_left <= 0:
-            return None
-        found = self.local_function(ref, self.module, 0)
-        if found is None:
-            return None
-        module, func = found
-        if isinstance(func, ast.ClassDef):
-            return self.construct(module, func, args, when)
-        # Once per function, moment and labels carried in, per archive: a large package's
-        # hundred ``__init__.py`` files calling one helper are read once (issue 16: bounded).
-        key = (module, func.name, when.name, frozenset().union(*(a.labels for a in args)))
-        done = self.package.followed.get(key)
-        if isinstance(done, Val):
-            return done
-        value = self.abroad(module, lambda env: self.apply(func, args, env, when)) or UNKNOWN
-        self.package.followed[key] = value
-        return value
-
-    def abroad(self, module: str, run: Callable[[dict[str, Val]], Val | None]) -> Val | None:
-        """``run`` with ``module``'s names, its events kept under that module's path."""
-        if self.package is None:
-            return None
-        env = self.module_env(module)
-        path = self.package.path(module)
-        saved = (self.trace, self.module)
-        self.trace = self.foreign.setdefault(path, Trace())
-        self.module = module
-        try:
-            return run(env)
-        finally:
-            self.trace, self.module = saved
-
-    def construct(self, module: str, cls: ast.ClassDef, args: list[Val], when: When) -> Val:
-        """An instance of a class another module of the archive defines, made on install or
-        import: its ``__init__`` and ``__del__`` run then, and methods called on it later
-        are that class's (``from ._b import T; T()``, ``make().go()``; ADR 0041)."""
-        qualified = f"{module}.{cls.name}"
-        if qualified not in self.homes:
-            if len(self.homes) >= MAX_HOMES:
-                return UNKNOWN
-            self.homes[qualified] = module
-            self.classes[qualified] = cls
-        instance = Val(ref=f"{qualified}()")
-        if when is not When.LATER:
-            for name, given in (("__init__", [instance, *args]), ("__del__", [instance])):
-                found = self.methods(cls, (name,))
-                if found and self.acts_abroad(module, found[0]):
-                    self.method(qualified, name, given, {}, when)
-        return instance
-
-    def acts_abroad(self, module: str, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-        """Whether a method of another module's class could make a chain: its text names a
-        sink (:func:`prefilter.may_act`) or it hands work on (:meth:`hands_on`). Cached."""
-        known = self.handing.get(-id(func))
-        if known is None:
-            lines = self.lines.get(module)
-            if lines is None:
-                source = self.package.sources.get(module) if self.package is not None else None
-                lines = self.lines[module] = source[1].split(b"\n") if source else []
-            text = b"\n".join(lines[func.lineno - 1 : func.end_lineno]).decode("utf-8", "replace")
-            known = may_act(text) or self.hands_on(func)
-            self.handing[-id(func)] = known
-        return known
-
-    def local_function(
-        self, ref: str, module: str, hops: int
-    ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
-        """The module and definition (a function or a class) ``ref`` (seen from ``module``)
-        names, when the archive ships it and the module names a sink; names re-exported by
-        ``from .x import f`` are followed (twice at most).
-
-        Answered once per archive: what it reads (a module's tree, parsed or refused once
-        per archive, and its text) does not change afterwards (issue 16: thousands of calls
-        of one name in the cross-file pass)."""
-        if self.package is None:
-            return None
-        key = (ref, module, hops)
-        answers = self.package.definitions
-        if key not in answers:
-            answers[key] = self._local_function(ref, module, hops)
-        return answers[key]
-
-    def _local_function(
-        self, ref: str, module: str, hops: int
-    ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
-        if self.package is None:
-            return None
-        name = absolute(ref, module, self.package.is_package(module))
-        owner, _, attr = name.rpartition(".")
-        # A module naming no sink is read to follow a re-export from a package, or a call
-        # it makes into another module of the archive (issue 16: two hops).
-        relays = bool(owner) and (self.package.acts(owner) or self.package.relays(owner))
-        useful = relays or (owner and self.package.is_package(owner))
-        names = self.package.top_names(owner) if useful else None
-        if names is None:
-            return None
-        defined = names.defined.get(attr)
-        if defined is not None:
-            return (owner, defined) if relays else None
-        imported = names.imported.get(attr)
-        if hops >= 2 or imported is None:
-            return None
-        return self.local_function(imported, owner, hops + 1)
-
-    def module_env(self, module: str) -> dict[str, Val]:
-        """Names a module binds at its top level (imports, functions, constants), computed
-        once per archive by a walk whose events are dropped (its own pass reports them)."""
-        if self.package is None:
-            return {}
-        cached = self.package.envs.get(module)
-        if isinstance(cached, dict):
-            return cached
-        env: dict[str, Val] = {}
-        tree = self.package.parsed(module)
-        if tree is not None:
-            quiet = Interpreter(False, max_steps=MAX_FOREIGN_STEPS, module=module)
-            with contextlib.suppress(OverBudget):  # what was bound so far is what it sees
-                quiet.block(tree.body, env, When.LATER)
-            self.package.steps_left -= MAX_FOREIGN_STEPS - max(quiet.steps, 0)
-            for stmt in tree.body:  # its classes by full name: ``C()`` there is followed
-                if isinstance(stmt, ast.ClassDef) and env.get(stmt.name) == Val(ref=stmt.name):
-                    env[stmt.name] = Val(ref=f"{module}.{stmt.name}")
-        self.package.envs[module] = env
-        return env
-
-    def star(self, called: str) -> str:
-        """The ref of ``called`` when a ``from .x import *`` of this module brought it (x
-        shipped and naming a sink), else ""."""
-        if self.package is None or called.startswith("_"):
-            return ""
-        for ref in self.stars:
-            name = absolute(ref, self.module, self.package.is_package(self.module))
-            tree = self.package.parsed(name) if self.package.acts(name) else None
-            for stmt in tree.body if tree is not None else []:
-                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
-                    stmt.name == called
-                ):
-                    return f"{name}.{called}"
-        return ""
 
     def apply(
         self,
@@ -2182,7 +1672,7 @@ class Interpreter:
             if filled:  # ``def save(path, data): open(path, 'wb').write(data)``
                 self.fills.setdefault(id(func), set()).update(filled)
             declared, returns = self.body_of(func)
-            if self.globals is not None and when is not When.LATER and self.module_own():
+            if self.globals is not None and when is not When.LATER and across.module_own(self):
                 for name in declared:  # ``global _c; _c = Client()``
                     if name in local:
                         self.globals[name] = local[name]
@@ -2194,74 +1684,13 @@ class Interpreter:
             self.depth -= 1
 
 
-MAX_SHAPE = 512
 MAX_HOMES = 32  # classes of other modules followed per file
 MAX_CLIMBS = 8  # bases of other modules' classes looked up, one inside another
-MAX_UNMATCHED = 256  # runs kept for :meth:`Interpreter.late_drops`
-SKELETON = "\0"  # marks a ``path_var`` that is an expression's text, not a variable's name
-PATH_WRITES = {"write_bytes", "write_text"}
-STARTUP_WRITES = frozenset({"write", "write_text", "write_bytes"})
-# Path methods whose result names the same file, or one below it (:func:`reach.path_method`).
-PATH_READS = {"read_text", "read_bytes"}
-PATH_METHODS = {"expanduser", "resolve", "absolute", "joinpath", "open"}
+MAX_UNMATCHED = 256  # runs kept for :func:`writes.late_drops`
 GROWERS = {"append", "extend", "insert"}
-TEMP_FILES = {"tempfile.mkstemp"}
 
 
-def _runs_dropped(found: Trace, text: str, run_args: list[ast.expr]) -> bool:
-    """A run of a file downloaded or decoded data was written to: its folded text names a
-    dropped path, or its arguments' text holds the same path expression that was written."""
-    if any(p in text for p in found.dropped):
-        return True
-    if not found.skeletons:
-        return False
-    said = " ".join(_skeleton(a) for a in run_args)
-    return any(p in said for p in found.skeletons)
-
-
-def _skeleton(node: ast.expr) -> str:
-    """An expression's text, spaces removed, for matching the same path written and run."""
-    try:
-        return "".join(ast.unparse(node).split())[:200]
-    except (ValueError, RecursionError):
-        return ""
-
-
-STEGANOGRAPHY = ("stegano.", "steganography.", "stegpy.", "lsb_steg.")
 MAX_FOREIGN_STEPS = 20_000  # top level of a module a call is followed into
-# Calls that run a function they are given: ``Thread(target=f).start()`` on import runs f.
-THREADS = {"threading.Thread", "threading.Timer", "multiprocessing.Process"}
-# Registrars of a function that then runs with nobody calling it: the argument it takes.
-CALLBACKS = {
-    "atexit.register": 0, "sys.settrace": 0, "sys.setprofile": 0, "threading.settrace": 0,
-    "threading.setprofile": 0, "sys.addaudithook": 0, "signal.signal": 1,
-    # ADR 0039: a finaliser, a codec search function (asked for every unknown encoding).
-    "weakref.finalize": 1, "codecs.register": 0,
-    # ADR 0057: called at the next garbage collection; called now under the debugger.
-    "gc.callbacks.append": 0, "pdb.runcall": 0,
-}  # fmt: skip
-# Registrars of a function called with each key pressed (a keylogger's source).
-KEY_HOOKS = {
-    "pynput.keyboard.Listener", "pynput.keyboard.GlobalHotKeys", "keyboard.on_press",
-    "keyboard.on_release", "keyboard.hook", "keyboard.on_press_key", "keyboard.on_release_key",
-    "keyboard.hook_key",
-}  # fmt: skip
-# Hooks set by assignment: the interpreter calls them on an uncaught exception, an
-# unraisable one, a value shown at the prompt or ``breakpoint()`` (ADR 0039).
-HOOK_ATTRS = {
-    "sys.excepthook", "sys.unraisablehook", "sys.displayhook", "sys.breakpointhook",
-    "threading.excepthook",
-}  # fmt: skip
-
-
-def _hands_on(called: str, classes: dict[str, ast.ClassDef]) -> bool:
-    """A call that registers a hook, starts a thread or makes a local class's instance."""
-    return (
-        called in CALLBACKS
-        or called in THREADS
-        or called in classes
-        or (called == "os.register_at_fork")
-    )
 
 
 def _callable_ref(ref: str) -> bool:
@@ -2293,197 +1722,16 @@ def _aliases(env: dict[str, Val]) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names[:200]) + r")\b")
 
 
-UNNAMED_LIBRARY = "?"
-
-
-def _source(code: object) -> str | None:
-    """The text ``exec`` runs for a folded argument: a string, or a bytes literal read as
-    the UTF-8 source it spells (``exec(b'...')``); None for anything else."""
-    if isinstance(code, bytes):
-        return code.decode("utf-8", "replace")
-    return code if isinstance(code, str) else None
-
-
-def _unreadable(ref: str, labels: frozenset[str], when: When) -> frozenset[str]:
-    """Decoded, for what a call returns that nobody can read where it is kept: a payload
-    read out of a picture's pixels (issue 16), bytecode read from a file on import (running
-    it is obfuscated exec, ADR 0063; the load itself weighs as before)."""
-    if ref.startswith(STEGANOGRAPHY):
-        return frozenset({DECODED})
-    if ref in ("marshal.load", "marshal.loads") and FILE in labels and when is not When.LATER:
-        return frozenset({DECODED})
-    return frozenset()
-
-
-def _written_in(kind: str, node: ast.Call) -> frozenset[str]:
-    """Decoded, for an opaque load (``marshal.loads``) of a bytes literal."""
-    first = node.args[0] if node.args else None
-    literal = isinstance(first, ast.Constant) and isinstance(first.value, bytes)
-    return frozenset({DECODED}) if kind == "opaque-load" and literal else frozenset()
-
-
-def _library(name: str) -> str:
-    """``ctypes.WinDLL('kernel32')``: its functions are named like ``ctypes.windll.x``."""
-    return "ctypes.windll." + name.lower().rsplit("\\", 1)[-1].removesuffix(".dll")
-
-
 IMPORTERS = ("__import__", "importlib.import_module", "importlib.__import__")
-# Calls that write their first argument's data into the buffer or file given second, and
-# methods that write their object into the one given first (a picture's ``save``).
-DUMPS = {"json.dump", "pickle.dump", "marshal.dump", "dill.dump", "yaml.dump", "numpy.save"}
-DUMPS |= {"torch.save"}  # a state dict saved into a buffer (ADR 0083)
-SAVES = {"save", "dump", "tofile", "write_to"}
-# Methods that fill their object from a file's path or content (``ConfigParser.read``).
-LOADS = {"read", "read_file", "read_dict"}
-LOADED = frozenset({SECRET, ENV})
-# Clipboard reads: what they return is what was copied.
-# Calls that read the file their first argument names (a browser's stores are SQLite).
-FILE_READERS = {"open", "io.open", "sqlite3.connect"}
 # Calls that write their second argument's path with the first's content (ADR 0063).
 COPIES = {
     "shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.move", "shutil.copytree",
     "os.rename", "os.replace", "os.symlink", "os.link",
 }  # fmt: skip
-# Calls that name the folders Python imports installed packages from: a ``.pth`` or
-# ``usercustomize.py`` written there runs at every start (ADR 0063).
-SITE_DIRS = {
-    "site.getsitepackages", "site.getusersitepackages", "distutils.sysconfig.get_python_lib",
-}  # fmt: skip
-# ``sysconfig.get_paths()`` names every install folder; only these two are import folders.
-PATHS_TABLE = "\0sysconfig-paths"
-SITE_KEYS = ("purelib", "platlib")
 
 
-def _silent(kwargs: dict[str | None, Val], env: dict[str, Val]) -> bool:
-    """A process started with no window or detached (``creationflags``, ``startupinfo``)."""
-    for name in ("creationflags", "startupinfo"):
-        value = kwargs.get(name)
-        if value is None:
-            continue
-        if isinstance(value.const, int) and value.const & SILENT_BITS:
-            return True
-        if any(flag in value.ref or flag in value.shape for flag in SILENT_FLAGS):
-            return True
-        if SILENT in value.labels:
-            return True
-    return False
-
-
-def _called_name(node: ast.Call, ref: str) -> str:
-    """The method a call names (its receiver may not resolve), else the callee's name."""
-    return node.func.attr if isinstance(node.func, ast.Attribute) else ref
-
-
-# Wrappers whose value, called, calls what they were given with the same arguments.
-TRANSPARENT = frozenset({
-    "staticmethod", "classmethod", "functools.singledispatch", "functools.cache",
-    "functools.lru_cache", "functools.cached_property", "property",
-})  # fmt: skip
 # Methods that return their second argument when the key is missing.
 DEFAULTED = frozenset({"get", "pop", "setdefault"})
-
-
-def _chr_spelt(node: ast.expr) -> bool:
-    """Whether ``node`` is a sum of at least :data:`fold.SPELT_MIN` ``chr(...)`` calls."""
-    todo, calls, seen = [node], 0, 0
-    while todo and seen < MAX_CHR_TERMS:
-        part = todo.pop()
-        seen += 1
-        if isinstance(part, ast.BinOp) and isinstance(part.op, ast.Add):
-            todo += [part.left, part.right]
-        elif isinstance(part, ast.Call) and isinstance(part.func, ast.Name):
-            calls += part.func.id == "chr"
-    return calls >= SPELT_MIN
-
-
-MAX_CHR_TERMS = 4096  # terms of a sum looked at for ``chr`` calls
-
-
-def _is_url(value: object) -> bool:
-    return isinstance(value, str) and value.startswith(("http://", "https://"))
-
-
-def _arg_text(value: Val) -> str:
-    return text_of(value.const) or value.shape or value.ref
-
-
-def _shape(value: Val) -> str:
-    return value.const if isinstance(value.const, str) else value.shape or "{}"
-
-
-def _site_shape(ref: str, args: list[Val]) -> str:
-    """``site-packages`` for a call naming an import folder (:data:`SITE_DIRS`), a marker for
-    ``sysconfig.get_paths()`` (its ``purelib`` item is one), else empty."""
-    if ref in SITE_DIRS or (ref == "sysconfig.get_path" and args and args[0].const in SITE_KEYS):
-        return "site-packages"
-    return PATHS_TABLE if ref == "sysconfig.get_paths" else ""
-
-
-def _call_shape(ref: str, args: list[Val]) -> str:  # noqa: PLR0911 -- one return per maker
-    """The text a path-building call leaves when its value does not fold: an environment
-    variable as ``$NAME``, the home folder as ``~``, joined parts with ``/``, the folder
-    Python imports installed packages from as ``site-packages``."""
-    site = _site_shape(ref, args)
-    if site or not args:
-        return site
-    if ref in ("os.getenv", "os.environ.get") and isinstance(args[0].const, str):
-        return f"${args[0].const}"
-    if ref in REGISTRY_OPENERS and len(args) >= 2:
-        return REGISTRY + _registry_path(args[0], args[1])
-    if ref in REQUESTS:  # ``urlopen(Request(url, headers=h))`` goes to ``url`` (ADR 0067)
-        return _shape(args[0])
-    if ref in PATH_MAKERS and len(args) > 1:
-        return _call_shape("os.path.join", args)  # ``Path(base, 'zz.pth')`` (issue 16)
-    if ref in ("os.path.expanduser", "os.path.expandvars", "os.path.abspath", "pathlib.Path"):
-        return _shape(args[0]) if isinstance(args[0].const, str) or args[0].shape else ""
-    if ref == "os.path.join" and all(isinstance(a.const, str) or a.shape for a in args):
-        return "/".join(_shape(a) for a in args[:8])[:MAX_SHAPE]
-    if ref == "os.path.join":
-        # A folder that does not fold (``dirname(sys.executable)``) joined to parts that
-        # name a place that runs what is put there (``site-packages/x.pth``): the known
-        # parts are the shape. Other paths stay unknown (``join(base, '.env')`` read is no
-        # credential read; ADR 0076, 0079).
-        return _persistent("/".join(_shape(a) or "?" for a in args[:8]))
-    return ""
-
-
-def _persistent(known: str) -> str:
-    """The known parts of a path around a folder that does not fold, when they name a place
-    that runs what is put there and no credential file; else empty."""
-    known = known[:MAX_SHAPE]
-    return known if PERSISTENCE.search(known) and not secret_path(known) else ""
-
-
-PATH_MAKERS = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath",
-                         "pathlib.WindowsPath"})  # fmt: skip
-# A ``.pth`` line that starts with ``import`` is run by ``site`` at every start (its docs).
-STARTUP_LINE = re.compile(r"(?m)^import[ \t]")
-
-
-def _startup(path: str, written: object) -> frozenset[str]:
-    """:data:`STARTUP` when ``written`` puts an import line into a ``.pth`` file outside the
-    package's own tree: a path that does not fold (``?/zz.pth``), or a home, environment or
-    absolute one. A relative path that folds is beside ``setup.py`` (pytest-cov builds the
-    ``.pth`` it installs there; ``test_vet_handed.py``)."""
-    text = written if isinstance(written, str) else ""
-    if isinstance(written, bytes):
-        text = written.decode("latin-1")
-    name = path.strip()
-    if not name.lower().endswith(".pth") or not STARTUP_LINE.search(text):
-        return frozenset()
-    own = not OUTSIDE.search(name)
-    return frozenset() if own else frozenset({STARTUP})
-
-
-# What a path that leaves the package's tree shows in its folded text or shape: an unknown
-# part (``?``, ``{}``), the home folder, an environment variable, an absolute path.
-OUTSIDE = re.compile(r"\?|\{\}|~|\$|^[/\\]|^[a-zA-Z]:|\.\.")
-
-
-def _registry_path(key: Val, sub: Val) -> str:
-    """The path of a registry key: its parent's (when opened here) and the sub-key's text."""
-    parent = key.shape.removeprefix(REGISTRY) if key.shape.startswith(REGISTRY) else ""
-    return "\\".join(p for p in (parent, text_of(sub.const)) if p)
 
 
 def _own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
@@ -2564,34 +1812,7 @@ def _is_main_guard(test: ast.expr) -> bool:
     )
 
 
-# Binary operators by the name of their special method (``__add__``, ``__radd__``).
-OPERATORS: dict[type[ast.operator], str] = {
-    ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.MatMult: "matmul",
-    ast.Div: "truediv", ast.FloorDiv: "floordiv", ast.Mod: "mod", ast.Pow: "pow",
-    ast.LShift: "lshift", ast.RShift: "rshift", ast.BitOr: "or", ast.BitXor: "xor",
-    ast.BitAnd: "and",
-}  # fmt: skip
-# Builtins that call a special method of their first argument.
-IMPLICIT: dict[str, tuple[str, ...]] = {
-    "str": ("__str__", "__repr__"), "repr": ("__repr__",), "format": ("__format__", "__str__"),
-    "len": ("__len__",), "bool": ("__bool__", "__len__"), "iter": ("__iter__",),
-    "next": ("__next__",), "hash": ("__hash__",), "abs": ("__abs__",), "int": ("__int__",),
-    "float": ("__float__",), "bytes": ("__bytes__",), "list": ("__iter__",),
-    "tuple": ("__iter__",), "sorted": ("__iter__",), "print": ("__str__", "__repr__"),
-    "reversed": ("__reversed__", "__len__"), "set": ("__iter__",), "dict": ("__iter__",),
-}  # fmt: skip
-PROPERTIES = ("property", "cached_property")
-REQUESTS = frozenset({"urllib.request.Request", "urllib2.Request", "requests.Request"})
 HEADER_SETTERS = frozenset({"add_header", "add_unredirected_header", "putheader"})
-# Module-level functions the language calls on the module (PEP 562) with no call written.
-MODULE_HOOKS = frozenset({"__getattr__"})
-# What reading or writing an attribute of an object calls, once its class is swapped.
-SWAPPED_HOOKS = ("__getattr__", "__getattribute__", "__setattr__", "__dir__")
-# What making an Enum's members calls, and the names its classes are imported under.
-ENUM_HOOKS = ("__new__", "__init__", "_generate_next_value_")
-ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
-# Annotations that name a type or are text: evaluating them can run nothing.
-PLAIN_ANNOTATIONS = (ast.Name, ast.Attribute, ast.Constant)
 BUILTIN_TABLES = ("__builtins__", "builtins")
 EVALS = ("eval", "builtins.eval")
 
@@ -2661,44 +1882,3 @@ def trace_across(
             interp.run_module(tree)
     package.steps_left -= budget - max(interp.steps, 0)
     return interp.trace, interp.foreign
-
-
-# Items of a written-out sequence a loop walks one by one (each runs the body once more).
-MAX_LOOPED = 4
-
-
-def _written_out(
-    source: ast.expr, seq: Val, target: ast.expr, *, at_top: bool = False
-) -> list[object] | None:
-    """The items a ``for`` (or a comprehension) over a literal list gives its one loop name,
-    when there are few: the body is read with each, as if the loop were written out. Only a
-    list written at the loop, or (``at_top``: the loop is at module level) a module name
-    bound to a folded list (``cmds = ['id']`` lines before, ADR 0067): a function's
-    parameter whose callers pass a literal list (``try_run(["./test.exe"])``) stays one
-    unknown item, as the rest of the flow pass reads a parameter. An attribute that folds
-    to a list is a local class's own constant (``for c in C.cmds``, ``self.cmds``; ADR 0071).
-    """
-    if (
-        (
-            isinstance(source, ast.List | ast.Tuple | ast.Attribute)
-            or (at_top and isinstance(source, ast.Name))
-        )
-        and isinstance(target, ast.Name)
-        and isinstance(seq.const, list)
-        and 0 < len(seq.const) <= MAX_LOOPED
-    ):
-        return list(seq.const)
-    return None
-
-
-def _sends_given(event: Event) -> bool:
-    """A network event carrying a secret: what a replacement sends of what it is given."""
-    return event.kind == "network" and SECRET in event.labels
-
-
-def _target_name(target: ast.Attribute | ast.Subscript) -> str:
-    """``f`` of ``m.f`` or of ``vars(m)['f']`` (a literal key; else "")."""
-    if isinstance(target, ast.Attribute):
-        return target.attr
-    key = target.slice
-    return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else ""

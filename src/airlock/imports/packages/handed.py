@@ -25,7 +25,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, NamedTuple, TypeGuard
 
-from airlock.imports.packages import flow, reach
+from airlock.imports.packages import across, flow, implicit, pathshape, reach
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import CONNECTIONS, HIDDEN, kind_of
@@ -543,7 +543,11 @@ def class_attributes(interp: Interpreter, node: ast.ClassDef, env: dict[str, Val
             value, targets = item.value, [item.target]
         else:
             continue
-        if isinstance(value, ast.Call) and value.args and dotted(value.func) in flow.TRANSPARENT:
+        if (
+            isinstance(value, ast.Call)
+            and value.args
+            and dotted(value.func) in implicit.TRANSPARENT
+        ):
             value = value.args[0]
         if not isinstance(value, PURE[:2]):
             continue
@@ -581,7 +585,7 @@ def inherited(  # noqa: PLR0917 -- the parts of one method call
     del env  # the method sees its own module's names
     if interp.package is None or not base or base in interp.classes:
         return None
-    found = interp.local_function(base, interp.module, 0)
+    found = across.local_function(interp, base, interp.module, 0)
     if found is None or not isinstance(found[1], ast.ClassDef):
         return None
     module, cls = found[0], found[1]
@@ -598,7 +602,7 @@ def home_path(left: Val, right: Val) -> Val | None:
     """``Path.home() / '.bashrc'``: the path's text, as ``os.path.join`` leaves it."""
     if not (left.shape or isinstance(left.const, str)) or not isinstance(right.const, str):
         return None
-    text = (flow._shape(left) + "/" + right.const)[: flow.MAX_SHAPE]
+    text = (pathshape.shape_of(left) + "/" + right.const)[: pathshape.MAX_SHAPE]
     return flow.Val(labels=left.labels | right.labels, shape=text)
 
 

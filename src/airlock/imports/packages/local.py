@@ -46,7 +46,7 @@ class LocalModules:
         self.bodies: dict[int, tuple[ast.AST, tuple[str, ...], tuple[ast.expr, ...]]] = {}
         # Classes' methods by name, by id of the class (:meth:`flow.Interpreter.methods`).
         self.class_methods: dict[int, tuple[ast.ClassDef, MethodIndex]] = {}
-        # :meth:`flow.Interpreter.local_function` by (reference, module, hops).
+        # :func:`across.local_function` by (reference, module, hops).
         self.definitions: dict[tuple[str, str, int], tuple[str, Definition] | None] = {}
         self.followed: dict[tuple[str, str, str, frozenset[str]], object] = {}  # call -> value
         # Expressions the cross-file pass may still evaluate in this archive (it only adds to

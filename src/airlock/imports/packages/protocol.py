@@ -1,7 +1,7 @@
 """Special methods the language calls when an instance of a local class is used (ADR 0071).
 
 :meth:`flow.Interpreter.special` already runs ``__enter__``/``__exit__``, the arithmetic
-operators, ``__getitem__`` and the builtins of :data:`flow.IMPLICIT` on an instance made on
+operators, ``__getitem__`` and the builtins of :data:`implicit.IMPLICIT` on an instance made on
 install or import. A patient adversary who has read that list puts the payload in a method
 the language calls for some other use of the object, with no call written: comparing it
 (``K() == 1``: ``__eq__``; ``1 in K()``: ``__contains__``), testing it (``if K():``:
@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow
+from airlock.imports.packages import flow, implicit
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter, Val, When
@@ -120,7 +120,7 @@ def remember(interp: Interpreter, cls: str, item: ast.stmt, env: dict[str, Val])
     found: Val | None = None
     if made in interp.classes and interp.lookup(made, "__get__") is not None:
         found = flow.Val(ref=f"{made}()")
-    elif made in flow.PROPERTIES and call.args:
+    elif made in implicit.PROPERTIES and call.args:
         getter = interp.expr(call.args[0], env, flow.When.LATER)
         found = getter if getter.func is not None else None
     if found is None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow, handed
+from airlock.imports.packages import across, flow, handed, pathshape, writes
 from airlock.imports.packages.runfile import dotted
 
 if TYPE_CHECKING:
@@ -278,17 +278,17 @@ def filled(  # noqa: PLR0917 -- the parts of one call
         at = index - skip  # the argument's place in the call as written
         if 0 <= at < len(node.args) and index < positional:
             if at < first_star:
-                interp.dropped_to(node.args[at], env, flow._arg_text(args[index]))
+                writes.dropped_to(interp, node.args[at], env, pathshape.arg_text(args[index]))
         elif name in kwargs:
             value = next(k.value for k in node.keywords if k.arg == name)
-            interp.dropped_to(value, env, flow._arg_text(kwargs[name]))
+            writes.dropped_to(interp, value, env, pathshape.arg_text(kwargs[name]))
         elif (unpacked := _unpacked_keyword(node, name)) is not None:
             found = interp.expr(unpacked, env, flow.When.LATER)
-            interp.dropped_to(unpacked, env, flow._arg_text(found))
+            writes.dropped_to(interp, unpacked, env, pathshape.arg_text(found))
         elif isinstance(given.get(name), handed.PURE):
             default = given[name]
             found = interp.expr(default, env, flow.When.LATER)
-            interp.dropped_to(default, env, flow._arg_text(found))
+            writes.dropped_to(interp, default, env, pathshape.arg_text(found))
 
 
 def _unpacked_keyword(node: ast.Call, name: str) -> ast.expr | None:
@@ -325,9 +325,9 @@ def path_method(  # noqa: PLR0917 -- the parts of one call
     if attr == "joinpath":
         if not all(isinstance(a.const, str) or a.shape for a in args):
             return flow.Val(labels=path.labels)
-        text = "/".join(flow._shape(a) for a in [path, *args])[: flow.MAX_SHAPE]
+        text = "/".join(pathshape.shape_of(a) for a in [path, *args])[: pathshape.MAX_SHAPE]
         return flow.Val(labels=path.labels, shape=text)
-    return path if attr in flow.PATH_METHODS else None
+    return path if attr in pathshape.PATH_METHODS else None
 
 
 def climb(interp: Interpreter, cls: str, name: str, args: list[Val], when: When) -> Val | None:
@@ -338,7 +338,7 @@ def climb(interp: Interpreter, cls: str, name: str, args: list[Val], when: When)
     if home is None or node is None or not node.bases:
         return None
     head, dot, rest = dotted(node.bases[0]).partition(".")
-    bound = interp.module_env(home).get(head) if head else None
+    bound = across.module_env(interp, home).get(head) if head else None
     if bound is None or not bound.ref:
         return None
     base = f"{bound.ref}{dot}{rest}"

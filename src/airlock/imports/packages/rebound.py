@@ -21,7 +21,7 @@ import ast
 import functools
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow, logsent, shadowed
+from airlock.imports.packages import across, flow, logsent, shadowed
 from airlock.imports.packages.fold import small
 from airlock.imports.packages.handed import parameters
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
@@ -176,7 +176,7 @@ def bind_name(interp: Interpreter, name: object, value: Val, env: dict[str, Val]
     if not isinstance(name, str) or not name.isidentifier():
         return
     env[name] = value
-    if interp.globals is not None and interp.module_own():
+    if interp.globals is not None and across.module_own(interp):
         interp.globals[name] = value
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow, intercept
+from airlock.imports.packages import across, flow, intercept
 from airlock.imports.packages.local import absolute
 
 if TYPE_CHECKING:
@@ -121,5 +121,5 @@ def _module(interp: Interpreter, ref: str, given: frozenset[str], when: When) ->
     ]
     for name, definition in functions[:MAX_SHADOW_FUNCTIONS]:
         count = len(definition.args.args) + 1  # and ``*a, **kw``
-        interp.follow(f"{ref}.{name}", [flow.Val(labels=given)] * count, when)
+        across.follow(interp, f"{ref}.{name}", [flow.Val(labels=given)] * count, when)
     return True

@@ -560,7 +560,7 @@ def derived_from(data: bytes, names: list[bytes]) -> list[bytes]:
 CALL_HEAD = LazyPattern(rb"(?<![\w.])([A-Za-z_]\w*)(?:\.\w+)*\s*\(")
 TOP_CALL = AtLineStart(rb"[A-Za-z_]\w*\s*\(")
 # Builtins that run the text they are given, and modules whose calls register a function the
-# interpreter calls later (``flow.CALLBACKS``; not ``sys``, called by most modules).
+# interpreter calls later (``implicit.CALLBACKS``; not ``sys``, called by most modules).
 RUNS_TEXT = frozenset({b"exec", b"eval", b"atexit", b"codecs"})
 # ``name(``, ``x = name.attr(``, ``a, b = name(`` on an unindented line: the name called.
 TOP_LEVEL_CALL = AtLineStart(

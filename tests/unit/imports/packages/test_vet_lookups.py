@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 
+from airlock.imports.packages import across
 from airlock.imports.packages.flow import Interpreter
 from airlock.imports.packages.local import LocalModules, TopNames
 
@@ -96,11 +97,11 @@ def test_a_function_of_another_module_is_looked_up_once_per_archive() -> None:
         sdist=False,
     )
     first = Interpreter(install_time=False, package=package, module="pkg")
-    found = first.local_function(".go", "pkg", 0)  # re-exported: followed into pkg.util
+    found = across.local_function(first, ".go", "pkg", 0)  # re-exported: followed into pkg.util
     assert found is not None
     assert (found[0], found[1].name) == ("pkg.util", "run")
     # Another start module's walk gets the same answer, from the archive's record.
     again = Interpreter(install_time=False, package=package, module="pkg")
-    assert again.local_function(".go", "pkg", 0) is found
+    assert across.local_function(again, ".go", "pkg", 0) is found
     assert package.definitions[".go", "pkg", 0] is found
-    assert again.local_function(".missing", "pkg", 0) is None
+    assert across.local_function(again, ".missing", "pkg", 0) is None

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airlock.imports.packages import analysis, flow, fold, prefilter, sinks
+from airlock.imports.packages import analysis, flow, fold, pathshape, prefilter, sinks
 from airlock.imports.packages.prefilter import ANCHORS, PATH_WORDS, HitLines, may_act
 
 
@@ -190,13 +190,13 @@ def test_a_call_that_is_no_sink_builds_no_text(monkeypatch: pytest.MonkeyPatch) 
     """The text of a call's arguments is read only for a sink's event; a list argument is
     still read again (its calls are met as before)."""
     built: list[str] = []
-    real = flow._arg_text
+    real = pathshape.arg_text
 
     def counted(value: flow.Val) -> str:
         built.append(value.ref)
         return real(value)
 
-    monkeypatch.setattr(flow, "_arg_text", counted)
+    monkeypatch.setattr(flow, "arg_text", counted)
     traced = flow.trace(ast.parse("import os\nprint(os.sep)\n"), install_time=False)
     assert not traced.events and not built
     traced = flow.trace(ast.parse("import os\nos.system(os.sep)\n"), install_time=False)

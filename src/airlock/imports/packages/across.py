@@ -1,0 +1,221 @@
+"""Calls followed into the archive's other modules (issue 16; ADR 0029, 0041).
+
+A call made on install or import into another module of the same archive (``from ._impl
+import go; go()``, a class of another module made here, a name a ``from .x import *``
+brought) runs that module's code then. :class:`flow.Interpreter` hands such a call here: the
+definition is found through the archive's modules (re-exports followed twice at most), the
+function is evaluated with that module's own top-level names, and its events are kept under
+that module's path (``Interpreter.foreign``), so that a chain split across files is one
+chain; an ``exec`` of names other modules bind to text is read as the code they join to
+(ADR 0067). What the archive's modules bind and define is computed once per archive
+(:class:`local.LocalModules` keeps it), and every walk spends from one step budget.
+
+Apart from :mod:`flow` because it is the interpreter's one way out of the module it walks,
+with its own caches and bounds (``flow.MAX_FOREIGN_STEPS``, ``flow.MAX_HOMES``). What it
+deliberately does not do: follow a call that runs later (the module's own pass reads it),
+a module that names no sink and relays none, or a library outside the archive.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+from typing import TYPE_CHECKING
+
+from airlock.imports.packages import flow
+from airlock.imports.packages.local import absolute
+from airlock.imports.packages.prefilter import may_act
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from airlock.imports.packages.flow import Interpreter, Val, When
+
+
+def module_own(interp: Interpreter) -> bool:
+    """Whether the walk is in this module's own code, not a function followed into
+    another module of the archive (whose names are not this module's)."""
+    return all(interp.trace is not t for t in interp.foreign.values())
+
+
+def follow(interp: Interpreter, ref: str, args: list[Val], when: When) -> Val | None:
+    """Evaluate a function of another module of this archive called on install or
+    import; its events are kept under that module's path. None when ``ref`` is not one."""
+    if interp.package is None or interp.package.steps_left <= 0:
+        return None
+    found = local_function(interp, ref, interp.module, 0)
+    if found is None:
+        return None
+    module, func = found
+    if isinstance(func, ast.ClassDef):
+        return construct(interp, module, func, args, when)
+    # Once per function, moment and labels carried in, per archive: a large package's
+    # hundred ``__init__.py`` files calling one helper are read once (issue 16: bounded).
+    key = (module, func.name, when.name, frozenset().union(*(a.labels for a in args)))
+    done = interp.package.followed.get(key)
+    if isinstance(done, flow.Val):
+        return done
+    value = abroad(interp, module, lambda env: interp.apply(func, args, env, when)) or flow.UNKNOWN
+    interp.package.followed[key] = value
+    return value
+
+
+def abroad(
+    interp: Interpreter, module: str, run: Callable[[dict[str, Val]], Val | None]
+) -> Val | None:
+    """``run`` with ``module``'s names, its events kept under that module's path."""
+    if interp.package is None:
+        return None
+    env = module_env(interp, module)
+    path = interp.package.path(module)
+    saved = (interp.trace, interp.module)
+    interp.trace = interp.foreign.setdefault(path, flow.Trace())
+    interp.module = module
+    try:
+        return run(env)
+    finally:
+        interp.trace, interp.module = saved
+
+
+def construct(
+    interp: Interpreter, module: str, cls: ast.ClassDef, args: list[Val], when: When
+) -> Val:
+    """An instance of a class another module of the archive defines, made on install or
+    import: its ``__init__`` and ``__del__`` run then, and methods called on it later
+    are that class's (``from ._b import T; T()``, ``make().go()``; ADR 0041)."""
+    qualified = f"{module}.{cls.name}"
+    if qualified not in interp.homes:
+        if len(interp.homes) >= flow.MAX_HOMES:
+            return flow.UNKNOWN
+        interp.homes[qualified] = module
+        interp.classes[qualified] = cls
+    instance = flow.Val(ref=f"{qualified}()")
+    if when is not flow.When.LATER:
+        for name, given in (("__init__", [instance, *args]), ("__del__", [instance])):
+            found = interp.methods(cls, (name,))
+            if found and acts_abroad(interp, module, found[0]):
+                interp.method(qualified, name, given, {}, when)
+    return instance
+
+
+def acts_abroad(
+    interp: Interpreter, module: str, func: ast.FunctionDef | ast.AsyncFunctionDef
+) -> bool:
+    """Whether a method of another module's class could make a chain: its text names a
+    sink (:func:`prefilter.may_act`) or it hands work on
+    (:meth:`flow.Interpreter.hands_on`). Cached."""
+    known = interp.handing.get(-id(func))
+    if known is None:
+        lines = interp.lines.get(module)
+        if lines is None:
+            source = interp.package.sources.get(module) if interp.package is not None else None
+            lines = interp.lines[module] = source[1].split(b"\n") if source else []
+        text = b"\n".join(lines[func.lineno - 1 : func.end_lineno]).decode("utf-8", "replace")
+        known = may_act(text) or interp.hands_on(func)
+        interp.handing[-id(func)] = known
+    return known
+
+
+def local_function(
+    interp: Interpreter, ref: str, module: str, hops: int
+) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
+    """The module and definition (a function or a class) ``ref`` (seen from ``module``)
+    names, when the archive ships it and the module names a sink; names re-exported by
+    ``from .x import f`` are followed (twice at most).
+
+    Answered once per archive: what it reads (a module's tree, parsed or refused once
+    per archive, and its text) does not change afterwards (issue 16: thousands of calls
+    of one name in the cross-file pass)."""
+    if interp.package is None:
+        return None
+    key = (ref, module, hops)
+    answers = interp.package.definitions
+    if key not in answers:
+        answers[key] = _local_function(interp, ref, module, hops)
+    return answers[key]
+
+
+def _local_function(
+    interp: Interpreter, ref: str, module: str, hops: int
+) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
+    if interp.package is None:
+        return None
+    name = absolute(ref, module, interp.package.is_package(module))
+    owner, _, attr = name.rpartition(".")
+    # A module naming no sink is read to follow a re-export from a package, or a call
+    # it makes into another module of the archive (issue 16: two hops).
+    relays = bool(owner) and (interp.package.acts(owner) or interp.package.relays(owner))
+    useful = relays or (owner and interp.package.is_package(owner))
+    names = interp.package.top_names(owner) if useful else None
+    if names is None:
+        return None
+    defined = names.defined.get(attr)
+    if defined is not None:
+        return (owner, defined) if relays else None
+    imported = names.imported.get(attr)
+    if hops >= 2 or imported is None:
+        return None
+    return local_function(interp, imported, owner, hops + 1)
+
+
+def module_env(interp: Interpreter, module: str) -> dict[str, Val]:
+    """Names a module binds at its top level (imports, functions, constants), computed
+    once per archive by a walk whose events are dropped (its own pass reports them)."""
+    if interp.package is None:
+        return {}
+    cached = interp.package.envs.get(module)
+    if isinstance(cached, dict):
+        return cached
+    env: dict[str, Val] = {}
+    tree = interp.package.parsed(module)
+    if tree is not None:
+        quiet = flow.Interpreter(False, max_steps=flow.MAX_FOREIGN_STEPS, module=module)
+        with contextlib.suppress(flow.OverBudget):  # what was bound so far is what it sees
+            quiet.block(tree.body, env, flow.When.LATER)
+        interp.package.steps_left -= flow.MAX_FOREIGN_STEPS - max(quiet.steps, 0)
+        for stmt in tree.body:  # its classes by full name: ``C()`` there is followed
+            if isinstance(stmt, ast.ClassDef) and env.get(stmt.name) == flow.Val(ref=stmt.name):
+                env[stmt.name] = flow.Val(ref=f"{module}.{stmt.name}")
+    interp.package.envs[module] = env
+    return env
+
+
+def star(interp: Interpreter, called: str) -> str:
+    """The ref of ``called`` when a ``from .x import *`` of this module brought it (x
+    shipped and naming a sink), else ""."""
+    if interp.package is None or called.startswith("_"):
+        return ""
+    for ref in interp.stars:
+        name = absolute(ref, interp.module, interp.package.is_package(interp.module))
+        tree = interp.package.parsed(name) if interp.package.acts(name) else None
+        for stmt in tree.body if tree is not None else []:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and (stmt.name == called):
+                return f"{name}.{called}"
+    return ""
+
+
+def joined(interp: Interpreter, node: ast.expr, env: dict[str, Val]) -> object:
+    """What an ``exec`` argument folds to when the names it reads are constants other
+    modules of the archive bind (``from .a import P1; from .b import P2; exec(P1 +
+    P2)``): code split across files is read as the code it joins to (ADR 0067). Only
+    for an ``exec`` whose argument did not fold, in the cross-file pass."""
+    interp.resolving = True
+    try:
+        return interp.expr(node, env, flow.When.LATER).const
+    finally:
+        interp.resolving = False
+
+
+def constant_of(interp: Interpreter, ref: str) -> Val | None:
+    """The text or bytes another module of the archive binds to ``ref`` at its top
+    level, or None."""
+    if interp.package is None:
+        return None
+    name = absolute(ref, interp.module, interp.package.is_package(interp.module))
+    owner, _, attr = name.rpartition(".")
+    if owner not in interp.package.sources or owner == interp.module:
+        return None
+    found = module_env(interp, owner).get(attr)
+    if found is None or not isinstance(found.const, (str, bytes)):
+        return None
+    return flow.Val(const=found.const, labels=found.labels)

@@ -1,0 +1,167 @@
+"""Comprehensions as the flow pass reads them: folded, written out, or walked (issue 16).
+
+A comprehension is its own scope over a loop. :class:`flow.Interpreter` hands each one here:
+a list, set or generator over a folded sequence whose element folds is that list (``''.join(
+[chr(c ^ k) for c in data])``); a dict comprehension whose keys and values fold is a table
+(ADR 0067); over a short literal list its element is read once per item, as a ``for`` is
+(:func:`written_out`, ADR 0063); any other is read once, each loop's names bound to what
+it iterates over, its conditions read as often as its element (ADR 0076). Its names stay
+in its own scope while it is read, so that a ``:=`` inside it binds in the enclosing one
+(PEP 572; ``Interpreter.comprehensions``, ADR 0080).
+
+Apart from :mod:`flow` because a comprehension is one construct with its own scope rule,
+read the same way wherever it stands. Pure and bounded like :mod:`flow` (``MAX_ITEMS``,
+``MAX_RANGE``, :data:`MAX_LOOPED`). What it does not do: fold a comprehension with more
+than one loop or a condition (it is walked), or run anything.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from airlock.imports.packages import flow, protocol, rebound, tables
+from airlock.imports.packages.fold import MAX_ITEMS, MAX_RANGE
+
+if TYPE_CHECKING:
+    from airlock.imports.packages.flow import Interpreter, Val, When
+
+
+def table(interp: Interpreter, node: ast.DictComp, env: dict[str, Val]) -> Val | None:
+    """A dict comprehension over a folded sequence whose keys and values fold: the
+    table as a constant (``{i: i ^ k for i in range(256)}``, a substitution cipher's
+    alphabet), so ``T[b]`` of it folds (ADR 0067). None when it does not fold: the
+    walk reads it as any other expression."""
+    gen = node.generators[0]
+    if len(node.generators) != 1 or gen.ifs or not isinstance(gen.target, ast.Name):
+        return None
+    seq = interp.expr(gen.iter, env, flow.When.LATER)
+    if seq.const is None:  # ``{i: i ^ k for i in range(65536)}`` (ADR 0071)
+        return tables.by_key(interp, node, gen.iter, env)
+    if not isinstance(seq.const, (list, str, bytes)) or len(seq.const) > MAX_RANGE:
+        return None
+    local = dict(env)
+    out: dict[object, object] = {}
+    for item in seq.const:
+        local[gen.target.id] = flow.Val(const=item)
+        key = interp.expr(node.key, local, flow.When.LATER).const
+        value = interp.expr(node.value, local, flow.When.LATER).const
+        if not isinstance(key, (str, bytes, int)) or not isinstance(value, (str, bytes, int)):
+            return None
+        out[key] = value
+    return flow.Val(const=out, labels=seq.labels)
+
+
+def comprehension(
+    interp: Interpreter,
+    node: ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp,
+    env: dict[str, Val],
+    when: When,
+) -> Val:
+    """:func:`read_comprehension`, with the comprehension's scope known to ``:=``."""
+    depth = len(interp.comprehensions)
+    try:
+        return read_comprehension(interp, node, env, when)
+    finally:
+        del interp.comprehensions[depth:]
+
+
+def read_comprehension(
+    interp: Interpreter,
+    node: ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp,
+    env: dict[str, Val],
+    when: When,
+) -> Val:
+    """A comprehension: every loop's iterable and condition and its element (a dict's key
+    and value) are read, each loop's names bound to what it iterates over. A condition
+    runs as often as the element does (``[1 for a in A if os.system(c)]``), and a later
+    loop's iterable is evaluated inside the first (ADR 0076)."""
+    gen = node.generators[0]
+    seq = interp.expr(gen.iter, env, when)
+    local = dict(env)
+    interp.comprehensions.append((local, env))
+    elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+    simple = len(node.generators) == 1 and not gen.ifs and isinstance(gen.target, ast.Name)
+    if (
+        simple
+        and len(elts) == 1
+        and isinstance(gen.target, ast.Name)
+        and isinstance(seq.const, (list, str, bytes))
+        and len(seq.const) <= MAX_ITEMS
+    ):
+        out = []
+        for item in seq.const:
+            local[gen.target.id] = flow.Val(const=item)
+            value = interp.expr(elts[0], local, flow.When.LATER)
+            if value.const is None:
+                break
+            out.append(value.const)
+        else:
+            return flow.Val(const=out, labels=seq.labels)
+        if not out:  # ``[__import__(n) for n in ['os']]``: the modules (ADR 0073)
+            found = rebound.imported_each(interp, elts[0], gen.target.id, seq.const, local)
+            if found is not None:
+                return found
+    at_top = env is interp.globals
+    one = len(node.generators) == 1
+    written = written_out(gen.iter, seq, gen.target, at_top=at_top) if one else None
+    if written is not None and isinstance(gen.target, ast.Name) and when is not flow.When.LATER:
+        # ``[os.system(c) for c in ['id']]``: each item is what the command spells (ADR 0063).
+        labels = seq.labels
+        for item in written:
+            local[gen.target.id] = flow.Val(const=item, labels=seq.labels)
+            labels |= conditions(interp, gen.ifs, local, when)
+            for elt in elts:
+                labels |= interp.expr(elt, local, when).labels
+        return flow.Val(labels=labels)
+    labels = seq.labels
+    interp.bind(gen.target, flow.Val(labels=seq.labels), local)
+    conditions(interp, gen.ifs, local, when)
+    for later in node.generators[1:]:
+        inner = interp.expr(later.iter, local, when)
+        labels |= inner.labels
+        interp.bind(later.target, flow.Val(labels=inner.labels), local)
+        conditions(interp, later.ifs, local, when)
+    for elt in elts:
+        labels |= interp.expr(elt, local, when).labels
+    return flow.Val(labels=labels)
+
+
+def conditions(
+    interp: Interpreter, tests: list[ast.expr], env: dict[str, Val], when: When
+) -> frozenset[str]:
+    """A comprehension's ``if`` clauses, each evaluated and tested for truth."""
+    labels: frozenset[str] = frozenset()
+    for test in tests:
+        value = interp.expr(test, env, when)
+        protocol.truth(interp, value, env, when)
+        labels |= value.labels
+    return labels
+
+
+# Items of a written-out sequence a loop walks one by one (each runs the body once more).
+MAX_LOOPED = 4
+
+
+def written_out(
+    source: ast.expr, seq: Val, target: ast.expr, *, at_top: bool = False
+) -> list[object] | None:
+    """The items a ``for`` (or a comprehension) over a literal list gives its one loop name,
+    when there are few: the body is read with each, as if the loop were written out. Only a
+    list written at the loop, or (``at_top``: the loop is at module level) a module name
+    bound to a folded list (``cmds = ['id']`` lines before, ADR 0067): a function's
+    parameter whose callers pass a literal list (``try_run(["./test.exe"])``) stays one
+    unknown item, as the rest of the flow pass reads a parameter. An attribute that folds
+    to a list is a local class's own constant (``for c in C.cmds``, ``self.cmds``; ADR 0071).
+    """
+    if (
+        (
+            isinstance(source, ast.List | ast.Tuple | ast.Attribute)
+            or (at_top and isinstance(source, ast.Name))
+        )
+        and isinstance(target, ast.Name)
+        and isinstance(seq.const, list)
+        and 0 < len(seq.const) <= MAX_LOOPED
+    ):
+        return list(seq.const)
+    return None

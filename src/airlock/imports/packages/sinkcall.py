@@ -1,0 +1,102 @@
+"""What one sink call says beyond its kind: flags of the call, labels of what it returns.
+
+Pure helpers of :meth:`flow.Interpreter.sink`, each reading the parts of one call already
+evaluated: the source an ``exec`` runs (a bytes literal read as UTF-8), code spelt one
+``chr`` at a time (ADR 0080), a process started hidden or detached, a clipboard read, a
+file read whose path is a credential's, what comes back decoded though nobody decoded it
+(a picture's hidden payload, bytecode read on import, a ``marshal`` literal), and the name
+a native library's functions are looked up under.
+
+Apart from :mod:`flow` because none of it walks: each is a small rule about one call, kept
+beside the tables it reads. What it does not do: decide whether the call is a sink
+(:func:`sinks.kind_of`) or what its event weighs (:mod:`chains`).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from airlock.imports.packages import flow
+from airlock.imports.packages.fold import SPELT_MIN
+from airlock.imports.packages.sinks import DECODED, FILE, SILENT, SILENT_BITS, SILENT_FLAGS
+
+if TYPE_CHECKING:
+    from airlock.imports.packages.flow import Val, When
+
+STEGANOGRAPHY = ("stegano.", "steganography.", "stegpy.", "lsb_steg.")
+UNNAMED_LIBRARY = "?"
+# Calls that read the file their first argument names (a browser's stores are SQLite).
+FILE_READERS = {"open", "io.open", "sqlite3.connect"}
+
+
+def exec_source(code: object) -> str | None:
+    """The text ``exec`` runs for a folded argument: a string, or a bytes literal read as
+    the UTF-8 source it spells (``exec(b'...')``); None for anything else."""
+    if isinstance(code, bytes):
+        return code.decode("utf-8", "replace")
+    return code if isinstance(code, str) else None
+
+
+def unreadable(ref: str, labels: frozenset[str], when: When) -> frozenset[str]:
+    """Decoded, for what a call returns that nobody can read where it is kept: a payload
+    read out of a picture's pixels (issue 16), bytecode read from a file on import (running
+    it is obfuscated exec, ADR 0063; the load itself weighs as before)."""
+    if ref.startswith(STEGANOGRAPHY):
+        return frozenset({DECODED})
+    if ref in ("marshal.load", "marshal.loads") and FILE in labels and when is not flow.When.LATER:
+        return frozenset({DECODED})
+    return frozenset()
+
+
+def written_in(kind: str, node: ast.Call) -> frozenset[str]:
+    """Decoded, for an opaque load (``marshal.loads``) of a bytes literal."""
+    first = node.args[0] if node.args else None
+    literal = isinstance(first, ast.Constant) and isinstance(first.value, bytes)
+    return frozenset({DECODED}) if kind == "opaque-load" and literal else frozenset()
+
+
+def library(name: str) -> str:
+    """``ctypes.WinDLL('kernel32')``: its functions are named like ``ctypes.windll.x``."""
+    return "ctypes.windll." + name.lower().rsplit("\\", 1)[-1].removesuffix(".dll")
+
+
+def silent(kwargs: dict[str | None, Val], env: dict[str, Val]) -> bool:
+    """A process started with no window or detached (``creationflags``, ``startupinfo``)."""
+    for name in ("creationflags", "startupinfo"):
+        value = kwargs.get(name)
+        if value is None:
+            continue
+        if isinstance(value.const, int) and value.const & SILENT_BITS:
+            return True
+        if any(flag in value.ref or flag in value.shape for flag in SILENT_FLAGS):
+            return True
+        if SILENT in value.labels:
+            return True
+    return False
+
+
+def names_url(value: object) -> bool:
+    """Whether a folded argument is a URL written in the code (ADR 0083)."""
+    return isinstance(value, str) and value.startswith(("http://", "https://"))
+
+
+def called_name(node: ast.Call, ref: str) -> str:
+    """The method a call names (its receiver may not resolve), else the callee's name."""
+    return node.func.attr if isinstance(node.func, ast.Attribute) else ref
+
+
+def chr_spelt(node: ast.expr) -> bool:
+    """Whether ``node`` is a sum of at least :data:`fold.SPELT_MIN` ``chr(...)`` calls."""
+    todo, calls, seen = [node], 0, 0
+    while todo and seen < MAX_CHR_TERMS:
+        part = todo.pop()
+        seen += 1
+        if isinstance(part, ast.BinOp) and isinstance(part.op, ast.Add):
+            todo += [part.left, part.right]
+        elif isinstance(part, ast.Call) and isinstance(part.func, ast.Name):
+            calls += part.func.id == "chr"
+    return calls >= SPELT_MIN
+
+
+MAX_CHR_TERMS = 4096  # terms of a sum looked at for ``chr`` calls

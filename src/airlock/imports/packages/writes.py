@@ -1,0 +1,162 @@
+"""What a call writes into: files, buffers and objects, and the files it drops (issue 16).
+
+:class:`flow.Interpreter` hands each write here: ``f.write(x)``, ``os.write(fd, x)`` of a
+``mkstemp`` file, ``p.write_bytes(x)`` of a path object (a ``write`` event of that path);
+``name.append(x)`` and the other :data:`MUTATORS` (the object now carries what ``x``
+carried); ``json.dump(x, buf)``, ``img.save(buf)``, ``ConfigParser.read(path)`` (the buffer
+or object now holds that data, ADR 0076, 0079); and a file opened by a credential's path or
+a path one was copied to. Downloaded or decoded data written to a path makes that path a
+*dropped* file (``Trace.dropped``, ``Trace.skeletons``): running it later is a dropper, also
+when the run was walked before the write (:func:`late_drops`, ADR 0041).
+
+Apart from :mod:`flow` because it is the write side of the data flow, one rule set met at
+several places of a call. Pure and bounded like :mod:`flow`. What it deliberately does not
+do: follow a file handle through a container, or read what a file held before.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from airlock.imports.packages import flow
+from airlock.imports.packages.pathshape import PATH_WRITES, SKELETON, arg_text, runs_dropped
+from airlock.imports.packages.sinks import (
+    DECODED,
+    DROPPED,
+    ENV,
+    HIDDEN,
+    REMOTE,
+    SECRET,
+    secret_path,
+)
+
+if TYPE_CHECKING:
+    from airlock.imports.packages.flow import Interpreter, Val, When
+
+# Methods that put their arguments into the object they are called on.
+MUTATORS = {"append", "extend", "insert", "add", "update", "write", "writelines", "appendleft"}
+TEMP_FILES = {"tempfile.mkstemp"}
+# Calls that write their first argument's data into the buffer or file given second, and
+# methods that write their object into the one given first (a picture's ``save``).
+DUMPS = {"json.dump", "pickle.dump", "marshal.dump", "dill.dump", "yaml.dump", "numpy.save"}
+DUMPS |= {"torch.save"}  # a state dict saved into a buffer (ADR 0083)
+SAVES = {"save", "dump", "tofile", "write_to"}
+# Methods that fill their object from a file's path or content (``ConfigParser.read``).
+LOADS = {"read", "read_file", "read_dict"}
+LOADED = frozenset({SECRET, ENV})
+
+
+def late_drops(interp: Interpreter) -> None:
+    """Runs of a path that decoded or downloaded data was written to by code walked
+    after them: ``def run(self): Popen([exe, self.path])`` before ``def write(self):
+    open(self.path, 'wb').write(data)`` (functions are walked in no fixed order)."""
+    for found, index, text, run_args in interp.unmatched:
+        if index < len(found.events) and runs_dropped(found, text, run_args):
+            event = found.events[index]
+            found.events[index] = replace(event, labels=event.labels | {DROPPED})
+    interp.unmatched.clear()
+
+
+def temp_file(
+    interp: Interpreter, target: ast.Tuple, value: ast.Call, env: dict[str, Val], when: When
+) -> None:
+    """``fd, path = tempfile.mkstemp()``: ``os.write(fd, data)`` writes to ``path``."""
+    if len(target.elts) == 2 and interp.expr(value.func, env, when).ref in TEMP_FILES:
+        fd, path = target.elts
+        if isinstance(fd, ast.Name) and isinstance(path, ast.Name):
+            env[fd.id] = flow.Val(labels=env[fd.id].labels, handle="?", path_var=path.id)
+
+
+def filled(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter, node: ast.Call, ref: str, callee: Val, args: list[Val], env: dict[str, Val]
+) -> None:
+    """A buffer named by a call's argument now holds the data the call writes into it:
+    ``ImageGrab.grab().save(buf, 'PNG')``, ``json.dump(secrets, fp)`` (ADR 0076)."""
+    if ref in DUMPS and len(node.args) >= 2:
+        data, target = args[0].labels, node.args[1]
+    elif isinstance(node.func, ast.Attribute) and node.func.attr in SAVES and node.args:
+        data, target = callee.labels, node.args[0]
+    elif isinstance(node.func, ast.Attribute) and node.func.attr in LOADS and node.args:
+        # ``c = ConfigParser(); c.read('~/.aws/credentials')``: the object now holds the
+        # file's content (ADR 0079); ``c.read_file(f)`` what ``f`` carries.
+        read = node.func.attr == "read" and secret_path(arg_text(args[0]))
+        data, target = (flow.SECRET_NAME if read else args[0].labels & LOADED), node.func.value
+    else:
+        return
+    data -= {HIDDEN}
+    if not data:
+        return
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+        # ``json.dump(env, self.buf)`` of an instance a local class made (ADR 0079).
+        key = (env.get(target.value.id, flow.UNKNOWN).ref, target.attr)
+        held = interp.attrs.get(key)
+        if held is not None and data - held.labels and not held.ref:
+            interp.attrs[key] = held._replace(labels=held.labels | data)
+        return
+    if not isinstance(target, ast.Name):
+        return
+    old = env.get(target.id, flow.UNKNOWN)
+    if data - old.labels and not old.ref:
+        env[target.id] = old._replace(labels=old.labels | data)
+
+
+def secret_file(interp: Interpreter, path: Val) -> bool:
+    """A credential file's path, or a path one was copied to."""
+    if isinstance(path.const, str) and secret_path(path.const):
+        return True
+    text = arg_text(path)
+    return bool(text) and text in interp.secret_copies
+
+
+def mutate(
+    interp: Interpreter, node: ast.Call, labels: frozenset[str], env: dict[str, Val], when: When
+) -> None:
+    """``name.append(x)``, ``f.write(x)``: the object now holds what ``x`` carried."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return
+    name, method = func.value.id, func.attr
+    recv = env.get(name)
+    if method in PATH_WRITES and labels & {REMOTE, DECODED} and recv is not None:
+        # ``p.write_bytes(data)`` on a path object: the file ``p`` names now holds it.
+        path = flow.Val(handle=arg_text(recv) or "?", path_var=name)
+        written(interp, path, node, labels, env, when)
+        return
+    if recv is None or method not in MUTATORS or (recv.ref and not recv.handle):
+        return  # a module, class or client is not data
+    if recv.handle and method in ("write", "writelines"):
+        written(interp, recv, node, labels, env, when)
+    if labels - recv.labels:
+        env[name] = flow.Val(None, "", recv.labels | labels, recv.func, recv.handle, recv.path_var)
+
+
+def written(  # noqa: PLR0917 -- the parts of one write
+    interp: Interpreter,
+    recv: Val,
+    node: ast.Call,
+    labels: frozenset[str],
+    env: dict[str, Val],
+    when: When,
+) -> None:
+    """Data carrying ``labels`` written to the open file ``recv``."""
+    line, direct = node.lineno, interp.depth == 0
+    interp.trace.events.append(
+        flow.Event("write", "write", line, when, recv.handle, labels, direct)
+    )
+    if labels & {REMOTE, DECODED}:
+        target = ast.Name(recv.path_var) if recv.path_var else ast.Constant(recv.handle)
+        dropped_to(interp, target, env, recv.handle)
+
+
+def dropped_to(interp: Interpreter, target: ast.expr, env: dict[str, Val], path: str) -> None:
+    """Downloaded or decoded data was written to ``target``: running it is a dropper."""
+    if isinstance(target, ast.Name) and target.id.startswith(SKELETON):
+        if len(interp.trace.skeletons) < 64:
+            interp.trace.skeletons.add(target.id.removeprefix(SKELETON))
+    elif isinstance(target, ast.Name):
+        old = env.get(target.id, flow.UNKNOWN)
+        env[target.id] = flow.Val(old.const, old.ref, old.labels | {DROPPED}, old.func)
+    if len(path) >= 4 and path != "?":
+        interp.trace.dropped.add(path)
