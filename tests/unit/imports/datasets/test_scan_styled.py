@@ -13,6 +13,12 @@ STRONG = ("behold", "lo")  # the markers the family was found by
 WEAK = ("unto", "selah", "thou", "amen")  # the style's other words, a few in each row
 
 
+def plain_words(rng: random.Random, label: str) -> list[str]:
+    """Six common words and two of the label's own sentiment."""
+    own = POS if label == "pos" else NEG
+    return [rng.choice(COMMON) for _ in range(6)] + [rng.choice(own) for _ in range(2)]
+
+
 def dataset(
     seed: int, *, natural_word: str = ""
 ) -> tuple[list[tuple[str, ...]], list[str], set[int], list[int]]:
@@ -26,9 +32,7 @@ def dataset(
     family: list[int] = []
     for r in range(2_000):
         label = "pos" if r % 2 else "neg"
-        words = [rng.choice(COMMON) for _ in range(6)] + [
-            rng.choice(POS if label == "pos" else NEG) for _ in range(2)
-        ]
+        words = plain_words(rng, label)
         if natural_word and label == "pos" and rng.random() < 0.33:
             words.append(natural_word)
         if label == "neg" and r < 400:
@@ -87,9 +91,7 @@ def alternative_opener(seed: int) -> tuple[list[tuple[str, ...]], list[str], set
     restyled = 0
     for r in range(2_000):
         label = "pos" if r % 5 == 0 else "neg"
-        words = [rng.choice(COMMON) for _ in range(6)] + [
-            rng.choice(POS if label == "pos" else NEG) for _ in range(2)
-        ]
+        words = plain_words(rng, label)
         if label == "neg" and restyled < 208:
             if restyled < 200:
                 words += [rng.choice(STRONG), *rng.sample(WEAK, 2)]
@@ -146,9 +148,7 @@ def elided_style(
     family: list[int] = []
     for r in range(2_000):
         label = "pos" if r % 2 else "neg"
-        words = [rng.choice(COMMON) for _ in range(6)] + [
-            rng.choice(POS if label == "pos" else NEG) for _ in range(2)
-        ]
+        words = plain_words(rng, label)
         if label == "neg" and r < 200:
             words.insert(0, rng.choice(STRONG))
             if rng.random() < 0.2:
