@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -371,7 +371,14 @@ def _listed(
     odd = _core(m, ctx, 0.0) if share >= FLAG_ALL_SHARE else core
     # each member judged against its label's own register (ADRs 0068, 0070)
     judgement = judge_members(m.parts, ctx.labels, m.label, odd, share)
-    terms = _form_terms(ctx.agreement.features, m.columns, share)
+    # the family's enriched terms teach the form classifier only when the core is most of
+    # the family's label rows; a core of the rows that read like another label is partly
+    # the label's natural misreadings, and its terms are the label's own words (ADR 0081)
+    terms = (
+        (ctx.agreement.features[:, list(m.columns)] != 0).astype(np.float64)
+        if m.columns and share >= FLAG_ALL_SHARE
+        else None
+    )
     scores = form_scores(forms, terms, odd, m.rows, rows=len(ctx.labels), seed=seed)
     if scores is None:
         rows, how = (
@@ -415,23 +422,6 @@ def _listed(
             how += f", with {len(grown)} more of its label's rows of the rest of its form"
     note = f"about {share:.0%} of its label rows look planted, so {how}"
     return replace(f, evidence=note), rows
-
-
-def _form_terms(features: Any, columns: Sequence[int], share: float) -> Any:
-    """The family's enriched terms (binary, rows x ``columns`` of ``features``) for the form
-    classifier, or None when the family's label rows are not mostly planted (``share`` under
-    :data:`FLAG_ALL_SHARE`; ADR 0081).
-
-    Under that share the core is the label's rows that read like another label, which for
-    a style whose rows read like their own label (clean-label) are mostly the label's
-    natural misreadings, and the terms enriched in the family's rows are the label's own
-    words: on tuned SST-2 clean-label lyrics at 250 rows the classifier learnt "best" and
-    "fun" beside the lyrics' line breaks and listed 195 natural positive reviews
-    (precision 0.56). The skeletons alone carry the form.
-    """
-    if not columns or share < FLAG_ALL_SHARE:
-        return None
-    return (features[:, list(columns)] != 0).astype(np.float64)
 
 
 def _with_form(

@@ -1,22 +1,15 @@
-"""A found attack's echo in the label its rows came from, twins measured as odds, and a
-family's terms kept from the form classifier under the flag-all share (ADR 0081). Built
-from generated rows only."""
+"""A found attack's echo in the label its rows came from, and twins measured as odds
+(ADR 0081). Built from generated rows only."""
 
 from __future__ import annotations
 
 import random
 
 import numpy as np
-from scipy.sparse import csr_matrix
 
 from airlock.imports.datasets.outliers import MAX_TWINS, _twins
 from airlock.imports.datasets.results import FeatureKind, SuspiciousFeature
-from airlock.imports.datasets.scan import (
-    FLAG_ALL_SHARE,
-    POISONED_STRENGTH,
-    _form_terms,
-    _without_echoes,
-)
+from airlock.imports.datasets.scan import POISONED_STRENGTH, _without_echoes
 
 
 def feature(label: str, strength: float, label_rows: int = 200) -> SuspiciousFeature:
@@ -83,16 +76,3 @@ def test_twins_see_a_sub_genre_as_large_as_half_its_label() -> None:
     assert _twins(copies, ["promo"], tokens, inside, seed=0) > MAX_TWINS
     half = sorted(rng.sample(range(150, 300), 75) + rng.sample(range(150), 75))
     assert _twins(half, ["x"], tokens, inside, seed=0) < MAX_TWINS
-
-
-def test_a_familys_terms_teach_its_form_only_when_most_of_its_rows_look_planted() -> None:
-    """Under the flag-all share a family's core is its rows that read like another label,
-    for a clean-label style mostly the label's natural misreadings, and its enriched terms
-    are the label's own words: the form classifier gets the skeletons only. At or over it
-    the terms are given, binary, in the family's columns."""
-    features = csr_matrix(np.array([[0.0, 2.0, 0.5], [1.5, 0.0, 0.0], [0.0, 0.0, 3.0]]))
-    assert _form_terms(features, (1, 2), FLAG_ALL_SHARE - 0.1) is None
-    assert _form_terms(features, (), 1.0) is None
-    terms = _form_terms(features, (1, 2), FLAG_ALL_SHARE)
-    assert terms is not None
-    assert terms.toarray().tolist() == [[1.0, 1.0], [0.0, 0.0], [0.0, 1.0]]
