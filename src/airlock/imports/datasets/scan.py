@@ -371,13 +371,8 @@ def _listed(
     odd = _core(m, ctx, 0.0) if share >= FLAG_ALL_SHARE else core
     # each member judged against its label's own register (ADRs 0068, 0070)
     judgement = judge_members(m.parts, ctx.labels, m.label, odd, share)
-    # the family's enriched terms teach the form classifier only when the core is most of
-    # the family's label rows; a core of the rows that read like another label is partly
-    # the label's natural misreadings, and its terms are the label's own words (ADR 0081)
     terms = (
-        (ctx.agreement.features[:, list(m.columns)] != 0).astype(np.float64)
-        if m.columns and share >= FLAG_ALL_SHARE
-        else None
+        (ctx.agreement.features[:, list(m.columns)] != 0).astype(np.float64) if m.columns else None
     )
     scores = form_scores(forms, terms, odd, m.rows, rows=len(ctx.labels), seed=seed)
     if scores is None:
