@@ -184,7 +184,7 @@ def scan(
         else (f, rows)
         for f, rows in found
     ]
-    found = [(_described(f, rows, records), rows) for f, rows in found]
+    found = _without_echoes([(_described(f, rows, records), rows) for f, rows in found])
     rows = _rank_rows(records, labels, found, view)
     flagged = sum(1 for r in rows if r.flagged)
     features = tuple(f for f, _ in found)
@@ -446,6 +446,39 @@ def _with_form(
         "its label's rows of the rest of the form of those that read like another label"
     )
     return replace(f, evidence=note), tuple(sorted({*m.rows, *grown}))
+
+
+def _without_echoes(
+    found: Sequence[tuple[SuspiciousFeature, tuple[int, ...]]],
+) -> list[tuple[SuspiciousFeature, tuple[int, ...]]]:
+    """``found`` without the rows of features under the poisoned bar whose label no feature
+    at that bar has, when one has (ADR 0081); they stay features, with the reason.
+
+    A flipped attack moves rows out of one label, and the cross-validated classifier learns
+    from them: the label they came from then reads like the target more often, and its own
+    natural phrases pass the disagreement test a feature's strength rests on. On tuned
+    SST-2 thinned to 13% positive, sbar at 250 rows (48 decades), a negative family of
+    "bad" and its forms reached 4.1 decades and listed 539 negative rows, none planted
+    (precision 0.31). Such a feature cannot be told from the found attack's echo, so it is
+    reported and not listed; a feature as strong as the poisoned bar is listed as before.
+    """
+    poisoned = {
+        f.label
+        for f, _ in found
+        if f.strength >= POISONED_STRENGTH and f.label_rows >= MIN_POISON_ROWS
+    }
+    if not poisoned:
+        return list(found)
+    note = (
+        "not listed: weaker than the poisoned bar in a label other than the poisoned one's, "
+        "as the attack's own rows make the label they were taken from read like its target"
+    )
+    return [
+        (f, rows)
+        if f.label in poisoned or f.strength >= POISONED_STRENGTH
+        else (replace(f, evidence=f"{f.evidence}; {note}"), ())
+        for f, rows in found
+    ]
 
 
 def _other_like(m: Measured, ctx: Context, rows: Sequence[int]) -> tuple[int, ...]:
