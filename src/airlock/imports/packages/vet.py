@@ -1316,9 +1316,13 @@ def _declared(
     declaring = _declaring_files(members)
     requires = declared_names(requirements, declaring)
     # What the build installs and runs first is fetched as the dependencies are (ADR 0063:
-    # ``[build-system] requires = ["x @ https://…"]`` was not read); only its URLs are judged.
-    found = _dependency_findings(filename, requirements + _build_requirements(declaring))
-    return requires, found + dependency_findings(filename, name, requires)
+    # ``[build-system] requires = ["x @ https://…"]`` was not read), and so is a look-alike
+    # of a build tool (``setuptoolss``; ADR 0084). Build requirements are not the package's
+    # dependencies: they are judged, not recorded among them.
+    build = _build_requirements(declaring)
+    found = _dependency_findings(filename, requirements + build)
+    build_names = [n for n in declared_names(build, {}) if n not in requires]
+    return requires, found + dependency_findings(filename, name, [*requires, *build_names])
 
 
 def _build_requirements(declaring: dict[str, str]) -> list[str]:

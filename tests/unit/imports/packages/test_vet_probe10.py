@@ -13,6 +13,8 @@ from __future__ import annotations
 import pytest
 
 from airlock.domain.requests import Outcome
+from airlock.imports.packages.vet import vet
+from scripts.make_test_packages import sdist
 from tests.unit.imports.packages.adversary import init, vet_wheel
 
 WALLET = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
@@ -211,3 +213,27 @@ def test_held(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(ALLOWED))
 def test_near_miss_allowed(name: str) -> None:
     assert vet_wheel(ALLOWED[name]) is Outcome.ALLOW, name
+
+
+BUILD_SYSTEM = '[build-system]\nrequires = [{requires}]\nbuild-backend = "setuptools.build_meta"\n'
+
+
+def _sdist_building_with(requires: str) -> Outcome:
+    """The verdict on an sdist with no code of note whose build installs ``requires``."""
+    files = {
+        "pyproject.toml": BUILD_SYSTEM.format(requires=requires),
+        "setup.py": "from setuptools import setup\nsetup(name='evpkg', version='1.0')\n",
+        "evpkg/__init__.py": "",
+    }
+    return vet("evpkg-1.0.tar.gz", sdist("evpkg", "1.0", files)).verdict
+
+
+def test_a_lookalike_build_requirement_holds() -> None:
+    # ADR 0084: pip installs the build requirements and runs their code before anything of
+    # the sdist: a look-alike of a build tool there is fetched like a dependency's.
+    assert _sdist_building_with('"setuptools", "setuptoolss"') is Outcome.HOLD
+
+
+def test_real_build_requirements_stay_allowed() -> None:
+    requires = '"setuptools>=61", "setuptools-scm", "wheel", "cython", "cffi"'
+    assert _sdist_building_with(requires) is Outcome.ALLOW
