@@ -264,12 +264,13 @@ UPLOADS = frozenset({
     "upload_file", "upload_fileobj", "put_object", "upload_folder", "upload_large_folder",
     "upload_from_filename", "upload_blob",
 })  # fmt: skip
+UPLOAD_CLIENTS = ("boto3.", "botocore.", "huggingface_hub.", "google.cloud.storage.", "azure.")
 # Calls that read a checkpoint's tensors from a path (read as ``open`` of that path).
 WEIGHT_LOADERS = frozenset({
     "torch.load", "safetensors.torch.load_file", "safetensors.numpy.load_file",
     "safetensors.safe_open", "numpy.load",
 })  # fmt: skip
-UPLOAD_CLIENTS = ("boto3.", "botocore.", "huggingface_hub.", "google.cloud.storage.", "azure.")
+# Calls that pick files by a name pattern: the pattern tells what is read next.
 GLOBBERS = frozenset({
     "glob.glob", "glob.iglob", "pathlib.Path.glob", "pathlib.Path.rglob", "fnmatch.fnmatch",
     "fnmatch.filter",
