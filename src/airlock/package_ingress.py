@@ -156,7 +156,8 @@ def _admit(
     own = normalise(report.name)
     listed = [own] if feed.known_bad_name(own) else []
     report = with_names(report, Protected.of(feed.protected_names(), listed))
-    report = with_dependencies(report, {d for d in report.requires if feed.known_bad_name(d)})
+    needed = (*report.requires, *report.builds)
+    report = with_dependencies(report, {d for d in needed if feed.known_bad_name(d)})
     report = _provenance(store, report, attestation)
     now = clock.now()
     request = BoundaryRequest(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.make_test_packages import BENIGN, wheel
+from scripts.make_test_packages import BENIGN, sdist, wheel
 from tests.support.gateway import CliRunner, ledger_records
 
 RECORD = {
@@ -67,6 +67,24 @@ def test_a_package_declaring_a_listed_dependency_is_denied_at_admission(
     result = cli("package", "admit", str(path), env=cli.signed_in("rita"))
     assert result.code == 11, result.out + result.err
     assert "malicious-dependency" in result.out + result.err
+
+
+def test_an_sdist_building_with_a_listed_requirement_is_denied_at_admission(
+    enclave: CliRunner, feed: Path, tmp_path: Path
+) -> None:
+    """pip installs ``[build-system] requires`` and runs it before the sdist's own code."""
+    cli = enclave
+    assert cli("package", "feed", "import", str(feed)).code == 0
+    path = tmp_path / "builds-1.0.tar.gz"
+    files: dict[str, str | bytes] = {
+        "pyproject.toml": '[build-system]\nrequires = ["setuptools", "tidy"]\n',
+        "setup.py": "from setuptools import setup\nsetup(name='builds', version='1.0')\n",
+        "builds/__init__.py": "",
+    }
+    path.write_bytes(sdist("builds", "1.0", files))
+    result = cli("package", "admit", str(path), env=cli.signed_in("rita"))
+    assert result.code == 11, result.out + result.err
+    assert "builds with 'tidy'" in result.out + result.err
 
 
 def test_only_an_admin_imports_the_feed_and_a_bad_feed_records_nothing(

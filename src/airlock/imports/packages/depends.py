@@ -143,7 +143,12 @@ def dependency_findings(
 
 
 def bad_dependencies(
-    filename: str, names: Iterable[str], bad: Set[str], protected: Set[str] = POPULAR
+    filename: str,
+    names: Iterable[str],
+    bad: Set[str],
+    protected: Set[str] = POPULAR,
+    *,
+    needs: str = "depends on",
 ) -> list[PackageFinding]:
     """``malicious-dependency`` (critical) for each declared name the feed lists (a popular
     name whose one release was hijacked is judged at that release, not here)."""
@@ -153,7 +158,7 @@ def bad_dependencies(
             filename,
             0,
             Severity.CRITICAL,
-            f"depends on {name!r}, listed in the malicious-packages feed",
+            f"{needs} {name!r}, listed in the malicious-packages feed",
         )
         for name in names
         if name in bad and name not in protected

