@@ -1286,8 +1286,9 @@ class Interpreter:
             marks = signin.settle(kind, text, marks)  # a client signing in (ADR 0067)
             # A replaced function's arguments (ADR 0071); a URL written into the call sends
             # them to an address of the wrapper's choosing, even through the original (0083).
-            own = any(sinkcall.names_url(v.const) for v in [*args, *kwargs.values()])
-            marks = intercept.settle(ref, marks, own_address=own)
+            if intercept.marked(marks):
+                own = any(sinkcall.names_url(v.const) for v in [*args, *kwargs.values()])
+                marks = intercept.settle(ref, marks, own_address=own)
             direct = self.depth == 0
             # A toolkit's clipboard method has no module path: its own name is the callee.
             named_callee = ref or sinkcall.called_name(node, ref)

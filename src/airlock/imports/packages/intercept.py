@@ -27,6 +27,11 @@ def mark(replaced: str) -> frozenset[str]:
     return frozenset({INTERCEPTED + replaced})
 
 
+def marked(labels: frozenset[str]) -> bool:
+    """Whether ``labels`` carry a replaced function's parameter (:func:`settle` has work)."""
+    return any(label.startswith(INTERCEPTED) for label in labels)
+
+
 def settle(callee: str, labels: frozenset[str], *, own_address: bool = False) -> frozenset[str]:
     """A sink's labels with the :data:`INTERCEPTED` marks judged (see the module docstring).
 
