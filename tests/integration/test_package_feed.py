@@ -55,36 +55,35 @@ def test_a_listed_package_is_denied_once_the_feed_is_imported(
     assert "MAL-2099-7" in verdicts["tidy-1.0-py3-none-any.whl"][1]
 
 
-def test_a_package_declaring_a_listed_dependency_is_denied_at_admission(
-    enclave: CliRunner, feed: Path, tmp_path: Path
-) -> None:
-    """The payload may be the dependency (issue 16, ADR 0034): ``Requires-Dist: tidy``."""
-    cli = enclave
-    assert cli("package", "feed", "import", str(feed)).code == 0
-    path = tmp_path / "needs-1.0-py3-none-any.whl"
-    files: dict[str, str | bytes] = {"needs/__init__.py": "def f():\n    return 1\n"}
-    path.write_bytes(wheel("needs", "1.0", files, requires="Requires-Dist: Tidy>=1\n"))
-    result = cli("package", "admit", str(path), env=cli.signed_in("rita"))
-    assert result.code == 11, result.out + result.err
-    assert "malicious-dependency" in result.out + result.err
-
-
-def test_an_sdist_building_with_a_listed_requirement_is_denied_at_admission(
-    enclave: CliRunner, feed: Path, tmp_path: Path
-) -> None:
-    """pip installs ``[build-system] requires`` and runs it before the sdist's own code."""
-    cli = enclave
-    assert cli("package", "feed", "import", str(feed)).code == 0
-    path = tmp_path / "builds-1.0.tar.gz"
-    files: dict[str, str | bytes] = {
+def _needing_tidy(how: str) -> tuple[str, bytes]:
+    """A package with no code of note that needs the feed's ``tidy``: as a dependency
+    (``Requires-Dist``), or as a build requirement pip installs and runs first."""
+    if how == "depends on":
+        code: dict[str, str | bytes] = {"needs/__init__.py": "def f():\n    return 1\n"}
+        blob = wheel("needs", "1.0", code, requires="Requires-Dist: Tidy>=1\n")
+        return "needs-1.0-py3-none-any.whl", blob
+    files = {
         "pyproject.toml": '[build-system]\nrequires = ["setuptools", "tidy"]\n',
-        "setup.py": "from setuptools import setup\nsetup(name='builds', version='1.0')\n",
-        "builds/__init__.py": "",
+        "setup.py": "from setuptools import setup\nsetup(name='needs', version='1.0')\n",
+        "needs/__init__.py": "",
     }
-    path.write_bytes(sdist("builds", "1.0", files))
+    return "needs-1.0.tar.gz", sdist("needs", "1.0", files)
+
+
+@pytest.mark.parametrize("how", ["depends on", "builds with"])
+def test_a_package_needing_a_listed_name_is_denied_at_admission(
+    enclave: CliRunner, feed: Path, tmp_path: Path, how: str
+) -> None:
+    """The payload may be the dependency (issue 16, ADR 0034: ``Requires-Dist: tidy``) or
+    what the build installs (ADR 0084: ``[build-system] requires``)."""
+    cli = enclave
+    assert cli("package", "feed", "import", str(feed)).code == 0
+    name, blob = _needing_tidy(how)
+    path = tmp_path / name
+    path.write_bytes(blob)
     result = cli("package", "admit", str(path), env=cli.signed_in("rita"))
     assert result.code == 11, result.out + result.err
-    assert "builds with 'tidy'" in result.out + result.err
+    assert f"{how} 'tidy'" in result.out + result.err
 
 
 def test_only_an_admin_imports_the_feed_and_a_bad_feed_records_nothing(
