@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 
 from airlock.imports.packages.flow import MAX_STEPS, Event, Trace, When
+from airlock.imports.packages import hostile
 from airlock.imports.packages.importhooks import hook_findings
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.rules import (
@@ -50,6 +51,8 @@ from airlock.imports.packages.sinks import (
     STARTUP,
     UPLOADS,
     WEIGHT_FILE,
+    WIPED,
+    WIPED_FOLDER,
 )
 
 DROPPER = LazyPattern(
@@ -75,11 +78,6 @@ WIPER = LazyPattern(
 # The folder ``shutil.rmtree`` is handed, as an event's text: the home folder or a user's
 # documents in it, the root, a system folder or a drive (ADR 0083). The text ends with any
 # keyword's (``ignore_errors=True``).
-WIPED_FOLDER = LazyPattern(
-    r"\s*(?:(?:~|\$HOME|\$USERPROFILE|%USERPROFILE%)(?:[/\\](?:Documents|Desktop|Pictures|"
-    r"Downloads|Music|Videos))?|/(?:home|etc|usr|root|var|boot|bin|lib)?|[a-z]:\\?)[/\\]?(?:\s|$)",
-    re.IGNORECASE,
-)
 # A host name or an IPv4 address written in a command.
 NAMED_HOST = LazyPattern(
     r"(?:^|[\s@/:=])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?=[\s:/]|$)|\b\d{1,3}(?:\.\d{1,3}){3}\b",
@@ -160,6 +158,10 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         return "dropper", Severity.CRITICAL  # download-and-run needs no moment to be bad
     if MINER.search(event.text):
         return "cryptominer", Severity.CRITICAL  # a miner pointed at a pool (GuardDog)
+    if hostile.escapes(event.text):
+        # A container with the host's root mounted or privileged is root on the host: no
+        # build step or import needs one; inside a function it holds (ADR 0085).
+        return "container-escape", Severity.CRITICAL if eager else Severity.HIGH
     if GIT_HIJACK.search(event.text):
         # git itself then runs the setter's program (hooks, a credential helper that keeps
         # every password it is handed): nothing a build step or a library does.
@@ -207,6 +209,10 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
 
 
 def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa: PLR0911 -- a ladder of chains
+    if eager and hostile.DOCKER_SOCKET.search(event.text):
+        # The Docker daemon's socket on install or import: whoever holds it starts a
+        # privileged container, root on the host (ADR 0085). No import needs the daemon.
+        return "container-escape", Severity.CRITICAL
     if event.callee == "socket.socket" or event.callee in CLIENTS or event.callee in HOSTLESS:
         return None  # constructing a client is not traffic; its use is the sink
     if event.callee in DNS:
@@ -404,7 +410,9 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
             verdict = _open(event, eager)
         elif event.kind == "write":
             verdict = _write(event, eager)
-        elif event.kind == "delete" and WIPED_FOLDER.match(event.text):
+        elif event.kind == hostile.FORK_LOOP and eager:
+            verdict = ("destruction", Severity.CRITICAL)  # a fork bomb (ADR 0085)
+        elif event.kind == "delete" and (WIPED_FOLDER.match(event.text) or WIPED in event.labels):
             # ``rm -rf ~`` spelt in Python: as :data:`WIPER` judges it in a command.
             verdict = ("destruction", Severity.CRITICAL if eager else Severity.HIGH)
         elif event.kind == "opaque-load" and event.labels & {DECODED} and eager:

@@ -40,8 +40,11 @@ from airlock.imports.packages import (
     astbuilt,
     classdata,
     comprehend,
+    foreign,
+    hostile,
     intercept,
     logsent,
+    picked,
     piped,
     protocol,
     reach,
@@ -326,6 +329,7 @@ class Interpreter:
         # name) (:mod:`protocol`).
         self.descriptors: dict[tuple[str, str], Val] = {}
         self.within: list[str] = []  # local classes whose methods are being evaluated
+        self.endless = 0  # loops being walked that never end nor wait (:mod:`hostile`)
         # Functions made for ``partial(f, a)`` and ``methodcaller``, by id of the call.
         self.made: dict[int, ast.Lambda] = {}
         # Calls of a table's entries made for ``H[k]()`` (:mod:`tables`), by id of the call.
@@ -533,7 +537,12 @@ class Interpreter:
             self.block(node.orelse, env, when)
         elif isinstance(node, ast.While):
             protocol.truth(self, self.expr(node.test, env, when), env, when)
-            self.block(node.body, env, when)
+            endless = hostile.unbounded(node)  # ``while True: os.fork()`` (ADR 0085)
+            self.endless += endless
+            try:
+                self.block(node.body, env, when)
+            finally:
+                self.endless -= endless
             self.block(node.orelse, env, when)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for withitem in node.items:
@@ -781,6 +790,10 @@ class Interpreter:
                 return base  # ``f.__code__``, ``staticmethod(f).__func__`` run f (ADR 0073)
             if node.attr == "__func__" and base.ref.partition(".")[0] in self.classes:
                 return base  # ``C.m.__func__``: the function ``C.m`` names (ADR 0073)
+            found = foreign.module_file(base, node.attr, self.package, self.module)
+            found = found or foreign.spec_part(base, node.attr)
+            if found:  # ``requests.__file__``: another package's code (ADR 0085)
+                return Val(labels=base.labels, shape=found)
             if base.ref:
                 if (base.ref, node.attr) in self.attrs:
                     return self.attrs[base.ref, node.attr]  # set by a method that ran
@@ -806,6 +819,8 @@ class Interpreter:
             if base.shape and node.attr in PATH_READS and secret_path(base.shape):
                 # ``Path.home().joinpath('.ssh', 'id_rsa').read_text()`` (ADR 0079)
                 return Val(labels=base.labels | SECRET_NAME)
+            if base.shape and node.attr in picked.WALK_METHODS:  # ``Path.home().rglob``
+                return Val(labels=base.labels | picked.wiped(base.shape))  # ADR 0085
             if base.shape and node.attr in PATH_METHODS:  # ``.expanduser()`` (ADR 0051)
                 return Val(labels=base.labels, shape=base.shape)
             return Val(labels=base.labels)
@@ -881,6 +896,7 @@ class Interpreter:
                 self.bind(node.target, named, around)
             return named
         if isinstance(node, ast.Compare):  # ``K() == 1``, ``1 in K()`` (ADR 0071)
+            picked.compared(self, node, env, when)  # ``p.suffix == '.gguf'`` (ADR 0085)
             return Val(labels=protocol.compared(self, node, env, when))
         if isinstance(node, ast.BoolOp):
             operands = [self.expr(v, env, when) for v in node.values]
@@ -1247,11 +1263,14 @@ class Interpreter:
                     for v in kwargs.values()
                 ]
             )[:4096]
-        if not kind and isinstance(node.func, ast.Attribute) and node.func.attr == "endswith":
-            # ``f.endswith(('.safetensors', '.pt'))`` in a walk picks weight files as a glob
-            # pattern does (ADR 0083): a listing event, only when it names them.
-            tested = text or " ".join(arg_text(v) for v in args)
-            kind, text = ("listing", tested) if WEIGHT_FILE.search(tested) else ("", text)
+        if not kind:
+            # ``f.endswith(('.safetensors', '.pt'))``, ``re.search(r'\.gguf$', f)`` in a walk
+            # pick weight files as a glob pattern does (ADR 0083, 0085): a listing event,
+            # only when they name them.
+            kind, text = picked.by_name(node, ref, text, args)
+        if not kind and picked.wipes(node, ref, labels | callee.labels):
+            # Each file a walk of the home folder found, deleted or overwritten (ADR 0085).
+            kind = "delete"
         if kind == "process":
             text, labels = self.command_text(node, text, args, kwargs, env)
         # ``marshal.loads(b'...')``: bytecode or a pickle written into the source is code
@@ -1294,9 +1313,16 @@ class Interpreter:
             self.trace.events.append(event)
             if unmatched:
                 self.unmatched.append((self.trace, len(self.trace.events) - 1, text, node.args))
+        if self.endless and ref in hostile.FORKS:  # a process made without end (ADR 0085)
+            self.trace.events.append(Event(hostile.FORK_LOOP, ref, node.lineno, when, "", marks))
+        escape = hostile.sdk_escape(node)
+        if escape:  # ``containers.run(image, privileged=True)`` (ADR 0085)
+            callee_name = ref or "docker.containers." + sinkcall.called_name(node, ref)
+            self.trace.events.append(Event("process", callee_name, node.lineno, when, escape, marks))
         if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or decrypts(ref):
             labels |= {DECODED}
         labels |= sinkcall.unreadable(ref, labels, when)
+        labels |= picked.walked(ref, args)  # ``os.walk(home)`` (ADR 0085)
         if kind == "native-load":
             # A library whose name does not fold (``CDLL(None)``, ``find_library('c')``) is
             # still a library: ``.system(b'id')`` on it starts a process.
@@ -1317,22 +1343,34 @@ class Interpreter:
             labels |= {ENV}  # ``gh auth token``'s output, as ``$GITHUB_TOKEN`` (ADR 0080)
         if kind == "process" and HOST_COMMANDS.search(text):
             labels |= {HOSTINFO}  # ``check_output('whoami')`` is ``getpass.getuser()`` (ADR 0076)
+        if not ref and not node.args and sinkcall.called_name(node, ref) in PATH_READS:
+            labels |= {FILE}  # ``p.read_bytes()`` of a path a walk found (ADR 0085)
         if ref in sinkcall.FILE_READERS and args and writes.secret_file(self, args[0]):
             labels |= {SECRET}
+        called = sinkcall.called_name(node, ref)
+        if called == "environ" and (not ref or ref.startswith("psutil.")):
+            labels |= {ENV}  # ``psutil.Process(pid).environ()``: a process's (ADR 0085)
+        if called == "wrap_socket" and (not ref or ref.startswith("ssl.")):
+            return Val(ref="socket.socket", labels=labels)  # TLS around a socket (ADR 0085)
         if ref in CLIENTS:
             return Val(ref=ref, labels=labels)  # the client object, named by its class
         if kind == "process":  # a started ``nc``: its stdin is watched (ADR 0079)
             started = piped.started(self, node, text, labels)
             if started is not None:
                 return started
-        shape = call_shape(ref, args)
+        shape = call_shape(ref, args) or foreign.located(ref, args, self.package, self.module)
         if shape:
             return Val(labels=labels | source_labels(ref), shape=shape)
+        writes.unpacked(self, node, args, kwargs, labels | callee.labels, env)  # ADR 0085
+        writes.imports_from(self, ref, args, node.lineno, when)  # ``sys.path.insert(0, d)``
         if ref.endswith("urlretrieve") and len(node.args) >= 2:
             writes.dropped_to(self, node.args[1], env, arg_text(args[1]))
         if kind == "open" and node.args:
             mode = c[1] if len(c) > 1 else (kwargs["mode"].const if "mode" in kwargs else "r")
             var = node.args[0].id if isinstance(node.args[0], ast.Name) else ""
+            if picked.overwrites(mode, args[0]):  # each file of the home folder (ADR 0085)
+                event = Event("delete", ref, node.lineno, when, arg_text(args[0]), labels)
+                self.trace.events.append(event)
             if isinstance(mode, str) and any(m in mode for m in "wax+"):
                 handle = arg_text(args[0])
                 if not handle and not var:

@@ -285,6 +285,16 @@ WEIGHT_FILE = LazyPattern(
 
 # Calls that delete a folder and everything in it (a wiper's ``shutil.rmtree(home)``).
 DELETERS = frozenset({"shutil.rmtree", "os.removedirs"})
+# Folders whose loss is the user's or the system's: the home folder and the folders people
+# keep their files in, the root and system folders, a drive (ADR 0083). Matched at the start.
+WIPED_FOLDER = LazyPattern(
+    r"\s*(?:(?:~|\$HOME|\$USERPROFILE|%USERPROFILE%)(?:[/\\](?:Documents|Desktop|Pictures|"
+    r"Downloads|Music|Videos))?|/(?:home|etc|usr|root|var|boot|bin|lib)?|[a-z]:\\?)[/\\]?(?:\s|$)",
+    re.IGNORECASE,
+)
+# Files found by a walk of one of those folders (``os.walk('~')``, ``Path.home().rglob``):
+# deleting or overwriting each is the same wiper, one file at a time (ADR 0085).
+WIPED = "wiped-tree"
 
 
 # Windows calls that put code in memory and run it there (shellcode loaders, injection).

@@ -160,3 +160,44 @@ def dropped_to(interp: Interpreter, target: ast.expr, env: dict[str, Val], path:
         env[target.id] = flow.Val(old.const, old.ref, old.labels | {DROPPED}, old.func)
     if len(path) >= 4 and path != "?":
         interp.trace.dropped.add(path)
+
+
+# Calls that write an archive's members into a folder, by the name they are called by, and
+# where the folder is given (a position, a keyword).
+UNPACKERS = {"unpack_archive": (1, "extract_dir"), "extractall": (0, "path"), "extract": (1, "path")}
+# Calls that put a folder where ``import`` looks: the next import of a name runs what is there.
+IMPORT_PATHS = frozenset({"sys.path.insert", "sys.path.append", "site.addsitedir"})
+
+
+def unpacked(  # noqa: PLR0917 -- the parts of one call, as flow evaluated them
+    interp: Interpreter,
+    node: ast.Call,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    labels: frozenset[str],
+    env: dict[str, Val],
+) -> None:
+    """``shutil.unpack_archive(downloaded, d)``, ``tarfile.open(fileobj=remote)
+    .extractall(d)``: the archive's members are downloaded data written under ``d``, so
+    running a file there (or importing from there) is a dropper (ADR 0085)."""
+    name = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    name = name or (node.func.id if isinstance(node.func, ast.Name) else "")
+    where = UNPACKERS.get(name)
+    if where is None or not labels & {REMOTE, DECODED, DROPPED}:
+        return
+    position, keyword = where
+    if keyword in kwargs:
+        target = next(k.value for k in node.keywords if k.arg == keyword)
+        dropped_to(interp, target, env, arg_text(kwargs[keyword]))
+    elif len(node.args) > position and len(args) > position:
+        dropped_to(interp, node.args[position], env, arg_text(args[position]))
+
+
+def imports_from(interp: Interpreter, ref: str, args: list[Val], line: int, when: When) -> None:
+    """A folder downloaded data went to, put on ``sys.path`` (or made a site folder) on
+    install or import: the next import runs the download (``sys.path.insert(0, d); import
+    payload``; ADR 0085). Recorded as running the dropped file."""
+    dropped = [a for a in args if DROPPED in a.labels]
+    if ref in IMPORT_PATHS and dropped and when is not flow.When.LATER:
+        text = arg_text(dropped[0])
+        interp.trace.events.append(flow.Event("exec", ref, line, when, text, dropped[0].labels))
