@@ -72,7 +72,9 @@ MINER = LazyPattern(r"stratum\+(?:tcp|ssl)://|\bxmrig\b|--donate-level|\bcpumine
 WIPER = LazyPattern(
     r"\brm\s+-(?:rf|fr|r)\w*\s+(?:--no-preserve-root\s+)?(?:/|/\*|~/?|\$HOME/?|/home/?|/etc/?)(?:\s|$)|"
     r"\b(?:rd|rmdir)\s+/s\s+/q\s+[a-z]:\\?(?:\s|$)|\bdel\s+/[fsq](?:\s+/[fsq])*\s+[a-z]:\\|"
-    r"\bformat\s+[a-z]:|\bmkfs(?:\.\w+)?\s+/dev/|\bdd\s+if=/dev/(?:zero|urandom)\s+of=/dev/",
+    r"\bformat\s+[a-z]:|\bmkfs(?:\.\w+)?\s+/dev/|\bdd\s+if=/dev/(?:zero|urandom)\s+of=/dev/|"
+    # ADR 0085: every file under the home folder or the root deleted or shredded by find.
+    r"\bfind\s+(?:/|~/?|\$HOME/?|/home/?)\s.*(?:-delete\b|-exec\s+(?:rm|shred)\b)",
     re.IGNORECASE,
 )
 # The folder ``shutil.rmtree`` is handed, as an event's text: the home folder or a user's
@@ -158,10 +160,11 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         return "dropper", Severity.CRITICAL  # download-and-run needs no moment to be bad
     if MINER.search(event.text):
         return "cryptominer", Severity.CRITICAL  # a miner pointed at a pool (GuardDog)
-    if hostile.escapes(event.text):
+    if eager and hostile.escapes(event.text):
         # A container with the host's root mounted or privileged is root on the host: no
-        # build step or import needs one; inside a function it holds (ADR 0085).
-        return "container-escape", Severity.CRITICAL if eager else Severity.HIGH
+        # build step or import needs one. When called it is what container tools (a test
+        # harness, a CI runner) are asked to start, and is judged as any command (ADR 0085).
+        return "container-escape", Severity.CRITICAL
     if GIT_HIJACK.search(event.text):
         # git itself then runs the setter's program (hooks, a credential helper that keeps
         # every password it is handed): nothing a build step or a library does.

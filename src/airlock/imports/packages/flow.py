@@ -409,7 +409,14 @@ class Interpreter:
 
     def block(self, body: list[ast.stmt], env: dict[str, Val], when: When) -> None:
         for stmt in body:
-            self.stmt(stmt, env, when)
+            if isinstance(stmt, (ast.While, ast.For)) and hostile.unbounded(stmt):
+                self.endless += 1  # ``while True: os.fork()`` (ADR 0085)
+                try:
+                    self.stmt(stmt, env, when)
+                finally:
+                    self.endless -= 1
+            else:
+                self.stmt(stmt, env, when)
 
     # An AST dispatcher: one branch per statement kind reads better than a table here.
     def stmt(self, node: ast.stmt, env: dict[str, Val], when: When) -> None:  # noqa: PLR0912, PLR0915
@@ -537,12 +544,7 @@ class Interpreter:
             self.block(node.orelse, env, when)
         elif isinstance(node, ast.While):
             protocol.truth(self, self.expr(node.test, env, when), env, when)
-            endless = hostile.unbounded(node)  # ``while True: os.fork()`` (ADR 0085)
-            self.endless += endless
-            try:
-                self.block(node.body, env, when)
-            finally:
-                self.endless -= endless
+            self.block(node.body, env, when)
             self.block(node.orelse, env, when)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for withitem in node.items:
@@ -1379,6 +1381,8 @@ class Interpreter:
                     var = SKELETON + skeleton(node.args[0])
                 return Val(labels=labels, handle=handle or "?", path_var=var)
             labels |= {FILE}
+            if runs_dropped(self.trace, text, node.args):
+                labels |= {DROPPED}  # ``exec(open(unpacked + '/x.py').read())`` (ADR 0085)
         return Val(labels=labels | source_labels(ref) | callee.labels - {HIDDEN})
 
     def command_text(

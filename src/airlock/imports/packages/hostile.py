@@ -52,10 +52,14 @@ SDK_LOW = frozenset({"create_container", "create_host_config"})
 ROOT_MOUNTS = frozenset({"/", "/etc", "/root", "/home", "/var/run/docker.sock"})
 
 
-def unbounded(node: ast.While) -> bool:
+def unbounded(node: ast.While | ast.For) -> bool:
     """Whether the loop never ends by itself and does not wait for what it starts: its test
-    is a true constant and nothing in it breaks, returns, raises or waits."""
-    if not (isinstance(node.test, ast.Constant) and node.test.value):
+    is a true constant or it runs over an endless iterator (``iter(int, 1)``,
+    ``itertools.count()``), and nothing in it breaks, returns, raises or waits."""
+    if isinstance(node, ast.While):
+        if not (isinstance(node.test, ast.Constant) and node.test.value):
+            return False
+    elif not _endless(node.iter):
         return False
     todo: list[ast.AST] = list(node.body)
     seen = 0
@@ -70,6 +74,19 @@ def unbounded(node: ast.While) -> bool:
             continue  # its own body does not end this loop
         todo.extend(children(part))
     return seen < MAX_LOOP_NODES
+
+
+def _endless(iterated: ast.expr) -> bool:
+    """``iter(f, sentinel)``, ``itertools.count()``, ``cycle(x)``, ``repeat(x)`` with no
+    count: iterators that never run out."""
+    if not isinstance(iterated, ast.Call):
+        return False
+    name, count = _called(iterated), len(iterated.args) + len(iterated.keywords)
+    return (name == "iter" and count == 2) or name in ENDLESS.get(count, ())
+
+
+# Endless iterators by the number of arguments that leaves them endless.
+ENDLESS = {0: frozenset({"count"}), 1: frozenset({"count", "cycle", "repeat"})}
 
 
 def _called(node: ast.Call) -> str:

@@ -41,6 +41,12 @@ WALK_METHODS = frozenset({"rglob", "glob", "iterdir", "walk"})
 # has no module path when the path came from a walk).
 FILE_WIPES = frozenset({"remove", "unlink", "write_bytes", "write_text", "truncate"})
 MAX_TESTED = 4096
+# A name's own tests against a suffix or a glob pattern (``f.endswith('.gguf')``,
+# ``p.match('*.safetensors')``, ``p.full_match(...)``).
+NAME_TESTS = frozenset({"endswith", "match", "full_match"})
+# Weight suffixes written without their dot (``f.rsplit('.', 1)[-1] in ('gguf', 'ckpt')``):
+# long enough not to be a word of another kind (``'pt'`` is also Portuguese).
+BARE_SUFFIX = re.compile(r"[a-z]{4,}", re.IGNORECASE)
 
 
 def weight_suffixes(pattern: str) -> str:
@@ -59,7 +65,7 @@ def by_name(node: ast.Call, ref: str, text: str, args: list[Val]) -> tuple[str, 
     if ref in REGEX_CALLS and args:
         suffixes = weight_suffixes(arg_text(args[0]))
         return ("listing", suffixes) if suffixes else ("", text)
-    if isinstance(node.func, ast.Attribute) and node.func.attr == "endswith":
+    if isinstance(node.func, ast.Attribute) and node.func.attr in NAME_TESTS:
         tested = text or " ".join(arg_text(v) for v in args)
         return ("listing", tested) if WEIGHT_FILE.search(tested) else ("", text)
     return "", text
@@ -74,7 +80,7 @@ def compared(interp: Interpreter, node: ast.Compare, env: dict[str, Val], when: 
         words += _literal_strings(operand, env)
     if not words:
         return
-    tested = " ".join(words)[:MAX_TESTED]
+    tested = " ".join(f".{w}" if BARE_SUFFIX.fullmatch(w) else w for w in words)[:MAX_TESTED]
     if WEIGHT_FILE.search(tested):
         interp.trace.events.append(
             flow.Event("listing", "compare", node.lineno, when, tested, frozenset())

@@ -165,6 +165,8 @@ CLIENTS = {
     # through the client object.
     "boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session",
     "huggingface_hub.HfApi", "google.cloud.storage.Client",
+    # ADR 0085: HTTP over a Unix socket (the Docker daemon's, ``http+unix://``).
+    "requests_unixsocket.Session",
 }  # fmt: skip
 # A raw socket's traffic (issue 16: exfiltration and reverse shells over plain sockets).
 SOCKET_VERBS = {"connect", "connect_ex", "send", "sendall", "sendto", "listen"}
@@ -342,6 +344,12 @@ SECRET_PATH_MARKERS = (
 )  # fmt: skip
 
 
+# Another process's environment read as a file (``/proc/1/environ``; ADR 0085).
+PROC_ENVIRON = re.compile(r"/proc/[^/\s]+/environ\b")
+
+
 def secret_path(path: str) -> bool:
     lowered = path.lower()
-    return any(marker in lowered for marker in SECRET_PATH_MARKERS)
+    return any(marker in lowered for marker in SECRET_PATH_MARKERS) or bool(
+        "/proc/" in lowered and PROC_ENVIRON.search(lowered)
+    )
