@@ -149,7 +149,6 @@ from airlock.imports.packages.sinks import (
     SILENT,
     TOKEN_COMMANDS,
     UPLOADS,
-    WEIGHT_FILE,
     decrypts,
     install_command,
     kind_of,
@@ -792,10 +791,10 @@ class Interpreter:
                 return base  # ``f.__code__``, ``staticmethod(f).__func__`` run f (ADR 0073)
             if node.attr == "__func__" and base.ref.partition(".")[0] in self.classes:
                 return base  # ``C.m.__func__``: the function ``C.m`` names (ADR 0073)
-            found = foreign.module_file(base, node.attr, self.package, self.module)
-            found = found or foreign.spec_part(base, node.attr)
-            if found:  # ``requests.__file__``: another package's code (ADR 0085)
-                return Val(labels=base.labels, shape=found)
+            elsewhere = foreign.module_file(base, node.attr, self.package, self.module)
+            elsewhere = elsewhere or foreign.spec_part(base, node.attr)
+            if elsewhere:  # ``requests.__file__``: another package's code (ADR 0085)
+                return Val(labels=base.labels, shape=elsewhere)
             if base.ref:
                 if (base.ref, node.attr) in self.attrs:
                     return self.attrs[base.ref, node.attr]  # set by a method that ran
@@ -1320,7 +1319,8 @@ class Interpreter:
         escape = hostile.sdk_escape(node)
         if escape:  # ``containers.run(image, privileged=True)`` (ADR 0085)
             callee_name = ref or "docker.containers." + sinkcall.called_name(node, ref)
-            self.trace.events.append(Event("process", callee_name, node.lineno, when, escape, marks))
+            event = Event("process", callee_name, node.lineno, when, escape, marks)
+            self.trace.events.append(event)
         if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or decrypts(ref):
             labels |= {DECODED}
         labels |= sinkcall.unreadable(ref, labels, when)
@@ -1349,13 +1349,10 @@ class Interpreter:
             labels |= {FILE}  # ``p.read_bytes()`` of a path a walk found (ADR 0085)
         if ref in sinkcall.FILE_READERS and args and writes.secret_file(self, args[0]):
             labels |= {SECRET}
-        called = sinkcall.called_name(node, ref)
-        if called == "environ" and (not ref or ref.startswith("psutil.")):
-            labels |= {ENV}  # ``psutil.Process(pid).environ()``: a process's (ADR 0085)
-        if called == "wrap_socket" and (not ref or ref.startswith("ssl.")):
-            return Val(ref="socket.socket", labels=labels)  # TLS around a socket (ADR 0085)
-        if ref in CLIENTS:
-            return Val(ref=ref, labels=labels)  # the client object, named by its class
+        labels |= sinkcall.process_environ(node, ref)  # ``psutil.Process(pid).environ()``
+        client = sinkcall.wrapped_socket(node, ref) or (ref if ref in CLIENTS else "")
+        if client:
+            return Val(ref=client, labels=labels)  # the client object, named by its class
         if kind == "process":  # a started ``nc``: its stdin is watched (ADR 0079)
             started = piped.started(self, node, text, labels)
             if started is not None:

@@ -91,7 +91,8 @@ def _literal_strings(operand: ast.expr, env: dict[str, Val]) -> list[str]:
     if isinstance(operand, ast.Constant) and isinstance(operand.value, str):
         return [operand.value]
     if isinstance(operand, (ast.Set, ast.List, ast.Tuple)):
-        return [e.value for e in operand.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        elements = [e.value for e in operand.elts if isinstance(e, ast.Constant)]
+        return [e for e in elements if isinstance(e, str)]
     if isinstance(operand, ast.Name) and operand.id in env:
         const = env[operand.id].const
         if isinstance(const, str):
@@ -132,4 +133,3 @@ def wipes(node: ast.Call, ref: str, labels: frozenset[str]) -> bool:
         return False
     name = node.func.attr if isinstance(node.func, ast.Attribute) else ref.rpartition(".")[2]
     return name in FILE_WIPES
-

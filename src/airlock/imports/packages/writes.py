@@ -164,7 +164,9 @@ def dropped_to(interp: Interpreter, target: ast.expr, env: dict[str, Val], path:
 
 # Calls that write an archive's members into a folder, by the name they are called by, and
 # where the folder is given (a position, a keyword).
-UNPACKERS = {"unpack_archive": (1, "extract_dir"), "extractall": (0, "path"), "extract": (1, "path")}
+UNPACKERS = {
+    "unpack_archive": (1, "extract_dir"), "extractall": (0, "path"), "extract": (1, "path"),
+}  # fmt: skip
 # Calls that put a folder where ``import`` looks: the next import of a name runs what is there.
 IMPORT_PATHS = frozenset({"sys.path.insert", "sys.path.append", "site.addsitedir"})
 
