@@ -1281,7 +1281,7 @@ class Interpreter:
         # host-information source but sends none (it was DNS exfiltration, ADR 0076).
         marks = (labels - {HIDDEN}) | (callee.labels - source_labels(ref))
         runs = kind in ("process", "exec", "native-load")
-        if runs and runs_dropped(self.trace, text, node.args):
+        if runs and (runs_dropped(self.trace, text, node.args) or writes.under_unpacked(args)):
             marks |= {DROPPED}
         # Not matched yet: a write walked after this run (another method, walked later) may
         # still meet it; :func:`writes.late_drops` looks again once the module is read (ADR 0041).
@@ -1378,7 +1378,7 @@ class Interpreter:
                     var = SKELETON + skeleton(node.args[0])
                 return Val(labels=labels, handle=handle or "?", path_var=var)
             labels |= {FILE}
-            if runs_dropped(self.trace, text, node.args):
+            if runs_dropped(self.trace, text, node.args) or writes.under_unpacked(args[:1]):
                 labels |= {DROPPED}  # ``exec(open(unpacked + '/x.py').read())`` (ADR 0085)
         return Val(labels=labels | source_labels(ref) | callee.labels - {HIDDEN})
 

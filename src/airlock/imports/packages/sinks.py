@@ -98,6 +98,9 @@ REMOTE = "remote"
 HIDDEN = "hidden"  # the callee itself was reached through strings, getattr or __import__
 FILE = "file-data"  # read from a local file
 DROPPED = "dropped"  # a path that downloaded or decoded data was written to
+# A folder a downloaded archive was unpacked into (ADR 0085): a path under it named as what
+# runs is a dropped file; the folder as a working directory (``cwd=``) is not.
+UNPACKED = "unpacked"
 SILENT = "silent"  # a process started without a window or detached from its parent
 STARTUP = "startup"  # an import line written into a ``.pth`` file: run at every start
 PROCESS_PREFIXES: tuple[str, ...] = (

@@ -291,6 +291,17 @@ DENIED: dict[str, dict[str, str]] = {
 }
 
 ALLOWED: dict[str, dict[str, str]] = {
+    # A build script unpacks a library's download and runs its own tools there (numpy's
+    # vendored meson): the folder as a working directory runs nothing from it by name.
+    "build-script-unpacks-a-download-and-builds-in-it": init(
+        "import shutil, subprocess, urllib.request\n"
+        "def build():\n"
+        "    data = urllib.request.urlopen('https://example.org/SDL2-devel.zip').read()\n"
+        "    open('SDL2-devel.zip', 'wb').write(data)\n"
+        "    shutil.unpack_archive('SDL2-devel.zip', 'build')\n"
+        "    subprocess.check_call(['python3', 'meson.py', 'build', '--backend=ninja'])\n"
+        "    subprocess.check_call(['ninja'], cwd='build')\n"
+    ),
     # A trainer lists its own checkpoints by suffix or pattern, when called or beside itself.
     "trainer-lists-checkpoints-by-suffix": init(
         "from pathlib import Path\n"
