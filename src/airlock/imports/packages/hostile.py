@@ -39,11 +39,15 @@ MAX_LOOP_NODES = 2000
 ESCAPE_OPTIONS = LazyPattern(
     r"--privileged|(?:-v|--volume|--mount)[= ](?:type=bind,\s*)?(?:source=|src=)?"
     r"/(?:var/run/docker\.sock|etc|root|home)?(?::|,|\s|$)|--pid[= ]host|--cap-add[= ]"
-    r"(?:SYS_ADMIN|ALL)|\bnsenter\b.*--target\s+1\b",
+    r"(?:SYS_ADMIN|ALL)|\bnsenter\b.*--target\s+1\b|"
+    # A pod's spec in ``kubectl run --overrides``: privileged, the host's processes or disk.
+    r"\"privileged\"\s*:\s*true|\"host(?:PID|Network|IPC)\"\s*:\s*true|\"hostPath\"",
     re.IGNORECASE,
 )
 CONTAINER_RUN = LazyPattern(
-    r"\b(?:docker|podman|nerdctl)(?:\.exe)?\s+(?:container\s+)?(?:run|create)\b", re.IGNORECASE
+    r"\b(?:(?:docker|podman|nerdctl)(?:\.exe)?\s+(?:container\s+)?(?:run|create)|"
+    r"kubectl\s+(?:run|apply|create))\b",
+    re.IGNORECASE,
 )
 DOCKER_SOCKET = LazyPattern(r"docker\.sock|/var/run/docker|%2Fvar%2Frun%2Fdocker", re.IGNORECASE)
 # The docker SDK: ``client.containers.run(...)`` and the low-level ``APIClient``'s calls.

