@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from airlock.imports.packages import hostile
 from airlock.imports.packages.flow import MAX_STEPS, Event, Trace, When
 from airlock.imports.packages.importhooks import hook_findings
 from airlock.imports.packages.lazyre import LazyPattern
@@ -50,6 +51,8 @@ from airlock.imports.packages.sinks import (
     STARTUP,
     UPLOADS,
     WEIGHT_FILE,
+    WIPED,
+    WIPED_FOLDER,
 )
 
 DROPPER = LazyPattern(
@@ -69,17 +72,14 @@ MINER = LazyPattern(r"stratum\+(?:tcp|ssl)://|\bxmrig\b|--donate-level|\bcpumine
 WIPER = LazyPattern(
     r"\brm\s+-(?:rf|fr|r)\w*\s+(?:--no-preserve-root\s+)?(?:/|/\*|~/?|\$HOME/?|/home/?|/etc/?)(?:\s|$)|"
     r"\b(?:rd|rmdir)\s+/s\s+/q\s+[a-z]:\\?(?:\s|$)|\bdel\s+/[fsq](?:\s+/[fsq])*\s+[a-z]:\\|"
-    r"\bformat\s+[a-z]:|\bmkfs(?:\.\w+)?\s+/dev/|\bdd\s+if=/dev/(?:zero|urandom)\s+of=/dev/",
+    r"\bformat\s+[a-z]:|\bmkfs(?:\.\w+)?\s+/dev/|\bdd\s+if=/dev/(?:zero|urandom)\s+of=/dev/|"
+    # ADR 0085: every file under the home folder or the root deleted or shredded by find.
+    r"\bfind\s+(?:/|~/?|\$HOME/?|/home/?)\s.*(?:-delete\b|-exec\s+(?:rm|shred)\b)",
     re.IGNORECASE,
 )
 # The folder ``shutil.rmtree`` is handed, as an event's text: the home folder or a user's
 # documents in it, the root, a system folder or a drive (ADR 0083). The text ends with any
 # keyword's (``ignore_errors=True``).
-WIPED_FOLDER = LazyPattern(
-    r"\s*(?:(?:~|\$HOME|\$USERPROFILE|%USERPROFILE%)(?:[/\\](?:Documents|Desktop|Pictures|"
-    r"Downloads|Music|Videos))?|/(?:home|etc|usr|root|var|boot|bin|lib)?|[a-z]:\\?)[/\\]?(?:\s|$)",
-    re.IGNORECASE,
-)
 # A host name or an IPv4 address written in a command.
 NAMED_HOST = LazyPattern(
     r"(?:^|[\s@/:=])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?=[\s:/]|$)|\b\d{1,3}(?:\.\d{1,3}){3}\b",
@@ -160,6 +160,11 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         return "dropper", Severity.CRITICAL  # download-and-run needs no moment to be bad
     if MINER.search(event.text):
         return "cryptominer", Severity.CRITICAL  # a miner pointed at a pool (GuardDog)
+    if eager and hostile.escapes(event.text):
+        # A container with the host's root mounted or privileged is root on the host: no
+        # build step or import needs one. When called it is what container tools (a test
+        # harness, a CI runner) are asked to start, and is judged as any command (ADR 0085).
+        return "container-escape", Severity.CRITICAL
     if GIT_HIJACK.search(event.text):
         # git itself then runs the setter's program (hooks, a credential helper that keeps
         # every password it is handed): nothing a build step or a library does.
@@ -207,6 +212,10 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
 
 
 def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa: PLR0911 -- a ladder of chains
+    if eager and hostile.DOCKER_SOCKET.search(event.text):
+        # The Docker daemon's socket on install or import: whoever holds it starts a
+        # privileged container, root on the host (ADR 0085). No import needs the daemon.
+        return "container-escape", Severity.CRITICAL
     if event.callee == "socket.socket" or event.callee in CLIENTS or event.callee in HOSTLESS:
         return None  # constructing a client is not traffic; its use is the sink
     if event.callee in DNS:
@@ -404,7 +413,9 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
             verdict = _open(event, eager)
         elif event.kind == "write":
             verdict = _write(event, eager)
-        elif event.kind == "delete" and WIPED_FOLDER.match(event.text):
+        elif event.kind == hostile.FORK_LOOP and eager:
+            verdict = ("destruction", Severity.CRITICAL)  # a fork bomb (ADR 0085)
+        elif event.kind == "delete" and (WIPED_FOLDER.match(event.text) or WIPED in event.labels):
             # ``rm -rf ~`` spelt in Python: as :data:`WIPER` judges it in a command.
             verdict = ("destruction", Severity.CRITICAL if eager else Severity.HIGH)
         elif event.kind == "opaque-load" and event.labels & {DECODED} and eager:

@@ -40,8 +40,11 @@ from airlock.imports.packages import (
     astbuilt,
     classdata,
     comprehend,
+    foreign,
+    hostile,
     intercept,
     logsent,
+    picked,
     piped,
     protocol,
     reach,
@@ -146,7 +149,6 @@ from airlock.imports.packages.sinks import (
     SILENT,
     TOKEN_COMMANDS,
     UPLOADS,
-    WEIGHT_FILE,
     WEIGHT_LOADERS,
     decrypts,
     install_command,
@@ -327,6 +329,7 @@ class Interpreter:
         # name) (:mod:`protocol`).
         self.descriptors: dict[tuple[str, str], Val] = {}
         self.within: list[str] = []  # local classes whose methods are being evaluated
+        self.endless = 0  # loops being walked that never end nor wait (:mod:`hostile`)
         # Functions made for ``partial(f, a)`` and ``methodcaller``, by id of the call.
         self.made: dict[int, ast.Lambda] = {}
         # Calls of a table's entries made for ``H[k]()`` (:mod:`tables`), by id of the call.
@@ -406,7 +409,14 @@ class Interpreter:
 
     def block(self, body: list[ast.stmt], env: dict[str, Val], when: When) -> None:
         for stmt in body:
-            self.stmt(stmt, env, when)
+            if isinstance(stmt, (ast.While, ast.For)) and hostile.unbounded(stmt):
+                self.endless += 1  # ``while True: os.fork()`` (ADR 0085)
+                try:
+                    self.stmt(stmt, env, when)
+                finally:
+                    self.endless -= 1
+            else:
+                self.stmt(stmt, env, when)
 
     # An AST dispatcher: one branch per statement kind reads better than a table here.
     def stmt(self, node: ast.stmt, env: dict[str, Val], when: When) -> None:  # noqa: PLR0912, PLR0915
@@ -782,6 +792,10 @@ class Interpreter:
                 return base  # ``f.__code__``, ``staticmethod(f).__func__`` run f (ADR 0073)
             if node.attr == "__func__" and base.ref.partition(".")[0] in self.classes:
                 return base  # ``C.m.__func__``: the function ``C.m`` names (ADR 0073)
+            elsewhere = foreign.module_file(base, node.attr, self.package, self.module)
+            elsewhere = elsewhere or foreign.spec_part(base, node.attr)
+            if elsewhere:  # ``requests.__file__``: another package's code (ADR 0085)
+                return Val(labels=base.labels, shape=elsewhere)
             if base.ref:
                 if (base.ref, node.attr) in self.attrs:
                     return self.attrs[base.ref, node.attr]  # set by a method that ran
@@ -807,6 +821,8 @@ class Interpreter:
             if base.shape and node.attr in PATH_READS and secret_path(base.shape):
                 # ``Path.home().joinpath('.ssh', 'id_rsa').read_text()`` (ADR 0079)
                 return Val(labels=base.labels | SECRET_NAME)
+            if base.shape and node.attr in picked.WALK_METHODS:  # ``Path.home().rglob``
+                return Val(labels=base.labels | picked.wiped(base.shape))  # ADR 0085
             if base.shape and node.attr in PATH_METHODS:  # ``.expanduser()`` (ADR 0051)
                 return Val(labels=base.labels, shape=base.shape)
             return Val(labels=base.labels)
@@ -882,6 +898,7 @@ class Interpreter:
                 self.bind(node.target, named, around)
             return named
         if isinstance(node, ast.Compare):  # ``K() == 1``, ``1 in K()`` (ADR 0071)
+            picked.compared(self, node, env, when)  # ``p.suffix == '.gguf'`` (ADR 0085)
             return Val(labels=protocol.compared(self, node, env, when))
         if isinstance(node, ast.BoolOp):
             operands = [self.expr(v, env, when) for v in node.values]
@@ -1248,11 +1265,14 @@ class Interpreter:
                     for v in kwargs.values()
                 ]
             )[:4096]
-        if not kind and isinstance(node.func, ast.Attribute) and node.func.attr == "endswith":
-            # ``f.endswith(('.safetensors', '.pt'))`` in a walk picks weight files as a glob
-            # pattern does (ADR 0083): a listing event, only when it names them.
-            tested = text or " ".join(arg_text(v) for v in args)
-            kind, text = ("listing", tested) if WEIGHT_FILE.search(tested) else ("", text)
+        if not kind:
+            # ``f.endswith(('.safetensors', '.pt'))``, ``re.search(r'\.gguf$', f)`` in a walk
+            # pick weight files as a glob pattern does (ADR 0083, 0085): a listing event,
+            # only when they name them.
+            kind, text = picked.by_name(node, ref, text, args)
+        if not kind and picked.wipes(node, ref, labels | callee.labels):
+            # Each file a walk of the home folder found, deleted or overwritten (ADR 0085).
+            kind = "delete"
         if kind == "process":
             text, labels = self.command_text(node, text, args, kwargs, env)
         # ``marshal.loads(b'...')``: bytecode or a pickle written into the source is code
@@ -1262,7 +1282,7 @@ class Interpreter:
         # host-information source but sends none (it was DNS exfiltration, ADR 0076).
         marks = (labels - {HIDDEN}) | (callee.labels - source_labels(ref))
         runs = kind in ("process", "exec", "native-load")
-        if runs and runs_dropped(self.trace, text, node.args):
+        if runs and (runs_dropped(self.trace, text, node.args) or writes.under_unpacked(args)):
             marks |= {DROPPED}
         # Not matched yet: a write walked after this run (another method, walked later) may
         # still meet it; :func:`writes.late_drops` looks again once the module is read (ADR 0041).
@@ -1296,9 +1316,17 @@ class Interpreter:
             self.trace.events.append(event)
             if unmatched:
                 self.unmatched.append((self.trace, len(self.trace.events) - 1, text, node.args))
+        if self.endless and ref in hostile.FORKS:  # a process made without end (ADR 0085)
+            self.trace.events.append(Event(hostile.FORK_LOOP, ref, node.lineno, when, "", marks))
+        escape = hostile.sdk_escape(node)
+        if escape:  # ``containers.run(image, privileged=True)`` (ADR 0085)
+            callee_name = ref or "docker.containers." + sinkcall.called_name(node, ref)
+            event = Event("process", callee_name, node.lineno, when, escape, marks)
+            self.trace.events.append(event)
         if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or decrypts(ref):
             labels |= {DECODED}
         labels |= sinkcall.unreadable(ref, labels, when)
+        labels |= picked.walked(ref, args)  # ``os.walk(home)`` (ADR 0085)
         if kind == "native-load":
             # A library whose name does not fold (``CDLL(None)``, ``find_library('c')``) is
             # still a library: ``.system(b'id')`` on it starts a process.
@@ -1319,17 +1347,23 @@ class Interpreter:
             labels |= {ENV}  # ``gh auth token``'s output, as ``$GITHUB_TOKEN`` (ADR 0080)
         if kind == "process" and HOST_COMMANDS.search(text):
             labels |= {HOSTINFO}  # ``check_output('whoami')`` is ``getpass.getuser()`` (ADR 0076)
+        if not ref and not node.args and sinkcall.called_name(node, ref) in PATH_READS:
+            labels |= {FILE}  # ``p.read_bytes()`` of a path a walk found (ADR 0085)
         if ref in sinkcall.FILE_READERS and args and writes.secret_file(self, args[0]):
             labels |= {SECRET}
-        if ref in CLIENTS:
-            return Val(ref=ref, labels=labels)  # the client object, named by its class
+        labels |= sinkcall.process_environ(node, ref)  # ``psutil.Process(pid).environ()``
+        client = sinkcall.wrapped_socket(node, ref) or (ref if ref in CLIENTS else "")
+        if client:
+            return Val(ref=client, labels=labels)  # the client object, named by its class
         if kind == "process":  # a started ``nc``: its stdin is watched (ADR 0079)
             started = piped.started(self, node, text, labels)
             if started is not None:
                 return started
-        shape = call_shape(ref, args)
+        shape = call_shape(ref, args) or foreign.located(ref, args, self.package, self.module)
         if shape:
             return Val(labels=labels | source_labels(ref), shape=shape)
+        writes.unpacked(self, node, args, kwargs, labels | callee.labels, env)  # ADR 0085
+        writes.imports_from(self, ref, args, node.lineno, when)  # ``sys.path.insert(0, d)``
         if ref.endswith("urlretrieve") and len(node.args) >= 2:
             writes.dropped_to(self, node.args[1], env, arg_text(args[1]))
         if kind == "open" and node.args:
@@ -1339,6 +1373,9 @@ class Interpreter:
                 # the tensors it reads, ``torch.load(p, 'cpu')`` places them.
                 mode = "r"
             var = node.args[0].id if isinstance(node.args[0], ast.Name) else ""
+            if picked.overwrites(mode, args[0]):  # each file of the home folder (ADR 0085)
+                event = Event("delete", ref, node.lineno, when, arg_text(args[0]), labels)
+                self.trace.events.append(event)
             if isinstance(mode, str) and any(m in mode for m in "wax+"):
                 handle = arg_text(args[0])
                 if not handle and not var:
@@ -1347,6 +1384,8 @@ class Interpreter:
                     var = SKELETON + skeleton(node.args[0])
                 return Val(labels=labels, handle=handle or "?", path_var=var)
             labels |= {FILE}
+            if runs_dropped(self.trace, text, node.args) or writes.under_unpacked(args[:1]):
+                labels |= {DROPPED}  # ``exec(open(unpacked + '/x.py').read())`` (ADR 0085)
         return Val(labels=labels | source_labels(ref) | callee.labels - {HIDDEN})
 
     def command_text(

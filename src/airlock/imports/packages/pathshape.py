@@ -73,6 +73,14 @@ def site_shape(ref: str, args: list[Val]) -> str:
     return PATHS_TABLE if ref == "sysconfig.get_paths" else ""
 
 
+# Calls whose result is in the folder their path argument names (ADR 0085: ``os.path.dirname
+# (requests.__file__)`` is still in the folder Python imports installed packages from).
+SAME_FOLDER = frozenset({
+    "os.path.expanduser", "os.path.expandvars", "os.path.abspath", "pathlib.Path",
+    "os.path.dirname", "os.path.realpath", "os.path.normpath",
+})  # fmt: skip
+
+
 def call_shape(ref: str, args: list[Val]) -> str:  # noqa: PLR0911 -- one return per maker
     """The text a path-building call leaves when its value does not fold: an environment
     variable as ``$NAME``, the home folder as ``~``, joined parts with ``/``, the folder
@@ -88,7 +96,7 @@ def call_shape(ref: str, args: list[Val]) -> str:  # noqa: PLR0911 -- one return
         return shape_of(args[0])
     if ref in PATH_MAKERS and len(args) > 1:
         return call_shape("os.path.join", args)  # ``Path(base, 'zz.pth')`` (issue 16)
-    if ref in ("os.path.expanduser", "os.path.expandvars", "os.path.abspath", "pathlib.Path"):
+    if ref in SAME_FOLDER:
         return shape_of(args[0]) if isinstance(args[0].const, str) or args[0].shape else ""
     if ref == "os.path.join" and all(isinstance(a.const, str) or a.shape for a in args):
         return "/".join(shape_of(a) for a in args[:8])[:MAX_SHAPE]

@@ -53,6 +53,15 @@ LITERALS = (
     # or a hub need no word above.
     "upload_file", "upload_fileobj", "put_object", "upload_folder", "upload_large_folder",
     "upload_from_filename", "upload_blob", "get_credentials", "google.auth",
+    # ADR 0085: a walk of the disk that deletes what it finds, and a module's file found
+    # by its name to write into (another package's code).
+    "os.walk", "rglob", "scandir", "iterdir", "fwalk", "getfile", "getsourcefile",
+    "find_spec", ".__file__",
+    # ADR 0085: a fork bomb, a container started through the Docker daemon.
+    "os.fork", "forkpty", "multiprocessing", "docker", "privileged",
+    # ADR 0085: a server made on import (ADR 0063's sinks) serving the disk, named by its
+    # own module; a file sent whole through ``sendfile``.
+    "http.server", "socketserver", "HTTPServer", "TCPServer", "make_server", "sendfile",
 )  # fmt: skip
 # Names that are also the tail or head of common longer words, which do not name the sink:
 # ``empty.``, ``filesystem``, ``pipeline``, ``environment`` (issue 16: those words made six

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from airlock.imports.packages import flow
 from airlock.imports.packages.fold import SPELT_MIN
-from airlock.imports.packages.sinks import DECODED, FILE, SILENT, SILENT_BITS, SILENT_FLAGS
+from airlock.imports.packages.sinks import DECODED, ENV, FILE, SILENT, SILENT_BITS, SILENT_FLAGS
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Val, When
@@ -100,3 +100,17 @@ def chr_spelt(node: ast.expr) -> bool:
 
 
 MAX_CHR_TERMS = 4096  # terms of a sum looked at for ``chr`` calls
+
+
+def process_environ(node: ast.Call, ref: str) -> frozenset[str]:
+    """:data:`sinks.ENV` for ``psutil.Process(pid).environ()`` (a process's environment, this
+    one's or another's: ADR 0085), also on a process object whose maker did not resolve."""
+    named = called_name(node, ref) == "environ"
+    return frozenset({ENV}) if named and (not ref or ref.startswith("psutil.")) else frozenset()
+
+
+def wrapped_socket(node: ast.Call, ref: str) -> str:
+    """``socket.socket`` for ``ssl.wrap_socket(s)`` and ``context.wrap_socket(s)``: what is
+    sent through the TLS socket is sent (ADR 0085); else empty."""
+    wraps = called_name(node, ref) == "wrap_socket" and (not ref or ref.startswith("ssl."))
+    return "socket.socket" if wraps else ""

@@ -98,6 +98,9 @@ REMOTE = "remote"
 HIDDEN = "hidden"  # the callee itself was reached through strings, getattr or __import__
 FILE = "file-data"  # read from a local file
 DROPPED = "dropped"  # a path that downloaded or decoded data was written to
+# A folder a downloaded archive was unpacked into (ADR 0085): a path under it named as what
+# runs is a dropped file; the folder as a working directory (``cwd=``) is not.
+UNPACKED = "unpacked"
 SILENT = "silent"  # a process started without a window or detached from its parent
 STARTUP = "startup"  # an import line written into a ``.pth`` file: run at every start
 PROCESS_PREFIXES: tuple[str, ...] = (
@@ -134,6 +137,7 @@ NETWORK = {
     "discord_webhook.DiscordWebhook", "dhooks.Webhook", "discordwebhook.Discord",
     "urllib3.PoolManager", "requests.Session", "aiohttp.ClientSession", "httpx.Client",
     "asyncio.open_connection",
+    "os.sendfile",  # ADR 0085: a file's bytes copied to a descriptor, a socket's in practice
     "telnetlib.Telnet", "multiprocessing.connection.Client", "xmlrpc.client.ServerProxy",
     "urllib.request.build_opener", "websocket.create_connection", "paramiko.SSHClient",
     # ADR 0063: a server made on import serves this machine to whoever connects.
@@ -165,9 +169,11 @@ CLIENTS = {
     # through the client object.
     "boto3.client", "boto3.resource", "boto3.Session", "boto3.session.Session",
     "huggingface_hub.HfApi", "google.cloud.storage.Client",
+    # ADR 0085: HTTP over a Unix socket (the Docker daemon's, ``http+unix://``).
+    "requests_unixsocket.Session",
 }  # fmt: skip
 # A raw socket's traffic (issue 16: exfiltration and reverse shells over plain sockets).
-SOCKET_VERBS = {"connect", "connect_ex", "send", "sendall", "sendto", "listen"}
+SOCKET_VERBS = {"connect", "connect_ex", "send", "sendall", "sendto", "listen", "sendfile"}
 # Connection objects named by their class (:mod:`handed`): what is sent through one is
 # traffic (ADR 0048: ``HTTPSConnection(h).request('POST', p, body=secret)``).
 CONNECTIONS = {
@@ -285,6 +291,16 @@ WEIGHT_FILE = LazyPattern(
 
 # Calls that delete a folder and everything in it (a wiper's ``shutil.rmtree(home)``).
 DELETERS = frozenset({"shutil.rmtree", "os.removedirs"})
+# Folders whose loss is the user's or the system's: the home folder and the folders people
+# keep their files in, the root and system folders, a drive (ADR 0083). Matched at the start.
+WIPED_FOLDER = LazyPattern(
+    r"\s*(?:(?:~|\$HOME|\$USERPROFILE|%USERPROFILE%)(?:[/\\](?:Documents|Desktop|Pictures|"
+    r"Downloads|Music|Videos))?|/(?:home|etc|usr|root|var|boot|bin|lib)?|[a-z]:\\?)[/\\]?(?:\s|$)",
+    re.IGNORECASE,
+)
+# Files found by a walk of one of those folders (``os.walk('~')``, ``Path.home().rglob``):
+# deleting or overwriting each is the same wiper, one file at a time (ADR 0085).
+WIPED = "wiped-tree"
 
 
 # Windows calls that put code in memory and run it there (shellcode loaders, injection).
@@ -332,6 +348,12 @@ SECRET_PATH_MARKERS = (
 )  # fmt: skip
 
 
+# Another process's environment read as a file (``/proc/1/environ``; ADR 0085).
+PROC_ENVIRON = re.compile(r"/proc/[^/\s]+/environ\b")
+
+
 def secret_path(path: str) -> bool:
     lowered = path.lower()
-    return any(marker in lowered for marker in SECRET_PATH_MARKERS)
+    return any(marker in lowered for marker in SECRET_PATH_MARKERS) or bool(
+        "/proc/" in lowered and PROC_ENVIRON.search(lowered)
+    )

@@ -29,6 +29,7 @@ from airlock.imports.packages.sinks import (
     HIDDEN,
     REMOTE,
     SECRET,
+    UNPACKED,
     secret_path,
 )
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 # Methods that put their arguments into the object they are called on.
 MUTATORS = {"append", "extend", "insert", "add", "update", "write", "writelines", "appendleft"}
+MAX_DROPPED = 256  # folders recorded as unpacked downloads per module
 TEMP_FILES = {"tempfile.mkstemp"}
 # Calls that write their first argument's data into the buffer or file given second, and
 # methods that write their object into the one given first (a picture's ``save``).
@@ -160,3 +162,62 @@ def dropped_to(interp: Interpreter, target: ast.expr, env: dict[str, Val], path:
         env[target.id] = flow.Val(old.const, old.ref, old.labels | {DROPPED}, old.func)
     if len(path) >= 4 and path != "?":
         interp.trace.dropped.add(path)
+
+
+# Calls that write an archive's members into a folder, by the name they are called by, and
+# where the folder is given (a position, a keyword).
+UNPACKERS = {
+    "unpack_archive": (1, "extract_dir"), "extractall": (0, "path"), "extract": (1, "path"),
+}  # fmt: skip
+# Calls that put a folder where ``import`` looks: the next import of a name runs what is there.
+IMPORT_PATHS = frozenset({"sys.path.insert", "sys.path.append", "site.addsitedir"})
+
+
+def unpacked(  # noqa: PLR0917 -- the parts of one call, as flow evaluated them
+    interp: Interpreter,
+    node: ast.Call,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    labels: frozenset[str],
+    env: dict[str, Val],
+) -> None:
+    """``shutil.unpack_archive(downloaded, d)``, ``tarfile.open(fileobj=remote)
+    .extractall(d)``: the archive's members are downloaded data written under ``d``, so
+    running a file there (or importing from there) is a dropper (ADR 0085). The folder itself
+    is not a dropped file: a build script that unpacks a library's download and runs its own
+    tools with the folder as their working directory runs nothing from it by name."""
+    name = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    name = name or (node.func.id if isinstance(node.func, ast.Name) else "")
+    where = UNPACKERS.get(name)
+    if where is None or not labels & {REMOTE, DECODED, DROPPED}:
+        return
+    position, keyword = where
+    if keyword in kwargs:
+        target: ast.expr | None = next(k.value for k in node.keywords if k.arg == keyword)
+        folder = kwargs[keyword]
+    elif len(node.args) > position and len(args) > position:
+        target, folder = node.args[position], args[position]
+    else:
+        return
+    if isinstance(target, ast.Name):
+        old = env.get(target.id, flow.UNKNOWN)
+        env[target.id] = old._replace(labels=old.labels | {UNPACKED})
+    path = arg_text(folder).rstrip("/\\")
+    if len(path) >= 2 and path != "?" and len(interp.trace.dropped) < MAX_DROPPED:
+        interp.trace.dropped.add(path + "/")  # what is under it, not the folder
+
+
+def under_unpacked(args: list[Val]) -> bool:
+    """Whether a path under a folder a download was unpacked into is among ``args``."""
+    return any(UNPACKED in a.labels for a in args)
+
+
+def imports_from(interp: Interpreter, ref: str, args: list[Val], line: int, when: When) -> None:
+    """A folder downloaded data went to, put on ``sys.path`` (or made a site folder) on
+    install or import: the next import runs the download (``sys.path.insert(0, d); import
+    payload``; ADR 0085). Recorded as running the dropped file."""
+    dropped = [a for a in args if a.labels & {DROPPED, UNPACKED}]
+    if ref in IMPORT_PATHS and dropped and when is not flow.When.LATER:
+        text = arg_text(dropped[0])
+        marks = dropped[0].labels | {DROPPED}
+        interp.trace.events.append(flow.Event("exec", ref, line, when, text, marks))

@@ -1,0 +1,152 @@
+"""Acts against the host itself rather than its data: a fork bomb and a container started
+to escape to the host (ADR 0085).
+
+* **A fork bomb**: a process made in a loop that never ends (``while True: os.fork()``,
+  ``multiprocessing.Process(...).start()``, ``subprocess.Popen(...)`` with no wait) on install
+  or import takes the machine down. No package forks without bound when it is imported; a
+  server's worker loop that waits for its children (``os.waitpid``, ``.join()``, ``.wait()``)
+  or leaves the loop (``break``, ``return``, ``raise``) is not one.
+* **A container escape**: a container started through the Docker daemon with the host's
+  root folder mounted, privileged, in the host's process namespace or with ``SYS_ADMIN``
+  (the docker SDK's ``containers.run``, ``docker run`` in a command, the daemon's socket
+  itself) is root on the host, past every file permission the enclave relies on.
+
+Pure helpers over syntax trees and text; :mod:`flow` records the events and :mod:`chains`
+scores them. What they do not do: follow a loop bounded by a counter that never changes, or
+a container whose options do not fold.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from airlock.imports.packages.astwalk import children
+from airlock.imports.packages.fold import text_of
+from airlock.imports.packages.lazyre import LazyPattern
+
+# Calls that make a process (the constructor of a process object counts: it is made to run).
+FORKS = frozenset({
+    "os.fork", "os.forkpty", "pty.fork", "multiprocessing.Process",
+    "multiprocessing.context.Process", "subprocess.Popen", "os.posix_spawn", "os.posix_spawnp",
+})  # fmt: skip
+# Calls that wait for a child or stop the loop: a worker pool, not a bomb.
+WAITS = frozenset({"wait", "waitpid", "wait3", "wait4", "join", "communicate", "run", "call"})
+FORK_LOOP = "fork-loop"
+MAX_LOOP_NODES = 2000
+# A container started with a way out to the host: the root (or the daemon's socket, or a
+# system folder) mounted, privileged, the host's process namespace, SYS_ADMIN.
+ESCAPE_OPTIONS = LazyPattern(
+    r"--privileged|(?:-v|--volume|--mount)[= ](?:type=bind,\s*)?(?:source=|src=)?"
+    r"/(?:var/run/docker\.sock|etc|root|home)?(?::|,|\s|$)|--pid[= ]host|--cap-add[= ]"
+    r"(?:SYS_ADMIN|ALL)|\bnsenter\b.*--target\s+1\b|"
+    # A pod's spec in ``kubectl run --overrides``: privileged, the host's processes or disk.
+    r"\"privileged\"\s*:\s*true|\"host(?:PID|Network|IPC)\"\s*:\s*true|\"hostPath\"",
+    re.IGNORECASE,
+)
+CONTAINER_RUN = LazyPattern(
+    r"\b(?:(?:docker|podman|nerdctl)(?:\.exe)?\s+(?:container\s+)?(?:run|create)|"
+    r"kubectl\s+(?:run|apply|create))\b",
+    re.IGNORECASE,
+)
+DOCKER_SOCKET = LazyPattern(r"docker\.sock|/var/run/docker|%2Fvar%2Frun%2Fdocker", re.IGNORECASE)
+# The docker SDK: ``client.containers.run(...)`` and the low-level ``APIClient``'s calls.
+SDK_RUNS = frozenset({"run", "create"})
+SDK_LOW = frozenset({"create_container", "create_host_config"})
+ROOT_MOUNTS = frozenset({"/", "/etc", "/root", "/home", "/var/run/docker.sock"})
+
+
+def unbounded(node: ast.While | ast.For) -> bool:
+    """Whether the loop never ends by itself and does not wait for what it starts: its test
+    is a true constant or it runs over an endless iterator (``iter(int, 1)``,
+    ``itertools.count()``), and nothing in it breaks, returns, raises or waits."""
+    if isinstance(node, ast.While):
+        if not (isinstance(node.test, ast.Constant) and node.test.value):
+            return False
+    elif not _endless(node.iter):
+        return False
+    todo: list[ast.AST] = list(node.body)
+    seen = 0
+    while todo and seen < MAX_LOOP_NODES:
+        part = todo.pop()
+        seen += 1
+        if isinstance(part, (ast.Break, ast.Return, ast.Raise)):
+            return False
+        if isinstance(part, ast.Call) and _called(part) in WAITS:
+            return False
+        if isinstance(part, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue  # its own body does not end this loop
+        todo.extend(children(part))
+    return seen < MAX_LOOP_NODES
+
+
+def _endless(iterated: ast.expr) -> bool:
+    """``iter(f, sentinel)``, ``itertools.count()``, ``cycle(x)``, ``repeat(x)`` with no
+    count: iterators that never run out."""
+    if not isinstance(iterated, ast.Call):
+        return False
+    name, count = _called(iterated), len(iterated.args) + len(iterated.keywords)
+    return (name == "iter" and count == 2) or name in ENDLESS.get(count, ())
+
+
+# Endless iterators by the number of arguments that leaves them endless.
+ENDLESS = {0: frozenset({"count"}), 1: frozenset({"count", "cycle", "repeat"})}
+
+
+def _called(node: ast.Call) -> str:
+    func = node.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
+def sdk_escape(node: ast.Call) -> str:
+    """The host-escaping options of a docker SDK call (``client.containers.run(image,
+    privileged=True, volumes={'/': ...})``), as ``docker run`` would spell them; else empty."""
+    func = node.func
+    if not isinstance(func, ast.Attribute):
+        return ""
+    sdk = func.attr in SDK_LOW or (
+        func.attr in SDK_RUNS
+        and isinstance(func.value, ast.Attribute)
+        and func.value.attr == "containers"
+    )
+    if not sdk:
+        return ""
+    found = []
+    for keyword in node.keywords:
+        value = keyword.value
+        if keyword.arg == "privileged" and isinstance(value, ast.Constant) and value.value:
+            found.append("--privileged")
+        elif keyword.arg in ("volumes", "binds", "mounts") and _mounts_root(value):
+            found.append("-v /:/host")
+        elif keyword.arg == "pid_mode" and _const(value) == "host":
+            found.append("--pid=host")
+        elif keyword.arg == "cap_add" and {"SYS_ADMIN", "ALL"} & set(_strings(value)):
+            found.append("--cap-add=SYS_ADMIN")
+    return ("docker run " + " ".join(found)) if found else ""
+
+
+def _mounts_root(value: ast.expr) -> bool:
+    """``{'/': {...}}``, ``['/:/host']``: the host's root or a system folder mounted."""
+    for text in _strings(value):
+        source = text.split(":", 1)[0].rstrip("/") or "/"
+        if source in ROOT_MOUNTS:
+            return True
+    return False
+
+
+def _strings(value: ast.expr) -> list[str]:
+    nodes = [value]
+    if isinstance(value, ast.Dict):
+        nodes = [k for k in value.keys if k is not None]
+    elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        nodes = list(value.elts)
+    return [n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+
+
+def _const(value: ast.expr) -> str:
+    return text_of(value.value) if isinstance(value, ast.Constant) else ""
+
+
+def escapes(text: str) -> bool:
+    """Whether a command starts a container with a way out to the host."""
+    return bool(CONTAINER_RUN.search(text) and ESCAPE_OPTIONS.search(text))

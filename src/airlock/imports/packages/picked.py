@@ -1,0 +1,135 @@
+"""What a walk of the disk picks, and what it does to each file it finds (ADR 0083, 0085).
+
+A thief does not need ``glob('*.safetensors')`` to find weight files: a walk of the disk
+tests each name (``f.endswith('.gguf')``, ``p.suffix == '.safetensors'``,
+``splitext(f)[1] in {...}``, ``re.search(r'\\.(safetensors|gguf)$', f)``). Each such test
+that names weight files is a ``listing`` event, as a glob pattern is, so
+:func:`chains._weights_sent` ties what is sent to what was picked. A wiper does not need
+``rmtree`` either: a walk of the home folder or the root whose files are deleted or
+overwritten one by one is the same act, so what such a walk yields carries :data:`WIPED`.
+
+Pure helpers over the interpreter's values; :mod:`flow` calls them. What they do not do:
+score (:mod:`chains` does), or follow a walk whose folder does not fold to a wiped one.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import TYPE_CHECKING
+
+from airlock.imports.packages import flow
+from airlock.imports.packages.pathshape import arg_text
+from airlock.imports.packages.sinks import WEIGHT_FILE, WIPED, WIPED_FOLDER
+
+if TYPE_CHECKING:
+    from airlock.imports.packages.flow import Interpreter, Val, When
+
+# Regular-expression calls whose first argument is the pattern names are tested against.
+REGEX_CALLS = frozenset({
+    "re.search", "re.match", "re.fullmatch", "re.compile", "re.findall", "re.finditer",
+})  # fmt: skip
+# ``\.(safetensors|gguf)``: a group of suffixes after an escaped dot, each a file suffix.
+_GROUP = re.compile(r"\.\(([^()]{1,200})\)")
+# Calls that list a folder's files, recursively or not (the folder is their first argument),
+# and a path's methods that do (the folder is the path).
+WALKERS = frozenset({
+    "os.walk", "os.scandir", "os.listdir", "os.fwalk", "glob.glob", "glob.iglob",
+})  # fmt: skip
+WALK_METHODS = frozenset({"rglob", "glob", "iterdir", "walk"})
+# What removes or overwrites one file, by the name it is called by (a path's own method
+# has no module path when the path came from a walk).
+FILE_WIPES = frozenset({"remove", "unlink", "write_bytes", "write_text", "truncate"})
+MAX_TESTED = 4096
+# A name's own tests against a suffix or a glob pattern (``f.endswith('.gguf')``,
+# ``p.match('*.safetensors')``, ``p.full_match(...)``).
+NAME_TESTS = frozenset({"endswith", "match", "full_match"})
+# Weight suffixes written without their dot (``f.rsplit('.', 1)[-1] in ('gguf', 'ckpt')``):
+# long enough not to be a word of another kind (``'pt'`` is also Portuguese).
+BARE_SUFFIX = re.compile(r"[a-z]{4,}", re.IGNORECASE)
+
+
+def weight_suffixes(pattern: str) -> str:
+    """The suffixes a regular expression picks, when they are weight files' (its escapes
+    dropped, each group of alternatives after a dot read as suffixes: ``\\.(gguf|ckpt)$``
+    is ``.gguf .ckpt$``); else empty."""
+    flat = pattern[:MAX_TESTED].replace("\\", "").replace("?:", "")
+    spelt = _GROUP.sub(lambda m: " ".join("." + a for a in m.group(1).split("|")), flat)
+    return spelt if WEIGHT_FILE.search(spelt) else ""
+
+
+def by_name(node: ast.Call, ref: str, text: str, args: list[Val]) -> tuple[str, str]:
+    """``("listing", pattern)`` when the call tests a file name against weight files
+    (``f.endswith(('.safetensors', '.pt'))``, ``re.search(r'\\.gguf$', f)``), else
+    ``("", text)``."""
+    if ref in REGEX_CALLS and args:
+        suffixes = weight_suffixes(arg_text(args[0]))
+        return ("listing", suffixes) if suffixes else ("", text)
+    if isinstance(node.func, ast.Attribute) and node.func.attr in NAME_TESTS:
+        tested = text or " ".join(arg_text(v) for v in args)
+        return ("listing", tested) if WEIGHT_FILE.search(tested) else ("", text)
+    return "", text
+
+
+def compared(interp: Interpreter, node: ast.Compare, env: dict[str, Val], when: When) -> None:
+    """``p.suffix == '.safetensors'``, ``splitext(f)[1] in {'.gguf', '.ckpt'}``: a name
+    tested against weight-file suffixes written in the code (or a name bound to them) is a
+    ``listing`` event, as the same suffixes in a glob pattern are."""
+    words: list[str] = []
+    for operand in (node.left, *node.comparators):
+        words += _literal_strings(operand, env)
+    if not words:
+        return
+    tested = " ".join(f".{w}" if BARE_SUFFIX.fullmatch(w) else w for w in words)[:MAX_TESTED]
+    if WEIGHT_FILE.search(tested):
+        interp.trace.events.append(
+            flow.Event("listing", "compare", node.lineno, when, tested, frozenset())
+        )
+
+
+def _literal_strings(operand: ast.expr, env: dict[str, Val]) -> list[str]:
+    if isinstance(operand, ast.Constant) and isinstance(operand.value, str):
+        return [operand.value]
+    if isinstance(operand, (ast.Set, ast.List, ast.Tuple)):
+        elements = [e.value for e in operand.elts if isinstance(e, ast.Constant)]
+        return [e for e in elements if isinstance(e, str)]
+    if isinstance(operand, ast.Name) and operand.id in env:
+        const = env[operand.id].const
+        if isinstance(const, str):
+            return [const]
+        if isinstance(const, (list, tuple)):
+            return [c for c in const if isinstance(c, str)]
+    return []
+
+
+def walked(ref: str, args: list[Val]) -> frozenset[str]:
+    """:data:`WIPED` for a walk of a folder whose loss is the user's or the system's
+    (``os.walk(os.path.expanduser('~'))``, ``os.scandir('/')``); else nothing. A walk of any
+    other folder (a package's own, a temporary one) is not. A path's own methods
+    (``Path.home().rglob('*')``) are read where the path is (:data:`WALK_METHODS`)."""
+    if ref not in WALKERS or not args:
+        return frozenset()
+    folder = arg_text(args[0])
+    if ref.startswith("glob."):
+        folder = folder.split("*", 1)[0]  # ``glob('/home/**', recursive=True)``
+    return wiped(folder)
+
+
+def wiped(folder: str) -> frozenset[str]:
+    """:data:`WIPED` when ``folder`` is the home folder, the root, a system folder, a drive."""
+    return frozenset({WIPED}) if folder and WIPED_FOLDER.match(folder) else frozenset()
+
+
+def overwrites(mode: object, path: Val) -> bool:
+    """Whether ``open(path, mode)`` empties a file a walk of a wiped folder found (a wiper
+    that writes zeros, ransomware that writes each file encrypted)."""
+    return isinstance(mode, str) and "w" in mode and WIPED in path.labels
+
+
+def wipes(node: ast.Call, ref: str, labels: frozenset[str]) -> bool:
+    """Whether the call deletes or overwrites a file a walk of a wiped folder found
+    (``os.remove(os.path.join(root, f))``, ``f.unlink()``)."""
+    if WIPED not in labels:
+        return False
+    name = node.func.attr if isinstance(node.func, ast.Attribute) else ref.rpartition(".")[2]
+    return name in FILE_WIPES
