@@ -134,11 +134,14 @@ from airlock.imports.packages.sinks import (
     ENV_COMMANDS,
     FILE,
     GLOBBERS,
+    HANDED,
     HIDDEN,
     HOST_COMMANDS,
     HOSTINFO,
+    MEDIA,
     METADATA_HOSTS,
     NETWORK_TOOL,
+    PROCESS_MEMORY,
     REGISTRY_WRITERS,
     REMOTE,
     SECRET,
@@ -178,6 +181,8 @@ SECRET_NAMES = re.compile(
     r"mnemonic|private_?key|priv_?key|seed_?phrase|wallet_?key|keystore", re.I
 )
 SECRET_NAME = frozenset({SECRET})
+# Parameters named as what a client is given to sign in with (aiocpa's ``token``, ADR 0086).
+CREDENTIAL_NAMES = re.compile(r"token|api_?key|secret|passw(?:or)?d", re.I)
 _BUILTINS = set(dir(builtins)) | {"__builtins__", "builtins"}
 
 
@@ -192,6 +197,7 @@ class Val(NamedTuple):  # immutable; a NamedTuple builds 2.5x faster than a froz
 
 
 UNKNOWN = Val()
+HANDED_CREDENTIAL = Val(labels=frozenset({HANDED}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +234,11 @@ class Trace:
 def _secret_name(name: str) -> bool:
     """A variable named like a wallet key (cached: every name lookup asks)."""
     return SECRET_NAMES.search(name) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _credential_name(name: str) -> bool:
+    return CREDENTIAL_NAMES.search(name) is not None
 
 
 def _canon(ref: str) -> str:
@@ -358,7 +369,9 @@ class Interpreter:
             seen.add(id(func))
             local = dict(env)
             for arg in func.args.args + func.args.kwonlyargs:
-                local[arg.arg] = UNKNOWN
+                # A credential the caller hands in (ADR 0086): only a bot channel the code
+                # names weighs it (:func:`chains._network`); anywhere else it is unknown.
+                local[arg.arg] = HANDED_CREDENTIAL if _credential_name(arg.arg) else UNKNOWN
             if func.args.defaults or func.args.kw_defaults:
                 defaults(self, func, local, env)  # ``def f(c, run=os.system)`` (ADR 0048)
             self.block(func.body, local, fwhen)
@@ -1254,13 +1267,16 @@ class Interpreter:
             kind, text = ("listing", tested) if WEIGHT_FILE.search(tested) else ("", text)
         if kind == "process":
             text, labels = self.command_text(node, text, args, kwargs, env)
+            handed = sinkcall.interpreter_code(node)
+            if handed is not None:
+                self.nested(handed, {}, when)  # ``python -c CODE`` runs CODE (ADR 0086)
         # ``marshal.loads(b'...')``: bytecode or a pickle written into the source is code
         # nobody can read there, as a decoded string is (``exec(marshal.loads(..))``).
         labels |= sinkcall.written_in(kind, node)
         # What a sink returns is not what it is given: ``gethostbyname('a.b.org')`` is a
         # host-information source but sends none (it was DNS exfiltration, ADR 0076).
         marks = (labels - {HIDDEN}) | (callee.labels - source_labels(ref))
-        runs = kind in ("process", "exec", "native-load")
+        runs = kind in ("process", "exec", "native-load", "module-load")
         if runs and runs_dropped(self.trace, text, node.args):
             marks |= {DROPPED}
         # Not matched yet: a write walked after this run (another method, walked later) may
@@ -1319,6 +1335,8 @@ class Interpreter:
             labels |= {HOSTINFO}  # ``check_output('whoami')`` is ``getpass.getuser()`` (ADR 0076)
         if ref in sinkcall.FILE_READERS and args and writes.secret_file(self, args[0]):
             labels |= {SECRET}
+        if kind == "open" and PROCESS_MEMORY.search(text):
+            labels |= {SECRET}  # another process's memory: a runner's secrets (ADR 0086)
         if ref in CLIENTS:
             return Val(ref=ref, labels=labels)  # the client object, named by its class
         if kind == "process":  # a started ``nc``: its stdin is watched (ADR 0079)
@@ -1341,6 +1359,8 @@ class Interpreter:
                     var = SKELETON + skeleton(node.args[0])
                 return Val(labels=labels, handle=handle or "?", path_var=var)
             labels |= {FILE}
+            if node.args and sinkcall.names_media(node.args[0]):
+                labels |= {MEDIA}  # the bytes of a picture or a sound (ADR 0086)
         return Val(labels=labels | source_labels(ref) | callee.labels - {HIDDEN})
 
     def command_text(
