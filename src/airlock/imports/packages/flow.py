@@ -139,6 +139,7 @@ from airlock.imports.packages.sinks import (
     HOST_COMMANDS,
     HOSTINFO,
     MEDIA,
+    MEDIA_FILE,
     METADATA_HOSTS,
     NETWORK_TOOL,
     PROCESS_MEMORY,
@@ -1359,7 +1360,9 @@ class Interpreter:
                     var = SKELETON + skeleton(node.args[0])
                 return Val(labels=labels, handle=handle or "?", path_var=var)
             labels |= {FILE}
-            if node.args and sinkcall.names_media(node.args[0]):
+            if node.args and (
+                sinkcall.names_media(node.args[0]) or MEDIA_FILE.search(arg_text(args[0]))
+            ):
                 labels |= {MEDIA}  # the bytes of a picture or a sound (ADR 0086)
         return Val(labels=labels | source_labels(ref) | callee.labels - {HIDDEN})
 
