@@ -242,6 +242,14 @@ def _credential_name(name: str) -> bool:
     return CREDENTIAL_NAMES.search(name) is not None
 
 
+def keyed(left: Val, right: Val) -> bool:
+    """One side of a ``^`` is a number written in the code, the other data that is not."""
+    return any(
+        type(key.const) is int and data.const is None and not key.labels
+        for key, data in ((left, right), (right, left))
+    )
+
+
 def _canon(ref: str) -> str:
     for prefix in ("builtins.", "__builtins__.", "__builtin__."):
         if ref.startswith(prefix):
@@ -936,6 +944,10 @@ class Interpreter:
                 return Val(const=folded, labels=labels)
         except (TypeError, ValueError, LookupError, ArithmeticError):
             pass
+        if isinstance(op, ast.BitXor) and labels & {FILE, REMOTE} and keyed(left, right):
+            # Bytes read or downloaded, each XORed with a key written in the code: a cipher
+            # undone (ADR 0086: a DLL kept XORed in a package's ``test.py``).
+            labels |= {DECODED}
         # Host data joined to a literal keeps the literal: ``getuser() + '.evil.example'``.
         told = any(v.labels & {HOSTINFO, SECRET} and v.const is None for v in (left, right))
         if isinstance(op, ast.Div) and left.shape:  # ``Path.home() / '.bashrc'`` (ADR 0048)
@@ -1336,6 +1348,8 @@ class Interpreter:
             labels |= {HOSTINFO}  # ``check_output('whoami')`` is ``getpass.getuser()`` (ADR 0076)
         if ref in sinkcall.FILE_READERS and args and writes.secret_file(self, args[0]):
             labels |= {SECRET}
+        if kind == "listing" and secret_path(text):
+            labels |= {SECRET}  # ``glob('**/.env')``: the files it finds are credentials
         if kind == "open" and PROCESS_MEMORY.search(text):
             labels |= {SECRET}  # another process's memory: a runner's secrets (ADR 0086)
         if ref in CLIENTS:

