@@ -413,7 +413,12 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
     for event in found.events:
         eager = event.when is not When.LATER
         verdict: tuple[str, Severity] | None = None
-        if event.kind in ("exec", "native-load", "module-load") and DROPPED in event.labels:
+        if event.kind == "module-load" and DROPPED in event.labels:
+            # A download made a module or put where imports look (ADR 0086). At install
+            # time it is also how ``ez_setup`` bootstraps setuptools from the index: held.
+            install = event.when is When.INSTALL
+            verdict = ("dropper", Severity.HIGH if install else Severity.CRITICAL)
+        elif event.kind in ("exec", "native-load") and DROPPED in event.labels:
             verdict = ("dropper", Severity.CRITICAL)  # runs a file downloaded data went to
         elif event.kind == "exec":
             verdict = _exec(event, eager)

@@ -230,6 +230,33 @@ def test_report_shapes_held(name: str) -> None:
     assert _verdict(SHAPES[name][0]) is Outcome.HOLD, name
 
 
+# ``ez_setup.py`` (old sdists) downloads a setuptools egg from the index and puts it on
+# ``sys.path`` at install time: held for a person as a download at install was, not denied.
+EZ_SETUP = (
+    "import os, sys\nfrom urllib.request import urlopen\n"
+    "def download_setuptools(version, to_dir=os.curdir):\n"
+    "    egg = 'setuptools-%s-py%s.egg' % (version, sys.version[:3])\n"
+    "    saveto = os.path.join(to_dir, egg)\n"
+    "    data = urlopen('https://pypi.python.org/packages/source/s/setuptools/' + egg).read()\n"
+    "    dst = open(saveto, 'wb')\n"
+    "    dst.write(data)\n"
+    "    return os.path.realpath(saveto)\n"
+    "def use_setuptools(version='0.6c11'):\n"
+    "    egg = download_setuptools(version)\n"
+    "    sys.path.insert(0, egg)\n"
+)
+
+
+def test_ez_setup_bootstrap_stays_held() -> None:
+    files = {
+        "ez_setup.py": EZ_SETUP,
+        "setup.py": "from ez_setup import use_setuptools\nuse_setuptools()\n"
+        "from setuptools import setup\nsetup(name='evpkg', version='1.0')\n",
+        "evpkg/__init__.py": "",
+    }
+    assert _verdict(files) is Outcome.HOLD
+
+
 def test_a_bot_token_in_an_address_holds() -> None:
     assert _verdict(BOT_URL_HELD) is Outcome.HOLD
 
