@@ -4,8 +4,9 @@ Pure helpers of :meth:`flow.Interpreter.sink`, each reading the parts of one cal
 evaluated: the source an ``exec`` runs (a bytes literal read as UTF-8), code spelt one
 ``chr`` at a time (ADR 0080), a process started hidden or detached, a clipboard read, a
 file read whose path is a credential's, what comes back decoded though nobody decoded it
-(a picture's hidden payload, bytecode read on import, a ``marshal`` literal), and the name
-a native library's functions are looked up under.
+(a picture's hidden payload, bytecode read on import, a ``marshal`` literal), the name
+a native library's functions are looked up under, the code ``python -c`` is handed and a
+path that names a picture or a sound (ADR 0086).
 
 Apart from :mod:`flow` because none of it walks: each is a small rule about one call, kept
 beside the tables it reads. What it does not do: decide whether the call is a sink

@@ -312,7 +312,6 @@ COPIES = {"RtlMoveMemory", "WriteProcessMemory", "memmove", "RtlCopyMemory", "Vi
 STARTS = {"CreateThread", "CreateRemoteThread", "QueueUserAPC", "NtCreateThreadEx"}
 STARTS |= {"EnumSystemLocalesA", "EnumSystemLocalesW", "CallWindowProcA", "CallWindowProcW"}
 MEMORY_CALLS = ALLOCATES | COPIES | STARTS
-# Calls that load a native library whose functions are then called by name.
 # Calls that make a module of the file (or archive) a path names, or put one where imports
 # look (ADR 0086): they run that file, as ``exec`` would, once imported. Only a path that
 # downloaded or decoded data went to weighs (a plugin loader's own files are not a sink).
@@ -325,6 +324,7 @@ MODULE_LOADERS = frozenset({
 # ``/proc/<pid>/mem``: another process's memory, where a CI runner keeps its secrets
 # (tj-actions/changed-files, 2025; GuardDog's process-memory rule).
 PROCESS_MEMORY = re.compile(r"/proc/[^/\s]*/mem\b")
+# Calls that load a native library whose functions are then called by name.
 NATIVE_LOADERS = {
     "ctypes.windll", "ctypes.CDLL", "ctypes.cdll.LoadLibrary", "ctypes.WinDLL",
     "ctypes.PyDLL", "ctypes.OleDLL", "ctypes.pydll.LoadLibrary",
