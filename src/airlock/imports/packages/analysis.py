@@ -56,7 +56,9 @@ EMBEDDED_CODE = re.compile(r"from builtins import \*|\\x65\\x78\\x65\\x63|\\x5f\
 # substring test skips ahead in C, so the search runs only when one of them occurs.
 EMBEDDED_LITERALS = ("from builtins import *", "\\x65\\x78\\x65\\x63", "\\x5f\\x5f\\x69")
 ESCAPES = re.compile(r"\\x[0-9a-fA-F]{2}")
-TELEGRAM_TOKEN = re.compile(r"\b\d{8,10}:AA[A-Za-z0-9_-]{33}\b")
+# Not ``\b``-bounded: in an API address the token follows ``bot`` with no boundary
+# (``api.telegram.org/bot123:AA...``), where it was missed (ADR 0086).
+TELEGRAM_TOKEN = re.compile(r"(?<!\d)\d{8,10}:AA[A-Za-z0-9_-]{33}(?![A-Za-z0-9_-])")
 # Remote-control kits: a collector of screens, keys, cookies or clipboard plus a chat channel.
 COLLECTORS = {"mss", "pynput", "pyautogui", "browser_cookie3", "win32crypt", "clipboard"}
 COLLECTORS |= {"pyperclip", "PIL.ImageGrab", "cv2", "pyAesCrypt", "secure_delete", "keyboard"}

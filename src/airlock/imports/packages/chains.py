@@ -39,9 +39,11 @@ from airlock.imports.packages.sinks import (
     ENV,
     FILE,
     GIT_HIJACK,
+    HANDED,
     HIDDEN,
     HOSTINFO,
     HOSTLESS,
+    MEDIA,
     NETWORK_TOOL,
     PERSISTENCE,
     REMOTE,
@@ -136,6 +138,10 @@ def _exec(event: Event, eager: bool) -> tuple[str, Severity] | None:
         return "remote-exec", Severity.CRITICAL
     if DECODED in event.labels:
         return "obfuscated-exec", Severity.CRITICAL
+    if MEDIA in event.labels:
+        # An image's pixels or a sound's samples run as code (ADR 0086): a payload hidden
+        # by steganography. No program keeps its code there, so the moment does not matter.
+        return "steganography", Severity.CRITICAL
     if HIDDEN in event.labels:
         return "hidden-exec", Severity.CRITICAL if eager else Severity.HIGH
     if eager and event.callee != "compile":
@@ -146,6 +152,12 @@ def _exec(event: Event, eager: bool) -> tuple[str, Severity] | None:
 # A shell with nothing to run: someone else will type into it (a bind or reverse shell).
 BARE_SHELL = LazyPattern(
     r"\s*(\S*[/\\])?(ba|z|da|k|c)?sh(\.exe)?(\s+-i)?|\s*(\S*[/\\])?(cmd|powershell|pwsh)(\.exe)?",
+    re.IGNORECASE,
+)
+# A chat bot or webhook addressed with its own key written in the code: a Telegram bot's
+# token (``bot123:AA..``) or a Discord webhook's id and key.
+OWN_BOT = LazyPattern(
+    r"api\.telegram\.org/bot\d{6,}:[\w-]{20,}|discord(?:app)?\.com/api/webhooks/\d+/[\w-]{20,}",
     re.IGNORECASE,
 )
 # A public IPv4 literal as a URL's host (loopback, private and link-local ranges excluded).
@@ -211,7 +223,7 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
     return "process-call", Severity.HIGH if eager else Severity.LOW
 
 
-def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa: PLR0911 -- a ladder of chains
+def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa: PLR0911, PLR0912 -- a ladder of chains
     if eager and hostile.DOCKER_SOCKET.search(event.text):
         # The Docker daemon's socket on install or import: whoever holds it starts a
         # privileged container, root on the host (ADR 0085). No import needs the daemon.
@@ -228,8 +240,17 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
         if carried and DOMAIN.search(event.text):
             return "exfiltration", Severity.CRITICAL
         return None
+    saved = event.text.partition(" ")[2] if event.callee.endswith("urlretrieve") else ""
+    if event.when is When.IMPORT and PROGRAM_PATH.search(saved):
+        # A download saved as a program or a native library on import (ADR 0086: a library
+        # fetched for ``LD_PRELOAD``). A build may fetch its inputs at install time.
+        return "dropper", Severity.CRITICAL
     if SECRET in event.labels:
         return "exfiltration", Severity.CRITICAL  # credential files, cookies, wallet keys
+    if HANDED in event.labels and OWN_BOT.search(event.text):
+        # A client's token, key or password sent to a chat bot or webhook whose own key is
+        # written in the code (aiocpa, ADR 0086): the author's channel, not the caller's.
+        return "exfiltration", Severity.CRITICAL
     if FILE in event.labels and PUBLIC_IP_URL.search(event.text):
         return "exfiltration", Severity.CRITICAL  # a local file uploaded to a bare address
     if event.labels & {ENV, HOSTINFO}:
@@ -282,6 +303,7 @@ def _write(event: Event, eager: bool) -> tuple[str, Severity] | None:
     return None  # saving a download is what clients do; running it is the chain (DROPPED)
 
 
+PROGRAM_PATH = LazyPattern(r"\.(exe|scr|bat|cmd|ps1|vbs|dll|so|dylib)(\.[\d.]+)?$", re.I)
 EXECUTABLE_PATH = LazyPattern(r"\.(exe|scr|bat|cmd|ps1|vbs|dll|so|dylib|sh|elf|bin)\b", re.I)
 
 
@@ -400,7 +422,12 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
     for event in found.events:
         eager = event.when is not When.LATER
         verdict: tuple[str, Severity] | None = None
-        if event.kind in ("exec", "native-load") and DROPPED in event.labels:
+        if event.kind == "module-load" and DROPPED in event.labels:
+            # A download made a module or put where imports look (ADR 0086). At install
+            # time it is also how ``ez_setup`` bootstraps setuptools from the index: held.
+            install = event.when is When.INSTALL
+            verdict = ("dropper", Severity.HIGH if install else Severity.CRITICAL)
+        elif event.kind in ("exec", "native-load") and DROPPED in event.labels:
             verdict = ("dropper", Severity.CRITICAL)  # runs a file downloaded data went to
         elif event.kind == "exec":
             verdict = _exec(event, eager)

@@ -137,11 +137,15 @@ from airlock.imports.packages.sinks import (
     ENV_COMMANDS,
     FILE,
     GLOBBERS,
+    HANDED,
     HIDDEN,
     HOST_COMMANDS,
     HOSTINFO,
+    MEDIA,
+    MEDIA_FILE,
     METADATA_HOSTS,
     NETWORK_TOOL,
+    PROCESS_MEMORY,
     REGISTRY_WRITERS,
     REMOTE,
     SECRET,
@@ -181,6 +185,8 @@ SECRET_NAMES = re.compile(
     r"mnemonic|private_?key|priv_?key|seed_?phrase|wallet_?key|keystore", re.I
 )
 SECRET_NAME = frozenset({SECRET})
+# Parameters named as what a client is given to sign in with (aiocpa's ``token``, ADR 0086).
+CREDENTIAL_NAMES = re.compile(r"token|api_?key|secret|passw(?:or)?d", re.I)
 _BUILTINS = set(dir(builtins)) | {"__builtins__", "builtins"}
 
 
@@ -195,6 +201,7 @@ class Val(NamedTuple):  # immutable; a NamedTuple builds 2.5x faster than a froz
 
 
 UNKNOWN = Val()
+HANDED_CREDENTIAL = Val(labels=frozenset({HANDED}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +238,19 @@ class Trace:
 def _secret_name(name: str) -> bool:
     """A variable named like a wallet key (cached: every name lookup asks)."""
     return SECRET_NAMES.search(name) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _credential_name(name: str) -> bool:
+    return CREDENTIAL_NAMES.search(name) is not None
+
+
+def keyed(left: Val, right: Val) -> bool:
+    """One side of a ``^`` is a number written in the code, the other data that is not."""
+    return any(
+        type(key.const) is int and data.const is None and not key.labels
+        for key, data in ((left, right), (right, left))
+    )
 
 
 def _canon(ref: str) -> str:
@@ -362,7 +382,9 @@ class Interpreter:
             seen.add(id(func))
             local = dict(env)
             for arg in func.args.args + func.args.kwonlyargs:
-                local[arg.arg] = UNKNOWN
+                # A credential the caller hands in (ADR 0086): only a bot channel the code
+                # names weighs it (:func:`chains._network`); anywhere else it is unknown.
+                local[arg.arg] = HANDED_CREDENTIAL if _credential_name(arg.arg) else UNKNOWN
             if func.args.defaults or func.args.kw_defaults:
                 defaults(self, func, local, env)  # ``def f(c, run=os.system)`` (ADR 0048)
             self.block(func.body, local, fwhen)
@@ -940,6 +962,10 @@ class Interpreter:
                 return Val(const=folded, labels=labels)
         except (TypeError, ValueError, LookupError, ArithmeticError):
             pass
+        if isinstance(op, ast.BitXor) and labels & {FILE, REMOTE} and keyed(left, right):
+            # Bytes read or downloaded, each XORed with a key written in the code: a cipher
+            # undone (ADR 0086: a DLL kept XORed in a package's ``test.py``).
+            labels |= {DECODED}
         # Host data joined to a literal keeps the literal: ``getuser() + '.evil.example'``.
         told = any(v.labels & {HOSTINFO, SECRET} and v.const is None for v in (left, right))
         if isinstance(op, ast.Div) and left.shape:  # ``Path.home() / '.bashrc'`` (ADR 0048)
@@ -1275,13 +1301,16 @@ class Interpreter:
             kind = "delete"
         if kind == "process":
             text, labels = self.command_text(node, text, args, kwargs, env)
+            handed = sinkcall.interpreter_code(node)
+            if handed is not None:
+                self.nested(handed, {}, when)  # ``python -c CODE`` runs CODE (ADR 0086)
         # ``marshal.loads(b'...')``: bytecode or a pickle written into the source is code
         # nobody can read there, as a decoded string is (``exec(marshal.loads(..))``).
         labels |= sinkcall.written_in(kind, node)
         # What a sink returns is not what it is given: ``gethostbyname('a.b.org')`` is a
         # host-information source but sends none (it was DNS exfiltration, ADR 0076).
         marks = (labels - {HIDDEN}) | (callee.labels - source_labels(ref))
-        runs = kind in ("process", "exec", "native-load")
+        runs = kind in ("process", "exec", "native-load", "module-load")
         if runs and (runs_dropped(self.trace, text, node.args) or writes.under_unpacked(args)):
             marks |= {DROPPED}
         # Not matched yet: a write walked after this run (another method, walked later) may
@@ -1351,6 +1380,10 @@ class Interpreter:
             labels |= {FILE}  # ``p.read_bytes()`` of a path a walk found (ADR 0085)
         if ref in sinkcall.FILE_READERS and args and writes.secret_file(self, args[0]):
             labels |= {SECRET}
+        if kind == "listing" and secret_path(text):
+            labels |= {SECRET}  # ``glob('**/.env')``: the files it finds are credentials
+        if kind == "open" and PROCESS_MEMORY.search(text):
+            labels |= {SECRET}  # another process's memory: a runner's secrets (ADR 0086)
         labels |= sinkcall.process_environ(node, ref)  # ``psutil.Process(pid).environ()``
         client = sinkcall.wrapped_socket(node, ref) or (ref if ref in CLIENTS else "")
         if client:
@@ -1386,6 +1419,10 @@ class Interpreter:
             labels |= {FILE}
             if runs_dropped(self.trace, text, node.args) or writes.under_unpacked(args[:1]):
                 labels |= {DROPPED}  # ``exec(open(unpacked + '/x.py').read())`` (ADR 0085)
+            if node.args and (
+                sinkcall.names_media(node.args[0]) or MEDIA_FILE.search(arg_text(args[0]))
+            ):
+                labels |= {MEDIA}  # the bytes of a picture or a sound (ADR 0086)
         return Val(labels=labels | source_labels(ref) | callee.labels - {HIDDEN})
 
     def command_text(

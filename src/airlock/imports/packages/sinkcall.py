@@ -4,8 +4,9 @@ Pure helpers of :meth:`flow.Interpreter.sink`, each reading the parts of one cal
 evaluated: the source an ``exec`` runs (a bytes literal read as UTF-8), code spelt one
 ``chr`` at a time (ADR 0080), a process started hidden or detached, a clipboard read, a
 file read whose path is a credential's, what comes back decoded though nobody decoded it
-(a picture's hidden payload, bytecode read on import, a ``marshal`` literal), and the name
-a native library's functions are looked up under.
+(a picture's hidden payload, bytecode read on import, a ``marshal`` literal), the name
+a native library's functions are looked up under, the code ``python -c`` is handed and a
+path that names a picture or a sound (ADR 0086).
 
 Apart from :mod:`flow` because none of it walks: each is a small rule about one call, kept
 beside the tables it reads. What it does not do: decide whether the call is a sink
@@ -15,11 +16,21 @@ beside the tables it reads. What it does not do: decide whether the call is a si
 from __future__ import annotations
 
 import ast
+import itertools
+import re
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages import flow
 from airlock.imports.packages.fold import SPELT_MIN
-from airlock.imports.packages.sinks import DECODED, ENV, FILE, SILENT, SILENT_BITS, SILENT_FLAGS
+from airlock.imports.packages.sinks import (
+    DECODED,
+    ENV,
+    FILE,
+    MEDIA_FILE,
+    SILENT,
+    SILENT_BITS,
+    SILENT_FLAGS,
+)
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Val, When
@@ -28,6 +39,45 @@ STEGANOGRAPHY = ("stegano.", "steganography.", "stegpy.", "lsb_steg.")
 UNNAMED_LIBRARY = "?"
 # Calls that read the file their first argument names (a browser's stores are SQLite).
 FILE_READERS = {"open", "io.open", "sqlite3.connect"}
+
+
+# A program name that is the Python interpreter (``python3.12``, ``C:\\Python\\pythonw.exe``).
+PYTHON_PROGRAM = re.compile(r"(?:.*[/\\])?python[\d.]*w?(?:\.exe)?", re.IGNORECASE)
+
+
+def interpreter_code(node: ast.Call) -> str | None:
+    """The source a started interpreter runs from ``-c``, when the command is a list written
+    in the call: ``Popen([sys.executable, '-c', CODE])`` runs CODE as surely as ``exec(CODE)``
+    does (ADR 0086: LiteLLM's ``.pth`` started its payload so). None when the program is not
+    the interpreter or the code is not a literal (a command that does not fold is read as
+    text, by :mod:`chains`)."""
+    if not node.args or not isinstance(node.args[0], ast.List | ast.Tuple):
+        return None
+    items = node.args[0].elts
+    if len(items) < 3 or not _interpreter(items[0]):
+        return None
+    for flag, code in itertools.pairwise(items[1:]):
+        if isinstance(flag, ast.Constant) and flag.value == "-c":
+            literal = code.value if isinstance(code, ast.Constant) else None
+            return literal if isinstance(literal, str) else None
+    return None
+
+
+def _interpreter(program: ast.expr) -> bool:
+    if isinstance(program, ast.Attribute):
+        owner = program.value
+        return program.attr == "executable" and isinstance(owner, ast.Name) and owner.id == "sys"
+    text = program.value if isinstance(program, ast.Constant) else None
+    return isinstance(text, str) and PYTHON_PROGRAM.fullmatch(text) is not None
+
+
+def names_media(path: ast.expr) -> bool:
+    """Whether a path expression ends in a picture's or a sound's name written in it
+    (``os.path.join(here, 'docs.png')``, ``here / 'ring.wav'``), folded or not."""
+    return any(
+        isinstance(n, ast.Constant) and isinstance(n.value, str) and MEDIA_FILE.search(n.value)
+        for n in ast.walk(path)
+    )
 
 
 def exec_source(code: object) -> str | None:

@@ -103,6 +103,8 @@ DROPPED = "dropped"  # a path that downloaded or decoded data was written to
 UNPACKED = "unpacked"
 SILENT = "silent"  # a process started without a window or detached from its parent
 STARTUP = "startup"  # an import line written into a ``.pth`` file: run at every start
+HANDED = "handed-credential"  # a function's parameter named as a credential (``token``)
+MEDIA = "media-data"  # an image's pixels or a sound's samples, as a decoder hands them over
 PROCESS_PREFIXES: tuple[str, ...] = (
     "subprocess.", "os.system", "os.popen", "os.exec", "os.spawn", "pty.spawn", "pip.main",
     "pip._internal.main", "pip._internal.cli.main", "os.startfile", "commands.getoutput",
@@ -205,8 +207,23 @@ SECRET_SOURCES |= {"netrc.netrc"}  # every host's login and password (ADR 0079)
 # ADR 0080: Windows' credential manager, and a keyring's whole credential.
 SECRET_SOURCES |= {"win32cred.CredRead", "win32cred.CredEnumerate", "keyring.get_credential"}
 SECRET_SOURCES |= {"PIL.ImageGrab.grab", "pyautogui.screenshot"}
+# A camera's frames and a microphone's samples, as a screen's pixels (ADR 0086; GuardDog's
+# runtime-collection rule).
+SECRET_SOURCES |= {"cv2.VideoCapture", "sounddevice.rec", "sounddevice.InputStream"}
+SECRET_SOURCES |= {"pyaudio.PyAudio.open"}
 # ADR 0083: a cloud SDK's own credentials, as the environment variables they may come from.
 SECRET_SOURCES |= {"boto3.Session.get_credentials", "google.auth.default"}
+# Decoders of images and sounds (ADR 0086): their pixels and samples are where a payload is
+# hidden by steganography (Telnyx's WAV file, LSB-coded PNGs; GuardDog's steganography rule).
+MEDIA_SOURCES = frozenset({
+    "wave.open", "aifc.open", "sunau.open", "PIL.Image.open", "PIL.Image.frombytes",
+    "imageio.imread", "imageio.v2.imread", "imageio.v3.imread", "cv2.imread",
+    "matplotlib.image.imread", "matplotlib.pyplot.imread", "skimage.io.imread",
+    "soundfile.read", "scipy.io.wavfile.read", "librosa.load",
+    "pydub.AudioSegment.from_file", "pydub.AudioSegment.from_wav",
+})  # fmt: skip
+# A picture's or a sound's file name: what is read from one is media data too.
+MEDIA_FILE = re.compile(r"\.(?:png|jpe?g|gif|bmp|ico|webp|tiff?|wav|mp3|ogg|flac)$", re.IGNORECASE)
 HOSTINFO_SOURCES = {"socket.gethostname", "getpass.getuser", "os.getlogin", "platform.node"}
 HOSTINFO_SOURCES |= {"os.getcwd", "platform.platform", "platform.uname", "uuid.getnode"}
 HOSTINFO_SOURCES |= {"os.uname", "socket.gethostbyname", "platform.system", "os.path.expanduser"}
@@ -258,6 +275,8 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911, PLR0912 -- one return per sink k
         return "open"  # a checkpoint read into memory is its file's bytes (ADR 0083)
     if ref in NATIVE_LOADERS:
         return "native-load"
+    if ref in MODULE_LOADERS:
+        return "module-load"
     if ref.startswith("ctypes.") and leaf in MEMORY_CALLS:
         return "memory"
     if ref.startswith("ctypes.") and leaf in LIBC_PROCESS:
@@ -309,6 +328,18 @@ COPIES = {"RtlMoveMemory", "WriteProcessMemory", "memmove", "RtlCopyMemory", "Vi
 STARTS = {"CreateThread", "CreateRemoteThread", "QueueUserAPC", "NtCreateThreadEx"}
 STARTS |= {"EnumSystemLocalesA", "EnumSystemLocalesW", "CallWindowProcA", "CallWindowProcW"}
 MEMORY_CALLS = ALLOCATES | COPIES | STARTS
+# Calls that make a module of the file (or archive) a path names, or put one where imports
+# look (ADR 0086): they run that file, as ``exec`` would, once imported. Only a path that
+# downloaded or decoded data went to weighs (a plugin loader's own files are not a sink).
+MODULE_LOADERS = frozenset({
+    "importlib.util.spec_from_file_location", "importlib.machinery.SourceFileLoader",
+    "importlib.machinery.SourcelessFileLoader", "importlib.machinery.ExtensionFileLoader",
+    "imp.load_source", "imp.load_compiled", "imp.load_dynamic", "zipimport.zipimporter",
+    "sys.path.insert", "sys.path.append",
+})  # fmt: skip
+# ``/proc/<pid>/mem``: another process's memory, where a CI runner keeps its secrets
+# (tj-actions/changed-files, 2025; GuardDog's process-memory rule).
+PROCESS_MEMORY = re.compile(r"/proc/[^/\s]*/mem\b")
 # Calls that load a native library whose functions are then called by name.
 NATIVE_LOADERS = {
     "ctypes.windll", "ctypes.CDLL", "ctypes.cdll.LoadLibrary", "ctypes.WinDLL",
@@ -329,6 +360,8 @@ def source_labels(ref: str) -> frozenset[str]:
         return frozenset({SECRET})
     if ref in HOSTINFO_SOURCES:
         return frozenset({HOSTINFO})
+    if ref in MEDIA_SOURCES:
+        return frozenset({MEDIA})
     if ref.endswith(SILENT_FLAGS):
         return frozenset({SILENT})  # carried through ``A | B`` into ``creationflags``
     return frozenset()

@@ -27,6 +27,8 @@ from airlock.imports.packages.sinks import (
     DROPPED,
     ENV,
     HIDDEN,
+    MEDIA,
+    MEDIA_FILE,
     REMOTE,
     SECRET,
     UNPACKED,
@@ -147,7 +149,11 @@ def written(  # noqa: PLR0917 -- the parts of one write
     interp.trace.events.append(
         flow.Event("write", "write", line, when, recv.handle, labels, direct)
     )
-    if labels & {REMOTE, DECODED}:
+    # Bytes cut from a picture or a sound and saved under another name (a program) are
+    # a payload carried in media (ADR 0086: requests-darwin-lite's PNG); saved as a
+    # picture or a sound again they are a copy.
+    carved = MEDIA in labels and not MEDIA_FILE.search(recv.handle)
+    if labels & {REMOTE, DECODED} or carved:
         target = ast.Name(recv.path_var) if recv.path_var else ast.Constant(recv.handle)
         dropped_to(interp, target, env, recv.handle)
 
