@@ -1396,7 +1396,6 @@ class Interpreter:
         if shape:
             return Val(labels=labels | source_labels(ref), shape=shape)
         writes.unpacked(self, node, args, kwargs, labels | callee.labels, env)  # ADR 0085
-        writes.imports_from(self, ref, args, node.lineno, when)  # ``sys.path.insert(0, d)``
         if ref.endswith("urlretrieve") and len(node.args) >= 2:
             writes.dropped_to(self, node.args[1], env, arg_text(args[1]))
         if kind == "open" and node.args:

