@@ -5,10 +5,13 @@ only reads files."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
+
+import pytest
 
 from airlock.domain.requests import Outcome
 from airlock.imports.packages.vet import vet
-from scripts.make_test_packages import wheel
+from scripts.make_test_packages import sdist, wheel
 
 RUN = "os.system('id')"
 
@@ -21,6 +24,29 @@ def xored(text: str, key: int) -> list[int]:
 def vet_wheel(files: Mapping[str, str]) -> Outcome:
     """The verdict on a wheel of package ``evpkg`` holding ``files``."""
     return vet("evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", dict(files))).verdict
+
+
+def vet_package(files: Mapping[str, str]) -> Outcome:
+    """The verdict on package ``evpkg`` holding ``files``: an sdist when they have a
+    ``setup.py`` (it runs at install), else a wheel."""
+    if "setup.py" in files:
+        return vet("evpkg-1.0.tar.gz", sdist("evpkg", "1.0", dict(files))).verdict
+    return vet_wheel(files)
+
+
+Samples = Mapping[str, Mapping[str, str]]
+
+
+def verdict_cases(denied: Samples, held: Samples, allowed: Samples) -> list[Any]:
+    """A probe's samples as ``(files, expected)`` parameters, each named by its verdict and
+    its name (``deny-clipper-through-pyperclip``): what an adversary tries is denied (or
+    held), and the near-miss a real package writes stays allowed."""
+    tables = ((denied, Outcome.DENY), (held, Outcome.HOLD), (allowed, Outcome.ALLOW))
+    return [
+        pytest.param(files, expected, id=f"{expected.value}-{name}")
+        for table, expected in tables
+        for name, files in sorted(table.items())
+    ]
 
 
 def init(text: str) -> dict[str, str]:

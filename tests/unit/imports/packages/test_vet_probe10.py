@@ -16,7 +16,7 @@ from airlock.domain.requests import Outcome
 from airlock.imports.packages.feed import KnownBad
 from airlock.imports.packages.vet import vet, vet_many
 from scripts.make_test_packages import sdist
-from tests.unit.imports.packages.adversary import init, vet_wheel
+from tests.unit.imports.packages.adversary import init, verdict_cases, vet_wheel
 
 WALLET = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
 CLIPPER_LOOP = (
@@ -225,19 +225,9 @@ ALLOWED: dict[str, dict[str, str]] = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(DENIED))
-def test_denied(name: str) -> None:
-    assert vet_wheel(DENIED[name]) is Outcome.DENY, name
-
-
-@pytest.mark.parametrize("name", sorted(HELD))
-def test_held(name: str) -> None:
-    assert vet_wheel(HELD[name]) is Outcome.HOLD, name
-
-
-@pytest.mark.parametrize("name", sorted(ALLOWED))
-def test_near_miss_allowed(name: str) -> None:
-    assert vet_wheel(ALLOWED[name]) is Outcome.ALLOW, name
+@pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, HELD, ALLOWED))
+def test_verdict(files: dict[str, str], expected: Outcome) -> None:
+    assert vet_wheel(files) is expected
 
 
 BUILD_SYSTEM = '[build-system]\nrequires = [{requires}]\nbuild-backend = "setuptools.build_meta"\n'

@@ -13,20 +13,12 @@ from __future__ import annotations
 import pytest
 
 from airlock.domain.requests import Outcome
-from airlock.imports.packages.vet import vet
-from scripts.make_test_packages import sdist
-from tests.unit.imports.packages.adversary import init, vet_wheel
+from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
 
 
 def setup(text: str) -> dict[str, str]:
     """An sdist whose ``setup.py`` is ``text``: run by pip on install."""
     return {"setup.py": text, "evpkg/__init__.py": ""}
-
-
-def _verdict(files: dict[str, str]) -> Outcome:
-    if "setup.py" in files:
-        return vet("evpkg-1.0.tar.gz", sdist("evpkg", "1.0", files)).verdict
-    return vet_wheel(files)
 
 
 DENIED: dict[str, dict[str, str]] = {
@@ -494,16 +486,6 @@ ALLOWED: dict[str, dict[str, str]] = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(DENIED))
-def test_denied(name: str) -> None:
-    assert _verdict(DENIED[name]) is Outcome.DENY, name
-
-
-@pytest.mark.parametrize("name", sorted(HELD))
-def test_held(name: str) -> None:
-    assert _verdict(HELD[name]) is Outcome.HOLD, name
-
-
-@pytest.mark.parametrize("name", sorted(ALLOWED))
-def test_near_miss_allowed(name: str) -> None:
-    assert _verdict(ALLOWED[name]) is Outcome.ALLOW, name
+@pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, HELD, ALLOWED))
+def test_verdict(files: dict[str, str], expected: Outcome) -> None:
+    assert vet_package(files) is expected

