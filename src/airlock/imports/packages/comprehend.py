@@ -102,6 +102,20 @@ def read_comprehension(
             found = rebound.imported_each(interp, elts[0], gen.target.id, seq.const, local)
             if found is not None:
                 return found
+    counted = _enumerated(interp, gen, env, when)
+    if counted is not None and len(node.generators) == 1 and not gen.ifs and len(elts) == 1:
+        # ``bytes(b ^ KEY[i % len(KEY)] for i, b in enumerate(BLOB))``: a repeating-key XOR
+        # of a blob written in the code, folded as a one-byte key is (ADR 0088).
+        index, name, items = counted
+        out = []
+        for i, item in enumerate(items):
+            local[index], local[name] = flow.Val(const=i), flow.Val(const=item)
+            value = interp.expr(elts[0], local, flow.When.LATER)
+            if value.const is None:
+                break
+            out.append(value.const)
+        else:
+            return flow.Val(const=out, labels=seq.labels)
     at_top = env is interp.globals
     one = len(node.generators) == 1
     written = written_out(gen.iter, seq, gen.target, at_top=at_top) if one else None
@@ -125,6 +139,31 @@ def read_comprehension(
     for elt in elts:
         labels |= interp.expr(elt, local, when).labels
     return flow.Val(labels=labels)
+
+
+def _enumerated(
+    interp: Interpreter, gen: ast.comprehension, env: dict[str, Val], when: When
+) -> tuple[str, str, list[object]] | None:
+    """``for i, b in enumerate(NAME)`` over a folded sequence: the two names and the items;
+    None otherwise. Only a name is read again (reading it has no effect)."""
+    it, target = gen.iter, gen.target
+    if not (
+        isinstance(it, ast.Call)
+        and isinstance(it.func, ast.Name)
+        and it.func.id == "enumerate"
+        and len(it.args) == 1
+        and not it.keywords
+        and isinstance(it.args[0], ast.Name)
+        and isinstance(target, ast.Tuple)
+        and len(target.elts) == 2
+        and all(isinstance(t, ast.Name) for t in target.elts)
+    ):
+        return None
+    seq = interp.expr(it.args[0], env, when).const
+    if not isinstance(seq, (list, str, bytes)) or len(seq) > MAX_ITEMS:
+        return None
+    index, name = (t.id for t in target.elts if isinstance(t, ast.Name))
+    return index, name, list(seq)
 
 
 def conditions(

@@ -131,6 +131,7 @@ from airlock.imports.packages.sinks import (
     CLIPBOARD_METHODS,
     CLIPBOARD_READS,
     DECODED,
+    KEY_BYTE,
     DNS,
     DROPPED,
     ENV,
@@ -246,10 +247,21 @@ def _credential_name(name: str) -> bool:
 
 
 def keyed(left: Val, right: Val) -> bool:
-    """One side of a ``^`` is a number written in the code, the other data that is not."""
+    """One side of a ``^`` is a number written in the code (or one byte of a key written
+    in it, :data:`KEY_BYTE`), the other data that is not."""
     return any(
-        type(key.const) is int and data.const is None and not key.labels
+        (type(key.const) is int and not key.labels or KEY_BYTE in key.labels)
+        and data.const is None
         for key, data in ((left, right), (right, left))
+    )
+
+
+def _key_table(const: object) -> bool:
+    """Bytes, or a list of small numbers, written in the code: what a repeating XOR key is."""
+    if isinstance(const, bytes):
+        return bool(const)
+    return isinstance(const, list) and bool(const) and all(
+        type(c) is int and 0 <= c < 256 for c in const
     )
 
 
@@ -1026,6 +1038,9 @@ class Interpreter:
         ):
             item = _item(base.const, key.const)
             return UNKNOWN if item is None else Val(const=item, labels=base.labels)
+        if key.const is None and not base.labels and _key_table(base.const):
+            # ``KEY[i % len(KEY)]``; the index's labels kept (it counts the data's bytes).
+            return Val(labels=key.labels | {KEY_BYTE})  # ADR 0088
         labels = base.labels | key.labels | source_labels(base.ref)
         if base.ref == "os.environ" and isinstance(key.const, str):
             return Val(labels=labels, shape=f"${key.const}")

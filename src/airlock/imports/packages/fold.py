@@ -167,7 +167,7 @@ CODECS_CALLS = frozenset({"codecs.decode", "codecs.encode"})
 # to nothing. A test reads fold_call's comparisons to keep the two in step.
 FOLDED = frozenset(
     {
-        "chr", "ord", "range", "int.to_bytes", "dict.get", "bytes", "bytearray", "str",
+        "chr", "ord", "len", "range", "int.to_bytes", "dict.get", "bytes", "bytearray", "str",
         "int", "list", "tuple", "reversed", "str.maketrans", "bytes.maketrans",
         "str.translate", "bytes.translate", "ast.parse", *CODECS_CALLS, "str.join",
         "bytes.join", "str.replace", "bytes.replace", "bytes.decode", "bytearray.decode",
@@ -215,6 +215,8 @@ def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
             return chr(c[0])
         if ref == "ord" and len(c) == 1 and isinstance(c[0], str) and len(c[0]) == 1:
             return ord(c[0])
+        if ref == "len" and len(c) == 1 and isinstance(c[0], (str, bytes, list)):
+            return len(c[0])  # a repeating key's length: ``KEY[i % len(KEY)]`` (ADR 0088)
         ints = [x for x in c if isinstance(x, int) and not isinstance(x, bool)]
         if ref == "range" and 1 <= len(ints) == len(c) <= 3:
             # A small table's keys (``{i: i ^ k for i in range(256)}``, ADR 0067).

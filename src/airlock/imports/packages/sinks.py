@@ -97,6 +97,9 @@ DECODED = "decoded"
 REMOTE = "remote"
 HIDDEN = "hidden"  # the callee itself was reached through strings, getattr or __import__
 FILE = "file-data"  # read from a local file
+# One byte of a key written in the code, picked at an index that does not fold
+# (``KEY[i % len(KEY)]``): XORed with data, a repeating-key cipher undone (ADR 0088).
+KEY_BYTE = "key-byte"
 DROPPED = "dropped"  # a path that downloaded or decoded data was written to
 # A folder a downloaded archive was unpacked into (ADR 0085): a path under it named as what
 # runs is a dropped file; the folder as a working directory (``cwd=``) is not.
