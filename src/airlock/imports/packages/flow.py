@@ -117,6 +117,7 @@ from airlock.imports.packages.pathshape import (
     STARTUP_WRITES,
     arg_text,
     call_shape,
+    hub_folder,
     persistent_shape,
     registry_path,
     runs_dropped,
@@ -501,7 +502,8 @@ class Interpreter:
                     continue
                 if node.module == "__future__" and alias.name == "annotations":
                     self.lazy_annotations = True
-                env[alias.asname or alias.name] = Val(ref=f"{base}{alias.name}")
+                ref = f"{base}{alias.name}"
+                env[alias.asname or alias.name] = Val(ref=ref, shape=hub_folder(ref))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             env[node.name] = Val(func=node)
             self.definition_time(node.args, node.returns, env, when)
@@ -844,7 +846,9 @@ class Interpreter:
                 ref = _canon(f"{base.ref}.{node.attr}")
                 if self.resolving:
                     return across.constant_of(self, ref) or Val(ref=ref, labels=base.labels)
-                return Val(ref=ref, labels=base.labels | source_labels(ref))
+                return Val(
+                    ref=ref, labels=base.labels | source_labels(ref), shape=hub_folder(ref)
+                )
             if isinstance(base.const, (str, bytes, dict)) or type(base.const) is int:
                 return Val(ref=f"{type(base.const).__name__}.{node.attr}", const=base.const)
             if base.handle and node.attr in ("write", "writelines"):
@@ -856,6 +860,7 @@ class Interpreter:
                 # ``Path.home().joinpath('.ssh', 'id_rsa').read_text()`` (ADR 0079)
                 return Val(labels=base.labels | SECRET_NAME)
             if base.shape and node.attr in picked.WALK_METHODS:  # ``Path.home().rglob``
+                picked.weights_walked(self, node.lineno, node.attr, base.shape, when)
                 return Val(labels=base.labels | picked.wiped(base.shape))  # ADR 0085
             if base.shape and node.attr in PATH_METHODS:  # ``.expanduser()`` (ADR 0051)
                 return Val(labels=base.labels, shape=base.shape)
@@ -1371,6 +1376,8 @@ class Interpreter:
             labels |= {DECODED}
         labels |= sinkcall.unreadable(ref, labels, when)
         labels |= picked.walked(ref, args)  # ``os.walk(home)`` (ADR 0085)
+        if ref in picked.WALKERS and args:  # ``os.walk(torch.hub.get_dir())`` (ADR 0088)
+            picked.weights_walked(self, node.lineno, ref, arg_text(args[0]), when)
         if kind == "native-load":
             # A library whose name does not fold (``CDLL(None)``, ``find_library('c')``) is
             # still a library: ``.system(b'id')`` on it starts a process.

@@ -81,11 +81,37 @@ SAME_FOLDER = frozenset({
 })  # fmt: skip
 
 
+# Where model hubs keep the weights they downloaded, named by a library's call or constant
+# rather than spelt: the folder a thief walks beside the enclave's weights (ADR 0088). The
+# shape is the default place; :data:`sinks.WEIGHT_FILE` reads it as weights.
+HUB_CACHE = "~/.cache/huggingface/hub"
+HUB_FOLDERS = {
+    "torch.hub.get_dir": "~/.cache/torch/hub",
+    "torch.hub._get_torch_home": "~/.cache/torch",
+    "huggingface_hub.snapshot_download": HUB_CACHE,
+    "huggingface_hub.hf_hub_download": HUB_CACHE,
+    "huggingface_hub.try_to_load_from_cache": HUB_CACHE,
+    "huggingface_hub.constants.HF_HUB_CACHE": HUB_CACHE,
+    "huggingface_hub.constants.HUGGINGFACE_HUB_CACHE": HUB_CACHE,
+    "huggingface_hub.constants.HF_HOME": "~/.cache/huggingface",
+    "transformers.TRANSFORMERS_CACHE": HUB_CACHE,
+    "transformers.utils.TRANSFORMERS_CACHE": HUB_CACHE,
+    "transformers.utils.hub.TRANSFORMERS_CACHE": HUB_CACHE,
+    "transformers.file_utils.TRANSFORMERS_CACHE": HUB_CACHE,
+    "diffusers.utils.DIFFUSERS_CACHE": HUB_CACHE,
+}
+
+
+def hub_folder(ref: str) -> str:
+    """The shape of a model hub's cache folder for a call or constant that names it."""
+    return HUB_FOLDERS.get(ref, "")
+
+
 def call_shape(ref: str, args: list[Val]) -> str:  # noqa: PLR0911 -- one return per maker
     """The text a path-building call leaves when its value does not fold: an environment
     variable as ``$NAME``, the home folder as ``~``, joined parts with ``/``, the folder
     Python imports installed packages from as ``site-packages``."""
-    site = site_shape(ref, args)
+    site = site_shape(ref, args) or hub_folder(ref)
     if site or not args:
         return site
     if ref in ("os.getenv", "os.environ.get") and isinstance(args[0].const, str):

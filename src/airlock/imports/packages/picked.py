@@ -115,6 +115,15 @@ def walked(ref: str, args: list[Val]) -> frozenset[str]:
     return wiped(folder)
 
 
+def weights_walked(interp: Interpreter, line: int, callee: str, folder: str, when: When) -> None:
+    """A walk of a folder that holds weights (a model hub's cache, named by its place, its
+    variable or the library's call or constant for it) is a ``listing`` of them, as a glob
+    of ``*.safetensors`` is: what the walk finds and sends is weights (ADR 0088)."""
+    if folder and WEIGHT_FILE.search(folder):
+        event = flow.Event("listing", callee, line, when, folder[:256], frozenset())
+        interp.trace.events.append(event)
+
+
 def wiped(folder: str) -> frozenset[str]:
     """:data:`WIPED` when ``folder`` is the home folder, the root, a system folder, a drive."""
     return frozenset({WIPED}) if folder and WIPED_FOLDER.match(folder) else frozenset()

@@ -306,7 +306,10 @@ GLOBBERS = frozenset({
 # A model's weights, by file name or by the folder a model hub keeps them in: what the
 # enclave guards (ADR 0083). ``.pth`` is not one: it is also ``site``'s path file.
 WEIGHT_FILE = LazyPattern(
-    r"\.(?:safetensors|gguf|ggml|ckpt|pt|onnx)\b|pytorch_model|huggingface[/\\]hub",
+    r"\.(?:safetensors|gguf|ggml|ckpt|pt|onnx)\b|pytorch_model|huggingface[/\\]hub"
+    # A hub's cache folder by its default place or its variable (ADR 0088).
+    r"|\.cache[/\\](?:huggingface|torch)\b"
+    r"|\$(?:HF_HOME|HF_HUB_CACHE|HUGGINGFACE_HUB_CACHE|TRANSFORMERS_CACHE|TORCH_HOME)\b",
     re.IGNORECASE,
 )
 
