@@ -1233,6 +1233,10 @@ class Interpreter:
             # ``open(p, 'w').write`` would (ADR 0063); judged as a write of that path.
             dest = arg_text(args[1])
             self.trace.events.append(Event("write", ref, node.lineno, when, dest, labels))
+            # What went where, for :func:`chains._weights_sent`: weights copied to a share
+            # or a mounted host leave as surely as sent (ADR 0088).
+            both = f"{arg_text(args[0])[:256]}\n{dest[:256]}"
+            self.trace.events.append(Event("copy", ref, node.lineno, when, both, frozenset()))
         if ref in REGISTRY_WRITERS and len(args) >= 2 and when is not When.LATER:
             # ``SetValueEx(OpenKey(HKCU, '...\\Run'), 'x', 0, REG_SZ, cmd)``: the value is
             # written under the key's path, judged as a file written there (ADR 0079).

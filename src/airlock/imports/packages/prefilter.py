@@ -62,6 +62,10 @@ LITERALS = (
     # ADR 0085: a server made on import (ADR 0063's sinks) serving the disk, named by its
     # own module; a file sent whole through ``sendfile``.
     "http.server", "socketserver", "HTTPServer", "TCPServer", "make_server", "sendfile",
+    # ADR 0088: weights copied to a share, named in a string (``'/mnt/...'``,
+    # ``'//host/share'``, ``'\\\\host\\share'`` as written in source, ``smb://``) or
+    # mounted from another host.
+    "/mnt/", "/media/", "'//", '"//', "\\\\\\\\", "smb://", "sshfs", "mount.cifs",
 )  # fmt: skip
 # Names that are also the tail or head of common longer words, which do not name the sink:
 # ``empty.``, ``filesystem``, ``pipeline``, ``environment`` (issue 16: those words made six
