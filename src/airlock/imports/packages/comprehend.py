@@ -59,6 +59,9 @@ def comprehension(
     when: When,
 ) -> Val:
     """:func:`read_comprehension`, with the comprehension's scope known to ``:=``."""
+    folded = _fold_enumerated(interp, node, env, when)
+    if folded is not None:
+        return folded
     depth = len(interp.comprehensions)
     try:
         return read_comprehension(interp, node, env, when)
@@ -102,20 +105,6 @@ def read_comprehension(
             found = rebound.imported_each(interp, elts[0], gen.target.id, seq.const, local)
             if found is not None:
                 return found
-    counted = _enumerated(interp, gen, env, when)
-    if counted is not None and len(node.generators) == 1 and not gen.ifs and len(elts) == 1:
-        # ``bytes(b ^ KEY[i % len(KEY)] for i, b in enumerate(BLOB))``: a repeating-key XOR
-        # of a blob written in the code, folded as a one-byte key is (ADR 0088).
-        index, name, items = counted
-        out = []
-        for i, item in enumerate(items):
-            local[index], local[name] = flow.Val(const=i), flow.Val(const=item)
-            value = interp.expr(elts[0], local, flow.When.LATER)
-            if value.const is None:
-                break
-            out.append(value.const)
-        else:
-            return flow.Val(const=out, labels=seq.labels)
     at_top = env is interp.globals
     one = len(node.generators) == 1
     written = written_out(gen.iter, seq, gen.target, at_top=at_top) if one else None
@@ -139,6 +128,32 @@ def read_comprehension(
     for elt in elts:
         labels |= interp.expr(elt, local, when).labels
     return flow.Val(labels=labels)
+
+
+def _fold_enumerated(
+    interp: Interpreter,
+    node: ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp,
+    env: dict[str, Val],
+    when: When,
+) -> Val | None:
+    """``bytes(b ^ KEY[i % len(KEY)] for i, b in enumerate(BLOB))``: a repeating-key XOR of
+    a blob written in the code, folded as a one-byte key's is (ADR 0088); None when it
+    does not fold."""
+    if isinstance(node, ast.DictComp) or len(node.generators) != 1 or node.generators[0].ifs:
+        return None
+    gen, elt, local = node.generators[0], node.elt, dict(env)
+    counted = _enumerated(interp, gen, env, when)
+    if counted is None:
+        return None
+    index, name, items = counted
+    out = []
+    for i, item in enumerate(items):
+        local[index], local[name] = flow.Val(const=i), flow.Val(const=item)
+        value = interp.expr(elt, local, flow.When.LATER)
+        if value.const is None:
+            return None
+        out.append(value.const)
+    return flow.Val(const=out)
 
 
 def _enumerated(

@@ -132,7 +132,6 @@ from airlock.imports.packages.sinks import (
     CLIPBOARD_METHODS,
     CLIPBOARD_READS,
     DECODED,
-    KEY_BYTE,
     DNS,
     DROPPED,
     ENV,
@@ -143,6 +142,7 @@ from airlock.imports.packages.sinks import (
     HIDDEN,
     HOST_COMMANDS,
     HOSTINFO,
+    KEY_BYTE,
     MEDIA,
     MEDIA_FILE,
     METADATA_HOSTS,
@@ -251,7 +251,7 @@ def keyed(left: Val, right: Val) -> bool:
     """One side of a ``^`` is a number written in the code (or one byte of a key written
     in it, :data:`KEY_BYTE`), the other data that is not."""
     return any(
-        (type(key.const) is int and not key.labels or KEY_BYTE in key.labels)
+        ((type(key.const) is int and not key.labels) or KEY_BYTE in key.labels)
         and data.const is None
         for key, data in ((left, right), (right, left))
     )
@@ -261,8 +261,10 @@ def _key_table(const: object) -> bool:
     """Bytes, or a list of small numbers, written in the code: what a repeating XOR key is."""
     if isinstance(const, bytes):
         return bool(const)
-    return isinstance(const, list) and bool(const) and all(
-        type(c) is int and 0 <= c < 256 for c in const
+    return (
+        isinstance(const, list)
+        and bool(const)
+        and all(type(c) is int and 0 <= c < 256 for c in const)
     )
 
 
@@ -846,9 +848,7 @@ class Interpreter:
                 ref = _canon(f"{base.ref}.{node.attr}")
                 if self.resolving:
                     return across.constant_of(self, ref) or Val(ref=ref, labels=base.labels)
-                return Val(
-                    ref=ref, labels=base.labels | source_labels(ref), shape=hub_folder(ref)
-                )
+                return Val(ref=ref, labels=base.labels | source_labels(ref), shape=hub_folder(ref))
             if isinstance(base.const, (str, bytes, dict)) or type(base.const) is int:
                 return Val(ref=f"{type(base.const).__name__}.{node.attr}", const=base.const)
             if base.handle and node.attr in ("write", "writelines"):
@@ -998,7 +998,7 @@ class Interpreter:
             return Val(labels=labels, shape=known) if known else Val(labels=labels)
         return Val(labels=labels)
 
-    def subscript(self, node: ast.Subscript, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911 -- one return per folding case
+    def subscript(self, node: ast.Subscript, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912 -- one return per folding case
         base_node = node.value
         if (
             isinstance(base_node, (ast.Dict, ast.List, ast.Tuple))

@@ -150,8 +150,7 @@ ALLOWED: dict[str, dict[str, str]] = {
         "FILES = sorted(os.listdir(ROOT))\n"
     ),
     "torch-hub-dir-listed-for-a-cache-report": init(
-        "import os, torch\n"
-        "CACHED = [f for f in os.listdir(torch.hub.get_dir())]\n"
+        "import os, torch\nCACHED = [f for f in os.listdir(torch.hub.get_dir())]\n"
     ),
     # A backup tool copies its config file to a mounted share on import.
     "backup-copies-config-to-mnt": init(
