@@ -431,11 +431,12 @@ def _weights_moved(events: list[Event], named: list[Event]) -> list[Event]:
     return commands + (copies if named else [])
 
 
-# Programs that put a file on another host or in a cloud bucket, as written in a command.
+# Programs that put a file on another host or in a cloud bucket, as written in a command
+# (``nc host port < file`` sends it raw).
 REMOTE_COPY = LazyPattern(
     r"\b(?:scp|sftp|rsync|rclone|aws\s+s3\s+(?:cp|sync|mv)|gsutil\s+(?:-m\s+)?(?:cp|rsync|mv)"
     r"|az\s+storage\s+(?:blob|file)\s+upload(?:-batch)?|azcopy|huggingface-cli\s+upload"
-    r"|hf\s+upload|twine\s+upload)\b"
+    r"|hf\s+upload|twine\s+upload|nc|ncat|socat)\b"
 )
 # A folder another host reads: a mount of a share, a UNC path, an SMB or SSH address.
 SHARE = LazyPattern(r"\s*(?:/mnt/|/media/|/net/|//[\w.-]+/|\\\\[\w.-]+\\|smb://|sftp://)", re.I)
