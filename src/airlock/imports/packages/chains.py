@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from airlock.imports.packages import hostile
+from airlock.imports.packages import hostile, picked
 from airlock.imports.packages.flow import MAX_STEPS, Event, Trace, When
 from airlock.imports.packages.importhooks import hook_findings
 from airlock.imports.packages.lazyre import LazyPattern
@@ -392,7 +392,7 @@ def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], 
         if e.kind == "network" and (FILE in e.labels or e.callee.rpartition(".")[2] in UPLOADS)
     ]
     eager = [e for e in sent if e.when is not When.LATER]
-    moved = _weights_moved(events, named)
+    moved = picked.moved(events, named)
     eager += moved
     named = named or moved  # a command naming weights names them (ADR 0088)
     # When called, a file sent to an address written in the code (not the caller's) holds.
@@ -408,39 +408,6 @@ def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], 
         )
 
 
-def _weights_moved(events: list[Event], named: list[Event]) -> list[Event]:
-    """On install or import, weights put where another host reads them (ADR 0088): a
-    command copying weight files to a host or a bucket (``scp``, ``rsync``, ``aws s3 cp``,
-    ``gsutil cp``, ``az storage blob upload``, ``huggingface-cli upload``), and a file copy
-    (``shutil.copy``/``copytree``/``move``) to a share (``/mnt``, ``//host/share``,
-    ``\\\\host\\share``, ``smb://``) or after a network mount (``sshfs``, ``mount -t cifs``)
-    while the module names weights. A backup of a config file to ``/mnt`` names no weights;
-    a trainer's copy when called is not judged."""
-    eager = [e for e in events if e.when is not When.LATER]
-    commands = [
-        e
-        for e in eager
-        if e.kind == "process" and REMOTE_COPY.search(e.text) and WEIGHT_FILE.search(e.text)
-    ]
-    mounted = any(e.kind == "process" and NET_MOUNT.search(e.text) for e in eager)
-    copies = [
-        e
-        for e in eager
-        if e.kind == "copy" and (mounted or SHARE.match(e.text.rpartition("\n")[2]))
-    ]
-    return commands + (copies if named else [])
-
-
-# Programs that put a file on another host or in a cloud bucket, as written in a command
-# (``nc host port < file`` sends it raw).
-REMOTE_COPY = LazyPattern(
-    r"\b(?:scp|sftp|rsync|rclone|aws\s+s3\s+(?:cp|sync|mv)|gsutil\s+(?:-m\s+)?(?:cp|rsync|mv)"
-    r"|az\s+storage\s+(?:blob|file)\s+upload(?:-batch)?|azcopy|huggingface-cli\s+upload"
-    r"|hf\s+upload|twine\s+upload|nc|ncat|socat)\b"
-)
-# A folder another host reads: a mount of a share, a UNC path, an SMB or SSH address.
-SHARE = LazyPattern(r"\s*(?:/mnt/|/media/|/net/|//[\w.-]+/|\\\\[\w.-]+\\|smb://|sftp://)", re.I)
-NET_MOUNT = LazyPattern(r"\b(?:sshfs|mount\.(?:cifs|nfs|smb3?)|mount\s+-t\s+(?:cifs|nfs|smb))\b")
 WEIGHT_EVENTS = frozenset({"open", "listing", "network", "copy"})
 LITERAL_URL = LazyPattern(r"https?://[a-z0-9.-]+\.[a-z]{2,}", re.IGNORECASE)
 

@@ -8,8 +8,13 @@ that names weight files is a ``listing`` event, as a glob pattern is, so
 ``rmtree`` either: a walk of the home folder or the root whose files are deleted or
 overwritten one by one is the same act, so what such a walk yields carries :data:`WIPED`.
 
-Pure helpers over the interpreter's values; :mod:`flow` calls them. What they do not do:
-score (:mod:`chains` does), or follow a walk whose folder does not fold to a wiped one.
+A thief need not name a weight file either (ADR 0088): a walk of the folder a model hub
+keeps its downloads in (``torch.hub.get_dir()``, ``HF_HUB_CACHE``) lists weights, and weights
+copied to a share or put on another host by a command (:func:`moved`) leave as surely as sent.
+
+Pure helpers over the interpreter's values; :mod:`flow` and :mod:`chains` call them. What they
+do not do: score (:mod:`chains` does), or follow a walk whose folder does not fold to a wiped
+one.
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ import re
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages import flow
+from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.pathshape import arg_text
 from airlock.imports.packages.sinks import WEIGHT_FILE, WIPED, WIPED_FOLDER
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Interpreter, Val, When
+    from airlock.imports.packages.flow import Event, Interpreter, Val, When
 
 # Regular-expression calls whose first argument is the pattern names are tested against.
 REGEX_CALLS = frozenset({
@@ -142,3 +148,38 @@ def wipes(node: ast.Call, ref: str, labels: frozenset[str]) -> bool:
         return False
     name = node.func.attr if isinstance(node.func, ast.Attribute) else ref.rpartition(".")[2]
     return name in FILE_WIPES
+
+
+def moved(events: list[Event], named: list[Event]) -> list[Event]:
+    """On install or import, weights put where another host reads them (ADR 0088): a
+    command copying weight files to a host or a bucket (``scp``, ``rsync``, ``aws s3 cp``,
+    ``gsutil cp``, ``az storage blob upload``, ``huggingface-cli upload``), and a file copy
+    (``shutil.copy``/``copytree``/``move``) to a share (``/mnt``, ``//host/share``,
+    ``\\\\host\\share``, ``smb://``) or after a network mount (``sshfs``, ``mount -t cifs``)
+    while the module names weights. A backup of a config file to ``/mnt`` names no weights;
+    a trainer's copy when called is not judged."""
+    eager = [e for e in events if e.when is not flow.When.LATER]
+    commands = [
+        e
+        for e in eager
+        if e.kind == "process" and REMOTE_COPY.search(e.text) and WEIGHT_FILE.search(e.text)
+    ]
+    mounted = any(e.kind == "process" and NET_MOUNT.search(e.text) for e in eager)
+    copies = [
+        e
+        for e in eager
+        if e.kind == "copy" and (mounted or SHARE.match(e.text.rpartition("\n")[2]))
+    ]
+    return commands + (copies if named else [])
+
+
+# Programs that put a file on another host or in a cloud bucket, as written in a command
+# (``nc host port < file`` sends it raw).
+REMOTE_COPY = LazyPattern(
+    r"\b(?:scp|sftp|rsync|rclone|aws\s+s3\s+(?:cp|sync|mv)|gsutil\s+(?:-m\s+)?(?:cp|rsync|mv)"
+    r"|az\s+storage\s+(?:blob|file)\s+upload(?:-batch)?|azcopy|huggingface-cli\s+upload"
+    r"|hf\s+upload|twine\s+upload|nc|ncat|socat)\b"
+)
+# A folder another host reads: a mount of a share, a UNC path, an SMB or SSH address.
+SHARE = LazyPattern(r"\s*(?:/mnt/|/media/|/net/|//[\w.-]+/|\\\\[\w.-]+\\|smb://|sftp://)", re.I)
+NET_MOUNT = LazyPattern(r"\b(?:sshfs|mount\.(?:cifs|nfs|smb3?)|mount\s+-t\s+(?:cifs|nfs|smb))\b")
