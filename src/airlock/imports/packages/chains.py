@@ -48,6 +48,8 @@ from airlock.imports.packages.sinks import (
     PERSISTENCE,
     REMOTE,
     SECRET,
+    SFTP_CLIENTS,
+    SFTP_PUTS,
     SILENT,
     STARTS,
     STARTUP,
@@ -386,11 +388,7 @@ def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], 
     exists to stop (ADR 0083). A model hub's client uploads what its caller names, when
     called, and is not judged here."""
     named = [e for e in events if e.kind in WEIGHT_EVENTS and WEIGHT_FILE.search(e.text)]
-    sent = [
-        e
-        for e in events
-        if e.kind == "network" and (FILE in e.labels or e.callee.rpartition(".")[2] in UPLOADS)
-    ]
+    sent = [e for e in events if e.kind == "network" and (FILE in e.labels or _by_path(e.callee))]
     eager = [e for e in sent if e.when is not When.LATER]
     moved = picked.moved(events, named)
     eager += moved
@@ -406,6 +404,13 @@ def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], 
             f"names model weight files (line {named[0].line}: {named[0].text[:80]}) and sends "
             f"a file via {first.callee} {first.when.value}",
         )
+
+
+def _by_path(callee: str) -> bool:
+    """A call that sends a file named by its path: a bucket's or a hub's upload, an SFTP
+    client's ``put`` (ADR 0089)."""
+    head, _, leaf = callee.rpartition(".")
+    return leaf in UPLOADS or (head in SFTP_CLIENTS and leaf in SFTP_PUTS)
 
 
 WEIGHT_EVENTS = frozenset({"open", "listing", "network", "copy"})

@@ -145,10 +145,10 @@ def _fold_enumerated(
     counted = _enumerated(interp, gen, env, when)
     if counted is None:
         return None
-    index, name, items = counted
+    first, second, pairs = counted
     out = []
-    for i, item in enumerate(items):
-        local[index], local[name] = flow.Val(const=i), flow.Val(const=item)
+    for one, two in pairs:
+        local[first], local[second] = flow.Val(const=one), flow.Val(const=two)
         value = interp.expr(elt, local, flow.When.LATER)
         if value.const is None:
             return None
@@ -158,15 +158,16 @@ def _fold_enumerated(
 
 def _enumerated(
     interp: Interpreter, gen: ast.comprehension, env: dict[str, Val], when: When
-) -> tuple[str, str, list[object]] | None:
-    """``for i, b in enumerate(NAME)`` over a folded sequence: the two names and the items;
-    None otherwise. Only a name is read again (reading it has no effect)."""
+) -> tuple[str, str, list[tuple[object, object]]] | None:
+    """``for i, b in enumerate(NAME)`` over a folded sequence, or ``for a, b in zip(NAME,
+    cycle(KEY))`` with a key written in the code (ADR 0089): the two names and the pairs they
+    take; None otherwise. Only names are read again (reading one has no effect)."""
     it, target = gen.iter, gen.target
     if not (
         isinstance(it, ast.Call)
         and isinstance(it.func, ast.Name)
-        and it.func.id == "enumerate"
-        and len(it.args) == 1
+        and it.func.id in ("enumerate", "zip")
+        and len(it.args) == (1 if it.func.id == "enumerate" else 2)
         and not it.keywords
         and isinstance(it.args[0], ast.Name)
         and isinstance(target, ast.Tuple)
@@ -177,8 +178,32 @@ def _enumerated(
     seq = interp.expr(it.args[0], env, when).const
     if not isinstance(seq, (list, str, bytes)) or len(seq) > MAX_ITEMS:
         return None
-    index, name = (t.id for t in target.elts if isinstance(t, ast.Name))
-    return index, name, list(seq)
+    first, second = (t.id for t in target.elts if isinstance(t, ast.Name))
+    if it.func.id == "enumerate":
+        return first, second, list(enumerate(seq))
+    key = _cycled_key(interp, it.args[1], env, when)
+    if key is None:
+        return None
+    return first, second, [(item, key[i % len(key)]) for i, item in enumerate(seq)]
+
+
+def _cycled_key(
+    interp: Interpreter, node: ast.expr, env: dict[str, Val], when: When
+) -> bytes | list[object] | None:
+    """``cycle(KEY)`` (``itertools.cycle``) of bytes or small numbers written in the code: the
+    key; None otherwise."""
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, (ast.Name, ast.Attribute))
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Name)
+        and interp.expr(node.func, env, when).ref == "itertools.cycle"
+    ):
+        return None
+    key = interp.expr(node.args[0], env, when)
+    if key.labels or not flow.key_table(key.const) or not isinstance(key.const, (bytes, list)):
+        return None
+    return key.const
 
 
 def conditions(

@@ -257,7 +257,7 @@ def keyed(left: Val, right: Val) -> bool:
     )
 
 
-def _key_table(const: object) -> bool:
+def key_table(const: object) -> bool:
     """Bytes, or a list of small numbers, written in the code: what a repeating XOR key is."""
     if isinstance(const, bytes):
         return bool(const)
@@ -1043,7 +1043,7 @@ class Interpreter:
         ):
             item = _item(base.const, key.const)
             return UNKNOWN if item is None else Val(const=item, labels=base.labels)
-        if key.const is None and not base.labels and _key_table(base.const):
+        if key.const is None and not base.labels and key_table(base.const):
             # ``KEY[i % len(KEY)]``; the index's labels kept (it counts the data's bytes).
             return Val(labels=key.labels | {KEY_BYTE})  # ADR 0088
         labels = base.labels | key.labels | source_labels(base.ref)
@@ -1411,7 +1411,13 @@ class Interpreter:
         if kind == "open" and PROCESS_MEMORY.search(text):
             labels |= {SECRET}  # another process's memory: a runner's secrets (ADR 0086)
         labels |= sinkcall.process_environ(node, ref)  # ``psutil.Process(pid).environ()``
-        client = sinkcall.wrapped_socket(node, ref) or (ref if ref in CLIENTS else "")
+        if not kind:
+            picked.packed(self, node, ref, args, kwargs, when=when)  # an archive of weights (0089)
+        if ref == "itertools.cycle" and args and not args[0].labels and key_table(args[0].const):
+            labels |= {KEY_BYTE}  # a repeating key's bytes (ADR 0089)
+        client = sinkcall.wrapped_socket(node, ref) or (
+            ref if ref in CLIENTS or ref in picked.ARCHIVES else ""
+        )
         if client:
             return Val(ref=client, labels=labels)  # the client object, named by its class
         if kind == "process":  # a started ``nc``: its stdin is watched (ADR 0079)

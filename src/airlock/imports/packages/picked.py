@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from airlock.imports.packages import flow
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.pathshape import arg_text
-from airlock.imports.packages.sinks import WEIGHT_FILE, WIPED, WIPED_FOLDER
+from airlock.imports.packages.sinks import FILE, WEIGHT_FILE, WIPED, WIPED_FOLDER
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Event, Interpreter, Val, When
@@ -150,6 +150,46 @@ def wipes(node: ast.Call, ref: str, labels: frozenset[str]) -> bool:
     return name in FILE_WIPES
 
 
+def packed(
+    interp: Interpreter,
+    node: ast.Call,
+    ref: str,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    *,
+    when: When,
+) -> None:
+    """A ``pack`` event for weights put into an archive or a message (ADR 0089):
+    ``shutil.make_archive(base, 'zip', root_dir=HF_HUB_CACHE)``, a tar's or a zip's
+    ``add``/``write`` of a weight file, a message's ``add_attachment``/``set_payload`` of a
+    file's bytes. What is sent next carries the archive or the message, not the file, so
+    :func:`moved` ties the two by the module sending on install or import."""
+    name = node.func.attr if isinstance(node.func, ast.Attribute) else ref
+    given = [*args, *kwargs.values()]
+    if ref == "shutil.make_archive":
+        given = given[2:] if len(args) >= 2 else given  # the folder, not the archive's name
+    elif name in MESSAGE_PARTS and (not ref or ref.startswith("email.")):
+        pass
+    elif not (name in ARCHIVE_ADDS and (not ref or ref.startswith(ARCHIVES))):
+        return
+    text = " ".join(arg_text(v) for v in given)[:MAX_TESTED]
+    # A message's part made of a file's bytes, or a member added to an archive the module
+    # opened (its path may come from a walk): the module must name weights elsewhere.
+    carries = any(FILE in v.labels for v in given) if name in MESSAGE_PARTS else bool(ref)
+    if WEIGHT_FILE.search(text) or carries:
+        interp.trace.events.append(
+            flow.Event("pack", ref or name, node.lineno, when, text, frozenset())
+        )
+
+
+# A tar's and a zip's calls that put a file in the archive (by its path); a message's calls
+# that put data in it (an attachment, a part's body).
+ARCHIVE_ADDS = frozenset({"add", "addfile", "write", "writestr"})
+# Archives opened for writing, named by their class so that their methods resolve.
+ARCHIVES = ("zipfile.ZipFile", "tarfile.open", "tarfile.TarFile")
+MESSAGE_PARTS = frozenset({"add_attachment", "set_payload", "set_content"})
+
+
 def moved(events: list[Event], named: list[Event]) -> list[Event]:
     """On install or import, weights put where another host reads them (ADR 0088): a
     command copying weight files to a host or a bucket (``scp``, ``rsync``, ``aws s3 cp``,
@@ -164,13 +204,23 @@ def moved(events: list[Event], named: list[Event]) -> list[Event]:
         for e in eager
         if e.kind == "process" and REMOTE_COPY.search(e.text) and WEIGHT_FILE.search(e.text)
     ]
+    # ``git push`` or ``twine upload`` of a repository or files another command named
+    # (``git add model.safetensors`` then ``git push URL``; ADR 0089).
+    if any(e.kind == "process" and WEIGHT_FILE.search(e.text) for e in eager) or named:
+        commands += [e for e in eager if e.kind == "process" and PUBLISH.search(e.text)]
     mounted = any(e.kind == "process" and NET_MOUNT.search(e.text) for e in eager)
     copies = [
         e
         for e in eager
         if e.kind == "copy" and (mounted or SHARE.match(e.text.rpartition("\n")[2]))
     ]
-    return commands + (copies if named else [])
+    # Weights packed into an archive or a message, and the module sending on install or
+    # import: what it sends is the archive or the message (ADR 0089).
+    packs = [e for e in eager if e.kind == "pack"]
+    sends = any(e.kind == "network" for e in eager)
+    packed_weights = [e for e in packs if WEIGHT_FILE.search(e.text)]
+    packs = packs if sends and (named or packed_weights) else []
+    return commands + (copies if named else []) + packs
 
 
 # Programs that put a file on another host or in a cloud bucket, as written in a command
@@ -180,6 +230,8 @@ REMOTE_COPY = LazyPattern(
     r"|az\s+storage\s+(?:blob|file)\s+upload(?:-batch)?|azcopy|huggingface-cli\s+upload"
     r"|hf\s+upload|twine\s+upload|nc|ncat|socat)\b"
 )
+# Commands that publish what was committed or built elsewhere in the module.
+PUBLISH = LazyPattern(r"\b(?:git\s+(?:-C\s+\S+\s+)?push|twine\s+upload)\b")
 # A folder another host reads: a mount of a share, a UNC path, an SMB or SSH address.
 SHARE = LazyPattern(r"\s*(?:/mnt/|/media/|/net/|//[\w.-]+/|\\\\[\w.-]+\\|smb://|sftp://)", re.I)
 NET_MOUNT = LazyPattern(r"\b(?:sshfs|mount\.(?:cifs|nfs|smb3?)|mount\s+-t\s+(?:cifs|nfs|smb))\b")

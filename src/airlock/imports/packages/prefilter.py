@@ -53,6 +53,9 @@ LITERALS = (
     # or a hub need no word above.
     "upload_file", "upload_fileobj", "put_object", "upload_folder", "upload_large_folder",
     "upload_from_filename", "upload_blob", "get_credentials", "google.auth",
+    # ADR 0089: an SFTP client's ``put`` names no word above. (Weights packed into an
+    # archive or a message are sent by a call that does.)
+    "open_sftp", "SFTPClient", "pysftp",
     # ADR 0085: a walk of the disk that deletes what it finds, and a module's file found
     # by its name to write into (another package's code).
     "os.walk", "rglob", "scandir", "iterdir", "fwalk", "getfile", "getsourcefile",

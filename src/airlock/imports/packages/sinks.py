@@ -177,6 +177,15 @@ CLIENTS = {
     # ADR 0085: HTTP over a Unix socket (the Docker daemon's, ``http+unix://``).
     "requests_unixsocket.Session",
 }  # fmt: skip
+# ADR 0089: an SFTP client, made by an SSH client, over a transport, or on its own; its
+# ``put`` sends a local file to the other host by its path (an upload, as ``upload_file``).
+SFTP_CLIENTS = frozenset({
+    "paramiko.SSHClient.open_sftp", "paramiko.SFTPClient", "paramiko.SFTPClient.from_transport",
+    "paramiko.sftp_client.SFTPClient", "paramiko.sftp_client.SFTPClient.from_transport",
+    "pysftp.Connection",
+})  # fmt: skip
+SFTP_PUTS = frozenset({"put", "putfo", "put_r", "put_d"})
+CLIENTS |= SFTP_CLIENTS
 # A raw socket's traffic (issue 16: exfiltration and reverse shells over plain sockets).
 SOCKET_VERBS = {"connect", "connect_ex", "send", "sendall", "sendto", "listen", "sendfile"}
 # Connection objects named by their class (:mod:`handed`): what is sent through one is
@@ -260,6 +269,8 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911, PLR0912 -- one return per sink k
         return "network"
     if head == "asyncio.StreamWriter" and leaf in ("write", "writelines"):
         return "network"  # the writer of ``asyncio.open_connection`` (ADR 0051)
+    if head in SFTP_CLIENTS and leaf in SFTP_PUTS:
+        return "network"  # ``sftp.put(local, remote)`` (ADR 0089)
     if leaf in UPLOADS and ref.startswith(UPLOAD_CLIENTS):
         return "network"  # a file or a folder sent by its path (ADR 0083)
     if ref in GLOBBERS:
