@@ -161,20 +161,25 @@ def packed(
 ) -> None:
     """A ``pack`` event for weights put into an archive or a message (ADR 0089):
     ``shutil.make_archive(base, 'zip', root_dir=HF_HUB_CACHE)``, a tar's or a zip's
-    ``add``/``write`` of a weight file, a message's ``add_attachment``/``set_payload`` of a
-    file's bytes. What is sent next carries the archive or the message, not the file, so
-    :func:`moved` ties the two by the module sending on install or import."""
+    ``add``/``write`` of a weight file, a message's ``add_attachment``/``set_payload`` (or a
+    ``MIMEApplication`` part) of a file's bytes. What is sent next carries the archive or the
+    message, not the file, so :func:`moved` ties the two by the module sending on install or
+    import."""
     name = node.func.attr if isinstance(node.func, ast.Attribute) else ref
     given = [*args, *kwargs.values()]
     if ref == "shutil.make_archive":
         given = given[2:] if len(args) >= 2 else given  # the folder, not the archive's name
+    elif ref in MESSAGE_MAKERS:
+        name = "set_payload"  # ``MIMEApplication(data)`` is a part made with its body
     elif name in MESSAGE_PARTS and (not ref or ref.startswith("email.")):
         pass
     elif not (name in ARCHIVE_ADDS and (not ref or ref.startswith(ARCHIVES))):
         return
     text = " ".join(arg_text(v) for v in given)[:MAX_TESTED]
-    # A message's part made of a file's bytes, or a member added to an archive the module
-    # opened (its path may come from a walk): the module must name weights elsewhere.
+    # A message's part made of a file's bytes, or an archive made or added to by a call that
+    # resolves (a member's path may come from a walk): then the module must name weights
+    # elsewhere (:func:`moved`). An unresolved ``x.add(...)`` or ``f.write(...)`` counts only
+    # when its text names weights.
     carries = any(FILE in v.labels for v in given) if name in MESSAGE_PARTS else bool(ref)
     if WEIGHT_FILE.search(text) or carries:
         interp.trace.events.append(
@@ -188,6 +193,10 @@ ARCHIVE_ADDS = frozenset({"add", "addfile", "write", "writestr"})
 # Archives opened for writing, named by their class so that their methods resolve.
 ARCHIVES = ("zipfile.ZipFile", "tarfile.open", "tarfile.TarFile")
 MESSAGE_PARTS = frozenset({"add_attachment", "set_payload", "set_content"})
+MESSAGE_MAKERS = frozenset({
+    "email.mime.application.MIMEApplication", "email.mime.image.MIMEImage",
+    "email.mime.audio.MIMEAudio",
+})  # fmt: skip
 
 
 def moved(events: list[Event], named: list[Event]) -> list[Event]:
