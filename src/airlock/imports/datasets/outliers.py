@@ -53,7 +53,12 @@ from airlock.imports.datasets.kindred import form_incidence, kindred_rows
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import Tokens
 from airlock.imports.datasets.results import FeatureKind, SuspiciousFeature
-from airlock.imports.datasets.scattered import distinguishing, scattered, word_sets
+from airlock.imports.datasets.scattered import (
+    distinguishing,
+    scattered,
+    skewed_to_label,
+    word_sets,
+)
 from airlock.imports.datasets.stats import binomial_tail, strength
 from airlock.imports.datasets.structure import skeleton
 
@@ -171,16 +176,28 @@ def outlier_groups(
                 per_row[list(m[2])] += 1
         grouped = _components(markers, len(labels), counts[label])
         core: frozenset[int] = frozenset()
+        exclusive = len(markers)  # markers past this are only skewed (scattered question only)
         if counts[label] <= len(labels) / 2:  # see _components: not in a majority label
-            spread, core = scattered(markers, tokens, inside, seed, form=FORM)
+            # a style in the other labels' register ("literally", "hehe" on SMS spam) has
+            # markers those labels use now and then: asked whether they scatter, never
+            # linked, carved or counted in mixing (ADR 0087)
+            leaky = [
+                (kind, gram, tuple(r for r in rows if inside[r]), len(rows))
+                for kind, gram, rows in terms
+                if kind != FORM  # a skewed shape is a broad natural class (see ADR 0087)
+                and not _exclusive(rows, inside, min_support)
+                and skewed_to_label(rows, inside, min_support)
+            ]
+            spread, core = scattered(markers, tokens, inside, seed, form=FORM, skewed=leaky)
+            markers += leaky  # scattered's indices run on into them
             if spread:
                 grouped.append((*_ordered(spread, markers), SCATTERED))
         for members, rows, how in grouped:
             total = _total_rows(members, markers)
             names = [_name(markers[i][0], markers[i][1]) for i in members]
             own = np.zeros(len(labels))
-            for i in members:
-                if markers[i][0] != FORM and len(markers[i][1]) == 1:
+            for i in members:  # only exclusive words were counted in per_row
+                if i < exclusive and markers[i][0] != FORM and len(markers[i][1]) == 1:
                     own[list(markers[i][2])] += 1
             others = per_row - own
             in_group = np.zeros(len(labels), dtype=bool)
