@@ -22,6 +22,13 @@ style's own words and the label's vocabulary are out; rare words such as a campa
 number stay), among at most :data:`NEIGHBOUR_ROWS` label rows (a fixed seed picks them).
 It does not see a style without exclusive markers (all caps: words are lower-cased, and
 SMS spam shouts too).
+
+A style written in the *other* labels' register (casual fillers laid over SMS spam, whose
+ham uses "literally" and "hehe" now and then) has few exclusive markers: its words leak
+past the exclusive bar because the other label is several times the size. Word n-grams
+far commoner in the label by rate (:func:`skewed_to_label`) are asked the same question
+and, when they scatter, are part of the core; they never join it by co-occurrence alone
+(ADR 0087).
 """
 
 from __future__ import annotations
