@@ -73,8 +73,8 @@ _CHUNK = 500  # query rows per sparse product (bounds memory: CHUNK x NEIGHBOUR_
 # of 4,825 ham, "totally" 35 and 4, "hehe" 21 and 1) leaks past MAX_LEAK (3% of a marker's
 # rows) because that label is 6.5 times spam's size, yet is 50-150 times commoner in spam.
 # At 10 the capitalised word (``form [WC]``: 76% of spam, 7% of ham) scattered on the clean
-# SMS control (1.97); at 20 no marker of the 18 controls scatters (bench/eval_poisoning.py
-# --controls --groups).
+# SMS control (1.97); at 20 no skewed marker of the SMS controls scatters and one SST-2
+# word does, alone ("mess"), so no group (probes of ADR 0087; --controls holds none).
 SKEWED_LIFT = 20.0
 # ... and only when it is in at most this share of the label's rows: a marker of most of
 # the label is the label's own form, a random subset of it by size alone (form [WC] above).
