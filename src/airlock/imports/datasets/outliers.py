@@ -53,7 +53,13 @@ from airlock.imports.datasets.kindred import form_incidence, kindred_rows
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import Tokens
 from airlock.imports.datasets.results import FeatureKind, SuspiciousFeature
-from airlock.imports.datasets.scattered import distinguishing, scattered, word_sets
+from airlock.imports.datasets.scattered import (
+    Marker,
+    distinguishing,
+    scattered,
+    skewed_to_label,
+    word_sets,
+)
 from airlock.imports.datasets.stats import binomial_tail, strength
 from airlock.imports.datasets.structure import skeleton
 
@@ -171,16 +177,19 @@ def outlier_groups(
                 per_row[list(m[2])] += 1
         grouped = _components(markers, len(labels), counts[label])
         core: frozenset[int] = frozenset()
+        exclusive = len(markers)  # markers past this are only skewed (scattered question only)
         if counts[label] <= len(labels) / 2:  # see _components: not in a majority label
-            spread, core = scattered(markers, tokens, inside, seed, form=FORM)
+            spread, core, markers = _scattered_group(
+                markers, terms, tokens, inside, seed=seed, min_support=min_support
+            )
             if spread:
                 grouped.append((*_ordered(spread, markers), SCATTERED))
         for members, rows, how in grouped:
             total = _total_rows(members, markers)
             names = [_name(markers[i][0], markers[i][1]) for i in members]
             own = np.zeros(len(labels))
-            for i in members:
-                if markers[i][0] != FORM and len(markers[i][1]) == 1:
+            for i in members:  # only exclusive words were counted in per_row
+                if i < exclusive and markers[i][0] != FORM and len(markers[i][1]) == 1:
                     own[list(markers[i][2])] += 1
             others = per_row - own
             in_group = np.zeros(len(labels), dtype=bool)
@@ -234,6 +243,60 @@ def outlier_groups(
     return sorted(
         _with_kindred(out, forms, given), key=lambda g: (-g.strength, -len(g.rows), g.label)
     )
+
+
+def _scattered_group(
+    markers: list[Marker],
+    terms: Sequence[tuple[str, Tokens, tuple[int, ...]]],
+    tokens: Sequence[Tokens],
+    inside: np.ndarray,
+    *,
+    seed: int,
+    min_support: int,
+) -> tuple[list[int], frozenset[int], list[Marker]]:
+    """The label's scattered group and core (:func:`.scattered.scattered`), asked of its
+    exclusive ``markers`` and of its skewed words, and the markers its indices run on:
+    ``markers`` then the skewed words. A style in the other labels' register ("literally",
+    "hehe" on SMS spam) has words those labels use now and then; they are asked whether
+    they scatter, never linked, carved or counted in mixing (ADR 0087). Skeleton n-grams
+    are not asked so: a skewed shape is a broad natural class (``form [WC NUM]``, a third
+    of SMS spam, scattered at 2.97 and sank a planted group)."""
+    leaky = [
+        (kind, gram, tuple(r for r in rows if inside[r]), len(rows))
+        for kind, gram, rows in terms
+        if kind != FORM
+        and not _exclusive(rows, inside, min_support)
+        and skewed_to_label(rows, inside, min_support)
+    ]
+    spread, core = scattered(markers, tokens, inside, seed, form=FORM, skewed=leaky)
+    if any(i >= len(markers) for i in spread):
+        spread = _without_skewed(spread, markers, leaky, tokens, inside, seed=seed)
+    return spread, core, [*markers, *leaky]
+
+
+def _without_skewed(
+    spread: list[int],
+    markers: Sequence[Marker],
+    leaky: Sequence[Marker],
+    tokens: Sequence[Tokens],
+    inside: np.ndarray,
+    *,
+    seed: int,
+) -> list[int]:
+    """A scattered group that took in skewed words (``leaky``, indices past ``markers``),
+    or the group of the exclusive markers alone when there is one and the larger group's
+    rows are each other's twins (:func:`_twins` over :data:`MAX_TWINS`). A style that
+    also drops a common token (shouting turns every "." into "!!!") makes all its rows
+    alike; its skewed "!" took in the rows without an opener, and the group of 120 rows
+    scored 8.3 where the openers' 60 scored 4.4 (test_kindred; ADR 0087). Those rows are
+    the kindred step's to list (ADR 0043), as before skewed words were asked."""
+    both = [*markers, *leaky]
+    names = [_name(both[i][0], both[i][1]) for i in spread]
+    rows = sorted({r for i in spread for r in both[i][2]})
+    if _twins(rows, names, tokens, inside, seed) <= MAX_TWINS:
+        return spread
+    plain, _ = scattered(markers, tokens, inside, seed, form=FORM)
+    return plain or spread
 
 
 def _with_kindred(

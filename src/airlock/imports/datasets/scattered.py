@@ -22,6 +22,13 @@ style's own words and the label's vocabulary are out; rare words such as a campa
 number stay), among at most :data:`NEIGHBOUR_ROWS` label rows (a fixed seed picks them).
 It does not see a style without exclusive markers (all caps: words are lower-cased, and
 SMS spam shouts too).
+
+A style written in the *other* labels' register (casual fillers laid over SMS spam, whose
+ham uses "literally" and "hehe" now and then) has few exclusive markers: its words leak
+past the exclusive bar because the other label is several times the size. Word n-grams
+far commoner in the label by rate (:func:`skewed_to_label`) are asked the same question
+and, when they scatter, are part of the core; they never join it by co-occurrence alone
+(ADR 0087).
 """
 
 from __future__ import annotations
@@ -60,6 +67,20 @@ NEIGHBOUR_ROWS = 2000  # label rows among which nearest rows are sought
 PHRASE_SHARE = 0.8  # words in this share of a marker's rows are its phrase (see _Space.twins)
 _CHUNK = 500  # query rows per sparse product (bounds memory: CHUNK x NEIGHBOUR_ROWS floats)
 
+# A marker the other labels use now and then is asked too when its rate among their rows
+# is at most 1/SKEWED_LIFT of its rate among the label's (ADR 0087): a style written in the
+# other labels' register (casual fillers laid over SMS spam: "literally" 45 spam rows and 2
+# of 4,825 ham, "totally" 35 and 4, "hehe" 21 and 1) leaks past MAX_LEAK (3% of a marker's
+# rows) because that label is 6.5 times spam's size, yet is 50-150 times commoner in spam.
+# At 10 the capitalised word (``form [WC]``: 76% of spam, 7% of ham) scattered on the clean
+# SMS control (1.97); at 20 no skewed marker of the SMS controls scatters and one SST-2
+# word does, alone ("mess"), so no group (probes of ADR 0087; --controls holds none).
+SKEWED_LIFT = 20.0
+# ... and only when it is in at most this share of the label's rows: a marker of most of
+# the label is the label's own form, a random subset of it by size alone (form [WC] above).
+MAX_SKEWED_SHARE = 0.5
+_SMOOTHING = 0.5  # other-label rows added to a marker's count (none seen is not rate 0)
+
 Marker = tuple[str, Tokens, tuple[int, ...], int]  # kind, n-gram, label rows, all rows
 
 
@@ -70,13 +91,23 @@ def scattered(
     seed: int,
     *,
     form: str,
+    skewed: Sequence[Marker] = (),
 ) -> tuple[list[int], frozenset[int]]:
     """Indices of ``markers`` (a label's exclusive markers, ``inside`` its rows) whose rows
     are scattered over the label's content (see the module text), grown by the markers
     found mostly with them; none unless :data:`MIN_SEPARATE` different things are
     scattered. ``form`` is the kind of skeleton markers, whose tokens are not words.
     Also returns every marker that scatters (the core, even when too few different things
-    make no group): :func:`distinguishing` trims other groups of the label to them."""
+    make no group): :func:`distinguishing` trims other groups of the label to them.
+
+    ``skewed`` are markers the other labels use now and then (:func:`skewed_to_label`); indices past
+    ``markers`` are theirs. They are asked whether they scatter, and are in the core when
+    they do, but never join it by co-occurrence alone: a joined marker need only scatter
+    at :data:`JOIN_TWINS`, and a skewed form such as a row ending in a number (natural
+    spam's phone numbers, and "m8") joined a planted group and listed 126 natural spam
+    rows (tuned-sms-native clean-label mate at 3%, ADR 0087)."""
+    exclusive = len(markers)
+    markers = [*markers, *skewed]
     drop = {w for kind, gram, _, _ in markers if kind != form for w in gram}
     chosen = np.flatnonzero(inside)
     if len(chosen) > NEIGHBOUR_ROWS:
@@ -96,8 +127,24 @@ def scattered(
     core = [i for i, m in enumerate(markers) if asked(i, MIN_MARKER_ROWS) <= MAX_MARKER_TWINS]
     if separate(core, markers) < MIN_SEPARATE:
         return [], frozenset(core)
-    grown = _grown(core, markers, inside, lambda i: asked(i, MIN_JOIN_ROWS) <= JOIN_TWINS)
+    grown = _grown(
+        core, markers, inside, lambda i: i < exclusive and asked(i, MIN_JOIN_ROWS) <= JOIN_TWINS
+    )
     return grown, frozenset(core)
+
+
+def skewed_to_label(rows: Sequence[int], inside: np.ndarray, min_support: int) -> bool:
+    """Whether a marker with ``rows`` (of every label) is skewed towards the label
+    (``inside`` its rows) by :data:`SKEWED_LIFT` in rate, with at least ``min_support`` of
+    its rows and at most :data:`MAX_SKEWED_SHARE` of the label's. It says nothing about
+    exclusivity: :func:`scattered` asks such markers the twins question like any other."""
+    label_rows = int(np.count_nonzero(inside))
+    other_rows = len(inside) - label_rows
+    own = int(np.count_nonzero(inside[np.asarray(rows, dtype=np.int64)]))
+    if own < min_support or own > MAX_SKEWED_SHARE * label_rows or not other_rows:
+        return False
+    other = len(rows) - own
+    return own / label_rows >= SKEWED_LIFT * (other + _SMOOTHING) / other_rows
 
 
 def distinguishing(

@@ -20,7 +20,7 @@ from airlock.imports.datasets.outliers import (
     outlier_groups,
     reportable,
 )
-from airlock.imports.datasets.scattered import distinguishing, scattered
+from airlock.imports.datasets.scattered import distinguishing, scattered, skewed_to_label
 from airlock.imports.datasets.structure import skeletons
 
 COMMON = [f"w{i}" for i in range(300)]  # words of both labels
@@ -121,3 +121,54 @@ def test_a_group_in_a_label_that_is_most_of_the_data_needs_the_higher_bar() -> N
     assert not reportable(group)
     assert reportable(replace(group, label_share=0.52))
     assert reportable(replace(group, strength=CARVED_STRENGTH))
+
+
+FILLERS = ("honestly", "literally", "totally", "basically", "seriously", "hehe")
+
+
+def other_register(seed: int, planted: int, in_ham: int) -> tuple[list[str], list[str], set[int]]:
+    """:func:`corpus` with a style in the *other* label's register (ADR 0087): ``planted``
+    spam rows get one of six fillers at a random place, and each filler is also in
+    ``in_ham`` rows of ham, so no filler is exclusive to spam (MAX_LEAK)."""
+    texts, labels, _ = corpus(seed, 0)
+    rng = random.Random(seed + 100)
+    for filler in FILLERS:
+        for i in rng.sample(range(2000), in_ham):
+            words = texts[i].split(" ")
+            words.insert(rng.randrange(len(words) + 1), filler)
+            texts[i] = " ".join(words)
+    chosen = set(rng.sample(range(2000, 2400), planted))
+    for i in chosen:
+        words = texts[i].split(" ")
+        words.insert(rng.randrange(len(words) + 1), rng.choice(FILLERS))
+        texts[i] = " ".join(words)
+    return texts, labels, chosen
+
+
+def test_a_style_in_the_other_labels_register_is_a_scattered_group() -> None:
+    """Fillers the ham label uses now and then (2 ham rows each, about 1 in 13 of a
+    filler's rows: not exclusive) laid over 150 spam rows: each is about 50 times commoner
+    in spam, and its rows scatter over spam's campaigns, so they are one group (before ADR
+    0087 no group was found)."""
+    texts, labels, planted = other_register(4, 150, 2)
+    found = [rows for origin, rows in groups(texts, labels) if origin == SCATTERED]
+    assert found
+    assert len(found[0] & planted) >= 0.8 * len(planted)
+    assert len(found[0] & planted) >= 0.9 * len(found[0])
+
+
+def test_words_the_other_label_uses_as_readily_are_not_asked() -> None:
+    """The same fillers in 12 ham rows each: about 10 times commoner in spam (under
+    SKEWED_LIFT), the other label's own words as much as the style's; no group."""
+    texts, labels, _ = other_register(4, 150, 12)
+    assert [origin for origin, _ in groups(texts, labels) if origin == SCATTERED] == []
+
+
+def test_a_skewed_marker_is_at_most_half_its_label() -> None:
+    inside = np.zeros(1000, dtype=bool)
+    inside[:100] = True
+    assert skewed_to_label(list(range(40)), inside, 5)  # 40% of the label, none outside
+    assert skewed_to_label([*range(40), 500], inside, 5)  # 1 of 900: 0.1% against 40%
+    assert not skewed_to_label([*range(40), *range(500, 520)], inside, 5)  # 2.2%: lift 18
+    assert not skewed_to_label(list(range(60)), inside, 5)  # most of the label: its own form
+    assert not skewed_to_label(list(range(4)), inside, 5)  # under min_support
