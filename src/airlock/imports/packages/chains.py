@@ -57,6 +57,7 @@ from airlock.imports.packages.sinks import (
     WEIGHT_FILE,
     WIPED,
     WIPED_FOLDER,
+    publishes,
 )
 
 DROPPER = LazyPattern(
@@ -408,9 +409,9 @@ def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], 
 
 def _by_path(callee: str) -> bool:
     """A call that sends a file named by its path: a bucket's or a hub's upload, an SFTP
-    client's ``put`` (ADR 0089)."""
+    client's ``put`` (ADR 0089), a repository's push or twine's upload (ADR 0090)."""
     head, _, leaf = callee.rpartition(".")
-    return leaf in UPLOADS or (head in SFTP_CLIENTS and leaf in SFTP_PUTS)
+    return leaf in UPLOADS or (head in SFTP_CLIENTS and leaf in SFTP_PUTS) or publishes(callee)
 
 
 WEIGHT_EVENTS = frozenset({"open", "listing", "network", "copy"})

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from airlock.imports.packages import flow
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.pathshape import arg_text
-from airlock.imports.packages.sinks import FILE, WEIGHT_FILE, WIPED, WIPED_FOLDER
+from airlock.imports.packages.sinks import FILE, GIT_REPOS, WEIGHT_FILE, WIPED, WIPED_FOLDER
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Event, Interpreter, Val, When
@@ -187,11 +187,13 @@ def packed(
         )
 
 
-# A tar's and a zip's calls that put a file in the archive (by its path); a message's calls
+# A tar's and a zip's calls that put a file in the archive (by its path), as a GitPython
+# repository's ``index.add``/``git.add`` stages it for a push (ADR 0090); a message's calls
 # that put data in it (an attachment, a part's body).
 ARCHIVE_ADDS = frozenset({"add", "addfile", "write", "writestr"})
-# Archives opened for writing, named by their class so that their methods resolve.
-ARCHIVES = ("zipfile.ZipFile", "tarfile.open", "tarfile.TarFile")
+# Archives opened for writing (and repositories), named by their class so that their
+# methods resolve.
+ARCHIVES = ("zipfile.ZipFile", "tarfile.open", "tarfile.TarFile", *GIT_REPOS)
 MESSAGE_PARTS = frozenset({"add_attachment", "set_payload", "set_content"})
 MESSAGE_MAKERS = frozenset({
     "email.mime.application.MIMEApplication", "email.mime.image.MIMEImage",

@@ -69,6 +69,8 @@ LITERALS = (
     # ``'//host/share'``, ``'\\\\host\\share'`` as written in source, ``smb://``) or
     # mounted from another host.
     "/mnt/", "/media/", "'//", '"//', "\\\\\\\\", "smb://", "sshfs", "mount.cifs",
+    # ADR 0090: a GitPython repository's push, twine's command line called as a function.
+    "git.Repo", "from git import", "from git.repo import", "twine",
 )  # fmt: skip
 # Names that are also the tail or head of common longer words, which do not name the sink:
 # ``empty.``, ``filesystem``, ``pipeline``, ``environment`` (issue 16: those words made six

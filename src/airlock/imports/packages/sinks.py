@@ -186,6 +186,30 @@ SFTP_CLIENTS = frozenset({
 })  # fmt: skip
 SFTP_PUTS = frozenset({"put", "putfo", "put_r", "put_d"})
 CLIENTS |= SFTP_CLIENTS
+# GitPython's repository objects, named by their class so that their calls resolve: a push
+# sends the commits the module made, as ``git push`` in a command does (ADR 0090).
+GIT_REPOS = ("git.Repo", "git.repo.Repo", "git.Repo.init", "git.Repo.clone_from")
+CLIENTS |= set(GIT_REPOS)
+# A repository's calls that give one of its remotes (``repo.create_remote(n, url).push()``).
+GIT_REMOTES = frozenset({"remote", "create_remote"})
+# twine's command line called as a function (``dispatch(['upload', ...])``): an upload of the
+# files it is handed to an index (ADR 0090).
+TWINE_UPLOADS = frozenset({
+    "twine.cli.dispatch", "twine.__main__.main", "twine.commands.upload.main",
+})  # fmt: skip
+
+
+def publishes(ref: str) -> bool:
+    """A call that sends a repository's commits or a set of files to another host by their
+    paths: GitPython's push, twine's command line (ADR 0090)."""
+    return ref in TWINE_UPLOADS or (ref.startswith(GIT_REPOS) and ref.endswith(".push"))
+
+
+def git_remote(ref: str) -> bool:
+    """A call on a GitPython repository that gives one of its remotes."""
+    return ref.startswith(GIT_REPOS) and ref.rpartition(".")[2] in GIT_REMOTES
+
+
 # A raw socket's traffic (issue 16: exfiltration and reverse shells over plain sockets).
 SOCKET_VERBS = {"connect", "connect_ex", "send", "sendall", "sendto", "listen", "sendfile"}
 # Connection objects named by their class (:mod:`handed`): what is sent through one is
@@ -269,6 +293,8 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911, PLR0912 -- one return per sink k
         return "network"
     if head == "asyncio.StreamWriter" and leaf in ("write", "writelines"):
         return "network"  # the writer of ``asyncio.open_connection`` (ADR 0051)
+    if publishes(ref):
+        return "network"  # ADR 0090
     if head in SFTP_CLIENTS and leaf in SFTP_PUTS:
         return "network"  # ``sftp.put(local, remote)`` (ADR 0089)
     if leaf in UPLOADS and ref.startswith(UPLOAD_CLIENTS):
