@@ -173,7 +173,7 @@ def packed(
         name = "set_payload"  # ``MIMEApplication(data)`` is a part made with its body
     elif name in MESSAGE_PARTS and (not ref or ref.startswith("email.")):
         pass
-    elif not (name in ARCHIVE_ADDS and (not ref or ref.startswith(ARCHIVES))):
+    elif not (name in ARCHIVE_ADDS and (not ref or ref.startswith(STAGED_IN))):
         return
     text = " ".join(arg_text(v) for v in given)[:MAX_TESTED]
     # A message's part made of a file's bytes, or an archive made or added to by a call that
@@ -191,9 +191,10 @@ def packed(
 # repository's ``index.add``/``git.add`` stages it for a push (ADR 0090); a message's calls
 # that put data in it (an attachment, a part's body).
 ARCHIVE_ADDS = frozenset({"add", "addfile", "write", "writestr"})
-# Archives opened for writing (and repositories), named by their class so that their
-# methods resolve.
-ARCHIVES = ("zipfile.ZipFile", "tarfile.open", "tarfile.TarFile", *GIT_REPOS)
+# Archives opened for writing, named by their class so that their methods resolve (the
+# repositories resolve as clients, :data:`sinks.CLIENTS`).
+ARCHIVES = ("zipfile.ZipFile", "tarfile.open", "tarfile.TarFile")
+STAGED_IN = (*ARCHIVES, *GIT_REPOS)
 MESSAGE_PARTS = frozenset({"add_attachment", "set_payload", "set_content"})
 MESSAGE_MAKERS = frozenset({
     "email.mime.application.MIMEApplication", "email.mime.image.MIMEImage",
