@@ -25,6 +25,7 @@ from airlock.imports.packages.disguise import (
     rewritten,
 )
 from airlock.imports.packages.flow import Trace, trace, trace_across
+from airlock.imports.packages.grammar import parse_module, runs_on_no_python3
 from airlock.imports.packages.imposture import popular_lookalike, stdlib_lookalike
 from airlock.imports.packages.lazyre import AtLineStart, LazyPattern
 from airlock.imports.packages.local import LocalModules
@@ -133,18 +134,9 @@ def scan_python(
     if hits is not None and not hits:
         return found  # names no sink and no way to reach one: nothing for the flow pass
     try:
-        tree = tree if tree is not None and source is text else ast.parse(source, filename=path)
+        tree = tree if tree is not None and source is text else parse_module(source, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
-        return [
-            *found,
-            PackageFinding(
-                "unparseable-source",
-                path,
-                0,
-                Severity.MEDIUM,
-                f"could not parse as Python ({type(e).__name__}); cannot vet it",
-            ),
-        ]
+        return [*found, unparseable(path, e)]
     if keep is not None and source is text:  # not folded: the tree of the member's own text
         keep[path] = tree
     # What this text runs from other files, answered now from this tree: the archive pass
@@ -156,10 +148,28 @@ def scan_python(
         )
         found += score(path, traced)
     except RecursionError:
-        found.append(
-            PackageFinding("unparseable-source", path, 0, Severity.MEDIUM, "too deep to vet")
-        )
+        found.append(unparseable(path, RecursionError()))
     return found
+
+
+def unparseable(path: str, error: BaseException) -> PackageFinding:
+    """A module airlock cannot read holds: a newer Python may run what this one's grammar
+    does not read (ADR 0095), and code nested too deep for the walk runs all the same.
+    Python 2 text weighs less: no Python 3 runs it."""
+    if runs_on_no_python3(error):
+        why = f"Python 2 code ({error}); no Python 3 runs it, so it was not vetted"
+        return PackageFinding("unparseable-source", path, 0, Severity.MEDIUM, why)
+    if isinstance(error, RecursionError):
+        why = "nested too deep for airlock to read; cannot vet what it runs"
+    elif isinstance(error, SyntaxError):
+        at = f" at line {error.lineno}" if error.lineno else ""
+        why = (
+            f"Python {sys.version_info.major}.{sys.version_info.minor} cannot parse it "
+            f"({error.msg}{at}); a newer Python may run it, and airlock cannot vet it"
+        )
+    else:
+        why = f"could not parse as Python ({type(error).__name__}); cannot vet it"
+    return PackageFinding("unparseable-source", path, 0, Severity.HIGH, why)
 
 
 def off_screen(path: str, data: bytes) -> list[PackageFinding]:
@@ -279,7 +289,7 @@ def setup_imports(source: str, tree: ast.Module | None = None) -> set[str]:
 def parsed(source: str) -> ast.Module | None:
     """``ast.parse(source)``, or None when it does not parse."""
     try:
-        return ast.parse(source.removeprefix(BOM))
+        return parse_module(source.removeprefix(BOM))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
@@ -301,7 +311,7 @@ def scan_across(
     ``ast.parse(source)`` when the file's own pass kept it (it is not parsed again)."""
     if tree is None:
         try:
-            tree = ast.parse(source.removeprefix(BOM), filename=path)
+            tree = parse_module(source.removeprefix(BOM), path)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []  # the file's own pass reports it
     try:

@@ -71,6 +71,7 @@ from airlock.imports.packages.fold import (
     spelt,
     text_of,
 )
+from airlock.imports.packages.grammar import parse_module
 from airlock.imports.packages.handed import (
     SETATTR,
     WATCHED,
@@ -1497,7 +1498,7 @@ class Interpreter:
         if self.depth >= MAX_CALL_DEPTH or len(code) > MAX_FOLD:
             return
         try:
-            tree = ast.parse(code)
+            tree = parse_module(code)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return
         self.depth += 1

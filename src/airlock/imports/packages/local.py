@@ -16,6 +16,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from airlock.imports.packages.grammar import parse_module
 from airlock.imports.packages.prefilter import may_act
 
 MAX_MODULE_BYTES = 1 << 20  # larger modules are not followed into (generated tables)
@@ -78,7 +79,7 @@ class LocalModules:
             tree = self.kept.get(found[0])
             if tree is None:
                 try:
-                    tree = ast.parse(found[1].decode("utf-8-sig", "replace"))
+                    tree = parse_module(found[1].decode("utf-8-sig", "replace"))
                 except (SyntaxError, ValueError, RecursionError, MemoryError):
                     tree = None
         self._trees[module] = tree

@@ -114,8 +114,10 @@ def _setup_targets(text: str) -> Iterator[tuple[str, str, str]]:
     {...}}``, ``kw['entry_' + 'points'] = {...}``; ADR 0073)."""
     import ast  # noqa: PLC0415 -- only an archive with a setup.py
 
+    from airlock.imports.packages.grammar import parse_module  # noqa: PLC0415 -- as ast
+
     try:
-        tree = ast.parse(text)
+        tree = parse_module(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return
     for node in ast.walk(tree):

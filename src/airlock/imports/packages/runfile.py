@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from airlock.imports.packages.astwalk import children, walk
+from airlock.imports.packages.grammar import parse_module
 
 # Cheap text test before parsing: every shape this module reads names one of these. ``exec``
 # as a whole name (``exec(``, ``builtins.exec``), not inside ``executable`` or ``execute``:
@@ -379,7 +380,7 @@ def _marked(source: str) -> bool:
 def _run_files(source: str, tree: ast.Module | None, *, top_only: bool) -> list[RunFile]:
     if tree is None:
         try:
-            tree = ast.parse(source)
+            tree = parse_module(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return []
     folder = _Folder()
@@ -583,7 +584,7 @@ def constant_of(source: str, name: str) -> str | None:
     if re.search(rf"^{re.escape(name)}\s*[:=]", source, re.MULTILINE) is None:
         return None
     try:
-        tree = ast.parse(source)
+        tree = parse_module(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     folder = _Folder()
