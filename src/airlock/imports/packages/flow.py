@@ -157,7 +157,7 @@ from airlock.imports.packages.sinks import (
     UPLOADS,
     WEIGHT_LOADERS,
     decrypts,
-    git_remote,
+    gives_client,
     install_command,
     kind_of,
     secret_path,
@@ -1417,7 +1417,7 @@ class Interpreter:
         if ref == "itertools.cycle" and args and not args[0].labels and key_table(args[0].const):
             labels |= {KEY_BYTE}  # a repeating key's bytes (ADR 0089)
         client = sinkcall.wrapped_socket(node, ref) or (
-            ref if ref in CLIENTS or ref in picked.ARCHIVES or git_remote(ref) else ""
+            ref if ref in CLIENTS or ref in picked.ARCHIVES or gives_client(ref) else ""
         )
         if client:
             return Val(ref=client, labels=labels)  # the client object, named by its class
