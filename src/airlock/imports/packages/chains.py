@@ -37,6 +37,7 @@ from airlock.imports.packages.sinks import (
     DNS,
     DROPPED,
     ENV,
+    ENV_ALL,
     FILE,
     GIT_HIJACK,
     HANDED,
@@ -261,6 +262,11 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
         # beacon; an SDK sending its API token from the environment when called is not.
         hidden = event.labels & {DECODED, HIDDEN} or _shady(event.text)
         if eager or hidden:
+            return "exfiltration", Severity.CRITICAL
+        if ENV_ALL in event.labels and LITERAL_URL.search(event.text):
+            # Every variable at once, to an address written in the code (``ctx``, 2022): an
+            # SDK sends the one token it needs to its service, never the whole environment
+            # (ADR 0093).
             return "exfiltration", Severity.CRITICAL
         return "sends-host-data", Severity.MEDIUM
     if event.labels & {DECODED, HIDDEN}:

