@@ -55,8 +55,9 @@ def mapped(  # noqa: PLR0917 -- the parts of one call, as flow's handlers take t
         if key is None:
             continue
         data = interp.expr(data_node, env, when).const if isinstance(data_node, ast.Name) else None
-        if isinstance(data, (list, bytes)) and len(data) <= MAX_ITEMS:
-            items = [d ^ key[i % len(key)] for i, d in enumerate(data) if type(d) is int]
+        ints = [k for k in key if type(k) is int]  # a key table's items are all small ints
+        if isinstance(data, (list, bytes)) and len(data) <= MAX_ITEMS and ints:
+            items = [d ^ ints[i % len(ints)] for i, d in enumerate(data) if type(d) is int]
             if len(items) == len(data):
                 return flow.Val(const=items)
     labels = frozenset().union(*(v.labels for v in given))
