@@ -219,10 +219,12 @@ MODEL_FOLDER = LazyPattern(
     r"(?:models?|checkpoints?|ckpts?|weights)(?![\w.-])",
     re.IGNORECASE,
 )
-# A place written whole in the code: from the root, the home folder, a drive, or a hub's
-# cache (by its variable or its default folder). The caller's folder (a parameter) is not.
+# A place written whole in the code: a folder under the root, the home folder, a drive, or
+# a hub's cache (by its variable or its default folder). The caller's folder (a parameter) is
+# not: joined to a suffix it leaves the suffix alone (``folder + '/*.safetensors'`` reads as
+# ``/*.safetensors``), so a bare root with no folder named after it is no place.
 FIXED_PLACE = LazyPattern(
-    r"\s*(?:/|~|\$(?:HOME|HF_HOME|HF_HUB_CACHE|HUGGINGFACE_HUB_CACHE|TRANSFORMERS_CACHE|"
+    r"\s*(?:/(?=[\w.~-])|~|\$(?:HOME|HF_HOME|HF_HUB_CACHE|HUGGINGFACE_HUB_CACHE|TRANSFORMERS_CACHE|"
     r"TORCH_HOME)\b|[a-z]:\\)",
     re.IGNORECASE,
 )
