@@ -409,7 +409,7 @@ def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], 
     # cache) sent or packed, and an address written in the code sent to: nothing of it is
     # the caller's, so no moment makes it a library's work (ADR 0093).
     fixed = any(picked.FIXED_PLACE.match(e.text) for e in named)
-    packs = any(e.kind == "pack" for e in events)
+    packs = any(e.kind == "pack" and (e.labels or picked.weighty(e.text)) for e in events)
     addressed = [e for e in events if e.kind == "network" and LITERAL_URL.search(e.text)]
     stolen = (aimed or (addressed if packs else [])) if fixed else []
     if named and (eager or aimed or stolen):

@@ -31,6 +31,7 @@ from airlock.imports.packages.sinks import (
     FILE,
     GIT_REPOS,
     WEIGHT_FILE,
+    WEIGHTS,
     WIPED,
     WIPED_FOLDER,
 )
@@ -122,10 +123,12 @@ def walked(ref: str, args: list[Val]) -> frozenset[str]:
     (``Path.home().rglob('*')``) are read where the path is (:data:`WALK_METHODS`)."""
     if ref not in WALKERS or not args:
         return frozenset()
-    folder = arg_text(args[0])
+    folder = pattern = arg_text(args[0])
     if ref.startswith("glob."):
         folder = folder.split("*", 1)[0]  # ``glob('/home/**', recursive=True)``
-    return wiped(folder)
+    # What a walk of weights yields is weights: a member packed from it (``tar.add(p)``)
+    # packs them, whatever its own text says (ADR 0093).
+    return wiped(folder) | (WEIGHTS_FOUND if weighty(pattern) else frozenset())
 
 
 def weights_walked(interp: Interpreter, line: int, callee: str, folder: str, when: When) -> None:
@@ -192,10 +195,9 @@ def packed(
     # elsewhere (:func:`moved`). An unresolved ``x.add(...)`` or ``f.write(...)`` counts only
     # when its text names weights.
     carries = any(FILE in v.labels for v in given) if name in MESSAGE_PARTS else bool(ref)
-    if WEIGHT_FILE.search(text) or carries:
-        interp.trace.events.append(
-            flow.Event("pack", ref or name, node.lineno, when, text, frozenset())
-        )
+    found = frozenset().union(*(v.labels for v in given)) & WEIGHTS_FOUND
+    if WEIGHT_FILE.search(text) or carries or found:
+        interp.trace.events.append(flow.Event("pack", ref or name, node.lineno, when, text, found))
 
 
 def _member_written(args: list[Val], kwargs: dict[str | None, Val]) -> bool:
@@ -209,9 +211,10 @@ def weighty(text: str) -> bool:
     (:data:`WEIGHT_FILE`), or a folder of the host named for models (``/models``,
     ``~/checkpoints``, ``/srv/ckpt``; ADR 0093). A package's own ``models`` folder is not one:
     only a path written from the root or the home folder is the host's."""
-    return bool(WEIGHT_FILE.search(text) or MODEL_FOLDER.match(text))
+    return bool(WEIGHT_FILE.search(text)) or any(MODEL_FOLDER.match(w) for w in text.split())
 
 
+WEIGHTS_FOUND = frozenset({WEIGHTS})
 # A folder of the host named for models: a path from the root, the home folder or a drive
 # with a part named ``models``, ``checkpoints``, ``ckpt`` or ``weights`` (ADR 0093).
 MODEL_FOLDER = LazyPattern(
@@ -271,7 +274,10 @@ def moved(events: list[Event], named: list[Event]) -> list[Event]:
     ]
     # Weights packed into an archive or a message, and the module sending on install or
     # import: what it sends is the archive or the message (ADR 0089).
+    # An archiver run as a command packs as ``tarfile`` does (``tar czf out.tgz /models``),
+    # counted only when the command itself names the weights (ADR 0093).
     packs = [e for e in eager if e.kind == "pack"]
+    packs += [e for e in eager if e.kind == "process" and PACKER.search(e.text) and weighty(e.text)]
     sends = any(e.kind == "network" for e in eager)
     packed_weights = [e for e in packs if weighty(e.text)]
     packs = packs if sends and (named or packed_weights) else []
@@ -285,6 +291,8 @@ REMOTE_COPY = LazyPattern(
     r"|az\s+storage\s+(?:blob|file)\s+upload(?:-batch)?|azcopy|huggingface-cli\s+upload"
     r"|hf\s+upload|twine\s+upload|nc|ncat|socat)\b"
 )
+# Archivers that make an archive of the files they are given, as written in a command.
+PACKER = LazyPattern(r"(?:^|[\s/])(?:tar\s+-?\w*c\w*|zip\s+-\w*r|7za?\s+a)\s")
 # Commands that publish what was committed or built elsewhere in the module.
 PUBLISH = LazyPattern(r"\b(?:git\s+(?:-C\s+\S+\s+)?push|twine\s+upload)\b")
 # A folder another host reads: a mount of a share, a UNC path, an SMB or SSH address.

@@ -400,6 +400,9 @@ WIPED_FOLDER = LazyPattern(
     r"Downloads|Music|Videos))?|/(?:home|etc|usr|root|var|boot|bin|lib)?|[a-z]:\\?)[/\\]?(?:\s|$)",
     re.IGNORECASE,
 )
+# Files found by a glob or a walk that picks weights (``glob('/models/**/*.safetensors')``,
+# ``os.walk('/models')``): what is packed from them is weights (ADR 0093).
+WEIGHTS = "weights"
 # Files found by a walk of one of those folders (``os.walk('~')``, ``Path.home().rglob``):
 # deleting or overwriting each is the same wiper, one file at a time (ADR 0085).
 WIPED = "wiped-tree"

