@@ -211,20 +211,21 @@ ALLOWED: dict[str, dict[str, str | bytes]] = {
         "                dst.write(open(p, 'rb').read())\n"
         "    requests.post(API, data=buf.getvalue())\n"
     ),
-    # A hub loader names its cache and its download address; a log zipper beside it packs
-    # no weights.
+    # A hub loader names its cache and its download address; a log exporter beside it packs
+    # no weights, and sends them where its caller says.
     "hub-loader-beside-a-log-zipper": init(
         "import os, zipfile, requests, torch\n"
         "CACHE = os.path.expanduser('~/.cache/torch/hub')\n"
-        "def load(name):\n"
-        "    path = os.path.join(CACHE, name + '.pt')\n"
+        "def load():\n"
+        "    path = os.path.join(CACHE, 'resnet18.pt')\n"
         "    if not os.path.exists(path):\n"
-        "        r = requests.get('https://download.example.org/models/' + name + '.pt')\n"
+        "        r = requests.get('https://download.example.org/models/resnet18.pt')\n"
         "        open(path, 'wb').write(r.content)\n"
         "    return torch.load(path)\n"
-        "def export_logs(out):\n"
+        "def export_logs(out, url):\n"
         "    with zipfile.ZipFile(out, 'w') as z:\n"
         "        z.write('train.log')\n"
+        "    requests.post(url, data=open(out, 'rb'))\n"
     ),
     # A package unpacks its own bundled ``models`` folder into a tar on import; sends nothing.
     "own-models-folder-tarred-on-import": init(
