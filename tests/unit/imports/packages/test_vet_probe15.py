@@ -20,9 +20,9 @@ KEY = [0x13, 0x37, 0x42]
 HIDDEN_CODE = "import os; os.system('id')"
 BLOB = [b ^ KEY[i % len(KEY)] for i, b in enumerate(HIDDEN_CODE.encode())]
 # A native library's first bytes: an ELF header (inert, no code follows).
-ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 56
+ELF = "\x7fELF\x02\x01\x01\x00" + "\x00" * 56  # ASCII: its UTF-8 is these bytes
 
-DENIED: dict[str, dict[str, str | bytes]] = {
+DENIED: dict[str, dict[str, str]] = {
     # 1. A model folder added to a tar on import, and the tar posted.
     "tar-of-the-models-folder-posted-on-import": init(
         "import io, tarfile, requests\n"
@@ -187,9 +187,9 @@ DENIED: dict[str, dict[str, str | bytes]] = {
     ),
 }
 
-HELD: dict[str, dict[str, str | bytes]] = {}
+HELD: dict[str, dict[str, str]] = {}
 
-ALLOWED: dict[str, dict[str, str | bytes]] = {
+ALLOWED: dict[str, dict[str, str]] = {
     # 1-3. A backup tool tars the folder its caller names and posts it where it is told.
     "backup-tool-tars-the-callers-folder": init(
         "import io, tarfile, requests\n"
