@@ -37,6 +37,7 @@ from airlock.imports.packages.sinks import (
     DNS,
     DROPPED,
     ENV,
+    ENV_ALL,
     FILE,
     GIT_HIJACK,
     HANDED,
@@ -262,6 +263,11 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
         hidden = event.labels & {DECODED, HIDDEN} or _shady(event.text)
         if eager or hidden:
             return "exfiltration", Severity.CRITICAL
+        if ENV_ALL in event.labels and LITERAL_URL.search(event.text):
+            # Every variable at once, to an address written in the code (``ctx``, 2022): an
+            # SDK sends the one token it needs to its service, never the whole environment
+            # (ADR 0093).
+            return "exfiltration", Severity.CRITICAL
         return "sends-host-data", Severity.MEDIUM
     if event.labels & {DECODED, HIDDEN}:
         return "hidden-endpoint", Severity.CRITICAL if eager else Severity.HIGH
@@ -389,6 +395,9 @@ def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], 
     exists to stop (ADR 0083). A model hub's client uploads what its caller names, when
     called, and is not judged here."""
     named = [e for e in events if e.kind in WEIGHT_EVENTS and WEIGHT_FILE.search(e.text)]
+    # A model folder of the host listed or packed (``tar.add('/models')``), and weights
+    # packed whatever the moment, name them too (ADR 0093).
+    named += [e for e in events if e.kind in PACKED_EVENTS and picked.weighty(e.text)]
     sent = [e for e in events if e.kind == "network" and (FILE in e.labels or _by_path(e.callee))]
     eager = [e for e in sent if e.when is not When.LATER]
     moved = picked.moved(events, named)
@@ -396,12 +405,19 @@ def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], 
     named = named or moved  # a command naming weights names them (ADR 0088)
     # When called, a file sent to an address written in the code (not the caller's) holds.
     aimed = [e for e in sent if LITERAL_URL.search(e.text)]
-    if named and (eager or aimed):
-        first = (eager or aimed)[0]
+    # When called, weights at a place written in the code (``/models/*.safetensors``, a hub's
+    # cache) sent or packed, and an address written in the code sent to: nothing of it is
+    # the caller's, so no moment makes it a library's work (ADR 0093).
+    fixed = any(picked.FIXED_PLACE.match(e.text) for e in named)
+    packs = any(e.kind == "pack" and (e.labels or picked.weighty(e.text)) for e in events)
+    addressed = [e for e in events if e.kind == "network" and LITERAL_URL.search(e.text)]
+    stolen = (aimed or (addressed if packs else [])) if fixed else []
+    if named and (eager or aimed or stolen):
+        first = (eager or stolen or aimed)[0]
         add(
             "weights-exfiltration",
             first.line,
-            Severity.CRITICAL if eager else Severity.HIGH,
+            Severity.CRITICAL if eager or stolen else Severity.HIGH,
             f"names model weight files (line {named[0].line}: {named[0].text[:80]}) and sends "
             f"a file via {first.callee} {first.when.value}",
         )
@@ -415,6 +431,7 @@ def _by_path(callee: str) -> bool:
 
 
 WEIGHT_EVENTS = frozenset({"open", "listing", "network", "copy"})
+PACKED_EVENTS = frozenset({"listing", "pack"})
 LITERAL_URL = LazyPattern(r"https?://[a-z0-9.-]+\.[a-z]{2,}", re.IGNORECASE)
 
 

@@ -181,13 +181,13 @@ def _enumerated(
     first, second = (t.id for t in target.elts if isinstance(t, ast.Name))
     if it.func.id == "enumerate":
         return first, second, list(enumerate(seq))
-    key = _cycled_key(interp, it.args[1], env, when)
+    key = cycled_key(interp, it.args[1], env, when)
     if key is None:
         return None
     return first, second, [(item, key[i % len(key)]) for i, item in enumerate(seq)]
 
 
-def _cycled_key(
+def cycled_key(
     interp: Interpreter, node: ast.expr, env: dict[str, Val], when: When
 ) -> bytes | list[object] | None:
     """``cycle(KEY)`` (``itertools.cycle``) of bytes or small numbers written in the code: the

@@ -43,6 +43,7 @@ from airlock.imports.packages import (
     foreign,
     hostile,
     intercept,
+    keystream,
     logsent,
     picked,
     piped,
@@ -155,10 +156,11 @@ from airlock.imports.packages.sinks import (
     SECRET_COMMANDS,
     SILENT,
     TOKEN_COMMANDS,
+    TOLD,
     UPLOADS,
     WEIGHT_LOADERS,
     decrypts,
-    git_remote,
+    gives_client,
     install_command,
     kind_of,
     secret_path,
@@ -986,7 +988,7 @@ class Interpreter:
             # undone (ADR 0086: a DLL kept XORed in a package's ``test.py``).
             labels |= {DECODED}
         # Host data joined to a literal keeps the literal: ``getuser() + '.evil.example'``.
-        told = any(v.labels & {HOSTINFO, SECRET} and v.const is None for v in (left, right))
+        told = any(v.labels & TOLD and v.const is None for v in (left, right))
         if isinstance(op, ast.Div) and left.shape:  # ``Path.home() / '.bashrc'`` (ADR 0048)
             return home_path(left, right) or Val(labels=labels)
         if isinstance(op, ast.Add) and (left.shape or right.shape or told):
@@ -1180,6 +1182,10 @@ class Interpreter:
                     return ran
                 if name == "start" and when is not When.LATER:
                     reach.started(self, owner, env, when)  # ``class T(Thread)``'s run (ADR 0051)
+        if ref in keystream.MAPS:  # ``map(operator.xor, blob, cycle(KEY))`` (ADR 0093)
+            xored = keystream.mapped(self, node, ref, args, env, when)
+            if xored is not None:
+                return xored
         # A sink handed on: ``Timer(0, os.system, [c])`` (ADR 0048); ``o.__setattr__``.
         if ref in WATCHED or (ref and ref.endswith(SETATTR)):
             handed = hand_on(self, node, ref, args, kwargs, env, when)
@@ -1412,13 +1418,13 @@ class Interpreter:
             labels |= {SECRET}  # ``glob('**/.env')``: the files it finds are credentials
         if kind == "open" and PROCESS_MEMORY.search(text):
             labels |= {SECRET}  # another process's memory: a runner's secrets (ADR 0086)
-        labels |= sinkcall.process_environ(node, ref)  # ``psutil.Process(pid).environ()``
+        labels |= sinkcall.process_environ(node, ref, args)  # ``psutil.Process(pid).environ()``
         if not kind:
             picked.packed(self, node, ref, args, kwargs, when=when)  # an archive of weights (0089)
         if ref == "itertools.cycle" and args and not args[0].labels and key_table(args[0].const):
             labels |= {KEY_BYTE}  # a repeating key's bytes (ADR 0089)
         client = sinkcall.wrapped_socket(node, ref) or (
-            ref if ref in CLIENTS or ref in picked.ARCHIVES or git_remote(ref) else ""
+            ref if ref in CLIENTS or ref in picked.ARCHIVES or gives_client(ref) else ""
         )
         if client:
             return Val(ref=client, labels=labels)  # the client object, named by its class
@@ -1784,7 +1790,12 @@ class Interpreter:
                 return self.expr(func.body, local, when)
             # Run the body with the arguments bound: a function called on import or install
             # runs then, and its return value carries what its arguments carried.
-            self.block(func.body, local, when)
+            bomb = hostile.self_forking(func)  # ``def f(): os.fork(); f()`` (ADR 0093)
+            self.endless += bomb
+            try:
+                self.block(func.body, local, when)
+            finally:
+                self.endless -= bomb
             filled = {
                 i
                 for i, param in enumerate(parameters(func))

@@ -80,6 +80,74 @@ def unbounded(node: ast.While | ast.For) -> bool:
     return seen < MAX_LOOP_NODES
 
 
+def self_forking(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether the function is a fork bomb by recursion (ADR 0093): it makes a process and,
+    in a statement of its body that always runs, calls itself or hands itself to a process
+    as its target (``def f(): os.fork(); f()``, ``Process(target=f).start()``), and nothing
+    in it returns, raises or waits. A recursive walk that forks has a case that stops it."""
+    known = _SELF_FORKING.get(id(func))
+    if known is not None and known[0] is func:
+        return known[1]
+    if len(_SELF_FORKING) >= MAX_REMEMBERED:
+        _SELF_FORKING.clear()
+    found = _forks_itself(func)
+    _SELF_FORKING[id(func)] = (func, found)
+    return found
+
+
+def _forks_itself(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    calls: list[ast.Call] = []
+    todo: list[ast.AST] = list(func.body)
+    seen = 0
+    while todo and seen < MAX_LOOP_NODES:
+        part = todo.pop()
+        seen += 1
+        if isinstance(part, (ast.Return, ast.Raise)):
+            return False
+        if isinstance(part, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue  # its own body is not this function's
+        if isinstance(part, ast.Call):
+            if _called(part) in WAITS:
+                return False
+            calls.append(part)
+        todo.extend(children(part))
+    if seen >= MAX_LOOP_NODES or not any(_called(c) in FORK_NAMES for c in calls):
+        return False
+    return any(_names_itself(stmt, func.name) for stmt in _always_run(func.body))
+
+
+def _always_run(body: list[ast.stmt]) -> list[ast.stmt]:
+    """A body's statements that run whenever it does: its own, and a ``with`` block's."""
+    out: list[ast.stmt] = []
+    for stmt in body:
+        out.append(stmt)
+        if isinstance(stmt, (ast.With, ast.AsyncWith)):
+            out += _always_run(stmt.body)
+    return out
+
+
+def _names_itself(stmt: ast.stmt, name: str) -> bool:
+    """Whether a simple statement calls ``name`` or hands it to a call (``target=name``)."""
+    if not isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        return False
+    for part in ast.walk(stmt):
+        if isinstance(part, ast.Call) and (
+            (isinstance(part.func, ast.Name) and part.func.id == name)
+            or any(isinstance(a, ast.Name) and a.id == name for a in part.args)
+            or any(isinstance(k.value, ast.Name) and k.value.id == name for k in part.keywords)
+        ):
+            return True
+    return False
+
+
+# Functions already asked of, by id (the entry holds the function, so its id is not
+# reused while it is kept); cleared when full.
+_SELF_FORKING: dict[int, tuple[ast.AST, bool]] = {}
+MAX_REMEMBERED = 4096
+# What the calls of :data:`FORKS` are called by.
+FORK_NAMES = frozenset({"fork", "forkpty", "Process", "Popen", "posix_spawn", "posix_spawnp"})
+
+
 def _endless(iterated: ast.expr) -> bool:
     """``iter(f, sentinel)``, ``itertools.count()``, ``cycle(x)``, ``repeat(x)`` with no
     count: iterators that never run out."""

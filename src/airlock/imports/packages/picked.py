@@ -26,7 +26,15 @@ from typing import TYPE_CHECKING
 from airlock.imports.packages import flow
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.pathshape import arg_text
-from airlock.imports.packages.sinks import FILE, GIT_REPOS, WEIGHT_FILE, WIPED, WIPED_FOLDER
+from airlock.imports.packages.sinks import (
+    DULWICH,
+    FILE,
+    GIT_REPOS,
+    WEIGHT_FILE,
+    WEIGHTS,
+    WIPED,
+    WIPED_FOLDER,
+)
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Event, Interpreter, Val, When
@@ -115,17 +123,19 @@ def walked(ref: str, args: list[Val]) -> frozenset[str]:
     (``Path.home().rglob('*')``) are read where the path is (:data:`WALK_METHODS`)."""
     if ref not in WALKERS or not args:
         return frozenset()
-    folder = arg_text(args[0])
+    folder = pattern = arg_text(args[0])
     if ref.startswith("glob."):
         folder = folder.split("*", 1)[0]  # ``glob('/home/**', recursive=True)``
-    return wiped(folder)
+    # What a walk of weights yields is weights: a member packed from it (``tar.add(p)``)
+    # packs them, whatever its own text says (ADR 0093).
+    return wiped(folder) | (WEIGHTS_FOUND if weighty(pattern) else frozenset())
 
 
 def weights_walked(interp: Interpreter, line: int, callee: str, folder: str, when: When) -> None:
     """A walk of a folder that holds weights (a model hub's cache, named by its place, its
     variable or the library's call or constant for it) is a ``listing`` of them, as a glob
     of ``*.safetensors`` is: what the walk finds and sends is weights (ADR 0088)."""
-    if folder and WEIGHT_FILE.search(folder):
+    if folder and weighty(folder):
         event = flow.Event("listing", callee, line, when, folder[:256], frozenset())
         interp.trace.events.append(event)
 
@@ -173,6 +183,10 @@ def packed(
         name = "set_payload"  # ``MIMEApplication(data)`` is a part made with its body
     elif name in MESSAGE_PARTS and (not ref or ref.startswith("email.")):
         pass
+    elif ref.startswith(ARCHIVES) and name == "open":
+        if not _member_written(args, kwargs):
+            return  # a member read back is no packing
+        given = args[:1]  # ``zf.open(name, 'w')``: a member written into a zip (ADR 0093)
     elif not (name in ARCHIVE_ADDS and (not ref or ref.startswith(STAGED_IN))):
         return
     text = " ".join(arg_text(v) for v in given)[:MAX_TESTED]
@@ -181,10 +195,42 @@ def packed(
     # elsewhere (:func:`moved`). An unresolved ``x.add(...)`` or ``f.write(...)`` counts only
     # when its text names weights.
     carries = any(FILE in v.labels for v in given) if name in MESSAGE_PARTS else bool(ref)
-    if WEIGHT_FILE.search(text) or carries:
-        interp.trace.events.append(
-            flow.Event("pack", ref or name, node.lineno, when, text, frozenset())
-        )
+    found = frozenset().union(*(v.labels for v in given)) & WEIGHTS_FOUND
+    if WEIGHT_FILE.search(text) or carries or found:
+        interp.trace.events.append(flow.Event("pack", ref or name, node.lineno, when, text, found))
+
+
+def _member_written(args: list[Val], kwargs: dict[str | None, Val]) -> bool:
+    """Whether ``ZipFile.open(name, mode)`` opens its member for writing."""
+    mode = args[1].const if len(args) > 1 else kwargs["mode"].const if "mode" in kwargs else "r"
+    return isinstance(mode, str) and "w" in mode
+
+
+def weighty(text: str) -> bool:
+    """Whether a pack's or a walk's text names weights: a weight file or a hub's cache
+    (:data:`WEIGHT_FILE`), or a folder of the host named for models (``/models``,
+    ``~/checkpoints``, ``/srv/ckpt``; ADR 0093). A package's own ``models`` folder is not one:
+    only a path written from the root or the home folder is the host's."""
+    return bool(WEIGHT_FILE.search(text)) or any(MODEL_FOLDER.match(w) for w in text.split())
+
+
+WEIGHTS_FOUND = frozenset({WEIGHTS})
+# A folder of the host named for models: a path from the root, the home folder or a drive
+# with a part named ``models``, ``checkpoints``, ``ckpt`` or ``weights`` (ADR 0093).
+MODEL_FOLDER = LazyPattern(
+    r"\s*(?:/|~|\$HOME\b|[a-z]:\\)[^\s]*?(?<![\w.-])"
+    r"(?:models?|checkpoints?|ckpts?|weights)(?![\w.-])",
+    re.IGNORECASE,
+)
+# A place written whole in the code: a folder under the root, the home folder, a drive, or
+# a hub's cache (by its variable or its default folder). The caller's folder (a parameter) is
+# not: joined to a suffix it leaves the suffix alone (``folder + '/*.safetensors'`` reads as
+# ``/*.safetensors``), so a bare root with no folder named after it is no place.
+FIXED_PLACE = LazyPattern(
+    r"\s*(?:/(?=[\w.~-])|~|\$(?:HOME|HF_HOME|HF_HUB_CACHE|HUGGINGFACE_HUB_CACHE|TRANSFORMERS_CACHE|"
+    r"TORCH_HOME)\b|[a-z]:\\)",
+    re.IGNORECASE,
+)
 
 
 # A tar's and a zip's calls that put a file in the archive (by its path), as a GitPython
@@ -194,7 +240,7 @@ ARCHIVE_ADDS = frozenset({"add", "addfile", "write", "writestr"})
 # Archives opened for writing, named by their class so that their methods resolve (the
 # repositories resolve as clients, :data:`sinks.CLIENTS`).
 ARCHIVES = ("zipfile.ZipFile", "tarfile.open", "tarfile.TarFile")
-STAGED_IN = (*ARCHIVES, *GIT_REPOS)
+STAGED_IN = (*ARCHIVES, *GIT_REPOS, DULWICH)
 MESSAGE_PARTS = frozenset({"add_attachment", "set_payload", "set_content"})
 MESSAGE_MAKERS = frozenset({
     "email.mime.application.MIMEApplication", "email.mime.image.MIMEImage",
@@ -228,9 +274,12 @@ def moved(events: list[Event], named: list[Event]) -> list[Event]:
     ]
     # Weights packed into an archive or a message, and the module sending on install or
     # import: what it sends is the archive or the message (ADR 0089).
+    # An archiver run as a command packs as ``tarfile`` does (``tar czf out.tgz /models``),
+    # counted only when the command itself names the weights (ADR 0093).
     packs = [e for e in eager if e.kind == "pack"]
+    packs += [e for e in eager if e.kind == "process" and PACKER.search(e.text) and weighty(e.text)]
     sends = any(e.kind == "network" for e in eager)
-    packed_weights = [e for e in packs if WEIGHT_FILE.search(e.text)]
+    packed_weights = [e for e in packs if weighty(e.text)]
     packs = packs if sends and (named or packed_weights) else []
     return commands + (copies if named else []) + packs
 
@@ -242,6 +291,8 @@ REMOTE_COPY = LazyPattern(
     r"|az\s+storage\s+(?:blob|file)\s+upload(?:-batch)?|azcopy|huggingface-cli\s+upload"
     r"|hf\s+upload|twine\s+upload|nc|ncat|socat)\b"
 )
+# Archivers that make an archive of the files they are given, as written in a command.
+PACKER = LazyPattern(r"(?:^|[\s/])(?:tar\s+-?\w*c\w*|zip\s+-\w*r|7za?\s+a)\s")
 # Commands that publish what was committed or built elsewhere in the module.
 PUBLISH = LazyPattern(r"\b(?:git\s+(?:-C\s+\S+\s+)?push|twine\s+upload)\b")
 # A folder another host reads: a mount of a share, a UNC path, an SMB or SSH address.

@@ -71,6 +71,8 @@ LITERALS = (
     "/mnt/", "/media/", "'//", '"//', "\\\\\\\\", "smb://", "sshfs", "mount.cifs",
     # ADR 0090: a GitPython repository's push, twine's command line called as a function.
     "git.Repo", "from git import", "from git.repo import", "twine",
+    # ADR 0093: an SSH client's commands and channels, scp's client, dulwich's push.
+    "paramiko", "SCPClient", "dulwich",
 )  # fmt: skip
 # Names that are also the tail or head of common longer words, which do not name the sink:
 # ``empty.``, ``filesystem``, ``pipeline``, ``environment`` (issue 16: those words made six

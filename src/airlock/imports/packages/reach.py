@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from airlock.imports.packages import across, flow, handed, pathshape, writes
 from airlock.imports.packages.runfile import dotted
+from airlock.imports.packages.sinks import SSH_EXEC
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter, Val, When
@@ -200,6 +201,14 @@ def _target(interp: Interpreter, owner: str) -> str:
 def streams(target: ast.Tuple | ast.List, value: Val, env: dict[str, Val]) -> bool:
     """``reader, writer = await asyncio.open_connection(h, p)``: the reader's data is
     downloaded, and the writer is named by its class so ``writer.write(x)`` is traffic."""
+    if value.ref == SSH_EXEC and target.elts and isinstance(target.elts[0], ast.Name):
+        # ``stdin, out, err = ssh.exec_command(c)``: what is written to stdin is sent to the
+        # other host (ADR 0093); what comes out is the other host's.
+        env[target.elts[0].id] = flow.Val(ref="paramiko.Channel")
+        for name in target.elts[1:]:
+            if isinstance(name, ast.Name):
+                env[name.id] = flow.Val(labels=value.labels)
+        return True
     if value.ref != STREAMS or len(target.elts) != len(("reader", "writer")):
         return False
     reader, writer = target.elts

@@ -25,6 +25,7 @@ from airlock.imports.packages.fold import SPELT_MIN
 from airlock.imports.packages.sinks import (
     DECODED,
     ENV,
+    ENV_ALL,
     FILE,
     MEDIA_FILE,
     SILENT,
@@ -152,11 +153,20 @@ def chr_spelt(node: ast.expr) -> bool:
 MAX_CHR_TERMS = 4096  # terms of a sum looked at for ``chr`` calls
 
 
-def process_environ(node: ast.Call, ref: str) -> frozenset[str]:
+def process_environ(node: ast.Call, ref: str, args: list[Val]) -> frozenset[str]:
     """:data:`sinks.ENV` for ``psutil.Process(pid).environ()`` (a process's environment, this
-    one's or another's: ADR 0085), also on a process object whose maker did not resolve."""
+    one's or another's: ADR 0085), also on a process object whose maker did not resolve; with
+    :data:`sinks.ENV_ALL`, as for a call handed the whole ``os.environ`` (``dict(os.environ)``,
+    ``str(os.environ)``, ``json.dumps(os.environ)``; ADR 0093)."""
     named = called_name(node, ref) == "environ"
-    return frozenset({ENV}) if named and (not ref or ref.startswith("psutil.")) else frozenset()
+    if named and (not ref or ref.startswith("psutil.")):
+        return frozenset({ENV, ENV_ALL})
+    if any(a.ref in WHOLE_ENVIRON for a in args):
+        return frozenset({ENV, ENV_ALL})
+    return frozenset()
+
+
+WHOLE_ENVIRON = frozenset({"os.environ", "os.environb"})
 
 
 def wrapped_socket(node: ast.Call, ref: str) -> str:

@@ -92,6 +92,9 @@ REGISTRY = "registry:"  # the shape of a key's path
 WIN_CLIPBOARD = frozenset({"OpenClipboard", "GetClipboardData", "SetClipboardData"})
 SECRET = "secret"  # noqa: S105 -- a label name, not a password
 ENV = "environment"  # environment variables: secrets sometimes, configuration mostly
+# The whole environment, every variable at once (``dict(os.environ)``, ``os.environ.copy()``;
+# ADR 0093): no client sends that to its service, as it sends the one token it needs.
+ENV_ALL = "environment-whole"
 HOSTINFO = "host-info"
 DECODED = "decoded"
 REMOTE = "remote"
@@ -183,9 +186,21 @@ SFTP_CLIENTS = frozenset({
     "paramiko.SSHClient.open_sftp", "paramiko.SFTPClient", "paramiko.SFTPClient.from_transport",
     "paramiko.sftp_client.SFTPClient", "paramiko.sftp_client.SFTPClient.from_transport",
     "pysftp.Connection",
+    # ADR 0093: the ``scp`` package's client over an SSH transport puts files by path too.
+    "scp.SCPClient",
 })  # fmt: skip
 SFTP_PUTS = frozenset({"put", "putfo", "put_r", "put_d"})
 CLIENTS |= SFTP_CLIENTS
+# ADR 0093: paramiko's transports and the channels they open (a shell, a command's stdin):
+# what is written to a channel is sent to the other host, as a socket's ``sendall`` is.
+SSH_TRANSPORTS = frozenset({"paramiko.Transport", "paramiko.SSHClient.get_transport"})
+SSH_CHANNELS = frozenset({
+    "paramiko.Channel", "paramiko.SSHClient.invoke_shell", "paramiko.Transport.open_session",
+    "paramiko.Transport.open_channel", "paramiko.SSHClient.get_transport.open_session",
+    "paramiko.SSHClient.get_transport.open_channel",
+})  # fmt: skip
+CHANNEL_SENDS = frozenset({"send", "sendall", "write", "writelines", "send_stderr"})
+CLIENTS |= SSH_TRANSPORTS | SSH_CHANNELS
 # GitPython's repository objects, named by their class so that their calls resolve: a push
 # sends the commits the module made, as ``git push`` in a command does (ADR 0090).
 GIT_REPOS = ("git.Repo", "git.repo.Repo", "git.Repo.init", "git.Repo.clone_from")
@@ -199,15 +214,29 @@ TWINE_UPLOADS = frozenset({
 })  # fmt: skip
 
 
+# dulwich's porcelain: its ``add`` stages files as GitPython's index does, its ``push``
+# sends the commits (ADR 0093).
+DULWICH = "dulwich.porcelain"
+
+
 def publishes(ref: str) -> bool:
     """A call that sends a repository's commits or a set of files to another host by their
-    paths: GitPython's push, twine's command line (ADR 0090)."""
-    return ref in TWINE_UPLOADS or (ref.startswith(GIT_REPOS) and ref.endswith(".push"))
+    paths: GitPython's and dulwich's push, twine's command line (ADR 0090, 0093)."""
+    return (
+        ref in TWINE_UPLOADS
+        or ref == f"{DULWICH}.push"
+        or (ref.startswith(GIT_REPOS) and ref.endswith(".push"))
+    )
 
 
-def git_remote(ref: str) -> bool:
-    """A call on a GitPython repository that gives one of its remotes."""
-    return ref.startswith(GIT_REPOS) and ref.rpartition(".")[2] in GIT_REMOTES
+def gives_client(ref: str) -> bool:
+    """A call whose result is used as a client named by the call: a GitPython repository's
+    remote (ADR 0090), an SSH command's stdin, stdout and stderr (ADR 0093; the call itself
+    is traffic, so it is not in :data:`CLIENTS`)."""
+    return ref == SSH_EXEC or (ref.startswith(GIT_REPOS) and ref.rpartition(".")[2] in GIT_REMOTES)
+
+
+SSH_EXEC = "paramiko.SSHClient.exec_command"
 
 
 # A raw socket's traffic (issue 16: exfiltration and reverse shells over plain sockets).
@@ -236,6 +265,15 @@ REMOTE_PROXIES = {"xmlrpc.client.ServerProxy"}
 ENV_SOURCES = frozenset({
     "os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "os.environ.items",
     "os.environb", "os.getenvb", "os.environb.get", "os.environb.copy", "os.environb.items",
+})  # fmt: skip
+# Data whose literal neighbours are kept when it is joined to them (``'https://h/' + env``):
+# where host data, a secret or the whole environment is sent (ADR 0076, 0093).
+TOLD = frozenset({HOSTINFO, SECRET, ENV_ALL})
+# What gives every variable at once (the mapping itself is :data:`ENV`: ``os.environ['X']``
+# is one of them; a call handed the mapping is :func:`sinkcall.process_environ`'s).
+WHOLE_ENV_SOURCES = frozenset({
+    "os.environ.copy", "os.environ.items", "os.environ.values", "os.environb.copy",
+    "os.environb.items", "os.environb.values",
 })  # fmt: skip
 SECRET_SOURCES = {"os.environ", "os.getenv", "os.environ.get", "os.environ.copy", "dotenv."}
 SECRET_SOURCES |= {"browser_cookie3.", "win32crypt.", "keyring.get_password", "pyperclip.paste"}
@@ -297,6 +335,8 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911, PLR0912 -- one return per sink k
         return "network"  # ADR 0090
     if head in SFTP_CLIENTS and leaf in SFTP_PUTS:
         return "network"  # ``sftp.put(local, remote)`` (ADR 0089)
+    if head in SSH_CHANNELS and leaf in CHANNEL_SENDS:
+        return "network"  # ``chan.sendall(data)``, ``stdin.write(data)`` (ADR 0093)
     if leaf in UPLOADS and ref.startswith(UPLOAD_CLIENTS):
         return "network"  # a file or a folder sent by its path (ADR 0083)
     if ref in GLOBBERS:
@@ -360,6 +400,9 @@ WIPED_FOLDER = LazyPattern(
     r"Downloads|Music|Videos))?|/(?:home|etc|usr|root|var|boot|bin|lib)?|[a-z]:\\?)[/\\]?(?:\s|$)",
     re.IGNORECASE,
 )
+# Files found by a glob or a walk that picks weights (``glob('/models/**/*.safetensors')``,
+# ``os.walk('/models')``): what is packed from them is weights (ADR 0093).
+WEIGHTS = "weights"
 # Files found by a walk of one of those folders (``os.walk('~')``, ``Path.home().rglob``):
 # deleting or overwriting each is the same wiper, one file at a time (ADR 0085).
 WIPED = "wiped-tree"
@@ -396,7 +439,9 @@ SILENT_BITS = 0x08000000 | 0x00000008
 
 
 @functools.lru_cache(maxsize=65_536)  # asked of every attribute and call read; frozen answer
-def source_labels(ref: str) -> frozenset[str]:
+def source_labels(ref: str) -> frozenset[str]:  # noqa: PLR0911 -- one return per source kind
+    if ref in WHOLE_ENV_SOURCES:
+        return frozenset({ENV, ENV_ALL})
     if ref in ENV_SOURCES:
         return frozenset({ENV})
     if ref in SECRET_SOURCES or ref.startswith(("browser_cookie3.", "win32crypt.", "dotenv.")):

