@@ -3,12 +3,13 @@
 A call made on install or import into another module of the same archive (``from ._impl
 import go; go()``, a class of another module made here, a name a ``from .x import *``
 brought) runs that module's code then. :class:`flow.Interpreter` hands such a call here: the
-definition is found through the archive's modules (re-exports followed twice at most), the
-function is evaluated with that module's own top-level names, and its events are kept under
-that module's path (``Interpreter.foreign``), so that a chain split across files is one
-chain; an ``exec`` of names other modules bind to text is read as the code they join to
-(ADR 0067). What the archive's modules bind and define is computed once per archive
-(:class:`local.LocalModules` keeps it), and every walk spends from one step budget.
+definition is found through the archive's modules (re-exports followed up to
+:data:`MAX_REEXPORT_HOPS` deep), the function is evaluated with that module's own top-level
+names, and its events are kept under that module's path (``Interpreter.foreign``), so that a
+chain split across files is one chain; an ``exec`` of names other modules bind to text is
+read as the code they join to (ADR 0067). What the archive's modules bind and define is
+computed once per archive (:class:`local.LocalModules` keeps it), and every walk spends from
+one step budget.
 
 Apart from :mod:`flow` because it is the interpreter's one way out of the module it walks,
 with its own caches and bounds (``flow.MAX_FOREIGN_STEPS``, ``flow.MAX_HOMES``). What it
@@ -116,12 +117,18 @@ def acts_abroad(
     return known
 
 
+# Re-exports followed from one module to the next (``from .b import f`` in ``a``, and so on).
+# Two hid a third (ADR 0096: a chain of three re-exports to the sender was allowed); each hop
+# is answered once per archive, so the bound is against cycles, not cost.
+MAX_REEXPORT_HOPS = 16
+
+
 def local_function(
     interp: Interpreter, ref: str, module: str, hops: int
 ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
     """The module and definition (a function or a class) ``ref`` (seen from ``module``)
     names, when the archive ships it and the module names a sink; names re-exported by
-    ``from .x import f`` are followed (twice at most).
+    ``from .x import f`` are followed (:data:`MAX_REEXPORT_HOPS` at most).
 
     Answered once per archive: what it reads (a module's tree, parsed or refused once
     per archive, and its text) does not change afterwards (issue 16: thousands of calls
@@ -153,7 +160,7 @@ def _local_function(
     if defined is not None:
         return (owner, defined) if relays else None
     imported = names.imported.get(attr)
-    if hops >= 2 or imported is None:
+    if hops >= MAX_REEXPORT_HOPS or imported is None:
         return None
     return local_function(interp, imported, owner, hops + 1)
 

@@ -430,6 +430,7 @@ def _by_path(callee: str) -> bool:
     return leaf in UPLOADS or (head in SFTP_CLIENTS and leaf in SFTP_PUTS) or publishes(callee)
 
 
+PAST_BOUNDS = "(reached through more calls than airlock follows on import: held for a person)"
 WEIGHT_EVENTS = frozenset({"open", "listing", "network", "copy"})
 PACKED_EVENTS = frozenset({"listing", "pack"})
 LITERAL_URL = LazyPattern(r"https?://[a-z0-9.-]+\.[a-z]{2,}", re.IGNORECASE)
@@ -485,7 +486,11 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
             verdict = ("native-load", Severity.MEDIUM)
         if event.labels & {SECRET, ENV}:
             secret_lines.append(event.line)
-        if verdict is not None:
+        if verdict is not None and event.resumed and verdict[1] > Severity.HIGH:
+            # Reached past the walk's bounds: which branch runs is less sure (ADR 0096).
+            why = f"{_why(event, verdict[0].replace('-', ' '))} {PAST_BOUNDS}"
+            add(verdict[0], event.line, Severity.HIGH, why)
+        elif verdict is not None:
             add(verdict[0], event.line, verdict[1], _why(event, verdict[0].replace("-", " ")))
         if event.kind == "clipboard":
             # A clipper swaps wallet addresses; editors (prompt_toolkit) copy text when asked.

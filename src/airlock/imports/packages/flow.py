@@ -40,6 +40,7 @@ from airlock.imports.packages import (
     astbuilt,
     classdata,
     comprehend,
+    deeper,
     foreign,
     hostile,
     intercept,
@@ -221,6 +222,7 @@ class Event:
     text: str  # folded arguments, for the scorer's patterns
     labels: frozenset[str]
     direct: bool = True  # False: inside a function that an eager call evaluated
+    resumed: bool = False  # walked past the walk's bounds: at most held (ADR 0096)
 
 
 @dataclass(slots=True)
@@ -332,6 +334,11 @@ class Interpreter:
         # ``self.x = v`` in a local class's methods run on install or import, by (``C()``, x).
         self.attrs: dict[tuple[str, str], Val] = {}
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, When]] = []
+        # Calls on install or import past the walk's depth or budget, walked after the module
+        # (:mod:`deeper`), and which (function, moment) were kept.
+        self.stopped: list[deeper.Stopped] = []
+        self.stopped_keys: set[tuple[int, When]] = set()
+        self.resuming = 0
         # Functions that write downloaded or decoded data to the path one of their parameters
         # names, by id, the parameters by their index in :func:`handed.parameters`: the
         # caller's argument (positional, keyword or default) is then a dropped file (issue 16).
@@ -389,6 +396,7 @@ class Interpreter:
         env: dict[str, Val] = {}
         self.globals = env
         self.block(tree.body, env, when)
+        deeper.resume(self)
         self.aliases = _aliases(env)
         seen: set[int] = set()
         while self.pending:
@@ -407,6 +415,7 @@ class Interpreter:
             if func.args.defaults or func.args.kw_defaults:
                 defaults(self, func, local, env)  # ``def f(c, run=os.system)`` (ADR 0048)
             self.block(func.body, local, fwhen)
+        deeper.resume(self)  # what a hook run on import called past the bounds
         writes.late_drops(self)
 
     def hands_on(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -1373,7 +1382,11 @@ class Interpreter:
             direct = self.depth == 0
             # A toolkit's clipboard method has no module path: its own name is the callee.
             named_callee = ref or sinkcall.called_name(node, ref)
-            event = Event(kind, named_callee, node.lineno, when, text, marks, direct)
+            if self.resuming:  # past the walk's bounds (ADR 0096)
+                at = deeper.moment(kind, marks, text, when)
+                event = Event(kind, named_callee, node.lineno, at, text, marks, direct, True)
+            else:
+                event = Event(kind, named_callee, node.lineno, when, text, marks, direct)
             self.trace.events.append(event)
             if unmatched:
                 self.unmatched.append((self.trace, len(self.trace.events) - 1, text, node.args))
@@ -1716,6 +1729,8 @@ class Interpreter:
     ) -> Val | None:
         """Evaluate a user function or lambda with its arguments bound (bounded depth)."""
         if self.depth >= MAX_CALL_DEPTH or self.applied >= MAX_APPLIES:
+            if when is not When.LATER:
+                deeper.note(self, func, args, env, when)  # walked after the module (ADR 0096)
             return None
         if when is When.LATER and not any(a.const is not None or a.labels for a in args):
             return None  # nothing to carry in, and its body is analysed once on its own
@@ -1765,6 +1780,13 @@ class Interpreter:
             returns = tuple(n.value for n in nodes if isinstance(n, ast.Return) and n.value)
             known = self.bodies[id(func)] = (func, declared, returns)
         return known[1], known[2]
+
+    def enter(
+        self, func: deeper.Function, args: list[Val], env: dict[str, Val], when: When
+    ) -> Val | None:
+        """Walk ``func``'s body with ``args`` bound, whatever the depth and budget: a call
+        :func:`deeper.note` kept (ADR 0096)."""
+        return self._apply(func, args, env, when)
 
     def _apply(
         self,
