@@ -535,6 +535,14 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
             Severity.HIGH,
             f"module too large to trace within {MAX_STEPS} steps: the rest was not read",
         )
+    if found.across_spent:
+        add(
+            "analysis-budget",
+            0,
+            Severity.HIGH,
+            "its calls on install or import into the archive's other modules need more than "
+            "airlock's reading budget: those past it were not read",
+        )
     if network_lines and secret_lines:
         add(
             "secret-and-network",

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-import contextlib
 import functools
 import re
 from dataclasses import dataclass, field
@@ -237,6 +236,7 @@ class Trace:
     # 'x.py')``), matched against the text of what is run.
     skeletons: set[str] = field(default_factory=set)
     budget_spent: bool = False  # MAX_STEPS ran out: the rest of the module was not read
+    across_spent: bool = False  # the cross-file walk's budget ran out (ADR 0096)
     # Import hooks evaluated at registration: (line, what, builtin replaced, first event,
     # end) over ``events`` (:mod:`importhooks`).
     hooks: list[tuple[int, str, str, int, int]] = field(default_factory=list)
@@ -1845,6 +1845,10 @@ GROWERS = {"append", "extend", "insert"}
 
 
 MAX_FOREIGN_STEPS = 20_000  # top level of a module a call is followed into
+# Steps of one cross-file walk from a module with calls on import; the archive's own bound is
+# ``local.MAX_ARCHIVE_STEPS``. Spending either holds (ADR 0096): four times the earlier 100,000
+# reads transformers' ``__init__`` whole, the one popular package that spent it.
+MAX_ACROSS_STEPS = 400_000
 
 
 def _callable_ref(ref: str) -> bool:
@@ -2023,16 +2027,22 @@ def trace_across(
     install_time: bool,
     package: LocalModules,
     module: str,
-    max_steps: int = MAX_FOREIGN_STEPS * 5,
+    max_steps: int = MAX_ACROSS_STEPS,
 ) -> tuple[Trace, dict[str, Trace]]:
     """The events of ``tree`` run on install or import with calls into the archive's other
     modules followed: its own trace and, per member path, the followed functions' events.
-    Functions that run later are not walked (the file's own pass does); a spent budget
-    stops the walk without holding (this pass only adds to the file's own)."""
+    Functions that run later are not walked (the file's own pass does). A spent budget,
+    the walk's or the archive's, holds (``Trace.across_spent``): the calls past it were not
+    read (ADR 0096: one imported function of 20,000 statements, called first, hid the sender
+    called after it)."""
     budget = min(max_steps, package.steps_left)
     interp = Interpreter(install_time, False, None, budget, package=package, module=module)
     if budget > 0:
-        with contextlib.suppress(OverBudget):
+        try:
             interp.run_module(tree)
+        except OverBudget:
+            interp.trace.across_spent = True
+    else:
+        interp.trace.across_spent = True
     package.steps_left -= budget - max(interp.steps, 0)
     return interp.trace, interp.foreign

@@ -20,7 +20,7 @@ from airlock.imports.packages.grammar import parse_module
 from airlock.imports.packages.prefilter import may_act
 
 MAX_MODULE_BYTES = 1 << 20  # larger modules are not followed into (generated tables)
-MAX_ARCHIVE_STEPS = 300_000
+MAX_ARCHIVE_STEPS = 1_200_000  # of every cross-file walk of an archive (ADR 0096)
 MAX_ARCHIVE_PARSE = 4 << 20  # bytes of source the cross-file pass may parse per archive
 # A class's functions by name, each with its place in the class body.
 MethodIndex = dict[str, list[tuple[int, ast.FunctionDef | ast.AsyncFunctionDef]]]

@@ -13,6 +13,7 @@ import itertools
 import pytest
 
 from airlock.domain.requests import Outcome
+from airlock.imports.packages import local
 from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
 
 HEAD = "import os, urllib.request\n"
@@ -94,3 +95,31 @@ ALLOWED = {
 @pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, HELD, ALLOWED))
 def test_calls_past_the_bounds(files: dict[str, str], expected: Outcome) -> None:
     assert vet_package(files) is expected
+
+
+def burner(statements: int) -> str:
+    """A module whose ``burn`` is long and harmless, and reads the environment (so that the
+    cross-file walk follows it)."""
+    body = "".join(f"    x{i} = os.path.join('a', 'b{i}')\n" for i in range(statements))
+    return f"import os\ndef burn():\n{body}    return os.environ.get('LANG')\n"
+
+
+def burned(burns: int) -> dict[str, str]:
+    """``burns`` long functions called on import, then the sender."""
+    calls = "".join(f"from .b{i} import burn as burn{i}\nburn{i}()\n" for i in range(burns))
+    files = {f"evpkg/b{i}.py": burner(2_000) for i in range(burns)}
+    return {
+        **files,
+        "evpkg/__init__.py": calls + "from .impl import send\nsend()\n",
+        "evpkg/impl.py": HEAD + sender("send"),
+    }
+
+
+@pytest.mark.parametrize(("burns", "expected"), [(1, Outcome.DENY), (12, Outcome.HOLD)])
+def test_a_spent_reading_budget_holds(
+    burns: int, expected: Outcome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Harmless long functions called first spent the cross-file walk's budget, and the
+    sender called after them was not read: allowed. Now the spent budget holds."""
+    monkeypatch.setattr(local, "MAX_ARCHIVE_STEPS", 40_000)
+    assert vet_package(burned(burns)) is expected
