@@ -139,6 +139,20 @@ def test_a_head_just_under_the_limit_and_a_large_body_are_served(gateway: Gatewa
     assert b"at most 63 characters" in answer
 
 
+def test_an_answer_before_the_body_says_the_connection_closes(gateway: Gateway) -> None:
+    # The inference fast path refuses an anonymous caller before reading the body; the
+    # connection then closes, and the answer must say so, or the client sends its next
+    # request on it and is reset.
+    head = (
+        b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 1000\r\n\r\n"
+    )
+    answer = raw_exchange(gateway, [head], until=lambda got: b"\r\n\r\n" in got)
+    status, _, rest = answer.partition(b"\r\n")
+    assert status.startswith(b"HTTP/1.1 401 ")
+    assert b"connection: close" in rest.partition(b"\r\n\r\n")[0].lower()
+
+
 def test_kept_alive_requests_each_get_the_full_head_allowance(gateway: Gateway) -> None:
     pad = b"a" * (MAX_HEAD_BYTES - 200)
     one = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: " + pad + b"\r\n\r\n"

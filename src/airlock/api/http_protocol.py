@@ -19,7 +19,8 @@ for ever; 5,000 of them were held open in the review of issue 22. Here
 * one client address may hold at most ``max_per_client`` connections of this process; more
   get 503 and are closed at once;
 * a response given before its request's body was read in full closes the connection, rather
-  than leaving uvicorn to read and drop the rest (a gigabyte, for a mistyped path).
+  than leaving uvicorn to read and drop the rest (a gigabyte, for a mistyped path), and its
+  head says ``connection: close`` so that the client does not send its next request there.
 """
 
 from __future__ import annotations
@@ -115,6 +116,22 @@ class BoundedHeadHttpToolsProtocol(HttpToolsProtocol):
         self._arm(self._limits.body_idle, self._body_idle)
         self._writes.hold_next_write()  # the response's head, until its body is written
         super().on_headers_complete()
+        if self.cycle is not None:
+            self._say_close_if_unread(self.cycle)
+
+    def _say_close_if_unread(self, cycle: Any) -> None:
+        """A response that starts before its request's body was read in full ends with the
+        connection closed (:meth:`on_response_complete`): its head says so (``connection:
+        close``). Without it a client reused the connection for its next request and was
+        reset (a 401 from the inference fast path, then a GET, under load in CI)."""
+        send = cycle.send
+
+        async def told(message: Any) -> None:
+            if message["type"] == "http.response.start" and self._in_body and self.cycle is cycle:
+                cycle.keep_alive = False  # uvicorn then writes ``connection: close``
+            await send(message)
+
+        cycle.send = told
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
