@@ -10,7 +10,7 @@ chain.
 Now the function the walk did not enter is noted with what it was handed and the moment it
 runs. After the module's own statements it is walked from there, with its own three calls
 of depth, as the call would have run it. What that walk finds is weighed at that moment only
-when its own data says whose act it is (:func:`moment`), and at most held: past the bounds
+when its own data says whose act it is (:func:`pinned`), and at most held: past the bounds
 the walk is less sure which branch runs, so a person reads it. Each function is resumed once
 per moment, and at most :data:`MAX_RESUMED` per file, so the bound on work stays: one more
 walk of a body.
@@ -21,6 +21,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from airlock.imports.packages.sinks import DECODED, DROPPED, ENV, FILE, HIDDEN, HOSTINFO, SECRET
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter, Trace, Val, When
@@ -59,37 +61,22 @@ def note(
     interp.stopped.append(Stopped(func, args, dict(env), when, interp.trace, interp.module))
 
 
-def moment(kind: str, labels: frozenset[str], text: str, when: When) -> When:
-    """The moment an event of a resumed walk is weighed at. Past the bounds every arm of every
-    branch is walked with what the call handed down, so what a library's deep helpers could
-    do on import (matplotlib's rc file read through a helper that also opens URLs) reads as
-    done: such an event is weighed as code that runs when called, as before. It keeps its
-    moment when its own data says whose act it is: a decoded or dropped payload, a credential
-    sent, or host data sent to an address written in the code."""
+def pinned(kind: str, labels: frozenset[str], text: str) -> bool:
+    """Whether an event of a resumed walk keeps the moment of the call that reached it. Past
+    the bounds every arm of every branch is walked with what the call handed down, so what a
+    library's deep helpers could do on import (matplotlib's rc file read through a helper
+    that also opens URLs) reads as done: such an event is weighed as code that runs when
+    called, as before. It keeps its moment when its own data says whose act it is: a decoded
+    or dropped payload, a credential sent, or host data sent to an address written in the
+    code."""
     from airlock.imports.packages.chains import LITERAL_URL  # noqa: PLC0415 -- chains imports flow
-    from airlock.imports.packages.sinks import (  # noqa: PLC0415 -- as chains
-        DECODED,
-        DROPPED,
-        ENV,
-        FILE,
-        HIDDEN,
-        HOSTINFO,
-        SECRET,
-    )
 
     if labels & {DECODED, HIDDEN, DROPPED}:
-        return when  # a payload decoded, hidden or downloaded and written
+        return True  # a payload decoded, hidden or downloaded and written
     if kind == "network" and SECRET in labels:
-        return when  # a credential sent
-    if kind == "network" and labels & {ENV, HOSTINFO, FILE} and LITERAL_URL.search(text):
-        return when  # the host's data sent to an address the code names
-    return _later()
-
-
-def _later() -> When:
-    from airlock.imports.packages.flow import When  # noqa: PLC0415 -- flow imports this module
-
-    return When.LATER
+        return True  # a credential sent
+    # the host's data sent to an address the code names
+    return kind == "network" and bool(labels & {ENV, HOSTINFO, FILE} and LITERAL_URL.search(text))
 
 
 def resume(interp: Interpreter) -> None:

@@ -1382,11 +1382,10 @@ class Interpreter:
             direct = self.depth == 0
             # A toolkit's clipboard method has no module path: its own name is the callee.
             named_callee = ref or sinkcall.called_name(node, ref)
-            if self.resuming:  # past the walk's bounds (ADR 0096)
-                at = deeper.moment(kind, marks, text, when)
-                event = Event(kind, named_callee, node.lineno, at, text, marks, direct, True)
-            else:
-                event = Event(kind, named_callee, node.lineno, when, text, marks, direct)
+            # Past the walk's bounds (ADR 0096) an event keeps its moment only when pinned.
+            resumed = self.resuming > 0
+            at = When.LATER if resumed and not deeper.pinned(kind, marks, text) else when
+            event = Event(kind, named_callee, node.lineno, at, text, marks, direct, resumed)
             self.trace.events.append(event)
             if unmatched:
                 self.unmatched.append((self.trace, len(self.trace.events) - 1, text, node.args))

@@ -13,6 +13,8 @@ is read as the f-string of the same text: its fields are evaluated where it is w
 from __future__ import annotations
 
 import ast
+import bisect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -63,10 +65,15 @@ class Literal:
 @dataclass(slots=True)
 class _Reader:
     source: str
-    at: int = 0
+    # Offsets of the line breaks, for :meth:`line` (counting them from the start for every
+    # field made reading a module with many f-strings quadratic).
+    breaks: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.breaks = [m.start() for m in re.finditer("\n", self.source)]
 
     def line(self, index: int) -> int:
-        return self.source.count("\n", 0, index) + 1
+        return bisect.bisect_left(self.breaks, index) + 1
 
     def word(self, index: int) -> str:
         end = index
