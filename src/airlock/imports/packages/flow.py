@@ -1811,7 +1811,8 @@ class Interpreter:
                 return self.expr(func.body, local, when)
             # Run the body with the arguments bound: a function called on import or install
             # runs then, and its return value carries what its arguments carried.
-            bomb = hostile.self_forking(func)  # ``def f(): os.fork(); f()`` (ADR 0093)
+            # ``def f(): os.fork(); f()`` (ADR 0093), or through a partner (``b(): a()``, 0098)
+            bomb = hostile.self_forking(func, lambda name: _defined(local, name))
             self.endless += bomb
             try:
                 self.block(func.body, local, when)
@@ -1848,6 +1849,12 @@ MAX_FOREIGN_STEPS = 20_000  # top level of a module a call is followed into
 # ``local.MAX_ARCHIVE_STEPS``. Spending either holds (ADR 0096): four times the earlier 100,000
 # reads transformers' ``__init__`` whole, the one popular package that spent it.
 MAX_ACROSS_STEPS = 400_000
+
+
+def _defined(env: dict[str, Val], name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The function a name is bound to in ``env``, if it is one defined in the code."""
+    func = env.get(name, UNKNOWN).func
+    return func if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
 
 
 def _callable_ref(ref: str) -> bool:

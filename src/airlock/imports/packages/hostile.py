@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.fold import text_of
@@ -80,22 +81,52 @@ def unbounded(node: ast.While | ast.For) -> bool:
     return seen < MAX_LOOP_NODES
 
 
-def self_forking(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+Partner = Callable[[str], Function | None]  # the module's function a name is bound to
+
+
+def self_forking(func: Function, partner: Partner = lambda _: None) -> bool:
     """Whether the function is a fork bomb by recursion (ADR 0093): it makes a process and,
     in a statement of its body that always runs, calls itself or hands itself to a process
     as its target (``def f(): os.fork(); f()``, ``Process(target=f).start()``), and nothing
-    in it returns, raises or waits. A recursive walk that forks has a case that stops it."""
+    in it returns, raises or waits. A recursive walk that forks has a case that stops it.
+
+    ``partner`` names the module's other functions: the call back may go through one of them
+    (``def a(): os.fork(); b()`` with ``def b(): a()``; ADR 0098), when that one too always
+    calls back and never returns, raises or waits."""
     known = _SELF_FORKING.get(id(func))
     if known is not None and known[0] is func:
         return known[1]
     if len(_SELF_FORKING) >= MAX_REMEMBERED:
         _SELF_FORKING.clear()
-    found = _forks_itself(func)
+    found = _forks_itself(func, partner)
     _SELF_FORKING[id(func)] = (func, found)
     return found
 
 
-def _forks_itself(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+def _forks_itself(func: Function, partner: Partner) -> bool:
+    calls = _unending_calls(func)
+    if calls is None or not any(_called(c) in FORK_NAMES for c in calls):
+        return False
+    for name in _always_named(func):
+        if name == func.name:
+            return True
+        other = partner(name)
+        # One step of mutual recursion: a longer ring is left (each step is a function to
+        # prove endless, and a third one is no shape seen yet).
+        if (
+            other is not None
+            and other is not func
+            and _unending_calls(other) is not None
+            and func.name in _always_named(other)
+        ):
+            return True
+    return False
+
+
+def _unending_calls(func: Function) -> list[ast.Call] | None:
+    """The calls in the function's own body, or None when it returns, raises or waits (or is
+    too large to read whole)."""
     calls: list[ast.Call] = []
     todo: list[ast.AST] = list(func.body)
     seen = 0
@@ -103,17 +134,29 @@ def _forks_itself(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         part = todo.pop()
         seen += 1
         if isinstance(part, (ast.Return, ast.Raise)):
-            return False
+            return None
         if isinstance(part, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue  # its own body is not this function's
         if isinstance(part, ast.Call):
             if _called(part) in WAITS:
-                return False
+                return None
             calls.append(part)
         todo.extend(children(part))
-    if seen >= MAX_LOOP_NODES or not any(_called(c) in FORK_NAMES for c in calls):
-        return False
-    return any(_names_itself(stmt, func.name) for stmt in _always_run(func.body))
+    return calls if seen < MAX_LOOP_NODES else None
+
+
+def _always_named(func: Function) -> set[str]:
+    """The names a statement of the body that always runs calls or hands to a call
+    (``target=name``): its own, and a ``with`` block's."""
+    names: set[str] = set()
+    for stmt in _always_run(func.body):
+        if not isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            continue
+        for part in ast.walk(stmt):
+            if isinstance(part, ast.Call):
+                handed = [*part.args, *(k.value for k in part.keywords)]
+                names |= {a.id for a in (part.func, *handed) if isinstance(a, ast.Name)}
+    return names
 
 
 def _always_run(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -124,20 +167,6 @@ def _always_run(body: list[ast.stmt]) -> list[ast.stmt]:
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
             out += _always_run(stmt.body)
     return out
-
-
-def _names_itself(stmt: ast.stmt, name: str) -> bool:
-    """Whether a simple statement calls ``name`` or hands it to a call (``target=name``)."""
-    if not isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign)):
-        return False
-    for part in ast.walk(stmt):
-        if isinstance(part, ast.Call) and (
-            (isinstance(part.func, ast.Name) and part.func.id == name)
-            or any(isinstance(a, ast.Name) and a.id == name for a in part.args)
-            or any(isinstance(k.value, ast.Name) and k.value.id == name for k in part.keywords)
-        ):
-            return True
-    return False
 
 
 # Functions already asked of, by id (the entry holds the function, so its id is not

@@ -78,6 +78,8 @@ def site_shape(ref: str, args: list[Val]) -> str:
 SAME_FOLDER = frozenset({
     "os.path.expanduser", "os.path.expandvars", "os.path.abspath", "pathlib.Path",
     "os.path.dirname", "os.path.realpath", "os.path.normpath",
+    # ADR 0098: a path made text names the same folder (``str(Path.home() / 'models')``).
+    "str", "os.fspath",
 })  # fmt: skip
 
 

@@ -211,15 +211,27 @@ def weighty(text: str) -> bool:
     (:data:`WEIGHT_FILE`), or a folder of the host named for models (``/models``,
     ``~/checkpoints``, ``/srv/ckpt``; ADR 0093). A package's own ``models`` folder is not one:
     only a path written from the root or the home folder is the host's."""
-    return bool(WEIGHT_FILE.search(text)) or any(MODEL_FOLDER.match(w) for w in text.split())
+    words = text.split()
+    return bool(WEIGHT_FILE.search(text)) or any(
+        MODEL_FOLDER.match(w) or MODEL_VARIABLE.match(w) for w in words
+    )
 
 
 WEIGHTS_FOUND = frozenset({WEIGHTS})
 # A folder of the host named for models: a path from the root, the home folder or a drive
-# with a part named ``models``, ``checkpoints``, ``ckpt`` or ``weights`` (ADR 0093).
+# with a part named ``models``, ``checkpoints``, ``ckpt`` or ``weights`` (ADR 0093), or
+# ``llm``/``llms`` (``/srv/llm``, ADR 0098).
 MODEL_FOLDER = LazyPattern(
     r"\s*(?:/|~|\$HOME\b|[a-z]:\\)[^\s]*?(?<![\w.-])"
-    r"(?:models?|checkpoints?|ckpts?|weights)(?![\w.-])",
+    r"(?:models?|checkpoints?|ckpts?|weights|llms?)(?![\w.-])",
+    re.IGNORECASE,
+)
+# A deployment's model folder named by its variable (``os.environ['MODEL_DIR']`` reads as
+# ``$MODEL_DIR``; SageMaker's ``SM_MODEL_DIR``, ollama's ``OLLAMA_MODELS``; ADR 0098): a
+# variable whose name is a model word, alone or before ``_DIR``, ``_PATH``, ``_HOME`` or
+# ``_ROOT``. Only at the start of a path: ``$MODEL_DIR/config.json`` is still the folder's.
+MODEL_VARIABLE = LazyPattern(
+    r"\s*\$(?:\w+_)?(?:MODELS?|CHECKPOINTS?|CKPTS?|WEIGHTS|LLMS?)(?:_(?:DIR|PATH|HOME|ROOT))?\b",
     re.IGNORECASE,
 )
 # A place written whole in the code: a folder under the root, the home folder, a drive, or
@@ -228,7 +240,9 @@ MODEL_FOLDER = LazyPattern(
 # ``/*.safetensors``), so a bare root with no folder named after it is no place.
 FIXED_PLACE = LazyPattern(
     r"\s*(?:/(?=[\w.~-])|~|\$(?:HOME|HF_HOME|HF_HUB_CACHE|HUGGINGFACE_HUB_CACHE|TRANSFORMERS_CACHE|"
-    r"TORCH_HOME)\b|[a-z]:\\)",
+    r"TORCH_HOME)\b|[a-z]:\\)"
+    # A deployment's model folder by its variable (ADR 0098): the host's, not the caller's.
+    r"|" + MODEL_VARIABLE.pattern,
     re.IGNORECASE,
 )
 
