@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow, protocol, rebound, tables
+from airlock.imports.packages import flow, protocol, rebound, runkey, sinkcall, tables
 from airlock.imports.packages.fold import MAX_ITEMS, MAX_RANGE
 
 if TYPE_CHECKING:
@@ -64,9 +64,12 @@ def comprehension(
         return folded
     depth = len(interp.comprehensions)
     try:
-        return read_comprehension(interp, node, env, when)
+        value = read_comprehension(interp, node, env, when)
     finally:
         del interp.comprehensions[depth:]
+    # A blob of the module's own XORed with a key built at run time (ADR 0098).
+    xored = runkey.unkeyed(interp, node, env, when) if value.const is None else frozenset()
+    return value._replace(labels=value.labels | xored) if xored else value
 
 
 def read_comprehension(
@@ -81,6 +84,8 @@ def read_comprehension(
     loop's iterable is evaluated inside the first (ADR 0076)."""
     gen = node.generators[0]
     seq = interp.expr(gen.iter, env, when)
+    # ``{k: os.environ[k] for k in os.environ}``: every variable at once (ADR 0098).
+    seq = seq._replace(labels=seq.labels | sinkcall.whole_environ(seq))
     local = dict(env)
     interp.comprehensions.append((local, env))
     elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]

@@ -51,6 +51,7 @@ from airlock.imports.packages import (
     reach,
     rebound,
     replaced,
+    runkey,
     signin,
     sinkcall,
     tables,
@@ -888,7 +889,9 @@ class Interpreter:
                 ran = ran or self.special(right, (f"__r{name}__",), [left], env, when)
                 if ran is not None:
                     return ran
-            return self.binop(node.op, left, right)
+            done = self.binop(node.op, left, right)
+            whole = sinkcall.formatted_environ(self, node, env)  # ``'%s' % (os.environ,)``
+            return done._replace(labels=done.labels | whole) if whole else done
         if isinstance(node, ast.Subscript):
             return self.subscript(node, env, when)
         if isinstance(node, ast.JoinedStr):
@@ -903,7 +906,8 @@ class Interpreter:
             const = inner.const if isinstance(inner.const, str) else None
             if isinstance(inner.const, int):
                 const = decimal(inner.const)
-            return Val(const=const, labels=inner.labels)
+            # ``f'{os.environ}'``: every variable spelt into the text (ADR 0098).
+            return Val(const=const, labels=inner.labels | sinkcall.whole_environ(inner))
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             items = [self.expr(e, env, when) for e in node.elts[:MAX_ITEMS]]
             labels = frozenset().union(*(i.labels for i in items))
@@ -1191,6 +1195,9 @@ class Interpreter:
                     return ran
                 if name == "start" and when is not When.LATER:
                     reach.started(self, owner, env, when)  # ``class T(Thread)``'s run (ADR 0051)
+        keyed = runkey.digest(self, node, env, when)  # ``sha256(b'k').digest()`` (ADR 0098)
+        if keyed is not None:
+            return keyed
         if ref in keystream.MAPS:  # ``map(operator.xor, blob, cycle(KEY))`` (ADR 0093)
             xored = keystream.mapped(self, node, ref, args, env, when)
             if xored is not None:
@@ -1424,6 +1431,8 @@ class Interpreter:
             labels |= {HOSTINFO}  # ``check_output('whoami')`` is ``getpass.getuser()`` (ADR 0076)
         if not ref and not node.args and sinkcall.called_name(node, ref) in PATH_READS:
             labels |= {FILE}  # ``p.read_bytes()`` of a path a walk found (ADR 0085)
+        if ref in sinkcall.PACKAGED_READS:
+            labels |= {FILE}  # a file shipped beside the module, read by name (ADR 0098)
         if ref in sinkcall.FILE_READERS and args and writes.secret_file(self, args[0]):
             labels |= {SECRET}
         if kind == "listing" and secret_path(text):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import comprehend, flow
+from airlock.imports.packages import comprehend, flow, runkey
 from airlock.imports.packages.fold import MAX_ITEMS
 from airlock.imports.packages.sinks import DECODED, FILE, KEY_BYTE, REMOTE
 
@@ -28,7 +28,7 @@ XORS = frozenset({"operator.xor", "operator.__xor__", "int.__xor__"})
 MAPS = frozenset({"map", "itertools.starmap"})
 
 
-def mapped(  # noqa: PLR0917 -- the parts of one call, as flow's handlers take them
+def mapped(  # noqa: PLR0911, PLR0917 -- the parts of one call, as flow's handlers take them; one return per case
     interp: Interpreter, node: ast.Call, ref: str, args: list[Val], env: dict[str, Val], when: When
 ) -> Val | None:
     """The value of ``map(xor, DATA, cycle(KEY))`` or ``starmap(xor, zip(DATA,
@@ -61,6 +61,9 @@ def mapped(  # noqa: PLR0917 -- the parts of one call, as flow's handlers take t
             if len(items) == len(data):
                 return flow.Val(const=items)
     labels = frozenset().union(*(v.labels for v in given))
+    if any(runkey.blob(interp, n, env, when) for n in pair):
+        # A blob written in the code under a key built at run time (ADR 0098).
+        return flow.Val(labels=(labels - {KEY_BYTE}) | {DECODED})
     if KEY_BYTE in labels and labels & {FILE, REMOTE}:
         # Bytes read or downloaded XORed with a key written in the code (ADR 0088's cipher).
         return flow.Val(labels=(labels - {KEY_BYTE}) | {DECODED})

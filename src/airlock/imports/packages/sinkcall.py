@@ -34,12 +34,19 @@ from airlock.imports.packages.sinks import (
 )
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Val, When
+    from airlock.imports.packages.flow import Interpreter, Val, When
 
 STEGANOGRAPHY = ("stegano.", "steganography.", "stegpy.", "lsb_steg.")
 UNNAMED_LIBRARY = "?"
 # Calls that read the file their first argument names (a browser's stores are SQLite).
 FILE_READERS = {"open", "io.open", "sqlite3.connect"}
+# Calls that return the bytes or text of a file shipped in a package, by the package's name
+# (ADR 0098: ``exec(marshal.loads(pkgutil.get_data(__name__, 'c.bin')))``; the
+# ``files(...).read_bytes()`` form already reads as a path's read).
+PACKAGED_READS = frozenset({
+    "pkgutil.get_data", "importlib.resources.read_binary", "importlib.resources.read_text",
+    "importlib_resources.read_binary", "importlib_resources.read_text",
+})  # fmt: skip
 
 
 # A program name that is the Python interpreter (``python3.12``, ``C:\\Python\\pythonw.exe``).
@@ -167,6 +174,32 @@ def process_environ(node: ast.Call, ref: str, args: list[Val]) -> frozenset[str]
 
 
 WHOLE_ENVIRON = frozenset({"os.environ", "os.environb"})
+WHOLE = frozenset({ENV, ENV_ALL})
+
+
+def whole_environ(value: Val) -> frozenset[str]:
+    """:data:`sinks.ENV_ALL` for the mapping ``os.environ`` itself where it is spelt into text
+    (``f'{os.environ}'``, ``'%s' % (os.environ,)``) or iterated (``{k: os.environ[k] for k in
+    os.environ}``): every variable at once, as ``str(os.environ)`` is (ADR 0098)."""
+    return WHOLE if value.ref in WHOLE_ENVIRON else frozenset()
+
+
+def formatted_environ(interp: Interpreter, node: ast.BinOp, env: dict[str, Val]) -> frozenset[str]:
+    """:func:`whole_environ` of what ``'...%s' % X`` formats, ``X`` or a tuple's items. Only
+    names and ``.environ`` attributes are read again (reading one has no effect)."""
+    if not isinstance(node.op, ast.Mod):
+        return frozenset()
+    items = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+    for item in items[:MAX_FORMATTED]:
+        spelt = isinstance(item, ast.Name) or (
+            isinstance(item, ast.Attribute) and item.attr in ("environ", "environb")
+        )
+        if spelt and whole_environ(interp.expr(item, env, flow.When.LATER)):
+            return WHOLE
+    return frozenset()
+
+
+MAX_FORMATTED = 16  # items of a ``%`` tuple looked at for the environment
 
 
 def wrapped_socket(node: ast.Call, ref: str) -> str:
