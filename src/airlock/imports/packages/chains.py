@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from airlock.imports.packages import hostile, picked
+from airlock.imports.packages import hostile, hostsent, picked
 from airlock.imports.packages.flow import MAX_STEPS, Event, Trace, When
 from airlock.imports.packages.importhooks import hook_findings
 from airlock.imports.packages.lazyre import LazyPattern
@@ -241,6 +241,8 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
         # its cluster's domain, resolved when called, is configuration; ADR 0076).
         early = eager or event.labels & {DECODED, HIDDEN}
         carried = event.labels & {SECRET, HOSTINFO} or (ENV in event.labels and early)
+        # An environment value encoded into the name, or a credential's (ADR 0098).
+        carried = carried or (ENV in event.labels and hostsent.smuggled(event))
         if carried and DOMAIN.search(event.text):
             return "exfiltration", Severity.CRITICAL
         return None
@@ -403,14 +405,16 @@ def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], 
     moved = picked.moved(events, named)
     eager += moved
     named = named or moved  # a command naming weights names them (ADR 0088)
-    # When called, a file sent to an address written in the code (not the caller's) holds.
-    aimed = [e for e in sent if LITERAL_URL.search(e.text)]
+    # When called, a file sent to an address written in the code (not the caller's) holds:
+    # a URL, or a host a connection of the module was made to (ADR 0098).
+    hosted = hostsent.written_host(events)
+    aimed = [e for e in sent if _aimed(e, hosted)]
     # When called, weights at a place written in the code (``/models/*.safetensors``, a hub's
     # cache) sent or packed, and an address written in the code sent to: nothing of it is
     # the caller's, so no moment makes it a library's work (ADR 0093).
     fixed = any(picked.FIXED_PLACE.match(e.text) for e in named)
     packs = any(e.kind == "pack" and (e.labels or picked.weighty(e.text)) for e in events)
-    addressed = [e for e in events if e.kind == "network" and LITERAL_URL.search(e.text)]
+    addressed = [e for e in events if e.kind == "network" and _aimed(e, hosted)]
     stolen = (aimed or (addressed if packs else [])) if fixed else []
     if named and (eager or aimed or stolen):
         first = (eager or stolen or aimed)[0]
@@ -421,6 +425,37 @@ def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], 
             f"names model weight files (line {named[0].line}: {named[0].text[:80]}) and sends "
             f"a file via {first.callee} {first.when.value}",
         )
+
+
+def _aimed(event: Event, hosted: bool) -> bool:
+    """Whether the event sends to an address written in the code: its own URL, or a
+    connection of a module that connects to a host written in it (ADR 0098)."""
+    return bool(LITERAL_URL.search(event.text)) or (hosted and hostsent.over_connection(event))
+
+
+def _sent_to_written_host(
+    events: list[Event], add: Callable[[str, int, Severity, str], None]
+) -> None:
+    """Host data sent through a connection to a host written in the code (ADR 0098). Every
+    variable at once is ``exfiltration``, critical at any moment, as to a URL written in the
+    code (ADR 0093). One variable, or a credential file put by its path, over a raw
+    connection (a socket, a mail, FTP or SSH server) when called holds: an SDK sends its
+    token over HTTP to its service; no library mails, uploads or writes to a socket one of
+    the environment's values for a host of its author's."""
+    carried = [e for e in events if e.labels & {ENV, ENV_ALL} or SECRET_FILE.search(e.text)]
+    if not carried or not hostsent.written_host(events):
+        return
+    for event in carried:
+        if not hostsent.over_connection(event):
+            continue
+        why = _why(event, "exfiltration") + "; the host is written in the code"
+        if ENV_ALL in event.labels:
+            severity = Severity.HIGH if event.resumed else Severity.CRITICAL
+        elif hostsent.raw(event):
+            severity = Severity.HIGH
+        else:
+            continue
+        add("exfiltration", event.line, severity, why)
 
 
 def _by_path(callee: str) -> bool:
@@ -516,6 +551,7 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
             add("hidden-payload", line, Severity.CRITICAL, "decoded string names an endpoint")
     _clipper([e for e in found.events if e.kind == "clipboard"], add)
     _weights_sent(found.events, add)
+    _sent_to_written_host(found.events, add)
     memory = [e for e in found.events if e.kind == "memory"]
     if memory:
         _memory(memory, add)

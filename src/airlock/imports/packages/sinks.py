@@ -148,6 +148,8 @@ NETWORK = {
     "os.sendfile",  # ADR 0085: a file's bytes copied to a descriptor, a socket's in practice
     "telnetlib.Telnet", "multiprocessing.connection.Client", "xmlrpc.client.ServerProxy",
     "urllib.request.build_opener", "websocket.create_connection", "paramiko.SSHClient",
+    # ADR 0098: where an SSH client or transport connects to (its host, for :mod:`hostsent`).
+    "paramiko.SSHClient.connect", "paramiko.Transport",
     # ADR 0063: a server made on import serves this machine to whoever connects.
     "http.server.HTTPServer", "http.server.ThreadingHTTPServer", "socketserver.TCPServer",
     "socketserver.ThreadingTCPServer", "socketserver.UDPServer",
