@@ -1334,7 +1334,9 @@ class Interpreter:
         if named or any(isinstance(a, (ast.List, ast.Tuple)) for a in node.args):
             text = " ".join(
                 [
-                    self.partial(a, env) if isinstance(a, partly) else arg_text(v)
+                    self.partial(a, env)
+                    if isinstance(a, partly) or (spelt_in_parts and sinkcall.joined(a))
+                    else arg_text(v)
                     for a, v in zip(node.args, args, strict=False)
                 ]
                 + [
@@ -1610,6 +1612,10 @@ class Interpreter:
             return self.partial(node.value, env)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return self.partial(node.left, env) + self.partial(node.right, env)
+        glue = sinkcall.joined(node)
+        if glue is not None and isinstance(node, ast.Call):  # ``'.'.join([k, 'x', 'evil'])``
+            parts = node.args[0].elts if isinstance(node.args[0], (ast.List, ast.Tuple)) else []
+            return glue.join(self.partial(e, env) or "{}" for e in parts[:64])
         value = self.expr(node, env, When.LATER)
         return text_of(value.const) or value.shape or value.ref
 

