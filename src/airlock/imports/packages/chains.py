@@ -439,9 +439,9 @@ def _sent_to_written_host(
     """Host data sent through a connection to a host written in the code (ADR 0098). Every
     variable at once is ``exfiltration``, critical at any moment, as to a URL written in the
     code (ADR 0093). One variable, or a credential file put by its path, over a raw
-    connection (a socket, a mail, FTP or SSH server) when called holds: an SDK sends its
-    token over HTTP to its service; no library mails, uploads or writes to a socket one of
-    the environment's values for a host of its author's."""
+    connection (a socket, an SSH server, telnet) when called holds for a person to read: an
+    SDK sends its token over HTTP to its service, a mailer its sender's address and an FTP
+    client its login (those stay as they were)."""
     carried = [e for e in events if e.labels & {ENV, ENV_ALL} or SECRET_FILE.search(e.text)]
     if not carried or not hostsent.written_host(events):
         return

@@ -84,16 +84,15 @@ def over_connection(event: Event) -> bool:
 
 
 def raw(event: Event) -> bool:
-    """Whether the event sends over a raw connection: a socket, a mail, FTP, telnet or SSH
-    server (an SFTP client, a channel), not an HTTP connection an SDK talks to its API by."""
-    head = event.callee.rpartition(".")[0]
-    return over_connection(event) and head not in HTTP_CONNECTIONS
+    """Whether the event sends over a raw connection: a socket, an SSH server (an SFTP client,
+    a channel) or telnet. Not a mail or FTP server, whose sender address and login often come
+    from the environment, nor an HTTP connection an SDK talks to its API by."""
+    return event.kind == "network" and event.callee.rpartition(".")[0] in RAW
 
 
-HTTP_CONNECTIONS = frozenset({
-    "http.client.HTTPConnection", "http.client.HTTPSConnection", "httplib.HTTPConnection",
-    "httplib.HTTPSConnection", "xmlrpc.client.ServerProxy", "urllib.request.build_opener",
-    "websocket.create_connection",
+RAW = frozenset({
+    "socket.socket", "asyncio.StreamWriter", "telnetlib.Telnet", *SFTP_CLIENTS, *SSH_CHANNELS,
+    *SSH_TRANSPORTS,
 })  # fmt: skip
 
 

@@ -413,6 +413,23 @@ ALLOWED: dict[str, dict[str, str]] = {
         "    with smtplib.SMTP(RELAY) as s:\n"
         "        s.sendmail('alerts@example.com', [to], text)\n"
     ),
+    "mail-notifier-signs-in-and-sends-from-its-variables": init(
+        "import os, smtplib\n"
+        "def notify(text):\n"
+        "    user = os.environ['GMAIL_USER']\n"
+        "    with smtplib.SMTP('smtp.gmail.com', 587) as s:\n"
+        "        s.starttls()\n"
+        "        s.login(user, os.environ['GMAIL_PASSWORD'])\n"
+        "        s.sendmail(user, [user], text)\n"
+    ),
+    "ftp-deploy-signs-in-from-its-variables": init(
+        "import os, ftplib\n"
+        "def deploy(path):\n"
+        "    user, password = os.environ['FTP_USER'], os.environ['FTP_PASSWORD']\n"
+        "    ftp = ftplib.FTP('ftp.example.com', user, password)\n"
+        "    with open(path, 'rb') as f:\n"
+        "        ftp.storbinary('STOR site.tgz', f)\n"
+    ),
     "ftp-mirror-uploads-the-callers-file": init(
         "import ftplib\n"
         "def upload(host, user, password, path, name):\n"
