@@ -891,7 +891,8 @@ class Interpreter:
                 if ran is not None:
                     return ran
             done = self.binop(node.op, left, right)
-            whole = sinkcall.formatted_environ(self, node, env)  # ``'%s' % (os.environ,)``
+            # ``'%s' % (os.environ,)`` (ADR 0098)
+            whole = sinkcall.formatted_environ(self, node, left, right, env)
             return done._replace(labels=done.labels | whole) if whole else done
         if isinstance(node, ast.Subscript):
             return self.subscript(node, env, when)

@@ -184,13 +184,18 @@ def whole_environ(value: Val) -> frozenset[str]:
     return WHOLE if value.ref in WHOLE_ENVIRON else frozenset()
 
 
-def formatted_environ(interp: Interpreter, node: ast.BinOp, env: dict[str, Val]) -> frozenset[str]:
-    """:func:`whole_environ` of what ``'...%s' % X`` formats, ``X`` or a tuple's items. Only
-    names and ``.environ`` attributes are read again (reading one has no effect)."""
-    if not isinstance(node.op, ast.Mod):
+def formatted_environ(
+    interp: Interpreter, node: ast.BinOp, text: Val, given: Val, env: dict[str, Val]
+) -> frozenset[str]:
+    """:func:`whole_environ` of what ``'...%s' % X`` formats (``text`` is the left operand's
+    value, ``given`` the right's): ``X``, or a tuple's items. Only a text's formatting is
+    looked at (``i % n`` costs nothing more), and only a tuple's names and ``.environ``
+    attributes are read again (reading one has no effect)."""
+    if not (isinstance(node.op, ast.Mod) and isinstance(text.const, str)):
         return frozenset()
-    items = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
-    for item in items[:MAX_FORMATTED]:
+    if not isinstance(node.right, ast.Tuple):
+        return whole_environ(given)
+    for item in node.right.elts[:MAX_FORMATTED]:
         spelt = isinstance(item, ast.Name) or (
             isinstance(item, ast.Attribute) and item.attr in ("environ", "environb")
         )
