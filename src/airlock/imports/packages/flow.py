@@ -237,6 +237,9 @@ class Trace:
     skeletons: set[str] = field(default_factory=set)
     budget_spent: bool = False  # MAX_STEPS ran out: the rest of the module was not read
     across_spent: bool = False  # the cross-file walk's budget ran out (ADR 0096)
+    # What a call on install or import reached that a size or count bound kept the walk from
+    # reading (a module past the archive's parse budget, a 17th re-export): held (ADR 0097).
+    unread: str = ""
     # Import hooks evaluated at registration: (line, what, builtin replaced, first event,
     # end) over ``events`` (:mod:`importhooks`).
     hooks: list[tuple[int, str, str, int, int]] = field(default_factory=list)
@@ -1837,7 +1840,10 @@ class Interpreter:
             self.depth -= 1
 
 
-MAX_HOMES = 32  # classes of other modules followed per file
+# Classes of other modules followed per file. Each costs steps of the cross-file budget,
+# which holds when spent; past this bound a class made on install or import holds (ADR 0097:
+# at 32, 34 harmless classes made first hid the sender's).
+MAX_HOMES = 256
 MAX_CLIMBS = 8  # bases of other modules' classes looked up, one inside another
 MAX_UNMATCHED = 256  # runs kept for :func:`writes.late_drops`
 GROWERS = {"append", "extend", "insert"}

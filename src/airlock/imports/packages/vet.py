@@ -34,7 +34,6 @@ from airlock.imports.packages.imposture import impostor_of
 from airlock.imports.packages.lazyre import AtLineStart, LazyPattern
 from airlock.imports.packages.local import (
     MAX_ARCHIVE_PARSE,
-    MAX_MODULE_BYTES,
     LocalModules,
     module_names,
 )
@@ -639,7 +638,11 @@ def _across(
         install = _runs_setup(member.name)
         names = module_names(member.name, sdist=sdist)
         if package.steps_left <= 0 or package.parse_left < len(member.data):
-            break  # bounded per archive: this pass only adds to each file's own
+            # Bounded per archive. What is left calls the archive's functions on install or
+            # import and was not read: held (ADR 0097: an ``__init__.py`` padded past the
+            # parse budget called the sender unread).
+            found.append(_unread_start(member.name, package))
+            break
         package.parse_left -= len(member.data)
         source = member.data.decode("utf-8", "replace")
         side = bool(SIDE_CODE.search(member.name)) or member.name in scripts
@@ -654,6 +657,20 @@ def _across(
             light = side or SIDE_CODE.search(finding.path) or finding.path in scripts
             found.append(_lighter(finding) if light else finding)
     return found
+
+
+def _unread_start(path: str, package: LocalModules) -> PackageFinding:
+    """The cross-file pass stopped before ``path``, a file that calls the archive's functions
+    on install or import."""
+    spent = "steps" if package.steps_left <= 0 else f"{MAX_ARCHIVE_PARSE} bytes of source"
+    return PackageFinding(
+        "analysis-budget",
+        path,
+        0,
+        Severity.HIGH,
+        f"its calls on install or import into the archive's other modules are past airlock's "
+        f"reading budget ({spent} per archive): they were not read",
+    )
 
 
 def _plugins_run(members: list[Member], package: LocalModules) -> list[PackageFinding]:
@@ -698,7 +715,7 @@ def _followable(members: list[Member], package: LocalModules) -> set[str]:
     for member in members:
         size = len(member.data or b"")
         side = SIDE_CODE.search(member.name)
-        if member.name in paths and not side and size <= min(MAX_MODULE_BYTES, left):
+        if member.name in paths and not side and size <= left:
             left -= size
             names.add(member.name)
     return names

@@ -14,6 +14,7 @@ import itertools
 import pytest
 
 from airlock.domain.requests import Outcome
+from airlock.imports.packages import flow
 from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
 from tests.unit.imports.packages.test_vet_deeper import HEAD, PADDING, SECRET, reexports, sender
 
@@ -26,8 +27,8 @@ LINE = "# padding {0:08d} {1}\n"
 def padded(megabytes: float, tail: str) -> str:
     """``tail`` after ``megabytes`` MiB of comment lines."""
     count = int(megabytes * (1 << 20) / 100)
-    digest = hashlib.sha256
-    return "".join(LINE.format(i, digest(b"%d" % i).hexdigest()[:80]) for i in range(count)) + tail
+    hexes = (hashlib.sha256(b"%d" % i).hexdigest() for i in range(count))
+    return "".join(LINE.format(i, (h + h)[:80]) for i, h in enumerate(hexes)) + tail
 
 
 def docstring(megabytes: float, tail: str) -> str:
@@ -49,14 +50,19 @@ def chain(count: int, last: str = "send") -> str:
 
 
 def spent_parse_budget() -> dict[str, str]:
-    """Four harmless modules of 1.1 MiB called on import first (they read the environment,
-    so the walk follows them), then the sender in a small module."""
+    """Four harmless modules of 0.9 MiB called on import first (they read the environment,
+    so the walk follows them), then the sender padded to 0.5 MiB: past the 4 MiB the
+    cross-file pass parses per archive."""
     files = {
-        f"evpkg/big{i}.py": padded(1.1, "import os\ndef burn():\n    return os.environ.get('X')\n")
+        f"evpkg/big{i}.py": padded(0.9, "import os\ndef burn():\n    return os.environ.get('X')\n")
         for i in range(4)
     }
     calls = "".join(f"from .big{i} import burn as b{i}\nb{i}()\n" for i in range(4))
-    return {**files, "evpkg/__init__.py": calls + CALL_GO, "evpkg/_impl.py": HEAD + sender("go")}
+    return {
+        **files,
+        "evpkg/__init__.py": calls + CALL_GO,
+        "evpkg/_impl.py": padded(0.5, HEAD + sender("go")),
+    }
 
 
 def homes(count: int) -> dict[str, str]:
@@ -93,6 +99,8 @@ DENIED = {
         "evpkg/__init__.py": CALL_GO,
         "evpkg/_impl.py": TOP_LEVEL_PADDING + HEAD + sender("go"),
     },
+    # 34 harmless classes of other modules made first: past the 32 the walk followed.
+    "thirty-four-classes-of-other-modules-first": homes(34),
 }
 # Past the budgets: what was not read holds.
 HELD = {
@@ -113,7 +121,6 @@ HELD = {
     # Three calls deep per resumed walk: 200 functions need more than 64 resumed.
     "two-hundred-functions-deep": init(HEAD + sender("send") + chain(200) + "f0()\n"),
     "seventeen-re-exports": reexports(17),
-    "thirty-four-classes-of-other-modules-first": homes(34),
 }
 ALLOWED = {
     # A large generated module (idna's, pygments') called on import, reading nothing sent.
@@ -149,3 +156,13 @@ ALLOWED = {
 @pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, HELD, ALLOWED))
 def test_bounds_of_the_walk(files: dict[str, str], expected: Outcome) -> None:
     assert vet_package(files) is expected
+
+
+@pytest.mark.parametrize(("count", "expected"), [(7, Outcome.DENY), (9, Outcome.HOLD)])
+def test_classes_past_the_bound_hold(
+    count: int, expected: Outcome, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``flow.MAX_HOMES`` classes of other modules (lowered here to 8), the sender's
+    class made on import was not followed: allowed. Now it holds."""
+    monkeypatch.setattr(flow, "MAX_HOMES", 8)
+    assert vet_package(homes(count)) is expected
