@@ -48,7 +48,7 @@ def follow(interp: Interpreter, ref: str, args: list[Val], when: When) -> Val | 
         if (ref, interp.module, 0) in interp.package.unreached:
             # Shipped, but past a bound of the reading: held, not read as a library's call
             # (ADR 0097: a sender padded past 1 MiB, or behind a 17th re-export).
-            interp.trace.unread = interp.trace.unread or f"{ref!r}, which it did not read"
+            interp.trace.past(f"{ref!r}, called on install or import")
         return None
     module, func = found
     if isinstance(func, ast.ClassDef):
@@ -73,7 +73,7 @@ def abroad(
     env = module_env(interp, module)
     if module in interp.package.partial:
         # Its top level past both budgets: the names its functions use may be unbound.
-        interp.trace.unread = interp.trace.unread or f"the top level of {module!r}"
+        interp.trace.past(f"the top level of {module!r}, past its budgets")
     path = interp.package.path(module)
     saved = (interp.trace, interp.module)
     interp.trace = interp.foreign.setdefault(path, flow.Trace())
@@ -96,7 +96,7 @@ def construct(
             if when is not flow.When.LATER:
                 # Made on install or import and not read: held (ADR 0097: 34 harmless
                 # classes made first hid the sender's ``__init__``).
-                interp.trace.unread = interp.trace.unread or f"class {qualified!r}"
+                interp.trace.past(f"class {qualified!r}, made on install or import")
             return flow.UNKNOWN
         interp.homes[qualified] = module
         interp.classes[qualified] = cls
@@ -249,7 +249,7 @@ def star(interp: Interpreter, called: str) -> str:
         tree = interp.package.parsed(name) if interp.package.acts(name) else None
         if tree is None and name in interp.package.unread:
             # It may define ``called``, and was not read: held (ADR 0097).
-            interp.trace.unread = interp.trace.unread or f"{called!r} from {name!r}, unread"
+            interp.trace.past(f"{called!r}, called on install or import, from {name!r}")
         for stmt in tree.body if tree is not None else []:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and (stmt.name == called):
                 return f"{name}.{called}"

@@ -548,8 +548,7 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
             "analysis-budget",
             0,
             Severity.HIGH,
-            f"a call on install or import reaches {found.unread}, past airlock's reading "
-            "bounds: it was not read",
+            f"past airlock's reading bounds, not read: {found.unread}",
         )
     if network_lines and secret_lines:
         add(

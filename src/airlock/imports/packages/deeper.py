@@ -60,7 +60,7 @@ def note(
     if len(interp.stopped_keys) >= MAX_RESUMED:
         # Past the bound the call is not read: held, not dropped (ADR 0097: 450 calls spent
         # the applies, and the sender 70 functions down was allowed).
-        interp.trace.unread = interp.trace.unread or f"more than {MAX_RESUMED} functions deep"
+        interp.trace.past(f"calls on install or import past {MAX_RESUMED} functions resumed")
         return
     interp.stopped_keys.add(key)
     interp.stopped.append(Stopped(func, args, dict(env), when, interp.trace, interp.module))

@@ -244,6 +244,10 @@ class Trace:
     # end) over ``events`` (:mod:`importhooks`).
     hooks: list[tuple[int, str, str, int, int]] = field(default_factory=list)
 
+    def past(self, what: str) -> None:
+        """Note ``what`` was not read past a bound (the first such is kept): held."""
+        self.unread = self.unread or what
+
 
 @functools.lru_cache(maxsize=65_536)
 def _secret_name(name: str) -> bool:
@@ -1359,7 +1363,11 @@ class Interpreter:
             marks |= {DROPPED}
         # Not matched yet: a write walked after this run (another method, walked later) may
         # still meet it; :func:`writes.late_drops` looks again once the module is read (ADR 0041).
-        unmatched = runs and DROPPED not in marks and len(self.unmatched) < MAX_UNMATCHED
+        unmatched = runs and DROPPED not in marks
+        if unmatched and len(self.unmatched) >= MAX_UNMATCHED:
+            # Past the bound a run would not meet a later write: held (ADR 0097).
+            unmatched = False
+            self.trace.past(f"runs of files past {MAX_UNMATCHED}, which a later write may fill")
         if ref == "os.write" and len(args) == 2 and args[0].path_var:
             writes.written(self, args[0], node, args[1].labels, env, when)  # ``fd, p = mkstemp()``
         if kind == "exec" and c and isinstance(c[0], str) and sinkcall.chr_spelt(node.args[0]):
@@ -1845,7 +1853,9 @@ class Interpreter:
 # at 32, 34 harmless classes made first hid the sender's).
 MAX_HOMES = 256
 MAX_CLIMBS = 8  # bases of other modules' classes looked up, one inside another
-MAX_UNMATCHED = 256  # runs kept for :func:`writes.late_drops`
+# Runs kept for :func:`writes.late_drops` (a tuple each); past it a run holds (ADR 0097: at
+# 256, 260 harmless runs walked first hid a dropper whose write was walked after its run).
+MAX_UNMATCHED = 16_384
 GROWERS = {"append", "extend", "insert"}
 
 

@@ -91,6 +91,19 @@ def runs(count: int, payload: str) -> dict[str, str]:
     return {**files, "evpkg/__init__.py": ""}
 
 
+def dropper_run_first(runs: int) -> str:
+    """A module whose ``start`` runs the file ``fetch`` writes decoded data to, with
+    ``runs`` harmless runs in a function walked before both (functions are walked last to
+    first): the run is matched to the write once the module is read (ADR 0041)."""
+    pad = "".join(f"    subprocess.call(['true', '{i}'])\n" for i in range(runs))
+    return (
+        "import base64, os, subprocess\nB = 'ZWNobyBoaQ=='\n"
+        "def fetch(d):\n    open(os.path.join(d, 'x.sh'), 'wb').write(base64.b64decode(B))\n"
+        "def start(d):\n    subprocess.call(['sh', os.path.join(d, 'x.sh')])\n"
+        f"def pad():\n{pad}"
+    )
+
+
 TOP_LEVEL_PADDING = "".join(f"x{i} = {i}\n" for i in range(25_000))
 
 # Read within the budgets: the chain is read whole, as a small module's is.
@@ -112,6 +125,8 @@ DENIED = {
     },
     # 34 harmless classes of other modules made first: past the 32 the walk followed.
     "thirty-four-classes-of-other-modules-first": homes(34),
+    # 260 harmless runs walked first: past the 256 runs kept to meet a later write.
+    "dropper-after-260-runs": init(dropper_run_first(260)),
 }
 # Past the budgets: what was not read holds.
 HELD = {
@@ -189,3 +204,11 @@ def test_classes_past_the_bound_hold(
     class made on import was not followed: allowed. Now it holds."""
     monkeypatch.setattr(flow, "MAX_HOMES", 8)
     assert vet_package(homes(count)) is expected
+
+
+def test_runs_past_the_bound_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``flow.MAX_UNMATCHED`` runs (lowered here to 64), a run walked before the write
+    that drops its file was not matched to it: allowed. Now it holds."""
+    monkeypatch.setattr(flow, "MAX_UNMATCHED", 64)
+    assert vet_package(init(dropper_run_first(60))) is Outcome.DENY
+    assert vet_package(init(dropper_run_first(70))) is Outcome.HOLD
