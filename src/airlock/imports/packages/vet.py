@@ -638,13 +638,14 @@ def _across(
         install = _runs_setup(member.name)
         names = module_names(member.name, sdist=sdist)
         if package.steps_left <= 0 or package.parse_left < len(member.data):
-            # Bounded per archive. A ``setup.py`` or ``__init__.py`` left calls the archive's
-            # functions on install or import and was not read: held (ADR 0097: an
-            # ``__init__.py`` padded past the parse budget called the sender unread). Other
-            # modules' calls run only if something imports them, and popular packages have
-            # more than the budget of those (sqlalchemy's, transformers'): they are not.
-            if install or member.name.endswith("/__init__.py"):
-                found.append(_unread_start(member.name, package))
+            # Bounded per archive. A ``setup.py`` or ``__init__.py`` larger than the whole
+            # parse budget calls the archive's functions on install or import and can never
+            # be read: held (ADR 0097: one padded past it called the sender unread). One the
+            # files before it left no room for is not: at half the budget transformers'
+            # ``__init__.py`` files would hold (left open).
+            init = install or member.name.endswith("/__init__.py")
+            if init and len(member.data) > MAX_ARCHIVE_PARSE:
+                found.append(_unread_start(member.name))
             break
         package.parse_left -= len(member.data)
         source = member.data.decode("utf-8", "replace")
@@ -662,17 +663,16 @@ def _across(
     return found
 
 
-def _unread_start(path: str, package: LocalModules) -> PackageFinding:
-    """The cross-file pass stopped before ``path``, a file that calls the archive's functions
-    on install or import."""
-    spent = "steps" if package.steps_left <= 0 else f"{MAX_ARCHIVE_PARSE} bytes of source"
+def _unread_start(path: str) -> PackageFinding:
+    """``path`` calls the archive's functions on install or import, and is larger than the
+    cross-file pass may parse."""
     return PackageFinding(
         "analysis-budget",
         path,
         0,
         Severity.HIGH,
-        f"its calls on install or import into the archive's other modules are past airlock's "
-        f"reading budget ({spent} per archive): they were not read",
+        f"its calls on install or import into the archive's other modules were not read: it "
+        f"is larger than the {MAX_ARCHIVE_PARSE} bytes of source airlock reads per archive",
     )
 
 
