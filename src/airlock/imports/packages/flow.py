@@ -237,8 +237,8 @@ class Trace:
     skeletons: set[str] = field(default_factory=set)
     budget_spent: bool = False  # MAX_STEPS ran out: the rest of the module was not read
     across_spent: bool = False  # the cross-file walk's budget ran out (ADR 0096)
-    # What a call on install or import reached that a size or count bound kept the walk from
-    # reading (a module past the archive's parse budget, a 17th re-export): held (ADR 0097).
+    # What a size or count bound kept the walk from reading (a module larger than the
+    # archive's parse budget called on import, a 17th re-export): held (ADR 0097).
     unread: str = ""
     # Import hooks evaluated at registration: (line, what, builtin replaced, first event,
     # end) over ``events`` (:mod:`importhooks`).

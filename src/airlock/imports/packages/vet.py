@@ -632,7 +632,7 @@ def _across(
     ``starts``: the files :func:`_across_starts` chose, in order. A file whose own pass kept
     its tree (``package.kept``) is not parsed again."""
     found: list[PackageFinding] = []
-    for member in starts:
+    for index, member in enumerate(starts):
         if member.data is None:
             continue  # _across_starts chose only read files
         install = _runs_setup(member.name)
@@ -641,11 +641,9 @@ def _across(
             # Bounded per archive. A ``setup.py`` or ``__init__.py`` larger than the whole
             # parse budget calls the archive's functions on install or import and can never
             # be read: held (ADR 0097: one padded past it called the sender unread). One the
-            # files before it left no room for is not: at half the budget transformers'
-            # ``__init__.py`` files would hold (left open).
-            init = install or member.name.endswith("/__init__.py")
-            if init and len(member.data) > MAX_ARCHIVE_PARSE:
-                found.append(_unread_start(member.name))
+            # files before it left no room for is not: at a quarter of the budget one of
+            # transformers' ``__init__.py`` files would hold (left open).
+            found += [_unread_start(m.name) for m in starts[index:] if _too_large_start(m)]
             break
         package.parse_left -= len(member.data)
         source = member.data.decode("utf-8", "replace")
@@ -661,6 +659,12 @@ def _across(
             light = side or SIDE_CODE.search(finding.path) or finding.path in scripts
             found.append(_lighter(finding) if light else finding)
     return found
+
+
+def _too_large_start(member: Member) -> bool:
+    """A ``setup.py`` or ``__init__.py`` larger than the cross-file pass may parse."""
+    init = _runs_setup(member.name) or member.name.endswith("/__init__.py")
+    return init and len(member.data or b"") > MAX_ARCHIVE_PARSE
 
 
 def _unread_start(path: str) -> PackageFinding:

@@ -150,6 +150,16 @@ HELD = {
         "evpkg/__init__.py": padded(4.2, CALL_GO),
         "evpkg/_impl.py": HEAD + sender("go"),
     },
+    # The same after two harmless ``__init__.py`` files: the second does not fit what the
+    # first left, and the pass stopped there before reaching the padded one.
+    "init-past-the-parse-budget-after-others": {
+        "evpkg/a/__init__.py": padded(3.0, "from ._m import f\nf()\n"),
+        "evpkg/a/_m.py": "import os\ndef f():\n    return os.environ.get('X')\n",
+        "evpkg/b/__init__.py": padded(1.5, "from ._m import f\nf()\n"),
+        "evpkg/b/_m.py": "import os\ndef f():\n    return os.environ.get('X')\n",
+        "evpkg/__init__.py": padded(4.2, CALL_GO),
+        "evpkg/_impl.py": HEAD + sender("go"),
+    },
     # More than 64 functions past the depth bound (deeper.MAX_RESUMED): 450 calls spend the
     # applies first, so each resumed function keeps only the next.
     "seventy-functions-past-the-resumed-bound": init(
