@@ -20,7 +20,6 @@ a module that names no sink and relays none, or a library outside the archive.
 from __future__ import annotations
 
 import ast
-import contextlib
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages import flow
@@ -46,6 +45,10 @@ def follow(interp: Interpreter, ref: str, args: list[Val], when: When) -> Val | 
         return None
     found = local_function(interp, ref, interp.module, 0)
     if found is None:
+        if (ref, interp.module, 0) in interp.package.unreached:
+            # Shipped, but past a bound of the reading: held, not read as a library's call
+            # (ADR 0097: a sender padded past 1 MiB, or behind a 17th re-export).
+            interp.trace.past(f"{ref!r}, called on install or import")
         return None
     module, func = found
     if isinstance(func, ast.ClassDef):
@@ -68,6 +71,9 @@ def abroad(
     if interp.package is None:
         return None
     env = module_env(interp, module)
+    if module in interp.package.partial:
+        # Its top level past both budgets: the names its functions use may be unbound.
+        interp.trace.past(f"the top level of {module!r}, past its budgets")
     path = interp.package.path(module)
     saved = (interp.trace, interp.module)
     interp.trace = interp.foreign.setdefault(path, flow.Trace())
@@ -87,6 +93,10 @@ def construct(
     qualified = f"{module}.{cls.name}"
     if qualified not in interp.homes:
         if len(interp.homes) >= flow.MAX_HOMES:
+            if when is not flow.When.LATER:
+                # Made on install or import and not read: held (ADR 0097: 34 harmless
+                # classes made first hid the sender's ``__init__``).
+                interp.trace.past(f"class {qualified!r}, made on install or import")
             return flow.UNKNOWN
         interp.homes[qualified] = module
         interp.classes[qualified] = cls
@@ -119,7 +129,8 @@ def acts_abroad(
 
 # Re-exports followed from one module to the next (``from .b import f`` in ``a``, and so on).
 # Two hid a third (ADR 0096: a chain of three re-exports to the sender was allowed); each hop
-# is answered once per archive, so the bound is against cycles, not cost.
+# is answered once per archive, so the bound is against cycles, not cost. A call through
+# more is held (ADR 0097).
 MAX_REEXPORT_HOPS = 16
 
 
@@ -142,6 +153,12 @@ def local_function(
     return answers[key]
 
 
+def _unreached(interp: Interpreter, key: tuple[str, str, int]) -> None:
+    """Note that ``key``'s name stands for something of the archive past a bound."""
+    if interp.package is not None:
+        interp.package.unreached.add(key)
+
+
 def _local_function(
     interp: Interpreter, ref: str, module: str, hops: int
 ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
@@ -155,14 +172,22 @@ def _local_function(
     useful = relays or (owner and interp.package.is_package(owner))
     names = interp.package.top_names(owner) if useful else None
     if names is None:
+        if useful and owner in interp.package.unread:
+            _unreached(interp, (ref, module, hops))  # past the parse budget (ADR 0097)
         return None
     defined = names.defined.get(attr)
     if defined is not None:
         return (owner, defined) if relays else None
     imported = names.imported.get(attr)
-    if hops >= MAX_REEXPORT_HOPS or imported is None:
+    if imported is None:
         return None
-    return local_function(interp, imported, owner, hops + 1)
+    if hops >= MAX_REEXPORT_HOPS:
+        _unreached(interp, (ref, module, hops))  # a 17th re-export (ADR 0097)
+        return None
+    found = local_function(interp, imported, owner, hops + 1)
+    if found is None and (imported, owner, hops + 1) in interp.package.unreached:
+        _unreached(interp, (ref, module, hops))
+    return found
 
 
 def module_env(interp: Interpreter, module: str) -> dict[str, Val]:
@@ -176,15 +201,42 @@ def module_env(interp: Interpreter, module: str) -> dict[str, Val]:
     env: dict[str, Val] = {}
     tree = interp.package.parsed(module)
     if tree is not None:
-        quiet = flow.Interpreter(False, max_steps=flow.MAX_FOREIGN_STEPS, module=module)
-        with contextlib.suppress(flow.OverBudget):  # what was bound so far is what it sees
-            quiet.block(tree.body, env, flow.When.LATER)
-        interp.package.steps_left -= flow.MAX_FOREIGN_STEPS - max(quiet.steps, 0)
+        rest = _top_level(interp, module, tree.body, env)
+        if rest:
+            # The top level is longer than its budget: the imports, functions and classes
+            # past it are still bound, so that a function called on import sees the names it
+            # uses (ADR 0097: 25,000 assignments before ``import urllib`` hid the sender).
+            # Past that too, a call into the module holds (:func:`follow`).
+            cheap: list[ast.stmt] = [s for s in rest if isinstance(s, BINDS_NAMES)]
+            if _top_level(interp, module, cheap, env):
+                interp.package.partial.add(module)
         for stmt in tree.body:  # its classes by full name: ``C()`` there is followed
             if isinstance(stmt, ast.ClassDef) and env.get(stmt.name) == flow.Val(ref=stmt.name):
                 env[stmt.name] = flow.Val(ref=f"{module}.{stmt.name}")
     interp.package.envs[module] = env
     return env
+
+
+BINDS_NAMES = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _top_level(
+    interp: Interpreter, module: str, body: list[ast.stmt], env: dict[str, Val]
+) -> list[ast.stmt]:
+    """Walk ``body`` (a module's top level) into ``env`` within
+    :data:`flow.MAX_FOREIGN_STEPS`; the statements it did not finish, from the one where
+    the budget ran out."""
+    assert interp.package is not None
+    quiet = flow.Interpreter(False, max_steps=flow.MAX_FOREIGN_STEPS, module=module)
+    rest: list[ast.stmt] = []
+    for index, stmt in enumerate(body):
+        try:
+            quiet.block([stmt], env, flow.When.LATER)
+        except flow.OverBudget:
+            rest = body[index:]
+            break
+    interp.package.steps_left -= flow.MAX_FOREIGN_STEPS - max(quiet.steps, 0)
+    return rest
 
 
 def star(interp: Interpreter, called: str) -> str:
@@ -195,6 +247,9 @@ def star(interp: Interpreter, called: str) -> str:
     for ref in interp.stars:
         name = absolute(ref, interp.module, interp.package.is_package(interp.module))
         tree = interp.package.parsed(name) if interp.package.acts(name) else None
+        if tree is None and name in interp.package.unread:
+            # It may define ``called``, and was not read: held (ADR 0097).
+            interp.trace.past(f"{called!r}, called on install or import, from {name!r}")
         for stmt in tree.body if tree is not None else []:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and (stmt.name == called):
                 return f"{name}.{called}"

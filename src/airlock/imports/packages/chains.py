@@ -579,6 +579,13 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
             "its calls on install or import into the archive's other modules need more than "
             "airlock's reading budget: those past it were not read",
         )
+    if found.unread:
+        add(
+            "analysis-budget",
+            0,
+            Severity.HIGH,
+            f"past airlock's reading bounds, not read: {found.unread}",
+        )
     if network_lines and secret_lines:
         add(
             "secret-and-network",

@@ -238,9 +238,16 @@ class Trace:
     skeletons: set[str] = field(default_factory=set)
     budget_spent: bool = False  # MAX_STEPS ran out: the rest of the module was not read
     across_spent: bool = False  # the cross-file walk's budget ran out (ADR 0096)
+    # What a size or count bound kept the walk from reading (a module larger than the
+    # archive's parse budget called on import, a 17th re-export): held (ADR 0097).
+    unread: str = ""
     # Import hooks evaluated at registration: (line, what, builtin replaced, first event,
     # end) over ``events`` (:mod:`importhooks`).
     hooks: list[tuple[int, str, str, int, int]] = field(default_factory=list)
+
+    def past(self, what: str) -> None:
+        """Note ``what`` was not read past a bound (the first such is kept): held."""
+        self.unread = self.unread or what
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -438,7 +445,7 @@ class Interpreter:
         may act: its own constructor's ``super().__init__()`` runs theirs (ADR 0071)."""
         seen = {cls}
         base = self.trace.class_bases.get(cls, "").split(",")[0]
-        while base in self.classes and base not in seen and len(seen) < 8:
+        while base in self.classes and base not in seen and len(seen) < MAX_BASES:
             seen.add(base)
             found = self.methods(self.classes[base], ("__init__",))
             if found and (self.may_act(found[0]) or self.hands_on(found[0])):
@@ -754,7 +761,7 @@ class Interpreter:
             hooks += self.methods(node, ENUM_HOOKS)
         seen: set[str] = set()
         todo = [b for b in bases if b in self.classes]
-        while todo and len(seen) < 8:  # the base chain within this module, bounded
+        while todo and len(seen) < MAX_BASES:  # the base chain within this module, bounded
             base = self.classes[todo.pop()]
             if base.name in seen:
                 continue
@@ -770,7 +777,7 @@ class Interpreter:
         bases followed, bounded)."""
         seen: set[str] = set()
         todo = [cls]
-        while todo and len(seen) < 8:
+        while todo and len(seen) < MAX_BASES:
             name = todo.pop()
             if name in seen:
                 continue
@@ -1369,7 +1376,11 @@ class Interpreter:
             marks |= {DROPPED}
         # Not matched yet: a write walked after this run (another method, walked later) may
         # still meet it; :func:`writes.late_drops` looks again once the module is read (ADR 0041).
-        unmatched = runs and DROPPED not in marks and len(self.unmatched) < MAX_UNMATCHED
+        unmatched = runs and DROPPED not in marks
+        if unmatched and len(self.unmatched) >= MAX_UNMATCHED:
+            # Past the bound a run would not meet a later write: held (ADR 0097).
+            unmatched = False
+            self.trace.past(f"runs of files past {MAX_UNMATCHED}, which a later write may fill")
         if ref == "os.write" and len(args) == 2 and args[0].path_var:
             writes.written(self, args[0], node, args[1].labels, env, when)  # ``fd, p = mkstemp()``
         if kind == "exec" and c and isinstance(c[0], str) and sinkcall.chr_spelt(node.args[0]):
@@ -1697,7 +1708,7 @@ class Interpreter:
     def lookup(self, cls: str, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         """Method ``name`` of local class ``cls`` or of its local bases."""
         seen: set[str] = set()
-        while cls in self.classes and cls not in seen and len(seen) < 8:
+        while cls in self.classes and cls not in seen and len(seen) < MAX_BASES:
             seen.add(cls)
             found = self.methods(self.classes[cls], (name,))
             if found:
@@ -1716,7 +1727,11 @@ class Interpreter:
             # and their events are kept under its path (ADR 0041).
             return across.abroad(self, home, lambda env: self.method(cls, name, args, env, when))
         seen: set[str] = set()
-        while cls in self.classes and cls not in seen and len(seen) < 8:
+        while cls in self.classes and cls not in seen:
+            if len(seen) >= MAX_BASES:
+                if when is not When.LATER:  # held, not dropped (ADR 0097)
+                    self.trace.past(f"method {name!r} looked up past {MAX_BASES} base classes")
+                return None
             seen.add(cls)
             found = self.methods(self.classes[cls], (name,))
             quiet = found and name == "__init__" and not self.may_act(found[0])
@@ -1859,9 +1874,20 @@ class Interpreter:
             self.depth -= 1
 
 
-MAX_HOMES = 32  # classes of other modules followed per file
-MAX_CLIMBS = 8  # bases of other modules' classes looked up, one inside another
-MAX_UNMATCHED = 256  # runs kept for :func:`writes.late_drops`
+# Classes of other modules followed per file. Each costs steps of the cross-file budget,
+# which holds when spent; past this bound a class made on install or import holds (ADR 0097:
+# at 32, 34 harmless classes made first hid the sender's).
+MAX_HOMES = 256
+# Bases of other modules' classes looked up, one inside another, and of one module's classes
+# in a row (ADR 0097: at 8 each, a sender's class nine bases up was allowed). The bounds are
+# against cycles and recursion. Past ``MAX_BASES`` a method called on install or import
+# holds. Past ``MAX_CLIMBS`` it is not followed: at a quarter of it (4) a hold there held
+# pyasn1 and sqlalchemy, whose hierarchies span modules, so that hold is left open.
+MAX_CLIMBS = 16
+MAX_BASES = 64
+# Runs kept for :func:`writes.late_drops` (a tuple each); past it a run holds (ADR 0097: at
+# 256, 260 harmless runs walked first hid a dropper whose write was walked after its run).
+MAX_UNMATCHED = 16_384
 GROWERS = {"append", "extend", "insert"}
 
 

@@ -19,9 +19,13 @@ from dataclasses import dataclass
 from airlock.imports.packages.grammar import parse_module
 from airlock.imports.packages.prefilter import may_act
 
-MAX_MODULE_BYTES = 1 << 20  # larger modules are not followed into (generated tables)
 MAX_ARCHIVE_STEPS = 1_200_000  # of every cross-file walk of an archive (ADR 0096)
-MAX_ARCHIVE_PARSE = 4 << 20  # bytes of source the cross-file pass may parse per archive
+# Bytes of source the cross-file pass may parse per archive: a module of any size is followed
+# into while it fits (ADR 0097: a sender padded past the former 1 MiB bound on a module was
+# allowed). One larger than all of it is held when a call on import reaches it; one that no
+# longer fits after the others is not followed (at half the budget sqlalchemy and
+# transformers would hold, so holding there is left open).
+MAX_ARCHIVE_PARSE = 4 << 20
 # A class's functions by name, each with its place in the class body.
 MethodIndex = dict[str, list[tuple[int, ast.FunctionDef | ast.AsyncFunctionDef]]]
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -54,6 +58,12 @@ class LocalModules:
         # each file's own pass, so running out stops following; it does not hold).
         self.steps_left = MAX_ARCHIVE_STEPS
         self.parse_left = MAX_ARCHIVE_PARSE
+        self.unread: set[str] = set()  # modules shipped but larger than the parse budget
+        # Modules whose top level was not all bound within its budgets (:func:`across.module_env`).
+        self.partial: set[str] = set()
+        # :func:`across.local_function` keys answered None because what the name stands for
+        # was past a bound (a module past the parse budget, a re-export past the hops).
+        self.unreached: set[tuple[str, str, int]] = set()
 
     @classmethod
     def of(cls, files: dict[str, bytes], *, sdist: bool) -> LocalModules:
@@ -69,12 +79,16 @@ class LocalModules:
         return self.sources[module][0] if module in self.sources else ""
 
     def parsed(self, module: str) -> ast.Module | None:
-        """The parsed module when the archive ships it (and it is not too large), else None."""
+        """The parsed module when the archive ships it and it fits what is left of the parse
+        budget, else None (noted in ``unread`` when it is larger than all of it)."""
         if module in self._trees:
             return self._trees[module]
         found = self.sources.get(module)
         tree = None
-        if found is not None and len(found[1]) <= min(MAX_MODULE_BYTES, self.parse_left):
+        if found is not None and len(found[1]) > self.parse_left:
+            if len(found[1]) > MAX_ARCHIVE_PARSE:
+                self.unread.add(module)
+        elif found is not None:
             self.parse_left -= len(found[1])
             tree = self.kept.get(found[0])
             if tree is None:

@@ -34,7 +34,6 @@ from airlock.imports.packages.imposture import impostor_of
 from airlock.imports.packages.lazyre import AtLineStart, LazyPattern
 from airlock.imports.packages.local import (
     MAX_ARCHIVE_PARSE,
-    MAX_MODULE_BYTES,
     LocalModules,
     module_names,
 )
@@ -633,13 +632,19 @@ def _across(
     ``starts``: the files :func:`_across_starts` chose, in order. A file whose own pass kept
     its tree (``package.kept``) is not parsed again."""
     found: list[PackageFinding] = []
-    for member in starts:
+    for index, member in enumerate(starts):
         if member.data is None:
             continue  # _across_starts chose only read files
         install = _runs_setup(member.name)
         names = module_names(member.name, sdist=sdist)
         if package.steps_left <= 0 or package.parse_left < len(member.data):
-            break  # bounded per archive: this pass only adds to each file's own
+            # Bounded per archive. A ``setup.py`` or ``__init__.py`` larger than the whole
+            # parse budget calls the archive's functions on install or import and can never
+            # be read: held (ADR 0097: one padded past it called the sender unread). One the
+            # files before it left no room for is not: at a quarter of the budget one of
+            # transformers' ``__init__.py`` files would hold (left open).
+            found += [_unread_start(m.name) for m in starts[index:] if _too_large_start(m)]
+            break
         package.parse_left -= len(member.data)
         source = member.data.decode("utf-8", "replace")
         side = bool(SIDE_CODE.search(member.name)) or member.name in scripts
@@ -654,6 +659,25 @@ def _across(
             light = side or SIDE_CODE.search(finding.path) or finding.path in scripts
             found.append(_lighter(finding) if light else finding)
     return found
+
+
+def _too_large_start(member: Member) -> bool:
+    """A ``setup.py`` or ``__init__.py`` larger than the cross-file pass may parse."""
+    init = _runs_setup(member.name) or member.name.endswith("/__init__.py")
+    return init and len(member.data or b"") > MAX_ARCHIVE_PARSE
+
+
+def _unread_start(path: str) -> PackageFinding:
+    """``path`` calls the archive's functions on install or import, and is larger than the
+    cross-file pass may parse."""
+    return PackageFinding(
+        "analysis-budget",
+        path,
+        0,
+        Severity.HIGH,
+        f"its calls on install or import into the archive's other modules were not read: it "
+        f"is larger than the {MAX_ARCHIVE_PARSE} bytes of source airlock reads per archive",
+    )
 
 
 def _plugins_run(members: list[Member], package: LocalModules) -> list[PackageFinding]:
@@ -698,7 +722,7 @@ def _followable(members: list[Member], package: LocalModules) -> set[str]:
     for member in members:
         size = len(member.data or b"")
         side = SIDE_CODE.search(member.name)
-        if member.name in paths and not side and size <= min(MAX_MODULE_BYTES, left):
+        if member.name in paths and not side and size <= left:
             left -= size
             names.add(member.name)
     return names
@@ -774,6 +798,9 @@ def _files_run(members: list[Member], scripts: set[str]) -> list[PackageFinding]
             else:
                 target = resolve(run.target, member.name, names)
                 targets = [] if target is None or target == member.name else [target]
+            unjudged = [t for t in targets[max(MAX_RUNS - runs, 0) :] if _differs(run, t, install)]
+            if unjudged:
+                more.append(_past_runs(member.name, run, unjudged[0]))
             for target in targets[: max(MAX_RUNS - runs, 0)]:
                 runs += 1
                 config = by_name[target].data
@@ -785,6 +812,28 @@ def _files_run(members: list[Member], scripts: set[str]) -> list[PackageFinding]
                     more += _run_of(member.name, run, by_name[target], install=install)
             found += [_lighter(f) for f in more] if side else more
     return found
+
+
+def _differs(run: RunFile, target: str, install: bool) -> bool:
+    """Whether judging ``target`` as ``run`` runs it says more than its own pass: it is not
+    a Python file, or a listing runs it on install (:func:`_run_of`); a logging
+    configuration (:func:`logconfig.logs_sent`)."""
+    python = target.endswith((".py", ".pyw"))
+    return run.how == LOG_CONFIG or not python or (install and run.listed)
+
+
+def _past_runs(runner: str, run: RunFile, target: str) -> PackageFinding:
+    """``runner`` runs ``target`` (and maybe more) past the files judged per archive: held
+    (ADR 0097: sixteen harmless files run first, and a payload kept in ``data.txt`` run
+    seventeenth was allowed)."""
+    return PackageFinding(
+        "analysis-budget",
+        runner,
+        run.line,
+        Severity.HIGH,
+        f"runs {target!r} as code ({run.how}) past the {MAX_RUNS} files airlock judges per "
+        "archive: it was not read",
+    )
 
 
 def _fill_imported(
