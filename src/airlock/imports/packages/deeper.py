@@ -13,7 +13,7 @@ of depth, as the call would have run it. What that walk finds is weighed at that
 when its own data says whose act it is (:func:`pinned`), and at most held: past the bounds
 the walk is less sure which branch runs, so a person reads it. Each function is resumed once
 per moment, and at most :data:`MAX_RESUMED` per file, so the bound on work stays: one more
-walk of a body. A call past that is held (``Trace.unread``, ADR 0097).
+walk of a body. A call past that is not read (ADR 0097: holding it held sympy).
 """
 
 from __future__ import annotations
@@ -55,12 +55,9 @@ def note(
     if isinstance(func, ast.Lambda):
         return  # a lambda's body is one expression its caller's walk has in hand
     key = (id(func), when)
-    if key in interp.stopped_keys:
-        return
-    if len(interp.stopped_keys) >= MAX_RESUMED:
-        # Past the bound the call is not read: held, not dropped (ADR 0097: 450 calls spent
-        # the applies, and the sender 70 functions down was allowed).
-        interp.trace.past(f"calls on install or import past {MAX_RESUMED} functions resumed")
+    # Past the bound a call is not read and not held: holding there held sympy, whose
+    # modules resume more than 64 functions on import (ADR 0097, left open).
+    if key in interp.stopped_keys or len(interp.stopped_keys) >= MAX_RESUMED:
         return
     interp.stopped_keys.add(key)
     interp.stopped.append(Stopped(func, args, dict(env), when, interp.trace, interp.module))

@@ -16,7 +16,7 @@ import pytest
 from airlock.domain.requests import Outcome
 from airlock.imports.packages import flow
 from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
-from tests.unit.imports.packages.test_vet_deeper import HEAD, PADDING, SECRET, reexports, sender
+from tests.unit.imports.packages.test_vet_deeper import HEAD, SECRET, reexports, sender
 
 CALL_GO = "from ._impl import go\ngo()\n"
 # A comment line of 100 bytes, each different: padding the parser reads fast (the bounds
@@ -160,13 +160,6 @@ HELD = {
         "evpkg/__init__.py": padded(4.2, CALL_GO),
         "evpkg/_impl.py": HEAD + sender("go"),
     },
-    # More than 64 functions past the depth bound (deeper.MAX_RESUMED): 450 calls spend the
-    # applies first, so each resumed function keeps only the next.
-    "seventy-functions-past-the-resumed-bound": init(
-        HEAD + sender("send") + PADDING + chain(70) + "f0()\n"
-    ),
-    # Three calls deep per resumed walk: 200 functions need more than 64 resumed.
-    "two-hundred-functions-deep": init(HEAD + sender("send") + chain(200) + "f0()\n"),
     "seventeen-re-exports": reexports(17),
     # ``from ._impl import *; go()``, ``_impl`` past the parse budget.
     "star-import-past-the-parse-budget": {
