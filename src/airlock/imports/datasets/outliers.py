@@ -178,7 +178,10 @@ def outlier_groups(
         grouped = _components(markers, len(labels), counts[label])
         core: frozenset[int] = frozenset()
         exclusive = len(markers)  # markers past this are only skewed (scattered question only)
-        if counts[label] <= len(labels) / 2:  # see _components: not in a majority label
+        # not in a label that is most of the data (see _components); the larger half of a
+        # balanced set is not (SST-2's positives are 52%: a clean-label template laid over
+        # them was never asked, ADR 0100)
+        if counts[label] <= MAJORITY_SHARE * len(labels):
             spread, core, markers = _scattered_group(
                 markers, terms, tokens, inside, seed=seed, min_support=min_support
             )
