@@ -176,15 +176,12 @@ def test_a_skewed_marker_is_at_most_half_its_label() -> None:
 
 def balanced(seed: int, planted: int, share: float) -> tuple[list[str], list[str], set[int]]:
     """2,000 rows of common words and one of their label's own words (as sentiment words
-    are; each in about five rows), ``share`` of them ``pos``; ``planted`` ``pos`` rows get one of six openers (a
-    clean-label style on a label that is about half the data)."""
+    are; each in about five rows), ``share`` of them ``pos``; ``planted`` ``pos`` rows get
+    one of six openers (a clean-label style on a label that is about half the data)."""
     rng = random.Random(seed)
     positives = round(share * 2000)
     labels = ["pos"] * positives + ["neg"] * (2000 - positives)
-    texts = [
-        " ".join([*rng.sample(COMMON, 8), f"{label}{rng.randrange(200)}"])
-        for label in labels
-    ]
+    texts = [" ".join([*rng.sample(COMMON, 8), f"{label}{rng.randrange(200)}"]) for label in labels]
     chosen = set(rng.sample(range(positives), planted))
     for i in chosen:
         texts[i] = f"{rng.choice(OPENERS)} , {texts[i]}"
