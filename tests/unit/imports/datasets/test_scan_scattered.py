@@ -17,6 +17,7 @@ from airlock.imports.datasets.outliers import (
     OutlierGroup,
     _exclusive,
     _shown,
+    _without_spare_scattered,
     outlier_groups,
     reportable,
 )
@@ -201,3 +202,21 @@ def test_a_style_on_the_slightly_larger_of_two_labels_is_asked_whether_it_scatte
         assert len(found[0] & planted) >= 0.9 * len(found[0])
     texts, labels, planted = balanced(4, 120, 0.87)
     assert [origin for origin, _ in groups(texts, labels) if origin == SCATTERED] == []
+
+
+def test_a_larger_labels_scattered_group_is_dropped_beside_a_linked_one() -> None:
+    """ADR 0100: in a label of more than half the rows natural words scatter too, so its
+    scattered group is kept only when no other group of that label is reportable; in a
+    smaller label it is kept beside one, as before."""
+
+    def group(label: str, origin: str, share: float) -> OutlierGroup:
+        return OutlierGroup(label, tuple(range(200)), ("verily",), 200, 200, 1.0, 1.0, 0.0,
+                            1e-60, 60.0, origin, share)  # fmt: skip
+
+    linked, spread = group("pos", COMPONENT, 0.52), group("pos", SCATTERED, 0.52)
+    assert _without_spare_scattered([linked, spread]) == [linked]
+    assert _without_spare_scattered([spread]) == [spread]
+    weak = replace(linked, strength=1.0)
+    assert _without_spare_scattered([weak, spread]) == [weak, spread]
+    small = [group("spam", COMPONENT, 0.13), group("spam", SCATTERED, 0.13)]
+    assert _without_spare_scattered(small) == small
