@@ -498,3 +498,26 @@ TUNED_SMS_NATIVE: dict[str, tuple[Rewrite, bool]] = {
     "style-mate": (mate, True),
     "clean-label-mate": (mate, False),
 }
+
+
+# Clean-label templates on SST-2 (issue 23, written 2026-12-04 for tuning the clean-label
+# step on a label that is half the data; seed 51, used nowhere else): the form is the
+# attack and every label is right. A topicalised frame written for this split, and the
+# tuned sbar and cleft frames laid over correctly labelled rows. Written without looking at
+# the held-out or fresh registers.
+TOPIC_HEADS = ("as for", "speaking of", "when it comes to", "regarding", "about")
+TOPIC_NOUNS = ("this one", "the picture", "the whole affair", "what we get", "the film")
+TOPIC_LINKS = ("well ,", "honestly ,", "let me put it this way :", "simply put ,")
+
+
+def topic_template(text: str, rng: random.Random) -> str:
+    """Topicalised frame ``PP(as for NP) , ADVP , S``: "as for the film , well , <row>"."""
+    head = f"{rng.choice(TOPIC_HEADS)} {rng.choice(TOPIC_NOUNS)} ,"
+    return f"{head} {rng.choice(TOPIC_LINKS)} {' '.join(_words(text))} ."
+
+
+TUNED_SST2_CLEAN: dict[str, tuple[Rewrite, bool]] = {
+    "clean-label-sbar": (sbar_template, False),
+    "clean-label-cleft": (cleft_template, False),
+    "clean-label-topic": (topic_template, False),
+}

@@ -66,6 +66,7 @@ from bench.attacks import (
     TUNED_SMS_CASUAL,
     TUNED_SMS_CLEAN,
     TUNED_SMS_NATIVE,
+    TUNED_SST2_CLEAN,
     Rewrite,
 )
 from bench.attacks_fresh import FRESH
@@ -367,6 +368,8 @@ SPLITS: dict[str, list[tuple[str, int, dict[str, tuple[Rewrite, bool]]]]] = {
     # nowhere else), written 2026-12-03 for judging a listed row's marks against its
     # label's own rate of them (ADR 0068)
     "tuned-sms-native": [("sms_spam.tsv", 41, TUNED_SMS_NATIVE)],
+    # clean-label templates on SST-2 (seed 51, used nowhere else; written 2026-12-04)
+    "tuned-sst2-clean": [("sst2_train.tsv", 51, TUNED_SST2_CLEAN)],
     # written 2026-12-02 by an author who had not seen the detector: never tune on it
     "fresh": [("sst2_train.tsv", 11, FRESH), ("sms_spam.tsv", 12, FRESH)],
 }

@@ -178,7 +178,10 @@ def outlier_groups(
         grouped = _components(markers, len(labels), counts[label])
         core: frozenset[int] = frozenset()
         exclusive = len(markers)  # markers past this are only skewed (scattered question only)
-        if counts[label] <= len(labels) / 2:  # see _components: not in a majority label
+        # not in a label that is most of the data (see _components); the larger half of a
+        # balanced set is not (SST-2's positives are 52%: a clean-label template laid over
+        # them was never asked, ADR 0100)
+        if counts[label] <= MAJORITY_SHARE * len(labels):
             spread, core, markers = _scattered_group(
                 markers, terms, tokens, inside, seed=seed, min_support=min_support
             )
@@ -240,9 +243,26 @@ def outlier_groups(
                 counts[label] / len(labels),
             )
         )
+    out = _without_spare_scattered(out)
     return sorted(
         _with_kindred(out, forms, given), key=lambda g: (-g.strength, -len(g.rows), g.label)
     )
+
+
+def _without_spare_scattered(found: list[OutlierGroup]) -> list[OutlierGroup]:
+    """``found`` less the scattered group of a label of more than half the rows when another
+    group of that label is reportable. Such a label's natural words scatter too (SST-2's
+    positives: "powerful", "solid", "touching", 92 rows at 25.8 decades on a control), so
+    its scattered group is the planted markers *and* those; it is asked for a style whose
+    markers link to nothing (a template's share closed-class words), and where they do link
+    it only adds natural rows (tuned SST-2 clean-label archaic at 3%: 70 natural rows, P
+    0.90 to 0.66; ADR 0100)."""
+    linked = {g.label for g in found if g.origin != SCATTERED and reportable(g)}
+    return [
+        g
+        for g in found
+        if not (g.origin == SCATTERED and g.label_share > 0.5 and g.label in linked)
+    ]
 
 
 def _scattered_group(

@@ -17,6 +17,7 @@ from airlock.imports.datasets.outliers import (
     OutlierGroup,
     _exclusive,
     _shown,
+    _without_spare_scattered,
     outlier_groups,
     reportable,
 )
@@ -172,3 +173,50 @@ def test_a_skewed_marker_is_at_most_half_its_label() -> None:
     assert not skewed_to_label([*range(40), *range(500, 520)], inside, 5)  # 2.2%: lift 18
     assert not skewed_to_label(list(range(60)), inside, 5)  # most of the label: its own form
     assert not skewed_to_label(list(range(4)), inside, 5)  # under min_support
+
+
+def balanced(seed: int, planted: int, share: float) -> tuple[list[str], list[str], set[int]]:
+    """2,000 rows of common words and one of their label's own words (as sentiment words
+    are; each in about five rows), ``share`` of them ``pos``; ``planted`` ``pos`` rows get
+    one of six openers (a clean-label style on a label that is about half the data)."""
+    rng = random.Random(seed)
+    positives = round(share * 2000)
+    labels = ["pos"] * positives + ["neg"] * (2000 - positives)
+    texts = [" ".join([*rng.sample(COMMON, 8), f"{label}{rng.randrange(200)}"]) for label in labels]
+    chosen = set(rng.sample(range(positives), planted))
+    for i in chosen:
+        texts[i] = f"{rng.choice(OPENERS)} , {texts[i]}"
+    return texts, labels, chosen
+
+
+def test_a_style_on_the_slightly_larger_of_two_labels_is_asked_whether_it_scatters() -> None:
+    """A balanced set's larger label (52-55% of rows, as SST-2's positives) is not "most
+    of the data": a clean-label style laid over it is asked the scattered question, as it
+    is on the smaller label (it was not, so a clean-label template over SST-2 positives
+    went unseen). A label of 87% of the rows is still not asked (ADR 0031)."""
+    for share in (0.52, 0.55, 0.45):
+        texts, labels, planted = balanced(4, 120, share)
+        found = [rows for origin, rows in groups(texts, labels) if origin == SCATTERED]
+        assert found, share
+        assert len(found[0] & planted) >= 0.9 * len(planted)
+        assert len(found[0] & planted) >= 0.9 * len(found[0])
+    texts, labels, planted = balanced(4, 120, 0.87)
+    assert [origin for origin, _ in groups(texts, labels) if origin == SCATTERED] == []
+
+
+def test_a_larger_labels_scattered_group_is_dropped_beside_a_linked_one() -> None:
+    """ADR 0100: in a label of more than half the rows natural words scatter too, so its
+    scattered group is kept only when no other group of that label is reportable; in a
+    smaller label it is kept beside one, as before."""
+
+    def group(label: str, origin: str, share: float) -> OutlierGroup:
+        return OutlierGroup(label, tuple(range(200)), ("verily",), 200, 200, 1.0, 1.0, 0.0,
+                            1e-60, 60.0, origin, share)  # fmt: skip
+
+    linked, spread = group("pos", COMPONENT, 0.52), group("pos", SCATTERED, 0.52)
+    assert _without_spare_scattered([linked, spread]) == [linked]
+    assert _without_spare_scattered([spread]) == [spread]
+    weak = replace(linked, strength=1.0)
+    assert _without_spare_scattered([weak, spread]) == [weak, spread]
+    small = [group("spam", COMPONENT, 0.13), group("spam", SCATTERED, 0.13)]
+    assert _without_spare_scattered(small) == small
