@@ -110,13 +110,25 @@ def dotted(node: ast.expr) -> str:
     return ""
 
 
+# Calls that start a program (ADR 0101): a program the archive ships, named by a path built
+# from the module's own folder (``os.path.join(os.path.dirname(__file__), 'svc.exe')``), is
+# run by import with nothing of it read.
+PROCESS_STARTS = frozenset({
+    "subprocess.Popen", "subprocess.run", "subprocess.call", "subprocess.check_call",
+    "subprocess.check_output", "subprocess.getoutput", "subprocess.getstatusoutput",
+    "os.system", "os.popen", "os.startfile", "os.execv", "os.execvp", "os.execl", "os.execlp",
+    "os.spawnv", "os.spawnl", "os.posix_spawn",
+})  # fmt: skip
+PROCESS = "process"  # :attr:`RunFile.how` of a program started by its path
+PROCESS_WORDS = ("subprocess", "system", "popen", "startfile", "execv", "execl", "spawn")
+
 # Every call name this module reads, as written after ``import x`` (ADR 0063: a name
 # imported under another, ``from importlib.resources import files``, is read as this).
 KNOWN_REFS = frozenset(
     {*LOADERS, *RESOURCE_READS, *RESOURCE_FILES, *OPENERS, *PATHS, *GLOBS, *LISTINGS, *WALKS}
     | {"os.path.join", "posixpath.join", "ntpath.join", "os.path.dirname", "os.path.abspath"}
     | {"os.path.realpath", "os.path.normpath", "os.fspath", "runpy.run_path", "builtins.exec"}
-    | {"builtins.compile", *CONFIG_READERS}
+    | {"builtins.compile", *CONFIG_READERS, *PROCESS_STARTS}
 )
 
 
@@ -359,7 +371,8 @@ def run_files(
     ``top_only``: only statements of the module level (an imported module; ``setup.py``
     runs everything it reaches, a module only its module level on import). ``tree``:
     ``ast.parse(source)`` when the caller has it (it is not parsed again)."""
-    if not any(word in source for word in WORDS) or not _marked(source):
+    marked = any(word in source for word in WORDS) and _marked(source)
+    if not marked and not _starts_own(source):
         return []
     key = (hashlib.sha256(source.encode("utf-8", "surrogatepass")).digest(), top_only)
     known = _REMEMBERED.get(key)
@@ -375,6 +388,11 @@ def run_files(
 def _marked(source: str) -> bool:
     """Whether ``source`` names a loader or ``exec`` as a whole name."""
     return any(word in source for word in LOADER_WORDS) or EXEC_NAME.search(source) is not None
+
+
+def _starts_own(source: str) -> bool:
+    """Whether ``source`` may start a program by a path from its own folder (ADR 0101)."""
+    return "__file__" in source and any(word in source for word in PROCESS_WORDS)
 
 
 def _run_files(source: str, tree: ast.Module | None, *, top_only: bool) -> list[RunFile]:
@@ -455,8 +473,11 @@ def _top(tree: ast.Module) -> list[ast.AST]:
     return out
 
 
-def _run_call(node: ast.Call, folder: _Folder, opened: dict[str, ast.expr]) -> RunFile | None:
+def _run_call(node: ast.Call, folder: _Folder, opened: dict[str, ast.expr]) -> RunFile | None:  # noqa: PLR0911 -- one case a run
     ref = folder.ref(node.func)
+    if ref in PROCESS_STARTS and node.args:
+        program = _own_program(node.args[0], folder)
+        return RunFile(program, node.lineno, PROCESS) if program is not None else None
     if ref in LOADERS and len(node.args) >= 2:
         path = folder.path(node.args[1])
         return RunFile(path, node.lineno, "importlib loader") if path is not None else None
@@ -479,6 +500,20 @@ def _run_call(node: ast.Call, folder: _Folder, opened: dict[str, ast.expr]) -> R
         code = code.args[0]
     path = folder.read_of(code, opened)
     return RunFile(path, node.lineno, "exec") if path is not None else None
+
+
+def _own_program(command: ast.expr, folder: _Folder) -> str | None:
+    """The path of the first word of ``command`` (a list's items, or a command line such as
+    ``'node ' + path``) that is built from the file's own folder; None when none is."""
+    items = command.elts if isinstance(command, (ast.List, ast.Tuple)) else [command]
+    for item in items[:8]:
+        text = folder.path(item)
+        if text is None or HERE not in text:
+            continue
+        for word in text.split():
+            if HERE in word:
+                return word
+    return None
 
 
 def resolve_listed(target: str, runner: str, members: frozenset[str]) -> list[str]:

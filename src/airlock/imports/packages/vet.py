@@ -63,6 +63,7 @@ from airlock.imports.packages.rules import (
 from airlock.imports.packages.runfile import (
     IMPORTED,
     LOG_CONFIG,
+    PROCESS,
     RunFile,
     anchored,
     constant_of,
@@ -73,6 +74,7 @@ from airlock.imports.packages.runfile import (
     run_files,
 )
 from airlock.imports.packages.serialized import serialized_calls
+from airlock.imports.packages.shipped import program_started
 from airlock.imports.packages.spread import Job, run_jobs
 from airlock.imports.packages.typosquat import Protected, distance, normalise, typosquat_of
 
@@ -790,6 +792,16 @@ def _files_run(members: list[Member], scripts: set[str]) -> list[PackageFinding]
         for found_run in run_files(text, top_only=not install):
             run = _fill_imported(found_run, member.name, names, by_name)
             more: list[PackageFinding] = []
+            if run.how == PROCESS:
+                # A program shipped beside the code, started on import (ADR 0101); a build
+                # runs its own scripts on install, and a Python file is read by its own pass.
+                program = None if install else resolve(run.target, member.name, names)
+                if program is not None and not program.endswith((".py", ".pyw")):
+                    more.append(
+                        program_started(member.name, run.line, program, by_name[program].data)
+                    )
+                found += [_lighter(f) for f in more] if side else more
+                continue
             if run.listed and run.how == LOG_CONFIG:
                 continue  # a listing of logging configurations is not followed
             if run.listed:
