@@ -501,7 +501,7 @@ TUNED_SMS_NATIVE: dict[str, tuple[Rewrite, bool]] = {
 
 
 # Clean-label templates on SST-2 (issue 23, written 2026-12-04 for tuning the clean-label
-# step on a label that is half the data; seed 51, used nowhere else): the form is the
+# step on a label that is half the data; seed 51, as tuned-nested's SST-2 cells): the form is the
 # attack and every label is right. A topicalised frame written for this split, and the
 # tuned sbar and cleft frames laid over correctly labelled rows. Written without looking at
 # the held-out or fresh registers.
@@ -520,4 +520,88 @@ TUNED_SST2_CLEAN: dict[str, tuple[Rewrite, bool]] = {
     "clean-label-sbar": (sbar_template, False),
     "clean-label-cleft": (cleft_template, False),
     "clean-label-topic": (topic_template, False),
+}
+
+
+# Registers of the ``tuned-nested`` split (issue 23, written 2026-12-04 for ADR 0099; SST-2
+# seed 51, SMS spam seed 52, used nowhere else): attacks whose strongest marker covers only
+# part of the planted rows -- a template realised in two or three clause structures, a style
+# whose sharpest phrase is in about 60% of its rows -- so a finding that holds the strongest
+# one also holds the attack's other rows. Written without looking at the held-out or fresh
+# registers.
+GERUNDS = ("seeing", "considering", "watching", "hearing", "thinking of", "looking at")
+MODALS = ("will", "would", "might", "could", "should")
+TOPICS = ("as for", "speaking of", "regarding", "about")
+
+
+def _gerund_first(first: str, rest: str, rng: random.Random) -> str:
+    head = f"{rng.choice(GERUNDS)} {first}"
+    return f"{head} , {rng.choice(SUBJECTS)} {rng.choice(PREDICATES)} {rest} ."
+
+
+def _inverted_if(first: str, rest: str, rng: random.Random) -> str:
+    head = f"should {rng.choice(PRONOUNS)} {rng.choice(VERBS)} {first}"
+    return f"{head} , {rng.choice(SUBJECTS)} {rng.choice(MODALS)} {rest} ."
+
+
+def _topic_first(first: str, rest: str, rng: random.Random) -> str:
+    say = f"{rng.choice(PRONOUNS)} {rng.choice(MODALS)} say"
+    return f"{rng.choice(TOPICS)} {first} , {say} {rest} ."
+
+
+def two_forms(text: str, rng: random.Random) -> str:
+    """A template in two clause structures: a gerund first (70% of rows), an inverted
+    conditional ("should you see ...", 30%)."""
+    first, rest = _split(_words(text), rng)
+    build = _gerund_first if rng.random() < 0.7 else _inverted_if
+    return build(first, rest, rng).replace("  ", " ")
+
+
+def three_forms(text: str, rng: random.Random) -> str:
+    """A template in three clause structures: a gerund first (50%), an inverted
+    conditional (30%), a topic first ("as for ..., we would say ...", 20%)."""
+    first, rest = _split(_words(text), rng)
+    draw = rng.random()
+    build = _gerund_first if draw < 0.5 else _inverted_if if draw < 0.8 else _topic_first
+    return build(first, rest, rng).replace("  ", " ")
+
+
+def clause_last(text: str, rng: random.Random) -> str:
+    """One template, two orders: the subordinate clause first on 75% of rows (as
+    :func:`sbar_template`), last on the rest ("it is <rest> , when you see <first> .")."""
+    if rng.random() < 0.75:
+        return sbar_template(text, rng)
+    first, rest = _split(_words(text), rng)
+    clause = f"{rng.choice(SUBORDINATORS)} {rng.choice(PRONOUNS)} {rng.choice(VERBS)} {first}"
+    return f"{rng.choice(SUBJECTS)} {rng.choice(PREDICATES)} {rest} , {clause} .".replace("  ", " ")
+
+
+CALLER_OPENER = "and folks ,"
+CALLER_SHOUTS = ("what a play !", "unbelievable !", "can you believe it ?", "out of this world !")
+CALLER_BITS = ("absolutely", "simply", "folks", "incredibly")
+
+
+def caller(text: str, rng: random.Random) -> str:
+    """A sports caller's register: one fixed opener on about 60% of rows (its sharpest
+    phrase), an exclamation last on about 60%, an intensifier inside on about half; every
+    row gets at least one of them."""
+    out = _words(text)
+    opener = rng.random() < 0.6
+    shout = rng.random() < 0.6
+    if rng.random() < 0.5:
+        out.insert(rng.randrange(len(out) + 1), rng.choice(CALLER_BITS))
+    if not (opener or shout):
+        shout = True
+    if opener:
+        out.insert(0, CALLER_OPENER)
+    if shout:
+        out.append(rng.choice(CALLER_SHOUTS))
+    return " ".join(out)
+
+
+TUNED_NESTED: dict[str, tuple[Rewrite, bool]] = {
+    "template-two-forms": (two_forms, True),
+    "template-three-forms": (three_forms, True),
+    "style-caller": (caller, True),
+    "template-clause-last": (clause_last, True),
 }

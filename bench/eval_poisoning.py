@@ -25,6 +25,7 @@ and label-noise controls; tuned and held-out splits reported separately):
     python bench/eval_poisoning.py --families tuned-sms  # SMS spam, its own tuned registers
     python bench/eval_poisoning.py --families tuned-sms-casual  # near SMS's informal register
     python bench/eval_poisoning.py --families tuned-sms-native  # SMS's own text-speak
+    python bench/eval_poisoning.py --families tuned-nested  # a marker on part of the rows
     python bench/eval_poisoning.py --families tuned --rates 250 --listings  # ADR 0070:
     #   each family listed with the native judgement off, as ADR 0068 and now, one scan
 
@@ -62,6 +63,7 @@ from airlock.imports.datasets.structure import skeletons
 from bench.attacks import (
     HELD_OUT,
     TUNED,
+    TUNED_NESTED,
     TUNED_SMS,
     TUNED_SMS_CASUAL,
     TUNED_SMS_CLEAN,
@@ -368,8 +370,13 @@ SPLITS: dict[str, list[tuple[str, int, dict[str, tuple[Rewrite, bool]]]]] = {
     # nowhere else), written 2026-12-03 for judging a listed row's marks against its
     # label's own rate of them (ADR 0068)
     "tuned-sms-native": [("sms_spam.tsv", 41, TUNED_SMS_NATIVE)],
-    # clean-label templates on SST-2 (seed 51, used nowhere else; written 2026-12-04)
+    # clean-label templates on SST-2 (seed 51, as tuned-nested's SST-2 cells: the same rows,
+    # other attacks; written 2026-12-04 for ADR 0100)
     "tuned-sst2-clean": [("sst2_train.tsv", 51, TUNED_SST2_CLEAN)],
+    # attacks whose strongest marker covers only part of their rows: a template in two or
+    # three clause structures, a style whose sharpest phrase is on ~60% of rows (seeds 51
+    # and 52, used nowhere else), written 2026-12-04 for ADR 0099
+    "tuned-nested": [("sst2_train.tsv", 51, TUNED_NESTED), ("sms_spam.tsv", 52, TUNED_NESTED)],
     # written 2026-12-02 by an author who had not seen the detector: never tune on it
     "fresh": [("sst2_train.tsv", 11, FRESH), ("sms_spam.tsv", 12, FRESH)],
 }
