@@ -29,6 +29,7 @@ from airlock.imports.packages.buildhooks import BUILD_FILE_BACKENDS, hook_files,
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.pyproject import pyproject_table
 from airlock.imports.packages.rules import PackageFinding, Severity
+from airlock.imports.packages.setupscripts import setup_py_scripts
 from airlock.imports.packages.typosquat import normalise
 
 STARTUP_MODULES = ("sitecustomize.py", "usercustomize.py")
@@ -180,7 +181,10 @@ def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[P
         else {}
     )
     own = normalise(project)
-    for path, command in _commands(members, sdist):
+    declared = _commands(members, sdist)
+    if sdist and setup is not None:  # ``setup(entry_points=...)`` of a hand-made sdist (0102)
+        declared += [(setup.name, c) for c in setup_py_scripts(setup_text)]
+    for path, command in declared:
         name = command.strip().lower()
         # pip installs ``pip`` and ``pip3``: a project's own name (less a version) is its own.
         if name in COMMON_COMMANDS and normalise(re.sub(r"[\d.]+$", "", name)) != own:
