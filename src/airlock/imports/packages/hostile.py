@@ -35,6 +35,7 @@ FORKS = frozenset({
 WAITS = frozenset({"wait", "waitpid", "wait3", "wait4", "join", "communicate", "run", "call"})
 FORK_LOOP = "fork-loop"
 MAX_LOOP_NODES = 2000
+MAX_RING = 8  # functions of a recursion ring proved endless (:func:`self_forking`)
 # A container started with a way out to the host: the root (or the daemon's socket, or a
 # system folder) mounted, privileged, the host's process namespace, SYS_ADMIN.
 ESCAPE_OPTIONS = LazyPattern(
@@ -91,9 +92,9 @@ def self_forking(func: Function, partner: Partner = lambda _: None) -> bool:
     as its target (``def f(): os.fork(); f()``, ``Process(target=f).start()``), and nothing
     in it returns, raises or waits. A recursive walk that forks has a case that stops it.
 
-    ``partner`` names the module's other functions: the call back may go through one of them
-    (``def a(): os.fork(); b()`` with ``def b(): a()``; ADR 0098), when that one too always
-    calls back and never returns, raises or waits."""
+    ``partner`` names the module's other functions: the call back may go through them
+    (``def a(): os.fork(); b()`` with ``def b(): a()``, ADR 0098; a longer ring, ADR 0103),
+    when each of them always calls the next and never returns, raises or waits."""
     known = _SELF_FORKING.get(id(func))
     if known is not None and known[0] is func:
         return known[1]
@@ -108,19 +109,22 @@ def _forks_itself(func: Function, partner: Partner) -> bool:
     calls = _unending_calls(func)
     if calls is None or not any(_called(c) in FORK_NAMES for c in calls):
         return False
-    for name in _always_named(func):
+    # The call back may go round a ring of the module's functions (``a -> b -> c -> a``,
+    # ADR 0103; ADR 0098 read one step), each of which always calls the next and never
+    # returns, raises or waits; at most MAX_RING of them are proved endless.
+    seen = {func.name}
+    todo = list(_always_named(func))
+    while todo and len(seen) <= MAX_RING:
+        name = todo.pop(0)
         if name == func.name:
             return True
+        if name in seen:
+            continue
+        seen.add(name)
         other = partner(name)
-        # One step of mutual recursion: a longer ring is left (each step is a function to
-        # prove endless, and a third one is no shape seen yet).
-        if (
-            other is not None
-            and other is not func
-            and _unending_calls(other) is not None
-            and func.name in _always_named(other)
-        ):
-            return True
+        if other is None or other is func or _unending_calls(other) is None:
+            continue
+        todo += _always_named(other)
     return False
 
 
