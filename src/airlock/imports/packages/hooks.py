@@ -26,10 +26,10 @@ from collections.abc import Iterable
 
 from airlock.imports.packages.archive import Member
 from airlock.imports.packages.buildhooks import BUILD_FILE_BACKENDS, hook_files, runs_build_file
+from airlock.imports.packages.declared import console_scripts, setup_py_scripts
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.pyproject import pyproject_table
 from airlock.imports.packages.rules import PackageFinding, Severity
-from airlock.imports.packages.setupscripts import setup_py_scripts
 from airlock.imports.packages.typosquat import normalise
 
 STARTUP_MODULES = ("sitecustomize.py", "usercustomize.py")
@@ -42,8 +42,6 @@ COMMON_COMMANDS = frozenset({
     "find", "tar", "unzip", "systemctl", "crontab", "cmd", "powershell", "explorer", "notepad",
 })  # fmt: skip
 SCRIPT_SUFFIXES = (".sh", ".bash", ".bat", ".cmd", ".ps1", ".vbs", ".command")
-SECTION = LazyPattern(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
-ENTRY = LazyPattern(r"^\s*(?P<name>[^=\s#;][^=]*?)\s*=\s*\S")
 
 
 def _root(members: list[Member], base: str, sdist: bool) -> Member | None:
@@ -109,49 +107,6 @@ def _cfg_cmdclass(text: str) -> list[str]:
     except configparser.Error:
         return []
     return [line.split("=", 1)[1].strip() for line in value.splitlines() if "=" in line]
-
-
-def console_scripts(members: list[Member]) -> list[tuple[str, str]]:
-    """(member path, command) for console and GUI scripts an archive declares: wheel and
-    egg-info ``entry_points.txt``, ``setup.cfg`` and ``pyproject.toml``."""
-    out: list[tuple[str, str]] = []
-    for member in members:
-        if member.data is None or member.name.count("/") > 2:
-            continue
-        base = member.name.rsplit("/", 1)[-1]
-        if base in {"entry_points.txt", "setup.cfg"}:
-            out += [(member.name, c) for c in _ini_scripts(member.data.decode("utf-8", "replace"))]
-        elif base == "pyproject.toml":
-            table = pyproject_table(member.data.decode("utf-8", "replace"))
-            if table is None:
-                continue
-            project = table.get("project", {})
-            for key in ("scripts", "gui-scripts"):
-                table = project.get(key, {}) if isinstance(project, dict) else {}
-                out += [(member.name, str(c)) for c in table] if isinstance(table, dict) else []
-    return out
-
-
-def _ini_scripts(text: str) -> list[str]:
-    """Command names under ``[console_scripts]``/``[gui_scripts]`` (entry_points.txt) or the
-    ``console_scripts =`` key of ``[options.entry_points]`` (setup.cfg)."""
-    out, section, in_key = [], "", False
-    for line in text.splitlines()[:5000]:
-        header = SECTION.match(line)
-        if header:
-            section, in_key = header.group("name").strip(), False
-            continue
-        if section in ("console_scripts", "gui_scripts"):
-            entry = ENTRY.match(line)
-            out += [entry.group("name")] if entry else []
-        elif section == "options.entry_points":
-            if re.match(r"^(console|gui)_scripts\s*=", line):
-                in_key = True
-            elif in_key and line[:1].isspace() and "=" in line:
-                out.append(line.split("=", 1)[0].strip())
-            elif line.strip() and not line[:1].isspace():
-                in_key = False
-    return out
 
 
 # A wheel's ``NAME.data/scripts/FILE``: pip installs FILE as a command on the PATH.

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from airlock.domain.requests import Outcome
-from airlock.imports.packages.setupscripts import setup_py_scripts
+from airlock.imports.packages.declared import setup_py_scripts
 from tests.unit.imports.packages.adversary import verdict_cases, vet_package
 
 MAIN = {"evpkg/__init__.py": "def main():\n    pass\n"}
