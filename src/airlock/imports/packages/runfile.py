@@ -8,7 +8,9 @@ finds such calls whose path folds to a constant (string literals, ``+``, ``os.pa
 archive member they run. A path taken from a directory listing or a glob (``for f in
 glob.glob('conf/*.cfg'): exec(open(f).read())``, ``os.listdir``, ``os.walk``,
 ``Path.glob``/``rglob``/``iterdir``) folds to a pattern instead (:attr:`RunFile.listed`,
-ADR 0039): every member it matches may run. Pure: it parses, it never opens or runs anything.
+ADR 0039): every member it matches may run. A module's level also names the program it
+starts by a path from its own folder (``Popen([os.path.join(HERE, 'svc.exe')])``, ADR 0101;
+:attr:`RunFile.how` :data:`PROCESS`). Pure: it parses, it never opens or runs anything.
 """
 
 from __future__ import annotations
@@ -372,7 +374,7 @@ def run_files(
     runs everything it reaches, a module only its module level on import). ``tree``:
     ``ast.parse(source)`` when the caller has it (it is not parsed again)."""
     marked = any(word in source for word in WORDS) and _marked(source)
-    if not marked and not _starts_own(source):
+    if not marked and not (top_only and _starts_own(source)):
         return []
     key = (hashlib.sha256(source.encode("utf-8", "surrogatepass")).digest(), top_only)
     known = _REMEMBERED.get(key)
@@ -453,7 +455,7 @@ def _visit(
             if isinstance(target, ast.Name):
                 folder.scopes[target.id] = opened
     if isinstance(node, ast.Call):
-        hit = _run_call(node, folder, opened)
+        hit = _run_call(node, folder, opened, programs=top_only)
         if hit is not None:
             found.append(hit)
     for child in children(node):
@@ -473,9 +475,13 @@ def _top(tree: ast.Module) -> list[ast.AST]:
     return out
 
 
-def _run_call(node: ast.Call, folder: _Folder, opened: dict[str, ast.expr]) -> RunFile | None:  # noqa: PLR0911 -- one case a run
+def _run_call(  # noqa: PLR0911 -- one case a run
+    node: ast.Call, folder: _Folder, opened: dict[str, ast.expr], *, programs: bool
+) -> RunFile | None:
+    """The file ``node`` runs, if any; with ``programs``, also a program it starts by a path
+    from the file's own folder (asked on import only: a build runs the scripts it ships)."""
     ref = folder.ref(node.func)
-    if ref in PROCESS_STARTS and node.args:
+    if programs and ref in PROCESS_STARTS and node.args:
         program = _own_program(node.args[0], folder)
         return RunFile(program, node.lineno, PROCESS) if program is not None else None
     if ref in LOADERS and len(node.args) >= 2:

@@ -793,9 +793,9 @@ def _files_run(members: list[Member], scripts: set[str]) -> list[PackageFinding]
             run = _fill_imported(found_run, member.name, names, by_name)
             more: list[PackageFinding] = []
             if run.how == PROCESS:
-                # A program shipped beside the code, started on import (ADR 0101); a build
-                # runs its own scripts on install, and a Python file is read by its own pass.
-                program = None if install else resolve(run.target, member.name, names)
+                # A program shipped beside the code, started on import (ADR 0101; a module's
+                # runs only, see runfile); a Python file is read by its own pass.
+                program = resolve(run.target, member.name, names)
                 if program is not None and not program.endswith((".py", ".pyw")):
                     more.append(
                         program_started(member.name, run.line, program, by_name[program].data)
