@@ -65,6 +65,7 @@ from airlock.imports.packages.fold import (
     MAX_FOLD,
     MAX_ITEMS,
     SPELLINGS,
+    STDLIB_STRINGS,
     WIDE_FORMAT,
     decimal,
     fold_call,
@@ -402,6 +403,9 @@ class Interpreter:
     def run_module(self, tree: ast.Module) -> None:
         when = When.INSTALL if self.install_time else When.LATER if self.script else When.IMPORT
         env: dict[str, Val] = {}
+        doc = ast.get_docstring(tree, clean=False)
+        if doc and small(doc):  # ``exec(__doc__)``: code kept as the module's docstring
+            env["__doc__"] = Val(const=doc)
         self.globals = env
         self.block(tree.body, env, when)
         deeper.resume(self)
@@ -468,6 +472,8 @@ class Interpreter:
     def block(self, body: list[ast.stmt], env: dict[str, Val], when: When) -> None:
         for stmt in body:
             if isinstance(stmt, (ast.While, ast.For)) and hostile.unbounded(stmt):
+                # ``while True: Thread(target=spin).start()`` (probe 17)
+                self.flooded(hostile.floods(stmt), stmt.lineno, when)
                 self.endless += 1  # ``while True: os.fork()`` (ADR 0085)
                 try:
                     self.stmt(stmt, env, when)
@@ -526,7 +532,9 @@ class Interpreter:
                 if node.module == "__future__" and alias.name == "annotations":
                     self.lazy_annotations = True
                 ref = f"{base}{alias.name}"
-                env[alias.asname or alias.name] = Val(ref=ref, shape=hub_folder(ref))
+                env[alias.asname or alias.name] = Val(
+                    STDLIB_STRINGS.get(ref), ref, shape=hub_folder(ref)
+                )
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             env[node.name] = Val(func=node)
             self.definition_time(node.args, node.returns, env, when)
@@ -870,7 +878,8 @@ class Interpreter:
                 ref = _canon(f"{base.ref}.{node.attr}")
                 if self.resolving:
                     return across.constant_of(self, ref) or Val(ref=ref, labels=base.labels)
-                return Val(ref=ref, labels=base.labels | source_labels(ref), shape=hub_folder(ref))
+                labels = base.labels | source_labels(ref)
+                return Val(STDLIB_STRINGS.get(ref), ref, labels, shape=hub_folder(ref))
             if isinstance(base.const, (str, bytes, dict)) or type(base.const) is int:
                 return Val(ref=f"{type(base.const).__name__}.{node.attr}", const=base.const)
             if base.handle and node.attr in ("write", "writelines"):
@@ -883,7 +892,9 @@ class Interpreter:
                 return Val(labels=base.labels | SECRET_NAME)
             if base.shape and node.attr in picked.WALK_METHODS:  # ``Path.home().rglob``
                 picked.weights_walked(self, node.lineno, node.attr, base.shape, when)
-                return Val(labels=base.labels | picked.wiped(base.shape))  # ADR 0085
+                # What a credential folder's walk finds is a credential (probe 17).
+                lists = SECRET_NAME if secret_path(base.shape) else frozenset()
+                return Val(labels=base.labels | picked.wiped(base.shape) | lists)  # ADR 0085
             if base.shape and node.attr in PATH_METHODS:  # ``.expanduser()`` (ADR 0051)
                 return Val(labels=base.labels, shape=base.shape)
             return Val(labels=base.labels)
@@ -999,7 +1010,8 @@ class Interpreter:
                 folded = a + b  # type: ignore[operator]
             elif isinstance(op, ast.Mod) and isinstance(a, str) and not WIDE_FORMAT.search(a):
                 folded = a % (tuple(b) if isinstance(b, list) else b)
-            elif isinstance(a, int) and isinstance(b, int) and abs(b) < 4096:
+            elif isinstance(a, int) and isinstance(b, int) and (abs(b) < 4096 or _bitwise(op)):
+                # ``(b >> 3) | (b << 5)``: a byte rotated is no large number (probe 17).
                 folded = intop(op, a, b)
             elif isinstance(op, ast.Mult) and isinstance(a, (str, bytes)) and isinstance(b, int):
                 folded = a * b if len(a) * b <= MAX_FOLD else None
@@ -1343,7 +1355,7 @@ class Interpreter:
             text = " ".join(
                 [
                     self.partial(a, env)
-                    if isinstance(a, partly) or (spelt_in_parts and sinkcall.joined(a))
+                    if isinstance(a, partly) or (spelt_in_parts and sinkcall.spelt(a))
                     else arg_text(v)
                     for a, v in zip(node.args, args, strict=False)
                 ]
@@ -1454,6 +1466,8 @@ class Interpreter:
             labels |= {SECRET}
         if kind == "listing" and secret_path(text):
             labels |= {SECRET}  # ``glob('**/.env')``: the files it finds are credentials
+        if ref in sinkcall.FOLDER_LISTINGS and args and sinkcall.lists_secrets(args[0]):
+            labels |= {SECRET}  # ``os.walk(wallets)``: what it finds are credentials
         if kind == "open" and PROCESS_MEMORY.search(text):
             labels |= {SECRET}  # another process's memory: a runner's secrets (ADR 0086)
         # ``psutil.Process(pid).environ()``, ``dict(os.environ)``, ``dict(**os.environ)`` (0098)
@@ -1611,7 +1625,7 @@ class Interpreter:
             out.append(folded)
         return out
 
-    def partial(self, node: ast.expr, env: dict[str, Val]) -> str:
+    def partial(self, node: ast.expr, env: dict[str, Val]) -> str:  # noqa: PLR0911 -- one return per spelling
         """Folded text of an argument; a list keeps the elements that fold."""
         if isinstance(node, (ast.List, ast.Tuple)):
             return " ".join(self.partial(e, env) for e in node.elts[:64])
@@ -1624,6 +1638,15 @@ class Interpreter:
             return self.partial(node.value, env)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return self.partial(node.left, env) + self.partial(node.right, env)
+        spelt = sinkcall.formatted(node)
+        if spelt is not None:  # ``'{}.x.evil'.format(k)``, ``'%s.x.evil' % k`` (probe 17)
+            template = self.expr(spelt[0], env, When.LATER).const
+            if isinstance(template, str):
+                texts = [self.partial(e, env) or "{}" for e in spelt[1][:64]]
+                percent = isinstance(node, ast.BinOp)
+                filled = sinkcall.fill(template, texts, percent=percent)
+                if filled is not None:
+                    return filled
         glue = sinkcall.joined(node)
         if glue is not None and isinstance(node, ast.Call):  # ``'.'.join([k, 'x', 'evil'])``
             parts = node.args[0].elts if isinstance(node.args[0], (ast.List, ast.Tuple)) else []
@@ -1704,6 +1727,26 @@ class Interpreter:
             if found is not None:
                 rest = [param] * max(len(found.args.args) - (0 if given else 1), 0)
                 self.method(owner, name, [Val(ref=f"{owner}()"), *rest], env, when)
+
+    def flooded(self, flood: bool, line: int, when: When) -> None:
+        """Mark a thread bomb (:func:`hostile.floods`, :func:`hostile.threads_only`) on
+        install or import, as a process made without end is marked."""
+        if flood and when is not When.LATER:
+            event = Event(hostile.FORK_LOOP, "threading.Thread", line, when, "", frozenset())
+            self.trace.events.append(event)
+
+    def partner(
+        self, env: dict[str, Val], name: str
+    ) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The function a call's name is bound to, for :func:`hostile.self_forking`: a name
+        in ``env``, or a method of the class walked (``self.f``, ``cls.f``) or of a local
+        class (``Class.f``)."""
+        owner, dot, attr = name.partition(".")
+        if not dot:
+            return _defined(env, name)
+        if owner in ("self", "cls"):
+            owner = self.within[-1] if self.within else ""
+        return self.lookup(owner, attr) if owner in self.classes else None
 
     def lookup(self, cls: str, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         """Method ``name`` of local class ``cls`` or of its local bases."""
@@ -1848,7 +1891,9 @@ class Interpreter:
             # Run the body with the arguments bound: a function called on import or install
             # runs then, and its return value carries what its arguments carried.
             # ``def f(): os.fork(); f()`` (ADR 0093), or through a partner (``b(): a()``, 0098)
-            bomb = hostile.self_forking(func, lambda name: _defined(local, name))
+            bomb = hostile.self_forking(func, lambda name: self.partner(local, name))
+            # Threads doubling round a recursion make no process to mark (probe 17).
+            self.flooded(bomb and hostile.threads_only(func), func.lineno, when)
             self.endless += bomb
             try:
                 self.block(func.body, local, when)
@@ -1896,6 +1941,11 @@ MAX_FOREIGN_STEPS = 20_000  # top level of a module a call is followed into
 # ``local.MAX_ARCHIVE_STEPS``. Spending either holds (ADR 0096): four times the earlier 100,000
 # reads transformers' ``__init__`` whole, the one popular package that spent it.
 MAX_ACROSS_STEPS = 400_000
+
+
+def _bitwise(op: ast.operator) -> bool:
+    """``|``, ``&``, ``^``: their cost grows with the numbers' size only, never past it."""
+    return isinstance(op, (ast.BitOr, ast.BitAnd, ast.BitXor))
 
 
 def _defined(env: dict[str, Val], name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:

@@ -15,6 +15,7 @@ import binascii
 import codecs
 import operator
 import re
+import string
 import zlib
 from collections.abc import Callable, Mapping
 
@@ -104,6 +105,15 @@ def intop(op: ast.operator, a: int, b: int) -> int | None:
 
 
 BUILTIN_STR = {"copyright": "Copyright (c) 2001-2023 Python Software Foundation."}
+# The ``string`` module's alphabets, as a substitution cipher's table is built from them
+# (``str.maketrans(ascii_lowercase, ascii_lowercase[13:] + ...)``, probe 17).
+STDLIB_STRINGS = {
+    f"string.{name}": getattr(string, name)
+    for name in (
+        "ascii_lowercase", "ascii_uppercase", "ascii_letters", "digits", "hexdigits",
+        "octdigits", "punctuation", "printable", "whitespace",
+    )
+}  # fmt: skip
 
 
 # Codecs that spell text as escapes: ``bytes.decode`` folds with them (any other codec

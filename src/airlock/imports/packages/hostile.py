@@ -107,25 +107,54 @@ def self_forking(func: Function, partner: Partner = lambda _: None) -> bool:
 
 def _forks_itself(func: Function, partner: Partner) -> bool:
     calls = _unending_calls(func)
-    if calls is None or not any(_called(c) in FORK_NAMES for c in calls):
+    if calls is None:
         return False
-    # The call back may go round a ring of the module's functions (``a -> b -> c -> a``,
-    # ADR 0103; ADR 0098 read one step), each of which always calls the next and never
-    # returns, raises or waits; at most MAX_RING of them are proved endless.
+    made = {_called(c) for c in calls}
+    if made & FORK_NAMES:
+        return any(_comes_back(func, name, partner) for name in set(_always_named(func)))
+    if made & THREAD_NAMES:
+        # A thread shares its process: one that starts one other and ends is a loop, not a
+        # bomb. Two ways back into the ring per run (``Thread(target=g).start(); g()``, or
+        # two threads of ``g``) double the threads each round (probe 17).
+        back = [name for name in _always_named(func) if _comes_back(func, name, partner)]
+        return len(back) >= 2
+    return False
+
+
+def threads_only(func: Function) -> bool:
+    """Whether the function starts threads and makes no process (its bomb, when it is one,
+    has no fork for :mod:`flow` to mark)."""
+    made = {_called(c) for c in _unending_calls(func) or ()}
+    return bool(made & THREAD_NAMES) and not made & FORK_NAMES
+
+
+def _comes_back(func: Function, first: str, partner: Partner) -> bool:
+    """Whether the call of ``first`` from ``func`` comes back to it. The call back may go
+    round a ring of the module's functions or of its class's methods (``a -> b -> c -> a``,
+    ADR 0103; ``self.a -> self.b -> self.a``, probe 17), each of which always calls the
+    next and never returns, raises or waits; at most MAX_RING of them are proved endless."""
     seen = {func.name}
-    todo = list(_always_named(func))
+    todo = [first]
     while todo and len(seen) <= MAX_RING:
         name = todo.pop(0)
-        if name == func.name:
+        if _itself(func, name):
             return True
         if name in seen:
             continue
         seen.add(name)
         other = partner(name)
-        if other is None or other is func or _unending_calls(other) is None:
+        if other is func:
+            return True
+        if other is None or _unending_calls(other) is None:
             continue
         todo += _always_named(other)
     return False
+
+
+def _itself(func: Function, name: str) -> bool:
+    """``f`` in ``f``'s body, or ``self.f`` / ``cls.f`` in method ``f``'s."""
+    owner, _, own = name.rpartition(".")
+    return own == func.name and owner in ("", "self", "cls")
 
 
 def _unending_calls(func: Function) -> list[ast.Call] | None:
@@ -149,18 +178,28 @@ def _unending_calls(func: Function) -> list[ast.Call] | None:
     return calls if seen < MAX_LOOP_NODES else None
 
 
-def _always_named(func: Function) -> set[str]:
+def _always_named(func: Function) -> list[str]:
     """The names a statement of the body that always runs calls or hands to a call
-    (``target=name``): its own, and a ``with`` block's."""
-    names: set[str] = set()
+    (``target=name``), once for each time: its own, and a ``with`` block's. A method of
+    the same class or object is named ``self.name`` (``cls.name``, ``Class.name``)."""
+    names: list[str] = []
     for stmt in _always_run(func.body):
         if not isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign)):
             continue
         for part in ast.walk(stmt):
             if isinstance(part, ast.Call):
                 handed = [*part.args, *(k.value for k in part.keywords)]
-                names |= {a.id for a in (part.func, *handed) if isinstance(a, ast.Name)}
+                names += filter(None, map(_dotted, (part.func, *handed)))
     return names
+
+
+def _dotted(node: ast.expr) -> str:
+    """``f`` for a name, ``self.f`` for an attribute of a name; empty otherwise."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
+    return ""
 
 
 def _always_run(body: list[ast.stmt]) -> list[ast.stmt]:
@@ -179,6 +218,32 @@ _SELF_FORKING: dict[int, tuple[ast.AST, bool]] = {}
 MAX_REMEMBERED = 4096
 # What the calls of :data:`FORKS` are called by.
 FORK_NAMES = frozenset({"fork", "forkpty", "Process", "Popen", "posix_spawn", "posix_spawnp"})
+# What starts a thread (``threading.Thread``, ``_thread.start_new_thread``).
+THREAD_NAMES = frozenset({"Thread", "start_new_thread", "start_new"})
+# What a loop that only starts threads may call besides: the thread's own setters.
+THREAD_CALLS = THREAD_NAMES | {"start", "setDaemon", "setName"}
+
+
+def floods(loop: ast.While | ast.For) -> bool:
+    """Whether an endless loop (:func:`unbounded`) does nothing but start threads
+    (``while True: Thread(target=spin).start()``, probe 17). A server's loop that starts a
+    thread for each connection first waits for one (``accept()``, ``queue.get()``): it
+    calls something else, and is not this."""
+    started = False
+    todo: list[ast.AST] = [*loop.body]
+    seen = 0
+    while todo and seen < MAX_LOOP_NODES:
+        part = todo.pop()
+        seen += 1
+        if isinstance(part, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(part, ast.Call):
+            name = _called(part)
+            if name not in THREAD_CALLS:
+                return False
+            started = started or name in THREAD_NAMES
+        todo.extend(children(part))
+    return started and seen < MAX_LOOP_NODES
 
 
 def _endless(iterated: ast.expr) -> bool:

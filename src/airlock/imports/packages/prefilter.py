@@ -88,6 +88,9 @@ BOUNDED = (
     # ``{'run': exec}``, ``run = exec`` (ADR 0048).
     ("exec", True, r"(?=[ \t]*(?:[,)\]};\n]|$))"),
     ("eval", True, r"(?=[ \t]*(?:[,)\]};\n]|$))"),
+    # A thread handed its function (probe 17: a thread bomb); not every ``Thread`` named.
+    ("Thread", False, r"(?=\(\s*(?:target\b|None\b))"),
+    ("start_new_thread", False, ""),
 )
 # ``getattr(o, 'sys' + 'tem')``, ``getattr(o, 'metsys'[::-1])``, ``getattr(o, chr(115) + x)``:
 # an attribute named by a string built on the spot, whatever the module is called locally.

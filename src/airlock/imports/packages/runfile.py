@@ -343,7 +343,7 @@ class _Folder:
 # asks of every module (vet's _files_run) need not parse it again (issue 16: parsing is
 # most of vetting). Only answers are kept, never trees (27 times the text's size).
 MAX_REMEMBERED = 16_384
-RememberedKey = tuple[bytes, bool]
+RememberedKey = tuple[bytes, int]  # (digest, top_only or CALLED)
 _REMEMBERED: OrderedDict[RememberedKey, tuple[RunFile, ...]] = OrderedDict()
 
 
@@ -385,6 +385,51 @@ def run_files(
         with contextlib.suppress(KeyError):  # another thread's call may have just evicted it
             _REMEMBERED.move_to_end(key)
     return list(known)
+
+
+def programs_called(source: str, tree: ast.Module | None = None) -> list[RunFile]:
+    """Programs a function of ``source`` starts by a path from the module's own folder
+    (:data:`PROCESS`, as :func:`run_files` finds them on import; probe 17): they run when
+    the function is called. Only asked of modules whose text may start one."""
+    if not _starts_own(source):
+        return []
+    key = (hashlib.sha256(source.encode("utf-8", "surrogatepass")).digest(), CALLED)
+    known = _REMEMBERED.get(key)
+    if known is None:
+        known = tuple(_programs_called(source, tree))
+        _keep(key, known)
+    return list(known)
+
+
+def _programs_called(source: str, tree: ast.Module | None) -> list[RunFile]:
+    if tree is None:
+        try:
+            tree = parse_module(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return []
+    folder = _Folder()
+    nodes = walk(tree)
+    for node in nodes:  # names of every scope: a function's own folder variable
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                folder.env.setdefault(target.id, node.value)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            folder.imported(node)
+    top = {id(node) for node in _top(tree)}
+    found: list[RunFile] = []
+    for node in nodes:
+        if not isinstance(node, ast.Call) or id(node) in top or not node.args:
+            continue
+        if folder.ref(node.func) in PROCESS_STARTS:
+            program = _own_program(node.args[0], folder)
+            if program is not None:
+                found.append(RunFile(program, node.lineno, PROCESS))
+    return found[:MAX_CALLED]
+
+
+CALLED = 2  # the memo's key for :func:`programs_called` (``top_only`` is a bool)
+MAX_CALLED = 64  # programs started when called, read per module
 
 
 def _marked(source: str) -> bool:

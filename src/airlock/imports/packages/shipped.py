@@ -12,6 +12,10 @@ the start and the member it names; this judges it:
 * one whose text downloads and runs code (:data:`hooks.SCRIPT_DROPPER`): denied as a
   dropper, as the same script started from a module's own line is.
 
+A program a function starts by the same path runs when the function is called (probe 17):
+a bundled tool (ruff, esbuild, a node server) is started so on request, so only one whose
+text downloads and runs code is denied; any other stays allowed.
+
 On install a build runs the scripts it ships (``configure``, ``build.sh``): not asked here.
 A Python file started as a program is read by its own pass.
 """
@@ -44,4 +48,23 @@ def program_started(runner: str, line: int, target: str, data: bytes | None) -> 
         Severity.HIGH,
         f"starts {target!r}, a program it ships, on import: airlock does not read programs, "
         "so a person should",
+    )
+
+
+def program_called(
+    runner: str, line: int, target: str, data: bytes | None
+) -> PackageFinding | None:
+    """A dropper when the shipped file ``target`` that a function of ``runner`` starts
+    downloads and runs code; None for any other program (a bundled tool)."""
+    text = data[:MAX_READ].decode("utf-8", "replace") if data else ""
+    dropper = SCRIPT_DROPPER.search(text)
+    if dropper is None:
+        return None
+    return PackageFinding(
+        "dropper",
+        runner,
+        line,
+        Severity.CRITICAL,
+        f"starts {target!r}, a program it ships, when called; it downloads and runs code: "
+        f"{dropper.group()[:100]!r}",
     )

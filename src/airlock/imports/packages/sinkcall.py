@@ -31,6 +31,7 @@ from airlock.imports.packages.sinks import (
     SILENT,
     SILENT_BITS,
     SILENT_FLAGS,
+    secret_path,
 )
 
 if TYPE_CHECKING:
@@ -144,6 +145,18 @@ def called_name(node: ast.Call, ref: str) -> str:
     return node.func.attr if isinstance(node.func, ast.Attribute) else ref
 
 
+def lists_secrets(folder: Val) -> bool:
+    """Whether a folder listed (:data:`FOLDER_LISTINGS`) is a credential folder
+    (``os.walk('~/.electrum/wallets')``): what the listing finds is read as a credential,
+    as a glob pattern that names one is (probe 17)."""
+    text = folder.const if isinstance(folder.const, str) else folder.shape
+    return bool(text) and secret_path(text)
+
+
+# Calls that list the folder their first argument names.
+FOLDER_LISTINGS = frozenset({"os.walk", "os.fwalk", "os.listdir", "os.scandir"})
+
+
 def chr_spelt(node: ast.expr) -> bool:
     """Whether ``node`` is a sum of at least :data:`fold.SPELT_MIN` ``chr(...)`` calls."""
     todo, calls, seen = [node], 0, 0
@@ -223,6 +236,47 @@ def joined(node: ast.expr) -> str | None:
     ):
         return None
     return node.func.value.value
+
+
+def spelt(node: ast.expr) -> bool:
+    """Whether a name is spelt in parts by a join or a template (:func:`joined`,
+    :func:`formatted`)."""
+    return joined(node) is not None or formatted(node) is not None
+
+
+def formatted(node: ast.expr) -> tuple[ast.expr, list[ast.expr]] | None:
+    """The template and the values of ``'{}.x.evil'.format(a)`` and ``'%s.x.evil' % a``
+    (a template written in the code or held in a name, its values by position): a name
+    looked up is spelt so as often as by ``+`` or an f-string (probe 17); None for any
+    other expression."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        right = node.right
+        return node.left, list(right.elts) if isinstance(right, ast.Tuple) else [right]
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+        and isinstance(node.func.value, (ast.Constant, ast.Name))
+        and not node.keywords
+        and not any(isinstance(a, ast.Starred) for a in node.args)
+    ):
+        return node.func.value, list(node.args)
+    return None
+
+
+def fill(template: str, parts: list[str], *, percent: bool) -> str | None:
+    """``template`` with ``parts`` put in by position, or None when it does not take them
+    so (named fields, other conversions, a count that differs)."""
+    try:
+        if percent:
+            return template % tuple(parts) if PERCENT_ONLY.fullmatch(template) else None
+        return template.format(*parts)
+    except (ValueError, TypeError, LookupError):
+        return None
+
+
+# A ``%`` template whose conversions are all ``%s`` (or ``%r``), as a name spelt by it is.
+PERCENT_ONLY = re.compile(r"(?:[^%]|%%|%[sr])*", re.DOTALL)
 
 
 def wrapped_socket(node: ast.Call, ref: str) -> str:

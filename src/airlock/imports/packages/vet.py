@@ -69,12 +69,13 @@ from airlock.imports.packages.runfile import (
     constant_of,
     imported_names,
     module_member,
+    programs_called,
     resolve,
     resolve_listed,
     run_files,
 )
 from airlock.imports.packages.serialized import serialized_calls
-from airlock.imports.packages.shipped import program_started
+from airlock.imports.packages.shipped import program_called, program_started
 from airlock.imports.packages.spread import Job, run_jobs
 from airlock.imports.packages.typosquat import Protected, distance, normalise, typosquat_of
 
@@ -823,6 +824,24 @@ def _files_run(members: list[Member], scripts: set[str]) -> list[PackageFinding]
                 elif run.how != LOG_CONFIG:
                     more += _run_of(member.name, run, by_name[target], install=install)
             found += [_lighter(f) for f in more] if side else more
+        # A function's start of a shipped program, when called (not for setup.py's).
+        found += [] if install else _programs_called(member.name, text, names, by_name, side=side)
+    return found
+
+
+def _programs_called(
+    runner: str, text: str, names: frozenset[str], by_name: dict[str, Member], *, side: bool
+) -> list[PackageFinding]:
+    """Programs the archive ships that a function of ``runner`` starts, denied when they
+    download and run code (:func:`shipped.program_called`, probe 17)."""
+    found: list[PackageFinding] = []
+    for run in programs_called(text):
+        program = resolve(run.target, runner, names)
+        if program is None or program.endswith((".py", ".pyw")):
+            continue
+        finding = program_called(runner, run.line, program, by_name[program].data)
+        if finding is not None:
+            found.append(_lighter(finding) if side else finding)
     return found
 
 
