@@ -80,7 +80,11 @@ WIPER = LazyPattern(
     r"\b(?:rd|rmdir)\s+/s\s+/q\s+[a-z]:\\?(?:\s|$)|\bdel\s+/[fsq](?:\s+/[fsq])*\s+[a-z]:\\|"
     r"\bformat\s+[a-z]:|\bmkfs(?:\.\w+)?\s+/dev/|\bdd\s+if=/dev/(?:zero|urandom)\s+of=/dev/|"
     # ADR 0085: every file under the home folder or the root deleted or shredded by find.
-    r"\bfind\s+(?:/|~/?|\$HOME/?|/home/?)\s.*(?:-delete\b|-exec\s+(?:rm|shred)\b)",
+    r"\bfind\s+(?:/|~/?|\$HOME/?|/home/?)\s.*(?:-delete\b|-exec\s+(?:rm|shred)\b)|"
+    # Probe 17: a shell's fork bomb (a function piped into itself in the background,
+    # ``:(){ :|:& };:``), and a batch file's (``%0|%0``).
+    r"(?P<bomb>[\w:]+)\s*\(\)\s*\{\s*(?P=bomb)\s*\|\s*(?P=bomb)\s*&\s*\}\s*;\s*(?P=bomb)|"
+    r"%0\s*\|\s*%0",
     re.IGNORECASE,
 )
 # The folder ``shutil.rmtree`` is handed, as an event's text: the home folder or a user's

@@ -74,6 +74,14 @@ PERSISTENCE = LazyPattern(
     r"jupyter_(?:server|notebook|lab)_config\.py",
     re.IGNORECASE,
 )
+# Files whose lines a shell, cron, the desktop or systemd runs as commands when a session
+# or the machine starts: what is written there is a command run later (probe 17).
+START_SCRIPTS = LazyPattern(
+    r"\.bashrc|\.zshrc|\.profile|\.bash_(?:profile|login)|\.z(?:profile|shenv|login)|"
+    r"config\.fish|\.xprofile|\.xinitrc|\.envrc|crontab|cron\.d/|autostart/|systemd/|"
+    r"launchagents/|\\startup\\",
+    re.IGNORECASE,
+)
 # Registry calls (``winreg`` and pywin32): a key opened or made carries its path as its
 # shape, and a value set under it is a write of that path (ADR 0079: a ``Run`` key).
 REGISTRY_OPENERS = frozenset({

