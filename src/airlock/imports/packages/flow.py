@@ -384,6 +384,8 @@ class Interpreter:
         # name) (:mod:`protocol`).
         self.descriptors: dict[tuple[str, str], Val] = {}
         self.within: list[str] = []  # local classes whose methods are being evaluated
+        # Functions of other modules met round a recursion ring, by id: their module.
+        self.ring_homes: dict[int, str] = {}
         self.endless = 0  # loops being walked that never end nor wait (:mod:`hostile`)
         # Functions made for ``partial(f, a)`` and ``methodcaller``, by id of the call.
         self.made: dict[int, ast.Lambda] = {}
@@ -1736,17 +1738,32 @@ class Interpreter:
             self.trace.events.append(event)
 
     def partner(
-        self, env: dict[str, Val], name: str
+        self, env: dict[str, Val], name: str, within: ast.FunctionDef | ast.AsyncFunctionDef
     ) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-        """The function a call's name is bound to, for :func:`hostile.self_forking`: a name
-        in ``env``, or a method of the class walked (``self.f``, ``cls.f``) or of a local
-        class (``Class.f``)."""
+        """The function a call's name in ``within``'s body is bound to, for
+        :func:`hostile.self_forking`: a name in ``env``, a method of the class walked
+        (``self.f``, ``cls.f``) or of a local class (``Class.f``), or a function of another
+        module of the archive (``y.b`` after ``from . import y``; its own names are that
+        module's, probe 17)."""
+        module = self.ring_homes.get(id(within), self.module)
+        if module != self.module:
+            env = across.module_env(self, module)
         owner, dot, attr = name.partition(".")
-        if not dot:
+        if not dot and _defined(env, name) is not None:
             return _defined(env, name)
-        if owner in ("self", "cls"):
+        if owner in ("self", "cls") and dot:
             owner = self.within[-1] if self.within else ""
-        return self.lookup(owner, attr) if owner in self.classes else None
+        if dot and owner in self.classes:
+            return self.lookup(owner, attr)
+        bound = env.get(owner)
+        if bound is None or not bound.ref or self.package is None:
+            return None
+        found = across.local_function(self, bound.ref + dot + attr, module, 0)
+        if found is None or isinstance(found[1], ast.ClassDef):
+            return None
+        if len(self.ring_homes) < MAX_RING_HOMES:
+            self.ring_homes[id(found[1])] = found[0]
+        return found[1]
 
     def lookup(self, cls: str, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         """Method ``name`` of local class ``cls`` or of its local bases."""
@@ -1891,7 +1908,7 @@ class Interpreter:
             # Run the body with the arguments bound: a function called on import or install
             # runs then, and its return value carries what its arguments carried.
             # ``def f(): os.fork(); f()`` (ADR 0093), or through a partner (``b(): a()``, 0098)
-            bomb = hostile.self_forking(func, lambda name: self.partner(local, name))
+            bomb = hostile.self_forking(func, lambda name, by: self.partner(local, name, by))
             # Threads doubling round a recursion make no process to mark (probe 17).
             self.flooded(bomb and hostile.threads_only(func), func.lineno, when)
             self.endless += bomb
@@ -1936,6 +1953,7 @@ MAX_UNMATCHED = 16_384
 GROWERS = {"append", "extend", "insert"}
 
 
+MAX_RING_HOMES = 256  # functions of other modules met round recursion rings, remembered
 MAX_FOREIGN_STEPS = 20_000  # top level of a module a call is followed into
 # Steps of one cross-file walk from a module with calls on import; the archive's own bound is
 # ``local.MAX_ARCHIVE_STEPS``. Spending either holds (ADR 0096): four times the earlier 100,000

@@ -83,18 +83,20 @@ def unbounded(node: ast.While | ast.For) -> bool:
 
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
-Partner = Callable[[str], Function | None]  # the module's function a name is bound to
+# The function a name is bound to, seen from the body of the function that names it.
+Partner = Callable[[str, Function], Function | None]
 
 
-def self_forking(func: Function, partner: Partner = lambda _: None) -> bool:
+def self_forking(func: Function, partner: Partner = lambda _name, _within: None) -> bool:
     """Whether the function is a fork bomb by recursion (ADR 0093): it makes a process and,
     in a statement of its body that always runs, calls itself or hands itself to a process
     as its target (``def f(): os.fork(); f()``, ``Process(target=f).start()``), and nothing
     in it returns, raises or waits. A recursive walk that forks has a case that stops it.
 
-    ``partner`` names the module's other functions: the call back may go through them
-    (``def a(): os.fork(); b()`` with ``def b(): a()``, ADR 0098; a longer ring, ADR 0103),
-    when each of them always calls the next and never returns, raises or waits."""
+    ``partner`` names the other functions: the call back may go through them (``def a():
+    os.fork(); b()`` with ``def b(): a()``, ADR 0098; a longer ring, ADR 0103; a class's
+    methods or another module's functions, probe 17), when each of them always calls the
+    next and never returns, raises or waits."""
     known = _SELF_FORKING.get(id(func))
     if known is not None and known[0] is func:
         return known[1]
@@ -133,21 +135,19 @@ def _comes_back(func: Function, first: str, partner: Partner) -> bool:
     round a ring of the module's functions or of its class's methods (``a -> b -> c -> a``,
     ADR 0103; ``self.a -> self.b -> self.a``, probe 17), each of which always calls the
     next and never returns, raises or waits; at most MAX_RING of them are proved endless."""
-    seen = {func.name}
-    todo = [first]
+    seen = {id(func)}
+    todo = [(first, func)]
     while todo and len(seen) <= MAX_RING:
-        name = todo.pop(0)
-        if _itself(func, name):
+        name, within = todo.pop(0)
+        if within is func and _itself(func, name):
             return True
-        if name in seen:
-            continue
-        seen.add(name)
-        other = partner(name)
+        other = partner(name, within)
         if other is func:
             return True
-        if other is None or _unending_calls(other) is None:
+        if other is None or id(other) in seen or _unending_calls(other) is None:
             continue
-        todo += _always_named(other)
+        seen.add(id(other))
+        todo += [(named, other) for named in _always_named(other)]
     return False
 
 

@@ -83,6 +83,13 @@ DENIED: dict[str, dict[str, str]] = {
         "        Worker.grow()\n"
         "Worker.grow()\n"
     ),
+    "fork-bomb-round-two-modules": {
+        "evpkg/__init__.py": "from . import ping\nping.grow()\n",
+        "evpkg/ping.py": (
+            "import os\nfrom . import pong\ndef grow():\n    os.fork()\n    pong.back()\n"
+        ),
+        "evpkg/pong.py": "from . import ping\ndef back():\n    ping.grow()\n",
+    },
     # 2. DNS names spelt by a template.
     "secret-in-a-dns-name-by-format-when-called": init(
         "import os, socket\n"
@@ -293,6 +300,31 @@ ALLOWED: dict[str, dict[str, str]] = {
         "            c.walk()\n"
         "Node().walk()\n"
     ),
+    "recursion-round-two-modules-making-no-process": {
+        "evpkg/__init__.py": "from . import ping\nping.walk([])\n",
+        "evpkg/ping.py": (
+            "from . import pong\n"
+            "def walk(node):\n"
+            "    for child in node:\n"
+            "        pong.visit(child)\n"
+        ),
+        "evpkg/pong.py": "from . import ping\ndef visit(node):\n    ping.walk(node)\n",
+    },
+    "worker-round-two-modules-waits-for-its-child": {
+        "evpkg/__init__.py": "from . import ping\nping.serve()\n",
+        "evpkg/ping.py": (
+            "import multiprocessing\n"
+            "from . import pong\n"
+            "def serve():\n"
+            "    p = multiprocessing.Process(target=pong.work)\n"
+            "    p.start()\n"
+            "    p.join()\n"
+            "    pong.again()\n"
+        ),
+        "evpkg/pong.py": (
+            "from . import ping\ndef work():\n    pass\ndef again():\n    ping.serve()\n"
+        ),
+    },
     # 2. Names looked up by a template: a service under its cluster, a caller's host.
     "service-name-formatted-under-the-cluster-domain": init(
         "import os, socket\n"
