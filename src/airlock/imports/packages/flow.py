@@ -1003,9 +1003,9 @@ class Interpreter:
     def binop(self, op: ast.operator, left: Val, right: Val) -> Val:
         labels = left.labels | right.labels
         a, b = left.const, right.const
-        if isinstance(op, ast.Mod) and isinstance(a, str) and b is None and persistent_shape(a):
-            # ``'%s/zz.pth' % prefix``: the folder does not fold (it folded as ``None``).
-            return Val(labels=labels, shape=persistent_shape(a.replace("%s", "?")))
+        shaped = _percent_shape(a, right, labels) if isinstance(op, ast.Mod) and b is None else ""
+        if shaped:
+            return Val(labels=labels, shape=shaped)
         try:
             folded: object = None
             if isinstance(op, ast.Add) and type(a) is type(b) and a is not None:
@@ -1247,6 +1247,11 @@ class Interpreter:
             persistent = persistent_shape(callee.const)  # ``'{}/zz.pth'.format(prefix)``
             if persistent:
                 return Val(labels=labels, shape=persistent)
+            # Host data spelt into a template keeps the template's text, as an f-string's
+            # does (``'{}.x.evil'.format(key.hex())``, probe 17).
+            spelt_shape = sinkcall.spelt_shape(callee.const, args, kwargs, labels)
+            if spelt_shape:
+                return Val(labels=labels, shape=spelt_shape)
         if folded is not None and small(folded):
             extra = frozenset({DECODED}) if ref in DECODERS or ref in DECOMPRESSORS else frozenset()
             extra |= frozenset({DECODED}) if ref in CODECS_CALLS else frozenset()
@@ -1959,6 +1964,18 @@ MAX_FOREIGN_STEPS = 20_000  # top level of a module a call is followed into
 # ``local.MAX_ARCHIVE_STEPS``. Spending either holds (ADR 0096): four times the earlier 100,000
 # reads transformers' ``__init__`` whole, the one popular package that spent it.
 MAX_ACROSS_STEPS = 400_000
+
+
+def _percent_shape(template: object, value: Val, labels: frozenset[str]) -> str:
+    """The text of ``template % value`` when ``value`` does not fold: ``'%s/zz.pth' %
+    prefix`` keeps the place it writes (it folded as ``None``); ``'%s.x.evil' % key.hex()``
+    keeps host data's template as an f-string's text does (probe 17). Empty otherwise."""
+    if not isinstance(template, str):
+        return ""
+    persistent = persistent_shape(template.replace("%s", "?"))
+    if persistent and persistent_shape(template):
+        return persistent
+    return sinkcall.spelt_shape(template, [value], {}, labels, percent=True)
 
 
 def _bitwise(op: ast.operator) -> bool:

