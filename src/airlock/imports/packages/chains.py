@@ -90,6 +90,14 @@ WIPER = LazyPattern(
 # The folder ``shutil.rmtree`` is handed, as an event's text: the home folder or a user's
 # documents in it, the root, a system folder or a drive (ADR 0083). The text ends with any
 # keyword's (``ignore_errors=True``).
+# A shell's redirection or ``tee`` into a file a shell, cron, the desktop or systemd runs
+# from, or that lets someone in (probe 17).
+SHELL_APPEND = LazyPattern(
+    r"(?:>>?|\btee\b[^|;&]*?)\s*[\"']?[^\s|;&]*?(?:\.bashrc|\.zshrc|\.profile|"
+    r"\.bash_(?:profile|login)|\.z(?:profile|shenv|login)|config\.fish|/etc/cron|crontabs/|"
+    r"autostart/|systemd/|launchagents/|authorized_keys)\b",
+    re.IGNORECASE,
+)
 # A host name or an IPv4 address written in a command.
 NAMED_HOST = LazyPattern(
     r"(?:^|[\s@/:=])[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?=[\s:/]|$)|\b\d{1,3}(?:\.\d{1,3}){3}\b",
@@ -180,6 +188,10 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         return "dropper", Severity.CRITICAL  # download-and-run needs no moment to be bad
     if MINER.search(event.text):
         return "cryptominer", Severity.CRITICAL  # a miner pointed at a pool (GuardDog)
+    if eager and SHELL_APPEND.search(event.text):
+        # ``echo ... >> ~/.bashrc``, ``tee -a ~/.bashrc`` on install or import: the shell's
+        # own way to write a start file, as ``open(p, 'a')`` is (probe 17).
+        return "persistence", Severity.CRITICAL
     if eager and hostile.escapes(event.text):
         # A container with the host's root mounted or privileged is root on the host: no
         # build step or import needs one. When called it is what container tools (a test

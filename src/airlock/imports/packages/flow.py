@@ -1272,13 +1272,13 @@ class Interpreter:
                 grown(env, node.func.value.id, node.func.attr, c)
             if node.func.attr in HEADER_SETTERS and len(args) >= 2:
                 _headed(node.func.value.id, node.args[0], args[1], env)
-            writes.mutate(self, node, labels, env, when)
+            writes.mutate(self, node, labels, env, when, args[:1])
             if callee.handle and node.func.attr in PATH_WRITES and not labels & {REMOTE, DECODED}:
                 # ``p = Path.home() / '.bashrc'; p.write_text(x)``: only a path written
                 # in one expression was a write (:func:`writes.mutate` takes downloads; issue 16).
-                writes.written(self, callee, node, labels, env, when)
+                writes.written(self, callee, node, labels, env, when, args[:1])
         elif callee.handle and isinstance(node.func, ast.Attribute):
-            writes.written(self, callee, node, labels, env, when)
+            writes.written(self, callee, node, labels, env, when, args[:1])
         writes.filled(self, node, ref, callee, args, env)
         if ref in COPIES and len(args) >= 2 and secret_path(arg_text(args[0])):
             self.secret_copies.add(arg_text(args[1]))
@@ -1401,7 +1401,9 @@ class Interpreter:
             unmatched = False
             self.trace.past(f"runs of files past {MAX_UNMATCHED}, which a later write may fill")
         if ref == "os.write" and len(args) == 2 and args[0].path_var:
-            writes.written(self, args[0], node, args[1].labels, env, when)  # ``fd, p = mkstemp()``
+            writes.written(
+                self, args[0], node, args[1].labels, env, when, args[1:2]
+            )  # ``fd, p = mkstemp()``
         if kind == "exec" and c and isinstance(c[0], str) and sinkcall.chr_spelt(node.args[0]):
             # ``exec(chr(105) + chr(109) + ...)``: code spelt one character at a time is
             # recovered as decoded text is (ADR 0080; a list of them already was).

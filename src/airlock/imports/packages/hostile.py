@@ -19,8 +19,10 @@ a container whose options do not fold.
 from __future__ import annotations
 
 import ast
+import operator
 import re
 from collections.abc import Callable
+from typing import Any
 
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.fold import text_of
@@ -63,7 +65,7 @@ def unbounded(node: ast.While | ast.For) -> bool:
     is a true constant or it runs over an endless iterator (``iter(int, 1)``,
     ``itertools.count()``), and nothing in it breaks, returns, raises or waits."""
     if isinstance(node, ast.While):
-        if not (isinstance(node.test, ast.Constant) and node.test.value):
+        if not _always_true(node.test):
             return False
     elif not _endless(node.iter):
         return False
@@ -80,6 +82,47 @@ def unbounded(node: ast.While | ast.For) -> bool:
             continue  # its own body does not end this loop
         todo.extend(children(part))
     return seen < MAX_LOOP_NODES
+
+
+def _always_true(test: ast.expr) -> bool:
+    """Whether a loop's test is true whatever runs: a true constant, or ``not``, ``and``,
+    ``or`` and comparisons of constants (``while not 0:``, ``while 1 == 1:``, probe 17)."""
+    value = _constant(test, 0)
+    return value is not _UNKNOWN and bool(value)
+
+
+_UNKNOWN = object()
+COMPARED: dict[type[ast.cmpop], Callable[[Any, Any], object]] = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
+    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Is: operator.is_, ast.IsNot: operator.is_not,
+}  # fmt: skip
+
+
+def _constant(node: ast.expr, depth: int) -> object:
+    """The value of an expression of constants only, or :data:`_UNKNOWN`."""
+    if isinstance(node, ast.Constant) or depth > MAX_TEST_DEPTH:
+        return node.value if isinstance(node, ast.Constant) else _UNKNOWN
+    parts: list[ast.expr] = []
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        parts = [node.operand]
+    elif isinstance(node, ast.BoolOp):
+        parts = node.values
+    elif isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in COMPARED:
+        parts = [node.left, node.comparators[0]]
+    values = [_constant(p, depth + 1) for p in parts]
+    if not values or any(v is _UNKNOWN for v in values):
+        return _UNKNOWN
+    if isinstance(node, ast.UnaryOp):
+        return not values[0]
+    if isinstance(node, ast.BoolOp):
+        return all(values) if isinstance(node.op, ast.And) else any(values)
+    try:
+        return COMPARED[type(node.ops[0])](*values)  # type: ignore[attr-defined]
+    except TypeError:
+        return _UNKNOWN
+
+
+MAX_TEST_DEPTH = 8  # nesting of a loop's constant test read
 
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef

@@ -119,8 +119,13 @@ def secret_file(interp: Interpreter, path: Val) -> bool:
     return bool(text) and text in interp.secret_copies
 
 
-def mutate(
-    interp: Interpreter, node: ast.Call, labels: frozenset[str], env: dict[str, Val], when: When
+def mutate(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    node: ast.Call,
+    labels: frozenset[str],
+    env: dict[str, Val],
+    when: When,
+    data: list[Val] = [],  # noqa: B006 -- never changed: the written value, when known
 ) -> None:
     """``name.append(x)``, ``f.write(x)``: the object now holds what ``x`` carried."""
     func = node.func
@@ -136,7 +141,7 @@ def mutate(
     if recv is None or method not in MUTATORS or (recv.ref and not recv.handle):
         return  # a module, class or client is not data
     if recv.handle and method in ("write", "writelines"):
-        written(interp, recv, node, labels, env, when)
+        written(interp, recv, node, labels, env, when, data)
     if labels - recv.labels:
         env[name] = flow.Val(None, "", recv.labels | labels, recv.func, recv.handle, recv.path_var)
 
@@ -148,13 +153,15 @@ def written(  # noqa: PLR0917 -- the parts of one write
     labels: frozenset[str],
     env: dict[str, Val],
     when: When,
+    data: list[Val] = [],  # noqa: B006 -- never changed: the written value, when known
 ) -> None:
-    """Data carrying ``labels`` written to the open file ``recv``."""
+    """Data carrying ``labels`` (``data``: the value itself) written to the open file
+    ``recv``."""
     line, direct = node.lineno, interp.depth == 0
     interp.trace.events.append(
         flow.Event("write", "write", line, when, recv.handle, labels, direct)
     )
-    command = _written_text(node, env)
+    command = _written_text(data)
     if command and START_SCRIPTS.search(recv.handle):
         # A line written into a shell's start file or a crontab is a command run later:
         # judged as one (``curl ... | sh`` appended to ``~/.profile`` when called, probe 17).
@@ -169,15 +176,15 @@ def written(  # noqa: PLR0917 -- the parts of one write
         dropped_to(interp, target, env, recv.handle)
 
 
-def _written_text(node: ast.Call, env: dict[str, Val]) -> str:
-    """The text a write call writes, when written in the call or held in a name."""
-    if not node.args:
+def _written_text(data: list[Val]) -> str:
+    """The text a write writes: a folded text, lines (``writelines``), or the shape of one
+    that does not fold."""
+    if not data:
         return ""
-    data = node.args[0]
-    if isinstance(data, ast.Constant) and isinstance(data.value, str):
-        return data.value
-    held = env.get(data.id) if isinstance(data, ast.Name) else None
-    return held.const if held is not None and isinstance(held.const, str) else ""
+    value = data[0]
+    if isinstance(value.const, list):
+        return "".join(x for x in value.const if isinstance(x, str))
+    return value.const if isinstance(value.const, str) else value.shape
 
 
 def dropped_to(interp: Interpreter, target: ast.expr, env: dict[str, Val], path: str) -> None:

