@@ -174,14 +174,18 @@ def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[P
             # A wheel installs the script; an sdist's build and CI scripts (autogen.sh
             # fetching config.guess) weigh only when setup.py names the script, and a root
             # CMakeLists.txt or meson.build when the build backend runs it (ADR 0076).
-            runs = not sdist or base in setup_text or runs_build_file(config, base)
+            built = sdist and member.name.count("/") == depth and runs_build_file(config, base)
+            runs = not sdist or base in setup_text or built
+            # The build backend runs its root build file's commands when pip builds the
+            # sdist: a download-and-run there is run on install (probe 17).
+            weight = Severity.CRITICAL if built else Severity.HIGH if runs else Severity.MEDIUM
             if match:
                 found.append(
                     PackageFinding(
                         "script-dropper",
                         member.name,
                         0,
-                        Severity.HIGH if runs else Severity.MEDIUM,
+                        weight,
                         f"shell script downloads and runs code: {match.group()[:100]!r}",
                     )
                 )

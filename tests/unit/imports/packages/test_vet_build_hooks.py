@@ -68,6 +68,11 @@ HELD = {
         "pyproject.toml": POETRY,
         "build.py": f"import os\n\n\ndef build(setup_kwargs):\n    {RUN}\n",
     },
+}
+
+# Probe 17 (ADR 0104): the backend runs its root build file when pip builds the sdist, so a
+# download piped into a shell there is run on install: denied, as from a hook module.
+BUILT_DROPPERS = {
     "cmake-project-piping-a-download-to-a-shell": {
         "pyproject.toml": CMAKE,
         "CMakeLists.txt": CMAKE_LIST.format(
@@ -115,6 +120,11 @@ def test_a_command_run_by_a_build_hook_holds(name: str) -> None:
 def test_a_download_run_by_a_build_hook_is_denied() -> None:
     files = {"pyproject.toml": HATCH, "hatch_build.py": HATCH_HOOK.format(body=DROP)}
     assert _verdict(files) is Outcome.DENY
+
+
+@pytest.mark.parametrize("name", sorted(BUILT_DROPPERS))
+def test_a_download_run_by_a_root_build_file_is_denied(name: str) -> None:
+    assert _verdict(BUILT_DROPPERS[name]) is Outcome.DENY, name
 
 
 @pytest.mark.parametrize("name", sorted(ALLOWED))
