@@ -894,9 +894,10 @@ class Interpreter:
                 return Val(labels=base.labels | SECRET_NAME)
             if base.shape and node.attr in picked.WALK_METHODS:  # ``Path.home().rglob``
                 picked.weights_walked(self, node.lineno, node.attr, base.shape, when)
-                # What a credential folder's walk finds is a credential (probe 17).
-                lists = SECRET_NAME if secret_path(base.shape) else frozenset()
-                return Val(labels=base.labels | picked.wiped(base.shape) | lists)  # ADR 0085
+                # A credential folder's walk keeps its folder: what it finds is a credential
+                # (:func:`sinkcall.walks_secrets`, probe 17).
+                folder = base.shape if secret_path(base.shape) else ""
+                return Val(labels=base.labels | picked.wiped(base.shape), shape=folder)  # ADR 0085
             if base.shape and node.attr in PATH_METHODS:  # ``.expanduser()`` (ADR 0051)
                 return Val(labels=base.labels, shape=base.shape)
             return Val(labels=base.labels)
@@ -1477,6 +1478,8 @@ class Interpreter:
             labels |= {SECRET}  # ``glob('**/.env')``: the files it finds are credentials
         if ref in sinkcall.FOLDER_LISTINGS and args and sinkcall.lists_secrets(args[0]):
             labels |= {SECRET}  # ``os.walk(wallets)``: what it finds are credentials
+        if not ref and sinkcall.walks_secrets(node, callee, c):
+            labels |= {SECRET}  # ``(home / '.electrum' / 'wallets').iterdir()``
         if kind == "open" and PROCESS_MEMORY.search(text):
             labels |= {SECRET}  # another process's memory: a runner's secrets (ADR 0086)
         # ``psutil.Process(pid).environ()``, ``dict(os.environ)``, ``dict(**os.environ)`` (0098)

@@ -155,6 +155,24 @@ def lists_secrets(folder: Val) -> bool:
     return bool(text) and secret_path(text)
 
 
+def walks_secrets(node: ast.Call, method: Val, consts: list[object]) -> bool:
+    """Whether a path's own listing (``iterdir``, ``glob``, ``rglob``, ``walk``) is of a
+    credential folder (the method keeps its folder as its shape) and picks more than
+    public keys (probe 17)."""
+    walks = isinstance(node.func, ast.Attribute) and node.func.attr in WALK_METHODS
+    return walks and bool(method.shape) and not public_keys(node, consts)
+
+
+WALK_METHODS = frozenset({"iterdir", "glob", "rglob", "walk"})
+
+
+def public_keys(node: ast.Call, consts: list[object]) -> bool:
+    """Whether a listing picks public keys only (``glob('*.pub')``, probe 17): an SSH
+    client's or a cloud SDK's upload of one is what they are for."""
+    picks = called_name(node, "") in ("glob", "rglob", "iglob")
+    return picks and any(isinstance(c, str) and c.rstrip("*").endswith(".pub") for c in consts)
+
+
 # Calls that list the folder their first argument names.
 FOLDER_LISTINGS = frozenset({"os.walk", "os.fwalk", "os.listdir", "os.scandir"})
 

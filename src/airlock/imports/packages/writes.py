@@ -113,8 +113,10 @@ def secret_file(interp: Interpreter, path: Val) -> bool:
     """A credential file's path, or a path one was copied to."""
     if isinstance(path.const, str) and secret_path(path.const):
         return True
-    if path.shape and secret_path(path.shape):
-        return True  # ``os.path.expanduser('~/.ssh/id_rsa')``: a path with no constant (probe 17)
+    if path.shape and secret_path(path.shape) and not path.shape.endswith(".pub"):
+        # ``os.path.expanduser('~/.ssh/id_rsa')``: a path with no constant (probe 17); a
+        # public key is made to be shared (an SDK uploads one to its cloud).
+        return True
     text = arg_text(path)
     return bool(text) and text in interp.secret_copies
 

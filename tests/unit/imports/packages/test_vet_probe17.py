@@ -469,6 +469,13 @@ ALLOWED: dict[str, dict[str, str]] = {
         "        pid = os.fork()\n"
         "        os.waitpid(pid, 0)\n"
     ),
+    "public-keys-found-and-uploaded-to-the-callers-api": init(
+        "import requests\n"
+        "from pathlib import Path\n"
+        "def add_keys(api):\n"
+        "    for p in (Path.home() / '.ssh').glob('*.pub'):\n"
+        "        requests.post(api + '/keys', json={'key': p.read_text()})\n"
+    ),
     "own-cache-file-uploaded-when-called": init(
         "import os, requests\n"
         "def upload(url):\n"
