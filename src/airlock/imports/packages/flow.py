@@ -1977,9 +1977,8 @@ def _percent_shape(template: object, value: Val, labels: frozenset[str]) -> str:
     keeps host data's template as an f-string's text does (probe 17). Empty otherwise."""
     if not isinstance(template, str):
         return ""
-    persistent = persistent_shape(template.replace("%s", "?"))
-    if persistent and persistent_shape(template):
-        return persistent
+    if persistent_shape(template):
+        return persistent_shape(template.replace("%s", "?"))
     return sinkcall.spelt_shape(template, [value], {}, labels, percent=True)
 
 

