@@ -376,10 +376,18 @@ def run_files(
     marked = any(word in source for word in WORDS) and _marked(source)
     if not marked and not (top_only and _starts_own(source)):
         return []
-    key = (hashlib.sha256(source.encode("utf-8", "surrogatepass")).digest(), top_only)
+    digest = hashlib.sha256(source.encode("utf-8", "surrogatepass")).digest()
+    key = (digest, top_only)
     known = _REMEMBERED.get(key)
     if known is None:
-        known = tuple(_run_files(source, tree, top_only=top_only))
+        if tree is None and top_only and _starts_own(source):
+            # One parse for both readings of a module that may start its own programs: on
+            # import, and when called (:func:`programs_called`, asked next by the caller).
+            tree = _parsed(source)
+            if tree is not None and (digest, CALLED) not in _REMEMBERED:
+                _keep((digest, CALLED), tuple(_programs_called(source, tree)))
+        parses = tree is not None or not (top_only and _starts_own(source))
+        known = tuple(_run_files(source, tree, top_only=top_only)) if parses else ()
         _keep(key, known)
     else:
         with contextlib.suppress(KeyError):  # another thread's call may have just evicted it
@@ -401,12 +409,17 @@ def programs_called(source: str, tree: ast.Module | None = None) -> list[RunFile
     return list(known)
 
 
+def _parsed(source: str) -> ast.Module | None:
+    try:
+        return parse_module(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
 def _programs_called(source: str, tree: ast.Module | None) -> list[RunFile]:
+    tree = tree if tree is not None else _parsed(source)
     if tree is None:
-        try:
-            tree = parse_module(source)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return []
+        return []
     folder = _Folder()
     nodes = walk(tree)
     for node in nodes:  # names of every scope: a function's own folder variable
