@@ -158,8 +158,10 @@ from airlock.imports.packages.sinks import (
     SILENT,
     TOKEN_COMMANDS,
     TOLD,
+    TRACKER_UPLOADS,
     UPLOADS,
     WEIGHT_LOADERS,
+    WRITTEN_UPLOAD,
     decrypts,
     gives_client,
     install_command,
@@ -883,7 +885,9 @@ class Interpreter:
                 return Val(labels=base.labels | SECRET_NAME)
             if base.shape and node.attr in picked.WALK_METHODS:  # ``Path.home().rglob``
                 picked.weights_walked(self, node.lineno, node.attr, base.shape, when)
-                return Val(labels=base.labels | picked.wiped(base.shape))  # ADR 0085
+                # A glob's pattern is its call's (:func:`reach.path_method`, ADR 0106).
+                shape = base.shape if node.attr in picked.PATH_GLOBS else ""
+                return Val(labels=base.labels | picked.wiped(base.shape), shape=shape)  # 0085
             if base.shape and node.attr in PATH_METHODS:  # ``.expanduser()`` (ADR 0051)
                 return Val(labels=base.labels, shape=base.shape)
             return Val(labels=base.labels)
@@ -1338,7 +1342,9 @@ class Interpreter:
         partly = (ast.List, ast.Tuple, ast.BinOp) if spelt_in_parts else (ast.List, ast.Tuple)
         text = ""
         named = kind or ref in logsent.NETWORK_HANDLERS  # a log handler's text is its host
-        uploads = kind == "network" and ref.rpartition(".")[2] in UPLOADS
+        uploads = kind == "network" and (
+            ref.rpartition(".")[2] in UPLOADS or ref in TRACKER_UPLOADS
+        )
         if named or any(isinstance(a, (ast.List, ast.Tuple)) for a in node.args):
             text = " ".join(
                 [
@@ -1352,6 +1358,9 @@ class Interpreter:
                     for v in kwargs.values()
                 ]
             )[:4096]
+        given = [*args, *kwargs.values()]
+        if uploads and given and all(isinstance(v.const, str) for v in given):
+            labels |= {WRITTEN_UPLOAD}  # what it sends and where are the module's (ADR 0106)
         if not kind:
             # ``f.endswith(('.safetensors', '.pt'))``, ``re.search(r'\.gguf$', f)`` in a walk
             # pick weight files as a glob pattern does (ADR 0083, 0085): a listing event,

@@ -51,6 +51,9 @@ WALKERS = frozenset({
     "os.walk", "os.scandir", "os.listdir", "os.fwalk", "glob.glob", "glob.iglob",
 })  # fmt: skip
 WALK_METHODS = frozenset({"rglob", "glob", "iterdir", "walk"})
+# A path's own globs: their pattern picks files as ``glob.glob``'s does (``Path.home().rglob(
+# '*.safetensors')`` was no listing, ADR 0106).
+PATH_GLOBS = frozenset({"rglob", "glob"})
 # What removes or overwrites one file, by the name it is called by (a path's own method
 # has no module path when the path came from a walk).
 FILE_WIPES = frozenset({"remove", "unlink", "write_bytes", "write_text", "truncate"})
@@ -74,12 +77,12 @@ def weight_suffixes(pattern: str) -> str:
 
 def by_name(node: ast.Call, ref: str, text: str, args: list[Val]) -> tuple[str, str]:
     """``("listing", pattern)`` when the call tests a file name against weight files
-    (``f.endswith(('.safetensors', '.pt'))``, ``re.search(r'\\.gguf$', f)``), else
-    ``("", text)``."""
+    (``f.endswith(('.safetensors', '.pt'))``, ``re.search(r'\\.gguf$', f)``) or a path's
+    glob picks them (``p.rglob('*.gguf')``), else ``("", text)``."""
     if ref in REGEX_CALLS and args:
         suffixes = weight_suffixes(arg_text(args[0]))
         return ("listing", suffixes) if suffixes else ("", text)
-    if isinstance(node.func, ast.Attribute) and node.func.attr in NAME_TESTS:
+    if isinstance(node.func, ast.Attribute) and node.func.attr in NAME_TESTS | PATH_GLOBS:
         tested = text or " ".join(arg_text(v) for v in args)
         return ("listing", tested) if WEIGHT_FILE.search(tested) else ("", text)
     return "", text
@@ -138,6 +141,19 @@ def weights_walked(interp: Interpreter, line: int, callee: str, folder: str, whe
     if folder and weighty(folder):
         event = flow.Event("listing", callee, line, when, folder[:256], frozenset())
         interp.trace.events.append(event)
+
+
+def path_glob(interp: Interpreter, node: ast.Call, folder: Val, args: list[Val], when: When) -> Val:
+    """``Path.home().rglob('*.safetensors')``: a ``listing`` of weights under the folder, its
+    text the folder joined to the pattern (so that a fixed place is seen as one, ADR 0106),
+    and what it yields labelled as weights, as :func:`walked` labels a walk's."""
+    pattern = arg_text(args[0]) if args else ""
+    if not WEIGHT_FILE.search(pattern):
+        return flow.Val(labels=folder.labels)
+    attr = node.func.attr if isinstance(node.func, ast.Attribute) else "glob"
+    text = f"{folder.shape.rstrip('/')}/{pattern}"[:MAX_TESTED]
+    interp.trace.events.append(flow.Event("listing", attr, node.lineno, when, text, frozenset()))
+    return flow.Val(labels=folder.labels | WEIGHTS_FOUND)
 
 
 def wiped(folder: str) -> frozenset[str]:
@@ -272,9 +288,7 @@ def moved(events: list[Event], named: list[Event]) -> list[Event]:
     a trainer's copy when called is not judged."""
     eager = [e for e in events if e.when is not flow.When.LATER]
     commands = [
-        e
-        for e in eager
-        if e.kind == "process" and REMOTE_COPY.search(e.text) and WEIGHT_FILE.search(e.text)
+        e for e in eager if e.kind == "process" and REMOTE_COPY.search(e.text) and weighty(e.text)
     ]
     # ``git push`` or ``twine upload`` of a repository or files another command named
     # (``git add model.safetensors`` then ``git push URL``; ADR 0089).

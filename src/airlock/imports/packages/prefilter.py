@@ -53,6 +53,8 @@ LITERALS = (
     # or a hub need no word above.
     "upload_file", "upload_fileobj", "put_object", "upload_folder", "upload_large_folder",
     "upload_from_filename", "upload_blob", "get_credentials", "google.auth",
+    # ADR 0106: experiment trackers' uploads by path (``wandb.save('/models/*')``).
+    "wandb", "mlflow", "neptune", "clearml", "comet_ml",
     # ADR 0089: an SFTP client's ``put`` names no word above. (Weights packed into an
     # archive or a message are sent by a call that does.)
     "open_sftp", "SFTPClient", "pysftp",

@@ -339,8 +339,8 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911, PLR0912 -- one return per sink k
         return "network"  # ``sftp.put(local, remote)`` (ADR 0089)
     if head in SSH_CHANNELS and leaf in CHANNEL_SENDS:
         return "network"  # ``chan.sendall(data)``, ``stdin.write(data)`` (ADR 0093)
-    if leaf in UPLOADS and ref.startswith(UPLOAD_CLIENTS):
-        return "network"  # a file or a folder sent by its path (ADR 0083)
+    if uploads_by_path(ref):
+        return "network"  # a file or a folder sent by its path (ADR 0083, 0106)
     if ref in GLOBBERS:
         return "listing"  # what it lists tells what is read next (ADR 0083)
     if ref in OPAQUE_LOADERS:
@@ -372,6 +372,27 @@ UPLOADS = frozenset({
     "upload_from_filename", "upload_blob",
 })  # fmt: skip
 UPLOAD_CLIENTS = ("boto3.", "botocore.", "huggingface_hub.", "google.cloud.storage.", "azure.")
+# Experiment trackers' calls that send files by their path to the tracking server (ADR 0106:
+# ``wandb.save('/models/*')`` on import sent the host's weights and was read as nothing).
+TRACKER_UPLOADS = frozenset({
+    "wandb.save", "wandb.log_artifact", "wandb.log_model", "wandb.Artifact.add_file",
+    "wandb.Artifact.add_dir", "wandb.sdk.wandb_run.Run.save", "mlflow.log_artifact",
+    "mlflow.log_artifacts", "mlflow.MlflowClient.log_artifact", "mlflow.MlflowClient.log_artifacts",
+    "mlflow.tracking.MlflowClient.log_artifact", "mlflow.tracking.MlflowClient.log_artifacts",
+    "neptune.Run.upload", "clearml.Task.upload_artifact", "comet_ml.Experiment.log_asset",
+    "comet_ml.Experiment.log_asset_folder", "comet_ml.Experiment.log_model",
+})  # fmt: skip
+# An upload whose every argument is written in the code (``upload_file('/models/m.pt',
+# repo_id='x/y')``): where it goes is the module's choice, not its caller's (ADR 0106).
+WRITTEN_UPLOAD = "written-upload"
+
+
+def uploads_by_path(ref: str) -> bool:
+    """A storage, hub or tracker call that sends a file or a folder named by its path."""
+    leaf = ref.rpartition(".")[2]
+    return (leaf in UPLOADS and ref.startswith(UPLOAD_CLIENTS)) or ref in TRACKER_UPLOADS
+
+
 # Calls that read a checkpoint's tensors from a path (read as ``open`` of that path).
 WEIGHT_LOADERS = frozenset({
     "torch.load", "safetensors.torch.load_file", "safetensors.numpy.load_file",
