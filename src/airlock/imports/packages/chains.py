@@ -54,7 +54,6 @@ from airlock.imports.packages.sinks import (
     SILENT,
     STARTS,
     STARTUP,
-    TRACKER_UPLOADS,
     UPLOADS,
     WEIGHT_FILE,
     WEIGHTS,
@@ -62,6 +61,7 @@ from airlock.imports.packages.sinks import (
     WIPED_FOLDER,
     WRITTEN_UPLOAD,
     publishes,
+    uploads_by_path,
 )
 
 DROPPER = LazyPattern(
@@ -400,6 +400,8 @@ def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], 
     exists to stop (ADR 0083). A model hub's client uploads what its caller names, when
     called, and is not judged here."""
     named = [e for e in events if e.kind in WEIGHT_EVENTS and WEIGHT_FILE.search(e.text)]
+    # A model loaded from a model folder of the host or a weight file (ADR 0107).
+    named += [e for e in events if e.kind == "weights-load"]
     # A model folder of the host uploaded by its path (``upload_folder('/models')``; ADR 0106).
     named += [
         e for e in events if e.kind == "network" and _by_path(e.callee) and picked.weighty(e.text)
@@ -474,7 +476,7 @@ def _by_path(callee: str) -> bool:
     """A call that sends a file named by its path: a bucket's or a hub's upload, an SFTP
     client's ``put`` (ADR 0089), a repository's push or twine's upload (ADR 0090)."""
     head, _, leaf = callee.rpartition(".")
-    by_path = leaf in UPLOADS or callee in TRACKER_UPLOADS
+    by_path = leaf in UPLOADS or uploads_by_path(callee)
     return by_path or (head in SFTP_CLIENTS and leaf in SFTP_PUTS) or publishes(callee)
 
 

@@ -145,6 +145,7 @@ from airlock.imports.packages.sinks import (
     HIDDEN,
     HOST_COMMANDS,
     HOSTINFO,
+    HUB_PUSHES,
     KEY_BYTE,
     MEDIA,
     MEDIA_FILE,
@@ -1316,7 +1317,7 @@ class Interpreter:
         self.trace.events.append(Event("exec", ref, node.lineno, when, arg_text(name), marks))
         return Val(labels=marks)
 
-    def sink(  # noqa: PLR0912, PLR0915, PLR0917 -- the parts of one call, evaluated once by call()
+    def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, evaluated once
         self,
         node: ast.Call,
         callee: Val,
@@ -1330,8 +1331,11 @@ class Interpreter:
         c = [a.const for a in args]
         labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
         kind = kind_of(ref)
-        if not kind and isinstance(node.func, ast.Attribute):
-            kind = "clipboard" if node.func.attr in CLIPBOARD_METHODS else ""
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        if not kind and method:
+            kind = "clipboard" if method in CLIPBOARD_METHODS else ""
+            # A model's, a tokenizer's or a data set's own upload, whatever made it (0107).
+            kind = kind or ("network" if method in HUB_PUSHES else "")
         # Arguments already evaluated give their text; lists keep the elements that fold, and
         # so does a name to resolve (``v + '.evil.example'``, v from os.environ: ADR 0076).
         # Only a sink's text is read; a list or tuple argument is read again whatever the
@@ -1343,7 +1347,7 @@ class Interpreter:
         text = ""
         named = kind or ref in logsent.NETWORK_HANDLERS  # a log handler's text is its host
         uploads = kind == "network" and (
-            ref.rpartition(".")[2] in UPLOADS or ref in TRACKER_UPLOADS
+            ref.rpartition(".")[2] in UPLOADS or ref in TRACKER_UPLOADS or method in HUB_PUSHES
         )
         if named or any(isinstance(a, (ast.List, ast.Tuple)) for a in node.args):
             text = " ".join(
@@ -1470,6 +1474,9 @@ class Interpreter:
         labels |= sinkcall.process_environ(node, ref, [*args, *spread])
         if not kind:
             picked.packed(self, node, ref, args, kwargs, when=when)  # an archive of weights (0089)
+            loaded = picked.loaded(self, node, ref, args, kwargs, when)  # ADR 0107
+            if loaded is not None:
+                return loaded
         if ref == "itertools.cycle" and args and not args[0].labels and key_table(args[0].const):
             labels |= {KEY_BYTE}  # a repeating key's bytes (ADR 0089)
         client = sinkcall.wrapped_socket(node, ref) or (

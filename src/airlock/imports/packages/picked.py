@@ -143,6 +143,36 @@ def weights_walked(interp: Interpreter, line: int, callee: str, folder: str, whe
         interp.trace.events.append(event)
 
 
+# Calls that load a model (its weights) from a folder or a hub name: ``from_pretrained`` of
+# transformers, diffusers, sentence-transformers, timm's ``create_model`` does not count.
+LOADERS = frozenset({"from_pretrained", "from_single_file"})
+
+
+def loaded(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    node: ast.Call,
+    ref: str,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    when: When,
+) -> Val | None:
+    """``AutoModel.from_pretrained('/models/llama')``: a model loaded from a model folder of
+    the host or a weight file names weights (a ``weights-load`` event) and is weights (its
+    value labelled so: what is sent of it is sent weights, ADR 0107). None for a model named
+    by a hub id or by the caller's path."""
+    method = node.func.attr if isinstance(node.func, ast.Attribute) else ref.rpartition(".")[2]
+    if method not in LOADERS:
+        return None
+    given = args[0] if args else kwargs.get("pretrained_model_name_or_path")
+    text = arg_text(given) if given is not None else ""
+    if not text or not weighty(text):
+        return None
+    event = flow.Event("weights-load", ref or method, node.lineno, when, text[:256], frozenset())
+    interp.trace.events.append(event)
+    labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
+    return flow.Val(labels=labels | WEIGHTS_FOUND)
+
+
 def path_glob(interp: Interpreter, node: ast.Call, folder: Val, args: list[Val], when: When) -> Val:
     """``Path.home().rglob('*.safetensors')``: a ``listing`` of weights under the folder, its
     text the folder joined to the pattern (so that a fixed place is seen as one, ADR 0106),
