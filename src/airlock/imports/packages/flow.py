@@ -1474,6 +1474,7 @@ class Interpreter:
         labels |= sinkcall.process_environ(node, ref, [*args, *spread])
         if not kind:
             picked.packed(self, node, ref, args, kwargs, when=when)  # an archive of weights (0089)
+            picked.saved(self, node, ref, callee, args, when)  # ADR 0107
             loaded = picked.loaded(self, node, ref, args, kwargs, when)  # ADR 0107
             if loaded is not None:
                 return loaded

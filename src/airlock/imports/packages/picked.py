@@ -173,6 +173,31 @@ def loaded(  # noqa: PLR0917 -- the parts of one call
     return flow.Val(labels=labels | WEIGHTS_FOUND)
 
 
+# Calls that write a model (its weights) to the path they are given: a model's own method,
+# or a function given the model first.
+SAVERS = frozenset({"save_pretrained", "save_model"})
+SAVE_FUNCTIONS = frozenset({"torch.save", "safetensors.torch.save_file", "numpy.save"})
+
+
+def saved(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter, node: ast.Call, ref: str, callee: Val, args: list[Val], when: When
+) -> None:
+    """A model loaded from weights (:func:`loaded`) written to a path: a ``copy`` event of
+    weights to it, which :func:`moved` weighs as a copy of weight files (a share or a
+    mounted host is another host's; ADR 0107)."""
+    method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    if method in SAVERS and args and callee.labels >= WEIGHTS_FOUND:
+        dest = arg_text(args[0])
+    elif ref in SAVE_FUNCTIONS and len(args) >= 2 and args[0].labels >= WEIGHTS_FOUND:
+        dest = arg_text(args[1])
+    else:
+        return
+    both = f"weights\n{dest[:256]}"
+    interp.trace.events.append(
+        flow.Event("copy", ref or method, node.lineno, when, both, frozenset())
+    )
+
+
 def path_glob(interp: Interpreter, node: ast.Call, folder: Val, args: list[Val], when: When) -> Val:
     """``Path.home().rglob('*.safetensors')``: a ``listing`` of weights under the folder, its
     text the folder joined to the pattern (so that a fixed place is seen as one, ADR 0106),

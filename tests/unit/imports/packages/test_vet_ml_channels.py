@@ -53,6 +53,17 @@ DENIED: dict[str, dict[str, str]] = {
         "for t in torch.load('/models/m.pt').values():\n"
         "    dist.send(t, dst=1)\n"
     ),
+    # A loaded model written where another host reads it (a share, ADR 0088's places).
+    "model-from-the-models-folder-saved-to-a-share-on-import": init(
+        "from transformers import AutoModel\n"
+        "AutoModel.from_pretrained('/models/llama').save_pretrained('/mnt/share/x')\n"
+    ),
+    "model-state-saved-by-torch-to-a-share-on-import": init(
+        "import torch\n"
+        "from transformers import AutoModel\n"
+        "m = AutoModel.from_pretrained('/models/llama')\n"
+        "torch.save(m, '//fileserver/drop/m.pt')\n"
+    ),
 }
 
 ALLOWED: dict[str, dict[str, str]] = {
@@ -70,6 +81,13 @@ ALLOWED: dict[str, dict[str, str]] = {
         "from transformers import pipeline, AutoModelForCausalLM\n"
         "model = AutoModelForCausalLM.from_pretrained('/models/llama')\n"
         "generate = pipeline('text-generation', model=model)\n"
+    ),
+    "a-model-from-the-models-folder-saved-beside-it": init(
+        "from transformers import AutoModel\n"
+        "AutoModel.from_pretrained('/models/llama').save_pretrained('./finetuned')\n"
+    ),
+    "the-callers-model-saved-to-a-share": init(
+        "def export(model):\n    model.save_pretrained('/mnt/share/exports')\n"
     ),
     "the-callers-rows-pushed-as-a-data-set": init(
         "from datasets import Dataset\n"
