@@ -54,7 +54,7 @@ from airlock.imports.packages.sinks import (
     SILENT,
     STARTS,
     STARTUP,
-    UPLOADS,
+    UPLOAD_METHODS,
     WEIGHT_FILE,
     WEIGHTS,
     WIPED,
@@ -476,7 +476,7 @@ def _by_path(callee: str) -> bool:
     """A call that sends a file named by its path: a bucket's or a hub's upload, an SFTP
     client's ``put`` (ADR 0089), a repository's push or twine's upload (ADR 0090)."""
     head, _, leaf = callee.rpartition(".")
-    by_path = leaf in UPLOADS or uploads_by_path(callee)
+    by_path = leaf in UPLOAD_METHODS or uploads_by_path(callee)
     return by_path or (head in SFTP_CLIENTS and leaf in SFTP_PUTS) or publishes(callee)
 
 

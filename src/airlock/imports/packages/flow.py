@@ -159,8 +159,7 @@ from airlock.imports.packages.sinks import (
     SILENT,
     TOKEN_COMMANDS,
     TOLD,
-    TRACKER_UPLOADS,
-    UPLOADS,
+    UPLOAD_METHODS,
     WEIGHT_LOADERS,
     WRITTEN_UPLOAD,
     decrypts,
@@ -169,6 +168,7 @@ from airlock.imports.packages.sinks import (
     kind_of,
     secret_path,
     source_labels,
+    uploads_by_path,
 )
 
 MAX_CALL_DEPTH = 3
@@ -1335,7 +1335,7 @@ class Interpreter:
         if not kind and method:
             kind = "clipboard" if method in CLIPBOARD_METHODS else ""
             # A model's, a tokenizer's or a data set's own upload, whatever made it (0107).
-            kind = kind or ("network" if method in HUB_PUSHES else "")
+            kind = kind or ("network" if method in HUB_PUSHES | UPLOAD_METHODS else "")
         # Arguments already evaluated give their text; lists keep the elements that fold, and
         # so does a name to resolve (``v + '.evil.example'``, v from os.environ: ADR 0076).
         # Only a sink's text is read; a list or tuple argument is read again whatever the
@@ -1347,7 +1347,7 @@ class Interpreter:
         text = ""
         named = kind or ref in logsent.NETWORK_HANDLERS  # a log handler's text is its host
         uploads = kind == "network" and (
-            ref.rpartition(".")[2] in UPLOADS or ref in TRACKER_UPLOADS or method in HUB_PUSHES
+            uploads_by_path(ref) or method in UPLOAD_METHODS or method in HUB_PUSHES
         )
         if named or any(isinstance(a, (ast.List, ast.Tuple)) for a in node.args):
             text = " ".join(

@@ -339,6 +339,8 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911, PLR0912 -- one return per sink k
         return "network"  # ``sftp.put(local, remote)`` (ADR 0089)
     if head in SSH_CHANNELS and leaf in CHANNEL_SENDS:
         return "network"  # ``chan.sendall(data)``, ``stdin.write(data)`` (ADR 0093)
+    if ref in UPLOAD_MAKERS:
+        return "network"  # what it names is uploaded by the call it is given to (ADR 0108)
     if leaf in STORE_SENDS.get(head, ()) or ref in DISTRIBUTED_SENDS:
         return "network"  # a store's, a bus's or a training backend's send (ADR 0107)
     if uploads_by_path(ref):
@@ -388,10 +390,24 @@ TRACKER_UPLOADS = frozenset({
 # object whatever made it (``AutoModel.from_pretrained('/models/x').push_to_hub('a/b')``;
 # ADR 0107): the object is sent.
 HUB_PUSHES = frozenset({"push_to_hub"})
+# Uploads by path known by their method's name, called on a receiver that need not resolve
+# (``storage.Client().bucket(b).blob(n).upload_from_filename(p)``, ``Minio(h).fput_object``,
+# Dropbox's ``files_upload``, a WebDAV client's ``upload_sync``, Kaggle's
+# ``dataset_create_new``; ADR 0108): the names no other library gives another meaning.
+UPLOAD_METHODS = UPLOADS | {
+    "fput_object", "files_upload", "upload_sync", "upload_from_file", "dataset_create_new",
+    "dataset_create_version", "send_document",
+}  # fmt: skip
+# Objects whose making names the file a later call uploads (``MediaFileUpload(p)`` for
+# Google's APIs, ``CommitOperationAdd(path_or_fileobj=p)`` for a hub's commit; ADR 0108).
+UPLOAD_MAKERS = frozenset({
+    "googleapiclient.http.MediaFileUpload", "huggingface_hub.CommitOperationAdd",
+})  # fmt: skip
 # Remote file systems (fsspec's) and their calls that send a local file or folder by its
 # path (``fs.put('/models', 's3://b/m', recursive=True)``; ADR 0107).
 FILESYSTEMS = (
-    "fsspec.filesystem", "s3fs.S3FileSystem", "gcsfs.GCSFileSystem", "adlfs.AzureBlobFileSystem",
+    "huggingface_hub.HfFileSystem", "fsspec.filesystem", "s3fs.S3FileSystem",
+    "gcsfs.GCSFileSystem", "adlfs.AzureBlobFileSystem",
     "fsspec.implementations.sftp.SFTPFileSystem",
 )  # fmt: skip
 FILESYSTEM_PUTS = frozenset({"put", "put_file", "upload"})
@@ -429,7 +445,8 @@ def uploads_by_path(ref: str) -> bool:
     named by its path."""
     head, _, leaf = ref.rpartition(".")
     by_client = leaf in UPLOADS and ref.startswith(UPLOAD_CLIENTS)
-    return by_client or ref in TRACKER_UPLOADS or (head in FILESYSTEMS and leaf in FILESYSTEM_PUTS)
+    by_tool = ref in TRACKER_UPLOADS or ref in UPLOAD_MAKERS
+    return by_client or by_tool or (head in FILESYSTEMS and leaf in FILESYSTEM_PUTS)
 
 
 # Calls that read a checkpoint's tensors from a path (read as ``open`` of that path).
