@@ -23,14 +23,13 @@ from airlock.errors import InvalidInput
 from airlock.imports.packages.provenance import Publisher
 from airlock.imports.packages.rules import Severity
 from airlock.imports.packages.typosquat import Protected, normalise
-from airlock.imports.packages.vet import (
-    VetReport,
-    vet,
+from airlock.imports.packages.verdicts import (
     with_advisory,
     with_dependencies,
     with_names,
     with_provenance,
 )
+from airlock.imports.packages.vet import VetReport, vet
 from airlock.ledger.records import LedgerRecord
 from airlock.package_policy import PolicyChange, rows_digest
 from airlock.state_seals import StateSeals

@@ -78,13 +78,13 @@ def apply_provenance(
     pins: Mapping[str, Publisher],
 ) -> list[VetReport]:
     """Each report with its attestation verified and the pins applied (see
-    :func:`airlock.imports.packages.vet.with_provenance`).
+    :func:`airlock.imports.packages.verdicts.with_provenance`).
 
     Raises: InvalidInput for an attestation that is not one (malformed JSON or shape),
     ConfigError without the attest extra.
     """
     from airlock.imports.packages.typosquat import normalise
-    from airlock.imports.packages.vet import with_provenance
+    from airlock.imports.packages.verdicts import with_provenance
 
     used: set[Path] = set()
     out = []

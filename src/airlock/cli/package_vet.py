@@ -47,7 +47,7 @@ def vet_files(
     Raises: InvalidInput for a file that is no package at all; SourceError for one that
     cannot be read or fetched.
     """
-    from airlock.imports.packages.vet import vet_many
+    from airlock.imports.packages.verdicts import vet_many
 
     try:
         known = _known_bad(feeds) if feeds else None
@@ -185,7 +185,7 @@ def _read_file(path: Path) -> tuple[str, bytes]:
 
 def _check_is_package(path: Path) -> None:
     """Raises: InvalidInput (exit 2) for a file that is no wheel or sdist at all."""
-    from airlock.imports.packages.vet import not_a_package
+    from airlock.imports.packages.metadata import not_a_package
 
     try:
         with path.open("rb") as handle:

@@ -54,11 +54,14 @@ from airlock.imports.packages.sinks import (
     SILENT,
     STARTS,
     STARTUP,
-    UPLOADS,
+    UPLOAD_METHODS,
     WEIGHT_FILE,
+    WEIGHTS,
     WIPED,
     WIPED_FOLDER,
+    WRITTEN_UPLOAD,
     publishes,
+    uploads_by_path,
 )
 
 DROPPER = LazyPattern(
@@ -413,10 +416,19 @@ def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], 
     exists to stop (ADR 0083). A model hub's client uploads what its caller names, when
     called, and is not judged here."""
     named = [e for e in events if e.kind in WEIGHT_EVENTS and WEIGHT_FILE.search(e.text)]
+    # A model loaded from a model folder of the host or a weight file (ADR 0107).
+    named += [e for e in events if e.kind == "weights-load"]
+    # A model folder of the host uploaded by its path (``upload_folder('/models')``; ADR 0106).
+    named += [
+        e for e in events if e.kind == "network" and _by_path(e.callee) and picked.weighty(e.text)
+    ]
     # A model folder of the host listed or packed (``tar.add('/models')``), and weights
     # packed whatever the moment, name them too (ADR 0093).
     named += [e for e in events if e.kind in PACKED_EVENTS and picked.weighty(e.text)]
-    sent = [e for e in events if e.kind == "network" and (FILE in e.labels or _by_path(e.callee))]
+    # A file's bytes, a file by its path, or what a walk of weights found (ADR 0106).
+    sent = [
+        e for e in events if e.kind == "network" and (e.labels & SENT_FILES or _by_path(e.callee))
+    ]
     eager = [e for e in sent if e.when is not When.LATER]
     moved = picked.moved(events, named)
     eager += moved
@@ -446,6 +458,8 @@ def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], 
 def _aimed(event: Event, hosted: bool) -> bool:
     """Whether the event sends to an address written in the code: its own URL, or a
     connection of a module that connects to a host written in it (ADR 0098)."""
+    if WRITTEN_UPLOAD in event.labels:  # an upload whose every argument is written (0106)
+        return True
     return bool(LITERAL_URL.search(event.text)) or (hosted and hostsent.over_connection(event))
 
 
@@ -478,12 +492,14 @@ def _by_path(callee: str) -> bool:
     """A call that sends a file named by its path: a bucket's or a hub's upload, an SFTP
     client's ``put`` (ADR 0089), a repository's push or twine's upload (ADR 0090)."""
     head, _, leaf = callee.rpartition(".")
-    return leaf in UPLOADS or (head in SFTP_CLIENTS and leaf in SFTP_PUTS) or publishes(callee)
+    by_path = leaf in UPLOAD_METHODS or uploads_by_path(callee)
+    return by_path or (head in SFTP_CLIENTS and leaf in SFTP_PUTS) or publishes(callee)
 
 
 PAST_BOUNDS = "(reached through more calls than airlock follows on import: held for a person)"
 WEIGHT_EVENTS = frozenset({"open", "listing", "network", "copy"})
 PACKED_EVENTS = frozenset({"listing", "pack"})
+SENT_FILES = frozenset({FILE, WEIGHTS})
 LITERAL_URL = LazyPattern(r"https?://[a-z0-9.-]+\.[a-z]{2,}", re.IGNORECASE)
 
 

@@ -146,6 +146,7 @@ from airlock.imports.packages.sinks import (
     HIDDEN,
     HOST_COMMANDS,
     HOSTINFO,
+    HUB_PUSHES,
     KEY_BYTE,
     MEDIA,
     MEDIA_FILE,
@@ -159,14 +160,16 @@ from airlock.imports.packages.sinks import (
     SILENT,
     TOKEN_COMMANDS,
     TOLD,
-    UPLOADS,
+    UPLOAD_METHODS,
     WEIGHT_LOADERS,
+    WRITTEN_UPLOAD,
     decrypts,
     gives_client,
     install_command,
     kind_of,
     secret_path,
     source_labels,
+    uploads_by_path,
 )
 
 MAX_CALL_DEPTH = 3
@@ -894,10 +897,12 @@ class Interpreter:
                 return Val(labels=base.labels | SECRET_NAME)
             if base.shape and node.attr in picked.WALK_METHODS:  # ``Path.home().rglob``
                 picked.weights_walked(self, node.lineno, node.attr, base.shape, when)
-                # A credential folder's walk keeps its folder: what it finds is a credential
-                # (:func:`sinkcall.walks_secrets`, probe 17).
-                folder = base.shape if secret_path(base.shape) else ""
-                return Val(labels=base.labels | picked.wiped(base.shape), shape=folder)  # ADR 0085
+                # A glob's pattern is its call's (:func:`reach.path_method`, ADR 0106); a
+                # credential folder's walk keeps its folder too: what it finds is a
+                # credential (:func:`sinkcall.walks_secrets`, probe 17).
+                keeps = node.attr in picked.PATH_GLOBS or secret_path(base.shape)
+                shape = base.shape if keeps else ""
+                return Val(labels=base.labels | picked.wiped(base.shape), shape=shape)  # 0085
             if base.shape and node.attr in PATH_METHODS:  # ``.expanduser()`` (ADR 0051)
                 return Val(labels=base.labels, shape=base.shape)
             return Val(labels=base.labels)
@@ -1332,7 +1337,7 @@ class Interpreter:
         self.trace.events.append(Event("exec", ref, node.lineno, when, arg_text(name), marks))
         return Val(labels=marks)
 
-    def sink(  # noqa: PLR0912, PLR0915, PLR0917 -- the parts of one call, evaluated once by call()
+    def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, evaluated once
         self,
         node: ast.Call,
         callee: Val,
@@ -1346,8 +1351,11 @@ class Interpreter:
         c = [a.const for a in args]
         labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
         kind = kind_of(ref)
-        if not kind and isinstance(node.func, ast.Attribute):
-            kind = "clipboard" if node.func.attr in CLIPBOARD_METHODS else ""
+        method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        if not kind and method:
+            kind = "clipboard" if method in CLIPBOARD_METHODS else ""
+            # A model's, a tokenizer's or a data set's own upload, whatever made it (0107).
+            kind = kind or ("network" if method in HUB_PUSHES | UPLOAD_METHODS else "")
         # Arguments already evaluated give their text; lists keep the elements that fold, and
         # so does a name to resolve (``v + '.evil.example'``, v from os.environ: ADR 0076).
         # Only a sink's text is read; a list or tuple argument is read again whatever the
@@ -1358,7 +1366,9 @@ class Interpreter:
         partly = (ast.List, ast.Tuple, ast.BinOp) if spelt_in_parts else (ast.List, ast.Tuple)
         text = ""
         named = kind or ref in logsent.NETWORK_HANDLERS  # a log handler's text is its host
-        uploads = kind == "network" and ref.rpartition(".")[2] in UPLOADS
+        uploads = kind == "network" and (
+            uploads_by_path(ref) or method in UPLOAD_METHODS or method in HUB_PUSHES
+        )
         if named or any(isinstance(a, (ast.List, ast.Tuple)) for a in node.args):
             text = " ".join(
                 [
@@ -1372,6 +1382,9 @@ class Interpreter:
                     for v in kwargs.values()
                 ]
             )[:4096]
+        given = [*args, *kwargs.values()]
+        if uploads and given and all(isinstance(v.const, str) for v in given):
+            labels |= {WRITTEN_UPLOAD}  # what it sends and where are the module's (ADR 0106)
         if not kind:
             # ``f.endswith(('.safetensors', '.pt'))``, ``re.search(r'\.gguf$', f)`` in a walk
             # pick weight files as a glob pattern does (ADR 0083, 0085): a listing event,
@@ -1487,6 +1500,10 @@ class Interpreter:
         labels |= sinkcall.process_environ(node, ref, [*args, *spread])
         if not kind:
             picked.packed(self, node, ref, args, kwargs, when=when)  # an archive of weights (0089)
+            picked.saved(self, node, ref, callee, args, when)  # ADR 0107
+            loaded = picked.loaded(self, node, ref, args, kwargs, when)  # ADR 0107
+            if loaded is not None:
+                return loaded
         if ref == "itertools.cycle" and args and not args[0].labels and key_table(args[0].const):
             labels |= {KEY_BYTE}  # a repeating key's bytes (ADR 0089)
         client = sinkcall.wrapped_socket(node, ref) or (

@@ -3,7 +3,7 @@
 ``logging.config.fileConfig(os.path.join(here, 'log.ini'))`` makes the handlers the file
 names; an ``HTTPHandler`` there sends every record logged after it to the host its ``args``
 name. The own pass of a module reads one file and is memoised by its bytes, so it cannot
-see the ``.ini``: the archive pass (:func:`airlock.imports.packages.vet._files_run`), which
+see the ``.ini``: the archive pass (:func:`airlock.imports.packages.filesrun.files_run`), which
 already names the member a module runs by its path, hands its text here. When it makes a
 network handler, the module's tree is read again with that call written as the
 ``logging.config.dictConfig`` of the same handlers, which :mod:`logsent` already reads.

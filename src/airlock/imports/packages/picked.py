@@ -30,10 +30,12 @@ from airlock.imports.packages.sinks import (
     DULWICH,
     FILE,
     GIT_REPOS,
+    SECRET,
     WEIGHT_FILE,
     WEIGHTS,
     WIPED,
     WIPED_FOLDER,
+    secret_path,
 )
 
 if TYPE_CHECKING:
@@ -51,6 +53,9 @@ WALKERS = frozenset({
     "os.walk", "os.scandir", "os.listdir", "os.fwalk", "glob.glob", "glob.iglob",
 })  # fmt: skip
 WALK_METHODS = frozenset({"rglob", "glob", "iterdir", "walk"})
+# A path's own globs: their pattern picks files as ``glob.glob``'s does (``Path.home().rglob(
+# '*.safetensors')`` was no listing, ADR 0106).
+PATH_GLOBS = frozenset({"rglob", "glob"})
 # What removes or overwrites one file, by the name it is called by (a path's own method
 # has no module path when the path came from a walk).
 FILE_WIPES = frozenset({"remove", "unlink", "write_bytes", "write_text", "truncate"})
@@ -74,12 +79,12 @@ def weight_suffixes(pattern: str) -> str:
 
 def by_name(node: ast.Call, ref: str, text: str, args: list[Val]) -> tuple[str, str]:
     """``("listing", pattern)`` when the call tests a file name against weight files
-    (``f.endswith(('.safetensors', '.pt'))``, ``re.search(r'\\.gguf$', f)``), else
-    ``("", text)``."""
+    (``f.endswith(('.safetensors', '.pt'))``, ``re.search(r'\\.gguf$', f)``) or a path's
+    glob picks them (``p.rglob('*.gguf')``), else ``("", text)``."""
     if ref in REGEX_CALLS and args:
         suffixes = weight_suffixes(arg_text(args[0]))
         return ("listing", suffixes) if suffixes else ("", text)
-    if isinstance(node.func, ast.Attribute) and node.func.attr in NAME_TESTS:
+    if isinstance(node.func, ast.Attribute) and node.func.attr in NAME_TESTS | PATH_GLOBS:
         tested = text or " ".join(arg_text(v) for v in args)
         return ("listing", tested) if WEIGHT_FILE.search(tested) else ("", text)
     return "", text
@@ -138,6 +143,78 @@ def weights_walked(interp: Interpreter, line: int, callee: str, folder: str, whe
     if folder and weighty(folder):
         event = flow.Event("listing", callee, line, when, folder[:256], frozenset())
         interp.trace.events.append(event)
+
+
+# Calls that load a model (its weights) from a folder or a hub name: ``from_pretrained`` of
+# transformers, diffusers, sentence-transformers, timm's ``create_model`` does not count.
+LOADERS = frozenset({"from_pretrained", "from_single_file"})
+
+
+def loaded(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    node: ast.Call,
+    ref: str,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    when: When,
+) -> Val | None:
+    """``AutoModel.from_pretrained('/models/llama')``: a model loaded from a model folder of
+    the host or a weight file names weights (a ``weights-load`` event) and is weights (its
+    value labelled so: what is sent of it is sent weights, ADR 0107). None for a model named
+    by a hub id or by the caller's path."""
+    method = node.func.attr if isinstance(node.func, ast.Attribute) else ref.rpartition(".")[2]
+    if method not in LOADERS:
+        return None
+    given = args[0] if args else kwargs.get("pretrained_model_name_or_path")
+    text = arg_text(given) if given is not None else ""
+    if not text or not weighty(text):
+        return None
+    event = flow.Event("weights-load", ref or method, node.lineno, when, text[:256], frozenset())
+    interp.trace.events.append(event)
+    labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
+    return flow.Val(labels=labels | WEIGHTS_FOUND)
+
+
+# Calls that write a model (its weights) to the path they are given: a model's own method,
+# or a function given the model first.
+SAVERS = frozenset({"save_pretrained", "save_model"})
+SAVE_FUNCTIONS = frozenset({"torch.save", "safetensors.torch.save_file", "numpy.save"})
+
+
+def saved(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter, node: ast.Call, ref: str, callee: Val, args: list[Val], when: When
+) -> None:
+    """A model loaded from weights (:func:`loaded`) written to a path: a ``copy`` event of
+    weights to it, which :func:`moved` weighs as a copy of weight files (a share or a
+    mounted host is another host's; ADR 0107)."""
+    method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    if method in SAVERS and args and callee.labels >= WEIGHTS_FOUND:
+        dest = arg_text(args[0])
+    elif ref in SAVE_FUNCTIONS and len(args) >= 2 and args[0].labels >= WEIGHTS_FOUND:
+        dest = arg_text(args[1])
+    else:
+        return
+    both = f"weights\n{dest[:256]}"
+    interp.trace.events.append(
+        flow.Event("copy", ref or method, node.lineno, when, both, frozenset())
+    )
+
+
+def path_glob(interp: Interpreter, node: ast.Call, folder: Val, args: list[Val], when: When) -> Val:
+    """``Path.home().rglob('*.safetensors')``: a ``listing`` of weights under the folder, its
+    text the folder joined to the pattern (so that a fixed place is seen as one, ADR 0106),
+    and what it yields labelled as weights, as :func:`walked` labels a walk's."""
+    pattern = arg_text(args[0]) if args else ""
+    # What it finds under a credential folder is a credential, unless it picks public keys
+    # only (``(home / '.ssh').glob('*.pub')``: an SDK uploads them; probe 17).
+    public = pattern.rstrip("*").endswith(".pub")
+    found = frozenset({SECRET}) if secret_path(folder.shape) and not public else frozenset()
+    if not WEIGHT_FILE.search(pattern):
+        return flow.Val(labels=folder.labels | found)
+    attr = node.func.attr if isinstance(node.func, ast.Attribute) else "glob"
+    text = f"{folder.shape.rstrip('/')}/{pattern}"[:MAX_TESTED]
+    interp.trace.events.append(flow.Event("listing", attr, node.lineno, when, text, frozenset()))
+    return flow.Val(labels=folder.labels | WEIGHTS_FOUND | found)
 
 
 def wiped(folder: str) -> frozenset[str]:
@@ -272,9 +349,7 @@ def moved(events: list[Event], named: list[Event]) -> list[Event]:
     a trainer's copy when called is not judged."""
     eager = [e for e in events if e.when is not flow.When.LATER]
     commands = [
-        e
-        for e in eager
-        if e.kind == "process" and REMOTE_COPY.search(e.text) and WEIGHT_FILE.search(e.text)
+        e for e in eager if e.kind == "process" and REMOTE_COPY.search(e.text) and weighty(e.text)
     ]
     # ``git push`` or ``twine upload`` of a repository or files another command named
     # (``git add model.safetensors`` then ``git push URL``; ADR 0089).

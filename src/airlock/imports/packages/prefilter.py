@@ -53,6 +53,14 @@ LITERALS = (
     # or a hub need no word above.
     "upload_file", "upload_fileobj", "put_object", "upload_folder", "upload_large_folder",
     "upload_from_filename", "upload_blob", "get_credentials", "google.auth",
+    # ADR 0106: experiment trackers' uploads by path (``wandb.save('/models/*')``).
+    "wandb", "mlflow", "neptune", "clearml", "comet_ml",
+    # ADR 0107: a model's own upload; stores, buses and training backends that send.
+    "push_to_hub", "redis", "paho", "fsspec", "s3fs", "gcsfs", "adlfs", "torch.distributed",
+    "distributed as",
+    # ADR 0108: uploads known by their method's name, and the objects that name the file.
+    "fput_object", "files_upload", "upload_sync", "upload_from_file", "dataset_create",
+    "send_document", "MediaFileUpload", "CommitOperationAdd", "HfFileSystem",
     # ADR 0089: an SFTP client's ``put`` names no word above. (Weights packed into an
     # archive or a message are sent by a call that does.)
     "open_sftp", "SFTPClient", "pysftp",

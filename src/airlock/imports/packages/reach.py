@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import across, flow, handed, pathshape, writes
+from airlock.imports.packages import across, flow, handed, pathshape, picked, writes
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import SSH_EXEC
 
@@ -331,6 +331,8 @@ def path_method(  # noqa: PLR0917 -- the parts of one call
         ast.copy_location(opened, node)
         given = [flow.Val(const=path.shape, labels=path.labels), *args]
         return interp.sink(opened, flow.Val(ref="open"), given, kwargs, {}, when)
+    if attr in picked.PATH_GLOBS:
+        return picked.path_glob(interp, node, path, args, when)
     if attr == "joinpath":
         if not all(isinstance(a.const, str) or a.shape for a in args):
             return flow.Val(labels=path.labels)

@@ -380,13 +380,14 @@ def run_files(
     key = (digest, top_only)
     known = _REMEMBERED.get(key)
     if known is None:
-        if tree is None and top_only and _starts_own(source):
-            # One parse for both readings of a module that may start its own programs: on
-            # import, and when called (:func:`programs_called`, asked next by the caller).
+        own = top_only and _starts_own(source)
+        if tree is None and own:
             tree = _parsed(source)
-            if tree is not None and (digest, CALLED) not in _REMEMBERED:
-                _keep((digest, CALLED), tuple(_programs_called(source, tree)))
-        parses = tree is not None or not (top_only and _starts_own(source))
+        if tree is not None and own and (digest, CALLED) not in _REMEMBERED:
+            # One parse for both readings of a module that may start its own programs: on
+            # import, and when called (:func:`programs_called`, asked later of the module).
+            _keep((digest, CALLED), tuple(_programs_called(source, tree)))
+        parses = tree is not None or not own
         known = tuple(_run_files(source, tree, top_only=top_only)) if parses else ()
         _keep(key, known)
     else:

@@ -160,7 +160,8 @@ def walks_secrets(node: ast.Call, method: Val, consts: list[object]) -> bool:
     credential folder (the method keeps its folder as its shape) and picks more than
     public keys (probe 17)."""
     walks = isinstance(node.func, ast.Attribute) and node.func.attr in WALK_METHODS
-    return walks and bool(method.shape) and not public_keys(node, consts)
+    secret = bool(method.shape) and secret_path(method.shape)
+    return walks and secret and not public_keys(node, consts)
 
 
 WALK_METHODS = frozenset({"iterdir", "glob", "rglob", "walk"})

@@ -347,8 +347,12 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911, PLR0912 -- one return per sink k
         return "network"  # ``sftp.put(local, remote)`` (ADR 0089)
     if head in SSH_CHANNELS and leaf in CHANNEL_SENDS:
         return "network"  # ``chan.sendall(data)``, ``stdin.write(data)`` (ADR 0093)
-    if leaf in UPLOADS and ref.startswith(UPLOAD_CLIENTS):
-        return "network"  # a file or a folder sent by its path (ADR 0083)
+    if ref in UPLOAD_MAKERS:
+        return "network"  # what it names is uploaded by the call it is given to (ADR 0108)
+    if leaf in STORE_SENDS.get(head, ()) or ref in DISTRIBUTED_SENDS:
+        return "network"  # a store's, a bus's or a training backend's send (ADR 0107)
+    if uploads_by_path(ref):
+        return "network"  # a file or a folder sent by its path (ADR 0083, 0106)
     if ref in GLOBBERS:
         return "listing"  # what it lists tells what is read next (ADR 0083)
     if ref in OPAQUE_LOADERS:
@@ -380,6 +384,79 @@ UPLOADS = frozenset({
     "upload_from_filename", "upload_blob",
 })  # fmt: skip
 UPLOAD_CLIENTS = ("boto3.", "botocore.", "huggingface_hub.", "google.cloud.storage.", "azure.")
+# Experiment trackers' calls that send files by their path to the tracking server (ADR 0106:
+# ``wandb.save('/models/*')`` on import sent the host's weights and was read as nothing).
+TRACKER_UPLOADS = frozenset({
+    "wandb.save", "wandb.log_artifact", "wandb.log_model", "wandb.Artifact.add_file",
+    "wandb.Artifact.add_dir", "wandb.sdk.wandb_run.Run.save", "mlflow.log_artifact",
+    "mlflow.log_artifacts", "mlflow.MlflowClient.log_artifact", "mlflow.MlflowClient.log_artifacts",
+    "mlflow.tracking.MlflowClient.log_artifact", "mlflow.tracking.MlflowClient.log_artifacts",
+    "neptune.Run.upload", "clearml.Task.upload_artifact", "comet_ml.Experiment.log_asset",
+    "comet_ml.Experiment.log_asset_folder", "comet_ml.Experiment.log_model",
+})  # fmt: skip
+# A model's, a tokenizer's, a pipeline's or a data set's own upload to a hub, called on the
+# object whatever made it (``AutoModel.from_pretrained('/models/x').push_to_hub('a/b')``;
+# ADR 0107): the object is sent.
+HUB_PUSHES = frozenset({"push_to_hub"})
+# Uploads by path known by their method's name, called on a receiver that need not resolve
+# (``storage.Client().bucket(b).blob(n).upload_from_filename(p)``, ``Minio(h).fput_object``,
+# Dropbox's ``files_upload``, a WebDAV client's ``upload_sync``, Kaggle's
+# ``dataset_create_new``; ADR 0108): the names no other library gives another meaning.
+UPLOAD_METHODS = UPLOADS | {
+    "fput_object", "files_upload", "upload_sync", "upload_from_file", "dataset_create_new",
+    "dataset_create_version", "send_document",
+}  # fmt: skip
+# Objects whose making names the file a later call uploads (``MediaFileUpload(p)`` for
+# Google's APIs, ``CommitOperationAdd(path_or_fileobj=p)`` for a hub's commit; ADR 0108).
+UPLOAD_MAKERS = frozenset({
+    "googleapiclient.http.MediaFileUpload", "huggingface_hub.CommitOperationAdd",
+})  # fmt: skip
+# Remote file systems (fsspec's) and their calls that send a local file or folder by its
+# path (``fs.put('/models', 's3://b/m', recursive=True)``; ADR 0107).
+FILESYSTEMS = (
+    "huggingface_hub.HfFileSystem", "fsspec.filesystem", "s3fs.S3FileSystem",
+    "gcsfs.GCSFileSystem", "adlfs.AzureBlobFileSystem",
+    "fsspec.implementations.sftp.SFTPFileSystem",
+)  # fmt: skip
+FILESYSTEM_PUTS = frozenset({"put", "put_file", "upload"})
+# Clients of data stores, message buses and file systems that ML code talks to, by the
+# class their instance is named by, and their calls that send what they are given to the
+# other host (ADR 0107: ``redis.Redis(host=h).set('w', weights)`` was read as nothing).
+STORE_SENDS: dict[str, frozenset[str]] = {
+    **dict.fromkeys(
+        ("redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url"),
+        frozenset({
+            "set", "mset", "setex", "setnx", "hset", "hmset", "lpush", "rpush", "sadd",
+            "publish", "xadd", "append",
+        }),
+    ),
+    "paho.mqtt.client.Client": frozenset({"publish"}),
+    **dict.fromkeys(FILESYSTEMS, FILESYSTEM_PUTS | {"pipe", "pipe_file"}),
+}  # fmt: skip
+# ``torch.distributed``'s sends: a tensor or an object goes to the other ranks, which may be
+# another host (``init_process_group(init_method='tcp://…')``; ADR 0107).
+DISTRIBUTED_SENDS = frozenset(
+    f"torch.distributed.{name}"
+    for name in (
+        "send", "isend", "broadcast", "all_gather", "gather", "scatter", "all_reduce", "reduce",
+        "send_object_list", "broadcast_object_list", "all_gather_object", "gather_object",
+    )
+)  # fmt: skip
+CLIENTS |= set(STORE_SENDS)
+# An upload whose every argument is written in the code (``upload_file('/models/m.pt',
+# repo_id='x/y')``): where it goes is the module's choice, not its caller's (ADR 0106).
+WRITTEN_UPLOAD = "written-upload"
+
+
+def uploads_by_path(ref: str) -> bool:
+    """A storage, hub, tracker or remote file system's call that sends a file or a folder
+    named by its path."""
+    head, _, leaf = ref.rpartition(".")
+    by_client = leaf in UPLOADS and ref.startswith(UPLOAD_CLIENTS)
+    by_tool = ref in TRACKER_UPLOADS or ref in UPLOAD_MAKERS
+    return by_client or by_tool or (head in FILESYSTEMS and leaf in FILESYSTEM_PUTS)
+
+
 # Calls that read a checkpoint's tensors from a path (read as ``open`` of that path).
 WEIGHT_LOADERS = frozenset({
     "torch.load", "safetensors.torch.load_file", "safetensors.numpy.load_file",

@@ -21,7 +21,8 @@ from airlock.errors import InvalidInput
 from airlock.imports.packages.attest import check_attestation, parse_attestations
 from airlock.imports.packages.provenance import Failed, Publisher, Verified, trusted_build
 from airlock.imports.packages.rules import PackageFinding, Severity
-from airlock.imports.packages.vet import vet, with_provenance
+from airlock.imports.packages.verdicts import with_provenance
+from airlock.imports.packages.vet import vet
 
 HERE = Path(__file__).parents[3] / "fixtures" / "attestations"
 SDIST = "pypi_attestations-0.0.19.tar.gz"

@@ -12,7 +12,7 @@ from airlock.domain.requests import Outcome
 from airlock.errors import InvalidInput, SourceError
 from airlock.imports.packages.feed import feed_entries, known_bad, parse_osv
 from airlock.imports.packages.feed_files import feed_texts
-from airlock.imports.packages.vet import vet_many
+from airlock.imports.packages.verdicts import vet_many
 from scripts.make_test_packages import BENIGN
 
 RECORD = {

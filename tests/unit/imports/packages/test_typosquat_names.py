@@ -20,7 +20,8 @@ from airlock.imports.packages.typosquat import (
     refreshed_names,
     typosquat_of,
 )
-from airlock.imports.packages.vet import vet, vet_many, with_advisory, with_names
+from airlock.imports.packages.verdicts import vet_many, with_advisory, with_names
+from airlock.imports.packages.vet import vet
 from scripts.make_test_packages import BENIGN
 
 WHEEL = "tidy-1.0-py3-none-any.whl"

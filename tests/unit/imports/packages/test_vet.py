@@ -18,14 +18,11 @@ from hypothesis import strategies as st
 from airlock.domain.requests import Outcome
 from airlock.imports.packages import native
 from airlock.imports.packages.analysis import scan_python
+from airlock.imports.packages.crossfile import called_names
+from airlock.imports.packages.metadata import project_of_filename
 from airlock.imports.packages.rules import Severity
 from airlock.imports.packages.typosquat import typosquat_of
-from airlock.imports.packages.vet import (
-    _called_names,
-    collector_paused,
-    project_of_filename,
-    vet,
-)
+from airlock.imports.packages.vet import collector_paused, vet
 from scripts.make_test_packages import BENIGN, MALICIOUS, build, sdist, wheel
 
 
@@ -242,7 +239,7 @@ def test_a_scan_that_cannot_finish_holds_the_file(monkeypatch: pytest.MonkeyPatc
 def test_called_names_answer_as_one_search_per_name(parts: list[str]) -> None:
     # One pass for every name (issue 16) finds what a pattern compiled per name found.
     data = "".join(parts).encode()
-    called = _called_names(data)
+    called = called_names(data)
     for name in (b"a", b"b", b"ab", b"ba", b"_", b"a1", b"bab"):
         one = re.search(rb"(?<![\w.])" + re.escape(name) + rb"(?:\.\w+)*\s*\(", data)
         assert (one is not None) == (name in called), (name, data)

@@ -166,7 +166,7 @@ HELD = {
         "evpkg/__init__.py": "from ._impl import *\ngo()\n",
         "evpkg/_impl.py": padded(4.2, HEAD + sender("go")),
     },
-    # The payload kept under a data name, run seventeenth by setup.py (vet.MAX_RUNS is 16).
+    # The payload kept under a data name, run seventeenth by setup.py (filesrun.MAX_RUNS is 16).
     "data-file-run-past-sixteen-runs": runs(16, "evpkg/payload.txt"),
 }
 ALLOWED = {

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from airlock.domain.requests import Outcome
 from airlock.imports.packages.archive import read_members
-from airlock.imports.packages.vet import inert_scripts, vet
+from airlock.imports.packages.scripts import inert_scripts
+from airlock.imports.packages.vet import vet
 from scripts.make_test_packages import sdist, wheel
 
 SETUP = "from setuptools import setup\nsetup(name='fastsort')\n"

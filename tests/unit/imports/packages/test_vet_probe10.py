@@ -14,7 +14,8 @@ import pytest
 
 from airlock.domain.requests import Outcome
 from airlock.imports.packages.feed import KnownBad
-from airlock.imports.packages.vet import vet, vet_many
+from airlock.imports.packages.verdicts import vet_many
+from airlock.imports.packages.vet import vet
 from scripts.make_test_packages import sdist
 from tests.unit.imports.packages.adversary import init, verdict_cases, vet_wheel
 

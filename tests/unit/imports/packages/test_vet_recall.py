@@ -12,7 +12,8 @@ from airlock.imports.packages.analysis import scan_python
 from airlock.imports.packages.depends import declared_names, lookalike_of
 from airlock.imports.packages.feed import KnownBad
 from airlock.imports.packages.rules import PackageFinding, Severity
-from airlock.imports.packages.vet import vet, vet_many
+from airlock.imports.packages.verdicts import vet_many
+from airlock.imports.packages.vet import vet
 from scripts.make_test_packages import BENIGN, MALICIOUS, wheel
 
 

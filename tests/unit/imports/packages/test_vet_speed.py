@@ -14,18 +14,18 @@ from hypothesis import strategies as st
 
 from airlock.imports.packages.analysis import IMPORTS
 from airlock.imports.packages.archive import Member
-from airlock.imports.packages.lazyre import AtLineStart
-from airlock.imports.packages.local import LocalModules
-from airlock.imports.packages.rules import PackageFinding
-from airlock.imports.packages.vet import (
+from airlock.imports.packages.crossfile import (
     DERIVED,
     KEPT_FOLLOWED_BYTES,
     LOCAL_IMPORT,
     TOP_CALL,
     TOP_LEVEL_CALL,
-    _followable,
-    vet,
+    followable,
 )
+from airlock.imports.packages.lazyre import AtLineStart
+from airlock.imports.packages.local import LocalModules
+from airlock.imports.packages.rules import PackageFinding
+from airlock.imports.packages.vet import vet
 from scripts.make_test_packages import sdist, wheel
 
 SEND = (
@@ -88,7 +88,7 @@ def test_trees_kept_for_the_cross_file_pass_are_bounded_and_skip_tests() -> None
     members = [Member(f"o/m{i}.py", big) for i in range(6)]
     members += [Member("o/tests/test_a.py", b"y = 2\n"), Member("o/small.py", b"z = 3\n")]
     package = LocalModules.of({m.name: m.data or b"" for m in members}, sdist=False)
-    kept = _followable(members, package)
+    kept = followable(members, package)
     assert sum(len(m.data or b"") for m in members if m.name in kept) <= KEPT_FOLLOWED_BYTES
     assert {"o/m0.py", "o/m1.py", "o/small.py"} <= kept
     assert "o/tests/test_a.py" not in kept

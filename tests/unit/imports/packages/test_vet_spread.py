@@ -269,7 +269,7 @@ def test_the_running_count_includes_this_process() -> None:
 
 
 ORDER = """
-from airlock.imports.packages import spread, vet as vetting
+from airlock.imports.packages import crossfile, spread, vet as vetting
 from airlock.imports.packages.memo import MEMO
 
 log = []
@@ -278,7 +278,7 @@ def logged(name, function):
         log.append([name, os.getpid()])
         return function(*args, **kwargs)
     return wrapper
-vetting._across = logged('cross-file', vetting._across)
+crossfile._across = logged('cross-file', crossfile._across)
 spread._read_all = logged('answers read', spread._read_all)
 data = open(BLOB, 'rb').read()
 plain = vetting.vet('pkg-1.0.tar.gz', data).to_json()
@@ -328,8 +328,8 @@ def test_the_cross_file_pass_finds_the_same_without_the_kept_trees(
     data = _package()
     kept = vetting.vet("pkg-1.0.tar.gz", data).to_json()
     MEMO._entries.clear()
-    monkeypatch.setattr(vetting, "_within_budget", lambda starts: set())
-    monkeypatch.setattr(vetting, "_followable", lambda members, package: set())
+    monkeypatch.setattr(vetting, "within_budget", lambda starts: set())
+    monkeypatch.setattr(vetting, "followable", lambda members, package: set())
     assert vetting.vet("pkg-1.0.tar.gz", data).to_json() == kept
 
 

@@ -1,0 +1,208 @@
+"""Each member's own pass: Python, ``.pth``, native, pickled and serialised members read
+alone, with what the archive tells them (install helpers, inert scripts, kept trees), as
+jobs the memo answers when a member was seen before (ADRs 0047, 0060, 0061)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from airlock.imports.packages.analysis import (
+    scan_pth,
+    scan_python,
+)
+from airlock.imports.packages.archive import Member
+from airlock.imports.packages.hooks import command_file
+from airlock.imports.packages.local import (
+    LocalModules,
+)
+from airlock.imports.packages.memo import MEMO, Key
+from airlock.imports.packages.native import (
+    DATA_SUFFIXES,
+    disguised_executable,
+    is_executable,
+    is_native,
+    scan_native,
+)
+from airlock.imports.packages.pickles import (
+    PICKLE_SUFFIXES,
+    looks_pickled,
+    scan_pickle,
+    sniffed_pickle,
+)
+from airlock.imports.packages.rules import (
+    PackageFinding,
+    Severity,
+    setup_py_hooks,
+)
+from airlock.imports.packages.serialized import serialized_calls
+from airlock.imports.packages.spread import Job
+
+if TYPE_CHECKING:
+    import ast
+
+
+from airlock.imports.packages.moments import SIDE_CODE, lighter, runs_setup
+
+
+@dataclass(frozen=True)
+class MemberContext:
+    """What a member's own pass is told about the archive around it."""
+
+    helpers: set[str]  # modules setup.py imports or a build hook runs: install time
+    inert: set[str]  # sdist scripts nothing runs
+    kept: set[str]  # members whose tree the cross-file pass reads
+    setup: str  # setup.py's member name, and its tree (parsed once)
+    setup_tree: ast.Module | None
+    shipped: frozenset[str]
+    package: LocalModules
+
+
+def own_passes(
+    members: list[Member], context: MemberContext, digests: dict[str, bytes]
+) -> list[Job | PackageFinding]:
+    """Per member: its own pass as a :class:`Job`, or why it was not read. ``digests`` gets
+    each read member's SHA-256."""
+    jobs: list[Job | PackageFinding] = []
+    keys: list[Key | None] = []
+    for member in members:
+        if member.data is None:
+            # Unread code is a skipped check and holds; unread data (a large test matrix) is
+            # not something any rule reads anyway.
+            severity = (
+                Severity.HIGH
+                if member.damaged or _is_code(member.name) or is_native(member.name)
+                else Severity.MEDIUM
+            )
+            jobs.append(PackageFinding("unread-member", member.name, 0, severity, member.note))
+            keys.append(None)
+            continue
+        member_digest = hashlib.sha256(member.data).digest()
+        digests[member.name] = member_digest
+        helper = member.name in context.helpers
+        base, side = member.name.rsplit("/", 1)[-1], bool(SIDE_CODE.search(member.name))
+        if base.endswith(".pth"):  # depends on the rest of the archive: not memoised
+            compute = functools.partial(
+                member_findings,
+                member.name,
+                member.data,
+                shipped=context.shipped,
+                package=context.package,
+            )
+            jobs.append(Job(len(member.data), compute, movable=False))
+            keys.append(None)
+            continue
+        inert = member.name in context.inert
+        runs, command = runs_setup(member.name), command_file(member.name)
+        key = (member_digest, base, helper, runs, side, inert, command)
+        own = functools.partial(
+            member_findings,
+            member.name,
+            member.data,
+            helper=helper,
+            script=inert,
+            keep=context.package.kept if member.name in context.kept else None,
+            tree=context.setup_tree if member.name == context.setup else None,
+        )
+        jobs.append(
+            Job(
+                len(member.data),
+                functools.partial(MEMO.findings, key, member.name, own),
+                movable=member.name != context.setup and not MEMO.knows(key),
+                learn=functools.partial(_learned, key, member.name),
+            )
+        )
+        keys.append(key)
+    # A copy of another member is answered here from the memo: none of them moves.
+    copies = {k for k, n in Counter(keys).items() if k is not None and n > 1}
+    return [
+        replace(j, movable=False) if isinstance(j, Job) and keys[i] in copies else j
+        for i, j in enumerate(jobs)
+    ]
+
+
+def _learned(key: Key, path: str, found: list[PackageFinding]) -> list[PackageFinding]:
+    """``found``, computed by the helper process, kept in this process's memo too."""
+    return MEMO.findings(key, path, lambda: found)
+
+
+def shipped_modules(members: list[Member]) -> frozenset[str]:
+    """Names a ``.pth`` line could import from this archive: every folder and module stem."""
+    names: set[str] = set()
+    for member in members:
+        if member.name.endswith(".py"):
+            parts = member.name.removesuffix(".py").split("/")
+            names.update(p for p in parts if p.isidentifier())
+    return frozenset(names)
+
+
+def _is_code(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    return base.endswith(
+        (".py", ".pyw", ".pth", ".pyc", "RECORD", "METADATA", "PKG-INFO", *PICKLE_SUFFIXES)
+    )
+
+
+def nested_member(path: str, data: bytes, siblings: list[Member]) -> list[PackageFinding]:
+    """One code member of an archive the package ships (:mod:`nested`), read as a module
+    of its own: its module level runs when it is imported from the archive or installed."""
+    base = path.rsplit("/", 1)[-1]
+    if base.endswith(".pth"):
+        return member_findings(path, data, shipped=shipped_modules(siblings))
+    side = bool(SIDE_CODE.search(path))
+    key = (hashlib.sha256(data).digest(), base, False, False, side, False, command_file(path))
+    return MEMO.findings(key, path, functools.partial(member_findings, path, data))
+
+
+def _python_shebang(path: str, data: bytes) -> bool:
+    """A wheel's command file whose first line starts it with Python (pip rewrites
+    ``#!python`` to the environment's interpreter)."""
+    first = data[:200].split(b"\n", 1)[0]
+    return command_file(path) and first.startswith(b"#!") and b"python" in first
+
+
+def member_findings(
+    path: str,
+    data: bytes,
+    *,
+    helper: bool = False,
+    shipped: frozenset[str] = frozenset(),
+    package: LocalModules | None = None,
+    script: bool = False,
+    keep: dict[str, ast.Module] | None = None,
+    tree: ast.Module | None = None,
+) -> list[PackageFinding]:
+    base = path.rsplit("/", 1)[-1]
+    if base.endswith(".pth"):
+        return scan_pth(path, data.decode("utf-8", "replace"), shipped, package)
+    if is_native(path):
+        return scan_native(path, data)
+    if is_executable(data[:4096]):
+        # A program under another name (``bin/tool``, ``logo.png``) is read like native code.
+        found = scan_native(path, data)
+        disguised = base.lower().endswith(DATA_SUFFIXES)
+        return [*found, disguised_executable(path)] if disguised else found
+    if (base.endswith(PICKLE_SUFFIXES) and looks_pickled(base, data)) or sniffed_pickle(data):
+        found = scan_pickle(path, data)
+        # A pickle under a data name (``cfg.dat``) that a module unpickles runs the same
+        # calls (ADR 0063); a binary that only starts like one is no finding.
+        named = base.endswith(PICKLE_SUFFIXES)
+        return found if named else [f for f in found if f.rule == "pickle-exec"]
+    # .pyw: Python run without a console window; a wheel's command file starting
+    # ``#!python`` is read as its ``.py`` files are (ADR 0063: it was not read at all).
+    if not base.endswith((".py", ".pyw")) and not _python_shebang(path, data):
+        spelt = serialized_calls(path, data)
+        return [lighter(f) for f in spelt] if SIDE_CODE.search(path) else spelt
+    source = data.decode("utf-8", "replace")
+    install = runs_setup(path)
+    found = scan_python(
+        path, source, install_time=install, helper=helper, script=script, keep=keep, tree=tree
+    )
+    if install:
+        found += list(setup_py_hooks(path, source))
+    if SIDE_CODE.search(path):
+        found = [lighter(f) for f in found]
+    return found

@@ -1,0 +1,110 @@
+"""A package that pretends (a name it has no right to, another project's import package, no
+code of its own) and acts on install or import denies (issue 16)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from airlock.imports.packages.imposture import impostor_of
+from airlock.imports.packages.lazyre import LazyPattern
+from airlock.imports.packages.local import (
+    LocalModules,
+)
+from airlock.imports.packages.rules import (
+    PackageFinding,
+    Severity,
+)
+from airlock.imports.packages.typosquat import distance, normalise
+
+if TYPE_CHECKING:
+    pass
+
+from airlock.imports.packages.moments import LIGHTER
+
+INSTALLED = LazyPattern(r"(?<![\w./-])([A-Za-z][\w.-]{2,})")
+
+
+def squatting_installs(name: str, findings: list[PackageFinding]) -> list[PackageFinding]:
+    """A look-alike that installs packages on install denies (issue 16): a typosquat's
+    ``setup.py`` installs the project it imitates, so that the victim sees it work."""
+    installs = [f for f in findings if f.rule == "install-time-pip"]
+    if not installs:
+        return []
+    own = normalise(name)
+    squat = any(f.rule == "typosquat" for f in findings)
+    for finding in installs:
+        words = INSTALLED.findall(finding.explanation.rpartition(": ")[2])
+        imitated = [w for w in words if normalise(w) != own and distance(normalise(w), own) <= 2]
+        if squat or imitated:
+            what = (
+                f"installs {imitated[0]!r}, a name next to its own"
+                if imitated
+                else ("has a look-alike name and installs packages")
+            )
+            return [
+                PackageFinding(
+                    "squatting-install",
+                    finding.path,
+                    finding.line,
+                    Severity.CRITICAL,
+                    f"{name!r} {what} when installed: a typosquat passing as the real project",
+                )
+            ]
+    return []
+
+
+# Signs that a package pretends (a name it has no right to, no code of its own) and held
+# behaviours that run on install or import: either alone holds, the two together deny.
+PRETENDING = {
+    "empty-package", "typosquat", "name-mismatch", "impostor-package", "stdlib-lookalike-import",
+    "lookalike-import", "url-dependency", "command-shadowing", "lookalike-dependency",
+}  # fmt: skip
+
+
+ACTING = {
+    "network-call", "process-call", "install-download", "install-time-pip", "credential-read",
+    "hidden-exec", "hidden-process", "hidden-endpoint", "dropper", "exfiltration",
+    # ADR 0032: held behaviours of the classes GuardDog names.
+    "shady-endpoint", "memory-call", "destruction", "startup-module", "script-dropper",
+    "introspection-gadget", "disguised-identifier", "coding-trick", "bidi-control",
+    "import-hook",
+}  # fmt: skip
+
+
+def pretender_behaviour(findings: list[PackageFinding]) -> list[PackageFinding]:
+    """A package that pretends and acts on install or import denies (issue 16: look-alikes
+    and empty packages whose ``setup.py`` calls home or runs a command when installed)."""
+    if not any(f.rule in PRETENDING for f in findings):
+        return []
+    pretends = sorted({f.rule for f in findings if f.rule in PRETENDING})
+    for f in findings:
+        if f.rule in ACTING and f.severity is Severity.HIGH and LIGHTER not in f.explanation:
+            return [
+                PackageFinding(
+                    "pretender-acts",
+                    f.path,
+                    f.line,
+                    Severity.CRITICAL,
+                    f"{', '.join(pretends)} and {f.rule}: {f.explanation}",
+                )
+            ]
+    return []
+
+
+def impostor(
+    filename: str, name: str, metadata: str, package: LocalModules
+) -> list[PackageFinding]:
+    packages = frozenset(t for t in package.tops if package.is_package(t))
+    imitated = impostor_of(name, metadata, packages) if metadata else None
+    if not imitated:
+        return []
+    return [
+        PackageFinding(
+            "impostor-package",
+            filename,
+            0,
+            Severity.HIGH,
+            f"{name!r} ships the import package of the project its metadata points to "
+            f"({imitated!r}) under another name: installing it shadows that project",
+        )
+    ]
