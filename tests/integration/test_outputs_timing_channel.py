@@ -191,8 +191,9 @@ def test_a_held_stream_leaves_whole_after_the_upstreams_last_event(
 def test_a_stream_trickled_past_the_timeout_fails_at_the_deadline(
     initialised_cli: CliRunner, tmp_path: Path
 ) -> None:
-    # each read comes well within the read timeout; the whole would take 16 x 0.15 = 2.4 s
-    upstream = TimingUpstream([0], trickle=0.15)
+    # each read comes well within the read timeout; the whole would take 16 x 0.3 = 4.8 s,
+    # far enough past the 1 s deadline that a loaded machine cannot blur the two
+    upstream = TimingUpstream([0], trickle=0.3)
     outputs = QUANTIZED + "timeout_seconds = 1\n"
     for gateway, token in _served(initialised_cli, tmp_path, upstream, outputs):
         start = time.monotonic()
@@ -200,7 +201,7 @@ def test_a_stream_trickled_past_the_timeout_fails_at_the_deadline(
         took = time.monotonic() - start
         assert "upstream failed" in body and "[DONE]" not in body
         assert UPSTREAM_FAILED not in body  # the stream's error event, the same as ever
-        assert 1.0 <= took < 2.4
+        assert 1.0 <= took < 4.0
         assert not upstream.last_event_sent  # cut off before the upstream finished
 
 
