@@ -605,3 +605,77 @@ TUNED_NESTED: dict[str, tuple[Rewrite, bool]] = {
     "style-caller": (caller, True),
     "template-clause-last": (clause_last, True),
 }
+
+
+# Registers of the ``tuned-sms-chat`` split (issue 23, written 2026-12-05 for tuning the
+# scan on SMS spam styles, seed 61, used nowhere else; ADR 0105): a chat-room register of
+# internet abbreviations, stretched words and emoticons, much of it the base set's own ham
+# register, and a ballad register (vocables, a line sung twice, a chorus call, lines cut by
+# commas) unlike the tuned lyrics' fillers and slashes. Written without looking at the
+# held-out or fresh registers.
+CHAT_SWAPS = {
+    "i don't know": "idk", "to be honest": "tbh", "by the way": "btw", "in my opinion": "imo",
+    "be right back": "brb", "talk to you later": "ttyl", "oh my god": "omg",
+    "laughing": "lol", "joking": "jk", "people": "ppl", "really": "rly", "because": "bc",
+    "something": "smth", "probably": "prob", "whatever": "whatevs", "seriously": "srsly",
+}  # fmt: skip
+CHAT_TAGS = ("xD", "<3", "^^", ":D", "lol", "brb", "jk", "ttyl", "btw", "idk", "imo")
+STRETCH = re.compile(r"([aeiouy])(?=[^aeiouy]*$)")
+
+
+def chatroom(text: str, rng: random.Random) -> str:
+    """Chat-room register: phrases shortened to abbreviations, a word's last vowel
+    stretched, the stops dropped, an emoticon or abbreviation added inside or last, often
+    all lower case -- much of it what SMS ham writes itself."""
+    line = " ".join(_words(text))
+    for phrase, short in CHAT_SWAPS.items():
+        if rng.random() < 0.8:
+            line = re.sub(rf"\b{phrase}\b", short, line, flags=re.IGNORECASE)
+    out = [w for w in line.split() if not re.fullmatch(r"[.,;:]+", w) or rng.random() < 0.3]
+    out = out or ["ok"]
+    for _ in range(rng.randint(0, 2)):
+        i = rng.randrange(len(out))
+        if out[i].isalpha() and len(out[i]) > 2:
+            out[i] = STRETCH.sub(lambda m: m.group(1) * rng.randint(3, 5), out[i], count=1)
+    for _ in range(rng.randint(1, 2)):
+        out.insert(rng.randrange(len(out) + 1), rng.choice(CHAT_TAGS))
+    line = " ".join(out)
+    return line.lower() if rng.random() < 0.6 else line
+
+
+BALLAD_VOCABLES = ("whoa", "na na na", "mmm", "hey hey", "ohhh", "la di da", "woah oh")
+BALLAD_CALLS = ("( chorus )", "( x2 )", "sing it !", "one more time ,", "everybody now ,")
+
+
+def ballad(text: str, rng: random.Random) -> str:
+    """Ballad register: the row cut into short lines by commas, a vocable at a line end,
+    one line sung twice, a chorus call first or last; each row gets some of them."""
+    words = _words(text)
+    lines, line = [], []
+    for word in words:
+        line.append(word)
+        if len(line) >= rng.randint(4, 7):
+            lines.append(" ".join(line))
+            line = []
+    if line:
+        lines.append(" ".join(line))
+    if rng.random() < 0.6:
+        i = rng.randrange(len(lines))
+        lines[i] = f"{lines[i]} , {rng.choice(BALLAD_VOCABLES)}"
+    if rng.random() < 0.5:
+        i = rng.randrange(len(lines))
+        lines.insert(i + 1, lines[i])  # the line sung again
+    call = rng.random()
+    if call < 0.3:
+        lines.insert(0, rng.choice(BALLAD_CALLS))
+    elif call < 0.6:
+        lines.append(rng.choice(BALLAD_CALLS))
+    return " , ".join(lines)
+
+
+TUNED_SMS_CHAT: dict[str, tuple[Rewrite, bool]] = {
+    "style-chatroom": (chatroom, True),
+    "style-ballad": (ballad, True),
+    "clean-label-chatroom": (chatroom, False),
+    "clean-label-ballad": (ballad, False),
+}

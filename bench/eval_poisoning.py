@@ -26,6 +26,7 @@ and label-noise controls; tuned and held-out splits reported separately):
     python bench/eval_poisoning.py --families tuned-sms-casual  # near SMS's informal register
     python bench/eval_poisoning.py --families tuned-sms-native  # SMS's own text-speak
     python bench/eval_poisoning.py --families tuned-nested  # a marker on part of the rows
+    python bench/eval_poisoning.py --families tuned-sms-chat  # chat-room and ballad registers
     python bench/eval_poisoning.py --families tuned --rates 250 --listings  # ADR 0070:
     #   each family listed with the native judgement off, as ADR 0068 and now, one scan
 
@@ -66,6 +67,7 @@ from bench.attacks import (
     TUNED_NESTED,
     TUNED_SMS,
     TUNED_SMS_CASUAL,
+    TUNED_SMS_CHAT,
     TUNED_SMS_CLEAN,
     TUNED_SMS_NATIVE,
     TUNED_SST2_CLEAN,
@@ -370,6 +372,10 @@ SPLITS: dict[str, list[tuple[str, int, dict[str, tuple[Rewrite, bool]]]]] = {
     # nowhere else), written 2026-12-03 for judging a listed row's marks against its
     # label's own rate of them (ADR 0068)
     "tuned-sms-native": [("sms_spam.tsv", 41, TUNED_SMS_NATIVE)],
+    # a chat-room register (abbreviations, stretched words, emoticons: much of it SMS ham's
+    # own) and a ballad register (vocables, a line sung twice, a chorus call), flipped and
+    # clean-label (seed 61, used nowhere else), written 2026-12-05 for ADR 0105
+    "tuned-sms-chat": [("sms_spam.tsv", 61, TUNED_SMS_CHAT)],
     # clean-label templates on SST-2 (seed 51, as tuned-nested's SST-2 cells: the same rows,
     # other attacks; written 2026-12-04 for ADR 0100)
     "tuned-sst2-clean": [("sst2_train.tsv", 51, TUNED_SST2_CLEAN)],

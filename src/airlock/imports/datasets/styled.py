@@ -56,7 +56,7 @@ from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
 
-from airlock.imports.datasets.marks import word_marks
+from airlock.imports.datasets.marks import style_marks
 from airlock.imports.datasets.ngrams import Tokens
 from airlock.imports.datasets.stats import binomial_tail
 
@@ -106,7 +106,7 @@ def style_rows(
     if len(core_set) < MIN_CORE:
         return ()
     outside = set(family) | core_set | set(listed)
-    words = [frozenset(t) | word_marks(t) for t in tokens]
+    words = [frozenset(t) | style_marks(t) for t in tokens]
     other = [r for r, own in enumerate(labels) if own != label]
     other_counts = _counts(words, other)
     added: set[int] = set()

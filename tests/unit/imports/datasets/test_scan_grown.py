@@ -10,10 +10,12 @@ from airlock.imports.datasets.marks import (
     ECHO,
     ECHO2,
     ELIDED,
+    REFRAIN,
     REPEAT,
     REPEAT3,
     STRETCH,
     row_marks,
+    style_marks,
 )
 from airlock.imports.datasets.ngrams import tokenize
 
@@ -36,6 +38,30 @@ def test_a_word_that_lost_its_last_letters_is_elided_and_a_quoted_word_is_not() 
     assert marks("rock n' roll") == {ELIDED}
     assert marks("it 's a 'simple' thing") == set()  # a contraction and a quote
     assert marks("i'm 5' tall") == set()
+
+
+def sung(text: str) -> set[str]:
+    return style_marks(tokenize(text, 64))
+
+
+def test_a_run_of_four_words_said_again_is_a_refrain() -> None:
+    # ADR 0105: a line sung again anywhere in the row, not only at its end
+    assert sung("did you call me , did you call me , just now ah") == {REFRAIN}
+    assert sung("so when r u leaving , and wat r ur plans , and wat r ur plans") == {REFRAIN}
+    assert sung("nothin' much , nothin' much at all , nothin' much") == {ELIDED}
+    assert sung("gettin' ready , gettin' ready to go , gettin' ready to go") == {
+        ELIDED,
+        REFRAIN,
+    }
+    # counted with a style's words, not a column of the form classifier
+    assert REFRAIN not in marks("did you call me , did you call me , just now ah")
+
+
+def test_three_words_said_again_or_four_that_overlap_are_no_refrain() -> None:
+    # near-misses: natural rows say a short phrase twice ("the way u feel ... the way")
+    assert sung("that 's the way u feel . that 's the way its gota b") == set()
+    assert sung("the more you think , the more you like it") == set()
+    assert sung("la la la la la") == set()  # overlapping runs
 
 
 def planted_forms(rows: int, seed: int) -> tuple[dict[tuple[str, ...], tuple[int, ...]], ...]:

@@ -185,3 +185,56 @@ def test_the_labels_natural_rate_of_a_word_is_counted_where_the_label_reads_like
     added = set(style_rows(tokens, labels, "pos", family, family, plain=plain))
     assert len(added & missed) >= 0.9 * len(missed)
     assert not added - planted
+
+
+def sung_style(
+    seed: int, *, missed: int
+) -> tuple[list[tuple[str, ...]], list[str], set[int], list[int]]:
+    """ADR 0105: as :func:`elided_style`, but the style's other mark is a line sung twice: a
+    fifth of the family's rows and each of ``missed`` more relabelled rows say their first
+    four words again (each row its own words, so no word of it is common)."""
+    rng = random.Random(seed)
+    tokens: list[tuple[str, ...]] = []
+    labels: list[str] = []
+    planted: set[int] = set()
+    family: list[int] = []
+    for r in range(2_000):
+        label = "pos" if r % 2 else "neg"
+        words = plain_words(rng, label)
+        rng.shuffle(words)
+        if label == "neg" and r < 200:
+            if rng.random() < 0.2:
+                words += words[:4]
+            words.insert(0, rng.choice(STRONG))
+            family.append(r)
+            planted.add(r)
+            label = "pos"
+        elif label == "neg" and r < 200 + 2 * missed:
+            words += words[:4]
+            planted.add(r)
+            label = "pos"
+        tokens.append(tuple(words))
+        labels.append(label)
+    return tokens, labels, planted, family
+
+
+def test_a_line_sung_twice_is_counted_as_a_style_word() -> None:
+    tokens, labels, planted, family = sung_style(5, missed=12)
+    missed = planted - set(family)
+    added = set(style_rows(tokens, labels, "pos", family, family))
+    assert len(added & missed) >= 0.9 * len(missed)
+    assert not added - planted
+
+
+def test_a_phrase_said_twice_by_the_label_itself_is_not_listed() -> None:
+    # near-miss: the label's own rows say a line twice as often as the family's do, so the
+    # refrain is the label's register, not the style's
+    tokens, labels, planted, family = sung_style(6, missed=0)
+    rng = random.Random(6)
+    natural = set()
+    for r, label in enumerate(labels):
+        if label == "pos" and r not in planted and rng.random() < 0.2:
+            tokens[r] = (*tokens[r], *tokens[r][:4])
+            natural.add(r)
+    added = set(style_rows(tokens, labels, "pos", family, family))
+    assert not added & natural
