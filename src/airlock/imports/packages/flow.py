@@ -181,6 +181,9 @@ MAX_APPLIES = 400  # user-function evaluations per file
 MAX_STEPS = 400_000
 
 
+CONVERSION_STR = ord("s")  # ``f'{x!s}'``: shown as ``str(x)``, as ``f'{x}'`` is
+
+
 class OverBudget(Exception):  # a signal inside the walk, never raised out of trace()
     """The module's step budget ran out."""
 
@@ -935,7 +938,11 @@ class Interpreter:
             if isinstance(inner.const, int):
                 const = decimal(inner.const)
             # ``f'{os.environ}'``: every variable spelt into the text (ADR 0098).
-            return Val(const=const, labels=inner.labels | sinkcall.whole_environ(inner))
+            labels = inner.labels | sinkcall.whole_environ(inner)
+            # Shown as it is, a value keeps its shape (``$SERVICE_NAME``, ``~``) as it does
+            # joined by ``+``: ``{}`` in a name's text reads as a value changed first (0109).
+            plain = node.conversion in (-1, CONVERSION_STR) and node.format_spec is None
+            return Val(const=const, labels=labels, shape=inner.shape if plain else "")
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             items = [self.expr(e, env, when) for e in node.elts[:MAX_ITEMS]]
             labels = frozenset().union(*(i.labels for i in items))
