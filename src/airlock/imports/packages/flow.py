@@ -181,7 +181,8 @@ MAX_APPLIES = 400  # user-function evaluations per file
 MAX_STEPS = 400_000
 
 
-CONVERSION_STR = ord("s")  # ``f'{x!s}'``: shown as ``str(x)``, as ``f'{x}'`` is
+# What a look-up's or a glob's text is read from part by part (:meth:`Interpreter.partial`).
+SPELT_PARTS = (ast.List, ast.Tuple, ast.BinOp, ast.JoinedStr)
 
 
 class OverBudget(Exception):  # a signal inside the walk, never raised out of trace()
@@ -938,11 +939,7 @@ class Interpreter:
             if isinstance(inner.const, int):
                 const = decimal(inner.const)
             # ``f'{os.environ}'``: every variable spelt into the text (ADR 0098).
-            labels = inner.labels | sinkcall.whole_environ(inner)
-            # Shown as it is, a value keeps its shape (``$SERVICE_NAME``, ``~``) as it does
-            # joined by ``+``: ``{}`` in a name's text reads as a value changed first (0109).
-            plain = node.conversion in (-1, CONVERSION_STR) and node.format_spec is None
-            return Val(const=const, labels=labels, shape=inner.shape if plain else "")
+            return Val(const=const, labels=inner.labels | sinkcall.whole_environ(inner))
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             items = [self.expr(e, env, when) for e in node.elts[:MAX_ITEMS]]
             labels = frozenset().union(*(i.labels for i in items))
@@ -1370,7 +1367,9 @@ class Interpreter:
         # reading is kept, and only the text of other calls is not built (issue 16).
         # A listing's pattern keeps its literal parts too (``folder + '/*.safetensors'``).
         spelt_in_parts = ref in DNS or ref in GLOBBERS
-        partly = (ast.List, ast.Tuple, ast.BinOp) if spelt_in_parts else (ast.List, ast.Tuple)
+        # An f-string's fields too: a name's value keeps its variable (``$SERVICE_NAME``), as
+        # joined by ``+`` (ADR 0109: ``{}`` read as a value changed first, and denied).
+        partly = SPELT_PARTS if spelt_in_parts else (ast.List, ast.Tuple)
         text = ""
         named = kind or ref in logsent.NETWORK_HANDLERS  # a log handler's text is its host
         uploads = kind == "network" and (
