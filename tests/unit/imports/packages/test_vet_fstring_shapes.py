@@ -1,7 +1,7 @@
-"""A value spelt into an f-string keeps its shape, as it does joined by ``+`` (ADR 0109): a
-service's name from the environment under its cluster's domain, looked up when called, is
-configuration whichever way the name is written; a credential's value or an encoded one
-under a written domain is DNS exfiltration whichever way too."""
+"""A look-up's name spelt by an f-string is read part by part, as one joined by ``+`` is
+(ADR 0109): a service's name from the environment under its cluster's domain, looked up
+when called, is configuration whichever way the name is written; a credential's value or
+an encoded one under a written domain is DNS exfiltration whichever way too."""
 
 from __future__ import annotations
 
