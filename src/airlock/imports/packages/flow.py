@@ -181,6 +181,10 @@ MAX_APPLIES = 400  # user-function evaluations per file
 MAX_STEPS = 400_000
 
 
+# What a look-up's or a glob's text is read from part by part (:meth:`Interpreter.partial`).
+SPELT_PARTS = (ast.List, ast.Tuple, ast.BinOp, ast.JoinedStr)
+
+
 class OverBudget(Exception):  # a signal inside the walk, never raised out of trace()
     """The module's step budget ran out."""
 
@@ -1363,7 +1367,9 @@ class Interpreter:
         # reading is kept, and only the text of other calls is not built (issue 16).
         # A listing's pattern keeps its literal parts too (``folder + '/*.safetensors'``).
         spelt_in_parts = ref in DNS or ref in GLOBBERS
-        partly = (ast.List, ast.Tuple, ast.BinOp) if spelt_in_parts else (ast.List, ast.Tuple)
+        # An f-string's fields too: a name's value keeps its variable (``$SERVICE_NAME``), as
+        # joined by ``+`` (ADR 0109: ``{}`` read as a value changed first, and denied).
+        partly = SPELT_PARTS if spelt_in_parts else (ast.List, ast.Tuple)
         text = ""
         named = kind or ref in logsent.NETWORK_HANDLERS  # a log handler's text is its host
         uploads = kind == "network" and (
