@@ -146,7 +146,6 @@ from airlock.imports.packages.sinks import (
     HIDDEN,
     HOST_COMMANDS,
     HOSTINFO,
-    HUB_PUSHES,
     KEY_BYTE,
     MEDIA,
     MEDIA_FILE,
@@ -157,10 +156,10 @@ from airlock.imports.packages.sinks import (
     REMOTE,
     SECRET,
     SECRET_COMMANDS,
+    SENDING_METHODS,
     SILENT,
     TOKEN_COMMANDS,
     TOLD,
-    UPLOAD_METHODS,
     WEIGHT_LOADERS,
     WRITTEN_UPLOAD,
     decrypts,
@@ -1359,7 +1358,7 @@ class Interpreter:
         if not kind and method:
             kind = "clipboard" if method in CLIPBOARD_METHODS else ""
             # A model's, a tokenizer's or a data set's own upload, whatever made it (0107).
-            kind = kind or ("network" if method in HUB_PUSHES | UPLOAD_METHODS else "")
+            kind = kind or ("network" if method in SENDING_METHODS else "")
         # Arguments already evaluated give their text; lists keep the elements that fold, and
         # so does a name to resolve (``v + '.evil.example'``, v from os.environ: ADR 0076).
         # Only a sink's text is read; a list or tuple argument is read again whatever the
@@ -1372,9 +1371,7 @@ class Interpreter:
         partly = SPELT_PARTS if spelt_in_parts else (ast.List, ast.Tuple)
         text = ""
         named = kind or ref in logsent.NETWORK_HANDLERS  # a log handler's text is its host
-        uploads = kind == "network" and (
-            uploads_by_path(ref) or method in UPLOAD_METHODS or method in HUB_PUSHES
-        )
+        uploads = kind == "network" and (uploads_by_path(ref) or method in SENDING_METHODS)
         if named or any(isinstance(a, (ast.List, ast.Tuple)) for a in node.args):
             text = " ".join(
                 [

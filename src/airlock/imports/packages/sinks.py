@@ -406,6 +406,9 @@ UPLOAD_METHODS = UPLOADS | {
     "fput_object", "files_upload", "upload_sync", "upload_from_file", "dataset_create_new",
     "dataset_create_version", "send_document",
 }  # fmt: skip
+# Methods that send their object or a file by path whatever their receiver (read on every
+# method call a sink does not name, so kept as one set).
+SENDING_METHODS = HUB_PUSHES | UPLOAD_METHODS
 # Objects whose making names the file a later call uploads (``MediaFileUpload(p)`` for
 # Google's APIs, ``CommitOperationAdd(path_or_fileobj=p)`` for a hub's commit; ADR 0108).
 UPLOAD_MAKERS = frozenset({
