@@ -1385,8 +1385,7 @@ class Interpreter:
                     for v in kwargs.values()
                 ]
             )[:4096]
-        given = [*args, *kwargs.values()]
-        if uploads and given and all(isinstance(v.const, str) for v in given):
+        if uploads and sinkcall.all_written([*args, *kwargs.values()]):
             labels |= {WRITTEN_UPLOAD}  # what it sends and where are the module's (ADR 0106)
         if not kind:
             # ``f.endswith(('.safetensors', '.pt'))``, ``re.search(r'\.gguf$', f)`` in a walk

@@ -178,6 +178,12 @@ def public_keys(node: ast.Call, consts: list[object]) -> bool:
 FOLDER_LISTINGS = frozenset({"os.walk", "os.fwalk", "os.listdir", "os.scandir"})
 
 
+def all_written(given: list[Val]) -> bool:
+    """Whether a call is given something and every value it is given folds to text (ADR
+    0106: an upload whose destination and file are both the module's own)."""
+    return bool(given) and all(isinstance(v.const, str) for v in given)
+
+
 def chr_spelt(node: ast.expr) -> bool:
     """Whether ``node`` is a sum of at least :data:`fold.SPELT_MIN` ``chr(...)`` calls."""
     todo, calls, seen = [node], 0, 0
