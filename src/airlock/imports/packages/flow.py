@@ -1503,7 +1503,7 @@ class Interpreter:
         if not kind:
             picked.packed(self, node, ref, args, kwargs, when=when)  # an archive of weights (0089)
             picked.saved(self, node, ref, callee, args, when)  # ADR 0107
-            loaded = picked.loaded(self, node, ref, args, kwargs, when)  # ADR 0107
+            loaded = picked.loaded(self, node, ref, args, kwargs, labels, when)  # ADR 0107
             if loaded is not None:
                 return loaded
         if ref == "itertools.cycle" and args and not args[0].labels and key_table(args[0].const):

@@ -156,12 +156,13 @@ def loaded(  # noqa: PLR0917 -- the parts of one call
     ref: str,
     args: list[Val],
     kwargs: dict[str | None, Val],
+    labels: frozenset[str],
     when: When,
 ) -> Val | None:
     """``AutoModel.from_pretrained('/models/llama')``: a model loaded from a model folder of
     the host or a weight file names weights (a ``weights-load`` event) and is weights (its
-    value labelled so: what is sent of it is sent weights, ADR 0107). None for a model named
-    by a hub id or by the caller's path."""
+    value labelled so: what is sent of it is sent weights, ADR 0107), with what its arguments
+    carried (``labels``). None for a model named by a hub id or by the caller's path."""
     method = node.func.attr if isinstance(node.func, ast.Attribute) else ref.rpartition(".")[2]
     if method not in LOADERS:
         return None
@@ -171,7 +172,6 @@ def loaded(  # noqa: PLR0917 -- the parts of one call
         return None
     event = flow.Event("weights-load", ref or method, node.lineno, when, text[:256], frozenset())
     interp.trace.events.append(event)
-    labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
     return flow.Val(labels=labels | WEIGHTS_FOUND)
 
 
