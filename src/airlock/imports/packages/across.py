@@ -12,7 +12,7 @@ computed once per archive (:class:`local.LocalModules` keeps it), and every walk
 one step budget.
 
 Apart from :mod:`flow` because it is the interpreter's one way out of the module it walks,
-with its own caches and bounds (``flow.MAX_FOREIGN_STEPS``, ``flow.MAX_HOMES``). What it
+with its own caches and bounds (``flowtypes.MAX_FOREIGN_STEPS``, ``flowtypes.MAX_HOMES``). What it
 deliberately does not do: follow a call that runs later (the module's own pass reads it),
 a module that names no sink and relays none, or a library outside the archive.
 """
@@ -22,14 +22,15 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow
+from airlock.imports.packages import flowtypes
 from airlock.imports.packages.local import absolute
 from airlock.imports.packages.prefilter import may_act
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from airlock.imports.packages.flow import Interpreter, Val, When
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Val, When
 
 
 def module_own(interp: Interpreter) -> bool:
@@ -57,9 +58,11 @@ def follow(interp: Interpreter, ref: str, args: list[Val], when: When) -> Val | 
     # hundred ``__init__.py`` files calling one helper are read once (issue 16: bounded).
     key = (module, func.name, when.name, frozenset().union(*(a.labels for a in args)))
     done = interp.package.followed.get(key)
-    if isinstance(done, flow.Val):
+    if isinstance(done, flowtypes.Val):
         return done
-    value = abroad(interp, module, lambda env: interp.apply(func, args, env, when)) or flow.UNKNOWN
+    value = (
+        abroad(interp, module, lambda env: interp.apply(func, args, env, when)) or flowtypes.UNKNOWN
+    )
     interp.package.followed[key] = value
     return value
 
@@ -76,7 +79,7 @@ def abroad(
         interp.trace.past(f"the top level of {module!r}, past its budgets")
     path = interp.package.path(module)
     saved = (interp.trace, interp.module)
-    interp.trace = interp.foreign.setdefault(path, flow.Trace())
+    interp.trace = interp.foreign.setdefault(path, flowtypes.Trace())
     interp.module = module
     try:
         return run(env)
@@ -92,16 +95,16 @@ def construct(
     are that class's (``from ._b import T; T()``, ``make().go()``; ADR 0041)."""
     qualified = f"{module}.{cls.name}"
     if qualified not in interp.homes:
-        if len(interp.homes) >= flow.MAX_HOMES:
-            if when is not flow.When.LATER:
+        if len(interp.homes) >= flowtypes.MAX_HOMES:
+            if when is not flowtypes.When.LATER:
                 # Made on install or import and not read: held (ADR 0097: 34 harmless
                 # classes made first hid the sender's ``__init__``).
                 interp.trace.past(f"class {qualified!r}, made on install or import")
-            return flow.UNKNOWN
+            return flowtypes.UNKNOWN
         interp.homes[qualified] = module
         interp.classes[qualified] = cls
-    instance = flow.Val(ref=f"{qualified}()")
-    if when is not flow.When.LATER:
+    instance = flowtypes.Val(ref=f"{qualified}()")
+    if when is not flowtypes.When.LATER:
         for name, given in (("__init__", [instance, *args]), ("__del__", [instance])):
             found = interp.methods(cls, (name,))
             if found and acts_abroad(interp, module, found[0]):
@@ -211,8 +214,10 @@ def module_env(interp: Interpreter, module: str) -> dict[str, Val]:
             if _top_level(interp, module, cheap, env):
                 interp.package.partial.add(module)
         for stmt in tree.body:  # its classes by full name: ``C()`` there is followed
-            if isinstance(stmt, ast.ClassDef) and env.get(stmt.name) == flow.Val(ref=stmt.name):
-                env[stmt.name] = flow.Val(ref=f"{module}.{stmt.name}")
+            if isinstance(stmt, ast.ClassDef) and env.get(stmt.name) == flowtypes.Val(
+                ref=stmt.name
+            ):
+                env[stmt.name] = flowtypes.Val(ref=f"{module}.{stmt.name}")
     interp.package.envs[module] = env
     return env
 
@@ -224,18 +229,18 @@ def _top_level(
     interp: Interpreter, module: str, body: list[ast.stmt], env: dict[str, Val]
 ) -> list[ast.stmt]:
     """Walk ``body`` (a module's top level) into ``env`` within
-    :data:`flow.MAX_FOREIGN_STEPS`; the statements it did not finish, from the one where
+    :data:`flowtypes.MAX_FOREIGN_STEPS`; the statements it did not finish, from the one where
     the budget ran out."""
     assert interp.package is not None
-    quiet = flow.Interpreter(False, max_steps=flow.MAX_FOREIGN_STEPS, module=module)
+    quiet = type(interp)(False, max_steps=flowtypes.MAX_FOREIGN_STEPS, module=module)
     rest: list[ast.stmt] = []
     for index, stmt in enumerate(body):
         try:
-            quiet.block([stmt], env, flow.When.LATER)
-        except flow.OverBudget:
+            quiet.block([stmt], env, flowtypes.When.LATER)
+        except flowtypes.OverBudget:
             rest = body[index:]
             break
-    interp.package.steps_left -= flow.MAX_FOREIGN_STEPS - max(quiet.steps, 0)
+    interp.package.steps_left -= flowtypes.MAX_FOREIGN_STEPS - max(quiet.steps, 0)
     return rest
 
 
@@ -263,7 +268,7 @@ def joined(interp: Interpreter, node: ast.expr, env: dict[str, Val]) -> object:
     for an ``exec`` whose argument did not fold, in the cross-file pass."""
     interp.resolving = True
     try:
-        return interp.expr(node, env, flow.When.LATER).const
+        return interp.expr(node, env, flowtypes.When.LATER).const
     finally:
         interp.resolving = False
 
@@ -280,4 +285,4 @@ def constant_of(interp: Interpreter, ref: str) -> Val | None:
     found = module_env(interp, owner).get(attr)
     if found is None or not isinstance(found.const, (str, bytes)):
         return None
-    return flow.Val(const=found.const, labels=found.labels)
+    return flowtypes.Val(const=found.const, labels=found.labels)

@@ -24,7 +24,8 @@ from airlock.imports.packages.disguise import (
     folded,
     rewritten,
 )
-from airlock.imports.packages.flow import Trace, trace, trace_across
+from airlock.imports.packages.flow import trace, trace_across
+from airlock.imports.packages.flowtypes import Trace
 from airlock.imports.packages.grammar import parse_module, runs_on_no_python3
 from airlock.imports.packages.imposture import popular_lookalike, stdlib_lookalike
 from airlock.imports.packages.lazyre import AtLineStart, LazyPattern

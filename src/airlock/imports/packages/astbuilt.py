@@ -19,11 +19,12 @@ import ast
 import functools
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow
+from airlock.imports.packages import flowtypes
 from airlock.imports.packages.sinks import DECODED
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Interpreter, Val
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Val
 
 MAX_DEPTH = 16  # nesting of list literals and calls looked into
 
@@ -63,11 +64,11 @@ def _written(interp: Interpreter, part: ast.expr, env: dict[str, Val], depth: in
     if isinstance(part, (ast.List, ast.Tuple)):
         return all(_written(interp, e, env, depth + 1) for e in part.elts)
     if isinstance(part, ast.Call):
-        return _part_maker(interp.expr(part.func, env, flow.When.LATER).ref)
+        return _part_maker(interp.expr(part.func, env, flowtypes.When.LATER).ref)
     if isinstance(part, ast.Name):
         # A node built here, or a name or number kept in a variable (``ast.Name(n)``); not
         # text (``ast.parse(src).body`` folds to its source, which the walk reads).
-        found = env.get(part.id, flow.UNKNOWN)
+        found = env.get(part.id, flowtypes.UNKNOWN)
         const = found.const
         return (
             DECODED in found.labels

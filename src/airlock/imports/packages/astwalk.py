@@ -36,3 +36,15 @@ def walk(tree: ast.AST) -> list[ast.AST]:
         out += children(out[at])
         at += 1
     return out
+
+
+def own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    """Nodes of a function's body, not descending into nested functions or classes."""
+    out: list[ast.AST] = []
+    todo: list[ast.AST] = list(func.body)
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            todo += children(node)
+    return out

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 
 from airlock.imports.packages import hostile, hostsent, picked
-from airlock.imports.packages.flow import MAX_STEPS, Event, Trace, When
+from airlock.imports.packages.flowtypes import MAX_STEPS, Event, Trace, When
 from airlock.imports.packages.importhooks import hook_findings
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.rules import (

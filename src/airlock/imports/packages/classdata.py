@@ -19,11 +19,12 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow
+from airlock.imports.packages import flowtypes
 from airlock.imports.packages.runfile import dotted
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Interpreter, Val, When
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Val, When
 
 # Field makers whose keyword names a function called when an instance is made: the
 # standard library's dataclasses, attrs (both spellings) and pydantic.
@@ -40,7 +41,7 @@ MAX_CONSTANTS = 1024  # class attributes kept per file
 
 def remember(interp: Interpreter, node: ast.ClassDef, env: dict[str, Val]) -> None:
     """Keep the constants and field factories of ``node``'s body (see the module
-    docstring). Values are read again with nothing run (``flow.When.LATER``): the body itself
+    docstring). Values are read again with nothing run (``flowtypes.When.LATER``): the body itself
     was walked by the caller."""
     factories: list[Val] = []
     for item in node.body:
@@ -48,11 +49,11 @@ def remember(interp: Interpreter, node: ast.ClassDef, env: dict[str, Val]) -> No
             continue
         value = item.value
         if isinstance(value, ast.Call):
-            factories += _factories(interp, value, env, flow.When.LATER)
+            factories += _factories(interp, value, env, flowtypes.When.LATER)
             continue
         if not isinstance(value, (ast.Constant, ast.List, ast.Tuple, ast.BinOp, ast.Name)):
             continue
-        found = interp.expr(value, env, flow.When.LATER)
+        found = interp.expr(value, env, flowtypes.When.LATER)
         if not isinstance(found.const, (str, bytes, list)) or found.func is not None:
             continue  # numbers and flags (most class constants) cannot spell a payload
         targets = item.targets if isinstance(item, ast.Assign) else [item.target]

@@ -20,11 +20,12 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow, protocol, rebound, runkey, sinkcall, tables
+from airlock.imports.packages import flowtypes, protocol, rebound, runkey, sinkcall, tables
 from airlock.imports.packages.fold import MAX_ITEMS, MAX_RANGE
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Interpreter, Val, When
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Val, When
 
 
 def table(interp: Interpreter, node: ast.DictComp, env: dict[str, Val]) -> Val | None:
@@ -35,7 +36,7 @@ def table(interp: Interpreter, node: ast.DictComp, env: dict[str, Val]) -> Val |
     gen = node.generators[0]
     if len(node.generators) != 1 or gen.ifs or not isinstance(gen.target, ast.Name):
         return None
-    seq = interp.expr(gen.iter, env, flow.When.LATER)
+    seq = interp.expr(gen.iter, env, flowtypes.When.LATER)
     if seq.const is None:  # ``{i: i ^ k for i in range(65536)}`` (ADR 0071)
         return tables.by_key(interp, node, gen.iter, env)
     if not isinstance(seq.const, (list, str, bytes)) or len(seq.const) > MAX_RANGE:
@@ -43,13 +44,13 @@ def table(interp: Interpreter, node: ast.DictComp, env: dict[str, Val]) -> Val |
     local = dict(env)
     out: dict[object, object] = {}
     for item in seq.const:
-        local[gen.target.id] = flow.Val(const=item)
-        key = interp.expr(node.key, local, flow.When.LATER).const
-        value = interp.expr(node.value, local, flow.When.LATER).const
+        local[gen.target.id] = flowtypes.Val(const=item)
+        key = interp.expr(node.key, local, flowtypes.When.LATER).const
+        value = interp.expr(node.value, local, flowtypes.When.LATER).const
         if not isinstance(key, (str, bytes, int)) or not isinstance(value, (str, bytes, int)):
             return None
         out[key] = value
-    return flow.Val(const=out, labels=seq.labels)
+    return flowtypes.Val(const=out, labels=seq.labels)
 
 
 def comprehension(
@@ -99,13 +100,13 @@ def read_comprehension(
     ):
         out = []
         for item in seq.const:
-            local[gen.target.id] = flow.Val(const=item)
-            value = interp.expr(elts[0], local, flow.When.LATER)
+            local[gen.target.id] = flowtypes.Val(const=item)
+            value = interp.expr(elts[0], local, flowtypes.When.LATER)
             if value.const is None:
                 break
             out.append(value.const)
         else:
-            return flow.Val(const=out, labels=seq.labels)
+            return flowtypes.Val(const=out, labels=seq.labels)
         if not out:  # ``[__import__(n) for n in ['os']]``: the modules (ADR 0073)
             found = rebound.imported_each(interp, elts[0], gen.target.id, seq.const, local)
             if found is not None:
@@ -113,26 +114,30 @@ def read_comprehension(
     at_top = env is interp.globals
     one = len(node.generators) == 1
     written = written_out(gen.iter, seq, gen.target, at_top=at_top) if one else None
-    if written is not None and isinstance(gen.target, ast.Name) and when is not flow.When.LATER:
+    if (
+        written is not None
+        and isinstance(gen.target, ast.Name)
+        and when is not flowtypes.When.LATER
+    ):
         # ``[os.system(c) for c in ['id']]``: each item is what the command spells (ADR 0063).
         labels = seq.labels
         for item in written:
-            local[gen.target.id] = flow.Val(const=item, labels=seq.labels)
+            local[gen.target.id] = flowtypes.Val(const=item, labels=seq.labels)
             labels |= conditions(interp, gen.ifs, local, when)
             for elt in elts:
                 labels |= interp.expr(elt, local, when).labels
-        return flow.Val(labels=labels)
+        return flowtypes.Val(labels=labels)
     labels = seq.labels
-    interp.bind(gen.target, flow.Val(labels=seq.labels), local)
+    interp.bind(gen.target, flowtypes.Val(labels=seq.labels), local)
     conditions(interp, gen.ifs, local, when)
     for later in node.generators[1:]:
         inner = interp.expr(later.iter, local, when)
         labels |= inner.labels
-        interp.bind(later.target, flow.Val(labels=inner.labels), local)
+        interp.bind(later.target, flowtypes.Val(labels=inner.labels), local)
         conditions(interp, later.ifs, local, when)
     for elt in elts:
         labels |= interp.expr(elt, local, when).labels
-    return flow.Val(labels=labels)
+    return flowtypes.Val(labels=labels)
 
 
 def _fold_enumerated(
@@ -153,12 +158,12 @@ def _fold_enumerated(
     first, second, pairs = counted
     out = []
     for one, two in pairs:
-        local[first], local[second] = flow.Val(const=one), flow.Val(const=two)
-        value = interp.expr(elt, local, flow.When.LATER)
+        local[first], local[second] = flowtypes.Val(const=one), flowtypes.Val(const=two)
+        value = interp.expr(elt, local, flowtypes.When.LATER)
         if value.const is None:
             return None
         out.append(value.const)
-    return flow.Val(const=out)
+    return flowtypes.Val(const=out)
 
 
 def _enumerated(
@@ -206,7 +211,7 @@ def cycled_key(
     ):
         return None
     key = interp.expr(node.args[0], env, when)
-    if key.labels or not flow.key_table(key.const) or not isinstance(key.const, (bytes, list)):
+    if key.labels or not flowtypes.key_table(key.const) or not isinstance(key.const, (bytes, list)):
         return None
     return key.const
 

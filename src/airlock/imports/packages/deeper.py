@@ -1,11 +1,11 @@
 """Calls made on install or import that the walk stopped following (ADR 0096).
 
 The flow walk follows a user function called on install or import into its body three calls
-deep (:data:`flow.MAX_CALL_DEPTH`) and 400 times a file (:data:`flow.MAX_APPLIES`), so that
-a large package is read in bounded time. Past either bound the call was dropped: its body was
-walked only as code that runs when someone calls it, so ``f0()`` on import, reaching
-``f3()`` that sends the host's secrets, was allowed. One wrapper more than the bound hid any
-chain.
+deep (:data:`flowtypes.MAX_CALL_DEPTH`) and 400 times a file (:data:`functions.MAX_APPLIES`),
+so that a large package is read in bounded time. Past either bound the call was dropped: its
+body was walked only as code that runs when someone calls it, so ``f0()`` on import,
+reaching ``f3()`` that sends the host's secrets, was allowed. One wrapper more than the bound
+hid any chain.
 
 Now the function the walk did not enter is noted with what it was handed and the moment it
 runs. After the module's own statements it is walked from there, with its own three calls
@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 from airlock.imports.packages.sinks import DECODED, DROPPED, ENV, FILE, HIDDEN, HOSTINFO, SECRET
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Interpreter, Trace, Val, When
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Trace, Val, When
 
 MAX_RESUMED = 64  # functions resumed per file, past the walk's bounds
 

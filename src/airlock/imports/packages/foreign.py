@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from airlock.imports.packages.fold import text_of
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Val
+    from airlock.imports.packages.flowtypes import Val
     from airlock.imports.packages.local import LocalModules
 
 SITE = "site-packages"

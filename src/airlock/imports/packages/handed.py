@@ -25,13 +25,14 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, NamedTuple, TypeGuard
 
-from airlock.imports.packages import across, flow, implicit, pathshape, reach
+from airlock.imports.packages import across, flowtypes, implicit, pathshape, reach
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import CONNECTIONS, HIDDEN, kind_of
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Interpreter, Val, When
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Val, When
 
     Func = ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -172,20 +173,20 @@ def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one ca
     events recorded), or None to let :meth:`flow.Interpreter.call` go on as before."""
     labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
     if ref in RUNNERS:
-        return flow.Val(ref=RUNNERS[ref] or ref, labels=labels)
+        return flowtypes.Val(ref=RUNNERS[ref] or ref, labels=labels)
     if ref == HOME:  # ``Path.home() / '.bashrc'`` reads as ``~/.bashrc``
-        return flow.Val(labels=labels, shape="~")
+        return flowtypes.Val(labels=labels, shape="~")
     if ref in CONNECTIONS or ref in SOCKET_MAKERS:
-        made = interp.sink(node, flow.Val(ref=ref), args, kwargs, env, when)
+        made = interp.sink(node, flowtypes.Val(ref=ref), args, kwargs, env, when)
         named = ref if ref in CONNECTIONS else "socket.socket"
-        return flow.Val(ref=named, labels=made.labels)
+        return flowtypes.Val(ref=named, labels=made.labels)
     if ref == "type":
         return _new_class(interp, node, env, when)
     if ref == "vars":
         if args and args[0].ref in BUILTIN_MODULES:
-            return flow.Val(ref="builtins.__dict__", labels=frozenset({HIDDEN}))
+            return flowtypes.Val(ref="builtins.__dict__", labels=frozenset({HIDDEN}))
         if args and args[0].ref and not args[0].ref.endswith("()"):
-            return flow.Val(ref=f"{args[0].ref}.__dict__")  # ``vars(os)['system']`` (ADR 0063)
+            return flowtypes.Val(ref=f"{args[0].ref}.__dict__")  # ``vars(os)['system']`` (ADR 0063)
         return None
     if ref in MAPPERS:
         return _mapped(interp, node, args, env, when)
@@ -202,18 +203,18 @@ def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one ca
         if spec.later and (nodes or kw):  # ``partial(go, cmd)()`` runs ``go(cmd)`` (ADR 0051)
             bound = ast.Call(func=_fn_node(node, spec), args=list(nodes), keywords=[])
             bound.keywords = [k for k in node.keywords if k.arg is not None and k.arg != spec.fn_kw]
-            return flow.Val(func=reach.made(interp, node, [], bound), labels=labels)
+            return flowtypes.Val(func=reach.made(interp, node, [], bound), labels=labels)
         if spec.later:
-            return flow.Val(func=fn.func, labels=labels)
+            return flowtypes.Val(func=fn.func, labels=labels)
         if not vals and ref in HOOKED:
             return None  # the interpreter's own hook runs it (``Thread(target=f)``)
         # ``ThreadPoolExecutor().submit(f)``, ``operator.call(f)``: nothing else runs it
         # (ADR 0067: with no arguments it was not run at all).
         interp.apply(fn.func, arguments(interp, fn.func, vals, kw, env, when), env, when)
-        return flow.Val(labels=labels)
+        return flowtypes.Val(labels=labels)
     fn_node = _fn_node(node, spec)
     _call_sink(interp, node, fn_node, fn, nodes, vals, kw, env, when)
-    return flow.Val(labels=labels)
+    return flowtypes.Val(labels=labels)
 
 
 def _fn_node(node: ast.Call, spec: Hander) -> ast.expr:
@@ -260,16 +261,16 @@ def _items(
             for e in elts
         ]
         return elts, vals, {}
-    whole = interp.expr(packed, env, flow.When.LATER) if isinstance(packed, PURE) else None
+    whole = interp.expr(packed, env, flowtypes.When.LATER) if isinstance(packed, PURE) else None
     if whole is not None and isinstance(whole.const, list):
         items = whole.const[:MAX_HANDED]
         return (
             [ast.Constant(None)] * len(items),
-            [flow.Val(const=i, labels=whole.labels) for i in items],
+            [flowtypes.Val(const=i, labels=whole.labels) for i in items],
             {},
         )
     labels = whole.labels if whole is not None else frozenset()
-    return [packed], [flow.Val(labels=labels)], {}
+    return [packed], [flowtypes.Val(labels=labels)], {}
 
 
 def _read(interp: Interpreter, node: ast.expr, env: dict[str, Val]) -> Val:
@@ -278,7 +279,7 @@ def _read(interp: Interpreter, node: ast.expr, env: dict[str, Val]) -> Val:
     saved = interp.trace.events, interp.trace.recovered
     interp.trace.events, interp.trace.recovered = [], []
     try:
-        return interp.expr(node, env, flow.When.LATER)
+        return interp.expr(node, env, flowtypes.When.LATER)
     finally:
         interp.trace.events, interp.trace.recovered = saved
 
@@ -297,7 +298,7 @@ def _mapped(
             interp.apply(fn, arguments(interp, fn, [item], {}, env, when), env, when)
         else:
             _call_sink(interp, node, node.args[0], args[0], [item_node], [item], {}, env, when)
-    return flow.Val(labels=frozenset().union(*(a.labels for a in args)))
+    return flowtypes.Val(labels=frozenset().union(*(a.labels for a in args)))
 
 
 def _keyed(
@@ -313,7 +314,7 @@ def _keyed(
             interp.apply(key.func, arguments(interp, key.func, [item], {}, env, when), env, when)
         else:
             _call_sink(interp, node, fn_node, key, [item_node], [item], {}, env, when)
-    return flow.Val(labels=key.labels)
+    return flowtypes.Val(labels=key.labels)
 
 
 def _call_sink(  # noqa: PLR0917 -- the parts of one call
@@ -365,7 +366,7 @@ def arguments(  # noqa: PLR0917 -- the parts of one call
         elif param.arg in given and isinstance(given[param.arg], PURE):
             out.append(interp.expr(given[param.arg], env, when))
         else:
-            out.append(flow.UNKNOWN)
+            out.append(flowtypes.UNKNOWN)
     return out
 
 
@@ -391,7 +392,7 @@ def defaults(interp: Interpreter, func: Func, local: dict[str, Val], env: dict[s
     (``def f(c, run=os.system)``): the body calls the sink under the parameter's name."""
     for param, default in _defaults_of(func):
         if isinstance(default, (ast.Name, ast.Attribute)):
-            value = interp.expr(default, env, flow.When.LATER)
+            value = interp.expr(default, env, flowtypes.When.LATER)
             if acts(value):
                 local[param.arg] = value
 
@@ -438,7 +439,7 @@ def _table(
             isinstance(value, (ast.Name, ast.Attribute, ast.Lambda)) or _method_made(value)
         ):
             continue
-        folded = _key(interp.expr(key, env, flow.When.LATER).const)
+        folded = _key(interp.expr(key, env, flowtypes.When.LATER).const)
         found = interp.expr(value, env, when)
         if folded is not None and (found.ref or found.func is not None):
             entries[folded] = found
@@ -466,7 +467,7 @@ def _set_entry(
     if not isinstance(target.value, ast.Name):
         return
     found = interp.expr(value, env, when)
-    key = _key(interp.expr(target.slice, env, flow.When.LATER).const) if acts(found) else None
+    key = _key(interp.expr(target.slice, env, flowtypes.When.LATER).const) if acts(found) else None
     if key is None:
         return
     table = interp.tables.get(target.value.id)
@@ -486,7 +487,7 @@ def entry(  # noqa: PLR0911 -- one return per kind of table
         owner = interp.expr(base.value, env, when).ref
         key = interp.expr(node.slice, env, when).const
         if owner in BUILTIN_MODULES and isinstance(key, str):
-            return flow.Val(ref=key, labels=frozenset({HIDDEN}))
+            return flowtypes.Val(ref=key, labels=frozenset({HIDDEN}))
         return None
     if isinstance(node.slice, ast.Slice):
         return None
@@ -501,9 +502,11 @@ def entry(  # noqa: PLR0911 -- one return per kind of table
             items = whole.const
             inside = -len(items) <= index.const < len(items)
             return (
-                flow.Val(const=items[index.const], labels=whole.labels) if inside else flow.UNKNOWN
+                flowtypes.Val(const=items[index.const], labels=whole.labels)
+                if inside
+                else flowtypes.UNKNOWN
             )
-        return flow.Val(labels=whole.labels | index.labels)
+        return flowtypes.Val(labels=whole.labels | index.labels)
     if isinstance(base, ast.Name) and base.id in interp.tables:
         key = _key(interp.expr(node.slice, env, when).const)
         return interp.tables[base.id].get(key) if key is not None else None
@@ -522,7 +525,7 @@ def _element(
         return None
     if isinstance(base, ast.Dict):
         for k, v in zip(base.keys, base.values, strict=True):
-            folded = None if k is None else interp.expr(k, env, flow.When.LATER).const
+            folded = None if k is None else interp.expr(k, env, flowtypes.When.LATER).const
             if isinstance(v, PURE) and folded is not None and _key(folded) == key:
                 return interp.expr(v, env, when)
         return None
@@ -551,7 +554,7 @@ def class_attributes(interp: Interpreter, node: ast.ClassDef, env: dict[str, Val
             value = value.args[0]
         if not isinstance(value, PURE[:2]):
             continue
-        found = interp.expr(value, env, flow.When.LATER)
+        found = interp.expr(value, env, flowtypes.When.LATER)
         if not acts(found):
             continue
         for target in targets:
@@ -568,12 +571,12 @@ def _new_class(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: W
     for key, value in zip(node.args[2].keys, node.args[2].values, strict=True):
         if key is None or not isinstance(value, (ast.Name, ast.Attribute, ast.Lambda)):
             continue
-        attr = interp.expr(key, env, flow.When.LATER).const
+        attr = interp.expr(key, env, flowtypes.When.LATER).const
         found = interp.expr(value, env, when)
         if isinstance(attr, str) and acts(found) and len(interp.attrs) < 256:
             interp.attrs[name, attr] = found
             interp.attrs[f"{name}()", attr] = found
-    return flow.Val(ref=name)
+    return flowtypes.Val(ref=name)
 
 
 def inherited(  # noqa: PLR0917 -- the parts of one method call
@@ -591,7 +594,7 @@ def inherited(  # noqa: PLR0917 -- the parts of one method call
     module, cls = found[0], found[1]
     qualified = f"{module}.{cls.name}"
     if qualified not in interp.homes:
-        if len(interp.homes) >= flow.MAX_HOMES:
+        if len(interp.homes) >= flowtypes.MAX_HOMES:
             return None
         interp.homes[qualified] = module
         interp.classes[qualified] = cls
@@ -603,7 +606,7 @@ def home_path(left: Val, right: Val) -> Val | None:
     if not (left.shape or isinstance(left.const, str)) or not isinstance(right.const, str):
         return None
     text = (pathshape.shape_of(left) + "/" + right.const)[: pathshape.MAX_SHAPE]
-    return flow.Val(labels=left.labels | right.labels, shape=text)
+    return flowtypes.Val(labels=left.labels | right.labels, shape=text)
 
 
 def grown(env: dict[str, Val], name: str, method: str, consts: list[object]) -> None:

@@ -37,7 +37,7 @@ from airlock.imports.packages.sinks import (
 )
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Event
+    from airlock.imports.packages.flowtypes import Event
 
 # Calls whose first argument is the host they connect to.
 HOST_FIRST = frozenset({

@@ -6,7 +6,7 @@ Pure tables and one scorer. A module that, on install or import, adds a finder o
 has that code run by every later ``import`` (or ``open``) in the process, with nobody calling
 it by name. :mod:`flow` evaluates the hook's body at registration (the finder class's methods,
 the replacing function) and records which of the events it made came from a hook
-(:attr:`flow.Trace.hooks`); :func:`hook_findings` judges them.
+(:attr:`flowtypes.Trace.hooks`); :func:`hook_findings` judges them.
 
 What is judged is the hook's body, not the registration: ``six`` appends a finder to
 ``sys.meta_path`` that only imports modules by other names, setuptools' distutils shim does
@@ -33,7 +33,7 @@ from airlock.imports.packages.rules import PackageFinding, Severity
 from airlock.imports.packages.sinks import CLIENTS, DECODED, HIDDEN, REMOTE
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Event, Trace
+    from airlock.imports.packages.flowtypes import Event, Trace
 
 # Calls that put a finder, a loader or a path hook where every import consults it.
 REGISTRARS = {

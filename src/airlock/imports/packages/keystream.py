@@ -17,12 +17,13 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import comprehend, flow, runkey
+from airlock.imports.packages import comprehend, flowtypes, runkey
 from airlock.imports.packages.fold import MAX_ITEMS
 from airlock.imports.packages.sinks import DECODED, FILE, KEY_BYTE, REMOTE
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Interpreter, Val, When
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Val, When
 
 XORS = frozenset({"operator.xor", "operator.__xor__", "int.__xor__"})
 MAPS = frozenset({"map", "itertools.starmap"})
@@ -59,14 +60,14 @@ def mapped(  # noqa: PLR0911, PLR0917 -- the parts of one call, as flow's handle
         if isinstance(data, (list, bytes)) and len(data) <= MAX_ITEMS and ints:
             items = [d ^ ints[i % len(ints)] for i, d in enumerate(data) if type(d) is int]
             if len(items) == len(data):
-                return flow.Val(const=items)
+                return flowtypes.Val(const=items)
     labels = frozenset().union(*(v.labels for v in given))
     if any(runkey.blob(interp, n, env, when) for n in pair):
         # A blob written in the code under a key built at run time (ADR 0098).
-        return flow.Val(labels=(labels - {KEY_BYTE}) | {DECODED})
+        return flowtypes.Val(labels=(labels - {KEY_BYTE}) | {DECODED})
     if KEY_BYTE in labels and labels & {FILE, REMOTE}:
         # Bytes read or downloaded XORed with a key written in the code (ADR 0088's cipher).
-        return flow.Val(labels=(labels - {KEY_BYTE}) | {DECODED})
+        return flowtypes.Val(labels=(labels - {KEY_BYTE}) | {DECODED})
     return None
 
 

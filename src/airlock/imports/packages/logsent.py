@@ -19,11 +19,12 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow
+from airlock.imports.packages import flowtypes
 from airlock.imports.packages.sinks import ENV, HOSTINFO, SECRET
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Interpreter, Val, When
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Val, When
 
 NETWORK_HANDLERS = frozenset({
     "logging.handlers.HTTPHandler", "logging.handlers.SocketHandler",
@@ -47,7 +48,7 @@ def configured(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: W
         if seen > MAX_CONFIG_NODES:
             return
         if isinstance(part, (ast.Constant, ast.BinOp, ast.JoinedStr)):
-            const = interp.expr(part, env, flow.When.LATER).const
+            const = interp.expr(part, env, flowtypes.When.LATER).const
             if isinstance(const, str):
                 texts.append(const)
     if any(t in NETWORK_HANDLERS for t in texts):
@@ -70,7 +71,7 @@ def logged(
     """``log.warning('%s', secret)`` after a network handler was made: the record is sent."""
     labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
     if labels & SENT:
-        event = flow.Event("network", "logging.handlers.emit", node.lineno, when,
+        event = flowtypes.Event("network", "logging.handlers.emit", node.lineno, when,
                            interp.log_host, labels)  # fmt: skip
         interp.trace.events.append(event)
 

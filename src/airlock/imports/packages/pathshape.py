@@ -4,7 +4,7 @@ A path built from parts that do not fold (``os.path.join(os.getenv('APPDATA'), '
 ``Path.home() / '.bashrc'``, ``prefix + '/zz.pth'``) leaves a *shape*: the known parts, an
 environment variable as ``$NAME``, the home folder as ``~``, the folder Python imports
 installed packages from as ``site-packages``, a registry key under :data:`sinks.REGISTRY`.
-The helpers here build that text from :class:`flow.Val` values and read it: whether it names
+The helpers here build that text from :class:`flowtypes.Val` values and read it: whether it names
 a place that runs what is put there (a ``.pth`` file, an autostart folder), and whether a run
 names a path that downloaded or decoded data was written to (by its folded text or by the
 text of the same expression, its *skeleton*).
@@ -30,7 +30,7 @@ from airlock.imports.packages.sinks import (
 )
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Trace, Val
+    from airlock.imports.packages.flowtypes import Trace, Val
 
 MAX_SHAPE = 512
 SKELETON = "\0"  # marks a ``path_var`` that is an expression's text, not a variable's name

@@ -23,7 +23,7 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow
+from airlock.imports.packages import flowtypes
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.pathshape import arg_text
 from airlock.imports.packages.sinks import (
@@ -39,7 +39,8 @@ from airlock.imports.packages.sinks import (
 )
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Event, Interpreter, Val, When
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Event, Val, When
 
 # Regular-expression calls whose first argument is the pattern names are tested against.
 REGEX_CALLS = frozenset({
@@ -102,7 +103,7 @@ def compared(interp: Interpreter, node: ast.Compare, env: dict[str, Val], when: 
     tested = " ".join(f".{w}" if BARE_SUFFIX.fullmatch(w) else w for w in words)[:MAX_TESTED]
     if WEIGHT_FILE.search(tested):
         interp.trace.events.append(
-            flow.Event("listing", "compare", node.lineno, when, tested, frozenset())
+            flowtypes.Event("listing", "compare", node.lineno, when, tested, frozenset())
         )
 
 
@@ -141,7 +142,7 @@ def weights_walked(interp: Interpreter, line: int, callee: str, folder: str, whe
     variable or the library's call or constant for it) is a ``listing`` of them, as a glob
     of ``*.safetensors`` is: what the walk finds and sends is weights (ADR 0088)."""
     if folder and weighty(folder):
-        event = flow.Event("listing", callee, line, when, folder[:256], frozenset())
+        event = flowtypes.Event("listing", callee, line, when, folder[:256], frozenset())
         interp.trace.events.append(event)
 
 
@@ -170,9 +171,11 @@ def loaded(  # noqa: PLR0917 -- the parts of one call
     text = arg_text(given) if given is not None else ""
     if not text or not weighty(text):
         return None
-    event = flow.Event("weights-load", ref or method, node.lineno, when, text[:256], frozenset())
+    event = flowtypes.Event(
+        "weights-load", ref or method, node.lineno, when, text[:256], frozenset()
+    )
     interp.trace.events.append(event)
-    return flow.Val(labels=labels | WEIGHTS_FOUND)
+    return flowtypes.Val(labels=labels | WEIGHTS_FOUND)
 
 
 # Calls that write a model (its weights) to the path they are given: a model's own method,
@@ -196,7 +199,7 @@ def saved(  # noqa: PLR0917 -- the parts of one call
         return
     both = f"weights\n{dest[:256]}"
     interp.trace.events.append(
-        flow.Event("copy", ref or method, node.lineno, when, both, frozenset())
+        flowtypes.Event("copy", ref or method, node.lineno, when, both, frozenset())
     )
 
 
@@ -210,11 +213,13 @@ def path_glob(interp: Interpreter, node: ast.Call, folder: Val, args: list[Val],
     public = pattern.rstrip("*").endswith(".pub")
     found = frozenset({SECRET}) if secret_path(folder.shape) and not public else frozenset()
     if not WEIGHT_FILE.search(pattern):
-        return flow.Val(labels=folder.labels | found)
+        return flowtypes.Val(labels=folder.labels | found)
     attr = node.func.attr if isinstance(node.func, ast.Attribute) else "glob"
     text = f"{folder.shape.rstrip('/')}/{pattern}"[:MAX_TESTED]
-    interp.trace.events.append(flow.Event("listing", attr, node.lineno, when, text, frozenset()))
-    return flow.Val(labels=folder.labels | WEIGHTS_FOUND | found)
+    interp.trace.events.append(
+        flowtypes.Event("listing", attr, node.lineno, when, text, frozenset())
+    )
+    return flowtypes.Val(labels=folder.labels | WEIGHTS_FOUND | found)
 
 
 def wiped(folder: str) -> frozenset[str]:
@@ -274,7 +279,9 @@ def packed(
     carries = any(FILE in v.labels for v in given) if name in MESSAGE_PARTS else bool(ref)
     found = frozenset().union(*(v.labels for v in given)) & WEIGHTS_FOUND
     if WEIGHT_FILE.search(text) or carries or found:
-        interp.trace.events.append(flow.Event("pack", ref or name, node.lineno, when, text, found))
+        interp.trace.events.append(
+            flowtypes.Event("pack", ref or name, node.lineno, when, text, found)
+        )
 
 
 def _member_written(args: list[Val], kwargs: dict[str | None, Val]) -> bool:
@@ -347,7 +354,7 @@ def moved(events: list[Event], named: list[Event]) -> list[Event]:
     ``\\\\host\\share``, ``smb://``) or after a network mount (``sshfs``, ``mount -t cifs``)
     while the module names weights. A backup of a config file to ``/mnt`` names no weights;
     a trainer's copy when called is not judged."""
-    eager = [e for e in events if e.when is not flow.When.LATER]
+    eager = [e for e in events if e.when is not flowtypes.When.LATER]
     commands = [
         e for e in eager if e.kind == "process" and REMOTE_COPY.search(e.text) and weighty(e.text)
     ]

@@ -19,11 +19,12 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow
+from airlock.imports.packages import flowtypes
 from airlock.imports.packages.sinks import NETWORK_TOOL
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Interpreter, Val, When
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Val, When
 
 MAX_PIPES = 64  # started network tools per module whose stdin is watched
 PIPED = "started-tool:"  # a started network tool's process object: PIPED + its place
@@ -38,7 +39,7 @@ def started(interp: Interpreter, node: ast.Call, text: str, labels: frozenset[st
         # A started ``nc``/``curl -d @-``: what is written to its stdin is sent (ADR 0079).
         piped = f"{PIPED}{node.lineno}:{node.col_offset}"
         interp.pipes[piped] = text
-        return flow.Val(ref=piped, labels=labels)
+        return flowtypes.Val(ref=piped, labels=labels)
     return None
 
 
@@ -50,5 +51,7 @@ def written(
         # ``p.communicate(data)``, ``p.stdin.write(data)`` of a started ``nc host``: the
         # data goes where the command sends it, as if it were on its line (ADR 0079).
         command = interp.pipes.get(ref.partition(".")[0], "")
-        event = flow.Event("process", "subprocess.Popen.stdin", node.lineno, when, command, labels)
+        event = flowtypes.Event(
+            "process", "subprocess.Popen.stdin", node.lineno, when, command, labels
+        )
         interp.trace.events.append(event)

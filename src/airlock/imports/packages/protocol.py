@@ -21,10 +21,11 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow, implicit
+from airlock.imports.packages import flowtypes, implicit
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Interpreter, Val, When
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Val, When
 
 COMPARISONS: dict[type[ast.cmpop], tuple[str, str]] = {
     ast.Eq: ("__eq__", "__eq__"), ast.NotEq: ("__ne__", "__ne__"),
@@ -73,12 +74,12 @@ def assigned(
 ) -> None:
     """``k.x = v`` runs ``__setattr__``, ``k[i] = v`` ``__setitem__``, on an instance."""
     if isinstance(target, ast.Attribute):
-        owner = interp.expr(target.value, env, flow.When.LATER)
-        name = flow.Val(const=target.attr)
+        owner = interp.expr(target.value, env, flowtypes.When.LATER)
+        name = flowtypes.Val(const=target.attr)
         interp.special(owner, ("__setattr__",), [name, value], env, when)
     elif isinstance(target, ast.Subscript):
-        owner = interp.expr(target.value, env, flow.When.LATER)
-        key = interp.expr(target.slice, env, flow.When.LATER)
+        owner = interp.expr(target.value, env, flowtypes.When.LATER)
+        key = interp.expr(target.slice, env, flowtypes.When.LATER)
         interp.special(owner, ("__setitem__",), [key, value], env, when)
 
 
@@ -93,15 +94,17 @@ def attribute(
     descriptor = interp.descriptors.get((owner, attr))
     if descriptor is not None:
         if descriptor.func is not None:  # ``x = property(lambda self: ...)``
-            return interp.apply(descriptor.func, [base], env, when) or flow.UNKNOWN
+            return interp.apply(descriptor.func, [base], env, when) or flowtypes.UNKNOWN
         kind = descriptor.ref.removesuffix("()")
-        ran = interp.method(kind, "__get__", [descriptor, base, flow.Val(ref=owner)], env, when)
-        return ran or flow.UNKNOWN
+        ran = interp.method(
+            kind, "__get__", [descriptor, base, flowtypes.Val(ref=owner)], env, when
+        )
+        return ran or flowtypes.UNKNOWN
     if not base.ref.endswith("()") or owner not in interp.classes:
         return None
     if attr.startswith("__") or interp.lookup(owner, attr) is not None:
         return None
-    return interp.special(base, ATTRIBUTE_HOOKS, [flow.Val(const=attr)], env, when)
+    return interp.special(base, ATTRIBUTE_HOOKS, [flowtypes.Val(const=attr)], env, when)
 
 
 def iterated(interp: Interpreter, value: Val, env: dict[str, Val], when: When) -> None:
@@ -116,12 +119,12 @@ def remember(interp: Interpreter, cls: str, item: ast.stmt, env: dict[str, Val])
     if not (isinstance(item, ast.Assign) and isinstance(item.value, ast.Call)):
         return
     call = item.value
-    made = interp.expr(call.func, env, flow.When.LATER).ref
+    made = interp.expr(call.func, env, flowtypes.When.LATER).ref
     found: Val | None = None
     if made in interp.classes and interp.lookup(made, "__get__") is not None:
-        found = flow.Val(ref=f"{made}()")
+        found = flowtypes.Val(ref=f"{made}()")
     elif made in implicit.PROPERTIES and call.args:
-        getter = interp.expr(call.args[0], env, flow.When.LATER)
+        getter = interp.expr(call.args[0], env, flowtypes.When.LATER)
         found = getter if getter.func is not None else None
     if found is None:
         return
@@ -154,7 +157,7 @@ def reduced(interp: Interpreter, value: Val, env: dict[str, Val], when: When) ->
         found = interp.lookup(owner, name)
         if found is None:
             continue
-        given = [value, flow.Val(const=2)] if name == "__reduce_ex__" else [value]
+        given = [value, flowtypes.Val(const=2)] if name == "__reduce_ex__" else [value]
         interp.method(owner, name, given, env, when)
         for ret in ast.walk(found):
             made = ret.value if isinstance(ret, ast.Return) else None

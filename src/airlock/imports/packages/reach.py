@@ -13,7 +13,7 @@ called by :class:`flow.Interpreter` (and :func:`handed.hand_on`) at those places
 each into what it stands for, so the scorer sees the same events as for a direct call.
 
 Pure and bounded like :mod:`handed`: lists are read to ``MAX_HANDED`` written-out items,
-one lambda is made per call site, base lookups nest ``flow.MAX_CLIMBS`` deep. What it does
+one lambda is made per call site, base lookups nest ``functions.MAX_CLIMBS`` deep. What it does
 not do: ``o.__dict__[k]``, ``dict([(k, sink)])``,
 ``type(f).__call__``, an unbound ``Thread.start(t)``, a protocol's transport, a
 list that is not written out (read from a file or decoded).
@@ -24,12 +24,21 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import across, flow, handed, pathshape, picked, writes
+from airlock.imports.packages import (
+    across,
+    astwalk,
+    flowtypes,
+    handed,
+    pathshape,
+    picked,
+    writes,
+)
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import SSH_EXEC
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Interpreter, Val, When
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Val, When
     from airlock.imports.packages.handed import Func
 
 STREAMS = "asyncio.open_connection()"
@@ -52,8 +61,10 @@ def returned(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one c
     ``next(iter([os.system]))``, ``operator.methodcaller('system', c)`` (a callable that
     calls ``o.system(c)``) and ``setattr(o, 'x', os.system)`` (``o.x`` is the sink)."""
     if ref in handed.STREAM_MAKERS:
-        opened = interp.sink(node, flow.Val(ref="asyncio.open_connection"), args, {}, env, when)
-        return flow.Val(ref=STREAMS, labels=opened.labels)
+        opened = interp.sink(
+            node, flowtypes.Val(ref="asyncio.open_connection"), args, {}, env, when
+        )
+        return flowtypes.Val(ref=STREAMS, labels=opened.labels)
     if ref == "asyncio.wait_for":
         return args[0] if args and args[0].ref == STREAMS else None
     if ref.endswith(handed.SETATTR):
@@ -92,7 +103,7 @@ def returned(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one c
         if ref == handed.METHODCALLER:
             keywords = [k for k in node.keywords if k.arg is not None]
             body = ast.Call(func=got_attr, args=node.args[1:], keywords=keywords)
-        return flow.Val(func=made(interp, node, ["_getter_self"], body))
+        return flowtypes.Val(func=made(interp, node, ["_getter_self"], body))
     return None
 
 
@@ -106,14 +117,14 @@ def _reduced(
     if not isinstance(items, (ast.List, ast.Tuple)) or args[0].func is None:
         return None
     elts = [e for e in items.elts[: handed.MAX_HANDED] if isinstance(e, handed.PURE)]
-    vals = [interp.expr(e, env, flow.When.LATER) for e in elts]
+    vals = [interp.expr(e, env, flowtypes.When.LATER) for e in elts]
     # The function acts on each item itself (``reduce(lambda a, c: os.system(c), ['id'])``,
     # ADR 0067) as surely as on an item that names a sink.
     if not vals:
         return None
-    value = args[2] if len(args) > len(("fn", "items")) else flow.UNKNOWN
+    value = args[2] if len(args) > len(("fn", "items")) else flowtypes.UNKNOWN
     for item in vals:
-        value = interp.apply(args[0].func, [value, item], env, when) or flow.UNKNOWN
+        value = interp.apply(args[0].func, [value, item], env, when) or flowtypes.UNKNOWN
     return value
 
 
@@ -132,7 +143,7 @@ def looped(
         names = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
         if len(parts) != len(names) or not all(isinstance(p, handed.PURE) for p in parts):
             continue
-        vals = [interp.expr(p, env, flow.When.LATER) for p in parts]
+        vals = [interp.expr(p, env, flowtypes.When.LATER) for p in parts]
         if not any(handed.acts(v) for v in vals):
             continue
         for name, value in zip(names, vals, strict=True):
@@ -175,7 +186,7 @@ def started(interp: Interpreter, owner: str, env: dict[str, Val], when: When) ->
             # ``run`` unless overridden calls the ``target`` handed to the base's __init__.
             run = "run" if interp.lookup(owner, "run") is not None else _target(interp, owner)
             if run:
-                interp.method(owner, run, [flow.Val(ref=f"{owner}()")], env, when)
+                interp.method(owner, run, [flowtypes.Val(ref=f"{owner}()")], env, when)
             return
         todo += [b for b in bases if b in interp.classes]
 
@@ -183,7 +194,7 @@ def started(interp: Interpreter, owner: str, env: dict[str, Val], when: When) ->
 def _target(interp: Interpreter, owner: str) -> str:
     """``super().__init__(target=self.work)`` in the class's ``__init__``: ``work``."""
     init = interp.lookup(owner, "__init__")
-    for node in flow._own_nodes(init) if init is not None else []:
+    for node in astwalk.own_nodes(init) if init is not None else []:
         if not isinstance(node, ast.Call):
             continue
         for keyword in node.keywords:
@@ -204,18 +215,18 @@ def streams(target: ast.Tuple | ast.List, value: Val, env: dict[str, Val]) -> bo
     if value.ref == SSH_EXEC and target.elts and isinstance(target.elts[0], ast.Name):
         # ``stdin, out, err = ssh.exec_command(c)``: what is written to stdin is sent to the
         # other host (ADR 0093); what comes out is the other host's.
-        env[target.elts[0].id] = flow.Val(ref="paramiko.Channel")
+        env[target.elts[0].id] = flowtypes.Val(ref="paramiko.Channel")
         for name in target.elts[1:]:
             if isinstance(name, ast.Name):
-                env[name.id] = flow.Val(labels=value.labels)
+                env[name.id] = flowtypes.Val(labels=value.labels)
         return True
     if value.ref != STREAMS or len(target.elts) != len(("reader", "writer")):
         return False
     reader, writer = target.elts
     if isinstance(reader, ast.Name):
-        env[reader.id] = flow.Val(ref="asyncio.StreamReader", labels=value.labels)
+        env[reader.id] = flowtypes.Val(ref="asyncio.StreamReader", labels=value.labels)
     if isinstance(writer, ast.Name):
-        env[writer.id] = flow.Val(ref="asyncio.StreamWriter")
+        env[writer.id] = flowtypes.Val(ref="asyncio.StreamWriter")
     return True
 
 
@@ -234,7 +245,7 @@ def _set_attribute(  # noqa: PLR0917 -- the parts of one call
         return None
     if owner == "object" or len(args) != len(("name", "value")):
         return returned(interp, node, "setattr", args, env, when)
-    return returned(interp, node, "setattr", [flow.Val(ref=owner), *args], env, when)
+    return returned(interp, node, "setattr", [flowtypes.Val(ref=owner), *args], env, when)
 
 
 def got(
@@ -250,10 +261,10 @@ def got(
     if isinstance(base, ast.Dict):
         if not any(isinstance(v, handed.PURE[:2]) for v in base.values):
             return None
-        key = handed._key(interp.expr(key_node, env, flow.When.LATER).const)
+        key = handed._key(interp.expr(key_node, env, flowtypes.When.LATER).const)
         found = handed._element(interp, base, key, env, when)
     elif isinstance(base, ast.Name) and base.id in interp.tables:
-        key = handed._key(interp.expr(key_node, env, flow.When.LATER).const)
+        key = handed._key(interp.expr(key_node, env, flowtypes.When.LATER).const)
         found = interp.tables[base.id].get(key) if key is not None else None
     else:
         return None
@@ -292,11 +303,11 @@ def filled(  # noqa: PLR0917 -- the parts of one call
             value = next(k.value for k in node.keywords if k.arg == name)
             writes.dropped_to(interp, value, env, pathshape.arg_text(kwargs[name]))
         elif (unpacked := _unpacked_keyword(node, name)) is not None:
-            found = interp.expr(unpacked, env, flow.When.LATER)
+            found = interp.expr(unpacked, env, flowtypes.When.LATER)
             writes.dropped_to(interp, unpacked, env, pathshape.arg_text(found))
         elif isinstance(given.get(name), handed.PURE):
             default = given[name]
-            found = interp.expr(default, env, flow.When.LATER)
+            found = interp.expr(default, env, flowtypes.When.LATER)
             writes.dropped_to(interp, default, env, pathshape.arg_text(found))
 
 
@@ -329,15 +340,15 @@ def path_method(  # noqa: PLR0917 -- the parts of one call
         opened = ast.Call(func=node.func, args=[ast.Constant(path.shape), *node.args], keywords=[])
         opened.keywords = node.keywords
         ast.copy_location(opened, node)
-        given = [flow.Val(const=path.shape, labels=path.labels), *args]
-        return interp.sink(opened, flow.Val(ref="open"), given, kwargs, {}, when)
+        given = [flowtypes.Val(const=path.shape, labels=path.labels), *args]
+        return interp.sink(opened, flowtypes.Val(ref="open"), given, kwargs, {}, when)
     if attr in picked.PATH_GLOBS:
         return picked.path_glob(interp, node, path, args, when)
     if attr == "joinpath":
         if not all(isinstance(a.const, str) or a.shape for a in args):
-            return flow.Val(labels=path.labels)
+            return flowtypes.Val(labels=path.labels)
         text = "/".join(pathshape.shape_of(a) for a in [path, *args])[: pathshape.MAX_SHAPE]
-        return flow.Val(labels=path.labels, shape=text)
+        return flowtypes.Val(labels=path.labels, shape=text)
     return path if attr in pathshape.PATH_METHODS else None
 
 

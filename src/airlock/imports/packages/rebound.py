@@ -21,7 +21,7 @@ import ast
 import functools
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import across, flow, logsent, shadowed
+from airlock.imports.packages import across, calls, flowtypes, logsent, shadowed
 from airlock.imports.packages.fold import small
 from airlock.imports.packages.handed import parameters
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
@@ -29,7 +29,8 @@ from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import HIDDEN, kind_of
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Interpreter, Val, When
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Val, When
 
 EACH = "\0each:"  # a sequence of modules (``map(__import__, names)``), their names after it
 OWN_FILE = "\0own-file"  # ``open(__file__)``: the module's own text when read
@@ -40,7 +41,8 @@ MAX_ATTRS = 256  # attributes kept per module (as :meth:`flow.Interpreter.bind` 
 MAX_REGISTERED = 16  # implementations kept per single-dispatch function
 # Namespaces whose ``update`` and items bind names every later call by that name sees.
 NAMESPACES = frozenset({"globals", "globals.__dict__", "__dict__", *BUILTIN_MODULES})
-# ``builtins.__dict__`` reads as ``__dict__``: the builtins prefix is dropped (``flow._canon``).
+# ``builtins.__dict__`` reads as ``__dict__``: the builtins prefix is dropped
+# (``flowtypes.canonical``).
 NAMESPACES |= frozenset(f"{m}.__dict__" for m in BUILTIN_MODULES)
 WRAPPERS = frozenset({"staticmethod", "classmethod", "types.FunctionType", "types.MethodType"})
 SEQUENCES = frozenset({"list", "tuple", "iter", "sorted", "reversed"})
@@ -80,7 +82,7 @@ def _names(  # noqa: PLR0917 -- the parts of one call
     owner, _, method = ref.rpartition(".")
     if method == "update" and namespace_of(owner):
         updated(interp, node, kwargs, env, when)  # ``globals().update(run=f)``
-        return flow.UNKNOWN
+        return flowtypes.UNKNOWN
     if ref == "sys.modules.update":
         shadowed.updated(interp, node, kwargs, env, when)  # ``sys.modules.update({...})``
     if ref == "setattr" and len(args) == 3 and namespace_of(args[0].ref):
@@ -88,9 +90,9 @@ def _names(  # noqa: PLR0917 -- the parts of one call
     if ref == "setattr" and len(args) == 3 and args[0].ref.startswith(shadowed.MADE_MODULE):
         if isinstance(args[1].const, str) and len(interp.attrs) < MAX_ATTRS:
             interp.attrs[args[0].ref, args[1].const] = args[2]  # a module filled here
-        return flow.UNKNOWN
-    if ref == "types.ModuleType" and when is not flow.When.LATER:
-        return flow.Val(ref=f"{shadowed.MADE_MODULE}{node.lineno}:{node.col_offset}")
+        return flowtypes.UNKNOWN
+    if ref == "types.ModuleType" and when is not flowtypes.When.LATER:
+        return flowtypes.Val(ref=f"{shadowed.MADE_MODULE}{node.lineno}:{node.col_offset}")
     if interp.log_host and logsent.is_log_call(node):
         logsent.logged(interp, node, args, kwargs, when)  # a record sent away
     if ref in logsent.CONFIGURERS:
@@ -115,20 +117,25 @@ def _functions(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a r
         if kind_of(ref):
             interp.sink(node, callee, args, kwargs, env, when)  # ``FunctionType``: exec
         return args[0]  # ``staticmethod(f)``, ``FunctionType(f.__code__, {})``
-    if ref in flow.EXEC_CODE and args and args[0].func is not None and when is not flow.When.LATER:
+    if (
+        ref in calls.EXEC_CODE
+        and args
+        and args[0].func is not None
+        and when is not flowtypes.When.LATER
+    ):
         interp.apply(args[0].func, [], env, when)  # ``exec(f.__code__)``
     if isinstance(node.func, ast.Attribute) and node.func.attr == "register":
-        dispatcher = interp.expr(node.func.value, env, flow.When.LATER)
+        dispatcher = interp.expr(node.func.value, env, flowtypes.When.LATER)
         if dispatcher.func is not None:
             return registered(interp, dispatcher, args)  # ``singledispatch``
     if method in ("send", "asend") and owner == GENERATOR and args:
-        if when is not flow.When.LATER and isinstance(node.func, ast.Attribute):
-            made = interp.expr(node.func.value, env, flow.When.LATER)
+        if when is not flowtypes.When.LATER and isinstance(node.func, ast.Attribute):
+            made = interp.expr(node.func.value, env, flowtypes.When.LATER)
             sent(interp, made, args[0], env, when)
-        return flow.UNKNOWN
+        return flowtypes.UNKNOWN
     if ref == "next" and args and args[0].ref == GENERATOR:
         return first_yield(interp, args[0], env)  # ``next(g())``
-    if ref == "map" and len(args) == 2 and args[0].ref in flow.IMPORTERS:
+    if ref == "map" and len(args) == 2 and args[0].ref in calls.IMPORTERS:
         return modules(args[1].const)  # ``map(__import__, ['os'])``
     if args and args[0].ref.startswith(EACH):
         if ref in SEQUENCES:
@@ -151,17 +158,22 @@ def _objects(  # noqa: PLR0917 -- the parts of one call
     ref = callee.ref
     owner, _, method = ref.rpartition(".")
     if own_file(node, ref):
-        return flow.Val(ref=OWN_FILE)  # ``open(__file__)``
+        return flowtypes.Val(ref=OWN_FILE)  # ``open(__file__)``
     if owner == OWN_FILE and method in READS and interp.source is not None:
-        return flow.Val(const=interp.source) if small(interp.source) else None
-    if ref == "collections.defaultdict" and args and args[0].func and when is not flow.When.LATER:
+        return flowtypes.Val(const=interp.source) if small(interp.source) else None
+    if (
+        ref == "collections.defaultdict"
+        and args
+        and args[0].func
+        and when is not flowtypes.When.LATER
+    ):
         interp.run_hook(args[0], env, when)  # its factory runs on a missing key
     if ref == "types.SimpleNamespace" and kwargs and len(interp.attrs) < MAX_ATTRS:
         made = f"{ref}@{node.lineno}:{node.col_offset}"
         for key, value in kwargs.items():
             if key is not None:
                 interp.attrs[made, key] = value  # ``SimpleNamespace(run=f).run``
-        return flow.Val(ref=made)
+        return flowtypes.Val(ref=made)
     return None
 
 
@@ -195,7 +207,7 @@ def updated(
         pairs = zip(node.args[0].keys, node.args[0].values, strict=True)
         for key, item in list(pairs)[:MAX_BOUND]:
             if key is not None:
-                name = interp.expr(key, env, flow.When.LATER).const
+                name = interp.expr(key, env, flowtypes.When.LATER).const
                 bind_name(interp, name, interp.expr(item, env, when), env)
 
 
@@ -203,8 +215,8 @@ def item_bound(interp: Interpreter, target: ast.Subscript, value: Val, env: dict
     """``globals()['run'] = os.system``, ``builtins.__dict__['print'] = f``."""
     if isinstance(target.value, ast.Name):
         return  # a dict of this module, read by :meth:`flow.Interpreter.bind`
-    if namespace_of(interp.expr(target.value, env, flow.When.LATER).ref):
-        bind_name(interp, interp.expr(target.slice, env, flow.When.LATER).const, value, env)
+    if namespace_of(interp.expr(target.value, env, flowtypes.When.LATER).ref):
+        bind_name(interp, interp.expr(target.slice, env, flowtypes.When.LATER).const, value, env)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -223,7 +235,7 @@ def sent(interp: Interpreter, gen: Val, value: Val, env: dict[str, Val], when: W
     count = len(parameters(gen.func))
     for key in [k for k in interp.memo if k[0] == id(gen.func)]:
         del interp.memo[key]  # its walk without a value sent is not this one
-    interp.apply(gen.func, [flow.UNKNOWN] * count, {**env, SENT: value}, when)
+    interp.apply(gen.func, [flowtypes.UNKNOWN] * count, {**env, SENT: value}, when)
 
 
 def registered(interp: Interpreter, dispatcher: Val, args: list[Val]) -> Val:
@@ -232,7 +244,7 @@ def registered(interp: Interpreter, dispatcher: Val, args: list[Val]) -> Val:
     func = next((a.func for a in args if a.func is not None), None)
     key = id(dispatcher.func)
     if func is None:
-        return flow.Val(ref=f"{REGISTRAR}{key}")
+        return flowtypes.Val(ref=f"{REGISTRAR}{key}")
     kept = interp.dispatched.setdefault(key, [])
     if len(kept) < MAX_REGISTERED:
         kept.append(func)
@@ -258,7 +270,7 @@ def modules(names: object) -> Val | None:
         return None
     if not all(isinstance(n, str) and n for n in names):
         return None
-    return flow.Val(ref=EACH + ",".join(str(n) for n in names), labels=frozenset({HIDDEN}))
+    return flowtypes.Val(ref=EACH + ",".join(str(n) for n in names), labels=frozenset({HIDDEN}))
 
 
 def module_at(each: Val, index: object) -> Val | None:
@@ -268,13 +280,13 @@ def module_at(each: Val, index: object) -> Val | None:
     names = each.ref[len(EACH) :].split(",")
     if not -len(names) <= index < len(names):
         return None
-    return flow.Val(ref=names[index], labels=each.labels)
+    return flowtypes.Val(ref=names[index], labels=each.labels)
 
 
 def each(seq: Val) -> list[Val]:
     """The modules of a sequence of modules, in order."""
     names = seq.ref[len(EACH) :].split(",")
-    return [flow.Val(ref=name, labels=seq.labels) for name in names[:MAX_BOUND]]
+    return [flowtypes.Val(ref=name, labels=seq.labels) for name in names[:MAX_BOUND]]
 
 
 def imported_each(
@@ -286,12 +298,12 @@ def imported_each(
         return None
     refs: list[str] = []
     for item in items:
-        local[name] = flow.Val(const=item)
-        value = interp.expr(elt, local, flow.When.LATER)
+        local[name] = flowtypes.Val(const=item)
+        value = interp.expr(elt, local, flowtypes.When.LATER)
         if not value.ref or HIDDEN not in value.labels or "," in value.ref:
             return None
         refs.append(value.ref)
-    return flow.Val(ref=EACH + ",".join(refs), labels=frozenset({HIDDEN}))
+    return flowtypes.Val(ref=EACH + ",".join(refs), labels=frozenset({HIDDEN}))
 
 
 def picked(interp: Interpreter, base_node: ast.expr, base: Val, key: Val) -> Val | None:
@@ -302,7 +314,7 @@ def picked(interp: Interpreter, base_node: ast.expr, base: Val, key: Val) -> Val
     if interp.tables and isinstance(base_node, ast.Attribute):
         table = interp.tables.get(dotted(base_node))
         if table is not None and not isinstance(key.const, (list, dict)):
-            return table.get(key.const, flow.Val(labels=base.labels))
+            return table.get(key.const, flowtypes.Val(labels=base.labels))
     return None
 
 
@@ -321,9 +333,9 @@ def raised(
     for stmt in node.body:
         exc = stmt.exc if isinstance(stmt, ast.Raise) else None
         if isinstance(exc, ast.Call):
-            out.append((interp.expr(exc.func, env, flow.When.LATER).ref, exc.args))
+            out.append((interp.expr(exc.func, env, flowtypes.When.LATER).ref, exc.args))
         elif exc is not None:
-            out.append((interp.expr(exc, env, flow.When.LATER).ref, []))
+            out.append((interp.expr(exc, env, flowtypes.When.LATER).ref, []))
     return out
 
 
@@ -338,10 +350,10 @@ def caught(
     if handler.name is None or not thrown:
         return
     cls, given = thrown[0]
-    made = flow.Val(ref=f"{cls}()" if cls in interp.classes else "")
+    made = flowtypes.Val(ref=f"{cls}()" if cls in interp.classes else "")
     env[handler.name] = made
     values: dict[object, Val] = {
-        i: interp.expr(a, env, flow.When.LATER)
+        i: interp.expr(a, env, flowtypes.When.LATER)
         for i, a in enumerate(given[:MAX_BOUND])
         if not isinstance(a, ast.Call)  # a call is walked where it is written
     }
@@ -365,5 +377,5 @@ def first_yield(interp: Interpreter, gen: Val, env: dict[str, Val]) -> Val | Non
         return None
     for node in ast.walk(gen.func):
         if isinstance(node, ast.Yield) and node.value is not None:
-            return interp.expr(node.value, env, flow.When.LATER)
+            return interp.expr(node.value, env, flowtypes.When.LATER)
     return None

@@ -23,13 +23,14 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow, intercept, shadowed
+from airlock.imports.packages import flowtypes, intercept, shadowed
 from airlock.imports.packages.implicit import HOOK_ATTRS, SWAPPED_HOOKS
 from airlock.imports.packages.importhooks import BUILTIN_MODULES, FINDER_METHODS, PATCHED_BUILTINS
 from airlock.imports.packages.sinks import SECRET
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Event, Interpreter, Val, When
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Event, Val, When
 
 
 def patched(
@@ -150,9 +151,9 @@ def swapped(interp: Interpreter, value: Val, env: dict[str, Val], when: When) ->
     """``obj.__class__ = M`` of local class ``M`` (a module made lazy): every attribute
     read or written on the object now runs M's access methods (ADR 0067)."""
     if value.ref in interp.classes:
-        made = flow.Val(ref=f"{value.ref}()")
+        made = flowtypes.Val(ref=f"{value.ref}()")
         for name in SWAPPED_HOOKS:
-            interp.method(value.ref, name, [made, flow.UNKNOWN, flow.UNKNOWN], env, when)
+            interp.method(value.ref, name, [made, flowtypes.UNKNOWN, flowtypes.UNKNOWN], env, when)
 
 
 def replaces(
@@ -204,7 +205,7 @@ def import_hook(  # noqa: PLR0917 -- the parts of one registration
     traces = [interp.trace, *interp.foreign.values()]
     starts = [len(t.events) for t in traces]
     for func in funcs:
-        interp.apply(func, [flow.UNKNOWN] * len(func.args.args), env, when)
+        interp.apply(func, [flowtypes.UNKNOWN] * len(func.args.args), env, when)
     for found, start in zip(traces, starts, strict=True):
         if len(found.events) > start:
             found.hooks.append((line, what, replaced, start, len(found.events)))

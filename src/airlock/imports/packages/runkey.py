@@ -23,11 +23,12 @@ import ast
 import hashlib
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow
+from airlock.imports.packages import flowtypes
 from airlock.imports.packages.sinks import DECODED
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Interpreter, Val, When
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Val, When
 
 HASHES = frozenset({
     "hashlib.md5", "hashlib.sha1", "hashlib.sha224", "hashlib.sha256", "hashlib.sha384",
@@ -67,7 +68,7 @@ def digest(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: When)
     if data.labels or not isinstance(raw, bytes) or len(raw) > MAX_HASHED:
         return None
     hashed = hashlib.new(ref.rpartition(".")[2], raw)
-    return flow.Val(const=hashed.digest() if func.attr == "digest" else hashed.hexdigest())
+    return flowtypes.Val(const=hashed.digest() if func.attr == "digest" else hashed.hexdigest())
 
 
 def blob(interp: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> bool:
@@ -79,7 +80,7 @@ def blob(interp: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -
     const = value.const
     if value.labels or not isinstance(const, (bytes, str, list)) or len(const) < MIN_BLOB:
         return False
-    return not isinstance(const, list) or flow.key_table(const)
+    return not isinstance(const, list) or flowtypes.key_table(const)
 
 
 def unkeyed(

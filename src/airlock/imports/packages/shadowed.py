@@ -21,11 +21,12 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import across, flow, intercept
+from airlock.imports.packages import across, flowtypes, intercept
 from airlock.imports.packages.local import absolute
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Interpreter, Val, When
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Val, When
 
 MAX_SHADOW_FUNCTIONS = 16  # functions or methods of one impostor run as hooks
 MODULE_TABLES = frozenset({"sys.modules"})
@@ -38,9 +39,9 @@ def replaced(
     """Run the impostor's functions when ``target = value`` puts this archive's code in
     place of a library's module; False when it does not (the walk reads the assignment as
     before)."""
-    if interp.expr(target.value, env, flow.When.LATER).ref not in MODULE_TABLES:
+    if interp.expr(target.value, env, flowtypes.When.LATER).ref not in MODULE_TABLES:
         return False
-    return put(interp, interp.expr(target.slice, env, flow.When.LATER).const, value, env, when)
+    return put(interp, interp.expr(target.slice, env, flowtypes.When.LATER).const, value, env, when)
 
 
 def updated(
@@ -57,8 +58,8 @@ def updated(
     if isinstance(table, ast.Dict):
         for key, item in zip(table.keys, table.values, strict=True):
             if key is not None:
-                folded = interp.expr(key, env, flow.When.LATER).const
-                pairs.append((folded, interp.expr(item, env, flow.When.LATER)))
+                folded = interp.expr(key, env, flowtypes.When.LATER).const
+                pairs.append((folded, interp.expr(item, env, flowtypes.When.LATER)))
     for name, value in pairs[:MAX_SHADOW_FUNCTIONS]:
         put(interp, name, value, env, when)
 
@@ -90,7 +91,7 @@ def put(interp: Interpreter, key: object, value: Val, env: dict[str, Val], when:
 def _methods(
     interp: Interpreter, owner: str, given: frozenset[str], env: dict[str, Val], when: When
 ) -> None:
-    instance = flow.Val(ref=f"{owner}()")
+    instance = flowtypes.Val(ref=f"{owner}()")
     names = [
         item.name
         for item in interp.classes[owner].body
@@ -99,7 +100,7 @@ def _methods(
     for name in names[:MAX_SHADOW_FUNCTIONS]:
         found = interp.lookup(owner, name)
         if found is not None:
-            rest = [flow.Val(labels=given)] * len(found.args.args)  # and ``*a, **kw``
+            rest = [flowtypes.Val(labels=given)] * len(found.args.args)  # and ``*a, **kw``
             interp.method(owner, name, [instance, *rest], env, when)
 
 
@@ -121,5 +122,5 @@ def _module(interp: Interpreter, ref: str, given: frozenset[str], when: When) ->
     ]
     for name, definition in functions[:MAX_SHADOW_FUNCTIONS]:
         count = len(definition.args.args) + 1  # and ``*a, **kw``
-        across.follow(interp, f"{ref}.{name}", [flow.Val(labels=given)] * count, when)
+        across.follow(interp, f"{ref}.{name}", [flowtypes.Val(labels=given)] * count, when)
     return True

@@ -16,8 +16,10 @@ whose credential's name says nothing (``TOKEN``), a host that does not fold, or 
 
 from __future__ import annotations
 
+import ast
 import re
 
+from airlock.imports.packages.flowtypes import Val
 from airlock.imports.packages.sinks import ENV, SECRET
 
 SIGNED = "signed-in:"  # label prefix: a credential in an auth header, for the service named
@@ -94,3 +96,19 @@ def registered(host: str) -> str:
     if len(labels) >= 3 and len(labels[-1]) == COUNTRY and labels[-2] in SECOND_LEVEL:
         return labels[-3]
     return labels[-2]
+
+
+def auth_header(key: ast.expr | None) -> bool:
+    """A written-out authentication header's name (:data:`AUTH_HEADERS`)."""
+    return (
+        isinstance(key, ast.Constant)
+        and isinstance(key.value, str)
+        and key.value.lower() in AUTH_HEADERS
+    )
+
+
+def header_val(key: ast.expr | None, value: Val) -> Val:
+    """A dict literal's value, marked as a credential signing in under an auth header."""
+    if auth_header(key) and value.labels:
+        return Val(labels=signed(value.labels, value.shape))
+    return value

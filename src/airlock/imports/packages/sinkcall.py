@@ -20,7 +20,7 @@ import itertools
 import re
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow, pathshape
+from airlock.imports.packages import flowtypes, pathshape
 from airlock.imports.packages.fold import SPELT_MIN
 from airlock.imports.packages.sinks import (
     DECODED,
@@ -37,7 +37,8 @@ from airlock.imports.packages.sinks import (
 )
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Interpreter, Val, When
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Val, When
 
 STEGANOGRAPHY = ("stegano.", "steganography.", "stegpy.", "lsb_steg.")
 UNNAMED_LIBRARY = "?"
@@ -105,7 +106,11 @@ def unreadable(ref: str, labels: frozenset[str], when: When) -> frozenset[str]:
     it is obfuscated exec, ADR 0063; the load itself weighs as before)."""
     if ref.startswith(STEGANOGRAPHY):
         return frozenset({DECODED})
-    if ref in ("marshal.load", "marshal.loads") and FILE in labels and when is not flow.When.LATER:
+    if (
+        ref in ("marshal.load", "marshal.loads")
+        and FILE in labels
+        and when is not flowtypes.When.LATER
+    ):
         return frozenset({DECODED})
     return frozenset()
 
@@ -239,7 +244,7 @@ def formatted_environ(
         spelt = isinstance(item, ast.Name) or (
             isinstance(item, ast.Attribute) and item.attr in ("environ", "environb")
         )
-        if spelt and whole_environ(interp.expr(item, env, flow.When.LATER)):
+        if spelt and whole_environ(interp.expr(item, env, flowtypes.When.LATER)):
             return WHOLE
     return frozenset()
 

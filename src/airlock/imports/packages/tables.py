@@ -19,11 +19,12 @@ import ast
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow, handed
+from airlock.imports.packages import flowtypes, handed
 from airlock.imports.packages.fold import MAX_RANGE
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Interpreter, Val, When
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Val, When
 
 ENTRY = "\0entry"  # the name a synthetic call gives the entry it calls
 VIEWS = frozenset({"values", "items"})
@@ -37,7 +38,7 @@ def listed(interp: Interpreter, name: str, node: ast.List | ast.Tuple, env: dict
     if not all(isinstance(e, (ast.Name, ast.Attribute, ast.Lambda)) for e in node.elts):
         return
     entries: dict[object, Val] = {
-        i: interp.expr(e, env, flow.When.LATER) for i, e in enumerate(node.elts)
+        i: interp.expr(e, env, flowtypes.When.LATER) for i, e in enumerate(node.elts)
     }
     if any(handed.acts(v) for v in entries.values()) and len(interp.tables) < handed.MAX_TABLES:
         interp.tables[name] = entries
@@ -94,7 +95,7 @@ def looped(
         return False
     for key, value in entries[: handed.MAX_HANDED]:
         if view == "items" and isinstance(node.target, ast.Tuple) and len(node.target.elts) == 2:
-            interp.bind(node.target.elts[0], flow.Val(const=key), env)
+            interp.bind(node.target.elts[0], flowtypes.Val(const=key), env)
             interp.bind(node.target.elts[1], value, env)
         else:
             interp.bind(node.target, value, env)
@@ -127,21 +128,21 @@ def filled(
         sets.append((stmt.targets[0].value.id, stmt.targets[0].slice, stmt.value))
     built: dict[str, dict[object, object]] = {}
     for name, _, _ in sets:
-        old = env.get(name, flow.UNKNOWN)
+        old = env.get(name, flowtypes.UNKNOWN)
         if old.ref or old.func is not None or not isinstance(old.const, (dict, type(None))):
             return False
         built[name] = dict(old.const or {})
     local = dict(env)
     for item in items:
-        local[node.target.id] = flow.Val(const=item)
+        local[node.target.id] = flowtypes.Val(const=item)
         for name, key_node, value_node in sets:
-            key = interp.expr(key_node, local, flow.When.LATER).const
-            value = interp.expr(value_node, local, flow.When.LATER).const
+            key = interp.expr(key_node, local, flowtypes.When.LATER).const
+            value = interp.expr(value_node, local, flowtypes.When.LATER).const
             if not isinstance(key, (str, bytes, int)) or not isinstance(value, (str, bytes, int)):
                 return False
             built[name][key] = value
     for name, table in built.items():
-        env[name] = flow.Val(const=table)
+        env[name] = flowtypes.Val(const=table)
     return True
 
 
@@ -162,8 +163,8 @@ class KeyedTable(dict[object, object]):
     def __missing__(self, key: object) -> object:
         if type(key) is not int or key not in self.span:
             raise KeyError(key)
-        local = {**self.env, self.name: flow.Val(const=key)}
-        value = self.interp.expr(self.node.value, local, flow.When.LATER).const
+        local = {**self.env, self.name: flowtypes.Val(const=key)}
+        value = self.interp.expr(self.node.value, local, flowtypes.When.LATER).const
         if not isinstance(value, (str, bytes, int)):
             raise KeyError(key)
         self[key] = value
@@ -194,11 +195,11 @@ def by_key(
         and 1 <= len(source.args) <= 3
     ):
         return None
-    bounds = [interp.expr(a, env, flow.When.LATER).const for a in source.args]
+    bounds = [interp.expr(a, env, flowtypes.When.LATER).const for a in source.args]
     ints = [b for b in bounds if isinstance(b, int) and not isinstance(b, bool)]
     if len(ints) != len(bounds) or 0 in ints[2:]:  # a step of 0 is an error
         return None
     span = range(*ints)
     if len(span) > MAX_KEYED:
         return None
-    return flow.Val(const=KeyedTable(interp, node, gen.target.id, span, dict(env)))
+    return flowtypes.Val(const=KeyedTable(interp, node, gen.target.id, span, dict(env)))

@@ -20,7 +20,7 @@ import ast
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flow
+from airlock.imports.packages import flowtypes
 from airlock.imports.packages.pathshape import PATH_WRITES, SKELETON, arg_text, runs_dropped
 from airlock.imports.packages.sinks import (
     DECODED,
@@ -37,7 +37,8 @@ from airlock.imports.packages.sinks import (
 )
 
 if TYPE_CHECKING:
-    from airlock.imports.packages.flow import Interpreter, Val, When
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Val, When
 
 # Methods that put their arguments into the object they are called on.
 MUTATORS = {"append", "extend", "insert", "add", "update", "write", "writelines", "appendleft"}
@@ -73,7 +74,7 @@ def temp_file(
     if len(target.elts) == 2 and interp.expr(value.func, env, when).ref in TEMP_FILES:
         fd, path = target.elts
         if isinstance(fd, ast.Name) and isinstance(path, ast.Name):
-            env[fd.id] = flow.Val(labels=env[fd.id].labels, handle="?", path_var=path.id)
+            env[fd.id] = flowtypes.Val(labels=env[fd.id].labels, handle="?", path_var=path.id)
 
 
 def filled(  # noqa: PLR0917 -- the parts of one call
@@ -89,7 +90,7 @@ def filled(  # noqa: PLR0917 -- the parts of one call
         # ``c = ConfigParser(); c.read('~/.aws/credentials')``: the object now holds the
         # file's content (ADR 0079); ``c.read_file(f)`` what ``f`` carries.
         read = node.func.attr == "read" and secret_path(arg_text(args[0]))
-        data, target = (flow.SECRET_NAME if read else args[0].labels & LOADED), node.func.value
+        data, target = (flowtypes.SECRET_NAME if read else args[0].labels & LOADED), node.func.value
     else:
         return
     data -= {HIDDEN}
@@ -97,14 +98,14 @@ def filled(  # noqa: PLR0917 -- the parts of one call
         return
     if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
         # ``json.dump(env, self.buf)`` of an instance a local class made (ADR 0079).
-        key = (env.get(target.value.id, flow.UNKNOWN).ref, target.attr)
+        key = (env.get(target.value.id, flowtypes.UNKNOWN).ref, target.attr)
         held = interp.attrs.get(key)
         if held is not None and data - held.labels and not held.ref:
             interp.attrs[key] = held._replace(labels=held.labels | data)
         return
     if not isinstance(target, ast.Name):
         return
-    old = env.get(target.id, flow.UNKNOWN)
+    old = env.get(target.id, flowtypes.UNKNOWN)
     if data - old.labels and not old.ref:
         env[target.id] = old._replace(labels=old.labels | data)
 
@@ -137,7 +138,7 @@ def mutate(  # noqa: PLR0917 -- the parts of one call
     recv = env.get(name)
     if method in PATH_WRITES and labels & {REMOTE, DECODED} and recv is not None:
         # ``p.write_bytes(data)`` on a path object: the file ``p`` names now holds it.
-        path = flow.Val(handle=arg_text(recv) or "?", path_var=name)
+        path = flowtypes.Val(handle=arg_text(recv) or "?", path_var=name)
         written(interp, path, node, labels, env, when)
         return
     if recv is None or method not in MUTATORS or (recv.ref and not recv.handle):
@@ -145,7 +146,9 @@ def mutate(  # noqa: PLR0917 -- the parts of one call
     if recv.handle and method in ("write", "writelines"):
         written(interp, recv, node, labels, env, when, data)
     if labels - recv.labels:
-        env[name] = flow.Val(None, "", recv.labels | labels, recv.func, recv.handle, recv.path_var)
+        env[name] = flowtypes.Val(
+            None, "", recv.labels | labels, recv.func, recv.handle, recv.path_var
+        )
 
 
 def written(  # noqa: PLR0917 -- the parts of one write
@@ -161,13 +164,13 @@ def written(  # noqa: PLR0917 -- the parts of one write
     ``recv``."""
     line, direct = node.lineno, interp.depth == 0
     interp.trace.events.append(
-        flow.Event("write", "write", line, when, recv.handle, labels, direct)
+        flowtypes.Event("write", "write", line, when, recv.handle, labels, direct)
     )
     command = _written_text(data)
     if command and START_SCRIPTS.search(recv.handle):
         # A line written into a shell's start file or a crontab is a command run later:
         # judged as one (``curl ... | sh`` appended to ``~/.profile`` when called, probe 17).
-        event = flow.Event("process", "write", line, when, command[:4096], labels, direct)
+        event = flowtypes.Event("process", "write", line, when, command[:4096], labels, direct)
         interp.trace.events.append(event)
     # Bytes cut from a picture or a sound and saved under another name (a program) are
     # a payload carried in media (ADR 0086: requests-darwin-lite's PNG); saved as a
@@ -195,8 +198,8 @@ def dropped_to(interp: Interpreter, target: ast.expr, env: dict[str, Val], path:
         if len(interp.trace.skeletons) < 64:
             interp.trace.skeletons.add(target.id.removeprefix(SKELETON))
     elif isinstance(target, ast.Name):
-        old = env.get(target.id, flow.UNKNOWN)
-        env[target.id] = flow.Val(old.const, old.ref, old.labels | {DROPPED}, old.func)
+        old = env.get(target.id, flowtypes.UNKNOWN)
+        env[target.id] = flowtypes.Val(old.const, old.ref, old.labels | {DROPPED}, old.func)
     if len(path) >= 4 and path != "?":
         interp.trace.dropped.add(path)
 
@@ -235,7 +238,7 @@ def unpacked(  # noqa: PLR0917 -- the parts of one call, as flow evaluated them
     else:
         return
     if isinstance(target, ast.Name):
-        old = env.get(target.id, flow.UNKNOWN)
+        old = env.get(target.id, flowtypes.UNKNOWN)
         env[target.id] = old._replace(labels=old.labels | {UNPACKED})
     path = arg_text(folder).rstrip("/\\")
     if len(path) >= 2 and path != "?" and len(interp.trace.dropped) < MAX_DROPPED:

@@ -14,7 +14,7 @@ import itertools
 import pytest
 
 from airlock.domain.requests import Outcome
-from airlock.imports.packages import flow
+from airlock.imports.packages import flowtypes, sinkevents
 from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
 from tests.unit.imports.packages.test_vet_deeper import HEAD, SECRET, reexports, sender
 
@@ -214,23 +214,23 @@ def test_bounds_of_the_walk(files: dict[str, str], expected: Outcome) -> None:
 def test_classes_past_the_bound_hold(
     count: int, expected: Outcome, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Past ``flow.MAX_HOMES`` classes of other modules (lowered here to 8), the sender's
+    """Past ``flowtypes.MAX_HOMES`` classes of other modules (lowered here to 8), the sender's
     class made on import was not followed: allowed. Now it holds."""
-    monkeypatch.setattr(flow, "MAX_HOMES", 8)
+    monkeypatch.setattr(flowtypes, "MAX_HOMES", 8)
     assert vet_package(homes(count)) is expected
 
 
 def test_runs_past_the_bound_hold(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past ``flow.MAX_UNMATCHED`` runs (lowered here to 64), a run walked before the write
+    """Past ``sinkevents.MAX_UNMATCHED`` runs (lowered here to 64), a run walked before the write
     that drops its file was not matched to it: allowed. Now it holds."""
-    monkeypatch.setattr(flow, "MAX_UNMATCHED", 64)
+    monkeypatch.setattr(sinkevents, "MAX_UNMATCHED", 64)
     assert vet_package(init(dropper_run_first(60))) is Outcome.DENY
     assert vet_package(init(dropper_run_first(70))) is Outcome.HOLD
 
 
 def test_bases_past_the_bound_hold(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past ``flow.MAX_BASES`` of one module's classes (lowered here to 4), the method
+    """Past ``flowtypes.MAX_BASES`` of one module's classes (lowered here to 4), the method
     called on import was not found: allowed (at 8 on 6059f8c). Now it holds."""
-    monkeypatch.setattr(flow, "MAX_BASES", 4)
+    monkeypatch.setattr(flowtypes, "MAX_BASES", 4)
     assert vet_package(bases_in_one_module(3)) is Outcome.DENY
     assert vet_package(bases_in_one_module(5)) is Outcome.HOLD

@@ -12,7 +12,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airlock.imports.packages import analysis, flow, fold, pathshape, prefilter, sinks
+from airlock.imports.packages import (
+    analysis,
+    calls,
+    flow,
+    flowtypes,
+    fold,
+    pathshape,
+    prefilter,
+    sinkevents,
+    sinks,
+)
 from airlock.imports.packages.prefilter import ANCHORS, PATH_WORDS, HitLines, may_act
 
 
@@ -192,11 +202,12 @@ def test_a_call_that_is_no_sink_builds_no_text(monkeypatch: pytest.MonkeyPatch) 
     built: list[str] = []
     real = pathshape.arg_text
 
-    def counted(value: flow.Val) -> str:
+    def counted(value: flowtypes.Val) -> str:
         built.append(value.ref)
         return real(value)
 
-    monkeypatch.setattr(flow, "arg_text", counted)
+    for part in (calls, sinkevents):  # the parts of the walk that read arguments' text
+        monkeypatch.setattr(part, "arg_text", counted)
     traced = flow.trace(ast.parse("import os\nprint(os.sep)\n"), install_time=False)
     assert not traced.events and not built
     traced = flow.trace(ast.parse("import os\nos.system(os.sep)\n"), install_time=False)
@@ -204,4 +215,4 @@ def test_a_call_that_is_no_sink_builds_no_text(monkeypatch: pytest.MonkeyPatch) 
     assert built == ["os.sep"]
     traced = flow.trace(ast.parse("import os\nprint([os.system('id')])\n"), install_time=False)
     # Met when the argument is evaluated and again when the list is read as text.
-    assert [e.when for e in traced.events] == [flow.When.IMPORT, flow.When.LATER]
+    assert [e.when for e in traced.events] == [flowtypes.When.IMPORT, flowtypes.When.LATER]

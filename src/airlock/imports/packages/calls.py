@@ -1,0 +1,411 @@
+"""The flow pass's calls: what a call refers to, folds to or runs, and the code ``exec`` and
+``eval`` are given (issue 16; ADR 0112). Bound as :class:`flow.Interpreter`'s methods;
+``self`` is the interpreter.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from airlock.imports.packages import (
+    across,
+    astbuilt,
+    classdata,
+    keystream,
+    piped,
+    protocol,
+    reach,
+    rebound,
+    runkey,
+    signin,
+    sinkcall,
+    tables,
+    writes,
+)
+from airlock.imports.packages.flowtypes import MAX_CALL_DEPTH, UNKNOWN, Event, Val, When, canonical
+from airlock.imports.packages.fold import (
+    CODECS_CALLS,
+    DECODERS,
+    DECOMPRESSORS,
+    MAX_FOLD,
+    SPELLINGS,
+    fold_call,
+    small,
+    spelt,
+    text_of,
+)
+from airlock.imports.packages.grammar import parse_module
+from airlock.imports.packages.handed import SETATTR, WATCHED, acts, arguments, grown, hand_on
+from airlock.imports.packages.implicit import IMPLICIT, TRANSPARENT
+from airlock.imports.packages.pathshape import (
+    PATH_WRITES,
+    STARTUP_WRITES,
+    arg_text,
+    persistent_shape,
+    registry_path,
+    startup,
+)
+from airlock.imports.packages.sinks import (
+    DECODED,
+    ENV,
+    HIDDEN,
+    HOSTINFO,
+    NETWORK_TOOL,
+    REGISTRY_WRITERS,
+    REMOTE,
+    SECRET,
+    secret_path,
+    source_labels,
+)
+
+if TYPE_CHECKING:
+    from airlock.imports.packages.flow import Interpreter
+
+# Parts of a code object that decide what it runs (``code.replace(co_names=...)``).
+CODE_REWRITES = frozenset({"co_code", "co_names", "co_consts", "co_varnames"})
+
+
+def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912, PLR0915
+    if self.tables and isinstance(node.func, ast.Subscript):
+        each = tables.any_entry(self, node, env, when)  # ``H[unknown]()`` (ADR 0071)
+        if each is not None:
+            return each
+    if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
+        found = reach.got(self, node, node.func.value, env, when)  # ``T.get('run')`` (ADR 0051)
+        if found is not None:
+            return found
+    callee = self.expr(node.func, env, when)
+    args = [self.expr(a.value if isinstance(a, ast.Starred) else a, env, when) for a in node.args]
+    if (
+        isinstance(node.func, ast.Attribute)
+        and node.func.attr in DEFAULTED
+        and len(args) == 2
+        and acts(args[1])
+    ):
+        return args[1]  # ``D.get('missing', os.system)(c)``: the default (ADR 0080)
+    if callee.ref in protocol.REDUCERS and args and when is not When.LATER:
+        protocol.reduced(self, args[0], env, when)  # ``copy.copy(K())`` (ADR 0080)
+    if callee.ref in TRANSPARENT and len(args) == 1 and acts(args[0]):
+        return args[0]  # ``r = staticmethod(os.system)`` in a class body (ADR 0080)
+    kwargs = {k.arg: self.expr(k.value, env, when) for k in node.keywords}
+    labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
+    ref = callee.ref
+    c = [a.const for a in args]
+    if ref in GETATTRS and len(args) >= 2 and isinstance(c[1], str):
+        target = args[0].ref
+        named = Val(ref=canonical(f"{target}.{c[1]}")) if target else UNKNOWN
+        known = (target, c[1]) in self.attrs or acts(named)
+        if len(args) == 3 and acts(args[2]) and not known:
+            return args[2]  # ``getattr(o, 'missing', os.system)``: the default (ADR 0080)
+        if not target:
+            return Val(labels=labels - {HIDDEN})  # an attribute of some object
+        own = env.get(c[1]) if target == "globals" else None
+        if own is not None and own.func is not None:  # getattr(sys.modules[__name__], f)
+            return Val(ref=c[1], labels=frozenset({HIDDEN}), func=own.func)
+        if (target, c[1]) in self.attrs:  # ``getattr(K, 'run')`` of ``class K: run = exec``
+            return self.attrs[target, c[1]]
+        name = canonical(f"{target}.{c[1]}")
+        return Val(ref=name, labels=frozenset({HIDDEN}) | source_labels(name))
+    if callee.shape and not ref and isinstance(node.func, ast.Attribute):
+        # ``Path(p).expanduser()``, ``.open('a')`` (ADR 0051)
+        moved = reach.path_method(self, node, callee, args, kwargs, when)
+        if moved is not None:
+            return moved
+    if ref in IMPORTERS and c:
+        imported = self.imported(node, ref, args[0], when)
+        if imported is not None:
+            return imported
+    if ref in ("globals", "locals", "vars") and not args:
+        return Val(ref="globals")
+    if ref == "vars" and args and rebound.namespace_of(args[0].ref):
+        return args[0]  # ``vars(sys.modules[__name__])`` (ADR 0073)
+    bound = rebound.unwritten(self, node, callee, args, kwargs, env, when)
+    if bound is not None:
+        return bound
+    if ref == "super" and self.within:
+        # ``super().__init__()`` in a method of a local class: its local base's method.
+        base = self.trace.class_bases.get(self.within[-1], "").split(",")[0]
+        if base in self.classes:
+            return Val(ref=f"{base}()")
+    if callee.func is not None:
+        given = arguments(self, callee.func, args, kwargs, env, when)
+        value = self.apply(callee.func, given, env, when)
+        for impl in self.dispatched.get(id(callee.func), ()):  # ``register``ed (ADR 0073)
+            self.apply(impl, arguments(self, impl, args, kwargs, env, when), env, when)
+        if when is not When.LATER and rebound.generator(callee.func):
+            made = (value or UNKNOWN).labels  # ``g.send(c)`` later (ADR 0073)
+            return Val(labels=made, ref=rebound.GENERATOR, func=callee.func)
+        if id(callee.func) in self.fills:  # ``save(url, path=p)`` (ADR 0051)
+            reach.filled(self, callee.func, node, args, kwargs, env)
+        return value or Val(labels=labels)
+    if when is not When.LATER and (ref, "__init__") in self.attrs:
+        # ``setattr(K, '__init__', f)``, ``type('K', (), {'__init__': f})`` (ADR 0067)
+        init = self.attrs[ref, "__init__"]
+        if init.func is not None:
+            self.apply(init.func, [Val(ref=f"{ref}()"), *args], env, when)
+    if ref in self.classes:
+        # An instance of a local class; made on install or import, its ``__init__`` runs
+        # then (issue 16: a stealer class instantiated at module level).
+        instance = Val(ref=f"{ref}()", labels=labels)
+        if when is not When.LATER:
+            self.method(ref, "__init__", [instance, *args], env, when)
+            # A dataclass's generated ``__init__`` calls ``__post_init__`` (ADR 0057).
+            self.method(ref, "__post_init__", [instance], env, when)
+            if self.factories:  # ``field(default_factory=f)`` (ADR 0071)
+                classdata.make(self, ref, env, when)
+            if self.enum(ref):  # ``C(5)`` of a value no member has (ADR 0067)
+                self.method(ref, "_missing_", [Val(ref=ref), *args[:1]], env, when)
+            # Its finaliser runs when the object is collected, at exit at the latest,
+            # with nobody calling it (ADR 0039).
+            self.method(ref, "__del__", [instance], env, when)
+        return instance
+    if when is not When.LATER and ref.partition(".")[0] in self.classes:
+        ran = self.on_class(ref, args, env, when)  # ``K.run()``: a static or class method
+        if ran is not None:
+            return ran
+    if ref in EVALS and c and isinstance(c[0], str) and not labels & {DECODED, REMOTE}:
+        self.sink(node, callee, args, kwargs, env, when)  # its code is read there
+        return self.evaluated(c[0], env, when)  # ``f = eval('lambda: ...'); f()``
+    if ref.endswith("()") and when is not When.LATER:
+        ran = self.special(callee, ("__call__",), args, env, when)  # ``k = K(); k()``
+        if ran is not None:
+            return ran
+    if ref in IMPLICIT and args and when is not When.LATER:
+        ran = self.special(args[0], IMPLICIT[ref], args[1:], env, when)  # ``str(K())``
+        if IMPLICIT[ref][0] == "__iter__":
+            protocol.iterated(self, args[0], env, when)  # ``list(K())``: its ``__next__``
+        if ran is not None:
+            return ran
+    if "()." in ref:
+        owner, _, name = ref.partition("().")
+        if owner in self.classes and name.isidentifier():
+            ran = self.method(owner, name, [Val(ref=f"{owner}()"), *args], env, when)
+            if self.fills:  # ``d.save(url, path=p)`` of a method that drops (ADR 0051)
+                method = self.lookup(owner, name)
+                if method is not None and id(method) in self.fills:
+                    reach.filled(self, method, node, [UNKNOWN, *args], kwargs, env, skip=1)
+            if ran is not None:
+                return ran
+            if name == "start" and when is not When.LATER:
+                reach.started(self, owner, env, when)  # ``class T(Thread)``'s run (ADR 0051)
+    xor_keyed = runkey.digest(self, node, env, when)  # ``sha256(b'k').digest()`` (ADR 0098)
+    if xor_keyed is not None:
+        return xor_keyed
+    if ref in keystream.MAPS:  # ``map(operator.xor, blob, cycle(KEY))`` (ADR 0093)
+        xored = keystream.mapped(self, node, ref, args, env, when)
+        if xored is not None:
+            return xored
+    # A sink handed on: ``Timer(0, os.system, [c])`` (ADR 0048); ``o.__setattr__``.
+    if ref in WATCHED or (ref and ref.endswith(SETATTR)):
+        handed = hand_on(self, node, ref, args, kwargs, env, when)
+        if handed is not None:
+            return handed
+    if when is not When.LATER:
+        ran = self.runs_now(node, ref, args, kwargs, env, when)
+        if ran is not None:
+            return ran
+    if ref == "map" and len(args) == 2 and isinstance(c[1], (list, str, bytes)):
+        mapped = self.map_const(args[0], c[1], env)
+        if mapped is not None:
+            return Val(const=mapped, labels=labels)
+    if ref == "str.format_map" and node.args and isinstance(node.args[0], ast.Dict):
+        c = [self.literal_dict(node.args[0], env)]  # ``'{a} x'.format_map({'a': 'curl'})``
+    folded = fold_call(ref, callee.const, c, kwargs)
+    if folded is None and ref == "str.format" and isinstance(callee.const, str):
+        persistent = persistent_shape(callee.const)  # ``'{}/zz.pth'.format(prefix)``
+        if persistent:
+            return Val(labels=labels, shape=persistent)
+        # Host data spelt into a template keeps the template's text, as an f-string's
+        # does (``'{}.x.evil'.format(key.hex())``, probe 17).
+        spelt_shape = sinkcall.spelt_shape(callee.const, args, kwargs, labels)
+        if spelt_shape:
+            return Val(labels=labels, shape=spelt_shape)
+    if folded is not None and small(folded):
+        extra = frozenset({DECODED}) if ref in DECODERS or ref in DECOMPRESSORS else frozenset()
+        extra |= frozenset({DECODED}) if ref in CODECS_CALLS else frozenset()
+        # Text spelt as numbers or one character at a time is recovered as decoded text
+        # is, but the value stays unmarked: a magic number written out is no download.
+        spelling = ref in SPELLINGS and spelt(ref, callee.const, c)
+        if extra or spelling or (labels | callee.labels) & {HIDDEN}:
+            marks = labels | extra | (callee.labels & {HIDDEN})
+            marks |= {DECODED} if spelling else frozenset()
+            self.trace.recovered.append((node.lineno, text_of(folded)[:4096], marks))
+        return Val(const=folded, labels=labels | extra)
+    if isinstance(node.func, ast.Attribute) and node.func.attr in STARTUP_WRITES and c:
+        # ``f.write('import x; ...')`` into a ``.pth``: wherever the folder is (issue 16).
+        held = env.get(node.func.value.id) if isinstance(node.func.value, ast.Name) else None
+        labels |= startup(callee.handle or (held.handle if held else ""), c[0])
+    if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
+        if node.func.attr in GROWERS:  # a folded list grown in place keeps its items
+            grown(env, node.func.value.id, node.func.attr, c)
+        if node.func.attr in HEADER_SETTERS and len(args) >= 2:
+            headed(node.func.value.id, node.args[0], args[1], env)
+        writes.mutate(self, node, labels, env, when, args[:1])
+        if callee.handle and node.func.attr in PATH_WRITES and not labels & {REMOTE, DECODED}:
+            # ``p = Path.home() / '.bashrc'; p.write_text(x)``: only a path written
+            # in one expression was a write (:func:`writes.mutate` takes downloads; issue 16).
+            writes.written(self, callee, node, labels, env, when, args[:1])
+    elif callee.handle and isinstance(node.func, ast.Attribute):
+        writes.written(self, callee, node, labels, env, when, args[:1])
+    writes.filled(self, node, ref, callee, args, env)
+    if ref in COPIES and len(args) >= 2 and secret_path(arg_text(args[0])):
+        self.secret_copies.add(arg_text(args[1]))
+    if ref in COPIES and len(args) >= 2 and when is not When.LATER:
+        # ``shutil.copy(own_file, '~/.config/autostart/x')`` writes the second path as
+        # ``open(p, 'w').write`` would (ADR 0063); judged as a write of that path.
+        dest = arg_text(args[1])
+        self.trace.events.append(Event("write", ref, node.lineno, when, dest, labels))
+        # What went where, for :func:`chains._weights_sent`: weights copied to a share
+        # or a mounted host leave as surely as sent (ADR 0088).
+        both = f"{arg_text(args[0])[:256]}\n{dest[:256]}"
+        self.trace.events.append(Event("copy", ref, node.lineno, when, both, frozenset()))
+    if ref in REGISTRY_WRITERS and len(args) >= 2 and when is not When.LATER:
+        # ``SetValueEx(OpenKey(HKCU, '...\\Run'), 'x', 0, REG_SZ, cmd)``: the value is
+        # written under the key's path, judged as a file written there (ADR 0079).
+        key = registry_path(args[0], args[1])
+        self.trace.events.append(Event("write", ref, node.lineno, when, key, labels))
+    if (
+        when is not When.LATER
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "replace"
+        and any(k.arg in CODE_REWRITES for k in node.keywords)
+    ):
+        # ``f.__code__.replace(co_names=('os', 'system'))`` on install or import: the
+        # function now calls names its source does not show (ADR 0079).
+        text = " ".join(text_of(v.const) for v in kwargs.values())[:4096]
+        event = Event("exec", "types.CodeType.replace", node.lineno, when, text, labels | {HIDDEN})
+        self.trace.events.append(event)
+    if self.pipes:  # ``p.communicate(data)`` of a started ``nc host`` (ADR 0079)
+        piped.written(self, node, ref, when, labels)
+    value = self.sink(node, callee, args, kwargs, env, when)
+    if when is not When.LATER and astbuilt.node_maker(ref) and astbuilt.built_here(self, node, env):
+        return value._replace(labels=value.labels | {DECODED})  # ``ast.Call(...)`` (ADR 0071)
+    return value
+
+
+def imported(self: Interpreter, node: ast.Call, ref: str, name: Val, when: When) -> Val | None:
+    """``__import__(name)``: the module when the name folds; a module named by decoded
+    or downloaded data is an exec event (nobody can read what it is; issue 16)."""
+    if isinstance(name.const, str):
+        return Val(ref=name.const, labels=frozenset({HIDDEN}))
+    if not name.labels & {DECODED, REMOTE}:
+        return None
+    marks = name.labels | {HIDDEN}
+    self.trace.events.append(Event("exec", ref, node.lineno, when, arg_text(name), marks))
+    return Val(labels=marks)
+
+
+def command_text(  # noqa: PLR0917 -- bound as a method: self is not passed
+    self: Interpreter,
+    node: ast.Call,
+    text: str,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    env: dict[str, Val],
+) -> tuple[str, frozenset[str]]:
+    """A command's text and labels, as the scorer reads them: the environment handed as
+    the child's ``env=`` is not data on its line; a command carrying data whose text did
+    not fold keeps its literal parts when they name a tool that sends to another host
+    (``'ping -p ' + key + ' evil.example'``, ADR 0079)."""
+    given = [*args, *(v for k, v in kwargs.items() if k != "env")]
+    labels = frozenset().union(*(v.labels for v in given))
+    if "env" in kwargs:
+        labels |= kwargs["env"].labels - {ENV}
+    if text.strip() or not labels & {ENV, SECRET, HOSTINFO}:
+        return text, labels
+    built = (ast.BinOp, ast.JoinedStr, ast.List, ast.Tuple)
+    parts = " ".join(self.partial(a, env) for a in node.args if isinstance(a, built))[:4096]
+    return (parts if NETWORK_TOOL.search(parts) else text), labels
+
+
+def exec_text(
+    self: Interpreter, kind: str, c: list[object], node: ast.Call, env: dict[str, Val]
+) -> str | None:
+    """The source an exec sink runs, when its argument folds here or (the cross-file
+    pass) joins constants of other modules (:func:`across.joined`)."""
+    if kind != "exec":
+        return None
+    code = sinkcall.exec_source(c[0]) if c else None
+    if code is None and node.args and self.package is not None:
+        # ``exec(a.P1 + b.P2)``
+        code = sinkcall.exec_source(across.joined(self, node.args[0], env))
+    return code
+
+
+def nested(self: Interpreter, code: str, env: dict[str, Val], when: When) -> None:
+    """Interpret a literal string that is exec'd, as if it were source (bounded depth)."""
+    if self.depth >= MAX_CALL_DEPTH or len(code) > MAX_FOLD:
+        return
+    try:
+        tree = parse_module(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    self.depth += 1
+    try:
+        self.block(tree.body, dict(env), when)
+    finally:
+        self.depth -= 1
+
+
+def namespace(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> dict[str, Val]:
+    """The names exec'd code sees: the module's, and those of a dict given as its
+    globals or locals (``exec("s('id')", {'s': os.system})``, a dispatch table by name;
+    ADR 0057)."""
+    given: dict[str, Val] = {}
+    for mapping in node.args[1:3]:
+        if isinstance(mapping, ast.Dict):
+            for key, value in zip(mapping.keys, mapping.values, strict=True):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    given[key.value] = self.expr(value, env, when)
+        elif isinstance(mapping, ast.Name) and mapping.id in self.tables:
+            table = self.tables[mapping.id]
+            given |= {k: v for k, v in table.items() if isinstance(k, str)}
+    return {**env, **given} if given else env
+
+
+def evaluated(self: Interpreter, code: str, env: dict[str, Val], when: When) -> Val:
+    """The value of an expression ``eval`` is given as a literal (a lambda, a sink), so
+    what it returns can be called; unknown past the nesting bound or when it does not
+    parse as an expression (ADR 0057)."""
+    if self.depth >= MAX_CALL_DEPTH or len(code) > MAX_FOLD:
+        return UNKNOWN
+    try:
+        tree = ast.parse(code.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return UNKNOWN
+    self.depth += 1
+    try:
+        return self.expr(tree.body, env, when)
+    finally:
+        self.depth -= 1
+
+
+GROWERS = {"append", "extend", "insert"}
+
+
+IMPORTERS = ("__import__", "importlib.import_module", "importlib.__import__")
+# Calls that write their second argument's path with the first's content (ADR 0063).
+COPIES = {
+    "shutil.copy", "shutil.copy2", "shutil.copyfile", "shutil.move", "shutil.copytree",
+    "os.rename", "os.replace", "os.symlink", "os.link",
+}  # fmt: skip
+
+
+# Methods that return their second argument when the key is missing.
+DEFAULTED = frozenset({"get", "pop", "setdefault"})
+
+
+def headed(name: str, key: ast.expr, value: Val, env: dict[str, Val]) -> None:
+    """``req.add_header(k, v)``: the request now carries what ``v`` carries (it was not
+    carried at all), a credential under an auth header as signing in (ADR 0067)."""
+    recv = env.get(name)
+    if recv is not None and value.labels:
+        env[name] = recv._replace(labels=recv.labels | signin.header_val(key, value).labels)
+
+
+HEADER_SETTERS = frozenset({"add_header", "add_unredirected_header", "putheader"})
+EVALS = ("eval", "builtins.eval")
+
+GETATTRS = frozenset({"getattr", "object.__getattribute__", "type.__getattribute__"})
+EXEC_CODE = frozenset({"exec", "eval", "builtins.exec", "builtins.eval"})

@@ -1,0 +1,360 @@
+"""The module's own functions and methods applied by the flow pass: looked up, entered
+with their arguments, bounded in depth and count (issue 16; ADR 0112). Bound as
+:class:`flow.Interpreter`'s methods; ``self`` is the interpreter.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, TypeGuard
+
+from airlock.imports.packages import across, deeper, flowtypes, hostile, reach, replaced
+from airlock.imports.packages.astwalk import own_nodes
+from airlock.imports.packages.flowtypes import MAX_CALL_DEPTH, UNKNOWN, Event, Val, When
+from airlock.imports.packages.handed import inherited, parameters
+from airlock.imports.packages.implicit import CALLBACKS, KEY_HOOKS, THREADS
+from airlock.imports.packages.importhooks import REGISTRARS
+from airlock.imports.packages.local import MethodIndex
+from airlock.imports.packages.sinks import DROPPED, SECRET
+
+if TYPE_CHECKING:
+    from airlock.imports.packages.flow import Interpreter
+
+MAX_APPLIES = 400  # user-function evaluations per file
+
+
+def runs_now(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a return
+    self: Interpreter,
+    node: ast.Call,
+    ref: str,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    env: dict[str, Val],
+    when: When,
+) -> Val | None:
+    """On install or import: a thread's target runs now; a call into another module of
+    the archive is followed there. The call's value, or None when it is neither."""
+    if ref in REGISTRARS and args:
+        what = f"a finder or loader added to {REGISTRARS[ref]}"
+        replaced.import_hook(self, args[-1], node.lineno, what, "", env, when)
+        return None
+    if ref == "setattr" and len(args) == len(("o", "name", "value")):
+        replaced.set_attribute(self, node, args, env, when)
+    if ref in THREADS:
+        timer = args[1] if ref.endswith("Timer") and len(args) > 1 else None
+        target = kwargs.get("target") or timer
+        if target is not None:
+            self.run_hook(target, env, when)
+        return None
+    if ref == "os.register_at_fork":  # every forked child (or parent) runs them
+        for hook in kwargs.values():
+            self.run_hook(hook, env, when)
+        return None
+    if ref == "codecs.CodecInfo" or ref in KEY_HOOKS:
+        # A codec's functions run on every text read with its name: a ``# coding:``
+        # line, ``b.decode(name)`` (ADR 0067); made inside a registered search function.
+        # A keyboard hook's callback is handed every key pressed: what it sends is what
+        # the user typed (ADR 0076).
+        given = frozenset({SECRET}) if ref in KEY_HOOKS else frozenset()
+        for hook in [*args, *kwargs.values()]:
+            if hook.func is not None or "()." in hook.ref:  # ``on_press=self.on`` (ADR 0079)
+                self.run_hook(hook, env, when, given=given)
+        return None
+    if ref in CALLBACKS and len(args) > CALLBACKS[ref]:
+        # An exit hook, a trace or profile function, a signal handler: registered now,
+        # it runs without anyone calling it (issue 16). An audit hook is handed what the
+        # program does: files opened, commands, the bytes an HTTP request sends (ADR 0079).
+        given = frozenset({SECRET}) if ref == "sys.addaudithook" else frozenset()
+        self.run_hook(args[CALLBACKS[ref]], env, when, given=given)
+        return None
+    if not ref and self.stars and isinstance(node.func, ast.Name):
+        ref = across.star(self, node.func.id)
+    if self.package is not None and ref:
+        return across.follow(self, ref, args, when)
+    return None
+
+
+def run_hook(
+    self: Interpreter,
+    hook: Val,
+    env: dict[str, Val],
+    when: When,
+    given: frozenset[str] = frozenset(),
+) -> None:
+    """Evaluate a function handed to the interpreter to call later (an exit, exception
+    or fork hook, a thread's target): a function or lambda, or a bound method of a local
+    class (``atexit.register(self.flush)``; ADR 0041), its ``self`` the instance.
+    ``given``: the labels its parameters carry (:mod:`intercept`)."""
+    param = Val(labels=given) if given else UNKNOWN
+    if hook.func is not None:
+        count = len(hook.func.args.args) + (1 if given else 0)  # and ``*a, **kw``
+        self.apply(hook.func, [param] * count, env, when)
+        return
+    if self.package is not None and hook.ref and "()" not in hook.ref:
+        # ``atexit.register(other.f)``: a function of another module of the archive.
+        across.follow(self, hook.ref, [UNKNOWN] * 3, when)  # (ADR 0067)
+        return
+    owner, dot, name = hook.ref.partition("().")
+    if dot and owner in self.classes and name.isidentifier():
+        found = self.lookup(owner, name)
+        if found is not None:
+            rest = [param] * max(len(found.args.args) - (0 if given else 1), 0)
+            self.method(owner, name, [Val(ref=f"{owner}()"), *rest], env, when)
+
+
+def flooded(self: Interpreter, flood: bool, line: int, when: When) -> None:
+    """Mark a thread bomb (:func:`hostile.floods`, :func:`hostile.threads_only`) on
+    install or import, as a process made without end is marked."""
+    if flood and when is not When.LATER:
+        event = Event(hostile.FORK_LOOP, "threading.Thread", line, when, "", frozenset())
+        self.trace.events.append(event)
+
+
+def partner(
+    self: Interpreter,
+    env: dict[str, Val],
+    name: str,
+    within: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The function a call's name in ``within``'s body is bound to, for
+    :func:`hostile.self_forking`: a name in ``env``, a method of the class walked
+    (``self.f``, ``cls.f``) or of a local class (``Class.f``), or a function of another
+    module of the archive (``y.b`` after ``from . import y``; its own names are that
+    module's, probe 17)."""
+    module = self.ring_homes.get(id(within), self.module)
+    if module != self.module:
+        env = across.module_env(self, module)
+    owner, dot, attr = name.partition(".")
+    if not dot and _defined(env, name) is not None:
+        return _defined(env, name)
+    if owner in ("self", "cls") and dot:
+        owner = self.within[-1] if self.within else ""
+    if dot and owner in self.classes:
+        return self.lookup(owner, attr)
+    bound = env.get(owner)
+    if bound is None or not bound.ref or self.package is None:
+        return None
+    found = across.local_function(self, bound.ref + dot + attr, module, 0)
+    if found is None or isinstance(found[1], ast.ClassDef):
+        return None
+    if len(self.ring_homes) < MAX_RING_HOMES:
+        self.ring_homes[id(found[1])] = found[0]
+    return found[1]
+
+
+def lookup(self: Interpreter, cls: str, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """Method ``name`` of local class ``cls`` or of its local bases."""
+    seen: set[str] = set()
+    while cls in self.classes and cls not in seen and len(seen) < flowtypes.MAX_BASES:
+        seen.add(cls)
+        found = self.methods(self.classes[cls], (name,))
+        if found:
+            return found[0]
+        cls = self.trace.class_bases.get(cls, "").split(",")[0]
+    return None
+
+
+def method(  # noqa: PLR0917 -- bound as a method: self is not passed
+    self: Interpreter, cls: str, name: str, args: list[Val], env: dict[str, Val], when: When
+) -> Val | None:
+    """Evaluate method ``name`` of local class ``cls`` (or of its local bases) with
+    ``self`` bound; None when neither defines it or it was not evaluated."""
+    home = self.homes.get(cls)
+    if home is not None and home != self.module:
+        # A class of another module of the archive: its methods see that module's names
+        # and their events are kept under its path (ADR 0041).
+        return across.abroad(self, home, lambda env: self.method(cls, name, args, env, when))
+    seen: set[str] = set()
+    while cls in self.classes and cls not in seen:
+        if len(seen) >= flowtypes.MAX_BASES:
+            if when is not When.LATER:  # held, not dropped (ADR 0097)
+                self.trace.past(
+                    f"method {name!r} looked up past {flowtypes.MAX_BASES} base classes"
+                )
+            return None
+        seen.add(cls)
+        found = self.methods(self.classes[cls], (name,))
+        quiet = found and name == "__init__" and not self.may_act(found[0])
+        if quiet and not self.hands_on(found[0]) and not self.chains_up(cls):
+            return None  # six makes a hundred small objects on import: none can act
+        if found:
+            self.within.append(cls)  # whose ``super()`` its body means (ADR 0071)
+            try:
+                return self.apply(found[0], args, env, when)
+            finally:
+                self.within.pop()
+        above = self.trace.class_bases.get(cls, "").split(",")[0]
+        if not above and cls in self.homes and self.climbs < MAX_CLIMBS:
+            # A class of another module whose base is in a third one (ADR 0051).
+            self.climbs += 1
+            try:
+                return reach.climb(self, cls, name, args, when)
+            finally:
+                self.climbs -= 1
+        cls = above
+    # A base class of another module of the archive (ADR 0048).
+    return inherited(self, cls, name, args, env, when) if self.package else None
+
+
+def apply(
+    self: Interpreter,
+    func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef,
+    args: list[Val],
+    env: dict[str, Val],
+    when: When,
+) -> Val | None:
+    """Evaluate a user function or lambda with its arguments bound (bounded depth)."""
+    if self.depth >= MAX_CALL_DEPTH or self.applied >= MAX_APPLIES:
+        if when is not When.LATER:
+            deeper.note(self, func, args, env, when)  # walked after the module (ADR 0096)
+        return None
+    if when is When.LATER and not any(a.const is not None or a.labels for a in args):
+        return None  # nothing to carry in, and its body is analysed once on its own
+    key = (id(func), when, tuple((repr(a.const)[:200], a.labels) for a in args))
+    if key in self.memo:
+        return self.memo[key]
+    result = self.apply_body(func, args, env, when)
+    self.memo[key] = result
+    return result
+
+
+def methods(
+    self: Interpreter, cls: ast.ClassDef | None, names: tuple[str, ...]
+) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The functions ``cls``'s body defines under one of ``names``, in body order. Its
+    methods are indexed by name once per archive (issue 16: a scan of the class body a
+    call was a tenth of the cross-file pass of sqlalchemy's wheel); the entry holds
+    ``cls``, so its id is not reused while it is kept."""
+    if cls is None:
+        return []
+    known = self.class_methods.get(id(cls))
+    if known is None:
+        by_name: MethodIndex = {}
+        for index, item in enumerate(cls.body):
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                by_name.setdefault(item.name, []).append((index, item))
+            elif _lambda_method(item):
+                # ``__init__ = lambda self: ...`` is a method as a ``def`` is (ADR 0067).
+                target = item.targets[0]
+                assert isinstance(target, ast.Name)
+                by_name.setdefault(target.id, []).append((index, _as_def(target.id, item)))
+        known = self.class_methods[id(cls)] = (cls, by_name)
+    found = [pair for name in set(names) for pair in known[1].get(name, [])]
+    return [item for _, item in sorted(found, key=lambda pair: pair[0])]
+
+
+def body_of(
+    self: Interpreter, func: ast.FunctionDef | ast.AsyncFunctionDef
+) -> tuple[tuple[str, ...], tuple[ast.expr, ...]]:
+    """The names ``func`` declares ``global`` and the values it returns, in the order
+    of :func:`astwalk.own_nodes`, from one walk of its body, kept per archive (issue 16: a
+    function applied again and again was walked twice each time, a fifth of the
+    cross-file pass of sqlalchemy's wheel). The entry holds ``func``, so its id is not
+    reused while it is kept."""
+    known = self.bodies.get(id(func))
+    if known is None:
+        nodes = own_nodes(func)
+        declared = tuple(name for n in nodes if isinstance(n, ast.Global) for name in n.names)
+        returns = tuple(n.value for n in nodes if isinstance(n, ast.Return) and n.value)
+        known = self.bodies[id(func)] = (func, declared, returns)
+    return known[1], known[2]
+
+
+def enter(
+    self: Interpreter, func: deeper.Function, args: list[Val], env: dict[str, Val], when: When
+) -> Val | None:
+    """Walk ``func``'s body with ``args`` bound, whatever the depth and budget: a call
+    :func:`deeper.note` kept (ADR 0096)."""
+    return self.apply_body(func, args, env, when)
+
+
+def apply_body(
+    self: Interpreter,
+    func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef,
+    args: list[Val],
+    env: dict[str, Val],
+    when: When,
+) -> Val | None:
+    self.applied += 1
+    local = dict(env)
+    named = parameters(func)
+    for param, arg in zip(named, args, strict=False):
+        local[param.arg] = arg
+    if len(args) > len(named) and (func.args.vararg or func.args.kwarg):
+        # ``def send(self, req, *a, **kw)``: what the extra arguments carried (ADR 0071).
+        extra = Val(labels=frozenset().union(*(a.labels for a in args[len(named) :])))
+        for packed in (func.args.vararg, func.args.kwarg):
+            if packed is not None:
+                local[packed.arg] = extra
+    self.depth += 1
+    try:
+        if isinstance(func, ast.Lambda):
+            return self.expr(func.body, local, when)
+        # Run the body with the arguments bound: a function called on import or install
+        # runs then, and its return value carries what its arguments carried.
+        # ``def f(): os.fork(); f()`` (ADR 0093), or through a partner (``b(): a()``, 0098)
+        bomb = hostile.self_forking(func, lambda name, by: self.partner(local, name, by))
+        # Threads doubling round a recursion make no process to mark (probe 17).
+        self.flooded(bomb and hostile.threads_only(func), func.lineno, when)
+        self.endless += bomb
+        try:
+            self.block(func.body, local, when)
+        finally:
+            self.endless -= bomb
+        filled = {
+            i
+            for i, param in enumerate(parameters(func))
+            if DROPPED in local.get(param.arg, UNKNOWN).labels
+        }
+        if filled:  # ``def save(path, data): open(path, 'wb').write(data)``
+            self.fills.setdefault(id(func), set()).update(filled)
+        declared, returns = self.body_of(func)
+        if self.globals is not None and when is not When.LATER and across.module_own(self):
+            for name in declared:  # ``global _c; _c = Client()``
+                if name in local:
+                    self.globals[name] = local[name]
+        values = [self.expr(r, local, When.LATER) for r in returns[:4]]
+        if len(values) == 1:
+            return values[0]
+        return Val(labels=frozenset().union(*(v.labels for v in values)))
+    finally:
+        self.depth -= 1
+
+
+# Bases of other modules' classes looked up, one inside another (ADR 0097: at 8, a sender's
+# class nine bases up was allowed): against cycles and recursion. Past it a method is not
+# followed: at a quarter of it (4) a hold there held pyasn1 and sqlalchemy, whose
+# hierarchies span modules, so that hold is left open.
+MAX_CLIMBS = 16
+
+
+MAX_RING_HOMES = 256  # functions of other modules met round recursion rings, remembered
+
+
+def _defined(env: dict[str, Val], name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The function a name is bound to in ``env``, if it is one defined in the code."""
+    func = env.get(name, UNKNOWN).func
+    return func if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+
+
+def _lambda_method(item: ast.stmt) -> TypeGuard[ast.Assign]:
+    """``name = lambda ...`` in a class body."""
+    return (
+        isinstance(item, ast.Assign)
+        and len(item.targets) == 1
+        and isinstance(item.targets[0], ast.Name)
+        and isinstance(item.value, ast.Lambda)
+    )
+
+
+def _as_def(name: str, item: ast.Assign) -> ast.FunctionDef:
+    """The ``def`` a class body's ``name = lambda ...`` stands for (same lines)."""
+    assert isinstance(item.value, ast.Lambda)
+    func = ast.FunctionDef(
+        name=name,
+        args=item.value.args,
+        body=[ast.Return(value=item.value.body)],
+        decorator_list=[],
+        returns=None,
+    )
+    return ast.fix_missing_locations(ast.copy_location(func, item))
