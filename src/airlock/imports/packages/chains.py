@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from airlock.imports.packages import hostile, hostsent, picked
+from airlock.imports.packages import execmemory, hostile, hostsent, picked
 from airlock.imports.packages.flowtypes import MAX_STEPS, Event, Trace, When
 from airlock.imports.packages.importhooks import hook_findings
 from airlock.imports.packages.lazyre import LazyPattern
@@ -368,9 +368,10 @@ def _texty(text: str) -> bool:
 
 
 def _memory(events: list[Event], add: Callable[[str, int, Severity, str], None]) -> None:
-    """Windows memory calls through ctypes: allocate, copy and start together are a
-    shellcode loader or an injection wherever they sit; one of them alone holds only when it
-    runs on install or import (GuardDog's process-injection and memory rules)."""
+    """Memory calls through ctypes: Windows' allocate, copy and start together, or memory
+    made executable and a function made of an address (POSIX, ADR 0113), are a shellcode
+    loader or an injection wherever they sit; one of them alone holds only when it runs on
+    install or import (GuardDog's process-injection and memory rules)."""
     leaves = {e.callee.rsplit(".", 1)[-1] for e in events}
     first = events[0]
     if leaves & ALLOCATES and leaves & COPIES and leaves & STARTS:
@@ -383,7 +384,23 @@ def _memory(events: list[Event], add: Callable[[str, int, Severity, str], None])
             + "): code run from memory",
         )
         return
-    eager = [e for e in events if e.when is not When.LATER]
+    if leaves & execmemory.EXEC_MAPS and leaves & execmemory.STARTS:
+        add(
+            "shellcode-loader",
+            first.line,
+            Severity.CRITICAL,
+            "makes memory executable and calls into it as a function (via "
+            + ", ".join(sorted(leaves))
+            + "): code run from memory",
+        )
+        return
+    # A function made of an address is what ctypes bindings do: it weighs only beside
+    # memory made executable (ADR 0113).
+    eager = [
+        e
+        for e in events
+        if e.when is not When.LATER and e.callee.rpartition(".")[2] not in execmemory.STARTS
+    ]
     if eager:
         add("memory-call", eager[0].line, Severity.HIGH, _why(eager[0], "memory call"))
 

@@ -58,6 +58,8 @@ LITERALS = (
     # ADR 0107: a model's own upload; stores, buses and training backends that send.
     "push_to_hub", "redis", "paho", "fsspec", "s3fs", "gcsfs", "adlfs", "torch.distributed",
     "distributed as",
+    # ADR 0113: memory made executable (a POSIX loader's first step names no other sink).
+    "PROT_EXEC", "mprotect",
     # ADR 0108: uploads known by their method's name, and the objects that name the file.
     "fput_object", "files_upload", "upload_sync", "upload_from_file", "dataset_create",
     "send_document", "MediaFileUpload", "CommitOperationAdd", "HfFileSystem",

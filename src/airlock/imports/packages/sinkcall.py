@@ -115,11 +115,13 @@ def unreadable(ref: str, labels: frozenset[str], when: When) -> frozenset[str]:
     return frozenset()
 
 
-def written_in(kind: str, node: ast.Call) -> frozenset[str]:
-    """Decoded, for an opaque load (``marshal.loads``) of a bytes literal."""
+def written_in(kind: str, node: ast.Call, args: list[Val]) -> frozenset[str]:
+    """Decoded, for an opaque load (``marshal.loads``) of bytes written in the code: a
+    literal, or bytes the code builds from literals (``b'\\xe3' + body``, ADR 0113)."""
     first = node.args[0] if node.args else None
     literal = isinstance(first, ast.Constant) and isinstance(first.value, bytes)
-    return frozenset({DECODED}) if kind == "opaque-load" and literal else frozenset()
+    built = bool(args) and isinstance(args[0].const, bytes) and not args[0].labels
+    return frozenset({DECODED}) if kind == "opaque-load" and (literal or built) else frozenset()
 
 
 def library(name: str) -> str:

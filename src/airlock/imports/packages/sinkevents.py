@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from airlock.imports.packages import (
     deeper,
+    execmemory,
     foreign,
     hostile,
     intercept,
@@ -124,6 +125,9 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         # pick weight files as a glob pattern does (ADR 0083, 0085): a listing event,
         # only when they name them.
         kind, text = picked.by_name(node, ref, text, args)
+    # Memory made executable, a function made of an address (ADR 0113: POSIX loaders).
+    memory = "" if kind else execmemory.callee(ref, node, args, kwargs)
+    kind = kind or ("memory" if memory else "")
     if not kind and picked.wipes(node, ref, labels | callee.labels):
         # Each file a walk of the home folder found, deleted or overwritten (ADR 0085).
         kind = "delete"
@@ -134,7 +138,7 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
             self.nested(handed, {}, when)  # ``python -c CODE`` runs CODE (ADR 0086)
     # ``marshal.loads(b'...')``: bytecode or a pickle written into the source is code
     # nobody can read there, as a decoded string is (``exec(marshal.loads(..))``).
-    labels |= sinkcall.written_in(kind, node)
+    labels |= sinkcall.written_in(kind, node, args)
     # What a sink returns is not what it is given: ``gethostbyname('a.b.org')`` is a
     # host-information source but sends none (it was DNS exfiltration, ADR 0076).
     marks = (labels - {HIDDEN}) | (callee.labels - source_labels(ref))
@@ -174,7 +178,7 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
             marks = intercept.settle(ref, marks, own_address=own)
         direct = self.depth == 0
         # A toolkit's clipboard method has no module path: its own name is the callee.
-        named_callee = ref or sinkcall.called_name(node, ref)
+        named_callee = memory or ref or sinkcall.called_name(node, ref)
         # Past the walk's bounds (ADR 0096) an event keeps its moment only when pinned.
         resumed = self.resuming > 0
         at = When.LATER if resumed and not deeper.pinned(kind, marks, text) else when
