@@ -264,6 +264,12 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
         carried = carried or (ENV in event.labels and hostsent.smuggled(event))
         if carried and DOMAIN.search(event.text):
             return "exfiltration", Severity.CRITICAL
+        # Resolving a request catcher's or a tunnel's name is itself the ping that reports
+        # an install (interactsh, Burp Collaborator), with no data in the name (ADR 0114).
+        if eager and (DROP_SITE.search(event.text) or SHADY_HOST.search(event.text)):
+            return "network-call", Severity.CRITICAL
+        if SHADY_HOST.search(event.text):
+            return "shady-endpoint", Severity.HIGH
         return None
     saved = event.text.partition(" ")[2] if event.callee.endswith("urlretrieve") else ""
     if event.when is When.IMPORT and PROGRAM_PATH.search(saved):

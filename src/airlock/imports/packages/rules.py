@@ -106,7 +106,12 @@ SHADY_HOST = LazyPattern(
     r"ghostbin\.\w+|rentry\.co|files\.catbox\.moe|anonfiles\.com|gofile\.io|file\.io|"
     r"cdn\.discordapp\.com/attachments|ipinfo\.io|ipify\.org|ifconfig\.me|ip-api\.com|"
     r"icanhazip\.com|checkip\.\w+|duckdns\.org|no-ip\.\w+|ddns\.net|hopto\.org|"
-    r"zapto\.org|sytes\.net)\b",
+    r"zapto\.org|sytes\.net|"
+    # Out-of-band interaction catchers and tunnels (ADR 0114): a recon package's ping.
+    r"requestcatcher\.com|canarytokens\.(?:com|org)|ceye\.io|requestrepo\.com|hookb\.in|"
+    r"bxss\.me|xss\.ht|interactsh\.com|dnslog\.link|eyes\.sh|mockbin\.(?:org|io)|"
+    r"ptsv[23]\.com|postb\.in|putsreq\.com|requestinspector\.com|loca\.lt|"
+    r"pinggy\.(?:io|link|online)|bore\.pub|tunnelto\.dev|pagekite\.me|loophole\.site)\b",
     re.IGNORECASE,
 )
 
