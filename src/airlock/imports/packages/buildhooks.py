@@ -9,8 +9,9 @@ Pure: reads a parsed ``pyproject.toml``, runs nothing.
   (``initialize``, ``pdm_build_initialize``, ...) are called by the backend: the module is
   read as an install helper, whose functions run on install.
 * **Build files of compiled-extension backends**: a root ``CMakeLists.txt`` (scikit-build,
-  py-build-cmake) or ``meson.build`` (meson-python) runs its commands (``execute_process``,
-  ``run_command``) when the sdist is built.
+  py-build-cmake), ``meson.build`` (meson-python) or ``build.rs`` (maturin: cargo's build
+  script, ADR 0115) runs its commands (``execute_process``, ``run_command``,
+  ``Command::new``) when the sdist is built.
 
 What it does not do: read a hook module that another file names in code, or follow CMake's
 ``include``/meson's ``subdir`` into other build files (only the root one is judged).
@@ -24,6 +25,8 @@ from typing import Any
 BUILD_FILE_BACKENDS = {
     "CMakeLists.txt": ("scikit_build_core", "skbuild", "py_build_cmake", "cmake_build_extension"),
     "meson.build": ("mesonpy",),
+    # maturin builds the root crate with cargo, which runs its build script first (ADR 0115).
+    "build.rs": ("maturin",),
 }
 
 

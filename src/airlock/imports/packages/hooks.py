@@ -42,6 +42,9 @@ COMMON_COMMANDS = frozenset({
     "find", "tar", "unzip", "systemctl", "crontab", "cmd", "powershell", "explorer", "notepad",
 })  # fmt: skip
 SCRIPT_SUFFIXES = (".sh", ".bash", ".bat", ".cmd", ".ps1", ".vbs", ".command")
+# A makefile's recipes run when ``setup.py`` runs ``make`` (ADR 0115).
+MAKEFILES = frozenset({"Makefile", "makefile", "GNUmakefile"})
+MAKE_RUN = re.compile(r"""['"](?:g?make|cmake\s+--build)\b""")
 
 
 def _root(members: list[Member], base: str, sdist: bool) -> Member | None:
@@ -169,13 +172,15 @@ def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[P
             base.lower().endswith(SCRIPT_SUFFIXES)
             or (not sdist and command_file(member.name))
             or (sdist and base in BUILD_FILE_BACKENDS and member.name.count("/") == depth)
+            or (sdist and base in MAKEFILES)
         ):
             match = SCRIPT_DROPPER.search(member.data[:200_000].decode("utf-8", "replace"))
             # A wheel installs the script; an sdist's build and CI scripts (autogen.sh
             # fetching config.guess) weigh only when setup.py names the script, and a root
             # CMakeLists.txt or meson.build when the build backend runs it (ADR 0076).
             built = sdist and member.name.count("/") == depth and runs_build_file(config, base)
-            runs = not sdist or base in setup_text or built
+            made = base in MAKEFILES and MAKE_RUN.search(setup_text) is not None
+            runs = not sdist or base in setup_text or built or made
             # The build backend runs its root build file's commands when pip builds the
             # sdist: a download-and-run there is run on install (probe 17).
             weight = Severity.CRITICAL if built else Severity.HIGH if runs else Severity.MEDIUM
