@@ -35,6 +35,11 @@ Shakespeare, headline and texting styles; two clean-label variants; SST-2 seed 1
 seed 12) was written by an author who had not seen the detector. Report it; never tune on it:
 
     python bench/eval_poisoning.py --families fresh --rates 3% 10%
+
+``--effect`` measures instead whether each attack works at all, against a victim trained on
+the poisoned rows (bench/poison_effect.py); it reads nothing of the detector:
+
+    python bench/eval_poisoning.py --families held-out fresh --rates 3% 250 --effect
 """
 
 from __future__ import annotations
@@ -75,6 +80,7 @@ from bench.attacks import (
 )
 from bench.attacks_fresh import FRESH
 from bench.listings import VARIANTS, Listings, compared
+from bench.poison_effect import effect, split
 
 REPO = Path(__file__).resolve().parents[1]  # the repo root is the parent of bench/
 # ../shared next to the checkout, or two levels up from a worktree under /work/wt/NAME
@@ -453,6 +459,30 @@ def run_families(
     return outcomes
 
 
+def run_effects(split_name: str, rates: list[str], only: str = "", on: str = "") -> None:
+    """``--effect``: each cell's attack against a victim trained on its poisoned rows
+    (bench/poison_effect.py), not a scan. The count is the cell's, planted in the 80% the
+    victim trains on."""
+    for name, seed, attacks in SPLITS[split_name]:
+        if on not in name:
+            continue
+        train_rows, test_rows = split(load(name), seed)
+        base = len(train_rows) / (1 - 0.2)  # the cell's count is a share of the whole set
+        for attack, (fn, flip) in attacks.items():
+            if only not in attack:
+                continue
+            for rate in rates:
+                count = int(rate) if rate.isdigit() else int(base * float(rate[:-1]) / 100)
+                rows, _ = rewrite(train_rows, fn, flip, count, seed * 1000 + count)
+                e = effect(rows, test_rows, fn, seed * 7919 + count)
+                print(
+                    f"{name:15s} {attack:22s} {rate:>4s} success {e.success:.2f} "
+                    f"base rate {e.base_rate:.2f} lift {e.success - e.base_rate:+.2f} "
+                    f"clean accuracy {e.clean_accuracy:.3f} ({e.tested} rows) {split_name}",
+                    flush=True,
+                )
+
+
 def run_controls(seeds: list[int], probe: bool = False, on: str = "") -> list[Outcome]:
     """Clean sets, 70% subsamples and 100 flipped labels: none of them may be held."""
     outcomes: list[Outcome] = []
@@ -476,11 +506,15 @@ def run_controls(seeds: list[int], probe: bool = False, on: str = "") -> list[Ou
 
 
 def families_main(args: argparse.Namespace) -> None:
+    if args.effect:
+        for split_name in args.families or []:
+            run_effects(split_name, args.rates, args.only, args.on)
+        return
     outcomes: list[Outcome] = []
     if args.controls:
         outcomes += run_controls([0, 1, 2], args.groups, args.on)
-    for split in args.families or []:
-        outcomes += run_families(split, args.rates, args.only, args.groups, args.on)
+    for split_name in args.families or []:
+        outcomes += run_families(split_name, args.rates, args.only, args.groups, args.on)
     if args.groups:
         return
     held = [o for o in outcomes if o.attack in {"clean", "clean-70%", "label-noise"}]
@@ -506,6 +540,11 @@ def main() -> None:
     parser.add_argument("--on", default="", help="issue 23: data sets whose name has this")
     parser.add_argument(
         "--groups", action="store_true", help="issue 23: only the clean-label groups (fast)"
+    )
+    parser.add_argument(
+        "--effect",
+        action="store_true",
+        help="issue 23: each attack's success on a victim trained on it, no scan",
     )
     parser.add_argument(
         "--listings",
