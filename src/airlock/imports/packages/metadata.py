@@ -22,11 +22,12 @@ from airlock.imports.packages.rules import (
     Severity,
 )
 from airlock.imports.packages.typosquat import normalise, typosquat_of
+from airlock.imports.packages.urldeps import header_requirements, url_requirements
 
 if TYPE_CHECKING:
     pass
 
-from airlock.imports.packages.moments import runs_setup
+from airlock.imports.packages.moments import is_sdist, runs_setup
 
 
 def own_record(filename: str, name: str) -> bool:
@@ -235,6 +236,8 @@ def _requirements_of(metadata: str, members: list[Member]) -> list[str]:
     """Requirement strings the package declares: metadata ``Requires-Dist`` and, in an sdist
     (whose PKG-INFO often lists none), ``requires.txt`` and a literal ``install_requires``."""
     found = [line.split(":", 1)[1].strip() for line in REQUIRES.findall(metadata)[:200]]
+    # The email parser pip reads metadata with takes a header in any case (probe 19).
+    found += header_requirements(metadata)[:200]
     for member in members:
         base = member.name.rsplit("/", 1)[-1]
         if member.data is None or member.name.count("/") > 2:
@@ -262,7 +265,9 @@ def declared_dependencies(
     # of a build tool (``setuptoolss``; ADR 0084). Build requirements are not the package's
     # dependencies: they are judged, not recorded among them.
     build = _build_requirements(declaring)
-    found = _dependency_findings(filename, requirements + build)
+    # Where else a build or pip reads a requirement that names a URL (probe 19, ADR 0111).
+    urls = url_requirements(metadata, members, sdist=is_sdist(filename))
+    found = _dependency_findings(filename, list(dict.fromkeys(requirements + build + urls)))
     build_names = [n for n in declared_names(build, {}) if n not in requires]
     findings = found + dependency_findings(filename, name, [*requires, *build_names])
     return requires, build_names, findings
