@@ -116,6 +116,16 @@ def _cfg_cmdclass(text: str) -> list[str]:
 COMMAND_FILE = LazyPattern(r"[^/]+\.data/scripts/(?P<name>[^/]+)")
 
 
+# A wheel's ``NAME.data/purelib/FILE`` (or ``platlib``): pip installs FILE at the top of
+# site-packages, as if the wheel held it at its own top (probe 19: a ``sitecustomize.py``
+# there was not held).
+SITE_ROOT = LazyPattern(r"[^/]+\.data/(?:purelib|platlib)/[^/]+")
+
+
+def _site_root(path: str) -> bool:
+    return SITE_ROOT.fullmatch(path) is not None
+
+
 def command_file(path: str) -> bool:
     """Whether ``path`` is a file a wheel installs as a command (``.data/scripts/``)."""
     return COMMAND_FILE.fullmatch(path) is not None
@@ -158,7 +168,9 @@ def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[P
     depth = 1 if sdist else 0
     for member in members:
         base = member.name.rsplit("/", 1)[-1]
-        if base in STARTUP_MODULES and member.name.count("/") <= depth + int(sdist):
+        if base in STARTUP_MODULES and (
+            member.name.count("/") <= depth + int(sdist) or (not sdist and _site_root(member.name))
+        ):
             found.append(
                 PackageFinding(
                     "startup-module",
@@ -191,16 +203,32 @@ def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[P
                         member.name,
                         0,
                         weight,
-                        f"shell script downloads and runs code: {match.group()[:100]!r}",
+                        f"script downloads and runs code (or hands a shell to a host): {match.group()[:100]!r}",
                     )
                 )
     return found
 
 
-# A download piped into a shell or an evaluator, or PowerShell run encoded or hidden.
+# A download piped into a shell or an evaluator, or PowerShell run encoded or hidden; and
+# (probe 19) a download saved to a file that the same line then runs, PowerShell's
+# ``IEX (New-Object Net.WebClient).DownloadString(…)``, Windows' download tools
+# (``certutil -urlcache``, ``bitsadmin /transfer``), a VBScript fetching over XMLHTTP and
+# running, decoded base64 piped to an interpreter, and a shell handed to a host by
+# ``/dev/tcp``. A download on one line run from the next is not read: install scripts
+# fetching a known installer do that.
 SCRIPT_DROPPER = LazyPattern(
     r"\b(?:curl|wget)\b[^\n|;&]{0,300}\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b|"
     r"-e(?:nc|ncodedcommand)\s+[A-Za-z0-9+/=]{20,}|powershell[^\n]{0,80}-w(?:indowstyle)?\s+hidden|"
-    r"\b(?:iwr|invoke-webrequest|irm|invoke-restmethod)\b[^\n]{0,300}\|\s*(?:iex|invoke-expression)\b",
+    r"\b(?:iwr|invoke-webrequest|irm|invoke-restmethod)\b[^\n]{0,300}\|\s*(?:iex|invoke-expression)\b|"
+    r"\b(?:curl|wget)\b[^\n]{0,300}?\s-(?:o|O|-output|-output-document)[ \t=]*(?P<saved>[^\s;&|'\"]+)"
+    r"[^\n]{0,300}?(?:&&|;)\s*(?:sudo\s+)?(?:(?:ba|z|da)?sh\s+|\.\s+|source\s+)?(?P=saved)(?=[\s;&|]|$)|"
+    r"\b(?:iex|invoke-expression)\b[^\n]{0,200}\.download(?:string|data)\s*\(|"
+    r"\.downloadstring\s*\([^\n]{0,300}\|\s*(?:iex|invoke-expression)\b|"
+    r"\b(?:iex|invoke-expression)\s*\(?\s*(?:iwr|irm|invoke-webrequest|invoke-restmethod)\b|"
+    r"\bcertutil(?:\.exe)?\b[^\n]{0,60}[-/]urlcache\b|\bbitsadmin(?:\.exe)?\b[^\n]{0,60}/transfer\b|"
+    r"(?:msxml2\.(?:server)?xmlhttp|microsoft\.xmlhttp|winhttp\.winhttprequest)[\s\S]{0,3000}?"
+    r"\bwscript\.shell\b[\s\S]{0,1000}?\.(?:run|exec)\b|"
+    r"\bbase64\s+(?:-d|--decode|-D)\b[^\n|]{0,100}\|\s*(?:sudo\s+)?(?:(?:ba|z|da)?sh|python[\d.]*|perl)\b|"
+    r"\b(?:ba)?sh\s+-i\b[^\n]{0,80}/dev/tcp/|/dev/tcp/[^\s/]+/\d+[^\n]{0,40}0>&1",
     re.IGNORECASE,
 )

@@ -120,7 +120,7 @@ def bytecode_findings(members: list[Member]) -> list[PackageFinding]:
     """Compiled bytecode shipped in place of source cannot be read: it holds; a ``.pyc``
     that is not bytecode at all (no ``\\r\\n`` after the magic number) is a payload in
     disguise and denies (issue 16: an encrypted blob in ``__pycache__``)."""
-    sources = {m.name.removesuffix(".py") for m in members if m.name.endswith(".py")}
+    sources = {m.name.removesuffix(".py"): m.data for m in members if m.name.endswith(".py")}
     found = []
     for member in members:
         if not member.name.endswith(".pyc") or member.data is None:
@@ -161,7 +161,37 @@ def bytecode_findings(members: list[Member]) -> list[PackageFinding]:
                     "bytecode Python runs in place of its source without checking it",
                 )
             )
+        elif folder.endswith("__pycache__") and _checked_against(
+            member.data, sources[f"{parent}/{stem}".lstrip("/")]
+        ):
+            # A checked hash-based .pyc holding its source's hash is loaded in place of the
+            # source, whatever code it holds (probe 19: a benign module's hash over a
+            # downloader's bytecode); only an installer that compiles again (pip) replaces
+            # it. Its code is not read (``marshal`` is not safe on hostile bytes).
+            found.append(
+                PackageFinding(
+                    "bytecode-in-place",
+                    member.name,
+                    0,
+                    Severity.HIGH,
+                    "bytecode Python runs in place of its source (it holds the source's hash): "
+                    "the code that runs is not the source that was read",
+                )
+            )
     return found
+
+
+PYC_CHECKED = 0b11
+
+
+def _checked_against(pyc: bytes, source: bytes | None) -> bool:
+    """Whether ``pyc`` is a checked hash-based .pyc (PEP 552) whose hash is ``source``'s, for
+    the Python its magic number names: the one that Python loads instead of the source."""
+    if source is None or len(pyc) < 16 or int.from_bytes(pyc[4:8], "little") != PYC_CHECKED:
+        return False
+    import _imp  # noqa: PLC0415 -- the keyed hash importlib checks with; only for such a .pyc
+
+    return _imp.source_hash(int.from_bytes(pyc[:4], "little"), source) == pyc[8:16]
 
 
 PYC_FLAGS = 0b11  # PEP 552: bit 0 hash-based, bit 1 check the source

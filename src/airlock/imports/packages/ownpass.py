@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages.analysis import (
+    pth_lines,
     scan_pth,
     scan_python,
 )
@@ -33,6 +34,7 @@ from airlock.imports.packages.pickles import (
     scan_pickle,
     sniffed_pickle,
 )
+from airlock.imports.packages.pthpaths import pth_path_findings, site_reads
 from airlock.imports.packages.rules import (
     PackageFinding,
     Severity,
@@ -177,7 +179,10 @@ def member_findings(
 ) -> list[PackageFinding]:
     base = path.rsplit("/", 1)[-1]
     if base.endswith(".pth"):
-        return scan_pth(path, data.decode("utf-8", "replace"), shipped, package)
+        text = data.decode("utf-8", "replace")
+        found = scan_pth(path, text, shipped, package)
+        # A folder line pointing outside site-packages (probe 19, ADR 0111).
+        return found + pth_path_findings(path, pth_lines(text)) if site_reads(path) else found
     if is_native(path):
         return scan_native(path, data)
     if is_executable(data[:4096]):
