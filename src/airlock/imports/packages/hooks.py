@@ -203,7 +203,8 @@ def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[P
                         member.name,
                         0,
                         weight,
-                        f"script downloads and runs code (or hands a shell to a host): {match.group()[:100]!r}",
+                        "script downloads and runs code (or hands a shell to a host): "
+                        f"{match.group()[:100]!r}",
                     )
                 )
     return found
@@ -220,8 +221,8 @@ SCRIPT_DROPPER = LazyPattern(
     r"\b(?:curl|wget)\b[^\n|;&]{0,300}\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b|"
     r"-e(?:nc|ncodedcommand)\s+[A-Za-z0-9+/=]{20,}|powershell[^\n]{0,80}-w(?:indowstyle)?\s+hidden|"
     r"\b(?:iwr|invoke-webrequest|irm|invoke-restmethod)\b[^\n]{0,300}\|\s*(?:iex|invoke-expression)\b|"
-    r"\b(?:curl|wget)\b[^\n]{0,300}?\s-(?:o|O|-output|-output-document)[ \t=]*(?P<saved>[^\s;&|'\"]+)"
-    r"[^\n]{0,300}?(?:&&|;)\s*(?:sudo\s+)?(?:(?:ba|z|da)?sh\s+|\.\s+|source\s+)?(?P=saved)(?=[\s;&|]|$)|"
+    r"\b(?:curl|wget)\b[^\n]{0,300}?\s-(?:o|O|-output|-output-document)[ \t=]*"
+    r"(?P<saved>[^\s;&|'\"]+)[^\n]{0,300}?(?:&&|;)\s*(?:sudo\s+)?(?:(?:ba|z|da)?sh\s+|\.\s+|source\s+)?(?P=saved)(?=[\s;&|]|$)|"
     r"\b(?:iex|invoke-expression)\b[^\n]{0,200}\.download(?:string|data)\s*\(|"
     r"\.downloadstring\s*\([^\n]{0,300}\|\s*(?:iex|invoke-expression)\b|"
     r"\b(?:iex|invoke-expression)\s*\(?\s*(?:iwr|irm|invoke-webrequest|invoke-restmethod)\b|"

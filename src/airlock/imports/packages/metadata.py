@@ -21,11 +21,12 @@ from airlock.imports.packages.rules import (
     PackageFinding,
     Severity,
 )
+from airlock.imports.packages.setupreqs import setup_requirements
 from airlock.imports.packages.typosquat import normalise, typosquat_of
 from airlock.imports.packages.urldeps import header_requirements, url_requirements
 
 if TYPE_CHECKING:
-    pass
+    import ast
 
 from airlock.imports.packages.moments import is_sdist, runs_setup
 
@@ -283,24 +284,40 @@ def _requirements_of(metadata: str, members: list[Member]) -> list[str]:
 
 
 def declared_dependencies(
-    filename: str, name: str, metadata: str, members: list[Member]
+    filename: str,
+    name: str,
+    metadata: str,
+    members: list[Member],
+    setup_tree: ast.Module | None = None,
 ) -> tuple[list[str], list[str], list[PackageFinding]]:
     """The declared dependencies' names, the build requirements' names, and what they say:
-    fetched from a URL, or named like a popular project (:mod:`depends`)."""
+    fetched from a URL, or named like a popular project (:mod:`depends`). ``setup_tree``:
+    the sdist's ``setup.py`` as ``vet`` parsed it, for the keywords a literal list missed."""
     requirements = _requirements_of(metadata, members)
     declaring = _declaring_files(members)
+    # setup_requires, extras and lists bound to a name first (probe 19, ADR 0111).
+    runtime, setup_build = setup_requirements(_setup_text(members), setup_tree, declaring)
+    requirements = list(dict.fromkeys(requirements + runtime))
     requires = declared_names(requirements, declaring)
     # What the build installs and runs first is fetched as the dependencies are (ADR 0063:
     # ``[build-system] requires = ["x @ https://…"]`` was not read), and so is a look-alike
     # of a build tool (``setuptoolss``; ADR 0084). Build requirements are not the package's
     # dependencies: they are judged, not recorded among them.
-    build = _build_requirements(declaring)
+    build = _build_requirements(declaring) + setup_build
     # Where else a build or pip reads a requirement that names a URL (probe 19, ADR 0111).
     urls = url_requirements(metadata, members, sdist=is_sdist(filename))
     found = _dependency_findings(filename, list(dict.fromkeys(requirements + build + urls)))
     build_names = [n for n in declared_names(build, {}) if n not in requires]
     findings = found + dependency_findings(filename, name, [*requires, *build_names])
     return requires, build_names, findings
+
+
+def _setup_text(members: list[Member]) -> str:
+    """The text of the sdist's own ``setup.py``, or ``""``."""
+    for member in members:
+        if member.data is not None and runs_setup(member.name):
+            return member.data.decode("utf-8", "replace")
+    return ""
 
 
 def _build_requirements(declaring: dict[str, str]) -> list[str]:

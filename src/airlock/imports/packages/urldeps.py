@@ -18,7 +18,8 @@ not shipped). This module gathers the requirement strings that may hold a URL fr
   ``git`` or ``url`` table of ``[tool.poetry.dependencies]`` (poetry-core writes it into the
   metadata as ``name @ url``);
 * the lines of a requirements file (``.txt``, ``.in`` named for requirements or
-  dependencies) at the sdist's top, or one folder down, that ``setup.py``, ``setup.cfg`` or ``pyproject.toml`` names
+  dependencies) at the sdist's top, or one folder down, that ``setup.py``, ``setup.cfg``
+  or ``pyproject.toml`` names
   (``install_requires=open('requirements.txt').read().splitlines()``,
   ``dynamic = {dependencies = {file = …}}``).
 

@@ -210,7 +210,9 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     findings += metadata_findings(filename, name, metadata) + hook_findings(
         name, members, sdist=sdist
     )
-    requires, builds, declared = declared_dependencies(filename, name, metadata, members)
+    requires, builds, declared = declared_dependencies(
+        filename, name, metadata, members, setup_tree
+    )
     findings += declared + impostor(filename, name, metadata, package)
     findings += squatting_installs(name, findings) + pretender_behaviour(findings)
     if record:
