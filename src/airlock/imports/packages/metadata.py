@@ -294,9 +294,9 @@ def declared_dependencies(
     fetched from a URL, or named like a popular project (:mod:`depends`). ``setup_tree``:
     the sdist's ``setup.py`` as ``vet`` parsed it, for the keywords a literal list missed."""
     requirements = _requirements_of(metadata, members)
-    declaring = _declaring_files(members)
+    declaring = declaring_files(members)
     # setup_requires, extras and lists bound to a name first (probe 19, ADR 0111).
-    runtime, setup_build = setup_requirements(_setup_text(members), setup_tree, declaring)
+    runtime, setup_build = setup_requirements(setup_text(members), setup_tree, declaring)
     requirements = list(dict.fromkeys(requirements + runtime))
     requires = declared_names(requirements, declaring)
     # What the build installs and runs first is fetched as the dependencies are (ADR 0063:
@@ -312,7 +312,7 @@ def declared_dependencies(
     return requires, build_names, findings
 
 
-def _setup_text(members: list[Member]) -> str:
+def setup_text(members: list[Member]) -> str:
     """The text of the sdist's own ``setup.py``, or ``""``."""
     for member in members:
         if member.data is not None and runs_setup(member.name):
@@ -335,7 +335,7 @@ def _build_requirements(declaring: dict[str, str]) -> list[str]:
     return [str(r) for r in listed[:200]] if isinstance(listed, list) else []
 
 
-def _declaring_files(members: list[Member]) -> dict[str, str]:
+def declaring_files(members: list[Member]) -> dict[str, str]:
     """The text of the archive's own ``setup.cfg`` and ``pyproject.toml`` (at its root)."""
     files = {}
     for member in members:

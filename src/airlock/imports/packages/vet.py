@@ -37,6 +37,7 @@ from airlock.imports.packages.crossfile import (
     plugins_run,
     within_budget,
 )
+from airlock.imports.packages.datafiles import data_file_findings
 from airlock.imports.packages.filesrun import files_run
 from airlock.imports.packages.metadata import (
     DECLARING,
@@ -44,6 +45,7 @@ from airlock.imports.packages.metadata import (
     bytecode_findings,
     declared_dependencies,
     declared_lookalikes,
+    declaring_files,
     empty_package,
     metadata_findings,
     metadata_header,
@@ -51,6 +53,7 @@ from airlock.imports.packages.metadata import (
     project_of_filename,
     record_findings,
     requirement_text,
+    setup_text,
 )
 from airlock.imports.packages.moments import SIDE_CODE, is_sdist, lighter
 from airlock.imports.packages.ownpass import (
@@ -209,6 +212,10 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     version = metadata_header(metadata, "Version")
     findings += metadata_findings(filename, name, metadata) + hook_findings(
         name, members, sdist=sdist
+    )
+    # Files installed where the system, the shell or pip runs or trusts them (ADR 0111).
+    findings += data_file_findings(
+        members, setup_text(members), setup_tree, declaring_files(members)
     )
     requires, builds, declared = declared_dependencies(
         filename, name, metadata, members, setup_tree

@@ -1,0 +1,151 @@
+"""Files a package installs outside its own folders where something else runs or trusts
+them (probe 19, ADR 0111).
+
+Pure. A wheel's ``NAME.data/data/PATH`` is installed at ``{prefix}/PATH`` and
+``NAME.data/scripts/FILE`` at ``{prefix}/bin/FILE``; an sdist's ``data_files`` become the
+former when pip builds it. The prefix is the virtual environment, ``~/.local`` for a user
+install, ``/usr/local`` for ``sudo pip`` and for the Python of the official container
+images. Some paths under it are read by something that runs code or trusts a file,
+with no Python import at all:
+
+* systemd units and generators, udev rules, cron tables, init scripts, shell profiles,
+  sudoers, PAM, the dynamic loader's preload and paths, SSH, APT and yum configuration,
+  XDG autostart entries (``/usr/local/lib/systemd/system-generators`` runs at boot);
+* ``{prefix}/pip.conf`` (``pip.ini``): pip's configuration for that environment, so an
+  index URL there sends every later install to another index; ``.condarc`` likewise;
+* ``{prefix}/bin/activate*``: the environment's activation scripts, run by the shell;
+* ``{prefix}/lib/python3.X/`` (``Lib/``): the standard library of a Python installed at the
+  prefix (``/usr/local`` in the container images) or site-packages reached around the
+  wheel's ``purelib`` and its checks;
+* ``pyvenv.cfg``, which says where the environment's Python and packages come from.
+
+Each holds (``system-hook-file``), with the path, for a person to read. Real packages put
+data under ``share/`` (manual pages, Jupyter's kernels and extensions, icons),
+``etc/jupyter/`` and ``include/``: none of those is matched.
+
+An sdist's ``data_files`` are read from a literal ``data_files=[(folder, [files])]`` of
+``setup.py`` (a name bound to a list at the top level stands for it), ``[options.data_files]``
+of ``setup.cfg`` and ``[tool.setuptools.data-files]`` of ``pyproject.toml``; a leading ``/``
+(legacy ``setup.py install`` honoured it) is read as the prefix.
+
+What it deliberately does not do: read folders built at run time
+(``os.path.expanduser('~')``), or the files' content (a shipped script run from one of these
+places is read by the script rules, a ``.pth`` by its own).
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import re
+from typing import Any
+
+from airlock.imports.packages.archive import Member
+from airlock.imports.packages.lazyre import LazyPattern
+from airlock.imports.packages.pyproject import pyproject_table
+from airlock.imports.packages.rules import PackageFinding, Severity
+
+WHEEL_DATA = LazyPattern(r"[^/]+\.data/(?P<scheme>data|scripts)/(?P<path>.+)")
+HOOKED = LazyPattern(
+    r"(?:lib|etc|share)/systemd/|(?:lib|etc)/udev/|"
+    r"etc/(?:cron|anacrontab|init\.d/|init/|rc\.local|rc\d?\.d/|profile|bash\.bashrc|bashrc|"
+    r"zsh/|zshenv|zshrc|environment|sudoers|ld\.so\.|pam\.d/|security/|ssh/|apt/|yum\.repos\.d/|"
+    r"dnf/|xdg/autostart/|systemd/)|"
+    r"pip\.(?:conf|ini)$|\.condarc$|pyvenv\.cfg$|"
+    r"(?:bin|scripts)/(?:activate(?:\.bat|\.ps1|\.fish|\.csh|\.nu|\.xsh|_this\.py)?|deactivate\.bat)$|"
+    r"lib/python\d(?:\.\d+)?t?/|lib/site-packages/",
+    re.IGNORECASE,
+)
+# Prefix-like folders a declared path may start with (``/usr/lib/systemd`` is
+# ``lib/systemd`` under a ``/usr`` prefix).
+LEADING = LazyPattern(r"^(?:\.?/)*(?:usr/(?:local/)?)?")
+
+
+def data_file_findings(
+    members: list[Member], setup: str, tree: ast.Module | None, declaring: dict[str, str]
+) -> list[PackageFinding]:
+    """``system-hook-file`` (high) for each installed path under one of the places above."""
+    found = []
+    for member in members:
+        match = WHEEL_DATA.fullmatch(member.name)
+        if match:
+            where = match.group("path")
+            where = f"bin/{where}" if match.group("scheme") == "scripts" else where
+            found += _judged(member.name, where)
+    for folder in _declared_folders(setup, tree, declaring):
+        found += _judged("data_files", f"{folder.rstrip('/')}/")
+    return found
+
+
+def _judged(path: str, where: str) -> list[PackageFinding]:
+    where_posix = where.replace("\\", "/")
+    leading = LEADING.match(where_posix)
+    relative = where_posix[leading.end() :] if leading else where_posix
+    if HOOKED.match(relative) is None:
+        return []
+    return [
+        PackageFinding(
+            "system-hook-file",
+            path,
+            0,
+            Severity.HIGH,
+            f"installs {where[:120]!r} under the environment's prefix, where the system, the "
+            "shell or pip reads or runs it without importing anything",
+        )
+    ]
+
+
+def _declared_folders(setup: str, tree: ast.Module | None, declaring: dict[str, str]) -> list[str]:
+    """Folders an sdist's ``data_files`` name (see the module docstring)."""
+    folders: list[str] = []
+    if tree is not None and "data_files" in setup:
+        for value in _keyword_values(tree, "data_files"):
+            if isinstance(value, (list, tuple)):
+                folders += [
+                    str(pair[0]) for pair in value if isinstance(pair, (list, tuple)) and pair
+                ]
+    cfg = declaring.get("setup.cfg", "")
+    if "data_files" in cfg:
+        folders += _cfg_folders(cfg)
+    toml = declaring.get("pyproject.toml", "")
+    if "data-files" in toml:
+        tool = (pyproject_table(toml) or {}).get("tool", {})
+        setuptools = tool.get("setuptools", {}) if isinstance(tool, dict) else {}
+        table = setuptools.get("data-files", {}) if isinstance(setuptools, dict) else {}
+        folders += [str(k) for k in table] if isinstance(table, dict) else []
+    return folders[:400]
+
+
+def _keyword_values(tree: ast.Module, name: str) -> list[Any]:
+    """Literal values of keyword ``name`` in any call; a top-level name stands for its value."""
+    bound = {
+        node.targets[0].id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+    }
+    out = []
+    for node in ast.walk(tree):
+        for keyword in node.keywords if isinstance(node, ast.Call) else ():
+            if keyword.arg != name:
+                continue
+            value = keyword.value
+            if isinstance(value, ast.Name):
+                value = bound.get(value.id, value)
+            with contextlib.suppress(ValueError, TypeError, SyntaxError, RecursionError):
+                out.append(ast.literal_eval(value))
+    return out
+
+
+def _cfg_folders(text: str) -> list[str]:
+    import configparser  # noqa: PLC0415 -- only a setup.cfg naming data_files
+
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(text)
+        return (
+            list(parser["options.data_files"]) if parser.has_section("options.data_files") else []
+        )
+    except configparser.Error:
+        return []
