@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from airlock.imports.packages.archive import Member
 from airlock.imports.packages.buildhooks import BUILD_FILE_BACKENDS, hook_files, runs_build_file
@@ -166,6 +167,7 @@ def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[P
                 )
             )
     depth = 1 if sdist else 0
+    named = _sdist_scripts(members, setup_text, config) if sdist else frozenset()
     for member in members:
         base = member.name.rsplit("/", 1)[-1]
         if base in STARTUP_MODULES and (
@@ -185,6 +187,7 @@ def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[P
             or (not sdist and command_file(member.name))
             or (sdist and base in BUILD_FILE_BACKENDS and member.name.count("/") == depth)
             or (sdist and base in MAKEFILES)
+            or member.name in named
         ):
             match = SCRIPT_DROPPER.search(member.data[:200_000].decode("utf-8", "replace"))
             # A wheel installs the script; an sdist's build and CI scripts (autogen.sh
@@ -192,7 +195,7 @@ def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[P
             # CMakeLists.txt or meson.build when the build backend runs it (ADR 0076).
             built = sdist and member.name.count("/") == depth and runs_build_file(config, base)
             made = base in MAKEFILES and MAKE_RUN.search(setup_text) is not None
-            runs = not sdist or base in setup_text or built or made
+            runs = not sdist or base in setup_text or built or made or member.name in named
             # The build backend runs its root build file's commands when pip builds the
             # sdist: a download-and-run there is run on install (probe 17).
             weight = Severity.CRITICAL if built else Severity.HIGH if runs else Severity.MEDIUM
@@ -208,6 +211,31 @@ def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[P
                     )
                 )
     return found
+
+
+def _sdist_scripts(
+    members: list[Member], setup_text: str, config: dict[str, Any]
+) -> frozenset[str]:
+    """Members an sdist installs as commands whatever their suffix (probe 19: a shell
+    ``bin/evcmd`` was not read): a path ``setup.py`` quotes (``scripts=['bin/evcmd']``), or
+    one ``[tool.setuptools] script-files`` or ``setup.cfg``'s ``scripts`` lists."""
+    tool = (
+        config.get("tool", {}).get("setuptools", {}) if isinstance(config.get("tool"), dict) else {}
+    )
+    listed = tool.get("script-files", []) if isinstance(tool, dict) else []
+    files = {str(f).strip("./") for f in listed} if isinstance(listed, list) else set()
+    cfg = _root(members, "setup.cfg", True)
+    cfg_text = cfg.data.decode("utf-8", "replace") if cfg is not None and cfg.data else ""
+    out = set()
+    for member in members:
+        relative = member.name.partition("/")[2]
+        if not relative or member.data is None or not member.data.startswith(b"#!"):
+            continue
+        quoted = f"'{relative}'" in setup_text or f'"{relative}"' in setup_text
+        in_cfg = "scripts" in cfg_text and relative in cfg_text
+        if quoted or relative in files or in_cfg:
+            out.add(member.name)
+    return frozenset(out)
 
 
 # A download piped into a shell or an evaluator, or PowerShell run encoded or hidden; and

@@ -4,11 +4,12 @@ jobs the memo answers when a member was seen before (ADRs 0047, 0060, 0061)."""
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
+import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from airlock.imports.packages.analysis import (
     pth_lines,
@@ -16,11 +17,14 @@ from airlock.imports.packages.analysis import (
     scan_python,
 )
 from airlock.imports.packages.archive import Member
+from airlock.imports.packages.grammar import parse_module
 from airlock.imports.packages.hooks import command_file
+from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.local import (
     LocalModules,
 )
 from airlock.imports.packages.memo import MEMO, Key
+from airlock.imports.packages.moments import SIDE_CODE, lighter, runs_setup
 from airlock.imports.packages.native import (
     DATA_SUFFIXES,
     disguised_executable,
@@ -42,12 +46,6 @@ from airlock.imports.packages.rules import (
 )
 from airlock.imports.packages.serialized import serialized_calls
 from airlock.imports.packages.spread import Job
-
-if TYPE_CHECKING:
-    import ast
-
-
-from airlock.imports.packages.moments import SIDE_CODE, lighter, runs_setup
 
 
 @dataclass(frozen=True)
@@ -166,6 +164,49 @@ def _python_shebang(path: str, data: bytes) -> bool:
     return command_file(path) and first.startswith(b"#!") and b"python" in first
 
 
+# Cython sources: the extension built from one runs its module level on import.
+CYTHON_SUFFIXES = (".pyx", ".pxi")
+CYTHON_WORDS = LazyPattern(
+    r"^[ \t]*(?:cdef|cpdef|ctypedef|cimport|from[ \t]+\S+[ \t]+cimport|include[ \t]|DEF[ \t]|"
+    r"IF[ \t]|ELIF[ \t]|ELSE:)",
+    re.MULTILINE,
+)
+
+
+def cython_as_python(data: bytes) -> ast.Module | None:
+    """The tree of a Cython source read as Python, or None when it does not parse (probe 19:
+    a payload moved from ``core.py`` to ``core.pyx``, which ``setup.py`` cythonizes, was not
+    read). A line in Cython's own words (``cdef``, ``cimport``, ``DEF``) becomes ``pass``
+    at its indent and the block under it blanks, lines kept: the module's Python statements
+    are read as a module's are. A source with typed arguments or casts in its Python lines
+    does not parse and is left unread, as before."""
+    source = data.decode("utf-8", "replace").removeprefix("\ufeff")
+    if CYTHON_WORDS.search(source):
+        source = _cython_blanked(source)
+    try:
+        return parse_module(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _cython_blanked(source: str) -> str:
+    out: list[str] = []
+    block: int | None = None  # the indent of a Cython line whose block is being blanked
+    for line in source.split("\n"):
+        stripped = line.lstrip()
+        indent = len(line) - len(stripped)
+        if block is not None and (not stripped or indent > block):
+            out.append("")
+            continue
+        block = None
+        if CYTHON_WORDS.match(line):
+            out.append(" " * indent + "pass")
+            block = indent if line.split("#", 1)[0].rstrip().endswith(":") else None
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
 def member_findings(
     path: str,
     data: bytes,
@@ -198,7 +239,13 @@ def member_findings(
         return found if named else [f for f in found if f.rule == "pickle-exec"]
     # .pyw: Python run without a console window; a wheel's command file starting
     # ``#!python`` is read as its ``.py`` files are (ADR 0063: it was not read at all).
-    if not base.endswith((".py", ".pyw")) and not _python_shebang(path, data):
+    if base.endswith(CYTHON_SUFFIXES) and tree is None:
+        tree = cython_as_python(data)
+    if (
+        not base.endswith((".py", ".pyw"))
+        and not _python_shebang(path, data)
+        and not (base.endswith(CYTHON_SUFFIXES) and tree is not None)
+    ):
         spelt = serialized_calls(path, data)
         return [lighter(f) for f in spelt] if SIDE_CODE.search(path) else spelt
     source = data.decode("utf-8", "replace")

