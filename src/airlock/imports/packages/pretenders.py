@@ -14,7 +14,7 @@ from airlock.imports.packages.rules import (
     PackageFinding,
     Severity,
 )
-from airlock.imports.packages.typosquat import distance, normalise
+from airlock.imports.packages.typosquat import distance, normalise, typosquat_of
 
 if TYPE_CHECKING:
     pass
@@ -50,6 +50,51 @@ def squatting_installs(name: str, findings: list[PackageFinding]) -> list[Packag
                     f"{name!r} {what} when installed: a typosquat passing as the real project",
                 )
             ]
+    return []
+
+
+# A requirement's name, before any version, extra or marker (``colourama==0.4``).
+REQUIREMENT_NAME = LazyPattern(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def installed_names(command: str) -> list[str]:
+    """The project names a pip command installs: the words after ``install`` that are
+    neither options nor paths nor URLs (``pip install -q colourama==0.4`` -> colourama)."""
+    words = command.replace(",", " ").replace("'", " ").replace('"', " ").split()
+    names: list[str] = []
+    for index, word in enumerate(words):
+        if word != "install":
+            continue
+        for after in words[index + 1 :]:
+            if after.startswith(("-", ".", "/", "~", "[")) or "://" in after:
+                continue
+            match = REQUIREMENT_NAME.match(after)
+            if match:
+                names.append(match.group())
+        break
+    return names
+
+
+def lookalike_installs(findings: list[PackageFinding]) -> list[PackageFinding]:
+    """A package whose code pip-installs a look-alike of a popular project denies,
+    whatever its own name (ADR 0116): the look-alike is the payload, fetched past the
+    vetting of dependencies (``pip install colourama`` on import)."""
+    for finding in findings:
+        if finding.rule != "install-time-pip":
+            continue
+        for installed in installed_names(finding.explanation.rpartition(": ")[2]):
+            imitated = typosquat_of(installed)
+            if imitated is not None:
+                return [
+                    PackageFinding(
+                        "lookalike-install",
+                        finding.path,
+                        finding.line,
+                        Severity.CRITICAL,
+                        f"installs {installed!r}, a look-alike of {imitated!r}, when it runs: "
+                        "the look-alike is fetched past the vetting of dependencies",
+                    )
+                ]
     return []
 
 

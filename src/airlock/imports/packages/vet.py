@@ -62,7 +62,12 @@ from airlock.imports.packages.ownpass import (
     own_passes,
     shipped_modules,
 )
-from airlock.imports.packages.pretenders import impostor, pretender_behaviour, squatting_installs
+from airlock.imports.packages.pretenders import (
+    impostor,
+    lookalike_installs,
+    pretender_behaviour,
+    squatting_installs,
+)
 from airlock.imports.packages.scripts import install_helpers, scripts_of
 
 
@@ -221,7 +226,8 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
         filename, name, metadata, members, setup_tree
     )
     findings += declared + impostor(filename, name, metadata, package)
-    findings += squatting_installs(name, findings) + pretender_behaviour(findings)
+    findings += squatting_installs(name, findings) + lookalike_installs(findings)
+    findings += pretender_behaviour(findings)
     if record:
         findings += record_findings(record, members, digests)
     unknown = [ATTESTATIONS, "release age", "maintainer count"]
