@@ -96,8 +96,7 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
     elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         env[node.name] = Val(func=node)
         self.definition_time(node.args, node.returns, env, when)
-        for decorator in node.decorator_list:
-            self.decorate(self.expr(decorator, env, when), Val(func=node), env, when)
+        decorate_all(self, node.decorator_list, Val(func=node), env, when)
         later: When = when if self.install_time and when is When.INSTALL else When.LATER
         later = later if when is When.INSTALL else When.LATER
         if node.name in MODULE_HOOKS and env is self.globals and when is When.IMPORT:
@@ -130,8 +129,7 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         class_attributes(self, node, env)  # ``class K: run = exec`` (ADR 0048)
         classdata.remember(self, node, env)  # ``class K: cmds = ['id']`` (ADR 0071)
         env[node.name] = Val(ref=node.name)
-        for decorator in node.decorator_list:
-            self.decorate(self.expr(decorator, env, when), env[node.name], env, when)
+        decorate_all(self, node.decorator_list, env[node.name], env, when)
     elif isinstance(node, ast.If):
         protocol.truth(self, self.expr(node.test, env, when), env, when)
         # setup.py's own ``__main__`` block runs on install: pip runs it as __main__.
@@ -312,24 +310,70 @@ def library_name(self: Interpreter, name: str) -> Val:
     return UNKNOWN
 
 
+def decorate_all(
+    self: Interpreter, decorators: list[ast.expr], target: Val, env: dict[str, Val], when: When
+) -> None:
+    """Evaluate a definition's decorators top down, then apply them bottom up, as Python
+    does. Once one returns data instead of the definition, the next is a call on that data
+    (ADR 0117: ``@exec @bytes.decode @base64.b64decode @lambda _: '...'`` over a class ran
+    the decoded code on import, naming no call)."""
+    made = [self.expr(decorator, env, when) for decorator in decorators]
+    value = target
+    for node, decorator in reversed(list(zip(decorators, made, strict=True))):
+        if value is target:
+            value = self.decorate(decorator, target, env, when) or target
+        elif when is not When.LATER:
+            value = _called_on(self, node, env, when, decorator=decorator, value=value) or target
+
+
 def decorate(
     self: Interpreter, decorator: Val, target: Val, env: dict[str, Val], when: When
-) -> None:
+) -> Val | None:
     """A decorator runs when the definition does: a local one is evaluated with the
     function or class it decorates, and ``@atexit.register`` (or any registrar of
     :data:`CALLBACKS`) runs the function now (issue 16: code reached only through a
-    decorator or an exit hook, naming no sink at module level)."""
+    decorator or an exit hook, naming no sink at module level). What a local one returns
+    when that is data (:func:`decorate_all`), else None."""
     if rebound.decorated(self, decorator, target):  # ``@f.register(int)`` (ADR 0073)
-        return
+        return None
     if when is When.LATER:
-        return
+        return None
     if decorator.func is not None:
-        self.apply(decorator.func, [target], env, when)
-    elif decorator.ref in self.classes:  # ``@K``: ``K(f)`` runs K's ``__init__`` (ADR 0067)
+        result = self.apply(decorator.func, [target], env, when)
+        return result if result is not None and _data(result) else None
+    if decorator.ref in self.classes:  # ``@K``: ``K(f)`` runs K's ``__init__`` (ADR 0067)
         made = Val(ref=f"{decorator.ref}()")
         self.method(decorator.ref, "__init__", [made, target], env, when)
     elif decorator.ref in CALLBACKS:
         self.run_hook(target, env, when)
+    return None
+
+
+# Names no source can spell: where a decorator and the data it is given are bound.
+DECORATOR = "\0decorator"
+DECORATED = "\0decorated"
+
+
+def _called_on(
+    self: Interpreter,
+    node: ast.expr,
+    env: dict[str, Val],
+    when: When,
+    *,
+    decorator: Val,
+    value: Val,
+) -> Val | None:
+    """``@base64.b64decode`` over data: the call ``b64decode(data)`` itself, at the
+    decorator's line. What it returns when that is data, else None."""
+    scratch = {**env, DECORATOR: decorator, DECORATED: value}
+    call = ast.Call(ast.Name(DECORATOR, ast.Load()), [ast.Name(DECORATED, ast.Load())], [])
+    result = self.call(ast.copy_location(call, node), scratch, when)
+    return result if _data(result) else None
+
+
+def _data(value: Val) -> bool:
+    """A value that is data (folded text or what was decoded), not a definition."""
+    return value.func is None and (value.const is not None or bool(value.labels))
 
 
 def class_hooks(
