@@ -36,11 +36,11 @@ places is read by the script rules, a ``.pth`` by its own).
 from __future__ import annotations
 
 import ast
-import contextlib
 import re
 from typing import Any
 
 from airlock.imports.packages.archive import Member
+from airlock.imports.packages.declared import keyword_literals
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.pyproject import pyproject_table
 from airlock.imports.packages.rules import PackageFinding, Severity
@@ -109,7 +109,7 @@ def _declared(
     """(folder, files) an sdist's ``data_files`` name (see the module docstring)."""
     pairs: list[tuple[str, list[str]]] = []
     if tree is not None and "data_files" in setup:
-        for value in _keyword_values(tree, "data_files"):
+        for _, value in keyword_literals(tree, ("data_files",)):
             for pair in value if isinstance(value, (list, tuple)) else ():
                 if isinstance(pair, (list, tuple)) and len(pair) == 2:
                     pairs.append((str(pair[0]), _names(pair[1])))
@@ -128,28 +128,6 @@ def _declared(
 def _names(files: Any) -> list[str]:
     listed = files if isinstance(files, (list, tuple)) else [files]
     return [f for f in listed[:400] if isinstance(f, str)]
-
-
-def _keyword_values(tree: ast.Module, name: str) -> list[Any]:
-    """Literal values of keyword ``name`` in any call; a top-level name stands for its value."""
-    bound = {
-        node.targets[0].id: node.value
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        and len(node.targets) == 1
-        and isinstance(node.targets[0], ast.Name)
-    }
-    out = []
-    for node in ast.walk(tree):
-        for keyword in node.keywords if isinstance(node, ast.Call) else ():
-            if keyword.arg != name:
-                continue
-            value = keyword.value
-            if isinstance(value, ast.Name):
-                value = bound.get(value.id, value)
-            with contextlib.suppress(ValueError, TypeError, SyntaxError, RecursionError):
-                out.append(ast.literal_eval(value))
-    return out
 
 
 def _cfg_pairs(text: str) -> list[tuple[str, list[str]]]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import re
+from typing import Any
 
 from airlock.imports.packages.archive import Member
 from airlock.imports.packages.grammar import parse_module
@@ -82,6 +83,15 @@ def setup_py_scripts(text: str) -> list[str]:
         tree = parse_module(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
+    out: list[str] = []
+    for _, value in keyword_nodes(tree, ("entry_points",)):
+        out += _entry_point_names(value)
+    return out
+
+
+def keyword_nodes(tree: ast.Module, names: tuple[str, ...]) -> list[tuple[str, ast.expr]]:
+    """(keyword, value) of every call's keywords among ``names``; a name bound once at the
+    module's top level stands for its value (``REQS = [...]; setup(install_requires=REQS)``)."""
     bound = {
         node.targets[0].id: node.value
         for node in tree.body
@@ -89,17 +99,23 @@ def setup_py_scripts(text: str) -> list[str]:
         and len(node.targets) == 1
         and isinstance(node.targets[0], ast.Name)
     }
-    out: list[str] = []
+    out: list[tuple[str, ast.expr]] = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        for keyword in node.keywords:
-            if keyword.arg != "entry_points":
-                continue
-            value = keyword.value
-            if isinstance(value, ast.Name):
-                value = bound.get(value.id, value)
-            out += _entry_point_names(value)
+        for keyword in node.keywords if isinstance(node, ast.Call) else ():
+            if keyword.arg in names:
+                value = keyword.value
+                if isinstance(value, ast.Name):
+                    value = bound.get(value.id, value)
+                out.append((keyword.arg, value))
+    return out
+
+
+def keyword_literals(tree: ast.Module, names: tuple[str, ...]) -> list[tuple[str, Any]]:
+    """:func:`keyword_nodes` whose values are literals, evaluated (others are left out)."""
+    out: list[tuple[str, Any]] = []
+    for keyword, value in keyword_nodes(tree, names):
+        with contextlib.suppress(ValueError, TypeError, SyntaxError, RecursionError):
+            out.append((keyword, ast.literal_eval(value)))
     return out
 
 

@@ -25,10 +25,9 @@ only, :mod:`urldeps`), or read ``tests_require`` (pip never installs it).
 from __future__ import annotations
 
 import ast
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
+from airlock.imports.packages.declared import keyword_literals
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.pyproject import pyproject_table
 
@@ -48,7 +47,7 @@ def setup_requirements(
     build: list[str] = []
     # The tree is walked only when the text names a keyword the literal list missed.
     if tree is not None and (BUILD in setup or "extras_require" in setup or BOUND.search(setup)):
-        for keyword, value in _setup_keywords(tree):
+        for keyword, value in keyword_literals(tree, (*RUNTIME, BUILD)):
             strings = _strings(value)
             (build if keyword == BUILD else runtime).extend(strings)
     cfg = declaring.get("setup.cfg", "")
@@ -58,29 +57,6 @@ def setup_requirements(
         build += more_build
     runtime += _optional(declaring.get("pyproject.toml", ""))
     return runtime[:MAX_STRINGS], build[:MAX_STRINGS]
-
-
-def _setup_keywords(tree: ast.Module) -> Iterator[tuple[str, Any]]:
-    """(keyword, literal value) of every call's requirement keywords; a name bound once at
-    the module's top level stands for its value."""
-    bound = {
-        node.targets[0].id: node.value
-        for node in tree.body
-        if isinstance(node, ast.Assign)
-        and len(node.targets) == 1
-        and isinstance(node.targets[0], ast.Name)
-    }
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        for keyword in node.keywords:
-            if keyword.arg not in (*RUNTIME, BUILD):
-                continue
-            value = keyword.value
-            if isinstance(value, ast.Name):
-                value = bound.get(value.id, value)
-            with contextlib.suppress(ValueError, TypeError, SyntaxError, RecursionError):
-                yield keyword.arg, ast.literal_eval(value)
 
 
 def _strings(value: Any) -> list[str]:
