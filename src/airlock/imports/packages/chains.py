@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from airlock.imports.packages import execmemory, hostile, hostsent, picked
+from airlock.imports.packages import execmemory, hostile, hostsent, picked, remotes
 from airlock.imports.packages.flowtypes import MAX_STEPS, Event, Trace, When
 from airlock.imports.packages.importhooks import hook_findings
 from airlock.imports.packages.lazyre import LazyPattern
@@ -169,6 +169,9 @@ def _exec(event: Event, eager: bool) -> tuple[str, Severity] | None:
 
 
 # A shell with nothing to run: someone else will type into it (a bind or reverse shell).
+# What a send carries that is judged whatever the channel (ADR 0110's channels are judged
+# by it alone).
+CARRIED = frozenset({SECRET, ENV, HOSTINFO, DECODED, HIDDEN, HANDED})
 BARE_SHELL = LazyPattern(
     r"\s*(\S*[/\\])?(ba|z|da|k|c)?sh(\.exe)?(\s+-i)?|\s*(\S*[/\\])?(cmd|powershell|pwsh)(\.exe)?",
     re.IGNORECASE,
@@ -251,7 +254,13 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
         # The Docker daemon's socket on install or import: whoever holds it starts a
         # privileged container, root on the host (ADR 0085). No import needs the daemon.
         return "container-escape", Severity.CRITICAL
-    if event.callee == "socket.socket" or event.callee in CLIENTS or event.callee in HOSTLESS:
+    if remotes.sends(event.callee):
+        # gRPC, Ray, a file opened by its URL (ADR 0110): judged by what they carry, below
+        # and by :func:`_weights_sent`; a remote file's write may be a local file's.
+        quiet = remotes.written_to(event.callee) or remotes.made_callable(event)
+        if quiet or not event.labels & CARRIED:
+            return None
+    elif event.callee == "socket.socket" or event.callee in CLIENTS or event.callee in HOSTLESS:
         return None  # constructing a client is not traffic; its use is the sink
     if event.callee in DNS:
         # Resolving a name built from host data under an attacker's domain is DNS exfiltration;
@@ -452,13 +461,15 @@ def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], 
     sent = [
         e for e in events if e.kind == "network" and (e.labels & SENT_FILES or _by_path(e.callee))
     ]
+    # A file opened by its URL and written to uploads only when it is a remote one (0110).
+    hosted = hostsent.written_host(events)
+    sent = [e for e in sent if hosted or not remotes.written_to(e.callee)]
     eager = [e for e in sent if e.when is not When.LATER]
     moved = picked.moved(events, named)
     eager += moved
     named = named or moved  # a command naming weights names them (ADR 0088)
     # When called, a file sent to an address written in the code (not the caller's) holds:
     # a URL, or a host a connection of the module was made to (ADR 0098).
-    hosted = hostsent.written_host(events)
     aimed = [e for e in sent if _aimed(e, hosted)]
     # When called, weights at a place written in the code (``/models/*.safetensors``, a hub's
     # cache) sent or packed, and an address written in the code sent to: nothing of it is
@@ -495,14 +506,15 @@ def _sent_to_written_host(
     connection (a socket, an SSH server, telnet) when called holds for a person to read: an
     SDK sends its token over HTTP to its service, a mailer its sender's address and an FTP
     client its login (those stay as they were)."""
-    carried = [e for e in events if e.labels & {ENV, ENV_ALL} or SECRET_FILE.search(e.text)]
+    carried = [e for e in events if e.labels & {ENV, ENV_ALL, SECRET} or SECRET_FILE.search(e.text)]
     if not carried or not hostsent.written_host(events):
         return
     for event in carried:
         if not hostsent.over_connection(event):
             continue
         why = _why(event, "exfiltration") + "; the host is written in the code"
-        if ENV_ALL in event.labels:
+        if ENV_ALL in event.labels or (SECRET in event.labels and remotes.written_to(event.callee)):
+            # A secret written to a remote file is judged here, not by ``_network`` (0110).
             severity = Severity.HIGH if event.resumed else Severity.CRITICAL
         elif hostsent.raw(event):
             severity = Severity.HIGH

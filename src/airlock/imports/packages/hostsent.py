@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from airlock.imports.packages import remotes
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.sinks import (
     CONNECTIONS,
@@ -39,11 +40,16 @@ from airlock.imports.packages.sinks import (
 if TYPE_CHECKING:
     from airlock.imports.packages.flowtypes import Event
 
+# A record a network log handler sends (:mod:`logsent`).
+LOG_EMIT = "logging.handlers.emit"
 # Calls whose first argument is the host they connect to.
 HOST_FIRST = frozenset({
     *CONNECTIONS, "socket.create_connection", "socket.socket.connect",
     "socket.socket.connect_ex", "asyncio.open_connection", "paramiko.SSHClient.connect",
     "paramiko.Transport", "pysftp.Connection",
+    # ADR 0110: a gRPC channel, a Ray cluster, a network log handler's records (their text
+    # starts with the handler's host).
+    *remotes.GRPC_CHANNELS, remotes.RAY_JOIN, LOG_EMIT,
 })  # fmt: skip
 # Calls whose last two arguments are the host and the port (``sendto(data, (host, port))``).
 HOST_LAST = frozenset({"socket.socket.sendto"})
@@ -57,7 +63,7 @@ PUBLIC_HOST = LazyPattern(
 # What sends through a connection: its methods, an SFTP client's, a socket's, a channel's.
 SENDERS = frozenset({
     *CONNECTIONS, "socket.socket", "asyncio.StreamWriter", *SFTP_CLIENTS, *SSH_CHANNELS,
-    *SSH_TRANSPORTS,
+    *SSH_TRANSPORTS, "logging.handlers", *remotes.SENDERS,
 })  # fmt: skip
 # An environment variable named as a credential, as its shape shows it (``$GITHUB_TOKEN``).
 CREDENTIAL_VARIABLE = LazyPattern(r"\$\w*(?:TOKEN|SECRET|PASSW|API_?KEY|ACCESS_KEY)", re.I)
@@ -70,11 +76,19 @@ def written_host(events: list[Event]) -> bool:
         if event.kind != "network":
             continue
         words = event.text.split()
-        if event.callee in HOST_FIRST and words and PUBLIC_HOST.fullmatch(words[0]):
+        host = remotes.address_host(words[0]) if words else ""
+        if event.callee in HOST_FIRST and host and PUBLIC_HOST.fullmatch(host):
+            return True
+        # A remote file opened for writing (ADR 0110): what is written goes to its host.
+        if remotes.opened_for_upload(event, _public):
             return True
         if event.callee in HOST_LAST and len(words) >= 2 and PUBLIC_HOST.fullmatch(words[-2]):
             return True
     return False
+
+
+def _public(host: str) -> bool:
+    return bool(PUBLIC_HOST.fullmatch(host))
 
 
 def over_connection(event: Event) -> bool:

@@ -83,6 +83,8 @@ LITERALS = (
     "git.Repo", "from git import", "from git.repo import", "twine",
     # ADR 0093: an SSH client's commands and channels, scp's client, dulwich's push.
     "paramiko", "SCPClient", "dulwich",
+    # ADR 0110: gRPC channels, a Ray cluster, a file opened by its URL with smart_open.
+    "insecure_channel", "secure_channel", "ray.init", "ray.put", "smart_open",
 )  # fmt: skip
 # Names that are also the tail or head of common longer words, which do not name the sink:
 # ``empty.``, ``filesystem``, ``pipeline``, ``environment`` (issue 16: those words made six

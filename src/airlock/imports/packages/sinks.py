@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 
+from airlock.imports.packages import remotes
 from airlock.imports.packages.lazyre import LazyPattern
 
 METADATA_HOSTS = re.compile(
@@ -353,6 +354,8 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911, PLR0912 -- one return per sink k
         return "network"  # a store's, a bus's or a training backend's send (ADR 0107)
     if uploads_by_path(ref):
         return "network"  # a file or a folder sent by its path (ADR 0083, 0106)
+    if remotes.kind(ref):
+        return "network"  # gRPC, Ray, a remote file written (ADR 0110)
     if ref in GLOBBERS:
         return "listing"  # what it lists tells what is read next (ADR 0083)
     if ref in OPAQUE_LOADERS:
@@ -446,6 +449,8 @@ DISTRIBUTED_SENDS = frozenset(
     )
 )  # fmt: skip
 CLIENTS |= set(STORE_SENDS)
+# ADR 0110: gRPC channels and their callables, a Ray cluster, a file opened by its URL.
+CLIENTS |= remotes.CLIENTS
 # An upload whose every argument is written in the code (``upload_file('/models/m.pt',
 # repo_id='x/y')``): where it goes is the module's choice, not its caller's (ADR 0106).
 WRITTEN_UPLOAD = "written-upload"
