@@ -457,6 +457,8 @@ def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], 
     # A model folder of the host listed or packed (``tar.add('/models')``), and weights
     # packed whatever the moment, name them too (ADR 0093).
     named += [e for e in events if e.kind in PACKED_EVENTS and picked.weighty(e.text)]
+    # A model folder of the host copied elsewhere first, to be sent from there (0110).
+    named += [e for e in events if e.kind == "copy" and picked.weighty(e.text.partition("\n")[0])]
     # A file's bytes, a file by its path, or what a walk of weights found (ADR 0106).
     sent = [
         e for e in events if e.kind == "network" and (e.labels & SENT_FILES or _by_path(e.callee))

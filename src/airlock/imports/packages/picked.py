@@ -258,6 +258,11 @@ def packed(
     message, not the file, so :func:`moved` ties the two by the module sending on install or
     import."""
     name = node.func.attr if isinstance(node.func, ast.Attribute) else ref
+    shared = _archive_at(ref, args, kwargs)
+    if SHARE.match(shared):
+        # An archive written on a share (ADR 0110): what is packed into it leaves (:func:`moved`).
+        event = flowtypes.Event("archive", ref, node.lineno, when, shared[:256], frozenset())
+        interp.trace.events.append(event)
     given = [*args, *kwargs.values()]
     if ref == "shutil.make_archive":
         given = given[2:] if len(args) >= 2 else given  # the folder, not the archive's name
@@ -282,6 +287,16 @@ def packed(
         interp.trace.events.append(
             flowtypes.Event("pack", ref or name, node.lineno, when, text, found)
         )
+
+
+def _archive_at(ref: str, args: list[Val], kwargs: dict[str | None, Val]) -> str:
+    """Where an archive made for writing is written (``tarfile.open('/mnt/s/m.tar', 'w')``,
+    ``make_archive('/mnt/s/m', 'zip', root)``'s base name), else empty."""
+    if not args:
+        return ""
+    if ref == "shutil.make_archive" or (ref in ARCHIVES and _member_written(args, kwargs)):
+        return arg_text(args[0])
+    return ""
 
 
 def _member_written(args: list[Val], kwargs: dict[str | None, Val]) -> bool:
@@ -355,6 +370,17 @@ def moved(events: list[Event], named: list[Event]) -> list[Event]:
     while the module names weights. A backup of a config file to ``/mnt`` names no weights;
     a trainer's copy when called is not judged."""
     eager = [e for e in events if e.when is not flowtypes.When.LATER]
+    # Weights at a fixed place copied to a share, or packed into an archive written on one,
+    # whatever the moment: both places are written in the code, so nothing of it is the
+    # caller's (ADR 0110, as ADR 0093 judges weights sent to a written address).
+    fixed = [
+        e
+        for e in events
+        if (e.kind == "copy" and _fixed_weights(e.text.partition("\n")[0]))
+        and SHARE.match(e.text.rpartition("\n")[2])
+    ]
+    if any(e.kind == "archive" for e in events):
+        fixed += [e for e in events if e.kind == "pack" and _fixed_weights(e.text)]
     commands = [
         e for e in eager if e.kind == "process" and REMOTE_COPY.search(e.text) and weighty(e.text)
     ]
@@ -377,7 +403,13 @@ def moved(events: list[Event], named: list[Event]) -> list[Event]:
     sends = any(e.kind == "network" for e in eager)
     packed_weights = [e for e in packs if weighty(e.text)]
     packs = packs if sends and (named or packed_weights) else []
-    return commands + (copies if named else []) + packs
+    return commands + (copies if named else []) + packs + fixed
+
+
+def _fixed_weights(text: str) -> bool:
+    """Whether a copy's source or a pack's text is weights at a place written in the code
+    (``/models``, ``~/checkpoints/x.safetensors``)."""
+    return weighty(text) and bool(FIXED_PLACE.match(text))
 
 
 # Programs that put a file on another host or in a cloud bucket, as written in a command

@@ -187,8 +187,10 @@ FOLDER_LISTINGS = frozenset({"os.walk", "os.fwalk", "os.listdir", "os.scandir"})
 
 def all_written(given: list[Val]) -> bool:
     """Whether a call is given something and every value it is given folds to text (ADR
-    0106: an upload whose destination and file are both the module's own)."""
-    return bool(given) and all(isinstance(v.const, str) for v in given)
+    0106: an upload whose destination and file are both the module's own). A flag or a
+    number written beside them (``put('/models', 's3://b/m', recursive=True)``) is the
+    module's too (ADR 0110)."""
+    return bool(given) and all(isinstance(v.const, (str, int, float)) for v in given)
 
 
 def chr_spelt(node: ast.expr) -> bool:
