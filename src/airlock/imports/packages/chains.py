@@ -525,6 +525,41 @@ def _sent_to_written_host(
         add("exfiltration", event.line, severity, why)
 
 
+# Credential files a tool's own SDK reads and sends its token from, to its service's address
+# written in the SDK's code (google-auth's token endpoint, the hub's API): kubectl's, Docker's,
+# gcloud's application default, gh's, the model hub's, Vault's, Databricks', Terraform's, boto's
+# and s3cmd's, PostgreSQL's password file.
+SDK_CREDENTIAL = LazyPattern(
+    r"\.kube/config|\.docker/config\.json|application_default_credentials\.json|"
+    r"gh/hosts\.yml|huggingface/token|\.vault-token|\.databrickscfg|credentials\.tfrc\.json|"
+    r"\.boto\b|\.s3cfg|\.pgpass|\$(?:KUBECONFIG|DOCKER_CONFIG|GOOGLE_APPLICATION_CREDENTIALS)\b",
+    re.IGNORECASE,
+)
+
+
+def _sdk_credentials_sent(
+    events: list[Event], add: Callable[[str, int, Severity, str], None]
+) -> None:
+    """A credential file an SDK reads (:data:`SDK_CREDENTIAL`) and, when called, a file's
+    data sent to an address written in the code: held for a person (ADR 0110). On install or
+    import it is already ``exfiltration`` (host data sent early); when called it may be the
+    SDK's own token to its own service (ADR 0093, 0098), so it is not denied. The credential
+    files no SDK sends (SSH keys, cookies, wallets) deny at any moment (ADR 0104)."""
+    read = [e for e in events if e.kind == "open" and SDK_CREDENTIAL.search(e.text)]
+    if not read:
+        return
+    hosted = hostsent.written_host(events)
+    for event in events:
+        later = event.kind == "network" and event.when is When.LATER
+        if later and FILE in event.labels and _aimed(event, hosted):
+            why = (
+                f"reads a tool's credential file (line {read[0].line}: {read[0].text[:60]}) "
+                f"and sends a file's data via {event.callee} when called, to an address "
+                "written in the code: held for a person (an SDK sends its token to its service)"
+            )
+            add("exfiltration", event.line, Severity.HIGH, why)
+
+
 def _by_path(callee: str) -> bool:
     """A call that sends a file named by its path: a bucket's or a hub's upload, an SFTP
     client's ``put`` (ADR 0089), a repository's push or twine's upload (ADR 0090)."""
@@ -621,6 +656,7 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
     _clipper([e for e in found.events if e.kind == "clipboard"], add)
     _weights_sent(found.events, add)
     _sent_to_written_host(found.events, add)
+    _sdk_credentials_sent(found.events, add)
     memory = [e for e in found.events if e.kind == "memory"]
     if memory:
         _memory(memory, add)

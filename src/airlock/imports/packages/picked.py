@@ -87,7 +87,14 @@ def by_name(node: ast.Call, ref: str, text: str, args: list[Val]) -> tuple[str, 
         return ("listing", suffixes) if suffixes else ("", text)
     if isinstance(node.func, ast.Attribute) and node.func.attr in NAME_TESTS | PATH_GLOBS:
         tested = text or " ".join(arg_text(v) for v in args)
-        return ("listing", tested) if WEIGHT_FILE.search(tested) else ("", text)
+        if WEIGHT_FILE.search(tested):
+            return "listing", tested
+        # A glob naming a credential file under a folder that does not fold
+        # (``Path.cwd().rglob('*.env')``): a listing of them, as ``glob('**/.env')`` is (0110).
+        public = tested.rstrip("*").endswith(".pub")
+        if node.func.attr in PATH_GLOBS and secret_path(tested) and not public:
+            return "listing", tested
+        return "", text
     return "", text
 
 
@@ -211,7 +218,10 @@ def path_glob(interp: Interpreter, node: ast.Call, folder: Val, args: list[Val],
     # What it finds under a credential folder is a credential, unless it picks public keys
     # only (``(home / '.ssh').glob('*.pub')``: an SDK uploads them; probe 17).
     public = pattern.rstrip("*").endswith(".pub")
-    found = frozenset({SECRET}) if secret_path(folder.shape) and not public else frozenset()
+    # So is what a pattern naming a credential file finds anywhere (``Path.home().rglob(
+    # '.env')``), as ``glob.glob('**/.env')``'s finds already were (ADR 0110).
+    secret = secret_path(folder.shape) or secret_path(pattern)
+    found = frozenset({SECRET}) if secret and not public else frozenset()
     if not WEIGHT_FILE.search(pattern):
         return flowtypes.Val(labels=folder.labels | found)
     attr = node.func.attr if isinstance(node.func, ast.Attribute) else "glob"

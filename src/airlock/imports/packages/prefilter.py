@@ -126,6 +126,9 @@ PATH_WORDS = (
     # ADR 0080: a pod's token; what editors, terminals and shells run when they start.
     "serviceaccount/token", ".vimrc", ".exrc", "nvim/init", ".tmux.conf", ".envrc",
     "ipython_config", "jupyter_server_config", "jupyter_notebook_config", "jupyter_lab_config",
+    # ADR 0110: tools' credential files, GnuPG's keys, shells' histories.
+    ".kube/", ".docker/config", "application_default_credentials", "gh/hosts",
+    "huggingface/token", ".vault-token", ".gnupg", "_history",
 )  # fmt: skip
 
 

@@ -561,6 +561,10 @@ SECRET_PATH_MARKERS = (
     "/proc/self/environ",
     # ADR 0080: a pod's service-account token.
     "serviceaccount/token",
+    # ADR 0110: private keys of GnuPG, and shells' and interpreters' histories (the commands
+    # typed, with the passwords and tokens typed into them). No SDK sends these.
+    ".gnupg", ".bash_history", ".zsh_history", "fish_history", ".python_history",
+    ".psql_history", ".mysql_history",
 )  # fmt: skip
 
 
