@@ -25,7 +25,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, NamedTuple, TypeGuard
 
-from airlock.imports.packages import across, flowtypes, implicit, pathshape, reach
+from airlock.imports.packages import across, flowtypes, hostile, implicit, pathshape, reach
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import CONNECTIONS, HIDDEN, kind_of
@@ -173,6 +173,11 @@ def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one ca
     events recorded), or None to let :meth:`flow.Interpreter.call` go on as before."""
     labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
     if ref in RUNNERS:
+        if interp.endless and ref in hostile.FORKS:
+            # A process pool made without end (its recursion, ADR 0110), as ``os.fork`` is.
+            interp.trace.events.append(
+                flowtypes.Event(hostile.FORK_LOOP, ref, node.lineno, when, "", labels)
+            )
         return flowtypes.Val(ref=RUNNERS[ref] or ref, labels=labels)
     if ref == HOME:  # ``Path.home() / '.bashrc'`` reads as ``~/.bashrc``
         return flowtypes.Val(labels=labels, shape="~")

@@ -32,6 +32,9 @@ from airlock.imports.packages.lazyre import LazyPattern
 FORKS = frozenset({
     "os.fork", "os.forkpty", "pty.fork", "multiprocessing.Process",
     "multiprocessing.context.Process", "subprocess.Popen", "os.posix_spawn", "os.posix_spawnp",
+    # ADR 0110: a process pool whose workers are not daemons (they may make pools of their
+    # own). ``multiprocessing.Pool``'s workers are daemons and cannot: its recursion fails.
+    "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.process.ProcessPoolExecutor",
 })  # fmt: skip
 # Calls that wait for a child or stop the loop: a worker pool, not a bomb.
 WAITS = frozenset({"wait", "waitpid", "wait3", "wait4", "join", "communicate", "run", "call"})
@@ -260,11 +263,16 @@ def _always_run(body: list[ast.stmt]) -> list[ast.stmt]:
 _SELF_FORKING: dict[int, tuple[ast.AST, bool]] = {}
 MAX_REMEMBERED = 4096
 # What the calls of :data:`FORKS` are called by.
-FORK_NAMES = frozenset({"fork", "forkpty", "Process", "Popen", "posix_spawn", "posix_spawnp"})
+FORK_NAMES = frozenset({
+    "fork", "forkpty", "Process", "Popen", "posix_spawn", "posix_spawnp", "ProcessPoolExecutor",
+})  # fmt: skip
 # What starts a thread (``threading.Thread``, ``_thread.start_new_thread``).
 THREAD_NAMES = frozenset({"Thread", "start_new_thread", "start_new"})
 # What a loop that only starts threads may call besides: the thread's own setters.
 THREAD_CALLS = THREAD_NAMES | {"start", "setDaemon", "setName"}
+# An executor's call that queues a job for its threads or processes: a loop that does nothing
+# but queue jobs without end floods the queue and the workers (ADR 0110).
+QUEUES = frozenset({"submit"})
 
 
 def floods(loop: ast.While | ast.For) -> bool:
@@ -282,9 +290,9 @@ def floods(loop: ast.While | ast.For) -> bool:
             continue
         if isinstance(part, ast.Call):
             name = _called(part)
-            if name not in THREAD_CALLS:
+            if name not in THREAD_CALLS | QUEUES:
                 return False
-            started = started or name in THREAD_NAMES
+            started = started or name in THREAD_NAMES | QUEUES
         todo.extend(children(part))
     return started and seen < MAX_LOOP_NODES
 

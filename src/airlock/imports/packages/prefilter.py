@@ -85,6 +85,8 @@ LITERALS = (
     "paramiko", "SCPClient", "dulwich",
     # ADR 0110: gRPC channels, a Ray cluster, a file opened by its URL with smart_open.
     "insecure_channel", "secure_channel", "ray.init", "ray.put", "smart_open",
+    # ADR 0110: a process pool's recursion (a bomb whose workers make pools).
+    "ProcessPoolExecutor",
 )  # fmt: skip
 # Names that are also the tail or head of common longer words, which do not name the sink:
 # ``empty.``, ``filesystem``, ``pipeline``, ``environment`` (issue 16: those words made six
