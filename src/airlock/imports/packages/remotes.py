@@ -33,7 +33,7 @@ from airlock.imports.packages.lazyre import LazyPattern
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from airlock.imports.packages.flow import Event
+    from airlock.imports.packages.flowtypes import Event
 
 # gRPC's channels, named by the call that makes them.
 GRPC_CHANNELS = frozenset({

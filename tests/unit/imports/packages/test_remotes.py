@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from airlock.imports.packages import remotes
-from airlock.imports.packages.flow import Event, When
+from airlock.imports.packages.flowtypes import Event, When
 
 
 def _event(callee: str, text: str) -> Event:
