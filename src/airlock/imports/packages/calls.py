@@ -13,6 +13,7 @@ from airlock.imports.packages import (
     astbuilt,
     classdata,
     keystream,
+    picked,
     piped,
     protocol,
     reach,
@@ -259,6 +260,11 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         # What went where, for :func:`chains._weights_sent`: weights copied to a share
         # or a mounted host leave as surely as sent (ADR 0088).
         both = f"{arg_text(args[0])[:256]}\n{dest[:256]}"
+        self.trace.events.append(Event("copy", ref, node.lineno, when, both, frozenset()))
+    elif ref in COPIES and len(args) >= 2 and picked.fixed_weights(arg_text(args[0])):
+        # When called, only weights at a fixed place copied (to a share, or staged to be
+        # sent from there): nothing of it is the caller's (ADR 0110).
+        both = f"{arg_text(args[0])[:256]}\n{arg_text(args[1])[:256]}"
         self.trace.events.append(Event("copy", ref, node.lineno, when, both, frozenset()))
     if ref in REGISTRY_WRITERS and len(args) >= 2 and when is not When.LATER:
         # ``SetValueEx(OpenKey(HKCU, '...\\Run'), 'x', 0, REG_SZ, cmd)``: the value is

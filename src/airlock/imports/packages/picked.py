@@ -386,11 +386,11 @@ def moved(events: list[Event], named: list[Event]) -> list[Event]:
     fixed = [
         e
         for e in events
-        if (e.kind == "copy" and _fixed_weights(e.text.partition("\n")[0]))
+        if (e.kind == "copy" and fixed_weights(e.text.partition("\n")[0]))
         and SHARE.match(e.text.rpartition("\n")[2])
     ]
     if any(e.kind == "archive" for e in events):
-        fixed += [e for e in events if e.kind == "pack" and _fixed_weights(e.text)]
+        fixed += [e for e in events if e.kind == "pack" and fixed_weights(e.text)]
     commands = [
         e for e in eager if e.kind == "process" and REMOTE_COPY.search(e.text) and weighty(e.text)
     ]
@@ -416,7 +416,7 @@ def moved(events: list[Event], named: list[Event]) -> list[Event]:
     return commands + (copies if named else []) + packs + fixed
 
 
-def _fixed_weights(text: str) -> bool:
+def fixed_weights(text: str) -> bool:
     """Whether a copy's source or a pack's text is weights at a place written in the code
     (``/models``, ``~/checkpoints/x.safetensors``)."""
     return weighty(text) and bool(FIXED_PLACE.match(text))

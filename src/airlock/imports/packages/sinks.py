@@ -163,6 +163,8 @@ NETWORK = {
     "http.server.HTTPServer", "http.server.ThreadingHTTPServer", "socketserver.TCPServer",
     "socketserver.ThreadingTCPServer", "socketserver.UDPServer",
     "wsgiref.simple_server.make_server", "xmlrpc.server.SimpleXMLRPCServer",
+    # ADR 0110: the browser opens its URL, what is spelt into it included, in a new tab.
+    "webbrowser.open_new", "webbrowser.open_new_tab",
 }  # fmt: skip
 
 

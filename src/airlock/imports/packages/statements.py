@@ -11,6 +11,7 @@ from airlock.imports.packages import (
     classdata,
     comprehend,
     flowtypes,
+    namepicks,
     protocol,
     reach,
     rebound,
@@ -34,7 +35,7 @@ from airlock.imports.packages.implicit import (
 )
 from airlock.imports.packages.pathshape import hub_folder
 from airlock.imports.packages.runfile import dotted
-from airlock.imports.packages.sinks import HIDDEN, install_command, kind_of, source_labels
+from airlock.imports.packages.sinks import HIDDEN, SECRET, install_command, kind_of, source_labels
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -135,7 +136,14 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         # setup.py's own ``__main__`` block runs on install: pip runs it as __main__.
         setup = self.install_time and not self.helper
         inner = When.LATER if _is_main_guard(node.test) and not setup else when
+        # ``if f == '.env':`` in a walk: inside, ``f`` names a credential file (ADR 0110).
+        picks = {name: env.get(name, UNKNOWN) for name in namepicks.secret_names(node.test)}
+        marked = {name: old._replace(labels=old.labels | {SECRET}) for name, old in picks.items()}
+        env.update(marked)
         self.block(node.body, env, inner)
+        for name, value in marked.items():
+            if env.get(name) is value:
+                env[name] = picks[name]  # the test's proof ends with its block
         self.block(node.orelse, env, when)
     elif isinstance(node, (ast.For, ast.AsyncFor)):
         seq = self.expr(node.iter, env, when)
