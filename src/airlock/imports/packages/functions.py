@@ -6,7 +6,8 @@ with their arguments, bounded in depth and count (issue 16; ADR 0112). Bound as
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, TypeGuard
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeGuard, TypeVar
 
 from airlock.imports.packages import across, deeper, flowtypes, hostile, reach, replaced
 from airlock.imports.packages.astwalk import own_nodes
@@ -289,18 +290,12 @@ def apply_body(
     self.depth += 1
     try:
         if isinstance(func, ast.Lambda):
-            return self.expr(func.body, local, when)
+            # ``f = lambda: (os.fork(), f())``: read as the ``def`` it stands for (ADR 0110).
+            own = hostile.lambda_def(func, lambda name: local.get(name, UNKNOWN).func is func)
+            return _watched(self, own, local, when, lambda: self.expr(func.body, local, when))
         # Run the body with the arguments bound: a function called on import or install
         # runs then, and its return value carries what its arguments carried.
-        # ``def f(): os.fork(); f()`` (ADR 0093), or through a partner (``b(): a()``, 0098)
-        bomb = hostile.self_forking(func, lambda name, by: self.partner(local, name, by))
-        # Threads doubling round a recursion make no process to mark (probe 17).
-        self.flooded(bomb and hostile.threads_only(func), func.lineno, when)
-        self.endless += bomb
-        try:
-            self.block(func.body, local, when)
-        finally:
-            self.endless -= bomb
+        _watched(self, func, local, when, lambda: self.block(func.body, local, when))
         filled = {
             i
             for i, param in enumerate(parameters(func))
@@ -319,6 +314,31 @@ def apply_body(
         return Val(labels=frozenset().union(*(v.labels for v in values)))
     finally:
         self.depth -= 1
+
+
+_T = TypeVar("_T")
+
+
+def _watched(
+    self: Interpreter,
+    func: ast.FunctionDef | ast.AsyncFunctionDef | None,
+    local: dict[str, Val],
+    when: When,
+    walk: Callable[[], _T],
+) -> _T:
+    """``walk()`` of ``func``'s body, marked endless while it runs when ``func`` is a fork
+    bomb by recursion: ``def f(): os.fork(); f()`` (ADR 0093), or through a partner (``b():
+    a()``, 0098); threads doubling round a recursion make no process to mark (probe 17)."""
+    bomb = func is not None and hostile.self_forking(
+        func, lambda name, by: self.partner(local, name, by)
+    )
+    if func is not None:
+        self.flooded(bomb and hostile.threads_only(func), func.lineno, when)
+    self.endless += bomb
+    try:
+        return walk()
+    finally:
+        self.endless -= bomb
 
 
 # Bases of other modules' classes looked up, one inside another (ADR 0097: at 8, a sender's

@@ -169,6 +169,76 @@ def _forks_itself(func: Function, partner: Partner) -> bool:
     return False
 
 
+def lambda_def(lam: ast.Lambda, is_self: Callable[[str], bool]) -> ast.FunctionDef | None:
+    """The ``def`` a lambda that makes a process or a thread stands for, when it calls
+    itself by a name (``is_self``), for :func:`self_forking` (ADR 0110): ``f = lambda:
+    (os.fork(), f())`` is ``def f(): os.fork(); f()``, each item of a tuple, list or set a
+    statement. None for a lambda that makes none, or names nothing bound to itself."""
+    known = _LAMBDAS.get(id(lam))
+    if known is None or known[0] is not lam:
+        if len(_LAMBDAS) >= MAX_REMEMBERED:
+            _LAMBDAS.clear()
+        known = (lam, _lambda_calls(lam), {})
+        _LAMBDAS[id(lam)] = known
+    _, called, made = known
+    own = next((name for name in called if is_self(name)), "")
+    if not own:
+        return None
+    if own not in made:
+        body = lam.body
+        parts = body.elts if isinstance(body, (ast.Tuple, ast.List, ast.Set)) else [body]
+        func = ast.FunctionDef(
+            name=own, args=lam.args, body=[ast.Expr(value=p) for p in parts],
+            decorator_list=[], returns=None,
+        )  # fmt: skip
+        made[own] = ast.fix_missing_locations(ast.copy_location(func, lam))
+    return made[own]
+
+
+def _lambda_calls(lam: ast.Lambda) -> tuple[str, ...]:
+    """The bare names a lambda's body calls or hands on, when it makes a process or a thread
+    (else none: most lambdas are keys and callbacks)."""
+    calls = [p for p in ast.walk(lam.body) if isinstance(p, ast.Call)][:MAX_LOOP_NODES]
+    if not {_called(c) for c in calls} & (FORK_NAMES | THREAD_NAMES):
+        return ()
+    names = [_dotted(n) for c in calls for n in (c.func, *c.args, *(k.value for k in c.keywords))]
+    return tuple(dict.fromkeys(n for n in names if n and "." not in n))
+
+
+def class_bomb(run: Function, owner: str) -> bool:
+    """Whether a thread's or a process's ``run`` starts more of its own class without end
+    (ADR 0110): two of them each run (``Grow().start(); Grow().start()``), or one in an
+    endless loop that does nothing else (``while True: type(self)().start()``), and nothing
+    in it returns, raises or waits. One started per run is a chain, not a bomb."""
+    if _unending_calls(run) is None:
+        return False
+    made = 0
+    for stmt in _always_run(run.body):
+        if isinstance(stmt, (ast.While, ast.For)) and unbounded(stmt):
+            looped = [p for p in ast.walk(stmt) if isinstance(p, ast.Call)][:MAX_LOOP_NODES]
+            own = [c for c in looped if _makes_own(c, owner)]
+            if own and all(_makes_own(c, owner) or _called(c) in OWN_STARTS for c in looped):
+                return True
+        elif isinstance(stmt, (ast.Expr, ast.Assign)):
+            made += sum(_makes_own(p, owner) for p in ast.walk(stmt) if isinstance(p, ast.Call))
+    starts = any(isinstance(p, ast.Call) and _called(p) == "start" for p in ast.walk(run))
+    return made >= 2 and starts
+
+
+# What a loop starting its own class calls besides making one: ``type(self)``, ``start``.
+OWN_STARTS = frozenset({"start", "type", "setDaemon", "setName"})
+
+
+def _makes_own(call: ast.Call, owner: str) -> bool:
+    """``Owner(...)``, ``type(self)(...)``, ``self.__class__(...)``."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id == owner
+    if isinstance(func, ast.Attribute):
+        return func.attr == "__class__"
+    return isinstance(func, ast.Call) and _called(func) == "type"
+
+
 def threads_only(func: Function) -> bool:
     """Whether the function starts threads and makes no process (its bomb, when it is one,
     has no fork for :mod:`flow` to mark)."""
@@ -261,6 +331,9 @@ def _always_run(body: list[ast.stmt]) -> list[ast.stmt]:
 # Functions already asked of, by id (the entry holds the function, so its id is not
 # reused while it is kept); cleared when full.
 _SELF_FORKING: dict[int, tuple[ast.AST, bool]] = {}
+# Lambdas already read, by id: the lambda, the names it calls when it makes a process or a
+# thread, and the ``def`` it stands for under each name it is bound to.
+_LAMBDAS: dict[int, tuple[ast.Lambda, tuple[str, ...], dict[str, ast.FunctionDef]]] = {}
 MAX_REMEMBERED = 4096
 # What the calls of :data:`FORKS` are called by.
 FORK_NAMES = frozenset({

@@ -104,6 +104,8 @@ BOUNDED = (
     ("eval", True, r"(?=[ \t]*(?:[,)\]};\n]|$))"),
     # A thread handed its function (probe 17: a thread bomb); not every ``Thread`` named.
     ("Thread", False, r"(?=\(\s*(?:target\b|None\b))"),
+    # A class made a thread (its ``run`` may start more of itself; ADR 0110).
+    ("Thread", False, r"(?=\)\s*:)"),
     ("start_new_thread", False, ""),
 )
 # ``getattr(o, 'sys' + 'tem')``, ``getattr(o, 'metsys'[::-1])``, ``getattr(o, chr(115) + x)``:

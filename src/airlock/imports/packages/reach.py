@@ -29,6 +29,7 @@ from airlock.imports.packages import (
     astwalk,
     flowtypes,
     handed,
+    hostile,
     pathshape,
     picked,
     writes,
@@ -184,7 +185,15 @@ def started(interp: Interpreter, owner: str, env: dict[str, Val], when: When) ->
         bases = interp.trace.class_bases.get(name, "").split(",")
         if any(b in THREAD_CLASSES for b in bases):
             # ``run`` unless overridden calls the ``target`` handed to the base's __init__.
-            run = "run" if interp.lookup(owner, "run") is not None else _target(interp, owner)
+            found = interp.lookup(owner, "run")
+            run = "run" if found is not None else _target(interp, owner)
+            if found is not None and hostile.class_bomb(found, owner):
+                # ``run`` starting two more of its class, or more without end (ADR 0110).
+                base = next(b for b in bases if b in THREAD_CLASSES)
+                event = flowtypes.Event(
+                    hostile.FORK_LOOP, base, found.lineno, when, "", frozenset()
+                )
+                interp.trace.events.append(event)
             if run:
                 interp.method(owner, run, [flowtypes.Val(ref=f"{owner}()")], env, when)
             return
