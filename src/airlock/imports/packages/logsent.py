@@ -11,7 +11,8 @@ localhost on import as a sample of a type: ADR 0073's first form held it).
 
 Pure. What it deliberately does not do: match a record to the logger its handler was added
 to (any record logged after a network handler was made counts), read ``fileConfig`` files,
-or judge a handler that sends to the local machine's syslog.
+or judge a handler that sends to the local machine's syslog (a syslog handler given a
+public host written in the code is a network one, ADR 0110).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flowtypes
+from airlock.imports.packages import flowtypes, hostsent, remotes
 from airlock.imports.packages.sinks import ENV, HOSTINFO, SECRET
 
 if TYPE_CHECKING:
@@ -30,6 +31,9 @@ NETWORK_HANDLERS = frozenset({
     "logging.handlers.HTTPHandler", "logging.handlers.SocketHandler",
     "logging.handlers.DatagramHandler", "logging.handlers.SMTPHandler",
 })  # fmt: skip
+# A handler that sends to the local machine's syslog unless given another host's address
+# (``SysLogHandler(address=('203.0.113.5', 514))``; ADR 0110): a network handler only then.
+SYSLOG_HANDLERS = frozenset({"logging.handlers.SysLogHandler"})
 LOG_METHODS = frozenset({
     "debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log",
 })  # fmt: skip
@@ -56,8 +60,13 @@ def configured(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: W
         made(interp, text)
 
 
-def made(interp: Interpreter, text: str) -> None:
-    """A network log handler made (to the host ``text`` names): later records go there."""
+def made(interp: Interpreter, text: str, ref: str = "") -> None:
+    """A network log handler made (to the host ``text`` names): later records go there. A
+    syslog handler is one only when its address is a public host written in the code."""
+    if ref in SYSLOG_HANDLERS:
+        words = text.split()
+        if not words or not hostsent.PUBLIC_HOST.fullmatch(remotes.address_host(words[0])):
+            return
     interp.log_host = text or "?"
 
 

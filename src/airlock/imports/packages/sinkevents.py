@@ -103,7 +103,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
     # joined by ``+`` (ADR 0109: ``{}`` read as a value changed first, and denied).
     partly = SPELT_PARTS if spelt_in_parts else (ast.List, ast.Tuple)
     text = ""
-    named = kind or ref in logsent.NETWORK_HANDLERS  # a log handler's text is its host
+    handler = ref in logsent.NETWORK_HANDLERS or ref in logsent.SYSLOG_HANDLERS
+    named = kind or handler  # a log handler's text is its host
     uploads = kind == "network" and (uploads_by_path(ref) or method in SENDING_METHODS)
     if named or any(isinstance(a, (ast.List, ast.Tuple)) for a in node.args):
         text = " ".join(
@@ -167,8 +168,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         self.nested(code, self.namespace(node, env, when), when)
     if kind == "process" and sinkcall.silent(kwargs, env):
         marks |= {SILENT}
-    if ref in logsent.NETWORK_HANDLERS:
-        logsent.made(self, text)  # records go to its host (ADR 0073)
+    if handler:
+        logsent.made(self, text, ref)  # records go to its host (ADR 0073)
     if kind:
         marks = signin.settle(kind, text, marks)  # a client signing in (ADR 0067)
         # A replaced function's arguments (ADR 0071); a URL written into the call sends
