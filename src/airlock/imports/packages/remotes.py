@@ -33,7 +33,7 @@ from airlock.imports.packages.lazyre import LazyPattern
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from airlock.imports.packages.flowtypes import Event
+    from airlock.imports.packages.flowtypes import Event, Val
 
 # gRPC's channels, named by the call that makes them.
 GRPC_CHANNELS = frozenset({
@@ -44,19 +44,30 @@ GRPC_CHANNELS = frozenset({
 # callable is called with is sent (``ch.unary_unary('/x.S/Put')(data)``).
 GRPC_METHODS = frozenset({"unary_unary", "unary_stream", "stream_unary", "stream_stream"})
 GRPC_CALLABLES = frozenset(f"{c}.{m}" for c in GRPC_CHANNELS for m in GRPC_METHODS)
+# A generated stub made on a channel (``store_pb2_grpc.StoreStub(channel)``): each of its
+# methods is a method's callable, named by this.
+GRPC_STUB = "grpc.stub"
 # Ray's cluster, joined by its address; what ``ray.put`` is given goes to its object store.
 RAY_JOIN = "ray.init"
 RAY_SENDS = frozenset({"ray.put"})
 # Files opened by a URL: written to in a write mode, each write is an upload.
 REMOTE_OPENS = frozenset({"fsspec.open", "smart_open.open", "smart_open.smart_open"})
 REMOTE_WRITES = frozenset({"write", "writelines"})
+# Stores and buses ADR 0107 named by their class, made on (or connected to) a host: where
+# their sends go, for :mod:`hostsent` (``redis.Redis(host='203.0.113.5')``).
+STORE_HOSTS = frozenset({
+    "redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url",
+    "paho.mqtt.client.Client.connect",
+})  # fmt: skip
 # Clients of these channels: making one is not traffic, its use is.
 CLIENTS = GRPC_CHANNELS | GRPC_CALLABLES | {RAY_JOIN} | REMOTE_OPENS
 # Calls that are network events: a channel, a cluster or a remote file named (its host is
 # read by :mod:`hostsent`), a callable, ``ray.put`` or a remote file's write sending.
-NETWORK = CLIENTS | RAY_SENDS
+NETWORK = CLIENTS | RAY_SENDS | STORE_HOSTS
 # What sends through such a connection, by the head of the event's callee.
-SENDERS = GRPC_CHANNELS | REMOTE_OPENS | {"ray"}
+SENDERS = (
+    GRPC_CHANNELS | REMOTE_OPENS | {"ray", GRPC_STUB} | STORE_HOSTS | {"paho.mqtt.client.Client"}
+)
 # Where a channel, a cluster or a remote file opened for writing connects: its address's
 # host after an optional scheme (``ray://``, ``s3://``, ``dns:///``), before a port or path.
 _ADDRESS = re.compile(r"(?:[a-z][a-z0-9+.-]*:/{2,3})?([^/:\s]+)", re.IGNORECASE)
@@ -94,7 +105,14 @@ def kind(ref: str) -> bool:
     if ref in NETWORK:
         return True
     head, _, leaf = ref.rpartition(".")
-    return head in REMOTE_OPENS and leaf in REMOTE_WRITES
+    return (head in REMOTE_OPENS and leaf in REMOTE_WRITES) or head == GRPC_STUB
+
+
+def stub(ref: str, args: list[Val]) -> str:
+    """:data:`GRPC_STUB` for a class named ``...Stub`` made on a gRPC channel (the code gRPC
+    generates), else empty."""
+    made_on = any(a.ref in GRPC_CHANNELS for a in args[:1])
+    return GRPC_STUB if made_on and ref.endswith("Stub") else ""
 
 
 def written_to(callee: str) -> bool:
@@ -108,7 +126,8 @@ def sends(callee: str) -> bool:
     """Whether ``callee`` sends what it is given through one of these channels: a gRPC
     method's callable, ``ray.put``, a remote file's write. Judged by what it carries only:
     sending nothing of the host's is no finding of its own."""
-    return callee in GRPC_CALLABLES or callee in RAY_SENDS or written_to(callee)
+    stubbed = callee.rpartition(".")[0] == GRPC_STUB
+    return callee in GRPC_CALLABLES or callee in RAY_SENDS or written_to(callee) or stubbed
 
 
 def made_callable(event: Event) -> bool:

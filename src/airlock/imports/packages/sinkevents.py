@@ -17,6 +17,7 @@ from airlock.imports.packages import (
     logsent,
     picked,
     piped,
+    remotes,
     signin,
     sinkcall,
     writes,
@@ -245,8 +246,10 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
             return loaded
     if ref == "itertools.cycle" and args and not args[0].labels and key_table(args[0].const):
         labels |= {KEY_BYTE}  # a repeating key's bytes (ADR 0089)
-    client = sinkcall.wrapped_socket(node, ref) or (
-        ref if ref in CLIENTS or ref in picked.ARCHIVES or gives_client(ref) else ""
+    client = (
+        sinkcall.wrapped_socket(node, ref)
+        or (ref if ref in CLIENTS or ref in picked.ARCHIVES or gives_client(ref) else "")
+        or remotes.stub(ref, args)  # ``FooStub(channel)``, gRPC's generated client (0110)
     )
     if client:
         return Val(ref=client, labels=labels)  # the client object, named by its class
