@@ -13,7 +13,6 @@ from airlock.imports.packages import (
     astbuilt,
     classdata,
     keystream,
-    picked,
     piped,
     protocol,
     reach,
@@ -21,6 +20,7 @@ from airlock.imports.packages import (
     runkey,
     signin,
     sinkcall,
+    staged,
     tables,
     writes,
 )
@@ -261,7 +261,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         # or a mounted host leave as surely as sent (ADR 0088).
         both = f"{arg_text(args[0])[:256]}\n{dest[:256]}"
         self.trace.events.append(Event("copy", ref, node.lineno, when, both, frozenset()))
-    elif ref in COPIES and len(args) >= 2 and picked.fixed_weights(arg_text(args[0])):
+    elif ref in COPIES and len(args) >= 2 and staged.fixed_weights(arg_text(args[0])):
         # When called, only weights at a fixed place copied (to a share, or staged to be
         # sent from there): nothing of it is the caller's (ADR 0110).
         both = f"{arg_text(args[0])[:256]}\n{arg_text(args[1])[:256]}"

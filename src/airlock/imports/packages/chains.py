@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from airlock.imports.packages import execmemory, hostile, hostsent, picked, remotes
+from airlock.imports.packages import execmemory, hostile, hostsent, picked, remotes, staged
 from airlock.imports.packages.flowtypes import MAX_STEPS, Event, Trace, When
 from airlock.imports.packages.importhooks import hook_findings
 from airlock.imports.packages.lazyre import LazyPattern
@@ -467,7 +467,7 @@ def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], 
     hosted = hostsent.written_host(events)
     sent = [e for e in sent if hosted or not remotes.written_to(e.callee)]
     eager = [e for e in sent if e.when is not When.LATER]
-    moved = picked.moved(events, named)
+    moved = picked.moved(events, named) + staged.fixed_moves(events, named)  # ADR 0110
     eager += moved
     named = named or moved  # a command naming weights names them (ADR 0088)
     # When called, a file sent to an address written in the code (not the caller's) holds:

@@ -50,6 +50,7 @@ HOST_FIRST = frozenset({
     # ADR 0110: a gRPC channel, a Ray cluster, a network log handler's records (their text
     # starts with the handler's host).
     *remotes.GRPC_CHANNELS, remotes.RAY_JOIN, LOG_EMIT, *remotes.STORE_HOSTS,
+    *remotes.BUS_HOSTS,
 })  # fmt: skip
 # Calls whose last two arguments are the host and the port (``sendto(data, (host, port))``).
 HOST_LAST = frozenset({"socket.socket.sendto"})

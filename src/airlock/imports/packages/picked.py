@@ -380,17 +380,6 @@ def moved(events: list[Event], named: list[Event]) -> list[Event]:
     while the module names weights. A backup of a config file to ``/mnt`` names no weights;
     a trainer's copy when called is not judged."""
     eager = [e for e in events if e.when is not flowtypes.When.LATER]
-    # Weights at a fixed place copied to a share, or packed into an archive written on one,
-    # whatever the moment: both places are written in the code, so nothing of it is the
-    # caller's (ADR 0110, as ADR 0093 judges weights sent to a written address).
-    fixed = [
-        e
-        for e in events
-        if (e.kind == "copy" and fixed_weights(e.text.partition("\n")[0]))
-        and SHARE.match(e.text.rpartition("\n")[2])
-    ]
-    if any(e.kind == "archive" for e in events):
-        fixed += [e for e in events if e.kind == "pack" and fixed_weights(e.text)]
     commands = [
         e for e in eager if e.kind == "process" and REMOTE_COPY.search(e.text) and weighty(e.text)
     ]
@@ -413,13 +402,7 @@ def moved(events: list[Event], named: list[Event]) -> list[Event]:
     sends = any(e.kind == "network" for e in eager)
     packed_weights = [e for e in packs if weighty(e.text)]
     packs = packs if sends and (named or packed_weights) else []
-    return commands + (copies if named else []) + packs + fixed
-
-
-def fixed_weights(text: str) -> bool:
-    """Whether a copy's source or a pack's text is weights at a place written in the code
-    (``/models``, ``~/checkpoints/x.safetensors``)."""
-    return weighty(text) and bool(FIXED_PLACE.match(text))
+    return commands + (copies if named else []) + packs
 
 
 # Programs that put a file on another host or in a cloud bucket, as written in a command

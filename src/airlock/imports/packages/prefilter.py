@@ -87,6 +87,8 @@ LITERALS = (
     "insecure_channel", "secure_channel", "ray.init", "ray.put", "smart_open",
     # ADR 0110: a process pool's recursion (a bomb whose workers make pools).
     "ProcessPoolExecutor",
+    # ADR 0110: message buses (Kafka's producer, ZeroMQ, RabbitMQ's publish).
+    "KafkaProducer", "zmq.Context", "basic_publish",
 )  # fmt: skip
 # Names that are also the tail or head of common longer words, which do not name the sink:
 # ``empty.``, ``filesystem``, ``pipeline``, ``environment`` (issue 16: those words made six

@@ -59,15 +59,39 @@ STORE_HOSTS = frozenset({
     "redis.Redis", "redis.StrictRedis", "redis.from_url", "redis.Redis.from_url",
     "paho.mqtt.client.Client.connect",
 })  # fmt: skip
+# Message buses named by their class, with their calls that send what they are given (as
+# ADR 0107's ``STORE_SENDS``): Kafka's producer, a ZeroMQ socket, a RabbitMQ channel.
+BUS_SENDS: dict[str, frozenset[str]] = {
+    "kafka.KafkaProducer": frozenset({"send"}),
+    **dict.fromkeys(
+        ("zmq.Context.socket", "zmq.Context.instance.socket"),
+        frozenset({"send", "send_multipart", "send_pyobj", "send_string", "send_json"}),
+    ),
+    "pika.BlockingConnection.channel": frozenset({"basic_publish"}),
+}  # fmt: skip
+# Where they connect (their host first): the producer's servers, a socket's ``connect``,
+# a connection's parameters.
+BUS_HOSTS = frozenset({
+    "kafka.KafkaProducer", "zmq.Context.socket.connect", "zmq.Context.instance.socket.connect",
+    "pika.ConnectionParameters", "pika.URLParameters",
+})  # fmt: skip
 # Clients of these channels: making one is not traffic, its use is.
-CLIENTS = GRPC_CHANNELS | GRPC_CALLABLES | {RAY_JOIN} | REMOTE_OPENS
+CLIENTS = (
+    GRPC_CHANNELS | GRPC_CALLABLES | {RAY_JOIN} | REMOTE_OPENS | set(BUS_SENDS)
+    | {"zmq.Context", "zmq.Context.instance", "pika.BlockingConnection"}
+    | {"pika.ConnectionParameters", "pika.URLParameters"}
+)  # fmt: skip
 # Calls that are network events: a channel, a cluster or a remote file named (its host is
 # read by :mod:`hostsent`), a callable, ``ray.put`` or a remote file's write sending.
-NETWORK = CLIENTS | RAY_SENDS | STORE_HOSTS
+NETWORK = (
+    GRPC_CHANNELS | GRPC_CALLABLES | {RAY_JOIN} | REMOTE_OPENS | RAY_SENDS | STORE_HOSTS
+    | BUS_HOSTS
+)  # fmt: skip
 # What sends through such a connection, by the head of the event's callee.
 SENDERS = (
     GRPC_CHANNELS | REMOTE_OPENS | {"ray", GRPC_STUB} | STORE_HOSTS | {"paho.mqtt.client.Client"}
-)
+    | set(BUS_SENDS)
+)  # fmt: skip
 # Where a channel, a cluster or a remote file opened for writing connects: its address's
 # host after an optional scheme (``ray://``, ``s3://``, ``dns:///``), before a port or path.
 _ADDRESS = re.compile(r"(?:[a-z][a-z0-9+.-]*:/{2,3})?([^/:\s]+)", re.IGNORECASE)

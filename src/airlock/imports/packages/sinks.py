@@ -450,6 +450,7 @@ DISTRIBUTED_SENDS = frozenset(
         "send_object_list", "broadcast_object_list", "all_gather_object", "gather_object",
     )
 )  # fmt: skip
+STORE_SENDS |= remotes.BUS_SENDS  # ADR 0110: Kafka, ZeroMQ, RabbitMQ
 CLIENTS |= set(STORE_SENDS)
 # ADR 0110: gRPC channels and their callables, a Ray cluster, a file opened by its URL.
 CLIENTS |= remotes.CLIENTS

