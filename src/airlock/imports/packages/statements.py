@@ -137,13 +137,21 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         setup = self.install_time and not self.helper
         inner = When.LATER if _is_main_guard(node.test) and not setup else when
         # ``if f == '.env':`` in a walk: inside, ``f`` names a credential file (ADR 0110).
-        picks = {name: env.get(name, UNKNOWN) for name in namepicks.secret_names(node.test)}
-        marked = {name: old._replace(labels=old.labels | {SECRET}) for name, old in picks.items()}
+        picks = {name: env.get(name) for name in namepicks.secret_names(node.test)}
+        marked = {
+            name: (held or UNKNOWN)._replace(labels=(held or UNKNOWN).labels | {SECRET})
+            for name, held in picks.items()
+        }
         env.update(marked)
         self.block(node.body, env, inner)
         for name, value in marked.items():
-            if env.get(name) is value:
-                env[name] = picks[name]  # the test's proof ends with its block
+            if env.get(name) is not value:
+                continue  # rebound in the block: its new value stands
+            before = picks[name]
+            if before is None:
+                del env[name]  # the test's proof ends with its block
+            else:
+                env[name] = before
         self.block(node.orelse, env, when)
     elif isinstance(node, (ast.For, ast.AsyncFor)):
         seq = self.expr(node.iter, env, when)
