@@ -17,6 +17,7 @@ import importlib.util
 import marshal
 import struct
 import sys
+from collections.abc import Mapping
 
 import pytest
 
@@ -46,8 +47,8 @@ CYTHONIZE = (
 Sample = tuple[str, bytes]
 
 
-def whl(files: dict[str, str | bytes], requires: str = "") -> Sample:
-    return "evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", files, requires=requires)
+def whl(files: Mapping[str, str | bytes], requires: str = "") -> Sample:
+    return "evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", dict(files), requires=requires)
 
 
 def tgz(files: dict[str, str]) -> Sample:
