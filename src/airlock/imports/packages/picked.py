@@ -381,7 +381,9 @@ def moved(events: list[Event], named: list[Event]) -> list[Event]:
     a trainer's copy when called is not judged."""
     eager = [e for e in events if e.when is not flowtypes.When.LATER]
     commands = [
-        e for e in eager if e.kind == "process" and REMOTE_COPY.search(e.text) and weighty(e.text)
+        e
+        for e in eager
+        if e.kind == "process" and REMOTE_COPY.search(e.text) and weighty(copied_from(e.text))
     ]
     # ``git push`` or ``twine upload`` of a repository or files another command named
     # (``git add model.safetensors`` then ``git push URL``; ADR 0089).
@@ -403,6 +405,26 @@ def moved(events: list[Event], named: list[Event]) -> list[Event]:
     packed_weights = [e for e in packs if weighty(e.text)]
     packs = packs if sends and (named or packed_weights) else []
     return commands + (copies if named else []) + packs
+
+
+# Copy programs whose last path is where they copy to (``aws s3 sync SRC DST``).
+DIRECTED = LazyPattern(
+    r"\b(?:scp|rsync|rclone\s+(?:copy|copyto|sync|move|moveto)|aws\s+s3\s+(?:cp|sync|mv)"
+    r"|gsutil\s+(?:-m\s+)?(?:cp|rsync|mv)|azcopy\s+(?:copy|cp|sync))\b"
+)
+SHELL_SEPARATOR = re.compile(r"[;&|]")
+
+
+def copied_from(text: str) -> str:
+    """What a copy command copies from: its paths but the last, which is where it copies to
+    (ADR 0118: ``aws s3 sync s3://b/llama /models/llama`` fetches weights, it sends none).
+    The whole text for other commands, and when the paths cannot be told apart."""
+    match = DIRECTED.search(text)
+    if match is None:
+        return text
+    command = SHELL_SEPARATOR.split(text[match.end() :], maxsplit=1)[0]
+    paths = [w for w in command.split() if not w.startswith("-")]
+    return " ".join(paths[:-1]) if len(paths) >= 2 else text
 
 
 # Programs that put a file on another host or in a cloud bucket, as written in a command
