@@ -288,15 +288,19 @@ def declared_dependencies(
     name: str,
     metadata: str,
     members: list[Member],
-    setup_tree: ast.Module | None = None,
+    *,
+    setup: str,
+    setup_tree: ast.Module | None,
+    declaring: dict[str, str],
 ) -> tuple[list[str], list[str], list[PackageFinding]]:
     """The declared dependencies' names, the build requirements' names, and what they say:
-    fetched from a URL, or named like a popular project (:mod:`depends`). ``setup_tree``:
-    the sdist's ``setup.py`` as ``vet`` parsed it, for the keywords a literal list missed."""
+    fetched from a URL, or named like a popular project (:mod:`depends`). ``setup``,
+    ``setup_tree`` and ``declaring``: the sdist's ``setup.py`` as text (:func:`setup_text`)
+    and as ``vet`` parsed it, for the keywords a literal list missed, and its own
+    ``setup.cfg`` and ``pyproject.toml`` (:func:`declaring_files`)."""
     requirements = _requirements_of(metadata, members)
-    declaring = declaring_files(members)
     # setup_requires, extras and lists bound to a name first (probe 19, ADR 0111).
-    runtime, setup_build = setup_requirements(setup_text(members), setup_tree, declaring)
+    runtime, setup_build = setup_requirements(setup, setup_tree, declaring)
     requirements = list(dict.fromkeys(requirements + runtime))
     requires = declared_names(requirements, declaring)
     # What the build installs and runs first is fetched as the dependencies are (ADR 0063:

@@ -219,11 +219,10 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
         name, members, sdist=sdist
     )
     # Files installed where the system, the shell or pip runs or trusts them (ADR 0111).
-    findings += data_file_findings(
-        members, setup_text(members), setup_tree, declaring_files(members)
-    )
+    setup, declaring = setup_text(members), declaring_files(members)
+    findings += data_file_findings(members, setup, setup_tree, declaring)
     requires, builds, declared = declared_dependencies(
-        filename, name, metadata, members, setup_tree
+        filename, name, metadata, members, setup=setup, setup_tree=setup_tree, declaring=declaring
     )
     findings += declared + impostor(filename, name, metadata, package)
     findings += squatting_installs(name, findings) + lookalike_installs(findings)
