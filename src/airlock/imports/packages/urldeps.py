@@ -64,10 +64,11 @@ def header_requirements(metadata: str) -> list[str]:
 
 def _sdist_declared(members: list[Member]) -> list[str]:
     """Requirement strings an sdist's build may pass to pip (see the module docstring)."""
+    # Only the files read below are decoded, not every source file of the sdist's top.
     own = {
         m.name.split("/", 1)[1]: m.data.decode("utf-8", "replace")
         for m in members
-        if m.data is not None and m.name.count("/") in (1, 2) and "/" in m.name
+        if m.data is not None and m.name.count("/") in (1, 2) and _declaring(m.name)
     }
     found: list[str] = []
     setup = own.get("setup.py", "")
@@ -87,6 +88,13 @@ def _sdist_declared(members: list[Member]) -> list[str]:
         if listing and "@" in text and base in naming:
             found += [line.split(" #", 1)[0].strip() for line in text.splitlines()]
     return found
+
+
+def _declaring(path: str) -> bool:
+    """Whether :func:`_sdist_declared` reads the member: the build's own files, a
+    ``requires.txt`` or a requirements file."""
+    base = path.rsplit("/", 1)[-1]
+    return base in ("setup.py", "setup.cfg", "pyproject.toml") or base.endswith(REQUIREMENT_FILE)
 
 
 def _pyproject(text: str) -> list[str]:
