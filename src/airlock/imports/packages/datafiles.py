@@ -44,6 +44,7 @@ from airlock.imports.packages.declared import keyword_literals
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.pyproject import pyproject_table
 from airlock.imports.packages.rules import PackageFinding, Severity
+from airlock.imports.packages.setupcfg import setup_cfg
 
 WHEEL_DATA = LazyPattern(r"[^/]+\.data/(?P<scheme>data|scripts)/(?P<path>.+)")
 HOOKED = LazyPattern(
@@ -133,14 +134,8 @@ def _names(files: Any) -> list[str]:
 def _cfg_pairs(text: str) -> list[tuple[str, list[str]]]:
     """``[options.data_files]`` of setup.cfg (folder names lower-cased by the parser: the
     places above are matched in any case)."""
-    import configparser  # noqa: PLC0415 -- only a setup.cfg naming data_files
-
-    parser = configparser.ConfigParser(interpolation=None, strict=False)
-    try:
-        parser.read_string(text)
-        if not parser.has_section("options.data_files"):
-            return []
-        section = parser["options.data_files"]
-        return [(k, re.split(r"[,\s]+", v.strip())) for k, v in section.items()]
-    except configparser.Error:
+    parser = setup_cfg(text)
+    if parser is None or not parser.has_section("options.data_files"):
         return []
+    section = parser["options.data_files"]
+    return [(k, re.split(r"[,\s]+", v.strip())) for k, v in section.items()]

@@ -31,6 +31,7 @@ from airlock.imports.packages.declared import console_scripts, setup_py_scripts
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.pyproject import pyproject_table
 from airlock.imports.packages.rules import PackageFinding, Severity
+from airlock.imports.packages.setupcfg import setup_cfg
 from airlock.imports.packages.typosquat import normalise
 
 STARTUP_MODULES = ("sitecustomize.py", "usercustomize.py")
@@ -102,14 +103,10 @@ def hook_modules(members: list[Member], *, sdist: bool) -> dict[str, str]:
 
 
 def _cfg_cmdclass(text: str) -> list[str]:
-    import configparser  # noqa: PLC0415 -- only an archive with a setup.cfg (starts faster)
-
-    parser = configparser.ConfigParser(interpolation=None, strict=False)
-    try:
-        parser.read_string(text)
-        value = parser.get("options", "cmdclass", fallback="")
-    except configparser.Error:
+    parser = setup_cfg(text)
+    if parser is None:
         return []
+    value = parser.get("options", "cmdclass", fallback="")
     return [line.split("=", 1)[1].strip() for line in value.splitlines() if "=" in line]
 
 

@@ -24,6 +24,7 @@ from airlock.imports.packages.archive import Member
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.pyproject import pyproject_table
+from airlock.imports.packages.setupcfg import setup_cfg
 
 # Groups whose every entry point a host imports and calls on each run, or on its own import.
 AUTOLOADED = frozenset({
@@ -91,18 +92,14 @@ def _ini_targets(text: str) -> Iterator[tuple[str, str, str]]:
 
 def _cfg_targets(text: str) -> Iterator[tuple[str, str, str]]:
     """The same from ``[options.entry_points]`` of ``setup.cfg`` (one key per group)."""
-    import configparser  # noqa: PLC0415 -- only an archive with a setup.cfg (starts faster)
-
-    parser = configparser.ConfigParser(interpolation=None, strict=False)
-    try:
-        parser.read_string(text)
-        groups = (
-            dict(parser.items("options.entry_points"))
-            if parser.has_section("options.entry_points")
-            else {}
-        )
-    except configparser.Error:
+    parser = setup_cfg(text)
+    if parser is None:
         return
+    groups = (
+        dict(parser.items("options.entry_points"))
+        if parser.has_section("options.entry_points")
+        else {}
+    )
     for group, value in groups.items():
         yield from _listed(group, value.splitlines())
 

@@ -30,6 +30,7 @@ from typing import Any
 from airlock.imports.packages.declared import keyword_literals
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.pyproject import pyproject_table
+from airlock.imports.packages.setupcfg import setup_cfg
 
 RUNTIME = ("install_requires", "extras_require")
 BOUND = LazyPattern(r"install_requires\s*=\s*[A-Za-z_]")
@@ -73,19 +74,15 @@ def _strings(value: Any) -> list[str]:
 
 def _cfg(text: str) -> tuple[list[str], list[str]]:
     """``[options.extras_require]`` values and ``[options] setup_requires`` of setup.cfg."""
-    import configparser  # noqa: PLC0415 -- only a setup.cfg that names either key
-
-    parser = configparser.ConfigParser(interpolation=None, strict=False)
-    try:
-        parser.read_string(text)
-        build = parser.get("options", BUILD, fallback="")
-        extras = (
-            list(parser["options.extras_require"].values())
-            if parser.has_section("options.extras_require")
-            else []
-        )
-    except configparser.Error:
+    parser = setup_cfg(text)
+    if parser is None:
         return [], []
+    build = parser.get("options", BUILD, fallback="")
+    extras = (
+        list(parser["options.extras_require"].values())
+        if parser.has_section("options.extras_require")
+        else []
+    )
     return _cfg_lines("\n".join(extras)), _cfg_lines(build)
 
 
