@@ -275,11 +275,10 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
             return "exfiltration", Severity.CRITICAL
         # Resolving a request catcher's or a tunnel's name is itself the ping that reports
         # an install (interactsh, Burp Collaborator), with no data in the name (ADR 0114).
-        if eager and (DROP_SITE.search(event.text) or SHADY_HOST.search(event.text)):
+        shady = SHADY_HOST.search(event.text) is not None
+        if eager and (shady or DROP_SITE.search(event.text)):
             return "network-call", Severity.CRITICAL
-        if SHADY_HOST.search(event.text):
-            return "shady-endpoint", Severity.HIGH
-        return None
+        return ("shady-endpoint", Severity.HIGH) if shady else None
     saved = event.text.partition(" ")[2] if event.callee.endswith("urlretrieve") else ""
     if event.when is When.IMPORT and PROGRAM_PATH.search(saved):
         # A download saved as a program or a native library on import (ADR 0086: a library
