@@ -412,19 +412,29 @@ DIRECTED = LazyPattern(
     r"\b(?:scp|rsync|rclone\s+(?:copy|copyto|sync|move|moveto)|aws\s+s3\s+(?:cp|sync|mv)"
     r"|gsutil\s+(?:-m\s+)?(?:cp|rsync|mv)|azcopy\s+(?:copy|cp|sync))\b"
 )
+# Programs that copy files within this machine's view of the disk, last path the destination
+# (a share is mounted there).
+LOCAL_COPY = LazyPattern(r"(?:^|[\s/])(?:cp|mv|rsync|ditto|robocopy|xcopy)\s")
 SHELL_SEPARATOR = re.compile(r"[;&|]")
+
+
+def copy_paths(text: str, program: re.Match[str] | None) -> tuple[list[str], str] | None:
+    """The paths a copy command copies from and the one it copies to: the paths written
+    after ``program`` up to the end of its shell command, the last being the destination.
+    None when no copy program was found or it names fewer than two paths."""
+    if program is None:
+        return None
+    command = SHELL_SEPARATOR.split(text[program.end() :], maxsplit=1)[0]
+    paths = [w for w in command.split() if not w.startswith("-")]
+    return (paths[:-1], paths[-1]) if len(paths) >= 2 else None
 
 
 def copied_from(text: str) -> str:
     """What a copy command copies from: its paths but the last, which is where it copies to
     (ADR 0118: ``aws s3 sync s3://b/llama /models/llama`` fetches weights, it sends none).
     The whole text for other commands, and when the paths cannot be told apart."""
-    match = DIRECTED.search(text)
-    if match is None:
-        return text
-    command = SHELL_SEPARATOR.split(text[match.end() :], maxsplit=1)[0]
-    paths = [w for w in command.split() if not w.startswith("-")]
-    return " ".join(paths[:-1]) if len(paths) >= 2 else text
+    ends = copy_paths(text, DIRECTED.search(text))
+    return " ".join(ends[0]) if ends is not None else text
 
 
 # Programs that put a file on another host or in a cloud bucket, as written in a command

@@ -3,25 +3,12 @@ code of its own) and acts on install or import denies (issue 16)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from airlock.imports.packages.imposture import impostor_of
 from airlock.imports.packages.lazyre import LazyPattern
-from airlock.imports.packages.local import (
-    LocalModules,
-)
-from airlock.imports.packages.rules import (
-    PackageFinding,
-    Severity,
-)
-from airlock.imports.packages.typosquat import distance, normalise, typosquat_of
-
-if TYPE_CHECKING:
-    pass
-
+from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.moments import LIGHTER
-
-INSTALLED = LazyPattern(r"(?<![\w./-])([A-Za-z][\w.-]{2,})")
+from airlock.imports.packages.rules import PackageFinding, Severity
+from airlock.imports.packages.typosquat import distance, normalise, typosquat_of
 
 
 def squatting_installs(name: str, findings: list[PackageFinding]) -> list[PackageFinding]:
@@ -33,7 +20,7 @@ def squatting_installs(name: str, findings: list[PackageFinding]) -> list[Packag
     own = normalise(name)
     squat = any(f.rule == "typosquat" for f in findings)
     for finding in installs:
-        words = INSTALLED.findall(finding.explanation.rpartition(": ")[2])
+        words = installed_names(finding.explanation.rpartition(": ")[2])
         imitated = [w for w in words if normalise(w) != own and distance(normalise(w), own) <= 2]
         if squat or imitated:
             what = (

@@ -26,14 +26,20 @@ import re
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages.lazyre import LazyPattern
-from airlock.imports.packages.picked import FIXED_PLACE, REMOTE_COPY, SHARE, weighty
+from airlock.imports.packages.picked import (
+    DIRECTED,
+    FIXED_PLACE,
+    LOCAL_COPY,
+    REMOTE_COPY,
+    SHARE,
+    copy_paths,
+    weighty,
+)
 from airlock.imports.packages.sinks import FILE, WEIGHTS
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flowtypes import Event
 
-# A command that copies files within this machine's view of the disk (a share is mounted).
-LOCAL_COPY = LazyPattern(r"(?:^|[\s/])(?:cp|mv|rsync|ditto|robocopy|xcopy)\s")
 # Where a remote copy puts its files: another host (``host:/x``, ``user@host:``) or a bucket.
 REMOTE_DEST = LazyPattern(
     r"(?:[\w.-]+@)?[a-z0-9][\w.-]*\.[a-z]{2,}:|(?:s3|gs|gcs|az|hf|sftp|ssh|rsync)://",
@@ -71,11 +77,12 @@ def fixed_moves(events: list[Event], named: list[Event]) -> list[Event]:
 def _command_moves(text: str) -> bool:
     """``cp -r /models /mnt/share``, ``rsync -a /models/ host:/x``: a copy command naming
     weights at a fixed place and a share, or a remote copy naming another host or a bucket."""
-    words = text.split()
-    # The destination is the last word: weights downloaded into ``/models`` from a bucket
-    # (``aws s3 sync s3://b/m /models``) are a model server's, not a move out.
-    if len(words) < 3 or not any(fixed_weights(w) for w in words[:-1]):
+    # The destination is the last path: weights downloaded into ``/models`` from a bucket
+    # (``aws s3 sync s3://b/m /models``) are a model server's, not a move out (ADR 0118).
+    ends = copy_paths(text, DIRECTED.search(text) or LOCAL_COPY.search(text))
+    if ends is None or not any(fixed_weights(w) for w in ends[0]):
         return False
-    if LOCAL_COPY.search(text) and SHARE.match(words[-1]):
+    destination = ends[1]
+    if LOCAL_COPY.search(text) and SHARE.match(destination):
         return True
-    return bool(REMOTE_COPY.search(text)) and bool(REMOTE_DEST.match(words[-1]))
+    return bool(REMOTE_COPY.search(text)) and bool(REMOTE_DEST.match(destination))
