@@ -98,7 +98,12 @@ def _zip_members(stream: BinaryIO) -> Iterator[Member]:
             raise InvalidInput(f"archive expands past {MAX_TOTAL_BYTES} bytes")
         try:
             yield Member(info.filename, archive.read(info))
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as e:
+        # NotImplementedError, RuntimeError: an encrypted or patch-compressed member (flag
+        # bits 0, 5, 6), which zipfile cannot read; nothing of it is judged, so it holds.
+        except (
+            zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error,
+            NotImplementedError, RuntimeError,
+        ) as e:  # fmt: skip
             yield Member(info.filename, None, f"unreadable member: {e}", damaged=True)
 
 

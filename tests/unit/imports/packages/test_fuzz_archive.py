@@ -6,6 +6,7 @@ import contextlib
 import io
 import zipfile
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -47,3 +48,26 @@ def test_corrupt_deflate_member_is_noted_not_raised() -> None:
     members = list(read_members(bytes(data)))
     assert members and members[0].data is None and "unreadable" in members[0].note
     assert vet("pkg-1.0-py3-none-any.whl", bytes(data)).verdict is Outcome.HOLD
+
+
+def with_flag(data: bytes, flag: int) -> bytes:
+    """``data``, a zip, with general-purpose ``flag`` set on every entry and local header."""
+    marked = bytearray(data)
+    for signature, offset in ((b"PK\x01\x02", 8), (b"PK\x03\x04", 6)):
+        at = marked.find(signature)
+        while at >= 0:
+            marked[at + offset] |= flag
+            at = marked.find(signature, at + 4)
+    return bytes(marked)
+
+
+@pytest.mark.parametrize("flag", [0x01, 0x20, 0x40], ids=["encrypted", "patched", "strong"])
+def test_a_member_zipfile_cannot_read_holds_not_raises(flag: int) -> None:
+    # On 3f33c10 zipfile's RuntimeError and NotImplementedError escaped ``vet``.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("pkg/__init__.py", "X = 1\n")
+    data = with_flag(buffer.getvalue(), flag)
+    members = list(read_members(data))
+    assert members and members[0].data is None and "unreadable" in members[0].note
+    assert vet("pkg-1.0-py3-none-any.whl", data).verdict is Outcome.HOLD
