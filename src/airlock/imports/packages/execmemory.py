@@ -7,6 +7,10 @@ exec bit to a buffer), bytes written in, and a ctypes prototype called on the ad
 (``CFUNCTYPE(None)(addressof(...))()``, ``cast(buf, CFUNCTYPE(None))()``). Both were
 allowed on import. The shape of each call is read here; :func:`chains._memory` judges them
 together, as it does the Windows calls.
+
+cffi makes the same function of an address by a C type: ``ffi.cast('void(*)(void)',
+ffi.from_buffer(m))()`` (ADR 0119). A cast to a function pointer weighs, as a ctypes
+prototype does, only beside memory made executable: bindings cast library pointers so.
 """
 
 from __future__ import annotations
@@ -79,4 +83,12 @@ def callee(ref: str, node: ast.Call, args: list[Val], kwargs: dict[str | None, V
         return "" if made_of_function else "ctypes.prototype-on-address"
     if leaf == "cast" and ref.startswith("ctypes.") and len(node.args) == 2:
         return "ctypes.cast-to-prototype" if _prototype(node.args[1]) else ""
+    if leaf == "cast" and ref.startswith("cffi.") and len(node.args) == 2:
+        return "cffi.cast-to-prototype" if _function_pointer(args[0] if args else None) else ""
     return ""
+
+
+def _function_pointer(value: Val | None) -> bool:
+    """A cffi C type naming a function pointer (``'void(*)(void)'``, ``'int (*)(int)'``)."""
+    const = value.const if value is not None else None
+    return isinstance(const, str) and "(*" in const.replace(" ", "")
