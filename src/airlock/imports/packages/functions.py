@@ -256,7 +256,9 @@ def body_of(
     if known is None:
         nodes = own_nodes(func)
         declared = tuple(name for n in nodes if isinstance(n, ast.Global) for name in n.names)
-        returns = tuple(n.value for n in nodes if isinstance(n, ast.Return) and n.value)
+        # What it yields is what a caller iterating it gets, as a return (ADR 0119).
+        gives = (ast.Return, ast.Yield, ast.YieldFrom)
+        returns = tuple(n.value for n in nodes if isinstance(n, gives) and n.value)
         known = self.bodies[id(func)] = (func, declared, returns)
     return known[1], known[2]
 

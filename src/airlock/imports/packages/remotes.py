@@ -49,7 +49,7 @@ GRPC_CALLABLES = frozenset(f"{c}.{m}" for c in GRPC_CHANNELS for m in GRPC_METHO
 GRPC_STUB = "grpc.stub"
 # Ray's cluster, joined by its address; what ``ray.put`` is given goes to its object store.
 RAY_JOIN = "ray.init"
-RAY_SENDS = frozenset({"ray.put"})
+RAY_SENDS = frozenset({"ray.put", "ray.task"})  # ``ray.task``: a task's arguments (0119)
 # Remote file systems whose every path is a bucket's (ADR 0119), and fsspec's own, whose
 # path names its protocol (``fsspec.filesystem('s3').open('s3://b/k', 'wb')``).
 BUCKET_FILESYSTEMS = (
