@@ -14,6 +14,7 @@ from airlock.imports.packages import (
     classdata,
     keystream,
     piped,
+    pipruns,
     protocol,
     raytasks,
     reach,
@@ -96,6 +97,9 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     ref = callee.ref
     if raytasks.task(node, env, callee):  # ``keep.remote(data)`` (ADR 0119)
         return self.sink(node, Val(ref=raytasks.TASK), args, kwargs, env, when)
+    pip_argv = pipruns.argv_run(self, ref, args)  # ``runpy.run_module('pip')`` (0119)
+    if pip_argv is not None:
+        self.sink(node, Val(ref=pipruns.PIP_MAIN), pip_argv, {}, env, when)
     c = [a.const for a in args]
     if ref in GETATTRS and len(args) >= 2 and isinstance(c[1], str):
         target = args[0].ref
