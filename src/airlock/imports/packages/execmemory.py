@@ -27,8 +27,11 @@ EXEC_BIT = 4  # PROT_EXEC on Linux, macOS and the BSDs
 EXEC_FLAGS = frozenset({"PROT_EXEC", "PAGE_EXECUTE_READWRITE", "PAGE_EXECUTE_READ"})
 PROTOTYPES = ("CFUNCTYPE", "PYFUNCTYPE", "WINFUNCTYPE", "FUNCTYPE")
 # The event names the judgment reads (the leaf of an event's callee).
-EXEC_MAPS = frozenset({"mmap", "mprotect"})
+EXEC_MAPS = frozenset({"mmap", "mprotect"})  # leaves: ``mmap.mmap`` and libc's
 STARTS = frozenset({"prototype-on-address", "cast-to-prototype"})
+# A C library's functions, as the flow pass names them (``ctypes.CDLL(None).mmap``,
+# ``ffi.dlopen(None).mmap``: :func:`sinkcall.library`).
+LIBRARIES = ("ctypes.windll.", "ctypes.cdll.", "ctypes.CDLL.")
 MMAP_PROT_AT = 3  # ``mmap.mmap(fileno, length, flags, prot)`` on POSIX
 MPROTECT_PROT_AT = 2  # ``mprotect(addr, len, prot)``
 
@@ -70,6 +73,9 @@ def callee(ref: str, node: ast.Call, args: list[Val], kwargs: dict[str | None, V
         return "mmap.mmap" if executable else ""
     if leaf == "mprotect" and _exec_flag(*_positional(node, args, MPROTECT_PROT_AT)):
         return ref
+    if leaf == "mmap" and ref.startswith(LIBRARIES):
+        # libc's own ``mmap(addr, len, prot, ...)`` through ctypes or cffi (ADR 0119).
+        return ref if _exec_flag(*_positional(node, args, MPROTECT_PROT_AT)) else ""
     if _prototype(node.func) and len(node.args) == 1:
         first = node.args[0]
         value = args[0] if args else None

@@ -91,6 +91,8 @@ LITERALS = (
     "ProcessPoolExecutor",
     # ADR 0110: message buses (Kafka's producer, ZeroMQ, RabbitMQ's publish).
     "KafkaProducer", "zmq.Context", "basic_publish",
+    # ADR 0119: a C library opened through cffi (its ``mmap`` and casts load shellcode).
+    "dlopen",
 )  # fmt: skip
 # Names that are also the tail or head of common longer words, which do not name the sink:
 # ``empty.``, ``filesystem``, ``pipeline``, ``environment`` (issue 16: those words made six
