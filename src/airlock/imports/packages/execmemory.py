@@ -71,10 +71,8 @@ def callee(ref: str, node: ast.Call, args: list[Val], kwargs: dict[str | None, V
         else:
             executable = _exec_flag(*_positional(node, args, MMAP_PROT_AT))
         return "mmap.mmap" if executable else ""
-    if leaf == "mprotect" and _exec_flag(*_positional(node, args, MPROTECT_PROT_AT)):
-        return ref
-    if leaf == "mmap" and ref.startswith(LIBRARIES):
-        # libc's own ``mmap(addr, len, prot, ...)`` through ctypes or cffi (ADR 0119).
+    if leaf == "mprotect" or (leaf == "mmap" and ref.startswith(LIBRARIES)):
+        # libc's own ``mmap(addr, len, prot, ...)`` through ctypes or cffi too (ADR 0119).
         return ref if _exec_flag(*_positional(node, args, MPROTECT_PROT_AT)) else ""
     if _prototype(node.func) and len(node.args) == 1:
         first = node.args[0]
@@ -87,9 +85,14 @@ def callee(ref: str, node: ast.Call, args: list[Val], kwargs: dict[str | None, V
             or (value is None and isinstance(first, (ast.Name, ast.Attribute)))
         )
         return "" if made_of_function else "ctypes.prototype-on-address"
-    if leaf == "cast" and ref.startswith("ctypes.") and len(node.args) == 2:
+    return _cast(ref, node, args) if leaf == "cast" and len(node.args) == 2 else ""
+
+
+def _cast(ref: str, node: ast.Call, args: list[Val]) -> str:
+    """``ctypes.cast(x, CFUNCTYPE(None))``, ``ffi.cast('void(*)(void)', x)`` (ADR 0119)."""
+    if ref.startswith("ctypes."):
         return "ctypes.cast-to-prototype" if _prototype(node.args[1]) else ""
-    if leaf == "cast" and ref.startswith("cffi.") and len(node.args) == 2:
+    if ref.startswith("cffi."):
         return "cffi.cast-to-prototype" if _function_pointer(args[0] if args else None) else ""
     return ""
 

@@ -38,6 +38,7 @@ def argv_run(interp: Interpreter, ref: str, args: list[Val]) -> list[Val] | None
     return [Val(const=[w for w in words[1:] if isinstance(w, str)])]
 
 
-def bound(owner: str, attr: str) -> bool:
-    """Whether an assignment to ``owner.attr`` is one :func:`argv_run` reads."""
-    return (owner, attr) == ARGV
+def keep_argv(interp: Interpreter, owner: str, attr: str, value: Val) -> None:
+    """Keep ``value`` when the assignment is ``sys.argv = ...``, for :func:`argv_run`."""
+    if (owner, attr) == ARGV:
+        interp.attrs[ARGV] = value

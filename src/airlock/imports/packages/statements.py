@@ -468,8 +468,7 @@ def bind(self: Interpreter, target: ast.expr, value: Val, env: dict[str, Val]) -
             env[target.value.id] = value  # ``g.__code__ = f.__code__``: g runs f (ADR 0073)
             return
         owner = env.get(target.value.id, UNKNOWN).ref
-        if pipruns.bound(owner, target.attr):
-            self.attrs[owner, target.attr] = value  # ``sys.argv = [...]`` (ADR 0119)
+        pipruns.keep_argv(self, owner, target.attr, value)  # ``sys.argv = [...]`` (ADR 0119)
         if owner.endswith("()") and owner[:-2] in self.classes and len(self.attrs) < 256:
             self.attrs[owner, target.attr] = value  # an instance's attribute (issue 16)
 

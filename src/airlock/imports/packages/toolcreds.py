@@ -44,8 +44,7 @@ def read(interp: Interpreter, node: ast.Call, path: Val, when: When) -> Val | No
     attr = node.func.attr if isinstance(node.func, ast.Attribute) else ""
     if attr not in PATH_READS or not tool_credential(path.shape):
         return None
-    opened = ast.Call(func=ast.Name("open", ast.Load()), args=[ast.Constant(path.shape)])
-    opened.keywords = []
+    opened = ast.Call(ast.Name("open", ast.Load()), [ast.Constant(path.shape)], [])
     ast.copy_location(opened, node)
     given = [Val(const=path.shape, labels=path.labels | {HOSTINFO})]
     return interp.sink(opened, Val(ref="open"), given, {}, {}, when)
