@@ -19,6 +19,7 @@ from airlock.imports.packages import (
     raytasks,
     reach,
     rebound,
+    remotes,
     runkey,
     signin,
     sinkcall,
@@ -95,8 +96,11 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     kwargs = {k.arg: self.expr(k.value, env, when) for k in node.keywords}
     labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
     ref = callee.ref
-    if raytasks.task(node, env, callee):  # ``keep.remote(data)`` (ADR 0119)
+    if raytasks.task(node, env, callee, self.classes):  # ``keep.remote(data)`` (ADR 0119)
         return self.sink(node, Val(ref=raytasks.TASK), args, kwargs, env, when)
+    if remotes.call_form(ref):  # ``stub.Put.future(data)`` (ADR 0119)
+        return self.sink(node, Val(ref=remotes.call_form(ref)), args, kwargs, env, when)
+    streamed.copied_into(self, node, ref, args, env, when)  # ``copyfileobj(f, remote)``
     pip_argv = pipruns.argv_run(self, ref, args)  # ``runpy.run_module('pip')`` (0119)
     if pip_argv is not None:
         self.sink(node, Val(ref=pipruns.PIP_MAIN), pip_argv, {}, env, when)

@@ -7,8 +7,9 @@ bytes to whichever worker runs it. Such a call is a send named :data:`TASK` (und
 ``ray``, so :mod:`hostsent` reads it as sent over the cluster's connection), judged by
 what it carries only, as ``ray.put`` is.
 
-What it does not do: an actor's methods (``Store.remote().put.remote(x)``), a task made
-by ``ray.remote(f)`` bound to another name first, or options set by ``.options(...)``.
+An actor's method (``Store.remote().put.remote(x)``) is read so when the module defines
+an actor class: its handle is not followed. What it does not do: a task made by
+``ray.remote(f)`` bound to another name first, or options set by ``.options(...)``.
 """
 
 from __future__ import annotations
@@ -25,15 +26,21 @@ TASK = "ray.task"  # a remote function's call: its arguments go to the cluster
 REMOTE = "remote"
 
 
-def task(node: ast.Call, env: dict[str, Val], callee: Val) -> bool:
+def task(
+    node: ast.Call, env: dict[str, Val], callee: Val, classes: dict[str, ast.ClassDef]
+) -> bool:
     """Whether ``node`` calls a remote function: ``f.remote(...)`` of a ``def`` decorated
-    ``@ray.remote`` (or ``@ray.remote(num_gpus=1)``, ``@remote``), or ``ray.remote(f)
-    .remote(...)``."""
+    ``@ray.remote`` (or ``@ray.remote(num_gpus=1)``, ``@remote``), ``ray.remote(f)
+    .remote(...)``, or ``actor.method.remote(...)`` in a module whose ``classes`` hold an
+    actor class (one decorated so)."""
     func = node.func
     if not isinstance(func, ast.Attribute) or func.attr != REMOTE:
         return False
     if callee.ref.startswith("ray.remote"):
         return True  # ``ray.remote(f).remote(x)``
+    if isinstance(func.value, ast.Attribute) and node.args:
+        # ``store.put.remote(x)``: a method of an actor, whose handle is not followed.
+        return any(_remote(d) for cls in classes.values() for d in cls.decorator_list)
     if not isinstance(func.value, ast.Name):
         return False
     bound = env.get(func.value.id)

@@ -167,6 +167,18 @@ def sends(callee: str) -> bool:
     return callee in GRPC_CALLABLES or callee in RAY_SENDS or written_to(callee) or stubbed
 
 
+# A gRPC method's other call forms: ``stub.Put.future(x)``, ``stub.Put.with_call(x)``.
+GRPC_FORMS = frozenset({"future", "with_call"})
+
+
+def call_form(ref: str) -> str:
+    """The send a gRPC method's ``future``/``with_call`` stands for (``grpc.stub.Put``), or
+    empty (ADR 0119)."""
+    head, _, leaf = ref.rpartition(".")
+    sent = head in GRPC_CALLABLES or head.rpartition(".")[0] == GRPC_STUB
+    return head if leaf in GRPC_FORMS and sent else ""
+
+
 def made_callable(event: Event) -> bool:
     """Whether the event makes a gRPC method's callable (``ch.unary_unary('/pkg.S/Put')``,
     the same name as its call): it sends nothing, whatever its channel's host came from."""

@@ -9,6 +9,9 @@ called with nothing to carry in (which :func:`functions.apply` skips when called
 its body is read on its own, but what it yields was not handed back) is walked once for
 what it yields (:func:`functions.body_of` reads ``yield`` as it reads ``return``).
 
+``shutil.copyfileobj(src, dst)`` into a remote file opened for writing is that file's
+``write`` of what ``src`` reads.
+
 What it does not do: ``iter(functools.partial(f.read, n), b'')``, a generator's
 ``send``-driven values (:mod:`rebound`), an iterator class's ``__next__``.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from airlock.imports.packages import remotes
 from airlock.imports.packages.flowtypes import MAX_CALL_DEPTH, Val, When
 from airlock.imports.packages.handed import parameters
 
@@ -42,6 +46,20 @@ def iterated(
     if lam.args.args or lam.args.vararg or lam.args.kwarg:
         return None  # ``iter`` calls it with nothing
     return Val(labels=interp.expr(lam.body, env, when).labels)
+
+
+def copied_into(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    node: ast.Call,
+    ref: str,
+    args: list[Val],
+    env: dict[str, Val],
+    when: When,
+) -> None:
+    """``shutil.copyfileobj(src, dst)`` into a file opened by its URL: ``dst.write`` of what
+    ``src`` reads, so a remote file's upload is judged as its writes are (ADR 0119)."""
+    if ref == "shutil.copyfileobj" and len(args) >= 2 and args[1].ref in remotes.REMOTE_OPENS:
+        interp.sink(node, Val(ref=f"{args[1].ref}.write"), args[:1], {}, env, when)
 
 
 def yielded(interp: Interpreter, func: Function, env: dict[str, Val], when: When) -> Val | None:

