@@ -9,7 +9,15 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeGuard, TypeVar
 
-from airlock.imports.packages import across, deeper, flowtypes, hostile, reach, replaced
+from airlock.imports.packages import (
+    across,
+    deeper,
+    flowtypes,
+    hostile,
+    reach,
+    replaced,
+    streamed,
+)
 from airlock.imports.packages.astwalk import own_nodes
 from airlock.imports.packages.flowtypes import MAX_CALL_DEPTH, UNKNOWN, Event, Val, When
 from airlock.imports.packages.handed import inherited, parameters
@@ -256,9 +264,7 @@ def body_of(
     if known is None:
         nodes = own_nodes(func)
         declared = tuple(name for n in nodes if isinstance(n, ast.Global) for name in n.names)
-        # What it yields is what a caller iterating it gets, as a return (ADR 0119).
-        gives = (ast.Return, ast.Yield, ast.YieldFrom)
-        returns = tuple(n.value for n in nodes if isinstance(n, gives) and n.value)
+        returns = tuple(n.value for n in nodes if isinstance(n, ast.Return) and n.value)
         known = self.bodies[id(func)] = (func, declared, returns)
     return known[1], known[2]
 
@@ -311,6 +317,7 @@ def apply_body(
                 if name in local:
                     self.globals[name] = local[name]
         values = [self.expr(r, local, When.LATER) for r in returns[:4]]
+        streamed.yielded_files(self, func, local, values)  # a file's chunks (ADR 0119)
         if len(values) == 1:
             return values[0]
         return Val(labels=frozenset().union(*(v.labels for v in values)))

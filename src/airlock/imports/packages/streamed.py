@@ -4,10 +4,10 @@ A streaming call takes an iterator and sends each item: gRPC's client streams
 (``stub.Upload(chunks())``, ``ch.stream_unary('/x.S/Up')(iter(lambda: f.read(n), b''))``),
 ``requests.post(url, data=gen())`` too. The items were read as nothing: a lambda handed to
 ``iter`` was not called, and a generator carried only what it ``return``\\s. Here
-``iter(lambda: EXPR, sentinel)`` carries what ``EXPR`` carries, and a generator function
+``iter(lambda: EXPR, sentinel)`` carries the file data ``EXPR`` carries, and a generator's call
+carries a file's data when its ``yield``s hand one out (:func:`yielded_files`); one
 called with nothing to carry in (which :func:`functions.apply` skips when called later:
-its body is read on its own, but what it yields was not handed back) is walked once for
-what it yields (:func:`functions.body_of` reads ``yield`` as it reads ``return``).
+its body is read on its own, but what it yields was not handed back) is walked once.
 
 ``shutil.copyfileobj(src, dst)`` into a remote file opened for writing is that file's
 ``write`` of what ``src`` reads.
@@ -22,8 +22,10 @@ import ast
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages import remotes
+from airlock.imports.packages.astwalk import own_nodes
 from airlock.imports.packages.flowtypes import MAX_CALL_DEPTH, Val, When
 from airlock.imports.packages.handed import parameters
+from airlock.imports.packages.sinks import FILE
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -34,6 +36,8 @@ Function = ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef
 _GENERATORS: dict[int, tuple[ast.AST, bool]] = {}
 MAX_REMEMBERED = 4096
 MAX_WALKED = 2000  # nodes of a function read to find a ``yield``
+MAX_YIELDS = 4  # ``yield``s read per generator, as returns are (:func:`functions.apply_body`)
+YIELDS = (ast.Yield, ast.YieldFrom)
 
 
 def iterated(
@@ -45,7 +49,7 @@ def iterated(
     lam = args[0].func
     if lam.args.args or lam.args.vararg or lam.args.kwarg:
         return None  # ``iter`` calls it with nothing
-    return Val(labels=interp.expr(lam.body, env, when).labels)
+    return Val(labels=interp.expr(lam.body, env, when).labels & {FILE})  # as a yield's
 
 
 def copied_into(  # noqa: PLR0917 -- the parts of one call
@@ -77,6 +81,26 @@ def yielded(interp: Interpreter, func: Function, env: dict[str, Val], when: When
     return interp.memo[key]
 
 
+def yielded_files(
+    interp: Interpreter,
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+    local: dict[str, Val],
+    values: list[Val],
+) -> None:
+    """Add to ``values`` (what a call of ``func`` gives) the file data its ``yield``s hand
+    out, read with its names after its body ran. Only a file's bytes: a generator of
+    settings (``yield os.environ['MATPLOTLIBRC']``) hands out a place to read, not data to
+    send, and ADR 0076 reads an environment value in a URL opened on import as sent."""
+    if not _generator(func):
+        return
+    given = [n.value for n in own_nodes(func) if isinstance(n, YIELDS) and n.value is not None]
+    labels = frozenset[str]().union(
+        *(interp.expr(v, local, When.LATER).labels for v in given[:MAX_YIELDS])
+    )
+    if FILE in labels:
+        values.append(Val(labels=frozenset({FILE})))
+
+
 def _generator(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     known = _GENERATORS.get(id(func))
     if known is not None and known[0] is func:
@@ -87,7 +111,7 @@ def _generator(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     for count, node in enumerate(ast.walk(func)):
         if count >= MAX_WALKED:
             break
-        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+        if isinstance(node, YIELDS):
             found = True
             break
     _GENERATORS[id(func)] = (func, found)

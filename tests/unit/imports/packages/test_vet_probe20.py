@@ -290,6 +290,34 @@ ALLOWED: dict[str, dict[str, str]] = {
         "def run(path):\n    ray.init()\n"
         "    return ray.get(Scorer.remote().score.remote(open(path, 'rb').read()))\n"
     ),
+    # A settings file's candidates from the environment, one opened as a URL if it is one,
+    # on import (matplotlib's ``matplotlibrc``): a generator's yields of settings are no data.
+    "config-candidates-from-the-environment-opened-as-a-url-on-import": init(
+        "import contextlib, os\n"
+        "def config_file():\n"
+        "    def candidates():\n"
+        "        yield 'evpkgrc'\n"
+        "        try:\n            rc = os.environ['EVPKGRC']\n"
+        "        except KeyError:\n            pass\n"
+        "        else:\n            yield rc\n            yield os.path.join(rc, 'evpkgrc')\n"
+        "    for fname in candidates():\n"
+        "        if os.path.exists(fname) and not os.path.isdir(fname):\n"
+        "            return fname\n"
+        "    raise RuntimeError('no evpkgrc')\n"
+        "@contextlib.contextmanager\n"
+        "def open_file_or_url(fname):\n"
+        "    if isinstance(fname, str) and fname.startswith(('http://', 'https://')):\n"
+        "        import urllib.request\n"
+        "        with urllib.request.urlopen(fname) as f:\n"
+        "            yield (line.decode('utf-8') for line in f)\n"
+        "    else:\n"
+        "        with open(os.path.expanduser(fname), encoding='utf-8') as f:\n"
+        "            yield f\n"
+        "def params_from_file(fname):\n"
+        "    with open_file_or_url(fname) as fd:\n"
+        "        return dict(line.split(':', 1) for line in fd)\n"
+        "PARAMS = params_from_file(config_file())\n"
+    ),
     # 3. Remote file systems reading, writing a report, or writing a local cache; weights
     # downloaded from a bucket by ``copyfileobj``.
     "weights-downloaded-from-a-bucket-by-copyfileobj": init(
