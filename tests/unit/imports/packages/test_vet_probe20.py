@@ -1,8 +1,8 @@
 """The twentieth probe (ADR 0119): the shapes ADR 0110, 0113 and 0116 left open. A thread
 pool whose jobs queue themselves, weights streamed to a gRPC method or handed to a Ray task,
 a remote file system's own ``open``, a tool's credential file or weights read through a path
-object, pip run in-process by ``runpy``, and shellcode loaders through cffi or libc's
-``mmap``.
+object, pip run in-process by ``runpy``, look-alikes installed by uv, poetry, pipx or
+easy_install, and shellcode loaders through cffi or libc's ``mmap``.
 
 Each sample is inert (vetting only reads files). The near-misses are what thread pools,
 Ray jobs, fsspec users, Kubernetes clients, tools listing packages and cffi bindings do."""
@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from airlock.domain.requests import Outcome
+from airlock.imports.packages.pretenders import installed_names
 from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
 
 W = "/models/llama/model.safetensors"
@@ -175,6 +176,25 @@ DENIED: dict[str, dict[str, str]] = {
         "setup.py": "import runpy, sys\nfrom setuptools import setup\n"
         "sys.argv = ['pip', 'install', 'python-dateutils']\n"
         "runpy.run_module('pip', run_name='__main__')\n"
+        "setup(name='evpkg', version='1.0')\n",
+        "evpkg/__init__.py": "",
+    },
+    # Look-alikes installed on import by installers other than pip (all fetch from PyPI).
+    "lookalike-added-by-uv-on-import": init(
+        "import subprocess\nsubprocess.run(['uv', 'add', 'colourama'])\n"
+    ),
+    "lookalike-added-by-poetry-on-import": init(
+        "import subprocess\nsubprocess.run(['poetry', 'add', '--quiet', 'reqeusts'])\n"
+    ),
+    "lookalike-installed-by-pipx-on-import": init(
+        "import subprocess\nsubprocess.run(['pipx', 'install', 'colourama'])\n"
+    ),
+    "lookalike-installed-by-uv-tool-on-import": init(
+        "import subprocess\nsubprocess.run(['uv', 'tool', 'install', 'colourama'])\n"
+    ),
+    "lookalike-installed-by-easy-install-in-setup": {
+        "setup.py": "import os\nfrom setuptools import setup\n"
+        "os.system('easy_install python-dateutils')\n"
         "setup(name='evpkg', version='1.0')\n",
         "evpkg/__init__.py": "",
     },
@@ -408,6 +428,12 @@ ALLOWED: dict[str, dict[str, str]] = {
         "def show():\n    sys.argv = ['pip', 'list']\n"
         "    runpy.run_module('pip', run_name='__main__')\n"
     ),
+    "dependency-added-by-poetry-when-called": init(
+        "import subprocess\ndef add(name):\n    subprocess.run(['poetry', 'add', name])\n"
+    ),
+    "file-named-like-a-lookalike-added-to-git-on-import": init(
+        "import subprocess\nsubprocess.run(['git', 'add', 'colourama'])\n"
+    ),
     "own-cli-run-by-runpy-when-called": init(
         "import runpy\ndef cli():\n    runpy.run_module('evpkg.cli', run_name='__main__')\n"
     ),
@@ -455,3 +481,18 @@ ALLOWED: dict[str, dict[str, str]] = {
 @pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, HELD, ALLOWED))
 def test_verdict(files: dict[str, str], expected: Outcome) -> None:
     assert vet_package(files) is expected
+
+
+@pytest.mark.parametrize(
+    ("command", "names"),
+    [
+        ("uv add colourama", ["colourama"]),
+        ("poetry add --quiet reqeusts==2.0", ["reqeusts"]),
+        ("uv tool install colourama", ["colourama"]),
+        ("easy_install python-dateutils", ["python-dateutils"]),
+        ("sys.executable -m pip install -q numpy", ["numpy"]),
+        ("git add colourama", []),
+    ],
+)
+def test_installed_names(command: str, names: list[str]) -> None:
+    assert installed_names(command) == names
