@@ -169,11 +169,14 @@ def sends(callee: str) -> bool:
 
 # A gRPC method's other call forms: ``stub.Put.future(x)``, ``stub.Put.with_call(x)``.
 GRPC_FORMS = frozenset({"future", "with_call"})
+GRPC_FORM_ENDS = tuple(f".{form}" for form in GRPC_FORMS)
 
 
 def call_form(ref: str) -> str:
     """The send a gRPC method's ``future``/``with_call`` stands for (``grpc.stub.Put``), or
     empty (ADR 0119)."""
+    if not ref.endswith(GRPC_FORM_ENDS):  # asked of every call: the cheap test first
+        return ""
     head, _, leaf = ref.rpartition(".")
     sent = head in GRPC_CALLABLES or head.rpartition(".")[0] == GRPC_STUB
     return head if leaf in GRPC_FORMS and sent else ""
