@@ -14,13 +14,17 @@ from airlock.imports.packages import (
     classdata,
     keystream,
     piped,
+    pipruns,
     protocol,
+    raytasks,
     reach,
     rebound,
+    remotes,
     runkey,
     signin,
     sinkcall,
     staged,
+    streamed,
     tables,
     writes,
 )
@@ -92,6 +96,14 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     kwargs = {k.arg: self.expr(k.value, env, when) for k in node.keywords}
     labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
     ref = callee.ref
+    if raytasks.task(node, env, callee, self.classes):  # ``keep.remote(data)`` (ADR 0119)
+        return self.sink(node, Val(ref=raytasks.TASK), args, kwargs, env, when)
+    if remotes.call_form(ref):  # ``stub.Put.future(data)`` (ADR 0119)
+        return self.sink(node, Val(ref=remotes.call_form(ref)), args, kwargs, env, when)
+    streamed.copied_into(self, node, ref, args, env, when)  # ``copyfileobj(f, remote)``
+    pip_argv = pipruns.argv_run(self, ref, args)  # ``runpy.run_module('pip')`` (0119)
+    if pip_argv is not None:
+        self.sink(node, Val(ref=pipruns.PIP_MAIN), pip_argv, {}, env, when)
     c = [a.const for a in args]
     if ref in GETATTRS and len(args) >= 2 and isinstance(c[1], str):
         target = args[0].ref
@@ -121,6 +133,9 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         return Val(ref="globals")
     if ref == "vars" and args and rebound.namespace_of(args[0].ref):
         return args[0]  # ``vars(sys.modules[__name__])`` (ADR 0073)
+    fed = streamed.iterated(self, ref, args, env, when)  # ``iter(lambda: f.read(n), b'')``
+    if fed is not None:
+        return fed
     bound = rebound.unwritten(self, node, callee, args, kwargs, env, when)
     if bound is not None:
         return bound
@@ -132,6 +147,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     if callee.func is not None:
         given = arguments(self, callee.func, args, kwargs, env, when)
         value = self.apply(callee.func, given, env, when)
+        value = value or streamed.yielded(self, callee.func, env, when)  # ADR 0119
         for impl in self.dispatched.get(id(callee.func), ()):  # ``register``ed (ADR 0073)
             self.apply(impl, arguments(self, impl, args, kwargs, env, when), env, when)
         if when is not When.LATER and rebound.generator(callee.func):

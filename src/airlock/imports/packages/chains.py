@@ -14,7 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from airlock.imports.packages import execmemory, hostile, hostsent, picked, remotes, staged
+from airlock.imports.packages import (
+    execmemory,
+    hostile,
+    hostsent,
+    installers,
+    picked,
+    remotes,
+    staged,
+)
 from airlock.imports.packages.flowtypes import MAX_STEPS, Event, Trace, When
 from airlock.imports.packages.importhooks import hook_findings
 from airlock.imports.packages.lazyre import LazyPattern
@@ -234,7 +242,8 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         # No window, or detached from its parent: on install or import nobody is meant to
         # see it run (GuardDog's silent-process-execution); a library's helper may hide one.
         return "silent-process", Severity.CRITICAL if eager else Severity.MEDIUM
-    if eager and PIP_INSTALL.search(f"{event.callee} {event.text}"):
+    pip = PIP_INSTALL.search(f"{event.callee} {event.text}") or installers.installs(event.text)
+    if eager and pip:  # pip, or uv, poetry, pipx, easy_install (ADR 0119)
         # Packages installed by setup.py itself, or by a module on import, bypass the
         # vetting of dependencies (ADR 0048: ``[sys.executable, '-m', 'pip', 'install']``).
         return "install-time-pip", Severity.HIGH

@@ -7,6 +7,10 @@ exec bit to a buffer), bytes written in, and a ctypes prototype called on the ad
 (``CFUNCTYPE(None)(addressof(...))()``, ``cast(buf, CFUNCTYPE(None))()``). Both were
 allowed on import. The shape of each call is read here; :func:`chains._memory` judges them
 together, as it does the Windows calls.
+
+cffi makes the same function of an address by a C type: ``ffi.cast('void(*)(void)',
+ffi.from_buffer(m))()`` (ADR 0119). A cast to a function pointer weighs, as a ctypes
+prototype does, only beside memory made executable: bindings cast library pointers so.
 """
 
 from __future__ import annotations
@@ -23,8 +27,11 @@ EXEC_BIT = 4  # PROT_EXEC on Linux, macOS and the BSDs
 EXEC_FLAGS = frozenset({"PROT_EXEC", "PAGE_EXECUTE_READWRITE", "PAGE_EXECUTE_READ"})
 PROTOTYPES = ("CFUNCTYPE", "PYFUNCTYPE", "WINFUNCTYPE", "FUNCTYPE")
 # The event names the judgment reads (the leaf of an event's callee).
-EXEC_MAPS = frozenset({"mmap", "mprotect"})
+EXEC_MAPS = frozenset({"mmap", "mprotect"})  # leaves: ``mmap.mmap`` and libc's
 STARTS = frozenset({"prototype-on-address", "cast-to-prototype"})
+# A C library's functions, as the flow pass names them (``ctypes.CDLL(None).mmap``,
+# ``ffi.dlopen(None).mmap``: :func:`sinkcall.library`).
+LIBRARIES = ("ctypes.windll.", "ctypes.cdll.", "ctypes.CDLL.")
 MMAP_PROT_AT = 3  # ``mmap.mmap(fileno, length, flags, prot)`` on POSIX
 MPROTECT_PROT_AT = 2  # ``mprotect(addr, len, prot)``
 
@@ -64,8 +71,9 @@ def callee(ref: str, node: ast.Call, args: list[Val], kwargs: dict[str | None, V
         else:
             executable = _exec_flag(*_positional(node, args, MMAP_PROT_AT))
         return "mmap.mmap" if executable else ""
-    if leaf == "mprotect" and _exec_flag(*_positional(node, args, MPROTECT_PROT_AT)):
-        return ref
+    if leaf == "mprotect" or (leaf == "mmap" and ref.startswith(LIBRARIES)):
+        # libc's own ``mmap(addr, len, prot, ...)`` through ctypes or cffi too (ADR 0119).
+        return ref if _exec_flag(*_positional(node, args, MPROTECT_PROT_AT)) else ""
     if _prototype(node.func) and len(node.args) == 1:
         first = node.args[0]
         value = args[0] if args else None
@@ -77,6 +85,19 @@ def callee(ref: str, node: ast.Call, args: list[Val], kwargs: dict[str | None, V
             or (value is None and isinstance(first, (ast.Name, ast.Attribute)))
         )
         return "" if made_of_function else "ctypes.prototype-on-address"
-    if leaf == "cast" and ref.startswith("ctypes.") and len(node.args) == 2:
+    return _cast(ref, node, args) if leaf == "cast" and len(node.args) == 2 else ""
+
+
+def _cast(ref: str, node: ast.Call, args: list[Val]) -> str:
+    """``ctypes.cast(x, CFUNCTYPE(None))``, ``ffi.cast('void(*)(void)', x)`` (ADR 0119)."""
+    if ref.startswith("ctypes."):
         return "ctypes.cast-to-prototype" if _prototype(node.args[1]) else ""
+    if ref.startswith("cffi."):
+        return "cffi.cast-to-prototype" if _function_pointer(args[0] if args else None) else ""
     return ""
+
+
+def _function_pointer(value: Val | None) -> bool:
+    """A cffi C type naming a function pointer (``'void(*)(void)'``, ``'int (*)(int)'``)."""
+    const = value.const if value is not None else None
+    return isinstance(const, str) and "(*" in const.replace(" ", "")

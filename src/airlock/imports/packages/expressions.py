@@ -13,6 +13,7 @@ from airlock.imports.packages import (
     across,
     comprehend,
     foreign,
+    pathreads,
     picked,
     protocol,
     rebound,
@@ -132,6 +133,8 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
             return Val(labels=base.labels, handle=base.handle, path_var=base.path_var)
         if base.shape and node.attr in PATH_WRITES:  # ``(home / '.bashrc').write_text``
             return Val(labels=base.labels, handle=base.shape)  # ADR 0048
+        if pathreads.kept(node.attr, base) is not None:  # ``(home / '.kube/config')``
+            return base  # read as ``open`` when called (ADR 0119)
         if base.shape and node.attr in PATH_READS and secret_path(base.shape):
             # ``Path.home().joinpath('.ssh', 'id_rsa').read_text()`` (ADR 0079)
             return Val(labels=base.labels | SECRET_NAME)

@@ -9,7 +9,15 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeGuard, TypeVar
 
-from airlock.imports.packages import across, deeper, flowtypes, hostile, reach, replaced
+from airlock.imports.packages import (
+    across,
+    deeper,
+    flowtypes,
+    hostile,
+    reach,
+    replaced,
+    streamed,
+)
 from airlock.imports.packages.astwalk import own_nodes
 from airlock.imports.packages.flowtypes import MAX_CALL_DEPTH, UNKNOWN, Event, Val, When
 from airlock.imports.packages.handed import inherited, parameters
@@ -309,6 +317,7 @@ def apply_body(
                 if name in local:
                     self.globals[name] = local[name]
         values = [self.expr(r, local, When.LATER) for r in returns[:4]]
+        streamed.yielded_files(self, func, local, values)  # a file's chunks (ADR 0119)
         if len(values) == 1:
             return values[0]
         return Val(labels=frozenset().union(*(v.labels for v in values)))

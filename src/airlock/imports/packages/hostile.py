@@ -160,7 +160,7 @@ def _forks_itself(func: Function, partner: Partner) -> bool:
     made = {_called(c) for c in calls}
     if made & FORK_NAMES:
         return any(_comes_back(func, name, partner) for name in set(_always_named(func)))
-    if made & THREAD_NAMES:
+    if made & (THREAD_NAMES | POOLS):
         # A thread shares its process: one that starts one other and ends is a loop, not a
         # bomb. Two ways back into the ring per run (``Thread(target=g).start(); g()``, or
         # two threads of ``g``) double the threads each round (probe 17).
@@ -243,7 +243,7 @@ def threads_only(func: Function) -> bool:
     """Whether the function starts threads and makes no process (its bomb, when it is one,
     has no fork for :mod:`flow` to mark)."""
     made = {_called(c) for c in _unending_calls(func) or ()}
-    return bool(made & THREAD_NAMES) and not made & FORK_NAMES
+    return bool(made & (THREAD_NAMES | POOLS)) and not made & FORK_NAMES
 
 
 def _comes_back(func: Function, first: str, partner: Partner) -> bool:
@@ -346,6 +346,10 @@ THREAD_CALLS = THREAD_NAMES | {"start", "setDaemon", "setName"}
 # An executor's call that queues a job for its threads or processes: a loop that does nothing
 # but queue jobs without end floods the queue and the workers (ADR 0110).
 QUEUES = frozenset({"submit"})
+# A thread pool and its queue (ADR 0119): a function that queues itself twice each run
+# (``ex.submit(grow); ex.submit(grow)``) doubles its jobs, as two threads of it double the
+# threads; a pool made in each run (``with ThreadPoolExecutor() as ex``) waits for them.
+POOLS = frozenset({"ThreadPoolExecutor"}) | QUEUES
 
 
 def floods(loop: ast.While | ast.For) -> bool:
@@ -363,9 +367,9 @@ def floods(loop: ast.While | ast.For) -> bool:
             continue
         if isinstance(part, ast.Call):
             name = _called(part)
-            if name not in THREAD_CALLS | QUEUES:
+            if name not in THREAD_CALLS | POOLS:
                 return False
-            started = started or name in THREAD_NAMES | QUEUES
+            started = started or name in THREAD_NAMES | POOLS
         todo.extend(children(part))
     return started and seen < MAX_LOOP_NODES
 

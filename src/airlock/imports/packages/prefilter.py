@@ -22,6 +22,8 @@ from itertools import accumulate, groupby, repeat
 from operator import add
 from typing import Protocol
 
+from airlock.imports.packages.selfqueued import queues_itself
+
 # Names of sinks, decoders, ways to reach names by string, and secret sources (case kept).
 LITERALS = (
     "__import__", "import_module", "__builtins__", "builtins", "__dict__[", "subprocess",
@@ -89,6 +91,8 @@ LITERALS = (
     "ProcessPoolExecutor",
     # ADR 0110: message buses (Kafka's producer, ZeroMQ, RabbitMQ's publish).
     "KafkaProducer", "zmq.Context", "basic_publish",
+    # ADR 0119: a C library opened through cffi (its ``mmap`` and casts load shellcode).
+    "dlopen",
 )  # fmt: skip
 # Names that are also the tail or head of common longer words, which do not name the sink:
 # ``empty.``, ``filesystem``, ``pipeline``, ``environment`` (issue 16: those words made six
@@ -223,7 +227,7 @@ def may_act(text: str, *, paths: bool = True) -> bool:
             match = ANY.match(text, start)
             if match is not None and _acts(text, match):
                 return True
-    return paths and _names_path(text.lower())
+    return (paths and _names_path(text.lower())) or queues_itself(text)
 
 
 def _acts(text: str, match: re.Match[str]) -> bool:
@@ -271,7 +275,8 @@ class HitLines:
         """``may_act`` of the whole text, from the scans the ranges are answered from: a
         caller that asks this before the flow pass asks of each function (``scan_python``)
         pays for one scan of the text, not two (issue 16)."""
-        return bool(self._hits()) or bool(self._path_words())
+        hit = bool(self._hits()) or bool(self._path_words())
+        return hit or queues_itself(self._source)  # a pool's jobs doubling (ADR 0119)
 
     def _hits(self) -> list[int]:
         """Lines the acting matches start on, in order, found once."""

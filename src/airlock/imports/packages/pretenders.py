@@ -3,6 +3,7 @@ code of its own) and acts on install or import denies (issue 16)."""
 
 from __future__ import annotations
 
+from airlock.imports.packages import installers
 from airlock.imports.packages.imposture import impostor_of
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.local import LocalModules
@@ -49,16 +50,13 @@ def installed_names(command: str) -> list[str]:
     neither options nor paths nor URLs (``pip install -q colourama==0.4`` -> colourama)."""
     words = command.replace(",", " ").replace("'", " ").replace('"', " ").split()
     names: list[str] = []
-    for index, word in enumerate(words):
-        if word != "install":
+    start = installers.names_start(words)  # ``install``, ``poetry add`` (ADR 0119)
+    for after in words[start:] if start >= 0 else []:
+        if after.startswith(("-", ".", "/", "~", "[")) or "://" in after:
             continue
-        for after in words[index + 1 :]:
-            if after.startswith(("-", ".", "/", "~", "[")) or "://" in after:
-                continue
-            match = REQUIREMENT_NAME.match(after)
-            if match:
-                names.append(match.group())
-        break
+        match = REQUIREMENT_NAME.match(after)
+        if match:
+            names.append(match.group())
     return names
 
 

@@ -30,6 +30,7 @@ from airlock.imports.packages import (
     flowtypes,
     handed,
     hostile,
+    pathreads,
     pathshape,
     picked,
     writes,
@@ -344,6 +345,9 @@ def path_method(  # noqa: PLR0917 -- the parts of one call
     """``Path(p).expanduser()``, ``.resolve()``, ``.absolute()``: the same path's text;
     ``.joinpath('a', 'b')``: the text below it; ``.open('a')``: ``open(text, 'a')`` (ADR
     0051). None for other methods."""
+    read = pathreads.read(interp, node, path, when)  # ``.kube/config`` (ADR 0119)
+    if read is not None:
+        return read
     attr = node.func.attr if isinstance(node.func, ast.Attribute) else ""
     if attr == "open":
         opened = ast.Call(func=node.func, args=[ast.Constant(path.shape), *node.args], keywords=[])

@@ -49,9 +49,20 @@ GRPC_CALLABLES = frozenset(f"{c}.{m}" for c in GRPC_CHANNELS for m in GRPC_METHO
 GRPC_STUB = "grpc.stub"
 # Ray's cluster, joined by its address; what ``ray.put`` is given goes to its object store.
 RAY_JOIN = "ray.init"
-RAY_SENDS = frozenset({"ray.put"})
+RAY_SENDS = frozenset({"ray.put", "ray.task"})  # ``ray.task``: a task's arguments (0119)
+# Remote file systems whose every path is a bucket's (ADR 0119), and fsspec's own, whose
+# path names its protocol (``fsspec.filesystem('s3').open('s3://b/k', 'wb')``).
+BUCKET_FILESYSTEMS = (
+    "s3fs.S3FileSystem", "gcsfs.GCSFileSystem", "adlfs.AzureBlobFileSystem",
+    "huggingface_hub.HfFileSystem",
+)  # fmt: skip
+FILESYSTEMS = ("fsspec.filesystem", *BUCKET_FILESYSTEMS)
+# A file system's own ``open`` (ADR 0119), and its ``pipe``: bytes written to a path.
+FS_OPENS = frozenset(f"{fs}.open" for fs in FILESYSTEMS)
+BUCKET_OPENS = frozenset(f"{fs}.open" for fs in BUCKET_FILESYSTEMS)
+FS_PIPES = frozenset(f"{fs}.{put}" for fs in FILESYSTEMS for put in ("pipe", "pipe_file"))
 # Files opened by a URL: written to in a write mode, each write is an upload.
-REMOTE_OPENS = frozenset({"fsspec.open", "smart_open.open", "smart_open.smart_open"})
+REMOTE_OPENS = frozenset({"fsspec.open", "smart_open.open", "smart_open.smart_open"}) | FS_OPENS
 REMOTE_WRITES = frozenset({"write", "writelines"})
 # Stores and buses ADR 0107 named by their class, made on (or connected to) a host: where
 # their sends go, for :mod:`hostsent` (``redis.Redis(host='203.0.113.5')``).
@@ -90,7 +101,7 @@ NETWORK = (
 # What sends through such a connection, by the head of the event's callee.
 SENDERS = (
     GRPC_CHANNELS | REMOTE_OPENS | {"ray", GRPC_STUB} | STORE_HOSTS | {"paho.mqtt.client.Client"}
-    | set(BUS_SENDS)
+    | set(BUS_SENDS) | set(FILESYSTEMS)
 )  # fmt: skip
 # Where a channel, a cluster or a remote file opened for writing connects: its address's
 # host after an optional scheme (``ray://``, ``s3://``, ``dns:///``), before a port or path.
@@ -114,12 +125,14 @@ def opened_for_upload(event: Event, public: Callable[[str], bool]) -> bool:
     """Whether the event opens a remote file for writing (``fsspec.open('s3://b/m', 'wb')``)
     on a bucket, or on a server whose host is ``public``. A file read, or a local path, is
     no upload."""
+    words = event.text.split()
+    if event.callee in FS_PIPES:  # ``fs.pipe('s3://b/k', data)``: written whatever its mode
+        return bool(words) and bool(BUCKET_SCHEME.match(words[0]))
     if event.callee not in REMOTE_OPENS:
         return False
-    words = event.text.split()
     if len(words) < 2 or not _WRITE_MODE.match(words[1]):
         return False
-    if BUCKET_SCHEME.match(words[0]):
+    if BUCKET_SCHEME.match(words[0]) or event.callee in BUCKET_OPENS:
         return True
     return bool(SERVER_SCHEME.match(words[0])) and public(address_host(words[0]))
 
@@ -152,6 +165,21 @@ def sends(callee: str) -> bool:
     sending nothing of the host's is no finding of its own."""
     stubbed = callee.rpartition(".")[0] == GRPC_STUB
     return callee in GRPC_CALLABLES or callee in RAY_SENDS or written_to(callee) or stubbed
+
+
+# A gRPC method's other call forms: ``stub.Put.future(x)``, ``stub.Put.with_call(x)``.
+GRPC_FORMS = frozenset({"future", "with_call"})
+GRPC_FORM_ENDS = tuple(f".{form}" for form in GRPC_FORMS)
+
+
+def call_form(ref: str) -> str:
+    """The send a gRPC method's ``future``/``with_call`` stands for (``grpc.stub.Put``), or
+    empty (ADR 0119)."""
+    if not ref.endswith(GRPC_FORM_ENDS):  # asked of every call: the cheap test first
+        return ""
+    head, _, leaf = ref.rpartition(".")
+    sent = head in GRPC_CALLABLES or head.rpartition(".")[0] == GRPC_STUB
+    return head if leaf in GRPC_FORMS and sent else ""
 
 
 def made_callable(event: Event) -> bool:

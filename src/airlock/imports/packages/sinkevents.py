@@ -15,6 +15,7 @@ from airlock.imports.packages import (
     hostile,
     intercept,
     logsent,
+    pathreads,
     picked,
     piped,
     remotes,
@@ -227,6 +228,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         labels |= {FILE}  # a file shipped beside the module, read by name (ADR 0098)
     if ref in sinkcall.FILE_READERS and args and writes.secret_file(self, args[0]):
         labels |= {SECRET}
+    if ref in sinkcall.FILE_READERS and args and pathreads.tool_credential(args[0].shape):
+        labels |= {HOSTINFO}  # ``open(Path.home() / '.kube' / 'config')`` (ADR 0119)
     if kind == "listing" and secret_path(text):
         labels |= {SECRET}  # ``glob('**/.env')``: the files it finds are credentials
     if ref in sinkcall.FOLDER_LISTINGS and args and sinkcall.lists_secrets(args[0]):

@@ -12,6 +12,7 @@ from airlock.imports.packages import (
     comprehend,
     flowtypes,
     namepicks,
+    pipruns,
     protocol,
     reach,
     rebound,
@@ -467,6 +468,7 @@ def bind(self: Interpreter, target: ast.expr, value: Val, env: dict[str, Val]) -
             env[target.value.id] = value  # ``g.__code__ = f.__code__``: g runs f (ADR 0073)
             return
         owner = env.get(target.value.id, UNKNOWN).ref
+        pipruns.keep_argv(self, owner, target.attr, value)  # ``sys.argv = [...]`` (ADR 0119)
         if owner.endswith("()") and owner[:-2] in self.classes and len(self.attrs) < 256:
             self.attrs[owner, target.attr] = value  # an instance's attribute (issue 16)
 

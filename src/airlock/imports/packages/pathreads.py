@@ -1,0 +1,63 @@
+"""A tool's credential file, or a weights file, read through a path object (issue 16; ADR
+0119). Pure.
+
+``open(os.path.expanduser('~/.kube/config')).read()`` is an ``open`` event that ADR 0110's
+rule reads (:func:`chains._sdk_credentials_sent`: held when sent when called, denied on
+import). The same file read by ``(Path.home() / '.kube' / 'config').read_text()`` made no
+event: a path's ``read_text`` marked only the files no SDK sends (ADR 0079). Here such a
+read is the ``open`` it stands for, and its data carries the home folder's host information
+as ``expanduser``'s does, so both spellings are judged alike.
+
+A weights file at a fixed place read by ``Path('/models/…/model.safetensors').read_bytes()``
+made no event either, so sending its bytes to an address written in the code when called
+was allowed where ``open(W, 'rb').read()`` is denied (ADR 0093). Its read is the ``open`` it
+stands for too (no host information: the weights are named by the ``open`` event).
+
+What it does not do: paths that do not fold to such a file's text, and reads of any other
+file through a path, which stay as they were.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from airlock.imports.packages.flowtypes import Val
+from airlock.imports.packages.pathshape import PATH_READS
+from airlock.imports.packages.sinks import HOSTINFO, WEIGHT_FILE
+
+if TYPE_CHECKING:
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import When
+
+
+def tool_credential(shape: str) -> bool:
+    """``shape`` names a credential file a tool's SDK reads (``~/.kube/config``)."""
+    from airlock.imports.packages.chains import SDK_CREDENTIAL  # noqa: PLC0415 -- a cycle
+
+    return bool(shape) and SDK_CREDENTIAL.search(shape) is not None
+
+
+def _read_as_open(shape: str) -> bool:
+    """A tool's credential file or a weights file: a path read the ``open`` rules judge."""
+    return tool_credential(shape) or (bool(shape) and WEIGHT_FILE.search(shape) is not None)
+
+
+def kept(attr: str, path: Val) -> Val | None:
+    """The path itself for ``path.read_text`` of a tool's credential file or a weights file,
+    so that the call reaches :func:`read`; None otherwise."""
+    return path if attr in PATH_READS and _read_as_open(path.shape) else None
+
+
+def read(interp: Interpreter, node: ast.Call, path: Val, when: When) -> Val | None:
+    """``path.read_text()`` / ``read_bytes()`` of a tool's credential file or a weights file
+    as ``open(path, 'rb').read()``: an ``open`` event, and the file's data; None for other
+    calls."""
+    attr = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    if attr not in PATH_READS or not _read_as_open(path.shape):
+        return None
+    opened = ast.Call(ast.Name("open", ast.Load()), [ast.Constant(path.shape)], [])
+    ast.copy_location(opened, node)
+    host = {HOSTINFO} if tool_credential(path.shape) else set()
+    given = [Val(const=path.shape, labels=path.labels | host)]
+    return interp.sink(opened, Val(ref="open"), given, {}, {}, when)

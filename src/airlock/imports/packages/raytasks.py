@@ -1,0 +1,56 @@
+"""A Ray task's arguments, sent to its cluster (issue 16; ADR 0119). Pure.
+
+ADR 0110 reads ``ray.put(x)`` as ``x`` sent to the cluster ``ray.init`` joined, another
+host's when its address is written in the code. A task's arguments go the same way:
+``@ray.remote def keep(b): ...`` then ``keep.remote(open(W, 'rb').read())`` ships the
+bytes to whichever worker runs it. Such a call is a send named :data:`TASK` (under
+``ray``, so :mod:`hostsent` reads it as sent over the cluster's connection), judged by
+what it carries only, as ``ray.put`` is.
+
+An actor's method (``Store.remote().put.remote(x)``) is read so when the module defines
+an actor class: its handle is not followed. What it does not do: a task made by
+``ray.remote(f)`` bound to another name first, or options set by ``.options(...)``.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from airlock.imports.packages.runfile import dotted
+
+if TYPE_CHECKING:
+    from airlock.imports.packages.flowtypes import Val
+
+TASK = "ray.task"  # a remote function's call: its arguments go to the cluster
+REMOTE = "remote"
+
+
+def task(
+    node: ast.Call, env: dict[str, Val], callee: Val, classes: dict[str, ast.ClassDef]
+) -> bool:
+    """Whether ``node`` calls a remote function: ``f.remote(...)`` of a ``def`` decorated
+    ``@ray.remote`` (or ``@ray.remote(num_gpus=1)``, ``@remote``), ``ray.remote(f)
+    .remote(...)``, or ``actor.method.remote(...)`` in a module whose ``classes`` hold an
+    actor class (one decorated so)."""
+    func = node.func
+    if not isinstance(func, ast.Attribute) or func.attr != REMOTE:
+        return False
+    if callee.ref.startswith("ray.remote"):
+        return True  # ``ray.remote(f).remote(x)``
+    if isinstance(func.value, ast.Attribute) and node.args:
+        # ``store.put.remote(x)``: a method of an actor, whose handle is not followed.
+        return any(_remote(d) for cls in classes.values() for d in cls.decorator_list)
+    if not isinstance(func.value, ast.Name):
+        return False
+    bound = env.get(func.value.id)
+    defined = bound.func if bound is not None else None
+    if not isinstance(defined, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    return any(_remote(d) for d in defined.decorator_list)
+
+
+def _remote(decorator: ast.expr) -> bool:
+    """``@ray.remote``, ``@remote``, ``@ray.remote(num_gpus=1)``."""
+    named = dotted(decorator.func if isinstance(decorator, ast.Call) else decorator)
+    return named in ("ray.remote", REMOTE)
