@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from airlock.imports.packages.astwalk import walk
 from airlock.imports.packages.chains import score
+from airlock.imports.packages.controllers import controller_backdoors
 from airlock.imports.packages.disguise import (
     cookie_codec,
     cookie_finding,
@@ -148,6 +149,8 @@ def scan_python(
             tree, install_time=install_time, helper=helper, source=source, script=script, hits=hits
         )
         found += score(path, traced)
+        # A handler running what chat accounts it names send it (ADR 0120).
+        found += controller_backdoors(path, source, tree)
     except RecursionError:
         found.append(unparseable(path, RecursionError()))
     return found
