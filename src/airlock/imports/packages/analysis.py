@@ -32,6 +32,7 @@ from airlock.imports.packages.imposture import popular_lookalike, stdlib_lookali
 from airlock.imports.packages.lazyre import AtLineStart, LazyPattern
 from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.prefilter import HitLines, may_act
+from airlock.imports.packages.recipients import written_recipients
 from airlock.imports.packages.rules import DROP_SITE, PackageFinding, Severity, scan_constants
 from airlock.imports.packages.runfile import run_files
 from airlock.imports.packages.tradecraft import tradecraft_findings
@@ -121,6 +122,7 @@ def scan_python(
     elif not source.isascii():
         found += disguise_findings(path, source, {}, names_sink=False)
     found += off_screen(path, source.encode("utf-8", "replace"))
+    found += written_recipients(path, source)  # a wallet's funds sent to the author (ADR 0120)
     if install_time and STEALER_DEPS.search(source):
         found.append(
             PackageFinding(
