@@ -27,9 +27,20 @@ from airlock.imports.packages.rules import PackageFinding, Severity
 # Telegram user ids have 9-10 digits, Discord's snowflakes 17-19: seven digits or more
 # keeps ports, sizes and Unix user ids out.
 MIN_ACCOUNT = 10**6
-_ACCOUNT = re.compile(r"[1-9][0-9]{6}")
-# Asked first, as plain substrings: most modules name none, and a regex costs more.
+# Asked of the text before the tree is walked (a walk of every module cost a third of a
+# parse): a sink's name and an id's as plain substrings, then seven digits in a row (the
+# tree tells a literal from a hash; a lookbehind for one standing alone cost 5x more).
 _SINK_WORDS = ("exec", "eval", "system", "popen", "getoutput", "subprocess")
+_ID_WORDS = ("id", "user", "chat", "owner", "admin", "sender", "author")
+_ACCOUNT = re.compile(r"[1-9][0-9]{6}")
+# Then the gate's own shape in the text, before the tree is walked: an account compared, a
+# module constant holding one, or a filter call naming one (first of its arguments).
+_GATE_TEXT = re.compile(
+    r"(?:[=!]=|\bin)\s*[(\[{]?\s*-?[1-9][0-9]{6,}\b|\b[1-9][0-9]{6,}\s*[=!]=|"
+    r"^[A-Za-z_]\w*\s*=\s*[(\[{]?\s*-?[1-9][0-9]{6,}\b|"
+    r"\b(?:user|chat|owner|admin|sender|author)s?\s*\(\s*[(\[{]?\s*-?[1-9][0-9]{6,}\b",
+    re.MULTILINE,
+)
 RUNS = {"exec", "eval", "system", "popen", "getoutput", "getstatusoutput"}
 RUNNERS = {
     "os": re.compile(r"system|popen|exec\w*|spawn\w*"),
@@ -46,26 +57,49 @@ _WHO = re.compile(r"user|chat|owner|admin|sender|author|from", re.IGNORECASE)
 
 def controller_backdoors(path: str, source: str, tree: ast.Module) -> list[PackageFinding]:
     """A finding for each function that runs what it is handed for accounts it names."""
-    if not any(w in source for w in _SINK_WORDS) or not _ACCOUNT.search(source):
+    if not any(w in source for w in _SINK_WORDS) or not any(w in source for w in _ID_WORDS):
+        return []
+    if not _ACCOUNT.search(source) or not _GATE_TEXT.search(source):
         return []
     constants = _module_accounts(tree)
     found: list[PackageFinding] = []
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            line = _gated_run(node, constants)
-            if line:
-                found.append(
-                    PackageFinding(
-                        "controller-backdoor",
-                        path,
-                        line,
-                        Severity.CRITICAL,
-                        f"{node.name}() runs code or a command made from what it is handed "
-                        "when it comes from accounts whose ids are written in the code: "
-                        "a remote-control backdoor",
-                    )
+    for func, roots in _gated_functions(tree, constants).items():
+        line = _gated_run(func, roots)
+        if line:
+            found.append(
+                PackageFinding(
+                    "controller-backdoor",
+                    path,
+                    line,
+                    Severity.CRITICAL,
+                    f"{func.name}() runs code or a command made from what it is handed "
+                    "when it comes from accounts whose ids are written in the code: "
+                    "a remote-control backdoor",
                 )
+            )
     return found
+
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _gated_functions(tree: ast.Module, constants: set[str]) -> dict[Function, set[str]]:
+    """Each function holding a gate, with the roots it gates (``*``: a decorator's), found
+    in one walk that keeps the innermost function each node is in."""
+    gated: dict[Function, set[str]] = {}
+    stack: list[tuple[ast.AST, Function | None]] = [(tree, None)]
+    while stack:
+        node, inside = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if _decorator_gate(node, constants):
+                gated.setdefault(node, set()).add("*")
+            inside = node
+        elif isinstance(node, ast.Compare) and inside is not None:
+            root = _compared_root(node, constants)
+            if root:
+                gated.setdefault(inside, set()).add(root)
+        stack.extend((child, inside) for child in ast.iter_child_nodes(node))
+    return gated
 
 
 def _module_accounts(tree: ast.Module) -> set[str]:
@@ -101,32 +135,33 @@ def _root(node: ast.expr) -> tuple[str, str] | None:
     return (node.id, last) if isinstance(node, ast.Name) and last else None
 
 
-def _gates(func: ast.FunctionDef | ast.AsyncFunctionDef, constants: set[str]) -> set[str]:
-    """Roots whose id is compared with a written account; ``*`` for a decorator's gate."""
-    roots: set[str] = set()
+def _decorator_gate(func: Function, constants: set[str]) -> bool:
+    """A decorator filter naming an account (``filters.user(5012345678)``)."""
     for deco in func.decorator_list:
         for call in ast.walk(deco):
             if not isinstance(call, ast.Call) or not _WHO.search(ast.unparse(call.func)):
                 continue
             if any(_accounts(a, constants) for a in call.args):
-                roots.add("*")
-    for node in ast.walk(func):
-        if not isinstance(node, ast.Compare) or len(node.comparators) != 1:
-            continue
-        if not isinstance(node.ops[0], (ast.In, ast.NotIn, ast.Eq, ast.NotEq)):
-            continue
-        for side, other in ((node.left, node.comparators[0]), (node.comparators[0], node.left)):
-            held = _root(side)
-            if held and _ID_NAME.match(held[1]) and _accounts(other, constants):
-                roots.add(held[0])
-    return roots
+                return True
+    return False
 
 
-def _gated_run(func: ast.FunctionDef | ast.AsyncFunctionDef, constants: set[str]) -> int:
+def _compared_root(node: ast.Compare, constants: set[str]) -> str:
+    """The root of an id compared with a written account (``message`` in
+    ``message.from_user.id in (5012345678,)``), or empty."""
+    if len(node.comparators) != 1:
+        return ""
+    if not isinstance(node.ops[0], (ast.In, ast.NotIn, ast.Eq, ast.NotEq)):
+        return ""
+    for side, other in ((node.left, node.comparators[0]), (node.comparators[0], node.left)):
+        held = _root(side)
+        if held and _ID_NAME.match(held[1]) and _accounts(other, constants):
+            return held[0]
+    return ""
+
+
+def _gated_run(func: Function, gates: set[str]) -> int:
     """The line of a run of what a gated root carries, or 0."""
-    gates = _gates(func, constants)
-    if not gates:
-        return 0
     params = {a.arg for a in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs)}
     tainted = (params if "*" in gates else gates - {"*"}) - {"self", "cls"}
     for _ in range(2):  # names made from a gated object, one or two steps away
