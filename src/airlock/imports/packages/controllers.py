@@ -32,15 +32,19 @@ MIN_ACCOUNT = 10**6
 # tree tells a literal from a hash; a lookbehind for one standing alone cost 5x more).
 _SINK_WORDS = ("exec", "eval", "system", "popen", "getoutput", "subprocess")
 _ID_WORDS = ("id", "user", "chat", "owner", "admin", "sender", "author")
-_ACCOUNT = re.compile(r"[1-9][0-9]{6}")
-# Then the gate's own shape in the text, before the tree is walked: an account compared, a
-# module constant holding one, or a filter call naming one (first of its arguments).
-_GATE_TEXT = re.compile(
-    r"(?:[=!]=|\bin)\s*[(\[{]?\s*-?[1-9][0-9]{6,}\b|\b[1-9][0-9]{6,}\s*[=!]=|"
-    r"^[A-Za-z_]\w*\s*=\s*[(\[{]?\s*-?[1-9][0-9]{6,}\b|"
-    r"\b(?:user|chat|owner|admin|sender|author)s?\s*\(\s*[(\[{]?\s*-?[1-9][0-9]{6,}\b",
+_ACCOUNT = re.compile(r"[1-9][0-9]{6,}")
+# Then the gate's shape before each such run of digits (an account compared, a constant or a
+# filter call holding one) or after it (compared the other way round): asked of a short
+# window, not the whole text (one regex of every alternative over big modules cost 3 % of
+# vetting). Past :data:`MAX_RUNS` runs of digits (a data table) the tree is walked anyway.
+_BEFORE = re.compile(
+    r"(?:[=!]=|\bin|^[ \t]*[A-Za-z_]\w*[ \t]*=|"
+    r"\b(?:user|chat|owner|admin|sender|author)s?\s*\()[\s(\[{,-]*$",
     re.MULTILINE,
 )
+_AFTER = re.compile(r"\s*[=!]=")
+MAX_RUNS = 64
+WINDOW = 48
 RUNS = {"exec", "eval", "system", "popen", "getoutput", "getstatusoutput"}
 RUNNERS = {
     "os": re.compile(r"system|popen|exec\w*|spawn\w*"),
@@ -59,7 +63,7 @@ def controller_backdoors(path: str, source: str, tree: ast.Module) -> list[Packa
     """A finding for each function that runs what it is handed for accounts it names."""
     if not any(w in source for w in _SINK_WORDS) or not any(w in source for w in _ID_WORDS):
         return []
-    if not _ACCOUNT.search(source) or not _GATE_TEXT.search(source):
+    if not _gate_text(source):
         return []
     constants = _module_accounts(tree)
     found: list[PackageFinding] = []
@@ -81,6 +85,19 @@ def controller_backdoors(path: str, source: str, tree: ast.Module) -> list[Packa
 
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _gate_text(source: str) -> bool:
+    """Whether an account number stands where a gate would put it, read from the text."""
+    for count, run in enumerate(_ACCOUNT.finditer(source)):
+        if count >= MAX_RUNS:
+            return True
+        start, end = run.span()
+        if source[start - 1 : start].isalnum() or source[end : end + 1].isalpha():
+            continue  # inside a hex number or a name
+        if _BEFORE.search(source, max(0, start - WINDOW), start) or _AFTER.match(source, end):
+            return True
+    return False
 
 
 def _gated_functions(tree: ast.Module, constants: set[str]) -> dict[Function, set[str]]:

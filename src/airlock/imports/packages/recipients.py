@@ -29,6 +29,9 @@ ADDRESS = re.compile(
     r"5[1-9A-HJ-NP-Za-km-z]{46,47}|0x[0-9a-fA-F]{40}|bc1[02-9ac-hj-np-z]{25,59}|"
     r"[13][1-9A-HJ-NP-Za-km-z]{25,34}|T[1-9A-HJ-NP-Za-km-z]{33}"
 )
+# The text check: an address as a whole quoted string (a hash or a name inside a longer
+# token is none), asked only after the substring ``ransfer``.
+_QUOTED_ADDRESS = re.compile(r"""["'](?:""" + ADDRESS.pattern + r""")["']""")
 _TRANSFER = re.compile(r"transfer", re.IGNORECASE)
 # Parameters that hold the caller's funds or the key that signs for them.
 _WALLET = re.compile(r"wallet|keypair|signer|account|coldkey|private_key|sender", re.I)
@@ -40,26 +43,27 @@ def written_recipients(path: str, source: str) -> list[PackageFinding]:
     The module is parsed here, and only when its text names a transfer and an address:
     the flow pass skips modules that name no sink, and a transfer is none."""
     # A substring first: a case-blind regex over every module costs more than it finds.
-    if ("ransfer" not in source and "RANSFER" not in source) or not ADDRESS.search(source):
+    if "ransfer" not in source and "RANSFER" not in source:
+        return []
+    if not _QUOTED_ADDRESS.search(source):
         return []
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []  # the module's own pass reports what does not parse
     bound = _bound_addresses(tree)
-    # Each call's innermost enclosing function's wallet parameters (the walk is breadth
-    # first, so an inner function's entry replaces its outer one's).
-    params: dict[int, set[str]] = {}
-    for func in ast.walk(tree):
-        if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            wallets = _wallet_params(func)
-            params |= {id(n): wallets for n in ast.walk(func) if isinstance(n, ast.Call)}
     found: list[PackageFinding] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _TRANSFER.search(_callee(node.func)):
-            finding = _judge(path, node, bound, params.get(id(node), set()))
+    # One walk, keeping the wallet parameters of the innermost function each call is in.
+    stack: list[tuple[ast.AST, set[str]]] = [(tree, set())]
+    while stack:
+        node, wallets = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            wallets = _wallet_params(node)
+        elif isinstance(node, ast.Call) and _TRANSFER.search(_callee(node.func)):
+            finding = _judge(path, node, bound, wallets)
             if finding is not None:
                 found.append(finding)
+        stack.extend((child, wallets) for child in ast.iter_child_nodes(node))
     return found
 
 
