@@ -33,17 +33,17 @@ MIN_ACCOUNT = 10**6
 _SINK_WORDS = ("exec", "eval", "system", "popen", "getoutput", "subprocess")
 _ID_WORDS = ("id", "user", "chat", "owner", "admin", "sender", "author")
 _ACCOUNT = re.compile(r"[1-9][0-9]{6,}")
-# Then the gate's shape before each such run of digits (an account compared, a constant or a
-# filter call holding one) or after it (compared the other way round): asked of a short
-# window, not the whole text (one regex of every alternative over big modules cost 3 % of
-# vetting). Past :data:`MAX_RUNS` runs of digits (a data table) the tree is walked anyway.
+# Then the gate's shape around each run of digits, in a short window: an id compared with
+# it (``.id in (``, ``user_id ==``, or after it ``== message.from_user.id``), or a user or
+# chat filter call holding it; or a module constant holding it, compared or filtered by its
+# name. Asked per run, not as one regex of alternatives over the whole text, and strict
+# about the id: a walk of the modules a looser test let through cost 5 % of vetting.
+_ID_OP = r"(?:\bid|_id|\buid)\s*(?:[=!]=|(?:not\s+)?in\b)"
 _BEFORE = re.compile(
-    r"(?:[=!]=|\bin|^[ \t]*[A-Za-z_]\w*[ \t]*=|"
-    r"\b(?:user|chat|owner|admin|sender|author)s?\s*\()[\s(\[{,-]*$",
-    re.MULTILINE,
+    _ID_OP + r"[\s(\[{,-]*$|\b(?:user|chat|owner|admin|sender|author)s?\s*\([\s(\[{,-]*$"
 )
-_AFTER = re.compile(r"\s*[=!]=")
-MAX_RUNS = 64
+_AFTER = re.compile(r"\s*[=!]=\s*[\w.]*(?:\bid|_id|\buid)\b")
+_CONSTANT = re.compile(r"^([A-Za-z_]\w*)[ \t]*=[ \t]*[(\[{]?[ \t]*$", re.MULTILINE)
 WINDOW = 48
 RUNS = {"exec", "eval", "system", "popen", "getoutput", "getstatusoutput"}
 RUNNERS = {
@@ -89,13 +89,20 @@ Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 def _gate_text(source: str) -> bool:
     """Whether an account number stands where a gate would put it, read from the text."""
-    for count, run in enumerate(_ACCOUNT.finditer(source)):
-        if count >= MAX_RUNS:
-            return True
+    constants: set[str] = set()
+    for run in _ACCOUNT.finditer(source):
         start, end = run.span()
         if source[start - 1 : start].isalnum() or source[end : end + 1].isalpha():
             continue  # inside a hex number or a name
         if _BEFORE.search(source, max(0, start - WINDOW), start) or _AFTER.match(source, end):
+            return True
+        line = source.rfind("\n", 0, start) + 1
+        bound = _CONSTANT.match(source, line, start)
+        if bound:
+            constants.add(bound.group(1))
+    for name in constants:
+        named = re.escape(name)
+        if re.search(rf"{_ID_OP}\s*{named}\b|\b{named}\s*[=!]=|\(\s*\[?\s*{named}\b", source):
             return True
     return False
 
