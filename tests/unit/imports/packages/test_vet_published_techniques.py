@@ -52,6 +52,7 @@ GADGETS = (
     "https://nuxt-hackernews-clone-xvvhang.vercel.app/item/47266286 (pkgutil.resolve_name); "
     "https://arxiv.org/html/2508.19774v1 (loading paths and gadgets)"
 )
+KERAS = "https://research.jfrog.com/model-threats/keras-lambda (JFrog, CVE-2024-3660)"
 BITTENSOR = "https://old.lemdro.id/post/26863909 (GitLab: typosquatted bittensor packages)"
 
 
@@ -81,6 +82,26 @@ def call_pickle(module: str, name: str, *args: str) -> bytes:
     """A protocol 0 pickle calling ``module.name(*args)`` (disassembled, never loaded)."""
     pushed = "".join("V" + a + "\n" for a in args)
     return f"c{module}\n{name}\n({pushed}tR.".encode()
+
+
+def keras_zip(layer: dict[str, object]) -> bytes:
+    """A Keras 3 ``.keras`` file: a zip whose ``config.json`` lists the layers."""
+    config = {"class_name": "Sequential", "config": {"layers": [layer]}}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("metadata.json", '{"keras_version": "3.3.3"}')
+    return buffer.getvalue()
+
+
+# A Lambda layer as Keras saves one: the function's marshalled bytecode, base64'd (made-up
+# bytes here: nothing is unmarshalled), and a plain layer.
+LAMBDA_LAYER: dict[str, object] = {
+    "class_name": "Lambda",
+    "config": {"function": {"class_name": "__lambda__", "config": {"code": "4wAAAAAA"}}},
+}
+DENSE_LAYER: dict[str, object] = {"class_name": "Dense", "config": {"units": 4}}
+HDF5 = b"\x89HDF\r\n\x1a\n" + bytes(56)
 
 
 def npz(member: bytes) -> bytes:
@@ -242,6 +263,19 @@ NEW_HELD: dict[str, tuple[Files, str]] = {
     "joblib-compressed-with-lz4": (
         init("", {"evpkg/model.joblib": b"\x04\x22\x4d\x18" + bytes(32)}),
         GADGETS + " (a compression airlock does not read)",
+    ),
+    "keras-lambda-layer-with-marshalled-code": (
+        init(
+            "import keras, os\n"
+            "m = keras.models.load_model(os.path.join(os.path.dirname(__file__), 'm.keras'),\n"
+            "                            safe_mode=False)\n",
+            {"evpkg/m.keras": keras_zip(LAMBDA_LAYER)},
+        ),
+        KERAS,
+    ),
+    "keras-h5-lambda-layer": (
+        init("", {"evpkg/m.h5": HDF5 + json.dumps({"layers": [LAMBDA_LAYER]}).encode()}),
+        KERAS + " (the .h5 format)",
     ),
     "transfer-to-written-wallet-not-the-callers": (
         init(f"def tip(sub, amount):\n    return sub.transfer(dest='{WALLET}', amount=amount)\n"),
@@ -412,6 +446,11 @@ ALLOWED: dict[str, Files] = {
         "", {"evpkg/state.pkl.gz": gzip.compress(STATE_PICKLE, mtime=0)}
     ),
     "gzipped-csv-beside-a-pickle-name": init("", {"evpkg/data.csv.gz": gzip.compress(b"a,b\n")}),
+    # Keras models with plain layers only.
+    "keras-model-of-dense-layers": init("", {"evpkg/m.keras": keras_zip(DENSE_LAYER)}),
+    "keras-h5-of-dense-layers": init(
+        "", {"evpkg/m.h5": HDF5 + json.dumps({"layers": [DENSE_LAYER]}).encode()}
+    ),
     # A bot whose admins come from settings; a size limit before a sandbox runs a snippet;
     # a support chat's id checked before a message is forwarded.
     "bot-admins-from-settings": init(
