@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from airlock.imports.packages.astwalk import walk
 from airlock.imports.packages.chains import score
+from airlock.imports.packages.controllers import controller_backdoors
 from airlock.imports.packages.disguise import (
     cookie_codec,
     cookie_finding,
@@ -31,6 +32,7 @@ from airlock.imports.packages.imposture import popular_lookalike, stdlib_lookali
 from airlock.imports.packages.lazyre import AtLineStart, LazyPattern
 from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.prefilter import HitLines, may_act
+from airlock.imports.packages.recipients import written_recipients
 from airlock.imports.packages.rules import DROP_SITE, PackageFinding, Severity, scan_constants
 from airlock.imports.packages.runfile import run_files
 from airlock.imports.packages.tradecraft import tradecraft_findings
@@ -120,6 +122,7 @@ def scan_python(
     elif not source.isascii():
         found += disguise_findings(path, source, {}, names_sink=False)
     found += off_screen(path, source.encode("utf-8", "replace"))
+    found += written_recipients(path, source)  # a wallet's funds sent to the author (ADR 0120)
     if install_time and STEALER_DEPS.search(source):
         found.append(
             PackageFinding(
@@ -148,6 +151,8 @@ def scan_python(
             tree, install_time=install_time, helper=helper, source=source, script=script, hits=hits
         )
         found += score(path, traced)
+        # A handler running what chat accounts it names send it (ADR 0120).
+        found += controller_backdoors(path, source, tree)
     except RecursionError:
         found.append(unparseable(path, RecursionError()))
     return found

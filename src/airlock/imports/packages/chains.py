@@ -20,6 +20,7 @@ from airlock.imports.packages import (
     hostsent,
     installers,
     picked,
+    poweroff,
     remotes,
     staged,
 )
@@ -218,6 +219,9 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
     if WIPER.search(event.text):
         # Deleting the home folder, the root or a drive: no build step does (GuardDog's
         # filesystem-destruction); inside a function it still holds for a person to read.
+        return "destruction", Severity.CRITICAL if eager else Severity.HIGH
+    if poweroff.stops_machine(event.text):
+        # The host switched off or restarted (psslib, ADR 0120): judged as a wiper is.
         return "destruction", Severity.CRITICAL if eager else Severity.HIGH
     shell = BARE_SHELL.fullmatch(event.text.removesuffix(" True").strip())
     if shell and (eager or event.callee == "pty.spawn"):

@@ -25,6 +25,19 @@ DANGEROUS_MODULES = {
     "http", "ctypes", "code", "codeop", "marshal", "pickle", "_pickle", "types", "asyncio",
     "multiprocessing", "platform", "pip", "setuptools", "base64", "zlib", "operator",
 }  # fmt: skip
+# Callables outside those modules that run code, a command or another loader when a pickle
+# calls them (ADR 0120): published scanner bypasses (``pkgutil.resolve_name`` hands back
+# ``os.system``; ``timeit``, the profilers and debuggers ``exec`` a string;
+# ``numpy.testing``'s ``runstring``), and loaders that unpickle or fetch again. A name
+# matches itself and what it holds (``torch.hub`` matches ``torch.hub.load``).
+RUNS_CODE = (
+    "pkgutil", "timeit", "cProfile", "profile", "pdb", "bdb", "trace", "doctest", "idlelib",
+    "_posixsubprocess", "uuid._get_command_stdout", "venv", "ensurepip", "imp", "zipimport",
+    "lib2to3", "numpy.testing", "numpy.f2py", "numpy.load", "numpy.lib.npyio.load",
+    "pandas.read_pickle", "pandas.io.pickle", "torch.load", "torch.serialization.load",
+    "torch.hub", "joblib.load", "joblib.numpy_pickle.load", "dill.load", "dill.loads",
+    "cloudpickle.load", "cloudpickle.loads",
+)  # fmt: skip
 # Constructors of plain values: calling one builds the value and runs nothing else (pickle
 # protocol 4+ names them through STACK_GLOBAL, e.g. Sphinx's environment.pickle: dict).
 SAFE_BUILTINS = {
@@ -79,7 +92,8 @@ def scan_pickle(path: str, data: bytes) -> list[PackageFinding]:
     for name in sorted(set(globals_seen) - {UNRESOLVED}):
         module, _, attr = name.rpartition(".")
         top = module.split(".")[0]
-        if top in DANGEROUS_MODULES and not (top == "builtins" and attr in SAFE_BUILTINS):
+        dangerous = top in DANGEROUS_MODULES and not (top == "builtins" and attr in SAFE_BUILTINS)
+        if dangerous or runs_code(name):
             found.append(
                 PackageFinding(
                     "pickle-exec",
@@ -203,3 +217,8 @@ def _top(stack: list[object]) -> object:
     if not stack:
         raise ValueError("the pickle memoizes from an empty stack")
     return stack[-1]
+
+
+def runs_code(name: str) -> bool:
+    """Whether the dotted callable ``name`` is one of :data:`RUNS_CODE` or inside one."""
+    return any(name == p or name.startswith(p + ".") for p in RUNS_CODE)

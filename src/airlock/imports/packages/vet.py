@@ -17,9 +17,11 @@ from airlock.domain.outcome import Outcome
 from airlock.errors import InvalidInput
 from airlock.imports.packages.archive import Member, read_members
 from airlock.imports.packages.hooks import hook_findings, hook_modules
+from airlock.imports.packages.kerascode import lambda_layer_findings
 from airlock.imports.packages.local import (
     LocalModules,
 )
+from airlock.imports.packages.modelzips import zipped_pickle_findings
 from airlock.imports.packages.nested import nested_findings
 from airlock.imports.packages.rules import (
     PackageFinding,
@@ -213,6 +215,9 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
         lighter(f) if SIDE_CODE.search(f.path) else f
         for f in nested_findings(members, nested_member)
     ]
+    # Pickles in model containers: torch's zip format, ``.npz``, object ``.npy`` (ADR 0120).
+    findings += zipped_pickle_findings(members)
+    findings += lambda_layer_findings(members)  # Keras Lambda bytecode (ADR 0120)
     name = metadata_header(metadata, "Name") or project_of_filename(filename)
     version = metadata_header(metadata, "Version")
     findings += metadata_findings(filename, name, metadata) + hook_findings(
