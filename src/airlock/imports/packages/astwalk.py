@@ -9,6 +9,7 @@ same nodes in the same order as lists, built in one loop each.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 _AST = ast.AST
 
@@ -48,3 +49,13 @@ def own_nodes(func: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             todo += children(node)
     return out
+
+
+def names_bound_at_top(tree: ast.Module, holds: Callable[[ast.expr, set[str]], bool]) -> set[str]:
+    """Module-level names assigned a value ``holds`` accepts (asked with no names bound), so
+    a constant written once and used by name is read as the constant."""
+    names: set[str] = set()
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and holds(stmt.value, set()):
+            names |= {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+    return names

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import re
 
+from airlock.imports.packages.astwalk import names_bound_at_top
 from airlock.imports.packages.rules import PackageFinding, Severity
 
 # Telegram user ids have 9-10 digits, Discord's snowflakes 17-19: seven digits or more
@@ -65,7 +66,7 @@ def controller_backdoors(path: str, source: str, tree: ast.Module) -> list[Packa
         return []
     if not _gate_text(source):
         return []
-    constants = _module_accounts(tree)
+    constants = names_bound_at_top(tree, _accounts)
     found: list[PackageFinding] = []
     for func, roots in _gated_functions(tree, constants).items():
         line = _gated_run(func, roots)
@@ -124,15 +125,6 @@ def _gated_functions(tree: ast.Module, constants: set[str]) -> dict[Function, se
                 gated.setdefault(inside, set()).add(root)
         stack.extend((child, inside) for child in ast.iter_child_nodes(node))
     return gated
-
-
-def _module_accounts(tree: ast.Module) -> set[str]:
-    """Module-level names bound to an account number or a collection of them."""
-    names: set[str] = set()
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Assign) and _accounts(stmt.value, set()):
-            names |= {t.id for t in stmt.targets if isinstance(t, ast.Name)}
-    return names
 
 
 def _accounts(node: ast.expr, constants: set[str]) -> bool:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import re
 
+from airlock.imports.packages.astwalk import names_bound_at_top
 from airlock.imports.packages.rules import PackageFinding, Severity
 
 ADDRESS = re.compile(
@@ -51,7 +52,7 @@ def written_recipients(path: str, source: str) -> list[PackageFinding]:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []  # the module's own pass reports what does not parse
-    bound = _bound_addresses(tree)
+    bound = names_bound_at_top(tree, _is_address)
     found: list[PackageFinding] = []
     # One walk, keeping the wallet parameters of the innermost function each call is in.
     stack: list[tuple[ast.AST, set[str]]] = [(tree, set())]
@@ -81,14 +82,6 @@ def _judge(path: str, call: ast.Call, bound: set[str], params: set[str]) -> Pack
         severity,
         f"{_callee(call.func)}() sends {whose} to a wallet address written in the code",
     )
-
-
-def _bound_addresses(tree: ast.Module) -> set[str]:
-    names: set[str] = set()
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Assign) and _is_address(stmt.value, set()):
-            names |= {t.id for t in stmt.targets if isinstance(t, ast.Name)}
-    return names
 
 
 def _is_address(node: ast.expr, bound: set[str]) -> bool:
