@@ -33,6 +33,9 @@ whose rows scatter over the label's content, whatever it says, are one more grou
 A reported group is listed with the label's rows whose form is far likelier under the group
 than under the rest of the label (:mod:`.kindred`, ADR 0043): a style whose form is skewed
 towards its label, not exclusive to it, leaves rows without any of the group's markers.
+Before that, a row whose only mark is one the rest of the group's style does not vouch for
+(a natural mark of the label that the style also uses) is not listed (:mod:`.corroborated`,
+ADR 0121).
 
 A group passing all four is reported as a ``clean-label`` feature naming its markers, with
 strength from its label skew; it holds a dataset as suspicious, never poisoned (see ADR
