@@ -51,6 +51,7 @@ import resource
 import statistics
 import sys
 import time
+from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,6 +82,7 @@ from bench.attacks import (
 from bench.attacks_fresh import FRESH
 from bench.listings import VARIANTS, Listings, compared
 from bench.poison_effect import effect, split
+from bench.random_styles import RandomStyle, draw
 
 REPO = Path(__file__).resolve().parents[1]  # the repo root is the parent of bench/
 # ../shared next to the checkout, or two levels up from a worktree under /work/wt/NAME
@@ -357,6 +359,22 @@ def rewrite(
     return out, set(chosen)
 
 
+# tuned-random: styles drawn by code (bench/random_styles.py, ADR 0121), each flipped and
+# clean-label; the generator's seeds are fixed here so runs compare before and after.
+RANDOM_STYLES = 12
+RANDOM_SEED = 7100
+
+
+def random_styles(count: int = RANDOM_STYLES) -> dict[str, tuple[Rewrite, bool]]:
+    """The tuned-random split's attacks: style ``rNN`` drawn from seed RANDOM_SEED + NN."""
+    styles = [draw(RANDOM_SEED + i) for i in range(count)]
+    return {
+        f"{kind}-r{i:02d}": (style, flip)
+        for i, style in enumerate(styles)
+        for kind, flip in (("style", True), ("clean-label", False))
+    }
+
+
 RATES = ("1%", "3%", "10%", "250")
 HEAVY = ("20%",)  # tuned only: a heavy share must not hide itself (issue 23)
 # split -> (dataset, seed, attacks): tuned on SST-2 seed 0 with the tuned registers; held out
@@ -389,6 +407,12 @@ SPLITS: dict[str, list[tuple[str, int, dict[str, tuple[Rewrite, bool]]]]] = {
     # three clause structures, a style whose sharpest phrase is on ~60% of rows (seeds 51
     # and 52, used nowhere else), written 2026-12-04 for ADR 0099
     "tuned-nested": [("sst2_train.tsv", 51, TUNED_NESTED), ("sms_spam.tsv", 52, TUNED_NESTED)],
+    # a distribution of styles, not one sample: each drawn by code from a seed (SMS spam seed
+    # 71, SST-2 seed 72, used nowhere else; written 2026-12-05 for ADR 0121)
+    "tuned-random": [
+        ("sms_spam.tsv", 71, random_styles()),
+        ("sst2_train.tsv", 72, random_styles()),
+    ],
     # written 2026-12-02 by an author who had not seen the detector: never tune on it
     "fresh": [("sst2_train.tsv", 11, FRESH), ("sms_spam.tsv", 12, FRESH)],
 }
@@ -505,6 +529,38 @@ def run_controls(seeds: list[int], probe: bool = False, on: str = "") -> list[Ou
     return outcomes
 
 
+def is_held(o: Outcome) -> bool:
+    """Issue 23's target for one cell: found, recall >= 0.8 and precision >= 0.5."""
+    return o.verdict != "clean" and (o.recall or 0) >= 0.8 and (o.precision or 0) >= 0.5
+
+
+def distribution(outcomes: list[Outcome]) -> str:
+    """``tuned-random``: how many of the drawn styles each set and kind held, and why the
+    others were not (precision, recall or not found)."""
+    lines = []
+    drawn = [o for o in outcomes if "-r" in o.attack and o.recall is not None]
+    for name in sorted({o.dataset for o in drawn}):
+        for kind in ("style", "clean-label"):
+            cells = [o for o in drawn if o.dataset == name and o.attack.startswith(f"{kind}-r")]
+            if not cells:
+                continue
+            missed = [o for o in cells if not is_held(o)]
+            why = Counter(
+                "not found"
+                if o.verdict == "clean"
+                else "precision"
+                if (o.precision or 0) < 0.5
+                else "recall"
+                for o in missed
+            )
+            reasons = ", ".join(f"{n} {k}" for k, n in sorted(why.items()))
+            lines.append(
+                f"random {name} {kind}: {len(cells) - len(missed)} of {len(cells)} held"
+                + (f" (not held: {reasons})" if missed else "")
+            )
+    return "\n".join(lines)
+
+
 def families_main(args: argparse.Namespace) -> None:
     if args.effect:
         for split_name in args.families or []:
@@ -514,6 +570,10 @@ def families_main(args: argparse.Namespace) -> None:
     if args.controls:
         outcomes += run_controls([0, 1, 2], args.groups, args.on)
     for split_name in args.families or []:
+        if split_name == "tuned-random":
+            for name, (style, flip) in random_styles().items():
+                if flip and isinstance(style, RandomStyle):
+                    print(f"{name[len('style-') :]}: {style.describe()}")
         outcomes += run_families(split_name, args.rates, args.only, args.groups, args.on)
     if args.groups:
         return
@@ -522,8 +582,9 @@ def families_main(args: argparse.Namespace) -> None:
         print(f"controls held: {sum(o.verdict != 'clean' for o in held)} of {len(held)}")
     for o in outcomes:
         if o.recall is not None:
-            ok = o.verdict != "clean" and o.recall >= 0.8 and (o.precision or 0) >= 0.5
-            print(f"{o.dataset:15s} {o.attack:20s} {o.top_feature:>4s} held={ok}")
+            print(f"{o.dataset:15s} {o.attack:20s} {o.top_feature:>4s} held={is_held(o)}")
+    if "tuned-random" in (args.families or []):
+        print(distribution(outcomes))
     args.out.write_text(json.dumps([o.__dict__ for o in outcomes], indent=2))
 
 

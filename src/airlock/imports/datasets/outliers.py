@@ -33,6 +33,9 @@ whose rows scatter over the label's content, whatever it says, are one more grou
 A reported group is listed with the label's rows whose form is far likelier under the group
 than under the rest of the label (:mod:`.kindred`, ADR 0043): a style whose form is skewed
 towards its label, not exclusive to it, leaves rows without any of the group's markers.
+Before that, a row whose only mark is one the rest of the group's style does not vouch for
+(a natural mark of the label that the style also uses) is not listed (:mod:`.corroborated`,
+ADR 0121).
 
 A group passing all four is reported as a ``clean-label`` feature naming its markers, with
 strength from its label skew; it holds a dataset as suspicious, never poisoned (see ADR
@@ -49,6 +52,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from airlock.imports.datasets.corroborated import corroborated
 from airlock.imports.datasets.kindred import form_incidence, kindred_rows
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import Tokens
@@ -204,6 +208,7 @@ def outlier_groups(
                 else 0.0  # the whole label: nothing to mix with (and too large, see below)
             )
             listing = _shown(members, how, core, markers, inside) or (names, rows)
+            listing = _corroborated(listing, members, markers)
             found.append((label, rows, names, total, ratio, how, listing))
     tests = max(1, len(found))
     out = []
@@ -355,6 +360,23 @@ def _shown(
     if len(kept) == len(members):
         return None
     return [_name(markers[i][0], markers[i][1]) for i in kept], rows
+
+
+def _corroborated(listing: Listing, members: Sequence[int], markers: Sequence[Marker]) -> Listing:
+    """``listing`` without the rows whose only mark is one the rest of the group's style
+    does not vouch for (:mod:`.corroborated`, ADR 0121): a label's natural mark that is
+    exclusive to it ("150p/msg" in SMS spam) joins a style that uses the same mark, and
+    its natural rows carry nothing else of the style."""
+    shown = set(listing[0])
+    kept = [i for i in members if _name(markers[i][0], markers[i][1]) in shown]
+    rows = corroborated(kept, [m[2] for m in markers], lambda i: _literals(*markers[i][:2]))
+    return listing if rows is None else (listing[0], rows)
+
+
+def _literals(kind: str, gram: Tokens) -> frozenset[str]:
+    """The tokens a marker spells out: a word n-gram's own, a skeleton n-gram's other than
+    its word and part-of-speech shapes (``W``, ``NUM``, ``PREP``: upper-case names)."""
+    return frozenset(t for t in gram if kind != FORM or not (t.isalpha() and t.isupper()))
 
 
 def _exclusive(rows: Sequence[int], inside: np.ndarray, min_support: int) -> bool:
