@@ -98,8 +98,8 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     ref = callee.ref
     if raytasks.task(node, env, callee, self.classes):  # ``keep.remote(data)`` (ADR 0119)
         return self.sink(node, Val(ref=raytasks.TASK), args, kwargs, env, when)
-    if remotes.call_form(ref):  # ``stub.Put.future(data)`` (ADR 0119)
-        return self.sink(node, Val(ref=remotes.call_form(ref)), args, kwargs, env, when)
+    if form := remotes.call_form(ref):  # ``stub.Put.future(data)`` (ADR 0119)
+        return self.sink(node, Val(ref=form), args, kwargs, env, when)
     streamed.copied_into(self, node, ref, args, env, when)  # ``copyfileobj(f, remote)``
     pip_argv = pipruns.argv_run(self, ref, args)  # ``runpy.run_module('pip')`` (0119)
     if pip_argv is not None:

@@ -19,6 +19,7 @@ from airlock.imports.packages import (
     hostile,
     hostsent,
     installers,
+    pathreads,
     picked,
     poweroff,
     remotes,
@@ -454,7 +455,9 @@ def _clipper(events: list[Event], add: Callable[[str, int, Severity, str], None]
         )
 
 
-def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], None]) -> None:
+def _weights_sent(
+    events: list[Event], hosted: bool, add: Callable[[str, int, Severity, str], None]
+) -> None:
     """A module that names model weight files (opens, lists or uploads them) and, on install
     or import, sends a file's bytes or uploads a file by its path: the theft the enclave
     exists to stop (ADR 0083). A model hub's client uploads what its caller names, when
@@ -476,7 +479,6 @@ def _weights_sent(events: list[Event], add: Callable[[str, int, Severity, str], 
         e for e in events if e.kind == "network" and (e.labels & SENT_FILES or _by_path(e.callee))
     ]
     # A file opened by its URL and written to uploads only when it is a remote one (0110).
-    hosted = hostsent.written_host(events)
     sent = [e for e in sent if hosted or not remotes.written_to(e.callee)]
     eager = [e for e in sent if e.when is not When.LATER]
     moved = picked.moved(events, named) + staged.fixed_moves(events, named)  # ADR 0110
@@ -512,7 +514,7 @@ def _aimed(event: Event, hosted: bool) -> bool:
 
 
 def _sent_to_written_host(
-    events: list[Event], add: Callable[[str, int, Severity, str], None]
+    events: list[Event], hosted: bool, add: Callable[[str, int, Severity, str], None]
 ) -> None:
     """Host data sent through a connection to a host written in the code (ADR 0098). Every
     variable at once is ``exfiltration``, critical at any moment, as to a URL written in the
@@ -521,7 +523,7 @@ def _sent_to_written_host(
     SDK sends its token over HTTP to its service, a mailer its sender's address and an FTP
     client its login (those stay as they were)."""
     carried = [e for e in events if e.labels & {ENV, ENV_ALL, SECRET} or SECRET_FILE.search(e.text)]
-    if not carried or not hostsent.written_host(events):
+    if not carried or not hosted:
         return
     for event in carried:
         if not hostsent.over_connection(event):
@@ -537,30 +539,17 @@ def _sent_to_written_host(
         add("exfiltration", event.line, severity, why)
 
 
-# Credential files a tool's own SDK reads and sends its token from, to its service's address
-# written in the SDK's code (google-auth's token endpoint, the hub's API): kubectl's, Docker's,
-# gcloud's application default, gh's, the model hub's, Vault's, Databricks', Terraform's, boto's
-# and s3cmd's, PostgreSQL's password file.
-SDK_CREDENTIAL = LazyPattern(
-    r"\.kube/config|\.docker/config\.json|application_default_credentials\.json|"
-    r"gh/hosts\.yml|huggingface/token|\.vault-token|\.databrickscfg|credentials\.tfrc\.json|"
-    r"\.boto\b|\.s3cfg|\.pgpass|\$(?:KUBECONFIG|DOCKER_CONFIG|GOOGLE_APPLICATION_CREDENTIALS)\b",
-    re.IGNORECASE,
-)
-
-
 def _sdk_credentials_sent(
-    events: list[Event], add: Callable[[str, int, Severity, str], None]
+    events: list[Event], hosted: bool, add: Callable[[str, int, Severity, str], None]
 ) -> None:
-    """A credential file an SDK reads (:data:`SDK_CREDENTIAL`) and, when called, a file's
+    """A credential file an SDK reads (:data:`pathreads.SDK_CREDENTIAL`) and, when called, a file's
     data sent to an address written in the code: held for a person (ADR 0110). On install or
     import it is already ``exfiltration`` (host data sent early); when called it may be the
     SDK's own token to its own service (ADR 0093, 0098), so it is not denied. The credential
     files no SDK sends (SSH keys, cookies, wallets) deny at any moment (ADR 0104)."""
-    read = [e for e in events if e.kind == "open" and SDK_CREDENTIAL.search(e.text)]
+    read = [e for e in events if e.kind == "open" and pathreads.tool_credential(e.text)]
     if not read:
         return
-    hosted = hostsent.written_host(events)
     for event in events:
         later = event.kind == "network" and event.when is When.LATER
         if later and FILE in event.labels and _aimed(event, hosted):
@@ -666,9 +655,11 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
         elif _shady(text) or (DROPPER.search(text) and DECODED in labels):
             add("hidden-payload", line, Severity.CRITICAL, "decoded string names an endpoint")
     _clipper([e for e in found.events if e.kind == "clipboard"], add)
-    _weights_sent(found.events, add)
-    _sent_to_written_host(found.events, add)
-    _sdk_credentials_sent(found.events, add)
+    # Whether the module connects to a host written in its code, asked by three rules.
+    hosted = hostsent.written_host(found.events)
+    _weights_sent(found.events, hosted, add)
+    _sent_to_written_host(found.events, hosted, add)
+    _sdk_credentials_sent(found.events, hosted, add)
     memory = [e for e in found.events if e.kind == "memory"]
     if memory:
         _memory(memory, add)

@@ -20,9 +20,11 @@ file through a path, which stay as they were.
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages.flowtypes import Val
+from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.pathshape import PATH_READS
 from airlock.imports.packages.sinks import HOSTINFO, WEIGHT_FILE
 
@@ -31,10 +33,20 @@ if TYPE_CHECKING:
     from airlock.imports.packages.flowtypes import When
 
 
+# Credential files a tool's own SDK reads and sends its token from, to its service's address
+# written in the SDK's code (google-auth's token endpoint, the hub's API): kubectl's, Docker's,
+# gcloud's application default, gh's, the model hub's, Vault's, Databricks', Terraform's, boto's
+# and s3cmd's, PostgreSQL's password file.
+SDK_CREDENTIAL = LazyPattern(
+    r"\.kube/config|\.docker/config\.json|application_default_credentials\.json|"
+    r"gh/hosts\.yml|huggingface/token|\.vault-token|\.databrickscfg|credentials\.tfrc\.json|"
+    r"\.boto\b|\.s3cfg|\.pgpass|\$(?:KUBECONFIG|DOCKER_CONFIG|GOOGLE_APPLICATION_CREDENTIALS)\b",
+    re.IGNORECASE,
+)
+
+
 def tool_credential(shape: str) -> bool:
     """``shape`` names a credential file a tool's SDK reads (``~/.kube/config``)."""
-    from airlock.imports.packages.chains import SDK_CREDENTIAL  # noqa: PLC0415 -- a cycle
-
     return bool(shape) and SDK_CREDENTIAL.search(shape) is not None
 
 

@@ -17,10 +17,13 @@ connection to a host written in the code), so weights at a fixed place sent thro
 the whole environment, are judged as sent to a written address (ADR 0093, 0098). A channel
 to ``localhost``, a Ray job on the local machine, or a remote file the caller names are not.
 
+ADR 0119 added a generated stub made on a channel (``FooStub(channel).Put(x)``, named
+:data:`GRPC_STUB`), a method's ``future``/``with_call`` forms (:func:`call_form`), a Ray
+task's arguments (:mod:`raytasks`), a file system's own ``open`` and ``pipe``, and a remote
+file copied into by ``shutil.copyfileobj`` (:mod:`streamed`).
+
 Pure tables and lookups over dotted names and event texts. What it deliberately does not
-do: read a generated stub (``FooStub(channel).Put(x)``: the stub is a class of the package,
-judged as what its own module does), a Ray task's arguments (``f.remote(x)``), or a remote
-file copied into by ``shutil.copyfileobj``.
+do: follow a stub's methods into the generated module, or a Ray task's ``.options(...)``.
 """
 
 from __future__ import annotations
