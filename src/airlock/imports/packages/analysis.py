@@ -32,7 +32,11 @@ from airlock.imports.packages.imposture import popular_lookalike, stdlib_lookali
 from airlock.imports.packages.lazyre import AtLineStart, LazyPattern
 from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.prefilter import HitLines, may_act
-from airlock.imports.packages.recipients import written_recipients
+from airlock.imports.packages.recipients import (
+    names_transfer,
+    parsed_recipients,
+    written_recipients,
+)
 from airlock.imports.packages.rules import DROP_SITE, PackageFinding, Severity, scan_constants
 from airlock.imports.packages.runfile import run_files
 from airlock.imports.packages.tradecraft import tradecraft_findings
@@ -122,7 +126,6 @@ def scan_python(
     elif not source.isascii():
         found += disguise_findings(path, source, {}, names_sink=False)
     found += off_screen(path, source.encode("utf-8", "replace"))
-    found += written_recipients(path, source)  # a wallet's funds sent to the author (ADR 0120)
     if install_time and STEALER_DEPS.search(source):
         found.append(
             PackageFinding(
@@ -136,7 +139,9 @@ def scan_python(
     # Asked of the whole text here and of each function's lines by the flow pass: one scan.
     hits = None if install_time or helper else HitLines(source)
     if hits is not None and not hits:
-        return found  # names no sink and no way to reach one: nothing for the flow pass
+        # Names no sink and no way to reach one: nothing for the flow pass. A wallet's funds
+        # sent to the author are read all the same (a transfer is no sink; ADR 0120).
+        return found + parsed_recipients(path, source)
     try:
         tree = tree if tree is not None and source is text else parse_module(source, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
@@ -146,6 +151,8 @@ def scan_python(
     # What this text runs from other files, answered now from this tree: the archive pass
     # asks of every module, and parsing is most of vetting (run_files keeps the answer).
     run_files(source, top_only=not install_time, tree=tree)
+    if names_transfer(source):  # a wallet's funds sent to the author (ADR 0120)
+        found += written_recipients(path, tree)
     try:
         traced = trace(
             tree, install_time=install_time, helper=helper, source=source, script=script, hits=hits

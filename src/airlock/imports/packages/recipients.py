@@ -38,20 +38,29 @@ _TRANSFER = re.compile(r"transfer", re.IGNORECASE)
 _WALLET = re.compile(r"wallet|keypair|signer|account|coldkey|private_key|sender", re.I)
 
 
-def written_recipients(path: str, source: str) -> list[PackageFinding]:
-    """A finding for each transfer whose recipient is an address written in the code.
-
-    The module is parsed here, and only when its text names a transfer and an address:
-    the flow pass skips modules that name no sink, and a transfer is none."""
+def names_transfer(source: str) -> bool:
+    """Whether the text names a transfer and writes an address: only then is its tree
+    walked by :func:`written_recipients`."""
     # A substring first: a case-blind regex over every module costs more than it finds.
     if "ransfer" not in source and "RANSFER" not in source:
-        return []
-    if not _QUOTED_ADDRESS.search(source):
+        return False
+    return _QUOTED_ADDRESS.search(source) is not None
+
+
+def parsed_recipients(path: str, source: str) -> list[PackageFinding]:
+    """:func:`written_recipients` of a module the flow pass does not parse (it names no
+    sink, and a transfer is none): parsed here, and only when :func:`names_transfer`."""
+    if not names_transfer(source):
         return []
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []  # the module's own pass reports what does not parse
+    return written_recipients(path, tree)
+
+
+def written_recipients(path: str, tree: ast.Module) -> list[PackageFinding]:
+    """A finding for each transfer whose recipient is an address written in the code."""
     bound = names_bound_at_top(tree, _is_address)
     found: list[PackageFinding] = []
     # One walk, keeping the wallet parameters of the innermost function each call is in.
