@@ -8,8 +8,9 @@ bytes to whichever worker runs it. Such a call is a send named :data:`TASK` (und
 what it carries only, as ``ray.put`` is.
 
 An actor's method (``Store.remote().put.remote(x)``) is read so when the module defines
-an actor class: its handle is not followed. What it does not do: a task made by
-``ray.remote(f)`` bound to another name first, or options set by ``.options(...)``.
+an actor class: its handle is not followed. Options set per call (``f.options(num_cpus=1)
+.remote(x)``, ADR 0122) are the same task. What it does not do: a task made by
+``ray.remote(f)`` bound to another name first.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
 TASK = "ray.task"  # a remote function's call: its arguments go to the cluster
 REMOTE = "remote"
+OPTIONS = "options"  # ``f.options(...)``: the same task with resources set per call
+MAX_OPTIONS = 4  # ``.options(...)`` calls chained before ``.remote`` unwrapped
 
 
 def task(
@@ -38,6 +41,9 @@ def task(
         return False
     if callee.ref.startswith("ray.remote"):
         return True  # ``ray.remote(f).remote(x)``
+    func = optioned(func)
+    if func is None:
+        return True  # ``ray.remote(f).options(...).remote(x)`` (ADR 0122)
     if isinstance(func.value, ast.Attribute) and node.args:
         # ``store.put.remote(x)``: a method of an actor, whose handle is not followed.
         return any(_remote(d) for cls in classes.values() for d in cls.decorator_list)
@@ -48,6 +54,26 @@ def task(
     if not isinstance(defined, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
     return any(_remote(d) for d in defined.decorator_list)
+
+
+def optioned(func: ast.Attribute) -> ast.Attribute | None:
+    """``f.remote`` for ``f.options(num_cpus=1).remote`` (ADR 0122): a task's options set
+    per call (resources, a name, retries) are still that task, sent to the same cluster.
+    None when the options are set on ``ray.remote(f)`` itself, a task whatever ``f`` is."""
+    base = func.value
+    for _ in range(MAX_OPTIONS):
+        if not (
+            isinstance(base, ast.Call)
+            and isinstance(base.func, ast.Attribute)
+            and base.func.attr == OPTIONS
+        ):
+            break
+        base = base.func.value
+    if base is func.value:
+        return func
+    if isinstance(base, ast.Call) and _remote(base.func):
+        return None
+    return ast.Attribute(value=base, attr=REMOTE, ctx=ast.Load())
 
 
 def _remote(decorator: ast.expr) -> bool:
