@@ -39,11 +39,10 @@ def task(
     func = node.func
     if not isinstance(func, ast.Attribute) or func.attr != REMOTE:
         return False
-    if callee.ref.startswith("ray.remote"):
-        return True  # ``ray.remote(f).remote(x)``
-    func = optioned(func)
-    if func is None:
-        return True  # ``ray.remote(f).options(...).remote(x)`` (ADR 0122)
+    unwrapped = optioned(func)
+    if callee.ref.startswith("ray.remote") or unwrapped is None:
+        return True  # ``ray.remote(f).remote(x)``, ``ray.remote(f).options(...).remote(x)``
+    func = unwrapped
     if isinstance(func.value, ast.Attribute) and node.args:
         # ``store.put.remote(x)``: a method of an actor, whose handle is not followed.
         return any(_remote(d) for cls in classes.values() for d in cls.decorator_list)

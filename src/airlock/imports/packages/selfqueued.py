@@ -85,10 +85,12 @@ def _items(node: ast.expr) -> int:
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         return 2 if len(node.elts) >= 2 else 1
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range":
-        bounds = [a.value for a in node.args if isinstance(a, ast.Constant)]
-        if len(bounds) == len(node.args) and all(isinstance(b, int) for b in bounds):
+        bounds = [
+            a.value for a in node.args if isinstance(a, ast.Constant) and type(a.value) is int
+        ]
+        if len(bounds) == len(node.args) and len(bounds) in {1, 2}:
             low, high = (0, bounds[0]) if len(bounds) == 1 else (bounds[0], bounds[1])
-            return 2 if len(bounds) in (1, 2) and high - low >= 2 else 1
+            return 2 if high - low >= 2 else 1
     return 1
 
 

