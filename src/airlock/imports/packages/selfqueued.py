@@ -16,7 +16,8 @@ decides what a match is worth.
 A pool's ``map`` queues its function once per item (ADR 0122): ``def grow(_):
 ex.map(grow, range(2))`` doubles the jobs as two ``submit``s do, and so do ``starmap``,
 ``map_async``, ``imap`` and multiprocessing's thread pools; ``loop.run_in_executor(None,
-grow)`` is asyncio's ``submit``. :func:`queued` reads such a call for
+grow)`` is asyncio's ``submit`` and a multiprocessing pool's ``apply_async(grow)`` its
+own. :func:`queued` reads such a call for
 :func:`hostile.self_forking` (a map of a literal of two items or more, or of ``range(n)``
 with ``n`` of two or more, counts twice; items it cannot count, once), and the text is
 asked for it as for ``submit``, inside the ``def`` of the name only (a server's
@@ -33,14 +34,17 @@ DEFINED = re.compile(r"(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(")
 ENDLESS = re.compile(r"while\s*(?:True|1)\s*:")
 MAX_LINES_BACK = 200  # lines read back from a submit to the blocks around it
 MAX_SUBMITS = 64  # submits asked of per module: past it the module is parsed anyway
-# A pool's map of a name (not the builtin ``map(``: a method), asyncio's executor run.
+# A pool's map of a name (not the builtin ``map(``: a method), a multiprocessing pool's
+# ``apply_async`` (its ``submit``), asyncio's executor run.
 MAPS = frozenset({"map", "starmap", "map_async", "starmap_async", "imap", "imap_unordered"})
 RUN_IN = "run_in_executor"
+APPLY = "apply_async"
 MAPPED = re.compile(
     r"\.(?:star)?(?:map|imap)(?:_async|_unordered)?\(\s*([A-Za-z_]\w*)\s*,"
     r"|\brun_in_executor\(\s*[^,()]*,\s*([A-Za-z_]\w*)\s*[,)]"
+    r"|\.apply_async\(\s*([A-Za-z_]\w*)\s*[,)]"
 )
-MAPPED_WORDS = (".map(", ".starmap(", "map_async(", ".imap(", "imap_unordered(", RUN_IN)
+MAPPED_WORDS = (".map(", ".starmap(", "map_async(", ".imap(", "imap_unordered(", RUN_IN, APPLY)
 
 
 def queues_itself(text: str) -> bool:
@@ -59,7 +63,7 @@ def _maps_itself(text: str) -> bool:
     for count, match in enumerate(MAPPED.finditer(text)):
         if count >= MAX_SUBMITS:
             return True
-        name = match.group(1) or match.group(2)
+        name = match.group(1) or match.group(2) or match.group(3)
         if _within(text, match.start(), name, endless=False):
             return True
     return False
@@ -68,13 +72,16 @@ def _maps_itself(text: str) -> bool:
 def queued(call: ast.Call) -> tuple[str, int]:
     """The name a pool's call queues and how many times (two at most), for
     :func:`hostile.self_forking`: ``ex.map(grow, [0, 0])`` and ``pool.starmap_async(grow,
-    ((1, 2), (3, 4)))`` queue ``grow`` twice, ``loop.run_in_executor(None, grow)`` once;
+    ((1, 2), (3, 4)))`` queue ``grow`` twice, ``loop.run_in_executor(None, grow)`` and
+    ``pool.apply_async(grow)`` once;
     ``('', 0)`` for any other call (the builtin ``map`` among them: it queues nothing)."""
     func = call.func
     if not isinstance(func, ast.Attribute):
         return "", 0
     if func.attr == RUN_IN and len(call.args) >= 2 and isinstance(call.args[1], ast.Name):
         return call.args[1].id, 1
+    if func.attr == APPLY and call.args and isinstance(call.args[0], ast.Name):
+        return call.args[0].id, 1
     if func.attr not in MAPS or len(call.args) < 2 or not isinstance(call.args[0], ast.Name):
         return "", 0
     return call.args[0].id, _items(call.args[1])

@@ -57,6 +57,12 @@ DENIED: dict[str, dict[str, str]] = {
         "        list(ex.map(grow, (1, 2, 3)))\n"
         "grow()\n"
     ),
+    "thread-pool-apply-async-of-itself-twice-on-import": init(
+        "from multiprocessing.pool import ThreadPool\n"
+        "pool = ThreadPool(64)\n"
+        "def grow():\n    pool.apply_async(grow)\n    pool.apply_async(grow)\n"
+        "grow()\n"
+    ),
     "run-in-executor-of-itself-twice-on-import": init(
         "import asyncio\n"
         "loop = asyncio.new_event_loop()\n"
@@ -298,6 +304,14 @@ ALLOWED: dict[str, dict[str, str]] = {
     "builtin-map-of-itself-on-import": init(
         "def depth(n):\n    list(map(depth, [1, 2]))\ndef run():\n    depth(0)\n"
     ),
+    "thread-pool-job-applying-itself-once-on-import": init(
+        "from multiprocessing.pool import ThreadPool\n"
+        "pool = ThreadPool(2)\n"
+        "def tick():\n    pool.apply_async(tick)\n"
+        "def work(x):\n    return x + 1\n"
+        "tick()\n"
+        "results = [pool.apply_async(work, (x,)) for x in range(4)]\n"
+    ),
     "run-in-executor-of-a-worker": init(
         "import asyncio\n"
         "def fetch():\n    return 1\n"
@@ -442,6 +456,7 @@ def test_installed_names(command: str, names: list[str]) -> None:
         ("pool.starmap_async(grow, [(0, 0), (1, 1)])", ("grow", 2)),
         ("ex.map(grow, items)", ("grow", 1)),
         ("loop.run_in_executor(None, grow)", ("grow", 1)),
+        ("pool.apply_async(grow, (1,))", ("grow", 1)),
         ("map(grow, [1, 2])", ("", 0)),
         ("ex.submit(grow)", ("", 0)),
     ],
@@ -457,6 +472,7 @@ def test_queued(call: str, expected: tuple[str, int]) -> None:
     [
         ("def grow(_):\n    ex.map(grow, range(2))\n", True),
         ("def grow():\n    loop.run_in_executor(None, grow)\n", True),
+        ("def grow():\n    pool.apply_async(grow)\n", True),
         ("def run(items):\n    return list(ex.map(work, items))\n", False),
         ("while True:\n    ex.map(work, jobs())\n", False),
         ("def grow():\n    return list(map(grow, [1, 2]))\n", False),
