@@ -96,6 +96,8 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     kwargs = {k.arg: self.expr(k.value, env, when) for k in node.keywords}
     labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
     ref = callee.ref
+    if ray_task := raytasks.made(node, callee, env):  # ``k = ray.remote(f)`` (ADR 0122)
+        return ray_task
     if raytasks.task(node, env, callee, self.classes):  # ``keep.remote(data)`` (ADR 0119)
         return self.sink(node, Val(ref=raytasks.TASK), args, kwargs, env, when)
     if form := remotes.call_form(ref):  # ``stub.Put.future(data)`` (ADR 0119)

@@ -27,6 +27,7 @@ from typing import Any
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.fold import text_of
 from airlock.imports.packages.lazyre import LazyPattern
+from airlock.imports.packages.selfqueued import queued
 
 # Calls that make a process (the constructor of a process object counts: it is made to run).
 FORKS = frozenset({
@@ -160,7 +161,7 @@ def _forks_itself(func: Function, partner: Partner) -> bool:
     made = {_called(c) for c in calls}
     if made & FORK_NAMES:
         return any(_comes_back(func, name, partner) for name in set(_always_named(func)))
-    if made & (THREAD_NAMES | POOLS):
+    if made & (THREAD_NAMES | POOLS) or any(queued(c)[1] for c in calls):
         # A thread shares its process: one that starts one other and ends is a loop, not a
         # bomb. Two ways back into the ring per run (``Thread(target=g).start(); g()``, or
         # two threads of ``g``) double the threads each round (probe 17).
@@ -242,8 +243,10 @@ def _makes_own(call: ast.Call, owner: str) -> bool:
 def threads_only(func: Function) -> bool:
     """Whether the function starts threads and makes no process (its bomb, when it is one,
     has no fork for :mod:`flow` to mark)."""
-    made = {_called(c) for c in _unending_calls(func) or ()}
-    return bool(made & (THREAD_NAMES | POOLS)) and not made & FORK_NAMES
+    calls = _unending_calls(func) or []
+    made = {_called(c) for c in calls}
+    pooled = made & (THREAD_NAMES | POOLS) or any(queued(c)[1] for c in calls)
+    return bool(pooled) and not made & FORK_NAMES
 
 
 def _comes_back(func: Function, first: str, partner: Partner) -> bool:
@@ -306,6 +309,8 @@ def _always_named(func: Function) -> list[str]:
             if isinstance(part, ast.Call):
                 handed = [*part.args, *(k.value for k in part.keywords)]
                 names += filter(None, map(_dotted, (part.func, *handed)))
+                mapped, times = queued(part)  # ``ex.map(grow, [0, 0])`` runs it twice
+                names += [mapped] * (times - 1)
     return names
 
 

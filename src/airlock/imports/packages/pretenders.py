@@ -50,8 +50,8 @@ def installed_names(command: str) -> list[str]:
     neither options nor paths nor URLs (``pip install -q colourama==0.4`` -> colourama)."""
     words = command.replace(",", " ").replace("'", " ").replace('"', " ").split()
     names: list[str] = []
-    start = installers.names_start(words)  # ``install``, ``poetry add`` (ADR 0119)
-    for after in words[start:] if start >= 0 else []:
+    # After ``install``, ``poetry add`` (ADR 0119), ``conda create``; options' values not.
+    for after in installers.names_only(words):
         if after.startswith(("-", ".", "/", "~", "[")) or "://" in after:
             continue
         match = REQUIREMENT_NAME.match(after)

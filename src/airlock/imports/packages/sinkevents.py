@@ -18,6 +18,7 @@ from airlock.imports.packages import (
     pathreads,
     picked,
     piped,
+    poweroff,
     remotes,
     signin,
     sinkcall,
@@ -191,6 +192,10 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
             self.unmatched.append((self.trace, len(self.trace.events) - 1, text, node.args))
     if self.endless and ref in hostile.FORKS:  # a process made without end (ADR 0085)
         self.trace.events.append(Event(hostile.FORK_LOOP, ref, node.lineno, when, "", marks))
+    stops = poweroff.native_call(node, ref)
+    if stops:  # ``ctypes.windll.user32.ExitWindowsEx(8, 0)``: as ``shutdown /s`` (ADR 0122)
+        event = Event("process", ref or stops, node.lineno, when, stops, marks)
+        self.trace.events.append(event)
     escape = hostile.sdk_escape(node)
     if escape:  # ``containers.run(image, privileged=True)`` (ADR 0085)
         callee_name = ref or "docker.containers." + sinkcall.called_name(node, ref)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import remotes
+from airlock.imports.packages import remotes, yieldsecrets
 from airlock.imports.packages.astwalk import own_nodes
 from airlock.imports.packages.flowtypes import MAX_CALL_DEPTH, Val, When
 from airlock.imports.packages.handed import parameters
@@ -88,17 +88,21 @@ def yielded_files(
     values: list[Val],
 ) -> None:
     """Add to ``values`` (what a call of ``func`` gives) the file data its ``yield``s hand
-    out, read with its names after its body ran. Only a file's bytes: a generator of
-    settings (``yield os.environ['MATPLOTLIBRC']``) hands out a place to read, not data to
-    send, and ADR 0076 reads an environment value in a URL opened on import as sent."""
+    out, read with its names after its body ran, and the secrets they carry
+    (:func:`yieldsecrets.carried`, ADR 0122). Not a place to read: a generator of settings
+    (``yield os.environ['MATPLOTLIBRC']``) hands out a path, not data to send, and ADR 0076
+    reads an environment value in a URL opened on import as sent."""
     if not _generator(func):
         return
     given = [n.value for n in own_nodes(func) if isinstance(n, YIELDS) and n.value is not None]
-    labels = frozenset[str]().union(
-        *(interp.expr(v, local, When.LATER).labels for v in given[:MAX_YIELDS])
+    carried = frozenset[str]().union(
+        *(
+            yieldsecrets.carried(v, interp.expr(v, local, When.LATER).labels)
+            for v in given[:MAX_YIELDS]
+        )
     )
-    if FILE in labels:
-        values.append(Val(labels=frozenset({FILE})))
+    if carried:
+        values.append(Val(labels=carried))
 
 
 def _generator(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
