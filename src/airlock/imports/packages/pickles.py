@@ -13,7 +13,9 @@ What it does not do: follow the arguments passed to an allowed global, or look i
 from __future__ import annotations
 
 import functools
+import re
 
+from airlock.imports.packages.pickleallow import SAFE_BUILTINS, unlisted
 from airlock.imports.packages.pickleops import opcodes
 from airlock.imports.packages.rules import PackageFinding, Severity
 
@@ -38,12 +40,6 @@ RUNS_CODE = (
     "torch.hub", "joblib.load", "joblib.numpy_pickle.load", "dill.load", "dill.loads",
     "cloudpickle.load", "cloudpickle.loads",
 )  # fmt: skip
-# Constructors of plain values: calling one builds the value and runs nothing else (pickle
-# protocol 4+ names them through STACK_GLOBAL, e.g. Sphinx's environment.pickle: dict).
-SAFE_BUILTINS = {
-    "set", "frozenset", "slice", "complex", "bytearray", "range", "object",
-    "dict", "list", "tuple", "str", "bytes", "int", "float", "bool",
-}  # fmt: skip
 
 
 def looks_pickled(name: str, data: bytes) -> bool:
@@ -62,10 +58,12 @@ def sniffed_pickle(data: bytes) -> bool:
 
 
 def scan_pickle(path: str, data: bytes) -> list[PackageFinding]:
-    """Findings for one pickle: dangerous globals deny, an unreadable stream holds."""
+    """Findings for one pickle (or a file of pickles one after another): dangerous globals
+    deny, a call no allowlist vouches for holds (ADR 0124), an unreadable stream holds."""
     globals_seen: list[str] = []
+    calls: list[tuple[str, str]] = []
     try:
-        _read_globals(data, globals_seen)
+        read_pickles(data, globals_seen, calls)
     except (ValueError, EOFError, KeyError, UnicodeDecodeError, IndexError) as e:
         if not globals_seen:
             return [
@@ -92,7 +90,10 @@ def scan_pickle(path: str, data: bytes) -> list[PackageFinding]:
     for name in sorted(set(globals_seen) - {UNRESOLVED}):
         module, _, attr = name.rpartition(".")
         top = module.split(".")[0]
-        dangerous = top in DANGEROUS_MODULES and not (top == "builtins" and attr in SAFE_BUILTINS)
+        # Protocols 0-2 name builtins ``__builtin__`` (``__builtin__.object`` is how a
+        # class's instance is rebuilt at protocols 0 and 1).
+        plain = top in ("builtins", "__builtin__") and attr in SAFE_BUILTINS
+        dangerous = top in DANGEROUS_MODULES and not plain
         if dangerous or runs_code(name):
             found.append(
                 PackageFinding(
@@ -103,6 +104,9 @@ def scan_pickle(path: str, data: bytes) -> list[PackageFinding]:
                     f"unpickling calls {name}: loading this file runs code",
                 )
             )
+    held = unlisted(calls)
+    if held and not any(f.rule == "pickle-exec" for f in found):
+        found.append(call_finding(path, held))
     if not found and globals_seen:
         found.append(
             PackageFinding(
@@ -116,6 +120,63 @@ def scan_pickle(path: str, data: bytes) -> list[PackageFinding]:
     return found
 
 
+# How the explanation of a ``pickle-call`` finding names each call (:mod:`picklecalls`
+# reads the names back to drop the package's own).
+CALL_WORDS = {"call": "called", "build": "restored", "new": "made"}
+NAMED_CALL = re.compile(r"`([^`]+)` \((called|restored|made)\)")
+MAX_NAMED = 6
+
+
+def call_finding(
+    path: str, held: list[tuple[str, str]], severity: Severity = Severity.HIGH, extra: str = ""
+) -> PackageFinding:
+    """A ``pickle-call`` finding naming each call in ``held`` (``(how, name)``)."""
+    named = ", ".join(f"`{name}` ({CALL_WORDS[how]})" for how, name in held[:MAX_NAMED])
+    more = f" and {len(held) - MAX_NAMED} more" if len(held) > MAX_NAMED else ""
+    return PackageFinding(
+        "pickle-call",
+        path,
+        0,
+        severity,
+        f"unpickling runs {named}{more}{extra}: no allowlist of data constructors names "
+        "them (ADR 0124), and loading this file runs each with arguments the file chose "
+        "(a restored object's __setstate__ runs on its state). Approve only if each is a "
+        "library's constructor of data you trust; weights as safetensors, or a state dict "
+        "that torch.load(weights_only=True) reads, need none",
+    )
+
+
+MAX_STREAMS = 16  # pickles read one after another in one file (torch's legacy format has 4+)
+
+
+def read_pickles(data: bytes, seen: list[str], calls: list[tuple[str, str]]) -> None:
+    """:func:`_read_globals` over each pickle of ``data``: torch's format before 1.6 (and
+    ``_use_new_zipfile_serialization=False``) writes a magic number, a version and the
+    system's sizes as three pickles before the one ``torch.load`` builds the model from.
+    A pickle after the first is read when the bytes after ``STOP`` start with ``PROTO``;
+    what does not read there is data (joblib writes an array's bytes after its pickle).
+
+    Raises:
+        ValueError: the first pickle does not read (as :func:`_read_globals`).
+    """
+    ends: list[int] = []
+    _read_globals(data, seen, calls, 0, ends)
+    for _ in range(MAX_STREAMS - 1):
+        start = ends[-1] if ends else len(data)
+        if not (start + 1 < len(data) and data[start] == PROTO and data[start + 1] <= 5):
+            return
+        before = len(ends)
+        try:
+            _read_globals(data, seen, calls, start, ends)
+        except (ValueError, EOFError, KeyError, UnicodeDecodeError, IndexError):
+            return
+        if len(ends) == before:
+            return
+
+
+PROTO = 0x80
+
+
 UNRESOLVED = "?.?"  # a STACK_GLOBAL whose module and name are not text the stream spelled
 _TEXT_OPS = {
     "SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE",
@@ -125,13 +186,25 @@ _GETS = {"GET", "BINGET", "LONG_BINGET"}
 _PUTS = {"PUT", "BINPUT", "LONG_BINPUT"}
 
 
-def _read_globals(data: bytes, seen: list[str]) -> None:  # noqa: PLR0912 -- one branch per role
+def _read_globals(  # noqa: PLR0912, PLR0915 -- one branch per role
+    data: bytes,
+    seen: list[str],
+    calls: list[tuple[str, str]] | None = None,
+    start: int = 0,
+    ends: list[int] | None = None,
+) -> None:
     """Every global the stream would import, into ``seen``, with the stack modelled the way
     the Unpickler keeps it (texts, the memo, and MARKs as a stack of stacks), so that
     ``STACK_GLOBAL`` is named by the two items it really takes: a module name fetched from
     the memo (how every pickler of protocol 4+ writes a module's second class), or texts
     pushed earlier and uncovered by ``POP``, are not mistaken for the last two texts
     written. One whose items are not text is :data:`UNRESOLVED`.
+
+    ``calls`` gets each call the stream makes of a global, as ``(how, name)`` (ADR 0124):
+    ``call`` for ``REDUCE``, ``OBJ`` and ``INST`` (the callable runs with the arguments),
+    ``new`` for ``NEWOBJ``/``NEWOBJ_EX`` (only the class's ``__new__`` runs) and
+    ``build`` for ``BUILD`` on an object a global made (its ``__setstate__`` runs). A call
+    of an object a call returned is named ``<global>()``.
 
     Raises:
         ValueError: the stream takes more from the stack than it put there.
@@ -141,7 +214,8 @@ def _read_globals(data: bytes, seen: list[str]) -> None:  # noqa: PLR0912 -- one
     marked: list[list[object]] = []  # the stacks a MARK set aside, as the Unpickler keeps them
     memo: dict[int, object] = {}
     count = 0
-    for code, arg in opcodes(data):
+    taken: list[object] = []
+    for code, arg in opcodes(data, start, ends):
         count += 1
         if count > MAX_OPS:
             return
@@ -153,10 +227,11 @@ def _read_globals(data: bytes, seen: list[str]) -> None:  # noqa: PLR0912 -- one
             marked.append(stack)
             stack = []
             continue
+        above: list[object] = []
         if to_mark:
             if not marked:
                 raise ValueError("the pickle takes items down to a MARK it never set")
-            stack = marked.pop()
+            above, stack = stack, marked.pop()
         if fixed:
             if fixed > len(stack):
                 raise ValueError("the pickle takes more from the stack than it put there")
@@ -170,21 +245,88 @@ def _read_globals(data: bytes, seen: list[str]) -> None:  # noqa: PLR0912 -- one
         elif role == _GET:
             stack.append(memo.get(arg))
         elif role == _TEXT:
-            stack.append(arg if isinstance(arg, str) else None)
+            stack.append(_Text(arg) if isinstance(arg, str) else None)
         elif role == _STACK_GLOBAL:
             module, attr = taken
-            both = isinstance(module, str) and isinstance(attr, str)
+            both = type(module) is _Text and type(attr) is _Text
             seen.append(f"{module}.{attr}" if both else UNRESOLVED)
-            stack.append(None)
+            stack.append(_Global(f"{module}.{attr}") if both else None)
+        elif role == _TUPLE:
+            stack.append(_Tuple(above if to_mark else taken if fixed else ()))
+        elif role == _CALL:
+            # REDUCE, NEWOBJ(_EX) and BUILD take the callable (or the object) first; OBJ
+            # finds its class right above its MARK.
+            target, *args = above or [None] if to_mark else taken
+            how = _HOW[code]
+            made = _called(target, how, args, calls)
+            stack.append(target if how == "build" else made)
         else:  # GLOBAL, INST
-            if isinstance(arg, str):
-                seen.append(arg.replace(" ", "."))
-            stack.extend([None] * pushed)
+            name = arg.replace(" ", ".") if isinstance(arg, str) else None
+            if name:
+                seen.append(name)
+                if code == _INST and calls is not None:
+                    calls.append(("call", name))
+            item = (_Made(name) if code == _INST else _Global(name)) if name else None
+            stack.extend([item] * pushed)
+
+
+class _Text(str):
+    """A text the stream pushed, as an item on the modelled stack."""
+
+    __slots__ = ()
+
+
+class _Global(str):
+    """A global the stream imported."""
+
+    __slots__ = ()
+
+
+class _Made(str):
+    """What a call of the global named returned."""
+
+    __slots__ = ()
+
+
+class _Tuple(tuple[object, ...]):
+    """A tuple the stream built, its items kept (to see the class ``copyreg._reconstructor``
+    is handed)."""
+
+    __slots__ = ()
+
+
+# Globals that call the first item of the tuple they are handed, as ``how`` says.
+HANDED_ON = {
+    "copyreg._reconstructor": "new",  # object.__new__(cls): protocols 0 and 1 of a class
+    "copy_reg._reconstructor": "new",
+    "torch._tensor._rebuild_from_type_v2": "call",  # func(*args)
+}
+
+
+def _called(
+    target: object, how: str, args: list[object], calls: list[tuple[str, str]] | None
+) -> object:
+    """Record the call of ``target`` (a global, or what a call returned) and what it hands
+    on; the modelled result."""
+    if not isinstance(target, (_Global, _Made)) or calls is None:
+        return None
+    name = f"{target}()" if isinstance(target, _Made) and how != "build" else str(target)
+    calls.append((how, name))
+    handed = HANDED_ON.get(name)
+    if handed and how == "call" and args and isinstance(args[-1], _Tuple) and args[-1]:
+        first = args[-1][0]
+        if isinstance(first, _Global):
+            calls.append((handed, str(first)))
+            if handed == "new":
+                return _Made(first)  # an object of that class: its __setstate__ is the BUILD's
+    return _Made(name)
 
 
 # What an opcode does to the modelled stack, beyond taking and pushing plain items.
-_PLAIN, _PUT, _MARK, _GET, _TEXT, _STACK_GLOBAL, _NAMED = range(7)
+_PLAIN, _PUT, _MARK, _GET, _TEXT, _STACK_GLOBAL, _NAMED, _TUPLE, _CALL = range(9)
 _MEMOIZE = 0x94  # pickle.MEMOIZE: a PUT whose index is the memo's size
+_INST = ord("i")
+_HOW = {ord("R"): "call", ord("o"): "call", 0x81: "new", 0x92: "new", ord("b"): "build"}
 
 
 @functools.cache
@@ -207,6 +349,8 @@ def _roles() -> tuple[tuple[int, bool, int, int], ...]:
             else _TEXT if name in _TEXT_OPS
             else _STACK_GLOBAL if name == "STACK_GLOBAL"
             else _NAMED if name in ("GLOBAL", "INST")
+            else _TUPLE if name.startswith("TUPLE") or name == "EMPTY_TUPLE"
+            else _CALL if name in ("REDUCE", "NEWOBJ", "NEWOBJ_EX", "OBJ", "BUILD")
             else _PLAIN
         )  # fmt: skip
         table[ord(op.code)] = (role, to_mark, fixed, len(op.stack_after))
