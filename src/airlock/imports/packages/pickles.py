@@ -262,11 +262,11 @@ def _read_globals(  # noqa: PLR0912, PLR0915 -- one branch per role
             stack.append(target if how == "build" else made)
         else:  # GLOBAL, INST
             name = arg.replace(" ", ".") if isinstance(arg, str) else None
+            item: object = _Global(name) if name else None
             if name:
                 seen.append(name)
-                if code == _INST and calls is not None:
-                    calls.append(("call", name))
-            item = (_Made(name) if code == _INST else _Global(name)) if name else None
+            if code == _INST:
+                item = _called(item, "call", above, calls)
             stack.extend([item] * pushed)
 
 
@@ -295,30 +295,35 @@ class _Tuple(tuple[object, ...]):
     __slots__ = ()
 
 
-# Globals that call the first item of the tuple they are handed, as ``how`` says.
-HANDED_ON = {
-    "copyreg._reconstructor": "new",  # object.__new__(cls): protocols 0 and 1 of a class
-    "copy_reg._reconstructor": "new",
-    "torch._tensor._rebuild_from_type_v2": "call",  # func(*args)
-}
+# Globals that make an object of the class they are handed first rather than call it
+# (``object.__new__(cls)``: how protocols 0 and 1 rebuild a class's instance).
+HANDED_ON = {"copyreg._reconstructor": "new", "copy_reg._reconstructor": "new"}
 
 
 def _called(
     target: object, how: str, args: list[object], calls: list[tuple[str, str]] | None
 ) -> object:
-    """Record the call of ``target`` (a global, or what a call returned) and what it hands
-    on; the modelled result."""
+    """Record the call of ``target`` (a global, or what a call returned) and of each global
+    it is handed; the modelled result.
+
+    A global handed to a call may be called by it (``functools.partial``, torch's
+    ``_rebuild_from_type_v2(func, ...)``, numpy's ``__generator_ctor(name, ctor)``), so it
+    is recorded as called too: the callee's list entry does not vouch for what it is given.
+    """
     if not isinstance(target, (_Global, _Made)) or calls is None:
         return None
     name = f"{target}()" if isinstance(target, _Made) and how != "build" else str(target)
     calls.append((how, name))
+    if how != "call":
+        return _Made(name)
+    # REDUCE's one argument tuple, or the items OBJ and INST take above their MARK.
+    items = args[0] if len(args) == 1 and isinstance(args[0], _Tuple) else args
     handed = HANDED_ON.get(name)
-    if handed and how == "call" and args and isinstance(args[-1], _Tuple) and args[-1]:
-        first = args[-1][0]
-        if isinstance(first, _Global):
-            calls.append((handed, str(first)))
-            if handed == "new":
-                return _Made(first)  # an object of that class: its __setstate__ is the BUILD's
+    for n, item in enumerate(items):
+        if isinstance(item, _Global):
+            calls.append((handed if handed and n == 0 else "call", str(item)))
+    if handed and items and isinstance(items[0], _Global):
+        return _Made(items[0])  # an object of that class: its __setstate__ is the BUILD's
     return _Made(name)
 
 

@@ -115,6 +115,10 @@ FROM_TYPE = pickled(
         EMPTY_DICT,
     )
 )
+# numpy's __generator_ctor(name, ctor) calls ctor(name): a listed restorer handed a gadget.
+GENERATOR_CTOR = pickled(
+    call("numpy.random._pickle.__generator_ctor", s("id"), g("pydoc.pipepager"))
+)
 # A third-party class restored: NEWOBJ, then BUILD runs its __setstate__ on the state.
 SETSTATE = pickled(g("gadgetlib.loader.Loader") + EMPTY_TUPLE + NEWOBJ + EMPTY_DICT + BUILD)
 # Protocol 0's INST and protocol 1's OBJ call what they name with the items above the MARK.
@@ -227,6 +231,7 @@ HELD: dict[str, bytes] = {
     "rebuild_from_type_v2 handing on pydoc.pipepager": FROM_TYPE,
     "a third-party class's __setstate__": SETSTATE,
     "INST": INST,
+    "numpy __generator_ctor handing on pydoc.pipepager": GENERATOR_CTOR,
     "OBJ": OBJ,
 }
 
