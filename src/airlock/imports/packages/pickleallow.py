@@ -32,13 +32,14 @@ SAFE_BUILTINS = {
     "dict", "list", "tuple", "str", "bytes", "int", "float", "bool",
 }  # fmt: skip
 # Modules of a listed library whose classes start processes, compile or fetch code (torch's
-# elastic ``SubprocessHandler`` runs ``Popen`` in ``__init__``): their classes are not
+# elastic ``SubprocessHandler`` runs ``Popen`` in ``__init__``), or open files
+# (``pandas.io``'s ``HDFStore(path, mode='w')`` truncates one): their classes are not
 # vouched for by the library's name.
 RISKY_MODULE = re.compile(
     r"(?:^|\.)_?(?:subprocess\w*|\w*multiprocessing|process|processes|popen\w*|distributed|"
     r"cpp_extension|_?inductor|_?dynamo|jit|hub|"
     r"testing|bottleneck|collect_env|f2py|distutils|\w*compile\w*|shell|exec\w*|spawn\w*|"
-    r"system|eval\w*|computation|utils\.data\.datapipes)(?:\.|$)"
+    r"system|eval\w*|computation|io|gfile|file_io|utils\.data\.datapipes)(?:\.|$)"
 )
 
 

@@ -149,7 +149,9 @@ def call_finding(
 MAX_STREAMS = 16  # pickles read one after another in one file (torch's legacy format has 4+)
 
 
-def read_pickles(data: bytes, seen: list[str], calls: list[tuple[str, str]]) -> None:
+def read_pickles(
+    data: bytes, seen: list[str], calls: list[tuple[str, str]], depth: int = 0
+) -> None:
     """:func:`_read_globals` over each pickle of ``data``: torch's format before 1.6 (and
     ``_use_new_zipfile_serialization=False``) writes a magic number, a version and the
     system's sizes as three pickles before the one ``torch.load`` builds the model from.
@@ -160,14 +162,14 @@ def read_pickles(data: bytes, seen: list[str], calls: list[tuple[str, str]]) -> 
         ValueError: the first pickle does not read (as :func:`_read_globals`).
     """
     ends: list[int] = []
-    _read_globals(data, seen, calls, 0, ends)
+    _read_globals(data, seen, calls, ends=ends, depth=depth)
     for _ in range(MAX_STREAMS - 1):
         start = ends[-1] if ends else len(data)
         if not (start + 1 < len(data) and data[start] == PROTO and data[start + 1] <= 5):
             return
         before = len(ends)
         try:
-            _read_globals(data, seen, calls, start, ends)
+            _read_globals(data, seen, calls, start=start, ends=ends, depth=depth)
         except (ValueError, EOFError, KeyError, UnicodeDecodeError, IndexError):
             return
         if len(ends) == before:
@@ -183,6 +185,7 @@ _TEXT_OPS = {
     "STRING", "BINSTRING", "SHORT_BINSTRING",  # decoded to str by the Unpickler (ASCII)
 }  # fmt: skip
 _GETS = {"GET", "BINGET", "LONG_BINGET"}
+_BLOB_OPS = {"SHORT_BINBYTES", "BINBYTES", "BINBYTES8"}
 _PUTS = {"PUT", "BINPUT", "LONG_BINPUT"}
 
 
@@ -190,8 +193,10 @@ def _read_globals(  # noqa: PLR0912, PLR0915 -- one branch per role
     data: bytes,
     seen: list[str],
     calls: list[tuple[str, str]] | None = None,
+    *,
     start: int = 0,
     ends: list[int] | None = None,
+    depth: int = 0,
 ) -> None:
     """Every global the stream would import, into ``seen``, with the stack modelled the way
     the Unpickler keeps it (texts, the memo, and MARKs as a stack of stacks), so that
@@ -246,6 +251,8 @@ def _read_globals(  # noqa: PLR0912, PLR0915 -- one branch per role
             stack.append(memo.get(arg))
         elif role == _TEXT:
             stack.append(_Text(arg) if isinstance(arg, str) else None)
+        elif role == _BLOB:
+            stack.append(_Blob(arg))
         elif role == _STACK_GLOBAL:
             module, attr = taken
             both = type(module) is _Text and type(attr) is _Text
@@ -258,6 +265,8 @@ def _read_globals(  # noqa: PLR0912, PLR0915 -- one branch per role
             # finds its class right above its MARK.
             target, *args = above or [None] if to_mark else taken
             how = _HOW[code]
+            if how == "call" and _opened(target, args, seen, calls, depth):
+                how = "new"  # a pickle in the pickle, read here: its own calls are judged
             made = _called(target, how, args, calls)
             stack.append(target if how == "build" else made)
         else:  # GLOBAL, INST
@@ -295,9 +304,55 @@ class _Tuple(tuple[object, ...]):
     __slots__ = ()
 
 
+class _Blob:
+    """Bytes the stream pushed (a view of the file), kept for a loader of a pickle in the
+    pickle."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: object) -> None:
+        self.data = data
+
+
+# Loaders a pickle calls on bytes it carries: torch pickles a storage as
+# ``_load_from_bytes(torch.save(storage))`` when a tensor goes through plain ``pickle``
+# (joblib, a pickled object holding a tensor). The bytes are read here as a pickle of their
+# own, up to MAX_NESTED deep; the loader itself is then not held (fickling's ML_ALLOWLIST
+# vouches for it on the same condition: the pickle in the pickle is scanned).
+NESTED = {"torch.storage._load_from_bytes"}
+MAX_NESTED = 2
+
+
+def _opened(
+    target: object,
+    args: list[object],
+    seen: list[str],
+    calls: list[tuple[str, str]] | None,
+    depth: int,
+) -> bool:
+    """Whether ``target`` is a :data:`NESTED` loader handed bytes that read as pickles (their
+    globals and calls added to ``seen`` and ``calls``)."""
+    if not isinstance(target, _Global) or target not in NESTED or calls is None:
+        return False
+    items = args[0] if len(args) == 1 and isinstance(args[0], _Tuple) else ()
+    blob = items[0] if items else None
+    if not isinstance(blob, _Blob) or depth >= MAX_NESTED:
+        return False
+    try:
+        read_pickles(bytes(blob.data), seen, calls, depth + 1)  # type: ignore[call-overload]
+    except (ValueError, EOFError, KeyError, UnicodeDecodeError, IndexError):
+        return False
+    return True
+
+
 # Globals that make an object of the class they are handed first rather than call it
-# (``object.__new__(cls)``: how protocols 0 and 1 rebuild a class's instance).
-HANDED_ON = {"copyreg._reconstructor": "new", "copy_reg._reconstructor": "new"}
+# (``object.__new__(cls)``: how protocols 0 and 1 rebuild a class's instance; ``__newobj__``
+# is NEWOBJ spelt as a call): a BUILD on what they return runs that class's __setstate__.
+HANDED_ON = dict.fromkeys(
+    ("copyreg._reconstructor", "copy_reg._reconstructor", "copyreg.__newobj__",
+     "copyreg.__newobj_ex__"),
+    "new",
+)  # fmt: skip
 
 
 def _called(
@@ -328,7 +383,7 @@ def _called(
 
 
 # What an opcode does to the modelled stack, beyond taking and pushing plain items.
-_PLAIN, _PUT, _MARK, _GET, _TEXT, _STACK_GLOBAL, _NAMED, _TUPLE, _CALL = range(9)
+_PLAIN, _PUT, _MARK, _GET, _TEXT, _STACK_GLOBAL, _NAMED, _TUPLE, _CALL, _BLOB = range(10)
 _MEMOIZE = 0x94  # pickle.MEMOIZE: a PUT whose index is the memo's size
 _INST = ord("i")
 _HOW = {ord("R"): "call", ord("o"): "call", 0x81: "new", 0x92: "new", ord("b"): "build"}
@@ -352,6 +407,7 @@ def _roles() -> tuple[tuple[int, bool, int, int], ...]:
             else _MARK if name == "MARK"
             else _GET if name in _GETS
             else _TEXT if name in _TEXT_OPS
+            else _BLOB if name in _BLOB_OPS
             else _STACK_GLOBAL if name == "STACK_GLOBAL"
             else _NAMED if name in ("GLOBAL", "INST")
             else _TUPLE if name.startswith("TUPLE") or name == "EMPTY_TUPLE"

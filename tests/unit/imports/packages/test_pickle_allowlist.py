@@ -119,6 +119,10 @@ FROM_TYPE = pickled(
 GENERATOR_CTOR = pickled(
     call("numpy.random._pickle.__generator_ctor", s("id"), g("pydoc.pipepager"))
 )
+# copyreg.__newobj__(cls) is NEWOBJ spelt as a call: the BUILD after it is the class's.
+NEWOBJ_CALL = pickled(call("copyreg.__newobj__", g("gadgetlib.Loader")) + EMPTY_DICT + BUILD)
+# A listed library's class in a module that opens files: pandas' HDFStore(path, mode='w').
+HDFSTORE = pickled(call("pandas.io.pytables.HDFStore", s("/tmp/x"), s("w")))
 # A third-party class restored: NEWOBJ, then BUILD runs its __setstate__ on the state.
 SETSTATE = pickled(g("gadgetlib.loader.Loader") + EMPTY_TUPLE + NEWOBJ + EMPTY_DICT + BUILD)
 # Protocol 0's INST and protocol 1's OBJ call what they name with the items above the MARK.
@@ -222,6 +226,34 @@ PROTOCOL0_OBJECT = (
     b"c__builtin__\nobject\nNtR(dVclasses_\nNsb."
 )
 
+
+def carried(data: bytes) -> bytes:
+    """``BINBYTES``: bytes the stream carries."""
+    return b"B" + struct.pack("<I", len(data)) + data
+
+
+# A tensor through plain pickle (joblib, an object holding one): its storage is
+# torch.storage._load_from_bytes(torch.save(storage)), a legacy torch file in the pickle.
+STORAGE = MARK + s("storage") + g("torch.FloatStorage") + s("0") + s("cpu") + i(2) + TUPLE
+NESTED_STORAGE = LEGACY_HEAD + pickled(STORAGE + BINPERSID) + LEGACY_KEYS + bytes(8)
+PLAIN_TENSOR = pickled(
+    call(
+        "torch._utils._rebuild_tensor_v2",
+        call("torch.storage._load_from_bytes", carried(NESTED_STORAGE)),
+        i(0),
+        i(2) + TUPLE1,
+        i(1) + TUPLE1,
+        NEWFALSE,
+        call("collections.OrderedDict"),
+    )
+)
+NESTED_GADGET = pickled(call("torch.storage._load_from_bytes", carried(PIPEPAGER)))
+NESTED_EXEC = pickled(
+    call(
+        "torch.storage._load_from_bytes", carried(LEGACY_HEAD + pickled(call("os.system", s("id"))))
+    )
+)
+
 HELD: dict[str, bytes] = {
     "pydoc.pipepager": PIPEPAGER,
     "distutils.spawn.spawn": SPAWN,
@@ -231,6 +263,9 @@ HELD: dict[str, bytes] = {
     "rebuild_from_type_v2 handing on pydoc.pipepager": FROM_TYPE,
     "a third-party class's __setstate__": SETSTATE,
     "INST": INST,
+    "a gadget in the pickle torch.storage._load_from_bytes carries": NESTED_GADGET,
+    "copyreg.__newobj__ and BUILD": NEWOBJ_CALL,
+    "pandas.io.pytables.HDFStore": HDFSTORE,
     "numpy __generator_ctor handing on pydoc.pipepager": GENERATOR_CTOR,
     "OBJ": OBJ,
 }
@@ -245,6 +280,11 @@ def test_a_call_no_allowlist_names_holds(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(HELD))
 def test_the_same_call_in_a_torch_zip_holds(name: str) -> None:
     assert verdict(init("", {"evpkg/pytorch_model.bin": torch_zip(HELD[name])})) is Outcome.HOLD
+
+
+def test_a_class_made_by_newobj_spelt_as_a_call_is_named_for_its_setstate() -> None:
+    (finding,) = scan_pickle("evpkg/m.pkl", NEWOBJ_CALL)
+    assert "`gadgetlib.Loader` (restored)" in finding.explanation
 
 
 def test_the_finding_names_the_call_and_what_to_do() -> None:
@@ -279,6 +319,10 @@ def test_a_legacy_torch_file_is_read_past_its_magic_number() -> None:
     assert verdict(init("", {"evpkg/model.pt": LEGACY_EXEC})) is Outcome.DENY
 
 
+def test_os_system_in_the_pickle_a_pickle_carries_is_denied() -> None:
+    assert ("pickle-exec", "CRITICAL") in rules(NESTED_EXEC)
+
+
 def test_a_function_of_the_package_itself_called_by_a_pickle_holds() -> None:
     assert verdict(init("", {"evpkg/m.pkl": OWN_FUNCTION})) is Outcome.HOLD
 
@@ -288,6 +332,7 @@ ALLOWED: dict[str, Files] = {
     "torch zip state dict": init("", {"evpkg/pytorch_model.bin": torch_zip(STATE_DICT)}),
     "torch legacy state dict": init("", {"evpkg/model.pt": LEGACY_STATE}),
     "numpy array": init("", {"evpkg/a.pkl": NDARRAY}),
+    "a tensor through plain pickle": init("", {"evpkg/t.pkl": PLAIN_TENSOR}),
     "scikit-learn estimator": init("", {"evpkg/clf.pkl": SKLEARN}),
     "scikit-learn tree": init("", {"evpkg/tree.pkl": SKLEARN_TREE}),
     "pandas DataFrame": init("", {"evpkg/frame.pkl": DATAFRAME}),
@@ -317,5 +362,6 @@ def test_protocol_0_of_a_plain_object_is_no_longer_denied() -> None:
 
 def test_the_shapes_read_as_measured() -> None:
     # Each near-miss shape names the globals its library writes, and nothing is held.
-    for data in (STATE_DICT, LEGACY_STATE, NDARRAY, SKLEARN, SKLEARN_TREE, DATAFRAME):
+    shapes = (STATE_DICT, LEGACY_STATE, NDARRAY, SKLEARN, SKLEARN_TREE, DATAFRAME, PLAIN_TENSOR)
+    for data in shapes:
         assert rules(data) == [("pickle-globals", "MEDIUM")]
