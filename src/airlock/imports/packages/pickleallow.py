@@ -42,6 +42,14 @@ RISKY_MODULE = re.compile(
     r"system|eval\w*|computation|io|gfile|file_io|utils\.data\.datapipes)(?:\.|$)"
 )
 
+# Classes whose construction does I/O by their name's word (``pandas.HDFStore(path, 'w')``
+# under its short alias, ``SummaryWriter(log_dir)``, ``GFile(path, 'w')``): a listed
+# library's class so named is not vouched for when a pickle calls it.
+RISKY_CLASS = re.compile(
+    r"Writer|Store|File|Popen|Process|Thread|Server|Client|Session|Connection|Socket|Shell|"
+    r"Executor|Pool|Downloader|Command|Runner|Launcher"
+)
+
 
 @functools.cache
 def lists() -> tuple[frozenset[str], frozenset[str]]:
@@ -76,7 +84,7 @@ def vouched(how: str, name: str) -> bool:
         return True  # Cython's generated restorer: ``Class.__new__`` and the state, no call
     if module.split(".")[0] not in libraries or RISKY_MODULE.search(module):
         return False
-    return how == "build" or attr[:1].isupper()
+    return how == "build" or (attr[:1].isupper() and not RISKY_CLASS.search(attr))
 
 
 def unlisted(calls: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -266,6 +266,7 @@ HELD: dict[str, bytes] = {
     "a gadget in the pickle torch.storage._load_from_bytes carries": NESTED_GADGET,
     "copyreg.__newobj__ and BUILD": NEWOBJ_CALL,
     "pandas.io.pytables.HDFStore": HDFSTORE,
+    "pandas.HDFStore": pickled(call("pandas.HDFStore", s("/tmp/x"), s("w"))),
     "numpy __generator_ctor handing on pydoc.pipepager": GENERATOR_CTOR,
     "OBJ": OBJ,
 }
