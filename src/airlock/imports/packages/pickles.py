@@ -6,8 +6,14 @@ call any importable callable through ``GLOBAL``/``STACK_GLOBAL`` + ``REDUCE``; t
 names are compared with a list of callables that run code, spawn processes, open the network
 or write files. Plain containers, numpy arrays and torch tensors name only harmless globals.
 
-What it does not do: follow the arguments passed to an allowed global, or look inside a zip
-(torch ``.pt``) beyond the ``data.pkl`` members the archive reader already hands over.
+Behind that denylist, each call the stream makes (``REDUCE``, ``NEWOBJ``, ``BUILD``...) is
+judged by :mod:`pickleallow`'s allowlist of data constructors, and one nobody vouches for
+holds (ADR 0124); a global handed to a call is judged as called, and the pickle
+``torch.storage._load_from_bytes`` carries is read as one of its own.
+
+What it does not do: follow values other than globals, texts, tuples and bytes through the
+stack, or look inside a zip (torch ``.pt``) beyond the ``data.pkl`` members the archive
+reader and :mod:`modelzips` hand over.
 """
 
 from __future__ import annotations
@@ -298,8 +304,7 @@ class _Made(str):
 
 
 class _Tuple(tuple[object, ...]):
-    """A tuple the stream built, its items kept (to see the class ``copyreg._reconstructor``
-    is handed)."""
+    """A tuple the stream built, its items kept (to see the globals a call is handed)."""
 
     __slots__ = ()
 
