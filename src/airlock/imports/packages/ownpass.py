@@ -234,9 +234,10 @@ def member_findings(
     if (base.endswith(PICKLE_SUFFIXES) and looks_pickled(base, data)) or sniffed_pickle(data):
         found = scan_pickle(path, data)
         # A pickle under a data name (``cfg.dat``) that a module unpickles runs the same
-        # calls (ADR 0063); a binary that only starts like one is no finding.
+        # calls (ADR 0063, and ADR 0124's unvouched calls); a binary that only starts like
+        # one is no finding.
         named = base.endswith(PICKLE_SUFFIXES)
-        return found if named else [f for f in found if f.rule == "pickle-exec"]
+        return found if named else [f for f in found if f.rule in ("pickle-exec", "pickle-call")]
     # .pyw: Python run without a console window; a wheel's command file starting
     # ``#!python`` is read as its ``.py`` files are (ADR 0063: it was not read at all).
     if base.endswith(CYTHON_SUFFIXES) and tree is None:

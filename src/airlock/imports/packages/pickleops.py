@@ -81,9 +81,13 @@ def name_of(code: int) -> str:
     return "" if entry is None else entry[0]
 
 
-def opcodes(data: bytes) -> Iterator[tuple[int, Any]]:  # noqa: PLR0912, PLR0915 -- one reader per layout
-    """(opcode byte, argument) per opcode up to and including ``STOP``, as
+def opcodes(  # noqa: PLR0912, PLR0915 -- one reader per layout
+    data: bytes, start: int = 0, ends: list[int] | None = None
+) -> Iterator[tuple[int, Any]]:
+    """(opcode byte, argument) per opcode from ``start`` up to and including ``STOP``, as
     ``pickletools.genops`` yields them (a byte payload as a ``memoryview`` of ``data``).
+    ``ends`` gets the offset after ``STOP``, where a file of several pickles (torch's format
+    before 1.6) has its next.
 
     Raises:
         ValueError: the stream ends before ``STOP``, names an unknown opcode, or an argument
@@ -93,7 +97,7 @@ def opcodes(data: bytes) -> Iterator[tuple[int, Any]]:  # noqa: PLR0912, PLR0915
     table = _table()
     view = memoryview(data)
     size = len(data)
-    pos = 0
+    pos = start
     stream: io.BytesIO | None = None
     stop = ord(".")
     while True:
@@ -106,6 +110,8 @@ def opcodes(data: bytes) -> Iterator[tuple[int, Any]]:  # noqa: PLR0912, PLR0915
         pos += 1
         layout = entry[1]
         if layout == NONE:  # most opcodes: checked first
+            if code == stop and ends is not None:
+                ends.append(pos)
             yield code, None
             if code == stop:
                 return

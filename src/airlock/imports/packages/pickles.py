@@ -6,14 +6,22 @@ call any importable callable through ``GLOBAL``/``STACK_GLOBAL`` + ``REDUCE``; t
 names are compared with a list of callables that run code, spawn processes, open the network
 or write files. Plain containers, numpy arrays and torch tensors name only harmless globals.
 
-What it does not do: follow the arguments passed to an allowed global, or look inside a zip
-(torch ``.pt``) beyond the ``data.pkl`` members the archive reader already hands over.
+Behind that denylist, each call the stream makes (``REDUCE``, ``NEWOBJ``, ``BUILD``...) is
+judged by :mod:`pickleallow`'s allowlist of data constructors, and one nobody vouches for
+holds (ADR 0124); a global handed to a call is judged as called, and the pickle
+``torch.storage._load_from_bytes`` carries is read as one of its own.
+
+What it does not do: follow values other than globals, texts, tuples and bytes through the
+stack, or look inside a zip (torch ``.pt``) beyond the ``data.pkl`` members the archive
+reader and :mod:`modelzips` hand over.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 
+from airlock.imports.packages.pickleallow import SAFE_BUILTINS, unlisted
 from airlock.imports.packages.pickleops import opcodes
 from airlock.imports.packages.rules import PackageFinding, Severity
 
@@ -38,12 +46,6 @@ RUNS_CODE = (
     "torch.hub", "joblib.load", "joblib.numpy_pickle.load", "dill.load", "dill.loads",
     "cloudpickle.load", "cloudpickle.loads",
 )  # fmt: skip
-# Constructors of plain values: calling one builds the value and runs nothing else (pickle
-# protocol 4+ names them through STACK_GLOBAL, e.g. Sphinx's environment.pickle: dict).
-SAFE_BUILTINS = {
-    "set", "frozenset", "slice", "complex", "bytearray", "range", "object",
-    "dict", "list", "tuple", "str", "bytes", "int", "float", "bool",
-}  # fmt: skip
 
 
 def looks_pickled(name: str, data: bytes) -> bool:
@@ -62,10 +64,12 @@ def sniffed_pickle(data: bytes) -> bool:
 
 
 def scan_pickle(path: str, data: bytes) -> list[PackageFinding]:
-    """Findings for one pickle: dangerous globals deny, an unreadable stream holds."""
+    """Findings for one pickle (or a file of pickles one after another): dangerous globals
+    deny, a call no allowlist vouches for holds (ADR 0124), an unreadable stream holds."""
     globals_seen: list[str] = []
+    calls: list[tuple[str, str]] = []
     try:
-        _read_globals(data, globals_seen)
+        read_pickles(data, globals_seen, calls)
     except (ValueError, EOFError, KeyError, UnicodeDecodeError, IndexError) as e:
         if not globals_seen:
             return [
@@ -92,7 +96,10 @@ def scan_pickle(path: str, data: bytes) -> list[PackageFinding]:
     for name in sorted(set(globals_seen) - {UNRESOLVED}):
         module, _, attr = name.rpartition(".")
         top = module.split(".")[0]
-        dangerous = top in DANGEROUS_MODULES and not (top == "builtins" and attr in SAFE_BUILTINS)
+        # Protocols 0-2 name builtins ``__builtin__`` (``__builtin__.object`` is how a
+        # class's instance is rebuilt at protocols 0 and 1).
+        plain = top in ("builtins", "__builtin__") and attr in SAFE_BUILTINS
+        dangerous = top in DANGEROUS_MODULES and not plain
         if dangerous or runs_code(name):
             found.append(
                 PackageFinding(
@@ -103,6 +110,9 @@ def scan_pickle(path: str, data: bytes) -> list[PackageFinding]:
                     f"unpickling calls {name}: loading this file runs code",
                 )
             )
+    held = unlisted(calls)
+    if held and not any(f.rule == "pickle-exec" for f in found):
+        found.append(call_finding(path, held))
     if not found and globals_seen:
         found.append(
             PackageFinding(
@@ -116,22 +126,96 @@ def scan_pickle(path: str, data: bytes) -> list[PackageFinding]:
     return found
 
 
+# How the explanation of a ``pickle-call`` finding names each call (:mod:`picklecalls`
+# reads the names back to drop the package's own).
+CALL_WORDS = {"call": "called", "build": "restored", "new": "made"}
+NAMED_CALL = re.compile(r"`([^`]+)` \((called|restored|made)\)")
+MAX_NAMED = 6
+
+
+def call_finding(
+    path: str, held: list[tuple[str, str]], severity: Severity = Severity.HIGH, extra: str = ""
+) -> PackageFinding:
+    """A ``pickle-call`` finding naming each call in ``held`` (``(how, name)``)."""
+    named = ", ".join(f"`{name}` ({CALL_WORDS[how]})" for how, name in held[:MAX_NAMED])
+    more = f" and {len(held) - MAX_NAMED} more" if len(held) > MAX_NAMED else ""
+    return PackageFinding(
+        "pickle-call",
+        path,
+        0,
+        severity,
+        f"unpickling runs {named}{more}{extra}: no allowlist of data constructors names "
+        "them (ADR 0124), and loading this file runs each with arguments the file chose "
+        "(a restored object's __setstate__ runs on its state). Approve only if each is a "
+        "library's constructor of data you trust; weights as safetensors, or a state dict "
+        "that torch.load(weights_only=True) reads, need none",
+    )
+
+
+MAX_STREAMS = 16  # pickles read one after another in one file (torch's legacy format has 4+)
+
+
+def read_pickles(
+    data: bytes, seen: list[str], calls: list[tuple[str, str]], depth: int = 0
+) -> None:
+    """:func:`_read_globals` over each pickle of ``data``: torch's format before 1.6 (and
+    ``_use_new_zipfile_serialization=False``) writes a magic number, a version and the
+    system's sizes as three pickles before the one ``torch.load`` builds the model from.
+    A pickle after the first is read when the bytes after ``STOP`` start with ``PROTO``;
+    what does not read there is data (joblib writes an array's bytes after its pickle).
+
+    Raises:
+        ValueError: the first pickle does not read (as :func:`_read_globals`).
+    """
+    ends: list[int] = []
+    _read_globals(data, seen, calls, ends=ends, depth=depth)
+    for _ in range(MAX_STREAMS - 1):
+        start = ends[-1] if ends else len(data)
+        if not (start + 1 < len(data) and data[start] == PROTO and data[start + 1] <= 5):
+            return
+        before = len(ends)
+        try:
+            _read_globals(data, seen, calls, start=start, ends=ends, depth=depth)
+        except (ValueError, EOFError, KeyError, UnicodeDecodeError, IndexError):
+            return
+        if len(ends) == before:
+            return
+
+
+PROTO = 0x80
+
+
 UNRESOLVED = "?.?"  # a STACK_GLOBAL whose module and name are not text the stream spelled
 _TEXT_OPS = {
     "SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE",
     "STRING", "BINSTRING", "SHORT_BINSTRING",  # decoded to str by the Unpickler (ASCII)
 }  # fmt: skip
 _GETS = {"GET", "BINGET", "LONG_BINGET"}
+_BLOB_OPS = {"SHORT_BINBYTES", "BINBYTES", "BINBYTES8"}
 _PUTS = {"PUT", "BINPUT", "LONG_BINPUT"}
 
 
-def _read_globals(data: bytes, seen: list[str]) -> None:  # noqa: PLR0912 -- one branch per role
+def _read_globals(  # noqa: PLR0912, PLR0915 -- one branch per role
+    data: bytes,
+    seen: list[str],
+    calls: list[tuple[str, str]] | None = None,
+    *,
+    start: int = 0,
+    ends: list[int] | None = None,
+    depth: int = 0,
+) -> None:
     """Every global the stream would import, into ``seen``, with the stack modelled the way
     the Unpickler keeps it (texts, the memo, and MARKs as a stack of stacks), so that
     ``STACK_GLOBAL`` is named by the two items it really takes: a module name fetched from
     the memo (how every pickler of protocol 4+ writes a module's second class), or texts
     pushed earlier and uncovered by ``POP``, are not mistaken for the last two texts
     written. One whose items are not text is :data:`UNRESOLVED`.
+
+    ``calls`` gets each call the stream makes of a global, as ``(how, name)`` (ADR 0124):
+    ``call`` for ``REDUCE``, ``OBJ`` and ``INST`` (the callable runs with the arguments),
+    ``new`` for ``NEWOBJ``/``NEWOBJ_EX`` (only the class's ``__new__`` runs) and
+    ``build`` for ``BUILD`` on an object a global made (its ``__setstate__`` runs). A call
+    of an object a call returned is named ``<global>()``.
 
     Raises:
         ValueError: the stream takes more from the stack than it put there.
@@ -141,7 +225,8 @@ def _read_globals(data: bytes, seen: list[str]) -> None:  # noqa: PLR0912 -- one
     marked: list[list[object]] = []  # the stacks a MARK set aside, as the Unpickler keeps them
     memo: dict[int, object] = {}
     count = 0
-    for code, arg in opcodes(data):
+    taken: list[object] = []
+    for code, arg in opcodes(data, start, ends):
         count += 1
         if count > MAX_OPS:
             return
@@ -153,10 +238,11 @@ def _read_globals(data: bytes, seen: list[str]) -> None:  # noqa: PLR0912 -- one
             marked.append(stack)
             stack = []
             continue
+        above: list[object] = []
         if to_mark:
             if not marked:
                 raise ValueError("the pickle takes items down to a MARK it never set")
-            stack = marked.pop()
+            above, stack = stack, marked.pop()
         if fixed:
             if fixed > len(stack):
                 raise ValueError("the pickle takes more from the stack than it put there")
@@ -170,21 +256,142 @@ def _read_globals(data: bytes, seen: list[str]) -> None:  # noqa: PLR0912 -- one
         elif role == _GET:
             stack.append(memo.get(arg))
         elif role == _TEXT:
-            stack.append(arg if isinstance(arg, str) else None)
+            stack.append(_Text(arg) if isinstance(arg, str) else None)
+        elif role == _BLOB:
+            stack.append(_Blob(arg))
         elif role == _STACK_GLOBAL:
             module, attr = taken
-            both = isinstance(module, str) and isinstance(attr, str)
+            both = type(module) is _Text and type(attr) is _Text
             seen.append(f"{module}.{attr}" if both else UNRESOLVED)
-            stack.append(None)
+            stack.append(_Global(f"{module}.{attr}") if both else None)
+        elif role == _TUPLE:
+            stack.append(_Tuple(above if to_mark else taken if fixed else ()))
+        elif role == _CALL:
+            # REDUCE, NEWOBJ(_EX) and BUILD take the callable (or the object) first; OBJ
+            # finds its class right above its MARK.
+            target, *args = above or [None] if to_mark else taken
+            how = _HOW[code]
+            if how == "call" and _opened(target, args, seen, calls, depth):
+                how = "new"  # a pickle in the pickle, read here: its own calls are judged
+            made = _called(target, how, args, calls)
+            stack.append(target if how == "build" else made)
         else:  # GLOBAL, INST
-            if isinstance(arg, str):
-                seen.append(arg.replace(" ", "."))
-            stack.extend([None] * pushed)
+            name = arg.replace(" ", ".") if isinstance(arg, str) else None
+            item: object = _Global(name) if name else None
+            if name:
+                seen.append(name)
+            if code == _INST:
+                item = _called(item, "call", above, calls)
+            stack.extend([item] * pushed)
+
+
+class _Text(str):
+    """A text the stream pushed, as an item on the modelled stack."""
+
+    __slots__ = ()
+
+
+class _Global(str):
+    """A global the stream imported."""
+
+    __slots__ = ()
+
+
+class _Made(str):
+    """What a call of the global named returned."""
+
+    __slots__ = ()
+
+
+class _Tuple(tuple[object, ...]):
+    """A tuple the stream built, its items kept (to see the globals a call is handed)."""
+
+    __slots__ = ()
+
+
+class _Blob:
+    """Bytes the stream pushed (a view of the file), kept for a loader of a pickle in the
+    pickle."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: object) -> None:
+        self.data = data
+
+
+# Loaders a pickle calls on bytes it carries: torch pickles a storage as
+# ``_load_from_bytes(torch.save(storage))`` when a tensor goes through plain ``pickle``
+# (joblib, a pickled object holding a tensor). The bytes are read here as a pickle of their
+# own, up to MAX_NESTED deep; the loader itself is then not held (fickling's ML_ALLOWLIST
+# vouches for it on the same condition: the pickle in the pickle is scanned).
+NESTED = {"torch.storage._load_from_bytes"}
+MAX_NESTED = 2
+
+
+def _opened(
+    target: object,
+    args: list[object],
+    seen: list[str],
+    calls: list[tuple[str, str]] | None,
+    depth: int,
+) -> bool:
+    """Whether ``target`` is a :data:`NESTED` loader handed bytes that read as pickles (their
+    globals and calls added to ``seen`` and ``calls``)."""
+    if not isinstance(target, _Global) or target not in NESTED or calls is None:
+        return False
+    items = args[0] if len(args) == 1 and isinstance(args[0], _Tuple) else ()
+    blob = items[0] if items else None
+    if not isinstance(blob, _Blob) or depth >= MAX_NESTED:
+        return False
+    try:
+        read_pickles(bytes(blob.data), seen, calls, depth + 1)  # type: ignore[call-overload]
+    except (ValueError, EOFError, KeyError, UnicodeDecodeError, IndexError):
+        return False
+    return True
+
+
+# Globals that make an object of the class they are handed first rather than call it
+# (``object.__new__(cls)``: how protocols 0 and 1 rebuild a class's instance; ``__newobj__``
+# is NEWOBJ spelt as a call): a BUILD on what they return runs that class's __setstate__.
+HANDED_ON = dict.fromkeys(
+    ("copyreg._reconstructor", "copy_reg._reconstructor", "copyreg.__newobj__",
+     "copyreg.__newobj_ex__"),
+    "new",
+)  # fmt: skip
+
+
+def _called(
+    target: object, how: str, args: list[object], calls: list[tuple[str, str]] | None
+) -> object:
+    """Record the call of ``target`` (a global, or what a call returned) and of each global
+    it is handed; the modelled result.
+
+    A global handed to a call may be called by it (``functools.partial``, torch's
+    ``_rebuild_from_type_v2(func, ...)``, numpy's ``__generator_ctor(name, ctor)``), so it
+    is recorded as called too: the callee's list entry does not vouch for what it is given.
+    """
+    if not isinstance(target, (_Global, _Made)) or calls is None:
+        return None
+    name = f"{target}()" if isinstance(target, _Made) and how != "build" else str(target)
+    calls.append((how, name))
+    if how != "call":
+        return _Made(name)
+    # REDUCE's one argument tuple, or the items OBJ and INST take above their MARK.
+    items = args[0] if len(args) == 1 and isinstance(args[0], _Tuple) else args
+    handed = HANDED_ON.get(name)
+    for n, item in enumerate(items):
+        if isinstance(item, _Global):
+            calls.append((handed if handed and n == 0 else "call", str(item)))
+    if handed and items and isinstance(items[0], _Global):
+        return _Made(items[0])  # an object of that class: its __setstate__ is the BUILD's
+    return _Made(name)
 
 
 # What an opcode does to the modelled stack, beyond taking and pushing plain items.
-_PLAIN, _PUT, _MARK, _GET, _TEXT, _STACK_GLOBAL, _NAMED = range(7)
+_PLAIN, _PUT, _MARK, _GET, _TEXT, _STACK_GLOBAL, _NAMED, _TUPLE, _CALL, _BLOB = range(10)
 _MEMOIZE = 0x94  # pickle.MEMOIZE: a PUT whose index is the memo's size
+_INST = ord("i")
+_HOW = {ord("R"): "call", ord("o"): "call", 0x81: "new", 0x92: "new", ord("b"): "build"}
 
 
 @functools.cache
@@ -205,8 +412,11 @@ def _roles() -> tuple[tuple[int, bool, int, int], ...]:
             else _MARK if name == "MARK"
             else _GET if name in _GETS
             else _TEXT if name in _TEXT_OPS
+            else _BLOB if name in _BLOB_OPS
             else _STACK_GLOBAL if name == "STACK_GLOBAL"
             else _NAMED if name in ("GLOBAL", "INST")
+            else _TUPLE if name.startswith("TUPLE") or name == "EMPTY_TUPLE"
+            else _CALL if name in ("REDUCE", "NEWOBJ", "NEWOBJ_EX", "OBJ", "BUILD")
             else _PLAIN
         )  # fmt: skip
         table[ord(op.code)] = (role, to_mark, fixed, len(op.stack_after))

@@ -14,7 +14,8 @@ What it does not do: find the module that loads the file, or read a tag built at
 from __future__ import annotations
 
 from airlock.imports.packages.lazyre import LazyPattern
-from airlock.imports.packages.pickles import DANGEROUS_MODULES, SAFE_BUILTINS
+from airlock.imports.packages.pickleallow import SAFE_BUILTINS
+from airlock.imports.packages.pickles import DANGEROUS_MODULES
 from airlock.imports.packages.rules import PackageFinding, Severity
 
 MARKERS = (b"python/", b"py/function", b"py/type", b"py/reduce")

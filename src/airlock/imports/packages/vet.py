@@ -64,6 +64,7 @@ from airlock.imports.packages.ownpass import (
     own_passes,
     shipped_modules,
 )
+from airlock.imports.packages.picklecalls import judged as judged_pickle_calls
 from airlock.imports.packages.pretenders import (
     impostor,
     lookalike_installs,
@@ -216,7 +217,9 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
         for f in nested_findings(members, nested_member)
     ]
     # Pickles in model containers: torch's zip format, ``.npz``, object ``.npy`` (ADR 0120).
-    findings += zipped_pickle_findings(members)
+    # Then each call a pickle makes that no allowlist vouches for, judged with the package's
+    # own classes and what its modules load on import (ADR 0124).
+    findings = judged_pickle_calls([*findings, *zipped_pickle_findings(members)], package)
     findings += lambda_layer_findings(members)  # Keras Lambda bytecode (ADR 0120)
     name = metadata_header(metadata, "Name") or project_of_filename(filename)
     version = metadata_header(metadata, "Version")
