@@ -25,11 +25,10 @@ from collections.abc import Iterator
 
 from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.moments import SIDE_CODE, lighter
-from airlock.imports.packages.pickles import CALL_WORDS, NAMED_CALL, call_finding
+from airlock.imports.packages.pickles import PickleCallFinding, call_finding
 from airlock.imports.packages.rules import PackageFinding, Severity
 
 LOADERS = {"load", "loads", "read_pickle", "load_model"}
-_HOW = {word: how for how, word in CALL_WORDS.items()}
 
 
 def judged(findings: list[PackageFinding], package: LocalModules) -> list[PackageFinding]:
@@ -39,14 +38,12 @@ def judged(findings: list[PackageFinding], package: LocalModules) -> list[Packag
     loads = _loaded_on_import(package, {_base(f.path) for f in findings if f.rule == "pickle-call"})
     out: list[PackageFinding] = []
     for finding in findings:
-        if finding.rule != "pickle-call":
+        if not isinstance(finding, PickleCallFinding):
+            # Not a call list (or one rebuilt on its way here, e.g. lightened under
+            # ``tests/``): kept as it is, never lowered by names it may not list in full.
             out.append(finding)
             continue
-        held = [
-            (_HOW[word], name)
-            for name, word in NAMED_CALL.findall(finding.explanation)
-            if not _own(name, _HOW[word], package.tops)
-        ]
+        held = [(how, name) for how, name in finding.calls if not _own(name, how, package.tops)]
         if not held:
             out.append(
                 PackageFinding(

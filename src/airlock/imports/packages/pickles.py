@@ -19,7 +19,7 @@ reader and :mod:`modelzips` hand over.
 from __future__ import annotations
 
 import functools
-import re
+from dataclasses import dataclass
 
 from airlock.imports.packages.pickleallow import SAFE_BUILTINS, unlisted
 from airlock.imports.packages.pickleops import opcodes
@@ -126,20 +126,27 @@ def scan_pickle(path: str, data: bytes) -> list[PackageFinding]:
     return found
 
 
-# How the explanation of a ``pickle-call`` finding names each call (:mod:`picklecalls`
-# reads the names back to drop the package's own).
+# How the explanation of a ``pickle-call`` finding names each call.
 CALL_WORDS = {"call": "called", "build": "restored", "new": "made"}
-NAMED_CALL = re.compile(r"`([^`]+)` \((called|restored|made)\)")
-MAX_NAMED = 6
+MAX_NAMED = 6  # calls the explanation names; :attr:`PickleCallFinding.calls` holds them all
+
+
+@dataclass(frozen=True, slots=True)
+class PickleCallFinding(PackageFinding):
+    """A ``pickle-call`` finding with every call it stands for, ``(how, name)``: the
+    explanation names only the first :data:`MAX_NAMED`, and :mod:`picklecalls` must judge
+    them all (a gadget listed after six of the package's own classes was dropped with them)."""
+
+    calls: tuple[tuple[str, str], ...] = ()
 
 
 def call_finding(
     path: str, held: list[tuple[str, str]], severity: Severity = Severity.HIGH, extra: str = ""
-) -> PackageFinding:
+) -> PickleCallFinding:
     """A ``pickle-call`` finding naming each call in ``held`` (``(how, name)``)."""
     named = ", ".join(f"`{name}` ({CALL_WORDS[how]})" for how, name in held[:MAX_NAMED])
     more = f" and {len(held) - MAX_NAMED} more" if len(held) > MAX_NAMED else ""
-    return PackageFinding(
+    return PickleCallFinding(
         "pickle-call",
         path,
         0,
@@ -149,6 +156,7 @@ def call_finding(
         "(a restored object's __setstate__ runs on its state). Approve only if each is a "
         "library's constructor of data you trust; weights as safetensors, or a state dict "
         "that torch.load(weights_only=True) reads, need none",
+        tuple(held),
     )
 
 

@@ -366,3 +366,11 @@ def test_the_shapes_read_as_measured() -> None:
     shapes = (STATE_DICT, LEGACY_STATE, NDARRAY, SKLEARN, SKLEARN_TREE, DATAFRAME, PLAIN_TENSOR)
     for data in shapes:
         assert rules(data) == [("pickle-globals", "MEDIUM")]
+
+
+def test_a_gadget_called_after_many_own_classes_still_holds() -> None:
+    # The finding names at most a few calls; the package's own classes are dropped from it
+    # afterwards. Seven own classes called first must not push the gadget out of the list
+    # that is judged, or the pickle reads as "only the package's own classes".
+    own = b"".join(call(f"evpkg.model.Net{letter}") + b"0" for letter in "ABCDEFG")
+    assert verdict(init("", {"evpkg/m.pkl": pickled(own + PIPEPAGER[2:-1])})) is Outcome.HOLD
