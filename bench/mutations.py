@@ -482,13 +482,17 @@ def _spawn(replacement: str) -> Mutation:
                         ast.Attribute(ast.Constant(" "), "join", ast.Load()), [command], []
                     )
                 changed = True
-                call = _expr(f"__import__('os').{replacement}(_)")
+                call = _expr(f"_os.{replacement}(_)")
                 assert isinstance(call, ast.Call)
                 call.args = [command]
                 return ast.copy_location(call, node)
 
         tree = Swap().visit(tree)
-        return _out(tree) if changed else None
+        if not changed:
+            return None
+        head, rest = _future_split(tree.body)
+        tree.body = head + _stmts("import os as _os\n") + rest  # a plain import, not hidden
+        return _out(tree)
 
     return mutate
 
@@ -572,3 +576,26 @@ MUTATIONS: dict[str, Mutation] = {
     "spawn_popen": spawn_popen,
     "dead_code": dead_code,
 }
+
+
+def stacked(source: str) -> str | None:
+    """The rewrites one after another, as a patient attacker combines them: names, imports,
+    attributes, spawns, strings, guards, a decorator-run body and dead code around it."""
+    changed = False
+    for mutate in (
+        rename,
+        import_dunder,
+        getattr_all,
+        spawn_system,
+        str_b64,
+        try_except,
+        move_decorator,
+        dead_code,
+    ):
+        new = mutate(source)
+        if new is not None:
+            source, changed = new, True
+    return source if changed else None
+
+
+MUTATIONS["stacked"] = stacked

