@@ -107,7 +107,8 @@ def install_helpers(members: list[Member]) -> tuple[str, ast.Module | None, set[
 
     Returned after the setup file's member name and its parse (None when it has none or it
     does not parse), which its own pass reuses."""
-    setups = [m for m in members if m.name.count("/") <= 1 and m.name.endswith("setup.py")]
+    # ``setup.py`` itself: ``matplotlib/rcsetup.py`` in a wheel is not one (ADR 0123).
+    setups = [m for m in members if runs_setup(m.name)]
     if not setups or setups[0].data is None:
         return "", None, set()
     root = setups[0].name.rpartition("/")[0]
@@ -117,6 +118,8 @@ def install_helpers(members: list[Member]) -> tuple[str, ast.Module | None, set[
     names = setup_imports(source, tree)
     # Root-level modules only: a package importing itself for its version stays as it was.
     helpers = {f"{prefix}{name}.py" for name in names}
+    if not any(m.name == f"{prefix}PKG-INFO" for m in members):
+        return setups[0].name, tree, helpers  # not an sdist's root: followed no further
     return setups[0].name, tree, helpers | _imported_by(helpers, members, prefix)
 
 

@@ -155,6 +155,26 @@ SETUP_ALLOWED: dict[str, dict[str, str]] = {
 }
 
 
+# A wheel has no install time: ``rcsetup.py`` is not ``setup.py`` (matplotlib's wheel was
+# held once helpers were followed from it), and what it imports runs only when imported.
+WHEEL_RUNNER = (
+    "import subprocess\ndef run(cmd):\n    return subprocess.run(cmd, capture_output=True).stdout\n"
+)
+SETUP_ALLOWED |= {
+    "wheel-module-named-rcsetup-importing-a-process-helper": {
+        "evpkg/__init__.py": "",
+        "evpkg/rcsetup.py": "import tools\n",
+        "evpkg/tools.py": WHEEL_RUNNER,
+    },
+    "wheel-module-named-rcsetup-importing-a-module-that-imports-a-process-helper": {
+        "evpkg/__init__.py": "",
+        "evpkg/rcsetup.py": "from typing import Any\n",
+        "evpkg/typing.py": "import cbook\n",
+        "evpkg/cbook.py": WHEEL_RUNNER,
+    },
+}
+
+
 @pytest.mark.parametrize(("files", "expected"), verdict_cases(SETUP_DENIED, {}, SETUP_ALLOWED))
 def test_setup_helpers(files: dict[str, str], expected: Outcome) -> None:
     assert vet_package(files) is expected
