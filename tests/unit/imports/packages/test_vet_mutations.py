@@ -215,3 +215,34 @@ GETATTR_ALLOWED: dict[str, dict[str, str]] = {
 @pytest.mark.parametrize(("files", "expected"), verdict_cases(GETATTR_DENIED, {}, GETATTR_ALLOWED))
 def test_getattr_of_data(files: dict[str, str], expected: Outcome) -> None:
     assert vet_package(files) is expected
+
+
+# A look-alike imported by a written name on a module-level line runs on import as
+# ``import sockets`` does (ADR 0123): held as the statement is.
+WRITTEN_HELD: dict[str, dict[str, str]] = {
+    "stdlib-look-alike-by-dunder-import": init("sockets = __import__('sockets')\n"),
+    "stdlib-look-alike-by-importlib-through-dunder-import": init(
+        "sockets = __import__('importlib').import_module('sockets')\n"
+    ),
+    "popular-look-alike-by-import-module": init(
+        "import importlib\nhttp = importlib.import_module('reqeusts')\n"
+    ),
+}
+
+WRITTEN_ALLOWED: dict[str, dict[str, str]] = {
+    "stdlib-by-dunder-import": init("json = __import__('json')\n"),
+    "optional-speedup-by-import-module": init(
+        "import importlib\ntry:\n    fast = importlib.import_module('ujson')\n"
+        "except ImportError:\n    fast = None\n"
+    ),
+    "plugin-by-a-name-from-configuration": init(
+        "import importlib, os\n"
+        "plugin = importlib.import_module(os.environ.get('EVPKG_PLUGIN', 'json'))\n"
+    ),
+    "look-alike-spelt-in-a-one-line-function": init("def load(): return __import__('sockets')\n"),
+}
+
+
+@pytest.mark.parametrize(("files", "expected"), verdict_cases({}, WRITTEN_HELD, WRITTEN_ALLOWED))
+def test_written_imports(files: dict[str, str], expected: Outcome) -> None:
+    assert vet_package(files) is expected
