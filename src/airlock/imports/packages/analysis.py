@@ -9,9 +9,10 @@ during ``pip install``.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from airlock.imports.packages.astwalk import walk
@@ -25,6 +26,7 @@ from airlock.imports.packages.disguise import (
     folded,
     rewritten,
 )
+from airlock.imports.packages.dynimports import written_imports
 from airlock.imports.packages.flow import trace, trace_across
 from airlock.imports.packages.flowtypes import Trace
 from airlock.imports.packages.grammar import parse_module, runs_on_no_python3
@@ -237,30 +239,9 @@ def _embedded(path: str, source: str) -> list[PackageFinding]:
         top = name.split(".", 1)[0]
         if match.group(1).rpartition("\n")[2]:
             continue  # indented: optional (inside try or a function)
-        imitated = stdlib_lookalike(top)
-        if imitated:
-            found.append(
-                PackageFinding(
-                    "stdlib-lookalike-import",
-                    path,
-                    _line_of(source, match),
-                    Severity.HIGH,
-                    f"imports {top!r} when loaded: not the standard library's {imitated!r} but a "
-                    "look-alike only the package index can supply",
-                )
-            )
-        elif (imitated := popular_lookalike(top)) is not None:
-            # The same trick with a popular project's name (issue 16): ``import reqeusts``.
-            found.append(
-                PackageFinding(
-                    "lookalike-import",
-                    path,
-                    _line_of(source, match),
-                    Severity.HIGH,
-                    f"imports {top!r} when loaded: not the popular {imitated!r} but a look-alike "
-                    "only the package index can supply",
-                )
-            )
+        found += _lookalike(path, top, functools.partial(_line_of, source, match))
+    for top, line in written_imports(source):  # ``__import__('sockets')`` (ADR 0123)
+        found += _lookalike(path, top, functools.partial(int, line))
     collectors = imported & COLLECTORS
     if imported & STEALERS and DROP_SITE.search(source):
         found.append(
@@ -283,6 +264,36 @@ def _embedded(path: str, source: str) -> list[PackageFinding]:
             )
         )
     return found
+
+
+def _lookalike(path: str, top: str, line: Callable[[], int]) -> list[PackageFinding]:
+    """A module-level import of ``top`` when it imitates a standard-library module or a
+    popular project; ``line`` is counted only for a finding."""
+    imitated = stdlib_lookalike(top)
+    if imitated:
+        return [
+            PackageFinding(
+                "stdlib-lookalike-import",
+                path,
+                line(),
+                Severity.HIGH,
+                f"imports {top!r} when loaded: not the standard library's {imitated!r} but a "
+                "look-alike only the package index can supply",
+            )
+        ]
+    if (imitated := popular_lookalike(top)) is not None:
+        # The same trick with a popular project's name (issue 16): ``import reqeusts``.
+        return [
+            PackageFinding(
+                "lookalike-import",
+                path,
+                line(),
+                Severity.HIGH,
+                f"imports {top!r} when loaded: not the popular {imitated!r} but a look-alike "
+                "only the package index can supply",
+            )
+        ]
+    return []
 
 
 def _line_of(source: str, match: re.Match[str]) -> int:

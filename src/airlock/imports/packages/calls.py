@@ -15,6 +15,7 @@ from airlock.imports.packages import (
     keystream,
     piped,
     pipruns,
+    plainattr,
     protocol,
     raytasks,
     reach,
@@ -76,6 +77,9 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         each = tables.any_entry(self, node, env, when)  # ``H[unknown]()`` (ADR 0071)
         if each is not None:
             return each
+    as_method = plainattr.attribute_call(self, node, env)  # ``getattr(f, 'write')(x)``
+    if as_method is not None:
+        return self.call(as_method, env, when)
     if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
         found = reach.got(self, node, node.func.value, env, when)  # ``T.get('run')`` (ADR 0051)
         if found is not None:
@@ -312,12 +316,21 @@ def imported(self: Interpreter, node: ast.Call, ref: str, name: Val, when: When)
     """``__import__(name)``: the module when the name folds; a module named by decoded
     or downloaded data is an exec event (nobody can read what it is; issue 16)."""
     if isinstance(name.const, str):
-        return Val(ref=name.const, labels=frozenset({HIDDEN}))
+        # ``__import__('a.b')`` returns package ``a`` (``import a.b`` binds ``a``); only a
+        # ``fromlist`` or ``import_module`` return ``a.b`` (ADR 0123).
+        top = ref != "importlib.import_module" and not _fromlist(node)
+        module = name.const.split(".")[0] if top else name.const
+        return Val(ref=module, labels=frozenset({HIDDEN}))
     if not name.labels & {DECODED, REMOTE}:
         return None
     marks = name.labels | {HIDDEN}
     self.trace.events.append(Event("exec", ref, node.lineno, when, arg_text(name), marks))
     return Val(labels=marks)
+
+
+def _fromlist(node: ast.Call) -> bool:
+    """Whether an ``__import__`` call passes a ``fromlist`` (fourth argument or keyword)."""
+    return len(node.args) >= 4 or any(k.arg == "fromlist" for k in node.keywords)
 
 
 def command_text(  # noqa: PLR0917 -- bound as a method: self is not passed

@@ -74,7 +74,11 @@ TOP_LEVEL_CALL = AtLineStart(
 
 
 def cross_file_job(
-    starts: list[Member], package: LocalModules, scripts: set[str], sdist: bool
+    starts: list[Member],
+    package: LocalModules,
+    scripts: set[str],
+    sdist: bool,
+    helpers: Set[str] = frozenset(),
 ) -> Job:
     """The cross-file pass (:func:`_across`) as one job after the members' own passes.
 
@@ -88,13 +92,18 @@ def cross_file_job(
     trees). Its size, for the split threshold, is the bytes of the files it starts from."""
     return Job(
         sum(len(m.data or b"") for m in starts),
-        functools.partial(_across, starts, package, scripts, sdist=sdist),
+        functools.partial(_across, starts, package, scripts, sdist=sdist, helpers=helpers),
         movable=False,
     )
 
 
 def _across(
-    starts: list[Member], package: LocalModules, scripts: set[str], *, sdist: bool
+    starts: list[Member],
+    package: LocalModules,
+    scripts: set[str],
+    *,
+    sdist: bool,
+    helpers: Set[str] = frozenset(),
 ) -> list[PackageFinding]:
     """Chains from ``setup.py`` or a package's ``__init__.py`` into functions of the
     archive's other modules, called on install or import (issue 16: chains across files).
@@ -105,7 +114,7 @@ def _across(
     for index, member in enumerate(starts):
         if member.data is None:
             continue  # across_starts chose only read files
-        install = runs_setup(member.name)
+        install = runs_setup(member.name) or member.name in helpers
         names = module_names(member.name, sdist=sdist)
         if package.steps_left <= 0 or package.parse_left < len(member.data):
             # Bounded per archive. A ``setup.py`` or ``__init__.py`` larger than the whole
@@ -199,7 +208,12 @@ def followable(members: list[Member], package: LocalModules) -> set[str]:
 
 
 def across_starts(
-    members: list[Member], package: LocalModules, scripts: set[str], *, sdist: bool
+    members: list[Member],
+    package: LocalModules,
+    scripts: set[str],
+    *,
+    sdist: bool,
+    helpers: Set[str] = frozenset(),
 ) -> list[Member]:
     """Files whose own-package calls :func:`_across` follows, in the order it reads them.
 
@@ -207,7 +221,12 @@ def across_starts(
     and call it. Other modules follow, when their module level calls a name imported from
     the archive (issue 16: ``from .a import grab; from .b import send; send(grab())`` in
     any module)."""
-    starts = [m for m in members if runs_setup(m.name) or m.name.endswith("/__init__.py")]
+    # The root-level modules setup.py imports run on install as it does (ADR 0123).
+    starts = [
+        m
+        for m in members
+        if runs_setup(m.name) or m.name.endswith("/__init__.py") or m.name in helpers
+    ]
     chosen = {m.name for m in starts}
     # Not ``__main__`` (run by ``python -m``), tests, docs, examples, sdist scripts or a
     # root-level build helper: nothing imports those, so their module level is not an
@@ -227,7 +246,7 @@ def across_starts(
     for member in starts:
         if member.data is None:
             continue
-        install = runs_setup(member.name)
+        install = runs_setup(member.name) or member.name in helpers
         names = module_names(member.name, sdist=sdist)
         top_only = not (install or member.name in chosen)
         if (top_only and not names) or not calls_locally(

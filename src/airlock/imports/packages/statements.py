@@ -8,6 +8,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages import (
+    classbody,
     classdata,
     comprehend,
     flowtypes,
@@ -120,11 +121,15 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
             for item in node.body
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
         }
+        # One scope for the whole body, as Python runs it: ``import os`` then ``os.system(c)``
+        # in a class body; names it declares ``global`` are the module's (ADR 0123).
+        scope, declared = classbody.scope(node, env, defined)
         for item in node.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.pending.append((item, When.INSTALL if hook else When.LATER))
             else:
-                self.stmt(item, {**env, **defined} if defined else dict(env), when)
+                self.stmt(item, scope, when)
+                classbody.publish(scope, declared, env)
                 rebound.class_table(self, node.name, item)  # ``C.H['a']`` (ADR 0073)
                 self.named(item, env, when)
                 protocol.remember(self, node.name, item, env)  # ``x = D()`` (ADR 0071)

@@ -187,7 +187,9 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     )
     # Files the cross-file pass will read: their own pass keeps its tree for it (issue 16),
     # used when that pass runs after them (one process; not when shared, ADR 0061).
-    kept = within_budget(across := across_starts(members, package, scripts, sdist=sdist))
+    kept = within_budget(
+        across := across_starts(members, package, scripts, sdist=sdist, helpers=helpers)
+    )
     kept |= followable(members, package)
     jobs = own_passes(
         members,
@@ -195,7 +197,10 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
         digests,
     )
     *own, chains = run_jobs(
-        [*(j for j in jobs if isinstance(j, Job)), cross_file_job(across, package, scripts, sdist)],
+        [
+            *(j for j in jobs if isinstance(j, Job)),
+            cross_file_job(across, package, scripts, sdist, helpers),
+        ],
         spread=spread,
     )
     own_findings = iter(own)

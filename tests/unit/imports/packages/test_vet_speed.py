@@ -22,6 +22,7 @@ from airlock.imports.packages.crossfile import (
     TOP_LEVEL_CALL,
     followable,
 )
+from airlock.imports.packages.dynimports import WRITTEN
 from airlock.imports.packages.lazyre import AtLineStart
 from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.rules import PackageFinding
@@ -100,6 +101,13 @@ def test_trees_kept_for_the_cross_file_pass_are_bounded_and_skip_tests() -> None
 # The patterns as they were, with ``^`` and re.MULTILINE: the specification.
 AS_THEY_WERE_TEXT: list[tuple[AtLineStart[str], str]] = [
     (IMPORTS, r"^(\s*)(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))"),
+    (
+        WRITTEN,
+        (
+            r"^(?![ \t#]|def |async |class )[^\n]*(?:__import__|import_module)\(\s*"
+            r"""['"]([A-Za-z_][\w.]*)['"]"""
+        ),
+    ),
 ]
 AS_THEY_WERE_BYTES: list[tuple[AtLineStart[bytes], bytes]] = [
     (
@@ -121,6 +129,7 @@ PIECES = st.sampled_from(
         "from", "import", "class", " ", "\t", "\n", "\r", "\r\n", "\x0c", "\x1c", "\x85", "\xa0",
         "\u2028", "x", "os", "_a", "é", ".", ",", "=", "*", "(", ")", " as ", "K(B)", "f(",
         "from . import (a,\n b)", "import os\n", "  from .x import y", "\n\n\n",
+        "__import__(", "import_module('", "'os'", "def ",
     ]
 )  # fmt: skip
 TEXTS = st.lists(PIECES, max_size=24).map("".join)
