@@ -74,11 +74,7 @@ TOP_LEVEL_CALL = AtLineStart(
 
 
 def cross_file_job(
-    starts: list[Member],
-    package: LocalModules,
-    scripts: set[str],
-    sdist: bool,
-    helpers: Set[str] = frozenset(),
+    starts: list[Member], package: LocalModules, scripts: set[str], sdist: bool
 ) -> Job:
     """The cross-file pass (:func:`_across`) as one job after the members' own passes.
 
@@ -92,18 +88,13 @@ def cross_file_job(
     trees). Its size, for the split threshold, is the bytes of the files it starts from."""
     return Job(
         sum(len(m.data or b"") for m in starts),
-        functools.partial(_across, starts, package, scripts, sdist=sdist, helpers=helpers),
+        functools.partial(_across, starts, package, scripts, sdist=sdist),
         movable=False,
     )
 
 
 def _across(
-    starts: list[Member],
-    package: LocalModules,
-    scripts: set[str],
-    *,
-    sdist: bool,
-    helpers: Set[str] = frozenset(),
+    starts: list[Member], package: LocalModules, scripts: set[str], *, sdist: bool
 ) -> list[PackageFinding]:
     """Chains from ``setup.py`` or a package's ``__init__.py`` into functions of the
     archive's other modules, called on install or import (issue 16: chains across files).
@@ -114,7 +105,7 @@ def _across(
     for index, member in enumerate(starts):
         if member.data is None:
             continue  # across_starts chose only read files
-        install = runs_setup(member.name) or member.name in helpers
+        install = runs_setup(member.name)
         names = module_names(member.name, sdist=sdist)
         if package.steps_left <= 0 or package.parse_left < len(member.data):
             # Bounded per archive. A ``setup.py`` or ``__init__.py`` larger than the whole
@@ -208,12 +199,7 @@ def followable(members: list[Member], package: LocalModules) -> set[str]:
 
 
 def across_starts(
-    members: list[Member],
-    package: LocalModules,
-    scripts: set[str],
-    *,
-    sdist: bool,
-    helpers: Set[str] = frozenset(),
+    members: list[Member], package: LocalModules, scripts: set[str], *, sdist: bool
 ) -> list[Member]:
     """Files whose own-package calls :func:`_across` follows, in the order it reads them.
 
@@ -221,12 +207,7 @@ def across_starts(
     and call it. Other modules follow, when their module level calls a name imported from
     the archive (issue 16: ``from .a import grab; from .b import send; send(grab())`` in
     any module)."""
-    # The root-level modules setup.py imports run on install as it does (ADR 0123).
-    starts = [
-        m
-        for m in members
-        if runs_setup(m.name) or m.name.endswith("/__init__.py") or m.name in helpers
-    ]
+    starts = [m for m in members if runs_setup(m.name) or m.name.endswith("/__init__.py")]
     chosen = {m.name for m in starts}
     # Not ``__main__`` (run by ``python -m``), tests, docs, examples, sdist scripts or a
     # root-level build helper: nothing imports those, so their module level is not an
@@ -246,7 +227,7 @@ def across_starts(
     for member in starts:
         if member.data is None:
             continue
-        install = runs_setup(member.name) or member.name in helpers
+        install = runs_setup(member.name)
         names = module_names(member.name, sdist=sdist)
         top_only = not (install or member.name in chosen)
         if (top_only and not names) or not calls_locally(

@@ -117,32 +117,4 @@ def install_helpers(members: list[Member]) -> tuple[str, ast.Module | None, set[
     tree = parsed(source)
     names = setup_imports(source, tree)
     # Root-level modules only: a package importing itself for its version stays as it was.
-    helpers = {f"{prefix}{name}.py" for name in names}
-    if not any(m.name == f"{prefix}PKG-INFO" for m in members):
-        return setups[0].name, tree, helpers  # not an sdist's root: followed no further
-    return setups[0].name, tree, helpers | _imported_by(helpers, members, prefix)
-
-
-MAX_HELPERS = 32  # root-level modules followed from setup.py's own imports
-
-
-def _imported_by(helpers: set[str], members: list[Member], prefix: str) -> set[str]:
-    """Root-level modules the helpers import in turn, and so on (ADR 0123): they run on
-    install too (``setup.py: import _impl``, ``_impl.py: from pre_install import run``).
-    Bounded by :data:`MAX_HELPERS`; a helper that does not parse imports nothing."""
-    sources = {m.name: m.data for m in members if m.data is not None and m.name in helpers}
-    roots = {
-        m.name: m.data
-        for m in members
-        if m.data is not None and m.name.count("/") <= 1 and m.name.endswith(".py")
-    }
-    found: set[str] = set()
-    todo = sorted(sources)
-    while todo and len(found) < MAX_HELPERS:
-        text = roots[todo.pop()].decode("utf-8", "replace")
-        for name in setup_imports(text):
-            path = f"{prefix}{name}.py"
-            if path in roots and path not in helpers | found:
-                found.add(path)
-                todo.append(path)
-    return found
+    return setups[0].name, tree, {f"{prefix}{name}.py" for name in names}

@@ -187,9 +187,7 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     )
     # Files the cross-file pass will read: their own pass keeps its tree for it (issue 16),
     # used when that pass runs after them (one process; not when shared, ADR 0061).
-    kept = within_budget(
-        across := across_starts(members, package, scripts, sdist=sdist, helpers=helpers)
-    )
+    kept = within_budget(across := across_starts(members, package, scripts, sdist=sdist))
     kept |= followable(members, package)
     jobs = own_passes(
         members,
@@ -197,10 +195,7 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
         digests,
     )
     *own, chains = run_jobs(
-        [
-            *(j for j in jobs if isinstance(j, Job)),
-            cross_file_job(across, package, scripts, sdist, helpers),
-        ],
+        [*(j for j in jobs if isinstance(j, Job)), cross_file_job(across, package, scripts, sdist)],
         spread=spread,
     )
     own_findings = iter(own)

