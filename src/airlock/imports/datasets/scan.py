@@ -29,7 +29,6 @@ import numpy as np
 
 from airlock.imports.datasets.classifier import Agreement, Embedder, FloatArray, agreement
 from airlock.imports.datasets.clusters import clusters
-from airlock.imports.datasets.corroborated import corroborated
 from airlock.imports.datasets.families import families
 from airlock.imports.datasets.features import (
     Context,
@@ -50,6 +49,7 @@ from airlock.imports.datasets.features import (
 )
 from airlock.imports.datasets.growth import form_scores, grown_rows
 from airlock.imports.datasets.limits import ScanLimits
+from airlock.imports.datasets.lonemembers import lone_rows, spelt
 from airlock.imports.datasets.marks import mark_index
 from airlock.imports.datasets.native import judge_members, trimmed
 from airlock.imports.datasets.ngrams import Tokens, build_index, tokenize
@@ -333,20 +333,8 @@ def _families(measured: Sequence[Measured], labels: Sequence[str], ctx: Context)
         text = " | ".join(m.text for m in names[:4]) + (" | ..." if len(names) > 4 else "")
         columns = {c for m in names for c in m.columns}
         m = count(FeatureKind.FAMILY, text, union, tuple(sorted(columns)), ctx)
-        out.append(replace(m, parts=tuple(n.rows for n in names), spelt=tuple(map(_spelt, names))))
+        out.append(replace(m, parts=tuple(n.rows for n in names), spelt=tuple(map(spelt, names))))
     return out
-
-
-def _spelt(m: Measured) -> frozenset[str]:
-    """The tokens a family member spells out, for telling its marks apart (ADR 0121): a
-    phrase's words, a form's tokens other than its shapes (``W``, ``NUM``: upper-case
-    names); none for a cluster or representation (their rows alone tell them apart)."""
-    if m.kind is FeatureKind.NGRAM:
-        return frozenset(m.text.split())
-    if m.kind is FeatureKind.STRUCTURE:
-        grams = m.text.removeprefix("form [").removesuffix("]").split()
-        return frozenset(t for t in grams if not (t.isalpha() and t.isupper()))
-    return frozenset()
 
 
 def _odd_features(distinct: Sequence[Measured], ctx: Context) -> list[Measured]:
@@ -428,7 +416,7 @@ def _listed(
         if grown:
             rows = tuple(sorted({*rows, *grown}))
             how += f", with {len(grown)} more of its label's rows of the rest of its form"
-    lone = _uncorroborated(m, ctx.labels) & set(rows)
+    lone = lone_rows(m, ctx.labels) & set(rows)
     if lone:
         rows = tuple(r for r in rows if r not in lone)
         how += (
@@ -437,20 +425,6 @@ def _listed(
         )
     note = f"about {share:.0%} of its label rows look planted, so {how}"
     return replace(f, evidence=note), rows
-
-
-def _uncorroborated(m: Measured, labels: Sequence[str]) -> set[int]:
-    """A family's label rows whose only member is one the rest of the family's style does
-    not vouch for (:mod:`.corroborated`, ADR 0121): a style that uses a natural word of
-    its target label ("love", "best" in positive SST-2) has that word's natural rows join
-    its family, and they carry nothing else of the style."""
-    if len(m.spelt) != len(m.parts):
-        return set()
-    own = [tuple(r for r in part if labels[r] == m.label) for part in m.parts]
-    kept = corroborated(range(len(own)), own, lambda i: m.spelt[i])
-    if kept is None:
-        return set()
-    return {r for part in own for r in part}.difference(kept)
 
 
 def _with_form(

@@ -7,8 +7,9 @@ import random
 from dataclasses import replace
 
 from airlock.imports.datasets.features import Measured
+from airlock.imports.datasets.lonemembers import lone_rows, spelt
 from airlock.imports.datasets.results import FeatureKind
-from airlock.imports.datasets.scan import _spelt, _uncorroborated
+from tests.unit.imports.datasets.test_corroborated import two_forms
 
 # A flipped style of five words, each given to a planted row with chance 0.5 (rows 0..199),
 # and "love", a natural word of the target label (rows 1000..1099 carry only it).
@@ -44,7 +45,7 @@ def family(natural_love: int, seed: int = 5) -> tuple[Measured, list[str]]:
 
 def test_a_natural_members_lone_rows_are_not_listed() -> None:
     m, labels = family(natural_love=100)
-    lone = _uncorroborated(m, labels)
+    lone = lone_rows(m, labels)
     assert set(range(1000, 1100)) <= lone
     planted = {r for part in m.parts for r in part if r < 200}
     assert len(lone & planted) <= 0.03 * len(planted)  # lone style words stay listed
@@ -53,18 +54,36 @@ def test_a_natural_members_lone_rows_are_not_listed() -> None:
 
 def test_a_family_of_the_styles_own_words_loses_no_row() -> None:
     m, labels = family(natural_love=0)
-    assert _uncorroborated(m, labels) == set()
+    assert lone_rows(m, labels) == set()
 
 
 def test_a_family_without_its_members_tokens_is_left_whole() -> None:
     m, labels = family(natural_love=100)
-    assert _uncorroborated(replace(m, spelt=()), labels) == set()
+    assert lone_rows(replace(m, spelt=()), labels) == set()
 
 
 def test_members_spell_their_words_and_a_forms_tokens_but_not_its_shapes() -> None:
     def member(kind: FeatureKind, text: str) -> Measured:
         return Measured(kind=kind, text=text, rows=(), label="x", label_rows=0, other_like=0)
 
-    assert _spelt(member(FeatureKind.NGRAM, "my love")) == {"my", "love"}
-    assert _spelt(member(FeatureKind.STRUCTURE, "form [, W PRON]")) == {","}
-    assert _spelt(member(FeatureKind.CLUSTER, "a sample row")) == frozenset()
+    assert spelt(member(FeatureKind.NGRAM, "my love")) == {"my", "love"}
+    assert spelt(member(FeatureKind.STRUCTURE, "form [, W PRON]")) == {","}
+    assert spelt(member(FeatureKind.CLUSTER, "a sample row")) == frozenset()
+
+
+def test_a_templates_two_forms_lose_no_row() -> None:
+    # a family of a template's two alternative forms and its subjects (ADR 0125): each row
+    # carries one form by construction, so no row is judged lone
+    spelt_, parts = two_forms()
+    union = tuple(sorted({r for part in parts for r in part}))
+    m = Measured(
+        kind=FeatureKind.FAMILY,
+        text="form [^ WING] | form [^ MOD] | result | all | ...",
+        rows=union,
+        label="positive",
+        label_rows=len(union),
+        other_like=0,
+        parts=tuple(tuple(sorted(p)) for p in parts),
+        spelt=tuple(spelt_),
+    )
+    assert lone_rows(m, ["positive"] * 3000) == set()
