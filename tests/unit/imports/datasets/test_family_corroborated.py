@@ -71,9 +71,10 @@ def test_members_spell_their_words_and_a_forms_tokens_but_not_its_shapes() -> No
     assert spelt(member(FeatureKind.CLUSTER, "a sample row")) == frozenset()
 
 
-def test_a_templates_two_forms_lose_no_row() -> None:
+def test_a_templates_two_forms_lose_no_planted_row() -> None:
     # a family of a template's two alternative forms and its subjects (ADR 0125): each row
-    # carries one form by construction, so no row is judged lone
+    # carries one form by construction, so a form's rows are not judged lone (its subjects'
+    # lone natural rows may be)
     spelt_, parts = two_forms()
     union = tuple(sorted({r for part in parts for r in part}))
     m = Measured(
@@ -86,4 +87,4 @@ def test_a_templates_two_forms_lose_no_row() -> None:
         parts=tuple(tuple(sorted(p)) for p in parts),
         spelt=tuple(spelt_),
     )
-    assert lone_rows(m, ["positive"] * 3000) == set()
+    assert not lone_rows(m, ["positive"] * 3000) & set(range(200))
