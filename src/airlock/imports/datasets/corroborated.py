@@ -24,8 +24,16 @@ estimated to be at least :data:`MIN_PLANTED` of that mark's uncorroborated rows.
 Nothing is trimmed when the estimate has nothing to stand on: under :data:`MIN_MARKS`
 marks of :data:`MIN_MARK_ROWS` rows (a template's markers share its closed-class words and
 are one mark), or a style rate under :data:`MIN_RATE` (a style whose rows carry one mark
-each says nothing of which are natural). It only drops listed rows of a group already found
-and tested on all of its rows; it never decides a verdict.
+each says nothing of which are natural). A template's *alternative forms*
+(:func:`_alternatives`: markers that (nearly) never share a row and between them carry
+almost every corroborated row -- a gerund first or an inverted conditional, never both) are
+not judged at all: each row carries one by construction, so they are not marks drawn
+independently. The rest of the template's markers are vouched for by a form on nearly
+every row, the forms only by whichever of the template's fillers made the group, and the
+median rate then read the forms' own planted rows as natural (ADR 0125: nested SST-2
+two-forms at 3% as a family, recall 1.00 -> 0.81). The template's other markers are still
+judged. It only drops listed rows of a group already found and tested on all of its rows;
+it never decides a verdict.
 """
 
 from __future__ import annotations
@@ -43,6 +51,9 @@ MIN_MARKS = 3  # marks measured before the style's rate is taken as their median
 MIN_RATE = 0.2  # a style corroborating fewer of its rows gives no estimate
 MIN_PLANTED = 0.5  # estimated planted share of a mark's lone rows for them to be listed
 BELOW_P = 1e-3  # ... asked only of a marker vouched for less often than the rate beyond chance
+EXCLUSIVE = 0.05  # two markers sharing at most this share of the smaller's rows exclude each other
+COVERING = 0.9  # alternatives carrying this share of the corroborated rows are not judged
+ALTERNATIVE = 0.1  # ... each of them carrying at least this share (a form, not a stray word)
 
 Literals = Callable[[int], frozenset[str]]
 
@@ -85,16 +96,46 @@ def corroborated(
     rate = statistics.median(share.values())
     if rate < MIN_RATE or rate >= 1.0:
         return None
+    held_up = [r for r, held in carried.items() if any(vouched(r, i) for i in held)]
     lone_ok = {
         i
         for i, s in share.items()
         if _lone_planted(s, rate) >= MIN_PLANTED or not _below(s, len(label_rows[i]), rate)
     }
+    lone_ok |= _alternatives({i: sets[i] for i in share}, held_up)  # forms are not judged
     lone_ok |= set(members) - set(share)  # too few rows to judge: kept as before
     kept = tuple(
         sorted(r for r, held in carried.items() if any(i in lone_ok or vouched(r, i) for i in held))
     )
     return kept if len(kept) < len(carried) else None
+
+
+def _alternatives(marker_rows: dict[int, frozenset[int]], held_up: Sequence[int]) -> set[int]:
+    """The markers that are a template's alternative forms, or none: two or more markers
+    that exclude one another (at most :data:`EXCLUSIVE` of the smaller's rows shared), each
+    carrying at least :data:`ALTERNATIVE` of the ``held_up`` (corroborated) rows and
+    together at least :data:`COVERING` of them. A style's marks are drawn independently,
+    so two of them share rows at the product of their rates; a mark on nearly every row
+    with stray natural words beside it is one marker, not alternatives."""
+    if not held_up:
+        return set()
+    wanted = ALTERNATIVE * len(held_up)
+    big = [i for i, s in marker_rows.items() if len(s.intersection(held_up)) >= wanted]
+    big.sort(key=lambda i: -len(marker_rows[i]))
+
+    def exclusive(i: int, j: int) -> bool:
+        a, b = marker_rows[i], marker_rows[j]
+        return len(a & b) <= EXCLUSIVE * min(len(a), len(b))
+
+    for seed in big:
+        forms = [seed]
+        for other in big:
+            if other != seed and all(exclusive(other, f) for f in forms):
+                forms.append(other)
+        covered = frozenset[int]().union(*(marker_rows[f] for f in forms)).intersection(held_up)
+        if len(forms) > 1 and len(covered) >= COVERING * len(held_up):
+            return set(forms)
+    return set()
 
 
 def _below(share: float, trials: int, rate: float) -> bool:

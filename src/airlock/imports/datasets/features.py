@@ -85,6 +85,7 @@ class Measured:
     other_like: int
     columns: tuple[int, ...] = ()  # classifier terms taken out when counting
     parts: tuple[tuple[int, ...], ...] = ()  # a family's members' rows
+    spelt: tuple[frozenset[str], ...] = ()  # ... and the tokens each spells out (ADR 0121)
     null: float | None = None  # expected other-like share measured for this feature alone
 
 

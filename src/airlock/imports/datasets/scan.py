@@ -49,6 +49,7 @@ from airlock.imports.datasets.features import (
 )
 from airlock.imports.datasets.growth import form_scores, grown_rows
 from airlock.imports.datasets.limits import ScanLimits
+from airlock.imports.datasets.lonemembers import lone_rows, spelt
 from airlock.imports.datasets.marks import mark_index
 from airlock.imports.datasets.native import judge_members, trimmed
 from airlock.imports.datasets.ngrams import Tokens, build_index, tokenize
@@ -332,7 +333,7 @@ def _families(measured: Sequence[Measured], labels: Sequence[str], ctx: Context)
         text = " | ".join(m.text for m in names[:4]) + (" | ..." if len(names) > 4 else "")
         columns = {c for m in names for c in m.columns}
         m = count(FeatureKind.FAMILY, text, union, tuple(sorted(columns)), ctx)
-        out.append(replace(m, parts=tuple(n.rows for n in names)))
+        out.append(replace(m, parts=tuple(n.rows for n in names), spelt=tuple(map(spelt, names))))
     return out
 
 
@@ -415,6 +416,15 @@ def _listed(
         if grown:
             rows = tuple(sorted({*rows, *grown}))
             how += f", with {len(grown)} more of its label's rows of the rest of its form"
+    # a lone row that reads like another label is kept: a flipped row does about three
+    # times in four, a natural row of a natural word almost never (ADR 0125)
+    lone = (lone_rows(m, ctx.labels) & set(rows)).difference(odd)
+    if lone:
+        rows = tuple(r for r in rows if r not in lone)
+        how += (
+            f", but not {len(lone)} rows that read like their label and carry only one member "
+            "the rest of the family does not vouch for"
+        )
     note = f"about {share:.0%} of its label rows look planted, so {how}"
     return replace(f, evidence=note), rows
 
