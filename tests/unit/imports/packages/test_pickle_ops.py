@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from airlock.imports.packages import pickles
+from airlock.imports.packages import picklestack
 from airlock.imports.packages.pickleops import name_of, opcodes
 from airlock.imports.packages.pickles import scan_pickle
 
@@ -196,7 +196,7 @@ def _reference(data: bytes, seen: list[str]) -> None:
     marked: list[list[object]] = []
     memo: dict[object, object] = {}
     for count, (op, arg, _) in enumerate(pickletools.genops(io.BytesIO(data)), start=1):
-        if count > pickles.MAX_OPS:
+        if count > picklestack.MAX_OPS:
             return
         name = op.name
         if name in ("MEMOIZE", "PUT", "BINPUT", "LONG_BINPUT"):
@@ -219,12 +219,12 @@ def _reference(data: bytes, seen: list[str]) -> None:
         del stack[len(stack) - fixed :]
         if name in ("GET", "BINGET", "LONG_BINGET"):
             stack.append(memo.get(arg))
-        elif name in pickles._TEXT_OPS and isinstance(arg, str):
+        elif name in picklestack._TEXT_OPS and isinstance(arg, str):
             stack.append(arg)
         elif name == "STACK_GLOBAL":
             module, attr = taken
             both = isinstance(module, str) and isinstance(attr, str)
-            seen.append(f"{module}.{attr}" if both else pickles.UNRESOLVED)
+            seen.append(f"{module}.{attr}" if both else picklestack.UNRESOLVED)
             stack.append(None)
         else:
             if name in ("GLOBAL", "INST") and isinstance(arg, str):
@@ -244,7 +244,7 @@ def _their_globals(data: bytes) -> tuple[list[str], type[BaseException] | None]:
 def _our_globals(data: bytes) -> tuple[list[str], type[BaseException] | None]:
     seen: list[str] = []
     try:
-        pickles._read_globals(data, seen)
+        picklestack._read_globals(data, seen)
     except Exception as e:  # noqa: BLE001 -- the error's kind is what is compared
         return seen, type(e)
     return seen, None
