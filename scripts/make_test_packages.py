@@ -14,6 +14,7 @@ import hashlib
 import io
 import tarfile
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -53,14 +54,16 @@ def wheel(
     return buffer.getvalue()
 
 
-def sdist(name: str, version: str, files: dict[str, str], *, extra_metadata: str = "") -> bytes:
+def sdist(
+    name: str, version: str, files: Mapping[str, str | bytes], *, extra_metadata: str = ""
+) -> bytes:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         root = f"{name}-{version}"
         pkg_info = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nSummary: test\n"
         pkg_info += extra_metadata
         for path, text in {"PKG-INFO": pkg_info, **files}.items():
-            data = text.encode()
+            data = text if isinstance(text, bytes) else text.encode()
             member = tarfile.TarInfo(f"{root}/{path}")
             member.size = len(data)
             archive.addfile(member, io.BytesIO(data))

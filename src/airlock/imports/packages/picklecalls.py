@@ -25,8 +25,8 @@ from collections.abc import Iterator
 
 from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.moments import SIDE_CODE, lighter
-from airlock.imports.packages.pickles import PickleCallFinding, call_finding
-from airlock.imports.packages.rules import PackageFinding, Severity
+from airlock.imports.packages.pickles import call_finding
+from airlock.imports.packages.rules import PackageFinding, PickleCallFinding, Severity
 
 LOADERS = {"load", "loads", "read_pickle", "load_model"}
 

@@ -18,11 +18,9 @@ reader and :mod:`modelzips` hand over.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from airlock.imports.packages.pickleallow import SAFE_BUILTINS, unlisted
 from airlock.imports.packages.picklestack import UNRESOLVED, read_pickles
-from airlock.imports.packages.rules import PackageFinding, Severity
+from airlock.imports.packages.rules import PackageFinding, PickleCallFinding, Severity
 
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".pt", ".pth.tar", ".bin", ".joblib", ".ckpt", ".npy")
 DANGEROUS_MODULES = {
@@ -126,16 +124,7 @@ def scan_pickle(path: str, data: bytes) -> list[PackageFinding]:
 
 # How the explanation of a ``pickle-call`` finding names each call.
 CALL_WORDS = {"call": "called", "build": "restored", "new": "made"}
-MAX_NAMED = 6  # calls the explanation names; :attr:`PickleCallFinding.calls` holds them all
-
-
-@dataclass(frozen=True, slots=True)
-class PickleCallFinding(PackageFinding):
-    """A ``pickle-call`` finding with every call it stands for, ``(how, name)``: the
-    explanation names only the first :data:`MAX_NAMED`, and :mod:`picklecalls` must judge
-    them all (a gadget listed after six of the package's own classes was dropped with them)."""
-
-    calls: tuple[tuple[str, str], ...] = ()
+MAX_NAMED = 6  # calls the explanation names; :attr:`rules.PickleCallFinding.calls` holds them all
 
 
 def call_finding(

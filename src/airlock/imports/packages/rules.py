@@ -35,6 +35,16 @@ class PackageFinding:
     explanation: str
 
 
+@dataclass(frozen=True, slots=True)
+class PickleCallFinding(PackageFinding):
+    """A ``pickle-call`` finding with every call it stands for, ``(how, name)`` (ADR 0124):
+    its explanation names only the first few, and :mod:`picklecalls` judges them all (read
+    back from the text, a gadget listed after six of the package's own classes was dropped
+    with them). :mod:`spread` carries ``calls`` across the process boundary too."""
+
+    calls: tuple[tuple[str, str], ...] = ()
+
+
 NETWORK = {
     "socket.socket",
     "socket.create_connection",

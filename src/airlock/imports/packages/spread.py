@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from airlock.imports.packages.rules import PackageFinding, Severity
+from airlock.imports.packages.rules import PackageFinding, PickleCallFinding, Severity
 from airlock.imports.packages.runfile import RunFile, remember, remembered
 
 # Below this much work a fork costs more than it saves: copying the page tables and the
@@ -249,13 +249,22 @@ def _parse(sent: bytes, taken: set[int]) -> dict[int, list[PackageFinding]] | No
 
 
 def _finding_json(f: PackageFinding) -> list[object]:
-    return [f.rule, f.path, f.line, int(f.severity), f.explanation]
+    item: list[object] = [f.rule, f.path, f.line, int(f.severity), f.explanation]
+    if isinstance(f, PickleCallFinding):  # its calls are judged after the passes (ADR 0124)
+        item.append([list(call) for call in f.calls])
+    return item
 
 
 def _finding(item: list[object]) -> PackageFinding:
-    rule, path, line, severity, explanation = item
+    rule, path, line, severity, explanation, *more = item
     if not (isinstance(rule, str) and isinstance(path, str) and isinstance(explanation, str)):
         raise TypeError("finding fields")
     if not isinstance(line, int) or not isinstance(severity, int):
         raise TypeError("finding numbers")
-    return PackageFinding(rule, path, line, Severity(severity), explanation)
+    if not more:
+        return PackageFinding(rule, path, line, Severity(severity), explanation)
+    (sent,) = more
+    if not isinstance(sent, list):
+        raise TypeError("finding calls")
+    calls = tuple((str(how), str(name)) for how, name in sent)
+    return PickleCallFinding(rule, path, line, Severity(severity), explanation, calls)

@@ -385,3 +385,27 @@ def test_the_resident_size_is_read_from_the_kernel() -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )
     assert 5 < float(out.stdout) < 1024
+
+
+def _pickle_calling(dotted: str, padding: int) -> bytes:
+    """A protocol-2 pickle calling ``dotted`` on a bytes argument of ``padding`` bytes."""
+    module, _, name = dotted.rpartition(".")
+    blob = b"B" + padding.to_bytes(4, "little") + bytes(padding)  # BINBYTES
+    return b"\x80\x02c" + f"{module}\n{name}\n".encode() + b"(" + blob + b"tR."
+
+
+def test_a_pickles_calls_cross_to_the_child_and_back(tmp_path: Path) -> None:
+    # A pickle's calls are judged after the members' passes, with the package's own modules
+    # (ADR 0124). Sent back from the child as plain findings they were not judged again, so
+    # a test pickle calling the package's own function held when shared and not when not.
+    files: dict[str, str | bytes] = {f"pkg/m{i:02}.py": FILLER for i in range(36)}
+    files.update(
+        {f"pkg/tests/case{i}.pkl": _pickle_calling("pkg.m00.helper_1", 60_000) for i in range(8)}
+    )
+    files["pkg/__init__.py"] = ""
+    files["setup.py"] = "from setuptools import setup\nsetup(name='pkg', version='1.0')\n"
+    got = _fresh(COMPARE, tmp_path, sdist("pkg", "1.0", files))
+    assert got["forks"] == 1
+    assert got["same"] is True
+    assert got["verdict"] == "allow"
+    assert "pickle-call" in got["rules"]
