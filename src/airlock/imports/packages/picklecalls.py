@@ -2,7 +2,8 @@
 (ADR 0124, issue 16).
 
 Pure. :func:`pickles.scan_pickle` reads one member and does not know the package, so its
-``pickle-call`` finding (high) names every call :mod:`pickleallow` did not vouch for. Here:
+``pickle-call`` finding (high) carries every call :mod:`pickleallow` did not vouch for
+(:class:`rules.PickleCallFinding`; its message names the first few). Here:
 
 * a class of the package's own modules, restored or called, is its own code, which the
   source passes read: dropped. A function of its own modules stays named: the pickle picks
