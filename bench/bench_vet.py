@@ -10,6 +10,11 @@ measured (its misses are never printed, only counted).
 * popular: the 200 most downloaded PyPI projects (fixed list below), fetched once into
   ``--cache`` (outside the repository): wheels with ``pip download --no-deps``, the latest
   sdists from the index's JSON API (checked against its SHA-256).
+* popular-fresh (``--fresh-popular``): 239 more widely used projects (``bench/popular_fresh.py``)
+  fetched the same way into ``fresh-wheels``/``fresh-sdists``, split in halves the same way.
+  The popular corpus's held-out half had gated every change for many sessions; this one's
+  held-out half is reported as the malicious held-out half is, in counts and one fingerprint,
+  never by name (ADR 0128).
 
 Timing: every file is vetted in one process (a batch); the baseline is SHA-256 of the same
 bytes, measured in the same run. Wall time and the process's CPU time are both reported per
@@ -65,6 +70,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from airlock.domain.requests import Outcome
 from airlock.imports.packages.vet import vet
+from bench.popular_fresh import FRESH_POPULAR
 from bench.vet_sample import stratified
 
 _ROOT = Path(__file__).resolve().parents[1]
@@ -298,7 +304,7 @@ def halves(projects: list[str]) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    corpus: str  # malicious | popular
+    corpus: str  # malicious | popular | popular-fresh
     project: str
     filename: str
     data: bytes
@@ -354,21 +360,28 @@ def _stem(path: Path) -> str:
     return norm(stem.split("-")[0] if path.suffix == ".whl" else stem.rsplit("-", 1)[0])
 
 
-def popular_items(cache: Path, fetch: bool) -> list[Item]:
-    """Wheels and sdists of POPULAR; missing ones are fetched when ``fetch`` is set."""
+def popular_items(
+    cache: Path, fetch: bool, projects: list[str] = POPULAR, corpus: str = "popular"
+) -> list[Item]:
+    """Wheels and sdists of ``projects`` (POPULAR, or FRESH_POPULAR in folders of their own);
+    missing ones are fetched when ``fetch`` is set."""
     items = []
-    for kind, folder in (("wheel", cache / "wheels"), ("sdist", cache / "sdists")):
+    prefix = "" if corpus == "popular" else "fresh-"
+    for kind, folder in (
+        ("wheel", cache / f"{prefix}wheels"),
+        ("sdist", cache / f"{prefix}sdists"),
+    ):
         folder.mkdir(parents=True, exist_ok=True)
         have = {_stem(p) for p in folder.iterdir()}
         if fetch:
             download = _pip_download if kind == "wheel" else _sdist_download
-            missing = [p for p in POPULAR if norm(p) not in have]
+            missing = [p for p in projects if norm(p) not in have]
             with ThreadPoolExecutor(8) as pool:  # downloads wait on the network, not the CPU
                 list(pool.map(download, [folder] * len(missing), missing))
-        wanted = {norm(p) for p in POPULAR}
+        wanted = {norm(p) for p in projects}
         for path in sorted(folder.iterdir()):
             if _stem(path) in wanted:
-                items.append(Item("popular", _stem(path), path.name, path.read_bytes()))
+                items.append(Item(corpus, _stem(path), path.name, path.read_bytes()))
     return items
 
 
@@ -595,11 +608,12 @@ def whole_corpus(
 
 def verdict_lines(rows: dict[tuple[str, str], list[tuple[Item, Outcome, float, list[str]]]]) -> str:
     """One line per file (sorted, so two runs diff cleanly): popular files by name, malicious
-    calibration files by SHA-256; the malicious held-out split only as verdict counts and one
-    fingerprint of its per-file verdicts and rules (any change shows, no file is named)."""
+    calibration files by SHA-256; the malicious held-out split and the fresh popular corpus
+    only as verdict counts and one fingerprint of their per-file verdicts and rules (any
+    change shows, no file is named)."""
     lines = []
     for (corpus, split_name), got in sorted(rows.items()):
-        if corpus == "malicious" and split_name == "held-out":
+        if split_name == "held-out" and corpus != "popular":
             ordered = sorted(
                 f"{hashlib.sha256(i.data).hexdigest()} {v.value} {','.join(r)}"
                 for i, v, _, r in got
@@ -610,7 +624,9 @@ def verdict_lines(rows: dict[tuple[str, str], list[tuple[Item, Outcome, float, l
             lines.append(f"{corpus}/{split_name} {shown} fingerprint={fingerprint}")
             continue
         for item, verdict, _, rules in got:
-            label = item.filename if corpus == "popular" else hashlib.sha256(item.data).hexdigest()
+            label = (
+                item.filename if corpus != "malicious" else hashlib.sha256(item.data).hexdigest()
+            )
             lines.append(f"{corpus}/{split_name} {label} {verdict.value} {','.join(rules)}")
     return "\n".join(sorted(lines)) + "\n"
 
@@ -641,6 +657,11 @@ def main() -> None:
     )
     parser.add_argument("--only", choices=("malicious", "popular"), help="one corpus")
     parser.add_argument("--split", choices=("calibration", "held-out"), help="one half")
+    parser.add_argument(
+        "--fresh-popular",
+        action="store_true",
+        help="also vet bench/popular_fresh.py's projects (their held-out half: counts only)",
+    )
     parser.add_argument("--sample", type=int, default=0, help="first N files of each split")
     parser.add_argument("--progress", action="store_true", help="a line per file as it goes")
     parser.add_argument("--whole", type=int, default=9, metavar="N", help="0: skip")
@@ -672,6 +693,10 @@ def main() -> None:
     items += [] if args.only == "malicious" else popular_items(args.cache, not args.no_fetch)
     split = halves([i.project for i in items if i.corpus == "malicious"])
     split |= halves([i.project for i in items if i.corpus == "popular"])
+    if args.fresh_popular and args.only != "malicious":
+        fresh = popular_items(args.cache, not args.no_fetch, FRESH_POPULAR, "popular-fresh")
+        items += fresh
+        split |= halves([i.project for i in fresh])
     # Chosen before --split and --sample narrow the batch: malicious files from its
     # calibration half (never held-out unless asked), popular files from both.
     corpora: dict[str, list[Item]] = {}
