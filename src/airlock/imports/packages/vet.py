@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
@@ -127,8 +128,24 @@ def vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetRe
 
     ``spread``: a single-threaded caller (the CLI) lets a forked copy of the process take
     part of the members' own passes (:mod:`spread`); the verdict is the same either way."""
-    with collector_paused():
+    with collector_paused(), compile_warnings_silenced():
         return _vet(filename, blob, spread=spread)
+
+
+@contextlib.contextmanager
+def compile_warnings_silenced() -> Iterator[None]:
+    """The vetted package's own compile warnings kept off the operator's terminal.
+
+    Parsing a module warns about its text (``1if x else 2``: "invalid decimal literal"), and
+    Python prints each warning to stderr with the member's path, which the package chose:
+    one line per odd literal, and a file name that can carry bidirectional or other
+    invisible characters into the operator's terminal. What the text means is judged by the
+    rules, not by these warnings. Like any change of warning filters this is one setting
+    for the whole process while a package is vetted."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
 
 
 @contextlib.contextmanager

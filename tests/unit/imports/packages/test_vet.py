@@ -7,6 +7,7 @@ import _ssl
 import gc
 import io
 import re
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -269,3 +270,20 @@ def test_vetting_leaves_the_garbage_collector_as_it_found_it() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_packages_compile_warnings_never_reach_the_operators_terminal() -> None:
+    # Parsing ``1if x else 2`` or ``"\d"`` warns with the member's path, which the package
+    # chose (a right-to-left override in it reorders the operator's terminal line); Python
+    # prints such warnings to stderr, so vetting must not let them out, nor leave warnings
+    # silenced for the caller afterwards.
+    name = "odd/\u202egnp.py"
+    text = 'import subprocess\nx = [0x1for y in z]\nw = 1if z else 2\np = "\\d"\n'
+    data = wheel("odd", "1.0", {name: text})  # a sink's name: the module is parsed
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        vet("odd-1.0-py3-none-any.whl", data)
+        shown = [w.message for w in caught if w.category in (SyntaxWarning, DeprecationWarning)]
+        warnings.warn_explicit("after", SyntaxWarning, "x.py", 1)
+    assert shown == []
+    assert [str(w.message) for w in caught] == ["after"]
