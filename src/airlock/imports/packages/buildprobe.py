@@ -3,9 +3,7 @@ steps rather than as processes started at install time (issue 16, ADR 0130).
 
 Pure. Popular sdists were held for asking questions of the build machine:
 
-- a tool the builder names in the environment, as build conventions have it
-  (``os.environ.get('PKG_CONFIG', 'pkg-config')``: its text is ``$PKG_CONFIG``; ``$CC``,
-  ``$CXX``, ``$AR``…), or Homebrew asked where a library is (``brew --prefix libffi``);
+- Homebrew asked where a library is (``brew --prefix libffi``);
 - the package's own JavaScript build script run by Node (``node make build``), as
   ``python script.py`` already is a build tool;
 - the compiler distutils chose, which the flow pass cannot read (``[compiler.cc,
@@ -13,7 +11,10 @@ Pure. Popular sdists were held for asking questions of the build machine:
   command list bound to a name with one part that does not fold (``args = ['cargo',
   'build', str(build_dir)]``): its text is empty but for keyword values (``check=True``).
 
-What is deliberately not here: ``node -e``/``--eval`` (code on the command line), ``npm``
+What is deliberately not here: a tool named by the environment (``$PKG_CONFIG``, from
+``os.environ.get('PKG_CONFIG', 'pkg-config')``): the flow pass does not follow a module's
+own ``os.environ['PKG_CONFIG'] = 'curl …|sh'``, so ``$PKG_CONFIG`` run through a shell could
+be anything the module wrote; ``node -e``/``--eval`` (code on the command line), ``npm``
 and ``yarn`` (they fetch packages from another index, as ``pip install`` does), ``brew
 install``, and any command whose readable words are not a compiler's questions: a program
 the analysis cannot read run with other arguments still holds at install time.
@@ -23,11 +24,9 @@ from __future__ import annotations
 
 from airlock.imports.packages.lazyre import LazyPattern
 
-# A build tool named by its conventional environment variable, Homebrew's prefix query,
-# Node running a script (not an option such as ``-e``).
+# Homebrew's prefix query, Node running a script (not an option such as ``-e``).
 BUILD_QUERY = LazyPattern(
-    r"^\s*(?:\$(?:PKG_CONFIG|CC|CXX|CPP|LD|AR|NM|RANLIB|NVCC|FC|LLVM_CONFIG)|"
-    r"(?:\S*/)?brew\s+--(?:prefix|cellar)|(?:\S*/)?node(?:\.exe)?\s+(?!-)\S+)(?:\s|$)"
+    r"^\s*(?:(?:\S*/)?brew\s+--(?:prefix|cellar)|(?:\S*/)?node(?:\.exe)?\s+(?!-)\S+)(?:\s|$)"
 )
 
 # Words a compiler is asked about itself with, and keyword values a call appends to its
