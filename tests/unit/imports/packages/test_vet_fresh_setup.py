@@ -167,7 +167,7 @@ def _metadata(name: str) -> str:
 
 def test_a_vendored_metadata_does_not_name_the_wheel() -> None:
     # flit_core vendors tomli with its dist-info; zip order put tomli's METADATA first.
-    files = {
+    files: dict[str, str | bytes] = {
         "lib_core/vendor/tomli-1.2.3.dist-info/METADATA": _metadata("tomli"),
         "lib_core/__init__.py": "X = 1\n",
     }
@@ -190,7 +190,7 @@ def test_a_test_samples_metadata_does_not_name_the_sdist() -> None:
 
 def test_a_wheel_whose_own_metadata_names_another_project_still_holds() -> None:
     # A matching vendored METADATA listed first does not excuse the package's own.
-    files = {
+    files: dict[str, str | bytes] = {
         "lib_core/vendor/lib_core-1.0.dist-info/METADATA": _metadata("lib_core"),
         "lib_core/__init__.py": "X = 1\n",
     }
@@ -199,7 +199,7 @@ def test_a_wheel_whose_own_metadata_names_another_project_still_holds() -> None:
     assert report.verdict is not Outcome.ALLOW
 
 
-STUBS = {
+STUBS: dict[str, str | bytes] = {
     "lib-stubs/__init__.pyi": "from .api import get as get\n",
     "lib-stubs/api.pyi": "def get(url: str, timeout: float | None = ...) -> bytes: ...\n",
     "lib-stubs/METADATA.toml": 'version = "1.0"\n',
