@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 
 from airlock.imports.packages import (
+    buildprobe,
     execmemory,
     hostile,
     hostsent,
@@ -254,9 +255,13 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         return "install-time-pip", Severity.HIGH
     if BUILD_TOOL.search(event.text) or "sys.executable" in event.text:
         return "build-tool", Severity.LOW
-    if eager and not event.text.strip():
+    if buildprobe.builds(event.text):  # ``$PKG_CONFIG``, ``node make build`` (ADR 0130)
+        return "build-tool", Severity.LOW
+    if eager and buildprobe.unread_query(event.text):
         # A command the analysis cannot read (built from build variables) at install holds
-        # no more than a person's attention: droppers spell theirs out or decode them.
+        # no more than a person's attention: droppers spell theirs out or decode them. So
+        # does one whose only readable words are keyword values or a compiler's questions
+        # (``[compiler.cc, '--version']``, ADR 0130).
         return "process-call", Severity.MEDIUM
     if event.labels & {SECRET, HOSTINFO} and eager:
         return "process-call", Severity.HIGH

@@ -38,6 +38,18 @@ def own_record(filename: str, name: str) -> bool:
     return filename.endswith(".whl") and name.count("/") == 1 and name.endswith(".dist-info/RECORD")
 
 
+def package_metadata(members: list[Member], *, sdist: bool) -> str:
+    """The text of the package's own metadata: a wheel's top ``{name}-{version}.dist-info/
+    METADATA`` or an sdist's ``{name}-{version}/PKG-INFO``; else the first metadata file in
+    the archive (as before), else ``""``. One vendored deeper (``flit_core/vendor/tomli-1.2.3
+    .dist-info/METADATA``) or a test's sample names another distribution: read first, it held
+    flit_core as misnamed 'tomli' (ADR 0130)."""
+    own = "/PKG-INFO" if sdist else ".dist-info/METADATA"
+    found = [m for m in members if m.data and m.name.endswith((".dist-info/METADATA", "/PKG-INFO"))]
+    ordered = [m for m in found if m.name.count("/") == 1 and m.name.endswith(own)] + found
+    return (ordered[0].data or b"").decode("utf-8", "replace") if ordered else ""
+
+
 # Files that declare what a distribution depends on.
 DECLARING = {"METADATA", "PKG-INFO", "requires.txt", "setup.py", "setup.cfg", "pyproject.toml"}
 
@@ -211,7 +223,7 @@ def empty_package(filename: str, members: list[Member]) -> list[PackageFinding]:
         if (m.name.endswith((".py", ".pyw")) and m.name.rsplit("/", 1)[-1] != "setup.py")
         or is_native(m.name)
     ]
-    if code:
+    if code or any(stub_declares(m) for m in members):
         return []
     return [
         PackageFinding(
@@ -222,6 +234,36 @@ def empty_package(filename: str, members: list[Member]) -> list[PackageFinding]:
             "package ships no code of its own: a placeholder squatting the name",
         )
     ]
+
+
+STUB_DECLARATIONS = (
+    "FunctionDef",
+    "AsyncFunctionDef",
+    "ClassDef",
+    "AnnAssign",
+    "Assign",
+    "TypeAlias",
+)
+
+
+def stub_declares(member: Member) -> bool:
+    """A type stub of a stub-only package (PEP 561: ``.pyi`` files under ``{name}-stubs/``,
+    typeshed's ``types-*``) that declares something: a function, a class, a variable or an
+    alias. Python never imports a ``.pyi``, so such a package runs nothing and is not a
+    placeholder; a stub outside a ``-stubs`` folder, or stubs declaring nothing (empty,
+    ``...``, only imports), still are (ADR 0130)."""
+    folders = member.name.split("/")[:-1]
+    if not member.name.endswith(".pyi") or not member.data:
+        return False
+    if not any(f.endswith("-stubs") and len(f) > len("-stubs") for f in folders):
+        return False
+    import ast  # noqa: PLC0415 -- only a stub-only package reaches here
+
+    try:
+        tree = ast.parse(member.data)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return any(type(node).__name__ in STUB_DECLARATIONS for node in ast.walk(tree))
 
 
 def metadata_header(metadata: str, key: str) -> str:

@@ -129,6 +129,15 @@ PROCESS_PREFIXES: tuple[str, ...] = (
     "ctypes.windll.shell32.ShellExecute", "ctypes.windll.kernel32.WinExec",
     "ctypes.windll.kernel32.CreateProcess", "_posixsubprocess.fork_exec",
 )  # fmt: skip
+# Names under ``subprocess.`` that start nothing: its stream constants and its exceptions
+# (``raise subprocess.CalledProcessError(1, [])`` in a version stamp run by setup.py was held
+# as a process started at install time; ADR 0130).
+NOT_RUN = frozenset(
+    f"subprocess.{name}"
+    for name in (
+        "PIPE", "DEVNULL", "STDOUT", "SubprocessError", "CalledProcessError", "TimeoutExpired"
+    )
+)  # fmt: skip
 EXEC = {"exec", "eval", "compile", "builtins.exec", "builtins.eval", "builtins.compile"}
 EXEC |= {"runpy.run_path", "runpy.run_module"}  # run a file or module by name
 EXEC |= {"types.FunctionType"}  # a function made of a code object: ``FunctionType(code, {})()``
@@ -333,7 +342,7 @@ def install_command(ref: str) -> bool:
 def kind_of(ref: str) -> str:  # noqa: PLR0911, PLR0912 -- one return per sink kind
     if ref in EXEC:
         return "exec"
-    if ref.startswith(PROCESS_PREFIXES) and ref not in ("subprocess.PIPE", "subprocess.DEVNULL"):
+    if ref.startswith(PROCESS_PREFIXES) and ref not in NOT_RUN:
         return "process"
     head, _, leaf = ref.rpartition(".")
     if ref in NETWORK or ((head in HTTP_MODULES or head in CLIENTS) and leaf in HTTP_VERBS):

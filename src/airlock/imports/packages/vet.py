@@ -53,6 +53,7 @@ from airlock.imports.packages.metadata import (
     metadata_findings,
     metadata_header,
     own_record,
+    package_metadata,
     project_of_filename,
     record_findings,
     requirement_text,
@@ -189,7 +190,6 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
         members = list(read_members(blob))
     except InvalidInput as e:
         findings.append(PackageFinding("unreadable-archive", filename, 0, Severity.HIGH, e.message))
-    metadata = ""
     record = ""
     # setup.py is parsed once: for the helpers it imports and for its own pass (issue 16).
     setup, setup_tree, helpers = install_helpers(members)
@@ -222,10 +222,9 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
             continue
         found = next(own_findings)
         findings += [lighter(f) for f in found] if member.name in scripts else found
-        if member.name.endswith((".dist-info/METADATA", "/PKG-INFO")) and not metadata:
-            metadata = (member.data or b"").decode("utf-8", "replace")
         if own_record(filename, member.name):
             record = (member.data or b"").decode("utf-8", "replace")
+    metadata = package_metadata(members, sdist=sdist)
     findings = _archive_findings(filename, findings, chains, members, package, scripts, shipped)
     findings += empty_package(filename, members)
     findings += bytecode_findings(members)

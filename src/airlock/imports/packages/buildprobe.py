@@ -1,0 +1,51 @@
+"""Commands a build runs to learn about its own tools, which :mod:`chains` weighs as build
+steps rather than as processes started at install time (issue 16, ADR 0130).
+
+Pure. Popular sdists were held for asking questions of the build machine:
+
+- Homebrew asked where a library is (``brew --prefix libffi``);
+- the package's own JavaScript build script run by Node (``node make build``), as
+  ``python script.py`` already is a build tool;
+- the compiler distutils chose, which the flow pass cannot read (``[compiler.cc,
+  '--version']``, ``[*compiler.compiler_so, '-dM', '-E', '-x', 'c', os.devnull]``), or a
+  command list bound to a name with one part that does not fold (``args = ['cargo',
+  'build', str(build_dir)]``): its text is empty but for keyword values (``check=True``).
+
+What is deliberately not here: a tool named by the environment (``$PKG_CONFIG``, from
+``os.environ.get('PKG_CONFIG', 'pkg-config')``): the flow pass does not follow a module's
+own ``os.environ['PKG_CONFIG'] = 'curl …|sh'``, so ``$PKG_CONFIG`` run through a shell could
+be anything the module wrote; ``node -e``/``--eval`` (code on the command line), ``npm``
+and ``yarn`` (they fetch packages from another index, as ``pip install`` does), ``brew
+install``, and any command whose readable words are not a compiler's questions: a program
+the analysis cannot read run with other arguments still holds at install time.
+"""
+
+from __future__ import annotations
+
+from airlock.imports.packages.lazyre import LazyPattern
+
+# Homebrew's prefix query, Node running a script (not an option such as ``-e``).
+BUILD_QUERY = LazyPattern(
+    r"^\s*(?:(?:\S*/)?brew\s+--(?:prefix|cellar)|(?:\S*/)?node(?:\.exe)?\s+(?!-)\S+)(?:\s|$)"
+)
+
+# Words a compiler is asked about itself with, and keyword values a call appends to its
+# command's text (``check=True``, ``timeout=5``).
+QUERY_WORD = LazyPattern(
+    r"True|False|None|\d+|--?version|-[vV]|-dumpversion|-dumpfullversion|-dumpmachine|-dM|"
+    r"-E|-x|c|c\+\+|os\.devnull|/dev/null|nul|-print-[\w-]+(?:=[\w.+-]*)?|-qversion"
+)
+
+
+def builds(text: str) -> bool:
+    """Whether ``text`` asks the builder's own tools something or runs the package's
+    JavaScript build script."""
+    return BUILD_QUERY.search(text) is not None
+
+
+def unread_query(text: str) -> bool:
+    """Whether ``text`` is a command whose program did not fold (its first word is empty)
+    and whose other words are only a compiler's questions or keyword values."""
+    if text.strip() and not text[:1].isspace():
+        return False
+    return all(QUERY_WORD.fullmatch(word) for word in text.split())
