@@ -4,8 +4,6 @@ steps rather than as processes started at install time (issue 16, ADR 0130).
 Pure. Popular sdists were held for asking questions of the build machine:
 
 - Homebrew asked where a library is (``brew --prefix libffi``);
-- the package's own JavaScript build script run by Node (``node make build``), as
-  ``python script.py`` already is a build tool;
 - the compiler distutils chose, which the flow pass cannot read (``[compiler.cc,
   '--version']``, ``[*compiler.compiler_so, '-dM', '-E', '-x', 'c', os.devnull]``), or a
   command list bound to a name with one part that does not fold (``args = ['cargo',
@@ -14,7 +12,10 @@ Pure. Popular sdists were held for asking questions of the build machine:
 What is deliberately not here: a tool named by the environment (``$PKG_CONFIG``, from
 ``os.environ.get('PKG_CONFIG', 'pkg-config')``): the flow pass does not follow a module's
 own ``os.environ['PKG_CONFIG'] = 'curl …|sh'``, so ``$PKG_CONFIG`` run through a shell could
-be anything the module wrote; ``node -e``/``--eval`` (code on the command line), ``npm``
+be anything the module wrote; Node running a script (``node make build``: bokeh), which
+the first version of this module let through as a build tool: airlock reads no JavaScript,
+so a shipped ``payload.js`` run at install would have been allowed; ``node -e`` (code on
+the command line), ``npm``
 and ``yarn`` (they fetch packages from another index, as ``pip install`` does), ``brew
 install``, and any command whose readable words are not a compiler's questions: a program
 the analysis cannot read run with other arguments still holds at install time.
@@ -24,9 +25,10 @@ from __future__ import annotations
 
 from airlock.imports.packages.lazyre import LazyPattern
 
-# Homebrew's prefix query, Node running a script (not an option such as ``-e``).
+# Homebrew's prefix query, the whole command: one formula at most, then only keyword
+# values (``brew --prefix libffi && curl … | sh`` through a shell is not a query).
 BUILD_QUERY = LazyPattern(
-    r"^\s*(?:(?:\S*/)?brew\s+--(?:prefix|cellar)|(?:\S*/)?node(?:\.exe)?\s+(?!-)\S+)(?:\s|$)"
+    r"\s*(?:\S*/)?brew\s+--(?:prefix|cellar)(?:\s+[\w@.+-]+)?(?:\s+(?:True|False|None|\d+))*\s*"
 )
 
 # Words a compiler is asked about itself with, and keyword values a call appends to its
@@ -38,9 +40,8 @@ QUERY_WORD = LazyPattern(
 
 
 def builds(text: str) -> bool:
-    """Whether ``text`` asks the builder's own tools something or runs the package's
-    JavaScript build script."""
-    return BUILD_QUERY.search(text) is not None
+    """Whether ``text`` asks the builder's own tools something (Homebrew's prefix)."""
+    return BUILD_QUERY.fullmatch(text) is not None
 
 
 def unread_query(text: str) -> bool:

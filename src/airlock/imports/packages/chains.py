@@ -255,7 +255,7 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         return "install-time-pip", Severity.HIGH
     if BUILD_TOOL.search(event.text) or "sys.executable" in event.text:
         return "build-tool", Severity.LOW
-    if buildprobe.builds(event.text):  # ``$PKG_CONFIG``, ``node make build`` (ADR 0130)
+    if buildprobe.builds(event.text):  # ``brew --prefix libffi`` (ADR 0130)
         return "build-tool", Severity.LOW
     if eager and buildprobe.unread_query(event.text):
         # A command the analysis cannot read (built from build variables) at install holds

