@@ -139,6 +139,14 @@ def shipped_modules(members: list[Member]) -> frozenset[str]:
     return frozenset(names)
 
 
+def compiled_modules(members: list[Member]) -> frozenset[str]:
+    """Modules the archive's Cython sources build, by their stems (``lcmath.pyx`` ->
+    ``lcmath``): an import of one is the archive's own module, not one the package index
+    supplies (ADR 0129: Cython's demo importing its sibling ``lcmath``)."""
+    stems = (m.name.rsplit("/", 1)[-1].removesuffix(".pyx") for m in members)
+    return frozenset(s for m, s in zip(members, stems, strict=True) if m.name.endswith(".pyx"))
+
+
 def _is_code(name: str) -> bool:
     base = name.rsplit("/", 1)[-1]
     return base.endswith(

