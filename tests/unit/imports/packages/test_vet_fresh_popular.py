@@ -11,6 +11,9 @@ from __future__ import annotations
 import pytest
 
 from airlock.domain.requests import Outcome
+from airlock.imports.packages.typosquat import established, typosquat_of
+from airlock.imports.packages.vet import vet
+from scripts.make_test_packages import wheel
 from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
 
 POD_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
@@ -94,3 +97,33 @@ ALLOWED: dict[str, dict[str, str]] = {
 @pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, HELD, ALLOWED))
 def test_fresh_popular_shapes(files: dict[str, str], expected: Outcome) -> None:
     assert vet_package(files) is expected
+
+
+@pytest.mark.parametrize(
+    ("name", "imitated"),
+    [
+        # Among the most downloaded projects: their own projects (ADR 0129; held before).
+        ("cattrs", None),
+        ("pycryptodomex", None),
+        ("authlib", None),
+        # One edit from a protected name and nowhere near the top of the downloads.
+        ("atrrs", "attrs"),
+        ("pycryptodomx", "pycryptodome"),
+        ("cattrs-x", None),  # a real suffix, as before
+    ],
+)
+def test_an_established_name_is_no_lookalike(name: str, imitated: str | None) -> None:
+    assert typosquat_of(name) == imitated
+
+
+def test_the_established_list_is_the_top_of_the_downloads() -> None:
+    names = established()
+    assert len(names) == 1000
+    assert {"boto3", "requests", "cattrs", "pycryptodomex"} <= names
+    assert "atrrs" not in names
+
+
+@pytest.mark.parametrize(("name", "expected"), [("cattrs", Outcome.ALLOW), ("atrrs", Outcome.HOLD)])
+def test_a_wheel_named_as_an_established_project(name: str, expected: Outcome) -> None:
+    data = wheel(name, "1.0", {f"{name}/__init__.py": "VERSION = '1.0'\n"})
+    assert vet(f"{name}-1.0-py3-none-any.whl", data).verdict is expected
