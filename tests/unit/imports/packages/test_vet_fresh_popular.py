@@ -43,6 +43,9 @@ LCMATH = "def exp(x):\n    return x\n"
 # the package importing a name one letter from the standard library's ``pydoc``.
 ROOT_RUNS = "import subprocess\nsubprocess.check_call(['tool', '--flag'])\n"
 EPYDOC = "import epydoc\n"
+# ruamel.yaml's changelog and README, quoting the tag its safe loader no longer runs.
+QUOTED_TAG = "You can still load any tag, like `!!python/name:posix.system`, **safely**\n"
+APPLIED_TAG = "- !!python/object/apply:os.system ['id']\n"
 
 DENIED: dict[str, dict[str, str]] = {
     # The pod's token in an Authorization header, to a host written in the code.
@@ -62,6 +65,10 @@ DENIED: dict[str, dict[str, str]] = {
     },
 }
 HELD: dict[str, dict[str, str]] = {
+    # The same text inside the package, where a module may load it, and a YAML file that
+    # runs a command when loaded unsafely.
+    "tag-quoted-in-a-packaged-readme": {"evpkg/__init__.py": "", "evpkg/README.md": QUOTED_TAG},
+    "tag-applied-in-a-packaged-yaml": {"evpkg/__init__.py": "", "evpkg/data.yaml": APPLIED_TAG},
     # A Cython module importing a look-alike the archive does not ship.
     "cython-import-of-an-unshipped-lookalike": {
         "setup.py": SETUP,
@@ -78,6 +85,14 @@ HELD: dict[str, dict[str, str]] = {
     },
 }
 ALLOWED: dict[str, dict[str, str]] = {
+    # ruamel.yaml's sdist: its README and changelog at the root are not installed and no
+    # loader reads them (ADR 0129; held before).
+    "tag-quoted-in-an-sdists-readme-and-changes": {
+        "setup.py": SETUP,
+        "evpkg/__init__.py": "",
+        "README.md": QUOTED_TAG,
+        "CHANGES": QUOTED_TAG,
+    },
     # Cython's demo importing its sibling module built from ``lcmath.pyx`` (ADR 0129).
     "cython-import-of-a-shipped-pyx-module": {
         "setup.py": SETUP,
@@ -127,3 +142,9 @@ def test_the_established_list_is_the_top_of_the_downloads() -> None:
 def test_a_wheel_named_as_an_established_project(name: str, expected: Outcome) -> None:
     data = wheel(name, "1.0", {f"{name}/__init__.py": "VERSION = '1.0'\n"})
     assert vet(f"{name}-1.0-py3-none-any.whl", data).verdict is expected
+
+
+def test_a_tag_quoted_in_a_wheels_metadata_is_documentation() -> None:
+    """ruamel.yaml's wheel: the long description in METADATA is its README (ADR 0129)."""
+    data = wheel("evpkg", "1.0", {"evpkg/__init__.py": ""}, requires="\n" + QUOTED_TAG)
+    assert vet("evpkg-1.0-py3-none-any.whl", data).verdict is Outcome.ALLOW
