@@ -45,6 +45,12 @@ ROOT_RUNS = "import subprocess\nsubprocess.check_call(['tool', '--flag'])\n"
 EPYDOC = "import epydoc\n"
 # ruamel.yaml's changelog and README, quoting the tag its safe loader no longer runs.
 QUOTED_TAG = "You can still load any tag, like `!!python/name:posix.system`, **safely**\n"
+# django's test suite starts coverage in every process it runs.
+COVERAGE_START = (
+    "try:\n    import coverage\nexcept ImportError:\n    pass\n"
+    "else:\n    coverage.process_startup()\n"
+)
+ROOTED_SETUP = "from setuptools import setup\nsetup(name='evpkg', package_dir={'': 'tests'})\n"
 APPLIED_TAG = "- !!python/object/apply:os.system ['id']\n"
 
 DENIED: dict[str, dict[str, str]] = {
@@ -65,6 +71,14 @@ DENIED: dict[str, dict[str, str]] = {
     },
 }
 HELD: dict[str, dict[str, str]] = {
+    # A start-up module where install puts it at the site's root: the sdist's own folder,
+    # a src/ layout, or a side folder that setup.py makes the root of its modules.
+    "sitecustomize-at-the-root": {"setup.py": SETUP, "sitecustomize.py": COVERAGE_START},
+    "sitecustomize-in-src": {"setup.py": SETUP, "src/sitecustomize.py": COVERAGE_START},
+    "sitecustomize-in-tests-made-the-root": {
+        "setup.py": ROOTED_SETUP,
+        "tests/sitecustomize.py": COVERAGE_START,
+    },
     # The same text inside the package, where a module may load it, and a YAML file that
     # runs a command when loaded unsafely.
     "tag-quoted-in-a-packaged-readme": {"evpkg/__init__.py": "", "evpkg/README.md": QUOTED_TAG},
@@ -85,6 +99,12 @@ HELD: dict[str, dict[str, str]] = {
     },
 }
 ALLOWED: dict[str, dict[str, str]] = {
+    # django's sdist: its test suite's sitecustomize.py, which nothing installs (ADR 0129).
+    "sitecustomize-of-the-test-suite": {
+        "setup.py": SETUP,
+        "evpkg/__init__.py": "",
+        "tests/sitecustomize.py": COVERAGE_START,
+    },
     # ruamel.yaml's sdist: its README and changelog at the root are not installed and no
     # loader reads them (ADR 0129; held before).
     "tag-quoted-in-an-sdists-readme-and-changes": {
