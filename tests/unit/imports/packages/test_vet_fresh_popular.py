@@ -51,6 +51,21 @@ COVERAGE_START = (
     "else:\n    coverage.process_startup()\n"
 )
 ROOTED_SETUP = "from setuptools import setup\nsetup(name='evpkg', package_dir={'': 'tests'})\n"
+# nodeenv: setup.py takes the version from the tool's module, whose functions download
+# Node.js and unpack it when the installed tool is run.
+TOOL = (
+    "import subprocess, urllib.request\n"
+    "VERSION = '1.0'\n"
+    "def fetch(url, dest):\n"
+    "    data = urllib.request.urlopen(url).read()\n"
+    "    open(dest, 'wb').write(data)\n"
+    "def npm(*args):\n"
+    "    return subprocess.Popen(['npm', *args])\n"
+)
+VERSION_SETUP = (
+    "from setuptools import setup\nfrom evtool import VERSION\n"
+    "setup(name='evpkg', version=VERSION, py_modules=['evtool'])\n"
+)
 APPLIED_TAG = "- !!python/object/apply:os.system ['id']\n"
 
 DENIED: dict[str, dict[str, str]] = {
@@ -71,6 +86,21 @@ DENIED: dict[str, dict[str, str]] = {
     },
 }
 HELD: dict[str, dict[str, str]] = {
+    # setup.py calls the module's function, or takes a name that is no literal from it, or
+    # imports the module whole: its functions are taken to run at install, as before.
+    "setup-calls-the-helpers-download": {
+        "setup.py": VERSION_SETUP.replace("import VERSION", "import VERSION, fetch")
+        + "fetch('https://example.invalid/node.tgz', 'node.tgz')\n",
+        "evtool.py": TOOL,
+    },
+    "setup-takes-a-computed-name": {
+        "setup.py": VERSION_SETUP,
+        "evtool.py": TOOL.replace("VERSION = '1.0'", "VERSION = fetch"),
+    },
+    "setup-imports-the-helper-whole": {
+        "setup.py": VERSION_SETUP + "import evtool\n",
+        "evtool.py": TOOL,
+    },
     # A start-up module where install puts it at the site's root: the sdist's own folder,
     # a src/ layout, or a side folder that setup.py makes the root of its modules.
     "sitecustomize-at-the-root": {"setup.py": SETUP, "sitecustomize.py": COVERAGE_START},
@@ -99,6 +129,8 @@ HELD: dict[str, dict[str, str]] = {
     },
 }
 ALLOWED: dict[str, dict[str, str]] = {
+    # nodeenv's sdist: only the version literal is taken at install (ADR 0129; held before).
+    "setup-takes-a-version-literal-from-a-tool": {"setup.py": VERSION_SETUP, "evtool.py": TOOL},
     # django's sdist: its test suite's sitecustomize.py, which nothing installs (ADR 0129).
     "sitecustomize-of-the-test-suite": {
         "setup.py": SETUP,
