@@ -136,10 +136,11 @@ SECRET_FILE = LazyPattern(
     r"chrome/user data|serviceaccount/token",
     re.IGNORECASE,
 )
+# Not a pod's service-account token: every in-cluster client reads it when called, as SDKs
+# read ~/.kube/config (ADR 0129); sent anywhere but its cluster it is still exfiltration.
 STOLEN_FILE = LazyPattern(
     r"id_rsa|id_ed25519|id_ecdsa|id_dsa|login data|cookies|wallet|local state|leveldb|"
-    r"keychain|exodus|\.git-credentials|/etc/shadow|\.mozilla/firefox|chrome/user data|"
-    r"serviceaccount/token",
+    r"keychain|exodus|\.git-credentials|/etc/shadow|\.mozilla/firefox|chrome/user data",
     re.IGNORECASE,
 )
 TELL = {

@@ -29,6 +29,7 @@ from airlock.imports.packages.archive import Member
 from airlock.imports.packages.buildhooks import BUILD_FILE_BACKENDS, hook_files, runs_build_file
 from airlock.imports.packages.declared import console_scripts, setup_py_scripts
 from airlock.imports.packages.lazyre import LazyPattern
+from airlock.imports.packages.moments import LIGHTER, SIDE_CODE
 from airlock.imports.packages.pyproject import pyproject_table
 from airlock.imports.packages.rules import PackageFinding, Severity
 from airlock.imports.packages.setupcfg import setup_cfg
@@ -47,6 +48,23 @@ SCRIPT_SUFFIXES = (".sh", ".bash", ".bat", ".cmd", ".ps1", ".vbs", ".command")
 # A makefile's recipes run when ``setup.py`` runs ``make`` (ADR 0115).
 MAKEFILES = frozenset({"Makefile", "makefile", "GNUmakefile"})
 MAKE_RUN = re.compile(r"""['"](?:g?make|cmake\s+--build)\b""")
+
+
+# Install settings that name the folder packages are found in (``package_dir``,
+# ``[tool.setuptools] package-dir``, ``packages.find``'s ``where``).
+PACKAGE_ROOTS = LazyPattern(r"package[_-]dir|\bwhere\b")
+
+
+def _names_package_roots(members: list[Member], setup_text: str, pyproject: Member | None) -> bool:
+    """Whether an sdist's install files name a folder as the root of its packages: then a
+    ``tests/sitecustomize.py`` could be installed at the site's root. Without one, a
+    start-up module below a side folder (django's ``tests/sitecustomize.py``, which starts
+    coverage in the test suite's processes) is the suite's, never installed (ADR 0129)."""
+    cfg = _root(members, "setup.cfg", sdist=True)
+    texts = [setup_text] + [
+        m.data.decode("utf-8", "replace") for m in (cfg, pyproject) if m and m.data
+    ]
+    return any(PACKAGE_ROOTS.search(text) for text in texts)
 
 
 def _root(members: list[Member], base: str, sdist: bool) -> Member | None:
@@ -165,18 +183,21 @@ def hook_findings(project: str, members: list[Member], *, sdist: bool) -> list[P
             )
     depth = 1 if sdist else 0
     named = _sdist_scripts(members, setup_text, config) if sdist else frozenset()
+    roots = sdist and _names_package_roots(members, setup_text, pyproject)
     for member in members:
         base = member.name.rsplit("/", 1)[-1]
         if base in STARTUP_MODULES and (
             member.name.count("/") <= depth + int(sdist) or (not sdist and _site_root(member.name))
         ):
+            side = sdist and not roots and SIDE_CODE.search(member.name) is not None
             found.append(
                 PackageFinding(
                     "startup-module",
                     member.name,
                     0,
-                    Severity.HIGH,
-                    f"ships {base}: Python runs it at every start, for every program",
+                    Severity.MEDIUM if side else Severity.HIGH,
+                    f"ships {base}: Python runs it at every start, for every program"
+                    + (f" {LIGHTER}" if side else ""),
                 )
             )
         elif member.data is not None and (

@@ -44,7 +44,7 @@ from airlock.imports.packages.rules import (
     Severity,
     setup_py_hooks,
 )
-from airlock.imports.packages.serialized import serialized_calls
+from airlock.imports.packages.serialized import documentation, serialized_calls
 from airlock.imports.packages.spread import Job
 
 
@@ -83,7 +83,10 @@ def own_passes(
         member_digest = hashlib.sha256(member.data).digest()
         digests[member.name] = member_digest
         helper = member.name in context.helpers
-        base, side = member.name.rsplit("/", 1)[-1], bool(SIDE_CODE.search(member.name))
+        base = member.name.rsplit("/", 1)[-1]
+        # What weighs less is keyed by more than the file's name: the same README is a
+        # document at an sdist's root and a package's data inside it (ADR 0129).
+        side = bool(SIDE_CODE.search(member.name) or documentation(member.name))
         if base.endswith(".pth"):  # depends on the rest of the archive: not memoised
             compute = functools.partial(
                 member_findings,
@@ -137,6 +140,14 @@ def shipped_modules(members: list[Member]) -> frozenset[str]:
             parts = member.name.removesuffix(".py").split("/")
             names.update(p for p in parts if p.isidentifier())
     return frozenset(names)
+
+
+def compiled_modules(members: list[Member]) -> frozenset[str]:
+    """Modules the archive's Cython sources build, by their stems (``lcmath.pyx`` ->
+    ``lcmath``): an import of one is the archive's own module, not one the package index
+    supplies (ADR 0129: Cython's demo importing its sibling ``lcmath``)."""
+    stems = (m.name.rsplit("/", 1)[-1].removesuffix(".pyx") for m in members)
+    return frozenset(s for m, s in zip(members, stems, strict=True) if m.name.endswith(".pyx"))
 
 
 def _is_code(name: str) -> bool:
@@ -248,7 +259,8 @@ def member_findings(
         and not (base.endswith(CYTHON_SUFFIXES) and tree is not None)
     ):
         spelt = serialized_calls(path, data)
-        return [lighter(f) for f in spelt] if SIDE_CODE.search(path) else spelt
+        side = SIDE_CODE.search(path) or documentation(path)  # ADR 0129: docs, metadata
+        return [lighter(f) for f in spelt] if side else spelt
     source = data.decode("utf-8", "replace")
     install = runs_setup(path)
     found = scan_python(

@@ -104,9 +104,13 @@ ACTING = {
 def pretender_behaviour(findings: list[PackageFinding]) -> list[PackageFinding]:
     """A package that pretends and acts on install or import denies (issue 16: look-alikes
     and empty packages whose ``setup.py`` calls home or runs a command when installed)."""
-    if not any(f.rule in PRETENDING for f in findings):
+    # A look-alike import in a developer's script outside the package (weighed less, as
+    # :func:`moments.lighter` marks it) is not the package pretending (ADR 0129: Cython's
+    # ``Tools/cython-epydoc.py`` imports ``epydoc``, a name one letter from ``pydoc``).
+    signs = [f for f in findings if f.rule in PRETENDING and LIGHTER not in f.explanation]
+    if not signs:
         return []
-    pretends = sorted({f.rule for f in findings if f.rule in PRETENDING})
+    pretends = sorted({f.rule for f in signs})
     for f in findings:
         if f.rule in ACTING and f.severity is Severity.HIGH and LIGHTER not in f.explanation:
             return [

@@ -10,6 +10,7 @@ from airlock.imports.packages.analysis import (
     setup_imports,
 )
 from airlock.imports.packages.archive import Member
+from airlock.imports.packages.helperuse import constants_only
 
 if TYPE_CHECKING:
     import ast
@@ -117,4 +118,12 @@ def install_helpers(members: list[Member]) -> tuple[str, ast.Module | None, set[
     tree = parsed(source)
     names = setup_imports(source, tree)
     # Root-level modules only: a package importing itself for its version stays as it was.
-    return setups[0].name, tree, {f"{prefix}{name}.py" for name in names}
+    helpers = {f"{prefix}{name}.py": name for name in names}
+    if tree is not None:
+        # A module setup.py takes only literals from (``from nodeenv import
+        # nodeenv_version``) runs its top level, not its functions (ADR 0129).
+        texts = {m.name: m.data for m in members if m.name in helpers and m.data is not None}
+        for path, text in texts.items():
+            if constants_only(tree, helpers[path], text.decode("utf-8", "replace")):
+                del helpers[path]
+    return setups[0].name, tree, set(helpers)

@@ -13,6 +13,8 @@ What it does not do: find the module that loads the file, or read a tag built at
 
 from __future__ import annotations
 
+import re
+
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.pickleallow import SAFE_BUILTINS
 from airlock.imports.packages.pickles import DANGEROUS_MODULES
@@ -24,6 +26,22 @@ SPELT_CALL = LazyPattern(
     rb"\"py/(?:function|type)\"\s*:\s*\"(?P<json>[\w.]+)\""
 )
 MAX_READ = 4_000_000  # bytes of one file searched
+# Files no loader reads: a distribution's metadata (importlib.metadata reads it as mail
+# headers; its long description is the README) and the prose at an sdist's root, which is
+# not installed. A tag quoted there documents a YAML library (ADR 0129: ruamel.yaml's
+# changelog quotes ``!!python/name:posix.system``); the tag weighs less, as in ``docs/``.
+# An sdist's root folder is NAME-VERSION: no package folder (an identifier) is named so.
+DOCUMENTS = LazyPattern(
+    r"[^/]+\.dist-info/METADATA|(?:[^/]+/)*[^/]+\.egg-info/PKG-INFO|[^/]+-\d[^/]*/"
+    r"(?:PKG-INFO|(?:README|CHANGES|CHANGELOG|HISTORY|NEWS)(?:\.(?:md|rst|txt))?)",
+    re.IGNORECASE,
+)
+
+
+def documentation(path: str) -> bool:
+    """Whether ``path`` is a distribution's metadata or an sdist's root prose
+    (:data:`DOCUMENTS`): no module loads it as YAML or jsonpickle."""
+    return DOCUMENTS.fullmatch(path) is not None
 
 
 def serialized_calls(path: str, data: bytes) -> list[PackageFinding]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import re
 
+from airlock.imports.packages import incluster
 from airlock.imports.packages.flowtypes import Val
 from airlock.imports.packages.sinks import ENV, SECRET
 
@@ -53,6 +54,9 @@ def signed(labels: frozenset[str], shape: str) -> frozenset[str]:
     data or a secret whose variable names a service is marked as sent to that service."""
     if not labels & {ENV, SECRET}:
         return labels
+    if incluster.POD_TOKEN in labels and SECRET in labels:
+        # A pod's own token, for its cluster's API server (ADR 0129).
+        return (labels - {SECRET, incluster.POD_TOKEN}) | {SIGNED + incluster.CLUSTER}
     service = service_of(shape)
     if not service:
         return labels
@@ -76,6 +80,8 @@ def settle(kind: str, text: str, labels: frozenset[str]) -> frozenset[str]:
         return rest | {ENV}
     host = HOST.match(text.lstrip())  # the URL a request is made to is its first argument
     domain = registered(host.group(1)) if host else ""
+    if incluster.cluster_api(text):
+        domain = incluster.CLUSTER  # the kubelet's address of the API server (ADR 0129)
     if domain and all(label.removeprefix(SIGNED) == domain for label in found):
         return rest
     return rest | {SECRET}

@@ -13,6 +13,7 @@ from airlock.imports.packages import (
     execmemory,
     foreign,
     hostile,
+    incluster,
     intercept,
     logsent,
     pathreads,
@@ -232,7 +233,7 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
     if ref in sinkcall.PACKAGED_READS:
         labels |= {FILE}  # a file shipped beside the module, read by name (ADR 0098)
     if ref in sinkcall.FILE_READERS and args and writes.secret_file(self, args[0]):
-        labels |= {SECRET}
+        labels |= {SECRET} | incluster.read_labels(text)  # a pod's token (ADR 0129)
     if ref in sinkcall.FILE_READERS and args and pathreads.tool_credential(args[0].shape):
         labels |= {HOSTINFO}  # ``open(Path.home() / '.kube' / 'config')`` (ADR 0119)
     if kind == "listing" and secret_path(text):

@@ -8,7 +8,8 @@ malicious-packages feed lists. A name is suspect when, after PEP 503 normalisati
 differs from one of them by one edit, only by separators, only by look-alike characters
 (``0``/``o``, ``1``/``l``, ``rn``/``m``), or by a bare "python"/"py" prefix or suffix or a
 trailing version digit.
-Extensions with a real suffix (``pytest-cov``, ``requests-toolbelt``) are not flagged.
+Extensions with a real suffix (``pytest-cov``, ``requests-toolbelt``) are not flagged, nor
+is a name among the most downloaded projects (``data/established.txt``, ADR 0129).
 """
 
 from __future__ import annotations
@@ -30,18 +31,25 @@ def normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _shipped() -> frozenset[str]:
-    """The names of ``data/popular.txt``, read through the package's loader: zip-safe like
+def _shipped(name: str = "popular.txt") -> frozenset[str]:
+    """The names of ``data/NAME``, read through the package's loader: zip-safe like
     importlib.resources, whose import (with tempfile and shutil) costs more than the read,
     and every vetting process starts here."""
-    text = pkgutil.get_data("airlock.imports.packages.data", "popular.txt")
+    text = pkgutil.get_data("airlock.imports.packages.data", name)
     if text is None:  # a loader that cannot read data: no list is no protection, so fail
-        raise ImportError("airlock.imports.packages.data: the loader cannot read popular.txt")
+        raise ImportError(f"airlock.imports.packages.data: the loader cannot read {name}")
     lines = (line.split("#", 1)[0].strip() for line in text.decode("utf-8").splitlines())
     return frozenset(normalise(line) for line in lines if line)
 
 
 POPULAR = _shipped()
+
+
+@functools.cache
+def established() -> frozenset[str]:
+    """The most downloaded projects (``data/established.txt``, ADR 0129), never judged
+    look-alikes: read only when a name resembles a protected one (most names do not)."""
+    return _shipped("established.txt")
 
 
 def distance(a: str, b: str) -> int:
@@ -89,10 +97,16 @@ def typosquat_of(name: str, protected: Set[str] = POPULAR) -> str | None:
     core = match["core"] if match else own
     for popular in sorted(protected):
         if shape == skeleton(popular) or (core != own and core == popular):
-            return popular
+            return _unless_established(own, popular)
         if len(popular) > 4 and abs(len(own) - len(popular)) <= 1 and one_edit(own, popular):
-            return popular
+            return _unless_established(own, popular)
     return None
+
+
+def _unless_established(own: str, popular: str) -> str | None:
+    """``popular``, unless ``own`` is itself among the most downloaded projects: a name
+    that many installs is a project of its own (ADR 0129: cattrs, pycryptodomex, authlib)."""
+    return None if own in established() else popular
 
 
 POPULAR_SOURCE = "popular"

@@ -62,6 +62,7 @@ from airlock.imports.packages.metadata import (
 from airlock.imports.packages.moments import SIDE_CODE, is_sdist, lighter
 from airlock.imports.packages.ownpass import (
     MemberContext,
+    compiled_modules,
     nested_member,
     own_passes,
     shipped_modules,
@@ -301,7 +302,8 @@ def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the
         for m in members
         if m.data is not None and m.name.rsplit("/", 1)[-1] in DECLARING and m.name.count("/") <= 2
     )
-    return declared_lookalikes(found, shipped | package.tops, declared)
+    own = shipped | package.tops | compiled_modules(members)  # ``lcmath.pyx`` (ADR 0129)
+    return declared_lookalikes(found, own, declared)
 
 
 def _merge(findings: list[PackageFinding], more: list[PackageFinding]) -> list[PackageFinding]:
