@@ -14,9 +14,11 @@ evaluated once and handed to the rewritten call under a name no source can spell
 :mod:`tables` hands a table's entry; when it is a module, a class or a function, the call
 stays a ``getattr`` of it, so the mark of a name reached through a string is kept. And a
 method kept in a name first (``w = f.write`` or ``w = getattr(f, 'write')``, then ``w(x)``)
-is called as ``f.write(x)``, when the name still holds what that assignment bound and the
-object is a name or a dotted name (read again at the call, it runs nothing). What it does
-not do: follow a bound method through a container, a parameter or another module.
+is called as ``f.write(x)``, when the name still holds what that assignment bound, the
+object is a name or a dotted name (read again at the call, it runs nothing), and its first
+name still holds what it held then (a function's parameter of the same name is another
+object). What it does not do: follow a bound method through a container, a parameter or
+another module.
 """
 
 from __future__ import annotations
@@ -94,13 +96,14 @@ def remember(interp: Interpreter, node: ast.Assign, env: dict[str, Val]) -> None
         return
     name = node.targets[0].id
     held = env.get(name)
-    if held is None or held.ref or held.func is not None or not _dotted(owner):
+    root = _root(owner)
+    if held is None or held.ref or held.func is not None or not root:
         return
     if len(interp.bound_methods) >= MAX_BOUND and name not in interp.bound_methods:
         return
     mine = Val(*held)  # equal, but not the shared ``UNKNOWN``: ``is`` tells it apart
     env[name] = mine
-    interp.bound_methods[name] = (mine, owner, attr)
+    interp.bound_methods[name] = (mine, owner, attr, env.get(root))
 
 
 def bound_call(interp: Interpreter, node: ast.Call, env: dict[str, Val]) -> ast.Call | None:
@@ -110,7 +113,9 @@ def bound_call(interp: Interpreter, node: ast.Call, env: dict[str, Val]) -> ast.
     kept = interp.bound_methods.get(node.func.id)
     if kept is None or env.get(node.func.id) is not kept[0]:
         return None
-    _, owner, attr = kept
+    _, owner, attr, root = kept
+    if env.get(_root(owner)) is not root:
+        return None  # the object's name means another thing here (a parameter, a rebinding)
     known = interp.synthetic.get(id(node))
     if known is None or not (isinstance(known.func, ast.Attribute) and known.func.value is owner):
         known = _method_call(node, owner, attr)
@@ -123,11 +128,12 @@ def _method_call(node: ast.Call, owner: ast.expr, attr: str) -> ast.Call:
     return ast.copy_location(ast.Call(attribute, node.args, node.keywords), node)
 
 
-def _dotted(node: ast.expr) -> bool:
-    """A name or a dotted name (``f``, ``self.out``): read again, it runs no call."""
+def _root(node: ast.expr) -> str:
+    """The first name of a name or a dotted name (``f``, ``self.out``), which read again
+    runs no call; empty for any other expression."""
     while isinstance(node, ast.Attribute):
         node = node.value
-    return isinstance(node, ast.Name)
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _written_getattr(call: ast.Call, env: dict[str, Val]) -> bool:
