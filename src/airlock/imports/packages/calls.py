@@ -78,8 +78,12 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         if each is not None:
             return each
     as_method = plainattr.attribute_call(self, node, env)  # ``getattr(f, 'write')(x)``
+    as_method = as_method or plainattr.bound_call(self, node, env)  # ``w = f.write; w(x)``
     if as_method is not None:
         return self.call(as_method, env, when)
+    owned = plainattr.owner_call(self, node, env, when)  # ``getattr(open(p), 'write')(x)``
+    if owned is not None:
+        return owned
     if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
         found = reach.got(self, node, node.func.value, env, when)  # ``T.get('run')`` (ADR 0051)
         if found is not None:

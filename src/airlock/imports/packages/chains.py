@@ -22,6 +22,7 @@ from airlock.imports.packages import (
     installers,
     pathreads,
     picked,
+    pickledconst,
     poweroff,
     remotes,
     staged,
@@ -618,6 +619,9 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
         elif event.kind == "delete" and (WIPED_FOLDER.match(event.text) or WIPED in event.labels):
             # ``rm -rf ~`` spelt in Python: as :data:`WIPER` judges it in a command.
             verdict = ("destruction", Severity.CRITICAL if eager else Severity.HIGH)
+        elif event.kind == "opaque-load" and pickledconst.PICKLED_CODE in event.labels:
+            # A constant pickle calling a gadget: denied as the member it could be (0126).
+            verdict = ("pickle-exec", Severity.CRITICAL)
         elif event.kind == "opaque-load" and event.labels & {DECODED} and eager:
             verdict = ("marshal-load", Severity.CRITICAL)  # decoded bytecode or pickle, run
         elif event.kind == "opaque-load" and event.labels & {REMOTE} and eager:

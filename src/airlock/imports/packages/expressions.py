@@ -16,6 +16,7 @@ from airlock.imports.packages import (
     pathreads,
     picked,
     protocol,
+    raytasks,
     rebound,
     signin,
     sinkcall,
@@ -100,6 +101,9 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
             got = self.getter(base, node.attr, env, when)  # ``K().p`` of a property
             if got is not None:
                 return got
+        task = raytasks.remote_of(base, node.attr) if base.func is not None else None
+        if task is not None:
+            return task  # ``TASKS['keep'].remote``: a Ray task's call (ADR 0126)
         if node.attr == "__call__" and (base.func is not None or _callable_ref(base.ref)):
             return base  # ``exec.__call__(code)`` is ``exec(code)`` (ADR 0051)
         if node.attr in CODE_ATTRS and (base.func is not None or base.ref in self.classes):

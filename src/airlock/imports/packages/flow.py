@@ -158,6 +158,9 @@ class Interpreter:
         self.made: dict[int, ast.Lambda] = {}
         # Calls of a table's entries made for ``H[k]()`` (:mod:`tables`), by id of the call.
         self.synthetic: dict[int, ast.Call] = {}
+        # Methods kept in names (``w = f.write``), by name: the value bound, the object, the
+        # method, what the object's first name held (:mod:`plainattr`, ADR 0126).
+        self.bound_methods: dict[str, tuple[Val, ast.expr, str, Val | None]] = {}
         self.climbs = 0  # bases of other modules' classes being looked up, nested
         # :meth:`body_of` by id of the function: shared by the archive's walks when given.
         self.bodies: dict[int, tuple[ast.AST, tuple[str, ...], tuple[ast.expr, ...]]] = (

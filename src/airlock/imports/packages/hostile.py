@@ -27,7 +27,7 @@ from typing import Any
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.fold import text_of
 from airlock.imports.packages.lazyre import LazyPattern
-from airlock.imports.packages.selfqueued import queued
+from airlock.imports.packages.selfqueued import local_items, queued
 
 # Calls that make a process (the constructor of a process object counts: it is made to run).
 FORKS = frozenset({
@@ -302,6 +302,7 @@ def _always_named(func: Function) -> list[str]:
     (``target=name``), once for each time: its own, and a ``with`` block's. A method of
     the same class or object is named ``self.name`` (``cls.name``, ``Class.name``)."""
     names: list[str] = []
+    lists = local_items(func)  # ``items = [0, 0]; ex.map(grow, items)`` (ADR 0126)
     for stmt in _always_run(func.body):
         if not isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign)):
             continue
@@ -309,7 +310,7 @@ def _always_named(func: Function) -> list[str]:
             if isinstance(part, ast.Call):
                 handed = [*part.args, *(k.value for k in part.keywords)]
                 names += filter(None, map(_dotted, (part.func, *handed)))
-                mapped, times = queued(part)  # ``ex.map(grow, [0, 0])`` runs it twice
+                mapped, times = queued(part, lists)  # ``ex.map(grow, [0, 0])`` runs it twice
                 names += [mapped] * (times - 1)
     return names
 

@@ -1,12 +1,24 @@
-"""``getattr(f, 'write')(x)`` read as ``f.write(x)`` when ``f`` is data (ADR 0123).
+"""``getattr(f, 'write')(x)`` read as ``f.write(x)`` when ``f`` is data (ADR 0123, 0126).
 
 ``getattr`` of a module with a written name already resolves (``getattr(os, 'system')`` is
 ``os.system``, marked as reached through a string). Of a value that is data (an open file, a
 response, a buffer) it gave an attribute of "some object": the call's method was lost, and
 what a method call tells (``f.write(data)`` fills the file ``f`` names) went with it. An
 attacker who knows the pass writes every method call through ``getattr``; this reads the call
-as the method call it is. Only for a local name bound to a value with no module or class
-behind it, a written identifier, and ``getattr`` itself (not a name rebound by the module).
+as the method call it is. Only a written identifier, and ``getattr`` itself (not a name
+rebound by the module).
+
+ADR 0126 widens it two ways. The object may be any expression, not only a local name
+(``getattr(open(p, 'wb'), 'write')(x)``, ``getattr(Path(p), 'write_bytes')(x)``): it is
+evaluated once and handed to the rewritten call under a name no source can spell, as
+:mod:`tables` hands a table's entry; when it is a module, a class or a function, the call
+stays a ``getattr`` of it, so the mark of a name reached through a string is kept. And a
+method kept in a name first (``w = f.write`` or ``w = getattr(f, 'write')``, then ``w(x)``)
+is called as ``f.write(x)``, when the name still holds what that assignment bound, the
+object is a name or a dotted name (read again at the call, it runs nothing), and its first
+name still holds what it held then (a function's parameter of the same name is another
+object). What it does not do: follow a bound method through a container, a parameter or
+another module.
 """
 
 from __future__ import annotations
@@ -14,9 +26,14 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from airlock.imports.packages.flowtypes import Val
+
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
-    from airlock.imports.packages.flowtypes import Val
+    from airlock.imports.packages.flowtypes import When
+
+OWNER = "\0owner"  # the name the rewritten call gives an evaluated object (no source spells it)
+MAX_BOUND = 256  # methods kept in names remembered per module
 
 
 def attribute_call(interp: Interpreter, node: ast.Call, env: dict[str, Val]) -> ast.Call | None:
@@ -29,24 +46,112 @@ def attribute_call(interp: Interpreter, node: ast.Call, env: dict[str, Val]) -> 
     if known is None:
         owner, name = func.args
         assert isinstance(name, ast.Constant)  # _of_data checked it
-        attribute = ast.copy_location(ast.Attribute(owner, str(name.value), ast.Load()), func)
-        known = ast.copy_location(ast.Call(attribute, node.args, node.keywords), node)
+        known = _method_call(node, owner, str(name.value))
         interp.synthetic[id(node)] = known
     return known
 
 
-def _of_data(call: ast.Call, env: dict[str, Val]) -> bool:
-    if not (
+def owner_call(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> Val | None:
+    """What ``getattr(X, 'attr')(...)`` gives when ``X`` is not a name
+    (``getattr(open(p, 'wb'), 'write')(x)``): ``X`` is evaluated once and the call read as
+    ``X.attr(...)`` of data, or as the same ``getattr`` of a module, class or function. None
+    for any other call."""
+    func = node.func
+    if not (isinstance(func, ast.Call) and _written_getattr(func, env)):
+        return None
+    owner_node = func.args[0]
+    if isinstance(owner_node, ast.Name):
+        return None  # :func:`attribute_call` and the ``getattr`` of a name read it
+    owner = interp.expr(owner_node, env, when)
+    data = not owner.ref and owner.func is None
+    key = id(node) if data else -id(node)  # two forms per call site, each kept
+    known = interp.synthetic.get(key)
+    if known is None:
+        name = func.args[1]
+        assert isinstance(name, ast.Constant)  # _written_getattr checked it
+        placeholder = ast.copy_location(ast.Name(OWNER, ast.Load()), owner_node)
+        if data:
+            known = _method_call(node, placeholder, str(name.value))
+        else:
+            inner = ast.copy_location(ast.Call(func.func, [placeholder, name], []), func)
+            known = ast.copy_location(ast.Call(inner, node.args, node.keywords), node)
+        interp.synthetic[key] = known
+    return interp.call(known, {**env, OWNER: owner}, when)
+
+
+def remember(interp: Interpreter, node: ast.Assign, env: dict[str, Val]) -> None:
+    """``w = f.write`` or ``w = getattr(f, 'write')`` of data ``f`` (a name or a dotted
+    name): kept, so that ``w(x)`` is read as ``f.write(x)`` (:func:`bound_call`). The name's
+    value is made its own object, so that a later binding of ``w`` is told apart."""
+    if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+        return
+    value = node.value
+    if isinstance(value, ast.Attribute):
+        owner, attr = value.value, value.attr
+    elif isinstance(value, ast.Call) and _written_getattr(value, env):
+        owner, written = value.args
+        assert isinstance(written, ast.Constant)  # _written_getattr checked it
+        attr = str(written.value)
+    else:
+        return
+    name = node.targets[0].id
+    held = env.get(name)
+    root = _root(owner)
+    if held is None or held.ref or held.func is not None or not root:
+        return
+    if len(interp.bound_methods) >= MAX_BOUND and name not in interp.bound_methods:
+        return
+    mine = Val(*held)  # equal, but not the shared ``UNKNOWN``: ``is`` tells it apart
+    env[name] = mine
+    interp.bound_methods[name] = (mine, owner, attr, env.get(root))
+
+
+def bound_call(interp: Interpreter, node: ast.Call, env: dict[str, Val]) -> ast.Call | None:
+    """``w(x)`` as ``f.write(x)`` when ``w`` still holds what :func:`remember` kept."""
+    if not isinstance(node.func, ast.Name):
+        return None
+    kept = interp.bound_methods.get(node.func.id)
+    if kept is None or env.get(node.func.id) is not kept[0]:
+        return None
+    _, owner, attr, root = kept
+    if env.get(_root(owner)) is not root:
+        return None  # the object's name means another thing here (a parameter, a rebinding)
+    known = interp.synthetic.get(id(node))
+    if known is None or not (isinstance(known.func, ast.Attribute) and known.func.value is owner):
+        known = _method_call(node, owner, attr)
+        interp.synthetic[id(node)] = known
+    return known
+
+
+def _method_call(node: ast.Call, owner: ast.expr, attr: str) -> ast.Call:
+    attribute = ast.copy_location(ast.Attribute(owner, attr, ast.Load()), node.func)
+    return ast.copy_location(ast.Call(attribute, node.args, node.keywords), node)
+
+
+def _root(node: ast.expr) -> str:
+    """The first name of a name or a dotted name (``f``, ``self.out``), which read again
+    runs no call; empty for any other expression."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def _written_getattr(call: ast.Call, env: dict[str, Val]) -> bool:
+    """``getattr(X, 'identifier')`` of the builtin."""
+    return (
         isinstance(call.func, ast.Name)
         and call.func.id == "getattr"
         and "getattr" not in env
         and len(call.args) == 2
         and not call.keywords
-        and isinstance(call.args[0], ast.Name)
         and isinstance(call.args[1], ast.Constant)
         and isinstance(call.args[1].value, str)
         and call.args[1].value.isidentifier()
-    ):
+    )
+
+
+def _of_data(call: ast.Call, env: dict[str, Val]) -> bool:
+    if not (_written_getattr(call, env) and isinstance(call.args[0], ast.Name)):
         return False
     held = env.get(call.args[0].id)
     return held is not None and not held.ref and held.func is None

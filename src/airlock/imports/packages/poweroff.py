@@ -19,6 +19,13 @@ called through ctypes (``ctypes.windll.user32.ExitWindowsEx(8, 0)``, ``WinDLL('u
 .ExitWindowsEx``) or pywin32 (``win32api.ExitWindowsEx``). :func:`native_call` names such a
 call, and the flow pass records it as the command it stands for. ``LockWorkStation`` and
 ``AbortSystemShutdown`` switch nothing off.
+
+Putting the machine to sleep stops it as surely (ADR 0126): powrprof's ``SetSuspendState``
+(also run as ``rundll32 powrprof.dll,SetSuspendState``), kernel32's and pywin32's
+``SetSystemPowerState``, and ``systemctl suspend|hibernate|hybrid-sleep``. Nothing a build
+step or an import does needs the host asleep; a tool that sends it to sleep when told to
+is held, as one that switches it off is. ``SetThreadExecutionState`` (keeping the machine
+awake) and ``SetSuspendState``'s name in a table are not calls to them.
 """
 
 from __future__ import annotations
@@ -32,11 +39,11 @@ POWER_OFF = LazyPattern(
     r"(?:^|[;&|(`]\s*|\bsudo\s+(?:-\S+\s+)*|\bcmd(?:\.exe)?\s+/[ck]\s+)"
     r"(?:(?:\S*[/\\])?shutdown(?:\.exe)?\s+(?:[-/][a-z]|now\b|\+\d)|"
     r"(?:\S*/)?(?:poweroff|halt|reboot)\b(?!\s*[=:(])|"
-    r"systemctl\s+(?:poweroff|reboot|halt|kexec)\b|(?:tel)?init\s+[06]\b|"
+    r"systemctl\s+(?:poweroff|reboot|halt|kexec|suspend|hibernate|hybrid-sleep)\b|(?:tel)?init\s+[06]\b|"
     r"(?:stop|restart)-computer\b)|"
     # The Windows calls that do it (:func:`native_call`), in a command or a call's name.
     r"\b(?:ExitWindowsEx|InitiateSystemShutdown(?:Ex)?[AW]?|InitiateShutdown[AW]?|"
-    r"(?:Nt|Zw)ShutdownSystem|(?:Nt|Zw)RaiseHardError)\b",
+    r"(?:Nt|Zw)ShutdownSystem|(?:Nt|Zw)RaiseHardError|SetSuspendState|SetSystemPowerState)\b",
     re.IGNORECASE | re.MULTILINE,
 )
 
@@ -46,12 +53,14 @@ def stops_machine(command: str) -> bool:
     return POWER_OFF.search(command) is not None
 
 
-# The Windows calls that switch the machine off, restart it or crash it (a blue screen).
+# The Windows calls that switch the machine off, restart it, crash it (a blue screen) or
+# put it to sleep (ADR 0126).
 NATIVE = frozenset({
     "ExitWindowsEx", "InitiateSystemShutdown", "InitiateSystemShutdownA",
     "InitiateSystemShutdownW", "InitiateSystemShutdownEx", "InitiateSystemShutdownExA",
     "InitiateSystemShutdownExW", "InitiateShutdown", "InitiateShutdownA", "InitiateShutdownW",
     "NtShutdownSystem", "ZwShutdownSystem", "NtRaiseHardError", "ZwRaiseHardError",
+    "SetSuspendState", "SetSystemPowerState",
 })  # fmt: skip
 
 

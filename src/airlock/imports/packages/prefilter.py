@@ -45,7 +45,7 @@ LITERALS = (
     "ShellExecute", "WinExec", "CreateProcess", "runpy", "fork_exec",
     # Windows switched off by its own calls, through pywin32 (ADR 0122).
     "ExitWindowsEx", "InitiateSystemShutdown", "InitiateShutdown", "ShutdownSystem",
-    "RaiseHardError",
+    "RaiseHardError", "SetSuspendState", "SetSystemPowerState",  # asleep (ADR 0126)
     # Reaching a sink through introspection names none: ``().__class__.__base__
     # .__subclasses__()`` then a function's ``__globals__`` (a sandbox-escape gadget).
     "__subclasses__", "__globals__",

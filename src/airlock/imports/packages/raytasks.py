@@ -10,8 +10,11 @@ what it carries only, as ``ray.put`` is.
 An actor's method (``Store.remote().put.remote(x)``) is read so when the module defines
 an actor class: its handle is not followed. Options set per call (``f.options(num_cpus=1)
 .remote(x)``, ADR 0122) are the same task, and so is a task bound to a name first
-(``k = ray.remote(f)``, ``t = f.options(...)``; :func:`made`). What it does not do: a
-task handed through a container, a parameter or another module.
+(``k = ray.remote(f)``, ``t = f.options(...)``; :func:`made`). A task handed through a
+parameter or taken from a list by a loop keeps its function, so it was read already; one
+taken from a table (``TASKS['keep'].remote(x)``) is read since ADR 0126, its ``.remote``
+named as ``ray.remote(f)``'s (:func:`remote_of`). What it does not do: a task handed
+through another module.
 """
 
 from __future__ import annotations
@@ -74,6 +77,18 @@ def made(node: ast.Call, callee: Val, env: dict[str, Val]) -> Val | None:
     ):
         return bound
     return None
+
+
+def remote_of(base: Val, attr: str) -> Val | None:
+    """``.remote`` of a value that holds a ``def`` decorated ``@ray.remote`` (an entry of a
+    table, ``TASKS['keep']``): named as ``ray.remote(f).remote``, so that :func:`task` reads
+    its call as the task's (ADR 0126). None for any other attribute or value."""
+    defined = base.func
+    if attr != REMOTE or not isinstance(defined, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    return (
+        Val(ref=f"ray.remote.{REMOTE}") if any(_remote(d) for d in defined.decorator_list) else None
+    )
 
 
 def optioned(func: ast.Attribute) -> ast.Attribute | None:

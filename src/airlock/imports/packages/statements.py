@@ -14,6 +14,7 @@ from airlock.imports.packages import (
     flowtypes,
     namepicks,
     pipruns,
+    plainattr,
     protocol,
     reach,
     rebound,
@@ -55,6 +56,8 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
             self.bind(target, value, env)
             if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call):
                 writes.temp_file(self, target, node.value, env, when)
+        if isinstance(node.value, (ast.Attribute, ast.Call)):
+            plainattr.remember(self, node, env)  # ``w = f.write`` (ADR 0126)
         if (
             isinstance(node.value, (ast.Tuple, ast.List, ast.Dict))
             or isinstance(node.targets[0], ast.Subscript)
