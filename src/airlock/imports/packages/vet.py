@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, BinaryIO
 from airlock.domain.outcome import Outcome
 from airlock.errors import InvalidInput
 from airlock.imports.packages.archive import Member, read_members
-from airlock.imports.packages.buildchain import chained_findings
 from airlock.imports.packages.hooks import hook_findings, hook_modules
 from airlock.imports.packages.kerascode import lambda_layer_findings
 from airlock.imports.packages.local import (
@@ -228,10 +227,7 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
             record = (member.data or b"").decode("utf-8", "replace")
     metadata = package_metadata(members, sdist=sdist)
     findings = _archive_findings(filename, findings, chains, members, package, scripts, shipped)
-    # What setup.py's helpers import in turn, read again as helpers: held (ADR 0126).
-    findings += empty_package(filename, members) + chained_findings(
-        members, setup, helpers, package
-    )
+    findings += empty_package(filename, members)
     findings += bytecode_findings(members)
     findings += [
         lighter(f) if SIDE_CODE.search(f.path) else f

@@ -160,14 +160,8 @@ def built(*chain: tuple[str, str]) -> dict[str, str]:
 
 
 HELD: dict[str, dict[str, str]] = {
-    "host-name-sent-by-a-module-a-build-helper-calls": built(
-        ("_build.py", "import pre_install\npre_install.run()\n"), ("pre_install.py", HOST_SENT)
-    ),
-    "host-name-sent-by-a-module-two-build-helpers-away": built(
-        ("_build.py", "import _steps\n"),
-        ("_steps.py", "from pre_install import run\nrun()\n"),
-        ("pre_install.py", HOST_SENT),
-    ),
+    # The build-helper chain samples left with buildchain.py (coordinator's review, ADR 0126:
+    # it held a popular package; setup.py -> helper -> helper is again not detected).
     "set-suspend-state-when-called": init(
         "import ctypes\ndef sleep_now():\n    ctypes.windll.powrprof.SetSuspendState(0, 1, 0)\n"
     ),
