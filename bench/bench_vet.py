@@ -15,6 +15,9 @@ measured (its misses are never printed, only counted).
   The popular corpus's held-out half had gated every change for many sessions; this one's
   held-out half is reported as the malicious held-out half is, in counts and one fingerprint,
   never by name (ADR 0128).
+* popular-next (``--next-popular``): the 240 most downloaded projects in neither list, taken
+  by rank (``bench/popular_next.py``), fetched into ``next-wheels``/``next-sdists``; both
+  halves are reported in counts and one fingerprint only, until a session opens one.
 
 Timing: every file is vetted in one process (a batch); the baseline is SHA-256 of the same
 bytes, measured in the same run. Wall time and the process's CPU time are both reported per
@@ -71,6 +74,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from airlock.domain.requests import Outcome
 from airlock.imports.packages.vet import vet
 from bench.popular_fresh import FRESH_POPULAR
+from bench.popular_next import NEXT_POPULAR
 from bench.vet_sample import stratified
 
 _ROOT = Path(__file__).resolve().parents[1]
@@ -366,7 +370,7 @@ def popular_items(
     """Wheels and sdists of ``projects`` (POPULAR, or FRESH_POPULAR in folders of their own);
     missing ones are fetched when ``fetch`` is set."""
     items = []
-    prefix = "" if corpus == "popular" else "fresh-"
+    prefix = {"popular": "", "popular-fresh": "fresh-", "popular-next": "next-"}[corpus]
     for kind, folder in (
         ("wheel", cache / f"{prefix}wheels"),
         ("sdist", cache / f"{prefix}sdists"),
@@ -613,7 +617,7 @@ def verdict_lines(rows: dict[tuple[str, str], list[tuple[Item, Outcome, float, l
     change shows, no file is named)."""
     lines = []
     for (corpus, split_name), got in sorted(rows.items()):
-        if split_name == "held-out" and corpus != "popular":
+        if (split_name == "held-out" and corpus != "popular") or corpus == "popular-next":
             ordered = sorted(
                 f"{hashlib.sha256(i.data).hexdigest()} {v.value} {','.join(r)}"
                 for i, v, _, r in got
@@ -662,6 +666,11 @@ def main() -> None:
         action="store_true",
         help="also vet bench/popular_fresh.py's projects (their held-out half: counts only)",
     )
+    parser.add_argument(
+        "--next-popular",
+        action="store_true",
+        help="also vet bench/popular_next.py's projects (both halves: counts only)",
+    )
     parser.add_argument("--sample", type=int, default=0, help="first N files of each split")
     parser.add_argument("--progress", action="store_true", help="a line per file as it goes")
     parser.add_argument("--whole", type=int, default=9, metavar="N", help="0: skip")
@@ -697,6 +706,10 @@ def main() -> None:
         fresh = popular_items(args.cache, not args.no_fetch, FRESH_POPULAR, "popular-fresh")
         items += fresh
         split |= halves([i.project for i in fresh])
+    if args.next_popular and args.only != "malicious":
+        ranked = popular_items(args.cache, not args.no_fetch, NEXT_POPULAR, "popular-next")
+        items += ranked
+        split |= halves([i.project for i in ranked])
     # Chosen before --split and --sample narrow the batch: malicious files from its
     # calibration half (never held-out unless asked), popular files from both.
     corpora: dict[str, list[Item]] = {}
@@ -730,8 +743,9 @@ def main() -> None:
         rules = sorted({f.rule for f in report.findings if f.severity >= 3})
         key = (item.corpus, split[item.project])
         if args.progress:
-            shown = rules if key[1] == "calibration" else []  # held-out: counted, never shown
-            name = item.filename if key[1] == "calibration" else ""
+            seen = key[1] == "calibration" and key[0] != "popular-next"  # else: counted only
+            shown = rules if seen else []
+            name = item.filename if seen else ""
             print(f"  .. {key[1]} {report.verdict.value} {ours[-1]:.2f}s {name}", shown, flush=True)
         rows.setdefault(key, []).append((item, report.verdict, ours[-1], rules))
 
@@ -762,8 +776,8 @@ def main() -> None:
         f"{'' if args.one_process else ' child shares large packages while a core is idle'})"
     )
     for corpus, split_name in sorted(rows):
-        if split_name != "calibration":
-            continue  # held-out misses are counted above, never shown
+        if split_name != "calibration" or corpus == "popular-next":
+            continue  # held-out misses (and popular-next's) are counted above, never shown
         for item, verdict, _, rules in rows[(corpus, split_name)]:
             wrong = (
                 verdict is not Outcome.DENY
