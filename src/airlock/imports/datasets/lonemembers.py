@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from airlock.imports.datasets.corroborated import corroborated
+from airlock.imports.datasets.corroborated import corroborated, vouched
 from airlock.imports.datasets.features import Measured
 from airlock.imports.datasets.results import FeatureKind
 
@@ -30,6 +30,20 @@ def spelt(m: Measured) -> frozenset[str]:
     return frozenset()
 
 
+def _own(m: Measured, labels: Sequence[str]) -> list[tuple[int, ...]]:
+    return [tuple(r for r in part if labels[r] == m.label) for part in m.parts]
+
+
+def sure_rows(m: Measured, labels: Sequence[str]) -> frozenset[int]:
+    """A family's label rows that carry a member the rest of its style vouches for at the
+    style's rate (:func:`.corroborated.vouched`, ADR 0127): planted whatever the form
+    classifier or the native judgement make of them; none without an estimate."""
+    if len(m.spelt) != len(m.parts):
+        return frozenset()
+    own = _own(m, labels)
+    return vouched(range(len(own)), own, lambda i: m.spelt[i])
+
+
 def lone_rows(m: Measured, labels: Sequence[str]) -> set[int]:
     """A family's label rows whose only member is one the rest of the family's style does
     not vouch for (:func:`.corroborated.corroborated`); none when it makes no estimate (too
@@ -37,7 +51,7 @@ def lone_rows(m: Measured, labels: Sequence[str]) -> set[int]:
     tokens (``m.spelt``)."""
     if len(m.spelt) != len(m.parts):
         return set()
-    own = [tuple(r for r in part if labels[r] == m.label) for part in m.parts]
+    own = _own(m, labels)
     kept = corroborated(range(len(own)), own, lambda i: m.spelt[i])
     if kept is None:
         return set()
