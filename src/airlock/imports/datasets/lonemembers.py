@@ -1,5 +1,6 @@
 """Which of a flipped style's family rows carry only a member the rest of the family does
-not vouch for (pure; issue 23, ADRs 0121 and 0125).
+not vouch for, which carry one it does, and which family a reported single member stands
+for (pure; issue 23, ADRs 0121, 0125 and 0127).
 
 A style that uses a natural word of its target label ("love", "best" in positive SST-2)
 has that word's natural rows join its family, and they carry nothing else of the style.
@@ -11,7 +12,7 @@ decides a verdict: the scan's verdict reads features and their strength, not lis
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from airlock.imports.datasets.corroborated import corroborated, vouched
 from airlock.imports.datasets.features import Measured
@@ -56,3 +57,28 @@ def lone_rows(m: Measured, labels: Sequence[str]) -> set[int]:
     if kept is None:
         return set()
     return {r for part in own for r in part}.difference(kept)
+
+
+def merged_family(
+    member: tuple[int, ...],
+    label: str,
+    families: Mapping[tuple[int, ...], Measured],
+    reported: Collection[tuple[int, ...]],
+    *,
+    strength: Callable[[Measured], float],
+    bar: float,
+) -> Measured | None:
+    """The strongest of ``families`` of ``label`` that has ``member`` (a reported single
+    feature's rows) among its members, was not reported itself and is at least ``bar``
+    strong; None when there is none (ADR 0127: a style's sharpest mark can outscore its
+    family, which is then merged into it and never listed)."""
+    strong = [
+        (s, m)
+        for rows, m in families.items()
+        if rows not in reported and m.label == label and member in m.parts
+        for s in (strength(m),)
+        if s >= bar
+    ]
+    if not strong:
+        return None
+    return max(strong, key=lambda item: (item[0], len(item[1].rows)))[1]

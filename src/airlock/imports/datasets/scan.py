@@ -49,7 +49,7 @@ from airlock.imports.datasets.features import (
 )
 from airlock.imports.datasets.growth import form_scores, grown_rows
 from airlock.imports.datasets.limits import ScanLimits
-from airlock.imports.datasets.lonemembers import lone_rows, spelt, sure_rows
+from airlock.imports.datasets.lonemembers import lone_rows, merged_family, spelt, sure_rows
 from airlock.imports.datasets.marks import mark_index
 from airlock.imports.datasets.native import judge_members, trimmed
 from airlock.imports.datasets.ngrams import Tokens, build_index, tokenize
@@ -491,15 +491,16 @@ def _with_family(
     tuned-random SMS style r00 at 3%, "~" at 53 decades listed 131 of 167 planted rows
     while its family (39.8 decades, 147 label rows, all planted) was not listed."""
     f, rows = listed
-    mine = [
-        (judge(m, ctx).strength, m)
-        for fam_rows, m in families.items()
-        if fam_rows not in reported and m.label == f.label and member in m.parts
-    ]
-    strong = [(s, m) for s, m in mine if s >= POISONED_STRENGTH]
-    if not strong:
+    m = merged_family(
+        member,
+        f.label,
+        families,
+        reported,
+        strength=lambda m: judge(m, ctx).strength,
+        bar=POISONED_STRENGTH,
+    )
+    if m is None:
         return listed
-    _, m = max(strong, key=lambda item: (item[0], len(item[1].rows)))
     more, family_rows = _listed(judge(m, ctx), m, ctx, forms, seed)
     added = set(family_rows).difference(rows)
     if not added:
