@@ -65,7 +65,7 @@ class Judged:
 
     carried: dict[int, list[int]]  # label row -> the markers it carries
     kept: tuple[int, ...]  # rows to list: a mark the style vouches for, or two marks
-    sure: frozenset[int]  # rows carrying a marker judged the style's own (see vouched)
+    own: frozenset[int]  # the markers judged the style's own (see vouched)
 
 
 def corroborated(
@@ -83,14 +83,15 @@ def corroborated(
 def vouched(
     members: Sequence[int], label_rows: Sequence[Sequence[int]], literals: Literals
 ) -> frozenset[int]:
-    """The group's rows that carry a marker the style vouches for: one of at least
-    :data:`MIN_MARK_ROWS` rows whose share of rows carrying a second mark is not below the
-    style's rate (ADR 0127), so whose rows are estimated planted; none when no estimate can
-    be made. A natural word of the label ("love" in a positive review) is vouched for less
-    often than the style's own words and is not one; neither is a marker too small to
-    judge."""
+    """The markers the style vouches for: of at least :data:`MIN_MARK_ROWS` rows, whose
+    share of rows carrying a second mark is not below the style's rate (ADR 0127), so whose
+    rows are estimated planted; none when no estimate can be made. A natural word of the
+    label ("love" in a positive review) is vouched for less often than the style's own
+    words and is not one; neither is a marker too small to judge. The estimate assumes
+    most of the group's markers are the style's: a group that is mostly the label's own
+    words vouches for some of them too (the caller must ask more of them)."""
     found = judged(members, label_rows, literals)
-    return frozenset() if found is None else found.sure
+    return frozenset() if found is None else found.own
 
 
 def judged(
@@ -141,8 +142,7 @@ def judged(
     kept = tuple(
         sorted(r for r, held in carried.items() if any(i in lone_ok or vouched(r, i) for i in held))
     )
-    sure = frozenset(r for r, held in carried.items() if own.intersection(held))
-    return Judged(carried, kept, sure)
+    return Judged(carried, kept, frozenset(own))
 
 
 def _alternatives(marker_rows: dict[int, frozenset[int]], held_up: Sequence[int]) -> set[int]:

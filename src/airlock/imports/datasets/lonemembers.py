@@ -18,6 +18,10 @@ from airlock.imports.datasets.corroborated import corroborated, vouched
 from airlock.imports.datasets.features import Measured
 from airlock.imports.datasets.results import FeatureKind
 
+# a member whose label rows read like another label at least this often is a flipped
+# style's own (a natural word of the label reads like its label)
+ODD_MEMBER = 0.5
+
 
 def spelt(m: Measured) -> frozenset[str]:
     """The tokens a family member spells out, for telling its marks apart: a phrase's
@@ -35,14 +39,24 @@ def _own(m: Measured, labels: Sequence[str]) -> list[tuple[int, ...]]:
     return [tuple(r for r in part if labels[r] == m.label) for part in m.parts]
 
 
-def sure_rows(m: Measured, labels: Sequence[str]) -> frozenset[int]:
-    """A family's label rows that carry a member the rest of its style vouches for at the
-    style's rate (:func:`.corroborated.vouched`, ADR 0127): planted whatever the form
-    classifier or the native judgement make of them; none without an estimate."""
+def sure_rows(m: Measured, labels: Sequence[str], odd: Collection[int]) -> frozenset[int]:
+    """Of ``odd`` (a family's label rows that read like another label), those carrying a
+    member the rest of its style vouches for at the style's rate
+    (:func:`.corroborated.vouched`, ADR 0127) and whose label rows mostly read like
+    another label, as a flipped style's own rows do: planted whatever the form classifier
+    makes of them. A natural word of the label reads like its label; in a family mostly of
+    the label's own words (SST-2's positive register), the estimate vouches for some of
+    them, and only this keeps them out. None without an estimate."""
     if len(m.spelt) != len(m.parts):
         return frozenset()
     own = _own(m, labels)
-    return vouched(range(len(own)), own, lambda i: m.spelt[i])
+    inside = frozenset(odd)
+    sure = [
+        i
+        for i in vouched(range(len(own)), own, lambda i: m.spelt[i])
+        if len(inside.intersection(own[i])) >= ODD_MEMBER * len(own[i])
+    ]
+    return frozenset(r for i in sure for r in own[i] if r in inside)
 
 
 def lone_rows(m: Measured, labels: Sequence[str]) -> set[int]:

@@ -433,12 +433,13 @@ def _listed(
             f", but not {len(lone)} rows that read like their label and carry only one member "
             "the rest of the family does not vouch for"
         )
-    # a row carrying a member the style vouches for is planted whatever its form scores:
-    # the classifier's trim dropped 23 such rows, all planted, of a drawn style (ADR 0127)
-    sure = sure_rows(m, ctx.labels).difference(rows)
+    # a core row carrying a member the style vouches for is planted whatever its form
+    # scores: the classifier's trim dropped 23 such rows, all planted, of a drawn style;
+    # outside the core a large family's natural members are vouched for too (ADR 0127)
+    sure = sure_rows(m, ctx.labels, odd).difference(rows)
     if sure:
         rows = tuple(sorted({*rows, *sure}))
-        how += f", with {len(sure)} more of its rows that carry a member the style vouches for"
+        how += f", with {len(sure)} more that carry a member the style vouches for"
     note = f"about {share:.0%} of its label rows look planted, so {how}"
     return replace(f, evidence=note), rows
 
