@@ -503,7 +503,9 @@ def _with_family(
     if m is None:
         return listed
     more, family_rows = _listed(judge(m, ctx), m, ctx, forms, seed)
-    added = set(family_rows).difference(rows)
+    # only its rows that read like another label: a trigger phrase's family also holds
+    # natural rows of its label, which the family's form growth lists (--quick, ADR 0127)
+    added = set(family_rows).intersection(_core(m, ctx, 0.0)).difference(rows)
     if not added:
         return listed
     note = f"{f.evidence}; " if f.evidence else ""
