@@ -506,7 +506,7 @@ def _with_family(
     # only its rows that read like another label: a trigger phrase's family also holds
     # natural rows of its label, which the family's form growth lists (--quick, ADR 0127)
     added = set(family_rows).intersection(_core(m, ctx, 0.0)).difference(rows)
-    if not added:
+    if len(added) < MIN_POISON_ROWS:  # a few odd rows are not a style's missed rows
         return listed
     note = f"{f.evidence}; " if f.evidence else ""
     note += f"listed with {len(added)} more rows of its family {m.text!r}: {more.evidence}"
