@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 SUBMITTED = re.compile(r"\.submit\(\s*([A-Za-z_]\w*)\s*[,)]")
 DEFINED = re.compile(r"(?:async\s+)?def\s+([A-Za-z_]\w*)\s*\(")
@@ -175,14 +175,15 @@ def _partner(text: str, at: int, name: str) -> bool:
     return False
 
 
-def _enclosing(text: str, at: int) -> str:
-    """The name of the nearest ``def`` whose block holds offset ``at``, or empty."""
+def _headers(text: str, at: int) -> Iterator[str]:
+    """The block headers above offset ``at``, innermost first: each line less indented
+    than the last (at most :data:`MAX_LINES_BACK` lines read), stripped."""
     start = text.rfind("\n", 0, at) + 1
     line = text[start:at]
     indent = len(line) - len(line.lstrip())
     for _ in range(MAX_LINES_BACK):
         if indent == 0 or start == 0:
-            return ""
+            return
         previous = text.rfind("\n", 0, start - 1) + 1
         line = text[previous : start - 1]
         start = previous
@@ -190,7 +191,13 @@ def _enclosing(text: str, at: int) -> str:
         if not stripped or stripped.startswith("#") or len(line) - len(stripped) >= indent:
             continue
         indent = len(line) - len(stripped)
-        defined = DEFINED.match(stripped)
+        yield stripped
+
+
+def _enclosing(text: str, at: int) -> str:
+    """The name of the nearest ``def`` whose block holds offset ``at``, or empty."""
+    for header in _headers(text, at):
+        defined = DEFINED.match(header)
         if defined is not None:
             return defined.group(1)
     return ""
@@ -212,22 +219,10 @@ def _block(text: str, at: int, indent: str) -> str:
 def _within(text: str, at: int, name: str, *, endless: bool = True) -> bool:
     """Whether a block header above offset ``at`` (less indented, each one less than the
     last) is ``def name(`` or (when ``endless``) ``while True:``."""
-    start = text.rfind("\n", 0, at) + 1
-    line = text[start:at]
-    indent = len(line) - len(line.lstrip())
-    for _ in range(MAX_LINES_BACK):
-        if indent == 0 or start == 0:
-            return False
-        previous = text.rfind("\n", 0, start - 1) + 1
-        line = text[previous : start - 1]
-        start = previous
-        stripped = line.lstrip()
-        if not stripped or stripped.startswith("#") or len(line) - len(stripped) >= indent:
-            continue
-        indent = len(line) - len(stripped)
-        defined = DEFINED.match(stripped)
+    for header in _headers(text, at):
+        defined = DEFINED.match(header)
         if defined is not None and defined.group(1) == name:
             return True
-        if endless and ENDLESS.match(stripped):
+        if endless and ENDLESS.match(header):
             return True
     return False
