@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -59,46 +58,12 @@ ALTERNATIVE = 0.1  # ... each of them carrying at least this share (a form, not 
 Literals = Callable[[int], frozenset[str]]
 
 
-@dataclass(frozen=True, slots=True)
-class Judged:
-    """A group's markers judged against its style's rate (see the module text)."""
-
-    carried: dict[int, list[int]]  # label row -> the markers it carries
-    kept: tuple[int, ...]  # rows to list: a mark the style vouches for, or two marks
-    own: frozenset[int]  # the markers judged the style's own (see vouched)
-
-
 def corroborated(
     members: Sequence[int], label_rows: Sequence[Sequence[int]], literals: Literals
 ) -> tuple[int, ...] | None:
     """The rows to list of a group of ``members`` (indices into ``label_rows``, each
     marker's rows in the group's label; ``literals`` gives the tokens a marker spells out),
     or None when no estimate can be made or nothing is dropped (see the module text)."""
-    found = judged(members, label_rows, literals)
-    if found is None or len(found.kept) == len(found.carried):
-        return None
-    return found.kept
-
-
-def vouched(
-    members: Sequence[int], label_rows: Sequence[Sequence[int]], literals: Literals
-) -> frozenset[int]:
-    """The markers the style vouches for: of at least :data:`MIN_MARK_ROWS` rows, whose
-    share of rows carrying a second mark is not below the style's rate (ADR 0127), so whose
-    rows are estimated planted; none when no estimate can be made. A natural word of the
-    label ("love" in a positive review) is vouched for less often than the style's own
-    words and is not one; neither is a marker too small to judge. The estimate assumes
-    most of the group's markers are the style's: a group that is mostly the label's own
-    words vouches for some of them too (the caller must ask more of them)."""
-    found = judged(members, label_rows, literals)
-    return frozenset() if found is None else found.own
-
-
-def judged(
-    members: Sequence[int], label_rows: Sequence[Sequence[int]], literals: Literals
-) -> Judged | None:
-    """Each of ``members`` judged against the style's rate, or None when no estimate can
-    be made (under :data:`MIN_MARKS` measurable marks, a rate under :data:`MIN_RATE`)."""
     spelt = {i: literals(i) for i in members}
     carried: dict[int, list[int]] = {}
     for i in members:
@@ -132,17 +97,17 @@ def judged(
     if rate < MIN_RATE or rate >= 1.0:
         return None
     held_up = [r for r, held in carried.items() if any(vouched(r, i) for i in held)]
-    own = {
+    lone_ok = {
         i
         for i, s in share.items()
         if _lone_planted(s, rate) >= MIN_PLANTED or not _below(s, len(label_rows[i]), rate)
     }
-    lone_ok = own | _alternatives({i: sets[i] for i in share}, held_up)  # forms not judged
+    lone_ok |= _alternatives({i: sets[i] for i in share}, held_up)  # forms are not judged
     lone_ok |= set(members) - set(share)  # too few rows to judge: kept as before
     kept = tuple(
         sorted(r for r, held in carried.items() if any(i in lone_ok or vouched(r, i) for i in held))
     )
-    return Judged(carried, kept, frozenset(own))
+    return kept if len(kept) < len(carried) else None
 
 
 def _alternatives(marker_rows: dict[int, frozenset[int]], held_up: Sequence[int]) -> set[int]:

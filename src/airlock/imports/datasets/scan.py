@@ -49,7 +49,7 @@ from airlock.imports.datasets.features import (
 )
 from airlock.imports.datasets.growth import form_scores, grown_rows
 from airlock.imports.datasets.limits import ScanLimits
-from airlock.imports.datasets.lonemembers import lone_rows, merged_family, spelt, sure_rows
+from airlock.imports.datasets.lonemembers import lone_rows, spelt
 from airlock.imports.datasets.marks import mark_index
 from airlock.imports.datasets.native import judge_members, trimmed
 from airlock.imports.datasets.ngrams import Tokens, build_index, tokenize
@@ -180,15 +180,7 @@ def scan(
     found = [
         _listed(f, by_rows[rows], ctx, shapes, seed)
         if rows in by_rows and ctx.agreement.available
-        else _with_family(
-            _with_form(f, single[rows], ctx, shapes, seed),
-            rows,
-            by_rows,
-            ctx,
-            reported={r for _, r in found},
-            forms=shapes,
-            seed=seed,
-        )
+        else _with_form(f, single[rows], ctx, shapes, seed)
         if rows in single and f.strength >= POISONED_STRENGTH and ctx.agreement.available
         else (f, rows)
         for f, rows in found
@@ -433,13 +425,6 @@ def _listed(
             f", but not {len(lone)} rows that read like their label and carry only one member "
             "the rest of the family does not vouch for"
         )
-    # a core row carrying a member the style vouches for is planted whatever its form
-    # scores: the classifier's trim dropped 23 such rows, all planted, of a drawn style;
-    # outside the core a large family's natural members are vouched for too (ADR 0127)
-    sure = sure_rows(m, ctx.labels, odd).difference(rows)
-    if sure:
-        rows = tuple(sorted({*rows, *sure}))
-        how += f", with {len(sure)} more that carry a member the style vouches for"
     note = f"about {share:.0%} of its label rows look planted, so {how}"
     return replace(f, evidence=note), rows
 
@@ -471,46 +456,6 @@ def _with_form(
         "its label's rows of the rest of the form of those that read like another label"
     )
     return replace(f, evidence=note), tuple(sorted({*m.rows, *grown}))
-
-
-def _with_family(
-    listed: tuple[SuspiciousFeature, tuple[int, ...]],
-    member: tuple[int, ...],
-    families: dict[tuple[int, ...], Measured],
-    ctx: Context,
-    *,
-    reported: set[tuple[int, ...]],
-    forms: dict[Tokens, tuple[int, ...]],
-    seed: int,
-) -> tuple[SuspiciousFeature, tuple[int, ...]]:
-    """A strong single feature listed with its family's rows too (ADR 0127): the
-    strongest family at the poisoned bar that has the feature as a member and was not
-    reported itself (:func:`.features.ranked` merges a weaker family into a member that
-    holds half its rows), listed as a family is (:func:`_listed`). A style's sharpest
-    mark can outscore its family (the family also takes in a form the other label uses),
-    and the mark's own listing then misses the rows carrying only the style's other marks:
-    tuned-random SMS style r00 at 3%, "~" at 53 decades listed 131 of 167 planted rows
-    while its family (39.8 decades, 147 label rows, all planted) was not listed."""
-    f, rows = listed
-    m = merged_family(
-        member,
-        f.label,
-        families,
-        reported,
-        strength=lambda m: judge(m, ctx).strength,
-        bar=POISONED_STRENGTH,
-    )
-    if m is None:
-        return listed
-    more, family_rows = _listed(judge(m, ctx), m, ctx, forms, seed)
-    # only its rows that read like another label: a trigger phrase's family also holds
-    # natural rows of its label, which the family's form growth lists (--quick, ADR 0127)
-    added = set(family_rows).intersection(_core(m, ctx, 0.0)).difference(rows)
-    if len(added) < MIN_POISON_ROWS:  # a few odd rows are not a style's missed rows
-        return listed
-    note = f"{f.evidence}; " if f.evidence else ""
-    note += f"listed with {len(added)} more rows of its family {m.text!r}: {more.evidence}"
-    return replace(f, evidence=note), tuple(sorted({*rows, *added}))
 
 
 def _without_echoes(
