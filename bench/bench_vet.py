@@ -702,14 +702,15 @@ def main() -> None:
     items += [] if args.only == "malicious" else popular_items(args.cache, not args.no_fetch)
     split = halves([i.project for i in items if i.corpus == "malicious"])
     split |= halves([i.project for i in items if i.corpus == "popular"])
-    if args.fresh_popular and args.only != "malicious":
-        fresh = popular_items(args.cache, not args.no_fetch, FRESH_POPULAR, "popular-fresh")
-        items += fresh
-        split |= halves([i.project for i in fresh])
-    if args.next_popular and args.only != "malicious":
-        ranked = popular_items(args.cache, not args.no_fetch, NEXT_POPULAR, "popular-next")
-        items += ranked
-        split |= halves([i.project for i in ranked])
+    extra = (
+        (args.fresh_popular, FRESH_POPULAR, "popular-fresh"),
+        (args.next_popular, NEXT_POPULAR, "popular-next"),
+    )
+    for wanted, projects, corpus in extra:
+        if wanted and args.only != "malicious":
+            more = popular_items(args.cache, not args.no_fetch, projects, corpus)
+            items += more
+            split |= halves([i.project for i in more])
     # Chosen before --split and --sample narrow the batch: malicious files from its
     # calibration half (never held-out unless asked), popular files from both.
     corpora: dict[str, list[Item]] = {}

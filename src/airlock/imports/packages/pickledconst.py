@@ -35,11 +35,12 @@ UNPICKLERS = frozenset({"pickle", "_pickle", "dill", "cloudpickle", "joblib", "t
 LOADS = frozenset({"load", "loads", "Unpickler"})
 
 
-def unpickles(ref: str, labels: frozenset[str]) -> str:
+def unpickles(ref: str, *labels: frozenset[str]) -> str:
     """``opaque-load`` for an unpickler's load (``pickle.load``, ``pickle.Unpickler``,
-    ``joblib.load``, an ``Unpickler``'s ``load``) handed a value marked
-    :data:`PICKLED_CODE`; else empty."""
-    if PICKLED_CODE not in labels:
+    ``joblib.load``, an ``Unpickler``'s ``load``) when one of the label sets (the
+    arguments', the callee's) carries :data:`PICKLED_CODE`; else empty. Asked of every
+    call the flow pass records, so the sets are not joined first."""
+    if not any(PICKLED_CODE in each for each in labels):
         return ""
     return "opaque-load" if _loader(ref) else ""
 

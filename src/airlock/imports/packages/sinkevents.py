@@ -93,7 +93,7 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
     labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
     kind = kind_of(ref)
     labels |= pickledconst.runs_code(kind, ref, c)  # ``pickle.loads(b64decode(B))`` (0126)
-    kind = kind or pickledconst.unpickles(ref, labels | callee.labels)  # ``load(BytesIO(B))``
+    kind = kind or pickledconst.unpickles(ref, labels, callee.labels)  # ``load(BytesIO(B))``
     method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
     if not kind and method:
         kind = "clipboard" if method in CLIPBOARD_METHODS else ""
