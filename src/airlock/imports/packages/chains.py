@@ -649,7 +649,9 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
                 "clipboard",
                 event.line,
                 Severity.HIGH if bad else Severity.LOW,
-                "reads or writes the clipboard" + (" with a wallet address" if bad else ""),
+                "reads or writes the clipboard"
+                + (" with a wallet address" if WALLET.search(event.text) else "")
+                + (f" {event.when.value}" if eager else ""),
             )
     for line, text, labels in found.recovered:
         if not _texty(text):

@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages.archive import Member
-from airlock.imports.packages.depends import declared_names, dependency_findings
+from airlock.imports.packages.depends import asked_always, declared_names, dependency_findings
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.native import (
     is_native,
@@ -213,9 +213,10 @@ PYC_FLAGS = 0b11  # PEP 552: bit 0 hash-based, bit 1 check the source
 PYC_UNCHECKED = 0b01
 
 
-def empty_package(filename: str, members: list[Member]) -> list[PackageFinding]:
-    """A package with no code of its own squats a name (issue 16: "dummy" packages)."""
-    if not members:
+def empty_package(filename: str, members: list[Member], metadata: str) -> list[PackageFinding]:
+    """A package with no code of its own squats a name (issue 16: "dummy" packages), unless
+    it is the meta-package of a family released together (:func:`family_release`)."""
+    if not members or family_release(metadata):
         return []
     code = [
         m.name
@@ -234,6 +235,32 @@ def empty_package(filename: str, members: list[Member]) -> list[PackageFinding]:
             "package ships no code of its own: a placeholder squatting the name",
         )
     ]
+
+
+# ``Requires-Dist: name[extras]==version`` with no environment marker.
+PINNED_REQUIREMENT = re.compile(
+    r"^Requires-Dist:[ \t]*([A-Za-z0-9][A-Za-z0-9._-]{0,200})[ \t]*(?:\[[^\]\n]{0,2000}\])?"
+    r"[ \t]*\(?[ \t]*===?[ \t]*([A-Za-z0-9.+!_-]{1,100})[ \t]*\)?[ \t]*$",
+    re.MULTILINE,
+)
+
+
+def family_release(metadata: str) -> bool:
+    """Whether the package's own metadata makes it the meta-package of a family released
+    together: it requires, on every platform and without an extra, a project named after
+    itself (``pydantic-ai`` -> ``pydantic-ai-slim``, ``fastmcp`` -> ``fastmcp-slim``) pinned to
+    its own version. Such a package ships no code on purpose; its code is the family's, vetted
+    when it is fetched. A squat names nothing or a project of any name, at any version; one
+    copying this shape still squats only its own family's name, which the typosquat check
+    judges."""
+    own = normalise(metadata_header(metadata, "Name"))
+    version = metadata_header(metadata, "Version")
+    if not own or not version:
+        return False
+    return any(
+        normalise(required).startswith(own + "-") and pinned == version
+        for required, pinned in PINNED_REQUIREMENT.findall(metadata[:200_000])
+    )
 
 
 STUB_DECLARATIONS = (
@@ -342,7 +369,11 @@ def declared_dependencies(
     ``setup.cfg`` and ``pyproject.toml`` (:func:`declaring_files`)."""
     requirements = _requirements_of(metadata, members)
     # setup_requires, extras and lists bound to a name first (probe 19, ADR 0111).
-    runtime, setup_build = setup_requirements(setup, setup_tree, declaring)
+    runtime, extras, setup_build = setup_requirements(setup, setup_tree, declaring)
+    # Names pip fetches for ``pip install package``, not only for ``package[extra]``.
+    always = asked_always(requirements) | set(
+        declared_names([r for r in runtime if r not in extras], declaring)
+    )
     requirements = list(dict.fromkeys(requirements + runtime))
     requires = declared_names(requirements, declaring)
     # What the build installs and runs first is fetched as the dependencies are (ADR 0063:
@@ -354,7 +385,9 @@ def declared_dependencies(
     urls = url_requirements(metadata, members, sdist=is_sdist(filename))
     found = _dependency_findings(filename, list(dict.fromkeys(requirements + build + urls)))
     build_names = [n for n in declared_names(build, {}) if n not in requires]
-    findings = found + dependency_findings(filename, name, [*requires, *build_names])
+    findings = found + dependency_findings(
+        filename, name, [*requires, *build_names], optional=set(requires) - always
+    )
     return requires, build_names, findings
 
 

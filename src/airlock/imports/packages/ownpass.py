@@ -61,6 +61,26 @@ class MemberContext:
     package: LocalModules
 
 
+MAIN_NAMED = re.compile(rb"__main__")
+MAIN_GUARD = re.compile(
+    rb"""__name__\s*[!=]=\s*(['"])__main__\1|(['"])__main__\2\s*[!=]=\s*__name__"""
+)
+
+
+def package_mains(package: LocalModules) -> frozenset[str]:
+    """Member paths of the archive's ``package/__main__.py`` modules (``python -m package``),
+    not a top-level ``__main__.py``; none when another module names ``__main__`` other than
+    in a ``__name__ == '__main__'`` test (``from . import __main__``, ``runpy``, a string
+    given to ``import_module``): then its module level may run on an import."""
+    mains = [path for name, (path, _) in package.sources.items() if name.endswith(".__main__")]
+    if not mains:
+        return frozenset()
+    for path, data in package.sources.values():
+        if path not in mains and len(MAIN_NAMED.findall(data)) > len(MAIN_GUARD.findall(data)):
+            return frozenset()
+    return frozenset(mains)
+
+
 def own_passes(
     members: list[Member], context: MemberContext, digests: dict[str, bytes]
 ) -> list[Job | PackageFinding]:
@@ -68,6 +88,7 @@ def own_passes(
     each read member's SHA-256."""
     jobs: list[Job | PackageFinding] = []
     keys: list[Key | None] = []
+    programs = package_mains(context.package)
     for member in members:
         if member.data is None:
             # Unread code is a skipped check and holds; unread data (a large test matrix) is
@@ -98,7 +119,10 @@ def own_passes(
             jobs.append(Job(len(member.data), compute, movable=False))
             keys.append(None)
             continue
-        inert = member.name in context.inert
+        # A package's ``__main__`` runs when a person runs ``python -m package``, as a
+        # ``__main__`` block does: its module level is not an import's (an import of it is
+        # followed by the cross-file pass from the module importing it).
+        inert = member.name in context.inert or member.name in programs
         runs, command = runs_setup(member.name), command_file(member.name)
         key = (member_digest, base, helper, runs, side, inert, command)
         own = functools.partial(

@@ -227,7 +227,7 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
             record = (member.data or b"").decode("utf-8", "replace")
     metadata = package_metadata(members, sdist=sdist)
     findings = _archive_findings(filename, findings, chains, members, package, scripts, shipped)
-    findings += empty_package(filename, members)
+    findings += empty_package(filename, members, metadata)
     findings += bytecode_findings(members)
     findings += [
         lighter(f) if SIDE_CODE.search(f.path) else f
