@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable, Set
 
 from airlock.imports.packages.rules import PackageFinding, Severity
-from airlock.imports.packages.typosquat import POPULAR, normalise, skeleton
+from airlock.imports.packages.typosquat import POPULAR, established, normalise, skeleton
 
 NAME = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)")
 CFG_REQUIRES = re.compile(
@@ -60,7 +60,9 @@ def declared_names(requirements: Iterable[str], files: dict[str, str]) -> list[s
 
 def lookalike_of(name: str, protected: Set[str] = POPULAR) -> str | None:
     """The popular project a dependency name imitates in a typo's or a disguise's shape
-    (see the module docstring), or None."""
+    (see the module docstring), or None. A name among the most downloaded projects is a
+    project in its own right (``usort`` beside ``isort``), as :func:`typosquat.typosquat_of`
+    judges a package's own name (ADR 0129, 0133)."""
     own = normalise(name)
     if own in protected or len(own) < 5:
         return None
@@ -69,9 +71,9 @@ def lookalike_of(name: str, protected: Set[str] = POPULAR) -> str | None:
         if len(popular) < 5 or abs(len(popular) - len(own)) > 1:
             continue
         if shape == skeleton(popular) or _swapped(own, popular) or _doubled(own, popular):
-            return popular
+            return None if own in established() else popular
         if _slipped(own, popular):
-            return popular
+            return None if own in established() else popular
     return None
 
 
@@ -121,59 +123,22 @@ def _doubled(a: str, b: str) -> bool:
     return any(a[i] == a[i - 1] and a[:i] + a[i + 1 :] == b for i in range(2, len(a)))
 
 
-EXTRA_TEST = re.compile(r"\bextra\s*==")
-OR = re.compile(r"\bor\b")
-
-
-def under_extra(requirement: str) -> bool:
-    """Whether an environment marker limits the requirement to an extra on every platform:
-    ``; extra == "dev"``, ``; extra == "a" or extra == "b"``, ``; python_version > "3" and
-    extra == "dev"``. A marker with an ``or`` whose every side does not ask for an extra
-    (``os_name == "nt" or extra == "dev"``) is fetched by default somewhere: not limited."""
-    _, semicolon, marker = requirement.partition(";")
-    if not semicolon or not EXTRA_TEST.search(marker):
-        return False
-    return all(EXTRA_TEST.search(side) for side in OR.split(marker))
-
-
-def asked_always(requirements: Iterable[str]) -> frozenset[str]:
-    """Normalised names of the requirement strings that no extra marker limits: pip fetches
-    those for ``pip install package``. One under ``; extra == "dev"`` only when a person
-    installs ``package[dev]``."""
-    names = set()
-    for value in list(requirements)[:MAX_NAMES]:
-        match = NAME.match(value)
-        if match and not value.lstrip().startswith(("-", "#")) and not under_extra(value):
-            names.add(normalise(match.group(1)))
-    return frozenset(names)
-
-
 def dependency_findings(
-    filename: str,
-    own: str,
-    names: Iterable[str],
-    protected: Set[str] = POPULAR,
-    *,
-    optional: Set[str] = frozenset(),
+    filename: str, own: str, names: Iterable[str], protected: Set[str] = POPULAR
 ) -> list[PackageFinding]:
-    """``lookalike-dependency`` for each declared name imitating a protected one: high, or
-    medium when it is only asked for under an extra (``optional``, :func:`extras_only`), as a
-    development or documentation tool is. An extra is fetched only when a person names it,
-    and then only from the enclave's index, which serves what was vetted by itself."""
+    """``lookalike-dependency`` (high) for each declared name imitating a protected one."""
     found = []
     for name in names:
         imitated = lookalike_of(name, protected) if name != normalise(own) else None
         if imitated:
-            extra = name in optional
             found.append(
                 PackageFinding(
                     "lookalike-dependency",
                     filename,
                     0,
-                    Severity.MEDIUM if extra else Severity.HIGH,
-                    f"depends on {name!r}, a look-alike of the popular {imitated!r}"
-                    + (" (only under an extra)" if extra else "")
-                    + ": installing it fetches whatever that name holds",
+                    Severity.HIGH,
+                    f"depends on {name!r}, a look-alike of the popular {imitated!r}: installing "
+                    "it fetches whatever that name holds",
                 )
             )
     return found

@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages.archive import Member
-from airlock.imports.packages.depends import asked_always, declared_names, dependency_findings
+from airlock.imports.packages.depends import declared_names, dependency_findings
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.native import (
     is_native,
@@ -369,11 +369,7 @@ def declared_dependencies(
     ``setup.cfg`` and ``pyproject.toml`` (:func:`declaring_files`)."""
     requirements = _requirements_of(metadata, members)
     # setup_requires, extras and lists bound to a name first (probe 19, ADR 0111).
-    runtime, extras, setup_build = setup_requirements(setup, setup_tree, declaring)
-    # Names pip fetches for ``pip install package``, not only for ``package[extra]``.
-    always = asked_always(requirements) | set(
-        declared_names([r for r in runtime if r not in extras], declaring)
-    )
+    runtime, setup_build = setup_requirements(setup, setup_tree, declaring)
     requirements = list(dict.fromkeys(requirements + runtime))
     requires = declared_names(requirements, declaring)
     # What the build installs and runs first is fetched as the dependencies are (ADR 0063:
@@ -385,9 +381,7 @@ def declared_dependencies(
     urls = url_requirements(metadata, members, sdist=is_sdist(filename))
     found = _dependency_findings(filename, list(dict.fromkeys(requirements + build + urls)))
     build_names = [n for n in declared_names(build, {}) if n not in requires]
-    findings = found + dependency_findings(
-        filename, name, [*requires, *build_names], optional=set(requires) - always
-    )
+    findings = found + dependency_findings(filename, name, [*requires, *build_names])
     return requires, build_names, findings
 
 

@@ -25,7 +25,7 @@ only, :mod:`urldeps`), or read ``tests_require`` (pip never installs it).
 from __future__ import annotations
 
 import ast
-from typing import Any, NamedTuple
+from typing import Any
 
 from airlock.imports.packages.declared import keyword_literals
 from airlock.imports.packages.lazyre import LazyPattern
@@ -38,40 +38,26 @@ BUILD = "setup_requires"
 MAX_STRINGS = 400
 
 
-class SetupRequirements(NamedTuple):
-    """Requirement strings installed with the package or its extras (``runtime``), those of
-    them only an extra asks for (``extras``), and those its build installs first."""
-
-    runtime: list[str]
-    extras: list[str]
-    build: list[str]
-
-
 def setup_requirements(
     setup: str, tree: ast.Module | None, declaring: dict[str, str]
-) -> SetupRequirements:
-    """The requirements of ``setup.py`` (its text and ``tree``) and of the ``setup.cfg`` and
-    ``pyproject.toml`` texts of ``declaring`` (base name -> text)."""
+) -> tuple[list[str], list[str]]:
+    """(requirement strings installed with the package or its extras, requirement strings
+    its build installs first), from ``setup.py`` (its text and ``tree``) and the
+    ``setup.cfg`` and ``pyproject.toml`` texts of ``declaring`` (base name -> text)."""
     runtime: list[str] = []
-    extras: list[str] = []
     build: list[str] = []
     # The tree is walked only when the text names a keyword the literal list missed.
     if tree is not None and (BUILD in setup or "extras_require" in setup or BOUND.search(setup)):
         for keyword, value in keyword_literals(tree, (*RUNTIME, BUILD)):
             strings = _strings(value)
             (build if keyword == BUILD else runtime).extend(strings)
-            if keyword == "extras_require" and isinstance(value, dict):
-                extras += strings
     cfg = declaring.get("setup.cfg", "")
     if "setup_requires" in cfg or "extras_require" in cfg:
         more_runtime, more_build = _cfg(cfg)
         runtime += more_runtime
-        extras += more_runtime
         build += more_build
-    optional = _optional(declaring.get("pyproject.toml", ""))
-    runtime += optional
-    extras += optional
-    return SetupRequirements(runtime[:MAX_STRINGS], extras[:MAX_STRINGS], build[:MAX_STRINGS])
+    runtime += _optional(declaring.get("pyproject.toml", ""))
+    return runtime[:MAX_STRINGS], build[:MAX_STRINGS]
 
 
 def _strings(value: Any) -> list[str]:

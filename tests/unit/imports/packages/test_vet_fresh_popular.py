@@ -185,7 +185,7 @@ def test_an_established_name_is_no_lookalike(name: str, imitated: str | None) ->
 
 def test_the_established_list_is_the_top_of_the_downloads() -> None:
     names = established()
-    assert len(names) == 1000
+    assert len(names) == 5000  # ADR 0133: the top 5,000 (usort, rank 3,029)
     assert {"boto3", "requests", "cattrs", "pycryptodomex"} <= names
     assert "atrrs" not in names
 

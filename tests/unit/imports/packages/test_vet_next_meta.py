@@ -1,8 +1,9 @@
 """ADR 0133: what real packages of the ranked corpus are that is not malware.
 
 Each benign shape was held on the tree this started from: a meta-package whose code is its
-family's (``pydantic-ai`` -> ``pydantic-ai-slim``), a look-alike asked for only by a
-development extra (``usort``, one letter from ``isort``), and a clipboard tool's
+family's (``pydantic-ai`` -> ``pydantic-ai-slim``), a dependency one letter from a popular
+name that is itself among the most downloaded (``usort`` beside ``isort``), and a clipboard
+tool's
 ``python -m`` entry that copies what it is given. Each sits next to the malicious shape that
 must still hold or deny.
 """
@@ -15,6 +16,7 @@ import pytest
 
 from airlock.domain.requests import Outcome
 from airlock.imports.packages.rules import PackageFinding, Severity
+from airlock.imports.packages.typosquat import established
 from airlock.imports.packages.vet import vet
 from scripts.make_test_packages import sdist, wheel
 
@@ -63,66 +65,31 @@ def test_an_empty_package_not_a_family_release_still_holds(requires: str) -> Non
     assert report.verdict is Outcome.HOLD
 
 
-# Look-alike dependencies under an extra ---------------------------------------------------
+# Look-alike dependencies that are projects of their own ---------------------------------
 
-EXTRA_ONLY = (
-    'Requires-Dist: black==25.11.0 ; extra == "dev"\nRequires-Dist: usort==1.0.8 ; extra == "dev"\n'
-)
-CODE = {"lib/__init__.py": "def add(a, b):\n    return a + b\n"}
-
-
-def test_a_look_alike_asked_for_only_by_an_extra_weighs_medium() -> None:
-    report = vet("lib-1.0-py3-none-any.whl", wheel("lib", "1.0", dict(CODE), requires=EXTRA_ONLY))
-    found = [f for f in report.findings if f.rule == "lookalike-dependency"]
-    assert [f.severity for f in found] == [Severity.MEDIUM]
-    assert "only under an extra" in found[0].explanation
-    assert report.verdict is Outcome.ALLOW, report.to_json()
-
-
-def test_a_look_alike_in_pyprojects_optional_dependencies_weighs_medium() -> None:
-    pyproject = (
-        "[project]\nname = 'lib'\ndependencies = ['attrs']\n"
-        "[project.optional-dependencies]\ndev = ['black', 'usort==1.0.8']\n"
-    )
-    report = vet("lib-1.0.tar.gz", sdist("lib", "1.0", {**CODE, "pyproject.toml": pyproject}))
-    found = [f for f in report.findings if f.rule == "lookalike-dependency"]
-    assert [f.severity for f in found] == [Severity.MEDIUM]
-    assert report.verdict is Outcome.ALLOW, report.to_json()
+CODE: dict[str, str | bytes] = {"lib/__init__.py": "def add(a, b):\n    return a + b\n"}
 
 
 @pytest.mark.parametrize(
     "requires",
     [
-        "Requires-Dist: usort==1.0.8\n",  # fetched by ``pip install lib``
-        # Listed under an extra and again without one: the second is fetched.
-        EXTRA_ONLY + "Requires-Dist: usort\n",
-        'Requires-Dist: usort==1.0.8 ; python_version >= "3.8"\n',  # a marker, not an extra
-        "Requires-Dist: usort ; os_name == 'nt' or extra == 'dev'\n",  # on Windows, always
+        'Requires-Dist: usort==1.0.8 ; extra == "dev"\n',  # aiosqlite's development extra
+        "Requires-Dist: usort>=1.0\n",
     ],
 )
-def test_a_look_alike_pip_fetches_by_default_still_holds(requires: str) -> None:
+def test_a_dependency_among_the_most_downloaded_is_no_look_alike(requires: str) -> None:
+    # usort (rank 3,029 of June 2026) is one letter from isort, and a project of its own.
+    assert "usort" in established()
     report = vet("lib-1.0-py3-none-any.whl", wheel("lib", "1.0", dict(CODE), requires=requires))
-    assert "lookalike-dependency" in _rules(report.findings)
-    assert report.verdict is Outcome.HOLD
+    assert "lookalike-dependency" not in _rules(report.findings, Severity.LOW), report.to_json()
+    assert report.verdict is Outcome.ALLOW
 
 
-def test_a_look_alike_in_pyprojects_dependencies_and_an_extra_still_holds() -> None:
-    pyproject = (
-        "[project]\nname = 'lib'\ndependencies = ['usort']\n"
-        "[project.optional-dependencies]\ndev = ['usort==1.0.8']\n"
-    )
-    report = vet("lib-1.0.tar.gz", sdist("lib", "1.0", {**CODE, "pyproject.toml": pyproject}))
-    assert "lookalike-dependency" in _rules(report.findings)
-    assert report.verdict is Outcome.HOLD
-
-
-def test_a_look_alike_setup_py_installs_still_holds_beside_its_extras() -> None:
-    setup = (
-        "from setuptools import setup\n"
-        "setup(name='lib', version='1.0', install_requires=['usort'],\n"
-        "      extras_require={'dev': ['black']})\n"
-    )
-    report = vet("lib-1.0.tar.gz", sdist("lib", "1.0", {**CODE, "setup.py": setup}))
+@pytest.mark.parametrize("name", ["isortt", "iosrt", "reqeusts", "isprt"])
+def test_a_look_alike_outside_the_most_downloaded_still_holds(name: str) -> None:
+    assert name not in established()
+    requires = f'Requires-Dist: {name}==1.0 ; extra == "dev"\n'
+    report = vet("lib-1.0-py3-none-any.whl", wheel("lib", "1.0", dict(CODE), requires=requires))
     assert "lookalike-dependency" in _rules(report.findings)
     assert report.verdict is Outcome.HOLD
 
