@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from airlock.imports.packages import (
     deeper,
+    envurl,
     execmemory,
     foreign,
     hostile,
@@ -140,7 +141,7 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         # Each file a walk of the home folder found, deleted or overwritten (ADR 0085).
         kind = "delete"
     if kind == "process":
-        text, labels = self.command_text(node, text, args, kwargs, env)
+        text, labels = self.command_text(node, text, args, kwargs, env, ref, when)
         handed = sinkcall.interpreter_code(node)
         if handed is not None:
             self.nested(handed, {}, when)  # ``python -c CODE`` runs CODE (ADR 0086)
@@ -178,6 +179,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
     if handler:
         logsent.made(self, text, ref)  # records go to its host (ADR 0073)
     if kind:
+        # A URL request to where a variable says (ADR 0131).
+        marks = envurl.settle(kind, ref, args, kwargs, marks, (self.source, self.package))
         marks = signin.settle(kind, text, marks)  # a client signing in (ADR 0067)
         # A replaced function's arguments (ADR 0071); a URL written into the call sends
         # them to an address of the wrapper's choosing, even through the original (0083).
