@@ -257,6 +257,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         extra = frozenset({DECODED}) if ref in DECODERS or ref in DECOMPRESSORS else frozenset()
         extra |= frozenset({DECODED}) if ref in CODECS_CALLS else frozenset()
         extra |= frozenset({DECODED}) if percent.hides(ref, c) else frozenset()
+        extra |= frozenset({childenv.OF_CODE}) if extra else frozenset()  # ADR 0131
         # Text spelt as numbers or one character at a time is recovered as decoded text
         # is, but the value stays unmarked: a magic number written out is no download.
         spelling = ref in SPELLINGS and spelt(ref, callee.const, c)

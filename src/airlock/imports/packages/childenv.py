@@ -7,13 +7,16 @@ standard library's CGI server (``http.server.CGIHTTPRequestHandler.run_cgi``, ve
 the script's ``REMOTE_USER`` and starts the script the request names: the base64 decode
 made that a "dropper carrying decoded data", and the wheel was denied.
 
-:func:`given` splits a process call's arguments into what it runs and that environment;
-:func:`carried` says which of the environment's labels the command carries. Decoded data
-there stays a dropper's when the call runs on install or import (no request is served
-then: a payload moved out of the command into the environment is still run by a command
-that reads it) or when the command's text reads the environment (``sh -c 'eval "$P"'``,
-``python -c 'exec(os.environ["P"])'``). When called, by a command that reads no variable,
-it is the decoded value of something handed in, not a hidden program.
+:func:`decoded_from` marks what a decoder was given: :data:`HANDED_IN` for a value nothing
+is known of (a parameter, a request's header), :data:`OF_CODE` for text written in the
+code (a folded decode, a blob XORed with a key written beside it). :func:`given` splits a
+process call's arguments into what it runs and that environment; :func:`carried` says
+which of the environment's labels the command carries. Decoded data there is dropped only
+when all of it was handed in (no :data:`PAYLOAD` mark: nothing decoded from the code, a
+file or a download beside it), the call runs when called (on install or import no request
+is served), and the command's text reads no variable (``sh -c 'eval "$P"'``, ``python -c
+'exec(os.environ["P"])'`` still run a payload moved there). Then it is the decoded value of
+something handed in, not a hidden program.
 
 Pure. What it deliberately does not do: drop anything but the decoded mark (a secret or
 host data in a child's environment keeps its label), or judge the command itself (a
@@ -25,7 +28,14 @@ from __future__ import annotations
 import re
 
 from airlock.imports.packages.flowtypes import Val, When
-from airlock.imports.packages.sinks import DECODED, ENV
+from airlock.imports.packages.sinks import DECODED, ENV, FILE, HIDDEN, KEY_BYTE, MEDIA, REMOTE
+
+# What a decoder was given, beside :data:`sinks.DECODED`: a value nothing is known of (a
+# parameter, a request's header), or text written in the code, a file or a download.
+HANDED_IN = "decoded-handed-in"
+OF_CODE = "decoded-from-code"
+# Decoded data that is a payload whatever else was decoded beside it.
+PAYLOAD = frozenset({OF_CODE, FILE, REMOTE, MEDIA, KEY_BYTE, HIDDEN})
 
 # Calls whose environment mapping is a positional argument, by its index (-1: the last,
 # after a variable number of the child's own arguments).
@@ -37,6 +47,13 @@ ENV_AT = {
 # A command that reads its environment: a shell's or PowerShell's ``$P``, cmd's ``%P%``,
 # Python's ``os.environ``/``getenv``, Node's ``process.env``, Ruby's and Perl's ``ENV``.
 READS_ENV = re.compile(r"\$|%\w+%|environ|getenv|process\.env|\bENV\b", re.IGNORECASE)
+
+
+def decoded_from(args: list[Val]) -> frozenset[str]:
+    """:data:`HANDED_IN` for a decoder given a value nothing is known of, else
+    :data:`OF_CODE`."""
+    handed = bool(args) and args[0].const is None and not args[0].labels
+    return frozenset({HANDED_IN if handed else OF_CODE})
 
 
 def given(ref: str, args: list[Val], kwargs: dict[str | None, Val]) -> tuple[list[Val], Val | None]:
@@ -55,6 +72,7 @@ def carried(child_env: Val, text: str, when: When) -> frozenset[str]:
     environment variables themselves (a child inherits them anyway), and decoded data only
     on install or import, or when the command reads its environment."""
     labels = child_env.labels - {ENV}
-    if DECODED in labels and when is When.LATER and not READS_ENV.search(text):
+    handed_only = HANDED_IN in labels and not labels & PAYLOAD
+    if DECODED in labels and handed_only and when is When.LATER and not READS_ENV.search(text):
         return labels - {DECODED}
     return labels

@@ -9,6 +9,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages import (
+    childenv,
     deeper,
     envurl,
     execmemory,
@@ -209,7 +210,7 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         event = Event("process", callee_name, node.lineno, when, escape, marks)
         self.trace.events.append(event)
     if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or decrypts(ref):
-        labels |= {DECODED}
+        labels |= {DECODED} | childenv.decoded_from(args)  # what it was given (ADR 0131)
     labels |= sinkcall.unreadable(ref, labels, when)
     labels |= picked.walked(ref, args)  # ``os.walk(home)`` (ADR 0085)
     if ref in picked.WALKERS and args:  # ``os.walk(torch.hub.get_dir())`` (ADR 0088)

@@ -78,6 +78,38 @@ DENIED_CHILD_ENV = {
         "    env = dict(P=base64.b64decode('cHJpbnQoMSk='))\n"
         "    subprocess.Popen([sys.executable, '-c', code], env=env)\n"
     ),
+    # A blob written in the code decoded into the environment, when called, of a program
+    # whose text reads no variable (a script written beside it may: it is not read here).
+    "written-blob-for-a-written-runner": (
+        "import base64, subprocess, sys\n"
+        "def helper():\n"
+        "    with open('/tmp/r.py', 'w') as f:\n"
+        "        f.write(\"import os; exec(os.environ['P'])\")\n"
+        "    env = {'P': base64.b64decode('cHJpbnQoMSk=')}\n"
+        "    subprocess.Popen([sys.executable, '/tmp/r.py'], env=env)\n"
+    ),
+    "module-blob-for-a-given-script": (
+        "import base64, subprocess, sys\n"
+        "BLOB = 'cHJpbnQoMSk=' * 3\n"
+        "def helper(path):\n"
+        "    subprocess.Popen([sys.executable, path], env={'P': base64.b64decode(BLOB)})\n"
+    ),
+    # A request's decoded header beside a blob written in the code.
+    "request-header-beside-a-written-blob": (
+        "import base64, subprocess, sys\n"
+        "class H:\n"
+        "    def run(self, path):\n"
+        "        user = base64.b64decode(self.headers['a'])\n"
+        "        env = {'USER': user, 'P': base64.b64decode('cHJpbnQoMSk=')}\n"
+        "        subprocess.Popen([sys.executable, path], env=env)\n"
+    ),
+    # A file's data decoded into the environment.
+    "file-data-decoded": (
+        "import base64, subprocess, sys\n"
+        "def run(path):\n"
+        "    data = open('/usr/share/x.dat').read()\n"
+        "    subprocess.Popen([sys.executable, path], env={'P': base64.b64decode(data)})\n"
+    ),
     # A request's decoded data as the program run, not in its environment.
     "decoded-program-from-a-request": (
         "import base64, os\n"
