@@ -69,8 +69,8 @@ def given(ref: str, args: list[Val], kwargs: dict[str | None, Val]) -> tuple[lis
 
 def carried(child_env: Val, text: str, when: When) -> frozenset[str]:
     """The labels of the child's environment that the command carries: never the
-    environment variables themselves (a child inherits them anyway), and decoded data only
-    on install or import, or when the command reads its environment."""
+    environment variables themselves (a child inherits them anyway); decoded data unless
+    all of it was handed in, the call runs when called and the command reads no variable."""
     labels = child_env.labels - {ENV}
     handed_only = HANDED_IN in labels and not labels & PAYLOAD
     if DECODED in labels and handed_only and when is When.LATER and not READS_ENV.search(text):
