@@ -65,15 +65,33 @@ ANY_WRITE = re.compile(
 )
 
 
+# A variable whose name says it holds a credential is never an address: its value is what
+# a request to ``$AWS_SECRET_ACCESS_KEY.evil.example`` gives away (by DNS, before any byte).
+CREDENTIAL_NAME = re.compile(r"TOKEN|SECRET|PASSW|PWD|KEY|CRED|AUTH|COOKIE|SESSION|PRIVATE", re.I)
+# Text appended to an address that goes on naming its host: a domain (``'.evil.example'``),
+# a user's ``@`` before the first ``/``, ``?`` or ``#``, or a port. A path or a file's name
+# appended to the user's address does not move the request elsewhere. (A URL client asked
+# for ``AKIA….evil.example`` raises before any lookup: no scheme. The deny is for the intent.)
+HOST_PART = re.compile(r"^(?:\.|[^/?#]*@|:[0-9])")
+
+
 def pure(value: Val) -> bool:
-    """An environment variable's value as read (``os.environ['U']``, ``os.getenv('U')``)."""
-    return value.labels == {ENV} and value.const is None and bool(VARIABLE.fullmatch(value.shape))
+    """An environment variable's value as read (``os.environ['U']``, ``os.getenv('U')``),
+    of a variable whose name does not say it holds a credential."""
+    name = VARIABLE.fullmatch(value.shape)
+    return (
+        value.labels == {ENV}
+        and value.const is None
+        and name is not None
+        and not CREDENTIAL_NAME.search(name.group(1))
+    )
 
 
 def led(left: Val, right: Val) -> frozenset[str] | None:
     """The labels of ``left + right`` when ``left`` is a variable read as it is (or such a
-    URL already) and ``right`` carries nothing; None otherwise (the plain union stands)."""
-    if right.labels:
+    URL already) and ``right`` carries nothing and names no host; None otherwise (the plain
+    union stands)."""
+    if right.labels or (isinstance(right.const, str) and HOST_PART.search(right.const)):
         return None
     if pure(left) or (LED in left.labels and ENV not in left.labels):
         return (left.labels - {ENV}) | {LED}
