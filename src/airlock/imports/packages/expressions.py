@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from airlock.imports.packages import (
     across,
     comprehend,
+    envurl,
     foreign,
     pathreads,
     picked,
@@ -285,7 +286,8 @@ def binop(self: Interpreter, op: ast.operator, left: Val, right: Val) -> Val:
         return home_path(left, right) or Val(labels=labels)
     if isinstance(op, ast.Add) and (left.shape or right.shape or told):
         shape = (shape_of(left) + shape_of(right))[:MAX_SHAPE]
-        return Val(labels=labels, shape=shape)
+        # ``os.environ['URL'] + leaf``: the user's address, not data sent (ADR 0131).
+        return Val(labels=envurl.led(left, right) or labels, shape=shape)
     if isinstance(op, (ast.Add, ast.Div)) and a is None and isinstance(b, str):
         # ``prefix + '/zz.pth'``, ``Path(unknown) / 'zz.pth'``: a folder that does not fold
         # joined to a name that runs what is put there keeps that name (issue 16).

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flowtypes, hostsent, remotes
+from airlock.imports.packages import envurl, flowtypes, hostsent, remotes
 from airlock.imports.packages.sinks import ENV, HOSTINFO, SECRET
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ LOG_METHODS = frozenset({
     "debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log",
 })  # fmt: skip
 CONFIGURERS = frozenset({"logging.config.dictConfig"})
-SENT = frozenset({SECRET, ENV, HOSTINFO})  # what a record sent away gives away
+SENT = frozenset({SECRET, ENV, HOSTINFO, envurl.LED})  # what a record sent away gives away
 MAX_CONFIG_NODES = 4096  # nodes of a configuration literal looked into
 
 

@@ -23,7 +23,7 @@ import ast
 import hashlib
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flowtypes
+from airlock.imports.packages import childenv, flowtypes
 from airlock.imports.packages.sinks import DECODED
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ HASHES = frozenset({
 MAX_HASHED = 4096
 # A blob shorter than this is a pad, a magic number or a mask, not a payload.
 MIN_BLOB = 16
-XORED = frozenset({DECODED})
+XORED = frozenset({DECODED, childenv.OF_CODE})  # a payload, beside any other (ADR 0131)
 
 
 def digest(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> Val | None:

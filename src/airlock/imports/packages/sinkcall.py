@@ -20,7 +20,7 @@ import itertools
 import re
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flowtypes, pathshape
+from airlock.imports.packages import envurl, flowtypes, pathshape
 from airlock.imports.packages.fold import SPELT_MIN
 from airlock.imports.packages.sinks import (
     DECODED,
@@ -340,7 +340,7 @@ def spelt_shape(
         return ""
 
 
-CARRIED = frozenset({ENV, ENV_ALL, SECRET, HOSTINFO})  # what a spelt template keeps
+CARRIED = frozenset({ENV, ENV_ALL, SECRET, HOSTINFO, envurl.LED})  # what a spelt template keeps
 
 
 # A ``format`` field with a spec, a conversion, an index or an attribute: only plain fields

@@ -9,7 +9,9 @@ import ast
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages import (
+    childenv,
     deeper,
+    envurl,
     execmemory,
     foreign,
     hostile,
@@ -140,7 +142,7 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         # Each file a walk of the home folder found, deleted or overwritten (ADR 0085).
         kind = "delete"
     if kind == "process":
-        text, labels = self.command_text(node, text, args, kwargs, env)
+        text, labels = self.command_text(node, text, args, kwargs, env, ref, when)
         handed = sinkcall.interpreter_code(node)
         if handed is not None:
             self.nested(handed, {}, when)  # ``python -c CODE`` runs CODE (ADR 0086)
@@ -178,6 +180,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
     if handler:
         logsent.made(self, text, ref)  # records go to its host (ADR 0073)
     if kind:
+        # A URL request to where a variable says (ADR 0131).
+        marks = envurl.settle(kind, ref, args, kwargs, marks, (self.source, self.package))
         marks = signin.settle(kind, text, marks)  # a client signing in (ADR 0067)
         # A replaced function's arguments (ADR 0071); a URL written into the call sends
         # them to an address of the wrapper's choosing, even through the original (0083).
@@ -206,7 +210,7 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         event = Event("process", callee_name, node.lineno, when, escape, marks)
         self.trace.events.append(event)
     if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or decrypts(ref):
-        labels |= {DECODED}
+        labels |= {DECODED} | childenv.decoded_from(args)  # what it was given (ADR 0131)
     labels |= sinkcall.unreadable(ref, labels, when)
     labels |= picked.walked(ref, args)  # ``os.walk(home)`` (ADR 0085)
     if ref in picked.WALKERS and args:  # ``os.walk(torch.hub.get_dir())`` (ADR 0088)

@@ -20,7 +20,7 @@ import ast
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flowtypes
+from airlock.imports.packages import envurl, flowtypes
 from airlock.imports.packages.pathshape import PATH_WRITES, SKELETON, arg_text, runs_dropped
 from airlock.imports.packages.sinks import (
     DECODED,
@@ -53,7 +53,7 @@ DUMPS |= {"torch.save"}  # a state dict saved into a buffer (ADR 0083)
 SAVES = {"save", "dump", "tofile", "write_to"}
 # Methods that fill their object from a file's path or content (``ConfigParser.read``).
 LOADS = {"read", "read_file", "read_dict"}
-LOADED = frozenset({SECRET, ENV})
+LOADED = frozenset({SECRET, ENV, envurl.LED})
 
 
 def late_drops(interp: Interpreter) -> None:

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import ast
 
+from airlock.imports.packages import envurl
 from airlock.imports.packages.flowtypes import CREDENTIAL_NAMES
 from airlock.imports.packages.sinks import ENV, ENV_ALL, FILE, HOSTINFO, SECRET
 
 # What travels with a file's data yielded: the read's own marks.
-WITH_DATA = frozenset({FILE, SECRET, HOSTINFO, ENV})
+WITH_DATA = frozenset({FILE, SECRET, HOSTINFO, ENV, envurl.LED})
 WHOLE_ENV = frozenset({ENV, ENV_ALL})
 MAX_KEYS = 8  # string constants of one yield read for a credential's name
 
@@ -39,7 +40,7 @@ def carried(value: ast.expr, labels: frozenset[str]) -> frozenset[str]:
         return labels & WITH_DATA
     if ENV_ALL in labels:
         return labels & WHOLE_ENV
-    if ENV in labels and _names_credential(value):
+    if labels & {ENV, envurl.LED} and _names_credential(value):
         return frozenset({ENV})
     return frozenset()
 
