@@ -57,6 +57,26 @@ def import_run(tree: ast.Module) -> ImportRun:
     return ImportRun(frozenset(lines), frozenset(used))
 
 
+def innermost_name(tree: ast.Module, line: int) -> str:
+    """The name another module must use for ``line`` to run: the innermost function holding
+    it, or its class when that function is a dunder method Python calls itself (``__init__``
+    when the class is called); "" at module level."""
+    holders = sorted(
+        (
+            node
+            for node in ast.walk(tree)
+            if isinstance(node, (*DEFS, ast.ClassDef))
+            and node.lineno <= line <= (node.end_lineno or node.lineno)
+        ),
+        key=lambda node: node.lineno,
+    )
+    for node in reversed(holders):
+        dunder = node.name.startswith("__") and node.name.endswith("__")
+        if isinstance(node, ast.ClassDef) or not dunder:
+            return node.name
+    return ""
+
+
 def enclosing_names(tree: ast.Module, line: int) -> frozenset[str]:
     """Names of the functions and classes whose bodies hold ``line``: what another module
     would have to use for that line to run."""
@@ -94,7 +114,21 @@ def _shallow(nodes: Iterable[ast.AST]) -> Iterator[ast.AST]:
         if isinstance(node, ast.If) and _main_guard(node.test):
             stack += node.orelse
             continue
+        if _exports(node):
+            continue  # ``__all__``'s strings name what a star import takes, and call nothing
         stack += ast.iter_child_nodes(node)
+
+
+def _exports(node: ast.AST) -> bool:
+    """``__all__ = [...]`` or ``__all__ += [...]``."""
+    targets = (
+        node.targets
+        if isinstance(node, ast.Assign)
+        else [node.target]
+        if isinstance(node, (ast.AugAssign, ast.AnnAssign))
+        else []
+    )
+    return any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets)
 
 
 def _main_guard(test: ast.expr) -> bool:

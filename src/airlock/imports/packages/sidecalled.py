@@ -19,12 +19,13 @@ hold, and held as before otherwise:
   the file (``reached``: the cross-file pass's findings);
 - its line is in no code the file runs when imported (:func:`importruns.import_run`: module
   level, what it uses, decorators; a pytest ``skipif`` calling the helper runs on import);
+- no import by a computed name, run on install or import, may reach it (:mod:`computed`);
 - no file outside side code names the file's module (a package module, ``setup.py``,
   ``pyproject.toml``, a ``.pth`` line, ``conftest.py``), and no other side module whose
   import-time code uses the function or class holding the line names it.
 
 What is not followed: a test module whose import calls a function of another side module
-that in turn calls the helper (two modules away), and a module named by a computed string.
+that in turn calls the helper (two modules away).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from collections.abc import Callable, Iterable
 
 from airlock.imports.packages.archive import Member
 from airlock.imports.packages.chains import TELL
+from airlock.imports.packages.computed import computed_reach, reaches
 from airlock.imports.packages.grammar import parse_module
 from airlock.imports.packages.importruns import enclosing_names, import_run
 from airlock.imports.packages.moments import LIGHTER, SIDE_CODE
@@ -67,7 +69,12 @@ CALLED_ONLY = (
 
 
 def called_only(
-    findings: list[PackageFinding], members: list[Member], reached: set[str], scripts: set[str]
+    findings: list[PackageFinding],
+    members: list[Member],
+    reached: set[str],
+    scripts: set[str],
+    *,
+    sdist: bool,
 ) -> list[PackageFinding]:
     """``findings`` with each side-code dropper or exfiltration reached only when called
     lowered to medium (this module's docstring); ``reached``: paths that chains from an
@@ -81,6 +88,11 @@ def called_only(
             wanted.setdefault(f.path, set()).add(f.line)
     if not wanted:
         return findings
+    # A module imported by a computed name on install or import (computed.py).
+    starts = computed_reach(members, lambda p: not side(p) or _run_by_name(p), sdist=sdist)
+    wanted = {p: lines for p, lines in wanted.items() if not reaches(starts, p, sdist=sdist)}
+    if not wanted:
+        return findings
     texts = {m.name: m.data for m in members if m.data is not None}
     namers = _namers(texts, wanted)
     lines = {
@@ -91,6 +103,10 @@ def called_only(
         _lowered(f) if _candidate(f, side) and f.line in lines.get(f.path, frozenset()) else f
         for f in findings
     ]
+
+
+def _run_by_name(path: str) -> bool:
+    return path.rsplit("/", 1)[-1] in RUN_BY_NAME
 
 
 def _side(scripts: set[str], path: str) -> bool:

