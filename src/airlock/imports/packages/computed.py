@@ -157,7 +157,12 @@ def _used_on_import(names: frozenset[str], sources: dict[str, bytes], own: str) 
     pattern = re.compile(
         rb"(?<!\w)(?:" + b"|".join(re.escape(n.encode()) for n in names) + rb")(?!\w)"
     )
-    users = [p for p, data in sources.items() if p != own and pattern.search(data)]
+    encoded = [n.encode() for n in names]
+    users = [
+        p
+        for p, data in sources.items()
+        if p != own and any(n in data for n in encoded) and pattern.search(data)
+    ]
     if len(users) > MAX_USERS:
         return True
     for user in users:

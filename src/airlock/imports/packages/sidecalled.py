@@ -137,18 +137,16 @@ def _stem(path: str) -> str:
 def _namers(texts: dict[str, bytes], paths: Iterable[str]) -> dict[str, list[str]]:
     """For each of ``paths``, the other members whose text names its module (its file's
     stem as a word: ``import helper``, ``from .helper import``, ``tests.helper:main``)."""
-    stems: dict[str, list[str]] = {}
+    stems: dict[bytes, list[str]] = {}
     for path in paths:
-        stems.setdefault(_stem(path), []).append(path)
-    pattern = re.compile(
-        rb"(?<![\w])(" + b"|".join(re.escape(s.encode()) for s in stems) + rb")(?![\w])"
-    )
+        stems.setdefault(_stem(path).encode(), []).append(path)
+    words = {stem: re.compile(rb"(?<!\w)" + re.escape(stem) + rb"(?!\w)") for stem in stems}
     namers: dict[str, list[str]] = {}
     for name, data in texts.items():
-        for stem in {m.group(1).decode() for m in pattern.finditer(data)}:
-            for path in stems[stem]:
-                if name != path:
-                    namers.setdefault(path, []).append(name)
+        for stem, paths_of in stems.items():
+            # ``in`` first: a search for the bare bytes is many times faster than the pattern.
+            if stem in data and words[stem].search(data):
+                namers.update({p: [*namers.get(p, []), name] for p in paths_of if p != name})
     return namers
 
 
