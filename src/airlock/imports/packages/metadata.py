@@ -10,6 +10,7 @@ import io
 import re
 from typing import TYPE_CHECKING
 
+from airlock.imports.packages.affixed import supplied
 from airlock.imports.packages.archive import Member
 from airlock.imports.packages.depends import declared_names, dependency_findings
 from airlock.imports.packages.lazyre import LazyPattern
@@ -78,15 +79,13 @@ def declared_lookalikes(
     findings: list[PackageFinding], shipped: frozenset[str], declared: str
 ) -> list[PackageFinding]:
     """Drop look-alike imports of a module the archive ships or declares as a dependency
-    (``ujson``-like libraries one letter from the standard library)."""
+    (``ujson``-like libraries one letter from the standard library): :mod:`affixed` says
+    which declarations explain one (ADR 0132)."""
     out = []
     for f in findings:
         lookalike = f.rule in LOOKALIKE_IMPORTS
         match = LOOKALIKE_NAME.search(f.explanation) if lookalike else None
-        if match and (
-            match.group(1) in shipped
-            or re.search(rf"(?<![\w-]){re.escape(match.group(1))}(?![\w-])", declared, re.I)
-        ):
+        if match and (match.group(1) in shipped or supplied(match.group(1), f.rule, declared)):
             continue
         out.append(f)
     return out

@@ -41,6 +41,7 @@ from airlock.imports.packages.crossfile import (
     within_budget,
 )
 from airlock.imports.packages.datafiles import data_file_findings
+from airlock.imports.packages.envdest import configured_destinations
 from airlock.imports.packages.filesrun import files_run
 from airlock.imports.packages.metadata import (
     DECLARING,
@@ -75,6 +76,7 @@ from airlock.imports.packages.pretenders import (
     squatting_installs,
 )
 from airlock.imports.packages.scripts import install_helpers, scripts_of
+from airlock.imports.packages.sidecalled import called_only
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,9 +294,14 @@ def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the
     """Findings that need the whole archive: chains across files (``chains``, what
     :func:`cross_file_job`'s job found), files run as code by another, and look-alike imports
     less those the archive ships or declares."""
-    found = _merge(findings, chains)
-    found = _merge(found, files_run(members, scripts))
-    found = _merge(found, plugins_run(members, package))
+    run, plugged = files_run(members, scripts), plugins_run(members, package)
+    # A side-code payload no start reaches weighs less again (ADR 0132): lowered before the
+    # merge, so a chain reaching the same line still adds its own finding.
+    reached = {f.path for f in (*chains, *run, *plugged)}
+    lowered = called_only(findings, members, reached, scripts, sdist=is_sdist(filename))
+    found = _merge(configured_destinations(lowered, members, reached), chains)
+    found = _merge(found, run)
+    found = _merge(found, plugged)
     if not any(f.rule in LOOKALIKE_IMPORTS for f in found):
         return found
     declared = "\n".join(

@@ -143,8 +143,13 @@ def test_stdlib_lookalikes(name: str, imitated: str | None) -> None:
 
 def test_a_declared_or_shipped_lookalike_is_not_reported() -> None:
     source: dict[str, str | bytes] = {"pkg/__init__.py": "import sockets\n"}
+    # Declared by its own look-alike name, which an attacker declares as easily as they
+    # import it: only an established project explains it (ADR 0132; allowed before).
     declared = wheel("pkg", "1.0", source, requires="Requires-Dist: sockets>=1\n")
-    assert vet("pkg-1.0-py3-none-any.whl", declared).verdict is Outcome.ALLOW
+    assert vet("pkg-1.0-py3-none-any.whl", declared).verdict is Outcome.HOLD
+    bcrypt: dict[str, str | bytes] = {"pkg/__init__.py": "import bcrypt\n"}
+    established = wheel("pkg", "1.0", bcrypt, requires="Requires-Dist: bcrypt>=4\n")
+    assert vet("pkg-1.0-py3-none-any.whl", established).verdict is Outcome.ALLOW
     shipped = wheel("pkg", "1.0", {**source, "sockets/__init__.py": "X = 1\n"})
     assert vet("pkg-1.0-py3-none-any.whl", shipped).verdict is Outcome.ALLOW
     guarded = wheel(
