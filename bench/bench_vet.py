@@ -17,7 +17,11 @@ measured (its misses are never printed, only counted).
   never by name (ADR 0128).
 * popular-next (``--next-popular``): the 240 most downloaded projects in neither list, taken
   by rank (``bench/popular_next.py``), fetched into ``next-wheels``/``next-sdists``; both
-  halves are reported in counts and one fingerprint only, until a session opens one.
+  halves are reported in counts and one fingerprint only, until a session opens one (the
+  twenty-sixth session opened its calibration half: it is still counted only here).
+* popular-third (``--third-popular``): the next 240 by rank (``bench/popular_third.py``,
+  ranks 638-937), fetched into ``third-wheels``/``third-sdists``; as popular-fresh, its
+  calibration half by name, its held-out half in counts and one fingerprint (ADR 0134).
 
 Timing: every file is vetted in one process (a batch); the baseline is SHA-256 of the same
 bytes, measured in the same run. Wall time and the process's CPU time are both reported per
@@ -75,6 +79,7 @@ from airlock.domain.requests import Outcome
 from airlock.imports.packages.vet import vet
 from bench.popular_fresh import FRESH_POPULAR
 from bench.popular_next import NEXT_POPULAR
+from bench.popular_third import THIRD_POPULAR
 from bench.vet_sample import stratified
 
 _ROOT = Path(__file__).resolve().parents[1]
@@ -308,7 +313,7 @@ def halves(projects: list[str]) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    corpus: str  # malicious | popular | popular-fresh
+    corpus: str  # malicious | popular | popular-fresh | popular-next | popular-third
     project: str
     filename: str
     data: bytes
@@ -370,7 +375,12 @@ def popular_items(
     """Wheels and sdists of ``projects`` (POPULAR, or FRESH_POPULAR in folders of their own);
     missing ones are fetched when ``fetch`` is set."""
     items = []
-    prefix = {"popular": "", "popular-fresh": "fresh-", "popular-next": "next-"}[corpus]
+    prefix = {
+        "popular": "",
+        "popular-fresh": "fresh-",
+        "popular-next": "next-",
+        "popular-third": "third-",
+    }[corpus]
     for kind, folder in (
         ("wheel", cache / f"{prefix}wheels"),
         ("sdist", cache / f"{prefix}sdists"),
@@ -671,6 +681,11 @@ def main() -> None:
         action="store_true",
         help="also vet bench/popular_next.py's projects (both halves: counts only)",
     )
+    parser.add_argument(
+        "--third-popular",
+        action="store_true",
+        help="also vet bench/popular_third.py's projects (their held-out half: counts only)",
+    )
     parser.add_argument("--sample", type=int, default=0, help="first N files of each split")
     parser.add_argument("--progress", action="store_true", help="a line per file as it goes")
     parser.add_argument("--whole", type=int, default=9, metavar="N", help="0: skip")
@@ -705,6 +720,7 @@ def main() -> None:
     extra = (
         (args.fresh_popular, FRESH_POPULAR, "popular-fresh"),
         (args.next_popular, NEXT_POPULAR, "popular-next"),
+        (args.third_popular, THIRD_POPULAR, "popular-third"),
     )
     for wanted, projects, corpus in extra:
         if wanted and args.only != "malicious":
