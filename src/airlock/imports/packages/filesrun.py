@@ -155,11 +155,16 @@ def _fill_imported(
     return run if target == run.target else replace(run, target=target)
 
 
+CYTHON_SOURCES = (".pyx", ".pxi", ".pxd")
+
+
 def _run_of(runner: str, run: RunFile, target: Member, *, install: bool) -> list[PackageFinding]:
     """What running the text of ``target`` from ``runner`` (:func:`files_run`) says."""
     more: list[PackageFinding] = []
     python = target.name.endswith((".py", ".pyw"))
-    if not python:
+    # A Cython source (``version.pxi`` holding ``__version__ = '1.2.0'``) is code under a
+    # code's name, though not a module's: its text is judged as the runner's code.
+    if not python and not target.name.endswith(CYTHON_SOURCES):
         more.append(
             PackageFinding(
                 "file-exec",

@@ -23,7 +23,7 @@ from airlock.imports.packages.rules import (
     Severity,
 )
 from airlock.imports.packages.setupreqs import setup_requirements
-from airlock.imports.packages.typosquat import normalise, typosquat_of
+from airlock.imports.packages.typosquat import established, normalise, typosquat_of
 from airlock.imports.packages.urldeps import header_requirements, url_requirements
 
 if TYPE_CHECKING:
@@ -212,9 +212,16 @@ PYC_FLAGS = 0b11  # PEP 552: bit 0 hash-based, bit 1 check the source
 PYC_UNCHECKED = 0b01
 
 
+# Sources a build compiles into the package: code of its own in another language.
+COMPILED_SOURCES = (".pyx", ".pxd", ".pxi", ".c", ".cc", ".cpp", ".cxx", ".rs")
+
+
 def empty_package(filename: str, members: list[Member], metadata: str) -> list[PackageFinding]:
     """A package with no code of its own squats a name (issue 16: "dummy" packages), unless
-    it is the meta-package of a family released together (:func:`family_release`)."""
+    it is the meta-package of a family released together (:func:`family_release`). One
+    whose name is among the most downloaded projects (``data/established.txt``) is its
+    owner's placeholder (``asyncio``'s deprecated backport, ``bs4`` pointing at
+    ``beautifulsoup4``): reported, not held (ADR 0133)."""
     if not members or family_release(metadata):
         return []
     code = [
@@ -222,16 +229,23 @@ def empty_package(filename: str, members: list[Member], metadata: str) -> list[P
         for m in members
         if (m.name.endswith((".py", ".pyw")) and m.name.rsplit("/", 1)[-1] != "setup.py")
         or is_native(m.name)
+        or m.name.endswith(COMPILED_SOURCES)
     ]
     if code or any(stub_declares(m) for m in members):
         return []
+    owned = normalise(metadata_header(metadata, "Name")) in established()
     return [
         PackageFinding(
             "empty-package",
             filename,
             0,
-            Severity.HIGH,
-            "package ships no code of its own: a placeholder squatting the name",
+            Severity.MEDIUM if owned else Severity.HIGH,
+            "package ships no code of its own: "
+            + (
+                "a placeholder under a name among the most downloaded projects"
+                if owned
+                else "a placeholder squatting the name"
+            ),
         )
     ]
 
@@ -247,7 +261,7 @@ PINNED_REQUIREMENT = re.compile(
 def family_release(metadata: str) -> bool:
     """Whether the package's own metadata makes it the meta-package of a family released
     together: it requires, on every platform and without an extra, a project named after
-    itself (``pydantic-ai`` -> ``pydantic-ai-slim``, ``fastmcp`` -> ``fastmcp-slim``) pinned to
+    itself (``pydantic-ai`` -> ``pydantic-ai-slim``, ``griffe`` -> ``griffelib``) pinned to
     its own version. Such a package ships no code on purpose; its code is the family's, vetted
     when it is fetched. A squat names nothing or a project of any name, at any version; one
     copying this shape still squats only its own family's name, which the typosquat check
@@ -257,7 +271,7 @@ def family_release(metadata: str) -> bool:
     if not own or not version:
         return False
     return any(
-        normalise(required).startswith(own + "-") and pinned == version
+        normalise(required).startswith(own) and normalise(required) != own and pinned == version
         for required, pinned in PINNED_REQUIREMENT.findall(metadata[:200_000])
     )
 

