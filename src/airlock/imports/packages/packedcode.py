@@ -36,18 +36,17 @@ def is_pyarmor_code(source: str) -> bool:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return True
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(
-            RUNTIME_MODULE.search(alias.name) for alias in node.names
-        ):
-            return True
-        if isinstance(node, ast.ImportFrom):
-            if RUNTIME_MODULE.search(node.module or ""):
-                return True
-            if any(RUNTIME_NAME.match(alias.name) for alias in node.names):
-                return True
-        if isinstance(node, ast.Name) and RUNTIME_NAME.match(node.id):
-            return True
-        if isinstance(node, ast.Attribute) and RUNTIME_NAME.match(node.attr):
-            return True
-    return False
+    return any(_is_runtime(node) for node in ast.walk(tree))
+
+
+def _is_runtime(node: ast.AST) -> bool:
+    """An import of PyArmor's runtime, or a use of one of its names as code."""
+    if isinstance(node, ast.Import):
+        return any(RUNTIME_MODULE.search(alias.name) for alias in node.names)
+    if isinstance(node, ast.ImportFrom):
+        return bool(RUNTIME_MODULE.search(node.module or "")) or any(
+            RUNTIME_NAME.match(alias.name) for alias in node.names
+        )
+    if isinstance(node, ast.Name):
+        return bool(RUNTIME_NAME.match(node.id))
+    return isinstance(node, ast.Attribute) and bool(RUNTIME_NAME.match(node.attr))
