@@ -14,6 +14,9 @@ import pytest
 
 from airlock.domain.requests import Outcome
 from airlock.imports.packages.packedcode import is_pyarmor_code
+from airlock.imports.packages.pickleown import native_modules
+from airlock.imports.packages.vet import vet
+from scripts.make_test_packages import sdist, wheel
 from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
 
 # ddtrace's ``internal/utils/obfuscation.py``, abridged: it names PyArmor's markers in a
@@ -107,3 +110,94 @@ def test_a_browser_reached_by_a_written_import_name_is_no_hidden_endpoint(
     files: Mapping[str, str], expected: Outcome
 ) -> None:
     assert vet_package(files) is expected
+
+
+# bitarray 3.12.3, abridged: a C extension type and its Python subclass, pickled through the
+# extension's own reconstructor (``__reduce__``), in a test pickle nothing loads on import.
+NATIVE_INIT = (
+    "from evpkg._native import thing, _thing_reconstructor\n\nclass frozenthing(thing):\n    pass\n"
+)
+HELPERS = "import subprocess\n\ndef run_cmd(cmd):\n    return subprocess.run(cmd)\n"
+HELPERS += "\ndef _reconstruct(cmd):\n    return run_cmd(cmd)\n"
+SO = "evpkg/_native.cpython-311-x86_64-linux-gnu.so"
+
+
+def _global(dotted: str) -> bytes:
+    module, _, name = dotted.rpartition(".")
+    return f"c{module}\n{name}\n".encode()
+
+
+def _text(text: str) -> bytes:
+    raw = text.encode()
+    return b"X" + len(raw).to_bytes(4, "little") + raw
+
+
+def _pickle(*calls: tuple[str, str]) -> bytes:
+    """A protocol 2 list of ``callee(handed, b'\\x07', 'little', 1)`` by ``REDUCE``."""
+    body = b"".join(
+        _global(callee) + b"(" + _global(handed) + b"C\x01\x07" + _text("little") + b"K\x01tR"
+        for callee, handed in calls
+    )
+    return b"\x80\x02]q\x00(" + body + b"e."
+
+
+def _archive(*calls: tuple[str, str], native: str = SO, extra: str = "") -> dict[str, bytes]:
+    files = {
+        "evpkg/__init__.py": NATIVE_INIT.encode(),
+        "evpkg/_helpers.py": HELPERS.encode(),
+        native: b"\x7fELF\x02\x01\x01" if native.endswith(".so") else b"/* C */\n",
+        "evpkg/test_281.pickle": _pickle(*calls),
+    }
+    if extra:
+        files["evpkg/_native.py"] = extra.encode()
+    return files
+
+
+OWN = "evpkg._native._thing_reconstructor"
+PICKLES_HELD: dict[str, dict[str, bytes]] = {
+    "own-native-function-not-a-reconstructor": _archive(("evpkg._native.run", "evpkg.thing")),
+    "reconstructor-named-python-function": _archive(("evpkg._helpers._reconstruct", "evpkg.thing")),
+    "own-python-function-handed-to-the-reconstructor": _archive((OWN, "evpkg._helpers.run_cmd")),
+    "gadget-handed-to-the-reconstructor": _archive((OWN, "pydoc.pipepager")),
+    "reconstructor-of-a-module-shipped-as-python-too": _archive(
+        (OWN, "evpkg.thing"), extra="def _thing_reconstructor(f, *a):\n    return f(*a)\n"
+    ),
+}
+PICKLES_ALLOWED: dict[str, dict[str, bytes]] = {
+    "extension-types-through-their-reconstructor": _archive(
+        (OWN, "evpkg.frozenthing"), (OWN, "evpkg.thing")
+    ),
+    "re-exported-reconstructor-in-an-sdist": _archive(
+        ("evpkg._thing_reconstructor", "evpkg.frozenthing"), native="evpkg/_native.c"
+    ),
+}
+
+
+def _vet_archive(files: dict[str, bytes]) -> Outcome:
+    if "evpkg/_native.c" in files:
+        setup = b"from setuptools import setup, Extension\nsetup(name='evpkg')\n"
+        tree = {"setup.py": setup, **files}
+        return vet("evpkg-1.0.tar.gz", sdist("evpkg", "1.0", tree)).verdict
+    return vet("evpkg-1.0-cp311-cp311-linux_x86_64.whl", wheel("evpkg", "1.0", dict(files))).verdict
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        *(pytest.param(f, Outcome.HOLD, id=f"hold-{k}") for k, f in PICKLES_HELD.items()),
+        *(pytest.param(f, Outcome.ALLOW, id=f"allow-{k}") for k, f in PICKLES_ALLOWED.items()),
+    ],
+)
+def test_an_extension_types_own_reconstructor_is_a_data_constructor(
+    files: dict[str, bytes], expected: Outcome
+) -> None:
+    assert _vet_archive(files) is expected
+
+
+def test_native_modules_are_compiled_or_c_and_not_python() -> None:
+    paths = [SO, "evpkg/_util.c", "evpkg/_both.pyx", "evpkg/_both.py", "evpkg/_pkg.c"]
+    assert native_modules([*paths, "evpkg/_pkg/__init__.py"], sdist=False) == {
+        "evpkg._native",
+        "evpkg._util",
+    }
+    assert native_modules(["evpkg-1.0/src/evpkg/_native.c"], sdist=True) == {"evpkg._native"}
