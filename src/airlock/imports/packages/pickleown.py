@@ -18,8 +18,9 @@ is vouched for when the archive shows what it is:
 What it does not do: read the native code (a reconstructor that runs a command is native
 code the package runs anyway; the native checks judge it), vouch for an own function of a
 Python module under any name (its body is readable, but the pickle picks its arguments),
-or for a native function not named as a reconstructor. It follows a re-export at most
-:data:`MAX_HOPS` modules.
+a native function not named as a reconstructor, or a name the package rebinds (bound twice
+at a module's top level, or set as an attribute or by ``setattr`` with its name written
+anywhere in the package). It follows a re-export at most :data:`MAX_HOPS` modules.
 """
 
 from __future__ import annotations
@@ -72,11 +73,13 @@ def vouched(  # noqa: PLR0911 -- one answer per thing the name turns out to be
     if how != "call" or name.endswith("()") or name.split(".", 1)[0] not in package.tops:
         return False
     module, _, attr = name.rpartition(".")
+    if _rebound_anywhere(package, attr):
+        return False
     for _ in range(MAX_HOPS):
         if module in natives:
             return bool(RECONSTRUCTOR.search(attr))
         names = package.top_names(module)
-        if names is None:
+        if names is None or _bindings(package, module, attr) > 1:
             return False
         if attr in names.defined:
             return isinstance(names.defined[attr], ast.ClassDef)
@@ -98,3 +101,36 @@ def _subclassed(package: LocalModules, module: str, attr: str) -> bool:
         if isinstance(statement, ast.ClassDef)
         for base in statement.bases
     )
+
+
+def _bindings(package: LocalModules, module: str, attr: str) -> int:
+    """How many statements of the module's top level bind ``attr``: a class first made and
+    then rebound (``class thing: ...`` then ``thing = os.system``) is no longer a class."""
+    tree = package.parsed(module)
+    if tree is None:
+        return 0
+    count = 0
+    for statement in tree.body:
+        if isinstance(statement, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            count += statement.name == attr
+        elif isinstance(statement, ast.Import | ast.ImportFrom):
+            count += sum((a.asname or a.name).split(".")[0] == attr for a in statement.names)
+        else:
+            # Assignments, loops, ``with ... as``, ``try`` bodies: any name stored there.
+            count += any(
+                isinstance(n, ast.Name) and n.id == attr and isinstance(n.ctx, ast.Store)
+                for n in ast.walk(statement)
+            )
+    return count
+
+
+def _rebound_anywhere(package: LocalModules, attr: str) -> bool:
+    """Whether any module of the package may set an attribute named ``attr`` (``pkg.thing =
+    os.system``, ``setattr(pkg, 'thing', f)``): then the name need not be what it was.
+    A name set through ``globals()``, ``__dict__`` or a computed ``setattr`` is not seen."""
+    name = re.escape(attr.encode())
+    stored = re.compile(rb"\." + name + rb"\s*=(?!=)|setattr\([^,()]*,\s*['\"]" + name + rb"['\"]")
+    for _path, data in package.sources.values():
+        if attr.encode() in data and stored.search(data):
+            return True
+    return False

@@ -163,6 +163,20 @@ PICKLES_HELD: dict[str, dict[str, bytes]] = {
         (OWN, "evpkg.thing"), extra="def _thing_reconstructor(f, *a):\n    return f(*a)\n"
     ),
 }
+PICKLES_HELD["own-type-rebound-after-its-subclass"] = {
+    **_archive((OWN, "evpkg.thing")),
+    "evpkg/__init__.py": (NATIVE_INIT + "import os\nthing = os.system\n").encode(),
+}
+PICKLES_HELD["own-reconstructor-replaced-by-another-module"] = {
+    **_archive((OWN, "evpkg.thing")),
+    "evpkg/_patch.py": (
+        b"import os\nfrom evpkg import _native\n_native._thing_reconstructor = os.system\n"
+    ),
+}
+PICKLES_HELD["own-type-replaced-by-setattr"] = {
+    **_archive((OWN, "evpkg.frozenthing")),
+    "evpkg/_patch.py": b"import os\nimport evpkg\nsetattr(evpkg, 'frozenthing', os.system)\n",
+}
 PICKLES_ALLOWED: dict[str, dict[str, bytes]] = {
     "extension-types-through-their-reconstructor": _archive(
         (OWN, "evpkg.frozenthing"), (OWN, "evpkg.thing")
