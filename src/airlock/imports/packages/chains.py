@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 
 from airlock.imports.packages import (
+    browsed,
     buildprobe,
     envurl,
     execmemory,
@@ -326,7 +327,7 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
             # (ADR 0093).
             return "exfiltration", Severity.CRITICAL
         return "sends-host-data", Severity.MEDIUM
-    if event.labels & {DECODED, HIDDEN}:
+    if event.labels & {DECODED, HIDDEN} and not browsed.local_page(event):  # ADR 0135
         return "hidden-endpoint", Severity.CRITICAL if eager else Severity.HIGH
     endpoint = _shady(event.text) or DROP_SITE.search(event.text)
     if eager and (endpoint or EXECUTABLE_URL.search(event.text)):

@@ -7,7 +7,8 @@ Pure. :func:`pickles.scan_pickle` reads one member and does not know the package
 
 * a class of the package's own modules, restored or called, is its own code, which the
   source passes read: dropped. A function of its own modules stays named: the pickle picks
-  its arguments.
+  its arguments, unless the archive shows it is a class or its native module's
+  reconstructor (:mod:`pickleown`, ADR 0135).
 * a pickle that a module of the package loads at its top level (``pickle.load``,
   ``joblib.load``, ``torch.load``, ``numpy.load``, ``pandas.read_pickle`` of a path naming
   the file) runs those calls on ``import``: critical, as the fake Alibaba AI SDKs of 2025
@@ -24,6 +25,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from airlock.imports.packages import pickleown
 from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.moments import SIDE_CODE, lighter
 from airlock.imports.packages.pickles import call_finding
@@ -32,8 +34,13 @@ from airlock.imports.packages.rules import PackageFinding, PickleCallFinding, Se
 LOADERS = {"load", "loads", "read_pickle", "load_model"}
 
 
-def judged(findings: list[PackageFinding], package: LocalModules) -> list[PackageFinding]:
-    """``findings`` with each ``pickle-call`` judged as the module docstring says."""
+def judged(
+    findings: list[PackageFinding],
+    package: LocalModules,
+    natives: frozenset[str] = frozenset(),
+) -> list[PackageFinding]:
+    """``findings`` with each ``pickle-call`` judged as the module docstring says;
+    ``natives``: the package's own native modules (:func:`pickleown.native_modules`)."""
     if not any(f.rule == "pickle-call" for f in findings):
         return findings
     loads = _loaded_on_import(package, {_base(f.path) for f in findings if f.rule == "pickle-call"})
@@ -44,7 +51,12 @@ def judged(findings: list[PackageFinding], package: LocalModules) -> list[Packag
             # ``tests/``): kept as it is, never lowered by names it may not list in full.
             out.append(finding)
             continue
-        held = [(how, name) for how, name in finding.calls if not _own(name, how, package.tops)]
+        held = [
+            (how, name)
+            for how, name in finding.calls
+            if not _own(name, how, package.tops)
+            and not pickleown.vouched(how, name, package, natives)  # ADR 0135
+        ]
         if not held:
             out.append(
                 PackageFinding(

@@ -16,7 +16,8 @@ test so that a file naming none of them costs a few ``in`` checks:
   folders are judged by the flow pass).
 * *packed code* (``threat-runtime-obfuscation-pyarmor``): a PyArmor bootstrap
   (``__pyarmor__(``, ``pytransform``, ``pyarmor_runtime``) runs code nobody can read: holds,
-  like bytecode shipped without its source.
+  like bytecode shipped without its source; only when the module imports or calls PyArmor's
+  runtime as code (:mod:`packedcode`), not when it names it in text.
 * *account databases* (``suspicious_passwd_access_linux``): ``/etc/shadow`` read holds
   (:mod:`sinks` marks it and ``/etc/passwd`` as secrets for the flow pass too).
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import re
 
+from airlock.imports.packages.packedcode import is_pyarmor_code
 from airlock.imports.packages.rules import PackageFinding, Severity
 
 SOCKET_TO_SHELL = re.compile(r"dup2\(\s*[\w.]+\.fileno\(\)|std(?:in|out)\s*=\s*[\w.]+\.fileno\(\)")
@@ -88,7 +90,8 @@ def tradecraft_findings(path: str, source: str) -> list[PackageFinding]:
         )
     if "armor" in source or "pytransform" in source:
         match = PYARMOR.search(source)
-        if match:
+        # A mention (a docstring, a marker in a string) is not PyArmor's output (ADR 0135).
+        if match and is_pyarmor_code(source):
             add(
                 "packed-code",
                 match,

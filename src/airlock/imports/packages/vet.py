@@ -69,6 +69,7 @@ from airlock.imports.packages.ownpass import (
     shipped_modules,
 )
 from airlock.imports.packages.picklecalls import judged as judged_pickle_calls
+from airlock.imports.packages.pickleown import native_modules
 from airlock.imports.packages.pretenders import (
     impostor,
     lookalike_installs,
@@ -238,7 +239,8 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     # Pickles in model containers: torch's zip format, ``.npz``, object ``.npy`` (ADR 0120).
     # Then each call a pickle makes that no allowlist vouches for, judged with the package's
     # own classes and what its modules load on import (ADR 0124).
-    findings = judged_pickle_calls([*findings, *zipped_pickle_findings(members)], package)
+    natives = native_modules((m.name for m in members), sdist=sdist)  # ADR 0135
+    findings = judged_pickle_calls([*findings, *zipped_pickle_findings(members)], package, natives)
     findings += lambda_layer_findings(members)  # Keras Lambda bytecode (ADR 0120)
     name = metadata_header(metadata, "Name") or project_of_filename(filename)
     version = metadata_header(metadata, "Version")
