@@ -58,6 +58,18 @@ def config_query(text: str) -> bool:
         return False
     return all(CONFIG_WORD.fullmatch(word) for word in words[1:])
 
+# A program named in the code asked only for its version (ADR 0136): semgrep's setup.py
+# runs ``ldd --version`` to tell musl from glibc. Nothing but the flag and keyword values.
+VERSION_ASKED = LazyPattern(
+    r"[A-Za-z][\w.+-]*(?:\s+(?:--version|-V|True|False|None|utf-8|\d+))*\s+--version"
+    r"(?:\s+(?:True|False|None|utf-8|\d+))*\s*"
+)
+
+
+def version_query(text: str) -> bool:
+    """Whether ``text`` asks a program named in the code (no folder) for its version."""
+    return VERSION_ASKED.fullmatch(text) is not None
+
 
 def builds(text: str) -> bool:
     """Whether ``text`` asks the builder's own tools something (Homebrew's prefix)."""

@@ -67,3 +67,34 @@ def test_a_download_run_after_a_config_query_is_denied() -> None:
         "setup(name='fastdb')\n"
     )
     assert _vet(setup) is Outcome.DENY
+
+
+def test_a_program_asked_its_version_at_install_is_allowed() -> None:
+    # semgrep's setup.py tells musl from glibc by ``ldd --version``.
+    setup = (
+        "import subprocess\n"
+        "from setuptools import setup\n"
+        "out = subprocess.run(['ldd', '--version'], capture_output=True, text=True)\n"
+        "setup(name='fastdb')\n"
+    )
+    assert _vet(setup) is Outcome.ALLOW
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "['./tools/ldd', '--version']",
+        "'ldd --version; rm -rf build'",
+        "['ldd', '--version', 'extra']",
+        "[os.environ.get('LDD', 'ldd'), '--version']",
+        "['fastdb-helper', '--install']",
+    ],
+)
+def test_more_than_a_version_asked_still_holds(command: str) -> None:
+    setup = (
+        "import os, subprocess\n"
+        "from setuptools import setup\n"
+        f"subprocess.run({command}, shell=True)\n"
+        "setup(name='fastdb')\n"
+    )
+    assert _vet(setup) is not Outcome.ALLOW
