@@ -58,6 +58,7 @@ def config_query(text: str) -> bool:
         return False
     return all(CONFIG_WORD.fullmatch(word) for word in words[1:])
 
+
 # A program named in the code asked only for its version (ADR 0136): semgrep's setup.py
 # runs ``ldd --version`` to tell musl from glibc. Nothing but the flag and keyword values.
 VERSION_ASKED = LazyPattern(
