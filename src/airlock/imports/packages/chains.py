@@ -261,6 +261,10 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         return "build-tool", Severity.LOW
     if buildprobe.builds(event.text):  # ``brew --prefix libffi`` (ADR 0130)
         return "build-tool", Severity.LOW
+    if not event.labels and buildprobe.config_query(event.text):  # ``pkg-config --libs x``
+        return "build-tool", Severity.LOW  # a library's flags asked of its tool (ADR 0136)
+    if not event.labels and buildprobe.version_query(event.text):  # ``ldd --version``
+        return "build-tool", Severity.LOW
     if eager and buildprobe.unread_query(event.text):
         # A command the analysis cannot read (built from build variables) at install holds
         # no more than a person's attention: droppers spell theirs out or decode them. So

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 
 from airlock.imports.packages.moments import is_sdist, runs_setup
+from airlock.imports.packages.runnertext import runner_text
 
 
 def _sdist_scripts(filename: str, members: list[Member]) -> set[str]:
@@ -79,7 +80,7 @@ def _inert(filename: str, members: list[Member], outside: set[str]) -> set[str]:
     if not candidates:
         return set()
     runners = [
-        m.data
+        runner_text(m.name, m.data)
         for m in members
         if m.data is not None
         and (

