@@ -90,6 +90,12 @@ STRONG_DROPPER = LazyPattern(
     r"-encodedcommand|-enc\s+[a-z0-9+/=]{20,}|powershell.{0,80}-w(indowstyle)?\s+hidden",
     re.IGNORECASE | re.DOTALL,
 )
+# An interpreter's ``-c`` code that executes what the command hands it (its arguments,
+# its stdin): the payload is then on the command line, not in the code the pass reads.
+RUNS_HANDED = LazyPattern(
+    r"-c\b.{0,400}?\b(?:exec|eval|compile)\s*\(.{0,200}?\bsys\s*\.\s*(?:argv|stdin)",
+    re.DOTALL,
+)
 PIP_INSTALL = LazyPattern(r"\bpip[\d.]*\b.{0,40}\binstall\b(?!\s+(-e\s+)?\.(\s|$))", re.DOTALL)
 MINER = LazyPattern(r"stratum\+(?:tcp|ssl)://|\bxmrig\b|--donate-level|\bcpuminer\b|nicehash", re.I)
 WIPER = LazyPattern(
@@ -257,6 +263,10 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         # Packages installed by setup.py itself, or by a module on import, bypass the
         # vetting of dependencies (ADR 0048: ``[sys.executable, '-m', 'pip', 'install']``).
         return "install-time-pip", Severity.HIGH
+    if RUNS_HANDED.search(event.text):
+        # ``[sys.executable, '-c', 'import sys; exec(sys.argv[1])', PAYLOAD]``: the child
+        # runs what it is handed on its command line or stdin, which no build step does.
+        return "dropper", Severity.CRITICAL if eager else Severity.HIGH
     if BUILD_TOOL.search(event.text) or "sys.executable" in event.text:
         return "build-tool", Severity.LOW
     if buildprobe.builds(event.text):  # ``brew --prefix libffi`` (ADR 0130)

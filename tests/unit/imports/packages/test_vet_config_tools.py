@@ -98,3 +98,48 @@ def test_more_than_a_version_asked_still_holds(command: str) -> None:
         "setup(name='fastdb')\n"
     )
     assert _vet(setup) is not Outcome.ALLOW
+
+
+# The coordinator's review: an interpreter whose ``-c`` code runs what it is handed. Spelt
+# ``python3`` it was denied; spelt ``sys.executable`` it was a build tool, and allowed.
+HANDED = {
+    "argv": (
+        "import subprocess, sys\n"
+        "subprocess.run([sys.executable, '-c', 'import sys; exec(sys.argv[1])',"
+        " 'import os; os.system(\"id\")'])\n"
+    ),
+    "stdin": (
+        "import subprocess, sys\n"
+        "subprocess.run([sys.executable, '-c', 'import sys; exec(sys.stdin.read())'],"
+        " input=b'import os')\n"
+    ),
+    "eval-of-an-argument": (
+        "import subprocess, sys\n"
+        "subprocess.call([sys.executable, '-c', 'import sys; eval(compile(sys.argv[1], \"x\","
+        " \"exec\"))', 'print(1)'])\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HANDED))
+def test_an_interpreter_running_what_it_is_handed_at_install_is_a_dropper(case: str) -> None:
+    assert _vet(HANDED[case] + "from setuptools import setup\nsetup(name='fastdb')\n") is (
+        Outcome.DENY
+    )
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        (
+            "import subprocess, sys\n"
+            "subprocess.run([sys.executable, '-c', 'import sys; print(sys.argv)'])\n"
+        ),
+        (
+            "import subprocess, sys\n"
+            "subprocess.run([sys.executable, '-c', 'import numpy; print(numpy.get_include())'])\n"
+        ),
+    ],
+)
+def test_an_interpreter_asked_a_question_at_install_is_a_build_step(setup: str) -> None:
+    assert _vet(setup + "from setuptools import setup\nsetup(name='fastdb')\n") is Outcome.ALLOW
