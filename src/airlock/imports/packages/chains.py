@@ -263,10 +263,12 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         # Packages installed by setup.py itself, or by a module on import, bypass the
         # vetting of dependencies (ADR 0048: ``[sys.executable, '-m', 'pip', 'install']``).
         return "install-time-pip", Severity.HIGH
-    if RUNS_HANDED.search(event.text):
+    if eager and RUNS_HANDED.search(event.text):
         # ``[sys.executable, '-c', 'import sys; exec(sys.argv[1])', PAYLOAD]``: the child
         # runs what it is handed on its command line or stdin, which no build step does.
-        return "dropper", Severity.CRITICAL if eager else Severity.HIGH
+        # When called it is how remote-execution gateways start a worker (execnet), and is
+        # judged as ``python -c`` is then.
+        return "dropper", Severity.CRITICAL
     if BUILD_TOOL.search(event.text) or "sys.executable" in event.text:
         return "build-tool", Severity.LOW
     if buildprobe.builds(event.text):  # ``brew --prefix libffi`` (ADR 0130)

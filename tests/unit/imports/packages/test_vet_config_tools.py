@@ -143,3 +143,16 @@ def test_an_interpreter_running_what_it_is_handed_at_install_is_a_dropper(case: 
 )
 def test_an_interpreter_asked_a_question_at_install_is_a_build_step(setup: str) -> None:
     assert _vet(setup + "from setuptools import setup\nsetup(name='fastdb')\n") is Outcome.ALLOW
+
+
+def test_an_interpreter_fed_its_code_when_called_is_what_a_gateway_does() -> None:
+    # execnet starts its workers so: ``python -c 'import sys;exec(eval(sys.stdin.readline()))'``.
+    module = (
+        "import subprocess, sys\n"
+        "def start_worker():\n"
+        "    return subprocess.Popen([sys.executable, '-c',"
+        " 'import sys;exec(eval(sys.stdin.readline()))'], stdin=subprocess.PIPE)\n"
+    )
+    files = {"setup.py": "from setuptools import setup\nsetup(name='fastdb')\n"}
+    report = vet("fastdb-1.0.tar.gz", sdist("fastdb", "1.0", {**files, "fastdb/gw.py": module}))
+    assert report.verdict is Outcome.ALLOW, report.to_json()
