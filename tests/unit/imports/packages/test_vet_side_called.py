@@ -93,6 +93,15 @@ def declaring(dependency: str, module: str) -> dict[str, str]:
     }
 
 
+# setup.py calling into side code runs it on install: the cross-file chain keeps its full
+# weight there (the coordinator's review of ADR 0132; it only held before).
+DENIED: dict[str, dict[str, str]] = {
+    "setup-calls-the-tests-helper": in_tests(
+        "tests/helper.py",
+        FETCH,
+        **{"setup.py": "from tests.helper import get_model\nget_model()\n" + SETUP},
+    ),
+}
 HELD: dict[str, dict[str, str]] = {
     # pytest runs a conftest.py's fixtures and hooks for any test in its folder.
     "conftest-fixture-drops": in_tests("tests/conftest.py", FETCH),
@@ -120,13 +129,9 @@ HELD: dict[str, dict[str, str]] = {
             )
         },
     ),
-    # What install or import runs names the helper: setup.py (from tests/, or with tests/ on
-    # its path), a package module (even inside a function), an entry point.
-    "setup-calls-the-tests-helper": in_tests(
-        "tests/helper.py",
-        FETCH,
-        **{"setup.py": "from tests.helper import get_model\nget_model()\n" + SETUP},
-    ),
+    # What install or import runs names the helper: setup.py with tests/ on its path, a
+    # package module (even inside a function), an entry point. (setup.py importing it from
+    # tests/ and calling it is denied: see DENIED.)
     "setup-puts-tests-on-its-path": in_tests(
         "tests/helper.py",
         FETCH,
@@ -238,6 +243,6 @@ ALLOWED: dict[str, dict[str, str]] = {
 }
 
 
-@pytest.mark.parametrize(("files", "expected"), verdict_cases({}, HELD, ALLOWED))
+@pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, HELD, ALLOWED))
 def test_side_called_shapes(files: dict[str, str], expected: Outcome) -> None:
     assert vet_package(files) is expected
