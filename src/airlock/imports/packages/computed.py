@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from airlock.imports.packages.archive import Member
-from airlock.imports.packages.grammar import parse_module
+from airlock.imports.packages.grammar import is_literal, parse_member
 from airlock.imports.packages.importruns import import_run, innermost_name
 from airlock.imports.packages.local import module_names
 
@@ -49,7 +49,7 @@ def computed_reach(
     for path, data in sources.items():
         if not any(marker in data for marker in MARKERS):
             continue
-        tree = _tree(data)
+        tree = parse_member(data)
         if tree is None:
             return [""]
         run = import_run(tree)
@@ -134,19 +134,11 @@ def _literal_binding(tree: ast.Module, name: str) -> bool:
         if isinstance(n, (ast.Assign, ast.AnnAssign))
         and any(isinstance(t, ast.Name) and t.id == name for t in _targets(n))
     ]
-    return len(bound) == 1 and len(values) == 1 and values[0] is not None and _literal(values[0])
+    return len(bound) == 1 and len(values) == 1 and values[0] is not None and is_literal(values[0])
 
 
 def _targets(node: ast.Assign | ast.AnnAssign) -> list[ast.expr]:
     return node.targets if isinstance(node, ast.Assign) else [node.target]
-
-
-def _literal(node: ast.expr) -> bool:
-    try:
-        ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
 
 
 def _used_on_import(names: frozenset[str], sources: dict[str, bytes], own: str) -> bool:
@@ -166,7 +158,7 @@ def _used_on_import(names: frozenset[str], sources: dict[str, bytes], own: str) 
     if len(users) > MAX_USERS:
         return True
     for user in users:
-        tree = _tree(sources[user])
+        tree = parse_member(sources[user])
         if tree is None or names & import_run(tree).names:
             return True
     return False
@@ -185,10 +177,3 @@ def _absolute(start: str, importer: str, *, sdist: bool) -> str:
     level = len(start) - len(start.lstrip("."))
     package = package[: len(package) - (level - 1)] if level > 1 else package
     return ".".join([*package, start.lstrip(".")]) if package else ""
-
-
-def _tree(data: bytes) -> ast.Module | None:
-    try:
-        return parse_module(data.decode("utf-8", "replace"))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None

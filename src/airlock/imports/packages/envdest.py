@@ -21,7 +21,7 @@ import ast
 import re
 
 from airlock.imports.packages.archive import Member
-from airlock.imports.packages.grammar import parse_module
+from airlock.imports.packages.grammar import is_literal, parse_member
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.moments import LIGHTER, SIDE_CODE
 from airlock.imports.packages.rules import PackageFinding, Severity
@@ -51,7 +51,7 @@ def configured_destinations(
             out.append(f)
             continue
         if f.path not in trees:
-            trees[f.path] = _tree(texts[f.path])
+            trees[f.path] = parse_member(texts[f.path])
         tree = trees[f.path]
         callee, moment = match.group(1), match.group(2)
         if tree is None or not _configured(tree, f.line, callee.rpartition(".")[2]):
@@ -99,7 +99,7 @@ def _to_configured(tree: ast.Module, call: ast.Call) -> bool:
     return (
         address is not None
         and _env_address(tree, address, MAX_HOPS)
-        and all(_literal(a) for a in rest)
+        and all(is_literal(a) for a in rest)
     )
 
 
@@ -121,7 +121,7 @@ def _env_address(tree: ast.Module, node: ast.expr, hops: int) -> bool:
         inner = node.func.value if isinstance(node.func, ast.Attribute) else None
         return (
             inner is not None
-            and all(_literal(a) for a in node.args)
+            and all(is_literal(a) for a in node.args)
             and (_env_address(tree, inner, hops))
         )
     if isinstance(node, ast.Name):
@@ -134,7 +134,7 @@ def _env_read(tree: ast.Module, node: ast.expr) -> bool:
     """``os.getenv("NAME"[, "default"])``, ``os.environ.get(...)``, ``os.environ["NAME"]``
     (also through ``from os import getenv, environ``), with literal name and default."""
     if isinstance(node, ast.Subscript):
-        return _environ(tree, node.value) and _literal(node.slice)
+        return _environ(tree, node.value) and is_literal(node.slice)
     literal_args = (
         isinstance(node, ast.Call)
         and not node.keywords
@@ -212,22 +212,7 @@ def _path(node: ast.expr) -> bool:
     )
 
 
-def _literal(node: ast.expr) -> bool:
-    try:
-        ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
-
-
 def _last_name(node: ast.expr) -> str:
     if isinstance(node, ast.Attribute):
         return node.attr
     return node.id if isinstance(node, ast.Name) else ""
-
-
-def _tree(data: bytes) -> ast.Module | None:
-    try:
-        return parse_module(data.decode("utf-8", "replace"))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None

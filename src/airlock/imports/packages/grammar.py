@@ -52,6 +52,25 @@ def parse_module(source: str, filename: str = "<unknown>") -> ast.Module:
         return tree
 
 
+def parse_member(data: bytes) -> ast.Module | None:
+    """An archive member's text read by :func:`parse_module`, or None when it does not
+    parse (the archive-wide rules that read other members' trees: a file they cannot read
+    keeps whatever its own pass found)."""
+    try:
+        return parse_module(data.decode("utf-8", "replace"))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def is_literal(node: ast.expr) -> bool:
+    """Whether ``node`` is a literal :func:`ast.literal_eval` reads (``'x'``, ``('a', 1)``)."""
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
 def _read_newer(source: str, filename: str) -> ast.Module | None:
     """``source`` read through the newer forms, or None when it has none."""
     aside = set_aside(source)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import ast
 
+from airlock.imports.packages.grammar import is_literal
+
 
 def constants_only(setup_tree: ast.Module, module: str, source: str) -> bool:
     """Whether every mention of ``module`` in ``setup.py`` is ``from module import NAMES``
@@ -49,7 +51,7 @@ def _literal_binding(tree: ast.Module, name: str) -> bool:
         )
         value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
         if isinstance(target, ast.Name) and target.id == name and value is not None:
-            if not _literal(value):
+            if not is_literal(value):
                 return False
             plain += 1
     return plain > 0 and _bindings(tree, name) == plain
@@ -66,14 +68,6 @@ def _bindings(tree: ast.Module, name: str) -> int:
         elif isinstance(node, ast.alias):
             count += (node.asname or node.name).split(".")[0] == name
     return count
-
-
-def _literal(value: ast.expr) -> bool:
-    try:
-        ast.literal_eval(value)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
 
 
 # Calls through which setup.py could reach a module by a name it computes, or run text.

@@ -30,7 +30,6 @@ that in turn calls the helper (two modules away).
 
 from __future__ import annotations
 
-import ast
 import functools
 import re
 from collections.abc import Callable, Iterable
@@ -38,7 +37,7 @@ from collections.abc import Callable, Iterable
 from airlock.imports.packages.archive import Member
 from airlock.imports.packages.chains import TELL
 from airlock.imports.packages.computed import computed_reach, reaches
-from airlock.imports.packages.grammar import parse_module
+from airlock.imports.packages.grammar import parse_member
 from airlock.imports.packages.importruns import enclosing_names, import_run
 from airlock.imports.packages.moments import LIGHTER, SIDE_CODE
 from airlock.imports.packages.rules import PackageFinding, Severity
@@ -162,7 +161,7 @@ def _called_only_lines(
     whose functions no naming side module uses on its own import."""
     if path not in texts or any(_runs_its_namings(n, texts[n], side(n)) for n in namers):
         return frozenset()  # a nested archive's member, or one named where it may run
-    tree = _tree(texts[path])
+    tree = parse_member(texts[path])
     if tree is None:
         return frozenset()
     run = import_run(tree)
@@ -170,7 +169,7 @@ def _called_only_lines(
     for name in namers:
         if not name.endswith(PYTHON):
             continue  # side data and prose run nothing
-        importer = _tree(texts[name])
+        importer = parse_member(texts[name])
         if importer is None:
             return frozenset()
         used |= import_run(importer).names
@@ -187,10 +186,3 @@ def _runs_its_namings(name: str, data: bytes, side: bool) -> bool:
     if not side:
         return base.lower().endswith(RUNNING) or ("." not in base and data.startswith(b"#!"))
     return base in RUN_BY_NAME or base.endswith(".pth")
-
-
-def _tree(data: bytes) -> ast.Module | None:
-    try:
-        return parse_module(data.decode("utf-8", "replace"))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
