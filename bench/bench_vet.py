@@ -22,6 +22,9 @@ measured (its misses are never printed, only counted).
 * popular-third (``--third-popular``): the next 240 by rank (``bench/popular_third.py``,
   ranks 638-937), fetched into ``third-wheels``/``third-sdists``; as popular-fresh, its
   calibration half by name, its held-out half in counts and one fingerprint (ADR 0134).
+* popular-fifth (``--fifth-popular``): the next 240 by rank (``bench/popular_fifth.py``,
+  ranks 938-1191), fetched into ``fifth-wheels``/``fifth-sdists``; reported as popular-third
+  (ADR 0137).
 
 Timing: every file is vetted in one process (a batch); the baseline is SHA-256 of the same
 bytes, measured in the same run. Wall time and the process's CPU time are both reported per
@@ -77,6 +80,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from airlock.domain.requests import Outcome
 from airlock.imports.packages.vet import vet
+from bench.popular_fifth import FIFTH_POPULAR
 from bench.popular_fresh import FRESH_POPULAR
 from bench.popular_next import NEXT_POPULAR
 from bench.popular_third import THIRD_POPULAR
@@ -313,7 +317,7 @@ def halves(projects: list[str]) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    corpus: str  # malicious | popular | popular-fresh | popular-next | popular-third
+    corpus: str  # malicious | popular | popular-{fresh,next,third,fifth}
     project: str
     filename: str
     data: bytes
@@ -380,6 +384,7 @@ def popular_items(
         "popular-fresh": "fresh-",
         "popular-next": "next-",
         "popular-third": "third-",
+        "popular-fifth": "fifth-",
     }[corpus]
     for kind, folder in (
         ("wheel", cache / f"{prefix}wheels"),
@@ -686,6 +691,11 @@ def main() -> None:
         action="store_true",
         help="also vet bench/popular_third.py's projects (their held-out half: counts only)",
     )
+    parser.add_argument(
+        "--fifth-popular",
+        action="store_true",
+        help="also vet bench/popular_fifth.py's projects (their held-out half: counts only)",
+    )
     parser.add_argument("--sample", type=int, default=0, help="first N files of each split")
     parser.add_argument("--progress", action="store_true", help="a line per file as it goes")
     parser.add_argument("--whole", type=int, default=9, metavar="N", help="0: skip")
@@ -721,6 +731,7 @@ def main() -> None:
         (args.fresh_popular, FRESH_POPULAR, "popular-fresh"),
         (args.next_popular, NEXT_POPULAR, "popular-next"),
         (args.third_popular, THIRD_POPULAR, "popular-third"),
+        (args.fifth_popular, FIFTH_POPULAR, "popular-fifth"),
     )
     for wanted, projects, corpus in extra:
         if wanted and args.only != "malicious":
