@@ -18,6 +18,7 @@ from airlock.imports.packages import (
     browsed,
     buildprobe,
     envurl,
+    examplehosts,
     execmemory,
     hostile,
     hostsent,
@@ -675,7 +676,9 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
     for line, text, labels in found.recovered:
         if not _texty(text):
             continue  # decoded binary data (an image in a docs example) is not code
-        if HIDDEN_PAYLOAD.search(text) and labels & {DECODED, HIDDEN}:
+        # A test vector's example.com URL names no endpoint (ADR 0141).
+        judged = examplehosts.without_example_urls(text) if "://" in text else text
+        if HIDDEN_PAYLOAD.search(judged) and labels & {DECODED, HIDDEN}:
             add(
                 "hidden-payload",
                 line,
@@ -683,7 +686,7 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
                 "a string recovered by decoding or folding holds code or a URL: "
                 + text[:80].encode("unicode_escape").decode(),
             )
-        elif _shady(text) or (DROPPER.search(text) and DECODED in labels):
+        elif _shady(judged) or (DROPPER.search(judged) and DECODED in labels):
             add("hidden-payload", line, Severity.CRITICAL, "decoded string names an endpoint")
     _clipper([e for e in found.events if e.kind == "clipboard"], add)
     # Whether the module connects to a host written in its code, asked by three rules.

