@@ -35,8 +35,9 @@ from airlock.imports.packages.sinks import DECODED, HIDDEN, REMOTE, SECRET
 
 AWAY = "credential-to-unnamed-host"
 TOLD = "a credential from the environment, to a host the code does not name"
-# A host written anywhere in the request (a URL with a scheme, or ``user@host``-less
-# ``host.tld/`` is not looked for: a URL without a scheme is no request's address).
+# A host written out: a scheme and the first character of a host (not a field ``{}`` or
+# a variable ``$U`` standing where the host would be). A name with no scheme is no URL a
+# request can be made to.
 NAMED_HOST = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s?#{}$]", re.IGNORECASE)
 SAYS_WHERE = frozenset({DECODED, HIDDEN, REMOTE})
 # An environment variable read with a default that is not empty or None, or followed by
