@@ -28,6 +28,7 @@ from airlock.imports.packages import (
     pickledconst,
     poweroff,
     remotes,
+    signedaway,
     staged,
 )
 from airlock.imports.packages.flowtypes import MAX_STEPS, Event, Trace, When
@@ -163,7 +164,8 @@ TELL = {
 
 
 def _why(event: Event, what: str) -> str:
-    carried = ", ".join(TELL[k] for k in sorted(event.labels) if k in TELL)
+    tell = signedaway.told(event.labels, TELL)  # a credential, no secret file (ADR 0139)
+    carried = ", ".join(tell[k] for k in sorted(event.labels) if k in tell)
     hidden = " reached through hidden names" if HIDDEN in event.labels else ""
     # What pip installs: the archive-level check compares it with the project's own name.
     command = f": {event.text[:160]}" if what == "install time pip" else ""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import re
 
-from airlock.imports.packages import incluster
+from airlock.imports.packages import incluster, signedaway
 from airlock.imports.packages.flowtypes import Val
 from airlock.imports.packages.sinks import ENV, SECRET
 
@@ -84,7 +84,7 @@ def settle(kind: str, text: str, labels: frozenset[str]) -> frozenset[str]:
         domain = incluster.CLUSTER  # the kubelet's address of the API server (ADR 0129)
     if domain and all(label.removeprefix(SIGNED) == domain for label in found):
         return rest
-    return rest | {SECRET}
+    return rest | signedaway.sent(text, rest)  # ADR 0139
 
 
 # Second-level labels under which a country's registry sells names (``example.co.uk``).

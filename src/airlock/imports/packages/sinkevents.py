@@ -13,6 +13,7 @@ from airlock.imports.packages import (
     deeper,
     envurl,
     execmemory,
+    fielded,
     foreign,
     hostile,
     incluster,
@@ -24,8 +25,10 @@ from airlock.imports.packages import (
     piped,
     poweroff,
     remotes,
+    signedaway,
     signin,
     sinkcall,
+    sockown,
     writes,
 )
 from airlock.imports.packages.flowtypes import Event, Val, When, key_table
@@ -152,6 +155,7 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
     # What a sink returns is not what it is given: ``gethostbyname('a.b.org')`` is a
     # host-information source but sends none (it was DNS exfiltration, ADR 0076).
     marks = (labels - {HIDDEN}) | (callee.labels - source_labels(ref))
+    marks = fielded.as_dropped(marks)  # a caller's data written, named as itself (ADR 0139)
     runs = kind in ("process", "exec", "native-load", "module-load")
     if runs and (runs_dropped(self.trace, text, node.args) or writes.under_unpacked(args)):
         marks |= {DROPPED}
@@ -183,6 +187,7 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         # A URL request to where a variable says (ADR 0131).
         marks = envurl.settle(kind, ref, args, kwargs, marks, (self.source, self.package))
         marks = signin.settle(kind, text, marks)  # a client signing in (ADR 0067)
+        marks = signedaway.kept(marks, self.source)  # no host in its text (ADR 0139)
         # A replaced function's arguments (ADR 0071); a URL written into the call sends
         # them to an address of the wrapper's choosing, even through the original (0083).
         if intercept.marked(marks):
@@ -303,6 +308,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
             sinkcall.names_media(node.args[0]) or MEDIA_FILE.search(arg_text(args[0]))
         ):
             labels |= {MEDIA}  # the bytes of a picture or a sound (ADR 0086)
+    if sockown.own_fact(ref):  # ``s.getsockname()``: no byte the other end sent (ADR 0139)
+        return Val(labels=labels | (callee.labels - {HIDDEN, REMOTE}))
     return Val(labels=labels | source_labels(ref) | callee.labels - {HIDDEN})
 
 

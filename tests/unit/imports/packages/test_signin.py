@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from airlock.domain.requests import Outcome
+from airlock.imports.packages.signedaway import AWAY
 from airlock.imports.packages.signin import SIGNED, registered, service_of, settle, signed
 from airlock.imports.packages.sinks import ENV, SECRET
 from airlock.imports.packages.vet import VetReport, vet
@@ -49,7 +50,8 @@ def test_a_signed_credential_to_its_service_carries_nothing_and_elsewhere_a_secr
     assert settle("network", "https://example.invalid/?u=https://api.github.com", labels) == {
         SECRET
     }
-    assert settle("network", "", labels) == {SECRET}
+    # To a host the request does not name: still a secret, marked as no file's (ADR 0139).
+    assert settle("network", "", labels) == {SECRET, AWAY}
     assert settle("process", "curl", labels) == {ENV}
 
 
