@@ -14,7 +14,6 @@ from airlock.imports.packages import (
     childenv,
     classdata,
     envurl,
-    fielded,
     keystream,
     percent,
     piped,
@@ -319,7 +318,6 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     if self.pipes:  # ``p.communicate(data)`` of a started ``nc host`` (ADR 0079)
         piped.written(self, node, ref, when, labels)
     value = self.sink(node, callee, args, kwargs, env, when)
-    value = fielded.formatted(self, node, callee, value, env, when)  # ``s.format(p)``, 0139
     if when is not When.LATER and astbuilt.node_maker(ref) and astbuilt.built_here(self, node, env):
         return value._replace(labels=value.labels | {DECODED})  # ``ast.Call(...)`` (ADR 0071)
     return value

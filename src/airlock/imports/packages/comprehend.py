@@ -20,15 +20,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import (
-    fielded,
-    flowtypes,
-    protocol,
-    rebound,
-    runkey,
-    sinkcall,
-    tables,
-)
+from airlock.imports.packages import flowtypes, protocol, rebound, runkey, sinkcall, tables
 from airlock.imports.packages.fold import MAX_ITEMS, MAX_RANGE
 
 if TYPE_CHECKING:
@@ -137,7 +129,6 @@ def read_comprehension(
         return flowtypes.Val(labels=labels)
     labels = seq.labels
     interp.bind(gen.target, flowtypes.Val(labels=seq.labels), local)
-    fielded.bind_items(interp, gen.iter, gen.target, seq, local)  # its items were known (ADR 0139)
     conditions(interp, gen.ifs, local, when)
     for later in node.generators[1:]:
         inner = interp.expr(later.iter, local, when)

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, TypeGuard, TypeVar
 from airlock.imports.packages import (
     across,
     deeper,
-    fielded,
     flowtypes,
     hostile,
     reach,
@@ -308,7 +307,7 @@ def apply_body(
         filled = {
             i
             for i, param in enumerate(parameters(func))
-            if DROPPED in fielded.as_dropped(local.get(param.arg, UNKNOWN).labels)
+            if DROPPED in local.get(param.arg, UNKNOWN).labels
         }
         if filled:  # ``def save(path, data): open(path, 'wb').write(data)``
             self.fills.setdefault(id(func), set()).update(filled)

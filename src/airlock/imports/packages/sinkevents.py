@@ -13,7 +13,6 @@ from airlock.imports.packages import (
     deeper,
     envurl,
     execmemory,
-    fielded,
     foreign,
     hostile,
     incluster,
@@ -155,7 +154,6 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
     # What a sink returns is not what it is given: ``gethostbyname('a.b.org')`` is a
     # host-information source but sends none (it was DNS exfiltration, ADR 0076).
     marks = (labels - {HIDDEN}) | (callee.labels - source_labels(ref))
-    marks = fielded.as_dropped(marks)  # a caller's data written, named as itself (ADR 0139)
     runs = kind in ("process", "exec", "native-load", "module-load")
     if runs and (runs_dropped(self.trace, text, node.args) or writes.under_unpacked(args)):
         marks |= {DROPPED}

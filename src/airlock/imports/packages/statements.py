@@ -11,7 +11,6 @@ from airlock.imports.packages import (
     classbody,
     classdata,
     comprehend,
-    fielded,
     flowtypes,
     namepicks,
     pipruns,
@@ -186,7 +185,6 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
             return  # ``for i in range(256): T[i] = i ^ K`` (ADR 0071)
         # ``for k in os.environ``: each name, and what it picks, is every variable (0098).
         self.bind(node.target, Val(labels=seq.labels | sinkcall.whole_environ(seq)), env)
-        fielded.bind_items(self, node.iter, node.target, seq, env)  # known items (ADR 0139)
         if isinstance(node.iter, (ast.List, ast.Tuple)):
             reach.looped(self, node.target, node.iter, env, when)  # ``for f in [os.system]``
         self.block(node.body, env, when)

@@ -20,7 +20,7 @@ import ast
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import envurl, fielded, flowtypes
+from airlock.imports.packages import envurl, flowtypes
 from airlock.imports.packages.pathshape import PATH_WRITES, SKELETON, arg_text, runs_dropped
 from airlock.imports.packages.sinks import (
     DECODED,
@@ -178,7 +178,7 @@ def written(  # noqa: PLR0917 -- the parts of one write
     carved = MEDIA in labels and not MEDIA_FILE.search(recv.handle)
     if labels & {REMOTE, DECODED} or carved:
         target = ast.Name(recv.path_var) if recv.path_var else ast.Constant(recv.handle)
-        dropped_to(interp, target, env, recv.handle, fielded.drop_label(labels, when))
+        dropped_to(interp, target, env, recv.handle)
 
 
 def _written_text(data: list[Val]) -> str:
@@ -192,17 +192,14 @@ def _written_text(data: list[Val]) -> str:
     return value.const if isinstance(value.const, str) else value.shape
 
 
-def dropped_to(
-    interp: Interpreter, target: ast.expr, env: dict[str, Val], path: str, label: str = DROPPED
-) -> None:
-    """Downloaded or decoded data was written to ``target``: running it is a dropper
-    (``label``: :data:`fielded.HANDED_DROP` for a caller's decoded data, ADR 0139)."""
+def dropped_to(interp: Interpreter, target: ast.expr, env: dict[str, Val], path: str) -> None:
+    """Downloaded or decoded data was written to ``target``: running it is a dropper."""
     if isinstance(target, ast.Name) and target.id.startswith(SKELETON):
         if len(interp.trace.skeletons) < 64:
             interp.trace.skeletons.add(target.id.removeprefix(SKELETON))
     elif isinstance(target, ast.Name):
         old = env.get(target.id, flowtypes.UNKNOWN)
-        env[target.id] = flowtypes.Val(old.const, old.ref, old.labels | {label}, old.func)
+        env[target.id] = flowtypes.Val(old.const, old.ref, old.labels | {DROPPED}, old.func)
     if len(path) >= 4 and path != "?":
         interp.trace.dropped.add(path)
 
@@ -230,7 +227,7 @@ def unpacked(  # noqa: PLR0917 -- the parts of one call, as flow evaluated them
     name = node.func.attr if isinstance(node.func, ast.Attribute) else ""
     name = name or (node.func.id if isinstance(node.func, ast.Name) else "")
     where = UNPACKERS.get(name)
-    if where is None or not labels & {REMOTE, DECODED, DROPPED, fielded.HANDED_DROP}:
+    if where is None or not labels & {REMOTE, DECODED, DROPPED}:
         return
     position, keyword = where
     if keyword in kwargs:

@@ -1,6 +1,6 @@
-"""A kernel's picture handed to a configured viewer, a socket's own port on a debugger's
-command line, and a maintainer script signing in to the server its variables name (ADR
-0139), each beside the malicious shapes next to it.
+"""A socket's own port on a debugger's command line and a maintainer script signing in to
+the server its variables name (ADR 0139), each beside the malicious shapes next to it; a
+kernel's picture handed to a configured viewer stays denied.
 
 Every sample is inert and made here (vetting only reads files): jupyter_console's
 ``handle_image_tempfile``, memray's ``attach`` and pip-requirements-parser's
@@ -135,6 +135,18 @@ DENIED: dict[str, dict[str, str]] = {
         port="server.accept()[0].recv(4096)", command="port.decode()"
     ),
     "socket-received-file-run": {"evpkg/__init__.py": "", "evpkg/fetch.py": RECEIVED_FILE},
+    # jupyter_console's own shape stays denied: a caller's decoded bytes written and handed to
+    # templates nothing here knows could be the package's own payload and templates, set
+    # and shown from another module on import (ADR 0139, review).
+    "viewer-configured-for-a-kernels-picture": view(),
+    "viewer-templates-given-the-path-by-keyword": view(
+        args="[s.format(file=path) for s in self.handler]"
+    ),
+    "templates-imported-from-another-module": view(
+        attrs="    from evpkg.conf import TEMPLATES as handler\n",
+        more="",
+    )
+    | {"evpkg/conf.py": "TEMPLATES = ['sh {file}']\n"},
     # The token of a module of the package, sent to an address nothing in the code names.
     "package-module-signs-in-to-a-configured-server": dejacode(where="evpkg/dejacode.py"),
 }
@@ -167,10 +179,6 @@ HELD: dict[str, dict[str, str]] = {
     ),
 }
 ALLOWED: dict[str, dict[str, str]] = {
-    "viewer-configured-for-a-kernels-picture": view(),
-    "viewer-templates-given-the-path-by-keyword": view(
-        args="[s.format(file=path) for s in self.handler]"
-    ),
     "debugger-told-its-sockets-own-port": attach(),
     "maintainer-script-signs-in-to-the-configured-server": dejacode(),
 }
