@@ -309,7 +309,8 @@ def _binds(node: ast.AST) -> list[str] | None:
     elif isinstance(node, (ast.Import, ast.ImportFrom)):
         names = [(alias.asname or alias.name).split(".")[0] for alias in node.names]
     elif isinstance(node, ast.Attribute):
-        changes = node.attr in _DYNAMIC_ATTRS or (node.attr == "argv" and not _load(node))
+        changes = node.attr in _DYNAMIC_ATTRS | _DYNAMIC  # ``builtins.exec(...)``
+        changes = changes or (node.attr == "argv" and not _load(node))
         names = None if changes else []
     elif type(node).__name__ in ("MatchAs", "MatchStar", "MatchMapping"):
         names = None  # rare in a setup.py; its captures are not counted here

@@ -166,6 +166,21 @@ def test_setup_run_again_with_the_word_stays_denied(after: str) -> None:
     assert _vet(_gated("command == 'publish'", after=after)) is Outcome.DENY
 
 
+@pytest.mark.parametrize(
+    "rebind",
+    [
+        "command = 'publish'\n",
+        "import builtins\nbuiltins.exec(\"command = 'publish'\")\n",
+        "globals().update(command='publish')\n",
+    ],
+)
+def test_the_name_bound_again_after_argv_stays_denied(rebind: str) -> None:
+    setup = _gated("command == 'publish'").replace(
+        "command = sys.argv[-1]\n", f"command = sys.argv[-1]\n{rebind}"
+    )
+    assert _vet(setup) is Outcome.DENY
+
+
 def test_a_name_bound_twice_stays_denied() -> None:
     setup = _gated("command == 'publish'", after="").replace(
         "command = sys.argv[-1]\n", "command = sys.argv[-1]\ncommand = 'publish'\n"
