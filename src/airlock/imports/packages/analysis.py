@@ -34,6 +34,7 @@ from airlock.imports.packages.imposture import popular_lookalike, stdlib_lookali
 from airlock.imports.packages.lazyre import AtLineStart, LazyPattern
 from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.prefilter import HitLines, may_act
+from airlock.imports.packages.python2 import parse_python2, python2_finding
 from airlock.imports.packages.recipients import (
     names_transfer,
     parsed_recipients,
@@ -147,7 +148,13 @@ def scan_python(
     try:
         tree = tree if tree is not None and source is text else parse_module(source, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
-        return [*found, unparseable(path, e)]
+        python2 = parse_python2(source, e) if isinstance(e, SyntaxError) else None
+        if python2 is None:
+            return [*found, unparseable(path, e)]
+        # Python 2 text, proved by repairing it (ADR 0140): its repaired text is vetted.
+        source, tree = python2
+        found.append(python2_finding(path))
+        hits = None if install_time or helper else HitLines(source)
     if keep is not None and source is text:  # not folded: the tree of the member's own text
         keep[path] = tree
     # What this text runs from other files, answered now from this tree: the archive pass

@@ -69,6 +69,8 @@ from airlock.imports.packages.sinks import HIDDEN, kind_of
 class Interpreter:
     """Walk one module; see the module docstring. Use :func:`trace`."""
 
+    tree: ast.Module | None = None  # the module :meth:`run_module` walks (ADR 0140)
+
     def __init__(
         self,
         install_time: bool,
@@ -178,6 +180,7 @@ class Interpreter:
         if doc and small(doc):  # ``exec(__doc__)``: code kept as the module's docstring
             env["__doc__"] = Val(const=doc)
         self.globals = env
+        self.tree = tree
         self.block(tree.body, env, when)
         deeper.resume(self)
         self.aliases = _aliases(env)

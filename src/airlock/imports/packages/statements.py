@@ -12,6 +12,7 @@ from airlock.imports.packages import (
     classdata,
     comprehend,
     flowtypes,
+    maintcmds,
     namepicks,
     pipruns,
     plainattr,
@@ -105,6 +106,9 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         decorate_all(self, node.decorator_list, Val(func=node), env, when)
         later: When = when if self.install_time and when is When.INSTALL else When.LATER
         later = later if when is When.INSTALL else When.LATER
+        if later is When.INSTALL and not self.helper and self.tree is not None:
+            # A setup.py function called only under ``if command == 'coverage':`` (ADR 0140).
+            later = When.LATER if maintcmds.only_for_maintainer(node, self.tree) else later
         if node.name in MODULE_HOOKS and env is self.globals and when is When.IMPORT:
             # A module's ``__getattr__`` runs whenever an importer asks for a name the
             # module lacks (``from pkg import anything``), with nobody calling it: it is
@@ -145,6 +149,9 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         # setup.py's own ``__main__`` block runs on install: pip runs it as __main__.
         setup = self.install_time and not self.helper
         inner = When.LATER if _is_main_guard(node.test) and not setup else when
+        if setup and when is When.INSTALL and self.tree is not None:
+            # ``if sys.argv[-1] == 'publish':`` needs a command no install runs (ADR 0140).
+            inner = When.LATER if maintcmds.maintainer_only(node.test, self.tree) else inner
         # ``if f == '.env':`` in a walk: inside, ``f`` names a credential file (ADR 0110).
         picks = {name: env.get(name) for name in namepicks.secret_names(node.test)}
         marked = {
