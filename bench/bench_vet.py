@@ -25,6 +25,8 @@ measured (its misses are never printed, only counted).
 * popular-fifth (``--fifth-popular``): the next 240 by rank (``bench/popular_fifth.py``,
   ranks 938-1191), fetched into ``fifth-wheels``/``fifth-sdists``; reported as popular-third
   (ADR 0137).
+* popular-sixth (``--sixth-popular``): the next 240 by rank (``bench/popular_sixth.py``),
+  fetched into ``sixth-wheels``/``sixth-sdists``; reported as popular-third (ADR 0142).
 
 Timing: every file is vetted in one process (a batch); the baseline is SHA-256 of the same
 bytes, measured in the same run. Wall time and the process's CPU time are both reported per
@@ -83,6 +85,7 @@ from airlock.imports.packages.vet import vet
 from bench.popular_fifth import FIFTH_POPULAR
 from bench.popular_fresh import FRESH_POPULAR
 from bench.popular_next import NEXT_POPULAR
+from bench.popular_sixth import SIXTH_POPULAR
 from bench.popular_third import THIRD_POPULAR
 from bench.vet_sample import stratified
 
@@ -317,7 +320,7 @@ def halves(projects: list[str]) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    corpus: str  # malicious | popular | popular-{fresh,next,third,fifth}
+    corpus: str  # malicious | popular | popular-{fresh,next,third,fifth,sixth}
     project: str
     filename: str
     data: bytes
@@ -385,6 +388,7 @@ def popular_items(
         "popular-next": "next-",
         "popular-third": "third-",
         "popular-fifth": "fifth-",
+        "popular-sixth": "sixth-",
     }[corpus]
     for kind, folder in (
         ("wheel", cache / f"{prefix}wheels"),
@@ -696,6 +700,11 @@ def main() -> None:
         action="store_true",
         help="also vet bench/popular_fifth.py's projects (their held-out half: counts only)",
     )
+    parser.add_argument(
+        "--sixth-popular",
+        action="store_true",
+        help="also vet bench/popular_sixth.py's projects (their held-out half: counts only)",
+    )
     parser.add_argument("--sample", type=int, default=0, help="first N files of each split")
     parser.add_argument("--progress", action="store_true", help="a line per file as it goes")
     parser.add_argument("--whole", type=int, default=9, metavar="N", help="0: skip")
@@ -732,6 +741,7 @@ def main() -> None:
         (args.next_popular, NEXT_POPULAR, "popular-next"),
         (args.third_popular, THIRD_POPULAR, "popular-third"),
         (args.fifth_popular, FIFTH_POPULAR, "popular-fifth"),
+        (args.sixth_popular, SIXTH_POPULAR, "popular-sixth"),
     )
     for wanted, projects, corpus in extra:
         if wanted and args.only != "malicious":
