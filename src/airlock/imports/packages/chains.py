@@ -20,6 +20,7 @@ from airlock.imports.packages import (
     envurl,
     examplehosts,
     execmemory,
+    fetchtool,
     hostile,
     hostsent,
     installers,
@@ -214,7 +215,11 @@ PUBLIC_IP_URL = LazyPattern(
 
 
 def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR0911, PLR0912 -- a ladder of chains
-    if event.labels & {REMOTE, DECODED, DROPPED} or STRONG_DROPPER.search(event.text):
+    # A download's address handed to curl when called is a download, judged below as
+    # ``requests.get`` is (ADR 0144); on install or import it stays the dropper it was.
+    fetched = fetchtool.FETCH_ARGS in event.labels and not eager
+    carried = DECODED in event.labels or (event.labels & {REMOTE, DROPPED} and not fetched)
+    if carried or STRONG_DROPPER.search(event.text):
         return "dropper", Severity.CRITICAL  # download-and-run needs no moment to be bad
     if MINER.search(event.text):
         return "cryptominer", Severity.CRITICAL  # a miner pointed at a pool (GuardDog)

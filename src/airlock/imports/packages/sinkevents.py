@@ -13,6 +13,7 @@ from airlock.imports.packages import (
     deeper,
     envurl,
     execmemory,
+    fetchtool,
     foreign,
     hostile,
     incluster,
@@ -154,6 +155,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
     # What a sink returns is not what it is given: ``gethostbyname('a.b.org')`` is a
     # host-information source but sends none (it was DNS exfiltration, ADR 0076).
     marks = (labels - {HIDDEN}) | (callee.labels - source_labels(ref))
+    if kind == "process" and fetchtool.fetch_args(ref, node, kwargs):
+        marks |= {fetchtool.FETCH_ARGS}  # a download's address handed to curl (ADR 0144)
     runs = kind in ("process", "exec", "native-load", "module-load")
     if runs and (runs_dropped(self.trace, text, node.args) or writes.under_unpacked(args)):
         marks |= {DROPPED}
@@ -201,6 +204,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         self.trace.events.append(event)
         if unmatched:
             self.unmatched.append((self.trace, len(self.trace.events) - 1, text, node.args))
+    if kind == "process":
+        fetchtool.saved(self, node, ref, env)  # what curl saves, run later (ADR 0144)
     if self.endless and ref in hostile.FORKS:  # a process made without end (ADR 0085)
         self.trace.events.append(Event(hostile.FORK_LOOP, ref, node.lineno, when, "", marks))
     stops = poweroff.native_call(node, ref)
