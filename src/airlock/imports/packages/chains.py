@@ -21,6 +21,7 @@ from airlock.imports.packages import (
     examplehosts,
     execmemory,
     fetchtool,
+    handedcode,
     hostile,
     hostsent,
     installers,
@@ -177,9 +178,13 @@ def _why(event: Event, what: str) -> str:
     )
 
 
-def _exec(event: Event, eager: bool) -> tuple[str, Severity] | None:
+def _exec(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa: PLR0911 -- a ladder of chains
     if REMOTE in event.labels:
         return "remote-exec", Severity.CRITICAL
+    if DECODED in event.labels and not eager and handedcode.handed_only(event.labels):
+        # Code decoded from what a caller handed in (a worker's pipe): held, since what runs
+        # is the opener's (PyInstaller's isolated child; ADR 0144).
+        return "obfuscated-exec", Severity.HIGH
     if DECODED in event.labels:
         return "obfuscated-exec", Severity.CRITICAL
     if MEDIA in event.labels:

@@ -15,6 +15,7 @@ from airlock.imports.packages import (
     execmemory,
     fetchtool,
     foreign,
+    handedcode,
     hostile,
     incluster,
     intercept,
@@ -218,7 +219,9 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         event = Event("process", callee_name, node.lineno, when, escape, marks)
         self.trace.events.append(event)
     if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or decrypts(ref):
-        labels |= {DECODED} | childenv.decoded_from(args)  # what it was given (ADR 0131)
+        # What it was given (ADR 0131); a stream its caller opened is handed in (0144).
+        labels |= {DECODED} | childenv.decoded_from(handedcode.plain(args))
+        labels |= handedcode.streamed(node, args, self.source)
     labels |= sinkcall.unreadable(ref, labels, when)
     labels |= picked.walked(ref, args)  # ``os.walk(home)`` (ADR 0085)
     if ref in picked.WALKERS and args:  # ``os.walk(torch.hub.get_dir())`` (ADR 0088)
@@ -304,7 +307,7 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
                 # by its text when the same expression is run (:func:`writes.dropped_to`).
                 var = SKELETON + skeleton(node.args[0])
             return Val(labels=labels, handle=handle or "?", path_var=var)
-        labels |= {FILE}
+        labels |= {FILE} | handedcode.descriptor(node.args[0], args[0], self.source)  # ADR 0144
         if runs_dropped(self.trace, text, node.args) or writes.under_unpacked(args[:1]):
             labels |= {DROPPED}  # ``exec(open(unpacked + '/x.py').read())`` (ADR 0085)
         if node.args and (
