@@ -20,6 +20,8 @@ from airlock.imports.packages import (
     envurl,
     examplehosts,
     execmemory,
+    fetchtool,
+    handedcode,
     hostile,
     hostsent,
     installers,
@@ -176,9 +178,13 @@ def _why(event: Event, what: str) -> str:
     )
 
 
-def _exec(event: Event, eager: bool) -> tuple[str, Severity] | None:
+def _exec(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa: PLR0911 -- a ladder of chains
     if REMOTE in event.labels:
         return "remote-exec", Severity.CRITICAL
+    if DECODED in event.labels and not eager and handedcode.handed_only(event.labels):
+        # Code decoded from what a caller handed in (a worker's pipe): held, since what runs
+        # is the opener's (PyInstaller's isolated child; ADR 0144).
+        return "obfuscated-exec", Severity.HIGH
     if DECODED in event.labels:
         return "obfuscated-exec", Severity.CRITICAL
     if MEDIA in event.labels:
@@ -214,7 +220,11 @@ PUBLIC_IP_URL = LazyPattern(
 
 
 def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR0911, PLR0912 -- a ladder of chains
-    if event.labels & {REMOTE, DECODED, DROPPED} or STRONG_DROPPER.search(event.text):
+    # A download's address handed to curl when called is a download, judged below as
+    # ``requests.get`` is (ADR 0144); on install or import it stays the dropper it was.
+    fetched = fetchtool.FETCH_ARGS in event.labels and not eager
+    carried = DECODED in event.labels or (event.labels & {REMOTE, DROPPED} and not fetched)
+    if carried or STRONG_DROPPER.search(event.text):
         return "dropper", Severity.CRITICAL  # download-and-run needs no moment to be bad
     if MINER.search(event.text):
         return "cryptominer", Severity.CRITICAL  # a miner pointed at a pool (GuardDog)

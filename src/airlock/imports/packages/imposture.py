@@ -33,7 +33,7 @@ for _name in sorted(sys.stdlib_module_names):
     if not _name.startswith("_") and len(_name) >= 4:
         _STDLIB.setdefault(len(_name), []).append(_name)
 GITHUB_REPO = re.compile(
-    r"^(?:Home-page|Project-URL):.*?\b(?:github|gitlab)\.com/[\w.-]+/([\w.-]+?)(?:\.git)?/?\s*$",
+    r"^(?:Home-page|Project-URL):.*?\b(?:github|gitlab)\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?\s*$",
     re.MULTILINE | re.IGNORECASE,
 )
 
@@ -76,14 +76,22 @@ def popular_lookalike(name: str) -> str | None:
 
 def impostor_of(project: str, metadata: str, packages: frozenset[str]) -> str | None:
     """The project whose import package this distribution ships, when its metadata names
-    that project's repository and its own name does not contain the package's; else None."""
+    that project's repository, its own name does not contain the package's and the
+    repository's owner is not named as the project is; else None."""
     own = normalise(project)
     own_words = set(own.split("-"))
-    for repo in GITHUB_REPO.findall(metadata):
+    own_squashed = own.replace("-", "")
+    for owner, repo in GITHUB_REPO.findall(metadata):
         other = normalise(repo)
-        squashed, own_squashed = other.replace("-", ""), own.replace("-", "")
+        squashed = other.replace("-", "")
         if squashed in own_squashed or own_squashed in squashed:
             continue  # ``grpcio`` from the ``grpc`` repository, ``python-x`` from ``x``
+        if normalise(owner).replace("-", "") == own_squashed:
+            # The project's own organisation holds the repository (``PyWavelets/pywt``):
+            # its package, not another's. The trick borrows another owner's repository
+            # (``Datura-ai/celium-collateral-contracts``); naming an organisation after
+            # one's own project points the index page at nothing (ADR 0144).
+            continue
         for package in packages:
             if normalise(package) != other:
                 continue

@@ -13,7 +13,9 @@ from airlock.imports.packages import (
     deeper,
     envurl,
     execmemory,
+    fetchtool,
     foreign,
+    handedcode,
     hostile,
     incluster,
     intercept,
@@ -154,6 +156,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
     # What a sink returns is not what it is given: ``gethostbyname('a.b.org')`` is a
     # host-information source but sends none (it was DNS exfiltration, ADR 0076).
     marks = (labels - {HIDDEN}) | (callee.labels - source_labels(ref))
+    if kind == "process" and fetchtool.fetch_args(ref, node, kwargs):
+        marks |= {fetchtool.FETCH_ARGS}  # a download's address handed to curl (ADR 0144)
     runs = kind in ("process", "exec", "native-load", "module-load")
     if runs and (runs_dropped(self.trace, text, node.args) or writes.under_unpacked(args)):
         marks |= {DROPPED}
@@ -201,6 +205,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         self.trace.events.append(event)
         if unmatched:
             self.unmatched.append((self.trace, len(self.trace.events) - 1, text, node.args))
+    if kind == "process":
+        fetchtool.saved(self, node, ref, env)  # what curl saves, run later (ADR 0144)
     if self.endless and ref in hostile.FORKS:  # a process made without end (ADR 0085)
         self.trace.events.append(Event(hostile.FORK_LOOP, ref, node.lineno, when, "", marks))
     stops = poweroff.native_call(node, ref)
@@ -213,7 +219,9 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         event = Event("process", callee_name, node.lineno, when, escape, marks)
         self.trace.events.append(event)
     if ref in DECODERS or ref in DECOMPRESSORS or ref == "codecs.decode" or decrypts(ref):
-        labels |= {DECODED} | childenv.decoded_from(args)  # what it was given (ADR 0131)
+        # What it was given (ADR 0131); a stream its caller opened is handed in (0144).
+        labels |= {DECODED} | childenv.decoded_from(handedcode.plain(args))
+        labels |= handedcode.streamed(node, args, self.source)
     labels |= sinkcall.unreadable(ref, labels, when)
     labels |= picked.walked(ref, args)  # ``os.walk(home)`` (ADR 0085)
     if ref in picked.WALKERS and args:  # ``os.walk(torch.hub.get_dir())`` (ADR 0088)
@@ -299,7 +307,7 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
                 # by its text when the same expression is run (:func:`writes.dropped_to`).
                 var = SKELETON + skeleton(node.args[0])
             return Val(labels=labels, handle=handle or "?", path_var=var)
-        labels |= {FILE}
+        labels |= {FILE} | handedcode.descriptor(node.args[0], args[0], self.source)  # ADR 0144
         if runs_dropped(self.trace, text, node.args) or writes.under_unpacked(args[:1]):
             labels |= {DROPPED}  # ``exec(open(unpacked + '/x.py').read())`` (ADR 0085)
         if node.args and (
