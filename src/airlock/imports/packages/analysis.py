@@ -366,14 +366,21 @@ def pth_lines(text: str) -> list[str]:
 
 
 def scan_pth(
-    path: str, text: str, shipped: frozenset[str], package: LocalModules | None = None
+    path: str,
+    text: str,
+    shipped: frozenset[str],
+    package: LocalModules | None = None,
+    present: frozenset[str] | None = None,
 ) -> list[PackageFinding]:
     """Lines of a ``.pth`` file that start with ``import`` run at every interpreter start.
 
     Each such line is read by the data-flow pass as code that runs on import, so a chain in
     it keeps its weight. A line that only imports the standard library and modules this
     archive ships (whose own code is vetted in the same report) and calls no sink is
-    reported (medium: setuptools' distutils shim, virtualenv's hook); any other line holds.
+    reported (medium: setuptools' distutils shim, virtualenv's hook), and so is a known
+    tool's start-up hook whose module is none of ``present`` (the names any member of the
+    archive could give an import, :func:`pthhooks.present_names`; ADR 0143); any other line
+    holds.
     """
     found: list[PackageFinding] = []
     for number, line in enumerate(pth_lines(text), start=1):
@@ -400,7 +407,7 @@ def scan_pth(
         run = [e for t in (traced, *foreign.values()) if t for e in t.events]
         sinks = [e for e in run if e.kind != "exec" or e.labels] if traced else [None]
         # A known tool's documented start-up line (coverage's) runs that tool's code only.
-        hook = not sinks and tree is not None and known_hook(tree, shipped)
+        hook = not sinks and tree is not None and known_hook(tree, present)
         plain = not sinks and named <= known
         if not any(f.severity >= Severity.HIGH for f in chains):
             found.append(

@@ -9,21 +9,38 @@ in the line carries data of its own.
 
 What it deliberately does not do: vouch for a line that differs in any way (another
 module, an alias, an argument, a second statement, code after the call), nor for the line
-when the archive ships its own ``coverage`` module: then the line runs this archive's code,
-and :func:`analysis.scan_pth` follows it there as for any shipped module.
+when any member of the archive could be what ``import coverage`` finds (``coverage/``,
+``coverage.py``, ``coverage.pyc``, ``coverage.cpython-311-x86_64-linux-gnu.so``, at any
+depth): then the line may run this archive's code, and is judged as any other line. Where
+the archive's names are not known (a ``.pth`` inside a nested archive), nothing is vouched
+for.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 
 # (module, function): ``import MODULE; MODULE.FUNCTION()`` and nothing else.
 KNOWN_HOOKS = frozenset({("coverage", "process_startup")})
 
 
-def known_hook(tree: ast.Module, shipped: frozenset[str]) -> bool:
+def present_names(names: Iterable[str]) -> frozenset[str]:
+    """Every name an import could find in an archive with members ``names``: each folder
+    of each path and each file name up to its first dot."""
+    found: set[str] = set()
+    for name in names:
+        *folders, base = name.split("/")
+        found.update(folders)
+        found.add(base.split(".", 1)[0])
+    return frozenset(found)
+
+
+def known_hook(tree: ast.Module, present: frozenset[str] | None) -> bool:
     """Whether ``tree`` (one ``.pth`` line) is exactly a known tool's start-up hook whose
-    module the archive does not ship."""
+    module is none of ``present`` (:func:`present_names`; None: not known, so never)."""
+    if present is None:
+        return False
     if len(tree.body) != 2:  # the import and the call
         return False
     imported, called = tree.body
@@ -43,5 +60,5 @@ def known_hook(tree: ast.Module, shipped: frozenset[str]) -> bool:
     return (
         function.value.id == module
         and (module, function.attr) in KNOWN_HOOKS
-        and module not in shipped
+        and module not in present
     )

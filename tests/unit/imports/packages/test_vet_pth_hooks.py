@@ -54,6 +54,30 @@ def test_the_hook_into_a_shipped_coverage_module_is_followed_into_its_code() -> 
     assert report.verdict is not Outcome.ALLOW, report.to_json()
 
 
+@pytest.mark.parametrize(
+    "member",
+    [
+        # What ``import coverage`` finds need not be Python source: an extension module,
+        # bytecode, or a package folder holding only those.
+        "coverage.cpython-311-x86_64-linux-gnu.so",
+        "coverage.abi3.so",
+        "coverage.pyc",
+        "coverage/__init__.cpython-311-x86_64-linux-gnu.so",
+        "lib/coverage/__init__.pyc",
+    ],
+)
+def test_the_hook_beside_a_coverage_the_archive_ships_in_any_form_still_holds(
+    member: str,
+) -> None:
+    files: dict[str, str | bytes] = {
+        "tally.pth": HOOK,
+        member: b"\x7fELF" + bytes(64),
+        "tally/__init__.py": "",
+    }
+    assert _pth_severity(files, as_wheel=True) >= Severity.HIGH
+    assert _pth_severity(files) >= Severity.HIGH
+
+
 def test_coverages_subprocess_hook_at_an_sdists_top_is_reported_not_held() -> None:
     # tld 0.13.2 ships it as ``.pth`` at its sdist's top, for its own test runs.
     files: dict[str, str | bytes] = {".pth": HOOK, "tally/__init__.py": "VERSION = 1\n"}
