@@ -34,6 +34,7 @@ from airlock.imports.packages.imposture import popular_lookalike, stdlib_lookali
 from airlock.imports.packages.lazyre import AtLineStart, LazyPattern
 from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.prefilter import HitLines, may_act
+from airlock.imports.packages.pthhooks import known_hook
 from airlock.imports.packages.python2 import parse_python2, python2_finding
 from airlock.imports.packages.recipients import (
     names_transfer,
@@ -365,14 +366,21 @@ def pth_lines(text: str) -> list[str]:
 
 
 def scan_pth(
-    path: str, text: str, shipped: frozenset[str], package: LocalModules | None = None
+    path: str,
+    text: str,
+    shipped: frozenset[str],
+    package: LocalModules | None = None,
+    present: frozenset[str] | None = None,
 ) -> list[PackageFinding]:
     """Lines of a ``.pth`` file that start with ``import`` run at every interpreter start.
 
     Each such line is read by the data-flow pass as code that runs on import, so a chain in
     it keeps its weight. A line that only imports the standard library and modules this
     archive ships (whose own code is vetted in the same report) and calls no sink is
-    reported (medium: setuptools' distutils shim, virtualenv's hook); any other line holds.
+    reported (medium: setuptools' distutils shim, virtualenv's hook), and so is a known
+    tool's start-up hook whose module is none of ``present`` (the names any member of the
+    archive could give an import, :func:`pthhooks.present_names`; ADR 0143); any other line
+    holds.
     """
     found: list[PackageFinding] = []
     for number, line in enumerate(pth_lines(text), start=1):
@@ -398,6 +406,8 @@ def scan_pth(
         # exec of code in plain sight is interpreted by the pass; its imports count too.
         run = [e for t in (traced, *foreign.values()) if t for e in t.events]
         sinks = [e for e in run if e.kind != "exec" or e.labels] if traced else [None]
+        # A known tool's documented start-up line (coverage's) runs that tool's code only.
+        hook = not sinks and tree is not None and known_hook(tree, present)
         plain = not sinks and named <= known
         if not any(f.severity >= Severity.HIGH for f in chains):
             found.append(
@@ -405,9 +415,10 @@ def scan_pth(
                     "pth-exec",
                     path,
                     number,
-                    Severity.MEDIUM if plain else Severity.HIGH,
+                    Severity.MEDIUM if plain or hook else Severity.HIGH,
                     ".pth line runs code at every Python start-up"
-                    + (" (imports only its own package and the standard library)" if plain else ""),
+                    + (" (imports only its own package and the standard library)" if plain else "")
+                    + (" (a known tool's own start-up hook)" if hook else ""),
                 )
             )
     return found

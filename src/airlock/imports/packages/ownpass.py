@@ -59,6 +59,8 @@ class MemberContext:
     setup_tree: ast.Module | None
     shipped: frozenset[str]
     package: LocalModules
+    # Every name an import could find in the archive, any suffix (ADR 0143); None: unknown.
+    present: frozenset[str] | None = None
 
 
 MAIN_NAMED = re.compile(rb"__main__")
@@ -115,6 +117,7 @@ def own_passes(
                 member.data,
                 shipped=context.shipped,
                 package=context.package,
+                present=context.present,
             )
             jobs.append(Job(len(member.data), compute, movable=False))
             keys.append(None)
@@ -249,6 +252,7 @@ def member_findings(
     helper: bool = False,
     shipped: frozenset[str] = frozenset(),
     package: LocalModules | None = None,
+    present: frozenset[str] | None = None,
     script: bool = False,
     keep: dict[str, ast.Module] | None = None,
     tree: ast.Module | None = None,
@@ -256,7 +260,7 @@ def member_findings(
     base = path.rsplit("/", 1)[-1]
     if base.endswith(".pth"):
         text = data.decode("utf-8", "replace")
-        found = scan_pth(path, text, shipped, package)
+        found = scan_pth(path, text, shipped, package, present)
         # A folder line pointing outside site-packages (probe 19, ADR 0111).
         return found + pth_path_findings(path, pth_lines(text)) if site_reads(path) else found
     if is_native(path):

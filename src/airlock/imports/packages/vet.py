@@ -76,6 +76,7 @@ from airlock.imports.packages.pretenders import (
     pretender_behaviour,
     squatting_installs,
 )
+from airlock.imports.packages.pthhooks import present_names
 from airlock.imports.packages.scripts import install_helpers, scripts_of
 from airlock.imports.packages.sidecalled import called_only
 
@@ -212,7 +213,16 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     kept |= followable(members, package)
     jobs = own_passes(
         members,
-        MemberContext(helpers, inert, kept, setup, setup_tree, shipped, package),
+        MemberContext(
+            helpers,
+            inert,
+            kept,
+            setup,
+            setup_tree,
+            shipped,
+            package,
+            present_names(m.name for m in members),
+        ),
         digests,
     )
     *own, chains = run_jobs(
