@@ -106,12 +106,12 @@ TWIN_ROWS = 400  # rows asked for their nearest neighbour, on each side of a gro
 # (thin margins: the bar is the ratio a random subset has, 1, plus sampling noise).
 MAX_ALIKE = 1.05
 MIN_MIXING = 0.75
-# ... and a group is poorer than that only when a random subset of the label would carry
-# the label's other exclusive words on so few of its rows this rarely (binomial lower
-# tail of their count): in a label with few such words (SST-2's positives thinned to 13%
-# of the rows: six exclusive words, three natural ones on 15 of 381 rows) a ratio over an
-# expected count near 4 is noise, and read as a campaign it dropped a planted group whose
-# rows carried 1 where 4.5 were expected (p 0.06; ADR 0138).
+# ... and a group is poorer than that only when a random subset of the label as large
+# would carry so few of the label's other exclusive words this rarely (Poisson lower
+# tail at the rest's rate per row). In a label with few such words (SST-2's positives
+# thinned to 13% of the rows: six exclusive words, three natural ones on 15 of 381 rows)
+# a ratio over an expected count near 4 is noise: read as a campaign, it dropped a
+# planted group whose rows carried 1 where 4.5 were expected (p 0.06; ADR 0138).
 MIXING_P_VALUE = 1e-3
 PAIRS = 5000  # sampled row pairs per overlap estimate (400 left it noisy: 0.79-1.02 by seed)
 # Decades of label-skew evidence a group needs to be reported. As strong as the scan's bar
@@ -214,7 +214,6 @@ def outlier_groups(
                 if rest.any()
                 else 0.0  # the whole label: nothing to mix with (and too large, see below)
             )
-            # the whole label has nothing to mix with (and is too large, see below)
             poorer = not rest.any() or _poorer(others, in_group, rest)
             listing = _shown(members, how, core, markers, inside) or (names, rows)
             listing = _corroborated(listing, members, markers)
