@@ -268,6 +268,11 @@ def _poorer(others: np.ndarray, in_group: np.ndarray, rest: np.ndarray) -> bool:
     Poisson lower tail at the rest's rate per row): the ratio of :data:`MIN_MIXING` is a
     point estimate, and with a few such words expected it is under the bar by chance
     alone (ADR 0138)."""
+    if not others[rest].any():
+        # no exclusive word of the label outside the group: the group holds the label's
+        # whole exclusive vocabulary (a generated set's sentiment words), nothing a style
+        # laid over random rows would leave out; ruled out as the ratio 0 always has
+        return True
     seen = float(others[in_group].sum())
     expected = float(others[rest].mean()) * float(np.count_nonzero(in_group))
     return poisson_at_most(seen, expected) <= MIXING_P_VALUE

@@ -29,6 +29,8 @@ def test_a_group_without_its_labels_few_words_by_chance_is_not_poorer() -> None:
     assert _poorer(others, group, ~group)
     few = np.array([0.0] * 100 + [1.0] * 12 + [0.0] * 288)  # 3 expected in the group, 0 seen
     assert not _poorer(few, group, ~group)
+    none = np.zeros(400)  # nothing outside the group: it is the label's whole vocabulary
+    assert _poorer(none, group, ~group)
 
 
 def test_poisson_at_most_matches_its_sum() -> None:
