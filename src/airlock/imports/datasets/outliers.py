@@ -111,8 +111,10 @@ MIN_MIXING = 0.75
 # tail at the rest's rate per row). In a label with few such words (SST-2's positives
 # thinned to 13% of the rows: six exclusive words, three natural ones on 15 of 381 rows)
 # a ratio over an expected count near 4 is noise: read as a campaign, it dropped a
-# planted group whose rows carried 1 where 4.5 were expected (p 0.06; ADR 0138).
-MIXING_P_VALUE = 1e-3
+# planted group whose rows carried 1 where 4.9 were expected (p 0.044; ADR 0138). The
+# natural spam campaigns of the SMS controls that the ratio drops are at p 1e-3 and
+# below (one at 0.00099), so the bar sits between: 1e-2.
+MIXING_P_VALUE = 1e-2
 PAIRS = 5000  # sampled row pairs per overlap estimate (400 left it noisy: 0.79-1.02 by seed)
 # Decades of label-skew evidence a group needs to be reported. As strong as the scan's bar
 # for a poisoned verdict, because skew alone is weak evidence of poison (ADR 0031): the
