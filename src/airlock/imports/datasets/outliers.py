@@ -64,7 +64,7 @@ from airlock.imports.datasets.scattered import (
     skewed_to_label,
     word_sets,
 )
-from airlock.imports.datasets.stats import binomial_tail, strength
+from airlock.imports.datasets.stats import binomial_tail, poisson_at_most, strength
 from airlock.imports.datasets.structure import skeleton
 
 MAX_LEAK = 0.03  # a marker's rows may carry other labels at most this often
@@ -106,6 +106,15 @@ TWIN_ROWS = 400  # rows asked for their nearest neighbour, on each side of a gro
 # (thin margins: the bar is the ratio a random subset has, 1, plus sampling noise).
 MAX_ALIKE = 1.05
 MIN_MIXING = 0.75
+# ... and a group is poorer than that only when a random subset of the label as large
+# would carry so few of the label's other exclusive words this rarely (Poisson lower
+# tail at the rest's rate per row). In a label with few such words (SST-2's positives
+# thinned to 13% of the rows: six exclusive words, three natural ones on 15 of 381 rows)
+# a ratio over an expected count near 4 is noise: read as a campaign, it dropped a
+# planted group whose rows carried 1 where 4.9 were expected (p 0.044; ADR 0138). The
+# natural spam campaigns of the SMS controls that the ratio drops are at p 1e-3 and
+# below (one at 0.00099), so the bar sits between: 1e-2.
+MIXING_P_VALUE = 1e-2
 PAIRS = 5000  # sampled row pairs per overlap estimate (400 left it noisy: 0.79-1.02 by seed)
 # Decades of label-skew evidence a group needs to be reported. As strong as the scan's bar
 # for a poisoned verdict, because skew alone is weak evidence of poison (ADR 0031): the
@@ -165,9 +174,9 @@ def outlier_groups(
         ("word", g, r) for g, r in words.items() if len(g) <= MAX_WORDS
     ]
     terms += [(FORM, g, r) for g, r in forms.items() if len(g) <= 3]
-    # (label, rows, markers, total rows, ratio, origin, (markers, rows) to list: fewer in a
-    # trimmed group, see _shown)
-    found: list[tuple[str, tuple[int, ...], list[str], int, float, str, Listing]] = []
+    # (label, rows, markers, total rows, mixing ratio, whether poorer beyond chance, origin,
+    # (markers, rows) to list: fewer in a trimmed group, see _shown)
+    found: list[tuple[str, tuple[int, ...], list[str], int, float, bool, str, Listing]] = []
     for label in sorted(counts):
         inside = given == label
         markers = [
@@ -207,19 +216,20 @@ def outlier_groups(
                 if rest.any()
                 else 0.0  # the whole label: nothing to mix with (and too large, see below)
             )
+            poorer = not rest.any() or _poorer(others, in_group, rest)
             listing = _shown(members, how, core, markers, inside) or (names, rows)
             listing = _corroborated(listing, members, markers)
-            found.append((label, rows, names, total, ratio, how, listing))
+            found.append((label, rows, names, total, ratio, poorer, how, listing))
     tests = max(1, len(found))
     out = []
-    for label, rows, names, total, ratio, how, (shown_names, shown) in found:
+    for label, rows, names, total, ratio, poorer, how, (shown_names, shown) in found:
         share = MAX_LOOSE_SHARE if how in {LOOSE, SCATTERED} else MAX_SHARE_OF_LABEL
         # tested on all its rows; listed with only those carrying its distinguishing markers
         if len(shown) < MIN_ROWS or len(rows) > share * counts[label]:
             continue
         # scattered markers were each asked a stronger question than this one (.scattered)
         alike = 1.0 if how == SCATTERED else _alike(rows, names, tokens, given == label, seed)
-        if alike > MAX_ALIKE or ratio < MIN_MIXING:
+        if alike > MAX_ALIKE or (ratio < MIN_MIXING and poorer):
             continue
         # a component of its own is not asked (its markers are foreign to the label's
         # vocabulary already): only groups carved or gathered out of that vocabulary
@@ -252,6 +262,22 @@ def outlier_groups(
     return sorted(
         _with_kindred(out, forms, given), key=lambda g: (-g.strength, -len(g.rows), g.label)
     )
+
+
+def _poorer(others: np.ndarray, in_group: np.ndarray, rest: np.ndarray) -> bool:
+    """Whether the group's rows carry fewer of the label's other exclusive words than a
+    random subset of the label as large would, beyond chance (:data:`MIXING_P_VALUE`,
+    Poisson lower tail at the rest's rate per row): the ratio of :data:`MIN_MIXING` is a
+    point estimate, and with a few such words expected it is under the bar by chance
+    alone (ADR 0138)."""
+    if not others[rest].any():
+        # no exclusive word of the label outside the group: the group holds the label's
+        # whole exclusive vocabulary (a generated set's sentiment words), nothing a style
+        # laid over random rows would leave out; ruled out as the ratio 0 always has
+        return True
+    seen = float(others[in_group].sum())
+    expected = float(others[rest].mean()) * float(np.count_nonzero(in_group))
+    return poisson_at_most(seen, expected) <= MIXING_P_VALUE
 
 
 def _without_spare_scattered(found: list[OutlierGroup]) -> list[OutlierGroup]:
@@ -314,7 +340,9 @@ def _without_skewed(
     also drops a common token (shouting turns every "." into "!!!") makes all its rows
     alike; its skewed "!" took in the rows without an opener, and the group of 120 rows
     scored 8.3 where the openers' 60 scored 4.4 (test_kindred; ADR 0087). Those rows are
-    the kindred step's to list (ADR 0043), as before skewed words were asked."""
+    the kindred step's to list (ADR 0043), as before skewed words were asked. (Since the
+    twins test weighs words by rarity, ADR 0138, the dropped "." no longer makes that
+    group twins: 2.2, and it is kept.)"""
     both = [*markers, *leaky]
     names = [_name(both[i][0], both[i][1]) for i in spread]
     rows = sorted({r for i in spread for r in both[i][2]})
@@ -608,7 +636,14 @@ def _twins(
     drop = {w for name in names if not name.startswith(f"{FORM} [") for w in name.split(" ")}
     label_rows = np.flatnonzero(inside)
     matrix = word_sets(label_rows, tokens, drop)
-    sizes = np.asarray(matrix.sum(axis=1)).ravel()
+    # each word weighs its inverse document frequency in the label, as .scattered weighs
+    # it: a word in nearly every row (the final ".") says nothing of what two rows are
+    # about, and a style that drops it made its rows each other's nearest (ADR 0138)
+    frequency = np.asarray(matrix.sum(axis=0)).ravel()
+    weighted = csr_matrix(
+        matrix.multiply(np.log((len(label_rows) + 1) / (frequency + 1.0))[None, :])
+    )
+    sizes = np.asarray(weighted.sum(axis=1)).ravel()
     group = np.zeros(len(label_rows), dtype=bool)
     group[np.searchsorted(label_rows, np.asarray(rows))] = True
     rng = np.random.default_rng(seed)
@@ -619,8 +654,9 @@ def _twins(
             if len(whole) > TWIN_ROWS
             else whole
         )
-        shared = (matrix[side] @ matrix.T).toarray()
-        jaccard = shared / np.maximum(sizes[side][:, None] + sizes[None, :] - shared, 1)
+        shared = (weighted[side] @ matrix.T).toarray()
+        union = sizes[side][:, None] + sizes[None, :] - shared
+        jaccard = np.where(union > 1e-9, shared / np.maximum(union, 1e-9), 0.0)
         jaccard[np.arange(len(side)), side] = -1.0  # a row is not its own neighbour
         shares.append(float(group[jaccard.argmax(axis=1)].mean()))
     # odds, not shares: a share cannot pass 1, so a group of half its label could be no

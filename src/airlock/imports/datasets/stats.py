@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betainc  # type: ignore[import-untyped, unused-ignore]
+from scipy.special import betainc, gammaincc  # type: ignore[import-untyped, unused-ignore]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -22,6 +22,14 @@ def binomial_tail(successes: FloatArray, trials: FloatArray, rate: FloatArray) -
     safe_k = np.maximum(k, 1.0)
     tail = np.asarray(betainc(safe_k, np.maximum(n - safe_k + 1, 1e-12), p), dtype=np.float64)
     return np.where(k <= 0, 1.0, tail)
+
+
+def poisson_at_most(seen: float, expected: float) -> float:
+    """P(X <= seen) for X ~ Poisson(expected): the regularised upper incomplete gamma
+    Q(seen + 1, expected); exactly 1 when nothing is expected."""
+    if expected <= 0:
+        return 1.0
+    return float(gammaincc(np.floor(seen) + 1.0, expected))
 
 
 def strength(p_values: FloatArray, tests: int) -> FloatArray:

@@ -80,8 +80,10 @@ def test_longer_skeleton_grams_are_not_features() -> None:
 def test_a_group_found_by_its_markers_lists_the_shouted_rows_without_them() -> None:
     """Campaign-like spam (tests of ADR 0035) with a style planted on 120 spam rows: all of
     them shouted with "!!!" endings, half also opened by one of six openers (its exclusive
-    markers); ham and natural spam shout too, in 0.5% of rows. The scattered group of the
-    openers is listed with the shouted planted rows that carry no opener."""
+    markers); ham and natural spam shout too, in 0.5% of rows. The shouted planted rows
+    that carry no opener are listed: by the kindred step when the group is the openers',
+    or by the group itself when it takes in the skewed "!" (since ADR 0138 the "." the
+    style drops no longer makes its rows each other's twins, so it does)."""
     rng = random.Random(9)
     common = ["".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3))
               for _ in range(300)]  # fmt: skip
@@ -113,6 +115,6 @@ def test_a_group_found_by_its_markers_lists_the_shouted_rows_without_them() -> N
     )
     group = next(g for g in found if reportable(g))
     rows = set(group.rows)
-    assert group.kindred > 0
+    assert group.kindred > 0 or "!" in group.markers
     assert len(rows & set(planted)) >= 0.8 * len(planted)
     assert len(rows & set(planted)) >= 0.8 * len(rows)
