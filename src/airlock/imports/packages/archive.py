@@ -69,6 +69,7 @@ def read_members(blob: bytes | BinaryIO) -> Iterator[Member]:
 def _zip_members(stream: BinaryIO) -> Iterator[Member]:
     import zipfile  # noqa: PLC0415 -- a process vetting only sdists never needs it
 
+    _directory_within_bounds(stream)
     try:
         archive = zipfile.ZipFile(stream)
         infos = archive.infolist()
@@ -107,6 +108,52 @@ def _zip_members(stream: BinaryIO) -> Iterator[Member]:
             NotImplementedError, RuntimeError,
         ) as e:  # fmt: skip
             yield Member(info.filename, None, f"unreadable member: {e}", damaged=True)
+
+
+# ``zipfile`` reads the whole central directory and makes an object of every entry before
+# the member count above can be asked: a 512 MiB upload of empty entries is ~10 million of
+# them, gigabytes of memory. The end record says how many entries and how large the
+# directory is, so both are bounded first. Wheels hold ~100 bytes of directory per entry
+# (awscli: 800 KB for 8,082); this allows 16 times that for every member allowed.
+MAX_DIRECTORY_BYTES = 32 * 1024 * 1024
+END_RECORD = b"PK\x05\x06"
+END_RECORD_64 = b"PK\x06\x06"
+END_LOCATOR_64 = b"PK\x06\x07"
+MAX_END_COMMENT = 65_535
+
+
+def _directory_within_bounds(stream: BinaryIO) -> None:
+    """Refuse a zip whose end record lists more than :data:`MAX_MEMBERS` entries or a
+    central directory over :data:`MAX_DIRECTORY_BYTES`, before ``zipfile`` reads it. An end
+    record that cannot be found is left to ``zipfile``, which refuses the archive.
+
+    Raises:
+        InvalidInput: too many entries, or too large a directory.
+    """
+    stream.seek(0, io.SEEK_END)
+    size = stream.tell()
+    start = max(0, size - 22 - MAX_END_COMMENT)
+    stream.seek(start)
+    tail = stream.read()
+    at = tail.rfind(END_RECORD)
+    if at < 0 or len(tail) - at < 22:
+        return
+    entries = int.from_bytes(tail[at + 10 : at + 12], "little")
+    directory = int.from_bytes(tail[at + 12 : at + 16], "little")
+    locator = at - 20
+    if locator >= 0 and tail[locator : locator + 4] == END_LOCATOR_64:
+        # Zip64: the 64-bit counts are in a record whose offset the locator gives.
+        stream.seek(int.from_bytes(tail[locator + 8 : locator + 16], "little"))
+        record = stream.read(56)
+        if len(record) == 56 and record.startswith(END_RECORD_64):
+            entries = max(entries, int.from_bytes(record[32:40], "little"))
+            directory = max(directory, int.from_bytes(record[40:48], "little"))
+    if entries > MAX_MEMBERS:
+        raise InvalidInput(f"archive lists {entries} members, over {MAX_MEMBERS}")
+    if directory > MAX_DIRECTORY_BYTES:
+        raise InvalidInput(
+            f"archive's central directory is {directory} bytes, over {MAX_DIRECTORY_BYTES}"
+        )
 
 
 UNLISTED = "(bytes the zip's central directory does not list)"
