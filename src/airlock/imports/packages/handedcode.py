@@ -26,6 +26,7 @@ parent opening a shipped file and handing its descriptor, is held, not allowed.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from typing import TYPE_CHECKING
 
@@ -104,6 +105,7 @@ def _called(node: ast.Call) -> str:
     return node.func.id if isinstance(node.func, ast.Name) else ""
 
 
+@functools.lru_cache(maxsize=64)  # asked at every ``open(name)`` and decoder of a module
 def _bound_only(name: str, source: str | None, how: re.Pattern[str]) -> bool:
     """Whether the module binds ``name`` somewhere, and only by assignments whose value
     ``how`` matches (a tuple's target too: ``r, w = map(int, argv[1:])``)."""

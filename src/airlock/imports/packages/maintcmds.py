@@ -159,21 +159,33 @@ def _functions_only_under(module: ast.Module, gated: set[int]) -> set[int]:
     """Ids of the nodes of module-level functions named only inside ``gated`` nodes."""
     out: set[int] = set()
     for func in module.body:
-        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) or func.decorator_list:
-            continue
-        inside = {id(n) for n in ast.walk(func)}
-        uses = [
-            n
-            for n in ast.walk(module)
-            if id(n) not in inside
-            and (
-                (isinstance(n, ast.Name) and n.id == func.name)
-                or (isinstance(n, ast.Attribute) and n.attr == func.name)
-            )
-        ]
-        if uses and all(id(n) in gated for n in uses):
-            out |= inside
+        if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            inside = {id(n) for n in ast.walk(func)}
+            if _named_only_under(func, inside, module, gated):
+                out |= inside
     return out
+
+
+def _named_only_under(
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+    inside: set[int],
+    module: ast.Module,
+    gated: set[int],
+) -> bool:
+    """Whether undecorated ``func`` (whose nodes' ids are ``inside``) is named somewhere
+    outside itself, and only inside ``gated`` nodes."""
+    if func.decorator_list:
+        return False
+    uses = [
+        n
+        for n in ast.walk(module)
+        if id(n) not in inside
+        and (
+            (isinstance(n, ast.Name) and n.id == func.name)
+            or (isinstance(n, ast.Attribute) and n.attr == func.name)
+        )
+    ]
+    return bool(uses) and all(id(n) in gated for n in uses)
 
 
 def _import_safe(node: ast.Import | ast.ImportFrom) -> bool:
@@ -407,20 +419,8 @@ def only_for_maintainer(func: ast.FunctionDef | ast.AsyncFunctionDef, module: as
     tests = [n for n in ast.walk(module) if isinstance(n, ast.If) and _only(n.test, names)]
     if not tests:
         return False  # no branch of the shape: no walk per test
-    inside = {id(n) for n in ast.walk(func)}
     gated: set[int] = set()
     for branch in tests:
         if maintainer_only(branch.test, module):
             gated.update(id(n) for stmt in branch.body for n in ast.walk(stmt))
-    uses = 0
-    for node in ast.walk(module):
-        if id(node) in inside:
-            continue
-        named = (isinstance(node, ast.Name) and node.id == func.name) or (
-            isinstance(node, ast.Attribute) and node.attr == func.name
-        )
-        if named:
-            if id(node) not in gated:
-                return False
-            uses += 1
-    return uses > 0
+    return _named_only_under(func, {id(n) for n in ast.walk(func)}, module, gated)

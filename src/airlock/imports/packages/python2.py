@@ -27,7 +27,6 @@ import re
 import tokenize
 from collections.abc import Callable
 
-from airlock.imports.packages.grammar import parse_module
 from airlock.imports.packages.rules import PackageFinding, Severity
 
 MAX_REPAIRS = 512  # a Python 2 module of 2,000 lines (olefile2.py) needs about 80
@@ -44,6 +43,12 @@ def repaired(source: str, error: SyntaxError) -> str | None:
     """``source`` with its Python 2 forms rewritten, when that makes the whole text parse
     under this interpreter; None when a reported error is no Python 2 form or the bounds
     run out. ``error``: what parsing ``source`` raised."""
+    found = _repaired_tree(source, error)
+    return None if found is None else found[0]
+
+
+def _repaired_tree(source: str, error: SyntaxError) -> tuple[str, ast.Module] | None:
+    """:func:`repaired`'s text with the tree its last parse made."""
     lines = source.splitlines(keepends=True)
     budget = MAX_PARSED
     for _ in range(MAX_REPAIRS):
@@ -56,13 +61,13 @@ def repaired(source: str, error: SyntaxError) -> str | None:
         if budget < 0:
             return None
         try:
-            ast.parse(text)  # its own grammar: newer forms were read before this was asked
+            tree = ast.parse(text)  # its own grammar: newer forms were read before this
         except SyntaxError as again:
             error = again
             continue
         except (ValueError, RecursionError, MemoryError):
             return None
-        return text
+        return text, tree
     return None
 
 
@@ -209,8 +214,7 @@ def _raise(lines: list[str], error: SyntaxError) -> list[str] | None:
         return None  # the statement goes on past its line
     ends = [t.end[1] for t in tokens if t.type not in _NOT_CODE and t.start[0] == 1]
     close = len(line) - len(line.lstrip()) + ends[-1]
-    fixed = line[:start] + "(" + line[start + 1 : close] + ")" + line[close:]
-    return [*lines[:row], fixed, *lines[row + 1 :]]
+    return _replace(lines, row, start, close, "(" + line[start + 1 : close] + ")")
 
 
 def _backticks(lines: list[str], error: SyntaxError) -> list[str] | None:
@@ -222,8 +226,7 @@ def _backticks(lines: list[str], error: SyntaxError) -> list[str] | None:
     close = line.find("`", start + 1)
     if close < 0:
         return None
-    fixed = line[:start] + "repr(" + line[start + 1 : close] + ")" + line[close + 1 :]
-    return [*lines[:row], fixed, *lines[row + 1 :]]
+    return _replace(lines, row, start, close + 1, "repr(" + line[start + 1 : close] + ")")
 
 
 def _not_equal(lines: list[str], error: SyntaxError) -> list[str] | None:
@@ -269,8 +272,7 @@ _REPAIRS: tuple[_Repair, ...] = (
 
 def parse_python2(source: str, error: SyntaxError) -> tuple[str, ast.Module] | None:
     """The repaired text and its tree, when :func:`repaired` proves ``source`` Python 2."""
-    text = repaired(source, error)
-    return None if text is None else (text, parse_module(text))
+    return _repaired_tree(source, error)
 
 
 def python2_finding(path: str) -> PackageFinding:

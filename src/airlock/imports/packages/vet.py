@@ -221,7 +221,10 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
             setup_tree,
             shipped,
             package,
-            present_names(m.name for m in members),
+            # only a .pth line asks it (ADR 0143): no walk of every name otherwise
+            present_names(m.name for m in members)
+            if any(m.name.endswith(".pth") for m in members)
+            else None,
         ),
         digests,
     )
