@@ -11,8 +11,12 @@ def test_doctor_passes_a_fresh_home_and_names_broken_parts(initialised_cli: CliR
     cli = initialised_cli
     cli.home.chmod(0o700)
     fresh = cli("doctor", "--json")
-    assert fresh.code == 0, fresh.out
     statuses = {c["check"]: c["status"] for c in json.loads(fresh.out)}
+    # The disk check reads the build machine's own volume: a CI host over 90 % full fails it
+    # rightly, and that must not be read as a fault of a fresh home. Nothing else may fail.
+    failing = {name for name, status in statuses.items() if status == "fail"}
+    assert failing <= {"disk space"}, fresh.out
+    assert fresh.code == (1 if failing else 0), fresh.out
     assert statuses["database"] == "ok" and statuses["key custody"] == "ok"
     assert statuses["witness"] == "warn"  # none configured yet
 
