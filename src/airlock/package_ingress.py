@@ -20,6 +20,7 @@ from airlock.domain.names import RequestId
 from airlock.domain.principals import Principal
 from airlock.domain.requests import BoundaryRequest, Decision, Outcome, Reason, RequestKind
 from airlock.errors import InvalidInput
+from airlock.imports.packages.carried import Precedent, carried_from, carry_marks
 from airlock.imports.packages.provenance import Publisher
 from airlock.imports.packages.rules import Severity
 from airlock.imports.packages.typosquat import Protected, normalise
@@ -31,6 +32,7 @@ from airlock.imports.packages.verdicts import (
 )
 from airlock.imports.packages.vet import VetReport, vet
 from airlock.ledger.records import LedgerRecord
+from airlock.package_history import MARKS_DETAIL, precedents
 from airlock.package_policy import PolicyChange, rows_digest
 from airlock.state_seals import StateSeals
 from airlock.store.interface import PackageFile, Store
@@ -171,7 +173,15 @@ def _admit(
     )
     serious = [f for f in report.findings if f.severity >= Severity.HIGH]
     reasons = tuple(Reason(f.rule, f"{f.path}:{f.line}: {f.explanation}"[:500]) for f in serious)
-    decision = Decision(request.id, report.verdict, reasons, now, "vetting", policy_version)
+    marks = carry_marks(report.findings, report.marks) if report.verdict is Outcome.HOLD else None
+    sources = _carried(store, seals, ledger, report, marks)
+    outcome = Outcome.ALLOW if sources else report.verdict
+    if sources:
+        reasons = (_carried_reason(sources), *reasons)
+    decision = Decision(request.id, outcome, reasons, now, "vetting", policy_version)
+    carried_details = {MARKS_DETAIL: " ".join(marks)} if marks and not sources else {}
+    if sources:
+        carried_details["carried_from"] = " ".join(p.request_id for p in sources)
     index = ledger.append(
         LedgerRecord(
             kind="package.decision",
@@ -180,13 +190,14 @@ def _admit(
             subject=filename,
             request_digest=digest,
             policy_version=policy_version,
-            outcome=report.verdict.value,
+            outcome=outcome.value,
             reasons=tuple(r.to_json() for r in reasons),
             details={
                 "project": report.name,
                 "version": report.version,
                 "unknown_signals": ", ".join(report.unknown),
                 "publisher": report.publisher,
+                **carried_details,
                 **credential(auth).details(),
             },
         )
@@ -197,7 +208,7 @@ def _admit(
             filename, normalise(report.name), report.version, report.publisher, index
         )
     seals.seal("requests", {"id": request.id}, index)
-    if report.verdict is Outcome.HOLD:
+    if outcome is Outcome.HOLD:
         store.approvals.open_case(
             ApprovalCase(request.id, principal.name, digest, ApprovalRule(2), now)
         )
@@ -207,6 +218,28 @@ def _admit(
     )
     seals.seal("package_files", {"filename": filename}, index)
     return Admission(store.get_request(request.id), decision, report)
+
+
+def _carried(
+    store: Store,
+    seals: StateSeals,
+    ledger: AuditLog,
+    report: VetReport,
+    marks: tuple[str, ...] | None,
+) -> tuple[Precedent, ...]:
+    """The earlier files of the project whose approvals cover every held finding (ADR 0147)."""
+    if not marks:
+        return ()
+    history = precedents(store, seals, ledger, normalise(report.name))
+    return carried_from(marks, history) or ()
+
+
+def _carried_reason(sources: tuple[Precedent, ...]) -> Reason:
+    named = ", ".join(f"{p.filename} (request {p.request_id})" for p in sources)
+    return Reason(
+        "carried-approval",
+        f"every held finding is one people approved in {named}, in unchanged code"[:500],
+    )
 
 
 def _provenance(store: Store, report: VetReport, attestation: bytes | None) -> VetReport:

@@ -22,7 +22,7 @@ from airlock.domain.requests import (
 from airlock.domain.tokens import TokenHash, hash_token, new_token
 from airlock.errors import Conflict, NotFound
 from airlock.exports.chunking import ModelFingerprint
-from airlock.store.interface import Store
+from airlock.store.interface import PackageFile, Store
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -259,3 +259,17 @@ def test_locks_history_and_the_ones_in_force(store: Store) -> None:
     assert list(store.active_locks([rita], T0 + 2 * hour)) == []
     assert list(store.active_locks([(LockScope.PRINCIPAL, "sam")], T0)) == [other]
     assert len(store.locks()) == 5  # lifting and expiry keep the history
+
+
+def test_package_files_are_the_released_ones_unless_every_one_is_asked_for(store: Store) -> None:
+    store.add_principal(person("alice"), token_hash())
+    statuses = {"b-1.0.tar.gz": Outcome.ALLOW, "a-1.0.tar.gz": Outcome.HOLD}
+    for n, (filename, outcome) in enumerate(statuses.items()):
+        request = export_request(n)
+        why = (Reason("process-call", "setup.py:3: runs npm"),) if outcome is Outcome.HOLD else ()
+        store.add_request(request, Decision(request.id, outcome, why, T0, "vetting", "v1"))
+        store.add_package_file(PackageFile(filename, "a", "1.0", request.digest, request.id))
+    assert [f.filename for f in store.package_files("a")] == ["b-1.0.tar.gz"]
+    every = store.package_files("a", released_only=False)
+    assert [f.filename for f in every] == ["a-1.0.tar.gz", "b-1.0.tar.gz"]  # by file name
+    assert store.package_files("other", released_only=False) == []

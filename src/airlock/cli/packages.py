@@ -133,7 +133,7 @@ def admit(cli: CliContext, path: Path, as_name: str | None, attestation: Path | 
         shown = airlock.request_progress(Actor.of(principal), admission.request.id)
         click.echo(f"approvals {shown.summary}; may approve: {', '.join(shown.eligible)}")
         click.echo(f"next: {shown.next_step}")
-    return EXIT_FOR_OUTCOME[admission.report.verdict]
+    return EXIT_FOR_OUTCOME[admission.decision.outcome]
 
 
 @click.command("sbom")

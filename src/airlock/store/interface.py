@@ -231,8 +231,11 @@ class Store(Protocol):
         """Raises Conflict if a file of that name was admitted before."""
         ...
 
-    def package_files(self, project: str | None = None) -> Sequence[PackageFile]:
-        """Admitted package files whose request is released, by project when given."""
+    def package_files(
+        self, project: str | None = None, *, released_only: bool = True
+    ) -> Sequence[PackageFile]:
+        """Admitted package files whose request is released (every admitted file when not
+        ``released_only``), by project when given, in file-name order."""
         ...
 
     def add_lock(self, lock: Lock) -> None: ...

@@ -242,14 +242,19 @@ class MemoryStore:
                 raise Conflict(f"{entry.filename} was submitted before")
             self._packages[entry.filename] = entry
 
-    def package_files(self, project: str | None = None) -> Sequence[PackageFile]:
+    def package_files(
+        self, project: str | None = None, *, released_only: bool = True
+    ) -> Sequence[PackageFile]:
         with self._lock:
             return sorted(
                 (
                     p
                     for p in self._packages.values()
                     if (project is None or p.project == project)
-                    and self._requests[p.request_id].status is RequestStatus.RELEASED
+                    and (
+                        not released_only
+                        or self._requests[p.request_id].status is RequestStatus.RELEASED
+                    )
                 ),
                 key=lambda p: p.filename,
             )

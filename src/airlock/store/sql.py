@@ -380,14 +380,13 @@ class SqlStore:
                 )
             )
 
-    def package_files(self, project: str | None = None) -> Sequence[PackageFile]:
+    def package_files(
+        self, project: str | None = None, *, released_only: bool = True
+    ) -> Sequence[PackageFile]:
         t, r = schema.package_files, schema.requests
-        query = (
-            select(t)
-            .join(r, r.c.id == t.c.request_id)
-            .where(r.c.status == RequestStatus.RELEASED.value)
-            .order_by(t.c.filename)
-        )
+        query = select(t).join(r, r.c.id == t.c.request_id).order_by(t.c.filename)
+        if released_only:
+            query = query.where(r.c.status == RequestStatus.RELEASED.value)
         if project is not None:
             query = query.where(t.c.project == project)
         with self._begin() as c:

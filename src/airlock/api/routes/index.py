@@ -125,6 +125,9 @@ async def submit_package(
     return {
         "request": admission.request.id,
         "status": admission.request.status.value,
+        # The decision can differ from the report's verdict: a hold whose findings people
+        # approved in an earlier release is released (ADR 0147), and says so here.
+        "reasons": [r.to_json() for r in admission.decision.reasons],
         "report": admission.report.to_json(),
     }
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from airlock.domain.outcome import Outcome
 from airlock.errors import InvalidInput
 from airlock.imports.packages.archive import Member, read_members
+from airlock.imports.packages.carried import finding_marks
 from airlock.imports.packages.hooks import hook_findings, hook_modules
 from airlock.imports.packages.kerascode import lambda_layer_findings
 from airlock.imports.packages.local import (
@@ -96,6 +97,8 @@ class VetReport:
     # Normalised names its build installs first (``[build-system] requires``): judged
     # against the feed as dependencies are, but not recorded among them (ADR 0084).
     builds: tuple[str, ...] = ()
+    # Each held finding that a later release may carry, with its mark (ADR 0147).
+    marks: tuple[tuple[PackageFinding, str], ...] = ()
 
     @property
     def verdict(self) -> Outcome:
@@ -291,6 +294,7 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
         tuple(unknown),
         requires=tuple(requires),
         builds=tuple(builds),
+        marks=finding_marks(findings, members, version=version, sdist=sdist),
     )
 
 
