@@ -20,7 +20,7 @@ from airlock.domain.names import RequestId
 from airlock.domain.principals import Principal
 from airlock.domain.requests import BoundaryRequest, Decision, Outcome, Reason, RequestKind
 from airlock.errors import InvalidInput
-from airlock.imports.packages.carried import Precedent, carried_from, carry_marks
+from airlock.imports.packages.carried import Precedent, approvals_of, carry_marks
 from airlock.imports.packages.provenance import Publisher
 from airlock.imports.packages.rules import Severity
 from airlock.imports.packages.typosquat import Protected, normalise
@@ -63,6 +63,7 @@ def admit_package(
     keep_denied: bool = False,
     auth: Auth = AuthMethod.TOKEN,
     attestation: bytes | None = None,
+    carry: bool = True,
 ) -> Admission:
     """Store, vet, record and decide. The file streams into the outbox and is vetted from
     there, so an upload is never whole in memory (issue 22).
@@ -85,6 +86,7 @@ def admit_package(
         keep_denied=keep_denied,
         auth=auth,
         attestation=attestation,
+        carry=carry,
     )
 
 
@@ -102,6 +104,7 @@ def admit_staged_package(
     keep_denied: bool = False,
     auth: Auth = AuthMethod.TOKEN,
     attestation: bytes | None = None,
+    carry: bool = True,
 ) -> Admission:
     """:func:`admit_package` of a file already staged in the outbox (the HTTP path streams
     it there); the staged file is committed or dropped here, whatever happens.
@@ -121,6 +124,7 @@ def admit_staged_package(
             policy_version=policy_version,
             auth=auth,
             attestation=attestation,
+            carry=carry,
         )
         if admission.decision.outcome is not Outcome.DENY or keep_denied:
             outbox.commit(staged)
@@ -146,7 +150,11 @@ def _admit(
     policy_version: str,
     auth: Auth,
     attestation: bytes | None = None,
+    carry: bool = True,
 ) -> Admission:
+    """Vet, then decide: a hold whose every finding people approved in an earlier file of
+    the project is released when ``carry`` (ADR 0147); a hold's marks are recorded either
+    way, so turning carrying on later finds them."""
     digest, size = staged.digest, staged.size
     with staged.path.open("rb") as handle:
         report = vet(filename, handle)
@@ -174,14 +182,17 @@ def _admit(
     serious = [f for f in report.findings if f.severity >= Severity.HIGH]
     reasons = tuple(Reason(f.rule, f"{f.path}:{f.line}: {f.explanation}"[:500]) for f in serious)
     marks = carry_marks(report.findings, report.marks) if report.verdict is Outcome.HOLD else None
-    sources = _carried(store, seals, ledger, report, marks)
-    outcome = Outcome.ALLOW if sources else report.verdict
-    if sources:
-        reasons = (_carried_reason(sources), *reasons)
+    sources, new = _approvals(store, seals, ledger, report, marks) if carry else ((), frozenset())
+    carried = sources if sources and not new else ()
+    outcome = Outcome.ALLOW if carried else report.verdict
+    if carried:
+        reasons = (_carried_reason(carried), *reasons)
+    elif sources:  # the approvers' part: which findings are new since an approval
+        reasons = (_partly_reason(sources, report, new), *reasons)
     decision = Decision(request.id, outcome, reasons, now, "vetting", policy_version)
-    carried_details = {MARKS_DETAIL: " ".join(marks)} if marks and not sources else {}
-    if sources:
-        carried_details["carried_from"] = " ".join(p.request_id for p in sources)
+    carried_details = {MARKS_DETAIL: " ".join(marks)} if marks and not carried else {}
+    if carried:
+        carried_details["carried_from"] = " ".join(p.request_id for p in carried)
     index = ledger.append(
         LedgerRecord(
             kind="package.decision",
@@ -220,26 +231,36 @@ def _admit(
     return Admission(store.get_request(request.id), decision, report)
 
 
-def _carried(
+def _approvals(
     store: Store,
     seals: StateSeals,
     ledger: AuditLog,
     report: VetReport,
     marks: tuple[str, ...] | None,
-) -> tuple[Precedent, ...]:
-    """The earlier files of the project whose approvals cover every held finding (ADR 0147)."""
+) -> tuple[tuple[Precedent, ...], frozenset[str]]:
+    """The earlier files of the project whose approvals cover some held findings, and the
+    marks none covers (ADR 0147)."""
     if not marks:
-        return ()
+        return (), frozenset()
     history = precedents(store, seals, ledger, normalise(report.name))
-    return carried_from(marks, history) or ()
+    return approvals_of(marks, history)
+
+
+def _named(sources: tuple[Precedent, ...]) -> str:
+    return ", ".join(f"{p.filename} (request {p.request_id})" for p in sources)
 
 
 def _carried_reason(sources: tuple[Precedent, ...]) -> Reason:
-    named = ", ".join(f"{p.filename} (request {p.request_id})" for p in sources)
-    return Reason(
-        "carried-approval",
-        f"every held finding is one people approved in {named}, in unchanged code"[:500],
-    )
+    told = f"every held finding is one people approved in {_named(sources)}, in unchanged code"
+    return Reason("carried-approval", told[:500])
+
+
+def _partly_reason(
+    sources: tuple[Precedent, ...], report: VetReport, new: frozenset[str]
+) -> Reason:
+    fresh = sorted({f"{f.path}:{f.line} ({f.rule})" for f, mark in report.marks if mark in new})
+    told = f"new since {_named(sources)} was approved: {', '.join(fresh)}"
+    return Reason("approved-before", told[:500])
 
 
 def _provenance(store: Store, report: VetReport, attestation: bytes | None) -> VetReport:

@@ -37,7 +37,7 @@ _KNOWN_TOP_LEVEL = {
     "identity",
     "notify",
 }
-_KNOWN_APPROVALS = {"vote_methods"}
+_KNOWN_APPROVALS = {"vote_methods", "carry_package_approvals"}
 _KNOWN_IDENTITY = {"os_users"}
 # How a voter may have proved who they are (issue 14): the strong methods, never direct
 # access to the home (local-operator). Kept as strings here; airlock.domain.identity names them.
@@ -316,6 +316,9 @@ class ApprovalSettings:
     ``["peercred"]`` to take votes only from people signed in to the gateway's host."""
 
     vote_methods: tuple[str, ...] = STRONG_VOTE_METHODS
+    # A held package whose every finding people approved in an earlier release of the
+    # project, in unchanged code, is released (ADR 0147); false: every release is reviewed.
+    carry_package_approvals: bool = True
 
     def __post_init__(self) -> None:
         if not self.vote_methods:
@@ -481,13 +484,21 @@ class Settings:
                     _strings(approvals_raw, "vote_methods", "approvals.")
                     if "vote_methods" in approvals_raw
                     else STRONG_VOTE_METHODS
-                )
+                ),
+                carry_package_approvals=_flag(approvals_raw, "carry_package_approvals", True),
             ),
             identity=IdentitySettings(
                 os_users=_string_table(identity_raw, "os_users", "identity.")
             ),
             notify=NotifySettings.from_mapping(_table(raw, "notify"), environ),
         )
+
+
+def _flag(raw: Mapping[str, Any], name: str, default: bool) -> bool:
+    value = raw.get(name, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"config key approvals.{name} must be true or false")
+    return value
 
 
 def _uploads(raw: Mapping[str, Any]) -> UploadSettings:

@@ -5,6 +5,7 @@ held code, on a real SQLite home; nothing an insider edits in the database forge
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -38,10 +39,16 @@ def people(airlock: Airlock) -> dict[str, Principal]:
     return {n: airlock.add_principal(OPERATOR, n, r).principal for n, r in roles.items()}
 
 
-def admit(airlock: Airlock, who: Principal, version: str, *commands: str) -> Admission:
+def admit(
+    airlock: Airlock, who: Principal, version: str, *commands: str, served: str = ""
+) -> Admission:
     calls = "\n".join(f"subprocess.check_output({c!r})" for c in commands[1:])
     setup = SETUP.format(command=repr(commands[0]), version=version) + calls
-    blob = sdist("zephyrine", version, {"setup.py": setup, "zephyrine/__init__.py": ""})
+    files = {"setup.py": setup, "zephyrine/__init__.py": ""}
+    if served:  # a module run on import that runs a program of its own
+        files["zephyrine/__init__.py"] = "from . import serve\n"
+        files["zephyrine/serve.py"] = f"import subprocess\nsubprocess.check_output({served!r})\n"
+    blob = sdist("zephyrine", version, files)
     return airlock.admit_package(who, f"zephyrine-{version}.tar.gz", blob)
 
 
@@ -130,3 +137,37 @@ def test_the_gateway_says_why_a_held_finding_was_released(gateway: Gateway) -> N
     body = answer.json()
     assert body["status"] == "released" and body["report"]["verdict"] == "hold"
     assert body["reasons"][0]["code"] == "carried-approval"
+
+
+def test_a_hold_tells_the_approvers_which_findings_are_new_since_an_approval(
+    airlock: Airlock,
+) -> None:
+    who = people(airlock)
+    first = admit(airlock, who["rita"], "1.2.0", "npm run build")
+    decide(airlock, first, [who["ann"], who["bob"]], approve=True)
+    served = admit(airlock, who["rita"], "1.3.0", "npm run build", served="npm run serve")
+    assert served.request.status.value == "held"
+    told = served.decision.reasons[0]
+    assert told.code == "approved-before"
+    assert "zephyrine-1.2.0.tar.gz" in told.message
+    assert "zephyrine/serve.py:2 (process-call)" in told.message
+    assert "setup.py" not in told.message.split("approved:")[1]  # the approved one is not new
+
+
+def test_an_enclave_that_reviews_every_release_carries_nothing(
+    initialised_cli: CliRunner,
+) -> None:
+    settings = Settings.load(initialised_cli.env, initialised_cli.home)
+    settings = replace(
+        settings, approvals=replace(settings.approvals, carry_package_approvals=False)
+    )
+    airlock = Airlock.from_settings(settings)
+    try:
+        who = people(airlock)
+        first = admit(airlock, who["rita"], "1.2.0", "npm run build")
+        decide(airlock, first, [who["ann"], who["bob"]], approve=True)
+        again = admit(airlock, who["rita"], "1.3.0", "npm run build")
+        assert again.request.status.value == "held"
+        assert {r.code for r in again.decision.reasons} == {"process-call"}
+    finally:
+        airlock.close()

@@ -80,6 +80,7 @@ def test_home_from_environment(tmp_path: Path) -> None:
         ('[approvals]\nvote_methods = ["token", "local-operator"]\n', "not local-operator"),
         ('[approvals]\nvote_methods = "token"\n', "must be a list of strings"),
         ("[approvals]\nquorum = 3\n", "unknown config key"),
+        ('[approvals]\ncarry_package_approvals = "no"\n', "must be true or false"),
         ('[identity]\nos_users = ["alice"]\n', "must be a table of strings"),
         ("[identity]\nos_users = { alice = 3 }\n", "must be a table of strings"),
         ('[identity]\nos_users = { alice = "" }\n', "maps OS user names to principal"),
@@ -114,6 +115,13 @@ def test_vote_methods_default_to_the_strong_ones_and_may_be_narrowed(tmp_path: P
     assert {AuthMethod(m) for m in methods} == STRONG_METHODS
     write_config(tmp_path, '[approvals]\nvote_methods = ["peercred"]\n')
     assert Settings.load({}, tmp_path).approvals.vote_methods == ("peercred",)
+
+
+def test_carrying_package_approvals_is_on_unless_turned_off(tmp_path: Path) -> None:
+    write_config(tmp_path, "")
+    assert Settings.load({}, tmp_path).approvals.carry_package_approvals is True
+    write_config(tmp_path, "[approvals]\ncarry_package_approvals = false\n")
+    assert Settings.load({}, tmp_path).approvals.carry_package_approvals is False
 
 
 def test_os_users_map_os_user_names_to_principals(tmp_path: Path) -> None:

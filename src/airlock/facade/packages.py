@@ -57,6 +57,7 @@ class PackagesMixin(FacadeCore):
             keep_denied=self.settings.uploads.keep_denied,
             auth=auth,
             attestation=attestation,
+            carry=self.settings.approvals.carry_package_approvals,
         )
         self._announce(admission.request)
         return admission
@@ -91,6 +92,7 @@ class PackagesMixin(FacadeCore):
             keep_denied=self.settings.uploads.keep_denied,
             auth=auth,
             attestation=attestation,
+            carry=self.settings.approvals.carry_package_approvals,
         )
         self._announce(admission.request)
         return admission

@@ -91,17 +91,26 @@ def carried_from(
     marks: Sequence[str], precedents: Iterable[Precedent]
 ) -> tuple[Precedent, ...] | None:
     """The approved precedents whose marks cover ``marks``, or None when some mark was
-    never approved or any was rejected (a later rejection outweighs an earlier approval)."""
+    never approved or any was rejected (a rejection outweighs an approval)."""
+    sources, new = approvals_of(marks, precedents)
+    return sources if sources and not new else None
+
+
+def approvals_of(
+    marks: Sequence[str], precedents: Iterable[Precedent]
+) -> tuple[tuple[Precedent, ...], frozenset[str]]:
+    """The approved precedents that cover some of ``marks``, and the marks none covers;
+    no precedent at all when any mark is one people rejected."""
     wanted = set(marks)
     decided = list(precedents)
-    if not wanted or any(p.marks & wanted for p in decided if not p.approved):
-        return None
+    if any(p.marks & wanted for p in decided if not p.approved):
+        return (), frozenset(marks)
     sources = []
     for precedent in decided:
         if precedent.approved and precedent.marks & wanted:
             sources.append(precedent)
             wanted -= precedent.marks
-    return tuple(sources) if not wanted else None
+    return tuple(sources), frozenset(wanted)
 
 
 class _Unversioned:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from airlock.imports.packages.carried import (
     Precedent,
     _Unversioned,
+    approvals_of,
     carried_from,
     carry_marks,
 )
@@ -90,6 +91,9 @@ def test_approvals_cover_the_marks_together_and_any_rejection_outweighs_them() -
     rejected = precedent("three", approved=False, marks={"b", "x"})
     assert carried_from(["a"], [one, two, rejected]) == (one,)
     assert carried_from(["a", "b"], [one, two, rejected]) is None
+    # what approvers are told on a hold: which part was approved, which marks are new
+    assert approvals_of(["a", "d"], [one, two]) == ((one,), frozenset({"d"}))
+    assert approvals_of(["a", "b"], [one, rejected]) == ((), frozenset({"a", "b"}))
 
 
 def test_only_a_dotted_version_standing_alone_is_taken_out() -> None:
