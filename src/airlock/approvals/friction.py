@@ -18,7 +18,7 @@ from airlock.domain.requests import BoundaryRequest, Decision, Outcome
 class FrictionReport:
     window_days: float
     requests: int
-    auto_release_rate: float  # released by policy alone, of all requests decided
+    auto_release_rate: float  # released without a person (policy, vetting, scan), of all decided
     median_seconds_to_decision: float | None
     p90_seconds_to_decision: float | None
     manual_approvals_per_approver_per_day: dict[str, float]
@@ -31,6 +31,14 @@ class FrictionReport:
     held_unlooked: int = 0
     median_seconds_to_first_look: float | None = None
     p90_seconds_to_first_look: float | None = None
+    # Package files released because people had approved the same findings in an earlier
+    # release of the project (ADR 0147): approvals not asked for again.
+    carried_approvals: int = 0
+
+
+# Who decides first, without a person: an export's policy, package vetting, dataset scans.
+AUTOMATIC_DECIDERS = frozenset({"policy", "vetting", "dataset-scan"})
+CARRIED = "carried-approval"
 
 
 def friction(
@@ -50,11 +58,11 @@ def friction(
         if decision.request_id in in_window:
             by_request.setdefault(decision.request_id, []).append(decision)
     final = {rid: ds[-1] for rid, ds in by_request.items() if ds[-1].outcome is not Outcome.HOLD}
-    automatic = sum(
-        1
+    released_at_once = [
+        ds[0]
         for ds in by_request.values()
-        if ds[0].outcome is Outcome.ALLOW and ds[0].decided_by == "policy"
-    )
+        if ds[0].outcome is Outcome.ALLOW and ds[0].decided_by in AUTOMATIC_DECIDERS
+    ]
     waits = sorted(
         (d.decided_at - in_window[rid].created_at).total_seconds() for rid, d in final.items()
     )
@@ -70,7 +78,7 @@ def friction(
     return FrictionReport(
         window_days=days,
         requests=len(in_window),
-        auto_release_rate=automatic / len(by_request) if by_request else 0.0,
+        auto_release_rate=len(released_at_once) / len(by_request) if by_request else 0.0,
         median_seconds_to_decision=statistics.median(waits) if waits else None,
         p90_seconds_to_decision=waits[min(len(waits) - 1, int(0.9 * len(waits)))]
         if waits
@@ -82,6 +90,9 @@ def friction(
         held_unlooked=sum(1 for rid in held if rid not in looks),
         median_seconds_to_first_look=statistics.median(looks.values()) if looks else None,
         p90_seconds_to_first_look=_p90(sorted(looks.values())),
+        carried_approvals=sum(
+            1 for d in released_at_once if any(r.code == CARRIED for r in d.reasons)
+        ),
     )
 
 

@@ -123,6 +123,7 @@ def metrics_command(cli: CliContext, days: float, as_json: bool, weeks: int | No
         ["p90 time to decision", seconds(report.p90_seconds_to_decision)],
         ["held", report.held],
         ["held, nobody looked yet", report.held_unlooked],
+        ["released on an earlier approval", report.carried_approvals],
         ["median hold to first look", seconds(report.median_seconds_to_first_look)],
         ["p90 hold to first look", seconds(report.p90_seconds_to_first_look)],
         ["locks", report.locks],

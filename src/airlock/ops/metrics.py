@@ -153,7 +153,7 @@ def _ages(figures: BoundaryFigures) -> Iterator[Metric]:
 def _friction(report: FrictionReport) -> Iterator[Metric]:
     yield GaugeMetricFamily(
         "airlock_friction_auto_release_ratio",
-        f"Share of requests decided over {report.window_days:g} days released by policy alone.",
+        f"Share of requests decided over {report.window_days:g} days released without a person.",
         value=report.auto_release_rate,
     )
     for name, value in (
@@ -178,6 +178,12 @@ def _friction(report: FrictionReport) -> Iterator[Metric]:
         "airlock_friction_held_unlooked",
         "Requests held in the friction window that no approver has acted on yet.",
         value=report.held_unlooked,
+    )
+    yield GaugeMetricFamily(
+        "airlock_friction_carried_approvals",
+        "Package files released in the friction window because people approved the same "
+        "findings in an earlier release (approvals not asked for again).",
+        value=report.carried_approvals,
     )
     yield GaugeMetricFamily(
         "airlock_friction_locks", "Locks imposed in the friction window.", value=report.locks

@@ -87,3 +87,18 @@ def test_hold_to_first_look_counts_the_first_vote_and_the_unlooked() -> None:
     assert report.held_unlooked == 1  # req 6: nobody has looked
     assert report.median_seconds_to_first_look == 450
     assert report.p90_seconds_to_first_look == 600
+
+
+def test_vetting_and_scans_release_automatically_and_carried_approvals_are_counted() -> None:
+    requests = [request(n, 100) for n in range(4)]
+    carried = Reason("carried-approval", "every held finding is one people approved in x-1.0")
+    decisions = [
+        decision(0, Outcome.ALLOW, 100, "vetting"),  # a clean package
+        replace(decision(1, Outcome.ALLOW, 100, "vetting"), reasons=(carried,)),
+        decision(2, Outcome.ALLOW, 100, "dataset-scan"),
+        decision(3, Outcome.HOLD, 100, "vetting"),
+        decision(3, Outcome.ALLOW, 50, "ann"),  # a person's approval is not automatic
+    ]
+    report = friction(requests, decisions, [], [], window=timedelta(days=1), now=NOW)
+    assert report.auto_release_rate == 0.75
+    assert report.carried_approvals == 1
