@@ -12,9 +12,10 @@ released.
 What a mark leaves out is the risk, so a finding is marked only when all it depends on is
 in the marked texts: findings about the archive as a whole (member bound, missing RECORD)
 or about a member that was not read (a native library too large to scan) get no mark and
-are never carried, and nor is a critical one (a deny is never undone by history). Code
-the flagged member does not import stays outside the mark: identical flagged code fed
-other values by a module it does not import reads as the same finding. Pure: no I/O.
+are never carried, and nor is a critical one (a deny is never undone by history). A
+member that imports or runs a module by a name found at run time, or that does not parse,
+has every module of the package in its mark. What the flagged code reads that is not a
+module (a data file, the environment) stays outside the mark. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ from airlock.imports.packages.archive import Member
 from airlock.imports.packages.rules import PackageFinding, Severity
 
 MAX_MARKS = 256  # marks recorded for one file: more, and the file is never carried
-_UNPARSED = "unparsed"
+# Calls that import or run a module named at run time: the flagged code may reach any module.
+RUNS_BY_NAME = frozenset(
+    {"import_module", "__import__", "run_module", "run_path", "spec_from_file_location", "exec"}
+)
 _DOTTED = re.compile(r"\d+(?:\.\d+)+(?:[a-z]+\d*)?(?:\.(?:post|dev)\d+)?", re.ASCII)
 
 
@@ -162,20 +166,30 @@ def _imported_digest(
     try:
         tree = ast.parse(texts[path])
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return _UNPARSED
+        tree = None
     wanted: set[str] = set()
-    for node in ast.walk(tree):
+    for node in ast.walk(tree) if tree is not None else ():
         if isinstance(node, ast.Import):
             wanted |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
             base = _absolute(node, package)
             wanted.add(base)
             wanted |= {f"{base}.{alias.name}" if base else alias.name for alias in node.names}
+        elif isinstance(node, ast.Call) and _called_name(node) in RUNS_BY_NAME:
+            tree = None  # what it imports or runs is named at run time
+            break
+    if tree is None:  # unparsed, or a module found by name: every module is in the mark
+        wanted = set(modules)
     digest = hashlib.sha256()
     for name in sorted(wanted & modules.keys() - {own}):
         text = unversioned.data(texts[modules[name]])
         digest.update(name.encode() + b"\0" + hashlib.sha256(text).digest())
     return digest.hexdigest()
+
+
+def _called_name(node: ast.Call) -> str:
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
 
 
 def _absolute(node: ast.ImportFrom, package: str) -> str:

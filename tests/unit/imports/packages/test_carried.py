@@ -60,6 +60,19 @@ def test_a_changed_flagged_line_or_a_changed_imported_module_is_a_new_mark() -> 
     assert not approved & set(marks_of(changed))
 
 
+def test_a_module_named_at_run_time_puts_every_module_in_the_mark() -> None:
+    by_name = "import importlib\nNAME = importlib.import_module('build' + 'tools').NAME\n"
+    approved = release("1.2.0", other=by_name)
+    # __init__ is not flagged, but the module flagged in setup.py is unchanged: same marks
+    assert marks_of(approved) == marks_of(release("1.3.0", other=by_name))
+    dynamic = SETUP.replace("from buildtools import NAME", "NAME = __import__('zephyrine').N")
+    files = {"setup.py": dynamic.format(command=BUILD, version="1.2.0"), "buildtools.py": ""}
+    before = vet("zephyrine-1.2.0.tar.gz", sdist("zephyrine", "1.2.0", files))
+    files["helpers.py"] = "N = 'x'\n"  # a module the setup.py never names
+    after = vet("zephyrine-1.2.0.tar.gz", sdist("zephyrine", "1.2.0", files))
+    assert not set(marks_of(before)) & set(marks_of(after))
+
+
 def test_findings_about_what_was_not_read_are_never_carried() -> None:
     # A wheel without RECORD: the finding is about the archive, which no mark covers.
     blob = wheel("zephyrine", "1.2.0", {"zephyrine/__init__.py": "x = 1\n"}, record=False)
