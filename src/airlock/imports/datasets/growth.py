@@ -64,6 +64,8 @@ def form_scores(
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
     from sklearn.model_selection import StratifiedKFold  # noqa: PLC0415
 
+    from airlock.imports.datasets.classifier import SOLVER  # noqa: PLC0415 -- heavy imports
+
     core_set = set(core)
     need = max(MIN_COLUMN_ROWS, CORE_COLUMN_SHARE * len(core))
     row_ids: list[int] = []
@@ -88,7 +90,7 @@ def form_scores(
     scores = np.zeros(rows)
 
     def model() -> LogisticRegression:
-        return LogisticRegression(C=REGULARISATION, max_iter=200)
+        return LogisticRegression(C=REGULARISATION, max_iter=200, solver=SOLVER)
 
     splitter = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
     for fit, held in splitter.split(np.zeros(len(train)), target[train]):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from airlock.imports.datasets.classifier import MIN_LEFT, Agreement
+from airlock.imports.datasets.classifier import MIN_LEFT, SOLVER, Agreement
 
 FloatArray = npt.NDArray[np.float64]
 HOLD_OUT = 0.25  # share of the outside rows held out to measure the cut and the null
@@ -87,7 +87,8 @@ def reread(
         for column in dropped.tolist():
             features.data[features.indptr[column] : features.indptr[column + 1]] = 0.0
     matrix = normalize(features.tocsr())
-    model = LogisticRegression(C=4.0, max_iter=300, tol=1e-3).fit(matrix[fit], y[fit])
+    model = LogisticRegression(C=4.0, max_iter=300, tol=1e-3, solver=SOLVER)
+    model.fit(matrix[fit], y[fit])
     column = int(np.flatnonzero(model.classes_ == label)[0])
 
     def probability(index: npt.NDArray[np.int64]) -> FloatArray:
