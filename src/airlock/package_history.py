@@ -9,7 +9,7 @@ carried approval away, never give one.
 from __future__ import annotations
 
 from airlock.audit import AuditLog
-from airlock.errors import LedgerIntegrityError
+from airlock.errors import InputRejected
 from airlock.imports.packages.carried import Precedent
 from airlock.state_seals import StateSeals
 from airlock.store.interface import PackageFile, Store
@@ -35,7 +35,7 @@ def _precedent(seals: StateSeals, ledger: AuditLog, entry: PackageFile) -> Prece
         seals.check("package_files", {"filename": entry.filename}, subjects=(entry.filename,))
         record = ledger.checked_record(index)
         request = seals.check("requests", {"id": entry.request_id})
-    except LedgerIntegrityError:
+    except InputRejected:  # a forged, missing or unsealed row or entry: not a precedent
         return None
     details = record.get("details")
     if (
