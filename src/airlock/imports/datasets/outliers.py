@@ -56,6 +56,7 @@ from airlock.imports.datasets.corroborated import corroborated
 from airlock.imports.datasets.kindred import form_incidence, kindred_rows
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import Tokens
+from airlock.imports.datasets.register import register
 from airlock.imports.datasets.results import FeatureKind, SuspiciousFeature
 from airlock.imports.datasets.scattered import (
     Marker,
@@ -85,6 +86,7 @@ SHARED_NEIGHBOURS = 0.3  # linked neighbourhoods' overlap that keeps a link in s
 # how a group was found (SCATTERED: markers whose rows are scattered over the label's
 # content, :mod:`.scattered`)
 COMPONENT, CARVED, LOOSE, SCATTERED = "component", "carved", "loose", "scattered"
+REGISTER = "register"  # small markers each found with the others far more than chance
 LOOSE_ROWS = 20  # label rows of a marker left out of every group that joins the loose group
 MAX_LOOSE_SHARE = 0.9  # the loose group may be most of its label (a heavy planted share)
 # How much likelier a carved or loose group's row has its nearest label row in the group than
@@ -198,8 +200,14 @@ def outlier_groups(
             spread, core, markers = _scattered_group(
                 markers, terms, tokens, inside, seed=seed, min_support=min_support
             )
-            if spread:
-                grouped.append((*_ordered(spread, markers), SCATTERED))
+            # and the small markers found with each other far more than chance: a register
+            # spread too thin for any one of them to be asked alone (ADR 0146)
+            voiced = register(markers[:exclusive], tokens, inside, form=FORM)
+            grouped += [
+                (*_ordered(members, markers), how)
+                for members, how in ((spread, SCATTERED), (voiced, REGISTER))
+                if members
+            ]
         for members, rows, how in grouped:
             total = _total_rows(members, markers)
             names = [_name(markers[i][0], markers[i][1]) for i in members]
