@@ -39,8 +39,9 @@ from airlock.imports.datasets.scattered import Marker, separate
 from airlock.imports.datasets.stats import binomial_tail
 
 CORE_P_VALUE = 1e-3
-JOIN_P_VALUE = 1e-2
-JOIN_ROUNDS = 2
+SAME_ROWS = 0.5  # a marker with over half its rows in a smaller one's is that one (counting)
+MIXTURE_ROUNDS = 20
+JOIN_ROUNDS = 4
 MIN_THINGS = 3  # different things in the core (see .scattered.separate)
 NESTED = 0.9  # two markers sharing this share of the smaller's rows are one phrase's parts
 LENGTH_BINS = 5  # rows of about a row's length: a long row carries more of any words
@@ -66,25 +67,56 @@ def register(
     core = binomial_tail(seen, trials, null) <= CORE_P_VALUE
     if separate([asked[i] for i in np.flatnonzero(core)], markers) < MIN_THINGS:
         return []
-    seen, trials, null = _together(incidence, parts, core, bins)
-    rate = float(seen[core].sum() / trials[core].sum())  # the register's own company rate
+    weight = _weights(incidence)
     chosen = core
     for _ in range(JOIN_ROUNDS):
         seen, trials, null = _together(incidence, parts, chosen, bins)
-        joined = chosen | _likelier(seen, trials, null, rate)
+        rate = float(seen[core].sum() / max(trials[core].sum(), 1.0))
+        joined = chosen | (_posterior(seen, trials, null, rate, weight) > 0.5)
         if (joined == chosen).all():
             break
         chosen = joined
     return sorted(asked[i] for i in np.flatnonzero(chosen))
 
 
-def _likelier(seen: np.ndarray, trials: np.ndarray, null: np.ndarray, rate: float) -> np.ndarray:
-    """Whether each marker's company (``seen`` of its ``trials`` rows) is likelier at the
-    register's ``rate`` than at its ``null`` share."""
+def _weights(incidence: csr_matrix) -> np.ndarray:
+    """Each marker's weight in the count of the label's markers: one over the markers of
+    its thing (smallest first, one with over half its rows in a counted one's is that
+    one's, as :func:`.scattered.separate` counts), so a phrase's n-grams count once."""
+    sizes = np.asarray(incidence.sum(axis=1)).ravel()
+    overlap = (incidence @ incidence.T).tocsr()
+    thing = np.full(len(sizes), -1)
+    for i in np.argsort(sizes, kind="stable").tolist():
+        row = overlap.getrow(i)
+        counted = [
+            int(j) for j, shared in zip(row.indices, row.data, strict=True)
+            if thing[j] == j and shared > SAME_ROWS * sizes[i]
+        ]
+        thing[i] = counted[0] if counted else i
+    members = np.bincount(thing, minlength=len(sizes))
+    return 1.0 / members[thing]
+
+
+def _posterior(
+    seen: np.ndarray, trials: np.ndarray, null: np.ndarray, rate: float, weight: np.ndarray
+) -> np.ndarray:
+    """Each marker's probability of being the register's: a two-part binomial mixture of
+    its company (``seen`` of ``trials`` rows), at the register's ``rate`` or at its own
+    ``null`` share, with the register's part of the label's markers (counted by
+    ``weight``) estimated from them all. A label with a few markers of a style and many
+    natural ones needs far more company of a marker to take it than a label whose
+    exclusive markers are nearly all the style's."""
     null = np.clip(null, 1e-9, 1 - 1e-9)
     rate = min(max(rate, 1e-9), 1 - 1e-9)
     ratio = seen * np.log(rate / null) + (trials - seen) * np.log((1 - rate) / (1 - null))
-    return np.asarray((ratio > 0) & (rate > null) & (trials > 0), dtype=bool)
+    ratio = np.where(rate > null, ratio, -np.inf)
+    share = 0.5
+    posterior = np.zeros(len(seen))
+    for _ in range(MIXTURE_ROUNDS):
+        odds = np.exp(np.clip(ratio, -700, 700)) * share / (1 - share)
+        posterior = odds / (1 + odds)
+        share = float(np.clip((weight * posterior).sum() / weight.sum(), 1e-6, 1 - 1e-6))
+    return posterior
 
 
 def _incidence(rows: Sequence[tuple[int, ...]], position: np.ndarray, width: int) -> csr_matrix:
