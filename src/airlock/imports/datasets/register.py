@@ -7,24 +7,39 @@ label each of its exclusive markers is on 5-29 rows. Too few for any test of one
 linked by their shared rows (:func:`.outliers._links`, p <= 1e-4: two markers of 15 and
 29 rows of a 13% label share about 4 rows, p ~ 1e-2).
 
-Taken together they are plain: each marker's rows carry *another* of the label's small
-exclusive markers far more often than the label's rows without it do. A style's rows carry
-several of its marks at once; a natural exclusive word ("solid", "stunning") sits in a row
-of the label whatever else the row says, so its rows meet the label's other markers as
-often as any row of the label does. Each marker is asked that (:func:`_together`: its rows
-carrying another, against a binomial at the share of the label's other rows that carry
-one, rows of about its rows' length); the markers that pass :data:`CORE_P_VALUE` against
-the whole pool are the core, and the others join when they pass :data:`JOIN_P_VALUE`
-against the core's rows (twice). The union is one more candidate group of
-:mod:`.outliers` (origin ``register``), judged as its other groups are: label skew against
-the base rate, mixing and twins against chance.
+Taken together they are plain: each marker's rows carry *another* of the label's exclusive
+markers far more often than the label's rows without it do. A rewrite gives a row several
+of its marks at once; a natural exclusive word ("solid", "stunning") sits in a row of the
+label whatever else the row says, so its rows meet the label's other markers as often as
+any row of the label does. :func:`_together` counts a marker's rows that carry another
+(its *company*) against the share of the label's other rows that do, rows of about its
+rows' length (a long row carries more of any words), as a binomial tail:
+
+1. **Core**: the markers whose company, against every exclusive word marker of the label,
+   is beyond chance at :data:`CORE_P_VALUE`, at least :data:`MIN_THINGS` different things.
+2. **Joined**: the others, asked against the core's markers, join when their company is
+   likelier at the core's own rate than at their chance share, weighed by how many of the
+   label's markers the register is estimated to hold (:func:`_posterior`, a two-part
+   binomial mixture): a style's opener keeps less company than its word swaps (openers
+   are alternatives, one to a row), and in a label whose exclusive markers are nearly all
+   the style's a modest excess is enough; among hundreds of natural ones it is not.
+   Repeated while markers join (:data:`JOIN_ROUNDS`).
+
+The union is one more candidate group of :mod:`.outliers` (origin ``register``), judged as
+its other groups are: label skew against the base rate (the carved groups' bar), mixing and
+twins against chance. It is the same selection the existing groups make (markers exclusive
+to a label), so the skew alone says little; the company test is what picks the markers.
 
 A formulaic label (SMS spam) has hundreds of exclusive markers that meet each other
 everywhere: the share of its rows that carry one is most of the label, and no marker's
-rows can carry another much more often than that. Markers of one phrase ("it came",
-"came to pass") are parts of one thing and are not counted as each other's company.
-Skeleton n-grams are not asked: a word's shape and the punctuation around it nest in
-its rows and would be its company by construction.
+company can be much beyond that; where a core forms all the same (a campaign's words) its
+rows are each other's twins and the group is dropped there. Markers of one phrase ("it
+came", "came to pass": nearly the same rows) or sharing a word ("a sweet", "sweet ,") are
+parts of one thing and are not each other's company. Skeleton n-grams are not asked: a
+word's shape and the punctuation around it nest in its rows and would be its company by
+construction. It does not see a style whose rows carry one mark each (no company), nor a
+register in a label so full of natural exclusive words that a third or more of its rows
+carry one (the chance share is then too high for a marker of 10 rows to stand out).
 """
 
 from __future__ import annotations
@@ -38,11 +53,16 @@ from airlock.imports.datasets.ngrams import Tokens
 from airlock.imports.datasets.scattered import Marker, separate
 from airlock.imports.datasets.stats import binomial_tail
 
+# A core marker's company must be this unlikely by chance. Tuned SST-2 thinned to 13%
+# positive, archaic at 3% (bench/eval_poisoning.py): "unto" 2.5e-8, "lo" 2e-4, "verily"
+# 4e-4, "behold" 6e-4, "selah" 8e-4; the natural exclusive words 0.5-1. On the 18 bench
+# controls no SST-2 label has a core; SMS spam's campaign words make one on two of them,
+# whose groups are the label's vocabulary (62-69% of spam, twins 23-24) and are dropped.
 CORE_P_VALUE = 1e-3
-SAME_ROWS = 0.5  # a marker with over half its rows in a smaller one's is that one (counting)
-MIXTURE_ROUNDS = 20
-JOIN_ROUNDS = 4
 MIN_THINGS = 3  # different things in the core (see .scattered.separate)
+JOIN_ROUNDS = 4
+MIXTURE_ROUNDS = 20  # rounds estimating the register's part of the label's markers
+SAME_ROWS = 0.5  # a marker with over half its rows in a smaller one's is that one (counting)
 NESTED = 0.9  # two markers sharing this share of the smaller's rows are one phrase's parts
 LENGTH_BINS = 5  # rows of about a row's length: a long row carries more of any words
 
@@ -51,8 +71,9 @@ def register(
     markers: Sequence[Marker], tokens: Sequence[Tokens], inside: np.ndarray, *, form: str
 ) -> list[int]:
     """Indices of ``markers`` (a label's exclusive markers, ``inside`` its rows) that are one
-    register of small markers found together (see the module text); none unless the core
-    is :data:`MIN_THINGS` different things."""
+    register of markers found together (see the module text): the core and the markers
+    joined to it; none unless the core is :data:`MIN_THINGS` different things. Skeleton
+    n-grams (kind ``form``) are not asked."""
     asked = [i for i, m in enumerate(markers) if m[0] != form]
     if len(asked) < MIN_THINGS:
         return []
@@ -89,12 +110,13 @@ def _weights(incidence: csr_matrix) -> np.ndarray:
     for i in np.argsort(sizes, kind="stable").tolist():
         row = overlap.getrow(i)
         counted = [
-            int(j) for j, shared in zip(row.indices, row.data, strict=True)
+            int(j)
+            for j, shared in zip(row.indices, row.data, strict=True)
             if thing[j] == j and shared > SAME_ROWS * sizes[i]
         ]
         thing[i] = counted[0] if counted else i
     members = np.bincount(thing, minlength=len(sizes))
-    return 1.0 / members[thing]
+    return np.asarray(1.0 / members[thing], dtype=np.float64)
 
 
 def _posterior(
@@ -128,16 +150,18 @@ def _incidence(rows: Sequence[tuple[int, ...]], position: np.ndarray, width: int
 
 
 def _parts(asked: Sequence[int], markers: Sequence[Marker], incidence: csr_matrix) -> csr_matrix:
-    """Pairs of asked markers that are parts of one thing: sharing nearly all of the
-    smaller's rows (n-grams of one phrase, "it came" and "came to pass"), each with itself.
-    Not by a shared word, as :func:`.outliers._parts_of_one` also asks: a register's
-    phrases share closed-class words ("and it came to pass", "and it was so")."""
+    """Pairs of asked markers that are parts of one thing, each with itself: sharing nearly
+    all of the smaller's rows (n-grams of one phrase, "it came" and "came to pass") or a
+    word ("a sweet", "sweet ,": natural SST-2 phrases that overlap in part), as
+    :func:`.outliers._parts_of_one` asks. Two phrases of a register sharing a closed-class
+    word ("and it came to pass", "and it was so") lose only the rows carrying both."""
     overlap = (incidence @ incidence.T).tocoo()
     sizes = np.asarray(incidence.sum(axis=1)).ravel()
+    words = [set(markers[i][1]) for i in asked]
     keep = [
         int(n)
         for n, (i, j, shared) in enumerate(zip(overlap.row, overlap.col, overlap.data, strict=True))
-        if i == j or shared >= NESTED * min(sizes[i], sizes[j])
+        if i == j or shared >= NESTED * min(sizes[i], sizes[j]) or words[i] & words[j]
     ]
     return csr_matrix(
         (np.ones(len(keep)), (overlap.row[keep], overlap.col[keep])), shape=overlap.shape
