@@ -179,26 +179,34 @@ def _together(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each marker, how many of its rows carry a ``chosen`` marker that is not part of
     it, of how many, and the share expected: the mean, over its rows, of the share of the
-    label's rows of the row's length bin without the marker that carry one."""
+    label's rows of the row's length bin without the marker that carry one.
+
+    A row carries company unless every chosen marker on it is one of the marker's parts,
+    so each marker is counted on its parts' rows alone (sparse: a label of many rows and
+    markers costs their incidence, not their product)."""
     chosen_incidence = incidence[np.flatnonzero(chosen)]
-    # per row, how many chosen markers it carries; per marker and row, how many of them
-    # are its own parts (those do not count as company)
-    carried = np.asarray(chosen_incidence.sum(axis=0)).ravel()
-    own_parts = parts[:, np.flatnonzero(chosen)] @ chosen_incidence  # markers x rows
+    carried = np.asarray(chosen_incidence.sum(axis=0)).ravel()  # chosen markers per row
+    anyone = carried > 0
+    # per marker and row, how many chosen markers on the row are its own parts
+    own_parts = (parts[:, np.flatnonzero(chosen)] @ chosen_incidence).tocsr()
     count = incidence.shape[0]
     seen, trials, null = np.zeros(count), np.zeros(count), np.zeros(count)
-    bin_sizes = np.bincount(bins, minlength=int(bins.max()) + 1).astype(np.float64)
+    width = int(bins.max()) + 1
+    bin_sizes = np.bincount(bins, minlength=width).astype(np.float64)
+    with_anyone = np.bincount(bins[anyone], minlength=width).astype(np.float64)
     for m in range(count):
         mine = incidence.indices[incidence.indptr[m] : incidence.indptr[m + 1]]
         if not len(mine):
             continue
-        company = carried - own_parts[m].toarray().ravel() > 0
-        outside = np.ones(len(bins), dtype=bool)
-        outside[mine] = False
-        with_company = np.bincount(bins[outside & company], minlength=len(bin_sizes))
-        without_m = bin_sizes - np.bincount(bins[mine], minlength=len(bin_sizes))
-        share = with_company / np.maximum(without_m, 1.0)
+        rows = own_parts.indices[own_parts.indptr[m] : own_parts.indptr[m + 1]]
+        own = own_parts.data[own_parts.indptr[m] : own_parts.indptr[m + 1]]
+        lost = rows[carried[rows] - own <= 0]  # rows whose only company is m's own parts
+        company = anyone[mine] & ~np.isin(mine, lost)
+        outside = with_anyone - np.bincount(bins[lost], minlength=width)
+        outside -= np.bincount(bins[mine[company]], minlength=width)
+        without_m = bin_sizes - np.bincount(bins[mine], minlength=width)
+        share = outside / np.maximum(without_m, 1.0)
         null[m] = float(share[bins[mine]].mean())
-        seen[m] = float(np.count_nonzero(company[mine]))
+        seen[m] = float(np.count_nonzero(company))
         trials[m] = float(len(mine))
     return seen, trials, null
