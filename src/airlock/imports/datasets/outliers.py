@@ -56,6 +56,7 @@ from airlock.imports.datasets.corroborated import corroborated
 from airlock.imports.datasets.kindred import form_incidence, kindred_rows
 from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import Tokens
+from airlock.imports.datasets.register import register
 from airlock.imports.datasets.results import FeatureKind, SuspiciousFeature
 from airlock.imports.datasets.scattered import (
     Marker,
@@ -85,6 +86,7 @@ SHARED_NEIGHBOURS = 0.3  # linked neighbourhoods' overlap that keeps a link in s
 # how a group was found (SCATTERED: markers whose rows are scattered over the label's
 # content, :mod:`.scattered`)
 COMPONENT, CARVED, LOOSE, SCATTERED = "component", "carved", "loose", "scattered"
+REGISTER = "register"  # small markers each found with the others far more than chance
 LOOSE_ROWS = 20  # label rows of a marker left out of every group that joins the loose group
 MAX_LOOSE_SHARE = 0.9  # the loose group may be most of its label (a heavy planted share)
 # How much likelier a carved or loose group's row has its nearest label row in the group than
@@ -198,8 +200,14 @@ def outlier_groups(
             spread, core, markers = _scattered_group(
                 markers, terms, tokens, inside, seed=seed, min_support=min_support
             )
-            if spread:
-                grouped.append((*_ordered(spread, markers), SCATTERED))
+            # and the small markers found with each other far more than chance: a register
+            # spread too thin for any one of them to be asked alone (ADR 0146)
+            voiced = register(markers[:exclusive], tokens, inside, form=FORM)
+            grouped += [
+                (*_ordered(members, markers), how)
+                for members, how in ((spread, SCATTERED), (voiced, REGISTER))
+                if members
+            ]
         for members, rows, how in grouped:
             total = _total_rows(members, markers)
             names = [_name(markers[i][0], markers[i][1]) for i in members]
@@ -358,13 +366,16 @@ def _with_kindred(
     """Reported groups listed with the label's rows whose form is likelier under the group
     than under the rest of the label (:func:`.kindred.kindred_rows`, ADR 0043): a style
     whose forms are skewed towards its label, not exclusive, leaves rows without any of the
-    group's markers. Groups too weak to report are left as they are."""
+    group's markers. Groups too weak to report are left as they are, and so is a register
+    (ADR 0146): it was found by its words alone, and the forms of its rows are whatever
+    they said (tuned SST-2 drawn style r06 at 3%: 66 rows listed by form, 5 planted)."""
     if not any(reportable(g) for g in found):
         return found
     incidence = form_incidence(forms, len(given))
     out = []
     for g in found:
-        more = kindred_rows(incidence, g.rows, given == g.label) if reportable(g) else []
+        grows = reportable(g) and g.origin != REGISTER
+        more = kindred_rows(incidence, g.rows, given == g.label) if grows else []
         rows = tuple(sorted({*g.rows, *more}))
         out.append(replace(g, rows=rows, kindred=len(rows) - len(g.rows)) if more else g)
     return out
@@ -702,15 +713,16 @@ def clean_label_features(
     *,
     limits: ScanLimits,
     seed: int = 0,
+    origins: frozenset[str] | None = None,
 ) -> list[tuple[SuspiciousFeature, tuple[int, ...]]]:
     """Groups of :func:`outlier_groups` with at least :data:`CLEAN_LABEL_STRENGTH` decades
     of evidence, as ``clean-label`` features with their rows, an example and the evidence in
-    words."""
+    words; only those found as ``origins`` when given."""
     found = outlier_groups(words, forms, tokens, labels, min_support=limits.min_support, seed=seed)
     counts = Counter(labels)
     out = []
     for g in found:
-        if not reportable(g):
+        if not reportable(g) or (origins is not None and g.origin not in origins):
             continue
         base = counts[g.label] / len(labels)
         shown = " | ".join(g.markers[:SHOWN_MARKERS])
