@@ -713,16 +713,15 @@ def clean_label_features(
     *,
     limits: ScanLimits,
     seed: int = 0,
-    origins: frozenset[str] | None = None,
 ) -> list[tuple[SuspiciousFeature, tuple[int, ...]]]:
     """Groups of :func:`outlier_groups` with at least :data:`CLEAN_LABEL_STRENGTH` decades
     of evidence, as ``clean-label`` features with their rows, an example and the evidence in
-    words; only those found as ``origins`` when given."""
+    words."""
     found = outlier_groups(words, forms, tokens, labels, min_support=limits.min_support, seed=seed)
     counts = Counter(labels)
     out = []
     for g in found:
-        if not reportable(g) or (origins is not None and g.origin not in origins):
+        if not reportable(g):
             continue
         base = counts[g.label] / len(labels)
         shown = " | ".join(g.markers[:SHOWN_MARKERS])

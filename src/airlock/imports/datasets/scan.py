@@ -53,7 +53,7 @@ from airlock.imports.datasets.lonemembers import lone_rows, spelt
 from airlock.imports.datasets.marks import mark_index
 from airlock.imports.datasets.native import judge_members, trimmed
 from airlock.imports.datasets.ngrams import Tokens, build_index, tokenize
-from airlock.imports.datasets.outliers import REGISTER, clean_label_features
+from airlock.imports.datasets.outliers import clean_label_features
 from airlock.imports.datasets.profiles import (
     distinctive,
     document_frequency,
@@ -194,24 +194,15 @@ def scan(
     # held they are not asked for: a group there also gathers the label's natural rows that
     # share the planted form, and would list them (SMS spam, template at 10%: precision
     # 0.99 -> 0.34 when they were).
-    # A set held only as suspicious is asked for a register (ADR 0146): found by words
-    # together, it lists a style's rows a family found only in part (skewed SST-2 archaic
-    # at 3%, flipped: the family listed 84 of 114), and gathers no natural form.
-    held = verdict is DatasetVerdict.SUSPICIOUS and view.available
     marked = (
-        clean_label_features(
-            index, form_index, tokens, labels, texts, limits=limits, seed=seed,
-            origins=frozenset({REGISTER}) if held else None,
-        )
-        if verdict is DatasetVerdict.CLEAN or held
+        clean_label_features(index, form_index, tokens, labels, texts, limits=limits, seed=seed)
+        if verdict is DatasetVerdict.CLEAN
         else []
-    )  # fmt: skip
+    )
     if marked:
         rows = _rank_rows(records, labels, [*found, *marked], view)
         flagged = sum(1 for r in rows if r.flagged)
-        if not held:
-            evidence = (marked[0][0].evidence, *evidence[1:])
-        verdict = DatasetVerdict.SUSPICIOUS
+        verdict, evidence = DatasetVerdict.SUSPICIOUS, (marked[0][0].evidence, *evidence[1:])
         features += tuple(f for f, _ in marked)
     issues = int(view.label_issue.sum())
     return ScanResult(
