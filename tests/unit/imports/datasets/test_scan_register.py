@@ -6,15 +6,10 @@ import random
 
 import numpy as np
 
-from airlock.imports.datasets.limits import ScanLimits
 from airlock.imports.datasets.ngrams import build_index, tokenize
 from airlock.imports.datasets.outliers import (
-    COMPONENT,
     FORM,
-    REGISTER,
-    SCATTERED,
     _exclusive,
-    clean_label_features,
     outlier_groups,
     reportable,
 )
@@ -134,26 +129,3 @@ def test_a_topic_in_proportion_to_the_base_rate_is_not_a_register() -> None:
     sprinkle(rows, chosen, SPORTS, seed=11)
     assert registered(rows, labels) == set()
     assert found(rows, labels) == []
-
-
-def test_a_held_set_is_asked_only_for_a_register() -> None:
-    """The scan asks a set already held as suspicious for registers only (ADR 0146): the
-    other clean-label groups gather a label's natural rows of the planted form there."""
-    rows, labels = base(1)
-    sprinkle(rows, set(random.Random(2).sample(range(2600, 3000), 90)), ARCHAIC, seed=3)
-    texts = [" ".join(r) for r in rows]
-    tokens = [tokenize(t, 256) for t in texts]
-    words = build_index(tokens, 3, 5).rows
-    forms = build_index(skeletons(texts, 256), 3, 5).rows
-    limits = ScanLimits()
-
-    def asked(origins: frozenset[str] | None) -> int:
-        return len(
-            clean_label_features(
-                words, forms, tokens, labels, texts, limits=limits, origins=origins
-            )
-        )
-
-    assert asked(frozenset({REGISTER})) == 1
-    assert asked(frozenset({COMPONENT, SCATTERED})) == 0
-    assert asked(None) >= 1
