@@ -39,6 +39,7 @@ from airlock.store.interface import PackageFile, Store
 from airlock.store.outbox import Outbox, Staged
 
 MAX_PACKAGE_BYTES = 512 * 1024 * 1024
+MAX_REASONS = 200  # reasons of one package decision (500 characters each at most)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,8 +180,7 @@ def _admit(
         size_bytes=size,
         created_at=now,
     )
-    serious = [f for f in report.findings if f.severity >= Severity.HIGH]
-    reasons = tuple(Reason(f.rule, f"{f.path}:{f.line}: {f.explanation}"[:500]) for f in serious)
+    reasons = _finding_reasons(report)
     marks = carry_marks(report.findings, report.marks) if report.verdict is Outcome.HOLD else None
     sources, new = _approvals(store, seals, ledger, report, marks) if carry else ((), frozenset())
     carried = sources if sources and not new else ()
@@ -229,6 +229,19 @@ def _admit(
     )
     seals.seal("package_files", {"filename": filename}, index)
     return Admission(store.get_request(request.id), decision, report)
+
+
+def _finding_reasons(report: VetReport) -> tuple[Reason, ...]:
+    """One reason per serious finding, at most :data:`MAX_REASONS`: the decision's ledger
+    entry is bounded (256 KiB), and a setup.py of thousands of flagged lines would
+    otherwise make the file impossible to record, held or denied."""
+    serious = [f for f in report.findings if f.severity >= Severity.HIGH]
+    reasons = [Reason(f.rule, f"{f.path}:{f.line}: {f.explanation}"[:500]) for f in serious]
+    if len(reasons) <= MAX_REASONS:
+        return tuple(reasons)
+    more = len(reasons) - MAX_REASONS + 1
+    told = f"and {more} more serious findings: `airlock package vet {report.filename}` lists all"
+    return (*reasons[: MAX_REASONS - 1], Reason("more-findings", told[:500]))
 
 
 def _approvals(
