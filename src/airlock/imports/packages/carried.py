@@ -23,10 +23,12 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from airlock.imports.packages.archive import Member
+from airlock.imports.packages.grammar import called_name
+from airlock.imports.packages.local import LocalModules, absolute
 from airlock.imports.packages.rules import PackageFinding, Severity
 
 MAX_MARKS = 256  # marks recorded for one file: more, and the file is never carried
@@ -48,14 +50,18 @@ class Precedent:
 
 
 def finding_marks(
-    findings: Iterable[PackageFinding], members: Sequence[Member], *, version: str, sdist: bool
+    findings: Iterable[PackageFinding],
+    members: Sequence[Member],
+    package: LocalModules,
+    *,
+    version: str,
 ) -> tuple[tuple[PackageFinding, str], ...]:
-    """Each held (high) finding that can be carried, with its mark."""
+    """Each held (high) finding that can be carried, with its mark (``package``: the
+    archive's Python modules, as vetting read them)."""
     held = [f for f in findings if f.severity is Severity.HIGH]
     if not held:  # most files: nothing to mark, and no member list to build
         return ()
     texts = {m.name: m.data for m in members if m.data is not None and not m.damaged}
-    modules = _module_paths(texts, sdist=sdist)
     unversioned = _Unversioned(version)
     imports: dict[str, str] = {}
     marked = []
@@ -64,7 +70,7 @@ def finding_marks(
         if text is None:
             continue
         if finding.path not in imports:
-            imports[finding.path] = _imported_digest(finding.path, texts, modules, unversioned)
+            imports[finding.path] = _imported_digest(finding.path, text, package, unversioned)
         parts = (
             finding.rule,
             unversioned.text(finding.path),
@@ -136,35 +142,16 @@ class _Unversioned:
         return self._bytes.sub(b"\0V", value) if self._bytes else value
 
 
-def _module_paths(texts: Mapping[str, bytes], *, sdist: bool) -> dict[str, str]:
-    """Dotted module name -> member path, for the archive's Python members."""
-    modules: dict[str, str] = {}
-    for path in texts:
-        parts = path.split("/")
-        if sdist:
-            parts = parts[2:] if len(parts) > 2 and parts[1] == "src" else parts[1:]
-        if not parts or not parts[-1].endswith(".py"):
-            continue
-        parts[-1] = parts[-1].removesuffix(".py")
-        if parts[-1] == "__init__":
-            parts.pop()
-        if parts:
-            modules.setdefault(".".join(parts), path)
-    return modules
-
-
 def _imported_digest(
-    path: str, texts: Mapping[str, bytes], modules: Mapping[str, str], unversioned: _Unversioned
+    path: str, text: bytes, package: LocalModules, unversioned: _Unversioned
 ) -> str:
     """A digest of the texts of the package's own modules that ``path`` imports."""
     if not path.endswith(".py"):
         return ""
-    own = next((name for name, p in modules.items() if p == path), "")
-    package = (
-        own if path.endswith("/__init__.py") or path == "__init__.py" else own.rpartition(".")[0]
-    )
+    modules = package.sources
+    own = next((name for name, (p, _) in modules.items() if p == path), "")
     try:
-        tree = ast.parse(texts[path])
+        tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         tree = None
     wanted: set[str] = set()
@@ -172,30 +159,17 @@ def _imported_digest(
         if isinstance(node, ast.Import):
             wanted |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom):
-            base = _absolute(node, package)
+            ref = "." * node.level + (node.module or "")
+            base = absolute(ref, own, package.is_package(own))
             wanted.add(base)
             wanted |= {f"{base}.{alias.name}" if base else alias.name for alias in node.names}
-        elif isinstance(node, ast.Call) and _called_name(node) in RUNS_BY_NAME:
+        elif isinstance(node, ast.Call) and called_name(node) in RUNS_BY_NAME:
             tree = None  # what it imports or runs is named at run time
             break
     if tree is None:  # unparsed, or a module found by name: every module is in the mark
         wanted = set(modules)
     digest = hashlib.sha256()
     for name in sorted(wanted & modules.keys() - {own}):
-        text = unversioned.data(texts[modules[name]])
-        digest.update(name.encode() + b"\0" + hashlib.sha256(text).digest())
+        imported = unversioned.data(modules[name][1])
+        digest.update(name.encode() + b"\0" + hashlib.sha256(imported).digest())
     return digest.hexdigest()
-
-
-def _called_name(node: ast.Call) -> str:
-    func = node.func
-    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-
-
-def _absolute(node: ast.ImportFrom, package: str) -> str:
-    """The dotted module a ``from ... import`` names, relative levels resolved."""
-    if not node.level:
-        return node.module or ""
-    parts = package.split(".") if package else []
-    parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
-    return ".".join([*parts, node.module] if node.module else parts)

@@ -62,6 +62,13 @@ def parse_member(data: bytes) -> ast.Module | None:
         return None
 
 
+def called_name(node: ast.Call) -> str:
+    """The called function's or method's own name (``msvcrt.open_osfhandle``: the last
+    part); "" when the callee is an expression (``f()()``)."""
+    func = node.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+
 def is_literal(node: ast.expr) -> bool:
     """Whether ``node`` is a literal :func:`ast.literal_eval` reads (``'x'``, ``('a', 1)``)."""
     try:

@@ -31,6 +31,7 @@ import re
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages.childenv import HANDED_IN, PAYLOAD
+from airlock.imports.packages.grammar import called_name
 from airlock.imports.packages.sinks import DECODED, FILE
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def descriptor(node: ast.expr, path: Val, source: str | None) -> frozenset[str]:
     if path.const is not None or path.labels or path.shape:
         return frozenset()
     if isinstance(node, ast.Call):
-        fd = _called(node) in DESCRIPTORS and not _spelt(node)
+        fd = called_name(node) in DESCRIPTORS and not _spelt(node)
     elif isinstance(node, ast.Name):
         fd = _bound_only(node.id, source, BY_INT)
     else:
@@ -71,10 +72,10 @@ def streamed(node: ast.Call, args: list[Val], source: str | None) -> frozenset[s
     if not node.args or not args or _spelt(node.args[0]) or args[0].const is not None:
         return frozenset()
     read = node.args[0]
-    while isinstance(read, ast.Call) and _called(read) in TRIMS and not read.args:
-        read = read.func.value  # type: ignore[attr-defined]  # an attribute, by _called
+    while isinstance(read, ast.Call) and called_name(read) in TRIMS and not read.args:
+        read = read.func.value  # type: ignore[attr-defined]  # an attribute, by called_name
     if isinstance(read, ast.Call):
-        one_read = _called(read) in READS and not read.args
+        one_read = called_name(read) in READS and not read.args
     else:
         one_read = isinstance(read, ast.Name) and _bound_only(read.id, source, BY_READ)
     handed = not args[0].labels or args[0].labels == {FILE, UNNAMED}
@@ -96,13 +97,6 @@ def handed_only(labels: frozenset[str]) -> bool:
         return False
     payload = labels & PAYLOAD
     return not payload or (payload == {FILE} and UNNAMED in labels)
-
-
-def _called(node: ast.Call) -> str:
-    """The called function's or method's own name (``msvcrt.open_osfhandle``: the last)."""
-    if isinstance(node.func, ast.Attribute):
-        return node.func.attr
-    return node.func.id if isinstance(node.func, ast.Name) else ""
 
 
 @functools.lru_cache(maxsize=64)  # asked at every ``open(name)`` and decoder of a module

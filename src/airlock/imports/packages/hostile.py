@@ -26,6 +26,7 @@ from typing import Any
 
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.fold import text_of
+from airlock.imports.packages.grammar import called_name
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.selfqueued import local_items, queued
 
@@ -80,7 +81,7 @@ def unbounded(node: ast.While | ast.For) -> bool:
         seen += 1
         if isinstance(part, (ast.Break, ast.Return, ast.Raise)):
             return False
-        if isinstance(part, ast.Call) and _called(part) in WAITS:
+        if isinstance(part, ast.Call) and called_name(part) in WAITS:
             return False
         if isinstance(part, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue  # its own body does not end this loop
@@ -158,7 +159,7 @@ def _forks_itself(func: Function, partner: Partner) -> bool:
     calls = _unending_calls(func)
     if calls is None:
         return False
-    made = {_called(c) for c in calls}
+    made = {called_name(c) for c in calls}
     if made & FORK_NAMES:
         return any(_comes_back(func, name, partner) for name in set(_always_named(func)))
     if made & (THREAD_NAMES | POOLS) or any(queued(c)[1] for c in calls):
@@ -200,7 +201,7 @@ def _lambda_calls(lam: ast.Lambda) -> tuple[str, ...]:
     """The bare names a lambda's body calls or hands on, when it makes a process or a thread
     (else none: most lambdas are keys and callbacks)."""
     calls = [p for p in ast.walk(lam.body) if isinstance(p, ast.Call)][:MAX_LOOP_NODES]
-    if not {_called(c) for c in calls} & (FORK_NAMES | THREAD_NAMES):
+    if not {called_name(c) for c in calls} & (FORK_NAMES | THREAD_NAMES):
         return ()
     names = [_dotted(n) for c in calls for n in (c.func, *c.args, *(k.value for k in c.keywords))]
     return tuple(dict.fromkeys(n for n in names if n and "." not in n))
@@ -218,11 +219,11 @@ def class_bomb(run: Function, owner: str) -> bool:
         if isinstance(stmt, (ast.While, ast.For)) and unbounded(stmt):
             looped = [p for p in ast.walk(stmt) if isinstance(p, ast.Call)][:MAX_LOOP_NODES]
             own = [c for c in looped if _makes_own(c, owner)]
-            if own and all(_makes_own(c, owner) or _called(c) in OWN_STARTS for c in looped):
+            if own and all(_makes_own(c, owner) or called_name(c) in OWN_STARTS for c in looped):
                 return True
         elif isinstance(stmt, (ast.Expr, ast.Assign)):
             made += sum(_makes_own(p, owner) for p in ast.walk(stmt) if isinstance(p, ast.Call))
-    starts = any(isinstance(p, ast.Call) and _called(p) == "start" for p in ast.walk(run))
+    starts = any(isinstance(p, ast.Call) and called_name(p) == "start" for p in ast.walk(run))
     return made >= 2 and starts
 
 
@@ -237,14 +238,14 @@ def _makes_own(call: ast.Call, owner: str) -> bool:
         return func.id == owner
     if isinstance(func, ast.Attribute):
         return func.attr == "__class__"
-    return isinstance(func, ast.Call) and _called(func) == "type"
+    return isinstance(func, ast.Call) and called_name(func) == "type"
 
 
 def threads_only(func: Function) -> bool:
     """Whether the function starts threads and makes no process (its bomb, when it is one,
     has no fork for :mod:`flow` to mark)."""
     calls = _unending_calls(func) or []
-    made = {_called(c) for c in calls}
+    made = {called_name(c) for c in calls}
     pooled = made & (THREAD_NAMES | POOLS) or any(queued(c)[1] for c in calls)
     return bool(pooled) and not made & FORK_NAMES
 
@@ -290,7 +291,7 @@ def _unending_calls(func: Function) -> list[ast.Call] | None:
         if isinstance(part, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue  # its own body is not this function's
         if isinstance(part, ast.Call):
-            if _called(part) in WAITS:
+            if called_name(part) in WAITS:
                 return None
             calls.append(part)
         todo.extend(children(part))
@@ -372,7 +373,7 @@ def floods(loop: ast.While | ast.For) -> bool:
         if isinstance(part, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue
         if isinstance(part, ast.Call):
-            name = _called(part)
+            name = called_name(part)
             if name not in THREAD_CALLS | POOLS:
                 return False
             started = started or name in THREAD_NAMES | POOLS
@@ -385,17 +386,12 @@ def _endless(iterated: ast.expr) -> bool:
     count: iterators that never run out."""
     if not isinstance(iterated, ast.Call):
         return False
-    name, count = _called(iterated), len(iterated.args) + len(iterated.keywords)
+    name, count = called_name(iterated), len(iterated.args) + len(iterated.keywords)
     return (name == "iter" and count == 2) or name in ENDLESS.get(count, ())
 
 
 # Endless iterators by the number of arguments that leaves them endless.
 ENDLESS = {0: frozenset({"count"}), 1: frozenset({"count", "cycle", "repeat"})}
-
-
-def _called(node: ast.Call) -> str:
-    func = node.func
-    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
 def sdk_escape(node: ast.Call) -> str:

@@ -294,7 +294,7 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
         tuple(unknown),
         requires=tuple(requires),
         builds=tuple(builds),
-        marks=finding_marks(findings, members, version=version, sdist=sdist),
+        marks=finding_marks(findings, members, package, version=version),
     )
 
 
