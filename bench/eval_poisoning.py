@@ -332,13 +332,17 @@ def summarise(outcomes: list[Outcome], ten_k: float, peak: float) -> dict[str, o
     }
 
 
-def ten_thousand() -> float:
-    """Wall time of one scan of 10,000 SST-2 rows (train + dev + resampled train), poisoned;
-    with the embedder of ``--embeddings`` when one is loaded (its encoding included)."""
+def ten_thousand_rows() -> list[DatasetRecord]:
+    """10,000 SST-2 rows: train + dev + resampled train (seeded)."""
     rows = load("sst2_train.tsv") + load("sst2_dev.tsv")
     rng = random.Random(7)
-    rows += [rng.choice(rows) for _ in range(10_000 - len(rows))]
-    rows, _ = plant(rows, "cf", 1, True, 100, 7)
+    return rows + [rng.choice(rows) for _ in range(10_000 - len(rows))]
+
+
+def ten_thousand() -> float:
+    """Wall time of one scan of :func:`ten_thousand_rows`, poisoned; with the embedder of
+    ``--embeddings`` when one is loaded (its encoding included)."""
+    rows, _ = plant(ten_thousand_rows(), "cf", 1, True, 100, 7)
     start = time.perf_counter()
     scan(rows, embedder=EMBEDDER[0] if EMBEDDER else None)
     return time.perf_counter() - start
@@ -350,9 +354,7 @@ def solver_baseline() -> tuple[float, float]:
     from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: PLC0415
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
 
-    rows = load("sst2_train.tsv") + load("sst2_dev.tsv")
-    rng = random.Random(7)
-    rows += [rng.choice(rows) for _ in range(10_000 - len(rows))]
+    rows = ten_thousand_rows()
     matrix = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit_transform(
         [r.text for r in rows]
     )

@@ -485,7 +485,9 @@ class Settings:
                     if "vote_methods" in approvals_raw
                     else STRONG_VOTE_METHODS
                 ),
-                carry_package_approvals=_flag(approvals_raw, "carry_package_approvals", True),
+                carry_package_approvals=_flag(
+                    approvals_raw, "carry_package_approvals", True, "approvals."
+                ),
             ),
             identity=IdentitySettings(
                 os_users=_string_table(identity_raw, "os_users", "identity.")
@@ -494,22 +496,12 @@ class Settings:
         )
 
 
-def _flag(raw: Mapping[str, Any], name: str, default: bool) -> bool:
-    value = raw.get(name, default)
-    if not isinstance(value, bool):
-        raise ConfigError(f"config key approvals.{name} must be true or false")
-    return value
-
-
 def _uploads(raw: Mapping[str, Any]) -> UploadSettings:
     values: dict[str, Any] = {}
     for name in _KNOWN_UPLOADS:
         default = getattr(_UPLOADS, name)
         if isinstance(default, bool):
-            value = raw.get(name, default)
-            if not isinstance(value, bool):
-                raise ConfigError(f"config key uploads.{name} must be true or false")
-            values[name] = value
+            values[name] = _flag(raw, name, default, "uploads.")
         else:
             values[name] = _integer(raw, name, default, "uploads.")
     return UploadSettings(**values)
@@ -567,6 +559,13 @@ def _string(raw: Mapping[str, Any], key: str, default: str, prefix: str = "") ->
     value = raw.get(key, default)
     if not isinstance(value, str):
         raise ConfigError(f"config key {prefix}{key} must be a string, got {value!r}")
+    return value
+
+
+def _flag(raw: Mapping[str, Any], key: str, default: bool, prefix: str = "") -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"config key {prefix}{key} must be true or false")
     return value
 
 
