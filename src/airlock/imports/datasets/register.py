@@ -4,7 +4,7 @@ A style spreads its marks over many alternatives: an archaic rewrite draws one o
 openers and four closers and swaps twenty words ("thou", "hath", "unto"), so at 3% of a
 label each of its exclusive markers is on 5-29 rows. Too few for any test of one marker
 (:mod:`.scattered` asks markers of 15 rows and up), and too few for two of them to be
-linked by their shared rows (:func:`.outliers._links`, p <= 1e-4: two markers of 15 and
+linked by their shared rows (:func:`.linked._links`, p <= 1e-4: two markers of 15 and
 29 rows of a 13% label share about 4 rows, p ~ 1e-2).
 
 Taken together they are plain: each marker's rows carry *another* of the label's exclusive
@@ -49,8 +49,9 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from airlock.imports.datasets.markers import Marker
 from airlock.imports.datasets.ngrams import Tokens
-from airlock.imports.datasets.scattered import Marker, separate
+from airlock.imports.datasets.scattered import separate
 from airlock.imports.datasets.stats import binomial_tail
 
 # A core marker's company must be this unlikely by chance. Tuned SST-2 thinned to 13%
@@ -153,7 +154,7 @@ def _parts(asked: Sequence[int], markers: Sequence[Marker], incidence: csr_matri
     """Pairs of asked markers that are parts of one thing, each with itself: sharing nearly
     all of the smaller's rows (n-grams of one phrase, "it came" and "came to pass") or a
     word ("a sweet", "sweet ,": natural SST-2 phrases that overlap in part), as
-    :func:`.outliers._parts_of_one` asks. Two phrases of a register sharing a closed-class
+    :func:`.linked._parts_of_one` asks. Two phrases of a register sharing a closed-class
     word ("and it came to pass", "and it was so") lose only the rows carrying both."""
     overlap = (incidence @ incidence.T).tocoo()
     sizes = np.asarray(incidence.sum(axis=1)).ravel()
