@@ -6,7 +6,7 @@ of main before ADR 0068), as ADR 0068 made it (the planted rows' other-like rate
 0.75) and as it is now (estimated from the family), and rank the rows each way: a same-run
 baseline that costs two more listings per family, not two more scans.
 
-Bench only: it patches the scan module's names for the length of one scan.
+Bench only: it patches the scan's and the listing's names for the length of one scan.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import airlock.imports.datasets.listing as listing_module
 import airlock.imports.datasets.scan as scan_module
+import airlock.imports.datasets.verdict as verdict_module
 from airlock.imports.datasets.features import OTHER_QUANTILE
 from airlock.imports.datasets.native import MemberJudgement, judge_members
 
@@ -65,8 +67,8 @@ class Listings:
         return {r.index for r in rows if r.flagged}
 
 
-_LISTED = scan_module._listed  # the bench lists each family three ways
-_RANK = scan_module._rank_rows
+_LISTED = listing_module.listed  # the bench lists each family three ways
+_RANK = verdict_module.rank_rows
 
 
 @contextmanager
@@ -79,10 +81,10 @@ def compared() -> Iterator[Listings]:
         out: dict[str, Any] = {}
         try:
             for variant in VARIANTS:
-                setattr(scan_module, "judge_members", JUDGES[variant])  # noqa: B010
+                setattr(listing_module, "judge_members", JUDGES[variant])  # noqa: B010
                 out[variant] = _LISTED(*args, **kwargs)
         finally:
-            setattr(scan_module, "judge_members", judge_members)  # noqa: B010
+            setattr(listing_module, "judge_members", judge_members)  # noqa: B010
         feature, rows = out[VARIANTS[-1]]
         seen.keep.append(rows)
         seen.by_rows[id(rows)] = {v: r for v, (_, r) in out.items()}
@@ -92,10 +94,10 @@ def compared() -> Iterator[Listings]:
         seen.ranked = args
         return _RANK(*args)
 
-    setattr(scan_module, "_listed", listed)  # noqa: B010 - patched for one scan
-    setattr(scan_module, "_rank_rows", rank)  # noqa: B010
+    setattr(scan_module, "listed", listed)  # noqa: B010 - patched for one scan
+    setattr(scan_module, "rank_rows", rank)  # noqa: B010
     try:
         yield seen
     finally:
-        setattr(scan_module, "_listed", _LISTED)  # noqa: B010
-        setattr(scan_module, "_rank_rows", _RANK)  # noqa: B010
+        setattr(scan_module, "listed", _LISTED)  # noqa: B010
+        setattr(scan_module, "rank_rows", _RANK)  # noqa: B010

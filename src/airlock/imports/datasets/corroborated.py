@@ -11,7 +11,7 @@ the style. On a drawn style of that kind, clean-label at 3% of SMS spam (bench
 ``tuned-random``), the group listed 328 rows for 167 planted (P 0.49).
 
 Markers that share a word or a skeleton token other than a bare word shape are one *mark*
-(``/ NUM`` and ``WT /`` are both the slash; as :func:`.outliers._cores` counts them). A
+(``/ NUM`` and ``WT /`` are both the slash; as :func:`.linked._cores` counts them). A
 group row is *corroborated* when it carries markers of two marks. A planted row is
 corroborated at the style's own rate, whatever mark it is counted under (its marks are
 drawn independently of one another); a natural row almost never is (it carries one natural

@@ -1,7 +1,7 @@
 """Which of a found family's markers are its label's own register (pure; issue 23, ADR 0068).
 
 A style is found as a family of markers (:mod:`.families`); when most of the family's label
-rows look planted, all of them are listed (:func:`.scan._core`). Where the style borrows
+rows look planted, all of them are listed (:func:`.listing.core_rows`). Where the style borrows
 marks the base data already uses in that label -- SMS spam's text-speak, a row ending in a
 number ("ta m8" ends like a phone number) -- some members of the family are the label's
 native form, and listing the family whole lists the natural rows that carry them: on the

@@ -1,12 +1,33 @@
-"""Values the dataset readers produce: records, column mapping and the read report."""
+"""Values the dataset readers produce: records, column mapping and the read report; and
+what the poisoning scan reads of a record (:class:`Labelled`)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 from airlock.errors import InvalidInput
+
+
+class Labelled(Protocol):
+    """A row the poisoning scan can read (:mod:`.scan`); :class:`DatasetRecord` is one."""
+
+    @property
+    def row(self) -> int:
+        """Row number in the source."""
+        ...
+
+    @property
+    def text(self) -> str:
+        """The text a label is claimed for."""
+        ...
+
+    @property
+    def label(self) -> str:
+        """The claimed label."""
+        ...
 
 
 class RecordShape(StrEnum):

@@ -56,7 +56,7 @@ def reread(
 
     ``left_out`` rows are neither fitted nor measured: rows of other labels believed
     planted, which read like the label they were taken from and would otherwise teach the
-    model and set the cut of what another label looks like (see ``scan._reread``).
+    model and set the cut of what another label looks like (see :mod:`.rereading`).
     """
     if not agreement.available or not rows:
         return None

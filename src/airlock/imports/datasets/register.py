@@ -4,7 +4,7 @@ A style spreads its marks over many alternatives: an archaic rewrite draws one o
 openers and four closers and swaps twenty words ("thou", "hath", "unto"), so at 3% of a
 label each of its exclusive markers is on 5-29 rows. Too few for any test of one marker
 (:mod:`.scattered` asks markers of 15 rows and up), and too few for two of them to be
-linked by their shared rows (:func:`.outliers._links`, p <= 1e-4: two markers of 15 and
+linked by their shared rows (:func:`.linked._links`, p <= 1e-4: two markers of 15 and
 29 rows of a 13% label share about 4 rows, p ~ 1e-2).
 
 Taken together they are plain: each marker's rows carry *another* of the label's exclusive
@@ -49,8 +49,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from airlock.imports.datasets.markers import Marker, incidence_of, separate, things
 from airlock.imports.datasets.ngrams import Tokens
-from airlock.imports.datasets.scattered import Marker, separate
 from airlock.imports.datasets.stats import binomial_tail
 
 # A core marker's company must be this unlikely by chance. Tuned SST-2 thinned to 13%
@@ -59,10 +59,9 @@ from airlock.imports.datasets.stats import binomial_tail
 # controls no SST-2 label has a core; SMS spam's campaign words make one on two of them,
 # whose groups are the label's vocabulary (62-69% of spam, twins 23-24) and are dropped.
 CORE_P_VALUE = 1e-3
-MIN_THINGS = 3  # different things in the core (see .scattered.separate)
+MIN_THINGS = 3  # different things in the core (see .markers.separate)
 JOIN_ROUNDS = 4
 MIXTURE_ROUNDS = 20  # rounds estimating the register's part of the label's markers
-SAME_ROWS = 0.5  # a marker with over half its rows in a smaller one's is that one (counting)
 NESTED = 0.9  # two markers sharing this share of the smaller's rows are one phrase's parts
 LENGTH_BINS = 5  # rows of about a row's length: a long row carries more of any words
 
@@ -80,7 +79,7 @@ def register(
     label_rows = np.flatnonzero(inside)
     position = np.full(len(inside), -1)
     position[label_rows] = np.arange(len(label_rows))
-    incidence = _incidence([markers[i][2] for i in asked], position, len(label_rows))
+    incidence = incidence_of([markers[i][2] for i in asked], position, len(label_rows))
     parts = _parts(asked, markers, incidence)
     lengths = np.array([len(tokens[r]) for r in label_rows.tolist()])
     bins = _bins(lengths)
@@ -102,20 +101,10 @@ def register(
 
 def _weights(incidence: csr_matrix) -> np.ndarray:
     """Each marker's weight in the count of the label's markers: one over the markers of
-    its thing (smallest first, one with over half its rows in a counted one's is that
-    one's, as :func:`.scattered.separate` counts), so a phrase's n-grams count once."""
-    sizes = np.asarray(incidence.sum(axis=1)).ravel()
-    overlap = (incidence @ incidence.T).tocsr()
-    thing = np.full(len(sizes), -1)
-    for i in np.argsort(sizes, kind="stable").tolist():
-        row = overlap.getrow(i)
-        counted = [
-            int(j)
-            for j, shared in zip(row.indices, row.data, strict=True)
-            if thing[j] == j and shared > SAME_ROWS * sizes[i]
-        ]
-        thing[i] = counted[0] if counted else i
-    members = np.bincount(thing, minlength=len(sizes))
+    its thing (:func:`.markers.things`, as :func:`.markers.separate` counts), so a
+    phrase's n-grams count once."""
+    thing = things(incidence)
+    members = np.bincount(thing, minlength=len(thing))
     return np.asarray(1.0 / members[thing], dtype=np.float64)
 
 
@@ -141,19 +130,11 @@ def _posterior(
     return posterior
 
 
-def _incidence(rows: Sequence[tuple[int, ...]], position: np.ndarray, width: int) -> csr_matrix:
-    """Markers by label rows (positions), 0/1."""
-    columns = [position[np.asarray(r, dtype=np.int64)] for r in rows]
-    pointers = np.concatenate([[0], np.cumsum([len(c) for c in columns])]).astype(np.int64)
-    data = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
-    return csr_matrix((np.ones(len(data)), data, pointers), shape=(len(rows), width))
-
-
 def _parts(asked: Sequence[int], markers: Sequence[Marker], incidence: csr_matrix) -> csr_matrix:
     """Pairs of asked markers that are parts of one thing, each with itself: sharing nearly
     all of the smaller's rows (n-grams of one phrase, "it came" and "came to pass") or a
     word ("a sweet", "sweet ,": natural SST-2 phrases that overlap in part), as
-    :func:`.outliers._parts_of_one` asks. Two phrases of a register sharing a closed-class
+    :func:`.linked._parts_of_one` asks. Two phrases of a register sharing a closed-class
     word ("and it came to pass", "and it was so") lose only the rows carrying both."""
     overlap = (incidence @ incidence.T).tocoo()
     sizes = np.asarray(incidence.sum(axis=1)).ravel()

@@ -38,6 +38,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from airlock.imports.datasets.markers import Marker, separate
 from airlock.imports.datasets.ngrams import Tokens
 from airlock.imports.datasets.stats import binomial_tail
 
@@ -51,14 +52,14 @@ MIN_MARKER_ROWS = 15
 # ("£" 4.8-6.8 with up to 75% of spam planted, campaign phrases 7-90).
 MAX_MARKER_TWINS = 3.0
 # Scattered markers found mostly in rows of others are one thing: a word with its n-grams
-# and skeleton n-grams ("advised", "be advised", "form [AUX WED]") is one marker.
+# and skeleton n-grams ("advised", "be advised", "form [AUX WED]") is one marker
+# (.markers.separate).
 MIN_SEPARATE = 2
-SAME_ROWS = 0.5
 # A marker of the label joins the scattered markers when so many of its rows are in their
 # rows that independence would give it so many this rarely (binomial, against the group's
 # share of the label): a style's rarer markers ("dear valued customer", 17 rows at 3% of
 # SMS spam) sit in rows that carry its commoner ones, a natural marker's rows fall in the
-# group as often as any label row does. Twice over, as :func:`.outliers._grown` does.
+# group as often as any label row does. Twice over, as :func:`.linked._grown` does.
 JOIN_P_VALUE = 1e-4
 JOIN_TWINS = 2 * MAX_MARKER_TWINS  # ... asked again with a looser bar (few rows are noisy)
 JOIN_ROUNDS = 2
@@ -80,8 +81,6 @@ SKEWED_LIFT = 20.0
 # the label is the label's own form, a random subset of it by size alone (form [WC] above).
 MAX_SKEWED_SHARE = 0.5
 _SMOOTHING = 0.5  # other-label rows added to a marker's count (none seen is not rate 0)
-
-Marker = tuple[str, Tokens, tuple[int, ...], int]  # kind, n-gram, label rows, all rows
 
 
 def scattered(
@@ -270,18 +269,3 @@ def _grown(
             break
         chosen |= joining
     return sorted(chosen)
-
-
-def separate(members: Sequence[int], markers: Sequence[Marker]) -> int:
-    """How many of ``members`` (smallest first) have at most :data:`SAME_ROWS` of their
-    rows in the rows of one marker counted before them: markers that are different things
-    (a word with its n-grams is one; a style's alternative openers are several, and so is a
-    comma after each of them). Counting by shared words, as :func:`.outliers._cores` does,
-    makes one thing of a style's phrases: "be advised that", "at your disposal .", "kind
-    regards ." share punctuation and closed-class words."""
-    counted: list[set[int]] = []
-    for i in sorted(members, key=lambda i: len(markers[i][2])):
-        rows = set(markers[i][2])
-        if not any(len(rows & other) > SAME_ROWS * len(rows) for other in counted):
-            counted.append(rows)
-    return len(counted)

@@ -24,6 +24,13 @@ def binomial_tail(successes: FloatArray, trials: FloatArray, rate: FloatArray) -
     return np.where(k <= 0, 1.0, tail)
 
 
+def binomial_tail_at(successes: int, trials: int, rate: float) -> float:
+    """:func:`binomial_tail` of one count."""
+    return float(
+        binomial_tail(np.array([float(successes)]), np.array([float(trials)]), np.array([rate]))[0]
+    )
+
+
 def poisson_at_most(seen: float, expected: float) -> float:
     """P(X <= seen) for X ~ Poisson(expected): the regularised upper incomplete gamma
     Q(seen + 1, expected); exactly 1 when nothing is expected."""

@@ -13,24 +13,24 @@ import random
 
 import numpy as np
 
-from airlock.imports.datasets.outliers import _poorer, _twins
+from airlock.imports.datasets.overlaid import poorer_than_chance, twin_odds
 from airlock.imports.datasets.stats import poisson_at_most
 
 COMMON = [f"w{i}" for i in range(300)]  # words of both labels
 
 
-def test_a_group_without_its_labels_few_words_by_chance_is_not_poorer() -> None:
+def test_a_group_without_its_labels_few_words_by_chance_is_notpoorer_than_chance() -> None:
     """The tuned skewed lyrics cell: 3 of the label's other words expected in the group, 0
     seen (p 0.05) is chance, not a campaign's own vocabulary; main's ratio (0 < 0.75)
     dropped the group. Near-miss: the rest carry two per row, the group 0.5 -- poorer."""
     others = np.array([0.5] * 100 + [2.0] * 300)
     group = np.zeros(400, dtype=bool)
     group[:100] = True
-    assert _poorer(others, group, ~group)
+    assert poorer_than_chance(others, group, ~group)
     few = np.array([0.0] * 100 + [1.0] * 12 + [0.0] * 288)  # 3 expected in the group, 0 seen
-    assert not _poorer(few, group, ~group)
+    assert not poorer_than_chance(few, group, ~group)
     none = np.zeros(400)  # nothing outside the group: it is the label's whole vocabulary
-    assert _poorer(none, group, ~group)
+    assert poorer_than_chance(none, group, ~group)
 
 
 def test_poisson_at_most_matches_its_sum() -> None:
@@ -40,7 +40,7 @@ def test_poisson_at_most_matches_its_sum() -> None:
     assert poisson_at_most(0, 0.0) == 1.0
 
 
-def test_rows_without_a_word_every_row_has_are_not_twins() -> None:
+def test_rows_without_a_word_every_row_has_are_nottwin_odds() -> None:
     """A style laid over random rows that also drops the final "." (in every other row):
     counted as a word like any other, the missing "." made the rows each other's nearest
     (odds 20 on the bench); weighed by how rare it is, as :mod:`.scattered` weighs words,
@@ -51,10 +51,10 @@ def test_rows_without_a_word_every_row_has_are_not_twins() -> None:
     for i in styled:
         tokens[i] = tokens[i][:-1]
     inside = np.ones(len(tokens), dtype=bool)
-    assert _twins(styled, ["hark"], tokens, inside, seed=0) < 2.0
+    assert twin_odds(styled, ["hark"], tokens, inside, seed=0) < 2.0
 
 
-def test_a_campaign_without_the_final_stop_is_still_twins() -> None:
+def test_a_campaign_without_the_final_stop_is_stilltwin_odds() -> None:
     """Near-miss: copies of a few messages are each other's nearest whatever their
     punctuation; weighing words by rarity keeps them twins."""
     rng = random.Random(6)
@@ -68,4 +68,4 @@ def test_a_campaign_without_the_final_stop_is_still_twins() -> None:
     for i in campaign:
         tokens[i] = tokens[i][:-1]
     inside = np.ones(len(tokens), dtype=bool)
-    assert _twins(campaign, ["promo"], tokens, inside, seed=0) > 4.0
+    assert twin_odds(campaign, ["promo"], tokens, inside, seed=0) > 4.0

@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 
 from airlock.imports.datasets.corroborated import Literals, corroborated
-from airlock.imports.datasets.outliers import FORM, _corroborated
+from airlock.imports.datasets.markers import FORM
+from airlock.imports.datasets.outliers import _corroborated
 
 # A style of five marks, each given to a planted row with chance 0.5 (rows 0..199), and a
 # sixth, the slash, which is also a natural mark of the label (rows 1000..1099 carry only it).

@@ -6,8 +6,10 @@ import random
 
 import numpy as np
 
+from airlock.imports.datasets.linked import communities
 from airlock.imports.datasets.ngrams import build_index, tokenize
-from airlock.imports.datasets.outliers import _communities, _twins, outlier_groups
+from airlock.imports.datasets.outliers import outlier_groups
+from airlock.imports.datasets.overlaid import twin_odds
 from airlock.imports.datasets.records import DatasetRecord
 from airlock.imports.datasets.results import DatasetVerdict, FeatureKind
 from airlock.imports.datasets.scan import scan
@@ -86,7 +88,7 @@ def test_markers_in_most_of_a_label_are_its_own_vocabulary() -> None:
 
 def test_twins_tell_a_campaign_of_copies_from_a_style_over_random_rows() -> None:
     """A group whose rows are each other's nearest rows (a campaign's copies) scores far
-    above one laid over randomly chosen rows of the label (``_twins``, markers' words out)."""
+    above one laid over randomly chosen rows of the label (``twin_odds``, markers' words out)."""
     rng = random.Random(3)
     vocabulary = [f"w{i}" for i in range(400)]
     bases = [rng.sample(vocabulary, 8) for _ in range(30)]
@@ -98,14 +100,14 @@ def test_twins_tell_a_campaign_of_copies_from_a_style_over_random_rows() -> None
     inside = np.ones(len(tokens), dtype=bool)
     campaign = list(range(60))  # six messages' copies
     scattered = sorted(rng.sample(range(300), 60))
-    assert _twins(campaign, ["promo"], tokens, inside, seed=0) > 4.0
-    assert _twins(scattered, ["promo"], tokens, inside, seed=0) < 2.0
+    assert twin_odds(campaign, ["promo"], tokens, inside, seed=0) > 4.0
+    assert twin_odds(scattered, ["promo"], tokens, inside, seed=0) < 2.0
 
 
 def test_a_thin_bridge_between_two_cliques_is_cut() -> None:
-    """Two densely linked sets of markers joined by one link are two pieces (``_communities``):
+    """Two densely linked sets of markers joined by one link are two pieces (``communities``):
     a style chained into a label's vocabulary through one substituted word."""
     first, second = range(5), range(5, 10)
     links = [(i, j) for part in (first, second) for i in part for j in part if i < j]
     links.append((4, 5))
-    assert sorted(_communities(set(range(10)), links)) == [list(first), list(second)]
+    assert sorted(communities(set(range(10)), links)) == [list(first), list(second)]

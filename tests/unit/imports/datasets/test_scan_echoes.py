@@ -7,9 +7,10 @@ import random
 
 import numpy as np
 
-from airlock.imports.datasets.outliers import MAX_TWINS, _twins
+from airlock.imports.datasets.listing import without_echoes
+from airlock.imports.datasets.overlaid import MAX_TWINS, twin_odds
 from airlock.imports.datasets.results import FeatureKind, SuspiciousFeature
-from airlock.imports.datasets.scan import POISONED_STRENGTH, _without_echoes
+from airlock.imports.datasets.verdict import POISONED_STRENGTH
 
 
 def feature(label: str, strength: float, label_rows: int = 200) -> SuspiciousFeature:
@@ -35,7 +36,7 @@ def test_a_weak_feature_of_another_label_than_the_poisoned_one_is_reported_not_l
     strong = (feature("pos", POISONED_STRENGTH + 40), (1, 2, 3))
     weak_own = (feature("pos", POISONED_STRENGTH - 4), (4, 5))
     echo = (feature("neg", POISONED_STRENGTH - 4), (6, 7, 8))
-    out = _without_echoes([strong, weak_own, echo])
+    out = without_echoes([strong, weak_own, echo])
     assert [rows for _, rows in out] == [(1, 2, 3), (4, 5), ()]
     assert [f.text for f, _ in out] == [f.text for f, _ in (strong, weak_own, echo)]
     assert "not listed" in out[2][0].evidence
@@ -46,7 +47,7 @@ def test_without_a_poisoned_feature_every_feature_is_listed() -> None:
     """A set held only as suspicious lists every feature's rows: there is no attack found
     whose echo a weak feature could be."""
     found = [(feature("pos", 5.0), (1, 2)), (feature("neg", 4.0), (3,))]
-    assert _without_echoes(found) == found
+    assert without_echoes(found) == found
 
 
 def test_a_strong_feature_of_another_label_is_still_listed() -> None:
@@ -54,7 +55,7 @@ def test_a_strong_feature_of_another_label_is_still_listed() -> None:
         (feature("pos", POISONED_STRENGTH + 10), (1,)),
         (feature("neg", POISONED_STRENGTH), (2,)),
     ]
-    assert _without_echoes(found) == found
+    assert without_echoes(found) == found
 
 
 def test_twins_see_a_sub_genre_as_large_as_half_its_label() -> None:
@@ -73,6 +74,6 @@ def test_twins_see_a_sub_genre_as_large_as_half_its_label() -> None:
     tokens += [tuple(rng.sample(vocabulary, 8)) for _ in range(150)]  # all different
     inside = np.ones(len(tokens), dtype=bool)
     copies = list(range(150))
-    assert _twins(copies, ["promo"], tokens, inside, seed=0) > MAX_TWINS
+    assert twin_odds(copies, ["promo"], tokens, inside, seed=0) > MAX_TWINS
     half = sorted(rng.sample(range(150, 300), 75) + rng.sample(range(150), 75))
-    assert _twins(half, ["x"], tokens, inside, seed=0) < MAX_TWINS
+    assert twin_odds(half, ["x"], tokens, inside, seed=0) < MAX_TWINS

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-import airlock.imports.datasets.scan as scan_module
+import airlock.imports.datasets.family_features as family_module
 from airlock.imports.datasets.classifier import Agreement, neutral
 from airlock.imports.datasets.families import families
 from airlock.imports.datasets.features import (
@@ -80,7 +80,7 @@ def test_without_co_occurring_markers_taken_out_together_the_style_is_missed(
     """What finds it is testing co-occurring markers together (enriched terms, families):
     taking out one marker at a time leaves the others for the classifier to agree with."""
     records, planted = poison(3, 0.08, "style")
-    monkeypatch.setattr(scan_module, "families", lambda *_args: [])
+    monkeypatch.setattr(family_module, "families", lambda *_args: [])
     monkeypatch.setattr(Agreement, "enriched_columns", lambda *_args: ())
     found, _ = flagged_rows(records)
     assert len(found & planted) < 0.8 * len(planted)
@@ -176,8 +176,8 @@ def test_a_style_linked_to_a_formulaic_label_s_own_phrases_is_still_a_family(
     ]
     natural = [feature(f"spam{i}", range(100 + 8 * i, 160 + 8 * i), 0) for i in range(30)]
     natural += [feature("please", range(60, 140), 14)]  # in planted and natural rows alike
-    found = scan_module._families(planted + natural, labels, ctx)
+    found = family_module.family_features(planted + natural, labels, ctx)
     assert any(set(range(100)) <= set(m.rows) <= set(range(141)) for m in found)
-    monkeypatch.setattr(scan_module, "ODD_P", -1.0)  # the first linking alone
-    found = scan_module._families(planted + natural, labels, ctx)
+    monkeypatch.setattr(family_module, "ODD_P", -1.0)  # the first linking alone
+    found = family_module.family_features(planted + natural, labels, ctx)
     assert not any(set(range(100)) <= set(m.rows) for m in found)

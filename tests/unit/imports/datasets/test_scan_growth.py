@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-import airlock.imports.datasets.scan as scan_module
+import airlock.imports.datasets.rereading as rereading_module
 from airlock.imports.datasets.classifier import agreement
 from airlock.imports.datasets.features import band_rates, context, count
 from airlock.imports.datasets.growth import form_scores
@@ -89,7 +89,7 @@ def test_without_reading_again_the_heavy_template_is_weaker(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """What makes it poisoned is the model that never saw the template's rows."""
-    monkeypatch.setattr(scan_module, "reread", lambda *_args, **_kwargs: None)
+    monkeypatch.setattr(rereading_module, "reread", lambda *_args, **_kwargs: None)
     assert scan(heavy(7)[0]).verdict is not DatasetVerdict.POISONED
 
 
@@ -131,8 +131,8 @@ def test_a_feature_of_another_label_is_read_without_the_rows_believed_planted(
         calls.append((args[2], set(kwargs.get("left_out", ()))))
         return reread(*args, **kwargs)
 
-    monkeypatch.setattr(scan_module, "reread", recorded)
-    scan_module._reread([family, natural], ctx, 0)
+    monkeypatch.setattr(rereading_module, "reread", recorded)
+    rereading_module.reread_strongest([family, natural], ctx, 0)
     assert [label for label, _ in calls] == [1, 0]  # the planted family first (more skewed)
     assert calls[0][1] == set()
     left_out = calls[1][1]

@@ -6,13 +6,9 @@ import random
 
 import numpy as np
 
+from airlock.imports.datasets.markers import FORM, is_exclusive
 from airlock.imports.datasets.ngrams import build_index, tokenize
-from airlock.imports.datasets.outliers import (
-    FORM,
-    _exclusive,
-    outlier_groups,
-    reportable,
-)
+from airlock.imports.datasets.outliers import outlier_groups, reportable
 from airlock.imports.datasets.register import register
 from airlock.imports.datasets.structure import skeletons
 
@@ -77,7 +73,7 @@ def registered(rows: list[list[str]], labels: list[str]) -> set[str]:
     markers = [
         ("word", gram, tuple(r for r in found if inside[r]), len(found))
         for gram, found in build_index(tokens, 3, 5).rows.items()
-        if _exclusive(found, inside, 5)
+        if is_exclusive(found, inside, 5)
     ]
     return {" ".join(markers[i][1]) for i in register(markers, tokens, inside, form=FORM)}
 

@@ -7,15 +7,13 @@ from dataclasses import replace
 
 import numpy as np
 
+from airlock.imports.datasets.linked import CARVED, COMPONENT
+from airlock.imports.datasets.markers import FORM, is_exclusive
 from airlock.imports.datasets.ngrams import build_index, tokenize
 from airlock.imports.datasets.outliers import (
-    CARVED,
     CARVED_STRENGTH,
-    COMPONENT,
-    FORM,
     SCATTERED,
     OutlierGroup,
-    _exclusive,
     _shown,
     _without_spare_scattered,
     outlier_groups,
@@ -79,7 +77,7 @@ def test_campaign_words_are_not_scattered() -> None:
     markers = [
         ("word", gram, tuple(r for r in rows if inside[r]), len(rows))
         for gram, rows in build_index(tokens, 3, 5).rows.items()
-        if _exclusive(rows, inside, 5)
+        if is_exclusive(rows, inside, 5)
     ]
     assert len(markers) >= 40
     assert scattered(markers, tokens, inside, 0, form=FORM) == ([], frozenset())
