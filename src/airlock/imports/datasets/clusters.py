@@ -22,10 +22,10 @@ UIntArray = npt.NDArray[np.uint64]
 
 
 def _shingles(words: Tokens, size: int = 3) -> list[int]:
-    grams = {words[i : i + size] for i in range(len(words) - size + 1)} or {words}
+    grams = dict.fromkeys(words[i : i + size] for i in range(len(words) - size + 1))
     return [
         int.from_bytes(hashlib.blake2b(" ".join(g).encode(), digest_size=8).digest())
-        for g in grams
+        for g in grams or (words,)
         if g
     ]
 

@@ -95,8 +95,11 @@ def build_index(tokens: Sequence[Tokens], max_n: int, min_support: int) -> Ngram
                     hits[gram] = [row]
                 elif seen[-1] != row:
                     seen.append(row)
-        previous = {gram for gram, rows in hits.items() if len(rows) >= min_support}
-        found.update((gram, tuple(hits[gram])) for gram in previous)
+        # in first-seen order, not a set's: the index's order is every later tie-break's, so
+        # a set here made results depend on the process's string-hash seed
+        kept = [gram for gram, rows in hits.items() if len(rows) >= min_support]
+        previous = set(kept)
+        found.update((gram, tuple(hits[gram])) for gram in kept)
         if not previous:
             break
     return NgramIndex(found)
