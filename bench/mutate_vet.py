@@ -44,6 +44,14 @@ from bench.mutations import MUTATIONS, Mutation
 RANK = {Outcome.ALLOW: 0, Outcome.HOLD: 1, Outcome.DENY: 2}
 MAX_SOURCE = 1024 * 1024  # larger modules are vendored data, not a payload; left as they are
 SECOND = "second_module"  # the archive-level mutation: the payload moved into another module
+DATA_FILE = "data_file"  # ... or into a data file of the package that the module runs
+DATA_NAME = "data.txt"
+DATA_RUNNER = (
+    b"import os\n"
+    b"with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), %r)) as _f:\n"
+    b"    exec(compile(_f.read(), __file__, 'exec'))\n"
+)
+ARCHIVE_LEVEL = (SECOND, DATA_FILE)
 
 
 def _py3(text: str) -> bool:
@@ -91,6 +99,28 @@ def _second_module(members: dict[str, bytes]) -> dict[str, bytes] | None:
             )
             changed = True
     return out if changed else None
+
+
+def _data_file(members: dict[str, bytes]) -> dict[str, bytes] | None:
+    """``__init__.py`` and ``setup.py`` moved into a text file beside them, which the module
+    left in their place reads and runs with ``exec``."""
+    out = dict(members)
+    changed = False
+    for name, data in members.items():
+        folder, _, base = name.rpartition("/")
+        prefix = f"{folder}/" if folder else ""
+        top = base == "setup.py" and name.count("/") <= 1
+        if not ((base == "__init__.py" and data.strip()) or top):
+            continue
+        if f"{prefix}{DATA_NAME}" in members or f"{prefix}{DATA_NAME}" in out:
+            continue
+        out[f"{prefix}{DATA_NAME}"] = data
+        out[name] = DATA_RUNNER % DATA_NAME.encode()
+        changed = True
+    return out if changed else None
+
+
+ARCHIVE_MUTATIONS = {SECOND: _second_module, DATA_FILE: _data_file}
 
 
 def _record(members: dict[str, bytes], before: dict[str, bytes]) -> dict[str, bytes]:
@@ -176,8 +206,8 @@ def variants(data: bytes, names: list[str]) -> dict[str, bytes | None]:
     out: dict[str, bytes | None] = {"repack": pack(packed, packed.members)}
     for name in names:
         rewritten = (
-            _second_module(packed.members)
-            if name == SECOND
+            ARCHIVE_MUTATIONS[name](packed.members)
+            if name in ARCHIVE_MUTATIONS
             else _rewrite(packed.members, MUTATIONS[name])
         )
         out[name] = None if rewritten is None else pack(packed, _record(rewritten, packed.members))
@@ -265,7 +295,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="per-file verdicts here")
     parser.add_argument("--progress", action="store_true")
     args = parser.parse_args()
-    names = args.only.split(",") if args.only else [*MUTATIONS, SECOND]
+    names = args.only.split(",") if args.only else [*MUTATIONS, *ARCHIVE_LEVEL]
 
     malicious = malicious_items(args.samples)
     split = halves([i.project for i in malicious])
