@@ -219,6 +219,10 @@ def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one ca
         return flowtypes.Val(labels=labels)
     fn_node = _fn_node(node, spec)
     _call_sink(interp, node, fn_node, fn, nodes, vals, kw, env, when)
+    if spec.later and not nodes and not kw:
+        # ``partial(os.system)`` binds nothing: calling it is calling the sink, with the
+        # arguments given then (``_functools.partial(os.system)(cmd)``).
+        return flowtypes.Val(ref=fn.ref, labels=labels)
     return flowtypes.Val(labels=labels)
 
 
