@@ -47,9 +47,9 @@ SECOND = "second_module"  # the archive-level mutation: the payload moved into a
 DATA_FILE = "data_file"  # ... or into a data file of the package that the module runs
 DATA_NAME = "data.txt"
 DATA_RUNNER = (
-    b"import os\n"
-    b"with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), %r)) as _f:\n"
-    b"    exec(compile(_f.read(), __file__, 'exec'))\n"
+    "import os\n"
+    "with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), {name!r})) as _f:\n"
+    "    exec(compile(_f.read(), __file__, 'exec'))\n"
 )
 ARCHIVE_LEVEL = (SECOND, DATA_FILE)
 
@@ -115,7 +115,7 @@ def _data_file(members: dict[str, bytes]) -> dict[str, bytes] | None:
         if f"{prefix}{DATA_NAME}" in members or f"{prefix}{DATA_NAME}" in out:
             continue
         out[f"{prefix}{DATA_NAME}"] = data
-        out[name] = DATA_RUNNER % DATA_NAME.encode()
+        out[name] = DATA_RUNNER.format(name=DATA_NAME).encode()
         changed = True
     return out if changed else None
 
