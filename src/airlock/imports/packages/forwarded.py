@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 from airlock.imports.packages.flowtypes import Val
 
 if TYPE_CHECKING:
+    from airlock.imports.packages.prefilter import HitLines
+
     Func = ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef
 
 MAX_FORWARDED = 16  # extra arguments kept as values; past it only what they carried
@@ -85,3 +87,13 @@ def through(at: ast.Call, inner: ast.Call, func: Func) -> ast.Call:
     keywords = list(at.keywords) if func.args.kwarg else []
     call = ast.Call(func=inner.func, args=list(at.args), keywords=keywords)
     return ast.copy_location(call, at)
+
+
+def acting_wrapper(func: Func | None, hits: HitLines) -> bool:
+    """A lambda, or a function that only hands its arguments on, whose lines name a sink:
+    a function calling it by its name is walked as one naming the sink is
+    (``_get = lambda *a, **k: requests.get(*a, **k)`` bound before the imports, then
+    ``def execute(): r = _get(URL) ...``)."""
+    if func is None or not (isinstance(func, ast.Lambda) or forwarder(func) is not None):
+        return False
+    return hits.acts(func.lineno, func.end_lineno or func.lineno)

