@@ -67,8 +67,7 @@ DENIED: dict[str, dict[str, str]] = {
         "evpkg/__init__.py": "",
     },
     "partial-of-a-decoder-feeds-exec-on-import": init(
-        "import base64, functools\n"
-        f"exec(functools.partial(base64.b64decode)({ENCODED!r}))\n"
+        f"import base64, functools\nexec(functools.partial(base64.b64decode)({ENCODED!r}))\n"
     ),
     "lambda-aliases-bound-before-the-imports-used-by-a-dropper-run-later": init(
         "_get = lambda *a, **k: requests.get(*a, **k)\n"
