@@ -4,7 +4,10 @@ A patient attacker who knows airlock takes a payload it denies and rewrites it w
 transformations of ``bench/mutations.py`` (renamed names, strings split or encoded, module
 code moved into a function or a class, imports through ``importlib``/``__import__``,
 attributes through ``getattr``, ``try/except: pass``, the payload moved into a second
-module, ``subprocess`` swapped for ``os.system``/``os.popen``, dead benign code around it).
+module or into a data file the module runs, ``subprocess`` swapped for ``os.system``/
+``os.popen``, dead benign code around it; ADR 0149 adds strings reversed, as byte lists,
+rot13 or XOR-ed, the module packed or marshalled and run by ``exec``, and calls through a
+lambda alias or ``functools.partial``).
 For each file of the malicious corpus's *calibration* half (the held-out half is never
 read here), every ``.py`` member is parsed with ``ast`` (never compiled for running, never
 imported or run), one mutation at a time is applied to all of them, the archive is packed
