@@ -4,7 +4,10 @@ A patient attacker who knows airlock takes a payload it denies and rewrites it w
 transformations of ``bench/mutations.py`` (renamed names, strings split or encoded, module
 code moved into a function or a class, imports through ``importlib``/``__import__``,
 attributes through ``getattr``, ``try/except: pass``, the payload moved into a second
-module, ``subprocess`` swapped for ``os.system``/``os.popen``, dead benign code around it).
+module or into a data file the module runs, ``subprocess`` swapped for ``os.system``/
+``os.popen``, dead benign code around it; ADR 0149 adds strings reversed, as byte lists,
+rot13 or XOR-ed, the module packed or marshalled and run by ``exec``, and calls through a
+lambda alias or ``functools.partial``).
 For each file of the malicious corpus's *calibration* half (the held-out half is never
 read here), every ``.py`` member is parsed with ``ast`` (never compiled for running, never
 imported or run), one mutation at a time is applied to all of them, the archive is packed
@@ -44,6 +47,14 @@ from bench.mutations import MUTATIONS, Mutation
 RANK = {Outcome.ALLOW: 0, Outcome.HOLD: 1, Outcome.DENY: 2}
 MAX_SOURCE = 1024 * 1024  # larger modules are vendored data, not a payload; left as they are
 SECOND = "second_module"  # the archive-level mutation: the payload moved into another module
+DATA_FILE = "data_file"  # ... or into a data file of the package that the module runs
+DATA_NAME = "data.txt"
+DATA_RUNNER = (
+    "import os\n"
+    "with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), {name!r})) as _f:\n"
+    "    exec(compile(_f.read(), __file__, 'exec'))\n"
+)
+ARCHIVE_LEVEL = (SECOND, DATA_FILE)
 
 
 def _py3(text: str) -> bool:
@@ -91,6 +102,28 @@ def _second_module(members: dict[str, bytes]) -> dict[str, bytes] | None:
             )
             changed = True
     return out if changed else None
+
+
+def _data_file(members: dict[str, bytes]) -> dict[str, bytes] | None:
+    """``__init__.py`` and ``setup.py`` moved into a text file beside them, which the module
+    left in their place reads and runs with ``exec``."""
+    out = dict(members)
+    changed = False
+    for name, data in members.items():
+        folder, _, base = name.rpartition("/")
+        prefix = f"{folder}/" if folder else ""
+        top = base == "setup.py" and name.count("/") <= 1
+        if not ((base == "__init__.py" and data.strip()) or top):
+            continue
+        if f"{prefix}{DATA_NAME}" in members or f"{prefix}{DATA_NAME}" in out:
+            continue
+        out[f"{prefix}{DATA_NAME}"] = data
+        out[name] = DATA_RUNNER.format(name=DATA_NAME).encode()
+        changed = True
+    return out if changed else None
+
+
+ARCHIVE_MUTATIONS = {SECOND: _second_module, DATA_FILE: _data_file}
 
 
 def _record(members: dict[str, bytes], before: dict[str, bytes]) -> dict[str, bytes]:
@@ -176,8 +209,8 @@ def variants(data: bytes, names: list[str]) -> dict[str, bytes | None]:
     out: dict[str, bytes | None] = {"repack": pack(packed, packed.members)}
     for name in names:
         rewritten = (
-            _second_module(packed.members)
-            if name == SECOND
+            ARCHIVE_MUTATIONS[name](packed.members)
+            if name in ARCHIVE_MUTATIONS
             else _rewrite(packed.members, MUTATIONS[name])
         )
         out[name] = None if rewritten is None else pack(packed, _record(rewritten, packed.members))
@@ -265,7 +298,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="per-file verdicts here")
     parser.add_argument("--progress", action="store_true")
     args = parser.parse_args()
-    names = args.only.split(",") if args.only else [*MUTATIONS, SECOND]
+    names = args.only.split(",") if args.only else [*MUTATIONS, *ARCHIVE_LEVEL]
 
     malicious = malicious_items(args.samples)
     split = halves([i.project for i in malicious])

@@ -2,7 +2,8 @@
 
 Each mutation takes one module's source text and returns the rewritten text, or None when it
 does not apply (nothing to rewrite, or the source does not parse as Python 3). Everything is
-done on the ``ast`` and printed back with ``ast.unparse``: nothing is compiled or run. The
+done on the ``ast`` and printed back with ``ast.unparse``: nothing is run (``marshal_exec``
+compiles a module to ship its bytecode, and never runs it). The
 ``unparse`` control is the round trip alone, so that a drop caused by lost formatting
 (comments, whitespace) is told apart from a drop caused by the rewrite.
 
@@ -18,6 +19,8 @@ import ast
 import base64
 import builtins
 import copy
+import marshal
+import zlib
 from collections.abc import Callable
 
 Mutation = Callable[[str], str | None]
@@ -220,6 +223,51 @@ str_concat = _strings(_concat)
 str_join = _strings(_join)
 str_hex = _strings(_hex)
 str_b64 = _strings(_b64)
+
+
+def _reverse(text: str) -> str:
+    return f"{text[::-1]!r}[::-1]"
+
+
+def _byte_list(text: str) -> str:
+    return f"bytes({list(text.encode('utf-8', 'surrogatepass'))!r}).decode()"
+
+
+def _rot13(text: str) -> str:
+    # rot13 moves ASCII letters only; everything else passes through unchanged.
+    import codecs  # noqa: PLC0415 -- one rewrite's codec, not the module's
+
+    return f"_codecs.decode({codecs.encode(text, 'rot13')!r}, 'rot13')"
+
+
+XOR_KEY = 0x5A
+_XOR_HELPER = "def _unmask(data, key):\n    return bytes([b ^ key for b in data]).decode()\n"
+
+
+def _xor(text: str) -> str:
+    masked = bytes(b ^ XOR_KEY for b in text.encode("utf-8", "surrogatepass"))
+    return f"_unmask({masked!r}, {XOR_KEY})"
+
+
+def _with_head(mutate: Mutation, head: str) -> Mutation:
+    """``mutate`` with statements (an import, a helper) put before the module's code."""
+
+    def wrapped(source: str) -> str | None:
+        new = mutate(source)
+        tree = None if new is None else _parse(new)
+        if tree is None:
+            return None
+        first, rest = _future_split(tree.body)
+        tree.body = first + _stmts(head) + rest
+        return _out(tree)
+
+    return wrapped
+
+
+str_reverse = _strings(_reverse)
+str_bytes = _strings(_byte_list)
+str_rot13 = _with_head(_strings(_rot13), "import codecs as _codecs\n")
+str_xor = _with_head(_strings(_xor), _XOR_HELPER)
 
 
 # --- moving module code into a function, a class body or a subclass hook ---------------
@@ -557,6 +605,148 @@ def dead_code(source: str) -> str | None:
     return _out(tree)
 
 
+# --- the whole module as data that is run: packed text, marshalled bytecode -----------------
+
+
+def _as_data(source: str, loader: Callable[[str], str]) -> str | None:
+    """The module's code (after its docstring and ``__future__`` imports) replaced by one
+    ``exec`` of that code kept as data."""
+    tree = _parse(source)
+    if tree is None:
+        return None
+    head, rest = _future_split(tree.body)
+    if not rest:
+        return None
+    body = _out(ast.Module(body=rest, type_ignores=[]))
+    if body is None:
+        return None
+    futures = "".join(
+        f"from __future__ import {', '.join(a.name for a in s.names)}\n"
+        for s in head
+        if isinstance(s, ast.ImportFrom)
+    )
+    tree.body = head + _stmts(loader(futures + body))
+    return _out(tree)
+
+
+def _zlib_b64(code: str) -> str:
+    packed = base64.b64encode(zlib.compress(code.encode("utf-8", "surrogatepass"), 9)).decode()
+    return (
+        "import base64 as _b64, zlib as _zlib\n"
+        f"exec(_zlib.decompress(_b64.b64decode({packed!r})).decode())\n"
+    )
+
+
+def _marshalled(code: str) -> str:
+    # Compiled, never run: the bytes are what an attacker ships instead of the source.
+    blob = marshal.dumps(compile(code, "<module>", "exec", dont_inherit=True))
+    return f"import marshal as _marshal\nexec(_marshal.loads({blob!r}))\n"
+
+
+def exec_packed(source: str) -> str | None:
+    """The module's code zlib-compressed and base64-encoded in a string run by ``exec``."""
+    return _as_data(source, _zlib_b64)
+
+
+def marshal_exec(source: str) -> str | None:
+    """The module's code shipped as ``marshal.dumps`` of its compiled bytecode, run by
+    ``exec(marshal.loads(...))``."""
+    try:
+        return _as_data(source, _marshalled)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+# --- calls through an alias: a lambda or functools.partial -----------------------------
+
+
+def _top_modules(tree: ast.Module) -> set[str]:
+    """Names the module's own level imports (so a module-level lambda sees them)."""
+    return {
+        a.asname or a.name.split(".")[0]
+        for stmt in tree.body
+        if isinstance(stmt, ast.Import | ast.ImportFrom)
+        for a in stmt.names
+        if a.name != "*"
+    }
+
+
+def _imported_names(tree: ast.Module) -> set[str]:
+    return {
+        a.asname or a.name.split(".")[0]
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Import | ast.ImportFrom)
+        for a in n.names
+        if a.name != "*"
+    }
+
+
+def _module_call(node: ast.Call, modules: set[str]) -> bool:
+    """A call of an imported name or of an attribute reached from one."""
+    func = node.func
+    while isinstance(func, ast.Attribute):
+        func = func.value
+    return isinstance(func, ast.Name) and func.id in modules
+
+
+def call_lambda(source: str) -> str | None:
+    """Each call of a module-level import's function (``os.system(c)``) made through a
+    module-level lambda alias (``_call0 = lambda *a, **k: os.system(*a, **k)``)."""
+    tree = _parse(source)
+    if tree is None:
+        return None
+    modules = _top_modules(tree)
+    aliases: dict[str, str] = {}
+
+    class Alias(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            self.generic_visit(node)
+            if not _module_call(node, modules):
+                return node
+            target = ast.unparse(node.func)
+            name = aliases.setdefault(target, f"_call{len(aliases)}")
+            node.func = ast.Name(name, ast.Load())
+            return node
+
+    tree = Alias().visit(tree)
+    if not aliases:
+        return None
+    head, rest = _future_split(tree.body)
+    defs = "".join(f"{n} = lambda *a, **k: {t}(*a, **k)\n" for t, n in aliases.items())
+    tree.body = head + _stmts(defs) + rest
+    return _out(tree)
+
+
+def call_partial(source: str) -> str | None:
+    """Each call of an imported module's function made through ``functools.partial``:
+    ``_functools.partial(os.system)(c)``."""
+    tree = _parse(source)
+    if tree is None:
+        return None
+    modules = _imported_names(tree)
+    changed = False
+
+    class Wrap(ast.NodeTransformer):
+        def visit_Call(self, node: ast.Call) -> ast.AST:
+            nonlocal changed
+            self.generic_visit(node)
+            if not _module_call(node, modules):
+                return node
+            changed = True
+            wrapper = _expr("_functools.partial(_)")
+            assert isinstance(wrapper, ast.Call)
+            wrapper.args = [node.func]
+            node.func = wrapper
+            return node
+
+    tree = Wrap().visit(tree)
+    if not changed:
+        return None
+    head, rest = _future_split(tree.body)
+    tree.body = head + _stmts("import functools as _functools\n") + rest
+    return _out(tree)
+
+
 MUTATIONS: dict[str, Mutation] = {
     "unparse": unparse,
     "rename": rename,
@@ -564,6 +754,10 @@ MUTATIONS: dict[str, Mutation] = {
     "str_join": str_join,
     "str_hex": str_hex,
     "str_b64": str_b64,
+    "str_reverse": str_reverse,
+    "str_bytes": str_bytes,
+    "str_rot13": str_rot13,
+    "str_xor": str_xor,
     "move_decorator": move_decorator,
     "move_subclass": move_subclass,
     "move_class_body": move_class_body,
@@ -575,6 +769,10 @@ MUTATIONS: dict[str, Mutation] = {
     "spawn_system": spawn_system,
     "spawn_popen": spawn_popen,
     "dead_code": dead_code,
+    "exec_packed": exec_packed,
+    "marshal_exec": marshal_exec,
+    "call_lambda": call_lambda,
+    "call_partial": call_partial,
 }
 
 

@@ -100,8 +100,8 @@ def test_a_wheel_record_names_the_rewritten_members() -> None:
         "p/__init__.py": b"import os\nx = os.sep\n",
         "p-1.dist-info/RECORD": b"p/__init__.py,sha256=old,20\np-1.dist-info/RECORD,,\n",
     }
-    got = variants(_zip(files), ["getattr_module", "second_module"])
-    for name in ("getattr_module", "second_module"):
+    got = variants(_zip(files), ["getattr_module", "second_module", "data_file"])
+    for name in ("getattr_module", "second_module", "data_file"):
         blob = got[name]
         assert blob is not None
         packed = unpack(blob)

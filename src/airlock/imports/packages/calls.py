@@ -14,6 +14,7 @@ from airlock.imports.packages import (
     childenv,
     classdata,
     envurl,
+    forwarded,
     keystream,
     percent,
     piped,
@@ -92,6 +93,10 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         if found is not None:
             return found
     callee = self.expr(node.func, env, when)
+    if callee.func is not None and self.depth < MAX_CALL_DEPTH:
+        handed_on = _forwarded(self, node, callee.func, env, when)  # ``_run = lambda *a: f(*a)``
+        if handed_on is not None:
+            return handed_on
     args = [self.expr(a.value if isinstance(a, ast.Starred) else a, env, when) for a in node.args]
     if (
         isinstance(node.func, ast.Attribute)
@@ -460,3 +465,27 @@ EVALS = ("eval", "builtins.eval")
 
 GETATTRS = frozenset({"getattr", "object.__getattribute__", "type.__getattribute__"})
 EXEC_CODE = frozenset({"exec", "eval", "builtins.exec", "builtins.eval"})
+
+
+def _forwarded(
+    self: Interpreter,
+    node: ast.Call,
+    func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef,
+    env: dict[str, Val],
+    when: When,
+) -> Val | None:
+    """The value of ``node`` read as a call of what ``func`` hands its arguments on to
+    (ADR 0149), or None when ``func`` does more than that. The rewritten call is made once
+    per call site (:func:`reach.made`), so the memos keyed by node stay right."""
+    inner = forwarded.forwarder(func)
+    if inner is None:
+        return None
+    made = reach.made(self, node, [], forwarded.through(node, inner, func))
+    body = made.body
+    if not (isinstance(body, ast.Call) and body.func is inner.func):
+        return None  # this site was made for another callee: applied as before
+    self.depth += 1
+    try:
+        return self.call(body, env, when)
+    finally:
+        self.depth -= 1

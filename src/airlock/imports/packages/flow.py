@@ -40,6 +40,7 @@ from airlock.imports.packages import (
     deeper,
     expressions,
     flowtypes,
+    forwarded,
     functions,
     hostile,
     sinkevents,
@@ -183,7 +184,7 @@ class Interpreter:
         self.tree = tree
         self.block(tree.body, env, when)
         deeper.resume(self)
-        self.aliases = _aliases(env)
+        self.aliases = _aliases(env, self.hits)
         seen: set[int] = set()
         while self.pending:
             func, fwhen = self.pending.pop()
@@ -310,16 +311,20 @@ def _names_sink(name: str) -> bool:
     return may_act(name, paths=False)
 
 
-def _aliases(env: dict[str, Val]) -> re.Pattern[str] | None:
+def _aliases(env: dict[str, Val], hits: HitLines | None) -> re.Pattern[str] | None:
     """Names bound to a sink under a name of their own (``import urllib.request as r``,
-    ``run = getattr(os, 'sys' + 'tem')``): a function calling them is walked."""
+    ``run = getattr(os, 'sys' + 'tem')``, ``_run = lambda *a: os.system(*a)``, ADR 0149):
+    a function calling them is walked."""
     names = sorted(
         name
         for name, value in env.items()
-        if value.ref
-        and value.ref != name
-        and not _names_sink(name)
-        and (kind_of(value.ref) or _names_sink(value.ref) or HIDDEN in value.labels)
+        if (
+            value.ref
+            and value.ref != name
+            and not _names_sink(name)
+            and (kind_of(value.ref) or _names_sink(value.ref) or HIDDEN in value.labels)
+        )
+        or (hits is not None and forwarded.acting_wrapper(value.func, hits))
     )
     if not names:
         return None

@@ -13,6 +13,7 @@ from airlock.imports.packages import (
     across,
     deeper,
     flowtypes,
+    forwarded,
     hostile,
     reach,
     replaced,
@@ -292,9 +293,10 @@ def apply_body(
     if len(args) > len(named) and (func.args.vararg or func.args.kwarg):
         # ``def send(self, req, *a, **kw)``: what the extra arguments carried (ADR 0071).
         extra = Val(labels=frozenset().union(*(a.labels for a in args[len(named) :])))
-        for packed in (func.args.vararg, func.args.kwarg):
-            if packed is not None:
-                local[packed.arg] = extra
+        if func.args.kwarg is not None:
+            local[func.args.kwarg.arg] = extra
+        if func.args.vararg is not None:  # ``lambda *a: os.system(*a)``: values kept
+            local[func.args.vararg.arg] = forwarded.packed_arguments(args[len(named) :])
     self.depth += 1
     try:
         if isinstance(func, ast.Lambda):

@@ -201,6 +201,12 @@ def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one ca
         return reach.returned(interp, node, ref, args, env, when)
     spec = HANDERS[ref]
     fn = args[spec.fn_at] if 0 <= spec.fn_at < len(args) else kwargs.get(spec.fn_kw or None)
+    if fn is not None and spec.later and len(node.args) + len(node.keywords) == 1:
+        # ``partial(f)`` binds nothing: calling it is calling ``f`` (ADR 0149), a sink, a
+        # local function or a class alike (``partial(Fernet)(key).decrypt(blob)``).
+        if acts(fn) and fn.func is None:
+            _call_sink(interp, node, _fn_node(node, spec), fn, [], [], {}, env, when)
+        return fn
     if fn is None or not acts(fn):
         return None
     nodes, vals, kw = _handed_arguments(interp, node, spec, args, kwargs, env, when)
