@@ -21,7 +21,7 @@ import builtins
 import copy
 import marshal
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 Mutation = Callable[[str], str | None]
 
@@ -62,6 +62,14 @@ def _future_split(body: list[ast.stmt]) -> tuple[list[ast.stmt], list[ast.stmt]]
             break
         head = i + 1
     return body[:head], body[head:]
+
+
+def _headed(tree: ast.Module, head: str) -> str | None:
+    """``tree`` printed with the statements of ``head`` (an import, a helper) put before
+    its code, after its docstring and ``__future__`` imports."""
+    first, rest = _future_split(tree.body)
+    tree.body = first + _stmts(head) + rest
+    return _out(tree)
 
 
 def unparse(source: str) -> str | None:
@@ -255,11 +263,7 @@ def _with_head(mutate: Mutation, head: str) -> Mutation:
     def wrapped(source: str) -> str | None:
         new = mutate(source)
         tree = None if new is None else _parse(new)
-        if tree is None:
-            return None
-        first, rest = _future_split(tree.body)
-        tree.body = first + _stmts(head) + rest
-        return _out(tree)
+        return None if tree is None else _headed(tree, head)
 
     return wrapped
 
@@ -538,9 +542,7 @@ def _spawn(replacement: str) -> Mutation:
         tree = Swap().visit(tree)
         if not changed:
             return None
-        head, rest = _future_split(tree.body)
-        tree.body = head + _stmts("import os as _os\n") + rest  # a plain import, not hidden
-        return _out(tree)
+        return _headed(tree, "import os as _os\n")  # a plain import, not hidden
 
     return mutate
 
@@ -660,21 +662,12 @@ def marshal_exec(source: str) -> str | None:
 # --- calls through an alias: a lambda or functools.partial -----------------------------
 
 
-def _top_modules(tree: ast.Module) -> set[str]:
-    """Names the module's own level imports (so a module-level lambda sees them)."""
+def _imported(nodes: Iterable[ast.AST]) -> set[str]:
+    """Names bound by the imports among ``nodes`` (``tree.body``: the module's own level,
+    which a module-level lambda sees; ``ast.walk(tree)``: every one)."""
     return {
         a.asname or a.name.split(".")[0]
-        for stmt in tree.body
-        if isinstance(stmt, ast.Import | ast.ImportFrom)
-        for a in stmt.names
-        if a.name != "*"
-    }
-
-
-def _imported_names(tree: ast.Module) -> set[str]:
-    return {
-        a.asname or a.name.split(".")[0]
-        for n in ast.walk(tree)
+        for n in nodes
         if isinstance(n, ast.Import | ast.ImportFrom)
         for a in n.names
         if a.name != "*"
@@ -695,7 +688,7 @@ def call_lambda(source: str) -> str | None:
     tree = _parse(source)
     if tree is None:
         return None
-    modules = _top_modules(tree)
+    modules = _imported(tree.body)
     aliases: dict[str, str] = {}
 
     class Alias(ast.NodeTransformer):
@@ -711,10 +704,9 @@ def call_lambda(source: str) -> str | None:
     tree = Alias().visit(tree)
     if not aliases:
         return None
-    head, rest = _future_split(tree.body)
-    defs = "".join(f"{n} = lambda *a, **k: {t}(*a, **k)\n" for t, n in aliases.items())
-    tree.body = head + _stmts(defs) + rest
-    return _out(tree)
+    return _headed(
+        tree, "".join(f"{n} = lambda *a, **k: {t}(*a, **k)\n" for t, n in aliases.items())
+    )
 
 
 def call_partial(source: str) -> str | None:
@@ -723,7 +715,7 @@ def call_partial(source: str) -> str | None:
     tree = _parse(source)
     if tree is None:
         return None
-    modules = _imported_names(tree)
+    modules = _imported(ast.walk(tree))
     changed = False
 
     class Wrap(ast.NodeTransformer):
@@ -742,9 +734,7 @@ def call_partial(source: str) -> str | None:
     tree = Wrap().visit(tree)
     if not changed:
         return None
-    head, rest = _future_split(tree.body)
-    tree.body = head + _stmts("import functools as _functools\n") + rest
-    return _out(tree)
+    return _headed(tree, "import functools as _functools\n")
 
 
 MUTATIONS: dict[str, Mutation] = {
