@@ -54,3 +54,20 @@ def lighter(finding: PackageFinding) -> PackageFinding:
         cap,
         f"{finding.explanation} {LIGHTER}",
     )
+
+
+FURTHER = "(run on install only through another of setup.py's helpers: holds for a person to read)"
+
+
+def held_at_most(finding: PackageFinding) -> PackageFinding:
+    """``finding`` weighing at most a hold: code reached on install only through a chain of
+    setup.py's helpers (ADR 0150)."""
+    if finding.severity <= Severity.HIGH:
+        return finding
+    return PackageFinding(
+        finding.rule,
+        finding.path,
+        finding.line,
+        Severity.HIGH,
+        f"{finding.explanation} {FURTHER}",
+    )

@@ -61,7 +61,7 @@ from airlock.imports.packages.metadata import (
     requirement_text,
     setup_text,
 )
-from airlock.imports.packages.moments import SIDE_CODE, is_sdist, lighter
+from airlock.imports.packages.moments import SIDE_CODE, held_at_most, is_sdist, lighter
 from airlock.imports.packages.ownpass import (
     MemberContext,
     compiled_modules,
@@ -78,7 +78,7 @@ from airlock.imports.packages.pretenders import (
     squatting_installs,
 )
 from airlock.imports.packages.pthhooks import present_names
-from airlock.imports.packages.scripts import install_helpers, scripts_of
+from airlock.imports.packages.scripts import further_helpers, install_helpers, scripts_of
 from airlock.imports.packages.sidecalled import called_only
 
 
@@ -201,6 +201,7 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     record = ""
     # setup.py is parsed once: for the helpers it imports and for its own pass (issue 16).
     setup, setup_tree, helpers = install_helpers(members)
+    helpers |= (further := further_helpers(members, setup, helpers))
     sdist = is_sdist(filename)
     helpers |= set(hook_modules(members, sdist=sdist))
     shipped = shipped_modules(members)
@@ -240,8 +241,7 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
         if isinstance(job, PackageFinding):
             findings.append(job)
             continue
-        found = next(own_findings)
-        findings += [lighter(f) for f in found] if member.name in scripts else found
+        findings += _weighed(next(own_findings), member.name, scripts, further)
         if own_record(filename, member.name):
             record = (member.data or b"").decode("utf-8", "replace")
     metadata = package_metadata(members, sdist=sdist)
@@ -299,6 +299,19 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
 
 
 ATTESTATIONS = "attestations (PEP 740)"
+
+
+def _weighed(
+    found: list[PackageFinding], path: str, scripts: set[str], further: set[str]
+) -> list[PackageFinding]:
+    """A member's own findings at its moment's weight: an sdist's scripts one step lighter,
+    a module run on install only through a chain of setup.py's helpers held at most
+    (ADR 0150)."""
+    if path in scripts:
+        return [lighter(f) for f in found]
+    if path in further:
+        return [held_at_most(f) for f in found]
+    return found
 
 
 def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the members
