@@ -61,7 +61,7 @@ FURTHER = "(run on install only through another of setup.py's helpers: holds for
 
 def held_at_most(finding: PackageFinding) -> PackageFinding:
     """``finding`` weighing at most a hold: code reached on install only through a chain of
-    setup.py's helpers (ADR 0150)."""
+    setup.py's helpers (ADR 0151)."""
     if finding.severity <= Severity.HIGH:
         return finding
     return PackageFinding(

@@ -136,7 +136,7 @@ def _run_imports(
 ) -> set[str]:
     """Top-level names imported by the files ``setup.py`` runs as its own code
     (``exec(open('data.txt').read())``, ``runpy.run_path``): that text is setup.py's, so its
-    imports are setup.py's (ADR 0150: setup.py moved into ``data.txt`` and exec'd lost the
+    imports are setup.py's (ADR 0151: setup.py moved into ``data.txt`` and exec'd lost the
     helper it called)."""
     if tree is None:
         return set()
@@ -163,7 +163,7 @@ def further_helpers(members: list[Member], setup: str, helpers: set[str]) -> set
     so on (at most :data:`MAX_FURTHER_HELPERS`): they run on install too (``setup.py: import
     _impl``; ``_impl.py: from pre_install import run``), but only through another helper.
 
-    What they do holds rather than denies (ADR 0150): followed at full weight, a popular
+    What they do holds rather than denies (ADR 0151): followed at full weight, a popular
     package's chain of build helpers was denied (ADR 0123's addendum), and build helpers
     do run compilers and downloads. A helper that does not parse imports nothing."""
     if not setup or not helpers:

@@ -306,7 +306,7 @@ def _weighed(
 ) -> list[PackageFinding]:
     """A member's own findings at its moment's weight: an sdist's scripts one step lighter,
     a module run on install only through a chain of setup.py's helpers held at most
-    (ADR 0150)."""
+    (ADR 0151)."""
     if path in scripts:
         return [lighter(f) for f in found]
     if path in further:

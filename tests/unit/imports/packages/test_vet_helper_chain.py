@@ -1,4 +1,4 @@
-"""Code setup.py reaches through its own helpers (ADR 0150; ``bench/mutate_vet.py``'s
+"""Code setup.py reaches through its own helpers (ADR 0151; ``bench/mutate_vet.py``'s
 ``second_module`` and ``data_file`` rewrites).
 
 * A root-level module that one of setup.py's helpers imports runs on install too: what it
