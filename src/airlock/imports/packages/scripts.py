@@ -163,9 +163,11 @@ def further_helpers(members: list[Member], setup: str, helpers: set[str]) -> set
     so on (at most :data:`MAX_FURTHER_HELPERS`): they run on install too (``setup.py: import
     _impl``; ``_impl.py: from pre_install import run``), but only through another helper.
 
-    What they do holds rather than denies (ADR 0151): followed at full weight, a popular
-    package's chain of build helpers was denied (ADR 0123's addendum), and build helpers
-    do run compilers and downloads. A helper that does not parse imports nothing."""
+    What they do weighs one step less, as side code's does (ADR 0151): a dropper or an
+    exfiltration there holds rather than denies, a process call or a download is noted.
+    Followed at full weight, a popular package's chain of build helpers was denied (ADR
+    0123's addendum), and build helpers do run compilers and downloads. A helper that does
+    not parse imports nothing."""
     if not setup or not helpers:
         return set()
     root = setup.rpartition("/")[0]

@@ -61,7 +61,7 @@ from airlock.imports.packages.metadata import (
     requirement_text,
     setup_text,
 )
-from airlock.imports.packages.moments import SIDE_CODE, held_at_most, is_sdist, lighter
+from airlock.imports.packages.moments import FURTHER, SIDE_CODE, is_sdist, lighter
 from airlock.imports.packages.ownpass import (
     MemberContext,
     compiled_modules,
@@ -304,13 +304,13 @@ ATTESTATIONS = "attestations (PEP 740)"
 def _weighed(
     found: list[PackageFinding], path: str, scripts: set[str], further: set[str]
 ) -> list[PackageFinding]:
-    """A member's own findings at its moment's weight: an sdist's scripts one step lighter,
-    a module run on install only through a chain of setup.py's helpers held at most
-    (ADR 0151)."""
+    """A member's own findings at its moment's weight: an sdist's scripts, and the modules
+    run on install only through a chain of setup.py's helpers (ADR 0151), one step lighter:
+    build helpers do run compilers and downloads."""
     if path in scripts:
         return [lighter(f) for f in found]
     if path in further:
-        return [held_at_most(f) for f in found]
+        return [lighter(f, FURTHER) for f in found]
     return found
 
 
