@@ -113,6 +113,23 @@ ALLOWED: dict[str, dict[str, str]] = {
         ),
         "evpkg/__init__.py": "",
     },
+    "build-helper-two-away-downloads-and-unpacks-a-source-tarball": {
+        "setup.py": "import _build\n",
+        "_build.py": (
+            "from setuptools import setup\nfrom _vendor import fetch\nfetch()\n"
+            "setup(name='evpkg', packages=['evpkg'])\n"
+        ),
+        "_vendor.py": "from _download import get\ndef fetch():\n    get('libfoo-1.2.tar.gz')\n",
+        "_download.py": (
+            "import tarfile, urllib.request\n"
+            "def get(name):\n"
+            "    url = 'https://downloads.example.org/' + name\n"
+            "    path, _ = urllib.request.urlretrieve(url, name)\n"
+            "    with tarfile.open(path) as t:\n"
+            "        t.extractall('build/deps', filter='data')\n"
+        ),
+        "evpkg/__init__.py": "",
+    },
     "version-module-exec-d-by-setup-imports-nothing-local": {
         "setup.py": (
             "import os\nfrom setuptools import setup\nns = {}\n"
