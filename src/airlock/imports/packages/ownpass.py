@@ -24,7 +24,7 @@ from airlock.imports.packages.local import (
     LocalModules,
 )
 from airlock.imports.packages.memo import MEMO, Key
-from airlock.imports.packages.moments import SIDE_CODE, lighter, runs_setup
+from airlock.imports.packages.moments import FURTHER, SIDE_CODE, lighter, runs_setup
 from airlock.imports.packages.native import (
     DATA_SUFFIXES,
     disguised_executable,
@@ -193,6 +193,24 @@ def nested_member(path: str, data: bytes, siblings: list[Member]) -> list[Packag
     side = bool(SIDE_CODE.search(path))
     key = (hashlib.sha256(data).digest(), base, False, False, side, False, command_file(path))
     return MEMO.findings(key, path, functools.partial(member_findings, path, data))
+
+
+def further_findings(members: list[Member], further: set[str]) -> list[PackageFinding]:
+    """The install-time reading of the modules setup.py reaches only through a chain of its
+    helpers (``further``, ADR 0151), one step lighter: build helpers do run compilers and
+    downloads. Their own pass, as modules of the archive, is kept as it was and not
+    lowered: an import-time payload in one still weighs what it did."""
+    found: list[PackageFinding] = []
+    for member in members:
+        if member.name not in further or member.data is None:
+            continue
+        base = member.name.rsplit("/", 1)[-1]
+        side = bool(SIDE_CODE.search(member.name) or documentation(member.name))
+        digest = hashlib.sha256(member.data).digest()
+        key = (digest, base, True, False, side, False, command_file(member.name))
+        read = functools.partial(member_findings, member.name, member.data, helper=True)
+        found += [lighter(f, FURTHER) for f in MEMO.findings(key, member.name, read)]
+    return found
 
 
 def _python_shebang(path: str, data: bytes) -> bool:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 
 from airlock.imports.packages.moments import is_sdist, runs_setup
+from airlock.imports.packages.runfile import PROCESS, resolve, run_files
 from airlock.imports.packages.runnertext import runner_text
 
 
@@ -117,7 +118,7 @@ def install_helpers(members: list[Member]) -> tuple[str, ast.Module | None, set[
     prefix = f"{root}/" if root else ""
     source = setups[0].data.decode("utf-8", "replace")
     tree = parsed(source)
-    names = setup_imports(source, tree)
+    names = setup_imports(source, tree) | _run_imports(setups[0].name, source, tree, members)
     # Root-level modules only: a package importing itself for its version stays as it was.
     helpers = {f"{prefix}{name}.py": name for name in names}
     if tree is not None:
@@ -128,3 +129,65 @@ def install_helpers(members: list[Member]) -> tuple[str, ast.Module | None, set[
             if constants_only(tree, helpers[path], text.decode("utf-8", "replace")):
                 del helpers[path]
     return setups[0].name, tree, set(helpers)
+
+
+def _run_imports(
+    setup: str, source: str, tree: ast.Module | None, members: list[Member]
+) -> set[str]:
+    """Top-level names imported by the files ``setup.py`` runs as its own code
+    (``exec(open('data.txt').read())``, ``runpy.run_path``): that text is setup.py's, so its
+    imports are setup.py's (ADR 0151: setup.py moved into ``data.txt`` and exec'd lost the
+    helper it called)."""
+    if tree is None:
+        return set()
+    names = frozenset(m.name for m in members)
+    texts = {m.name: m.data for m in members if m.data is not None}
+    found: set[str] = set()
+    for run in run_files(source, tree=tree)[:MAX_RUN_IMPORTS]:
+        if run.how == PROCESS or run.listed:
+            continue
+        target = resolve(run.target, setup, names)
+        text = texts.get(target or "")
+        if text is not None and len(text) <= MAX_HELPER_BYTES:
+            found |= setup_imports(text.decode("utf-8", "replace"))
+    return found
+
+
+MAX_RUN_IMPORTS = 16  # files setup.py runs whose imports are read
+MAX_HELPER_BYTES = 2_000_000
+MAX_FURTHER_HELPERS = 32
+
+
+def further_helpers(members: list[Member], setup: str, helpers: set[str]) -> set[str]:
+    """Root-level modules that setup.py's helpers import, and the modules those import, and
+    so on (at most :data:`MAX_FURTHER_HELPERS`): they run on install too (``setup.py: import
+    _impl``; ``_impl.py: from pre_install import run``), but only through another helper.
+
+    What they do weighs one step less, as side code's does (ADR 0151): a dropper or an
+    exfiltration there holds rather than denies, a process call or a download is noted.
+    Followed at full weight, a popular package's chain of build helpers was denied (ADR
+    0123's addendum), and build helpers do run compilers and downloads. A helper that does
+    not parse imports nothing."""
+    if not setup or not helpers:
+        return set()
+    root = setup.rpartition("/")[0]
+    prefix = f"{root}/" if root else ""
+    roots = {
+        m.name: m.data
+        for m in members
+        if m.data is not None
+        and m.name.startswith(prefix)
+        and "/" not in m.name.removeprefix(prefix)
+        and m.name.endswith(".py")
+        and len(m.data) <= MAX_HELPER_BYTES
+    }
+    found: set[str] = set()
+    todo = sorted(h for h in helpers if h in roots)
+    while todo and len(found) < MAX_FURTHER_HELPERS:
+        text = roots[todo.pop()].decode("utf-8", "replace")
+        for name in sorted(setup_imports(text)):
+            path = f"{prefix}{name}.py"
+            if path in roots and path != setup and path not in helpers | found:
+                found.add(path)
+                todo.append(path)
+    return found

@@ -65,6 +65,7 @@ from airlock.imports.packages.moments import SIDE_CODE, is_sdist, lighter
 from airlock.imports.packages.ownpass import (
     MemberContext,
     compiled_modules,
+    further_findings,
     nested_member,
     own_passes,
     shipped_modules,
@@ -78,7 +79,7 @@ from airlock.imports.packages.pretenders import (
     squatting_installs,
 )
 from airlock.imports.packages.pthhooks import present_names
-from airlock.imports.packages.scripts import install_helpers, scripts_of
+from airlock.imports.packages.scripts import further_helpers, install_helpers, scripts_of
 from airlock.imports.packages.sidecalled import called_only
 
 
@@ -244,6 +245,7 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
         findings += [lighter(f) for f in found] if member.name in scripts else found
         if own_record(filename, member.name):
             record = (member.data or b"").decode("utf-8", "replace")
+    findings += further_findings(members, further_helpers(members, setup, helpers))
     metadata = package_metadata(members, sdist=sdist)
     findings = _archive_findings(filename, findings, chains, members, package, scripts, shipped)
     findings += empty_package(filename, members, metadata)
