@@ -52,3 +52,17 @@ def verdict_cases(denied: Samples, held: Samples, allowed: Samples) -> list[Any]
 def init(text: str) -> dict[str, str]:
     """A package whose ``__init__.py`` is ``text``."""
     return {"evpkg/__init__.py": text}
+
+
+# What a setup.py helper writes (ADRs 0123, 0151): its folder put on ``sys.path`` so a
+# sibling module imports, and a version read from git.
+SYS_PATH_LOADER = "import os, sys\nsys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n"
+GIT_VERSION = (
+    "import subprocess\n"
+    "def get_version():\n"
+    "    try:\n"
+    "        out = subprocess.check_output(['git', 'describe', '--tags'])\n"
+    "    except (OSError, subprocess.CalledProcessError):\n"
+    "        return '0.0.0'\n"
+    "    return out.decode().strip().lstrip('v')\n"
+)

@@ -15,9 +15,13 @@ from __future__ import annotations
 import pytest
 
 from airlock.domain.requests import Outcome
-from tests.unit.imports.packages.adversary import verdict_cases, vet_package
+from tests.unit.imports.packages.adversary import (
+    GIT_VERSION,
+    SYS_PATH_LOADER,
+    verdict_cases,
+    vet_package,
+)
 
-LOADER = "import os, sys\nsys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n"
 BEACON = (
     "import subprocess\n"
     "def pre_install():\n"
@@ -66,13 +70,13 @@ DENIED: dict[str, dict[str, str]] = {
 
 HELD: dict[str, dict[str, str]] = {
     "setup-imports-an-impl-whose-install-command-calls-a-beacon": {
-        "setup.py": LOADER + "import _setup_impl\n",
+        "setup.py": SYS_PATH_LOADER + "import _setup_impl\n",
         "_setup_impl.py": INSTALL_COMMAND,
         "pre_install.py": BEACON,
         "evpkg/__init__.py": "",
     },
     "beacon-two-helpers-away": {
-        "setup.py": LOADER + "from _build import main\nmain()\n",
+        "setup.py": SYS_PATH_LOADER + "from _build import main\nmain()\n",
         "_build.py": "import _steps\ndef main():\n    _steps.go()\n",
         "_steps.py": "from pre_install import pre_install\ndef go():\n    pre_install()\n",
         "pre_install.py": BEACON,
@@ -80,15 +84,6 @@ HELD: dict[str, dict[str, str]] = {
     },
 }
 
-GIT_VERSION = (
-    "import subprocess\n"
-    "def get_version():\n"
-    "    try:\n"
-    "        out = subprocess.check_output(['git', 'describe', '--tags'])\n"
-    "    except (OSError, subprocess.CalledProcessError):\n"
-    "        return '0.0.0'\n"
-    "    return out.decode().strip().lstrip('v')\n"
-)
 
 ALLOWED: dict[str, dict[str, str]] = {
     # A data file run as code holds on its own (ADR 0032); a Python file does not.

@@ -14,7 +14,13 @@ from __future__ import annotations
 import pytest
 
 from airlock.domain.requests import Outcome
-from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
+from tests.unit.imports.packages.adversary import (
+    GIT_VERSION,
+    SYS_PATH_LOADER,
+    init,
+    verdict_cases,
+    vet_package,
+)
 
 URL = "http://203.0.113.5/c"
 CREDS = "open(os.path.expanduser('~/.aws/credentials'), 'rb').read()"
@@ -85,20 +91,9 @@ def test_verdict(files: dict[str, str], expected: Outcome) -> None:
     assert vet_package(files) is expected
 
 
-LOADER = "import os, sys\nsys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n"
-GIT_VERSION = (
-    "import subprocess\n"
-    "def get_version():\n"
-    "    try:\n"
-    "        out = subprocess.check_output(['git', 'describe', '--tags'])\n"
-    "    except (OSError, subprocess.CalledProcessError):\n"
-    "        return '0.0.0'\n"
-    "    return out.decode().strip().lstrip('v')\n"
-)
-
 SETUP_ALLOWED: dict[str, dict[str, str]] = {
     "setup-imports-a-build-module-that-reads-the-git-version": {
-        "setup.py": LOADER + "import _build\n",
+        "setup.py": SYS_PATH_LOADER + "import _build\n",
         "_build.py": (
             "from setuptools import setup\nfrom _version import get_version\n"
             "setup(name='evpkg', version=get_version(), packages=['evpkg'])\n"
