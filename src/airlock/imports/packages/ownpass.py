@@ -107,9 +107,7 @@ def own_passes(
         digests[member.name] = member_digest
         helper = member.name in context.helpers
         base = member.name.rsplit("/", 1)[-1]
-        # What weighs less is keyed by more than the file's name: the same README is a
-        # document at an sdist's root and a package's data inside it (ADR 0129).
-        side = bool(SIDE_CODE.search(member.name) or documentation(member.name))
+        side = _weighs_less(member.name)
         if base.endswith(".pth"):  # depends on the rest of the archive: not memoised
             compute = functools.partial(
                 member_findings,
@@ -126,8 +124,14 @@ def own_passes(
         # ``__main__`` block does: its module level is not an import's (an import of it is
         # followed by the cross-file pass from the module importing it).
         inert = member.name in context.inert or member.name in programs
-        runs, command = runs_setup(member.name), command_file(member.name)
-        key = (member_digest, base, helper, runs, side, inert, command)
+        key = _memo_key(
+            member.name,
+            member_digest,
+            helper=helper,
+            runs=runs_setup(member.name),
+            side=side,
+            inert=inert,
+        )
         own = functools.partial(
             member_findings,
             member.name,
@@ -190,27 +194,54 @@ def nested_member(path: str, data: bytes, siblings: list[Member]) -> list[Packag
     base = path.rsplit("/", 1)[-1]
     if base.endswith(".pth"):
         return member_findings(path, data, shipped=shipped_modules(siblings))
-    side = bool(SIDE_CODE.search(path))
-    key = (hashlib.sha256(data).digest(), base, False, False, side, False, command_file(path))
+    key = _memo_key(
+        path,
+        hashlib.sha256(data).digest(),
+        helper=False,
+        runs=False,
+        side=bool(SIDE_CODE.search(path)),
+        inert=False,
+    )
     return MEMO.findings(key, path, functools.partial(member_findings, path, data))
 
 
-def further_findings(members: list[Member], further: set[str]) -> list[PackageFinding]:
+def further_findings(
+    members: list[Member], further: set[str], digests: dict[str, bytes]
+) -> list[PackageFinding]:
     """The install-time reading of the modules setup.py reaches only through a chain of its
     helpers (``further``, ADR 0151), one step lighter: build helpers do run compilers and
     downloads. Their own pass, as modules of the archive, is kept as it was and not
-    lowered: an import-time payload in one still weighs what it did."""
+    lowered: an import-time payload in one still weighs what it did. ``digests``: each read
+    member's SHA-256, as :func:`own_passes` filled it."""
     found: list[PackageFinding] = []
     for member in members:
         if member.name not in further or member.data is None:
             continue
-        base = member.name.rsplit("/", 1)[-1]
-        side = bool(SIDE_CODE.search(member.name) or documentation(member.name))
-        digest = hashlib.sha256(member.data).digest()
-        key = (digest, base, True, False, side, False, command_file(member.name))
+        key = _memo_key(
+            member.name,
+            digests[member.name],
+            helper=True,
+            runs=False,
+            side=_weighs_less(member.name),
+            inert=False,
+        )
         read = functools.partial(member_findings, member.name, member.data, helper=True)
         found += [lighter(f, FURTHER) for f in MEMO.findings(key, member.name, read)]
     return found
+
+
+def _weighs_less(path: str) -> bool:
+    """Side code or documentation. Keyed by more than the file's name: the same README is a
+    document at an sdist's root and a package's data inside it (ADR 0129)."""
+    return bool(SIDE_CODE.search(path) or documentation(path))
+
+
+def _memo_key(
+    path: str, digest: bytes, *, helper: bool, runs: bool, side: bool, inert: bool
+) -> Key:
+    """What a member's own findings depend on besides its text: the memo's key, built in one
+    place so every reading of a member (own pass, nested, further helper) orders it alike."""
+    return (digest, path.rsplit("/", 1)[-1], helper, runs, side, inert, command_file(path))
 
 
 def _python_shebang(path: str, data: bytes) -> bool:

@@ -10,6 +10,7 @@ from airlock.imports.packages.analysis import (
     setup_imports,
 )
 from airlock.imports.packages.archive import Member
+from airlock.imports.packages.filesrun import MAX_RUN_BYTES, MAX_RUNS
 from airlock.imports.packages.helperuse import constants_only
 
 if TYPE_CHECKING:
@@ -137,23 +138,22 @@ def _run_imports(
     """Top-level names imported by the files ``setup.py`` runs as its own code
     (``exec(open('data.txt').read())``, ``runpy.run_path``): that text is setup.py's, so its
     imports are setup.py's (ADR 0151: setup.py moved into ``data.txt`` and exec'd lost the
-    helper it called)."""
+    helper it called). Bounded as :mod:`filesrun` bounds the files it judges."""
     if tree is None:
         return set()
     names = frozenset(m.name for m in members)
     texts = {m.name: m.data for m in members if m.data is not None}
     found: set[str] = set()
-    for run in run_files(source, tree=tree)[:MAX_RUN_IMPORTS]:
+    for run in run_files(source, tree=tree)[:MAX_RUNS]:
         if run.how == PROCESS or run.listed:
             continue
         target = resolve(run.target, setup, names)
         text = texts.get(target or "")
-        if text is not None and len(text) <= MAX_HELPER_BYTES:
+        if text is not None and len(text) <= MAX_RUN_BYTES:
             found |= setup_imports(text.decode("utf-8", "replace"))
     return found
 
 
-MAX_RUN_IMPORTS = 16  # files setup.py runs whose imports are read
 MAX_HELPER_BYTES = 2_000_000
 MAX_FURTHER_HELPERS = 32
 

@@ -245,7 +245,7 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
         findings += [lighter(f) for f in found] if member.name in scripts else found
         if own_record(filename, member.name):
             record = (member.data or b"").decode("utf-8", "replace")
-    findings += further_findings(members, further_helpers(members, setup, helpers))
+    findings += further_findings(members, further_helpers(members, setup, helpers), digests)
     metadata = package_metadata(members, sdist=sdist)
     findings = _archive_findings(filename, findings, chains, members, package, scripts, shipped)
     findings += empty_package(filename, members, metadata)
