@@ -389,19 +389,21 @@ def exec_text(
     return code
 
 
-def nested(self: Interpreter, code: str, env: dict[str, Val], when: When) -> None:
-    """Interpret a literal string that is exec'd, as if it were source (bounded depth)."""
+def nested(self: Interpreter, code: str, env: dict[str, Val], when: When) -> bool:
+    """Interpret a literal string that is exec'd, as if it were source (bounded depth).
+    False when it was not read (too deep, too long, not Python)."""
     if self.depth >= MAX_CALL_DEPTH or len(code) > MAX_FOLD:
-        return
+        return False
     try:
         tree = parse_module(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return
+        return False
     self.depth += 1
     try:
         self.block(tree.body, dict(env), when)
     finally:
         self.depth -= 1
+    return True
 
 
 def namespace(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> dict[str, Val]:

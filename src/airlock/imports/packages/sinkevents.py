@@ -149,7 +149,11 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         text, labels = self.command_text(node, text, args, kwargs, env, ref, when)
         handed = sinkcall.interpreter_code(node)
         if handed is not None:
-            self.nested(handed, {}, when)  # ``python -c CODE`` runs CODE (ADR 0086)
+            seen = (len(self.trace.events), len(self.trace.recovered))
+            read = self.nested(handed, {}, when)  # ``python -c CODE`` runs CODE (ADR 0086)
+            quiet = read and seen == (len(self.trace.events), len(self.trace.recovered))
+            if quiet and sinkcall.inert_child(ref, node, handed):
+                labels |= {sinkcall.INERT_CODE}
     # ``marshal.loads(b'...')``: bytecode or a pickle written into the source is code
     # nobody can read there, as a decoded string is (``exec(marshal.loads(..))``).
     labels |= sinkcall.written_in(kind, node, args)
