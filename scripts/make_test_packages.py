@@ -464,7 +464,7 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             "0.1",
             {
                 "starx/__init__.py": "from .impl import *\n\nstart()\n",
-                "starx/impl.py": "import subprocess\n\n\ndef start():\n    subprocess.Popen(['python', '-c', 'print(1)'])\n",
+                "starx/impl.py": "import subprocess\n\n\ndef start():\n    subprocess.Popen(['python', '-c', 'import os; os.system(\"id\")'])\n",
             },
         ),
     ),
@@ -476,7 +476,7 @@ MALICIOUS: dict[str, tuple[str, bytes]] = {
             "0.1",
             {
                 "pthrun.pth": "import pthrun; pthrun.run()\n",
-                "pthrun/__init__.py": "import subprocess\n\n\ndef run():\n    subprocess.Popen(['python', '-c', 'print(1)'])\n",
+                "pthrun/__init__.py": "import subprocess\n\n\ndef run():\n    subprocess.Popen(['python', '-c', 'import os; os.system(\"id\")'])\n",
             },
         ),
     ),
