@@ -32,6 +32,7 @@ from airlock.imports.packages import (
     remotes,
     signedaway,
     sinkcall,
+    spreading,
     staged,
 )
 from airlock.imports.packages.flowtypes import MAX_STEPS, Event, Trace, When
@@ -240,6 +241,12 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         return "dropper", Severity.CRITICAL  # download-and-run needs no moment to be bad
     if MINER.search(event.text):
         return "cryptominer", Severity.CRITICAL  # a miner pointed at a pool (GuardDog)
+    if eager and spreading.publishes(event.text):
+        # A package published with the installer's token: a worm's spread (ADR 0153).
+        return "self-publish", Severity.CRITICAL
+    if eager and spreading.unleashes_agent(event.text):
+        # An AI agent told to act without asking, with the package's prompt (ADR 0153).
+        return "agent-unleashed", Severity.CRITICAL
     if eager and SHELL_APPEND.search(event.text):
         # ``echo ... >> ~/.bashrc``, ``tee -a ~/.bashrc`` on install or import: the shell's
         # own way to write a start file, as ``open(p, 'a')`` is (probe 17).

@@ -14,6 +14,7 @@ from airlock.imports.packages import (
     comprehend,
     envurl,
     foreign,
+    partlist,
     pathreads,
     picked,
     protocol,
@@ -255,7 +256,7 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
     return Val(labels=carried)
 
 
-def binop(self: Interpreter, op: ast.operator, left: Val, right: Val) -> Val:
+def binop(self: Interpreter, op: ast.operator, left: Val, right: Val) -> Val:  # noqa: PLR0911, PLR0912 -- one return per folding case
     labels = left.labels | right.labels
     a, b = left.const, right.const
     shaped = _percent_shape(a, right, labels) if isinstance(op, ast.Mod) and b is None else ""
@@ -272,6 +273,8 @@ def binop(self: Interpreter, op: ast.operator, left: Val, right: Val) -> Val:
             folded = intop(op, a, b)
         elif isinstance(op, ast.Mult) and isinstance(a, (str, bytes)) and isinstance(b, int):
             folded = a * b if len(a) * b <= MAX_FOLD else None
+        elif isinstance(op, ast.Mult):
+            folded = partlist.repeated(a, b)  # ``['sh', '-c', CMD] * 1`` (ADR 0153)
         if folded is not None and small(folded):
             return Val(const=folded, labels=labels)
     except (TypeError, ValueError, LookupError, ArithmeticError):
@@ -280,6 +283,11 @@ def binop(self: Interpreter, op: ast.operator, left: Val, right: Val) -> Val:
         # Bytes read or downloaded, each XORed with a key written in the code: a cipher
         # undone (ADR 0086: a DLL kept XORed in a package's ``test.py``).
         labels |= {DECODED}
+    if isinstance(op, ast.Add):
+        # ``['bash', '-c', CMD] + sys.argv[1:]``: the known items keep their text (ADR 0153).
+        listed = partlist.added(a, left.shape, b, right.shape)
+        if listed:
+            return Val(labels=labels, shape=listed)
     # Host data joined to a literal keeps the literal: ``getuser() + '.evil.example'``.
     told = any(v.labels & TOLD and v.const is None for v in (left, right))
     if isinstance(op, ast.Div) and left.shape:  # ``Path.home() / '.bashrc'`` (ADR 0048)

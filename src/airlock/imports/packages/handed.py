@@ -25,7 +25,15 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, NamedTuple, TypeGuard
 
-from airlock.imports.packages import across, flowtypes, hostile, implicit, pathshape, reach
+from airlock.imports.packages import (
+    across,
+    flowtypes,
+    hostile,
+    implicit,
+    partlist,
+    pathshape,
+    reach,
+)
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import CONNECTIONS, HIDDEN, kind_of
@@ -638,4 +646,6 @@ def grown(env: dict[str, Val], name: str, method: str, consts: list[object]) -> 
             items.insert(at, item)
     if items is not None and len(items) > MAX_GROWN:
         items = None
-    env[name] = held._replace(const=items)
+    # Grown by what does not fold: the known items keep their text (ADR 0153).
+    shape = partlist.grown(held.const, held.shape) if items is None else ""
+    env[name] = held._replace(const=items, shape=shape)

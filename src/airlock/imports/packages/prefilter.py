@@ -142,6 +142,11 @@ PATH_WORDS = (
     # ADR 0110: tools' credential files, GnuPG's keys, shells' histories.
     ".kube/", ".docker/config", "application_default_credentials", "gh/hosts",
     "huggingface/token", ".vault-token", ".gnupg", "_history",
+    # ADR 0153: CI pipelines' definitions, AI agents' and editors' start files.
+    "workflows", ".gitlab-ci", ".circleci", "pipelines.yml", ".travis.yml", "jenkinsfile",
+    "mcp.json", "mcp_config", "claude_desktop", ".claude", "claude.md", "agents.md",
+    "gemini.md", ".gemini", ".codex", ".cursor", ".windsurfrules", ".codeium", ".continue",
+    "copilot-instructions", ".vscode",
 )  # fmt: skip
 
 

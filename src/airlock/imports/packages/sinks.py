@@ -72,7 +72,15 @@ PERSISTENCE = LazyPattern(
     r"pydistutils\.cfg|uv/uv\.toml|"
     # ADR 0080: files editors, terminals and shells run commands from when they start.
     r"\.vimrc|\.exrc|nvim/init\.(?:vim|lua)|\.tmux\.conf|\.envrc|ipython_config\.py|"
-    r"jupyter_(?:server|notebook|lab)_config\.py",
+    r"jupyter_(?:server|notebook|lab)_config\.py|"
+    # ADR 0153: a CI pipeline's definition (run with the repository's secrets on the next
+    # push), and what AI agents and editors load when they start: an MCP server's command,
+    # an agent's standing instructions or settings, an editor's tasks.
+    r"\.github/workflows/|\.gitlab-ci\.yml|\.circleci/|azure-pipelines\.yml|"
+    r"bitbucket-pipelines\.yml|\.travis\.yml|jenkinsfile|"
+    r"mcp\.json|mcp_config\.json|claude_desktop_config\.json|\.claude/|claude\.md|agents\.md|"
+    r"gemini\.md|\.gemini/|\.codex/|\.cursor/|\.cursorrules|\.windsurfrules|\.codeium/|"
+    r"\.continue/|copilot-instructions\.md|\.vscode/(?:settings|tasks)\.json",
     re.IGNORECASE,
 )
 # Files whose lines a shell, cron, the desktop or systemd runs as commands when a session
