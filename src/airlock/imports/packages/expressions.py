@@ -416,6 +416,9 @@ def partial(self: Interpreter, node: ast.expr, env: dict[str, Val]) -> str:  # n
             filled = sinkcall.fill(template, texts, percent=percent)
             if filled is not None:
                 return filled
+    listed = sinkcall.joined_list(node)
+    if listed is not None:  # ``' '.join(['curl', u] + sys.argv[1:])`` (ADR 0153)
+        return self.partial(listed, env)
     glue = sinkcall.joined(node)
     if glue is not None and isinstance(node, ast.Call):  # ``'.'.join([k, 'x', 'evil'])``
         parts = node.args[0].elts if isinstance(node.args[0], (ast.List, ast.Tuple)) else []

@@ -303,10 +303,34 @@ def joined(node: ast.expr) -> str | None:
     return node.func.value.value
 
 
+def joined_list(node: ast.expr) -> ast.BinOp | None:
+    """The list a command is joined from when it is built by ``+`` (``' '.join(['bash',
+    '-c', CMD] + args)``, ``shlex.join(...)``): its words are read in parts (ADR 0153)."""
+    if not isinstance(node, ast.Call) or len(node.args) != 1 or node.keywords:
+        return None
+    built = node.args[0]
+    if not (isinstance(built, ast.BinOp) and isinstance(built.op, ast.Add)):
+        return None
+    func = node.func
+    by_space = (
+        isinstance(func, ast.Attribute)
+        and func.attr == "join"
+        and isinstance(func.value, ast.Constant)
+        and func.value.value == " "
+    )
+    by_shlex = (
+        isinstance(func, ast.Attribute)
+        and func.attr == "join"
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "shlex"
+    )
+    return built if by_space or by_shlex else None
+
+
 def spelt(node: ast.expr) -> bool:
     """Whether a name is spelt in parts by a join or a template (:func:`joined`,
     :func:`formatted`)."""
-    return joined(node) is not None or formatted(node) is not None
+    return joined(node) is not None or formatted(node) is not None or joined_list(node) is not None
 
 
 def formatted(node: ast.expr) -> tuple[ast.expr, list[ast.expr]] | None:

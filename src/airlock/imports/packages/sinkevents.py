@@ -111,7 +111,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
     # callee (:meth:`partial` steps the budget and meets the calls inside it), so that
     # reading is kept, and only the text of other calls is not built (issue 16).
     # A listing's pattern keeps its literal parts too (``folder + '/*.safetensors'``).
-    spelt_in_parts = ref in DNS or ref in GLOBBERS
+    # A command too (ADR 0153): ``os.system('curl … | sh ' + x)`` keeps its known words.
+    spelt_in_parts = ref in DNS or ref in GLOBBERS or kind == "process"
     # An f-string's fields too: a name's value keeps its variable (``$SERVICE_NAME``), as
     # joined by ``+`` (ADR 0109: ``{}`` read as a value changed first, and denied).
     partly = SPELT_PARTS if spelt_in_parts else (ast.List, ast.Tuple)
@@ -130,6 +131,11 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
             + [
                 arg_text(v) if uploads else text_of(v.const)  # ``folder_path=`` (0083)
                 for v in kwargs.values()
+            ]
+            + [  # ``Popen(args=[…] + x)``: a command given by name (ADR 0153)
+                self.partial(k.value, env)
+                for k in node.keywords
+                if kind == "process" and k.arg == "args" and isinstance(k.value, partly)
             ]
         )[:4096]
     if uploads and sinkcall.all_written([*args, *kwargs.values()]):

@@ -7,8 +7,9 @@ grown by what does not fold.
   keys: ``claude --dangerously-skip-permissions`` on import is denied.
 * A CI pipeline's definition or an AI agent's start file (an MCP server's command, standing
   instructions) written on import runs the writer's commands later: persistence.
-* ``['bash', '-c', CMD] + sys.argv[1:]`` runs CMD as the literal list does: the list keeps
-  its known words, so a download piped to a shell is still a dropper.
+* ``['bash', '-c', CMD] + sys.argv[1:]`` runs CMD as the literal list does, and so does
+  ``os.system(CMD + ' ' + x)``: a command keeps its known words, so a download piped to a
+  shell is still a dropper.
 
 Near-misses a real package writes stay allowed: a release helper that uploads when
 called, ``setup.py publish`` behind its argv check, an MCP server's ``install`` command
@@ -84,6 +85,18 @@ DENIED: dict[str, dict[str, str]] = {
         f"import subprocess, sys\nc = ['bash', '-c', {CURL!r}]\nc.extend(sys.argv[1:])\n"
         "subprocess.run(c)\n"
     ),
+    "shell-string-plus-arguments": init(
+        f"import os, sys\nos.system({CURL + ' '!r} + ' '.join(sys.argv[1:]))\n"
+    ),
+    "shell-list-plus-arguments-joined": init(
+        f"import os, sys\nos.system(' '.join(['bash', '-c', {CURL!r}] + sys.argv[1:]))\n"
+    ),
+    "shell-list-plus-arguments-shlex-joined": init(
+        f"import os, shlex, sys\nos.system(shlex.join(['bash', '-c', {CURL!r}] + sys.argv[1:]))\n"
+    ),
+    "shell-list-plus-arguments-by-keyword": init(
+        f"import subprocess, sys\nsubprocess.Popen(args=['bash', '-c', {CURL!r}] + sys.argv[1:])\n"
+    ),
     "shell-list-repeated-once": init(
         f"import subprocess\nsubprocess.run(['bash', '-c', {CURL!r}] * 1)\n"
     ),
@@ -125,6 +138,14 @@ ALLOWED: dict[str, dict[str, str]] = {
             "import os, subprocess\nfrom setuptools import setup\n"
             "flags = os.environ.get('CFLAGS', '').split()\n"
             "subprocess.check_call(['cc', '-c', 'probe.c', '-o', 'probe.o'] + flags)\n"
+            "setup(name='evpkg', packages=['evpkg'])\n"
+        ),
+        "evpkg/__init__.py": "",
+    },
+    "compiler-string-grown-by-flags-on-install": {
+        "setup.py": (
+            "import os\nfrom setuptools import setup\n"
+            "os.system('cc -c probe.c -o probe.o ' + os.environ.get('CFLAGS', ''))\n"
             "setup(name='evpkg', packages=['evpkg'])\n"
         ),
         "evpkg/__init__.py": "",
