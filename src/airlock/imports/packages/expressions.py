@@ -285,9 +285,9 @@ def binop(self: Interpreter, op: ast.operator, left: Val, right: Val) -> Val:  #
         labels |= {DECODED}
     if isinstance(op, ast.Add):
         # ``['bash', '-c', CMD] + sys.argv[1:]``: the known items keep their text (ADR 0153).
-        listed = partlist.added(a, left.shape, b, right.shape)
+        listed = partlist.added(a, b, right.words)
         if listed:
-            return Val(labels=labels, shape=listed)
+            return Val(labels=labels, words=listed)
     # Host data joined to a literal keeps the literal: ``getuser() + '.evil.example'``.
     told = any(v.labels & TOLD and v.const is None for v in (left, right))
     if isinstance(op, ast.Div) and left.shape:  # ``Path.home() / '.bashrc'`` (ADR 0048)

@@ -49,6 +49,8 @@ class Val(NamedTuple):  # immutable; a NamedTuple builds 2.5x faster than a froz
     handle: str = ""  # an open file written to: its path as far as it folds ("" otherwise)
     path_var: str = ""  # an open file: the variable holding its path, when it is one
     shape: str = ""  # text of a value that does not fold: ``$APPDATA\\Startup`` (issue 16)
+    # A command list that does not fold: its known items' text, ``?`` for the rest (ADR 0153).
+    words: str = ""
 
 
 UNKNOWN = Val()

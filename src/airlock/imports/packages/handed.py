@@ -646,6 +646,7 @@ def grown(env: dict[str, Val], name: str, method: str, consts: list[object]) -> 
             items.insert(at, item)
     if items is not None and len(items) > MAX_GROWN:
         items = None
-    # Grown by what does not fold: the known items keep their text (ADR 0153).
-    shape = partlist.grown(held.const, held.shape) if items is None else ""
-    env[name] = held._replace(const=items, shape=shape)
+    # Grown at its end by what does not fold: the known items keep their text (ADR 0153).
+    at_end = items is None and method in {"append", "extend"}
+    words = partlist.grown(held.const) if at_end else ""
+    env[name] = held._replace(const=items, words=words)

@@ -4,12 +4,15 @@
 the literal list, with whatever the caller adds; so does a list grown by ``+=`` or
 ``.extend`` with something that does not fold. The flow pass let the whole list go unknown
 there, and the command's text was empty: a download piped to a shell on import was
-allowed. Here such a list becomes a value that does not fold but keeps, as its shape, the
-text of its known items with ``?`` where the unknown ones go, the way a path that does not
-fold keeps its known parts (:mod:`pathshape`). The scorer reads a command's text from the
-shape as it reads a folded list's.
+allowed. Here such a list becomes a value that does not fold but keeps, as its words
+(``Val.words``), the text of its known items with ``?`` where the unknown ones go, the way
+a path that does not fold keeps its known parts as its shape (:mod:`pathshape`). Words are
+not a shape: nothing joined to them is read as a path (versioneer's ``[command] + args``
+read as a shape was a command of unknown words, and held). The scorer reads a command's
+text from them as it reads a folded list's.
 
-What it does not do: fold the unknown part, or keep items past :data:`fold.MAX_ITEMS`.
+What it does not do: fold the unknown part, keep items past :data:`fold.MAX_ITEMS`, or
+keep a list whose first item (the program) does not fold: that command stays unread.
 """
 
 from __future__ import annotations
@@ -20,21 +23,19 @@ from airlock.imports.packages.pathshape import MAX_SHAPE
 UNKNOWN_PART = "?"
 
 
-def added(left: object, left_shape: str, right: object, right_shape: str) -> str:
-    """The shape of ``left + right`` when one side is a folded list and the other does not
-    fold (a list's shape, or nothing known); empty otherwise."""
-    if isinstance(left, list) and right is None:
-        text = f"{_text(left)} {right_shape or UNKNOWN_PART}"
-    elif isinstance(right, list) and left is None:
-        text = f"{left_shape or UNKNOWN_PART} {_text(right)}"
-    else:
+def added(left: object, right: object, right_words: str) -> str:
+    """The words of ``left + right`` when ``left`` is a folded list and ``right`` does not
+    fold (a list's words, or nothing known); empty otherwise. The program must be known: a
+    command whose first word does not fold (versioneer's ``[command] + args``, a tool found
+    on the path) stays unread, as it was."""
+    if not isinstance(left, list) or not left or right is not None:
         return ""
-    return text[:MAX_SHAPE]
+    return f"{_text(left)} {right_words or UNKNOWN_PART}"[:MAX_SHAPE]
 
 
-def grown(items: list[object], shape: str) -> str:
-    """The shape of a folded list grown by something that does not fold."""
-    return f"{shape or _text(items)} {UNKNOWN_PART}"[:MAX_SHAPE]
+def grown(items: list[object]) -> str:
+    """The words of a folded list grown at its end by something that does not fold."""
+    return f"{_text(items)} {UNKNOWN_PART}"[:MAX_SHAPE] if items else ""
 
 
 def repeated(items: object, times: object) -> list[object] | None:

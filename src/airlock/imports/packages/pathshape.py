@@ -58,7 +58,7 @@ OUTSIDE = re.compile(r"\?|\{\}|~|\$|^[/\\]|^[a-zA-Z]:|\.\.")
 
 
 def arg_text(value: Val) -> str:
-    return text_of(value.const) or value.shape or value.ref
+    return text_of(value.const) or value.shape or value.words or value.ref
 
 
 def shape_of(value: Val) -> str:

@@ -327,6 +327,34 @@ def joined_list(node: ast.expr) -> ast.BinOp | None:
     return built if by_space or by_shlex else None
 
 
+def written_head(node: ast.expr, env: dict[str, Val]) -> bool:
+    """Whether a command built from parts (``'curl … ' + x``, ``LIST + args``, an f-string,
+    a joined list) starts with words that fold: its program is known (ADR 0153). A command
+    whose program does not fold (versioneer's ``[command] + args``) is left unread, as a
+    list whose first item does not fold is."""
+    for _ in range(64):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            node = node.left
+        elif (listed := joined_list(node)) is not None:
+            node = listed
+        elif isinstance(node, (ast.List, ast.Tuple, ast.JoinedStr)):
+            parts = node.values if isinstance(node, ast.JoinedStr) else node.elts
+            if not parts:
+                return False
+            node = parts[0]
+        else:
+            break
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and bool(node.value.strip())
+    if isinstance(node, ast.Attribute):  # ``sys.executable + ' -c …'``
+        return isinstance(node.value, ast.Name) and (node.value.id, node.attr) == (
+            "sys",
+            "executable",
+        )
+    held = env.get(node.id) if isinstance(node, ast.Name) else None
+    return held is not None and bool(held.const) and isinstance(held.const, (str, list))
+
+
 def spelt(node: ast.expr) -> bool:
     """Whether a name is spelt in parts by a join or a template (:func:`joined`,
     :func:`formatted`)."""

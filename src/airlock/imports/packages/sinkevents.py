@@ -111,11 +111,19 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
     # callee (:meth:`partial` steps the budget and meets the calls inside it), so that
     # reading is kept, and only the text of other calls is not built (issue 16).
     # A listing's pattern keeps its literal parts too (``folder + '/*.safetensors'``).
-    # A command too (ADR 0153): ``os.system('curl … | sh ' + x)`` keeps its known words.
-    spelt_in_parts = ref in DNS or ref in GLOBBERS or kind == "process"
+    spelt_in_parts = ref in DNS or ref in GLOBBERS
     # An f-string's fields too: a name's value keeps its variable (``$SERVICE_NAME``), as
     # joined by ``+`` (ADR 0109: ``{}`` read as a value changed first, and denied).
     partly = SPELT_PARTS if spelt_in_parts else (ast.List, ast.Tuple)
+
+    def in_parts(arg: ast.expr) -> bool:
+        if isinstance(arg, partly) or (spelt_in_parts and sinkcall.spelt(arg)):
+            return True
+        # A command too, when its program is written (ADR 0153): ``os.system('curl … | sh '
+        # + x)``, ``['bash', '-c', CMD] + sys.argv[1:]`` keep their known words.
+        built = isinstance(arg, SPELT_PARTS) or sinkcall.spelt(arg)
+        return kind == "process" and built and sinkcall.written_head(arg, env)
+
     text = ""
     handler = ref in logsent.NETWORK_HANDLERS or ref in logsent.SYSLOG_HANDLERS
     named = kind or handler  # a log handler's text is its host
@@ -123,9 +131,7 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
     if named or any(isinstance(a, (ast.List, ast.Tuple)) for a in node.args):
         text = " ".join(
             [
-                self.partial(a, env)
-                if isinstance(a, partly) or (spelt_in_parts and sinkcall.spelt(a))
-                else arg_text(v)
+                self.partial(a, env) if in_parts(a) else arg_text(v)
                 for a, v in zip(node.args, args, strict=False)
             ]
             + [
@@ -135,7 +141,7 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
             + [  # ``Popen(args=[…] + x)``: a command given by name (ADR 0153)
                 self.partial(k.value, env)
                 for k in node.keywords
-                if kind == "process" and k.arg == "args" and isinstance(k.value, partly)
+                if kind == "process" and k.arg == "args" and in_parts(k.value)
             ]
         )[:4096]
     if uploads and sinkcall.all_written([*args, *kwargs.values()]):
