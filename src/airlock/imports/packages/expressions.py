@@ -285,7 +285,7 @@ def binop(self: Interpreter, op: ast.operator, left: Val, right: Val) -> Val:  #
         labels |= {DECODED}
     if isinstance(op, ast.Add):
         # ``['bash', '-c', CMD] + sys.argv[1:]``: the known items keep their text (ADR 0153).
-        listed = partlist.added(a, b, right.words)
+        listed = partlist.added(a, left.words, b, right.words)
         if listed:
             return Val(labels=labels, words=listed)
     # Host data joined to a literal keeps the literal: ``getuser() + '.evil.example'``.

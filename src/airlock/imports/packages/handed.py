@@ -632,6 +632,10 @@ def grown(env: dict[str, Val], name: str, method: str, consts: list[object]) -> 
     """``parts.append('curl')`` on a folded list: the list now holds the item, or no longer
     folds when the item does not (it was read as the list it started as)."""
     held = env.get(name)
+    at_end = method in {"append", "extend"} and len(consts) == 1
+    if held is not None and held.const is None and held.words and at_end:
+        # A list kept only by its words grows them (ADR 0153).
+        env[name] = held._replace(words=partlist.grown(None, held.words, consts[0]))
     if held is None or not isinstance(held.const, list):
         return
     items: list[object] | None = None
@@ -647,6 +651,5 @@ def grown(env: dict[str, Val], name: str, method: str, consts: list[object]) -> 
     if items is not None and len(items) > MAX_GROWN:
         items = None
     # Grown at its end by what does not fold: the known items keep their text (ADR 0153).
-    at_end = items is None and method in {"append", "extend"}
-    words = partlist.grown(held.const) if at_end else ""
+    words = partlist.grown(held.const, "", consts[0]) if items is None and at_end else ""
     env[name] = held._replace(const=items, words=words)

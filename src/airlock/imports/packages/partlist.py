@@ -23,19 +23,34 @@ from airlock.imports.packages.pathshape import MAX_SHAPE
 UNKNOWN_PART = "?"
 
 
-def added(left: object, right: object, right_words: str) -> str:
-    """The words of ``left + right`` when ``left`` is a folded list and ``right`` does not
-    fold (a list's words, or nothing known); empty otherwise. The program must be known: a
-    command whose first word does not fold (versioneer's ``[command] + args``, a tool found
-    on the path) stays unread, as it was."""
-    if not isinstance(left, list) or not left or right is not None:
+def added(left: object, left_words: str, right: object, right_words: str) -> str:
+    """The words of ``left + right`` when one side does not fold and the program is known:
+    ``left`` a folded list or words already kept; empty otherwise. A command whose first
+    word does not fold (versioneer's ``[command] + args``, a tool found on the path) stays
+    unread, as it was."""
+    if isinstance(left, list) and left:
+        head = _text(left)
+    elif left is None and left_words:
+        head = left_words
+    else:
         return ""
-    return f"{_text(left)} {right_words or UNKNOWN_PART}"[:MAX_SHAPE]
+    if right is None:
+        tail = right_words or UNKNOWN_PART
+    elif isinstance(right, list) and left is None:
+        tail = _text(right)
+    else:
+        return ""  # both fold: ``+`` folded them already
+    return f"{head} {tail}"[:MAX_SHAPE]
 
 
-def grown(items: list[object]) -> str:
-    """The words of a folded list grown at its end by something that does not fold."""
-    return f"{_text(items)} {UNKNOWN_PART}"[:MAX_SHAPE] if items else ""
+def grown(items: object, words: str, item: object) -> str:
+    """The words of a list grown at its end by ``item`` (``.append``, ``.extend``), when the
+    list or the item does not fold; empty when the list's program is not known."""
+    head = _text(items) if isinstance(items, list) and items else words
+    if not head:
+        return ""
+    tail = _text(item) if isinstance(item, list) else text_of(item) or UNKNOWN_PART
+    return f"{head} {tail}"[:MAX_SHAPE]
 
 
 def repeated(items: object, times: object) -> list[object] | None:

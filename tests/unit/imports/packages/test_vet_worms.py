@@ -97,6 +97,14 @@ DENIED: dict[str, dict[str, str]] = {
     "shell-list-plus-arguments-by-keyword": init(
         f"import subprocess, sys\nsubprocess.Popen(args=['bash', '-c', {CURL!r}] + sys.argv[1:])\n"
     ),
+    "shell-list-grown-by-an-argument-then-the-command": init(
+        "import subprocess, sys\nc = ['bash']\nc.append(sys.argv[0])\n"
+        f"c.extend(['-c', {CURL!r}])\nsubprocess.run(c)\n"
+    ),
+    "shell-list-plus-an-argument-plus-the-command": init(
+        "import subprocess, sys\nc = ['bash'] + sys.argv[1:2]\n"
+        f"c = c + ['-c', {CURL!r}]\nsubprocess.run(c)\n"
+    ),
     "shell-list-repeated-once": init(
         f"import subprocess\nsubprocess.run(['bash', '-c', {CURL!r}] * 1)\n"
     ),
