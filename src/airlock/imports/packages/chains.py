@@ -325,6 +325,10 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
         # The Docker daemon's socket on install or import: whoever holds it starts a
         # privileged container, root on the host (ADR 0085). No import needs the daemon.
         return "container-escape", Severity.CRITICAL
+    if eager and publishes(event.callee):
+        # twine's upload called as a function, a repository pushed, on install or import:
+        # a worm's spread as its command line is (ADR 0153).
+        return "self-publish", Severity.CRITICAL
     if remotes.sends(event.callee):
         # gRPC, Ray, a file opened by its URL (ADR 0110): judged by what they carry, below
         # and by :func:`_weights_sent`; a remote file's write may be a local file's.

@@ -15,11 +15,11 @@ Two shapes of 2025's supply-chain worms, each a command a package starts:
   package's code.
 
 :func:`publishes` and :func:`unleashes_agent` read a command's text (as folded by the flow
-pass). The scorer denies either on install or import; when called they are judged as any
-command. What this does not do: read a publish through an HTTP client
-(``requests.post('https://upload.pypi.org/legacy/')``, judged as any request) or twine
-called as a function (ADR 0090 judges what it sends), or an agent started with its
-safeguards on (a prompt alone is no permission).
+pass). The scorer denies either on install or import, and twine's upload called as a
+function or a repository pushed there (:func:`sinks.publishes`, ADR 0090); when called they
+are judged as any command. What this does not do: read a publish through an HTTP client
+(``requests.post('https://upload.pypi.org/legacy/')``, held as any request on import), or
+an agent started with its safeguards on (a prompt alone is no permission).
 """
 
 from __future__ import annotations

@@ -44,6 +44,9 @@ DENIED: dict[str, dict[str, str]] = {
         ),
         "evpkg/__init__.py": "",
     },
+    "twine-called-as-a-function-on-import": init(
+        "from twine.cli import dispatch\ndispatch(['upload', 'dist/*'])\n"
+    ),
     "claude-without-permissions-on-import": init(
         "import subprocess\n"
         "subprocess.run(['claude', '--dangerously-skip-permissions', '-p',"
@@ -114,6 +117,9 @@ ALLOWED: dict[str, dict[str, str]] = {
     "release-helper-uploads-when-called": init(
         "import subprocess\n"
         "def release():\n    subprocess.run(['twine', 'upload', 'dist/*'], check=True)\n"
+    ),
+    "release-helper-calls-twine-when-called": init(
+        "from twine.cli import dispatch\ndef release():\n    dispatch(['upload', 'dist/*'])\n"
     ),
     "setup-py-publish-behind-its-argv-check": {
         "setup.py": (
