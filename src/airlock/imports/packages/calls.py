@@ -389,6 +389,16 @@ def exec_text(
     return code
 
 
+def exec_head(self: Interpreter, kind: str, node: ast.Call, env: dict[str, Val]) -> str | None:
+    """The known parts of code an exec sink runs when it is built by ``+`` and does not
+    fold: ``exec(PAYLOAD + sys.argv[0][:0])`` runs PAYLOAD whatever is added to it
+    (ADR 0153). Read as Python when they parse; None for any other argument."""
+    built = node.args[0] if kind == "exec" and node.args else None
+    if not (isinstance(built, ast.BinOp) and isinstance(built.op, ast.Add)):
+        return None
+    return self.partial(built, env) or None
+
+
 def nested(self: Interpreter, code: str, env: dict[str, Val], when: When) -> bool:
     """Interpret a literal string that is exec'd, as if it were source (bounded depth).
     False when it was not read (too deep, too long, not Python)."""

@@ -282,6 +282,7 @@ class Interpreter:
     command_text = calls.command_text
     exec_text = calls.exec_text
     nested = calls.nested
+    exec_head = calls.exec_head
     namespace = calls.namespace
     evaluated = calls.evaluated
     sink = sinkevents.sink

@@ -197,6 +197,10 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         # exec of code in plain sight (six's exec_ of a literal): interpret that code too.
         marks -= {HIDDEN}
         self.nested(code, self.namespace(node, env, when), when)
+    plain = code is None and not labels & {DECODED, REMOTE}
+    head = self.exec_head(kind, node, env) if plain else None
+    if head is not None:
+        self.nested(head, self.namespace(node, env, when), when)  # a hidden exec stays so
     if kind == "process" and sinkcall.silent(kwargs, env):
         marks |= {SILENT}
     if handler:

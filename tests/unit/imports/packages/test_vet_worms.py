@@ -9,7 +9,7 @@ grown by what does not fold.
   instructions) written on import runs the writer's commands later: persistence.
 * ``['bash', '-c', CMD] + sys.argv[1:]`` runs CMD as the literal list does, and so does
   ``os.system(CMD + ' ' + x)``: a command keeps its known words, so a download piped to a
-  shell is still a dropper.
+  shell is still a dropper. ``exec(PAYLOAD + x)`` runs PAYLOAD: its known code is read.
 
 Near-misses a real package writes stay allowed: a release helper that uploads when
 called, ``setup.py publish`` behind its argv check, an MCP server's ``install`` command
@@ -108,6 +108,16 @@ DENIED: dict[str, dict[str, str]] = {
         "import subprocess, sys\nc = ['bash'] + sys.argv[1:2]\n"
         f"c = c + ['-c', {CURL!r}]\nsubprocess.run(c)\n"
     ),
+    "payload-exec-d-with-an-empty-argument-added": init(
+        "import sys\n"
+        f"exec({'import os' + chr(10) + 'os.system(' + repr(CURL) + ')' + chr(10)!r}"
+        " + sys.argv[0][:0])\n"
+    ),
+    "payload-compiled-with-a-comment-added": init(
+        "import sys\n"
+        f"exec(compile({'import os; os.system(' + repr(CURL) + ')'!r} + '#' + sys.argv[0],"
+        " 'x', 'exec'))\n"
+    ),
     "shell-list-repeated-once": init(
         f"import subprocess\nsubprocess.run(['bash', '-c', {CURL!r}] * 1)\n"
     ),
@@ -143,6 +153,10 @@ ALLOWED: dict[str, dict[str, str]] = {
         "def summarise(text):\n"
         "    return subprocess.run(['claude', '-p', 'Summarise: ' + text],"
         " capture_output=True, text=True).stdout\n"
+    ),
+    "template-exec-d-with-fields-added-on-import": init(
+        "import sys\nTEMPLATE = 'def _get(self):\\n    return self._data'\n"
+        "exec(TEMPLATE + '[' + repr(sys.argv[0]) + ']', globals())\n"
     ),
     "workflow-files-read-on-import": init(
         "import glob\nWORKFLOWS = sorted(glob.glob('.github/workflows/*.yml'))\n"
