@@ -390,11 +390,13 @@ def exec_text(
 
 
 def exec_head(self: Interpreter, kind: str, node: ast.Call, env: dict[str, Val]) -> str | None:
-    """The known parts of code an exec sink runs when it is built by ``+`` and does not
-    fold: ``exec(PAYLOAD + sys.argv[0][:0])`` runs PAYLOAD whatever is added to it
-    (ADR 0153). Read as Python when they parse; None for any other argument."""
+    """The known parts of code an exec sink runs when it is built in the call and does not
+    fold: ``exec(PAYLOAD + sys.argv[0][:0])``, ``exec(f'{PAYLOAD}{x}')``, ``''.join([PAYLOAD,
+    x])``, ``'%s%s' % (PAYLOAD, x)`` run PAYLOAD whatever is added to it (ADR 0153). Read as
+    Python when they parse; None for any other argument."""
     built = node.args[0] if kind == "exec" and node.args else None
-    if not (isinstance(built, ast.BinOp) and isinstance(built.op, ast.Add)):
+    added = isinstance(built, ast.BinOp) and isinstance(built.op, ast.Add)
+    if built is None or not (added or isinstance(built, ast.JoinedStr) or sinkcall.spelt(built)):
         return None
     return self.partial(built, env) or None
 

