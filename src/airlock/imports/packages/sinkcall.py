@@ -106,10 +106,14 @@ def interpreter_code(node: ast.Call) -> str | None:
 
 def _interpreter(program: ast.expr) -> bool:
     if isinstance(program, ast.Attribute):
-        owner = program.value
-        return program.attr == "executable" and isinstance(owner, ast.Name) and owner.id == "sys"
+        return _sys_executable(program)
     text = program.value if isinstance(program, ast.Constant) else None
     return isinstance(text, str) and PYTHON_PROGRAM.fullmatch(text) is not None
+
+
+def _sys_executable(node: ast.Attribute) -> bool:
+    owner = node.value
+    return node.attr == "executable" and isinstance(owner, ast.Name) and owner.id == "sys"
 
 
 def names_media(path: ast.expr) -> bool:
@@ -312,18 +316,11 @@ def joined_list(node: ast.expr) -> ast.BinOp | None:
     if not (isinstance(built, ast.BinOp) and isinstance(built.op, ast.Add)):
         return None
     func = node.func
-    by_space = (
-        isinstance(func, ast.Attribute)
-        and func.attr == "join"
-        and isinstance(func.value, ast.Constant)
-        and func.value.value == " "
-    )
-    by_shlex = (
-        isinstance(func, ast.Attribute)
-        and func.attr == "join"
-        and isinstance(func.value, ast.Name)
-        and func.value.id == "shlex"
-    )
+    if not (isinstance(func, ast.Attribute) and func.attr == "join"):
+        return None
+    owner = func.value
+    by_space = isinstance(owner, ast.Constant) and owner.value == " "
+    by_shlex = isinstance(owner, ast.Name) and owner.id == "shlex"
     return built if by_space or by_shlex else None
 
 
@@ -347,10 +344,7 @@ def written_head(node: ast.expr, env: dict[str, Val]) -> bool:
     if isinstance(node, ast.Constant):
         return isinstance(node.value, str) and bool(node.value.strip())
     if isinstance(node, ast.Attribute):  # ``sys.executable + ' -c …'``
-        return isinstance(node.value, ast.Name) and (node.value.id, node.attr) == (
-            "sys",
-            "executable",
-        )
+        return _sys_executable(node)
     held = env.get(node.id) if isinstance(node, ast.Name) else None
     return held is not None and bool(held.const) and isinstance(held.const, (str, list))
 
