@@ -15,6 +15,7 @@ from airlock.imports.packages import (
     envurl,
     foreign,
     partlist,
+    parttext,
     pathreads,
     picked,
     protocol,
@@ -176,7 +177,8 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
         labels = frozenset().union(*(p.labels for p in parts))
         if all(isinstance(p.const, str) for p in parts):
             return Val(const="".join(str(p.const) for p in parts), labels=labels)
-        return Val(labels=labels, shape="".join(shape_of(p) for p in parts)[:MAX_SHAPE])
+        shape = "".join(shape_of(p) for p in parts)[:MAX_SHAPE]
+        return Val(labels=labels, shape=shape, head=parttext.formatted(parts))
     if isinstance(node, ast.FormattedValue):
         inner = self.expr(node.value, env, when)
         self.special(inner, ("__format__", "__str__", "__repr__"), [UNKNOWN], env, when)
@@ -256,7 +258,17 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
     return Val(labels=carried)
 
 
-def binop(self: Interpreter, op: ast.operator, left: Val, right: Val) -> Val:  # noqa: PLR0911, PLR0912 -- one return per folding case
+def binop(self: Interpreter, op: ast.operator, left: Val, right: Val) -> Val:
+    done = _binop(op, left, right)
+    if isinstance(op, ast.Add) and done.const is None:
+        # ``code = PAYLOAD + x``: the known text is kept for what runs it (ADR 0154).
+        head = parttext.added(left, right)
+        if head:
+            return done._replace(head=head)
+    return done
+
+
+def _binop(op: ast.operator, left: Val, right: Val) -> Val:  # noqa: PLR0911, PLR0912 -- one return per folding case
     labels = left.labels | right.labels
     a, b = left.const, right.const
     shaped = _percent_shape(a, right, labels) if isinstance(op, ast.Mod) and b is None else ""
@@ -424,7 +436,7 @@ def partial(self: Interpreter, node: ast.expr, env: dict[str, Val]) -> str:  # n
         parts = node.args[0].elts if isinstance(node.args[0], (ast.List, ast.Tuple)) else []
         return glue.join(self.partial(e, env) or "{}" for e in parts[:64])
     value = self.expr(node, env, When.LATER)
-    return text_of(value.const) or value.shape or value.ref
+    return text_of(value.const) or value.shape or value.head or value.ref
 
 
 def _percent_shape(template: object, value: Val, labels: frozenset[str]) -> str:

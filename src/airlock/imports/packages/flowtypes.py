@@ -51,6 +51,8 @@ class Val(NamedTuple):  # immutable; a NamedTuple builds 2.5x faster than a froz
     shape: str = ""  # text of a value that does not fold: ``$APPDATA\\Startup`` (issue 16)
     # A command list that does not fold: its known items' text, ``?`` for the rest (ADR 0153).
     words: str = ""
+    # A string that does not fold, when its start does: the text of its known parts (0154).
+    head: str = ""
 
 
 UNKNOWN = Val()

@@ -346,6 +346,8 @@ def written_head(node: ast.expr, env: dict[str, Val]) -> bool:
     if isinstance(node, ast.Attribute):  # ``sys.executable + ' -c …'``
         return _sys_executable(node)
     held = env.get(node.id) if isinstance(node, ast.Name) else None
+    if held is not None and held.const is None:
+        return bool(held.head)  # ``cmd + ' ' + x``, cmd built from a written start (0154)
     return held is not None and bool(held.const) and isinstance(held.const, (str, list))
 
 

@@ -20,6 +20,7 @@ from airlock.imports.packages import (
     incluster,
     intercept,
     logsent,
+    parttext,
     pathreads,
     picked,
     pickledconst,
@@ -131,7 +132,7 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
     if named or any(isinstance(a, (ast.List, ast.Tuple)) for a in node.args):
         text = " ".join(
             [
-                self.partial(a, env) if in_parts(a) else arg_text(v)
+                self.partial(a, env) if in_parts(a) else arg_text(v) or parttext.command(kind, v)
                 for a, v in zip(node.args, args, strict=False)
             ]
             + [
@@ -199,6 +200,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         self.nested(code, self.namespace(node, env, when), when)
     plain = code is None and not labels & {DECODED, REMOTE}
     head = self.exec_head(kind, node, env) if plain else None
+    if head is None and plain and kind == "exec" and args and args[0].head:
+        head = args[0].head  # ``code = PAYLOAD + x; exec(code)`` (ADR 0154)
     if head is not None:
         self.nested(head, self.namespace(node, env, when), when)  # a hidden exec stays so
     if kind == "process" and sinkcall.silent(kwargs, env):

@@ -1,0 +1,52 @@
+"""A string that stops folding keeps the text of its known parts (issue 16; ADR 0154).
+
+``exec(PAYLOAD + sys.argv[0][:0])`` runs PAYLOAD whatever is added, and ADR 0153 reads the
+known parts of such code when it is built in the call. Built one line earlier
+(``code = PAYLOAD + x; exec(code)``, ``cmd = 'curl … | sh ' + x; os.system(cmd)``) the
+value went unknown at the ``+`` and the run was a plain dynamic exec or process call:
+allowed. Here such a string keeps, as its head (``Val.head``), the text of the parts that
+fold, joined as ``+`` joins them, the unknown ones left out as :meth:`partial` leaves them
+out of code built in the call. The exec sinks read the head as the code they run, a process
+sink as its command's text.
+
+Only a string whose start folds keeps a head, as a command built in the call is read only
+when its program is written (:func:`sinkcall.written_head`): ``x + ' | sh'`` names no
+program, and a path built from an unknown folder is a shape (:mod:`pathshape`), never a
+head. A head is not read as a path (``'/tmp/' + name`` is no file written to ``/tmp/``).
+
+What it does not keep: bytes, a string built by ``join``, ``%`` or ``.format`` from a list
+or tuple that does not fold (their items are gone by then), a start that does not fold
+(``x + PAYLOAD``), text past :data:`fold.MAX_FOLD`.
+"""
+
+from __future__ import annotations
+
+from airlock.imports.packages.flowtypes import Val
+from airlock.imports.packages.fold import MAX_FOLD
+
+
+def added(left: Val, right: Val) -> str:
+    """The head of ``left + right`` when the sum does not fold: ``left`` a string with a
+    written start (or a head already), ``right`` a string or unknown; empty otherwise."""
+    head = left.const if isinstance(left.const, str) else left.head if left.const is None else ""
+    if not head.strip():
+        return ""
+    if isinstance(right.const, str):
+        tail = right.const
+    elif right.const is None:
+        tail = right.head
+    else:
+        return ""
+    return (head + tail)[:MAX_FOLD]
+
+
+def formatted(parts: list[Val]) -> str:
+    """The head of an f-string that does not fold: its known parts, when the first is."""
+    texts = [p.const if isinstance(p.const, str) else p.head for p in parts]
+    return "".join(texts)[:MAX_FOLD] if texts and texts[0].strip() else ""
+
+
+def command(kind: str, value: Val) -> str:
+    """A process sink's argument read by its head; other sinks' arguments are not (a
+    head is no path or address)."""
+    return value.head if kind == "process" else ""
