@@ -227,6 +227,21 @@ def _b64(text: str) -> str:
     return f"__import__('base64').b64decode({data!r}).decode()"
 
 
+def _suffixed(text: str) -> str:
+    return f"({text!r} + _sys.argv[0][:0])"
+
+
+_str_suffixed = _strings(_suffixed)
+
+
+def str_grown(source: str) -> str | None:
+    """Each string with an empty value a reader cannot fold added to its end (ADR 0154):
+    a URL, a command or a path means the same and folds to nothing."""
+    grown = _str_suffixed(source)
+    tree = None if grown is None else _parse(grown)
+    return None if tree is None else _headed(tree, "import sys as _sys\n")
+
+
 str_concat = _strings(_concat)
 str_join = _strings(_join)
 str_hex = _strings(_hex)
@@ -645,6 +660,17 @@ def _marshalled(code: str) -> str:
     return f"import marshal as _marshal\nexec(_marshal.loads({blob!r}))\n"
 
 
+def _grown(code: str) -> str:
+    # ``sys.argv[0][:0]`` is empty at run time but folds to nothing for a reader (ADR 0154).
+    return f"import sys as _sys\n_code = {code!r} + _sys.argv[0][:0]\nexec(_code)\n"
+
+
+def exec_grown(source: str) -> str | None:
+    """The module's code in a string grown by an empty value a reader cannot fold, kept in
+    a variable and run by ``exec`` (ADR 0154)."""
+    return _as_data(source, _grown)
+
+
 def exec_packed(source: str) -> str | None:
     """The module's code zlib-compressed and base64-encoded in a string run by ``exec``."""
     return _as_data(source, _zlib_b64)
@@ -748,6 +774,7 @@ MUTATIONS: dict[str, Mutation] = {
     "str_bytes": str_bytes,
     "str_rot13": str_rot13,
     "str_xor": str_xor,
+    "str_grown": str_grown,
     "move_decorator": move_decorator,
     "move_subclass": move_subclass,
     "move_class_body": move_class_body,
@@ -760,6 +787,7 @@ MUTATIONS: dict[str, Mutation] = {
     "spawn_popen": spawn_popen,
     "dead_code": dead_code,
     "exec_packed": exec_packed,
+    "exec_grown": exec_grown,
     "marshal_exec": marshal_exec,
     "call_lambda": call_lambda,
     "call_partial": call_partial,
