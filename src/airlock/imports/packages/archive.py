@@ -45,6 +45,12 @@ class Member:
     # The archive itself is inconsistent here (a member that does not read back as listed,
     # bytes no entry lists): installers may disagree on what it holds, so it holds.
     damaged: bool = False
+    # The bytes as shipped, when ``data`` is what is read instead (ADR 0155): RECORD's hash.
+    shipped: bytes | None = None
+
+    @property
+    def as_shipped(self) -> bytes | None:
+        return self.shipped if self.shipped is not None else self.data
 
 
 def read_members(blob: bytes | BinaryIO) -> Iterator[Member]:

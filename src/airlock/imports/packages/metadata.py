@@ -479,7 +479,7 @@ def record_findings(
         actual = (
             "sha256="
             + base64.urlsafe_b64encode(
-                digests.get(member.name) or hashlib.sha256(member.data).digest()
+                digests.get(member.name) or hashlib.sha256(member.as_shipped or b"").digest()
             )
             .rstrip(b"=")
             .decode()

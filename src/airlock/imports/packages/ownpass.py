@@ -103,7 +103,7 @@ def own_passes(
             jobs.append(PackageFinding("unread-member", member.name, 0, severity, member.note))
             keys.append(None)
             continue
-        member_digest = hashlib.sha256(member.data).digest()
+        member_digest = hashlib.sha256(member.as_shipped or b"").digest()
         digests[member.name] = member_digest
         helper = member.name in context.helpers
         base = member.name.rsplit("/", 1)[-1]

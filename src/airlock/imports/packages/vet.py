@@ -18,6 +18,7 @@ from airlock.domain.outcome import Outcome
 from airlock.errors import InvalidInput
 from airlock.imports.packages.archive import Member, read_members
 from airlock.imports.packages.carried import finding_marks
+from airlock.imports.packages.execinline import member_inlined
 from airlock.imports.packages.hooks import hook_findings, hook_modules
 from airlock.imports.packages.kerascode import lambda_layer_findings
 from airlock.imports.packages.local import (
@@ -196,7 +197,8 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     findings: list[PackageFinding] = []
     members: list[Member] = []
     try:
-        members = list(read_members(blob))
+        # A module's top-level exec of code in plain sight is read as its code (ADR 0155).
+        members = [member_inlined(m) for m in read_members(blob)]
     except InvalidInput as e:
         findings.append(PackageFinding("unreadable-archive", filename, 0, Severity.HIGH, e.message))
     record = ""
