@@ -41,8 +41,8 @@ CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*(?!utf-?8\b)[-\w.]+", re.MUL
 COOKIE_SPAN = 512  # the first two lines, generously
 BOM = "\ufeff"
 MAX_ADDED = 2_000_000  # characters of code put into one module
-MAX_ROUNDS = 3
-LINES = re.compile(r"(?<=\n)")  # code that itself execs code at its top level, read so deep
+MAX_DEPTH = 3  # code that itself execs code at its top level, read so deep
+LINES = re.compile(r"(?<=\n)")
 
 
 def inlined(data: bytes) -> bytes | None:
@@ -54,15 +54,10 @@ def inlined(data: bytes) -> bytes | None:
         text = data.decode("utf-8").removeprefix(BOM)
     except UnicodeDecodeError:
         return None
-    changed = False
-    for _ in range(MAX_ROUNDS):
-        grown = _once(text)
-        if grown is None:
-            break
-        text, changed = grown, True
-    if not changed:
+    grown = _inline(text, 1)
+    if grown is None:
         return None
-    return (BOM.encode() if data.startswith(BOM.encode()) else b"") + text.encode()
+    return (BOM.encode() if data.startswith(BOM.encode()) else b"") + grown.encode()
 
 
 def member_inlined(member: Member) -> Member:
@@ -74,7 +69,7 @@ def member_inlined(member: Member) -> Member:
     return member if grown is None else replace(member, data=grown, shipped=member.data)
 
 
-def _once(text: str) -> str | None:
+def _inline(text: str, depth: int) -> str | None:
     try:
         tree = parse_module(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -95,6 +90,8 @@ def _once(text: str) -> str | None:
         if code is None or stmt.col_offset != 0 or added + len(code) > MAX_ADDED:
             continue
         body = _readable(code)
+        if body is not None and depth < MAX_DEPTH:
+            body = _inline(body, depth + 1) or body  # code that execs code at its top level
         if body is not None:
             inserts.append((stmt.lineno, body))
             added += len(body)
