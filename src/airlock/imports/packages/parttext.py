@@ -7,7 +7,7 @@ value went unknown at the ``+`` and the run was a plain dynamic exec or process 
 allowed. Here such a string keeps, as its head (``Val.head``), the text of the parts that
 fold, joined as ``+`` joins them, the unknown ones left out as :meth:`partial` leaves them
 out of code built in the call. The exec sinks read the head as the code they run, a process
-sink as its command's text.
+sink as its command's text, a request as its address when the head holds the whole host.
 
 Only a string whose start folds keeps a head, as a command built in the call is read only
 when its program is written (:func:`sinkcall.written_head`): ``x + ' | sh'`` names no
@@ -21,8 +21,13 @@ or tuple that does not fold (their items are gone by then), a start that does no
 
 from __future__ import annotations
 
+import re
+
 from airlock.imports.packages.flowtypes import Val
 from airlock.imports.packages.fold import MAX_FOLD
+
+# An address whose host is complete: a path, query, fragment or port follows it.
+WHOLE_HOST = re.compile(r"[a-z][a-z0-9+.-]*://[^/?#\s:@]+(?::[^/?#\s@]*)?[/?#]", re.I)
 
 
 def added(left: Val, right: Val) -> str:
@@ -46,7 +51,11 @@ def formatted(parts: list[Val]) -> str:
     return "".join(texts)[:MAX_FOLD] if texts and texts[0].strip() else ""
 
 
-def command(kind: str, value: Val) -> str:
-    """A process sink's argument read by its head; other sinks' arguments are not (a
-    head is no path or address)."""
-    return value.head if kind == "process" else ""
+def sink_text(kind: str, value: Val) -> str:
+    """A sink's argument read by its head: a process's command, and a request's address
+    when the head holds its whole host (``'https://evil.example/c?d=' + data``). Other
+    sinks' arguments are not: a head is no path (``'/tmp/' + name``), and a host cut short
+    (``'http://10.0.0.' + n``) is no host."""
+    if kind == "process":
+        return value.head
+    return value.head if kind == "network" and WHOLE_HOST.match(value.head) else ""

