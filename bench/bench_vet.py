@@ -644,7 +644,15 @@ def verdict_lines(rows: dict[tuple[str, str], list[tuple[Item, Outcome, float, l
             counts = {o.value: sum(v is o for _, v, _, _ in got) for o in Outcome}
             shown = " ".join(f"{k}={n}" for k, n in sorted(counts.items()) if n)
             fingerprint = hashlib.sha256("\n".join(ordered).encode()).hexdigest()[:16]
-            lines.append(f"{corpus}/{split_name} {shown} fingerprint={fingerprint}")
+            # Of the verdicts alone: a change of rules only, or verdicts that moved both
+            # ways under the same counts, tell apart without naming a file.
+            by_verdict = sorted(
+                f"{hashlib.sha256(i.data).hexdigest()} {v.value}" for i, v, _, _ in got
+            )
+            verdicts = hashlib.sha256("\n".join(by_verdict).encode()).hexdigest()[:16]
+            lines.append(
+                f"{corpus}/{split_name} {shown} fingerprint={fingerprint} verdicts={verdicts}"
+            )
             continue
         for item, verdict, _, rules in got:
             label = (
