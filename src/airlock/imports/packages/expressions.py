@@ -167,6 +167,11 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
             if ran is not None:
                 return ran
         done = self.binop(node.op, left, right)
+        if isinstance(node.op, ast.Mod) and isinstance(left.const, str) and done.const is None:
+            # ``code = '%s%s' % (PAYLOAD, x)``: the known text is kept (ADR 0161).
+            given = node.right.elts if isinstance(node.right, ast.Tuple) else None
+            items = [parttext.item(e, env) for e in given[:64]] if given is not None else [right]
+            done = done._replace(head=done.head or parttext.filled(left.const, items, percent=True))
         # ``'%s' % (os.environ,)`` (ADR 0098)
         whole = sinkcall.formatted_environ(self, node, left, right, env)
         return done._replace(labels=done.labels | whole) if whole else done

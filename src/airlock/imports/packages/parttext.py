@@ -21,13 +21,17 @@ or tuple that does not fold (their items are gone by then), a start that does no
 
 from __future__ import annotations
 
+import ast
 import re
 
-from airlock.imports.packages.flowtypes import Val
+from airlock.imports.packages import sinkcall
+from airlock.imports.packages.flowtypes import UNKNOWN, Val
 from airlock.imports.packages.fold import MAX_FOLD
 
 # An address whose host is complete: a path, query, fragment or port follows it.
 WHOLE_HOST = re.compile(r"[a-z][a-z0-9+.-]*://[^/?#\s:@]+(?::[^/?#\s@]*)?[/?#]", re.I)
+# Where an item that does not fold stands in a filled template while its start is judged.
+_GAP = "\x00"
 
 
 def added(left: Val, right: Val) -> str:
@@ -59,3 +63,44 @@ def sink_text(kind: str, value: Val) -> str:
     if kind == "process":
         return value.head
     return value.head if kind == "network" and WHOLE_HOST.match(value.head) else ""
+
+
+def _text(value: Val) -> str:
+    """An item's text in a join or a template: its folded text, its head, or a gap."""
+    if isinstance(value.const, str):
+        return value.const
+    if type(value.const) is int:
+        return str(value.const)
+    return value.head if value.const is None and value.head else _GAP
+
+
+def _known_start(text: str) -> str:
+    """``text`` with its gaps left out, when what comes before the first gap is written."""
+    if not text.partition(_GAP)[0].strip():
+        return ""
+    return text.replace(_GAP, "")[:MAX_FOLD]
+
+
+def item(node: ast.expr, env: dict[str, Val]) -> Val:
+    """An item of a join's list or a ``%`` tuple read again without running anything: a
+    literal or a name's value; unknown for any other expression."""
+    if isinstance(node, ast.Constant):
+        return Val(const=node.value)
+    return env.get(node.id, UNKNOWN) if isinstance(node, ast.Name) else UNKNOWN
+
+
+def joined(glue: str, items: list[Val]) -> str:
+    """The head of ``glue.join([...])`` that does not fold (``''.join([PAYLOAD, x])``):
+    the items' known text joined by ``glue``, when the first item's is written."""
+    return _known_start(glue.join(_text(v) for v in items)) if items else ""
+
+
+def filled(template: str, items: list[Val], *, percent: bool) -> str:
+    """The head of ``template.format(...)`` or ``template % (...)`` that does not fold
+    (``'%s %s' % (CMD, x)``, ``'{}{}'.format(PAYLOAD, x)``): the template filled with the
+    items' known text, when what comes before the first unknown item is written. Only a
+    template taking its items by position with ``{}`` or ``%s``."""
+    if percent and "%r" in template:
+        return ""
+    text = sinkcall.fill(template, [_text(v) for v in items], percent=percent)
+    return _known_start(text) if text is not None else ""
