@@ -403,6 +403,9 @@ def _built_head(
     """The known text of a string joined or formatted from items that do not all fold
     (:mod:`parttext`): ``''.join([PAYLOAD, x])``, ``'{} {}'.format(CMD, x)``."""
     template = callee.const
+    looked = parttext.looked_up(ref, callee, [a.const for a in args])
+    if looked is not None:
+        return looked
     if (
         not isinstance(template, str)
         or node.keywords

@@ -133,6 +133,9 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
                 return across.constant_of(self, ref) or Val(ref=ref, labels=base.labels)
             labels = base.labels | source_labels(ref)
             return Val(STDLIB_STRINGS.get(ref), ref, labels, shape=hub_folder(ref))
+        if base.const is None and base.head and node.attr in parttext.KEEPS_TEXT:
+            # ``(PAYLOAD + x).strip()`` keeps its known text (ADR 0161).
+            return Val(ref=f"str.{node.attr}", labels=base.labels, head=base.head)
         if isinstance(base.const, (str, bytes, dict)) or type(base.const) is int:
             return Val(ref=f"{type(base.const).__name__}.{node.attr}", const=base.const)
         if base.handle and node.attr in ("write", "writelines"):
@@ -204,9 +207,10 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
     if isinstance(node, ast.Dict):
         values = [self.expr(v, env, when) for v in node.values]
         parts = [signin.header_val(key, v) for key, v in zip(node.keys, values, strict=True)]
-        for key in node.keys:
-            if key is not None:
-                protocol.hashed(self, self.expr(key, env, when), env, when)
+        keys = [None if key is None else self.expr(key, env, when) for key in node.keys]
+        for held in keys:
+            if held is not None:
+                protocol.hashed(self, held, env, when)
         labels = frozenset().union(*(p.labels for p in parts))
         for key, v in zip(node.keys, values, strict=True):
             if key is None:  # ``{**os.environ}``: every variable (ADR 0098)

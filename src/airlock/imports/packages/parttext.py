@@ -35,13 +35,14 @@ _GAP = "\x00"
 
 
 def added(left: Val, right: Val) -> str:
-    """The head of ``left + right`` when the sum does not fold: ``left`` a string with a
-    written start (or a head already), ``right`` a string or unknown; empty otherwise."""
-    head = left.const if isinstance(left.const, str) else left.head if left.const is None else ""
+    """The head of ``left + right`` when the sum does not fold: ``left`` a string (or bytes,
+    ``PAYLOAD.encode() + x``) with a written start (or a head already), ``right`` a string
+    or unknown; empty otherwise."""
+    head = _written(left.const) if left.const is not None else left.head
     if not head.strip():
         return ""
-    if isinstance(right.const, str):
-        tail = right.const
+    if isinstance(right.const, (str, bytes)):
+        tail = _written(right.const)
     elif right.const is None:
         tail = right.head
     else:
@@ -104,3 +105,42 @@ def filled(template: str, items: list[Val], *, percent: bool) -> str:
         return ""
     text = sinkcall.fill(template, [_text(v) for v in items], percent=percent)
     return _known_start(text) if text is not None else ""
+
+
+def _written(const: object) -> str:
+    """A folded string's text; bytes read as text (exec and a shell take either)."""
+    if isinstance(const, bytes):
+        return const.decode("utf-8", "replace")
+    return const if isinstance(const, str) else ""
+
+
+# Methods whose result keeps a string's text: ``(PAYLOAD + x).strip()``, ``.encode()``.
+KEEPS_TEXT = frozenset({"strip", "lstrip", "rstrip", "encode", "decode", "replace"})
+
+
+def method(name: str, head: str, given: list[object]) -> str:
+    """The head of ``s.name(...)`` for ``s`` of head ``head`` (:data:`KEEPS_TEXT`): the
+    same text, replaced when ``replace`` is given two strings; empty otherwise."""
+    if name != "replace":
+        return head
+    if len(given) == 2 and all(isinstance(g, str) for g in given):
+        return head.replace(str(given[0]), str(given[1]))[:MAX_FOLD]
+    return ""
+
+
+def replaced(template: str, given: list[object]) -> str:
+    """The head of ``TEMPLATE.replace(old, x)`` with ``x`` unknown (``'curl …/ARG | sh'
+    .replace('ARG', x)``): the template with ``old`` taken out, when its start is written."""
+    if len(given) < 2 or not isinstance(given[0], str) or not given[0] or given[1] is not None:
+        return ""
+    return _known_start(template.replace(given[0], _GAP))
+
+
+def looked_up(ref: str, callee: Val, given: list[object]) -> str | None:
+    """The head of a method call on a string with a head (:func:`method`) or of a
+    template's ``replace`` with an unknown text (:func:`replaced`); None for any other call."""
+    if callee.head and callee.const is None and ref.startswith("str."):
+        return method(ref.removeprefix("str."), callee.head, given)
+    if ref == "str.replace" and isinstance(callee.const, str):
+        return replaced(callee.const, given)
+    return None
