@@ -215,7 +215,7 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
         for key, v in zip(node.keys, values, strict=True):
             if key is None:  # ``{**os.environ}``: every variable (ADR 0098)
                 labels |= sinkcall.whole_environ(v)
-        return Val(labels=labels)
+        return Val(const=parttext.table(keys, values), labels=labels)
     if isinstance(node, ast.Lambda):
         self.definition_time(node.args, None, env, when)  # ``lambda x=f(): x`` runs f
         return Val(func=node)

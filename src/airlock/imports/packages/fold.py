@@ -57,6 +57,8 @@ def text_of(value: object) -> str:
         return " ".join(text_of(v) for v in value[:64])
     if isinstance(value, int):
         return decimal(value) or ""
+    if isinstance(value, dict):
+        return ""  # a table's text is only what is looked up in it (ADR 0161)
     return "" if value is None else str(value)
 
 

@@ -26,7 +26,7 @@ import re
 
 from airlock.imports.packages import sinkcall
 from airlock.imports.packages.flowtypes import UNKNOWN, Val
-from airlock.imports.packages.fold import MAX_FOLD
+from airlock.imports.packages.fold import MAX_FOLD, small
 
 # An address whose host is complete: a path, query, fragment or port follows it.
 WHOLE_HOST = re.compile(r"[a-z][a-z0-9+.-]*://[^/?#\s:@]+(?::[^/?#\s@]*)?[/?#]", re.I)
@@ -134,6 +134,24 @@ def replaced(template: str, given: list[object]) -> str:
     if len(given) < 2 or not isinstance(given[0], str) or not given[0] or given[1] is not None:
         return ""
     return _known_start(template.replace(given[0], _GAP))
+
+
+MAX_TABLE = 64  # entries of a dict literal folded (:func:`table`)
+
+
+def table(keys: list[Val | None], values: list[Val]) -> dict[object, object] | None:
+    """A dict literal of written strings, numbers and lists (``CMDS = {'linux': CMD}``),
+    folded so that ``CMDS['linux']`` is its entry; None when a key or a value does not fold,
+    for ``**`` or past :data:`MAX_TABLE` entries. Its own text is none (:func:`fold.text_of`):
+    only what is looked up in it is read."""
+    if not 0 < len(keys) <= MAX_TABLE:
+        return None
+    out: dict[object, object] = {}
+    for key, value in zip(keys, values, strict=True):
+        if key is None or not isinstance(key.const, (str, int)) or not small(value.const):
+            return None
+        out[key.const] = value.const
+    return out
 
 
 def looked_up(ref: str, callee: Val, given: list[object]) -> str | None:
