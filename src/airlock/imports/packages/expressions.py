@@ -203,7 +203,11 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
                 protocol.hashed(self, item, env, when)
         consts = [i.const for i in items]
         known = all(c is not None for c in consts) and len(node.elts) <= MAX_ITEMS
-        return Val(const=consts if known else None, labels=labels)
+        if known or isinstance(node, ast.Set):
+            return Val(const=consts if known else None, labels=labels)
+        # ``c = ['bash', '-c', CMD, x]`` keeps its words as ``LIST + x`` does (ADR 0161).
+        words = partlist.written(consts, [i.head for i in items])
+        return Val(labels=labels, words=words)
     if isinstance(node, ast.Dict):
         values = [self.expr(v, env, when) for v in node.values]
         parts = [signin.header_val(key, v) for key, v in zip(node.keys, values, strict=True)]

@@ -7,6 +7,8 @@ a string built by ``+`` or an f-string keeps its known head tries next.
   known text of its items when its start is written, as ``+`` does.
 * The built string passed through ``strip``, ``replace``, ``encode`` or ``decode``, or the
   payload added as bytes (``P.encode() + x.encode()``): the same text runs.
+* A command list written with an unknown item into a variable (``c = ['bash', '-c', CMD,
+  x]; run(c)``): it keeps its words, as ``LIST + x`` does (ADR 0153).
 * The payload or the command kept in a dict literal and looked up by a written key
   (``CONFIG = {'post_install': CMD}; run(CONFIG['post_install'], shell=True)``): a dict of
   written strings folds, so its entry is read as the string itself.
@@ -108,6 +110,12 @@ DENIED: dict[str, dict[str, str]] = {
     "command-percent-formatted-in-an-install-command": in_install_command(
         f"cmd = '%s %s' % (CURL, {X})\nos.system(cmd)"
     ),
+    "shell-list-written-with-an-argument": on_import(
+        f"c = ['bash', '-c', CURL, {X}]\nsubprocess.run(c)\n"
+    ),
+    "shell-list-written-with-an-argument-in-setup-py": on_install(
+        f"c = ('sh', '-c', CURL, {X})\nsubprocess.check_call(c)\n"
+    ),
     # Passed through a method that keeps its text, or added as bytes.
     "payload-stripped": on_import(f"code = (P + {X}).strip()\nexec(code)\n"),
     "payload-replaced": on_import(f"code = (P + {X}).replace('#', '')\nexec(code)\n"),
@@ -145,6 +153,14 @@ ALLOWED: dict[str, dict[str, str]] = {
     ),
     "compiler-command-stripped-in-setup-py": built(
         "cmd = ('cc -c probe.c ' + os.environ.get('CFLAGS', '')).strip()\nos.system(cmd)\n"
+    ),
+    "compiler-list-written-with-a-source-in-setup-py": built(
+        "src = os.environ.get('PROBE', 'probe.c')\n"
+        "cmd = ['cc', '-c', src, '-o', 'probe.o']\nsubprocess.check_call(cmd)\n"
+    ),
+    "git-list-written-with-a-ref-in-setup-py": built(
+        "ref = os.environ.get('REF', 'HEAD')\ncmd = ['git', 'describe', '--tags', ref]\n"
+        "out = subprocess.check_output(cmd)\n"
     ),
     "git-describe-formatted-in-setup-py": built(
         "ref = os.environ.get('REF', 'HEAD')\n"
