@@ -66,6 +66,7 @@ from airlock.imports.packages.sinks import (
     REGISTRY_WRITERS,
     REMOTE,
     SECRET,
+    kind_of,
     secret_path,
     source_labels,
 )
@@ -324,6 +325,13 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         self.trace.events.append(event)
     if self.pipes:  # ``p.communicate(data)`` of a started ``nc host`` (ADR 0079)
         piped.written(self, node, ref, when, labels)
+    if args and args[0].alts and args[0].const is None and kind_of(ref) in ("exec", "process"):
+        # ``os.system(CMDS[sys.platform])``: each string it may be is read as run (ADR 0161).
+        for alt in args[0].alts:
+            each = args[0]._replace(const=alt, alts=())
+            self.sink(node, callee, [each, *args[1:]], kwargs, env, when)
+    elif ref == "dict.get" and isinstance(callee.const, dict) and c and c[0] is None:
+        return Val(labels=labels, alts=parttext.alternatives(list(callee.const.values())))
     value = self.sink(node, callee, args, kwargs, env, when)
     if head and value.const is None and not value.head:
         value = value._replace(head=head)  # ``code = ''.join([PAYLOAD, x])`` (ADR 0161)

@@ -231,7 +231,8 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
     if isinstance(node, ast.IfExp):
         protocol.truth(self, self.expr(node.test, env, when), env, when)
         a, b = self.expr(node.body, env, when), self.expr(node.orelse, env, when)
-        return Val(ref=a.ref or b.ref, labels=a.labels | b.labels)
+        alts = parttext.branches(a, b)  # ``CMD if os.name == 'posix' else WIN`` (ADR 0161)
+        return Val(ref=a.ref or b.ref, labels=a.labels | b.labels, alts=alts)
     if isinstance(node, ast.Yield) and rebound.SENT in env:  # ``c = yield`` (ADR 0073)
         if node.value is not None:
             self.expr(node.value, env, when)
@@ -374,6 +375,10 @@ def subscript(self: Interpreter, node: ast.Subscript, env: dict[str, Val], when:
         isinstance(base.const, dict)  # ``T[b]`` of a folded table (ADR 0067)
     ):
         item = _item(base.const, key.const)
+        if item is None and key.const is None and isinstance(base.const, dict):
+            # ``CMDS[sys.platform]``: any of its strings (ADR 0161).
+            alts = parttext.alternatives(list(base.const.values()))
+            return Val(labels=base.labels | key.labels, alts=alts)
         return UNKNOWN if item is None else Val(const=item, labels=base.labels)
     if key.const is None and not base.labels and key_table(base.const):
         # ``KEY[i % len(KEY)]``; the index's labels kept (it counts the data's bytes).

@@ -162,3 +162,18 @@ def looked_up(ref: str, callee: Val, given: list[object]) -> str | None:
     if ref == "str.replace" and isinstance(callee.const, str):
         return replaced(callee.const, given)
     return None
+
+
+MAX_ALTS = 8  # strings a value is read as, each as if it were the one (:func:`alternatives`)
+
+
+def alternatives(values: list[object]) -> tuple[str, ...]:
+    """The written strings among ``values`` (two branches, a table's entries), each once:
+    what a run or an exec is read as when given the value (:func:`runs_each`)."""
+    texts = (_written(v) for v in values if isinstance(v, (str, bytes)))
+    return tuple(dict.fromkeys(t for t in texts if t.strip()))[:MAX_ALTS]
+
+
+def branches(body: Val, orelse: Val) -> tuple[str, ...]:
+    """The alternatives of ``body if test else orelse``: each branch's string or head."""
+    return alternatives([v.head if v.const is None else v.const for v in (body, orelse)])

