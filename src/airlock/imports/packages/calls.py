@@ -335,6 +335,8 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     value = self.sink(node, callee, args, kwargs, env, when)
     if head and value.const is None and not value.head:
         value = value._replace(head=head)  # ``code = ''.join([PAYLOAD, x])`` (ADR 0161)
+    if ref == "shlex.split" and args and args[0].head and value.const is None:
+        value = value._replace(words=args[0].head)  # ``shlex.split(CMD + x)`` (ADR 0161)
     if when is not When.LATER and astbuilt.node_maker(ref) and astbuilt.built_here(self, node, env):
         return value._replace(labels=value.labels | {DECODED})  # ``ast.Call(...)`` (ADR 0071)
     return value

