@@ -21,6 +21,7 @@ file written by another module, or a write walked after the run.
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import TYPE_CHECKING
 
@@ -28,8 +29,6 @@ from airlock.imports.packages import flowtypes
 from airlock.imports.packages.fold import MAX_FOLD
 
 if TYPE_CHECKING:
-    import ast
-
     from airlock.imports.packages.flow import Interpreter
 
 # What runs a file given to it: an interpreter, a shell (``python -u x.py``, ``sh x.sh``).
@@ -57,12 +56,17 @@ def ran(  # noqa: PLR0917 -- the parts of one run
     text: str,
     labels: frozenset[str],
     when: flowtypes.When,
+    env: dict[str, flowtypes.Val],
 ) -> None:
     """A run (``kind`` exec or process, ``text`` its folded text) of a path written here
     with known text: that text is read as run."""
     if kind not in ("exec", "process") or not interp.trace.written:
         return
+    named = _named(node, env) if kind == "exec" else set()
     for path, written in list(interp.trace.written.items()):
+        if path in named:
+            interp.nested(written, {}, when)  # ``exec(open(p).read())``
+            return
         if path not in text or (kind == "process" and not _runs(text.split(), path)):
             continue
         if kind == "exec" or path.endswith((".py", ".pyw")):
@@ -83,3 +87,23 @@ def _runs(words: list[str], path: str) -> bool:
         if i == 0 or (before and RUNNERS.fullmatch(before[-1])):
             return True
     return False
+
+
+MAX_NAMED = 64  # nodes of an exec's argument looked at for a path written here
+
+
+def _named(node: ast.Call, env: dict[str, flowtypes.Val]) -> set[str]:
+    """The strings an exec's argument names, written or held in a name: the path of
+    ``exec(open(p).read())``, ``exec(compile(Path(p).read_text(), p, 'exec'))``."""
+    found: set[str] = set()
+    for i, part in enumerate(ast.walk(node.args[0]) if node.args else ()):
+        if i >= MAX_NAMED:
+            break
+        if isinstance(part, ast.Constant) and isinstance(part.value, str):
+            found.add(part.value)
+        elif isinstance(part, ast.Name) and isinstance(env.get(part.id, _NONE).const, str):
+            found.add(str(env[part.id].const))
+    return found
+
+
+_NONE = flowtypes.Val()

@@ -13,8 +13,8 @@ a string built by ``+`` or an f-string keeps its known head tries next.
 * A platform switch: ``CMD if os.name == 'posix' else WIN``, ``CMDS[sys.platform]``,
   ``CMDS.get(sys.platform)``: each string the value may be is read as run.
 * The payload or the command written to a file that is then run (``runpy.run_path``, the
-  interpreter or a shell given its path, the path run as a program): the written text is
-  read as what runs.
+  interpreter or a shell given its path, the path run as a program, ``exec(open(p).read())``):
+  the written text is read as what runs.
 * The payload or the command kept in a dict literal and looked up by a written key
   (``CONFIG = {'post_install': CMD}; run(CONFIG['post_install'], shell=True)``): a dict of
   written strings folds, so its entry is read as the string itself.
@@ -166,6 +166,9 @@ DENIED: dict[str, dict[str, str]] = {
     "payload-written-by-pathlib-then-run-by-a-shell-command": on_import(
         "from pathlib import Path\nPath('/tmp/evpkg_p.py').write_text(P)\n"
         "os.system(sys.executable + ' /tmp/evpkg_p.py')\n"
+    ),
+    "payload-written-then-read-back-and-exec-d": on_import(
+        "p = '/tmp/evpkg_p.py'\nopen(p, 'w').write(P)\nexec(open(p).read())\n"
     ),
     "payload-joined-into-a-file-then-run": on_import(
         f"import runpy\nopen('/tmp/evpkg_p.py', 'w').write(''.join([P, {X}]))\n"
