@@ -330,8 +330,8 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         for alt in args[0].alts:
             each = args[0]._replace(const=alt, alts=())
             self.sink(node, callee, [each, *args[1:]], kwargs, env, when)
-    elif ref == "dict.get" and isinstance(callee.const, dict) and c and c[0] is None:
-        return Val(labels=labels, alts=parttext.alternatives(list(callee.const.values())))
+    elif ref == "dict.get" and c and (alts := parttext.keyed(callee.const, c[0])):
+        return Val(labels=labels, alts=alts)  # ``CMDS.get(sys.platform)`` (ADR 0161)
     value = self.sink(node, callee, args, kwargs, env, when)
     if head and value.const is None and not value.head:
         value = value._replace(head=head)  # ``code = ''.join([PAYLOAD, x])`` (ADR 0161)

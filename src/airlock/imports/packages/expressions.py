@@ -375,9 +375,8 @@ def subscript(self: Interpreter, node: ast.Subscript, env: dict[str, Val], when:
         isinstance(base.const, dict)  # ``T[b]`` of a folded table (ADR 0067)
     ):
         item = _item(base.const, key.const)
-        if item is None and key.const is None and isinstance(base.const, dict):
-            # ``CMDS[sys.platform]``: any of its strings (ADR 0161).
-            alts = parttext.alternatives(list(base.const.values()))
+        alts = parttext.keyed(base.const, key.const) if item is None else ()
+        if alts:  # ``CMDS[sys.platform]``: any of its strings (ADR 0161)
             return Val(labels=base.labels | key.labels, alts=alts)
         return UNKNOWN if item is None else Val(const=item, labels=base.labels)
     if key.const is None and not base.labels and key_table(base.const):

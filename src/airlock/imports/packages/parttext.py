@@ -174,6 +174,14 @@ def alternatives(values: list[object]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for t in texts if t.strip()))[:MAX_ALTS]
 
 
+def keyed(table: object, key: object) -> tuple[str, ...]:
+    """The alternatives of a folded dict looked up by a key that does not fold: its string
+    entries; none for any other table or key (an XOR table's numbers stay unknown)."""
+    if not isinstance(table, dict) or key is not None:
+        return ()
+    return alternatives(list(table.values()))
+
+
 def branches(body: Val, orelse: Val) -> tuple[str, ...]:
     """The alternatives of ``body if test else orelse``: each branch's string or head."""
     return alternatives([v.head if v.const is None else v.const for v in (body, orelse)])
