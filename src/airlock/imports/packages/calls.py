@@ -16,6 +16,7 @@ from airlock.imports.packages import (
     envurl,
     forwarded,
     keystream,
+    parttext,
     percent,
     piped,
     pipruns,
@@ -65,6 +66,7 @@ from airlock.imports.packages.sinks import (
     REGISTRY_WRITERS,
     REMOTE,
     SECRET,
+    kind_of,
     secret_path,
     source_labels,
 )
@@ -258,6 +260,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         spelt_shape = sinkcall.spelt_shape(callee.const, args, kwargs, labels)
         if spelt_shape:
             return Val(labels=labels, shape=spelt_shape)
+    head = _built_head(node, ref, callee, args, env) if folded is None else ""
     if folded is not None and small(folded):
         extra = frozenset({DECODED}) if ref in DECODERS or ref in DECOMPRESSORS else frozenset()
         extra |= frozenset({DECODED}) if ref in CODECS_CALLS else frozenset()
@@ -322,7 +325,18 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         self.trace.events.append(event)
     if self.pipes:  # ``p.communicate(data)`` of a started ``nc host`` (ADR 0079)
         piped.written(self, node, ref, when, labels)
+    if args and args[0].alts and args[0].const is None and kind_of(ref) in ("exec", "process"):
+        # ``os.system(CMDS[sys.platform])``: each string it may be is read as run (ADR 0161).
+        for alt in args[0].alts:
+            each = args[0]._replace(const=alt, alts=())
+            self.sink(node, callee, [each, *args[1:]], kwargs, env, when)
+    elif ref == "dict.get" and c and (alts := parttext.keyed(callee.const, c[0])):
+        return Val(labels=labels, alts=alts)  # ``CMDS.get(sys.platform)`` (ADR 0161)
     value = self.sink(node, callee, args, kwargs, env, when)
+    if head and value.const is None and not value.head:
+        value = value._replace(head=head)  # ``code = ''.join([PAYLOAD, x])`` (ADR 0161)
+    if ref == "shlex.split" and args and args[0].head and value.const is None:
+        value = value._replace(words=args[0].head)  # ``shlex.split(CMD + x)`` (ADR 0161)
     if when is not When.LATER and astbuilt.node_maker(ref) and astbuilt.built_here(self, node, env):
         return value._replace(labels=value.labels | {DECODED})  # ``ast.Call(...)`` (ADR 0071)
     return value
@@ -387,6 +401,36 @@ def exec_text(
         # ``exec(a.P1 + b.P2)``
         code = sinkcall.exec_source(across.joined(self, node.args[0], env))
     return code
+
+
+def _built_head(
+    node: ast.Call,
+    ref: str,
+    callee: Val,
+    args: list[Val],
+    env: dict[str, Val],
+) -> str:
+    """The known text of a string joined or formatted from items that do not all fold
+    (:mod:`parttext`): ``''.join([PAYLOAD, x])``, ``'{} {}'.format(CMD, x)``."""
+    template = callee.const
+    looked = parttext.looked_up(ref, callee, [a.const for a in args])
+    if looked is not None:
+        return looked
+    if (
+        not isinstance(template, str)
+        or node.keywords
+        or any(isinstance(a, ast.Starred) for a in node.args)
+    ):
+        return ""
+    if (
+        ref == "str.join"
+        and len(node.args) == 1
+        and isinstance(node.args[0], (ast.List, ast.Tuple))
+    ):
+        return parttext.joined(template, [parttext.item(e, env) for e in node.args[0].elts[:64]])
+    if ref == "str.format":
+        return parttext.filled(template, args, percent=False)
+    return ""
 
 
 def exec_head(self: Interpreter, kind: str, node: ast.Call, env: dict[str, Val]) -> str | None:

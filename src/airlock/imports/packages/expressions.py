@@ -133,6 +133,9 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
                 return across.constant_of(self, ref) or Val(ref=ref, labels=base.labels)
             labels = base.labels | source_labels(ref)
             return Val(STDLIB_STRINGS.get(ref), ref, labels, shape=hub_folder(ref))
+        if base.const is None and base.head and node.attr in parttext.KEEPS_TEXT:
+            # ``(PAYLOAD + x).strip()`` keeps its known text (ADR 0161).
+            return Val(ref=f"str.{node.attr}", labels=base.labels, head=base.head)
         if isinstance(base.const, (str, bytes, dict)) or type(base.const) is int:
             return Val(ref=f"{type(base.const).__name__}.{node.attr}", const=base.const)
         if base.handle and node.attr in ("write", "writelines"):
@@ -167,6 +170,11 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
             if ran is not None:
                 return ran
         done = self.binop(node.op, left, right)
+        if isinstance(node.op, ast.Mod) and isinstance(left.const, str) and done.const is None:
+            # ``code = '%s%s' % (PAYLOAD, x)``: the known text is kept (ADR 0161).
+            given = node.right.elts if isinstance(node.right, ast.Tuple) else None
+            items = [parttext.item(e, env) for e in given[:64]] if given is not None else [right]
+            done = done._replace(head=done.head or parttext.filled(left.const, items, percent=True))
         # ``'%s' % (os.environ,)`` (ADR 0098)
         whole = sinkcall.formatted_environ(self, node, left, right, env)
         return done._replace(labels=done.labels | whole) if whole else done
@@ -195,18 +203,23 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
                 protocol.hashed(self, item, env, when)
         consts = [i.const for i in items]
         known = all(c is not None for c in consts) and len(node.elts) <= MAX_ITEMS
-        return Val(const=consts if known else None, labels=labels)
+        if known or isinstance(node, ast.Set):
+            return Val(const=consts if known else None, labels=labels)
+        # ``c = ['bash', '-c', CMD, x]`` keeps its words as ``LIST + x`` does (ADR 0161).
+        words = partlist.written(consts, [i.head for i in items])
+        return Val(labels=labels, words=words)
     if isinstance(node, ast.Dict):
         values = [self.expr(v, env, when) for v in node.values]
         parts = [signin.header_val(key, v) for key, v in zip(node.keys, values, strict=True)]
-        for key in node.keys:
-            if key is not None:
-                protocol.hashed(self, self.expr(key, env, when), env, when)
+        keys = [None if key is None else self.expr(key, env, when) for key in node.keys]
+        for held in keys:
+            if held is not None:
+                protocol.hashed(self, held, env, when)
         labels = frozenset().union(*(p.labels for p in parts))
         for key, v in zip(node.keys, values, strict=True):
             if key is None:  # ``{**os.environ}``: every variable (ADR 0098)
                 labels |= sinkcall.whole_environ(v)
-        return Val(labels=labels)
+        return Val(const=parttext.table(keys, values), labels=labels)
     if isinstance(node, ast.Lambda):
         self.definition_time(node.args, None, env, when)  # ``lambda x=f(): x`` runs f
         return Val(func=node)
@@ -218,7 +231,8 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
     if isinstance(node, ast.IfExp):
         protocol.truth(self, self.expr(node.test, env, when), env, when)
         a, b = self.expr(node.body, env, when), self.expr(node.orelse, env, when)
-        return Val(ref=a.ref or b.ref, labels=a.labels | b.labels)
+        alts = parttext.branches(a, b)  # ``CMD if os.name == 'posix' else WIN`` (ADR 0161)
+        return Val(ref=a.ref or b.ref, labels=a.labels | b.labels, alts=alts)
     if isinstance(node, ast.Yield) and rebound.SENT in env:  # ``c = yield`` (ADR 0073)
         if node.value is not None:
             self.expr(node.value, env, when)
@@ -361,6 +375,9 @@ def subscript(self: Interpreter, node: ast.Subscript, env: dict[str, Val], when:
         isinstance(base.const, dict)  # ``T[b]`` of a folded table (ADR 0067)
     ):
         item = _item(base.const, key.const)
+        alts = parttext.keyed(base.const, key.const) if item is None else ()
+        if alts:  # ``CMDS[sys.platform]``: any of its strings (ADR 0161)
+            return Val(labels=base.labels | key.labels, alts=alts)
         return UNKNOWN if item is None else Val(const=item, labels=base.labels)
     if key.const is None and not base.labels and key_table(base.const):
         # ``KEY[i % len(KEY)]``; the index's labels kept (it counts the data's bytes).

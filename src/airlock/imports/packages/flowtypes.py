@@ -53,6 +53,9 @@ class Val(NamedTuple):  # immutable; a NamedTuple builds 2.5x faster than a froz
     words: str = ""
     # A string that does not fold, when its start does: the text of its known parts (0154).
     head: str = ""
+    # The strings a value that does not fold may be: either branch of ``A if t else B``, each
+    # entry of a folded dict looked up by a key that does not fold (ADR 0161).
+    alts: tuple[str, ...] = ()
 
 
 UNKNOWN = Val()
@@ -84,6 +87,8 @@ class Trace:
     # The same for paths that do not fold: the text of the expression (``os.path.join(d,
     # 'x.py')``), matched against the text of what is run.
     skeletons: set[str] = field(default_factory=set)
+    # Paths written with known text, and the text: running one runs it (ADR 0161).
+    written: dict[str, str] = field(default_factory=dict)
     budget_spent: bool = False  # MAX_STEPS ran out: the rest of the module was not read
     across_spent: bool = False  # the cross-file walk's budget ran out (ADR 0096)
     # What a size or count bound kept the walk from reading (a module larger than the

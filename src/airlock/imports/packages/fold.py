@@ -15,6 +15,7 @@ import binascii
 import codecs
 import operator
 import re
+import shlex
 import string
 import zlib
 from collections.abc import Callable, Mapping
@@ -57,6 +58,8 @@ def text_of(value: object) -> str:
         return " ".join(text_of(v) for v in value[:64])
     if isinstance(value, int):
         return decimal(value) or ""
+    if isinstance(value, dict):
+        return ""  # a table's text is only what is looked up in it (ADR 0161)
     return "" if value is None else str(value)
 
 
@@ -183,7 +186,7 @@ FOLDED = frozenset(
         "bytes.join", "str.replace", "bytes.replace", "bytes.decode", "bytearray.decode",
         "str.encode", "str.upper", "str.lower", "str.strip", "bytes.strip", "str.format",
         "str.format_map", *CASE_CHANGES, *AFFIX_CUTS, *CONCATS, *BYTE_PACKERS,
-        "memoryview", "bytes.tobytes",
+        "memoryview", "bytes.tobytes", "shlex.split",
         *DECODERS,
         *DECOMPRESSORS,
         *SPLITS,
@@ -303,6 +306,8 @@ def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
                 if isinstance(bound, bytes)
                 else str(bound).encode()
             )
+        if ref == "shlex.split" and len(c) == 1 and isinstance(c[0], str):
+            return shlex.split(c[0])  # ``run(shlex.split('bash -c "curl … | sh"'))`` (0161)
         if ref in SPLITS and isinstance(bound, (str, bytes)) and len(c) <= 2 and None not in c:
             # ``open(__file__).read().split('#--')[1]``: a file's own tail (ADR 0073).
             return list(getattr(bound, ref.split(".")[1])(*c))

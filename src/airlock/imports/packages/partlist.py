@@ -53,6 +53,20 @@ def grown(items: object, words: str, item: object) -> str:
     return f"{head} {tail}"[:MAX_SHAPE]
 
 
+def written(items: list[object], heads: list[str]) -> str:
+    """The words of a list written with items that do not all fold (``c = ['bash', '-c',
+    CMD, x]``; ``heads`` the items' :attr:`Val.head`), when its program does: the same text
+    a list written in the call gives (ADR 0161); empty otherwise."""
+    first = items[0] if items else None
+    if not isinstance(first, str) or not first.strip():
+        return ""
+    texts = [
+        text_of(i) if i is not None else h or UNKNOWN_PART
+        for i, h in zip(items, heads, strict=True)
+    ]
+    return " ".join(texts)[:MAX_SHAPE]
+
+
 def repeated(items: object, times: object) -> list[object] | None:
     """``[a, b] * n`` folded, for a small ``n``."""
     if not isinstance(items, list) or type(times) is not int or times < 0:

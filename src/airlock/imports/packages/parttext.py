@@ -21,23 +21,28 @@ or tuple that does not fold (their items are gone by then), a start that does no
 
 from __future__ import annotations
 
+import ast
 import re
 
-from airlock.imports.packages.flowtypes import Val
-from airlock.imports.packages.fold import MAX_FOLD
+from airlock.imports.packages import sinkcall
+from airlock.imports.packages.flowtypes import UNKNOWN, Val
+from airlock.imports.packages.fold import MAX_FOLD, small
 
 # An address whose host is complete: a path, query, fragment or port follows it.
 WHOLE_HOST = re.compile(r"[a-z][a-z0-9+.-]*://[^/?#\s:@]+(?::[^/?#\s@]*)?[/?#]", re.I)
+# Where an item that does not fold stands in a filled template while its start is judged.
+_GAP = "\x00"
 
 
 def added(left: Val, right: Val) -> str:
-    """The head of ``left + right`` when the sum does not fold: ``left`` a string with a
-    written start (or a head already), ``right`` a string or unknown; empty otherwise."""
-    head = left.const if isinstance(left.const, str) else left.head if left.const is None else ""
+    """The head of ``left + right`` when the sum does not fold: ``left`` a string (or bytes,
+    ``PAYLOAD.encode() + x``) with a written start (or a head already), ``right`` a string
+    or unknown; empty otherwise."""
+    head = _written(left.const) if left.const is not None else left.head
     if not head.strip():
         return ""
-    if isinstance(right.const, str):
-        tail = right.const
+    if isinstance(right.const, (str, bytes)):
+        tail = _written(right.const)
     elif right.const is None:
         tail = right.head
     else:
@@ -59,3 +64,124 @@ def sink_text(kind: str, value: Val) -> str:
     if kind == "process":
         return value.head
     return value.head if kind == "network" and WHOLE_HOST.match(value.head) else ""
+
+
+def _text(value: Val) -> str:
+    """An item's text in a join or a template: its folded text, its head, or a gap."""
+    if isinstance(value.const, str):
+        return value.const
+    if type(value.const) is int:
+        return str(value.const)
+    return value.head if value.const is None and value.head else _GAP
+
+
+def _known_start(text: str) -> str:
+    """``text`` with its gaps left out, when what comes before the first gap is written."""
+    if not text.partition(_GAP)[0].strip():
+        return ""
+    return text.replace(_GAP, "")[:MAX_FOLD]
+
+
+def item(node: ast.expr, env: dict[str, Val]) -> Val:
+    """An item of a join's list or a ``%`` tuple read again without running anything: a
+    literal or a name's value; unknown for any other expression."""
+    if isinstance(node, ast.Constant):
+        return Val(const=node.value)
+    return env.get(node.id, UNKNOWN) if isinstance(node, ast.Name) else UNKNOWN
+
+
+def joined(glue: str, items: list[Val]) -> str:
+    """The head of ``glue.join([...])`` that does not fold (``''.join([PAYLOAD, x])``):
+    the items' known text joined by ``glue``, when the first item's is written."""
+    return _known_start(glue.join(_text(v) for v in items)) if items else ""
+
+
+def filled(template: str, items: list[Val], *, percent: bool) -> str:
+    """The head of ``template.format(...)`` or ``template % (...)`` that does not fold
+    (``'%s %s' % (CMD, x)``, ``'{}{}'.format(PAYLOAD, x)``): the template filled with the
+    items' known text, when what comes before the first unknown item is written. Only a
+    template taking its items by position with ``{}`` or ``%s``."""
+    if percent and "%r" in template:
+        return ""
+    text = sinkcall.fill(template, [_text(v) for v in items], percent=percent)
+    return _known_start(text) if text is not None else ""
+
+
+def _written(const: object) -> str:
+    """A folded string's text; bytes read as text (exec and a shell take either)."""
+    if isinstance(const, bytes):
+        return const.decode("utf-8", "replace")
+    return const if isinstance(const, str) else ""
+
+
+# Methods whose result keeps a string's text: ``(PAYLOAD + x).strip()``, ``.encode()``.
+KEEPS_TEXT = frozenset({"strip", "lstrip", "rstrip", "encode", "decode", "replace"})
+
+
+def method(name: str, head: str, given: list[object]) -> str:
+    """The head of ``s.name(...)`` for ``s`` of head ``head`` (:data:`KEEPS_TEXT`): the
+    same text, replaced when ``replace`` is given two strings; empty otherwise."""
+    if name != "replace":
+        return head
+    if len(given) == 2 and all(isinstance(g, str) for g in given):
+        return head.replace(str(given[0]), str(given[1]))[:MAX_FOLD]
+    return ""
+
+
+def replaced(template: str, given: list[object]) -> str:
+    """The head of ``TEMPLATE.replace(old, x)`` with ``x`` unknown (``'curl …/ARG | sh'
+    .replace('ARG', x)``): the template with ``old`` taken out, when its start is written."""
+    if len(given) < 2 or not isinstance(given[0], str) or not given[0] or given[1] is not None:
+        return ""
+    return _known_start(template.replace(given[0], _GAP))
+
+
+MAX_TABLE = 64  # entries of a dict literal folded (:func:`table`)
+
+
+def table(keys: list[Val | None], values: list[Val]) -> dict[object, object] | None:
+    """A dict literal of written strings, numbers and lists (``CMDS = {'linux': CMD}``),
+    folded so that ``CMDS['linux']`` is its entry; None when a key or a value does not fold,
+    for ``**`` or past :data:`MAX_TABLE` entries. Its own text is none (:func:`fold.text_of`):
+    only what is looked up in it is read."""
+    if not 0 < len(keys) <= MAX_TABLE:
+        return None
+    out: dict[object, object] = {}
+    for key, value in zip(keys, values, strict=True):
+        if key is None or not isinstance(key.const, (str, int)) or not small(value.const):
+            return None
+        out[key.const] = value.const
+    return out
+
+
+def looked_up(ref: str, callee: Val, given: list[object]) -> str | None:
+    """The head of a method call on a string with a head (:func:`method`) or of a
+    template's ``replace`` with an unknown text (:func:`replaced`); None for any other call."""
+    if callee.head and callee.const is None and ref.startswith("str."):
+        return method(ref.removeprefix("str."), callee.head, given)
+    if ref == "str.replace" and isinstance(callee.const, str):
+        return replaced(callee.const, given)
+    return None
+
+
+MAX_ALTS = 8  # strings a value is read as, each as if it were the one (:func:`alternatives`)
+
+
+def alternatives(values: list[object]) -> tuple[str, ...]:
+    """The written strings among ``values`` (two branches, a table's entries), each once:
+    what a run or an exec is read as when given the value (:func:`runs_each`)."""
+    texts = (_written(v) for v in values if isinstance(v, (str, bytes)))
+    return tuple(dict.fromkeys(t for t in texts if t.strip()))[:MAX_ALTS]
+
+
+def keyed(table: object, key: object) -> tuple[str, ...]:
+    """The alternatives of a folded dict looked up by a key that does not fold: its string
+    entries; none for any other table or key (an XOR table's numbers stay unknown)."""
+    if not isinstance(table, dict) or key is not None:
+        return ()
+    return alternatives(list(table.values()))
+
+
+def branches(body: Val, orelse: Val) -> tuple[str, ...]:
+    """The alternatives of ``body if test else orelse``: each branch's string or head."""
+    return alternatives([v.head if v.const is None else v.const for v in (body, orelse)])

@@ -32,6 +32,7 @@ from airlock.imports.packages import (
     sinkcall,
     sockown,
     writes,
+    writtenrun,
 )
 from airlock.imports.packages.flowtypes import Event, Val, When, key_table
 from airlock.imports.packages.fold import DECODERS, DECOMPRESSORS, text_of
@@ -204,6 +205,7 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         head = args[0].head  # ``code = PAYLOAD + x; exec(code)`` (ADR 0154)
     if head is not None:
         self.nested(head, self.namespace(node, env, when), when)  # a hidden exec stays so
+    writtenrun.ran(self, kind, node, text, labels, when, env)  # a file written here (0161)
     if kind == "process" and sinkcall.silent(kwargs, env):
         marks |= {SILENT}
     if handler:

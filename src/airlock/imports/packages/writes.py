@@ -20,7 +20,7 @@ import ast
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import envurl, flowtypes
+from airlock.imports.packages import envurl, flowtypes, writtenrun
 from airlock.imports.packages.pathshape import PATH_WRITES, SKELETON, arg_text, runs_dropped
 from airlock.imports.packages.sinks import (
     DECODED,
@@ -167,6 +167,8 @@ def written(  # noqa: PLR0917 -- the parts of one write
         flowtypes.Event("write", "write", line, when, recv.handle, labels, direct)
     )
     command = _written_text(data)
+    if command:
+        writtenrun.keep(interp, recv.handle, command)  # run later (ADR 0161)
     if command and START_SCRIPTS.search(recv.handle):
         # A line written into a shell's start file or a crontab is a command run later:
         # judged as one (``curl ... | sh`` appended to ``~/.profile`` when called, probe 17).
@@ -189,7 +191,7 @@ def _written_text(data: list[Val]) -> str:
     value = data[0]
     if isinstance(value.const, list):
         return "".join(x for x in value.const if isinstance(x, str))
-    return value.const if isinstance(value.const, str) else value.shape
+    return value.const if isinstance(value.const, str) else value.head or value.shape
 
 
 def dropped_to(interp: Interpreter, target: ast.expr, env: dict[str, Val], path: str) -> None:
