@@ -377,7 +377,9 @@ def subscript(self: Interpreter, node: ast.Subscript, env: dict[str, Val], when:
         item = _item(base.const, key.const)
         alts = parttext.keyed(base.const, key.const) if item is None else ()
         if alts:  # ``CMDS[sys.platform]``: any of its strings (ADR 0161)
-            return Val(labels=base.labels | key.labels, alts=alts)
+            # Unknown as before but for them: a region picked from the environment is no
+            # environment data sent where the entry is used.
+            return Val(alts=alts)
         return UNKNOWN if item is None else Val(const=item, labels=base.labels)
     if key.const is None and not base.labels and key_table(base.const):
         # ``KEY[i % len(KEY)]``; the index's labels kept (it counts the data's bytes).
