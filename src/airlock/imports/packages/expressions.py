@@ -279,6 +279,9 @@ def binop(self: Interpreter, op: ast.operator, left: Val, right: Val) -> Val:
         head = parttext.added(left, right)
         if head:
             return done._replace(head=head)
+        code = parttext.code_added(left, right)  # ``x + PAYLOAD`` (ADR 0156)
+        if code:
+            return done._replace(code=code)
     return done
 
 

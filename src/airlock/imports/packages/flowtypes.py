@@ -53,6 +53,8 @@ class Val(NamedTuple):  # immutable; a NamedTuple builds 2.5x faster than a froz
     words: str = ""
     # A string that does not fold, when its start does: the text of its known parts (0154).
     head: str = ""
+    # A string whose start does not fold either: its known parts, read only as code (0156).
+    code: str = ""
     # The strings a value that does not fold may be: either branch of ``A if t else B``, each
     # entry of a folded dict looked up by a key that does not fold (ADR 0161).
     alts: tuple[str, ...] = ()

@@ -50,6 +50,22 @@ def added(left: Val, right: Val) -> str:
     return (head + tail)[:MAX_FOLD]
 
 
+def code_added(left: Val, right: Val) -> str:
+    """The code text of ``left + right`` when its start does not fold (``x + PAYLOAD``,
+    ADR 0156): the known parts, read only as code an exec runs (an unknown start names no
+    program, so no command is read from them); empty when nothing is known."""
+    if left.const is not None or left.head:
+        return ""
+    if isinstance(right.const, str):
+        tail = right.const
+    elif right.const is None:
+        tail = right.head or right.code
+    else:
+        return ""
+    text = left.code + tail
+    return text[:MAX_FOLD] if text.strip() else ""
+
+
 def formatted(parts: list[Val]) -> str:
     """The head of an f-string that does not fold: its known parts, when the first is."""
     texts = [p.const if isinstance(p.const, str) else p.head for p in parts]

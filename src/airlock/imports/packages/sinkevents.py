@@ -201,8 +201,9 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         self.nested(code, self.namespace(node, env, when), when)
     plain = code is None and not labels & {DECODED, REMOTE}
     head = self.exec_head(kind, node, env) if plain else None
-    if head is None and plain and kind == "exec" and args and args[0].head:
-        head = args[0].head  # ``code = PAYLOAD + x; exec(code)`` (ADR 0154)
+    if head is None and plain and kind == "exec" and args and (args[0].head or args[0].code):
+        # ``code = PAYLOAD + x; exec(code)`` (ADR 0154); ``code = x + PAYLOAD`` (ADR 0156)
+        head = args[0].head or args[0].code
     if head is not None:
         self.nested(head, self.namespace(node, env, when), when)  # a hidden exec stays so
     writtenrun.ran(self, kind, node, text, labels, when, env)  # a file written here (0161)

@@ -80,9 +80,23 @@ DENIED: dict[str, dict[str, str]] = {
         ),
         "evpkg/__init__.py": "",
     },
+    "payload-after-an-unknown-start-in-a-variable": init(
+        f"import sys\ncode = sys.argv[0][:0] + {PAYLOAD!r}\nexec(code)\n"
+    ),
+    "payload-added-to-an-unknown-by-plus-equals": init(
+        f"import sys\ncode = sys.argv[0][:0]\ncode += {PAYLOAD!r}\nexec(code)\n"
+    ),
+    "payload-between-unknowns-compiled": init(
+        f"import sys\ncode = sys.argv[0][:0] + {PAYLOAD!r} + sys.argv[0][:0]\n"
+        "exec(compile(code, '<string>', 'exec'))\n"
+    ),
 }
 
 ALLOWED: dict[str, dict[str, str]] = {
+    "method-template-after-an-unknown-start-exec-d": init(
+        "import sys\ncode = sys.argv[0][:0] + 'def get(self):\\n    return self._v\\n'\n"
+        "exec(code, globals())\n"
+    ),
     "api-address-with-a-name-added-when-called": init(
         "import requests\n"
         "def repo(name):\n"
