@@ -69,11 +69,14 @@ def member_inlined(member: Member) -> Member:
     return member if grown is None else replace(member, data=grown, shipped=member.data)
 
 
-def _inline(text: str, depth: int) -> str | None:
-    try:
-        tree = parse_module(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+def _inline(text: str, depth: int, tree: ast.Module | None = None) -> str | None:
+    """``text`` with each top-level exec's code put before it; ``tree``: ``text`` parsed,
+    when the caller has it."""
+    if tree is None:
+        try:
+            tree = parse_module(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
     top_only = _bound_at_top_only(tree)
     bound: dict[str, str] = {}
     inserts: list[tuple[int, str]] = []
@@ -89,12 +92,14 @@ def _inline(text: str, depth: int) -> str | None:
         code = _executed(stmt, bound)
         if code is None or stmt.col_offset != 0 or added + len(code) > MAX_ADDED:
             continue
-        body = _readable(code)
-        if body is not None and depth < MAX_DEPTH:
-            body = _inline(body, depth + 1) or body  # code that execs code at its top level
-        if body is not None:
-            inserts.append((stmt.lineno, body))
-            added += len(body)
+        readable = _readable(code)
+        if readable is None:
+            continue
+        body, parsed = readable
+        if depth < MAX_DEPTH:  # code that execs code at its top level
+            body = _inline(body, depth + 1, parsed) or body
+        inserts.append((stmt.lineno, body))
+        added += len(body)
     if not inserts:
         return None
     lines = LINES.split(text)  # as the parser counts them (not ``splitlines``' breaks)
@@ -186,20 +191,25 @@ def _part(value: ast.expr, bound: dict[str, str]) -> str | None:
     return _code(value, bound)
 
 
-def _readable(code: str) -> str | None:
-    """``code`` as lines to put at a module's top level: None when it does not parse alone;
-    its ``from __future__`` imports blanked (they are legal only at a module's start)."""
+def _readable(code: str) -> tuple[str, ast.Module] | None:
+    """``code`` as lines to put at a module's top level, and its tree: None when it does not
+    parse alone; its ``from __future__`` imports blanked (they are legal only at a module's
+    start). Its line breaks are the parser's own (``\\r`` is one to it, and it reads one
+    in a string as ``\\n``), so that its lines are counted as the parser counts them: a
+    form feed in a docstring is a line break to ``splitlines``, and the blanking missed the
+    import, so the module did not parse and its code was not put in."""
     if not code.strip():
         return None
+    code = code.replace("\r\n", "\n").replace("\r", "\n")
     try:
         tree = parse_module(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     futures = [s for s in tree.body if isinstance(s, ast.ImportFrom) and s.module == "__future__"]
     if not futures:
-        return code
-    lines = code.splitlines(keepends=True)
+        return code, tree
+    lines = LINES.split(code)
     for stmt in futures:
         for index in range(stmt.lineno - 1, (stmt.end_lineno or stmt.lineno)):
             lines[index] = "\n"
-    return "".join(lines)
+    return "".join(lines), tree

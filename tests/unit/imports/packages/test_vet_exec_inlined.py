@@ -101,3 +101,19 @@ def test_nothing_to_read_leaves_the_text() -> None:
     assert inlined(b"exec(sys.stdin.read())\n") is None
     assert inlined(b"exec('not python (')\n") is None
     assert inlined(b"# -*- coding: rot13 -*-\nexec('k = 1')\n") is None
+
+
+def test_a_future_import_after_a_form_feed_is_blanked() -> None:
+    # A form feed in a docstring is a line break to ``str.splitlines`` but not to the
+    # parser: the import on the parser's line 2 must be the line blanked.
+    code = '"""doc\x0cstring"""\nfrom __future__ import annotations\nimport os\n'
+    grown = inlined(f"exec({code!r})\n".encode())
+    assert grown is not None
+    assert grown.decode().startswith('"""doc\x0cstring"""\n\nimport os\n')
+
+
+def test_code_with_carriage_returns_is_put_in() -> None:
+    code = "from __future__ import annotations\r\nimport os\rRUN = 1\r\n"
+    grown = inlined(f"exec({code!r})\n".encode())
+    assert grown is not None
+    assert grown.decode().startswith("\nimport os\nRUN = 1\n")
