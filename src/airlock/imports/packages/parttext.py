@@ -14,9 +14,16 @@ when its program is written (:func:`sinkcall.written_head`): ``x + ' | sh'`` nam
 program, and a path built from an unknown folder is a shape (:mod:`pathshape`), never a
 head. A head is not read as a path (``'/tmp/' + name`` is no file written to ``/tmp/``).
 
-What it does not keep: bytes, a string built by ``join``, ``%`` or ``.format`` from a list
-or tuple that does not fold (their items are gone by then), a start that does not fold
-(``x + PAYLOAD``), text past :data:`fold.MAX_FOLD`.
+ADR 0161 keeps a head for ``join``, ``%`` and ``.format`` of items written in the call,
+through ``strip``/``replace``/``encode``, and for bytes; it adds tables, platform switches
+(``Val.alts``) and command lists written with an unknown item. ADR 0156 keeps the known
+parts of code whose start does not fold (``x + PAYLOAD``) in ``Val.code``, read by exec
+sinks only.
+
+What it does not keep: a list grown and then joined, a template filled by name, a command
+whose start does not fold, text past :data:`fold.MAX_FOLD`. ``+`` and f-strings ask that
+the first part be written; a join or a template, that the text before the first unknown
+item be (so ``'  ' + cmd`` keeps no head where ``'  {}'.format(cmd)`` does).
 """
 
 from __future__ import annotations
