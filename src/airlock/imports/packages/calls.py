@@ -411,7 +411,10 @@ def _built_head(
     env: dict[str, Val],
 ) -> str:
     """The known text of a string joined or formatted from items that do not all fold
-    (:mod:`parttext`): ``''.join([PAYLOAD, x])``, ``'{} {}'.format(CMD, x)``."""
+    (:mod:`parttext`): ``''.join([PAYLOAD, x])``, ``'{} {}'.format(CMD, x)``. Only a
+    string's method keeps one: any other call returns before its arguments are read."""
+    if not ref.startswith("str."):
+        return ""
     template = callee.const
     looked = parttext.looked_up(ref, callee, [a.const for a in args])
     if looked is not None:
