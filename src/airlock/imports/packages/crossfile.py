@@ -65,6 +65,15 @@ TOP_CALL = AtLineStart(rb"[A-Za-z_]\w*\s*\(")
 # Builtins that run the text they are given, and modules whose calls register a function the
 # interpreter calls later (``implicit.CALLBACKS``; not ``sys``, called by most modules).
 RUNS_TEXT = frozenset({b"exec", b"eval", b"atexit", b"codecs"})
+# A program or a script started by path (``subprocess.call([sys.executable, a.P])``,
+# ``runpy.run_path(P)``): a file another module of the archive wrote when imported may be
+# what runs (ADR 0157). ``RUNS_FILE_TOP``: the same call on an unindented line.
+_RUNS_FILE = (
+    rb"(?:subprocess\.\w+|os\.(?:system|popen|exec\w*|spawn\w*|startfile|posix_spawn\w*)"
+    rb"|runpy\.run_\w+|pty\.spawn)[ \t]*\("
+)
+RUNS_FILE = LazyPattern(rb"\b" + _RUNS_FILE)
+RUNS_FILE_TOP = AtLineStart(rb"(?:[\w.]+[ \t]*=[ \t]*)?" + _RUNS_FILE)
 
 
 # ``name(``, ``x = name.attr(``, ``a, b = name(`` on an unindented line: the name called.
@@ -253,9 +262,13 @@ def calls_locally(
     if b"import" not in data:
         return False
     names: list[bytes] = []
+    loads_local = False  # imports a module of the archive (its own package's too)
     for match in LOCAL_IMPORT.finditer(data):
         module = match.group(1) or match.group(3)
         top = module.split(b".")[0]
+        loads_local = loads_local or (
+            (module.startswith(b".") or top in tops) and module not in own
+        )
         if not (module.startswith(b".") or (top in tops and top not in own)):
             continue
         if match.group(2) and match.group(2).strip() == b"*":
@@ -265,9 +278,12 @@ def calls_locally(
             names += [n.split()[-1] for n in match.group(2).strip(b"()").split(b",") if n.split()]
         else:
             names.append(match.group(4) or module.split(b".")[0])
+    # A program or a script run by path after an import of the archive's module that may
+    # have written it (ADR 0157).
+    runs_file = loads_local and (RUNS_FILE_TOP if top_only else RUNS_FILE).search(data) is not None
     if not names:  # most modules import nothing of their own package by name
-        return False
-    if b"modules[" in data or b"modules.update" in data:
+        return runs_file
+    if runs_file or b"modules[" in data or b"modules.update" in data:
         return True  # ``sys.modules['requests'] = fake``: its functions run (ADRs 0071, 0073)
     if b"class" in data:  # ``class K(Base)``: making a K runs Base's methods
         names += derived_from(data, names)  # (ADR 0048)

