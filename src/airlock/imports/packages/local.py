@@ -46,9 +46,10 @@ class LocalModules:
         self._relays: dict[str, bool] = {}
         self._tops = frozenset(t.encode() for t in self.tops)
         self.envs: dict[str, object] = {}  # flow's module environments, computed on demand
-        # Files a module's top level writes with known text, by module: importing it on
-        # install or import writes them then (:func:`writtenrun.imported`, ADR 0157).
-        self.written: dict[str, dict[str, str]] = {}
+        # Files a module's top level writes with known text, and the text its top level
+        # binds to names, by module: importing it on install or import writes them then
+        # (:func:`writtenrun.imported`, ADR 0157).
+        self.written: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
         self._names: dict[str, TopNames | None] = {}
         # Functions' ``global`` names and returned values, by id (:meth:`flow.Interpreter.body_of`).
         self.bodies: dict[int, tuple[ast.AST, tuple[str, ...], tuple[ast.expr, ...]]] = {}

@@ -191,6 +191,8 @@ def _written_text(data: list[Val]) -> str:
     value = data[0]
     if isinstance(value.const, list):
         return "".join(x for x in value.const if isinstance(x, str))
+    if isinstance(value.const, bytes):  # ``f.write(PAYLOAD.encode())`` (ADR 0157)
+        return value.const.decode("utf-8", "replace")
     return value.const if isinstance(value.const, str) else value.head or value.shape
 
 

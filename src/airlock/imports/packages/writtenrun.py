@@ -66,28 +66,36 @@ def imported(interp: Interpreter, node: ast.Import | ast.ImportFrom) -> None:
     for module in _local_modules(interp, node):
         if module not in package.written:
             package.written[module] = _writes_on_import(interp, module)
-        for path, text in package.written[module].items():
+        for path, text in package.written[module][0].items():
             keep(interp, path, text)
 
 
-def _writes_on_import(interp: Interpreter, module: str) -> dict[str, str]:
+MAX_BOUND = 256  # names a writer module binds to text, kept for its importers
+
+
+def _writes_on_import(interp: Interpreter, module: str) -> tuple[dict[str, str], dict[str, str]]:
     """The files ``module``'s top level writes with known text, the functions it calls
-    there followed; walked once per archive, its events dropped (its own pass reports
+    there followed, and the text its top level binds to names (the path an importer names
+    as ``helper.P``); walked once per archive, its events dropped (its own pass reports
     them), within :data:`flowtypes.MAX_FOREIGN_STEPS` of the archive's budget."""
     package = interp.package
     assert package is not None
-    if b"write" not in package.sources[module][1] or package.steps_left <= 0:
-        return {}  # no write call, no written file
-    tree = package.parsed(module)
-    if tree is None:
-        return {}
+    tree = package.parsed(module) if b"write" in package.sources[module][1] else None
+    if tree is None or package.steps_left <= 0:
+        return {}, {}  # no write call, no written file
     quiet = type(interp)(False, max_steps=flowtypes.MAX_FOREIGN_STEPS, module=module)
     env: dict[str, flowtypes.Val] = {}
     quiet.globals, quiet.tree = env, tree
     with contextlib.suppress(flowtypes.OverBudget):  # what it wrote before that is kept
         quiet.block(tree.body, env, flowtypes.When.IMPORT)
     package.steps_left -= flowtypes.MAX_FOREIGN_STEPS - max(quiet.steps, 0)
-    return dict(quiet.trace.written)
+    if not quiet.trace.written:
+        return {}, {}
+    # A path as a write names it: its text, or the shape of one that does not fold
+    # (``os.path.join('/tmp', 'x.py')``).
+    bound = [(name, v.const if isinstance(v.const, str) else v.shape) for name, v in env.items()]
+    bound = [(name, text) for name, text in bound if text]
+    return dict(quiet.trace.written), dict(bound[:MAX_BOUND])
 
 
 def _local_modules(interp: Interpreter, node: ast.Import | ast.ImportFrom) -> list[str]:
@@ -198,15 +206,36 @@ def _word(interp: Interpreter, part: ast.AST, env: dict[str, flowtypes.Val]) -> 
     if isinstance(part, ast.Constant):
         word = part.value
     elif isinstance(part, ast.Name):
-        word = env.get(part.id, _NONE).const
+        held = env.get(part.id, _NONE)
+        word = held.const if held.const is not None else _bound(interp, held.ref)
     elif isinstance(part, ast.BinOp) and isinstance(part.op, ast.Add):
         left, right = _word(interp, part.left, env), _word(interp, part.right, env)
         word = None if left is None or right is None else left + right
+    elif isinstance(part, ast.JoinedStr):
+        parts = [
+            _word(interp, v.value if isinstance(v, ast.FormattedValue) else v, env)
+            for v in part.values
+        ]
+        word = None if None in parts else "".join(p or "" for p in parts)
     elif isinstance(part, ast.Attribute) and isinstance(part.value, ast.Name):
         ref = env.get(part.value.id, _NONE).ref
-        bound = across.constant_of(interp, f"{ref}.{part.attr}") if ref else None
-        word = bound.const if bound is not None else f"{ref}.{part.attr}" if ref else None
+        word = (_bound(interp, f"{ref}.{part.attr}") or f"{ref}.{part.attr}") if ref else None
     return word if isinstance(word, str) else None
+
+
+def _bound(interp: Interpreter, ref: str) -> str | None:
+    """The text another module of the archive binds to ``ref`` (``helper.P``, ``.a.P``):
+    what its top level's written-files walk bound, else a constant it binds."""
+    package = interp.package
+    if package is None or "." not in ref:
+        return None
+    name = absolute(ref, interp.module, package.is_package(interp.module))
+    owner, _, attr = name.rpartition(".")
+    found = package.written.get(owner, ({}, {}))[1].get(attr)
+    if found is None:
+        bound = across.constant_of(interp, ref)
+        found = bound.const if bound is not None and isinstance(bound.const, str) else None
+    return found
 
 
 _NONE = flowtypes.Val()

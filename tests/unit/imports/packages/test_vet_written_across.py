@@ -71,6 +71,35 @@ DENIED: dict[str, dict[str, str]] = {
     "install-shell-script": on_install(
         f"subprocess.call(['bash', {SH!r}])", written=CURL + "\n", path=SH
     ),
+    "install-write-text": {
+        **on_install("subprocess.call([sys.executable, helper.P])"),
+        "helper.py": f"import pathlib\nP = {PY!r}\npathlib.Path(P).write_text({PAYLOAD!r})\n",
+    },
+    "install-written-as-bytes": {
+        **on_install("subprocess.call([sys.executable, helper.P])"),
+        "helper.py": f"P = {PY!r}\nopen(P, 'wb').write({PAYLOAD!r}.encode())\n",
+    },
+    "install-path-joined": {
+        **on_install("subprocess.call([sys.executable, helper.P])"),
+        "helper.py": "import os\nP = os.path.join('/tmp', '.cache_x.py')\n"
+        + writer(PY, PAYLOAD).split("\n", 1)[1],
+    },
+    "install-f-string-shell": on_install("subprocess.run(f'python3 {helper.P}', shell=True)"),
+    "install-name-imported-from-helper": {
+        **on_install(""),
+        "setup.py": setup_running(
+            "subprocess.call([sys.executable, P])", imports="from helper import P\n"
+        ),
+    },
+    # One module writes the payload as bytes and runs it (ADR 0161 kept text only).
+    "own-module-bytes-literal": {
+        "evpkg/__init__.py": f"import subprocess, sys\nP = {PY!r}\n"
+        f"open(P, 'wb').write({PAYLOAD.encode()!r})\nsubprocess.call([sys.executable, P])\n"
+    },
+    "own-module-encoded-text": {
+        "evpkg/__init__.py": f"import subprocess, sys\nP = {PY!r}\n"
+        f"open(P, 'wb').write({PAYLOAD!r}.encode())\nsubprocess.call([sys.executable, P])\n"
+    },
     # The package's __init__ runs, on import, what its own module wrote when imported.
     "import-runpy-relative": init_running("runpy.run_path(helper.P)"),
     "import-os-system": init_running("os.system('python3 ' + helper.P)"),
