@@ -20,6 +20,7 @@ from airlock.imports.packages.grammar import parse_module
 from airlock.imports.packages.prefilter import may_act
 
 MAX_ARCHIVE_STEPS = 1_200_000  # of every cross-file walk of an archive (ADR 0096)
+MAX_WRITER_STEPS = 200_000  # of the walks for files imported modules write (ADR 0157)
 # Bytes of source the cross-file pass may parse per archive: a module of any size is followed
 # into while it fits (ADR 0097: a sender padded past the former 1 MiB bound on a module was
 # allowed). One larger than all of it is held when a call on import reaches it; one that no
@@ -50,6 +51,9 @@ class LocalModules:
         # binds to names, by module: importing it on install or import writes them then
         # (:func:`writtenrun.imported`, ADR 0157).
         self.written: dict[str, tuple[dict[str, str], dict[str, str]]] = {}
+        # Steps those walks may still take: their own, so that they never spend what the
+        # cross-file pass needs (running out stops them; nothing is held for it).
+        self.writer_steps_left = MAX_WRITER_STEPS
         self._names: dict[str, TopNames | None] = {}
         # Functions' ``global`` names and returned values, by id (:meth:`flow.Interpreter.body_of`).
         self.bodies: dict[int, tuple[ast.AST, tuple[str, ...], tuple[ast.expr, ...]]] = {}

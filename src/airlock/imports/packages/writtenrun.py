@@ -77,18 +77,21 @@ def _writes_on_import(interp: Interpreter, module: str) -> tuple[dict[str, str],
     """The files ``module``'s top level writes with known text, the functions it calls
     there followed, and the text its top level binds to names (the path an importer names
     as ``helper.P``); walked once per archive, its events dropped (its own pass reports
-    them), within :data:`flowtypes.MAX_FOREIGN_STEPS` of the archive's budget."""
+    them), within :data:`flowtypes.MAX_FOREIGN_STEPS` and what is left of the archive's
+    :data:`local.MAX_WRITER_STEPS`."""
     package = interp.package
     assert package is not None
-    tree = package.parsed(module) if b"write" in package.sources[module][1] else None
-    if tree is None or package.steps_left <= 0:
+    budget = min(flowtypes.MAX_FOREIGN_STEPS, package.writer_steps_left)
+    wrote = b"write" in package.sources[module][1] and budget > 0
+    tree = package.parsed(module) if wrote else None
+    if tree is None:
         return {}, {}  # no write call, no written file
-    quiet = type(interp)(False, max_steps=flowtypes.MAX_FOREIGN_STEPS, module=module)
+    quiet = type(interp)(False, max_steps=budget, module=module)
     env: dict[str, flowtypes.Val] = {}
     quiet.globals, quiet.tree = env, tree
     with contextlib.suppress(flowtypes.OverBudget):  # what it wrote before that is kept
         quiet.block(tree.body, env, flowtypes.When.IMPORT)
-    package.steps_left -= flowtypes.MAX_FOREIGN_STEPS - max(quiet.steps, 0)
+    package.writer_steps_left -= budget - max(quiet.steps, 0)
     if not quiet.trace.written:
         return {}, {}
     # A path as a write names it: its text, or the shape of one that does not fold
