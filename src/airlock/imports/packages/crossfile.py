@@ -66,11 +66,12 @@ TOP_CALL = AtLineStart(rb"[A-Za-z_]\w*\s*\(")
 # interpreter calls later (``implicit.CALLBACKS``; not ``sys``, called by most modules).
 RUNS_TEXT = frozenset({b"exec", b"eval", b"atexit", b"codecs"})
 # A program or a script started by path (``subprocess.call([sys.executable, a.P])``,
-# ``runpy.run_path(P)``): a file another module of the archive wrote when imported may be
-# what runs (ADR 0157). ``RUNS_FILE_TOP``: the same call on an unindented line.
+# ``runpy.run_path(P)``, ``exec(open(P).read())``): a file another module of the archive
+# wrote when imported, or setup.py at install, may be what runs (ADR 0157).
+# ``RUNS_FILE_TOP``: the same call on an unindented line.
 _RUNS_FILE = (
     rb"(?:subprocess\.\w+|os\.(?:system|popen|exec\w*|spawn\w*|startfile|posix_spawn\w*)"
-    rb"|runpy\.run_\w+|pty\.spawn)[ \t]*\("
+    rb"|runpy\.run_\w+|pty\.spawn|exec)[ \t]*\("
 )
 RUNS_FILE = LazyPattern(rb"\b" + _RUNS_FILE)
 RUNS_FILE_TOP = AtLineStart(rb"(?:[\w.]+[ \t]*=[ \t]*)?" + _RUNS_FILE)
@@ -235,6 +236,8 @@ def across_starts(
         and "." in "".join(module_names(m.name, sdist=sdist))  # in a package, not a root script
     ]
     tops = frozenset(t.encode() for t in package.tops if t.isidentifier())  # once, not a file
+    # What setup.py writes at install is on disk when the package is imported (ADR 0157).
+    setup_writes = any(runs_setup(m.name) and b"write" in (m.data or b"") for m in members)
     chosen_starts: list[Member] = []
     for member in starts:
         if member.data is None:
@@ -243,7 +246,11 @@ def across_starts(
         names = module_names(member.name, sdist=sdist)
         top_only = not (install or member.name in chosen)
         if (top_only and not names) or not calls_locally(
-            member.data, tops, own={n.encode() for n in names}, top_only=top_only
+            member.data,
+            tops,
+            own={n.encode() for n in names},
+            top_only=top_only,
+            installed=setup_writes and not install,
         ):
             continue
         chosen_starts.append(member)
@@ -251,18 +258,24 @@ def across_starts(
 
 
 def calls_locally(
-    data: bytes, tops: Set[bytes], *, own: Set[bytes] = frozenset(), top_only: bool = False
+    data: bytes,
+    tops: Set[bytes],
+    *,
+    own: Set[bytes] = frozenset(),
+    top_only: bool = False,
+    installed: bool = False,
 ) -> bool:
     """Whether the file imports a name from its own package and calls it (a cheap text
     test: most ``__init__.py`` files only re-export); ``top_only``: calls it on an unindented
     line (module level), the only calls of an ordinary module that run on import.
 
     ``tops``: the package's top-level names (encoded); ``own``: the file's own module names,
-    which do not count among them."""
-    if b"import" not in data:
+    which do not count among them; ``installed``: the archive's setup script writes files,
+    so a program or a script this file runs by path may be one it wrote (ADR 0157)."""
+    if b"import" not in data and not installed:
         return False
     names: list[bytes] = []
-    loads_local = False  # imports a module of the archive (its own package's too)
+    loads_local = installed  # imports a module of the archive (its own package's too)
     for match in LOCAL_IMPORT.finditer(data):
         module = match.group(1) or match.group(3)
         top = module.split(b".")[0]

@@ -70,6 +70,19 @@ def imported(interp: Interpreter, node: ast.Import | ast.ImportFrom) -> None:
             keep(interp, path, text)
 
 
+def installed(interp: Interpreter) -> None:
+    """The files ``setup.py``'s top level writes with known text: on disk when the package
+    is imported, so a run on import reads them as written here (ADR 0157)."""
+    package = interp.package
+    if package is None or SETUP not in package.sources or interp.module == SETUP:
+        return
+    if SETUP not in package.written:
+        package.written[SETUP] = _writes_on_import(interp, SETUP)
+    for path, text in package.written[SETUP][0].items():
+        keep(interp, path, text)
+
+
+SETUP = "setup"  # ``setup.py``'s module name in an sdist (:func:`local.module_names`)
 MAX_BOUND = 256  # names a writer module binds to text, kept for its importers
 
 
@@ -128,7 +141,11 @@ def ran(  # noqa: PLR0917 -- the parts of one run
 ) -> None:
     """A run (``kind`` exec or process, ``text`` its folded text) of a path written here
     with known text: that text is read as run."""
-    if kind not in ("exec", "process") or not interp.trace.written:
+    if kind not in ("exec", "process"):
+        return
+    if when is flowtypes.When.IMPORT:
+        installed(interp)
+    if not interp.trace.written:
         return
     named = _named(interp, node, env) if kind == "exec" else set()
     words = text.split() if kind == "process" else []

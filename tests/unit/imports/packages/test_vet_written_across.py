@@ -6,10 +6,13 @@ top level, and ``setup.py`` (or the package's ``__init__.py``) imports it and ru
 by the interpreter, a shell, ``runpy`` or ``os.system``. Importing a module runs its top
 level, so the write happens at the import and the run after it reads the written text.
 
+The same holds for a file ``setup.py`` writes at install and the package runs when
+imported: it is on disk by then.
+
 Near-misses a real package writes stay allowed: a module writing a version file that the
-setup script then runs, a build helper writing a C file that a compiler reads, and a module
-writing the payload but nothing running it. Each sample is inert (vetting only reads
-files)."""
+setup script (or the package) then runs, a build helper writing a C file that a compiler
+reads, and a module writing the payload but nothing running it. Each sample is inert
+(vetting only reads files)."""
 
 from __future__ import annotations
 
@@ -109,6 +112,26 @@ DENIED: dict[str, dict[str, str]] = {
     ),
 }
 
+
+def installed_then_run(run: str, written: str = PAYLOAD) -> dict[str, str]:
+    """``setup.py`` writing ``written`` to :data:`PY` at install; the package running
+    ``run`` when imported (the file is on disk by then)."""
+    return {
+        "setup.py": "from setuptools import setup\n"
+        + writer(PY, written)
+        + "setup(name='evpkg')\n",
+        "evpkg/__init__.py": run,
+    }
+
+
+DENIED |= {
+    "installed-popen-on-import": installed_then_run(
+        f"import subprocess, sys\nsubprocess.Popen([sys.executable, {PY!r}])\n"
+    ),
+    "installed-runpy-on-import": installed_then_run(f"import runpy\nrunpy.run_path({PY!r})\n"),
+    "installed-exec-open-on-import": installed_then_run(f"exec(open({PY!r}).read())\n"),
+}
+
 ALLOWED: dict[str, dict[str, str]] = {
     # A version module written by a helper and run by the setup script to print it.
     "version-file-run": on_install(
@@ -122,6 +145,11 @@ ALLOWED: dict[str, dict[str, str]] = {
     ),
     # The payload written but run by nothing: the write alone is no dropper.
     "written-not-run": on_install("print(helper.P)"),
+    # setup.py writing a version module that the package runs to print it.
+    "installed-version-file-run": installed_then_run(
+        f"import subprocess, sys\nsubprocess.call([sys.executable, {PY!r}])\n",
+        written="print('1.0')\n",
+    ),
 }
 
 
