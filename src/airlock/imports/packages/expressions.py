@@ -14,6 +14,7 @@ from airlock.imports.packages import (
     comprehend,
     envurl,
     foreign,
+    namedfill,
     partlist,
     parttext,
     pathreads,
@@ -175,6 +176,8 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
             given = node.right.elts if isinstance(node.right, ast.Tuple) else None
             items = [parttext.item(e, env) for e in given[:64]] if given is not None else [right]
             done = done._replace(head=done.head or parttext.filled(left.const, items, percent=True))
+            if not done.head:  # ``'%(c)s' % {'c': CMD}`` (ADR 0162)
+                done = done._replace(head=namedfill.percent_head(left.const, node.right, env))
         # ``'%s' % (os.environ,)`` (ADR 0098)
         whole = sinkcall.formatted_environ(self, node, left, right, env)
         return done._replace(labels=done.labels | whole) if whole else done
@@ -282,6 +285,9 @@ def binop(self: Interpreter, op: ast.operator, left: Val, right: Val) -> Val:
         code = parttext.code_added(left, right)  # ``x + PAYLOAD`` (ADR 0156)
         if code:
             return done._replace(code=code)
+        alts = parttext.alts_added(left, right)  # ``(CMD if posix else WIN) + x`` (0162)
+        if alts:
+            return done._replace(alts=alts)
     return done
 
 
@@ -357,7 +363,12 @@ def subscript(self: Interpreter, node: ast.Subscript, env: dict[str, Val], when:
             p is None or isinstance(p, int) for p in parts
         ):
             return Val(const=base.const[slice(*ints)], labels=base.labels)
-        return Val(labels=base.labels)
+        bounds = tuple(
+            None if n is None else (p if type(p) is int else ...)
+            for n, p in zip((index.lower, index.upper, index.step), parts, strict=True)
+        )
+        kept = parttext.sliced(base, (bounds[0], bounds[1], bounds[2]))
+        return kept or Val(labels=base.labels)  # ``(PAYLOAD + x)[0:]`` (ADR 0162)
     key = self.expr(index, env, when)
     got = self.keyed(base, key, env, when)
     if got is not None:

@@ -11,6 +11,7 @@ from airlock.imports.packages import (
     classbody,
     classdata,
     comprehend,
+    eitherway,
     flowtypes,
     maintcmds,
     namepicks,
@@ -159,6 +160,9 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
             for name, held in picks.items()
         }
         env.update(marked)
+        # A name bound in a branch may hold either branch's string after it (ADR 0162).
+        in_body, in_else = eitherway.bound([node.body]), eitherway.bound([node.orelse])
+        start = {name: env.get(name) for name in in_body | in_else}
         self.block(node.body, env, inner)
         for name, value in marked.items():
             if env.get(name) is not value:
@@ -168,7 +172,13 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
                 del env[name]  # the test's proof ends with its block
             else:
                 env[name] = before
+        body_ends = {name: env.get(name) if name in in_body else start[name] for name in start}
         self.block(node.orelse, env, when)
+        for name, end in body_ends.items():
+            other = env.get(name) if name in in_else else start[name]
+            kept = env.get(name)
+            if kept is not None:
+                env[name] = eitherway.either(kept, [end, other])
     elif isinstance(node, (ast.For, ast.AsyncFor)):
         seq = self.expr(node.iter, env, when)
         self.special(seq, ("__iter__", "__aiter__"), [], env, when)
@@ -220,10 +230,19 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
             self.block(case.body, env, when)
     elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
         self.block(node.body, env, when)  # type: ignore[attr-defined]
+        handlers: list[ast.ExceptHandler] = node.handlers  # type: ignore[attr-defined]
+        # What the body and each handler bind: any may be what follows (ADR 0162).
+        names = eitherway.bound([node.body, *(h.body for h in handlers)])  # type: ignore[attr-defined]
+        path_ends = [{name: env.get(name) for name in names}] if handlers else []
         thrown = rebound.raised(self, node, env)  # type: ignore[arg-type]
-        for handler in node.handlers:  # type: ignore[attr-defined]
+        for handler in handlers:
             rebound.caught(self, handler, thrown, env)  # ``e.args[0]`` (ADR 0073)
             self.block(handler.body, env, when)
+            path_ends.append({name: env.get(name) for name in names})
+        for name in names if handlers else ():
+            kept = env.get(name)
+            if kept is not None:
+                env[name] = eitherway.either(kept, [ends[name] for ends in path_ends])
         self.block(node.orelse, env, when)  # type: ignore[attr-defined]
         self.block(node.finalbody, env, when)  # type: ignore[attr-defined]
     elif isinstance(node, (ast.Expr, ast.Return)) and node.value is not None:
