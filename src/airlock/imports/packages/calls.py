@@ -16,6 +16,7 @@ from airlock.imports.packages import (
     envurl,
     forwarded,
     keystream,
+    listtext,
     namedfill,
     parttext,
     percent,
@@ -285,7 +286,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         labels |= startup(callee.handle or (held.handle if held else ""), c[0])
     if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
         if node.func.attr in GROWERS:  # a folded list grown in place keeps its items
-            grown(env, node.func.value.id, node.func.attr, c)
+            grown(env, node.func.value.id, node.func.attr, args)
         if node.func.attr in HEADER_SETTERS and len(args) >= 2:
             headed(node.func.value.id, node.args[0], args[1], env)
         writes.mutate(self, node, labels, env, when, args[:1])
@@ -439,9 +440,9 @@ def _built_head(
         and isinstance(node.args[0], (ast.List, ast.Tuple))
     ):
         return parttext.joined(template, [parttext.item(e, env) for e in node.args[0].elts[:64]])
-    if ref == "str.format":
-        return parttext.filled(template, args, percent=False)
-    return ""
+    if ref == "str.join" and len(args) == 1:
+        return listtext.joined(template, args[0])  # ``''.join(parts)`` (ADR 0162)
+    return parttext.filled(template, args, percent=False) if ref == "str.format" else ""
 
 
 def _by_name(  # noqa: PLR0911, PLR0917 -- one return per kind of template; one call's parts

@@ -14,6 +14,7 @@ from airlock.imports.packages import (
     comprehend,
     envurl,
     foreign,
+    listtext,
     namedfill,
     partlist,
     parttext,
@@ -210,7 +211,7 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
             return Val(const=consts if known else None, labels=labels)
         # ``c = ['bash', '-c', CMD, x]`` keeps its words as ``LIST + x`` does (ADR 0161).
         words = partlist.written(consts, [i.head for i in items])
-        return Val(labels=labels, words=words)
+        return Val(labels=labels, words=words, items=listtext.written(items))
     if isinstance(node, ast.Dict):
         values = [self.expr(v, env, when) for v in node.values]
         parts = [signin.header_val(key, v) for key, v in zip(node.keys, values, strict=True)]
@@ -321,8 +322,9 @@ def _binop(op: ast.operator, left: Val, right: Val) -> Val:  # noqa: PLR0911, PL
     if isinstance(op, ast.Add):
         # ``['bash', '-c', CMD] + sys.argv[1:]``: the known items keep their text (ADR 0153).
         listed = partlist.added(a, left.words, b, right.words)
-        if listed:
-            return Val(labels=labels, words=listed)
+        items = listtext.added(left, right)  # ``parts = [PAYLOAD] + [x]`` (ADR 0162)
+        if listed or items:
+            return Val(labels=labels, words=listed, items=items)
     # Host data joined to a literal keeps the literal: ``getuser() + '.evil.example'``.
     told = any(v.labels & TOLD and v.const is None for v in (left, right))
     if isinstance(op, ast.Div) and left.shape:  # ``Path.home() / '.bashrc'`` (ADR 0048)
