@@ -34,6 +34,7 @@ from airlock.imports.packages import (
     staged,
     streamed,
     tables,
+    tempname,
     writes,
 )
 from airlock.imports.packages.flowtypes import MAX_CALL_DEPTH, UNKNOWN, Event, Val, When, canonical
@@ -127,6 +128,9 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     if pip_argv is not None:
         self.sink(node, Val(ref=pipruns.PIP_MAIN), pip_argv, {}, env, when)
     c = [a.const for a in args]
+    temp = tempname.made(node, ref, args, kwargs) or tempname.reopened(ref, args)
+    if temp is not None:  # ``f = NamedTemporaryFile(suffix='.py')`` (ADR 0162)
+        return temp._replace(labels=labels)
     if ref in GETATTRS and len(args) >= 2 and isinstance(c[1], str):
         target = args[0].ref
         named = Val(ref=canonical(f"{target}.{c[1]}")) if target else UNKNOWN

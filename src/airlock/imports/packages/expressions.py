@@ -25,6 +25,7 @@ from airlock.imports.packages import (
     rebound,
     signin,
     sinkcall,
+    tempname,
 )
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.flowtypes import (
@@ -140,6 +141,9 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
             return Val(ref=f"str.{node.attr}", labels=base.labels, head=base.head)
         if isinstance(base.const, (str, bytes, dict)) or type(base.const) is int:
             return Val(ref=f"{type(base.const).__name__}.{node.attr}", const=base.const)
+        temp = tempname.attribute(base, node.attr)  # ``f.name`` of a temporary file (0162)
+        if temp is not None:
+            return temp
         if base.handle and node.attr in ("write", "writelines"):
             # ``open(p, 'wb').write(data)``: the file written to, as for ``f.write``.
             return Val(labels=base.labels, handle=base.handle, path_var=base.path_var)
