@@ -16,9 +16,10 @@ What it does and does not do:
   are added as alternatives, which an exec or a process sink given the name reads as run
   (one more sink per string, :data:`parttext.MAX_ALTS` at most), and nothing else reads.
 * The paths: each branch of an ``if`` (an ``if`` without ``else`` has the value before it
-  as its other path), the body of a ``try`` and each of its handlers.
-* Names bound by ``=``, ``+=`` or an annotated assignment, in the blocks and in blocks
-  nested in them (not in a function or a class defined there).
+  as its other path), the body of a ``try`` and each of its handlers, each ``case`` of a
+  ``match``.
+* Names bound by ``=`` (unpacked too), ``+=`` or an annotated assignment, in the blocks and
+  in blocks nested in them (not in a function or a class defined there).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from airlock.imports.packages.flowtypes import Val
 from airlock.imports.packages.parttext import MAX_ALTS, alternatives
 
-_NESTED = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try)
+_NESTED = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match)
 MAX_NAMES = 32  # names followed through one statement
 
 
@@ -39,11 +40,20 @@ def bound(blocks: Iterable[list[ast.stmt]]) -> frozenset[str]:
     names: set[str] = set()
     for block in blocks:
         for target in _targets(block):
-            if isinstance(target, ast.Name):
-                names.add(target.id)
+            for name in _names(target):
+                names.add(name)
                 if len(names) > MAX_NAMES:
                     return frozenset()
     return frozenset(names)
+
+
+def _names(target: ast.expr) -> Iterator[str]:
+    """The names a target binds: itself, or those of a tuple or list unpacked into."""
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _names(element)
 
 
 def _targets(block: list[ast.stmt]) -> Iterator[ast.expr]:
@@ -57,6 +67,8 @@ def _targets(block: list[ast.stmt]) -> Iterator[ast.expr]:
                 yield from _targets(getattr(node, field, []))
             for handler in getattr(node, "handlers", []):
                 yield from _targets(handler.body)
+            for case in getattr(node, "cases", []):
+                yield from _targets(case.body)
 
 
 def _texts(value: Val | None) -> list[object]:

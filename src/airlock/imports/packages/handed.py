@@ -635,10 +635,12 @@ def grown(env: dict[str, Val], name: str, method: str, given: list[Val]) -> None
     held = env.get(name)
     consts = [g.const for g in given]
     at_end = method in {"append", "extend"} and len(consts) == 1
-    if held is not None and held.const is None and (held.words or held.items) and at_end:
+    if held is not None and held.const is None and (held.words or held.items):
         # A list kept only by its words grows them (ADR 0153), and its items (ADR 0162).
-        words = partlist.grown(None, held.words, consts[0]) if held.words else ""
-        env[name] = held._replace(words=words, items=listtext.grown(held, method, given))
+        words = partlist.grown(None, held.words, consts[0]) if held.words and at_end else ""
+        env[name] = held._replace(
+            words=words or held.words, items=listtext.grown(held, method, given)
+        )
     if held is None or not isinstance(held.const, list):
         return
     items: list[object] | None = None

@@ -8,9 +8,9 @@ its first unknown item and ``exec(''.join(parts))`` was a plain dynamic exec: al
 command list keeps its words for a run (ADR 0153), but words are the items joined by spaces
 with ``?`` for an unknown one: no code. Here such a list keeps, as its items
 (``Val.items``), each item's folded text or head and :data:`parttext.GAP` for the unknown
-ones, through a literal, ``.append``, ``.extend`` and ``+``; ``GLUE.join(parts)`` then keeps
-the head :func:`parttext.joined` keeps for the same list written in the call (its start
-must be written). Nothing else reads the items. Pure.
+ones, through a literal, ``.append``, ``.extend``, ``.insert`` and ``+``;
+``GLUE.join(parts)`` then keeps the head :func:`parttext.joined` keeps for the same list
+written in the call (its start must be written). Nothing else reads the items. Pure.
 """
 
 from __future__ import annotations
@@ -44,9 +44,13 @@ def added(left: Val, right: Val) -> tuple[str, ...]:
 
 
 def grown(held: Val, method: str, given: list[Val]) -> tuple[str, ...]:
-    """The items of a list grown at its end by ``.append(item)`` or ``.extend(more)``, when
-    the list or what is added does not fold; empty for any other growth."""
+    """The items of a list grown by ``.append(item)``, ``.extend(more)`` or ``.insert(i,
+    item)`` (``i`` written), when the list or what is added does not fold; empty for any
+    other growth."""
     head = of(held)
+    if head is not None and method == "insert" and len(given) == len(("at", "item")):
+        at = given[0].const
+        return (*head[:at], item_text(given[1]), *head[at:])[:MAX_ITEMS] if type(at) is int else ()
     if head is None or len(given) != 1 or method not in {"append", "extend"}:
         return ()
     if method == "append":

@@ -222,12 +222,19 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         # Every case is walked, as both arms of an ``if`` are (its patterns bind nothing
         # the pass follows); without this, code under ``case _:`` was never read.
         subject = self.expr(node.subject, env, when)
+        names = eitherway.bound(case.body for case in node.cases)
+        case_ends = []
         for case in node.cases:
             if isinstance(case.pattern, ast.MatchAs) and case.pattern.name:
                 env[case.pattern.name] = subject  # ``case c:`` binds it (ADR 0073)
             if case.guard is not None:
                 self.expr(case.guard, env, when)
             self.block(case.body, env, when)
+            case_ends.append({name: env.get(name) for name in names})
+        for name in names:  # any case's value may follow (ADR 0162)
+            kept = env.get(name)
+            if kept is not None:
+                env[name] = eitherway.either(kept, [ends[name] for ends in case_ends])
     elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
         self.block(node.body, env, when)  # type: ignore[attr-defined]
         handlers: list[ast.ExceptHandler] = node.handlers  # type: ignore[attr-defined]

@@ -6,7 +6,8 @@ does not fold: the file's text was remembered only for a path that folds, so the
 run by the interpreter was never read (allowed). Here the name the module cannot know is
 given a stand-in that folds, :data:`TEMP` and the call's place and suffix, the way
 ``__file__``'s folder is folded as :data:`runfile.HERE`: ``NamedTemporaryFile`` (an open
-file whose ``name`` is that path), ``mkstemp`` (the pair's path), ``mkdtemp`` and ``mktemp``.
+file whose ``name`` is that path), ``mkstemp`` (the pair's path), ``mkdtemp`` and ``mktemp``;
+``gettempdir`` names one folder wherever it is called (:data:`TEMP_FOLDER`).
 What is written to it and then run is read as run (:mod:`writtenrun`).
 
 The stand-in is absolute, so it names no member of the archive (:func:`runfile.resolve`),
@@ -33,9 +34,15 @@ MAKERS = {
 MAX_SUFFIX = 32
 
 
+# The one folder ``gettempdir`` names, wherever it is called: line 0 is no call's place.
+TEMP_FOLDER = f"{TEMP}0.0"
+
+
 def made(node: ast.Call, ref: str, args: list[Val], kwargs: dict[str | None, Val]) -> Val | None:
     """What a temporary file or folder maker returns (:data:`MAKERS`): the open file, the
     ``(fd, path)`` pair, or the path, named by a stand-in; None for any other call."""
+    if ref == "tempfile.gettempdir" and not args:
+        return Val(const=TEMP_FOLDER)
     at = MAKERS.get(ref)
     if at is None:
         return None
