@@ -83,11 +83,22 @@ DENIED: dict[str, dict[str, str]] = {
         "def go():\n    if sys.version_info[0] >= 3:\n        code = P\n    else:\n"
         "        code = 'pass'\n    exec(code)\ngo()\n"
     ),
+    "command-unpacked-in-the-first-branch": on_import(
+        "if os.name == 'posix':\n    cmd, arg = CURL, ''\nelse:\n    cmd, arg = 'ver', ''\n"
+        "os.system(cmd)\n"
+    ),
+    "command-bound-in-the-first-case-of-a-match": on_import(
+        "match os.name:\n    case 'posix':\n        cmd = CURL\n    case _:\n        cmd = 'ver'\n"
+        "os.system(cmd)\n"
+    ),
     # A list kept in a name, then joined.
     "payload-appended-then-joined": on_import(
         f"parts = []\nparts.append(P)\nparts.append({X})\nexec(''.join(parts))\n"
     ),
     "payload-listed-in-a-name-then-joined": on_import(f"parts = [P, {X}]\nexec(''.join(parts))\n"),
+    "payload-inserted-then-joined": on_import(
+        f"parts = [{X}]\nparts.insert(0, P)\nexec(''.join(parts))\n"
+    ),
     "payload-extended-then-joined-by-lines": on_import(
         f"parts = []\nparts.extend([P, {X}])\nexec('\\n'.join(parts))\n"
     ),
@@ -140,6 +151,14 @@ DENIED: dict[str, dict[str, str]] = {
     "payload-in-a-temporary-folder": on_import(
         "import tempfile\np = os.path.join(tempfile.mkdtemp(), 'x.py')\n"
         "open(p, 'w').write(P)\nsubprocess.call([sys.executable, p])\n"
+    ),
+    "payload-in-the-temporary-folder-named-twice": on_import(
+        "import tempfile\nopen(os.path.join(tempfile.gettempdir(), 'x.py'), 'w').write(P)\n"
+        "subprocess.call([sys.executable, os.path.join(tempfile.gettempdir(), 'x.py')])\n"
+    ),
+    "payload-in-a-temporary-folder-as-a-path": on_import(
+        "import tempfile, pathlib\np = pathlib.Path(tempfile.mkdtemp()) / 'x.py'\n"
+        "p.write_text(P)\nsubprocess.call([sys.executable, str(p)])\n"
     ),
     # A platform switch with something added.
     "command-picked-by-platform-then-added-to": on_import(
