@@ -23,7 +23,8 @@ import re
 from airlock.imports.packages.flowtypes import Val
 
 TEMP = "/\0temp"  # a temporary name's stand-in starts so
-_STAND_IN = re.compile("/\0temp[0-9]+[.][0-9]+[^\\s'\"]*")
+# A word holding a stand-in: the whole word goes, as an unknown value's word did not show.
+_STAND_IN = re.compile("\\S*/\0temp\\S*")
 # Each maker, and the position of its ``suffix`` argument.
 MAKERS = {
     "tempfile.NamedTemporaryFile": 5,
@@ -71,7 +72,7 @@ def reopened(ref: str, args: list[Val]) -> Val | None:
 
 
 def unnamed(text: str) -> str:
-    """A sink's text with the stand-ins taken out, as it read before they folded (``'sh ' +
-    f.name`` is ``sh``): the stand-in matches what was written and run, and no rule reads
-    it as a path."""
+    """A sink's text with each word holding a stand-in taken out, as it read before they
+    folded (``'sh ' + f.name`` is ``sh``, ``'file://' + f.name`` nothing): the stand-in
+    matches what was written and run, and no rule reads it as a path or an address."""
     return _STAND_IN.sub("", text) if TEMP in text else text
