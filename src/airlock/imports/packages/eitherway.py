@@ -34,17 +34,39 @@ _NESTED = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, as
 MAX_NAMES = 32  # names followed through one statement
 
 
-def bound(blocks: Iterable[list[ast.stmt]]) -> frozenset[str]:
+def bound(blocks: Iterable[list[ast.stmt]], memo: dict[ast.stmt, frozenset[str]]) -> frozenset[str]:
     """The names the statements of ``blocks`` bind by assignment, nested blocks included
-    (at most :data:`MAX_NAMES`; none past it, so a huge branch costs nothing more)."""
+    (none past :data:`MAX_NAMES`). ``memo`` keeps each statement's names for the walk (held
+    by the node itself, so no id is reused): an ``elif`` chain, nested in itself, is read
+    once, not once per step."""
     names: set[str] = set()
     for block in blocks:
-        for target in _targets(block):
-            for name in _names(target):
-                names.add(name)
-                if len(names) > MAX_NAMES:
-                    return frozenset()
+        for node in block:
+            names |= _stmt_names(node, memo)
+            if len(names) > MAX_NAMES:
+                return frozenset()
     return frozenset(names)
+
+
+def _stmt_names(node: ast.stmt, memo: dict[ast.stmt, frozenset[str]]) -> frozenset[str]:
+    if isinstance(node, ast.Assign):
+        return frozenset(n for t in node.targets for n in _names(t))
+    if isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+        return frozenset(_names(node.target))
+    if not isinstance(node, _NESTED):
+        return frozenset()
+    known = memo.get(node)
+    if known is not None:
+        return known
+    blocks = [getattr(node, field, []) for field in ("body", "orelse", "finalbody")]
+    blocks += [handler.body for handler in getattr(node, "handlers", [])]
+    blocks += [case.body for case in getattr(node, "cases", [])]
+    found: set[str] = set()
+    for block in blocks:
+        for inner in block:
+            found |= _stmt_names(inner, memo)
+    memo[node] = frozenset(found)
+    return memo[node]
 
 
 def _names(target: ast.expr) -> Iterator[str]:
@@ -54,21 +76,6 @@ def _names(target: ast.expr) -> Iterator[str]:
     elif isinstance(target, (ast.Tuple, ast.List)):
         for element in target.elts:
             yield from _names(element)
-
-
-def _targets(block: list[ast.stmt]) -> Iterator[ast.expr]:
-    for node in block:
-        if isinstance(node, ast.Assign):
-            yield from node.targets
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-            yield node.target
-        elif isinstance(node, _NESTED):
-            for field in ("body", "orelse", "finalbody"):
-                yield from _targets(getattr(node, field, []))
-            for handler in getattr(node, "handlers", []):
-                yield from _targets(handler.body)
-            for case in getattr(node, "cases", []):
-                yield from _targets(case.body)
 
 
 def _texts(value: Val | None) -> list[object]:

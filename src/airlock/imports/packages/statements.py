@@ -161,7 +161,8 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         }
         env.update(marked)
         # A name bound in a branch may hold either branch's string after it (ADR 0162).
-        in_body, in_else = eitherway.bound([node.body]), eitherway.bound([node.orelse])
+        in_body = eitherway.bound([node.body], self.bound_names)
+        in_else = eitherway.bound([node.orelse], self.bound_names)
         start = {name: env.get(name) for name in in_body | in_else}
         self.block(node.body, env, inner)
         for name, value in marked.items():
@@ -222,7 +223,7 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         # Every case is walked, as both arms of an ``if`` are (its patterns bind nothing
         # the pass follows); without this, code under ``case _:`` was never read.
         subject = self.expr(node.subject, env, when)
-        names = eitherway.bound(case.body for case in node.cases)
+        names = eitherway.bound((case.body for case in node.cases), self.bound_names)
         case_ends = []
         for case in node.cases:
             if isinstance(case.pattern, ast.MatchAs) and case.pattern.name:
@@ -239,7 +240,7 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         self.block(node.body, env, when)  # type: ignore[attr-defined]
         handlers: list[ast.ExceptHandler] = node.handlers  # type: ignore[attr-defined]
         # What the body and each handler bind: any may be what follows (ADR 0162).
-        names = eitherway.bound([node.body, *(h.body for h in handlers)])  # type: ignore[attr-defined]
+        names = eitherway.bound([node.body, *(h.body for h in handlers)], self.bound_names)  # type: ignore[attr-defined]
         path_ends = [{name: env.get(name) for name in names}] if handlers else []
         thrown = rebound.raised(self, node, env)  # type: ignore[arg-type]
         for handler in handlers:
