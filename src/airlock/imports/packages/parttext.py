@@ -20,8 +20,11 @@ through ``strip``/``replace``/``encode``, and for bytes; it adds tables, platfor
 parts of code whose start does not fold (``x + PAYLOAD``) in ``Val.code``, read by exec
 sinks only.
 
-What it does not keep: a list grown and then joined, a template filled by name, a command
-whose start does not fold, text past :data:`fold.MAX_FOLD`. ``+`` and f-strings ask that
+ADR 0162 keeps alternatives through ``+`` (:func:`alts_added`) and a head through a slice
+from the start (:func:`sliced`); a list grown and then joined keeps its items
+(:mod:`listtext`), a template filled by name its text (:mod:`namedfill`).
+
+What it does not keep: a command whose start does not fold, text past :data:`fold.MAX_FOLD`. ``+`` and f-strings ask that
 the first part be written; a join or a template, that the text before the first unknown
 item be (so ``'  ' + cmd`` keeps no head where ``'  {}'.format(cmd)`` does).
 """

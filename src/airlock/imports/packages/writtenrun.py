@@ -15,8 +15,9 @@ a ``.py`` path walk it as exec'd code is; a program run by its path, or a file g
 shell, is a script judged as a command of that text. A compiler or a copy given the path
 only reads it (:func:`_runs`).
 
-What it does not do: follow a path that does not fold (a temporary file's ``f.name``), a
-file written by another module, or a write walked after the run.
+What it does not do: follow a path that does not fold (a temporary file's name folds to a
+stand-in, :mod:`tempname`, ADR 0162), a file written by another module, or a write walked
+after the run.
 """
 
 from __future__ import annotations
