@@ -24,9 +24,9 @@ ADR 0162 keeps alternatives through ``+`` (:func:`alts_added`) and a head throug
 from the start (:func:`sliced`); a list grown and then joined keeps its items
 (:mod:`listtext`), a template filled by name its text (:mod:`namedfill`).
 
-What it does not keep: a command whose start does not fold, text past :data:`fold.MAX_FOLD`. ``+`` and f-strings ask that
-the first part be written; a join or a template, that the text before the first unknown
-item be (so ``'  ' + cmd`` keeps no head where ``'  {}'.format(cmd)`` does).
+What it does not keep: a command whose start does not fold, text past
+:data:`fold.MAX_FOLD`. ``+`` and f-strings ask that the first part be written; a join or a
+template, that the text before the first unknown item be (so ``'  ' + cmd`` keeps no head where ``'  {}'.format(cmd)`` does).
 """
 
 from __future__ import annotations
