@@ -26,7 +26,8 @@ from the start (:func:`sliced`); a list grown and then joined keeps its items
 
 What it does not keep: a command whose start does not fold, text past
 :data:`fold.MAX_FOLD`. ``+`` and f-strings ask that the first part be written; a join or a
-template, that the text before the first unknown item be (so ``'  ' + cmd`` keeps no head where ``'  {}'.format(cmd)`` does).
+template, that the text before the first unknown item be (so ``'  ' + cmd`` keeps no head
+where ``'  {}'.format(cmd)`` does).
 """
 
 from __future__ import annotations
