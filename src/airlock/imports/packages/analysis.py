@@ -27,6 +27,7 @@ from airlock.imports.packages.disguise import (
     rewritten,
 )
 from airlock.imports.packages.dynimports import written_imports
+from airlock.imports.packages.eagerimport import eager_lines
 from airlock.imports.packages.flow import trace, trace_across
 from airlock.imports.packages.flowtypes import Trace
 from airlock.imports.packages.grammar import parse_module, runs_on_no_python3
@@ -241,13 +242,20 @@ def _embedded(path: str, source: str) -> list[PackageFinding]:
             PackageFinding("bot-token", path, 0, Severity.HIGH, "embeds a Telegram bot token")
         )
     imported = set()
+    indented: list[PackageFinding] = []
     for match in IMPORTS.finditer(source):
         name = match.group(2) or match.group(3)
         imported.add(name)
         top = name.split(".", 1)[0]
+        at = functools.partial(_line_of, source, match)
         if match.group(1).rpartition("\n")[2]:
-            continue  # indented: optional (inside try or a function)
-        found += _lookalike(path, top, functools.partial(_line_of, source, match))
+            # Indented: optional (inside try, an if or a function) unless it runs on every
+            # import all the same (:mod:`eagerimport`, ADR 0162).
+            indented += _lookalike(path, top, at)
+            continue
+        found += _lookalike(path, top, at)
+    if indented:
+        found += _eager(source, indented)
     for top, line in written_imports(source):  # ``__import__('sockets')`` (ADR 0123)
         found += _lookalike(path, top, functools.partial(int, line))
     collectors = imported & COLLECTORS
@@ -272,6 +280,17 @@ def _embedded(path: str, source: str) -> list[PackageFinding]:
             )
         )
     return found
+
+
+def _eager(source: str, indented: list[PackageFinding]) -> list[PackageFinding]:
+    """The indented look-alike imports that run on every import (:mod:`eagerimport`); the
+    module is parsed for it only when it has one (most have none)."""
+    try:
+        tree = parse_module(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    eager = eager_lines(tree)
+    return [f for f in indented if f.line in eager]
 
 
 def _lookalike(path: str, top: str, line: Callable[[], int]) -> list[PackageFinding]:

@@ -16,6 +16,8 @@ from airlock.imports.packages import (
     envurl,
     forwarded,
     keystream,
+    listtext,
+    namedfill,
     parttext,
     percent,
     piped,
@@ -32,6 +34,7 @@ from airlock.imports.packages import (
     staged,
     streamed,
     tables,
+    tempname,
     writes,
 )
 from airlock.imports.packages.flowtypes import MAX_CALL_DEPTH, UNKNOWN, Event, Val, When, canonical
@@ -125,6 +128,9 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     if pip_argv is not None:
         self.sink(node, Val(ref=pipruns.PIP_MAIN), pip_argv, {}, env, when)
     c = [a.const for a in args]
+    temp = tempname.made(node, ref, args, kwargs) or tempname.reopened(ref, args)
+    if temp is not None:  # ``f = NamedTemporaryFile(suffix='.py')`` (ADR 0162)
+        return temp._replace(labels=labels)
     if ref in GETATTRS and len(args) >= 2 and isinstance(c[1], str):
         target = args[0].ref
         named = Val(ref=canonical(f"{target}.{c[1]}")) if target else UNKNOWN
@@ -251,6 +257,9 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     folded = fold_call(ref, callee.const, c, kwargs)
     if folded is None and ref in percent.UNQUOTES:
         folded = percent.unquoted(ref, c)  # ``unquote('%63%75%72%6c')`` (ADR 0131)
+    by_name = _by_name(node, ref, callee, args, kwargs, env) if folded is None else None
+    if by_name is not None and by_name.const is not None:
+        folded = by_name.const  # ``'{c} {u}'.format(c='curl', u=URL)`` (ADR 0162)
     if folded is None and ref == "str.format" and isinstance(callee.const, str):
         persistent = persistent_shape(callee.const)  # ``'{}/zz.pth'.format(prefix)``
         if persistent:
@@ -261,6 +270,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         if spelt_shape:
             return Val(labels=labels, shape=spelt_shape)
     head = _built_head(node, ref, callee, args, env) if folded is None else ""
+    head = head or (by_name.head if by_name is not None else "")
     if folded is not None and small(folded):
         extra = frozenset({DECODED}) if ref in DECODERS or ref in DECOMPRESSORS else frozenset()
         extra |= frozenset({DECODED}) if ref in CODECS_CALLS else frozenset()
@@ -280,7 +290,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         labels |= startup(callee.handle or (held.handle if held else ""), c[0])
     if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
         if node.func.attr in GROWERS:  # a folded list grown in place keeps its items
-            grown(env, node.func.value.id, node.func.attr, c)
+            grown(env, node.func.value.id, node.func.attr, args)
         if node.func.attr in HEADER_SETTERS and len(args) >= 2:
             headed(node.func.value.id, node.args[0], args[1], env)
         writes.mutate(self, node, labels, env, when, args[:1])
@@ -325,9 +335,12 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         self.trace.events.append(event)
     if self.pipes:  # ``p.communicate(data)`` of a started ``nc host`` (ADR 0079)
         piped.written(self, node, ref, when, labels)
-    if args and args[0].alts and args[0].const is None and kind_of(ref) in ("exec", "process"):
-        # ``os.system(CMDS[sys.platform])``: each string it may be is read as run (ADR 0161).
+    if args and args[0].alts and kind_of(ref) in ("exec", "process"):
+        # ``os.system(CMDS[sys.platform])``: each string it may be is read as run (ADR 0161);
+        # a name bound so in an ``if`` keeps the string the walk left too (ADR 0162).
         for alt in args[0].alts:
+            if alt == args[0].const:
+                continue
             each = args[0]._replace(const=alt, alts=())
             self.sink(node, callee, [each, *args[1:]], kwargs, env, when)
     elif ref == "dict.get" and c and (alts := parttext.keyed(callee.const, c[0])):
@@ -431,9 +444,47 @@ def _built_head(
         and isinstance(node.args[0], (ast.List, ast.Tuple))
     ):
         return parttext.joined(template, [parttext.item(e, env) for e in node.args[0].elts[:64]])
-    if ref == "str.format":
-        return parttext.filled(template, args, percent=False)
-    return ""
+    if ref == "str.join" and len(args) == 1:
+        return listtext.joined(template, args[0])  # ``''.join(parts)`` (ADR 0162)
+    return parttext.filled(template, args, percent=False) if ref == "str.format" else ""
+
+
+def _by_name(  # noqa: PLR0911, PLR0917 -- one return per kind of template; one call's parts
+    node: ast.Call,
+    ref: str,
+    callee: Val,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    env: dict[str, Val],
+) -> Val | None:
+    """A template filled by name (:mod:`namedfill`): ``T.format(c=CMD, x=x)``,
+    ``T.format_map({...})`` of a dict written in the call, ``string.Template(T).substitute(
+    c=CMD)`` with the template written in the call; None for any other call."""
+    method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+    if method in namedfill.SUBSTITUTES and isinstance(node.func, ast.Attribute):
+        made = node.func.value
+        if not (
+            isinstance(made, ast.Call)
+            and made.args
+            and namedfill.ref_of(made.func, env) == namedfill.TEMPLATE
+        ):
+            return None
+        template = parttext.item(made.args[0], env).const
+        given = namedfill.dict_items(node.args[0], env) if node.args else {}
+        if not isinstance(template, str) or given is None or None in kwargs:
+            return None
+        named = given | {k: v for k, v in kwargs.items() if k is not None}
+        return namedfill.value(namedfill.filled(template, [], named, "template"))
+    if not isinstance(callee.const, str) or any(isinstance(a, ast.Starred) for a in node.args):
+        return None
+    if ref == "str.format" and node.keywords and None not in kwargs:
+        named = {k: v for k, v in kwargs.items() if k is not None}
+        return namedfill.value(namedfill.filled(callee.const, args, named, "format"))
+    if ref == "str.format_map" and len(node.args) == 1:
+        given = namedfill.dict_items(node.args[0], env)
+        text = namedfill.filled(callee.const, [], given, "format") if given else None
+        return namedfill.value(text)
+    return None
 
 
 def exec_head(self: Interpreter, kind: str, node: ast.Call, env: dict[str, Val]) -> str | None:

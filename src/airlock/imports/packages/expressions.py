@@ -14,6 +14,8 @@ from airlock.imports.packages import (
     comprehend,
     envurl,
     foreign,
+    listtext,
+    namedfill,
     partlist,
     parttext,
     pathreads,
@@ -23,6 +25,7 @@ from airlock.imports.packages import (
     rebound,
     signin,
     sinkcall,
+    tempname,
 )
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.flowtypes import (
@@ -138,6 +141,9 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
             return Val(ref=f"str.{node.attr}", labels=base.labels, head=base.head)
         if isinstance(base.const, (str, bytes, dict)) or type(base.const) is int:
             return Val(ref=f"{type(base.const).__name__}.{node.attr}", const=base.const)
+        temp = tempname.attribute(base, node.attr)  # ``f.name`` of a temporary file (0162)
+        if temp is not None:
+            return temp
         if base.handle and node.attr in ("write", "writelines"):
             # ``open(p, 'wb').write(data)``: the file written to, as for ``f.write``.
             return Val(labels=base.labels, handle=base.handle, path_var=base.path_var)
@@ -175,6 +181,8 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
             given = node.right.elts if isinstance(node.right, ast.Tuple) else None
             items = [parttext.item(e, env) for e in given[:64]] if given is not None else [right]
             done = done._replace(head=done.head or parttext.filled(left.const, items, percent=True))
+            if not done.head:  # ``'%(c)s' % {'c': CMD}`` (ADR 0162)
+                done = done._replace(head=namedfill.percent_head(left.const, node.right, env))
         # ``'%s' % (os.environ,)`` (ADR 0098)
         whole = sinkcall.formatted_environ(self, node, left, right, env)
         return done._replace(labels=done.labels | whole) if whole else done
@@ -207,7 +215,7 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
             return Val(const=consts if known else None, labels=labels)
         # ``c = ['bash', '-c', CMD, x]`` keeps its words as ``LIST + x`` does (ADR 0161).
         words = partlist.written(consts, [i.head for i in items])
-        return Val(labels=labels, words=words)
+        return Val(labels=labels, words=words, items=listtext.written(items))
     if isinstance(node, ast.Dict):
         values = [self.expr(v, env, when) for v in node.values]
         parts = [signin.header_val(key, v) for key, v in zip(node.keys, values, strict=True)]
@@ -282,6 +290,9 @@ def binop(self: Interpreter, op: ast.operator, left: Val, right: Val) -> Val:
         code = parttext.code_added(left, right)  # ``x + PAYLOAD`` (ADR 0156)
         if code:
             return done._replace(code=code)
+        alts = parttext.alts_added(left, right)  # ``(CMD if posix else WIN) + x`` (0162)
+        if alts:
+            return done._replace(alts=alts)
     return done
 
 
@@ -315,8 +326,9 @@ def _binop(op: ast.operator, left: Val, right: Val) -> Val:  # noqa: PLR0911, PL
     if isinstance(op, ast.Add):
         # ``['bash', '-c', CMD] + sys.argv[1:]``: the known items keep their text (ADR 0153).
         listed = partlist.added(a, left.words, b, right.words)
-        if listed:
-            return Val(labels=labels, words=listed)
+        items = listtext.added(left, right)  # ``parts = [PAYLOAD] + [x]`` (ADR 0162)
+        if listed or items:
+            return Val(labels=labels, words=listed, items=items)
     # Host data joined to a literal keeps the literal: ``getuser() + '.evil.example'``.
     told = any(v.labels & TOLD and v.const is None for v in (left, right))
     if isinstance(op, ast.Div) and left.shape:  # ``Path.home() / '.bashrc'`` (ADR 0048)
@@ -357,7 +369,12 @@ def subscript(self: Interpreter, node: ast.Subscript, env: dict[str, Val], when:
             p is None or isinstance(p, int) for p in parts
         ):
             return Val(const=base.const[slice(*ints)], labels=base.labels)
-        return Val(labels=base.labels)
+        bounds = tuple(
+            None if n is None else (p if type(p) is int else ...)
+            for n, p in zip((index.lower, index.upper, index.step), parts, strict=True)
+        )
+        kept = parttext.sliced(base, (bounds[0], bounds[1], bounds[2]))
+        return kept or Val(labels=base.labels)  # ``(PAYLOAD + x)[0:]`` (ADR 0162)
     key = self.expr(index, env, when)
     got = self.keyed(base, key, env, when)
     if got is not None:

@@ -72,7 +72,7 @@ class Interpreter:
 
     tree: ast.Module | None = None  # the module :meth:`run_module` walks (ADR 0140)
 
-    def __init__(
+    def __init__(  # noqa: PLR0915 -- one statement per piece of the walk's state
         self,
         install_time: bool,
         helper: bool = False,
@@ -85,6 +85,8 @@ class Interpreter:
         hits: HitLines | None = None,
     ) -> None:
         self.install_time = install_time
+        # Names each compound statement binds, read once per walk (:mod:`eitherway`).
+        self.bound_names: dict[ast.stmt, frozenset[str]] = {}
         # A file nothing imports or runs (a developer's script in an sdist): its module
         # level runs only when a person runs it, like a ``__main__`` block.
         self.script = script

@@ -30,6 +30,7 @@ from airlock.imports.packages import (
     flowtypes,
     hostile,
     implicit,
+    listtext,
     partlist,
     pathshape,
     reach,
@@ -628,14 +629,18 @@ def home_path(left: Val, right: Val) -> Val | None:
     return flowtypes.Val(labels=left.labels | right.labels, shape=text)
 
 
-def grown(env: dict[str, Val], name: str, method: str, consts: list[object]) -> None:
+def grown(env: dict[str, Val], name: str, method: str, given: list[Val]) -> None:
     """``parts.append('curl')`` on a folded list: the list now holds the item, or no longer
     folds when the item does not (it was read as the list it started as)."""
     held = env.get(name)
+    consts = [g.const for g in given]
     at_end = method in {"append", "extend"} and len(consts) == 1
-    if held is not None and held.const is None and held.words and at_end:
-        # A list kept only by its words grows them (ADR 0153).
-        env[name] = held._replace(words=partlist.grown(None, held.words, consts[0]))
+    if held is not None and held.const is None and (held.words or held.items):
+        # A list kept only by its words grows them (ADR 0153), and its items (ADR 0162).
+        words = partlist.grown(None, held.words, consts[0]) if held.words and at_end else ""
+        env[name] = held._replace(
+            words=words or held.words, items=listtext.grown(held, method, given)
+        )
     if held is None or not isinstance(held.const, list):
         return
     items: list[object] | None = None
@@ -652,4 +657,5 @@ def grown(env: dict[str, Val], name: str, method: str, consts: list[object]) -> 
         items = None
     # Grown at its end by what does not fold: the known items keep their text (ADR 0153).
     words = partlist.grown(held.const, "", consts[0]) if items is None and at_end else ""
-    env[name] = held._replace(const=items, words=words)
+    listed = listtext.grown(held, method, given) if items is None else ()
+    env[name] = held._replace(const=items, words=words, items=listed)

@@ -20,10 +20,14 @@ through ``strip``/``replace``/``encode``, and for bytes; it adds tables, platfor
 parts of code whose start does not fold (``x + PAYLOAD``) in ``Val.code``, read by exec
 sinks only.
 
-What it does not keep: a list grown and then joined, a template filled by name, a command
-whose start does not fold, text past :data:`fold.MAX_FOLD`. ``+`` and f-strings ask that
-the first part be written; a join or a template, that the text before the first unknown
-item be (so ``'  ' + cmd`` keeps no head where ``'  {}'.format(cmd)`` does).
+ADR 0162 keeps alternatives through ``+`` (:func:`alts_added`) and a head through a slice
+from the start (:func:`sliced`); a list grown and then joined keeps its items
+(:mod:`listtext`), a template filled by name its text (:mod:`namedfill`).
+
+What it does not keep: a command whose start does not fold, text past
+:data:`fold.MAX_FOLD`. ``+`` and f-strings ask that the first part be written; a join or a
+template, that the text before the first unknown item be (so ``'  ' + cmd`` keeps no head
+where ``'  {}'.format(cmd)`` does).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from airlock.imports.packages.fold import MAX_FOLD, small
 # An address whose host is complete: a path, query, fragment or port follows it.
 WHOLE_HOST = re.compile(r"[a-z][a-z0-9+.-]*://[^/?#\s:@]+(?::[^/?#\s@]*)?[/?#]", re.I)
 # Where an item that does not fold stands in a filled template while its start is judged.
-_GAP = "\x00"
+GAP = "\x00"
 
 
 def added(left: Val, right: Val) -> str:
@@ -89,20 +93,20 @@ def sink_text(kind: str, value: Val) -> str:
     return value.head if kind == "network" and WHOLE_HOST.match(value.head) else ""
 
 
-def _text(value: Val) -> str:
+def item_text(value: Val) -> str:
     """An item's text in a join or a template: its folded text, its head, or a gap."""
     if isinstance(value.const, str):
         return value.const
     if type(value.const) is int:
         return str(value.const)
-    return value.head if value.const is None and value.head else _GAP
+    return value.head if value.const is None and value.head else GAP
 
 
-def _known_start(text: str) -> str:
+def known_start(text: str) -> str:
     """``text`` with its gaps left out, when what comes before the first gap is written."""
-    if not text.partition(_GAP)[0].strip():
+    if not text.partition(GAP)[0].strip():
         return ""
-    return text.replace(_GAP, "")[:MAX_FOLD]
+    return text.replace(GAP, "")[:MAX_FOLD]
 
 
 def item(node: ast.expr, env: dict[str, Val]) -> Val:
@@ -116,7 +120,7 @@ def item(node: ast.expr, env: dict[str, Val]) -> Val:
 def joined(glue: str, items: list[Val]) -> str:
     """The head of ``glue.join([...])`` that does not fold (``''.join([PAYLOAD, x])``):
     the items' known text joined by ``glue``, when the first item's is written."""
-    return _known_start(glue.join(_text(v) for v in items)) if items else ""
+    return known_start(glue.join(item_text(v) for v in items)) if items else ""
 
 
 def filled(template: str, items: list[Val], *, percent: bool) -> str:
@@ -126,8 +130,8 @@ def filled(template: str, items: list[Val], *, percent: bool) -> str:
     template taking its items by position with ``{}`` or ``%s``."""
     if percent and "%r" in template:
         return ""
-    text = sinkcall.fill(template, [_text(v) for v in items], percent=percent)
-    return _known_start(text) if text is not None else ""
+    text = sinkcall.fill(template, [item_text(v) for v in items], percent=percent)
+    return known_start(text) if text is not None else ""
 
 
 def _written(const: object) -> str:
@@ -156,7 +160,7 @@ def replaced(template: str, given: list[object]) -> str:
     .replace('ARG', x)``): the template with ``old`` taken out, when its start is written."""
     if len(given) < 2 or not isinstance(given[0], str) or not given[0] or given[1] is not None:
         return ""
-    return _known_start(template.replace(given[0], _GAP))
+    return known_start(template.replace(given[0], GAP))
 
 
 MAX_TABLE = 64  # entries of a dict literal folded (:func:`table`)
@@ -208,3 +212,37 @@ def keyed(table: object, key: object) -> tuple[str, ...]:
 def branches(body: Val, orelse: Val) -> tuple[str, ...]:
     """The alternatives of ``body if test else orelse``: each branch's string or head."""
     return alternatives([v.head if v.const is None else v.const for v in (body, orelse)])
+
+
+def alts_added(left: Val, right: Val) -> tuple[str, ...]:
+    """The alternatives of ``left + right`` when one side is one of several strings
+    (``(CMD if posix else WIN) + x``, ADR 0162): each sum's text as :func:`added` keeps it."""
+    if left.alts and left.const is None:
+        sums = [added(Val(const=alt), right) for alt in left.alts]
+    elif right.alts and right.const is None and isinstance(left.const, (str, bytes)):
+        sums = [added(left, Val(const=alt)) for alt in right.alts]
+    else:
+        return ()
+    return alternatives(list(sums))
+
+
+def sliced(value: Val, bounds: tuple[object, object, object]) -> Val | None:
+    """``s[:n]``, ``s[0:]`` of a string that does not fold but keeps known text (a head,
+    code, alternatives), ADR 0162: a slice from the start keeps the start, so the text up
+    to ``n`` (all of it with no end) is kept; None for any other slice. ``bounds``: the
+    slice's start, end and step, each an int, None when not written, or ``...`` when
+    written and not folded."""
+    lower, upper, step = bounds
+    if value.const is not None or lower not in (None, 0) or step not in (None, 1):
+        return None
+    if upper is not None and not (type(upper) is int and upper >= 0):
+        return None
+    if not (value.head or value.code or value.alts):
+        return None
+    end = upper if isinstance(upper, int) else None
+    return Val(
+        labels=value.labels,
+        head=value.head[:end],
+        code=value.code if end is None else "",
+        alts=tuple(a[:end] for a in value.alts),
+    )

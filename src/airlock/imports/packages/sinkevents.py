@@ -31,6 +31,7 @@ from airlock.imports.packages import (
     signin,
     sinkcall,
     sockown,
+    tempname,
     writes,
     writtenrun,
 )
@@ -227,7 +228,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         # Past the walk's bounds (ADR 0096) an event keeps its moment only when pinned.
         resumed = self.resuming > 0
         at = When.LATER if resumed and not deeper.pinned(kind, marks, text) else when
-        event = Event(kind, named_callee, node.lineno, at, text, marks, direct, resumed)
+        said = tempname.unnamed(text)  # no stand-in of a temporary name (ADR 0162)
+        event = Event(kind, named_callee, node.lineno, at, said, marks, direct, resumed)
         self.trace.events.append(event)
         if unmatched:
             self.unmatched.append((self.trace, len(self.trace.events) - 1, text, node.args))

@@ -11,6 +11,7 @@ from airlock.imports.packages import (
     classbody,
     classdata,
     comprehend,
+    eitherway,
     flowtypes,
     maintcmds,
     namepicks,
@@ -164,6 +165,10 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
             for name, held in picks.items()
         }
         env.update(marked)
+        # A name bound in a branch may hold either branch's string after it (ADR 0162).
+        in_body = eitherway.bound([node.body], self.bound_names)
+        in_else = eitherway.bound([node.orelse], self.bound_names)
+        start = {name: env.get(name) for name in in_body | in_else}
         self.block(node.body, env, inner)
         for name, value in marked.items():
             if env.get(name) is not value:
@@ -173,7 +178,13 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
                 del env[name]  # the test's proof ends with its block
             else:
                 env[name] = before
+        body_ends = {name: env.get(name) if name in in_body else start[name] for name in start}
         self.block(node.orelse, env, when)
+        for name, end in body_ends.items():
+            other = env.get(name) if name in in_else else start[name]
+            kept = env.get(name)
+            if kept is not None:
+                env[name] = eitherway.either(kept, [end, other])
     elif isinstance(node, (ast.For, ast.AsyncFor)):
         seq = self.expr(node.iter, env, when)
         self.special(seq, ("__iter__", "__aiter__"), [], env, when)
@@ -217,18 +228,34 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         # Every case is walked, as both arms of an ``if`` are (its patterns bind nothing
         # the pass follows); without this, code under ``case _:`` was never read.
         subject = self.expr(node.subject, env, when)
+        names = eitherway.bound((case.body for case in node.cases), self.bound_names)
+        case_ends = []
         for case in node.cases:
             if isinstance(case.pattern, ast.MatchAs) and case.pattern.name:
                 env[case.pattern.name] = subject  # ``case c:`` binds it (ADR 0073)
             if case.guard is not None:
                 self.expr(case.guard, env, when)
             self.block(case.body, env, when)
+            case_ends.append({name: env.get(name) for name in names})
+        for name in names:  # any case's value may follow (ADR 0162)
+            kept = env.get(name)
+            if kept is not None:
+                env[name] = eitherway.either(kept, [ends[name] for ends in case_ends])
     elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
         self.block(node.body, env, when)  # type: ignore[attr-defined]
+        handlers: list[ast.ExceptHandler] = node.handlers  # type: ignore[attr-defined]
+        # What the body and each handler bind: any may be what follows (ADR 0162).
+        names = eitherway.bound([node.body, *(h.body for h in handlers)], self.bound_names)  # type: ignore[attr-defined]
+        path_ends = [{name: env.get(name) for name in names}] if handlers else []
         thrown = rebound.raised(self, node, env)  # type: ignore[arg-type]
-        for handler in node.handlers:  # type: ignore[attr-defined]
+        for handler in handlers:
             rebound.caught(self, handler, thrown, env)  # ``e.args[0]`` (ADR 0073)
             self.block(handler.body, env, when)
+            path_ends.append({name: env.get(name) for name in names})
+        for name in names if handlers else ():
+            kept = env.get(name)
+            if kept is not None:
+                env[name] = eitherway.either(kept, [ends[name] for ends in path_ends])
         self.block(node.orelse, env, when)  # type: ignore[attr-defined]
         self.block(node.finalbody, env, when)  # type: ignore[attr-defined]
     elif isinstance(node, (ast.Expr, ast.Return)) and node.value is not None:

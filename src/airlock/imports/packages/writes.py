@@ -20,7 +20,7 @@ import ast
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import envurl, flowtypes, writtenrun
+from airlock.imports.packages import envurl, flowtypes, tempname, writtenrun
 from airlock.imports.packages.pathshape import PATH_WRITES, SKELETON, arg_text, runs_dropped
 from airlock.imports.packages.sinks import (
     DECODED,
@@ -74,7 +74,9 @@ def temp_file(
     if len(target.elts) == 2 and interp.expr(value.func, env, when).ref in TEMP_FILES:
         fd, path = target.elts
         if isinstance(fd, ast.Name) and isinstance(path, ast.Name):
-            env[fd.id] = flowtypes.Val(labels=env[fd.id].labels, handle="?", path_var=path.id)
+            held = env[path.id].const  # its stand-in name (ADR 0162)
+            name = held if isinstance(held, str) and held.startswith(tempname.TEMP) else "?"
+            env[fd.id] = flowtypes.Val(labels=env[fd.id].labels, handle=name, path_var=path.id)
 
 
 def filled(  # noqa: PLR0917 -- the parts of one call
@@ -163,9 +165,8 @@ def written(  # noqa: PLR0917 -- the parts of one write
     """Data carrying ``labels`` (``data``: the value itself) written to the open file
     ``recv``."""
     line, direct = node.lineno, interp.depth == 0
-    interp.trace.events.append(
-        flowtypes.Event("write", "write", line, when, recv.handle, labels, direct)
-    )
+    path = tempname.unnamed(recv.handle)  # no stand-in of a temporary name (ADR 0162)
+    interp.trace.events.append(flowtypes.Event("write", "write", line, when, path, labels, direct))
     command = _written_text(data)
     if command:
         writtenrun.keep(interp, recv.handle, command)  # run later (ADR 0161)
@@ -191,7 +192,7 @@ def _written_text(data: list[Val]) -> str:
     value = data[0]
     if isinstance(value.const, list):
         return "".join(x for x in value.const if isinstance(x, str))
-    if isinstance(value.const, bytes):  # ``f.write(PAYLOAD.encode())`` (ADR 0157)
+    if isinstance(value.const, bytes):  # ``f.write(CMD.encode())`` (ADRs 0157, 0162)
         return value.const.decode("utf-8", "replace")
     return value.const if isinstance(value.const, str) else value.head or value.shape
 

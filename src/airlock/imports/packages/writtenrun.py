@@ -20,8 +20,9 @@ is imported: on install or import, an import of it brings the files it writes, a
 after the import reads them as it reads this module's own (:func:`imported`, ADR 0157;
 ``helper.py`` writes ``/tmp/x.py`` and ``setup.py`` runs ``python /tmp/x.py``).
 
-What it does not do: follow a path that does not fold (a temporary file's ``f.name``), a
-file another module writes inside a function, or a write walked after the run.
+What it does not do: follow a path that does not fold (a temporary file's name folds to a
+stand-in, :mod:`tempname`, ADR 0162), a file another module writes inside a function, or a
+write walked after the run.
 """
 
 from __future__ import annotations
