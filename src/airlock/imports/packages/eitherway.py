@@ -31,41 +31,42 @@ from airlock.imports.packages.flowtypes import Val
 from airlock.imports.packages.parttext import MAX_ALTS, alternatives
 
 _NESTED = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match)
-MAX_NAMES = 32  # names followed through one statement
+# Names followed through one statement: the first ones bound, in the order of the code.
+# Past it the rest keep what the walk left (as before ADR 0162); dropping every name then
+# let 40 padding assignments in the payload's branch hide it (review of ADR 0162).
+MAX_NAMES = 128
 
 
-def bound(blocks: Iterable[list[ast.stmt]], memo: dict[ast.stmt, frozenset[str]]) -> frozenset[str]:
-    """The names the statements of ``blocks`` bind by assignment, nested blocks included
-    (none past :data:`MAX_NAMES`). ``memo`` keeps each statement's names for the walk (held
-    by the node itself, so no id is reused): an ``elif`` chain, nested in itself, is read
-    once, not once per step."""
-    names: set[str] = set()
+def bound(
+    blocks: Iterable[list[ast.stmt]], memo: dict[ast.stmt, tuple[str, ...]]
+) -> tuple[str, ...]:
+    """The names the statements of ``blocks`` bind by assignment, nested blocks included,
+    in the order of the code (the first :data:`MAX_NAMES`). ``memo`` keeps each statement's
+    names for the walk (held by the node itself, so no id is reused): an ``elif`` chain,
+    nested in itself, is read once, not once per step."""
+    names: dict[str, None] = {}
     for block in blocks:
         for node in block:
-            names |= _stmt_names(node, memo)
-            if len(names) > MAX_NAMES:
-                return frozenset()
-    return frozenset(names)
+            names.update(dict.fromkeys(_stmt_names(node, memo)))
+            if len(names) >= MAX_NAMES:
+                return tuple(names)[:MAX_NAMES]
+    return tuple(names)
 
 
-def _stmt_names(node: ast.stmt, memo: dict[ast.stmt, frozenset[str]]) -> frozenset[str]:
+def _stmt_names(node: ast.stmt, memo: dict[ast.stmt, tuple[str, ...]]) -> tuple[str, ...]:
     if isinstance(node, ast.Assign):
-        return frozenset(n for t in node.targets for n in _names(t))
+        return tuple(n for t in node.targets for n in _names(t))
     if isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-        return frozenset(_names(node.target))
+        return tuple(_names(node.target))
     if not isinstance(node, _NESTED):
-        return frozenset()
+        return ()
     known = memo.get(node)
     if known is not None:
         return known
     blocks = [getattr(node, field, []) for field in ("body", "orelse", "finalbody")]
     blocks += [handler.body for handler in getattr(node, "handlers", [])]
     blocks += [case.body for case in getattr(node, "cases", [])]
-    found: set[str] = set()
-    for block in blocks:
-        for inner in block:
-            found |= _stmt_names(inner, memo)
-    memo[node] = frozenset(found)
+    memo[node] = bound(blocks, memo)
     return memo[node]
 
 

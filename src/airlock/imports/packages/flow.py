@@ -86,7 +86,7 @@ class Interpreter:
     ) -> None:
         self.install_time = install_time
         # Names each compound statement binds, read once per walk (:mod:`eitherway`).
-        self.bound_names: dict[ast.stmt, frozenset[str]] = {}
+        self.bound_names: dict[ast.stmt, tuple[str, ...]] = {}
         # A file nothing imports or runs (a developer's script in an sdist): its module
         # level runs only when a person runs it, like a ``__main__`` block.
         self.script = script

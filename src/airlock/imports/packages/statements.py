@@ -166,8 +166,8 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         }
         env.update(marked)
         # A name bound in a branch may hold either branch's string after it (ADR 0162).
-        in_body = eitherway.bound([node.body], self.bound_names)
-        in_else = eitherway.bound([node.orelse], self.bound_names)
+        in_body = frozenset(eitherway.bound([node.body], self.bound_names))
+        in_else = frozenset(eitherway.bound([node.orelse], self.bound_names))
         start = {name: env.get(name) for name in in_body | in_else}
         self.block(node.body, env, inner)
         for name, value in marked.items():

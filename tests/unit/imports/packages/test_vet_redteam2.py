@@ -69,6 +69,13 @@ DENIED: dict[str, dict[str, str]] = {
     "payload-bound-in-the-first-branch": on_import(
         "if sys.version_info[0] >= 3:\n    code = P\nelse:\n    code = 'pass'\nexec(code)\n"
     ),
+    # Forty names bound before the payload's in its branch (review: past the old cap of 32
+    # no name was followed).
+    "payload-bound-after-forty-names": on_import(
+        "if sys.version_info[0] >= 3:\n"
+        + "".join(f"    v{i} = {i}\n" for i in range(40))
+        + "    code = P\nelse:\n    code = 'pass'\nexec(code)\n"
+    ),
     "payload-bound-in-a-try-body": on_import(
         "try:\n    code = P\nexcept Exception:\n    code = 'pass'\nexec(code)\n"
     ),
