@@ -111,6 +111,11 @@ def _writes_on_import(interp: Interpreter, module: str) -> tuple[dict[str, str],
     # A path as a write names it: its text, or the shape of one that does not fold
     # (``os.path.join('/tmp', 'x.py')``).
     bound = [(name, v.const if isinstance(v.const, str) else v.shape) for name, v in env.items()]
+    # An open file's path (``f.name``) and the text a class's body binds (``Cfg.P``).
+    bound += [(f"{name}.name", v.handle) for name, v in env.items() if v.handle]
+    bound += [
+        (f"{c}.{n}", v.const) for (c, n), v in quiet.constants.items() if isinstance(v.const, str)
+    ]
     bound = [(name, text) for name, text in bound if text]
     return dict(quiet.trace.written), dict(bound[:MAX_BOUND])
 
@@ -238,10 +243,25 @@ def _word(interp: Interpreter, part: ast.AST, env: dict[str, flowtypes.Val]) -> 
             for v in part.values
         ]
         word = None if None in parts else "".join(p or "" for p in parts)
-    elif isinstance(part, ast.Attribute) and isinstance(part.value, ast.Name):
-        ref = env.get(part.value.id, _NONE).ref
-        word = (_bound(interp, f"{ref}.{part.attr}") or f"{ref}.{part.attr}") if ref else None
+    elif isinstance(part, ast.Attribute):
+        ref = _dotted(part, env)
+        word = (_bound(interp, ref) or ref) if ref else None
     return word if isinstance(word, str) else None
+
+
+MAX_DOTS = 4  # attributes read through: ``helper.f.name``, ``helper.Cfg.P``
+
+
+def _dotted(part: ast.Attribute, env: dict[str, flowtypes.Val]) -> str:
+    """``a.b.c`` as the dotted name it stands for, its first name read from ``env``
+    (``sys.executable``, ``helper.f.name``); "" for anything else."""
+    attrs: list[str] = []
+    node: ast.expr = part
+    while isinstance(node, ast.Attribute) and len(attrs) < MAX_DOTS:
+        attrs.append(node.attr)
+        node = node.value
+    ref = env.get(node.id, _NONE).ref if isinstance(node, ast.Name) else ""
+    return ".".join([ref, *reversed(attrs)]) if ref else ""
 
 
 def _bound(interp: Interpreter, ref: str) -> str | None:
@@ -252,8 +272,11 @@ def _bound(interp: Interpreter, ref: str) -> str | None:
         return None
     name = absolute(ref, interp.module, package.is_package(interp.module))
     owner, _, attr = name.rpartition(".")
+    while owner and owner not in package.sources:  # ``helper.f.name``: module ``helper``
+        owner, _, inner = owner.rpartition(".")
+        attr = f"{inner}.{attr}"
     found = package.written.get(owner, ({}, {}))[1].get(attr)
-    if found is None:
+    if found is None and "." not in attr:
         bound = across.constant_of(interp, ref)
         found = bound.const if bound is not None and isinstance(bound.const, str) else None
     return found

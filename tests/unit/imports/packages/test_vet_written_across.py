@@ -87,6 +87,17 @@ DENIED: dict[str, dict[str, str]] = {
         "helper.py": "import os\nP = os.path.join('/tmp', '.cache_x.py')\n"
         + writer(PY, PAYLOAD).split("\n", 1)[1],
     },
+    "install-class-attribute-path": {
+        **on_install("subprocess.call([sys.executable, helper.Cfg.P])"),
+        "helper.py": f"class Cfg:\n    P = {PY!r}\n"
+        f"with open(Cfg.P, 'w') as f:\n    f.write({PAYLOAD!r})\n",
+    },
+    "install-temporary-file-name": {
+        **on_install("subprocess.call([sys.executable, helper.f.name])"),
+        "helper.py": "import tempfile\n"
+        "f = tempfile.NamedTemporaryFile('w', suffix='.py', delete=False)\n"
+        f"f.write({PAYLOAD!r})\nf.close()\n",
+    },
     "install-f-string-shell": on_install("subprocess.run(f'python3 {helper.P}', shell=True)"),
     "install-name-imported-from-helper": {
         **on_install(""),
