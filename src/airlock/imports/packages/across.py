@@ -22,8 +22,8 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flowtypes
-from airlock.imports.packages.local import absolute
+from airlock.imports.packages import flowtypes, writtenrun
+from airlock.imports.packages.local import WRITES, absolute
 from airlock.imports.packages.prefilter import may_act
 
 if TYPE_CHECKING:
@@ -59,11 +59,17 @@ def follow(interp: Interpreter, ref: str, args: list[Val], when: When) -> Val | 
     key = (module, func.name, when.name, frozenset().union(*(a.labels for a in args)))
     done = interp.package.followed.get(key)
     if isinstance(done, flowtypes.Val):
+        for path, text in interp.package.followed_wrote.get(key, {}).items():
+            writtenrun.keep(interp, path, text)  # on disk after each call (ADR 0158)
         return done
+    before = dict(interp.trace.written)
     value = (
         abroad(interp, module, lambda env: interp.apply(func, args, env, when)) or flowtypes.UNKNOWN
     )
     interp.package.followed[key] = value
+    wrote = {p: t for p, t in interp.trace.written.items() if before.get(p) != t}
+    if wrote:
+        interp.package.followed_wrote[key] = wrote
     return value
 
 
@@ -79,12 +85,18 @@ def abroad(
         interp.trace.past(f"the top level of {module!r}, past its budgets")
     path = interp.package.path(module)
     saved = (interp.trace, interp.module)
-    interp.trace = interp.foreign.setdefault(path, flowtypes.Trace())
+    foreign = interp.trace = interp.foreign.setdefault(path, flowtypes.Trace())
+    before = dict(foreign.written)
     interp.module = module
     try:
         return run(env)
     finally:
         interp.trace, interp.module = saved
+        # A file the function wrote is on disk when the caller goes on: a run of it there
+        # runs its text (``helper.drop()`` then ``python /tmp/x.py``; ADR 0158).
+        for written, text in foreign.written.items():
+            if before.get(written) != text:
+                writtenrun.keep(interp, written, text)
 
 
 def construct(
@@ -125,7 +137,9 @@ def acts_abroad(
             source = interp.package.sources.get(module) if interp.package is not None else None
             lines = interp.lines[module] = source[1].split(b"\n") if source else []
         text = b"\n".join(lines[func.lineno - 1 : func.end_lineno]).decode("utf-8", "replace")
-        known = may_act(text) or interp.hands_on(func)
+        # A method that writes a file may write its caller's text to a path the caller
+        # then runs (ADR 0158).
+        known = may_act(text) or WRITES.search(text.encode()) is not None or interp.hands_on(func)
         interp.handing[-id(func)] = known
     return known
 
@@ -171,7 +185,8 @@ def _local_function(
     owner, _, attr = name.rpartition(".")
     # A module naming no sink is read to follow a re-export from a package, or a call
     # it makes into another module of the archive (issue 16: two hops).
-    relays = bool(owner) and (interp.package.acts(owner) or interp.package.relays(owner))
+    package = interp.package
+    relays = bool(owner) and (package.acts(owner) or package.relays(owner) or package.writes(owner))
     useful = relays or (owner and interp.package.is_package(owner))
     names = interp.package.top_names(owner) if useful else None
     if names is None:

@@ -94,6 +94,7 @@ class Trace:
     skeletons: set[str] = field(default_factory=set)
     # Paths written with known text, and the text: running one runs it (ADR 0161).
     written: dict[str, str] = field(default_factory=dict)
+    installed_read: bool = False  # ``setup.py``'s written files brought in (ADR 0157)
     budget_spent: bool = False  # MAX_STEPS ran out: the rest of the module was not read
     across_spent: bool = False  # the cross-file walk's budget ran out (ADR 0096)
     # What a size or count bound kept the walk from reading (a module larger than the

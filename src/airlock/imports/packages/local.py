@@ -32,6 +32,8 @@ MethodIndex = dict[str, list[tuple[int, ast.FunctionDef | ast.AsyncFunctionDef]]
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*\Z")
 FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+([\w.]+)[ \t]+import\b", re.MULTILINE)
+# A file written: ``f.write(``, ``Path.write_text(``, ``write_bytes(``.
+WRITES = re.compile(rb"\.write(?:_text|_bytes)?\(")
 
 
 class LocalModules:
@@ -45,6 +47,7 @@ class LocalModules:
         self.kept: dict[str, ast.Module] = {}
         self._acts: dict[str, bool] = {}
         self._relays: dict[str, bool] = {}
+        self._writes: dict[str, bool] = {}
         self._tops = frozenset(t.encode() for t in self.tops)
         self.envs: dict[str, object] = {}  # flow's module environments, computed on demand
         # Files a module's top level writes with known text, and the text its top level
@@ -62,6 +65,9 @@ class LocalModules:
         # :func:`across.local_function` by (reference, module, hops).
         self.definitions: dict[tuple[str, str, int], tuple[str, Definition] | None] = {}
         self.followed: dict[tuple[str, str, str, frozenset[str]], object] = {}  # call -> value
+        # The files such a call wrote with known text: written again where it is called
+        # again (:func:`across.follow`, ADR 0158).
+        self.followed_wrote: dict[tuple[str, str, str, frozenset[str]], dict[str, str]] = {}
         # Expressions the cross-file pass may still evaluate in this archive (it only adds to
         # each file's own pass, so running out stops following; it does not hold).
         self.steps_left = MAX_ARCHIVE_STEPS
@@ -139,6 +145,15 @@ class LocalModules:
                 for match in FROM_IMPORT.finditer(text)
             )
         return self._relays[module]
+
+    def writes(self, module: str) -> bool:
+        """Whether the module's text writes a file: a function of it called on install or
+        import may write the text its caller hands it to a path the caller then runs
+        (``util.save('/tmp/x.py', P)``; ADR 0158)."""
+        if module not in self._writes:
+            found = self.sources.get(module)
+            self._writes[module] = found is not None and WRITES.search(found[1]) is not None
+        return self._writes[module]
 
     def is_package(self, module: str) -> bool:
         return self.path(module).endswith("__init__.py")

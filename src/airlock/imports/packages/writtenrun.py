@@ -61,29 +61,38 @@ def keep(interp: Interpreter, path: str, text: str) -> None:
 def imported(interp: Interpreter, node: ast.Import | ast.ImportFrom) -> None:
     """An import, on install or import, of modules of the archive: the files their top
     level writes with known text are written now, as Python runs that top level then."""
-    package = interp.package
-    if package is None:
+    if interp.package is None:
         return
     for module in _local_modules(interp, node):
-        if module not in package.written:
-            package.written[module] = _writes_on_import(interp, module)
-        for path, text in package.written[module][0].items():
-            keep(interp, path, text)
+        _bring(interp, module, over=True)
 
 
 def installed(interp: Interpreter) -> None:
     """The files ``setup.py``'s top level writes with known text: on disk when the package
-    is imported, so a run on import reads them as written here (ADR 0157)."""
+    is imported, so a run on import reads them as written here (ADR 0157). Brought once
+    per walk, under what this module wrote since: its writes came after the install."""
     package = interp.package
     if package is None or SETUP not in package.sources or interp.module == SETUP:
         return
-    if SETUP not in package.written:
-        package.written[SETUP] = _writes_on_import(interp, SETUP)
-    for path, text in package.written[SETUP][0].items():
-        keep(interp, path, text)
+    if not interp.trace.installed_read:
+        interp.trace.installed_read = True
+        _bring(interp, SETUP, over=False)
+
+
+def _bring(interp: Interpreter, module: str, *, over: bool) -> None:
+    """The files ``module``'s top level writes, computed once per archive, written now;
+    ``over`` a file this walk wrote already, or not."""
+    package = interp.package
+    assert package is not None
+    if module not in package.written:
+        package.written[module] = _writes_on_import(interp, module)
+    for path, text in package.written[module][0].items():
+        if over or path not in interp.trace.written:
+            keep(interp, path, text)
 
 
 SETUP = "setup"  # ``setup.py``'s module name in an sdist (:func:`local.module_names`)
+MAX_COMMANDS = 64  # functions setup.py defines, looked at for an install command's
 MAX_BOUND = 256  # names a writer module binds to text, kept for its importers
 
 
@@ -100,11 +109,18 @@ def _writes_on_import(interp: Interpreter, module: str) -> tuple[dict[str, str],
     tree = package.parsed(module) if wrote else None
     if tree is None:
         return {}, {}  # no write call, no written file
-    quiet = type(interp)(False, max_steps=budget, module=module)
+    setup = module == SETUP
+    quiet = type(interp)(setup, max_steps=budget, module=module)
     env: dict[str, flowtypes.Val] = {}
     quiet.globals, quiet.tree = env, tree
+    when = flowtypes.When.INSTALL if setup else flowtypes.When.IMPORT
     with contextlib.suppress(flowtypes.OverBudget):  # what it wrote before that is kept
-        quiet.block(tree.body, env, flowtypes.When.IMPORT)
+        quiet.block(tree.body, env, when)
+        # ``setup.py``'s install commands run at install too (``cmdclass={'install': I}``
+        # whose ``run`` writes the file; ADR 0158); nothing else it defines is called.
+        for func, runs in quiet.pending[:MAX_COMMANDS] if setup else ():
+            if runs is flowtypes.When.INSTALL:
+                quiet.block(func.body, dict(env), runs)
     package.writer_steps_left -= budget - max(quiet.steps, 0)
     if not quiet.trace.written:
         return {}, {}
