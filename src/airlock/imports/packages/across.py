@@ -54,9 +54,11 @@ def follow(interp: Interpreter, ref: str, args: list[Val], when: When) -> Val | 
     module, func = found
     if isinstance(func, ast.ClassDef):
         return construct(interp, module, func, args, when)
-    # Once per function, moment and labels carried in, per archive: a large package's
-    # hundred ``__init__.py`` files calling one helper are read once (issue 16: bounded).
-    key = (module, func.name, when.name, frozenset().union(*(a.labels for a in args)))
+    # Once per function, moment and what its arguments carry, per archive: a large
+    # package's hundred ``__init__.py`` files calling one helper alike are read once (issue
+    # 16: bounded), and a second call handed other text is read for it (``ex('x = 1')``
+    # then ``ex(PAYLOAD)`` was read as the first; ADR 0158).
+    key = (module, func.name, when.name, _given(args))
     done = interp.package.followed.get(key)
     if isinstance(done, flowtypes.Val):
         for path, text in interp.package.followed_wrote.get(key, {}).items():
@@ -71,6 +73,16 @@ def follow(interp: Interpreter, ref: str, args: list[Val], when: When) -> Val | 
     if wrote:
         interp.package.followed_wrote[key] = wrote
     return value
+
+
+def _given(args: list[Val]) -> tuple[Val, ...]:
+    """What a call's arguments carry, as a key: their text, names and labels (a folded
+    list as its text)."""
+    return tuple(a if _keyable(a.const) else a._replace(const=repr(a.const)) for a in args)
+
+
+def _keyable(const: object) -> bool:
+    return const is None or isinstance(const, (str, bytes, int, float))
 
 
 def abroad(

@@ -30,6 +30,8 @@ MAX_ARCHIVE_PARSE = 4 << 20
 # A class's functions by name, each with its place in the class body.
 MethodIndex = dict[str, list[tuple[int, ast.FunctionDef | ast.AsyncFunctionDef]]]
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+# A call followed into another module: (module, function, moment, what its arguments carry).
+FollowedCall = tuple[str, str, str, tuple[object, ...]]
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*\Z")
 FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+([\w.]+)[ \t]+import\b", re.MULTILINE)
 # A file written: ``f.write(``, ``Path.write_text(``, ``write_bytes(``.
@@ -64,10 +66,10 @@ class LocalModules:
         self.class_methods: dict[int, tuple[ast.ClassDef, MethodIndex]] = {}
         # :func:`across.local_function` by (reference, module, hops).
         self.definitions: dict[tuple[str, str, int], tuple[str, Definition] | None] = {}
-        self.followed: dict[tuple[str, str, str, frozenset[str]], object] = {}  # call -> value
+        self.followed: dict[FollowedCall, object] = {}  # call -> value
         # The files such a call wrote with known text: written again where it is called
         # again (:func:`across.follow`, ADR 0158).
-        self.followed_wrote: dict[tuple[str, str, str, frozenset[str]], dict[str, str]] = {}
+        self.followed_wrote: dict[FollowedCall, dict[str, str]] = {}
         # Expressions the cross-file pass may still evaluate in this archive (it only adds to
         # each file's own pass, so running out stops following; it does not hold).
         self.steps_left = MAX_ARCHIVE_STEPS
