@@ -20,8 +20,12 @@ is imported: on install or import, an import of it brings the files it writes, a
 after the import reads them as it reads this module's own (:func:`imported`, ADR 0157;
 ``helper.py`` writes ``/tmp/x.py`` and ``setup.py`` runs ``python /tmp/x.py``).
 
+A function of another module followed on install or import writes its files for the
+caller (``helper.drop()``, ``util.save(p, PAYLOAD)``; :func:`across.abroad`, ADR 0158), and
+``setup.py``'s install commands write theirs at install (:func:`installed`).
+
 What it does not do: follow a path that does not fold (a temporary file's name folds to a
-stand-in, :mod:`tempname`, ADR 0162), a file another module writes inside a function, or a
+stand-in, :mod:`tempname`, ADR 0162), a file written by a function that runs later, or a
 write walked after the run.
 """
 
