@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 from airlock.imports.packages import flowtypes, protocol, rebound, runkey, sinkcall, tables
 from airlock.imports.packages.fold import MAX_ITEMS, MAX_RANGE
+from airlock.imports.packages.parttext import alternatives
+from airlock.imports.packages.prefilter import may_act
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -114,21 +116,19 @@ def read_comprehension(
     at_top = env is interp.globals
     one = len(node.generators) == 1
     written = written_out(gen.iter, seq, gen.target, at_top=at_top) if one else None
-    if (
-        written is not None
-        and isinstance(gen.target, ast.Name)
-        and when is not flowtypes.When.LATER
-    ):
+    if written is not None and when is not flowtypes.When.LATER:
         # ``[os.system(c) for c in ['id']]``: each item is what the command spells (ADR 0063).
         labels = seq.labels
         for item in written:
-            local[gen.target.id] = flowtypes.Val(const=item, labels=seq.labels)
+            interp.bind(gen.target, flowtypes.Val(const=item, labels=seq.labels), local)
             labels |= conditions(interp, gen.ifs, local, when)
             for elt in elts:
                 labels |= interp.expr(elt, local, when).labels
         return flowtypes.Val(labels=labels)
     labels = seq.labels
     interp.bind(gen.target, flowtypes.Val(labels=seq.labels), local)
+    if one and when is not flowtypes.When.LATER:
+        each_may_be(interp, gen.iter, seq, gen.target, local)
     conditions(interp, gen.ifs, local, when)
     for later in node.generators[1:]:
         inner = interp.expr(later.iter, local, when)
@@ -244,13 +244,61 @@ def written_out(
     to a list is a local class's own constant (``for c in C.cmds``, ``self.cmds``; ADR 0071).
     """
     if (
-        (
-            isinstance(source, ast.List | ast.Tuple | ast.Attribute)
-            or (at_top and isinstance(source, ast.Name))
-        )
-        and isinstance(target, ast.Name)
+        _spelled(source, at_top=at_top)
+        and _names(target)
         and isinstance(seq.const, list)
         and 0 < len(seq.const) <= MAX_LOOPED
     ):
         return list(seq.const)
     return None
+
+
+def _spelled(source: ast.expr, *, at_top: bool) -> bool:
+    """Whether a loop's sequence is written in the code: a literal, a local class's
+    constant, a module name (``at_top``), or a call of them that folds (``enumerate([...])``,
+    ``{...}.items()``, ``zip(A, B)``; ADR 0158)."""
+    return isinstance(source, ast.List | ast.Tuple | ast.Attribute | ast.Call) or (
+        at_top and isinstance(source, ast.Name)
+    )
+
+
+def _names(target: ast.expr) -> bool:
+    """A loop's one name, or names unpacked from each item (``for p, t in pairs``)."""
+    if isinstance(target, ast.Tuple | ast.List):
+        return all(isinstance(e, ast.Name) for e in target.elts)
+    return isinstance(target, ast.Name)
+
+
+def each_may_be(
+    interp: Interpreter, source: ast.expr, seq: Val, target: ast.expr, env: dict[str, Val]
+) -> None:
+    """A loop over a folded list too long to write out: its names are bound to the strings
+    each may be (``Val.alts``), so that a run or an exec of one reads each, those that name
+    a sink first (:func:`prefilter.may_act`). Four harmless commands before the payload hid
+    it (``for c in ['ls', 'pwd', 'id', 'w', CURL]: os.system(c)``; ADR 0158)."""
+    items = seq.const
+    if not (isinstance(items, list) and len(items) > MAX_LOOPED and _names(target)):
+        return
+    if not _spelled(source, at_top=env is interp.globals):
+        return
+    items = items[:MAX_ITEMS]
+    if isinstance(target, ast.Name):
+        env[target.id] = flowtypes.Val(labels=seq.labels, alts=_acting_first(items))
+        return
+    assert isinstance(target, ast.Tuple | ast.List)
+    for i, element in enumerate(target.elts):
+        assert isinstance(element, ast.Name)
+        column = [item[i] for item in items if isinstance(item, list) and i < len(item)]
+        env[element.id] = flowtypes.Val(labels=seq.labels, alts=_acting_first(column))
+
+
+def _acting_first(items: list[object]) -> tuple[str, ...]:
+    texts = [t for t in items if isinstance(t, (str, bytes))]
+    acting = [t for t in texts if may_act(t if isinstance(t, str) else t.decode("latin-1"))]
+    return alternatives([*acting, *texts], MAX_LOOP_ALTS)
+
+
+# Strings a long loop's name is read as: each is one more read of each run or exec of it.
+# At eight, eight commands that name a sink (``whoami``, ``uname -a``) put before the payload
+# pushed it out.
+MAX_LOOP_ALTS = 32

@@ -174,6 +174,8 @@ def _packed(ref: str, c: list[object]) -> bytes | None:
     return bytes(items) if count == len(items) else None  # type: ignore[arg-type]
 
 
+# A folded dict's entries, keys and values, as a loop over them reads them (ADR 0158).
+VIEWS = frozenset({"dict.items", "dict.keys", "dict.values"})
 # ``codecs.decode(s, 'rot13')`` and ``codecs.encode`` (rot13 is its own inverse): decoded.
 CODECS_CALLS = frozenset({"codecs.decode", "codecs.encode"})
 # Every name :func:`fold_call` folds a call of (and ``X.__str__``); any other call folds
@@ -186,12 +188,31 @@ FOLDED = frozenset(
         "bytes.join", "str.replace", "bytes.replace", "bytes.decode", "bytearray.decode",
         "str.encode", "str.upper", "str.lower", "str.strip", "bytes.strip", "str.format",
         "str.format_map", *CASE_CHANGES, *AFFIX_CUTS, *CONCATS, *BYTE_PACKERS,
-        "memoryview", "bytes.tobytes", "shlex.split",
+        "memoryview", "bytes.tobytes", "shlex.split", *VIEWS, "enumerate", "zip", "sorted",
         *DECODERS,
         *DECOMPRESSORS,
         *SPLITS,
     }
 )  # fmt: skip
+
+
+def _sequence(ref: str, bound: object, c: list[object]) -> list[object] | None:
+    """What a loop over ``{...}.items()``, ``enumerate(L)``, ``zip(A, B)`` or ``sorted(L)``
+    of folded constants is given, each pair a list as a folded tuple is; None otherwise."""
+    if ref in VIEWS:
+        if not (isinstance(bound, dict) and not c):
+            return None
+        view = getattr(bound, ref.split(".")[1])()
+        return [list(x) if isinstance(x, tuple) else x for x in view]
+    lists = [x for x in c if isinstance(x, list)]
+    if not lists or not isinstance(c[0], list):
+        return None
+    if ref == "enumerate" and len(c) <= 2:
+        start = c[1] if len(c) == 2 else 0
+        return [[i, x] for i, x in enumerate(lists[0], start)] if type(start) is int else None
+    if ref == "zip" and len(lists) == len(c):
+        return [list(t) for t in zip(*lists, strict=False)]
+    return sorted(lists[0]) if ref == "sorted" and len(c) == 1 else None
 
 
 SPELT_MIN = 8  # items: a shorter list of numbers is a magic number or a separator
@@ -263,6 +284,8 @@ def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
         ):
             items = list(c[0])
             return items[::-1] if ref == "reversed" else items
+        if ref in VIEWS or ref in ("enumerate", "zip", "sorted"):
+            return _sequence(ref, bound, c)
         if ref in ("str.maketrans", "bytes.maketrans") and 2 <= len(c) <= 3:
             return _maketrans(ref, c)
         if ref in ("str.translate", "bytes.translate") and c:

@@ -194,11 +194,11 @@ def looked_up(ref: str, callee: Val, given: list[object]) -> str | None:
 MAX_ALTS = 8  # strings a value is read as, each as if it were the one (:func:`alternatives`)
 
 
-def alternatives(values: list[object]) -> tuple[str, ...]:
+def alternatives(values: list[object], limit: int = MAX_ALTS) -> tuple[str, ...]:
     """The written strings among ``values`` (two branches, a table's entries), each once:
     what a run or an exec is read as when given the value (:func:`runs_each`)."""
     texts = (_written(v) for v in values if isinstance(v, (str, bytes)))
-    return tuple(dict.fromkeys(t for t in texts if t.strip()))[:MAX_ALTS]
+    return tuple(dict.fromkeys(t for t in texts if t.strip()))[:limit]
 
 
 def keyed(table: object, key: object) -> tuple[str, ...]:

@@ -208,6 +208,8 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
             return  # ``for i in range(256): T[i] = i ^ K`` (ADR 0071)
         # ``for k in os.environ``: each name, and what it picks, is every variable (0098).
         self.bind(node.target, Val(labels=seq.labels | sinkcall.whole_environ(seq)), env)
+        if when is not When.LATER:
+            comprehend.each_may_be(self, node.iter, seq, node.target, env)  # ADR 0158
         if isinstance(node.iter, (ast.List, ast.Tuple)):
             reach.looped(self, node.target, node.iter, env, when)  # ``for f in [os.system]``
         self.block(node.body, env, when)
