@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING
 
 from airlock.imports.packages import flowtypes, protocol, rebound, runkey, sinkcall, tables
 from airlock.imports.packages.fold import MAX_ITEMS, MAX_RANGE
-from airlock.imports.packages.parttext import alternatives
-from airlock.imports.packages.prefilter import may_act
+from airlock.imports.packages.parttext import likeliest
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -113,7 +112,7 @@ def read_comprehension(
             found = rebound.imported_each(interp, elts[0], gen.target.id, seq.const, local)
             if found is not None:
                 return found
-    at_top = env is interp.globals
+    at_top = module_level(interp, gen.iter, env)
     one = len(node.generators) == 1
     written = written_out(gen.iter, seq, gen.target, at_top=at_top) if one else None
     if written is not None and when is not flowtypes.When.LATER:
@@ -253,6 +252,21 @@ def written_out(
     return None
 
 
+def module_level(interp: Interpreter, source: ast.expr, env: dict[str, Val]) -> bool:
+    """Whether a loop is at module level, or loops over a name that holds the module's own
+    binding of it (``def go(): for c in CMDS``, called on import): not a parameter a caller
+    handed in, which stays unknown (ADR 0159)."""
+    top = interp.globals
+    if env is top:
+        return True
+    return (
+        isinstance(source, ast.Name)
+        and top is not None
+        and source.id in top
+        and env.get(source.id) is top[source.id]
+    )
+
+
 def _spelled(source: ast.expr, *, at_top: bool) -> bool:
     """Whether a loop's sequence is written in the code: a literal, a local class's
     constant, a module name (``at_top``), or a call of them that folds (``enumerate([...])``,
@@ -279,26 +293,16 @@ def each_may_be(
     items = seq.const
     if not (isinstance(items, list) and len(items) > MAX_LOOPED and _names(target)):
         return
-    if not _spelled(source, at_top=env is interp.globals):
+    if not _spelled(source, at_top=module_level(interp, source, env)):
         return
     items = items[:MAX_ITEMS]
     if isinstance(target, ast.Name):
-        env[target.id] = flowtypes.Val(labels=seq.labels, alts=_acting_first(items))
+        env[target.id] = flowtypes.Val(labels=seq.labels, alts=likeliest(items))
         return
     assert isinstance(target, ast.Tuple | ast.List)
     for i, element in enumerate(target.elts):
         assert isinstance(element, ast.Name)
         column = [item[i] for item in items if isinstance(item, list) and i < len(item)]
-        env[element.id] = flowtypes.Val(labels=seq.labels, alts=_acting_first(column))
+        env[element.id] = flowtypes.Val(labels=seq.labels, alts=likeliest(column))
 
 
-def _acting_first(items: list[object]) -> tuple[str, ...]:
-    texts = [t for t in items if isinstance(t, (str, bytes))]
-    acting = [t for t in texts if may_act(t if isinstance(t, str) else t.decode("latin-1"))]
-    return alternatives([*acting, *texts], MAX_LOOP_ALTS)
-
-
-# Strings a long loop's name is read as: each is one more read of each run or exec of it.
-# At eight, eight commands that name a sink (``whoami``, ``uname -a``) put before the payload
-# pushed it out.
-MAX_LOOP_ALTS = 32

@@ -391,6 +391,12 @@ def subscript(self: Interpreter, node: ast.Subscript, env: dict[str, Val], when:
         return Val(ref="globals")  # this module itself
     if base.ref.endswith("__dict__") and isinstance(key.const, str):
         return Val(ref=canonical(f"{base.ref[: -len('.__dict__')]}.{key.const}"))
+    if (
+        isinstance(base.const, list)
+        and key.const is None
+        and (picks := parttext.keyed(base.const, None))
+    ):
+        return Val(alts=picks)  # ``C[i]``: any of its strings, as a dict's (ADR 0159)
     if (isinstance(base.const, (str, bytes, list)) and isinstance(key.const, int)) or (
         isinstance(base.const, dict)  # ``T[b]`` of a folded table (ADR 0067)
     ):

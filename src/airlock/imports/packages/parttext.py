@@ -38,6 +38,7 @@ import re
 from airlock.imports.packages import sinkcall
 from airlock.imports.packages.flowtypes import UNKNOWN, Val
 from airlock.imports.packages.fold import MAX_FOLD, small
+from airlock.imports.packages.prefilter import may_act
 
 # An address whose host is complete: a path, query, fragment or port follows it.
 WHOLE_HOST = re.compile(r"[a-z][a-z0-9+.-]*://[^/?#\s:@]+(?::[^/?#\s@]*)?[/?#]", re.I)
@@ -201,12 +202,29 @@ def alternatives(values: list[object], limit: int = MAX_ALTS) -> tuple[str, ...]
     return tuple(dict.fromkeys(t for t in texts if t.strip()))[:limit]
 
 
+# Strings a value picked from many is read as (a long loop's name, an entry looked up by
+# a key that does not fold): each is one more read of each run or exec of it. At eight,
+# eight commands that name a sink (``whoami``, ``uname -a``) put first pushed a payload out.
+MAX_PICKED = 32
+
+
+def likeliest(values: list[object]) -> tuple[str, ...]:
+    """The written strings among ``values``, those that name a sink first
+    (:func:`prefilter.may_act`), :data:`MAX_PICKED` at most: harmless padding before a
+    payload does not push it out (ADR 0159)."""
+    texts = [v for v in values if isinstance(v, (str, bytes))]
+    acting = [t for t in texts if may_act(t if isinstance(t, str) else t.decode("latin-1"))]
+    return alternatives([*acting, *texts], MAX_PICKED)
+
+
 def keyed(table: object, key: object) -> tuple[str, ...]:
-    """The alternatives of a folded dict looked up by a key that does not fold: its string
-    entries; none for any other table or key (an XOR table's numbers stay unknown)."""
-    if not isinstance(table, dict) or key is not None:
+    """The alternatives of a folded dict or list looked up by a key that does not fold: its
+    string entries; none for any other table or key (an XOR table's numbers stay unknown)."""
+    if key is not None:
         return ()
-    return alternatives(list(table.values()))
+    if isinstance(table, dict):
+        return likeliest(list(table.values()))
+    return likeliest(table) if isinstance(table, list) else ()
 
 
 def branches(body: Val, orelse: Val) -> tuple[str, ...]:

@@ -189,7 +189,8 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         seq = self.expr(node.iter, env, when)
         self.special(seq, ("__iter__", "__aiter__"), [], env, when)
         protocol.iterated(self, seq, env, when)
-        written = comprehend.written_out(node.iter, seq, node.target, at_top=env is self.globals)
+        at_top = comprehend.module_level(self, node.iter, env)
+        written = comprehend.written_out(node.iter, seq, node.target, at_top=at_top)
         if written is not None and when is not When.LATER:
             # ``for c in ['id']: os.system(c)`` runs what the list spells (ADR 0063).
             for spelled in written:

@@ -1,4 +1,4 @@
-"""A loop over a sequence the code spells (issue 16; ADR 0159).
+"""A loop over a sequence the code spells, and an item picked from one (issue 16; ADR 0159).
 
 ADR 0063 reads ``for c in ['id']: os.system(c)`` as the run of each item, for a list of at
 most four items and one loop name. The attacker pads or reshapes the list: five harmless
@@ -50,6 +50,23 @@ DENIED: dict[str, dict[str, str]] = {
     "pairs-written-then-run": init(
         f"import subprocess, sys\nfor p, t in [('/tmp/evpkg.cfg', 'x'), ({PY!r}, {PAYLOAD!r})]:\n"
         f"    open(p, 'w').write(t)\nsubprocess.call([sys.executable, {PY!r}])\n"
+    ),
+    # The loop in a function called on import, over the module's own list.
+    "function-over-module-list": init(
+        f"import os\nC = ['ls', {CURL!r}]\ndef go():\n    for c in C:\n        os.system(c)\ngo()\n"
+    ),
+    "function-over-long-module-list": init(
+        f"import os\nC = [{PAD}, {CURL!r}]\n"
+        "def go():\n    for c in C:\n        os.system(c)\ngo()\n"
+    ),
+    # An item picked by an index that does not fold, and a table padded before the payload.
+    "list-item-by-index": init(
+        f"import os\nC = [{PAD}, {CURL!r}]\nfor i in range(len(C)):\n    os.system(C[i])\n"
+    ),
+    "padded-table-by-platform": init(
+        "import os, sys\nT = {"
+        + ", ".join(f"'k{i}': 'uname -a #{i}'" for i in range(9))
+        + f", 'linux': {CURL!r}}}\nos.system(T[sys.platform])\n"
     ),
 }
 
