@@ -181,14 +181,16 @@ def ordinary_floor(scores: FloatArray, labels: Sequence[str], label: str) -> flo
     over it, and the rest of the label's rows over it are estimated planted. The floor is
     the threshold of :data:`FLOOR_GRID` that maximises planted minus
     :data:`NATURAL_PER_PLANTED` times natural rows over it: the rows under it lie where
-    natural rows outnumber planted ones. 0.0 when no label or no other rows are scored.
-    It only says where a found form is ordinary; it lists and drops nothing itself.
+    natural rows outnumber planted ones. 0.0 when no threshold has more planted than
+    natural rows over it (the form tells the label's rows from natural ones nowhere, so it
+    says nothing) or when no label or no other rows are scored. It only says where a found
+    form is ordinary; it lists and drops nothing itself.
     """
     own = np.asarray([given == label for given in labels], dtype=bool)
     label_rows, other_rows = int(own.sum()), int((~own).sum())
     if not label_rows or not other_rows:
         return 0.0
-    best, floor = -float(label_rows), 0.0  # a floor of 0 lists every row: all natural
+    best, floor = 0.0, 0.0
     for threshold in FLOOR_GRID:
         over = scores >= threshold
         natural = float(np.count_nonzero(over & ~own)) / other_rows * label_rows
