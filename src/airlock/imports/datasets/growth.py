@@ -40,9 +40,9 @@ GROW_GRID = (0.5, 0.3, 0.2, 0.1, 0.07, 0.05, 0.03, 0.02, 0.015, 0.01)
 MIN_GROWN = 10
 GROWN_PRECISION = 0.8
 GROW_ROUNDS = 3
-# ordinary_floor: thresholds tried, lowest first (a planted row of a template scores near 1,
-# a natural row that shares one of its forms anywhere), and how many natural rows a
-# threshold's rows may hold for each planted one above it (1: listed rows are mostly planted)
+# ordinary_floor: thresholds tried, lowest first (a planted row of a template scores near 1;
+# a natural row that shares one of its forms scores anywhere), and the natural rows that
+# weigh as much as one planted row (1: rows are kept where planted ones are the majority)
 FLOOR_GRID = (0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8,
               0.85, 0.9, 0.95, 0.97, 0.99)  # fmt: skip
 NATURAL_PER_PLANTED = 1.0

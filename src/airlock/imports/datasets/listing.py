@@ -4,10 +4,11 @@ A feature is tested on all of its rows; this only picks which of them to list, a
 changes a verdict. A family's rows that read like another label once its terms are out
 are its core (:func:`core_rows`); the core seeds a form classifier (:mod:`.growth`) and
 the label's rows of the core's form are listed, trimmed of rows that carry only the
-label's own register (:mod:`.native`, :mod:`.lonemembers`) and grown by the style's words
-(:mod:`.styled`). A strong single n-gram or form grows the same way (:func:`with_form`).
-Weaker features in a label other than the poisoned one's are not listed
-(:func:`without_echoes`): the attack's own rows make that label read like its target.
+label's own register (:mod:`.native`, :mod:`.lonemembers`) or that read like their label in
+a form the other labels' rows share as often (:func:`_ordinary`, ADR 0165), and grown by
+the style's words (:mod:`.styled`). A strong single n-gram or form grows the same way
+(:func:`with_form`). Weaker features in a label other than the poisoned one's are not
+listed (:func:`without_echoes`): the attack's own rows make that label read like its target.
 """
 
 from __future__ import annotations
