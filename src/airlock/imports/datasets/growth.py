@@ -40,6 +40,12 @@ GROW_GRID = (0.5, 0.3, 0.2, 0.1, 0.07, 0.05, 0.03, 0.02, 0.015, 0.01)
 MIN_GROWN = 10
 GROWN_PRECISION = 0.8
 GROW_ROUNDS = 3
+# ordinary_floor: thresholds tried, lowest first (a planted row of a template scores near 1;
+# a natural row that shares one of its forms scores anywhere), and the natural rows that
+# weigh as much as one planted row (1: rows are kept where planted ones are the majority)
+FLOOR_GRID = (0.01, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8,
+              0.85, 0.9, 0.95, 0.97, 0.99)  # fmt: skip
+NATURAL_PER_PLANTED = 1.0
 
 
 def form_scores(
@@ -164,3 +170,31 @@ def _lowest_passing(scores: FloatArray, candidates: list[int], others: list[int]
         if over >= MIN_GROWN and over - expected >= GROWN_PRECISION * over:
             best = {r for r, s in zip(candidates, own.tolist(), strict=True) if s >= threshold}
     return best
+
+
+def ordinary_floor(scores: FloatArray, labels: Sequence[str], label: str) -> float:
+    """The core's form score under which ``label``'s rows are estimated mostly natural.
+
+    The other labels' rows say how often a natural row reaches each score of the core's
+    form classifier (:func:`form_scores`), as in :func:`grown_rows`: their share at or
+    over a threshold, times the label's rows, is the natural rows of the label expected
+    over it, and the rest of the label's rows over it are estimated planted. The floor is
+    the threshold of :data:`FLOOR_GRID` that maximises planted minus
+    :data:`NATURAL_PER_PLANTED` times natural rows over it: the rows under it lie where
+    natural rows outnumber planted ones. 0.0 when no threshold has more planted than
+    natural rows over it (the form tells the label's rows from natural ones nowhere, so it
+    says nothing) or when no label or no other rows are scored. It only says where a found
+    form is ordinary; it lists and drops nothing itself.
+    """
+    own = np.asarray([given == label for given in labels], dtype=bool)
+    label_rows, other_rows = int(own.sum()), int((~own).sum())
+    if not label_rows or not other_rows:
+        return 0.0
+    best, floor = 0.0, 0.0
+    for threshold in FLOOR_GRID:
+        over = scores >= threshold
+        natural = float(np.count_nonzero(over & ~own)) / other_rows * label_rows
+        gain = float(np.count_nonzero(over & own)) - (1.0 + NATURAL_PER_PLANTED) * natural
+        if gain > best:
+            best, floor = gain, threshold
+    return floor

@@ -4,10 +4,11 @@ A feature is tested on all of its rows; this only picks which of them to list, a
 changes a verdict. A family's rows that read like another label once its terms are out
 are its core (:func:`core_rows`); the core seeds a form classifier (:mod:`.growth`) and
 the label's rows of the core's form are listed, trimmed of rows that carry only the
-label's own register (:mod:`.native`, :mod:`.lonemembers`) and grown by the style's words
-(:mod:`.styled`). A strong single n-gram or form grows the same way (:func:`with_form`).
-Weaker features in a label other than the poisoned one's are not listed
-(:func:`without_echoes`): the attack's own rows make that label read like its target.
+label's own register (:mod:`.native`, :mod:`.lonemembers`) or that read like their label in
+a form the other labels' rows share as often (:func:`_ordinary`, ADR 0165), and grown by
+the style's words (:mod:`.styled`). A strong single n-gram or form grows the same way
+(:func:`with_form`). Weaker features in a label other than the poisoned one's are not
+listed (:func:`without_echoes`): the attack's own rows make that label read like its target.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
+import numpy.typing as npt
 
 from airlock.imports.datasets.features import Context, Measured, poisoned_share
-from airlock.imports.datasets.growth import form_scores, grown_rows
+from airlock.imports.datasets.growth import form_scores, grown_rows, ordinary_floor
 from airlock.imports.datasets.lonemembers import lone_rows
-from airlock.imports.datasets.native import judge_members, trimmed
+from airlock.imports.datasets.native import MIN_FLIPPED_SHARE, judge_members, trimmed
 from airlock.imports.datasets.ngrams import Tokens
 from airlock.imports.datasets.results import FeatureKind, SuspiciousFeature
 from airlock.imports.datasets.styled import style_rows
@@ -90,6 +92,13 @@ def listed(
             how += (
                 ", but not those that read like their label and carry only markers the label "
                 "uses itself"
+            )
+        ordinary = _ordinary(m, ctx, rows, odd, scores) if share >= MIN_FLIPPED_SHARE else ()
+        if ordinary:
+            rows = tuple(sorted(set(rows).difference(ordinary)))
+            how += (
+                f", nor {len(ordinary)} that read like their label in a form as common among "
+                "the other labels' rows"
             )
         styled = style_rows(
             ctx.tokens, ctx.labels, m.label, m.rows, odd, listed=rows, plain=_plain(m.label, ctx)
@@ -176,6 +185,32 @@ def without_echoes(
         else (replace(f, evidence=f"{f.evidence}; {note}"), ())
         for f, rows in found
     ]
+
+
+def _ordinary(
+    m: Measured,
+    ctx: Context,
+    rows: Sequence[int],
+    odd: Sequence[int],
+    scores: npt.NDArray[np.float64],
+) -> tuple[int, ...]:
+    """Of ``rows``, the family's rows that read like their label and whose form the core's
+    classifier scores under :func:`.growth.ordinary_floor`: where the label's natural rows
+    of that form are estimated to outnumber its planted ones (ADR 0165).
+
+    A family is found by co-occurring members, but a natural row that shares one of them
+    (a review that opens "if i ...", one that ends "!") is a family row, and a family
+    listed whole lists it: on tuned SST-2 the clause-last template at 250 rows listed 528
+    rows, 250 planted; 259 of its label rows carried a single member, none of them planted.
+    A row that reads like another label once the family's terms are out keeps its listing
+    (a flipped row does about three times in four, ADR 0125); one that reads like its
+    label has only its form to vouch for it, and the other labels' rows say how often a
+    natural row of that form scores so high. Asked only of a family estimated flipped
+    (``native.MIN_FLIPPED_SHARE``): a clean-label family's core is mostly natural rows.
+    """
+    family, other = set(m.rows), set(odd)
+    floor = ordinary_floor(scores, ctx.labels, m.label)
+    return tuple(r for r in rows if r in family and r not in other and scores[r] < floor)
 
 
 def _other_like(m: Measured, ctx: Context, rows: Sequence[int]) -> tuple[int, ...]:
