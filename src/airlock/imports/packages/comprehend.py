@@ -304,5 +304,3 @@ def each_may_be(
         assert isinstance(element, ast.Name)
         column = [item[i] for item in items if isinstance(item, list) and i < len(item)]
         env[element.id] = flowtypes.Val(labels=seq.labels, alts=likeliest(column))
-
-
