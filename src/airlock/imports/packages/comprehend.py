@@ -35,17 +35,19 @@ def table(interp: Interpreter, node: ast.DictComp, env: dict[str, Val]) -> Val |
     alphabet), so ``T[b]`` of it folds (ADR 0067). None when it does not fold: the
     walk reads it as any other expression."""
     gen = node.generators[0]
-    if len(node.generators) != 1 or gen.ifs or not isinstance(gen.target, ast.Name):
+    if len(node.generators) != 1 or gen.ifs or not _names(gen.target):
         return None
     seq = interp.expr(gen.iter, env, flowtypes.When.LATER)
     if seq.const is None:  # ``{i: i ^ k for i in range(65536)}`` (ADR 0071)
-        return tables.by_key(interp, node, gen.iter, env)
+        return (
+            tables.by_key(interp, node, gen.iter, env) if isinstance(gen.target, ast.Name) else None
+        )
     if not isinstance(seq.const, (list, str, bytes)) or len(seq.const) > MAX_RANGE:
         return None
     local = dict(env)
     out: dict[object, object] = {}
     for item in seq.const:
-        local[gen.target.id] = flowtypes.Val(const=item)
+        interp.bind(gen.target, flowtypes.Val(const=item), local)  # ``for k, v in pairs``
         key = interp.expr(node.key, local, flowtypes.When.LATER).const
         value = interp.expr(node.value, local, flowtypes.When.LATER).const
         if not isinstance(key, (str, bytes, int)) or not isinstance(value, (str, bytes, int)):
@@ -271,7 +273,7 @@ def _spelled(source: ast.expr, *, at_top: bool) -> bool:
     """Whether a loop's sequence is written in the code: a literal, a local class's
     constant, a module name (``at_top``), or a call of them that folds (``enumerate([...])``,
     ``{...}.items()``, ``zip(A, B)``; ADR 0158)."""
-    return isinstance(source, ast.List | ast.Tuple | ast.Attribute | ast.Call) or (
+    return isinstance(source, ast.List | ast.Tuple | ast.Set | ast.Attribute | ast.Call) or (
         at_top and isinstance(source, ast.Name)
     )
 

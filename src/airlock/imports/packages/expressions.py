@@ -204,7 +204,7 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
         # ``f'{os.environ}'``: every variable spelt into the text (ADR 0098).
         return Val(const=const, labels=inner.labels | sinkcall.whole_environ(inner))
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-        items = [self.expr(e, env, when) for e in node.elts[:MAX_ITEMS]]
+        items = spliced(self, node.elts[:MAX_ITEMS], env, when)
         labels = frozenset().union(*(i.labels for i in items))
         if isinstance(node, ast.Set):
             for item in items:  # a set's members are hashed (ADR 0071)
@@ -455,6 +455,8 @@ def partial(self: Interpreter, node: ast.expr, env: dict[str, Val]) -> str:  # n
     """Folded text of an argument; a list keeps the elements that fold."""
     if isinstance(node, (ast.List, ast.Tuple)):
         return " ".join(self.partial(e, env) for e in node.elts[:64])
+    if isinstance(node, ast.Starred):  # ``[*args]``: the list's words (ADR 0159)
+        return self.partial(node.value, env)
     if isinstance(node, ast.JoinedStr):
         return "".join(
             str(v.value) if isinstance(v, ast.Constant) else self.partial(v, env) or "{}"
@@ -518,3 +520,20 @@ CODE_ATTRS = frozenset({"__code__", "__func__", "__wrapped__"})
 GLOBAL_TABLES = (
     "globals", "locals", "vars", "builtins.__dict__", "__builtins__.__dict__", "sys.modules",
 )  # fmt: skip
+
+
+def spliced(self: Interpreter, elts: list[ast.expr], env: dict[str, Val], when: When) -> list[Val]:
+    """A display's items, a starred one that folds to a list spliced in as its items
+    (``[*args]`` of ``args = ['sh', '-c', CMD]``, ADR 0159); another starred one is one
+    unknown item."""
+    items: list[Val] = []
+    for e in elts:
+        if not isinstance(e, ast.Starred):
+            items.append(self.expr(e, env, when))
+            continue
+        value = self.expr(e.value, env, when)
+        if isinstance(value.const, list) and len(value.const) <= MAX_ITEMS:
+            items += [Val(const=x, labels=value.labels) for x in value.const]
+        else:
+            items.append(Val(labels=value.labels))
+    return items[:MAX_ITEMS]

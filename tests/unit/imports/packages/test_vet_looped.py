@@ -68,6 +68,18 @@ DENIED: dict[str, dict[str, str]] = {
         + ", ".join(f"'k{i}': 'uname -a #{i}'" for i in range(9))
         + f", 'linux': {CURL!r}}}\nos.system(T[sys.platform])\n"
     ),
+    # A set literal, a table built by a comprehension over pairs, a list spliced in.
+    "set-literal": init(f"import os\nfor c in {{{PAD}, {CURL!r}}}:\n    os.system(c)\n"),
+    "table-comprehension-over-pairs": init(
+        f"import os\nT = {{k: v for k, v in [('a', 'ls'), ('b', {CURL!r})]}}\n"
+        "for v in T.values():\n    os.system(v)\n"
+    ),
+    "list-spliced-into-the-call": init(
+        f"import subprocess\nargs = ['sh', '-c', {CURL!r}]\nsubprocess.call([*args])\n"
+    ),
+    "list-spliced-then-bound": init(
+        f"import subprocess\nargs = ['sh', '-c', {CURL!r}]\nx = [*args]\nsubprocess.call(x)\n"
+    ),
 }
 
 ALLOWED: dict[str, dict[str, str]] = {
