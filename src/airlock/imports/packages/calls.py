@@ -252,6 +252,8 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         mapped = self.map_const(args[0], c[1], env)
         if mapped is not None:
             return Val(const=mapped, labels=labels)
+    if ref == "map" and len(args) == 2 and args[0].ref == "str" and args[1].items:
+        return Val(labels=labels, items=args[1].items)  # ``map(str, parts)`` (ADR 0164)
     if ref == "str.format_map" and node.args and isinstance(node.args[0], ast.Dict):
         c = [self.literal_dict(node.args[0], env)]  # ``'{a} x'.format_map({'a': 'curl'})``
     folded = fold_call(ref, callee.const, c, kwargs)
@@ -283,7 +285,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
             marks = labels | extra | (callee.labels & {HIDDEN})
             marks |= {DECODED} if spelling else frozenset()
             self.trace.recovered.append((node.lineno, text_of(folded)[:4096], marks))
-        return Val(const=folded, labels=labels | extra)
+        return Val(const=folded, labels=labels | extra, alts=parttext.picked(ref, callee, args))
     if isinstance(node.func, ast.Attribute) and node.func.attr in STARTUP_WRITES and c:
         # ``f.write('import x; ...')`` into a ``.pth``: wherever the folder is (issue 16).
         held = env.get(node.func.value.id) if isinstance(node.func.value, ast.Name) else None
@@ -429,6 +431,10 @@ def _built_head(
     if not ref.startswith("str."):
         return ""
     template = callee.const
+    if ref == "str.join" and template is None and len(args) == 2 and not node.keywords:
+        # ``str.join('', parts)``: the glue given first, as the unbound method takes it.
+        glue = args[0].const
+        return listtext.joined(glue, args[1]) if isinstance(glue, str) else ""
     looked = parttext.looked_up(ref, callee, [a.const for a in args])
     if looked is not None:
         return looked

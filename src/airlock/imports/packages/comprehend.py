@@ -93,6 +93,18 @@ def read_comprehension(
     simple = len(node.generators) == 1 and not gen.ifs and isinstance(gen.target, ast.Name)
     if (
         simple
+        and isinstance(gen.target, ast.Name)
+        and isinstance(elts[0], ast.Name)
+        and elts[0].id == gen.target.id
+        and not isinstance(node, ast.DictComp)
+        and seq.const is None
+        and seq.items
+    ):
+        # ``''.join(p for p in [PAYLOAD, x])``: each item as it is, so the list's known
+        # text is the comprehension's (ADR 0164); reading the name has no effect.
+        return flowtypes.Val(labels=seq.labels, items=seq.items)
+    if (
+        simple
         and len(elts) == 1
         and isinstance(gen.target, ast.Name)
         and isinstance(seq.const, (list, str, bytes))

@@ -194,14 +194,61 @@ def looked_up(ref: str, callee: Val, given: list[object]) -> str | None:
 MAX_ALTS = 8  # strings a value is read as, each as if it were the one (:func:`alternatives`)
 
 
-def alternatives(values: list[object]) -> tuple[str, ...]:
+def alternatives(values: list[object]) -> tuple[object, ...]:
     """The written strings among ``values`` (two branches, a table's entries), each once:
-    what a run or an exec is read as when given the value (:func:`runs_each`)."""
-    texts = (_written(v) for v in values if isinstance(v, (str, bytes)))
-    return tuple(dict.fromkeys(t for t in texts if t.strip()))[:MAX_ALTS]
+    what a run or an exec is read as when given the value (:func:`runs_each`). A command
+    list of written strings and a folded table are kept too (ADR 0164): a list or a dict
+    bound in either branch of an ``if`` is run, or looked up (:func:`entries`), as the
+    one written there."""
+    out: dict[tuple[str, str], object] = {}
+    for value in values:
+        if isinstance(value, (str, bytes)):
+            text = _written(value)
+            if text.strip():
+                out.setdefault(("text", text), text)
+        elif _listed(value) or (isinstance(value, dict) and 0 < len(value) <= MAX_TABLE):
+            out.setdefault(("made", repr(value)), value)
+        if len(out) >= MAX_ALTS:
+            break
+    return tuple(out.values())
 
 
-def keyed(table: object, key: object) -> tuple[str, ...]:
+def _listed(value: object) -> bool:
+    """A short list of written strings: a command as ``subprocess`` takes it."""
+    return (
+        isinstance(value, list)
+        and 0 < len(value) <= MAX_TABLE
+        and all(isinstance(v, str) for v in value)
+        and small(value)
+    )
+
+
+def entries(alts: tuple[object, ...], key: object) -> tuple[object, ...]:
+    """``value[key]`` of a list or a table that may be one of several (``cfg = {'c': CMD}``
+    in one branch, ``{'c': 'ver'}`` in the other, ADR 0164), ``key`` written: each one's
+    item there, as alternatives; none when no alternative has it."""
+    found: list[object] = []
+    for alt in alts:
+        if isinstance(alt, dict) and isinstance(key, (str, int)) and key in alt:
+            found.append(alt[key])
+        elif isinstance(alt, list) and type(key) is int and -len(alt) <= key < len(alt):
+            found.append(alt[key])
+    return alternatives(found) if found else ()
+
+
+def picked(ref: str, callee: Val, args: list[Val]) -> tuple[object, ...]:
+    """The alternatives of a call given a value that may be one of several (ADR 0164):
+    ``cfg.get('c')`` of tables, each one's entry; ``' '.join(cmd)`` of command lists, each
+    one joined; none for any other call."""
+    if ref == "dict.get" and callee.alts and 1 <= len(args) <= 2:
+        return entries(callee.alts, args[0].const)
+    if ref == "str.join" and isinstance(callee.const, str) and len(args) == 1 and args[0].alts:
+        glue = callee.const
+        return alternatives([glue.join(a) for a in args[0].alts if _listed(a)])
+    return ()
+
+
+def keyed(table: object, key: object) -> tuple[object, ...]:
     """The alternatives of a folded dict looked up by a key that does not fold: its string
     entries; none for any other table or key (an XOR table's numbers stay unknown)."""
     if not isinstance(table, dict) or key is not None:
@@ -209,12 +256,12 @@ def keyed(table: object, key: object) -> tuple[str, ...]:
     return alternatives(list(table.values()))
 
 
-def branches(body: Val, orelse: Val) -> tuple[str, ...]:
+def branches(body: Val, orelse: Val) -> tuple[object, ...]:
     """The alternatives of ``body if test else orelse``: each branch's string or head."""
     return alternatives([v.head if v.const is None else v.const for v in (body, orelse)])
 
 
-def alts_added(left: Val, right: Val) -> tuple[str, ...]:
+def alts_added(left: Val, right: Val) -> tuple[object, ...]:
     """The alternatives of ``left + right`` when one side is one of several strings
     (``(CMD if posix else WIN) + x``, ADR 0162): each sum's text as :func:`added` keeps it."""
     if left.alts and left.const is None:
@@ -244,5 +291,5 @@ def sliced(value: Val, bounds: tuple[object, object, object]) -> Val | None:
         labels=value.labels,
         head=value.head[:end],
         code=value.code if end is None else "",
-        alts=tuple(a[:end] for a in value.alts),
+        alts=tuple(a[:end] for a in value.alts if isinstance(a, str)),
     )
