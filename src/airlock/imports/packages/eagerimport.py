@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from typing import TypeGuard
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 Body = list[ast.stmt]
@@ -66,7 +67,8 @@ class _Module:
 
     def ancestors(self, klass: ast.ClassDef) -> list[ast.ClassDef]:
         """The class and its bases defined in the module, nearest first (bounded)."""
-        out, queue = [], [klass]
+        out: list[ast.ClassDef] = []
+        queue = [klass]
         while queue and len(out) < MAX_ANCESTORS:
             one = queue.pop(0)
             if any(one is seen for seen in out):
@@ -86,7 +88,7 @@ class _Module:
         for one in lineage:
             for keyword in one.keywords:
                 if keyword.arg == "metaclass" and _named(keyword.value, self.classes):
-                    meta = self.classes[keyword.value.id]  # type: ignore[attr-defined]
+                    meta = self.classes[keyword.value.id]
                     for body in self.method(meta, ("__new__", "__init__")):
                         self.runs(body)
 
@@ -109,7 +111,7 @@ class _Module:
             name = decorator.func if isinstance(decorator, ast.Call) else decorator
             if not _named(name, self.functions):
                 continue
-            outer = self.functions[name.id]  # type: ignore[attr-defined]
+            outer = self.functions[name.id]
             self.runs(outer.body, outer)
             inner = [f for f in outer.body if isinstance(f, _FUNCTIONS)] if factory else [outer]
             if isinstance(node, _FUNCTIONS) and any(_calls_argument(f) for f in inner):
@@ -131,7 +133,10 @@ class _Module:
                         self.runs(hook)
 
 
-def _named(node: ast.expr, table: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] | dict[str, ast.ClassDef]) -> bool:
+def _named(
+    node: ast.expr,
+    table: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] | dict[str, ast.ClassDef],
+) -> TypeGuard[ast.Name]:
     return isinstance(node, ast.Name) and node.id in table
 
 
@@ -144,7 +149,11 @@ def _calls_argument(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     first = params[0].arg
     for node in func.body:
         value = node.value if isinstance(node, (ast.Expr, ast.Assign, ast.Return)) else None
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == first:
+        if (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Name)
+            and value.func.id == first
+        ):
             return True
     return False
 

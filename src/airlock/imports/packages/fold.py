@@ -186,7 +186,7 @@ FOLDED = frozenset(
         "bytes.join", "str.replace", "bytes.replace", "bytes.decode", "bytearray.decode",
         "str.encode", "str.upper", "str.lower", "str.strip", "bytes.strip", "str.format",
         "str.format_map", *CASE_CHANGES, *AFFIX_CUTS, *CONCATS, *BYTE_PACKERS,
-        "memoryview", "bytes.tobytes", "shlex.split",
+        "memoryview", "bytes.tobytes", "shlex.split", "dict.values",
         *DECODERS,
         *DECOMPRESSORS,
         *SPLITS,
@@ -241,6 +241,8 @@ def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
             return bound.to_bytes(c[0], order) if 0 <= c[0] <= MAX_FOLD else None  # type: ignore[arg-type]
         if ref == "dict.get" and isinstance(bound, dict) and 1 <= len(c) <= 2:
             return bound.get(c[0], c[-1] if len(c) == 2 else None)  # ``S.get(c, c)`` of a table
+        if ref == "dict.values" and isinstance(bound, dict) and not c:
+            return list(bound.values())  # ``''.join(PARTS.values())`` (ADR 0164)
         if ref in ("bytes", "bytearray") and len(c) == 1 and isinstance(c[0], list):
             return bytes(c[0])
         if ref in BYTE_PACKERS and c and isinstance(c[0], str):

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import TypeGuard
 
 from airlock.imports.packages import sinkcall
 from airlock.imports.packages.flowtypes import UNKNOWN, Val
@@ -213,7 +214,7 @@ def alternatives(values: list[object]) -> tuple[object, ...]:
     return tuple(out.values())
 
 
-def _listed(value: object) -> bool:
+def _listed(value: object) -> TypeGuard[list[str]]:
     """A short list of written strings: a command as ``subprocess`` takes it."""
     return (
         isinstance(value, list)
@@ -229,10 +230,10 @@ def entries(alts: tuple[object, ...], key: object) -> tuple[object, ...]:
     item there, as alternatives; none when no alternative has it."""
     found: list[object] = []
     for alt in alts:
-        if isinstance(alt, dict) and isinstance(key, (str, int)) and key in alt:
-            found.append(alt[key])
-        elif isinstance(alt, list) and type(key) is int and -len(alt) <= key < len(alt):
-            found.append(alt[key])
+        in_table = isinstance(alt, dict) and isinstance(key, (str, int)) and key in alt
+        in_list = isinstance(alt, list) and type(key) is int and -len(alt) <= key < len(alt)
+        if in_table or in_list:
+            found.append(alt[key])  # type: ignore[index]
     return alternatives(found) if found else ()
 
 

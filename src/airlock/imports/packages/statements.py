@@ -8,6 +8,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages import (
+    accrued,
     classbody,
     classdata,
     comprehend,
@@ -210,8 +211,11 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         self.bind(node.target, Val(labels=seq.labels | sinkcall.whole_environ(seq)), env)
         if isinstance(node.iter, (ast.List, ast.Tuple)):
             reach.looped(self, node.target, node.iter, env, when)  # ``for f in [os.system]``
+        plan = accrued.planned(node, seq, env)  # ``for c in CODES: s += chr(c)`` (ADR 0164)
         self.block(node.body, env, when)
         self.block(node.orelse, env, when)
+        if plan is not None:
+            accrued.folded(self, node, seq, plan, env)
     elif isinstance(node, ast.While):
         protocol.truth(self, self.expr(node.test, env, when), env, when)
         self.block(node.body, env, when)
