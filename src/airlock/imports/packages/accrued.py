@@ -14,7 +14,8 @@ of accumulations into names that fold before it,
 each ``E`` pure (:data:`PURE_CALLS`, :data:`PURE_METHODS`, operators, subscripts, no name of
 an accumulator) and folding for every item, the accumulators are bound to what the loop
 builds. The body is still walked once as before (its effects are read there); this only
-gives the names their folded values after it. Any other loop is left as it was. Pure.
+gives the names their folded values after it, and only when reading each item leaves half
+of the module's step budget (:func:`affordable`). Any other loop is left as it was. Pure.
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ def folded(
     steps, starts = plan
     if not isinstance(node.target, ast.Name) or not isinstance(seq.const, (list, str, bytes)):
         return
+    if not affordable(interp, len(seq.const), [expr for _, _, expr in steps]):
+        return
     parts: dict[str, list[object]] = {name: [] for name in starts}
     local = dict(env)
     for item in seq.const:
@@ -103,6 +106,14 @@ def folded(
         built[name] = value
     for name, value in built.items():
         env[name] = Val(const=value, labels=starts[name].labels | seq.labels)
+
+
+def affordable(interp: Interpreter, items: int, exprs: list[ast.expr]) -> bool:
+    """Whether reading ``exprs`` once per item leaves at least half of the module's step
+    budget: a fold never spends the budget the rest of the walk needs (past it the module
+    holds, :data:`flowtypes.MAX_STEPS`); a larger loop is left unknown, as before."""
+    cost = items * sum(sum(1 for _ in ast.walk(e)) for e in exprs)
+    return cost <= interp.steps // 2
 
 
 def _accrual(stmt: ast.stmt) -> tuple[str, str, ast.expr] | None:

@@ -26,6 +26,7 @@ import ast
 from typing import TYPE_CHECKING, NamedTuple, TypeGuard
 
 from airlock.imports.packages import (
+    accrued,
     across,
     flowtypes,
     hostile,
@@ -344,7 +345,7 @@ def _lambda_mapped(
     spec = fn.args
     if spec.posonlyargs or spec.vararg or spec.kwonlyargs or spec.kwarg or len(spec.args) != 1:
         return None
-    if len(seq.const) > MAX_ITEMS:
+    if len(seq.const) > MAX_ITEMS or not accrued.affordable(interp, len(seq.const), [fn.body]):
         return None
     local, name, out = dict(env), spec.args[0].arg, []
     for item in seq.const:
