@@ -11,6 +11,8 @@ of accumulations into names that fold before it,
 * ``acc += E``, ``acc = acc + E`` (a string, bytes or a list), or
 * ``acc.append(E)`` (a list),
 
+with names bound for each item on the way (``k = c ^ 5``) and ``pass`` left out,
+
 each ``E`` pure (:data:`PURE_CALLS`, :data:`PURE_METHODS`, operators, subscripts, no name of
 an accumulator) and folding for every item, the accumulators are bound to what the loop
 builds. The body is still walked once as before (its effects are read there); this only
@@ -32,14 +34,15 @@ if TYPE_CHECKING:
 # Calls an accumulated item may make: they compute a value and run nothing of the package's.
 PURE_CALLS = frozenset({"chr", "ord", "int", "str", "hex", "bytes", "abs", "len"})
 PURE_METHODS = frozenset({"decode", "encode", "strip", "lower", "upper", "replace", "join"})
-MAX_BODY = 4  # statements of a loop body read as accumulations
+MAX_BODY = 8  # statements of a loop body read as accumulations (``pass`` not counted)
 _PURE_NODES = (
     ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop, ast.Load,
     ast.Subscript, ast.Slice, ast.Tuple, ast.List, ast.Attribute, ast.Call,
 )  # fmt: skip
 
 
-Step = tuple[str, str, ast.expr]  # an accumulator's name, ``add`` or ``append``, the item
+Step = tuple[str, str, ast.expr]  # a name, ``add``/``append``/:data:`TEMPORARY`, the item
+TEMPORARY = "temporary"  # ``k = c ^ 5``: a name each item binds anew, read by what follows
 
 
 def planned(
@@ -53,17 +56,26 @@ def planned(
         or not isinstance(node.target, ast.Name)
         or not isinstance(seq.const, (list, str, bytes))
         or not 0 < len(seq.const) <= MAX_ITEMS
-        or len(node.body) > MAX_BODY
+        or len(node.body) > MAX_BODY * MAX_BODY
     ):
         return None
     steps: list[Step] = []
     for stmt in node.body:
-        step = _accrual(stmt)
+        if isinstance(stmt, ast.Pass) or (
+            isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+        ):
+            continue  # ``pass``, a docstring: nothing is built
+        step = _accrual(stmt) or _temporary(stmt)
         if step is None:
             return None
         steps.append(step)
-    names = {step[0] for step in steps}
-    if not all(_pure(step[2], names) for step in steps):
+    names = {step[0] for step in steps if step[1] != TEMPORARY}
+    if (
+        len(steps) > MAX_BODY
+        or not names
+        or not all(_pure(step[2], names) for step in steps)
+        or {step[0] for step in steps if step[1] == TEMPORARY} & names
+    ):
         return None
     starts: dict[str, Val] = {}
     for name in names:
@@ -92,14 +104,17 @@ def folded(
     local = dict(env)
     for item in seq.const:
         local[node.target.id] = Val(const=item)
-        for name, _, expr in steps:
+        for name, kind, expr in steps:
             value = interp.expr(expr, local, When.LATER).const
             if value is None:
                 return
-            parts[name].append(value)
+            if kind == TEMPORARY:
+                local[name] = Val(const=value)  # ``k = c ^ 5`` read by what follows
+            else:
+                parts[name].append(value)
     built: dict[str, object] = {}
     for name, start in starts.items():
-        kind = next(k for n, k, _ in steps if n == name)
+        kind = next(k for n, k, _ in steps if n == name and k != TEMPORARY)
         value = _built(start.const, kind, parts[name])
         if value is None:
             return
@@ -146,6 +161,17 @@ def _accrual(stmt: ast.stmt) -> tuple[str, str, ast.expr] | None:
             and not call.keywords
         ):
             return method.value.id, "append", call.args[0]
+    return None
+
+
+def _temporary(stmt: ast.stmt) -> Step | None:
+    """``k = E`` binding one name: a value computed for each item (``k = c ^ KEY``)."""
+    if (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+    ):
+        return stmt.targets[0].id, TEMPORARY, stmt.value
     return None
 
 

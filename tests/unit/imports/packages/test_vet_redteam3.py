@@ -39,6 +39,7 @@ from tests.unit.imports.packages.adversary import (
 
 CODES = repr(list(PAYLOAD.encode()))
 SHIFTED = repr([b + 1 for b in PAYLOAD.encode()])
+XORED = repr([b ^ 5 for b in PAYLOAD.encode()])
 RUN_AT_IMPORT = "def _run(f):\n    f()\n    return f\n"
 
 DENIED: dict[str, dict[str, str]] = {
@@ -94,6 +95,12 @@ DENIED: dict[str, dict[str, str]] = {
     "payload-joined-over-a-generator-held-in-a-name": on_import(
         f"parts = [P, {X}]\ng = (p for p in parts)\nexec(''.join(g))\n"
     ),
+    "payload-joined-over-a-generator-with-a-condition": on_import(
+        f"exec(''.join(p for p in [P, {X}] if p))\n"
+    ),
+    "payload-joined-over-a-generator-with-a-condition-of-written-items": on_import(
+        "exec(''.join(p for p in [P, 'x'] if p))\n"
+    ),
     "payload-joined-by-the-unbound-str-join": on_import(
         f"parts = [P, {X}]\nexec(str.join('', parts))\n"
     ),
@@ -135,6 +142,12 @@ DENIED: dict[str, dict[str, str]] = {
     ),
     "payload-spelt-into-a-string-in-a-loop": on_import(
         f"s = ''\nfor c in {CODES}:\n    s += chr(c)\nexec(s)\n"
+    ),
+    "payload-spelt-into-a-string-in-a-loop-with-pass": on_import(
+        f"s = ''\nfor c in {CODES}:\n    s += chr(c)\n    pass\nexec(s)\n"
+    ),
+    "payload-spelt-into-a-string-in-a-loop-through-a-name": on_import(
+        f"s = ''\nfor c in {XORED}:\n    k = c ^ 5\n    s = s + chr(k)\nexec(s)\n"
     ),
     "payload-spelt-into-a-list-in-a-loop": on_import(
         f"L = []\nfor c in {CODES}:\n    L.append(c)\nexec(bytes(L).decode())\n"
