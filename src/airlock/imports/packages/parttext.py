@@ -207,11 +207,15 @@ def alternatives(values: list[object]) -> tuple[object, ...]:
             text = _written(value)
             if text.strip():
                 out.setdefault(("text", text), text)
-        elif _listed(value) or (isinstance(value, dict) and 0 < len(value) <= MAX_TABLE):
+        elif _listed(value) or _tabled(value):
             out.setdefault(("made", repr(value)), value)
         if len(out) >= MAX_ALTS:
             break
     return tuple(out.values())
+
+
+# Text of one list or table kept as an alternative: each is compared by its ``repr``.
+MAX_ALT_TEXT = 65_536
 
 
 def _listed(value: object) -> TypeGuard[list[str]]:
@@ -220,8 +224,16 @@ def _listed(value: object) -> TypeGuard[list[str]]:
         isinstance(value, list)
         and 0 < len(value) <= MAX_TABLE
         and all(isinstance(v, str) for v in value)
-        and small(value)
+        and sum(len(v) for v in value) <= MAX_ALT_TEXT
     )
+
+
+def _tabled(value: object) -> bool:
+    """A folded table (:func:`table`) of at most :data:`MAX_ALT_TEXT` characters."""
+    if not isinstance(value, dict) or not 0 < len(value) <= MAX_TABLE:
+        return False
+    size = sum(len(v) if isinstance(v, (str, bytes, list)) else 1 for v in value.values())
+    return size <= MAX_ALT_TEXT
 
 
 def entries(alts: tuple[object, ...], key: object) -> tuple[object, ...]:
