@@ -14,6 +14,7 @@ from airlock.imports.packages import (
     childenv,
     classdata,
     envurl,
+    fieldfill,
     forwarded,
     keystream,
     listtext,
@@ -40,6 +41,7 @@ from airlock.imports.packages import (
 from airlock.imports.packages.flowtypes import MAX_CALL_DEPTH, UNKNOWN, Event, Val, When, canonical
 from airlock.imports.packages.fold import (
     CODECS_CALLS,
+    CONCATS,
     DECODERS,
     DECOMPRESSORS,
     MAX_FOLD,
@@ -50,7 +52,15 @@ from airlock.imports.packages.fold import (
     text_of,
 )
 from airlock.imports.packages.grammar import parse_module
-from airlock.imports.packages.handed import SETATTR, WATCHED, acts, arguments, grown, hand_on
+from airlock.imports.packages.handed import (
+    REDUCE,
+    SETATTR,
+    WATCHED,
+    acts,
+    arguments,
+    grown,
+    hand_on,
+)
 from airlock.imports.packages.implicit import IMPLICIT, TRANSPARENT
 from airlock.imports.packages.pathshape import (
     PATH_WRITES,
@@ -252,6 +262,12 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         mapped = self.map_const(args[0], c[1], env)
         if mapped is not None:
             return Val(const=mapped, labels=labels)
+    if ref == "map" and len(args) == 2 and args[0].ref == "str" and args[1].items:
+        return Val(labels=labels, items=args[1].items)  # ``map(str, parts)`` (ADR 0164)
+    if ref == REDUCE and 2 <= len(args) <= 3 and args[0].ref in CONCATS and not kwargs:
+        summed = listtext.summed(args[1], args[2] if len(args) == 3 else None)
+        if summed is not None:  # ``reduce(operator.add, [PAYLOAD, x])`` (ADR 0164)
+            return summed._replace(labels=labels | summed.labels)
     if ref == "str.format_map" and node.args and isinstance(node.args[0], ast.Dict):
         c = [self.literal_dict(node.args[0], env)]  # ``'{a} x'.format_map({'a': 'curl'})``
     folded = fold_call(ref, callee.const, c, kwargs)
@@ -271,6 +287,11 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
             return Val(labels=labels, shape=spelt_shape)
     head = _built_head(node, ref, callee, args, env) if folded is None else ""
     head = head or (by_name.head if by_name is not None else "")
+    if folded is None and not head and ref == "str.format" and isinstance(callee.const, str):
+        # ``'{0.p}'.format(Cfg)``, ``'{0[0]} {1}'.format([PAYLOAD], x)`` (ADR 0164).
+        fields = fieldfill.filled(self, node, callee.const, args, kwargs, env)
+        if fields is not None:
+            folded, head, labels = fields.const, fields.head, labels | fields.labels
     if folded is not None and small(folded):
         extra = frozenset({DECODED}) if ref in DECODERS or ref in DECOMPRESSORS else frozenset()
         extra |= frozenset({DECODED}) if ref in CODECS_CALLS else frozenset()
@@ -283,7 +304,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
             marks = labels | extra | (callee.labels & {HIDDEN})
             marks |= {DECODED} if spelling else frozenset()
             self.trace.recovered.append((node.lineno, text_of(folded)[:4096], marks))
-        return Val(const=folded, labels=labels | extra)
+        return Val(const=folded, labels=labels | extra, alts=parttext.picked(ref, callee, args))
     if isinstance(node.func, ast.Attribute) and node.func.attr in STARTUP_WRITES and c:
         # ``f.write('import x; ...')`` into a ``.pth``: wherever the folder is (issue 16).
         held = env.get(node.func.value.id) if isinstance(node.func.value, ast.Name) else None
@@ -416,7 +437,7 @@ def exec_text(
     return code
 
 
-def _built_head(
+def _built_head(  # noqa: PLR0911 -- one return per way a string is built
     node: ast.Call,
     ref: str,
     callee: Val,
@@ -426,9 +447,17 @@ def _built_head(
     """The known text of a string joined or formatted from items that do not all fold
     (:mod:`parttext`): ``''.join([PAYLOAD, x])``, ``'{} {}'.format(CMD, x)``. Only a
     string's method keeps one: any other call returns before its arguments are read."""
+    if ref in CONCATS and ref != "str.__add__" and len(args) == len(("a", "b")):
+        return parttext.added(args[0], args[1])  # ``operator.add(PAYLOAD, x)`` (ADR 0164)
+    if ref == "str.__add__" and len(args) == 1:
+        return parttext.added(callee, args[0])  # ``PAYLOAD.__add__(x)``
     if not ref.startswith("str."):
         return ""
     template = callee.const
+    if ref == "str.join" and template is None and len(args) == 2 and not node.keywords:
+        # ``str.join('', parts)``: the glue given first, as the unbound method takes it.
+        glue = args[0].const
+        return listtext.joined(glue, args[1]) if isinstance(glue, str) else ""
     looked = parttext.looked_up(ref, callee, [a.const for a in args])
     if looked is not None:
         return looked

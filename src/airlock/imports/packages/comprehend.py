@@ -20,7 +20,15 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flowtypes, protocol, rebound, runkey, sinkcall, tables
+from airlock.imports.packages import (
+    flowtypes,
+    listtext,
+    protocol,
+    rebound,
+    runkey,
+    sinkcall,
+    tables,
+)
 from airlock.imports.packages.fold import MAX_ITEMS, MAX_RANGE
 from airlock.imports.packages.parttext import likeliest
 
@@ -76,7 +84,7 @@ def comprehension(
     return value._replace(labels=value.labels | xored) if xored else value
 
 
-def read_comprehension(
+def read_comprehension(  # noqa: PLR0912 -- one branch per way a comprehension is read
     interp: Interpreter,
     node: ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp,
     env: dict[str, Val],
@@ -94,6 +102,12 @@ def read_comprehension(
     interp.comprehensions.append((local, env))
     elts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
     simple = len(node.generators) == 1 and not gen.ifs and isinstance(gen.target, ast.Name)
+    # ``''.join(p for p in [PAYLOAD, x])``: each item as it is, so the list's known text is
+    # the comprehension's (ADR 0164); reading the name has no effect. With a condition
+    # (``… if p``) the items it may keep are read as kept, after the condition is read.
+    passed = _passed(node, seq)
+    if passed and simple and seq.const is None:
+        return flowtypes.Val(labels=seq.labels, items=passed)
     if (
         simple
         and len(elts) == 1
@@ -125,7 +139,7 @@ def read_comprehension(
             labels |= conditions(interp, gen.ifs, local, when)
             for elt in elts:
                 labels |= interp.expr(elt, local, when).labels
-        return flowtypes.Val(labels=labels)
+        return flowtypes.Val(labels=labels, items=passed)
     labels = seq.labels
     interp.bind(gen.target, flowtypes.Val(labels=seq.labels), local)
     if one and when is not flowtypes.When.LATER:
@@ -138,7 +152,24 @@ def read_comprehension(
         conditions(interp, later.ifs, local, when)
     for elt in elts:
         labels |= interp.expr(elt, local, when).labels
-    return flowtypes.Val(labels=labels)
+    return flowtypes.Val(labels=labels, items=passed)
+
+
+def _passed(
+    node: ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp, seq: Val
+) -> tuple[str, ...]:
+    """The items of a comprehension that gives each item of one loop as it is (``p for p
+    in parts``, conditions or not): the list's folded or kept items; empty otherwise."""
+    gen = node.generators[0]
+    if (
+        isinstance(node, ast.DictComp)
+        or len(node.generators) != 1
+        or not isinstance(gen.target, ast.Name)
+        or not isinstance(node.elt, ast.Name)
+        or node.elt.id != gen.target.id
+    ):
+        return ()
+    return listtext.of(seq) or ()
 
 
 def _fold_enumerated(

@@ -92,6 +92,6 @@ def either(kept: Val, others: Iterable[Val | None]) -> Val:
     own = _texts(kept)[:1]
     texts = alternatives([*own, *kept.alts, *(t for o in others for t in _texts(o))])
     new = tuple(t for t in texts if t not in own)
-    if not set(new) - set(kept.alts):
+    if all(t in kept.alts for t in new):  # lists and tables are not hashed (ADR 0164)
         return kept
     return kept._replace(alts=new[:MAX_ALTS])

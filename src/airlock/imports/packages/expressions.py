@@ -140,7 +140,8 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
             # ``(PAYLOAD + x).strip()`` keeps its known text (ADR 0161).
             return Val(ref=f"str.{node.attr}", labels=base.labels, head=base.head)
         if isinstance(base.const, (str, bytes, dict)) or type(base.const) is int:
-            return Val(ref=f"{type(base.const).__name__}.{node.attr}", const=base.const)
+            ref = f"{type(base.const).__name__}.{node.attr}"
+            return Val(ref=ref, const=base.const, alts=base.alts if ref == "dict.get" else ())
         temp = tempname.attribute(base, node.attr)  # ``f.name`` of a temporary file (0162)
         if temp is not None:
             return temp
@@ -406,7 +407,11 @@ def subscript(self: Interpreter, node: ast.Subscript, env: dict[str, Val], when:
             # Unknown as before but for them: a region picked from the environment is no
             # environment data sent where the entry is used.
             return Val(alts=alts)
-        return UNKNOWN if item is None else Val(const=item, labels=base.labels)
+        if item is None:
+            return UNKNOWN
+        # ``cfg['c']`` of a table bound in either branch: each one's entry (ADR 0164).
+        more = parttext.entries(base.alts, key.const) if base.alts else ()
+        return Val(const=item, labels=base.labels, alts=more)
     if key.const is None and not base.labels and key_table(base.const):
         # ``KEY[i % len(KEY)]``; the index's labels kept (it counts the data's bytes).
         return Val(labels=key.labels | {KEY_BYTE})  # ADR 0088

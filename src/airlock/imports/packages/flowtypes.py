@@ -56,8 +56,9 @@ class Val(NamedTuple):  # immutable; a NamedTuple builds 2.5x faster than a froz
     # A string whose start does not fold either: its known parts, read only as code (0156).
     code: str = ""
     # The strings a value that does not fold may be: either branch of ``A if t else B``, each
-    # entry of a folded dict looked up by a key that does not fold (ADR 0161).
-    alts: tuple[str, ...] = ()
+    # entry of a folded dict looked up by a key that does not fold (ADR 0161); also command
+    # lists of written strings and folded tables bound in either branch (ADR 0164).
+    alts: tuple[object, ...] = ()
     # A list that does not fold: each item's text or head, ``parttext.GAP`` for an unknown
     # one, so that a join of it keeps its known text (ADR 0162).
     items: tuple[str, ...] = ()

@@ -26,6 +26,7 @@ import ast
 from typing import TYPE_CHECKING, NamedTuple, TypeGuard
 
 from airlock.imports.packages import (
+    accrued,
     across,
     flowtypes,
     hostile,
@@ -35,6 +36,7 @@ from airlock.imports.packages import (
     pathshape,
     reach,
 )
+from airlock.imports.packages.fold import MAX_ITEMS
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import CONNECTIONS, HIDDEN, kind_of
@@ -203,7 +205,7 @@ def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one ca
             return flowtypes.Val(ref=f"{args[0].ref}.__dict__")  # ``vars(os)['system']`` (ADR 0063)
         return None
     if ref in MAPPERS:
-        return _mapped(interp, node, args, env, when)
+        return _mapped(interp, node, ref, args, env, when)
     if ref in KEYED and "key" in kwargs and node.args:
         return _keyed(interp, node, kwargs["key"], env, when)
     if ref not in HANDERS:
@@ -304,11 +306,17 @@ def _read(interp: Interpreter, node: ast.expr, env: dict[str, Val]) -> Val:
         interp.trace.events, interp.trace.recovered = saved
 
 
-def _mapped(
-    interp: Interpreter, node: ast.Call, args: list[Val], env: dict[str, Val], when: When
+def _mapped(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    node: ast.Call,
+    ref: str,
+    args: list[Val],
+    env: dict[str, Val],
+    when: When,
 ) -> Val | None:
     """``map(exec, [code])``: the sink called on each item (the first ``MAX_HANDED``); a
-    function or lambda (``map(lambda c: os.system(c), cmds)``) applied to each (ADR 0063)."""
+    function or lambda (``map(lambda c: os.system(c), cmds)``) applied to each (ADR 0063).
+    ``map(lambda c: chr(c - 1), CODES)`` over a folded sequence folds (ADR 0164)."""
     if len(args) < 2 or not acts(args[0]) or len(node.args) < 2:
         return None
     fn = args[0].func
@@ -318,7 +326,35 @@ def _mapped(
             interp.apply(fn, arguments(interp, fn, [item], {}, env, when), env, when)
         else:
             _call_sink(interp, node, node.args[0], args[0], [item_node], [item], {}, env, when)
-    return flowtypes.Val(labels=frozenset().union(*(a.labels for a in args)))
+    labels = frozenset().union(*(a.labels for a in args))
+    folded = _lambda_mapped(interp, fn, args[1], env) if ref == "map" and len(args) == 2 else None
+    return flowtypes.Val(const=folded, labels=labels)
+
+
+def _lambda_mapped(
+    interp: Interpreter,
+    fn: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | None,
+    seq: Val,
+    env: dict[str, Val],
+) -> list[object] | None:
+    """The items of ``map(lambda c: E, SEQ)`` over a folded sequence, ``E`` read with ``c``
+    bound to each item as a comprehension's element is (no effect is run: read as when
+    called); None when one does not fold or the lambda takes other than one name."""
+    if not isinstance(fn, ast.Lambda) or not isinstance(seq.const, (list, str, bytes)):
+        return None
+    spec = fn.args
+    if spec.posonlyargs or spec.vararg or spec.kwonlyargs or spec.kwarg or len(spec.args) != 1:
+        return None
+    if len(seq.const) > MAX_ITEMS or not accrued.affordable(interp, len(seq.const), [fn.body]):
+        return None
+    local, name, out = dict(env), spec.args[0].arg, []
+    for item in seq.const:
+        local[name] = flowtypes.Val(const=item)
+        value = interp.expr(fn.body, local, flowtypes.When.LATER).const
+        if value is None:
+            return None
+        out.append(value)
+    return out
 
 
 def _keyed(

@@ -16,7 +16,7 @@ written in the call (its start must be written). Nothing else reads the items. P
 from __future__ import annotations
 
 from airlock.imports.packages.flowtypes import Val
-from airlock.imports.packages.fold import MAX_ITEMS
+from airlock.imports.packages.fold import MAX_FOLD, MAX_ITEMS
 from airlock.imports.packages.parttext import GAP, item_text, known_start
 
 
@@ -63,3 +63,21 @@ def joined(glue: str, value: Val) -> str:
     joined by ``glue``, when the first item's is written; empty otherwise."""
     items = of(value) if value.const is None else None
     return known_start(glue.join(items)) if items else ""
+
+
+def summed(items: Val, start: Val | None) -> Val | None:
+    """``functools.reduce(operator.add, items[, start])`` of strings (ADR 0164): their sum,
+    folded when every item (and ``start``) is a written string, else the head
+    :func:`joined` keeps for ``''.join`` of the same items; None when neither."""
+    first = () if start is None else (item_text(start),)
+    if isinstance(items.const, list):
+        if not all(isinstance(i, str) for i in items.const):
+            return None  # numbers summed, lists concatenated: no text
+        if start is None or isinstance(start.const, str):
+            text = "".join([*first, *(str(i) for i in items.const)])
+            return Val(const=text) if len(text) <= MAX_FOLD else None
+    listed = of(items) if items.const is not None or items.items else None
+    if not listed:
+        return None
+    head = known_start("".join((*first, *listed)))
+    return Val(head=head) if head else None

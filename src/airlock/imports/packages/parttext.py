@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import TypeGuard
 
 from airlock.imports.packages import sinkcall
 from airlock.imports.packages.flowtypes import UNKNOWN, Val
@@ -195,11 +196,70 @@ def looked_up(ref: str, callee: Val, given: list[object]) -> str | None:
 MAX_ALTS = 8  # strings a value is read as, each as if it were the one (:func:`alternatives`)
 
 
-def alternatives(values: list[object], limit: int = MAX_ALTS) -> tuple[str, ...]:
+def alternatives(values: list[object], limit: int = MAX_ALTS) -> tuple[object, ...]:
     """The written strings among ``values`` (two branches, a table's entries), each once:
-    what a run or an exec is read as when given the value (:func:`runs_each`)."""
-    texts = (_written(v) for v in values if isinstance(v, (str, bytes)))
-    return tuple(dict.fromkeys(t for t in texts if t.strip()))[:limit]
+    what a run or an exec is read as when given the value (:func:`runs_each`). A command
+    list of written strings and a folded table are kept too (ADR 0164): a list or a dict
+    bound in either branch of an ``if`` is run, or looked up (:func:`entries`), as the
+    one written there."""
+    out: dict[tuple[str, str], object] = {}
+    for value in values:
+        if isinstance(value, (str, bytes)):
+            text = _written(value)
+            if text.strip():
+                out.setdefault(("text", text), text)
+        elif _listed(value) or _tabled(value):
+            out.setdefault(("made", repr(value)), value)
+        if len(out) >= limit:
+            break
+    return tuple(out.values())
+
+
+# Text of one list or table kept as an alternative: each is compared by its ``repr``.
+MAX_ALT_TEXT = 65_536
+
+
+def _listed(value: object) -> TypeGuard[list[str]]:
+    """A short list of written strings: a command as ``subprocess`` takes it."""
+    return (
+        isinstance(value, list)
+        and 0 < len(value) <= MAX_TABLE
+        and all(isinstance(v, str) for v in value)
+        and sum(len(v) for v in value) <= MAX_ALT_TEXT
+    )
+
+
+def _tabled(value: object) -> bool:
+    """A folded table (:func:`table`) of at most :data:`MAX_ALT_TEXT` characters."""
+    if not isinstance(value, dict) or not 0 < len(value) <= MAX_TABLE:
+        return False
+    size = sum(len(v) if isinstance(v, (str, bytes, list)) else 1 for v in value.values())
+    return size <= MAX_ALT_TEXT
+
+
+def entries(alts: tuple[object, ...], key: object) -> tuple[object, ...]:
+    """``value[key]`` of a list or a table that may be one of several (``cfg = {'c': CMD}``
+    in one branch, ``{'c': 'ver'}`` in the other, ADR 0164), ``key`` written: each one's
+    item there, as alternatives; none when no alternative has it."""
+    found: list[object] = []
+    for alt in alts:
+        in_table = isinstance(alt, dict) and isinstance(key, (str, int)) and key in alt
+        in_list = isinstance(alt, list) and type(key) is int and -len(alt) <= key < len(alt)
+        if in_table or in_list:
+            found.append(alt[key])  # type: ignore[index]
+    return alternatives(found) if found else ()
+
+
+def picked(ref: str, callee: Val, args: list[Val]) -> tuple[object, ...]:
+    """The alternatives of a call given a value that may be one of several (ADR 0164):
+    ``cfg.get('c')`` of tables, each one's entry; ``' '.join(cmd)`` of command lists, each
+    one joined; none for any other call."""
+    if ref == "dict.get" and callee.alts and 1 <= len(args) <= 2:
+        return entries(callee.alts, args[0].const)
+    if ref == "str.join" and isinstance(callee.const, str) and len(args) == 1 and args[0].alts:
+        glue = callee.const
+        return alternatives([glue.join(a) for a in args[0].alts if _listed(a)])
+    return ()
 
 
 # Strings a value picked from many is read as (a long loop's name, an entry looked up by
@@ -208,18 +268,18 @@ def alternatives(values: list[object], limit: int = MAX_ALTS) -> tuple[str, ...]
 MAX_PICKED = 32
 
 
-def likeliest(values: list[object]) -> tuple[str, ...]:
-    """The written strings among ``values``, those that name a sink first
+def likeliest(values: list[object]) -> tuple[object, ...]:
+    """The alternatives among ``values``, the strings that name a sink first
     (:func:`prefilter.may_act`), :data:`MAX_PICKED` at most: harmless padding before a
     payload does not push it out (ADR 0159)."""
     texts = [v for v in values if isinstance(v, (str, bytes))]
     acting = [t for t in texts if may_act(t if isinstance(t, str) else t.decode("latin-1"))]
-    return alternatives([*acting, *texts], MAX_PICKED)
+    return alternatives([*acting, *values], MAX_PICKED)
 
 
-def keyed(table: object, key: object) -> tuple[str, ...]:
+def keyed(table: object, key: object) -> tuple[object, ...]:
     """The alternatives of a folded dict or list looked up by a key that does not fold: its
-    string entries; none for any other table or key (an XOR table's numbers stay unknown)."""
+    entries; none for any other table or key (an XOR table's numbers stay unknown)."""
     if key is not None:
         return ()
     if isinstance(table, dict):
@@ -227,12 +287,12 @@ def keyed(table: object, key: object) -> tuple[str, ...]:
     return likeliest(table) if isinstance(table, list) else ()
 
 
-def branches(body: Val, orelse: Val) -> tuple[str, ...]:
+def branches(body: Val, orelse: Val) -> tuple[object, ...]:
     """The alternatives of ``body if test else orelse``: each branch's string or head."""
     return alternatives([v.head if v.const is None else v.const for v in (body, orelse)])
 
 
-def alts_added(left: Val, right: Val) -> tuple[str, ...]:
+def alts_added(left: Val, right: Val) -> tuple[object, ...]:
     """The alternatives of ``left + right`` when one side is one of several strings
     (``(CMD if posix else WIN) + x``, ADR 0162): each sum's text as :func:`added` keeps it."""
     if left.alts and left.const is None:
@@ -262,5 +322,5 @@ def sliced(value: Val, bounds: tuple[object, object, object]) -> Val | None:
         labels=value.labels,
         head=value.head[:end],
         code=value.code if end is None else "",
-        alts=tuple(a[:end] for a in value.alts),
+        alts=tuple(a[:end] for a in value.alts if isinstance(a, str)),
     )

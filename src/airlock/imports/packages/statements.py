@@ -8,6 +8,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages import (
+    accrued,
     classbody,
     classdata,
     comprehend,
@@ -210,11 +211,14 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         # ``for k in os.environ``: each name, and what it picks, is every variable (0098).
         self.bind(node.target, Val(labels=seq.labels | sinkcall.whole_environ(seq)), env)
         if when is not When.LATER:
-            comprehend.each_may_be(self, node.iter, seq, node.target, env)  # ADR 0158
+            comprehend.each_may_be(self, node.iter, seq, node.target, env)  # ADR 0159
         if isinstance(node.iter, (ast.List, ast.Tuple)):
             reach.looped(self, node.target, node.iter, env, when)  # ``for f in [os.system]``
+        plan = accrued.planned(node, seq, env)  # ``for c in CODES: s += chr(c)`` (ADR 0164)
         self.block(node.body, env, when)
         self.block(node.orelse, env, when)
+        if plan is not None:
+            accrued.folded(self, node, seq, plan, env)
     elif isinstance(node, ast.While):
         protocol.truth(self, self.expr(node.test, env, when), env, when)
         self.block(node.body, env, when)
