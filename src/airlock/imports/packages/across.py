@@ -78,11 +78,17 @@ def follow(interp: Interpreter, ref: str, args: list[Val], when: When) -> Val | 
 def _given(args: list[Val]) -> tuple[Val, ...]:
     """What a call's arguments carry, as a key: their text, names and labels (a folded
     list as its text)."""
-    return tuple(a if _keyable(a.const) else a._replace(const=repr(a.const)) for a in args)
+    return tuple(_keyed(a) for a in args)
 
 
-def _keyable(const: object) -> bool:
-    return const is None or isinstance(const, (str, bytes, int, float))
+def _keyed(value: Val) -> Val:
+    """``value`` hashable: a folded list or table, or alternatives that hold one (ADR
+    0164), as their text."""
+    if not (value.const is None or isinstance(value.const, (str, bytes, int, float))):
+        value = value._replace(const=repr(value.const))
+    if not all(isinstance(alt, (str, bytes)) for alt in value.alts):
+        value = value._replace(alts=(repr(value.alts),))
+    return value
 
 
 def abroad(

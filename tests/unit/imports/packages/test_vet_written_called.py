@@ -125,6 +125,14 @@ DENIED: dict[str, dict[str, str]] = {
         "def ex(c):\n    exec(c)\n",
         name="util",
     ),
+    # A command list bound in either branch (ADR 0164), handed twice to another module's
+    # runner: the cache of followed calls keys it by its text.
+    "runner-handed-a-list-from-either-branch": init_calling(
+        "from .util import run\nif sys.platform == 'win32':\n    cmd = ['cmd', '/c', 'ver']\n"
+        f"else:\n    cmd = ['sh', '-c', {CURL!r}]\nrun(cmd)\nrun(cmd)",
+        "import subprocess\ndef run(c):\n    subprocess.call(c)\n",
+        name="util",
+    ),
 }
 
 ALLOWED: dict[str, dict[str, str]] = {
