@@ -138,9 +138,29 @@ def vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetRe
     a large upload need not be in memory, issue 22). Never imports, builds or runs it.
 
     ``spread``: a single-threaded caller (the CLI) lets a forked copy of the process take
-    part of the members' own passes (:mod:`spread`); the verdict is the same either way."""
+    part of the members' own passes (:mod:`spread`); the verdict is the same either way.
+
+    A fault of the analysis itself holds the file, saying so, rather than raising out of
+    the gateway as an unexplained server error (ADR 0166): when in doubt it holds."""
     with collector_paused(), compile_warnings_silenced():
-        return _vet(filename, blob, spread=spread)
+        try:
+            return _vet(filename, blob, spread=spread)
+        except Exception as e:  # noqa: BLE001 -- any fault of the analysis holds, with its name
+            return _faulted(filename, blob, e)
+
+
+def _faulted(filename: str, blob: bytes | BinaryIO, error: Exception) -> VetReport:
+    """The held report of a file whose vetting stopped on a fault of its own."""
+    try:
+        digest = _digest(blob)
+    except (OSError, ValueError):
+        digest = ""
+    explanation = (
+        f"vetting stopped on an internal error ({type(error).__name__}); held for review. "
+        "Report it with the file's SHA-256: the file was not read to the end"
+    )
+    finding = PackageFinding("analysis-failed", filename, 0, Severity.HIGH, explanation)
+    return VetReport(filename, digest, "", "", (finding,))
 
 
 @contextlib.contextmanager
