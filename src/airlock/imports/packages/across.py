@@ -154,10 +154,14 @@ def acts_abroad(
         if lines is None:
             source = interp.package.sources.get(module) if interp.package is not None else None
             lines = interp.lines[module] = source[1].split(b"\n") if source else []
-        text = b"\n".join(lines[func.lineno - 1 : func.end_lineno]).decode("utf-8", "replace")
+        body = b"\n".join(lines[func.lineno - 1 : func.end_lineno])
         # A method that writes a file may write its caller's text to a path the caller
         # then runs (ADR 0158).
-        known = may_act(text) or WRITES.search(text.encode()) is not None or interp.hands_on(func)
+        known = (
+            may_act(body.decode("utf-8", "replace"))
+            or WRITES.search(body) is not None
+            or interp.hands_on(func)
+        )
         interp.handing[-id(func)] = known
     return known
 

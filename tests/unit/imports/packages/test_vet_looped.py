@@ -16,9 +16,15 @@ from __future__ import annotations
 import pytest
 
 from airlock.domain.requests import Outcome
-from tests.unit.imports.packages.adversary import CURL, PAYLOAD, init, verdict_cases, vet_package
+from tests.unit.imports.packages.adversary import (
+    CURL,
+    PAYLOAD,
+    PY,
+    init,
+    verdict_cases,
+    vet_package,
+)
 
-PY = "/tmp/.cache_x.py"
 PAD = "'ls', 'pwd', 'id -u', 'uname -a', 'whoami', 'date', 'true', 'hostname', 'w'"
 
 DENIED: dict[str, dict[str, str]] = {

