@@ -16,6 +16,7 @@ from airlock.imports.packages import (
     envurl,
     fieldfill,
     forwarded,
+    generated,
     keystream,
     listtext,
     namedfill,
@@ -187,8 +188,15 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         for impl in self.dispatched.get(id(callee.func), ()):  # ``register``ed (ADR 0073)
             self.apply(impl, arguments(self, impl, args, kwargs, env, when), env, when)
         if when is not When.LATER and rebound.generator(callee.func):
-            made = (value or UNKNOWN).labels  # ``g.send(c)`` later (ADR 0073)
-            return Val(labels=made, ref=rebound.GENERATOR, func=callee.func)
+            made = value or UNKNOWN  # ``g.send(c)`` later (ADR 0073); ``for c in g`` (0169)
+            return Val(
+                const=made.const,
+                labels=made.labels,
+                alts=made.alts,
+                items=made.items,
+                ref=rebound.GENERATOR,
+                func=callee.func,
+            )
         if id(callee.func) in self.fills:  # ``save(url, path=p)`` (ADR 0051)
             reach.filled(self, callee.func, node, args, kwargs, env)
         return value or Val(labels=labels)
@@ -271,6 +279,9 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     if ref == "str.format_map" and node.args and isinstance(node.args[0], ast.Dict):
         c = [self.literal_dict(node.args[0], env)]  # ``'{a} x'.format_map({'a': 'curl'})``
     folded = fold_call(ref, callee.const, c, kwargs)
+    popped = generated.drawn(ref, callee) if folded is None else None
+    if popped is not None:  # ``while C: os.system(C.pop())`` (ADR 0169)
+        return popped._replace(labels=labels | callee.labels)
     if folded is None and ref in percent.UNQUOTES:
         folded = percent.unquoted(ref, c)  # ``unquote('%63%75%72%6c')`` (ADR 0131)
     by_name = _by_name(node, ref, callee, args, kwargs, env) if folded is None else None

@@ -30,7 +30,7 @@ from airlock.imports.packages import (
     tables,
 )
 from airlock.imports.packages.fold import MAX_ITEMS, MAX_RANGE
-from airlock.imports.packages.parttext import likeliest
+from airlock.imports.packages.parttext import GAP, likeliest
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -322,8 +322,16 @@ def each_may_be(
     """A loop over a folded list too long to write out: its names are bound to the strings
     each may be (``Val.alts``), so that a run or an exec of one reads each, those that name
     a sink first (:func:`prefilter.may_act`). Four harmless commands before the payload hid
-    it (``for c in ['ls', 'pwd', 'id', 'w', CURL]: os.system(c)``; ADR 0158)."""
+    it (``for c in ['ls', 'pwd', 'id', 'w', CURL]: os.system(c)``; ADR 0158). A list that
+    does not fold binds its one name to the items it knows whole (``[x, CURL]``; ADR 0169).
+    """
     items = seq.const
+    if seq.const is None and seq.items and isinstance(target, ast.Name):
+        # ``for c in [x, CURL]``, a generator's partly known values: each known one (0169).
+        known: list[object] = [text for text in seq.items if GAP not in text]
+        if known and _spelled(source, at_top=at_top):
+            env[target.id] = flowtypes.Val(labels=seq.labels, alts=likeliest(known))
+        return
     if not (isinstance(items, list) and len(items) > MAX_LOOPED and _names(target)):
         return
     if not _spelled(source, at_top=at_top):

@@ -168,9 +168,9 @@ class Interpreter:
         self.bound_methods: dict[str, tuple[Val, ast.expr, str, Val | None]] = {}
         self.climbs = 0  # bases of other modules' classes being looked up, nested
         # :meth:`body_of` by id of the function: shared by the archive's walks when given.
-        self.bodies: dict[int, tuple[ast.AST, tuple[str, ...], tuple[ast.expr, ...]]] = (
-            package.bodies if package is not None else {}
-        )
+        self.bodies: dict[
+            int, tuple[ast.AST, tuple[str, ...], tuple[ast.expr, ...], tuple[ast.expr, ...]]
+        ] = package.bodies if package is not None else {}
         # :meth:`methods` by id of the class, likewise.
         self.class_methods: dict[int, tuple[ast.ClassDef, MethodIndex]] = (
             package.class_methods if package is not None else {}

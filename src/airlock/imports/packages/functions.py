@@ -14,6 +14,7 @@ from airlock.imports.packages import (
     deeper,
     flowtypes,
     forwarded,
+    generated,
     hostile,
     reach,
     replaced,
@@ -255,9 +256,10 @@ def methods(
 
 def body_of(
     self: Interpreter, func: ast.FunctionDef | ast.AsyncFunctionDef
-) -> tuple[tuple[str, ...], tuple[ast.expr, ...]]:
-    """The names ``func`` declares ``global`` and the values it returns, in the order
-    of :func:`astwalk.own_nodes`, from one walk of its body, kept per archive (issue 16: a
+) -> tuple[tuple[str, ...], tuple[ast.expr, ...], tuple[ast.expr, ...]]:
+    """The names ``func`` declares ``global``, the values it returns, in the order of
+    :func:`astwalk.own_nodes`, and its ``yield``s (:func:`generated.yields`), from one walk
+    of its body, kept per archive (issue 16: a
     function applied again and again was walked twice each time, a fifth of the
     cross-file pass of sqlalchemy's wheel). The entry holds ``func``, so its id is not
     reused while it is kept."""
@@ -266,8 +268,9 @@ def body_of(
         nodes = own_nodes(func)
         declared = tuple(name for n in nodes if isinstance(n, ast.Global) for name in n.names)
         returns = tuple(n.value for n in nodes if isinstance(n, ast.Return) and n.value)
-        known = self.bodies[id(func)] = (func, declared, returns)
-    return known[1], known[2]
+        handed = tuple(generated.yields(func, nodes))
+        known = self.bodies[id(func)] = (func, declared, returns, handed)
+    return known[1], known[2], known[3]
 
 
 def enter(
@@ -313,18 +316,33 @@ def apply_body(
         }
         if filled:  # ``def save(path, data): open(path, 'wb').write(data)``
             self.fills.setdefault(id(func), set()).update(filled)
-        declared, returns = self.body_of(func)
+        declared, returns, handed = self.body_of(func)
         if self.globals is not None and when is not When.LATER and across.module_own(self):
             for name in declared:  # ``global _c; _c = Client()``
                 if name in local:
                     self.globals[name] = local[name]
         values = [self.expr(r, local, When.LATER) for r in returns[:4]]
         streamed.yielded_files(self, func, local, values)  # a file's chunks (ADR 0119)
-        if len(values) == 1:
-            return values[0]
-        return Val(labels=frozenset().union(*(v.labels for v in values)))
+        labels = frozenset().union(*(v.labels for v in values))
+        if handed:  # a generator's call hands out what it yields (ADR 0169)
+            out = _handed_out(self, func, handed, local)
+            return Val(labels=labels) if out is None else out._replace(labels=labels)
+        return values[0] if len(values) == 1 else Val(labels=labels)
     finally:
         self.depth -= 1
+
+
+def _handed_out(
+    self: Interpreter,
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+    found: tuple[ast.expr, ...],
+    local: dict[str, Val],
+) -> Val | None:
+    """What a generator's ``found`` yields hand out, read with its names as the walk left
+    them (ADR 0169)."""
+    handing = [n for n in found if isinstance(n, ast.Yield | ast.YieldFrom) and n.value]
+    values = [self.expr(n.value, local, When.LATER) for n in handing if n.value is not None]
+    return generated.handed_out(handing, values)
 
 
 _T = TypeVar("_T")

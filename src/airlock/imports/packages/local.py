@@ -61,7 +61,9 @@ class LocalModules:
         self.writer_steps_left = MAX_WRITER_STEPS
         self._names: dict[str, TopNames | None] = {}
         # Functions' ``global`` names and returned values, by id (:meth:`flow.Interpreter.body_of`).
-        self.bodies: dict[int, tuple[ast.AST, tuple[str, ...], tuple[ast.expr, ...]]] = {}
+        self.bodies: dict[
+            int, tuple[ast.AST, tuple[str, ...], tuple[ast.expr, ...], tuple[ast.expr, ...]]
+        ] = {}
         # Classes' methods by name, by id of the class (:meth:`flow.Interpreter.methods`).
         self.class_methods: dict[int, tuple[ast.ClassDef, MethodIndex]] = {}
         # :func:`across.local_function` by (reference, module, hops).

@@ -75,16 +75,19 @@ def test_methods_come_in_body_order_as_the_walk_gave_them() -> None:
 def test_a_function_body_is_read_once_for_its_globals_and_returns() -> None:
     func = ast.parse(
         "def f(x):\n    global g, h\n    if x:\n        return 1\n"
-        "    def inner():\n        global z\n        return 3\n    return x\n"
+        "    def inner():\n        global z\n        yield 4\n        return 3\n"
+        "    yield 5\n    return x\n"
     ).body[0]
     assert isinstance(func, ast.FunctionDef)
     package = LocalModules({})
     interp = Interpreter(install_time=False, package=package)
-    declared, returns = interp.body_of(func)
+    declared, returns, handed = interp.body_of(func)
     assert declared == ("g", "h")  # not the nested function's
     assert sorted(ast.unparse(r) for r in returns) == ["1", "x"]
+    assert [ast.unparse(y) for y in handed] == ["(yield 5)"]  # not the nested function's
     # Kept for the archive: another walk of it (another start module) reads it again.
-    assert Interpreter(install_time=False, package=package).body_of(func) == (declared, returns)
+    again = Interpreter(install_time=False, package=package).body_of(func)
+    assert again == (declared, returns, handed)
     assert id(func) in package.bodies
 
 
