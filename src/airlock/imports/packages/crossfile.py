@@ -248,7 +248,10 @@ def across_starts(
         if (top_only and not names) or not calls_locally(
             member.data,
             tops,
-            own={n.encode() for n in names},
+            # A package's ``__init__.py`` importing its own submodule absolutely (``from
+            # evpkg import zz``, ``from evpkg.zz import go``) calls the archive as a
+            # relative import does (ADR 0169: ``zz.go(PAYLOAD)`` was not followed).
+            own=frozenset() if member.name.endswith("__init__.py") else {n.encode() for n in names},
             top_only=top_only,
             installed=setup_writes and not install,
         ):
@@ -282,7 +285,7 @@ def calls_locally(
         loads_local = loads_local or (
             (module.startswith(b".") or top in tops) and module not in own
         )
-        if not (module.startswith(b".") or (top in tops and top not in own)):
+        if not (module.startswith(b".") or (top in tops and module not in own)):
             continue
         if match.group(2) and match.group(2).strip() == b"*":
             if not top_only and TOP_CALL.search(data):  # a name it brought, called on import
