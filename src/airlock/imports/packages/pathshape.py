@@ -104,6 +104,19 @@ HUB_FOLDERS = {
 }
 
 
+VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def variable_name(key: Val) -> str:
+    """The name of an environment variable a read asks for: its folded text, or the known
+    start of one that does not fold (``os.getenv('APPDATA' + x)`` reads ``$APPDATA`` when
+    ``x`` is empty, the way an attacker pads a name the reader cannot fold; ADR 0169)."""
+    if isinstance(key.const, str):
+        return key.const
+    head = key.head if key.const is None else ""
+    return head if VARIABLE.fullmatch(head) else ""
+
+
 def hub_folder(ref: str) -> str:
     """The shape of a model hub's cache folder for a call or constant that names it."""
     return HUB_FOLDERS.get(ref, "")
@@ -116,8 +129,9 @@ def call_shape(ref: str, args: list[Val]) -> str:  # noqa: PLR0911 -- one return
     site = site_shape(ref, args) or hub_folder(ref)
     if site or not args:
         return site
-    if ref in ("os.getenv", "os.environ.get") and isinstance(args[0].const, str):
-        return f"${args[0].const}"
+    name = variable_name(args[0])
+    if ref in ("os.getenv", "os.environ.get") and name:
+        return f"${name}"
     if ref in REGISTRY_OPENERS and len(args) >= 2:
         return REGISTRY + registry_path(args[0], args[1])
     if ref in REQUESTS:  # ``urlopen(Request(url, headers=h))`` goes to ``url`` (ADR 0067)
