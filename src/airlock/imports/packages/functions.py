@@ -259,16 +259,15 @@ def body_of(
 ) -> tuple[tuple[str, ...], tuple[ast.expr, ...], tuple[ast.expr, ...]]:
     """The names ``func`` declares ``global``, the values it returns, in the order of
     :func:`astwalk.own_nodes`, and its ``yield``s (:func:`generated.yields`), from one walk
-    of its body, kept per archive (issue 16: a
-    function applied again and again was walked twice each time, a fifth of the
-    cross-file pass of sqlalchemy's wheel). The entry holds ``func``, so its id is not
-    reused while it is kept."""
+    of its body, kept per archive (issue 16: a function applied again and again was walked
+    twice each time, a fifth of the cross-file pass of sqlalchemy's wheel). The entry holds
+    ``func``, so its id is not reused while it is kept."""
     known = self.bodies.get(id(func))
     if known is None:
         nodes = own_nodes(func)
         declared = tuple(name for n in nodes if isinstance(n, ast.Global) for name in n.names)
         returns = tuple(n.value for n in nodes if isinstance(n, ast.Return) and n.value)
-        handed = tuple(generated.yields(func, nodes))
+        handed = tuple(generated.yields(nodes))
         known = self.bodies[id(func)] = (func, declared, returns, handed)
     return known[1], known[2], known[3]
 
@@ -325,7 +324,7 @@ def apply_body(
         streamed.yielded_files(self, func, local, values)  # a file's chunks (ADR 0119)
         labels = frozenset().union(*(v.labels for v in values))
         if handed:  # a generator's call hands out what it yields (ADR 0169)
-            out = _handed_out(self, func, handed, local)
+            out = _handed_out(self, handed, local)
             return Val(labels=labels) if out is None else out._replace(labels=labels)
         return values[0] if len(values) == 1 else Val(labels=labels)
     finally:
@@ -333,14 +332,11 @@ def apply_body(
 
 
 def _handed_out(
-    self: Interpreter,
-    func: ast.FunctionDef | ast.AsyncFunctionDef,
-    found: tuple[ast.expr, ...],
-    local: dict[str, Val],
+    self: Interpreter, found: tuple[ast.expr, ...], local: dict[str, Val]
 ) -> Val | None:
     """What a generator's ``found`` yields hand out, read with its names as the walk left
     them (ADR 0169)."""
-    handing = [n for n in found if isinstance(n, ast.Yield | ast.YieldFrom) and n.value]
+    handing = [n for n in found if isinstance(n, ast.Yield | ast.YieldFrom)]
     values = [self.expr(n.value, local, When.LATER) for n in handing if n.value is not None]
     return generated.handed_out(handing, values)
 

@@ -7,9 +7,9 @@ os.system(c)``), or drawn one item at a time (``while C: os.system(C.pop())``,
 ``deque(C).popleft()``), was read as nothing and allowed. Here a generator's call is the
 list of what it yields when every ``yield`` folds, wherever it stands, so a loop, a join
 or ``list()`` of it reads it as the written list; otherwise it keeps each value's known
-text, as a list that does not fold does (ADR 0162). A pop of a folded list may be each item, those
-that name a sink first (:func:`parttext.likeliest`): the walk reads a loop's body once, so
-the item it draws is any of them.
+text, as a list that does not fold does (ADR 0162). A pop of a folded list may be each
+item, those that name a sink first (:func:`parttext.likeliest`): the walk reads a loop's
+body once, so the item it draws is any of them.
 
 Only text is read: what a ``yield`` carries (a file's chunks, a secret) is left to the
 rules that already read it (:mod:`streamed`), so a reader's generator sends nothing new.
@@ -31,10 +31,10 @@ POPS = frozenset({"list.pop", "list.popleft"})
 Yielding = ast.Yield | ast.YieldFrom
 
 
-def yields(func: ast.FunctionDef | ast.AsyncFunctionDef, nodes: list[ast.AST]) -> list[Yielding]:
-    """The ``yield``s of ``func`` among its own ``nodes``, in the order of its text: each a
+def yields(nodes: list[ast.AST]) -> list[Yielding]:
+    """The ``yield``s among a function's own ``nodes``, in the order of its text: each a
     ``Yield`` with a value or a ``YieldFrom``."""
-    found = [n for n in nodes if isinstance(n, ast.Yield | ast.YieldFrom) and n.value]
+    found = [n for n in nodes if isinstance(n, ast.Yield | ast.YieldFrom) and n.value is not None]
     found.sort(key=lambda n: (n.lineno, n.col_offset))
     return found[:MAX_YIELDS]
 
