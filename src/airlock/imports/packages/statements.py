@@ -121,6 +121,8 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
             # module lacks (``from pkg import anything``), with nobody calling it: it is
             # read as running on import (ADR 0067).
             later = When.IMPORT
+        if env is not self.globals:
+            self.closures[id(node)] = env  # a nested function reads its enclosing names
         self.pending.append((node, later))
     elif isinstance(node, ast.ClassDef):
         bases = [self.expr(b, env, when).ref for b in node.bases]
