@@ -35,6 +35,7 @@ from airlock.imports.packages.imposture import popular_lookalike, stdlib_lookali
 from airlock.imports.packages.lazyre import AtLineStart, LazyPattern
 from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.prefilter import HitLines, may_act
+from airlock.imports.packages.pthacts import acting_line
 from airlock.imports.packages.pthhooks import known_hook
 from airlock.imports.packages.python2 import parse_python2, python2_finding
 from airlock.imports.packages.recipients import (
@@ -417,6 +418,8 @@ def scan_pth(
         elif tree is not None:
             traced = trace(tree, install_time=False)
         chains = [replace(f, line=number) for f in score(path, traced)] if traced else []
+        acting = acting_line(path, number, traced)  # ADR 0167
+        chains += [acting] if acting is not None else []
         for target, followed in foreign.items():
             chains += score(target, followed)
         found += chains

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from airlock.imports.packages import (
     browsed,
     buildprobe,
+    cmdsent,
+    disarm,
     envurl,
     examplehosts,
     execmemory,
@@ -30,6 +32,7 @@ from airlock.imports.packages import (
     pickledconst,
     poweroff,
     remotes,
+    revshell,
     signedaway,
     sinkcall,
     spreading,
@@ -241,6 +244,14 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         return "dropper", Severity.CRITICAL  # download-and-run needs no moment to be bad
     if MINER.search(event.text):
         return "cryptominer", Severity.CRITICAL  # a miner pointed at a pool (GuardDog)
+    if revshell.reverse_shell(event.text):
+        # A shell wired to a connection (``/dev/tcp``, ``nc -e``, a pipe through ``nc``):
+        # no library starts one, so it denies inside a function too (ADR 0167).
+        return "reverse-shell", Severity.CRITICAL
+    if disarm.disarms(event.text):
+        # Defender, the firewall or SELinux turned off, a second root added, shadow copies
+        # or logs wiped: no build step does; when called it holds for a person (ADR 0167).
+        return "defense-evasion", Severity.CRITICAL if eager else Severity.HIGH
     if eager and spreading.publishes(event.text):
         # A package published with the installer's token: a worm's spread (ADR 0153).
         return "self-publish", Severity.CRITICAL
@@ -279,6 +290,10 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         # Host data, a secret or a key file handed to a command that sends it away
         # (``nslookup user.evil.example``, ``scp ~/.ssh/id_rsa h:``): exfiltration through a
         # process instead of a socket (ADR 0076).
+        return "exfiltration", Severity.CRITICAL
+    if cmdsent.sends_anytime(event):
+        # A key file uploaded, the whole environment or host data in a looked-up name: what
+        # ``_network`` denies when called, sent by a command instead (ADR 0167).
         return "exfiltration", Severity.CRITICAL
     if DROPPER.search(_dropper_text(event)):
         # A URL or a shell word in a command is a download-and-run only when it runs early;
@@ -364,6 +379,10 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
     if HANDED in event.labels and OWN_BOT.search(event.text):
         # A client's token, key or password sent to a chat bot or webhook whose own key is
         # written in the code (aiocpa, ADR 0086): the author's channel, not the caller's.
+        return "exfiltration", Severity.CRITICAL
+    if event.labels & {FILE, ENV, HOSTINFO} and OWN_BOT.search(event.text):
+        # A file, the environment or host data sent to a bot or webhook whose own key is
+        # written in the code: the author's channel, as a handed token is (ADR 0167).
         return "exfiltration", Severity.CRITICAL
     if FILE in event.labels and PUBLIC_IP_URL.search(event.text):
         return "exfiltration", Severity.CRITICAL  # a local file uploaded to a bare address

@@ -115,6 +115,9 @@ class Interpreter:
         # ``self.x = v`` in a local class's methods run on install or import, by (``C()``, x).
         self.attrs: dict[tuple[str, str], Val] = {}
         self.pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, When]] = []
+        # A function defined inside another, by id: the names its enclosing function bound
+        # (its imports, its values), which its body reads as a closure does (ADR 0167).
+        self.closures: dict[int, dict[str, Val]] = {}
         # Calls on install or import past the walk's depth or budget, walked after the module
         # (:mod:`deeper`), and which (function, moment) were kept.
         self.stopped: list[deeper.Stopped] = []
@@ -196,7 +199,7 @@ class Interpreter:
             if id(func) in seen or not self.may_act(func):
                 continue
             seen.add(id(func))
-            local = dict(env)
+            local = dict(self.closures.get(id(func), env))
             for arg in func.args.args + func.args.kwonlyargs:
                 # A credential the caller hands in (ADR 0086): only a bot channel the code
                 # names weighs it (:func:`chains._network`); anywhere else it is unknown.

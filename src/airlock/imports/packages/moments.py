@@ -39,7 +39,7 @@ LIGHTER = "(tests, docs, examples or scripts outside a package: weighs less)"
 # Chains that no test needs: in side code they still hold for a person to read.
 KEEP_HIGH = {
     "obfuscated-exec", "remote-exec", "hidden-exec", "dropper", "exfiltration",
-    "hidden-payload", "string-obfuscation", "embedded-payload",
+    "hidden-payload", "string-obfuscation", "embedded-payload", "reverse-shell",
 }  # fmt: skip
 
 

@@ -32,6 +32,7 @@ from airlock.imports.packages.native import (
     is_native,
     scan_native,
 )
+from airlock.imports.packages.pathescape import escape_finding
 from airlock.imports.packages.pickles import (
     PICKLE_SUFFIXES,
     looks_pickled,
@@ -100,7 +101,9 @@ def own_passes(
                 if member.damaged or _is_code(member.name) or is_native(member.name)
                 else Severity.MEDIUM
             )
-            jobs.append(PackageFinding("unread-member", member.name, 0, severity, member.note))
+            unread = PackageFinding("unread-member", member.name, 0, severity, member.note)
+            escaping = escape_finding(member.name) if member.damaged else None
+            jobs.append(unread if escaping is None else escaping)  # one job per member
             keys.append(None)
             continue
         member_digest = hashlib.sha256(member.as_shipped or b"").digest()

@@ -147,6 +147,8 @@ PATH_WORDS = (
     "mcp.json", "mcp_config", "claude_desktop", ".claude", "claude.md", "agents.md",
     "gemini.md", ".gemini", ".codex", ".cursor", ".windsurfrules", ".codeium", ".continue",
     "copilot-instructions", ".vscode",
+    # ADR 0167: those places spelt as the parts of a join (``join(d, '.git', 'hooks')``).
+    "'/etc'", '"/etc"', "cron.d", "'hooks'", '"hooks"',
 )  # fmt: skip
 
 

@@ -43,7 +43,7 @@ from airlock.imports.packages.moments import LIGHTER, SIDE_CODE
 from airlock.imports.packages.rules import PackageFinding, Severity
 from airlock.imports.packages.sinks import SECRET
 
-LOWERED = frozenset({"dropper", "exfiltration"})
+LOWERED = frozenset({"dropper", "exfiltration", "reverse-shell"})
 # Files a tool imports or runs by their name alone: pytest every ``conftest.py`` of the
 # folders it collects, Python a package's ``__init__.py`` and start-up modules.
 RUN_BY_NAME = frozenset({

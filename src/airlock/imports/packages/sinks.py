@@ -282,10 +282,12 @@ CONNECTIONS = {
     "urllib.request.build_opener", "websocket.create_connection", "paramiko.SSHClient",
     # ADR 0080: mail-store clients, whose ``append`` uploads a message.
     *MAIL_STORES,
+    # ADR 0167: libcurl's handle, told its address and body by ``setopt`` (``POSTFIELDS``).
+    "pycurl.Curl",
 }  # fmt: skip
 CONNECTION_VERBS = {
     "request", "send", "putrequest", "sendmail", "send_message", "storbinary", "storlines",
-    "write", "send_bytes", "open", "exec_command", "send_binary", "append",
+    "write", "send_bytes", "open", "exec_command", "send_binary", "append", "setopt",
 }  # fmt: skip
 # Connections made with no host (it is given to a later call): making one is not traffic.
 HOSTLESS = {"urllib.request.build_opener", "paramiko.SSHClient"}
@@ -589,6 +591,10 @@ SECRET_PATH_MARKERS = (
     # typed, with the passwords and tokens typed into them). No SDK sends these.
     ".gnupg", ".bash_history", ".zsh_history", "fish_history", ".python_history",
     ".psql_history", ".mysql_history",
+    # ADR 0167: the account stores stealers zip and send: Telegram's session folder, Steam's
+    # and Minecraft's logins, FileZilla's saved servers.
+    "telegram desktop", "loginusers.vdf", "launcher_accounts", "recentservers.xml",
+    "sitemanager.xml",
 )  # fmt: skip
 
 

