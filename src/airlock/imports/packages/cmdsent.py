@@ -66,10 +66,9 @@ PUBLIC_IP = LazyPattern(
 )
 
 
-def uploads_credential(text: str) -> bool:
-    """A sending tool handed a credential file to upload by its path (not a ``.pub`` key)."""
-    if not SENDER.search(text):
-        return False
+def _uploads_credential(text: str) -> bool:
+    """A credential file handed to upload by its path (not a ``.pub`` key), on the line of
+    a sending tool."""
     for found in UPLOADED.compiled.finditer(text):
         path = found.group("path")
         if CREDENTIAL_FILE.search(path) and not path.lower().endswith(".pub"):
@@ -80,17 +79,18 @@ def uploads_credential(text: str) -> bool:
 def sends_anytime(event: Event) -> bool:
     """Whether the process ``event`` sends what no library sends, at any moment."""
     text = event.text
-    if uploads_credential(text):
-        return True
     sender = SENDER.search(text) is not None
+    if sender and _uploads_credential(text):
+        return True
     if sender and {ENV, ENV_ALL} <= event.labels and NAMED_HOST.search(text):
         # Both marks: the environment spelt into the line (``env=`` gives only the whole's).
         return True
-    if event.labels & {HOSTINFO, SECRET} and LOOKUP.search(text) and DOMAIN.search(text):
+    host_data = bool(event.labels & {HOSTINFO, SECRET})
+    if host_data and LOOKUP.search(text) and DOMAIN.search(text):
         return True
-    posted = POSTED.search(text) is not None
-    return sender and posted and bool(event.labels & {HOSTINFO, SECRET}) and _public_ip(text)
-
-
-def _public_ip(text: str) -> bool:
-    return PUBLIC_IP.search(text) is not None
+    return (
+        sender
+        and host_data
+        and POSTED.search(text) is not None
+        and PUBLIC_IP.search(text) is not None
+    )

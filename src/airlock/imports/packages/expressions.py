@@ -420,8 +420,8 @@ def subscript(self: Interpreter, node: ast.Subscript, env: dict[str, Val], when:
         # ``KEY[i % len(KEY)]``; the index's labels kept (it counts the data's bytes).
         return Val(labels=key.labels | {KEY_BYTE})  # ADR 0088
     labels = base.labels | key.labels | source_labels(base.ref)
-    if base.ref == "os.environ" and variable_name(key):
-        return Val(labels=labels, shape=f"${variable_name(key)}")
+    if base.ref == "os.environ" and (name := variable_name(key)):
+        return Val(labels=labels, shape=f"${name}")
     if base.shape == "site-packages" or (base.shape == PATHS_TABLE and key.const in SITE_KEYS):
         return Val(labels=labels, shape="site-packages")  # ``getsitepackages()[0]``
     return Val(labels=labels)
