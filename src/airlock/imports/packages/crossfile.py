@@ -5,9 +5,11 @@ job that runs it after the members' own passes."""
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
-from collections.abc import Set
+from collections.abc import Iterator, Set
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages.analysis import (
@@ -233,7 +235,9 @@ def across_starts(
         and not m.name.endswith("__main__.py")
         and not SIDE_CODE.search(m.name)
         and m.name not in scripts
-        and "." in "".join(module_names(m.name, sdist=sdist))  # in a package, not a root script
+        # In a package, not an sdist's root script; a wheel's root modules are installed
+        # and imported by name (``from evhelp import go`` in ``evmod.py``: ADR 0170).
+        and (not sdist or "." in "".join(module_names(m.name, sdist=sdist)))
     ]
     tops = frozenset(t.encode() for t in package.tops if t.isidentifier())  # once, not a file
     # What setup.py writes at install is on disk when the package is imported (ADR 0157).
@@ -269,47 +273,307 @@ def calls_locally(
     installed: bool = False,
 ) -> bool:
     """Whether the file imports a name from its own package and calls it (a cheap text
-    test: most ``__init__.py`` files only re-export); ``top_only``: calls it on an unindented
-    line (module level), the only calls of an ordinary module that run on import.
+    test: most ``__init__.py`` files only re-export); ``top_only``: calls it at module level
+    (outside every function's body), the only code of an ordinary module that runs on import.
 
     ``tops``: the package's top-level names (encoded); ``own``: the file's own module names,
     which do not count among them; ``installed``: the archive's setup script writes files,
-    so a program or a script this file runs by path may be one it wrote (ADR 0157)."""
+    so a program or a script this file runs by path may be one it wrote (ADR 0157).
+
+    The text is read as the tokenizer reads it (ADR 0170): after a byte-order mark, with
+    ``\\r`` line ends and joined lines, every import of a statement (``import os, evpkg.zz``,
+    ``x = 1; from .zz import go``) and an import by a literal name (``__import__('evpkg.zz')``,
+    ``import_module('.zz', __name__)``). An ordinary module's module level is every line
+    outside a function's body (:class:`_Text`), not only its unindented lines: ``if True:``,
+    ``try:``, ``with``, a class body, a decorator, a default value, an expression around
+    the call."""
+    data = _plain(data)
     if b"import" not in data and not installed:
         return False
-    names: list[bytes] = []
-    loads_local = installed  # imports a module of the archive (its own package's too)
-    for match in LOCAL_IMPORT.finditer(data):
-        module = match.group(1) or match.group(3)
-        top = module.split(b".")[0]
-        loads_local = loads_local or (
-            (module.startswith(b".") or top in tops) and module not in own
-        )
-        if not (module.startswith(b".") or (top in tops and module not in own)):
-            continue
-        if match.group(2) and match.group(2).strip() == b"*":
-            if not top_only and TOP_CALL.search(data):  # a name it brought, called on import
-                return True
-        elif match.group(2):
-            names += [n.split()[-1] for n in match.group(2).strip(b"()").split(b",") if n.split()]
-        else:
-            names.append(match.group(4) or module.split(b".")[0])
+    scan = data.replace(b"\\\n", b"  ") if b"\\\n" in data else data
+    imported = _Imported.of(scan, tops, own, installed=installed)
+    if not top_only:
+        return _calls_anywhere(data, imported)
+    if not (imported.by_name or imported.loads_local):
+        return False  # most modules import nothing of their own package
+    return _calls_at_top(data, scan, imported)
+
+
+@dataclass(slots=True)
+class _Imported:
+    """What a file's import statements bring from its archive: ``names`` bound, a ``star``
+    import, a ``dynamic`` import by a literal name, whether it ``loads_local`` (imports a
+    module of the archive, its own package's too), and the ``spans`` of every import
+    statement (where a name stands without being used)."""
+
+    names: list[bytes]
+    spans: list[tuple[int, int]]
+    star: bool = False
+    dynamic: bool = False
+    loads_local: bool = False
+
+    @property
+    def by_name(self) -> bool:
+        return bool(self.names or self.star or self.dynamic)
+
+    @classmethod
+    def of(cls, scan: bytes, tops: Set[bytes], own: Set[bytes], *, installed: bool) -> _Imported:
+        found = cls([], [], loads_local=installed)
+        for module, brought, alias, span in _imports(scan):
+            found.spans.append(span)
+            top = module.split(b".")[0]
+            local = module.startswith(b".") or (top in tops and module not in own)
+            found.loads_local = found.loads_local or local
+            if not (module.startswith(b".") or (top in tops and module not in own)):
+                continue
+            if brought is None:
+                found.names.append(alias or top)
+            elif brought.strip() == b"*":
+                found.star = True
+            else:
+                found.names += [
+                    n.split()[-1] for n in brought.strip(b"()").split(b",") if n.split()
+                ]
+        if b"import_module" in scan or b"__import__" in scan:
+            for match in DYNAMIC_IMPORT.finditer(scan):
+                module = match.group(1)
+                if module.startswith(b".") or module.split(b".")[0] in tops:
+                    found.dynamic = found.loads_local = True
+        return found
+
+
+def _calls_at_top(data: bytes, scan: bytes, imported: _Imported) -> bool:
+    """:func:`calls_locally` for an ordinary module: what it imports from the archive,
+    called at module level."""
+    text = _Text(data)
     # A program or a script run by path after an import of the archive's module that may
     # have written it (ADR 0157).
-    runs_file = loads_local and (RUNS_FILE_TOP if top_only else RUNS_FILE).search(data) is not None
-    if not names:  # most modules import nothing of their own package by name
-        return runs_file
-    if runs_file or b"modules[" in data or b"modules.update" in data:
+    if imported.loads_local and text.any_at_top(RUNS_FILE.finditer(text.code)):
+        return True
+    if not imported.by_name:
+        return False
+    if b"modules[" in data or b"modules.update" in data:
         return True  # ``sys.modules['requests'] = fake``: its functions run (ADRs 0071, 0073)
-    if b"class" in data:  # ``class K(Base)``: making a K runs Base's methods
+    # A module imported by its literal name (blanked in ``code``), or a name a star import
+    # brought, called on import.
+    if (imported.dynamic and text.any_at_top(DYNAMIC_IMPORT.finditer(scan))) or (
+        imported.star and text.any_at_top(CALL_HEAD.finditer(text.code))
+    ):
+        return True
+    names = list(imported.names)
+    if names and b"class" in data:  # ``class K(Base)``: making a K runs Base's methods
         names += derived_from(data, names)  # (ADR 0048)
     # ``exec(P1 + P2)`` of names imported from the archive runs what they join to, and
     # ``codecs.register(own.search)`` hands one of them to the interpreter (ADR 0067).
+    return bool(names) and text.calls_at_top({*names, *RUNS_TEXT}, _merged(imported.spans))
+
+
+def _calls_anywhere(data: bytes, imported: _Imported) -> bool:
+    """:func:`calls_locally` for ``setup.py`` and a package's ``__init__.py``, whose
+    functions' calls are read too: a name imported from the archive, called."""
+    runs_file = imported.loads_local and RUNS_FILE.search(data) is not None
+    if imported.dynamic or (imported.star and TOP_CALL.search(data)):
+        return True  # a module imported by its literal name, or a name it brought, called
+    if not imported.names:
+        return runs_file
+    if runs_file or b"modules[" in data or b"modules.update" in data:
+        return True  # ``sys.modules['requests'] = fake``: its functions run (ADRs 0071, 0073)
+    names = list(imported.names)
+    if b"class" in data:  # ``class K(Base)``: making a K runs Base's methods
+        names += derived_from(data, names)  # (ADR 0048)
     wanted = {*names, *RUNS_TEXT}
-    if top_only:  # one pass over the unindented calls, not one search a name
-        return bool(wanted & {m.group(1) for m in TOP_LEVEL_CALL.finditer(data)})
-    called = called_names(data)
+    called = called_names(data.replace(b"\\\n", b"  ") if b"\\\n" in data else data)
+    if b"getattr" in data:  # ``getattr(zz, 'go')(P)``
+        called |= {m.group(1) for m in GETATTR.finditer(data)}
     return any(IDENT.fullmatch(name) and name in called for name in wanted)
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+# ``import a.b as c, d``: the names after the first module of an ``import`` statement.
+IMPORTED_TOO = re.compile(rb"[ \t]*,[ \t]*([\w.]+)(?:[ \t]+as[ \t]+(\w+))?")
+# An import statement after a ``;`` (``x = 1; from .zz import go``).
+JOINED_IMPORT = LazyPattern(b";" + LOCAL_IMPORT.body)
+# A module imported by its literal name: ``__import__('evpkg.zz')``,
+# ``importlib.import_module('.zz', __name__)``.
+DYNAMIC_IMPORT = LazyPattern(
+    rb"(?:__import__|import_module)[ \t]*\([ \t]*[rbuRBU]?['\"]([\w.]+)['\"]"
+)
+GETATTR = LazyPattern(rb"\bgetattr[ \t]*\([ \t]*([A-Za-z_]\w*)")
+
+
+def _plain(data: bytes) -> bytes:
+    """``data``'s lines as Python reads them: after a UTF-8 byte-order mark, each ended by
+    ``\\n`` (a ``\\r\\n`` or a lone ``\\r`` ends a line too)."""
+    data = data.removeprefix(UTF8_BOM)
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return data
+
+
+def _imports(
+    scan: bytes,
+) -> list[tuple[bytes, bytes | None, bytes | None, tuple[int, int]]]:
+    """Each module an import statement of ``scan`` names: (module, what ``from`` brings or
+    None, the ``as`` name of a plain import, the statement's span)."""
+    found: list[tuple[bytes, bytes | None, bytes | None, tuple[int, int]]] = []
+    matches = list(LOCAL_IMPORT.finditer(scan))
+    if b";" in scan:
+        matches += JOINED_IMPORT.finditer(scan)
+    for match in matches:
+        if match.group(1):
+            found.append((match.group(1), match.group(2), None, match.span()))
+            continue
+        found.append((match.group(3), None, match.group(4), match.span()))
+        end = match.end()
+        while more := IMPORTED_TOO.match(scan, end):
+            found.append((more.group(1), None, more.group(2), (end, more.end())))
+            end = more.end()
+    return found
+
+
+# What the tokenizer does not read as code: a comment and a string (triple-quoted or not,
+# with escapes; an unclosed one runs to its line's or the text's end).
+NOT_CODE = re.compile(
+    rb"#[^\n]*"
+    rb'|"""(?:[^"\\]+|\\[\s\S]|"(?!""))*(?:"""|\Z)'
+    rb"|'''(?:[^'\\]+|\\[\s\S]|'(?!''))*(?:'''|\Z)"
+    rb'|"(?:[^"\\\n]+|\\[\s\S])*"?'
+    rb"|'(?:[^'\\\n]+|\\[\s\S])*'?"
+)
+BLANKED = bytes(b if b == 0x0A else 0x20 for b in range(256))
+
+
+class _Text:
+    """A module's text with its comments and strings blanked and its lines joined where
+    a backslash ends them (``code``, at the same places), and the spans of its functions'
+    bodies: what lies outside them is module level, run on import (a call in a function's
+    default value or decorator too)."""
+
+    def __init__(self, data: bytes) -> None:
+        code = NOT_CODE.sub(lambda m: m.group().translate(BLANKED), data)
+        self.code = code.replace(b"\\\n", b"  ") if b"\\\n" in code else code
+        self.bodies = _function_bodies(self.code)
+        self._starts = [start for start, _ in self.bodies]
+
+    def at_top(self, place: int) -> bool:
+        """Whether ``place`` is outside every function's body."""
+        index = bisect.bisect_right(self._starts, place) - 1
+        return index < 0 or place >= self.bodies[index][1]
+
+    def any_at_top(self, matches: Iterator[re.Match[bytes]]) -> bool:
+        """Whether one of ``matches`` (its first group's place, if any) is at module level."""
+        return any(self.at_top(m.start(1) if m.re.groups else m.start()) for m in matches)
+
+    def calls_at_top(self, names: Set[bytes], outside: list[tuple[int, int]]) -> bool:
+        """Whether one of ``names`` is called at module level (``name(``, ``name.f.g (``,
+        not after a dot), in none of the spans ``outside`` (in order, apart: the import
+        statements)."""
+        code, ends = self.code, [end for _, end in outside]
+        for name in names:
+            place = code.find(name)
+            while place >= 0:
+                after = place + len(name)
+                if (
+                    not (place and _NAMELIKE[code[place - 1]])
+                    and CALLED_AFTER.match(code, after)
+                    and self.at_top(place)
+                ):
+                    index = bisect.bisect_right(ends, place)
+                    if index == len(outside) or place < outside[index][0]:
+                        return True
+                place = code.find(name, after)
+        return False
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` in order, those that overlap made one."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+# What follows a name called: attributes, then ``(``.
+CALLED_AFTER = re.compile(rb"(?:\.\w+)*\s*\(")
+# Bytes a name cannot follow (a word's or a dot).
+_WORDLIKE = [chr(b).isalnum() or b == 0x5F or b >= 0x80 for b in range(256)]
+_NAMELIKE = [w or b == 0x2E for b, w in enumerate(_WORDLIKE)]
+FUNCTION = re.compile(rb"def[ \t]")
+# Leading blanks other than spaces: columns are then counted line by line.
+ODD_INDENT = re.compile(rb"(?:^|\n) *[\t\f]")
+
+
+def _function_bodies(code: bytes) -> list[tuple[int, int]]:
+    """The spans of the bodies of ``code``'s outermost functions, in order: from the ``:``
+    that ends a ``def`` header to the next line indented no deeper than the ``def`` that
+    holds code (or the end). A line inside brackets ends a body too: a body may end too
+    early (more is read as module level), never too late."""
+    bodies: list[tuple[int, int]] = []
+    odd = ODD_INDENT.search(code) is not None
+    end = 0
+    for match in FUNCTION.finditer(code):
+        line = code.rfind(b"\n", 0, match.start()) + 1
+        head = code[line : match.start()]
+        if line < end or head.strip(b" \t\f") not in (b"", b"async"):
+            continue  # a function in a function's body, or ``undef`` (strings are blanked)
+        colon = _header_end(code, match.end())
+        if colon is None:
+            break  # a header that never ends: what follows is read as module level
+        indent = _indent(head)
+        end = _dedent_odd(code, colon, indent) if odd else _dedent(code, colon, indent)
+        bodies.append((colon, end))
+    return bodies
+
+
+HEADER = re.compile(rb"[()\[\]{}:]")
+
+
+def _header_end(code: bytes, place: int) -> int | None:
+    """Where the ``:`` that ends a ``def`` header from ``place`` is (just after it)."""
+    depth = 0
+    for m in HEADER.finditer(code, place):
+        mark = m.group()
+        if mark in b"([{":
+            depth += 1
+        elif mark != b":":
+            depth -= 1
+        elif depth <= 0:
+            return m.end()
+    return None
+
+
+@functools.cache
+def _dedented(indent: int) -> re.Pattern[bytes]:
+    return re.compile(rb"\n {0,%d}(?=[^ \n])" % indent)
+
+
+def _dedent(code: bytes, place: int, indent: int) -> int:
+    """The start of the first line after ``place`` that holds code at a column no deeper
+    than ``indent`` (or the end), when lines are indented by spaces only."""
+    found = _dedented(indent).search(code, place)
+    return found.start() + 1 if found else len(code)
+
+
+def _dedent_odd(code: bytes, place: int, indent: int) -> int:
+    """:func:`_dedent` for lines indented with tabs or form feeds."""
+    start = code.find(b"\n", place) + 1
+    while start:
+        end = code.find(b"\n", start)
+        line = code[start:] if end < 0 else code[start:end]
+        if line.strip(b" \t\f") and _indent(line) <= indent:
+            return start
+        start = end + 1
+    return len(code)
+
+
+def _indent(line: bytes) -> int:
+    """The column a line's code starts at: a form feed sets it back to 0, a tab moves it to
+    the next multiple of 8."""
+    head = line[: len(line) - len(line.lstrip(b" \t\f"))].rsplit(b"\f", 1)[-1]
+    return len(head.expandtabs(8))
 
 
 def called_names(data: bytes) -> frozenset[bytes]:

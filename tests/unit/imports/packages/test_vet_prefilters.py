@@ -1,5 +1,6 @@
 """Cheap text tests that stand before a regex or a parse (issue 16: vetting speed) give the
-same answer as the pattern they replace."""
+same answer as the pattern they replace, and the text tests that choose what the cross-file
+pass reads miss no call that runs on import (ADR 0170)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from airlock.domain.requests import Outcome
 from airlock.imports.packages.rules import SECRET_WORDS, SECRETS
 from airlock.imports.packages.runfile import _marked
 from airlock.imports.packages.tradecraft import KEYBOARD_HOOK, KEYBOARD_WORDS, tradecraft_findings
+from airlock.imports.packages.vet import vet
+from scripts.make_test_packages import wheel
+from tests.unit.imports.packages.adversary import CURL
 
 # The single alternation the runfile test used before it was split (issue 16).
 MARKERS = re.compile(
@@ -79,3 +84,131 @@ def test_each_keyboard_hook_still_opens_the_keylogger_rule(hook: str) -> None:
     """The gate before the regex lets every kind of hook through (ADR 0091)."""
     found = tradecraft_findings("k.py", f"import keyboard\n{hook}\n")
     assert [f.rule for f in found] == ["keylogger"]
+
+
+# Which files start the cross-file pass (issue 16, ADR 0170): a payload in another module's
+# function, called where the text test did not look, while it still runs on import.
+SINK = "import os\ndef go(c):\n    os.system(c)\n"
+GO = f"go({CURL!r})"
+
+
+def imported(aa: str | bytes, **more: str) -> dict[str, str | bytes]:
+    """A package whose ``__init__.py`` imports module ``aa`` (text ``aa``), which may call
+    ``go`` in ``zz.py``, a function that runs its argument."""
+    return {
+        "evpkg/__init__.py": "from . import aa\n",
+        "evpkg/aa.py": aa,
+        "evpkg/zz.py": SINK,
+        **more,
+    }
+
+
+def started(init: str | bytes) -> dict[str, str | bytes]:
+    return {"evpkg/__init__.py": init, "evpkg/zz.py": SINK}
+
+
+PREFILTER_DENIED: dict[str, dict[str, str | bytes]] = {
+    # An ordinary module's module level is more than its unindented lines.
+    "under-if-true": imported(f"from .zz import go\nif True:\n    {GO}\n"),
+    "in-a-try-body": imported(f"from .zz import go\ntry:\n    {GO}\nexcept Exception:\n    pass\n"),
+    "in-a-with-body": imported(
+        f"import contextlib\nfrom .zz import go\nwith contextlib.suppress(Exception):\n    {GO}\n"
+    ),
+    "in-a-for-body": imported(f"from .zz import go\nfor _ in [1]:\n    {GO}\n"),
+    "in-a-class-body": imported(f"from .zz import go\nclass K:\n    {GO}\n"),
+    "in-a-default-value": imported(f"from .zz import go\ndef f(x={GO}):\n    return x\n"),
+    "after-an-if-on-one-line": imported(f"from .zz import go\nif 1: {GO}\n"),
+    "joined-by-a-semicolon": imported(f"from .zz import go; {GO}\n"),
+    "import-after-a-semicolon": imported(f"x = 1; from .zz import go; {GO}\n"),
+    "inside-a-list": imported(f"from . import zz\nx = [zz.{GO}]\n"),
+    "as-an-argument": imported(f"from .zz import go\nprint({GO})\n"),
+    "in-an-assert": imported(f"from .zz import go\nassert {GO} or True\n"),
+    "subscript-assigned": imported(f"from .zz import go\nd = {{}}\nd['k'] = {GO}\n"),
+    "call-after-a-backslash": imported(f"from .zz import go\ngo \\\n({CURL!r})\n"),
+    # How the text is read: line ends, a byte-order mark, joined lines, every import.
+    "import-continued-by-a-backslash": imported(f"from .zz \\\n    import go\n{GO}\n"),
+    "second-module-of-an-import": imported(f"import os, evpkg.zz\nevpkg.zz.{GO}\n"),
+    "carriage-returns-only": imported(f"from .zz import go\r{GO}\r".encode()),
+    "form-feed-before-the-call": imported(f"from .zz import go\n\x0c{GO}\n"),
+    "byte-order-mark": imported(f"\ufefffrom .zz import go\n{GO}\n".encode()),
+    "init-with-byte-order-mark": started(f"\ufefffrom .zz import go\n{GO}\n".encode()),
+    "init-import-continued": started(f"from .zz \\\n    import go\n{GO}\n"),
+    # An import by a literal name, a name looked up.
+    "dunder-import-in-a-module": imported(f"z = __import__('evpkg.zz', fromlist=['go'])\nz.{GO}\n"),
+    "import-module-in-a-module": imported(
+        f"import importlib\nz = importlib.import_module('evpkg.zz')\nz.{GO}\n"
+    ),
+    "import-module-in-init": started(
+        f"import importlib\nz = importlib.import_module('.zz', __name__)\nz.{GO}\n"
+    ),
+    "getattr-in-init": started(f"from . import zz\ngetattr(zz, 'go')({CURL!r})\n"),
+    # A wheel's root modules are imported by name.
+    "root-module-of-a-wheel": {"evmod.py": f"from evhelp import go\n{GO}\n", "evhelp.py": SINK},
+    "root-module-imported-whole": {
+        "evmod.py": f"import evhelp\nevhelp.{GO}\n",
+        "evhelp.py": SINK,
+    },
+}
+
+PREFILTER_ALLOWED: dict[str, dict[str, str | bytes]] = {
+    # Calls in functions run when called, not on import.
+    "called-in-functions-only": imported(
+        "from .zz import go\n"
+        "def run(cmd):\n    if cmd:\n        go(cmd)\n"
+        "class Runner:\n    def __call__(self, cmd):\n        try:\n            go(cmd)\n"
+        "        except OSError:\n            pass\n"
+    ),
+    "called-in-a-long-signature's-body": imported(
+        "from .zz import go\n"
+        "def run(\n    cmd: str,\n    *,\n    check: bool = False,\n) -> None:\n"
+        '    """Run ``cmd``.\n\ngo(x) at the left margin of a docstring.\n"""\n'
+        "    go(cmd)\n"
+    ),
+    "named-in-a-docstring-and-all": imported(
+        '"""Helpers.\n\n    go(cmd)\n"""\nfrom .zz import go\n__all__ = ["go"]\n'
+    ),
+    "package-tests-import-their-helpers": {
+        "evpkg/__init__.py": "",
+        "evpkg/zz.py": SINK,
+        "evpkg/tests/__init__.py": "",
+        "evpkg/tests/helper.py": "from evpkg.zz import go\ndef run():\n    go('true')\n",
+        "evpkg/tests/test_zz.py": "from evpkg.tests.helper import run\nrun()\n",
+    },
+    "docs-conf": {
+        "evpkg/__init__.py": "",
+        "docs/conf.py": "import os, sys\nsys.path.insert(0, os.path.abspath('..'))\nimport evpkg\n"
+        "project = 'evpkg'\n",
+    },
+    "big-vendored-module": {
+        "evpkg/__init__.py": "from ._vendor import six\n",
+        "evpkg/_vendor/__init__.py": "",
+        "evpkg/_vendor/six.py": "import sys\n"
+        + "".join(
+            f"def f{i}(x):\n    '''Doc {i}.'''\n    if x:\n"
+            f"        return f{i - 1}(x) if {i} else x\n    return None\n"
+            for i in range(3000)
+        )
+        + "PY3 = sys.version_info[0] == 3\n",
+    },
+    "root-module-sets-up-logging": {
+        "evmod.py": "import evhelp\nevhelp.configure()\n",
+        "evhelp.py": "import logging\ndef configure():\n    logging.basicConfig(level='INFO')\n",
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        pytest.param(files, expected, id=f"{expected.value}-{name}")
+        for table, expected in (
+            (PREFILTER_DENIED, Outcome.DENY),
+            (PREFILTER_ALLOWED, Outcome.ALLOW),
+        )
+        for name, files in sorted(table.items())
+    ],
+)
+def test_a_call_where_the_text_test_did_not_look_is_followed(
+    files: dict[str, str | bytes], expected: Outcome
+) -> None:
+    assert vet("evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", files)).verdict is expected
