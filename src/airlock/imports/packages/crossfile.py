@@ -86,7 +86,11 @@ TOP_LEVEL_CALL = AtLineStart(
 
 
 def cross_file_job(
-    starts: list[Member], package: LocalModules, scripts: set[str], sdist: bool
+    starts: list[Member],
+    package: LocalModules,
+    scripts: set[str],
+    sdist: bool,
+    installs: Set[str] = frozenset(),
 ) -> Job:
     """The cross-file pass (:func:`_across`) as one job after the members' own passes.
 
@@ -100,24 +104,30 @@ def cross_file_job(
     trees). Its size, for the split threshold, is the bytes of the files it starts from."""
     return Job(
         sum(len(m.data or b"") for m in starts),
-        functools.partial(_across, starts, package, scripts, sdist=sdist),
+        functools.partial(_across, starts, package, scripts, sdist=sdist, installs=installs),
         movable=False,
     )
 
 
 def _across(
-    starts: list[Member], package: LocalModules, scripts: set[str], *, sdist: bool
+    starts: list[Member],
+    package: LocalModules,
+    scripts: set[str],
+    *,
+    sdist: bool,
+    installs: Set[str] = frozenset(),
 ) -> list[PackageFinding]:
     """Chains from ``setup.py`` or a package's ``__init__.py`` into functions of the
     archive's other modules, called on install or import (issue 16: chains across files).
 
     ``starts``: the files :func:`across_starts` chose, in order. A file whose own pass kept
-    its tree (``package.kept``) is not parsed again."""
+    its tree (``package.kept``) is not parsed again. ``installs``: in-tree build backends and
+    hooks, which run on install as ``setup.py`` does (ADR 0170)."""
     found: list[PackageFinding] = []
     for index, member in enumerate(starts):
         if member.data is None:
             continue  # across_starts chose only read files
-        install = runs_setup(member.name)
+        install = runs_setup(member.name) or member.name in installs
         names = module_names(member.name, sdist=sdist)
         if package.steps_left <= 0 or package.parse_left < len(member.data):
             # Bounded per archive. A ``setup.py`` or ``__init__.py`` larger than the whole
@@ -129,7 +139,7 @@ def _across(
             break
         package.parse_left -= len(member.data)
         source = member.data.decode("utf-8", "replace")
-        side = bool(SIDE_CODE.search(member.name)) or member.name in scripts
+        side = not install and (bool(SIDE_CODE.search(member.name)) or member.name in scripts)
         for finding in scan_across(
             member.name,
             source,
@@ -214,15 +224,26 @@ def followable(members: list[Member], package: LocalModules) -> set[str]:
 
 
 def across_starts(
-    members: list[Member], package: LocalModules, scripts: set[str], *, sdist: bool
+    members: list[Member],
+    package: LocalModules,
+    scripts: set[str],
+    *,
+    sdist: bool,
+    installs: Set[str] = frozenset(),
 ) -> list[Member]:
     """Files whose own-package calls :func:`_across` follows, in the order it reads them.
 
     ``setup.py`` and a package's ``__init__.py`` when they import a name from the archive
     and call it. Other modules follow, when their module level calls a name imported from
     the archive (issue 16: ``from .a import grab; from .b import send; send(grab())`` in
-    any module)."""
-    starts = [m for m in members if runs_setup(m.name) or m.name.endswith("/__init__.py")]
+    any module). ``installs``: in-tree build backends and hooks (:func:`hooks.hook_modules`),
+    read as ``setup.py`` is: they run on install (ADR 0170: a backend calling the package's
+    function was not followed)."""
+    starts = [
+        m
+        for m in members
+        if runs_setup(m.name) or m.name in installs or m.name.endswith("/__init__.py")
+    ]
     chosen = {m.name for m in starts}
     # Not ``__main__`` (run by ``python -m``), tests, docs, examples, sdist scripts or a
     # root-level build helper: nothing imports those, so their module level is not an
@@ -246,7 +267,7 @@ def across_starts(
     for member in starts:
         if member.data is None:
             continue
-        install = runs_setup(member.name)
+        install = runs_setup(member.name) or member.name in installs
         names = module_names(member.name, sdist=sdist)
         top_only = not (install or member.name in chosen)
         if (top_only and not names) or not calls_locally(

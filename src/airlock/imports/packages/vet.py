@@ -225,7 +225,7 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     # setup.py is parsed once: for the helpers it imports and for its own pass (issue 16).
     setup, setup_tree, helpers = install_helpers(members)
     sdist = is_sdist(filename)
-    helpers |= set(hook_modules(members, sdist=sdist))
+    helpers |= (hooks := set(hook_modules(members, sdist=sdist)))  # run on install
     shipped = shipped_modules(members)
     digests: dict[str, bytes] = {}
     scripts, inert = scripts_of(filename, members, helpers)
@@ -235,7 +235,9 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     )
     # Files the cross-file pass will read: their own pass keeps its tree for it (issue 16),
     # used when that pass runs after them (one process; not when shared, ADR 0061).
-    kept = within_budget(across := across_starts(members, package, scripts, sdist=sdist))
+    kept = within_budget(
+        across := across_starts(members, package, scripts, sdist=sdist, installs=hooks)
+    )
     kept |= followable(members, package)
     jobs = own_passes(
         members,
@@ -255,7 +257,10 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
         digests,
     )
     *own, chains = run_jobs(
-        [*(j for j in jobs if isinstance(j, Job)), cross_file_job(across, package, scripts, sdist)],
+        [
+            *(j for j in jobs if isinstance(j, Job)),
+            cross_file_job(across, package, scripts, sdist, hooks),
+        ],
         spread=spread,
     )
     own_findings = iter(own)

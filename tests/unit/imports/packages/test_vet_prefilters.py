@@ -15,7 +15,7 @@ from airlock.imports.packages.rules import SECRET_WORDS, SECRETS
 from airlock.imports.packages.runfile import _marked
 from airlock.imports.packages.tradecraft import KEYBOARD_HOOK, KEYBOARD_WORDS, tradecraft_findings
 from airlock.imports.packages.vet import vet
-from scripts.make_test_packages import wheel
+from scripts.make_test_packages import sdist, wheel
 from tests.unit.imports.packages.adversary import CURL
 
 # The single alternation the runfile test used before it was split (issue 16).
@@ -212,3 +212,67 @@ def test_a_call_where_the_text_test_did_not_look_is_followed(
     files: dict[str, str | bytes], expected: Outcome
 ) -> None:
     assert vet("evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", files)).verdict is expected
+
+
+# An in-tree build backend or a build hook runs on install, as setup.py does: a call it makes
+# into the package is followed (ADR 0170).
+BACKEND = "[build-system]\nrequires = []\nbuild-backend = 'bk'\nbackend-path = ['.']\n"
+HATCH = (
+    "[build-system]\nrequires = ['hatchling']\nbuild-backend = 'hatchling.build'\n"
+    "[tool.hatch.build.hooks.custom]\npath = 'hatch_build.py'\n"
+)
+BUILT: dict[str, tuple[dict[str, str], Outcome]] = {
+    "deny-backend-calls-the-package": (
+        {
+            "pyproject.toml": BACKEND,
+            "bk.py": f"from evpkg.zz import go\ndef build_wheel(d, c=None, m=None):\n    {GO}\n"
+            "    return ''\n",
+            "evpkg/__init__.py": "",
+            "evpkg/zz.py": SINK,
+        },
+        Outcome.DENY,
+    ),
+    "deny-build-hook-calls-the-package": (
+        {
+            "pyproject.toml": HATCH,
+            "hatch_build.py": f"from evpkg.zz import go\n{GO}\n",
+            "evpkg/__init__.py": "",
+            "evpkg/zz.py": SINK,
+        },
+        Outcome.DENY,
+    ),
+    "allow-backend-reads-the-version": (
+        {
+            "pyproject.toml": BACKEND,
+            "bk.py": "from setuptools import build_meta as _orig\n"
+            "from evpkg._version import get_version\nVERSION = get_version()\n"
+            "build_wheel = _orig.build_wheel\n",
+            "evpkg/__init__.py": "",
+            "evpkg/_version.py": "import os\ndef get_version():\n"
+            "    with open(os.path.join(os.path.dirname(__file__), 'VERSION')) as f:\n"
+            "        return f.read().strip()\n",
+        },
+        Outcome.ALLOW,
+    ),
+    "allow-build-hook-asks-git": (
+        {
+            "pyproject.toml": HATCH,
+            "hatch_build.py": "from hatchling.builders.hooks.plugin.interface import "
+            "BuildHookInterface\nfrom evpkg._build import describe\n"
+            "class CustomHook(BuildHookInterface):\n"
+            "    def initialize(self, version, build_data):\n"
+            "        build_data['v'] = describe()\n",
+            "evpkg/__init__.py": "",
+            "evpkg/_build.py": "import subprocess\ndef describe():\n"
+            "    return subprocess.check_output(['git', 'describe', '--tags']).decode()\n",
+        },
+        Outcome.ALLOW,
+    ),
+}
+
+
+@pytest.mark.parametrize(("files", "expected"), BUILT.values(), ids=BUILT.keys())
+def test_a_build_backend_or_hook_is_read_as_setup_py_is(
+    files: dict[str, str], expected: Outcome
+) -> None:
+    assert vet("evpkg-1.0.tar.gz", sdist("evpkg", "1.0", files)).verdict is expected
