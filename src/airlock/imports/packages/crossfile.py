@@ -348,13 +348,15 @@ class _Imported:
             if not (module.startswith(b".") or (top in tops and module not in own)):
                 continue
             if brought is None:
-                found.names.append(alias or top)
+                bound = [alias or top]
             elif brought.strip() == b"*":
                 found.star = True
+                continue
             else:
-                found.names += [
-                    n.split()[-1] for n in brought.strip(b"()").split(b",") if n.split()
-                ]
+                bound = [n.split()[-1] for n in brought.strip(b"()").split(b",") if n.split()]
+            # Only names: the text is not parsed, so ``import ...`` in a docstring reads as
+            # a module ``...`` whose name is empty, and an empty name is found everywhere.
+            found.names += [name for name in bound if IDENT.fullmatch(name)]
         if b"import_module" in scan or b"__import__" in scan:
             for match in DYNAMIC_IMPORT.finditer(scan):
                 module = match.group(1)
@@ -491,7 +493,7 @@ class _Text:
         statements)."""
         code, ends = self.code, [end for _, end in outside]
         for name in names:
-            place = code.find(name)
+            place = code.find(name) if name else -1  # an empty name is found everywhere
             while place >= 0:
                 after = place + len(name)
                 if (

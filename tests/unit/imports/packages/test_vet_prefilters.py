@@ -276,3 +276,13 @@ def test_a_build_backend_or_hook_is_read_as_setup_py_is(
     files: dict[str, str], expected: Outcome
 ) -> None:
     assert vet("evpkg-1.0.tar.gz", sdist("evpkg", "1.0", files)).verdict is expected
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("line", ["import ...", "import .", "from . import ()", "import ..x"])
+def test_an_import_of_no_name_in_a_docstring_ends(line: str) -> None:
+    # The start test reads the text, not a tree: ``import ...`` in a docstring once made an
+    # empty name, which ``bytes.find`` finds at every place, and the vetting never ended.
+    aa = f'"""Usage:\n\n{line}\n"""\nfrom .zz import go\n'
+    verdict = vet("evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", imported(aa))).verdict
+    assert verdict is Outcome.ALLOW
