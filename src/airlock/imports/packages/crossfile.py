@@ -8,7 +8,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Iterator, Set
+from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -386,9 +386,17 @@ def _calls_at_top(data: bytes, scan: bytes, imported: _Imported) -> bool:
     names = list(imported.names)
     if names and b"class" in data:  # ``class K(Base)``: making a K runs Base's methods
         names += derived_from(data, names)  # (ADR 0048)
-    # ``exec(P1 + P2)`` of names imported from the archive runs what they join to, and
-    # ``codecs.register(own.search)`` hands one of them to the interpreter (ADR 0067).
-    return bool(names) and text.calls_at_top({*names, *RUNS_TEXT}, _merged(imported.spans))
+    if not names:
+        return False
+    spans = _merged(imported.spans)
+    # A name imported from the archive used on import, called or not: handed on (``g = go;
+    # g(P)``, ``getattr(zz, 'go')(P)``). The module's own functions and classes called on
+    # import may call one (``K()`` whose ``__init__`` does). ``exec(P1 + P2)`` of imported
+    # names runs what they join to, and ``codecs.register(own.search)`` hands one to the
+    # interpreter (ADRs 0067, 0170).
+    return text.calls_at_top(names, spans, used=True) or text.calls_at_top(
+        {*RUNS_TEXT, *(m.group(1) for m in LOCAL_DEF.finditer(text.code))}, spans
+    )
 
 
 def _calls_anywhere(data: bytes, imported: _Imported) -> bool:
@@ -464,6 +472,18 @@ NOT_CODE = re.compile(
     rb"|'(?:[^'\\\n]+|\\[\s\S])*'?"
 )
 BLANKED = bytes(b if b == 0x0A else 0x20 for b in range(256))
+# The prefix of an f-string before its quote (``f``, ``rf``, ``Fr`` ...).
+F_PREFIX = re.compile(rb"(?<![\w.])[rR]?[fF][rR]?\Z")
+
+
+def _blanked(data: bytes, match: re.Match[bytes]) -> bytes:
+    """A comment or string blanked; an f-string kept, since what its braces hold is code
+    (``x = f"{go(P)}"`` calls ``go`` on import: ADR 0170)."""
+    text = match.group()
+    start = match.start()
+    if text[:1] in b"'\"" and F_PREFIX.search(data, max(0, start - 3), start):
+        return text
+    return text.translate(BLANKED)
 
 
 class _Text:
@@ -473,7 +493,7 @@ class _Text:
     default value or decorator too)."""
 
     def __init__(self, data: bytes) -> None:
-        code = NOT_CODE.sub(lambda m: m.group().translate(BLANKED), data)
+        code = NOT_CODE.sub(lambda m: _blanked(data, m), data)
         self.code = code.replace(b"\\\n", b"  ") if b"\\\n" in code else code
         self.bodies = _function_bodies(self.code)
         self._starts = [start for start, _ in self.bodies]
@@ -487,10 +507,12 @@ class _Text:
         """Whether one of ``matches`` (its first group's place, if any) is at module level."""
         return any(self.at_top(m.start(1) if m.re.groups else m.start()) for m in matches)
 
-    def calls_at_top(self, names: Set[bytes], outside: list[tuple[int, int]]) -> bool:
+    def calls_at_top(
+        self, names: Iterable[bytes], outside: list[tuple[int, int]], *, used: bool = False
+    ) -> bool:
         """Whether one of ``names`` is called at module level (``name(``, ``name.f.g (``,
         not after a dot), in none of the spans ``outside`` (in order, apart: the import
-        statements)."""
+        statements); ``used``: named there at all, called or not."""
         code, ends = self.code, [end for _, end in outside]
         for name in names:
             place = code.find(name) if name else -1  # an empty name is found everywhere
@@ -498,7 +520,11 @@ class _Text:
                 after = place + len(name)
                 if (
                     not (place and _NAMELIKE[code[place - 1]])
-                    and CALLED_AFTER.match(code, after)
+                    and (
+                        (after == len(code) or not _WORDLIKE[code[after]])
+                        if used
+                        else CALLED_AFTER.match(code, after)
+                    )
                     and self.at_top(place)
                 ):
                     index = bisect.bisect_right(ends, place)
@@ -525,6 +551,8 @@ CALLED_AFTER = re.compile(rb"(?:\.\w+)*\s*\(")
 _WORDLIKE = [chr(b).isalnum() or b == 0x5F or b >= 0x80 for b in range(256)]
 _NAMELIKE = [w or b == 0x2E for b, w in enumerate(_WORDLIKE)]
 FUNCTION = re.compile(rb"def[ \t]")
+# A function or class the module defines (at any depth: a superset is only more reading).
+LOCAL_DEF = re.compile(rb"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.MULTILINE)
 # Leading blanks other than spaces: columns are then counted line by line.
 ODD_INDENT = re.compile(rb"(?:^|\n) *[\t\f]")
 

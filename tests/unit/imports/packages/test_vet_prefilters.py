@@ -150,7 +150,26 @@ PREFILTER_DENIED: dict[str, dict[str, str | bytes]] = {
     },
 }
 
+# What an f-string's braces hold is code; a name imported from the archive may be used on
+# import without being called by its name; a module's own class made on import runs its
+# ``__init__``.
+PREFILTER_DENIED |= {
+    "in-an-f-string": imported(f'from .zz import go\nx = f"{{{GO}}}"\n'),
+    "in-a-raw-f-string": imported(f"from .zz import go\nx = rf'{{str({GO})}}'\n"),
+    "aliased-then-called": imported(f"from .zz import go\ng = go\ng({CURL!r})\n"),
+    "module-attribute-by-getattr": imported(f"from . import zz\ngetattr(zz, 'go')({CURL!r})\n"),
+    "own-class-made-on-import": imported(
+        f"from .zz import go\nclass K:\n    def __init__(self):\n        {GO}\nK()\n"
+    ),
+}
+
 PREFILTER_ALLOWED: dict[str, dict[str, str | bytes]] = {
+    "named-in-a-plain-string-beside-an-f-string": imported(
+        f"from .zz import go\nname = 'x'\nx = f'{{name}}: {GO}'\n"
+    ),
+    "own-class-made-on-import-calls-nothing": imported(
+        "from .zz import go\nclass K:\n    def __init__(self):\n        self.run = go\nK()\n"
+    ),
     # Calls in functions run when called, not on import.
     "called-in-functions-only": imported(
         "from .zz import go\n"
