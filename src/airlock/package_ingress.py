@@ -20,6 +20,7 @@ from airlock.domain.names import RequestId
 from airlock.domain.principals import Principal
 from airlock.domain.requests import BoundaryRequest, Decision, Outcome, Reason, RequestKind
 from airlock.errors import InvalidInput
+from airlock.imports.packages.bounded import vet_within
 from airlock.imports.packages.carried import Precedent, approvals_of, carry_marks
 from airlock.imports.packages.provenance import Publisher
 from airlock.imports.packages.rules import Severity
@@ -30,7 +31,7 @@ from airlock.imports.packages.verdicts import (
     with_names,
     with_provenance,
 )
-from airlock.imports.packages.vet import VetReport, vet
+from airlock.imports.packages.vet import VetReport
 from airlock.ledger.records import LedgerRecord
 from airlock.package_history import MARKS_DETAIL, precedents
 from airlock.package_policy import PolicyChange, rows_digest
@@ -40,6 +41,7 @@ from airlock.store.outbox import Outbox, Staged
 
 MAX_PACKAGE_BYTES = 512 * 1024 * 1024
 MAX_REASONS = 200  # reasons of one package decision (500 characters each at most)
+VET_SECONDS = 300  # one package's vetting; a file that takes longer is held (ADR 0173)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,7 @@ def admit_package(
     auth: Auth = AuthMethod.TOKEN,
     attestation: bytes | None = None,
     carry: bool = True,
+    vet_seconds: float = VET_SECONDS,
 ) -> Admission:
     """Store, vet, record and decide. The file streams into the outbox and is vetted from
     there, so an upload is never whole in memory (issue 22).
@@ -88,6 +91,7 @@ def admit_package(
         auth=auth,
         attestation=attestation,
         carry=carry,
+        vet_seconds=vet_seconds,
     )
 
 
@@ -106,6 +110,7 @@ def admit_staged_package(
     auth: Auth = AuthMethod.TOKEN,
     attestation: bytes | None = None,
     carry: bool = True,
+    vet_seconds: float = VET_SECONDS,
 ) -> Admission:
     """:func:`admit_package` of a file already staged in the outbox (the HTTP path streams
     it there); the staged file is committed or dropped here, whatever happens.
@@ -126,6 +131,7 @@ def admit_staged_package(
             auth=auth,
             attestation=attestation,
             carry=carry,
+            vet_seconds=vet_seconds,
         )
         if admission.decision.outcome is not Outcome.DENY or keep_denied:
             outbox.commit(staged)
@@ -152,13 +158,14 @@ def _admit(
     auth: Auth,
     attestation: bytes | None = None,
     carry: bool = True,
+    vet_seconds: float = VET_SECONDS,
 ) -> Admission:
     """Vet, then decide: a hold whose every finding people approved in an earlier file of
     the project is released when ``carry`` (ADR 0147); a hold's marks are recorded either
     way, so turning carrying on later finds them."""
     digest, size = staged.digest, staged.size
-    with staged.path.open("rb") as handle:
-        report = vet(filename, handle)
+    # In a child process it can stop: a file whose vetting runs too long is held (ADR 0173).
+    report = vet_within(filename, staged.path, digest=digest, seconds=vet_seconds)
     # The feed is read after vetting: the report's name and version are what the file says.
     advisory = store.known_bad.known_bad_advisory(normalise(report.name), report.version)
     report = with_advisory(report, advisory)

@@ -228,6 +228,7 @@ class UploadSettings:
     max_connections_per_client: int = 64  # open connections per client address (per worker)
     keep_denied: bool = False  # keep the bytes of denied exports (digest and findings stay)
     orphan_min_age_seconds: int = 86400  # swept at start only once untouched for this long
+    vet_seconds: int = 300  # one package's vetting; a file that takes longer is held
 
     def __post_init__(self) -> None:
         for name in (
@@ -236,6 +237,7 @@ class UploadSettings:
             "head_timeout_seconds",
             "body_idle_seconds",
             "max_connections_per_client",
+            "vet_seconds",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"uploads.{name} must be a positive number")

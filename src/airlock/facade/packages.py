@@ -58,6 +58,7 @@ class PackagesMixin(FacadeCore):
             auth=auth,
             attestation=attestation,
             carry=self.settings.approvals.carry_package_approvals,
+            vet_seconds=self.settings.uploads.vet_seconds,
         )
         self._announce(admission.request)
         return admission
@@ -93,6 +94,7 @@ class PackagesMixin(FacadeCore):
             auth=auth,
             attestation=attestation,
             carry=self.settings.approvals.carry_package_approvals,
+            vet_seconds=self.settings.uploads.vet_seconds,
         )
         self._announce(admission.request)
         return admission

@@ -196,7 +196,7 @@ def _child(jobs: Sequence[Job], claims: int, writer: int) -> None:
         before = set(remembered())
         answers: dict[str, list[list[object]]] = {}
         while (index := _claim(claims)) is not None:
-            answers[str(index)] = [_finding_json(f) for f in jobs[index].compute()]
+            answers[str(index)] = [finding_json(f) for f in jobs[index].compute()]
         runs = [
             [key[0].hex(), key[1], [[r.target, r.line, r.how] for r in found]]
             for key, found in remembered().items()
@@ -235,7 +235,7 @@ def _parse(sent: bytes, taken: set[int]) -> dict[int, list[PackageFinding]] | No
 
     try:
         body = json.loads(sent)
-        answers = {int(k): [_finding(f) for f in v] for k, v in body["answers"].items()}
+        answers = {int(k): [finding_from_json(f) for f in v] for k, v in body["answers"].items()}
         runs = [
             ((bytes.fromhex(key), bool(top)), tuple(RunFile(t, int(n), h) for t, n, h in found))
             for key, top, found in body["runs"]
@@ -248,14 +248,14 @@ def _parse(sent: bytes, taken: set[int]) -> dict[int, list[PackageFinding]] | No
     return answers
 
 
-def _finding_json(f: PackageFinding) -> list[object]:
+def finding_json(f: PackageFinding) -> list[object]:
     item: list[object] = [f.rule, f.path, f.line, int(f.severity), f.explanation]
     if isinstance(f, PickleCallFinding):  # its calls are judged after the passes (ADR 0124)
         item.append([list(call) for call in f.calls])
     return item
 
 
-def _finding(item: list[object]) -> PackageFinding:
+def finding_from_json(item: list[object]) -> PackageFinding:
     rule, path, line, severity, explanation, *more = item
     if not (isinstance(rule, str) and isinstance(path, str) and isinstance(explanation, str)):
         raise TypeError("finding fields")
