@@ -133,8 +133,9 @@ def _functions(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a r
             made = interp.expr(node.func.value, env, flowtypes.When.LATER)
             sent(interp, made, args[0], env, when)
         return flowtypes.UNKNOWN
-    if ref == "next" and args and args[0].ref == GENERATOR:
-        return first_yield(interp, args[0], env)  # ``next(g())``
+    drawn = _drawn_from(interp, node, ref, args, env)
+    if drawn is not None:
+        return first_yield(interp, drawn, env)  # ``next(g())``, ``g.__next__()``
     if ref == "map" and len(args) == 2 and args[0].ref in calls.IMPORTERS:
         return modules(args[1].const)  # ``map(__import__, ['os'])``
     if args and args[0].ref.startswith(EACH):
@@ -142,6 +143,17 @@ def _functions(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a r
             return args[0]
         if ref == "next":
             return module_at(args[0], 0)
+    return None
+
+
+def _drawn_from(
+    interp: Interpreter, node: ast.Call, ref: str, args: list[Val], env: dict[str, Val]
+) -> Val | None:
+    """The generator ``next(g)`` draws from, or ``g.__next__()`` (ADR 0171)."""
+    if ref == "next" and args and args[0].ref == GENERATOR:
+        return args[0]
+    if ref == f"{GENERATOR}.__next__" and isinstance(node.func, ast.Attribute):
+        return interp.expr(node.func.value, env, flowtypes.When.LATER)
     return None
 
 

@@ -22,6 +22,7 @@ from airlock.imports.packages import (
     reach,
     rebound,
     replaced,
+    rowloop,
     signin,
     sinkcall,
     tables,
@@ -192,7 +193,7 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
     elif isinstance(node, (ast.For, ast.AsyncFor)):
         seq = self.expr(node.iter, env, when)
         self.special(seq, ("__iter__", "__aiter__"), [], env, when)
-        protocol.iterated(self, seq, env, when)
+        nexted = protocol.iterated(self, seq, env, when)
         at_top = comprehend.module_level(self, node.iter, env)
         written = comprehend.written_out(node.iter, seq, node.target, at_top=at_top)
         if written is not None and when is not When.LATER:
@@ -202,6 +203,17 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
                 self.block(node.body, env, when)
             self.block(node.orelse, env, when)
             return
+        if seq.const is None and when is not When.LATER:
+            # ``for a, b in [(x, 'ls'), (CURL, ' | sh')]``: each written row (ADR 0171).
+            found = rowloop.rows(self, node.iter, node.target, at_top=at_top)
+            if found is not None:
+                assert isinstance(node.target, ast.Tuple | ast.List)
+                for row in found:
+                    for slot, cell in zip(node.target.elts, row, strict=True):
+                        self.bind(slot, self.expr(cell, env, when), env)
+                    self.block(node.body, env, when)
+                self.block(node.orelse, env, when)
+                return
         if self.tables and tables.looped(self, node, env, when):
             return  # ``for f in H.values(): f()`` (ADR 0071)
         if seq.ref.startswith(rebound.EACH) and when is not When.LATER:
@@ -214,9 +226,9 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         # ``for k in os.environ``: each name, and what it picks, is every variable (0098).
         # ``for d in site.getsitepackages()``: each is an import folder, as ``[0]`` is (0167).
         folder = seq.shape if seq.shape == SITE else ""
-        self.bind(
-            node.target, Val(labels=seq.labels | sinkcall.whole_environ(seq), shape=folder), env
-        )
+        each = Val(labels=seq.labels | sinkcall.whole_environ(seq), shape=folder)
+        # ``for c in Cmds()``: what the class's ``__next__`` returns (ADR 0171).
+        self.bind(node.target, each if nexted is None else nexted, env)
         if when is not When.LATER:
             comprehend.each_may_be(node.iter, seq, node.target, env, at_top=at_top)  # ADR 0159
         if isinstance(node.iter, (ast.List, ast.Tuple)):
