@@ -12,8 +12,9 @@ item, as if the loop were written out:
 * ``zip(A, B, ...)`` of such lists, ``enumerate(A)`` of one, ``{...}.items()`` of a dict
   written at the loop.
 
-Only rows whose length matches the loop's names, at most :data:`MAX_ROWS` of them. What it
-does not do: read a row built by a call, or a list a function is handed.
+Only rows whose length matches the loop's names, at most :data:`MAX_ROWS` of them. The same
+holds for one row assigned (``a, b = x, CURL``; :func:`elementwise`). What it does not do:
+read a row built by a call, or a list a function is handed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Val, When
 
 MAX_ROWS = 8  # rows read one by one; a longer list stays as it was read
 
@@ -87,3 +89,29 @@ def rows(
     if any(isinstance(item, ast.Starred) for row in found for item in row):
         return None
     return found
+
+
+def _pure(node: ast.expr) -> bool:
+    """Whether reading ``node`` again runs nothing: no call, await, yield or ``:=``."""
+    impure = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr, ast.Lambda)
+    return not any(isinstance(n, impure) for n in ast.walk(node))
+
+
+def elementwise(
+    interp: Interpreter, node: ast.Assign, env: dict[str, Val], when: When
+) -> list[tuple[str, Val]]:
+    """``a, b = x, CURL``: each name and the value of its own item, read before the
+    assignment binds anything (``a, b = b, a`` swaps), for items that run nothing when read.
+    The walk binds a tuple target to a folded tuple only, so one unknown item left every
+    name unknown."""
+    value = node.value
+    if not isinstance(value, ast.Tuple | ast.List):
+        return []
+    out: list[tuple[str, Val]] = []
+    for target in node.targets:
+        if not (isinstance(target, ast.Tuple | ast.List) and len(target.elts) == len(value.elts)):
+            continue
+        for name, item in zip(target.elts, value.elts, strict=True):
+            if isinstance(name, ast.Name) and not isinstance(item, ast.Starred) and _pure(item):
+                out.append((name.id, interp.expr(item, env, when)))
+    return out

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 # An AST dispatcher: one branch per statement kind reads better than a table here.
 def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> None:  # noqa: PLR0912, PLR0915
     if isinstance(node, ast.Assign):
+        itemwise = rowloop.elementwise(self, node, env, when)  # ``a, b = x, CURL`` (ADR 0171)
         value = self.expr(node.value, env, when)
         for target in node.targets:
             if when is not When.LATER and isinstance(target, (ast.Attribute, ast.Subscript)):
@@ -62,6 +63,8 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
             self.bind(target, value, env)
             if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call):
                 writes.temp_file(self, target, node.value, env, when)
+        if value.const is None:
+            env.update(itemwise)
         if isinstance(node.value, (ast.Attribute, ast.Call)):
             plainattr.remember(self, node, env)  # ``w = f.write`` (ADR 0126)
         if (
@@ -192,7 +195,9 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
                 env[name] = eitherway.either(kept, [end, other])
     elif isinstance(node, (ast.For, ast.AsyncFor)):
         seq = self.expr(node.iter, env, when)
-        self.special(seq, ("__iter__", "__aiter__"), [], env, when)
+        made = self.special(seq, ("__iter__", "__aiter__"), [], env, when)
+        if made is not None and (isinstance(made.const, list) or made.items):
+            seq = made  # ``def __iter__(self): return iter([CMD])`` (ADR 0171)
         nexted = protocol.iterated(self, seq, env, when)
         at_top = comprehend.module_level(self, node.iter, env)
         written = comprehend.written_out(node.iter, seq, node.target, at_top=at_top)
@@ -493,7 +498,10 @@ def class_hooks(
         parents = self.trace.class_bases.get(base.name, "").split(",")
         todo += [b for b in parents if b in self.classes]
     for hook in hooks:
-        self.apply(hook, [UNKNOWN] * len(hook.args.args), env, when)
+        given = [UNKNOWN] * len(hook.args.args)
+        if hook.name == "__init_subclass__" and given:
+            given[0] = Val(ref=node.name)  # ``cls`` is the class defined (ADR 0171)
+        self.apply(hook, given, env, when)
 
 
 def enum(self: Interpreter, cls: str) -> bool:
