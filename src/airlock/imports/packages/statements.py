@@ -133,7 +133,6 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         bases = [self.expr(b, env, when).ref for b in node.bases]
         self.trace.class_bases[node.name] = ",".join(bases)
         self.classes[node.name] = node
-        self.class_hooks(node, bases, env, when)
         hook = self.install_time and any(install_command(b) for b in bases)
         # The body's own functions are names its later statements use (``H = {'a':
         # staticmethod(a)}``; ADR 0073).
@@ -156,6 +155,9 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
                 protocol.remember(self, node.name, item, env)  # ``x = D()`` (ADR 0071)
         class_attributes(self, node, env)  # ``class K: run = exec`` (ADR 0048)
         classdata.remember(self, node, env)  # ``class K: cmds = ['id']`` (ADR 0071)
+        # Its metaclass and its bases' ``__init_subclass__`` run once the body has (ADR
+        # 0171: ``cls.c`` is the body's constant).
+        self.class_hooks(node, bases, env, when)
         env[node.name] = Val(ref=node.name)
         decorate_all(self, node.decorator_list, env[node.name], env, when)
     elif isinstance(node, ast.If):
