@@ -13,6 +13,7 @@ constructor is walked when it calls, through its first parameter, a method of th
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages.astwalk import own_nodes
@@ -52,9 +53,16 @@ def _method(
     return None
 
 
-def acts(interp: Interpreter, cls: str, func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """Whether ``func`` (a constructor of ``cls``) calls on ``self`` a method that may act,
-    directly or through at most :data:`MAX_HOPS` of its own methods."""
+def acts(
+    interp: Interpreter,
+    cls: str,
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+    may: Callable[[ast.FunctionDef | ast.AsyncFunctionDef], bool] | None = None,
+) -> bool:
+    """Whether ``func`` (a constructor of ``cls``) calls on ``self`` a method that may act
+    (``may``: :meth:`flow.Interpreter.may_act` unless given), directly or through at most
+    :data:`MAX_HOPS` of its own methods."""
+    may = may or interp.may_act
     seen: set[int] = {id(func)}
     frontier = [func]
     for _ in range(MAX_HOPS):
@@ -64,7 +72,7 @@ def acts(interp: Interpreter, cls: str, func: ast.FunctionDef | ast.AsyncFunctio
                 found = _method(interp, cls, name)
                 if found is None or id(found) in seen:
                     continue
-                if interp.may_act(found):
+                if may(found):
                     return True
                 seen.add(id(found))
                 following.append(found)

@@ -111,6 +111,12 @@ DENIED: dict[str, Mapping[str, str]] = {
         "    def go(self):\n        os.system(self.c)\n"
         "Runner(CURL)\n"
     ),
+    "constructor-of-another-module-calls-its-own-runner": {
+        "evpkg/__init__.py": f"from .helpers import Boot\nBoot({CURL!r})\n",
+        "evpkg/helpers.py": "import os\nclass Boot:\n"
+        "    def __init__(self, c):\n        self.c = c\n        self.run()\n"
+        "    def run(self):\n        os.system(self.c)\n",
+    },
     # Padded at the start.
     "command-padded-at-its-start": top("os.system(x + CURL)\n"),
     "reverse-shell-padded-at-its-start": top(f"os.system(x + {REVERSE!r})\n"),
