@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flowtypes, writtenrun
+from airlock.imports.packages import flowtypes, selfcalls, writtenrun
 from airlock.imports.packages.local import WRITES, absolute
 from airlock.imports.packages.prefilter import may_act
 
@@ -137,7 +137,12 @@ def construct(
     if when is not flowtypes.When.LATER:
         for name, given in (("__init__", [instance, *args]), ("__del__", [instance])):
             found = interp.methods(cls, (name,))
-            if found and acts_abroad(interp, module, found[0]):
+            if found and (
+                acts_abroad(interp, module, found[0])
+                or selfcalls.acts(  # ``self.run()`` of an acting method (ADR 0171)
+                    interp, qualified, found[0], lambda f: acts_abroad(interp, module, f)
+                )
+            ):
                 interp.method(qualified, name, given, {}, when)
     return instance
 

@@ -20,6 +20,7 @@ from airlock.imports.packages import (
     keystream,
     listtext,
     namedfill,
+    paddedjoin,
     parttext,
     percent,
     piped,
@@ -142,6 +143,11 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     temp = tempname.made(node, ref, args, kwargs) or tempname.reopened(ref, args)
     if temp is not None:  # ``f = NamedTemporaryFile(suffix='.py')`` (ADR 0162)
         return temp._replace(labels=labels)
+    if ref in GETATTRS and len(args) >= 2 and args[0].ref and c[1] is None:
+        # ``getattr(os, 'sys' + x + 'tem')``: a sink named by the known text (ADR 0171).
+        padded = sinkcall.padded_sink(args[0].ref, args[1])
+        if padded:
+            return Val(ref=padded, labels=frozenset({HIDDEN}))
     if ref in GETATTRS and len(args) >= 2 and isinstance(c[1], str):
         target = args[0].ref
         named = Val(ref=canonical(f"{target}.{c[1]}")) if target else UNKNOWN
@@ -170,6 +176,8 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         return Val(ref="globals")
     if ref == "vars" and args and rebound.namespace_of(args[0].ref):
         return args[0]  # ``vars(sys.modules[__name__])`` (ADR 0073)
+    if ref in listtext.KEEPERS and len(args) == 1 and args[0].const is None and args[0].items:
+        return Val(labels=args[0].labels, items=args[0].items)  # ``reversed([CURL, x])``
     fed = streamed.iterated(self, ref, args, env, when)  # ``iter(lambda: f.read(n), b'')``
     if fed is not None:
         return fed
@@ -380,6 +388,11 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     value = self.sink(node, callee, args, kwargs, env, when)
     if head and value.const is None and not value.head:
         value = value._replace(head=head)  # ``code = ''.join([PAYLOAD, x])`` (ADR 0161)
+    elif folded is None and value.const is None and not (value.head or value.code):
+        code = paddedjoin.built_code(
+            node, ref, callee, args, env
+        )  # ``''.join([x, CMD])`` (ADR 0171)
+        value = value._replace(code=code) if code else value
     if ref == "shlex.split" and args and args[0].head and value.const is None:
         value = value._replace(words=args[0].head)  # ``shlex.split(CMD + x)`` (ADR 0161)
     if when is not When.LATER and astbuilt.node_maker(ref) and astbuilt.built_here(self, node, env):

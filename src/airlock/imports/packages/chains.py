@@ -22,6 +22,7 @@ from airlock.imports.packages import (
     envurl,
     examplehosts,
     execmemory,
+    fetchedmodule,
     fetchtool,
     handedcode,
     hostile,
@@ -748,6 +749,7 @@ def score(path: str, found: Trace) -> list[PackageFinding]:  # noqa: PLR0912, PL
     _weights_sent(found.events, hosted, add)
     _sent_to_written_host(found.events, hosted, add)
     _sdk_credentials_sent(found.events, hosted, add)
+    fetchedmodule.judged(found.events, add)  # a download imported from sys.path (0171)
     memory = [e for e in found.events if e.kind == "memory"]
     if memory:
         _memory(memory, add)

@@ -28,9 +28,12 @@ An sdist's ``data_files`` are read from a literal ``data_files=[(folder, [files]
 of ``setup.cfg`` and ``[tool.setuptools.data-files]`` of ``pyproject.toml``; a leading ``/``
 (legacy ``setup.py install`` honoured it) is read as the prefix.
 
-What it deliberately does not do: read folders built at run time
-(``os.path.expanduser('~')``), or the files' content (a shipped script run from one of these
-places is read by the script rules, a ``.pth`` by its own).
+A folder built at run time from the home folder or an environment variable
+(``os.path.expanduser('~')``) is read by :mod:`datafolder` (ADR 0171).
+
+What it deliberately does not do: read other folders built at run time, or the files'
+content (a shipped script run from one of these places is read by the script rules, a
+``.pth`` by its own).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import ast
 import re
 from typing import Any
 
+from airlock.imports.packages import datafolder
 from airlock.imports.packages.archive import Member
 from airlock.imports.packages.declared import keyword_literals
 from airlock.imports.packages.lazyre import LazyPattern
@@ -83,6 +87,18 @@ def data_file_findings(
             found += judged
             if judged:
                 break
+    if tree is not None and "data_files" in setup:
+        found += [
+            PackageFinding(
+                "system-hook-file",
+                "data_files",
+                0,
+                Severity.HIGH,
+                f"installs {place[:120]!r}, in a folder setup.py builds from the home folder or "
+                "an environment variable, where a shell, the desktop or pip runs or trusts it",
+            )
+            for place in datafolder.places(tree)  # ``(os.path.expanduser('~'), ...)``, 0171
+        ]
     return found
 
 

@@ -138,9 +138,10 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
                 return across.constant_of(self, ref) or Val(ref=ref, labels=base.labels)
             labels = base.labels | source_labels(ref)
             return Val(STDLIB_STRINGS.get(ref), ref, labels, shape=hub_folder(ref))
-        if base.const is None and base.head and node.attr in parttext.KEEPS_TEXT:
-            # ``(PAYLOAD + x).strip()`` keeps its known text (ADR 0161).
-            return Val(ref=f"str.{node.attr}", labels=base.labels, head=base.head)
+        if base.const is None and (base.head or base.code) and node.attr in parttext.KEEPS_TEXT:
+            # ``(PAYLOAD + x).strip()`` keeps its known text (ADR 0161), and ``(x +
+            # PAYLOAD).strip()`` its known parts (ADR 0171).
+            return Val(ref=f"str.{node.attr}", labels=base.labels, head=base.head, code=base.code)
         if isinstance(base.const, (str, bytes, dict)) or type(base.const) is int:
             ref = f"{type(base.const).__name__}.{node.attr}"
             return Val(ref=ref, const=base.const, alts=base.alts if ref == "dict.get" else ())
@@ -188,6 +189,9 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
             done = done._replace(head=done.head or parttext.filled(left.const, items, percent=True))
             if not done.head:  # ``'%(c)s' % {'c': CMD}`` (ADR 0162)
                 done = done._replace(head=namedfill.percent_head(left.const, node.right, env))
+            if not (done.head or done.code):  # ``'%s%s' % (x, CMD)`` (ADR 0171)
+                text = parttext.filled_text(left.const, items, percent=True)
+                done = done._replace(code=parttext.padded(text))
         # ``'%s' % (os.environ,)`` (ADR 0098)
         whole = sinkcall.formatted_environ(self, node, left, right, env)
         return done._replace(labels=done.labels | whole) if whole else done
@@ -216,8 +220,10 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
                 protocol.hashed(self, item, env, when)
         consts = [i.const for i in items]
         known = all(c is not None for c in consts) and len(node.elts) <= MAX_ITEMS
-        if known or isinstance(node, ast.Set):
-            return Val(const=consts if known else None, labels=labels)
+        if known:
+            return Val(const=consts, labels=labels)
+        if isinstance(node, ast.Set):  # its known items, in no order (ADR 0171)
+            return Val(labels=labels, items=listtext.written(items))
         # ``c = ['bash', '-c', CMD, x]`` keeps its words as ``LIST + x`` does (ADR 0161).
         words = partlist.written(consts, [i.head for i in items])
         return Val(labels=labels, words=words, items=listtext.written(items))
@@ -268,7 +274,11 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
         operands = [self.expr(v, env, when) for v in node.values]
         for operand in operands:
             protocol.truth(self, operand, env, when)
-        return Val(labels=frozenset().union(*(v.labels for v in operands)))
+        labels = frozenset().union(*(v.labels for v in operands))
+        if operands[0].const is None:  # ``x or CMD``, ``sys.argv and CMD``: either (0171)
+            either = [v.head if v.const is None else v.const for v in operands]
+            return Val(labels=labels, alts=parttext.alternatives(either))
+        return Val(labels=labels)
     if isinstance(node, ast.UnaryOp):
         inner = self.expr(node.operand, env, when)
         if isinstance(node.op, ast.Not):
@@ -402,6 +412,8 @@ def subscript(self: Interpreter, node: ast.Subscript, env: dict[str, Val], when:
         and (picks := parttext.keyed(base.const, None))
     ):
         return Val(alts=picks)  # ``C[i]``: any of its strings, as a dict's (ADR 0159)
+    if base.const is None and base.items and (picks := listtext.picked(base.items, key.const)):
+        return Val(labels=base.labels, alts=picks)  # ``T[1]`` of ``(x, CURL)`` (ADR 0171)
     if (isinstance(base.const, (str, bytes, list)) and isinstance(key.const, int)) or (
         isinstance(base.const, dict)  # ``T[b]`` of a folded table (ADR 0067)
     ):

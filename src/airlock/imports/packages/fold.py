@@ -183,7 +183,8 @@ CODECS_CALLS = frozenset({"codecs.decode", "codecs.encode"})
 FOLDED = frozenset(
     {
         "chr", "ord", "len", "range", "int.to_bytes", "dict.get", "bytes", "bytearray", "str",
-        "int", "list", "tuple", "reversed", "collections.deque", "str.maketrans", "bytes.maketrans",
+        "int", "repr", "list", "tuple", "reversed", "iter", "collections.deque", "str.maketrans",
+        "bytes.maketrans",
         "str.translate", "bytes.translate", "ast.parse", *CODECS_CALLS, "str.join",
         "bytes.join", "str.replace", "bytes.replace", "bytes.decode", "bytearray.decode",
         "str.encode", "str.upper", "str.lower", "str.strip", "bytes.strip", "str.format",
@@ -271,14 +272,15 @@ def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
             return view if isinstance(view, bytes) else None
         if ref == "str" and not c and not kwargs:
             return ""  # ``str().join(map(chr, codes))`` (ADR 0080)
-        if ref in ("str", "int") and len(c) == 1 and isinstance(c[0], (str, int)):
-            return str(c[0]) if ref == "str" else int(c[0])
+        if ref in ("str", "int", "repr") and len(c) == 1 and isinstance(c[0], (str, int)):
+            # ``'os.system(' + repr(CMD) + ')'`` spells a literal into code (ADR 0171).
+            return repr(c[0]) if ref == "repr" else str(c[0]) if ref == "str" else int(c[0])
         if ref == "str" and len(c) in (2, 3) and isinstance(c[0], bytes) and isinstance(c[1], str):
             return c[0].decode("utf-8", "replace")  # ``str(b, 'utf-8')`` is ``b.decode()``
         if ref == "int" and len(c) == 2 and isinstance(c[0], str) and type(c[1]) is int:
             return int(c[0], c[1]) if len(c[0]) <= 64 else None  # ``int('69', 16)``
         if (
-            ref in ("list", "tuple", "reversed", "collections.deque")
+            ref in ("list", "tuple", "reversed", "iter", "collections.deque")
             and len(c) == 1
             and isinstance(c[0], (list, str, bytes))
         ):
@@ -323,7 +325,8 @@ def fold_call(  # noqa: PLR0911, PLR0912 -- one return per folded builtin
         if ref in ("bytes.decode", "bytearray.decode") and codec in ESCAPE_CODECS:
             # ``b'\\x69\\x6d...'.decode('unicode_escape')``: code spelt as escapes (ADR 0057).
             return bytes(bound).decode(codec) if isinstance(bound, (bytes, bytearray)) else None
-        if ref in ("bytes.decode", "str.encode", "bytearray.decode"):
+        if ref in ("bytes.decode", "str.encode", "bytearray.decode") and bound is not None:
+            # A string that does not fold is no ``'None'`` (ADR 0171: ``(x + s).encode()``).
             return (
                 bound.decode("utf-8", "replace")
                 if isinstance(bound, bytes)

@@ -18,6 +18,7 @@ from airlock.imports.packages import (
     hostile,
     reach,
     replaced,
+    selfcalls,
     streamed,
 )
 from airlock.imports.packages.astwalk import own_nodes
@@ -186,7 +187,12 @@ def method(  # noqa: PLR0917 -- bound as a method: self is not passed
         seen.add(cls)
         found = self.methods(self.classes[cls], (name,))
         quiet = found and name == "__init__" and not self.may_act(found[0])
-        if quiet and not self.hands_on(found[0]) and not self.chains_up(cls):
+        if (
+            quiet
+            and not self.hands_on(found[0])
+            and not self.chains_up(cls)
+            and not selfcalls.acts(self, cls, found[0])  # ``self.persist()`` (ADR 0171)
+        ):
             return None  # six makes a hundred small objects on import: none can act
         if found:
             self.within.append(cls)  # whose ``super()`` its body means (ADR 0071)

@@ -68,6 +68,7 @@ SENDERS = frozenset({
 })  # fmt: skip
 # An environment variable named as a credential, as its shape shows it (``$GITHUB_TOKEN``).
 CREDENTIAL_VARIABLE = LazyPattern(r"\$\w*(?:TOKEN|SECRET|PASSW|API_?KEY|ACCESS_KEY)", re.I)
+URL_HOST = LazyPattern(r"https?://(?:[^@/\s]*@)?([^:/\s?#]+)", re.IGNORECASE)
 DOMAIN = LazyPattern(r"\.[a-z][a-z0-9-]*\.[a-z]{2,}", re.IGNORECASE)
 
 
@@ -85,7 +86,20 @@ def written_host(events: list[Event]) -> bool:
             return True
         if event.callee in HOST_LAST and len(words) >= 2 and PUBLIC_HOST.fullmatch(words[-2]):
             return True
+        if _curl_url(event, words):
+            return True
     return False
+
+
+def _curl_url(event: Event, words: list[str]) -> bool:
+    """``c.setopt(pycurl.URL, 'https://HOST/...')``: pycurl's handle is given its address on
+    a line of its own, before what it posts (ADR 0171)."""
+    if event.callee != "pycurl.Curl.setopt" or len(words) < 2:
+        return False
+    if words[0].rpartition(".")[2] != "URL":
+        return False
+    host = URL_HOST.match(words[1])
+    return bool(host and PUBLIC_HOST.fullmatch(host.group(1)))
 
 
 def _public(host: str) -> bool:

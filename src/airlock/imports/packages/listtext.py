@@ -17,7 +17,11 @@ from __future__ import annotations
 
 from airlock.imports.packages.flowtypes import Val
 from airlock.imports.packages.fold import MAX_FOLD, MAX_ITEMS
-from airlock.imports.packages.parttext import GAP, item_text, known_start
+from airlock.imports.packages.parttext import GAP, item_text, known_start, likeliest
+
+# What keeps a list's items as it is (a copy, a view, its order changed): a loop over it, or
+# a subscript of it, reads the same known items (ADR 0171).
+KEEPERS = frozenset({"list", "tuple", "iter", "sorted", "reversed", "set", "frozenset"})
 
 
 def written(items: list[Val]) -> tuple[str, ...]:
@@ -81,3 +85,16 @@ def summed(items: Val, start: Val | None) -> Val | None:
         return None
     head = known_start("".join((*first, *listed)))
     return Val(head=head) if head else None
+
+
+def picked(items: tuple[str, ...], key: object) -> tuple[object, ...]:
+    """``C[1]`` of a list that does not fold: the item at a written index when it is known
+    whole; ``C[i]`` at an index that does not fold: any known item, those that name a sink
+    first, as ``C[i]`` of a folded list is (ADR 0159); empty otherwise (ADR 0171)."""
+    if type(key) is int:
+        if -len(items) <= key < len(items) and GAP not in items[key]:
+            return (items[key],)
+        return ()
+    if key is not None:
+        return ()
+    return tuple(likeliest([text for text in items if GAP not in text]))

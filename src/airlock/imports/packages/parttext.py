@@ -36,7 +36,7 @@ import ast
 import re
 from typing import TypeGuard
 
-from airlock.imports.packages import sinkcall
+from airlock.imports.packages import paddedrun, sinkcall
 from airlock.imports.packages.flowtypes import UNKNOWN, Val
 from airlock.imports.packages.fold import MAX_FOLD, small
 from airlock.imports.packages.prefilter import may_act
@@ -91,7 +91,7 @@ def sink_text(kind: str, value: Val) -> str:
     sinks' arguments are not: a head is no path (``'/tmp/' + name``), and a host cut short
     (``'http://10.0.0.' + n``) is no host."""
     if kind == "process":
-        return value.head
+        return value.head or paddedrun.tail(value)  # ``x + CURL`` (ADR 0171)
     return value.head if kind == "network" and WHOLE_HOST.match(value.head) else ""
 
 
@@ -130,10 +130,26 @@ def filled(template: str, items: list[Val], *, percent: bool) -> str:
     (``'%s %s' % (CMD, x)``, ``'{}{}'.format(PAYLOAD, x)``): the template filled with the
     items' known text, when what comes before the first unknown item is written. Only a
     template taking its items by position with ``{}`` or ``%s``."""
-    if percent and "%r" in template:
-        return ""
-    text = sinkcall.fill(template, [item_text(v) for v in items], percent=percent)
+    text = filled_text(template, items, percent=percent)
     return known_start(text) if text is not None else ""
+
+
+def padded(text: str | None) -> str:
+    """The known parts of a filled template or a join whose start does not fold (``'{}{}'
+    .format(x, CMD)``, ``''.join([x, CMD])``; ADR 0171): read as :attr:`Val.code` is, as a
+    sum's are (ADR 0156); empty when its start is written (that is its head) or nothing
+    is known."""
+    if text is None or known_start(text):
+        return ""
+    rest = text.replace(GAP, "")
+    return rest[:MAX_FOLD] if rest.strip() else ""
+
+
+def filled_text(template: str, items: list[Val], *, percent: bool) -> str | None:
+    """``template`` filled with the items' known text and gaps, as :func:`filled` reads it."""
+    if percent and "%r" in template:
+        return None
+    return sinkcall.fill(template, [item_text(v) for v in items], percent=percent)
 
 
 def _written(const: object) -> str:

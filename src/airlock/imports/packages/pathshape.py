@@ -110,11 +110,17 @@ VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 def variable_name(key: Val) -> str:
     """The name of an environment variable a read asks for: its folded text, or the known
     start of one that does not fold (``os.getenv('APPDATA' + x)`` reads ``$APPDATA`` when
-    ``x`` is empty, the way an attacker pads a name the reader cannot fold; ADR 0169)."""
+    ``x`` is empty, the way an attacker pads a name the reader cannot fold; ADR 0169), or
+    the known end of one padded at its start (``os.getenv(x + 'APPDATA')``: one unknown
+    part, then a whole identifier; ADR 0171)."""
     if isinstance(key.const, str):
         return key.const
-    head = key.head if key.const is None else ""
-    return head if VARIABLE.fullmatch(head) else ""
+    if key.const is not None:
+        return ""
+    if VARIABLE.fullmatch(key.head):
+        return key.head
+    padded = not key.head and key.code and key.shape == "?" + key.code
+    return key.code if padded and VARIABLE.fullmatch(key.code) else ""
 
 
 def hub_folder(ref: str) -> str:

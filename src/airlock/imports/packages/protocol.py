@@ -107,10 +107,15 @@ def attribute(
     return interp.special(base, ATTRIBUTE_HOOKS, [flowtypes.Val(const=attr)], env, when)
 
 
-def iterated(interp: Interpreter, value: Val, env: dict[str, Val], when: When) -> None:
+def iterated(interp: Interpreter, value: Val, env: dict[str, Val], when: When) -> Val | None:
     """Iterating an instance calls ``__next__`` of the iterator its ``__iter__`` returns
-    (most often itself) until it stops: the instance's ``__next__`` runs."""
-    interp.special(value, ("__next__",), [], env, when)
+    (most often itself) until it stops: the instance's ``__next__`` runs. What it returns
+    when that folds to a string, or to one of several (ADR 0171), else None: what a loop
+    over the instance binds its name to."""
+    given = interp.special(value, ("__next__",), [], env, when)
+    if given is None or not (isinstance(given.const, str) or (given.const is None and given.alts)):
+        return None
+    return given
 
 
 def remember(interp: Interpreter, cls: str, item: ast.stmt, env: dict[str, Val]) -> None:

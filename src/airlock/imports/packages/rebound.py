@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from airlock.imports.packages.flowtypes import Val, When
 
 EACH = "\0each:"  # a sequence of modules (``map(__import__, names)``), their names after it
+READ_BACK = "\0read-back"  # a file this walk wrote known text to, opened to read
 OWN_FILE = "\0own-file"  # ``open(__file__)``: the module's own text when read
 SENT = "\0sent"  # what ``send`` gives a generator's ``yield`` (a name no code can spell)
 GENERATOR = "\0generator"  # a generator made on install or import, its function kept
@@ -133,8 +134,9 @@ def _functions(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a r
             made = interp.expr(node.func.value, env, flowtypes.When.LATER)
             sent(interp, made, args[0], env, when)
         return flowtypes.UNKNOWN
-    if ref == "next" and args and args[0].ref == GENERATOR:
-        return first_yield(interp, args[0], env)  # ``next(g())``
+    drawn = _drawn_from(interp, node, ref, args, env)
+    if drawn is not None:
+        return first_yield(interp, drawn, env)  # ``next(g())``, ``g.__next__()``
     if ref == "map" and len(args) == 2 and args[0].ref in calls.IMPORTERS:
         return modules(args[1].const)  # ``map(__import__, ['os'])``
     if args and args[0].ref.startswith(EACH):
@@ -142,6 +144,17 @@ def _functions(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a r
             return args[0]
         if ref == "next":
             return module_at(args[0], 0)
+    return None
+
+
+def _drawn_from(
+    interp: Interpreter, node: ast.Call, ref: str, args: list[Val], env: dict[str, Val]
+) -> Val | None:
+    """The generator ``next(g)`` draws from, or ``g.__next__()`` (ADR 0171)."""
+    if ref == "next" and args and args[0].ref == GENERATOR:
+        return args[0]
+    if ref == f"{GENERATOR}.__next__" and isinstance(node.func, ast.Attribute):
+        return interp.expr(node.func.value, env, flowtypes.When.LATER)
     return None
 
 
@@ -161,6 +174,14 @@ def _objects(  # noqa: PLR0917 -- the parts of one call
         return flowtypes.Val(ref=OWN_FILE)  # ``open(__file__)``
     if owner == OWN_FILE and method in READS and interp.source is not None:
         return flowtypes.Val(const=interp.source) if small(interp.source) else None
+    back = _read_back(interp, ref, args, kwargs)
+    if back is not None:
+        return back
+    if owner.startswith(READ_BACK) and method in READS:
+        # ``open('/tmp/q', 'w').write(CMD)`` then ``open('/tmp/q').read()`` (ADR 0171).
+        written = list(interp.trace.written.values())
+        at = int(owner.removeprefix(READ_BACK) or -1)
+        return flowtypes.Val(const=written[at]) if 0 <= at < len(written) else None
     if (
         ref == "collections.defaultdict"
         and args
@@ -316,6 +337,21 @@ def picked(interp: Interpreter, base_node: ast.expr, base: Val, key: Val) -> Val
         if table is not None and not isinstance(key.const, (list, dict)):
             return table.get(key.const, flowtypes.Val(labels=base.labels))
     return None
+
+
+def _read_back(
+    interp: Interpreter, ref: str, args: list[Val], kwargs: dict[str | None, Val]
+) -> Val | None:
+    """``open(P)`` for reading, of a path this walk wrote known text to: a file whose read
+    is that text (ADR 0171); None for any other call."""
+    if ref not in OPENERS or ref in ("pathlib.Path", "Path") or not args:
+        return None
+    path = args[0].const
+    mode = args[1].const if len(args) > 1 else (kwargs["mode"].const if "mode" in kwargs else "r")
+    if not (isinstance(path, str) and isinstance(mode, str) and set(mode) <= set("rbt")):
+        return None
+    written = list(interp.trace.written)
+    return flowtypes.Val(ref=f"{READ_BACK}{written.index(path)}") if path in written else None
 
 
 def own_file(node: ast.Call, ref: str) -> bool:

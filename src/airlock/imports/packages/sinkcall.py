@@ -33,6 +33,7 @@ from airlock.imports.packages.sinks import (
     SILENT,
     SILENT_BITS,
     SILENT_FLAGS,
+    kind_of,
     secret_path,
 )
 
@@ -433,3 +434,17 @@ def wrapped_socket(node: ast.Call, ref: str) -> str:
     sent through the TLS socket is sent (ADR 0085); else empty."""
     wraps = called_name(node, ref) == "wrap_socket" and (not ref or ref.startswith("ssl."))
     return "socket.socket" if wraps else ""
+
+
+def padded_sink(owner: str, name: Val) -> str:
+    """``getattr(os, 'sys' + x + 'tem')``: the sink an attribute name that does not fold
+    names by its known text (its head, or its known parts when its start is padded), when
+    that text is a whole name of a sink of ``owner``; empty otherwise (ADR 0171). The
+    unknown parts are read as empty, as a padded variable's name is (ADR 0169)."""
+    if name.const is not None:
+        return ""
+    text = name.head or name.code
+    if not text.isidentifier():
+        return ""
+    ref = flowtypes.canonical(f"{owner}.{text}")
+    return ref if kind_of(ref) else ""

@@ -202,11 +202,15 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         self.nested(code, self.namespace(node, env, when), when)
     plain = code is None and not labels & {DECODED, REMOTE}
     head = self.exec_head(kind, node, env) if plain else None
-    if head is None and plain and kind == "exec" and args and (args[0].head or args[0].code):
-        # ``code = PAYLOAD + x; exec(code)`` (ADR 0154); ``code = x + PAYLOAD`` (ADR 0156)
-        head = args[0].head or args[0].code
+    # ``code = PAYLOAD + x; exec(code)`` (ADR 0154); ``code = x + PAYLOAD`` (ADR 0156); also
+    # when the call's own text does not parse (``exec('{}{}'.format(x, P))``, ADR 0171).
+    known = args[0].head or args[0].code if plain and kind == "exec" and args else ""
     if head is not None:
-        self.nested(head, self.namespace(node, env, when), when)  # a hidden exec stays so
+        read = self.nested(head, self.namespace(node, env, when), when)  # stays hidden
+        if not read and known and known != head:
+            self.nested(known, self.namespace(node, env, when), when)
+    elif known:
+        self.nested(known, self.namespace(node, env, when), when)
     writtenrun.ran(self, kind, node, text, labels, when, env)  # a file written here (0161)
     if kind == "process" and sinkcall.silent(kwargs, env):
         marks |= {SILENT}

@@ -22,6 +22,7 @@ from airlock.imports.packages import (
     reach,
     rebound,
     replaced,
+    rowloop,
     signin,
     sinkcall,
     tables,
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
 # An AST dispatcher: one branch per statement kind reads better than a table here.
 def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> None:  # noqa: PLR0912, PLR0915
     if isinstance(node, ast.Assign):
+        itemwise = rowloop.elementwise(self, node, env, when)  # ``a, b = x, CURL`` (ADR 0171)
         value = self.expr(node.value, env, when)
         for target in node.targets:
             if when is not When.LATER and isinstance(target, (ast.Attribute, ast.Subscript)):
@@ -61,6 +63,8 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
             self.bind(target, value, env)
             if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call):
                 writes.temp_file(self, target, node.value, env, when)
+        if value.const is None:
+            env.update(itemwise)
         if isinstance(node.value, (ast.Attribute, ast.Call)):
             plainattr.remember(self, node, env)  # ``w = f.write`` (ADR 0126)
         if (
@@ -129,7 +133,6 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         bases = [self.expr(b, env, when).ref for b in node.bases]
         self.trace.class_bases[node.name] = ",".join(bases)
         self.classes[node.name] = node
-        self.class_hooks(node, bases, env, when)
         hook = self.install_time and any(install_command(b) for b in bases)
         # The body's own functions are names its later statements use (``H = {'a':
         # staticmethod(a)}``; ADR 0073).
@@ -152,6 +155,9 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
                 protocol.remember(self, node.name, item, env)  # ``x = D()`` (ADR 0071)
         class_attributes(self, node, env)  # ``class K: run = exec`` (ADR 0048)
         classdata.remember(self, node, env)  # ``class K: cmds = ['id']`` (ADR 0071)
+        # Its metaclass and its bases' ``__init_subclass__`` run once the body has (ADR
+        # 0171: ``cls.c`` is the body's constant).
+        self.class_hooks(node, bases, env, when)
         env[node.name] = Val(ref=node.name)
         decorate_all(self, node.decorator_list, env[node.name], env, when)
     elif isinstance(node, ast.If):
@@ -191,8 +197,10 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
                 env[name] = eitherway.either(kept, [end, other])
     elif isinstance(node, (ast.For, ast.AsyncFor)):
         seq = self.expr(node.iter, env, when)
-        self.special(seq, ("__iter__", "__aiter__"), [], env, when)
-        protocol.iterated(self, seq, env, when)
+        made = self.special(seq, ("__iter__", "__aiter__"), [], env, when)
+        if made is not None and (isinstance(made.const, list) or made.items):
+            seq = made  # ``def __iter__(self): return iter([CMD])`` (ADR 0171)
+        nexted = protocol.iterated(self, seq, env, when)
         at_top = comprehend.module_level(self, node.iter, env)
         written = comprehend.written_out(node.iter, seq, node.target, at_top=at_top)
         if written is not None and when is not When.LATER:
@@ -202,6 +210,17 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
                 self.block(node.body, env, when)
             self.block(node.orelse, env, when)
             return
+        if seq.const is None and when is not When.LATER:
+            # ``for a, b in [(x, 'ls'), (CURL, ' | sh')]``: each written row (ADR 0171).
+            found = rowloop.rows(self, node.iter, node.target, at_top=at_top)
+            if found is not None:
+                assert isinstance(node.target, ast.Tuple | ast.List)
+                for row in found:
+                    for slot, cell in zip(node.target.elts, row, strict=True):
+                        self.bind(slot, self.expr(cell, env, when), env)
+                    self.block(node.body, env, when)
+                self.block(node.orelse, env, when)
+                return
         if self.tables and tables.looped(self, node, env, when):
             return  # ``for f in H.values(): f()`` (ADR 0071)
         if seq.ref.startswith(rebound.EACH) and when is not When.LATER:
@@ -214,9 +233,9 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         # ``for k in os.environ``: each name, and what it picks, is every variable (0098).
         # ``for d in site.getsitepackages()``: each is an import folder, as ``[0]`` is (0167).
         folder = seq.shape if seq.shape == SITE else ""
-        self.bind(
-            node.target, Val(labels=seq.labels | sinkcall.whole_environ(seq), shape=folder), env
-        )
+        each = Val(labels=seq.labels | sinkcall.whole_environ(seq), shape=folder)
+        # ``for c in Cmds()``: what the class's ``__next__`` returns (ADR 0171).
+        self.bind(node.target, each if nexted is None else nexted, env)
         if when is not When.LATER:
             comprehend.each_may_be(node.iter, seq, node.target, env, at_top=at_top)  # ADR 0159
         if isinstance(node.iter, (ast.List, ast.Tuple)):
@@ -481,7 +500,10 @@ def class_hooks(
         parents = self.trace.class_bases.get(base.name, "").split(",")
         todo += [b for b in parents if b in self.classes]
     for hook in hooks:
-        self.apply(hook, [UNKNOWN] * len(hook.args.args), env, when)
+        given = [UNKNOWN] * len(hook.args.args)
+        if hook.name == "__init_subclass__" and given:
+            given[0] = Val(ref=node.name)  # ``cls`` is the class defined (ADR 0171)
+        self.apply(hook, given, env, when)
 
 
 def enum(self: Interpreter, cls: str) -> bool:
