@@ -23,6 +23,8 @@ from airlock.imports.packages.crossfile import (
     followable,
 )
 from airlock.imports.packages.dynimports import WRITTEN
+from airlock.imports.packages.execinline import TOP_EXEC
+from airlock.imports.packages.handedcode import bindings
 from airlock.imports.packages.lazyre import AtLineStart
 from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.rules import PackageFinding
@@ -118,6 +120,7 @@ AS_THEY_WERE_BYTES: list[tuple[AtLineStart[bytes], bytes]] = [
         ),
     ),
     (DERIVED, rb"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)"),
+    (TOP_EXEC, rb"^(?:builtins\s*\.\s*)?exec\s*\("),
     (TOP_CALL, rb"^[A-Za-z_]\w*\s*\("),
     (
         TOP_LEVEL_CALL,
@@ -129,7 +132,7 @@ PIECES = st.sampled_from(
         "from", "import", "class", " ", "\t", "\n", "\r", "\r\n", "\x0c", "\x1c", "\x85", "\xa0",
         "\u2028", "x", "os", "_a", "é", ".", ",", "=", "*", "(", ")", " as ", "K(B)", "f(",
         "from . import (a,\n b)", "import os\n", "  from .x import y", "\n\n\n",
-        "__import__(", "import_module('", "'os'", "def ",
+        "__import__(", "import_module('", "'os'", "def ", "exec", "exec (", "builtins", " . ",
     ]
 )  # fmt: skip
 TEXTS = st.lists(PIECES, max_size=24).map("".join)
@@ -157,3 +160,23 @@ def test_a_pattern_tried_at_line_starts_matches_as_its_caret_pattern(text: str) 
         assert _groups(fast_bytes.finditer(data)) == _groups(was_bytes.finditer(data))
         assert (fast_bytes.search(data) is None) == (was_bytes.search(data) is None)
         assert not any(m.group().endswith(b"\n") for m in was_bytes.finditer(data))
+
+
+# --- a name's bindings found line by line give the whole-text pattern's ---------------------
+
+BINDING_PIECES = st.sampled_from(
+    [
+        "p", "fd", "x", "p2", "_p", "é", "pé", " ", "\t", ",", "=", "==", "\n", "\r", "\r\n",
+        "\x0c", "\u2028", "int(", "map(int, a)", "f.read()", ".", "(", ")", "#", "'p'", "a",
+        "\0owner",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(BINDING_PIECES, max_size=30).map("".join), st.sampled_from(["p", "fd", "é", "\0owner"])
+)
+def test_bindings_line_by_line_are_the_whole_text_patterns(text: str, name: str) -> None:
+    was = rf"^[ \t]*([\w, \t]*\b{re.escape(name)}\b[\w, \t]*)=([^=\n].*)$"
+    assert bindings(name, text) == re.findall(was, text, re.MULTILINE)
