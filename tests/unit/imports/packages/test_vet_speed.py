@@ -22,11 +22,13 @@ from airlock.imports.packages.crossfile import (
     TOP_LEVEL_CALL,
     followable,
 )
+from airlock.imports.packages.disguise import BIDI, first_bidi
 from airlock.imports.packages.dynimports import WRITTEN
 from airlock.imports.packages.execinline import TOP_EXEC
 from airlock.imports.packages.handedcode import bindings
 from airlock.imports.packages.lazyre import AtLineStart
 from airlock.imports.packages.local import LocalModules
+from airlock.imports.packages.ownpass import MAIN_NAMED
 from airlock.imports.packages.rules import PackageFinding
 from airlock.imports.packages.vet import vet
 from scripts.make_test_packages import sdist, wheel
@@ -180,3 +182,24 @@ BINDING_PIECES = st.sampled_from(
 def test_bindings_line_by_line_are_the_whole_text_patterns(text: str, name: str) -> None:
     was = rf"^[ \t]*([\w, \t]*\b{re.escape(name)}\b[\w, \t]*)=([^=\n].*)$"
     assert bindings(name, text) == re.findall(was, text, re.MULTILINE)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["a", "é", "\n", "\u202a", "\u202e", "\u2066", "\u2069", "\u202f", "\u2065", "\u4e00"]
+        ),
+        max_size=20,
+    ).map("".join)
+)
+def test_the_first_bidi_control_is_the_patterns_first_match(text: str) -> None:
+    match = BIDI.search(text)
+    assert first_bidi(text) == (match.start() if match else -1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["__main__", "_", "main", "__", "x"]), max_size=12).map("".join))
+def test_a_literal_counted_in_c_is_the_patterns_count(text: str) -> None:
+    data = text.encode()
+    assert data.count(MAIN_NAMED.pattern) == len(MAIN_NAMED.findall(data))
