@@ -22,7 +22,7 @@ from airlock.imports.packages.local import (
     LocalModules,
     module_names,
 )
-from airlock.imports.packages.plugins import plugin_calls
+from airlock.imports.packages.plugins import SetupParse, plugin_calls
 from airlock.imports.packages.rules import (
     PackageFinding,
     Severity,
@@ -175,11 +175,14 @@ def _unread_start(path: str) -> PackageFinding:
     )
 
 
-def plugins_run(members: list[Member], package: LocalModules) -> list[PackageFinding]:
+def plugins_run(
+    members: list[Member], package: LocalModules, setup: SetupParse = ("", None)
+) -> list[PackageFinding]:
     """Chains in the targets of entry points a host program loads and calls on its own
-    (:mod:`plugins`, ADR 0063), read as code run on import."""
+    (:mod:`plugins`, ADR 0063), read as code run on import (``setup``: the ``setup.py``
+    parse vetting has, :func:`plugins.plugin_calls`)."""
     found: list[PackageFinding] = []
-    for path, text in plugin_calls(members, package):
+    for path, text in plugin_calls(members, package, setup):
         found += scan_across(path, text, package, "", install_time=False)
     return found
 

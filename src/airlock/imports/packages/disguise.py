@@ -176,19 +176,31 @@ def disguise_findings(
             )
         )
     if not source.isascii():
-        bidi = BIDI.search(source)
-        if bidi:
+        bidi = first_bidi(source)
+        if bidi >= 0:
             found.append(
                 PackageFinding(
                     "bidi-control",
                     path,
-                    source.count("\n", 0, bidi.start()) + 1,
+                    source.count("\n", 0, bidi) + 1,
                     Severity.HIGH,
                     "bidirectional control character: the code an editor shows is not the code "
                     "that runs (Trojan Source)",
                 )
             )
     return found
+
+
+# BIDI's characters, each looked for alone: a search for one character runs in C without
+# the regex engine's step a character, and costs nothing in a text whose characters are
+# all below U+0100 (issue 16: BIDI's search was ~5 ms a large non-ASCII module).
+BIDI_CHARACTERS = "".join(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+
+
+def first_bidi(source: str) -> int:
+    """Where :data:`BIDI` first matches in ``source`` (``BIDI.search(source).start()``), or
+    -1 when it does not."""
+    return min((at for at in map(source.find, BIDI_CHARACTERS) if at >= 0), default=-1)
 
 
 def cookie_finding(path: str, codec: str) -> PackageFinding | None:

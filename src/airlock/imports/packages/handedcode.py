@@ -46,6 +46,7 @@ TRIMS = frozenset({"strip", "rstrip", "lstrip"})
 # Calls that give a descriptor number: a number parsed, a Windows handle's descriptor.
 DESCRIPTORS = frozenset({"int", "open_osfhandle"})
 BY_INT = re.compile(r"\s*(map\(\s*int\b|int\()")
+WORD = re.compile(r"\w+")
 BY_READ = re.compile(r"\s*\w+\.(read|readline|recv|recv_bytes)\(\)\s*(#.*)?$")
 
 
@@ -105,9 +106,35 @@ def _bound_only(name: str, source: str | None, how: re.Pattern[str]) -> bool:
     ``how`` matches (a tuple's target too: ``r, w = map(int, argv[1:])``)."""
     if source is None:
         return False
-    binding = rf"^[ \t]*([\w, \t]*\b{re.escape(name)}\b[\w, \t]*)=([^=\n].*)$"
-    bound = re.findall(binding, source, re.MULTILINE)
+    bound = bindings(name, source)
     return bool(bound) and all(how.match(value) for _, value in bound)
+
+
+def bindings(name: str, source: str) -> list[tuple[str, str]]:
+    """``re.findall(rf"^[ \\t]*([\\w, \\t]*\\b{name}\\b[\\w, \\t]*)=([^=\\n].*)$", source,
+    re.MULTILINE)``: each line that binds ``name`` (an identifier) by ``=``, as (targets,
+    value). A match lies within one line, so only the lines where ``name`` stands as a whole
+    word are tried, found by a search that skips to the name's text (issue 16: the ``^``
+    pattern, tried at every character of the module, took ~70 ms a call on a large one)."""
+    word = re.escape(name)
+    if not WORD.fullmatch(name):  # not an identifier: the pattern as it was
+        return re.findall(rf"^[ \t]*([\w, \t]*\b{word}\b[\w, \t]*)=([^=\n].*)$", source, re.M)
+    line = re.compile(rf"[ \t]*([\w, \t]*\b{word}\b[\w, \t]*)=([^=\n].*)$")
+    # ``\bname\b`` written to start with its literal: the same places (``name`` starts and
+    # ends with a word character), found by skipping ahead to the literal.
+    whole = re.compile(rf"{word}(?<!\w{word})(?!\w)")
+    found: list[tuple[str, str]] = []
+    at = whole.search(source)
+    while at is not None:
+        start = source.rfind("\n", 0, at.start()) + 1
+        end = source.find("\n", at.end())
+        end = len(source) if end == -1 else end
+        # The line alone: ``$`` at its end, ``\b`` at its edges as beside a newline.
+        bound = line.match(source, start, end)
+        if bound is not None:
+            found.append((bound.group(1), bound.group(2)))
+        at = whole.search(source, end)
+    return found
 
 
 def _spelt(node: ast.expr) -> bool:

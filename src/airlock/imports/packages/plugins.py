@@ -19,12 +19,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from airlock.imports.packages.archive import Member
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.local import LocalModules
 from airlock.imports.packages.pyproject import pyproject_table
 from airlock.imports.packages.setupcfg import setup_cfg
+
+if TYPE_CHECKING:
+    import ast
+
+# A ``setup.py`` member's name and its parse (None: not parsed, or it does not parse).
+SetupParse = tuple[str, "ast.Module | None"]
+BOM = "\ufeff"
 
 # Groups whose every entry point a host imports and calls on each run, or on its own import.
 AUTOLOADED = frozenset({
@@ -49,9 +57,13 @@ DECLARING = frozenset({"entry_points.txt", "pyproject.toml", "setup.cfg", "setup
 HOOK_DEF = re.compile(rb"^(?:async[ \t]+)?def[ \t]+([A-Za-z]\w*)[ \t]*\(", re.MULTILINE)
 
 
-def plugin_calls(members: list[Member], package: LocalModules) -> list[tuple[str, str]]:
+def plugin_calls(
+    members: list[Member], package: LocalModules, setup: SetupParse = ("", None)
+) -> list[tuple[str, str]]:
     """(declaring member, Python text calling the target) for each entry point of an
-    :data:`AUTOLOADED` group whose module the archive ships."""
+    :data:`AUTOLOADED` group whose module the archive ships. ``setup``: the sdist's
+    ``setup.py`` member and its tree as vetting parsed it (:func:`scripts.install_helpers`):
+    that text is not parsed again (issue 16)."""
     out: list[tuple[str, str]] = []
     for member in members:
         if member.data is None or member.name.count("/") > 2:
@@ -67,7 +79,9 @@ def plugin_calls(members: list[Member], package: LocalModules) -> list[tuple[str
         elif base == "setup.cfg":
             targets = _cfg_targets(text)
         elif base == "setup.py":  # read whatever the key is spelt as (ADR 0073)
-            targets = _setup_targets(text)
+            # The same text as parsed for install_helpers when no byte-order mark leads it.
+            same = member.name == setup[0] and not text.startswith(BOM)
+            targets = _setup_targets(text, setup[1] if same else None)
         else:
             continue
         for group, module, attr in targets:
@@ -104,19 +118,21 @@ def _cfg_targets(text: str) -> Iterator[tuple[str, str, str]]:
         yield from _listed(group, value.splitlines())
 
 
-def _setup_targets(text: str) -> Iterator[tuple[str, str, str]]:
+def _setup_targets(text: str, tree: ast.Module | None = None) -> Iterator[tuple[str, str, str]]:
     """The same from a table of groups written in ``setup.py``: ``entry_points={...}``, and
     any dict literal (or ``dict(...)`` keywords) whose keys fold to an auto-loaded group,
     however the key that passes it to ``setup()`` is spelt (``**{'entry_' + 'points':
-    {...}}``, ``kw['entry_' + 'points'] = {...}``; ADR 0073)."""
+    {...}}``, ``kw['entry_' + 'points'] = {...}``; ADR 0073). ``tree``: ``text`` parsed,
+    when the caller has it."""
     import ast  # noqa: PLC0415 -- only an archive with a setup.py
 
     from airlock.imports.packages.grammar import parse_module  # noqa: PLC0415 -- as ast
 
-    try:
-        tree = parse_module(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return
+    if tree is None:
+        try:
+            tree = parse_module(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return
     for node in ast.walk(tree):
         if isinstance(node, ast.keyword) and node.arg == "entry_points":
             yield from _table_targets(_literal(node.value))

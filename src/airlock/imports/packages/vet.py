@@ -73,6 +73,7 @@ from airlock.imports.packages.ownpass import (
 )
 from airlock.imports.packages.picklecalls import judged as judged_pickle_calls
 from airlock.imports.packages.pickleown import native_modules
+from airlock.imports.packages.plugins import SetupParse
 from airlock.imports.packages.pretenders import (
     impostor,
     lookalike_installs,
@@ -274,7 +275,9 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
             record = (member.data or b"").decode("utf-8", "replace")
     findings += further_findings(members, further_helpers(members, setup, helpers), digests)
     metadata = package_metadata(members, sdist=sdist)
-    findings = _archive_findings(filename, findings, chains, members, package, scripts, shipped)
+    findings = _archive_findings(
+        filename, findings, chains, members, package, scripts, shipped, (setup, setup_tree)
+    )
     findings += empty_package(filename, members, metadata)
     findings += bytecode_findings(members)
     findings += [
@@ -338,11 +341,12 @@ def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the
     package: LocalModules,
     scripts: set[str],
     shipped: frozenset[str],
+    setup: SetupParse = ("", None),
 ) -> list[PackageFinding]:
     """Findings that need the whole archive: chains across files (``chains``, what
     :func:`cross_file_job`'s job found), files run as code by another, and look-alike imports
-    less those the archive ships or declares."""
-    run, plugged = files_run(members, scripts), plugins_run(members, package)
+    less those the archive ships or declares. ``setup``: ``setup.py``'s member and tree."""
+    run, plugged = files_run(members, scripts), plugins_run(members, package, setup)
     # A side-code payload no start reaches weighs less again (ADR 0132): lowered before the
     # merge, so a chain reaching the same line still adds its own finding.
     reached = {f.path for f in (*chains, *run, *plugged)}

@@ -22,9 +22,13 @@ from airlock.imports.packages.crossfile import (
     TOP_LEVEL_CALL,
     followable,
 )
+from airlock.imports.packages.disguise import BIDI, first_bidi
 from airlock.imports.packages.dynimports import WRITTEN
+from airlock.imports.packages.execinline import TOP_EXEC
+from airlock.imports.packages.handedcode import bindings
 from airlock.imports.packages.lazyre import AtLineStart
 from airlock.imports.packages.local import LocalModules
+from airlock.imports.packages.ownpass import MAIN_NAMED
 from airlock.imports.packages.rules import PackageFinding
 from airlock.imports.packages.vet import vet
 from scripts.make_test_packages import sdist, wheel
@@ -118,6 +122,7 @@ AS_THEY_WERE_BYTES: list[tuple[AtLineStart[bytes], bytes]] = [
         ),
     ),
     (DERIVED, rb"^[ \t]*class[ \t]+(\w+)[ \t]*\(([^)]*)\)"),
+    (TOP_EXEC, rb"^(?:builtins\s*\.\s*)?exec\s*\("),
     (TOP_CALL, rb"^[A-Za-z_]\w*\s*\("),
     (
         TOP_LEVEL_CALL,
@@ -129,7 +134,7 @@ PIECES = st.sampled_from(
         "from", "import", "class", " ", "\t", "\n", "\r", "\r\n", "\x0c", "\x1c", "\x85", "\xa0",
         "\u2028", "x", "os", "_a", "é", ".", ",", "=", "*", "(", ")", " as ", "K(B)", "f(",
         "from . import (a,\n b)", "import os\n", "  from .x import y", "\n\n\n",
-        "__import__(", "import_module('", "'os'", "def ",
+        "__import__(", "import_module('", "'os'", "def ", "exec", "exec (", "builtins", " . ",
     ]
 )  # fmt: skip
 TEXTS = st.lists(PIECES, max_size=24).map("".join)
@@ -157,3 +162,44 @@ def test_a_pattern_tried_at_line_starts_matches_as_its_caret_pattern(text: str) 
         assert _groups(fast_bytes.finditer(data)) == _groups(was_bytes.finditer(data))
         assert (fast_bytes.search(data) is None) == (was_bytes.search(data) is None)
         assert not any(m.group().endswith(b"\n") for m in was_bytes.finditer(data))
+
+
+# --- a name's bindings found line by line give the whole-text pattern's ---------------------
+
+BINDING_PIECES = st.sampled_from(
+    [
+        "p", "fd", "x", "p2", "_p", "é", "pé", " ", "\t", ",", "=", "==", "\n", "\r", "\r\n",
+        "\x0c", "\u2028", "int(", "map(int, a)", "f.read()", ".", "(", ")", "#", "'p'", "a",
+        "\0owner",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(BINDING_PIECES, max_size=30).map("".join), st.sampled_from(["p", "fd", "é", "\0owner"])
+)
+def test_bindings_line_by_line_are_the_whole_text_patterns(text: str, name: str) -> None:
+    was = rf"^[ \t]*([\w, \t]*\b{re.escape(name)}\b[\w, \t]*)=([^=\n].*)$"
+    assert bindings(name, text) == re.findall(was, text, re.MULTILINE)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["a", "é", "\n", "\u202a", "\u202e", "\u2066", "\u2069", "\u202f", "\u2065", "\u4e00"]
+        ),
+        max_size=20,
+    ).map("".join)
+)
+def test_the_first_bidi_control_is_the_patterns_first_match(text: str) -> None:
+    match = BIDI.search(text)
+    assert first_bidi(text) == (match.start() if match else -1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["__main__", "_", "main", "__", "x"]), max_size=12).map("".join))
+def test_a_literal_counted_in_c_is_the_patterns_count(text: str) -> None:
+    data = text.encode()
+    assert data.count(MAIN_NAMED.pattern) == len(MAIN_NAMED.findall(data))
