@@ -53,7 +53,7 @@ MIN_EXCESS = 0.06
 MIN_Z = 5.0  # bootstrap standard deviations over the null's mean
 DRAWS = 1000
 MIN_LETTERS = 3  # a row with fewer letters has no casing to speak of
-_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]*)?|[A-Za-z0-9]+")
+_WORD = re.compile(r"[a-z]+(?:'[a-z]*)?|[a-z0-9]+")  # of the lower-cased text
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,15 +83,16 @@ def marks(texts: Sequence[str]) -> np.ndarray:
     """Rows x :data:`MARKS` booleans. A dropped g is a word of four or more letters ending
     in "in" or "in'" whose "-ing" spelling is a word of the set ("goin" beside "going"), so a
     word that merely ends in "in" ("begin", "cousin") is not one."""
-    words = [[w.lower() for w in _WORD.findall(t)] for t in texts]
+    words = [_WORD.findall(t.lower()) for t in texts]
     vocabulary = {w for row in words for w in row}
+    dropped = {
+        w for w in vocabulary if len(w) >= 4 and w.rstrip("'").endswith("in")
+        and w.rstrip("'") + "g" in vocabulary
+    }  # fmt: skip
     out = np.zeros((len(texts), len(MARKS)), dtype=bool)
     for i, (text, row) in enumerate(zip(texts, words, strict=True)):
-        out[i, 0] = any(
-            len(w) >= 4 and w.rstrip("'").endswith("in") and w.rstrip("'") + "g" in vocabulary
-            for w in row
-        )
-        out[i, 1] = sum(c.isalpha() for c in text) >= MIN_LETTERS and text == text.lower()
+        out[i, 0] = not dropped.isdisjoint(row)
+        out[i, 1] = text == text.lower() and sum(map(str.isalpha, text)) >= MIN_LETTERS
         out[i, 2] = any(a == b and a.isalpha() for a, b in pairwise(row))
     return out
 
