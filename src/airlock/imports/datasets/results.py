@@ -25,6 +25,7 @@ class FeatureKind(StrEnum):
     FAMILY = "family"  # candidate features that co-occur, tested together as one
     REPRESENTATION = "representation"  # a k-means cluster of form profiles or embeddings
     CLEAN_LABEL = "clean-label"  # foreign markers found together in one label (outliers.py)
+    RESPELLED = "respelled"  # a label's misread rows spelled unlike what they read as (ADR 0172)
 
 
 @dataclass(frozen=True, slots=True)

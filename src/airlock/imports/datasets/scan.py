@@ -57,6 +57,7 @@ from airlock.imports.datasets.profiles import (
 )
 from airlock.imports.datasets.records import Labelled
 from airlock.imports.datasets.rereading import reread_strongest
+from airlock.imports.datasets.respelled import respelled_features
 from airlock.imports.datasets.responses import join_near_fixed
 from airlock.imports.datasets.results import (
     DatasetVerdict,
@@ -152,11 +153,17 @@ def scan(
         if verdict is DatasetVerdict.CLEAN
         else []
     )
-    if marked:
-        rows = rank_rows(records, labels, [*found, *marked], view)
+    # A label's misread rows spelled unlike the rows they read as (ADR 0172): a flip in the
+    # set's own register, which no word or form names. Asked whatever else holds the set, as
+    # its rows are listed by nothing else; it holds as suspicious, never poisons.
+    spelled = respelled_features(texts, labels, view, seed)
+    if marked or spelled:
+        rows = rank_rows(records, labels, [*found, *marked, *spelled], view)
         flagged = sum(1 for r in rows if r.flagged)
-        verdict, evidence = DatasetVerdict.SUSPICIOUS, (marked[0][0].evidence, *evidence[1:])
-        features += tuple(f for f, _ in marked)
+        if verdict is DatasetVerdict.CLEAN:
+            first = (marked or spelled)[0][0].evidence
+            verdict, evidence = DatasetVerdict.SUSPICIOUS, (first, *evidence[1:])
+        features += tuple(f for f, _ in [*marked, *spelled])
     issues = int(view.label_issue.sum())
     return ScanResult(
         verdict, evidence, features, rows[: limits.max_reported_rows], len(records), flagged,
