@@ -39,20 +39,6 @@ def _called(func: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
     }
 
 
-def _method(
-    interp: Interpreter, cls: str, name: str
-) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
-    """Method ``name`` of local class ``cls`` or of its first local bases."""
-    seen: set[str] = set()
-    while cls in interp.classes and cls not in seen:
-        seen.add(cls)
-        found = interp.methods(interp.classes[cls], (name,))
-        if found:
-            return found[0]
-        cls = interp.trace.class_bases.get(cls, "").split(",")[0]
-    return None
-
-
 def acts(
     interp: Interpreter,
     cls: str,
@@ -69,7 +55,7 @@ def acts(
         following = []
         for caller in frontier:
             for name in sorted(_called(caller)):
-                found = _method(interp, cls, name)
+                found = interp.lookup(cls, name)  # of ``cls`` or of its local bases
                 if found is None or id(found) in seen:
                     continue
                 if may(found):
