@@ -484,7 +484,12 @@ def _blanked(data: bytes, match: re.Match[bytes]) -> bytes:
     (``x = f"{go(P)}"`` calls ``go`` on import: ADR 0170)."""
     text = match.group()
     start = match.start()
-    if text[:1] in b"'\"" and F_PREFIX.search(data, max(0, start - 3), start):
+    head = data[max(0, start - 3) : start]  # the prefix's letters, if any (most have none)
+    if (
+        (b"f" in head or b"F" in head)
+        and text[:1] in b"'\""
+        and F_PREFIX.search(data, max(0, start - 3), start)
+    ):
         return text
     return text.translate(BLANKED)
 
@@ -566,7 +571,8 @@ def _function_bodies(code: bytes) -> list[tuple[int, int]]:
     holds code (or the end). A line inside brackets ends a body too: a body may end too
     early (more is read as module level), never too late."""
     bodies: list[tuple[int, int]] = []
-    odd = ODD_INDENT.search(code) is not None
+    # The regex tries every byte; most modules hold neither byte (strings are blanked).
+    odd = (b"\t" in code or b"\f" in code) and ODD_INDENT.search(code) is not None
     end = 0
     for match in FUNCTION.finditer(code):
         line = code.rfind(b"\n", 0, match.start()) + 1
