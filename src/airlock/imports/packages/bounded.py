@@ -19,9 +19,9 @@ import multiprocessing
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from airlock.imports.packages.rules import PackageFinding, Severity
+from airlock.imports.packages.rules import PackageFinding
 from airlock.imports.packages.spread import finding_from_json, finding_json
-from airlock.imports.packages.vet import VetReport, vet
+from airlock.imports.packages.vet import VetReport, held_unread, vet
 
 # The analysis, loaded once in the fork server rather than in every child.
 PRELOADED = ["airlock.imports.packages.vet"]
@@ -45,8 +45,9 @@ def vet_within(filename: str, path: Path, *, digest: str, seconds: float) -> Vet
     except OSError as error:  # no process to be had (EAGAIN, ENOMEM): held, not run here
         receiver.close()
         sender.close()
-        return _held(filename, digest, "analysis-failed", _no_child(error))
+        return held_unread(filename, digest, "analysis-failed", _no_child(error))
     sender.close()
+    sent: bytes | None = None
     try:
         sent = _answer(receiver, seconds)
     finally:
@@ -56,12 +57,12 @@ def vet_within(filename: str, path: Path, *, digest: str, seconds: float) -> Vet
             child.kill()
             child.join()
     if sent is None:
-        return _held(filename, digest, "analysis-timeout", _too_long(seconds))
+        return held_unread(filename, digest, "analysis-timeout", _too_long(seconds))
     try:
         return decoded(sent)
     except (ValueError, KeyError, TypeError) as error:
         why = f"vetting's child process answered something unreadable ({type(error).__name__})"
-        return _held(filename, digest, "analysis-failed", _explained(why))
+        return held_unread(filename, digest, "analysis-failed", _explained(why))
 
 
 def _answer(receiver: Connection, seconds: float) -> bytes | None:
@@ -150,8 +151,3 @@ def _explained(why: str) -> str:
         f"{why}; held for review. A file this large may need a longer limit; otherwise"
         " report it with the file's SHA-256"
     )
-
-
-def _held(filename: str, digest: str, rule: str, explanation: str) -> VetReport:
-    finding = PackageFinding(rule, filename, 0, Severity.HIGH, explanation)
-    return VetReport(filename, digest, "", "", (finding,))

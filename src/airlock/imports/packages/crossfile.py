@@ -317,7 +317,7 @@ def calls_locally(
     scan = data.replace(b"\\\n", b"  ") if b"\\\n" in data else data
     imported = _Imported.of(scan, tops, own, installed=installed)
     if not top_only:
-        return _calls_anywhere(data, imported)
+        return _calls_anywhere(data, scan, imported)
     if not (imported.by_name or imported.loads_local):
         return False  # most modules import nothing of their own package
     return _calls_at_top(data, scan, imported)
@@ -402,9 +402,10 @@ def _calls_at_top(data: bytes, scan: bytes, imported: _Imported) -> bool:
     )
 
 
-def _calls_anywhere(data: bytes, imported: _Imported) -> bool:
+def _calls_anywhere(data: bytes, scan: bytes, imported: _Imported) -> bool:
     """:func:`calls_locally` for ``setup.py`` and a package's ``__init__.py``, whose
-    functions' calls are read too: a name imported from the archive, called."""
+    functions' calls are read too: a name imported from the archive, called (``scan``:
+    ``data`` with its backslash-joined lines)."""
     runs_file = imported.loads_local and RUNS_FILE.search(data) is not None
     if imported.dynamic or (imported.star and TOP_CALL.search(data)):
         return True  # a module imported by its literal name, or a name it brought, called
@@ -416,7 +417,7 @@ def _calls_anywhere(data: bytes, imported: _Imported) -> bool:
     if b"class" in data:  # ``class K(Base)``: making a K runs Base's methods
         names += derived_from(data, names)  # (ADR 0048)
     wanted = {*names, *RUNS_TEXT}
-    called = called_names(data.replace(b"\\\n", b"  ") if b"\\\n" in data else data)
+    called = called_names(scan)
     if b"getattr" in data:  # ``getattr(zz, 'go')(P)``
         called |= {m.group(1) for m in GETATTR.finditer(data)}
     return any(IDENT.fullmatch(name) and name in called for name in wanted)

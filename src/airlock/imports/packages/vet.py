@@ -160,7 +160,13 @@ def _faulted(filename: str, blob: bytes | BinaryIO, error: Exception) -> VetRepo
         f"vetting stopped on an internal error ({type(error).__name__}); held for review. "
         "Report it with the file's SHA-256: the file was not read to the end"
     )
-    finding = PackageFinding("analysis-failed", filename, 0, Severity.HIGH, explanation)
+    return held_unread(filename, digest, "analysis-failed", explanation)
+
+
+def held_unread(filename: str, digest: str, rule: str, explanation: str) -> VetReport:
+    """A held report of a file whose vetting did not finish: one HIGH finding, the file's
+    SHA-256 kept, its name and version unknown (ADRs 0166, 0173)."""
+    finding = PackageFinding(rule, filename, 0, Severity.HIGH, explanation)
     return VetReport(filename, digest, "", "", (finding,))
 
 
