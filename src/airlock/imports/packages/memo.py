@@ -20,6 +20,7 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Generic, TypeVar
 
 from airlock.imports.packages.rules import PackageFinding
 
@@ -27,6 +28,7 @@ MAX_ENTRIES = 65_536  # ~150 bytes each (measured, empty findings): ~10 MB when 
 # The member's SHA-256, its base name, then what its path says: imported by setup.py, the
 # sdist's own setup.py, side code (tests, docs), an inert script, a wheel's command file.
 Key = tuple[bytes, str, bool, bool, bool, bool, bool]
+V = TypeVar("V")
 
 
 def _stored(key: Key) -> bytes:
@@ -72,3 +74,24 @@ class FindingsMemo:
 
 # One per process, like the compiled YARA rules: results of pure functions of the bytes.
 MEMO = FindingsMemo()
+
+
+class DigestMemo(Generic[V]):
+    """A bounded least-recently-used map from a digest of some bytes to what a pure function
+    of those bytes answered (:data:`MAX_ENTRIES` of them)."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[bytes, V] = OrderedDict()
+
+    def get(self, digest: bytes) -> V | None:
+        found = self._entries.get(digest)
+        if found is not None:
+            with contextlib.suppress(KeyError):  # another thread may have just evicted it
+                self._entries.move_to_end(digest)
+        return found
+
+    def put(self, digest: bytes, value: V) -> None:
+        self._entries[digest] = value
+        if len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)

@@ -163,6 +163,32 @@ PREFILTER_DENIED |= {
     ),
 }
 
+# The start test reads the module's tree (ADR 0176): a name the text test could not read, an
+# import by a literal name inside the module's own function called on import, and the ways a
+# class statement calls the module's own code (its metaclass, its base's hooks).
+PREFILTER_DENIED |= {
+    "non-ascii-name": imported(f"from .zz import go as g\u00f6\ng\u00f6({CURL!r})\n"),
+    "literal-import-in-own-function": imported(
+        f"def f():\n    z = __import__('evpkg.zz', fromlist=['go'])\n    z.{GO}\nf()\n"
+    ),
+    "own-metaclass": imported(
+        f"from .zz import go\nclass Meta(type):\n    def __init__(cls, *a):\n        {GO}\n"
+        "class K(metaclass=Meta):\n    pass\n"
+    ),
+    "own-base-init-subclass": imported(
+        f"from .zz import go\nclass B:\n    def __init_subclass__(cls):\n        {GO}\n"
+        "class K(B):\n    pass\n"
+    ),
+    "own-class-subscripted": imported(
+        f"from .zz import go\nclass B:\n    def __class_getitem__(cls, item):\n        {GO}\n"
+        "B[int]\n"
+    ),
+    "own-decorator": imported(
+        f"from .zz import go\ndef deco(f):\n    {GO}\n    return f\n@deco\ndef h():\n    pass\n"
+    ),
+    "lambda-default": imported(f"from .zz import go\nf = lambda x={GO}: x\n"),
+}
+
 PREFILTER_ALLOWED: dict[str, dict[str, str | bytes]] = {
     "named-in-a-plain-string-beside-an-f-string": imported(
         f"from .zz import go\nname = 'x'\nx = f'{{name}}: {GO}'\n"
@@ -182,6 +208,10 @@ PREFILTER_ALLOWED: dict[str, dict[str, str | bytes]] = {
         "def run(\n    cmd: str,\n    *,\n    check: bool = False,\n) -> None:\n"
         '    """Run ``cmd``.\n\ngo(x) at the left margin of a docstring.\n"""\n'
         "    go(cmd)\n"
+    ),
+    "named-in-annotations-only": imported(
+        "from __future__ import annotations\nfrom .zz import go\n"
+        "def f(x: go) -> go:\n    return x\n"
     ),
     "named-in-a-docstring-and-all": imported(
         '"""Helpers.\n\n    go(cmd)\n"""\nfrom .zz import go\n__all__ = ["go"]\n'
