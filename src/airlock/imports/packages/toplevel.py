@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
-
-from airlock.imports.packages.astwalk import children
+from dataclasses import dataclass, field
 
 # A program or a script started by path (``subprocess.call([sys.executable, a.P])``,
 # ``runpy.run_path(P)``, ``exec(open(P).read())``): shared with the text test of
@@ -33,6 +31,11 @@ _RUNS_FILE_NAME = re.compile(r"(?:^|\.)" + RUNS_FILE_CALLS + r"\Z")
 RUNS_TEXT = frozenset({"exec", "eval", "atexit", "codecs"})
 _LITERAL_MODULE = re.compile(r"[\w.]+")
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# Nodes with nothing below them that matters here (most of a large table of constants).
+_LEAVES = frozenset({
+    ast.Constant, *ast.expr_context.__subclasses__(), *ast.operator.__subclasses__(),
+    *ast.boolop.__subclasses__(), *ast.cmpop.__subclasses__(), *ast.unaryop.__subclasses__(),
+})  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,52 +62,83 @@ def module_level(tree: ast.Module) -> ModuleLevel:
     """:class:`ModuleLevel` of ``tree``. Module level is everything outside a function's
     body: ``if``, ``try`` and ``with`` blocks, class bodies, a function's decorators, default
     values and annotations, and lambdas' bodies (a lambda may be called on import)."""
-    bound: dict[str, set[str]] = {}  # name -> the modules an import binds it from
-    defined: set[str] = set()
-    used: set[str] = set()
-    heads: set[str] = set()
-    runs_file = by_name = calls = False
-    todo: list[ast.AST] = list(tree.body)
+    seen = _Seen()
+    todo: list[object] = list(tree.body)
     while todo:
         node = todo.pop()
-        if isinstance(node, ast.Name):
-            used.add(node.id)
-            continue
-        if isinstance(node, ast.Subscript):  # ``K[int]``: ``K.__class_getitem__``
-            heads.add(_dotted(node.value).split(".", 1)[0])
-        elif isinstance(node, ast.Call):
-            calls = True
-            name = _dotted(node.func)
-            heads.add(name.split(".", 1)[0])
-            runs_file = runs_file or _RUNS_FILE_NAME.search(name) is not None
-            by_name = by_name or _by_literal_name(name, node.args)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for name, module in _bound(node):
-                bound.setdefault(name, set()).add(module)
-            continue
-        elif isinstance(node, (*_FUNCTIONS, ast.ClassDef)):
-            defined.add(node.name)
-            # A decorator is called when the function or class is defined, and so are a
-            # class's bases' ``__init_subclass__`` and its metaclass.
-            made = [*node.decorator_list]
+        kind = type(node)
+        if kind is ast.Name:
+            seen.used.add(node.id)  # type: ignore[attr-defined]
+        elif kind in _LEAVES or not isinstance(node, ast.AST):
+            continue  # a constant, a context, an operator; a ``global`` statement's names
+        elif kind is ast.Import or kind is ast.ImportFrom:
+            seen.imported(node)  # type: ignore[arg-type]
+        elif isinstance(node, _FUNCTIONS):
+            todo += seen.defined(node)  # not its body: it runs when called
+        else:
             if isinstance(node, ast.ClassDef):
-                made += [*node.bases, *(k.value for k in node.keywords)]
-            calls = calls or bool(made)
-            heads.update(_dotted(d).split(".", 1)[0] for d in made)
-            if isinstance(node, _FUNCTIONS):
-                todo += node.decorator_list
-                todo.append(node.args)
-                todo += [node.returns] if node.returns is not None else []
-                continue
-        todo += children(node)
-    heads.discard("")
-    return ModuleLevel(
-        used_from=frozenset(m for name in used.intersection(bound) for m in bound[name]),
-        calls_own=bool(heads & (defined | RUNS_TEXT)),
-        runs_file=runs_file,
-        imports_by_name=by_name,
-        calls=calls,
-    )
+                seen.defined(node)
+            elif kind is ast.Call or kind is ast.Subscript:
+                seen.called(node)  # type: ignore[arg-type]
+            for field in node._fields:  # ``astwalk.children``, inline: most of the time
+                value = getattr(node, field, None)
+                if type(value) is list:
+                    todo += value
+                elif isinstance(value, ast.AST):
+                    todo.append(value)
+    return seen.level()
+
+
+@dataclass(slots=True)
+class _Seen:
+    """What :func:`module_level`'s walk has met so far."""
+
+    bound: dict[str, set[str]] = field(default_factory=dict)  # name -> modules it is from
+    defined_names: set[str] = field(default_factory=set)
+    used: set[str] = field(default_factory=set)
+    heads: set[str] = field(default_factory=set)
+    runs_file: bool = False
+    by_name: bool = False
+    calls: bool = False
+
+    def imported(self, node: ast.Import | ast.ImportFrom) -> None:
+        for name, module in _bound(node):
+            self.bound.setdefault(name, set()).add(module)
+
+    def called(self, node: ast.Call | ast.Subscript) -> None:
+        """A call, or a subscript (``K[int]`` calls ``K.__class_getitem__``)."""
+        if isinstance(node, ast.Subscript):
+            self.heads.add(_dotted(node.value).split(".", 1)[0])
+            return
+        self.calls = True
+        name = _dotted(node.func)
+        self.heads.add(name.split(".", 1)[0])
+        self.runs_file = self.runs_file or _RUNS_FILE_NAME.search(name) is not None
+        self.by_name = self.by_name or _by_literal_name(name, node.args)
+
+    def defined(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[ast.AST]:
+        """A ``def`` or ``class`` statement; for a function, the parts of it that run when
+        it is defined. Its decorators are called then, and so are a class's bases'
+        ``__init_subclass__`` and its metaclass."""
+        self.defined_names.add(node.name)
+        made = [*node.decorator_list]
+        if isinstance(node, ast.ClassDef):
+            made += [*node.bases, *(k.value for k in node.keywords)]
+        self.calls = self.calls or bool(made)
+        self.heads.update(_dotted(d).split(".", 1)[0] for d in made)
+        if isinstance(node, ast.ClassDef):
+            return []
+        return [*node.decorator_list, node.args, *([node.returns] if node.returns else [])]
+
+    def level(self) -> ModuleLevel:
+        used = self.used.intersection(self.bound)
+        return ModuleLevel(
+            used_from=frozenset(m for name in used for m in self.bound[name]),
+            calls_own=bool(self.heads & (self.defined_names | RUNS_TEXT)),
+            runs_file=self.runs_file,
+            imports_by_name=self.by_name,
+            calls=self.calls,
+        )
 
 
 def _dotted(node: ast.expr) -> str:
