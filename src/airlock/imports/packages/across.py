@@ -75,6 +75,18 @@ def follow(interp: Interpreter, ref: str, args: list[Val], when: When) -> Val | 
     return value
 
 
+def foreign_function(interp: Interpreter, value: Val) -> bool:
+    """Whether ``value`` names a function another module of the archive defines (and that
+    module names a sink or relays: :func:`local_function`), seen from the module walked: a
+    value handed on, not called by name (``map(go, [c])``, ``atexit.register(go, c)``,
+    ``{'a': go}``), which the callers of :func:`follow` then call there (ADR 0174). Only
+    in the cross-file pass; answered once per archive (:func:`local_function`)."""
+    if interp.package is None or value.func is not None or not value.ref or "()" in value.ref:
+        return False
+    found = local_function(interp, value.ref, interp.module, 0)
+    return found is not None and not isinstance(found[1], ast.ClassDef)
+
+
 def _given(args: list[Val]) -> tuple[Val, ...]:
     """What a call's arguments carry, as a key: their text, names and labels (a folded
     list as its text)."""

@@ -171,6 +171,30 @@ def acts(value: Val) -> bool:
     return value.func is not None or bool(kind_of(value.ref))
 
 
+def runs(interp: Interpreter, value: Val) -> bool:
+    """:func:`acts`, or, in the cross-file pass, a function of another module of the archive
+    (:func:`across.foreign_function`): handed on, it runs there as a local one runs here
+    (ADR 0174: ``map(go, [c])`` of ``from .zz import go`` was not followed)."""
+    return acts(value) or across.foreign_function(interp, value)
+
+
+def run_handed(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    fn: Val,
+    vals: list[Val],
+    kw: dict[str | None, Val],
+    env: dict[str, Val],
+    when: When,
+) -> None:
+    """Call the function ``fn`` (one :func:`runs` finds, not a sink) with ``vals`` and
+    ``kw``: a local one applied here, one of another module of the archive followed there
+    on install or import, as a call of it by name is (:func:`across.follow`)."""
+    if fn.func is not None:
+        interp.apply(fn.func, arguments(interp, fn.func, vals, kw, env, when), env, when)
+    elif when is not flowtypes.When.LATER:
+        across.follow(interp, fn.ref, vals, when)
+
+
 def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one case a return
     interp: Interpreter,
     node: ast.Call,
@@ -218,25 +242,30 @@ def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one ca
         if acts(fn) and fn.func is None:
             _call_sink(interp, node, _fn_node(node, spec), fn, [], [], {}, env, when)
         return fn
-    if fn is None or not acts(fn):
+    if fn is None or not runs(interp, fn):
         return None
     nodes, vals, kw = _handed_arguments(interp, node, spec, args, kwargs, env, when)
-    if fn.func is not None:
+    if not _sink(fn):  # a function, this module's or another's of the archive (ADR 0174)
         if spec.later and (nodes or kw):  # ``partial(go, cmd)()`` runs ``go(cmd)`` (ADR 0051)
             bound = ast.Call(func=_fn_node(node, spec), args=list(nodes), keywords=[])
             bound.keywords = [k for k in node.keywords if k.arg is not None and k.arg != spec.fn_kw]
             return flowtypes.Val(func=reach.made(interp, node, [], bound), labels=labels)
         if spec.later:
-            return flowtypes.Val(func=fn.func, labels=labels)
+            return flowtypes.Val(func=fn.func, labels=labels) if fn.func is not None else fn
         if not vals and ref in HOOKED:
             return None  # the interpreter's own hook runs it (``Thread(target=f)``)
         # ``ThreadPoolExecutor().submit(f)``, ``operator.call(f)``: nothing else runs it
         # (ADR 0067: with no arguments it was not run at all).
-        interp.apply(fn.func, arguments(interp, fn.func, vals, kw, env, when), env, when)
+        run_handed(interp, fn, vals, kw, env, when)
         return flowtypes.Val(labels=labels)
     fn_node = _fn_node(node, spec)
     _call_sink(interp, node, fn_node, fn, nodes, vals, kw, env, when)
     return flowtypes.Val(labels=labels)
+
+
+def _sink(fn: Val) -> bool:
+    """A name of a sink, not a function (:func:`acts` without one)."""
+    return fn.func is None and bool(kind_of(fn.ref))
 
 
 def _fn_node(node: ast.Call, spec: Hander) -> ast.expr:
@@ -317,15 +346,15 @@ def _mapped(  # noqa: PLR0917 -- the parts of one call
     """``map(exec, [code])``: the sink called on each item (the first ``MAX_HANDED``); a
     function or lambda (``map(lambda c: os.system(c), cmds)``) applied to each (ADR 0063).
     ``map(lambda c: chr(c - 1), CODES)`` over a folded sequence folds (ADR 0164)."""
-    if len(args) < 2 or not acts(args[0]) or len(node.args) < 2:
+    if len(args) < 2 or not runs(interp, args[0]) or len(node.args) < 2:
         return None
     fn = args[0].func
     nodes, vals, _ = _items(interp, node.args[1], env, when)
     for item_node, item in zip(nodes, vals, strict=True):
-        if fn is not None:
-            interp.apply(fn, arguments(interp, fn, [item], {}, env, when), env, when)
-        else:
+        if _sink(args[0]):
             _call_sink(interp, node, node.args[0], args[0], [item_node], [item], {}, env, when)
+        else:
+            run_handed(interp, args[0], [item], {}, env, when)
     labels = frozenset().union(*(a.labels for a in args))
     folded = _lambda_mapped(interp, fn, args[1], env) if ref == "map" and len(args) == 2 else None
     return flowtypes.Val(const=folded, labels=labels)
@@ -361,13 +390,13 @@ def _keyed(
     interp: Interpreter, node: ast.Call, key: Val, env: dict[str, Val], when: When
 ) -> Val | None:
     """``sorted(items, key=f)``: ``f`` (a sink or a function) called on each item."""
-    if not acts(key):
+    if not runs(interp, key):
         return None
     fn_node = next(k.value for k in node.keywords if k.arg == "key")
     nodes, vals, _ = _items(interp, node.args[0], env, when)
     for item_node, item in zip(nodes, vals, strict=True):
-        if key.func is not None:
-            interp.apply(key.func, arguments(interp, key.func, [item], {}, env, when), env, when)
+        if not _sink(key):
+            run_handed(interp, key, [item], {}, env, when)
         else:
             _call_sink(interp, node, fn_node, key, [item_node], [item], {}, env, when)
     return flowtypes.Val(labels=key.labels)
@@ -410,7 +439,7 @@ def arguments(  # noqa: PLR0917 -- the parts of one call
     positional = len(spec.posonlyargs) + len(spec.args)
     given = {param.arg: default for param, default in _defaults_of(func)}
     if spec.kwarg is not None:  # ``def f(**kw): kw['run'](c)`` with ``f(run=os.system)``
-        extra: dict[object, Val] = {k: v for k, v in kwargs.items() if k and acts(v)}
+        extra: dict[object, Val] = {k: v for k, v in kwargs.items() if k and runs(interp, v)}
         if extra and len(interp.tables) < MAX_TABLES:
             interp.tables[spec.kwarg.arg] = extra
     out: list[Val] = []
@@ -473,7 +502,7 @@ def unpacked(interp: Interpreter, node: ast.Assign, env: dict[str, Val], when: W
         for name, element in zip(target.elts, value.elts, strict=True):
             if isinstance(name, ast.Name) and isinstance(element, (ast.Name, ast.Attribute)):
                 found = interp.expr(element, env, when)
-                if acts(found):
+                if runs(interp, found):
                     env[name.id] = found
 
 
@@ -499,7 +528,7 @@ def _table(
         found = interp.expr(value, env, when)
         if folded is not None and (found.ref or found.func is not None):
             entries[folded] = found
-    if any(acts(v) for v in entries.values()) and len(interp.tables) < MAX_TABLES:
+    if any(runs(interp, v) for v in entries.values()) and len(interp.tables) < MAX_TABLES:
         interp.tables[name] = entries
     else:
         interp.tables.pop(name, None)
@@ -523,7 +552,11 @@ def _set_entry(
     if not isinstance(target.value, ast.Name):
         return
     found = interp.expr(value, env, when)
-    key = _key(interp.expr(target.slice, env, flowtypes.When.LATER).const) if acts(found) else None
+    key = (
+        _key(interp.expr(target.slice, env, flowtypes.When.LATER).const)
+        if runs(interp, found)
+        else None
+    )
     if key is None:
         return
     table = interp.tables.get(target.value.id)
@@ -611,7 +644,7 @@ def class_attributes(interp: Interpreter, node: ast.ClassDef, env: dict[str, Val
         if not isinstance(value, PURE[:2]):
             continue
         found = interp.expr(value, env, flowtypes.When.LATER)
-        if not acts(found):
+        if not runs(interp, found):
             continue
         for target in targets:
             if isinstance(target, ast.Name) and len(interp.attrs) < 256:
@@ -629,7 +662,7 @@ def _new_class(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: W
             continue
         attr = interp.expr(key, env, flowtypes.When.LATER).const
         found = interp.expr(value, env, when)
-        if isinstance(attr, str) and acts(found) and len(interp.attrs) < 256:
+        if isinstance(attr, str) and runs(interp, found) and len(interp.attrs) < 256:
             interp.attrs[name, attr] = found
             interp.attrs[f"{name}()", attr] = found
     return flowtypes.Val(ref=name)

@@ -76,7 +76,7 @@ def returned(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one c
         if (
             isinstance(name, str)
             and args[0].ref
-            and handed.acts(args[2])
+            and handed.runs(interp, args[2])
             and len(interp.attrs) < 256
         ):
             interp.attrs[args[0].ref, name] = args[2]
@@ -89,7 +89,7 @@ def returned(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one c
             if isinstance(items, (ast.List, ast.Tuple)) and items.elts:
                 first = items.elts[0]
                 found = interp.expr(first, env, when) if isinstance(first, handed.PURE) else None
-                return found if found is not None and handed.acts(found) else None
+                return found if found is not None and handed.runs(interp, found) else None
         return None
     if ref == handed.REDUCE and len(node.args) >= len(("fn", "items")) and args[0].func is not None:
         return _reduced(interp, node, args, env, when)
@@ -146,7 +146,7 @@ def looped(
         if len(parts) != len(names) or not all(isinstance(p, handed.PURE) for p in parts):
             continue
         vals = [interp.expr(p, env, flowtypes.When.LATER) for p in parts]
-        if not any(handed.acts(v) for v in vals):
+        if not any(handed.runs(interp, v) for v in vals):
             continue
         for name, value in zip(names, vals, strict=True):
             if isinstance(name, ast.Name):
@@ -278,7 +278,7 @@ def got(
         found = interp.tables[base.id].get(key) if key is not None else None
     else:
         return None
-    return found if found is not None and handed.acts(found) else None
+    return found if found is not None and handed.runs(interp, found) else None
 
 
 def filled(  # noqa: PLR0917 -- the parts of one call

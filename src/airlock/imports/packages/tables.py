@@ -40,7 +40,10 @@ def listed(interp: Interpreter, name: str, node: ast.List | ast.Tuple, env: dict
     entries: dict[object, Val] = {
         i: interp.expr(e, env, flowtypes.When.LATER) for i, e in enumerate(node.elts)
     }
-    if any(handed.acts(v) for v in entries.values()) and len(interp.tables) < handed.MAX_TABLES:
+    if (
+        any(handed.runs(interp, v) for v in entries.values())
+        and len(interp.tables) < handed.MAX_TABLES
+    ):
         interp.tables[name] = entries
 
 
@@ -64,7 +67,7 @@ def any_entry(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: Wh
 def _call_each(
     interp: Interpreter, node: ast.Call, entries: Iterable[Val], env: dict[str, Val], when: When
 ) -> Val | None:
-    called = [v for v in entries if handed.acts(v)][: handed.MAX_HANDED]
+    called = [v for v in entries if handed.runs(interp, v)][: handed.MAX_HANDED]
     if not called:
         return None
     synthetic = interp.synthetic.get(id(node))
@@ -90,7 +93,7 @@ def looped(
             source, view = method.value, method.attr
     if not isinstance(source, ast.Name) or source.id not in interp.tables:
         return False
-    entries = [(k, v) for k, v in interp.tables[source.id].items() if handed.acts(v)]
+    entries = [(k, v) for k, v in interp.tables[source.id].items() if handed.runs(interp, v)]
     if not entries:
         return False
     for key, value in entries[: handed.MAX_HANDED]:
