@@ -128,7 +128,7 @@ def _across(
         tree = package.kept.get(member.name)
         if start.imports is not None:
             level, tree = _level(member, tree)
-            own = frozenset(module_names(member.name, sdist=sdist))
+            own = _own_modules(member.name, sdist=sdist)
             local = functools.partial(_local, tops=tops, own=own)
             if not _runs_on_import(start.imports, level, member.data, local):
                 continue
@@ -325,55 +325,34 @@ def across_starts(
         if member.data is None:
             continue
         install = runs_setup(member.name) or member.name in installs
-        names = module_names(member.name, sdist=sdist)
-        # A package's ``__init__.py`` importing its own submodule absolutely (``from evpkg
-        # import zz``, ``from evpkg.zz import go``) calls the archive as a relative import
-        # does (ADR 0169: ``zz.go(PAYLOAD)`` was not followed).
-        own = frozenset() if member.name.endswith("__init__.py") else {n.encode() for n in names}
+        own = _own_modules(member.name, sdist=sdist)
+        installed = setup_writes and not install
+        data = _plain(member.data)
+        scan = data.replace(b"\\\n", b"  ") if b"\\\n" in data else data
+        if b"import" not in scan and not installed:
+            continue
+        imports = _Imported.of(scan, tops, {n.encode() for n in own}, installed=installed)
+        if not (imports.by_name or imports.loads_local):
+            continue  # most modules import nothing of their archive
         if install or member.name in chosen:
-            if calls_locally(member.data, tops, own=own, installed=setup_writes and not install):
-                chosen_starts.append(Start(member))
-            continue
-        scan = _scanned(member.data)
-        if not names or (b"import" not in scan and not setup_writes):
-            continue
-        imports = _Imported.of(scan, tops, own, installed=setup_writes)
-        if imports.by_name or imports.loads_local:
-            chosen_starts.append(Start(member, imports))  # most modules import nothing local
+            # ``setup.py``, ``__init__.py``, a build hook: a name imported from the archive
+            # called anywhere (their functions run on install or from the package); or, as
+            # for any module, used at module level (ADR 0174: ``map(go, [P])`` handed on).
+            start = Start(member) if _calls_anywhere(data, scan, imports) else None
+            chosen_starts.append(start or Start(member, imports))
+        elif own:  # an ordinary module imported by a name
+            chosen_starts.append(Start(member, imports))
     return chosen_starts
 
 
-def calls_locally(
-    data: bytes,
-    tops: Set[bytes],
-    *,
-    own: Set[bytes] = frozenset(),
-    installed: bool = False,
-) -> bool:
-    """Whether ``setup.py`` or a package's ``__init__.py`` imports a name from its own
-    package and calls it, anywhere in the file (a cheap text test: most ``__init__.py``
-    files only re-export).
-
-    ``tops``: the package's top-level names (encoded); ``own``: the file's own module names,
-    which do not count among them; ``installed``: the archive's setup script writes files,
-    so a program or a script this file runs by path may be one it wrote (ADR 0157).
-
-    The text is read as the tokenizer reads it (ADR 0170): after a byte-order mark, with
-    ``\\r`` line ends and joined lines, every import of a statement (``import os, evpkg.zz``,
-    ``x = 1; from .zz import go``) and an import by a literal name (``__import__('evpkg.zz')``,
-    ``import_module('.zz', __name__)``)."""
-    data = _plain(data)
-    if b"import" not in data and not installed:
-        return False
-    scan = data.replace(b"\\\n", b"  ") if b"\\\n" in data else data
-    return _calls_anywhere(data, scan, _Imported.of(scan, tops, own, installed=installed))
-
-
-def _scanned(data: bytes) -> bytes:
-    """``data`` as the tokenizer reads its lines (:func:`_plain`), joined where a backslash
-    ends one."""
-    data = _plain(data)
-    return data.replace(b"\\\n", b"  ") if b"\\\n" in data else data
+def _own_modules(path: str, *, sdist: bool) -> frozenset[str]:
+    """The module names a file is imported by, whose imports of themselves are not of the
+    archive's other modules; none for a package's ``__init__.py``, whose absolute import of
+    its own submodule (``from evpkg import zz``, ``from evpkg.zz import go``) is one
+    (ADR 0169: ``zz.go(PAYLOAD)`` was not followed)."""
+    return (
+        frozenset() if path.endswith("__init__.py") else frozenset(module_names(path, sdist=sdist))
+    )
 
 
 def _runs_on_import(

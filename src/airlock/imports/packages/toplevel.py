@@ -68,7 +68,8 @@ def module_level(tree: ast.Module) -> ModuleLevel:
         node = todo.pop()
         kind = type(node)
         if kind is ast.Name:
-            seen.used.add(node.id)  # type: ignore[attr-defined]
+            if type(node.ctx) is ast.Load:  # type: ignore[attr-defined]  # not ``del go``
+                seen.used.add(node.id)  # type: ignore[attr-defined]
         elif kind in _LEAVES or not isinstance(node, ast.AST):
             continue  # a constant, a context, an operator; a ``global`` statement's names
         elif kind is ast.Import or kind is ast.ImportFrom:

@@ -72,3 +72,8 @@ def test_a_program_run_and_an_import_by_literal_name_on_import() -> None:
     assert level("import importlib\nz = importlib.import_module(b'.zz')\n").imports_by_name
     assert not level("z = __import__(name)\n").imports_by_name
     assert not level("def f():\n    __import__('evpkg.zz')\n").imports_by_name
+
+
+def test_a_name_deleted_or_bound_again_is_not_used() -> None:
+    assert level("from .zz import go\ndel go\n").used_from == frozenset()
+    assert level("from .zz import go\nfor go in []:\n    pass\n").used_from == frozenset()

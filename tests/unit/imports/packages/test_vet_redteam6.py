@@ -114,14 +114,17 @@ def test_a_function_of_another_module_handed_on(
     assert vet_package(files) is expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ADR 0174: an __init__.py that only hands an imported name on is not a cross-file "
-    "start (crossfile._calls_anywhere wants it called by name)",
+@pytest.mark.parametrize(
+    "handing",
+    [
+        f"list(map(go, [{CURL!r}]))",
+        f"import atexit\natexit.register(go, {CURL!r})",
+        f"import threading\nthreading.Thread(target=go, args=({CURL!r},)).start()",
+        f"T = {{'a': go}}\nT['a']({CURL!r})",
+    ],
 )
-def test_handed_on_in_init_is_a_start() -> None:
-    files = {
-        "evpkg/__init__.py": f"from .zz import go\nlist(map(go, [{CURL!r}]))\n",
-        "evpkg/zz.py": RUNS,
-    }
+def test_handed_on_in_init_is_a_start(handing: str) -> None:
+    # ADR 0176: ``__init__.py`` is a start when its module level uses a name it imports from
+    # the archive, as any module is, not only when it calls one by name.
+    files = {"evpkg/__init__.py": f"from .zz import go\n{handing}\n", "evpkg/zz.py": RUNS}
     assert vet_package(files) is Outcome.DENY
