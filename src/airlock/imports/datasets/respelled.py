@@ -69,6 +69,7 @@ class Respelled:
     lift: float
     z: float
     rows: tuple[int, ...]  # the misread rows with the mark
+    read_rows: tuple[int, ...] = ()  # the label's rows read as its own, with the mark
 
     def __post_init__(self) -> None:
         if self.marked != len(self.rows) or self.marked > len(self.misread) or self.reference <= 0:
@@ -118,6 +119,7 @@ def measured(
             out.append(Respelled(
                 label, mark, tuple(misread.tolist()), count, share, reference,
                 share / reference, z, tuple(misread[seen[:, j]].tolist()),
+                tuple(own[marked[own, j]].tolist()),
             ))  # fmt: skip
     return out
 
@@ -137,13 +139,18 @@ def respelled(
 
 
 def listed(found: Sequence[Respelled], label: str) -> tuple[int, ...]:
-    """The misread rows of a respelled label that carry a mark its misread rows carry more
-    often than the reference (:data:`MIN_LISTED_LIFT`): the respelled mark's rows, and the
-    rows of the other marks the same rewrite raised less (a rewrite marks some rows one way
-    and some another). The rows with no raised mark are left out: they read like the label
-    they read as and are spelled like it, as label noise is (ADR 0175)."""
-    raised = [f for f in found if f.label == label and f.lift >= MIN_LISTED_LIFT]
-    return tuple(sorted({i for f in raised for i in f.rows}))
+    """The rows of a respelled label spelled as the test found (ADR 0175): its misread rows
+    that carry a mark they carry more often than the reference (:data:`MIN_LISTED_LIFT`;
+    the respelled mark, and the others the same rewrite raised less: a rewrite marks some
+    rows one way and some another), and its rows read as its own that carry a respelled
+    mark (a rewritten row the classifier learned to read as its new label because of its
+    spelling; a respelled mark is at most 1 in 2.5 of the label's own rows by the bars).
+    Misread rows with no raised mark are left out: they read like the label they read as
+    and are spelled like it, as label noise is."""
+    mine = [f for f in found if f.label == label]
+    rows = {i for f in mine if f.lift >= MIN_LISTED_LIFT for i in f.rows}
+    rows.update(i for f in mine if is_respelled(f) for i in f.read_rows)
+    return tuple(sorted(rows))
 
 
 def respelled_features(
@@ -171,8 +178,9 @@ def respelled_features(
             f"they read like or of the label's own ({f.lift:.1f}x, {f.z:.1f} standard deviations "
             "over random rows of the labels they read as); label noise leaves misread rows "
             "spelled like the rows they read as, a style rewritten over them does not. Listed: "
-            f"the {len(rows)} misread rows with a mark their group carries "
-            f"{MIN_LISTED_LIFT:g} times as often as the reference or more"
+            f"the {len(rows)} rows of the label spelled so (its misread rows with a mark they "
+            f"carry {MIN_LISTED_LIFT:g} times as often as the reference or more, and its rows "
+            f"read as {f.label!r} with {f.mark})"
         )
         feature = SuspiciousFeature(
             kind=FeatureKind.RESPELLED,
