@@ -1,4 +1,4 @@
-"""A label's misread rows respelled in a way the rows they read like are not (pure; ADR 0172).
+"""A label's misread rows respelled unlike the rows they read like (pure; ADRs 0172, 0175).
 
 A flipped style written in the data's own informal register (SMS text-speak: "u", "2",
 dropped g's, a row all in lower case) has no word or form skewed to its target label, so no
@@ -10,9 +10,10 @@ rows its own way. ADR 0163 compared their *words* and was rejected: a classifier
 gather by topic, so word counts of misread rows differ from a random sample's on clean data
 too, by more the larger the set.
 
-This module compares a few *orthographic* marks of a row, which carry no topic
-(:data:`MARKS`): a dropped g ("goin", "nothin'" where the set also spells the -ing word), a
-row with letters and no capital, a word said twice in a row. For each label, the share of
+This module compares *orthographic* marks of a row, which carry no topic: the classes of
+spelling change of :mod:`.orthography` (clipped words, words cut at an apostrophe, letters
+or digits for words, stretched letters, a word said twice, casing; ADR 0175 replaced ADR
+0172's three hand-chosen marks with them). For each label, the share of
 its misread rows with a mark is compared with the higher of (a) the share expected if they
 were rows of the labels they read as (each misread row stands for a row of the label it reads
 as, drawn at random: :data:`DRAWS` bootstrap draws give the null's spread) and (b) the
@@ -22,11 +23,11 @@ A mark is *respelled* when its share is at least :data:`MIN_LIFT` times that ref
 does), in at least :data:`MIN_MARKED` rows, and :data:`MIN_Z` bootstrap standard deviations
 over it (which only keeps a few rows from passing by chance).
 
-It does not say which misread rows were rewritten (a flipped row of a text-speak style
-carries one or two of the marks, some none), and it does not look at words at all, so a
-style that respells nothing is not found here. On a clean set a label's misread rows are
-spelled like the rows they read as or more formally (SMS spam, 18 controls: lift at most
-3.0 on a mark seen in too few rows, at most 1.4 on the others).
+A respelled label lists only the rows spelled as the test found (:func:`listed`); a
+planted row that carries no raised mark and reads like the label it came from is not
+listed. It does not look at words at all, so a style that respells nothing is not found
+here. On a clean set a label's misread rows are spelled like the rows they read as or more
+formally (the bench's 18 controls: no mark passes the bars).
 """
 
 from __future__ import annotations
