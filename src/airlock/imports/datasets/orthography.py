@@ -43,6 +43,7 @@ MARKS = (
     "no capitals",
     "all capitals",
 )
+MAX_CLIPPED_LETTERS = 24
 CLIPPED_RATIO = 4  # the full word at least this many times commoner than the clipped one
 MIN_LETTERS = 3  # a row with fewer letters has no casing to speak of
 MIN_CAPITALS = 6  # letters of a row all in capitals before it counts as shouted
@@ -69,7 +70,9 @@ def _clipped(frequency: Counter[str]) -> tuple[set[str], set[str], set[str]]:
     end: set[str] = set()
     inside: set[str] = set()
     for full, seen in frequency.items():
-        if len(full) < 4 or not full.isalpha():
+        # A longer word is no clipping anyone writes, and its slices cost its length squared
+        # (a row of one 100,000-letter word would take minutes).
+        if not 4 <= len(full) <= MAX_CLIPPED_LETTERS or not full.isalpha():
             continue
         for k in range(1, len(full)):
             short = full[:k] + full[k + 1 :]

@@ -23,11 +23,12 @@ A mark is *respelled* when its share is at least :data:`MIN_LIFT` times that ref
 does), in at least :data:`MIN_MARKED` rows, and :data:`MIN_Z` bootstrap standard deviations
 over it (which only keeps a few rows from passing by chance).
 
-A respelled label lists only the rows spelled as the test found (:func:`listed`); a
-planted row that carries no raised mark and reads like the label it came from is not
-listed. It does not look at words at all, so a style that respells nothing is not found
-here. On a clean set a label's misread rows are spelled like the rows they read as or more
-formally (the bench's 18 controls: no mark passes the bars).
+A respelled label lists all its misread rows and its rows read as its own with the
+respelled mark (:func:`listed`); a planted row the classifier reads as its new label and
+that carries no respelled mark is not listed. It does not look at words at all, so a style
+that respells nothing is not found here. On a clean set a label's misread rows are spelled
+like the rows they read as or more formally (the bench's 18 controls: no mark passes the
+bars).
 """
 
 from __future__ import annotations
@@ -51,10 +52,6 @@ MIN_LIFT = 2.5  # share of the mark in misread rows over the reference share
 MIN_EXCESS = 0.06
 MIN_Z = 5.0  # bootstrap standard deviations over the null's mean
 DRAWS = 1000
-# a mark listed beside a respelled one: its share among the misread rows at least this
-# many times the reference (tuned cells: the marks a rewrite raised but not past the bars
-# sit at 1.6-2.6; on a clean set's misread rows most marks sit under 1.5)
-MIN_LISTED_LIFT = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,16 +137,15 @@ def respelled(
 
 
 def listed(found: Sequence[Respelled], label: str) -> tuple[int, ...]:
-    """The rows of a respelled label spelled as the test found (ADR 0175): its misread rows
-    that carry a mark they carry more often than the reference (:data:`MIN_LISTED_LIFT`;
-    the respelled mark, and the others the same rewrite raised less: a rewrite marks some
-    rows one way and some another), and its rows read as its own that carry a respelled
-    mark (a rewritten row the classifier learned to read as its new label because of its
-    spelling; a respelled mark is at most 1 in 2.5 of the label's own rows by the bars).
-    Misread rows with no raised mark are left out: they read like the label they read as
-    and are spelled like it, as label noise is."""
+    """The rows of a respelled label (ADR 0175): all its misread rows, as ADR 0172 listed
+    them (the test says they are not the label noise they look like, not which of them were
+    rewritten: a rewrite marks some rows one way, some another and some not at all), and its
+    rows read as its own that carry a respelled mark (a rewritten row the classifier learned
+    to read as its new label because of its spelling; a respelled mark is at most 1 in 2.5
+    of the label's own rows by the bars). Listing only the misread rows with a raised mark
+    was more precise and lost five tuned cells' recall (ADR 0175)."""
     mine = [f for f in found if f.label == label]
-    rows = {i for f in mine if f.lift >= MIN_LISTED_LIFT for i in f.rows}
+    rows = {i for f in mine for i in f.misread}
     rows.update(i for f in mine if is_respelled(f) for i in f.read_rows)
     return tuple(sorted(rows))
 
@@ -158,9 +154,9 @@ def respelled_features(
     texts: Sequence[str], labels: Sequence[str], view: Agreement, seed: int = 0
 ) -> list[tuple[SuspiciousFeature, tuple[int, ...]]]:
     """:func:`respelled` as ``respelled`` features, one per label (its strongest mark),
-    each listing the label's misread rows that carry a raised mark (:func:`listed`): the
-    test says the misread rows are not the label noise they look like, and the marks say
-    which of them are spelled unlike the rows they read as. Their strength is the bootstrap
+    each listing the label's misread rows and its rows read as its own with the respelled
+    mark (:func:`listed`): the test says the misread rows are not the label noise they look
+    like, not which of them were rewritten. Their strength is the bootstrap
     tail's decades; the scan holds such a set as suspicious, never poisoned (no label is
     shown wrong row by row)."""
     counts = Counter(labels)
@@ -179,9 +175,8 @@ def respelled_features(
             f"they read like or of the label's own ({f.lift:.1f}x, {f.z:.1f} standard deviations "
             "over random rows of the labels they read as); label noise leaves misread rows "
             "spelled like the rows they read as, a style rewritten over them does not. Listed: "
-            f"the {len(rows)} rows of the label spelled so (its misread rows with a mark they "
-            f"carry {MIN_LISTED_LIFT:g} times as often as the reference or more, and its rows "
-            f"read as {f.label!r} with {f.mark})"
+            f"the label's {len(rows)} misread rows, and its rows read as {f.label!r} with "
+            f"{f.mark}"
         )
         feature = SuspiciousFeature(
             kind=FeatureKind.RESPELLED,
