@@ -66,9 +66,9 @@ CALL_HEAD = LazyPattern(rb"(?<![\w.])([A-Za-z_]\w*)(?:\.\w+)*\s*\(")
 TOP_CALL = AtLineStart(rb"[A-Za-z_]\w*\s*\(")
 
 
+RUNS_TEXT_NAMES = frozenset(name.encode() for name in RUNS_TEXT)
 # A program or a script started by path: a file another module of the archive wrote when
 # imported, or setup.py at install, may be what runs (ADR 0157).
-RUNS_TEXT_NAMES = frozenset(name.encode() for name in RUNS_TEXT)
 _RUNS_FILE = RUNS_FILE_CALLS.encode() + rb"[ \t]*\("
 RUNS_FILE = LazyPattern(rb"\b" + _RUNS_FILE)
 
@@ -407,7 +407,7 @@ class _Imported:
             top = module.split(b".")[0]
             local = module.startswith(b".") or (top in tops and module not in own)
             found.loads_local = found.loads_local or local
-            if not (module.startswith(b".") or (top in tops and module not in own)):
+            if not local:
                 continue
             if brought is None:
                 bound = [alias or top]
