@@ -40,42 +40,6 @@ def _stored(key: Key) -> bytes:
     return hashlib.sha256(head + base.encode("utf-8", "surrogatepass")).digest()
 
 
-class FindingsMemo:
-    """A bounded least-recently-used map from (digest, context) to findings."""
-
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        self.max_entries = max_entries
-        self._entries: OrderedDict[bytes, tuple[PackageFinding, ...]] = OrderedDict()
-        self.hits = 0
-
-    def knows(self, key: Key) -> bool:
-        """Whether ``key``'s findings are kept (asking does not count as a use)."""
-        return _stored(key) in self._entries
-
-    def findings(
-        self, key: Key, path: str, compute: Callable[[], list[PackageFinding]]
-    ) -> list[PackageFinding]:
-        """``compute()``'s findings for ``path``, from the memo when ``key`` was seen."""
-        key_digest = _stored(key)
-        stored = self._entries.get(key_digest)
-        if stored is None:
-            found = compute()
-            self._entries[key_digest] = tuple(
-                replace(f, path="") if f.path == path else f for f in found
-            )
-            if len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-            return found
-        self.hits += 1
-        with contextlib.suppress(KeyError):  # another thread's call may have just evicted it
-            self._entries.move_to_end(key_digest)
-        return [replace(f, path=path) if not f.path else f for f in stored]
-
-
-# One per process, like the compiled YARA rules: results of pure functions of the bytes.
-MEMO = FindingsMemo()
-
-
 class DigestMemo(Generic[V]):
     """A bounded least-recently-used map from a digest of some bytes to what a pure function
     of those bytes answered (:data:`MAX_ENTRIES` of them)."""
@@ -83,6 +47,10 @@ class DigestMemo(Generic[V]):
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[bytes, V] = OrderedDict()
+
+    def __contains__(self, digest: bytes) -> bool:
+        """Whether ``digest`` is kept (asking does not count as a use)."""
+        return digest in self._entries
 
     def get(self, digest: bytes) -> V | None:
         found = self._entries.get(digest)
@@ -95,3 +63,39 @@ class DigestMemo(Generic[V]):
         self._entries[digest] = value
         if len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+class FindingsMemo:
+    """A bounded least-recently-used map from (digest, context) to findings."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self._memo: DigestMemo[tuple[PackageFinding, ...]] = DigestMemo(max_entries)
+        self.hits = 0
+
+    def knows(self, key: Key) -> bool:
+        """Whether ``key``'s findings are kept (asking does not count as a use)."""
+        return _stored(key) in self._memo
+
+    def clear(self) -> None:
+        self._memo.clear()
+
+    def findings(
+        self, key: Key, path: str, compute: Callable[[], list[PackageFinding]]
+    ) -> list[PackageFinding]:
+        """``compute()``'s findings for ``path``, from the memo when ``key`` was seen."""
+        key_digest = _stored(key)
+        stored = self._memo.get(key_digest)
+        if stored is None:
+            found = compute()
+            kept = tuple(replace(f, path="") if f.path == path else f for f in found)
+            self._memo.put(key_digest, kept)
+            return found
+        self.hits += 1
+        return [replace(f, path=path) if not f.path else f for f in stored]
+
+
+# One per process, like the compiled YARA rules: results of pure functions of the bytes.
+MEMO = FindingsMemo()

@@ -147,5 +147,5 @@ def test_a_memo_hit_evicted_by_another_thread_meanwhile_is_still_an_answer() -> 
     key: Key = (b"d" * 32, "net.py", False, False, False, False, False)
     finding = PackageFinding("network-call", "a/net.py", 3, Severity.HIGH, "x")
     memo.findings(key, "a/net.py", lambda: [finding])
-    memo._entries = EvictedAfterLookup(memo._entries)
+    memo._memo._entries = EvictedAfterLookup(memo._memo._entries)
     assert [f.path for f in memo.findings(key, "b/net.py", list)] == ["b/net.py"]

@@ -54,7 +54,7 @@ EXFILTRATION = (
 
 
 def test_a_command_file_is_read_as_python_after_the_same_bytes_were_read_as_data() -> None:
-    MEMO._entries.clear()
+    MEMO.clear()
     as_data = sdist(
         "evpkg", "1.0", {"evpkg/__init__.py": "x = 1\n", "scripts/evtool": EXFILTRATION}
     )

@@ -94,7 +94,7 @@ def counted():
 os.fork = counted
 data = open(BLOB, 'rb').read()
 plain = vet('pkg-1.0.tar.gz', data).to_json()
-MEMO._entries.clear()
+MEMO.clear()
 shared = vet('pkg-1.0.tar.gz', data, spread=True).to_json()
 serious = {f['path'] for f in shared['findings'] if f['severity'] in ('high', 'critical')}
 rules = sorted({f['rule'] for f in shared['findings']})
@@ -145,7 +145,7 @@ def test_a_failing_child_changes_nothing_but_time(tmp_path: Path, breakage: str)
     spread._child = broken
     data = open(BLOB, 'rb').read()
     plain = vet('pkg-1.0.tar.gz', data).to_json()
-    MEMO._entries.clear()
+    MEMO.clear()
     print(json.dumps(plain == vet('pkg-1.0.tar.gz', data, spread=True).to_json()))
     """
     assert _fresh(code, tmp_path, _package()) is True
@@ -282,7 +282,7 @@ crossfile._across = logged('cross-file', crossfile._across)
 spread._read_all = logged('answers read', spread._read_all)
 data = open(BLOB, 'rb').read()
 plain = vetting.vet('pkg-1.0.tar.gz', data).to_json()
-MEMO._entries.clear()
+MEMO.clear()
 log.clear()
 shared = vetting.vet('pkg-1.0.tar.gz', data, spread=True).to_json()
 print(json.dumps({'same': plain == shared, 'log': [[n, p == os.getpid()] for n, p in log]}))
@@ -327,7 +327,7 @@ def test_the_cross_file_pass_finds_the_same_without_the_kept_trees(
     # their trees, so it parses those files itself: the trees, and the report, are the same.
     data = _package()
     kept = vetting.vet("pkg-1.0.tar.gz", data).to_json()
-    MEMO._entries.clear()
+    MEMO.clear()
     monkeypatch.setattr(vetting, "within_budget", lambda starts: set())
     monkeypatch.setattr(vetting, "followable", lambda members, package: set())
     assert vetting.vet("pkg-1.0.tar.gz", data).to_json() == kept
