@@ -65,6 +65,7 @@ def plugin_calls(
     ``setup.py`` member and its tree as vetting parsed it (:func:`scripts.install_helpers`):
     that text is not parsed again (issue 16)."""
     out: list[tuple[str, str]] = []
+    called: set[str] = set()
     for member in members:
         if member.data is None or member.name.count("/") > 2:
             continue
@@ -86,7 +87,10 @@ def plugin_calls(
             continue
         for group, module, attr in targets:
             text = _call_text(group, module, attr, package)
-            if text and len(out) < MAX_CALLS:
+            # A target declared twice (``setup.py`` and its ``egg-info``) is read once, and
+            # repeats take none of the bound from the targets after them.
+            if text and text not in called and len(out) < MAX_CALLS:
+                called.add(text)
                 out.append((member.name, text))
     return out
 

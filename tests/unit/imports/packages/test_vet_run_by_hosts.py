@@ -57,6 +57,21 @@ def test_a_plugin_hook_a_host_calls_by_itself_holds(key: str) -> None:
     assert _vet_wheel(files) is not Outcome.ALLOW
 
 
+def test_a_plugin_hook_declared_after_many_repeats_of_another_target_holds() -> None:
+    # Repeats of one harmless target once used up the bound on entry points followed, so a
+    # hook declared after them was never read.
+    repeats = "".join(f"tidy{i} = evpkg.tidy:finalize\n" for i in range(40))
+    entry_points, module = PLUGINS["setuptools-finalize"]
+    group, target = entry_points.splitlines()
+    files = {
+        "evpkg/__init__.py": "x = 1\n",
+        "evpkg/tidy.py": "def finalize(dist):\n    return dist\n",
+        "evpkg/plug.py": module,
+        f"{INFO}/entry_points.txt": f"{group}\n{repeats}{target}\n",
+    }
+    assert _vet_wheel(files) is not Outcome.ALLOW
+
+
 def test_a_console_script_and_a_plugin_function_no_hook_names_stay_allowed() -> None:
     """A person runs a console script; pytest calls only ``pytest_*`` functions."""
     files = {
