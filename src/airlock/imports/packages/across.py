@@ -118,10 +118,10 @@ def _carried(interp: Interpreter, value: Val) -> Val:
 
 
 def _hands_runner(interp: Interpreter, given: list[Val]) -> bool:
-    """Whether a call hands on a sink or a function or class of another module of the
-    archive that names one (:func:`foreign_function`, :func:`foreign_class`). A local
-    function is not: carried into another module it would be read with that module's
-    names (ADR 0177's open list)."""
+    """Whether a call hands on a sink, or a function or class of a module of the archive
+    that names one (:func:`foreign_function`, :func:`foreign_class`); the caller's own
+    function counts once :func:`_carried` has named it. A lambda does not: carried into
+    another module it would be read with that module's names (ADR 0177's open list)."""
     return any(
         value.func is None
         and (kind_of(value.ref) or foreign_function(interp, value) or foreign_class(interp, value))

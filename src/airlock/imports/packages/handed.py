@@ -11,7 +11,8 @@ those places and turn each into the call it stands for, so the scorer sees the s
 as for a direct call; a user function handed on with arguments is evaluated with them.
 
 The routes ADR 0051 adds (sinks handed back, thread subclasses, streams, path objects) are
-in :mod:`reach`; ``partial`` of a user function with its arguments is here.
+in :mod:`reach`; ``partial`` of a user function with its arguments is here. Calls that run a
+function over items (``map``, ``reduce``, key functions) are :mod:`overitems`'s (ADR 0177).
 
 Pure and bounded like :mod:`flow`: a handed element list is read to ``MAX_HANDED`` items, a
 dispatch table to ``MAX_TABLE`` entries; values read again are names and attributes (no
