@@ -102,11 +102,13 @@ def instance(  # noqa: PLR0917 -- the parts of one call
     kwargs: dict[str | None, Val],
     env: dict[str, Val],
     when: When,
+    labels: frozenset[str] = frozenset(),
 ) -> Val:
-    """An instance of the local class ``ref``; made on install or import, its ``__init__``
-    runs then (issue 16: a stealer class instantiated at module level), with ``args`` and
-    ``kwargs``, whether the class is called by name or handed to what calls it (ADR 0177)."""
-    made = Val(ref=f"{ref}()")
+    """An instance of the local class ``ref``, carrying ``labels`` (what its arguments
+    carry); made on install or import, its ``__init__`` runs then (issue 16: a stealer class
+    instantiated at module level), with ``args`` and ``kwargs``, whether the class is called
+    by name or handed to what calls it (ADR 0177)."""
+    made = Val(ref=f"{ref}()", labels=labels)
     if when is not When.LATER:
         self.method(ref, "__init__", [made, *args], env, when, kwargs)
         # A dataclass's generated ``__init__`` calls ``__post_init__`` (ADR 0057).
@@ -244,7 +246,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         if init.func is not None:
             self.apply(init.func, [Val(ref=f"{ref}()"), *args], env, when)
     if ref in self.classes:
-        return instance(self, ref, args, {}, env, when)._replace(labels=labels)
+        return instance(self, ref, args, {}, env, when, labels)
     if when is not When.LATER and ref.partition(".")[0] in self.classes:
         ran = self.on_class(ref, args, env, when)  # ``K.run()``: a static or class method
         if ran is not None:

@@ -197,7 +197,10 @@ def run_handed(  # noqa: PLR0917 -- the parts of one call
     if fn.func is not None:
         return interp.apply(fn.func, arguments(interp, fn.func, vals, kw, env, when), env, when)
     if fn.ref in interp.classes:
-        return interp.instance(fn.ref, vals, kw, env, when)
+        given = [*vals, *kw.values()]
+        return interp.instance(
+            fn.ref, vals, kw, env, when, frozenset().union(*(v.labels for v in given))
+        )
     if when is not flowtypes.When.LATER:
         return across.follow(interp, fn.ref, vals, when, kw)
     return None
