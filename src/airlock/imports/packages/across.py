@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from airlock.imports.packages import flowtypes, selfcalls, writtenrun
 from airlock.imports.packages.local import WRITES, absolute
 from airlock.imports.packages.prefilter import may_act
+from airlock.imports.packages.sinks import kind_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -39,12 +40,28 @@ def module_own(interp: Interpreter) -> bool:
     return all(interp.trace is not t for t in interp.foreign.values())
 
 
-def follow(interp: Interpreter, ref: str, args: list[Val], when: When) -> Val | None:
+def follow(
+    interp: Interpreter,
+    ref: str,
+    args: list[Val],
+    when: When,
+    kwargs: dict[str | None, Val] | None = None,
+) -> Val | None:
     """Evaluate a function of another module of this archive called on install or
-    import; its events are kept under that module's path. None when ``ref`` is not one."""
+    import; its events are kept under that module's path. None when ``ref`` is not one.
+
+    ``kwargs`` are bound to the function's parameters by name (ADR 0177: ``go(c=cmd)`` was
+    called with nothing). What the call hands on is carried there as it is named here
+    (:func:`_carried`), and a module that names no sink is still followed when the call hands
+    it something that runs (:func:`_hands_runner`): ``run(go, cmd)`` into ``def run(f, c):
+    return f(c)``."""
     if interp.package is None or interp.package.steps_left <= 0:
         return None
+    kw = {k: _carried(interp, v) for k, v in (kwargs or {}).items()}
+    args = [_carried(interp, a) for a in args]
     found = local_function(interp, ref, interp.module, 0)
+    if found is None and _hands_runner(interp, [*args, *kw.values()]):
+        found = local_function(interp, ref, interp.module, 0, carrier=True)
     if found is None:
         if (ref, interp.module, 0) in interp.package.unreached:
             # Shipped, but past a bound of the reading: held, not read as a library's call
@@ -53,26 +70,73 @@ def follow(interp: Interpreter, ref: str, args: list[Val], when: When) -> Val | 
         return None
     module, func = found
     if isinstance(func, ast.ClassDef):
-        return construct(interp, module, func, args, when)
+        return construct(interp, module, func, args, when, kw)
     # Once per function, moment and what its arguments carry, per archive: a large
     # package's hundred ``__init__.py`` files calling one helper alike are read once (issue
     # 16: bounded), and a second call handed other text is read for it (``ex('x = 1')``
     # then ``ex(PAYLOAD)`` was read as the first; ADR 0158).
-    key = (module, func.name, when.name, _given(args))
+    key = (module, func.name, when.name, _given(args), _given_by_name(kw))
     done = interp.package.followed.get(key)
     if isinstance(done, flowtypes.Val):
         for path, text in interp.package.followed_wrote.get(key, {}).items():
             writtenrun.keep(interp, path, text)  # on disk after each call (ADR 0158)
         return done
     before = dict(interp.trace.written)
-    value = (
-        abroad(interp, module, lambda env: interp.apply(func, args, env, when)) or flowtypes.UNKNOWN
-    )
+
+    def run(env: dict[str, Val]) -> Val | None:
+        given = interp.arguments(func, args, kw, env, when) if kw else args
+        return interp.apply(func, given, env, when)
+
+    value = abroad(interp, module, run) or flowtypes.UNKNOWN
     interp.package.followed[key] = value
     wrote = {p: t for p, t in interp.trace.written.items() if before.get(p) != t}
     if wrote:
         interp.package.followed_wrote[key] = wrote
     return value
+
+
+def _carried(interp: Interpreter, value: Val) -> Val:
+    """``value`` as the module it is carried into names it (ADR 0177): a name imported
+    relatively (``.zz.go``) made absolute against the module walked (read from a module one
+    folder away, ``..zz.go`` named nothing the archive ships); a function the module walked
+    defines at its top level named by its full name, so that where it is called it is
+    followed back here and read with this module's names, not the carrier's."""
+    package = interp.package
+    if package is None:
+        return value
+    module = interp.module
+    func = value.func
+    if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        names = package.top_names(module)
+        defined = names.defined.get(func.name) if names is not None else None
+        if defined is not None and defined.lineno == func.lineno:
+            return flowtypes.Val(ref=f"{module}.{func.name}", labels=value.labels)
+        return value
+    if not value.ref.startswith("."):
+        return value
+    return value._replace(ref=absolute(value.ref, module, package.is_package(module)))
+
+
+def _hands_runner(interp: Interpreter, given: list[Val]) -> bool:
+    """Whether a call hands on a sink, or a function or class of a module of the archive
+    that names one (:func:`foreign_function`, :func:`foreign_class`); the caller's own
+    function counts once :func:`_carried` has named it. A lambda does not: carried into
+    another module it would be read with that module's names (ADR 0177's open list)."""
+    return any(
+        value.func is None
+        and (kind_of(value.ref) or foreign_function(interp, value) or foreign_class(interp, value))
+        for value in given
+    )
+
+
+def foreign_class(interp: Interpreter, value: Val) -> bool:
+    """Whether ``value`` names a class another module of the archive defines (that module
+    naming a sink or relaying: :func:`local_function`), seen from the module walked: handed
+    to what calls it, it is made there (:func:`construct`; ADR 0177)."""
+    if interp.package is None or value.func is not None or not value.ref or "()" in value.ref:
+        return False
+    found = local_function(interp, value.ref, interp.module, 0)
+    return found is not None and isinstance(found[1], ast.ClassDef)
 
 
 def foreign_function(interp: Interpreter, value: Val) -> bool:
@@ -85,6 +149,11 @@ def foreign_function(interp: Interpreter, value: Val) -> bool:
         return False
     found = local_function(interp, value.ref, interp.module, 0)
     return found is not None and not isinstance(found[1], ast.ClassDef)
+
+
+def _given_by_name(kwargs: dict[str | None, Val]) -> tuple[tuple[str, Val], ...]:
+    """What a call's keyword arguments carry, as a key (:func:`_given`)."""
+    return tuple(sorted((k or "**", _keyed(v)) for k, v in kwargs.items()))
 
 
 def _given(args: list[Val]) -> tuple[Val, ...]:
@@ -129,8 +198,13 @@ def abroad(
                 writtenrun.keep(interp, written, text)
 
 
-def construct(
-    interp: Interpreter, module: str, cls: ast.ClassDef, args: list[Val], when: When
+def construct(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    module: str,
+    cls: ast.ClassDef,
+    args: list[Val],
+    when: When,
+    kwargs: dict[str | None, Val] | None = None,
 ) -> Val:
     """An instance of a class another module of the archive defines, made on install or
     import: its ``__init__`` and ``__del__`` run then, and methods called on it later
@@ -155,7 +229,9 @@ def construct(
                     interp, qualified, found[0], lambda f: acts_abroad(interp, module, f)
                 )
             ):
-                interp.method(qualified, name, given, {}, when)
+                interp.method(
+                    qualified, name, given, {}, when, kwargs if name == "__init__" else None
+                )
     return instance
 
 
@@ -191,7 +267,7 @@ MAX_REEXPORT_HOPS = 16
 
 
 def local_function(
-    interp: Interpreter, ref: str, module: str, hops: int
+    interp: Interpreter, ref: str, module: str, hops: int, *, carrier: bool = False
 ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
     """The module and definition (a function or a class) ``ref`` (seen from ``module``)
     names, when the archive ships it and the module names a sink; names re-exported by
@@ -199,13 +275,16 @@ def local_function(
 
     Answered once per archive: what it reads (a module's tree, parsed or refused once
     per archive, and its text) does not change afterwards (issue 16: thousands of calls
-    of one name in the cross-file pass)."""
+    of one name in the cross-file pass).
+
+    ``carrier``: the module need not name a sink, for a call that hands it something that
+    runs (ADR 0177: a function that only calls what it is handed)."""
     if interp.package is None:
         return None
     key = (ref, module, hops)
-    answers = interp.package.definitions
+    answers = interp.package.carriers if carrier else interp.package.definitions
     if key not in answers:
-        answers[key] = _local_function(interp, ref, module, hops)
+        answers[key] = _local_function(interp, ref, module, hops, carrier=carrier)
     return answers[key]
 
 
@@ -216,7 +295,7 @@ def _unreached(interp: Interpreter, key: tuple[str, str, int]) -> None:
 
 
 def _local_function(
-    interp: Interpreter, ref: str, module: str, hops: int
+    interp: Interpreter, ref: str, module: str, hops: int, *, carrier: bool
 ) -> tuple[str, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
     if interp.package is None:
         return None
@@ -225,7 +304,9 @@ def _local_function(
     # A module naming no sink is read to follow a re-export from a package, or a call
     # it makes into another module of the archive (issue 16: two hops).
     package = interp.package
-    relays = bool(owner) and (package.acts(owner) or package.relays(owner) or package.writes(owner))
+    relays = bool(owner) and (
+        carrier or package.acts(owner) or package.relays(owner) or package.writes(owner)
+    )
     useful = relays or (owner and interp.package.is_package(owner))
     names = interp.package.top_names(owner) if useful else None
     if names is None:
@@ -241,7 +322,7 @@ def _local_function(
     if hops >= MAX_REEXPORT_HOPS:
         _unreached(interp, (ref, module, hops))  # a 17th re-export (ADR 0097)
         return None
-    found = local_function(interp, imported, owner, hops + 1)
+    found = local_function(interp, imported, owner, hops + 1, carrier=carrier)
     if found is None and (imported, owner, hops + 1) in interp.package.unreached:
         _unreached(interp, (ref, module, hops))
     return found

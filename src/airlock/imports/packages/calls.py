@@ -20,6 +20,7 @@ from airlock.imports.packages import (
     keystream,
     listtext,
     namedfill,
+    overitems,
     paddedjoin,
     parttext,
     percent,
@@ -62,6 +63,7 @@ from airlock.imports.packages.handed import (
     arguments,
     grown,
     hand_on,
+    runs,
 )
 from airlock.imports.packages.implicit import IMPLICIT, TRANSPARENT
 from airlock.imports.packages.pathshape import (
@@ -91,6 +93,34 @@ if TYPE_CHECKING:
 
 # Parts of a code object that decide what it runs (``code.replace(co_names=...)``).
 CODE_REWRITES = frozenset({"co_code", "co_names", "co_consts", "co_varnames"})
+
+
+def instance(  # noqa: PLR0917 -- the parts of one call
+    self: Interpreter,
+    ref: str,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    env: dict[str, Val],
+    when: When,
+    labels: frozenset[str] = frozenset(),
+) -> Val:
+    """An instance of the local class ``ref``, carrying ``labels`` (what its arguments
+    carry); made on install or import, its ``__init__`` runs then (issue 16: a stealer class
+    instantiated at module level), with ``args`` and ``kwargs``, whether the class is called
+    by name or handed to what calls it (ADR 0177)."""
+    made = Val(ref=f"{ref}()", labels=labels)
+    if when is not When.LATER:
+        self.method(ref, "__init__", [made, *args], env, when, kwargs)
+        # A dataclass's generated ``__init__`` calls ``__post_init__`` (ADR 0057).
+        self.method(ref, "__post_init__", [made], env, when)
+        if self.factories:  # ``field(default_factory=f)`` (ADR 0071)
+            classdata.make(self, ref, env, when)
+        if self.enum(ref):  # ``C(5)`` of a value no member has (ADR 0067)
+            self.method(ref, "_missing_", [Val(ref=ref), *args[:1]], env, when)
+        # Its finaliser runs when the object is collected, at exit at the latest,
+        # with nobody calling it (ADR 0039).
+        self.method(ref, "__del__", [made], env, when)
+    return made
 
 
 def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> Val:  # noqa: PLR0911, PLR0912, PLR0915
@@ -124,8 +154,10 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         return args[1]  # ``D.get('missing', os.system)(c)``: the default (ADR 0080)
     if callee.ref in protocol.REDUCERS and args and when is not When.LATER:
         protocol.reduced(self, args[0], env, when)  # ``copy.copy(K())`` (ADR 0080)
-    if callee.ref in TRANSPARENT and len(args) == 1 and acts(args[0]):
-        return args[0]  # ``r = staticmethod(os.system)`` in a class body (ADR 0080)
+    if callee.ref in TRANSPARENT and len(args) == 1 and runs(self, args[0]):
+        # ``r = staticmethod(os.system)`` in a class body (ADR 0080); ``lru_cache(go)(c)`` of
+        # a function of another module of the archive (ADR 0177).
+        return args[0]
     kwargs = {k.arg: self.expr(k.value, env, when) for k in node.keywords}
     labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
     ref = callee.ref
@@ -214,21 +246,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         if init.func is not None:
             self.apply(init.func, [Val(ref=f"{ref}()"), *args], env, when)
     if ref in self.classes:
-        # An instance of a local class; made on install or import, its ``__init__`` runs
-        # then (issue 16: a stealer class instantiated at module level).
-        instance = Val(ref=f"{ref}()", labels=labels)
-        if when is not When.LATER:
-            self.method(ref, "__init__", [instance, *args], env, when)
-            # A dataclass's generated ``__init__`` calls ``__post_init__`` (ADR 0057).
-            self.method(ref, "__post_init__", [instance], env, when)
-            if self.factories:  # ``field(default_factory=f)`` (ADR 0071)
-                classdata.make(self, ref, env, when)
-            if self.enum(ref):  # ``C(5)`` of a value no member has (ADR 0067)
-                self.method(ref, "_missing_", [Val(ref=ref), *args[:1]], env, when)
-            # Its finaliser runs when the object is collected, at exit at the latest,
-            # with nobody calling it (ADR 0039).
-            self.method(ref, "__del__", [instance], env, when)
-        return instance
+        return instance(self, ref, args, {}, env, when, labels)
     if when is not When.LATER and ref.partition(".")[0] in self.classes:
         ran = self.on_class(ref, args, env, when)  # ``K.run()``: a static or class method
         if ran is not None:
@@ -265,6 +283,10 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         xored = keystream.mapped(self, node, ref, args, env, when)
         if xored is not None:
             return xored
+    if ref in overitems.OVER:  # ``map(f, [c])``, ``reduce(f, [c])``, ``sorted(xs, key=f)``
+        over = overitems.over(self, node, ref, args, kwargs, env, when)
+        if over is not None:
+            return over
     # A sink handed on: ``Timer(0, os.system, [c])`` (ADR 0048); ``o.__setattr__``.
     if ref in WATCHED or (ref and ref.endswith(SETATTR)):
         handed = hand_on(self, node, ref, args, kwargs, env, when)

@@ -17,6 +17,7 @@ from airlock.imports.packages import (
     generated,
     listtext,
     namedfill,
+    overitems,
     partlist,
     parttext,
     pathreads,
@@ -145,8 +146,10 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
         if isinstance(base.const, (str, bytes, dict)) or type(base.const) is int:
             ref = f"{type(base.const).__name__}.{node.attr}"
             return Val(ref=ref, const=base.const, alts=base.alts if ref == "dict.get" else ())
-        if isinstance(base.const, list) and f"list.{node.attr}" in generated.POPS:
-            return Val(ref=f"list.{node.attr}", const=base.const)  # ``C.pop()`` (ADR 0169)
+        listed = f"list.{node.attr}"
+        if isinstance(base.const, list) and (listed in generated.POPS or listed == overitems.SORT):
+            # ``C.pop()`` (ADR 0169); ``C.sort(key=f)`` calls ``f`` on each item (ADR 0177).
+            return Val(ref=listed, const=base.const)
         temp = tempname.attribute(base, node.attr)  # ``f.name`` of a temporary file (0162)
         if temp is not None:
             return temp

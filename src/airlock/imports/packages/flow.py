@@ -59,7 +59,7 @@ from airlock.imports.packages.flowtypes import (
     credential_name,
 )
 from airlock.imports.packages.fold import small
-from airlock.imports.packages.handed import defaults
+from airlock.imports.packages.handed import arguments, defaults
 from airlock.imports.packages.implicit import HOOK_ATTRS, hands_on_call
 from airlock.imports.packages.local import LocalModules, MethodIndex
 from airlock.imports.packages.prefilter import HitLines, may_act
@@ -283,6 +283,8 @@ class Interpreter:
     map_const = expressions.map_const
     partial = expressions.partial
     call = calls.call
+    instance = calls.instance
+    arguments = arguments
     imported = calls.imported
     command_text = calls.command_text
     exec_text = calls.exec_text

@@ -82,7 +82,7 @@ def runs_now(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a ret
     if not ref and self.stars and isinstance(node.func, ast.Name):
         ref = across.star(self, node.func.id)
     if self.package is not None and ref:
-        return across.follow(self, ref, args, when)
+        return across.follow(self, ref, args, when, kwargs)
     return None
 
 
@@ -167,15 +167,24 @@ def lookup(self: Interpreter, cls: str, name: str) -> ast.FunctionDef | ast.Asyn
 
 
 def method(  # noqa: PLR0917 -- bound as a method: self is not passed
-    self: Interpreter, cls: str, name: str, args: list[Val], env: dict[str, Val], when: When
+    self: Interpreter,
+    cls: str,
+    name: str,
+    args: list[Val],
+    env: dict[str, Val],
+    when: When,
+    kwargs: dict[str | None, Val] | None = None,
 ) -> Val | None:
     """Evaluate method ``name`` of local class ``cls`` (or of its local bases) with
-    ``self`` bound; None when neither defines it or it was not evaluated."""
+    ``self`` bound; None when neither defines it or it was not evaluated. ``kwargs`` are
+    bound by name in the method its class defines (ADR 0177), not in a base's."""
     home = self.homes.get(cls)
     if home is not None and home != self.module:
         # A class of another module of the archive: its methods see that module's names
         # and their events are kept under its path (ADR 0041).
-        return across.abroad(self, home, lambda env: self.method(cls, name, args, env, when))
+        return across.abroad(
+            self, home, lambda env: self.method(cls, name, args, env, when, kwargs)
+        )
     seen: set[str] = set()
     while cls in self.classes and cls not in seen:
         if len(seen) >= flowtypes.MAX_BASES:
@@ -196,8 +205,9 @@ def method(  # noqa: PLR0917 -- bound as a method: self is not passed
             return None  # six makes a hundred small objects on import: none can act
         if found:
             self.within.append(cls)  # whose ``super()`` its body means (ADR 0071)
+            given = self.arguments(found[0], args, kwargs, env, when) if kwargs else args
             try:
-                return self.apply(found[0], args, env, when)
+                return self.apply(found[0], given, env, when)
             finally:
                 self.within.pop()
         above = self.trace.class_bases.get(cls, "").split(",")[0]

@@ -11,7 +11,8 @@ those places and turn each into the call it stands for, so the scorer sees the s
 as for a direct call; a user function handed on with arguments is evaluated with them.
 
 The routes ADR 0051 adds (sinks handed back, thread subclasses, streams, path objects) are
-in :mod:`reach`; ``partial`` of a user function with its arguments is here.
+in :mod:`reach`; ``partial`` of a user function with its arguments is here. Calls that run a
+function over items (``map``, ``reduce``, key functions) are :mod:`overitems`'s (ADR 0177).
 
 Pure and bounded like :mod:`flow`: a handed element list is read to ``MAX_HANDED`` items, a
 dispatch table to ``MAX_TABLE`` entries; values read again are names and attributes (no
@@ -26,7 +27,6 @@ import ast
 from typing import TYPE_CHECKING, NamedTuple, TypeGuard
 
 from airlock.imports.packages import (
-    accrued,
     across,
     flowtypes,
     hostile,
@@ -36,7 +36,6 @@ from airlock.imports.packages import (
     pathshape,
     reach,
 )
-from airlock.imports.packages.fold import MAX_ITEMS
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import CONNECTIONS, HIDDEN, kind_of
@@ -61,19 +60,21 @@ class Hander(NamedTuple):
     pack_at: int = -1  # position of the packed argument tuple (``Timer(t, f, [a])``)
     pack_kw: str = ""  # its keyword (``args=``)
     later: bool = False  # the function runs when the result is called, not now
+    kw_kw: str = ""  # keyword of the packed keyword arguments (``kwargs={'c': c}``)
 
 
-THREAD = Hander(1, "target", pack_at=3, pack_kw="args")
+THREAD = Hander(1, "target", pack_at=3, pack_kw="args", kw_kw="kwargs")
 # Handers whose function :meth:`flow.Interpreter.runs_now` runs (threads, exit hooks).
 HOOKED = frozenset({
     "threading.Thread", "threading.Timer", "multiprocessing.Process", "weakref.finalize",
     "atexit.register",
 })  # fmt: skip
 SUBMIT = Hander(0, rest_from=1)
-APPLY = Hander(0, "func", pack_at=1, pack_kw="args")
+APPLY = Hander(0, "func", pack_at=1, pack_kw="args", kw_kw="kwds")
+TIMED = Hander(0, "stmt")  # ``timeit.timeit(f)`` calls ``f()`` (ADR 0177)
 HANDERS: dict[str, Hander] = {
     "functools.partial": Hander(0, "func", rest_from=1, later=True),
-    "threading.Timer": Hander(1, "function", pack_at=2, pack_kw="args"),
+    "threading.Timer": Hander(1, "function", pack_at=2, pack_kw="args", kw_kw="kwargs"),
     "threading.Thread": THREAD,
     "multiprocessing.Process": THREAD,
     "multiprocessing.context.Process": THREAD,
@@ -87,7 +88,10 @@ HANDERS: dict[str, Hander] = {
     "concurrent.futures.ProcessPoolExecutor.submit": SUBMIT,
     "multiprocessing.Pool.apply": APPLY,
     "multiprocessing.Pool.apply_async": APPLY,
+    "multiprocessing.pool.ThreadPool.apply": APPLY,
     "multiprocessing.pool.ThreadPool.apply_async": APPLY,
+    "timeit.timeit": TIMED,
+    "timeit.repeat": TIMED,
     "operator.call": SUBMIT,
     "asyncio.to_thread": SUBMIT,
     "asyncio.AbstractEventLoop.call_soon": SUBMIT,
@@ -111,17 +115,6 @@ RUNNERS = {
     "asyncio.get_event_loop": "asyncio.AbstractEventLoop",
     "asyncio.get_running_loop": "asyncio.AbstractEventLoop",
 }  # fmt: skip
-# Calls that map a function over items, running it on each.
-MAPPERS = {
-    "map", "concurrent.futures.ThreadPoolExecutor.map",
-    "concurrent.futures.ProcessPoolExecutor.map", "multiprocessing.Pool.map",
-    "itertools.starmap",
-    # ADR 0063: filters call their predicate on each item as map calls its function.
-    "filter", "itertools.filterfalse", "itertools.takewhile", "itertools.dropwhile",
-}  # fmt: skip
-# Calls that call their ``key=`` function on each item of their first argument (ADR 0063):
-# ``sorted(['id'], key=os.system)`` runs the command.
-KEYED = {"sorted", "min", "max", "heapq.nsmallest", "heapq.nlargest", "itertools.groupby"}
 # Connection objects (:data:`sinks.CONNECTIONS`): the constructor is a network event (its
 # host) and stays one; the instance is named by its class so that what is sent through it
 # is one too.
@@ -137,8 +130,8 @@ GETTERS = {METHODCALLER, "operator.attrgetter"}
 # Every name a call of ``hand_on`` is asked about: a set lookup is all a call pays otherwise.
 HOME = "pathlib.Path.home"
 WATCHED = frozenset(
-    {*HANDERS, *RUNNERS, *MAPPERS, *KEYED, *CONNECTIONS, *SOCKET_MAKERS, "type", "vars", HOME}
-    | {*STREAM_MAKERS, *GETTERS, "asyncio.wait_for", "next", "setattr", REDUCE}
+    {*HANDERS, *RUNNERS, *CONNECTIONS, *SOCKET_MAKERS, "type", "vars", HOME}
+    | {*STREAM_MAKERS, *GETTERS, "asyncio.wait_for", "next", "setattr"}
 )
 # ``o.__setattr__('x', v)`` and ``object.__setattr__(o, 'x', v)`` are ``setattr(o, 'x', v)``.
 SETATTR = ".__setattr__"
@@ -178,6 +171,17 @@ def runs(interp: Interpreter, value: Val) -> bool:
     return acts(value) or across.foreign_function(interp, value)
 
 
+def calls_into(interp: Interpreter, value: Val) -> bool:
+    """:func:`runs`, or a class, this module's or another's of the archive: handed to what
+    calls it, its ``__init__`` runs with what it is handed (ADR 0177: ``map(K, [c])``,
+    ``partial(K, c)()``). Asked only where the value is called at once, not where it is kept."""
+    return (
+        runs(interp, value)
+        or (value.func is None and value.ref in interp.classes)
+        or across.foreign_class(interp, value)
+    )
+
+
 def run_handed(  # noqa: PLR0917 -- the parts of one call
     interp: Interpreter,
     fn: Val,
@@ -185,14 +189,21 @@ def run_handed(  # noqa: PLR0917 -- the parts of one call
     kw: dict[str | None, Val],
     env: dict[str, Val],
     when: When,
-) -> None:
-    """Call the function ``fn`` (one :func:`runs` finds, not a sink) with ``vals`` and
-    ``kw``: a local one applied here, one of another module of the archive followed there
-    on install or import, as a call of it by name is (:func:`across.follow`)."""
+) -> Val | None:
+    """Call ``fn`` (one :func:`calls_into` finds, not a sink) with ``vals`` and ``kw``: a
+    local function applied here, a local class made here, a function or class of another
+    module of the archive followed there on install or import, as a call of it by name is
+    (:func:`across.follow`). Its value, when known."""
     if fn.func is not None:
-        interp.apply(fn.func, arguments(interp, fn.func, vals, kw, env, when), env, when)
-    elif when is not flowtypes.When.LATER:
-        across.follow(interp, fn.ref, vals, when)
+        return interp.apply(fn.func, arguments(interp, fn.func, vals, kw, env, when), env, when)
+    if fn.ref in interp.classes:
+        given = [*vals, *kw.values()]
+        return interp.instance(
+            fn.ref, vals, kw, env, when, frozenset().union(*(v.labels for v in given))
+        )
+    if when is not flowtypes.When.LATER:
+        return across.follow(interp, fn.ref, vals, when, kw)
+    return None
 
 
 def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one case a return
@@ -228,10 +239,6 @@ def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one ca
         if args and args[0].ref and not args[0].ref.endswith("()"):
             return flowtypes.Val(ref=f"{args[0].ref}.__dict__")  # ``vars(os)['system']`` (ADR 0063)
         return None
-    if ref in MAPPERS:
-        return _mapped(interp, node, ref, args, env, when)
-    if ref in KEYED and "key" in kwargs and node.args:
-        return _keyed(interp, node, kwargs["key"], env, when)
     if ref not in HANDERS:
         return reach.returned(interp, node, ref, args, env, when)
     spec = HANDERS[ref]
@@ -240,30 +247,30 @@ def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one ca
         # ``partial(f)`` binds nothing: calling it is calling ``f`` (ADR 0149), a sink, a
         # local function or a class alike (``partial(Fernet)(key).decrypt(blob)``).
         if acts(fn) and fn.func is None:
-            _call_sink(interp, node, _fn_node(node, spec), fn, [], [], {}, env, when)
+            call_sink(interp, node, _fn_node(node, spec), fn, [], [], {}, env, when)
         return fn
-    if fn is None or not runs(interp, fn):
+    if fn is None or not calls_into(interp, fn):
         return None
     nodes, vals, kw = _handed_arguments(interp, node, spec, args, kwargs, env, when)
-    if not _sink(fn):  # a function, this module's or another's of the archive (ADR 0174)
+    if not names_sink(fn):  # a function, this module's or another's of the archive (ADR 0174)
         if spec.later and (nodes or kw):  # ``partial(go, cmd)()`` runs ``go(cmd)`` (ADR 0051)
             bound = ast.Call(func=_fn_node(node, spec), args=list(nodes), keywords=[])
             bound.keywords = [k for k in node.keywords if k.arg is not None and k.arg != spec.fn_kw]
             return flowtypes.Val(func=reach.made(interp, node, [], bound), labels=labels)
         if spec.later:
             return flowtypes.Val(func=fn.func, labels=labels) if fn.func is not None else fn
-        if not vals and ref in HOOKED:
+        if not vals and not kw and ref in HOOKED:
             return None  # the interpreter's own hook runs it (``Thread(target=f)``)
         # ``ThreadPoolExecutor().submit(f)``, ``operator.call(f)``: nothing else runs it
         # (ADR 0067: with no arguments it was not run at all).
         run_handed(interp, fn, vals, kw, env, when)
         return flowtypes.Val(labels=labels)
     fn_node = _fn_node(node, spec)
-    _call_sink(interp, node, fn_node, fn, nodes, vals, kw, env, when)
+    call_sink(interp, node, fn_node, fn, nodes, vals, kw, env, when)
     return flowtypes.Val(labels=labels)
 
 
-def _sink(fn: Val) -> bool:
+def names_sink(fn: Val) -> bool:
     """A name of a sink, not a function (:func:`acts` without one)."""
     return fn.func is None and bool(kind_of(fn.ref))
 
@@ -294,12 +301,31 @@ def _handed_arguments(  # noqa: PLR0917 -- the parts of one call
         packed = node.args[spec.pack_at]
     elif spec.pack_kw:
         packed = next((k.value for k in node.keywords if k.arg == spec.pack_kw), None)
-    if packed is None:
-        return [], [], {}
-    return _items(interp, packed, env, when)
+    nodes, vals, _ = ([], [], {}) if packed is None else elements(interp, packed, env, when)
+    return nodes, vals, _packed_keywords(interp, node, spec, env, when)
 
 
-def _items(
+def _packed_keywords(
+    interp: Interpreter, node: ast.Call, spec: Hander, env: dict[str, Val], when: When
+) -> dict[str | None, Val]:
+    """``Thread(target=f, kwargs={'c': cmd})``: the written-out keyword arguments the
+    function is called with (ADR 0177), their values read as :func:`elements` reads items."""
+    packed = next((k.value for k in node.keywords if spec.kw_kw and k.arg == spec.kw_kw), None)
+    packed = as_dict(packed) if packed is not None else None
+    if not isinstance(packed, ast.Dict) or len(packed.keys) > MAX_HANDED:
+        return {}
+    out: dict[str | None, Val] = {}
+    for key, value in zip(packed.keys, packed.values, strict=True):
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            out[key.value] = (
+                interp.expr(value, env, when)
+                if isinstance(value, PURE)
+                else _read(interp, value, env)
+            )
+    return out
+
+
+def elements(
     interp: Interpreter, packed: ast.expr, env: dict[str, Val], when: When
 ) -> tuple[list[ast.expr], list[Val], dict[str | None, Val]]:
     """The elements of a packed argument list: its nodes when it is written out (read
@@ -335,74 +361,7 @@ def _read(interp: Interpreter, node: ast.expr, env: dict[str, Val]) -> Val:
         interp.trace.events, interp.trace.recovered = saved
 
 
-def _mapped(  # noqa: PLR0917 -- the parts of one call
-    interp: Interpreter,
-    node: ast.Call,
-    ref: str,
-    args: list[Val],
-    env: dict[str, Val],
-    when: When,
-) -> Val | None:
-    """``map(exec, [code])``: the sink called on each item (the first ``MAX_HANDED``); a
-    function or lambda (``map(lambda c: os.system(c), cmds)``) applied to each (ADR 0063).
-    ``map(lambda c: chr(c - 1), CODES)`` over a folded sequence folds (ADR 0164)."""
-    if len(args) < 2 or not runs(interp, args[0]) or len(node.args) < 2:
-        return None
-    fn = args[0].func
-    nodes, vals, _ = _items(interp, node.args[1], env, when)
-    for item_node, item in zip(nodes, vals, strict=True):
-        if _sink(args[0]):
-            _call_sink(interp, node, node.args[0], args[0], [item_node], [item], {}, env, when)
-        else:
-            run_handed(interp, args[0], [item], {}, env, when)
-    labels = frozenset().union(*(a.labels for a in args))
-    folded = _lambda_mapped(interp, fn, args[1], env) if ref == "map" and len(args) == 2 else None
-    return flowtypes.Val(const=folded, labels=labels)
-
-
-def _lambda_mapped(
-    interp: Interpreter,
-    fn: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | None,
-    seq: Val,
-    env: dict[str, Val],
-) -> list[object] | None:
-    """The items of ``map(lambda c: E, SEQ)`` over a folded sequence, ``E`` read with ``c``
-    bound to each item as a comprehension's element is (no effect is run: read as when
-    called); None when one does not fold or the lambda takes other than one name."""
-    if not isinstance(fn, ast.Lambda) or not isinstance(seq.const, (list, str, bytes)):
-        return None
-    spec = fn.args
-    if spec.posonlyargs or spec.vararg or spec.kwonlyargs or spec.kwarg or len(spec.args) != 1:
-        return None
-    if len(seq.const) > MAX_ITEMS or not accrued.affordable(interp, len(seq.const), [fn.body]):
-        return None
-    local, name, out = dict(env), spec.args[0].arg, []
-    for item in seq.const:
-        local[name] = flowtypes.Val(const=item)
-        value = interp.expr(fn.body, local, flowtypes.When.LATER).const
-        if value is None:
-            return None
-        out.append(value)
-    return out
-
-
-def _keyed(
-    interp: Interpreter, node: ast.Call, key: Val, env: dict[str, Val], when: When
-) -> Val | None:
-    """``sorted(items, key=f)``: ``f`` (a sink or a function) called on each item."""
-    if not runs(interp, key):
-        return None
-    fn_node = next(k.value for k in node.keywords if k.arg == "key")
-    nodes, vals, _ = _items(interp, node.args[0], env, when)
-    for item_node, item in zip(nodes, vals, strict=True):
-        if not _sink(key):
-            run_handed(interp, key, [item], {}, env, when)
-        else:
-            _call_sink(interp, node, fn_node, key, [item_node], [item], {}, env, when)
-    return flowtypes.Val(labels=key.labels)
-
-
-def _call_sink(  # noqa: PLR0917 -- the parts of one call
+def call_sink(  # noqa: PLR0917 -- the parts of one call
     interp: Interpreter,
     at: ast.Call,
     fn_node: ast.expr,

@@ -31,7 +31,7 @@ MAX_ARCHIVE_PARSE = 4 << 20
 MethodIndex = dict[str, list[tuple[int, ast.FunctionDef | ast.AsyncFunctionDef]]]
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 # A call followed into another module: (module, function, moment, what its arguments carry).
-FollowedCall = tuple[str, str, str, tuple[object, ...]]
+FollowedCall = tuple[str, str, str, tuple[object, ...], tuple[object, ...]]
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*\Z")
 FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+([\w.]+)[ \t]+import\b", re.MULTILINE)
 # A file written: ``f.write(``, ``Path.write_text(``, ``write_bytes(``.
@@ -68,6 +68,9 @@ class LocalModules:
         self.class_methods: dict[int, tuple[ast.ClassDef, MethodIndex]] = {}
         # :func:`across.local_function` by (reference, module, hops).
         self.definitions: dict[tuple[str, str, int], tuple[str, Definition] | None] = {}
+        # The same, for a call handing on something that runs: the module need not name a
+        # sink (ADR 0177).
+        self.carriers: dict[tuple[str, str, int], tuple[str, Definition] | None] = {}
         self.followed: dict[FollowedCall, object] = {}  # call -> value
         # The files such a call wrote with known text: written again where it is called
         # again (:func:`across.follow`, ADR 0158).

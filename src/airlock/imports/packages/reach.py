@@ -3,7 +3,8 @@
 An author who has read :mod:`flow` and :mod:`handed` hands the sink *back* instead of on:
 ``T.get('run')`` (also of ``dict(run=os.system)``), ``next(iter([os.system]))`` (or
 ``filter(None, [...])``), ``operator.methodcaller('system', c)(os)``,
-``operator.attrgetter``, ``functools.reduce`` over a list of sinks, a ``for`` over one,
+``operator.attrgetter``, a ``for`` over a list of sinks (``functools.reduce`` over one is
+:mod:`overitems`'s),
 ``setattr(o, 'x', os.system)`` (or ``o.__setattr__``); starts a ``threading.Thread``
 subclass whose ``run`` acts;
 sends through an ``asyncio`` stream writer; writes a start-up file through a path object
@@ -50,7 +51,7 @@ THREAD_CLASSES = {
 }  # fmt: skip
 
 
-def returned(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one case a branch
+def returned(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a branch
     interp: Interpreter,
     node: ast.Call,
     ref: str,
@@ -91,8 +92,6 @@ def returned(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one c
                 found = interp.expr(first, env, when) if isinstance(first, handed.PURE) else None
                 return found if found is not None and handed.runs(interp, found) else None
         return None
-    if ref == handed.REDUCE and len(node.args) >= len(("fn", "items")) and args[0].func is not None:
-        return _reduced(interp, node, args, env, when)
     if ref in handed.GETTERS and args and isinstance(args[0].const, str):
         name = args[0].const
         if not all(part.isidentifier() for part in name.split(".")):
@@ -107,27 +106,6 @@ def returned(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one c
             body = ast.Call(func=got_attr, args=node.args[1:], keywords=keywords)
         return flowtypes.Val(func=made(interp, node, ["_getter_self"], body))
     return None
-
-
-def _reduced(
-    interp: Interpreter, node: ast.Call, args: list[Val], env: dict[str, Val], when: When
-) -> Val | None:
-    """``functools.reduce(lambda a, f: f(a), [os.system], cmd)``: the user function applied
-    to the running value and each written-out item (``handed.MAX_HANDED`` at most), whether
-    or not an item names a sink (ADR 0051, 0067); None when there are none."""
-    items = node.args[1]
-    if not isinstance(items, (ast.List, ast.Tuple)) or args[0].func is None:
-        return None
-    elts = [e for e in items.elts[: handed.MAX_HANDED] if isinstance(e, handed.PURE)]
-    vals = [interp.expr(e, env, flowtypes.When.LATER) for e in elts]
-    # The function acts on each item itself (``reduce(lambda a, c: os.system(c), ['id'])``,
-    # ADR 0067) as surely as on an item that names a sink.
-    if not vals:
-        return None
-    value = args[2] if len(args) > len(("fn", "items")) else flowtypes.UNKNOWN
-    for item in vals:
-        value = interp.apply(args[0].func, [value, item], env, when) or flowtypes.UNKNOWN
-    return value
 
 
 def looped(

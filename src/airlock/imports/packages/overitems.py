@@ -1,0 +1,222 @@
+"""Calls of the standard library that run a function over items (issue 16; ADRs 0063, 0177).
+
+``map(f, xs)``, ``filter``, ``itertools.starmap``, ``functools.reduce(f, xs)``,
+``itertools.accumulate(xs, f)``, a key function (``sorted(xs, key=f)``, ``xs.sort(key=f)``,
+``itertools.groupby(xs, f)``, ``heapq.nsmallest(n, xs, key=f)``) and a pool's ``map`` or
+``starmap`` each call ``f`` on the items they are given. The author who hands a command to
+``f`` this way runs it as surely as ``f(cmd)``. One table (:data:`OVER`) says for each call
+where the function and the items are, and how the function is called on them: on each item,
+on each item unpacked, or on the running value and each item. :func:`over` makes those calls:
+a sink recorded as if called, a local function applied, a local class made, and a function or
+class of another module of the archive followed there (:func:`handed.run_handed`).
+
+Bounded like :mod:`handed`: the first ``handed.MAX_HANDED`` items are read, written out or
+folded; a list that does neither is one unknown item. What it does not do: follow the items
+of a generator, or a function handed a match object (``re.sub(p, f, s)``) or a weak
+reference's callback, which are handed no text of the caller's.
+"""
+
+from __future__ import annotations
+
+import ast
+from enum import Enum
+from typing import TYPE_CHECKING, NamedTuple
+
+from airlock.imports.packages import accrued, flowtypes, handed
+from airlock.imports.packages.fold import MAX_ITEMS
+
+if TYPE_CHECKING:
+    from airlock.imports.packages.flow import Interpreter
+    from airlock.imports.packages.flowtypes import Val, When
+
+
+class Shape(Enum):
+    """How a call hands each item to the function."""
+
+    EACH = "each"  # ``f(item)``
+    STAR = "star"  # ``f(*item)``: ``starmap``
+    FOLD = "fold"  # ``f(running, item)``: ``reduce``, ``accumulate``
+
+
+class Over(NamedTuple):
+    """Where a call that runs a function over items finds the function and the items."""
+
+    fn_at: int  # position of the function (-1: keyword only)
+    fn_kw: str = ""  # its keyword
+    items_at: int = 1  # position of the items (-1: the object of the method, ``xs.sort``)
+    shape: Shape = Shape.EACH
+    start_at: int = -1  # position of a fold's first running value
+    start_kw: str = ""  # its keyword
+
+
+EACH = Over(0)
+STAR = Over(0, shape=Shape.STAR)
+KEY = Over(-1, "key", items_at=0)
+POOLS = (
+    "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor",
+    "multiprocessing.Pool", "multiprocessing.pool.ThreadPool",
+)  # fmt: skip
+# ``xs.sort(key=f)`` of a folded list: :mod:`expressions` names the method so.
+SORT = "list.sort"
+OVER: dict[str, Over] = {
+    "map": EACH,
+    # ADR 0063: filters call their predicate on each item as map calls its function.
+    "filter": EACH, "itertools.filterfalse": EACH, "itertools.takewhile": EACH,
+    "itertools.dropwhile": EACH,
+    "itertools.starmap": STAR,
+    **{f"{pool}.{name}": EACH for pool in POOLS for name in ("map", "imap", "imap_unordered")},
+    **{f"{pool}.map_async": EACH for pool in POOLS},
+    **{f"{pool}.{name}": STAR for pool in POOLS for name in ("starmap", "starmap_async")},
+    "functools.reduce": Over(0, shape=Shape.FOLD, start_at=2, start_kw="initial"),
+    "itertools.accumulate": Over(1, "func", items_at=0, shape=Shape.FOLD, start_kw="initial"),
+    # Key functions, called on each item (ADR 0063: ``sorted(['id'], key=os.system)``).
+    "sorted": KEY, "min": KEY, "max": KEY, "heapq.merge": KEY, SORT: Over(-1, "key", items_at=-1),
+    "heapq.nsmallest": Over(-1, "key", items_at=1), "heapq.nlargest": Over(-1, "key", items_at=1),
+    "itertools.groupby": Over(1, "key", items_at=0),
+    **{f"bisect.{name}": KEY for name in (
+        "bisect", "bisect_left", "bisect_right", "insort", "insort_left", "insort_right",
+    )},
+}  # fmt: skip
+
+
+def over(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    node: ast.Call,
+    ref: str,
+    args: list[Val],
+    kwargs: dict[str | None, Val],
+    env: dict[str, Val],
+    when: When,
+) -> Val | None:
+    """The value of a call in :data:`OVER` whose function runs something (a sink, a function
+    or a class, this module's or another's of the archive), its calls made; None to let
+    :meth:`flow.Interpreter.call` go on as before (``map(str, xs)``, ``sorted(xs)``)."""
+    spec = OVER[ref]
+    fn_node = _node(node, spec.fn_at, spec.fn_kw)
+    items_node = (
+        node.func.value
+        if spec.items_at < 0 and isinstance(node.func, ast.Attribute)
+        else (_node(node, spec.items_at, ""))
+    )
+    if fn_node is None or items_node is None:
+        return None
+    fn = _value(node, args, kwargs, spec.fn_at, spec.fn_kw)
+    if fn is None or not handed.calls_into(interp, fn):
+        return None
+    nodes, vals, _ = handed.elements(interp, items_node, env, when)
+    labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
+    if spec.shape is Shape.FOLD:
+        start = _value(node, args, kwargs, spec.start_at, spec.start_kw)
+        return _folded(interp, node, fn_node, fn, (nodes, vals), start, env, when) or flowtypes.Val(
+            labels=labels
+        )
+    for item_node, item in zip(nodes, vals, strict=True):
+        given_nodes, given = [item_node], [item]
+        if spec.shape is Shape.STAR:
+            given_nodes, given = _unpacked(interp, item_node, item, env, when)
+        _call(interp, node, fn_node, fn, given_nodes, given, env, when)
+    folded = (
+        _lambda_mapped(interp, fn.func, args[1], env) if ref == "map" and len(args) == 2 else None
+    )
+    return flowtypes.Val(const=folded, labels=labels)
+
+
+def _node(node: ast.Call, at: int, kw: str) -> ast.expr | None:
+    if 0 <= at < len(node.args):
+        found = node.args[at]
+        return None if isinstance(found, ast.Starred) else found
+    return next((k.value for k in node.keywords if kw and k.arg == kw), None)
+
+
+def _value(
+    node: ast.Call, args: list[Val], kwargs: dict[str | None, Val], at: int, kw: str
+) -> Val | None:
+    if 0 <= at < len(node.args) and at < len(args):
+        return args[at]
+    return kwargs.get(kw) if kw else None
+
+
+def _call(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    node: ast.Call,
+    fn_node: ast.expr,
+    fn: Val,
+    nodes: list[ast.expr],
+    vals: list[Val],
+    env: dict[str, Val],
+    when: When,
+) -> Val | None:
+    """``fn(*vals)``: a sink recorded as called, anything else run (:func:`handed.run_handed`)."""
+    if handed.names_sink(fn):
+        handed.call_sink(interp, node, fn_node, fn, nodes, vals, {}, env, when)
+        return None
+    return handed.run_handed(interp, fn, vals, {}, env, when)
+
+
+def _folded(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    node: ast.Call,
+    fn_node: ast.expr,
+    fn: Val,
+    items: tuple[list[ast.expr], list[Val]],
+    start: Val | None,
+    env: dict[str, Val],
+    when: When,
+) -> Val | None:
+    """``reduce(f, xs[, start])``: ``f`` called on the running value and each item, the
+    running value its result. Without a start the first item is the running value; a single
+    item that is not written out is read as one unknown item among others, so it is still
+    handed on (ADR 0067: ``reduce(lambda a, c: os.system(c), ['id'], 0)``)."""
+    nodes, vals = items
+    running: Val = start if start is not None else flowtypes.UNKNOWN
+    running_node: ast.expr = ast.Constant(None)
+    if start is None and len(vals) > 1:
+        running, running_node, nodes, vals = vals[0], nodes[0], nodes[1:], vals[1:]
+    for item_node, item in zip(nodes, vals, strict=True):
+        value = _call(
+            interp, node, fn_node, fn, [running_node, item_node], [running, item], env, when
+        )
+        running, running_node = value or flowtypes.UNKNOWN, ast.Constant(None)
+    return running if vals else None
+
+
+def _unpacked(
+    interp: Interpreter, item_node: ast.expr, item: Val, env: dict[str, Val], when: When
+) -> tuple[list[ast.expr], list[Val]]:
+    """The arguments ``starmap`` hands from one item: a written-out tuple's elements, a folded
+    one's items, else the item as one argument."""
+    if isinstance(item_node, (ast.Tuple, ast.List)):
+        nodes, vals, _ = handed.elements(interp, item_node, env, when)
+        return nodes, vals
+    if isinstance(item.const, (list, tuple)):
+        consts = list(item.const)[: handed.MAX_HANDED]
+        return [ast.Constant(None)] * len(consts), [
+            flowtypes.Val(const=c, labels=item.labels) for c in consts
+        ]
+    return [item_node], [item]
+
+
+def _lambda_mapped(
+    interp: Interpreter,
+    fn: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | None,
+    seq: Val,
+    env: dict[str, Val],
+) -> list[object] | None:
+    """The items of ``map(lambda c: E, SEQ)`` over a folded sequence, ``E`` read with ``c``
+    bound to each item as a comprehension's element is (no effect is run: read as when
+    called); None when one does not fold or the lambda takes other than one name (ADR 0164)."""
+    if not isinstance(fn, ast.Lambda) or not isinstance(seq.const, (list, str, bytes)):
+        return None
+    spec = fn.args
+    if spec.posonlyargs or spec.vararg or spec.kwonlyargs or spec.kwarg or len(spec.args) != 1:
+        return None
+    if len(seq.const) > MAX_ITEMS or not accrued.affordable(interp, len(seq.const), [fn.body]):
+        return None
+    local, name, out = dict(env), spec.args[0].arg, []
+    for item in seq.const:
+        local[name] = flowtypes.Val(const=item)
+        value = interp.expr(fn.body, local, flowtypes.When.LATER).const
+        if value is None:
+            return None
+        out.append(value)
+    return out
