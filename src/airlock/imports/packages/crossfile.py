@@ -146,7 +146,7 @@ def _across(
             break
         package.parse_left -= len(member.data)
         source = member.data.decode("utf-8", "replace")
-        side = not install and (bool(SIDE_CODE.search(member.name)) or member.name in scripts)
+        side = _side(member.name, scripts, installs)
         for finding in scan_across(
             member.name,
             source,
@@ -342,7 +342,18 @@ def across_starts(
             chosen_starts.append(start or Start(member, imports))
         elif own:  # an ordinary module imported by a name
             chosen_starts.append(Start(member, imports))
-    return chosen_starts
+    # Side code last (ADR 0178): a function is followed once per archive, and its findings
+    # keep the weight of the first start that called it. A ``tests/__init__.py`` placed
+    # before the package's ``__init__.py`` made the package's own call on import light.
+    return sorted(chosen_starts, key=lambda s: _side(s.member.name, scripts, installs))
+
+
+def _side(path: str, scripts: Set[str], installs: Set[str]) -> bool:
+    """Whether a start is side code (tests, docs, examples, an sdist's scripts), whose
+    findings weigh less: nothing runs it on install or import."""
+    if runs_setup(path) or path in installs:
+        return False
+    return bool(SIDE_CODE.search(path)) or path in scripts
 
 
 def _own_modules(path: str, *, sdist: bool) -> frozenset[str]:
