@@ -65,7 +65,7 @@ from airlock.imports.packages.handed import (
     hand_on,
     runs,
 )
-from airlock.imports.packages.implicit import IMPLICIT, TRANSPARENT
+from airlock.imports.packages.implicit import IMPLICIT, TRANSPARENT, WRAPS
 from airlock.imports.packages.pathshape import (
     PATH_WRITES,
     STARTUP_WRITES,
@@ -154,10 +154,16 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         return args[1]  # ``D.get('missing', os.system)(c)``: the default (ADR 0080)
     if callee.ref in protocol.REDUCERS and args and when is not When.LATER:
         protocol.reduced(self, args[0], env, when)  # ``copy.copy(K())`` (ADR 0080)
+    if callee.ref == WRAPS:  # ``functools.wraps(w)(go)`` is ``go`` (ADR 0181)
+        return Val(ref=f"{WRAPS}()")
     if callee.ref in TRANSPARENT and len(args) == 1 and runs(self, args[0]):
         # ``r = staticmethod(os.system)`` in a class body (ADR 0080); ``lru_cache(go)(c)`` of
         # a function of another module of the archive (ADR 0177).
         return args[0]
+    if callee.ref in overitems.MATCH_READS:  # ``m.group(1)`` of ``re.sub(p, f, s)`` (0181)
+        read = overitems.matched(self, node, env, when)
+        if read is not None:
+            return read
     kwargs = {k.arg: self.expr(k.value, env, when) for k in node.keywords}
     labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
     ref = callee.ref
@@ -246,7 +252,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         if init.func is not None:
             self.apply(init.func, [Val(ref=f"{ref}()"), *args], env, when)
     if ref in self.classes:
-        return instance(self, ref, args, {}, env, when, labels)
+        return instance(self, ref, args, kwargs, env, when, labels)
     if when is not When.LATER and ref.partition(".")[0] in self.classes:
         ran = self.on_class(ref, args, env, when)  # ``K.run()``: a static or class method
         if ran is not None:
