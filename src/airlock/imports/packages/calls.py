@@ -154,17 +154,18 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         return args[1]  # ``D.get('missing', os.system)(c)``: the default (ADR 0080)
     if callee.ref in protocol.REDUCERS and args and when is not When.LATER:
         protocol.reduced(self, args[0], env, when)  # ``copy.copy(K())`` (ADR 0080)
-    if callee.ref == WRAPS:  # ``functools.wraps(w)(go)`` is ``go`` (ADR 0181)
-        return Val(ref=f"{WRAPS}()")
     if callee.ref in TRANSPARENT and len(args) == 1 and runs(self, args[0]):
         # ``r = staticmethod(os.system)`` in a class body (ADR 0080); ``lru_cache(go)(c)`` of
         # a function of another module of the archive (ADR 0177).
         return args[0]
+    kwargs = {k.arg: self.expr(k.value, env, when) for k in node.keywords}
+    # Past the keywords, which are read for what they run whatever the call (ADR 0181).
+    if callee.ref == WRAPS:  # ``functools.wraps(w)(go)`` is ``go`` (ADR 0181)
+        return Val(ref=f"{WRAPS}()")
     if callee.ref in overitems.MATCH_READS:  # ``m.group(1)`` of ``re.sub(p, f, s)`` (0181)
         read = overitems.matched(self, node, env, when)
         if read is not None:
             return read
-    kwargs = {k.arg: self.expr(k.value, env, when) for k in node.keywords}
     labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
     ref = callee.ref
     if ray_task := raytasks.made(node, callee, env):  # ``k = ray.remote(f)`` (ADR 0122)

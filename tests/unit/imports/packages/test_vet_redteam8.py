@@ -61,6 +61,11 @@ DENIED: dict[str, Mapping[str, str]] = {
     "wraps-called-in-one-file": one_file(
         "import functools\ndef w(c):\n    pass\nfunctools.wraps(w)(go)(CMD)\n"
     ),
+    # What a keyword of those calls runs is read too (denied on main as well: it guards
+    # the order of the reads).
+    "keyword-of-wraps-runs": one_file(
+        "import functools\ndef w(c):\n    pass\nfunctools.wraps(w, updated=os.system(CMD))\n", ""
+    ),
 }
 
 ALLOWED: dict[str, Mapping[str, str]] = {
