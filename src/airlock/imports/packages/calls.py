@@ -415,6 +415,8 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     elif ref == "dict.get" and c and (alts := parttext.keyed(callee.const, c[0])):
         return Val(labels=labels, alts=alts)  # ``CMDS.get(sys.platform)`` (ADR 0161)
     value = self.sink(node, callee, args, kwargs, env, when)
+    if ref == overitems.COMPILE and not value.ref:  # ``P.sub(f, s)`` is then known (ADR 0181)
+        value = value._replace(ref=overitems.PATTERN)
     if head and value.const is None and not value.head:
         value = value._replace(head=head)  # ``code = ''.join([PAYLOAD, x])`` (ADR 0161)
     elif folded is None and value.const is None and not (value.head or value.code):

@@ -114,7 +114,6 @@ RUNNERS = {
     "sched.scheduler": "", "multiprocessing.Pool": "", "multiprocessing.pool.ThreadPool": "",
     "code.InteractiveInterpreter": "", "code.InteractiveConsole": "", "cffi.FFI": "",  # ADR 0063
     "contextlib.ExitStack": "", "contextlib.AsyncExitStack": "",  # ADR 0071
-    "re.compile": "re.Pattern",
     "asyncio.new_event_loop": "asyncio.AbstractEventLoop",
     "asyncio.get_event_loop": "asyncio.AbstractEventLoop",
     "asyncio.get_running_loop": "asyncio.AbstractEventLoop",

@@ -60,13 +60,17 @@ POOLS = (
 )  # fmt: skip
 # ``xs.sort(key=f)`` of a folded list: :mod:`expressions` names the method so.
 SORT = "list.sort"
-# ``re.sub(p, f, text)`` calls ``f`` on a match of ``text``; ``re.compile(p)`` is named
-# ``re.Pattern`` (:data:`handed.RUNNERS`). A match is named ``re.Match`` and keeps the text.
+# ``re.sub(p, f, text)`` calls ``f`` on a match of ``text``; what ``re.compile(p)`` makes is
+# named ``re.Pattern`` (by :meth:`flow.Interpreter.call`, once its call is recorded: a
+# pattern of weight files is a listing, ADR 0083). A match is named ``re.Match`` and keeps
+# the text.
+COMPILE = "re.compile"
+PATTERN = "re.Pattern"
 SUB = Over(1, "repl", items_at=2, shape=Shape.MATCH)
 PATTERN_SUB = Over(0, "repl", items_at=1, shape=Shape.MATCH)
 MATCH = "re.Match"
 # A match's methods that hand back (a part of) its text: read as the whole text.
-MATCH_READS = frozenset({f"{MATCH}.group", f"{MATCH}.expand", f"{MATCH}.__getitem__"})
+MATCH_READS = frozenset({f"{MATCH}.group", f"{MATCH}.expand"})
 OVER: dict[str, Over] = {
     "map": EACH,
     # ADR 0063: filters call their predicate on each item as map calls its function.
@@ -82,7 +86,7 @@ OVER: dict[str, Over] = {
     "sorted": KEY, "min": KEY, "max": KEY, "heapq.merge": KEY, SORT: Over(-1, "key", items_at=-1),
     "heapq.nsmallest": Over(-1, "key", items_at=1), "heapq.nlargest": Over(-1, "key", items_at=1),
     "itertools.groupby": Over(1, "key", items_at=0),
-    "re.sub": SUB, "re.subn": SUB, "re.Pattern.sub": PATTERN_SUB, "re.Pattern.subn": PATTERN_SUB,
+    "re.sub": SUB, "re.subn": SUB, f"{PATTERN}.sub": PATTERN_SUB, f"{PATTERN}.subn": PATTERN_SUB,
     **{f"bisect.{name}": KEY for name in (
         "bisect", "bisect_left", "bisect_right", "insort", "insort_left", "insort_right",
     )},
