@@ -65,7 +65,7 @@ from airlock.imports.packages.handed import (
     hand_on,
     runs,
 )
-from airlock.imports.packages.implicit import IMPLICIT, TRANSPARENT
+from airlock.imports.packages.implicit import IMPLICIT, TRANSPARENT, WRAPS
 from airlock.imports.packages.pathshape import (
     PATH_WRITES,
     STARTUP_WRITES,
@@ -159,6 +159,13 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         # a function of another module of the archive (ADR 0177).
         return args[0]
     kwargs = {k.arg: self.expr(k.value, env, when) for k in node.keywords}
+    # Past the keywords, which are read for what they run whatever the call (ADR 0181).
+    if callee.ref == WRAPS:  # ``functools.wraps(w)(go)`` is ``go`` (ADR 0181)
+        return Val(ref=f"{WRAPS}()")
+    if callee.ref in overitems.MATCH_READS:  # ``m.group(1)`` of ``re.sub(p, f, s)`` (0181)
+        read = overitems.matched(self, node, env, when)
+        if read is not None:
+            return read
     labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
     ref = callee.ref
     if ray_task := raytasks.made(node, callee, env):  # ``k = ray.remote(f)`` (ADR 0122)
@@ -246,7 +253,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         if init.func is not None:
             self.apply(init.func, [Val(ref=f"{ref}()"), *args], env, when)
     if ref in self.classes:
-        return instance(self, ref, args, {}, env, when, labels)
+        return instance(self, ref, args, kwargs, env, when, labels)
     if when is not When.LATER and ref.partition(".")[0] in self.classes:
         ran = self.on_class(ref, args, env, when)  # ``K.run()``: a static or class method
         if ran is not None:
@@ -408,6 +415,8 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     elif ref == "dict.get" and c and (alts := parttext.keyed(callee.const, c[0])):
         return Val(labels=labels, alts=alts)  # ``CMDS.get(sys.platform)`` (ADR 0161)
     value = self.sink(node, callee, args, kwargs, env, when)
+    if ref == overitems.COMPILE and not value.ref:  # ``P.sub(f, s)`` is then known (ADR 0181)
+        value = value._replace(ref=overitems.PATTERN)
     if head and value.const is None and not value.head:
         value = value._replace(head=head)  # ``code = ''.join([PAYLOAD, x])`` (ADR 0161)
     elif folded is None and value.const is None and not (value.head or value.code):

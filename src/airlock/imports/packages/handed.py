@@ -61,6 +61,7 @@ class Hander(NamedTuple):
     pack_kw: str = ""  # its keyword (``args=``)
     later: bool = False  # the function runs when the result is called, not now
     kw_kw: str = ""  # keyword of the packed keyword arguments (``kwargs={'c': c}``)
+    paired: bool = False  # the value, called on one item, calls the function on two
 
 
 THREAD = Hander(1, "target", pack_at=3, pack_kw="args", kw_kw="kwargs")
@@ -90,6 +91,8 @@ HANDERS: dict[str, Hander] = {
     "multiprocessing.Pool.apply_async": APPLY,
     "multiprocessing.pool.ThreadPool.apply": APPLY,
     "multiprocessing.pool.ThreadPool.apply_async": APPLY,
+    # ``sorted(xs, key=cmp_to_key(f))`` calls ``f`` on pairs of items (ADR 0181).
+    "functools.cmp_to_key": Hander(0, "mycmp", later=True, paired=True),
     "timeit.timeit": TIMED,
     "timeit.repeat": TIMED,
     "operator.call": SUBMIT,
@@ -137,6 +140,8 @@ WATCHED = frozenset(
 SETATTR = ".__setattr__"
 MAX_GROWN = 4096  # items of a folded list grown in place
 PURE = (ast.Name, ast.Attribute, ast.Constant, ast.Lambda)  # read again without side effects
+# The parameter of the key :func:`hand_on` makes of ``cmp_to_key(f)``: not a name of Python's.
+PAIRED_ITEM = "cmp_to_key item"
 
 
 def builds_dict(node: ast.expr) -> TypeGuard[ast.Call]:
@@ -243,6 +248,8 @@ def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one ca
         return reach.returned(interp, node, ref, args, env, when)
     spec = HANDERS[ref]
     fn = args[spec.fn_at] if 0 <= spec.fn_at < len(args) else kwargs.get(spec.fn_kw or None)
+    if fn is not None and spec.paired:
+        return _paired(interp, node, spec, fn, labels)
     if fn is not None and spec.later and len(node.args) + len(node.keywords) == 1:
         # ``partial(f)`` binds nothing: calling it is calling ``f`` (ADR 0149), a sink, a
         # local function or a class alike (``partial(Fernet)(key).decrypt(blob)``).
@@ -268,6 +275,20 @@ def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one ca
     fn_node = _fn_node(node, spec)
     call_sink(interp, node, fn_node, fn, nodes, vals, kw, env, when)
     return flowtypes.Val(labels=labels)
+
+
+def _paired(
+    interp: Interpreter, node: ast.Call, spec: Hander, fn: Val, labels: frozenset[str]
+) -> Val | None:
+    """``cmp_to_key(f)``: a key that calls ``f`` on two items, made as ``lambda x: f(x, x)``
+    so that each item reaches either side (ADR 0181); None when ``f`` runs nothing or is
+    not read again without side effects."""
+    fn_node = _fn_node(node, spec)
+    if not isinstance(fn_node, PURE) or not calls_into(interp, fn):
+        return None
+    item = ast.Name(id=PAIRED_ITEM, ctx=ast.Load())
+    bound = ast.Call(func=fn_node, args=[item, item], keywords=[])
+    return flowtypes.Val(func=reach.made(interp, node, [PAIRED_ITEM], bound), labels=labels)
 
 
 def names_sink(fn: Val) -> bool:

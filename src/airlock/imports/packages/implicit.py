@@ -44,9 +44,11 @@ HOOK_ATTRS = {
     "threading.excepthook",
 }  # fmt: skip
 # Wrappers whose value, called, calls what they were given with the same arguments.
+# ``functools.wraps(w)`` is named ``functools.wraps()``: it is one of them (ADR 0181).
+WRAPS = "functools.wraps"
 TRANSPARENT = frozenset({
     "staticmethod", "classmethod", "functools.singledispatch", "functools.cache",
-    "functools.lru_cache", "functools.cached_property", "property",
+    "functools.lru_cache", "functools.cached_property", "property", f"{WRAPS}()",
 })  # fmt: skip
 # Binary operators by the name of their special method (``__add__``, ``__radd__``).
 OPERATORS: dict[type[ast.operator], str] = {

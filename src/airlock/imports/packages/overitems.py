@@ -11,9 +11,10 @@ a sink recorded as if called, a local function applied, a local class made, and 
 class of another module of the archive followed there (:func:`handed.run_handed`).
 
 Bounded like :mod:`handed`: the first ``handed.MAX_HANDED`` items are read, written out or
-folded; a list that does neither is one unknown item. What it does not do: follow the items
-of a generator, or a function handed a match object (``re.sub(p, f, s)``) or a weak
-reference's callback, which are handed no text of the caller's.
+folded; a list that does neither is one unknown item. ``re.sub(p, f, text)`` calls ``f`` on
+a match of the text (ADR 0181): the match keeps the text, and ``m.group(...)`` reads it
+whole (:func:`matched`). What it does not do: follow the items of a generator, or a weak
+reference's callback, which is handed no text of the caller's.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Shape(Enum):
     EACH = "each"  # ``f(item)``
     STAR = "star"  # ``f(*item)``: ``starmap``
     FOLD = "fold"  # ``f(running, item)``: ``reduce``, ``accumulate``
+    MATCH = "match"  # ``f(match)`` of the text: ``re.sub(p, f, text)``
 
 
 class Over(NamedTuple):
@@ -58,6 +60,17 @@ POOLS = (
 )  # fmt: skip
 # ``xs.sort(key=f)`` of a folded list: :mod:`expressions` names the method so.
 SORT = "list.sort"
+# ``re.sub(p, f, text)`` calls ``f`` on a match of ``text``; what ``re.compile(p)`` makes is
+# named ``re.Pattern`` (by :meth:`flow.Interpreter.call`, once its call is recorded: a
+# pattern of weight files is a listing, ADR 0083). A match is named ``re.Match`` and keeps
+# the text.
+COMPILE = "re.compile"
+PATTERN = "re.Pattern"
+SUB = Over(1, "repl", items_at=2, shape=Shape.MATCH)
+PATTERN_SUB = Over(0, "repl", items_at=1, shape=Shape.MATCH)
+MATCH = "re.Match"
+# A match's methods that hand back (a part of) its text: read as the whole text.
+MATCH_READS = frozenset({f"{MATCH}.group", f"{MATCH}.expand"})
 OVER: dict[str, Over] = {
     "map": EACH,
     # ADR 0063: filters call their predicate on each item as map calls its function.
@@ -73,6 +86,7 @@ OVER: dict[str, Over] = {
     "sorted": KEY, "min": KEY, "max": KEY, "heapq.merge": KEY, SORT: Over(-1, "key", items_at=-1),
     "heapq.nsmallest": Over(-1, "key", items_at=1), "heapq.nlargest": Over(-1, "key", items_at=1),
     "itertools.groupby": Over(1, "key", items_at=0),
+    "re.sub": SUB, "re.subn": SUB, f"{PATTERN}.sub": PATTERN_SUB, f"{PATTERN}.subn": PATTERN_SUB,
     **{f"bisect.{name}": KEY for name in (
         "bisect", "bisect_left", "bisect_right", "insort", "insort_left", "insort_right",
     )},
@@ -103,8 +117,12 @@ def over(  # noqa: PLR0917 -- the parts of one call
     fn = _value(node, args, kwargs, spec.fn_at, spec.fn_kw)
     if fn is None or not handed.calls_into(interp, fn):
         return None
-    nodes, vals, _ = handed.elements(interp, items_node, env, when)
     labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
+    if spec.shape is Shape.MATCH:  # one text, not items
+        text = _value(node, args, kwargs, spec.items_at, "") or flowtypes.UNKNOWN
+        _call(interp, node, fn_node, fn, [ast.Constant(None)], [match(text)], env, when)
+        return flowtypes.Val(labels=labels)
+    nodes, vals, _ = handed.elements(interp, items_node, env, when)
     if spec.shape is Shape.FOLD:
         start = _value(node, args, kwargs, spec.start_at, spec.start_kw)
         return _folded(interp, node, fn_node, fn, (nodes, vals), start, env, when) or flowtypes.Val(
@@ -119,6 +137,23 @@ def over(  # noqa: PLR0917 -- the parts of one call
         _lambda_mapped(interp, fn.func, args[1], env) if ref == "map" and len(args) == 2 else None
     )
     return flowtypes.Val(const=folded, labels=labels)
+
+
+def match(text: Val) -> Val:
+    """A match of ``text``, as ``re.sub`` hands its function: ``m.group(1)`` is read as the
+    whole text (:func:`matched`), the part a pattern picks being unknown."""
+    return flowtypes.Val(const=text.const, ref=MATCH, labels=text.labels, alts=text.alts)
+
+
+def matched(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> Val | None:
+    """The text ``m.group(...)`` reads of a match ``m`` bound to a name (:func:`match`);
+    None for anything else."""
+    if not isinstance(node.func, ast.Attribute) or not isinstance(node.func.value, ast.Name):
+        return None
+    found = interp.expr(node.func.value, env, when)
+    if found.ref != MATCH:
+        return None
+    return flowtypes.Val(const=found.const, labels=found.labels, alts=found.alts)
 
 
 def _node(node: ast.Call, at: int, kw: str) -> ast.expr | None:
