@@ -38,6 +38,10 @@ FORM_ODDS = 0.5
 CORE_ODDS = 0.2
 # Single features whose listing may grow to the rest of their rows' form (with_form)
 SINGLE = frozenset({FeatureKind.NGRAM, FeatureKind.STRUCTURE})
+NARROWED_NOTE = (
+    "a single mark the label also uses, so only its label's rows that read like another "
+    "label without it are listed"
+)
 
 
 def listed(
@@ -142,16 +146,64 @@ def with_form(
     """
     share = poisoned_share(m, ctx)
     core = core_rows(m, ctx, share)
+    own = narrowed(m, ctx, share)
     grown = _other_like(
         m, ctx, grown_rows(forms, core, m.rows, ctx.labels, m.label, listed=m.rows, seed=seed)
     )
-    if not grown:
+    if not grown and own == m.rows:
         return f, m.rows
-    note = (
-        f"about {share:.0%} of its label rows look planted; listed with {len(grown)} more of "
-        "its label's rows of the rest of the form of those that read like another label"
-    )
-    return replace(f, evidence=note), tuple(sorted({*m.rows, *grown}))
+    note = f"about {share:.0%} of its label rows look planted; "
+    if own != m.rows:
+        note += f"{NARROWED_NOTE} ({len(own)})"
+    if grown:
+        note += ", " if own != m.rows else "listed"
+        note += (
+            f" with {len(grown)} more of its label's rows of the rest of the form of those "
+            "that read like another label"
+        )
+    return replace(f, evidence=note), tuple(sorted({*own, *grown}))
+
+
+def narrowed_listing(
+    f: SuspiciousFeature, m: Measured, ctx: Context
+) -> tuple[SuspiciousFeature, tuple[int, ...]]:
+    """A single feature under the poisoned bar with the rows :func:`narrowed` lists."""
+    share = poisoned_share(m, ctx)
+    rows = narrowed(m, ctx, share)
+    if rows == m.rows:
+        return f, m.rows
+    note = f"about {share:.0%} of its label rows look planted; {NARROWED_NOTE} ({len(rows)})"
+    return replace(f, evidence=note), rows
+
+
+def narrowed(m: Measured, ctx: Context, share: float) -> tuple[int, ...]:
+    """The rows a single feature lists: all of them, or, for a one-token feature whose label
+    rows look planted in a share from ``native.MIN_FLIPPED_SHARE`` up to
+    :data:`FLAG_ALL_SHARE`, only its label's rows that read like another label without it
+    (:func:`core_rows`; ADR 0180).
+
+    A one-token feature is a mark the target label may also use naturally, and its rows
+    then hold the label's natural rows beside the planted ones: one punctuation mark of a
+    style (a line written as ``a / b``) is also in the label's prices (``20p/min``). The
+    feature is tested on all of its rows; the natural ones read like their label, a flipped
+    row reads like the label it was taken from about three times in four (ADR 0125). A
+    longer feature, one whose rows look mostly planted, and one whose rows look hardly
+    flipped at all (a clean-label mark: its planted rows read like their label) are listed
+    whole as before.
+    """
+    if not ctx.agreement.available or _length(m) != 1:
+        return m.rows
+    if not MIN_FLIPPED_SHARE <= share < FLAG_ALL_SHARE:
+        return m.rows
+    return core_rows(m, ctx, share)
+
+
+def _length(m: Measured) -> int:
+    """Tokens in a single feature's text: an n-gram's words, a form's skeleton classes."""
+    text = m.text
+    if m.kind is FeatureKind.STRUCTURE and text.startswith("form [") and text.endswith("]"):
+        text = text[len("form [") : -1]
+    return len(text.split())
 
 
 def without_echoes(

@@ -46,7 +46,13 @@ from airlock.imports.datasets.features import (
     ranked,
 )
 from airlock.imports.datasets.limits import ScanLimits
-from airlock.imports.datasets.listing import SINGLE, listed, with_form, without_echoes
+from airlock.imports.datasets.listing import (
+    SINGLE,
+    listed,
+    narrowed_listing,
+    with_form,
+    without_echoes,
+)
 from airlock.imports.datasets.marks import mark_index
 from airlock.imports.datasets.ngrams import Tokens, build_index, tokenize
 from airlock.imports.datasets.profiles import (
@@ -134,6 +140,8 @@ def scan(
         if rows in by_rows and ctx.agreement.available
         else with_form(f, single[rows], ctx, shapes, seed)
         if rows in single and f.strength >= POISONED_STRENGTH and ctx.agreement.available
+        else narrowed_listing(f, single[rows], ctx)
+        if rows in single
         else (f, rows)
         for f, rows in found
     ]
