@@ -7,6 +7,7 @@ import random
 import pytest
 
 from airlock.imports.datasets.features import Measured
+from airlock.imports.datasets.listing import _length
 from airlock.imports.datasets.records import DatasetRecord
 from airlock.imports.datasets.results import DatasetVerdict, FeatureKind
 from airlock.imports.datasets.scan import scan
@@ -51,8 +52,6 @@ def test_a_slash_the_label_also_uses_lists_only_the_rows_that_read_like_another(
 
 
 def test_a_feature_is_one_token_by_its_words_or_its_skeleton_classes() -> None:
-    from airlock.imports.datasets.listing import _length  # noqa: PLC0415 (new in ADR 0180)
-
     def measured(kind: FeatureKind, text: str) -> Measured:
         return Measured(kind, text, (1, 2), "pos", 2, 1)
 
