@@ -6,6 +6,8 @@ Each sample is inert (a command ``id``, never run)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
 from airlock.domain.requests import Outcome
@@ -16,8 +18,9 @@ PAYLOAD = "import os\n\n\ndef go():\n    os.system('id')\n"
 CALLS = "from evpkg.yy import go\ngo()\n"
 
 
-def _wheel(files: dict[str, str]) -> Outcome:
-    return vet("evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", files)).verdict
+def _wheel(files: Mapping[str, str]) -> Outcome:
+    contents: dict[str, str | bytes] = {**files}
+    return vet("evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", contents)).verdict
 
 
 @pytest.mark.parametrize("side", ["tests", "docs", "examples"])
