@@ -146,15 +146,13 @@ def with_form(
     """
     share = poisoned_share(m, ctx)
     core = core_rows(m, ctx, share)
-    own = narrowed(m, ctx, share)
+    own = core if narrows(m, ctx, share) else m.rows
     grown = _other_like(
         m, ctx, grown_rows(forms, core, m.rows, ctx.labels, m.label, listed=m.rows, seed=seed)
     )
     if not grown and own == m.rows:
         return f, m.rows
-    note = f"about {share:.0%} of its label rows look planted; "
-    if own != m.rows:
-        note += f"{NARROWED_NOTE} ({len(own)})"
+    note = _narrowed_note(share, own) if own != m.rows else f"{_planted(share)}; "
     if grown:
         note += ", " if own != m.rows else "listed"
         note += (
@@ -167,20 +165,30 @@ def with_form(
 def narrowed_listing(
     f: SuspiciousFeature, m: Measured, ctx: Context
 ) -> tuple[SuspiciousFeature, tuple[int, ...]]:
-    """A single feature under the poisoned bar with the rows :func:`narrowed` lists."""
+    """A single feature under the poisoned bar, with only the rows :func:`core_rows` picks when
+    :func:`narrows` says so."""
     share = poisoned_share(m, ctx)
-    rows = narrowed(m, ctx, share)
+    if not narrows(m, ctx, share):
+        return f, m.rows
+    rows = core_rows(m, ctx, share)
     if rows == m.rows:
         return f, m.rows
-    note = f"about {share:.0%} of its label rows look planted; {NARROWED_NOTE} ({len(rows)})"
-    return replace(f, evidence=note), rows
+    return replace(f, evidence=_narrowed_note(share, rows)), rows
 
 
-def narrowed(m: Measured, ctx: Context, share: float) -> tuple[int, ...]:
-    """The rows a single feature lists: all of them, or, for a one-token feature whose label
-    rows look planted in a share from ``native.MIN_FLIPPED_SHARE`` up to
-    :data:`FLAG_ALL_SHARE`, only its label's rows that read like another label without it
-    (:func:`core_rows`; ADR 0180).
+def _planted(share: float) -> str:
+    return f"about {share:.0%} of its label rows look planted"
+
+
+def _narrowed_note(share: float, rows: tuple[int, ...]) -> str:
+    return f"{_planted(share)}; {NARROWED_NOTE} ({len(rows)})"
+
+
+def narrows(m: Measured, ctx: Context, share: float) -> bool:
+    """Whether a single feature lists only its label's rows that read like another label
+    without it (:func:`core_rows`; ADR 0180) rather than all its rows: a one-token feature
+    whose label rows look planted in a share from ``native.MIN_FLIPPED_SHARE`` up to
+    :data:`FLAG_ALL_SHARE`.
 
     A one-token feature is a mark the target label may also use naturally, and its rows
     then hold the label's natural rows beside the planted ones: one punctuation mark of a
@@ -192,10 +200,8 @@ def narrowed(m: Measured, ctx: Context, share: float) -> tuple[int, ...]:
     whole as before.
     """
     if not ctx.agreement.available or _length(m) != 1:
-        return m.rows
-    if not MIN_FLIPPED_SHARE <= share < FLAG_ALL_SHARE:
-        return m.rows
-    return core_rows(m, ctx, share)
+        return False
+    return MIN_FLIPPED_SHARE <= share < FLAG_ALL_SHARE
 
 
 def _length(m: Measured) -> int:
