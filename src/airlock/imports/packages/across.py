@@ -22,7 +22,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import flowtypes, selfcalls, writtenrun
+from airlock.imports.packages import applied, flowtypes, handed, selfcalls, writtenrun
 from airlock.imports.packages.local import WRITES, absolute
 from airlock.imports.packages.prefilter import may_act
 from airlock.imports.packages.sinks import kind_of
@@ -62,6 +62,10 @@ def follow(
     found = local_function(interp, ref, interp.module, 0)
     if found is None and _hands_runner(interp, [*args, *kw.values()]):
         found = local_function(interp, ref, interp.module, 0, carrier=True)
+    if found is None and interp.package.armed:
+        # A module another has set a name of to something that runs (ADR 0185).
+        carried = local_function(interp, ref, interp.module, 0, carrier=True)
+        found = carried if carried is not None and carried[0] in interp.package.armed else None
     if found is None:
         if (ref, interp.module, 0) in interp.package.unreached:
             # Shipped, but past a bound of the reading: held, not read as a library's call
@@ -75,7 +79,9 @@ def follow(
     # package's hundred ``__init__.py`` files calling one helper alike are read once (issue
     # 16: bounded), and a second call handed other text is read for it (``ex('x = 1')``
     # then ``ex(PAYLOAD)`` was read as the first; ADR 0158).
-    key = (module, func.name, when.name, _given(args), _given_by_name(kw))
+    # And what the function reads of its module, which another may have set (ADR 0185).
+    state = applied.key(interp, func, args, module_env(interp, module))
+    key = (module, func.name, when.name, _given(args), _given_by_name(kw), state)
     done = interp.package.followed.get(key)
     if isinstance(done, flowtypes.Val):
         for path, text in interp.package.followed_wrote.get(key, {}).items():
@@ -153,23 +159,13 @@ def foreign_function(interp: Interpreter, value: Val) -> bool:
 
 def _given_by_name(kwargs: dict[str | None, Val]) -> tuple[tuple[str, Val], ...]:
     """What a call's keyword arguments carry, as a key (:func:`_given`)."""
-    return tuple(sorted((k or "**", _keyed(v)) for k, v in kwargs.items()))
+    return tuple(sorted((k or "**", flowtypes.keyed(v)) for k, v in kwargs.items()))
 
 
 def _given(args: list[Val]) -> tuple[Val, ...]:
     """What a call's arguments carry, as a key: their text, names and labels (a folded
     list as its text)."""
-    return tuple(_keyed(a) for a in args)
-
-
-def _keyed(value: Val) -> Val:
-    """``value`` hashable: a folded list or table, or alternatives that hold one (ADR
-    0164), as their text."""
-    if not (value.const is None or isinstance(value.const, (str, bytes, int, float))):
-        value = value._replace(const=repr(value.const))
-    if not all(isinstance(alt, (str, bytes)) for alt in value.alts):
-        value = value._replace(alts=(repr(value.alts),))
-    return value
+    return tuple(flowtypes.keyed(a) for a in args)
 
 
 def abroad(
@@ -225,6 +221,8 @@ def construct(  # noqa: PLR0917 -- the parts of one call
             found = interp.methods(cls, (name,))
             if found and (
                 acts_abroad(interp, module, found[0])
+                # Handed something that runs, which it may keep and call (ADR 0185).
+                or (name == "__init__" and _hands_runner(interp, [*args, *(kwargs or {}).values()]))
                 or selfcalls.acts(  # ``self.run()`` of an acting method (ADR 0171)
                     interp, qualified, found[0], lambda f: acts_abroad(interp, module, f)
                 )
@@ -326,6 +324,23 @@ def _local_function(
     if found is None and (imported, owner, hops + 1) in interp.package.unreached:
         _unreached(interp, (ref, module, hops))
     return found
+
+
+def set_global(interp: Interpreter, owner: str, name: str, value: Val) -> bool:
+    """``zz.X = value`` (or ``setattr(zz, 'X', value)``) where ``owner`` names a module of
+    the archive: its functions, followed later, read ``X`` as ``value`` (ADR 0185:
+    ``zz.X = os.system; zz.run(CMD)`` was read with ``zz``'s own ``X``). Whether it did."""
+    package = interp.package
+    if package is None or not owner or not name.isidentifier():
+        return False
+    if owner.startswith("."):
+        owner = absolute(owner, interp.module, package.is_package(interp.module))
+    if owner not in package.sources or owner == interp.module:
+        return False
+    module_env(interp, owner)[name] = value
+    if handed.runs(interp, value):
+        package.armed.add(owner)  # followed now whatever its text names
+    return True
 
 
 def module_env(interp: Interpreter, module: str) -> dict[str, Val]:

@@ -56,6 +56,7 @@ from airlock.imports.packages.fold import (
 )
 from airlock.imports.packages.grammar import parse_module
 from airlock.imports.packages.handed import (
+    PARTIAL_REST,
     REDUCE,
     SETATTR,
     WATCHED,
@@ -65,7 +66,7 @@ from airlock.imports.packages.handed import (
     hand_on,
     runs,
 )
-from airlock.imports.packages.implicit import IMPLICIT, TRANSPARENT, WRAPS
+from airlock.imports.packages.implicit import IMPLICIT, TRANSPARENT, UPDATE_WRAPPER, WRAPS
 from airlock.imports.packages.pathshape import (
     PATH_WRITES,
     STARTUP_WRITES,
@@ -142,6 +143,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     callee = self.expr(node.func, env, when)
     if callee.func is not None and self.depth < MAX_CALL_DEPTH:
         handed_on = _forwarded(self, node, callee.func, env, when)  # ``_run = lambda *a: f(*a)``
+        handed_on = handed_on or _partial_call(self, node, callee.func, env, when)
         if handed_on is not None:
             return handed_on
     args = [self.expr(a.value if isinstance(a, ast.Starred) else a, env, when) for a in node.args]
@@ -162,6 +164,8 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     # Past the keywords, which are read for what they run whatever the call (ADR 0181).
     if callee.ref == WRAPS:  # ``functools.wraps(w)(go)`` is ``go`` (ADR 0181)
         return Val(ref=f"{WRAPS}()")
+    if callee.ref == UPDATE_WRAPPER and args and runs(self, args[0]):
+        return args[0]  # ``functools.update_wrapper(go, w)`` hands ``go`` back (ADR 0183)
     if callee.ref in overitems.MATCH_READS:  # ``m.group(1)`` of ``re.sub(p, f, s)`` (0181)
         read = overitems.matched(self, node, env, when)
         if read is not None:
@@ -663,6 +667,53 @@ GETATTRS = frozenset({"getattr", "object.__getattribute__", "type.__getattribute
 EXEC_CODE = frozenset({"exec", "eval", "builtins.exec", "builtins.eval"})
 
 
+def _partial_call(
+    self: Interpreter,
+    node: ast.Call,
+    func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef,
+    env: dict[str, Val],
+    when: When,
+) -> Val | None:
+    """``partial(f, a, k=b)(c)`` read as ``f(a, c, k=b)`` (ADR 0185: what the partial was
+    called with was dropped), or None when ``func`` is no partial :mod:`handed` made
+    (:func:`_made_call`)."""
+    rest = func.args.vararg
+    if not (isinstance(func, ast.Lambda) and rest and rest.arg == PARTIAL_REST):
+        return None
+    inner = func.body
+    if not isinstance(inner, ast.Call):
+        return None
+    bound = [a for a in inner.args if not _partial_rest(a)]
+    call = ast.Call(
+        func=inner.func, args=[*bound, *node.args], keywords=[*inner.keywords, *node.keywords]
+    )
+    return _made_call(self, node, ast.copy_location(call, node), env, when)
+
+
+def _made_call(
+    self: Interpreter, node: ast.Call, call: ast.Call, env: dict[str, Val], when: When
+) -> Val | None:
+    """The value of ``call``, which ``node`` is read as, made once per call site
+    (:func:`reach.made`) so that the memos keyed by node stay right; None when this site
+    was made for another callee (then applied as before)."""
+    body = reach.made(self, node, [], call).body
+    if not (isinstance(body, ast.Call) and body.func is call.func):
+        return None
+    self.depth += 1
+    try:
+        return self.call(body, env, when)
+    finally:
+        self.depth -= 1
+
+
+def _partial_rest(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Starred)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == PARTIAL_REST
+    )
+
+
 def _forwarded(
     self: Interpreter,
     node: ast.Call,
@@ -671,17 +722,13 @@ def _forwarded(
     when: When,
 ) -> Val | None:
     """The value of ``node`` read as a call of what ``func`` hands its arguments on to
-    (ADR 0149), or None when ``func`` does more than that. The rewritten call is made once
-    per call site (:func:`reach.made`), so the memos keyed by node stay right."""
+    (ADR 0149), or None when ``func`` does more than that (:func:`_made_call`)."""
     inner = forwarded.forwarder(func)
     if inner is None:
         return None
-    made = reach.made(self, node, [], forwarded.through(node, inner, func))
-    body = made.body
-    if not (isinstance(body, ast.Call) and body.func is inner.func):
-        return None  # this site was made for another callee: applied as before
-    self.depth += 1
-    try:
-        return self.call(body, env, when)
-    finally:
-        self.depth -= 1
+    closure = self.closures.get(id(func))
+    if closure is not None and isinstance(inner.func, ast.Name) and inner.func.id in closure:
+        # What a closure hands on to is its enclosing function's name (ADR 0185:
+        # ``deco(go)(CMD)``, ``deco`` returning ``inner(*a): return f(*a)``).
+        env = {**env, inner.func.id: closure[inner.func.id]}
+    return _made_call(self, node, forwarded.through(node, inner, func), env, when)

@@ -22,6 +22,7 @@ import ast
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from airlock.imports.packages import flowtypes
 from airlock.imports.packages.sinks import DECODED, DROPPED, ENV, FILE, HIDDEN, HOSTINFO, SECRET
 
 if TYPE_CHECKING:
@@ -55,7 +56,9 @@ def note(
     """Keep ``func``, which the walk does not enter now, to walk it after the module."""
     if isinstance(func, ast.Lambda):
         return  # a lambda's body is one expression its caller's walk has in hand
-    key = (id(func), when)
+    # By what it was given too (ADR 0184): ``f0('true')`` first kept only that call, and a
+    # later ``f0(CMD)`` past the depth was never walked.
+    key = (id(func), when, tuple(flowtypes.keyed(a) for a in args))
     # Past the bound a call is not read and not held: holding there held sympy, whose
     # modules resume more than 64 functions on import (ADR 0097, left open).
     if key in interp.stopped_keys or len(interp.stopped_keys) >= MAX_RESUMED:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from airlock.imports.packages import (
     across,
+    applied,
     comprehend,
     envurl,
     foreign,
@@ -244,7 +245,7 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
         return Val(const=parttext.table(keys, values), labels=labels)
     if isinstance(node, ast.Lambda):
         self.definition_time(node.args, None, env, when)  # ``lambda x=f(): x`` runs f
-        return Val(func=node)
+        return Val(func=applied.closed(self, node, env))  # its enclosing names (ADR 0185)
     if isinstance(node, (ast.ListComp, ast.GeneratorExp, ast.SetComp)):
         return comprehend.comprehension(self, node, env, when)
     if isinstance(node, ast.DictComp):
@@ -376,6 +377,8 @@ def subscript(self: Interpreter, node: ast.Subscript, env: dict[str, Val], when:
         if found is not None:
             return found
     base = self.expr(node.value, env, when)
+    if base.ref == overitems.MATCH:  # ``m[0]`` as ``m.group(0)``, not the text's first letter
+        return overitems.text_of(base)
     index = node.slice
     if isinstance(index, ast.Slice):
         parts = [

@@ -36,6 +36,7 @@ import functools
 import re
 
 from airlock.imports.packages import (
+    applied,
     calls,
     deeper,
     expressions,
@@ -110,7 +111,7 @@ class Interpreter:
         if not (source is None or install_time):  # ``hits`` is falsy for a text naming none
             self.hits = hits if hits is not None else HitLines(source)
         self.steps = max_steps
-        self.memo: dict[tuple[int, When, tuple[tuple[str, frozenset[str]], ...]], Val | None] = {}
+        self.memo: dict[tuple[object, ...], Val | None] = {}
         self.classes: dict[str, ast.ClassDef] = {}  # classes this module defines, by name
         # ``self.x = v`` in a local class's methods run on install or import, by (``C()``, x).
         self.attrs: dict[tuple[str, str], Val] = {}
@@ -118,10 +119,12 @@ class Interpreter:
         # A function defined inside another, by id: the names its enclosing function bound
         # (its imports, its values), which its body reads as a closure does (ADR 0167).
         self.closures: dict[int, dict[str, Val]] = {}
+        # Copies of a nested function, one per call that made it (:func:`applied.closed`).
+        self.copies: dict[tuple[int, int], ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef] = {}
         # Calls on install or import past the walk's depth or budget, walked after the module
         # (:mod:`deeper`), and which (function, moment) were kept.
         self.stopped: list[deeper.Stopped] = []
-        self.stopped_keys: set[tuple[int, When]] = set()
+        self.stopped_keys: set[tuple[int, When, tuple[Val, ...]]] = set()
         self.resuming = 0
         # Functions that write downloaded or decoded data to the path one of their parameters
         # names, by id, the parameters by their index in :func:`handed.parameters`: the
@@ -138,6 +141,7 @@ class Interpreter:
         self.secret_copies: set[str] = set()
         # :meth:`hands_on` by id of the constructor, :func:`across.acts_abroad` by minus its id.
         self.handing: dict[int, bool] = {}
+        self.reads: dict[int, applied.Reads] = {}  # :func:`applied.state`'s cache
         # Classes of other modules of the archive made here, by qualified name: their module.
         self.homes: dict[str, str] = {}
         self.lines: dict[str, list[bytes]] = {}  # their modules' lines (:func:`across.acts_abroad`)

@@ -65,6 +65,19 @@ class Val(NamedTuple):  # immutable; a NamedTuple builds 2.5x faster than a froz
 
 
 UNKNOWN = Val()
+
+
+def keyed(value: Val) -> Val:
+    """``value`` hashable, for a key of what a call was given: a folded list or table, or
+    alternatives that hold one (ADR 0164), as their text. Whole: a function or a name
+    handed on is part of what the call does (ADR 0184)."""
+    if not (value.const is None or isinstance(value.const, (str, bytes, int, float))):
+        value = value._replace(const=repr(value.const))
+    if not all(isinstance(alt, (str, bytes)) for alt in value.alts):
+        value = value._replace(alts=(repr(value.alts),))
+    return value
+
+
 HANDED_CREDENTIAL = Val(labels=frozenset({HANDED}))
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeGuard, TypeVar
 
 from airlock.imports.packages import (
     across,
+    applied,
     deeper,
     flowtypes,
     forwarded,
@@ -23,7 +24,7 @@ from airlock.imports.packages import (
 )
 from airlock.imports.packages.astwalk import own_nodes
 from airlock.imports.packages.flowtypes import MAX_CALL_DEPTH, UNKNOWN, Event, Val, When
-from airlock.imports.packages.handed import inherited, parameters
+from airlock.imports.packages.handed import inherited, parameters, runs
 from airlock.imports.packages.implicit import CALLBACKS, KEY_HOOKS, THREADS
 from airlock.imports.packages.importhooks import REGISTRARS
 from airlock.imports.packages.local import MethodIndex
@@ -199,6 +200,8 @@ def method(  # noqa: PLR0917 -- bound as a method: self is not passed
         if (
             quiet
             and not self.hands_on(found[0])
+            # ``K(os.system).go(CMD)``: what it is given may be kept and called (ADR 0185).
+            and not any(runs(self, a) for a in [*args[1:], *(kwargs or {}).values()])
             and not self.chains_up(cls)
             and not selfcalls.acts(self, cls, found[0])  # ``self.persist()`` (ADR 0171)
         ):
@@ -237,7 +240,17 @@ def apply(
         return None
     if when is When.LATER and not any(a.const is not None or a.labels for a in args):
         return None  # nothing to carry in, and its body is analysed once on its own
-    key = (id(func), when, tuple((repr(a.const)[:200], a.labels) for a in args))
+    closure = self.closures.get(id(func))
+    if closure is not None and closure is not env:
+        # Returned by the function that defined it and called elsewhere: it reads the
+        # names that call of the function bound (ADR 0185: ``mk()(CMD)``, ``mk`` returning
+        # ``g`` that calls its ``f = os.system``; each call's ``g`` is its own copy).
+        env = {**env, **closure}
+    # What the arguments are, whole: keyed on their text and labels alone, ``run(print,
+    # CMD)`` answered a later ``run(os.system, CMD)`` with no event (ADR 0184).
+    # And what it reads of the scope it is called from and of its instance (ADR 0185).
+    given = tuple(flowtypes.keyed(a) for a in args)
+    key = (id(func), when, given, applied.key(self, func, args, env))
     if key in self.memo:
         return self.memo[key]
     result = self.apply_body(func, args, env, when)

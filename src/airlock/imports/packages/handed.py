@@ -142,6 +142,8 @@ MAX_GROWN = 4096  # items of a folded list grown in place
 PURE = (ast.Name, ast.Attribute, ast.Constant, ast.Lambda)  # read again without side effects
 # The parameter of the key :func:`hand_on` makes of ``cmp_to_key(f)``: not a name of Python's.
 PAIRED_ITEM = "cmp_to_key item"
+# What a partial is called with, after what it bound (ADR 0185).
+PARTIAL_REST = "partial rest"
 
 
 def builds_dict(node: ast.expr) -> TypeGuard[ast.Call]:
@@ -261,9 +263,17 @@ def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one ca
     nodes, vals, kw = _handed_arguments(interp, node, spec, args, kwargs, env, when)
     if not names_sink(fn):  # a function, this module's or another's of the archive (ADR 0174)
         if spec.later and (nodes or kw):  # ``partial(go, cmd)()`` runs ``go(cmd)`` (ADR 0051)
-            bound = ast.Call(func=_fn_node(node, spec), args=list(nodes), keywords=[])
-            bound.keywords = [k for k in node.keywords if k.arg is not None and k.arg != spec.fn_kw]
-            return flowtypes.Val(func=reach.made(interp, node, [], bound), labels=labels)
+            # What the partial is called with follows the bound arguments (ADR 0185:
+            # ``partial(run, os.system)(cmd)`` was ``run(os.system)``).
+            keywords = [k for k in node.keywords if k.arg is not None and k.arg != spec.fn_kw]
+            # Called where it is reached (``calls._partial_call``) the call's own arguments are
+            # added; applied by what it is handed to, they arrive as ``*rest`` (not after a
+            # keyword: the walk binds a starred argument as one positional).
+            given = ast.Starred(value=ast.Name(id=PARTIAL_REST, ctx=ast.Load()), ctx=ast.Load())
+            rest = [] if keywords else [given]
+            bound = ast.Call(func=_fn_node(node, spec), args=[*nodes, *rest], keywords=keywords)
+            later = reach.made(interp, node, [], bound, rest=PARTIAL_REST)
+            return flowtypes.Val(func=later, labels=labels)
         if spec.later:
             return flowtypes.Val(func=fn.func, labels=labels) if fn.func is not None else fn
         if not vals and not kw and ref in HOOKED:

@@ -46,6 +46,8 @@ HOOK_ATTRS = {
 # Wrappers whose value, called, calls what they were given with the same arguments.
 # ``functools.wraps(w)`` is named ``functools.wraps()``: it is one of them (ADR 0181).
 WRAPS = "functools.wraps"
+# ``functools.update_wrapper(wrapper, wrapped)`` hands back its first argument (ADR 0183).
+UPDATE_WRAPPER = "functools.update_wrapper"
 TRANSPARENT = frozenset({
     "staticmethod", "classmethod", "functools.singledispatch", "functools.cache",
     "functools.lru_cache", "functools.cached_property", "property", f"{WRAPS}()",

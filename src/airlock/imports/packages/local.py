@@ -30,8 +30,9 @@ MAX_ARCHIVE_PARSE = 4 << 20
 # A class's functions by name, each with its place in the class body.
 MethodIndex = dict[str, list[tuple[int, ast.FunctionDef | ast.AsyncFunctionDef]]]
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-# A call followed into another module: (module, function, moment, what its arguments carry).
-FollowedCall = tuple[str, str, str, tuple[object, ...], tuple[object, ...]]
+# A call followed into another module: (module, function, moment, what its arguments carry,
+# what it reads of its module and instance: ADR 0185).
+FollowedCall = tuple[str, str, str, tuple[object, ...], tuple[object, ...], object]
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*\Z")
 FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+([\w.]+)[ \t]+import\b", re.MULTILINE)
 # A file written: ``f.write(``, ``Path.write_text(``, ``write_bytes(``.
@@ -80,6 +81,9 @@ class LocalModules:
         self.steps_left = MAX_ARCHIVE_STEPS
         self.parse_left = MAX_ARCHIVE_PARSE
         self.unread: set[str] = set()  # modules shipped but larger than the parse budget
+        # Modules another module set a name of to something that runs (``zz.X = os.system``):
+        # their functions are followed whatever their text names (ADR 0185).
+        self.armed: set[str] = set()
         # Modules whose top level was not all bound within its budgets (:func:`across.module_env`).
         self.partial: set[str] = set()
         # :func:`across.local_function` keys answered None because what the name stands for

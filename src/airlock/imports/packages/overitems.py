@@ -128,15 +128,49 @@ def over(  # noqa: PLR0917 -- the parts of one call
         return _folded(interp, node, fn_node, fn, (nodes, vals), start, env, when) or flowtypes.Val(
             labels=labels
         )
-    for item_node, item in zip(nodes, vals, strict=True):
+    parallel = _parallel(interp, node, (ref, spec), len(nodes), env, when)
+    for index, (item_node, item) in enumerate(zip(nodes, vals, strict=True)):
         given_nodes, given = [item_node], [item]
         if spec.shape is Shape.STAR:
             given_nodes, given = _unpacked(interp, item_node, item, env, when)
+        for more_nodes, more in parallel:
+            given_nodes, given = [*given_nodes, more_nodes[index]], [*given, more[index]]
         _call(interp, node, fn_node, fn, given_nodes, given, env, when)
     folded = (
         _lambda_mapped(interp, fn.func, args[1], env) if ref == "map" and len(args) == 2 else None
     )
     return flowtypes.Val(const=folded, labels=labels)
+
+
+# Calls that take more iterables after the first and hand the function one item of each:
+# ``map(f, xs, ys)`` is ``f(xs[i], ys[i])`` (ADR 0185: only ``xs`` was handed on).
+PARALLEL = frozenset({"map", *(f"{pool}.map" for pool in POOLS[:2])})
+
+
+def _parallel(  # noqa: PLR0917 -- the parts of one call
+    interp: Interpreter,
+    node: ast.Call,
+    called: tuple[str, Over],
+    count: int,
+    env: dict[str, Val],
+    when: When,
+) -> list[tuple[list[ast.expr], list[Val]]]:
+    """The elements of each further iterable of a :data:`PARALLEL` call (``called``: its
+    name and :class:`Over`), as many as the first's ``count`` (past a shorter one's end an
+    item is unknown)."""
+    ref, spec = called
+    if ref not in PARALLEL or spec.items_at < 0:
+        return []
+    found: list[tuple[list[ast.expr], list[Val]]] = []
+    for more in node.args[spec.items_at + 1 :]:
+        if isinstance(more, ast.Starred):
+            break
+        nodes, vals, _ = handed.elements(interp, more, env, when)
+        missing = max(count - len(vals), 0)
+        nodes = [*nodes, *[ast.Constant(None)] * missing][:count]
+        vals = [*vals, *[flowtypes.UNKNOWN] * missing][:count]
+        found.append((nodes, vals))
+    return found
 
 
 def match(text: Val) -> Val:
@@ -151,8 +185,11 @@ def matched(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: When
     if not isinstance(node.func, ast.Attribute) or not isinstance(node.func.value, ast.Name):
         return None
     found = interp.expr(node.func.value, env, when)
-    if found.ref != MATCH:
-        return None
+    return text_of(found) if found.ref == MATCH else None
+
+
+def text_of(found: Val) -> Val:
+    """What a match (:func:`match`) reads back, by ``m.group(...)`` or ``m[...]``."""
     return flowtypes.Val(const=found.const, labels=found.labels, alts=found.alts)
 
 

@@ -132,15 +132,18 @@ def looped(
         return
 
 
-def made(interp: Interpreter, at: ast.Call, params: list[str], body: ast.expr) -> ast.Lambda:
-    """``lambda <params>: <body>``, placed at ``at`` and made once per call site, so that
-    the interpreter's memo of applied functions keeps working (ADR 0051)."""
+def made(
+    interp: Interpreter, at: ast.Call, params: list[str], body: ast.expr, rest: str = ""
+) -> ast.Lambda:
+    """``lambda <params>, *<rest>: <body>``, placed at ``at`` and made once per call site, so
+    that the interpreter's memo of applied functions keeps working (ADR 0051)."""
     known = interp.made.get(id(at))
     if known is not None:
         return known
     spec = ast.arguments(
-        posonlyargs=[], args=[ast.arg(arg=p) for p in params], vararg=None, kwonlyargs=[],
-        kw_defaults=[], kwarg=None, defaults=[],
+        posonlyargs=[], args=[ast.arg(arg=p) for p in params],
+        vararg=ast.arg(arg=rest) if rest else None, kwonlyargs=[], kw_defaults=[], kwarg=None,
+        defaults=[],
     )  # fmt: skip
     made = ast.Lambda(args=spec, body=body)
     ast.copy_location(made, at)

@@ -88,6 +88,8 @@ def _names(  # noqa: PLR0917 -- the parts of one call
         shadowed.updated(interp, node, kwargs, env, when)  # ``sys.modules.update({...})``
     if ref == "setattr" and len(args) == 3 and namespace_of(args[0].ref):
         bind_name(interp, args[1].const, args[2], env)
+    if ref == "setattr" and len(args) == 3 and isinstance(args[1].const, str):
+        across.set_global(interp, args[0].ref, args[1].const, args[2])  # ``setattr(zz, 'X', f)``
     if ref == "setattr" and len(args) == 3 and args[0].ref.startswith(shadowed.MADE_MODULE):
         if isinstance(args[1].const, str) and len(interp.attrs) < MAX_ATTRS:
             interp.attrs[args[0].ref, args[1].const] = args[2]  # a module filled here

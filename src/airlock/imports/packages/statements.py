@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from airlock.imports.packages import (
     accrued,
+    across,
+    applied,
     classbody,
     classdata,
     comprehend,
@@ -33,7 +35,7 @@ from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.flowtypes import UNKNOWN, Val, When, canonical
 from airlock.imports.packages.fold import STDLIB_STRINGS
 from airlock.imports.packages.foreign import SITE
-from airlock.imports.packages.handed import builds_dict, class_attributes, unpacked
+from airlock.imports.packages.handed import acts, builds_dict, class_attributes, unpacked
 from airlock.imports.packages.implicit import (
     CALLBACKS,
     ENUM_BASES,
@@ -113,9 +115,10 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         if self.package is not None and when is not When.LATER:
             writtenrun.imported(self, node)  # its top level's written files (ADR 0157)
     elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        env[node.name] = Val(func=node)
+        made_here = Val(func=applied.closed(self, node, env))  # its closure's own (ADR 0185)
+        env[node.name] = made_here
         self.definition_time(node.args, node.returns, env, when)
-        decorate_all(self, node.decorator_list, Val(func=node), env, when)
+        decorate_all(self, node.decorator_list, made_here, env, when)
         later: When = when if self.install_time and when is When.INSTALL else When.LATER
         later = later if when is When.INSTALL else When.LATER
         if later is When.INSTALL and not self.helper and self.tree is not None:
@@ -126,8 +129,6 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
             # module lacks (``from pkg import anything``), with nobody calling it: it is
             # read as running on import (ADR 0067).
             later = When.IMPORT
-        if env is not self.globals:
-            self.closures[id(node)] = env  # a nested function reads its enclosing names
         self.pending.append((node, later))
     elif isinstance(node, ast.ClassDef):
         bases = [self.expr(b, env, when).ref for b in node.bases]
@@ -446,6 +447,9 @@ def decorate(
     return None
 
 
+# Instances' attributes kept per module walk (ADR 0185: was 256, past which one that runs
+# was dropped unread).
+MAX_ATTRS = 4096
 # Names no source can spell: where a decorator and the data it is given are bound.
 DECORATOR = "\0decorator"
 DECORATED = "\0decorated"
@@ -552,8 +556,29 @@ def bind(self: Interpreter, target: ast.expr, value: Val, env: dict[str, Val]) -
             return
         owner = env.get(target.value.id, UNKNOWN).ref
         pipruns.keep_argv(self, owner, target.attr, value)  # ``sys.argv = [...]`` (ADR 0119)
-        if owner.endswith("()") and owner[:-2] in self.classes and len(self.attrs) < 256:
-            self.attrs[owner, target.attr] = value  # an instance's attribute (issue 16)
+        _attribute(self, owner, target.attr, value)
+
+
+def _attribute(self: Interpreter, owner: str, name: str, value: Val) -> None:
+    """``self.name = value`` on an instance of a local class, or ``K.name = value`` on the
+    class and so on its instances (ADR 0185)."""
+    if owner.endswith("()") and owner[:-2] in self.classes:
+        _kept(self, owner, name, value)
+    elif owner in self.classes:
+        _kept(self, owner, name, value)
+        _kept(self, f"{owner}()", name, value)
+    else:
+        across.set_global(self, owner, name, value)  # ``zz.X = f`` of a module of the archive
+
+
+def _kept(self: Interpreter, owner: str, name: str, value: Val) -> None:
+    """An attribute kept for methods to read (issue 16), within :data:`MAX_ATTRS`."""
+    if len(self.attrs) < MAX_ATTRS or (owner, name) in self.attrs:
+        self.attrs[owner, name] = value
+    elif acts(value):
+        # Not kept, so a method calling it would call nothing: held (ADR 0185: 300
+        # attributes set first hid ``self.f = os.system`` at the former 256).
+        self.trace.past(f"{name!r} of {owner}, past {MAX_ATTRS} attributes")
 
 
 def _is_main_guard(test: ast.expr) -> bool:
