@@ -121,12 +121,16 @@ def _across(
     does (ADR 0170)."""
     found: list[PackageFinding] = []
     tops = frozenset(package.tops)
-    for index, start in enumerate(starts):
+    for start in starts:
         member = start.member
         if member.data is None:
             continue  # across_starts chose only read files
+        if package.steps_left <= 0:
+            break  # the walk that spent the steps held (ADR 0096)
         tree = package.kept.get(member.name)
         if start.imports is not None:
+            if len(member.data) > package.parse_left and not _too_large(member):
+                continue  # skipped below anyway, and its level would cost a parse
             level, tree = _level(member, tree)
             own = _own_modules(member.name, sdist=sdist)
             local = functools.partial(_local, tops=tops, own=own)
@@ -134,17 +138,22 @@ def _across(
                 continue
         install = runs_setup(member.name) or member.name in installs
         names = module_names(member.name, sdist=sdist)
-        if package.steps_left <= 0 or package.parse_left < len(member.data):
+        oversized = start.imports is not None and _too_large(member)
+        if package.parse_left < len(member.data) and not oversized:
             # Bounded per archive. A ``setup.py`` or ``__init__.py`` larger than the whole
             # parse budget calls the archive's functions on install or import and can never
-            # be read: held (ADR 0097: one padded past it called the sender unread). One the
-            # files before it left no room for is not: at a quarter of the budget one of
-            # transformers' ``__init__.py`` files would hold (left open).
-            found += [
-                _unread_start(s.member.name) for s in starts[index:] if _too_large_start(s.member)
-            ]
-            break
-        package.parse_left -= len(member.data)
+            # be read: held (ADR 0097: a padded ``__init__.py``). One the starts before it
+            # left no room for is skipped, not held (ADR 0097: sqlalchemy's modules with calls
+            # on import pass the budget together), and the starts after it are still read
+            # (ADR 0179: a padded module placed first in the archive had stopped the pass).
+            if _too_large(member):
+                found.append(_unread_start(member.name))
+            continue
+        # An ordinary module larger than the whole budget was parsed to learn that its
+        # module level calls into the archive (``_level``): it is read, its parse not
+        # charged again (ADR 0179: held, it held four popular generated modules in 940 files;
+        # allowed unread before). What it calls into is charged as ever.
+        package.parse_left -= 0 if oversized else len(member.data)
         source = member.data.decode("utf-8", "replace")
         side = _side(member.name, scripts, installs)
         for finding in scan_across(
@@ -163,10 +172,9 @@ def _across(
     return found
 
 
-def _too_large_start(member: Member) -> bool:
-    """A ``setup.py`` or ``__init__.py`` larger than the cross-file pass may parse."""
-    init = runs_setup(member.name) or member.name.endswith("/__init__.py")
-    return init and len(member.data or b"") > MAX_ARCHIVE_PARSE
+def _too_large(member: Member) -> bool:
+    """A start larger than the cross-file pass may parse in all."""
+    return len(member.data or b"") > MAX_ARCHIVE_PARSE
 
 
 def _unread_start(path: str) -> PackageFinding:
@@ -231,17 +239,16 @@ def plugins_run(
 
 
 def within_budget(starts: list[Start]) -> set[str]:
-    """The first of ``starts`` whose text fits the cross-file pass's parse budget: no other
-    can be read by it (:func:`_across` stops at the first that does not fit), so only their
-    trees are worth keeping; the bound on what is kept is the pass's own."""
+    """The ``starts`` whose text fits the cross-file pass's parse budget, taken in order
+    (:func:`_across` skips one that no longer fits and reads on): no other can be read by
+    it, so only their trees are worth keeping; the bound on what is kept is the pass's own."""
     names: set[str] = set()
     left = MAX_ARCHIVE_PARSE
     for member in (s.member for s in starts):
         size = len(member.data or b"")
-        if size > left:
-            break
-        left -= size
-        names.add(member.name)
+        if size <= left:
+            left -= size
+            names.add(member.name)
     return names
 
 
@@ -345,7 +352,15 @@ def across_starts(
     # Side code last (ADR 0178): a function is followed once per archive, and its findings
     # keep the weight of the first start that called it. A ``tests/__init__.py`` placed
     # before the package's ``__init__.py`` made the package's own call on import light.
-    return sorted(chosen_starts, key=lambda s: _side(s.member.name, scripts, installs))
+    # Install first, for the same reason; then smallest first (ADR 0179): member order is
+    # the attacker's, and large harmless starts placed first spent the parse budget that a
+    # small one calling the payload needed.
+    return sorted(chosen_starts, key=lambda s: _start_order(s.member, scripts, installs))
+
+
+def _start_order(member: Member, scripts: Set[str], installs: Set[str]) -> tuple[bool, bool, int]:
+    install = runs_setup(member.name) or member.name in installs
+    return _side(member.name, scripts, installs), not install, len(member.data or b"")
 
 
 def _side(path: str, scripts: Set[str], installs: Set[str]) -> bool:

@@ -19,6 +19,7 @@ from tests.unit.imports.packages.adversary import init, verdict_cases, vet_packa
 from tests.unit.imports.packages.test_vet_deeper import HEAD, SECRET, reexports, sender
 
 CALL_GO = "from ._impl import go\ngo()\n"
+HARMLESS = "import os\ndef f():\n    return os.environ.get('X')\n"
 # A comment line of 100 bytes, each different: padding the parser reads fast (the bounds
 # are on bytes) that does not compress past the archive reader's ratio bound.
 LINE = "# padding {0:08d} {1}\n"
@@ -139,6 +140,33 @@ DENIED = {
     # The sender's method nine bases up: past the eight looked up.
     "method-nine-bases-up-in-one-module": bases_in_one_module(9),
     "method-nine-bases-up-across-modules": bases_across_modules(9),
+    # Member order is the attacker's (ADR 0179). A padded module first in the archive, with a
+    # harmless call on import, stopped the cross-file pass: the small module after it that
+    # calls the sender was never read, and nothing held.
+    "sender-called-after-a-padded-module": {
+        "evpkg/__init__.py": "",
+        "evpkg/aa.py": padded(4.2, "from ._m import f\nT = f()\n"),
+        "evpkg/_m.py": HARMLESS,
+        "evpkg/zz.py": CALL_GO,
+        "evpkg/_impl.py": HEAD + sender("go"),
+    },
+    # An ordinary module past the budget whose module level calls into the archive: it was
+    # allowed unread (only ``setup.py`` and ``__init__.py`` held). Its module level was
+    # parsed to learn that, so it is read (ADR 0179).
+    "sender-called-by-a-module-past-the-archives-parse-budget": {
+        "evpkg/__init__.py": "",
+        "evpkg/zz.py": padded(4.2, CALL_GO),
+        "evpkg/_impl.py": HEAD + sender("go"),
+    },
+    # Two harmless modules of 2.1 MiB first: the second no longer fit, and the pass stopped.
+    "sender-called-after-large-harmless-modules": {
+        "evpkg/__init__.py": "",
+        "evpkg/aa.py": padded(2.1, "from ._m import f\nT = f()\n"),
+        "evpkg/ab.py": padded(2.1, "from ._m import f\nT = f()\n"),
+        "evpkg/_m.py": HARMLESS,
+        "evpkg/zz.py": CALL_GO,
+        "evpkg/_impl.py": HEAD + sender("go"),
+    },
 }
 # Past the budgets: what was not read holds.
 HELD = {
@@ -181,6 +209,12 @@ ALLOWED = {
     "padded-sender-never-called": {
         "evpkg/__init__.py": "from ._impl import go\n",
         "evpkg/_impl.py": docstring(1.2, HEAD + sender("go")),
+    },
+    # A module past the budget that imports from its archive and uses none of it on import.
+    "too-large-module-calling-nothing-on-import": {
+        "evpkg/__init__.py": "",
+        "evpkg/zz.py": padded(4.2, "from ._m import f\ndef g():\n    return f()\n"),
+        "evpkg/_m.py": HARMLESS,
     },
     "too-large-sender-never-called": {
         "evpkg/__init__.py": "from ._impl import go\n",
