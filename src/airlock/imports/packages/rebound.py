@@ -38,7 +38,11 @@ OWN_FILE = "\0own-file"  # ``open(__file__)``: the module's own text when read
 SENT = "\0sent"  # what ``send`` gives a generator's ``yield`` (a name no code can spell)
 GENERATOR = "\0generator"  # a generator made on install or import, its function kept
 MAX_BOUND = 64  # names bound by one ``update``
-MAX_ATTRS = 256  # attributes kept per module (as :meth:`flow.Interpreter.bind` keeps)
+# Attributes a ``setattr`` on a made module or a ``SimpleNamespace`` keeps, while the
+# module walk's table holds fewer. ``statements.MAX_ATTRS`` (``self.x = v``) is 4,096 and
+# holds past it since ADR 0185; this one stayed 256 and still drops silently: one bound
+# and one keeper for both is open (not benched).
+MAX_ATTRS = 256
 MAX_REGISTERED = 16  # implementations kept per single-dispatch function
 # Namespaces whose ``update`` and items bind names every later call by that name sees.
 NAMESPACES = frozenset({"globals", "globals.__dict__", "__dict__", *BUILTIN_MODULES})
