@@ -81,6 +81,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from airlock.domain.requests import Outcome
+from airlock.imports.packages import spread
 from airlock.imports.packages.vet import vet
 from bench.popular_fifth import FIFTH_POPULAR
 from bench.popular_fresh import FRESH_POPULAR
@@ -663,9 +664,22 @@ def verdict_lines(rows: dict[tuple[str, str], list[tuple[Item, Outcome, float, l
 
 
 def _cpu_with_children() -> float:
-    """CPU seconds of this process and of its children that have ended."""
+    """CPU seconds of this process, of its children that have ended, and of the helper
+    process vetting shares members with while it runs (ADR 0186: it lives for the batch,
+    idle between packages, so it is read from ``/proc`` rather than when it ends)."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime
+    return time.process_time() + children.ru_utime + children.ru_stime + _helper_cpu()
+
+
+def _helper_cpu() -> float:
+    helper = spread._helper
+    if helper is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{helper.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def pct(part: int, whole: int) -> str:
@@ -728,7 +742,7 @@ def main() -> None:
     parser.add_argument(
         "--one-process",
         action="store_true",
-        help="batch: never share a package with a forked child (the CLI does when a core is"
+        help="batch: never share a package with a helper process (the CLI does when a core is"
         " idle, ADR 0060)",
     )
     parser.add_argument(
@@ -785,7 +799,7 @@ def main() -> None:
         start, start_cpu = time.perf_counter(), _cpu_with_children()
         report = vet(item.filename, item.data, spread=not args.one_process)
         ours.append(time.perf_counter() - start)
-        cpu.append(_cpu_with_children() - start_cpu)  # a forked child's CPU counts too
+        cpu.append(_cpu_with_children() - start_cpu)  # the helper's CPU counts too
         rules = sorted({f.rule for f in report.findings if f.severity >= 3})
         key = (item.corpus, split[item.project])
         if args.progress:
@@ -819,7 +833,7 @@ def main() -> None:
     print(
         f"batch CPU: {sum(cpu):.1f} s, median {1000 * statistics.median(cpu):.1f} ms per file"
         f" (load {os.getloadavg()[0]:.1f}; {'one process' if args.one_process else 'a forked'}"
-        f"{'' if args.one_process else ' child shares large packages while a core is idle'})"
+        f"{'' if args.one_process else ' helper shares packages while a core is idle'})"
     )
     for corpus, split_name in sorted(rows):
         if split_name != "calibration" or corpus == "popular-next":

@@ -99,8 +99,15 @@ def cross_file_job(
     return Job(
         sum(len(s.member.data or b"") for s in starts),
         functools.partial(_across, starts, package, scripts, sdist=sdist, installs=installs),
-        movable=False,
     )
+
+
+def plugins_job(members: list[Member], package: LocalModules, setup: SetupParse) -> Job:
+    """:func:`plugins_run` as a job after :func:`cross_file_job`'s, in this process for the
+    same reason (it reads and updates ``package`` after the cross-file pass has), so that
+    when the members are shared it runs while the helper takes them (ADR 0186); it ran after
+    both processes' passes, alone on one core."""
+    return Job(0, functools.partial(plugins_run, members, package, setup))
 
 
 def _across(

@@ -46,7 +46,7 @@ from airlock.imports.packages.rules import (
     setup_py_hooks,
 )
 from airlock.imports.packages.serialized import documentation, serialized_calls
-from airlock.imports.packages.spread import Job
+from airlock.imports.packages.spread import Job, Task, register
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def own_passes(
                 package=context.package,
                 present=context.present,
             )
-            jobs.append(Job(len(member.data), compute, movable=False))
+            jobs.append(Job(len(member.data), compute))
             keys.append(None)
             continue
         # A package's ``__main__`` runs when a person runs ``python -m package``, as a
@@ -147,11 +147,14 @@ def own_passes(
             keep=context.package.kept if member.name in context.kept else None,
             tree=context.setup_tree if member.name == context.setup else None,
         )
+        # ``setup.py`` too: the helper parses it again rather than this process's share
+        # waiting on it (ADR 0186).
+        movable = not MEMO.knows(key)
         jobs.append(
             Job(
                 len(member.data),
                 functools.partial(MEMO.findings, key, member.name, own),
-                movable=member.name != context.setup and not MEMO.knows(key),
+                Task(MEMBER, member.name, member.data, (helper, inert)) if movable else None,
                 learn=functools.partial(_learned, key, member.name),
             )
         )
@@ -159,9 +162,23 @@ def own_passes(
     # A copy of another member is answered here from the memo: none of them moves.
     copies = {k for k, n in Counter(keys).items() if k is not None and n > 1}
     return [
-        replace(j, movable=False) if isinstance(j, Job) and keys[i] in copies else j
+        replace(j, task=None) if isinstance(j, Job) and keys[i] in copies else j
         for i, j in enumerate(jobs)
     ]
+
+
+# The helper process's name for a member's own pass (:mod:`spread`).
+MEMBER = "member"
+
+
+def _member_task(task: Task) -> list[PackageFinding]:
+    """A member's own pass as the helper process computes it: what the :class:`Job`'s
+    ``compute`` does here on a memo miss (the tree is kept only here, where it is used)."""
+    helper, inert = task.flags
+    return member_findings(task.path, task.data, helper=helper, script=inert)
+
+
+register(MEMBER, _member_task)
 
 
 def _learned(key: Key, path: str, found: list[PackageFinding]) -> list[PackageFinding]:

@@ -347,9 +347,18 @@ RememberedKey = tuple[bytes, int]  # (digest, top_only or CALLED)
 _REMEMBERED: OrderedDict[RememberedKey, tuple[RunFile, ...]] = OrderedDict()
 
 
-def remembered() -> dict[RememberedKey, tuple[RunFile, ...]]:
-    """A copy of the answers kept so far (a helper process sends back what it added)."""
-    return dict(_REMEMBERED)
+# Keys new to this process's answers since :func:`added` last asked; kept only once a
+# helper process asks (it sends them back after each package: a copy of all 16,384 answers
+# before and after each was ~1 ms of its every package, ADR 0186).
+_ADDED: list[RememberedKey] | None = None
+
+
+def added() -> dict[RememberedKey, tuple[RunFile, ...]]:
+    """The answers this process kept since the last call (the first call starts the
+    count, and answers nothing), those still kept."""
+    global _ADDED
+    keys, _ADDED = _ADDED or [], []
+    return {key: _REMEMBERED[key] for key in keys if key in _REMEMBERED}
 
 
 def remember(answers: Iterable[tuple[RememberedKey, tuple[RunFile, ...]]]) -> None:
@@ -360,6 +369,8 @@ def remember(answers: Iterable[tuple[RememberedKey, tuple[RunFile, ...]]]) -> No
 
 def _keep(key: RememberedKey, found: tuple[RunFile, ...]) -> None:
     """Keep one answer, the oldest out past :data:`MAX_REMEMBERED`."""
+    if _ADDED is not None and key not in _REMEMBERED:
+        _ADDED.append(key)
     _REMEMBERED[key] = found
     if len(_REMEMBERED) > MAX_REMEMBERED:
         _REMEMBERED.popitem(last=False)

@@ -2,18 +2,26 @@
 
 Vetting a package is CPU work on independent files: each member's own pass (parse, flow
 pass, rules) reads nothing but its bytes. A command-line run that vets one large sdist
-used one of the machine's cores. Here a forked copy of the process takes about half of the
+used one of the machine's cores. Here a forked helper process takes about half of the
 members (by source size) and sends their findings back; this process does the jobs that
 may not move (among them the cross-file pass, ADR 0061) and then the rest.
 
+One helper serves the whole run (ADR 0186): it is forked once, when the first package
+worth a fork comes, and takes the members of every later package it is sent. A fork per
+package cost 20-25 ms in a batch grown to 1 GB, more than sharing saved the packages
+around the batch's median file. The helper is sent each member it may take by value (a
+:class:`Task`: a registered function's name, the member's path, bytes and flags), never a
+function to call, so what it computes is what it was forked knowing.
+
 What it may not change is the verdict, so:
 
-- The child only computes what this process would have: the same functions on the same
+- The helper only computes what this process would have: the same functions on the same
   bytes. Its answers come back as JSON (rule, path, line, severity, explanation; and
   :func:`runfile.run_files` answers), never as pickles: nothing it sends is executed.
-- Any failure of the child (it crashes, is killed, writes something unreadable, answers
-  for jobs it did not take) falls back to computing what it took here: slower, never
-  different, never open.
+- Any failure of the helper (it crashes, is killed, writes something unreadable, answers
+  for jobs it did not take, or for another package) falls back to computing what it took
+  here: slower, never different, never open. The helper is then stopped, and the next
+  package worth a fork forks another.
 - Findings are put back in member order; a member's result is the same object the
   sequential loop would have made.
 
@@ -25,15 +33,17 @@ before; only the CLI asks for this (``vet(..., spread=True)``).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from airlock.imports.packages.rules import PackageFinding, PickleCallFinding, Severity
-from airlock.imports.packages.runfile import RunFile, remember, remembered
+from airlock.imports.packages.runfile import RunFile, added, remember
 
 # Below this much work a fork costs more than it saves: copying the page tables and the
 # child's copy-on-write faults take 5-15 ms here; a member's pass about 1 ms per 6 KB.
@@ -46,26 +56,57 @@ MIN_SPREAD_BYTES = 96 * 1024
 # Sharing pays when the half of the work the child takes is more than twice the fork.
 FORK_MS_PER_MB = 0.03
 BYTES_PER_MS = 6 * 1024
+# With the helper forked already, a package is shared for the price of sending it its
+# members and reading the answers back (ADR 0186: ~0.2 ms a package and ~1 ms a MB here):
+# worth it from ~4 ms of members' passes, the helper's half twice that price.
+MIN_SHARED_BYTES = 24 * 1024
+
+
+@dataclass(frozen=True)
+class Task:
+    """What the helper computes for a job, by value: the function :func:`register`ed as
+    ``kind``, called with ``path``, ``data`` and ``flags``."""
+
+    kind: str
+    path: str
+    data: bytes
+    flags: tuple[bool, ...] = ()
+
+
+# What the helper may compute, by kind: registered when their modules are imported, before
+# any helper is forked (one forked earlier knows only the kinds it was forked with).
+TASKS: dict[str, Callable[[Task], list[PackageFinding]]] = {}
+
+
+def register(kind: str, compute: Callable[[Task], list[PackageFinding]]) -> None:
+    """Let the helper compute tasks of ``kind`` with ``compute`` (a pure function of the
+    task: what this process computes for the same job)."""
+    TASKS[kind] = compute
 
 
 @dataclass(frozen=True)
 class Job:
     """One member's own pass: ``compute()`` returns its findings.
 
-    ``size``: its bytes (the share of work it stands for). ``movable``: the other process
-    may compute it (False when this process needs something the pass leaves behind or
-    state only it has, or the answer is already known). Jobs that may not move run here
-    first, in order, while the other process starts on the queue."""
+    ``size``: its bytes (the share of work it stands for). ``task``: the same work as the
+    helper computes it (:class:`Task`), when the helper may take it; None when this process
+    needs something the pass leaves behind or state only it has, or the answer is already
+    known. Jobs that may not move run here first, in order, while the helper starts on the
+    queue."""
 
     size: int
     compute: Callable[[], list[PackageFinding]]
-    movable: bool = True
-    # Called here with the child's findings so this process's memo learns them.
+    task: Task | None = None
+    # Called here with the helper's findings so this process's memo learns them.
     learn: Callable[[list[PackageFinding]], list[PackageFinding]] | None = None
+
+    @property
+    def movable(self) -> bool:
+        return self.task is not None
 
 
 def can_spread() -> bool:
-    """Whether this process may fork a helper now (see the module's docstring)."""
+    """Whether this process may share work with a helper now (see the module's docstring)."""
     return hasattr(os, "fork") and threading.active_count() == 1 and idle_core()
 
 
@@ -96,54 +137,68 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def run_jobs(jobs: Sequence[Job], *, spread: bool) -> list[list[PackageFinding]]:
-    """Each job's findings, in order; with ``spread``, shared with a forked child when
-    :func:`can_spread` and the work is large enough."""
-    queue = _queue(jobs) if spread and can_spread() else []
-    if not queue:
-        return [job.compute() for job in jobs]
-    # Only a shared package needs the answers' codec; loaded before the fork, so the child
-    # has it too (issue 16: a process that never forks does not import it).
-    import json  # noqa: F401, PLC0415
+@dataclass
+class Helper:
+    """The forked helper process and this process's ends of its pipes: ``requests`` (the
+    tasks of each package, to it), ``answers`` (its findings, back), and the shared queue
+    of job indexes both processes take from (``claims``, read without blocking: empty is
+    the end of a package's queue)."""
 
-    # The movable jobs wait in a pipe as 4-byte indexes; each process takes the next one
-    # when it is free (reads of 4 bytes from a pipe are whole), so a child slowed down by
-    # other work on the machine holds back at most the job it is on, not half the package.
-    claims, offer = os.pipe()
-    os.write(offer, b"".join(i.to_bytes(4, "little") for i in queue))
-    os.close(offer)
-    reader, writer = os.pipe()
-    try:
-        pid = os.fork()
-    except OSError:  # no process to be had (EAGAIN, ENOMEM): the same work, in this one
-        for fd in (claims, reader, writer):
-            os.close(fd)
+    pid: int
+    requests: int
+    answers: int
+    claims: int
+    offer: int
+    kinds: frozenset[str]
+    sent: int = 0  # packages sent so far: each answer names the one it is for
+
+
+_helper: Helper | None = None
+
+
+def run_jobs(jobs: Sequence[Job], *, spread: bool) -> list[list[PackageFinding]]:
+    """Each job's findings, in order; with ``spread``, shared with the helper process when
+    :func:`can_spread` and the work is large enough (the first time, large enough to fork
+    it)."""
+    helper: Helper | None = None
+    queue: list[int] = []
+    if spread and can_spread():
+        queue = _queue(jobs, _helper.kinds if _helper is not None else frozenset(TASKS))
+        helper = _ensure_helper() if queue else None
+    if helper is None:
         return [job.compute() for job in jobs]
-    if pid == 0:  # the child: take jobs until none are left, answer, leave without cleanup
-        os.close(reader)
-        _child(jobs, claims, writer)
-    os.close(writer)
+    try:
+        return _shared(jobs, queue, helper)
+    except BaseException:
+        _retire()  # left mid-package: its queue and answer are no longer this package's
+        raise
+
+
+def _shared(jobs: Sequence[Job], queue: list[int], helper: Helper) -> list[list[PackageFinding]]:
+    # The queued jobs wait in a pipe as 4-byte indexes; each process takes the next one
+    # when it is free (reads of 4 bytes from a pipe are whole), so a helper slowed down by
+    # other work on the machine holds back at most the job it is on, not half the package.
+    helper.sent += 1
+    os.write(helper.offer, b"".join(i.to_bytes(4, "little") for i in queue))
+    tasks = {i: jobs[i].task for i in queue}
+    sent = _send(helper.requests, _request(helper.sent, tasks))
     results: list[list[PackageFinding] | None] = [None] * len(jobs)
     movable = set(queue)
-    sent = b""
-    try:
-        for index, job in enumerate(jobs):
-            if index not in movable:
-                results[index] = job.compute()
-        while (claimed := _claim(claims)) is not None:
-            results[claimed] = jobs[claimed].compute()
-        sent = _read_all(reader)
-    finally:
-        os.close(reader)
-        os.close(claims)
-        _reap(pid, stop=not sent)
+    for index, job in enumerate(jobs):
+        if index not in movable:
+            results[index] = job.compute()
+    while (claimed := _claim(helper.claims)) is not None:
+        results[claimed] = jobs[claimed].compute()
+    reply = _receive(helper.answers) if sent else None
     taken = {i for i in queue if results[i] is None}
-    answered = _parse(sent, taken) if sent else None
+    answered = _parse(reply, taken, helper.sent) if reply is not None else None
+    if answered is None:
+        _retire()  # it failed or lied: the next package worth a fork forks another
     for index in sorted(taken):
         found = answered.get(index) if answered is not None else None
         job = jobs[index]
         if found is None:
-            results[index] = job.compute()  # the child failed: the same work, here
+            results[index] = job.compute()  # the helper failed: the same work, here
         else:
             results[index] = job.learn(found) if job.learn is not None else found
     return [r if r is not None else [] for r in results]
@@ -153,14 +208,18 @@ def run_jobs(jobs: Sequence[Job], *, spread: bool) -> list[list[PackageFinding]]
 MAX_QUEUED = 16_000
 
 
-def _queue(jobs: Sequence[Job]) -> list[int]:
-    """Indexes of the jobs either process may take, in the order they are taken: largest
-    first (the last jobs are the small ones, so neither process waits long for the other
-    at the end); empty when the work is too small to split."""
-    least = min_spread_bytes()
+def _queue(jobs: Sequence[Job], kinds: frozenset[str] = frozenset()) -> list[int]:
+    """Indexes of the jobs either process may take (those whose task's kind the helper
+    knows, ``kinds``), in the order they are taken: largest first (the last jobs are the
+    small ones, so neither process waits long for the other at the end); empty when the
+    work is too small to split."""
+    least = MIN_SHARED_BYTES if _helper is not None else min_spread_bytes()
     if sum(job.size for job in jobs) < least:
         return []
-    order = sorted((i for i, job in enumerate(jobs) if job.movable), key=lambda i: -jobs[i].size)
+    order = sorted(
+        (i for i, job in enumerate(jobs) if job.task is not None and job.task.kind in kinds),
+        key=lambda i: -jobs[i].size,
+    )
     order = order[:MAX_QUEUED]
     return order if sum(jobs[i].size for i in order) >= least / 2 else []
 
@@ -180,61 +239,166 @@ def _resident_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def _ensure_helper() -> Helper | None:
+    """The helper process, forked now if there is none; None when no process can be had."""
+    global _helper  # noqa: PLW0603 -- one helper per process, as one memo per process
+    if _helper is not None:
+        return _helper
+    # Only a shared package needs the answers' codec; loaded before the fork, so the helper
+    # has it too (issue 16: a process that never forks does not import it).
+    import json  # noqa: F401, PLC0415
+
+    requests_read, requests = os.pipe()
+    answers, answers_write = os.pipe()
+    claims, offer = os.pipe()
+    os.set_blocking(claims, False)  # an empty queue reads as the end of a package's jobs
+    kinds = frozenset(TASKS)
+    try:
+        pid = os.fork()
+    except OSError:  # no process to be had (EAGAIN, ENOMEM): the same work, in this one
+        for fd in (requests_read, requests, answers, answers_write, claims, offer):
+            os.close(fd)
+        return None
+    if pid == 0:  # the helper: serve until this process closes its requests, then leave
+        for fd in (requests, answers, offer):
+            os.close(fd)
+        _serve(requests_read, claims, answers_write)
+    os.close(requests_read)
+    os.close(answers_write)
+    if not _retire_registered:
+        _register_retire()
+    _helper = Helper(pid, requests, answers, claims, offer, kinds)
+    return _helper
+
+
+_retire_registered = False
+
+
+def _register_retire() -> None:
+    global _retire_registered  # noqa: PLW0603 -- once per process
+    atexit.register(_retire)
+    _retire_registered = True
+
+
+def _retire() -> None:
+    """Stop the helper and close its pipes (this process is leaving, left a package
+    mid-way, or the helper failed): no orphan goes on vetting."""
+    global _helper
+    helper, _helper = _helper, None
+    if helper is None:
+        return
+    for fd in (helper.requests, helper.answers, helper.claims, helper.offer):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    with contextlib.suppress(ProcessLookupError, ChildProcessError):
+        os.kill(helper.pid, signal.SIGKILL)
+        os.waitpid(helper.pid, 0)
+
+
 def _claim(claims: int) -> int | None:
     """The next queued job's index, or None when the queue is empty."""
-    taken = os.read(claims, 4)
+    try:
+        taken = os.read(claims, 4)
+    except BlockingIOError:
+        return None
     return int.from_bytes(taken, "little") if len(taken) == 4 else None
 
 
-def _child(jobs: Sequence[Job], claims: int, writer: int) -> None:
-    """Take and compute jobs until none are left, write the answers to ``writer``; never
-    returns."""
-    import json  # noqa: PLC0415 -- loaded already (run_jobs): a name lookup here
+def _request(number: int, tasks: dict[int, Task | None]) -> bytes:
+    """A package's tasks as the helper reads them: a JSON head (the package's number, and
+    per task its index, kind, path, flags and length) and the members' bytes after it."""
+    import json  # noqa: PLC0415 -- loaded already (_ensure_helper): a name lookup here
+
+    head = [
+        [index, task.kind, task.path, list(task.flags), len(task.data)]
+        for index, task in tasks.items()
+        if task is not None
+    ]
+    encoded = json.dumps({"package": number, "tasks": head}).encode()
+    body = b"".join(task.data for task in tasks.values() if task is not None)
+    return len(encoded).to_bytes(8, "little") + encoded + body
+
+
+def _tasks(request: bytes) -> tuple[int, dict[int, Task]]:
+    """:func:`_request`'s package number and tasks, read back."""
+    import json  # noqa: PLC0415 -- loaded already (_ensure_helper): a name lookup here
+
+    size = int.from_bytes(request[:8], "little")
+    head = json.loads(request[8 : 8 + size])
+    at = 8 + size
+    tasks: dict[int, Task] = {}
+    for index, kind, path, flags, length in head["tasks"]:
+        tasks[int(index)] = Task(str(kind), str(path), request[at : at + length], tuple(flags))
+        at += length
+    return int(head["package"]), tasks
+
+
+def _send(fd: int, message: bytes) -> bool:
+    """Write one length-prefixed message; False when the reader is gone."""
+    view = memoryview(len(message).to_bytes(8, "little") + message)
+    try:
+        while view:
+            view = view[os.write(fd, view) :]
+    except (BrokenPipeError, OSError):
+        return False
+    return True
+
+
+def _receive(fd: int) -> bytes | None:
+    """One length-prefixed message; None when the writer left before the end of one."""
+    head = _read_exactly(fd, 8)
+    if head is None:
+        return None
+    return _read_exactly(fd, int.from_bytes(head, "little"))
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    chunks: list[bytes] = []
+    left = size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _serve(requests: int, claims: int, answers: int) -> None:
+    """The helper: for each package it is sent, take and compute jobs until none are left,
+    write the answers; leave when the requests end. Never returns."""
+    import json  # noqa: PLC0415 -- loaded already (_ensure_helper): a name lookup here
 
     code = 1
     try:
-        before = set(remembered())
-        answers: dict[str, list[list[object]]] = {}
-        while (index := _claim(claims)) is not None:
-            answers[str(index)] = [finding_json(f) for f in jobs[index].compute()]
-        runs = [
-            [key[0].hex(), key[1], [[r.target, r.line, r.how] for r in found]]
-            for key, found in remembered().items()
-            if key not in before
-        ]
-        data = json.dumps({"answers": answers, "runs": runs}).encode()
-        view = memoryview(data)
-        while view:
-            view = view[os.write(writer, view) :]
+        while (request := _receive(requests)) is not None:
+            number, tasks = _tasks(request)
+            added()  # what it computes from here on is sent back with the answers
+            found: dict[str, list[list[object]]] = {}
+            while (index := _claim(claims)) is not None:
+                task = tasks[index]
+                found[str(index)] = [finding_json(f) for f in TASKS[task.kind](task)]
+            runs = [
+                [key[0].hex(), key[1], [[r.target, r.line, r.how] for r in ran]]
+                for key, ran in added().items()
+            ]
+            reply = {"package": number, "answers": found, "runs": runs}
+            if not _send(answers, json.dumps(reply).encode()):
+                break
         code = 0
     finally:
         os._exit(code)  # no atexit handlers, no flushing of buffers the parent owns
 
 
-def _read_all(reader: int) -> bytes:
-    chunks = []
-    while chunk := os.read(reader, 1 << 20):
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _reap(pid: int, *, stop: bool) -> None:
-    """Wait for the child; ``stop``: kill it first (this process is leaving on an error, or
-    the child sent nothing), so no orphan goes on vetting."""
-    with contextlib.suppress(ProcessLookupError, ChildProcessError):
-        if stop:
-            import signal  # noqa: PLC0415 -- only a child that failed is stopped
-
-            os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-
-
-def _parse(sent: bytes, taken: set[int]) -> dict[int, list[PackageFinding]] | None:
-    """The child's answers, or None when they are not exactly for the jobs it took."""
-    import json  # noqa: PLC0415 -- loaded already (run_jobs): a name lookup here
+def _parse(sent: bytes, taken: set[int], number: int) -> dict[int, list[PackageFinding]] | None:
+    """The helper's answers, or None when they are not exactly for the jobs it took of
+    package ``number``."""
+    import json  # noqa: PLC0415 -- loaded already (_ensure_helper): a name lookup here
 
     try:
         body = json.loads(sent)
+        if body["package"] != number:
+            return None
         answers = {int(k): [finding_from_json(f) for f in v] for k, v in body["answers"].items()}
         runs = [
             ((bytes.fromhex(key), bool(top)), tuple(RunFile(t, int(n), h) for t, n, h in found))

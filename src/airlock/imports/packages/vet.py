@@ -39,7 +39,7 @@ from airlock.imports.packages.crossfile import (
     across_starts,
     cross_file_job,
     followable,
-    plugins_run,
+    plugins_job,
     within_budget,
 )
 from airlock.imports.packages.datafiles import data_file_findings
@@ -73,7 +73,6 @@ from airlock.imports.packages.ownpass import (
 )
 from airlock.imports.packages.picklecalls import judged as judged_pickle_calls
 from airlock.imports.packages.pickleown import native_modules
-from airlock.imports.packages.plugins import SetupParse
 from airlock.imports.packages.pretenders import (
     impostor,
     lookalike_installs,
@@ -263,10 +262,11 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
         ),
         digests,
     )
-    *own, chains = run_jobs(
+    *own, chains, plugged = run_jobs(
         [
             *(j for j in jobs if isinstance(j, Job)),
             cross_file_job(across, package, scripts, sdist, hooks),
+            plugins_job(members, package, (setup, setup_tree)),
         ],
         spread=spread,
     )
@@ -282,7 +282,7 @@ def _vet(filename: str, blob: bytes | BinaryIO, *, spread: bool = False) -> VetR
     findings += further_findings(members, further_helpers(members, setup, helpers), digests)
     metadata = package_metadata(members, sdist=sdist)
     findings = _archive_findings(
-        filename, findings, chains, members, package, scripts, shipped, (setup, setup_tree)
+        filename, findings, chains, plugged, members, package, scripts, shipped
     )
     findings += empty_package(filename, members, metadata)
     findings += bytecode_findings(members)
@@ -343,16 +343,17 @@ def _archive_findings(  # noqa: PLR0917 -- what vet() gathered while reading the
     filename: str,
     findings: list[PackageFinding],
     chains: list[PackageFinding],
+    plugged: list[PackageFinding],
     members: list[Member],
     package: LocalModules,
     scripts: set[str],
     shipped: frozenset[str],
-    setup: SetupParse = ("", None),
 ) -> list[PackageFinding]:
     """Findings that need the whole archive: chains across files (``chains``, what
-    :func:`cross_file_job`'s job found), files run as code by another, and look-alike imports
-    less those the archive ships or declares. ``setup``: ``setup.py``'s member and tree."""
-    run, plugged = files_run(members, scripts), plugins_run(members, package, setup)
+    :func:`cross_file_job`'s job found), from the targets of entry points a host program
+    loads (``plugged``, :func:`plugins_job`'s), files run as code by another, and look-alike
+    imports less those the archive ships or declares."""
+    run = files_run(members, scripts)
     # A side-code payload no start reaches weighs less again (ADR 0132): lowered before the
     # merge, so a chain reaching the same line still adds its own finding.
     reached = {f.path for f in (*chains, *run, *plugged)}

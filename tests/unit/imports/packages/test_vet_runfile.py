@@ -8,6 +8,7 @@ import ast
 import pytest
 
 from airlock.domain.requests import Outcome
+from airlock.imports.packages import runfile
 from airlock.imports.packages.analysis import scan_python
 from airlock.imports.packages.runfile import resolve, run_files
 from airlock.imports.packages.vet import vet
@@ -171,3 +172,17 @@ def test_words_that_only_contain_exec_are_not_parsed(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(ast, "parse", no_parse)
     source = "import sys\ncmd = [sys.executable]\ncursor.execute(q)\nspec.loader.exec_module(m)\n"
     assert run_files(source) == []
+
+
+def test_a_helper_sends_back_only_the_answers_it_added(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ADR 0186: the helper process sends this process the ``run_files`` answers it kept while
+    vetting a package, from a record of its own, not a copy of every answer before and after."""
+    monkeypatch.setattr(runfile, "_REMEMBERED", type(runfile._REMEMBERED)())
+    monkeypatch.setattr(runfile, "_ADDED", None)
+    run_files("exec(open('a.py').read())\n")
+    assert runfile.added() == {}  # the first call starts the record
+    run_files("exec(open('b.py').read())\n")
+    run_files("exec(open('a.py').read())\n")  # known already: not new
+    got = runfile.added()
+    assert [found[0].target for found in got.values()] == ["b.py"]
+    assert runfile.added() == {}

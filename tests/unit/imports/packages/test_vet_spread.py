@@ -1,8 +1,9 @@
-"""A command-line vetting run shares a large package's members with a forked child (issue 16).
+"""A command-line vetting run shares a large package's members with a forked helper (issue 16).
 
-The child may change when a verdict comes, never what it is: these tests compare reports
-made with and without it, and break the child in each way it could fail. The forking runs
-happen in a fresh interpreter (one thread, as the CLI is), not in pytest's process.
+The helper may change when a verdict comes, never what it is: these tests compare reports
+made with and without it, and break the helper in each way it could fail. One helper serves
+the whole run (ADR 0186). The forking runs happen in a fresh interpreter (one thread, as the
+CLI is), not in pytest's process.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,14 @@ from airlock.imports.packages import spread
 from airlock.imports.packages import vet as vetting
 from airlock.imports.packages.memo import MEMO
 from airlock.imports.packages.rules import PackageFinding, Severity
-from airlock.imports.packages.spread import MIN_SPREAD_BYTES, Job, _queue, run_jobs
+from airlock.imports.packages.spread import (
+    MIN_SHARED_BYTES,
+    MIN_SPREAD_BYTES,
+    Job,
+    Task,
+    _queue,
+    run_jobs,
+)
 from scripts.make_test_packages import sdist, wheel
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -57,6 +66,21 @@ def _package() -> bytes:
     return sdist("pkg", "1.0", files)
 
 
+# A task kind the tests' own jobs use: it sleeps ``flags`` tenths of a 20 ms step and
+# answers with the process that computed it, as a job computed here does.
+TEST_TASK = """
+import time as _time
+from airlock.imports.packages.rules import PackageFinding as _Finding
+def _pid_task(task):
+    _time.sleep(0.02 * sum(task.flags))
+    return [_Finding('pid', task.path, os.getpid(), 1, '')]
+_spread.register('pid', _pid_task)
+def pid_job(i, size=64 * 1024, slow=False, movable=True):
+    task = _spread.Task('pid', str(i), b'', (slow,))
+    return _spread.Job(size, lambda: _pid_task(task), task if movable else None)
+"""
+
+
 def _fresh(code: str, tmp_path: Path, blob: bytes | None = None) -> Any:
     """Run ``code`` in a new interpreter (``BLOB`` names the package file); its last line
     of output, as JSON."""
@@ -67,6 +91,7 @@ def _fresh(code: str, tmp_path: Path, blob: bytes | None = None) -> Any:
     prelude = f"import json, os, sys\nBLOB = {str(package)!r}\n"
     prelude += "from airlock.imports.packages import spread as _spread\n"
     prelude += "_spread.idle_core = lambda: True\n"
+    prelude += TEST_TASK
     done = subprocess.run(
         [sys.executable, "-c", prelude + textwrap.dedent(code)],
         cwd=ROOT,
@@ -79,7 +104,8 @@ def _fresh(code: str, tmp_path: Path, blob: bytes | None = None) -> Any:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-COMPARE = """
+# Counts the forks; ``plain`` is the report made in one process.
+COUNTED = """
 from airlock.imports.packages import spread
 from airlock.imports.packages.memo import MEMO
 from airlock.imports.packages.vet import vet
@@ -94,6 +120,10 @@ def counted():
 os.fork = counted
 data = open(BLOB, 'rb').read()
 plain = vet('pkg-1.0.tar.gz', data).to_json()
+"""
+COMPARE = (
+    COUNTED
+    + """
 MEMO.clear()
 shared = vet('pkg-1.0.tar.gz', data, spread=True).to_json()
 serious = {f['path'] for f in shared['findings'] if f['severity'] in ('high', 'critical')}
@@ -101,6 +131,7 @@ rules = sorted({f['rule'] for f in shared['findings']})
 print(json.dumps({'same': plain == shared, 'forks': len(forks), 'verdict': shared['verdict'],
                   'paths': sorted(serious), 'rules': rules}))
 """
+)
 
 
 def test_a_spread_vetting_gives_the_same_report(tmp_path: Path) -> None:
@@ -118,31 +149,58 @@ def test_a_spread_vetting_gives_the_same_report(tmp_path: Path) -> None:
     )
 
 
+# Helpers that fail, each in its own way; ``real`` is the helper's true loop.
+BROKEN = """
+def dies(requests, claims, answers):
+    os._exit(9)  # without a word
+
+def reply(answers, number, found):
+    spread._send(answers, json.dumps({'package': number, 'answers': found, 'runs': []}).encode())
+
+def claimed(claims):
+    taken = []
+    while (i := spread._claim(claims)) is not None:
+        taken.append(i)
+    return taken
+
+def answers_nothing(requests, claims, answers):
+    number, _ = spread._tasks(spread._receive(requests))
+    reply(answers, number, {})
+    os._exit(0)
+
+def garbles(requests, claims, answers):
+    spread._receive(requests)
+    spread._send(answers, b'not json')
+    os._exit(0)
+
+def no_severity(requests, claims, answers):  # for every job it took
+    number, _ = spread._tasks(spread._receive(requests))
+    reply(answers, number, {str(i): [['r', 'p', 1, 99, 'x']] for i in claimed(claims)})
+    os._exit(0)
+
+def another_package(requests, claims, answers):  # answers, but for another package
+    number, _ = spread._tasks(spread._receive(requests))
+    reply(answers, number + 1, {str(i): [['planted', 'p', 1, 4, 'x']] for i in claimed(claims)})
+    os._exit(0)
+
+def leaves_quietly(requests, claims, answers):
+    time.sleep(0.2)
+    os._exit(0)
+"""
+
+
 @pytest.mark.parametrize(
     "breakage",
-    [
-        "os._exit(9)",  # dies without a word
-        'os.write(writer, b\'{"answers": {}, "runs": []}\'); os._exit(0)',  # answers nothing
-        "os.write(writer, b'not json'); os._exit(0)",
-        # a finding whose severity is no severity, for every job it took
-        (
-            "taken = []\n        while (i := spread._claim(claims)) is not None: taken.append(i)"
-            "\n        bad = {str(i): [['r', 'p', 1, 99, 'x']] for i in taken}"
-            "\n        os.write(writer, json.dumps({'answers': bad, 'runs': []}).encode())"
-            "\n        os._exit(0)"
-        ),
-        "import time; time.sleep(0.2); os._exit(0)",  # a clean exit, nothing sent
-    ],
+    ["dies", "answers_nothing", "garbles", "no_severity", "another_package", "leaves_quietly"],
 )
-def test_a_failing_child_changes_nothing_but_time(tmp_path: Path, breakage: str) -> None:
+def test_a_failing_helper_changes_nothing_but_time(tmp_path: Path, breakage: str) -> None:
     code = f"""
+    import time
     from airlock.imports.packages import spread
     from airlock.imports.packages.memo import MEMO
     from airlock.imports.packages.vet import vet
-
-    def broken(jobs, claims, writer):
-        {breakage}
-    spread._child = broken
+    {textwrap.indent(BROKEN, "    ").strip()}
+    spread._serve = {breakage}
     data = open(BLOB, 'rb').read()
     plain = vet('pkg-1.0.tar.gz', data).to_json()
     MEMO.clear()
@@ -151,38 +209,27 @@ def test_a_failing_child_changes_nothing_but_time(tmp_path: Path, breakage: str)
     assert _fresh(code, tmp_path, _package()) is True
 
 
-def test_answers_for_files_the_child_was_not_given_are_refused(tmp_path: Path) -> None:
+def test_answers_for_files_the_helper_was_not_given_are_refused(tmp_path: Path) -> None:
     code = """
     from airlock.imports.packages import spread
-    from airlock.imports.packages.rules import PackageFinding
 
-    def job(i):
-        return spread.Job(64 * 1024, lambda: [PackageFinding('own', str(i), os.getpid(), 1, '')])
-
-    def liar(jobs, claims, writer):
-        answers = {str(i): [['planted', 'x', 0, 1, 'x']] for i in range(len(jobs))}
-        os.write(writer, json.dumps({'answers': answers, 'runs': []}).encode())
+    def liar(requests, claims, answers):
+        n, _ = spread._tasks(spread._receive(requests))
+        planted = {str(i): [['planted', 'x', 0, 1, 'x']] for i in range(4)}
+        spread._send(answers, json.dumps({'package': n, 'answers': planted, 'runs': []}).encode())
         os._exit(0)
-    spread._child = liar
-    found = spread.run_jobs([job(i) for i in range(4)], spread=True)
+    spread._serve = liar
+    found = spread.run_jobs([pid_job(i) for i in range(4)], spread=True)
     print(json.dumps([[f.rule, f.line == os.getpid()] for fs in found for f in fs]))
     """
-    assert _fresh(code, tmp_path) == [["own", True]] * 4
+    assert _fresh(code, tmp_path) == [["pid", True]] * 4
 
 
-def test_the_child_computes_its_share_in_its_own_process(tmp_path: Path) -> None:
+def test_the_helper_computes_its_share_in_its_own_process(tmp_path: Path) -> None:
     code = """
-    import time
-    from airlock.imports.packages import spread
-    from airlock.imports.packages.rules import PackageFinding
-
-    def job(i, size):
-        def compute():
-            time.sleep(0.02)  # long enough that neither process takes every job alone
-            return [PackageFinding('pid', str(i), os.getpid(), 1, '')]
-        return spread.Job(size, compute)
-
-    found = spread.run_jobs([job(i, (i + 1) * 16 * 1024) for i in range(8)], spread=True)
+    # long enough that neither process takes every job alone
+    jobs = [pid_job(i, (i + 1) * 16 * 1024, slow=True) for i in range(8)]
+    found = _spread.run_jobs(jobs, spread=True)
     print(json.dumps([[int(fs[0].path), fs[0].line == os.getpid()] for fs in found]))
     """
     got = _fresh(code, tmp_path)
@@ -200,8 +247,7 @@ def test_a_fork_that_fails_leaves_the_work_here(tmp_path: Path) -> None:
         raise BlockingIOError(11, 'Resource temporarily unavailable')
     os.fork = refuse
     before = len(os.listdir('/proc/self/fd'))
-    jobs = [spread.Job(64 * 1024, lambda: [PackageFinding('x', '', os.getpid(), 1, '')])] * 4
-    found = spread.run_jobs(jobs, spread=True)
+    found = spread.run_jobs([pid_job(i) for i in range(4)], spread=True)
     left_open = len(os.listdir('/proc/self/fd')) - before
     print(json.dumps([[f[0].line == os.getpid() for f in found], left_open]))
     """
@@ -219,27 +265,47 @@ def test_no_fork_while_another_thread_runs(tmp_path: Path) -> None:
     os.fork = refuse
     stop = threading.Event()
     threading.Thread(target=stop.wait).start()
-    jobs = [spread.Job(64 * 1024, lambda: [PackageFinding('x', '', 0, 1, '')]) for _ in range(4)]
-    found = spread.run_jobs(jobs, spread=True)
+    found = spread.run_jobs([pid_job(i) for i in range(4)], spread=True)
     stop.set()
     print(json.dumps([spread.can_spread(), sum(len(f) for f in found)]))
     """
     assert _fresh(code, tmp_path) == [False, 4]
 
 
-def _job(size: int, *, movable: bool = True) -> Job:
-    return Job(size, list, movable=movable)
+KINDS = frozenset({"t"})
+
+
+def _job(size: int, *, movable: bool = True, kind: str = "t") -> Job:
+    return Job(size, list, Task(kind, "", b"") if movable else None)
 
 
 def test_the_queue_offers_the_largest_members_first() -> None:
     jobs = [_job(60_000), _job(20_000), _job(40_000), _job(30_000, movable=False), _job(70_000)]
     # Never the unmovable one; the smallest last, so the two finish close together.
-    assert _queue(jobs) == [4, 0, 2, 1]
+    assert _queue(jobs, KINDS) == [4, 0, 2, 1]
 
 
 def test_a_small_package_is_not_split() -> None:
-    assert _queue([_job(MIN_SPREAD_BYTES // 4) for _ in range(3)]) == []
-    assert _queue([_job(MIN_SPREAD_BYTES, movable=False) for _ in range(3)]) == []
+    assert _queue([_job(MIN_SPREAD_BYTES // 4) for _ in range(3)], KINDS) == []
+    assert _queue([_job(MIN_SPREAD_BYTES, movable=False) for _ in range(3)], KINDS) == []
+
+
+def test_a_task_the_helper_does_not_know_stays_here() -> None:
+    # A helper knows the kinds registered before it was forked (ADR 0186).
+    jobs = [_job(MIN_SPREAD_BYTES), _job(MIN_SPREAD_BYTES, kind="later"), _job(MIN_SPREAD_BYTES)]
+    assert _queue(jobs, KINDS) == [0, 2]
+    assert _queue(jobs, frozenset()) == []
+
+
+def test_with_the_helper_running_a_smaller_package_is_shared(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No fork to pay for once the helper runs (ADR 0186): ~4 ms of members is worth it."""
+    jobs = [_job(MIN_SHARED_BYTES // 2) for _ in range(3)]
+    assert _queue(jobs, KINDS) == []  # no helper yet: it would cost a fork
+    monkeypatch.setattr(spread, "_helper", object())
+    assert _queue(jobs, KINDS) == [0, 1, 2]
+    assert _queue([_job(MIN_SHARED_BYTES // 4) for _ in range(3)], KINDS) == []
 
 
 def test_without_spread_everything_runs_here() -> None:
@@ -279,7 +345,7 @@ def logged(name, function):
         return function(*args, **kwargs)
     return wrapper
 crossfile._across = logged('cross-file', crossfile._across)
-spread._read_all = logged('answers read', spread._read_all)
+spread._receive = logged('answers read', spread._receive)
 data = open(BLOB, 'rb').read()
 plain = vetting.vet('pkg-1.0.tar.gz', data).to_json()
 MEMO.clear()
@@ -294,6 +360,70 @@ def test_the_cross_file_pass_runs_here_while_the_child_takes_members(tmp_path: P
     # process starts it before it reads the child's answers, and the report is the same.
     got = _fresh(ORDER, tmp_path, _package())
     assert got == {"same": True, "log": [["cross-file", True], ["answers read", True]]}
+
+
+MANY = (
+    COUNTED
+    + """
+same = []
+for round in range(3):
+    MEMO.clear()
+    same.append(vet('pkg-1.0.tar.gz', data, spread=True).to_json() == plain)
+    if round == 0 and KILL:
+        os.kill(spread._helper.pid, 9)  # the helper dies between packages
+print(json.dumps({'same': same, 'forks': len(forks), 'helper': spread._helper.pid}))
+"""
+)
+
+
+def test_one_helper_serves_every_package_of_a_run(tmp_path: Path) -> None:
+    # ADR 0186: a fork per package cost a batch grown to 1 GB 20-25 ms a package.
+    got = _fresh("KILL = False\n" + MANY, tmp_path, _package())
+    assert got["same"] == [True, True, True]
+    assert got["forks"] == 1
+
+
+def test_a_helper_that_died_between_packages_is_replaced(tmp_path: Path) -> None:
+    got = _fresh("KILL = True\n" + MANY, tmp_path, _package())
+    assert got["same"] == [True, True, True]
+    assert got["forks"] == 2  # the package after the death was shared with a new one
+
+
+def test_no_helper_outlives_the_run(tmp_path: Path) -> None:
+    got = _fresh("KILL = False\n" + MANY, tmp_path, _package())
+    pid = got["helper"]
+    # The run has ended: its helper is stopped with it, not left waiting.
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        stat = Path(f"/proc/{pid}/stat")
+        if stat.exists() and stat.read_text().split(") ", 1)[-1].startswith("Z"):
+            break  # a zombie waiting for its new parent to reap it: it runs nothing
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"helper {pid} still running after its run ended")
+
+
+def test_a_package_left_mid_way_stops_the_helper(tmp_path: Path) -> None:
+    # A job that raises here leaves the queue and the helper's answer half-read: the next
+    # package must not read them as its own.
+    code = """
+    def failing():
+        raise RuntimeError('a fault of this process')
+    jobs = [pid_job(i, slow=True) for i in range(6)]
+    try:
+        _spread.run_jobs([_spread.Job(64 * 1024, failing), *jobs], spread=True)
+    except RuntimeError:
+        pass
+    stopped = _spread._helper is None
+    found = _spread.run_jobs([pid_job(i, slow=True) for i in range(6)], spread=True)
+    print(json.dumps([stopped, [int(fs[0].path) for fs in found]]))
+    """
+    stopped, paths = _fresh(code, tmp_path)
+    assert stopped is True
+    assert paths == list(range(6))
 
 
 def _pth_package() -> bytes:
@@ -341,11 +471,11 @@ def test_jobs_that_may_not_move_run_here_first_and_in_order(tmp_path: Path) -> N
 
     log = []
     def job(i, movable):
+        task = spread.Task('pid', str(i), b'', (True,))
         def compute():
             log.append(i)
-            time.sleep(0.01)
-            return [PackageFinding('pid', str(i), os.getpid(), 1, '')]
-        return spread.Job(32 * 1024, compute, movable=movable)
+            return _pid_task(task)
+        return spread.Job(32 * 1024, compute, task if movable else None)
 
     jobs = [job(i, movable=i % 3 != 0) for i in range(9)]
     found = spread.run_jobs(jobs, spread=True)
@@ -361,14 +491,14 @@ def test_a_large_process_shares_only_work_worth_its_larger_fork(
 ) -> None:
     """A fork copies the process's page tables: a batch grown to 1 GB forks in ~30 ms, so a
     package of a few hundred KB is vetted here alone; a fresh CLI keeps the old threshold."""
-    jobs = [Job(100 * 1024, list) for _ in range(6)]  # 600 KB of work
+    jobs = [_job(100 * 1024) for _ in range(6)]  # 600 KB of work
     monkeypatch.setattr(spread, "_resident_mb", lambda: 60.0)
     assert spread.min_spread_bytes() == MIN_SPREAD_BYTES
-    assert _queue(jobs)
+    assert _queue(jobs, KINDS)
     monkeypatch.setattr(spread, "_resident_mb", lambda: 1024.0)
     assert spread.min_spread_bytes() > 600 * 1024
-    assert _queue(jobs) == []
-    assert _queue(jobs * 2)  # 1.2 MB: still worth it
+    assert _queue(jobs, KINDS) == []
+    assert _queue(jobs * 2, KINDS)  # 1.2 MB: still worth it
 
 
 def test_the_resident_size_is_read_from_the_kernel() -> None:
