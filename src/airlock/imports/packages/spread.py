@@ -36,7 +36,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
-import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -290,6 +289,8 @@ def _retire() -> None:
     for fd in (helper.requests, helper.answers, helper.claims, helper.offer):
         with contextlib.suppress(OSError):
             os.close(fd)
+    import signal  # noqa: PLC0415 -- only a run that forked a helper stops one (ADR 0072)
+
     with contextlib.suppress(ProcessLookupError, ChildProcessError):
         os.kill(helper.pid, signal.SIGKILL)
         os.waitpid(helper.pid, 0)
