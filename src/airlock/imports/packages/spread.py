@@ -99,10 +99,6 @@ class Job:
     # Called here with the helper's findings so this process's memo learns them.
     learn: Callable[[list[PackageFinding]], list[PackageFinding]] | None = None
 
-    @property
-    def movable(self) -> bool:
-        return self.task is not None
-
 
 def can_spread() -> bool:
     """Whether this process may share work with a helper now (see the module's docstring)."""
@@ -179,7 +175,7 @@ def _shared(jobs: Sequence[Job], queue: list[int], helper: Helper) -> list[list[
     # other work on the machine holds back at most the job it is on, not half the package.
     helper.sent += 1
     os.write(helper.offer, b"".join(i.to_bytes(4, "little") for i in queue))
-    tasks = {i: jobs[i].task for i in queue}
+    tasks = {i: task for i in queue if (task := jobs[i].task) is not None}  # all queued
     sent = _send(helper.requests, _request(helper.sent, tasks))
     results: list[list[PackageFinding] | None] = [None] * len(jobs)
     movable = set(queue)
@@ -207,7 +203,7 @@ def _shared(jobs: Sequence[Job], queue: list[int], helper: Helper) -> list[list[
 MAX_QUEUED = 16_000
 
 
-def _queue(jobs: Sequence[Job], kinds: frozenset[str] = frozenset()) -> list[int]:
+def _queue(jobs: Sequence[Job], kinds: frozenset[str]) -> list[int]:
     """Indexes of the jobs either process may take (those whose task's kind the helper
     knows, ``kinds``), in the order they are taken: largest first (the last jobs are the
     small ones, so neither process waits long for the other at the end); empty when the
@@ -264,19 +260,8 @@ def _ensure_helper() -> Helper | None:
         _serve(requests_read, claims, answers_write)
     os.close(requests_read)
     os.close(answers_write)
-    if not _retire_registered:
-        _register_retire()
     _helper = Helper(pid, requests, answers, claims, offer, kinds)
     return _helper
-
-
-_retire_registered = False
-
-
-def _register_retire() -> None:
-    global _retire_registered  # noqa: PLW0603 -- once per process
-    atexit.register(_retire)
-    _retire_registered = True
 
 
 def _retire() -> None:
@@ -296,6 +281,10 @@ def _retire() -> None:
         os.waitpid(helper.pid, 0)
 
 
+# At exit the helper is stopped (a run that forked none stops nothing).
+atexit.register(_retire)
+
+
 def _claim(claims: int) -> int | None:
     """The next queued job's index, or None when the queue is empty."""
     try:
@@ -305,7 +294,7 @@ def _claim(claims: int) -> int | None:
     return int.from_bytes(taken, "little") if len(taken) == 4 else None
 
 
-def _request(number: int, tasks: dict[int, Task | None]) -> bytes:
+def _request(number: int, tasks: dict[int, Task]) -> bytes:
     """A package's tasks as the helper reads them: a JSON head (the package's number, and
     per task its index, kind, path, flags and length) and the members' bytes after it."""
     import json  # noqa: PLC0415 -- loaded already (_ensure_helper): a name lookup here
@@ -313,10 +302,9 @@ def _request(number: int, tasks: dict[int, Task | None]) -> bytes:
     head = [
         [index, task.kind, task.path, list(task.flags), len(task.data)]
         for index, task in tasks.items()
-        if task is not None
     ]
     encoded = json.dumps({"package": number, "tasks": head}).encode()
-    body = b"".join(task.data for task in tasks.values() if task is not None)
+    body = b"".join(task.data for task in tasks.values())
     return len(encoded).to_bytes(8, "little") + encoded + body
 
 
@@ -340,7 +328,7 @@ def _send(fd: int, message: bytes) -> bool:
     try:
         while view:
             view = view[os.write(fd, view) :]
-    except (BrokenPipeError, OSError):
+    except OSError:  # BrokenPipeError among them
         return False
     return True
 
