@@ -178,6 +178,23 @@ def runs(interp: Interpreter, value: Val) -> bool:
     return acts(value) or across.foreign_function(interp, value)
 
 
+# Attributes kept per module walk (``Interpreter.attrs``), by every keeper: ``self.x = v``,
+# ``setattr``, a made module's or a ``SimpleNamespace``'s, a class's body (ADR 0185: 4,096;
+# ADR 0187: four keepers stopped at 256, silently).
+MAX_ATTRS = 4096
+
+
+def keep_attribute(interp: Interpreter, owner: str, name: str, value: Val) -> None:
+    """``owner.name`` is ``value`` for later reads, within :data:`MAX_ATTRS`. Past it, a
+    value that runs is not kept, so a later call of it would call nothing: the walk holds
+    (ADR 0187: 300 harmless attributes set first, then ``setattr(m, 'run', os.system)``,
+    and ``m.run(CMD)`` was allowed)."""
+    if len(interp.attrs) < MAX_ATTRS or (owner, name) in interp.attrs:
+        interp.attrs[owner, name] = value
+    elif runs(interp, value):
+        interp.trace.past(f"{name!r} of {owner}, past {MAX_ATTRS} attributes")
+
+
 def calls_into(interp: Interpreter, value: Val) -> bool:
     """:func:`runs`, or a class, this module's or another's of the archive: handed to what
     calls it, its ``__init__`` runs with what it is handed (ADR 0177: ``map(K, [c])``,
@@ -637,9 +654,9 @@ def class_attributes(interp: Interpreter, node: ast.ClassDef, env: dict[str, Val
         if not runs(interp, found):
             continue
         for target in targets:
-            if isinstance(target, ast.Name) and len(interp.attrs) < 256:
-                interp.attrs[node.name, target.id] = found
-                interp.attrs[f"{node.name}()", target.id] = found
+            if isinstance(target, ast.Name):
+                keep_attribute(interp, node.name, target.id, found)
+                keep_attribute(interp, f"{node.name}()", target.id, found)
 
 
 def _new_class(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> Val | None:
@@ -652,9 +669,9 @@ def _new_class(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: W
             continue
         attr = interp.expr(key, env, flowtypes.When.LATER).const
         found = interp.expr(value, env, when)
-        if isinstance(attr, str) and runs(interp, found) and len(interp.attrs) < 256:
-            interp.attrs[name, attr] = found
-            interp.attrs[f"{name}()", attr] = found
+        if isinstance(attr, str) and runs(interp, found):
+            keep_attribute(interp, name, attr, found)
+            keep_attribute(interp, f"{name}()", attr, found)
     return flowtypes.Val(ref=name)
 
 

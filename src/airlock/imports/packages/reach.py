@@ -74,13 +74,8 @@ def returned(  # noqa: PLR0911, PLR0917 -- the parts of one call, one case a bra
         return _set_attribute(interp, node, ref, args, env, when)
     if ref == "setattr" and len(args) == len(("o", "name", "value")):
         name = args[1].const
-        if (
-            isinstance(name, str)
-            and args[0].ref
-            and handed.runs(interp, args[2])
-            and len(interp.attrs) < 256
-        ):
-            interp.attrs[args[0].ref, name] = args[2]
+        if isinstance(name, str) and args[0].ref and handed.runs(interp, args[2]):
+            handed.keep_attribute(interp, args[0].ref, name, args[2])
         return None  # builtins replaced are :meth:`flow.Interpreter.runs_now`'s
     if ref == "next" and node.args:
         inner = node.args[0]

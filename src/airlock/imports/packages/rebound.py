@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from airlock.imports.packages import across, calls, flowtypes, logsent, shadowed
 from airlock.imports.packages.fold import small
-from airlock.imports.packages.handed import parameters
+from airlock.imports.packages.handed import keep_attribute, parameters
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import HIDDEN, kind_of
@@ -38,11 +38,6 @@ OWN_FILE = "\0own-file"  # ``open(__file__)``: the module's own text when read
 SENT = "\0sent"  # what ``send`` gives a generator's ``yield`` (a name no code can spell)
 GENERATOR = "\0generator"  # a generator made on install or import, its function kept
 MAX_BOUND = 64  # names bound by one ``update``
-# Attributes a ``setattr`` on a made module or a ``SimpleNamespace`` keeps, while the
-# module walk's table holds fewer. ``statements.MAX_ATTRS`` (``self.x = v``) is 4,096 and
-# holds past it since ADR 0185; this one stayed 256 and still drops silently: one bound
-# and one keeper for both is open (not benched).
-MAX_ATTRS = 256
 MAX_REGISTERED = 16  # implementations kept per single-dispatch function
 # Namespaces whose ``update`` and items bind names every later call by that name sees.
 NAMESPACES = frozenset({"globals", "globals.__dict__", "__dict__", *BUILTIN_MODULES})
@@ -95,8 +90,8 @@ def _names(  # noqa: PLR0917 -- the parts of one call
     if ref == "setattr" and len(args) == 3 and isinstance(args[1].const, str):
         across.set_global(interp, args[0].ref, args[1].const, args[2])  # ``setattr(zz, 'X', f)``
     if ref == "setattr" and len(args) == 3 and args[0].ref.startswith(shadowed.MADE_MODULE):
-        if isinstance(args[1].const, str) and len(interp.attrs) < MAX_ATTRS:
-            interp.attrs[args[0].ref, args[1].const] = args[2]  # a module filled here
+        if isinstance(args[1].const, str):
+            keep_attribute(interp, args[0].ref, args[1].const, args[2])  # a module filled here
         return flowtypes.UNKNOWN
     if ref == "types.ModuleType" and when is not flowtypes.When.LATER:
         return flowtypes.Val(ref=f"{shadowed.MADE_MODULE}{node.lineno}:{node.col_offset}")
@@ -195,11 +190,11 @@ def _objects(  # noqa: PLR0917 -- the parts of one call
         and when is not flowtypes.When.LATER
     ):
         interp.run_hook(args[0], env, when)  # its factory runs on a missing key
-    if ref == "types.SimpleNamespace" and kwargs and len(interp.attrs) < MAX_ATTRS:
+    if ref == "types.SimpleNamespace" and kwargs:
         made = f"{ref}@{node.lineno}:{node.col_offset}"
         for key, value in kwargs.items():
             if key is not None:
-                interp.attrs[made, key] = value  # ``SimpleNamespace(run=f).run``
+                keep_attribute(interp, made, key, value)  # ``SimpleNamespace(run=f).run``
         return flowtypes.Val(ref=made)
     return None
 

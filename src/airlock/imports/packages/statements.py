@@ -35,7 +35,12 @@ from airlock.imports.packages.astwalk import children
 from airlock.imports.packages.flowtypes import UNKNOWN, Val, When, canonical
 from airlock.imports.packages.fold import STDLIB_STRINGS
 from airlock.imports.packages.foreign import SITE
-from airlock.imports.packages.handed import acts, builds_dict, class_attributes, unpacked
+from airlock.imports.packages.handed import (
+    builds_dict,
+    class_attributes,
+    keep_attribute,
+    unpacked,
+)
 from airlock.imports.packages.implicit import (
     CALLBACKS,
     ENUM_BASES,
@@ -447,9 +452,6 @@ def decorate(
     return None
 
 
-# Instances' attributes kept per module walk (ADR 0185: was 256, past which one that runs
-# was dropped unread).
-MAX_ATTRS = 4096
 # Names no source can spell: where a decorator and the data it is given are bound.
 DECORATOR = "\0decorator"
 DECORATED = "\0decorated"
@@ -563,22 +565,12 @@ def _attribute(self: Interpreter, owner: str, name: str, value: Val) -> None:
     """``self.name = value`` on an instance of a local class, or ``K.name = value`` on the
     class and so on its instances (ADR 0185)."""
     if owner.endswith("()") and owner[:-2] in self.classes:
-        _kept(self, owner, name, value)
+        keep_attribute(self, owner, name, value)
     elif owner in self.classes:
-        _kept(self, owner, name, value)
-        _kept(self, f"{owner}()", name, value)
+        keep_attribute(self, owner, name, value)
+        keep_attribute(self, f"{owner}()", name, value)
     else:
         across.set_global(self, owner, name, value)  # ``zz.X = f`` of a module of the archive
-
-
-def _kept(self: Interpreter, owner: str, name: str, value: Val) -> None:
-    """An attribute kept for methods to read (issue 16), within :data:`MAX_ATTRS`."""
-    if len(self.attrs) < MAX_ATTRS or (owner, name) in self.attrs:
-        self.attrs[owner, name] = value
-    elif acts(value):
-        # Not kept, so a method calling it would call nothing: held (ADR 0185: 300
-        # attributes set first hid ``self.f = os.system`` at the former 256).
-        self.trace.past(f"{name!r} of {owner}, past {MAX_ATTRS} attributes")
 
 
 def _is_main_guard(test: ast.expr) -> bool:
