@@ -24,6 +24,7 @@ inherited from a class outside the archive.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple, TypeGuard
 
 from airlock.imports.packages import (
@@ -47,8 +48,11 @@ if TYPE_CHECKING:
     Func = ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef
 
 MAX_HANDED = 8  # items of ``map(sink, [...])`` read as separate calls
-MAX_TABLE = 64  # entries of a dict literal kept as a dispatch table
+MAX_TABLE = 64  # entries that run kept per dispatch table
 MAX_TABLES = 256  # dispatch tables kept per file
+# Entries of one written-out dict or list read for those that run: the rest of a longer one
+# is read only for whether a value might run (ADR 0187).
+MAX_TABLE_READ = 4096
 
 
 class Hander(NamedTuple):
@@ -193,6 +197,33 @@ def keep_attribute(interp: Interpreter, owner: str, name: str, value: Val) -> No
         interp.attrs[owner, name] = value
     elif runs(interp, value):
         interp.trace.past(f"{name!r} of {owner}, past {MAX_ATTRS} attributes")
+
+
+def keep_table(interp: Interpreter, name: str, entries: dict[object, Val]) -> None:
+    """``name`` is a dispatch table of ``entries`` for later look-ups (``interp.tables``),
+    within :data:`MAX_TABLES` tables; of a table longer than :data:`MAX_TABLE`, only the
+    entries that run are kept. A name bound to a table none of whose entries runs is no
+    table. Past a bound, entries that run are not kept, so a call through the table would
+    call nothing: the walk holds (ADR 0187: 300 harmless tables written first, or 100
+    harmless entries before ``'r': os.system``, and ``T['r'](CMD)`` was allowed)."""
+    running = {key: value for key, value in entries.items() if runs(interp, value)}
+    kept = entries if len(entries) <= MAX_TABLE else running
+    room = len(interp.tables) < MAX_TABLES or name in interp.tables
+    if not running:
+        interp.tables.pop(name, None)
+    elif len(kept) > MAX_TABLE or not room:
+        interp.tables.pop(name, None)
+        interp.trace.past(f"dispatch table {name!r}, past {MAX_TABLES} tables of {MAX_TABLE}")
+    else:
+        interp.tables[name] = kept
+
+
+def unread_callables(values: Sequence[ast.expr | None]) -> bool:
+    """Whether values of a written-out table past :data:`MAX_TABLE_READ` might run: a name,
+    an attribute or a lambda left unread (ADR 0187)."""
+    return any(
+        isinstance(v, (ast.Name, ast.Attribute, ast.Lambda)) for v in values[MAX_TABLE_READ:]
+    )
 
 
 def calls_into(interp: Interpreter, value: Val) -> bool:
@@ -447,8 +478,8 @@ def arguments(  # noqa: PLR0917 -- the parts of one call
     given = {param.arg: default for param, default in _defaults_of(func)}
     if spec.kwarg is not None:  # ``def f(**kw): kw['run'](c)`` with ``f(run=os.system)``
         extra: dict[object, Val] = {k: v for k, v in kwargs.items() if k and runs(interp, v)}
-        if extra and len(interp.tables) < MAX_TABLES:
-            interp.tables[spec.kwarg.arg] = extra
+        if extra:
+            keep_table(interp, spec.kwarg.arg, extra)
     out: list[Val] = []
     for i, param in enumerate(params):
         if i < positional and i < len(args):
@@ -523,10 +554,11 @@ def _key(value: object) -> object:
 def _table(
     interp: Interpreter, name: str, table: ast.Dict, env: dict[str, Val], when: When
 ) -> None:
-    if len(table.keys) > MAX_TABLE:
-        return
+    if unread_callables(table.values):
+        interp.trace.past(f"dispatch table {name!r}, past {MAX_TABLE_READ} entries")
     entries: dict[object, Val] = {}
-    for key, value in zip(table.keys, table.values, strict=True):
+    read = zip(table.keys[:MAX_TABLE_READ], table.values[:MAX_TABLE_READ], strict=True)
+    for key, value in read:
         if key is None or not (
             isinstance(value, (ast.Name, ast.Attribute, ast.Lambda)) or _method_made(value)
         ):
@@ -535,10 +567,7 @@ def _table(
         found = interp.expr(value, env, when)
         if folded is not None and (found.ref or found.func is not None):
             entries[folded] = found
-    if any(runs(interp, v) for v in entries.values()) and len(interp.tables) < MAX_TABLES:
-        interp.tables[name] = entries
-    else:
-        interp.tables.pop(name, None)
+    keep_table(interp, name, entries)
 
 
 def _method_made(node: ast.expr) -> bool:
@@ -566,11 +595,8 @@ def _set_entry(
     )
     if key is None:
         return
-    table = interp.tables.get(target.value.id)
-    if table is None and len(interp.tables) < MAX_TABLES:
-        table = interp.tables[target.value.id] = {}
-    if table is not None and len(table) < MAX_TABLE:
-        table[key] = found
+    name = target.value.id
+    keep_table(interp, name, {**interp.tables.get(name, {}), key: found})
 
 
 def entry(  # noqa: PLR0911 -- one return per kind of table

@@ -33,18 +33,17 @@ VIEWS = frozenset({"values", "items"})
 def listed(interp: Interpreter, name: str, node: ast.List | ast.Tuple, env: dict[str, Val]) -> None:
     """``L = [lambda: ..., print]``: a list naming a function or a sink is a dispatch table
     indexed by position, so ``L[0]()`` and ``for f in L: f()`` reach it."""
-    if not 0 < len(node.elts) <= handed.MAX_TABLE:
+    if not node.elts:
         return
     if not all(isinstance(e, (ast.Name, ast.Attribute, ast.Lambda)) for e in node.elts):
         return
+    if handed.unread_callables(node.elts):
+        interp.trace.past(f"list {name!r}, past {handed.MAX_TABLE_READ} items")
     entries: dict[object, Val] = {
-        i: interp.expr(e, env, flowtypes.When.LATER) for i, e in enumerate(node.elts)
+        i: interp.expr(e, env, flowtypes.When.LATER)
+        for i, e in enumerate(node.elts[: handed.MAX_TABLE_READ])
     }
-    if (
-        any(handed.runs(interp, v) for v in entries.values())
-        and len(interp.tables) < handed.MAX_TABLES
-    ):
-        interp.tables[name] = entries
+    handed.keep_table(interp, name, entries)
 
 
 def any_entry(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> Val | None:

@@ -9,7 +9,9 @@
 * Kept in a partial: ``partial(run, os.system)(CMD)``. What the partial was called with was
   dropped.
 * Kept past a bound: 256 instance attributes were recorded per module walk, and one past
-  them was dropped unread.
+  them was dropped unread. The other keepers (``setattr``, a made module, a
+  ``SimpleNamespace``, a class made by ``type``) stopped at 256 after that, silently, until
+  ADR 0187: 300 harmless attributes set first, then ``m.run(CMD)`` was allowed.
 * Kept on the class (``K.f = os.system``), or in a closure a function returns (``mk()(CMD)``,
   ``deco(go)(CMD)``): the function returned was called with the caller's names.
 * Kept in another module's global (``zz.X = os.system; zz.run(CMD)``), or handed as one item
@@ -25,7 +27,7 @@ from collections.abc import Mapping
 import pytest
 
 from airlock.domain.requests import Outcome
-from airlock.imports.packages import statements
+from airlock.imports.packages import handed as handed_module
 from tests.unit.imports.packages.adversary import verdict_cases, vet_package
 from tests.unit.imports.packages.test_vet_redteam7 import handed, one_file
 
@@ -49,6 +51,27 @@ def many_attributes(count: int) -> dict[str, str]:
     return one_file("J(os.system).go(CMD)\n", keeps)
 
 
+# Each keeper of an attribute besides ``self.x = v``: a sink kept, then called.
+KEEPERS = {
+    "made-module": "import types\nm = types.ModuleType('m')\nsetattr(m, 'run', os.system)\n"
+    "m.run(CMD)\n",
+    "simple-namespace": "import types\nns = types.SimpleNamespace(run=os.system)\nns.run(CMD)\n",
+    "setattr-on-an-instance": "class O:\n    pass\no = O()\nsetattr(o, 'run', os.system)\n"
+    "o.run(CMD)\n",
+    "class-made-by-type": "K = type('K', (), {'r': os.system})\nK.r(CMD)\n",
+}
+
+
+def harmless_attributes(count: int) -> str:
+    """A constructor walked on import (its text names a sink) that sets ``count`` harmless
+    attributes (and, first, one that may run: within any bound, so it alone never holds)."""
+    sets = "".join(f"        self.a{i} = f\n" for i in range(count))
+    return (
+        "class P:\n    def __init__(self, f):\n"
+        f"        self.z = os.system if f is None else f\n{sets}P(print)\n"
+    )
+
+
 DENIED: dict[str, Mapping[str, str]] = {
     "sink-kept-on-an-instance": one_file("K(os.system).go(CMD)\n", KEEPS),
     "sink-kept-on-an-instance-bound-first": one_file("k = K(os.system)\nk.go(CMD)\n", KEEPS),
@@ -66,6 +89,10 @@ DENIED: dict[str, Mapping[str, str]] = {
     "partial-called-with-the-command": one_file("functools.partial(run, os.system)(CMD)\n", RUN),
     "partial-kept-then-called": one_file("p = functools.partial(run, os.system)\np(CMD)\n", RUN),
     "sink-kept-after-300-attributes": many_attributes(300),
+    **{
+        f"{name}-after-300-attributes": one_file(harmless_attributes(300) + body, "")
+        for name, body in KEEPERS.items()
+    },
     "sink-kept-on-the-class": one_file("class K:\n    f = None\nK.f = os.system\nK.f(CMD)\n", ""),
     # Kept in a closure: the function returned is called where its names are not bound.
     "sink-kept-in-a-closure": one_file(
@@ -125,8 +152,19 @@ def test_something_that_runs_kept_and_called(files: Mapping[str, str], expected:
 
 
 def test_an_attribute_that_runs_past_the_bound_holds(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past ``statements.MAX_ATTRS`` (lowered here to 8), ``self.f = os.system`` was not
+    """Past ``handed.MAX_ATTRS`` (lowered here to 8), ``self.f = os.system`` was not
     kept and ``self.f(CMD)`` called nothing: allowed. Now it holds."""
-    monkeypatch.setattr(statements, "MAX_ATTRS", 8)
+    monkeypatch.setattr(handed_module, "MAX_ATTRS", 8)
     assert vet_package(many_attributes(4)) is Outcome.DENY
     assert vet_package(many_attributes(12)) is Outcome.HOLD
+
+
+@pytest.mark.parametrize("keeper", sorted(KEEPERS))
+def test_every_keeper_holds_past_the_bound(keeper: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every keeper shares the one bound: within it the sink kept is called and denied; past
+    it, kept by none, the walk holds rather than calling nothing (ADR 0187). The harmless
+    attributes alone, past the bound, are allowed."""
+    monkeypatch.setattr(handed_module, "MAX_ATTRS", 8)
+    assert vet_package(one_file(harmless_attributes(12), "")) is Outcome.ALLOW
+    assert vet_package(one_file(harmless_attributes(2) + KEEPERS[keeper], "")) is Outcome.DENY
+    assert vet_package(one_file(harmless_attributes(12) + KEEPERS[keeper], "")) is Outcome.HOLD

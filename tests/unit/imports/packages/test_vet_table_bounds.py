@@ -1,0 +1,87 @@
+"""Dispatch tables past the walk's bounds (issue 16; ADR 0187).
+
+The walk keeps a dict or list whose entries run (a sink's name, a local function) as a
+dispatch table, so ``T['r'](CMD)`` reaches the sink. It kept 256 tables per module and
+tables of at most 64 entries, and dropped any past that silently: 300 harmless tables
+written first, or 100 harmless entries before ``'r': os.system``, and the call through the
+table called nothing: allowed. Now entries that do not run are not counted against a long
+table, and a table that runs dropped past a bound holds. Every sample is inert: vetting only
+reads files."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pytest
+
+from airlock.domain.requests import Outcome
+from airlock.imports.packages import handed
+from tests.unit.imports.packages.adversary import verdict_cases, vet_package
+from tests.unit.imports.packages.test_vet_redteam7 import one_file
+
+HARMLESS = "def h(c):\n    return c\n"
+
+
+def tables_first(count: int, body: str) -> Mapping[str, str]:
+    """``count`` harmless dispatch tables (of a local function) written first, then ``body``."""
+    tables = "".join(f"T{i} = {{'a': h}}\n" for i in range(count))
+    return one_file(HARMLESS + tables + body, "")
+
+
+def long_dict(entries: str, body: str = "T['r'](CMD)\n") -> Mapping[str, str]:
+    """A dict literal of 100 ``entries`` and then ``'r': os.system``, then ``body``."""
+    padding = "".join(f"'k{i}': {entries}, " for i in range(100))
+    return one_file(f"{HARMLESS}T = {{{padding}'r': os.system}}\n{body}", "")
+
+
+def long_list(body: str) -> Mapping[str, str]:
+    """A list of 100 harmless local functions and then ``os.system``, then ``body``."""
+    return one_file(f"{HARMLESS}L = [{'h, ' * 100}os.system]\n{body}", "")
+
+
+DENIED: dict[str, Mapping[str, str]] = {
+    "sink-in-a-table-of-100-strings": long_dict("'x'"),
+    "sink-in-a-table-of-100-harmless-builtins": long_dict("print"),
+    "sink-in-a-table-got": long_dict("'x'", "T.get('r')(CMD)\n"),
+}
+
+HELD: dict[str, Mapping[str, str]] = {
+    "table-after-300-tables": tables_first(300, "T = {'r': os.system}\nT['r'](CMD)\n"),
+    "table-got-after-300-tables": tables_first(300, "T = {'r': os.system}\nT.get('r')(CMD)\n"),
+    "sink-in-a-table-of-100-functions": long_dict("h"),
+    "sink-in-a-list-of-100-functions": long_list("L[100](CMD)\n"),
+    "sink-in-a-list-of-100-functions-looped": long_list("for f in L:\n    f(CMD)\n"),
+}
+
+ALLOWED: dict[str, Mapping[str, str]] = {
+    "a-long-table-of-strings": one_file(
+        "T = {" + "".join(f"'k{i}': 'v{i}', " for i in range(100)) + "}\nprint(T['k1'])\n", ""
+    ),
+    "a-long-table-of-harmless-builtins": one_file(
+        "T = {" + "".join(f"'k{i}': print, " for i in range(100)) + "}\nT['k1']('ready')\n", ""
+    ),
+    "a-short-table-after-a-few-tables": tables_first(8, "T = {'r': print}\nT['r']('ready')\n"),
+}
+
+
+@pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, HELD, ALLOWED))
+def test_dispatch_tables_past_the_bounds(files: Mapping[str, str], expected: Outcome) -> None:
+    assert vet_package(files) is expected
+
+
+def test_a_table_within_the_bounds_is_followed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same table is denied within the bound and held past it (lowered here to 8)."""
+    monkeypatch.setattr(handed, "MAX_TABLES", 8)
+    body = "T = {'r': os.system}\nT['r'](CMD)\n"
+    assert vet_package(tables_first(4, body)) is Outcome.DENY
+    assert vet_package(tables_first(12, body)) is Outcome.HOLD
+
+
+def test_a_table_longer_than_is_read_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A written-out table longer than is read (lowered here to 50) is not allowed when what
+    is left unread might run (the sink past the 50th entry), and is when it is data."""
+    monkeypatch.setattr(handed, "MAX_TABLE_READ", 50)
+    assert vet_package(long_dict("'x'")) is not Outcome.ALLOW
+    assert vet_package(long_dict("h")) is Outcome.HOLD
+    strings = "T = {" + "".join(f"'k{i}': 'v{i}', " for i in range(100)) + "}\n"
+    assert vet_package(one_file(strings, "")) is Outcome.ALLOW
