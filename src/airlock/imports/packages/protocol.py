@@ -134,11 +134,17 @@ def remember(interp: Interpreter, cls: str, item: ast.stmt, env: dict[str, Val])
     if found is None:
         return
     for target in item.targets:
-        if isinstance(target, ast.Name) and len(interp.descriptors) < MAX_DESCRIPTORS:
+        if not isinstance(target, ast.Name):
+            continue
+        if len(interp.descriptors) < MAX_DESCRIPTORS or (cls, target.id) in interp.descriptors:
             interp.descriptors[cls, target.id] = found
+        else:  # read through, it would run nothing: held
+            interp.trace.past(f"descriptor {target.id!r} of {cls}, past {MAX_DESCRIPTORS}")
 
 
-MAX_DESCRIPTORS = 256  # per file
+# Descriptors kept per file; one past them holds (ADR 0187: 300 harmless properties set
+# first hid the 301st, whose getter ran ``os.system``).
+MAX_DESCRIPTORS = 1024
 
 
 # Calls that ask an object how to rebuild it (``__reduce__``) and, for a copy or the

@@ -38,7 +38,9 @@ OWN_FILE = "\0own-file"  # ``open(__file__)``: the module's own text when read
 SENT = "\0sent"  # what ``send`` gives a generator's ``yield`` (a name no code can spell)
 GENERATOR = "\0generator"  # a generator made on install or import, its function kept
 MAX_BOUND = 64  # names bound by one ``update``
-MAX_REGISTERED = 16  # implementations kept per single-dispatch function
+# Implementations kept per single-dispatch function; one past them holds (ADR 0187: 20
+# harmless ones registered first hid the 21st, which ran ``os.system``).
+MAX_REGISTERED = 64
 # Namespaces whose ``update`` and items bind names every later call by that name sees.
 NAMESPACES = frozenset({"globals", "globals.__dict__", "__dict__", *BUILTIN_MODULES})
 # ``builtins.__dict__`` reads as ``__dict__``: the builtins prefix is dropped
@@ -267,9 +269,7 @@ def registered(interp: Interpreter, dispatcher: Val, args: list[Val]) -> Val:
     key = id(dispatcher.func)
     if func is None:
         return flowtypes.Val(ref=f"{REGISTRAR}{key}")
-    kept = interp.dispatched.setdefault(key, [])
-    if len(kept) < MAX_REGISTERED:
-        kept.append(func)
+    _register(interp, interp.dispatched.setdefault(key, []), func)
     return args[-1]
 
 
@@ -281,9 +281,21 @@ def decorated(interp: Interpreter, decorator: Val, target: Val) -> bool:
     if not decorator.ref.startswith(REGISTRAR) or target.func is None:
         return False
     kept = interp.dispatched.setdefault(int(decorator.ref[len(REGISTRAR) :]), [])
-    if len(kept) < MAX_REGISTERED:
-        kept.append(target.func)
+    _register(interp, kept, target.func)
     return True
+
+
+def _register(
+    interp: Interpreter,
+    kept: list[ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef],
+    func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef,
+) -> None:
+    """``func`` kept among a single-dispatch function's implementations; past
+    :data:`MAX_REGISTERED`, a call of the function would not run it: held."""
+    if len(kept) < MAX_REGISTERED:
+        kept.append(func)
+    else:
+        interp.trace.past(f"an implementation registered past {MAX_REGISTERED}")
 
 
 def modules(names: object) -> Val | None:

@@ -1,12 +1,14 @@
-"""Dispatch tables past the walk's bounds (issue 16; ADR 0187).
+"""What the walk keeps past its bounds (issue 16; ADR 0187).
 
 The walk keeps a dict or list whose entries run (a sink's name, a local function) as a
 dispatch table, so ``T['r'](CMD)`` reaches the sink. It kept 256 tables per module and
 tables of at most 64 entries, and dropped any past that silently: 300 harmless tables
 written first, or 100 harmless entries before ``'r': os.system``, and the call through the
-table called nothing: allowed. Now entries that do not run are not counted against a long
-table, and a table that runs dropped past a bound holds. Every sample is inert: vetting only
-reads files."""
+table called nothing: allowed. So with 16 implementations of a single-dispatch function
+registered first, and 256 properties made first: the next one, which ran the sink, was
+dropped. Now entries that do not run are not counted against a long table, the bounds are
+higher where they were low, and what runs dropped past a bound holds. Every sample is
+inert: vetting only reads files."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from collections.abc import Mapping
 import pytest
 
 from airlock.domain.requests import Outcome
-from airlock.imports.packages import handed
+from airlock.imports.packages import handed, protocol, rebound
 from tests.unit.imports.packages.adversary import verdict_cases, vet_package
 from tests.unit.imports.packages.test_vet_redteam7 import one_file
 
@@ -39,7 +41,29 @@ def long_list(body: str) -> Mapping[str, str]:
     return one_file(f"{HARMLESS}L = [{'h, ' * 100}os.system]\n{body}", "")
 
 
+def registered_first(count: int) -> Mapping[str, str]:
+    """``count`` harmless implementations of a single-dispatch function registered, then
+    one that runs ``os.system``; the function called with the command."""
+    classes = "".join(f"class T{i}:\n    pass\n" for i in range(count))
+    harmless = "".join(f"@f.register(T{i})\ndef _(x):\n    return x\n" for i in range(count))
+    return one_file(
+        "import functools\n@functools.singledispatch\ndef f(x):\n    return x\n"
+        f"{classes}{harmless}@f.register(str)\ndef _(x):\n    os.system(x)\nf(CMD)\n",
+        "",
+    )
+
+
+def properties_first(count: int) -> Mapping[str, str]:
+    """A class with ``count`` harmless properties, then one whose getter runs the command."""
+    harmless = "".join(f"    p{i} = property(lambda self: {i})\n" for i in range(count))
+    return one_file(
+        f"class K:\n{harmless}    q = property(lambda self: os.system(CMD))\nK().q\n", ""
+    )
+
+
 DENIED: dict[str, Mapping[str, str]] = {
+    "implementation-after-20-registered": registered_first(20),
+    "property-after-300-properties": properties_first(300),
     "sink-in-a-table-of-100-strings": long_dict("'x'"),
     "sink-in-a-table-of-100-harmless-builtins": long_dict("print"),
     "sink-in-a-table-got": long_dict("'x'", "T.get('r')(CMD)\n"),
@@ -65,7 +89,7 @@ ALLOWED: dict[str, Mapping[str, str]] = {
 
 
 @pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, HELD, ALLOWED))
-def test_dispatch_tables_past_the_bounds(files: Mapping[str, str], expected: Outcome) -> None:
+def test_what_runs_past_the_walk_s_bounds(files: Mapping[str, str], expected: Outcome) -> None:
     assert vet_package(files) is expected
 
 
@@ -85,3 +109,18 @@ def test_a_table_longer_than_is_read_holds(monkeypatch: pytest.MonkeyPatch) -> N
     assert vet_package(long_dict("h")) is Outcome.HOLD
     strings = "T = {" + "".join(f"'k{i}': 'v{i}', " for i in range(100)) + "}\n"
     assert vet_package(one_file(strings, "")) is Outcome.ALLOW
+
+
+def test_an_implementation_past_the_bound_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``rebound.MAX_REGISTERED`` (lowered here to 4) the implementation that runs
+    the sink is not kept: held, not allowed."""
+    monkeypatch.setattr(rebound, "MAX_REGISTERED", 4)
+    assert vet_package(registered_first(2)) is Outcome.DENY
+    assert vet_package(registered_first(6)) is Outcome.HOLD
+
+
+def test_a_descriptor_past_the_bound_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``protocol.MAX_DESCRIPTORS`` (lowered here to 4): held, not allowed."""
+    monkeypatch.setattr(protocol, "MAX_DESCRIPTORS", 4)
+    assert vet_package(properties_first(2)) is Outcome.DENY
+    assert vet_package(properties_first(6)) is Outcome.HOLD
