@@ -226,6 +226,33 @@ def unread_callables(values: Sequence[ast.expr | None]) -> bool:
     )
 
 
+def in_turn(interp: Interpreter, values: Sequence[Val]) -> list[int]:
+    """Indexes of the ``values`` a walk reading some of them in turn reads: those that run,
+    at most :data:`MAX_HANDED`, a sink's name first, then a function whose text names one,
+    then the rest in order. A sink's name or such a function left unread past the bound
+    holds the walk (ADR 0187: nine harmless functions written before ``os.system`` in a
+    dispatch table called by a key that does not fold, or in a list looped over, and the
+    sink was never read)."""
+    ranked = sorted(
+        (i for i, value in enumerate(values) if runs(interp, value)),
+        key=lambda i: _rank(interp, values[i]),
+    )
+    if len(ranked) > MAX_HANDED and _rank(interp, values[ranked[MAX_HANDED]]) < 2:
+        interp.trace.past(f"{len(ranked)} values that run, past {MAX_HANDED} read in turn")
+    return ranked[:MAX_HANDED]
+
+
+def _rank(interp: Interpreter, value: Val) -> int:
+    """0: names a sink; 1: a function that may make a chain (a lambda, or one whose text
+    names a sink); 2: any other that runs."""
+    if kind_of(value.ref):
+        return 0
+    func = value.func
+    if isinstance(func, ast.Lambda) or (func is not None and interp.may_act(func)):
+        return 1
+    return 2
+
+
 def calls_into(interp: Interpreter, value: Val) -> bool:
     """:func:`runs`, or a class, this module's or another's of the archive: handed to what
     calls it, its ``__init__`` runs with what it is handed (ADR 0177: ``map(K, [c])``,
@@ -402,6 +429,23 @@ def _packed_keywords(
                 else _read(interp, value, env)
             )
     return out
+
+
+def picked_items(
+    interp: Interpreter, packed: ast.expr, env: dict[str, Val], when: When
+) -> tuple[list[ast.expr], list[Val]] | None:
+    """Of a written-out list longer than :data:`MAX_HANDED`, the items a call over them
+    reads in turn (:func:`in_turn`: those that run, a sink first), for a call made once per
+    item; None for a shorter one, or one with no item that runs (ADR 0187: ``map(lambda f:
+    f(CMD), [h, ..., os.system])`` read none of a tenth item's)."""
+    if not isinstance(packed, (ast.Tuple, ast.List)) or len(packed.elts) <= MAX_HANDED:
+        return None
+    if unread_callables(packed.elts):
+        interp.trace.past(f"items past {MAX_TABLE_READ} handed in turn")
+    nodes = [e for e in packed.elts[:MAX_TABLE_READ] if isinstance(e, PURE)]
+    vals = [interp.expr(e, env, when) for e in nodes]
+    chosen = in_turn(interp, vals)
+    return ([nodes[i] for i in chosen], [vals[i] for i in chosen]) if chosen else None
 
 
 def elements(

@@ -122,7 +122,13 @@ def over(  # noqa: PLR0917 -- the parts of one call
         text = _value(node, args, kwargs, spec.items_at, "") or flowtypes.UNKNOWN
         _call(interp, node, fn_node, fn, [ast.Constant(None)], [match(text)], env, when)
         return flowtypes.Val(labels=labels)
-    nodes, vals, _ = handed.elements(interp, items_node, env, when)
+    # One call per item, none beside another iterable's: the items that run are read first.
+    alone = ref not in PARALLEL or len(node.args) <= spec.items_at + 1
+    picked = handed.picked_items(interp, items_node, env, when) if alone else None
+    if picked is not None and spec.shape is not Shape.FOLD:
+        nodes, vals = picked
+    else:
+        nodes, vals, _ = handed.elements(interp, items_node, env, when)
     if spec.shape is Shape.FOLD:
         start = _value(node, args, kwargs, spec.start_at, spec.start_kw)
         return _folded(interp, node, fn_node, fn, (nodes, vals), start, env, when) or flowtypes.Val(

@@ -111,20 +111,28 @@ def looped(
     when: When,
 ) -> None:
     """``for k, f in [('r', os.system)]: T[k] = f`` and ``for f in [os.system]: f(c)``: the
-    loop's names bound to the first written-out item that names a sink or a function
-    (ADR 0051); the loop body is still walked once."""
-    for item in items.elts[: handed.MAX_HANDED]:
+    loop's names bound to the written-out item that names a sink or a function (ADR 0051),
+    the one :func:`handed.in_turn` reads first (ADR 0187: ``for f in [h, os.system]``
+    bound ``h``, the first); the loop body is still walked once."""
+    names = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+    if handed.unread_callables(items.elts):
+        interp.trace.past(f"a loop over more than {handed.MAX_TABLE_READ} items")
+    bound: list[list[Val]] = []
+    for item in items.elts[: handed.MAX_TABLE_READ]:
         parts = item.elts if isinstance(item, (ast.Tuple, ast.List)) else [item]
-        names = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
         if len(parts) != len(names) or not all(isinstance(p, handed.PURE) for p in parts):
             continue
         vals = [interp.expr(p, env, flowtypes.When.LATER) for p in parts]
-        if not any(handed.runs(interp, v) for v in vals):
-            continue
-        for name, value in zip(names, vals, strict=True):
+        if any(handed.runs(interp, v) for v in vals):
+            bound.append(vals)
+    # An item is read by its value that runs first (``('r', os.system)`` by the sink).
+    first = handed.in_turn(
+        interp, [next(v for v in vals if handed.runs(interp, v)) for vals in bound]
+    )
+    if first:
+        for name, value in zip(names, bound[first[0]], strict=True):
             if isinstance(name, ast.Name):
                 env[name.id] = value
-        return
 
 
 def made(

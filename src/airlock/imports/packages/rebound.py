@@ -21,9 +21,9 @@ import ast
 import functools
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import across, calls, flowtypes, logsent, shadowed
+from airlock.imports.packages import across, calls, flowtypes, handed, logsent, shadowed
 from airlock.imports.packages.fold import small
-from airlock.imports.packages.handed import keep_attribute, parameters
+from airlock.imports.packages.handed import MAX_TABLE_READ, keep_attribute, parameters
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import HIDDEN, kind_of
@@ -224,12 +224,17 @@ def updated(
     when: When,
 ) -> None:
     """``globals().update(run=os.system)``, ``vars(m).update({'run': f})``: each name is
-    bound to its value."""
-    for keyword, value in list(kwargs.items())[:MAX_BOUND]:
+    bound to its value, to :data:`handed.MAX_TABLE_READ` names (ADR 0187: the 65th was
+    dropped, so 64 harmless names came first); a value that might run past them holds."""
+    for keyword, value in list(kwargs.items())[:MAX_TABLE_READ]:
         bind_name(interp, keyword, value, env)
+    if handed.unread_callables([k.value for k in node.keywords]):
+        interp.trace.past(f"names bound by one update, past {MAX_TABLE_READ}")
     if node.args and isinstance(node.args[0], ast.Dict):
+        if handed.unread_callables(node.args[0].values):
+            interp.trace.past(f"names bound by one update, past {MAX_TABLE_READ}")
         pairs = zip(node.args[0].keys, node.args[0].values, strict=True)
-        for key, item in list(pairs)[:MAX_BOUND]:
+        for key, item in list(pairs)[:MAX_TABLE_READ]:
             if key is not None:
                 name = interp.expr(key, env, flowtypes.When.LATER).const
                 bind_name(interp, name, interp.expr(item, env, when), env)

@@ -66,7 +66,8 @@ def any_entry(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: Wh
 def _call_each(
     interp: Interpreter, node: ast.Call, entries: Iterable[Val], env: dict[str, Val], when: When
 ) -> Val | None:
-    called = [v for v in entries if handed.runs(interp, v)][: handed.MAX_HANDED]
+    values = list(entries)
+    called = [values[i] for i in handed.in_turn(interp, values)]
     if not called:
         return None
     synthetic = interp.synthetic.get(id(node))
@@ -92,10 +93,11 @@ def looped(
             source, view = method.value, method.attr
     if not isinstance(source, ast.Name) or source.id not in interp.tables:
         return False
-    entries = [(k, v) for k, v in interp.tables[source.id].items() if handed.runs(interp, v)]
+    table = list(interp.tables[source.id].items())
+    entries = [table[i] for i in handed.in_turn(interp, [v for _, v in table])]
     if not entries:
         return False
-    for key, value in entries[: handed.MAX_HANDED]:
+    for key, value in entries:
         if view == "items" and isinstance(node.target, ast.Tuple) and len(node.target.elts) == 2:
             interp.bind(node.target.elts[0], flowtypes.Val(const=key), env)
             interp.bind(node.target.elts[1], value, env)

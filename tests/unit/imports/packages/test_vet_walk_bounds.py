@@ -18,6 +18,8 @@ import pytest
 
 from airlock.domain.requests import Outcome
 from airlock.imports.packages import handed, protocol, rebound
+from airlock.imports.packages.vet import vet
+from scripts.make_test_packages import wheel
 from tests.unit.imports.packages.adversary import verdict_cases, vet_package
 from tests.unit.imports.packages.test_vet_redteam7 import one_file
 
@@ -61,7 +63,40 @@ def properties_first(count: int) -> Mapping[str, str]:
     )
 
 
+NINE = "h, " * 9
+TABLE_OF_NINE = "T = {" + "".join(f"'k{i}': h, " for i in range(9)) + "'r': os.system}\n"
+
 DENIED: dict[str, Mapping[str, str]] = {
+    # Read in turn, a few at most: the sink is read first, wherever it is written.
+    "loop-over-a-harmless-function-then-the-sink": one_file(
+        f"{HARMLESS}for f in [h, os.system]:\n    f(CMD)\n", ""
+    ),
+    "loop-over-ten-strings-then-the-sink": one_file(
+        "for f in [" + "'x', " * 10 + "os.system]:\n    f(CMD)\n", ""
+    ),
+    "map-over-nine-functions-then-the-sink": one_file(
+        f"{HARMLESS}list(map(lambda f: f(CMD), [{NINE}os.system]))\n", ""
+    ),
+    "table-of-nine-functions-called-by-a-key-that-does-not-fold": one_file(
+        f"{HARMLESS}{TABLE_OF_NINE}import random\nT[random.choice(list(T))](CMD)\n", ""
+    ),
+    "table-of-nine-functions-looped-over": one_file(
+        f"{HARMLESS}{TABLE_OF_NINE}for f in T.values():\n    f(CMD)\n", ""
+    ),
+    "update-of-100-names-then-the-sink": one_file(
+        HARMLESS
+        + "globals().update({"
+        + "".join(f"'n{i}': h, " for i in range(100))
+        + "'run': os.system})\nrun(CMD)\n",
+        "",
+    ),
+    "update-of-100-keywords-then-the-sink": one_file(
+        HARMLESS
+        + "globals().update("
+        + "".join(f"n{i}=h, " for i in range(100))
+        + "run=os.system)\nrun(CMD)\n",
+        "",
+    ),
     "implementation-after-20-registered": registered_first(20),
     "property-after-300-properties": properties_first(300),
     "sink-in-a-table-of-100-strings": long_dict("'x'"),
@@ -78,6 +113,12 @@ HELD: dict[str, Mapping[str, str]] = {
 }
 
 ALLOWED: dict[str, Mapping[str, str]] = {
+    "loop-over-harmless-functions": one_file(
+        "import logging\nfor f in [print, logging.getLogger('evpkg').info]:\n    f('ready')\n", ""
+    ),
+    "map-over-many-harmless-builtins": one_file(
+        "list(map(lambda f: f('ready'), [" + "print, " * 12 + "]))\n", ""
+    ),
     "a-long-table-of-strings": one_file(
         "T = {" + "".join(f"'k{i}': 'v{i}', " for i in range(100)) + "}\nprint(T['k1'])\n", ""
     ),
@@ -124,3 +165,18 @@ def test_a_descriptor_past_the_bound_holds(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(protocol, "MAX_DESCRIPTORS", 4)
     assert vet_package(properties_first(2)) is Outcome.DENY
     assert vet_package(properties_first(6)) is Outcome.HOLD
+
+
+def test_sinks_past_the_number_read_in_turn_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """More sinks than are read in turn (``handed.MAX_HANDED``, lowered here to 1) in a
+    table called by a key that does not fold: one is read, the rest left unread: held
+    besides. Harmless functions left unread do not hold."""
+    monkeypatch.setattr(handed, "MAX_HANDED", 1)
+    call = "import random\nT[random.choice(list(T))]('ready')\n"
+    sinks = one_file("T = {'a': os.system, 'b': os.popen}\n" + call, "")
+    report = vet("evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", dict(sinks)))
+    assert any(
+        f.rule == "analysis-budget" and "read in turn" in f.explanation for f in report.findings
+    )
+    harmless = one_file(HARMLESS + "def g(c):\n    return c\nT = {'a': h, 'b': g}\n" + call, "")
+    assert vet_package(harmless) is Outcome.ALLOW
