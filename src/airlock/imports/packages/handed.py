@@ -201,21 +201,27 @@ def keep_attribute(interp: Interpreter, owner: str, name: str, value: Val) -> No
 
 def keep_table(interp: Interpreter, name: str, entries: dict[object, Val]) -> None:
     """``name`` is a dispatch table of ``entries`` for later look-ups (``interp.tables``),
-    within :data:`MAX_TABLES` tables; of a table longer than :data:`MAX_TABLE`, only the
-    entries that run are kept. A name bound to a table none of whose entries runs is no
-    table. Past a bound, entries that run are not kept, so a call through the table would
-    call nothing: the walk holds (ADR 0187: 300 harmless tables written first, or 100
-    harmless entries before ``'r': os.system``, and ``T['r'](CMD)`` was allowed)."""
+    within :data:`MAX_TABLES` tables; of a table longer than :data:`MAX_TABLE`, the entries
+    that run are kept, as many as that, ranked as :func:`in_turn` ranks them (a sink's name
+    first). A name bound to a table none of whose entries runs is no table. A sink's name
+    not kept past a bound holds the walk: a call through the table would call nothing
+    (ADR 0187: 300 harmless tables written first, or 100 harmless entries before ``'r':
+    os.system``, and ``T['r'](CMD)`` was allowed). A function not kept does not hold: its
+    body is walked on its own, and large tables of validators or callbacks are common."""
     running = {key: value for key, value in entries.items() if runs(interp, value)}
-    kept = entries if len(entries) <= MAX_TABLE else running
-    room = len(interp.tables) < MAX_TABLES or name in interp.tables
     if not running:
         interp.tables.pop(name, None)
-    elif len(kept) > MAX_TABLE or not room:
-        interp.tables.pop(name, None)
-        interp.trace.past(f"dispatch table {name!r}, past {MAX_TABLES} tables of {MAX_TABLE}")
+        return
+    ranked = sorted(running, key=lambda key: _rank(interp, running[key]))
+    if len(interp.tables) >= MAX_TABLES and name not in interp.tables:
+        dropped = ranked
     else:
-        interp.tables[name] = kept
+        dropped = ranked[MAX_TABLE:] if len(entries) > MAX_TABLE else []
+        interp.tables[name] = (
+            entries if len(entries) <= MAX_TABLE else {k: running[k] for k in ranked[:MAX_TABLE]}
+        )
+    if any(_rank(interp, running[key]) == 0 for key in dropped):
+        interp.trace.past(f"dispatch table {name!r}, past {MAX_TABLES} tables of {MAX_TABLE}")
 
 
 def unread_callables(values: Sequence[ast.expr | None]) -> bool:
@@ -229,15 +235,15 @@ def unread_callables(values: Sequence[ast.expr | None]) -> bool:
 def in_turn(interp: Interpreter, values: Sequence[Val]) -> list[int]:
     """Indexes of the ``values`` a walk reading some of them in turn reads: those that run,
     at most :data:`MAX_HANDED`, a sink's name first, then a function whose text names one,
-    then the rest in order. A sink's name or such a function left unread past the bound
-    holds the walk (ADR 0187: nine harmless functions written before ``os.system`` in a
-    dispatch table called by a key that does not fold, or in a list looped over, and the
-    sink was never read)."""
+    then the rest in order. A sink's name left unread past the bound holds the walk (ADR
+    0187: nine harmless functions written before ``os.system`` in a dispatch table called by
+    a key that does not fold, or in a list looped over, and the sink was never read); a
+    function left unread does not (its body is walked on its own)."""
     ranked = sorted(
         (i for i, value in enumerate(values) if runs(interp, value)),
         key=lambda i: _rank(interp, values[i]),
     )
-    if len(ranked) > MAX_HANDED and _rank(interp, values[ranked[MAX_HANDED]]) < 2:
+    if len(ranked) > MAX_HANDED and _rank(interp, values[ranked[MAX_HANDED]]) == 0:
         interp.trace.past(f"{len(ranked)} values that run, past {MAX_HANDED} read in turn")
     return ranked[:MAX_HANDED]
 

@@ -67,6 +67,9 @@ NINE = "h, " * 9
 TABLE_OF_NINE = "T = {" + "".join(f"'k{i}': h, " for i in range(9)) + "'r': os.system}\n"
 
 DENIED: dict[str, Mapping[str, str]] = {
+    "sink-in-a-list-of-100-functions-looped": long_list("for f in L:\n    f(CMD)\n"),
+    "sink-in-a-list-of-100-functions": long_list("L[100](CMD)\n"),
+    "sink-in-a-table-of-100-functions": long_dict("h"),
     # Read in turn, a few at most: the sink is read first, wherever it is written.
     "loop-over-a-harmless-function-then-the-sink": one_file(
         f"{HARMLESS}for f in [h, os.system]:\n    f(CMD)\n", ""
@@ -107,9 +110,6 @@ DENIED: dict[str, Mapping[str, str]] = {
 HELD: dict[str, Mapping[str, str]] = {
     "table-after-300-tables": tables_first(300, "T = {'r': os.system}\nT['r'](CMD)\n"),
     "table-got-after-300-tables": tables_first(300, "T = {'r': os.system}\nT.get('r')(CMD)\n"),
-    "sink-in-a-table-of-100-functions": long_dict("h"),
-    "sink-in-a-list-of-100-functions": long_list("L[100](CMD)\n"),
-    "sink-in-a-list-of-100-functions-looped": long_list("for f in L:\n    f(CMD)\n"),
 }
 
 ALLOWED: dict[str, Mapping[str, str]] = {
@@ -143,13 +143,20 @@ def test_a_table_within_the_bounds_is_followed(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_a_table_longer_than_is_read_holds(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A written-out table longer than is read (lowered here to 50) is not allowed when what
-    is left unread might run (the sink past the 50th entry), and is when it is data."""
+    """A written-out table longer than is read (lowered here to 50) holds when what is left
+    unread might run (the sink past the 50th entry), and not when it is data."""
     monkeypatch.setattr(handed, "MAX_TABLE_READ", 50)
-    assert vet_package(long_dict("'x'")) is not Outcome.ALLOW
-    assert vet_package(long_dict("h")) is Outcome.HOLD
-    strings = "T = {" + "".join(f"'k{i}': 'v{i}', " for i in range(100)) + "}\n"
+    # Files not vetted above: the memo of members' findings would answer those.
+    assert "past 50 entries" in budget_notes(long_dict("'y'"))
+    strings = "T = {" + "".join(f"'k{i}': 'w{i}', " for i in range(100)) + "}\n"
+    assert budget_notes(one_file(strings, "")) == ""
     assert vet_package(one_file(strings, "")) is Outcome.ALLOW
+
+
+def budget_notes(files: Mapping[str, str]) -> str:
+    """What the wheel's ``analysis-budget`` findings say was left unread."""
+    report = vet("evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", dict(files)))
+    return " ".join(f.explanation for f in report.findings if f.rule == "analysis-budget")
 
 
 def test_an_implementation_past_the_bound_holds(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -174,9 +181,6 @@ def test_sinks_past_the_number_read_in_turn_hold(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(handed, "MAX_HANDED", 1)
     call = "import random\nT[random.choice(list(T))]('ready')\n"
     sinks = one_file("T = {'a': os.system, 'b': os.popen}\n" + call, "")
-    report = vet("evpkg-1.0-py3-none-any.whl", wheel("evpkg", "1.0", dict(sinks)))
-    assert any(
-        f.rule == "analysis-budget" and "read in turn" in f.explanation for f in report.findings
-    )
+    assert "read in turn" in budget_notes(sinks)
     harmless = one_file(HARMLESS + "def g(c):\n    return c\nT = {'a': h, 'b': g}\n" + call, "")
     assert vet_package(harmless) is Outcome.ALLOW
