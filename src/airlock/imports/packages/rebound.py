@@ -37,7 +37,8 @@ READ_BACK = "\0read-back"  # a file this walk wrote known text to, opened to rea
 OWN_FILE = "\0own-file"  # ``open(__file__)``: the module's own text when read
 SENT = "\0sent"  # what ``send`` gives a generator's ``yield`` (a name no code can spell)
 GENERATOR = "\0generator"  # a generator made on install or import, its function kept
-MAX_BOUND = 64  # names bound by one ``update``
+# Modules one ``map(__import__, [...])`` imports, arguments an exception is raised with.
+MAX_BOUND = 64
 # Implementations kept per single-dispatch function; one past them holds (ADR 0187: 20
 # harmless ones registered first hid the 21st, which ran ``os.system``).
 MAX_REGISTERED = 64

@@ -1,4 +1,4 @@
-"""What the walk keeps past its bounds (issue 16; ADR 0187).
+"""What runs, padded past the walk's bounds (issue 16; ADR 0187).
 
 The walk keeps a dict or list whose entries run (a sink's name, a local function) as a
 dispatch table, so ``T['r'](CMD)`` reaches the sink. It kept 256 tables per module and
