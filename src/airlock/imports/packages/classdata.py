@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from airlock.imports.packages import flowtypes
 from airlock.imports.packages.runfile import dotted
+from airlock.imports.packages.sinks import kind_of
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -61,7 +62,19 @@ def remember(interp: Interpreter, node: ast.ClassDef, env: dict[str, Val]) -> No
             if isinstance(target, ast.Name) and len(interp.constants) < MAX_CONSTANTS:
                 interp.constants[node.name, target.id] = found
     if factories:
-        interp.factories[node.name] = factories[:MAX_FACTORIES]
+        # What may run first: a sink, then a function or a class of the archive, then the
+        # rest (``list``, ``dict``). A sink past the bound holds (ADR 0187: 16 fields of
+        # ``default_factory=list`` first hid a 17th whose factory ran ``os.system``).
+        ranked = sorted(factories, key=lambda factory: _rank(interp, factory))
+        if len(ranked) > MAX_FACTORIES and kind_of(ranked[MAX_FACTORIES].ref):
+            interp.trace.past(f"field factories of {node.name}, past {MAX_FACTORIES}")
+        interp.factories[node.name] = ranked[:MAX_FACTORIES]
+
+
+def _rank(interp: Interpreter, factory: Val) -> int:
+    if kind_of(factory.ref):
+        return 0
+    return 1 if factory.func is not None or factory.ref in interp.classes else 2
 
 
 def _factories(interp: Interpreter, call: ast.Call, env: dict[str, Val], when: When) -> list[Val]:

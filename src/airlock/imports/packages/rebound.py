@@ -37,8 +37,7 @@ READ_BACK = "\0read-back"  # a file this walk wrote known text to, opened to rea
 OWN_FILE = "\0own-file"  # ``open(__file__)``: the module's own text when read
 SENT = "\0sent"  # what ``send`` gives a generator's ``yield`` (a name no code can spell)
 GENERATOR = "\0generator"  # a generator made on install or import, its function kept
-# Modules one ``map(__import__, [...])`` imports, arguments an exception is raised with.
-MAX_BOUND = 64
+MAX_BOUND = 64  # arguments an exception is raised with, kept for its handler
 # Implementations kept per single-dispatch function; one past them holds (ADR 0187: 20
 # harmless ones registered first hid the 21st, which ran ``os.system``).
 MAX_REGISTERED = 64
@@ -306,7 +305,9 @@ def _register(
 
 def modules(names: object) -> Val | None:
     """``map(__import__, ['os'])``: the modules the folded names import, as one value."""
-    if not isinstance(names, list) or not names or len(names) > MAX_BOUND:
+    # Read to MAX_TABLE_READ names (ADR 0187: past 64, 64 harmless names before ``'os'``
+    # made the call unread).
+    if not isinstance(names, list) or not names or len(names) > MAX_TABLE_READ:
         return None
     if not all(isinstance(n, str) and n for n in names):
         return None
@@ -324,9 +325,10 @@ def module_at(each: Val, index: object) -> Val | None:
 
 
 def each(seq: Val) -> list[Val]:
-    """The modules of a sequence of modules, in order."""
-    names = seq.ref[len(EACH) :].split(",")
-    return [flowtypes.Val(ref=name, labels=seq.labels) for name in names[:MAX_BOUND]]
+    """The modules of a sequence of modules, in order, each once (a loop's body is walked
+    once per module)."""
+    names = dict.fromkeys(seq.ref[len(EACH) :].split(","))
+    return [flowtypes.Val(ref=name, labels=seq.labels) for name in names]
 
 
 def imported_each(
@@ -334,7 +336,7 @@ def imported_each(
 ) -> Val | None:
     """``[__import__(n) for n in ['os']]``: each item's value reached through an importer
     or ``getattr`` (a name, no constant), as a sequence of modules; None otherwise."""
-    if not isinstance(items, list) or not 0 < len(items) <= MAX_BOUND:
+    if not isinstance(items, list) or not 0 < len(items) <= MAX_TABLE_READ:
         return None
     refs: list[str] = []
     for item in items:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import pytest
 
 from airlock.domain.requests import Outcome
-from airlock.imports.packages import handed, protocol, rebound
+from airlock.imports.packages import classdata, handed, protocol, rebound
 from airlock.imports.packages.vet import vet
 from scripts.make_test_packages import wheel
 from tests.unit.imports.packages.adversary import verdict_cases, vet_package
@@ -66,7 +66,31 @@ def properties_first(count: int) -> Mapping[str, str]:
 NINE = "h, " * 9
 TABLE_OF_NINE = "T = {" + "".join(f"'k{i}': h, " for i in range(9)) + "'r': os.system}\n"
 
+
+def imported_after(count: int, body: str) -> Mapping[str, str]:
+    """``count`` harmless module names, then ``'os'``, imported by ``map(__import__, ...)``."""
+    names = "'json', " * count
+    return one_file(f"mods = map(__import__, [{names}'os'])\n{body}", "")
+
+
+def factories_first(count: int, last: str) -> Mapping[str, str]:
+    """A dataclass with ``count`` harmless field factories, then one of ``last``, made."""
+    harmless = "".join(
+        f"    f{i}: list = dataclasses.field(default_factory=list)\n" for i in range(count)
+    )
+    return one_file(
+        f"import dataclasses\n@dataclasses.dataclass\nclass K:\n{harmless}"
+        f"    z: int = dataclasses.field(default_factory={last})\nK()\n",
+        "",
+    )
+
+
 DENIED: dict[str, Mapping[str, str]] = {
+    "module-imported-after-70-names": imported_after(70, "list(mods)[-1].system(CMD)\n"),
+    "modules-imported-after-70-names-looped-over": imported_after(
+        70, "for m in mods:\n    getattr(m, 'system', print)(CMD)\n"
+    ),
+    "field-factory-after-20-harmless-ones": factories_first(20, "lambda: os.system(CMD)"),
     "sink-in-a-list-of-100-functions-looped": long_list("for f in L:\n    f(CMD)\n"),
     "sink-in-a-list-of-100-functions": long_list("L[100](CMD)\n"),
     "sink-in-a-table-of-100-functions": long_dict("h"),
@@ -113,6 +137,10 @@ HELD: dict[str, Mapping[str, str]] = {
 }
 
 ALLOWED: dict[str, Mapping[str, str]] = {
+    "many-modules-imported": one_file(
+        "mods = list(map(__import__, [" + "'json', " * 70 + "'os']))\nprint(mods[0])\n", ""
+    ),
+    "many-harmless-field-factories": factories_first(20, "dict"),
     "loop-over-harmless-functions": one_file(
         "import logging\nfor f in [print, logging.getLogger('evpkg').info]:\n    f('ready')\n", ""
     ),
@@ -184,3 +212,18 @@ def test_sinks_past_the_number_read_in_turn_hold(monkeypatch: pytest.MonkeyPatch
     assert "read in turn" in budget_notes(sinks)
     harmless = one_file(HARMLESS + "def g(c):\n    return c\nT = {'a': h, 'b': g}\n" + call, "")
     assert vet_package(harmless) is Outcome.ALLOW
+
+
+def test_a_sink_factory_past_the_bound_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Field factories past ``classdata.MAX_FACTORIES`` (lowered here to 1): the sinks are
+    kept first, and one left over is said to be unread; harmless ones are not."""
+    monkeypatch.setattr(classdata, "MAX_FACTORIES", 1)
+    two_sinks = one_file(
+        "import dataclasses\n@dataclasses.dataclass\nclass K:\n"
+        "    a: int = dataclasses.field(default_factory=os.getpid)\n"
+        "    b: int = dataclasses.field(default_factory=os.system)\n"
+        "    c: int = dataclasses.field(default_factory=os.popen)\nK()\n",
+        "",
+    )
+    assert "field factories of K" in budget_notes(two_sinks)
+    assert budget_notes(factories_first(3, "set")) == ""
