@@ -118,17 +118,17 @@ def looped(
     if handed.unread_callables(items.elts):
         interp.trace.past(f"a loop over more than {handed.MAX_TABLE_READ} items")
     bound: list[list[Val]] = []
+    running: list[Val] = []  # each bound item's value that runs first (``('r', os.system)``)
     for item in items.elts[: handed.MAX_TABLE_READ]:
         parts = item.elts if isinstance(item, (ast.Tuple, ast.List)) else [item]
         if len(parts) != len(names) or not all(isinstance(p, handed.PURE) for p in parts):
             continue
         vals = [interp.expr(p, env, flowtypes.When.LATER) for p in parts]
-        if any(handed.runs(interp, v) for v in vals):
+        runner = next((v for v in vals if handed.runs(interp, v)), None)
+        if runner is not None:
             bound.append(vals)
-    # An item is read by its value that runs first (``('r', os.system)`` by the sink).
-    first = handed.in_turn(
-        interp, [next(v for v in vals if handed.runs(interp, v)) for vals in bound]
-    )
+            running.append(runner)
+    first = handed.in_turn(interp, running)
     if first:
         for name, value in zip(names, bound[first[0]], strict=True):
             if isinstance(name, ast.Name):

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 
 from airlock.imports.packages import across, calls, flowtypes, handed, logsent, shadowed
 from airlock.imports.packages.fold import small
-from airlock.imports.packages.handed import MAX_TABLE_READ, keep_attribute, parameters
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import HIDDEN, kind_of
@@ -92,8 +91,8 @@ def _names(  # noqa: PLR0917 -- the parts of one call
     if ref == "setattr" and len(args) == 3 and isinstance(args[1].const, str):
         across.set_global(interp, args[0].ref, args[1].const, args[2])  # ``setattr(zz, 'X', f)``
     if ref == "setattr" and len(args) == 3 and args[0].ref.startswith(shadowed.MADE_MODULE):
-        if isinstance(args[1].const, str):
-            keep_attribute(interp, args[0].ref, args[1].const, args[2])  # a module filled here
+        if isinstance(args[1].const, str):  # a module filled here
+            handed.keep_attribute(interp, args[0].ref, args[1].const, args[2])
         return flowtypes.UNKNOWN
     if ref == "types.ModuleType" and when is not flowtypes.When.LATER:
         return flowtypes.Val(ref=f"{shadowed.MADE_MODULE}{node.lineno}:{node.col_offset}")
@@ -196,7 +195,7 @@ def _objects(  # noqa: PLR0917 -- the parts of one call
         made = f"{ref}@{node.lineno}:{node.col_offset}"
         for key, value in kwargs.items():
             if key is not None:
-                keep_attribute(interp, made, key, value)  # ``SimpleNamespace(run=f).run``
+                handed.keep_attribute(interp, made, key, value)  # ``SimpleNamespace(run=f).run``
         return flowtypes.Val(ref=made)
     return None
 
@@ -226,15 +225,17 @@ def updated(
     """``globals().update(run=os.system)``, ``vars(m).update({'run': f})``: each name is
     bound to its value, to :data:`handed.MAX_TABLE_READ` names (ADR 0187: the 65th was
     dropped, so 64 harmless names came first); a value that might run past them holds."""
-    for keyword, value in list(kwargs.items())[:MAX_TABLE_READ]:
+    for keyword, value in list(kwargs.items())[: handed.MAX_TABLE_READ]:
         bind_name(interp, keyword, value, env)
-    if handed.unread_callables([k.value for k in node.keywords]):
-        interp.trace.past(f"names bound by one update, past {MAX_TABLE_READ}")
-    if node.args and isinstance(node.args[0], ast.Dict):
-        if handed.unread_callables(node.args[0].values):
-            interp.trace.past(f"names bound by one update, past {MAX_TABLE_READ}")
-        pairs = zip(node.args[0].keys, node.args[0].values, strict=True)
-        for key, item in list(pairs)[:MAX_TABLE_READ]:
+    written = node.args[0] if node.args and isinstance(node.args[0], ast.Dict) else None
+    keywords = [k.value for k in node.keywords]
+    if handed.unread_callables(keywords) or (
+        written is not None and handed.unread_callables(written.values)
+    ):
+        interp.trace.past(f"names bound by one update, past {handed.MAX_TABLE_READ}")
+    if written is not None:
+        pairs = zip(written.keys, written.values, strict=True)
+        for key, item in list(pairs)[: handed.MAX_TABLE_READ]:
             if key is not None:
                 name = interp.expr(key, env, flowtypes.When.LATER).const
                 bind_name(interp, name, interp.expr(item, env, when), env)
@@ -261,7 +262,7 @@ def sent(interp: Interpreter, gen: Val, value: Val, env: dict[str, Val], when: W
     giving ``v`` (a command sent into a loop that runs what it is given)."""
     if gen.func is None or not isinstance(gen.func, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return
-    count = len(parameters(gen.func))
+    count = len(handed.parameters(gen.func))
     for key in [k for k in interp.memo if k[0] == id(gen.func)]:
         del interp.memo[key]  # its walk without a value sent is not this one
     interp.apply(gen.func, [flowtypes.UNKNOWN] * count, {**env, SENT: value}, when)
@@ -307,7 +308,7 @@ def modules(names: object) -> Val | None:
     """``map(__import__, ['os'])``: the modules the folded names import, as one value."""
     # Read to MAX_TABLE_READ names (ADR 0187: past 64, 64 harmless names before ``'os'``
     # made the call unread).
-    if not isinstance(names, list) or not names or len(names) > MAX_TABLE_READ:
+    if not isinstance(names, list) or not names or len(names) > handed.MAX_TABLE_READ:
         return None
     if not all(isinstance(n, str) and n for n in names):
         return None
@@ -336,7 +337,7 @@ def imported_each(
 ) -> Val | None:
     """``[__import__(n) for n in ['os']]``: each item's value reached through an importer
     or ``getattr`` (a name, no constant), as a sequence of modules; None otherwise."""
-    if not isinstance(items, list) or not 0 < len(items) <= MAX_TABLE_READ:
+    if not isinstance(items, list) or not 0 < len(items) <= handed.MAX_TABLE_READ:
         return None
     refs: list[str] = []
     for item in items:
