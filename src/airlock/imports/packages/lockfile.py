@@ -7,8 +7,10 @@ against a lock answers three questions at once: is every file one the lock names
 that is not is refused: it may have been swapped), is every locked package present, and what
 does vetting say of each file.
 
-What it does not do: resolve dependencies (the lock did that), read ``-r`` includes or
-``-c`` constraints, or trust a lock entry without a hash (it is refused, not skipped).
+What it does not do: resolve dependencies (the lock did that), read ``-c`` constraints, or
+trust a lock entry without a hash (it is refused, not skipped). A ``-r`` include or an ``-e``
+editable line is refused too: pip installs what it brings, and the environment would be
+called vetted with packages in it that no one saw.
 """
 
 from __future__ import annotations
@@ -80,8 +82,9 @@ def _requirements(text: str, filename: str) -> list[LockedPackage]:
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith("#"):
             continue
-        if line.startswith("-"):  # options (--index-url, -r, -c ...): not packages
-            continue
+        if line.startswith("-"):
+            _refuse_bringing(line, filename, number)
+            continue  # options (--index-url, -c ...): no packages
         pin = _PIN.match(line)
         hashes = frozenset(h.lower() for h in _HASH.findall(line))
         if pin is None:
@@ -96,6 +99,20 @@ def _requirements(text: str, filename: str) -> list[LockedPackage]:
             )
         out.append(LockedPackage(normalise(pin.group(1)), pin.group(2), hashes))
     return out
+
+
+# pip options that add packages the lock does not list: ``-r base.txt``, ``-rbase.txt``,
+# ``--requirement=base.txt``, ``-e ./src``, ``--editable git+https://...``.
+_BRINGING = re.compile(r"^(?:-[re]|--(?:requirement|editable)(?=[\s=]|$))")
+
+
+def _refuse_bringing(line: str, filename: str, number: int) -> None:
+    if _BRINGING.match(line):
+        raise InvalidInput(
+            f"{filename}:{number}: {line[:80]!r} brings packages the lock does not list (an "
+            "included file or an editable source); give airlock one lock that lists every "
+            "package with its hashes (pip-compile --generate-hashes writes one)"
+        )
 
 
 def _pylock(text: str, filename: str) -> list[LockedPackage]:

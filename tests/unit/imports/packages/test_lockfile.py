@@ -53,6 +53,33 @@ def test_an_unpinned_or_unhashed_requirement_is_refused(line: str, why: str) -> 
         parse_lock(requirements(line), "requirements.txt")
 
 
+@pytest.mark.parametrize(
+    "option",
+    [
+        "-r base.txt",
+        "-rbase.txt",
+        "--requirement=base.txt",
+        "--requirement base.txt",
+        "-e ./src",
+        "--editable git+https://example.invalid/evil.git#egg=evil",
+    ],
+)
+def test_a_lock_that_brings_packages_it_does_not_list_is_refused(option: str) -> None:
+    """pip installs what ``-r`` includes and what ``-e`` points at; a lock that hid a
+    package there was read as vetted, with that package never seen."""
+    text = requirements(option, f"tidy==1.0 --hash=sha256:{sha(TIDY)}")
+    with pytest.raises(InvalidInput, match="brings packages the lock does not list"):
+        parse_lock(text, "requirements.txt")
+
+
+@pytest.mark.parametrize("option", ["-c constraints.txt", "--constraint=c.txt", "--pre"])
+def test_options_that_bring_no_package_are_read_past(option: str) -> None:
+    text = requirements(option, f"tidy==1.0 --hash=sha256:{sha(TIDY)}")
+    assert parse_lock(text, "requirements.txt") == [
+        LockedPackage("tidy", "1.0", frozenset({sha(TIDY)}))
+    ]
+
+
 def test_pylock_toml_entries_take_every_wheel_and_sdist_hash() -> None:
     text = f"""
 lock-version = "1.0"
