@@ -279,6 +279,18 @@ def items_in_turn(interp: Interpreter, columns: Sequence[Sequence[Val]]) -> list
     return sorted([*acting, *rest][:MAX_HANDED])
 
 
+def first_in_order(
+    interp: Interpreter, nodes: list[ast.expr], vals: list[Val]
+) -> tuple[list[ast.expr], list[Val]]:
+    """The items a running value's fold (``reduce``) reads: the first :data:`MAX_HANDED`,
+    in order. One past them that runs or may act holds (ADR 0188: ten strings before the
+    command, and the fold never reached it)."""
+    seen: dict[object, bool] = {}
+    if any(_acts_here(interp, v, seen) for v in vals[MAX_HANDED:]):
+        interp.trace.past(f"an item that may act, past the {MAX_HANDED} a fold reads")
+    return nodes[:MAX_HANDED], vals[:MAX_HANDED]
+
+
 def _text_key(value: Val | None) -> object:
     """What an item is, for reading the same item once: its folded text (a string, a list
     of strings as a tuple); None when it is anything else."""

@@ -131,7 +131,8 @@ def over(  # noqa: PLR0917 -- the parts of one call
     if picked is not None and spec.shape is not Shape.FOLD:
         nodes, vals = picked
     elif spec.shape is Shape.FOLD:
-        nodes, vals, _ = handed.elements(interp, items_node, env, when)
+        nodes, vals, _ = handed.elements(interp, items_node, env, when, handed.MAX_TABLE_READ)
+        nodes, vals = handed.first_in_order(interp, nodes, vals)
     else:
         nodes, vals, _ = handed.elements(interp, items_node, env, when, handed.MAX_TABLE_READ)
     if spec.shape is Shape.FOLD:

@@ -5,8 +5,8 @@ turn). The same padding against the bounds on what the walk folds into text: a c
 built in a loop with eight padding accumulators beside it, filled into a template with 70
 unused names (or 70 empty ``{0.p}`` fields), looked up in a dict of 70 harmless strings,
 handed on through ``*args`` after 16 empty words, handed to a thread with eight padding
-arguments before it, or mapped over after ten harmless strings: each was **allowed**, and
-each denied without its padding. Now the bounds on a written-out literal are
+arguments before it, mapped over or folded (``reduce``) after ten harmless strings: each
+was **allowed**, and each denied without its padding. Now the bounds on a written-out literal are
 ``fold.MAX_WRITTEN`` (4,096) items, a loop of accumulations or a template's fields past
 theirs holds, and items read in turn read each text once, what may act first. Every sample
 is inert: vetting only reads files."""
@@ -119,7 +119,15 @@ DENIED: dict[str, Mapping[str, str]] = {
     "command-in-the-second-iterable-after-ten": one_file(parallel(10), ""),
 }
 
-HELD: dict[str, Mapping[str, str]] = {}
+HELD: dict[str, Mapping[str, str]] = {
+    # A running value's fold reads its first items in order: one that may act past them.
+    "command-folded-after-ten-strings": one_file(
+        "import functools\nfunctools.reduce(lambda a, c: os.system(c), ["
+        + "".join(f"'x{i}', " for i in range(10))
+        + "CMD], 0)\n",
+        "",
+    ),
+}
 
 ALLOWED: dict[str, Mapping[str, str]] = {
     "many-accumulators-printed": one_file(accumulated(9, [104, 105], "print(s, t0)"), ""),
@@ -134,6 +142,12 @@ ALLOWED: dict[str, Mapping[str, str]] = {
     "many-words-handed-on-and-printed": one_file(forwarded(17, "print"), ""),
     "many-thread-arguments-printed": one_file(
         thread_args(10, "print").replace("CMD", "'done'"), ""
+    ),
+    "many-strings-folded-and-printed": one_file(
+        "import functools\nprint(functools.reduce(lambda a, c: a + c, ["
+        + "".join(f"'w{i}', " for i in range(12))
+        + "], ''))\n",
+        "",
     ),
     "harmless-strings-mapped-and-logged": one_file(
         "import logging\n" + mapped(TEN, "logging.getLogger('evpkg').info", "'done'"), ""
