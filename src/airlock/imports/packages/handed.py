@@ -303,10 +303,13 @@ def _text_key(value: Val | None) -> object:
 
 
 def _acts_here(interp: Interpreter, value: Val, seen: dict[object, bool]) -> bool:
-    """Whether an item runs, or its text (a string, a list's strings, joined) names a sink
-    or is a download run by a shell or a reverse shell; each text read once (``seen``)."""
-    if runs(interp, value):
-        return True
+    """Whether an item runs, or its text may act (:func:`text_may_act`)."""
+    return runs(interp, value) or text_may_act(value, seen)
+
+
+def text_may_act(value: Val, seen: dict[object, bool]) -> bool:
+    """Whether a value's text (a string, a list's strings, joined) names a sink or is a
+    download run by a shell or a reverse shell; each text read once (``seen``)."""
     const = value.const
     if isinstance(const, list) and all(isinstance(c, str) for c in const):
         const = " ".join(const)

@@ -119,7 +119,25 @@ DENIED: dict[str, Mapping[str, str]] = {
     "command-in-the-second-iterable-after-ten": one_file(parallel(10), ""),
 }
 
+
+def chain(prefix: str, last: str) -> str:
+    """Five functions, each calling the next with its argument, the last doing ``last``."""
+    calls = [f"{prefix}{i + 1}(c)" for i in range(4)]
+    return "".join(f"def {prefix}{i}(c):\n    {body}\n" for i, body in enumerate([*calls, last]))
+
+
+def chains_first(count: int, last: str = "os.system(c)", given: str = "CMD") -> str:
+    """``count`` harmless chains called on import, deeper than the walk follows, then one
+    doing ``last`` with ``given``."""
+    harmless = "".join(chain(f"h{j}_", "return len(c)") for j in range(count))
+    calls = "".join(f"h{j}_0('x')\n" for j in range(count))
+    return f"{harmless}{chain('p_', last)}{calls}p_0({given})\n"
+
+
 HELD: dict[str, Mapping[str, str]] = {
+    # Past the walk's depth a call is resumed after the module, at most held; 70 harmless
+    # ones first and the payload's was not resumed at all.
+    "chain-after-70-harmless-chains": one_file(chains_first(70), ""),
     # A running value's fold reads its first items in order: one that may act past them.
     "command-folded-after-ten-strings": one_file(
         "import functools\nfunctools.reduce(lambda a, c: os.system(c), ["
@@ -149,6 +167,7 @@ ALLOWED: dict[str, Mapping[str, str]] = {
         + "], ''))\n",
         "",
     ),
+    "many-harmless-chains": one_file(chains_first(70, "return len(c)", "'y'"), ""),
     "harmless-strings-mapped-and-logged": one_file(
         "import logging\n" + mapped(TEN, "logging.getLogger('evpkg').info", "'done'"), ""
     ),
