@@ -6,7 +6,9 @@ built in a loop with eight padding accumulators beside it, filled into a templat
 unused names (or 70 empty ``{0.p}`` fields), looked up in a dict of 70 harmless strings,
 handed on through ``*args`` after 16 empty words, handed to a thread with eight padding
 arguments before it, mapped over or folded (``reduce``) after ten harmless strings: each
-was **allowed**, and each denied without its padding. Now the bounds on a written-out literal are
+was **allowed**, and each denied without its padding; and 70 harmless call chains deeper
+than the walk follows, called first, pushed the payload's out of those resumed after the
+module (held without the padding, allowed with it). Now the bounds on a written-out literal are
 ``fold.MAX_WRITTEN`` (4,096) items, a loop of accumulations or a template's fields past
 theirs holds, and items read in turn read each text once, what may act first. Every sample
 is inert: vetting only reads files."""
