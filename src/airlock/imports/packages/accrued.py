@@ -34,7 +34,10 @@ if TYPE_CHECKING:
 # Calls an accumulated item may make: they compute a value and run nothing of the package's.
 PURE_CALLS = frozenset({"chr", "ord", "int", "str", "hex", "bytes", "abs", "len"})
 PURE_METHODS = frozenset({"decode", "encode", "strip", "lower", "upper", "replace", "join"})
-MAX_BODY = 8  # statements of a loop body read as accumulations (``pass`` not counted)
+# Statements of a loop body read as accumulations (``pass`` not counted); a longer body made
+# only of them holds (:func:`past_bound`). At 8, nine names accumulated (eight of them
+# padding) left the command built in the ninth unread (ADR 0188).
+MAX_BODY = 64
 _PURE_NODES = (
     ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop, ast.Load,
     ast.Subscript, ast.Slice, ast.Tuple, ast.List, ast.Attribute, ast.Call,
@@ -56,19 +59,11 @@ def planned(
         or not isinstance(node.target, ast.Name)
         or not isinstance(seq.const, (list, str, bytes))
         or not 0 < len(seq.const) <= MAX_ITEMS
-        or len(node.body) > MAX_BODY * MAX_BODY
     ):
         return None
-    steps: list[Step] = []
-    for stmt in node.body:
-        if isinstance(stmt, ast.Pass) or (
-            isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
-        ):
-            continue  # ``pass``, a docstring: nothing is built
-        step = _accrual(stmt) or _temporary(stmt)
-        if step is None:
-            return None
-        steps.append(step)
+    steps = _steps(node)
+    if steps is None:
+        return None
     names = {step[0] for step in steps if step[1] != TEMPORARY}
     if (
         len(steps) > MAX_BODY
@@ -84,6 +79,34 @@ def planned(
             return None
         starts[name] = start
     return steps, starts
+
+
+def _steps(node: ast.For) -> list[Step] | None:
+    """The accumulations of a loop's body, ``pass`` and docstrings left out; None when a
+    statement is none (read in one pass over the body, which the walk reads anyway)."""
+    steps: list[Step] = []
+    for stmt in node.body:
+        if isinstance(stmt, ast.Pass) or (
+            isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+        ):
+            continue  # ``pass``, a docstring: nothing is built
+        step = _accrual(stmt) or _temporary(stmt)
+        if step is None:
+            return None
+        steps.append(step)
+    return steps
+
+
+def past_bound(node: ast.For | ast.AsyncFor, seq: Val) -> bool:
+    """Whether a loop over a folded sequence that :func:`planned` did not fold is made only of
+    accumulations, more than :data:`MAX_BODY` of them: padding that would leave what it
+    builds unread holds (ADR 0188). Read only for a body longer than the bound."""
+    if len(node.body) <= MAX_BODY or not isinstance(node, ast.For):
+        return False
+    if not isinstance(seq.const, (list, str, bytes)) or not seq.const:
+        return False
+    steps = _steps(node)
+    return steps is not None and len(steps) > MAX_BODY
 
 
 def folded(

@@ -25,13 +25,15 @@ import string
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages.flowtypes import Val, When
-from airlock.imports.packages.fold import MAX_FOLD
+from airlock.imports.packages.fold import MAX_FOLD, MAX_WRITTEN
 from airlock.imports.packages.parttext import GAP, item_text, known_start
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
 
-MAX_FIELDS = 64  # fields of one template read
+# Fields of one template read; past it, a template that looks something up holds. At 64,
+# 70 empty ``{0.p}`` after ``{0.c} | sh`` left the command unread (ADR 0188).
+MAX_FIELDS = MAX_WRITTEN
 MAX_LOOKUPS = 8  # attributes and items one field reads
 _WRITTEN = (ast.Name, ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Load)
 
@@ -53,7 +55,10 @@ def filled(  # noqa: PLR0917 -- the parts of one call
         parsed = list(string.Formatter().parse(template))
     except ValueError:
         return None
-    if len(parsed) > MAX_FIELDS or not any(_looks_up(f, s, c) for _, f, s, c in parsed):
+    looks_up = any(_looks_up(f, s, c) for _, f, s, c in parsed)
+    if looks_up and len(parsed) > MAX_FIELDS:
+        interp.trace.past(f"a template's fields, past {MAX_FIELDS}")
+    if not looks_up or len(parsed) > MAX_FIELDS:
         return None
     keywords = {k.arg: k.value for k in node.keywords if k.arg is not None}
     labels: frozenset[str] = frozenset()

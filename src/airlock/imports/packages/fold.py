@@ -22,6 +22,10 @@ from collections.abc import Callable, Mapping
 
 MAX_FOLD = 1_000_000  # characters of a folded constant; longer values are dropped
 MAX_ITEMS = 100_000  # items of a folded list
+# Items of one written-out literal or call's arguments folded or filled in: a table, a
+# template's names and fields, ``*args`` (as :data:`handed.MAX_TABLE_READ`; ADR 0188:
+# padding past a lower bound left a command unread).
+MAX_WRITTEN = 4096
 MAX_RANGE = 1024  # items of a folded ``range``: every item a comprehension over it evaluates
 WIDE_FORMAT = re.compile(r"[%:{][^a-zA-Z}]*\d{4,}")  # '%99999d' would allocate while folding
 DECODERS = {

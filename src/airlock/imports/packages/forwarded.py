@@ -27,13 +27,16 @@ import ast
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages.flowtypes import Val
+from airlock.imports.packages.fold import MAX_WRITTEN
 
 if TYPE_CHECKING:
     from airlock.imports.packages.prefilter import HitLines
 
     Func = ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef
 
-MAX_FORWARDED = 16  # extra arguments kept as values; past it only what they carried
+# Extra arguments kept as values; past it only what they carried. At 16, a command's words
+# handed on before 17 empty ones were not read (ADR 0188).
+MAX_FORWARDED = MAX_WRITTEN
 
 
 def packed_arguments(extra: list[Val]) -> Val:

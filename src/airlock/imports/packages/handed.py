@@ -33,11 +33,14 @@ from airlock.imports.packages import (
     hostile,
     implicit,
     listtext,
+    paddedrun,
     partlist,
     pathshape,
+    prefilter,
     reach,
 )
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
+from airlock.imports.packages.revshell import reverse_shell
 from airlock.imports.packages.runfile import dotted
 from airlock.imports.packages.sinks import CONNECTIONS, HIDDEN, kind_of
 
@@ -248,6 +251,79 @@ def in_turn(interp: Interpreter, values: Sequence[Val]) -> list[int]:
     return ranked[:MAX_HANDED]
 
 
+def items_in_turn(interp: Interpreter, columns: Sequence[Sequence[Val]]) -> list[int]:
+    """Indexes of the items a call made once per item (``map(go, cmds)``, ``map(go, xs,
+    cmds)``: ``columns``, one per iterable) reads, in their order: all of a few; of more than
+    :data:`MAX_HANDED`, an item the same as one before is read once, and those where an item
+    runs or its text may act (:func:`_acts_here`) first. One such left unread holds (ADR
+    0188: ten strings before the command, and the eight read were the padding's); data does
+    not."""
+    count = len(columns[0]) if columns else 0
+    if count <= MAX_HANDED:
+        return list(range(count))
+    seen: dict[object, bool] = {}
+    acting: list[int] = []
+    rest: list[int] = []
+    known: set[tuple[object, ...]] = set()
+    for i in range(count):
+        row = [c[i] if i < len(c) else None for c in columns]
+        same = tuple(_text_key(v) for v in row)
+        if None not in same:
+            if same in known:
+                continue
+            known.add(same)
+        acts = any(v is not None and _acts_here(interp, v, seen) for v in row)
+        (acting if acts else rest).append(i)
+    if len(acting) > MAX_HANDED:
+        interp.trace.past(f"{len(acting)} items that may act, past {MAX_HANDED} read in turn")
+    return sorted([*acting, *rest][:MAX_HANDED])
+
+
+def first_in_order(
+    interp: Interpreter, nodes: list[ast.expr], vals: list[Val]
+) -> tuple[list[ast.expr], list[Val]]:
+    """The items a running value's fold (``reduce``) reads: the first :data:`MAX_HANDED`,
+    in order. One past them that runs or may act holds (ADR 0188: ten strings before the
+    command, and the fold never reached it)."""
+    seen: dict[object, bool] = {}
+    if any(_acts_here(interp, v, seen) for v in vals[MAX_HANDED:]):
+        interp.trace.past(f"an item that may act, past the {MAX_HANDED} a fold reads")
+    return nodes[:MAX_HANDED], vals[:MAX_HANDED]
+
+
+def _text_key(value: Val | None) -> object:
+    """What an item is, for reading the same item once: its folded text (a string, a list
+    of strings as a tuple); None when it is anything else."""
+    const = None if value is None or value.func is not None else value.const
+    if isinstance(const, (str, bytes)):
+        return const
+    if isinstance(const, list) and all(isinstance(c, str) for c in const):
+        return tuple(const)
+    return None
+
+
+def _acts_here(interp: Interpreter, value: Val, seen: dict[object, bool]) -> bool:
+    """Whether an item runs, or its text may act (:func:`text_may_act`)."""
+    return runs(interp, value) or text_may_act(value, seen)
+
+
+def text_may_act(value: Val, seen: dict[object, bool]) -> bool:
+    """Whether a value's text (a string, a list's strings, joined) names a sink or is a
+    download run by a shell or a reverse shell; each text read once (``seen``)."""
+    const = value.const
+    if isinstance(const, list) and all(isinstance(c, str) for c in const):
+        const = " ".join(const)
+    if not isinstance(const, str) or not const:
+        return False
+    if const not in seen:
+        seen[const] = (
+            prefilter.may_act(const)
+            or bool(paddedrun.PIPED_DOWNLOAD.search(const))
+            or reverse_shell(const)
+        )
+    return seen[const]
+
+
 def _rank(interp: Interpreter, value: Val) -> int:
     """0: names a sink; 1: a function that may make a chain (a lambda, or one whose text
     names a sink); 2: any other that runs."""
@@ -413,7 +489,9 @@ def _handed_arguments(  # noqa: PLR0917 -- the parts of one call
         packed = node.args[spec.pack_at]
     elif spec.pack_kw:
         packed = next((k.value for k in node.keywords if k.arg == spec.pack_kw), None)
-    nodes, vals, _ = ([], [], {}) if packed is None else elements(interp, packed, env, when)
+    nodes, vals, _ = (
+        ([], [], {}) if packed is None else elements(interp, packed, env, when, MAX_TABLE_READ)
+    )
     return nodes, vals, _packed_keywords(interp, node, spec, env, when)
 
 
@@ -455,12 +533,18 @@ def picked_items(
 
 
 def elements(
-    interp: Interpreter, packed: ast.expr, env: dict[str, Val], when: When
+    interp: Interpreter,
+    packed: ast.expr,
+    env: dict[str, Val],
+    when: When,
+    limit: int = MAX_HANDED,
 ) -> tuple[list[ast.expr], list[Val], dict[str | None, Val]]:
-    """The elements of a packed argument list: its nodes when it is written out (read
-    again only when they are pure), else the items it folds to, else one unknown carrying
-    its labels."""
-    if isinstance(packed, (ast.Tuple, ast.List)) and len(packed.elts) <= MAX_HANDED:
+    """The elements of a packed argument list, ``limit`` at most: its nodes when it is
+    written out (read again only when they are pure), else the items it folds to, else one
+    unknown carrying its labels. The arguments of one call are read to
+    :data:`MAX_TABLE_READ` (ADR 0188: ``Thread(target=g, args=[...])`` of nine strings and
+    the command handed ``g`` eight of them, and the command was never read)."""
+    if isinstance(packed, (ast.Tuple, ast.List)) and len(packed.elts) <= limit:
         elts = [e for e in packed.elts if not isinstance(e, ast.Starred)]
         vals = [
             interp.expr(e, env, when) if isinstance(e, PURE) else _read(interp, e, env)
@@ -469,7 +553,7 @@ def elements(
         return elts, vals, {}
     whole = interp.expr(packed, env, flowtypes.When.LATER) if isinstance(packed, PURE) else None
     if whole is not None and isinstance(whole.const, list):
-        items = whole.const[:MAX_HANDED]
+        items = whole.const[:limit]
         return (
             [ast.Constant(None)] * len(items),
             [flowtypes.Val(const=i, labels=whole.labels) for i in items],

@@ -21,11 +21,11 @@ import string
 
 from airlock.imports.packages import parttext, sinkcall
 from airlock.imports.packages.flowtypes import UNKNOWN, Val
-from airlock.imports.packages.fold import MAX_FOLD
+from airlock.imports.packages.fold import MAX_FOLD, MAX_WRITTEN
 
 _NAMED_PERCENT = re.compile(r"(?:[^%]|%%|%\(\w+\)s)*", re.DOTALL)
 SUBSTITUTES = frozenset({"substitute", "safe_substitute"})
-MAX_NAMED = 64  # items filled in by name
+MAX_NAMED = MAX_WRITTEN  # items filled in by name (64 let padding unfill a command, ADR 0188)
 
 
 def filled(template: str, items: list[Val], named: dict[str, Val], style: str) -> str | None:

@@ -10,11 +10,14 @@ on each item unpacked, or on the running value and each item. :func:`over` makes
 a sink recorded as if called, a local function applied, a local class made, and a function or
 class of another module of the archive followed there (:func:`handed.run_handed`).
 
-Bounded like :mod:`handed`: the first ``handed.MAX_HANDED`` items are read, written out or
-folded; a list that does neither is one unknown item. ``re.sub(p, f, text)`` calls ``f`` on
-a match of the text (ADR 0181): the match keeps the text, and ``m.group(...)`` reads it
-whole (:func:`matched`). What it does not do: follow the items of a generator, or a weak
-reference's callback, which is handed no text of the caller's.
+Bounded like :mod:`handed`: ``handed.MAX_HANDED`` items are read, written out or folded,
+those that run or name a sink first (``handed.items_in_turn``, ADR 0188; the first ones of
+a running value's fold); a list that does neither is one unknown item. The arguments of one
+call (a starmap's tuple, a further iterable) are read to ``handed.MAX_TABLE_READ``.
+``re.sub(p, f, text)`` calls ``f`` on a match of the text (ADR 0181): the match keeps the
+text, and ``m.group(...)`` reads it whole (:func:`matched`). What it does not do: follow
+the items of a generator, or a weak reference's callback, which is handed no text of the
+caller's.
 """
 
 from __future__ import annotations
@@ -127,15 +130,19 @@ def over(  # noqa: PLR0917 -- the parts of one call
     picked = handed.picked_items(interp, items_node, env, when) if alone else None
     if picked is not None and spec.shape is not Shape.FOLD:
         nodes, vals = picked
+    elif spec.shape is Shape.FOLD:
+        nodes, vals, _ = handed.elements(interp, items_node, env, when, handed.MAX_TABLE_READ)
+        nodes, vals = handed.first_in_order(interp, nodes, vals)
     else:
-        nodes, vals, _ = handed.elements(interp, items_node, env, when)
+        nodes, vals, _ = handed.elements(interp, items_node, env, when, handed.MAX_TABLE_READ)
     if spec.shape is Shape.FOLD:
         start = _value(node, args, kwargs, spec.start_at, spec.start_kw)
         return _folded(interp, node, fn_node, fn, (nodes, vals), start, env, when) or flowtypes.Val(
             labels=labels
         )
     parallel = _parallel(interp, node, (ref, spec), len(nodes), env, when)
-    for index, (item_node, item) in enumerate(zip(nodes, vals, strict=True)):
+    for index in handed.items_in_turn(interp, [vals, *(more for _, more in parallel)]):
+        item_node, item = nodes[index], vals[index]
         given_nodes, given = [item_node], [item]
         if spec.shape is Shape.STAR:
             given_nodes, given = _unpacked(interp, item_node, item, env, when)
@@ -171,7 +178,7 @@ def _parallel(  # noqa: PLR0917 -- the parts of one call
     for more in node.args[spec.items_at + 1 :]:
         if isinstance(more, ast.Starred):
             break
-        nodes, vals, _ = handed.elements(interp, more, env, when)
+        nodes, vals, _ = handed.elements(interp, more, env, when, handed.MAX_TABLE_READ)
         missing = max(count - len(vals), 0)
         nodes = [*nodes, *[ast.Constant(None)] * missing][:count]
         vals = [*vals, *[flowtypes.UNKNOWN] * missing][:count]
@@ -264,10 +271,10 @@ def _unpacked(
     """The arguments ``starmap`` hands from one item: a written-out tuple's elements, a folded
     one's items, else the item as one argument."""
     if isinstance(item_node, (ast.Tuple, ast.List)):
-        nodes, vals, _ = handed.elements(interp, item_node, env, when)
+        nodes, vals, _ = handed.elements(interp, item_node, env, when, handed.MAX_TABLE_READ)
         return nodes, vals
     if isinstance(item.const, (list, tuple)):
-        consts = list(item.const)[: handed.MAX_HANDED]
+        consts = list(item.const)[: handed.MAX_TABLE_READ]
         return [ast.Constant(None)] * len(consts), [
             flowtypes.Val(const=c, labels=item.labels) for c in consts
         ]

@@ -38,7 +38,7 @@ from typing import TypeGuard
 
 from airlock.imports.packages import paddedrun, sinkcall
 from airlock.imports.packages.flowtypes import UNKNOWN, Val
-from airlock.imports.packages.fold import MAX_FOLD, small
+from airlock.imports.packages.fold import MAX_FOLD, MAX_WRITTEN, small
 from airlock.imports.packages.prefilter import may_act
 
 # An address whose host is complete: a path, query, fragment or port follows it.
@@ -181,15 +181,16 @@ def replaced(template: str, given: list[object]) -> str:
     return known_start(template.replace(given[0], GAP))
 
 
-MAX_TABLE = 64  # entries of a dict literal folded (:func:`table`)
+MAX_TABLE = 64  # items of a folded list or table kept as one alternative (:func:`alternatives`)
 
 
 def table(keys: list[Val | None], values: list[Val]) -> dict[object, object] | None:
     """A dict literal of written strings, numbers and lists (``CMDS = {'linux': CMD}``),
     folded so that ``CMDS['linux']`` is its entry; None when a key or a value does not fold,
-    for ``**`` or past :data:`MAX_TABLE` entries. Its own text is none (:func:`fold.text_of`):
-    only what is looked up in it is read."""
-    if not 0 < len(keys) <= MAX_TABLE:
+    for ``**`` or past :data:`fold.MAX_WRITTEN` entries (ADR 0188: past :data:`MAX_TABLE`,
+    70 harmless entries written before ``'cmd': CMD`` left it unread). Its own text is none
+    (:func:`fold.text_of`): only what is looked up in it is read."""
+    if not 0 < len(keys) <= MAX_WRITTEN:
         return None
     out: dict[object, object] = {}
     for key, value in zip(keys, values, strict=True):

@@ -247,6 +247,8 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
         if isinstance(node.iter, (ast.List, ast.Tuple)):
             reach.looped(self, node.target, node.iter, env, when)  # ``for f in [os.system]``
         plan = accrued.planned(node, seq, env)  # ``for c in CODES: s += chr(c)`` (ADR 0164)
+        if plan is None and accrued.past_bound(node, seq):
+            self.trace.past(f"a loop of more than {accrued.MAX_BODY} accumulations")
         self.block(node.body, env, when)
         self.block(node.orelse, env, when)
         if plan is not None:
