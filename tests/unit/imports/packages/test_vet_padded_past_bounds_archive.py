@@ -19,6 +19,7 @@ from collections.abc import Mapping
 import pytest
 
 from airlock.domain.requests import Outcome
+from airlock.imports.packages import plugins
 from airlock.imports.packages.vet import vet
 from scripts.make_test_packages import wheel
 from tests.unit.imports.packages.adversary import (
@@ -322,4 +323,17 @@ def test_a_download_unpacked_past_256_folders_holds() -> None:
     )
     data = wheel("evpkg", "1.0", {"evpkg/__init__.py": text})
     report = vet("evpkg-1.0-py3-none-any.whl", data)
+    assert "analysis-budget" in {f.rule for f in report.findings}
+
+
+def test_a_plugin_past_the_batch_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the targets read one by one and in a batch, a target whose module may act holds
+    (the batch lowered: content no other test vets, vetting memoises by digest)."""
+    monkeypatch.setattr(plugins, "MAX_CALLS", 2)
+    monkeypatch.setattr(plugins, "MAX_BATCHED", 2)
+    files = targets_first(10)  # ten targets in a module that names a sink, then the hook
+    files["evpkg/tidy.py"] = "import subprocess\n" + files["evpkg/tidy.py"]
+    data = wheel("evpkg", "1.0", {**files, "evpkg/lowered.py": b"x = 1\n"})
+    report = vet("evpkg-1.0-py3-none-any.whl", data)
+    assert report.verdict is Outcome.HOLD
     assert "analysis-budget" in {f.rule for f in report.findings}
