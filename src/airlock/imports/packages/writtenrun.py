@@ -78,7 +78,7 @@ def keep(interp: Interpreter, path: str, text: str) -> None:
     written[path] = text[:MAX_FOLD]
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=2 * MAX_KEPT)  # the kept texts and the new one, no more held
 def _may_run(text: str) -> bool:
     """Whether a written text, run, may act: Python that names a sink, or a command that
     starts a network tool (``curl … | sh``)."""
