@@ -23,7 +23,13 @@ from airlock.imports.packages.local import (
 )
 from airlock.imports.packages.memo import DigestMemo
 from airlock.imports.packages.moments import SIDE_CODE, lighter, runs_setup
-from airlock.imports.packages.plugins import SetupParse, plugin_calls
+from airlock.imports.packages.plugins import (
+    MAX_BATCHED,
+    MAX_CALLS,
+    MAX_HOOKS,
+    SetupParse,
+    plugin_calls,
+)
 from airlock.imports.packages.rules import (
     PackageFinding,
     Severity,
@@ -240,9 +246,26 @@ def plugins_run(
     (:mod:`plugins`, ADR 0063), read as code run on import (``setup``: the ``setup.py``
     parse vetting has, :func:`plugins.plugin_calls`)."""
     found: list[PackageFinding] = []
-    for path, text in plugin_calls(members, package, setup):
+    calls, unread = plugin_calls(members, package, setup)
+    for path, text in calls:
         found += scan_across(path, text, package, "", install_time=False)
+    for path, module in dict.fromkeys(unread):
+        found.append(_unread_plugin(path, module))
     return found
+
+
+def _unread_plugin(path: str, module: str) -> PackageFinding:
+    """``path`` declares a plugin in ``module`` that a host calls by itself, past the
+    entry points (or hooks) airlock follows, and the module may act (ADR 0189)."""
+    return PackageFinding(
+        "analysis-budget",
+        path,
+        0,
+        Severity.HIGH,
+        f"declares a plugin in {module!r} that a host program calls by itself, past the "
+        f"{MAX_CALLS + MAX_BATCHED} entry points (or {MAX_HOOKS} hooks) airlock follows: "
+        "it was not read",
+    )
 
 
 def within_budget(starts: list[Start]) -> set[str]:

@@ -37,12 +37,15 @@ PYPROJECT_DEPENDENCIES = re.compile(
     r"^dependencies\s*=\s*\[((?:[^\]\"']|\"[^\"\n]*\"|'[^'\n]*'){0,20000})\]", re.MULTILINE
 )
 QUOTED = re.compile(r"['\"]([^'\"\n]{1,200})['\"]")
-MAX_NAMES = 400
+MAX_NAMES = 4096  # distinct names judged (ADR 0189: 400 strings were, the 401st was not)
 
 
 def declared_names(requirements: Iterable[str], files: dict[str, str]) -> list[str]:
     """Normalised project names of the requirement strings and of ``setup.cfg`` /
-    ``pyproject.toml`` texts (base name -> text), in order, once each."""
+    ``pyproject.toml`` texts (base name -> text), in order, once each: at most
+    :data:`MAX_NAMES` and one, so that the caller can tell (and hold for) names left past
+    the bound. Strings were read to 400, duplicates counted: a look-alike (or a listed
+    malicious name) declared 401st was never judged (ADR 0189)."""
     strings = list(requirements)
     cfg = files.get("setup.cfg", "")
     for block in CFG_REQUIRES.findall(cfg) if "install_requires" in cfg else []:
@@ -50,12 +53,16 @@ def declared_names(requirements: Iterable[str], files: dict[str, str]) -> list[s
     toml = files.get("pyproject.toml", "")
     for block in PYPROJECT_DEPENDENCIES.findall(toml) if "dependencies" in toml else []:
         strings += QUOTED.findall(block)
-    names = []
-    for value in strings[:MAX_NAMES]:
+    names: dict[str, None] = {}
+    for value in strings:
         match = NAME.match(value)
         if match and not value.lstrip().startswith(("-", "#")):
-            names.append(normalise(match.group(1)))
-    return list(dict.fromkeys(n for n in names if n))
+            name = normalise(match.group(1))
+            if name:
+                names[name] = None
+                if len(names) > MAX_NAMES:
+                    break
+    return list(names)
 
 
 def lookalike_of(name: str, protected: Set[str] = POPULAR) -> str | None:

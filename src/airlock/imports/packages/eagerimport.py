@@ -35,7 +35,9 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 Body = list[ast.stmt]
 # Bases (or metaclasses) followed up from one class: against cycles (``class A(B)`` after
 # ``class B(A)`` rebinds names, never a real cycle, but the walk is bounded all the same).
-MAX_ANCESTORS = 16
+# A class and its bases read (ADR 0189: sixteen harmless bases named first, and the base
+# whose ``__init_subclass__`` imported a look-alike was never read).
+MAX_ANCESTORS = 1024
 
 
 class _Module:
@@ -68,11 +70,13 @@ class _Module:
     def ancestors(self, klass: ast.ClassDef) -> list[ast.ClassDef]:
         """The class and its bases defined in the module, nearest first (bounded)."""
         out: list[ast.ClassDef] = []
+        seen: set[int] = set()
         queue = [klass]
         while queue and len(out) < MAX_ANCESTORS:
             one = queue.pop(0)
-            if any(one is seen for seen in out):
+            if id(one) in seen:
                 continue
+            seen.add(id(one))
             out.append(one)
             queue += [self.classes[b.id] for b in one.bases if _named(b, self.classes)]
         return out

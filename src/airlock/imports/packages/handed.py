@@ -215,7 +215,7 @@ def keep_table(interp: Interpreter, name: str, entries: dict[object, Val]) -> No
     if not running:
         interp.tables.pop(name, None)
         return
-    ranked = sorted(running, key=lambda key: _rank(interp, running[key]))
+    ranked = sorted(running, key=lambda key: rank(interp, running[key]))
     if len(interp.tables) >= MAX_TABLES and name not in interp.tables:
         dropped = ranked
     else:
@@ -223,7 +223,7 @@ def keep_table(interp: Interpreter, name: str, entries: dict[object, Val]) -> No
         interp.tables[name] = (
             entries if len(entries) <= MAX_TABLE else {k: running[k] for k in ranked[:MAX_TABLE]}
         )
-    if any(_rank(interp, running[key]) == 0 for key in dropped):
+    if any(rank(interp, running[key]) == 0 for key in dropped):
         interp.trace.past(f"dispatch table {name!r}, past {MAX_TABLES} tables of {MAX_TABLE}")
 
 
@@ -244,9 +244,9 @@ def in_turn(interp: Interpreter, values: Sequence[Val]) -> list[int]:
     function left unread does not (its body is walked on its own)."""
     ranked = sorted(
         (i for i, value in enumerate(values) if runs(interp, value)),
-        key=lambda i: _rank(interp, values[i]),
+        key=lambda i: rank(interp, values[i]),
     )
-    if len(ranked) > MAX_HANDED and _rank(interp, values[ranked[MAX_HANDED]]) == 0:
+    if len(ranked) > MAX_HANDED and rank(interp, values[ranked[MAX_HANDED]]) == 0:
         interp.trace.past(f"{len(ranked)} values that run, past {MAX_HANDED} read in turn")
     return ranked[:MAX_HANDED]
 
@@ -324,7 +324,7 @@ def text_may_act(value: Val, seen: dict[object, bool]) -> bool:
     return seen[const]
 
 
-def _rank(interp: Interpreter, value: Val) -> int:
+def rank(interp: Interpreter, value: Val) -> int:
     """0: names a sink; 1: a function that may make a chain (a lambda, or one whose text
     names a sink); 2: any other that runs."""
     if kind_of(value.ref):

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from airlock.imports.packages.rules import PackageFinding
 
 MAX_CONFIG_BYTES = 64_000
-MAX_HANDLERS = 32
 
 
 def network_handlers(text: str) -> list[tuple[str, str]]:
@@ -44,7 +43,9 @@ def network_handlers(text: str) -> list[tuple[str, str]]:
     except configparser.Error:
         return []
     found: list[tuple[str, str]] = []
-    for section in parser.sections()[:MAX_HANDLERS]:
+    # Every handler section: the text is at most MAX_CONFIG_BYTES, and 32 sections of
+    # formatters first left the network handler unread (ADR 0189).
+    for section in parser.sections():
         if not section.startswith("handler_"):
             continue
         name = parser.get(section, "class", fallback="").strip()

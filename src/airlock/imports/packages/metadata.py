@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from airlock.imports.packages.affixed import supplied
 from airlock.imports.packages.archive import Member
-from airlock.imports.packages.depends import declared_names, dependency_findings
+from airlock.imports.packages.depends import MAX_NAMES, declared_names, dependency_findings
 from airlock.imports.packages.lazyre import LazyPattern
 from airlock.imports.packages.native import (
     is_native,
@@ -347,21 +347,23 @@ URL_REQUIREMENT = LazyPattern(r"^[A-Za-z0-9][\w.\-]*\s*(?:\[[^\]]*\])?\s*@\s*\S+
 
 def _requirements_of(metadata: str, members: list[Member]) -> list[str]:
     """Requirement strings the package declares: metadata ``Requires-Dist`` and, in an sdist
-    (whose PKG-INFO often lists none), ``requires.txt`` and a literal ``install_requires``."""
-    found = [line.split(":", 1)[1].strip() for line in REQUIRES.findall(metadata)[:200]]
+    (whose PKG-INFO often lists none), ``requires.txt`` and a literal ``install_requires``.
+    Each is read whole: bounded by its text, and the names where they are judged (a
+    look-alike declared 201st was dropped here, ADR 0189)."""
+    found = [line.split(":", 1)[1].strip() for line in REQUIRES.findall(metadata)]
     # The email parser pip reads metadata with takes a header in any case (probe 19).
-    found += header_requirements(metadata)[:200]
+    found += header_requirements(metadata)
     for member in members:
         base = member.name.rsplit("/", 1)[-1]
         if member.data is None or member.name.count("/") > 2:
             continue
         if base == "requires.txt":
             text = member.data.decode("utf-8", "replace").split("\n[", 1)[0]
-            found += [line.strip() for line in text.splitlines() if line.strip()][:200]
+            found += [line.strip() for line in text.splitlines() if line.strip()]
         elif base == "setup.py" and runs_setup(member.name):
             listed = INSTALL_REQUIRES.search(member.data.decode("utf-8", "replace"))
             if listed:
-                found += re.findall(r"['\"]([^'\"\n]{1,200})['\"]", listed.group(1))[:200]
+                found += re.findall(r"['\"]([^'\"\n]{1,200})['\"]", listed.group(1))
     return list(dict.fromkeys(found))
 
 
@@ -385,6 +387,8 @@ def declared_dependencies(
     runtime, setup_build = setup_requirements(setup, setup_tree, declaring)
     requirements = list(dict.fromkeys(requirements + runtime))
     requires = declared_names(requirements, declaring)
+    unread = len(requires) > MAX_NAMES
+    requires = requires[:MAX_NAMES]
     # What the build installs and runs first is fetched as the dependencies are (ADR 0063:
     # ``[build-system] requires = ["x @ https://…"]`` was not read), and so is a look-alike
     # of a build tool (``setuptoolss``; ADR 0084). Build requirements are not the package's
@@ -394,8 +398,23 @@ def declared_dependencies(
     urls = url_requirements(metadata, members, sdist=is_sdist(filename))
     found = _dependency_findings(filename, list(dict.fromkeys(requirements + build + urls)))
     build_names = [n for n in declared_names(build, {}) if n not in requires]
+    unread = unread or len(build_names) > MAX_NAMES
+    build_names = build_names[:MAX_NAMES]
     findings = found + dependency_findings(filename, name, [*requires, *build_names])
+    if unread:
+        findings.append(_unread_names(filename))
     return requires, build_names, findings
+
+
+def _unread_names(filename: str) -> PackageFinding:
+    """The package declares more dependencies than airlock judges (ADR 0189)."""
+    return PackageFinding(
+        "analysis-budget",
+        filename,
+        0,
+        Severity.HIGH,
+        f"declares more than {MAX_NAMES} dependencies: those past them were not judged",
+    )
 
 
 def setup_text(members: list[Member]) -> str:

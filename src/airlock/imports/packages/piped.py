@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
     from airlock.imports.packages.flowtypes import Val, When
 
-MAX_PIPES = 64  # started network tools per module whose stdin is watched
+MAX_PIPES = 4096  # started network tools per module whose stdin is watched (more hold)
 PIPED = "started-tool:"  # a started network tool's process object: PIPED + its place
 # What writes to a started process's stdin.
 PIPE_WRITES = frozenset({"communicate", "write", "writelines"})
@@ -35,12 +35,17 @@ PIPE_WRITES = frozenset({"communicate", "write", "writelines"})
 def started(interp: Interpreter, node: ast.Call, text: str, labels: frozenset[str]) -> Val | None:
     """The process object of a started process whose command ``text`` names a tool that
     sends what it reads, marked with its place; None for any other (or past the bound)."""
-    if NETWORK_TOOL.search(text) and len(interp.pipes) < MAX_PIPES:
-        # A started ``nc``/``curl -d @-``: what is written to its stdin is sent (ADR 0079).
-        piped = f"{PIPED}{node.lineno}:{node.col_offset}"
-        interp.pipes[piped] = text
-        return flowtypes.Val(ref=piped, labels=labels)
-    return None
+    if not NETWORK_TOOL.search(text):
+        return None
+    piped = f"{PIPED}{node.lineno}:{node.col_offset}"
+    if len(interp.pipes) >= MAX_PIPES and piped not in interp.pipes:
+        # What is written to its stdin would be sent unseen (ADR 0189: 64 tools started
+        # first, and the secret written to the 65th was no exfiltration).
+        interp.trace.past(f"a network tool started past the {MAX_PIPES} whose stdin is watched")
+        return None
+    # A started ``nc``/``curl -d @-``: what is written to its stdin is sent (ADR 0079).
+    interp.pipes[piped] = text
+    return flowtypes.Val(ref=piped, labels=labels)
 
 
 def written(

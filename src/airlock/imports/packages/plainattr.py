@@ -27,6 +27,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages.flowtypes import Val
+from airlock.imports.packages.sinks import SENDING_METHODS
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -99,11 +100,26 @@ def remember(interp: Interpreter, node: ast.Assign, env: dict[str, Val]) -> None
     root = _root(owner)
     if held is None or held.ref or held.func is not None or not root:
         return
-    if len(interp.bound_methods) >= MAX_BOUND and name not in interp.bound_methods:
-        return
+    kept = interp.bound_methods
+    if len(kept) >= MAX_BOUND and name not in kept:
+        # Past the bound (ADR 0189: 256 harmless ``wI = g.write`` first, and ``w(PAYLOAD)``
+        # was read as a call of nothing): a method that writes or sends takes the place of
+        # one that does not; when every kept one does, it holds. Others drop silently.
+        if not _acting(attr):
+            return
+        idle = next((k for k, (_, _, a, _) in kept.items() if not _acting(a)), None)
+        if idle is None:
+            interp.trace.past(f"a method kept in a name past the {MAX_BOUND} airlock keeps")
+            return
+        del kept[idle]
     mine = Val(*held)  # equal, but not the shared ``UNKNOWN``: ``is`` tells it apart
     env[name] = mine
     interp.bound_methods[name] = (mine, owner, attr, env.get(root))
+
+
+def _acting(attr: str) -> bool:
+    """Whether a method kept in a name writes or sends what it is called with."""
+    return attr.startswith(("write", "send")) or attr in SENDING_METHODS
 
 
 def bound_call(interp: Interpreter, node: ast.Call, env: dict[str, Val]) -> ast.Call | None:

@@ -47,8 +47,13 @@ AUTOLOADED = frozenset({
 })  # fmt: skip
 # Methods a host calls on the object a class target makes (flake8: ``Checker(tree).run()``).
 HOST_METHODS = {"flake8.extension": ("run",), "flake8.report": ("start", "handle", "stop")}
-MAX_CALLS = 32  # entry points followed per archive
-MAX_HOOKS = 16  # hook functions called per module target
+MAX_CALLS = 32  # entry points followed each on its own per archive
+# Entry points past those, followed together in one text (ADR 0189: 32 harmless targets
+# declared first, and the 33rd, whose hook ran a command, was never read); past these, one
+# whose module names a sink or imports the archive's own holds.
+MAX_BATCHED = 512
+MAX_LISTED = 4096  # lines of one group's list, keys of one dict of groups, read
+MAX_HOOKS = 256  # hook functions called per module target (more, when one may act, holds)
 MAX_FOLD_DEPTH = 16  # nesting of a group name built of literals (``'pytest' + '11'``)
 SECTION = LazyPattern(r"^\s*\[(?P<name>[^\]]+)\]\s*$")
 TARGET = LazyPattern(r"^\s*[^=#;\s][^=]*=\s*(?P<module>[\w.]+)\s*(?::\s*(?P<attr>[\w.]+))?")
@@ -59,12 +64,17 @@ HOOK_DEF = re.compile(rb"^(?:async[ \t]+)?def[ \t]+([A-Za-z]\w*)[ \t]*\(", re.MU
 
 def plugin_calls(
     members: list[Member], package: LocalModules, setup: SetupParse = ("", None)
-) -> list[tuple[str, str]]:
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(declaring member, Python text calling the target) for each entry point of an
-    :data:`AUTOLOADED` group whose module the archive ships. ``setup``: the sdist's
-    ``setup.py`` member and its tree as vetting parsed it (:func:`scripts.install_helpers`):
-    that text is not parsed again (issue 16)."""
-    out: list[tuple[str, str]] = []
+    :data:`AUTOLOADED` group whose module the archive ships, and (declaring member, module)
+    of each target left unread past the bounds whose module may act (ADR 0189). ``setup``:
+    the sdist's ``setup.py`` member and its tree as vetting parsed it
+    (:func:`scripts.install_helpers`): that text is not parsed again (issue 16).
+
+    Targets whose module names a sink or imports from the archive are read first; the
+    first :data:`MAX_CALLS` each on its own, the next :data:`MAX_BATCHED` in one text."""
+    found: list[tuple[bool, str, str, str]] = []  # (may act, member, text, module)
+    unread: list[tuple[str, str]] = []
     called: set[str] = set()
     for member in members:
         if member.data is None or member.name.count("/") > 2:
@@ -86,19 +96,28 @@ def plugin_calls(
         else:
             continue
         for group, module, attr in targets:
-            text = _call_text(group, module, attr, package)
+            text, past = _call_text(group, module, attr, package)
+            acts = bool(text) and (package.acts(module) or package.relays(module))
+            if past and acts:
+                unread.append((member.name, module))  # hooks past MAX_HOOKS
             # A target declared twice (``setup.py`` and its ``egg-info``) is read once, and
             # repeats take none of the bound from the targets after them.
-            if text and text not in called and len(out) < MAX_CALLS:
+            if text and text not in called:
                 called.add(text)
-                out.append((member.name, text))
-    return out
+                found.append((acts, member.name, text, module))
+    found.sort(key=lambda one: not one[0])  # stable: those that may act first
+    out = [(name, text) for _, name, text, _ in found[:MAX_CALLS]]
+    batch = found[MAX_CALLS : MAX_CALLS + MAX_BATCHED]
+    if batch:
+        out.append((batch[0][1], "".join(text for _, _, text, _ in batch)))
+    unread += [(name, module) for acts, name, _, module in found[MAX_CALLS + MAX_BATCHED :] if acts]
+    return out, unread
 
 
 def _ini_targets(text: str) -> Iterator[tuple[str, str, str]]:
     """(group, module, attribute) under each auto-loaded section of ``entry_points.txt``."""
     group = ""
-    for line in text.splitlines()[:5000]:
+    for line in text.splitlines():  # every line (ADR 0189: 5,000 console scripts first)
         header = SECTION.match(line)
         if header:
             group = header.group("name").strip()
@@ -142,7 +161,7 @@ def _setup_targets(text: str, tree: ast.Module | None = None) -> Iterator[tuple[
             yield from _table_targets(_literal(node.value))
         elif isinstance(node, ast.keyword) and node.arg in AUTOLOADED:
             yield from _table_targets({node.arg: _literal(node.value)})
-        elif isinstance(node, ast.Dict) and len(node.keys) <= MAX_CALLS:
+        elif isinstance(node, ast.Dict) and len(node.keys) <= MAX_LISTED:
             keys = [_folded(k) for k in node.keys]
             if any(k in AUTOLOADED for k in keys):
                 table = {k: _literal(v) for k, v in zip(keys, node.values, strict=True)}
@@ -198,7 +217,7 @@ def _listed(group: str, lines: list[str]) -> Iterator[tuple[str, str, str]]:
     """(group, module, attribute) of ``name = target`` lines of an auto-loaded group."""
     if group.strip() not in AUTOLOADED:
         return
-    for line in lines[:MAX_CALLS]:
+    for line in lines[:MAX_LISTED]:
         entry = TARGET.match(line)
         if entry:
             yield group.strip(), entry.group("module"), entry.group("attr") or ""
@@ -220,21 +239,22 @@ def _pyproject_targets(text: str) -> Iterator[tuple[str, str, str]]:
                 yield group, entry.group("module"), entry.group("attr") or ""
 
 
-def _call_text(group: str, module: str, attr: str, package: LocalModules) -> str:
+def _call_text(group: str, module: str, attr: str, package: LocalModules) -> tuple[str, bool]:
     """``import m`` and a call of the target, or of each hook a module target defines (a
     top-level function named for the host: ``pytest_*`` for ``pytest11``); empty when the
-    archive does not ship the module."""
+    archive does not ship the module. And whether hooks past :data:`MAX_HOOKS` were left."""
     if module not in package.sources or not all(p.isidentifier() for p in module.split(".")):
-        return ""
+        return "", False
     if attr:
         methods = "".join(f"{module}.{attr}().{m}()\n" for m in HOST_METHODS.get(group, ()))
-        return f"import {module}\n{module}.{attr}()\n{methods}"
+        return f"import {module}\n{module}.{attr}()\n{methods}", False
     prefix = re.match(r"[a-z]+", group)  # ``pytest11``: ``pytest_*``
     if prefix is None:
-        return ""
+        return "", False
     hooks = [
         name.decode()
         for name in HOOK_DEF.findall(package.sources[module][1])
         if name.startswith(f"{prefix.group()}_".encode())
-    ][:MAX_HOOKS]
-    return f"import {module}\n" + "".join(f"{module}.{h}()\n" for h in hooks)
+    ]
+    calls = "".join(f"{module}.{h}()\n" for h in dict.fromkeys(hooks[:MAX_HOOKS]))
+    return f"import {module}\n{calls}", len(hooks) > MAX_HOOKS

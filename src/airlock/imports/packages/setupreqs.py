@@ -35,7 +35,6 @@ from airlock.imports.packages.setupcfg import setup_cfg
 RUNTIME = ("install_requires", "extras_require")
 BOUND = LazyPattern(r"install_requires\s*=\s*[A-Za-z_]")
 BUILD = "setup_requires"
-MAX_STRINGS = 400
 
 
 def setup_requirements(
@@ -57,7 +56,9 @@ def setup_requirements(
         runtime += more_runtime
         build += more_build
     runtime += _optional(declaring.get("pyproject.toml", ""))
-    return runtime[:MAX_STRINGS], build[:MAX_STRINGS]
+    # Not cut short: each is bounded by the size of the text it is read from, and the names
+    # are bounded where they are judged (:data:`depends.MAX_NAMES`, ADR 0189).
+    return runtime, build
 
 
 def _strings(value: Any) -> list[str]:

@@ -21,14 +21,18 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import across, flowtypes, intercept
+from airlock.imports.packages import across, flowtypes, handed, intercept
 from airlock.imports.packages.local import absolute
+from airlock.imports.packages.prefilter import HitLines
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
     from airlock.imports.packages.flowtypes import Val, When
 
-MAX_SHADOW_FUNCTIONS = 16  # functions or methods of one impostor run as hooks
+# Functions or methods of one impostor run as hooks, those that may act first; one that
+# may act left past it holds (ADR 0189: sixteen harmless methods first, and the 17th, which
+# sent what it was called with, was never run).
+MAX_SHADOW_FUNCTIONS = 16
 MODULE_TABLES = frozenset({"sys.modules"})
 MADE_MODULE = "\0module@"  # ``types.ModuleType(name)`` made here, its place after it
 
@@ -60,17 +64,52 @@ def updated(
             if key is not None:
                 folded = interp.expr(key, env, flowtypes.When.LATER).const
                 pairs.append((folded, interp.expr(item, env, flowtypes.When.LATER)))
-    for name, value in pairs[:MAX_SHADOW_FUNCTIONS]:
-        put(interp, name, value, env, when)
+    pairs = [(name, value) for name, value in pairs if _shadows(interp, name)]
+    acting = [_impostor_acts(interp, value) for _, value in pairs]
+    order = sorted(range(len(pairs)), key=lambda i: not acting[i])
+    _past(interp, [acting[i] for i in order])
+    for i in order[:MAX_SHADOW_FUNCTIONS]:
+        put(interp, *pairs[i], env, when)
+
+
+def _past(interp: Interpreter, acting: list[bool]) -> None:
+    """Hold when one that may act is left past :data:`MAX_SHADOW_FUNCTIONS` (ranked first)."""
+    if any(acting[MAX_SHADOW_FUNCTIONS:]):
+        interp.trace.past(f"an impostor's hook past the {MAX_SHADOW_FUNCTIONS} airlock runs")
+
+
+def _shadows(interp: Interpreter, key: object) -> bool:
+    """Whether ``key`` names a module not of this archive (what :func:`put` replaces)."""
+    if not isinstance(key, str) or not key or key.startswith("."):
+        return False
+    tops = interp.package.tops if interp.package is not None else frozenset()
+    top = key.split(".", 1)[0]
+    return top not in tops and top != interp.module.split(".", 1)[0]
+
+
+def _impostor_acts(interp: Interpreter, value: Val) -> bool:
+    """Whether an impostor may act: a sink's name, a lambda or a function whose text names a
+    sink (:func:`handed.rank`), a class with such a method, a made module, or a module of
+    the archive whose text names a sink. A library's module is no impostor (:func:`put`)."""
+    owner = value.ref.removesuffix("()")
+    if owner in interp.classes:
+        return any(
+            isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and interp.may_act(item)
+            for item in interp.classes[owner].body
+        )
+    if value.ref.startswith(MADE_MODULE) or handed.rank(interp, value) < 2:
+        return True
+    package = interp.package
+    if value.func is not None or package is None or not value.ref:
+        return False
+    module = absolute(value.ref, interp.module, package.is_package(interp.module))
+    return module in package.sources and package.acts(module)
 
 
 def put(interp: Interpreter, key: object, value: Val, env: dict[str, Val], when: When) -> bool:
     """Run the impostor ``value`` put in ``sys.modules`` under ``key``; False when it is not
     one."""
-    if not isinstance(key, str) or not key or key.startswith("."):
-        return False
-    tops = interp.package.tops if interp.package is not None else frozenset()
-    if key.split(".", 1)[0] in tops or key.split(".", 1)[0] == interp.module.split(".", 1)[0]:
+    if not isinstance(key, str) or not _shadows(interp, key):
         return False  # the archive's own module under another of its names
     given = intercept.mark(key)  # every importer's calls now come here
     owner = value.ref.removesuffix("()")
@@ -82,6 +121,8 @@ def put(interp: Interpreter, key: object, value: Val, env: dict[str, Val], when:
         return True
     if value.ref.startswith(MADE_MODULE):  # ``types.ModuleType`` filled by setattr
         filled = [v for (made, _), v in interp.attrs.items() if made == value.ref]
+        filled.sort(key=lambda v: handed.rank(interp, v))
+        _past(interp, [handed.rank(interp, v) < 2 for v in filled])
         for function in filled[:MAX_SHADOW_FUNCTIONS]:
             interp.run_hook(function, env, when, given)
         return True
@@ -92,12 +133,15 @@ def _methods(
     interp: Interpreter, owner: str, given: frozenset[str], env: dict[str, Val], when: When
 ) -> None:
     instance = flowtypes.Val(ref=f"{owner}()")
-    names = [
-        item.name
+    methods = [
+        item
         for item in interp.classes[owner].body
         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
     ]
-    for name in names[:MAX_SHADOW_FUNCTIONS]:
+    acting = [interp.may_act(item) for item in methods]
+    order = sorted(range(len(methods)), key=lambda i: not acting[i])
+    _past(interp, [acting[i] for i in order])
+    for name in [methods[i].name for i in order[:MAX_SHADOW_FUNCTIONS]]:
         found = interp.lookup(owner, name)
         if found is not None:
             rest = [flowtypes.Val(labels=given)] * len(found.args.args)  # and ``*a, **kw``
@@ -120,7 +164,11 @@ def _module(interp: Interpreter, ref: str, given: frozenset[str], when: When) ->
         for name, definition in names.defined.items()
         if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef))
     ]
-    for name, definition in functions[:MAX_SHADOW_FUNCTIONS]:
+    hits = HitLines(package.sources[module][1].decode("utf-8", "replace"))
+    acting = [hits.acts(d.lineno, d.end_lineno or d.lineno) for _, d in functions]
+    order = sorted(range(len(functions)), key=lambda i: not acting[i])
+    _past(interp, [acting[i] for i in order])
+    for name, definition in [functions[i] for i in order[:MAX_SHADOW_FUNCTIONS]]:
         count = len(definition.args.args) + 1  # and ``*a, **kw``
         across.follow(interp, f"{ref}.{name}", [flowtypes.Val(labels=given)] * count, when)
     return True

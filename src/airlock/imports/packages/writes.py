@@ -246,8 +246,13 @@ def unpacked(  # noqa: PLR0917 -- the parts of one call, as flow evaluated them
         old = env.get(target.id, flowtypes.UNKNOWN)
         env[target.id] = old._replace(labels=old.labels | {UNPACKED})
     path = arg_text(folder).rstrip("/\\")
-    if len(path) >= 2 and path != "?" and len(interp.trace.dropped) < MAX_DROPPED:
-        interp.trace.dropped.add(path + "/")  # what is under it, not the folder
+    if len(path) < 2 or path == "?" or path + "/" in interp.trace.dropped:
+        return
+    if len(interp.trace.dropped) >= MAX_DROPPED:
+        # A file run from under it would not be known as unpacked (ADR 0189).
+        interp.trace.past(f"a download unpacked past the {MAX_DROPPED} folders airlock keeps")
+        return
+    interp.trace.dropped.add(path + "/")  # what is under it, not the folder
 
 
 def under_unpacked(args: list[Val]) -> bool:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -40,6 +41,8 @@ from typing import TYPE_CHECKING
 from airlock.imports.packages import across, flowtypes
 from airlock.imports.packages.fold import MAX_FOLD
 from airlock.imports.packages.local import absolute
+from airlock.imports.packages.prefilter import may_act
+from airlock.imports.packages.sinks import NETWORK_TOOL
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -55,11 +58,31 @@ MIN_PATH = 4  # characters: a shorter path names nothing a command could be matc
 
 
 def keep(interp: Interpreter, path: str, text: str) -> None:
-    """``text`` was written to ``path``: what running the path will run."""
+    """``text`` was written to ``path``: what running the path will run. Past
+    :data:`MAX_KEPT` paths (ADR 0189: sixteen harmless files written first, and the payload
+    written seventeenth was never read as run), a text that may act takes the place of one
+    that does not; when every kept text may act, it holds. Data past it drops silently."""
     if len(path) < MIN_PATH or "?" in path or not text.strip():
         return
-    if path in interp.trace.written or len(interp.trace.written) < MAX_KEPT:
-        interp.trace.written[path] = text[:MAX_FOLD]
+    written = interp.trace.written
+    if path in written or len(written) < MAX_KEPT:
+        written[path] = text[:MAX_FOLD]
+        return
+    if not _may_run(text[:MAX_FOLD]):
+        return
+    idle = next((p for p, kept in written.items() if not _may_run(kept)), None)
+    if idle is None:
+        interp.trace.past(f"a file written past the {MAX_KEPT} whose text airlock keeps")
+        return
+    del written[idle]
+    written[path] = text[:MAX_FOLD]
+
+
+@functools.lru_cache(maxsize=2 * MAX_KEPT)  # the kept texts and the new one, no more held
+def _may_run(text: str) -> bool:
+    """Whether a written text, run, may act: Python that names a sink, or a command that
+    starts a network tool (``curl … | sh``)."""
+    return may_act(text) or NETWORK_TOOL.search(text) is not None
 
 
 def imported(interp: Interpreter, node: ast.Import | ast.ImportFrom) -> None:
@@ -122,9 +145,8 @@ def _writes_on_import(interp: Interpreter, module: str) -> tuple[dict[str, str],
         quiet.block(tree.body, env, when)
         # ``setup.py``'s install commands run at install too (``cmdclass={'install': I}``
         # whose ``run`` writes the file; ADR 0158); nothing else it defines is called.
-        for func, runs in quiet.pending[:MAX_COMMANDS] if setup else ():
-            if runs is flowtypes.When.INSTALL:
-                quiet.block(func.body, dict(env), runs)
+        for func in _commands(interp, quiet.pending) if setup else ():
+            quiet.block(func.body, dict(env), flowtypes.When.INSTALL)
     package.writer_steps_left -= budget - max(quiet.steps, 0)
     if not quiet.trace.written:
         return {}, {}
@@ -140,6 +162,27 @@ def _writes_on_import(interp: Interpreter, module: str) -> tuple[dict[str, str],
     return dict(quiet.trace.written), dict(bound[:MAX_BOUND])
 
 
+def _commands(
+    interp: Interpreter,
+    pending: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, flowtypes.When]],
+) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """``setup.py``'s install commands, those that name a write first, at most
+    :data:`MAX_COMMANDS`; one that writes past it holds (ADR 0189: 64 harmless commands
+    first, and the one that wrote the payload was never walked)."""
+    install = [func for func, runs in pending if runs is flowtypes.When.INSTALL]
+    writing = [func for func in install if _names_write(func)]
+    ranked = writing + [func for func in install if not _names_write(func)]
+    if len(writing) > MAX_COMMANDS:
+        interp.trace.past(f"an install command past the {MAX_COMMANDS} airlock walks")
+    return ranked[:MAX_COMMANDS]
+
+
+def _names_write(func: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(
+        isinstance(node, ast.Attribute) and node.attr.startswith("write") for node in ast.walk(func)
+    )
+
+
 def _local_modules(interp: Interpreter, node: ast.Import | ast.ImportFrom) -> list[str]:
     """The archive's modules an import statement loads: ``import a.b`` runs ``a`` and
     ``a.b``; ``from . import x`` runs the package and its module ``x`` when there is one."""
@@ -153,7 +196,16 @@ def _local_modules(interp: Interpreter, node: ast.Import | ast.ImportFrom) -> li
         base = absolute(ref, interp.module, package.is_package(interp.module)) if ref else ""
         dotted = [base] if base else []
         dotted += [f"{base}.{a.name}" if base else a.name for a in node.names if a.name != "*"]
-    return [m for m in dict.fromkeys(dotted) if m in package.sources][:MAX_KEPT]
+    # Only a module that writes brings a file (:func:`_writes_on_import`); past the bound,
+    # one that does holds (ADR 0189: sixteen harmless modules imported first).
+    writers = [
+        m
+        for m in dict.fromkeys(dotted)
+        if m in package.sources and b"write" in package.sources[m][1]
+    ]
+    if len(writers) > MAX_KEPT:
+        interp.trace.past(f"a module of the archive imported past the {MAX_KEPT} that write")
+    return writers[:MAX_KEPT]
 
 
 def ran(  # noqa: PLR0917 -- the parts of one run
@@ -209,10 +261,26 @@ def _runs(words: list[str], path: str) -> bool:
     for i, word in enumerate(words):
         if word.strip("'\"") != path:
             continue
-        before = [w for w in words[:i] if not w.startswith("-")]
+        before = _programs(words[:i])
         if i == 0 or (before and RUNNERS.fullmatch(before[-1])):
             return True
     return False
+
+
+# Flags whose value is the next word (``python -W ignore x.py``, ``bash -o errexit x.sh``).
+VALUED_FLAGS = frozenset({"-W", "-X", "--check-hash-based-pycs", "-o"})
+
+
+def _programs(words: list[str]) -> list[str]:
+    """The words that are neither a flag nor a flag's value (ADR 0189: ``-W ignore`` before
+    the path made ``ignore`` the program that was given it)."""
+    out: list[str] = []
+    valued = False
+    for word in words:
+        if not valued and not word.startswith("-"):
+            out.append(word)
+        valued = not valued and word in VALUED_FLAGS
+    return out
 
 
 MAX_NAMED = 64  # nodes of an exec's argument looked at for a path written here
@@ -232,7 +300,7 @@ def _named(interp: Interpreter, node: ast.Call, env: dict[str, flowtypes.Val]) -
     return found
 
 
-MAX_WORDS = 16  # items of a command's list read one by one
+MAX_WORDS = 4096  # items of a command's list read one by one (more hold, ADR 0189)
 
 
 def _words(interp: Interpreter, node: ast.Call, env: dict[str, flowtypes.Val]) -> list[str]:
@@ -242,6 +310,8 @@ def _words(interp: Interpreter, node: ast.Call, env: dict[str, flowtypes.Val]) -
     if not isinstance(command, (ast.List, ast.Tuple)):
         word = _word(interp, command, env) if command is not None else None
         return word.split() if word else []
+    if len(command.elts) > MAX_WORDS:
+        interp.trace.past(f"a command's items past the {MAX_WORDS} airlock reads")
     return [_word(interp, item, env) or "?" for item in command.elts[:MAX_WORDS]]
 
 
