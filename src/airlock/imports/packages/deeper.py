@@ -13,8 +13,7 @@ of depth, as the call would have run it. What that walk finds is weighed at that
 when its own data says whose act it is (:func:`pinned`), and at most held: past the bounds
 the walk is less sure which branch runs, so a person reads it. Each function is resumed once
 per moment, and at most :data:`MAX_RESUMED` per file, so the bound on work stays: one more
-walk of a body. A call past that is not read (ADR 0097: holding it held sympy), unless it
-may act, to :data:`MAX_RESUMED_ACTING` (ADR 0188).
+walk of a body. A call past that is not read (ADR 0097: holding it held sympy).
 """
 
 from __future__ import annotations
@@ -31,10 +30,6 @@ if TYPE_CHECKING:
     from airlock.imports.packages.flowtypes import Trace, Val, When
 
 MAX_RESUMED = 64  # functions resumed per file, past the walk's bounds
-# Past it, a call that may act (its function names a sink, or it is handed a command or the
-# host's data) is still kept, to twice the bound: 70 harmless chains called first, and the
-# payload's was never walked (ADR 0188).
-MAX_RESUMED_ACTING = 2 * MAX_RESUMED
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -65,28 +60,11 @@ def note(
     # later ``f0(CMD)`` past the depth was never walked.
     key = (id(func), when, tuple(flowtypes.keyed(a) for a in args))
     # Past the bound a call is not read and not held: holding there held sympy, whose
-    # modules resume more than 64 functions on import (ADR 0097, left open). One that may
-    # act is still read, to its own bound (ADR 0188); past that, none is.
-    if key in interp.stopped_keys or len(interp.stopped_keys) >= MAX_RESUMED_ACTING:
-        return
-    if len(interp.stopped_keys) >= MAX_RESUMED and not _may_act(interp, func, args):
+    # modules resume more than 64 functions on import (ADR 0097, left open).
+    if key in interp.stopped_keys or len(interp.stopped_keys) >= MAX_RESUMED:
         return
     interp.stopped_keys.add(key)
     interp.stopped.append(Stopped(func, args, dict(env), when, interp.trace, interp.module))
-
-
-def _may_act(interp: Interpreter, func: Function, args: list[Val]) -> bool:
-    """Whether a call past :data:`MAX_RESUMED` is still kept: its function's text names a
-    sink, or an argument carries the host's data or a payload, or its text may act."""
-    from airlock.imports.packages.handed import text_may_act  # noqa: PLC0415 -- a cycle
-
-    if interp.may_act(func) or any(a.labels & CARRIED for a in args):
-        return True
-    seen: dict[object, bool] = {}
-    return any(text_may_act(a, seen) for a in args)
-
-
-CARRIED = frozenset({DECODED, DROPPED, ENV, FILE, HIDDEN, HOSTINFO, SECRET})
 
 
 def pinned(kind: str, labels: frozenset[str], text: str) -> bool:

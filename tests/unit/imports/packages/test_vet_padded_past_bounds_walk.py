@@ -6,12 +6,12 @@ built in a loop with eight padding accumulators beside it, filled into a templat
 unused names (or 70 empty ``{0.p}`` fields), looked up in a dict of 70 harmless strings,
 handed on through ``*args`` after 16 empty words, handed to a thread with eight padding
 arguments before it, mapped over or folded (``reduce``) after ten harmless strings: each
-was **allowed**, and each denied without its padding; and 70 harmless call chains deeper
-than the walk follows, called first, pushed the payload's out of those resumed after the
-module (held without the padding, allowed with it). Now the bounds on a written-out literal are
-``fold.MAX_WRITTEN`` (4,096) items, a loop of accumulations or a template's fields past
-theirs holds, and items read in turn read each text once, what may act first. Every sample
-is inert: vetting only reads files."""
+was **allowed**, and each denied without its padding. Now the bounds on a written-out
+literal are ``fold.MAX_WRITTEN`` (4,096) items, a loop of accumulations or a template's
+fields past theirs holds, and items read in turn read each text once, what may act first.
+(70 harmless call chains deeper than the walk follows, called first, still push the
+payload's out of those resumed after the module: left open in the ADR; the near-miss stays
+here.) Every sample is inert: vetting only reads files."""
 
 from __future__ import annotations
 
@@ -137,9 +137,6 @@ def chains_first(count: int, last: str = "os.system(c)", given: str = "CMD") -> 
 
 
 HELD: dict[str, Mapping[str, str]] = {
-    # Past the walk's depth a call is resumed after the module, at most held; 70 harmless
-    # ones first and the payload's was not resumed at all.
-    "chain-after-70-harmless-chains": one_file(chains_first(70), ""),
     # A running value's fold reads its first items in order: one that may act past them.
     "command-folded-after-ten-strings": one_file(
         "import functools\nfunctools.reduce(lambda a, c: os.system(c), ["
