@@ -131,6 +131,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
             return each
     as_method = plainattr.attribute_call(self, node, env)  # ``getattr(f, 'write')(x)``
     as_method = as_method or plainattr.bound_call(self, node, env)  # ``w = f.write; w(x)``
+    as_method = as_method or plainattr.printed_call(self, node, env)  # ``print(x, file=f)``
     if as_method is not None:
         return self.call(as_method, env, when)
     owned = plainattr.owner_call(self, node, env, when)  # ``getattr(open(p), 'write')(x)``

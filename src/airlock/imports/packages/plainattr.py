@@ -19,6 +19,10 @@ object is a name or a dotted name (read again at the call, it runs nothing), and
 name still holds what it held then (a function's parameter of the same name is another
 object). What it does not do: follow a bound method through a container, a parameter or
 another module.
+
+ADR 0190: the attribute's name may be built of written parts (``getattr(f, 'wr' + 'ite')``),
+and ``print(x, file=f)`` of an open file ``f`` (a name) is read as ``f.write(x)``: both wrote
+a payload that was then run, and neither was read as a write.
 """
 
 from __future__ import annotations
@@ -26,12 +30,11 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages.flowtypes import Val
+from airlock.imports.packages.flowtypes import Val, When
 from airlock.imports.packages.sinks import SENDING_METHODS
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
-    from airlock.imports.packages.flowtypes import When
 
 OWNER = "\0owner"  # the name the rewritten call gives an evaluated object (no source spells it)
 MAX_BOUND = 256  # methods kept in names remembered per module
@@ -41,15 +44,52 @@ def attribute_call(interp: Interpreter, node: ast.Call, env: dict[str, Val]) -> 
     """``node`` as a method call when its callee is ``getattr(name, 'attr')`` of data; made
     once per call site and kept (the walk's caches key on node ids), else None."""
     func = node.func
-    if not (isinstance(func, ast.Call) and _of_data(func, env)):
+    if not isinstance(func, ast.Call):
+        return None
+    name = attribute_name(interp, func, env)
+    if name is None or not _of_data(func, env):
         return None
     known = interp.synthetic.get(id(node))
     if known is None:
-        owner, name = func.args
-        assert isinstance(name, ast.Constant)  # _of_data checked it
-        known = _method_call(node, owner, str(name.value))
+        known = _method_call(node, func.args[0], name)
         interp.synthetic[id(node)] = known
     return known
+
+
+def printed_call(interp: Interpreter, node: ast.Call, env: dict[str, Val]) -> ast.Call | None:
+    """``print(x, y, file=f)`` as ``f.write(f'{x} {y}')`` when ``f`` is a name holding an
+    open file (ADR 0190: the payload printed into the file it then ran was no write); made
+    once per call site and kept. ``print`` to anything else (``sys.stderr``) is left."""
+    func = node.func
+    if not (isinstance(func, ast.Name) and func.id == "print" and "print" not in env):
+        return None
+    target = next((k.value for k in node.keywords if k.arg == "file"), None)
+    if not isinstance(target, ast.Name) or not node.args:
+        return None
+    held = env.get(target.id)
+    if held is None or not held.handle or held.ref or held.func is not None:
+        return None
+    known = interp.synthetic.get(id(node))
+    if known is None:
+        known = _method_call(node, target, "write")
+        known.args, known.keywords = [_printed_text(node)], []
+        interp.synthetic[id(node)] = known
+    return known
+
+
+def _printed_text(node: ast.Call) -> ast.expr:
+    """What ``print`` writes: its one argument, or its arguments joined by its written
+    ``sep`` (a space) as an f-string, which the walk folds."""
+    if len(node.args) == 1 and not isinstance(node.args[0], ast.Starred):
+        return node.args[0]
+    sep = next((k.value for k in node.keywords if k.arg == "sep"), None)
+    gap = sep.value if isinstance(sep, ast.Constant) and isinstance(sep.value, str) else " "
+    parts: list[ast.expr] = []
+    for i, arg in enumerate(node.args):
+        if i:
+            parts.append(ast.copy_location(ast.Constant(gap), node))
+        parts.append(ast.copy_location(ast.FormattedValue(arg, -1, None), arg))
+    return ast.copy_location(ast.JoinedStr(parts), node)
 
 
 def owner_call(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> Val | None:
@@ -58,7 +98,10 @@ def owner_call(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: W
     ``X.attr(...)`` of data, or as the same ``getattr`` of a module, class or function. None
     for any other call."""
     func = node.func
-    if not (isinstance(func, ast.Call) and _written_getattr(func, env)):
+    if not isinstance(func, ast.Call):
+        return None
+    attr = attribute_name(interp, func, env)
+    if attr is None:
         return None
     owner_node = func.args[0]
     if isinstance(owner_node, ast.Name):
@@ -69,10 +112,9 @@ def owner_call(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: W
     known = interp.synthetic.get(key)
     if known is None:
         name = func.args[1]
-        assert isinstance(name, ast.Constant)  # _written_getattr checked it
         placeholder = ast.copy_location(ast.Name(OWNER, ast.Load()), owner_node)
         if data:
-            known = _method_call(node, placeholder, str(name.value))
+            known = _method_call(node, placeholder, attr)
         else:
             inner = ast.copy_location(ast.Call(func.func, [placeholder, name], []), func)
             known = ast.copy_location(ast.Call(inner, node.args, node.keywords), node)
@@ -89,10 +131,8 @@ def remember(interp: Interpreter, node: ast.Assign, env: dict[str, Val]) -> None
     value = node.value
     if isinstance(value, ast.Attribute):
         owner, attr = value.value, value.attr
-    elif isinstance(value, ast.Call) and _written_getattr(value, env):
-        owner, written = value.args
-        assert isinstance(written, ast.Constant)  # _written_getattr checked it
-        attr = str(written.value)
+    elif isinstance(value, ast.Call) and (named := attribute_name(interp, value, env)):
+        owner, attr = value.args[0], named
     else:
         return
     name = node.targets[0].id
@@ -152,22 +192,32 @@ def _root(node: ast.expr) -> str:
     return node.id if isinstance(node, ast.Name) else ""
 
 
-def _written_getattr(call: ast.Call, env: dict[str, Val]) -> bool:
-    """``getattr(X, 'identifier')`` of the builtin."""
-    return (
+# What an attribute's name may be built of, folded by the walk (``'wr' + 'ite'``, a name).
+_BUILT = (ast.BinOp, ast.JoinedStr, ast.Name)
+
+
+def attribute_name(interp: Interpreter, call: ast.Call, env: dict[str, Val]) -> str | None:
+    """The identifier ``getattr(X, NAME)`` of the builtin reads: ``NAME`` written, or built
+    of written parts and folded (ADR 0190); None for any other call."""
+    if not (
         isinstance(call.func, ast.Name)
         and call.func.id == "getattr"
         and "getattr" not in env
         and len(call.args) == 2
         and not call.keywords
-        and isinstance(call.args[1], ast.Constant)
-        and isinstance(call.args[1].value, str)
-        and call.args[1].value.isidentifier()
-    )
+    ):
+        return None
+    name = call.args[1]
+    value: object = None
+    if isinstance(name, ast.Constant):
+        value = name.value
+    elif isinstance(name, _BUILT):
+        value = interp.expr(name, env, When.LATER).const
+    return value if isinstance(value, str) and value.isidentifier() else None
 
 
 def _of_data(call: ast.Call, env: dict[str, Val]) -> bool:
-    if not (_written_getattr(call, env) and isinstance(call.args[0], ast.Name)):
+    if not isinstance(call.args[0], ast.Name):
         return False
     held = env.get(call.args[0].id)
     return held is not None and not held.ref and held.func is None
