@@ -154,8 +154,9 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
         temp = tempname.attribute(base, node.attr)  # ``f.name`` of a temporary file (0162)
         if temp is not None:
             return temp
-        if base.handle and node.attr in ("write", "writelines"):
-            # ``open(p, 'wb').write(data)``: the file written to, as for ``f.write``.
+        if base.handle and node.attr in ("write", "writelines", "buffer"):
+            # ``open(p, 'wb').write(data)``: the file written to, as for ``f.write``; and
+            # ``f.buffer``, the same file under its text layer (ADR 0190).
             return Val(labels=base.labels, handle=base.handle, path_var=base.path_var)
         if base.shape and node.attr in PATH_WRITES:  # ``(home / '.bashrc').write_text``
             return Val(labels=base.labels, handle=base.shape)  # ADR 0048

@@ -57,16 +57,20 @@ def attribute_call(interp: Interpreter, node: ast.Call, env: dict[str, Val]) -> 
 
 
 def printed_call(interp: Interpreter, node: ast.Call, env: dict[str, Val]) -> ast.Call | None:
-    """``print(x, y, file=f)`` as ``f.write(f'{x} {y}')`` when ``f`` is a name holding an
-    open file (ADR 0190: the payload printed into the file it then ran was no write); made
-    once per call site and kept. ``print`` to anything else (``sys.stderr``) is left."""
+    """``print(x, y, file=f)`` as ``f.write(f'{x} {y}')`` when ``f`` is a name or a dotted
+    name holding an open file (ADR 0190: the payload printed into the file it then ran was
+    no write); made once per call site and kept. ``print`` to anything else (``sys.stderr``)
+    is left."""
     func = node.func
     if not (isinstance(func, ast.Name) and func.id == "print" and "print" not in env):
         return None
     target = next((k.value for k in node.keywords if k.arg == "file"), None)
-    if not isinstance(target, ast.Name) or not node.args:
+    if target is None or not _root(target) or not node.args:
         return None
-    held = env.get(target.id)
+    # A dotted name (``self.out``) read again runs nothing; an expression is left.
+    held = (
+        env.get(target.id) if isinstance(target, ast.Name) else interp.expr(target, env, When.LATER)
+    )
     if held is None or not held.handle or held.ref or held.func is not None:
         return None
     known = interp.synthetic.get(id(node))

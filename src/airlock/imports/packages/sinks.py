@@ -391,8 +391,14 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911, PLR0912 -- one return per sink k
         return "clipboard"
     if ref.startswith("ctypes.") and leaf in WIN_CLIPBOARD:
         return "clipboard"
-    if ref in ("open", "io.open", "pathlib.Path.write_bytes", "pathlib.Path.write_text"):
-        return "open"
+    if ref in (
+        "open",
+        "io.open",
+        "codecs.open",
+        "pathlib.Path.write_bytes",
+        "pathlib.Path.write_text",
+    ):
+        return "open"  # ``codecs.open(p, 'w')`` writes as ``open`` does (ADR 0190)
     if ref in WEIGHT_LOADERS:
         return "open"  # a checkpoint read into memory is its file's bytes (ADR 0083)
     if ref in NATIVE_LOADERS:

@@ -35,6 +35,16 @@ DENIED: dict[str, Mapping[str, str]] = {
     "payload-written-by-a-method-name-in-a-variable": dropped(
         f"m = 'wri' + 'te'\n    getattr(f, m)({PAYLOAD!r})"
     ),
+    "payload-printed-into-a-file-kept-on-an-object": {
+        "evpkg/__init__.py": (
+            f"{HEAD}class K:\n    pass\nk = K()\nk.out = open(P, 'w')\n"
+            f"print({PAYLOAD!r}, file=k.out)\nk.out.close()\n{RUN}"
+        )
+    },
+    "payload-written-by-codecs-open": {
+        "evpkg/__init__.py": f"{HEAD}import codecs\ncodecs.open(P, 'w').write({PAYLOAD!r})\n{RUN}"
+    },
+    "payload-written-to-the-file-s-buffer": dropped(f"f.buffer.write({PAYLOAD!r}.encode())"),
     "payload-written-by-a-kept-built-method": dropped(
         f"w = getattr(f, 'wr' + 'ite')\n    w({PAYLOAD!r})"
     ),
@@ -45,6 +55,14 @@ ALLOWED: dict[str, Mapping[str, str]] = {
     },
     "a-payload-printed-to-stderr": {
         "evpkg/__init__.py": f"import sys\nprint({PAYLOAD!r}, file=sys.stderr)\n"
+    },
+    "a-readme-read-by-codecs-open": {
+        "setup.py": (
+            "import codecs\nfrom setuptools import setup\n"
+            "setup(name='evpkg', long_description=codecs.open('README.rst').read())\n"
+        ),
+        "README.rst": "evpkg\n",
+        "evpkg/__init__.py": "",
     },
     "a-built-method-name-of-a-harmless-write": {
         "evpkg/__init__.py": (
