@@ -303,11 +303,11 @@ def _text_key(value: Val | None) -> object:
 
 
 def _acts_here(interp: Interpreter, value: Val, seen: dict[object, bool]) -> bool:
-    """Whether an item runs, or its text may act (:func:`text_may_act`)."""
-    return runs(interp, value) or text_may_act(value, seen)
+    """Whether an item runs, or its text may act (:func:`_text_may_act`)."""
+    return runs(interp, value) or _text_may_act(value, seen)
 
 
-def text_may_act(value: Val, seen: dict[object, bool]) -> bool:
+def _text_may_act(value: Val, seen: dict[object, bool]) -> bool:
     """Whether a value's text (a string, a list's strings, joined) names a sink or is a
     download run by a shell or a reverse shell; each text read once (``seen``)."""
     const = value.const
@@ -489,9 +489,7 @@ def _handed_arguments(  # noqa: PLR0917 -- the parts of one call
         packed = node.args[spec.pack_at]
     elif spec.pack_kw:
         packed = next((k.value for k in node.keywords if k.arg == spec.pack_kw), None)
-    nodes, vals, _ = (
-        ([], [], {}) if packed is None else elements(interp, packed, env, when, MAX_TABLE_READ)
-    )
+    nodes, vals, _ = ([], [], {}) if packed is None else elements(interp, packed, env, when)
     return nodes, vals, _packed_keywords(interp, node, spec, env, when)
 
 
@@ -537,14 +535,12 @@ def elements(
     packed: ast.expr,
     env: dict[str, Val],
     when: When,
-    limit: int = MAX_HANDED,
 ) -> tuple[list[ast.expr], list[Val], dict[str | None, Val]]:
-    """The elements of a packed argument list, ``limit`` at most: its nodes when it is
-    written out (read again only when they are pure), else the items it folds to, else one
-    unknown carrying its labels. The arguments of one call are read to
-    :data:`MAX_TABLE_READ` (ADR 0188: ``Thread(target=g, args=[...])`` of nine strings and
-    the command handed ``g`` eight of them, and the command was never read)."""
-    if isinstance(packed, (ast.Tuple, ast.List)) and len(packed.elts) <= limit:
+    """The elements of a packed argument list, :data:`MAX_TABLE_READ` at most (ADR 0188: at
+    8, ``Thread(target=g, args=[...])`` of nine strings and the command handed ``g`` eight of
+    them, and the command was never read): its nodes when it is written out (read again only
+    when they are pure), else the items it folds to, else one unknown carrying its labels."""
+    if isinstance(packed, (ast.Tuple, ast.List)) and len(packed.elts) <= MAX_TABLE_READ:
         elts = [e for e in packed.elts if not isinstance(e, ast.Starred)]
         vals = [
             interp.expr(e, env, when) if isinstance(e, PURE) else _read(interp, e, env)
@@ -553,7 +549,7 @@ def elements(
         return elts, vals, {}
     whole = interp.expr(packed, env, flowtypes.When.LATER) if isinstance(packed, PURE) else None
     if whole is not None and isinstance(whole.const, list):
-        items = whole.const[:limit]
+        items = whole.const[:MAX_TABLE_READ]
         return (
             [ast.Constant(None)] * len(items),
             [flowtypes.Val(const=i, labels=whole.labels) for i in items],

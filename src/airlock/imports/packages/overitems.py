@@ -131,10 +131,10 @@ def over(  # noqa: PLR0917 -- the parts of one call
     if picked is not None and spec.shape is not Shape.FOLD:
         nodes, vals = picked
     elif spec.shape is Shape.FOLD:
-        nodes, vals, _ = handed.elements(interp, items_node, env, when, handed.MAX_TABLE_READ)
+        nodes, vals, _ = handed.elements(interp, items_node, env, when)
         nodes, vals = handed.first_in_order(interp, nodes, vals)
     else:
-        nodes, vals, _ = handed.elements(interp, items_node, env, when, handed.MAX_TABLE_READ)
+        nodes, vals, _ = handed.elements(interp, items_node, env, when)
     if spec.shape is Shape.FOLD:
         start = _value(node, args, kwargs, spec.start_at, spec.start_kw)
         return _folded(interp, node, fn_node, fn, (nodes, vals), start, env, when) or flowtypes.Val(
@@ -178,7 +178,7 @@ def _parallel(  # noqa: PLR0917 -- the parts of one call
     for more in node.args[spec.items_at + 1 :]:
         if isinstance(more, ast.Starred):
             break
-        nodes, vals, _ = handed.elements(interp, more, env, when, handed.MAX_TABLE_READ)
+        nodes, vals, _ = handed.elements(interp, more, env, when)
         missing = max(count - len(vals), 0)
         nodes = [*nodes, *[ast.Constant(None)] * missing][:count]
         vals = [*vals, *[flowtypes.UNKNOWN] * missing][:count]
@@ -271,7 +271,7 @@ def _unpacked(
     """The arguments ``starmap`` hands from one item: a written-out tuple's elements, a folded
     one's items, else the item as one argument."""
     if isinstance(item_node, (ast.Tuple, ast.List)):
-        nodes, vals, _ = handed.elements(interp, item_node, env, when, handed.MAX_TABLE_READ)
+        nodes, vals, _ = handed.elements(interp, item_node, env, when)
         return nodes, vals
     if isinstance(item.const, (list, tuple)):
         consts = list(item.const)[: handed.MAX_TABLE_READ]

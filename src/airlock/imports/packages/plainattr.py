@@ -44,10 +44,11 @@ def attribute_call(interp: Interpreter, node: ast.Call, env: dict[str, Val]) -> 
     """``node`` as a method call when its callee is ``getattr(name, 'attr')`` of data; made
     once per call site and kept (the walk's caches key on node ids), else None."""
     func = node.func
-    if not isinstance(func, ast.Call):
+    # Of data first: the name is folded only then (it may step the walk), once per call.
+    if not (isinstance(func, ast.Call) and len(func.args) == 2 and _of_data(func, env)):
         return None
     name = attribute_name(interp, func, env)
-    if name is None or not _of_data(func, env):
+    if name is None:
         return None
     known = interp.synthetic.get(id(node))
     if known is None:
@@ -102,14 +103,14 @@ def owner_call(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: W
     ``X.attr(...)`` of data, or as the same ``getattr`` of a module, class or function. None
     for any other call."""
     func = node.func
-    if not isinstance(func, ast.Call):
-        return None
-    attr = attribute_name(interp, func, env)
-    if attr is None:
+    if not isinstance(func, ast.Call) or len(func.args) != 2:
         return None
     owner_node = func.args[0]
     if isinstance(owner_node, ast.Name):
         return None  # :func:`attribute_call` and the ``getattr`` of a name read it
+    attr = attribute_name(interp, func, env)
+    if attr is None:
+        return None
     owner = interp.expr(owner_node, env, when)
     data = not owner.ref and owner.func is None
     key = id(node) if data else -id(node)  # two forms per call site, each kept
