@@ -13,6 +13,7 @@ from airlock.imports.packages import (
     astbuilt,
     childenv,
     classdata,
+    descriptors,
     envurl,
     fieldfill,
     forwarded,
@@ -27,6 +28,7 @@ from airlock.imports.packages import (
     piped,
     pipruns,
     plainattr,
+    printed,
     protocol,
     raytasks,
     reach,
@@ -131,10 +133,10 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
             return each
     as_method = plainattr.attribute_call(self, node, env)  # ``getattr(f, 'write')(x)``
     as_method = as_method or plainattr.bound_call(self, node, env)  # ``w = f.write; w(x)``
-    as_method = as_method or plainattr.printed_call(self, node, env)  # ``print(x, file=f)``
     if as_method is not None:
         return self.call(as_method, env, when)
     owned = plainattr.owner_call(self, node, env, when)  # ``getattr(open(p), 'write')(x)``
+    owned = owned or printed.printed_call(self, node, env, when)  # ``print(x, file=f)``
     if owned is not None:
         return owned
     if isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:
@@ -173,6 +175,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
             return read
     labels = frozenset().union(*(a.labels for a in [*args, *kwargs.values()]))
     ref = callee.ref
+    printed.redirected(ref, args, env)  # ``contextlib.redirect_stdout(f)`` (ADR 0191)
     if ray_task := raytasks.made(node, callee, env):  # ``k = ray.remote(f)`` (ADR 0122)
         return ray_task
     if raytasks.task(node, env, callee, self.classes):  # ``keep.remote(data)`` (ADR 0119)
@@ -184,7 +187,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     if pip_argv is not None:
         self.sink(node, Val(ref=pipruns.PIP_MAIN), pip_argv, {}, env, when)
     c = [a.const for a in args]
-    temp = tempname.made(node, ref, args, kwargs) or tempname.reopened(ref, args)
+    temp = tempname.made(node, ref, args, kwargs) or descriptors.opened(node, ref, args)
     if temp is not None:  # ``f = NamedTemporaryFile(suffix='.py')`` (ADR 0162)
         return temp._replace(labels=labels)
     if ref in GETATTRS and len(args) >= 2 and args[0].ref and c[1] is None:

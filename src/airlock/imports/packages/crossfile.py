@@ -30,6 +30,7 @@ from airlock.imports.packages.plugins import (
     SetupParse,
     plugin_calls,
 )
+from airlock.imports.packages.prefilter import WRITES
 from airlock.imports.packages.rules import (
     PackageFinding,
     Severity,
@@ -356,7 +357,7 @@ def across_starts(
     ]
     tops = frozenset(t.encode() for t in package.tops if t.isidentifier())  # once, not a file
     # What setup.py writes at install is on disk when the package is imported (ADR 0157).
-    setup_writes = any(runs_setup(m.name) and b"write" in (m.data or b"") for m in members)
+    setup_writes = any(runs_setup(m.name) and WRITES.search(m.data or b"") for m in members)
     chosen_starts: list[Start] = []
     for member in starts:
         if member.data is None:

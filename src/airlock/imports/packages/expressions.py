@@ -23,6 +23,7 @@ from airlock.imports.packages import (
     parttext,
     pathreads,
     picked,
+    printed,
     protocol,
     raytasks,
     rebound,
@@ -125,6 +126,9 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
         if elsewhere:  # ``requests.__file__``: another package's code (ADR 0085)
             return Val(labels=base.labels, shape=elsewhere)
         if base.ref:
+            sent = printed.stream(base, node.attr, env)  # ``sys.stdout`` sent into a file
+            if sent is not None:
+                return sent  # (ADR 0191)
             if (base.ref, node.attr) in self.attrs:
                 return self.attrs[base.ref, node.attr]  # set by a method that ran
             if self.constants:  # ``C.cmds``, ``self.cmds`` of its body (ADR 0071)

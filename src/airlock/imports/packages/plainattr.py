@@ -20,9 +20,9 @@ name still holds what it held then (a function's parameter of the same name is a
 object). What it does not do: follow a bound method through a container, a parameter or
 another module.
 
-ADR 0190: the attribute's name may be built of written parts (``getattr(f, 'wr' + 'ite')``),
-and ``print(x, file=f)`` of an open file ``f`` (a name) is read as ``f.write(x)``: both wrote
-a payload that was then run, and neither was read as a write.
+ADR 0190: the attribute's name may be built of written parts (``getattr(f, 'wr' + 'ite')``):
+it wrote a payload that was then run, and was not read as a write (``print(x, file=f)``,
+read as ``f.write(x)``, is :mod:`printed`'s).
 """
 
 from __future__ import annotations
@@ -55,46 +55,6 @@ def attribute_call(interp: Interpreter, node: ast.Call, env: dict[str, Val]) -> 
         known = _method_call(node, func.args[0], name)
         interp.synthetic[id(node)] = known
     return known
-
-
-def printed_call(interp: Interpreter, node: ast.Call, env: dict[str, Val]) -> ast.Call | None:
-    """``print(x, y, file=f)`` as ``f.write(f'{x} {y}')`` when ``f`` is a name or a dotted
-    name holding an open file (ADR 0190: the payload printed into the file it then ran was
-    no write); made once per call site and kept. ``print`` to anything else (``sys.stderr``)
-    is left."""
-    func = node.func
-    if not (isinstance(func, ast.Name) and func.id == "print" and "print" not in env):
-        return None
-    target = next((k.value for k in node.keywords if k.arg == "file"), None)
-    if target is None or not _root(target) or not node.args:
-        return None
-    # A dotted name (``self.out``) read again runs nothing; an expression is left.
-    held = (
-        env.get(target.id) if isinstance(target, ast.Name) else interp.expr(target, env, When.LATER)
-    )
-    if held is None or not held.handle or held.ref or held.func is not None:
-        return None
-    known = interp.synthetic.get(id(node))
-    if known is None:
-        known = _method_call(node, target, "write")
-        known.args, known.keywords = [_printed_text(node)], []
-        interp.synthetic[id(node)] = known
-    return known
-
-
-def _printed_text(node: ast.Call) -> ast.expr:
-    """What ``print`` writes: its one argument, or its arguments joined by its written
-    ``sep`` (a space) as an f-string, which the walk folds."""
-    if len(node.args) == 1 and not isinstance(node.args[0], ast.Starred):
-        return node.args[0]
-    sep = next((k.value for k in node.keywords if k.arg == "sep"), None)
-    gap = sep.value if isinstance(sep, ast.Constant) and isinstance(sep.value, str) else " "
-    parts: list[ast.expr] = []
-    for i, arg in enumerate(node.args):
-        if i:
-            parts.append(ast.copy_location(ast.Constant(gap), node))
-        parts.append(ast.copy_location(ast.FormattedValue(arg, -1, None), arg))
-    return ast.copy_location(ast.JoinedStr(parts), node)
 
 
 def owner_call(interp: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> Val | None:

@@ -24,6 +24,11 @@ from typing import Protocol
 
 from airlock.imports.packages.selfqueued import queues_itself
 
+# What a module that writes a file says: ``write`` (``f.write``, ``os.write``,
+# ``write_text``), and what writes without the word (ADR 0191: ``print(x, file=f)``,
+# standard output sent into a file, ``shutil.copyfileobj``).
+WRITES = re.compile(rb"write|copyfileobj|\bfile\s*=|redirect_stdout|\.stdout\s*=[^=]")
+
 # Names of sinks, decoders, ways to reach names by string, and secret sources (case kept).
 LITERALS = (
     "__import__", "import_module", "__builtins__", "builtins", "__dict__[", "subprocess",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from airlock.imports.packages import (
     childenv,
     deeper,
+    descriptors,
     envurl,
     execmemory,
     fetchtool,
@@ -187,10 +188,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         # Past the bound a run would not meet a later write: held (ADR 0097).
         unmatched = False
         self.trace.past(f"runs of files past {MAX_UNMATCHED}, which a later write may fill")
-    if ref == "os.write" and len(args) == 2 and args[0].path_var:
-        writes.written(
-            self, args[0], node, args[1].labels, env, when, args[1:2]
-        )  # ``fd, p = mkstemp()``
+    if ref == "os.write" and descriptors.written_to(args):  # ``mkstemp``'s, ``os.open``'s
+        writes.written(self, args[0], node, args[1].labels, env, when, args[1:2])
     if kind == "exec" and c and isinstance(c[0], str) and sinkcall.chr_spelt(node.args[0]):
         # ``exec(chr(105) + chr(109) + ...)``: code spelt one character at a time is
         # recovered as decoded text is (ADR 0080; a list of them already was).

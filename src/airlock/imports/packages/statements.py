@@ -20,6 +20,7 @@ from airlock.imports.packages import (
     namepicks,
     pipruns,
     plainattr,
+    printed,
     protocol,
     reach,
     rebound,
@@ -68,6 +69,8 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
                 if self.classes:  # ``k.x = v``: its ``__setattr__`` (ADR 0071)
                     protocol.assigned(self, target, value, env, when)
             self.bind(target, value, env)
+            if value.handle and isinstance(target, ast.Attribute):
+                printed.swapped(self, target, value, env)  # ``sys.stdout = f`` (ADR 0191)
             if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call):
                 writes.temp_file(self, target, node.value, env, when)
         if value.const is None:

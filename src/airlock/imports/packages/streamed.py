@@ -10,7 +10,8 @@ called with nothing to carry in (which :func:`functions.apply` skips when called
 its body is read on its own, but what it yields was not handed back) is walked once.
 
 ``shutil.copyfileobj(src, dst)`` into a remote file opened for writing is that file's
-``write`` of what ``src`` reads.
+``write`` of what ``src`` reads; into a local one, its write of what ``src`` holds
+(ADR 0191).
 
 What it does not do: ``iter(functools.partial(f.read, n), b'')``, a generator's
 ``send``-driven values (:mod:`rebound`), an iterator class's ``__next__``.
@@ -21,7 +22,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import remotes, yieldsecrets
+from airlock.imports.packages import remotes, writes, yieldsecrets
 from airlock.imports.packages.astwalk import own_nodes
 from airlock.imports.packages.flowtypes import MAX_CALL_DEPTH, Val, When
 from airlock.imports.packages.handed import parameters
@@ -61,9 +62,29 @@ def copied_into(  # noqa: PLR0917 -- the parts of one call
     when: When,
 ) -> None:
     """``shutil.copyfileobj(src, dst)`` into a file opened by its URL: ``dst.write`` of what
-    ``src`` reads, so a remote file's upload is judged as its writes are (ADR 0119)."""
-    if ref == "shutil.copyfileobj" and len(args) >= 2 and args[1].ref in remotes.REMOTE_OPENS:
+    ``src`` reads, so a remote file's upload is judged as its writes are (ADR 0119); into a
+    file opened for writing, its write of what ``src`` holds (ADR 0191: a payload copied
+    from ``io.StringIO(PAYLOAD)`` into the file the package then ran was no write)."""
+    if ref != "shutil.copyfileobj" or len(args) < 2:
+        return
+    if args[1].ref in remotes.REMOTE_OPENS:
         interp.sink(node, Val(ref=f"{args[1].ref}.write"), args[:1], {}, env, when)
+    elif args[1].handle and not args[1].ref:
+        data = _stream_text(interp, node.args[0], env, when) or args[0]
+        writes.written(interp, args[1], node, args[0].labels | data.labels, env, when, [data])
+
+
+# Streams made of a text, which they then hold (``io.StringIO(PAYLOAD)``).
+TEXT_STREAMS = frozenset({"io.StringIO", "io.BytesIO"})
+
+
+def _stream_text(interp: Interpreter, src: ast.expr, env: dict[str, Val], when: When) -> Val | None:
+    """The text a stream made in place of a text holds (``io.StringIO(PAYLOAD)``)."""
+    if not (isinstance(src, ast.Call) and len(src.args) == 1 and not src.keywords):
+        return None
+    if interp.expr(src.func, env, when).ref not in TEXT_STREAMS:
+        return None
+    return interp.expr(src.args[0], env, when)
 
 
 def yielded(interp: Interpreter, func: Function, env: dict[str, Val], when: When) -> Val | None:

@@ -64,13 +64,6 @@ def attribute(base: Val, attr: str) -> Val | None:
     return None
 
 
-def reopened(ref: str, args: list[Val]) -> Val | None:
-    """``os.fdopen(fd, 'w')`` of ``mkstemp``'s descriptor: the same file, open."""
-    if ref == "os.fdopen" and args and args[0].handle.startswith(TEMP):
-        return Val(handle=args[0].handle, path_var=args[0].path_var)
-    return None
-
-
 def unnamed(text: str) -> str:
     """A sink's text with each word holding a stand-in taken out, as it read before they
     folded (``'sh ' + f.name`` is ``sh``, ``'file://' + f.name`` nothing): the stand-in

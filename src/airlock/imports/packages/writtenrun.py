@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 from airlock.imports.packages import across, flowtypes
 from airlock.imports.packages.fold import MAX_FOLD
 from airlock.imports.packages.local import absolute
-from airlock.imports.packages.prefilter import may_act
+from airlock.imports.packages.prefilter import WRITES, may_act
 from airlock.imports.packages.sinks import NETWORK_TOOL
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def _writes_on_import(interp: Interpreter, module: str) -> tuple[dict[str, str],
     package = interp.package
     assert package is not None
     budget = min(flowtypes.MAX_FOREIGN_STEPS, package.writer_steps_left)
-    wrote = b"write" in package.sources[module][1] and budget > 0
+    wrote = budget > 0 and WRITES.search(package.sources[module][1]) is not None
     tree = package.parsed(module) if wrote else None
     if tree is None:
         return {}, {}  # no write call, no written file
@@ -201,7 +201,7 @@ def _local_modules(interp: Interpreter, node: ast.Import | ast.ImportFrom) -> li
     writers = [
         m
         for m in dict.fromkeys(dotted)
-        if m in package.sources and b"write" in package.sources[m][1]
+        if m in package.sources and WRITES.search(package.sources[m][1])
     ]
     if len(writers) > MAX_KEPT:
         interp.trace.past(f"a module of the archive imported past the {MAX_KEPT} that write")
