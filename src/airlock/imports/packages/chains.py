@@ -76,6 +76,7 @@ from airlock.imports.packages.sinks import (
     SFTP_CLIENTS,
     SFTP_PUTS,
     SILENT,
+    STAGED,
     STARTS,
     STARTUP,
     UPLOAD_METHODS,
@@ -200,6 +201,8 @@ def _exec(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa: PL
         return "steganography", Severity.CRITICAL
     if HIDDEN in event.labels:
         return "hidden-exec", Severity.CRITICAL if eager else Severity.HIGH
+    if eager and STAGED in event.labels:
+        return "dynamic-exec", Severity.HIGH  # ``runpy.run_path('/tmp/.x.py')`` (ADR 0191)
     if eager and event.callee != "compile":
         return "dynamic-exec", Severity.MEDIUM
     return None
@@ -317,6 +320,8 @@ def _process(event: Event, eager: bool) -> tuple[str, Severity]:  # noqa: PLR091
         # When called it is how remote-execution gateways start a worker (execnet), and is
         # judged as ``python -c`` is then.
         return "dropper", Severity.CRITICAL
+    if eager and STAGED in event.labels:
+        return "process-call", Severity.HIGH  # an interpreter on a staged script (ADR 0191)
     if BUILD_TOOL.search(event.text) or "sys.executable" in event.text:
         return "build-tool", Severity.LOW
     if buildprobe.builds(event.text):  # ``brew --prefix libffi`` (ADR 0130)

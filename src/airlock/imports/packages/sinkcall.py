@@ -330,6 +330,23 @@ def written_head(node: ast.expr, env: dict[str, Val]) -> bool:
     a joined list) starts with words that fold: its program is known (ADR 0153). A command
     whose program does not fold (versioneer's ``[command] + args``) is left unread, as a
     list whose first item does not fold is."""
+    start = _command_start(node)
+    if isinstance(start, bool):
+        return start
+    node = start
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str) and bool(node.value.strip())
+    if isinstance(node, ast.Attribute):  # ``sys.executable + ' -c …'``
+        return _sys_executable(node)
+    held = env.get(node.id) if isinstance(node, ast.Name) else None
+    if held is not None and held.const is None:
+        return bool(held.head)  # ``cmd + ' ' + x``, cmd built from a written start (0154)
+    return held is not None and bool(held.const) and isinstance(held.const, (str, list))
+
+
+def _command_start(node: ast.expr) -> ast.expr | bool:
+    """The part a command built from parts starts with, or whether its program is known
+    when its shape says so (a written template's own first word, an empty list)."""
     for _ in range(64):
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             node = node.left
@@ -340,16 +357,35 @@ def written_head(node: ast.expr, env: dict[str, Val]) -> bool:
             if not parts:
                 return False
             node = parts[0]
+        elif isinstance(node, ast.FormattedValue):  # ``f'{sys.executable} {p}'`` (ADR 0191)
+            node = node.value
+        elif (spelt := formatted(node)) is not None:  # ``'{} {}'.format(sys.executable, p)``
+            head = _template_head(spelt[0])
+            if head is None or (head == FIELD and not spelt[1]):
+                return False
+            if head != FIELD:
+                return True  # the template's own words start the command
+            node = spelt[1][0]
         else:
             break
-    if isinstance(node, ast.Constant):
-        return isinstance(node.value, str) and bool(node.value.strip())
-    if isinstance(node, ast.Attribute):  # ``sys.executable + ' -c …'``
-        return _sys_executable(node)
-    held = env.get(node.id) if isinstance(node, ast.Name) else None
-    if held is not None and held.const is None:
-        return bool(held.head)  # ``cmd + ' ' + x``, cmd built from a written start (0154)
-    return held is not None and bool(held.const) and isinstance(held.const, (str, list))
+    return node
+
+
+FIELD = "{}"  # a template that starts with its first value
+
+
+def _template_head(template: ast.expr) -> str | None:
+    """How a written template starts: :data:`FIELD` when with its first value (``'{} …'``,
+    ``'{0} …'``, ``'%s …'``), its first word when with its own text; None when it is not
+    written, or starts with another field (``'{1} {0}'``)."""
+    if not (isinstance(template, ast.Constant) and isinstance(template.value, str)):
+        return None
+    text = template.value.lstrip()
+    if text.startswith(("{}", "{0}", "%s")):
+        return FIELD
+    if not text or text.startswith(("{", "%")):
+        return None
+    return text.split()[0]
 
 
 def spelt(node: ast.expr) -> bool:

@@ -70,6 +70,7 @@ from airlock.imports.packages.sinks import (
     SECRET_COMMANDS,
     SENDING_METHODS,
     SILENT,
+    STAGED,
     TOKEN_COMMANDS,
     WEIGHT_LOADERS,
     WRITTEN_UPLOAD,
@@ -210,7 +211,12 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
             self.nested(known, self.namespace(node, env, when), when)
     elif known:
         self.nested(known, self.namespace(node, env, when), when)
-    writtenrun.ran(self, kind, node, text, labels, when, env)  # a file written here (0161)
+    # A file written here is run as its text (0161); one this walk did not see written, run
+    # from a staged place, holds (ADR 0191: a module's own pass does not see the archive's
+    # other writers, so a harmless script setup.py drops in /tmp/.x.py holds too).
+    ran_written = writtenrun.ran(self, kind, node, text, labels, when, env)
+    if not ran_written and writtenrun.staged(kind, text):
+        marks |= {STAGED}
     if kind == "process" and sinkcall.silent(kwargs, env):
         marks |= {SILENT}
     if handler:

@@ -125,6 +125,9 @@ DROPPED = "dropped"  # a path that downloaded or decoded data was written to
 # runs is a dropped file; the folder as a working directory (``cwd=``) is not.
 UNPACKED = "unpacked"
 SILENT = "silent"  # a process started without a window or detached from its parent
+# A Python script run from a temporary or hidden place that the walk did not see written
+# (ADR 0191: a stage two, where a script the package writes is judged by its text).
+STAGED = "staged-script"
 STARTUP = "startup"  # an import line written into a ``.pth`` file: run at every start
 HANDED = "handed-credential"  # a function's parameter named as a credential (``token``)
 MEDIA = "media-data"  # an image's pixels or a sound's samples, as a decoder hands them over

@@ -55,6 +55,12 @@ RUNNERS = re.compile(
 )
 MAX_KEPT = 16  # paths whose written text a module remembers
 MIN_PATH = 4  # characters: a shorter path names nothing a command could be matched on
+# A Python script the package does not ship, kept in a temporary folder or under a hidden
+# folder or name of an absolute or home path (``/tmp/.x.py``, ``~/.cache/.u.py``; ADR 0191).
+STAGED_SCRIPT = re.compile(
+    r"(?:^|\s)(?:(?:/private)?/tmp|/var/tmp|/dev/shm)/\S*\.pyw?(?:\s|$)|"
+    r"(?:^|\s)(?:~|\$HOME)?/\S*?/\.[^/\s]+(?:/\S*)?\.pyw?(?:\s|$)"
+)
 
 
 def keep(interp: Interpreter, path: str, text: str) -> None:
@@ -216,15 +222,15 @@ def ran(  # noqa: PLR0917 -- the parts of one run
     labels: frozenset[str],
     when: flowtypes.When,
     env: dict[str, flowtypes.Val],
-) -> None:
-    """A run (``kind`` exec or process, ``text`` its folded text) of a path written here
-    with known text: that text is read as run."""
-    if kind not in ("exec", "process"):
-        return
+) -> bool:
+    """A run (``kind`` exec, process or module-load, ``text`` its folded text) of a path
+    written here with known text: that text is read as run. Whether one was."""
+    if kind not in ("exec", "process", "module-load"):
+        return False
     if when is flowtypes.When.IMPORT:
         installed(interp)
     if not interp.trace.written:
-        return
+        return False
     named = _named(interp, node, env) if kind == "exec" else set()
     words = text.split() if kind == "process" else []
     if kind == "process" and not any(path in text for path in interp.trace.written):
@@ -235,15 +241,23 @@ def ran(  # noqa: PLR0917 -- the parts of one run
     for path, written in list(interp.trace.written.items()):
         if path in named:
             _nested(interp, written, node, when)  # ``exec(open(p).read())``
-            return
+            return True
         if path not in text or (kind == "process" and not _runs(words, path)):
             continue
-        if kind == "exec" or path.endswith((".py", ".pyw")):
+        if kind != "process" or path.endswith((".py", ".pyw")):
+            # ``spec_from_file_location(n, p)``, a loader of ``p``: its text, as Python (0191)
             _nested(interp, written, node, when)
         else:  # a script a shell runs
             event = flowtypes.Event("process", "script", node.lineno, when, written[:4096], labels)
             interp.trace.events.append(event)
-        return
+        return True
+    return False
+
+
+def staged(kind: str, text: str) -> bool:
+    """Whether a run (``kind`` exec or process) not matched to a written file runs a Python
+    script from a temporary or hidden place (:data:`STAGED_SCRIPT`)."""
+    return kind in ("exec", "process") and STAGED_SCRIPT.search(text) is not None
 
 
 def _nested(interp: Interpreter, code: str, node: ast.Call, when: flowtypes.When) -> None:

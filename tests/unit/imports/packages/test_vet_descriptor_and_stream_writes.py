@@ -6,8 +6,10 @@ same payload written by ``os.write`` to an ``os.open`` descriptor, by ``os.fdope
 by ``shutil.copyfileobj`` out of ``io.StringIO``, by a ``print`` into ``file=open(P, 'w')``,
 or by a ``print`` once ``sys.stdout`` (or ``contextlib.redirect_stdout``) sends standard output
 into the file, was no write: the run ran nothing known (allowed). A module the package
-imports that writes so, and says no ``write``, was not walked for its files either. Every
-sample is inert: vetting only reads files."""
+imports that writes so, and says no ``write``, was not walked for its files either. And a
+file written plainly was not run when loaded by ``importlib`` or run by a command whose
+program is ``sys.executable`` as a template's or an f-string's first field. Every sample is
+inert: vetting only reads files."""
 
 from __future__ import annotations
 
@@ -78,6 +80,59 @@ DENIED: dict[str, Mapping[str, str]] = {
         f"with open(P, 'w') as f, contextlib.redirect_stdout(f):\n    print({PAYLOAD!r})"
     ),
 }
+
+
+def written_then(run: str) -> dict[str, str]:
+    """``__init__.py`` writes ``P`` with ``open(P, 'w').write`` and runs it with ``run``."""
+    written = f"with open(P, 'w') as f:\n    f.write({PAYLOAD!r})\n"
+    return {"evpkg/__init__.py": f"{HEAD}{written}{run}\n"}
+
+
+DENIED |= {
+    "payload-loaded-by-spec-from-file-location": written_then(
+        "import importlib.util\ns = importlib.util.spec_from_file_location('x', P)\n"
+        "m = importlib.util.module_from_spec(s)\ns.loader.exec_module(m)"
+    ),
+    "payload-loaded-by-source-file-loader": written_then(
+        "import importlib.machinery\nimportlib.machinery.SourceFileLoader('x', P).load_module()"
+    ),
+    "payload-imported-from-its-folder-put-on-sys-path": written_then(
+        "sys.path.insert(0, os.path.dirname(P))\n__import__(os.path.basename(P)[:-3])"
+    ),
+    "payload-run-by-a-formatted-command": written_then(
+        "os.system('{} {}'.format(sys.executable, P))"
+    ),
+    "payload-run-by-an-f-string-command": written_then(
+        "subprocess.Popen(f'{sys.executable} {P}', shell=True)"
+    ),
+}
+# A script nothing in the package is seen to write, run from a temporary or hidden place.
+HELD: dict[str, Mapping[str, str]] = {
+    "a-hidden-script-in-tmp-run-by-the-interpreter": {
+        "evpkg/__init__.py": (
+            "import subprocess, sys\nsubprocess.call([sys.executable, '/tmp/.h.py'])\n"
+        )
+    },
+    "a-hidden-script-in-home-run-by-the-interpreter": {
+        "evpkg/__init__.py": (
+            "import os, subprocess, sys\n"
+            "subprocess.Popen([sys.executable, os.path.expanduser('~/.cache/.u.py')])\n"
+        )
+    },
+    # Its own pass cannot see setup.py write it: held for a person, however harmless.
+    "a-harmless-script-setup-py-drops-in-tmp-run-on-import": {
+        "setup.py": (
+            "from setuptools import setup\nwith open('/tmp/.v.py', 'w') as f:\n"
+            "    f.write('print(1)')\nsetup(name='evpkg')\n"
+        ),
+        "evpkg/__init__.py": (
+            "import subprocess, sys\nsubprocess.call([sys.executable, '/tmp/.v.py'])\n"
+        ),
+    },
+    "a-script-in-dev-shm-run-by-runpy": {
+        "evpkg/__init__.py": "import runpy\nrunpy.run_path('/dev/shm/x.py')\n"
+    },
+}
 ALLOWED: dict[str, Mapping[str, str]] = {
     "a-lock-file-opened-by-descriptor": {
         "evpkg/__init__.py": (
@@ -102,6 +157,28 @@ ALLOWED: dict[str, Mapping[str, str]] = {
             "contextlib.redirect_stdout(f):\n    print('all good')\n"
         )
     },
+    "a-version-file-written-then-loaded": {
+        "evpkg/__init__.py": (
+            "import importlib.util, os\nP = os.path.join(os.path.dirname(__file__), '_v.py')\n"
+            "with open(P, 'w') as f:\n    f.write('VERSION = \"1.0\"\\n')\n"
+            "s = importlib.util.spec_from_file_location('_v', P)\n"
+            "m = importlib.util.module_from_spec(s)\ns.loader.exec_module(m)\n"
+        )
+    },
+    "a-build-helper-run-by-setup-py": {
+        "setup.py": (
+            "import subprocess, sys\nfrom setuptools import setup\n"
+            "subprocess.check_call([sys.executable, 'tools/gen_tables.py'])\nsetup(name='evpkg')\n"
+        ),
+        "tools/gen_tables.py": "print('tables')\n",
+        "evpkg/__init__.py": "",
+    },
+    "a-hidden-script-run-when-called": {
+        "evpkg/__init__.py": (
+            "import subprocess, sys\ndef go():\n"
+            "    subprocess.call([sys.executable, '/tmp/.h.py'])\n"
+        )
+    },
     "a-file-copied-into-another": {
         "evpkg/__init__.py": (
             "import shutil\nwith open('a.txt') as s, open('b.txt', 'w') as d:\n"
@@ -111,7 +188,7 @@ ALLOWED: dict[str, Mapping[str, str]] = {
 }
 
 
-@pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, {}, ALLOWED))
+@pytest.mark.parametrize(("files", "expected"), verdict_cases(DENIED, HELD, ALLOWED))
 def test_a_payload_written_by_descriptor_copy_or_stream_then_run(
     files: Mapping[str, str], expected: Outcome
 ) -> None:

@@ -119,12 +119,12 @@ DENIED: dict[str, dict[str, str]] = {
 }
 
 
-def installed_then_run(run: str, written: str = PAYLOAD) -> dict[str, str]:
-    """``setup.py`` writing ``written`` to :data:`PY` at install; the package running
+def installed_then_run(run: str, written: str = PAYLOAD, path: str = PY) -> dict[str, str]:
+    """``setup.py`` writing ``written`` to ``path`` at install; the package running
     ``run`` when imported (the file is on disk by then)."""
     return {
         "setup.py": "from setuptools import setup\n"
-        + writer(PY, written)
+        + writer(path, written)
         + "setup(name='evpkg')\n",
         "evpkg/__init__.py": run,
     }
@@ -152,9 +152,11 @@ ALLOWED: dict[str, dict[str, str]] = {
     # The payload written but run by nothing: the write alone is no dropper.
     "written-not-run": on_install("print(helper.P)"),
     # setup.py writing a version module that the package runs to print it.
+    # Not in a temporary or hidden place, which holds whatever wrote it (ADR 0191).
     "installed-version-file-run": installed_then_run(
-        f"import subprocess, sys\nsubprocess.call([sys.executable, {PY!r}])\n",
+        "import subprocess, sys\nsubprocess.call([sys.executable, '/opt/evpkg/version.py'])\n",
         written="print('1.0')\n",
+        path="/opt/evpkg/version.py",
     ),
 }
 

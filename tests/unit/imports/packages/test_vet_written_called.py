@@ -154,9 +154,12 @@ ALLOWED: dict[str, dict[str, str]] = {
         "def gen():\n    with open('/tmp/evpkg_probe.c', 'w') as f:\n"
         "        f.write('int main(void){return 0;}\\n')\n",
     ),
-    # A generic saver handed a version script that is then run to print it.
+    # A generic saver handed a version script that is then run to print it (not in a
+    # temporary or hidden place, which holds whatever wrote it: ADR 0191).
     "saver-writes-version-script-run": setup_calling(
-        f"import helper\nhelper.save({PY!r}, \"print('1.0')\\n\")\n{RUN_PY}", SAVE
+        "import helper\nhelper.save('build/version.py', \"print('1.0')\\n\")\n"
+        "subprocess.call([sys.executable, 'build/version.py'])",
+        SAVE,
     ),
 }
 
