@@ -20,6 +20,7 @@ from airlock.imports.packages import (
     generated,
     keystream,
     listtext,
+    mutated,
     namedfill,
     overitems,
     paddedjoin,
@@ -254,6 +255,8 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
             )
         if id(callee.func) in self.fills:  # ``save(url, path=p)`` (ADR 0051)
             reach.filled(self, callee.func, node, args, kwargs, env)
+        if id(callee.func) in self.grown and not isinstance(callee.func, ast.Lambda):
+            mutated.into_arguments(self, callee.func, node, env)  # ``collect(d)`` (ADR 0193)
         return value or Val(labels=labels)
     if when is not When.LATER and (ref, "__init__") in self.attrs:
         # ``setattr(K, '__init__', f)``, ``type('K', (), {'__init__': f})`` (ADR 0067)

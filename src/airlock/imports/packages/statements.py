@@ -164,6 +164,7 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
                 protocol.remember(self, node.name, item, env)  # ``x = D()`` (ADR 0071)
         class_attributes(self, node, env)  # ``class K: run = exec`` (ADR 0048)
         classdata.remember(self, node, env)  # ``class K: cmds = ['id']`` (ADR 0071)
+        classdata.carried(self, node, scope)  # ``class K: data = dict(os.environ)`` (0193)
         # Its metaclass and its bases' ``__init_subclass__`` run once the body has (ADR
         # 0171: ``cls.c`` is the body's constant).
         self.class_hooks(node, bases, env, when)

@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 MUTATORS = {"append", "extend", "insert", "add", "update", "write", "writelines", "appendleft"}
 # A mail message's body and parts set in place (``m.set_content(str(os.environ))``; ADR 0098).
 MUTATORS |= {"set_content", "add_attachment", "set_payload", "attach", "add_alternative"}
+# A queue's item and a context variable's value, got back by another function or thread
+# (``Q.put(dict(os.environ))``, ``V.set(token)``; ADR 0193).
+MUTATORS |= {"put", "put_nowait", "set"}
 MAX_DROPPED = 256  # folders recorded as unpacked downloads per module
 TEMP_FILES = {"tempfile.mkstemp"}
 # Calls that write their first argument's data into the buffer or file given second, and
