@@ -182,6 +182,9 @@ NETWORK = {
     "wsgiref.simple_server.make_server", "xmlrpc.server.SimpleXMLRPCServer",
     # ADR 0110: the browser opens its URL, what is spelt into it included, in a new tab.
     "webbrowser.open_new", "webbrowser.open_new_tab",
+    # ADR 0193: paho's one-shot publishers connect, send the payload and leave, with no
+    # client made (its client's ``publish`` is a store's send, ADR 0107).
+    "paho.mqtt.publish.single", "paho.mqtt.publish.multiple",
 }  # fmt: skip
 
 
