@@ -39,6 +39,7 @@ from airlock.imports.packages import (
     signin,
     sinkcall,
     staged,
+    stashed,
     streamed,
     tables,
     tempname,
@@ -374,6 +375,10 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         if node.func.attr in HEADER_SETTERS and len(args) >= 2:
             headed(node.func.value.id, node.args[0], args[1], env)
         writes.mutate(self, node, labels, env, when, args[:1])
+        archive = env.get(node.func.value.id)
+        if archive is not None and id(archive) in self.archives:  # ``z.write(p)`` (ADR 0193)
+            secret = bool(args) and writes.secret_file(self, args[0])
+            stashed.added(self, node, archive, args, env, secret=secret)
         if callee.handle and node.func.attr in PATH_WRITES and not labels & {REMOTE, DECODED}:
             # ``p = Path.home() / '.bashrc'; p.write_text(x)``: only a path written
             # in one expression was a write (:func:`writes.mutate` takes downloads; issue 16).

@@ -134,6 +134,10 @@ class Interpreter:
         # and index of the parameter; the names each function binds (:mod:`mutated`).
         self.grown: dict[int, dict[int, frozenset[str]]] = {}
         self.scopes: dict[int, tuple[ast.AST, frozenset[str]]] = {}
+        # Secret labels written into a file, by its path's text; archives made for writing,
+        # by id of their value: the value, where it writes, the buffer's name (:mod:`stashed`).
+        self.stashed: dict[str, frozenset[str]] = {}
+        self.archives: dict[int, tuple[Val, str, str]] = {}
         # Runs no dropped path matched yet: (trace, event index, text, arguments).
         self.unmatched: list[tuple[Trace, int, str, list[ast.expr]]] = []
         self.pipes: dict[str, str] = {}  # started network tools: ``piped.PIPED`` ref -> command

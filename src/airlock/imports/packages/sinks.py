@@ -274,6 +274,9 @@ SSH_EXEC = "paramiko.SSHClient.exec_command"
 
 # A raw socket's traffic (issue 16: exfiltration and reverse shells over plain sockets).
 SOCKET_VERBS = {"connect", "connect_ex", "send", "sendall", "sendto", "listen", "sendfile"}
+# A TLS socket's ``write`` and a socket's file (``makefile('w')``, read as the socket) send as
+# ``sendall`` does (ADR 0193); ``sendmsg`` sends its buffers.
+SOCKET_VERBS |= {"write", "writelines", "sendmsg"}
 # Connection objects named by their class (:mod:`handed`): what is sent through one is
 # traffic (ADR 0048: ``HTTPSConnection(h).request('POST', p, body=secret)``).
 CONNECTIONS = {

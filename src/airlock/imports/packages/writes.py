@@ -20,7 +20,7 @@ import ast
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import envurl, flowtypes, tempname, writtenrun
+from airlock.imports.packages import envurl, flowtypes, stashed, tempname, writtenrun
 from airlock.imports.packages.pathshape import PATH_WRITES, SKELETON, arg_text, runs_dropped
 from airlock.imports.packages.sinks import (
     DECODED,
@@ -111,6 +111,8 @@ def filled(  # noqa: PLR0917 -- the parts of one call
     if not isinstance(target, ast.Name):
         return
     old = env.get(target.id, flowtypes.UNKNOWN)
+    if old.handle:  # ``json.dump(env, f)`` into an open file, sent by its path later
+        stashed.keep(interp, old.handle, data)
     if data - old.labels and not old.ref:
         env[target.id] = old._replace(labels=old.labels | data)
 
@@ -169,6 +171,7 @@ def written(  # noqa: PLR0917 -- the parts of one write
     ``recv``."""
     line, direct = node.lineno, interp.depth == 0
     path = tempname.unnamed(recv.handle)  # no stand-in of a temporary name (ADR 0162)
+    stashed.keep(interp, recv.handle, labels)  # sent by the file later (ADR 0193)
     interp.trace.events.append(flowtypes.Event("write", "write", line, when, path, labels, direct))
     command = _written_text(data)
     if command:
