@@ -369,6 +369,8 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         # ``f.write('import x; ...')`` into a ``.pth``: wherever the folder is (issue 16).
         held = env.get(node.func.value.id) if isinstance(node.func.value, ast.Name) else None
         labels |= startup(callee.handle or (held.handle if held else ""), c[0])
+    if labels and self.classes:
+        writes.attribute_grown(self, node, labels, env)  # ``self.buf.append(x)`` (ADR 0193)
     if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
         if node.func.attr in GROWERS:  # a folded list grown in place keeps its items
             grown(env, node.func.value.id, node.func.attr, args)

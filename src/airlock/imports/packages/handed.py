@@ -401,7 +401,9 @@ def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one ca
         if args and args[0].ref in BUILTIN_MODULES:
             return flowtypes.Val(ref="builtins.__dict__", labels=frozenset({HIDDEN}))
         if args and args[0].ref and not args[0].ref.endswith("()"):
-            return flowtypes.Val(ref=f"{args[0].ref}.__dict__")  # ``vars(os)['system']`` (ADR 0063)
+            # ``vars(os)['system']`` (ADR 0063); ``vars(ns)`` of a namespace made of the
+            # environment carries it (ADR 0193).
+            return flowtypes.Val(ref=f"{args[0].ref}.__dict__", labels=args[0].labels)
         return None
     if ref not in HANDERS:
         return reach.returned(interp, node, ref, args, env, when)

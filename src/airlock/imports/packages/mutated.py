@@ -9,7 +9,9 @@ its enclosing scope's) name, and a parameter holds the caller's object.
 
 :func:`carried_back` gives the caller's names the labels such a call added to them, and
 keeps, per function, the labels added to each parameter (:attr:`flow.Interpreter.grown`);
-:func:`into_arguments` gives them to a call's arguments that are plain names. Only labels
+:func:`into_arguments` gives them to a call's arguments that are plain names; a
+comprehension's scope gives back what it put into its enclosing scope's names
+(:func:`comprehension_back`). Only labels
 move: a folded value is never changed, so a command built in a function is still read only
 where it is built. A name the function binds (assigned, imported, a loop's target, a
 parameter rebound) is its own and carries nothing back.
@@ -18,6 +20,7 @@ parameter rebound) is its own and carries nothing back.
 from __future__ import annotations
 
 import ast
+from collections.abc import Set
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages.astwalk import own_nodes
@@ -67,18 +70,7 @@ def carried_back(
     not rebind are kept for :func:`into_arguments`."""
     params = parameters(func)
     own = bound_names(interp, func)
-    taken = own | {param.arg for param in params}
-    module = interp.globals
-    for name, before in list(env.items()):
-        after = local.get(name)
-        if name in taken or after is None:
-            continue
-        added = after.labels - before.labels
-        if not added:
-            continue
-        if module is not None and module is not env and module.get(name) is before:
-            module[name] = before._replace(labels=before.labels | added)
-        env[name] = before._replace(labels=before.labels | added)
+    given_back(interp, env, local, own | {param.arg for param in params})
     grown: dict[int, frozenset[str]] = {}
     for index, (param, given) in enumerate(zip(params, args, strict=False)):
         held = local.get(param.arg)
@@ -90,6 +82,38 @@ def carried_back(
         kept = interp.grown.setdefault(id(func), {})
         for index, added in grown.items():
             kept[index] = kept.get(index, frozenset()) | added
+
+
+def given_back(
+    interp: Interpreter, env: dict[str, Val], local: dict[str, Val], taken: Set[str]
+) -> None:
+    """The labels a scope walked on ``local`` (a copy of ``env``) added to a name it did not
+    bind (``taken``) given to ``env``'s, and to the module's when ``env``'s is the module's
+    own binding."""
+    module = interp.globals
+    for name, before in list(env.items()):
+        after = local.get(name)
+        if name in taken or after is None:
+            continue
+        added = after.labels - before.labels
+        if not added:
+            continue
+        if module is not None and module is not env and module.get(name) is before:
+            module[name] = before._replace(labels=before.labels | added)
+        env[name] = before._replace(labels=before.labels | added)
+
+
+def comprehension_back(
+    interp: Interpreter,
+    node: ast.ListComp | ast.GeneratorExp | ast.SetComp | ast.DictComp,
+    env: dict[str, Val],
+    local: dict[str, Val],
+) -> None:
+    """``[d.update({k: v}) for k, v in os.environ.items()]``: a comprehension is a scope of
+    its own, walked on a copy; what it put into a name of the enclosing scope is kept there
+    (its loops' names are its own)."""
+    own = {n.id for gen in node.generators for n in ast.walk(gen.target) if isinstance(n, ast.Name)}
+    given_back(interp, env, local, own)
 
 
 def into_arguments(

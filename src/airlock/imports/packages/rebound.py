@@ -196,7 +196,9 @@ def _objects(  # noqa: PLR0917 -- the parts of one call
         for key, value in kwargs.items():
             if key is not None:
                 handed.keep_attribute(interp, made, key, value)  # ``SimpleNamespace(run=f).run``
-        return flowtypes.Val(ref=made)
+        # ``SimpleNamespace(**os.environ)``: every attribute is one of the mapping's (0193).
+        spread = kwargs[None].labels if None in kwargs else frozenset()
+        return flowtypes.Val(ref=made, labels=spread)
     return None
 
 

@@ -562,9 +562,14 @@ def bind(self: Interpreter, target: ast.expr, value: Val, env: dict[str, Val]) -
         if target.attr == "__code__" and value.func is not None:
             env[target.value.id] = value  # ``g.__code__ = f.__code__``: g runs f (ADR 0073)
             return
-        owner = env.get(target.value.id, UNKNOWN).ref
+        held = env.get(target.value.id, UNKNOWN)
+        owner = held.ref
         pipruns.keep_argv(self, owner, target.attr, value)  # ``sys.argv = [...]`` (ADR 0119)
         _attribute(self, owner, target.attr, value)
+        if not owner and held.func is None and value.labels - held.labels:
+            # ``cfg.env = dict(os.environ)`` on an object of no known class: the object now
+            # carries it, as ``cfg['env'] = ...`` makes it (ADR 0193).
+            env[target.value.id] = held._replace(labels=held.labels | value.labels)
 
 
 def _attribute(self: Interpreter, owner: str, name: str, value: Val) -> None:

