@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from airlock.imports.packages import flowtypes
 from airlock.imports.packages.runfile import dotted
-from airlock.imports.packages.sinks import kind_of
+from airlock.imports.packages.sinks import SECRET_DATA, kind_of
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -86,10 +86,11 @@ def carried(interp: Interpreter, node: ast.ClassDef, scope: dict[str, Val]) -> N
             if not isinstance(target, ast.Name) or (node.name, target.id) in interp.constants:
                 continue
             found = scope.get(target.id)
-            if found is None or not found.labels or len(interp.constants) >= MAX_CONSTANTS:
+            carried = found.labels & SECRET_DATA if found is not None else frozenset()
+            if found is None or not carried or len(interp.constants) >= MAX_CONSTANTS:
                 continue
             interp.constants[node.name, target.id] = flowtypes.Val(
-                const=found.const, labels=found.labels
+                const=found.const, labels=carried
             )
 
 

@@ -11,7 +11,9 @@ its enclosing scope's) name, and a parameter holds the caller's object.
 keeps, per function, the labels added to each parameter (:attr:`flow.Interpreter.grown`);
 :func:`into_arguments` gives them to a call's arguments that are plain names; a
 comprehension's scope gives back what it put into its enclosing scope's names
-(:func:`comprehension_back`). Only labels
+(:func:`comprehension_back`). Only secret data's labels move (``sinks.SECRET_DATA``): a
+decoded or hidden mark spread so would mark the code a library builds in a list (attrs'
+generated ``__hash__``). Only labels
 move: a folded value is never changed, so a command built in a function is still read only
 where it is built. A name the function binds (assigned, imported, a loop's target, a
 parameter rebound) is its own and carries nothing back.
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from airlock.imports.packages.astwalk import own_nodes
 from airlock.imports.packages.handed import parameters
+from airlock.imports.packages.sinks import SECRET_DATA
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -75,7 +78,7 @@ def carried_back(
     for index, (param, given) in enumerate(zip(params, args, strict=False)):
         held = local.get(param.arg)
         if held is not None and param.arg not in own:
-            added = held.labels - given.labels
+            added = (held.labels - given.labels) & SECRET_DATA
             if added:
                 grown[index] = added
     if grown:
@@ -95,7 +98,7 @@ def given_back(
         after = local.get(name)
         if name in taken or after is None:
             continue
-        added = after.labels - before.labels
+        added = (after.labels - before.labels) & SECRET_DATA
         if not added:
             continue
         if module is not None and module is not env and module.get(name) is before:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from airlock.imports.packages import accrued, flowtypes, handed
 from airlock.imports.packages.fold import MAX_ITEMS
+from airlock.imports.packages.sinks import SECRET_DATA
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -196,7 +197,7 @@ def _items_carry(
     ``send`` nothing of the environment)."""
     if items is None or len(vals) != 1 or nodes[0] is not items_node:
         return vals
-    return [vals[0]._replace(labels=vals[0].labels | items.labels)]
+    return [vals[0]._replace(labels=vals[0].labels | (items.labels & SECRET_DATA))]
 
 
 def match(text: Val) -> Val:

@@ -116,6 +116,11 @@ HOSTINFO = "host-info"
 DECODED = "decoded"
 REMOTE = "remote"
 HIDDEN = "hidden"  # the callee itself was reached through strings, getattr or __import__
+# Secret data carried through a container, an attribute or a file between the function that
+# reads it and the one that sends it (ADR 0193): the environment and credentials only, never
+# code provenance (decoded, hidden) or host information, which those paths would spread into
+# code a library builds and the paths it keeps.
+SECRET_DATA = frozenset({SECRET, ENV, ENV_ALL})
 FILE = "file-data"  # read from a local file
 # One byte of a key written in the code, picked at an index that does not fold
 # (``KEY[i % len(KEY)]``): XORed with data, a repeating-key cipher undone (ADR 0088).

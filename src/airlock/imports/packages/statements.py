@@ -52,7 +52,14 @@ from airlock.imports.packages.implicit import (
 )
 from airlock.imports.packages.pathshape import hub_folder
 from airlock.imports.packages.runfile import dotted
-from airlock.imports.packages.sinks import HIDDEN, SECRET, install_command, kind_of, source_labels
+from airlock.imports.packages.sinks import (
+    HIDDEN,
+    SECRET,
+    SECRET_DATA,
+    install_command,
+    kind_of,
+    source_labels,
+)
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -566,10 +573,11 @@ def bind(self: Interpreter, target: ast.expr, value: Val, env: dict[str, Val]) -
         owner = held.ref
         pipruns.keep_argv(self, owner, target.attr, value)  # ``sys.argv = [...]`` (ADR 0119)
         _attribute(self, owner, target.attr, value)
-        if not owner and held.func is None and value.labels - held.labels:
+        carried = value.labels & SECRET_DATA
+        if not owner and held.func is None and carried - held.labels:
             # ``cfg.env = dict(os.environ)`` on an object of no known class: the object now
             # carries it, as ``cfg['env'] = ...`` makes it (ADR 0193).
-            env[target.value.id] = held._replace(labels=held.labels | value.labels)
+            env[target.value.id] = held._replace(labels=held.labels | carried)
 
 
 def _attribute(self: Interpreter, owner: str, name: str, value: Val) -> None:

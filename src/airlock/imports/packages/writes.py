@@ -31,6 +31,7 @@ from airlock.imports.packages.sinks import (
     MEDIA_FILE,
     REMOTE,
     SECRET,
+    SECRET_DATA,
     START_SCRIPTS,
     UNPACKED,
     secret_path,
@@ -167,16 +168,16 @@ def attribute_grown(
     func = node.func
     if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute)):
         return
-    target = func.value
-    if func.attr not in MUTATORS or not isinstance(target.value, ast.Name):
+    target, carried = func.value, labels & SECRET_DATA
+    if func.attr not in MUTATORS or not isinstance(target.value, ast.Name) or not carried:
         return
     owner = env.get(target.value.id, flowtypes.UNKNOWN).ref
     held = interp.attrs.get((owner, target.attr))
     if held is None and owner.removesuffix("()") in interp.classes:
         # Set where the walk did not go (``__init__`` run with nothing to carry in).
-        handed.keep_attribute(interp, owner, target.attr, flowtypes.Val(labels=labels))
-    elif held is not None and labels - held.labels and not held.ref and not held.handle:
-        interp.attrs[owner, target.attr] = held._replace(labels=held.labels | labels)
+        handed.keep_attribute(interp, owner, target.attr, flowtypes.Val(labels=carried))
+    elif held is not None and carried - held.labels and not held.ref and not held.handle:
+        interp.attrs[owner, target.attr] = held._replace(labels=held.labels | carried)
 
 
 def written(  # noqa: PLR0917 -- the parts of one write
