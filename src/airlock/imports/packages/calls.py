@@ -20,6 +20,7 @@ from airlock.imports.packages import (
     generated,
     keystream,
     listtext,
+    mutated,
     namedfill,
     overitems,
     paddedjoin,
@@ -38,6 +39,7 @@ from airlock.imports.packages import (
     signin,
     sinkcall,
     staged,
+    stashed,
     streamed,
     tables,
     tempname,
@@ -254,6 +256,8 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
             )
         if id(callee.func) in self.fills:  # ``save(url, path=p)`` (ADR 0051)
             reach.filled(self, callee.func, node, args, kwargs, env)
+        if id(callee.func) in self.grown and not isinstance(callee.func, ast.Lambda):
+            mutated.into_arguments(self, callee.func, node, env)  # ``collect(d)`` (ADR 0193)
         return value or Val(labels=labels)
     if when is not When.LATER and (ref, "__init__") in self.attrs:
         # ``setattr(K, '__init__', f)``, ``type('K', (), {'__init__': f})`` (ADR 0067)
@@ -365,12 +369,18 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         # ``f.write('import x; ...')`` into a ``.pth``: wherever the folder is (issue 16).
         held = env.get(node.func.value.id) if isinstance(node.func.value, ast.Name) else None
         labels |= startup(callee.handle or (held.handle if held else ""), c[0])
+    if labels and self.classes:
+        writes.attribute_grown(self, node, labels, env)  # ``self.buf.append(x)`` (ADR 0193)
     if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name):
         if node.func.attr in GROWERS:  # a folded list grown in place keeps its items
             grown(env, node.func.value.id, node.func.attr, args)
         if node.func.attr in HEADER_SETTERS and len(args) >= 2:
             headed(node.func.value.id, node.args[0], args[1], env)
         writes.mutate(self, node, labels, env, when, args[:1])
+        archive = env.get(node.func.value.id)
+        if archive is not None and id(archive) in self.archives:  # ``z.write(p)`` (ADR 0193)
+            secret = bool(args) and writes.secret_file(self, args[0])
+            stashed.added(self, node, archive, args, env, secret=secret)
         if callee.handle and node.func.attr in PATH_WRITES and not labels & {REMOTE, DECODED}:
             # ``p = Path.home() / '.bashrc'; p.write_text(x)``: only a path written
             # in one expression was a write (:func:`writes.mutate` takes downloads; issue 16).
@@ -380,6 +390,8 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     writes.filled(self, node, ref, callee, args, env)
     if ref in COPIES and len(args) >= 2 and secret_path(arg_text(args[0])):
         self.secret_copies.add(arg_text(args[1]))
+    if ref in COPIES and len(args) >= 2:  # a file a secret was written to, copied (0193)
+        stashed.keep(self, arg_text(args[1]), stashed.held(self, arg_text(args[0])))
     if ref in COPIES and len(args) >= 2 and when is not When.LATER:
         # ``shutil.copy(own_file, '~/.config/autostart/x')`` writes the second path as
         # ``open(p, 'w').write`` would (ADR 0063); judged as a write of that path.

@@ -9,6 +9,8 @@ generated ``__init__`` calls each time an instance is made, with no call of ``f`
 :func:`remember` keeps, per local class, the folded constants its body binds (read back as
 ``C.cmds`` and ``self.cmds`` through :attr:`flow.Interpreter.constants`) and the factories its
 fields name; :func:`make` runs the factories when the class is called on install or import.
+:func:`carried` keeps what an attribute bound to a call carries (the environment, a key
+file's text), as the constants are read back (ADR 0193).
 
 What it deliberately does not do: read a class attribute rebound after the class is made
 (``C.cmds = [...]`` later), or a factory inherited from a class of another module.
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from airlock.imports.packages import flowtypes
 from airlock.imports.packages.runfile import dotted
-from airlock.imports.packages.sinks import kind_of
+from airlock.imports.packages.sinks import SECRET_DATA, kind_of
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -69,6 +71,27 @@ def remember(interp: Interpreter, node: ast.ClassDef, env: dict[str, Val]) -> No
         if len(ranked) > MAX_FACTORIES and kind_of(ranked[MAX_FACTORIES].ref):
             interp.trace.past(f"field factories of {node.name}, past {MAX_FACTORIES}")
         interp.factories[node.name] = ranked[:MAX_FACTORIES]
+
+
+def carried(interp: Interpreter, node: ast.ClassDef, scope: dict[str, Val]) -> None:
+    """Keep what a class attribute bound to a call's value carries (``data =
+    dict(os.environ)``), read back as ``C.data``, ``cls.data`` and ``self.data`` as the
+    constants are: only folded text was kept, so a method sending ``self.data`` on import
+    sent nothing the walk knew (ADR 0193). ``scope``: the names the body's walk bound."""
+    for item in node.body:
+        targets = item.targets if isinstance(item, ast.Assign) else []
+        if isinstance(item, ast.AnnAssign) and item.value is not None:
+            targets = [item.target]
+        for target in targets:
+            if not isinstance(target, ast.Name) or (node.name, target.id) in interp.constants:
+                continue
+            found = scope.get(target.id)
+            carried = found.labels & SECRET_DATA if found is not None else frozenset()
+            if found is None or not carried or len(interp.constants) >= MAX_CONSTANTS:
+                continue
+            interp.constants[node.name, target.id] = flowtypes.Val(
+                const=found.const, labels=carried
+            )
 
 
 def _rank(interp: Interpreter, factory: Val) -> int:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from airlock.imports.packages import (
     flowtypes,
     listtext,
+    mutated,
     protocol,
     rebound,
     runkey,
@@ -77,6 +78,8 @@ def comprehension(
     depth = len(interp.comprehensions)
     try:
         value = read_comprehension(interp, node, env, when)
+        if len(interp.comprehensions) > depth and when is not flowtypes.When.LATER:
+            mutated.comprehension_back(interp, node, env, interp.comprehensions[depth][0])
     finally:
         del interp.comprehensions[depth:]
     # A blob of the module's own XORed with a key built at run time (ADR 0098).

@@ -29,6 +29,7 @@ from airlock.imports.packages import (
     rebound,
     signin,
     sinkcall,
+    stashed,
     tempname,
 )
 from airlock.imports.packages.astwalk import children
@@ -169,6 +170,9 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
         if base.shape and node.attr in PATH_READS and secret_path(base.shape):
             # ``Path.home().joinpath('.ssh', 'id_rsa').read_text()`` (ADR 0079)
             return Val(labels=base.labels | SECRET_NAME)
+        if base.shape and node.attr in PATH_READS and stashed.held(self, base.shape):
+            # ``p.read_bytes()`` of a path a secret was written to (ADR 0193)
+            return Val(labels=base.labels | stashed.held(self, base.shape))
         if base.shape and node.attr in picked.WALK_METHODS:  # ``Path.home().rglob``
             picked.weights_walked(self, node.lineno, node.attr, base.shape, when)
             # A glob's pattern is its call's (:func:`reach.path_method`, ADR 0106); a

@@ -130,6 +130,14 @@ class Interpreter:
         # names, by id, the parameters by their index in :func:`handed.parameters`: the
         # caller's argument (positional, keyword or default) is then a dropped file (issue 16).
         self.fills: dict[int, set[int]] = {}
+        # Labels a function's call put into its parameters' objects, by id of the function
+        # and index of the parameter; the names each function binds (:mod:`mutated`).
+        self.grown: dict[int, dict[int, frozenset[str]]] = {}
+        self.scopes: dict[int, tuple[ast.AST, frozenset[str]]] = {}
+        # Secret labels written into a file, by its path's text; archives made for writing,
+        # by id of their value: the value, where it writes, the buffer's name (:mod:`stashed`).
+        self.stashed: dict[str, frozenset[str]] = {}
+        self.archives: dict[int, tuple[Val, str, str]] = {}
         # Runs no dropped path matched yet: (trace, event index, text, arguments).
         self.unmatched: list[tuple[Trace, int, str, list[ast.expr]]] = []
         self.pipes: dict[str, str] = {}  # started network tools: ``piped.PIPED`` ref -> command

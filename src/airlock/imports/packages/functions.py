@@ -17,6 +17,7 @@ from airlock.imports.packages import (
     forwarded,
     generated,
     hostile,
+    mutated,
     reach,
     replaced,
     selfcalls,
@@ -349,6 +350,8 @@ def apply_body(
             for name in declared:  # ``global _c; _c = Client()``
                 if name in local:
                     self.globals[name] = local[name]
+        if when is not When.LATER and across.module_own(self):
+            mutated.carried_back(self, func, args, env, local)  # ``BUF.append(x)`` (ADR 0193)
         values = [self.expr(r, local, When.LATER) for r in returns[:4]]
         streamed.yielded_files(self, func, local, values)  # a file's chunks (ADR 0119)
         labels = frozenset().union(*(v.labels for v in values))

@@ -42,7 +42,7 @@ from airlock.imports.packages import (
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
 from airlock.imports.packages.revshell import reverse_shell
 from airlock.imports.packages.runfile import dotted
-from airlock.imports.packages.sinks import CONNECTIONS, HIDDEN, kind_of
+from airlock.imports.packages.sinks import CONNECTIONS, HIDDEN, SECRET_DATA, kind_of
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -401,7 +401,10 @@ def hand_on(  # noqa: PLR0911, PLR0912, PLR0917 -- the parts of one call, one ca
         if args and args[0].ref in BUILTIN_MODULES:
             return flowtypes.Val(ref="builtins.__dict__", labels=frozenset({HIDDEN}))
         if args and args[0].ref and not args[0].ref.endswith("()"):
-            return flowtypes.Val(ref=f"{args[0].ref}.__dict__")  # ``vars(os)['system']`` (ADR 0063)
+            # ``vars(os)['system']`` (ADR 0063); ``vars(ns)`` of a namespace made of the
+            # environment carries it (ADR 0193).
+            labels = args[0].labels & SECRET_DATA
+            return flowtypes.Val(ref=f"{args[0].ref}.__dict__", labels=labels)
         return None
     if ref not in HANDERS:
         return reach.returned(interp, node, ref, args, env, when)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from airlock.imports.packages import accrued, flowtypes, handed
 from airlock.imports.packages.fold import MAX_ITEMS
+from airlock.imports.packages.sinks import SECRET_DATA
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -135,6 +136,7 @@ def over(  # noqa: PLR0917 -- the parts of one call
         nodes, vals = handed.first_in_order(interp, nodes, vals)
     else:
         nodes, vals, _ = handed.elements(interp, items_node, env, when)
+    vals = _items_carry(nodes, vals, items_node, _value(node, args, kwargs, spec.items_at, ""))
     if spec.shape is Shape.FOLD:
         start = _value(node, args, kwargs, spec.start_at, spec.start_kw)
         return _folded(interp, node, fn_node, fn, (nodes, vals), start, env, when) or flowtypes.Val(
@@ -184,6 +186,18 @@ def _parallel(  # noqa: PLR0917 -- the parts of one call
         vals = [*vals, *[flowtypes.UNKNOWN] * missing][:count]
         found.append((nodes, vals))
     return found
+
+
+def _items_carry(
+    nodes: list[ast.expr], vals: list[Val], items_node: ast.expr, items: Val | None
+) -> list[Val]:
+    """``vals`` read of the items, the one unknown item of an iterable that is no name nor
+    written out (``os.environ.values()``) carrying what the iterable carries: its labels
+    were read only of a name (ADR 0193: ``sorted(os.environ.values(), key=send)`` handed
+    ``send`` nothing of the environment)."""
+    if items is None or len(vals) != 1 or nodes[0] is not items_node:
+        return vals
+    return [vals[0]._replace(labels=vals[0].labels | (items.labels & SECRET_DATA))]
 
 
 def match(text: Val) -> Val:

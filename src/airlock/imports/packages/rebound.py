@@ -25,7 +25,7 @@ from airlock.imports.packages import across, calls, flowtypes, handed, logsent, 
 from airlock.imports.packages.fold import small
 from airlock.imports.packages.importhooks import BUILTIN_MODULES
 from airlock.imports.packages.runfile import dotted
-from airlock.imports.packages.sinks import HIDDEN, kind_of
+from airlock.imports.packages.sinks import HIDDEN, SECRET_DATA, kind_of
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -196,7 +196,9 @@ def _objects(  # noqa: PLR0917 -- the parts of one call
         for key, value in kwargs.items():
             if key is not None:
                 handed.keep_attribute(interp, made, key, value)  # ``SimpleNamespace(run=f).run``
-        return flowtypes.Val(ref=made)
+        # ``SimpleNamespace(**os.environ)``: every attribute is one of the mapping's (0193).
+        spread = kwargs[None].labels & SECRET_DATA if None in kwargs else frozenset()
+        return flowtypes.Val(ref=made, labels=spread)
     return None
 
 

@@ -467,9 +467,10 @@ PERCENT_ONLY = re.compile(r"(?:[^%]|%%|%[sr])*", re.DOTALL)
 
 def wrapped_socket(node: ast.Call, ref: str) -> str:
     """``socket.socket`` for ``ssl.wrap_socket(s)`` and ``context.wrap_socket(s)``: what is
-    sent through the TLS socket is sent (ADR 0085); else empty."""
+    sent through the TLS socket is sent (ADR 0085); and for a socket's ``makefile()``: what
+    is written to the file is sent (ADR 0193); else empty."""
     wraps = called_name(node, ref) == "wrap_socket" and (not ref or ref.startswith("ssl."))
-    return "socket.socket" if wraps else ""
+    return "socket.socket" if wraps or ref == "socket.socket.makefile" else ""
 
 
 def padded_sink(owner: str, name: Val) -> str:

@@ -32,6 +32,7 @@ from airlock.imports.packages import (
     signin,
     sinkcall,
     sockown,
+    stashed,
     tempname,
     writes,
     writtenrun,
@@ -289,6 +290,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         labels |= {FILE}  # a file shipped beside the module, read by name (ADR 0098)
     if ref in sinkcall.FILE_READERS and args and writes.secret_file(self, args[0]):
         labels |= {SECRET} | incluster.read_labels(text)  # a pod's token (ADR 0129)
+    if ref in sinkcall.FILE_READERS and args:
+        labels |= stashed.held(self, arg_text(args[0]))  # a file a secret was written to
     if ref in sinkcall.FILE_READERS and args and pathreads.tool_credential(args[0].shape):
         labels |= {HOSTINFO}  # ``open(Path.home() / '.kube' / 'config')`` (ADR 0119)
     if kind == "listing" and secret_path(text):
@@ -315,8 +318,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         or (ref if ref in CLIENTS or ref in picked.ARCHIVES or gives_client(ref) else "")
         or remotes.stub(ref, args)  # ``FooStub(channel)``, gRPC's generated client (0110)
     )
-    if client:
-        return Val(ref=client, labels=labels)  # the client object, named by its class
+    if client:  # the client object, named by its class; an archive's, where it writes
+        return stashed.made(self, node, ref, args, kwargs, value=Val(ref=client, labels=labels))
     if kind == "process":  # a started ``nc``: its stdin is watched (ADR 0079)
         started = piped.started(self, node, text, labels)
         if started is not None:

@@ -116,6 +116,11 @@ HOSTINFO = "host-info"
 DECODED = "decoded"
 REMOTE = "remote"
 HIDDEN = "hidden"  # the callee itself was reached through strings, getattr or __import__
+# Secret data carried through a container, an attribute or a file between the function that
+# reads it and the one that sends it (ADR 0193): the environment and credentials only, never
+# code provenance (decoded, hidden) or host information, which those paths would spread into
+# code a library builds and the paths it keeps.
+SECRET_DATA = frozenset({SECRET, ENV, ENV_ALL})
 FILE = "file-data"  # read from a local file
 # One byte of a key written in the code, picked at an index that does not fold
 # (``KEY[i % len(KEY)]``): XORed with data, a repeating-key cipher undone (ADR 0088).
@@ -185,6 +190,9 @@ NETWORK = {
     "wsgiref.simple_server.make_server", "xmlrpc.server.SimpleXMLRPCServer",
     # ADR 0110: the browser opens its URL, what is spelt into it included, in a new tab.
     "webbrowser.open_new", "webbrowser.open_new_tab",
+    # ADR 0193: paho's one-shot publishers connect, send the payload and leave, with no
+    # client made (its client's ``publish`` is a store's send, ADR 0107).
+    "paho.mqtt.publish.single", "paho.mqtt.publish.multiple",
 }  # fmt: skip
 
 
@@ -274,6 +282,9 @@ SSH_EXEC = "paramiko.SSHClient.exec_command"
 
 # A raw socket's traffic (issue 16: exfiltration and reverse shells over plain sockets).
 SOCKET_VERBS = {"connect", "connect_ex", "send", "sendall", "sendto", "listen", "sendfile"}
+# A TLS socket's ``write`` and a socket's file (``makefile('w')``, read as the socket) send as
+# ``sendall`` does (ADR 0193); ``sendmsg`` sends its buffers.
+SOCKET_VERBS |= {"write", "writelines", "sendmsg"}
 # Connection objects named by their class (:mod:`handed`): what is sent through one is
 # traffic (ADR 0048: ``HTTPSConnection(h).request('POST', p, body=secret)``).
 CONNECTIONS = {

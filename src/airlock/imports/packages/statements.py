@@ -52,7 +52,14 @@ from airlock.imports.packages.implicit import (
 )
 from airlock.imports.packages.pathshape import hub_folder
 from airlock.imports.packages.runfile import dotted
-from airlock.imports.packages.sinks import HIDDEN, SECRET, install_command, kind_of, source_labels
+from airlock.imports.packages.sinks import (
+    HIDDEN,
+    SECRET,
+    SECRET_DATA,
+    install_command,
+    kind_of,
+    source_labels,
+)
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -164,6 +171,7 @@ def stmt(self: Interpreter, node: ast.stmt, env: dict[str, Val], when: When) -> 
                 protocol.remember(self, node.name, item, env)  # ``x = D()`` (ADR 0071)
         class_attributes(self, node, env)  # ``class K: run = exec`` (ADR 0048)
         classdata.remember(self, node, env)  # ``class K: cmds = ['id']`` (ADR 0071)
+        classdata.carried(self, node, scope)  # ``class K: data = dict(os.environ)`` (0193)
         # Its metaclass and its bases' ``__init_subclass__`` run once the body has (ADR
         # 0171: ``cls.c`` is the body's constant).
         self.class_hooks(node, bases, env, when)
@@ -561,9 +569,15 @@ def bind(self: Interpreter, target: ast.expr, value: Val, env: dict[str, Val]) -
         if target.attr == "__code__" and value.func is not None:
             env[target.value.id] = value  # ``g.__code__ = f.__code__``: g runs f (ADR 0073)
             return
-        owner = env.get(target.value.id, UNKNOWN).ref
+        held = env.get(target.value.id, UNKNOWN)
+        owner = held.ref
         pipruns.keep_argv(self, owner, target.attr, value)  # ``sys.argv = [...]`` (ADR 0119)
         _attribute(self, owner, target.attr, value)
+        carried = value.labels & SECRET_DATA
+        if not owner and held.func is None and carried - held.labels:
+            # ``cfg.env = dict(os.environ)`` on an object of no known class: the object now
+            # carries it, as ``cfg['env'] = ...`` makes it (ADR 0193).
+            env[target.value.id] = held._replace(labels=held.labels | carried)
 
 
 def _attribute(self: Interpreter, owner: str, name: str, value: Val) -> None:

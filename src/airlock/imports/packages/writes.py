@@ -20,7 +20,7 @@ import ast
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import envurl, flowtypes, tempname, writtenrun
+from airlock.imports.packages import envurl, flowtypes, handed, stashed, tempname, writtenrun
 from airlock.imports.packages.pathshape import PATH_WRITES, SKELETON, arg_text, runs_dropped
 from airlock.imports.packages.sinks import (
     DECODED,
@@ -31,6 +31,7 @@ from airlock.imports.packages.sinks import (
     MEDIA_FILE,
     REMOTE,
     SECRET,
+    SECRET_DATA,
     START_SCRIPTS,
     UNPACKED,
     secret_path,
@@ -44,6 +45,9 @@ if TYPE_CHECKING:
 MUTATORS = {"append", "extend", "insert", "add", "update", "write", "writelines", "appendleft"}
 # A mail message's body and parts set in place (``m.set_content(str(os.environ))``; ADR 0098).
 MUTATORS |= {"set_content", "add_attachment", "set_payload", "attach", "add_alternative"}
+# A queue's item and a context variable's value, got back by another function or thread
+# (``Q.put(dict(os.environ))``, ``V.set(token)``; ADR 0193).
+MUTATORS |= {"put", "put_nowait", "set", "setdefault"}
 MAX_DROPPED = 256  # folders recorded as unpacked downloads per module
 TEMP_FILES = {"tempfile.mkstemp"}
 # Calls that write their first argument's data into the buffer or file given second, and
@@ -108,6 +112,8 @@ def filled(  # noqa: PLR0917 -- the parts of one call
     if not isinstance(target, ast.Name):
         return
     old = env.get(target.id, flowtypes.UNKNOWN)
+    if old.handle:  # ``json.dump(env, f)`` into an open file, sent by its path later
+        stashed.keep(interp, old.handle, data)
     if data - old.labels and not old.ref:
         env[target.id] = old._replace(labels=old.labels | data)
 
@@ -153,6 +159,27 @@ def mutate(  # noqa: PLR0917 -- the parts of one call
         )
 
 
+def attribute_grown(
+    interp: Interpreter, node: ast.Call, labels: frozenset[str], env: dict[str, Val]
+) -> None:
+    """``self.buf.append(x)`` on an attribute a local class's instance keeps (``self.buf =
+    []``): the attribute now holds what ``x`` carried, for the method that sends it (ADR
+    0193)."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute)):
+        return
+    target, carried = func.value, labels & SECRET_DATA
+    if func.attr not in MUTATORS or not isinstance(target.value, ast.Name) or not carried:
+        return
+    owner = env.get(target.value.id, flowtypes.UNKNOWN).ref
+    held = interp.attrs.get((owner, target.attr))
+    if held is None and owner.removesuffix("()") in interp.classes:
+        # Set where the walk did not go (``__init__`` run with nothing to carry in).
+        handed.keep_attribute(interp, owner, target.attr, flowtypes.Val(labels=carried))
+    elif held is not None and carried - held.labels and not held.ref and not held.handle:
+        interp.attrs[owner, target.attr] = held._replace(labels=held.labels | carried)
+
+
 def written(  # noqa: PLR0917 -- the parts of one write
     interp: Interpreter,
     recv: Val,
@@ -166,6 +193,7 @@ def written(  # noqa: PLR0917 -- the parts of one write
     ``recv``."""
     line, direct = node.lineno, interp.depth == 0
     path = tempname.unnamed(recv.handle)  # no stand-in of a temporary name (ADR 0162)
+    stashed.keep(interp, recv.handle, labels)  # sent by the file later (ADR 0193)
     interp.trace.events.append(flowtypes.Event("write", "write", line, when, path, labels, direct))
     command = _written_text(data)
     if command:
