@@ -176,6 +176,11 @@ class Outcome:
     hit_at_1: bool | None = None
     exact_at_1: bool | None = None
     top_feature: str = ""
+    # issue 23, ADR 0192: the cell asked for at least every row its rewrite may take (a
+    # clean-label style at 20% of SMS spam: 1,114 asked, 747 spam rows): its whole pool is
+    # planted, so there are no rows of the pool left to tell the attack from and the cell
+    # is neither a hit nor a miss (see cell_status)
+    degenerate: bool = False
     # --listings: variant -> (precision, recall) with each family listed that way
     listings: dict[str, tuple[float, float]] = field(default_factory=dict)
 
@@ -374,12 +379,26 @@ def rewrite(
     (last) label; with ``flip`` False only rows already of the target label (clean-label)."""
     rng = random.Random(seed)
     target = sorted({r.label for r in rows})[-1]
-    pool = [i for i, r in enumerate(rows) if (r.label != target) == flip]
+    pool = rewrite_pool(rows, flip)
     out = list(rows)
     chosen = rng.sample(pool, min(count, len(pool)))
     for i in chosen:
         out[i] = DatasetRecord(out[i].row, attack(out[i].text, rng), target)
     return out, set(chosen)
+
+
+def rewrite_pool(rows: list[DatasetRecord], flip: bool) -> list[int]:
+    """The rows :func:`rewrite` may take: the other labels' rows when it flips the label,
+    else the target (last) label's own."""
+    target = sorted({r.label for r in rows})[-1]
+    return [i for i, r in enumerate(rows) if (r.label != target) == flip]
+
+
+def is_degenerate(rows: list[DatasetRecord], flip: bool, count: int) -> bool:
+    """Whether a cell asks for at least every row of its pool (:func:`rewrite_pool`): then
+    every row it could take is planted and nothing of the pool is left unplanted (ADR 0192).
+    A clean-label attack at 20% of SMS spam is one: 1,114 asked, 747 spam rows."""
+    return count >= len(rewrite_pool(rows, flip))
 
 
 # tuned-random: styles drawn by code (bench/random_styles.py, ADR 0121), each flipped and
@@ -493,10 +512,14 @@ def run_families(
                 if probe:
                     groups(rows, poisoned, f"{split} {name} {attack} {rate}", seed)
                     continue
-                o = measure(name, attack, count, seed, rows, poisoned, "")
+                # scanned all the same (what the scan says of a label styled whole is worth
+                # seeing), reported with the rows really planted and as not applicable
+                o = measure(name, attack, len(poisoned), seed, rows, poisoned, "")
                 o.top_feature = rate
+                o.degenerate = is_degenerate(base, flip, count)
                 outcomes.append(o)
-                print(row(o), f"{split} {rate}", flush=True)
+                note = f" degenerate: {count} asked, the whole pool of {len(poisoned)} planted"
+                print(row(o), f"{split} {rate}" + (note if o.degenerate else ""), flush=True)
                 if o.listings:
                     print(
                         "    listed "
@@ -553,15 +576,27 @@ def run_controls(seeds: list[int], probe: bool = False, on: str = "") -> list[Ou
 
 
 def is_held(o: Outcome) -> bool:
-    """Issue 23's target for one cell: found, recall >= 0.8 and precision >= 0.5."""
-    return o.verdict != "clean" and (o.recall or 0) >= 0.8 and (o.precision or 0) >= 0.5
+    """Issue 23's target for one cell: found, recall >= 0.8 and precision >= 0.5 (a
+    degenerate cell is never held: it is not applicable, see :func:`cell_status`)."""
+    return (
+        not o.degenerate
+        and o.verdict != "clean"
+        and (o.recall or 0) >= 0.8
+        and (o.precision or 0) >= 0.5
+    )
+
+
+def cell_status(o: Outcome) -> str:
+    """``held=True``, ``held=False`` or, for a degenerate cell (every row of its pool
+    planted, :func:`is_degenerate`), ``held=n/a``: neither a hit nor a miss (ADR 0192)."""
+    return "held=n/a (degenerate: whole pool planted)" if o.degenerate else f"held={is_held(o)}"
 
 
 def distribution(outcomes: list[Outcome]) -> str:
     """``tuned-random``: how many of the drawn styles each set and kind held, and why the
     others were not (precision, recall or not found)."""
     lines = []
-    drawn = [o for o in outcomes if "-r" in o.attack and o.recall is not None]
+    drawn = [o for o in outcomes if "-r" in o.attack and o.recall is not None and not o.degenerate]
     for name in sorted({o.dataset for o in drawn}):
         for kind in ("style", "clean-label"):
             cells = [o for o in drawn if o.dataset == name and o.attack.startswith(f"{kind}-r")]
@@ -605,7 +640,7 @@ def families_main(args: argparse.Namespace) -> None:
         print(f"controls held: {sum(o.verdict != 'clean' for o in held)} of {len(held)}")
     for o in outcomes:
         if o.recall is not None:
-            print(f"{o.dataset:15s} {o.attack:20s} {o.top_feature:>4s} held={is_held(o)}")
+            print(f"{o.dataset:15s} {o.attack:20s} {o.top_feature:>4s} {cell_status(o)}")
     if "tuned-random" in (args.families or []):
         print(distribution(outcomes))
     args.out.write_text(json.dumps([o.__dict__ for o in outcomes], indent=2))

@@ -116,6 +116,42 @@ class Agreement:
         keep = (total >= max(3.0, share * len(rows))) & (rate_in >= lift * rate_out)
         return tuple(np.flatnonzero(keep).tolist())
 
+    def foreign_columns(
+        self, rows: Sequence[int], label: int, share: float, lift: float
+    ) -> tuple[int, ...]:
+        """Terms in at least ``share`` of ``rows``' rows of class ``label`` (and 3 of them)
+        and ``lift`` times more common there than in every other label's rows outside
+        ``rows``: what those rows carry that no label they could have been taken from does.
+
+        Unlike :meth:`enriched_columns` the label's own other rows are not asked. When a
+        flipped attack is a large share of its label, the label's other rows are mostly
+        its own other planted rows (a template's other heads and verbs): past a share of
+        ``1 / lift`` of them no term the attack shares across its rows can be enriched
+        against them (ADR 0192). A natural feature's terms are foreign too (the label's own
+        vocabulary); used only where the label's expected rate is measured in the same
+        reduced space (:func:`.refit.reread`), which takes that vocabulary from its other
+        rows alike.
+        """
+        if not self.available or not rows:
+            return ()
+        index = np.asarray(rows)
+        mine = index[self.y[index] == label]
+        if not len(mine):
+            return ()
+        inside = np.asarray((self.features[mine] != 0).sum(axis=0)).ravel()
+        rate_out = np.zeros(self.presence.shape[1])
+        for c in range(self.presence.shape[0]):
+            if c == label:
+                continue
+            theirs = index[self.y[index] == c]
+            seen = self.presence[c].astype(np.float64)
+            if len(theirs):
+                seen = seen - np.asarray((self.features[theirs] != 0).sum(axis=0)).ravel()
+            size = float(np.count_nonzero(self.y == c) - len(theirs))
+            rate_out = np.maximum(rate_out, (seen + 1) / (size + 1))
+        keep = (inside >= max(3.0, share * len(mine))) & (inside / len(mine) >= lift * rate_out)
+        return tuple(np.flatnonzero(keep).tolist())
+
     def without(self, columns: Sequence[int], rows: Sequence[int]) -> FloatArray:
         """For ``rows``: probability of their own label with the ``columns`` terms taken out.
 

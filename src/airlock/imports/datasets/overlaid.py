@@ -11,6 +11,7 @@ each other's twins. These measure a group; :mod:`.outliers` sets which group is 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -32,6 +33,10 @@ from airlock.imports.datasets.stats import poisson_at_most
 # label whose other rows' neighbours lie in it 6% of the time: 4 times as likely is odds
 # of 4.9).
 MAX_TWINS = 5.0
+# ... and a group with no label row outside it (or none inside) cannot be compared: its
+# rows' nearest rows can lie nowhere else, so it reads as the label's own, as a group above
+# linked.MAX_SHARE_OF_LABEL does in outliers.py, never as a style (ADR 0192).
+WHOLE_LABEL = math.inf
 TWIN_ROWS = 400  # rows asked for their nearest neighbour, on each side of a group
 # A style laid over randomly chosen rows leaves them as a random subset of their label: no
 # more alike than its other rows (ratio ~1) and as rich in its other exclusive words (~1).
@@ -84,9 +89,18 @@ def twin_odds(
     row of its own kind, wherever that lies. A natural sub-genre's rows are each other's
     twins (a spam campaign's copies differ in a number or a name). At most
     :data:`TWIN_ROWS` rows of each side are asked (a fixed seed picks them).
+
+    A group that is its whole label (or holds none of it) has no other side to compare
+    with: it scores :data:`WHOLE_LABEL` and reads as the label's own rows, never as a style
+    laid over some of them (ADR 0192). The empty side's mean was NaN, which compares false
+    with every bar, so which way such a group went was an accident of each caller's
+    comparison (a clean-label style on every SMS spam row, issue 23).
     """
     drop = {w for name in names if not name.startswith(f"{FORM} [") for w in name.split(" ")}
     label_rows = np.flatnonzero(inside)
+    chosen = np.intersect1d(label_rows, np.asarray(rows, dtype=np.int64))
+    if len(chosen) in {0, len(label_rows)}:
+        return WHOLE_LABEL
     matrix = word_sets(label_rows, tokens, drop)
     # each word weighs its inverse document frequency in the label, as .scattered weighs
     # it: a word in nearly every row (the final ".") says nothing of what two rows are
@@ -97,7 +111,7 @@ def twin_odds(
     )
     sizes = np.asarray(weighted.sum(axis=1)).ravel()
     group = np.zeros(len(label_rows), dtype=bool)
-    group[np.searchsorted(label_rows, np.asarray(rows))] = True
+    group[np.searchsorted(label_rows, chosen)] = True
     rng = np.random.default_rng(seed)
     shares = []
     for whole in (np.flatnonzero(group), np.flatnonzero(~group)):

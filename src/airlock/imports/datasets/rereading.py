@@ -15,7 +15,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
-from airlock.imports.datasets.features import Context, Measured, judge, null_rate, poisoned_share
+from airlock.imports.datasets.features import (
+    ENRICH_LIFT,
+    ENRICH_SHARE,
+    Context,
+    Measured,
+    judge,
+    null_rate,
+    poisoned_share,
+)
 from airlock.imports.datasets.listing import core_rows
 from airlock.imports.datasets.refit import reread
 from airlock.imports.datasets.results import FeatureKind
@@ -67,9 +75,13 @@ def reread_strongest(
     for rows in chosen:
         m = pool[rows]
         left_out = {r for r in planted if ctx.labels[r] != m.label}
-        again = reread(
-            ctx.agreement, rows, classes.index(m.label), m.columns, seed, left_out=left_out
-        )
+        label = classes.index(m.label)
+        # the refit drops the terms foreign to every other label as well as the feature's
+        # own: the attack's sibling rows outside the feature teach those terms, and the
+        # label's own rate is measured without them too (ADR 0192)
+        foreign = ctx.agreement.foreign_columns(rows, label, ENRICH_SHARE, ENRICH_LIFT)
+        dropped = tuple(sorted({*m.columns, *foreign}))
+        again = reread(ctx.agreement, rows, label, dropped, seed, left_out=left_out)
         if again is not None:
             before = binomial_tail_at(m.other_like, m.label_rows, null_rate(m, ctx))
             if binomial_tail_at(again.other_like, again.label_rows, again.null) < before:

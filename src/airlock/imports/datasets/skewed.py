@@ -64,7 +64,9 @@ def _without_skewed(
     scored 8.3 where the openers' 60 scored 4.4 (test_kindred; ADR 0087). Those rows are
     the kindred step's to list (ADR 0043), as before skewed words were asked. (Since the
     twins test weighs words by rarity, ADR 0138, the dropped "." no longer makes that
-    group twins: 2.2, and it is kept.)"""
+    group twins: 2.2, and it is kept.) A larger group that is the whole label has nothing
+    to be told from (:data:`.overlaid.WHOLE_LABEL`), so the exclusive markers' group is
+    asked instead, as for twins (ADR 0192)."""
     both = [*markers, *leaky]
     names = [name(both[i][0], both[i][1]) for i in spread]
     rows = sorted({r for i in spread for r in both[i][2]})
