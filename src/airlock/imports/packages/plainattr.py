@@ -102,7 +102,7 @@ def remember(interp: Interpreter, node: ast.Assign, env: dict[str, Val]) -> None
         return
     name = node.targets[0].id
     held = env.get(name)
-    root = _root(owner)
+    root = root_name(owner)
     if held is None or held.ref or held.func is not None or not root:
         return
     kept = interp.bound_methods
@@ -135,7 +135,7 @@ def bound_call(interp: Interpreter, node: ast.Call, env: dict[str, Val]) -> ast.
     if kept is None or env.get(node.func.id) is not kept[0]:
         return None
     _, owner, attr, root = kept
-    if env.get(_root(owner)) is not root:
+    if env.get(root_name(owner)) is not root:
         return None  # the object's name means another thing here (a parameter, a rebinding)
     known = interp.synthetic.get(id(node))
     if known is None or not (isinstance(known.func, ast.Attribute) and known.func.value is owner):
@@ -149,7 +149,7 @@ def _method_call(node: ast.Call, owner: ast.expr, attr: str) -> ast.Call:
     return ast.copy_location(ast.Call(attribute, node.args, node.keywords), node)
 
 
-def _root(node: ast.expr) -> str:
+def root_name(node: ast.expr) -> str:
     """The first name of a name or a dotted name (``f``, ``self.out``), which read again
     runs no call; empty for any other expression."""
     while isinstance(node, ast.Attribute):

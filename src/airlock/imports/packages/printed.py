@@ -20,14 +20,15 @@ import ast
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages.flowtypes import Val, When
+from airlock.imports.packages.plainattr import root_name
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
 
 # The file each standard stream is sent into, as the walk keeps it (names no source spells).
-STDOUT = "\0stdout"
-STREAMS = {"stdout": STDOUT, "stderr": "\0stderr"}
-REDIRECTS = {"contextlib.redirect_stdout": STDOUT, "contextlib.redirect_stderr": "\0stderr"}
+STDOUT, STDERR = "\0stdout", "\0stderr"
+STREAMS = {"stdout": STDOUT, "stderr": STDERR}
+REDIRECTS = {"contextlib.redirect_stdout": STDOUT, "contextlib.redirect_stderr": STDERR}
 _HELD = "\0printed"  # the name the rewritten call gives a file given as an expression
 
 
@@ -46,7 +47,7 @@ def printed_call(
     owner: ast.expr
     if target is None:
         held, owner = env.get(STDOUT), ast.copy_location(ast.Name(STDOUT, ast.Load()), node)
-    elif _dotted(target):  # read again, a name or a dotted name runs nothing
+    elif root_name(target):  # read again, a name or a dotted name runs nothing
         held = env.get(target.id) if isinstance(target, ast.Name) else None
         held = held or interp.expr(target, env, When.LATER)
         owner = target
@@ -54,7 +55,7 @@ def printed_call(
         held = interp.expr(target, env, when)
         owner = ast.copy_location(ast.Name(_HELD, ast.Load()), target)
         extra = {_HELD: held}
-    if held is None or not held.handle or held.ref or held.func is not None:
+    if held is None or not _open_file(held):
         return None
     known = interp.synthetic.get(id(node))
     if known is None:
@@ -88,12 +89,6 @@ def stream(base: Val, attr: str, env: dict[str, Val]) -> Val | None:
 
 def _open_file(value: Val) -> bool:
     return bool(value.handle) and not value.ref and value.func is None
-
-
-def _dotted(node: ast.expr) -> bool:
-    while isinstance(node, ast.Attribute):
-        node = node.value
-    return isinstance(node, ast.Name)
 
 
 def _printed_text(node: ast.Call) -> ast.expr:
