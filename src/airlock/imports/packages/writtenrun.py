@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 from airlock.imports.packages import across, flowtypes
 from airlock.imports.packages.fold import MAX_FOLD
 from airlock.imports.packages.local import absolute
-from airlock.imports.packages.prefilter import WRITES, may_act
+from airlock.imports.packages.prefilter import may_act
 from airlock.imports.packages.sinks import NETWORK_TOOL
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def _writes_on_import(interp: Interpreter, module: str) -> tuple[dict[str, str],
     package = interp.package
     assert package is not None
     budget = min(flowtypes.MAX_FOREIGN_STEPS, package.writer_steps_left)
-    wrote = budget > 0 and WRITES.search(package.sources[module][1]) is not None
+    wrote = budget > 0 and package.saves(module)
     tree = package.parsed(module) if wrote else None
     if tree is None:
         return {}, {}  # no write call, no written file
@@ -204,11 +204,7 @@ def _local_modules(interp: Interpreter, node: ast.Import | ast.ImportFrom) -> li
         dotted += [f"{base}.{a.name}" if base else a.name for a in node.names if a.name != "*"]
     # Only a module that writes brings a file (:func:`_writes_on_import`); past the bound,
     # one that does holds (ADR 0189: sixteen harmless modules imported first).
-    writers = [
-        m
-        for m in dict.fromkeys(dotted)
-        if m in package.sources and WRITES.search(package.sources[m][1])
-    ]
+    writers = [m for m in dict.fromkeys(dotted) if package.saves(m)]
     if len(writers) > MAX_KEPT:
         interp.trace.past(f"a module of the archive imported past the {MAX_KEPT} that write")
     return writers[:MAX_KEPT]
