@@ -189,7 +189,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     if pip_argv is not None:
         self.sink(node, Val(ref=pipruns.PIP_MAIN), pip_argv, {}, env, when)
     c = [a.const for a in args]
-    temp = tempname.made(node, ref, args, kwargs) or descriptors.opened(node, ref, args)
+    temp = tempname.made(node, ref, args, kwargs) or descriptors.opened(node, ref, args, env)
     if temp is not None:  # ``f = NamedTemporaryFile(suffix='.py')`` (ADR 0162)
         return temp._replace(labels=labels)
     if ref in GETATTRS and len(args) >= 2 and args[0].ref and c[1] is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import os
 
+from airlock.imports.packages import tempname
 from airlock.imports.packages.flowtypes import Val
 from airlock.imports.packages.pathshape import SKELETON, arg_text, skeleton
 
@@ -24,7 +25,7 @@ _WRITING_BITS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 _FLAG_NAMES = frozenset({*WRITING_FLAGS, "O_RDONLY", "O_CLOEXEC", "O_NOFOLLOW", "O_BINARY"})
 
 
-def opened(node: ast.Call, ref: str, args: list[Val]) -> Val | None:
+def opened(node: ast.Call, ref: str, args: list[Val], env: dict[str, Val]) -> Val | None:
     """What ``os.open(path, flags)`` gives when it may write (the file, open), and what
     ``os.fdopen(fd)`` gives of such a descriptor (the same file); None otherwise."""
     if ref == "os.fdopen" and args and args[0].handle:
@@ -34,6 +35,8 @@ def opened(node: ast.Call, ref: str, args: list[Val]) -> Val | None:
     path = node.args[0]
     handle = arg_text(args[0])
     var = path.id if isinstance(path, ast.Name) else ""
+    if not handle and var:  # a name that does not fold: a stand-in (ADR 0196)
+        handle = tempname.unfolded(node, var, args[0], env)
     if not handle and not var:
         var = SKELETON + skeleton(path)  # matched by its text when run (``writes.dropped_to``)
     return Val(handle=handle or "?", path_var=var)

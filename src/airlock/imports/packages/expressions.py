@@ -165,6 +165,11 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
             return Val(labels=base.labels, handle=base.handle, path_var=base.path_var)
         if base.shape and node.attr in PATH_WRITES:  # ``(home / '.bashrc').write_text``
             return Val(labels=base.labels, handle=base.shape)  # ADR 0048
+        var = tempname.path_name(node.value) if node.attr in PATH_WRITES else ""
+        if var and base.const is None:  # ``Path(P).write_text`` of a P that does not fold
+            top = self.globals if across.module_own(self) else None
+            handle = tempname.unfolded(node, var, env.get(var, UNKNOWN), env, top)  # ADR 0196
+            return Val(labels=base.labels, handle=handle, path_var=var)
         if pathreads.kept(node.attr, base) is not None:  # ``(home / '.kube/config')``
             return base  # read as ``open`` when called (ADR 0119)
         if base.shape and node.attr in PATH_READS and secret_path(base.shape):

@@ -9,6 +9,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from airlock.imports.packages import (
+    across,
     childenv,
     deeper,
     descriptors,
@@ -344,6 +345,9 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
             self.trace.events.append(event)
         if isinstance(mode, str) and any(m in mode for m in "wax+"):
             handle = arg_text(args[0])
+            if not handle and var:  # a name that does not fold: a stand-in (ADR 0196)
+                top = self.globals if across.module_own(self) else None
+                handle = tempname.unfolded(node, var, args[0], env, top)
             if not handle and not var:
                 # A path that does not fold (``os.path.join(tmp, 'x.py')``) is matched
                 # by its text when the same expression is run (:func:`writes.dropped_to`).

@@ -57,6 +57,39 @@ def made(node: ast.Call, ref: str, args: list[Val], kwargs: dict[str | None, Val
     return Val(const=name)
 
 
+def unfolded(
+    node: ast.expr, var: str, path: Val, env: dict[str, Val], top: dict[str, Val] | None = None
+) -> str:
+    """A path held in the name ``var`` that does not fold, opened for writing (``P =
+    os.path.join(os.path.dirname(__file__), '_v.py'); open(P, 'w')``, ``os.open(P, …)``):
+    the name is bound to the same value named by a stand-in made at the open's place (with a
+    ``.py`` suffix when the value's known tail shows one), which is returned. It matches
+    what is written there and what is run by the name later (ADR 0196: a payload written
+    to a package-relative path and run was allowed). A function's name that is the
+    module's (``top``: its names, the same value there) is bound there too, for the
+    function that runs it."""
+    tails = (path.shape, path.code, path.words, path.head)
+    suffix = next((s for s in (".py", ".pyw") for t in tails if t.endswith(s)), "")
+    name = f"{TEMP}{node.lineno}.{node.col_offset}{suffix}"
+    if top is not None and top is not env and top.get(var) == path:
+        top[var] = path._replace(const=name)
+    env[var] = path._replace(const=name)
+    return name
+
+
+def path_name(node: ast.expr) -> str:
+    """The name a path object's written file is named by: ``P`` of ``P.write_text(…)`` and of
+    ``Path(P).write_text(…)``; empty for anything else."""
+    if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords:
+        func = node.func
+        called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        node = node.args[0] if called in PATH_CLASSES else node
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+PATH_CLASSES = frozenset({"Path", "PosixPath", "WindowsPath", "PurePath"})
+
+
 def attribute(base: Val, attr: str) -> Val | None:
     """``f.name`` of a temporary file made so: its stand-in path; None otherwise."""
     if attr == "name" and base.handle.startswith(TEMP):

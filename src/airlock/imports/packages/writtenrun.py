@@ -38,7 +38,7 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import across, flowtypes
+from airlock.imports.packages import across, flowtypes, tempname
 from airlock.imports.packages.fold import MAX_FOLD
 from airlock.imports.packages.local import absolute
 from airlock.imports.packages.prefilter import may_act
@@ -240,7 +240,7 @@ def ran(  # noqa: PLR0917 -- the parts of one run
             return True
         if path not in text or (kind == "process" and not _runs(words, path)):
             continue
-        if kind != "process" or path.endswith((".py", ".pyw")):
+        if kind != "process" or path.endswith((".py", ".pyw")) or _python_runs(words, path):
             # ``spec_from_file_location(n, p)``, a loader of ``p``: its text, as Python (0191)
             _nested(interp, written, node, when)
         else:  # a script a shell runs
@@ -273,6 +273,21 @@ def _runs(words: list[str], path: str) -> bool:
             continue
         before = _programs(words[:i])
         if i == 0 or (before and RUNNERS.fullmatch(before[-1])):
+            return True
+    return False
+
+
+PYTHON = re.compile(r"(?:.*/)?(?:python[\d.]*w?|pypy3?|sys\.executable)", re.IGNORECASE)
+
+
+def _python_runs(words: list[str], path: str) -> bool:
+    """Whether a path that names no suffix (a stand-in, :func:`tempname.unfolded`) is given
+    to a Python interpreter: what was written there is run as Python."""
+    if not path.startswith(tempname.TEMP):
+        return False
+    for i, word in enumerate(words):
+        before = _programs(words[:i]) if word.strip("'\"") == path else []
+        if before and PYTHON.fullmatch(before[-1]):
             return True
     return False
 
