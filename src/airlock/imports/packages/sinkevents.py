@@ -333,36 +333,49 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
     writes.unpacked(self, node, args, kwargs, labels | callee.labels, env)  # ADR 0085
     if ref.endswith("urlretrieve") and len(node.args) >= 2:
         writes.dropped_to(self, node.args[1], env, arg_text(args[1]))
-    if kind == "open" and node.args:
+    opened = _opened_path(node, args, kwargs) if kind == "open" else None
+    if opened is not None:
+        path_node, path = opened
         mode = c[1] if len(c) > 1 else (kwargs["mode"].const if "mode" in kwargs else "r")
         if ref in WEIGHT_LOADERS:
             # A loader's second argument is no file mode: ``numpy.load(p, 'r+')`` maps
             # the tensors it reads, ``torch.load(p, 'cpu')`` places them.
             mode = "r"
-        var = node.args[0].id if isinstance(node.args[0], ast.Name) else ""
-        if picked.overwrites(mode, args[0]):  # each file of the home folder (ADR 0085)
-            event = Event("delete", ref, node.lineno, when, arg_text(args[0]), labels)
+        var = path_node.id if isinstance(path_node, ast.Name) else ""
+        if picked.overwrites(mode, path):  # each file of the home folder (ADR 0085)
+            event = Event("delete", ref, node.lineno, when, arg_text(path), labels)
             self.trace.events.append(event)
         if isinstance(mode, str) and any(m in mode for m in "wax+"):
-            handle = arg_text(args[0])
+            handle = arg_text(path)
             if not handle and var:  # a name that does not fold: a stand-in (ADR 0196)
                 top = self.globals if across.module_own(self) else None
-                handle = tempname.unfolded(node, var, args[0], env, top)
+                handle = tempname.unfolded(node, var, path, env, top)
             if not handle and not var:
                 # A path that does not fold (``os.path.join(tmp, 'x.py')``) is matched
-                # by its text when the same expression is run (:func:`writes.dropped_to`).
-                var = SKELETON + skeleton(node.args[0])
+                # by its text when the same expression is run (:func:`writes.dropped_to`;
+                # known text written to it, by :func:`tempname.inline`: ADR 0196).
+                var = SKELETON + skeleton(path_node)
+                handle = tempname.inline(path_node)
             return Val(labels=labels, handle=handle or "?", path_var=var)
-        labels |= {FILE} | handedcode.descriptor(node.args[0], args[0], self.source)  # ADR 0144
-        if runs_dropped(self.trace, text, node.args) or writes.under_unpacked(args[:1]):
+        labels |= {FILE} | handedcode.descriptor(path_node, path, self.source)  # ADR 0144
+        if runs_dropped(self.trace, text, [path_node]) or writes.under_unpacked([path]):
             labels |= {DROPPED}  # ``exec(open(unpacked + '/x.py').read())`` (ADR 0085)
-        if node.args and (
-            sinkcall.names_media(node.args[0]) or MEDIA_FILE.search(arg_text(args[0]))
-        ):
+        if sinkcall.names_media(path_node) or MEDIA_FILE.search(arg_text(path)):
             labels |= {MEDIA}  # the bytes of a picture or a sound (ADR 0086)
     if sockown.own_fact(ref):  # ``s.getsockname()``: no byte the other end sent (ADR 0139)
         return Val(labels=labels | (callee.labels - {HIDDEN, REMOTE}))
     return Val(labels=labels | source_labels(ref) | callee.labels - {HIDDEN})
+
+
+def _opened_path(
+    node: ast.Call, args: list[Val], kwargs: dict[str | None, Val]
+) -> tuple[ast.expr, Val] | None:
+    """The path an ``open`` call is given, and its value: its first argument, or its
+    ``file=`` keyword (``open(file=P, mode='w')`` wrote nothing before ADR 0196)."""
+    if node.args:
+        return node.args[0], args[0]
+    given = next((k.value for k in node.keywords if k.arg == "file"), None)
+    return None if given is None else (given, kwargs["file"])
 
 
 # Runs kept for :func:`writes.late_drops` (a tuple each); past it a run holds (ADR 0097: at

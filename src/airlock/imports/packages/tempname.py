@@ -18,9 +18,11 @@ judged by what is written to it and how it is run, never by where it is. Pure.
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 
 from airlock.imports.packages.flowtypes import Val
+from airlock.imports.packages.pathshape import skeleton
 
 TEMP = "/\0temp"  # a temporary name's stand-in starts so
 # A word holding a stand-in: the whole word goes, as an unknown value's word did not show.
@@ -75,6 +77,20 @@ def unfolded(
         top[var] = path._replace(const=name)
     env[var] = path._replace(const=name)
     return name
+
+
+def inline(path: ast.expr) -> str:
+    """A path given as an expression that does not fold (``open(os.path.join(here,
+    'x.py'), 'w')``): a stand-in named by the expression's text, so that the same
+    expression in a run names it again (ADR 0196); empty for an expression with no text."""
+    said = skeleton(path)
+    if not said:
+        return ""
+    suffix = next((s for s in (".py", ".pyw") if said.rstrip("')\"").endswith(s)), "")
+    return f"{INLINE}{hashlib.sha256(said.encode()).hexdigest()[:16]}{suffix}"
+
+
+INLINE = f"{TEMP}="  # :func:`inline`'s stand-ins start so
 
 
 def path_name(node: ast.expr) -> str:

@@ -43,6 +43,7 @@ from airlock.imports.packages.fold import MAX_FOLD
 from airlock.imports.packages.local import absolute
 from airlock.imports.packages.prefilter import may_act
 from airlock.imports.packages.sinks import NETWORK_TOOL
+from airlock.imports.packages.tempname import INLINE
 
 if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
@@ -361,6 +362,9 @@ def _word(interp: Interpreter, part: ast.AST, env: dict[str, flowtypes.Val]) -> 
     elif isinstance(part, ast.Attribute):
         ref = _dotted(part, env)
         word = (_bound(interp, ref) or ref) if ref else None
+    elif isinstance(part, ast.Call) and any(p.startswith(INLINE) for p in interp.trace.written):
+        inline = tempname.inline(part)  # the path written by this same expression (ADR 0196)
+        word = inline if inline in interp.trace.written else None
     return word if isinstance(word, str) else None
 
 

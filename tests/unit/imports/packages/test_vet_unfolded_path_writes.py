@@ -4,11 +4,12 @@ ADR 0196).
 ``P = os.path.join(os.path.dirname(__file__), '_v.py')`` names a file beside the package's
 own code; ``sys.prefix``, ``os.getcwd()`` and ``Path(__file__).with_name`` name others the
 walk cannot know. Writing the payload there (``open(P, 'w')``, ``print(file=)``,
-``Path(P).write_text``, ``os.open``) and running ``P`` (the interpreter, ``runpy``,
-``exec(open(P).read())``, a formatted command, ``importlib``) was allowed: a written file's
-text was only kept for a path that folds, so the run ran nothing known. The name now holds a
-stand-in made where it is opened for writing, which the run folds to. Every sample is inert:
-vetting only reads files."""
+``Path(P).write_text``, ``os.open``, ``open(file=P, mode='w')``) and running ``P`` (the
+interpreter, ``runpy``, ``exec(open(P).read())``, a formatted command, ``importlib``) was
+allowed: a written file's text was only kept for a path that folds, so the run ran nothing
+known. The name now holds a stand-in made where it is opened for writing, which the run
+folds to; a path given inline to both is named by its expression's text. Every sample is
+inert: vetting only reads files."""
 
 from __future__ import annotations
 
@@ -53,6 +54,24 @@ DENIED: dict[str, Mapping[str, str]] = {
     "payload-written-to-an-os-open-descriptor": dropped(
         write=f"fd = os.open(P, os.O_WRONLY | os.O_CREAT)\nos.write(fd, {PAYLOAD!r}.encode())\n"
     ),
+    "payload-written-by-open-with-keywords": dropped(
+        write=f"with open(file=P, mode='w') as f:\n    f.write({PAYLOAD!r})\n"
+    ),
+    "payload-written-by-codecs-open": dropped(
+        write=f"import codecs\nwith codecs.open(P, 'w', 'utf-8') as f:\n    f.write({PAYLOAD!r})\n"
+    ),
+    "payload-written-and-run-by-the-same-inline-expression": {
+        "evpkg/__init__.py": (
+            f"{HEAD}with open({BESIDE}, 'w') as f:\n    f.write({PAYLOAD!r})\n"
+            f"subprocess.call([sys.executable, {BESIDE}])\n"
+        )
+    },
+    "payload-written-by-an-inline-expression-run-by-runpy": {
+        "evpkg/__init__.py": (
+            f"{HEAD}with open({BESIDE}, 'w') as f:\n    f.write({PAYLOAD!r})\n"
+            f"runpy.run_path({BESIDE})\n"
+        )
+    },
     "payload-run-by-runpy": dropped(run="runpy.run_path(P)\n"),
     "payload-read-and-exec-d": dropped(run="exec(open(P).read())\n"),
     "payload-run-by-an-f-string-command": dropped(run="os.system(f'{sys.executable} {P}')\n"),
@@ -89,6 +108,12 @@ ALLOWED: dict[str, Mapping[str, str]] = {
         write="with open(P, 'w') as f:\n    f.write('print(\"1.0\")')\n"
     ),
     "a-payload-like-text-written-and-only-read-back": dropped(run="print(open(P).read())\n"),
+    "a-version-script-written-inline-and-run": {
+        "evpkg/__init__.py": (
+            f"{HEAD}with open({BESIDE}, 'w') as f:\n    f.write('print(1)')\n"
+            f"subprocess.call([sys.executable, {BESIDE}])\n"
+        )
+    },
     "a-config-written-beside-the-package-then-copied": dropped(
         write="with open(P, 'w') as f:\n    f.write('[core]\\nname = x\\n')\n",
         run="subprocess.call(['cp', P, '/etc/evpkg.cfg'])\n",
