@@ -44,6 +44,7 @@ from airlock.imports.packages import (
     tables,
     tempname,
     writes,
+    writtenrun,
 )
 from airlock.imports.packages.flowtypes import MAX_CALL_DEPTH, UNKNOWN, Event, Val, When, canonical
 from airlock.imports.packages.fold import (
@@ -392,6 +393,7 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
         self.secret_copies.add(arg_text(args[1]))
     if ref in COPIES and len(args) >= 2:  # a file a secret was written to, copied (0193)
         stashed.keep(self, arg_text(args[1]), stashed.held(self, arg_text(args[0])))
+        writtenrun.copied(self, node, args, env)  # a written file's text, copied (0196)
     if ref in COPIES and len(args) >= 2 and when is not When.LATER:
         # ``shutil.copy(own_file, '~/.config/autostart/x')`` writes the second path as
         # ``open(p, 'w').write`` would (ADR 0063); judged as a write of that path.

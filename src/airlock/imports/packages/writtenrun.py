@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 from airlock.imports.packages import across, flowtypes, tempname
 from airlock.imports.packages.fold import MAX_FOLD
 from airlock.imports.packages.local import absolute
+from airlock.imports.packages.pathshape import arg_text
 from airlock.imports.packages.prefilter import may_act
 from airlock.imports.packages.sinks import NETWORK_TOOL
 from airlock.imports.packages.tempname import INLINE
@@ -249,6 +250,22 @@ def ran(  # noqa: PLR0917 -- the parts of one run
             interp.trace.events.append(event)
         return True
     return False
+
+
+def copied(
+    interp: Interpreter, node: ast.Call, args: list[flowtypes.Val], env: dict[str, flowtypes.Val]
+) -> None:
+    """``shutil.copy(p, q)`` (a move, a rename, a link) of a file written here with known
+    text: ``q`` holds the text too, so a run of ``q`` reads it (ADR 0196: the payload
+    written to a temporary name and copied beside the package was run unread). A ``q``
+    held in a name that does not fold is given a stand-in (:func:`tempname.unfolded`)."""
+    text = interp.trace.written.get(arg_text(args[0])) if len(args) >= 2 else None
+    if text is None:
+        return
+    dest, target = arg_text(args[1]), node.args[1] if len(node.args) >= 2 else None
+    if not dest and isinstance(target, ast.Name):
+        dest = tempname.unfolded(target, target.id, args[1], env)
+    keep(interp, dest, text)
 
 
 def staged(kind: str, text: str) -> bool:

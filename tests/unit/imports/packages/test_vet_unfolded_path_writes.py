@@ -8,8 +8,9 @@ walk cannot know. Writing the payload there (``open(P, 'w')``, ``print(file=)``,
 interpreter, ``runpy``, ``exec(open(P).read())``, a formatted command, ``importlib``) was
 allowed: a written file's text was only kept for a path that folds, so the run ran nothing
 known. The name now holds a stand-in made where it is opened for writing, which the run
-folds to; a path given inline to both is named by its expression's text. Every sample is
-inert: vetting only reads files."""
+folds to; a path given inline to both is named by its expression's text; a written file
+copied or moved holds its text where it goes. Every sample is inert: vetting only reads
+files."""
 
 from __future__ import annotations
 
@@ -72,6 +73,16 @@ DENIED: dict[str, Mapping[str, str]] = {
             f"runpy.run_path({BESIDE})\n"
         )
     },
+    "payload-written-to-a-temporary-name-then-copied-beside-the-package": dropped(
+        write=f"import shutil, tempfile\nt = tempfile.mktemp()\n"
+        f"with open(t, 'w') as f:\n    f.write({PAYLOAD!r})\nshutil.copy(t, P)\n"
+    ),
+    "payload-written-then-moved-to-a-path-that-folds": {
+        "evpkg/__init__.py": (
+            f"{HEAD}import shutil\nP = '/opt/evpkg/v.py'\nwith open('w.txt', 'w') as f:\n"
+            f"    f.write({PAYLOAD!r})\nshutil.move('w.txt', P)\n{RUN}"
+        )
+    },
     "payload-run-by-runpy": dropped(run="runpy.run_path(P)\n"),
     "payload-read-and-exec-d": dropped(run="exec(open(P).read())\n"),
     "payload-run-by-an-f-string-command": dropped(run="os.system(f'{sys.executable} {P}')\n"),
@@ -114,6 +125,10 @@ ALLOWED: dict[str, Mapping[str, str]] = {
             f"subprocess.call([sys.executable, {BESIDE}])\n"
         )
     },
+    "a-version-script-copied-beside-the-package-and-run": dropped(
+        write="import shutil\nwith open('v.txt', 'w') as f:\n    f.write('print(1)')\n"
+        "shutil.copy('v.txt', P)\n"
+    ),
     "a-config-written-beside-the-package-then-copied": dropped(
         write="with open(P, 'w') as f:\n    f.write('[core]\\nname = x\\n')\n",
         run="subprocess.call(['cp', P, '/etc/evpkg.cfg'])\n",
