@@ -16,6 +16,7 @@ from airlock.imports.packages import (
     descriptors,
     envurl,
     fieldfill,
+    folderpack,
     forwarded,
     generated,
     keystream,
@@ -394,6 +395,8 @@ def call(self: Interpreter, node: ast.Call, env: dict[str, Val], when: When) -> 
     if ref in COPIES and len(args) >= 2:  # a file a secret was written to, copied (0193)
         stashed.keep(self, arg_text(args[1]), stashed.held(self, arg_text(args[0])))
         writtenrun.copied(self, node, args, env)  # a written file's text, copied (0196)
+        # A credential file copied into a folder that is archived next (ADR 0195).
+        folderpack.copied(self, args[0], args[1], secret=writes.secret_file(self, args[0]))
     if ref in COPIES and len(args) >= 2 and when is not When.LATER:
         # ``shutil.copy(own_file, '~/.config/autostart/x')`` writes the second path as
         # ``open(p, 'w').write`` would (ADR 0063); judged as a write of that path.

@@ -18,6 +18,7 @@ from airlock.imports.packages import (
     browsed,
     buildprobe,
     cmdsent,
+    dbsends,
     disarm,
     envurl,
     examplehosts,
@@ -358,6 +359,13 @@ def _network(event: Event, eager: bool) -> tuple[str, Severity] | None:  # noqa:
             return None
     elif event.callee == "socket.socket" or event.callee in CLIENTS or event.callee in HOSTLESS:
         return None  # constructing a client is not traffic; its use is the sink
+    if dbsends.sends(event.callee):
+        # A database driver's insert (ADR 0195): a credential or every variable at once
+        # stored is sent to the database's host; the rest is what the application keeps.
+        # One variable only from ``setup.py``: no build stores its configuration away.
+        stolen = bool(event.labels & {SECRET, ENV_ALL})
+        stolen = stolen or (ENV in event.labels and event.when is When.INSTALL)
+        return ("exfiltration", Severity.CRITICAL) if stolen else None
     if event.callee in DNS:
         # Resolving a name built from host data under an attacker's domain is DNS exfiltration;
         # resolving one's own host name is not. An environment variable's value counts as an

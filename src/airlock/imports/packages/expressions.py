@@ -13,6 +13,7 @@ from airlock.imports.packages import (
     across,
     applied,
     comprehend,
+    dbsends,
     envurl,
     foreign,
     generated,
@@ -27,6 +28,7 @@ from airlock.imports.packages import (
     protocol,
     raytasks,
     rebound,
+    sharedstate,
     signin,
     sinkcall,
     stashed,
@@ -100,6 +102,8 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
             found = env[node.id]
             if self.resolving and found.const is None and found.ref:
                 return across.constant_of(self, found.ref) or found
+            if self.package is not None and found.ref:
+                found = sharedstate.carried(self, found)  # ``from ._state import BUF``
             return (
                 Val(found.const, found.ref, found.labels | SECRET_NAME, found.func)
                 if (secret_name(node.id) and SECRET not in found.labels)
@@ -145,7 +149,9 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
             if self.resolving:
                 return across.constant_of(self, ref) or Val(ref=ref, labels=base.labels)
             labels = base.labels | source_labels(ref)
-            return Val(STDLIB_STRINGS.get(ref), ref, labels, shape=hub_folder(ref))
+            got = Val(STDLIB_STRINGS.get(ref), ref, labels, shape=hub_folder(ref))
+            # ``_state.CFG`` of another module of the archive (ADR 0195)
+            return sharedstate.carried(self, got) if self.package is not None else got
         if base.const is None and (base.head or base.code) and node.attr in parttext.KEEPS_TEXT:
             # ``(PAYLOAD + x).strip()`` keeps its known text (ADR 0161), and ``(x +
             # PAYLOAD).strip()`` its known parts (ADR 0171).
@@ -396,6 +402,8 @@ def subscript(self: Interpreter, node: ast.Subscript, env: dict[str, Val], when:
     base = self.expr(node.value, env, when)
     if base.ref == overitems.MATCH:  # ``m[0]`` as ``m.group(0)``, not the text's first letter
         return overitems.text_of(base)
+    if base.ref and dbsends.handle(base.ref):  # ``MongoClient(uri)['db']['c']`` (ADR 0195)
+        return Val(ref=f"{base.ref}.item", labels=base.labels)
     index = node.slice
     if isinstance(index, ast.Slice):
         parts = [

@@ -350,8 +350,9 @@ def apply_body(
             for name in declared:  # ``global _c; _c = Client()``
                 if name in local:
                     self.globals[name] = local[name]
-        if when is not When.LATER and across.module_own(self):
-            mutated.carried_back(self, func, args, env, local)  # ``BUF.append(x)`` (ADR 0193)
+        if when is not When.LATER:
+            # ``BUF.append(x)`` (ADR 0193), into another module's names too (ADR 0195)
+            mutated.carried_back(self, func, args, env, local, own=across.module_own(self))
         values = [self.expr(r, local, When.LATER) for r in returns[:4]]
         streamed.yielded_files(self, func, local, values)  # a file's chunks (ADR 0119)
         labels = frozenset().union(*(v.labels for v in values))

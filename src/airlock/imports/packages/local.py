@@ -55,6 +55,8 @@ class LocalModules:
         self._saves: dict[str, bool] = {}
         self._tops = frozenset(t.encode() for t in self.tops)
         self.envs: dict[str, object] = {}  # flow's module environments, computed on demand
+        # Whether a module's text names a source of secret data (:mod:`sharedstate`).
+        self.holds: dict[str, bool] = {}
         # Files a module's top level writes with known text, and the text its top level
         # binds to names, by module: importing it on install or import writes them then
         # (:func:`writtenrun.imported`, ADR 0157).

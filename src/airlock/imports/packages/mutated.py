@@ -25,6 +25,7 @@ import ast
 from collections.abc import Set
 from typing import TYPE_CHECKING
 
+from airlock.imports.packages import sharedstate
 from airlock.imports.packages.astwalk import own_nodes
 from airlock.imports.packages.handed import parameters
 from airlock.imports.packages.sinks import SECRET_DATA
@@ -65,19 +66,27 @@ def bound_names(interp: Interpreter, func: Func) -> frozenset[str]:
 
 
 def carried_back(
-    interp: Interpreter, func: Func, args: list[Val], env: dict[str, Val], local: dict[str, Val]
+    interp: Interpreter,
+    func: Func,
+    args: list[Val],
+    env: dict[str, Val],
+    local: dict[str, Val],
+    *,
+    own: bool = True,
 ) -> None:
     """After ``func``'s body ran with ``local`` (a copy of ``env`` with ``args`` bound): the
     labels it added to a name it shares with ``env`` are given to ``env``'s, and to the
     module's when ``env``'s is the module's own binding; those added to a parameter it does
-    not rebind are kept for :func:`into_arguments`."""
+    not rebind are kept for :func:`into_arguments`. Not ``own``: ``func`` is another module's
+    of the archive, followed there, and ``env`` that module's names, which its importers
+    read (:mod:`sharedstate`, ADR 0195)."""
     params = parameters(func)
-    own = bound_names(interp, func)
-    given_back(interp, env, local, own | {param.arg for param in params})
+    bound = bound_names(interp, func)
+    given_back(interp, env, local, bound | {param.arg for param in params}, module_too=own)
     grown: dict[int, frozenset[str]] = {}
     for index, (param, given) in enumerate(zip(params, args, strict=False)):
         held = local.get(param.arg)
-        if held is not None and param.arg not in own:
+        if held is not None and param.arg not in bound:
             added = (held.labels - given.labels) & SECRET_DATA
             if added:
                 grown[index] = added
@@ -88,12 +97,17 @@ def carried_back(
 
 
 def given_back(
-    interp: Interpreter, env: dict[str, Val], local: dict[str, Val], taken: Set[str]
+    interp: Interpreter,
+    env: dict[str, Val],
+    local: dict[str, Val],
+    taken: Set[str],
+    *,
+    module_too: bool = True,
 ) -> None:
     """The labels a scope walked on ``local`` (a copy of ``env``) added to a name it did not
     bind (``taken``) given to ``env``'s, and to the module's when ``env``'s is the module's
-    own binding."""
-    module = interp.globals
+    own binding (``module_too``: the walk is in the module's own code)."""
+    module = interp.globals if module_too else None
     for name, before in list(env.items()):
         after = local.get(name)
         if name in taken or after is None:
@@ -104,6 +118,8 @@ def given_back(
         if module is not None and module is not env and module.get(name) is before:
             module[name] = before._replace(labels=before.labels | added)
         env[name] = before._replace(labels=before.labels | added)
+        if before.ref and interp.package is not None:
+            sharedstate.given(interp, before, added)  # another module's object (ADR 0195)
 
 
 def comprehension_back(

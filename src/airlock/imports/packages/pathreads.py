@@ -23,9 +23,10 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
+from airlock.imports.packages import repoconfig
 from airlock.imports.packages.flowtypes import Val
 from airlock.imports.packages.lazyre import LazyPattern
-from airlock.imports.packages.pathshape import PATH_READS
+from airlock.imports.packages.pathshape import PATH_READS, arg_text
 from airlock.imports.packages.sinks import HOSTINFO, WEIGHT_FILE
 
 if TYPE_CHECKING:
@@ -50,9 +51,18 @@ def tool_credential(shape: str) -> bool:
     return bool(shape) and SDK_CREDENTIAL.search(shape) is not None
 
 
+def host_file(path: Val) -> bool:
+    """``path`` names a tool's credential file or a repository's ``.git/config`` (ADR 0195):
+    what is read from it is host information."""
+    return tool_credential(path.shape) or repoconfig.read(arg_text(path) or path.shape)
+
+
 def _read_as_open(shape: str) -> bool:
-    """A tool's credential file or a weights file: a path read the ``open`` rules judge."""
-    return tool_credential(shape) or (bool(shape) and WEIGHT_FILE.search(shape) is not None)
+    """A tool's credential file, a repository's configuration or a weights file: a path read
+    the ``open`` rules judge."""
+    if tool_credential(shape) or repoconfig.read(shape):
+        return True
+    return bool(shape) and WEIGHT_FILE.search(shape) is not None
 
 
 def kept(attr: str, path: Val) -> Val | None:
@@ -70,6 +80,6 @@ def read(interp: Interpreter, node: ast.Call, path: Val, when: When) -> Val | No
         return None
     opened = ast.Call(ast.Name("open", ast.Load()), [ast.Constant(path.shape)], [])
     ast.copy_location(opened, node)
-    host = {HOSTINFO} if tool_credential(path.shape) else set()
+    host = {HOSTINFO} if tool_credential(path.shape) or repoconfig.read(path.shape) else set()
     given = [Val(const=path.shape, labels=path.labels | host)]
     return interp.sink(opened, Val(ref="open"), given, {}, {}, when)

@@ -20,6 +20,7 @@ import ast
 import re
 from typing import TYPE_CHECKING
 
+from airlock.imports.packages import repoconfig
 from airlock.imports.packages.fold import text_of
 from airlock.imports.packages.sinks import (
     PERSISTENCE,
@@ -159,9 +160,11 @@ def call_shape(ref: str, args: list[Val]) -> str:  # noqa: PLR0911 -- one return
 
 def persistent_shape(known: str) -> str:
     """The known parts of a path around a folder that does not fold, when they name a place
-    that runs what is put there and no credential file; else empty."""
+    that runs what is put there, or a repository's configuration (ADR 0195), and no
+    credential file; else empty."""
     known = known[:MAX_SHAPE]
-    return known if PERSISTENCE.search(known) and not secret_path(known) else ""
+    kept = PERSISTENCE.search(known) or repoconfig.kept(known)
+    return known if kept and not secret_path(known) else ""
 
 
 def startup(path: str, written: object) -> frozenset[str]:

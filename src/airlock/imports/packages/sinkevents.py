@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING
 from airlock.imports.packages import (
     across,
     childenv,
+    dbsends,
     deeper,
     descriptors,
     envurl,
     execmemory,
     fetchtool,
+    folderpack,
     foreign,
     handedcode,
     hostile,
@@ -40,6 +42,7 @@ from airlock.imports.packages import (
 )
 from airlock.imports.packages.flowtypes import Event, Val, When, key_table
 from airlock.imports.packages.fold import DECODERS, DECOMPRESSORS, text_of
+from airlock.imports.packages.folderpack import MAKE_ARCHIVE
 from airlock.imports.packages.pathshape import (
     PATH_READS,
     SKELETON,
@@ -70,6 +73,7 @@ from airlock.imports.packages.sinks import (
     REMOTE,
     SECRET,
     SECRET_COMMANDS,
+    SECRET_DATA,
     SENDING_METHODS,
     SILENT,
     STAGED,
@@ -223,6 +227,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         marks |= {SILENT}
     if handler:
         logsent.made(self, text, ref)  # records go to its host (ADR 0073)
+    if kind == "network" and not marks & SECRET_DATA and dbsends.sends(ref):
+        kind = ""  # a database driver's insert of the application's own rows (ADR 0195)
     if kind:
         # A URL request to where a variable says (ADR 0131).
         marks = envurl.settle(kind, ref, args, kwargs, marks, (self.source, self.package))
@@ -293,8 +299,8 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
         labels |= {SECRET} | incluster.read_labels(text)  # a pod's token (ADR 0129)
     if ref in sinkcall.FILE_READERS and args:
         labels |= stashed.held(self, arg_text(args[0]))  # a file a secret was written to
-    if ref in sinkcall.FILE_READERS and args and pathreads.tool_credential(args[0].shape):
-        labels |= {HOSTINFO}  # ``open(Path.home() / '.kube' / 'config')`` (ADR 0119)
+    if ref in sinkcall.FILE_READERS and args and pathreads.host_file(args[0]):
+        labels |= {HOSTINFO}  # ``open(Path.home() / '.kube' / 'config')`` (ADR 0119, 0195)
     if kind == "listing" and secret_path(text):
         labels |= {SECRET}  # ``glob('**/.env')``: the files it finds are credentials
     if ref in sinkcall.FOLDER_LISTINGS and args and sinkcall.lists_secrets(args[0]):
@@ -308,6 +314,9 @@ def sink(  # noqa: PLR0911, PLR0912, PLR0915, PLR0917 -- the parts of one call, 
     labels |= sinkcall.process_environ(node, ref, [*args, *spread])
     if not kind:
         picked.packed(self, node, ref, args, kwargs, when=when)  # an archive of weights (0089)
+        packed = folderpack.archived(self, args, kwargs) if ref == MAKE_ARCHIVE else None
+        if packed is not None:
+            return packed  # a folder secrets were copied into, archived (ADR 0195)
         picked.saved(self, node, ref, callee, args, when)  # ADR 0107
         loaded = picked.loaded(self, node, ref, args, kwargs, labels, when)  # ADR 0107
         if loaded is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 
-from airlock.imports.packages import remotes
+from airlock.imports.packages import dbsends, remotes
 from airlock.imports.packages.lazyre import LazyPattern
 
 METADATA_HOSTS = re.compile(
@@ -24,7 +24,10 @@ ENV_COMMANDS = re.compile(r"^\s*(?:printenv|env|set|export\s+-p)\s*$", re.IGNORE
 # of one returns is host information, as ``getpass.getuser()`` is (ADR 0076).
 HOST_COMMANDS = re.compile(
     r"^\s*(?:(?:whoami|hostname|id|uname|ipconfig|ifconfig|systeminfo|hostnamectl|"
-    r"ip\s+a(?:ddr)?|net\s+user)(?:\s|$)|git\s+config\s+(?:--global\s+)?(?:--get\s+)?user\.)",
+    r"ip\s+a(?:ddr)?|net\s+user)(?:\s|$)|git\s+config\s+(?:--global\s+)?(?:--get\s+)?user\.|"
+    # ADR 0195: a repository's remote (its URL may carry a token) and a CI checkout's header.
+    r"git\s+config\s+(?:--local\s+)?(?:--get(?:-regexp)?\s+)?(?:remote\.|http\.\S*extraheader)|"
+    r"git\s+remote\s+(?:get-url|-v))",
     re.IGNORECASE,
 )
 # Commands whose output is a stored password: a keychain's, the Windows credential list,
@@ -273,8 +276,11 @@ def publishes(ref: str) -> bool:
 def gives_client(ref: str) -> bool:
     """A call whose result is used as a client named by the call: a GitPython repository's
     remote (ADR 0090), an SSH command's stdin, stdout and stderr (ADR 0093; the call itself
-    is traffic, so it is not in :data:`CLIENTS`)."""
-    return ref == SSH_EXEC or (ref.startswith(GIT_REPOS) and ref.rpartition(".")[2] in GIT_REMOTES)
+    is traffic, so it is not in :data:`CLIENTS`), a database driver's connection and what
+    is reached from it (ADR 0195)."""
+    if ref == SSH_EXEC or dbsends.handle(ref):
+        return True
+    return ref.startswith(GIT_REPOS) and ref.rpartition(".")[2] in GIT_REMOTES
 
 
 SSH_EXEC = "paramiko.SSHClient.exec_command"
@@ -395,6 +401,8 @@ def kind_of(ref: str) -> str:  # noqa: PLR0911, PLR0912 -- one return per sink k
         return "network"  # a file or a folder sent by its path (ADR 0083, 0106)
     if remotes.kind(ref):
         return "network"  # gRPC, Ray, a remote file written (ADR 0110)
+    if dbsends.sends(ref):
+        return "network"  # a database driver's insert (ADR 0195)
     if ref in GLOBBERS:
         return "listing"  # what it lists tells what is read next (ADR 0083)
     if ref in OPAQUE_LOADERS:

@@ -33,6 +33,8 @@ MAKERS = {
     "tempfile.mkstemp": 0,
     "tempfile.mkdtemp": 0,
     "tempfile.mktemp": 0,
+    # ADR 0195: a folder made for a ``with`` block (its ``as`` name is the folder's path).
+    "tempfile.TemporaryDirectory": 0,
 }
 MAX_SUFFIX = 32
 

@@ -20,13 +20,23 @@ import ast
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from airlock.imports.packages import envurl, flowtypes, handed, stashed, tempname, writtenrun
+from airlock.imports.packages import (
+    envurl,
+    flowtypes,
+    handed,
+    pathreads,
+    sharedstate,
+    stashed,
+    tempname,
+    writtenrun,
+)
 from airlock.imports.packages.pathshape import PATH_WRITES, SKELETON, arg_text, runs_dropped
 from airlock.imports.packages.sinks import (
     DECODED,
     DROPPED,
     ENV,
     HIDDEN,
+    HOSTINFO,
     MEDIA,
     MEDIA_FILE,
     REMOTE,
@@ -97,6 +107,8 @@ def filled(  # noqa: PLR0917 -- the parts of one call
         # file's content (ADR 0079); ``c.read_file(f)`` what ``f`` carries.
         read = node.func.attr == "read" and secret_path(arg_text(args[0]))
         data, target = (flowtypes.SECRET_NAME if read else args[0].labels & LOADED), node.func.value
+        if node.func.attr == "read" and pathreads.host_file(args[0]):
+            data = frozenset({HOSTINFO})  # ``c.read('.git/config')`` (ADR 0195)
     else:
         return
     data -= {HIDDEN}
@@ -149,8 +161,14 @@ def mutate(  # noqa: PLR0917 -- the parts of one call
         path = flowtypes.Val(handle=arg_text(recv) or "?", path_var=name)
         written(interp, path, node, labels, env, when)
         return
-    if recv is None or method not in MUTATORS or (recv.ref and not recv.handle):
-        return  # a module, class or client is not data
+    if recv is None or method not in MUTATORS:
+        return
+    if recv.ref and not recv.handle:
+        # A module, class or client is not data; a name imported from another module of the
+        # archive (``from ._state import BUF``) is that module's object (ADR 0195).
+        if labels & SECRET_DATA and interp.package is not None:
+            sharedstate.given(interp, recv, labels & SECRET_DATA)
+        return
     if recv.handle and method in ("write", "writelines"):
         written(interp, recv, node, labels, env, when, data)
     if labels - recv.labels:
