@@ -173,11 +173,11 @@ def expr(self: Interpreter, node: ast.expr, env: dict[str, Val], when: When) -> 
         if base.shape and node.attr in PATH_WRITES:  # ``(home / '.bashrc').write_text``
             return Val(labels=base.labels, handle=base.shape)  # ADR 0048
         var = tempname.path_name(node.value) if node.attr in PATH_WRITES else ""
-        held = env.get(var, UNKNOWN) if var else UNKNOWN
-        if var and base.const is None and not arg_text(held):
+        path = env.get(var, UNKNOWN) if var else UNKNOWN
+        if var and base.const is None and not arg_text(path):
             # ``Path(P).write_text`` of a P that does not fold: a stand-in (ADR 0196)
             top = self.globals if across.module_own(self) else None
-            handle = tempname.unfolded(node, var, held, env, top)
+            handle = tempname.unfolded(node, var, path, env, top)
             return Val(labels=base.labels, handle=handle, path_var=var)
         if pathreads.kept(node.attr, base) is not None:  # ``(home / '.kube/config')``
             return base  # read as ``open`` when called (ADR 0119)
