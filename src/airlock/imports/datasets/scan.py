@@ -12,8 +12,9 @@ target. So the trigger's rows are (a) purer in one label than their count makes 
    Bonferroni-corrected, grows the strongest n-grams into whole phrases (:mod:`.features`);
 4. links co-occurring features into families (:mod:`.family_features`) and reads the most
    skewed again without their rows (:mod:`.rereading`);
-5. lists each found feature's rows (:mod:`.listing`), scores rows (feature membership,
-   disagreement, label issue) and decides a verdict (:mod:`.verdict`).
+5. lists each found feature's rows (:mod:`.listing`), and in a label found poisoned its
+   rows the classifier doubts past the label's natural rate (:mod:`.doubted`), scores rows
+   (feature membership, disagreement, label issue) and decides a verdict (:mod:`.verdict`).
 
 Clean-label attacks (the trigger only on rows already of the target label) leave nothing
 wrong in the labels, so (b) never fires; :mod:`.outliers` looks for their form instead
@@ -30,6 +31,7 @@ from dataclasses import replace
 from airlock.imports.datasets.classifier import Embedder, FloatArray, agreement
 from airlock.imports.datasets.clean_label import clean_label_features
 from airlock.imports.datasets.clusters import clusters
+from airlock.imports.datasets.doubted import with_doubted
 from airlock.imports.datasets.family_features import family_features
 from airlock.imports.datasets.features import (
     Context,
@@ -146,6 +148,9 @@ def scan(
         for f, rows in found
     ]
     found = without_echoes([(described(f, rows, records), rows) for f, rows in found])
+    # a label found poisoned also lists its rows the classifier doubts past the label's
+    # natural rate: plain flips no feature names (ADR 0197)
+    found = with_doubted(found, measured, ctx)
     rows = rank_rows(records, labels, found, view)
     flagged = sum(1 for r in rows if r.flagged)
     features = tuple(f for f, _ in found)
