@@ -101,14 +101,19 @@ def doubted_rows(
     return best
 
 
-def with_doubted(found: Found, measured: Sequence[Measured], ctx: Context) -> Found:
+def with_doubted(
+    found: Found, measured: Sequence[Measured], ctx: Context
+) -> tuple[Found, frozenset[int]]:
     """``found`` with each poisoned label's doubted rows (:func:`doubted_rows`) added to the
-    listing of its strongest feature, with the reason; unchanged when no feature is at the
-    poisoned bar (:data:`.verdict.POISONED_STRENGTH` over :data:`.verdict.MIN_POISON_ROWS`
-    label rows) or the classifier could not be cross-validated."""
+    listing of its strongest feature, with the reason, and the rows so added (ranked after
+    the rows a feature names: they are doubted most, and up to half of them may be natural);
+    unchanged when no feature is at the poisoned bar (:data:`.verdict.POISONED_STRENGTH`
+    over :data:`.verdict.MIN_POISON_ROWS` label rows) or the classifier could not be
+    cross-validated."""
     if not ctx.agreement.available:
-        return found
+        return found, frozenset()
     out = list(found)
+    added_rows: set[int] = set()
     for label in sorted(_poisoned(found)):
         listed = {
             r
@@ -133,7 +138,8 @@ def with_doubted(found: Found, measured: Sequence[Measured], ctx: Context) -> Fo
         )
         evidence = f"{f.evidence}; {note}" if f.evidence else note
         out[at] = (replace(f, evidence=evidence), tuple(sorted({*rows, *added.rows})))
-    return out
+        added_rows.update(set(added.rows) - set(rows))
+    return out, frozenset(added_rows)
 
 
 def _poisoned(found: Found) -> set[str]:

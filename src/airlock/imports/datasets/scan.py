@@ -150,8 +150,8 @@ def scan(
     found = without_echoes([(described(f, rows, records), rows) for f, rows in found])
     # a label found poisoned also lists its rows the classifier doubts past the label's
     # natural rate: plain flips no feature names (ADR 0197)
-    found = with_doubted(found, measured, ctx)
-    rows = rank_rows(records, labels, found, view)
+    found, doubted = with_doubted(found, measured, ctx)
+    rows = rank_rows(records, labels, found, view, after=doubted)
     flagged = sum(1 for r in rows if r.flagged)
     features = tuple(f for f, _ in found)
     verdict, evidence = dataset_verdict(
@@ -171,7 +171,8 @@ def scan(
     # its rows are listed by nothing else; it holds as suspicious, never poisons.
     spelled = respelled_features(texts, labels, view, seed)
     if marked or spelled:
-        rows = rank_rows(records, labels, [*found, *marked, *spelled], view)
+        named = {r for _, members in [*marked, *spelled] for r in members}  # not only doubted
+        rows = rank_rows(records, labels, [*found, *marked, *spelled], view, after=doubted - named)
         flagged = sum(1 for r in rows if r.flagged)
         if verdict is DatasetVerdict.CLEAN:
             first = (marked or spelled)[0][0].evidence

@@ -49,8 +49,12 @@ def rank_rows(
     labels: Sequence[str],
     found: Sequence[tuple[SuspiciousFeature, tuple[int, ...]]],
     view: Agreement,
+    *,
+    after: frozenset[int] = frozenset(),
 ) -> tuple[SuspiciousRow, ...]:
-    """Rows with any signal, flagged first, then by score (all of them; the caller pages)."""
+    """Rows with any signal, flagged first, then by score (all of them; the caller pages).
+    ``after``: flagged rows listed only for the classifier's doubt (:mod:`.doubted`), ranked
+    after the rows a feature names (their doubt would put them first, ADR 0197)."""
     part = np.zeros(len(records))
     reasons: defaultdict[int, list[str]] = defaultdict(list)
     for feature, rows in found:
@@ -66,7 +70,7 @@ def rank_rows(
     for issue in np.flatnonzero(view.label_issue).tolist():
         reasons[issue].append(f"label issue: classifier gives its label p={1 - doubt[issue]:.2f}")
     listed = [r for r in range(len(records)) if part[r] > 0 or view.label_issue[r]]
-    listed.sort(key=lambda r: (part[r] <= 0, -score[r], r))
+    listed.sort(key=lambda r: (part[r] <= 0, r in after, -score[r], r))
     return tuple(
         SuspiciousRow(
             r, records[r].row, round(float(score[r]), 4), bool(part[r] > 0), tuple(reasons[r])

@@ -113,4 +113,14 @@ def test_a_label_under_the_poisoned_bar_lists_nothing_more() -> None:
         disagreeing=15, skew_p_value=1e-6, p_value=1e-6, strength=7.9,
     )  # fmt: skip
     found = [(weak, tuple(range(50, 70)))]
-    assert with_doubted(found, [], ctx) == found
+    assert with_doubted(found, [], ctx) == (found, frozenset())
+
+
+def test_rows_a_feature_names_rank_before_the_doubted_ones() -> None:
+    records = messages(1)
+    triggered = flip(records, 60, 11, trigger="zq")
+    flip(records, 60, 21)
+    result = scan(records)
+    flagged = [r.row for r in result.rows if r.flagged]
+    # The doubted rows are doubted most: ranked by score alone, they came first.
+    assert len(set(flagged[: len(triggered)]) & triggered) >= 57
