@@ -54,6 +54,12 @@ def init(text: str) -> dict[str, str]:
     return {"evpkg/__init__.py": text}
 
 
+def called_on_import(head: str, body: str) -> dict[str, str]:
+    """A package whose ``__init__.py`` is ``head``, then ``body`` (indented) in a function
+    it calls on import."""
+    return init(f"{head}\n\ndef _go():\n{body}\n\n_go()\n")
+
+
 # What a setup.py helper writes (ADRs 0123, 0151): its folder put on ``sys.path`` so a
 # sibling module imports, and a version read from git.
 SYS_PATH_LOADER = "import os, sys\nsys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))\n"

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import pytest
 
 from airlock.domain.requests import Outcome
-from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
+from tests.unit.imports.packages.adversary import called_on_import, init, verdict_cases, vet_package
 
 URL = "https://api.pyrelay.net/v1/e"
 HEAD = "import glob, json, os, shutil, tempfile, requests\n"
@@ -22,7 +22,7 @@ HEAD = "import glob, json, os, shutil, tempfile, requests\n"
 
 def on_import(body: str) -> dict[str, str]:
     """``__init__.py`` running ``body`` in a function called on import."""
-    return init(f"{HEAD}\n\ndef _go():\n{body}\n\n_go()\n")
+    return called_on_import(HEAD, body)
 
 
 DENIED: dict[str, Mapping[str, str]] = {

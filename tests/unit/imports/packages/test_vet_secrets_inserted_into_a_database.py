@@ -15,14 +15,14 @@ from collections.abc import Mapping
 import pytest
 
 from airlock.domain.requests import Outcome
-from tests.unit.imports.packages.adversary import init, verdict_cases, vet_package
+from tests.unit.imports.packages.adversary import called_on_import, init, verdict_cases, vet_package
 
 HOST = "203.0.113.7"
 
 
 def on_import(body: str) -> dict[str, str]:
     """``__init__.py`` running ``body`` in a function called on import."""
-    return init(f"import json, os\n\n\ndef _go():\n{body}\n\n_go()\n")
+    return called_on_import("import json, os\n", body)
 
 
 DENIED: dict[str, Mapping[str, str]] = {
