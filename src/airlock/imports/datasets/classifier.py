@@ -88,7 +88,7 @@ class Agreement:
         """Terms present in at least ``share`` of ``rows`` (what a template's rows share)."""
         if not self.available or not rows:
             return ()
-        present = np.asarray((self.features[np.asarray(rows)] != 0).sum(axis=0)).ravel()
+        present = self._present(np.asarray(rows))
         return tuple(np.flatnonzero(present >= share * len(rows)).tolist())
 
     def enriched_columns(self, rows: Sequence[int], share: float, lift: float) -> tuple[int, ...]:
@@ -106,7 +106,7 @@ class Agreement:
         for c in range(classes):
             mine = index[self.y[index] == c]
             if len(mine):
-                inside[c] = np.asarray((self.features[mine] != 0).sum(axis=0)).ravel()
+                inside[c] = self._present(mine)
                 sizes[c] -= len(mine)
         total = inside.sum(axis=0)
         rate_in = total / len(rows)
@@ -138,7 +138,7 @@ class Agreement:
         mine = index[self.y[index] == label]
         if not len(mine):
             return ()
-        inside = np.asarray((self.features[mine] != 0).sum(axis=0)).ravel()
+        inside = self._present(mine)
         rate_out = np.zeros(self.presence.shape[1])
         for c in range(self.presence.shape[0]):
             if c == label:
@@ -146,11 +146,15 @@ class Agreement:
             theirs = index[self.y[index] == c]
             seen = self.presence[c].astype(np.float64)
             if len(theirs):
-                seen = seen - np.asarray((self.features[theirs] != 0).sum(axis=0)).ravel()
+                seen = seen - self._present(theirs)
             size = float(np.count_nonzero(self.y == c) - len(theirs))
             rate_out = np.maximum(rate_out, (seen + 1) / (size + 1))
         keep = (inside >= max(3.0, share * len(mine))) & (inside / len(mine) >= lift * rate_out)
         return tuple(np.flatnonzero(keep).tolist())
+
+    def _present(self, index: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Per term: how many of the rows ``index`` hold it."""
+        return np.asarray((self.features[index] != 0).sum(axis=0)).ravel()
 
     def without(self, columns: Sequence[int], rows: Sequence[int]) -> FloatArray:
         """For ``rows``: probability of their own label with the ``columns`` terms taken out.

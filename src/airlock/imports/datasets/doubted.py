@@ -34,12 +34,9 @@ from airlock.imports.datasets.features import (
     Measured,
     independent,
 )
+from airlock.imports.datasets.listing import poisoned_labels
 from airlock.imports.datasets.results import SuspiciousFeature
-from airlock.imports.datasets.verdict import (
-    MIN_POISON_ROWS,
-    POISONED_STRENGTH,
-    SUSPICIOUS_STRENGTH,
-)
+from airlock.imports.datasets.verdict import SUSPICIOUS_STRENGTH
 
 FloatArray = npt.NDArray[np.float64]
 Found = list[tuple[SuspiciousFeature, tuple[int, ...]]]
@@ -114,7 +111,8 @@ def with_doubted(
         return found, frozenset()
     out = list(found)
     added_rows: set[int] = set()
-    for label in sorted(_poisoned(found)):
+    # labels a feature at the poisoned bar holds and lists rows of
+    for label in sorted(poisoned_labels([(f, rows) for f, rows in found if rows])):
         listed = {
             r
             for f, rows in found
@@ -140,12 +138,3 @@ def with_doubted(
         out[at] = (replace(f, evidence=evidence), tuple(sorted({*rows, *added.rows})))
         added_rows.update(set(added.rows) - set(rows))
     return out, frozenset(added_rows)
-
-
-def _poisoned(found: Found) -> set[str]:
-    """Labels a listed feature at the poisoned bar holds (as :func:`.listing.without_echoes`)."""
-    return {
-        f.label
-        for f, rows in found
-        if rows and f.strength >= POISONED_STRENGTH and f.label_rows >= MIN_POISON_ROWS
-    }

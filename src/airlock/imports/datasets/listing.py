@@ -212,6 +212,16 @@ def _length(m: Measured) -> int:
     return len(text.split())
 
 
+def poisoned_labels(found: Sequence[tuple[SuspiciousFeature, tuple[int, ...]]]) -> set[str]:
+    """Labels a feature at the poisoned bar holds (:data:`.verdict.POISONED_STRENGTH` over
+    :data:`.verdict.MIN_POISON_ROWS` of the label's rows)."""
+    return {
+        f.label
+        for f, _ in found
+        if f.strength >= POISONED_STRENGTH and f.label_rows >= MIN_POISON_ROWS
+    }
+
+
 def without_echoes(
     found: Sequence[tuple[SuspiciousFeature, tuple[int, ...]]],
 ) -> list[tuple[SuspiciousFeature, tuple[int, ...]]]:
@@ -226,11 +236,7 @@ def without_echoes(
     (precision 0.31). Such a feature cannot be told from the found attack's echo, so it is
     reported and not listed; a feature as strong as the poisoned bar is listed as before.
     """
-    poisoned = {
-        f.label
-        for f, _ in found
-        if f.strength >= POISONED_STRENGTH and f.label_rows >= MIN_POISON_ROWS
-    }
+    poisoned = poisoned_labels(found)
     if not poisoned:
         return list(found)
     note = (

@@ -51,12 +51,9 @@ class LocalModules:
         self.kept: dict[str, ast.Module] = {}
         self._acts: dict[str, bool] = {}
         self._relays: dict[str, bool] = {}
-        self._writes: dict[str, bool] = {}
-        self._saves: dict[str, bool] = {}
+        self._said: dict[tuple[re.Pattern[bytes], str], bool] = {}  # :meth:`says`
         self._tops = frozenset(t.encode() for t in self.tops)
         self.envs: dict[str, object] = {}  # flow's module environments, computed on demand
-        # Whether a module's text names a source of secret data (:mod:`sharedstate`).
-        self.holds: dict[str, bool] = {}
         # Files a module's top level writes with known text, and the text its top level
         # binds to names, by module: importing it on install or import writes them then
         # (:func:`writtenrun.imported`, ADR 0157).
@@ -161,25 +158,27 @@ class LocalModules:
             )
         return self._relays[module]
 
+    def says(self, pattern: re.Pattern[bytes], module: str) -> bool:
+        """Whether ``pattern`` occurs in the module's text, searched once per module and
+        pattern (an absent module says nothing): the walk asks it again at every import
+        statement and call into the module (issue 16: searched again at each one, ADR
+        0191's wider write pattern cost 9 % of the popular batch)."""
+        key = (pattern, module)
+        if key not in self._said:
+            found = self.sources.get(module)
+            self._said[key] = found is not None and pattern.search(found[1]) is not None
+        return self._said[key]
+
     def writes(self, module: str) -> bool:
         """Whether the module's text writes a file: a function of it called on install or
         import may write the text its caller hands it to a path the caller then runs
         (``util.save('/tmp/x.py', P)``; ADR 0158)."""
-        if module not in self._writes:
-            found = self.sources.get(module)
-            self._writes[module] = found is not None and WRITES.search(found[1]) is not None
-        return self._writes[module]
+        return self.says(WRITES, module)
 
     def saves(self, module: str) -> bool:
         """Whether the module's text names any way to write a file (:data:`prefilter.WRITES`:
-        ``print(file=)`` and standard output sent into a file too), asked once per module:
-        every import statement of the archive asks it of the modules it loads (issue 16:
-        searched again at each one, it cost ADR 0191 9 % of the popular batch)."""
-        if module not in self._saves:
-            found = self.sources.get(module)
-            text = found[1] if found is not None else b""
-            self._saves[module] = prefilter.WRITES.search(text) is not None
-        return self._saves[module]
+        ``print(file=)`` and standard output sent into a file too)."""
+        return self.says(prefilter.WRITES, module)
 
     def is_package(self, module: str) -> bool:
         return self.path(module).endswith("__init__.py")

@@ -57,12 +57,15 @@ def host_file(path: Val) -> bool:
     return tool_credential(path.shape) or repoconfig.read(arg_text(path) or path.shape)
 
 
+def _host_shape(shape: str) -> bool:
+    """:func:`host_file` of a path known only by its shape."""
+    return tool_credential(shape) or repoconfig.read(shape)
+
+
 def _read_as_open(shape: str) -> bool:
     """A tool's credential file, a repository's configuration or a weights file: a path read
     the ``open`` rules judge."""
-    if tool_credential(shape) or repoconfig.read(shape):
-        return True
-    return bool(shape) and WEIGHT_FILE.search(shape) is not None
+    return _host_shape(shape) or (bool(shape) and WEIGHT_FILE.search(shape) is not None)
 
 
 def kept(attr: str, path: Val) -> Val | None:
@@ -80,6 +83,6 @@ def read(interp: Interpreter, node: ast.Call, path: Val, when: When) -> Val | No
         return None
     opened = ast.Call(ast.Name("open", ast.Load()), [ast.Constant(path.shape)], [])
     ast.copy_location(opened, node)
-    host = {HOSTINFO} if tool_credential(path.shape) or repoconfig.read(path.shape) else set()
+    host = {HOSTINFO} if _host_shape(path.shape) else set()
     given = [Val(const=path.shape, labels=path.labels | host)]
     return interp.sink(opened, Val(ref="open"), given, {}, {}, when)

@@ -43,17 +43,13 @@ SOURCES = re.compile(
 def carried(interp: Interpreter, found: Val) -> Val:
     """``found`` (a name's or an attribute's value) with the secret data the other module's
     top-level name it refers to holds; ``found`` itself when it refers to none."""
-    package = interp.package
-    ref = found.ref
-    if package is None or not ref or found.func is not None or found.const is not None:
+    if found.const is not None:
         return found
-    if not ref.startswith(".") and ref.partition(".")[0] not in package.tops:
-        return found  # a library's name: the common case, answered first
-    name = absolute(ref, interp.module, package.is_package(interp.module))
-    owner, _, attr = name.rpartition(".")
-    if owner == interp.module or owner not in package.sources:
+    named = _elsewhere(interp, found)
+    if named is None:
         return found
-    if owner not in package.envs and not _holds(package, owner):
+    package, owner, attr = named
+    if owner not in package.envs and not package.says(SOURCES, owner):
         return found  # a module naming no source holds no secret of its own
     held = across.module_env(interp, owner).get(attr)
     added = held.labels & SECRET_DATA if held is not None else frozenset()
@@ -62,30 +58,32 @@ def carried(interp: Interpreter, found: Val) -> Val:
     return found._replace(labels=found.labels | added)
 
 
-def _holds(package: LocalModules, module: str) -> bool:
-    """Whether ``module``'s text names a source of secret data (:data:`SOURCES`); cached."""
-    known = package.holds.get(module)
-    if known is None:
-        found = package.sources.get(module)
-        known = package.holds[module] = found is not None and bool(SOURCES.search(found[1]))
-    return known
-
-
 def given(interp: Interpreter, before: Val, added: frozenset[str]) -> None:
     """``STATE['k'] = secret`` or ``BUF.append(env)`` into a name imported from another
     module of the archive (``from ._state import STATE``): the object is that module's, so
     its name there holds ``added`` too, for the modules that read it (:func:`carried`)."""
-    package = interp.package
-    ref = before.ref
-    if package is None or not ref or before.func is not None:
+    named = _elsewhere(interp, before)
+    if named is None:
         return
-    if not ref.startswith(".") and ref.partition(".")[0] not in package.tops:
-        return
-    name = absolute(ref, interp.module, package.is_package(interp.module))
-    owner, _, attr = name.rpartition(".")
-    if owner == interp.module or owner not in package.sources:
-        return
+    _, owner, attr = named
     env = across.module_env(interp, owner)
     held = env.get(attr)
     if held is not None and held.func is None and added - held.labels:
         env[attr] = held._replace(labels=held.labels | added)
+
+
+def _elsewhere(interp: Interpreter, value: Val) -> tuple[LocalModules, str, str] | None:
+    """The archive, and the other module of it and the top-level name there, that
+    ``value``'s reference names (``._state.BUF``); None for a library's name, a function,
+    or a name of this module."""
+    package = interp.package
+    ref = value.ref
+    if package is None or not ref or value.func is not None:
+        return None
+    if not ref.startswith(".") and ref.partition(".")[0] not in package.tops:
+        return None  # a library's name: the common case, answered first
+    name = absolute(ref, interp.module, package.is_package(interp.module))
+    owner, _, attr = name.rpartition(".")
+    if owner == interp.module or owner not in package.sources:
+        return None
+    return package, owner, attr

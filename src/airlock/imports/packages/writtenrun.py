@@ -50,9 +50,9 @@ if TYPE_CHECKING:
     from airlock.imports.packages.flow import Interpreter
 
 # What runs a file given to it: an interpreter, a shell (``python -u x.py``, ``sh x.sh``).
+_PYTHONS = r"python[\d.]*w?|pypy3?|sys\.executable"  # a Python interpreter, as a command says
 RUNNERS = re.compile(
-    r"(?:.*/)?(?:python[\d.]*w?|pypy3?|sys\.executable|sh|bash|zsh|dash|ksh|source|\."
-    r"|cmd|cmd\.exe|powershell|pwsh)",
+    rf"(?:.*/)?(?:{_PYTHONS}|sh|bash|zsh|dash|ksh|source|\.|cmd|cmd\.exe|powershell|pwsh)",
     re.IGNORECASE,
 )
 MAX_KEPT = 16  # paths whose written text a module remembers
@@ -295,7 +295,7 @@ def _runs(words: list[str], path: str) -> bool:
     return False
 
 
-PYTHON = re.compile(r"(?:.*/)?(?:python[\d.]*w?|pypy3?|sys\.executable)", re.IGNORECASE)
+PYTHON = re.compile(rf"(?:.*/)?(?:{_PYTHONS})", re.IGNORECASE)
 
 
 def _python_runs(words: list[str], path: str) -> bool:
